@@ -1,0 +1,54 @@
+// The `switchyard` command. Each command group lives in its own file and registers itself here.
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../errors/user-error.ts';
+import { scrubSecrets } from '../log.ts';
+
+type Registrar = (program: Command) => void;
+
+/** Command groups, loaded lazily so `switchyard config check` does not load the gateway. */
+const GROUPS: Record<string, () => Promise<{ register: Registrar }>> = {
+  config: () => import('./config.ts'),
+  auth: () => import('./auth.ts'),
+  sim: () => import('./sim.ts'),
+  doctor: () => import('./doctor.ts'),
+  gateway: () => import('./gateway.ts'),
+  chat: () => import('./chat.ts'),
+  sessions: () => import('./sessions.ts'),
+  demo: () => import('./demo.ts'),
+};
+
+export function buildProgram(): Command {
+  return new Command('switchyard')
+    .description('Keeps AI agents talking to their language models.')
+    .option('-c, --config <file>', 'config file (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, ~/.config/switchyard/config.yaml)')
+    .showHelpAfterError()
+    .exitOverride();
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  // Register every group so that `--help` lists them all; a group that fails to load is a bug, not a user error.
+  for (const load of Object.values(GROUPS)) (await load()).register(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = reportError(err);
+  }
+}
+
+/** Prints an error the way a user should see it and returns the exit code. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message (or help); 0 for --help/--version.
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (UserError.isInstance(err)) {
+    process.stderr.write(`switchyard: ${scrubSecrets(err.message)}\n`);
+    for (const line of err.details) process.stderr.write(`  ${scrubSecrets(line)}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`switchyard: internal error: ${scrubSecrets(message)}\n`);
+  if (process.env['SWITCHYARD_DEBUG'] && err instanceof Error && err.stack) process.stderr.write(`${scrubSecrets(err.stack)}\n`);
+  return 1;
+}

@@ -1,0 +1,27 @@
+import type { Config } from './schema.ts';
+
+/** Where a resolved value came from (SPEC §1, `config show --explain`). */
+export type Origin =
+  | { kind: 'file'; file: string; line: number; col: number }
+  | { kind: 'env'; name: string; file?: string; line?: number; col?: number }
+  | { kind: 'dotenv'; name: string; dotenvFile: string; file?: string; line?: number; col?: number }
+  | { kind: 'default' };
+
+export interface LoadedConfig {
+  config: Config;
+  /** The config file used, or null when none was found (every value is a default). */
+  path: string | null;
+  /** Directory of the config file (or cwd): `.env` and relative paths are resolved here. */
+  dir: string;
+  /** `.env` beside the config, if present. Read, never written, never copied into process.env. */
+  dotenvPath: string | null;
+  dotenv: Readonly<Record<string, string>>;
+  /** Snapshot of the process environment used for interpolation and `key_env`. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Origin of every leaf value, keyed by dotted path (`providers.mimo.api_key`, `retry.max_retries`). */
+  origins: ReadonlyMap<string, Origin>;
+  /** Non-fatal findings (e.g. env and .env disagree), each said once. */
+  warnings: string[];
+  /** When the load happened (epoch ms). */
+  loadedAt: number;
+}

@@ -1,0 +1,77 @@
+// Credential contract (SPEC §2). A credential is a secret plus every source it came from; identity is the
+// fingerprint; health is kept per fingerprint in the state store. Secrets from config/env/.env are references:
+// they are re-read from the loaded config on every resolution and never copied into the store.
+import type { ErrorKind } from '../errors/kinds.ts';
+
+export type SourceKind = 'config' | 'env' | 'dotenv' | 'stored';
+
+export interface CredentialSource {
+  kind: SourceKind;
+  /** Human description of where: `providers.mimo.api_key`, `providers.mimo.api_keys[1]`, `env MIMO_API_KEY`,
+   * `.env MIMO_API_KEY`, `stored "backup"`. */
+  where: string;
+}
+
+export interface Credential {
+  provider: string;
+  /** Short hash of the secret; also the credential's ID in the CLI. */
+  fingerprint: string;
+  /** The secret itself. Never log, print or persist it (except stored credentials, inside the store). */
+  secret: string;
+  /** `sk-…a1b2` */
+  masked: string;
+  sources: CredentialSource[];
+  /** For stored credentials. */
+  label?: string;
+  priority?: number;
+}
+
+export type HealthState = 'ok' | 'cooling' | 'rejected';
+export type CoolingReason = 'rate_limited' | 'quota' | 'auth_suspect';
+
+/** Persisted per fingerprint. Times are epoch milliseconds. */
+export interface HealthRecord {
+  fingerprint: string;
+  provider: string;
+  state: HealthState;
+  /** Set when state is `cooling`. */
+  reason?: CoolingReason;
+  /** End of the cooldown (cooling), or when the single probe of a `rejected` key is next allowed. */
+  until?: number;
+  last_success_at?: number;
+  last_failure_at?: number;
+  last_failure_kind?: ErrorKind;
+  last_failure_message?: string;
+  successes: number;
+  failures: number;
+  uses: number;
+  /** Wall-clock time of the last change; later writes win when two processes disagree. */
+  updated_at: number;
+}
+
+/** What the routing ladder reports after an attempt fails. */
+export type FailureReport =
+  | { kind: 'rate_limited' | 'quota'; resetAt?: number; message?: string }
+  | { kind: 'auth_rejected'; message?: string }
+  | { kind: 'auth_suspect'; message?: string };
+
+/** A candidate credential with its health, as shown by `auth explain` and in "all unusable" errors. */
+export interface CandidateStatus {
+  credential: Omit<Credential, 'secret'>;
+  health: HealthRecord;
+  usable: boolean;
+  /** Why it is not usable: `rate_limited until 10:32:10`, `rejected (never accepted)`, … */
+  why?: string;
+}
+
+export type PickResult =
+  | {
+      ok: true;
+      credential: Credential;
+      /** Earlier candidates that were skipped, with why. Empty when the first credential is used. */
+      skipped: CandidateStatus[];
+      /** True when this pick is a single probe of a `rejected` key whose probe window has come. */
+      probe: boolean;
+    }
+  | { ok: false; reason: 'missing'; provider: string; lookedIn: string[] }
+  | { ok: false; reason: 'all_unusable'; provider: string; candidates: CandidateStatus[]; earliestUntil?: number };

@@ -1,0 +1,77 @@
+// The library contract (SPEC §4, §5): createSwitchyard({ config }).chat({ task, messages, stream }).
+import type { Route } from '../config/schema.ts';
+import type { ErrorKind } from '../errors/kinds.ts';
+import type { SourceKind } from '../credentials/types.ts';
+import type { ChatMessage, ChatResponse, StreamEvent, ToolChoice, ToolDefinition } from '../providers/types.ts';
+
+export interface Attempt {
+  /** `provider/model` */
+  route: string;
+  provider: string;
+  model: string;
+  credential?: { fingerprint: string; masked: string; sources: SourceKind[] };
+  /** `ok` on success. */
+  outcome: 'ok' | ErrorKind | 'breaker_open' | 'skipped';
+  status?: number;
+  latency_ms: number;
+  /** Backoff or rate-limit wait before this attempt. */
+  wait_ms: number;
+  /** Short explanation (never contains a secret). */
+  message?: string;
+  started_at: number;
+}
+
+export interface ChatOptions {
+  /** `main` (default) or any task under `auxiliary:`. */
+  task?: string;
+  messages: ChatMessage[];
+  /** Override the model of the first route (e.g. `/model`, or a gateway request naming provider/model). */
+  route?: Route;
+  tools?: ToolDefinition[];
+  tool_choice?: ToolChoice;
+  max_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  stop?: string[];
+  signal?: AbortSignal;
+  /** Estimated prompt tokens, used to skip routes whose context window cannot hold the input. */
+  estimated_tokens?: number;
+}
+
+export interface Disabled {
+  status: 'disabled';
+  task: string;
+  /** `provider: none` or `enabled: false`. */
+  reason: string;
+  trail: Attempt[];
+}
+
+export interface ChatSuccess {
+  status: 'ok';
+  task: string;
+  route: Route;
+  response: ChatResponse;
+  trail: Attempt[];
+}
+
+export interface StreamSuccess {
+  status: 'ok';
+  task: string;
+  /** Resolved once the first content delta is committed to a route. */
+  route: Route;
+  /** Grows while the stream runs. */
+  trail: Attempt[];
+  events: AsyncIterable<StreamEvent>;
+}
+
+/** Events emitted by the ladder; metrics and logs subscribe. */
+export type LadderEvent =
+  | { type: 'attempt'; task: string; attempt: Attempt }
+  | { type: 'retry'; task: string; route: string; kind: ErrorKind; delay_ms: number; attempt: number }
+  | { type: 'rotate'; task: string; provider: string; from: string; to: string; kind: ErrorKind }
+  | { type: 'cooldown'; provider: string; fingerprint: string; masked: string; reason: string; until: number }
+  | { type: 'fallback'; task: string; from: string; to: string; kind: ErrorKind | 'breaker_open' | 'context_window' }
+  | { type: 'give_up'; task: string; kind: ErrorKind | 'disabled' | 'all_cooling' | 'missing'; message: string }
+  | { type: 'breaker'; provider: string; state: 'open' | 'half_open' | 'closed' }
+  | { type: 'credential_switch'; provider: string; message: string }
+  | { type: 'success'; task: string; route: string; attempts: number; latency_ms: number };

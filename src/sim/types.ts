@@ -1,0 +1,27 @@
+// The simulator contract (SPEC §8). Scenario files are YAML; see docs/simulator.md.
+
+export interface SimCallRecord {
+  at: number;
+  /** The API key sent (the simulator is a test tool; its own records may hold the key). */
+  key: string;
+  model: string;
+  api: 'openai' | 'anthropic';
+  path: string;
+  stream: boolean;
+  /** HTTP status answered (200 for streams, even when an error is sent inside). */
+  status: number;
+  /** What the simulator did: ok, rate_limited, quota, auth, transient_auth, server, overloaded, reset, cut, stream_error, … */
+  outcome: string;
+}
+
+export interface SimulatorHandle {
+  /** e.g. http://127.0.0.1:43123 — OpenAI base_url is `${url}/v1`, Anthropic base_url is `url`. */
+  url: string;
+  port: number;
+  /** Number of chat calls received, in total or for one key (and optionally one model). */
+  calls(key?: string, model?: string): number;
+  log(): SimCallRecord[];
+  /** Clears counters and per-key progress (scripts, rate-limit counters, RNG). */
+  reset(): void;
+  close(): Promise<void>;
+}

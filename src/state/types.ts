@@ -1,0 +1,116 @@
+// The state store contract (SPEC §7). One interface, several implementations (SQLite now, Redis later), one
+// conformance suite. Reads on the request path are synchronous and come from memory; writes are applied to memory
+// at once and persisted asynchronously in batches. Changes made by another process become visible within 1s.
+import type { HealthRecord, CoolingReason, HealthState } from '../credentials/types.ts';
+import type { ErrorKind } from '../errors/kinds.ts';
+
+/** A change to one health record. Counters are increments so that two writers never lose each other's counts;
+ * state fields are last-writer-wins by `at`. `reset: true` clears state to ok (an `auth reset`). */
+export interface HealthPatch {
+  provider: string;
+  at: number;
+  state?: HealthState;
+  reason?: CoolingReason | null;
+  until?: number | null;
+  last_success_at?: number;
+  last_failure_at?: number;
+  last_failure_kind?: ErrorKind;
+  last_failure_message?: string;
+  add_successes?: number;
+  add_failures?: number;
+  add_uses?: number;
+  reset?: boolean;
+}
+
+export interface StoredCredential {
+  id: string; // the fingerprint
+  provider: string;
+  secret: string;
+  label?: string;
+  priority: number;
+  created_at: number;
+}
+
+export interface GatewayKeyRecord {
+  id: string;
+  name: string;
+  /** sha256 of the key; the key itself is shown once at creation and never stored. */
+  hash: string;
+  /** First characters of the key, to recognise it in `keys list`. */
+  prefix: string;
+  created_at: number;
+  revoked_at?: number;
+  last_used_at?: number;
+}
+
+export interface SessionRecord {
+  id: string;
+  title: string;
+  /** `derived` (from the first message), `generated` (title_generation task) or `user`. */
+  title_source: 'derived' | 'generated' | 'user';
+  route?: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessageRecord {
+  session_id: string;
+  seq: number;
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  /** Marks a compression summary or truncation marker. */
+  kind?: 'summary' | 'truncation';
+  prompt_tokens?: number;
+  created_at: number;
+}
+
+export type StoreChange = { type: 'health'; fingerprints: string[] } | { type: 'credentials'; provider?: string } | { type: 'gateway_keys' };
+
+export interface HealthStore {
+  getHealth(fingerprint: string): HealthRecord | undefined;
+  allHealth(): HealthRecord[];
+  /** Applies at once in memory and returns the new record; persisted asynchronously. */
+  applyHealth(fingerprint: string, patch: HealthPatch): HealthRecord;
+  /** Reset every record of a provider (or one fingerprint). */
+  resetHealth(provider: string, fingerprint?: string): void;
+}
+
+export interface CredentialStore {
+  listStoredCredentials(provider?: string): StoredCredential[];
+  addStoredCredential(c: Omit<StoredCredential, 'created_at'>): StoredCredential;
+  /** By id (fingerprint, or a unique prefix of it) or label; returns the removed record. */
+  removeStoredCredential(provider: string, idOrLabel: string): StoredCredential | undefined;
+}
+
+export interface GatewayKeyStore {
+  addGatewayKey(k: GatewayKeyRecord): void;
+  listGatewayKeys(): GatewayKeyRecord[];
+  findGatewayKeyByHash(hash: string): GatewayKeyRecord | undefined;
+  revokeGatewayKey(idOrName: string): GatewayKeyRecord | undefined;
+  touchGatewayKey(id: string, at: number): void;
+}
+
+export interface SessionStore {
+  createSession(s: SessionRecord): void;
+  getSession(id: string): SessionRecord | undefined;
+  listSessions(): SessionRecord[];
+  updateSession(id: string, patch: Partial<Omit<SessionRecord, 'id'>>): void;
+  deleteSession(id: string): boolean;
+  /** Durable before it returns (a chat message must survive kill -9). */
+  appendMessage(m: MessageRecord): void;
+  listMessages(sessionId: string): MessageRecord[];
+  /** Replace messages [fromSeq, toSeq] with one (compression). */
+  replaceMessages(sessionId: string, fromSeq: number, toSeq: number, replacement: MessageRecord): void;
+}
+
+export interface StateStore extends HealthStore, CredentialStore, GatewayKeyStore, SessionStore {
+  readonly kind: 'sqlite' | 'redis' | 'memory';
+  readonly location: string;
+  /** Subscribe to changes made by other processes (and by this one). Returns an unsubscribe function. */
+  onChange(listener: (change: StoreChange) => void): () => void;
+  /** Persist everything pending now. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  /** Store health for `doctor`: location, schema version, pending writes, last error. */
+  status(): { ok: boolean; location: string; schemaVersion: number; pendingWrites: number; lastError?: string };
+}

@@ -1,0 +1,23 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+
+/** A temp directory with a `home/` for SWITCHYARD_HOME; removed by `cleanup()`. */
+export function tempWorkspace(prefix = 'switchyard-test-'): { dir: string; home: string; write(rel: string, text: string): string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const home = join(dir, 'home');
+  mkdirSync(home, { recursive: true });
+  return {
+    dir,
+    home,
+    write(rel, text) {
+      const p = join(dir, rel);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, text);
+      return p;
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
