@@ -47,6 +47,9 @@ export interface HealthRecord {
   uses: number;
   /** Wall-clock time of the last change; later writes win when two processes disagree. */
   updated_at: number;
+  /** Time (`at`) of the write that last set state/reason/until: a state write older than this one loses, so an
+   * `auth reset` wins over failures recorded before it, but not over failures recorded after it. */
+  state_at?: number;
 }
 
 /** What the routing ladder reports after an attempt fails. */

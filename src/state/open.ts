@@ -1,19 +1,37 @@
-// CONTRACT STUB — replaced by the state store implementation.
+// Opens the state store named by `gateway.state`: embedded SQLite (the default) in stateHome()/state.db.
+import { join } from 'node:path';
+import { UserError } from '../errors/user-error.ts';
+import { stateHome } from './home.ts';
+import { SqliteStore } from './sqlite/store.ts';
 import type { StateStore } from './types.ts';
+
+export { stateHome };
 
 export interface OpenStoreOptions {
   /** Directory for state; default $SWITCHYARD_HOME, else $XDG_STATE_HOME/switchyard, else ~/.local/state/switchyard. */
   home?: string;
   env?: Record<string, string | undefined>;
-  /** `sqlite` or `redis://…` (gateway.state). */
+  /** `sqlite` (default), `memory` (private to this process, nothing written) or `redis://…` (gateway.state). */
   kind?: string;
+  /** Testing knobs: how often queued writes are flushed and other processes' changes are polled. */
+  flushIntervalMs?: number;
+  pollIntervalMs?: number;
 }
 
-/** Returns the directory state lives in. */
-export function stateHome(_env: Record<string, string | undefined> = process.env): string {
-  throw new Error('stateHome: not implemented yet');
+export const STATE_FILE = 'state.db';
+
+export function statePath(options: OpenStoreOptions = {}): string {
+  return join(options.home ?? stateHome(options.env ?? process.env), STATE_FILE);
 }
 
-export function openStore(_options: OpenStoreOptions = {}): StateStore {
-  throw new Error('openStore: not implemented yet');
+export function openStore(options: OpenStoreOptions = {}): StateStore {
+  const kind = options.kind ?? 'sqlite';
+  const timing = { flushIntervalMs: options.flushIntervalMs, pollIntervalMs: options.pollIntervalMs };
+  if (kind === 'memory') return new SqliteStore({ path: ':memory:', ...timing });
+  if (kind === 'sqlite') return new SqliteStore({ path: statePath(options), ...timing });
+  if (/^rediss?:\/\//.test(kind)) {
+    throw new UserError('gateway.state: the Redis state store is not available in this version yet; use `state: sqlite`');
+  }
+  throw new UserError(`gateway.state: expected sqlite or redis://host:port/db, got ${JSON.stringify(kind)}`);
 }
+

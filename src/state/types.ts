@@ -71,8 +71,9 @@ export interface HealthStore {
   allHealth(): HealthRecord[];
   /** Applies at once in memory and returns the new record; persisted asynchronously. */
   applyHealth(fingerprint: string, patch: HealthPatch): HealthRecord;
-  /** Reset every record of a provider (or one fingerprint). */
-  resetHealth(provider: string, fingerprint?: string): void;
+  /** Reset every record of a provider (or one fingerprint) to ok, as of `at` (default now): failures recorded
+   * before `at` lose to the reset, failures recorded after it win. */
+  resetHealth(provider: string, fingerprint?: string, at?: number): void;
 }
 
 export interface CredentialStore {

@@ -1,0 +1,11 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where state lives: $SWITCHYARD_HOME, else $XDG_STATE_HOME/switchyard, else ~/.local/state/switchyard. */
+export function stateHome(env: Record<string, string | undefined> = process.env): string {
+  const own = env['SWITCHYARD_HOME'];
+  if (own) return own;
+  const xdg = env['XDG_STATE_HOME'];
+  if (xdg) return join(xdg, 'switchyard');
+  return join(env['HOME'] || homedir(), '.local', 'state', 'switchyard');
+}

@@ -1,0 +1,46 @@
+// Opens the SQLite file the safe way: private directory (0700) and files (0600) created before SQLite touches
+// them, WAL so readers never block the writer, a busy timeout so two processes wait for each other instead of
+// failing, and the schema migrated.
+import { DatabaseSync } from 'node:sqlite';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrate } from './migrations.ts';
+
+export const BUSY_TIMEOUT_MS = 10_000;
+
+export function openDatabase(path: string): { db: DatabaseSync; schemaVersion: number } {
+  if (path !== ':memory:') prepareFile(path);
+  const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
+    // NORMAL in WAL mode: a commit is in the OS before it returns, which survives kill -9 of this process.
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA foreign_keys = ON');
+    const schemaVersion = migrate(db);
+    if (path !== ':memory:') restrictSidecars(path);
+    return { db, schemaVersion };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function prepareFile(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+}
+
+/** SQLite copies the database file's mode onto -wal and -shm; this makes sure of it. */
+function restrictSidecars(path: string): void {
+  for (const suffix of ['-wal', '-shm']) {
+    const p = path + suffix;
+    try {
+      if (existsSync(p)) chmodSync(p, 0o600);
+    } catch {
+      // Another process may own or have just removed it; its mode was set when it was created.
+    }
+  }
+}

@@ -1,0 +1,94 @@
+// SQL for stored credentials (`switchyard auth add`) and gateway client keys (stored as hashes). Both are small
+// tables written rarely (CLI) and read on the request path, so the store caches them and reloads them when their
+// change counter moves.
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { GatewayKeyRecord, StoredCredential } from '../types.ts';
+import { nextSeq } from './health-table.ts';
+
+interface CredentialRow {
+  provider: string;
+  id: string;
+  secret: string;
+  label: string | null;
+  priority: number;
+  created_at: number;
+}
+
+interface GatewayKeyRow {
+  id: string;
+  name: string;
+  hash: string;
+  prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export function readCounter(db: DatabaseSync, key: 'seq' | 'credentials_seq' | 'gateway_keys_seq'): number {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: number } | undefined;
+  return row?.value ?? 0;
+}
+
+/** Runs a write in a transaction that also marks `counter` as changed, so other processes reload. */
+export function writeMarked<T>(db: DatabaseSync, counter: 'credentials_seq' | 'gateway_keys_seq', fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    const seq = nextSeq(db);
+    db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(seq, counter);
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+function rowToCredential(row: CredentialRow): StoredCredential {
+  const c: StoredCredential = { id: row.id, provider: row.provider, secret: row.secret, priority: row.priority, created_at: row.created_at };
+  if (row.label !== null) c.label = row.label;
+  return c;
+}
+
+/** All stored credentials, in use order within a provider: priority ascending, then oldest first. */
+export function loadCredentials(db: DatabaseSync): StoredCredential[] {
+  const rows = db.prepare('SELECT * FROM credentials ORDER BY provider, priority, created_at, id').all() as unknown as CredentialRow[];
+  return rows.map(rowToCredential);
+}
+
+export function insertCredential(db: DatabaseSync, c: StoredCredential): void {
+  db.prepare('INSERT INTO credentials (provider, id, secret, label, priority, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+    c.provider, c.id, c.secret, c.label ?? null, c.priority, c.created_at,
+  );
+}
+
+export function deleteCredential(db: DatabaseSync, provider: string, id: string): void {
+  db.prepare('DELETE FROM credentials WHERE provider = ? AND id = ?').run(provider, id);
+}
+
+function rowToGatewayKey(row: GatewayKeyRow): GatewayKeyRecord {
+  const k: GatewayKeyRecord = { id: row.id, name: row.name, hash: row.hash, prefix: row.prefix, created_at: row.created_at };
+  if (row.revoked_at !== null) k.revoked_at = row.revoked_at;
+  if (row.last_used_at !== null) k.last_used_at = row.last_used_at;
+  return k;
+}
+
+export function loadGatewayKeys(db: DatabaseSync): GatewayKeyRecord[] {
+  const rows = db.prepare('SELECT * FROM gateway_keys ORDER BY created_at, id').all() as unknown as GatewayKeyRow[];
+  return rows.map(rowToGatewayKey);
+}
+
+export function insertGatewayKey(db: DatabaseSync, k: GatewayKeyRecord): void {
+  const values: SQLInputValue[] = [k.id, k.name, k.hash, k.prefix, k.created_at, k.revoked_at ?? null, k.last_used_at ?? null];
+  db.prepare('INSERT INTO gateway_keys (id, name, hash, prefix, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(...values);
+}
+
+export function markGatewayKeyRevoked(db: DatabaseSync, id: string, at: number): void {
+  db.prepare('UPDATE gateway_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
+}
+
+/** last_used_at only moves forward; written in batches, not marked as a change (nobody needs it within 1s). */
+export function touchGatewayKeys(db: DatabaseSync, touches: Map<string, number>): void {
+  const stmt = db.prepare('UPDATE gateway_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?');
+  for (const [id, at] of touches) stmt.run(at, id);
+}

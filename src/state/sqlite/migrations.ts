@@ -1,0 +1,97 @@
+// Schema migrations as data: entry i takes the database from user_version i to i + 1. Append, never edit.
+import type { DatabaseSync } from 'node:sqlite';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: health, stored credentials, gateway keys, sessions and messages, plus change counters for polling.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  INSERT INTO meta (key, value) VALUES ('seq', 0), ('credentials_seq', 0), ('gateway_keys_seq', 0);
+
+  CREATE TABLE health (
+    fingerprint TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    until INTEGER,
+    last_success_at INTEGER,
+    last_failure_at INTEGER,
+    last_failure_kind TEXT,
+    last_failure_message TEXT,
+    successes INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    uses INTEGER NOT NULL DEFAULT 0,
+    state_at INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL,
+    seq INTEGER NOT NULL
+  );
+  CREATE INDEX health_seq ON health (seq);
+  CREATE INDEX health_provider ON health (provider);
+
+  CREATE TABLE credentials (
+    provider TEXT NOT NULL,
+    id TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    label TEXT,
+    priority INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (provider, id)
+  );
+  CREATE UNIQUE INDEX credentials_label ON credentials (provider, label) WHERE label IS NOT NULL;
+
+  CREATE TABLE gateway_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    last_used_at INTEGER
+  );
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    title_source TEXT NOT NULL,
+    route TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE messages (
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    content TEXT NOT NULL,
+    kind TEXT,
+    prompt_tokens INTEGER,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (session_id, seq)
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+function userVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number } | undefined;
+  return row?.user_version ?? 0;
+}
+
+/** Brings the schema up to date. BEGIN IMMEDIATE takes the write lock first, so two processes opening a fresh
+ * file at once do not both run migration 1; the version is re-read inside the lock. */
+export function migrate(db: DatabaseSync): number {
+  if (userVersion(db) === SCHEMA_VERSION) return SCHEMA_VERSION;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const from = userVersion(db);
+    if (from > SCHEMA_VERSION) throw new Error(`state database schema version ${from} is newer than this switchyard (${SCHEMA_VERSION}); upgrade switchyard`);
+    for (let v = from; v < SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v]!);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    }
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+  return SCHEMA_VERSION;
+}

@@ -1,0 +1,329 @@
+// The embedded state store (SPEC §7). Health lives in memory (loaded at open) and is what the request path reads;
+// writes change memory at once and are queued, and a short unref'd timer writes the batch in one transaction.
+// Another process's changes are noticed by polling PRAGMA data_version and reading rows whose change sequence
+// moved, so a reset or a cooldown made elsewhere is seen here within a second.
+import type { DatabaseSync } from 'node:sqlite';
+import type { HealthRecord } from '../../credentials/types.ts';
+import { UserError } from '../../errors/user-error.ts';
+import type { GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoredCredential } from '../types.ts';
+import { mergeHealth } from '../merge.ts';
+import { openDatabase } from './connection.ts';
+import { flushHealth, loadHealthSince, type PendingReset } from './health-table.ts';
+import * as creds from './credentials-table.ts';
+import * as sessions from './sessions-table.ts';
+import { matchOne } from '../match.ts';
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:' for a private in-process store (tests, library use without persistence). */
+  path: string;
+  flushIntervalMs?: number;
+  pollIntervalMs?: number;
+}
+
+export class SqliteStore implements StateStore {
+  readonly kind: 'sqlite' | 'memory';
+  readonly location: string;
+  private readonly db: DatabaseSync;
+  private readonly schemaVersion: number;
+  private readonly health = new Map<string, HealthRecord>();
+  private pending = new Map<string, HealthPatch[]>();
+  private pendingResets: PendingReset[] = [];
+  private pendingTouches = new Map<string, number>();
+  private credentials: StoredCredential[] = [];
+  private gatewayKeys: GatewayKeyRecord[] = [];
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private healthSeq = 0;
+  private credentialsSeq = 0;
+  private gatewayKeysSeq = 0;
+  private dataVersion = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly pollTimer: NodeJS.Timeout | undefined;
+  private readonly flushIntervalMs: number;
+  private lastError: string | undefined;
+  private closed = false;
+  private readonly onExit = (): void => this.flushNow();
+
+  constructor(options: SqliteStoreOptions) {
+    this.location = options.path;
+    this.kind = options.path === ':memory:' ? 'memory' : 'sqlite';
+    this.flushIntervalMs = options.flushIntervalMs ?? 50;
+    ({ db: this.db, schemaVersion: this.schemaVersion } = openDatabase(options.path));
+    this.dataVersion = this.readDataVersion();
+    this.refreshHealth();
+    this.reloadCredentials();
+    this.reloadGatewayKeys();
+    if (this.kind === 'sqlite') {
+      this.pollTimer = setInterval(() => this.poll(), options.pollIntervalMs ?? 250);
+      this.pollTimer.unref();
+    }
+    // A process that exits without close() still gets its queued writes out (the database API is synchronous).
+    process.on('exit', this.onExit);
+  }
+
+  // ---- health (memory first) ----
+
+  getHealth(fingerprint: string): HealthRecord | undefined {
+    return this.health.get(fingerprint);
+  }
+
+  allHealth(): HealthRecord[] {
+    return [...this.health.values()];
+  }
+
+  applyHealth(fingerprint: string, patch: HealthPatch): HealthRecord {
+    const record = mergeHealth(this.health.get(fingerprint), fingerprint, patch);
+    this.health.set(fingerprint, record);
+    const list = this.pending.get(fingerprint);
+    if (list) list.push(patch);
+    else this.pending.set(fingerprint, [patch]);
+    this.scheduleFlush();
+    this.emit({ type: 'health', fingerprints: [fingerprint] });
+    return record;
+  }
+
+  resetHealth(provider: string, fingerprint?: string, at: number = Date.now()): void {
+    const reset: PendingReset = fingerprint === undefined ? { provider, at } : { provider, fingerprint, at };
+    const touched: string[] = [];
+    for (const record of this.health.values()) {
+      if (!resetApplies(reset, record)) continue;
+      this.health.set(record.fingerprint, mergeHealth(record, record.fingerprint, { provider, at, reset: true }));
+      touched.push(record.fingerprint);
+    }
+    this.pendingResets.push(reset);
+    this.scheduleFlush();
+    this.emit({ type: 'health', fingerprints: touched });
+  }
+
+  // ---- stored credentials (cached; written through) ----
+
+  listStoredCredentials(provider?: string): StoredCredential[] {
+    return provider === undefined ? [...this.credentials] : this.credentials.filter((c) => c.provider === provider);
+  }
+
+  addStoredCredential(c: Omit<StoredCredential, 'created_at'>): StoredCredential {
+    const existing = this.listStoredCredentials(c.provider);
+    if (existing.some((e) => e.id === c.id)) throw new UserError(`that key is already stored for ${c.provider} (ID ${c.id})`);
+    if (c.label !== undefined && existing.some((e) => e.label === c.label)) {
+      throw new UserError(`${c.provider} already has a stored key labelled "${c.label}"; choose another --label`);
+    }
+    const record: StoredCredential = { ...c, created_at: Date.now() };
+    creds.writeMarked(this.db, 'credentials_seq', () => creds.insertCredential(this.db, record));
+    this.afterCredentialsWrite(c.provider);
+    return record;
+  }
+
+  removeStoredCredential(provider: string, idOrLabel: string): StoredCredential | undefined {
+    this.reloadCredentials();
+    const found = matchOne(this.listStoredCredentials(provider), idOrLabel, (c) => c.label, `stored key of ${provider}`);
+    if (!found) return undefined;
+    creds.writeMarked(this.db, 'credentials_seq', () => creds.deleteCredential(this.db, provider, found.id));
+    this.afterCredentialsWrite(provider);
+    return found;
+  }
+
+  // ---- gateway keys (cached; written through, except last-used times) ----
+
+  addGatewayKey(k: GatewayKeyRecord): void {
+    creds.writeMarked(this.db, 'gateway_keys_seq', () => creds.insertGatewayKey(this.db, k));
+    this.afterGatewayKeysWrite();
+  }
+
+  listGatewayKeys(): GatewayKeyRecord[] {
+    return this.gatewayKeys.map((k) => {
+      const touched = this.pendingTouches.get(k.id);
+      return touched !== undefined && touched > (k.last_used_at ?? 0) ? { ...k, last_used_at: touched } : { ...k };
+    });
+  }
+
+  /** Includes revoked keys (with `revoked_at` set), so the caller can say "revoked" rather than "unknown". */
+  findGatewayKeyByHash(hash: string): GatewayKeyRecord | undefined {
+    return this.gatewayKeys.find((k) => k.hash === hash);
+  }
+
+  revokeGatewayKey(idOrName: string): GatewayKeyRecord | undefined {
+    this.reloadGatewayKeys();
+    const active = this.gatewayKeys.filter((k) => k.revoked_at === undefined);
+    const found = matchOne(active, idOrName, (k) => k.name, 'gateway key');
+    if (!found) return undefined;
+    const at = Date.now();
+    creds.writeMarked(this.db, 'gateway_keys_seq', () => creds.markGatewayKeyRevoked(this.db, found.id, at));
+    this.afterGatewayKeysWrite();
+    return { ...found, revoked_at: at };
+  }
+
+  touchGatewayKey(id: string, at: number): void {
+    this.pendingTouches.set(id, Math.max(at, this.pendingTouches.get(id) ?? 0));
+    this.scheduleFlush();
+  }
+
+  // ---- sessions (synchronous, durable) ----
+
+  createSession(s: SessionRecord): void {
+    sessions.insertSession(this.db, s);
+  }
+  getSession(id: string): SessionRecord | undefined {
+    return sessions.selectSession(this.db, id);
+  }
+  listSessions(): SessionRecord[] {
+    return sessions.selectSessions(this.db);
+  }
+  updateSession(id: string, patch: Partial<Omit<SessionRecord, 'id'>>): void {
+    sessions.updateSessionRow(this.db, id, patch);
+  }
+  deleteSession(id: string): boolean {
+    return sessions.deleteSessionRow(this.db, id);
+  }
+  appendMessage(m: MessageRecord): void {
+    sessions.insertMessage(this.db, m);
+  }
+  listMessages(sessionId: string): MessageRecord[] {
+    return sessions.selectMessages(this.db, sessionId);
+  }
+  replaceMessages(sessionId: string, fromSeq: number, toSeq: number, replacement: MessageRecord): void {
+    sessions.replaceMessageRange(this.db, sessionId, fromSeq, toSeq, replacement);
+  }
+
+  // ---- lifecycle ----
+
+  onChange(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async flush(): Promise<void> {
+    this.flushNow();
+    if (this.lastError !== undefined && this.pendingCount() > 0) throw new Error(`state store: could not write: ${this.lastError}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flushNow();
+    this.closed = true;
+    clearTimeout(this.flushTimer);
+    clearInterval(this.pollTimer);
+    process.off('exit', this.onExit);
+    this.listeners.clear();
+    this.db.close();
+  }
+
+  status(): { ok: boolean; location: string; schemaVersion: number; pendingWrites: number; lastError?: string } {
+    const s = { ok: this.lastError === undefined && !this.closed, location: this.location, schemaVersion: this.schemaVersion, pendingWrites: this.pendingCount() };
+    return this.lastError === undefined ? s : { ...s, lastError: this.lastError };
+  }
+
+  // ---- internals ----
+
+  private pendingCount(): number {
+    let n = this.pendingResets.length + this.pendingTouches.size;
+    for (const list of this.pending.values()) n += list.length;
+    return n;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== undefined || this.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flushNow();
+    }, this.flushIntervalMs);
+    this.flushTimer.unref();
+  }
+
+  /** Writes the queue in one transaction. On failure (e.g. the disk is full) the queue is kept and retried. */
+  private flushNow(): void {
+    if (this.closed || this.pendingCount() === 0) return;
+    const resets = this.pendingResets;
+    const patches = this.pending;
+    const touches = this.pendingTouches;
+    try {
+      const written = flushHealth(this.db, resets, patches);
+      if (touches.size > 0) creds.touchGatewayKeys(this.db, touches);
+      this.pendingResets = [];
+      this.pending = new Map();
+      this.pendingTouches = new Map();
+      this.lastError = undefined;
+      // The flush read the rows under the write lock, so they include other processes' changes too.
+      for (const record of written) this.health.set(record.fingerprint, record);
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.scheduleFlush();
+    }
+  }
+
+  private readDataVersion(): number {
+    const row = this.db.prepare('PRAGMA data_version').get() as { data_version: number } | undefined;
+    return row?.data_version ?? 0;
+  }
+
+  /** Cheap when nothing changed: one pragma. data_version moves only when another connection commits. */
+  private poll(): void {
+    if (this.closed) return;
+    try {
+      const version = this.readDataVersion();
+      if (version === this.dataVersion) return;
+      this.dataVersion = version;
+      const fingerprints = this.refreshHealth();
+      if (fingerprints.length > 0) this.emit({ type: 'health', fingerprints });
+      if (creds.readCounter(this.db, 'credentials_seq') !== this.credentialsSeq) {
+        this.reloadCredentials();
+        this.emit({ type: 'credentials' });
+      }
+      if (creds.readCounter(this.db, 'gateway_keys_seq') !== this.gatewayKeysSeq) {
+        this.reloadGatewayKeys();
+        this.emit({ type: 'gateway_keys' });
+      }
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /** Reads rows changed since the last read; our own queued writes are folded back on top of them. */
+  private refreshHealth(): string[] {
+    const { records, maxSeq } = loadHealthSince(this.db, this.healthSeq);
+    this.healthSeq = maxSeq;
+    for (const row of records) this.health.set(row.fingerprint, this.withPending(row));
+    return records.map((r) => r.fingerprint);
+  }
+
+  private withPending(row: HealthRecord): HealthRecord {
+    let record = row;
+    for (const reset of this.pendingResets) {
+      if (resetApplies(reset, record)) record = mergeHealth(record, record.fingerprint, { provider: reset.provider, at: reset.at, reset: true });
+    }
+    for (const patch of this.pending.get(row.fingerprint) ?? []) record = mergeHealth(record, row.fingerprint, patch);
+    return record;
+  }
+
+  private reloadCredentials(): void {
+    this.credentialsSeq = creds.readCounter(this.db, 'credentials_seq');
+    this.credentials = creds.loadCredentials(this.db);
+  }
+
+  private reloadGatewayKeys(): void {
+    this.gatewayKeysSeq = creds.readCounter(this.db, 'gateway_keys_seq');
+    this.gatewayKeys = creds.loadGatewayKeys(this.db);
+  }
+
+  private afterCredentialsWrite(provider: string): void {
+    this.reloadCredentials();
+    this.emit({ type: 'credentials', provider });
+  }
+
+  private afterGatewayKeysWrite(): void {
+    this.reloadGatewayKeys();
+    this.emit({ type: 'gateway_keys' });
+  }
+
+  private emit(change: StoreChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A faulty listener must not break a write on the request path.
+      }
+    }
+  }
+}
+
+function resetApplies(reset: PendingReset, record: HealthRecord): boolean {
+  return record.provider === reset.provider && (reset.fingerprint === undefined || reset.fingerprint === record.fingerprint);
+}
