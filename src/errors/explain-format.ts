@@ -1,0 +1,73 @@
+// Small formatting pieces shared by the explanations: where a key came from, and clock times for "until 10:32:10".
+import type { CredentialSource } from '../credentials/types.ts';
+
+export interface TimeFormat {
+  /** IANA zone for clock times; the machine's zone by default (tests pass `UTC`). */
+  timeZone?: string;
+  /** Reference "now" (epoch ms): times on another day get their date. Defaults to Date.now(). */
+  now?: number;
+}
+
+function parts(ms: number, timeZone: string | undefined, seconds: boolean): Record<string, string> {
+  const fmt = new Intl.DateTimeFormat('en-CA', {
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}), hourCycle: 'h23', ...(timeZone ? { timeZone } : {}),
+  });
+  const out: Record<string, string> = {};
+  for (const p of fmt.formatToParts(ms)) out[p.type] = p.value;
+  return out;
+}
+
+/** `10:02` (or `10:32:10` with seconds); prefixed with the date when it is not on the same day as `now`. */
+export function formatClock(ms: number, options: TimeFormat & { seconds?: boolean } = {}): string {
+  const seconds = options.seconds ?? false;
+  const p = parts(ms, options.timeZone, seconds);
+  const clock = `${p['hour']}:${p['minute']}${seconds ? `:${p['second']}` : ''}`;
+  const today = parts(options.now ?? Date.now(), options.timeZone, false);
+  const sameDay = p['year'] === today['year'] && p['month'] === today['month'] && p['day'] === today['day'];
+  return sameDay ? clock : `${p['year']}-${p['month']}-${p['day']} ${clock}`;
+}
+
+/** `30s`, `5m`, `1h 10m`: for timeouts and waits in messages. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 === 0 ? `${m}m` : `${m}m ${s % 60}s`;
+  const h = Math.floor(m / 60);
+  return m % 60 === 0 ? `${h}h` : `${h}h ${m % 60}m`;
+}
+
+/** One source as the user reads it: `config`, `from env MIMO_API_KEY`, `from .env MIMO_API_KEY`, `stored "backup"`. */
+export function describeSource(source: CredentialSource): string {
+  switch (source.kind) {
+    case 'config':
+      // A single `api_key` is just "config"; one of several `api_keys[i]` needs its index to be found.
+      return /\.api_key$/.test(source.where) ? 'config' : `config ${source.where}`;
+    case 'env':
+    case 'dotenv':
+      return `from ${source.where}`;
+    case 'stored':
+      return source.where;
+  }
+}
+
+/** Every source of one credential, e.g. `config and from env MIMO_API_KEY`. */
+export function describeSources(sources: readonly CredentialSource[]): string {
+  if (sources.length === 0) return 'unknown source';
+  return sources.map(describeSource).join(' and ');
+}
+
+/** `sk-…a1b2 (from env MIMO_API_KEY)` */
+export function describeKey(key: { masked: string; sources: readonly CredentialSource[] }): string {
+  return `${key.masked} (${describeSources(key.sources)})`;
+}
+
+/** Upstream's message as a short quoted detail, or nothing. */
+export function detail(status: number | undefined, providerMessage: string | undefined): string {
+  const msg = providerMessage?.trim();
+  if (status === undefined && !msg) return '';
+  if (status === undefined) return ` (${msg})`;
+  return msg ? ` (HTTP ${status}: ${msg})` : ` (HTTP ${status})`;
+}

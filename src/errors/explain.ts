@@ -1,0 +1,157 @@
+// What happened and what to do, in one line the user can act on (SPEC §3). Pure functions over plain data, so
+// the routing ladder, the CLI and the gateway all say the same thing. Each message names the setting to fix.
+import type { CandidateStatus, CredentialSource } from '../credentials/types.ts';
+import type { ErrorKind } from './kinds.ts';
+import type { TimeFormat } from './explain-format.ts';
+import { describeKey, detail, formatClock, formatDuration } from './explain-format.ts';
+
+export { describeKey, describeSource, describeSources, formatClock, formatDuration } from './explain-format.ts';
+export type { TimeFormat } from './explain-format.ts';
+
+export interface KeyFacts {
+  /** `sk-…a1b2`, from mask(): never the secret. */
+  masked: string;
+  sources: readonly CredentialSource[];
+}
+
+/** Everything an explanation may use. Only `kind` and `provider` are required; the rest sharpen the message. */
+export interface FailureFacts extends TimeFormat {
+  kind: ErrorKind;
+  provider: string;
+  model?: string;
+  baseUrl?: string;
+  key?: KeyFacts;
+  /** Epoch ms of the key's last success (a "known-good" key). */
+  lastSuccessAt?: number;
+  /** Retries made on this route for this failure. */
+  retries?: number;
+  /** Cooldown end or provider reset time, epoch ms. */
+  until?: number;
+  status?: number;
+  code?: string;
+  providerMessage?: string;
+  contextWindow?: number;
+  estimatedTokens?: number;
+  timeoutMs?: number;
+  /** Where keys were looked for (auth_missing), e.g. from lookedIn() in src/credentials/resolve.ts. */
+  lookedIn?: readonly string[];
+}
+
+/** `no API key for provider mimo — looked in providers.mimo.api_key, env MIMO_API_KEY, .env; add one with …` */
+export function explainMissing(f: { provider: string; lookedIn?: readonly string[] }): string {
+  const looked = f.lookedIn ?? [`providers.${f.provider}.api_key`, `env ${f.provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`, '.env'];
+  return `no API key for provider ${f.provider} — looked in ${looked.join(', ')}; add one with \`switchyard auth add ${f.provider}\``;
+}
+
+function retried(retries: number | undefined): string {
+  return retries && retries > 0 ? `retried ${retries}× with backoff` : 'not retried';
+}
+
+/** The two rejected cases read differently: a key that never worked is bad; a known-good one is likely a blip. */
+export function explainRejected(f: Pick<FailureFacts, 'provider' | 'key' | 'lastSuccessAt' | 'retries' | 'timeZone' | 'now'>): string {
+  const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
+  if (f.lastSuccessAt === undefined) {
+    return `${f.provider} rejected ${key}; it has never been accepted — check or replace it`;
+  }
+  const when = formatClock(f.lastSuccessAt, f);
+  return `${f.provider} rejected ${key}, which last worked at ${when}; ${retried(f.retries)} — likely a transient provider problem`;
+}
+
+function untilText(f: FailureFacts, fallback: string): string {
+  return f.until !== undefined ? `until ${formatClock(f.until, { ...f, seconds: true })}` : fallback;
+}
+
+function explainQuota(f: FailureFacts): string {
+  const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
+  return `${f.provider} says ${key} is out of quota or credit${detail(f.status, f.providerMessage)}; it is set aside ${untilText(f, 'for cooldowns.quota')} — top up billing with the provider or add another key with \`switchyard auth add ${f.provider}\``;
+}
+
+function explainRateLimited(f: FailureFacts): string {
+  const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
+  return `${f.provider} rate-limited ${key}${detail(f.status, f.providerMessage)}; it rests ${untilText(f, 'for cooldowns.rate_limited')} — add more keys with \`switchyard auth add ${f.provider}\` or send fewer requests`;
+}
+
+function routeName(f: FailureFacts): string {
+  return f.model ? `${f.provider}/${f.model}` : f.provider;
+}
+
+function explainContextLength(f: FailureFacts): string {
+  const window = f.contextWindow !== undefined ? `its context window of ${f.contextWindow} tokens` : 'its context window';
+  const prompt = f.estimatedTokens !== undefined ? ` (prompt ≈ ${f.estimatedTokens} tokens)` : '';
+  const setting = f.model ? `providers.${f.provider}.models.${f.model}.context_window` : `providers.${f.provider}.models`;
+  return `the conversation is too long for ${routeName(f)}: it exceeds ${window}${prompt}${detail(f.status, f.providerMessage)} — compress or shorten it, add a larger model to the fallback chain, and set ${setting} so Switchyard can skip routes that cannot hold it`;
+}
+
+function explainNotFound(f: FailureFacts): string {
+  const model = f.model ? `model "${f.model}"` : 'the requested model';
+  return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — check the model name in main.model (or the route that names it) and providers.${f.provider}.models; \`switchyard doctor\` lists the models the provider offers`;
+}
+
+function explainConnection(f: FailureFacts): string {
+  const at = f.baseUrl ? ` at ${f.baseUrl}` : '';
+  const why = f.code ?? f.providerMessage;
+  return `could not reach ${f.provider}${at}${why ? ` (${why})` : ''}${f.retries ? `; ${retried(f.retries)}` : ''} — check providers.${f.provider}.base_url and that the service is up and reachable from here`;
+}
+
+function explainTimeout(f: FailureFacts): string {
+  const within = f.timeoutMs !== undefined ? ` within ${formatDuration(f.timeoutMs)}` : ' in time';
+  return `${routeName(f)} did not answer${within}${f.retries ? `; ${retried(f.retries)}` : ''} — raise providers.${f.provider}.timeout (or the task's timeout) if the model is slow, or add a fallback route`;
+}
+
+function explainServer(f: FailureFacts): string {
+  return `${routeName(f)} failed with a server error${detail(f.status, f.providerMessage)}; ${retried(f.retries)} — a problem on the provider's side; try again later or add a fallback route`;
+}
+
+function explainOverloaded(f: FailureFacts): string {
+  return `${routeName(f)} is overloaded${detail(f.status, f.providerMessage)}; ${retried(f.retries)} — try again shortly or add a fallback route`;
+}
+
+function explainBadRequest(f: FailureFacts): string {
+  return `${routeName(f)} refused the request as invalid${detail(f.status, f.providerMessage)} — fix the request (another provider would refuse it too, so there was no fallback)`;
+}
+
+function explainContentFilter(f: FailureFacts): string {
+  return `${routeName(f)} blocked the request or its answer with a content filter${detail(f.status, f.providerMessage)} — rephrase the request (another provider would likely refuse it too, so there was no fallback)`;
+}
+
+const EXPLAINERS: Record<ErrorKind, (f: FailureFacts) => string> = {
+  auth_missing: (f) => explainMissing(f),
+  auth_rejected: (f) => explainRejected(f),
+  quota: explainQuota,
+  rate_limited: explainRateLimited,
+  overloaded: explainOverloaded,
+  server: explainServer,
+  timeout: explainTimeout,
+  connection: explainConnection,
+  context_length: explainContextLength,
+  content_filter: explainContentFilter,
+  not_found: explainNotFound,
+  bad_request: explainBadRequest,
+};
+
+/** One explanation for any classified failure. */
+export function explainFailure(facts: FailureFacts): string {
+  return EXPLAINERS[facts.kind](facts);
+}
+
+function candidateState(c: CandidateStatus, t: TimeFormat): string {
+  const h = c.health;
+  const until = h.until !== undefined ? formatClock(h.until, { ...t, seconds: true }) : undefined;
+  if (h.state === 'rejected') {
+    const ever = h.last_success_at === undefined ? 'never accepted' : 'rejected';
+    return `rejected (${ever})${until ? `, next probe at ${until}` : ''}`;
+  }
+  if (h.state === 'cooling') return `${h.reason ?? 'cooling'}${until ? ` until ${until}` : ''}`;
+  return c.usable ? 'ok' : (c.why ?? 'unusable');
+}
+
+/** Every key of a provider is unusable: list each with its state and until-when, and say when one comes back. */
+export function explainAllUnusable(
+  f: { provider: string; candidates: readonly CandidateStatus[]; earliestUntil?: number } & TimeFormat,
+): string {
+  const list = f.candidates
+    .map((c) => `${describeKey(c.credential)}: ${candidateState(c, f)}`)
+    .join('; ');
+  const next = f.earliestUntil !== undefined ? `; the first one is usable again at ${formatClock(f.earliestUntil, { ...f, seconds: true })}` : '';
+  return `every key for ${f.provider} is unusable — ${list}${next}; add a key with \`switchyard auth add ${f.provider}\`, or clear a state with \`switchyard auth reset ${f.provider}\` if the provider has recovered`;
+}

@@ -1,0 +1,153 @@
+// A classified upstream failure (SPEC §3). Adapters throw these; the routing ladder reads `kind` (and the reset
+// hints) to decide between retry, rotation and fallback. One subclass per kind gives each a stable `name`, so
+// `isInstance` works by name even when two copies of this module are loaded (a linked package, a test double).
+import type { ErrorKind } from './kinds.ts';
+import { isErrorKind } from './kinds.ts';
+
+export interface UpstreamErrorInit {
+  kind: ErrorKind;
+  provider: string;
+  status?: number;
+  /** Provider error code or type: `insufficient_quota`, `overloaded_error`, `ECONNREFUSED`, … */
+  code?: string;
+  /** How long the provider asked us to wait, parsed from its headers. */
+  retryAfterMs?: number;
+  /** When the provider says the limit resets (epoch ms). */
+  resetAt?: number;
+  /** From `x-should-retry`, when the provider sent it. */
+  shouldRetry?: boolean;
+  /** Upstream's own message, truncated and scrubbed of secrets. */
+  providerMessage: string;
+  /** True when the failure came after the first stream event. */
+  midStream?: boolean;
+  cause?: unknown;
+}
+
+/** The stable error name of each kind. */
+export const ERROR_NAMES = {
+  auth_missing: 'AuthMissingError',
+  auth_rejected: 'AuthRejectedError',
+  quota: 'QuotaExceededError',
+  rate_limited: 'RateLimitedError',
+  overloaded: 'OverloadedError',
+  server: 'UpstreamServerError',
+  timeout: 'UpstreamTimeoutError',
+  connection: 'UpstreamConnectionError',
+  context_length: 'ContextLengthError',
+  content_filter: 'ContentFilterError',
+  not_found: 'ModelNotFoundError',
+  bad_request: 'UpstreamBadRequestError',
+} as const satisfies Record<ErrorKind, string>;
+
+const NAMES: ReadonlySet<string> = new Set(Object.values(ERROR_NAMES));
+
+function headline(init: UpstreamErrorInit): string {
+  const status = init.status !== undefined ? ` (HTTP ${init.status})` : '';
+  const where = init.midStream ? ' mid-stream' : '';
+  const detail = init.providerMessage ? `: ${init.providerMessage}` : '';
+  return `${init.provider}: ${init.kind}${status}${where}${detail}`;
+}
+
+function hasName(value: unknown, name: string): boolean {
+  return value instanceof Error && value.name === name;
+}
+
+export class UpstreamError extends Error {
+  override readonly name: string = 'UpstreamError';
+  readonly kind: ErrorKind;
+  readonly provider: string;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly resetAt: number | undefined;
+  readonly shouldRetry: boolean | undefined;
+  readonly providerMessage: string;
+  readonly midStream: boolean;
+
+  constructor(init: UpstreamErrorInit) {
+    super(headline(init), init.cause === undefined ? undefined : { cause: init.cause });
+    this.kind = init.kind;
+    this.provider = init.provider;
+    this.status = init.status;
+    this.code = init.code;
+    this.retryAfterMs = init.retryAfterMs;
+    this.resetAt = init.resetAt;
+    this.shouldRetry = init.shouldRetry;
+    this.providerMessage = init.providerMessage;
+    this.midStream = init.midStream ?? false;
+  }
+
+  /** Any classified upstream error, whatever its kind. Name-based, so it works across module copies. */
+  static isInstance(value: unknown): value is UpstreamError {
+    return value instanceof Error && NAMES.has(value.name) && isErrorKind((value as { kind?: unknown }).kind);
+  }
+}
+
+export class AuthMissingError extends UpstreamError {
+  override readonly name = ERROR_NAMES.auth_missing;
+  static override isInstance(v: unknown): v is AuthMissingError { return hasName(v, ERROR_NAMES.auth_missing); }
+}
+export class AuthRejectedError extends UpstreamError {
+  override readonly name = ERROR_NAMES.auth_rejected;
+  static override isInstance(v: unknown): v is AuthRejectedError { return hasName(v, ERROR_NAMES.auth_rejected); }
+}
+export class QuotaExceededError extends UpstreamError {
+  override readonly name = ERROR_NAMES.quota;
+  static override isInstance(v: unknown): v is QuotaExceededError { return hasName(v, ERROR_NAMES.quota); }
+}
+export class RateLimitedError extends UpstreamError {
+  override readonly name = ERROR_NAMES.rate_limited;
+  static override isInstance(v: unknown): v is RateLimitedError { return hasName(v, ERROR_NAMES.rate_limited); }
+}
+export class OverloadedError extends UpstreamError {
+  override readonly name = ERROR_NAMES.overloaded;
+  static override isInstance(v: unknown): v is OverloadedError { return hasName(v, ERROR_NAMES.overloaded); }
+}
+export class UpstreamServerError extends UpstreamError {
+  override readonly name = ERROR_NAMES.server;
+  static override isInstance(v: unknown): v is UpstreamServerError { return hasName(v, ERROR_NAMES.server); }
+}
+export class UpstreamTimeoutError extends UpstreamError {
+  override readonly name = ERROR_NAMES.timeout;
+  static override isInstance(v: unknown): v is UpstreamTimeoutError { return hasName(v, ERROR_NAMES.timeout); }
+}
+export class UpstreamConnectionError extends UpstreamError {
+  override readonly name = ERROR_NAMES.connection;
+  static override isInstance(v: unknown): v is UpstreamConnectionError { return hasName(v, ERROR_NAMES.connection); }
+}
+export class ContextLengthError extends UpstreamError {
+  override readonly name = ERROR_NAMES.context_length;
+  static override isInstance(v: unknown): v is ContextLengthError { return hasName(v, ERROR_NAMES.context_length); }
+}
+export class ContentFilterError extends UpstreamError {
+  override readonly name = ERROR_NAMES.content_filter;
+  static override isInstance(v: unknown): v is ContentFilterError { return hasName(v, ERROR_NAMES.content_filter); }
+}
+export class ModelNotFoundError extends UpstreamError {
+  override readonly name = ERROR_NAMES.not_found;
+  static override isInstance(v: unknown): v is ModelNotFoundError { return hasName(v, ERROR_NAMES.not_found); }
+}
+export class UpstreamBadRequestError extends UpstreamError {
+  override readonly name = ERROR_NAMES.bad_request;
+  static override isInstance(v: unknown): v is UpstreamBadRequestError { return hasName(v, ERROR_NAMES.bad_request); }
+}
+
+const CLASSES: Record<ErrorKind, new (init: UpstreamErrorInit) => UpstreamError> = {
+  auth_missing: AuthMissingError,
+  auth_rejected: AuthRejectedError,
+  quota: QuotaExceededError,
+  rate_limited: RateLimitedError,
+  overloaded: OverloadedError,
+  server: UpstreamServerError,
+  timeout: UpstreamTimeoutError,
+  connection: UpstreamConnectionError,
+  context_length: ContextLengthError,
+  content_filter: ContentFilterError,
+  not_found: ModelNotFoundError,
+  bad_request: UpstreamBadRequestError,
+};
+
+/** Builds the subclass that matches `init.kind`. Prefer this over `new UpstreamError(...)`. */
+export function upstreamError(init: UpstreamErrorInit): UpstreamError {
+  return new CLASSES[init.kind](init);
+}
