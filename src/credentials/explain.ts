@@ -1,0 +1,75 @@
+// `auth explain P` as data: every candidate in order with its state, and which one the next request will use and
+// why. The gateway's /admin/credentials and `doctor` show the same object.
+import type { Strategy } from '../config/schema.ts';
+import { formatClock } from './clock.ts';
+import { describeCredential } from './describe.ts';
+import type { Evaluated } from './pool.ts';
+import { STRATEGY_TEXT } from './select.ts';
+import type { CandidateStatus, CredentialSource } from './types.ts';
+
+export interface ExplainedCandidate extends CandidateStatus {
+  /** 1-based position in use order. */
+  position: number;
+  /** This is the credential the next request will use. */
+  next: boolean;
+}
+
+export interface ProviderExplanation {
+  provider: string;
+  strategy: Strategy;
+  candidates: ExplainedCandidate[];
+  next?: { fingerprint: string; masked: string; sources: CredentialSource[]; probe: boolean };
+  /** One or two sentences: which credential the next request uses and why, or why none can be used. */
+  summary: string;
+  lookedIn: string[];
+  warnings: string[];
+  /** When no credential is usable: the earliest moment one comes back by itself. */
+  earliestUntil?: number;
+}
+
+export interface ExplainInput {
+  provider: string;
+  strategy: Strategy;
+  all: Evaluated[];
+  chosen: Evaluated | undefined;
+  lookedIn: string[];
+  warnings: string[];
+  now: number;
+}
+
+export function buildExplanation(input: ExplainInput): ProviderExplanation {
+  const { provider, strategy, all, chosen } = input;
+  const candidates = all.map((e) => ({ ...e.status, position: e.order + 1, next: e === chosen }));
+  const explanation: ProviderExplanation = { provider, strategy, candidates, summary: '', lookedIn: input.lookedIn, warnings: input.warnings };
+  if (all.length === 0) {
+    explanation.summary = `no API key for provider ${provider} — looked in ${input.lookedIn.join(', ')}; add one with \`switchyard auth add ${provider}\``;
+    return explanation;
+  }
+  if (!chosen) return withUnusableSummary(explanation, all);
+  const c = chosen.credential;
+  explanation.next = { fingerprint: c.fingerprint, masked: c.masked, sources: c.sources, probe: chosen.probe };
+  explanation.summary = `the next request uses ${describeCredential(c)} (${c.fingerprint}): ${reasonFor(chosen, all, strategy)}`;
+  return explanation;
+}
+
+function reasonFor(chosen: Evaluated, all: Evaluated[], strategy: Strategy): string {
+  const parts: string[] = [];
+  if (chosen.probe) parts.push('it was rejected before, and its single probe is due (if it succeeds, it is back for good)');
+  const skipped = all.filter((e) => e.order < chosen.order && !e.status.usable);
+  if (skipped.length > 0) parts.push(`skipping ${skipped.map((e) => `${describeCredential(e.credential)} (${e.status.why ?? 'unusable'})`).join('; ')}`);
+  if (chosen.order === 0 && !chosen.probe) parts.push('it is first in order and usable');
+  if (strategy !== 'fill_first') parts.push(STRATEGY_TEXT[strategy]);
+  return parts.join('; ');
+}
+
+function withUnusableSummary(explanation: ProviderExplanation, all: Evaluated[]): ProviderExplanation {
+  const deadlines = all.filter((e) => e.status.health.state === 'cooling' && e.until !== undefined).map((e) => e.until!);
+  const head = `every credential of ${explanation.provider} is unusable`;
+  if (deadlines.length > 0) {
+    explanation.earliestUntil = Math.min(...deadlines);
+    explanation.summary = `${head}; the first comes back at ${formatClock(explanation.earliestUntil)} (or run \`switchyard auth reset ${explanation.provider}\`)`;
+  } else {
+    explanation.summary = `${head}; fix or replace the rejected keys, then run \`switchyard auth reset ${explanation.provider}\``;
+  }
+  return explanation;
+}

@@ -1,0 +1,90 @@
+// The SPEC §2 health table as code: pure functions from (record, event, cooldowns, now) to a HealthPatch, and
+// from (record, now) to whether the credential can be used. The store merges patches (counters add, later state
+// wins, a cooldown is never shortened); these functions decide what each event means.
+import type { Cooldowns } from '../config/schema.ts';
+import type { HealthPatch } from '../state/types.ts';
+import { formatClock } from './clock.ts';
+import type { CoolingReason, FailureReport, HealthRecord } from './types.ts';
+
+/** How each cooling event picks its deadline: the server's reset time when it sent one, else the config. */
+export const COOLING_RULES: Record<CoolingReason, { cooldown: keyof Cooldowns; honoursServerReset: boolean; text: string }> = {
+  rate_limited: { cooldown: 'rate_limited', honoursServerReset: true, text: 'rate-limited' },
+  quota: { cooldown: 'quota', honoursServerReset: true, text: 'out of quota' },
+  auth_suspect: { cooldown: 'auth_suspect', honoursServerReset: false, text: 'auth suspect (a known-good key kept being rejected)' },
+};
+
+/** A server "reset now" still cools the key briefly, so the next request does not walk straight into a 429. */
+const MIN_SERVER_COOLDOWN_MS = 1_000;
+
+export function isKnownGood(record: HealthRecord | undefined): boolean {
+  return record?.last_success_at !== undefined;
+}
+
+function failureFields(report: FailureReport, now: number, provider: string): HealthPatch {
+  const patch: HealthPatch = { provider, at: now, add_failures: 1, last_failure_at: now };
+  patch.last_failure_kind = report.kind === 'auth_suspect' ? 'auth_rejected' : report.kind;
+  if (report.message !== undefined) patch.last_failure_message = report.message;
+  return patch;
+}
+
+function coolingDeadline(reason: CoolingReason, report: FailureReport, cooldowns: Cooldowns, now: number): number {
+  const rule = COOLING_RULES[reason];
+  const resetAt = 'resetAt' in report ? report.resetAt : undefined;
+  if (rule.honoursServerReset && resetAt !== undefined) return Math.max(resetAt, now + MIN_SERVER_COOLDOWN_MS);
+  return now + cooldowns[rule.cooldown];
+}
+
+/**
+ * What a failed attempt does to a credential:
+ * - rate_limited / quota / auth_suspect: cooling until the deadline (an existing later deadline is kept);
+ * - auth_rejected on a never-successful key: `rejected`, with the next single probe one `cooldowns.rejected` away;
+ * - auth_rejected on a known-good key: only counted. The ladder retries it (`auth_retries`) and reports
+ *   `auth_suspect` if it is still rejected, so one transient 401 does not bench a working key.
+ */
+export function failurePatch(record: HealthRecord | undefined, report: FailureReport, cooldowns: Cooldowns, now: number, provider: string): HealthPatch {
+  const patch = failureFields(report, now, provider);
+  if (report.kind === 'auth_rejected') {
+    if (isKnownGood(record)) return patch;
+    return { ...patch, state: 'rejected', reason: null, until: now + cooldowns.rejected };
+  }
+  const reason: CoolingReason = report.kind;
+  const until = coolingDeadline(reason, report, cooldowns, now);
+  const current = record?.state === 'cooling' && record.until !== undefined && record.until > until ? record : undefined;
+  // A new cooldown never shortens an existing one: the later deadline (and its reason) stands.
+  return { ...patch, state: 'cooling', reason: current?.reason ?? reason, until: current?.until ?? until };
+}
+
+/** A success makes any credential ok and known-good. */
+export function successPatch(provider: string, now: number): HealthPatch {
+  return { provider, at: now, state: 'ok', reason: null, until: null, last_success_at: now, add_successes: 1 };
+}
+
+export function usePatch(provider: string, now: number): HealthPatch {
+  return { provider, at: now, add_uses: 1 };
+}
+
+/** Taking the single probe of a rejected key moves its next probe a full window away, so only one caller probes. */
+export function probePatch(provider: string, cooldowns: Cooldowns, now: number): HealthPatch {
+  return { provider, at: now, state: 'rejected', until: now + cooldowns.rejected };
+}
+
+export interface Usability {
+  usable: boolean;
+  /** A rejected key whose probe window has come: usable once, as a probe. */
+  probe: boolean;
+  why?: string;
+  /** When it becomes usable again (cooling) or may next be probed (rejected). */
+  until?: number;
+}
+
+export function usability(record: HealthRecord | undefined, now: number): Usability {
+  if (!record || record.state === 'ok') return { usable: true, probe: false };
+  const until = record.until;
+  if (record.state === 'cooling') {
+    if (until === undefined || until <= now) return { usable: true, probe: false };
+    const text = COOLING_RULES[record.reason ?? 'rate_limited'].text;
+    return { usable: false, probe: false, until, why: `${text} until ${formatClock(until)}` };
+  }
+  if (until === undefined || until <= now) return { usable: true, probe: true, why: 'rejected (never accepted); one probe is due' };
+  return { usable: false, probe: false, until, why: `rejected (never accepted); next probe at ${formatClock(until)}` };
+}

@@ -1,0 +1,200 @@
+// The credential pool the routing ladder asks on every request: which key to use for a provider, and what
+// happened to it. Everything here is synchronous and in memory: credentials are resolved from the LoadedConfig
+// (references, never copies) and the store's cached stored keys; health comes from the store's memory view.
+import type { LoadedConfig } from '../config/types.ts';
+import { UserError } from '../errors/user-error.ts';
+import { matchOne } from '../state/match.ts';
+import { emptyHealth } from '../state/merge.ts';
+import type { StateStore } from '../state/types.ts';
+import { describeCredential } from './describe.ts';
+import { buildExplanation, type ProviderExplanation } from './explain.ts';
+import { failurePatch, probePatch, successPatch, usability, usePatch } from './health.ts';
+import { envConflict, envConflictMessage, lookedIn, resolveCredentials } from './resolve.ts';
+import { fingerprint } from './mask.ts';
+import { selectCandidate } from './select.ts';
+import type { CandidateStatus, Credential, FailureReport, HealthRecord, PickResult } from './types.ts';
+
+export type { ProviderExplanation };
+
+export interface PoolOptions {
+  loaded: LoadedConfig;
+  store: StateStore;
+  now?: () => number;
+  /** Called with each warning, once (credential switches, env vs .env). Never contains a secret. */
+  onWarning?: (message: string) => void;
+  /** For the `random` strategy; uniform in [0, 1). */
+  random?: () => number;
+}
+
+/** One candidate as the pool sees it. */
+export interface Evaluated {
+  credential: Credential;
+  status: CandidateStatus;
+  /** Picking it would be the single probe of a rejected key. */
+  probe: boolean;
+  order: number;
+  until?: number;
+}
+
+type CredentialRef = Pick<Credential, 'provider' | 'fingerprint'>;
+
+const ALREADY_TRIED = 'already tried for this request';
+
+export class CredentialPool {
+  private loaded: LoadedConfig;
+  private readonly store: StateStore;
+  private readonly now: () => number;
+  private readonly onWarning: (message: string) => void;
+  private readonly random: () => number;
+  private readonly lastPick = new Map<string, number>();
+  private readonly warnedSwitch = new Map<string, string>();
+  private readonly warnedConflicts = new Set<string>();
+
+  constructor(options: PoolOptions) {
+    this.loaded = options.loaded;
+    this.store = options.store;
+    this.now = options.now ?? Date.now;
+    this.onWarning = options.onWarning ?? (() => {});
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Hot reload: the next resolution reads the new config; health (per fingerprint) carries over. */
+  setConfig(loaded: LoadedConfig): void {
+    this.loaded = loaded;
+  }
+
+  candidates(provider: string): CandidateStatus[] {
+    return this.evaluate(provider).map((e) => e.status);
+  }
+
+  pick(provider: string, options: { exclude?: Set<string> } = {}): PickResult {
+    const all = this.evaluate(provider);
+    if (all.length === 0) return { ok: false, reason: 'missing', provider, lookedIn: lookedIn(this.loaded, provider) };
+    const exclude = options.exclude ?? new Set<string>();
+    const chosen = this.choose(provider, all, exclude);
+    if (!chosen) return allUnusable(provider, all, exclude);
+    if (chosen.probe) this.store.applyHealth(chosen.credential.fingerprint, probePatch(provider, this.loaded.config.cooldowns, this.now()));
+    this.lastPick.set(provider, chosen.order);
+    this.warnIfSwitched(provider, all, chosen);
+    const skipped = all.filter((e) => e.order < chosen.order && (!e.status.usable || exclude.has(e.credential.fingerprint)));
+    return { ok: true, credential: chosen.credential, skipped: skipped.map((e) => statusFor(e, exclude)), probe: chosen.probe };
+  }
+
+  recordSuccess(cred: CredentialRef): HealthRecord {
+    return this.store.applyHealth(cred.fingerprint, successPatch(cred.provider, this.now()));
+  }
+
+  recordFailure(cred: CredentialRef, report: FailureReport): HealthRecord {
+    const patch = failurePatch(this.store.getHealth(cred.fingerprint), report, this.loaded.config.cooldowns, this.now(), cred.provider);
+    return this.store.applyHealth(cred.fingerprint, patch);
+  }
+
+  recordUse(cred: CredentialRef): HealthRecord {
+    return this.store.applyHealth(cred.fingerprint, usePatch(cred.provider, this.now()));
+  }
+
+  /**
+   * `auth reset P [ID]`: back to ok every credential of the provider, or the one whose fingerprint (or a unique
+   * prefix of it) or stored label matches. Health of a former credential (no longer configured) can be reset by
+   * fingerprint too. Returns the fingerprints reset.
+   */
+  reset(provider: string, idOrLabel?: string): string[] {
+    const now = this.now();
+    this.warnedSwitch.delete(provider);
+    if (idOrLabel === undefined) {
+      const fingerprints = new Set([...this.store.allHealth().filter((h) => h.provider === provider).map((h) => h.fingerprint)]);
+      this.store.resetHealth(provider, undefined, now);
+      return [...fingerprints];
+    }
+    const fingerprint = this.findFingerprint(provider, idOrLabel);
+    this.store.resetHealth(provider, fingerprint, now);
+    return [fingerprint];
+  }
+
+  /** Every candidate in order with its state, and which one the next request will use and why. */
+  explain(provider: string): ProviderExplanation {
+    const all = this.evaluate(provider);
+    const chosen = all.length > 0 ? this.choose(provider, all, new Set()) : undefined;
+    const conflict = envConflict(this.loaded, provider);
+    return buildExplanation({
+      provider,
+      strategy: this.loaded.config.credentials.strategy,
+      all,
+      chosen,
+      lookedIn: lookedIn(this.loaded, provider),
+      warnings: conflict ? [envConflictMessage(provider, conflict)] : [],
+      now: this.now(),
+    });
+  }
+
+  /** Resolves a user's ID (fingerprint or prefix) or label to a fingerprint of this provider. */
+  findFingerprint(provider: string, idOrLabel: string): string {
+    const items = this.evaluate(provider).map((e) => ({ id: e.credential.fingerprint, label: e.credential.label }));
+    for (const h of this.store.allHealth()) {
+      if (h.provider === provider && !items.some((i) => i.id === h.fingerprint)) items.push({ id: h.fingerprint, label: undefined });
+    }
+    const found = matchOne(items, idOrLabel, (i) => i.label, `credential of ${provider}`);
+    if (!found) throw new UserError(`no credential of ${provider} matches "${idOrLabel}"; see \`switchyard auth list ${provider}\``);
+    return found.id;
+  }
+
+  private evaluate(provider: string): Evaluated[] {
+    this.warnEnvConflict(provider);
+    const now = this.now();
+    return resolveCredentials(this.loaded, this.store, provider).map((credential, order) => {
+      const health = this.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, provider);
+      const u = usability(health, now);
+      const { secret: _secret, ...visible } = credential;
+      const status: CandidateStatus = { credential: visible, health, usable: u.usable };
+      if (u.why !== undefined) status.why = u.why;
+      const entry: Evaluated = { credential, status, probe: u.probe, order };
+      if (u.until !== undefined) entry.until = u.until;
+      return entry;
+    });
+  }
+
+  /** The strategy's choice among usable, not excluded candidates; no side effects (explain uses it too). */
+  private choose(provider: string, all: Evaluated[], exclude: Set<string>): Evaluated | undefined {
+    const usable = all.filter((e) => e.status.usable && !exclude.has(e.credential.fingerprint));
+    if (usable.length === 0) return undefined;
+    const selectable = usable.map((e) => ({ entry: e, fingerprint: e.credential.fingerprint, order: e.order, uses: e.status.health.uses }));
+    const lastOrder = this.lastPick.get(provider);
+    const ctx = lastOrder === undefined ? { random: this.random } : { random: this.random, lastOrder };
+    return selectCandidate(this.loaded.config.credentials.strategy, selectable, ctx).entry;
+  }
+
+  /** "Not using the first credential": said once per change, and again only after the first came back. */
+  private warnIfSwitched(provider: string, all: Evaluated[], chosen: Evaluated): void {
+    const first = all[0]!;
+    if (chosen.order === 0 || first.status.usable) {
+      if (chosen.order === 0) this.warnedSwitch.delete(provider);
+      return;
+    }
+    const h = first.status.health;
+    const key = `${first.credential.fingerprint}|${h.state}|${h.reason ?? ''}|${chosen.credential.fingerprint}`;
+    if (this.warnedSwitch.get(provider) === key) return;
+    this.warnedSwitch.set(provider, key);
+    this.onWarning(`${provider}: ${describeCredential(first.credential)} ${first.status.why ?? 'unusable'}; using ${describeCredential(chosen.credential)}`);
+  }
+
+  private warnEnvConflict(provider: string): void {
+    const conflict = envConflict(this.loaded, provider);
+    if (!conflict) return;
+    const key = `${conflict.variable}\0${fingerprint(conflict.env)}\0${fingerprint(conflict.dotenv)}`;
+    if (this.warnedConflicts.has(key)) return;
+    this.warnedConflicts.add(key);
+    this.onWarning(envConflictMessage(provider, conflict));
+  }
+}
+
+function statusFor(e: Evaluated, exclude: Set<string>): CandidateStatus {
+  if (e.status.usable && exclude.has(e.credential.fingerprint)) return { ...e.status, usable: false, why: ALREADY_TRIED };
+  return e.status;
+}
+
+function allUnusable(provider: string, all: Evaluated[], exclude: Set<string>): PickResult {
+  const cooling = all.filter((e) => e.status.health.state === 'cooling' && e.until !== undefined).map((e) => e.until!);
+  const result: PickResult = { ok: false, reason: 'all_unusable', provider, candidates: all.map((e) => statusFor(e, exclude)) };
+  if (cooling.length > 0) result.earliestUntil = Math.min(...cooling);
+  return result;
+}

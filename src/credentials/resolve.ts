@@ -1,0 +1,116 @@
+// Which credentials a provider has right now (SPEC §2), in use order: config keys in file order, then the env
+// variable, then the same variable in `.env`, then stored keys by priority. Config, env and `.env` secrets are read
+// from the LoadedConfig on every call and never copied anywhere, so editing the config or a variable takes effect
+// at the next request: there is no cached pool entry that could shadow it (seed 001).
+import type { LoadedConfig } from '../config/types.ts';
+import type { CredentialStore } from '../state/types.ts';
+import type { Credential, CredentialSource } from './types.ts';
+import { fingerprint, mask } from './mask.ts';
+
+/** `key_env`, default `<NAME>_API_KEY` with the name uppercased and anything not alphanumeric as `_`. */
+export function keyEnvName(loaded: LoadedConfig, provider: string): string {
+  const configured = loaded.config.providers[provider]?.key_env;
+  return configured ?? `${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
+}
+
+/** Where we look, in order, for the "no API key" message: "providers.mimo.api_key, env MIMO_API_KEY, .env". */
+export function lookedIn(loaded: LoadedConfig, provider: string): string[] {
+  // Stored keys are not listed: the message goes on to say "add one with `switchyard auth add P`".
+  return [`providers.${provider}.api_key`, `env ${keyEnvName(loaded, provider)}`, '.env'];
+}
+
+/** A config value that is really a key: not empty and not an unresolved `${VAR}` left by interpolation. */
+function usableSecret(value: string | undefined): value is string {
+  if (value === undefined) return false;
+  const v = value.trim();
+  return v.length > 0 && !/^\$\{[^}]*\}$/.test(v);
+}
+
+interface RawKey {
+  secret: string;
+  source: CredentialSource;
+  label?: string;
+  priority?: number;
+}
+
+function configKeys(loaded: LoadedConfig, provider: string): RawKey[] {
+  const p = loaded.config.providers[provider];
+  if (!p) return [];
+  const keys: RawKey[] = [];
+  if (usableSecret(p.api_key)) keys.push({ secret: p.api_key.trim(), source: { kind: 'config', where: `providers.${provider}.api_key` } });
+  (p.api_keys ?? []).forEach((k, i) => {
+    if (usableSecret(k)) keys.push({ secret: k.trim(), source: { kind: 'config', where: `providers.${provider}.api_keys[${i}]` } });
+  });
+  return keys;
+}
+
+function environmentKeys(loaded: LoadedConfig, provider: string): RawKey[] {
+  const variable = keyEnvName(loaded, provider);
+  const keys: RawKey[] = [];
+  const fromEnv = loaded.env[variable];
+  const fromDotenv = loaded.dotenv[variable];
+  if (usableSecret(fromEnv)) keys.push({ secret: fromEnv.trim(), source: { kind: 'env', where: `env ${variable}` } });
+  if (usableSecret(fromDotenv)) keys.push({ secret: fromDotenv.trim(), source: { kind: 'dotenv', where: `.env ${variable}` } });
+  return keys;
+}
+
+function storedKeys(store: CredentialStore, provider: string): RawKey[] {
+  // listStoredCredentials returns them by priority (ascending), then oldest first.
+  return store.listStoredCredentials(provider).map((c) => {
+    const key: RawKey = { secret: c.secret, source: { kind: 'stored', where: c.label ? `stored "${c.label}"` : `stored ${c.id}` }, priority: c.priority };
+    if (c.label !== undefined) key.label = c.label;
+    return key;
+  });
+}
+
+// Hashing on every request is cheap, but the request path calls this a lot; secrets are in memory anyway.
+const fingerprints = new Map<string, string>();
+function cachedFingerprint(secret: string): string {
+  let fp = fingerprints.get(secret);
+  if (fp === undefined) {
+    if (fingerprints.size > 10_000) fingerprints.clear();
+    fp = fingerprint(secret);
+    fingerprints.set(secret, fp);
+  }
+  return fp;
+}
+
+export function resolveCredentials(loaded: LoadedConfig, store: CredentialStore, provider: string): Credential[] {
+  const raw = [...configKeys(loaded, provider), ...environmentKeys(loaded, provider), ...storedKeys(store, provider)];
+  const byFingerprint = new Map<string, Credential>();
+  for (const key of raw) {
+    const fp = cachedFingerprint(key.secret);
+    const existing = byFingerprint.get(fp);
+    if (existing) {
+      // The same secret from two places is one credential with two sources, in the first one's position.
+      existing.sources.push(key.source);
+      if (key.label !== undefined && existing.label === undefined) existing.label = key.label;
+      continue;
+    }
+    const credential: Credential = { provider, fingerprint: fp, secret: key.secret, masked: mask(key.secret), sources: [key.source] };
+    if (key.label !== undefined) credential.label = key.label;
+    if (key.priority !== undefined) credential.priority = key.priority;
+    byFingerprint.set(fp, credential);
+  }
+  return [...byFingerprint.values()];
+}
+
+export interface EnvConflict {
+  variable: string;
+  env: string;
+  dotenv: string;
+}
+
+/** The provider's key variable is set in both the environment and `.env`, to different values (env wins). */
+export function envConflict(loaded: LoadedConfig, provider: string): EnvConflict | undefined {
+  const variable = keyEnvName(loaded, provider);
+  const env = loaded.env[variable];
+  const dotenv = loaded.dotenv[variable];
+  if (!usableSecret(env) || !usableSecret(dotenv) || env.trim() === dotenv.trim()) return undefined;
+  return { variable, env: env.trim(), dotenv: dotenv.trim() };
+}
+
+export function envConflictMessage(provider: string, c: EnvConflict): string {
+  return `${provider}: ${c.variable} is set in the environment (${mask(c.env)}) and differently in .env (${mask(c.dotenv)}); `
+    + `the environment's value wins and is tried first`;
+}
