@@ -1,0 +1,51 @@
+// The baseline the gateway is measured against: a bare node:http server that forwards each request body to the
+// upstream with undici over a keep-alive pool and sends the answer back. No parsing, no auth, no logging.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+
+export interface BareProxy {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startBareProxy(upstreamUrl: string): Promise<BareProxy> {
+  const pool = new Pool(upstreamUrl, { connections: 128, pipelining: 1 });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      pool
+        .request({
+          method: 'POST',
+          path: req.url ?? '/v1/chat/completions',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench-upstream-key-0000' },
+          body: Buffer.concat(chunks),
+        })
+        .then(async (up) => {
+          const body = Buffer.from(await up.body.arrayBuffer());
+          res.writeHead(up.statusCode, { 'content-type': 'application/json', 'content-length': body.length });
+          res.end(body);
+        })
+        .catch((err: unknown) => {
+          res.writeHead(502, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: err instanceof Error ? err.message : String(err) } }));
+        });
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      await pool.close();
+    },
+  };
+}

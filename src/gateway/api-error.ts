@@ -1,0 +1,98 @@
+// Errors answered in the caller's API shape (SPEC §7). One table says, per category, the status and the error
+// type each API uses; shaping turns an ApiError into the exact body each official SDK expects.
+
+export type Api = 'openai' | 'anthropic';
+
+export type ApiErrorCategory =
+  | 'invalid_request'
+  | 'authentication'
+  | 'permission'
+  | 'not_found'
+  | 'too_large'
+  | 'unsupported_media'
+  | 'rate_limit'
+  | 'unavailable'
+  | 'overloaded'
+  | 'upstream'
+  | 'timeout'
+  | 'internal';
+
+interface CategoryRow {
+  status: number;
+  openai: string;
+  anthropic: string;
+}
+
+/** Category → HTTP status and the `type` each API puts in its error body. */
+export const CATEGORY_TABLE: Readonly<Record<ApiErrorCategory, CategoryRow>> = {
+  invalid_request: { status: 400, openai: 'invalid_request_error', anthropic: 'invalid_request_error' },
+  authentication: { status: 401, openai: 'authentication_error', anthropic: 'authentication_error' },
+  permission: { status: 403, openai: 'permission_error', anthropic: 'permission_error' },
+  not_found: { status: 404, openai: 'invalid_request_error', anthropic: 'not_found_error' },
+  too_large: { status: 413, openai: 'invalid_request_error', anthropic: 'request_too_large' },
+  unsupported_media: { status: 415, openai: 'invalid_request_error', anthropic: 'invalid_request_error' },
+  rate_limit: { status: 429, openai: 'rate_limit_error', anthropic: 'rate_limit_error' },
+  unavailable: { status: 503, openai: 'server_error', anthropic: 'api_error' },
+  overloaded: { status: 503, openai: 'server_error', anthropic: 'overloaded_error' },
+  upstream: { status: 502, openai: 'server_error', anthropic: 'api_error' },
+  timeout: { status: 504, openai: 'server_error', anthropic: 'api_error' },
+  internal: { status: 500, openai: 'server_error', anthropic: 'api_error' },
+};
+
+export interface ApiErrorOptions {
+  /** Machine-readable code (OpenAI `code`): `model_not_found`, `all_keys_cooling`, `upstream_auth_failed`, … */
+  code?: string;
+  /** The offending request field (OpenAI `param`), e.g. `messages`. */
+  param?: string;
+  /** Seconds, sent as `Retry-After`. */
+  retryAfterSeconds?: number;
+  /** Extra response headers (e.g. `x-switchyard-attempts` on a failed call). */
+  headers?: Record<string, string>;
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly category: ApiErrorCategory;
+  readonly code: string | undefined;
+  readonly param: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(category: ApiErrorCategory, message: string, options: ApiErrorOptions = {}) {
+    super(message);
+    this.category = category;
+    this.code = options.code;
+    this.param = options.param;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers ?? {};
+  }
+
+  get status(): number {
+    return CATEGORY_TABLE[this.category].status;
+  }
+
+  static isInstance(value: unknown): value is ApiError {
+    return value instanceof Error && value.name === 'ApiError';
+  }
+}
+
+/** OpenAI: `{"error":{"message","type","param","code"}}`. */
+export function openaiErrorBody(err: ApiError): { error: { message: string; type: string; param: string | null; code: string | null } } {
+  return { error: { message: err.message, type: CATEGORY_TABLE[err.category].openai, param: err.param ?? null, code: err.code ?? null } };
+}
+
+/** Anthropic: `{"type":"error","error":{"type","message"}}`. */
+export function anthropicErrorBody(err: ApiError): { type: 'error'; error: { type: string; message: string } } {
+  return { type: 'error', error: { type: CATEGORY_TABLE[err.category].anthropic, message: err.message } };
+}
+
+export function errorBody(api: Api, err: ApiError): object {
+  return api === 'anthropic' ? anthropicErrorBody(err) : openaiErrorBody(err);
+}
+
+/** Response headers for an error: `Retry-After` when known, plus the error's own. */
+export function errorHeaders(err: ApiError): Record<string, string> {
+  const headers: Record<string, string> = { ...err.headers };
+  if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
+  return headers;
+}

@@ -1,0 +1,54 @@
+// A failed call (every route tried) → the HTTP error the client sees, per SPEC §7: every key cooling is 503 with
+// Retry-After; an upstream auth failure is a 502 (a 401 would tell the client its *gateway* key is wrong); a
+// request the upstream calls bad is the client's 400. Decisions as data.
+import type { ApiErrorCategory } from './api-error.ts';
+import { ApiError } from './api-error.ts';
+
+interface FailureRow {
+  category: ApiErrorCategory;
+  code: string;
+}
+
+/** Final kind of a failed call → category and code. Kinds not listed map to `upstream` / `upstream_error`. */
+export const FAILURE_TABLE: Readonly<Record<string, FailureRow>> = {
+  all_cooling: { category: 'unavailable', code: 'all_keys_cooling' },
+  rate_limited: { category: 'unavailable', code: 'all_keys_cooling' },
+  quota: { category: 'unavailable', code: 'all_keys_cooling' },
+  overloaded: { category: 'overloaded', code: 'upstream_overloaded' },
+  auth_rejected: { category: 'upstream', code: 'upstream_auth_failed' },
+  auth_missing: { category: 'upstream', code: 'upstream_auth_missing' },
+  missing: { category: 'upstream', code: 'upstream_auth_missing' },
+  server: { category: 'upstream', code: 'upstream_server_error' },
+  connection: { category: 'upstream', code: 'upstream_unreachable' },
+  breaker_open: { category: 'unavailable', code: 'upstream_circuit_open' },
+  timeout: { category: 'timeout', code: 'upstream_timeout' },
+  not_found: { category: 'upstream', code: 'upstream_model_not_found' },
+  context_length: { category: 'invalid_request', code: 'context_length_exceeded' },
+  content_filter: { category: 'invalid_request', code: 'content_filter' },
+  bad_request: { category: 'invalid_request', code: 'upstream_bad_request' },
+};
+
+/** What the gateway needs from a routing failure (SwitchyardError from src/routing/errors.ts). */
+export interface CallFailure {
+  kind: string;
+  message: string;
+  explanation?: string;
+  retryAfterMs?: number;
+  trail?: readonly unknown[];
+}
+
+/** `explicit`: the client named the model, so a model the upstream does not have is a 404 for that client. */
+export function failureToApiError(failure: CallFailure, explicit: boolean): ApiError {
+  const row = FAILURE_TABLE[failure.kind] ?? { category: 'upstream', code: 'upstream_error' };
+  const category: ApiErrorCategory = failure.kind === 'not_found' && explicit ? 'not_found' : row.category;
+  const code = failure.kind === 'not_found' && explicit ? 'model_not_found' : row.code;
+  const attempts = failure.trail?.length ?? 0;
+  // Every key cooling always carries a Retry-After (at least 1s) so well-behaved clients back off.
+  const retryAfterSeconds =
+    failure.retryAfterMs !== undefined ? failure.retryAfterMs / 1000 : category === 'unavailable' || category === 'overloaded' ? 1 : undefined;
+  return new ApiError(category, failure.explanation || failure.message, {
+    code,
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    headers: { 'x-switchyard-attempts': String(attempts) },
+  });
+}

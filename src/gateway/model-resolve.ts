@@ -1,0 +1,68 @@
+// What the request's `model` names (SPEC §7): a task (`main`, `title_generation`, any `auxiliary:` task), a
+// `provider/model`, or a bare model listed under a provider. Tasks win over model names; `provider/model` needs a
+// configured provider; a bare model is looked up in `providers.*.models`, then in the configured routes. Naming a
+// model puts that route first and keeps the main chain behind it as the fallback.
+import type { Config, Route } from '../config/schema.ts';
+
+export interface ModelTarget {
+  task: string;
+  /** Set when the request named a model: it replaces the first route of the task's chain. */
+  route?: Route;
+  /** True when the client named a model rather than a task (a missing upstream model is then a 404 for it). */
+  explicit: boolean;
+}
+
+export interface ModelIndex {
+  tasks: readonly string[];
+  providers: ReadonlySet<string>;
+  /** Bare model name → the route that serves it (first provider in config order). */
+  bare: ReadonlyMap<string, Route>;
+  /** Every `provider/model` the gateway knows, for /v1/models. */
+  listed: readonly string[];
+}
+
+export function buildModelIndex(config: Config): ModelIndex {
+  const tasks = ['main', ...Object.keys(config.auxiliary)];
+  const routes: Route[] = [];
+  for (const [provider, p] of Object.entries(config.providers)) {
+    for (const model of Object.keys(p.models)) routes.push({ provider, model });
+  }
+  // Models named by the configured chains exist too, even when the provider does not list its models.
+  if (config.main) routes.push(config.main);
+  routes.push(...config.fallback);
+  for (const task of Object.values(config.auxiliary)) {
+    if (task.model && task.provider !== 'auto' && task.provider !== 'none') routes.push({ provider: task.provider, model: task.model });
+    routes.push(...task.fallback_chain);
+  }
+  const bare = new Map<string, Route>();
+  const listed: string[] = [];
+  const seen = new Set<string>();
+  for (const r of routes) {
+    if (!(r.provider in config.providers)) continue;
+    const name = `${r.provider}/${r.model}`;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    listed.push(name);
+    if (!bare.has(r.model)) bare.set(r.model, r);
+  }
+  return { tasks, providers: new Set(Object.keys(config.providers)), bare, listed };
+}
+
+export function resolveModel(index: ModelIndex, model: string): ModelTarget | undefined {
+  if (index.tasks.includes(model)) return { task: model, explicit: false };
+  const slash = model.indexOf('/');
+  if (slash > 0) {
+    const provider = model.slice(0, slash);
+    const rest = model.slice(slash + 1);
+    if (index.providers.has(provider) && rest !== '') return { task: 'main', route: { provider, model: rest }, explicit: true };
+  }
+  const route = index.bare.get(model);
+  if (route) return { task: 'main', route, explicit: true };
+  return undefined;
+}
+
+/** The message of a 404 for an unknown model: says what is valid. */
+export function unknownModelMessage(index: ModelIndex, model: string): string {
+  const some = [...index.tasks, ...index.listed].slice(0, 12).join(', ');
+  return `unknown model ${JSON.stringify(model)}: use a task (${index.tasks.join(', ')}), a provider/model with a configured provider, or a listed model — GET /v1/models lists them (e.g. ${some})`;
+}

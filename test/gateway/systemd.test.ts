@@ -1,0 +1,42 @@
+// The systemd user unit: absolute paths, EnvironmentFile= the .env beside the config (seed 001: the service must
+// see the same keys as the shell), restart on failure, reload by SIGHUP; install refuses to overwrite.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { installUnit, quoteArg, renderUnit, unitPath } from '../../src/gateway/systemd.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+test('the unit runs the gateway with absolute paths and the .env beside the config', () => {
+  const unit = renderUnit({ node: '/opt/node/bin/node', bin: '/srv/switchyard/bin/switchyard.js', configPath: '/home/u/.config/switchyard/config.yaml', env: { SWITCHYARD_HOME: '/var/lib/sy' } });
+  assert.match(unit, /^ExecStart=\/opt\/node\/bin\/node \/srv\/switchyard\/bin\/switchyard\.js gateway --config \/home\/u\/\.config\/switchyard\/config\.yaml$/m);
+  assert.match(unit, /^EnvironmentFile=-\/home\/u\/\.config\/switchyard\/\.env$/m);
+  assert.match(unit, /^WorkingDirectory=\/home\/u\/\.config\/switchyard$/m);
+  assert.match(unit, /^Restart=on-failure$/m);
+  assert.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+  assert.match(unit, /^Environment=SWITCHYARD_HOME=\/var\/lib\/sy$/m);
+  assert.match(unit, /^WantedBy=default\.target$/m);
+  assert.throws(() => renderUnit({ node: 'node', bin: '/b', configPath: '/c' }), /must be absolute/);
+});
+
+test('ExecStart arguments with spaces, quotes, % and $ are quoted the systemd way', () => {
+  assert.equal(quoteArg('/plain/path'), '/plain/path');
+  assert.equal(quoteArg('/my dir/config.yaml'), '"/my dir/config.yaml"');
+  assert.equal(quoteArg('/a"b'), '"/a\\"b"');
+  assert.equal(quoteArg('/100%/x'), '/100%%/x');
+  assert.equal(quoteArg('/$HOME/x'), '"/$$HOME/x"');
+});
+
+test('install writes under XDG_CONFIG_HOME/systemd/user and refuses to overwrite without force', (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  const path = unitPath({ XDG_CONFIG_HOME: join(ws.dir, 'cfg'), HOME: ws.dir });
+  assert.equal(path, join(ws.dir, 'cfg', 'systemd', 'user', 'switchyard-gateway.service'));
+  assert.equal(unitPath({ HOME: '/home/u' }), '/home/u/.config/systemd/user/switchyard-gateway.service');
+  installUnit('first\n', path, false);
+  assert.equal(readFileSync(path, 'utf8'), 'first\n');
+  assert.equal(statSync(path).mode & 0o777, 0o644);
+  assert.throws(() => installUnit('second\n', path, false), /already exists; pass --force/);
+  installUnit('second\n', path, true);
+  assert.equal(readFileSync(path, 'utf8'), 'second\n');
+});

@@ -1,0 +1,94 @@
+// Pure pieces of the gateway: listen parsing and the loopback rule, key generation/hashing/matching, error shapes,
+// the failure table, model resolution.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configSchema } from '../../src/config/schema.ts';
+import { isLoopback, parseListen } from '../../src/gateway/listen.ts';
+import { generateKey, hashKey, matchKey, newKeyRecord, presentedKey, secretsEqual } from '../../src/gateway/keys.ts';
+import { ApiError, anthropicErrorBody, errorHeaders, openaiErrorBody } from '../../src/gateway/api-error.ts';
+import { failureToApiError } from '../../src/gateway/failure-map.ts';
+import { buildModelIndex, resolveModel } from '../../src/gateway/model-resolve.ts';
+
+test('listen addresses parse, and only loopback counts as loopback', () => {
+  assert.deepEqual(parseListen('127.0.0.1:4141'), { host: '127.0.0.1', port: 4141 });
+  assert.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
+  assert.deepEqual(parseListen('localhost:80'), { host: 'localhost', port: 80 });
+  assert.throws(() => parseListen('4141'), /expected HOST:PORT/);
+  assert.throws(() => parseListen('h:99999'), /expected HOST:PORT/);
+  for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1']) assert.equal(isLoopback(h), true, h);
+  for (const h of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.com']) assert.equal(isLoopback(h), false, h);
+});
+
+test('client keys: sy- prefix, hashed with sha256, matched in constant time, never stored', () => {
+  const key = generateKey();
+  assert.match(key, /^sy-[0-9a-f]{40}$/);
+  assert.notEqual(generateKey(), key);
+  const rec = newKeyRecord(key, 'ci', 1000);
+  assert.equal(rec.hash, hashKey(key));
+  assert.ok(!JSON.stringify(rec).includes(key.slice(3)), 'the record holds no copy of the key');
+  assert.equal(rec.prefix, key.slice(0, 9));
+  const entries = [newKeyRecord(generateKey(), 'other'), rec].map((r) => ({ hash: Buffer.from(r.hash, 'hex'), record: r }));
+  assert.equal(matchKey(key, entries)?.name, 'ci');
+  assert.equal(matchKey(`${key}x`, entries), undefined);
+  assert.equal(secretsEqual('admin-secret', 'admin-secret'), true);
+  assert.equal(secretsEqual('admin-secret', 'admin-secreT'), false);
+  assert.equal(secretsEqual('a', 'a-much-longer-value'), false);
+});
+
+test('the presented key comes from Authorization: Bearer or x-api-key', () => {
+  assert.equal(presentedKey({ authorization: 'Bearer sy-abc' }), 'sy-abc');
+  assert.equal(presentedKey({ authorization: 'bearer   sy-abc ' }), 'sy-abc');
+  assert.equal(presentedKey({ 'x-api-key': 'sy-def' }), 'sy-def');
+  assert.equal(presentedKey({ authorization: 'Basic xyz' }), undefined);
+  assert.equal(presentedKey({}), undefined);
+});
+
+test('errors take each API\'s own shape', () => {
+  const err = new ApiError('invalid_request', 'invalid request body: messages is required', { param: 'messages' });
+  assert.equal(err.status, 400);
+  assert.deepEqual(openaiErrorBody(err), { error: { message: err.message, type: 'invalid_request_error', param: 'messages', code: null } });
+  assert.deepEqual(anthropicErrorBody(err), { type: 'error', error: { type: 'invalid_request_error', message: err.message } });
+  const nf = new ApiError('not_found', 'x', { code: 'model_not_found' });
+  assert.equal(anthropicErrorBody(nf).error.type, 'not_found_error');
+  assert.equal(errorHeaders(new ApiError('unavailable', 'x', { retryAfterSeconds: 2.2 }))['retry-after'], '3');
+});
+
+test('failure table: cooling is 503 + Retry-After, upstream auth is 502 (never 401), bad requests are 400', () => {
+  const cooling = failureToApiError({ kind: 'all_cooling', message: 'm', retryAfterMs: 30_000, trail: [1, 2] }, false);
+  assert.equal(cooling.status, 503);
+  assert.equal(errorHeaders(cooling)['retry-after'], '30');
+  assert.equal(errorHeaders(cooling)['x-switchyard-attempts'], '2');
+  assert.equal(failureToApiError({ kind: 'auth_rejected', message: 'm' }, false).status, 502);
+  assert.equal(failureToApiError({ kind: 'auth_missing', message: 'm' }, false).status, 502);
+  assert.equal(failureToApiError({ kind: 'bad_request', message: 'm' }, false).status, 400);
+  assert.equal(failureToApiError({ kind: 'context_length', message: 'm' }, false).status, 400);
+  assert.equal(failureToApiError({ kind: 'timeout', message: 'm' }, false).status, 504);
+  assert.equal(failureToApiError({ kind: 'not_found', message: 'm' }, true).status, 404);
+  assert.equal(failureToApiError({ kind: 'not_found', message: 'm' }, false).status, 502);
+  const overloaded = failureToApiError({ kind: 'overloaded', message: 'm' }, false);
+  assert.equal(overloaded.status, 503);
+  assert.equal(errorHeaders(overloaded)['retry-after'], '1');
+});
+
+test('model names resolve to tasks, provider/model, or a listed model (then the main chain)', () => {
+  const config = configSchema.parse({
+    providers: {
+      mimo: { type: 'openai', base_url: 'http://127.0.0.1:1/v1', models: { 'mimo-pro': {} } },
+      claude: { type: 'anthropic', base_url: 'http://127.0.0.1:1' },
+      router: { type: 'openai', base_url: 'http://127.0.0.1:1/v1', models: { 'vendor/model-x': {} } },
+    },
+    main: { provider: 'mimo', model: 'mimo-pro' },
+    fallback: [{ provider: 'claude', model: 'claude-haiku' }],
+    auxiliary: { summarise: { provider: 'claude', model: 'claude-sonnet' } },
+  });
+  const index = buildModelIndex(config);
+  assert.deepEqual(resolveModel(index, 'main'), { task: 'main', explicit: false });
+  assert.deepEqual(resolveModel(index, 'title_generation'), { task: 'title_generation', explicit: false });
+  assert.deepEqual(resolveModel(index, 'summarise'), { task: 'summarise', explicit: false });
+  assert.deepEqual(resolveModel(index, 'claude/anything'), { task: 'main', route: { provider: 'claude', model: 'anything' }, explicit: true });
+  assert.deepEqual(resolveModel(index, 'claude-haiku'), { task: 'main', route: { provider: 'claude', model: 'claude-haiku' }, explicit: true });
+  assert.deepEqual(resolveModel(index, 'vendor/model-x'), { task: 'main', route: { provider: 'router', model: 'vendor/model-x' }, explicit: true });
+  assert.equal(resolveModel(index, 'nope/x'), undefined);
+  assert.equal(resolveModel(index, 'gpt-4o'), undefined);
+  assert.ok(index.listed.includes('mimo/mimo-pro') && index.listed.includes('claude/claude-sonnet'));
+});
