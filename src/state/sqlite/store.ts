@@ -129,10 +129,7 @@ export class SqliteStore implements StateStore {
   }
 
   listGatewayKeys(): GatewayKeyRecord[] {
-    return this.gatewayKeys.map((k) => {
-      const touched = this.pendingTouches.get(k.id);
-      return touched !== undefined && touched > (k.last_used_at ?? 0) ? { ...k, last_used_at: touched } : { ...k };
-    });
+    return this.gatewayKeys.map((k) => withTouch(k, this.pendingTouches.get(k.id)));
   }
 
   /** Includes revoked keys (with `revoked_at` set), so the caller can say "revoked" rather than "unknown". */
@@ -236,7 +233,10 @@ export class SqliteStore implements StateStore {
     const touches = this.pendingTouches;
     try {
       const written = flushHealth(this.db, resets, patches);
-      if (touches.size > 0) creds.touchGatewayKeys(this.db, touches);
+      if (touches.size > 0) {
+        creds.touchGatewayKeys(this.db, touches);
+        this.gatewayKeys = this.gatewayKeys.map((k) => withTouch(k, touches.get(k.id)));
+      }
       this.pendingResets = [];
       this.pending = new Map();
       this.pendingTouches = new Map();
@@ -326,4 +326,8 @@ export class SqliteStore implements StateStore {
 
 function resetApplies(reset: PendingReset, record: HealthRecord): boolean {
   return record.provider === reset.provider && (reset.fingerprint === undefined || reset.fingerprint === record.fingerprint);
+}
+
+function withTouch(k: GatewayKeyRecord, touched: number | undefined): GatewayKeyRecord {
+  return touched !== undefined && touched > (k.last_used_at ?? 0) ? { ...k, last_used_at: touched } : { ...k };
 }

@@ -1,0 +1,50 @@
+// Runs the StateStore conformance suite against the SQLite store (a file shared by two handles) and the private
+// in-memory variant, plus SQLite-specific checks: file modes and schema version.
+import { it, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStore, statePath, stateHome } from '../../src/state/open.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { storeConformance } from './store.case.ts';
+
+storeConformance('sqlite', () => {
+  const ws = tempWorkspace('switchyard-store-');
+  return { open: () => openStore({ home: ws.home, pollIntervalMs: 50 }), cleanup: () => ws.cleanup() };
+});
+
+storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), cleanup: () => {} }), {
+  'health survives close and reopen': 'a memory store is private to one handle and gone when closed',
+  'two handles: counters add up and changes are seen and announced': 'a memory store cannot be shared',
+  'stored credentials: order, identity, removal, visible to another handle': 'a memory store cannot be shared',
+  'an appended message is durable before flush': 'a memory store cannot be shared',
+});
+
+describe('sqlite store files', () => {
+  it('creates a private directory and 0600 files under SWITCHYARD_HOME', async () => {
+    const ws = tempWorkspace();
+    try {
+      const home = join(ws.dir, 'fresh', 'state');
+      const store = openStore({ home });
+      store.applyHealth('fp', { provider: 'p', at: 1, add_uses: 1 });
+      await store.flush();
+      assert.equal(store.location, join(home, 'state.db'));
+      for (const f of ['state.db', 'state.db-wal', 'state.db-shm']) assert.equal(statSync(join(home, f)).mode & 0o777, 0o600, f);
+      assert.equal(statSync(home).mode & 0o777, 0o700);
+      await store.close();
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('finds its home the documented way', () => {
+    assert.equal(stateHome({ SWITCHYARD_HOME: '/a', XDG_STATE_HOME: '/b', HOME: '/h' }), '/a');
+    assert.equal(stateHome({ XDG_STATE_HOME: '/b', HOME: '/h' }), '/b/switchyard');
+    assert.equal(stateHome({ HOME: '/h' }), '/h/.local/state/switchyard');
+    assert.equal(statePath({ env: { SWITCHYARD_HOME: '/a' } }), '/a/state.db');
+  });
+
+  it('refuses an unknown state kind with a clear message', () => {
+    assert.throws(() => openStore({ kind: 'postgres://x' }), /gateway\.state: expected sqlite/);
+  });
+});

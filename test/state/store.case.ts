@@ -1,0 +1,191 @@
+// The StateStore conformance suite. Every implementation (SQLite now, Redis later) runs it through a factory.
+// `open()` returns a new handle on the same backing state, standing in for a second process.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { StateStore, StoreChange } from '../../src/state/types.ts';
+import { waitFor } from './wait.ts';
+
+export interface StoreFactory {
+  open(): StateStore;
+  cleanup(): void;
+}
+
+/** Case name → why it is skipped for this implementation. */
+export type SkipList = Record<string, string>;
+
+export function storeConformance(name: string, makeFactory: () => StoreFactory, skip: SkipList = {}): void {
+  describe(`StateStore conformance: ${name}`, () => {
+    const handles: StateStore[] = [];
+    const factories: StoreFactory[] = [];
+    const fresh = (): StoreFactory => {
+      const f = makeFactory();
+      factories.push(f);
+      return f;
+    };
+    const open = (f: StoreFactory): StateStore => {
+      const s = f.open();
+      handles.push(s);
+      return s;
+    };
+    after(async () => {
+      for (const h of handles) await h.close();
+      for (const f of factories) f.cleanup();
+    });
+    const test = (title: string, fn: () => Promise<void> | void): void => {
+      const reason = skip[title];
+      if (reason !== undefined) it(title, { skip: reason }, () => {});
+      else it(title, fn);
+    };
+
+    test('applyHealth is visible at once and merges counters', () => {
+      const s = open(fresh());
+      const a = s.applyHealth('fp1', { provider: 'p', at: 1000, add_failures: 1, state: 'cooling', reason: 'rate_limited', until: 5000 });
+      assert.equal(a.failures, 1);
+      s.applyHealth('fp1', { provider: 'p', at: 1001, add_failures: 2, add_uses: 1 });
+      const r = s.getHealth('fp1');
+      assert.equal(r?.failures, 3);
+      assert.equal(r?.uses, 1);
+      assert.equal(r?.state, 'cooling');
+      assert.equal(r?.until, 5000);
+      assert.deepEqual(s.allHealth().map((h) => h.fingerprint), ['fp1']);
+      assert.equal(s.getHealth('nope'), undefined);
+    });
+
+    test('a reset wins over earlier failures but not over later ones', () => {
+      const s = open(fresh());
+      s.applyHealth('fp', { provider: 'p', at: 1000, state: 'cooling', reason: 'quota', until: 99_000, add_failures: 1 });
+      s.resetHealth('p', undefined, 2000);
+      assert.equal(s.getHealth('fp')?.state, 'ok');
+      // A failure recorded before the reset (arriving late) does not undo it.
+      s.applyHealth('fp', { provider: 'p', at: 1500, state: 'cooling', reason: 'rate_limited', until: 50_000, add_failures: 1 });
+      assert.equal(s.getHealth('fp')?.state, 'ok');
+      assert.equal(s.getHealth('fp')?.failures, 2);
+      s.applyHealth('fp', { provider: 'p', at: 2500, state: 'cooling', reason: 'rate_limited', until: 60_000 });
+      assert.equal(s.getHealth('fp')?.state, 'cooling');
+    });
+
+    test('a cooldown is never shortened', () => {
+      const s = open(fresh());
+      s.applyHealth('fp', { provider: 'p', at: 1000, state: 'cooling', reason: 'quota', until: 90_000 });
+      s.applyHealth('fp', { provider: 'p', at: 2000, state: 'cooling', reason: 'rate_limited', until: 3_000 });
+      assert.equal(s.getHealth('fp')?.until, 90_000);
+      assert.equal(s.getHealth('fp')?.reason, 'quota');
+    });
+
+    test('resetHealth by fingerprint leaves the others', () => {
+      const s = open(fresh());
+      s.applyHealth('a', { provider: 'p', at: 1000, state: 'rejected', until: 9000 });
+      s.applyHealth('b', { provider: 'p', at: 1000, state: 'rejected', until: 9000 });
+      s.applyHealth('c', { provider: 'q', at: 1000, state: 'rejected', until: 9000 });
+      s.resetHealth('p', 'a', 2000);
+      assert.deepEqual(['a', 'b', 'c'].map((f) => s.getHealth(f)?.state), ['ok', 'rejected', 'rejected']);
+      s.resetHealth('p', undefined, 3000);
+      assert.deepEqual(['a', 'b', 'c'].map((f) => s.getHealth(f)?.state), ['ok', 'ok', 'rejected']);
+    });
+
+    test('health survives close and reopen', async () => {
+      const f = fresh();
+      const s = f.open();
+      s.applyHealth('fp', { provider: 'p', at: 1000, state: 'cooling', reason: 'quota', until: 7000, add_failures: 4, last_failure_at: 1000, last_failure_kind: 'quota' });
+      await s.close();
+      const t = open(f);
+      const r = t.getHealth('fp');
+      assert.equal(r?.failures, 4);
+      assert.equal(r?.reason, 'quota');
+      assert.equal(r?.last_failure_kind, 'quota');
+      assert.equal(t.status().pendingWrites, 0);
+    });
+
+    test('two handles: counters add up and changes are seen and announced', async () => {
+      const f = fresh();
+      const a = open(f);
+      const b = open(f);
+      const seen: StoreChange[] = [];
+      b.onChange((c) => seen.push(c));
+      a.applyHealth('fp', { provider: 'p', at: 1000, add_failures: 3 });
+      b.applyHealth('fp', { provider: 'p', at: 1001, add_failures: 2 });
+      await a.flush();
+      await b.flush();
+      await waitFor(() => a.getHealth('fp')?.failures === 5, 'handle a to see 5 failures');
+      await waitFor(() => b.getHealth('fp')?.failures === 5, 'handle b to see 5 failures');
+      a.applyHealth('fp', { provider: 'p', at: 2000, state: 'cooling', reason: 'rate_limited', until: 9e12 });
+      await a.flush();
+      await waitFor(() => b.getHealth('fp')?.state === 'cooling', 'handle b to see the cooldown');
+      a.resetHealth('p', 'fp', 3000);
+      await a.flush();
+      await waitFor(() => b.getHealth('fp')?.state === 'ok', 'handle b to see the reset');
+      assert.ok(seen.some((c) => c.type === 'health' && c.fingerprints.includes('fp')));
+    });
+
+    test('stored credentials: order, identity, removal, visible to another handle', async () => {
+      const f = fresh();
+      const s = open(f);
+      const other = open(f);
+      s.addStoredCredential({ id: 'aaaa1111bbbb', provider: 'p', secret: 'sk-one-secret-0001', priority: 5, label: 'backup' });
+      s.addStoredCredential({ id: 'cccc2222dddd', provider: 'p', secret: 'sk-two-secret-0002', priority: 1 });
+      s.addStoredCredential({ id: 'eeee3333ffff', provider: 'q', secret: 'sk-three-secret-03', priority: 0 });
+      assert.deepEqual(s.listStoredCredentials('p').map((c) => c.id), ['cccc2222dddd', 'aaaa1111bbbb']);
+      assert.equal(s.listStoredCredentials().length, 3);
+      assert.throws(() => s.addStoredCredential({ id: 'aaaa1111bbbb', provider: 'p', secret: 'sk-one-secret-0001', priority: 0 }), /already stored/);
+      await waitFor(() => other.listStoredCredentials('p').length === 2, 'the other handle to see stored keys');
+      assert.equal(s.removeStoredCredential('p', 'backup')?.id, 'aaaa1111bbbb');
+      assert.equal(s.removeStoredCredential('p', 'cccc')?.id, 'cccc2222dddd');
+      assert.equal(s.removeStoredCredential('p', 'zzzz'), undefined);
+      assert.deepEqual(s.listStoredCredentials('p'), []);
+      await waitFor(() => other.listStoredCredentials('p').length === 0, 'the other handle to see removals');
+    });
+
+    test('gateway keys: add, find by hash, revoke, touch', async () => {
+      const s = open(fresh());
+      s.addGatewayKey({ id: 'k1', name: 'ci', hash: 'h1', prefix: 'sy-ab', created_at: 1000 });
+      s.addGatewayKey({ id: 'k2', name: 'laptop', hash: 'h2', prefix: 'sy-cd', created_at: 2000 });
+      assert.equal(s.findGatewayKeyByHash('h2')?.name, 'laptop');
+      assert.equal(s.findGatewayKeyByHash('nope'), undefined);
+      s.touchGatewayKey('k1', 5000);
+      assert.equal(s.listGatewayKeys().find((k) => k.id === 'k1')?.last_used_at, 5000);
+      const revoked = s.revokeGatewayKey('ci');
+      assert.equal(revoked?.id, 'k1');
+      assert.ok(s.findGatewayKeyByHash('h1')?.revoked_at !== undefined);
+      assert.equal(s.revokeGatewayKey('ci'), undefined);
+      await s.flush();
+      assert.equal(s.listGatewayKeys().find((k) => k.id === 'k1')?.last_used_at, 5000);
+    });
+
+    test('sessions and messages', () => {
+      const s = open(fresh());
+      s.createSession({ id: 's1', title: 'Hello', title_source: 'derived', created_at: 1, updated_at: 1 });
+      s.createSession({ id: 's2', title: 'Other', title_source: 'derived', route: 'p/m', created_at: 2, updated_at: 2 });
+      for (let i = 1; i <= 5; i++) s.appendMessage({ session_id: 's1', seq: i, role: i % 2 ? 'user' : 'assistant', content: `m${i}`, created_at: i });
+      s.updateSession('s1', { title: 'Better', title_source: 'generated', updated_at: 10 });
+      assert.equal(s.getSession('s1')?.title, 'Better');
+      assert.deepEqual(s.listSessions().map((x) => x.id), ['s1', 's2']);
+      s.replaceMessages('s1', 2, 4, { session_id: 's1', seq: 2, role: 'system', content: 'summary', kind: 'summary', created_at: 11 });
+      assert.deepEqual(s.listMessages('s1').map((m) => [m.seq, m.content]), [[1, 'm1'], [2, 'summary'], [5, 'm5']]);
+      assert.equal(s.listMessages('s1')[1]?.kind, 'summary');
+      assert.equal(s.deleteSession('s1'), true);
+      assert.equal(s.deleteSession('s1'), false);
+      assert.deepEqual(s.listMessages('s1'), []);
+      assert.equal(s.getSession('s2')?.route, 'p/m');
+    });
+
+    test('an appended message is durable before flush', () => {
+      const f = fresh();
+      const a = open(f);
+      const b = open(f);
+      a.createSession({ id: 's', title: 't', title_source: 'user', created_at: 1, updated_at: 1 });
+      a.appendMessage({ session_id: 's', seq: 1, role: 'user', content: 'hi', prompt_tokens: 3, created_at: 1 });
+      assert.deepEqual(b.listMessages('s').map((m) => [m.content, m.prompt_tokens]), [['hi', 3]]);
+    });
+
+    test('status, flush and close are safe to repeat', async () => {
+      const s = fresh().open(); // closed here, not by after()
+      const st = s.status();
+      assert.equal(st.ok, true);
+      assert.ok(st.schemaVersion >= 1);
+      await s.flush();
+      await s.flush();
+      await s.close();
+      await s.close();
+    });
+  });
+}
