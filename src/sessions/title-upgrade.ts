@@ -1,0 +1,56 @@
+// The background title upgrade (SPEC §5, seed 000): one `title_generation` call after the first exchange. It never
+// fails the chat: any failure keeps the derived title and is reported as an outcome the caller prints once.
+import type { ChatMessage } from '../providers/types.ts';
+import type { ChatBackend } from './backend.ts';
+import { explainError } from './explain.ts';
+import type { ChatSession } from './session.ts';
+import { formatRoute } from './route-text.ts';
+import { cleanGeneratedTitle } from './title-text.ts';
+
+export const TITLE_TASK = 'title_generation';
+
+export type TitleOutcome =
+  | { status: 'generated'; title: string; route: string; attempts: number }
+  /** `provider: none` / `enabled: false`: the upgrade is off, silently. */
+  | { status: 'disabled' }
+  /** The user set a title meanwhile; theirs wins. */
+  | { status: 'user_title' }
+  | { status: 'failed'; kept: string; explanation: string };
+
+/** How much of the first answer goes into the title request: enough for the gist, cheap on any model. */
+const ANSWER_EXCERPT = 600;
+const QUESTION_EXCERPT = 2000;
+
+export function titleRequest(user: string, assistant: string): ChatMessage[] {
+  return [
+    {
+      role: 'system',
+      content:
+        'Write a short title (at most 7 words) for a conversation that starts with the user message below. ' +
+        `The assistant answered: "${assistant.slice(0, ANSWER_EXCERPT)}". Reply with the title only, no quotes.`,
+    },
+    { role: 'user', content: user.slice(0, QUESTION_EXCERPT) },
+  ];
+}
+
+export async function upgradeTitle(session: ChatSession, backend: ChatBackend, timeoutMs: number): Promise<TitleOutcome> {
+  const exchange = session.firstExchange();
+  if (!exchange) return { status: 'failed', kept: session.title, explanation: 'no exchange to title yet' };
+  try {
+    // The router enforces the task's own timeout; this signal is only a backstop so a caller waiting for the
+    // title before exiting can never hang.
+    const result = await backend.chat({ task: TITLE_TASK, messages: titleRequest(exchange.user, exchange.assistant), max_tokens: 40, signal: AbortSignal.timeout(timeoutMs + 2_000) });
+    if (result.status === 'disabled') return { status: 'disabled' };
+    const title = cleanGeneratedTitle(result.response.content);
+    if (title === undefined) return { status: 'failed', kept: session.title, explanation: `${formatRoute(result.route)} answered with an empty title` };
+    if (!session.offerGeneratedTitle(title)) return { status: 'user_title' };
+    return { status: 'generated', title, route: formatRoute(result.route), attempts: result.trail.length };
+  } catch (err) {
+    return { status: 'failed', kept: session.title, explanation: explainError(err) };
+  }
+}
+
+/** The one line printed when the upgrade failed. */
+export function titleFailureLine(outcome: Extract<TitleOutcome, { status: 'failed' }>): string {
+  return `title: kept "${outcome.kept}" — ${outcome.explanation}`;
+}
