@@ -1,0 +1,77 @@
+// Checks that span fields (SPEC §1): every route names a defined provider, `api_key` and `api_keys` are not both
+// given. Runs on the raw (interpolated, not yet validated) data so its findings are listed together with the
+// schema's, and reads it defensively: shapes the schema rejects are simply skipped here.
+import { formatPath, type ConfigIssue, type ConfigPath } from './issue.ts';
+import { didYouMean, closest } from './suggest.ts';
+import { locateKey, locateValue, type YamlSource } from './yaml-source.ts';
+
+type Obj = Record<string, unknown>;
+
+const BUILTIN_TASKS = ['title_generation', 'compression'];
+/** Task provider values that are not provider names. */
+const TASK_KEYWORDS = ['auto', 'none'];
+
+function obj(value: unknown): Obj | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : undefined;
+}
+
+interface RouteRef {
+  path: ConfigPath;
+  provider: string;
+  /** Task providers may also say auto/none. */
+  keywords: boolean;
+}
+
+function routeRef(value: unknown, path: ConfigPath, keywords = false): RouteRef[] {
+  const provider = obj(value)?.['provider'];
+  return typeof provider === 'string' ? [{ path: [...path, 'provider'], provider, keywords }] : [];
+}
+
+function listRefs(value: unknown, path: ConfigPath): RouteRef[] {
+  return Array.isArray(value) ? value.flatMap((item, i) => routeRef(item, [...path, i])) : [];
+}
+
+function collectRefs(data: Obj): RouteRef[] {
+  const refs = [...routeRef(data['main'], ['main']), ...listRefs(data['fallback'], ['fallback'])];
+  for (const [task, cfg] of Object.entries(obj(data['auxiliary']) ?? {})) {
+    refs.push(...routeRef(cfg, ['auxiliary', task], true));
+    refs.push(...listRefs(obj(cfg)?.['fallback_chain'], ['auxiliary', task, 'fallback_chain']));
+  }
+  return refs;
+}
+
+export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { issues: ConfigIssue[]; warnings: string[] } {
+  const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const root = obj(data);
+  if (!root) return { issues, warnings };
+  const providers = Object.keys(obj(root['providers']) ?? {});
+  const issueAt = (path: ConfigPath, message: string, key = false): void => {
+    const at = key ? locateKey(source, path) : locateValue(source, path);
+    issues.push({ file: source.file, line: at.line, col: at.col, path: formatPath(path), message });
+  };
+
+  for (const ref of collectRefs(root)) {
+    if (providers.includes(ref.provider) || (ref.keywords && TASK_KEYWORDS.includes(ref.provider))) continue;
+    const choices = ref.keywords ? [...providers, ...TASK_KEYWORDS] : providers;
+    const defined = providers.length ? `defined providers: ${providers.join(', ')}` : 'no providers are defined under `providers:`';
+    const extra = ref.keywords ? '; or auto (the main chain) / none (disabled)' : '';
+    issueAt(ref.path, `unknown provider \`${ref.provider}\`${didYouMean(ref.provider, choices)} (${defined}${extra})`);
+  }
+
+  // Both spellings present in the file is ambiguous about order and intent; judge what was written, before
+  // interpolation dropped any unset variables.
+  for (const [name, cfg] of Object.entries(obj(obj(raw)?.['providers']) ?? {})) {
+    const p = obj(cfg);
+    if (p && 'api_key' in p && 'api_keys' in p) issueAt(['providers', name, 'api_keys'], 'give either `api_key` (one key) or `api_keys` (a list), not both', true);
+  }
+
+  for (const task of Object.keys(obj(root['auxiliary']) ?? {})) {
+    const near = BUILTIN_TASKS.includes(task) ? undefined : closest(task, BUILTIN_TASKS);
+    if (near) warnings.push(`auxiliary.${task} is not a built-in task (did you mean \`${near}\`?); it is kept as a custom task`);
+  }
+  if (!obj(root['main']) && (providers.length > 0 || Array.isArray(root['fallback']))) {
+    warnings.push('no `main:` route is set: chat and the `main` task have nothing to call (add main: { provider, model })');
+  }
+  return { issues, warnings };
+}

@@ -1,0 +1,46 @@
+// Which config file to use (SPEC §1): `--config FILE`, `$SWITCHYARD_CONFIG`, `./switchyard.yaml`,
+// `$XDG_CONFIG_HOME/switchyard/config.yaml` (default `~/.config/switchyard/config.yaml`). The first two are named
+// explicitly by the user, so a missing file there is an error rather than a reason to look further.
+import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors/user-error.ts';
+
+export interface Discovered {
+  /** Absolute path of the file to read, or null when none exists. */
+  path: string | null;
+  /** Every place considered, in order, for "no config found" messages. */
+  searched: string[];
+}
+
+interface Candidate {
+  path: string;
+  /** Named by the user: must exist. */
+  explicit: boolean;
+  how: string;
+}
+
+function candidates(configPath: string | undefined, cwd: string, env: Record<string, string | undefined>): Candidate[] {
+  const list: Candidate[] = [];
+  if (configPath) list.push({ path: resolve(cwd, configPath), explicit: true, how: '--config' });
+  const fromEnv = env['SWITCHYARD_CONFIG'];
+  if (fromEnv) list.push({ path: resolve(cwd, fromEnv), explicit: true, how: '$SWITCHYARD_CONFIG' });
+  list.push({ path: join(cwd, 'switchyard.yaml'), explicit: false, how: './switchyard.yaml' });
+  const xdg = env['XDG_CONFIG_HOME'] || join(env['HOME'] || homedir(), '.config');
+  list.push({ path: join(resolve(cwd, xdg), 'switchyard', 'config.yaml'), explicit: false, how: 'XDG config' });
+  return list;
+}
+
+export function discoverConfig(configPath: string | undefined, cwd: string, env: Record<string, string | undefined>): Discovered {
+  const searched: string[] = [];
+  for (const c of candidates(configPath, cwd, env)) {
+    searched.push(c.path);
+    if (existsSync(c.path)) {
+      if (statSync(c.path).isDirectory()) throw new UserError(`config ${c.path} (from ${c.how}) is a directory, not a YAML file`);
+      return { path: c.path, searched };
+    }
+    // An explicitly named file wins over everything after it, so its absence must not silently fall through.
+    if (c.explicit) throw new UserError(`config file ${c.path} (from ${c.how}) does not exist`, { details: ['create one with `switchyard config init --path ' + c.path + '`'] });
+  }
+  return { path: null, searched };
+}

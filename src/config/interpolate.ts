@@ -1,0 +1,147 @@
+// `${VAR}` in string values, replaced from the process environment, then from `.env` (SPEC §1). `$${` writes a
+// literal `${`. An unset variable inside a key slot (providers.*.api_key, api_keys[i], auxiliary.*.api_key,
+// gateway.admin_key) just means "no key from there"; anywhere else it is a located error, because silently
+// keeping `${TYPO}` as a URL or model name would fail much later and much less clearly.
+import { mask } from '../credentials/mask.ts';
+import type { Origin } from './types.ts';
+import type { ConfigIssue, ConfigPath } from './issue.ts';
+import { formatPath } from './issue.ts';
+import { locateValue, type YamlSource } from './yaml-source.ts';
+
+export interface Interpolated {
+  data: unknown;
+  /** Origins of values that came (partly) from a variable, keyed by the *original* path. */
+  origins: Map<string, Origin>;
+  /** Key slots whose variable was unset, keyed by original path → variable name. */
+  unresolved: Map<string, string>;
+  /** For lists that lost entries to unset variables: list path → original index of each kept entry. */
+  kept: Map<string, number[]>;
+  issues: ConfigIssue[];
+  warnings: string[];
+}
+
+interface Ref {
+  name: string;
+  from: 'env' | 'dotenv' | null;
+}
+
+type Expansion = { ok: true; value: string; refs: Ref[] } | { ok: false; error: string };
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Paths where an unset variable means "no key from here" rather than an error. */
+export function isKeySlot(path: ConfigPath): boolean {
+  const [top, , field, index] = path;
+  if (top === 'providers' && field === 'api_key' && path.length === 3) return true;
+  if (top === 'providers' && field === 'api_keys' && path.length === 4 && typeof index === 'number') return true;
+  if (top === 'auxiliary' && field === 'api_key' && path.length === 3) return true;
+  return top === 'gateway' && path[1] === 'admin_key' && path.length === 2;
+}
+
+function expand(text: string, env: Readonly<Record<string, string | undefined>>, dotenv: Readonly<Record<string, string>>): Expansion {
+  let out = '';
+  const refs: Ref[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith('$${', i)) {
+      out += '${';
+      i += 3;
+      continue;
+    }
+    if (!text.startsWith('${', i)) {
+      out += text[i];
+      i++;
+      continue;
+    }
+    const end = text.indexOf('}', i + 2);
+    if (end < 0) return { ok: false, error: 'unclosed `${` (write ${NAME}, or $${ for a literal `${`)' };
+    const name = text.slice(i + 2, end);
+    if (!NAME_RE.test(name)) return { ok: false, error: `\`\${${name}}\` is not a variable reference (names use letters, digits and _, not starting with a digit)` };
+    const fromEnv = env[name];
+    const fromDotenv = Object.hasOwn(dotenv, name) ? dotenv[name] : undefined;
+    const from = fromEnv !== undefined ? 'env' : fromDotenv !== undefined ? 'dotenv' : null;
+    refs.push({ name, from });
+    out += fromEnv ?? fromDotenv ?? '';
+    i = end + 1;
+  }
+  return { ok: true, value: out, refs };
+}
+
+function originOf(ref: Ref, at: { file: string; line: number; col: number }, dotenvPath: string | null): Origin {
+  if (ref.from === 'dotenv') return { kind: 'dotenv', name: ref.name, dotenvFile: dotenvPath ?? '.env', ...at };
+  return { kind: 'env', name: ref.name, ...at };
+}
+
+export interface InterpolateInput {
+  source: YamlSource;
+  env: Readonly<Record<string, string | undefined>>;
+  dotenv: Readonly<Record<string, string>>;
+  dotenvPath: string | null;
+}
+
+export function interpolate(input: InterpolateInput): Interpolated {
+  const result: Interpolated = { data: undefined, origins: new Map(), unresolved: new Map(), kept: new Map(), issues: [], warnings: [] };
+  const conflictsSeen = new Set<string>();
+
+  const visitString = (text: string, path: ConfigPath): string | undefined => {
+    if (!text.includes('${')) return text;
+    const at = locateValue(input.source, path);
+    const where = { file: input.source.file, line: at.line, col: at.col };
+    const pathText = formatPath(path);
+    const expansion = expand(text, input.env, input.dotenv);
+    if (!expansion.ok) {
+      result.issues.push({ ...where, path: pathText, message: expansion.error });
+      return text;
+    }
+    if (expansion.refs.length === 0) return expansion.value;
+    for (const ref of expansion.refs) warnOnConflict(ref.name);
+    result.origins.set(pathText, originOf(expansion.refs[0]!, where, input.dotenvPath));
+    const unset = expansion.refs.filter((r) => r.from === null);
+    if (unset.length === 0) return expansion.value;
+    if (isKeySlot(path)) {
+      result.unresolved.set(pathText, unset[0]!.name);
+      return undefined;
+    }
+    const names = unset.map((r) => `\${${r.name}}`).join(', ');
+    result.issues.push({ ...where, path: pathText, message: `${names} is not set (not in the environment${input.dotenvPath ? ' nor in ' + input.dotenvPath : ', and there is no .env beside the config'})` });
+    return text;
+  };
+
+  // The environment wins over .env; say so once when they disagree, masked, since either may be a secret.
+  const warnOnConflict = (name: string): void => {
+    const a = input.env[name];
+    const b = Object.hasOwn(input.dotenv, name) ? input.dotenv[name] : undefined;
+    if (a === undefined || b === undefined || a === b || conflictsSeen.has(name)) return;
+    conflictsSeen.add(name);
+    result.warnings.push(`${name} is set in the environment (${mask(a)}) and differently in ${input.dotenvPath ?? '.env'} (${mask(b)}); the environment's value is used`);
+  };
+
+  const visit = (value: unknown, path: ConfigPath): unknown => {
+    if (typeof value === 'string') return visitString(value, path);
+    if (Array.isArray(value)) {
+      // Dropped key slots (unset ${VAR} in api_keys) leave the list; the origin map keeps file positions.
+      const out: unknown[] = [];
+      const keptIndices: number[] = [];
+      value.forEach((v, i) => {
+        const next = visit(v, [...path, i]);
+        if (next === undefined && v !== undefined) return;
+        out.push(next);
+        keptIndices.push(i);
+      });
+      if (keptIndices.length !== value.length) result.kept.set(formatPath(path), keptIndices);
+      return out;
+    }
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const next = visit(v, [...path, k]);
+        if (next !== undefined || v === undefined) out[k] = next;
+      }
+      return out;
+    }
+    return value;
+  };
+
+  result.data = visit(input.source.data, []);
+  return result;
+}

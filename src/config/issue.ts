@@ -1,0 +1,41 @@
+// One located problem in a config file, and how a list of them becomes the UserError the user sees.
+import { UserError } from '../errors/user-error.ts';
+
+export type ConfigPath = readonly (string | number)[];
+
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  col: number;
+  /** Dotted key path (`providers.mimo.timeout`, `fallback[1].provider`); empty for the whole document. */
+  path: string;
+  /** What is wrong and what was expected, ending with any "did you mean" hint. */
+  message: string;
+}
+
+/** How many issues are listed before "… and N more": enough to fix a batch, not a wall of text. */
+const MAX_LISTED = 20;
+
+/** `providers.mimo.api_keys[1]` from `['providers', 'mimo', 'api_keys', 1]`. */
+export function formatPath(path: ConfigPath): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = `${issue.file}:${issue.line}:${issue.col}`;
+  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+/** Sorted by position so the list reads top to bottom like the file. */
+export function issuesError(file: string, issues: ConfigIssue[]): UserError {
+  const sorted = [...issues].sort((a, b) => a.line - b.line || a.col - b.col);
+  if (sorted.length === 1) return new UserError(`invalid config: ${formatIssue(sorted[0]!)}`);
+  const listed = sorted.slice(0, MAX_LISTED).map(formatIssue);
+  if (sorted.length > MAX_LISTED) listed.push(`… and ${sorted.length - MAX_LISTED} more`);
+  return new UserError(`invalid config ${file}: ${sorted.length} problems`, { details: listed });
+}

@@ -1,0 +1,68 @@
+// Reading the zod schema as data: which keys are valid at a path (for "did you mean"), and which leaves are
+// durations (so `config show` prints `60s`, not 60000). Reads zod's public `_zod.def` description of each schema.
+import type { z } from 'zod';
+import { configSchema, duration } from './schema.ts';
+import type { ConfigPath } from './issue.ts';
+
+/** The parts of zod's schema definitions we read; everything else is ignored. */
+interface Def {
+  type: string;
+  shape?: Record<string, SchemaLike>;
+  catchall?: SchemaLike;
+  valueType?: SchemaLike;
+  element?: SchemaLike;
+  innerType?: SchemaLike;
+  in?: SchemaLike;
+  entries?: Record<string, string>;
+}
+interface SchemaLike {
+  _zod: { def: Def };
+}
+
+const WRAPPERS = new Set(['default', 'optional', 'nullable', 'prefault', 'catch', 'readonly', 'nonoptional']);
+
+function asSchema(schema: z.ZodType): SchemaLike {
+  return schema as unknown as SchemaLike;
+}
+
+/** Strips default/optional wrappers, stopping at the shared `duration` schema so it can be recognised. */
+function unwrap(schema: SchemaLike): SchemaLike {
+  let s = schema;
+  while (WRAPPERS.has(s._zod.def.type) && s._zod.def.innerType && s !== asSchema(duration)) s = s._zod.def.innerType;
+  return s;
+}
+
+function child(schema: SchemaLike, seg: string | number): SchemaLike | undefined {
+  const def = unwrap(schema)._zod.def;
+  if (def.type === 'object') return def.shape?.[String(seg)] ?? def.catchall;
+  if (def.type === 'record') return def.valueType;
+  if (def.type === 'array') return def.element;
+  if (def.type === 'pipe' && def.in) return child(def.in, seg);
+  return undefined;
+}
+
+export function schemaAt(path: ConfigPath, root: SchemaLike = asSchema(configSchema)): SchemaLike | undefined {
+  let s: SchemaLike | undefined = root;
+  for (const seg of path) {
+    if (!s) return undefined;
+    s = child(s, seg);
+  }
+  return s ? unwrap(s) : undefined;
+}
+
+/** The keys an object at `path` accepts (empty when it is not a fixed-shape object). */
+export function keysAt(path: ConfigPath): string[] {
+  const s = schemaAt(path);
+  const def = s?._zod.def;
+  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+export function isDurationAt(path: ConfigPath): boolean {
+  return schemaAt(path) === asSchema(duration);
+}
+
+/** The allowed values of an enum at `path`, for "did you mean" on values (`type: opnai`). */
+export function enumValuesAt(path: ConfigPath): string[] {
+  const def = schemaAt(path)?._zod.def;
+  return def?.type === 'enum' && def.entries ? Object.values(def.entries) : [];
+}

@@ -1,0 +1,100 @@
+// Turns zod's issues into messages a user can act on: located, naming the key path, saying what was expected and
+// what was found, with "did you mean" for unknown keys and misspelt enum values.
+import type { z } from 'zod';
+import { formatPath, type ConfigIssue, type ConfigPath } from './issue.ts';
+import { isKeySlot } from './interpolate.ts';
+import { isDurationAt, keysAt } from './schema-walk.ts';
+import { didYouMean } from './suggest.ts';
+import { locateKey, locateValue, type YamlSource } from './yaml-source.ts';
+
+type ZodIssue = z.core.$ZodIssue;
+
+function valueAt(data: unknown, path: ConfigPath): unknown {
+  let v = data;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v;
+}
+
+const TYPE_NAMES: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', object: 'a mapping (key: value)', array: 'a list', record: 'a mapping (key: value)' };
+
+/** What the user wrote, short and never a secret. */
+function describe(value: unknown, path: ConfigPath): string {
+  if (value === null) return 'nothing (null)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  const secret = isKeySlot(path) || /key|secret|token|authorization/i.test(String(path[path.length - 1] ?? ''));
+  if (secret) return `a ${typeof value}`;
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${typeof value} ${text.slice(0, 57)}…"` : `${typeof value === 'string' ? '' : typeof value + ' '}${text}`;
+}
+
+function expectedText(issue: ZodIssue, path: ConfigPath): string {
+  if (isDurationAt(path)) return 'a duration like 250ms, 30s, 5m or 1h';
+  if (issue.code === 'invalid_type') return TYPE_NAMES[issue.expected] ?? issue.expected;
+  return 'a valid value';
+}
+
+function messageFor(issue: ZodIssue, path: ConfigPath, data: unknown): string {
+  const value = valueAt(data, path);
+  switch (issue.code) {
+    case 'invalid_type':
+      if (value === undefined) return `is required (expected ${expectedText(issue, path)})`;
+      if (path.length === 0) return `the config must be a mapping of sections (providers:, main:, …), got ${describe(value, path)}`;
+      return `expected ${expectedText(issue, path)}, got ${describe(value, path)}`;
+    case 'invalid_union':
+      return `expected ${expectedText(issue, path)}, got ${describe(value, path)}`;
+    case 'invalid_value': {
+      const allowed = issue.values.map(String);
+      const hint = typeof value === 'string' ? didYouMean(value, allowed) : '';
+      return `expected one of ${allowed.join(' | ')}, got ${describe(value, path)}${hint}`;
+    }
+    case 'invalid_format':
+      if (issue.format === 'url') return `expected a URL like https://api.example.com/v1, got ${describe(value, path)}`;
+      return `${issue.message}, got ${describe(value, path)}`;
+    case 'too_small':
+      if (issue.origin === 'string') return 'must not be empty';
+      if (issue.origin === 'array') return `needs at least ${String(issue.minimum)} entries`;
+      return `expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}, got ${describe(value, path)}`;
+    case 'too_big':
+      return `expected a number ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}, got ${describe(value, path)}`;
+    case 'not_multiple_of':
+      return `expected a whole number, got ${describe(value, path)}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** Unknown keys: one issue per key, at the key itself, with the nearest valid key. */
+function unknownKeys(keys: string[], parent: ConfigPath, source: YamlSource): ConfigIssue[] {
+  const valid = keysAt(parent);
+  return keys.map((key) => {
+    const path = [...parent, key];
+    const at = locateKey(source, path);
+    const hint = didYouMean(key, valid);
+    const list = hint || valid.length === 0 ? '' : ` (valid keys here: ${valid.join(', ')})`;
+    return { file: source.file, line: at.line, col: at.col, path: formatPath(path), message: `unknown key \`${key}\`${hint}${list}` };
+  });
+}
+
+export function zodIssues(issues: readonly ZodIssue[], source: YamlSource, data: unknown): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of issues) {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      out.push(...unknownKeys(issue.keys, path, source));
+      continue;
+    }
+    if (issue.code === 'invalid_key') {
+      const at = locateKey(source, path);
+      const inner = issue.issues[0]?.message ?? 'invalid key';
+      out.push({ file: source.file, line: at.line, col: at.col, path: formatPath(path), message: `invalid name \`${String(path[path.length - 1])}\`: ${inner}` });
+      continue;
+    }
+    const at = locateValue(source, path);
+    out.push({ file: source.file, line: at.line, col: at.col, path: formatPath(path), message: messageFor(issue, path, data) });
+  }
+  return out;
+}
