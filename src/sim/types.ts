@@ -25,3 +25,11 @@ export interface SimulatorHandle {
   reset(): void;
   close(): Promise<void>;
 }
+
+/** What startSimulator returns: the contract above plus runtime control of the scenario. */
+export interface RunningSimulator extends SimulatorHandle {
+  /** Replaces the scenario (object, YAML text or file path) and clears all progress, as PUT /_sim/scenario does. */
+  setScenario(scenario: import('./scenario.ts').Scenario | import('./scenario.ts').ScenarioInput | string): void;
+  /** The scenario in force, resolved (durations in ms, defaults filled). */
+  scenario(): import('./scenario.ts').Scenario;
+}

@@ -1,0 +1,54 @@
+// Anthropic Messages wire format: the `message` object, and the event stream
+// message_start → content_block_start → ping → content_block_delta… → content_block_stop → message_delta → message_stop.
+import type { SimReply } from './reply.ts';
+import { anthropicErrorBody } from './errors.ts';
+import { halves, wordPieces, type SseFrame, type StreamPlan } from './sse.ts';
+
+export interface AnthropicMeta {
+  id: string;
+  model: string;
+}
+
+const STOP: Record<SimReply['finish'], string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use' };
+
+const frame = (event: string, data: Record<string, unknown>): SseFrame => ({ event, data: JSON.stringify({ type: event, ...data }) });
+
+function contentOf(reply: SimReply): Record<string, unknown>[] {
+  if (!reply.toolCall) return [{ type: 'text', text: reply.text }];
+  const call = reply.toolCall;
+  return [{ type: 'tool_use', id: call.id, name: call.name, input: JSON.parse(call.arguments) as unknown }];
+}
+
+export function anthropicMessage(reply: SimReply, meta: AnthropicMeta): Record<string, unknown> {
+  return {
+    id: meta.id,
+    type: 'message',
+    role: 'assistant',
+    model: meta.model,
+    content: contentOf(reply),
+    stop_reason: STOP[reply.finish],
+    stop_sequence: null,
+    usage: { input_tokens: reply.inputTokens, output_tokens: reply.outputTokens },
+  };
+}
+
+export function anthropicStream(reply: SimReply, meta: AnthropicMeta): StreamPlan {
+  const message = { ...anthropicMessage(reply, meta), content: [], stop_reason: null, usage: { input_tokens: reply.inputTokens, output_tokens: 1 } };
+  const call = reply.toolCall;
+  const block = call ? { type: 'tool_use', id: call.id, name: call.name, input: {} } : { type: 'text', text: '' };
+  const head = [
+    frame('message_start', { message }),
+    frame('content_block_start', { index: 0, content_block: block }),
+    frame('ping', {}),
+  ];
+  const deltas = call
+    ? halves(call.arguments).map((part) => frame('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: part } }))
+    : wordPieces(reply.text).map((piece) => frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }));
+  const tail = [
+    frame('content_block_stop', { index: 0 }),
+    frame('message_delta', { delta: { stop_reason: STOP[reply.finish], stop_sequence: null }, usage: { output_tokens: reply.outputTokens } }),
+    frame('message_stop', {}),
+  ];
+  const error = { event: 'error', data: JSON.stringify(anthropicErrorBody('overloaded_error', 'Overloaded')) };
+  return { head, deltas, tail, error };
+}

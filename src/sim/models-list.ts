@@ -1,0 +1,38 @@
+// GET /v1/models (and /v1/models/ID) in OpenAI's list shape, or Anthropic's when the caller speaks Anthropic
+// (sends x-api-key or anthropic-version). Keys are checked like chat calls, but scripts and faults do not apply:
+// listing models is how tools probe a key, and a probe should not consume a scripted step.
+import type { IncomingMessage } from 'node:http';
+import { mask } from '../credentials/mask.ts';
+import type { ApiName, Scenario } from './scenario.ts';
+import { keyOf } from './request.ts';
+import { renderError, type HttpReply } from './errors.ts';
+
+const CREATED = 1_735_689_600; // 2025-01-01, fixed so answers are stable
+
+export function apiOfModelsRequest(req: IncomingMessage): ApiName {
+  return req.headers['x-api-key'] !== undefined || req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
+}
+
+export function listModels(req: IncomingMessage, scenario: Scenario, modelId: string | undefined): HttpReply {
+  const api = apiOfModelsRequest(req);
+  const key = keyOf(req, api);
+  const behaviour = key === undefined ? undefined : (scenario.keys[key] ?? scenario.keys['*']);
+  if (key === undefined) return renderError(api, 'missing_key', { promptTokens: 0 });
+  if (!behaviour || !behaviour.valid || (behaviour.apis && !behaviour.apis.includes(api))) {
+    return renderError(api, 'invalid_key', { maskedKey: mask(key), promptTokens: 0 });
+  }
+  const ids = Object.keys(scenario.models).filter((id) => !behaviour.models || behaviour.models.includes(id));
+  if (modelId !== undefined) {
+    if (!ids.includes(modelId)) return renderError(api, 'model_not_found', { model: modelId, promptTokens: 0 });
+    return json(api === 'openai' ? openAiModel(modelId) : anthropicModel(modelId));
+  }
+  if (api === 'openai') return json({ object: 'list', data: ids.map(openAiModel) });
+  return json({ data: ids.map(anthropicModel), has_more: false, first_id: ids[0] ?? null, last_id: ids.at(-1) ?? null });
+}
+
+const openAiModel = (id: string) => ({ id, object: 'model', created: CREATED, owned_by: 'switchyard-sim' });
+const anthropicModel = (id: string) => ({ type: 'model', id, display_name: id, created_at: new Date(CREATED * 1000).toISOString() });
+
+function json(value: unknown): HttpReply {
+  return { status: 200, contentType: 'application/json', body: JSON.stringify(value) };
+}

@@ -1,0 +1,79 @@
+// What the simulator answers: deterministic, and telling enough for tests to check what was sent.
+//   "[sim-large] reply to: <first 60 chars of the last user message>"
+//   a tool call when tools are offered and the last user message says "call <tool>" (or tool_choice forces one)
+//   "Sim title: <first words>" when the system prompt or last message asks for a title
+import type { SimRequest, SimMessage } from './request.ts';
+
+export interface SimToolCall {
+  id: string;
+  name: string;
+  /** JSON text, `{"echo": "..."}`. */
+  arguments: string;
+}
+
+export interface SimReply {
+  /** Empty when the reply is a tool call. */
+  text: string;
+  toolCall?: SimToolCall;
+  finish: 'stop' | 'length' | 'tool_calls';
+  inputTokens: number;
+  outputTokens: number;
+}
+
+const SNIPPET = 60;
+const TITLE_WORDS = 5;
+
+export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
+
+const collapse = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+export function composeReply(req: SimRequest, model: string, callId: string): SimReply {
+  const last = req.messages.at(-1);
+  const lastUser = [...req.messages].reverse().find((m) => m.role === 'user' && !m.toolResult);
+  const snippet = collapse(lastUser?.text ?? '').slice(0, SNIPPET);
+  const inputTokens = Math.max(1, req.promptTokens);
+
+  const tool = chosenTool(req, last, lastUser);
+  if (tool) {
+    const args = JSON.stringify({ echo: snippet });
+    return { text: '', toolCall: { id: callId, name: tool, arguments: args }, finish: 'tool_calls', inputTokens, outputTokens: estimateTokens(args) };
+  }
+  const text = replyText(req, model, last, snippet);
+  return limitLength(text, req.maxTokens, inputTokens);
+}
+
+function chosenTool(req: SimRequest, last: SimMessage | undefined, lastUser: SimMessage | undefined): string | undefined {
+  if (req.tools.length === 0) return undefined;
+  if (req.forcedTool && req.tools.includes(req.forcedTool)) return req.forcedTool;
+  // After a tool result the model answers in text, so an agent loop ends.
+  if (!lastUser || last !== lastUser) return undefined;
+  const named = /\bcall\s+([A-Za-z0-9_.-]+)/i.exec(lastUser.text)?.[1];
+  return named && req.tools.includes(named) ? named : undefined;
+}
+
+function replyText(req: SimRequest, model: string, last: SimMessage | undefined, snippet: string): string {
+  if (/title/i.test(`${req.system}\n${last?.text ?? ''}`)) return `Sim title: ${titleWords(req)}`;
+  if (last?.toolResult) return `[${model}] got tool result: ${collapse(last.text).slice(0, SNIPPET)}`;
+  return `[${model}] reply to: ${snippet}`;
+}
+
+/** The first words of the conversation being titled: the first user message that is not itself the instruction,
+ * else what follows the colon in "…title for: <text>". */
+function titleWords(req: SimRequest): string {
+  const users = req.messages.filter((m) => m.role === 'user' && !m.toolResult);
+  const subject = users.find((m) => !/title/i.test(m.text))?.text ?? afterColon(users.at(-1)?.text ?? '');
+  const words = collapse(subject).split(' ').filter(Boolean).slice(0, TITLE_WORDS).join(' ');
+  return words.replace(/[\s.,;:!?"'`]+$/, '') || 'untitled';
+}
+
+function afterColon(text: string): string {
+  const i = text.indexOf(':', text.search(/title/i));
+  return i >= 0 ? text.slice(i + 1) : text;
+}
+
+/** Honours max_tokens (≈ 4 characters a token), so a 1-token probe gets a 1-token answer and finish "length". */
+function limitLength(text: string, maxTokens: number | undefined, inputTokens: number): SimReply {
+  const outputTokens = estimateTokens(text);
+  if (maxTokens === undefined || outputTokens <= maxTokens) return { text, finish: 'stop', inputTokens, outputTokens };
+  return { text: text.slice(0, maxTokens * 4), finish: 'length', inputTokens, outputTokens: maxTokens };
+}

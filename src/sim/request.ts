@@ -1,0 +1,129 @@
+// Reading an incoming chat request (either API) into the few facts the simulator acts on.
+import type { IncomingMessage } from 'node:http';
+import type { ApiName } from './scenario.ts';
+import type { ErrorName } from './steps.ts';
+
+export interface SimMessage {
+  role: string;
+  text: string;
+  /** An OpenAI `tool` message, or an Anthropic user turn made only of tool results. */
+  toolResult: boolean;
+}
+
+export interface SimRequest {
+  api: ApiName;
+  key: string | undefined;
+  model: string | undefined;
+  stream: boolean;
+  /** OpenAI `stream_options.include_usage`. */
+  includeUsage: boolean;
+  maxTokens: number | undefined;
+  system: string;
+  messages: SimMessage[];
+  /** Names of the tools offered. */
+  tools: string[];
+  /** A tool the request forces (`tool_choice`), if any. */
+  forcedTool: string | undefined;
+  /** Rough prompt size: characters / 4. */
+  promptTokens: number;
+  /** Why the body is unacceptable, if it is, and the detail for the error message. */
+  problem?: { error: ErrorName; detail: string };
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The key as each API sends it: OpenAI `Authorization: Bearer`, Anthropic `x-api-key` (or Bearer, as OAuth does). */
+export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+  const xApiKey = req.headers['x-api-key'];
+  const key = api === 'anthropic' ? (typeof xApiKey === 'string' ? xApiKey.trim() : undefined) || bearer : bearer;
+  return key ? key : undefined;
+}
+
+export function parseChatRequest(api: ApiName, key: string | undefined, rawBody: string, anthropicVersion: string | undefined): SimRequest {
+  const empty: SimRequest = {
+    api, key, model: undefined, stream: false, includeUsage: false, maxTokens: undefined, system: '', messages: [], tools: [],
+    forcedTool: undefined, promptTokens: 0,
+  };
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    return { ...empty, problem: { error: 'invalid_body', detail: 'the request body is not valid JSON' } };
+  }
+  if (!isObject(body)) return { ...empty, problem: { error: 'invalid_body', detail: 'the request body must be a JSON object' } };
+  const parsed = api === 'openai' ? fromOpenAi(body) : fromAnthropic(body);
+  const request: SimRequest = { ...empty, ...parsed };
+  request.promptTokens = Math.ceil((request.system.length + request.messages.reduce((n, m) => n + m.text.length, 0)) / 4);
+  request.problem = problemOf(api, body, anthropicVersion);
+  return request;
+}
+
+function problemOf(api: ApiName, body: Json, anthropicVersion: string | undefined): SimRequest['problem'] {
+  if (api === 'anthropic' && !anthropicVersion) return { error: 'missing_version', detail: 'anthropic-version: header is required' };
+  if (typeof body['model'] !== 'string' || body['model'] === '') return { error: 'invalid_body', detail: 'model: field required' };
+  if (!Array.isArray(body['messages']) || body['messages'].length === 0) {
+    return { error: 'invalid_body', detail: 'messages: expected a non-empty array' };
+  }
+  if (api === 'anthropic' && typeof body['max_tokens'] !== 'number') return { error: 'missing_max_tokens', detail: 'max_tokens: Field required' };
+  return undefined;
+}
+
+/** Text of a message content: a string, or the text of its parts (text parts and tool results). */
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part: unknown) => {
+      if (!isObject(part)) return '';
+      if (typeof part['text'] === 'string') return part['text'];
+      if (part['type'] === 'tool_result') return textOf(part['content']);
+      return '';
+    })
+    .filter((t) => t !== '')
+    .join('\n');
+}
+
+const onlyToolResults = (content: unknown): boolean =>
+  Array.isArray(content) && content.length > 0 && content.every((p: unknown) => isObject(p) && p['type'] === 'tool_result');
+
+function common(body: Json): Pick<SimRequest, 'model' | 'stream' | 'maxTokens'> {
+  const maxTokens = body['max_completion_tokens'] ?? body['max_tokens'];
+  return {
+    model: typeof body['model'] === 'string' ? body['model'] : undefined,
+    stream: body['stream'] === true,
+    maxTokens: typeof maxTokens === 'number' && maxTokens > 0 ? maxTokens : undefined,
+  };
+}
+
+function fromOpenAi(body: Json): Partial<SimRequest> {
+  const raw = Array.isArray(body['messages']) ? body['messages'].filter(isObject) : [];
+  const system = raw.filter((m) => m['role'] === 'system' || m['role'] === 'developer').map((m) => textOf(m['content']));
+  const messages = raw
+    .filter((m) => m['role'] !== 'system' && m['role'] !== 'developer')
+    .map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: m['role'] === 'tool' }));
+  const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => (isObject(t['function']) ? String(t['function']['name']) : '')) : [];
+  const choice = body['tool_choice'];
+  const forced = isObject(choice) && isObject(choice['function']) ? String(choice['function']['name']) : undefined;
+  const streamOptions = body['stream_options'];
+  return {
+    ...common(body), system: system.join('\n'), messages, tools: tools.filter(Boolean), forcedTool: forced,
+    includeUsage: isObject(streamOptions) && streamOptions['include_usage'] === true,
+  };
+}
+
+function fromAnthropic(body: Json): Partial<SimRequest> {
+  const raw = Array.isArray(body['messages']) ? body['messages'].filter(isObject) : [];
+  const messages = raw.map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: onlyToolResults(m['content']) }));
+  const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => String(t['name'] ?? '')) : [];
+  const choice = body['tool_choice'];
+  const forced = isObject(choice) && choice['type'] === 'tool' && typeof choice['name'] === 'string' ? choice['name'] : undefined;
+  return { ...common(body), system: textOf(body['system']), messages, tools: tools.filter(Boolean), forcedTool: forced };
+}

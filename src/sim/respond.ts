@@ -1,0 +1,132 @@
+// Carries out a decision on the wire: a normal answer (JSON or stream), an error body, or a transport fault
+// (reset, timeout, cut, stall, an error inside a 200 stream).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mask } from '../credentials/mask.ts';
+import type { Decision } from './decide.ts';
+import type { SimRequest } from './request.ts';
+import { composeReply } from './reply.ts';
+import { renderError } from './errors.ts';
+import { openAiCompletion, openAiStream } from './openai.ts';
+import { anthropicMessage, anthropicStream } from './anthropic.ts';
+import { formatFrame, SSE_HEADERS, type SseFrame, type StreamPlan } from './sse.ts';
+
+export interface RespondContext {
+  request: SimRequest;
+  decision: Decision;
+  /** A fresh sequence number, for ids (`chatcmpl-sim-7`, `msg_sim_7`). */
+  seq: number;
+  /** Aborted when the server closes or the client goes away: pending waits end quietly. */
+  signal: AbortSignal;
+}
+
+export async function respond(req: IncomingMessage, res: ServerResponse, ctx: RespondContext): Promise<void> {
+  const { decision, request } = ctx;
+  if (!(await pause(decision.latencyMs, ctx.signal))) return;
+  const headers = { ...baseHeaders(ctx), ...decision.headers };
+  const action = decision.action;
+  switch (action.kind) {
+    case 'error': {
+      const e = renderError(request.api, action.error, {
+        ...(request.model !== undefined ? { model: request.model } : {}),
+        ...(request.key !== undefined ? { maskedKey: mask(request.key) } : {}),
+        ...(request.problem ? { detail: request.problem.detail } : {}),
+        ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
+        promptTokens: request.promptTokens,
+      });
+      res.writeHead(e.status, { ...headers, 'content-type': e.contentType, 'content-length': Buffer.byteLength(e.body) });
+      res.end(e.body);
+      return;
+    }
+    case 'reset':
+      req.socket.destroy();
+      return;
+    case 'timeout':
+      return; // say nothing; the connection stays open until the client gives up or the server closes
+    default:
+      if (request.stream) await streamAnswer(req, res, ctx, headers);
+      else answerWhole(req, res, ctx, headers);
+  }
+}
+
+function baseHeaders(ctx: RespondContext): Record<string, string> {
+  const idHeader = ctx.request.api === 'openai' ? 'x-request-id' : 'request-id';
+  return { [idHeader]: `req_sim_${ctx.seq}`, 'x-sim-outcome': ctx.decision.outcome };
+}
+
+/** Waits, unless aborted; false when the wait was cut short and the call should be dropped. */
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (ms <= 0) return !signal.aborted;
+  try {
+    await sleep(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function replyFor(ctx: RespondContext) {
+  const { request, seq } = ctx;
+  const model = request.model ?? '';
+  const reply = composeReply(request, model, request.api === 'openai' ? `call_sim_${seq}` : `toolu_sim_${seq}`);
+  return { reply, model };
+}
+
+function answerWhole(req: IncomingMessage, res: ServerResponse, ctx: RespondContext, headers: Record<string, string>): void {
+  const { reply, model } = replyFor(ctx);
+  const api = ctx.request.api;
+  const action = ctx.decision.action;
+  let payload: unknown =
+    api === 'openai'
+      ? openAiCompletion(reply, { id: `chatcmpl-sim-${ctx.seq}`, model, created: Math.floor(Date.now() / 1000) })
+      : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
+  if (action.kind === 'stream_error') {
+    // Without a stream, "an error inside a 200" is a 200 whose body is an error object.
+    payload = JSON.parse(api === 'openai' ? openAiStream(reply, { id: '', model, created: 0 }, false).error.data : anthropicStream(reply, { id: '', model }).error.data);
+  }
+  const body = JSON.stringify(payload);
+  res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  if (action.kind === 'cut' || action.kind === 'stall') {
+    // Half the promised bytes, then the socket dies (cut) or goes quiet (stall).
+    res.write(body.slice(0, Math.floor(body.length / 2)));
+    if (action.kind === 'cut') req.socket.destroy();
+    return;
+  }
+  res.end(body);
+}
+
+async function streamAnswer(req: IncomingMessage, res: ServerResponse, ctx: RespondContext, headers: Record<string, string>): Promise<void> {
+  const { reply, model } = replyFor(ctx);
+  const plan: StreamPlan =
+    ctx.request.api === 'openai'
+      ? openAiStream(reply, { id: `chatcmpl-sim-${ctx.seq}`, model, created: Math.floor(Date.now() / 1000) }, ctx.request.includeUsage)
+      : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
+  res.writeHead(200, { ...headers, ...SSE_HEADERS });
+  res.flushHeaders();
+  const action = ctx.decision.action;
+  const some = plan.deltas.slice(0, Math.max(1, Math.floor(plan.deltas.length / 2)));
+  const write = (frames: SseFrame[]) => writeFrames(res, frames, ctx.decision.streamDelayMs, ctx.signal);
+  switch (action.kind) {
+    case 'cut':
+      if (await write([...plan.head, ...some])) req.socket.destroy();
+      return;
+    case 'stall':
+      await write([...plan.head, ...some]);
+      return;
+    case 'stream_error':
+      if (await write([...plan.head, ...(action.first ? [] : some), plan.error])) res.end();
+      return;
+    default:
+      if (await write([...plan.head, ...plan.deltas, ...plan.tail])) res.end();
+  }
+}
+
+/** Writes frames one by one (pausing between them if asked); false if the connection went away meanwhile. */
+async function writeFrames(res: ServerResponse, frames: SseFrame[], delayMs: number, signal: AbortSignal): Promise<boolean> {
+  for (const [i, frame] of frames.entries()) {
+    if (i > 0 && !(await pause(delayMs, signal))) return false;
+    if (res.destroyed) return false;
+    res.write(formatFrame(frame));
+  }
+  return !res.destroyed;
+}

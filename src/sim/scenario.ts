@@ -1,0 +1,114 @@
+// The scenario format (SPEC §8): which models are served, and how each key behaves. Validated with zod; durations
+// are normalised to milliseconds. See docs/simulator.md for every field.
+import { z } from 'zod';
+import { parseDuration } from '../config/duration.ts';
+import { STEP_NAMES, type StepName } from './steps.ts';
+
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration like 0ms, 250ms, 30s or 5m, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const rate = z.number().min(0).max(1);
+
+/** Probabilities (0..1) of a fault on a call; set on a key, a model, or both (then either can fire). */
+export const RATE_NAMES = ['reset_rate', 'transient_401_rate', 'server_error_rate', 'overloaded_rate', 'cut_rate'] as const;
+export type RateName = (typeof RATE_NAMES)[number];
+
+const behaviourShape = {
+  latency: duration.optional(),
+  /** Pause between stream events, so a test can act mid-stream. */
+  stream_delay: duration.optional(),
+  reset_rate: rate.optional(),
+  transient_401_rate: rate.optional(),
+  server_error_rate: rate.optional(),
+  overloaded_rate: rate.optional(),
+  cut_rate: rate.optional(),
+};
+
+/** Headers a 429 can carry to say when to come back (each is a real provider's convention). */
+export const RESET_HEADERS = [
+  'retry-after',
+  'retry-after-ms',
+  'retry-after-date',
+  'x-ratelimit-reset-requests',
+  'x-ratelimit-reset-tokens',
+  'anthropic-ratelimit-requests-reset',
+] as const;
+export type ResetHeader = (typeof RESET_HEADERS)[number];
+
+export const API_NAMES = ['openai', 'anthropic'] as const;
+export type ApiName = (typeof API_NAMES)[number];
+
+/** `401` in YAML is a number; steps are names, so numbers are read as their text. */
+const stepSchema = z
+  .union([z.number(), z.string()])
+  .transform((v) => String(v))
+  .pipe(
+    z.enum(STEP_NAMES as [StepName, ...StepName[]], {
+      error: (issue) => `unknown step ${JSON.stringify(issue.input)}; steps are ${STEP_NAMES.join(', ')}`,
+    }),
+  );
+
+/** `key:` with nothing after it is YAML null: treat it as `{}`. */
+const emptyIsObject = (v: unknown): unknown => (v === null ? {} : v);
+
+const modelObject = z.strictObject({
+  context_window: z.number().int().positive().default(128_000),
+  ...behaviourShape,
+});
+export const modelSchema = z.preprocess(emptyIsObject, modelObject);
+
+const keyObject = z.strictObject({
+  /** false: every call is 401 invalid_api_key. */
+  valid: z.boolean().default(true),
+  /** Only these APIs accept the key (401 on the others). */
+  apis: z.array(z.enum(API_NAMES)).optional(),
+  /** Only these models are open to the key (404 model_not_found on the others). */
+  models: z.array(z.string()).optional(),
+  /** After N accepted calls in a window, 429 until `reset` has passed since the window opened. */
+  rate_limit_after: z.number().int().min(0).optional(),
+  reset: duration.default(60_000),
+  reset_headers: z.array(z.enum(RESET_HEADERS)).default(['retry-after']),
+  /** true/openai/insufficient_quota: 429 insufficient_quota (Anthropic: 400 credit balance); payment: 402. */
+  quota: z.union([z.boolean(), z.enum(['openai', 'insufficient_quota', 'payment'])]).default(false),
+  /** Exact outcomes of the key's next calls, in order; then the default behaviour (or again, with loop_script). */
+  script: z.array(stepSchema).default([]),
+  loop_script: z.boolean().default(false),
+  ...behaviourShape,
+});
+export const keySchema = z.preprocess(emptyIsObject, keyObject);
+
+export const DEFAULT_MODELS = {
+  'sim-large': { context_window: 128_000 },
+  'sim-small': { context_window: 8_000 },
+};
+
+export const scenarioSchema = z.preprocess(
+  emptyIsObject,
+  z.strictObject({
+    seed: z.number().int().default(1),
+    latency: duration.default(0),
+    stream_delay: duration.default(0),
+    models: z.record(z.string().min(1), modelSchema).default(DEFAULT_MODELS),
+    /** Key `'*'` (if present) is the behaviour of every key not listed; without it unknown keys get 401. */
+    keys: z.record(z.string().min(1), keySchema).default({}),
+  }),
+);
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type KeyBehaviour = z.output<typeof keyObject>;
+export type ModelSpec = z.output<typeof modelObject>;
+
+/** What a test may write inline: every field optional, durations as `30s` or milliseconds, steps as in YAML. */
+export interface ScenarioInput {
+  seed?: number;
+  latency?: string | number;
+  stream_delay?: string | number;
+  models?: Record<string, z.input<typeof modelObject> | null>;
+  keys?: Record<string, z.input<typeof keyObject> | null>;
+}

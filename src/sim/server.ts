@@ -1,0 +1,143 @@
+// The simulator's HTTP server (plain node:http, for socket-level control: resets, cuts, stalls).
+//   POST /v1/chat/completions   OpenAI        POST /v1/messages   Anthropic
+//   GET  /v1/models[/ID]        either shape  /_sim/*             control API (control.ts)
+import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CallBook } from './call-book.ts';
+import { control } from './control.ts';
+import { decide } from './decide.ts';
+import { KeyStates } from './key-state.ts';
+import { listModels, apiOfModelsRequest } from './models-list.ts';
+import { keyOf, parseChatRequest, readBody } from './request.ts';
+import { respond } from './respond.ts';
+import { renderError, openAiErrorBody, anthropicErrorBody, type HttpReply } from './errors.ts';
+import { resolveScenario } from './scenario-load.ts';
+import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
+import type { RunningSimulator, SimCallRecord } from './types.ts';
+
+export { loadScenario, parseScenarioText, resolveScenario } from './scenario-load.ts';
+export { scenarioSchema, type Scenario, type ScenarioInput } from './scenario.ts';
+
+export interface SimulatorOptions {
+  /** A scenario object, YAML text, or the path of a YAML file. */
+  scenario: Scenario | ScenarioInput | string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (an ephemeral port; read it from the handle). */
+  port?: number;
+  /** Called for every chat call, as it is decided (the CLI prints them, keys masked). */
+  onCall?: (call: SimCallRecord) => void;
+}
+
+const CHAT_ROUTES: Record<string, ApiName> = { '/v1/chat/completions': 'openai', '/v1/messages': 'anthropic' };
+
+export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
+  let scenario = resolveScenario(options.scenario);
+  const states = new KeyStates(scenario.seed);
+  const book = new CallBook();
+  const closing = new AbortController();
+  let seq = 0;
+
+  const reset = (): void => {
+    book.clear();
+    states.clear(scenario.seed);
+    seq = 0;
+  };
+  const setScenario = (next: Scenario | ScenarioInput | string): void => {
+    scenario = resolveScenario(next);
+    reset();
+  };
+  const target = { book, scenario: () => scenario, setScenario, reset };
+
+  async function chat(req: IncomingMessage, res: ServerResponse, api: ApiName, path: string): Promise<void> {
+    const body = await readBody(req);
+    const key = keyOf(req, api);
+    const version = req.headers['anthropic-version'];
+    const request = parseChatRequest(api, key, body, typeof version === 'string' ? version : undefined);
+    const now = Date.now();
+    const decision = decide(scenario, states, {
+      api, key, model: request.model, promptTokens: request.promptTokens, now,
+      ...(request.problem ? { requestProblem: request.problem.error } : {}),
+    });
+    const call: SimCallRecord = {
+      at: now, key: key ?? '', model: request.model ?? '', api, path, stream: request.stream,
+      status: statusOf(decision.action, api), outcome: decision.outcome,
+    };
+    book.record(call);
+    options.onCall?.(call);
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    await respond(req, res, { request, decision, seq: ++seq, signal: AbortSignal.any([closing.signal, gone.signal]) });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const api = CHAT_ROUTES[url.pathname];
+    if (api && req.method === 'POST') return chat(req, res, api, url.pathname);
+    if (url.pathname.startsWith('/_sim/')) return send(res, await control(req, url, target));
+    const modelsMatch = /^\/v1\/models(?:\/(.+))?$/.exec(url.pathname);
+    if (modelsMatch && req.method === 'GET') return send(res, listModels(req, scenario, modelsMatch[1] && decodeURIComponent(modelsMatch[1])));
+    await readBody(req);
+    send(res, unknownRoute(req, url));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // A bug in the simulator, not a scripted fault: say so plainly.
+      if (!res.headersSent) send(res, { status: 500, contentType: 'text/plain', body: `simulator error: ${err instanceof Error ? err.message : String(err)}` });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket) => socket.setNoDelay(true));
+  await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  return {
+    url,
+    port: address.port,
+    calls: (key, model) => book.calls(key, model),
+    log: () => book.log(),
+    reset,
+    setScenario,
+    scenario: () => scenario,
+    close: () => close(server, closing),
+  };
+}
+
+function statusOf(action: { kind: string; error?: string }, api: ApiName): number {
+  if (action.kind === 'reset' || action.kind === 'timeout') return 0;
+  if (action.kind !== 'error' || action.error === undefined) return 200;
+  return renderError(api, action.error as Parameters<typeof renderError>[1], { promptTokens: 0 }).status;
+}
+
+function unknownRoute(req: IncomingMessage, url: URL): HttpReply {
+  const message = `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}. The simulator serves POST /v1/chat/completions (OpenAI base_url: <sim>/v1), POST /v1/messages (Anthropic base_url: <sim>) and GET /v1/models.`;
+  const body = apiOfModelsRequest(req) === 'anthropic' ? anthropicErrorBody('not_found_error', message) : openAiErrorBody({ message, type: 'invalid_request_error', code: 'unknown_url' });
+  return { status: 404, contentType: 'application/json', body: JSON.stringify(body) };
+}
+
+function send(res: ServerResponse, reply: HttpReply): void {
+  res.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
+  res.end(reply.body);
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Stops accepting, ends pending waits, and drops every connection (hung `timeout` calls included). */
+function close(server: Server, closing: AbortController): Promise<void> {
+  closing.abort();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
