@@ -1,0 +1,70 @@
+// Source order, dedup of one secret seen in several places, and that config/env secrets are references.
+import { it, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { envConflict, keyEnvName, lookedIn, resolveCredentials } from '../../src/credentials/resolve.ts';
+import { fingerprint } from '../../src/credentials/mask.ts';
+import { openStore } from '../../src/state/open.ts';
+import { loadedFrom, BASE } from './loaded.ts';
+
+const store = openStore({ kind: 'memory' });
+after(() => store.close());
+
+describe('resolveCredentials', () => {
+  it('orders config keys (file order), env, .env, then stored keys by priority', () => {
+    store.addStoredCredential({ id: fingerprint('sk-stored-late-0009'), provider: 'mimo', secret: 'sk-stored-late-0009', priority: 9, label: 'late' });
+    store.addStoredCredential({ id: fingerprint('sk-stored-early-001'), provider: 'mimo', secret: 'sk-stored-early-001', priority: 1 });
+    const loaded = loadedFrom(
+      { providers: { mimo: { type: 'openai', base_url: BASE, api_key: 'sk-config-one-0001', api_keys: ['sk-config-two-0002', 'sk-config-three-03'] } } },
+      { MIMO_API_KEY: 'sk-env-value-00004' },
+      { MIMO_API_KEY: 'sk-dotenv-value-05' },
+    );
+    const creds = resolveCredentials(loaded, store, 'mimo');
+    assert.deepEqual(creds.map((c) => c.sources.map((s) => s.where).join('+')), [
+      'providers.mimo.api_key',
+      'providers.mimo.api_keys[0]',
+      'providers.mimo.api_keys[1]',
+      'env MIMO_API_KEY',
+      '.env MIMO_API_KEY',
+      `stored ${fingerprint('sk-stored-early-001')}`,
+      'stored "late"',
+    ]);
+    assert.equal(creds[0]?.fingerprint, fingerprint('sk-config-one-0001'));
+    assert.equal(creds[0]?.masked, 'sk-…0001');
+    assert.equal(creds[6]?.label, 'late');
+  });
+
+  it('one secret from several sources is one credential with every source, in first position', () => {
+    const loaded = loadedFrom(
+      { providers: { p: { type: 'openai', base_url: BASE, api_keys: ['sk-other-key-00001', 'sk-shared-key-0002'], key_env: 'P_KEY' } } },
+      { P_KEY: 'sk-shared-key-0002' },
+      { P_KEY: 'sk-shared-key-0002' },
+    );
+    const creds = resolveCredentials(loaded, store, 'p');
+    assert.equal(creds.length, 2);
+    assert.deepEqual(creds[1]?.sources.map((s) => s.kind), ['config', 'env', 'dotenv']);
+  });
+
+  it('skips empty values and unresolved ${VAR}; never an empty key', () => {
+    const loaded = loadedFrom({ providers: { p: { type: 'openai', base_url: BASE, api_key: '${P_API_KEY}', api_keys: ['', '  '] } } }, { P_API_KEY: '' });
+    assert.deepEqual(resolveCredentials(loaded, store, 'p'), []);
+    assert.deepEqual(lookedIn(loaded, 'p'), ['providers.p.api_key', 'env P_API_KEY', '.env']);
+  });
+
+  it('re-reads config every time: an edited key is a new credential, the old one is gone', () => {
+    const before = loadedFrom({ providers: { p: { type: 'openai', base_url: BASE, api_key: 'sk-old-key-000001' } } });
+    const afterEdit = loadedFrom({ providers: { p: { type: 'openai', base_url: BASE, api_key: 'sk-new-key-000002' } } });
+    assert.equal(resolveCredentials(before, store, 'p')[0]?.fingerprint, fingerprint('sk-old-key-000001'));
+    assert.deepEqual(resolveCredentials(afterEdit, store, 'p').map((c) => c.fingerprint), [fingerprint('sk-new-key-000002')]);
+  });
+
+  it('derives the key variable name from the provider name', () => {
+    const loaded = loadedFrom({ providers: { 'my-llm_v2': { type: 'openai', base_url: BASE } } });
+    assert.equal(keyEnvName(loaded, 'my-llm_v2'), 'MY_LLM_V2_API_KEY');
+  });
+
+  it('detects env and .env disagreeing', () => {
+    const p = { providers: { p: { type: 'openai', base_url: BASE } } };
+    assert.equal(envConflict(loadedFrom(p, { P_API_KEY: 'sk-a-000000000001' }, { P_API_KEY: 'sk-a-000000000001' }), 'p'), undefined);
+    assert.equal(envConflict(loadedFrom(p, { P_API_KEY: 'sk-a-000000000001' }, { P_API_KEY: 'sk-b-000000000002' }), 'p')?.variable, 'P_API_KEY');
+  });
+});
