@@ -1,0 +1,35 @@
+// Everything one call carries through its chain: the config snapshot it started with (a reload never changes a
+// call in flight), the shared pool/store/breakers, the injected clock, sleep and randomness, and its trail.
+import type { LoadedConfig } from '../config/types.ts';
+import type { CredentialPool } from '../credentials/pool.ts';
+import type { ProviderAdapter, SendContext } from '../providers/types.ts';
+import type { StateStore } from '../state/types.ts';
+import type { Breakers } from './breaker.ts';
+import type { LadderEvents } from './events.ts';
+import type { RouteSpec } from './resolve-task.ts';
+import type { Attempt } from './types.ts';
+
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+export type AdapterFor = (type: 'openai' | 'anthropic') => ProviderAdapter;
+
+export interface CallContext {
+  task: string;
+  loaded: LoadedConfig;
+  pool: CredentialPool;
+  store: StateStore;
+  breakers: Breakers;
+  adapterFor: AdapterFor;
+  events: LadderEvents;
+  trail: Attempt[];
+  now: () => number;
+  sleep: Sleep;
+  random: () => number;
+  /** Whole-call deadline (epoch ms) for auxiliary tasks; main routes are bounded by their provider's timeout. */
+  deadline?: number;
+  signal?: AbortSignal;
+  /** Time zone for clock times in explanations (tests pass UTC). */
+  timeZone?: string;
+}
+
+/** Sends one attempt on a route. Throws UpstreamError (classified) on failure. */
+export type Sender<T> = (adapter: ProviderAdapter, ctx: SendContext, route: RouteSpec) => Promise<T>;

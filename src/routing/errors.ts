@@ -1,0 +1,107 @@
+// The one error a failed call throws (SPEC §4): every route tried (or a route the whole call cannot survive), with
+// the attempt trail and an explanation that leads with the most useful message — a cooling or rejected key says
+// more than the connection error of the last fallback — followed by what every other route did.
+import type { ErrorKind } from '../errors/kinds.ts';
+import type { Attempt } from './types.ts';
+
+/** Why a route failed: a classified kind, every key unusable, or the provider's breaker open. */
+export type RouteFailureKind = ErrorKind | 'all_cooling' | 'breaker_open';
+
+export interface RouteFailure {
+  /** `provider/model` */
+  route: string;
+  kind: RouteFailureKind;
+  /** One line the user can act on (from src/errors/explain.ts); never contains a secret. */
+  explanation: string;
+  /** All keys cooling: how long until the first one is usable again. */
+  retryAfterMs?: number;
+}
+
+/** How useful each failure is as the lead line, most useful first: things the user can fix or must wait out beat
+ * transport noise from a later fallback. */
+export const EXPLANATION_RANK: readonly RouteFailureKind[] = [
+  'bad_request',
+  'content_filter',
+  'auth_missing',
+  'auth_rejected',
+  'all_cooling',
+  'quota',
+  'rate_limited',
+  'context_length',
+  'not_found',
+  'overloaded',
+  'server',
+  'timeout',
+  'connection',
+  'breaker_open',
+];
+
+function rank(kind: RouteFailureKind): number {
+  const i = EXPLANATION_RANK.indexOf(kind);
+  return i === -1 ? EXPLANATION_RANK.length : i;
+}
+
+/** The failure to lead with; ties go to the earlier route (the one the user configured first). */
+export function leadFailure(failures: readonly RouteFailure[]): RouteFailure | undefined {
+  let best: RouteFailure | undefined;
+  for (const f of failures) if (!best || rank(f.kind) < rank(best.kind)) best = f;
+  return best;
+}
+
+/** Lead line first, then one line per route in the order tried. */
+export function composeExplanation(task: string, failures: readonly RouteFailure[], lead: RouteFailure): string {
+  const head = failures.length > 1 ? `${task}: every route failed; ${lead.explanation}` : `${task}: ${lead.explanation}`;
+  if (failures.length <= 1) return head;
+  const lines = failures.map((f, i) => `  ${i + 1}. ${f.route}: ${f === lead ? `${f.kind} (above)` : f.explanation}`);
+  return [head, ...lines].join('\n');
+}
+
+export interface SwitchyardErrorInit {
+  task: string;
+  kind: RouteFailureKind;
+  explanation: string;
+  trail: Attempt[];
+  failures: RouteFailure[];
+  retryAfterMs?: number;
+  /** The stream had already delivered content when it failed: the caller got a partial answer. */
+  midStream?: boolean;
+  cause?: unknown;
+}
+
+export class SwitchyardError extends Error {
+  override readonly name = 'SwitchyardError';
+  readonly task: string;
+  readonly kind: RouteFailureKind;
+  readonly explanation: string;
+  readonly trail: Attempt[];
+  readonly failures: RouteFailure[];
+  readonly retryAfterMs: number | undefined;
+  readonly midStream: boolean;
+
+  constructor(init: SwitchyardErrorInit) {
+    super(init.explanation, init.cause === undefined ? undefined : { cause: init.cause });
+    this.task = init.task;
+    this.kind = init.kind;
+    this.explanation = init.explanation;
+    this.trail = init.trail;
+    this.failures = init.failures;
+    this.retryAfterMs = init.retryAfterMs;
+    this.midStream = init.midStream ?? false;
+  }
+
+  /** Name-based, so it works across two copies of this module. */
+  static isInstance(value: unknown): value is SwitchyardError {
+    return value instanceof Error && value.name === 'SwitchyardError' && typeof (value as { kind?: unknown }).kind === 'string';
+  }
+}
+
+/** The error for a call whose every route failed (or whose last route failed the whole call). */
+export function callFailed(task: string, failures: RouteFailure[], trail: Attempt[]): SwitchyardError {
+  const lead = leadFailure(failures);
+  if (!lead) return new SwitchyardError({ task, kind: 'not_found', explanation: `${task}: no route to try`, trail, failures });
+  const init: SwitchyardErrorInit = { task, kind: lead.kind, explanation: composeExplanation(task, failures, lead), trail, failures };
+  // "Every key cooling" → the gateway answers 503 with Retry-After: the soonest any cooled route comes back.
+  const waits = failures.filter((f) => f.kind === 'all_cooling' && f.retryAfterMs !== undefined).map((f) => f.retryAfterMs!);
+  if (lead.kind === 'all_cooling' && waits.length > 0) init.retryAfterMs = Math.min(...waits);
+  return new SwitchyardError(init);
+}

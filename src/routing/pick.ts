@@ -1,0 +1,52 @@
+// Which credential a route uses next: the task's own `api_key` first (a config-source credential of that task),
+// then the provider's pool. Everything synchronous and in memory, like the pool itself.
+import type { CredentialPool } from '../credentials/pool.ts';
+import { fingerprint, mask } from '../credentials/mask.ts';
+import { probePatch, usability } from '../credentials/health.ts';
+import type { CandidateStatus, Credential, PickResult } from '../credentials/types.ts';
+import type { Cooldowns } from '../config/schema.ts';
+import { emptyHealth } from '../state/merge.ts';
+import type { StateStore } from '../state/types.ts';
+import type { RouteSpec } from './resolve-task.ts';
+
+export interface PickDeps {
+  pool: CredentialPool;
+  store: StateStore;
+  cooldowns: Cooldowns;
+  now: () => number;
+}
+
+/** The task-level key as a credential: same fingerprint (and so the same health) as the secret anywhere else. */
+export function taskCredential(route: RouteSpec): Credential | undefined {
+  if (!route.apiKey) return undefined;
+  const secret = route.apiKey.secret;
+  return { provider: route.provider, fingerprint: fingerprint(secret), secret, masked: mask(secret), sources: [{ kind: 'config', where: route.apiKey.where }] };
+}
+
+function statusOf(credential: Credential, deps: PickDeps): { status: CandidateStatus; probe: boolean; until?: number } {
+  const health = deps.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, credential.provider);
+  const u = usability(health, deps.now());
+  const { secret: _secret, ...visible } = credential;
+  const status: CandidateStatus = { credential: visible, health, usable: u.usable };
+  if (u.why !== undefined) status.why = u.why;
+  return u.until !== undefined ? { status, probe: u.probe, until: u.until } : { status, probe: u.probe };
+}
+
+/** `exclude`: fingerprints already given up on during this call (so a probe is not repeated within one call). */
+export function pickFor(route: RouteSpec, deps: PickDeps, exclude: Set<string>): PickResult {
+  const own = taskCredential(route);
+  if (!own || exclude.has(own.fingerprint)) return deps.pool.pick(route.provider, { exclude });
+  const mine = statusOf(own, deps);
+  if (mine.status.usable) {
+    if (mine.probe) deps.store.applyHealth(own.fingerprint, probePatch(route.provider, deps.cooldowns, deps.now()));
+    return { ok: true, credential: own, skipped: [], probe: mine.probe };
+  }
+  const rest = deps.pool.pick(route.provider, { exclude });
+  if (rest.ok) return { ...rest, skipped: [mine.status, ...rest.skipped] };
+  const others = rest.reason === 'all_unusable' ? rest.candidates : [];
+  const result: PickResult = { ok: false, reason: 'all_unusable', provider: route.provider, candidates: [mine.status, ...others] };
+  const untils = [mine.status.health.state === 'cooling' ? mine.until : undefined, rest.reason === 'all_unusable' ? rest.earliestUntil : undefined];
+  const defined = untils.filter((u): u is number => u !== undefined);
+  if (defined.length > 0) result.earliestUntil = Math.min(...defined);
+  return result;
+}

@@ -1,0 +1,67 @@
+// The retry/rotation ladder as data (SPEC §4). Classification (src/errors/) decides the *kind* of a failure;
+// these tables decide what the router does about it. Tests read the tables row by row against the spec, and the
+// ladder (route-ladder.ts) and the chain (chain.ts) only ever look actions up here.
+import type { ErrorKind } from '../errors/kinds.ts';
+
+/** What one route does with a failed attempt. */
+export type RouteAction =
+  /** Retry the same key with full-jitter backoff, up to `retry.max_retries`; then the route fails. */
+  | 'retry_same_key'
+  /** Cool the key until its reset time and rotate at once to the next usable key (no backoff, no budget spent). */
+  | 'cool_and_rotate'
+  /** Known-good key: retry it up to `retry.auth_retries` with backoff, then cool it `auth_suspect` and rotate.
+   * Never-successful key: mark it `rejected` and rotate at once, so a bad key is not hammered. */
+  | 'auth'
+  /** The route fails; the chain skips to a route whose context window fits. */
+  | 'skip_to_fitting_route'
+  /** The route fails; the chain moves on. */
+  | 'fail_route'
+  /** The whole call fails with no fallback: another provider would refuse the same request. */
+  | 'fail_call';
+
+export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
+  connection: 'retry_same_key',
+  timeout: 'retry_same_key',
+  server: 'retry_same_key',
+  overloaded: 'retry_same_key',
+  rate_limited: 'cool_and_rotate',
+  quota: 'cool_and_rotate',
+  auth_rejected: 'auth',
+  context_length: 'skip_to_fitting_route',
+  not_found: 'fail_route',
+  auth_missing: 'fail_route',
+  bad_request: 'fail_call',
+  content_filter: 'fail_call',
+};
+
+/** What the chain does when a route has failed with a kind. */
+export type ChainAction = 'next_route' | 'next_fitting_route' | 'fail_call';
+
+/** Every kind moves the call on to the next route — auth failures included, for the main chain and every
+ * auxiliary task alike (seed 003) — except the two that any provider would refuse too. */
+export const CHAIN_RULE: Readonly<Record<ErrorKind, ChainAction>> = {
+  connection: 'next_route',
+  timeout: 'next_route',
+  server: 'next_route',
+  overloaded: 'next_route',
+  rate_limited: 'next_route',
+  quota: 'next_route',
+  auth_rejected: 'next_route',
+  auth_missing: 'next_route',
+  not_found: 'next_route',
+  context_length: 'next_fitting_route',
+  bad_request: 'fail_call',
+  content_filter: 'fail_call',
+};
+
+/** Kinds that count towards a provider's circuit breaker: the provider did not answer properly at all. A 4xx
+ * answer (auth, quota, bad request…) proves the provider is up and closes the streak. */
+export const BREAKER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['connection', 'timeout', 'server']);
+
+export function routeAction(kind: ErrorKind): RouteAction {
+  return ROUTE_LADDER[kind];
+}
+
+export function chainAction(kind: ErrorKind): ChainAction {
+  return CHAIN_RULE[kind];
+}

@@ -1,0 +1,119 @@
+// Task → chain of routes (SPEC §4 "Across routes", §5). Pure: reads the config snapshot, touches nothing.
+//   provider: none / enabled: false → disabled (nothing is sent)
+//   provider: auto                  → the main chain (`main` then `fallback`), `model` overriding main's model
+//   provider: P                     → {P, model} (with the task's base_url / api_key), then `fallback_chain`,
+//                                     then the main chain if `fallback_to_main`
+// Duplicate routes are tried once. `main` is the main task.
+import type { Config, Route } from '../config/schema.ts';
+import { UserError } from '../errors/user-error.ts';
+
+export interface RouteSpec extends Route {
+  /** Where in the config this route comes from: `main`, `fallback[0]`, `auxiliary.title_generation`, … */
+  origin: string;
+  /** Task-level `base_url` overriding the provider's, for this route only. */
+  baseUrl?: string;
+  /** Task-level `api_key`: a config-source credential tried before the provider's own keys on this route. */
+  apiKey?: { secret: string; where: string };
+  /** Set when the config cannot make this route work (e.g. no model anywhere); the route fails with this. */
+  invalid?: string;
+}
+
+export type TaskPlan =
+  | { status: 'disabled'; task: string; reason: string }
+  | {
+      status: 'chain';
+      task: string;
+      routes: RouteSpec[];
+      /** Whole-call deadline for auxiliary tasks (`auxiliary.T.timeout`); main routes use their provider's timeout. */
+      timeoutMs?: number;
+    };
+
+/** Unknown task name: a caller's mistake, reported with the valid names. */
+export class UnknownTaskError extends UserError {
+  readonly task: string;
+  readonly validTasks: string[];
+  constructor(task: string, validTasks: string[]) {
+    super(`unknown task ${JSON.stringify(task)}; valid tasks: ${validTasks.join(', ')}`);
+    this.task = task;
+    this.validTasks = validTasks;
+  }
+  static override isInstance(value: unknown): value is UnknownTaskError {
+    return UserError.isInstance(value) && Array.isArray((value as Partial<UnknownTaskError>).validTasks);
+  }
+}
+
+export function taskNames(config: Config): string[] {
+  return ['main', ...Object.keys(config.auxiliary).filter((t) => t !== 'main')];
+}
+
+export function routeKey(r: RouteSpec): string {
+  return [r.provider, r.model, r.baseUrl ?? '', r.apiKey?.secret ?? ''].join('\u0000');
+}
+
+function mainChain(config: Config, modelOverride?: string): RouteSpec[] {
+  if (!config.main) return [];
+  const first: RouteSpec = { provider: config.main.provider, model: modelOverride || config.main.model, origin: 'main' };
+  return [first, ...config.fallback.map((r, i) => ({ ...r, origin: `fallback[${i}]` }))];
+}
+
+function noMain(task: string): UserError {
+  return new UserError(`task ${task} uses the main chain, but no main route is configured; add \`main: { provider: …, model: … }\` to the config`);
+}
+
+function explicitRoute(config: Config, task: string, provider: string, model: string, baseUrl?: string, apiKey?: string): RouteSpec {
+  const origin = `auxiliary.${task}`;
+  const listed = Object.keys(config.providers[provider]?.models ?? {});
+  const route: RouteSpec = { provider, model: model || listed[0] || '', origin };
+  if (baseUrl) route.baseUrl = baseUrl;
+  if (apiKey && apiKey.trim() && !/^\$\{[^}]*\}$/.test(apiKey.trim())) route.apiKey = { secret: apiKey.trim(), where: `auxiliary.${task}.api_key` };
+  if (!(provider in config.providers)) route.invalid = `provider ${provider} (auxiliary.${task}.provider) is not configured under providers:`;
+  else if (!route.model) route.invalid = `auxiliary.${task}.model is not set and providers.${provider}.models lists no model`;
+  return route;
+}
+
+function dedupe(routes: RouteSpec[]): RouteSpec[] {
+  const seen = new Set<string>();
+  return routes.filter((r) => {
+    const key = routeKey(r);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Resolves a task to its plan. `override` (a gateway request naming provider/model, or `/model` in chat) replaces
+ * the first route; the rest of the chain stays behind it as the fallback.
+ */
+export function resolveTask(config: Config, task = 'main', override?: Route): TaskPlan {
+  let routes: RouteSpec[];
+  let timeoutMs: number | undefined;
+  if (task === 'main') {
+    routes = mainChain(config);
+    if (routes.length === 0 && !override) throw noMain(task);
+  } else {
+    const t = config.auxiliary[task];
+    if (!t) throw new UnknownTaskError(task, taskNames(config));
+    if (!t.enabled) return { status: 'disabled', task, reason: `auxiliary.${task}.enabled is false` };
+    if (t.provider === 'none') return { status: 'disabled', task, reason: `auxiliary.${task}.provider is none` };
+    timeoutMs = t.timeout;
+    if (t.provider === 'auto') {
+      routes = mainChain(config, t.model);
+      if (routes.length === 0 && !override) throw noMain(task);
+    } else {
+      routes = [
+        explicitRoute(config, task, t.provider, t.model, t.base_url, t.api_key),
+        ...t.fallback_chain.map((r, i) => ({ ...r, origin: `auxiliary.${task}.fallback_chain[${i}]` })),
+        ...(t.fallback_to_main ? mainChain(config) : []),
+      ];
+    }
+  }
+  if (override) {
+    const first: RouteSpec = { provider: override.provider, model: override.model, origin: 'request' };
+    if (!(override.provider in config.providers)) first.invalid = `provider ${override.provider} is not configured under providers:`;
+    routes = [first, ...routes.slice(1)];
+  }
+  const plan: TaskPlan = { status: 'chain', task, routes: dedupe(routes) };
+  if (timeoutMs !== undefined) plan.timeoutMs = timeoutMs;
+  return plan;
+}

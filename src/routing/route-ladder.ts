@@ -1,0 +1,279 @@
+// One route (provider + model) until it succeeds or fails (SPEC §4 "On one route"). Each try: pick a credential,
+// send, and on failure look the kind up in ROUTE_LADDER (policy.ts) — retry the same key with backoff, cool it
+// and rotate at once, run the auth rules, or give the route up. Rotations never spend `max_retries`; every wait is
+// bounded by the deadline; every try lands in the trail and the event stream.
+import type { ProviderConfig } from '../config/schema.ts';
+import type { Credential, PickResult } from '../credentials/types.ts';
+import type { ErrorKind } from '../errors/kinds.ts';
+import { UpstreamError } from '../errors/upstream-error.ts';
+import { explainAllUnusable, explainFailure, explainMissing, explainRejected, formatDuration, type FailureFacts } from '../errors/explain.ts';
+import { coolingWait, retryDelay } from './backoff.ts';
+import type { CallContext, Sender } from './call-context.ts';
+import type { RouteFailure, RouteFailureKind } from './errors.ts';
+import { pickFor } from './pick.ts';
+import { routeAction } from './policy.ts';
+import type { RouteSpec } from './resolve-task.ts';
+import { makeAttempt, routeName } from './trail.ts';
+
+export type RouteOutcome<T> =
+  | { ok: true; value: T; credential: Credential }
+  | { ok: false; failure: RouteFailure; contextWindow?: number };
+
+interface KeyFailure {
+  kind: ErrorKind;
+  explanation: string;
+}
+
+/** Mutable state of one route run. */
+interface RouteState {
+  route: RouteSpec;
+  provider: ProviderConfig;
+  deadline: number;
+  /** Same-key retries spent (connection/timeout/server/overloaded); rotations never touch it. */
+  retries: number;
+  authRetries: Map<string, number>;
+  exclude: Set<string>;
+  /** Wait before the next attempt, for the trail. */
+  waitMs: number;
+  coolingWaited: number;
+  keyFailures: KeyFailure[];
+  /** Retry this credential next instead of picking. */
+  pinned?: Credential;
+  previous?: Credential;
+  tried: number;
+}
+
+type Step = { next: 'again' } | { next: 'done'; failure: RouteFailure; contextWindow?: number };
+
+function contextWindowOf(ctx: CallContext, route: RouteSpec): number | undefined {
+  return ctx.loaded.config.providers[route.provider]?.models[route.model]?.context_window;
+}
+
+function facts(ctx: CallContext, s: RouteState, kind: ErrorKind, extra: Partial<FailureFacts> = {}): FailureFacts {
+  const f: FailureFacts = { kind, provider: s.route.provider, model: s.route.model, now: ctx.now(), ...extra };
+  if (ctx.timeZone !== undefined) f.timeZone = ctx.timeZone;
+  return f;
+}
+
+function failed(s: RouteState, kind: RouteFailureKind, explanation: string, retryAfterMs?: number): RouteFailure {
+  const failure: RouteFailure = { route: routeName(s.route), kind, explanation };
+  if (retryAfterMs !== undefined) failure.retryAfterMs = Math.max(0, retryAfterMs);
+  return failure;
+}
+
+function record(ctx: CallContext, s: RouteState, init: Omit<Parameters<typeof makeAttempt>[0], 'route' | 'waitMs'>): void {
+  const attempt = makeAttempt({ ...init, route: s.route, waitMs: s.waitMs });
+  s.waitMs = 0;
+  ctx.trail.push(attempt);
+  ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
+}
+
+/** A route the config cannot make work (unknown provider, no model): fails at once, nothing is sent. */
+function invalidRoute(ctx: CallContext, route: RouteSpec, why: string): RouteOutcome<never> {
+  const now = ctx.now();
+  const attempt = makeAttempt({ route, outcome: 'skipped', startedAt: now, endedAt: now, waitMs: 0, message: why });
+  ctx.trail.push(attempt);
+  ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
+  return { ok: false, failure: { route: routeName(route), kind: 'not_found', explanation: why } };
+}
+
+export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Sender<T>): Promise<RouteOutcome<T>> {
+  const provider = ctx.loaded.config.providers[route.provider];
+  if (route.invalid || !provider) return invalidRoute(ctx, route, route.invalid ?? `provider ${route.provider} is not configured under providers:`);
+  const started = ctx.now();
+  const s: RouteState = {
+    route, provider, deadline: ctx.deadline ?? started + provider.timeout,
+    retries: 0, authRetries: new Map(), exclude: new Set(), waitMs: 0, coolingWaited: 0, keyFailures: [], tried: 0,
+  };
+  for (;;) {
+    const now = ctx.now();
+    if (now >= s.deadline) return { ok: false, failure: deadlinePassed(ctx, s) };
+    if (!ctx.breakers.allow(route.provider)) return { ok: false, failure: breakerOpen(ctx, s) };
+    const picked: PickResult = s.pinned ? { ok: true, credential: s.pinned, skipped: [], probe: false } : pickFor(route, pickDeps(ctx), s.exclude);
+    s.pinned = undefined;
+    if (!picked.ok) {
+      ctx.breakers.release(route.provider);
+      const step = await noUsableKey(ctx, s, picked);
+      if (step.next === 'done') return { ok: false, failure: step.failure };
+      continue;
+    }
+    const cred = picked.credential;
+    if (s.previous && s.previous.fingerprint !== cred.fingerprint) {
+      ctx.events.emit({ type: 'rotate', task: ctx.task, provider: route.provider, from: s.previous.masked, to: cred.masked, kind: s.keyFailures.at(-1)?.kind ?? 'rate_limited' });
+    }
+    s.previous = cred;
+    const result = await tryOnce(ctx, s, cred, send);
+    if (result.ok) return result;
+    const step = await afterFailure(ctx, s, cred, result.error);
+    if (step.next === 'done') return step.contextWindow !== undefined ? { ok: false, failure: step.failure, contextWindow: step.contextWindow } : { ok: false, failure: step.failure };
+  }
+}
+
+function pickDeps(ctx: CallContext): Parameters<typeof pickFor>[1] {
+  return { pool: ctx.pool, store: ctx.store, cooldowns: ctx.loaded.config.cooldowns, now: ctx.now };
+}
+
+async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, send: Sender<T>): Promise<{ ok: true; value: T; credential: Credential } | { ok: false; error: UpstreamError }> {
+  const { route, provider } = s;
+  const adapter = ctx.adapterFor(provider.type);
+  ctx.pool.recordUse(cred);
+  s.tried += 1;
+  const startedAt = ctx.now();
+  const sendCtx = {
+    provider: route.provider,
+    baseUrl: route.baseUrl ?? provider.base_url,
+    apiKey: cred.secret,
+    headers: provider.headers,
+    timeoutMs: Math.max(1, Math.min(provider.timeout, s.deadline - startedAt)),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  };
+  try {
+    const value = await send(adapter, sendCtx, route);
+    ctx.pool.recordSuccess(cred);
+    ctx.breakers.recordSuccess(route.provider);
+    record(ctx, s, { credential: cred, outcome: 'ok', startedAt, endedAt: ctx.now() });
+    return { ok: true, value, credential: cred };
+  } catch (err) {
+    // A caller's abort is not the provider's failure: no health, no breaker, no fallback.
+    if (ctx.signal?.aborted || !UpstreamError.isInstance(err)) {
+      ctx.breakers.release(route.provider);
+      throw err;
+    }
+    ctx.breakers.recordFailure(route.provider, err.kind);
+    const init = { credential: cred, outcome: err.kind, startedAt, endedAt: ctx.now(), ...(err.providerMessage ? { message: err.providerMessage } : {}) };
+    record(ctx, s, err.status !== undefined ? { ...init, status: err.status } : init);
+    return { ok: false, error: err };
+  }
+}
+
+function upstreamFacts(err: UpstreamError, cred: Credential, s: RouteState): Partial<FailureFacts> {
+  const f: Partial<FailureFacts> = { key: { masked: cred.masked, sources: cred.sources }, baseUrl: s.route.baseUrl ?? s.provider.base_url, providerMessage: err.providerMessage };
+  if (err.status !== undefined) f.status = err.status;
+  if (err.code !== undefined) f.code = err.code;
+  return f;
+}
+
+async function afterFailure(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
+  const kind = err.kind;
+  switch (routeAction(kind)) {
+    case 'retry_same_key':
+      return retrySameKey(ctx, s, cred, err);
+    case 'cool_and_rotate':
+      return coolAndRotate(ctx, s, cred, err);
+    case 'auth':
+      return authRejected(ctx, s, cred, err);
+    case 'skip_to_fitting_route': {
+      const window = contextWindowOf(ctx, s.route);
+      const explanation = explainFailure(facts(ctx, s, kind, { ...upstreamFacts(err, cred, s), ...(window !== undefined ? { contextWindow: window } : {}) }));
+      return window !== undefined ? { next: 'done', failure: failed(s, kind, explanation), contextWindow: window } : { next: 'done', failure: failed(s, kind, explanation) };
+    }
+    case 'fail_route':
+    case 'fail_call':
+      return { next: 'done', failure: failed(s, kind, explainFailure(facts(ctx, s, kind, upstreamFacts(err, cred, s)))) };
+  }
+}
+
+async function retrySameKey(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
+  const retry = ctx.loaded.config.retry;
+  const explain = (): string => explainFailure(facts(ctx, s, err.kind, { ...upstreamFacts(err, cred, s), retries: s.retries, timeoutMs: s.provider.timeout }));
+  if (s.retries >= retry.max_retries) return { next: 'done', failure: failed(s, err.kind, explain()) };
+  const delay = retryDelay({
+    attempt: s.retries, baseMs: retry.base_delay, maxMs: retry.max_delay, rand: ctx.random,
+    remainingMs: s.deadline - ctx.now(), longestServerWaitMs: Math.max(retry.max_delay, retry.max_wait),
+    ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+  });
+  if (!delay.wait) {
+    const why = delay.reason === 'deadline' ? 'no time left before the deadline to retry' : `the provider asked to wait ${formatDuration(delay.delayMs)}, longer than worth waiting`;
+    return { next: 'done', failure: failed(s, err.kind, `${explain()} (${why})`) };
+  }
+  s.retries += 1;
+  await pause(ctx, s, err.kind, delay.delayMs, s.retries);
+  s.pinned = cred;
+  return { next: 'again' };
+}
+
+async function pause(ctx: CallContext, s: RouteState, kind: ErrorKind, ms: number, attempt: number): Promise<void> {
+  ctx.events.emit({ type: 'retry', task: ctx.task, route: routeName(s.route), kind, delay_ms: ms, attempt });
+  await ctx.sleep(ms, ctx.signal);
+  s.waitMs += ms;
+}
+
+function coolAndRotate(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Step {
+  const kind = err.kind as 'rate_limited' | 'quota';
+  const resetAt = err.resetAt ?? (err.retryAfterMs !== undefined ? ctx.now() + err.retryAfterMs : undefined);
+  const health = ctx.pool.recordFailure(cred, { kind, ...(resetAt !== undefined ? { resetAt } : {}), ...(err.providerMessage ? { message: err.providerMessage } : {}) });
+  if (health.until !== undefined) {
+    ctx.events.emit({ type: 'cooldown', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, reason: health.reason ?? kind, until: health.until });
+  }
+  const until = health.until !== undefined ? { until: health.until } : {};
+  s.keyFailures.push({ kind, explanation: explainFailure(facts(ctx, s, kind, { ...upstreamFacts(err, cred, s), ...until })) });
+  return { next: 'again' };
+}
+
+async function authRejected(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
+  const retry = ctx.loaded.config.retry;
+  const lastSuccessAt = ctx.store.getHealth(cred.fingerprint)?.last_success_at;
+  const used = s.authRetries.get(cred.fingerprint) ?? 0;
+  const message = err.providerMessage ? { message: err.providerMessage } : {};
+  if (lastSuccessAt !== undefined && used < retry.auth_retries) {
+    // A key that has worked before is probably fine: a transient 401 (seed 002). Back off and try it again.
+    const delay = retryDelay({ attempt: used, baseMs: retry.base_delay, maxMs: retry.max_delay, rand: ctx.random, remainingMs: s.deadline - ctx.now(), longestServerWaitMs: 0 });
+    if (delay.wait) {
+      ctx.pool.recordFailure(cred, { kind: 'auth_rejected', ...message });
+      s.authRetries.set(cred.fingerprint, used + 1);
+      await pause(ctx, s, err.kind, delay.delayMs, used + 1);
+      s.pinned = cred;
+      return { next: 'again' };
+    }
+  }
+  // Known-good and still rejected: set it aside for a while. Never accepted: mark it rejected, do not hammer it.
+  const health = ctx.pool.recordFailure(cred, { kind: lastSuccessAt !== undefined ? 'auth_suspect' : 'auth_rejected', ...message });
+  if (health.state === 'cooling' && health.until !== undefined) {
+    ctx.events.emit({ type: 'cooldown', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, reason: health.reason ?? 'auth_suspect', until: health.until });
+  }
+  s.exclude.add(cred.fingerprint);
+  const f = facts(ctx, s, 'auth_rejected', { key: { masked: cred.masked, sources: cred.sources }, retries: used, ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}) });
+  s.keyFailures.push({ kind: 'auth_rejected', explanation: explainRejected(f) });
+  return { next: 'again' };
+}
+
+async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclude<PickResult, { ok: true }>): Promise<Step> {
+  const now = ctx.now();
+  if (picked.reason === 'missing') {
+    record(ctx, s, { outcome: 'auth_missing', startedAt: now, endedAt: now, message: 'no API key' });
+    return { next: 'done', failure: failed(s, 'auth_missing', explainMissing({ provider: s.route.provider, lookedIn: picked.lookedIn })) };
+  }
+  // Rate-limited with no key left: wait only if the first key is back within max_wait (and the deadline).
+  const wait = coolingWait(picked.earliestUntil, now, ctx.loaded.config.retry.max_wait - s.coolingWaited, s.deadline - now);
+  if (wait !== undefined) {
+    const ms = Math.max(1, wait);
+    s.coolingWaited += ms;
+    await pause(ctx, s, s.keyFailures.at(-1)?.kind ?? 'rate_limited', ms, s.retries);
+    return { next: 'again' };
+  }
+  const cooling = picked.candidates.filter((c) => c.health.state === 'cooling');
+  const authFailed = s.keyFailures.some((f) => f.kind === 'auth_rejected');
+  const kind: RouteFailureKind = cooling.length === picked.candidates.length || (cooling.length > 0 && !authFailed) ? 'all_cooling' : 'auth_rejected';
+  const last = s.keyFailures.at(-1);
+  const tf = ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {};
+  const explanation = picked.candidates.length === 1 && last
+    ? last.explanation
+    : explainAllUnusable({ provider: s.route.provider, candidates: picked.candidates, now, ...tf, ...(picked.earliestUntil !== undefined ? { earliestUntil: picked.earliestUntil } : {}) });
+  if (s.tried === 0) record(ctx, s, { outcome: 'skipped', startedAt: now, endedAt: now, message: `every key for ${s.route.provider} is unusable` });
+  const retryAfter = kind === 'all_cooling' && picked.earliestUntil !== undefined ? picked.earliestUntil - now : undefined;
+  return { next: 'done', failure: failed(s, kind, explanation, retryAfter) };
+}
+
+function deadlinePassed(ctx: CallContext, s: RouteState): RouteFailure {
+  const last = s.keyFailures.at(-1);
+  const explanation = explainFailure(facts(ctx, s, 'timeout', { retries: s.retries, timeoutMs: ctx.deadline !== undefined ? undefined : s.provider.timeout }));
+  return failed(s, last?.kind ?? 'timeout', last ? `${last.explanation}; then the deadline passed` : explanation);
+}
+
+function breakerOpen(ctx: CallContext, s: RouteState): RouteFailure {
+  const now = ctx.now();
+  record(ctx, s, { outcome: 'breaker_open', startedAt: now, endedAt: now, message: 'circuit breaker open' });
+  const at = ctx.breakers.reopensAt(s.route.provider);
+  const when = at !== undefined ? `; one probe is let through in ${formatDuration(Math.max(0, at - now))}` : '';
+  return failed(s, 'breaker_open', `${s.route.provider} is failing repeatedly (connection or server errors), so its circuit breaker is open${when}`);
+}

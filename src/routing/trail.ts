@@ -1,0 +1,50 @@
+// The attempt trail (SPEC §4): one entry per try — route, credential (fingerprint, masked, source kinds), outcome,
+// status, latency and the wait before it. Never a secret.
+import type { Credential } from '../credentials/types.ts';
+import type { Attempt } from './types.ts';
+import type { RouteSpec } from './resolve-task.ts';
+
+export function routeName(route: { provider: string; model: string }): string {
+  return `${route.provider}/${route.model}`;
+}
+
+export function credentialView(c: Pick<Credential, 'fingerprint' | 'masked' | 'sources'>): NonNullable<Attempt['credential']> {
+  return { fingerprint: c.fingerprint, masked: c.masked, sources: [...new Set(c.sources.map((s) => s.kind))] };
+}
+
+export interface AttemptInit {
+  route: RouteSpec;
+  credential?: Pick<Credential, 'fingerprint' | 'masked' | 'sources'>;
+  outcome: Attempt['outcome'];
+  status?: number;
+  startedAt: number;
+  endedAt: number;
+  waitMs: number;
+  message?: string;
+}
+
+export function makeAttempt(init: AttemptInit): Attempt {
+  const a: Attempt = {
+    route: routeName(init.route),
+    provider: init.route.provider,
+    model: init.route.model,
+    outcome: init.outcome,
+    latency_ms: Math.max(0, init.endedAt - init.startedAt),
+    wait_ms: Math.max(0, Math.round(init.waitMs)),
+    started_at: init.startedAt,
+  };
+  if (init.credential) a.credential = credentialView(init.credential);
+  if (init.status !== undefined) a.status = init.status;
+  if (init.message !== undefined) a.message = init.message;
+  return a;
+}
+
+/** One line per attempt, for debug logs and `--json`-less CLI output. */
+export function formatTrail(trail: readonly Attempt[]): string[] {
+  return trail.map((a, i) => {
+    const key = a.credential ? ` ${a.credential.masked} (${a.credential.sources.join('+')})` : '';
+    const status = a.status !== undefined ? ` HTTP ${a.status}` : '';
+    const wait = a.wait_ms > 0 ? ` after ${a.wait_ms}ms wait` : '';
+    return `${i + 1}. ${a.route}${key}: ${a.outcome}${status} in ${a.latency_ms}ms${wait}${a.message ? ` — ${a.message}` : ''}`;
+  });
+}
