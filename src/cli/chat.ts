@@ -1,4 +1,84 @@
+// `switchyard chat` — the interactive chat (SPEC §6), and `chat -m "…"` for one answer. See docs/chat.md.
 import type { Command } from 'commander';
+import { cliConfig, printJson } from './context.ts';
+import { UserError } from '../errors/user-error.ts';
+import { Conversation } from '../sessions/conversation.ts';
+import { explainError } from '../sessions/explain.ts';
+import { Repl } from '../sessions/repl.ts';
+import { parseRouteFor } from '../sessions/route-text.ts';
+import { openChatRuntime, type ChatRuntime } from '../sessions/runtime.ts';
+import { ChatSession } from '../sessions/session.ts';
+import { SwitchyardError } from '../routing/errors.ts';
 
-/** Placeholder: the chat command group is not built yet. */
-export function register(_program: Command): void {}
+interface ChatOpts {
+  message?: string;
+  session?: string;
+  model?: string;
+  json?: boolean;
+  color?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('chat')
+    .description('chat with the main route: interactive, or one answer with -m (see docs/chat.md)')
+    .option('-m, --message <text>', 'send one message, print the answer and exit (0 ok, 1 failed)')
+    .option('-s, --session <id>', 'continue a session (id or unique prefix, from `switchyard sessions list`)')
+    .option('--model <provider/model>', 'use this route for the session (like /model)')
+    .option('--json', 'with -m: print {session, answer, route, attempts, title} as JSON')
+    .option('--no-color', 'no ANSI colours')
+    .action(runChat);
+}
+
+async function runChat(opts: ChatOpts, cmd: Command): Promise<void> {
+  if (opts.json && opts.message === undefined) throw new UserError('--json needs -m "message" (the interactive chat has no JSON mode)');
+  if (opts.message !== undefined && opts.message.trim() === '') throw new UserError('-m needs a non-empty message');
+  const loaded = cliConfig(cmd);
+  const runtime = openChatRuntime(loaded);
+  try {
+    const session = opts.session ? ChatSession.resume(runtime.store, opts.session) : ChatSession.fresh(runtime.store);
+    if (opts.model) session.setRoute(parseRouteFor(loaded.config, opts.model));
+    if (opts.message !== undefined) await answerOnce(runtime, session, opts.message, opts.json === true);
+    else await interactive(runtime, session, opts.color !== false);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function answerOnce(runtime: ChatRuntime, session: ChatSession, message: string, json: boolean): Promise<void> {
+  const conv = new Conversation({ session, backend: runtime.backend, config: runtime.loaded.config, notify: (line) => process.stderr.write(`${line}\n`) });
+  try {
+    const result = await conv.send(message, json ? {} : { onText: (t) => process.stdout.write(t) });
+    if (!json) process.stdout.write('\n');
+    // The title upgrade runs in the background; wait for it (bounded by its task timeout) so it lands in the store.
+    await conv.titleSettled();
+    if (json) printJson({ session: session.id, answer: result.answer, route: result.route, attempts: result.attempts, title: session.title });
+  } catch (err) {
+    const explanation = explainError(err);
+    process.stderr.write(`switchyard: ${explanation}\n`);
+    if (json) {
+      const kind = SwitchyardError.isInstance(err) ? err.kind : undefined;
+      const attempts = SwitchyardError.isInstance(err) ? err.trail.length : 0;
+      printJson({ session: session.id, error: explanation, kind, attempts, title: session.title });
+    }
+    process.exitCode = 1;
+  }
+}
+
+async function interactive(runtime: ChatRuntime, session: ChatSession, color: boolean): Promise<void> {
+  const tty = process.stdin.isTTY && process.stdout.isTTY;
+  // Notices arrive from the conversation while the REPL owns the terminal: route them through it.
+  const notices: { repl?: Repl } = {};
+  const notify = (line: string): void => void (notices.repl ? notices.repl.notice(line) : process.stderr.write(`${line}\n`));
+  const conv = new Conversation({ session, backend: runtime.backend, config: runtime.loaded.config, notify });
+  const repl = new Repl(conv, runtime.loaded.config, {
+    input: process.stdin,
+    output: process.stdout,
+    errors: process.stderr,
+    interactive: tty,
+    color: tty && color && !process.env['NO_COLOR'],
+  });
+  notices.repl = repl;
+  await repl.run();
+  await conv.titleSettled();
+}

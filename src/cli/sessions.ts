@@ -1,4 +1,77 @@
+// `switchyard sessions list|show ID|rm ID` — chat history in the state store (SPEC §6). All with --json.
 import type { Command } from 'commander';
+import { cliConfig, printJson } from './context.ts';
+import { findSession } from '../sessions/ids.ts';
+import { openSessionStore } from '../sessions/runtime.ts';
+import { renderTable } from '../sessions/text-table.ts';
+import type { MessageRecord, SessionRecord, StateStore } from '../state/types.ts';
 
-/** Placeholder: the sessions command group is not built yet. */
-export function register(_program: Command): void {}
+interface JsonOpt {
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  const sessions = program.command('sessions').description('list, show and remove chat sessions (see docs/chat.md)');
+  sessions.command('list').description('every session, most recent first').option('--json', 'machine-readable output').action(list);
+  sessions.command('show').description('a session and its messages').argument('<id>', 'session id or unique prefix').option('--json', 'machine-readable output').action(show);
+  sessions.command('rm').description('remove a session and its messages').argument('<id>', 'session id or unique prefix').option('--json', 'machine-readable output').action(remove);
+}
+
+async function withStore(cmd: Command, fn: (store: StateStore) => void): Promise<void> {
+  const store = openSessionStore(cliConfig(cmd));
+  try {
+    fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function list(opts: JsonOpt, cmd: Command): Promise<void> {
+  return withStore(cmd, (store) => {
+    const rows = store.listSessions().map((s) => ({ ...s, messages: store.listMessages(s.id).length }));
+    if (opts.json) return printJson(rows);
+    if (rows.length === 0) return void process.stdout.write('no sessions yet — start one with `switchyard chat`\n');
+    const table = renderTable(rows, [
+      { header: 'ID', cell: (r) => r.id },
+      { header: 'UPDATED', cell: (r) => when(r.updated_at) },
+      { header: 'MSGS', cell: (r) => String(r.messages), right: true },
+      { header: 'TITLE', cell: (r) => `${r.title}${r.title_source === 'derived' ? '' : ` (${r.title_source})`}`, max: 70 },
+    ]);
+    process.stdout.write(`${table}\n`);
+  });
+}
+
+function show(id: string, opts: JsonOpt, cmd: Command): Promise<void> {
+  return withStore(cmd, (store) => {
+    const session = findSession(store, id);
+    const messages = store.listMessages(session.id);
+    if (opts.json) return printJson({ ...session, messages });
+    process.stdout.write(`${header(session, messages.length)}\n\n`);
+    for (const m of messages) process.stdout.write(`${renderMessage(m)}\n\n`);
+  });
+}
+
+function remove(id: string, opts: JsonOpt, cmd: Command): Promise<void> {
+  return withStore(cmd, (store) => {
+    const session = findSession(store, id);
+    store.deleteSession(session.id);
+    if (opts.json) return printJson({ removed: session.id, title: session.title });
+    process.stdout.write(`removed session ${session.id} ("${session.title}")\n`);
+  });
+}
+
+function header(s: SessionRecord, count: number): string {
+  return [
+    `session ${s.id}: ${s.title} (title ${s.title_source})`,
+    `created ${when(s.created_at)}, updated ${when(s.updated_at)}, ${count} message${count === 1 ? '' : 's'}${s.route ? `, route ${s.route}` : ''}`,
+  ].join('\n');
+}
+
+function renderMessage(m: MessageRecord): string {
+  const label = m.kind === 'summary' ? 'summary' : m.kind === 'truncation' ? 'truncated' : m.role;
+  return `[${m.seq}] ${label}:\n${m.content}`;
+}
+
+function when(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}

@@ -1,6 +1,7 @@
 // One short line that tells the user why something failed: the routing error's explanation when there is one,
 // never a stack trace, never a secret.
 import { scrubSecrets } from '../log.ts';
+import { SwitchyardError } from '../routing/errors.ts';
 
 /** Longest explanation we print on one line; the full trail is in `--json` and debug logs. */
 const MAX_LINE = 400;
@@ -17,12 +18,9 @@ export function isAbort(err: unknown): boolean {
 }
 
 function rawExplanation(err: unknown): string {
-  if (err instanceof Error) {
-    // SwitchyardError (src/routing/errors.ts) carries `explanation`: the most useful reason, first line first.
-    const explanation = (err as Error & { explanation?: unknown }).explanation;
-    if (typeof explanation === 'string' && explanation.length > 0) return firstLine(explanation);
-    return firstLine(err.message);
-  }
+  // A failed call's explanation leads with the most useful reason; its first line is that reason.
+  if (SwitchyardError.isInstance(err)) return firstLine(err.explanation);
+  if (err instanceof Error) return firstLine(err.message);
   return String(err);
 }
 

@@ -1,0 +1,192 @@
+// The interactive `switchyard chat` loop (SPEC §6) on node:readline. On a terminal: a prompt, streamed answers,
+// Ctrl-C cancelling the answer in progress (not the session), Ctrl-C at the prompt or twice in a row leaving.
+// With piped stdin: no decorations, each input line is one message (or command) and each answer one line on
+// stdout; notices and errors go to stderr.
+import { createInterface, type Interface } from 'node:readline';
+import type { Config } from '../config/schema.ts';
+import { UserError } from '../errors/user-error.ts';
+import { helpText, parseLine, type CommandName } from './commands.ts';
+import { compressionLine } from './compressor.ts';
+import { triggerTokens } from './compression-plan.ts';
+import type { Conversation } from './conversation.ts';
+import { explainError, isAbort } from './explain.ts';
+import { contextWindowOf, formatRoute, parseRouteFor } from './route-text.ts';
+import { cleanUserTitle } from './title-text.ts';
+
+export interface ReplIO {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  errors: NodeJS.WritableStream;
+  /** A person at a terminal: prompt, banner, colours. */
+  interactive: boolean;
+  color: boolean;
+}
+
+export class Repl {
+  private readonly conv: Conversation;
+  private readonly config: Config;
+  private readonly io: ReplIO;
+  private readonly rl: Interface;
+  private answering: AbortController | undefined;
+  private quitting = false;
+
+  constructor(conv: Conversation, config: Config, io: ReplIO) {
+    this.conv = conv;
+    this.config = config;
+    this.io = io;
+    this.rl = createInterface({ input: io.input, ...(io.interactive ? { output: io.output } : {}), terminal: io.interactive, prompt: '> ' });
+  }
+
+  /** Notices from the conversation (title kept, history compressed), printed without breaking the prompt. */
+  notice(line: string): void {
+    if (this.io.interactive && !this.answering) {
+      this.io.output.write(`\r\x1b[K${this.dim(line)}\n`);
+      this.rl.prompt(true);
+    } else {
+      this.io.errors.write(`${line}\n`);
+    }
+  }
+
+  async run(): Promise<void> {
+    const onSigint = (): void => this.interrupt();
+    this.rl.on('SIGINT', onSigint);
+    process.on('SIGINT', onSigint);
+    try {
+      if (this.io.interactive) this.banner();
+      this.prompt();
+      for await (const line of this.rl) {
+        await this.handle(line);
+        if (this.quitting) break;
+        this.prompt();
+      }
+    } finally {
+      process.off('SIGINT', onSigint);
+      this.rl.close();
+    }
+  }
+
+  /** Ctrl-C: cancel the answer in progress; at the prompt (or a second time) leave. */
+  private interrupt(): void {
+    if (this.answering && !this.answering.signal.aborted) {
+      this.answering.abort();
+      return;
+    }
+    this.quitting = true;
+    if (this.io.interactive) this.io.output.write('\n');
+    this.rl.close();
+  }
+
+  private async handle(line: string): Promise<void> {
+    const parsed = parseLine(line);
+    if (parsed.type === 'message') return this.answer(parsed.text);
+    if (parsed.type === 'command') return this.command(parsed.name, parsed.arg);
+    if (parsed.type === 'unknown') this.say(`unknown command /${parsed.name} — /help lists the commands`);
+  }
+
+  private async answer(text: string): Promise<void> {
+    const controller = new AbortController();
+    this.answering = controller;
+    let wrote = false;
+    try {
+      const result = await this.conv.send(text, { signal: controller.signal, onText: (t) => { wrote = true; this.io.output.write(t); } });
+      this.io.output.write('\n');
+      if (this.io.interactive) this.io.output.write(`${this.dim(`  ${result.route} · ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`)}\n`);
+    } catch (err) {
+      if (wrote) this.io.output.write('\n');
+      if (controller.signal.aborted || isAbort(err)) this.warn('answer cancelled (your message is kept in the session)');
+      else this.warn(`error: ${explainError(err)}`);
+    } finally {
+      this.answering = undefined;
+    }
+  }
+
+  private async command(name: CommandName, arg: string): Promise<void> {
+    try {
+      await this.runCommand(name, arg);
+    } catch (err) {
+      this.warn(UserError.isInstance(err) ? err.message : `error: ${explainError(err)}`);
+    }
+  }
+
+  private async runCommand(name: CommandName, arg: string): Promise<void> {
+    const session = this.conv.session;
+    switch (name) {
+      case 'title': {
+        const title = cleanUserTitle(arg);
+        if (title === undefined) return this.say(`title: ${session.title} (${session.exists ? session.titleSource : 'not started yet'})`);
+        this.conv.setUserTitle(title);
+        return this.say(`title set: ${title}`);
+      }
+      case 'compress': {
+        const controller = new AbortController();
+        this.answering = controller;
+        try {
+          return this.say(compressionLine(await this.conv.compress(controller.signal)));
+        } finally {
+          this.answering = undefined;
+        }
+      }
+      case 'model':
+        return this.model(arg);
+      case 'session':
+        return this.say(this.describeSession());
+      case 'help':
+        return this.say(helpText());
+      case 'quit':
+        this.quitting = true;
+        return;
+    }
+  }
+
+  private model(arg: string): void {
+    const session = this.conv.session;
+    const main = this.config.main ? formatRoute(this.config.main) : '(no main route configured)';
+    if (arg === '') {
+      const route = session.route;
+      return this.say(route ? `route: ${formatRoute(route)} (this session; /model default goes back to ${main})` : `route: ${main} (main)`);
+    }
+    if (arg === 'default' || arg === 'main') {
+      session.setRoute(undefined);
+      return this.say(`route: ${main} (main)`);
+    }
+    const route = parseRouteFor(this.config, arg);
+    session.setRoute(route);
+    this.say(`route: ${formatRoute(route)} for this session`);
+  }
+
+  private describeSession(): string {
+    const s = this.conv.session;
+    const route = s.route ?? this.config.main;
+    const window = contextWindowOf(this.config, route);
+    const trigger = triggerTokens(window, this.config.auxiliary.compression.threshold);
+    return [
+      `session ${s.id}${s.exists ? '' : ' (not started yet)'}`,
+      `title: ${s.title} (${s.titleSource})`,
+      `route: ${route ? formatRoute(route) : '(none)'}${s.route ? ' (set with /model)' : ''}`,
+      `messages: ${s.messages.length}, prompt ≈ ${s.promptTokens()} tokens` +
+        (trigger === undefined ? ' (context window unknown: no automatic compression)' : `, compression at ${trigger} (of ${window})`),
+    ].join('\n');
+  }
+
+  private banner(): void {
+    const s = this.conv.session;
+    const what = s.exists ? `resuming "${s.title}" (${s.messages.length} messages)` : 'new session';
+    this.io.output.write(`${this.dim(`switchyard chat — ${what}, id ${s.id}. /help for commands, Ctrl-C or /quit to leave.`)}\n`);
+  }
+
+  private prompt(): void {
+    if (this.io.interactive && !this.quitting) this.rl.prompt();
+  }
+
+  private say(text: string): void {
+    this.io.output.write(`${text}\n`);
+  }
+
+  private warn(text: string): void {
+    this.io.errors.write(`${text}\n`);
+  }
+
+  private dim(text: string): string {
+    return this.io.color ? `\x1b[2m${text}\x1b[0m` : text;
+  }
+}

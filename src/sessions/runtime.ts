@@ -1,0 +1,32 @@
+// What `chat` and the demo run on: the loaded config, the state store (sessions live there) and the router.
+import type { LoadedConfig } from '../config/types.ts';
+import { createSwitchyard } from '../routing/switchyard.ts';
+import { openStore } from '../state/open.ts';
+import type { StateStore } from '../state/types.ts';
+import type { ChatBackend } from './backend.ts';
+
+export interface ChatRuntime {
+  loaded: LoadedConfig;
+  store: StateStore;
+  backend: ChatBackend;
+  close(): Promise<void>;
+}
+
+export function openChatRuntime(loaded: LoadedConfig, store?: StateStore): ChatRuntime {
+  const ownsStore = store === undefined;
+  const opened = store ?? openSessionStore(loaded);
+  const router = createSwitchyard({ config: loaded, store: opened });
+  return {
+    loaded,
+    store: opened,
+    backend: router,
+    async close() {
+      if (ownsStore) await opened.close();
+    },
+  };
+}
+
+/** Sessions live in the state store named by `gateway.state` (SQLite in $SWITCHYARD_HOME by default). */
+export function openSessionStore(loaded: LoadedConfig): StateStore {
+  return openStore({ kind: loaded.config.gateway.state, env: { ...loaded.env } });
+}
