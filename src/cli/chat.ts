@@ -34,7 +34,7 @@ async function runChat(opts: ChatOpts, cmd: Command): Promise<void> {
   if (opts.json && opts.message === undefined) throw new UserError('--json needs -m "message" (the interactive chat has no JSON mode)');
   if (opts.message !== undefined && opts.message.trim() === '') throw new UserError('-m needs a non-empty message');
   const loaded = cliConfig(cmd);
-  const runtime = openChatRuntime(loaded);
+  const runtime = await openChatRuntime(loaded);
   try {
     const session = opts.session ? ChatSession.resume(runtime.store, opts.session) : ChatSession.fresh(runtime.store);
     if (opts.model) session.setRoute(parseRouteFor(loaded.config, opts.model));

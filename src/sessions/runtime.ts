@@ -1,6 +1,5 @@
 // What `chat` and the demo run on: the loaded config, the state store (sessions live there) and the router.
 import type { LoadedConfig } from '../config/types.ts';
-import { createSwitchyard } from '../routing/switchyard.ts';
 import { openStore } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
 import type { ChatBackend } from './backend.ts';
@@ -12,7 +11,9 @@ export interface ChatRuntime {
   close(): Promise<void>;
 }
 
-export function openChatRuntime(loaded: LoadedConfig, store?: StateStore): ChatRuntime {
+export async function openChatRuntime(loaded: LoadedConfig, store?: StateStore): Promise<ChatRuntime> {
+  // Loaded on use: `switchyard sessions` and `--help` need no router.
+  const { createSwitchyard } = await import('../routing/switchyard.ts');
   const ownsStore = store === undefined;
   const opened = store ?? openSessionStore(loaded);
   const router = createSwitchyard({ config: loaded, store: opened });
