@@ -1,4 +1,75 @@
+// `switchyard sim --scenario FILE [--listen HOST:PORT]`: runs the fault-injecting simulator until SIGINT/SIGTERM.
 import type { Command } from 'commander';
+import { UserError } from '../errors/user-error.ts';
+import { mask } from '../credentials/mask.ts';
+import { loadScenario } from '../sim/scenario-load.ts';
+import { startSimulator } from '../sim/server.ts';
+import { describeScenario } from '../sim/describe.ts';
+import type { SimCallRecord } from '../sim/types.ts';
 
-/** Placeholder: the sim command group is not built yet. */
-export function register(_program: Command): void {}
+const DEFAULT_LISTEN = '127.0.0.1:4010';
+
+interface SimOptions {
+  scenario: string;
+  listen: string;
+  quiet?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('sim')
+    .description('run the fault-injecting OpenAI/Anthropic-compatible simulator (see docs/simulator.md)')
+    .requiredOption('-s, --scenario <file>', 'scenario YAML file')
+    .option('-l, --listen <host:port>', 'address to listen on (port 0: any free port)', DEFAULT_LISTEN)
+    .option('-q, --quiet', 'do not print a line per call')
+    .action((options: SimOptions) => runSim(options));
+}
+
+/** `HOST:PORT`, `:PORT`, `PORT` or `[::1]:PORT`. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || !Number.isInteger(port) || port > 65535) {
+    throw new UserError(`--listen: expected HOST:PORT (e.g. ${DEFAULT_LISTEN}), got ${JSON.stringify(text)}`);
+  }
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+async function runSim(options: SimOptions): Promise<void> {
+  const scenario = loadScenario(options.scenario);
+  const { host, port } = parseListen(options.listen);
+  const onCall = options.quiet ? undefined : printCall;
+  const sim = await startSimulator({ scenario, host, port, ...(onCall ? { onCall } : {}) }).catch((err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot listen on ${host}:${port}: ${code === 'EADDRINUSE' ? 'address already in use' : String(code ?? err)}`, { exitCode: 1 });
+  });
+  printBanner(sim.url, options.scenario, describeScenario(scenario));
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  await sim.close();
+  process.stdout.write(`switchyard sim: stopped (${signal}) after ${sim.calls()} calls\n`);
+}
+
+function printBanner(url: string, file: string, described: { models: string[]; keys: string[] }): void {
+  const lines = [
+    `switchyard sim listening on ${url}  (scenario ${file})`,
+    `  OpenAI base_url:    ${url}/v1`,
+    `  Anthropic base_url: ${url}`,
+    `  control:            GET ${url}/_sim/calls · POST ${url}/_sim/reset · PUT ${url}/_sim/scenario`,
+    'models:',
+    ...described.models.map((m) => `  ${m}`),
+    'keys:',
+    ...(described.keys.length > 0 ? described.keys.map((k) => `  ${k}`) : ['  (none: every key is answered 401)']),
+    'Ctrl-C to stop.',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function printCall(call: SimCallRecord): void {
+  const key = call.key ? mask(call.key) : '(no key)';
+  const status = call.status === 0 ? '---' : String(call.status);
+  const stream = call.stream ? ' stream' : '';
+  process.stdout.write(`${new Date(call.at).toISOString()} ${call.api}${stream} ${key} ${call.model || '-'} → ${status} ${call.outcome}\n`);
+}

@@ -1,0 +1,43 @@
+// One-line, human descriptions of a scenario's keys and models, for `switchyard sim` to print at start-up.
+// Keys are always shown masked.
+import { mask } from '../credentials/mask.ts';
+import { formatDuration } from '../config/duration.ts';
+import { RATE_NAMES, type KeyBehaviour, type ModelSpec, type Scenario } from './scenario.ts';
+
+export function describeKey(key: string, b: KeyBehaviour): string {
+  const label = key === '*' ? '* (any other key)' : mask(key);
+  if (!b.valid) return `${label}: never valid (401 invalid_api_key)`;
+  const parts: string[] = [];
+  if (b.apis) parts.push(`only ${b.apis.join(', ')} API`);
+  if (b.models) parts.push(`only models ${b.models.join(', ')}`);
+  if (b.script.length > 0) parts.push(`script ${b.script.join(', ')}${b.loop_script ? ' (looping)' : ''}`);
+  if (b.quota === 'payment') parts.push('out of credit (402)');
+  else if (b.quota !== false) parts.push('quota exhausted (429 insufficient_quota)');
+  if (b.rate_limit_after !== undefined) {
+    parts.push(`429 after ${b.rate_limit_after} calls per ${formatDuration(b.reset)} window (${b.reset_headers.join(', ')})`);
+  }
+  parts.push(...ratesAndTiming(b));
+  return `${label}: ${parts.length > 0 ? `valid; ${parts.join('; ')}` : 'valid'}`;
+}
+
+export function describeModel(id: string, m: ModelSpec): string {
+  return [`${id}: context ${m.context_window}`, ...ratesAndTiming(m)].join('; ');
+}
+
+function ratesAndTiming(x: KeyBehaviour | ModelSpec): string[] {
+  const parts: string[] = [];
+  for (const rate of RATE_NAMES) {
+    const p = x[rate];
+    if (p) parts.push(`${rate.replace(/_rate$/, '')} ${Math.round(p * 1000) / 10}%`);
+  }
+  if (x.latency) parts.push(`latency ${formatDuration(x.latency)}`);
+  if (x.stream_delay) parts.push(`stream delay ${formatDuration(x.stream_delay)}`);
+  return parts;
+}
+
+export function describeScenario(s: Scenario): { models: string[]; keys: string[] } {
+  return {
+    models: Object.entries(s.models).map(([id, m]) => describeModel(id, m)),
+    keys: Object.entries(s.keys).map(([k, b]) => describeKey(k, b)),
+  };
+}
