@@ -1,4 +1,71 @@
+// `switchyard config check | show | init` (SPEC §1).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { UserError } from '../errors/user-error.ts';
+import { loadConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../config/types.ts';
+import { configYaml, displayConfig, displayValue, explainRows } from '../config/render.ts';
+import { EXAMPLE_CONFIG } from '../config/example.ts';
+import { cliConfig, printJson, printTable } from './context.ts';
 
-/** Placeholder: the config command group is not built yet. */
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  const config = program.command('config').description('check, show and create the configuration');
+  config
+    .command('check')
+    .description('validate the config file; errors name file:line:col and the key')
+    .action((_opts: unknown, cmd: Command) => check(cmd));
+  config
+    .command('show')
+    .description('print the resolved config (secrets masked)')
+    .option('--explain', 'show where every value came from (file:line, env, .env, default)')
+    .option('--json', 'machine-readable output')
+    .action((opts: { explain?: boolean; json?: boolean }, cmd: Command) => show(cmd, opts));
+  config
+    .command('init')
+    .description('write a commented example config')
+    .option('--path <file>', 'where to write it', 'switchyard.yaml')
+    .action((opts: { path: string }) => init(opts.path));
+}
+
+function summary(loaded: LoadedConfig): string {
+  const providers = Object.keys(loaded.config.providers).length;
+  const main = loaded.config.main ? `main ${loaded.config.main.provider}/${loaded.config.main.model}` : 'no main route';
+  return `${providers} provider${providers === 1 ? '' : 's'}, ${main}`;
+}
+
+function check(cmd: Command): void {
+  const opts = cmd.optsWithGlobals<{ config?: string }>();
+  // Checking nothing is almost certainly a mistake (wrong directory), so a missing file is an error here.
+  const loaded = loadConfig({ configPath: opts.config, env: process.env, cwd: process.cwd(), allowMissing: false });
+  process.stdout.write(`ok: ${loaded.path ?? '(defaults)'} (${summary(loaded)})\n`);
+  for (const w of loaded.warnings) process.stdout.write(`warning: ${w}\n`);
+}
+
+function show(cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
+  const loaded = cliConfig(cmd);
+  for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
+  if (opts.explain) {
+    const rows = explainRows(loaded, opts.json === true);
+    if (opts.json) return printJson({ path: loaded.path, values: rows });
+    process.stdout.write(`# ${loaded.path ?? 'no config file found: every value is a default'}\n`);
+    return printTable(rows.map((r) => [r.path, displayValue(r.value), r.from]), ['KEY', 'VALUE', 'FROM']);
+  }
+  if (opts.json) return printJson(displayConfig(loaded, true));
+  process.stdout.write(`# ${loaded.path ?? 'no config file found: every value is a default'}\n${configYaml(loaded)}`);
+}
+
+function init(path: string): void {
+  const target = resolve(process.cwd(), path);
+  mkdirSync(dirname(target), { recursive: true });
+  try {
+    // `wx`: create only; never overwrite a config someone already wrote.
+    writeFileSync(target, EXAMPLE_CONFIG, { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new UserError(`${target} already exists; not overwriting it`, { details: ['choose another file with --path, or remove it first'] });
+    throw new UserError(`cannot write ${target}: ${code ?? String(err)}`);
+  }
+  process.stdout.write(`wrote ${target}\n`);
+  process.stdout.write('next: put your keys in the environment or in a .env file beside it (MIMO_API_KEY=…), then run `switchyard config check`\n');
+}

@@ -69,6 +69,8 @@ function loadFile(path: string, env: Record<string, string | undefined>): Loaded
   const issues = [...interpolated.issues, ...later.filter((i) => !badVars.has(i.path))];
   if (issues.length > 0 || !parsed.success) throw issuesError(path, issues);
   const warnings = [...interpolated.warnings, ...checked.warnings];
+  const adminVar = interpolated.unresolved.get('gateway.admin_key');
+  if (adminVar) warnings.push(`gateway.admin_key: \${${adminVar}} is not set, so the gateway's admin endpoints are off`);
   const loaded: LoadedConfig = {
     config: parsed.data,
     path,

@@ -1,0 +1,84 @@
+// How `config show` presents the resolved config: secrets masked, durations spelled as written (`60s`), and with
+// --explain the origin of every value.
+import { stringify } from 'yaml';
+import { mask } from '../credentials/mask.ts';
+import type { LoadedConfig, Origin } from './types.ts';
+import { formatDuration } from './duration.ts';
+import { formatPath, type ConfigPath } from './issue.ts';
+import { describeOrigin, forEachLeaf } from './origins.ts';
+import { isDurationAt } from './schema-walk.ts';
+
+/** Header names whose values are credentials. */
+const SECRET_HEADER_RE = /authorization|api[-_]?key|token|secret|cookie/i;
+
+export function isSecretPath(path: ConfigPath): boolean {
+  const last = path[path.length - 1];
+  const parent = path[path.length - 2];
+  if (last === 'api_key' || last === 'admin_key') return true;
+  if (parent === 'api_keys' && typeof last === 'number') return true;
+  return parent === 'headers' && typeof last === 'string' && SECRET_HEADER_RE.test(last);
+}
+
+/** A deep copy with every leaf passed through `fn` (empty lists and maps are kept as they are). */
+function mapLeaves(value: unknown, fn: (path: ConfigPath, leaf: unknown) => unknown, path: ConfigPath = []): unknown {
+  if (Array.isArray(value)) return value.length ? value.map((v, i) => mapLeaves(v, fn, [...path, i])) : [];
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = mapLeaves(v, fn, [...path, k]);
+    return out;
+  }
+  return fn(path, value);
+}
+
+/** The display form of one leaf: masked when secret, durations as `60s` unless `raw`. */
+function displayLeaf(path: ConfigPath, value: unknown, raw: boolean): unknown {
+  if (isSecretPath(path) && typeof value === 'string') return mask(value);
+  if (!raw && typeof value === 'number' && isDurationAt(path)) return formatDuration(value);
+  return value;
+}
+
+/** The resolved config, masked; `raw` keeps durations in milliseconds (for --json). */
+export function displayConfig(loaded: LoadedConfig, raw = false): unknown {
+  return mapLeaves(loaded.config, (path, value) => displayLeaf(path, value, raw));
+}
+
+export function configYaml(loaded: LoadedConfig): string {
+  return stringify(displayConfig(loaded), { lineWidth: 0 });
+}
+
+export interface ExplainRow {
+  path: string;
+  value: unknown;
+  origin: Origin;
+  /** `switchyard.yaml:3`, `env MIMO_API_KEY (switchyard.yaml:5)`, `default`. */
+  from: string;
+}
+
+export function explainRows(loaded: LoadedConfig, raw = false): ExplainRow[] {
+  const rows: ExplainRow[] = [];
+  forEachLeaf(loaded.config, (path, value) => {
+    const key = formatPath(path);
+    const origin = loaded.origins.get(key) ?? { kind: 'default' };
+    rows.push({ path: key, value: displayLeaf(path, value, raw), origin, from: describeOrigin(origin) });
+  });
+  // Key slots whose variable is unset: no value, but worth seeing where a key would have come from. Each goes
+  // next to its siblings (after the last row sharing its parent), replacing an emptied `api_keys: []` row.
+  for (const [path, name] of loaded.unresolved ?? []) {
+    const origin = loaded.origins.get(path) ?? { kind: 'default' };
+    const row: ExplainRow = { path, value: `(unset: \${${name}} is not set)`, origin, from: describeOrigin(origin) };
+    const parent = path.replace(/(\[\d+\]|\.[^.[]+)$/, '');
+    const emptied = rows.findIndex((r) => r.path === parent && Array.isArray(r.value) && r.value.length === 0);
+    if (emptied >= 0) {
+      rows.splice(emptied, 1, row);
+      continue;
+    }
+    const last = rows.findLastIndex((r) => r.path.startsWith(parent));
+    rows.splice(last >= 0 ? last + 1 : rows.length, 0, row);
+  }
+  return rows;
+}
+
+export function displayValue(value: unknown): string {
+  if (typeof value === 'string') return value === '' ? '""' : value;
+  return JSON.stringify(value);
+}

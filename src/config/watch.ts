@@ -1,0 +1,78 @@
+// Hot reload for the gateway (SPEC §7): watches the config file and its `.env` and hands over the reloaded config,
+// or the UserError explaining why the new one is bad (the caller keeps the old one and logs it).
+import { watch, readFileSync, type FSWatcher } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UserError } from '../errors/user-error.ts';
+import { loadConfig } from './load.ts';
+import type { LoadedConfig } from './types.ts';
+
+/** Editors save in bursts (truncate + write, or write temp + rename); one reload per burst. */
+const DEBOUNCE_MS = 100;
+
+function snapshot(files: string[]): string {
+  return files
+    .map((f) => {
+      try {
+        return readFileSync(f, 'utf8');
+      } catch {
+        return '\u0000missing';
+      }
+    })
+    .join('\u0000');
+}
+
+function asUserError(err: unknown): UserError {
+  if (UserError.isInstance(err)) return err;
+  return new UserError(`cannot reload config: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/**
+ * Calls `onChange` with the new config (or why it is bad) whenever the config file or the `.env` beside it
+ * changes content. Watching the directory rather than the files survives editors that replace the file (a new
+ * inode), and notices a `.env` that is created after start. Returns a function that stops watching.
+ */
+export function watchConfig(loaded: LoadedConfig, onChange: (next: LoadedConfig | UserError) => void): () => void {
+  if (loaded.path === null) return () => {};
+  const configPath = loaded.path;
+  const dir = dirname(configPath);
+  const names = new Set([basename(configPath), '.env']);
+  const files = [configPath, join(dir, '.env')];
+  let last = snapshot(files);
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const reload = (): void => {
+    timer = undefined;
+    if (stopped) return;
+    const now = snapshot(files);
+    // Metadata-only events (touch, chmod) and identical rewrites are not changes.
+    if (now === last) return;
+    last = now;
+    let next: LoadedConfig | UserError;
+    try {
+      next = loadConfig({ configPath, env: { ...loaded.env }, cwd: dir, allowMissing: false });
+    } catch (err) {
+      next = asUserError(err);
+    }
+    onChange(next);
+  };
+
+  let watcher: FSWatcher;
+  try {
+    watcher = watch(dir, { persistent: false }, (_event, name) => {
+      if (name !== null && !names.has(String(name))) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(reload, DEBOUNCE_MS);
+      timer.unref();
+    });
+  } catch (err) {
+    throw new UserError(`cannot watch ${dir} for config changes: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  // A watcher error (directory removed) must not crash the gateway; the last good config stays in use.
+  watcher.on('error', () => {});
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    watcher.close();
+  };
+}
