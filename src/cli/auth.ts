@@ -1,4 +1,185 @@
+// `switchyard auth list|explain|add|remove|reset` (SPEC §2). Every command opens the state store, does its work
+// through the same CredentialPool the router uses (so what it shows is what a request would do), and closes the
+// store before returning so queued writes are on disk and the process exits at once.
 import type { Command } from 'commander';
+import type { LoadedConfig } from '../config/types.ts';
+import { closest } from '../config/suggest.ts';
+import { formatWhen } from '../credentials/clock.ts';
+import { describeCredential } from '../credentials/describe.ts';
+import { fingerprint, mask } from '../credentials/mask.ts';
+import { CredentialPool, type ProviderExplanation } from '../credentials/pool.ts';
+import { keyEnvName } from '../credentials/resolve.ts';
+import { readSecret } from '../credentials/secret-input.ts';
+import { CANDIDATE_HEADER, candidateRows } from '../credentials/table.ts';
+import { UserError } from '../errors/user-error.ts';
+import { scrubSecrets } from '../log.ts';
+import { openStore } from '../state/open.ts';
+import type { StateStore } from '../state/types.ts';
+import { registerAuthTest } from './auth-test.ts';
+import { cliConfig, printJson, printTable } from './context.ts';
 
-/** Placeholder: the auth command group is not built yet. */
-export function register(_program: Command): void {}
+interface AuthContext {
+  loaded: LoadedConfig;
+  store: StateStore;
+  pool: CredentialPool;
+}
+
+interface JsonOption {
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  const auth = program.command('auth').description('list, explain, add, remove and reset provider credentials');
+  auth
+    .command('list [provider]')
+    .description('every credential of every provider (or one), in use order, with its health')
+    .option('--json', 'machine-readable output')
+    .action((provider: string | undefined, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => list(ctx, provider, opts)));
+  auth
+    .command('explain <provider>')
+    .description('which credential the next request uses, and why')
+    .option('--json', 'machine-readable output')
+    .action((provider: string, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => explain(ctx, provider, opts)));
+  auth
+    .command('add <provider> [secret]')
+    .description('store a key (read from stdin, or a hidden prompt; never from the command line)')
+    .option('--label <label>', 'a name to refer to the key by')
+    .option('--priority <n>', 'order among stored keys: lower first (default 0)')
+    .option('--json', 'machine-readable output')
+    .action((provider: string, secret: string | undefined, opts: AddOptions, cmd: Command) => withAuth(cmd, (ctx) => add(ctx, provider, secret, opts)));
+  auth
+    .command('remove <provider> <id-or-label>')
+    .description('delete a stored key (by ID, a unique ID prefix, or label)')
+    .option('--json', 'machine-readable output')
+    .action((provider: string, id: string, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => remove(ctx, provider, id, opts)));
+  auth
+    .command('reset <provider> [id]')
+    .description("clear cooldowns and rejections (all of the provider's credentials, or one); a running gateway sees it within a second")
+    .option('--json', 'machine-readable output')
+    .action((provider: string, id: string | undefined, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => reset(ctx, provider, id, opts)));
+  registerAuthTest(auth);
+}
+
+async function withAuth(cmd: Command, fn: (ctx: AuthContext) => void | Promise<void>): Promise<void> {
+  const loaded = cliConfig(cmd);
+  const said = new Set<string>();
+  const warn = (message: string): void => {
+    if (said.has(message)) return;
+    said.add(message);
+    process.stderr.write(`switchyard: warning: ${scrubSecrets(message)}\n`);
+  };
+  // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials.
+  const keyVariables = Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p));
+  for (const w of loaded.warnings) if (keyVariables.some((v) => w.includes(v))) warn(w);
+  const store = openStore({ kind: loaded.config.gateway.state, env: process.env });
+  try {
+    await fn({ loaded, store, pool: new CredentialPool({ loaded, store, onWarning: warn }) });
+  } finally {
+    await store.close();
+  }
+}
+
+function knownProviders(ctx: AuthContext): string[] {
+  const names = new Set(Object.keys(ctx.loaded.config.providers));
+  for (const c of ctx.store.listStoredCredentials()) names.add(c.provider);
+  return [...names];
+}
+
+function requireProvider(ctx: AuthContext, provider: string, configured = false): void {
+  const known = configured ? Object.keys(ctx.loaded.config.providers) : knownProviders(ctx);
+  if (known.includes(provider)) return;
+  const guess = closest(provider, known);
+  const where = ctx.loaded.path ? ` in ${ctx.loaded.path}` : ' (no config file found)';
+  throw new UserError(`unknown provider "${provider}"${guess ? ` — did you mean "${guess}"?` : ''}`, {
+    details: [known.length > 0 ? `providers${where}: ${known.join(', ')}` : `no providers are configured${where}`],
+  });
+}
+
+function printExplanation(e: ProviderExplanation, now: number): void {
+  process.stdout.write(`${e.provider} (strategy ${e.strategy})\n`);
+  if (e.candidates.length > 0) printTable(candidateRows(e, now), CANDIDATE_HEADER);
+  process.stdout.write(`${e.candidates.length > 0 ? '→ ' : ''}${e.summary}\n`);
+}
+
+function list(ctx: AuthContext, provider: string | undefined, opts: JsonOption): void {
+  if (provider !== undefined) requireProvider(ctx, provider);
+  const providers = provider !== undefined ? [provider] : knownProviders(ctx);
+  const explanations = providers.map((p) => ctx.pool.explain(p));
+  if (opts.json) return printJson({ providers: explanations });
+  if (explanations.length === 0) {
+    process.stdout.write('no providers configured; add one under `providers:` in the config (see docs/config.md)\n');
+    return;
+  }
+  const now = Date.now();
+  const rows = explanations.flatMap((e) => (e.candidates.length > 0 ? candidateRows(e, now, true) : [[e.provider, '', '', '-', 'none', 'missing', '-', '-', '-']]));
+  printTable(rows, ['PROVIDER', ...CANDIDATE_HEADER]);
+}
+
+function explain(ctx: AuthContext, provider: string, opts: JsonOption): void {
+  requireProvider(ctx, provider);
+  const e = ctx.pool.explain(provider);
+  if (opts.json) return printJson(e);
+  printExplanation(e, Date.now());
+}
+
+interface AddOptions extends JsonOption {
+  label?: string;
+  priority?: string;
+}
+
+async function add(ctx: AuthContext, provider: string, argvSecret: string | undefined, opts: AddOptions): Promise<void> {
+  if (argvSecret !== undefined) {
+    throw new UserError('refusing to read a key from the command line (it would stay in your shell history and be visible in `ps`)', {
+      details: [`pipe it instead:  printf %s "$KEY" | switchyard auth add ${provider}`, `or run \`switchyard auth add ${provider}\` and paste it at the hidden prompt`],
+    });
+  }
+  requireProvider(ctx, provider, true);
+  const priority = parsePriority(opts.priority);
+  const secret = await readSecret(`API key for ${provider} (input hidden): `);
+  if (secret.length === 0) throw new UserError(`no key given: pipe it on stdin or type it at the prompt`);
+  if (/\s/.test(secret)) throw new UserError(`the key for ${provider} contains whitespace (${mask(secret)}); give exactly one key`);
+  const entry = { id: fingerprint(secret), provider, secret, priority, ...(opts.label !== undefined ? { label: opts.label } : {}) };
+  const stored = ctx.store.addStoredCredential(entry);
+  const out = { provider, id: stored.id, masked: mask(secret), label: stored.label ?? null, priority: stored.priority };
+  if (opts.json) return printJson(out);
+  const label = stored.label !== undefined ? `, label "${stored.label}"` : '';
+  process.stdout.write(`stored ${provider} key ${out.masked} (ID ${stored.id}${label}, priority ${stored.priority})\n`);
+  const also = ctx.pool.candidates(provider).find((c) => c.credential.fingerprint === stored.id);
+  if (also && also.credential.sources.length > 1) process.stdout.write(`note: the same key is also in ${describeCredential(also.credential)}\n`);
+  process.stdout.write(`→ ${ctx.pool.explain(provider).summary}\n`);
+}
+
+function parsePriority(text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^-?\d+$/.test(text)) throw new UserError(`--priority expects a whole number (lower is used first), got "${text}"`);
+  return Number(text);
+}
+
+function remove(ctx: AuthContext, provider: string, idOrLabel: string, opts: JsonOption): void {
+  requireProvider(ctx, provider);
+  const removed = ctx.store.removeStoredCredential(provider, idOrLabel);
+  if (!removed) throw notStored(ctx, provider, idOrLabel);
+  const out = { provider, id: removed.id, masked: mask(removed.secret), label: removed.label ?? null };
+  if (opts.json) return printJson(out);
+  process.stdout.write(`removed stored ${provider} key ${out.masked} (ID ${removed.id}${removed.label !== undefined ? `, label "${removed.label}"` : ''})\n`);
+}
+
+/** Not a stored key: say where it does come from, since only stored keys can be removed here. */
+function notStored(ctx: AuthContext, provider: string, idOrLabel: string): UserError {
+  const match = ctx.pool.candidates(provider).find((c) => c.credential.fingerprint.startsWith(idOrLabel) || c.credential.label === idOrLabel);
+  if (match) {
+    return new UserError(`${describeCredential(match.credential)} is not a stored key; remove it where it is set (${match.credential.sources.map((s) => s.where).join(', ')})`, { exitCode: 1 });
+  }
+  return new UserError(`no stored key of ${provider} matches "${idOrLabel}"; see \`switchyard auth list ${provider}\``, { exitCode: 1 });
+}
+
+function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined, opts: JsonOption): void {
+  requireProvider(ctx, provider);
+  const fingerprints = ctx.pool.reset(provider, idOrLabel);
+  const explanation = ctx.pool.explain(provider);
+  if (opts.json) return printJson({ provider, reset: fingerprints, explanation });
+  const now = Date.now();
+  const what = idOrLabel !== undefined ? `credential ${fingerprints[0]} is` : 'all credentials are';
+  process.stdout.write(`reset ${provider}: ${what} ok again as of ${formatWhen(now, now)}\n`);
+  printExplanation(explanation, now);
+}

@@ -10,7 +10,7 @@ import { describeCredential } from './describe.ts';
 import { buildExplanation, type ProviderExplanation } from './explain.ts';
 import { failurePatch, probePatch, successPatch, usability, usePatch } from './health.ts';
 import { envConflict, envConflictMessage, lookedIn, resolveCredentials } from './resolve.ts';
-import { fingerprint } from './mask.ts';
+import { fingerprint, mask } from './mask.ts';
 import { selectCandidate } from './select.ts';
 import type { CandidateStatus, Credential, FailureReport, HealthRecord, PickResult } from './types.ts';
 
@@ -183,6 +183,9 @@ export class CredentialPool {
     const key = `${conflict.variable}\0${fingerprint(conflict.env)}\0${fingerprint(conflict.dotenv)}`;
     if (this.warnedConflicts.has(key)) return;
     this.warnedConflicts.add(key);
+    // The config loader already says this for variables the config interpolates; one warning is enough.
+    const masks = [mask(conflict.env), mask(conflict.dotenv)];
+    if (this.loaded.warnings.some((w) => w.includes(conflict.variable) && masks.every((m) => w.includes(m)))) return;
     this.onWarning(envConflictMessage(provider, conflict));
   }
 }

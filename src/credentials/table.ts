@@ -1,0 +1,34 @@
+// The human table of `auth list` / `auth explain`: one row per candidate, masked keys only.
+import { formatWhen } from './clock.ts';
+import { sourcesText } from './describe.ts';
+import type { ExplainedCandidate, ProviderExplanation } from './explain.ts';
+
+export const CANDIDATE_HEADER = ['', '#', 'ID', 'KEY', 'SOURCES', 'STATE', 'UNTIL', 'LAST SUCCESS'];
+
+function stateText(c: ExplainedCandidate, now: number): string {
+  const h = c.health;
+  if (h.state === 'cooling') return h.until !== undefined && h.until > now ? `cooling: ${h.reason ?? 'rate_limited'}` : 'ok (cooldown over)';
+  if (h.state === 'rejected') return c.usable ? 'rejected (probe due)' : 'rejected';
+  return 'ok';
+}
+
+function untilText(c: ExplainedCandidate, now: number): string {
+  const until = c.health.until;
+  return !c.usable && until !== undefined && until > now ? formatWhen(until, now) : '-';
+}
+
+export function candidateRows(e: ProviderExplanation, now: number, withProvider = false): string[][] {
+  return e.candidates.map((c) => {
+    const row = [
+      c.next ? '→' : '',
+      String(c.position),
+      c.credential.fingerprint,
+      c.credential.masked,
+      sourcesText(c.credential.sources),
+      stateText(c, now),
+      untilText(c, now),
+      c.health.last_success_at !== undefined ? formatWhen(c.health.last_success_at, now) : 'never',
+    ];
+    return withProvider ? [e.provider, ...row] : row;
+  });
+}
