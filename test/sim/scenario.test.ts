@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadScenario, parseScenarioText, resolveScenario } from '../../src/sim/scenario-load.ts';
+import { UserError } from '../../src/errors/user-error.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'basic.yaml');
+
+function errorOf(fn: () => unknown): UserError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(UserError.isInstance(err), `expected a UserError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected an error');
+}
+
+test('the sample scenario loads, with durations in ms and numeric steps read as names', () => {
+  const s = loadScenario(FIXTURE);
+  assert.equal(s.seed, 42);
+  assert.equal(s.models['sim-small']?.context_window, 8000);
+  assert.equal(s.keys['sk-sim-rl']?.reset, 30_000);
+  assert.deepEqual(s.keys['sk-sim-script']?.script, ['401', '401', 'ok']);
+  assert.equal(s.keys['sk-sim-good']?.valid, true);
+});
+
+test('defaults: two models, no keys, seed 1; a key written with no value is a valid key', () => {
+  const s = parseScenarioText('keys:\n  sk-a:\n');
+  assert.deepEqual(Object.keys(s.models), ['sim-large', 'sim-small']);
+  assert.equal(s.seed, 1);
+  assert.equal(s.keys['sk-a']?.valid, true);
+  assert.deepEqual(s.keys['sk-a']?.reset_headers, ['retry-after']);
+});
+
+test('an unknown field is located by file:line:col and gets a suggestion', () => {
+  const err = errorOf(() => parseScenarioText('seed: 1\nkeys:\n  sk-a: { rate_limit_afer: 2 }\n', 'my.yaml'));
+  assert.match(err.message, /^invalid scenario: my\.yaml:3:11: keys\.sk-a\.rate_limit_afer: /);
+  assert.match(err.message, /did you mean `rate_limit_after`\?/);
+});
+
+test('an unknown script step names the step and lists the valid ones', () => {
+  const err = errorOf(() => parseScenarioText('keys:\n  sk-a:\n    script: [ok, 418]\n', 'my.yaml'));
+  assert.match(err.message, /my\.yaml:3:18: keys\.sk-a\.script\[1\]: unknown step "418"; steps are .*\bok\b.*401_token_invalidated/);
+});
+
+test('a bad duration, a bad rate and broken YAML are each located', () => {
+  assert.match(errorOf(() => parseScenarioText('latency: soon\n', 'f.yaml')).message, /f\.yaml:1:10: latency: expected a duration/);
+  assert.match(errorOf(() => parseScenarioText('keys:\n  k: { server_error_rate: 2 }\n', 'f.yaml')).message, /f\.yaml:2:27: keys\.k\.server_error_rate: /);
+  assert.match(errorOf(() => parseScenarioText('keys: [\n', 'f.yaml')).message, /^f\.yaml:\d+:\d+: not valid YAML/);
+});
+
+test('an inline object is validated too, with the key path', () => {
+  const err = errorOf(() => resolveScenario({ keys: { k: { quota: 'lots' as never } } }));
+  assert.match(err.message, /<scenario>: keys\.k\.quota: /);
+});
+
+test('resolveScenario takes a file path or YAML text', () => {
+  const ws = tempWorkspace();
+  try {
+    const path = ws.write('s.yaml', 'seed: 7\n');
+    assert.equal(resolveScenario(path).seed, 7);
+    assert.equal(resolveScenario('seed: 8\nkeys: {}\n').seed, 8);
+    assert.match(errorOf(() => resolveScenario(join(ws.dir, 'missing.yaml'))).message, /scenario file not found: .*missing\.yaml/);
+  } finally {
+    ws.cleanup();
+  }
+});
