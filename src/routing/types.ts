@@ -70,8 +70,8 @@ export type LadderEvent =
   | { type: 'retry'; task: string; route: string; kind: ErrorKind; delay_ms: number; attempt: number }
   | { type: 'rotate'; task: string; provider: string; from: string; to: string; kind: ErrorKind }
   | { type: 'cooldown'; provider: string; fingerprint: string; masked: string; reason: string; until: number }
-  | { type: 'fallback'; task: string; from: string; to: string; kind: ErrorKind | 'breaker_open' | 'context_window' }
-  | { type: 'give_up'; task: string; kind: ErrorKind | 'disabled' | 'all_cooling' | 'missing'; message: string }
+  | { type: 'fallback'; task: string; from: string; to: string; kind: ErrorKind | 'breaker_open' | 'context_window' | 'all_cooling' }
+  | { type: 'give_up'; task: string; kind: ErrorKind | 'disabled' | 'all_cooling' | 'missing' | 'breaker_open'; message: string }
   | { type: 'breaker'; provider: string; state: 'open' | 'half_open' | 'closed' }
   | { type: 'credential_switch'; provider: string; message: string }
   | { type: 'success'; task: string; route: string; attempts: number; latency_ms: number };

@@ -1,0 +1,86 @@
+// The chain (SPEC §4 "Across routes"): routes in order until one succeeds. A failed route moves the call on for
+// every kind except bad_request/content_filter (CHAIN_RULE in policy.ts); `context_length` skips ahead to a route
+// whose context window is larger than the input. When everything fails, one SwitchyardError with the trail.
+import type { ChatMessage } from '../providers/types.ts';
+import type { CallContext, Sender } from './call-context.ts';
+import { callFailed, type RouteFailure } from './errors.ts';
+import { chainAction } from './policy.ts';
+import type { RouteSpec } from './resolve-task.ts';
+import { runRoute } from './route-ladder.ts';
+import { makeAttempt, routeName } from './trail.ts';
+import type { Credential } from '../credentials/types.ts';
+import type { ErrorKind } from '../errors/kinds.ts';
+
+export interface ChainResult<T> {
+  route: RouteSpec;
+  value: T;
+  credential: Credential;
+}
+
+/** Prompt size estimate: the caller's, else about four characters per token. */
+export function estimateTokens(messages: readonly ChatMessage[], given?: number): number {
+  if (given !== undefined) return given;
+  let chars = 0;
+  for (const m of messages) {
+    chars += (m.content ?? '').length;
+    for (const t of m.tool_calls ?? []) chars += t.name.length + t.arguments.length;
+  }
+  return Math.ceil(chars / 4);
+}
+
+export interface ChainInput {
+  routes: readonly RouteSpec[];
+  /** Tokens the input needs; with `explicitEstimate`, routes known to be too small are skipped before trying. */
+  estimatedTokens: number;
+  explicitEstimate: boolean;
+}
+
+function windowOf(ctx: CallContext, route: RouteSpec): number | undefined {
+  return ctx.loaded.config.providers[route.provider]?.models[route.model]?.context_window;
+}
+
+function skip(ctx: CallContext, route: RouteSpec, needed: number, window: number): void {
+  const now = ctx.now();
+  const attempt = makeAttempt({ route, outcome: 'skipped', startedAt: now, endedAt: now, waitMs: 0, message: `context window ${window} cannot hold ≈${needed} tokens` });
+  ctx.trail.push(attempt);
+  ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
+}
+
+export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sender<T>): Promise<ChainResult<T>> {
+  const failures: RouteFailure[] = [];
+  // Set once a route says the input is too long (or up front, when the caller gave an estimate).
+  let needed: number | undefined = input.explicitEstimate ? input.estimatedTokens : undefined;
+  let previous: { name: string; kind: ErrorKind | 'breaker_open' | 'context_window' | 'all_cooling' } | undefined;
+  for (const route of input.routes) {
+    const window = windowOf(ctx, route);
+    if (needed !== undefined && window !== undefined && window <= needed) {
+      skip(ctx, route, needed, window);
+      continue;
+    }
+    if (previous) ctx.events.emit({ type: 'fallback', task: ctx.task, from: previous.name, to: routeName(route), kind: previous.kind });
+    if (ctx.deadline !== undefined && ctx.now() >= ctx.deadline && failures.length > 0) break;
+    const outcome = await runRoute(route, ctx, send);
+    if (outcome.ok) {
+      ctx.events.emit({ type: 'success', task: ctx.task, route: routeName(route), attempts: ctx.trail.length, latency_ms: ctx.trail.at(-1)?.latency_ms ?? 0 });
+      return { route, value: outcome.value, credential: outcome.credential };
+    }
+    failures.push(outcome.failure);
+    const kind = outcome.failure.kind;
+    const action = kind === 'all_cooling' || kind === 'breaker_open' ? 'next_route' : chainAction(kind);
+    if (action === 'fail_call') break;
+    if (action === 'next_fitting_route') {
+      // "Larger than the input": at least the estimate, and more than the window that just refused it.
+      needed = Math.max(input.estimatedTokens, outcome.contextWindow ?? 0, needed ?? 0);
+      previous = { name: routeName(route), kind: 'context_window' };
+    } else {
+      previous = { name: routeName(route), kind };
+    }
+  }
+  if (failures.length === 0) {
+    // Every route was skipped for its window before any was tried.
+    failures.push({ route: routeName(input.routes[0] ?? { provider: '?', model: '?' }), kind: 'context_length', explanation: `the input (≈${needed ?? input.estimatedTokens} tokens) is larger than the context window of every route of this task — compress or shorten it, or add a model with a larger window` });
+  }
+  const error = callFailed(ctx.task, failures, ctx.trail);
+  ctx.events.emit({ type: 'give_up', task: ctx.task, kind: error.kind, message: error.explanation });
+  throw error;
+}

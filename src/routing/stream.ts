@@ -1,0 +1,99 @@
+// Streaming across the ladder (SPEC §4 "Streaming"). An attempt opens the upstream stream and reads until the first
+// content delta, holding lifecycle frames (`start`) back: until then a failure is an ordinary failed attempt and the
+// ladder retries, rotates or falls back with the caller none the wiser. Once content has been delivered the route is
+// committed: a later failure ends the caller's iterator by throwing a mid-stream SwitchyardError, never a clean end.
+import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../providers/types.ts';
+import { UpstreamError, upstreamError } from '../errors/upstream-error.ts';
+import type { ErrorKind } from '../errors/kinds.ts';
+import type { CallContext, Sender } from './call-context.ts';
+import { SwitchyardError } from './errors.ts';
+import type { RouteSpec } from './resolve-task.ts';
+import { makeAttempt, routeName } from './trail.ts';
+
+export interface OpenedStream {
+  iterator: AsyncIterator<StreamEvent>;
+  /** Events read before commit, released to the caller in order. */
+  held: StreamEvent[];
+  /** The upstream stream already ended. */
+  ended: boolean;
+}
+
+/** `text` (non-empty) and `tool_call_*` are content; `start`, empty text and `finish` are not. */
+export function isContentDelta(e: StreamEvent): boolean {
+  return (e.type === 'text' && e.text.length > 0) || e.type === 'tool_call_start' || e.type === 'tool_call_delta';
+}
+
+async function closeQuietly(it: AsyncIterator<StreamEvent>): Promise<void> {
+  try {
+    await it.return?.();
+  } catch {
+    // The attempt already failed; closing its connection is best effort.
+  }
+}
+
+/** The streaming Sender: one attempt = open the stream and read up to the first content delta (or the finish). */
+export function streamSender(request: Omit<ChatRequest, 'model'>): Sender<OpenedStream> {
+  return async (adapter: ProviderAdapter, ctx: SendContext, route: RouteSpec): Promise<OpenedStream> => {
+    const iterator = adapter.stream({ ...request, model: route.model }, ctx)[Symbol.asyncIterator]();
+    const held: StreamEvent[] = [];
+    try {
+      for (;;) {
+        const r = await iterator.next();
+        // Ending with neither content nor a finish is a cut before commit: an ordinary, retryable failure.
+        if (r.done) throw upstreamError({ kind: 'connection', provider: ctx.provider, providerMessage: 'the stream ended before any content' });
+        held.push(r.value);
+        if (isContentDelta(r.value) || r.value.type === 'finish') return { iterator, held, ended: false };
+      }
+    } catch (err) {
+      await closeQuietly(iterator);
+      throw err;
+    }
+  };
+}
+
+function midStreamError(ctx: CallContext, route: RouteSpec, err: unknown, startedAt: number): SwitchyardError {
+  const kind: ErrorKind = UpstreamError.isInstance(err) ? err.kind : 'connection';
+  const detail = UpstreamError.isInstance(err) ? err.providerMessage : err instanceof Error ? err.message : String(err);
+  const attempt = makeAttempt({ route, outcome: kind, startedAt, endedAt: ctx.now(), waitMs: 0, message: `mid-stream: ${detail || 'stream ended without finishing'}` });
+  if (UpstreamError.isInstance(err) && err.status !== undefined) attempt.status = err.status;
+  ctx.trail.push(attempt);
+  ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
+  if (kind === 'connection' || kind === 'timeout' || kind === 'server') ctx.breakers.recordFailure(route.provider, kind);
+  const explanation = `${ctx.task}: the answer from ${routeName(route)} broke off after it had started (${kind}${detail ? `: ${detail}` : ''}); `
+    + 'a stream is never switched to another route once content has been delivered — ask again';
+  ctx.events.emit({ type: 'give_up', task: ctx.task, kind, message: explanation });
+  return new SwitchyardError({ task: ctx.task, kind, explanation, trail: ctx.trail, failures: [{ route: routeName(route), kind, explanation }], midStream: true, cause: err });
+}
+
+/** The caller's iterator over a committed stream. */
+export async function* committedEvents(ctx: CallContext, route: RouteSpec, opened: OpenedStream): AsyncGenerator<StreamEvent> {
+  const startedAt = ctx.now();
+  let finished = false;
+  let drained = opened.ended;
+  try {
+    for (const e of opened.held) {
+      if (e.type === 'finish') finished = true;
+      yield e;
+    }
+    while (!drained) {
+      let r: IteratorResult<StreamEvent>;
+      try {
+        r = await opened.iterator.next();
+      } catch (err) {
+        drained = true;
+        if (ctx.signal?.aborted) throw err;
+        throw midStreamError(ctx, route, err, startedAt);
+      }
+      if (r.done) {
+        drained = true;
+        break;
+      }
+      if (r.value.type === 'finish') finished = true;
+      yield r.value;
+    }
+    // An upstream that stops without its terminal event was cut: say so, never end as if the answer were whole.
+    if (!finished) throw midStreamError(ctx, route, undefined, startedAt);
+  } finally {
+    if (!drained) await closeQuietly(opened.iterator);
+  }
+}

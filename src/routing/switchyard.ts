@@ -1,0 +1,178 @@
+// The library API (SPEC §4, §5): createSwitchyard({ config }) → chat({ task, messages, stream }). Each call takes a
+// snapshot of the config it started with, resolves its task to a chain, and runs the chain over the shared
+// credential pool, breakers and event stream. Health lives in the pool/store memory view: nothing here waits on
+// disk. `reload()` swaps the config for the calls that start after it.
+import { setTimeout as delay } from 'node:timers/promises';
+import type { LoadedConfig } from '../config/types.ts';
+import { CredentialPool } from '../credentials/pool.ts';
+import type { Logger } from '../log.ts';
+import { silentLogger } from '../log.ts';
+import { adapterFor as defaultAdapterFor } from '../providers/registry.ts';
+import type { ChatRequest } from '../providers/types.ts';
+import { openStore } from '../state/open.ts';
+import type { StateStore } from '../state/types.ts';
+import { Breakers, type BreakerOptions } from './breaker.ts';
+import type { AdapterFor, CallContext, Sleep } from './call-context.ts';
+import { estimateTokens, runChain } from './chain.ts';
+import { LadderEvents } from './events.ts';
+import { resolveTask, taskNames, type TaskPlan } from './resolve-task.ts';
+import { committedEvents, streamSender } from './stream.ts';
+import { formatTrail } from './trail.ts';
+import type { ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
+
+export interface SwitchyardOptions {
+  config: LoadedConfig;
+  /** State store for credential health and stored keys; default: the one `gateway.state` names (owned and closed
+   * by this instance). */
+  store?: StateStore;
+  logger?: Logger;
+  now?: () => number;
+  /** Uniform in [0, 1): backoff jitter and the `random` strategy. */
+  random?: () => number;
+  sleep?: Sleep;
+  /** Provider adapters by type; default: the built-in OpenAI and Anthropic adapters. */
+  adapterFor?: AdapterFor;
+  breaker?: Partial<BreakerOptions>;
+  /** Time zone for clock times in explanations (default: the machine's). */
+  timeZone?: string;
+}
+
+export interface Switchyard {
+  chat(options: ChatOptions & { stream: true }): Promise<StreamSuccess | Disabled>;
+  chat(options: ChatOptions & { stream?: false }): Promise<ChatSuccess | Disabled>;
+  readonly events: LadderEvents;
+  readonly pool: CredentialPool;
+  readonly store: StateStore;
+  readonly breakers: Breakers;
+  /** The config new calls use. */
+  config(): LoadedConfig;
+  /** Calls already running keep the snapshot they started with. */
+  reload(loaded: LoadedConfig): void;
+  /** `main` and every task under `auxiliary:`. */
+  tasks(): string[];
+  /** The task's chain as the next call would run it (doctor, gateway /v1/models). */
+  plan(task?: string): TaskPlan;
+  close(): Promise<void>;
+}
+
+const defaultSleep: Sleep = async (ms, signal) => {
+  await delay(ms, undefined, signal ? { signal } : {});
+};
+
+function requestOf(options: ChatOptions): Omit<ChatRequest, 'model'> {
+  const req: Omit<ChatRequest, 'model'> = { messages: options.messages };
+  if (options.tools !== undefined) req.tools = options.tools;
+  if (options.tool_choice !== undefined) req.tool_choice = options.tool_choice;
+  if (options.max_tokens !== undefined) req.max_tokens = options.max_tokens;
+  if (options.temperature !== undefined) req.temperature = options.temperature;
+  if (options.top_p !== undefined) req.top_p = options.top_p;
+  if (options.stop !== undefined) req.stop = options.stop;
+  return req;
+}
+
+class Router implements Switchyard {
+  readonly events = new LadderEvents();
+  readonly pool: CredentialPool;
+  readonly store: StateStore;
+  readonly breakers: Breakers;
+  #loaded: LoadedConfig;
+  readonly #ownsStore: boolean;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #sleep: Sleep;
+  readonly #adapterFor: AdapterFor;
+  readonly #timeZone: string | undefined;
+
+  constructor(options: SwitchyardOptions) {
+    this.#loaded = options.config;
+    this.#logger = options.logger ?? silentLogger();
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? defaultSleep;
+    this.#adapterFor = options.adapterFor ?? defaultAdapterFor;
+    this.#timeZone = options.timeZone;
+    this.#ownsStore = options.store === undefined;
+    this.store = options.store ?? openStore({ kind: options.config.config.gateway.state, env: { ...options.config.env } });
+    this.breakers = new Breakers(options.breaker, this.#now);
+    this.breakers.onChange((provider, state) => {
+      this.events.emit({ type: 'breaker', provider, state });
+      this.#logger[state === 'open' ? 'warn' : 'info']({ provider, state }, `circuit breaker for ${provider} is ${state.replace('_', '-')}`);
+    });
+    this.pool = new CredentialPool({
+      loaded: options.config,
+      store: this.store,
+      now: this.#now,
+      random: this.#random,
+      // "Not using the first credential": the pool says it once per change; we log it and tell subscribers.
+      onWarning: (message) => {
+        this.#logger.warn(message);
+        const provider = message.split(':', 1)[0] ?? '';
+        if (message.includes('; using ')) this.events.emit({ type: 'credential_switch', provider, message });
+      },
+    });
+  }
+
+  config(): LoadedConfig {
+    return this.#loaded;
+  }
+
+  reload(loaded: LoadedConfig): void {
+    this.#loaded = loaded;
+    this.pool.setConfig(loaded);
+  }
+
+  tasks(): string[] {
+    return taskNames(this.#loaded.config);
+  }
+
+  plan(task = 'main'): TaskPlan {
+    return resolveTask(this.#loaded.config, task);
+  }
+
+  chat(options: ChatOptions & { stream: true }): Promise<StreamSuccess | Disabled>;
+  chat(options: ChatOptions & { stream?: false }): Promise<ChatSuccess | Disabled>;
+  async chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled> {
+    const loaded = this.#loaded;
+    const task = options.task ?? 'main';
+    const plan = resolveTask(loaded.config, task, options.route);
+    if (plan.status === 'disabled') {
+      this.#logger.debug({ task, reason: plan.reason }, 'task disabled; nothing sent');
+      return { status: 'disabled', task, reason: plan.reason, trail: [] };
+    }
+    const ctx = this.#context(loaded, task, plan, options);
+    const input = { routes: plan.routes, estimatedTokens: estimateTokens(options.messages, options.estimated_tokens), explicitEstimate: options.estimated_tokens !== undefined };
+    const request = requestOf(options);
+    try {
+      if (options.stream) {
+        const done = await runChain(ctx, input, streamSender(request));
+        const route = { provider: done.route.provider, model: done.route.model };
+        return { status: 'ok', task, route, trail: ctx.trail, events: committedEvents(ctx, done.route, done.value) };
+      }
+      const done = await runChain(ctx, input, (adapter, sendCtx, route) => adapter.send({ ...request, model: route.model }, sendCtx));
+      return { status: 'ok', task, route: { provider: done.route.provider, model: done.route.model }, response: done.value, trail: ctx.trail };
+    } finally {
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail');
+    }
+  }
+
+  #context(loaded: LoadedConfig, task: string, plan: Extract<TaskPlan, { status: 'chain' }>, options: ChatOptions): CallContext {
+    const ctx: CallContext = {
+      task, loaded, pool: this.pool, store: this.store, breakers: this.breakers, adapterFor: this.#adapterFor,
+      events: this.events, trail: [], now: this.#now, sleep: this.#sleep, random: this.#random,
+    };
+    if (plan.timeoutMs !== undefined) ctx.deadline = this.#now() + plan.timeoutMs;
+    if (options.signal) ctx.signal = options.signal;
+    if (this.#timeZone !== undefined) ctx.timeZone = this.#timeZone;
+    return ctx;
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsStore) await this.store.close();
+    else await this.store.flush();
+  }
+}
+
+export function createSwitchyard(options: SwitchyardOptions): Switchyard {
+  return new Router(options);
+}

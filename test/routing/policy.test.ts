@@ -1,0 +1,62 @@
+// The ladder tables against SPEC §4, row by row, and the pure backoff arithmetic.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ERROR_KINDS } from '../../src/errors/kinds.ts';
+import { BREAKER_KINDS, CHAIN_RULE, ROUTE_LADDER } from '../../src/routing/policy.ts';
+import { backoff, coolingWait, retryDelay } from '../../src/routing/backoff.ts';
+
+test('route ladder: every kind has exactly the action SPEC §4 gives it', () => {
+  const spec: [string[], string][] = [
+    [['connection', 'timeout', 'server', 'overloaded'], 'retry_same_key'],
+    [['rate_limited'], 'cool_and_rotate'],
+    [['quota'], 'cool_and_rotate'],
+    [['auth_rejected'], 'auth'],
+    [['context_length'], 'skip_to_fitting_route'],
+    [['not_found'], 'fail_route'],
+    [['bad_request', 'content_filter'], 'fail_call'],
+    [['auth_missing'], 'fail_route'],
+  ];
+  const covered = new Set<string>();
+  for (const [kinds, action] of spec) {
+    for (const kind of kinds) {
+      assert.equal(ROUTE_LADDER[kind as keyof typeof ROUTE_LADDER], action, `row ${kind}`);
+      covered.add(kind);
+    }
+  }
+  assert.deepEqual([...covered].sort(), [...ERROR_KINDS].sort(), 'every kind is a row of the table');
+});
+
+test('chain rule: every kind moves on to the next route except bad_request and content_filter', () => {
+  for (const kind of ERROR_KINDS) {
+    const expected = kind === 'bad_request' || kind === 'content_filter' ? 'fail_call' : kind === 'context_length' ? 'next_fitting_route' : 'next_route';
+    assert.equal(CHAIN_RULE[kind], expected, kind);
+  }
+  assert.equal(CHAIN_RULE.auth_rejected, 'next_route', 'auth failures fall back too (seed 003)');
+});
+
+test('breaker counts only failures where the provider did not answer properly', () => {
+  assert.deepEqual([...BREAKER_KINDS].sort(), ['connection', 'server', 'timeout']);
+});
+
+test('full-jitter backoff stays within [0, min(max, base·2^n)]', () => {
+  assert.equal(backoff(0, 100, 4000, () => 0.999999), 99);
+  assert.equal(backoff(3, 100, 4000, () => 0.5), 400);
+  assert.equal(backoff(10, 100, 4000, () => 0.999999), 3999);
+  assert.equal(backoff(2, 100, 4000, () => 0), 0);
+});
+
+test('retry delay is never less than Retry-After and gives up when the deadline cannot be met', () => {
+  const base = { attempt: 0, baseMs: 10, maxMs: 100, rand: () => 0.5, remainingMs: 10_000, longestServerWaitMs: 4000 };
+  assert.deepEqual(retryDelay(base), { wait: true, delayMs: 5 });
+  assert.deepEqual(retryDelay({ ...base, retryAfterMs: 1500 }), { wait: true, delayMs: 1500 });
+  assert.equal(retryDelay({ ...base, retryAfterMs: 1500, remainingMs: 1000 }).wait, false);
+  const tooLong = retryDelay({ ...base, retryAfterMs: 60_000 });
+  assert.deepEqual(tooLong, { wait: false, reason: 'server_wait_too_long', delayMs: 60_000 });
+});
+
+test('waiting for a cooling key only when it is back within max_wait and the deadline', () => {
+  assert.equal(coolingWait(1500, 1000, 2000, 10_000), 500);
+  assert.equal(coolingWait(5000, 1000, 2000, 10_000), undefined, 'beyond max_wait');
+  assert.equal(coolingWait(1500, 1000, 2000, 400), undefined, 'beyond the deadline');
+  assert.equal(coolingWait(undefined, 1000, 2000, 10_000), undefined, 'nothing is cooling (all rejected)');
+});
