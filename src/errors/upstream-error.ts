@@ -151,3 +151,12 @@ const CLASSES: Record<ErrorKind, new (init: UpstreamErrorInit) => UpstreamError>
 export function upstreamError(init: UpstreamErrorInit): UpstreamError {
   return new CLASSES[init.kind](init);
 }
+
+/** A classification (src/errors/classify.ts) as the error to throw. */
+export function fromClassification(
+  c: { kind: ErrorKind; status?: number; code?: string; providerMessage: string; retryAfterMs?: number; resetAt?: number; shouldRetry?: boolean },
+  provider: string,
+  extra: { midStream?: boolean; cause?: unknown } = {},
+): UpstreamError {
+  return upstreamError({ ...c, provider, ...extra });
+}

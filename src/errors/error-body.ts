@@ -1,0 +1,84 @@
+// Reads an upstream error body whatever its shape: OpenAI `{error:{message,type,code}}`, Anthropic
+// `{type:"error",error:{type,message}}`, OpenRouter `{error:{code:402,message}}`, vLLM `{object:"error",message,code}`,
+// Google `[{error:{code,message,status}}]`, FastAPI `{detail}`, `{error:"text"}`, or an HTML error page. Never throws.
+import { scrubSecrets } from '../log.ts';
+
+export interface ErrorBody {
+  message: string;
+  /** `error.type` (OpenAI/Anthropic) or Google `status`. */
+  type?: string;
+  /** `error.code`, as text (OpenRouter and vLLM send numbers). */
+  code?: string;
+  /** True when the body was JSON. */
+  json: boolean;
+}
+
+const MAX_MESSAGE = 300;
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function text(v: unknown): string | undefined {
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  if (typeof v === 'number') return String(v);
+  return undefined;
+}
+
+/** Truncates and scrubs anything key-shaped, plus the exact secrets the caller knows were sent. */
+export function cleanMessage(message: string, secrets: readonly string[] = []): string {
+  let m = message.replace(/\s+/g, ' ').trim();
+  for (const s of secrets) if (s.length >= 4) m = m.split(s).join('[redacted]');
+  m = scrubSecrets(m);
+  return m.length > MAX_MESSAGE ? `${m.slice(0, MAX_MESSAGE - 1)}…` : m;
+}
+
+function fromHtml(raw: string): string {
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(raw)?.[1];
+  const h1 = /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(raw)?.[1];
+  const found = title ?? h1 ?? raw.replace(/<[^>]+>/g, ' ');
+  return `HTML error page: ${found.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()}`;
+}
+
+function fromJson(value: unknown): ErrorBody | undefined {
+  const root = Array.isArray(value) ? value[0] : value;
+  if (!isObj(root)) return undefined;
+  const inner = root['error'];
+  const err: Obj = isObj(inner) ? inner : root;
+  const message =
+    text(err['message']) ?? text(inner) ?? text(root['message']) ?? text(root['detail']) ?? text(err['detail']) ?? JSON.stringify(root);
+  const body: ErrorBody = { message, json: true };
+  // Anthropic puts "error" in the root `type`; the real type is inside.
+  const type = text(err['type']) ?? text(err['status']) ?? (err === root ? undefined : text(root['type']));
+  if (type !== undefined && type !== 'error') body.type = type;
+  const code = text(err['code']) ?? text(root['code']);
+  if (code !== undefined) body.code = code;
+  return body;
+}
+
+/** Parses any error body; `secrets` are scrubbed from the message. */
+export function readErrorBody(raw: string | undefined, secrets: readonly string[] = []): ErrorBody {
+  const trimmed = (raw ?? '').trim();
+  if (trimmed === '') return { message: '', json: false };
+  let parsed: ErrorBody | undefined;
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      parsed = fromJson(JSON.parse(trimmed));
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (parsed === undefined) {
+    const message = /^\s*<(!doctype|html|head|body)/i.test(trimmed) ? fromHtml(trimmed) : trimmed;
+    parsed = { message, json: false };
+  }
+  return { ...parsed, message: cleanMessage(parsed.message, secrets) };
+}
+
+/** The same reader for an already parsed payload (an error event inside a stream). */
+export function readErrorPayload(payload: unknown, secrets: readonly string[] = []): ErrorBody {
+  const parsed = fromJson(payload) ?? { message: typeof payload === 'string' ? payload : '', json: false };
+  return { ...parsed, message: cleanMessage(parsed.message, secrets) };
+}

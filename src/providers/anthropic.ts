@@ -1,0 +1,93 @@
+// Anthropic Messages API: POST {base_url}/v1/messages with x-api-key and anthropic-version; GET {base_url}/v1/models.
+// `event: error` (e.g. overloaded_error) inside a 200 stream is classified and thrown.
+import type { Classification } from '../errors/classify.ts';
+import { classifyStreamError } from '../errors/classify.ts';
+import { fromClassification } from '../errors/upstream-error.ts';
+import { createDeadline } from './deadline.ts';
+import type { UpstreamCall } from './http.ts';
+import { joinUrl, readJson, upstreamRequest } from './http.ts';
+import { modelIds } from './openai.ts';
+import { streamCall } from './stream-call.ts';
+import type { StreamHandler } from './stream-call.ts';
+import { createAnthropicEventDecoder } from './translate/anthropic-stream.ts';
+import { fromAnthropicResponse, toAnthropicRequest } from './translate/anthropic-wire.ts';
+import { isTransientKind } from './transient.ts';
+import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+/** `https://api.anthropic.com` + `/v1/messages`; a base_url that already ends in `/v1` is not doubled. */
+function url(ctx: SendContext, path: string): URL {
+  const base = ctx.baseUrl.replace(/\/+$/, '');
+  return joinUrl(base, /\/v1$/.test(base) ? path : `/v1${path}`);
+}
+
+function headers(ctx: SendContext, accept: string): Record<string, string> {
+  return { 'content-type': 'application/json', accept, 'x-api-key': ctx.apiKey, 'anthropic-version': ANTHROPIC_VERSION, ...ctx.headers };
+}
+
+async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
+  const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
+  const call: UpstreamCall = {
+    provider: ctx.provider, url: url(ctx, '/messages'), method: 'POST', headers: headers(ctx, 'application/json'),
+    body: JSON.stringify(toAnthropicRequest(req, { stream: false })), deadline, secrets: [ctx.apiKey],
+  };
+  try {
+    const body = await readJson(await upstreamRequest(call), call);
+    const res = fromAnthropicResponse(body);
+    if (res) return res;
+    if (typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'error') {
+      throw fromClassification(classifyStreamError(body, call.secrets), ctx.provider);
+    }
+    throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer was not a message' }, ctx.provider);
+  } finally {
+    deadline.clear();
+  }
+}
+
+function streamHandler(ctx: SendContext): StreamHandler {
+  const decoder = createAnthropicEventDecoder();
+  return {
+    onEvent(e) {
+      let data: unknown;
+      try {
+        data = JSON.parse(e.data);
+      } catch {
+        throw fromClassification({ kind: 'server', code: 'invalid_event', providerMessage: `stream event was not JSON: ${e.data.slice(0, 80)}` }, ctx.provider, { midStream: true });
+      }
+      if (e.event === 'error' || (typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'error')) {
+        throw fromClassification(classifyStreamError(data, [ctx.apiKey]), ctx.provider, { midStream: true });
+      }
+      return decoder.push(data);
+    },
+    onEnd: () => decoder.end(),
+  };
+}
+
+function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
+  return streamCall(
+    ctx,
+    { url: url(ctx, '/messages'), method: 'POST', headers: headers(ctx, 'text/event-stream'), body: JSON.stringify(toAnthropicRequest(req, { stream: true })) },
+    streamHandler(ctx),
+  );
+}
+
+async function listModels(ctx: SendContext): Promise<string[]> {
+  const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
+  const target = url(ctx, '/models');
+  target.searchParams.set('limit', '1000');
+  const call: UpstreamCall = { provider: ctx.provider, url: target, method: 'GET', headers: headers(ctx, 'application/json'), deadline, secrets: [ctx.apiKey] };
+  try {
+    return modelIds(await readJson(await upstreamRequest(call), call));
+  } finally {
+    deadline.clear();
+  }
+}
+
+export const anthropicAdapter: ProviderAdapter = {
+  type: 'anthropic',
+  send,
+  stream,
+  listModels,
+  isTransient: (c: Classification) => isTransientKind(c.kind),
+};

@@ -1,0 +1,105 @@
+// HTTP to upstreams over undici: one keep-alive Pool per origin, reused across calls (SPEC §9: no connection setup
+// on the hot path). Failures come back already classified as UpstreamError; the API key never enters a message.
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { classifyHttp, classifyTransport } from '../errors/classify.ts';
+import { fromClassification, UpstreamError } from '../errors/upstream-error.ts';
+import type { Deadline } from './deadline.ts';
+
+const pools = new Map<string, Pool>();
+
+function poolFor(origin: string): Pool {
+  let pool = pools.get(origin);
+  if (!pool) {
+    pool = new Pool(origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 });
+    pools.set(origin, pool);
+  }
+  return pool;
+}
+
+/** Closes every pooled connection (tests, shutdown). */
+export async function closePools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((p) => p.close().catch(() => undefined)));
+}
+
+/** `base` + `suffix`, keeping the base path (`https://h/v1` + `/models` → `https://h/v1/models`). */
+export function joinUrl(base: string, suffix: string): URL {
+  const url = new URL(base);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${suffix}`;
+  return url;
+}
+
+export interface UpstreamCall {
+  provider: string;
+  url: URL;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  deadline: Deadline;
+  /** Secrets to scrub verbatim from upstream messages. */
+  secrets: readonly string[];
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (size < cap) chunks.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, cap);
+}
+
+/** Turns whatever a failed transfer threw into the error to surface: a caller abort as is, else classified. */
+export function transportFailure(err: unknown, call: Pick<UpstreamCall, 'provider' | 'deadline' | 'secrets'>, midStream: boolean): unknown {
+  if (UpstreamError.isInstance(err)) return err;
+  if (call.deadline.callerAborted) return call.deadline.signal.reason ?? err;
+  const c = call.deadline.timedOut
+    ? { kind: 'timeout' as const, code: 'TIMEOUT', providerMessage: midStream ? 'stream went idle past the timeout' : 'no answer within the timeout' }
+    : classifyTransport(err, call.secrets);
+  return fromClassification(c, call.provider, { midStream, cause: err });
+}
+
+/** Sends the request; a non-2xx answer is read, classified and thrown. Returns the open 2xx response. */
+export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.ResponseData> {
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await poolFor(call.url.origin).request({
+      path: `${call.url.pathname}${call.url.search}`,
+      method: call.method,
+      headers: call.headers,
+      body: call.body ?? null,
+      signal: call.deadline.signal,
+    });
+  } catch (err) {
+    throw transportFailure(err, call, false);
+  }
+  if (res.statusCode >= 200 && res.statusCode < 300) return res;
+  let text: string;
+  try {
+    text = await readCapped(res.body, MAX_ERROR_BODY);
+  } catch {
+    text = '';
+  }
+  throw fromClassification(classifyHttp({ status: res.statusCode, headers: res.headers, body: text, secrets: call.secrets }), call.provider);
+}
+
+/** Reads a 2xx body as JSON; garbage is an upstream `server` failure, never a crash. */
+export async function readJson(res: Dispatcher.ResponseData, call: UpstreamCall): Promise<unknown> {
+  let text: string;
+  try {
+    text = await res.body.text();
+  } catch (err) {
+    throw transportFailure(err, call, false);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    const head = text.replace(/\s+/g, ' ').slice(0, 120);
+    throw fromClassification({ kind: 'server', status: res.statusCode, code: 'invalid_json', providerMessage: `answer was not JSON: ${head}` }, call.provider);
+  }
+}

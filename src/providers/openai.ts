@@ -1,0 +1,99 @@
+// OpenAI-compatible chat completions (OpenAI, DeepSeek, MiMo, OpenRouter, vLLM, …): POST {base_url}/chat/completions
+// with a Bearer key; GET {base_url}/models. Errors inside a 200 stream (`data: {"error": …}`) are classified and thrown.
+import type { Classification } from '../errors/classify.ts';
+import { classifyStreamError } from '../errors/classify.ts';
+import { fromClassification } from '../errors/upstream-error.ts';
+import { createDeadline } from './deadline.ts';
+import type { UpstreamCall } from './http.ts';
+import { joinUrl, readJson, upstreamRequest } from './http.ts';
+import { streamCall } from './stream-call.ts';
+import type { StreamHandler } from './stream-call.ts';
+import { createOpenAIChunkDecoder } from './translate/openai-stream.ts';
+import { fromOpenAIResponse, toOpenAIRequest } from './translate/openai-wire.ts';
+import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
+import { isTransientKind } from './transient.ts';
+
+function headers(ctx: SendContext, accept: string): Record<string, string> {
+  return { 'content-type': 'application/json', accept, authorization: `Bearer ${ctx.apiKey}`, ...ctx.headers };
+}
+
+function inBandError(body: unknown): unknown {
+  return typeof body === 'object' && body !== null && 'error' in body ? (body as { error: unknown }).error : undefined;
+}
+
+async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
+  const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
+  const call: UpstreamCall = {
+    provider: ctx.provider, url: joinUrl(ctx.baseUrl, '/chat/completions'), method: 'POST',
+    headers: headers(ctx, 'application/json'), body: JSON.stringify(toOpenAIRequest(req, { stream: false })),
+    deadline, secrets: [ctx.apiKey],
+  };
+  try {
+    const body = await readJson(await upstreamRequest(call), call);
+    const res = fromOpenAIResponse(body);
+    if (res) return res;
+    // Some compatible servers answer 200 with an error object instead of choices.
+    if (inBandError(body) !== undefined) throw fromClassification(classifyStreamError(body, call.secrets), ctx.provider);
+    throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer had no choices' }, ctx.provider);
+  } finally {
+    deadline.clear();
+  }
+}
+
+function streamHandler(ctx: SendContext): StreamHandler {
+  const decoder = createOpenAIChunkDecoder();
+  return {
+    onEvent(e) {
+      if (e.data.trim() === '[DONE]') return { events: [], done: true };
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(e.data);
+      } catch {
+        throw fromClassification({ kind: 'server', code: 'invalid_chunk', providerMessage: `stream chunk was not JSON: ${e.data.slice(0, 80)}` }, ctx.provider, { midStream: true });
+      }
+      if (inBandError(chunk) !== undefined || e.event === 'error') {
+        throw fromClassification(classifyStreamError(chunk, [ctx.apiKey]), ctx.provider, { midStream: true });
+      }
+      return { events: decoder.push(chunk) };
+    },
+    onEnd: () => (decoder.complete ? decoder.end() : undefined),
+  };
+}
+
+function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
+  return streamCall(
+    ctx,
+    { url: joinUrl(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'text/event-stream'), body: JSON.stringify(toOpenAIRequest(req, { stream: true })) },
+    streamHandler(ctx),
+  );
+}
+
+export function modelIds(body: unknown): string[] {
+  const data = typeof body === 'object' && body !== null ? (body as { data?: unknown }).data : undefined;
+  if (!Array.isArray(data)) return [];
+  return data
+    .map((m: unknown) => (typeof m === 'object' && m !== null ? (m as { id?: unknown }).id : undefined))
+    .filter((id): id is string => typeof id === 'string');
+}
+
+async function listModels(ctx: SendContext): Promise<string[]> {
+  const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
+  const call: UpstreamCall = {
+    provider: ctx.provider, url: joinUrl(ctx.baseUrl, '/models'), method: 'GET',
+    headers: headers(ctx, 'application/json'), deadline, secrets: [ctx.apiKey],
+  };
+  try {
+    return modelIds(await readJson(await upstreamRequest(call), call));
+  } finally {
+    deadline.clear();
+  }
+}
+
+export const openaiAdapter: ProviderAdapter = {
+  type: 'openai',
+  send,
+  stream,
+  listModels,
+  // Compatible gateways sometimes mark an error retryable with x-should-retry (OpenAI does too).
+  isTransient: (c: Classification) => isTransientKind(c.kind) || (c.shouldRetry === true && c.kind !== 'bad_request'),
+};

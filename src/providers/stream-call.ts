@@ -1,0 +1,58 @@
+// The shared skeleton of a streaming call: open the request (errors before the first event reject the first
+// next()), feed SSE events to a provider-specific handler, re-arm the idle timer on each chunk, and turn a cut,
+// an idle timeout or an error inside the 200 stream into a classified UpstreamError marked midStream.
+import type { EventSourceMessage } from 'eventsource-parser';
+import type { SendContext, StreamEvent } from './types.ts';
+import { fromClassification } from '../errors/upstream-error.ts';
+import { createDeadline } from './deadline.ts';
+import type { UpstreamCall } from './http.ts';
+import { transportFailure, upstreamRequest } from './http.ts';
+import { sseEvents } from './sse.ts';
+
+export interface StreamHandler {
+  /** One SSE event → canonical events; `done: true` when the provider marked the end. Throws for in-stream errors. */
+  onEvent(e: EventSourceMessage): { events: StreamEvent[]; done?: boolean };
+  /** Events to flush at the end, or undefined when the stream ended before it was complete (a cut). */
+  onEnd(): StreamEvent[] | undefined;
+}
+
+export async function* streamCall(
+  ctx: SendContext,
+  build: Omit<UpstreamCall, 'deadline' | 'provider' | 'secrets'>,
+  handler: StreamHandler,
+): AsyncGenerator<StreamEvent> {
+  const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
+  const call: UpstreamCall = { ...build, provider: ctx.provider, deadline, secrets: [ctx.apiKey] };
+  let emitted = false;
+  const res = await upstreamRequest(call).catch((err: unknown) => {
+    deadline.clear();
+    throw err;
+  });
+  try {
+    let done = false;
+    try {
+      for await (const e of sseEvents(res.body, deadline.touch)) {
+        const out = handler.onEvent(e);
+        for (const ev of out.events) {
+          emitted = true;
+          yield ev;
+        }
+        if (out.done) {
+          done = true;
+          break;
+        }
+      }
+    } catch (err) {
+      throw transportFailure(err, call, emitted);
+    }
+    const tail = handler.onEnd();
+    if (tail === undefined) {
+      throw fromClassification({ kind: 'connection', code: 'stream_cut', providerMessage: done ? 'stream ended without a finish' : 'stream ended before it was complete' }, ctx.provider, { midStream: emitted });
+    }
+    for (const ev of tail) yield ev;
+  } finally {
+    deadline.clear();
+    // Stop reading if the consumer left early or we failed; the pool drops the socket.
+    if (!res.body.destroyed) res.body.destroy();
+  }
+}

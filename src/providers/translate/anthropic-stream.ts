@@ -1,0 +1,161 @@
+// Anthropic Messages stream events ⇄ canonical StreamEvents. Anthropic numbers content blocks (text and tool_use
+// together); canonical numbers tool calls only, so the decoder maps block index → tool index and back.
+import type { FinishReason, StreamEvent, Usage } from '../types.ts';
+import { finishFromAnthropic, finishToAnthropic } from './anthropic-wire.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+export interface AnthropicEventDecoder {
+  /** One parsed event payload (its `type` says which) → canonical events; `done` after `message_stop`. */
+  push(data: unknown): { events: StreamEvent[]; done: boolean };
+  /** After `message_stop`: the final `finish`. Undefined when the stream never completed. */
+  end(): StreamEvent[] | undefined;
+}
+
+export function createAnthropicEventDecoder(): AnthropicEventDecoder {
+  const toolIndexOfBlock = new Map<number, number>();
+  let tools = 0;
+  let finish: FinishReason | undefined;
+  const usage: Usage = { input_tokens: 0, output_tokens: 0 };
+  let sawUsage = false;
+  let stopped = false;
+
+  function takeUsage(u: unknown): void {
+    if (!isObj(u)) return;
+    const input = num(u['input_tokens']);
+    const output = num(u['output_tokens']);
+    if (input !== undefined) usage.input_tokens = input;
+    if (output !== undefined) usage.output_tokens = output;
+    sawUsage ||= input !== undefined || output !== undefined;
+  }
+
+  function blockStart(d: Obj): StreamEvent[] {
+    const block = isObj(d['content_block']) ? d['content_block'] : {};
+    const blockIndex = num(d['index']) ?? 0;
+    if (block['type'] === 'tool_use') {
+      const index = tools++;
+      toolIndexOfBlock.set(blockIndex, index);
+      const out: StreamEvent[] = [{ type: 'tool_call_start', index, id: str(block['id']) ?? `toolu_${index}`, name: str(block['name']) ?? '' }];
+      if (isObj(block['input']) && Object.keys(block['input']).length > 0) out.push({ type: 'tool_call_delta', index, arguments: JSON.stringify(block['input']) });
+      return out;
+    }
+    const text = block['type'] === 'text' ? str(block['text']) : undefined;
+    return text ? [{ type: 'text', text }] : [];
+  }
+
+  function blockDelta(d: Obj): StreamEvent[] {
+    const delta = isObj(d['delta']) ? d['delta'] : {};
+    if (delta['type'] === 'text_delta') {
+      const text = str(delta['text']);
+      return text ? [{ type: 'text', text }] : [];
+    }
+    if (delta['type'] === 'input_json_delta') {
+      const index = toolIndexOfBlock.get(num(d['index']) ?? -1);
+      const args = str(delta['partial_json']);
+      return index !== undefined && args ? [{ type: 'tool_call_delta', index, arguments: args }] : [];
+    }
+    return []; // thinking, signature, citations: not carried by the canonical shape.
+  }
+
+  return {
+    push(data) {
+      if (!isObj(data)) return { events: [], done: false };
+      switch (data['type']) {
+        case 'message_start': {
+          const m = isObj(data['message']) ? data['message'] : {};
+          takeUsage(m['usage']);
+          return { events: [{ type: 'start', id: str(m['id']) ?? '', model: str(m['model']) ?? '' }], done: false };
+        }
+        case 'content_block_start':
+          return { events: blockStart(data), done: false };
+        case 'content_block_delta':
+          return { events: blockDelta(data), done: false };
+        case 'message_delta': {
+          const d = isObj(data['delta']) ? data['delta'] : {};
+          if (d['stop_reason'] != null) finish = finishFromAnthropic(d['stop_reason']);
+          takeUsage(data['usage']);
+          return { events: [], done: false };
+        }
+        case 'message_stop':
+          stopped = true;
+          return { events: [], done: true };
+        default:
+          return { events: [], done: false }; // ping, content_block_stop
+      }
+    },
+    end() {
+      if (!stopped) return undefined;
+      const finish_reason = finish ?? 'stop';
+      return [sawUsage ? { type: 'finish', finish_reason, usage: { ...usage } } : { type: 'finish', finish_reason }];
+    },
+  };
+}
+
+export interface AnthropicSseEvent {
+  event: string;
+  data: Obj;
+}
+
+/** Canonical events → Anthropic SSE events for the gateway (message_start … message_stop), opening and closing
+ * content blocks as text and tool calls alternate. */
+export function createAnthropicEventEncoder(options: { id?: string; model?: string } = {}): (ev: StreamEvent) => AnthropicSseEvent[] {
+  let block = -1;
+  let open: 'text' | 'tool' | undefined;
+  const close = (): AnthropicSseEvent[] => {
+    if (open === undefined) return [];
+    open = undefined;
+    return [{ event: 'content_block_stop', data: { type: 'content_block_stop', index: block } }];
+  };
+  const begin = (kind: 'text' | 'tool', content_block: Obj): AnthropicSseEvent[] => {
+    const out = close();
+    block += 1;
+    open = kind;
+    out.push({ event: 'content_block_start', data: { type: 'content_block_start', index: block, content_block } });
+    return out;
+  };
+  return (ev) => {
+    switch (ev.type) {
+      case 'start':
+        return [{
+          event: 'message_start',
+          data: {
+            type: 'message_start',
+            message: {
+              id: options.id ?? ev.id, type: 'message', role: 'assistant', model: options.model ?? ev.model, content: [],
+              stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 },
+            },
+          },
+        }];
+      case 'text': {
+        const out = open === 'text' ? [] : begin('text', { type: 'text', text: '' });
+        out.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: block, delta: { type: 'text_delta', text: ev.text } } });
+        return out;
+      }
+      case 'tool_call_start':
+        return begin('tool', { type: 'tool_use', id: ev.id, name: ev.name, input: {} });
+      case 'tool_call_delta':
+        return [{ event: 'content_block_delta', data: { type: 'content_block_delta', index: block, delta: { type: 'input_json_delta', partial_json: ev.arguments } } }];
+      case 'finish': {
+        const out = close();
+        out.push({
+          event: 'message_delta',
+          data: {
+            type: 'message_delta',
+            delta: { stop_reason: finishToAnthropic(ev.finish_reason), stop_sequence: null },
+            usage: { input_tokens: ev.usage?.input_tokens ?? 0, output_tokens: ev.usage?.output_tokens ?? 0 },
+          },
+        });
+        out.push({ event: 'message_stop', data: { type: 'message_stop' } });
+        return out;
+      }
+    }
+  };
+}
+
+/** One SSE frame of the Anthropic stream format. */
+export function anthropicSseFrame(e: AnthropicSseEvent): string {
+  return `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
+}

@@ -1,0 +1,209 @@
+// Anthropic Messages wire shape ⇄ canonical. System messages live in the top-level `system`; tool calls are
+// `tool_use` blocks with an `input` object (canonical keeps OpenAI's JSON text); tool results are `tool_result`
+// blocks inside a user turn (consecutive ones merged, since Anthropic wants alternating turns).
+import type { ChatMessage, ChatRequest, ChatResponse, FinishReason, ToolCall, ToolChoice, Usage } from '../types.ts';
+import type { AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
+import { anthropicRequest } from './anthropic-schema.ts';
+import { parseWire, WireRequestError } from './wire-error.ts';
+
+/** Anthropic requires max_tokens; canonical requests may leave it out. */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+export interface ParsedAnthropicRequest {
+  request: ChatRequest;
+  stream: boolean;
+}
+
+function toolResultText(block: Extract<AnthropicWireBlock, { type: 'tool_result' }>): string {
+  const c = block.content;
+  if (c === undefined) return '';
+  if (typeof c === 'string') return c;
+  return c.map((p) => p.text ?? '').join('');
+}
+
+/** One Anthropic turn → canonical messages: a user turn may hold tool results (one `tool` message each) and text. */
+function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
+  if (typeof m.content === 'string') return [{ role: m.role, content: m.content }];
+  const texts: string[] = [];
+  const calls: ToolCall[] = [];
+  const results: ChatMessage[] = [];
+  m.content.forEach((block, j) => {
+    if (block.type === 'text') texts.push(String(block['text']));
+    else if (block.type === 'tool_use' && m.role === 'assistant') {
+      const b = block as Extract<AnthropicWireBlock, { type: 'tool_use' }>;
+      calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
+    } else if (block.type === 'tool_result' && m.role === 'user') {
+      const b = block as Extract<AnthropicWireBlock, { type: 'tool_result' }>;
+      results.push({ role: 'tool', tool_call_id: b.tool_use_id, content: toolResultText(b) });
+    } else if (block.type !== 'thinking' && block.type !== 'redacted_thinking') {
+      throw new WireRequestError(`messages[${i}].content[${j}].type`, `block "${block.type}" is not supported in a ${m.role} message`);
+    }
+  });
+  const out: ChatMessage[] = [...results];
+  if (m.role === 'assistant') {
+    const msg: ChatMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('') : calls.length > 0 ? null : '' };
+    if (calls.length > 0) msg.tool_calls = calls;
+    out.push(msg);
+  } else if (texts.length > 0 || results.length === 0) {
+    out.push({ role: 'user', content: texts.join('') });
+  }
+  return out;
+}
+
+function toolChoiceFromWire(c: AnthropicWireRequest['tool_choice']): ToolChoice | undefined {
+  if (c === undefined) return undefined;
+  if (c.type === 'tool') {
+    if (!c.name) throw new WireRequestError('tool_choice.name', 'required when tool_choice.type is "tool"');
+    return { name: c.name };
+  }
+  return c.type === 'any' ? 'required' : c.type;
+}
+
+/** Validates an Anthropic-shaped request body and translates it; throws WireRequestError naming the bad field. */
+export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
+  const wire = parseWire(anthropicRequest, body);
+  const messages: ChatMessage[] = [];
+  if (wire.system !== undefined) {
+    const system = typeof wire.system === 'string' ? wire.system : wire.system.map((b) => b.text).join('\n');
+    if (system !== '') messages.push({ role: 'system', content: system });
+  }
+  wire.messages.forEach((m, i) => messages.push(...messagesFromWire(m, i)));
+  const request: ChatRequest = { model: wire.model, messages };
+  if (wire.tools) {
+    request.tools = wire.tools.map((t) => ({ name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.input_schema }));
+  }
+  const choice = toolChoiceFromWire(wire.tool_choice);
+  if (choice !== undefined) request.tool_choice = choice;
+  if (wire.max_tokens !== undefined) request.max_tokens = wire.max_tokens;
+  if (wire.temperature !== undefined) request.temperature = wire.temperature;
+  if (wire.top_p !== undefined) request.top_p = wire.top_p;
+  if (wire.stop_sequences && wire.stop_sequences.length > 0) request.stop = wire.stop_sequences;
+  return { request, stream: wire.stream === true };
+}
+
+/** Tool arguments are JSON text in canonical; Anthropic wants an object. Anything else is kept under `_raw`. */
+function argumentsToInput(args: string): Obj {
+  if (args.trim() === '') return {};
+  try {
+    const v: unknown = JSON.parse(args);
+    return isObj(v) ? v : { _raw: args };
+  } catch {
+    return { _raw: args };
+  }
+}
+
+function blocksOf(m: ChatMessage): Obj[] {
+  if (m.role === 'tool') {
+    return [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content: m.content ?? '' }];
+  }
+  const blocks: Obj[] = [];
+  if (m.content) blocks.push({ type: 'text', text: m.content });
+  for (const c of m.tool_calls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
+  return blocks;
+}
+
+/** Canonical messages → Anthropic turns: tool results become user turns and same-role neighbours merge. */
+export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?: string; messages: Obj[] } {
+  const system = messages.filter((m) => m.role === 'system').map((m) => m.content ?? '').filter((s) => s !== '');
+  const turns: { role: 'user' | 'assistant'; content: Obj[] }[] = [];
+  for (const m of messages) {
+    if (m.role === 'system') continue;
+    const role = m.role === 'assistant' ? 'assistant' : 'user';
+    const blocks = blocksOf(m);
+    if (blocks.length === 0) continue; // Anthropic rejects empty text blocks.
+    const last = turns[turns.length - 1];
+    if (last && last.role === role) {
+      // Tool results must lead their user turn, so they go after earlier results but before any text.
+      const firstOther = last.content.findIndex((b) => b['type'] !== 'tool_result');
+      if (m.role === 'tool' && firstOther !== -1) last.content.splice(firstOther, 0, ...blocks);
+      else last.content.push(...blocks);
+    } else {
+      turns.push({ role, content: blocks });
+    }
+  }
+  return { ...(system.length > 0 ? { system: system.join('\n\n') } : {}), messages: turns };
+}
+
+function toolChoiceToWire(c: ToolChoice): Obj {
+  if (typeof c !== 'string') return { type: 'tool', name: c.name };
+  return { type: c === 'required' ? 'any' : c };
+}
+
+/** Canonical → the JSON body sent to the Anthropic Messages API. */
+export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean }): Obj {
+  const { system, messages } = toAnthropicMessages(req.messages);
+  const body: Obj = { model: req.model, max_tokens: req.max_tokens ?? DEFAULT_MAX_TOKENS, messages };
+  if (system !== undefined) body['system'] = system;
+  if (req.tools && req.tools.length > 0) {
+    body['tools'] = req.tools.map((t) => ({ name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), input_schema: t.parameters }));
+  }
+  if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
+  if (req.temperature !== undefined) body['temperature'] = req.temperature;
+  if (req.top_p !== undefined) body['top_p'] = req.top_p;
+  if (req.stop !== undefined && req.stop.length > 0) body['stop_sequences'] = req.stop;
+  if (options.stream) body['stream'] = true;
+  return body;
+}
+
+const FINISH_FROM_ANTHROPIC: Readonly<Record<string, FinishReason>> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  pause_turn: 'stop',
+  max_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  tool_use: 'tool_calls',
+  refusal: 'content_filter',
+};
+export function finishFromAnthropic(reason: unknown): FinishReason {
+  return (typeof reason === 'string' ? FINISH_FROM_ANTHROPIC[reason] : undefined) ?? 'stop';
+}
+
+const FINISH_TO_ANTHROPIC: Readonly<Record<FinishReason, string>> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+  content_filter: 'refusal',
+};
+export function finishToAnthropic(reason: FinishReason): string {
+  return FINISH_TO_ANTHROPIC[reason];
+}
+
+export function usageFromAnthropic(u: unknown): Usage | undefined {
+  if (!isObj(u)) return undefined;
+  return { input_tokens: num(u['input_tokens']), output_tokens: num(u['output_tokens']) };
+}
+
+/** An upstream Messages response → canonical; undefined when it is not a message (the caller reports garbage). */
+export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
+  if (!isObj(body) || !Array.isArray(body['content'])) return undefined;
+  const blocks = body['content'].filter(isObj);
+  const res: ChatResponse = {
+    id: str(body['id']) ?? '',
+    model: str(body['model']) ?? '',
+    content: blocks.filter((b) => b['type'] === 'text').map((b) => str(b['text']) ?? '').join(''),
+    tool_calls: blocks
+      .filter((b) => b['type'] === 'tool_use')
+      .map((b) => ({ id: str(b['id']) ?? '', name: str(b['name']) ?? '', arguments: JSON.stringify(b['input'] ?? {}) })),
+    finish_reason: finishFromAnthropic(body['stop_reason']),
+  };
+  const usage = usageFromAnthropic(body['usage']);
+  if (usage) res.usage = usage;
+  return res;
+}
+
+/** Canonical response → the Anthropic `message` object the gateway answers with. */
+export function toAnthropicResponse(res: ChatResponse): Obj {
+  const content: Obj[] = [];
+  if (res.content !== '' || res.tool_calls.length === 0) content.push({ type: 'text', text: res.content });
+  for (const c of res.tool_calls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
+  return {
+    id: res.id, type: 'message', role: 'assistant', model: res.model, content,
+    stop_reason: finishToAnthropic(res.finish_reason), stop_sequence: null,
+    usage: { input_tokens: res.usage?.input_tokens ?? 0, output_tokens: res.usage?.output_tokens ?? 0 },
+  };
+}

@@ -1,0 +1,54 @@
+// The OpenAI chat-completions request as clients send it to the gateway, validated with zod. Unknown fields are
+// accepted and ignored (SDKs send many), but the fields we translate must be well-formed.
+import { z } from 'zod';
+
+const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
+const otherPart = z.looseObject({ type: z.string() });
+
+export const openaiContent = z.union([z.string(), z.array(z.union([textPart, otherPart])), z.null()], {
+  error: 'expected a string, an array of content parts, or null',
+});
+
+export const openaiToolCall = z.looseObject({
+  id: z.string(),
+  type: z.literal('function').optional(),
+  function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
+});
+
+export const openaiMessage = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  content: openaiContent.optional(),
+  name: z.string().optional(),
+  tool_calls: z.array(openaiToolCall).optional(),
+  tool_call_id: z.string().optional(),
+});
+
+export const openaiTool = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+export const openaiToolChoice = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) }),
+]);
+
+export const openaiRequest = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(openaiMessage).min(1),
+  tools: z.array(openaiTool).optional(),
+  tool_choice: openaiToolChoice.optional(),
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+});
+export type OpenAIWireRequest = z.infer<typeof openaiRequest>;
+export type OpenAIWireMessage = z.infer<typeof openaiMessage>;

@@ -1,0 +1,112 @@
+// OpenAI streaming chunks ⇄ canonical StreamEvents. The decoder assembles tool-call deltas by index and holds the
+// finish back until usage (sent after the finish_reason chunk with `include_usage`) or the end of the stream.
+import type { FinishReason, StreamEvent, Usage } from '../types.ts';
+import { finishFromOpenAI, usageFromOpenAI, usageToOpenAI } from './openai-wire.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export interface ChunkDecoder {
+  /** One parsed `data:` chunk → the canonical events it carries. */
+  push(chunk: unknown): StreamEvent[];
+  /** The stream ended (`[DONE]` or end of body): the final `finish`, or nothing if no finish_reason was seen. */
+  end(): StreamEvent[];
+  /** A finish_reason arrived, so an end of body now is a complete answer. */
+  readonly complete: boolean;
+}
+
+export function createOpenAIChunkDecoder(): ChunkDecoder {
+  let started = false;
+  let finish: FinishReason | undefined;
+  let usage: Usage | undefined;
+  const toolsStarted = new Set<number>();
+
+  function toolEvents(list: unknown[]): StreamEvent[] {
+    const out: StreamEvent[] = [];
+    list.forEach((raw, position) => {
+      if (!isObj(raw)) return;
+      const index = typeof raw['index'] === 'number' ? raw['index'] : position;
+      const fn = isObj(raw['function']) ? raw['function'] : {};
+      if (!toolsStarted.has(index)) {
+        toolsStarted.add(index);
+        out.push({ type: 'tool_call_start', index, id: str(raw['id']) ?? `call_${index}`, name: str(fn['name']) ?? '' });
+      }
+      const args = str(fn['arguments']);
+      if (args) out.push({ type: 'tool_call_delta', index, arguments: args });
+    });
+    return out;
+  }
+
+  return {
+    push(chunk) {
+      if (!isObj(chunk)) return [];
+      const out: StreamEvent[] = [];
+      if (!started) {
+        started = true;
+        out.push({ type: 'start', id: str(chunk['id']) ?? '', model: str(chunk['model']) ?? '' });
+      }
+      const choice: unknown = Array.isArray(chunk['choices']) ? chunk['choices'][0] : undefined;
+      if (isObj(choice)) {
+        const delta = isObj(choice['delta']) ? choice['delta'] : {};
+        const text = str(delta['content']);
+        if (text) out.push({ type: 'text', text });
+        if (Array.isArray(delta['tool_calls'])) out.push(...toolEvents(delta['tool_calls']));
+        if (choice['finish_reason'] != null) finish = finishFromOpenAI(choice['finish_reason']);
+      }
+      usage = usageFromOpenAI(chunk['usage']) ?? usage;
+      return out;
+    },
+    end() {
+      if (finish === undefined) return [];
+      return [usage ? { type: 'finish', finish_reason: finish, usage } : { type: 'finish', finish_reason: finish }];
+    },
+    get complete() {
+      return finish !== undefined;
+    },
+  };
+}
+
+export interface OpenAIChunkEncoderOptions {
+  /** Overrides the id/model of the `start` event (the gateway may name its own). */
+  id?: string;
+  model?: string;
+  created?: number;
+  /** The caller asked for `stream_options.include_usage`. */
+  includeUsage?: boolean;
+}
+
+/** Canonical events → `chat.completion.chunk` objects for the gateway; write each as `data: …`, then `[DONE]`. */
+export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}): (ev: StreamEvent) => Obj[] {
+  let id = options.id ?? '';
+  let model = options.model ?? '';
+  const created = options.created ?? Math.floor(Date.now() / 1000);
+  const chunk = (delta: Obj, finish: FinishReason | null = null): Obj => ({
+    id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+  });
+  return (ev) => {
+    switch (ev.type) {
+      case 'start':
+        id = options.id ?? ev.id;
+        model = options.model ?? ev.model;
+        return [chunk({ role: 'assistant', content: '' })];
+      case 'text':
+        return [chunk({ content: ev.text })];
+      case 'tool_call_start':
+        return [chunk({ tool_calls: [{ index: ev.index, id: ev.id, type: 'function', function: { name: ev.name, arguments: '' } }] })];
+      case 'tool_call_delta':
+        return [chunk({ tool_calls: [{ index: ev.index, function: { arguments: ev.arguments } }] })];
+      case 'finish': {
+        const out = [chunk({}, ev.finish_reason)];
+        if (options.includeUsage && ev.usage) out.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageToOpenAI(ev.usage) });
+        return out;
+      }
+    }
+  };
+}
+
+/** One SSE frame of the OpenAI stream format. */
+export function openAISseFrame(data: unknown): string {
+  return `data: ${JSON.stringify(data)}\n\n`;
+}
+export const OPENAI_SSE_DONE = 'data: [DONE]\n\n';

@@ -1,0 +1,172 @@
+// OpenAI chat-completions wire shape ⇄ canonical (src/providers/types.ts). Pure functions: the OpenAI adapter
+// uses them to talk upstream, the gateway to accept OpenAI-shaped requests and answer in that shape.
+import type { ChatMessage, ChatRequest, ChatResponse, FinishReason, ToolCall, ToolChoice, Usage } from '../types.ts';
+import type { OpenAIWireMessage, OpenAIWireRequest } from './openai-schema.ts';
+import { openaiRequest } from './openai-schema.ts';
+import { parseWire, WireRequestError } from './wire-error.ts';
+
+export interface ParsedOpenAIRequest {
+  request: ChatRequest;
+  stream: boolean;
+  /** `stream_options.include_usage`: the caller wants a final usage chunk. */
+  includeUsage: boolean;
+}
+
+type WireContent = OpenAIWireMessage['content'];
+
+/** Text parts are joined; anything else (images, audio) cannot be carried by the canonical shape. */
+function contentText(content: WireContent, path: string): string | null {
+  if (content === undefined || content === null) return null;
+  if (typeof content === 'string') return content;
+  return content
+    .map((part, i) => {
+      if (part.type === 'text' && typeof part['text'] === 'string') return part['text'];
+      throw new WireRequestError(`${path}[${i}].type`, `content part "${part.type}" is not supported; only text parts are`);
+    })
+    .join('');
+}
+
+function messageFromWire(m: OpenAIWireMessage, i: number): ChatMessage {
+  const role = m.role === 'developer' ? 'system' : m.role;
+  const out: ChatMessage = { role, content: contentText(m.content, `messages[${i}].content`) };
+  if (m.name !== undefined) out.name = m.name;
+  if (m.tool_calls && m.tool_calls.length > 0) {
+    out.tool_calls = m.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+  }
+  if (role === 'tool') {
+    if (m.tool_call_id === undefined) throw new WireRequestError(`messages[${i}].tool_call_id`, 'required for a tool message');
+    out.tool_call_id = m.tool_call_id;
+  }
+  return out;
+}
+
+function toolChoiceFromWire(c: OpenAIWireRequest['tool_choice']): ToolChoice | undefined {
+  if (c === undefined) return undefined;
+  return typeof c === 'string' ? c : { name: c.function.name };
+}
+
+/** Validates an OpenAI-shaped request body and translates it; throws WireRequestError naming the bad field. */
+export function parseOpenAIRequest(body: unknown): ParsedOpenAIRequest {
+  const wire = parseWire(openaiRequest, body);
+  const request: ChatRequest = { model: wire.model, messages: wire.messages.map(messageFromWire) };
+  if (wire.tools) {
+    request.tools = wire.tools.map((t) => ({
+      name: t.function.name,
+      ...(t.function.description !== undefined ? { description: t.function.description } : {}),
+      parameters: t.function.parameters ?? { type: 'object', properties: {} },
+    }));
+  }
+  const choice = toolChoiceFromWire(wire.tool_choice);
+  if (choice !== undefined) request.tool_choice = choice;
+  const maxTokens = wire.max_completion_tokens ?? wire.max_tokens;
+  if (maxTokens != null) request.max_tokens = maxTokens;
+  if (wire.temperature != null) request.temperature = wire.temperature;
+  if (wire.top_p != null) request.top_p = wire.top_p;
+  if (wire.stop != null) request.stop = typeof wire.stop === 'string' ? [wire.stop] : wire.stop;
+  return { request, stream: wire.stream === true, includeUsage: wire.stream_options?.include_usage === true };
+}
+
+function messageToWire(m: ChatMessage): Record<string, unknown> {
+  const out: Record<string, unknown> = { role: m.role, content: m.content };
+  if (m.name !== undefined) out['name'] = m.name;
+  if (m.tool_calls && m.tool_calls.length > 0) {
+    out['tool_calls'] = m.tool_calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  }
+  if (m.tool_call_id !== undefined) out['tool_call_id'] = m.tool_call_id;
+  return out;
+}
+
+function toolChoiceToWire(c: ToolChoice): unknown {
+  return typeof c === 'string' ? c : { type: 'function', function: { name: c.name } };
+}
+
+/** Canonical → the JSON body sent to an OpenAI-compatible upstream. */
+export function toOpenAIRequest(req: ChatRequest, options: { stream: boolean }): Record<string, unknown> {
+  const body: Record<string, unknown> = { model: req.model, messages: req.messages.map(messageToWire) };
+  if (req.tools && req.tools.length > 0) {
+    body['tools'] = req.tools.map((t) => ({
+      type: 'function',
+      function: { name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.parameters },
+    }));
+  }
+  if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
+  if (req.max_tokens !== undefined) body['max_tokens'] = req.max_tokens;
+  if (req.temperature !== undefined) body['temperature'] = req.temperature;
+  if (req.top_p !== undefined) body['top_p'] = req.top_p;
+  if (req.stop !== undefined && req.stop.length > 0) body['stop'] = req.stop;
+  if (options.stream) {
+    body['stream'] = true;
+    body['stream_options'] = { include_usage: true };
+  }
+  return body;
+}
+
+const FINISH_FROM_OPENAI: Readonly<Record<string, FinishReason>> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  function_call: 'tool_calls',
+  content_filter: 'content_filter',
+};
+
+/** Unknown or missing finish reasons (`eos`, null) read as a normal stop. */
+export function finishFromOpenAI(reason: unknown): FinishReason {
+  return (typeof reason === 'string' ? FINISH_FROM_OPENAI[reason] : undefined) ?? 'stop';
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+export function usageFromOpenAI(u: unknown): Usage | undefined {
+  if (!isObj(u)) return undefined;
+  return { input_tokens: num(u['prompt_tokens']), output_tokens: num(u['completion_tokens']) };
+}
+
+function toolCallsFromOpenAI(list: unknown): ToolCall[] {
+  if (!Array.isArray(list)) return [];
+  return list.filter(isObj).map((c, i) => {
+    const fn = isObj(c['function']) ? c['function'] : {};
+    return { id: str(c['id']) ?? `call_${i}`, name: str(fn['name']) ?? '', arguments: str(fn['arguments']) ?? '' };
+  });
+}
+
+/** An upstream OpenAI response body → canonical; undefined when it has no choice (the caller reports garbage). */
+export function fromOpenAIResponse(body: unknown): ChatResponse | undefined {
+  if (!isObj(body) || !Array.isArray(body['choices'])) return undefined;
+  const choice: unknown = body['choices'][0];
+  if (!isObj(choice)) return undefined;
+  const message = isObj(choice['message']) ? choice['message'] : {};
+  const res: ChatResponse = {
+    id: str(body['id']) ?? '',
+    model: str(body['model']) ?? '',
+    content: str(message['content']) ?? '',
+    tool_calls: toolCallsFromOpenAI(message['tool_calls']),
+    finish_reason: finishFromOpenAI(choice['finish_reason']),
+  };
+  const usage = usageFromOpenAI(body['usage']);
+  if (usage) res.usage = usage;
+  return res;
+}
+
+export function usageToOpenAI(u: Usage): Obj {
+  return { prompt_tokens: u.input_tokens, completion_tokens: u.output_tokens, total_tokens: u.input_tokens + u.output_tokens };
+}
+
+/** Canonical response → the OpenAI `chat.completion` object the gateway answers with. */
+export function toOpenAIResponse(res: ChatResponse, options: { created?: number } = {}): Obj {
+  const message: Obj = { role: 'assistant', content: res.tool_calls.length > 0 && res.content === '' ? null : res.content };
+  if (res.tool_calls.length > 0) {
+    message['tool_calls'] = res.tool_calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  }
+  const out: Obj = {
+    id: res.id,
+    object: 'chat.completion',
+    created: options.created ?? Math.floor(Date.now() / 1000),
+    model: res.model,
+    choices: [{ index: 0, message, finish_reason: res.finish_reason, logprobs: null }],
+  };
+  if (res.usage) out['usage'] = usageToOpenAI(res.usage);
+  return out;
+}
