@@ -6,9 +6,9 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../errors/user-error.ts';
 import type { GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoredCredential } from '../types.ts';
-import { mergeHealth } from '../merge.ts';
 import { openDatabase } from './connection.ts';
-import { flushHealth, loadHealthSince, type PendingReset } from './health-table.ts';
+import { flushHealth, loadHealthSince } from './health-table.ts';
+import { HealthCache } from './health-cache.ts';
 import * as creds from './credentials-table.ts';
 import * as sessions from './sessions-table.ts';
 import { matchOne } from '../match.ts';
@@ -25,9 +25,7 @@ export class SqliteStore implements StateStore {
   readonly location: string;
   private readonly db: DatabaseSync;
   private readonly schemaVersion: number;
-  private readonly health = new Map<string, HealthRecord>();
-  private pending = new Map<string, HealthPatch[]>();
-  private pendingResets: PendingReset[] = [];
+  private readonly health = new HealthCache();
   private pendingTouches = new Map<string, number>();
   private credentials: StoredCredential[] = [];
   private gatewayKeys: GatewayKeyRecord[] = [];
@@ -41,7 +39,6 @@ export class SqliteStore implements StateStore {
   private readonly flushIntervalMs: number;
   private lastError: string | undefined;
   private closed = false;
-  private readonly onExit = (): void => this.flushNow();
 
   constructor(options: SqliteStoreOptions) {
     this.location = options.path;
@@ -56,40 +53,29 @@ export class SqliteStore implements StateStore {
       this.pollTimer = setInterval(() => this.poll(), options.pollIntervalMs ?? 250);
       this.pollTimer.unref();
     }
-    // A process that exits without close() still gets its queued writes out (the database API is synchronous).
-    process.on('exit', this.onExit);
+    openStores.add(this);
+    ensureExitFlush();
   }
 
   // ---- health (memory first) ----
 
   getHealth(fingerprint: string): HealthRecord | undefined {
-    return this.health.get(fingerprint);
+    return this.health.records.get(fingerprint);
   }
 
   allHealth(): HealthRecord[] {
-    return [...this.health.values()];
+    return [...this.health.records.values()];
   }
 
   applyHealth(fingerprint: string, patch: HealthPatch): HealthRecord {
-    const record = mergeHealth(this.health.get(fingerprint), fingerprint, patch);
-    this.health.set(fingerprint, record);
-    const list = this.pending.get(fingerprint);
-    if (list) list.push(patch);
-    else this.pending.set(fingerprint, [patch]);
+    const record = this.health.apply(fingerprint, patch);
     this.scheduleFlush();
     this.emit({ type: 'health', fingerprints: [fingerprint] });
     return record;
   }
 
   resetHealth(provider: string, fingerprint?: string, at: number = Date.now()): void {
-    const reset: PendingReset = fingerprint === undefined ? { provider, at } : { provider, fingerprint, at };
-    const touched: string[] = [];
-    for (const record of this.health.values()) {
-      if (!resetApplies(reset, record)) continue;
-      this.health.set(record.fingerprint, mergeHealth(record, record.fingerprint, { provider, at, reset: true }));
-      touched.push(record.fingerprint);
-    }
-    this.pendingResets.push(reset);
+    const touched = this.health.reset(fingerprint === undefined ? { provider, at } : { provider, fingerprint, at });
     this.scheduleFlush();
     this.emit({ type: 'health', fingerprints: touched });
   }
@@ -198,7 +184,7 @@ export class SqliteStore implements StateStore {
     this.closed = true;
     clearTimeout(this.flushTimer);
     clearInterval(this.pollTimer);
-    process.off('exit', this.onExit);
+    openStores.delete(this);
     this.listeners.clear();
     this.db.close();
   }
@@ -211,9 +197,7 @@ export class SqliteStore implements StateStore {
   // ---- internals ----
 
   private pendingCount(): number {
-    let n = this.pendingResets.length + this.pendingTouches.size;
-    for (const list of this.pending.values()) n += list.length;
-    return n;
+    return this.health.pendingCount() + this.pendingTouches.size;
   }
 
   private scheduleFlush(): void {
@@ -226,10 +210,9 @@ export class SqliteStore implements StateStore {
   }
 
   /** Writes the queue in one transaction. On failure (e.g. the disk is full) the queue is kept and retried. */
-  private flushNow(): void {
+  flushNow(): void {
     if (this.closed || this.pendingCount() === 0) return;
-    const resets = this.pendingResets;
-    const patches = this.pending;
+    const { resets, patches } = this.health.batch();
     const touches = this.pendingTouches;
     try {
       const written = flushHealth(this.db, resets, patches);
@@ -237,12 +220,9 @@ export class SqliteStore implements StateStore {
         creds.touchGatewayKeys(this.db, touches);
         this.gatewayKeys = this.gatewayKeys.map((k) => withTouch(k, touches.get(k.id)));
       }
-      this.pendingResets = [];
-      this.pending = new Map();
+      this.health.committed(written);
       this.pendingTouches = new Map();
       this.lastError = undefined;
-      // The flush read the rows under the write lock, so they include other processes' changes too.
-      for (const record of written) this.health.set(record.fingerprint, record);
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);
       this.scheduleFlush();
@@ -280,17 +260,8 @@ export class SqliteStore implements StateStore {
   private refreshHealth(): string[] {
     const { records, maxSeq } = loadHealthSince(this.db, this.healthSeq);
     this.healthSeq = maxSeq;
-    for (const row of records) this.health.set(row.fingerprint, this.withPending(row));
+    this.health.absorb(records);
     return records.map((r) => r.fingerprint);
-  }
-
-  private withPending(row: HealthRecord): HealthRecord {
-    let record = row;
-    for (const reset of this.pendingResets) {
-      if (resetApplies(reset, record)) record = mergeHealth(record, record.fingerprint, { provider: reset.provider, at: reset.at, reset: true });
-    }
-    for (const patch of this.pending.get(row.fingerprint) ?? []) record = mergeHealth(record, row.fingerprint, patch);
-    return record;
   }
 
   private reloadCredentials(): void {
@@ -324,9 +295,18 @@ export class SqliteStore implements StateStore {
   }
 }
 
-function resetApplies(reset: PendingReset, record: HealthRecord): boolean {
-  return record.provider === reset.provider && (reset.fingerprint === undefined || reset.fingerprint === record.fingerprint);
+// A process that exits without close() still gets its queued writes out (the database API is synchronous).
+// One listener for all stores, not one each.
+const openStores = new Set<SqliteStore>();
+let exitHooked = false;
+function ensureExitFlush(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on('exit', () => {
+    for (const store of openStores) store.flushNow();
+  });
 }
+
 
 function withTouch(k: GatewayKeyRecord, touched: number | undefined): GatewayKeyRecord {
   return touched !== undefined && touched > (k.last_used_at ?? 0) ? { ...k, last_used_at: touched } : { ...k };
