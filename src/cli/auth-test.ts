@@ -1,4 +1,64 @@
+// `switchyard auth test [P] [ID]` — a live probe of each credential (SPEC §2): valid / rejected / quota /
+// rate-limited / unreachable, with latency. The outcome is recorded in the credential's health. Exit 0 when every
+// probed credential is valid, 1 otherwise.
 import type { Command } from 'commander';
+import { CredentialPool } from '../credentials/pool.ts';
+import { sourcesText } from '../credentials/describe.ts';
+import { UserError } from '../errors/user-error.ts';
+import { scrubSecrets } from '../log.ts';
+import { adapterFor } from '../providers/registry.ts';
+import { openStore } from '../state/open.ts';
+import { allValid, probeProviders, type ProviderProbe } from '../routing/probe-all.ts';
+import { cliConfig, printJson, printTable } from './context.ts';
 
-/** `switchyard auth test [P] [ID]` — a live probe. Registered onto the `auth` command by src/cli/auth.ts. */
-export function registerAuthTest(_auth: Command): void {}
+interface TestOptions {
+  json?: boolean;
+}
+
+export function registerAuthTest(auth: Command): void {
+  auth
+    .command('test [provider] [id]')
+    .description('probe each credential live (a one-token request): valid, rejected, quota, rate-limited or unreachable')
+    .option('--json', 'machine-readable output')
+    .action((provider: string | undefined, id: string | undefined, opts: TestOptions, cmd: Command) => authTest(cmd, provider, id, opts));
+}
+
+async function authTest(cmd: Command, provider: string | undefined, id: string | undefined, opts: TestOptions): Promise<void> {
+  const loaded = cliConfig(cmd);
+  const configured = Object.keys(loaded.config.providers);
+  if (provider !== undefined && !configured.includes(provider)) {
+    throw new UserError(`unknown provider "${provider}"`, { details: [configured.length > 0 ? `configured providers: ${configured.join(', ')}` : 'no providers are configured'] });
+  }
+  const store = openStore({ kind: loaded.config.gateway.state, env: process.env });
+  try {
+    const pool = new CredentialPool({ loaded, store });
+    const probes = await probeProviders({ loaded, store, pool, adapterFor, providers: provider ? [provider] : configured, ...(id !== undefined ? { id } : {}) });
+    const ok = allValid(probes);
+    if (opts.json) printJson({ ok, providers: probes });
+    else printProbes(probes);
+    if (!ok) process.exitCode = 1;
+  } finally {
+    await store.close();
+  }
+}
+
+export function printProbes(probes: readonly ProviderProbe[]): void {
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const p of probes) {
+    if (p.missing) {
+      rows.push([p.provider, '-', '-', '-', 'missing', '-']);
+      notes.push(p.missing);
+    }
+    for (const r of p.results) {
+      rows.push([p.provider, r.credential.fingerprint, r.credential.masked, sourcesText(r.credential.where.map((where, i) => ({ kind: r.credential.sources[i] ?? 'config', where }))), r.status, `${r.latency_ms}ms`]);
+      if (r.status !== 'valid') notes.push(`${p.provider} ${r.credential.masked}: ${r.message}`);
+    }
+  }
+  if (rows.length === 0) {
+    process.stdout.write('no providers configured; add one under `providers:` in the config (see docs/config.md)\n');
+    return;
+  }
+  printTable(rows, ['PROVIDER', 'ID', 'KEY', 'SOURCES', 'RESULT', 'LATENCY']);
+  for (const n of notes) process.stdout.write(`  ${scrubSecrets(n)}\n`);
+}
