@@ -1,4 +1,144 @@
+// `switchyard gateway` — run the OpenAI/Anthropic-compatible gateway; `gateway keys create|list|revoke` manage
+// client keys; `gateway service --print|--install` write a systemd user unit.
 import type { Command } from 'commander';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { cliConfig, printJson, printTable } from './context.ts';
+import { createLogger } from '../log.ts';
+import { UserError } from '../errors/user-error.ts';
+import { openStore } from '../state/open.ts';
+import type { StateStore, GatewayKeyRecord } from '../state/types.ts';
+import { generateKey, newKeyRecord } from '../gateway/keys.ts';
+import { enableInstructions, installUnit, renderUnit, unitPath } from '../gateway/systemd.ts';
 
-/** Placeholder: the gateway command group is not built yet. */
-export function register(_program: Command): void {}
+const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
+
+export function register(program: Command): void {
+  const gateway = program
+    .command('gateway')
+    .description('run the OpenAI- and Anthropic-compatible gateway (see docs/gateway.md)')
+    .option('--listen <host:port>', 'address to listen on (default: gateway.listen, 127.0.0.1:4141)')
+    .action(runGateway);
+
+  const keys = gateway.command('keys').description('manage the client keys callers present to the gateway');
+  keys
+    .command('create')
+    .description('create a client key (shown once)')
+    .option('--name <name>', 'a name to recognise the key by in logs and `keys list`')
+    .option('--json', 'machine-readable output')
+    .action(keysCreate);
+  keys.command('list').description('list client keys (never the keys themselves)').option('--json', 'machine-readable output').action(keysList);
+  keys
+    .command('revoke')
+    .description('revoke a client key by id or name; a running gateway refuses it within a second')
+    .argument('<id-or-name>')
+    .option('--json', 'machine-readable output')
+    .action(keysRevoke);
+
+  gateway
+    .command('service')
+    .description('print or install a systemd user unit that runs this gateway with the .env beside the config')
+    .option('--print', 'print the unit (default)')
+    .option('--install', `write it to ${unitPath().replace(process.env['HOME'] ?? '\0', '~')}`)
+    .option('--force', 'with --install: overwrite an existing unit')
+    .action(service);
+}
+
+async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void> {
+  const loaded = cliConfig(cmd);
+  // Asynchronous log writes keep logging off the request's critical path; flushed before exit.
+  const destination = pino.destination({ dest: 2, sync: false });
+  const logger = createLogger({ level: loaded.config.gateway.log_level, destination, name: 'switchyard-gateway' });
+  for (const w of loaded.warnings) logger.warn(w);
+  // Loaded on demand: `switchyard --help` and the keys/service commands need none of the router.
+  const { startGateway } = await import('../gateway/server.ts');
+  const { handleSignals } = await import('../gateway/signals.ts');
+  const handle = await startGateway({ loaded, logger, ...(opts.listen ? { listen: opts.listen } : {}) });
+  handleSignals(handle, logger, (code) => {
+    destination.flushSync();
+    process.exit(code);
+  });
+  logger.info({ url: handle.url, config: loaded.path, require_keys: loaded.config.gateway.require_keys }, 'gateway listening');
+  process.stdout.write(`switchyard gateway listening on ${handle.url}\n`);
+  process.stdout.write(`  OpenAI base_url: ${handle.url}/v1   Anthropic base_url: ${handle.url}\n`);
+}
+
+/** The store the gateway uses (gateway.state), opened for one CLI command. */
+async function withStore<T>(cmd: Command, fn: (store: StateStore) => T): Promise<T> {
+  const loaded = cliConfig(cmd);
+  const store = openStore({ kind: loaded.config.gateway.state, env: process.env });
+  try {
+    return fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function publicView(k: GatewayKeyRecord) {
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    created_at: new Date(k.created_at).toISOString(),
+    last_used_at: k.last_used_at ? new Date(k.last_used_at).toISOString() : null,
+    revoked_at: k.revoked_at ? new Date(k.revoked_at).toISOString() : null,
+  };
+}
+
+async function keysCreate(opts: { name?: string; json?: boolean }, cmd: Command): Promise<void> {
+  const created = await withStore(cmd, (store) => {
+    const active = store.listGatewayKeys().filter((k) => !k.revoked_at);
+    const name = opts.name ?? `key-${store.listGatewayKeys().length + 1}`;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/.test(name)) throw new UserError(`--name: use letters, digits, _ . @ - (at most 64), got ${JSON.stringify(name)}`);
+    if (active.some((k) => k.name === name)) throw new UserError(`a gateway key named "${name}" already exists; pick another --name or revoke it first`);
+    const key = generateKey();
+    const record = newKeyRecord(key, name);
+    store.addGatewayKey(record);
+    return { key, record };
+  });
+  if (opts.json) {
+    printJson({ ...publicView(created.record), key: created.key });
+    return;
+  }
+  process.stdout.write(`Created gateway key "${created.record.name}" (id ${created.record.id}). Copy it now; it is not shown again:\n\n  ${created.key}\n\n`);
+  process.stdout.write('Clients send it as `Authorization: Bearer <key>` (OpenAI SDKs) or `x-api-key: <key>` (Anthropic SDKs).\n');
+}
+
+async function keysList(opts: { json?: boolean }, cmd: Command): Promise<void> {
+  const records = await withStore(cmd, (store) => store.listGatewayKeys());
+  if (opts.json) {
+    printJson(records.map(publicView));
+    return;
+  }
+  if (records.length === 0) {
+    process.stdout.write('No gateway keys yet. Create one with `switchyard gateway keys create --name NAME`.\n');
+    return;
+  }
+  const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '-');
+  printTable(
+    records.map((k) => [k.id, k.name, `${k.prefix}…`, when(k.created_at), when(k.last_used_at), k.revoked_at ? `revoked ${when(k.revoked_at)}` : 'active']),
+    ['ID', 'NAME', 'KEY', 'CREATED', 'LAST USED', 'STATUS'],
+  );
+}
+
+async function keysRevoke(idOrName: string, opts: { json?: boolean }, cmd: Command): Promise<void> {
+  const revoked = await withStore(cmd, (store) => store.revokeGatewayKey(idOrName));
+  if (!revoked) throw new UserError(`no active gateway key has the id or name "${idOrName}"; see \`switchyard gateway keys list\``);
+  if (opts.json) printJson(publicView(revoked));
+  else process.stdout.write(`Revoked gateway key "${revoked.name}" (id ${revoked.id}). A running gateway refuses it within a second.\n`);
+}
+
+async function service(opts: { print?: boolean; install?: boolean; force?: boolean }, cmd: Command): Promise<void> {
+  const loaded = cliConfig(cmd);
+  if (!loaded.path) {
+    throw new UserError('no config file found: pass --config FILE (the service runs with an explicit config path), or create one with `switchyard config init`');
+  }
+  const text = renderUnit({ node: process.execPath, bin: BIN, configPath: resolve(loaded.path), env: process.env });
+  if (!opts.install) {
+    process.stdout.write(text);
+    return;
+  }
+  const path = installUnit(text, unitPath(process.env), opts.force === true);
+  process.stdout.write(`Wrote ${path}\nNow run:\n${enableInstructions().map((l) => `  ${l}`).join('\n')}\n`);
+}

@@ -1,0 +1,91 @@
+// `npm run bench`: the gateway against a bare node:http + undici proxy, both in front of the same fixed fake
+// upstream, measured in one run (SPEC §9). Each server runs in its own process; the load generator is this one.
+// Targets: median latency at 1 connection ≤ 1.3× the bare proxy's; throughput at 32 connections ≥ 80% of its.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { load, type LoadResult, type LoadTarget } from './load.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const WARMUP_SECONDS = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 2);
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  key?: string;
+}
+
+function serve(args: string[]): Promise<Served> {
+  const child = spawn(process.execPath, [join(HERE, 'serve.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => {
+      const info = JSON.parse(line) as { url: string; key?: string };
+      resolve({ child, ...info });
+    });
+    child.once('exit', (code) => reject(new Error(`bench server ${args[0]} exited with ${code}`)));
+  });
+}
+
+function stop(s: Served): Promise<void> {
+  return new Promise((resolve) => {
+    s.child.once('exit', () => resolve());
+    s.child.kill('SIGTERM');
+  });
+}
+
+function row(r: LoadResult): string {
+  return `${r.name.padEnd(9)} c=${String(r.connections).padEnd(3)} median ${r.medianMs.toFixed(3)} ms  p99 ${r.p99Ms.toFixed(3)} ms  ${r.rps.toFixed(0).padStart(6)} req/s  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`;
+}
+
+async function main(): Promise<void> {
+  const logDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  const upstream = await serve(['upstream']);
+  const proxy = await serve(['proxy', upstream.url]);
+  const gateway = await serve(['gateway', upstream.url, join(logDir, 'gateway.log')]);
+  const targets: LoadTarget[] = [
+    { name: 'direct', url: upstream.url, headers: {} },
+    { name: 'proxy', url: proxy.url, headers: {} },
+    { name: 'gateway', url: gateway.url, headers: { authorization: `Bearer ${gateway.key ?? ''}` } },
+  ];
+  try {
+    for (const t of targets) await load(t, 8, WARMUP_SECONDS);
+    const results: Record<string, LoadResult> = {};
+    for (const connections of [1, 32]) {
+      for (const t of targets) {
+        const r = await load(t, connections, SECONDS);
+        results[`${t.name}@${connections}`] = r;
+        console.log(row(r));
+      }
+    }
+    report(results);
+  } finally {
+    await Promise.all([stop(gateway), stop(proxy), stop(upstream)]);
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+function report(results: Record<string, LoadResult>): void {
+  const get = (k: string): LoadResult => {
+    const r = results[k];
+    if (!r) throw new Error(`missing result ${k}`);
+    return r;
+  };
+  const [d1, p1, g1, p32, g32] = [get('direct@1'), get('proxy@1'), get('gateway@1'), get('proxy@32'), get('gateway@32')];
+  if (g1.non2xx + g32.non2xx + g1.errors + g32.errors > 0) console.log('WARNING: the gateway answered some requests with errors; the figures are not valid');
+  const medianRatio = g1.medianMs / p1.medianMs;
+  const p99Ratio = g1.p99Ms / p1.p99Ms;
+  const addedRatio = (g1.medianMs - d1.medianMs) / (p1.medianMs - d1.medianMs);
+  const throughputRatio = g32.rps / p32.rps;
+  console.log('');
+  console.log(`median latency @1 connection, gateway / proxy: ${medianRatio.toFixed(2)}×  (target ≤ 1.30×) ${medianRatio <= 1.3 ? 'PASS' : 'FAIL'}`);
+  console.log(`p99 latency    @1 connection, gateway / proxy: ${p99Ratio.toFixed(2)}×`);
+  console.log(`latency added over the upstream @1, gateway / proxy: ${(g1.medianMs - d1.medianMs).toFixed(3)} ms / ${(p1.medianMs - d1.medianMs).toFixed(3)} ms = ${addedRatio.toFixed(2)}×`);
+  console.log(`throughput     @32 connections, gateway / proxy: ${(throughputRatio * 100).toFixed(0)}%  (target ≥ 80%) ${throughputRatio >= 0.8 ? 'PASS' : 'FAIL'}`);
+}
+
+await main();

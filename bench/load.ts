@@ -1,0 +1,55 @@
+// One autocannon run, with latencies collected at full precision: autocannon's own histogram has millisecond
+// resolution, which rounds loopback latencies (a fraction of a millisecond) to 0 or 1.
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  name: string;
+  connections: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  medianMs: number;
+  p99Ms: number;
+  rps: number;
+}
+
+export interface LoadTarget {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+const BODY = JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16 });
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] ?? NaN;
+}
+
+export async function load(target: LoadTarget, connections: number, seconds: number): Promise<LoadResult> {
+  const times: number[] = [];
+  const instance = autocannon({
+    url: `${target.url}/v1/chat/completions`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: BODY,
+  });
+  instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+    if (status >= 200 && status < 300) times.push(responseTime);
+  });
+  const result = await instance;
+  times.sort((a, b) => a - b);
+  return {
+    name: target.name,
+    connections,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    medianMs: percentile(times, 50),
+    p99Ms: percentile(times, 99),
+    rps: times.length / seconds,
+  };
+}

@@ -1,0 +1,57 @@
+// One benchmark server per process, so the load generator, the upstream and the system under test never share an
+// event loop:  node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile>
+// Prints one JSON line {url, key?} on stdout when listening; exits on SIGTERM.
+import { pino } from 'pino';
+import { configSchema } from '../src/config/schema.ts';
+import type { LoadedConfig } from '../src/config/types.ts';
+import { createLogger } from '../src/log.ts';
+import { openStore } from '../src/state/open.ts';
+import { generateKey, newKeyRecord } from '../src/gateway/keys.ts';
+import { startGateway } from '../src/gateway/server.ts';
+import { startFakeUpstream } from './fake-upstream.ts';
+import { startBareProxy } from './bare-proxy.ts';
+
+const UPSTREAM_KEY = 'sk-bench-upstream-key-0000';
+
+function benchConfig(upstreamUrl: string): LoadedConfig {
+  const config = configSchema.parse({
+    providers: { bench: { type: 'openai', base_url: `${upstreamUrl}/v1`, api_key: UPSTREAM_KEY, models: { 'bench-model': {} } } },
+    main: { provider: 'bench', model: 'bench-model' },
+    gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: 'info' },
+  });
+  return { config, path: null, dir: process.cwd(), dotenvPath: null, dotenv: {}, env: {}, origins: new Map(), warnings: [], loadedAt: Date.now() };
+}
+
+async function main(): Promise<void> {
+  const [role, upstreamUrl, logFile] = process.argv.slice(2);
+  let close: () => Promise<void>;
+  if (role === 'upstream') {
+    const up = await startFakeUpstream();
+    close = up.close;
+    process.stdout.write(`${JSON.stringify({ url: up.url })}\n`);
+  } else if (role === 'proxy' && upstreamUrl) {
+    const proxy = await startBareProxy(upstreamUrl);
+    close = proxy.close;
+    process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);
+  } else if (role === 'gateway' && upstreamUrl && logFile) {
+    const store = openStore({ kind: 'memory' });
+    const key = generateKey();
+    store.addGatewayKey(newKeyRecord(key, 'bench'));
+    // The gateway logs one line per request, as in production, to a file through pino's asynchronous writer.
+    const logger = createLogger({ level: 'info', destination: pino.destination({ dest: logFile, sync: false }) });
+    const handle = await startGateway({ loaded: benchConfig(upstreamUrl), store, logger, watch: false });
+    close = async () => {
+      await handle.close();
+      await store.close();
+    };
+    process.stdout.write(`${JSON.stringify({ url: handle.url, key })}\n`);
+  } else {
+    process.stderr.write('usage: node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile>\n');
+    process.exit(2);
+  }
+  process.once('SIGTERM', () => {
+    close().finally(() => process.exit(0));
+  });
+}
+
+await main();

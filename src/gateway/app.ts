@@ -1,0 +1,91 @@
+// The gateway as a fastify instance: one encapsulated plugin per concern (health, metrics, admin, the OpenAI API,
+// the Anthropic API, models), one error shaper and one request log on the root. Building it does not listen;
+// see server.ts.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { LoadedConfig } from '../config/types.ts';
+import type { Logger } from '../log.ts';
+import { silentLogger } from '../log.ts';
+import type { StateStore } from '../state/types.ts';
+import { createSwitchyard, type Switchyard } from '../routing/switchyard.ts';
+import { settingsFrom, type GatewayContext } from './context.ts';
+import { KeyCache } from './key-cache.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { installErrorHandling } from './plugins/errors.ts';
+import { installRequestLog } from './plugins/request-log.ts';
+import { healthPlugin } from './plugins/health.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
+import { adminPlugin } from './plugins/admin.ts';
+import { openaiPlugin } from './routes/chat-completions.ts';
+import { anthropicPlugin } from './routes/messages.ts';
+import { modelsPlugin } from './routes/models.ts';
+import './request-state.ts';
+
+export interface BuildGatewayOptions {
+  loaded: LoadedConfig;
+  store: StateStore;
+  logger?: Logger;
+  /** A router built elsewhere (tests, embedding); by default one is created and closed with the app. */
+  router?: Switchyard;
+}
+
+/** Credentials per provider and state, for the `switchyard_credentials` gauge. */
+function credentialCounts(ctx: GatewayContext): { provider: string; state: string; count: number }[] {
+  const rows: { provider: string; state: string; count: number }[] = [];
+  for (const provider of Object.keys(ctx.settings.loaded.config.providers)) {
+    const counts = new Map<string, number>();
+    for (const c of ctx.router.pool.candidates(provider)) {
+      const state = c.health.state === 'cooling' ? (c.health.reason ?? 'cooling') : c.health.state;
+      counts.set(state, (counts.get(state) ?? 0) + 1);
+    }
+    for (const [state, count] of counts) rows.push({ provider, state, count });
+  }
+  return rows;
+}
+
+export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
+  const logger = options.logger ?? silentLogger();
+  const ownsRouter = options.router === undefined;
+  const router = options.router ?? createSwitchyard({ config: options.loaded, store: options.store, logger });
+  // Read at scrape time only, when `ctx` exists.
+  const metrics = new GatewayMetrics(() => credentialCounts(ctx));
+  const ctx: GatewayContext = {
+    router,
+    store: options.store,
+    logger,
+    metrics,
+    keys: new KeyCache(options.store),
+    settings: settingsFrom(options.loaded),
+    closing: false,
+  };
+  const unsubscribe = router.events.on(metrics.onLadderEvent);
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.loaded.config.gateway.body_limit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    keepAliveTimeout: 72_000,
+    // The request ID header would be attacker-controlled input in our logs; we do not use it.
+    requestIdHeader: false,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  app.decorate('gateway', ctx);
+  app.decorateRequest('sy', null);
+  installErrorHandling(app, logger);
+  installRequestLog(app, ctx);
+  app.register(healthPlugin(ctx));
+  app.register(metricsPlugin(ctx));
+  app.register(adminPlugin(ctx));
+  app.register(openaiPlugin(ctx));
+  app.register(anthropicPlugin(ctx));
+  app.register(modelsPlugin(ctx));
+  app.addHook('preClose', async () => {
+    ctx.closing = true;
+  });
+  app.addHook('onClose', async () => {
+    ctx.keys.close();
+    unsubscribe();
+    if (ownsRouter) await router.close();
+  });
+  return app;
+}

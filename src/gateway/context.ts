@@ -1,0 +1,39 @@
+// What every gateway plugin shares: the router (createSwitchyard), the store, the logger, the metrics, the key
+// cache, and the current settings snapshot. A reload swaps `settings` in one assignment, so a request that read it
+// at its start keeps a consistent view; the router keeps in-flight calls on the config they started with.
+import type { LoadedConfig } from '../config/types.ts';
+import type { Logger } from '../log.ts';
+import type { StateStore } from '../state/types.ts';
+import type { Switchyard } from '../routing/switchyard.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import type { KeyCache } from './key-cache.ts';
+import { buildModelIndex, type ModelIndex } from './model-resolve.ts';
+
+export interface GatewaySettings {
+  loaded: LoadedConfig;
+  requireKeys: boolean;
+  adminKey: string | undefined;
+  models: ModelIndex;
+}
+
+export interface GatewayContext {
+  readonly router: Switchyard;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly keys: KeyCache;
+  settings: GatewaySettings;
+  /** Set once shutdown begins: /readyz turns 503 so balancers stop sending. */
+  closing: boolean;
+}
+
+export function settingsFrom(loaded: LoadedConfig): GatewaySettings {
+  const g = loaded.config.gateway;
+  return {
+    loaded,
+    requireKeys: g.require_keys,
+    // An empty string (an unset ${VAR}) means no admin key: the admin API stays off rather than open.
+    adminKey: g.admin_key ? g.admin_key : undefined,
+    models: buildModelIndex(loaded.config),
+  };
+}

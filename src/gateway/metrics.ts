@@ -1,0 +1,116 @@
+// Prometheus metrics (own Registry, so several gateways in one process — tests — never collide). Ladder metrics
+// come from subscribing to the ladder's events; request metrics from the one place a request finishes. Labels
+// stay low-cardinality: provider, task, kind, state — never a key, a fingerprint or a client name.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LadderEvent } from '../routing/types.ts';
+
+/** Per-provider credential counts by state, computed when /metrics is scraped. */
+export type CredentialCounts = () => { provider: string; state: string; count: number }[];
+
+export interface RequestSample {
+  api: 'openai' | 'anthropic';
+  /** Final `provider/model`, or `none` when no route answered. */
+  route: string;
+  /** `ok`, or the error code the client saw (e.g. `all_keys_cooling`, `invalid_request_error`). */
+  outcome: string;
+  attempts: number;
+  totalSeconds: number;
+  /** Time spent waiting on the upstream (sum of attempt latencies and backoff waits); undefined for streams. */
+  upstreamSeconds?: number;
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'switchyard_gateway_requests_total', help: 'Gateway requests by API, final route and outcome', labelNames: ['api', 'route', 'outcome'], registers: [this.registry] });
+  private readonly requestAttempts = new Histogram({ name: 'switchyard_gateway_request_attempts', help: 'Upstream attempts per gateway request', labelNames: ['api'], buckets: [1, 2, 3, 4, 6, 10, 20], registers: [this.registry] });
+  private readonly duration = new Histogram({ name: 'switchyard_gateway_request_duration_seconds', help: 'Total gateway request latency', labelNames: ['api'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly overhead = new Histogram({ name: 'switchyard_gateway_overhead_seconds', help: 'Latency the gateway adds: total minus upstream time (non-streaming requests)', labelNames: ['api'], buckets: OVERHEAD_BUCKETS, registers: [this.registry] });
+  private readonly attempts = new Counter({ name: 'switchyard_attempts_total', help: 'Upstream attempts by provider and outcome', labelNames: ['provider', 'outcome'], registers: [this.registry] });
+  private readonly upstream = new Histogram({ name: 'switchyard_upstream_latency_seconds', help: 'Latency of each upstream attempt', labelNames: ['provider'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly retries = new Counter({ name: 'switchyard_retries_total', help: 'Retries of the same key after a transient failure', labelNames: ['provider', 'kind'], registers: [this.registry] });
+  private readonly rotations = new Counter({ name: 'switchyard_rotations_total', help: 'Switches to the next credential of a provider', labelNames: ['provider', 'kind'], registers: [this.registry] });
+  private readonly cooldowns = new Counter({ name: 'switchyard_cooldowns_total', help: 'Credentials put to cool, by reason', labelNames: ['provider', 'reason'], registers: [this.registry] });
+  private readonly fallbacks = new Counter({ name: 'switchyard_fallbacks_total', help: 'Moves to the next route of a chain', labelNames: ['task', 'kind'], registers: [this.registry] });
+  private readonly giveUps = new Counter({ name: 'switchyard_give_ups_total', help: 'Calls that failed after every route', labelNames: ['task', 'kind'], registers: [this.registry] });
+  private readonly breaker = new Gauge({ name: 'switchyard_breaker_open', help: 'Circuit breaker state per provider (0 closed, 0.5 half-open, 1 open)', labelNames: ['provider'], registers: [this.registry] });
+  private readonly inFlight = new Gauge({ name: 'switchyard_gateway_in_flight_requests', help: 'Requests being served', registers: [this.registry] });
+  private readonly reloads = new Counter({ name: 'switchyard_gateway_config_reloads_total', help: 'Config reloads by result', labelNames: ['result'], registers: [this.registry] });
+
+  constructor(credentialCounts: CredentialCounts) {
+    new Gauge({
+      name: 'switchyard_credentials',
+      help: 'Credentials per provider and health state (ok, rate_limited, quota, auth_suspect, rejected)',
+      labelNames: ['provider', 'state'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const row of credentialCounts()) this.set({ provider: row.provider, state: row.state }, row.count);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+  }
+
+  /** The ladder's events, turned into counters. Bound so it can be passed to `events.on` directly. */
+  readonly onLadderEvent = (event: LadderEvent): void => {
+    switch (event.type) {
+      case 'attempt':
+        this.attempts.inc({ provider: event.attempt.provider, outcome: event.attempt.outcome });
+        if (event.attempt.outcome !== 'skipped' && event.attempt.outcome !== 'breaker_open') this.upstream.observe({ provider: event.attempt.provider }, event.attempt.latency_ms / 1000);
+        break;
+      case 'retry':
+        this.retries.inc({ provider: providerOf(event.route), kind: event.kind });
+        break;
+      case 'rotate':
+        this.rotations.inc({ provider: event.provider, kind: event.kind });
+        break;
+      case 'cooldown':
+        this.cooldowns.inc({ provider: event.provider, reason: event.reason });
+        break;
+      case 'fallback':
+        this.fallbacks.inc({ task: event.task, kind: event.kind });
+        break;
+      case 'give_up':
+        this.giveUps.inc({ task: event.task, kind: event.kind });
+        break;
+      case 'breaker':
+        this.breaker.set({ provider: event.provider }, event.state === 'open' ? 1 : event.state === 'half_open' ? 0.5 : 0);
+        break;
+      default:
+        break;
+    }
+  };
+
+  requestStarted(): void {
+    this.inFlight.inc();
+  }
+
+  requestFinished(sample: RequestSample): void {
+    this.inFlight.dec();
+    this.requests.inc({ api: sample.api, route: sample.route, outcome: sample.outcome });
+    this.duration.observe({ api: sample.api }, sample.totalSeconds);
+    if (sample.attempts > 0) this.requestAttempts.observe({ api: sample.api }, sample.attempts);
+    if (sample.upstreamSeconds !== undefined && sample.attempts > 0) {
+      this.overhead.observe({ api: sample.api }, Math.max(0, sample.totalSeconds - sample.upstreamSeconds));
+    }
+  }
+
+  reloaded(result: 'ok' | 'invalid'): void {
+    this.reloads.inc({ result });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+function providerOf(route: string): string {
+  const i = route.indexOf('/');
+  return i < 0 ? route : route.slice(0, i);
+}

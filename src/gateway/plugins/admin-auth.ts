@@ -1,0 +1,23 @@
+// The admin key (`gateway.admin_key`, usually `${SWITCHYARD_ADMIN_KEY}`) guards /admin/* and, when set, /metrics.
+// Client keys never open these: only the admin key compares equal (constant time, on sha256 digests).
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../api-error.ts';
+import type { GatewayContext } from '../context.ts';
+import { presentedKey, secretsEqual } from '../keys.ts';
+
+/** `optional`: with no admin key configured the endpoint is open (used by /metrics); otherwise it is off (404). */
+export function adminAuthHook(ctx: GatewayContext, mode: { optional: boolean }): (req: FastifyRequest) => Promise<void> {
+  return async (req) => {
+    const adminKey = ctx.settings.adminKey;
+    if (!adminKey) {
+      if (mode.optional) return;
+      throw new ApiError('not_found', 'the admin API is off: set gateway.admin_key (e.g. admin_key: ${SWITCHYARD_ADMIN_KEY}) to enable it', { code: 'admin_disabled' });
+    }
+    const presented = presentedKey(req.headers);
+    if (presented === undefined || !secretsEqual(presented, adminKey)) {
+      if (req.sy) req.sy.keyName = presented === undefined ? 'none' : 'not-admin';
+      throw new ApiError('authentication', 'this endpoint needs the admin key (gateway.admin_key) as `Authorization: Bearer …`; client keys are not accepted', { code: 'invalid_admin_key' });
+    }
+    if (req.sy) req.sy.keyName = 'admin';
+  };
+}

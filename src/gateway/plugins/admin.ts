@@ -1,0 +1,81 @@
+// The admin API: credentials with their health (masked — a secret never leaves the process) and resets.
+//   GET  /admin/credentials                   every provider's candidates, in the order they are tried
+//   POST /admin/credentials/:provider/reset   body {"id": "<fingerprint|label>"} optional: reset one, else all
+import type { FastifyInstance } from 'fastify';
+import type { CandidateStatus } from '../../credentials/types.ts';
+import { UserError } from '../../errors/user-error.ts';
+import { ApiError } from '../api-error.ts';
+import type { GatewayContext } from '../context.ts';
+import { adminAuthHook } from './admin-auth.ts';
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined || ms === null ? null : new Date(ms).toISOString();
+}
+
+/** The public view of a candidate: no secret, only what `auth explain` shows. */
+export function candidateView(c: CandidateStatus) {
+  return {
+    id: c.credential.fingerprint,
+    masked: c.credential.masked,
+    sources: c.credential.sources,
+    ...(c.credential.label !== undefined ? { label: c.credential.label } : {}),
+    state: c.health.state,
+    reason: c.health.reason ?? null,
+    until: iso(c.health.until),
+    usable: c.usable,
+    why: c.why ?? null,
+    last_success_at: iso(c.health.last_success_at),
+    last_failure_at: iso(c.health.last_failure_at),
+    last_failure_kind: c.health.last_failure_kind ?? null,
+    successes: c.health.successes,
+    failures: c.health.failures,
+  };
+}
+
+const resetSchema = {
+  params: { type: 'object', properties: { provider: { type: 'string' } }, required: ['provider'] },
+  body: { type: ['object', 'null'], properties: { id: { type: 'string', minLength: 1 } }, additionalProperties: false },
+} as const;
+
+export function adminPlugin(ctx: GatewayContext) {
+  return async function admin(app: FastifyInstance): Promise<void> {
+    app.addHook('onRequest', adminAuthHook(ctx, { optional: false }));
+    // An empty POST (no body, or Content-Type without one) means "reset all".
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+      const s = String(text).trim();
+      if (s === '') return done(null, null);
+      try {
+        done(null, JSON.parse(s));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
+
+    app.get('/admin/credentials', async () => {
+      const providers: Record<string, ReturnType<typeof candidateView>[]> = {};
+      for (const provider of Object.keys(ctx.settings.loaded.config.providers)) {
+        providers[provider] = ctx.router.pool.candidates(provider).map(candidateView);
+      }
+      return { providers };
+    });
+
+    app.post<{ Params: { provider: string }; Body: { id?: string } | null }>('/admin/credentials/:provider/reset', { schema: resetSchema }, async (req) => {
+      const { provider } = req.params;
+      if (!(provider in ctx.settings.loaded.config.providers)) {
+        throw new ApiError('not_found', `unknown provider ${JSON.stringify(provider)}; configured: ${Object.keys(ctx.settings.loaded.config.providers).join(', ') || 'none'}`, { code: 'unknown_provider' });
+      }
+      const id = req.body?.id;
+      let reset: string[];
+      try {
+        reset = ctx.router.pool.reset(provider, id);
+      } catch (err) {
+        // The pool says which id it could not match (unknown or ambiguous prefix): a 404 for this request.
+        if (UserError.isInstance(err)) throw new ApiError('not_found', err.message, { code: 'unknown_credential' });
+        throw err;
+      }
+      ctx.logger.info({ provider, credential: id ?? 'all' }, 'credentials reset through the admin API');
+      return { reset, provider, credentials: ctx.router.pool.candidates(provider).map(candidateView) };
+    });
+  };
+}

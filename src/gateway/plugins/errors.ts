@@ -1,0 +1,104 @@
+// Every error leaves the gateway in the caller's API shape: fastify's own (body too large, malformed JSON, schema
+// validation, unknown route), ours (ApiError), the router's (SwitchyardError) and anything unexpected (a 500 whose
+// body says nothing internal). Installed on the root instance so it covers every route and the 404 handler.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../../log.ts';
+import { scrubSecrets } from '../../log.ts';
+import { ApiError, errorBody, errorHeaders, type Api } from '../api-error.ts';
+import { failureToApiError, type CallFailure } from '../failure-map.ts';
+
+/** /v1/messages speaks Anthropic; so does any request carrying `anthropic-version` (the Anthropic SDK sends it). */
+export function apiOf(req: FastifyRequest): Api {
+  if (req.url.startsWith('/v1/messages') || req.headers['anthropic-version'] !== undefined) return 'anthropic';
+  return 'openai';
+}
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** `body/messages must be array` → `messages: must be array`; a missing property names itself. */
+function validationMessage(issues: readonly ValidationIssue[]): { message: string; param?: string } {
+  const first = issues[0];
+  if (!first) return { message: 'invalid request body' };
+  const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+  const missing = first.params?.['missingProperty'];
+  if (typeof missing === 'string') {
+    const param = path ? `${path}.${missing}` : missing;
+    return { message: `invalid request body: ${param} is required`, param };
+  }
+  return path ? { message: `invalid request body: ${path} ${first.message ?? 'is invalid'}`, param: path } : { message: `invalid request body: ${first.message ?? 'is invalid'}` };
+}
+
+/** A located translation error (zod) → `messages[2].role: …`. */
+interface ZodLike {
+  issues: { path: PropertyKey[]; message: string }[];
+}
+function isZodLike(err: unknown): err is Error & ZodLike {
+  return err instanceof Error && err.name === 'ZodError' && Array.isArray((err as unknown as ZodLike).issues);
+}
+function zodPath(path: PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+}
+
+function isCallFailure(err: unknown): err is Error & CallFailure {
+  return err instanceof Error && err.name === 'SwitchyardError' && typeof (err as unknown as CallFailure).kind === 'string';
+}
+
+/** Turns anything thrown into the ApiError the client sees. `explicit`: the request named a model. */
+export function toApiError(err: unknown, explicit = false): ApiError {
+  if (ApiError.isInstance(err)) return err;
+  if (isCallFailure(err)) return failureToApiError(err, explicit);
+  if (err instanceof Error && err.name === 'WireRequestError') {
+    // The translator's located error: `messages[2].role: expected one of …`.
+    const path = (err as Error & { path?: string }).path;
+    return new ApiError('invalid_request', `invalid request body: ${scrubSecrets(err.message)}`, path ? { param: path } : {});
+  }
+  if (isZodLike(err)) {
+    const issue = err.issues[0];
+    const param = issue ? zodPath(issue.path) : undefined;
+    return new ApiError('invalid_request', `invalid request body: ${param ? `${param}: ` : ''}${issue?.message ?? 'invalid'}`, param ? { param } : {});
+  }
+  const fe = err as Partial<FastifyError> & { validation?: ValidationIssue[] };
+  if (err instanceof Error && Array.isArray(fe.validation)) {
+    const { message, param } = validationMessage(fe.validation);
+    return new ApiError('invalid_request', message, param ? { param } : {});
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('too_large', 'request body is larger than the gateway accepts (gateway.body_limit)', { code: 'request_too_large' });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('unsupported_media', 'request body must be JSON (Content-Type: application/json)', { code: 'unsupported_media_type' });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('invalid_request', 'request body is empty; expected a JSON object', { code: 'invalid_json' });
+    default:
+      break;
+  }
+  if (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new ApiError('invalid_request', `request body is not valid JSON: ${scrubSecrets(err instanceof Error ? err.message : String(err))}`, { code: 'invalid_json' });
+  }
+  if (err instanceof Error && err.name === 'UserError') return new ApiError('invalid_request', scrubSecrets(err.message));
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new ApiError('invalid_request', scrubSecrets(fe.message ?? 'bad request'));
+  }
+  return new ApiError('internal', 'internal gateway error; see the gateway log', { code: 'internal_error' });
+}
+
+export function sendApiError(reply: FastifyReply, api: Api, err: ApiError): FastifyReply {
+  return reply.code(err.status).headers(errorHeaders(err)).type('application/json').send(errorBody(api, err));
+}
+
+export function installErrorHandling(app: FastifyInstance, logger: Logger): void {
+  app.setErrorHandler((err, req, reply) => {
+    const apiErr = toApiError(err, req.sy?.target?.explicit ?? false);
+    if (apiErr.category === 'internal') logger.error({ err: { message: scrubSecrets(String((err as Error).message)), stack: scrubSecrets(String((err as Error).stack)) }, url: req.url }, 'unexpected gateway error');
+    if (req.sy) req.sy.outcome = apiErr.code ?? apiErr.category;
+    return sendApiError(reply, apiOf(req), apiErr);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const err = new ApiError('not_found', `no such endpoint: ${req.method} ${req.url.split('?')[0]}`, { code: 'unknown_endpoint' });
+    return sendApiError(reply, apiOf(req), err);
+  });
+}

@@ -1,0 +1,56 @@
+// One structured log line and one metrics sample per request, written when the response is finished. Probes
+// (/healthz, /readyz, /metrics) log at debug so they do not drown the requests that matter. The line names the
+// client key by its *name*; the key itself never reaches this code.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayContext } from '../context.ts';
+import { newRequestState } from '../request-state.ts';
+import { apiOf } from './errors.ts';
+
+const CHAT_PATHS = new Set(['/v1/chat/completions', '/v1/messages']);
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
+function pathOf(req: FastifyRequest): string {
+  const q = req.url.indexOf('?');
+  return q < 0 ? req.url : req.url.slice(0, q);
+}
+
+export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): void {
+  app.addHook('onRequest', async (req) => {
+    req.sy = newRequestState(apiOf(req));
+    if (CHAT_PATHS.has(pathOf(req))) ctx.metrics.requestStarted();
+  });
+
+  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+    const s = req.sy;
+    if (!s) return;
+    const path = pathOf(req);
+    const ms = performance.now() - s.started;
+    if (reply.statusCode >= 400 && s.outcome === 'ok') s.outcome = `http_${reply.statusCode}`;
+    if (CHAT_PATHS.has(path)) {
+      ctx.metrics.requestFinished({
+        api: s.api,
+        route: s.route ?? 'none',
+        outcome: s.outcome,
+        attempts: s.attempts,
+        totalSeconds: ms / 1000,
+        ...(s.upstreamMs !== undefined && !s.stream ? { upstreamSeconds: s.upstreamMs / 1000 } : {}),
+      });
+    }
+    const line = {
+      method: req.method,
+      path,
+      status: reply.statusCode,
+      api: s.api,
+      key: s.keyName ?? null,
+      model: s.model ?? null,
+      route: s.route ?? null,
+      attempts: s.attempts,
+      outcome: s.outcome,
+      stream: s.stream,
+      ms: Math.round(ms * 100) / 100,
+    };
+    if (PROBES.has(path)) ctx.logger.debug(line, 'request');
+    else if (reply.statusCode >= 500) ctx.logger.warn(line, 'request');
+    else ctx.logger.info(line, 'request');
+  });
+}

@@ -1,0 +1,53 @@
+// Hot reload (SPEC §7): a new config (file or .env edited, or SIGHUP) replaces the gateway's settings and the
+// router's config in one step; requests already running keep the snapshot they started with. An invalid config
+// keeps the old one and logs the located error. Changing `gateway.listen` or `body_limit` needs a restart.
+import type { FastifyInstance } from 'fastify';
+import type { LoadedConfig } from '../config/types.ts';
+import { loadConfig } from '../config/load.ts';
+import { watchConfig } from '../config/watch.ts';
+import { UserError } from '../errors/user-error.ts';
+import { scrubSecrets } from '../log.ts';
+import { settingsFrom } from './context.ts';
+import './request-state.ts';
+
+/** Applies a validated config to a running gateway. */
+export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
+  const ctx = app.gateway;
+  const before = ctx.settings.loaded.config.gateway;
+  const after = next.config.gateway;
+  ctx.settings = settingsFrom(next);
+  ctx.router.reload(next);
+  ctx.metrics.reloaded('ok');
+  const restartOnly = (['listen', 'body_limit', 'state'] as const).filter((k) => before[k] !== after[k]);
+  for (const k of restartOnly) ctx.logger.warn({ setting: `gateway.${k}` }, `gateway.${k} changed; it takes effect at the next restart`);
+  for (const w of next.warnings) ctx.logger.warn(scrubSecrets(w));
+  ctx.logger.info({ config: next.path, providers: Object.keys(next.config.providers).length }, 'config reloaded');
+}
+
+/** Logs why a new config was refused; the old one stays in force. */
+export function rejectConfig(app: FastifyInstance, err: unknown): void {
+  app.gateway.metrics.reloaded('invalid');
+  const message = UserError.isInstance(err) ? [err.message, ...err.details].join('\n') : err instanceof Error ? err.message : String(err);
+  app.gateway.logger.error({ error: scrubSecrets(message) }, 'new config is invalid; still serving with the previous one');
+}
+
+/** Re-reads the config file the gateway started from (SIGHUP). */
+export function reloadFromDisk(app: FastifyInstance): void {
+  const current = app.gateway.settings.loaded;
+  try {
+    const next = loadConfig({ ...(current.path ? { configPath: current.path } : {}), cwd: current.dir, env: process.env, allowMissing: current.path === null });
+    applyConfig(app, next);
+  } catch (err) {
+    rejectConfig(app, err);
+  }
+}
+
+/** Watches the config file and its .env; returns a function that stops watching. */
+export function watchAndReload(app: FastifyInstance): () => void {
+  const loaded = app.gateway.settings.loaded;
+  if (!loaded.path) return () => {};
+  return watchConfig(loaded, (next) => {
+    if (UserError.isInstance(next)) rejectConfig(app, next);
+    else applyConfig(app, next);
+  });
+}

@@ -1,0 +1,36 @@
+// What the gateway remembers about one request while serving it, for the single log line and the metrics sample
+// written when it finishes. Hung on the fastify request as `req.sy`.
+import type { Api } from './api-error.ts';
+import type { ModelTarget } from './model-resolve.ts';
+import type { GatewayContext } from './context.ts';
+
+export interface RequestState {
+  api: Api;
+  /** performance.now() at arrival. */
+  started: number;
+  /** Name of the client key used (never the key). */
+  keyName?: string;
+  model?: string;
+  target?: ModelTarget;
+  stream: boolean;
+  /** Final `provider/model`. */
+  route?: string;
+  attempts: number;
+  /** `ok`, or what the client was told. */
+  outcome: string;
+  /** Sum of attempt latencies and waits, for the overhead histogram (non-streaming). */
+  upstreamMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    sy: RequestState | null;
+  }
+  interface FastifyInstance {
+    gateway: GatewayContext;
+  }
+}
+
+export function newRequestState(api: Api): RequestState {
+  return { api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok' };
+}

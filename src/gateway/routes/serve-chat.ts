@@ -1,0 +1,126 @@
+// The request path shared by /v1/chat/completions and /v1/messages: resolve the model, translate the wire body to
+// the canonical request, call the router, answer in the caller's shape. Streaming holds the response headers back
+// until the first event is ready (a fallback before it is invisible to the caller); after that, a failure ends the
+// stream with an error event in the stream's own format, never a clean end.
+import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ChatOptions, Attempt } from '../../routing/types.ts';
+import type { ChatRequest, StreamEvent } from '../../providers/types.ts';
+import { ApiError } from '../api-error.ts';
+import type { GatewayContext } from '../context.ts';
+import { resolveModel, unknownModelMessage } from '../model-resolve.ts';
+import type { RequestState } from '../request-state.ts';
+import { toApiError } from '../plugins/errors.ts';
+import type { WireApi, StreamEncoder, ParsedWire } from '../wire.ts';
+
+export interface WireBody {
+  model: string;
+  stream?: boolean;
+}
+
+function routeName(route: { provider: string; model: string }): string {
+  return `${route.provider}/${route.model}`;
+}
+
+/** Time the upstream accounted for: every attempt's latency and every wait before one. */
+function upstreamMs(trail: readonly Attempt[]): number {
+  let ms = 0;
+  for (const a of trail) ms += a.latency_ms + a.wait_ms;
+  return ms;
+}
+
+/** Aborts the upstream call when the client goes away before the answer is complete. */
+function abortOnDisconnect(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+function chatOptions(canonical: ChatRequest, target: { task: string; route?: { provider: string; model: string } }, signal: AbortSignal): ChatOptions {
+  const opts: ChatOptions = { task: target.task, messages: canonical.messages, signal };
+  if (target.route) opts.route = target.route;
+  if (canonical.tools !== undefined) opts.tools = canonical.tools;
+  if (canonical.tool_choice !== undefined) opts.tool_choice = canonical.tool_choice;
+  if (canonical.max_tokens !== undefined) opts.max_tokens = canonical.max_tokens;
+  if (canonical.temperature !== undefined) opts.temperature = canonical.temperature;
+  if (canonical.top_p !== undefined) opts.top_p = canonical.top_p;
+  if (canonical.stop !== undefined) opts.stop = canonical.stop;
+  return opts;
+}
+
+function disabledError(task: string, reason: string): ApiError {
+  return new ApiError('permission', `task ${task} is disabled in the gateway's config (${reason}); enable it under auxiliary.${task} or use another model`, { code: 'task_disabled' });
+}
+
+export async function serveChat(ctx: GatewayContext, wire: WireApi, req: FastifyRequest<{ Body: WireBody }>, reply: FastifyReply): Promise<unknown> {
+  const sy = req.sy as RequestState;
+  const body = req.body;
+  sy.model = body.model;
+  const settings = ctx.settings;
+  const target = resolveModel(settings.models, body.model);
+  if (!target) throw new ApiError('not_found', unknownModelMessage(settings.models, body.model), { code: 'model_not_found', param: 'model' });
+  sy.target = target;
+  // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
+  const parsed = wire.parse(body);
+  const opts = chatOptions(parsed.request, target, abortOnDisconnect(reply));
+  if (body.stream === true) {
+    sy.stream = true;
+    return serveStream(ctx, wire, opts, sy, reply, parsed);
+  }
+  const result = await ctx.router.chat(opts);
+  sy.attempts = result.trail.length;
+  if (result.status === 'disabled') throw disabledError(result.task, result.reason);
+  sy.route = routeName(result.route);
+  sy.upstreamMs = upstreamMs(result.trail);
+  reply.header('x-switchyard-route', sy.route).header('x-switchyard-attempts', String(sy.attempts));
+  return wire.response(result.response);
+}
+
+async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions, sy: RequestState, reply: FastifyReply, parsed: ParsedWire): Promise<unknown> {
+  const result = await ctx.router.chat({ ...opts, stream: true });
+  if (result.status === 'disabled') {
+    sy.attempts = result.trail.length;
+    throw disabledError(result.task, result.reason);
+  }
+  const events = result.events[Symbol.asyncIterator]();
+  // Nothing is sent before the first event: until then a failure is still an ordinary HTTP error.
+  let first: IteratorResult<StreamEvent>;
+  try {
+    first = await events.next();
+  } catch (err) {
+    sy.attempts = result.trail.length;
+    throw err;
+  }
+  sy.route = routeName(result.route);
+  sy.attempts = result.trail.length;
+  const encoder = wire.streamEncoder(parsed);
+  reply
+    .header('x-switchyard-route', sy.route)
+    .header('x-switchyard-attempts', String(sy.attempts))
+    .header('content-type', 'text/event-stream; charset=utf-8')
+    .header('cache-control', 'no-cache')
+    .header('x-accel-buffering', 'no');
+  return reply.send(Readable.from(frames(first, events, encoder, sy, () => result.trail.length), { objectMode: false }));
+}
+
+async function* frames(first: IteratorResult<StreamEvent>, events: AsyncIterator<StreamEvent>, encoder: StreamEncoder, sy: RequestState, attempts: () => number): AsyncGenerator<string> {
+  try {
+    let next = first;
+    while (!next.done) {
+      const text = encoder.encode(next.value);
+      if (text) yield text;
+      next = await events.next();
+    }
+    yield encoder.end();
+  } catch (err) {
+    const apiErr = toApiError(err);
+    sy.outcome = `stream_${apiErr.code ?? apiErr.category}`;
+    yield encoder.error(apiErr);
+  } finally {
+    sy.attempts = attempts();
+    // Client gone or stream finished: let the router release the upstream connection.
+    await events.return?.().catch(() => {});
+  }
+}

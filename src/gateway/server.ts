@@ -1,0 +1,83 @@
+// Starting and stopping the gateway: listen, refuse `require_keys: false` off loopback, hot reload on file
+// changes, and a draining close (in-flight requests finish; idle connections close; after `drainMs` the rest are
+// cut so a stuck client cannot hold a shutdown forever).
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import type { LoadedConfig } from '../config/types.ts';
+import type { Logger } from '../log.ts';
+import { UserError } from '../errors/user-error.ts';
+import { openStore } from '../state/open.ts';
+import type { StateStore } from '../state/types.ts';
+import type { Switchyard } from '../routing/switchyard.ts';
+import { buildGateway } from './app.ts';
+import { isLoopback, parseListen, urlFor } from './listen.ts';
+import { watchAndReload } from './reload.ts';
+
+export interface StartGatewayOptions {
+  loaded: LoadedConfig;
+  /** Opened from `gateway.state` when absent (and closed with the gateway). */
+  store?: StateStore;
+  logger?: Logger;
+  router?: Switchyard;
+  /** `HOST:PORT`, overriding `gateway.listen` (port 0 = any free port). */
+  listen?: string;
+  /** Watch the config file and .env and reload on change (default true). */
+  watch?: boolean;
+  /** How long close() waits for in-flight requests before cutting connections (default 30s). */
+  drainMs?: number;
+}
+
+export interface GatewayHandle {
+  url: string;
+  app: FastifyInstance;
+  /** Stops accepting, waits for in-flight requests (up to drainMs), then releases everything. */
+  close(): Promise<void>;
+}
+
+/** The check behind `require_keys: false`: open access only where nobody else can connect. */
+export function assertSafeListen(loaded: LoadedConfig, host: string, where: string): void {
+  if (!loaded.config.gateway.require_keys && !isLoopback(host)) {
+    throw new UserError(
+      `gateway.require_keys is false but the gateway would listen on ${host} (${where}), which is reachable from other machines; ` +
+        'listen on 127.0.0.1 or set require_keys: true and create keys with `switchyard gateway keys create`',
+    );
+  }
+}
+
+export async function startGateway(options: StartGatewayOptions): Promise<GatewayHandle> {
+  const listen = options.listen ?? options.loaded.config.gateway.listen;
+  const { host, port } = parseListen(listen, options.listen ? '--listen' : 'gateway.listen');
+  assertSafeListen(options.loaded, host, options.listen ? '--listen' : 'gateway.listen');
+  const ownsStore = options.store === undefined;
+  const store = options.store ?? openStore({ kind: options.loaded.config.gateway.state, env: { ...options.loaded.env } });
+  const app = buildGateway({ loaded: options.loaded, store, ...(options.logger ? { logger: options.logger } : {}), ...(options.router ? { router: options.router } : {}) });
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await app.close().catch(() => {});
+    if (ownsStore) await store.close();
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new UserError(`cannot listen on ${listen}: ${code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : 'no such local address'}`);
+    }
+    throw err;
+  }
+  const stopWatching = options.watch === false ? () => {} : watchAndReload(app);
+  const address = app.server.address() as AddressInfo;
+  const url = urlFor(host === '0.0.0.0' || host === '::' ? (host === '::' ? '::1' : '127.0.0.1') : host, address.port);
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      stopWatching();
+      app.gateway.closing = true;
+      const deadline = setTimeout(() => app.server.closeAllConnections(), options.drainMs ?? 30_000);
+      deadline.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(deadline);
+        if (ownsStore) await store.close();
+      }
+    })());
+  return { url, app, close };
+}

@@ -1,0 +1,124 @@
+// Conformance with the official `@anthropic-ai/sdk` as the client, the simulator as the upstream.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+
+let h: Harness;
+
+before(async () => {
+  h = await startHarness({
+    scenario: {
+      models: { 'sim-large': {}, 'sim-small': {} },
+      keys: { 'sk-ant-sim-good-000001': {}, 'sk-ant-sim-cool-000001': { script: ['429'], reset: '90s' } },
+    },
+    config: (sim) => ({
+      providers: {
+        simant: simProvider(sim, 'anthropic', 'sk-ant-sim-good-000001', { models: { 'sim-large': {}, 'sim-small': {} } }),
+        cooling: simProvider(sim, 'anthropic', 'sk-ant-sim-cool-000001'),
+      },
+      main: { provider: 'simant', model: 'sim-large' },
+      auxiliary: { compression: { enabled: false }, hot: { provider: 'cooling', model: 'sim-large', fallback_to_main: false } },
+      retry: FAST_RETRY,
+    }),
+  });
+});
+after(() => h.close());
+
+const client = (key = h.key): Anthropic => new Anthropic({ baseURL: h.url, apiKey: key, maxRetries: 0 });
+
+test('messages.create answers in the Anthropic shape with the route headers', async () => {
+  const { data, response } = await client().messages.create({ model: 'main', max_tokens: 200, system: 'Be brief.', messages: [{ role: 'user', content: 'Hello gateway' }] }).withResponse();
+  assert.equal(data.type, 'message');
+  assert.equal(data.role, 'assistant');
+  const first = data.content[0];
+  assert.ok(first && first.type === 'text');
+  assert.match(first.text, /reply to: Hello gateway/);
+  assert.equal(data.stop_reason, 'end_turn');
+  assert.ok(data.usage.input_tokens > 0);
+  assert.equal(response.headers.get('x-switchyard-route'), 'simant/sim-large');
+  assert.equal(response.headers.get('x-switchyard-attempts'), '1');
+});
+
+test('streaming: the SDK assembles the final message from the event stream', async () => {
+  const stream = client().messages.stream({ model: 'main', max_tokens: 200, messages: [{ role: 'user', content: 'Stream me' }] });
+  let deltas = '';
+  stream.on('text', (t) => (deltas += t));
+  const message = await stream.finalMessage();
+  const first = message.content[0];
+  assert.ok(first && first.type === 'text');
+  assert.match(first.text, /reply to: Stream me/);
+  assert.equal(deltas, first.text);
+  assert.equal(message.stop_reason, 'end_turn');
+});
+
+test('tools: tool_use blocks come back, streaming and not, and a tool_result round-trips', async () => {
+  const tools = [{ name: 'lookup', description: 'look up', input_schema: { type: 'object' as const, properties: { echo: { type: 'string' } } } }];
+  const res = await client().messages.create({ model: 'main', max_tokens: 200, tools, messages: [{ role: 'user', content: 'please call lookup now' }] });
+  const use = res.content.find((b) => b.type === 'tool_use');
+  assert.equal(res.stop_reason, 'tool_use');
+  assert.ok(use && use.type === 'tool_use');
+  assert.equal(use.name, 'lookup');
+  assert.equal(typeof (use.input as { echo?: unknown }).echo, 'string');
+
+  const streamed = await client().messages.stream({ model: 'main', max_tokens: 200, tools, messages: [{ role: 'user', content: 'please call lookup now' }] }).finalMessage();
+  const streamedUse = streamed.content.find((b) => b.type === 'tool_use');
+  assert.ok(streamedUse && streamedUse.type === 'tool_use');
+  assert.equal(streamedUse.name, 'lookup');
+
+  const followUp = await client().messages.create({
+    model: 'main',
+    max_tokens: 200,
+    tools,
+    messages: [
+      { role: 'user', content: 'please call lookup now' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: use.id, name: 'lookup', input: { echo: 'x' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'the answer is 42' }] },
+    ],
+  });
+  const text = followUp.content[0];
+  assert.ok(text && text.type === 'text');
+  assert.match(text.text, /got tool result: the answer is 42/);
+});
+
+test('errors arrive as the SDK\'s classes: AuthenticationError, NotFoundError, BadRequestError', async () => {
+  await assert.rejects(client('sy-0000000000000000000000000000000000000000').messages.create({ model: 'main', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
+    assert.ok(err instanceof Anthropic.AuthenticationError);
+    assert.equal(err.status, 401);
+    return true;
+  });
+  await assert.rejects(client().messages.create({ model: 'claude-nope', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
+    assert.ok(err instanceof Anthropic.NotFoundError);
+    assert.equal((err.error as { error?: { type?: string } }).error?.type, 'not_found_error');
+    return true;
+  });
+  await assert.rejects(client().messages.create({ model: 'main', max_tokens: 10, messages: [] }), (err: unknown) => {
+    assert.ok(err instanceof Anthropic.BadRequestError);
+    assert.match(err.message, /messages/);
+    return true;
+  });
+});
+
+test('every key cooling is a 503 with Retry-After in the Anthropic shape', async () => {
+  await assert.rejects(client().messages.create({ model: 'hot', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }));
+  await assert.rejects(client().messages.create({ model: 'hot', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
+    assert.ok(err instanceof Anthropic.InternalServerError);
+    assert.equal(err.status, 503);
+    assert.ok(Number(err.headers?.get('retry-after')) >= 1);
+    assert.equal((err.error as { type?: string }).type, 'error');
+    return true;
+  });
+});
+
+test('a disabled task is PermissionDeniedError', async () => {
+  await assert.rejects(client().messages.create({ model: 'compression', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
+    assert.ok(err instanceof Anthropic.PermissionDeniedError);
+    return true;
+  });
+});
+
+test('models.list works with the Anthropic SDK', async () => {
+  const ids: string[] = [];
+  for await (const m of client().models.list()) ids.push(m.id);
+  assert.ok(ids.includes('main') && ids.includes('simant/sim-large'));
+});

@@ -1,0 +1,124 @@
+// The gateway CLI as a real child process: client keys, the systemd unit, the loopback rule, and SIGTERM drain.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { startSimulator } from '../../src/sim/server.ts';
+import { CLI, REPO_ROOT, runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+const UPSTREAM_KEY = 'sk-sim-cli-upstream-key-9d8c';
+
+function workspace(config: Record<string, unknown> = {}) {
+  const ws = tempWorkspace('switchyard-gw-cli-');
+  const configPath = ws.write('switchyard.yaml', stringify(config));
+  const env = { SWITCHYARD_HOME: ws.home, XDG_CONFIG_HOME: join(ws.dir, 'xdg'), HOME: ws.dir };
+  return { ws, configPath, env };
+}
+
+test('keys create shows the key once; list never shows it; revoke by name', async (t) => {
+  const { ws, configPath, env } = workspace();
+  t.after(() => ws.cleanup());
+  const created = await runCli(['gateway', 'keys', 'create', '--name', 'ci', '--json', '--config', configPath], { env });
+  assert.equal(created.code, 0, created.stderr);
+  const record = JSON.parse(created.stdout) as { id: string; name: string; key: string; prefix: string };
+  assert.match(record.key, /^sy-[0-9a-f]{40}$/);
+  assert.equal(record.name, 'ci');
+  const human = await runCli(['gateway', 'keys', 'create', '--config', configPath], { env });
+  assert.equal(human.code, 0);
+  assert.match(human.stdout, /Copy it now; it is not shown again/);
+  const dup = await runCli(['gateway', 'keys', 'create', '--name', 'ci', '--config', configPath], { env });
+  assert.equal(dup.code, 2);
+  assert.match(dup.stderr, /already exists/);
+
+  const list = await runCli(['gateway', 'keys', 'list', '--config', configPath], { env });
+  assert.equal(list.code, 0);
+  assert.match(list.stdout, /ci\s+sy-[0-9a-f]{6}…/);
+  assertNoSecrets([record.key], list.stdout + list.stderr);
+
+  const revoked = await runCli(['gateway', 'keys', 'revoke', 'ci', '--config', configPath], { env });
+  assert.equal(revoked.code, 0, revoked.stderr);
+  const listed = JSON.parse((await runCli(['gateway', 'keys', 'list', '--json', '--config', configPath], { env })).stdout) as { name: string; revoked_at: string | null }[];
+  assert.ok(listed.find((k) => k.name === 'ci')?.revoked_at);
+  const again = await runCli(['gateway', 'keys', 'revoke', 'ci', '--config', configPath], { env });
+  assert.equal(again.code, 2);
+});
+
+test('service --print and --install write a unit with the .env beside the config; no overwrite without --force', async (t) => {
+  const { ws, configPath, env } = workspace();
+  t.after(() => ws.cleanup());
+  const printed = await runCli(['gateway', 'service', '--print', '--config', configPath], { env });
+  assert.equal(printed.code, 0, printed.stderr);
+  assert.match(printed.stdout, new RegExp(`^ExecStart=\\S+node\\S* ${join(REPO_ROOT, 'bin', 'switchyard.js').replace(/[.]/g, '\\.')} gateway --config ${configPath.replace(/[.]/g, '\\.')}$`, 'm'));
+  assert.match(printed.stdout, new RegExp(`^EnvironmentFile=-${join(ws.dir, '.env').replace(/[.]/g, '\\.')}$`, 'm'));
+  assert.match(printed.stdout, /^Environment=SWITCHYARD_HOME=/m);
+
+  const installed = await runCli(['gateway', 'service', '--install', '--config', configPath], { env });
+  assert.equal(installed.code, 0, installed.stderr);
+  assert.match(installed.stdout, /systemctl --user daemon-reload && systemctl --user enable --now switchyard-gateway\.service/);
+  const unitFile = join(ws.dir, 'xdg', 'systemd', 'user', 'switchyard-gateway.service');
+  assert.equal(readFileSync(unitFile, 'utf8'), printed.stdout);
+  const refused = await runCli(['gateway', 'service', '--install', '--config', configPath], { env });
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /already exists; pass --force/);
+  assert.equal((await runCli(['gateway', 'service', '--install', '--force', '--config', configPath], { env })).code, 0);
+
+  const noConfig = await runCli(['gateway', 'service', '--print'], { env, cwd: ws.home });
+  assert.equal(noConfig.code, 2);
+  assert.match(noConfig.stderr, /no config file/);
+});
+
+test('require_keys: false is refused off loopback', async (t) => {
+  const { ws, configPath, env } = workspace({ gateway: { require_keys: false } });
+  t.after(() => ws.cleanup());
+  const r = await runCli(['gateway', '--listen', '0.0.0.0:0', '--config', configPath], { env });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /require_keys is false but the gateway would listen on 0\.0\.0\.0/);
+  assert.ok(!r.stderr.includes('    at '), 'no stack trace');
+});
+
+test('SIGTERM drains the in-flight request, then exits 0', async (t) => {
+  const sim = await startSimulator({ scenario: { models: { 'sim-large': {} }, keys: { [UPSTREAM_KEY]: { latency: '1500ms' } } } });
+  const { ws, configPath, env } = workspace({
+    providers: { p: { type: 'openai', base_url: `${sim.url}/v1`, api_key: UPSTREAM_KEY } },
+    main: { provider: 'p', model: 'sim-large' },
+  });
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  const key = (JSON.parse((await runCli(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout) as { key: string }).key;
+  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', '--config', configPath], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  t.after(() => clearTimeout(killer));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.on('exit', () => reject(new Error(`gateway exited early: ${stderr}`)));
+  });
+  const inFlight = fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'slow one' }] }),
+  });
+  // Wait until the upstream has the call, then ask the gateway to stop.
+  while (sim.calls(UPSTREAM_KEY) === 0) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGTERM');
+  const res = await inFlight;
+  assert.equal(res.status, 200);
+  assert.match(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content ?? '', /slow one/);
+  assert.equal(await exited, 0, stderr);
+  assert.match(stderr, /draining in-flight requests/);
+  assertNoSecrets([UPSTREAM_KEY, key], stderr);
+});

@@ -1,0 +1,139 @@
+// The gateway over raw HTTP: fastify's own errors reshaped per API, body limits, route schemas, health, models,
+// mid-stream failures in each stream format, and fields that must not reach the upstream.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+
+let h: Harness;
+
+before(async () => {
+  h = await startHarness({
+    scenario: {
+      models: { 'sim-large': {} },
+      keys: {
+        'sk-sim-good-http-000001': {},
+        'sk-ant-sim-good-http-01': {},
+        'sk-sim-cut-http-0000001': { script: ['cut'], loop_script: true },
+        'sk-ant-sim-cut-http-001': { script: ['stream_error'], loop_script: true },
+      },
+    },
+    config: (sim) => ({
+      providers: {
+        oa: simProvider(sim, 'openai', 'sk-sim-good-http-000001', { models: { 'sim-large': {} } }),
+        ant: simProvider(sim, 'anthropic', 'sk-ant-sim-good-http-01'),
+        oacut: simProvider(sim, 'openai', 'sk-sim-cut-http-0000001'),
+        antcut: simProvider(sim, 'anthropic', 'sk-ant-sim-cut-http-001'),
+      },
+      main: { provider: 'oa', model: 'sim-large' },
+      auxiliary: {
+        cut_openai: { provider: 'oacut', model: 'sim-large', fallback_to_main: false },
+        cut_anthropic: { provider: 'antcut', model: 'sim-large', fallback_to_main: false },
+      },
+      retry: FAST_RETRY,
+      gateway: { body_limit: 64 * 1024 },
+    }),
+  });
+});
+after(() => h.close());
+
+function post(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, ...headers }, body });
+}
+
+async function openaiError(res: Response): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
+  const body = (await res.json()) as { error: { message: string; type: string; param: string | null; code: string | null } };
+  assert.equal(typeof body.error.message, 'string');
+  assert.ok('param' in body.error && 'code' in body.error && 'type' in body.error, 'OpenAI error shape');
+  return body.error;
+}
+
+async function anthropicError(res: Response): Promise<{ type: string; message: string }> {
+  const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+  assert.equal(body.type, 'error');
+  return body.error;
+}
+
+test('malformed JSON is a 400 in the caller\'s shape', async () => {
+  const a = await post('/v1/chat/completions', '{"model": "main", "messages": [');
+  assert.equal(a.status, 400);
+  assert.match((await openaiError(a)).message, /not valid JSON/);
+  const b = await post('/v1/messages', '{"model": ', { 'x-api-key': h.key, 'anthropic-version': '2023-06-01' });
+  assert.equal(b.status, 400);
+  assert.equal((await anthropicError(b)).type, 'invalid_request_error');
+});
+
+test('a body over gateway.body_limit is a 413 in shape', async () => {
+  const big = JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'x'.repeat(100 * 1024) }] });
+  const a = await post('/v1/chat/completions', big);
+  assert.equal(a.status, 413);
+  assert.match((await openaiError(a)).message, /body_limit/);
+  const b = await post('/v1/messages', big);
+  assert.equal(b.status, 413);
+  assert.equal((await anthropicError(b)).type, 'request_too_large');
+});
+
+test('an invalid body names the field', async () => {
+  const a = await post('/v1/chat/completions', JSON.stringify({ model: 'main' }));
+  assert.equal(a.status, 400);
+  const ea = await openaiError(a);
+  assert.equal(ea.param, 'messages');
+  assert.match(ea.message, /messages is required/);
+  const b = await post('/v1/chat/completions', JSON.stringify({ model: 'main', messages: [{ role: 'wizard', content: 'x' }] }));
+  assert.equal(b.status, 400);
+  assert.match((await openaiError(b)).message, /messages\[0\]\.role/);
+  const c = await post('/v1/messages', JSON.stringify({ messages: [{ role: 'user', content: 'x' }], max_tokens: 5 }));
+  assert.equal(c.status, 400);
+  assert.match((await anthropicError(c)).message, /model is required/);
+  const d = await post('/v1/chat/completions', 'null');
+  assert.equal(d.status, 400);
+});
+
+test('non-JSON content types and unknown endpoints are answered in shape', async () => {
+  const a = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'text/plain', authorization: `Bearer ${h.key}` }, body: 'hi' });
+  assert.equal(a.status, 415);
+  await openaiError(a);
+  const b = await fetch(`${h.url}/v1/nothing-here`, { headers: { authorization: `Bearer ${h.key}` } });
+  assert.equal(b.status, 404);
+  await openaiError(b);
+});
+
+test('healthz, readyz and models', async () => {
+  assert.deepEqual(await (await fetch(`${h.url}/healthz`)).json(), { status: 'ok' });
+  const ready = await fetch(`${h.url}/readyz`);
+  assert.equal(ready.status, 200);
+  const body = (await ready.json()) as { status: string; store: { ok: boolean } };
+  assert.equal(body.status, 'ready');
+  assert.equal(body.store.ok, true);
+  const models = (await (await fetch(`${h.url}/v1/models`, { headers: { authorization: `Bearer ${h.key}` } })).json()) as { data: { id: string }[] };
+  assert.deepEqual(models.data.slice(0, 2).map((m) => m.id), ['main', 'title_generation']);
+  assert.ok(models.data.some((m) => m.id === 'oa/sim-large'));
+});
+
+test('fields that would pick an upstream or a key are ignored', async () => {
+  const before = h.sim.calls('sk-sim-good-http-000001');
+  const res = await post('/v1/chat/completions', JSON.stringify({ model: 'main', base_url: 'http://169.254.169.254/', api_key: 'sk-evil', api_base: 'http://evil', messages: [{ role: 'user', content: 'hi' }] }));
+  assert.equal(res.status, 200);
+  assert.equal(h.sim.calls('sk-sim-good-http-000001'), before + 1);
+  assert.equal(h.sim.calls('sk-evil'), 0);
+});
+
+test('OpenAI stream cut after the first delta: an error event, and no [DONE]', async () => {
+  const res = await post('/v1/chat/completions', JSON.stringify({ model: 'cut_openai', stream: true, messages: [{ role: 'user', content: 'a fairly long message so the reply has several deltas' }] }));
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+  const text = await res.text();
+  const datas = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+  assert.ok(datas.length >= 2, text);
+  const last = JSON.parse(datas.at(-1) ?? '{}') as { error?: { message: string; type: string } };
+  assert.ok(last.error, `last frame is an error: ${datas.at(-1)}`);
+  assert.ok(!text.includes('[DONE]'), 'a failed stream never ends cleanly');
+});
+
+test('Anthropic stream error after the first delta: event: error, and no message_stop', async () => {
+  const res = await post('/v1/messages', JSON.stringify({ model: 'cut_anthropic', max_tokens: 300, stream: true, messages: [{ role: 'user', content: 'a fairly long message so the reply has several deltas' }] }));
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  assert.match(text, /event: content_block_delta/);
+  assert.match(text, /event: error\ndata: \{"type":"error","error":\{"type":"[a-z_]+_error"/);
+  assert.ok(!text.includes('message_stop'), 'a failed stream never ends cleanly');
+});

@@ -1,0 +1,134 @@
+// Operations while requests flow: a credential reset through /admin, a config edit (hot reload), an invalid config
+// (kept out, logged), and the metrics that tell the story.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
+
+async function chat(h: Harness, model = 'main'): Promise<{ status: number; route: string | null }> {
+  const res = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hello' }] }),
+  });
+  await res.arrayBuffer();
+  return { status: res.status, route: res.headers.get('x-switchyard-route') };
+}
+
+/** Runs `worker` in `n` parallel loops until `stop()` is called; returns every status seen. */
+function flow(h: Harness, n: number, model = 'main'): { stop(): Promise<{ status: number; route: string | null }[]> } {
+  let running = true;
+  const results: { status: number; route: string | null }[] = [];
+  const loops = Array.from({ length: n }, async () => {
+    while (running) results.push(await chat(h, model));
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return results;
+    },
+  };
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 8000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+
+test('a credential reset through /admin while requests flow: no request fails, the first key is used again', async (t) => {
+  const h = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-first-key-00001': { script: ['429'], reset: '1h' }, 'sk-sim-second-key-0002': {} } },
+    config: (sim) => ({
+      providers: { p: simProvider(sim, 'openai', ['sk-sim-first-key-00001', 'sk-sim-second-key-0002']) },
+      main: { provider: 'p', model: 'sim-large' },
+      retry: FAST_RETRY,
+      gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
+    }),
+  });
+  t.after(() => h.close());
+  const load = flow(h, 4);
+  await until('the first key to cool', () => h.sim.calls('sk-sim-second-key-0002') >= 5);
+  const creds = (await (await fetch(`${h.url}/admin/credentials`, { headers: admin })).json()) as { providers: { p: { id: string; state: string; reason: string | null; masked: string }[] } };
+  const first = creds.providers.p[0];
+  assert.equal(first?.state, 'cooling');
+  assert.equal(first?.reason, 'rate_limited');
+  const firstCalls = h.sim.calls('sk-sim-first-key-00001');
+  const reset = await fetch(`${h.url}/admin/credentials/p/reset`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ id: first?.id }) });
+  assert.equal(reset.status, 200);
+  await until('the first key to be used again', () => h.sim.calls('sk-sim-first-key-00001') > firstCalls + 3);
+  const results = await load.stop();
+  assert.ok(results.length > 10);
+  assert.deepEqual(results.filter((r) => r.status !== 200), [], 'no request failed');
+  const unknown = await fetch(`${h.url}/admin/credentials/nope/reset`, { method: 'POST', headers: admin });
+  assert.equal(unknown.status, 404);
+});
+
+test('a config edit while requests flow applies without a failed request; a bad edit is refused and logged', async (t) => {
+  const config = (sim: string, model: string) => ({
+    providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') },
+    main: { provider: 'p', model },
+    retry: FAST_RETRY,
+    gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
+  });
+  const h = await startHarness({
+    scenario: { models: { 'sim-large': {}, 'sim-small': {} }, keys: { 'sk-sim-reload-key-0001': {} } },
+    config: (sim) => config(sim, 'sim-large'),
+    watch: true,
+  });
+  t.after(() => h.close());
+  const load = flow(h, 4);
+  await until('requests to flow', () => h.sim.calls() > 10);
+  h.writeConfig(config(h.sim.url, 'sim-small'));
+  await until('the new main model to serve', async () => (await chat(h)).route === 'p/sim-small');
+
+  // A broken config keeps the running one, and the log says where the problem is.
+  h.writeConfig({ ...config(h.sim.url, 'sim-small'), retry: { max_retries: 'many' } });
+  await until('the invalid config to be logged', () => h.logs.some((l) => l.includes('new config is invalid')));
+  const line = h.logs.find((l) => l.includes('new config is invalid')) ?? '';
+  assert.match(line, /retry\.max_retries/);
+  assert.match(line, /switchyard\.yaml:\d+/);
+  assert.equal((await chat(h)).route, 'p/sim-small');
+  const results = await load.stop();
+  assert.deepEqual(results.filter((r) => r.status !== 200), [], 'no request failed');
+
+  const metrics = await (await fetch(`${h.url}/metrics`, { headers: admin })).text();
+  assert.match(metrics, /switchyard_gateway_config_reloads_total\{result="ok"\} [1-9]/);
+  assert.match(metrics, /switchyard_gateway_config_reloads_total\{result="invalid"\} [1-9]/);
+});
+
+test('metrics: requests, attempts, rotations, cooldowns, fallbacks, credential states, latency', async (t) => {
+  const h = await startHarness({
+    scenario: {
+      models: { 'sim-large': {} },
+      keys: { 'sk-sim-metrics-rl-0001': { script: ['429'], reset: '1h' }, 'sk-sim-metrics-ok-0002': {}, 'sk-sim-metrics-bad-003': { valid: false } },
+    },
+    config: (sim) => ({
+      providers: {
+        p: simProvider(sim, 'openai', ['sk-sim-metrics-rl-0001', 'sk-sim-metrics-ok-0002']),
+        dead: simProvider(sim, 'openai', 'sk-sim-metrics-bad-003'),
+      },
+      main: { provider: 'dead', model: 'sim-large' },
+      fallback: [{ provider: 'p', model: 'sim-large' }],
+      retry: FAST_RETRY,
+    }),
+  });
+  t.after(() => h.close());
+  for (let i = 0; i < 3; i++) assert.equal((await chat(h)).status, 200);
+  const text = await (await fetch(`${h.url}/metrics`)).text();
+  assert.match(text, /switchyard_gateway_requests_total\{api="openai",route="p\/sim-large",outcome="ok"\} 3/);
+  assert.match(text, /switchyard_attempts_total\{provider="p",outcome="ok"\} 3/);
+  assert.match(text, /switchyard_rotations_total\{provider="p",kind="rate_limited"\} 1/);
+  assert.match(text, /switchyard_cooldowns_total\{provider="p",reason="rate_limited"\} 1/);
+  assert.match(text, /switchyard_fallbacks_total\{task="main",kind="auth_rejected"\} \d/);
+  assert.match(text, /switchyard_credentials\{provider="p",state="rate_limited"\} 1/);
+  assert.match(text, /switchyard_credentials\{provider="dead",state="rejected"\} 1/);
+  assert.match(text, /switchyard_upstream_latency_seconds_count\{provider="p"\} \d/);
+  assert.match(text, /switchyard_gateway_overhead_seconds_count\{api="openai"\} 3/);
+  assert.ok(!text.includes('sk-sim-metrics'), 'no key material in metrics');
+});

@@ -1,0 +1,100 @@
+// Security: client keys (missing, wrong, revoked), the admin key, /metrics protection, upstream auth failures that
+// must not look like a bad gateway key, and a planted secret that must never leave the process.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
+
+const PLANTED = 'sk-planted-upstream-secret-Q7w3E9r1T5y2';
+const NEVER_VALID = 'sk-never-valid-upstream-Z8x6C4v2B0n1';
+
+let h: Harness;
+/** Everything any response carried (headers and bodies), for the final scan. */
+const seen: string[] = [];
+
+before(async () => {
+  h = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: { [PLANTED]: {}, [NEVER_VALID]: { valid: false } } },
+    config: (sim) => ({
+      providers: {
+        good: simProvider(sim, 'openai', '${PLANTED_KEY}', { models: { 'sim-large': {} } }),
+        bad: simProvider(sim, 'openai', NEVER_VALID),
+      },
+      main: { provider: 'good', model: 'sim-large' },
+      auxiliary: { rejected: { provider: 'bad', model: 'sim-large', fallback_to_main: false } },
+      retry: FAST_RETRY,
+      gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
+    }),
+    dotenv: `PLANTED_KEY=${PLANTED}\n`,
+  });
+});
+after(() => h.close());
+
+async function call(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<{ status: number; text: string; headers: Headers }> {
+  const res = await fetch(`${h.url}${path}`, init);
+  const text = await res.text();
+  seen.push(text, JSON.stringify([...res.headers.entries()]));
+  return { status: res.status, text, headers: res.headers };
+}
+
+const chatBody = (model = 'main') => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] });
+const chat = (headers: Record<string, string>, model = 'main') => call('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: chatBody(model) });
+
+test('no client key → 401 in each API\'s shape; a valid key via Bearer or x-api-key works', async () => {
+  const a = await chat({});
+  assert.equal(a.status, 401);
+  assert.match(JSON.parse(a.text).error.message, /missing gateway key/);
+  const b = await call('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }) });
+  assert.equal(b.status, 401);
+  assert.equal(JSON.parse(b.text).error.type, 'authentication_error');
+  assert.equal((await chat({ authorization: `Bearer ${h.key}` })).status, 200);
+  assert.equal((await chat({ 'x-api-key': h.key })).status, 200);
+  assert.equal((await call('/v1/models')).status, 401);
+});
+
+test('a revoked key is refused within a second', async () => {
+  const key = generateKey();
+  h.store.addGatewayKey(newKeyRecord(key, 'to-revoke'));
+  assert.equal((await chat({ authorization: `Bearer ${key}` })).status, 200);
+  h.store.revokeGatewayKey('to-revoke');
+  let status = 200;
+  for (let i = 0; i < 30 && status === 200; i++) {
+    status = (await chat({ authorization: `Bearer ${key}` })).status;
+    if (status === 200) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(status, 401);
+});
+
+test('admin endpoints and /metrics take the admin key, never a client key', async () => {
+  for (const path of ['/admin/credentials', '/metrics']) {
+    assert.equal((await call(path)).status, 401, path);
+    assert.equal((await call(path, { headers: { authorization: `Bearer ${h.key}` } })).status, 401, path);
+    assert.equal((await call(path, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status, 200, path);
+  }
+  const reset = await call('/admin/credentials/good/reset', { method: 'POST', headers: { 'x-api-key': h.key } });
+  assert.equal(reset.status, 401);
+  // The admin key does not open the client API either way round: it is not a client key.
+  assert.equal((await chat({ authorization: `Bearer ${ADMIN_KEY}` })).status, 401);
+});
+
+test('an upstream that rejects its key is a 502 with an explanation, not a 401', async () => {
+  const res = await chat({ authorization: `Bearer ${h.key}` }, 'rejected');
+  assert.equal(res.status, 502);
+  const err = JSON.parse(res.text).error as { message: string; code: string };
+  assert.equal(err.code, 'upstream_auth_failed');
+  assert.match(err.message, /never been accepted/);
+  assert.match(err.message, /…B0n1/);
+});
+
+test('admin credentials are masked; the planted secret appears nowhere (responses, metrics, logs)', async () => {
+  const creds = await call('/admin/credentials', { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const body = JSON.parse(creds.text) as { providers: Record<string, { masked: string; sources: { kind: string }[] }[]> };
+  assert.equal(body.providers['good']?.[0]?.masked.endsWith('T5y2'), true);
+  await call('/metrics', { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const everything = [...seen, ...h.logs].join('\n');
+  for (const secret of [PLANTED, NEVER_VALID, ADMIN_KEY, h.key]) {
+    assert.ok(!everything.includes(secret), `a full secret (…${secret.slice(-4)}) leaked`);
+  }
+  // The logs do carry one line per request, naming the client key by name.
+  assert.ok(h.logs.some((l) => l.includes('"key":"test-client"') && l.includes('"route":"good/sim-large"')));
+});
