@@ -307,7 +307,6 @@ function ensureExitFlush(): void {
   });
 }
 
-
 function withTouch(k: GatewayKeyRecord, touched: number | undefined): GatewayKeyRecord {
   return touched !== undefined && touched > (k.last_used_at ?? 0) ? { ...k, last_used_at: touched } : { ...k };
 }
