@@ -8,13 +8,15 @@ import type { LoadedConfig } from '../config/types.ts';
 import { configYaml, displayConfig, displayValue, explainRows } from '../config/render.ts';
 import { EXAMPLE_CONFIG } from '../config/example.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
+import { reportError } from './main.ts';
 
 export function register(program: Command): void {
   const config = program.command('config').description('check, show and create the configuration');
   config
     .command('check')
-    .description('validate the config file; errors name file:line:col and the key')
-    .action((_opts: unknown, cmd: Command) => check(cmd));
+    .argument('[files...]', 'config files to check (default: the one --config or discovery finds)')
+    .description('validate the config file(s); errors name file:line:col and the key')
+    .action((files: string[], _opts: unknown, cmd: Command) => (files.length ? checkFiles(files) : check(cmd)));
   config
     .command('show')
     .description('print the resolved config (secrets masked)')
@@ -40,6 +42,21 @@ function check(cmd: Command): void {
   const loaded = loadConfig({ configPath: opts.config, env: process.env, cwd: process.cwd(), allowMissing: false });
   process.stdout.write(`ok: ${loaded.path ?? '(defaults)'} (${summary(loaded)})\n`);
   for (const w of loaded.warnings) process.stdout.write(`warning: ${w}\n`);
+}
+
+/** Several files (a pre-commit hook, a directory of deployments): report each, exit 2 if any is bad. */
+function checkFiles(files: string[]): void {
+  let worst = 0;
+  for (const file of files) {
+    try {
+      const loaded = loadConfig({ configPath: file, env: process.env, cwd: process.cwd(), allowMissing: false });
+      process.stdout.write(`ok: ${loaded.path ?? file} (${summary(loaded)})\n`);
+      for (const w of loaded.warnings) process.stdout.write(`warning: ${w}\n`);
+    } catch (err) {
+      worst = Math.max(worst, reportError(err));
+    }
+  }
+  process.exitCode = worst;
 }
 
 function show(cmd: Command, opts: { explain?: boolean; json?: boolean }): void {

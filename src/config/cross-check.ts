@@ -55,8 +55,8 @@ export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { i
     if (providers.includes(ref.provider) || (ref.keywords && TASK_KEYWORDS.includes(ref.provider))) continue;
     const choices = ref.keywords ? [...providers, ...TASK_KEYWORDS] : providers;
     const defined = providers.length ? `defined providers: ${providers.join(', ')}` : 'no providers are defined under `providers:`';
-    const extra = ref.keywords ? '; or auto (the main chain) / none (disabled)' : '';
-    issueAt(ref.path, `unknown provider \`${ref.provider}\`${didYouMean(ref.provider, choices)} (${defined}${extra})`);
+    const extra = ref.keywords ? '; or auto (the main chain), none (disabled)' : '';
+    issueAt(ref.path, `unknown provider \`${ref.provider}\`${didYouMean(ref.provider, choices)}; ${defined}${extra}`);
   }
 
   // Both spellings present in the file is ambiguous about order and intent; judge what was written, before

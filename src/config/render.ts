@@ -7,17 +7,9 @@ import { formatDuration } from './duration.ts';
 import { formatPath, type ConfigPath } from './issue.ts';
 import { describeOrigin, forEachLeaf } from './origins.ts';
 import { isDurationAt } from './schema-walk.ts';
+import { isSecretPath } from './secret-paths.ts';
 
-/** Header names whose values are credentials. */
-const SECRET_HEADER_RE = /authorization|api[-_]?key|token|secret|cookie/i;
-
-export function isSecretPath(path: ConfigPath): boolean {
-  const last = path[path.length - 1];
-  const parent = path[path.length - 2];
-  if (last === 'api_key' || last === 'admin_key') return true;
-  if (parent === 'api_keys' && typeof last === 'number') return true;
-  return parent === 'headers' && typeof last === 'string' && SECRET_HEADER_RE.test(last);
-}
+export { isSecretPath };
 
 /** A deep copy with every leaf passed through `fn` (empty lists and maps are kept as they are). */
 function mapLeaves(value: unknown, fn: (path: ConfigPath, leaf: unknown) => unknown, path: ConfigPath = []): unknown {

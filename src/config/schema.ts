@@ -29,7 +29,7 @@ export const providerSchema = z.strictObject({
   base_url: z.string().url(),
   api_key: z.string().optional(),
   api_keys: z.array(z.string()).optional(),
-  key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits and _, not starting with a digit)').optional(),
   timeout: duration.default(60_000),
   headers: z.record(z.string(), z.string()).default({}),
   models: z.record(z.string(), modelMetaSchema).default({}),

@@ -30,6 +30,9 @@ export function parseYaml(file: string, text: string): { source: YamlSource; iss
       const key = /^\s*["']?([^"':\n]*)/.exec(text.slice(e.pos[0]))?.[1]?.trim() ?? '';
       return { file, line: pos.line, col: pos.col, path: '', message: `duplicate key \`${key}\`: each key may appear only once in a mapping` };
     }
+    if (e.code === 'MULTIPLE_DOCS') {
+      return { file, line: pos.line, col: pos.col, path: '', message: 'YAML syntax error: a second document starts here (`---`); a config file is one YAML document' };
+    }
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${message}` };
   });
   const data = issues.length === 0 ? (doc.toJS({ maxAliasCount: 100 }) as unknown) ?? {} : {};
@@ -76,7 +79,9 @@ function position(source: YamlSource, node: Node | null): { line: number; col: n
 /** Where the value at `path` was written (or the nearest enclosing node when it was not written at all). */
 export function locateValue(source: YamlSource, path: ConfigPath): Located {
   const found = walk(source, path);
-  return { ...position(source, found.node), exact: found.depth === path.length };
+  const exact = found.depth === path.length;
+  // A value that was never written (a required key left out): point at the entry that should contain it.
+  return { ...position(source, !exact && found.key ? found.key : found.node), exact };
 }
 
 /** Where the key of the entry at `path` was written: for unknown keys, so the caret lands on the typo. */

@@ -2,7 +2,7 @@
 // what was found, with "did you mean" for unknown keys and misspelt enum values.
 import type { z } from 'zod';
 import { formatPath, type ConfigIssue, type ConfigPath } from './issue.ts';
-import { isKeySlot } from './interpolate.ts';
+import { isSecretPath } from './secret-paths.ts';
 import { isDurationAt, keysAt } from './schema-walk.ts';
 import { didYouMean } from './suggest.ts';
 import { locateKey, locateValue, type YamlSource } from './yaml-source.ts';
@@ -18,15 +18,15 @@ function valueAt(data: unknown, path: ConfigPath): unknown {
   return v;
 }
 
-const TYPE_NAMES: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', object: 'a mapping (key: value)', array: 'a list', record: 'a mapping (key: value)' };
+const TYPE_NAMES: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', int: 'a whole number', object: 'a mapping (key: value)', array: 'a list', record: 'a mapping (key: value)' };
 
 /** What the user wrote, short and never a secret. */
 function describe(value: unknown, path: ConfigPath): string {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  const secret = isKeySlot(path) || /key|secret|token|authorization/i.test(String(path[path.length - 1] ?? ''));
-  if (secret) return `a ${typeof value}`;
+  if (isSecretPath(path)) return `a ${typeof value}`;
   const text = JSON.stringify(value);
   return text.length > 60 ? `${typeof value} ${text.slice(0, 57)}…"` : `${typeof value === 'string' ? '' : typeof value + ' '}${text}`;
 }
@@ -34,14 +34,15 @@ function describe(value: unknown, path: ConfigPath): string {
 function expectedText(issue: ZodIssue, path: ConfigPath): string {
   if (isDurationAt(path)) return 'a duration like 250ms, 30s, 5m or 1h';
   if (issue.code === 'invalid_type') return TYPE_NAMES[issue.expected] ?? issue.expected;
+  if (issue.code === 'invalid_value') return `one of ${issue.values.map(String).join(' | ')}`;
   return 'a valid value';
 }
 
 function messageFor(issue: ZodIssue, path: ConfigPath, data: unknown): string {
   const value = valueAt(data, path);
+  if (value === undefined && path.length > 0) return `is required (expected ${expectedText(issue, path)})`;
   switch (issue.code) {
     case 'invalid_type':
-      if (value === undefined) return `is required (expected ${expectedText(issue, path)})`;
       if (path.length === 0) return `the config must be a mapping of sections (providers:, main:, …), got ${describe(value, path)}`;
       return `expected ${expectedText(issue, path)}, got ${describe(value, path)}`;
     case 'invalid_union':
@@ -93,7 +94,9 @@ export function zodIssues(issues: readonly ZodIssue[], source: YamlSource, data:
       out.push({ file: source.file, line: at.line, col: at.col, path: formatPath(path), message: `invalid name \`${String(path[path.length - 1])}\`: ${inner}` });
       continue;
     }
-    const at = locateValue(source, path);
+    // A whole section of the wrong shape (a list for a mapping) reads best at its key, `retry:`.
+    const value = valueAt(data, path);
+    const at = value !== null && typeof value === 'object' ? locateKey(source, path) : locateValue(source, path);
     out.push({ file: source.file, line: at.line, col: at.col, path: formatPath(path), message: messageFor(issue, path, data) });
   }
   return out;

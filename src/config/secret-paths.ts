@@ -1,0 +1,13 @@
+// Which config values are secrets: never printed in full (`config show`), never echoed in an error message.
+import type { ConfigPath } from './issue.ts';
+
+/** Header names whose values are credentials. */
+const SECRET_HEADER_RE = /^(authorization|proxy-authorization|cookie)$|api[-_]?key|token|secret/i;
+
+export function isSecretPath(path: ConfigPath): boolean {
+  const last = path[path.length - 1];
+  const parent = path[path.length - 2];
+  if (last === 'api_key' || last === 'admin_key') return true;
+  if (parent === 'api_keys' && typeof last === 'number') return true;
+  return parent === 'headers' && typeof last === 'string' && SECRET_HEADER_RE.test(last);
+}
