@@ -1,4 +1,83 @@
+// `switchyard demo` — starts the simulator and the gateway in-process on free loopback ports (state in a temp
+// SWITCHYARD_HOME) and walks through the four seed reports and a chat session, each with what goes wrong
+// upstream, the attempt trail, and the outcome. Then it leaves the gateway running for you to try (or, with --ci,
+// non-TTY stdin or CI=true, exits: 0 when every outcome was as expected). See docs/chat.md.
 import type { Command } from 'commander';
+import { chatSection } from './demo/chat-section.ts';
+import { printFinale } from './demo/finale.ts';
+import { Printer } from './demo/printer.ts';
+import type { Section } from './demo/section.ts';
+import { seed000, seed001 } from './demo/seeds-000-001.ts';
+import { seed002, seed003 } from './demo/seeds-002-003.ts';
+import { startWorld, type DemoWorld } from './demo/world.ts';
 
-/** Placeholder: the demo command group is not built yet. */
-export function register(_program: Command): void {}
+const SECTIONS: readonly Section[] = [seed000, seed001, seed002, seed003, chatSection];
+
+interface DemoOpts {
+  ci?: boolean;
+  color?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('walk through the seed scenarios against a simulator, then leave a gateway running to try')
+    .option('--ci', 'run the scripted part and exit (also when stdin is not a terminal or CI=true)')
+    .option('--no-color', 'no ANSI colours')
+    .action(runDemo);
+}
+
+async function runDemo(opts: DemoOpts): Promise<void> {
+  const ci = opts.ci === true || !process.stdin.isTTY || process.env['CI'] === 'true';
+  const color = opts.color !== false && process.stdout.isTTY === true && !process.env['NO_COLOR'];
+  const p = new Printer(process.stdout, color);
+  const started = Date.now();
+  const world = await startWorld();
+  try {
+    intro(world, p);
+    for (const section of SECTIONS) await runSection(section, world, p);
+    summary(p, Date.now() - started);
+    if (!ci) {
+      printFinale(world, p);
+      world.logger.level = 'info';
+      await untilStopped();
+    }
+  } finally {
+    await world.close();
+  }
+  if (p.results.some((r) => !r.ok)) process.exitCode = 1;
+}
+
+function intro(world: DemoWorld, p: Printer): void {
+  p.heading('Switchyard demo');
+  p.line('The four user reports behind Switchyard, replayed against a simulated provider. Every key below is fake and shown masked.');
+  p.para('Simulator', `${world.sim.url} — scenario examples/demo/scenario.yaml`);
+  p.para('Gateway', world.gateway.url);
+  p.para('Config', `${world.configPath} (a copy of examples/demo/switchyard.yaml, with .env beside it)`);
+  p.para('State', `${world.home} (SWITCHYARD_HOME)`);
+}
+
+async function runSection(section: Section, world: DemoWorld, p: Printer): Promise<void> {
+  p.heading(section.id === 'chat' ? `Chat · ${section.title}` : `Seed ${section.id} · ${section.title}`);
+  p.para('Upstream', section.upstream);
+  p.para('Config', section.config);
+  try {
+    await section.run(world, p);
+  } catch (err) {
+    p.outcome(section.id, false, `the section failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function summary(p: Printer, elapsedMs: number): void {
+  const ok = p.results.filter((r) => r.ok).length;
+  p.heading('Summary');
+  for (const r of p.results) p.line(`  ${r.ok ? p.style('✓', 'green') : p.style('✗', 'red')} ${r.section.padEnd(5)} ${r.text}`);
+  p.line(`${ok}/${p.results.length} outcomes as expected, in ${(elapsedMs / 1000).toFixed(1)}s.`);
+}
+
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

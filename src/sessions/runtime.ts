@@ -22,6 +22,7 @@ export async function openChatRuntime(loaded: LoadedConfig, store?: StateStore):
     store: opened,
     backend: router,
     async close() {
+      await router.close();
       if (ownsStore) await opened.close();
     },
   };

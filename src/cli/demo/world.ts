@@ -1,0 +1,87 @@
+// Everything the demo runs on, started in-process on free loopback ports: the simulator playing the upstream
+// providers, a private SWITCHYARD_HOME in a temp dir, a copy of examples/demo's config (edited in seed 001 as a
+// user would), the router, and the gateway with a client key. Nothing from the user's own setup leaks in: the
+// config sees only SIM_URL and the .env beside it, never the shell's API keys.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../config/load.ts';
+import type { LoadedConfig } from '../../config/types.ts';
+import { generateKey, newKeyRecord } from '../../gateway/keys.ts';
+import { startGateway, type GatewayHandle } from '../../gateway/server.ts';
+import { createLogger, type Logger } from '../../log.ts';
+import { createSwitchyard, type Switchyard } from '../../routing/switchyard.ts';
+import { startSimulator } from '../../sim/server.ts';
+import type { RunningSimulator } from '../../sim/types.ts';
+import { openStore } from '../../state/open.ts';
+import type { StateStore } from '../../state/types.ts';
+
+export const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', 'demo');
+
+export interface DemoWorld {
+  dir: string;
+  home: string;
+  configPath: string;
+  /** The environment the config is loaded with (and that a user's own `switchyard` needs to join in). */
+  env: Record<string, string>;
+  sim: RunningSimulator;
+  store: StateStore;
+  router: Switchyard;
+  gateway: GatewayHandle;
+  /** The gateway's log; silent during the scripted part, `info` once the demo hands over. */
+  logger: Logger;
+  /** File holding the client key (0600), so no key is ever printed. */
+  clientKeyFile: string;
+  clientKey: string;
+  loaded(): LoadedConfig;
+  /** Replaces text in the config file, as a user editing it would, and reloads (the gateway reloads too). */
+  editConfig(from: string, to: string): void;
+  close(): Promise<void>;
+}
+
+export async function startWorld(): Promise<DemoWorld> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-demo-'));
+  const home = join(dir, 'home');
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const configPath = join(dir, 'switchyard.yaml');
+  copyFileSync(join(EXAMPLES, 'switchyard.yaml'), configPath);
+  copyFileSync(join(EXAMPLES, 'demo.env'), join(dir, '.env'));
+  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  const close = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    const sim = await startSimulator({ scenario: join(EXAMPLES, 'scenario.yaml') });
+    cleanups.push(() => sim.close());
+    const env = { SIM_URL: sim.url, SWITCHYARD_HOME: home };
+    const load = (): LoadedConfig => loadConfig({ configPath, env, cwd: dir });
+    let loaded = load();
+    const store = openStore({ home, env });
+    cleanups.push(() => store.close());
+    const router = createSwitchyard({ config: loaded, store });
+    cleanups.push(() => router.close());
+    const logger = createLogger({ level: 'silent', name: 'switchyard-gateway' });
+    const clientKey = generateKey();
+    store.addGatewayKey(newKeyRecord(clientKey, 'demo'));
+    const clientKeyFile = join(dir, 'client-key');
+    writeFileSync(clientKeyFile, `${clientKey}\n`, { mode: 0o600 });
+    const gateway = await startGateway({ loaded, store, logger, router, listen: '127.0.0.1:0', watch: true, drainMs: 5_000 });
+    cleanups.push(() => gateway.close());
+    return {
+      dir, home, configPath, env, sim, store, router, gateway, logger, clientKeyFile, clientKey,
+      loaded: () => loaded,
+      editConfig(from, to) {
+        const text = readFileSync(configPath, 'utf8');
+        if (!text.includes(from)) throw new Error(`demo: ${configPath} does not contain the text to replace`);
+        writeFileSync(configPath, text.replace(from, to));
+        loaded = load();
+        router.reload(loaded);
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
