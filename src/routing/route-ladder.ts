@@ -177,6 +177,8 @@ async function retrySameKey(ctx: CallContext, s: RouteState, cred: Credential, e
   const retry = ctx.loaded.config.retry;
   const explain = (): string => explainFailure(facts(ctx, s, err.kind, { ...upstreamFacts(err, cred, s), retries: s.retries, timeoutMs: s.provider.timeout }));
   if (s.retries >= retry.max_retries) return { next: 'done', failure: failed(s, err.kind, explain()) };
+  // `x-should-retry: false`: the provider says this one will not get better by asking again.
+  if (err.shouldRetry === false) return { next: 'done', failure: failed(s, err.kind, `${explain()} (the provider said not to retry)`) };
   const delay = retryDelay({
     attempt: s.retries, baseMs: retry.base_delay, maxMs: retry.max_delay, rand: ctx.random,
     remainingMs: s.deadline - ctx.now(), longestServerWaitMs: Math.max(retry.max_delay, retry.max_wait),
@@ -253,7 +255,9 @@ async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclude<Pick
   }
   const cooling = picked.candidates.filter((c) => c.health.state === 'cooling');
   const authFailed = s.keyFailures.some((f) => f.kind === 'auth_rejected');
-  const kind: RouteFailureKind = cooling.length === picked.candidates.length || (cooling.length > 0 && !authFailed) ? 'all_cooling' : 'auth_rejected';
+  // A key rejected during this very call is the news; otherwise, if any key is merely resting, the caller can come
+  // back later ("all cooling", a 503 with Retry-After at the gateway); every key rejected is an auth failure.
+  const kind: RouteFailureKind = !authFailed && cooling.length > 0 ? 'all_cooling' : 'auth_rejected';
   const last = s.keyFailures.at(-1);
   const tf = ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {};
   const explanation = picked.candidates.length === 1 && last

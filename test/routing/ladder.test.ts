@@ -1,0 +1,278 @@
+// The route ladder over real HTTP against the simulator; assertions are on the simulator's call counts and on
+// what the caller gets back, never on timing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fingerprint } from '../../src/credentials/mask.ts';
+import { SwitchyardError } from '../../src/routing/errors.ts';
+import { closedPort, FAST_RETRY, harness, hello } from './helpers.ts';
+
+const GOOD = 'sk-good-0000000001';
+const OTHER = 'sk-other-000000002';
+
+function mimo(openai: string, keys: string[], extra: Record<string, unknown> = {}): unknown {
+  return {
+    providers: { mimo: { type: 'openai', base_url: openai, api_keys: keys } },
+    main: { provider: 'mimo', model: 'sim-large' },
+    retry: FAST_RETRY,
+    ...extra,
+  };
+}
+
+async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
+  try {
+    await p;
+  } catch (err) {
+    if (SwitchyardError.isInstance(err)) return err;
+    throw err;
+  }
+  assert.fail('expected the call to fail');
+}
+
+test('seed 002: a known-good key that gets two transient 401s is retried with backoff and succeeds on the third call', async () => {
+  const h = await harness({ scenario: { keys: { [GOOD]: { script: ['ok', '401', '401'] } } }, config: (u) => mimo(u.openai, [GOOD]) });
+  try {
+    assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+    const sleepsBefore = h.sleeps.length;
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.equal(h.sim.calls(GOOD), 4, 'one call, then exactly three for the second chat');
+    assert.deepEqual(r.trail.map((a) => a.outcome), ['auth_rejected', 'auth_rejected', 'ok']);
+    assert.equal(h.sleeps.length - sleepsBefore, 2, 'two backoffs');
+    assert.equal(h.store.getHealth(fingerprint(GOOD))?.state, 'ok');
+  } finally {
+    await h.close();
+  }
+});
+
+test('seed 002: a known-good key still rejected after auth_retries is set aside with the "known-good" message', async () => {
+  const h = await harness({ scenario: { keys: { [GOOD]: { script: ['ok', '401', '401', '401'] } } }, config: (u) => mimo(u.openai, [GOOD]) });
+  try {
+    await h.router.chat({ messages: hello });
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(h.sim.calls(GOOD), 4, 'auth_retries = 2: three tries on the second chat, no more');
+    assert.equal(err.kind, 'auth_rejected');
+    assert.match(err.explanation, /mimo rejected key sk-…0001 \(config providers\.mimo\.api_keys\[0\]\), which last worked at \d\d:\d\d; retried 2× with backoff — likely a transient provider problem/);
+    const health = h.store.getHealth(fingerprint(GOOD));
+    assert.equal(health?.state, 'cooling');
+    assert.equal(health?.reason, 'auth_suspect');
+  } finally {
+    await h.close();
+  }
+});
+
+test('seed 002: a never-successful key that gets 401 is called exactly once and the error says it has never been accepted', async () => {
+  const bad = 'sk-never-00000bad1';
+  const h = await harness({ scenario: { keys: { [bad]: { valid: false } } }, config: (u) => mimo(u.openai, [bad]) });
+  try {
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(h.sim.calls(bad), 1, 'a bad key is not hammered');
+    assert.equal(err.kind, 'auth_rejected');
+    assert.match(err.explanation, /mimo rejected key sk-…bad1 \(config providers\.mimo\.api_keys\[0\]\); it has never been accepted — check or replace it/);
+    assert.equal(h.sleeps.length, 0, 'no backoff for a never-successful key');
+    const again = await failure(h.router.chat({ messages: hello }));
+    assert.equal(h.sim.calls(bad), 1, 'a rejected key is not sent again before its probe window');
+    assert.match(again.explanation, /rejected \(never accepted\), next probe at/);
+  } finally {
+    await h.close();
+  }
+});
+
+test('seed 002: no key anywhere → the "missing" message naming where it looked, and nothing is sent', async () => {
+  const h = await harness({ scenario: {}, config: (u) => ({ providers: { mimo: { type: 'openai', base_url: u.openai } }, main: { provider: 'mimo', model: 'sim-large' }, retry: FAST_RETRY }) });
+  try {
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'auth_missing');
+    assert.match(err.explanation, /no API key for provider mimo — looked in providers\.mimo\.api_key, env MIMO_API_KEY, \.env/);
+    assert.match(err.explanation, /switchyard auth add mimo/);
+    assert.equal(h.sim.calls(), 0, 'never an empty key upstream');
+  } finally {
+    await h.close();
+  }
+});
+
+test('ten keys, nine rate-limited: success on the tenth, no backoff, and rotations do not spend max_retries', async () => {
+  const keys = Array.from({ length: 10 }, (_, i) => `sk-ten-keys-0000${String(i).padStart(2, '0')}`);
+  const scenarioKeys = Object.fromEntries(keys.map((k, i) => [k, i < 9 ? { script: ['429'], reset: '10m' } : {}]));
+  const h = await harness({ scenario: { keys: scenarioKeys }, config: (u) => mimo(u.openai, keys, { retry: { ...FAST_RETRY, max_retries: 0 } }) });
+  try {
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    for (const k of keys) assert.equal(h.sim.calls(k), 1, `each key tried once (${k.slice(-2)})`);
+    assert.equal(h.sleeps.length, 0, 'rotation is immediate');
+    assert.equal(r.trail.length, 10);
+    assert.equal(h.events.filter((e) => e.type === 'rotate').length, 9);
+    assert.equal(h.events.filter((e) => e.type === 'cooldown').length, 9);
+  } finally {
+    await h.close();
+  }
+});
+
+for (const header of ['retry-after', 'retry-after-date', 'retry-after-ms'] as const) {
+  test(`a 429 with ${header} cools the key until the server's reset time`, async () => {
+    const h = await harness({ scenario: { keys: { [GOOD]: { script: ['429'], reset: '90s', reset_headers: [header] } } }, config: (u) => mimo(u.openai, [GOOD]) });
+    try {
+      const before = Date.now();
+      const err = await failure(h.router.chat({ messages: hello }));
+      const until = h.store.getHealth(fingerprint(GOOD))?.until ?? 0;
+      assert.ok(until >= before + 88_000 && until <= Date.now() + 92_000, `until ≈ now + 90s, got +${until - before}ms`);
+      assert.equal(err.kind, 'all_cooling');
+      assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 80_000 && err.retryAfterMs <= 92_000, 'Retry-After for the gateway');
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+test('a cooldown is never shortened by a later 429 with an earlier reset', async () => {
+  // Two requests pick the key before either answer is back: the first is told "quota" (1h), the second "429, 1s".
+  const h = await harness({ scenario: { latency: '150ms', keys: { [GOOD]: { script: ['429_quota', '429'], reset: '1s' } } }, config: (u) => mimo(u.openai, [GOOD]) });
+  try {
+    const first = failure(h.router.chat({ messages: hello }));
+    while (h.sim.calls(GOOD) < 1) await new Promise((r) => setTimeout(r, 2));
+    const second = failure(h.router.chat({ messages: hello }));
+    await Promise.all([first, second]);
+    assert.equal(h.sim.calls(GOOD), 2);
+    const health = h.store.getHealth(fingerprint(GOOD));
+    assert.equal(health?.reason, 'quota');
+    assert.ok((health?.until ?? 0) > Date.now() + 59 * 60_000, 'still cooling for about an hour');
+  } finally {
+    await h.close();
+  }
+});
+
+test('every key cooling: the error lists each key with state and until-when, and nothing is sent upstream', async () => {
+  const h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['429'], reset: '10m' }, [OTHER]: { script: ['429_quota'] } } },
+    config: (u) => mimo(u.openai, [GOOD, OTHER]),
+  });
+  try {
+    await failure(h.router.chat({ messages: hello }));
+    assert.equal(h.sim.calls(), 2);
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(h.sim.calls(), 2, 'no request goes upstream with a cooling key');
+    assert.equal(err.kind, 'all_cooling');
+    assert.match(err.explanation, /every key for mimo is unusable — sk-…0001 \([^)]*\): rate_limited until \d\d:\d\d:\d\d; sk-…0002 \([^)]*\): quota until/);
+    assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 9 * 60_000);
+    assert.deepEqual(err.trail.map((a) => a.outcome), ['skipped']);
+    assert.ok(!err.explanation.includes(GOOD) && !err.explanation.includes(OTHER));
+  } finally {
+    await h.close();
+  }
+});
+
+test('rate-limited with no key left waits when the reset is within max_wait, then succeeds on the same key', async () => {
+  const h = await harness({ scenario: { keys: { [GOOD]: { script: ['429'], reset: '20ms', reset_headers: ['retry-after-ms'] } } }, config: (u) => mimo(u.openai, [GOOD], { retry: { ...FAST_RETRY, max_wait: '2s' } }) });
+  try {
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.equal(h.sim.calls(GOOD), 2);
+    assert.equal(h.sleeps.length, 1);
+    assert.ok((r.trail[1]?.wait_ms ?? 0) > 0, 'the wait is in the trail');
+  } finally {
+    await h.close();
+  }
+});
+
+test('server errors retry the same key up to max_retries, then the chain falls back', async () => {
+  const h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['500', '503', '502'] }, [OTHER]: {} } },
+    config: (u) => ({
+      providers: { mimo: { type: 'openai', base_url: u.openai, api_key: GOOD }, deepseek: { type: 'openai', base_url: u.openai, api_key: OTHER } },
+      main: { provider: 'mimo', model: 'sim-large' },
+      fallback: [{ provider: 'deepseek', model: 'sim-small' }],
+      retry: FAST_RETRY,
+    }),
+  });
+  try {
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.deepEqual(r.status === 'ok' ? r.route : undefined, { provider: 'deepseek', model: 'sim-small' });
+    assert.equal(h.sim.calls(GOOD), 3, 'max_retries = 2 → three tries');
+    assert.equal(h.sim.calls(OTHER), 1);
+    assert.equal(h.events.filter((e) => e.type === 'fallback').length, 1);
+  } finally {
+    await h.close();
+  }
+});
+
+test('context_length skips to a route whose context window is large enough', async () => {
+  const h = await harness({
+    scenario: { keys: { [GOOD]: {}, [OTHER]: {} } },
+    config: (u) => ({
+      providers: {
+        small: { type: 'openai', base_url: u.openai, api_key: GOOD, models: { 'sim-small': { context_window: 8000 } } },
+        alsosmall: { type: 'openai', base_url: u.openai, api_key: OTHER, models: { 'sim-small': { context_window: 8000 } } },
+        big: { type: 'openai', base_url: u.openai, api_key: OTHER, models: { 'sim-large': { context_window: 128000 } } },
+      },
+      main: { provider: 'small', model: 'sim-small' },
+      fallback: [{ provider: 'alsosmall', model: 'sim-small' }, { provider: 'big', model: 'sim-large' }],
+      retry: FAST_RETRY,
+    }),
+  });
+  try {
+    const long = [{ role: 'user' as const, content: 'x'.repeat(40_000) }];
+    const r = await h.router.chat({ messages: long });
+    assert.equal(r.status, 'ok');
+    assert.deepEqual(r.status === 'ok' ? r.route : undefined, { provider: 'big', model: 'sim-large' });
+    assert.equal(h.sim.calls(GOOD, 'sim-small'), 1);
+    assert.equal(h.sim.calls(OTHER, 'sim-small'), 0, 'the route that cannot hold it is skipped');
+    assert.deepEqual(r.trail.map((a) => a.outcome), ['context_length', 'skipped', 'ok']);
+  } finally {
+    await h.close();
+  }
+});
+
+test('bad_request fails the whole call: no fallback', async () => {
+  const h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['bad_request'] }, [OTHER]: {} } },
+    config: (u) => ({
+      providers: { mimo: { type: 'openai', base_url: u.openai, api_key: GOOD }, deepseek: { type: 'openai', base_url: u.openai, api_key: OTHER } },
+      main: { provider: 'mimo', model: 'sim-large' },
+      fallback: [{ provider: 'deepseek', model: 'sim-large' }],
+      retry: FAST_RETRY,
+    }),
+  });
+  try {
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'bad_request');
+    assert.equal(h.sim.calls(GOOD), 1);
+    assert.equal(h.sim.calls(OTHER), 0, 'another provider would refuse it too');
+  } finally {
+    await h.close();
+  }
+});
+
+test('the breaker opens on repeated connection failures and later calls skip the provider at once', async () => {
+  const port = await closedPort();
+  const h = await harness({
+    scenario: { keys: { [OTHER]: {} } },
+    config: (u) => ({
+      providers: { down: { type: 'openai', base_url: `http://127.0.0.1:${port}/v1`, api_key: GOOD }, up: { type: 'openai', base_url: u.openai, api_key: OTHER } },
+      main: { provider: 'down', model: 'm' },
+      fallback: [{ provider: 'up', model: 'sim-large' }],
+      retry: { ...FAST_RETRY, max_retries: 5 },
+    }),
+    router: { breaker: { threshold: 2, pauseMs: 60_000 } },
+  });
+  try {
+    const first = await h.router.chat({ messages: hello });
+    assert.deepEqual(first.trail.map((a) => a.outcome), ['connection', 'connection', 'breaker_open', 'ok']);
+    const second = await h.router.chat({ messages: hello });
+    assert.deepEqual(second.trail.map((a) => a.outcome), ['breaker_open', 'ok']);
+    assert.ok(h.events.some((e) => e.type === 'breaker' && e.state === 'open'));
+  } finally {
+    await h.close();
+  }
+});
+
+test('provider: none sends nothing and returns the typed disabled result', async () => {
+  const h = await harness({ scenario: { keys: { [GOOD]: {} } }, config: (u) => mimo(u.openai, [GOOD], { auxiliary: { title_generation: { provider: 'none' } } }) });
+  try {
+    const r = await h.router.chat({ task: 'title_generation', messages: hello });
+    assert.deepEqual(r, { status: 'disabled', task: 'title_generation', reason: 'auxiliary.title_generation.provider is none', trail: [] });
+    assert.equal(h.sim.calls(), 0);
+    assert.deepEqual(h.warnings, []);
+  } finally {
+    await h.close();
+  }
+});
