@@ -41,12 +41,14 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((provider: string, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => explain(ctx, provider, opts)));
   auth
-    .command('add <provider> [secret]')
+    .command('add <provider>')
     .description('store a key (read from stdin, or a hidden prompt; never from the command line)')
     .option('--label <label>', 'a name to refer to the key by')
     .option('--priority <n>', 'order among stored keys: lower first (default 0)')
     .option('--json', 'machine-readable output')
-    .action((provider: string, secret: string | undefined, opts: AddOptions, cmd: Command) => withAuth(cmd, (ctx) => add(ctx, provider, secret, opts)));
+    // A key typed after the provider is caught by us (with advice), not by commander's "too many arguments".
+    .allowExcessArguments(true)
+    .action((provider: string, opts: AddOptions, cmd: Command) => withAuth(cmd, (ctx) => add(ctx, provider, cmd.args.length > 1, opts)));
   auth
     .command('remove <provider> <id-or-label>')
     .description('delete a stored key (by ID, a unique ID prefix, or label)')
@@ -127,8 +129,8 @@ interface AddOptions extends JsonOption {
   priority?: string;
 }
 
-async function add(ctx: AuthContext, provider: string, argvSecret: string | undefined, opts: AddOptions): Promise<void> {
-  if (argvSecret !== undefined) {
+async function add(ctx: AuthContext, provider: string, keyOnArgv: boolean, opts: AddOptions): Promise<void> {
+  if (keyOnArgv) {
     throw new UserError('refusing to read a key from the command line (it would stay in your shell history and be visible in `ps`)', {
       details: [`pipe it instead:  printf %s "$KEY" | switchyard auth add ${provider}`, `or run \`switchyard auth add ${provider}\` and paste it at the hidden prompt`],
     });
