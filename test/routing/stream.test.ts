@@ -1,0 +1,119 @@
+// Streaming through the ladder, and chains that cross provider types (OpenAI-compatible ↔ Anthropic).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { StreamEvent } from '../../src/providers/types.ts';
+import { SwitchyardError } from '../../src/routing/errors.ts';
+import { FAST_RETRY, harness, hello } from './helpers.ts';
+
+const A = 'sk-stream-a-000001';
+const B = 'sk-stream-b-000002';
+
+function twoProviders(first: { type: string; url: string }, second: { type: string; url: string }, models: [string, string] = ['sim-large', 'sim-small']): unknown {
+  return {
+    providers: { one: { type: first.type, base_url: first.url, api_key: A }, two: { type: second.type, base_url: second.url, api_key: B } },
+    main: { provider: 'one', model: models[0] },
+    fallback: [{ provider: 'two', model: models[1] }],
+    retry: FAST_RETRY,
+  };
+}
+
+async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
+  const out: StreamEvent[] = [];
+  for await (const e of events) out.push(e);
+  return out;
+}
+
+function text(events: StreamEvent[]): string {
+  return events.map((e) => (e.type === 'text' ? e.text : '')).join('');
+}
+
+test('a failure before the first delta falls back invisibly: one start frame, from the route that answered', async () => {
+  const h = await harness({ scenario: { keys: { [A]: { valid: false }, [B]: {} } }, config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }) });
+  try {
+    const r = await h.router.chat({ messages: hello, stream: true });
+    assert.equal(r.status, 'ok');
+    if (r.status !== 'ok') return;
+    assert.deepEqual(r.route, { provider: 'two', model: 'sim-small' });
+    const events = await collect(r.events);
+    const starts = events.filter((e) => e.type === 'start');
+    assert.equal(starts.length, 1);
+    assert.equal(events.at(-1)?.type, 'finish');
+    assert.ok(text(events).length > 0);
+    assert.equal(h.sim.calls(A), 1);
+    assert.equal(h.sim.calls(B), 1);
+  } finally {
+    await h.close();
+  }
+});
+
+test('an error inside a 200 stream before any content is retried like any other failure', async () => {
+  const h = await harness({ scenario: { keys: { [A]: { script: ['stream_error_first'] }, [B]: {} } }, config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }) });
+  try {
+    const r = await h.router.chat({ messages: hello, stream: true });
+    assert.equal(r.status, 'ok');
+    if (r.status !== 'ok') return;
+    const events = await collect(r.events);
+    assert.equal(events.filter((e) => e.type === 'start').length, 1);
+    assert.equal(events.at(-1)?.type, 'finish');
+    assert.equal(h.sim.calls(A) + h.sim.calls(B), 2, 'one failed try, one good one');
+  } finally {
+    await h.close();
+  }
+});
+
+for (const step of ['cut', 'stream_error'] as const) {
+  test(`a ${step} after the first delta ends the stream with an error, never a clean end, and does not switch`, async () => {
+    // A pause between stream events lets the first content reach us before the cut.
+    const h = await harness({ scenario: { stream_delay: '15ms', keys: { [A]: { script: [step] }, [B]: {} } }, config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }) });
+    try {
+      const r = await h.router.chat({ messages: hello, stream: true });
+      assert.equal(r.status, 'ok');
+      if (r.status !== 'ok') return;
+      const seen: StreamEvent[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const e of r.events) seen.push(e);
+        })(),
+        (err: unknown) => {
+          assert.ok(SwitchyardError.isInstance(err), String(err));
+          assert.equal(err.midStream, true);
+          assert.match(err.explanation, /broke off after it had started/);
+          return true;
+        },
+      );
+      assert.ok(seen.some((e) => e.type === 'text'), 'content was delivered before the failure');
+      assert.ok(!seen.some((e) => e.type === 'finish'), 'no clean end');
+      assert.equal(h.sim.calls(B), 0, 'no switch after the first delta');
+      assert.ok(r.trail.length >= 2, 'the failure is in the trail');
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+for (const [from, to] of [['openai', 'anthropic'], ['anthropic', 'openai']] as const) {
+  test(`a chain from ${from} to ${to} answers in the caller's shape, streaming and not`, async () => {
+    const h = await harness({
+      scenario: { keys: { [A]: { valid: false }, [B]: {} } },
+      config: (u) => twoProviders({ type: from, url: from === 'openai' ? u.openai : u.anthropic }, { type: to, url: to === 'openai' ? u.openai : u.anthropic }),
+    });
+    try {
+      const plain = await h.router.chat({ messages: [{ role: 'system', content: 'be brief' }, ...hello], max_tokens: 50 });
+      assert.equal(plain.status, 'ok');
+      if (plain.status !== 'ok') return;
+      assert.deepEqual(plain.route, { provider: 'two', model: 'sim-small' });
+      assert.ok(plain.response.content.length > 0);
+      assert.equal(plain.response.finish_reason, 'stop');
+      const streamed = await h.router.chat({ messages: hello, max_tokens: 50, stream: true });
+      assert.equal(streamed.status, 'ok');
+      if (streamed.status !== 'ok') return;
+      const events = await collect(streamed.events);
+      assert.ok(text(events).length > 0);
+      assert.equal(events.at(-1)?.type, 'finish');
+      const log = h.sim.log();
+      assert.ok(log.some((c) => c.key === B && c.api === to && c.outcome === 'ok'), `answered by the ${to} API`);
+    } finally {
+      await h.close();
+    }
+  });
+}
