@@ -1,0 +1,265 @@
+// The adapter conformance suite: every ProviderAdapter runs the same checks against the real simulator over
+// loopback (like Hono's common.case.test.ts). Each adapter file calls runAdapterConformance() with its factory,
+// how to build its base_url from the simulator URL, and a skip list that says why a check does not apply.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { startSimulator } from '../../src/sim/server.ts';
+import type { RunningSimulator } from '../../src/sim/types.ts';
+import { UpstreamError } from '../../src/errors/upstream-error.ts';
+import type { ErrorKind } from '../../src/errors/kinds.ts';
+import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../../src/providers/types.ts';
+
+export const CHECKS = [
+  'send', 'stream', 'tools', 'tool results', 'stream tools', 'errors classified', 'stream errors before first event',
+  'error after deltas', 'cut mid-stream', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
+  'models', 'no secret in errors',
+] as const;
+export type Check = (typeof CHECKS)[number];
+
+export interface ConformanceOptions {
+  name: string;
+  adapter: () => ProviderAdapter;
+  /** OpenAI base_url is `${sim}/v1`, Anthropic's is the simulator URL itself. */
+  baseUrl: (simUrl: string) => string;
+  /** Checks that do not apply, each with its reason. */
+  skip?: Partial<Record<Check, string>>;
+}
+
+const GOOD = 'sk-sim-good-000000000000a1b2';
+const SECRET_BAD = 'sk-sim-never-valid-00000000c3d4';
+
+/** One key per scripted outcome, so checks never share state. */
+const SCRIPTED: Record<string, string> = {
+  '500': 'sk-sim-s500-0000000000000001',
+  '529': 'sk-sim-s529-0000000000000002',
+  '403_server_error': 'sk-sim-s403-000000000000003',
+  '402': 'sk-sim-s402-0000000000000004',
+  context_length: 'sk-sim-ctx-00000000000000005',
+  content_filter: 'sk-sim-cf-000000000000000006',
+  bad_request: 'sk-sim-br-000000000000000007',
+  stream_error: 'sk-sim-se-000000000000000008',
+  stream_error_first: 'sk-sim-sef-00000000000000009',
+  cut: 'sk-sim-cut-00000000000000010',
+  timeout: 'sk-sim-tmo-00000000000000011',
+  stall: 'sk-sim-stl-00000000000000012',
+  reset: 'sk-sim-rst-00000000000000013',
+  ok: 'sk-sim-ok-000000000000000014',
+};
+
+function scenario(): Record<string, unknown> {
+  const keys: Record<string, unknown> = {
+    [GOOD]: {},
+    [SECRET_BAD]: { valid: false },
+    'sk-sim-quota-00000000000015': { quota: true },
+    'sk-sim-ratelimited-000000016': { rate_limit_after: 0, reset: '30s', reset_headers: ['retry-after'] },
+  };
+  for (const [step, key] of Object.entries(SCRIPTED)) keys[key] = { script: [step], loop_script: true };
+  return { seed: 7, keys };
+}
+
+const hello: ChatRequest = { model: 'sim-large', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello there' }] };
+const weatherTool = { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+
+async function drain(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
+  const out: StreamEvent[] = [];
+  for await (const e of events) out.push(e);
+  return out;
+}
+
+/** Collects events until the stream throws; returns both. */
+async function drainUntilError(events: AsyncIterable<StreamEvent>): Promise<{ events: StreamEvent[]; error: unknown }> {
+  const out: StreamEvent[] = [];
+  try {
+    for await (const e of events) out.push(e);
+  } catch (error) {
+    return { events: out, error };
+  }
+  return { events: out, error: undefined };
+}
+
+function assertKind(err: unknown, kind: ErrorKind, midStream?: boolean): UpstreamError {
+  assert.ok(UpstreamError.isInstance(err), `expected an UpstreamError, got ${String(err)}`);
+  assert.equal(err.kind, kind, err.message);
+  if (midStream !== undefined) assert.equal(err.midStream, midStream, `midStream for ${err.message}`);
+  return err;
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export function runAdapterConformance(o: ConformanceOptions): void {
+  describe(`adapter conformance: ${o.name}`, () => {
+    let sim: RunningSimulator;
+    const adapter = o.adapter();
+    const ctx = (apiKey: string, extra: Partial<SendContext> = {}): SendContext => ({
+      provider: 'simprov', baseUrl: o.baseUrl(sim.url), apiKey, headers: {}, timeoutMs: 10_000, ...extra,
+    });
+    const check = (name: Check, fn: () => Promise<void>): void => {
+      const reason = o.skip?.[name];
+      if (reason !== undefined) test(name, { skip: reason }, () => undefined);
+      else test(name, fn);
+    };
+
+    before(async () => {
+      sim = await startSimulator({ scenario: scenario() });
+    });
+    after(async () => {
+      await sim.close();
+    });
+
+    check('send', async () => {
+      const res = await adapter.send(hello, ctx(GOOD));
+      assert.match(res.content, /hello there/);
+      assert.equal(res.finish_reason, 'stop');
+      assert.deepEqual(res.tool_calls, []);
+      assert.ok(res.usage && res.usage.input_tokens > 0 && res.usage.output_tokens > 0);
+      assert.ok(res.id.length > 0);
+      const capped = await adapter.send({ ...hello, max_tokens: 1 }, ctx(GOOD));
+      assert.equal(capped.finish_reason, 'length');
+    });
+
+    check('stream', async () => {
+      const events = await drain(adapter.stream(hello, ctx(GOOD)));
+      assert.equal(events[0]?.type, 'start');
+      const text = events.map((e) => (e.type === 'text' ? e.text : '')).join('');
+      assert.match(text, /hello there/);
+      const last = events.at(-1);
+      assert.equal(last?.type, 'finish');
+      assert.ok(last?.type === 'finish' && last.finish_reason === 'stop');
+      assert.ok(last?.type === 'finish' && last.usage && last.usage.output_tokens > 0);
+    });
+
+    check('tools', async () => {
+      const res = await adapter.send({ model: 'sim-large', messages: [{ role: 'user', content: 'please call get_weather for Paris' }], tools: [weatherTool] }, ctx(GOOD));
+      assert.equal(res.finish_reason, 'tool_calls');
+      assert.equal(res.tool_calls.length, 1);
+      assert.equal(res.tool_calls[0]?.name, 'get_weather');
+      assert.equal(typeof JSON.parse(res.tool_calls[0]?.arguments ?? 'null'), 'object');
+    });
+
+    check('tool results', async () => {
+      const res = await adapter.send({
+        model: 'sim-large',
+        tools: [weatherTool],
+        messages: [
+          { role: 'user', content: 'please call get_weather for Paris' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+          { role: 'tool', tool_call_id: 'call_1', content: 'sunny, 21C' },
+        ],
+      }, ctx(GOOD));
+      assert.equal(res.finish_reason, 'stop');
+      assert.match(res.content, /sunny, 21C/);
+    });
+
+    check('stream tools', async () => {
+      const events = await drain(adapter.stream({ model: 'sim-large', messages: [{ role: 'user', content: 'call get_weather now' }], tools: [weatherTool] }, ctx(GOOD)));
+      const start = events.find((e) => e.type === 'tool_call_start');
+      assert.ok(start && start.type === 'tool_call_start' && start.name === 'get_weather' && start.index === 0);
+      const args = events.map((e) => (e.type === 'tool_call_delta' && e.index === 0 ? e.arguments : '')).join('');
+      assert.equal(typeof JSON.parse(args), 'object');
+      const last = events.at(-1);
+      assert.ok(last?.type === 'finish' && last.finish_reason === 'tool_calls');
+    });
+
+    check('errors classified', async () => {
+      const expect: [string, ErrorKind][] = [
+        [SECRET_BAD, 'auth_rejected'],
+        ['sk-sim-quota-00000000000015', 'quota'],
+        ['sk-sim-ratelimited-000000016', 'rate_limited'],
+        [SCRIPTED['500'] ?? '', 'server'],
+        [SCRIPTED['529'] ?? '', 'overloaded'],
+        [SCRIPTED['403_server_error'] ?? '', 'server'],
+        [SCRIPTED['402'] ?? '', 'quota'],
+        [SCRIPTED['context_length'] ?? '', 'context_length'],
+        [SCRIPTED['content_filter'] ?? '', 'content_filter'],
+        [SCRIPTED['bad_request'] ?? '', 'bad_request'],
+      ];
+      for (const [key, kind] of expect) {
+        const err = await adapter.send(hello, ctx(key)).then(() => undefined, (e: unknown) => e);
+        const u = assertKind(err, kind, false);
+        assert.ok(u.status !== undefined && u.status >= 400, `${kind} has a status`);
+        assert.equal(u.provider, 'simprov');
+      }
+      const limited = await adapter.send(hello, ctx('sk-sim-ratelimited-000000016')).then(() => undefined, (e: unknown) => e);
+      const rl = assertKind(limited, 'rate_limited');
+      assert.ok(rl.retryAfterMs !== undefined && rl.retryAfterMs > 0 && rl.resetAt !== undefined, 'reset parsed');
+      const missing = await adapter.send({ ...hello, model: 'no-such-model' }, ctx(GOOD)).then(() => undefined, (e: unknown) => e);
+      assertKind(missing, 'not_found');
+    });
+
+    check('stream errors before first event', async () => {
+      const it = adapter.stream(hello, ctx(SECRET_BAD))[Symbol.asyncIterator]();
+      await assert.rejects(it.next(), (e: unknown) => !!assertKind(e, 'auth_rejected', false));
+      const first = await drainUntilError(adapter.stream(hello, ctx(SCRIPTED['stream_error_first'] ?? '')));
+      assert.equal(first.events.filter((e) => e.type === 'text').length, 0);
+      assertKind(first.error, 'overloaded');
+    });
+
+    check('error after deltas', async () => {
+      const { events, error } = await drainUntilError(adapter.stream(hello, ctx(SCRIPTED['stream_error'] ?? '')));
+      assert.ok(events.some((e) => e.type === 'text'), 'some text arrived first');
+      assertKind(error, 'overloaded', true);
+      assert.ok(!events.some((e) => e.type === 'finish'), 'never a clean end');
+    });
+
+    check('cut mid-stream', async () => {
+      const { events, error } = await drainUntilError(adapter.stream(hello, ctx(SCRIPTED['cut'] ?? '')));
+      // The simulator destroys the socket right after writing, so the first frames may or may not arrive.
+      assertKind(error, 'connection', events.length > 0);
+      assert.ok(!events.some((e) => e.type === 'finish'), 'never a clean end');
+      const reset = await adapter.send(hello, ctx(SCRIPTED['reset'] ?? '')).then(() => undefined, (e: unknown) => e);
+      assertKind(reset, 'connection', false);
+    });
+
+    check('connection refused', async () => {
+      const port = await closedPort();
+      const url = o.baseUrl(`http://127.0.0.1:${port}`);
+      const err = await adapter.send(hello, { ...ctx(GOOD), baseUrl: url }).then(() => undefined, (e: unknown) => e);
+      const u = assertKind(err, 'connection', false);
+      assert.match(`${u.code} ${u.message}`, /ECONNREFUSED/);
+      const it = adapter.stream(hello, { ...ctx(GOOD), baseUrl: url })[Symbol.asyncIterator]();
+      await assert.rejects(it.next(), (e: unknown) => !!assertKind(e, 'connection'));
+    });
+
+    check('timeout', async () => {
+      const err = await adapter.send(hello, ctx(SCRIPTED['timeout'] ?? '', { timeoutMs: 300 })).then(() => undefined, (e: unknown) => e);
+      assertKind(err, 'timeout', false);
+    });
+
+    check('idle stream timeout', async () => {
+      const { events, error } = await drainUntilError(adapter.stream(hello, ctx(SCRIPTED['stall'] ?? '', { timeoutMs: 300 })));
+      assert.ok(events.some((e) => e.type === 'text'));
+      assertKind(error, 'timeout', true);
+    });
+
+    check('caller abort', async () => {
+      const controller = new AbortController();
+      const pending = adapter.send(hello, ctx(SCRIPTED['timeout'] ?? '', { signal: controller.signal }));
+      setTimeout(() => controller.abort(new Error('user pressed ctrl-c')), 50).unref();
+      await assert.rejects(pending, (e: unknown) => !UpstreamError.isInstance(e) && e instanceof Error && /ctrl-c/.test(e.message));
+    });
+
+    check('models', async () => {
+      const models = await adapter.listModels(ctx(GOOD));
+      assert.ok(models.includes('sim-large') && models.includes('sim-small'), models.join(','));
+    });
+
+    check('no secret in errors', async () => {
+      const err = await adapter.send(hello, ctx(SECRET_BAD)).then(() => undefined, (e: unknown) => e);
+      const u = assertKind(err, 'auth_rejected');
+      const text = `${u.message} ${u.providerMessage} ${JSON.stringify(u)}`;
+      assert.ok(!text.includes(SECRET_BAD), text);
+    });
+
+    test('the simulator saw our calls', () => {
+      assert.ok(sim.calls(GOOD) >= 5);
+    });
+  });
+}
