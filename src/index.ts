@@ -1,0 +1,61 @@
+// The public library API: `import { createSwitchyard, loadConfig } from 'switchyard'`.
+//
+//   const sy = createSwitchyard({ config: loadConfig() });
+//   const r = await sy.chat({ task: 'title_generation', messages: [{ role: 'user', content: 'hi' }] });
+//   if (r.status === 'ok') console.log(r.response.content, r.trail);
+//
+// See docs/routing.md for the ladder, task resolution, the attempt trail and every explanation message.
+
+// The router
+export { createSwitchyard } from './routing/switchyard.ts';
+export type { Switchyard, SwitchyardOptions } from './routing/switchyard.ts';
+export type { Attempt, ChatOptions, ChatSuccess, Disabled, LadderEvent, StreamSuccess } from './routing/types.ts';
+export type { LadderEvents, LadderListener } from './routing/events.ts';
+export { SwitchyardError } from './routing/errors.ts';
+export type { RouteFailure, RouteFailureKind } from './routing/errors.ts';
+export { resolveTask, UnknownTaskError } from './routing/resolve-task.ts';
+export type { RouteSpec, TaskPlan } from './routing/resolve-task.ts';
+export { ROUTE_LADDER, CHAIN_RULE } from './routing/policy.ts';
+export type { RouteAction, ChainAction } from './routing/policy.ts';
+export type { BreakerOptions, BreakerState } from './routing/breaker.ts';
+
+// Configuration
+export { loadConfig } from './config/load.ts';
+export type { LoadOptions } from './config/load.ts';
+export type { LoadedConfig } from './config/types.ts';
+export type { Config, Route } from './config/schema.ts';
+
+// Errors
+export { ERROR_KINDS } from './errors/kinds.ts';
+export type { ErrorKind } from './errors/kinds.ts';
+export {
+  UpstreamError,
+  AuthMissingError,
+  AuthRejectedError,
+  QuotaExceededError,
+  RateLimitedError,
+  OverloadedError,
+  UpstreamServerError,
+  UpstreamTimeoutError,
+  UpstreamConnectionError,
+  ContextLengthError,
+  ContentFilterError,
+  ModelNotFoundError,
+  UpstreamBadRequestError,
+} from './errors/upstream-error.ts';
+export { UserError } from './errors/user-error.ts';
+
+// Credentials and state (for tools built on the library)
+export { CredentialPool } from './credentials/pool.ts';
+export { mask } from './credentials/mask.ts';
+export type { Credential, CandidateStatus, HealthRecord } from './credentials/types.ts';
+export { openStore } from './state/open.ts';
+export type { StateStore } from './state/types.ts';
+
+// Provider wire shapes
+export type { ChatMessage, ChatRequest, ChatResponse, StreamEvent, ToolCall, ToolDefinition } from './providers/types.ts';
+
+// The simulator
+export { startSimulator } from './sim/server.ts';
+export type { SimulatorOptions } from './sim/server.ts';
+export type { RunningSimulator, SimulatorHandle, SimCallRecord } from './sim/types.ts';
