@@ -1,0 +1,173 @@
+// loadConfig as a library: discovery order, .env, ${VAR} interpolation, origins, durations and defaults.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.ts';
+import { UserError } from '../../src/errors/user-error.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+const ws = tempWorkspace('switchyard-config-load-');
+after(() => ws.cleanup());
+
+const MINIMAL = 'providers:\n  mimo: { type: openai, base_url: https://api.example.com/v1 }\nmain: { provider: mimo, model: m1 }\n';
+let n = 0;
+/** A fresh directory per test, with the given files. */
+function dir(files: Record<string, string>): string {
+  const d = `t${n++}`;
+  for (const [rel, text] of Object.entries(files)) ws.write(join(d, rel), text);
+  ws.write(join(d, '.keep'), '');
+  return join(ws.dir, d);
+}
+
+function userError(fn: () => unknown): UserError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(UserError.isInstance(err), `expected a UserError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a UserError');
+}
+
+test('discovery: --config, then $SWITCHYARD_CONFIG, then ./switchyard.yaml, then XDG, then ~/.config', () => {
+  const yaml = (model: string): string => MINIMAL.replace('m1', model);
+  const d = dir({
+    'explicit.yaml': yaml('explicit'),
+    'from-env.yaml': yaml('env'),
+    'switchyard.yaml': yaml('cwd'),
+    'xdg/switchyard/config.yaml': yaml('xdg'),
+    'home/.config/switchyard/config.yaml': yaml('home'),
+  });
+  const env = { HOME: join(d, 'home'), XDG_CONFIG_HOME: join(d, 'xdg'), SWITCHYARD_CONFIG: join(d, 'from-env.yaml') };
+  const model = (o: Parameters<typeof loadConfig>[0]): string | undefined => loadConfig(o).config.main?.model;
+  assert.equal(model({ cwd: d, env, configPath: 'explicit.yaml' }), 'explicit');
+  assert.equal(model({ cwd: d, env }), 'env');
+  assert.equal(model({ cwd: d, env: { ...env, SWITCHYARD_CONFIG: undefined } }), 'cwd');
+  const elsewhere = dir({});
+  assert.equal(model({ cwd: elsewhere, env: { HOME: env.HOME, XDG_CONFIG_HOME: env.XDG_CONFIG_HOME } }), 'xdg');
+  assert.equal(model({ cwd: elsewhere, env: { HOME: env.HOME } }), 'home');
+  const loaded = loadConfig({ cwd: d, env, configPath: 'explicit.yaml' });
+  assert.equal(loaded.path, join(d, 'explicit.yaml'));
+  assert.equal(loaded.dir, d);
+});
+
+test('an explicitly named file that does not exist is an error, never a silent fall-through', () => {
+  const d = dir({ 'switchyard.yaml': MINIMAL });
+  const e1 = userError(() => loadConfig({ cwd: d, env: {}, configPath: 'nope.yaml' }));
+  assert.match(e1.message, /nope\.yaml.*does not exist/);
+  assert.equal(e1.exitCode, 2);
+  const e2 = userError(() => loadConfig({ cwd: d, env: { SWITCHYARD_CONFIG: join(d, 'gone.yaml') } }));
+  assert.match(e2.message, /gone\.yaml \(from \$SWITCHYARD_CONFIG\) does not exist/);
+});
+
+test('nothing found: defaults with path null, or an error when allowMissing is false', () => {
+  const d = dir({});
+  const loaded = loadConfig({ cwd: d, env: { HOME: d } });
+  assert.equal(loaded.path, null);
+  assert.deepEqual(loaded.config.providers, {});
+  assert.equal(loaded.config.retry.max_retries, 2);
+  assert.deepEqual(loaded.origins.get('retry.max_retries'), { kind: 'default' });
+  const e = userError(() => loadConfig({ cwd: d, env: { HOME: d }, allowMissing: false }));
+  assert.match(e.message, /no config file found/);
+});
+
+test('an empty file (or only comments) means every default', () => {
+  for (const text of ['', '# nothing yet\n']) {
+    const d = dir({ 'switchyard.yaml': text });
+    const loaded = loadConfig({ cwd: d, env: {} });
+    assert.equal(loaded.path, join(d, 'switchyard.yaml'));
+    assert.equal(loaded.config.cooldowns.quota, 3_600_000);
+    assert.equal(loaded.config.auxiliary.title_generation.timeout, 30_000);
+    assert.equal(loaded.config.gateway.listen, '127.0.0.1:4141');
+  }
+});
+
+test('durations are normalised to milliseconds', () => {
+  const d = dir({ 'switchyard.yaml': 'retry: { base_delay: 250ms, max_delay: 4s, max_wait: 1500 }\ncooldowns: { quota: 1h, auth_suspect: 5m, rate_limited: 1.5s }\n' });
+  const c = loadConfig({ cwd: d, env: {} }).config;
+  assert.equal(c.retry.base_delay, 250);
+  assert.equal(c.retry.max_delay, 4000);
+  assert.equal(c.retry.max_wait, 1500);
+  assert.equal(c.cooldowns.quota, 3_600_000);
+  assert.equal(c.cooldowns.auth_suspect, 300_000);
+  assert.equal(c.cooldowns.rate_limited, 1500);
+});
+
+test('${VAR} comes from the environment first, then .env; .env is never copied into process.env', () => {
+  const d = dir({
+    'switchyard.yaml': MINIMAL + 'gateway:\n  listen: ${LISTEN}\n  state: ${STATE}\n',
+    '.env': 'LISTEN=127.0.0.1:9999\nSTATE=sqlite\nSWITCHYARD_TEST_ONLY_IN_DOTENV=1\n',
+  });
+  const loaded = loadConfig({ cwd: d, env: { LISTEN: '0.0.0.0:8080' } });
+  assert.equal(loaded.config.gateway.listen, '0.0.0.0:8080');
+  assert.equal(loaded.config.gateway.state, 'sqlite');
+  assert.equal(loaded.dotenvPath, join(d, '.env'));
+  assert.equal(loaded.dotenv['STATE'], 'sqlite');
+  assert.equal(process.env['SWITCHYARD_TEST_ONLY_IN_DOTENV'], undefined);
+  assert.deepEqual(loaded.origins.get('gateway.listen'), { kind: 'env', name: 'LISTEN', file: join(d, 'switchyard.yaml'), line: 5, col: 11 });
+  assert.deepEqual(loaded.origins.get('gateway.state'), { kind: 'dotenv', name: 'STATE', dotenvFile: join(d, '.env'), file: join(d, 'switchyard.yaml'), line: 6, col: 10 });
+  assert.match(loaded.warnings.join('\n'), /LISTEN is set in the environment .* and differently in .*\.env/);
+});
+
+test('$${ writes a literal ${, and text around a variable is kept', () => {
+  const d = dir({ 'switchyard.yaml': MINIMAL.replace('model: m1', () => 'model: "pre-${M}-$${LITERAL}"') });
+  assert.equal(loadConfig({ cwd: d, env: { M: 'x' } }).config.main?.model, 'pre-x-${LITERAL}');
+});
+
+test('an unset variable in a key slot means "no key from there", and its origin is kept', () => {
+  const yaml = MINIMAL.replace('base_url: https://api.example.com/v1 }', 'base_url: https://api.example.com/v1, api_key: "${MIMO_API_KEY}" }')
+    + 'auxiliary:\n  title_generation: { provider: mimo, api_key: "${TITLE_KEY}" }\n'
+    + 'gateway: { admin_key: "${ADMIN}" }\n';
+  const d = dir({ 'switchyard.yaml': yaml });
+  const loaded = loadConfig({ cwd: d, env: {} });
+  assert.equal(loaded.config.providers['mimo']?.api_key, undefined);
+  assert.equal(loaded.config.auxiliary.title_generation.api_key, undefined);
+  assert.equal(loaded.config.gateway.admin_key, undefined);
+  assert.equal(loaded.unresolved?.get('providers.mimo.api_key'), 'MIMO_API_KEY');
+  assert.equal(loaded.unresolved?.get('auxiliary.title_generation.api_key'), 'TITLE_KEY');
+  assert.deepEqual(loaded.origins.get('providers.mimo.api_key'), { kind: 'env', name: 'MIMO_API_KEY', file: join(d, 'switchyard.yaml'), line: 2, col: 72 });
+  assert.match(loaded.warnings.join('\n'), /admin endpoints are off/);
+});
+
+test('api_keys entries with unset variables drop out; origins still point at the written entry', () => {
+  const yaml = 'providers:\n  ds:\n    type: openai\n    base_url: https://api.deepseek.com/v1\n    api_keys:\n      - ${K1}\n      - ${K2}\n      - literal-key-three\n';
+  const d = dir({ 'switchyard.yaml': yaml, '.env': 'K2=from-dotenv-two\n' });
+  const loaded = loadConfig({ cwd: d, env: {} });
+  assert.deepEqual(loaded.config.providers['ds']?.api_keys, ['from-dotenv-two', 'literal-key-three']);
+  assert.equal(loaded.unresolved?.get('providers.ds.api_keys[0]'), 'K1');
+  assert.deepEqual(loaded.origins.get('providers.ds.api_keys[0]'), { kind: 'dotenv', name: 'K2', dotenvFile: join(d, '.env'), file: join(d, 'switchyard.yaml'), line: 7, col: 9 });
+  assert.deepEqual(loaded.origins.get('providers.ds.api_keys[1]'), { kind: 'file', file: join(d, 'switchyard.yaml'), line: 8, col: 9 });
+});
+
+test('origins: every leaf of the resolved config, defaults included', () => {
+  const d = dir({ 'switchyard.yaml': MINIMAL + 'retry:\n  max_retries: 5\n' });
+  const loaded = loadConfig({ cwd: d, env: {} });
+  const file = join(d, 'switchyard.yaml');
+  assert.deepEqual(loaded.origins.get('retry.max_retries'), { kind: 'file', file, line: 5, col: 16 });
+  assert.deepEqual(loaded.origins.get('main.model'), { kind: 'file', file, line: 3, col: 32 });
+  assert.deepEqual(loaded.origins.get('retry.auth_retries'), { kind: 'default' });
+  assert.deepEqual(loaded.origins.get('providers.mimo.timeout'), { kind: 'default' });
+  assert.deepEqual(loaded.origins.get('auxiliary.compression.threshold'), { kind: 'default' });
+  assert.deepEqual(loaded.origins.get('providers.mimo.headers'), { kind: 'default' });
+  for (const key of ['gateway.listen', 'credentials.strategy', 'cooldowns.rejected', 'fallback']) assert.ok(loaded.origins.has(key), key);
+});
+
+test('custom auxiliary tasks are accepted; one that looks like a typo of a built-in is warned about', () => {
+  const d = dir({ 'switchyard.yaml': MINIMAL + 'auxiliary:\n  summarise: { provider: mimo, model: m2 }\n  title_genration: { provider: none }\n' });
+  const loaded = loadConfig({ cwd: d, env: {} });
+  assert.equal(loaded.config.auxiliary['summarise']?.model, 'm2');
+  assert.match(loaded.warnings.join('\n'), /auxiliary\.title_genration .*did you mean `title_generation`/);
+});
+
+test('errors are located UserErrors listing every problem; the environment is a snapshot', () => {
+  const d = dir({ 'switchyard.yaml': 'providers:\n  mimo: { type: openai, base_url: "${URL}" }\nretry: { max_retries: -1 }\n' });
+  const e = userError(() => loadConfig({ cwd: d, env: {} }));
+  assert.equal(e.exitCode, 2);
+  const text = [e.message, ...e.details].join('\n');
+  assert.match(text, /switchyard\.yaml:2:\d+: providers\.mimo\.base_url: \$\{URL\} is not set/);
+  assert.match(text, /switchyard\.yaml:3:\d+: retry\.max_retries/);
+  const env: Record<string, string | undefined> = { URL: 'https://a.example' };
+  const ok = loadConfig({ cwd: d, env: env, configPath: ws.write(join('snap', 'switchyard.yaml'), MINIMAL) });
+  env['URL'] = 'changed';
+  assert.equal(ok.env['URL'], 'https://a.example');
+});

@@ -1,0 +1,86 @@
+// watchConfig: reloads when the config or its .env changes (including editors that replace the file), hands over
+// the error for a bad config, and stops cleanly.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.ts';
+import { watchConfig } from '../../src/config/watch.ts';
+import type { LoadedConfig } from '../../src/config/types.ts';
+import { UserError } from '../../src/errors/user-error.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+const ws = tempWorkspace('switchyard-config-watch-');
+after(() => ws.cleanup());
+
+const config = (model: string): string => `providers:\n  mimo: { type: openai, base_url: https://api.example.com/v1, api_key: "\${KEY}" }\nmain: { provider: mimo, model: ${model} }\n`;
+
+/** Collects reload results; `next()` resolves with the next one (generous timeout: never assert on timing). */
+function collector(): { push(v: LoadedConfig | UserError): void; next(): Promise<LoadedConfig | UserError> } {
+  const queue: (LoadedConfig | UserError)[] = [];
+  const waiting: ((v: LoadedConfig | UserError) => void)[] = [];
+  return {
+    push(v) {
+      const w = waiting.shift();
+      if (w) w(v);
+      else queue.push(v);
+    },
+    next() {
+      const v = queue.shift();
+      if (v) return Promise.resolve(v);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no reload within 10s')), 10_000);
+        waiting.push((value) => {
+          clearTimeout(timer);
+          resolve(value);
+        });
+      });
+    },
+  };
+}
+
+test('reloads on config edits, editor-style replacement and .env changes; reports a bad config as UserError', async () => {
+  const file = ws.write('w/switchyard.yaml', config('one'));
+  ws.write('w/.env', 'KEY=first-key-value\n');
+  const loaded = loadConfig({ configPath: file, env: {} });
+  const got = collector();
+  const stop = watchConfig(loaded, (v) => got.push(v));
+  try {
+    writeFileSync(file, config('two'));
+    const two = await got.next();
+    assert.ok(!UserError.isInstance(two));
+    assert.equal(two.config.main?.model, 'two');
+
+    // Editors often write a temp file and rename it over the original (a new inode).
+    const tmp = join(ws.dir, 'w', '.switchyard.yaml.swp');
+    writeFileSync(tmp, config('three'));
+    renameSync(tmp, file);
+    const three = await got.next();
+    assert.ok(!UserError.isInstance(three));
+    assert.equal(three.config.main?.model, 'three');
+
+    writeFileSync(join(ws.dir, 'w', '.env'), 'KEY=second-key-value\n');
+    const rekeyed = await got.next();
+    assert.ok(!UserError.isInstance(rekeyed));
+    assert.equal(rekeyed.config.providers['mimo']?.api_key, 'second-key-value');
+
+    writeFileSync(file, config('four') + 'retry: { max_retries: -1 }\n');
+    const bad = await got.next();
+    assert.ok(UserError.isInstance(bad));
+    assert.match(bad.message, /switchyard\.yaml:4:\d+: retry\.max_retries/);
+  } finally {
+    stop();
+  }
+});
+
+test('stopping the watcher stops reloads, and a config-less load watches nothing', async () => {
+  const file = ws.write('s/switchyard.yaml', config('one'));
+  let calls = 0;
+  const stop = watchConfig(loadConfig({ configPath: file, env: {} }), () => calls++);
+  stop();
+  writeFileSync(file, config('two'));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  assert.equal(calls, 0);
+  const none = watchConfig(loadConfig({ cwd: join(ws.dir, 's', 'nowhere-' + Date.now()), env: { HOME: ws.home } }), () => calls++);
+  none();
+});
