@@ -1,0 +1,215 @@
+// Canonical ⇄ each wire shape, including tools and tool results, and the stream encoders/decoders.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChatRequest, ChatResponse, StreamEvent } from '../../src/providers/types.ts';
+import { fromOpenAIResponse, parseOpenAIRequest, toOpenAIRequest, toOpenAIResponse } from '../../src/providers/translate/openai-wire.ts';
+import { createOpenAIChunkDecoder, createOpenAIChunkEncoder } from '../../src/providers/translate/openai-stream.ts';
+import { DEFAULT_MAX_TOKENS, fromAnthropicResponse, parseAnthropicRequest, toAnthropicRequest, toAnthropicResponse } from '../../src/providers/translate/anthropic-wire.ts';
+import { createAnthropicEventDecoder, createAnthropicEventEncoder } from '../../src/providers/translate/anthropic-stream.ts';
+import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
+
+const CONVERSATION: ChatRequest = {
+  model: 'm',
+  messages: [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: 'Weather in Paris and Rome?' },
+    {
+      role: 'assistant', content: null,
+      tool_calls: [
+        { id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { id: 'call_2', name: 'get_weather', arguments: '{"city":"Rome"}' },
+      ],
+    },
+    { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+    { role: 'tool', tool_call_id: 'call_2', content: 'rain' },
+    { role: 'assistant', content: 'Paris sunny, Rome rain.' },
+    { role: 'user', content: 'Thanks' },
+  ],
+  tools: [{ name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
+  tool_choice: { name: 'get_weather' },
+  max_tokens: 100,
+  temperature: 0.5,
+  top_p: 0.9,
+  stop: ['END'],
+};
+
+test('openai request: canonical → wire → canonical', () => {
+  const wire = toOpenAIRequest(CONVERSATION, { stream: false });
+  assert.equal(wire['stream'], undefined);
+  const back = parseOpenAIRequest(JSON.parse(JSON.stringify(wire)));
+  assert.deepEqual(back.request, CONVERSATION);
+  assert.equal(back.stream, false);
+});
+
+test('openai request: streaming asks for usage', () => {
+  const wire = toOpenAIRequest(CONVERSATION, { stream: true });
+  assert.equal(wire['stream'], true);
+  assert.deepEqual(wire['stream_options'], { include_usage: true });
+  const back = parseOpenAIRequest(wire);
+  assert.equal(back.stream, true);
+  assert.equal(back.includeUsage, true);
+});
+
+test('openai request: SDK variants (developer role, content parts, string stop, max_completion_tokens)', () => {
+  const { request } = parseOpenAIRequest({
+    model: 'x', max_completion_tokens: 7, stop: 'X', stream_options: null, user: 'ignored',
+    messages: [{ role: 'developer', content: 'sys' }, { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }],
+  });
+  assert.deepEqual(request, { model: 'x', max_tokens: 7, stop: ['X'], messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'ab' }] });
+});
+
+test('openai request: bad bodies give located errors', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ model: 'x', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'robot', content: 'c' }] }, /^messages\[2\]\.role: expected one of/],
+    [{ messages: [{ role: 'user', content: 'a' }] }, /^model: /],
+    [{ model: 'x', messages: [] }, /^messages: /],
+    [{ model: 'x', messages: [{ role: 'tool', content: 'a' }] }, /^messages\[0\]\.tool_call_id: required/],
+    [{ model: 'x', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, /^messages\[0\]\.content\[0\]\.type: content part "image_url" is not supported/],
+    [{ model: 'x', messages: [{ role: 'user', content: 'a' }], temperature: 'hot' }, /^temperature: /],
+    ['not json object', /expected object/],
+  ];
+  for (const [body, pattern] of cases) {
+    assert.throws(() => parseOpenAIRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));
+  }
+});
+
+const RESPONSE: ChatResponse = {
+  id: 'r1', model: 'm', content: 'Checking.', finish_reason: 'tool_calls',
+  tool_calls: [{ id: 'call_9', name: 'get_weather', arguments: '{"city":"Oslo"}' }],
+  usage: { input_tokens: 12, output_tokens: 5 },
+};
+
+test('openai response: canonical → wire → canonical', () => {
+  const wire = toOpenAIResponse(RESPONSE, { created: 1 });
+  assert.equal(wire['object'], 'chat.completion');
+  assert.deepEqual(wire['usage'], { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 });
+  assert.deepEqual(fromOpenAIResponse(wire), RESPONSE);
+  assert.equal(fromOpenAIResponse({ nope: true }), undefined);
+});
+
+test('anthropic request: canonical → wire shape', () => {
+  const wire = toAnthropicRequest(CONVERSATION, { stream: true });
+  assert.equal(wire['system'], 'You are terse.');
+  assert.deepEqual(wire['stop_sequences'], ['END']);
+  assert.deepEqual(wire['tool_choice'], { type: 'tool', name: 'get_weather' });
+  assert.deepEqual(wire['tools'], [{ name: 'get_weather', description: 'Weather', input_schema: CONVERSATION.tools?.[0]?.parameters }]);
+  const messages = wire['messages'] as { role: string; content: Record<string, unknown>[] }[];
+  assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant', 'user', 'assistant', 'user']);
+  assert.deepEqual(messages[1]?.content, [
+    { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } },
+    { type: 'tool_use', id: 'call_2', name: 'get_weather', input: { city: 'Rome' } },
+  ]);
+  // Consecutive tool results are merged into one user turn.
+  assert.deepEqual(messages[2]?.content, [
+    { type: 'tool_result', tool_use_id: 'call_1', content: 'sunny' },
+    { type: 'tool_result', tool_use_id: 'call_2', content: 'rain' },
+  ]);
+  assert.equal(wire['stream'], true);
+});
+
+test('anthropic request: canonical → wire → canonical', () => {
+  const back = parseAnthropicRequest(toAnthropicRequest(CONVERSATION, { stream: false }));
+  // Tool-call arguments come back as re-serialised JSON; the rest is identical.
+  assert.deepEqual(back.request, CONVERSATION);
+  assert.equal(back.stream, false);
+});
+
+test('anthropic request: defaults and tool_choice', () => {
+  const wire = toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], tool_choice: 'required' }, { stream: false });
+  assert.equal(wire['max_tokens'], DEFAULT_MAX_TOKENS);
+  assert.deepEqual(wire['tool_choice'], { type: 'any' });
+  assert.equal(wire['system'], undefined);
+  const bad = toAnthropicRequest({ model: 'm', messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'a', name: 'f', arguments: 'not json' }] }] }, { stream: false });
+  assert.deepEqual((bad['messages'] as { content: unknown[] }[])[0]?.content, [{ type: 'tool_use', id: 'a', name: 'f', input: { _raw: 'not json' } }]);
+});
+
+test('anthropic request from a client: system blocks, user turn with tool results then text', () => {
+  const { request } = parseAnthropicRequest({
+    model: 'claude', max_tokens: 50, system: [{ type: 'text', text: 'S1' }, { type: 'text', text: 'S2' }],
+    messages: [
+      { role: 'user', content: 'go' },
+      { role: 'assistant', content: [{ type: 'text', text: 'ok' }, { type: 'tool_use', id: 't1', name: 'f', input: { a: 1 } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'done' }] }, { type: 'text', text: 'next?' }] },
+    ],
+    tool_choice: { type: 'any' },
+  });
+  assert.deepEqual(request.messages, [
+    { role: 'system', content: 'S1\nS2' },
+    { role: 'user', content: 'go' },
+    { role: 'assistant', content: 'ok', tool_calls: [{ id: 't1', name: 'f', arguments: '{"a":1}' }] },
+    { role: 'tool', tool_call_id: 't1', content: 'done' },
+    { role: 'user', content: 'next?' },
+  ]);
+  assert.equal(request.tool_choice, 'required');
+  assert.equal(request.max_tokens, 50);
+});
+
+test('anthropic request: bad bodies give located errors', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ model: 'c', messages: [{ role: 'user', content: 'a' }, { role: 'system', content: 'b' }] }, /^messages\[1\]\.role: expected one of/],
+    [{ model: 'c', messages: [{ role: 'user', content: [{ type: 'image', source: {} }] }] }, /^messages\[0\]\.content\[0\]\.type: block "image" is not supported/],
+    [{ model: 'c', messages: [{ role: 'user', content: 'a' }], tool_choice: { type: 'tool' } }, /^tool_choice\.name: required/],
+    [{ model: 'c', messages: [{ role: 'user', content: 5 }] }, /^messages\[0\]\.content: expected a string or an array/],
+  ];
+  for (const [body, pattern] of cases) {
+    assert.throws(() => parseAnthropicRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));
+  }
+});
+
+test('anthropic response: canonical → wire → canonical', () => {
+  const wire = toAnthropicResponse(RESPONSE);
+  assert.equal(wire['stop_reason'], 'tool_use');
+  assert.deepEqual(wire['usage'], { input_tokens: 12, output_tokens: 5 });
+  assert.deepEqual(fromAnthropicResponse(wire), RESPONSE);
+  const refusal = fromAnthropicResponse({ id: 'x', model: 'm', content: [], stop_reason: 'refusal' });
+  assert.equal(refusal?.finish_reason, 'content_filter');
+});
+
+const EVENTS: StreamEvent[] = [
+  { type: 'start', id: 'id1', model: 'm' },
+  { type: 'text', text: 'Let me ' },
+  { type: 'text', text: 'check.' },
+  { type: 'tool_call_start', index: 0, id: 'c1', name: 'f' },
+  { type: 'tool_call_delta', index: 0, arguments: '{"a":' },
+  { type: 'tool_call_delta', index: 0, arguments: '1}' },
+  { type: 'tool_call_start', index: 1, id: 'c2', name: 'g' },
+  { type: 'tool_call_delta', index: 1, arguments: '{}' },
+  { type: 'finish', finish_reason: 'tool_calls', usage: { input_tokens: 3, output_tokens: 4 } },
+];
+
+test('openai stream: events → chunks → events', () => {
+  const encode = createOpenAIChunkEncoder({ includeUsage: true, created: 1 });
+  const chunks = EVENTS.flatMap(encode);
+  // The usage chunk has no choices, as OpenAI sends it.
+  assert.deepEqual((chunks.at(-1) as { choices: unknown[] }).choices, []);
+  const decoder = createOpenAIChunkDecoder();
+  const back = [...chunks.flatMap((c) => decoder.push(JSON.parse(JSON.stringify(c)))), ...decoder.end()];
+  assert.deepEqual(back, EVENTS);
+});
+
+test('openai stream decoder: a stream without finish_reason is incomplete', () => {
+  const decoder = createOpenAIChunkDecoder();
+  decoder.push({ id: 'x', model: 'm', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] });
+  assert.equal(decoder.complete, false);
+  assert.deepEqual(decoder.end(), []);
+});
+
+test('anthropic stream: events → SSE events → events', () => {
+  const encode = createAnthropicEventEncoder();
+  const sse = EVENTS.flatMap(encode);
+  assert.deepEqual(sse.map((e) => e.event), [
+    'message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop',
+    'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop',
+    'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop',
+  ]);
+  for (const e of sse) assert.equal(e.data['type'], e.event);
+  const decoder = createAnthropicEventDecoder();
+  const back = [...sse.flatMap((e) => decoder.push(JSON.parse(JSON.stringify(e.data))).events), ...(decoder.end() ?? [])];
+  assert.deepEqual(back, EVENTS);
+});
+
+test('anthropic stream decoder: no message_stop means incomplete', () => {
+  const decoder = createAnthropicEventDecoder();
+  decoder.push({ type: 'message_start', message: { id: 'x', model: 'm', usage: { input_tokens: 1 } } });
+  assert.equal(decoder.end(), undefined);
+});
