@@ -80,7 +80,7 @@ export class Repl {
     const parsed = parseLine(line);
     if (parsed.type === 'message') return this.answer(parsed.text);
     if (parsed.type === 'command') return this.command(parsed.name, parsed.arg);
-    if (parsed.type === 'unknown') this.say(`unknown command /${parsed.name} — /help lists the commands`);
+    if (parsed.type === 'unknown') this.warn(`unknown command /${parsed.name} — /help lists the commands`);
   }
 
   private async answer(text: string): Promise<void> {

@@ -1,0 +1,146 @@
+// `switchyard chat` and `switchyard sessions` as a user runs them: the real CLI as a child process, the real
+// simulator over loopback, state in a temp SWITCHYARD_HOME.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CLI, assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { ALL_KEYS, BACKUP, BAD, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld, type ChatWorld } from '../sessions/harness.ts';
+
+function world(mainKey = GOOD, aux: Record<string, unknown> = {}): Promise<ChatWorld> {
+  return startChatWorld(SCENARIO, (url) => ({
+    providers: { main: simProvider(url, mainKey), backup: simProvider(url, BACKUP), slow: simProvider(url, SLOW) },
+    main: { provider: 'main', model: 'sim-large' },
+    auxiliary: aux,
+    retry: FAST_RETRY,
+  }));
+}
+
+interface Answer {
+  session: string;
+  answer: string;
+  route: string;
+  attempts: number;
+  title: string;
+}
+
+test('chat -m --json answers once and waits for the generated title', async () => {
+  const w = await world();
+  try {
+    const r = await runCli(['chat', '-m', 'What is a masked key?', '--json'], { env: w.cliEnv });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Answer;
+    assert.equal(out.answer, '[sim-large] reply to: What is a masked key?');
+    assert.equal(out.route, 'main/sim-large');
+    assert.equal(out.attempts, 1);
+    assert.equal(out.title, 'Sim title: What is a masked key');
+    assert.equal(w.sim.calls(GOOD), 2);
+
+    const more = await runCli(['chat', '-m', 'And a fingerprint?', '--session', out.session.slice(0, 5)], { env: w.cliEnv });
+    assert.equal(more.code, 0, more.stderr);
+    assert.equal(more.stdout, '[sim-large] reply to: And a fingerprint?\n');
+    assert.equal(w.sim.calls(GOOD), 3, 'no second title call for the same session');
+
+    const shown = await runCli(['sessions', 'show', out.session, '--json'], { env: w.cliEnv });
+    const session = JSON.parse(shown.stdout) as { title: string; title_source: string; messages: { content: string }[] };
+    assert.equal(session.title_source, 'generated');
+    assert.deepEqual(session.messages.map((m) => m.content), ['What is a masked key?', out.answer, 'And a fingerprint?', '[sim-large] reply to: And a fingerprint?']);
+  } finally {
+    await w.close();
+  }
+});
+
+test('chat -m failing: exit 1 with the explained error on stderr, no stack trace, no secret', async () => {
+  const w = await world(BAD, { title_generation: { provider: 'none' } });
+  try {
+    const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^switchyard: main: main rejected key sk-…5555 \(config\); it has never been accepted — check or replace it\n$/);
+    const j = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
+    assert.equal(j.code, 1);
+    const out = JSON.parse(j.stdout) as { error: string; kind: string };
+    assert.match(out.error, /unusable|never been accepted/);
+    assert.equal(w.sim.calls(BAD), 1);
+    assertNoSecrets(ALL_KEYS);
+  } finally {
+    await w.close();
+  }
+});
+
+test('usage errors exit 2', async () => {
+  const w = await world();
+  try {
+    const json = await runCli(['chat', '--json'], { env: w.cliEnv });
+    assert.equal(json.code, 2);
+    assert.match(json.stderr, /--json needs -m/);
+    const missing = await runCli(['sessions', 'show', 'nope'], { env: w.cliEnv });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no session "nope"/);
+    const route = await runCli(['chat', '-m', 'x', '--model', 'ghost/model'], { env: w.cliEnv });
+    assert.equal(route.code, 2);
+    assert.match(route.stderr, /no provider "ghost"/);
+  } finally {
+    await w.close();
+  }
+});
+
+test('interactive chat with piped stdin: one line per message, commands, /quit', async () => {
+  const w = await world();
+  try {
+    const input = ['hello there', '/title', '/title  My chat ', 'second one', '/model backup/sim-large', 'third one', '/bogus', '/quit', 'never sent', ''].join('\n');
+    const r = await runCli(['chat'], { env: w.cliEnv, input });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      [
+        '[sim-large] reply to: hello there',
+        'title: hello there (derived)',
+        'title set: My chat',
+        '[sim-large] reply to: second one',
+        'route: backup/sim-large for this session',
+        '[sim-large] reply to: third one',
+        '',
+      ].join('\n'),
+    );
+    assert.match(r.stderr, /unknown command \/bogus/);
+    assert.equal(w.sim.calls(BACKUP), 1);
+    assert.equal(w.sim.calls(GOOD), 3, 'two turns and one title call; "never sent" was not');
+    const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { id: string; title: string; title_source: string; messages: number }[];
+    assert.equal(list.length, 1);
+    assert.equal(list[0]?.title, 'My chat', 'the user title won over the generated one');
+    assert.equal(list[0]?.messages, 6);
+    const rm = await runCli(['sessions', 'rm', list[0]?.id ?? ''], { env: w.cliEnv });
+    assert.equal(rm.code, 0);
+    assert.match(rm.stdout, /removed session/);
+    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+  } finally {
+    await w.close();
+  }
+});
+
+test('kill -9 during an answer loses no earlier message', async () => {
+  const w = await world();
+  try {
+    const first = await runCli(['chat', '-m', 'first message', '--json'], { env: w.cliEnv });
+    const id = (JSON.parse(first.stdout) as Answer).session;
+    const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, ...w.cliEnv };
+    const child = spawn(process.execPath, [CLI, 'chat', '--session', id, '--model', 'slow/sim-large', '-m', 'second message'], { env, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      for (let i = 0; i < 200 && w.sim.calls(SLOW) === 0; i++) await sleep(25);
+      assert.equal(w.sim.calls(SLOW), 1, 'the slow answer was under way');
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const shown = JSON.parse((await runCli(['sessions', 'show', id, '--json'], { env: w.cliEnv })).stdout) as { messages: { role: string; content: string }[] };
+    assert.deepEqual(shown.messages.map((m) => `${m.role}: ${m.content}`), [
+      'user: first message',
+      'assistant: [sim-large] reply to: first message',
+      'user: second message',
+    ]);
+  } finally {
+    await w.close();
+  }
+});
