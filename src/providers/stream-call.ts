@@ -28,31 +28,37 @@ export async function* streamCall(
     deadline.clear();
     throw err;
   });
+  const cut = (message: string): Error =>
+    fromClassification({ kind: 'connection', code: 'stream_cut', providerMessage: message }, ctx.provider, { midStream: emitted });
   try {
     let done = false;
     try {
       for await (const e of sseEvents(res.body, deadline.touch)) {
+        // After the end marker, read the rest of the body instead of dropping it, so the socket goes back to the pool.
+        if (done) continue;
         const out = handler.onEvent(e);
         for (const ev of out.events) {
           emitted = true;
           yield ev;
         }
         if (out.done) {
+          const tail = handler.onEnd();
+          if (tail === undefined) throw cut('stream ended without a finish');
           done = true;
-          break;
+          for (const ev of tail) yield ev;
         }
       }
     } catch (err) {
+      if (done) return; // the answer was complete; a hiccup while draining does not matter
       throw transportFailure(err, call, emitted);
     }
+    if (done) return;
     const tail = handler.onEnd();
-    if (tail === undefined) {
-      throw fromClassification({ kind: 'connection', code: 'stream_cut', providerMessage: done ? 'stream ended without a finish' : 'stream ended before it was complete' }, ctx.provider, { midStream: emitted });
-    }
+    if (tail === undefined) throw cut('stream ended before it was complete');
     for (const ev of tail) yield ev;
   } finally {
     deadline.clear();
     // Stop reading if the consumer left early or we failed; the pool drops the socket.
-    if (!res.body.destroyed) res.body.destroy();
+    if (!res.body.destroyed && !res.body.readableEnded) res.body.destroy();
   }
 }
