@@ -51,7 +51,7 @@ export function printProbes(probes: readonly ProviderProbe[]): void {
       notes.push(p.missing);
     }
     for (const r of p.results) {
-      rows.push([p.provider, r.credential.fingerprint, r.credential.masked, sourcesText(r.credential.where.map((where, i) => ({ kind: r.credential.sources[i] ?? 'config', where }))), r.status, `${r.latency_ms}ms`]);
+      rows.push([p.provider, r.credential.fingerprint, r.credential.masked, sourcesText(r.credential.sources), r.status, `${r.latency_ms}ms`]);
       if (r.status !== 'valid') notes.push(`${p.provider} ${r.credential.masked}: ${r.message}`);
     }
   }

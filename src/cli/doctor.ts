@@ -1,4 +1,82 @@
+// `switchyard doctor`: is this setup going to work? Config, every credential probed live, the state store, and
+// each task's chain. A readable report (or --json); exit 0 when all is well, 1 when something needs attention,
+// 2 when the config itself is invalid.
 import type { Command } from 'commander';
+import { UserError } from '../errors/user-error.ts';
+import { scrubSecrets } from '../log.ts';
+import { adapterFor } from '../providers/registry.ts';
+import { runDoctor, type DoctorReport } from '../routing/doctor.ts';
+import { openStore } from '../state/open.ts';
+import type { StateStore } from '../state/types.ts';
+import { printProbes } from './auth-test.ts';
+import { cliConfig, printJson } from './context.ts';
 
-/** Placeholder: the doctor command group is not built yet. */
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the config, probe every credential live, check the state store and show each task\'s chain')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }, cmd: Command) => doctor(cmd, opts));
+}
+
+function out(line = ''): void {
+  process.stdout.write(`${scrubSecrets(line)}\n`);
+}
+
+async function doctor(cmd: Command, opts: { json?: boolean }): Promise<void> {
+  let loaded;
+  try {
+    loaded = cliConfig(cmd);
+  } catch (err) {
+    if (!UserError.isInstance(err)) throw err;
+    if (opts.json) printJson({ ok: false, config: { ok: false, error: scrubSecrets(err.message), details: err.details.map(scrubSecrets) } });
+    else {
+      out(`config   FAIL  ${err.message}`);
+      for (const d of err.details) out(`         ${d}`);
+    }
+    process.exitCode = err.exitCode;
+    return;
+  }
+  let store: StateStore;
+  let storeError: string | undefined;
+  try {
+    store = openStore({ kind: loaded.config.gateway.state, env: process.env });
+  } catch (err) {
+    storeError = err instanceof Error ? err.message : String(err);
+    store = openStore({ kind: 'memory' });
+  }
+  try {
+    const report = await runDoctor({ loaded, store, adapterFor, ...(storeError !== undefined ? { storeError } : {}) });
+    if (opts.json) printJson(report);
+    else render(report);
+    if (!report.ok) process.exitCode = 1;
+  } finally {
+    await store.close();
+  }
+}
+
+function render(r: DoctorReport): void {
+  out(`config   ok    ${r.config.path ?? '(no config file: every value is a default)'}`);
+  for (const w of r.config.warnings) out(`         warning: ${w}`);
+  const s = r.store;
+  out(s.ok
+    ? `state    ok    ${s.kind} at ${s.location} (schema v${s.schemaVersion ?? '?'}, ${s.pendingWrites ?? 0} pending writes)`
+    : `state    FAIL  ${s.kind} at ${s.location}: ${s.error ?? 'not healthy'}`);
+  out();
+  out('credentials (live probe):');
+  printProbes(r.providers);
+  out();
+  out('tasks:');
+  for (const t of r.tasks) {
+    if (t.status === 'disabled') {
+      out(`  ${t.task}: disabled (${t.reason ?? ''})`);
+      continue;
+    }
+    const chain = t.routes.map((x) => `${x.route}${x.status === 'ok' ? '' : ' ✗'}`).join(' → ');
+    out(`  ${t.task}: ${t.status === 'ok' ? 'ok' : 'BROKEN'}${chain ? `  ${chain}` : ''}`);
+    if (t.status === 'broken' && t.reason) out(`    ${t.reason}`);
+    for (const x of t.routes) if (x.status !== 'ok' && x.note) out(`    ${x.route}: ${x.note}`);
+  }
+  out();
+  out(r.ok ? 'all good' : 'problems found (see above)');
+}

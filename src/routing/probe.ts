@@ -4,12 +4,11 @@
 // turns out fine after all comes back, and one that is rejected is set aside.
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
-import type { Credential } from '../credentials/types.ts';
+import type { Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import { explainFailure } from '../errors/explain.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import type { AdapterFor } from './call-context.ts';
-import { credentialView } from './trail.ts';
 
 export type ProbeStatus = 'valid' | 'rejected' | 'quota' | 'rate_limited' | 'unreachable' | 'error';
 
@@ -32,7 +31,7 @@ export const PROBE_STATUS: Readonly<Record<ErrorKind, ProbeStatus>> = {
 
 export interface ProbeResult {
   provider: string;
-  credential: ReturnType<typeof credentialView> & { where: string[] };
+  credential: { fingerprint: string; masked: string; sources: CredentialSource[] };
   status: ProbeStatus;
   latency_ms: number;
   /** `chat provider/model` or `models list`. */
@@ -65,7 +64,7 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential): 
   const now = deps.now ?? Date.now;
   const provider = credential.provider;
   const p = deps.loaded.config.providers[provider];
-  const view = { ...credentialView(credential), where: credential.sources.map((s) => s.where) };
+  const view = { fingerprint: credential.fingerprint, masked: credential.masked, sources: credential.sources.map((s) => ({ ...s })) };
   if (!p) return { provider, credential: view, status: 'error', latency_ms: 0, method: '-', message: `provider ${provider} is not configured` };
   const model = probeModel(deps.loaded, provider);
   const adapter = deps.adapterFor(p.type);
@@ -81,32 +80,33 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential): 
     const latency = now() - started;
     if (!UpstreamError.isInstance(err)) throw err;
     const status = PROBE_STATUS[err.kind];
-    record(deps.pool, credential, err, status, now());
-    const result: ProbeResult = { provider, credential: view, status, latency_ms: latency, method, kind: err.kind, message: probeMessage(deps, credential, err, model) };
+    const health = record(deps.pool, credential, err, status, now());
+    const result: ProbeResult = { provider, credential: view, status, latency_ms: latency, method, kind: err.kind, message: probeMessage(deps, credential, err, model, health?.until) };
     if (err.status !== undefined) result.http_status = err.status;
     return result;
   }
 }
 
-function record(pool: CredentialPool, credential: Credential, err: UpstreamError, status: ProbeStatus, now: number): void {
+function record(pool: CredentialPool, credential: Credential, err: UpstreamError, status: ProbeStatus, now: number): HealthRecord | undefined {
   const message = err.providerMessage ? { message: err.providerMessage } : {};
-  if (status === 'valid') pool.recordSuccess(credential);
-  else if (status === 'rejected') pool.recordFailure(credential, { kind: 'auth_rejected', ...message });
-  else if (err.kind === 'quota' || err.kind === 'rate_limited') {
+  if (status === 'valid') return pool.recordSuccess(credential);
+  if (status === 'rejected') return pool.recordFailure(credential, { kind: 'auth_rejected', ...message });
+  if (err.kind === 'quota' || err.kind === 'rate_limited') {
     const resetAt = err.resetAt ?? (err.retryAfterMs !== undefined ? now + err.retryAfterMs : undefined);
-    pool.recordFailure(credential, { kind: err.kind, ...(resetAt !== undefined ? { resetAt } : {}), ...message });
+    return pool.recordFailure(credential, { kind: err.kind, ...(resetAt !== undefined ? { resetAt } : {}), ...message });
   }
   // unreachable / provider errors say nothing about the key: its health is left alone.
+  return undefined;
 }
 
-function probeMessage(deps: ProbeDeps, credential: Credential, err: UpstreamError, model: string | undefined): string {
+function probeMessage(deps: ProbeDeps, credential: Credential, err: UpstreamError, model: string | undefined, until: number | undefined): string {
   if (PROBE_STATUS[err.kind] === 'valid') return `accepted (the test request itself failed: ${err.kind}${err.providerMessage ? `: ${err.providerMessage}` : ''})`;
   const lastSuccessAt = deps.pool.candidates(credential.provider).find((c) => c.credential.fingerprint === credential.fingerprint)?.health.last_success_at;
   const p = deps.loaded.config.providers[credential.provider];
   return explainFailure({
     kind: err.kind, provider: credential.provider, key: { masked: credential.masked, sources: credential.sources }, providerMessage: err.providerMessage,
     ...(model ? { model } : {}), ...(p ? { baseUrl: p.base_url } : {}), ...(err.status !== undefined ? { status: err.status } : {}),
-    ...(err.code !== undefined ? { code: err.code } : {}), ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}),
+    ...(err.code !== undefined ? { code: err.code } : {}), ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}), ...(until !== undefined ? { until } : {}),
     ...(deps.timeZone ? { timeZone: deps.timeZone } : {}), now: deps.now?.() ?? Date.now(),
   });
 }

@@ -1,0 +1,72 @@
+// `switchyard doctor` as data: the config check, every credential probed live (in parallel), the state store's
+// health, and each task's resolved chain with whether any of its routes has a working key. The CLI renders it.
+import type { LoadedConfig } from '../config/types.ts';
+import { CredentialPool } from '../credentials/pool.ts';
+import { UserError } from '../errors/user-error.ts';
+import type { StateStore } from '../state/types.ts';
+import type { AdapterFor } from './call-context.ts';
+import { allValid, probeProviders, type ProviderProbe } from './probe-all.ts';
+import { resolveTask, taskNames } from './resolve-task.ts';
+
+export interface DoctorRoute {
+  route: string;
+  origin: string;
+  /** `ok`: its provider has a valid key; otherwise why it cannot serve. */
+  status: 'ok' | 'no_valid_key' | 'invalid';
+  note?: string;
+}
+
+export interface DoctorTask {
+  task: string;
+  status: 'ok' | 'disabled' | 'broken';
+  reason?: string;
+  routes: DoctorRoute[];
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  config: { ok: true; path: string | null; warnings: string[] };
+  store: { ok: boolean; kind: string; location: string; schemaVersion?: number; pendingWrites?: number; error?: string };
+  providers: ProviderProbe[];
+  tasks: DoctorTask[];
+}
+
+function taskReport(loaded: LoadedConfig, task: string, probes: readonly ProviderProbe[]): DoctorTask {
+  let plan;
+  try {
+    plan = resolveTask(loaded.config, task);
+  } catch (err) {
+    return { task, status: 'broken', reason: UserError.isInstance(err) ? err.message : String(err), routes: [] };
+  }
+  if (plan.status === 'disabled') return { task, status: 'disabled', reason: plan.reason, routes: [] };
+  const routes = plan.routes.map((r): DoctorRoute => {
+    const base = { route: `${r.provider}/${r.model}`, origin: r.origin };
+    if (r.invalid) return { ...base, status: 'invalid', note: r.invalid };
+    const probe = probes.find((p) => p.provider === r.provider);
+    const valid = probe?.results.some((x) => x.status === 'valid') ?? false;
+    return valid ? { ...base, status: 'ok' } : { ...base, status: 'no_valid_key', note: probe?.missing ?? `no key of ${r.provider} is valid right now` };
+  });
+  const ok = routes.some((r) => r.status === 'ok');
+  return ok ? { task, status: 'ok', routes } : { task, status: 'broken', reason: 'no route of this task can answer right now', routes };
+}
+
+export interface DoctorInput {
+  loaded: LoadedConfig;
+  store: StateStore;
+  /** Set when the configured store could not be opened (probes then run over a private in-memory store). */
+  storeError?: string;
+  adapterFor: AdapterFor;
+}
+
+export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
+  const { loaded, store } = input;
+  const pool = new CredentialPool({ loaded, store });
+  const probes = await probeProviders({ loaded, store, pool, adapterFor: input.adapterFor, providers: Object.keys(loaded.config.providers) });
+  const status = input.storeError === undefined ? store.status() : undefined;
+  const storeReport: DoctorReport['store'] = status
+    ? { ok: status.ok, kind: loaded.config.gateway.state, location: status.location, schemaVersion: status.schemaVersion, pendingWrites: status.pendingWrites, ...(status.lastError ? { error: status.lastError } : {}) }
+    : { ok: false, kind: loaded.config.gateway.state, location: '-', error: input.storeError ?? 'unavailable' };
+  const tasks = taskNames(loaded.config).map((t) => taskReport(loaded, t, probes));
+  const ok = storeReport.ok && allValid(probes) && tasks.every((t) => t.status !== 'broken');
+  return { ok, config: { ok: true, path: loaded.path, warnings: [...loaded.warnings] }, store: storeReport, providers: probes, tasks };
+}
