@@ -20,7 +20,7 @@ export function editDistance(a: string, b: string): number {
  * The candidate closest to `input`, if it is close enough to be a plausible typo: at most a third of the longer
  * word's length (and at least 1 edit allowed), compared case-insensitively, ignoring `-`/`_` differences first.
  */
-export function closest(input: string, candidates: Iterable<string>): string | undefined {
+export function closest(input: string, candidates: readonly string[]): string | undefined {
   const norm = (s: string): string => s.toLowerCase().replace(/[-_\s]/g, '');
   let best: string | undefined;
   let bestScore = Infinity;
@@ -33,11 +33,22 @@ export function closest(input: string, candidates: Iterable<string>): string | u
       bestScore = score;
     }
   }
-  return best;
+  return best ?? byPrefix(input, candidates);
+}
+
+/** `fallback_chain` where only `fallback` exists, `context` for `context_window`: one word is the other's stem. */
+function byPrefix(input: string, candidates: readonly string[]): string | undefined {
+  const a = input.toLowerCase();
+  for (const candidate of candidates) {
+    const b = candidate.toLowerCase();
+    const [short, long] = a.length < b.length ? [a, b] : [b, a];
+    if (short.length >= 4 && short !== long && (long.startsWith(`${short}_`) || long.startsWith(`${short}-`))) return candidate;
+  }
+  return undefined;
 }
 
 /** ` (did you mean `x`?)` or an empty string. */
-export function didYouMean(input: string, candidates: Iterable<string>): string {
+export function didYouMean(input: string, candidates: readonly string[]): string {
   const hit = closest(input, candidates);
   return hit === undefined ? '' : ` (did you mean \`${hit}\`?)`;
 }

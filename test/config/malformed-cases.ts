@@ -31,6 +31,8 @@ const task = (name: string, lines: string): string => base(`auxiliary:\n  ${name
 export const CASES: MalformedCase[] = [
   // Unknown keys, with the nearest valid one.
   { name: 'top-level typo fallbak', yaml: base('fallbak: []  #<\n'), path: 'fallbak', hint: 'fallback' },
+  { name: 'top-level fallback_chain (a task key)', yaml: base('fallback_chain:  #<\n  - { provider: deepseek, model: d }\n'), path: 'fallback_chain', hint: 'fallback' },
+  { name: 'model meta context', yaml: mimo('    models:\n      m: { context: 1000 }  #<\n'), path: 'providers.mimo.models.m.context', hint: 'context_window' },
   { name: 'top-level typo provders', yaml: 'provders:  #<\n  mimo: { type: openai, base_url: https://x.example/v1 }\n', path: 'provders', hint: 'providers' },
   { name: 'top-level typo retyr', yaml: base('retyr: { max_retries: 1 }  #<\n'), path: 'retyr', hint: 'retry' },
   { name: 'top-level cooldown (singular)', yaml: base('cooldown: { quota: 1h }  #<\n'), path: 'cooldown', hint: 'cooldowns' },
