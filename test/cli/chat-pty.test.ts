@@ -1,0 +1,53 @@
+// The interactive chat on a real pseudo-terminal (util-linux `script`): the prompt, Ctrl-C cancelling the answer
+// in progress but not the session, and Ctrl-C at the prompt leaving. Skipped where `script` is not installed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CLI } from '../helpers/cli.ts';
+import { BACKUP, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld } from '../sessions/harness.ts';
+
+const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await sleep(25);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+test('on a terminal: prompt, Ctrl-C cancels the answer, Ctrl-C at the prompt exits', { skip: !hasScript && 'util-linux script not found' }, async () => {
+  const w = await startChatWorld(SCENARIO, (url) => ({
+    providers: { main: simProvider(url, GOOD), backup: simProvider(url, BACKUP), slow: simProvider(url, SLOW) },
+    main: { provider: 'main', model: 'sim-large' },
+    auxiliary: { title_generation: { provider: 'none' } },
+    retry: FAST_RETRY,
+  }));
+  const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, TERM: 'xterm', NO_COLOR: '1', ...w.cliEnv };
+  const command = `'${process.execPath}' '${CLI}' chat`;
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    await until(() => screen.includes('> '), 'the prompt');
+    assert.match(screen, /switchyard chat — new session/);
+    child.stdin.write('hello tty\r');
+    await until(() => screen.includes('[sim-large] reply to: hello tty'), 'the answer');
+    child.stdin.write('/model slow/sim-large\r');
+    await until(() => screen.includes('route: slow/sim-large'), 'the route change');
+    child.stdin.write('a slow question\r');
+    await until(() => w.sim.calls(SLOW) === 1, 'the slow call');
+    child.stdin.write('\x03');
+    await until(() => screen.includes('answer cancelled'), 'the cancellation');
+    child.stdin.write('/model default\r');
+    child.stdin.write('still here?\r');
+    await until(() => screen.includes('reply to: still here?'), 'the session to go on');
+    child.stdin.write('\x03');
+    assert.equal(await exited, 0);
+  } finally {
+    child.kill('SIGKILL');
+    await w.close();
+  }
+});
