@@ -33,6 +33,8 @@ export interface FailureFacts extends TimeFormat {
   contextWindow?: number;
   estimatedTokens?: number;
   timeoutMs?: number;
+  /** The failure came after the answer had started streaming. */
+  midStream?: boolean;
   /** Where keys were looked for (auth_missing), e.g. from lookedIn() in src/credentials/resolve.ts. */
   lookedIn?: readonly string[];
 }
@@ -89,8 +91,12 @@ function explainNotFound(f: FailureFacts): string {
 
 function explainConnection(f: FailureFacts): string {
   const at = f.baseUrl ? ` at ${f.baseUrl}` : '';
-  const why = f.code ?? f.providerMessage;
-  return `could not reach ${f.provider}${at}${why ? ` (${why})` : ''}${f.retries ? `; ${retried(f.retries)}` : ''} — check providers.${f.provider}.base_url and that the service is up and reachable from here`;
+  const why = f.providerMessage || f.code;
+  const retries = f.retries ? `; ${retried(f.retries)}` : '';
+  if (f.midStream || f.code === 'stream_cut') {
+    return `the connection to ${f.provider}${at} broke in the middle of the answer${why ? ` (${why})` : ''}${retries} — usually a network or provider hiccup; if it keeps happening, check providers.${f.provider}.base_url and any proxy in between`;
+  }
+  return `could not reach ${f.provider}${at}${why ? ` (${why})` : ''}${retries} — check providers.${f.provider}.base_url and that the service is up and reachable from here`;
 }
 
 function explainTimeout(f: FailureFacts): string {

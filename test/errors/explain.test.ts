@@ -88,3 +88,10 @@ test('all keys unusable lists each key with state and until-when', () => {
   assert.match(msg, /usable again at 10:32:10/);
   assert.doesNotMatch(msg, /invalid key/);
 });
+
+test('connection: refused names the transport error; a mid-stream cut says so', () => {
+  const refused = explainFailure({ kind: 'connection', provider: 'mimo', baseUrl: 'http://127.0.0.1:9/v1', code: 'ECONNREFUSED', providerMessage: 'connect ECONNREFUSED 127.0.0.1:9' });
+  assert.match(refused, /^could not reach mimo at http:\/\/127\.0\.0\.1:9\/v1 \(connect ECONNREFUSED 127\.0\.0\.1:9\)/);
+  const cut = explainFailure({ kind: 'connection', provider: 'mimo', code: 'stream_cut', providerMessage: 'stream ended before it was complete' });
+  assert.match(cut, /broke in the middle of the answer/);
+});
