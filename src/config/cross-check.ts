@@ -4,6 +4,8 @@
 import { formatPath, type ConfigIssue, type ConfigPath } from './issue.ts';
 import { didYouMean, closest } from './suggest.ts';
 import { locateKey, locateValue, type YamlSource } from './yaml-source.ts';
+import { forEachLeaf } from './origins.ts';
+import { isDurationAt } from './schema-walk.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -73,5 +75,17 @@ export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { i
   if (!obj(root['main']) && (providers.length > 0 || Array.isArray(root['fallback']))) {
     warnings.push('no `main:` route is set: chat and the `main` task have nothing to call (add main: { provider, model })');
   }
+  warnings.push(...bareMilliseconds(root));
   return { issues, warnings };
+}
+
+/** `timeout: 30` (seconds, in many tools' configs) is 30ms here: worth a word where so short makes no sense. */
+function bareMilliseconds(root: Obj): string[] {
+  const out: string[] = [];
+  forEachLeaf(root, (path, value) => {
+    const sensible = path[path.length - 1] === 'timeout' || path[0] === 'cooldowns';
+    if (typeof value !== 'number' || value <= 0 || value >= 1000 || !sensible || !isDurationAt(path)) return;
+    out.push(`${formatPath(path)}: a bare number is milliseconds, so ${value} means ${value}ms; write ${value}s if you meant seconds`);
+  });
+  return out;
 }
