@@ -69,6 +69,8 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     requestIdHeader: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  // JSON only: fastify's default text/plain parser would let a plain-text body reach the routes.
+  app.removeContentTypeParser('text/plain');
   app.decorate('gateway', ctx);
   app.decorateRequest('sy', null);
   installErrorHandling(app, logger);
@@ -81,6 +83,14 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.register(modelsPlugin(ctx));
   app.addHook('preClose', async () => {
     ctx.closing = true;
+  });
+  // While draining, answers close their connection, so a keep-alive client cannot hold the shutdown open.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (ctx.closing) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async () => {
+    if (ctx.closing) app.server.closeIdleConnections();
   });
   app.addHook('onClose', async () => {
     ctx.keys.close();

@@ -1,9 +1,12 @@
 // The two API shapes the gateway speaks, over the providers' pure translators: parse a wire body to the canonical
 // request, turn a canonical response or stream into the caller's shape, and write a mid-stream failure as that
 // stream's own error event.
+import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
 import { parseOpenAIRequest, toOpenAIResponse } from '../providers/translate/openai-wire.ts';
 import { createOpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE } from '../providers/translate/openai-stream.ts';
+import { parseAnthropicRequest, toAnthropicResponse } from '../providers/translate/anthropic-wire.ts';
+import { createAnthropicEventEncoder, anthropicSseFrame } from '../providers/translate/anthropic-stream.ts';
 import { anthropicErrorBody, openaiErrorBody, type Api, type ApiError } from './api-error.ts';
 
 export interface ParsedWire {
@@ -33,7 +36,7 @@ export const openaiWire: WireApi = {
   parse: (body) => parseOpenAIRequest(body),
   response: (res) => toOpenAIResponse(res),
   streamEncoder(parsed) {
-    const encode = createOpenAIChunkEncoder({ includeUsage: parsed.includeUsage === true });
+    const encode = withStart(createOpenAIChunkEncoder({ includeUsage: parsed.includeUsage === true }));
     return {
       encode: (ev) => {
         const chunks = encode(ev);
@@ -48,9 +51,26 @@ export const openaiWire: WireApi = {
 
 export const anthropicWire: WireApi = {
   api: 'anthropic',
-  parse: () => {
-    throw new Error('anthropic wire: pending translator');
+  parse: (body) => parseAnthropicRequest(body),
+  response: (res) => toAnthropicResponse(res),
+  streamEncoder() {
+    const encode = withStart(createAnthropicEventEncoder());
+    return {
+      encode: (ev) => encode(ev).map(anthropicSseFrame).join(''),
+      // message_stop comes with the `finish` event; nothing follows it.
+      end: () => '',
+      error: (err) => anthropicSseFrame({ event: 'error', data: anthropicErrorBody(err) }),
+    };
   },
-  response: () => ({}),
-  streamEncoder: () => ({ encode: () => '', end: () => '', error: (err) => `event: error\ndata: ${JSON.stringify(anthropicErrorBody(err))}\n\n` }),
 };
+
+/** Both stream formats open with a start frame (OpenAI's role chunk, Anthropic's message_start): make sure there
+ * is one even if the first canonical event is already content. */
+function withStart<T>(encode: (ev: StreamEvent) => T[]): (ev: StreamEvent) => T[] {
+  let started = false;
+  return (ev) => {
+    if (started) return encode(ev);
+    started = true;
+    return ev.type === 'start' ? encode(ev) : [...encode({ type: 'start', id: `msg_${randomUUID().replace(/-/g, '')}`, model: '' }), ...encode(ev)];
+  };
+}

@@ -13,7 +13,8 @@ before(async () => {
       keys: {
         'sk-sim-good-http-000001': {},
         'sk-ant-sim-good-http-01': {},
-        'sk-sim-cut-http-0000001': { script: ['cut'], loop_script: true },
+        // A pause between frames lets the first deltas leave before the socket is destroyed.
+        'sk-sim-cut-http-0000001': { script: ['cut'], loop_script: true, stream_delay: '20ms' },
         'sk-ant-sim-cut-http-001': { script: ['stream_error'], loop_script: true },
       },
     },

@@ -1,0 +1,76 @@
+// A chain that crosses provider types, through both official SDKs: an OpenAI-compatible provider failing → an
+// Anthropic provider answers (and the reverse), streaming and not; the answer is always in the caller's shape.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+
+let h: Harness;
+
+before(async () => {
+  h = await startHarness({
+    scenario: {
+      models: { 'sim-large': {}, 'sim-small': {} },
+      keys: {
+        'sk-oa-broken-key-00001': { valid: false },
+        'sk-ant-working-key-0001': {},
+        'sk-ant-overloaded-00001': { script: ['529'], loop_script: true },
+        'sk-oa-working-key-00001': {},
+      },
+    },
+    config: (sim) => ({
+      providers: {
+        oabroken: simProvider(sim, 'openai', 'sk-oa-broken-key-00001'),
+        antok: simProvider(sim, 'anthropic', 'sk-ant-working-key-0001'),
+        antbusy: simProvider(sim, 'anthropic', 'sk-ant-overloaded-00001'),
+        oaok: simProvider(sim, 'openai', 'sk-oa-working-key-00001'),
+      },
+      main: { provider: 'oabroken', model: 'sim-large' },
+      fallback: [{ provider: 'antok', model: 'sim-small' }],
+      auxiliary: { reverse: { provider: 'antbusy', model: 'sim-large', fallback_chain: [{ provider: 'oaok', model: 'sim-small' }], fallback_to_main: false } },
+      retry: FAST_RETRY,
+    }),
+  });
+});
+after(() => h.close());
+
+const openai = (): OpenAI => new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
+const anthropic = (): Anthropic => new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 0 });
+
+test('OpenAI SDK: openai provider rejected → anthropic provider answers, in the OpenAI shape', async () => {
+  const { data, response } = await openai().chat.completions.create({ model: 'main', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'cross over' }] }).withResponse();
+  assert.match(data.choices[0]?.message.content ?? '', /\[sim-small\] reply to: cross over/);
+  assert.equal(response.headers.get('x-switchyard-route'), 'antok/sim-small');
+  assert.ok(Number(response.headers.get('x-switchyard-attempts')) >= 2);
+
+  const stream = await openai().chat.completions.create({ model: 'main', stream: true, messages: [{ role: 'user', content: 'cross stream' }] });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+  assert.match(text, /reply to: cross stream/);
+});
+
+test('Anthropic SDK: anthropic provider overloaded → openai provider answers, in the Anthropic shape', async () => {
+  const { data, response } = await anthropic().messages.create({ model: 'reverse', max_tokens: 100, messages: [{ role: 'user', content: 'reverse trip' }] }).withResponse();
+  const block = data.content[0];
+  assert.ok(block && block.type === 'text');
+  assert.match(block.text, /\[sim-small\] reply to: reverse trip/);
+  assert.equal(response.headers.get('x-switchyard-route'), 'oaok/sim-small');
+
+  const message = await anthropic().messages.stream({ model: 'reverse', max_tokens: 100, messages: [{ role: 'user', content: 'reverse stream' }] }).finalMessage();
+  const streamed = message.content[0];
+  assert.ok(streamed && streamed.type === 'text');
+  assert.match(streamed.text, /reply to: reverse stream/);
+});
+
+test('Anthropic SDK through the main chain, OpenAI SDK through the reverse one, tools included', async () => {
+  const tools = [{ name: 'lookup', input_schema: { type: 'object' as const, properties: {} } }];
+  const res = await anthropic().messages.create({ model: 'main', max_tokens: 100, tools, messages: [{ role: 'user', content: 'call lookup please' }] });
+  assert.equal(res.stop_reason, 'tool_use');
+  const viaOpenAI = await openai().chat.completions.create({
+    model: 'reverse',
+    tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }],
+    messages: [{ role: 'user', content: 'call lookup please' }],
+  });
+  assert.equal(viaOpenAI.choices[0]?.message.tool_calls?.[0]?.type === 'function' && viaOpenAI.choices[0]?.message.tool_calls?.[0]?.function.name, 'lookup');
+});
