@@ -75,9 +75,16 @@ function summary(p: Printer, elapsedMs: number): void {
   p.line(`${ok}/${p.results.length} outcomes as expected, in ${(elapsedMs / 1000).toFixed(1)}s.`);
 }
 
+/** Resolves at the first Ctrl-C or SIGTERM; a second one while shutting down leaves at once. */
 function untilStopped(): Promise<void> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 }

@@ -25,7 +25,7 @@ test('on a terminal: prompt, Ctrl-C cancels the answer, Ctrl-C at the prompt exi
     retry: FAST_RETRY,
   }));
   const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, TERM: 'xterm', NO_COLOR: '1', ...w.cliEnv };
-  const command = `'${process.execPath}' '${CLI}' chat`;
+  const command = `exec '${process.execPath}' '${CLI}' chat`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let screen = '';
   child.stdout.on('data', (d: Buffer) => (screen += d.toString()));

@@ -23,7 +23,10 @@ export function printFinale(world: DemoWorld, p: Printer): void {
     [
       `import OpenAI from 'openai';`,
       `const client = new OpenAI({ baseURL: '${url}/v1', apiKey: process.env.SWITCHYARD_KEY });`,
-      `const r = await client.chat.completions.create({ model: 'title_generation', messages: [{ role: 'user', content: 'Why did my key expire?' }] });`,
+      `const r = await client.chat.completions.create({`,
+      `  model: 'title_generation', // a task name: its chain (here the main chain, whose first key is expired) answers`,
+      `  messages: [{ role: 'system', content: 'Write a short title for this conversation.' }, { role: 'user', content: 'Why did my key expire?' }],`,
+      `});`,
       `console.log(r.choices[0].message.content);`,
     ].join('\n'),
   );
