@@ -13,6 +13,9 @@ import { explainError, isAbort } from './explain.ts';
 import { contextWindowOf, formatRoute, parseRouteFor } from './route-text.ts';
 import { cleanUserTitle } from './title-text.ts';
 
+/** After a second Ctrl-C, how long a cancellation may take before the process leaves anyway. */
+const FORCED_EXIT_MS = 1_000;
+
 export interface ReplIO {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
@@ -70,6 +73,11 @@ export class Repl {
     if (this.answering && !this.answering.signal.aborted) {
       this.answering.abort();
       return;
+    }
+    if (this.answering) {
+      // A second Ctrl-C while the cancellation is still winding down: the user wants out. Messages are already
+      // in the store; give the cancellation a moment to finish cleanly, then leave regardless.
+      setTimeout(() => process.exit(130), FORCED_EXIT_MS).unref();
     }
     this.quitting = true;
     if (this.io.interactive) this.io.output.write('\n');
