@@ -17,16 +17,26 @@ interface Served {
   child: ChildProcess;
   url: string;
   key?: string;
+  /** CPU time (µs) the server process has used so far. */
+  cpu(): Promise<number>;
 }
 
 function serve(args: string[]): Promise<Served> {
   const child = spawn(process.execPath, [join(HERE, 'serve.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const waiting: ((line: string) => void)[] = [];
+  lines.on('line', (line) => waiting.shift()?.(line));
+  const nextLine = () => new Promise<string>((resolve) => waiting.push(resolve));
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
+    nextLine().then((line) => {
       const info = JSON.parse(line) as { url: string; key?: string };
-      resolve({ child, ...info });
-    });
+      const cpu = async (): Promise<number> => {
+        const reply = nextLine();
+        child.kill('SIGUSR2');
+        return (JSON.parse(await reply) as { cpuMicros: number }).cpuMicros;
+      };
+      resolve({ child, ...info, cpu });
+    }, reject);
     child.once('exit', (code) => reject(new Error(`bench server ${args[0]} exited with ${code}`)));
   });
 }
@@ -39,7 +49,7 @@ function stop(s: Served): Promise<void> {
 }
 
 function row(r: LoadResult): string {
-  return `${r.name.padEnd(9)} c=${String(r.connections).padEnd(3)} median ${r.medianMs.toFixed(3)} ms  p99 ${r.p99Ms.toFixed(3)} ms  ${r.rps.toFixed(0).padStart(6)} req/s  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`;
+  return `${r.name.padEnd(9)} c=${String(r.connections).padEnd(3)} median ${r.medianMs.toFixed(3)} ms  p99 ${r.p99Ms.toFixed(3)} ms  ${r.rps.toFixed(0).padStart(6)} req/s  ${(r.cpuMicrosPerRequest ?? 0).toFixed(0).padStart(4)} µs CPU/req  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`;
 }
 
 async function main(): Promise<void> {
@@ -47,17 +57,19 @@ async function main(): Promise<void> {
   const upstream = await serve(['upstream']);
   const proxy = await serve(['proxy', upstream.url]);
   const gateway = await serve(['gateway', upstream.url, join(logDir, 'gateway.log')]);
-  const targets: LoadTarget[] = [
-    { name: 'direct', url: upstream.url, headers: {} },
-    { name: 'proxy', url: proxy.url, headers: {} },
-    { name: 'gateway', url: gateway.url, headers: { authorization: `Bearer ${gateway.key ?? ''}` } },
+  const targets: (LoadTarget & { server: Served })[] = [
+    { name: 'direct', url: upstream.url, headers: {}, server: upstream },
+    { name: 'proxy', url: proxy.url, headers: {}, server: proxy },
+    { name: 'gateway', url: gateway.url, headers: { authorization: `Bearer ${gateway.key ?? ''}` }, server: gateway },
   ];
   try {
     for (const t of targets) await load(t, 8, WARMUP_SECONDS);
     const results: Record<string, LoadResult> = {};
     for (const connections of [1, 32]) {
       for (const t of targets) {
+        const before = await t.server.cpu();
         const r = await load(t, connections, SECONDS);
+        r.cpuMicrosPerRequest = (await t.server.cpu() - before) / Math.max(1, r.requests);
         results[`${t.name}@${connections}`] = r;
         console.log(row(r));
       }

@@ -11,6 +11,8 @@ export interface LoadResult {
   medianMs: number;
   p99Ms: number;
   rps: number;
+  /** CPU time the server process spent per request during the run (filled in by the caller). */
+  cpuMicrosPerRequest?: number;
 }
 
 export interface LoadTarget {

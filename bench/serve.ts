@@ -1,6 +1,6 @@
 // One benchmark server per process, so the load generator, the upstream and the system under test never share an
 // event loop:  node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile>
-// Prints one JSON line {url, key?} on stdout when listening; exits on SIGTERM.
+// Prints one JSON line {url, key?} on stdout when listening, {cpuMicros} on SIGUSR2; exits on SIGTERM.
 import { pino } from 'pino';
 import { configSchema } from '../src/config/schema.ts';
 import type { LoadedConfig } from '../src/config/types.ts';
@@ -49,6 +49,11 @@ async function main(): Promise<void> {
     process.stderr.write('usage: node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile>\n');
     process.exit(2);
   }
+  // SIGUSR2: report the CPU time used so far, so the benchmark can give CPU per request for each server.
+  process.on('SIGUSR2', () => {
+    const u = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ cpuMicros: u.user + u.system })}\n`);
+  });
   process.once('SIGTERM', () => {
     close().finally(() => process.exit(0));
   });

@@ -42,6 +42,15 @@ function credentialCounts(ctx: GatewayContext): { provider: string; state: strin
   return rows;
 }
 
+/**
+ * The logger for the one-line-per-request log. Its lines hold only our own scalar fields (never a header or a
+ * body), so path-based redaction has nothing to find and would cost more than the rest of the line (~18µs of
+ * ~25µs per line); the logger's secret scrubbing of every written line still applies.
+ */
+function requestLoggerOf(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}
+
 export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   const logger = options.logger ?? silentLogger();
   const ownsRouter = options.router === undefined;
@@ -52,6 +61,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     router,
     store: options.store,
     logger,
+    requestLogger: requestLoggerOf(logger),
     metrics,
     keys: new KeyCache(options.store),
     settings: settingsFrom(options.loaded),
@@ -85,12 +95,13 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     ctx.closing = true;
   });
   // While draining, answers close their connection, so a keep-alive client cannot hold the shutdown open.
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (ctx.closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async () => {
+  app.addHook('onResponse', (_req, _reply, done) => {
     if (ctx.closing) app.server.closeIdleConnections();
+    done();
   });
   app.addHook('onClose', async () => {
     ctx.keys.close();

@@ -20,6 +20,8 @@ export interface GatewayContext {
   readonly router: Switchyard;
   readonly store: StateStore;
   readonly logger: Logger;
+  /** For the per-request line (see app.ts). */
+  readonly requestLogger: Logger;
   readonly metrics: GatewayMetrics;
   readonly keys: KeyCache;
   settings: GatewaySettings;
