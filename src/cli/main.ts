@@ -27,13 +27,30 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  // Register every group so that `--help` lists them all; a group that fails to load is a bug, not a user error.
-  for (const load of Object.values(GROUPS)) (await load()).register(program);
+  // Load only the group being run (start-up time matters for a CLI); `--help` or an unknown word loads them all
+  // so the help lists every command and commander can suggest the nearest one.
+  const wanted = groupOf(argv.slice(2));
+  const loaders = wanted ? [GROUPS[wanted]!] : Object.values(GROUPS);
+  for (const load of loaders) (await load()).register(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
     process.exitCode = reportError(err);
   }
+}
+
+/** The command group named by the first word that is not an option (skipping the value of --config). */
+function groupOf(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-c' || a === '--config') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return Object.hasOwn(GROUPS, a) ? a : undefined;
+  }
+  return undefined;
 }
 
 /** Prints an error the way a user should see it and returns the exit code. */
