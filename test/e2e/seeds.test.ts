@@ -1,0 +1,248 @@
+// The four seed reports, end to end: a real config file and .env on disk (loadConfig), a real SQLite state store
+// in a temp SWITCHYARD_HOME, the simulator over loopback, and the library's chat(). Assertions are on the
+// simulator's call counts and on what the caller gets back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config/load.ts';
+import { fingerprint } from '../../src/credentials/mask.ts';
+import { createLogger } from '../../src/log.ts';
+import { SwitchyardError } from '../../src/routing/errors.ts';
+import { createSwitchyard, type Switchyard } from '../../src/routing/switchyard.ts';
+import { startSimulator } from '../../src/sim/server.ts';
+import type { ScenarioInput } from '../../src/sim/scenario.ts';
+import type { RunningSimulator } from '../../src/sim/types.ts';
+import { openStore } from '../../src/state/open.ts';
+import type { StateStore } from '../../src/state/types.ts';
+import { closedPort } from '../routing/helpers.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+const hello = [{ role: 'user' as const, content: 'Why does title generation fail?' }];
+const RETRY = 'retry: { max_retries: 2, auth_retries: 2, base_delay: 2ms, max_delay: 10ms, max_wait: 20ms }\n';
+
+interface World {
+  sim: RunningSimulator;
+  store: StateStore;
+  router: Switchyard;
+  warnings: string[];
+  sleeps: number[];
+  ws: ReturnType<typeof tempWorkspace>;
+  open(): Switchyard;
+  close(): Promise<void>;
+}
+
+async function world(scenario: ScenarioInput, yaml: (urls: { openai: string; anthropic: string }) => string, dotenv = '', env: Record<string, string> = {}): Promise<World> {
+  const sim = await startSimulator({ scenario });
+  const ws = tempWorkspace();
+  const configPath = ws.write('switchyard.yaml', yaml({ openai: `${sim.url}/v1`, anthropic: sim.url }));
+  if (dotenv) ws.write('.env', dotenv);
+  const store = openStore({ home: ws.home });
+  const warnings: string[] = [];
+  const sleeps: number[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      const line = JSON.parse(chunk.toString()) as { level: number; msg: string };
+      if (line.level >= 40) warnings.push(line.msg);
+      done();
+    },
+  });
+  const routers: Switchyard[] = [];
+  const open = (): Switchyard => {
+    const r = createSwitchyard({
+      config: loadConfig({ configPath, env }),
+      store,
+      logger: createLogger({ destination }),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        await new Promise((res) => setTimeout(res, ms));
+      },
+    });
+    routers.push(r);
+    return r;
+  };
+  let router: Switchyard;
+  try {
+    router = open();
+  } catch (err) {
+    await store.close();
+    await sim.close();
+    ws.cleanup();
+    throw err;
+  }
+  return {
+    sim, store, router, warnings, sleeps, ws, open,
+    async close() {
+      for (const r of routers) await r.close();
+      await store.close();
+      await sim.close();
+      ws.cleanup();
+    },
+  };
+}
+
+test('seed 000: title_generation on auto with an invalid main key and a working main fallback succeeds through the fallback', async () => {
+  const w = await world(
+    { keys: { 'sk-xiaomi-expired-01': { valid: false }, 'sk-deepseek-works-02': {} } },
+    (u) => `providers:
+  xiaomi: { type: openai, base_url: ${u.openai} }
+  deepseek: { type: openai, base_url: ${u.openai}, api_key: "\${DEEPSEEK_API_KEY}" }
+main: { provider: xiaomi, model: sim-large }
+fallback: [ { provider: deepseek, model: sim-small } ]
+auxiliary:
+  title_generation: { provider: auto, model: "", timeout: 30s }
+${RETRY}`,
+    'XIAOMI_API_KEY=sk-xiaomi-expired-01\nDEEPSEEK_API_KEY=sk-deepseek-works-02\n',
+  );
+  try {
+    const r = await w.router.chat({ task: 'title_generation', messages: hello });
+    assert.equal(r.status, 'ok');
+    if (r.status !== 'ok') return;
+    assert.deepEqual(r.route, { provider: 'deepseek', model: 'sim-small' });
+    assert.ok(r.response.content.length > 0);
+    assert.equal(w.sim.calls('sk-xiaomi-expired-01'), 1, 'the invalid key is tried once');
+    assert.equal(w.sim.calls('sk-deepseek-works-02'), 1);
+    assert.deepEqual(r.trail.map((a) => [a.route, a.outcome]), [['xiaomi/sim-large', 'auth_rejected'], ['deepseek/sim-small', 'ok']]);
+    assert.deepEqual(r.trail[0]?.credential?.sources, ['dotenv']);
+    // The next title call does not knock on the rejected key again.
+    await w.router.chat({ task: 'title_generation', messages: hello });
+    assert.equal(w.sim.calls('sk-xiaomi-expired-01'), 1);
+  } finally {
+    await w.close();
+  }
+});
+
+test('seed 000: provider: none sends nothing and returns the typed disabled result', async () => {
+  const w = await world({ keys: { 'sk-xiaomi-works-0001': {} } }, (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_key: sk-xiaomi-works-0001 } }
+main: { provider: xiaomi, model: sim-large }
+auxiliary: { title_generation: { provider: none } }
+`);
+  try {
+    const r = await w.router.chat({ task: 'title_generation', messages: hello });
+    assert.equal(r.status, 'disabled');
+    assert.equal(w.sim.calls(), 0);
+    assert.deepEqual(w.warnings, [], 'nothing logged above debug');
+  } finally {
+    await w.close();
+  }
+});
+
+test('seed 001: the first credential is rate-limited → the very next call uses the second, no backoff, one warning names both', async () => {
+  const A = 'sk-config-exhausted-1';
+  const B = 'sk-env-fresh-key-0002';
+  const w = await world(
+    { keys: { [A]: { rate_limit_after: 0, reset: '1h' }, [B]: {} } },
+    (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_key: ${A} } }
+main: { provider: xiaomi, model: sim-large }
+${RETRY}`,
+    '',
+    { XIAOMI_API_KEY: B },
+  );
+  try {
+    const first = await w.router.chat({ messages: hello });
+    assert.equal(first.status, 'ok');
+    assert.deepEqual(first.trail.map((a) => a.outcome), ['rate_limited', 'ok']);
+    const second = await w.router.chat({ messages: hello });
+    assert.deepEqual(second.trail.map((a) => [a.credential?.masked, a.outcome]), [['sk-…0002', 'ok']], 'straight to the second key');
+    await w.router.chat({ messages: hello });
+    assert.equal(w.sim.calls(A), 1);
+    assert.equal(w.sim.calls(B), 3);
+    assert.deepEqual(w.sleeps, [], 'no backoff anywhere');
+    const switches = w.warnings.filter((m) => m.includes('using'));
+    assert.equal(switches.length, 1, `one warning: ${JSON.stringify(w.warnings)}`);
+    assert.match(switches[0] ?? '', /config key sk-…ed-1 rate-limited until \d\d:\d\d:\d\d; using env XIAOMI_API_KEY sk-…0002/);
+  } finally {
+    await w.close();
+  }
+});
+
+test('seed 001: a key edited in the config takes effect at the next request, with no stale pool entry shadowing it', async () => {
+  const OLD = 'sk-old-exhausted-0001';
+  const NEW = 'sk-new-with-quota-002';
+  const w = await world(
+    { keys: { [OLD]: { quota: true }, [NEW]: {} } },
+    (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_key: ${OLD} } }
+main: { provider: xiaomi, model: sim-large }
+${RETRY}`,
+  );
+  try {
+    await assert.rejects(w.router.chat({ messages: hello }), (err: unknown) => SwitchyardError.isInstance(err) && err.kind === 'all_cooling');
+    const configPath = w.ws.write('switchyard.yaml', `providers: { xiaomi: { type: openai, base_url: ${w.sim.url}/v1, api_key: ${NEW} } }\nmain: { provider: xiaomi, model: sim-large }\n${RETRY}`);
+    w.router.reload(loadConfig({ configPath, env: {} }));
+    const r = await w.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.equal(w.sim.calls(OLD), 1);
+    assert.equal(w.sim.calls(NEW), 1);
+  } finally {
+    await w.close();
+  }
+});
+
+test('seed 002: a known-good key (remembered across restarts) survives two transient 401s; the third call succeeds', async () => {
+  const KEY = 'sk-mimo-token-plan-01';
+  const w = await world(
+    { keys: { [KEY]: { script: ['ok', '401', '401'] } } },
+    (u) => `providers: { mimo: { type: openai, base_url: ${u.openai}, api_key: ${KEY} } }
+main: { provider: mimo, model: sim-large }
+${RETRY}`,
+  );
+  try {
+    assert.equal((await w.router.chat({ messages: hello })).status, 'ok');
+    await w.router.close();
+    await w.store.flush();
+    // A fresh router (as after a restart) over the same state store still knows the key has worked.
+    const restarted = w.open();
+    const r = await restarted.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.equal(w.sim.calls(KEY), 4, 'exactly three calls for the second chat');
+    assert.ok(w.store.getHealth(fingerprint(KEY))?.last_success_at !== undefined);
+  } finally {
+    await w.close();
+  }
+});
+
+const SEED_003_FAULTS: [string, (port: number) => { key: Record<string, unknown>; baseUrl?: string }][] = [
+  ['401 token_invalidated', () => ({ key: { script: ['401_token_invalidated'] } })],
+  ['402 payment required', () => ({ key: { quota: 'payment' } })],
+  ['429 rate limited', () => ({ key: { rate_limit_after: 0, reset: '1h' } })],
+  ['5xx server errors', () => ({ key: { server_error_rate: 1 } })],
+  ['connection refused', (port) => ({ key: {}, baseUrl: `http://127.0.0.1:${port}/v1` })],
+];
+
+for (const [name, fault] of SEED_003_FAULTS) {
+  for (const chainWorks of [true, false]) {
+    test(`seed 003: an auxiliary task whose explicit provider fails with ${name} → ${chainWorks ? 'its fallback_chain' : 'fallback_chain fails too → the main model'}`, async () => {
+      const AUX = 'sk-aux-provider-key-1';
+      const CHAIN = 'sk-aux-fallback-key-2';
+      const MAIN = 'sk-main-model-key-003';
+      const f = fault(await closedPort());
+      const w = await world(
+        { keys: { [AUX]: f.key, [CHAIN]: chainWorks ? {} : { valid: false }, [MAIN]: {} } },
+        (u) => `providers:
+  openai_aux: { type: openai, base_url: ${f.baseUrl ?? u.openai}, api_key: ${AUX} }
+  claude: { type: anthropic, base_url: ${u.anthropic}, api_key: ${CHAIN} }
+  main_provider: { type: openai, base_url: ${u.openai}, api_key: ${MAIN} }
+main: { provider: main_provider, model: sim-large }
+auxiliary:
+  compression:
+    provider: openai_aux
+    model: sim-small
+    fallback_chain: [ { provider: claude, model: sim-small } ]
+    fallback_to_main: true
+${RETRY}`,
+      );
+      try {
+        const r = await w.router.chat({ task: 'compression', messages: hello });
+        assert.equal(r.status, 'ok');
+        if (r.status !== 'ok') return;
+        assert.deepEqual(r.route, chainWorks ? { provider: 'claude', model: 'sim-small' } : { provider: 'main_provider', model: 'sim-large' });
+        assert.equal(w.sim.calls(CHAIN), 1, 'the fallback_chain is tried');
+        assert.equal(w.sim.calls(MAIN), chainWorks ? 0 : 1);
+        const first = r.trail[0];
+        assert.equal(first?.route, 'openai_aux/sim-small');
+        assert.notEqual(first?.outcome, 'ok');
+      } finally {
+        await w.close();
+      }
+    });
+  }
+}
