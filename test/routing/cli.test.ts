@@ -1,0 +1,93 @@
+// `switchyard doctor` and `switchyard auth test` as a user runs them: the real CLI as a child process, a real config
+// file, a temp SWITCHYARD_HOME, the simulator over loopback.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSimulator } from '../../src/sim/server.ts';
+import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+const GOOD = 'sk-cli-good-key-0001';
+const BAD = 'sk-cli-never-valid-02';
+const BROKE = 'sk-cli-no-credit-0003';
+
+async function setup(): Promise<{ run(args: string[]): ReturnType<typeof runCli>; close(): Promise<void>; calls(key: string): number }> {
+  const sim = await startSimulator({ scenario: { keys: { [GOOD]: {}, [BAD]: { valid: false }, [BROKE]: { quota: 'payment' } } } });
+  const ws = tempWorkspace();
+  ws.write('switchyard.yaml', `providers:
+  mimo: { type: openai, base_url: ${sim.url}/v1, api_keys: [${GOOD}, ${BAD}] }
+  deepseek: { type: openai, base_url: ${sim.url}/v1, api_key: ${BROKE} }
+  claude: { type: anthropic, base_url: ${sim.url} }
+main: { provider: mimo, model: sim-large }
+fallback: [ { provider: deepseek, model: sim-small } ]
+auxiliary:
+  title_generation: { provider: none }
+  compression: { provider: claude, model: sim-small, fallback_to_main: false }
+`);
+  return {
+    run: (args) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } }),
+    calls: (key) => sim.calls(key),
+    async close() {
+      await sim.close();
+      ws.cleanup();
+    },
+  };
+}
+
+test('auth test: one live probe per credential with its result, recorded in health; exit 1 unless all are valid', async () => {
+  const s = await setup();
+  try {
+    const r = await s.run(['auth', 'test', 'mimo']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /mimo\s+\w+\s+sk-…0001\s+config api_keys\[0\]\s+valid\s+\d+ms/);
+    assert.match(r.stdout, /sk-…d-02\s+config api_keys\[1\]\s+rejected/);
+    assert.match(r.stdout, /it has never been accepted — check or replace it/);
+    assert.equal(s.calls(GOOD), 1);
+    assert.equal(s.calls(BAD), 1);
+    const list = await s.run(['auth', 'list', 'mimo', '--json']);
+    assert.match(list.stdout, /"state": "rejected"/, 'the probe outcome is recorded in health');
+    const one = await s.run(['auth', 'test', 'mimo', '--json', list.stdout.match(/"fingerprint": "(\w+)"/)?.[1] ?? '']);
+    assert.equal(one.code, 0, one.stderr);
+    const parsed = JSON.parse(one.stdout) as { ok: boolean; providers: { results: { status: string }[] }[] };
+    assert.equal(parsed.ok, true);
+    assert.deepEqual(parsed.providers[0]?.results.map((x) => x.status), ['valid']);
+    assertNoSecrets([GOOD, BAD, BROKE]);
+  } finally {
+    await s.close();
+  }
+});
+
+test('doctor: config, store, every credential probed, each task with its chain; --json; exit 1 when something needs attention', async () => {
+  const s = await setup();
+  try {
+    const r = await s.run(['doctor']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^config\s+ok\s+.*switchyard\.yaml/m);
+    assert.match(r.stdout, /^state\s+ok\s+sqlite at /m);
+    assert.match(r.stdout, /deepseek\s+\w+\s+sk-…0003\s+config key\s+quota/);
+    assert.match(r.stdout, /no API key for provider claude — looked in providers\.claude\.api_key, env CLAUDE_API_KEY/);
+    assert.match(r.stdout, /main: ok {2}mimo\/sim-large → deepseek\/sim-small ✗/);
+    assert.match(r.stdout, /title_generation: disabled \(auxiliary\.title_generation\.provider is none\)/);
+    assert.match(r.stdout, /compression: BROKEN {2}claude\/sim-small ✗/);
+    const json = await s.run(['doctor', '--json']);
+    const report = JSON.parse(json.stdout) as { ok: boolean; tasks: { task: string; status: string }[]; store: { ok: boolean } };
+    assert.equal(report.ok, false);
+    assert.equal(report.store.ok, true);
+    assert.deepEqual(report.tasks.map((t) => [t.task, t.status]), [['main', 'ok'], ['title_generation', 'disabled'], ['compression', 'broken']]);
+    assertNoSecrets([GOOD, BAD, BROKE]);
+  } finally {
+    await s.close();
+  }
+});
+
+test('doctor on an invalid config reports it with its location and exits 2', async () => {
+  const ws = tempWorkspace();
+  try {
+    ws.write('switchyard.yaml', 'providers:\n  mimo: { type: openai, base_url: http://127.0.0.1:9/v1, fallback_chian: [] }\n');
+    const r = await runCli(['doctor'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+    assert.equal(r.code, 2);
+    assert.match(r.stdout, /config\s+FAIL/);
+    assert.match(r.stdout, /switchyard\.yaml:2/);
+  } finally {
+    ws.cleanup();
+  }
+});
