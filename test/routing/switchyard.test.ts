@@ -1,0 +1,121 @@
+// The library surface: deadlines, caller aborts, task-level keys, hot reload with config snapshots, events.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SwitchyardError } from '../../src/routing/errors.ts';
+import { FAST_RETRY, harness, hello, loadedFrom } from './helpers.ts';
+
+const A = 'sk-lib-aaaaaaaa0001';
+const B = 'sk-lib-bbbbbbbb0002';
+const T = 'sk-lib-task-key-0003';
+
+test("an auxiliary task's timeout bounds the whole call: a hung route is not followed by more waiting", async () => {
+  const h = await harness({
+    scenario: { keys: { [A]: { script: ['timeout'] }, [B]: {} } },
+    config: (u) => ({
+      providers: { slow: { type: 'openai', base_url: u.openai, api_key: A }, fast: { type: 'openai', base_url: u.openai, api_key: B } },
+      main: { provider: 'fast', model: 'sim-large' },
+      auxiliary: { title_generation: { provider: 'slow', model: 'sim-small', timeout: '300ms', fallback_to_main: true } },
+      retry: FAST_RETRY,
+    }),
+  });
+  try {
+    await assert.rejects(h.router.chat({ task: 'title_generation', messages: hello }), (err: unknown) => {
+      assert.ok(SwitchyardError.isInstance(err));
+      assert.equal(err.kind, 'timeout');
+      assert.match(err.explanation, /did not answer/);
+      return true;
+    });
+    assert.equal(h.sim.calls(A), 1);
+    assert.equal(h.sim.calls(B), 0, 'the deadline had passed: no fallback');
+  } finally {
+    await h.close();
+  }
+});
+
+test("a caller's abort ends the call as an abort: no fallback, no health change", async () => {
+  const h = await harness({
+    scenario: { latency: '300ms', keys: { [A]: {}, [B]: {} } },
+    config: (u) => ({
+      providers: { one: { type: 'openai', base_url: u.openai, api_key: A }, two: { type: 'openai', base_url: u.openai, api_key: B } },
+      main: { provider: 'one', model: 'sim-large' },
+      fallback: [{ provider: 'two', model: 'sim-large' }],
+      retry: FAST_RETRY,
+    }),
+  });
+  try {
+    const controller = new AbortController();
+    const call = h.router.chat({ messages: hello, signal: controller.signal });
+    while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
+    controller.abort();
+    await assert.rejects(call, (err: unknown) => !SwitchyardError.isInstance(err));
+    assert.equal(h.sim.calls(B), 0);
+    assert.equal(h.router.pool.candidates('one')[0]?.health.failures ?? 0, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+test("a task's own api_key is tried first on its route; when it is rejected the provider's keys follow", async () => {
+  const h = await harness({
+    scenario: { keys: { [T]: { valid: false }, [A]: {} } },
+    config: (u) => ({
+      providers: { mimo: { type: 'openai', base_url: u.openai, api_key: A } },
+      main: { provider: 'mimo', model: 'sim-large' },
+      auxiliary: { compression: { provider: 'mimo', model: 'sim-small', api_key: T, fallback_to_main: false } },
+      retry: FAST_RETRY,
+    }),
+  });
+  try {
+    const r = await h.router.chat({ task: 'compression', messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.deepEqual(r.trail.map((a) => [a.credential?.masked, a.outcome]), [['sk-…0003', 'auth_rejected'], ['sk-…0001', 'ok']]);
+    assert.equal(h.sim.calls(T), 1);
+    const main = await h.router.chat({ messages: hello });
+    assert.deepEqual(main.trail.map((a) => a.credential?.masked), ['sk-…0001'], "the task's key is for its route only");
+  } finally {
+    await h.close();
+  }
+});
+
+test('reload: a call in flight finishes on the config it started with; the next call uses the new one', async () => {
+  const h = await harness({
+    scenario: { latency: '150ms', keys: { [A]: {}, [B]: {} } },
+    config: (u) => ({ providers: { one: { type: 'openai', base_url: u.openai, api_key: A } }, main: { provider: 'one', model: 'sim-large' }, retry: FAST_RETRY }),
+  });
+  try {
+    const inFlight = h.router.chat({ messages: hello });
+    while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
+    h.router.reload(loadedFrom({ providers: { two: { type: 'openai', base_url: h.openai, api_key: B } }, main: { provider: 'two', model: 'sim-small' }, retry: FAST_RETRY }));
+    const first = await inFlight;
+    assert.deepEqual(first.status === 'ok' ? first.route : undefined, { provider: 'one', model: 'sim-large' });
+    const next = await h.router.chat({ messages: hello });
+    assert.deepEqual(next.status === 'ok' ? next.route : undefined, { provider: 'two', model: 'sim-small' });
+    assert.deepEqual(h.router.tasks(), ['main', 'title_generation', 'compression']);
+  } finally {
+    await h.close();
+  }
+});
+
+test('events: attempts, fallbacks and the final success are emitted; a listener that throws changes nothing', async () => {
+  const h = await harness({
+    scenario: { keys: { [A]: { valid: false }, [B]: {} } },
+    config: (u) => ({
+      providers: { one: { type: 'openai', base_url: u.openai, api_key: A }, two: { type: 'openai', base_url: u.openai, api_key: B } },
+      main: { provider: 'one', model: 'sim-large' },
+      fallback: [{ provider: 'two', model: 'sim-large' }],
+      retry: FAST_RETRY,
+    }),
+  });
+  try {
+    h.router.events.on(() => {
+      throw new Error('observer bug');
+    });
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.deepEqual(h.events.map((e) => e.type), ['attempt', 'fallback', 'attempt', 'success']);
+    const fallback = h.events.find((e) => e.type === 'fallback');
+    assert.deepEqual(fallback, { type: 'fallback', task: 'main', from: 'one/sim-large', to: 'two/sim-large', kind: 'auth_rejected' });
+  } finally {
+    await h.close();
+  }
+});
