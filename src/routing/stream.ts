@@ -14,8 +14,6 @@ export interface OpenedStream {
   iterator: AsyncIterator<StreamEvent>;
   /** Events read before commit, released to the caller in order. */
   held: StreamEvent[];
-  /** The upstream stream already ended. */
-  ended: boolean;
 }
 
 /** `text` (non-empty) and `tool_call_*` are content; `start`, empty text and `finish` are not. */
@@ -42,7 +40,7 @@ export function streamSender(request: Omit<ChatRequest, 'model'>): Sender<Opened
         // Ending with neither content nor a finish is a cut before commit: an ordinary, retryable failure.
         if (r.done) throw upstreamError({ kind: 'connection', provider: ctx.provider, providerMessage: 'the stream ended before any content' });
         held.push(r.value);
-        if (isContentDelta(r.value) || r.value.type === 'finish') return { iterator, held, ended: false };
+        if (isContentDelta(r.value) || r.value.type === 'finish') return { iterator, held };
       }
     } catch (err) {
       await closeQuietly(iterator);
@@ -69,7 +67,7 @@ function midStreamError(ctx: CallContext, route: RouteSpec, err: unknown, starte
 export async function* committedEvents(ctx: CallContext, route: RouteSpec, opened: OpenedStream): AsyncGenerator<StreamEvent> {
   const startedAt = ctx.now();
   let finished = false;
-  let drained = opened.ended;
+  let drained = false;
   try {
     for (const e of opened.held) {
       if (e.type === 'finish') finished = true;
