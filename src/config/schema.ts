@@ -55,12 +55,14 @@ export const compressionTaskSchema = z.strictObject({
   protect_first: z.number().int().min(0).default(3),
   protect_last: z.number().int().min(0).default(20),
 });
+/** Titles are short and run in the background: a 30s default, whether or not the block is written out. */
+export const titleTaskSchema = z.strictObject({ ...taskShape, timeout: duration.default(30_000) });
 export type TaskConfig = z.infer<typeof taskSchema>;
 export type CompressionTaskConfig = z.infer<typeof compressionTaskSchema>;
 
 export const auxiliarySchema = z
   .object({
-    title_generation: taskSchema.default({ ...defaultsOf(taskSchema), timeout: 30_000 }),
+    title_generation: titleTaskSchema.default(defaultsOf(titleTaskSchema)),
     compression: compressionTaskSchema.default(defaultsOf(compressionTaskSchema)),
   })
   .catchall(taskSchema);
