@@ -9,7 +9,8 @@ import type { StateStore } from '../state/types.ts';
 import { describeCredential } from './describe.ts';
 import { buildExplanation, type ProviderExplanation } from './explain.ts';
 import { failurePatch, probePatch, successPatch, usability, usePatch } from './health.ts';
-import { envConflict, envConflictMessage, lookedIn, resolveCredentials } from './resolve.ts';
+import { envConflict, envConflictMessage, lookedIn } from './resolve.ts';
+import { ResolutionCache } from './resolution-cache.ts';
 import { fingerprint, mask } from './mask.ts';
 import { selectCandidate } from './select.ts';
 import type { CandidateStatus, Credential, FailureReport, HealthRecord, PickResult } from './types.ts';
@@ -49,6 +50,7 @@ export class CredentialPool {
   private readonly lastPick = new Map<string, number>();
   private readonly warnedSwitch = new Map<string, string>();
   private readonly warnedConflicts = new Set<string>();
+  private readonly resolved: ResolutionCache;
 
   constructor(options: PoolOptions) {
     this.loaded = options.loaded;
@@ -56,9 +58,11 @@ export class CredentialPool {
     this.now = options.now ?? Date.now;
     this.onWarning = options.onWarning ?? (() => {});
     this.random = options.random ?? Math.random;
+    this.resolved = new ResolutionCache(options.store);
   }
 
-  /** Hot reload: the next resolution reads the new config; health (per fingerprint) carries over. */
+  /** Hot reload: the next call resolves from the new config (a new snapshot, so nothing cached for the old one is
+   * used); health (per fingerprint) carries over. */
   setConfig(loaded: LoadedConfig): void {
     this.loaded = loaded;
   }
@@ -139,18 +143,22 @@ export class CredentialPool {
   }
 
   private evaluate(provider: string): Evaluated[] {
-    this.warnEnvConflict(provider);
+    const loaded = this.loaded;
+    // The env-vs-.env check depends only on the config snapshot: run it when the credentials are resolved.
+    const resolved = this.resolved.get(loaded, provider, () => this.warnEnvConflict(provider));
     const now = this.now();
-    return resolveCredentials(this.loaded, this.store, provider).map((credential, order) => {
+    const out: Evaluated[] = new Array(resolved.length);
+    for (let order = 0; order < resolved.length; order++) {
+      const { credential, visible } = resolved[order]!;
       const health = this.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, provider);
       const u = usability(health, now);
-      const { secret: _secret, ...visible } = credential;
       const status: CandidateStatus = { credential: visible, health, usable: u.usable };
       if (u.why !== undefined) status.why = u.why;
       const entry: Evaluated = { credential, status, probe: u.probe, order };
       if (u.until !== undefined) entry.until = u.until;
-      return entry;
-    });
+      out[order] = entry;
+    }
+    return out;
   }
 
   /** The strategy's choice among usable, not excluded candidates; no side effects (explain uses it too). */

@@ -81,6 +81,9 @@ export interface CredentialStore {
   addStoredCredential(c: Omit<StoredCredential, 'created_at'>): StoredCredential;
   /** By id (fingerprint, or a unique prefix of it) or label; returns the removed record. */
   removeStoredCredential(provider: string, idOrLabel: string): StoredCredential | undefined;
+  /** Changes whenever the stored credentials (as listStoredCredentials sees them) may have changed, so a reader
+   * can cache what it derives from them. Optional: without it, readers re-derive on every call. */
+  storedCredentialsVersion?(): number;
 }
 
 export interface GatewayKeyStore {

@@ -32,6 +32,8 @@ export class SqliteStore implements StateStore {
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private healthSeq = 0;
   private credentialsSeq = 0;
+  /** Bumped on every reload of `credentials` (ours or another process's change). */
+  private credentialsVersion = 0;
   private gatewayKeysSeq = 0;
   private dataVersion = 0;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -81,6 +83,10 @@ export class SqliteStore implements StateStore {
   }
 
   // ---- stored credentials (cached; written through) ----
+
+  storedCredentialsVersion(): number {
+    return this.credentialsVersion;
+  }
 
   listStoredCredentials(provider?: string): StoredCredential[] {
     return provider === undefined ? [...this.credentials] : this.credentials.filter((c) => c.provider === provider);
@@ -267,6 +273,7 @@ export class SqliteStore implements StateStore {
   private reloadCredentials(): void {
     this.credentialsSeq = creds.readCounter(this.db, 'credentials_seq');
     this.credentials = creds.loadCredentials(this.db);
+    this.credentialsVersion += 1;
   }
 
   private reloadGatewayKeys(): void {
