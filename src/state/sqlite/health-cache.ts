@@ -2,6 +2,7 @@
 // Rows read back from the database (after a flush, or another process's change) have our still-queued writes
 // folded back on top, so memory never goes back in time.
 import type { HealthRecord } from '../../credentials/types.ts';
+import { coalescePatches } from '../coalesce.ts';
 import { mergeHealth } from '../merge.ts';
 import type { HealthPatch } from '../types.ts';
 import type { PendingReset } from './health-table.ts';
@@ -15,7 +16,7 @@ export class HealthCache {
     const record = mergeHealth(this.records.get(fingerprint), fingerprint, patch);
     this.records.set(fingerprint, record);
     const list = this.patches.get(fingerprint);
-    if (list) list.push(patch);
+    if (list) queue(list, patch);
     else this.patches.set(fingerprint, [patch]);
     return record;
   }
@@ -59,6 +60,17 @@ export class HealthCache {
     for (const reset of this.resets) if (resetApplies(reset, record)) record = mergeHealth(record, record.fingerprint, resetPatch(reset));
     for (const patch of this.patches.get(row.fingerprint) ?? []) record = mergeHealth(record, row.fingerprint, patch);
     return record;
+  }
+}
+
+/** Appends `patch`, folding it (and then the tail) into the patch before when that changes nothing, so a steady
+ * stream of uses and successes queues one or two patches per credential rather than two per request. */
+function queue(list: HealthPatch[], patch: HealthPatch): void {
+  list.push(patch);
+  while (list.length >= 2) {
+    const folded = coalescePatches(list[list.length - 2]!, list[list.length - 1]!);
+    if (!folded) return;
+    list.splice(list.length - 2, 2, folded);
   }
 }
 
