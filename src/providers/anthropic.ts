@@ -5,7 +5,7 @@ import { classifyStreamError } from '../errors/classify.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { createDeadline } from './deadline.ts';
 import type { UpstreamCall } from './http.ts';
-import { joinUrl, readJson, upstreamRequest } from './http.ts';
+import { readJson, upstreamRequest, upstreamTarget, type UpstreamTarget } from './http.ts';
 import { modelIds } from './openai.ts';
 import { streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
@@ -17,9 +17,9 @@ import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEve
 export const ANTHROPIC_VERSION = '2023-06-01';
 
 /** `https://api.anthropic.com` + `/v1/messages`; a base_url that already ends in `/v1` is not doubled. */
-function url(ctx: SendContext, path: string): URL {
+function url(ctx: SendContext, path: string): UpstreamTarget {
   const base = ctx.baseUrl.replace(/\/+$/, '');
-  return joinUrl(base, /\/v1$/.test(base) ? path : `/v1${path}`);
+  return upstreamTarget(base, /\/v1$/.test(base) ? path : `/v1${path}`);
 }
 
 function headers(ctx: SendContext, accept: string): Record<string, string> {
@@ -74,8 +74,7 @@ function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> 
 
 async function listModels(ctx: SendContext): Promise<string[]> {
   const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
-  const target = url(ctx, '/models');
-  target.searchParams.set('limit', '1000');
+  const target = url(ctx, '/models?limit=1000');
   const call: UpstreamCall = { provider: ctx.provider, url: target, method: 'GET', headers: headers(ctx, 'application/json'), deadline, secrets: [ctx.apiKey] };
   try {
     return modelIds(await readJson(await upstreamRequest(call), call));

@@ -31,9 +31,40 @@ export function joinUrl(base: string, suffix: string): URL {
   return url;
 }
 
+/** Where an upstream call goes: the pool's origin and the request path (with any query of the base URL). */
+export interface UpstreamTarget {
+  readonly origin: string;
+  readonly path: string;
+}
+
+// Parsing a URL per call is measurable on the request path, and a provider's base URL rarely changes: keep the
+// parsed target per (base, suffix). Bounded, in case base URLs keep changing over a long life of hot reloads.
+// Keyed base first, then suffix: both are long-lived strings (config, constants), so no key is built per call.
+const targets = new Map<string, Map<string, UpstreamTarget>>();
+const MAX_BASES = 1_000;
+
+/** joinUrl, parsed once per (base, suffix) and kept. A `?query` in the suffix is set on the base's query. */
+export function upstreamTarget(base: string, suffix: string): UpstreamTarget {
+  let bySuffix = targets.get(base);
+  if (bySuffix === undefined) {
+    if (targets.size >= MAX_BASES) targets.clear();
+    bySuffix = new Map();
+    targets.set(base, bySuffix);
+  }
+  let target = bySuffix.get(suffix);
+  if (target === undefined) {
+    const q = suffix.indexOf('?');
+    const url = joinUrl(base, q < 0 ? suffix : suffix.slice(0, q));
+    if (q >= 0) for (const [name, value] of new URLSearchParams(suffix.slice(q + 1))) url.searchParams.set(name, value);
+    target = Object.freeze({ origin: url.origin, path: `${url.pathname}${url.search}` });
+    bySuffix.set(suffix, target);
+  }
+  return target;
+}
+
 export interface UpstreamCall {
   provider: string;
-  url: URL;
+  url: UpstreamTarget;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: string;
@@ -69,7 +100,7 @@ export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.Re
   let res: Dispatcher.ResponseData;
   try {
     res = await poolFor(call.url.origin).request({
-      path: `${call.url.pathname}${call.url.search}`,
+      path: call.url.path,
       method: call.method,
       headers: call.headers,
       body: call.body ?? null,

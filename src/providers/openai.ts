@@ -5,7 +5,7 @@ import { classifyStreamError } from '../errors/classify.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { createDeadline } from './deadline.ts';
 import type { UpstreamCall } from './http.ts';
-import { joinUrl, readJson, upstreamRequest } from './http.ts';
+import { readJson, upstreamRequest, upstreamTarget } from './http.ts';
 import { streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
 import { createOpenAIChunkDecoder } from './translate/openai-stream.ts';
@@ -24,7 +24,7 @@ function inBandError(body: unknown): unknown {
 async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
   const call: UpstreamCall = {
-    provider: ctx.provider, url: joinUrl(ctx.baseUrl, '/chat/completions'), method: 'POST',
+    provider: ctx.provider, url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST',
     headers: headers(ctx, 'application/json'), body: JSON.stringify(toOpenAIRequest(req, { stream: false })),
     deadline, secrets: [ctx.apiKey],
   };
@@ -63,7 +63,7 @@ function streamHandler(ctx: SendContext): StreamHandler {
 function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
   return streamCall(
     ctx,
-    { url: joinUrl(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'text/event-stream'), body: JSON.stringify(toOpenAIRequest(req, { stream: true })) },
+    { url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'text/event-stream'), body: JSON.stringify(toOpenAIRequest(req, { stream: true })) },
     streamHandler(ctx),
   );
 }
@@ -79,7 +79,7 @@ export function modelIds(body: unknown): string[] {
 async function listModels(ctx: SendContext): Promise<string[]> {
   const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
   const call: UpstreamCall = {
-    provider: ctx.provider, url: joinUrl(ctx.baseUrl, '/models'), method: 'GET',
+    provider: ctx.provider, url: upstreamTarget(ctx.baseUrl, '/models'), method: 'GET',
     headers: headers(ctx, 'application/json'), deadline, secrets: [ctx.apiKey],
   };
   try {

@@ -1,0 +1,73 @@
+// `node bench/profile.ts [seconds] [connections] [gateway|proxy]`: runs the gateway under load in its own process with
+// `--cpu-prof`, then prints where its CPU time went (self time by function and by file). For finding hot spots;
+// the numbers to compare against SPEC §9 come from `npm run bench`.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { load } from './load.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.argv[2] ?? 8);
+const CONNECTIONS = Number(process.argv[3] ?? 32);
+/** `gateway` (default) or `proxy`, to compare against the baseline's profile. */
+const ROLE = process.argv[4] ?? 'gateway';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+function start(args: string[], nodeArgs: string[] = []): Promise<{ kill(): Promise<void>; info: { url: string; key?: string } }> {
+  const child = spawn(process.execPath, [...nodeArgs, join(HERE, 'serve.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  return new Promise((resolve) => {
+    lines.once('line', (line) => {
+      resolve({
+        info: JSON.parse(line) as { url: string; key?: string },
+        kill: () => new Promise<void>((done) => {
+          child.once('exit', () => done());
+          child.kill('SIGTERM');
+        }),
+      });
+    });
+  });
+}
+
+function summarize(file: string): void {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
+  const byFn = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let total = 0;
+  for (const n of profile.nodes) {
+    const hits = n.hitCount ?? 0;
+    total += hits;
+    const url = n.callFrame.url.replace(/^file:\/\/.*?\/(node_modules|src|bench)\//, '$1/');
+    const fn = `${n.callFrame.functionName || '(anon)'} ${url}:${n.callFrame.lineNumber + 1}`;
+    byFn.set(fn, (byFn.get(fn) ?? 0) + hits);
+    const f = url.startsWith('node_modules/') ? url.split('/').slice(0, 2).join('/') : url || n.callFrame.functionName;
+    byFile.set(f, (byFile.get(f) ?? 0) + hits);
+  }
+  const top = (m: Map<string, number>, k: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, h]) => `${((100 * h) / total).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+  console.log(`--- self time by function (${total} samples)\n${top(byFn, 45)}\n--- by file/package\n${top(byFile, 35)}`);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-prof-'));
+const upstream = await start(['upstream']);
+const args = ROLE === 'proxy' ? ['proxy', upstream.info.url] : ['gateway', upstream.info.url, join(dir, 'gateway.log')];
+const gateway = await start(args, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+const target = { name: ROLE, url: gateway.info.url, headers: { authorization: `Bearer ${gateway.info.key ?? ''}` } };
+await load(target, 8, 2);
+const r = await load(target, CONNECTIONS, SECONDS);
+console.log(`${r.rps.toFixed(0)} req/s, median ${r.medianMs.toFixed(3)} ms, ${r.non2xx} non-2xx`);
+await gateway.kill();
+await upstream.kill();
+const prof = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+if (prof) summarize(join(dir, prof));
+else console.log('no profile written');
+if (process.env['KEEP_PROFILE']) console.log(`profile kept in ${dir}`);
+else rmSync(dir, { recursive: true, force: true });
