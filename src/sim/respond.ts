@@ -39,13 +39,14 @@ export async function respond(req: IncomingMessage, res: ServerResponse, ctx: Re
       return;
     }
     case 'reset':
-      req.socket.destroy();
+      // An RST, like a proxy or load balancer dropping the connection (the client sees ECONNRESET).
+      req.socket.resetAndDestroy();
       return;
     case 'timeout':
       return; // say nothing; the connection stays open until the client gives up or the server closes
     default:
       if (request.stream) await streamAnswer(req, res, ctx, headers);
-      else answerWhole(req, res, ctx, headers);
+      else await answerWhole(req, res, ctx, headers);
   }
 }
 
@@ -72,7 +73,7 @@ function replyFor(ctx: RespondContext) {
   return { reply, model };
 }
 
-function answerWhole(req: IncomingMessage, res: ServerResponse, ctx: RespondContext, headers: Record<string, string>): void {
+async function answerWhole(req: IncomingMessage, res: ServerResponse, ctx: RespondContext, headers: Record<string, string>): Promise<void> {
   const { reply, model } = replyFor(ctx);
   const api = ctx.request.api;
   const action = ctx.decision.action;
@@ -88,8 +89,8 @@ function answerWhole(req: IncomingMessage, res: ServerResponse, ctx: RespondCont
   res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   if (action.kind === 'cut' || action.kind === 'stall') {
     // Half the promised bytes, then the socket dies (cut) or goes quiet (stall).
-    res.write(body.slice(0, Math.floor(body.length / 2)));
-    if (action.kind === 'cut') req.socket.destroy();
+    const sent = await flushed(res, body.slice(0, Math.floor(body.length / 2)));
+    if (sent && action.kind === 'cut') req.socket.destroy();
     return;
   }
   res.end(body);
@@ -125,8 +126,13 @@ async function streamAnswer(req: IncomingMessage, res: ServerResponse, ctx: Resp
 async function writeFrames(res: ServerResponse, frames: SseFrame[], delayMs: number, signal: AbortSignal): Promise<boolean> {
   for (const [i, frame] of frames.entries()) {
     if (i > 0 && !(await pause(delayMs, signal))) return false;
-    if (res.destroyed) return false;
-    res.write(formatFrame(frame));
+    if (!(await flushed(res, formatFrame(frame)))) return false;
   }
   return !res.destroyed;
+}
+
+/** Writes and waits until the bytes are handed to the socket, so a cut right after really sends them first. */
+function flushed(res: ServerResponse, text: string): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => res.write(text, (err) => resolve(!err && !res.destroyed)));
 }

@@ -1,0 +1,104 @@
+// Counting and the control API: handle.calls()/log()/reset()/setScenario() and GET/POST/PUT /_sim/*.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withSim, openai, anthropic, userMessage } from './client.ts';
+
+const ask = (model = 'sim-large') => ({ model, max_tokens: 16, messages: [userMessage('hi')] });
+
+test('every chat call is counted, rejected ones included, per key and per model', async () => {
+  await withSim({ keys: { a: {}, b: { script: [500] } } }, async (sim) => {
+    await openai(sim, 'a', ask());
+    await openai(sim, 'a', ask('sim-small'));
+    await anthropic(sim, 'a', { ...ask(), stream: true });
+    await openai(sim, 'b', ask());
+    await openai(sim, 'nobody', ask());
+    await openai(sim, undefined, ask());
+    assert.equal(sim.calls(), 6);
+    assert.equal(sim.calls('a'), 3);
+    assert.equal(sim.calls('a', 'sim-large'), 2);
+    assert.equal(sim.calls(undefined, 'sim-small'), 1);
+    assert.equal(sim.calls('b'), 1);
+    assert.equal(sim.calls('nobody'), 1);
+    const log = sim.log();
+    assert.equal(log.length, 6);
+    assert.deepEqual(
+      { key: log[2]?.key, api: log[2]?.api, path: log[2]?.path, stream: log[2]?.stream, status: log[2]?.status, outcome: log[2]?.outcome },
+      { key: 'a', api: 'anthropic', path: '/v1/messages', stream: true, status: 200, outcome: 'ok' },
+    );
+    assert.deepEqual(log.slice(3).map((c) => [c.status, c.outcome]), [[500, 'server'], [401, 'auth'], [401, 'auth_missing']]);
+    sim.reset();
+    assert.equal(sim.calls(), 0);
+    assert.equal(sim.log().length, 0);
+    assert.equal((await openai(sim, 'b', ask())).status, 500, 'reset() restarts scripts');
+  });
+});
+
+test('GET /_sim/calls gives counts per key, one count with ?key=&model=, and the log with &log=1', async () => {
+  await withSim({ keys: { a: {}, b: {} } }, async (sim) => {
+    await openai(sim, 'a', ask());
+    await openai(sim, 'a', ask('sim-small'));
+    await openai(sim, 'b', ask('nope'));
+    const all = (await (await fetch(`${sim.url}/_sim/calls`)).json()) as { total: number; keys: Record<string, { total: number; models: Record<string, number>; outcomes: Record<string, number> }> };
+    assert.equal(all.total, 3);
+    assert.deepEqual(all.keys['a'], { total: 2, models: { 'sim-large': 1, 'sim-small': 1 }, outcomes: { ok: 2 } });
+    assert.deepEqual(all.keys['b']?.outcomes, { not_found: 1 });
+    assert.deepEqual(await (await fetch(`${sim.url}/_sim/calls?key=a&model=sim-small`)).json(), { count: 1 });
+    const withLog = (await (await fetch(`${sim.url}/_sim/calls?key=a&log=1`)).json()) as { count: number; log: unknown[] };
+    assert.equal(withLog.count, 2);
+    assert.equal(withLog.log.length, 3);
+  });
+});
+
+test('POST /_sim/reset clears counts and progress', async () => {
+  await withSim({ keys: { k: { script: [401] } } }, async (sim) => {
+    assert.equal((await openai(sim, 'k', ask())).status, 401);
+    assert.equal((await openai(sim, 'k', ask())).status, 200);
+    const r = await fetch(`${sim.url}/_sim/reset`, { method: 'POST' });
+    assert.equal(r.status, 200);
+    await r.body?.cancel();
+    assert.equal(sim.calls(), 0);
+    assert.equal((await openai(sim, 'k', ask())).status, 401);
+  });
+});
+
+test('PUT /_sim/scenario replaces the scenario (YAML or JSON); a bad one is a located 400 and changes nothing', async () => {
+  await withSim({ keys: { old: {} } }, async (sim) => {
+    const put = (body: string) => fetch(`${sim.url}/_sim/scenario`, { method: 'PUT', body });
+    const ok = await put('models:\n  m1: {}\nkeys:\n  new: {}\n');
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { ok: true, models: ['m1'], keys: 1 });
+    assert.equal((await openai(sim, 'old', ask('m1'))).status, 401);
+    assert.equal((await openai(sim, 'new', ask('m1'))).status, 200);
+
+    const json = await put(JSON.stringify({ keys: { j: { valid: false } } }));
+    assert.equal(json.status, 200);
+    await json.body?.cancel();
+    assert.equal((await openai(sim, 'j', ask())).status, 401);
+
+    const bad = await put('keys:\n  x: { script: [explode] }\n');
+    assert.equal(bad.status, 400);
+    const err = (await bad.json()) as { error: { message: string; type: string } };
+    assert.equal(err.error.type, 'invalid_scenario');
+    assert.match(err.error.message, /request body:2:17: keys\.x\.script\[0\]: unknown step "explode"/);
+    assert.deepEqual(Object.keys(sim.scenario().keys), ['j'], 'the previous scenario stays');
+    const current = (await (await fetch(`${sim.url}/_sim/scenario`)).json()) as { keys: Record<string, { valid: boolean }> };
+    assert.equal(current.keys['j']?.valid, false);
+  });
+});
+
+test('setScenario() on the handle does the same in-process', async () => {
+  await withSim({ keys: {} }, async (sim) => {
+    assert.equal((await openai(sim, 'k', ask())).status, 401);
+    sim.setScenario({ keys: { k: {} } });
+    assert.equal(sim.calls(), 0);
+    assert.equal((await openai(sim, 'k', ask())).status, 200);
+  });
+});
+
+test('concurrent calls are all answered and counted', async () => {
+  await withSim({ keys: { k: {} } }, async (sim) => {
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => openai(sim, 'k', { ...ask(), stream: i % 2 === 0 })));
+    assert.ok(results.every((r) => r.status === 200));
+    assert.equal(sim.calls('k'), 30);
+  });
+});
