@@ -1,5 +1,5 @@
 // Gateway client keys: `sy-<random>`, shown once at creation, stored only as a sha256 hash (SPEC §7).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { GatewayKeyRecord } from '../state/types.ts';
 
 export const KEY_PREFIX = 'sy-';
@@ -23,7 +23,8 @@ export function newKeyRecord(key: string, name: string, now: number = Date.now()
  * first match, so response timing says nothing about which key (or how much of a hash) matched.
  */
 export function matchKey(presented: string, records: readonly { hash: Buffer; record: GatewayKeyRecord }[]): GatewayKeyRecord | undefined {
-  const digest = createHash('sha256').update(presented, 'utf8').digest();
+  // One-shot hash: half the cost of a Hash object, and this runs on every API request.
+  const digest = hash('sha256', presented, 'buffer');
   let found: GatewayKeyRecord | undefined;
   for (const entry of records) {
     if (timingSafeEqual(digest, entry.hash) && !found) found = entry.record;
