@@ -83,6 +83,9 @@ class Router implements Switchyard {
   readonly #sleep: Sleep;
   readonly #adapterFor: AdapterFor;
   readonly #timeZone: string | undefined;
+  /** Plans of the current config snapshot by task and override, so a request does not re-resolve its chain. */
+  #plans = new Map<string, TaskPlan>();
+  #plansFor: LoadedConfig['config'] | undefined;
 
   constructor(options: SwitchyardOptions) {
     this.#loaded = options.config;
@@ -135,7 +138,7 @@ class Router implements Switchyard {
   async chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled> {
     const loaded = this.#loaded;
     const task = options.task ?? 'main';
-    const plan = resolveTask(loaded.config, task, options.route);
+    const plan = this.#planFor(loaded, task, options.route);
     if (plan.status === 'disabled') {
       this.#logger.debug({ task, reason: plan.reason }, 'task disabled; nothing sent');
       return { status: 'disabled', task, reason: plan.reason, trail: [] };
@@ -154,6 +157,23 @@ class Router implements Switchyard {
     } finally {
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail');
     }
+  }
+
+  /** resolveTask, kept per config snapshot (a reload makes a new one). Plans are only read, never changed. */
+  #planFor(loaded: LoadedConfig, task: string, route: ChatOptions['route']): TaskPlan {
+    if (this.#plansFor !== loaded.config) {
+      this.#plans = new Map();
+      this.#plansFor = loaded.config;
+    }
+    const key = route ? `${task}\0${route.provider}\0${route.model}` : task;
+    let plan = this.#plans.get(key);
+    if (plan === undefined) {
+      plan = resolveTask(loaded.config, task, route);
+      // Overrides come from requests: bound what a stream of odd model names can make us keep.
+      if (this.#plans.size >= 256) this.#plans.clear();
+      this.#plans.set(key, plan);
+    }
+    return plan;
   }
 
   #context(loaded: LoadedConfig, task: string, plan: Extract<TaskPlan, { status: 'chain' }>, options: ChatOptions): CallContext {
