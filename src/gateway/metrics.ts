@@ -1,8 +1,9 @@
 // Prometheus metrics (own Registry, so several gateways in one process — tests — never collide). Ladder metrics
 // come from subscribing to the ladder's events; request metrics from the one place a request finishes. Labels
 // stay low-cardinality: provider, task, kind, state — never a key, a fingerprint or a client name.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LadderEvent } from '../routing/types.ts';
+import { FastCounter, FastHistogram, register } from './fast-metrics.ts';
 
 /** Per-provider credential counts by state, computed when /metrics is scraped. */
 export type CredentialCounts = () => { provider: string; state: string; count: number }[];
@@ -24,22 +25,34 @@ const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'switchyard_gateway_requests_total', help: 'Gateway requests by API, final route and outcome', labelNames: ['api', 'route', 'outcome'], registers: [this.registry] });
-  private readonly requestAttempts = new Histogram({ name: 'switchyard_gateway_request_attempts', help: 'Upstream attempts per gateway request', labelNames: ['api'], buckets: [1, 2, 3, 4, 6, 10, 20], registers: [this.registry] });
-  private readonly duration = new Histogram({ name: 'switchyard_gateway_request_duration_seconds', help: 'Total gateway request latency', labelNames: ['api'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly overhead = new Histogram({ name: 'switchyard_gateway_overhead_seconds', help: 'Latency the gateway adds: total minus upstream time (non-streaming requests)', labelNames: ['api'], buckets: OVERHEAD_BUCKETS, registers: [this.registry] });
-  private readonly attempts = new Counter({ name: 'switchyard_attempts_total', help: 'Upstream attempts by provider and outcome', labelNames: ['provider', 'outcome'], registers: [this.registry] });
-  private readonly upstream = new Histogram({ name: 'switchyard_upstream_latency_seconds', help: 'Latency of each upstream attempt', labelNames: ['provider'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  // Observed on every request or attempt: the lean series (fast-metrics.ts), registered below.
+  private readonly requests = new FastCounter({ name: 'switchyard_gateway_requests_total', help: 'Gateway requests by API, final route and outcome', labelNames: ['api', 'route', 'outcome'] });
+  private readonly requestAttempts = new FastHistogram({ name: 'switchyard_gateway_request_attempts', help: 'Upstream attempts per gateway request', labelNames: ['api'], buckets: [1, 2, 3, 4, 6, 10, 20] });
+  private readonly duration = new FastHistogram({ name: 'switchyard_gateway_request_duration_seconds', help: 'Total gateway request latency', labelNames: ['api'], buckets: LATENCY_BUCKETS });
+  private readonly overhead = new FastHistogram({ name: 'switchyard_gateway_overhead_seconds', help: 'Latency the gateway adds: total minus upstream time (non-streaming requests)', labelNames: ['api'], buckets: OVERHEAD_BUCKETS });
+  private readonly attempts = new FastCounter({ name: 'switchyard_attempts_total', help: 'Upstream attempts by provider and outcome', labelNames: ['provider', 'outcome'] });
+  private readonly upstream = new FastHistogram({ name: 'switchyard_upstream_latency_seconds', help: 'Latency of each upstream attempt', labelNames: ['provider'], buckets: LATENCY_BUCKETS });
+  /** Requests being served, read when scraped. */
+  private inFlightCount = 0;
   private readonly retries = new Counter({ name: 'switchyard_retries_total', help: 'Retries of the same key after a transient failure', labelNames: ['provider', 'kind'], registers: [this.registry] });
   private readonly rotations = new Counter({ name: 'switchyard_rotations_total', help: 'Switches to the next credential of a provider', labelNames: ['provider', 'kind'], registers: [this.registry] });
   private readonly cooldowns = new Counter({ name: 'switchyard_cooldowns_total', help: 'Credentials put to cool, by reason', labelNames: ['provider', 'reason'], registers: [this.registry] });
   private readonly fallbacks = new Counter({ name: 'switchyard_fallbacks_total', help: 'Moves to the next route of a chain', labelNames: ['task', 'kind'], registers: [this.registry] });
   private readonly giveUps = new Counter({ name: 'switchyard_give_ups_total', help: 'Calls that failed after every route', labelNames: ['task', 'kind'], registers: [this.registry] });
   private readonly breaker = new Gauge({ name: 'switchyard_breaker_open', help: 'Circuit breaker state per provider (0 closed, 0.5 half-open, 1 open)', labelNames: ['provider'], registers: [this.registry] });
-  private readonly inFlight = new Gauge({ name: 'switchyard_gateway_in_flight_requests', help: 'Requests being served', registers: [this.registry] });
   private readonly reloads = new Counter({ name: 'switchyard_gateway_config_reloads_total', help: 'Config reloads by result', labelNames: ['result'], registers: [this.registry] });
 
   constructor(credentialCounts: CredentialCounts) {
+    for (const m of [this.requests, this.requestAttempts, this.duration, this.overhead, this.attempts, this.upstream]) register(this.registry, m);
+    const inFlight = (): number => this.inFlightCount;
+    new Gauge({
+      name: 'switchyard_gateway_in_flight_requests',
+      help: 'Requests being served',
+      registers: [this.registry],
+      collect() {
+        this.set(inFlight());
+      },
+    });
     new Gauge({
       name: 'switchyard_credentials',
       help: 'Credentials per provider and health state (ok, rate_limited, quota, auth_suspect, rejected)',
@@ -57,8 +70,8 @@ export class GatewayMetrics {
   readonly onLadderEvent = (event: LadderEvent): void => {
     switch (event.type) {
       case 'attempt':
-        this.attempts.inc({ provider: event.attempt.provider, outcome: event.attempt.outcome });
-        if (event.attempt.outcome !== 'skipped' && event.attempt.outcome !== 'breaker_open') this.upstream.observe({ provider: event.attempt.provider }, event.attempt.latency_ms / 1000);
+        this.attempts.inc([event.attempt.provider, event.attempt.outcome]);
+        if (event.attempt.outcome !== 'skipped' && event.attempt.outcome !== 'breaker_open') this.upstream.observe([event.attempt.provider], event.attempt.latency_ms / 1000);
         break;
       case 'retry':
         this.retries.inc({ provider: providerOf(event.route), kind: event.kind });
@@ -84,16 +97,17 @@ export class GatewayMetrics {
   };
 
   requestStarted(): void {
-    this.inFlight.inc();
+    this.inFlightCount += 1;
   }
 
   requestFinished(sample: RequestSample): void {
-    this.inFlight.dec();
-    this.requests.inc({ api: sample.api, route: sample.route, outcome: sample.outcome });
-    this.duration.observe({ api: sample.api }, sample.totalSeconds);
-    if (sample.attempts > 0) this.requestAttempts.observe({ api: sample.api }, sample.attempts);
+    this.inFlightCount -= 1;
+    const api = [sample.api];
+    this.requests.inc([sample.api, sample.route, sample.outcome]);
+    this.duration.observe(api, sample.totalSeconds);
+    if (sample.attempts > 0) this.requestAttempts.observe(api, sample.attempts);
     if (sample.upstreamSeconds !== undefined && sample.attempts > 0) {
-      this.overhead.observe({ api: sample.api }, Math.max(0, sample.totalSeconds - sample.upstreamSeconds));
+      this.overhead.observe(api, Math.max(0, sample.totalSeconds - sample.upstreamSeconds));
     }
   }
 
