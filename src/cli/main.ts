@@ -26,6 +26,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe();
   const program = buildProgram();
   // Load only the group being run (start-up time matters for a CLI); `--help` or an unknown word loads them all
   // so the help lists every command and commander can suggest the nearest one.
@@ -37,6 +38,18 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     process.exitCode = reportError(err);
   }
+}
+
+/**
+ * `switchyard sessions show ID | head` closes our stdout early: the reader has what it wanted, so leave quietly
+ * instead of dying on an unhandled EPIPE with a stack trace. Any other stdout error is reported in one line.
+ */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.stderr.write(`switchyard: cannot write to stdout: ${err.message}\n`);
+    process.exit(1);
+  });
 }
 
 /** The command group named by the first word that is not an option (skipping the value of --config). */
