@@ -1,0 +1,91 @@
+// Hot reload of a real gateway process: a `.env` edit applies without a restart (also when the service got the old
+// value from systemd's EnvironmentFile=), and SIGHUP with a broken config keeps the old one and logs where it broke.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { startSimulator } from '../../src/sim/server.ts';
+import { CLI, runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+const OLD_KEY = 'sk-sim-reload-old-key-7a1c';
+const NEW_KEY = 'sk-sim-reload-new-key-3e9d';
+
+async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+async function startGateway(t: test.TestContext, processEnv: Record<string, string>) {
+  const sim = await startSimulator({ scenario: { models: { 'sim-large': {}, 'sim-small': {} }, keys: { [OLD_KEY]: { valid: false }, [NEW_KEY]: {} } } });
+  const ws = tempWorkspace('switchyard-gw-reload-');
+  const config = (model: string) => ({ providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_key: '${SIM_API_KEY}' } }, main: { provider: 'sim', model } });
+  const configPath = ws.write('switchyard.yaml', stringify(config('sim-large')));
+  ws.write('.env', `SIM_API_KEY=${OLD_KEY}\n`);
+  const env = { PATH: process.env['PATH'] ?? '', HOME: ws.dir, SWITCHYARD_HOME: ws.home, ...processEnv };
+  const key = (JSON.parse((await runCli(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout) as { key: string }).key;
+  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  t.after(async () => {
+    child.kill('SIGTERM');
+    await exited;
+    clearTimeout(killer);
+    await sim.close();
+    ws.cleanup();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.on('exit', () => reject(new Error(`gateway exited early: ${stderr}`)));
+  });
+  const chat = async () => {
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await res.arrayBuffer();
+    return { status: res.status, route: res.headers.get('x-switchyard-route') };
+  };
+  return { ws, sim, child, chat, config, key, logs: () => stderr, writeConfig: (c: unknown) => ws.write('switchyard.yaml', typeof c === 'string' ? c : stringify(c)) };
+}
+
+for (const [name, processEnv] of [
+  ['the .env alone', {}],
+  ['the old value also in the process environment (systemd EnvironmentFile=)', { SIM_API_KEY: OLD_KEY }],
+] as const) {
+  test(`a .env edit applies without a restart: ${name}`, async (t) => {
+    const g = await startGateway(t, processEnv);
+    assert.equal((await g.chat()).status, 502, 'the old key is rejected upstream');
+    g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
+    await until('the new key from .env to serve', async () => (await g.chat()).status === 200);
+    assert.ok(g.sim.calls(NEW_KEY) > 0);
+    assertNoSecrets([OLD_KEY, NEW_KEY, g.key], g.logs());
+  });
+}
+
+test('SIGHUP with a broken config keeps the old one and logs the located error', async (t) => {
+  const g = await startGateway(t, {});
+  g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
+  await until('the new key from .env to serve', async () => (await g.chat()).status === 200);
+  g.writeConfig('providers:\n  sim: { type: openai, base_url: http://127.0.0.1:1/v1, api_key: x }\nmain: { provider: sim, model: sim-small }\nretry: { max_retries: lots }\n');
+  g.child.kill('SIGHUP');
+  await until('the SIGHUP reload to be refused', () => /"signal":"SIGHUP"[\s\S]*new config is invalid/.test(g.logs()));
+  const refused = g.logs().split('\n').find((l) => l.includes('new config is invalid')) ?? '';
+  assert.match(refused, /switchyard\.yaml:4:\d+/);
+  assert.match(refused, /retry\.max_retries/);
+  assert.deepEqual(await g.chat(), { status: 200, route: 'sim/sim-large' }, 'still serving on the old config');
+  // A good config afterwards is taken again.
+  g.writeConfig(g.config('sim-small'));
+  g.child.kill('SIGHUP');
+  await until('the fixed config to serve', async () => (await g.chat()).route === 'sim/sim-small');
+});
