@@ -79,13 +79,23 @@ export class CredentialPool {
     if (!chosen) return allUnusable(provider, all, exclude);
     if (chosen.probe) this.store.applyHealth(chosen.credential.fingerprint, probePatch(provider, this.loaded.config.cooldowns, this.now()));
     this.lastPick.set(provider, chosen.order);
-    this.warnIfSwitched(provider, all, chosen);
     const skipped = all.filter((e) => e.order < chosen.order && (!e.status.usable || exclude.has(e.credential.fingerprint)));
     return { ok: true, credential: chosen.credential, skipped: skipped.map((e) => statusFor(e, exclude)), probe: chosen.probe };
   }
 
+  /** A success also decides the "not using the first credential" warning: the credential *in use* is the one that
+   * answered, so a call that rotates through nine rate-limited keys warns once, about the tenth, not nine times. */
   recordSuccess(cred: CredentialRef): HealthRecord {
-    return this.store.applyHealth(cred.fingerprint, successPatch(cred.provider, this.now()));
+    const record = this.store.applyHealth(cred.fingerprint, successPatch(cred.provider, this.now()));
+    if (this.lastPick.get(cred.provider) === 0) this.warnedSwitch.delete(cred.provider);
+    else this.warnIfInUseIsNotFirst(cred);
+    return record;
+  }
+
+  private warnIfInUseIsNotFirst(cred: CredentialRef): void {
+    const all = this.evaluate(cred.provider);
+    const chosen = all.find((e) => e.credential.fingerprint === cred.fingerprint);
+    if (chosen) this.warnIfSwitched(cred.provider, all, chosen);
   }
 
   recordFailure(cred: CredentialRef, report: FailureReport): HealthRecord {

@@ -28,6 +28,14 @@ function picked(pool: CredentialPool, exclude?: Set<string>): string {
   return r.credential.secret;
 }
 
+/** Picks a credential and records that it answered, as the ladder does on success. */
+function used(pool: CredentialPool): string {
+  const r = pool.pick('mimo');
+  assert.ok(r.ok, `expected a pick, got ${JSON.stringify(r)}`);
+  pool.recordSuccess(r.credential);
+  return r.credential.secret;
+}
+
 describe('CredentialPool', () => {
   it('uses the first credential, and rotates past excluded or cooling ones', () => {
     const { pool, warnings } = setup();
@@ -42,19 +50,28 @@ describe('CredentialPool', () => {
     assert.match(r.skipped[0]?.why ?? '', /rate-limited until/);
   });
 
-  it('warns once per change when not using the first credential, naming both', () => {
+  it('warns once per change when the credential in use is not the first, naming both', () => {
     const { pool, warnings } = setup();
     pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K1) }, { kind: 'rate_limited' });
-    picked(pool);
-    picked(pool);
+    used(pool);
+    used(pool);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /^mimo: config key sk-…a1b2 rate-limited until \d\d:\d\d:\d\d; using env MIMO_API_KEY sk-…c3d4$/);
     clock += 120_000; // cooldown over: back to the first, then a new switch warns again
-    assert.equal(picked(pool), K1);
+    assert.equal(used(pool), K1);
     pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K1) }, { kind: 'quota' });
-    picked(pool);
+    used(pool);
     assert.equal(warnings.length, 2);
     assert.match(warnings[1]!, /out of quota/);
+  });
+
+  it('does not warn for a key that is only tried: the warning names the key that answered', () => {
+    const { pool, warnings } = setup();
+    pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K1) }, { kind: 'rate_limited' });
+    picked(pool); // tried, never answered
+    assert.equal(warnings.length, 0);
+    used(pool);
+    assert.equal(warnings.length, 1);
   });
 
   it('says missing, with where it looked, when there is no key', () => {

@@ -102,6 +102,7 @@ test('ten keys, nine rate-limited: success on the tenth, no backoff, and rotatio
     assert.equal(r.trail.length, 10);
     assert.equal(h.events.filter((e) => e.type === 'rotate').length, 9);
     assert.equal(h.events.filter((e) => e.type === 'cooldown').length, 9);
+    assert.equal(h.events.filter((e) => e.type === 'credential_switch').length, 1, 'one warning, naming the key that answered');
   } finally {
     await h.close();
   }
