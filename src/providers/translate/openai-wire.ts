@@ -3,6 +3,7 @@
 import type { ChatMessage, ChatRequest, ChatResponse, FinishReason, ToolCall, ToolChoice, Usage } from '../types.ts';
 import type { OpenAIWireMessage, OpenAIWireRequest } from './openai-schema.ts';
 import { openaiRequest } from './openai-schema.ts';
+import { fastOpenAIRequest } from './openai-fast.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
 
 export interface ParsedOpenAIRequest {
@@ -47,7 +48,8 @@ function toolChoiceFromWire(c: OpenAIWireRequest['tool_choice']): ToolChoice | u
 
 /** Validates an OpenAI-shaped request body and translates it; throws WireRequestError naming the bad field. */
 export function parseOpenAIRequest(body: unknown): ParsedOpenAIRequest {
-  const wire = parseWire(openaiRequest, body);
+  // The common shape is checked by hand (same rules); zod decides, and words the error, for everything else.
+  const wire = fastOpenAIRequest(body) ?? parseWire(openaiRequest, body);
   const request: ChatRequest = { model: wire.model, messages: wire.messages.map(messageFromWire) };
   if (wire.tools) {
     request.tools = wire.tools.map((t) => ({

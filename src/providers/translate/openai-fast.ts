@@ -1,0 +1,46 @@
+// A hand-written check for the common OpenAI request (text messages, no tools), accepted by exactly the same rules
+// as the zod schema in openai-schema.ts. The gateway parses every request body; zod costs several times more than
+// these few typeof checks. Anything this check is unsure about (tools, content parts, a bad field) returns
+// undefined and the caller falls back to zod, so error messages stay the schema's located ones.
+import type { OpenAIWireRequest } from './openai-schema.ts';
+
+type Obj = Record<string, unknown>;
+
+const ROLES: ReadonlySet<unknown> = new Set(['system', 'developer', 'user', 'assistant']);
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const absent = (v: unknown): boolean => v === undefined || v === null;
+const positiveInt = (v: unknown): boolean => absent(v) || (Number.isSafeInteger(v) && (v as number) > 0);
+const inRange = (v: unknown, max: number): boolean => absent(v) || (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max);
+
+/** A plain text message: role without tool semantics, content a string or null, optional string name. */
+function isPlainMessage(m: unknown): boolean {
+  if (!isObj(m) || !ROLES.has(m['role'])) return false;
+  const c = m['content'];
+  if (c !== undefined && c !== null && typeof c !== 'string') return false;
+  if (m['name'] !== undefined && typeof m['name'] !== 'string') return false;
+  return m['tool_calls'] === undefined && m['tool_call_id'] === undefined;
+}
+
+/** The body as the schema would accept it, or undefined when only the schema can decide. */
+export function fastOpenAIRequest(body: unknown): OpenAIWireRequest | undefined {
+  if (!isObj(body)) return undefined;
+  const model = body['model'];
+  if (typeof model !== 'string' || model.length === 0) return undefined;
+  const messages = body['messages'];
+  if (!Array.isArray(messages) || messages.length === 0) return undefined;
+  for (const m of messages) if (!isPlainMessage(m)) return undefined;
+  if (body['tools'] !== undefined || body['tool_choice'] !== undefined) return undefined;
+  if (!positiveInt(body['max_tokens']) || !positiveInt(body['max_completion_tokens'])) return undefined;
+  if (!inRange(body['temperature'], 2) || !inRange(body['top_p'], 1)) return undefined;
+  const stop = body['stop'];
+  if (!absent(stop) && typeof stop !== 'string') return undefined;
+  const stream = body['stream'];
+  if (!absent(stream) && typeof stream !== 'boolean') return undefined;
+  const options = body['stream_options'];
+  if (!absent(options) && !(isObj(options) && (options['include_usage'] === undefined || typeof options['include_usage'] === 'boolean'))) return undefined;
+  return body as OpenAIWireRequest;
+}
