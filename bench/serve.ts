@@ -37,8 +37,12 @@ async function main(): Promise<void> {
     const store = openStore({ kind: 'memory' });
     const key = generateKey();
     store.addGatewayKey(newKeyRecord(key, 'bench'));
-    // The gateway logs one line per request, as in production, to a file through pino's asynchronous writer.
-    const logger = createLogger({ level: 'info', destination: pino.destination({ dest: logFile, sync: false }) });
+    // The gateway logs one line per request, as in production, with the destination `switchyard gateway` uses
+    // (src/cli/gateway.ts): asynchronous, batched 4 KiB per write, flushed at least every 250 ms — written to a file
+    // here instead of stderr. (One write per line, as this harness did before, is not what the product does.)
+    const destination = pino.destination({ dest: logFile, sync: false, minLength: 4096 });
+    setInterval(() => destination.flush(), 250).unref();
+    const logger = createLogger({ level: 'info', destination });
     const handle = await startGateway({ loaded: benchConfig(upstreamUrl), store, logger, watch: false });
     close = async () => {
       await handle.close();
