@@ -4,6 +4,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { GatewayKeyRecord, StoredCredential } from '../types.ts';
 import { nextSeq } from './health-table.ts';
+import { statement } from './statements.ts';
 
 interface CredentialRow {
   provider: string;
@@ -89,6 +90,6 @@ export function markGatewayKeyRevoked(db: DatabaseSync, id: string, at: number):
 
 /** last_used_at only moves forward; written in batches, not marked as a change (nobody needs it within 1s). */
 export function touchGatewayKeys(db: DatabaseSync, touches: Map<string, number>): void {
-  const stmt = db.prepare('UPDATE gateway_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?');
+  const stmt = statement(db, 'UPDATE gateway_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?');
   for (const [id, at] of touches) stmt.run(at, id);
 }

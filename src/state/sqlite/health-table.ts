@@ -7,6 +7,7 @@ import type { CoolingReason, HealthRecord, HealthState } from '../../credentials
 import type { ErrorKind } from '../../errors/kinds.ts';
 import type { HealthPatch } from '../types.ts';
 import { mergeHealth } from '../merge.ts';
+import { statement } from './statements.ts';
 
 export interface PendingReset {
   provider: string;
@@ -53,7 +54,7 @@ export function rowToHealth(row: HealthRow): HealthRecord {
 }
 
 export function loadHealthSince(db: DatabaseSync, seq: number): { records: HealthRecord[]; maxSeq: number } {
-  const rows = db.prepare('SELECT * FROM health WHERE seq > ? ORDER BY seq').all(seq) as unknown as HealthRow[];
+  const rows = statement(db, 'SELECT * FROM health WHERE seq > ? ORDER BY seq').all(seq) as unknown as HealthRow[];
   let maxSeq = seq;
   for (const row of rows) maxSeq = Math.max(maxSeq, row.seq);
   return { records: rows.map(rowToHealth), maxSeq };
@@ -61,7 +62,7 @@ export function loadHealthSince(db: DatabaseSync, seq: number): { records: Healt
 
 /** Bumps the global change counter inside the current transaction and returns the new value. */
 export function nextSeq(db: DatabaseSync): number {
-  const row = db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").get() as { value: number };
+  const row = statement(db, "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").get() as { value: number };
   return row.value;
 }
 
@@ -89,8 +90,8 @@ export function flushHealth(db: DatabaseSync, resets: PendingReset[], patches: M
   try {
     const seq = nextSeq(db);
     for (const reset of resets) applyResetRow(db, reset, seq);
-    const select = db.prepare('SELECT * FROM health WHERE fingerprint = ?');
-    const upsert = db.prepare(UPSERT);
+    const select = statement(db, 'SELECT * FROM health WHERE fingerprint = ?');
+    const upsert = statement(db, UPSERT);
     const written: HealthRecord[] = [];
     for (const [fingerprint, list] of patches) {
       const row = select.get(fingerprint) as HealthRow | undefined;

@@ -8,6 +8,7 @@ import { UserError } from '../../errors/user-error.ts';
 import type { GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoredCredential } from '../types.ts';
 import { openDatabase } from './connection.ts';
 import { flushHealth, loadHealthSince } from './health-table.ts';
+import { statement } from './statements.ts';
 import { HealthCache } from './health-cache.ts';
 import * as creds from './credentials-table.ts';
 import * as sessions from './sessions-table.ts';
@@ -236,7 +237,7 @@ export class SqliteStore implements StateStore {
   }
 
   private readDataVersion(): number {
-    const row = this.db.prepare('PRAGMA data_version').get() as { data_version: number } | undefined;
+    const row = statement(this.db, 'PRAGMA data_version').get() as { data_version: number } | undefined;
     return row?.data_version ?? 0;
   }
 
