@@ -28,6 +28,12 @@ interface Series<T> {
   data: T;
 }
 
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 class LabelledSeries<T> {
   protected readonly series = new Map<string, Series<T>>();
   protected readonly labelNames: readonly string[];
@@ -38,8 +44,15 @@ class LabelledSeries<T> {
     this.fresh = fresh;
   }
 
+  // The series used last: consecutive requests almost always carry the same labels, and comparing a few short
+  // strings is cheaper than building the joined key and hashing it on every sample.
+  private lastValues: readonly string[] | undefined;
+  private lastData: T | undefined;
+
   /** `values` in labelNames order. */
   protected at(values: readonly string[]): T {
+    const last = this.lastValues;
+    if (last !== undefined && this.lastData !== undefined && sameValues(last, values)) return this.lastData;
     const key = values.length === 1 ? values[0]! : values.join('\u0000');
     let s = this.series.get(key);
     if (s === undefined) {
@@ -48,6 +61,8 @@ class LabelledSeries<T> {
       s = { labels, data: this.fresh() };
       this.series.set(key, s);
     }
+    this.lastValues = values.slice();
+    this.lastData = s.data;
     return s.data;
   }
 }
