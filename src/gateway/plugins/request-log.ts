@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
 import { newRequestState } from '../request-state.ts';
+import type { RequestSample } from '../metrics.ts';
 import { apiOf } from './errors.ts';
 
 const CHAT_PATHS = new Set(['/v1/chat/completions', '/v1/messages']);
@@ -22,8 +23,10 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): vo
     done();
   });
 
+  // Also closes idle connections once shutdown began (one hook per response instead of two).
   app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done) => {
     writeRequestLine(ctx, req, reply);
+    if (ctx.closing) app.server.closeIdleConnections();
     done();
   });
 }
@@ -36,14 +39,9 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
     const ms = performance.now() - s.started;
     if (reply.statusCode >= 400 && s.outcome === 'ok') s.outcome = `http_${reply.statusCode}`;
     if (CHAT_PATHS.has(path)) {
-      ctx.metrics.requestFinished({
-        api: s.api,
-        route: s.route ?? 'none',
-        outcome: s.outcome,
-        attempts: s.attempts,
-        totalSeconds: ms / 1000,
-        ...(s.upstreamMs !== undefined && !s.stream ? { upstreamSeconds: s.upstreamMs / 1000 } : {}),
-      });
+      const sample: RequestSample = { api: s.api, route: s.route ?? 'none', outcome: s.outcome, attempts: s.attempts, totalSeconds: ms / 1000 };
+      if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
+      ctx.metrics.requestFinished(sample);
     }
     const line = {
       method: req.method,
