@@ -7,7 +7,7 @@ import { sourcesText } from '../credentials/describe.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { adapterFor } from '../providers/registry.ts';
-import { openStore } from '../state/open.ts';
+import { openCliStore } from './open-state.ts';
 import { allValid, probeProviders, type ProviderProbe } from '../routing/probe-all.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 
@@ -29,7 +29,7 @@ async function authTest(cmd: Command, provider: string | undefined, id: string |
   if (provider !== undefined && !configured.includes(provider)) {
     throw new UserError(`unknown provider "${provider}"`, { details: [configured.length > 0 ? `configured providers: ${configured.join(', ')}` : 'no providers are configured'] });
   }
-  const store = openStore({ kind: loaded.config.gateway.state, env: process.env });
+  const store = openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
     const pool = new CredentialPool({ loaded, store });
     const probes = await probeProviders({ loaded, store, pool, adapterFor, providers: provider ? [provider] : configured, ...(id !== undefined ? { id } : {}) });

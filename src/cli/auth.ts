@@ -13,7 +13,7 @@ import { readSecret } from '../credentials/secret-input.ts';
 import { CANDIDATE_HEADER, candidateRows } from '../credentials/table.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
-import { openStore } from '../state/open.ts';
+import { openCliStore } from './open-state.ts';
 import type { StateStore } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
@@ -71,14 +71,25 @@ async function withAuth(cmd: Command, fn: (ctx: AuthContext) => void | Promise<v
     process.stderr.write(`switchyard: warning: ${scrubSecrets(message)}\n`);
   };
   // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials.
-  const keyVariables = Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p));
+  const keyVariables = [...Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p)), ...interpolatedKeyVariables(loaded)];
   for (const w of loaded.warnings) if (keyVariables.some((v) => w.includes(v))) warn(w);
-  const store = openStore({ kind: loaded.config.gateway.state, env: process.env });
+  const store = openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
     await fn({ loaded, store, pool: new CredentialPool({ loaded, store, onWarning: warn }) });
   } finally {
     await store.close();
   }
+}
+
+/** Variables a provider's `api_key`/`api_keys[i]` was read from (`api_key: ${CFG_KEY}`): their env/.env conflicts
+ * decide which key is used, so they are credential warnings too. */
+function interpolatedKeyVariables(loaded: LoadedConfig): string[] {
+  const names: string[] = [];
+  for (const [path, origin] of loaded.origins) {
+    if (!/^providers\.[^.]+\.api_keys?(\[\d+\])?$/.test(path)) continue;
+    if (origin.kind === 'env' || origin.kind === 'dotenv') names.push(origin.name);
+  }
+  return names;
 }
 
 function knownProviders(ctx: AuthContext): string[] {
@@ -139,7 +150,8 @@ async function add(ctx: AuthContext, provider: string, keyOnArgv: boolean, opts:
   const priority = parsePriority(opts.priority);
   const secret = await readSecret(`API key for ${provider} (input hidden): `);
   if (secret.length === 0) throw new UserError(`no key given: pipe it on stdin or type it at the prompt`);
-  if (/\s/.test(secret)) throw new UserError(`the key for ${provider} contains whitespace (${mask(secret)}); give exactly one key`);
+  // No masked excerpt here: the "last four characters" of two pasted keys would be part of the second one.
+  if (/\s/.test(secret)) throw new UserError(`the key for ${provider} contains spaces or several lines; give exactly one key`);
   const entry = { id: fingerprint(secret), provider, secret, priority, ...(opts.label !== undefined ? { label: opts.label } : {}) };
   const stored = ctx.store.addStoredCredential(entry);
   const out = { provider, id: stored.id, masked: mask(secret), label: stored.label ?? null, priority: stored.priority };
@@ -170,9 +182,10 @@ function remove(ctx: AuthContext, provider: string, idOrLabel: string, opts: Jso
 function notStored(ctx: AuthContext, provider: string, idOrLabel: string): UserError {
   const match = ctx.pool.candidates(provider).find((c) => c.credential.fingerprint.startsWith(idOrLabel) || c.credential.label === idOrLabel);
   if (match) {
-    return new UserError(`${describeCredential(match.credential)} is not a stored key; remove it where it is set (${match.credential.sources.map((s) => s.where).join(', ')})`, { exitCode: 1 });
+    return new UserError(`${describeCredential(match.credential)} is not a stored key; remove it where it is set (${match.credential.sources.map((s) => s.where).join(', ')})`);
   }
-  return new UserError(`no stored key of ${provider} matches "${idOrLabel}"; see \`switchyard auth list ${provider}\``, { exitCode: 1 });
+  // Exit 2 like `auth reset P ID` and `auth test P ID` with an ID that matches nothing: a bad argument.
+  return new UserError(`no stored key of ${provider} matches "${idOrLabel}"; see \`switchyard auth list ${provider}\``);
 }
 
 function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined, opts: JsonOption): void {

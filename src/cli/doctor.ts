@@ -7,6 +7,7 @@ import { scrubSecrets } from '../log.ts';
 import { adapterFor } from '../providers/registry.ts';
 import { runDoctor, type DoctorReport } from '../routing/doctor.ts';
 import { openStore } from '../state/open.ts';
+import { openCliStore } from './open-state.ts';
 import type { StateStore } from '../state/types.ts';
 import { printProbes } from './auth-test.ts';
 import { cliConfig, printJson } from './context.ts';
@@ -40,7 +41,7 @@ async function doctor(cmd: Command, opts: { json?: boolean }): Promise<void> {
   let store: StateStore;
   let storeError: string | undefined;
   try {
-    store = openStore({ kind: loaded.config.gateway.state, env: process.env });
+    store = openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   } catch (err) {
     storeError = err instanceof Error ? err.message : String(err);
     store = openStore({ kind: 'memory' });

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { cliConfig, printJson, printTable } from './context.ts';
 import { createLogger } from '../log.ts';
 import { UserError } from '../errors/user-error.ts';
-import { openStore } from '../state/open.ts';
+import { openCliStore } from './open-state.ts';
 import type { StateStore, GatewayKeyRecord } from '../state/types.ts';
 import { generateKey, newKeyRecord } from '../gateway/keys.ts';
 import { enableInstructions, installUnit, renderUnit, unitPath } from '../gateway/systemd.ts';
@@ -70,7 +70,7 @@ async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void
 /** The store the gateway uses (gateway.state), opened for one CLI command. */
 async function withStore<T>(cmd: Command, fn: (store: StateStore) => T): Promise<T> {
   const loaded = cliConfig(cmd);
-  const store = openStore({ kind: loaded.config.gateway.state, env: process.env });
+  const store = openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
     return fn(store);
   } finally {

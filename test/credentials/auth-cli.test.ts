@@ -146,7 +146,7 @@ describe('switchyard auth add / list / remove', () => {
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stdout, /removed stored mimo key sk-…99cc/);
     const again = await auth(['remove', 'mimo', 'backup']);
-    assert.equal(again.code, 1);
+    assert.equal(again.code, 2);
     assert.match(again.stderr, /no stored key of mimo matches "backup"/);
   });
 
@@ -161,7 +161,7 @@ describe('switchyard auth add / list / remove', () => {
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /no key given/);
     const cfg = await auth(['remove', 'mimo', fingerprint(NEW_CONFIG)]);
-    assert.equal(cfg.code, 1);
+    assert.equal(cfg.code, 2);
     assert.match(cfg.stderr, /config key sk-…e5f6 is not a stored key; remove it where it is set \(providers\.mimo\.api_key\)/);
     assert.ok(!/\n\s+at /.test(argv.stderr + unknown.stderr + cfg.stderr), 'no stack traces');
   });

@@ -1,0 +1,23 @@
+// Opening the state store for a CLI command. A state directory that is a file, unwritable, or a state.db that is
+// not a database is the user's environment, not our bug: say which file and how to point elsewhere, instead of
+// "internal error: file is not a database".
+import { UserError } from '../errors/user-error.ts';
+import { openStore, statePath, type OpenStoreOptions } from '../state/open.ts';
+import type { StateStore } from '../state/types.ts';
+
+export function openCliStore(options: OpenStoreOptions): StateStore {
+  try {
+    return openStore(options);
+  } catch (err) {
+    if (UserError.isInstance(err)) throw err;
+    const kind = options.kind ?? 'sqlite';
+    if (kind !== 'sqlite') throw err;
+    const path = statePath(options);
+    const why = err instanceof Error ? err.message : String(err);
+    throw new UserError(`cannot open the state store ${path}: ${why}`, {
+      exitCode: 1,
+      details: ['its directory is $SWITCHYARD_HOME (else $XDG_STATE_HOME/switchyard, else ~/.local/state/switchyard); point it at a writable directory, or move the broken file away'],
+      cause: err,
+    });
+  }
+}
