@@ -1,6 +1,6 @@
 // `npm run bench`: the gateway against a bare node:http + undici proxy, both in front of the same fixed fake
 // upstream, measured in one run (SPEC §9). Each server runs in its own process; the load generator is this one.
-// Targets: median latency at 1 connection ≤ 1.3× the bare proxy's; throughput at 32 connections ≥ 80% of its.
+// Targets: median latency added at 1 connection ≤ 1.3× the bare proxy's; throughput at 32 connections ≥ 80% of its.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +49,7 @@ function stop(s: Served): Promise<void> {
 }
 
 function row(r: LoadResult): string {
-  return `${r.name.padEnd(9)} c=${String(r.connections).padEnd(3)} median ${r.medianMs.toFixed(3)} ms  p99 ${r.p99Ms.toFixed(3)} ms  ${r.rps.toFixed(0).padStart(6)} req/s  ${(r.cpuMicrosPerRequest ?? 0).toFixed(0).padStart(4)} µs CPU/req  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`;
+  return `${r.name.padEnd(9)} c=${String(r.connections).padEnd(3)} median ${r.medianMs.toFixed(3)} ms  p99 ${r.p99Ms.toFixed(3)} ms  ${r.rps.toFixed(0).padStart(6)} req/s  ${(r.cpuMicrosPerRequest ?? 0).toFixed(0).padStart(4)} µs CPU/req (client ${(r.clientCpuMicrosPerRequest ?? 0).toFixed(0)})  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`;
 }
 
 async function main(): Promise<void> {
@@ -68,8 +68,13 @@ async function main(): Promise<void> {
     for (const connections of [1, 32]) {
       for (const t of targets) {
         const before = await t.server.cpu();
+        const clientBefore = process.cpuUsage();
         const r = await load(t, connections, SECONDS);
+        const client = process.cpuUsage(clientBefore);
         r.cpuMicrosPerRequest = (await t.server.cpu() - before) / Math.max(1, r.requests);
+        // The load generator shares the 2 cores with the servers: show what it costs, so a run where it (or the
+        // upstream) is the bottleneck can be told apart from one where the server under test is.
+        r.clientCpuMicrosPerRequest = (client.user + client.system) / Math.max(1, r.requests);
         results[`${t.name}@${connections}`] = r;
         console.log(row(r));
       }
@@ -94,9 +99,11 @@ function report(results: Record<string, LoadResult>): void {
   const addedRatio = (g1.medianMs - d1.medianMs) / (p1.medianMs - d1.medianMs);
   const throughputRatio = g32.rps / p32.rps;
   console.log('');
-  console.log(`median latency @1 connection, gateway / proxy: ${medianRatio.toFixed(2)}×  (target ≤ 1.30×) ${medianRatio <= 1.3 ? 'PASS' : 'FAIL'}`);
+  // SPEC §9 bounds the *added* median latency: what each server adds over calling the upstream directly. The
+  // ratio of total medians includes the upstream's own time on both sides and so flatters the slower server.
+  console.log(`median latency added over the upstream @1, gateway / proxy: ${(g1.medianMs - d1.medianMs).toFixed(3)} ms / ${(p1.medianMs - d1.medianMs).toFixed(3)} ms = ${addedRatio.toFixed(2)}×  (target ≤ 1.30×) ${addedRatio <= 1.3 ? 'PASS' : 'FAIL'}`);
+  console.log(`median latency @1 connection (total), gateway / proxy: ${medianRatio.toFixed(2)}×`);
   console.log(`p99 latency    @1 connection, gateway / proxy: ${p99Ratio.toFixed(2)}×`);
-  console.log(`latency added over the upstream @1, gateway / proxy: ${(g1.medianMs - d1.medianMs).toFixed(3)} ms / ${(p1.medianMs - d1.medianMs).toFixed(3)} ms = ${addedRatio.toFixed(2)}×`);
   console.log(`throughput     @32 connections, gateway / proxy: ${(throughputRatio * 100).toFixed(0)}%  (target ≥ 80%) ${throughputRatio >= 0.8 ? 'PASS' : 'FAIL'}`);
 }
 

@@ -13,6 +13,8 @@ export interface LoadResult {
   rps: number;
   /** CPU time the server process spent per request during the run (filled in by the caller). */
   cpuMicrosPerRequest?: number;
+  /** CPU time the load generator (this process) spent per request (filled in by the caller). */
+  clientCpuMicrosPerRequest?: number;
 }
 
 export interface LoadTarget {
