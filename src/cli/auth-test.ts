@@ -4,11 +4,11 @@
 import type { Command } from 'commander';
 import { CredentialPool } from '../credentials/pool.ts';
 import { sourcesText } from '../credentials/describe.ts';
-import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { adapterFor } from '../providers/registry.ts';
 import { openCliStore } from './open-state.ts';
 import { allValid, probeProviders, type ProviderProbe } from '../routing/probe-all.ts';
+import { requireKnownProvider } from './provider-arg.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 
 interface TestOptions {
@@ -26,9 +26,7 @@ export function registerAuthTest(auth: Command): void {
 async function authTest(cmd: Command, provider: string | undefined, id: string | undefined, opts: TestOptions): Promise<void> {
   const loaded = cliConfig(cmd);
   const configured = Object.keys(loaded.config.providers);
-  if (provider !== undefined && !configured.includes(provider)) {
-    throw new UserError(`unknown provider "${provider}"`, { details: [configured.length > 0 ? `configured providers: ${configured.join(', ')}` : 'no providers are configured'] });
-  }
+  if (provider !== undefined) requireKnownProvider(loaded, provider);
   const store = openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
     const pool = new CredentialPool({ loaded, store });

@@ -3,7 +3,7 @@
 // store before returning so queued writes are on disk and the process exits at once.
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../config/types.ts';
-import { closest } from '../config/suggest.ts';
+import { requireKnownProvider } from './provider-arg.ts';
 import { formatWhen } from '../credentials/clock.ts';
 import { describeCredential } from '../credentials/describe.ts';
 import { fingerprint, mask } from '../credentials/mask.ts';
@@ -99,13 +99,7 @@ function knownProviders(ctx: AuthContext): string[] {
 }
 
 function requireProvider(ctx: AuthContext, provider: string, configured = false): void {
-  const known = configured ? Object.keys(ctx.loaded.config.providers) : knownProviders(ctx);
-  if (known.includes(provider)) return;
-  const guess = closest(provider, known);
-  const where = ctx.loaded.path ? ` in ${ctx.loaded.path}` : ' (no config file found)';
-  throw new UserError(`unknown provider "${provider}"${guess ? ` — did you mean "${guess}"?` : ''}`, {
-    details: [known.length > 0 ? `providers${where}: ${known.join(', ')}` : `no providers are configured${where}`],
-  });
+  requireKnownProvider(ctx.loaded, provider, configured ? Object.keys(ctx.loaded.config.providers) : knownProviders(ctx));
 }
 
 function printExplanation(e: ProviderExplanation, now: number): void {
