@@ -49,7 +49,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     }
     const dotenv = readDotenv(cwd);
     const config = defaults();
-    return { config, path: null, dir: cwd, dotenvPath: dotenv.path, dotenv: dotenv.values, env, origins: buildOrigins(config, null, null), warnings: [], loadedAt: Date.now() };
+    return { config, path: null, dir: cwd, dotenvPath: dotenv.path, dotenv: dotenv.values, env, origins: buildOrigins(config, null, null), warnings: [...dotenv.warnings], loadedAt: Date.now() };
   }
   return loadFile(found.path, env);
 }
@@ -68,7 +68,7 @@ function loadFile(path: string, env: Record<string, string | undefined>): Loaded
   const later = [...(parsed.success ? [] : zodIssues(parsed.error.issues, source, interpolated.data)), ...checked.issues];
   const issues = [...interpolated.issues, ...later.filter((i) => !badVars.has(i.path))];
   if (issues.length > 0 || !parsed.success) throw issuesError(path, issues);
-  const warnings = [...interpolated.warnings, ...checked.warnings];
+  const warnings = [...dotenv.warnings, ...interpolated.warnings, ...checked.warnings];
   const adminVar = interpolated.unresolved.get('gateway.admin_key');
   if (adminVar) warnings.push(`gateway.admin_key: \${${adminVar}} is not set, so the gateway's admin endpoints are off`);
   const loaded: LoadedConfig = {

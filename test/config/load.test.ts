@@ -175,3 +175,20 @@ test('errors are located UserErrors listing every problem; the environment is a 
   env['URL'] = 'changed';
   assert.equal(ok.env['URL'], 'https://a.example');
 });
+
+test('.env lines that are not NAME=value, or open a quote they never close, are warned about with file:line', () => {
+  const ws = tempWorkspace();
+  try {
+    ws.write('switchyard.yaml', 'providers: {}\n');
+    ws.write('.env', '# keys\nGOOD=sk-good-value-1234\ngarbage line\nBAD="abc\nSINGLE=\'x\n');
+    const loaded = loadConfig({ cwd: ws.dir, env: {} });
+    assert.equal(loaded.dotenv['GOOD'], 'sk-good-value-1234');
+    const dotenvWarnings = loaded.warnings.filter((w) => w.includes('.env:'));
+    assert.equal(dotenvWarnings.length, 3, dotenvWarnings.join('\n'));
+    assert.match(dotenvWarnings[0]!, /\.env:3: ignored: not a NAME=value line/);
+    assert.match(dotenvWarnings[1]!, /\.env:4: .*never closed/);
+    assert.match(dotenvWarnings[2]!, /\.env:5: .*never closed/);
+  } finally {
+    ws.cleanup();
+  }
+});
