@@ -1,5 +1,5 @@
 // `switchyard config check | show | init` (SPEC §1).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors/user-error.ts';
@@ -49,6 +49,8 @@ function checkFiles(files: string[]): void {
   let worst = 0;
   for (const file of files) {
     try {
+      // Named as an argument, so the loader's "(from --config)" wording would mislead.
+      if (!existsSync(file)) throw new UserError(`config file ${resolve(file)} does not exist`);
       const loaded = loadConfig({ configPath: file, env: process.env, cwd: process.cwd(), allowMissing: false });
       process.stdout.write(`ok: ${loaded.path ?? file} (${summary(loaded)})\n`);
       for (const w of loaded.warnings) process.stdout.write(`warning: ${w}\n`);
