@@ -48,7 +48,7 @@ function isCallFailure(err: unknown): err is Error & CallFailure {
 }
 
 /** Turns anything thrown into the ApiError the client sees. `explicit`: the request named a model. */
-export function toApiError(err: unknown, explicit = false): ApiError {
+export function toApiError(err: unknown, explicit = false, bodyLimit?: number): ApiError {
   if (ApiError.isInstance(err)) return err;
   if (isCallFailure(err)) return failureToApiError(err, explicit);
   if (err instanceof Error && err.name === 'WireRequestError') {
@@ -68,7 +68,7 @@ export function toApiError(err: unknown, explicit = false): ApiError {
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('too_large', 'request body is larger than the gateway accepts (gateway.body_limit)', { code: 'request_too_large' });
+      return new ApiError('too_large', `request body is larger than the gateway accepts (gateway.body_limit: ${bodyLimit ?? 'see config'} bytes)`, { code: 'request_too_large' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('unsupported_media', 'request body must be JSON (Content-Type: application/json)', { code: 'unsupported_media_type' });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -76,9 +76,11 @@ export function toApiError(err: unknown, explicit = false): ApiError {
     default:
       break;
   }
-  if (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return new ApiError('invalid_request', `request body is not valid JSON: ${scrubSecrets(err instanceof Error ? err.message : String(err))}`, { code: 'invalid_json' });
+  if (err instanceof SyntaxError) {
+    // JSON.parse says where it failed ("… in JSON at position 12"); fastify's wrapper only repeats the content type.
+    return new ApiError('invalid_request', `request body is not valid JSON: ${scrubSecrets(err.message)}`, { code: 'invalid_json' });
   }
+  if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return new ApiError('invalid_request', 'request body is not valid JSON', { code: 'invalid_json' });
   if (err instanceof Error && err.name === 'UserError') return new ApiError('invalid_request', scrubSecrets(err.message));
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new ApiError('invalid_request', scrubSecrets(fe.message ?? 'bad request'));
@@ -92,9 +94,14 @@ export function sendApiError(reply: FastifyReply, api: Api, err: ApiError): Fast
 
 export function installErrorHandling(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err, req, reply) => {
-    const apiErr = toApiError(err, req.sy?.target?.explicit ?? false);
+    const apiErr = toApiError(err, req.sy?.target?.explicit ?? false, req.routeOptions?.bodyLimit);
     if (apiErr.category === 'internal') logger.error({ err: { message: scrubSecrets(String((err as Error).message)), stack: scrubSecrets(String((err as Error).stack)) }, url: req.url }, 'unexpected gateway error');
-    if (req.sy) req.sy.outcome = apiErr.code ?? apiErr.category;
+    if (req.sy) {
+      req.sy.outcome = apiErr.code ?? apiErr.category;
+      // The request log and the x-switchyard-attempts header must agree on a failed call too.
+      const attempts = apiErr.headers['x-switchyard-attempts'];
+      if (attempts !== undefined) req.sy.attempts = Number(attempts);
+    }
     return sendApiError(reply, apiOf(req), apiErr);
   });
   app.setNotFoundHandler((req, reply) => {
