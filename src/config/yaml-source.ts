@@ -22,7 +22,7 @@ export function parseYaml(file: string, text: string): { source: YamlSource; iss
   const lines = new LineCounter();
   // uniqueKeys: a duplicated key is almost always a paste error and silently keeping one of them hides it.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, merge: true, prettyErrors: true });
-  const issues: ConfigIssue[] = doc.errors.map((e) => {
+  const all: ConfigIssue[] = doc.errors.map((e) => {
     const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
     // prettyErrors appends " at line X, column Y:" and an excerpt; we print our own location instead.
     const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
@@ -33,8 +33,10 @@ export function parseYaml(file: string, text: string): { source: YamlSource; iss
     if (e.code === 'MULTIPLE_DOCS') {
       return { file, line: pos.line, col: pos.col, path: '', message: 'YAML syntax error: a second document starts here (`---`); a config file is one YAML document' };
     }
-    return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${message}` };
+    const hint = /\{[^}\n]*\$\{/.test(lineAt(text, pos.line)) ? ' (inside { … } a value with ${VAR} must be quoted: "${VAR}")' : '';
+    return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${message}${hint}` };
   });
+  const issues = firstSyntaxErrorOnly(all);
   const data = issues.length === 0 ? (doc.toJS({ maxAliasCount: 100 }) as unknown) ?? {} : {};
   return { source: { file, doc, lines, data }, issues };
 }
@@ -89,4 +91,18 @@ export function locateKey(source: YamlSource, path: ConfigPath): Located {
   const found = walk(source, path);
   const exact = found.depth === path.length;
   return { ...position(source, exact && found.key ? found.key : found.node), exact };
+}
+
+/** Past the first syntax error the parser's further complaints are mostly echoes of it: report that one (and every
+ * duplicate key, which are independent). */
+function firstSyntaxErrorOnly(issues: ConfigIssue[]): ConfigIssue[] {
+  const syntax = issues.filter((i) => i.message.startsWith('YAML syntax error'));
+  const rest = issues.filter((i) => !i.message.startsWith('YAML syntax error'));
+  if (syntax.length <= 1) return issues;
+  const first = { ...syntax[0]!, message: `${syntax[0]!.message} (${syntax.length - 1} more syntax error${syntax.length > 2 ? 's' : ''} after it, likely caused by this one)` };
+  return [first, ...rest].sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+function lineAt(text: string, line: number): string {
+  return text.split('\n')[line - 1] ?? '';
 }
