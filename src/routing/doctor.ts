@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/types.ts';
 import { CredentialPool } from '../credentials/pool.ts';
 import { UserError } from '../errors/user-error.ts';
 import type { StateStore } from '../state/types.ts';
+import { statePath } from '../state/open.ts';
 import type { AdapterFor } from './call-context.ts';
 import { allValid, probeProviders, type ProviderProbe } from './probe-all.ts';
 import { resolveTask, taskNames } from './resolve-task.ts';
@@ -65,8 +66,17 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const status = input.storeError === undefined ? store.status() : undefined;
   const storeReport: DoctorReport['store'] = status
     ? { ok: status.ok, kind: loaded.config.gateway.state, location: status.location, schemaVersion: status.schemaVersion, pendingWrites: status.pendingWrites, ...(status.lastError ? { error: status.lastError } : {}) }
-    : { ok: false, kind: loaded.config.gateway.state, location: '-', error: input.storeError ?? 'unavailable' };
+    : { ok: false, kind: loaded.config.gateway.state, location: safeStatePath(), error: input.storeError ?? 'unavailable' };
   const tasks = taskNames(loaded.config).map((t) => taskReport(loaded, t, probes));
   const ok = storeReport.ok && allValid(probes) && tasks.every((t) => t.status !== 'broken');
   return { ok, config: { ok: true, path: loaded.path, warnings: [...loaded.warnings] }, store: storeReport, providers: probes, tasks };
+}
+
+/** Where the store would be, for the report when it could not be opened (statePath itself can fail on a bad home). */
+function safeStatePath(): string {
+  try {
+    return statePath({ env: process.env });
+  } catch {
+    return '(state directory unavailable)';
+  }
 }
