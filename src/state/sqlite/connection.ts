@@ -28,9 +28,18 @@ export function openDatabase(path: string): { db: DatabaseSync; schemaVersion: n
 
 function prepareFile(path: string): void {
   const dir = dirname(path);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir);
   if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
   chmodSync(path, 0o600);
+}
+
+/** `mkdirSync(…, { recursive: true })` spins forever under pseudo-filesystems such as /proc; walking up by hand
+ * fails with an ordinary error instead. New directories are private (0700). */
+function makeDirs(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirs(parent);
+  mkdirSync(dir, { mode: 0o700 });
 }
 
 /** SQLite copies the database file's mode onto -wal and -shm; this makes sure of it. */
