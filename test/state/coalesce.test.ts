@@ -5,18 +5,7 @@ import { coalescePatches } from '../../src/state/coalesce.ts';
 import { mergeHealth } from '../../src/state/merge.ts';
 import type { HealthPatch } from '../../src/state/types.ts';
 import type { HealthRecord } from '../../src/credentials/types.ts';
-
-/** A small deterministic PRNG (mulberry32) so a failure is reproducible from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../src/sim/rng.ts';
 
 function randomPatch(r: () => number): HealthPatch {
   const at = 1_000 + Math.floor(r() * 100);
