@@ -38,6 +38,42 @@ function start(args: string[], nodeArgs: string[] = []): Promise<{ kill(): Promi
   });
 }
 
+function frameName(n: ProfileNode): string {
+  const url = n.callFrame.url.replace(/^file:\/\/.*?\/(node_modules|src|bench)\//, '$1/');
+  return `${n.callFrame.functionName || '(anon)'} ${url}:${n.callFrame.lineNumber + 1}`;
+}
+
+/**
+ * Inclusive time (self + callees) of our own functions. Self time alone spreads a cost over the many library and
+ * runtime frames it calls into (no single item stands out); inclusive time says which of *our* steps causes it. A
+ * function counts once per stack even when it recurses. Async continuations start from the microtask queue, not from
+ * their caller, so an `await`ing function only counts the part before its first await and each resumption; and a
+ * callback-style hook also counts whatever runs inside its `done()` (fastify's next hook, or writing the answer).
+ */
+function inclusiveOwn(profile: { nodes: ProfileNode[] }, total: number): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const inclusive = new Map<string, number>();
+  const onStack = new Set<string>();
+  const walk = (id: number): number => {
+    const n = byId.get(id);
+    if (!n) return 0;
+    const name = frameName(n);
+    const outermost = !onStack.has(name);
+    if (outermost) onStack.add(name);
+    let hits = n.hitCount ?? 0;
+    for (const c of n.children ?? []) hits += walk(c);
+    if (outermost) {
+      onStack.delete(name);
+      inclusive.set(name, (inclusive.get(name) ?? 0) + hits);
+    }
+    return hits;
+  };
+  const root = profile.nodes[0];
+  if (root) walk(root.id);
+  return [...inclusive].filter(([name]) => name.includes(' src/')).sort((a, b) => b[1] - a[1]).slice(0, 30)
+    .map(([name, h]) => `${((100 * h) / total).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+}
+
 function summarize(file: string): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
   const byFn = new Map<string, number>();
@@ -47,13 +83,14 @@ function summarize(file: string): void {
     const hits = n.hitCount ?? 0;
     total += hits;
     const url = n.callFrame.url.replace(/^file:\/\/.*?\/(node_modules|src|bench)\//, '$1/');
-    const fn = `${n.callFrame.functionName || '(anon)'} ${url}:${n.callFrame.lineNumber + 1}`;
+    const fn = frameName(n);
     byFn.set(fn, (byFn.get(fn) ?? 0) + hits);
     const f = url.startsWith('node_modules/') ? url.split('/').slice(0, 2).join('/') : url || n.callFrame.functionName;
     byFile.set(f, (byFile.get(f) ?? 0) + hits);
   }
   const top = (m: Map<string, number>, k: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, h]) => `${((100 * h) / total).toFixed(1).padStart(5)}%  ${name}`).join('\n');
   console.log(`--- self time by function (${total} samples)\n${top(byFn, 45)}\n--- by file/package\n${top(byFile, 35)}`);
+  console.log(`--- inclusive time of our own functions (self + what they call)\n${inclusiveOwn(profile, total)}`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-prof-'));
