@@ -1,14 +1,10 @@
 // The baseline the gateway is measured against: a bare node:http server that forwards each request body to the
 // upstream with undici over a keep-alive pool and sends the answer back. No parsing, no auth, no logging.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { listenLoopback, type BenchServer } from './listen.ts';
 import { Pool } from 'undici';
 
-export interface BareProxy {
-  url: string;
-  server: Server;
-  close(): Promise<void>;
-}
+export type BareProxy = BenchServer;
 
 export async function startBareProxy(upstreamUrl: string): Promise<BareProxy> {
   const pool = new Pool(upstreamUrl, { connections: 128, pipelining: 1 });
@@ -34,18 +30,5 @@ export async function startBareProxy(upstreamUrl: string): Promise<BareProxy> {
         });
     });
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-      await pool.close();
-    },
-  };
+  return listenLoopback(server, () => pool.close());
 }

@@ -1,7 +1,7 @@
 // A fixed, fast fake upstream for the benchmark: plain node:http answering every chat completion with one canned
 // OpenAI response, so what the benchmark measures is the proxy in front of it.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { listenLoopback, type BenchServer } from './listen.ts';
 
 const CANNED = JSON.stringify({
   id: 'chatcmpl-bench',
@@ -14,11 +14,7 @@ const CANNED = JSON.stringify({
 
 const MODELS = JSON.stringify({ object: 'list', data: [{ id: 'bench-model', object: 'model', created: 0, owned_by: 'bench' }] });
 
-export interface Upstream {
-  url: string;
-  server: Server;
-  close(): Promise<void>;
-}
+export type Upstream = BenchServer;
 
 export async function startFakeUpstream(): Promise<Upstream> {
   const server = createServer((req, res) => {
@@ -30,16 +26,5 @@ export async function startFakeUpstream(): Promise<Upstream> {
       res.end(body);
     });
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenLoopback(server);
 }
