@@ -5,7 +5,7 @@ import { classifyStreamError } from '../errors/classify.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { createDeadline } from './deadline.ts';
 import type { UpstreamCall } from './http.ts';
-import { readJson, upstreamRequest, upstreamTarget, type UpstreamTarget } from './http.ts';
+import { upstreamJson, upstreamTarget, type UpstreamTarget } from './http.ts';
 import { modelIds } from './openai.ts';
 import { streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
@@ -33,7 +33,7 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
     body: JSON.stringify(toAnthropicRequest(req, { stream: false })), deadline, secrets: [ctx.apiKey],
   };
   try {
-    const body = await readJson(await upstreamRequest(call), call);
+    const body = await upstreamJson(call);
     const res = fromAnthropicResponse(body);
     if (res) return res;
     if (typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'error') {
@@ -77,7 +77,7 @@ async function listModels(ctx: SendContext): Promise<string[]> {
   const target = url(ctx, '/models?limit=1000');
   const call: UpstreamCall = { provider: ctx.provider, url: target, method: 'GET', headers: headers(ctx, 'application/json'), deadline, secrets: [ctx.apiKey] };
   try {
-    return modelIds(await readJson(await upstreamRequest(call), call));
+    return modelIds(await upstreamJson(call));
   } finally {
     deadline.clear();
   }

@@ -1,5 +1,6 @@
 // HTTP to upstreams over undici: one keep-alive Pool per origin, reused across calls (SPEC §9: no connection setup
 // on the hot path). Failures come back already classified as UpstreamError; the API key never enters a message.
+import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { classifyHttp, classifyTransport } from '../errors/classify.ts';
@@ -88,7 +89,7 @@ async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): P
 /** Turns whatever a failed transfer threw into the error to surface: a caller abort as is, else classified. */
 export function transportFailure(err: unknown, call: Pick<UpstreamCall, 'provider' | 'deadline' | 'secrets'>, midStream: boolean): unknown {
   if (UpstreamError.isInstance(err)) return err;
-  if (call.deadline.callerAborted) return call.deadline.signal.reason ?? err;
+  if (call.deadline.callerAborted) return call.deadline.reason ?? err;
   const c = call.deadline.timedOut
     ? { kind: 'timeout' as const, code: 'TIMEOUT', providerMessage: midStream ? 'stream went idle past the timeout' : 'no answer within the timeout' }
     : classifyTransport(err, call.secrets);
@@ -119,18 +120,84 @@ export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.Re
   throw fromClassification(classifyHttp({ status: res.statusCode, headers: res.headers, body: text, secrets: call.secrets }), call.provider);
 }
 
-/** Reads a 2xx body as JSON; garbage is an upstream `server` failure, never a crash. */
-export async function readJson(res: Dispatcher.ResponseData, call: UpstreamCall): Promise<unknown> {
-  let text: string;
-  try {
-    text = await res.body.text();
-  } catch (err) {
-    throw transportFailure(err, call, false);
-  }
+/** Parses a 2xx body as JSON; garbage is an upstream `server` failure, never a crash. */
+function parseJson(text: string, status: number, call: UpstreamCall): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
     const head = text.replace(/\s+/g, ' ').slice(0, 120);
-    throw fromClassification({ kind: 'server', status: res.statusCode, code: 'invalid_json', providerMessage: `answer was not JSON: ${head}` }, call.provider);
+    throw fromClassification({ kind: 'server', status, code: 'invalid_json', providerMessage: `answer was not JSON: ${head}` }, call.provider);
   }
+}
+
+/**
+ * Collects a whole answer through undici's dispatch API: no Readable body stream, no promise per chunk and no
+ * AbortSignal — the deadline aborts through the dispatch controller. This is the request path of every
+ * non-streaming call, where those layers cost more than the rest of the call's own work (SPEC §9).
+ */
+class BufferedAnswer implements Dispatcher.DispatchHandler {
+  status = 0;
+  headers: IncomingHttpHeaders = {};
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+  readonly #deadline: Deadline;
+  readonly #done: (err: unknown, answer?: BufferedAnswer) => void;
+
+  constructor(deadline: Deadline, done: (err: unknown, answer?: BufferedAnswer) => void) {
+    this.#deadline = deadline;
+    this.#done = done;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#deadline.onAbort((reason) => controller.abort(reason instanceof Error ? reason : new Error(String(reason))));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    this.status = status;
+    this.headers = headers;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    // Error bodies are read only to classify them: keep the first MAX_ERROR_BODY bytes of one, drain the rest.
+    if (this.#size < MAX_ERROR_BODY || (this.status >= 200 && this.status < 300)) this.#chunks.push(chunk);
+    this.#size += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    this.#done(undefined, this);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.#done(err);
+  }
+
+  text(): string {
+    const chunks = this.#chunks;
+    return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+/** Sends the request and reads the whole answer; a 2xx comes back parsed as JSON, anything else is classified and
+ * thrown as UpstreamError. */
+export function upstreamJson(call: UpstreamCall): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const handler = new BufferedAnswer(call.deadline, (err, answer) => {
+      if (err !== undefined || answer === undefined) return reject(transportFailure(err, call, false));
+      const text = answer.text();
+      if (answer.status >= 200 && answer.status < 300) {
+        try {
+          resolve(parseJson(text, answer.status, call));
+        } catch (parseErr) {
+          reject(parseErr);
+        }
+        return;
+      }
+      reject(fromClassification(classifyHttp({ status: answer.status, headers: answer.headers, body: text.slice(0, MAX_ERROR_BODY), secrets: call.secrets }), call.provider));
+    });
+    try {
+      poolFor(call.url.origin).dispatch({ path: call.url.path, method: call.method, headers: call.headers, body: call.body ?? null }, handler);
+    } catch (err) {
+      reject(transportFailure(err, call, false));
+    }
+  });
 }

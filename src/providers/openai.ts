@@ -5,7 +5,7 @@ import { classifyStreamError } from '../errors/classify.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { createDeadline } from './deadline.ts';
 import type { UpstreamCall } from './http.ts';
-import { readJson, upstreamRequest, upstreamTarget } from './http.ts';
+import { upstreamJson, upstreamTarget } from './http.ts';
 import { streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
 import { createOpenAIChunkDecoder } from './translate/openai-stream.ts';
@@ -29,7 +29,7 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
     deadline, secrets: [ctx.apiKey],
   };
   try {
-    const body = await readJson(await upstreamRequest(call), call);
+    const body = await upstreamJson(call);
     const res = fromOpenAIResponse(body);
     if (res) return res;
     // Some compatible servers answer 200 with an error object instead of choices.
@@ -83,7 +83,7 @@ async function listModels(ctx: SendContext): Promise<string[]> {
     headers: headers(ctx, 'application/json'), deadline, secrets: [ctx.apiKey],
   };
   try {
-    return modelIds(await readJson(await upstreamRequest(call), call));
+    return modelIds(await upstreamJson(call));
   } finally {
     deadline.clear();
   }
