@@ -33,3 +33,33 @@ export function createLogger(options: { level?: string; destination?: Destinatio
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+/** Scalar fields of a hot, fixed-shape log line. */
+export type LineFields = Record<string, string | number | boolean | null>;
+export type LineWriter = (level: 'debug' | 'info' | 'warn', fields: LineFields, msg: string) => void;
+
+interface PinoInternals {
+  [key: symbol]: unknown;
+}
+
+/**
+ * Writes lines of scalar fields the way pino would (level, time, the logger's bindings, the fields, msg; scrubbed
+ * like every line), as one string straight to the logger's destination. Made for the gateway's line per request:
+ * pino's generic path (serializers, redaction, hooks, a string per value) cost ~13 µs a line there, as much as
+ * routing the request. Falls back to the logger itself when its destination needs pino's metadata (multistream).
+ */
+export function lineWriter(logger: Logger): LineWriter {
+  const internals = logger as unknown as PinoInternals;
+  const stream = internals[pino.symbols.streamSym] as (DestinationStream & PinoInternals) | undefined;
+  const bindings = internals[pino.symbols.chindingsSym];
+  if (stream === undefined || typeof bindings !== 'string' || stream[pino.symbols.needsMetadataGsym] === true) {
+    return (level, fields, msg) => logger[level](fields, msg);
+  }
+  const levels = logger.levels.values;
+  return (level, fields, msg) => {
+    if (!logger.isLevelEnabled(level)) return;
+    let line = `{"level":${levels[level]},"time":${Date.now()}${bindings}`;
+    for (const key in fields) line += `,"${key}":${JSON.stringify(fields[key])}`;
+    stream.write(scrubSecrets(`${line},"msg":${JSON.stringify(msg)}}\n`));
+  };
+}

@@ -2,7 +2,7 @@
 // cache, and the current settings snapshot. A reload swaps `settings` in one assignment, so a request that read it
 // at its start keeps a consistent view; the router keeps in-flight calls on the config they started with.
 import type { LoadedConfig } from '../config/types.ts';
-import type { Logger } from '../log.ts';
+import type { LineWriter, Logger } from '../log.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -20,8 +20,8 @@ export interface GatewayContext {
   readonly router: Switchyard;
   readonly store: StateStore;
   readonly logger: Logger;
-  /** For the per-request line (see app.ts). */
-  readonly requestLogger: Logger;
+  /** Writes the line per request (see request-log.ts). */
+  readonly requestLine: LineWriter;
   readonly metrics: GatewayMetrics;
   readonly keys: KeyCache;
   settings: GatewaySettings;

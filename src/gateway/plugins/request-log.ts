@@ -56,9 +56,6 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
       stream: s.stream,
       ms: Math.round(ms * 100) / 100,
     };
-    const log = ctx.requestLogger;
-    if (PROBES.has(path)) log.debug(line, 'request');
-    else if (reply.statusCode >= 500) log.warn(line, 'request');
-    else log.info(line, 'request');
+    ctx.requestLine(PROBES.has(path) ? 'debug' : reply.statusCode >= 500 ? 'warn' : 'info', line, 'request');
   }
 }

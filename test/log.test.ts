@@ -1,0 +1,53 @@
+// The hand-built request line must be the line pino would have written, scrubbed the same way.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { createLogger, lineWriter } from '../src/log.ts';
+
+function capture(): { stream: Writable; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { stream, lines };
+}
+
+const FIELDS = { method: 'POST', path: '/v1/chat/completions', status: 200, key: 'ci "quoted"\n', model: null, stream: false, ms: 1.25 };
+
+test('lineWriter writes the line pino writes for the same fields', async () => {
+  const viaPino = capture();
+  const viaWriter = capture();
+  createLogger({ level: 'info', destination: viaPino.stream }).info(FIELDS, 'request');
+  lineWriter(createLogger({ level: 'info', destination: viaWriter.stream }))('info', FIELDS, 'request');
+  await new Promise((r) => setImmediate(r));
+  const [a, b] = [JSON.parse(viaPino.lines[0] ?? '{}'), JSON.parse(viaWriter.lines[0] ?? '{}')];
+  delete a.time;
+  assert.equal(typeof b.time, 'number');
+  delete b.time;
+  assert.deepEqual(b, a);
+  assert.deepEqual(Object.keys(b), Object.keys(a), 'same key order');
+});
+
+test('lineWriter honours the level and scrubs key-shaped strings', async () => {
+  const out = capture();
+  const write = lineWriter(createLogger({ level: 'info', destination: out.stream }));
+  write('debug', { a: 1 }, 'hidden');
+  write('warn', { model: 'sk-proj-abcdefghijklmnop1234' }, 'request');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(out.lines.length, 1);
+  const line = JSON.parse(out.lines[0] ?? '{}');
+  assert.equal(line.level, 40);
+  assert.equal(line.model, '…1234');
+});
+
+test('lineWriter falls back to the logger for destinations that need pino metadata', async () => {
+  const out = capture();
+  const logger = pino({ level: 'info' }, pino.multistream([{ stream: out.stream }]));
+  lineWriter(logger)('info', { x: 'y' }, 'request');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(JSON.parse(out.lines[0] ?? '{}').x, 'y');
+});
