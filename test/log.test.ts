@@ -16,7 +16,10 @@ function capture(): { stream: Writable; lines: string[] } {
   return { stream, lines };
 }
 
-const FIELDS = { method: 'POST', path: '/v1/chat/completions', status: 200, key: 'ci "quoted"\n', model: null, stream: false, ms: 1.25 };
+const FIELDS = {
+  method: 'POST', path: '/v1/chat/completions', status: 200, key: 'ci "quoted"\n\\', model: null, stream: false, ms: 1.25,
+  route: 'prov/modèle-😀', odd: 'lone \ud800 surrogate', big: Number.NaN,
+};
 
 test('lineWriter writes the line pino writes for the same fields', async () => {
   const viaPino = capture();
@@ -30,6 +33,8 @@ test('lineWriter writes the line pino writes for the same fields', async () => {
   delete b.time;
   assert.deepEqual(b, a);
   assert.deepEqual(Object.keys(b), Object.keys(a), 'same key order');
+  const withoutTime = (line: string | undefined) => (line ?? '').replace(/"time":\d+/, '"time":0');
+  assert.equal(withoutTime(viaWriter.lines[0]), withoutTime(viaPino.lines[0]), 'byte for byte, but the time');
 });
 
 test('lineWriter honours the level and scrubs key-shaped strings', async () => {
