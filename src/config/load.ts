@@ -83,5 +83,6 @@ function loadFile(path: string, env: Record<string, string | undefined>): Loaded
     loadedAt: Date.now(),
   };
   if (interpolated.unresolved.size > 0) loaded.unresolved = interpolated.unresolved;
+  if (interpolated.kept.size > 0) loaded.keptIndices = interpolated.kept;
   return loaded;
 }

@@ -26,6 +26,9 @@ export interface LoadedConfig {
    * written as `${VAR}` with VAR unset, by the path as written in the file → VAR. Their value is dropped from
    * `config` ("no key from there"); their origin stays in `origins`. Absent when there are none. */
   unresolved?: ReadonlyMap<string, string>;
+  /** Lists that lost entries to such slots: list path (`providers.mimo.api_keys`) → the file's index of each kept
+   * entry, so a message can name `api_keys[2]` as written even when `api_keys[1]` was dropped. */
+  keptIndices?: ReadonlyMap<string, readonly number[]>;
   /** When the load happened (epoch ms). */
   loadedAt: number;
 }

@@ -38,8 +38,11 @@ function configKeys(loaded: LoadedConfig, provider: string): RawKey[] {
   if (!p) return [];
   const keys: RawKey[] = [];
   if (usableSecret(p.api_key)) keys.push({ secret: p.api_key.trim(), source: { kind: 'config', where: `providers.${provider}.api_key` } });
+  // Name each key by its position in the file, which differs from its position here once an entry with an unset
+  // ${VAR} was dropped.
+  const asWritten = loaded.keptIndices?.get(`providers.${provider}.api_keys`);
   (p.api_keys ?? []).forEach((k, i) => {
-    if (usableSecret(k)) keys.push({ secret: k.trim(), source: { kind: 'config', where: `providers.${provider}.api_keys[${i}]` } });
+    if (usableSecret(k)) keys.push({ secret: k.trim(), source: { kind: 'config', where: `providers.${provider}.api_keys[${asWritten?.[i] ?? i}]` } });
   });
   return keys;
 }

@@ -5,6 +5,10 @@ import { envConflict, keyEnvName, lookedIn, resolveCredentials } from '../../src
 import { fingerprint } from '../../src/credentials/mask.ts';
 import { openStore } from '../../src/state/open.ts';
 import { loadedFrom, BASE } from './loaded.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.ts';
 
 const store = openStore({ kind: 'memory' });
 after(() => store.close());
@@ -48,6 +52,19 @@ describe('resolveCredentials', () => {
     const loaded = loadedFrom({ providers: { p: { type: 'openai', base_url: BASE, api_key: '${P_API_KEY}', api_keys: ['', '  '] } } }, { P_API_KEY: '' });
     assert.deepEqual(resolveCredentials(loaded, store, 'p'), []);
     assert.deepEqual(lookedIn(loaded, 'p'), ['providers.p.api_key', 'env P_API_KEY', '.env']);
+  });
+
+  it('names a key by its position in the file when an earlier entry was dropped for an unset ${VAR}', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-resolve-'));
+    try {
+      const file = join(dir, 'switchyard.yaml');
+      writeFileSync(file, `providers:\n  p:\n    type: openai\n    base_url: ${BASE}\n    api_keys:\n      - \${UNSET_KEY_A}\n      - sk-literal-key-000001\n      - \${SET_KEY_B}\n`);
+      const loaded = loadConfig({ configPath: file, env: { SET_KEY_B: 'sk-env-key-000000002' } });
+      const where = resolveCredentials(loaded, store, 'p').map((c) => c.sources[0]?.where);
+      assert.deepEqual(where, ['providers.p.api_keys[1]', 'providers.p.api_keys[2]']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('re-reads config every time: an edited key is a new credential, the old one is gone', () => {
