@@ -3,9 +3,7 @@
 import type { Classification } from '../errors/classify.ts';
 import { classifyStreamError } from '../errors/classify.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
-import { createDeadline } from './deadline.ts';
-import type { UpstreamCall } from './http.ts';
-import { upstreamJson, upstreamTarget, type UpstreamTarget } from './http.ts';
+import { callJson, upstreamTarget, type UpstreamTarget } from './http.ts';
 import { modelIds } from './openai.ts';
 import { streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
@@ -27,22 +25,16 @@ function headers(ctx: SendContext, accept: string): Record<string, string> {
 }
 
 async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
-  const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
-  const call: UpstreamCall = {
-    provider: ctx.provider, url: url(ctx, '/messages'), method: 'POST', headers: headers(ctx, 'application/json'),
-    body: JSON.stringify(toAnthropicRequest(req, { stream: false })), deadline, secrets: [ctx.apiKey],
-  };
-  try {
-    const body = await upstreamJson(call);
-    const res = fromAnthropicResponse(body);
-    if (res) return res;
-    if (typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'error') {
-      throw fromClassification(classifyStreamError(body, call.secrets), ctx.provider);
-    }
-    throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer was not a message' }, ctx.provider);
-  } finally {
-    deadline.clear();
+  const body = await callJson(ctx, {
+    url: url(ctx, '/messages'), method: 'POST', headers: headers(ctx, 'application/json'),
+    body: JSON.stringify(toAnthropicRequest(req, { stream: false })),
+  });
+  const res = fromAnthropicResponse(body);
+  if (res) return res;
+  if (typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'error') {
+    throw fromClassification(classifyStreamError(body, [ctx.apiKey]), ctx.provider);
   }
+  throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer was not a message' }, ctx.provider);
 }
 
 function streamHandler(ctx: SendContext): StreamHandler {
@@ -73,14 +65,7 @@ function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> 
 }
 
 async function listModels(ctx: SendContext): Promise<string[]> {
-  const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
-  const target = url(ctx, '/models?limit=1000');
-  const call: UpstreamCall = { provider: ctx.provider, url: target, method: 'GET', headers: headers(ctx, 'application/json'), deadline, secrets: [ctx.apiKey] };
-  try {
-    return modelIds(await upstreamJson(call));
-  } finally {
-    deadline.clear();
-  }
+  return modelIds(await callJson(ctx, { url: url(ctx, '/models?limit=1000'), method: 'GET', headers: headers(ctx, 'application/json') }));
 }
 
 export const anthropicAdapter: ProviderAdapter = {

@@ -5,7 +5,8 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { classifyHttp, classifyTransport } from '../errors/classify.ts';
 import { fromClassification, UpstreamError } from '../errors/upstream-error.ts';
-import type { Deadline } from './deadline.ts';
+import { createDeadline, type Deadline } from './deadline.ts';
+import type { SendContext } from './types.ts';
 
 const pools = new Map<string, Pool>();
 
@@ -177,9 +178,22 @@ class BufferedAnswer implements Dispatcher.DispatchHandler {
   }
 }
 
-/** Sends the request and reads the whole answer; a 2xx comes back parsed as JSON, anything else is classified and
- * thrown as UpstreamError. */
-export function upstreamJson(call: UpstreamCall): Promise<unknown> {
+/** What an adapter says about a call; the provider, the deadline and the secrets to scrub come from its SendContext. */
+export type CallRequest = Omit<UpstreamCall, 'provider' | 'deadline' | 'secrets'>;
+
+/** A non-streaming adapter call: bounded by a deadline of its own (the context's timeout and signal); a 2xx comes
+ * back parsed as JSON, anything else is classified and thrown as UpstreamError. */
+export async function callJson(ctx: SendContext, request: CallRequest): Promise<unknown> {
+  const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
+  try {
+    return await upstreamJson({ ...request, provider: ctx.provider, deadline, secrets: [ctx.apiKey] });
+  } finally {
+    deadline.clear();
+  }
+}
+
+/** Sends the request and reads the whole answer (see callJson). */
+function upstreamJson(call: UpstreamCall): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const handler = new BufferedAnswer(call.deadline, (err, answer) => {
       if (err !== undefined || answer === undefined) return reject(transportFailure(err, call, false));

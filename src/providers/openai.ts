@@ -3,9 +3,7 @@
 import type { Classification } from '../errors/classify.ts';
 import { classifyStreamError } from '../errors/classify.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
-import { createDeadline } from './deadline.ts';
-import type { UpstreamCall } from './http.ts';
-import { upstreamJson, upstreamTarget } from './http.ts';
+import { callJson, upstreamTarget } from './http.ts';
 import { streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
 import { createOpenAIChunkDecoder } from './translate/openai-stream.ts';
@@ -22,22 +20,15 @@ function inBandError(body: unknown): unknown {
 }
 
 async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
-  const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
-  const call: UpstreamCall = {
-    provider: ctx.provider, url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST',
-    headers: headers(ctx, 'application/json'), body: JSON.stringify(toOpenAIRequest(req, { stream: false })),
-    deadline, secrets: [ctx.apiKey],
-  };
-  try {
-    const body = await upstreamJson(call);
-    const res = fromOpenAIResponse(body);
-    if (res) return res;
-    // Some compatible servers answer 200 with an error object instead of choices.
-    if (inBandError(body) !== undefined) throw fromClassification(classifyStreamError(body, call.secrets), ctx.provider);
-    throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer had no choices' }, ctx.provider);
-  } finally {
-    deadline.clear();
-  }
+  const body = await callJson(ctx, {
+    url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'application/json'),
+    body: JSON.stringify(toOpenAIRequest(req, { stream: false })),
+  });
+  const res = fromOpenAIResponse(body);
+  if (res) return res;
+  // Some compatible servers answer 200 with an error object instead of choices.
+  if (inBandError(body) !== undefined) throw fromClassification(classifyStreamError(body, [ctx.apiKey]), ctx.provider);
+  throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer had no choices' }, ctx.provider);
 }
 
 function streamHandler(ctx: SendContext): StreamHandler {
@@ -77,16 +68,7 @@ export function modelIds(body: unknown): string[] {
 }
 
 async function listModels(ctx: SendContext): Promise<string[]> {
-  const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
-  const call: UpstreamCall = {
-    provider: ctx.provider, url: upstreamTarget(ctx.baseUrl, '/models'), method: 'GET',
-    headers: headers(ctx, 'application/json'), deadline, secrets: [ctx.apiKey],
-  };
-  try {
-    return modelIds(await upstreamJson(call));
-  } finally {
-    deadline.clear();
-  }
+  return modelIds(await callJson(ctx, { url: upstreamTarget(ctx.baseUrl, '/models'), method: 'GET', headers: headers(ctx, 'application/json') }));
 }
 
 export const openaiAdapter: ProviderAdapter = {

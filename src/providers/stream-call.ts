@@ -5,7 +5,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import type { SendContext, StreamEvent } from './types.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { createDeadline } from './deadline.ts';
-import type { UpstreamCall } from './http.ts';
+import type { CallRequest, UpstreamCall } from './http.ts';
 import { transportFailure, upstreamRequest } from './http.ts';
 import { sseEvents } from './sse.ts';
 
@@ -18,7 +18,7 @@ export interface StreamHandler {
 
 export async function* streamCall(
   ctx: SendContext,
-  build: Omit<UpstreamCall, 'deadline' | 'provider' | 'secrets'>,
+  build: CallRequest,
   handler: StreamHandler,
 ): AsyncGenerator<StreamEvent> {
   const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
