@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import { adapterFor as defaultAdapterFor } from '../providers/registry.ts';
 import type { ChatRequest } from '../providers/types.ts';
+import { copySettings } from '../providers/settings.ts';
 import { openStore } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
 import { Breakers, type BreakerOptions } from './breaker.ts';
@@ -60,14 +61,7 @@ const defaultSleep: Sleep = async (ms, signal) => {
 };
 
 function requestOf(options: ChatOptions): Omit<ChatRequest, 'model'> {
-  const req: Omit<ChatRequest, 'model'> = { messages: options.messages };
-  if (options.tools !== undefined) req.tools = options.tools;
-  if (options.tool_choice !== undefined) req.tool_choice = options.tool_choice;
-  if (options.max_tokens !== undefined) req.max_tokens = options.max_tokens;
-  if (options.temperature !== undefined) req.temperature = options.temperature;
-  if (options.top_p !== undefined) req.top_p = options.top_p;
-  if (options.stop !== undefined) req.stop = options.stop;
-  return req;
+  return copySettings<Omit<ChatRequest, 'model'>>({ messages: options.messages }, options);
 }
 
 class Router implements Switchyard {

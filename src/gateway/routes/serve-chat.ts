@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatOptions, Attempt } from '../../routing/types.ts';
 import type { ChatRequest, StreamEvent } from '../../providers/types.ts';
+import { copySettings } from '../../providers/settings.ts';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { resolveModel, unknownModelMessage } from '../model-resolve.ts';
@@ -39,14 +40,8 @@ function abortOnDisconnect(reply: FastifyReply): AbortSignal {
 }
 
 function chatOptions(canonical: ChatRequest, target: { task: string; route?: { provider: string; model: string } }, signal: AbortSignal): ChatOptions {
-  const opts: ChatOptions = { task: target.task, messages: canonical.messages, signal };
+  const opts = copySettings<ChatOptions>({ task: target.task, messages: canonical.messages, signal }, canonical);
   if (target.route) opts.route = target.route;
-  if (canonical.tools !== undefined) opts.tools = canonical.tools;
-  if (canonical.tool_choice !== undefined) opts.tool_choice = canonical.tool_choice;
-  if (canonical.max_tokens !== undefined) opts.max_tokens = canonical.max_tokens;
-  if (canonical.temperature !== undefined) opts.temperature = canonical.temperature;
-  if (canonical.top_p !== undefined) opts.top_p = canonical.top_p;
-  if (canonical.stop !== undefined) opts.stop = canonical.stop;
   return opts;
 }
 
