@@ -26,6 +26,18 @@ export function formatPath(path: ConfigPath): string {
   return out;
 }
 
+/** The path as written in the file: list entries dropped for unset variables shift the resolved indices. */
+export function originalPath(path: ConfigPath, kept: ReadonlyMap<string, readonly number[]>): ConfigPath {
+  const out: (string | number)[] = [];
+  for (const seg of path) {
+    if (typeof seg === 'number') {
+      const map = kept.get(formatPath(out));
+      out.push(map?.[seg] ?? seg);
+    } else out.push(seg);
+  }
+  return out;
+}
+
 export function formatIssue(issue: ConfigIssue): string {
   const where = `${issue.file}:${issue.line}:${issue.col}`;
   return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;

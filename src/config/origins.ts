@@ -3,21 +3,9 @@
 import { relative } from 'node:path';
 import type { Config } from './schema.ts';
 import type { Origin } from './types.ts';
-import { formatPath, type ConfigPath } from './issue.ts';
+import { formatPath, originalPath, type ConfigPath } from './issue.ts';
 import { locateValue, type YamlSource } from './yaml-source.ts';
 import type { Interpolated } from './interpolate.ts';
-
-/** The path as written in the file: list entries dropped for unset variables shift the resolved indices. */
-function originalPath(path: ConfigPath, kept: ReadonlyMap<string, number[]>): ConfigPath {
-  const out: (string | number)[] = [];
-  for (const seg of path) {
-    if (typeof seg === 'number') {
-      const map = kept.get(formatPath(out));
-      out.push(map?.[seg] ?? seg);
-    } else out.push(seg);
-  }
-  return out;
-}
 
 function isLeaf(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return true;

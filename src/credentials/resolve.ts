@@ -2,6 +2,7 @@
 // variable, then the same variable in `.env`, then stored keys by priority. Config, env and `.env` secrets are read
 // from the LoadedConfig on every call and never copied anywhere, so editing the config or a variable takes effect
 // at the next request: there is no cached pool entry that could shadow it (seed 001).
+import { formatPath, originalPath } from '../config/issue.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialStore } from '../state/types.ts';
 import type { Credential, CredentialSource } from './types.ts';
@@ -38,11 +39,11 @@ function configKeys(loaded: LoadedConfig, provider: string): RawKey[] {
   if (!p) return [];
   const keys: RawKey[] = [];
   if (usableSecret(p.api_key)) keys.push({ secret: p.api_key.trim(), source: { kind: 'config', where: `providers.${provider}.api_key` } });
-  // Name each key by its position in the file, which differs from its position here once an entry with an unset
-  // ${VAR} was dropped.
-  const asWritten = loaded.keptIndices?.get(`providers.${provider}.api_keys`);
+  // Named by the position in the file, which differs from the position here once an entry with an unset ${VAR} was
+  // dropped.
+  const kept = loaded.keptIndices ?? new Map<string, readonly number[]>();
   (p.api_keys ?? []).forEach((k, i) => {
-    if (usableSecret(k)) keys.push({ secret: k.trim(), source: { kind: 'config', where: `providers.${provider}.api_keys[${asWritten?.[i] ?? i}]` } });
+    if (usableSecret(k)) keys.push({ secret: k.trim(), source: { kind: 'config', where: formatPath(originalPath(['providers', provider, 'api_keys', i], kept)) } });
   });
   return keys;
 }
