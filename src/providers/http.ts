@@ -183,19 +183,13 @@ export type CallRequest = Omit<UpstreamCall, 'provider' | 'deadline' | 'secrets'
 
 /** A non-streaming adapter call: bounded by a deadline of its own (the context's timeout and signal); a 2xx comes
  * back parsed as JSON, anything else is classified and thrown as UpstreamError. */
-export async function callJson(ctx: SendContext, request: CallRequest): Promise<unknown> {
+export function callJson(ctx: SendContext, request: CallRequest): Promise<unknown> {
   const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
-  try {
-    return await upstreamJson({ ...request, provider: ctx.provider, deadline, secrets: [ctx.apiKey] });
-  } finally {
-    deadline.clear();
-  }
-}
-
-/** Sends the request and reads the whole answer (see callJson). */
-function upstreamJson(call: UpstreamCall): Promise<unknown> {
+  const call: UpstreamCall = { ...request, provider: ctx.provider, deadline, secrets: [ctx.apiKey] };
   return new Promise((resolve, reject) => {
-    const handler = new BufferedAnswer(call.deadline, (err, answer) => {
+    // The deadline lives exactly as long as the answer: cleared when it is complete, failed or never sent.
+    const handler = new BufferedAnswer(deadline, (err, answer) => {
+      deadline.clear();
       if (err !== undefined || answer === undefined) return reject(transportFailure(err, call, false));
       const text = answer.text();
       if (answer.status >= 200 && answer.status < 300) {
@@ -211,6 +205,7 @@ function upstreamJson(call: UpstreamCall): Promise<unknown> {
     try {
       poolFor(call.url.origin).dispatch({ path: call.url.path, method: call.method, headers: call.headers, body: call.body ?? null }, handler);
     } catch (err) {
+      deadline.clear();
       reject(transportFailure(err, call, false));
     }
   });
