@@ -7,10 +7,14 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { load, type LoadResult, type LoadTarget } from './load.ts';
+import { combine, load, type LoadResult, type LoadTarget } from './load.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
+// Each target's SECONDS are measured in this many slices, taken in turn (direct, proxy, gateway, direct, …). This
+// 2-core VM's speed drifts by ±20% over tens of seconds (other tenants); one block per server made the ratio depend
+// on which server ran in a fast or a slow stretch. Interleaved, both see the same machine.
+const SLICES = Math.max(1, Number(process.env['BENCH_SLICES'] ?? 4));
 // Each server is loaded this long at 32 connections before anything is measured. The gateway's CPU per request
 // keeps falling for its first ~50k requests (JIT tiering of a larger code path: ~300 → ~140 µs), the bare proxy's
 // for far fewer; a short warm-up measured the gateway's start-up, not the steady state a long-running gateway is in.
@@ -69,15 +73,23 @@ async function main(): Promise<void> {
     for (const t of targets) await load(t, 32, WARMUP_SECONDS);
     const results: Record<string, LoadResult> = {};
     for (const connections of [1, 32]) {
-      for (const t of targets) {
-        const before = await t.server.cpu();
-        const clientBefore = process.cpuUsage();
-        const r = await load(t, connections, SECONDS);
-        const client = process.cpuUsage(clientBefore);
-        r.cpuMicrosPerRequest = (await t.server.cpu() - before) / Math.max(1, r.requests);
+      const tallies = targets.map((t) => ({ t, runs: [] as LoadResult[], cpu: 0, clientCpu: 0 }));
+      for (let slice = 0; slice < SLICES; slice++) {
+        for (const tally of tallies) {
+          const before = await tally.t.server.cpu();
+          const clientBefore = process.cpuUsage();
+          tally.runs.push(await load(tally.t, connections, SECONDS / SLICES));
+          const client = process.cpuUsage(clientBefore);
+          tally.cpu += (await tally.t.server.cpu()) - before;
+          tally.clientCpu += client.user + client.system;
+        }
+      }
+      for (const { t, runs, cpu, clientCpu } of tallies) {
+        const r = combine(runs);
+        r.cpuMicrosPerRequest = cpu / Math.max(1, r.requests);
         // The load generator shares the 2 cores with the servers: show what it costs, so a run where it (or the
         // upstream) is the bottleneck can be told apart from one where the server under test is.
-        r.clientCpuMicrosPerRequest = (client.user + client.system) / Math.max(1, r.requests);
+        r.clientCpuMicrosPerRequest = clientCpu / Math.max(1, r.requests);
         results[`${t.name}@${connections}`] = r;
         console.log(row(r));
       }

@@ -11,6 +11,9 @@ export interface LoadResult {
   medianMs: number;
   p99Ms: number;
   rps: number;
+  /** Latency of every 2xx answer, in ms, sorted (for combining runs). */
+  times: number[];
+  seconds: number;
   /** CPU time the server process spent per request during the run (filled in by the caller). */
   cpuMicrosPerRequest?: number;
   /** CPU time the load generator (this process) spent per request (filled in by the caller). */
@@ -25,7 +28,7 @@ export interface LoadTarget {
 
 const BODY = JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16 });
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i] ?? NaN;
@@ -55,5 +58,28 @@ export async function load(target: LoadTarget, connections: number, seconds: num
     medianMs: percentile(times, 50),
     p99Ms: percentile(times, 99),
     rps: times.length / seconds,
+    times,
+    seconds,
+  };
+}
+
+/** Several runs against one target as one result: requests and errors added up, latencies pooled. */
+export function combine(runs: readonly LoadResult[]): LoadResult {
+  const first = runs[0];
+  if (!first) throw new Error('combine: no runs');
+  const times = runs.flatMap((r) => r.times).sort((a, b) => a - b);
+  const seconds = runs.reduce((s, r) => s + r.seconds, 0);
+  const sum = (f: (r: LoadResult) => number): number => runs.reduce((s, r) => s + f(r), 0);
+  return {
+    name: first.name,
+    connections: first.connections,
+    requests: sum((r) => r.requests),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    medianMs: percentile(times, 50),
+    p99Ms: percentile(times, 99),
+    rps: times.length / seconds,
+    times,
+    seconds,
   };
 }
