@@ -20,6 +20,8 @@ export interface RequestState {
   outcome: string;
   /** Sum of attempt latencies and waits, for the overhead histogram (non-streaming). */
   upstreamMs?: number;
+  /** The line for this request was written (once: a hang-up writes it before fastify is done). */
+  logged: boolean;
 }
 
 declare module 'fastify' {
@@ -32,5 +34,5 @@ declare module 'fastify' {
 }
 
 export function newRequestState(api: Api): RequestState {
-  return { api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok' };
+  return { api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok', logged: false };
 }

@@ -16,6 +16,7 @@ before(async () => {
         // A pause between frames lets the first deltas leave before the socket is destroyed.
         'sk-sim-cut-http-0000001': { script: ['cut'], loop_script: true, stream_delay: '20ms' },
         'sk-ant-sim-cut-http-001': { script: ['stream_error'], loop_script: true },
+        'sk-sim-slow-http-000001': { latency: '5s' },
       },
     },
     config: (sim) => ({
@@ -24,11 +25,13 @@ before(async () => {
         ant: simProvider(sim, 'anthropic', 'sk-ant-sim-good-http-01'),
         oacut: simProvider(sim, 'openai', 'sk-sim-cut-http-0000001'),
         antcut: simProvider(sim, 'anthropic', 'sk-ant-sim-cut-http-001'),
+        oaslow: simProvider(sim, 'openai', 'sk-sim-slow-http-000001'),
       },
       main: { provider: 'oa', model: 'sim-large' },
       auxiliary: {
         cut_openai: { provider: 'oacut', model: 'sim-large', fallback_to_main: false },
         cut_anthropic: { provider: 'antcut', model: 'sim-large', fallback_to_main: false },
+        slow: { provider: 'oaslow', model: 'sim-large', fallback_to_main: false },
       },
       retry: FAST_RETRY,
       gateway: { body_limit: 64 * 1024 },
@@ -37,8 +40,8 @@ before(async () => {
 });
 after(() => h.close());
 
-function post(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, ...headers }, body });
+function post(path: string, body: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, ...headers }, body, ...(signal ? { signal } : {}) });
 }
 
 async function openaiError(res: Response): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
@@ -140,3 +143,28 @@ test('Anthropic stream error after the first delta: event: error, and no message
   assert.match(text, /event: error\ndata: \{"type":"error","error":\{"type":"[a-z_]+_error"/);
   assert.ok(!text.includes('message_stop'), 'a failed stream never ends cleanly');
 });
+
+test('a caller that hangs up mid-call is logged as client_closed (499), not as a gateway error', async () => {
+  for (const stream of [false, true]) {
+    const hangUp = new AbortController();
+    const sent = post('/v1/chat/completions', JSON.stringify({ model: 'slow', stream, messages: [{ role: 'user', content: 'hi' }] }), {}, hangUp.signal);
+    setTimeout(() => hangUp.abort(), 300);
+    await assert.rejects(sent);
+    const line = await waitFor(() => h.logs.find((l) => l.includes('"model":"slow"') && l.includes(`"stream":${stream}`) && l.includes('"msg":"request"')));
+    const fields = JSON.parse(line) as { status: number; outcome: string; level: number };
+    assert.equal(fields.outcome, 'client_closed', line);
+    if (!stream) assert.equal(fields.status, 499, line);
+    assert.equal(fields.level, 30, 'an ordinary info line');
+  }
+  assert.ok(!h.logs.some((l) => l.includes('unexpected gateway error') || l.includes('AbortError')), 'no error line, no stack');
+});
+
+async function waitFor<T>(probe: () => T | undefined, ms = 5000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting; logs: ${h.logs.filter((l) => l.includes('slow')).join('')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

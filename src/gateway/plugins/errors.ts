@@ -92,8 +92,18 @@ export function sendApiError(reply: FastifyReply, api: Api, err: ApiError): Fast
   return reply.code(err.status).headers(errorHeaders(err)).type('application/json').send(errorBody(api, err));
 }
 
+/** The caller hung up before its answer was complete: the call was cancelled on its behalf (serve-chat). */
+function clientGone(err: unknown, reply: FastifyReply): boolean {
+  return reply.raw.closed && !reply.raw.writableFinished && err instanceof Error && err.name === 'AbortError';
+}
+
 export function installErrorHandling(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err, req, reply) => {
+    if (clientGone(err, reply)) {
+      // Not the gateway's failure and nobody left to tell: the request line says so (nginx's 499), nothing else.
+      if (req.sy) req.sy.outcome = 'client_closed';
+      return reply.code(499).send();
+    }
     const apiErr = toApiError(err, req.sy?.target?.explicit ?? false, req.routeOptions?.bodyLimit);
     if (apiErr.category === 'internal') logger.error({ err: { message: scrubSecrets(String((err as Error).message)), stack: scrubSecrets(String((err as Error).stack)) }, url: req.url }, 'unexpected gateway error');
     if (req.sy) {

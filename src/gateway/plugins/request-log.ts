@@ -25,19 +25,28 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): vo
 
   // Also closes idle connections once shutdown began (one hook per response instead of two).
   app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done) => {
-    writeRequestLine(ctx, req, reply);
+    writeRequestLine(ctx, req, reply.statusCode);
     if (ctx.closing) app.server.closeIdleConnections();
     done();
   });
 }
 
-function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply): void {
+/** The caller closed its connection before the answer was complete: fastify's onResponse will not run, so the line
+ * is written here, as nginx would log it (499, outcome client_closed). */
+export function logHangUp(ctx: GatewayContext, req: FastifyRequest): void {
+  if (!req.sy || req.sy.logged) return;
+  req.sy.outcome = 'client_closed';
+  writeRequestLine(ctx, req, 499);
+}
+
+function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: number): void {
   {
     const s = req.sy;
-    if (!s) return;
+    if (!s || s.logged) return;
+    s.logged = true;
     const path = pathOf(req);
     const ms = performance.now() - s.started;
-    if (reply.statusCode >= 400 && s.outcome === 'ok') s.outcome = `http_${reply.statusCode}`;
+    if (status >= 400 && s.outcome === 'ok') s.outcome = `http_${status}`;
     if (CHAT_PATHS.has(path)) {
       const sample: RequestSample = { api: s.api, route: s.route ?? 'none', outcome: s.outcome, attempts: s.attempts, totalSeconds: ms / 1000 };
       if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
@@ -46,7 +55,7 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
     const line = {
       method: req.method,
       path,
-      status: reply.statusCode,
+      status,
       api: s.api,
       key: s.keyName ?? null,
       model: s.model ?? null,
@@ -56,6 +65,6 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
       stream: s.stream,
       ms: Math.round(ms * 100) / 100,
     };
-    ctx.requestLine(PROBES.has(path) ? 'debug' : reply.statusCode >= 500 ? 'warn' : 'info', line, 'request');
+    ctx.requestLine(PROBES.has(path) ? 'debug' : status >= 500 && status !== 499 ? 'warn' : 'info', line, 'request');
   }
 }

@@ -12,6 +12,7 @@ import type { GatewayContext } from '../context.ts';
 import { resolveModel, unknownModelMessage } from '../model-resolve.ts';
 import type { RequestState } from '../request-state.ts';
 import { toApiError } from '../plugins/errors.ts';
+import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, StreamEncoder, ParsedWire } from '../wire.ts';
 
 export interface WireBody {
@@ -30,11 +31,13 @@ function upstreamMs(trail: readonly Attempt[]): number {
   return ms;
 }
 
-/** Aborts the upstream call when the client goes away before the answer is complete. */
-function abortOnDisconnect(reply: FastifyReply): AbortSignal {
+/** Aborts the upstream call when the client goes away before the answer is complete (and logs the hang-up). */
+function abortOnDisconnect(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
+    if (reply.raw.writableFinished) return;
+    controller.abort();
+    logHangUp(ctx, req);
   });
   return controller.signal;
 }
@@ -59,7 +62,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
   sy.target = target;
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
   const parsed = wire.parse(body);
-  const opts = chatOptions(parsed.request, target, abortOnDisconnect(reply));
+  const opts = chatOptions(parsed.request, target, abortOnDisconnect(ctx, req, reply));
   if (body.stream === true) {
     sy.stream = true;
     return serveStream(ctx, wire, opts, sy, reply, parsed);
@@ -110,6 +113,8 @@ async function* frames(first: IteratorResult<StreamEvent>, events: AsyncIterator
     }
     yield encoder.end();
   } catch (err) {
+    // The caller hung up (abortOnDisconnect logged it): nobody to tell.
+    if (err instanceof Error && err.name === 'AbortError') return;
     const apiErr = toApiError(err);
     sy.outcome = `stream_${apiErr.code ?? apiErr.category}`;
     yield encoder.error(apiErr);
