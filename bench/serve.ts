@@ -1,10 +1,10 @@
 // One benchmark server per process, so the load generator, the upstream and the system under test never share an
 // event loop:  node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile>
 // Prints one JSON line {url, key?} on stdout when listening, {cpuMicros} on SIGUSR2; exits on SIGTERM.
-import { pino } from 'pino';
 import { configSchema } from '../src/config/schema.ts';
 import type { LoadedConfig } from '../src/config/types.ts';
 import { createLogger } from '../src/log.ts';
+import { batchedDestination } from '../src/log-destination.ts';
 import { openStore } from '../src/state/open.ts';
 import { generateKey, newKeyRecord } from '../src/gateway/keys.ts';
 import { startGateway } from '../src/gateway/server.ts';
@@ -38,10 +38,8 @@ async function main(): Promise<void> {
     const key = generateKey();
     store.addGatewayKey(newKeyRecord(key, 'bench'));
     // The gateway logs one line per request, as in production, with the destination `switchyard gateway` uses
-    // (src/cli/gateway.ts): asynchronous, batched 4 KiB per write, flushed at least every 250 ms — written to a file
-    // here instead of stderr. (One write per line, as this harness did before, is not what the product does.)
-    const destination = pino.destination({ dest: logFile, sync: false, minLength: 4096 });
-    setInterval(() => destination.flush(), 250).unref();
+    // (src/cli/gateway.ts) — written to a file here instead of stderr.
+    const destination = batchedDestination({ dest: logFile });
     const logger = createLogger({ level: 'info', destination });
     const handle = await startGateway({ loaded: benchConfig(upstreamUrl), store, logger, watch: false });
     close = async () => {

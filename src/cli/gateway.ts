@@ -3,9 +3,9 @@
 import type { Command } from 'commander';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { cliConfig, printJson, printTable } from './context.ts';
 import { createLogger } from '../log.ts';
+import { batchedDestination } from '../log-destination.ts';
 import { UserError } from '../errors/user-error.ts';
 import { openCliStore } from './open-state.ts';
 import type { StateStore, GatewayKeyRecord } from '../state/types.ts';
@@ -47,11 +47,9 @@ export function register(program: Command): void {
 
 async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void> {
   const loaded = cliConfig(cmd);
-  // Log lines are buffered (4 KiB) and written asynchronously, so logging stays off the request's critical path and
-  // costs one write per batch rather than one per request; a timer flushes at least every 250 ms so `journalctl -f`
-  // stays live, and everything is flushed before exit.
-  const destination = pino.destination({ dest: 2, sync: false, minLength: 4096 });
-  setInterval(() => destination.flush(), 250).unref();
+  // Log lines go to stderr in batches written asynchronously: one write per ~4 KiB rather than one per request, at
+  // most 250 ms late, everything flushed before exit (see log-destination.ts).
+  const destination = batchedDestination({ dest: 2 });
   const logger = createLogger({ level: loaded.config.gateway.log_level, destination, name: 'switchyard-gateway' });
   for (const w of loaded.warnings) logger.warn(w);
   // Loaded on demand: `switchyard --help` and the keys/service commands need none of the router.

@@ -1,0 +1,70 @@
+// The gateway's log destination, on real files: every line arrives, in order, whole; a lone line is not held back
+// longer than the flush interval; close() and process exit write what is pending.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { batchedDestination } from '../src/log-destination.ts';
+import { createLogger } from '../src/log.ts';
+import { tempWorkspace } from './helpers/tmp.ts';
+
+const MODULE = fileURLToPath(new URL('../src/log-destination.ts', import.meta.url));
+
+function lines(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+async function until(probe: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('many batches: every line arrives once, in order and whole', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  const path = join(ws.dir, 'gateway.log');
+  const dest = batchedDestination({ dest: path });
+  const logger = createLogger({ level: 'info', destination: dest });
+  for (let i = 0; i < 3000; i++) {
+    logger.info({ i, text: 'é😀'.repeat(i % 7) }, 'request');
+    // Let writes complete between bursts, as under real load.
+    if (i % 200 === 0) await new Promise((r) => setImmediate(r));
+  }
+  dest.close();
+  const got = lines(path).map((l) => JSON.parse(l) as { i: number });
+  assert.equal(got.length, 3000);
+  assert.deepEqual(got.map((l) => l.i), Array.from({ length: 3000 }, (_, i) => i));
+});
+
+test('a lone line is written within the flush interval, without a full batch', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  const path = join(ws.dir, 'gateway.log');
+  const dest = batchedDestination({ dest: path, flushMs: 50 });
+  t.after(() => dest.close());
+  dest.write('{"msg":"alone"}\n');
+  await until(() => lines(path).length === 1);
+  assert.equal(lines(path)[0], '{"msg":"alone"}');
+});
+
+test('a process that exits right after logging still writes the line', () => {
+  const script = [
+    `import { batchedDestination } from ${JSON.stringify(MODULE)};`,
+    `const dest = batchedDestination({ dest: 2 });`,
+    `dest.write('{"msg":"last words"}\\n');`,
+    `process.exit(3);`,
+  ].join('\n');
+  let stderr = '';
+  try {
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    stderr = String((err as { stderr?: Buffer }).stderr ?? '');
+    assert.equal((err as { status?: number }).status, 3);
+  }
+  assert.match(stderr, /\{"msg":"last words"\}/);
+});
