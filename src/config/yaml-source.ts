@@ -1,6 +1,6 @@
 // The YAML side of loading: parse with node ranges kept, so every later problem (a zod issue, an unset ${VAR},
 // a dangling provider name) can be reported at the file:line:col where the user wrote it.
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, isPair, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { ConfigIssue, ConfigPath } from './issue.ts';
 
 export interface YamlSource {
@@ -49,20 +49,47 @@ interface Found {
   depth: number;
 }
 
+/** An alias (`*name`) stands for the node its anchor (`&name`) marks: a value is located where it was written. */
+function resolved(source: YamlSource, node: unknown): Node | null {
+  if (isAlias(node)) return (node.resolve(source.doc) as Node | undefined) ?? null;
+  return (node as Node | null | undefined) ?? null;
+}
+
+/** The `<<` of `<<: *defaults` or `<<: [*a, *b]` (the parser is created with `merge: true`). */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === 'symbol' && key.value.description === '<<';
+}
+
+/** The entry for `seg` in a map: written in it, or else brought in by a merge key (earlier merged maps first, as
+ * YAML merges them). */
+function entryOf(source: YamlSource, map: YAMLMap, seg: string | number, depth = 0): Pair | undefined {
+  const own = map.items.find((p) => isPair(p) && isScalar(p.key) && !isMergeKey(p.key) && String(p.key.value) === String(seg));
+  if (own || depth > 20) return own;
+  for (const pair of map.items) {
+    if (!isMergeKey(pair.key)) continue;
+    const value = resolved(source, pair.value);
+    for (const merged of isSeq(value) ? value.items.map((i) => resolved(source, i)) : [value]) {
+      const found = isMap(merged) ? entryOf(source, merged, seg, depth + 1) : undefined;
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 function walk(source: YamlSource, path: ConfigPath): Found {
-  let node = source.doc.contents as Node | null;
+  let node = resolved(source, source.doc.contents);
   let key: Node | null = null;
   let depth = 0;
   for (const seg of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = entryOf(source, node, seg);
       if (!pair) break;
       key = pair.key as Node;
-      node = (pair.value as Node | null) ?? null;
+      node = resolved(source, pair.value);
       // `key:` with no value: point at the key itself.
       if (node === null) return { node: key, key, depth: depth + 1 };
     } else if (isSeq(node) && typeof seg === 'number') {
-      const item = node.items[seg] as Node | undefined;
+      const item = resolved(source, node.items[seg]);
       if (!item) break;
       key = null;
       node = item;

@@ -156,6 +156,39 @@ test('origins: every leaf of the resolved config, defaults included', () => {
   for (const key of ['gateway.listen', 'credentials.strategy', 'cooldowns.rejected', 'fallback']) assert.ok(loaded.origins.has(key), key);
 });
 
+test('origins through YAML anchors, aliases and merge keys point at where the value was written', () => {
+  const yaml = [
+    'providers:',
+    '  a: &common',
+    '    type: openai',
+    '    base_url: https://a.example.com/v1',
+    '    timeout: 20s',
+    '    headers: &h { x-team: blue }',
+    '  b:',
+    '    <<: *common',
+    '    base_url: https://b.example.com/v1',
+    '  c:',
+    '    <<: [*common]',
+    '    headers: *h',
+    'main: { provider: a, model: m1 }',
+    '',
+  ].join('\n');
+  const d = dir({ 'switchyard.yaml': yaml });
+  const loaded = loadConfig({ cwd: d, env: {} });
+  const file = join(d, 'switchyard.yaml');
+  const line = (key: string): number | undefined => {
+    const o = loaded.origins.get(key);
+    return o?.kind === 'file' ? o.line : undefined;
+  };
+  assert.equal(line('providers.b.timeout'), 5, 'merged from a');
+  assert.equal(line('providers.b.type'), 3, 'merged from a');
+  assert.equal(line('providers.b.base_url'), 9, 'written in b overrides the merge');
+  assert.equal(line('providers.c.timeout'), 5, 'merged from a sequence');
+  assert.equal(line('providers.c.headers.x-team'), 6, 'through an alias');
+  assert.equal(loaded.config.providers['b']?.timeout, 20_000);
+  assert.deepEqual(loaded.origins.get('providers.b.timeout'), { kind: 'file', file, line: 5, col: 14 });
+});
+
 test('custom auxiliary tasks are accepted; one that looks like a typo of a built-in is warned about', () => {
   const d = dir({ 'switchyard.yaml': MINIMAL + 'auxiliary:\n  summarise: { provider: mimo, model: m2 }\n  title_genration: { provider: none }\n' });
   const loaded = loadConfig({ cwd: d, env: {} });
