@@ -86,12 +86,6 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.addHook('preClose', async () => {
     ctx.closing = true;
   });
-  // While draining, answers close their connection, so a keep-alive client cannot hold the shutdown open (idle
-  // connections are closed by the request log's onResponse hook).
-  app.addHook('onSend', (_req, reply, payload, done) => {
-    if (ctx.closing) reply.header('connection', 'close');
-    done(null, payload);
-  });
   app.addHook('onClose', async () => {
     ctx.keys.close();
     unsubscribe();

@@ -89,6 +89,8 @@ export function toApiError(err: unknown, explicit = false, bodyLimit?: number): 
 }
 
 export function sendApiError(reply: FastifyReply, api: Api, err: ApiError): FastifyReply {
+  // Draining: see answerHeaders in serve-chat.ts.
+  if (reply.server.gateway.closing) reply.header('connection', 'close');
   return reply.code(err.status).headers(errorHeaders(err)).type('application/json').send(errorBody(api, err));
 }
 

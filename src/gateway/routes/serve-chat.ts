@@ -72,8 +72,16 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   sy.route = routeName(result.route);
   sy.upstreamMs = upstreamMs(result.trail);
-  reply.header('x-switchyard-route', sy.route).header('x-switchyard-attempts', String(sy.attempts));
+  answerHeaders(ctx, reply, sy);
   return wire.response(result.response);
+}
+
+/** The route and attempt count; while the gateway drains, also `Connection: close`, so the caller does not send
+ * its next request on a connection that is about to close (checked here and in sendApiError rather than in an
+ * onSend hook, which every response would pay for). */
+function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestState): void {
+  reply.header('x-switchyard-route', sy.route).header('x-switchyard-attempts', String(sy.attempts));
+  if (ctx.closing) reply.header('connection', 'close');
 }
 
 async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions, sy: RequestState, reply: FastifyReply, parsed: ParsedWire): Promise<unknown> {
@@ -94,9 +102,8 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
   sy.route = routeName(result.route);
   sy.attempts = result.trail.length;
   const encoder = wire.streamEncoder(parsed);
+  answerHeaders(ctx, reply, sy);
   reply
-    .header('x-switchyard-route', sy.route)
-    .header('x-switchyard-attempts', String(sy.attempts))
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no');
