@@ -65,6 +65,6 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
       stream: s.stream,
       ms: Math.round(ms * 100) / 100,
     };
-    ctx.requestLine(PROBES.has(path) ? 'debug' : status >= 500 && status !== 499 ? 'warn' : 'info', line, 'request');
+    ctx.requestLine(PROBES.has(path) ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');
   }
 }
