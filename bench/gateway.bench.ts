@@ -101,6 +101,13 @@ async function main(): Promise<void> {
   }
 }
 
+/** The ratio slice by slice (each pair taken back to back), so a reader can see how much the machine moved. */
+function sliceSpread(proxy: LoadResult, gateway: LoadResult): string {
+  const ratios = (gateway.slices ?? []).map((g, i) => g.rps / (proxy.slices?.[i]?.rps ?? NaN)).filter(Number.isFinite);
+  if (ratios.length < 2) return '';
+  return `(slices: ${(Math.min(...ratios) * 100).toFixed(0)}–${(Math.max(...ratios) * 100).toFixed(0)}%)`;
+}
+
 function report(results: Record<string, LoadResult>): void {
   const get = (k: string): LoadResult => {
     const r = results[k];
@@ -119,7 +126,7 @@ function report(results: Record<string, LoadResult>): void {
   console.log(`median latency added over the upstream @1, gateway / proxy: ${(g1.medianMs - d1.medianMs).toFixed(3)} ms / ${(p1.medianMs - d1.medianMs).toFixed(3)} ms = ${addedRatio.toFixed(2)}×  (target ≤ 1.30×) ${addedRatio <= 1.3 ? 'PASS' : 'FAIL'}`);
   console.log(`median latency @1 connection (total), gateway / proxy: ${medianRatio.toFixed(2)}×`);
   console.log(`p99 latency    @1 connection, gateway / proxy: ${p99Ratio.toFixed(2)}×`);
-  console.log(`throughput     @32 connections, gateway / proxy: ${(throughputRatio * 100).toFixed(0)}%  (target ≥ 80%) ${throughputRatio >= 0.8 ? 'PASS' : 'FAIL'}`);
+  console.log(`throughput     @32 connections, gateway / proxy: ${(throughputRatio * 100).toFixed(0)}%  (target ≥ 80%) ${throughputRatio >= 0.8 ? 'PASS' : 'FAIL'}  ${sliceSpread(p32, g32)}`);
 }
 
 await main();

@@ -14,6 +14,8 @@ export interface LoadResult {
   /** Latency of every 2xx answer, in ms, sorted (for combining runs). */
   times: number[];
   seconds: number;
+  /** The runs `combine` pooled, in the order they were taken. */
+  slices?: LoadResult[];
   /** CPU time the server process spent per request during the run (filled in by the caller). */
   cpuMicrosPerRequest?: number;
   /** CPU time the load generator (this process) spent per request (filled in by the caller). */
@@ -81,5 +83,6 @@ export function combine(runs: readonly LoadResult[]): LoadResult {
     rps: times.length / seconds,
     times,
     seconds,
+    slices: [...runs],
   };
 }
