@@ -1,21 +1,24 @@
 // Where a long-running process's log lines go (the gateway's, above all): lines are gathered into batches of ~4 KiB
-// and each batch is handed to pino's own writer (sonic-boom), which writes it asynchronously. A timer hands over what
-// is pending at least every 250 ms, so `journalctl -f` stays live; whatever is pending is written before the
-// process exits.
+// and each batch is written with one call to pino's own writer (sonic-boom). A timer writes what is pending at least
+// every 250 ms, so `journalctl -f` stays live; whatever is pending is written before the process exits.
 //
 // Why not sonic-boom's own `minLength` batching: on every line it measures the byte length of its whole pending
-// buffer (up to 16 KiB while a write is in flight), which flattens and copies it. In the gateway that cost more than
-// building the line itself: ~5–7 µs a line against ~1–2 batched here, and about a tenth of the gateway's throughput
-// under load (SPEC §9; docs/gateway.md "Performance and the benchmark").
+// buffer (up to 16 KiB while a write is in flight), which flattens and copies it: ~5–7 µs a line, against ~1 µs
+// batched here (docs/gateway.md, "Performance and the benchmark").
+//
+// A batch is written synchronously, on the event loop: one write() of ~4 KiB per ~15 request lines costs less CPU
+// than handing it to libuv's thread pool, and it keeps the lines in order and complete at exit (an asynchronous write
+// still in flight when the process exits is lost or lands after the lines written at exit). The price, as with pino's
+// default destination: if whatever reads stderr stops reading, the process waits for it.
 import { pino, type DestinationStream } from 'pino';
 
 export interface BatchedDestination extends DestinationStream {
   write(line: string): void;
-  /** Hands the pending lines to the writer (written asynchronously). */
+  /** Writes the pending lines now. */
   flush(): void;
-  /** Writes everything pending before returning (shutdown, exit). */
+  /** Same as flush (the writes are synchronous); what pino and shutdown code call before exit. */
   flushSync(): void;
-  /** Flushes synchronously and stops the timer; later lines are still written, on the next flush. */
+  /** Writes what is pending and stops the timer and the exit hook; later lines wait for an explicit flush. */
   close(): void;
 }
 
@@ -24,7 +27,7 @@ export interface BatchedDestinationOptions {
   dest: number | string;
   /** Pending characters that make a batch (default 4096). */
   batchSize?: number;
-  /** Longest a line waits before it is handed over (default 250 ms). */
+  /** Longest a line waits before it is written (default 250 ms). */
   flushMs?: number;
 }
 
@@ -32,16 +35,15 @@ class Batched implements BatchedDestination {
   readonly #writer: ReturnType<typeof pino.destination>;
   readonly #batchSize: number;
   readonly #timer: NodeJS.Timeout;
-  readonly #onExit = (): void => this.flushSync();
+  readonly #onExit = (): void => this.flush();
   #pending = '';
-  #open = false;
 
   constructor(options: BatchedDestinationOptions) {
-    // sync: false — a batch is written off the event loop; minLength 0 — the batching is ours.
-    this.#writer = pino.destination({ dest: options.dest, sync: false, minLength: 0 });
-    this.#writer.once('ready', () => {
-      this.#open = true;
-    });
+    // minLength 0: the batching is ours; sync: see above.
+    this.#writer = pino.destination({ dest: options.dest, sync: true, minLength: 0 });
+    // Logging is best effort: a line that cannot be written (stderr's reader gone, disk full) is dropped, and the
+    // process keeps serving. (pino already stops writing after EPIPE; other errors would otherwise be thrown.)
+    this.#writer.on('error', () => {});
     this.#batchSize = options.batchSize ?? 4096;
     this.#timer = setInterval(() => this.flush(), options.flushMs ?? 250);
     this.#timer.unref();
@@ -62,14 +64,12 @@ class Batched implements BatchedDestination {
 
   flushSync(): void {
     this.flush();
-    // Not open yet (a path is opened asynchronously): sonic-boom writes what it holds once it is.
-    if (this.#open) this.#writer.flushSync();
   }
 
   close(): void {
     clearInterval(this.#timer);
     process.off('exit', this.#onExit);
-    this.flushSync();
+    this.flush();
   }
 }
 

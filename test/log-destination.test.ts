@@ -2,7 +2,7 @@
 // longer than the flush interval; close() and process exit write what is pending.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,4 +67,17 @@ test('a process that exits right after logging still writes the line', () => {
     assert.equal((err as { status?: number }).status, 3);
   }
   assert.match(stderr, /\{"msg":"last words"\}/);
+});
+
+test('a process that simply runs out of work writes its last lines too', () => {
+  const script = [
+    `import { batchedDestination } from ${JSON.stringify(MODULE)};`,
+    `const dest = batchedDestination({ dest: 2, flushMs: 50 });`,
+    `dest.write('{"msg":"first"}\\n');`,
+    // After the first timed flush, so pino's own end-of-process handling has already seen the writer.
+    `setTimeout(() => dest.write('{"msg":"last"}\\n'), 120);`,
+  ].join('\n');
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(run.stderr.split('\n').filter(Boolean), ['{"msg":"first"}', '{"msg":"last"}']);
 });
