@@ -1,6 +1,6 @@
 // Bad input to every command, as a user would type it: a clear one-line message, no stack trace, exit 2 for a
 // usage or config mistake (1 when the environment is broken), and never a full secret in what is printed.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,8 +22,10 @@ function noStack(r: CliResult): void {
   assert.ok(!/internal error/.test(r.stderr), `a user error, not an internal one:\n${r.stderr}`);
 }
 
-function setup(): { run(args: string[], env?: Record<string, string>, input?: string): Promise<CliResult>; ws: ReturnType<typeof tempWorkspace> } {
+/** A workspace with the config, .env and a scenario, removed when the test ends. */
+function setup(t: TestContext): { run(args: string[], env?: Record<string, string>, input?: string): Promise<CliResult>; ws: ReturnType<typeof tempWorkspace> } {
   const ws = tempWorkspace('switchyard-qa-');
+  t.after(() => ws.cleanup());
   ws.write('switchyard.yaml', CONFIG);
   ws.write('.env', `CFG_KEY=${DOTENV_VALUE}\n`);
   ws.write('scenario.yaml', 'keys: { sk-sim: {} }\n');
@@ -33,89 +35,73 @@ function setup(): { run(args: string[], env?: Record<string, string>, input?: st
   };
 }
 
-test('bad arguments to every command: a message, exit 2, no stack trace', async () => {
-  const { run, ws } = setup();
-  try {
-    const cases: [string[], RegExp][] = [
-      [['auth', 'list', 'nope'], /unknown provider "nope"/],
-      [['auth', 'explain', 'nope'], /unknown provider "nope"/],
-      [['auth', 'add', 'nope'], /unknown provider "nope"/],
-      [['auth', 'remove', 'nope', 'x'], /unknown provider "nope"/],
-      [['auth', 'reset', 'nope'], /unknown provider "nope"/],
-      [['auth', 'test', 'nope'], /unknown provider "nope"/],
-      [['auth', 'explain'], /missing required argument/],
-      [['auth', 'remove', 'mimo'], /missing required argument/],
-      [['auth', 'remove', 'mimo', 'no-such-label'], /no stored key of mimo matches "no-such-label"/],
-      [['auth', 'reset', 'mimo', 'no-such-label'], /no credential of mimo matches "no-such-label"/],
-      [['auth', 'add', 'mimo', '--priority', 'high'], /--priority expects a whole number/],
-      [['-c', 'missing.yaml', 'auth', 'list'], /config file .*missing\.yaml \(from --config\) does not exist/],
-      [['config', 'show', '--config', 'missing.yaml'], /does not exist/],
-      [['doctor', '--bogus'], /unknown option '--bogus'/],
-      [['sim'], /required option '-s, --scenario <file>'/],
-      [['sim', '--scenario', 'missing.yaml'], /scenario file not found/],
-      [['sim', '--scenario', 'scenario.yaml', '--listen', 'nowhere'], /--listen: expected HOST:PORT/],
-      [['sim', '--scenario', 'scenario.yaml', '--listen', '127.0.0.1:99999'], /--listen: expected HOST:PORT/],
-      [['gateway', '--listen', 'nowhere'], /--listen: expected HOST:PORT/],
-      [['no-such-command'], /unknown command/],
-    ];
-    for (const [args, message] of cases) {
-      const r = await run(args, {}, '');
-      assert.equal(r.code, 2, `${args.join(' ')} → exit ${r.code}\n${r.stderr}`);
-      assert.match(r.stderr, message, args.join(' '));
-      noStack(r);
-    }
-  } finally {
-    ws.cleanup();
-  }
-});
-
-test('auth add: two keys pasted at once are refused without echoing either one', async () => {
-  const { run, ws } = setup();
-  try {
-    const r = await run(['auth', 'add', 'mimo'], {}, `${PASTED}\n${PASTED}x\n`);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /contains spaces or several lines; give exactly one key/);
-    assert.ok(!r.stderr.includes(PASTED.slice(-4)), 'not even the last four characters');
+test('bad arguments to every command: a message, exit 2, no stack trace', async (t) => {
+  const { run } = setup(t);
+  const cases: [string[], RegExp][] = [
+    [['auth', 'list', 'nope'], /unknown provider "nope"/],
+    [['auth', 'explain', 'nope'], /unknown provider "nope"/],
+    [['auth', 'add', 'nope'], /unknown provider "nope"/],
+    [['auth', 'remove', 'nope', 'x'], /unknown provider "nope"/],
+    [['auth', 'reset', 'nope'], /unknown provider "nope"/],
+    [['auth', 'test', 'nope'], /unknown provider "nope"/],
+    [['auth', 'explain'], /missing required argument/],
+    [['auth', 'remove', 'mimo'], /missing required argument/],
+    [['auth', 'remove', 'mimo', 'no-such-label'], /no stored key of mimo matches "no-such-label"/],
+    [['auth', 'reset', 'mimo', 'no-such-label'], /no credential of mimo matches "no-such-label"/],
+    [['auth', 'add', 'mimo', '--priority', 'high'], /--priority expects a whole number/],
+    [['-c', 'missing.yaml', 'auth', 'list'], /config file .*missing\.yaml \(from --config\) does not exist/],
+    [['config', 'show', '--config', 'missing.yaml'], /does not exist/],
+    [['doctor', '--bogus'], /unknown option '--bogus'/],
+    [['sim'], /required option '-s, --scenario <file>'/],
+    [['sim', '--scenario', 'missing.yaml'], /scenario file not found/],
+    [['sim', '--scenario', 'scenario.yaml', '--listen', 'nowhere'], /--listen: expected HOST:PORT/],
+    [['sim', '--scenario', 'scenario.yaml', '--listen', '127.0.0.1:99999'], /--listen: expected HOST:PORT/],
+    [['gateway', '--listen', 'nowhere'], /--listen: expected HOST:PORT/],
+    [['no-such-command'], /unknown command/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run(args, {}, '');
+    assert.equal(r.code, 2, `${args.join(' ')} → exit ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
     noStack(r);
-  } finally {
-    ws.cleanup();
   }
 });
 
-test('a key read from ${VAR} that env and .env disagree on: auth warns once, naming both masked values', async () => {
-  const { run, ws } = setup();
-  try {
-    const r = await run(['auth', 'explain', 'mimo'], { CFG_KEY: ENV_VALUE });
-    assert.equal(r.code, 0, r.stderr);
-    const warnings = r.stderr.split('\n').filter((l) => l.includes('warning'));
-    assert.equal(warnings.length, 1, r.stderr);
-    assert.match(warnings[0]!, /CFG_KEY is set in the environment \(sk-…0001\) and differently in .*\.env \(sk-…0002\)/);
-    assert.match(r.stdout, /sk-…0001/, 'the environment wins');
-  } finally {
-    ws.cleanup();
-  }
+test('auth add: two keys pasted at once are refused without echoing either one', async (t) => {
+  const { run } = setup(t);
+  const r = await run(['auth', 'add', 'mimo'], {}, `${PASTED}\n${PASTED}x\n`);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /contains spaces or several lines; give exactly one key/);
+  assert.ok(!r.stderr.includes(PASTED.slice(-4)), 'not even the last four characters');
+  noStack(r);
 });
 
-test('a state directory that cannot hold the store: names the file, exit 1, no "internal error"', async () => {
-  const { run, ws } = setup();
-  try {
-    const notADir = join(ws.dir, 'a-file');
-    writeFileSync(notADir, 'x');
-    const r = await run(['auth', 'list'], { SWITCHYARD_HOME: notADir });
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /cannot open the state store .*a-file\/state\.db/);
-    assert.match(r.stderr, /SWITCHYARD_HOME/);
-    noStack(r);
+test('a key read from ${VAR} that env and .env disagree on: auth warns once, naming both masked values', async (t) => {
+  const { run } = setup(t);
+  const r = await run(['auth', 'explain', 'mimo'], { CFG_KEY: ENV_VALUE });
+  assert.equal(r.code, 0, r.stderr);
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('warning'));
+  assert.equal(warnings.length, 1, r.stderr);
+  assert.match(warnings[0]!, /CFG_KEY is set in the environment \(sk-…0001\) and differently in .*\.env \(sk-…0002\)/);
+  assert.match(r.stdout, /sk-…0001/, 'the environment wins');
+});
 
-    const broken = join(ws.dir, 'broken');
-    ws.write('broken/state.db', 'this is not a database '.repeat(400));
-    const b = await run(['auth', 'explain', 'mimo'], { SWITCHYARD_HOME: broken });
-    assert.equal(b.code, 1, b.stderr);
-    assert.match(b.stderr, /cannot open the state store .*broken\/state\.db: file is not a database/);
-    noStack(b);
-  } finally {
-    ws.cleanup();
-  }
+test('a state directory that cannot hold the store: names the file, exit 1, no "internal error"', async (t) => {
+  const { run, ws } = setup(t);
+  const notADir = join(ws.dir, 'a-file');
+  writeFileSync(notADir, 'x');
+  const r = await run(['auth', 'list'], { SWITCHYARD_HOME: notADir });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /cannot open the state store .*a-file\/state\.db/);
+  assert.match(r.stderr, /SWITCHYARD_HOME/);
+  noStack(r);
+
+  const broken = join(ws.dir, 'broken');
+  ws.write('broken/state.db', 'this is not a database '.repeat(400));
+  const b = await run(['auth', 'explain', 'mimo'], { SWITCHYARD_HOME: broken });
+  assert.equal(b.code, 1, b.stderr);
+  assert.match(b.stderr, /cannot open the state store .*broken\/state\.db: file is not a database/);
+  noStack(b);
 });
 
 test('never prints a full secret', () => {
