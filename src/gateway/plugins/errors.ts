@@ -101,11 +101,8 @@ function clientGone(err: unknown, reply: FastifyReply): boolean {
 
 export function installErrorHandling(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err, req, reply) => {
-    if (clientGone(err, reply)) {
-      // Not the gateway's failure and nobody left to tell: the request line says so (nginx's 499), nothing else.
-      if (req.sy) req.sy.outcome = 'client_closed';
-      return reply.code(499).send();
-    }
+    // Not the gateway's failure and nobody left to tell: serve-chat already logged the hang-up (499, client_closed).
+    if (clientGone(err, reply)) return reply.code(499).send();
     const apiErr = toApiError(err, req.sy?.target?.explicit ?? false, req.routeOptions?.bodyLimit);
     if (apiErr.category === 'internal') logger.error({ err: { message: scrubSecrets(String((err as Error).message)), stack: scrubSecrets(String((err as Error).stack)) }, url: req.url }, 'unexpected gateway error');
     if (req.sy) {

@@ -40,31 +40,29 @@ export function logHangUp(ctx: GatewayContext, req: FastifyRequest): void {
 }
 
 function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: number): void {
-  {
-    const s = req.sy;
-    if (!s || s.logged) return;
-    s.logged = true;
-    const path = pathOf(req);
-    const ms = performance.now() - s.started;
-    if (status >= 400 && s.outcome === 'ok') s.outcome = `http_${status}`;
-    if (CHAT_PATHS.has(path)) {
-      const sample: RequestSample = { api: s.api, route: s.route ?? 'none', outcome: s.outcome, attempts: s.attempts, totalSeconds: ms / 1000 };
-      if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
-      ctx.metrics.requestFinished(sample);
-    }
-    const line = {
-      method: req.method,
-      path,
-      status,
-      api: s.api,
-      key: s.keyName ?? null,
-      model: s.model ?? null,
-      route: s.route ?? null,
-      attempts: s.attempts,
-      outcome: s.outcome,
-      stream: s.stream,
-      ms: Math.round(ms * 100) / 100,
-    };
-    ctx.requestLine(PROBES.has(path) ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');
+  const s = req.sy;
+  if (!s || s.logged) return;
+  s.logged = true;
+  const path = pathOf(req);
+  const ms = performance.now() - s.started;
+  if (status >= 400 && s.outcome === 'ok') s.outcome = `http_${status}`;
+  if (CHAT_PATHS.has(path)) {
+    const sample: RequestSample = { api: s.api, route: s.route ?? 'none', outcome: s.outcome, attempts: s.attempts, totalSeconds: ms / 1000 };
+    if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
+    ctx.metrics.requestFinished(sample);
   }
+  const line = {
+    method: req.method,
+    path,
+    status,
+    api: s.api,
+    key: s.keyName ?? null,
+    model: s.model ?? null,
+    route: s.route ?? null,
+    attempts: s.attempts,
+    outcome: s.outcome,
+    stream: s.stream,
+    ms: Math.round(ms * 100) / 100,
+  };
+  ctx.requestLine(PROBES.has(path) ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');
 }
