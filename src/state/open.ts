@@ -1,8 +1,11 @@
-// Opens the state store named by `gateway.state`: embedded SQLite (the default) in stateHome()/state.db.
+// Opens the state store named by `gateway.state`: embedded SQLite (the default) in stateHome()/state.db, or Redis
+// for credential health shared between gateway replicas (with the embedded file for everything else).
 import { join } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
 import { stateHome } from './home.ts';
 import { SqliteStore } from './sqlite/store.ts';
+import { RedisStore } from './redis/store.ts';
+import { checkRedisUrl } from './redis/url.ts';
 import type { StateStore } from './types.ts';
 
 export { stateHome };
@@ -16,6 +19,8 @@ export interface OpenStoreOptions {
   /** Testing knobs: how often queued writes are flushed and other processes' changes are polled. */
   flushIntervalMs?: number;
   pollIntervalMs?: number;
+  /** Redis only: where "unreachable" / "reachable again" warnings go (default stderr). */
+  warn?: (message: string) => void;
 }
 
 export const STATE_FILE = 'state.db';
@@ -30,7 +35,10 @@ export function openStore(options: OpenStoreOptions = {}): StateStore {
   if (kind === 'memory') return new SqliteStore({ path: ':memory:', ...timing });
   if (kind === 'sqlite') return new SqliteStore({ path: statePath(options), ...timing });
   if (/^rediss?:\/\//.test(kind)) {
-    throw new UserError('gateway.state: the Redis state store is not available in this version yet; use `state: sqlite`');
+    checkRedisUrl(kind);
+    // Health is shared through Redis; keys, stored credentials and sessions stay in the embedded file.
+    const local = new SqliteStore({ path: statePath(options), ...timing });
+    return new RedisStore({ url: kind, local, ...timing, ...(options.warn ? { warn: options.warn } : {}) });
   }
   throw new UserError(`gateway.state: expected sqlite or redis://host:port/db, got ${JSON.stringify(kind)}`);
 }

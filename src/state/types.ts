@@ -1,4 +1,4 @@
-// The state store contract (SPEC §7). One interface, several implementations (SQLite now, Redis later), one
+// The state store contract (SPEC §7). One interface, several implementations (SQLite, Redis), one
 // conformance suite. Reads on the request path are synchronous and come from memory; writes are applied to memory
 // at once and persisted asynchronously in batches. Changes made by another process become visible within 1s.
 import type { HealthRecord, CoolingReason, HealthState } from '../credentials/types.ts';
@@ -112,6 +112,9 @@ export interface StateStore extends HealthStore, CredentialStore, GatewayKeyStor
   readonly location: string;
   /** Subscribe to changes made by other processes (and by this one). Returns an unsubscribe function. */
   onChange(listener: (change: StoreChange) => void): () => void;
+  /** Resolves once the store's state is loaded: at once for SQLite; for Redis when health has been read, or after
+   * a connect timeout (then on local state, with a warning). */
+  ready(): Promise<void>;
   /** Persist everything pending now. */
   flush(): Promise<void>;
   close(): Promise<void>;

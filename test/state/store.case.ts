@@ -1,4 +1,4 @@
-// The StateStore conformance suite. Every implementation (SQLite now, Redis later) runs it through a factory.
+// The StateStore conformance suite. Every implementation (SQLite, Redis) runs it through a factory.
 // `open()` returns a new handle on the same backing state, standing in for a second process.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,9 +22,11 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       factories.push(f);
       return f;
     };
-    const open = (f: StoreFactory): StateStore => {
+    /** A new handle, once it has loaded its state (Redis loads asynchronously). */
+    const open = async (f: StoreFactory): Promise<StateStore> => {
       const s = f.open();
       handles.push(s);
+      await s.ready();
       return s;
     };
     after(async () => {
@@ -37,8 +39,8 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       else it(title, fn);
     };
 
-    test('applyHealth is visible at once and merges counters', () => {
-      const s = open(fresh());
+    test('applyHealth is visible at once and merges counters', async () => {
+      const s = await open(fresh());
       const a = s.applyHealth('fp1', { provider: 'p', at: 1000, add_failures: 1, state: 'cooling', reason: 'rate_limited', until: 5000 });
       assert.equal(a.failures, 1);
       s.applyHealth('fp1', { provider: 'p', at: 1001, add_failures: 2, add_uses: 1 });
@@ -51,8 +53,8 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(s.getHealth('nope'), undefined);
     });
 
-    test('a reset wins over earlier failures but not over later ones', () => {
-      const s = open(fresh());
+    test('a reset wins over earlier failures but not over later ones', async () => {
+      const s = await open(fresh());
       s.applyHealth('fp', { provider: 'p', at: 1000, state: 'cooling', reason: 'quota', until: 99_000, add_failures: 1 });
       s.resetHealth('p', undefined, 2000);
       assert.equal(s.getHealth('fp')?.state, 'ok');
@@ -64,16 +66,16 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(s.getHealth('fp')?.state, 'cooling');
     });
 
-    test('a cooldown is never shortened', () => {
-      const s = open(fresh());
+    test('a cooldown is never shortened', async () => {
+      const s = await open(fresh());
       s.applyHealth('fp', { provider: 'p', at: 1000, state: 'cooling', reason: 'quota', until: 90_000 });
       s.applyHealth('fp', { provider: 'p', at: 2000, state: 'cooling', reason: 'rate_limited', until: 3_000 });
       assert.equal(s.getHealth('fp')?.until, 90_000);
       assert.equal(s.getHealth('fp')?.reason, 'quota');
     });
 
-    test('resetHealth by fingerprint leaves the others', () => {
-      const s = open(fresh());
+    test('resetHealth by fingerprint leaves the others', async () => {
+      const s = await open(fresh());
       s.applyHealth('a', { provider: 'p', at: 1000, state: 'rejected', until: 9000 });
       s.applyHealth('b', { provider: 'p', at: 1000, state: 'rejected', until: 9000 });
       s.applyHealth('c', { provider: 'q', at: 1000, state: 'rejected', until: 9000 });
@@ -86,9 +88,10 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
     test('health survives close and reopen', async () => {
       const f = fresh();
       const s = f.open();
+      await s.ready();
       s.applyHealth('fp', { provider: 'p', at: 1000, state: 'cooling', reason: 'quota', until: 7000, add_failures: 4, last_failure_at: 1000, last_failure_kind: 'quota' });
       await s.close();
-      const t = open(f);
+      const t = await open(f);
       const r = t.getHealth('fp');
       assert.equal(r?.failures, 4);
       assert.equal(r?.reason, 'quota');
@@ -98,8 +101,8 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
 
     test('two handles: counters add up and changes are seen and announced', async () => {
       const f = fresh();
-      const a = open(f);
-      const b = open(f);
+      const a = await open(f);
+      const b = await open(f);
       const seen: StoreChange[] = [];
       b.onChange((c) => seen.push(c));
       a.applyHealth('fp', { provider: 'p', at: 1000, add_failures: 3 });
@@ -119,8 +122,8 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
 
     test('stored credentials: order, identity, removal, visible to another handle', async () => {
       const f = fresh();
-      const s = open(f);
-      const other = open(f);
+      const s = await open(f);
+      const other = await open(f);
       s.addStoredCredential({ id: 'aaaa1111bbbb', provider: 'p', secret: 'sk-one-secret-0001', priority: 5, label: 'backup' });
       s.addStoredCredential({ id: 'cccc2222dddd', provider: 'p', secret: 'sk-two-secret-0002', priority: 1 });
       s.addStoredCredential({ id: 'eeee3333ffff', provider: 'q', secret: 'sk-three-secret-03', priority: 0 });
@@ -136,7 +139,7 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
     });
 
     test('gateway keys: add, find by hash, revoke, touch', async () => {
-      const s = open(fresh());
+      const s = await open(fresh());
       s.addGatewayKey({ id: 'k1', name: 'ci', hash: 'h1', prefix: 'sy-ab', created_at: 1000 });
       s.addGatewayKey({ id: 'k2', name: 'laptop', hash: 'h2', prefix: 'sy-cd', created_at: 2000 });
       assert.equal(s.findGatewayKeyByHash('h2')?.name, 'laptop');
@@ -151,8 +154,8 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(s.listGatewayKeys().find((k) => k.id === 'k1')?.last_used_at, 5000);
     });
 
-    test('sessions and messages', () => {
-      const s = open(fresh());
+    test('sessions and messages', async () => {
+      const s = await open(fresh());
       s.createSession({ id: 's1', title: 'Hello', title_source: 'derived', created_at: 1, updated_at: 1 });
       s.createSession({ id: 's2', title: 'Other', title_source: 'derived', route: 'p/m', created_at: 2, updated_at: 2 });
       for (let i = 1; i <= 5; i++) s.appendMessage({ session_id: 's1', seq: i, role: i % 2 ? 'user' : 'assistant', content: `m${i}`, created_at: i });
@@ -168,10 +171,10 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(s.getSession('s2')?.route, 'p/m');
     });
 
-    test('an appended message is durable before flush', () => {
+    test('an appended message is durable before flush', async () => {
       const f = fresh();
-      const a = open(f);
-      const b = open(f);
+      const a = await open(f);
+      const b = await open(f);
       a.createSession({ id: 's', title: 't', title_source: 'user', created_at: 1, updated_at: 1 });
       a.appendMessage({ session_id: 's', seq: 1, role: 'user', content: 'hi', prompt_tokens: 3, created_at: 1 });
       assert.deepEqual(b.listMessages('s').map((m) => [m.content, m.prompt_tokens]), [['hi', 3]]);
@@ -179,6 +182,7 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
 
     test('status, flush and close are safe to repeat', async () => {
       const s = fresh().open(); // closed here, not by after()
+      await s.ready();
       const st = s.status();
       assert.equal(st.ok, true);
       assert.ok(st.schemaVersion >= 1);

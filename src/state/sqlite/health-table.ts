@@ -8,12 +8,8 @@ import type { ErrorKind } from '../../errors/kinds.ts';
 import type { HealthPatch } from '../types.ts';
 import { mergeHealth } from '../merge.ts';
 import { statement } from './statements.ts';
+import type { PendingReset } from '../health-cache.ts';
 
-export interface PendingReset {
-  provider: string;
-  fingerprint?: string;
-  at: number;
-}
 
 interface HealthRow {
   fingerprint: string;

@@ -9,7 +9,7 @@ import type { GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, State
 import { openDatabase } from './connection.ts';
 import { flushHealth, loadHealthSince } from './health-table.ts';
 import { statement } from './statements.ts';
-import { HealthCache } from './health-cache.ts';
+import { HealthCache } from '../health-cache.ts';
 import * as creds from './credentials-table.ts';
 import * as sessions from './sessions-table.ts';
 import { matchOne } from '../match.ts';
@@ -174,6 +174,9 @@ export class SqliteStore implements StateStore {
   }
 
   // ---- lifecycle ----
+
+  /** Everything is read at open. */
+  async ready(): Promise<void> {}
 
   onChange(listener: (change: StoreChange) => void): () => void {
     this.listeners.add(listener);

@@ -1,11 +1,17 @@
-// The in-memory side of health: the records the request path reads, and the writes queued for the next flush.
-// Rows read back from the database (after a flush, or another process's change) have our still-queued writes
-// folded back on top, so memory never goes back in time.
-import type { HealthRecord } from '../../credentials/types.ts';
-import { coalescePatches } from '../coalesce.ts';
-import { mergeHealth } from '../merge.ts';
-import type { HealthPatch } from '../types.ts';
-import type { PendingReset } from './health-table.ts';
+// The in-memory side of health, shared by the SQLite and Redis stores: the records the request path reads, and the
+// writes queued for the next flush. Records read back from the backing store (after a flush, or another process's
+// change) have our still-queued writes folded back on top, so memory never goes back in time.
+import type { HealthRecord } from '../credentials/types.ts';
+import { coalescePatches } from './coalesce.ts';
+import { mergeHealth } from './merge.ts';
+import type { HealthPatch } from './types.ts';
+
+/** An `auth reset` waiting to be written: every record of the provider, or one fingerprint, back to ok as of `at`. */
+export interface PendingReset {
+  provider: string;
+  fingerprint?: string;
+  at: number;
+}
 
 export class HealthCache {
   readonly records = new Map<string, HealthRecord>();
@@ -74,10 +80,10 @@ function queue(list: HealthPatch[], patch: HealthPatch): void {
   }
 }
 
-function resetPatch(reset: PendingReset): HealthPatch {
+export function resetPatch(reset: PendingReset): HealthPatch {
   return { provider: reset.provider, at: reset.at, reset: true };
 }
 
-function resetApplies(reset: PendingReset, record: HealthRecord): boolean {
+export function resetApplies(reset: PendingReset, record: HealthRecord): boolean {
   return record.provider === reset.provider && (reset.fingerprint === undefined || reset.fingerprint === record.fingerprint);
 }

@@ -1,0 +1,309 @@
+// The shared state store (`gateway.state: redis://…`, SPEC §7): credential health lives in Redis, so every replica
+// naming the same server skips a key another one cooled. Everything else (stored credentials, gateway keys, chat
+// sessions) stays in the embedded SQLite store beside it. The request path never waits for Redis: health is read
+// from memory and written to memory at once; a short timer writes the queue to Redis, and a poll of one counter
+// brings other replicas' changes in within a second. When Redis is unreachable the store keeps working on local
+// state, warns once, keeps the queue, and writes it when Redis is back.
+import { Redis } from 'ioredis';
+import type { HealthRecord } from '../../credentials/types.ts';
+import { HealthCache } from '../health-cache.ts';
+import type { GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoredCredential } from '../types.ts';
+import { healthKeys, loadHealth, readSeq, writeHealth, type HealthKeys } from './health-table.ts';
+import { maskRedisUrl } from './url.ts';
+
+export interface RedisStoreOptions {
+  url: string;
+  /** The embedded store for what is not shared. Closed with this store. */
+  local: StateStore;
+  /** Prefix of every key this store writes; default `switchyard:`. */
+  prefix?: string;
+  flushIntervalMs?: number;
+  pollIntervalMs?: number;
+  /** How long `ready()` waits for the first load before going on with local state. */
+  connectTimeoutMs?: number;
+  /** Where "Redis is unreachable" and "reachable again" go; default stderr. */
+  warn?: (message: string) => void;
+}
+
+const DEFAULT_PREFIX = 'switchyard:';
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class RedisStore implements StateStore {
+  readonly kind = 'redis';
+  readonly location: string;
+  private readonly redis: Redis;
+  private readonly local: StateStore;
+  private readonly keys: HealthKeys;
+  private readonly health = new HealthCache();
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private readonly unsubscribeLocal: () => void;
+  private readonly warn: (message: string) => void;
+  private readonly flushIntervalMs: number;
+  private readonly pollTimer: NodeJS.Timeout;
+  private readonly readyPromise: Promise<void>;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private polling = false;
+  /** Counter value of the records we hold; undefined until the first load. */
+  private seenSeq: number | undefined;
+  private lastError: string | undefined;
+  private degraded = false;
+  private onFirstLoad: (() => void) | undefined;
+  private closed = false;
+
+  constructor(options: RedisStoreOptions) {
+    this.location = maskRedisUrl(options.url);
+    this.local = options.local;
+    this.keys = healthKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.warn = options.warn ?? ((m) => process.stderr.write(`switchyard: warning: ${m}\n`));
+    this.flushIntervalMs = options.flushIntervalMs ?? 50;
+    const connectTimeout = options.connectTimeoutMs ?? 2000;
+    this.redis = new Redis(options.url, {
+      // Fail at once while disconnected instead of queueing commands in memory: our own queue is the health cache.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout,
+      // Keep trying to come back, at most every 2 s, for as long as the process runs.
+      retryStrategy: (times) => Math.min(100 * times, 2000),
+    });
+    this.redis.on('error', (err: unknown) => this.noteFailure(err));
+    this.redis.on('ready', () => void this.sync());
+    this.unsubscribeLocal = this.local.onChange((change) => {
+      if (change.type !== 'health') this.emit(change);
+    });
+    this.readyPromise = this.firstLoad(connectTimeout);
+    this.pollTimer = setInterval(() => void this.poll(), options.pollIntervalMs ?? 250);
+    this.pollTimer.unref();
+  }
+
+  /** Resolves once health has been read from Redis, or after the connect timeout (then on local state, warned). */
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  // ---- health (memory first, shared through Redis) ----
+
+  getHealth(fingerprint: string): HealthRecord | undefined {
+    return this.health.records.get(fingerprint);
+  }
+
+  allHealth(): HealthRecord[] {
+    return [...this.health.records.values()];
+  }
+
+  applyHealth(fingerprint: string, patch: HealthPatch): HealthRecord {
+    const record = this.health.apply(fingerprint, patch);
+    this.scheduleFlush();
+    this.emit({ type: 'health', fingerprints: [fingerprint] });
+    return record;
+  }
+
+  resetHealth(provider: string, fingerprint?: string, at: number = Date.now()): void {
+    const touched = this.health.reset(fingerprint === undefined ? { provider, at } : { provider, fingerprint, at });
+    this.scheduleFlush();
+    this.emit({ type: 'health', fingerprints: touched });
+  }
+
+  // ---- everything else: the embedded store ----
+
+  storedCredentialsVersion(): number {
+    return this.local.storedCredentialsVersion?.() ?? 0;
+  }
+  listStoredCredentials(provider?: string): StoredCredential[] {
+    return this.local.listStoredCredentials(provider);
+  }
+  addStoredCredential(c: Omit<StoredCredential, 'created_at'>): StoredCredential {
+    return this.local.addStoredCredential(c);
+  }
+  removeStoredCredential(provider: string, idOrLabel: string): StoredCredential | undefined {
+    return this.local.removeStoredCredential(provider, idOrLabel);
+  }
+  addGatewayKey(k: GatewayKeyRecord): void {
+    this.local.addGatewayKey(k);
+  }
+  listGatewayKeys(): GatewayKeyRecord[] {
+    return this.local.listGatewayKeys();
+  }
+  findGatewayKeyByHash(hash: string): GatewayKeyRecord | undefined {
+    return this.local.findGatewayKeyByHash(hash);
+  }
+  revokeGatewayKey(idOrName: string): GatewayKeyRecord | undefined {
+    return this.local.revokeGatewayKey(idOrName);
+  }
+  touchGatewayKey(id: string, at: number): void {
+    this.local.touchGatewayKey(id, at);
+  }
+  createSession(s: SessionRecord): void {
+    this.local.createSession(s);
+  }
+  getSession(id: string): SessionRecord | undefined {
+    return this.local.getSession(id);
+  }
+  listSessions(): SessionRecord[] {
+    return this.local.listSessions();
+  }
+  updateSession(id: string, patch: Partial<Omit<SessionRecord, 'id'>>): void {
+    this.local.updateSession(id, patch);
+  }
+  deleteSession(id: string): boolean {
+    return this.local.deleteSession(id);
+  }
+  appendMessage(m: MessageRecord): void {
+    this.local.appendMessage(m);
+  }
+  listMessages(sessionId: string): MessageRecord[] {
+    return this.local.listMessages(sessionId);
+  }
+  replaceMessages(sessionId: string, fromSeq: number, toSeq: number, replacement: MessageRecord): void {
+    this.local.replaceMessages(sessionId, fromSeq, toSeq, replacement);
+  }
+
+  // ---- lifecycle ----
+
+  onChange(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async flush(): Promise<void> {
+    await this.flushNow();
+    await this.local.flush();
+    if (this.lastError !== undefined && this.health.pendingCount() > 0) {
+      throw new Error(`state store: could not write to Redis at ${this.location}: ${this.lastError}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Last chance for queued health to reach the other replicas; a Redis that is down does not hold the exit up.
+    await this.flushNow();
+    this.closed = true;
+    clearTimeout(this.flushTimer);
+    clearInterval(this.pollTimer);
+    this.unsubscribeLocal();
+    this.listeners.clear();
+    this.redis.disconnect();
+    await this.local.close();
+  }
+
+  status(): { ok: boolean; location: string; schemaVersion: number; pendingWrites: number; lastError?: string } {
+    const local = this.local.status();
+    const lastError = this.lastError ?? local.lastError;
+    const s = { ok: lastError === undefined && !this.closed && local.ok, location: this.location, schemaVersion: local.schemaVersion, pendingWrites: this.health.pendingCount() + local.pendingWrites };
+    return lastError === undefined ? s : { ...s, lastError };
+  }
+
+  // ---- internals ----
+
+  private async firstLoad(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer.unref();
+    });
+    const loaded = new Promise<'loaded'>((resolve) => {
+      this.onFirstLoad = () => resolve('loaded');
+    });
+    const outcome = await Promise.race([loaded, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout' && !this.degraded) this.goDegraded(this.lastError ?? `no answer within ${timeoutMs} ms`);
+  }
+
+  /** On (re)connect: read everything, then write what queued up while we were away. */
+  private async sync(): Promise<void> {
+    try {
+      await this.reload();
+      this.recovered();
+      await this.flushNow();
+    } catch (err) {
+      this.noteFailure(err);
+    }
+  }
+
+  private async reload(): Promise<void> {
+    const { records, seq } = await loadHealth(this.redis, this.keys);
+    this.seenSeq = seq;
+    this.health.absorb(records);
+    this.onFirstLoad?.();
+    if (records.length > 0) this.emit({ type: 'health', fingerprints: records.map((r) => r.fingerprint) });
+  }
+
+  /** Cheap when nothing changed: one GET of the counter. */
+  private async poll(): Promise<void> {
+    if (this.closed || this.polling || this.redis.status !== 'ready') return;
+    this.polling = true;
+    try {
+      const seq = await readSeq(this.redis, this.keys);
+      if (seq !== this.seenSeq) await this.reload();
+    } catch (err) {
+      this.noteFailure(err);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== undefined || this.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flushNow();
+    }, this.flushIntervalMs);
+    this.flushTimer.unref();
+  }
+
+  /** One flush at a time (WATCH belongs to the connection); a call during a flush waits for it and goes again. */
+  private async flushNow(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.closed || this.health.pendingCount() === 0 || this.redis.status !== 'ready') return;
+    this.flushing = this.writeQueue().finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  private async writeQueue(): Promise<void> {
+    const { resets, patches } = this.health.batch();
+    const before = this.seenSeq;
+    try {
+      const { written, seq } = await writeHealth(this.redis, this.keys, resets, patches);
+      this.health.committed(written);
+      // Our write is the only news when the counter moved by exactly one; otherwise the next poll reads the rest.
+      if (seq !== undefined && before !== undefined && seq === before + 1) this.seenSeq = seq;
+      this.lastError = undefined;
+    } catch (err) {
+      this.noteFailure(err);
+      this.scheduleFlush();
+    }
+  }
+
+  private noteFailure(err: unknown): void {
+    this.lastError = message(err);
+    if (this.redis.status !== 'ready' && !this.degraded && this.seenSeq !== undefined) this.goDegraded(this.lastError);
+  }
+
+  private goDegraded(why: string): void {
+    if (this.closed) return;
+    this.degraded = true;
+    this.warn(`the shared state store (Redis at ${this.location}) is unreachable (${why}); credential health is kept in this process and written when it is back`);
+  }
+
+  private recovered(): void {
+    this.lastError = undefined;
+    if (!this.degraded) return;
+    this.degraded = false;
+    this.warn(`the shared state store (Redis at ${this.location}) is reachable again; queued health changes are being written`);
+  }
+
+  private emit(change: StoreChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A faulty listener must not break a write on the request path.
+      }
+    }
+  }
+}

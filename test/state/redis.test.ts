@@ -1,0 +1,128 @@
+// The StateStore conformance suite against the Redis store (two handles on one real redis-server standing in for two
+// gateway replicas), plus what only Redis has: an outage degrades to local state with a warning and the queue is
+// written when Redis is back; a store started while Redis is down still works; the password never shows.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { RedisStore } from '../../src/state/redis/store.ts';
+import { SqliteStore } from '../../src/state/sqlite/store.ts';
+import { openStore, statePath } from '../../src/state/open.ts';
+import { maskRedisUrl } from '../../src/state/redis/url.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { REDIS_MISSING, startTestRedis, type TestRedis } from '../helpers/redis.ts';
+import { storeConformance } from './store.case.ts';
+import { waitFor } from './wait.ts';
+
+const redis: TestRedis | undefined = REDIS_MISSING ? undefined : await startTestRedis();
+after(() => redis?.stop());
+
+let prefixes = 0;
+/** One backing state per factory: its own key prefix in Redis and its own embedded file. */
+function redisFactory(server: TestRedis, options: { warn?: (m: string) => void } = {}) {
+  const ws = tempWorkspace('switchyard-redis-');
+  const prefix = `t${process.pid}-${++prefixes}:`;
+  return {
+    open: () =>
+      new RedisStore({
+        url: server.url,
+        prefix,
+        local: new SqliteStore({ path: statePath({ home: ws.home }), pollIntervalMs: 50 }),
+        pollIntervalMs: 50,
+        flushIntervalMs: 10,
+        connectTimeoutMs: 1000,
+        warn: options.warn ?? (() => {}),
+      }),
+    cleanup: () => ws.cleanup(),
+  };
+}
+
+if (redis) storeConformance('redis', () => redisFactory(redis));
+
+describe('redis store', { skip: REDIS_MISSING }, () => {
+  const server = redis as TestRedis;
+
+  it('keeps working through an outage, warns once each way, and writes the queue when Redis is back', async () => {
+    const warnings: string[] = [];
+    const f = redisFactory(server, { warn: (m) => warnings.push(m) });
+    const a = f.open();
+    const b = f.open();
+    try {
+      await a.ready();
+      await b.ready();
+      a.applyHealth('fp', { provider: 'p', at: 1000, add_uses: 1 });
+      await a.flush();
+      await waitFor(() => b.getHealth('fp')?.uses === 1, 'the other replica to see the first write');
+
+      await server.stop();
+      await waitFor(() => warnings.some((w) => /unreachable/.test(w)), 'a warning that Redis is unreachable');
+      // The request path neither throws nor waits: memory has the cooldown at once.
+      const cooled = a.applyHealth('fp', { provider: 'p', at: 2000, state: 'cooling', reason: 'rate_limited', until: 9e12, add_failures: 1 });
+      assert.equal(cooled.state, 'cooling');
+      assert.equal(a.getHealth('fp')?.state, 'cooling');
+      assert.equal(a.status().ok, false);
+      assert.ok(a.status().pendingWrites > 0);
+
+      await server.start();
+      await waitFor(() => b.getHealth('fp')?.state === 'cooling', 'the queued cooldown to reach the other replica', 10_000);
+      await waitFor(() => warnings.some((w) => /reachable again/.test(w)), 'a warning that Redis is back', 10_000);
+      assert.equal(b.getHealth('fp')?.failures, 1);
+      assert.equal(a.status().pendingWrites, 0);
+      assert.equal(a.status().ok, true);
+      assert.equal(warnings.filter((w) => /unreachable/.test(w)).length, 2, 'one warning per replica');
+    } finally {
+      await a.close();
+      await b.close();
+      f.cleanup();
+    }
+  });
+
+  it('starts while Redis is down: ready() gives up after the connect timeout, on local state, with a warning', async () => {
+    const warnings: string[] = [];
+    const ws = tempWorkspace('switchyard-redis-');
+    const store = new RedisStore({
+      url: 'redis://:hunter2-secret@127.0.0.1:9/0',
+      local: new SqliteStore({ path: ':memory:' }),
+      connectTimeoutMs: 200,
+      warn: (m) => warnings.push(m),
+    });
+    try {
+      await store.ready();
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /unreachable.*kept in this process/);
+      store.applyHealth('fp', { provider: 'p', at: 1, state: 'cooling', reason: 'quota', until: 9e12 });
+      assert.equal(store.getHealth('fp')?.reason, 'quota');
+      const text = JSON.stringify([warnings, store.status(), store.location]);
+      assert.doesNotMatch(text, /hunter2/);
+      assert.equal(store.location, 'redis://:***@127.0.0.1:9/0');
+    } finally {
+      await store.close();
+      ws.cleanup();
+    }
+  });
+
+  it('is what `gateway.state: redis://…` opens; keys and sessions stay in the embedded file', async () => {
+    const ws = tempWorkspace('switchyard-redis-');
+    const store = openStore({ kind: server.url, home: ws.home });
+    try {
+      await store.ready();
+      assert.equal(store.kind, 'redis');
+      assert.equal(store.location, server.url);
+      store.createSession({ id: 's', title: 't', title_source: 'user', created_at: 1, updated_at: 1 });
+      const local = openStore({ home: ws.home });
+      assert.equal(local.getSession('s')?.title, 't');
+      await local.close();
+    } finally {
+      await store.close();
+      ws.cleanup();
+    }
+  });
+});
+
+describe('redis URL', () => {
+  it('masks the password and refuses a malformed URL with the setting named', () => {
+    assert.equal(maskRedisUrl('redis://user:pw@h:1/2'), 'redis://user:***@h:1/2');
+    assert.equal(maskRedisUrl('rediss://pw@h'), 'rediss://***@h');
+    assert.equal(maskRedisUrl('redis://h:6379/0'), 'redis://h:6379/0');
+    assert.throws(() => openStore({ kind: 'redis://h:6379/zero' }), /gateway\.state: the Redis database must be a number/);
+    assert.throws(() => openStore({ kind: 'redis://:pw@[bad' }), (err: Error) => /gateway\.state: .* is not a URL/.test(err.message) && !/pw/.test(err.message.replace('gateway', '')));
+  });
+});
