@@ -27,7 +27,7 @@ async function authTest(cmd: Command, provider: string | undefined, id: string |
   const loaded = cliConfig(cmd);
   const configured = Object.keys(loaded.config.providers);
   if (provider !== undefined) requireKnownProvider(loaded, provider);
-  const store = openCliStore({ kind: loaded.config.gateway.state, env: process.env });
+  const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
     const pool = new CredentialPool({ loaded, store });
     const probes = await probeProviders({ loaded, store, pool, adapterFor, providers: provider ? [provider] : configured, ...(id !== undefined ? { id } : {}) });

@@ -73,7 +73,7 @@ async function withAuth(cmd: Command, fn: (ctx: AuthContext) => void | Promise<v
   // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials.
   const keyVariables = [...Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p)), ...interpolatedKeyVariables(loaded)];
   for (const w of loaded.warnings) if (keyVariables.some((v) => w.includes(v))) warn(w);
-  const store = openCliStore({ kind: loaded.config.gateway.state, env: process.env });
+  const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
     await fn({ loaded, store, pool: new CredentialPool({ loaded, store, onWarning: warn }) });
   } finally {

@@ -41,7 +41,7 @@ async function doctor(cmd: Command, opts: { json?: boolean }): Promise<void> {
   let store: StateStore;
   let storeError: string | undefined;
   try {
-    store = openCliStore({ kind: loaded.config.gateway.state, env: process.env });
+    store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   } catch (err) {
     storeError = err instanceof Error ? err.message : String(err);
     store = openStore({ kind: 'memory' });

@@ -68,7 +68,7 @@ async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void
 /** The store the gateway uses (gateway.state), opened for one CLI command. */
 async function withStore<T>(cmd: Command, fn: (store: StateStore) => T): Promise<T> {
   const loaded = cliConfig(cmd);
-  const store = openCliStore({ kind: loaded.config.gateway.state, env: process.env });
+  const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
     return fn(store);
   } finally {

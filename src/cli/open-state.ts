@@ -5,9 +5,10 @@ import { UserError } from '../errors/user-error.ts';
 import { openStore, statePath, type OpenStoreOptions } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
 
-export function openCliStore(options: OpenStoreOptions): StateStore {
+export async function openCliStore(options: OpenStoreOptions): Promise<StateStore> {
+  let store: StateStore;
   try {
-    return openStore(options);
+    store = openStore(options);
   } catch (err) {
     if (UserError.isInstance(err)) throw err;
     const kind = options.kind ?? 'sqlite';
@@ -20,4 +21,7 @@ export function openCliStore(options: OpenStoreOptions): StateStore {
       cause: err,
     });
   }
+  // Shared state (Redis) is read before the command looks at it; unreachable, it warns and goes on locally.
+  await store.ready();
+  return store;
 }

@@ -1,7 +1,7 @@
 // How `config show` presents the resolved config: secrets masked, durations spelled as written (`60s`), and with
 // --explain the origin of every value.
 import { stringify } from 'yaml';
-import { mask } from '../credentials/mask.ts';
+import { mask, maskUrlPassword } from '../credentials/mask.ts';
 import type { LoadedConfig, Origin } from './types.ts';
 import { formatDuration } from './duration.ts';
 import { formatPath, type ConfigPath } from './issue.ts';
@@ -25,6 +25,8 @@ function mapLeaves(value: unknown, fn: (path: ConfigPath, leaf: unknown) => unkn
 /** The display form of one leaf: masked when secret, durations as `60s` unless `raw`. */
 function displayLeaf(path: ConfigPath, value: unknown, raw: boolean): unknown {
   if (isSecretPath(path) && typeof value === 'string') return mask(value);
+  // `gateway.state: redis://:password@host` carries a secret inside a URL.
+  if (path.length === 2 && path[0] === 'gateway' && path[1] === 'state' && typeof value === 'string') return maskUrlPassword(value);
   if (!raw && typeof value === 'number' && isDurationAt(path)) return formatDuration(value);
   return value;
 }

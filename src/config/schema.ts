@@ -2,6 +2,7 @@
 // parts of the product act on. Durations are normalised to milliseconds.
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { redisUrlProblem } from '../state/redis/url.ts';
 
 export const duration = z
   .union([z.number(), z.string()])
@@ -91,7 +92,14 @@ export type Cooldowns = z.infer<typeof cooldownsSchema>;
 export const gatewaySchema = z.strictObject({
   listen: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected HOST:PORT').default('127.0.0.1:4141'),
   /** `sqlite` (embedded) or `redis://host:port/db`. */
-  state: z.string().regex(/^(sqlite|rediss?:\/\/.+)$/, 'expected sqlite or redis://host:port/db').default('sqlite'),
+  state: z
+    .string()
+    .regex(/^(sqlite|rediss?:\/\/.+)$/, 'expected sqlite or redis://host:port/db')
+    .superRefine((value, ctx) => {
+      const problem = /^rediss?:\/\//.test(value) ? redisUrlProblem(value) : undefined;
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default('sqlite'),
   /** Key for /admin/*; usually `${SWITCHYARD_ADMIN_KEY}`. Without one the admin endpoints are off. */
   admin_key: z.string().optional(),
   /** Largest accepted request body in bytes. */

@@ -49,7 +49,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const { host, port } = parseListen(listen, options.listen ? '--listen' : 'gateway.listen');
   assertSafeListen(options.loaded, host, options.listen ? '--listen' : 'gateway.listen');
   const ownsStore = options.store === undefined;
-  const store = options.store ?? openStore({ kind: options.loaded.config.gateway.state, env: { ...options.loaded.env } });
+  const logger = options.logger;
+  const store = options.store ?? openStore({ kind: options.loaded.config.gateway.state, env: { ...options.loaded.env }, ...(logger ? { warn: (m: string) => logger.warn(m) } : {}) });
+  // Shared state (Redis) loads before the first request; if it cannot be reached the gateway starts on local state.
+  await store.ready();
   const app = buildGateway({ loaded: options.loaded, store, ...(options.logger ? { logger: options.logger } : {}), ...(options.router ? { router: options.router } : {}) });
   try {
     await app.listen({ host, port });

@@ -5,6 +5,7 @@ import { CredentialPool } from '../credentials/pool.ts';
 import { UserError } from '../errors/user-error.ts';
 import type { StateStore } from '../state/types.ts';
 import { statePath } from '../state/open.ts';
+import { maskUrlPassword } from '../credentials/mask.ts';
 import type { AdapterFor } from './call-context.ts';
 import { allValid, probeProviders, type ProviderProbe } from './probe-all.ts';
 import { resolveTask, taskNames } from './resolve-task.ts';
@@ -65,15 +66,20 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const probes = await probeProviders({ loaded, store, pool, adapterFor: input.adapterFor, providers: Object.keys(loaded.config.providers) });
   const status = input.storeError === undefined ? store.status() : undefined;
   const storeReport: DoctorReport['store'] = status
-    ? { ok: status.ok, kind: loaded.config.gateway.state, location: status.location, schemaVersion: status.schemaVersion, pendingWrites: status.pendingWrites, ...(status.lastError ? { error: status.lastError } : {}) }
-    : { ok: false, kind: loaded.config.gateway.state, location: safeStatePath(), error: input.storeError ?? 'unavailable' };
+    ? { ok: status.ok, kind: store.kind, location: status.location, schemaVersion: status.schemaVersion, pendingWrites: status.pendingWrites, ...(status.lastError ? { error: status.lastError } : {}) }
+    : { ok: false, kind: storeKind(loaded.config.gateway.state), location: safeStatePath(loaded.config.gateway.state), error: input.storeError ?? 'unavailable' };
   const tasks = taskNames(loaded.config).map((t) => taskReport(loaded, t, probes));
   const ok = storeReport.ok && allValid(probes) && tasks.every((t) => t.status !== 'broken');
   return { ok, config: { ok: true, path: loaded.path, warnings: [...loaded.warnings] }, store: storeReport, providers: probes, tasks };
 }
 
+function storeKind(state: string): string {
+  return state === 'sqlite' ? 'sqlite' : 'redis';
+}
+
 /** Where the store would be, for the report when it could not be opened (statePath itself can fail on a bad home). */
-function safeStatePath(): string {
+function safeStatePath(state: string): string {
+  if (state !== 'sqlite') return maskUrlPassword(state);
   try {
     return statePath({ env: process.env });
   } catch {
