@@ -1,8 +1,11 @@
 // A circuit breaker per provider (SPEC §4): after `threshold` consecutive connection/server failures the provider is
 // skipped (its routes fail at once with `breaker_open`, so the chain moves on without waiting for timeouts); after
 // `pauseMs` one probe request is let through (half-open); a success closes it, a failure opens it again.
-// In memory, per process; state changes are reported through `onChange` so logs and metrics can follow.
+// In memory; state changes are reported through `onChange` so logs and metrics can follow. With a shared store
+// (Redis) an opening or closing is also published there, and one published by another replica is adopted here:
+// a provider one replica found down is skipped by all of them until its pause is over.
 import type { ErrorKind } from '../errors/kinds.ts';
+import type { BreakerStore } from '../state/types.ts';
 import { BREAKER_KINDS } from './policy.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -22,6 +25,8 @@ interface Circuit {
   openedAt: number;
   /** In half-open, whether the single probe is already out. */
   probing: boolean;
+  /** When this process last changed the state or adopted a shared one: shared records up to then are known. */
+  changedAt: number;
 }
 
 export type BreakerListener = (provider: string, state: BreakerState) => void;
@@ -31,10 +36,12 @@ export class Breakers {
   readonly #now: () => number;
   readonly #circuits = new Map<string, Circuit>();
   readonly #listeners = new Set<BreakerListener>();
+  readonly #shared: BreakerStore | undefined;
 
-  constructor(options: Partial<BreakerOptions> = {}, now: () => number = Date.now) {
+  constructor(options: Partial<BreakerOptions> = {}, now: () => number = Date.now, shared?: BreakerStore) {
     this.#options = { ...DEFAULT_BREAKER, ...options };
     this.#now = now;
+    this.#shared = shared;
   }
 
   onChange(listener: BreakerListener): () => void {
@@ -43,11 +50,13 @@ export class Breakers {
   }
 
   state(provider: string): BreakerState {
+    this.#adopt(provider);
     return this.#circuits.get(provider)?.state ?? 'closed';
   }
 
   /** May a request go to this provider now? In half-open exactly one caller gets `true` until it reports back. */
   allow(provider: string): boolean {
+    this.#adopt(provider);
     const c = this.#circuits.get(provider);
     if (!c || c.state === 'closed') return true;
     if (c.state === 'open') {
@@ -61,6 +70,7 @@ export class Breakers {
 
   /** When the breaker will let a probe through (for explanations), if it is open. */
   reopensAt(provider: string): number | undefined {
+    this.#adopt(provider);
     const c = this.#circuits.get(provider);
     return c?.state === 'open' ? c.openedAt + this.#options.pauseMs : undefined;
   }
@@ -97,14 +107,47 @@ export class Breakers {
   #circuit(provider: string): Circuit {
     let c = this.#circuits.get(provider);
     if (!c) {
-      c = { state: 'closed', failures: 0, openedAt: 0, probing: false };
+      c = { state: 'closed', failures: 0, openedAt: 0, probing: false, changedAt: 0 };
       this.#circuits.set(provider, c);
     }
     return c;
   }
 
-  #set(provider: string, c: Circuit, state: BreakerState): void {
+  /** Another replica's opening or closing, newer than what this process knows, becomes this process's state. */
+  #adopt(provider: string): void {
+    const shared = this.#shared?.getBreaker(provider);
+    if (shared === undefined) return;
+    const c = this.#circuits.get(provider);
+    if (c !== undefined && shared.at <= c.changedAt) return;
+    const state = c?.state ?? 'closed';
+    if (shared.state === 'closed') {
+      if (c === undefined || state === 'closed') return;
+      c.failures = 0;
+      c.probing = false;
+      this.#set(provider, c, 'closed', shared.at);
+      return;
+    }
+    const openedAt = shared.opened_at ?? shared.at;
+    if (this.#now() - openedAt >= this.#options.pauseMs) return; // its pause is already over
+    const circuit = c ?? this.#circuit(provider);
+    circuit.openedAt = Math.max(circuit.openedAt, openedAt);
+    if (state === 'open') {
+      circuit.changedAt = shared.at; // open here too: only the later opening time was news
+      return;
+    }
+    circuit.failures = 0;
+    circuit.probing = false;
+    this.#set(provider, circuit, 'open', shared.at);
+  }
+
+  /** A change made here is published to the shared store; one adopted from it (`adoptedAt`) is not sent back. */
+  #set(provider: string, c: Circuit, state: BreakerState, adoptedAt?: number): void {
     c.state = state;
+    // Going half-open here is no news to or from the other replicas: it leaves changedAt alone.
+    if (state !== 'half_open') c.changedAt = adoptedAt ?? this.#now();
+    if (adoptedAt === undefined && state !== 'half_open') {
+      this.#shared?.setBreaker(state === 'open' ? { provider, state, at: c.changedAt, opened_at: c.openedAt } : { provider, state, at: c.changedAt });
+    }
     for (const l of this.#listeners) l(provider, state);
   }
 }

@@ -71,6 +71,7 @@ class Router implements Switchyard {
   readonly breakers: Breakers;
   #loaded: LoadedConfig;
   readonly #ownsStore: boolean;
+  readonly #unsubscribeStore: () => void;
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -91,10 +92,15 @@ class Router implements Switchyard {
     this.#timeZone = options.timeZone;
     this.#ownsStore = options.store === undefined;
     this.store = options.store ?? openStore({ kind: options.config.config.gateway.state, env: { ...options.config.env } });
-    this.breakers = new Breakers(options.breaker, this.#now);
+    this.breakers = new Breakers(options.breaker, this.#now, this.store);
     this.breakers.onChange((provider, state) => {
       this.events.emit({ type: 'breaker', provider, state });
       this.#logger[state === 'open' ? 'warn' : 'info']({ provider, state }, `circuit breaker for ${provider} is ${state.replace('_', '-')}`);
+    });
+    // Another replica opened or closed a breaker (shared state): take it on now, so this replica's logs and metrics
+    // say so at once rather than at its next request to that provider.
+    this.#unsubscribeStore = this.store.onChange((change) => {
+      if (change.type === 'breakers') for (const provider of change.providers) this.breakers.state(provider);
     });
     this.pool = new CredentialPool({
       loaded: options.config,
@@ -182,6 +188,7 @@ class Router implements Switchyard {
   }
 
   async close(): Promise<void> {
+    this.#unsubscribeStore();
     if (this.#ownsStore) await this.store.close();
     else await this.store.flush();
   }

@@ -64,7 +64,11 @@ export interface MessageRecord {
   created_at: number;
 }
 
-export type StoreChange = { type: 'health'; fingerprints: string[] } | { type: 'credentials'; provider?: string } | { type: 'gateway_keys' };
+export type StoreChange =
+  | { type: 'health'; fingerprints: string[] }
+  | { type: 'breakers'; providers: string[] }
+  | { type: 'credentials'; provider?: string }
+  | { type: 'gateway_keys' };
 
 export interface HealthStore {
   getHealth(fingerprint: string): HealthRecord | undefined;
@@ -74,6 +78,21 @@ export interface HealthStore {
   /** Reset every record of a provider (or one fingerprint) to ok, as of `at` (default now): failures recorded
    * before `at` lose to the reset, failures recorded after it win. */
   resetHealth(provider: string, fingerprint?: string, at?: number): void;
+}
+
+/** A circuit breaker's shared state (SPEC §7): open since `opened_at`, or closed again at `at`. The later `at` wins. */
+export interface BreakerRecord {
+  provider: string;
+  state: 'open' | 'closed';
+  at: number;
+  opened_at?: number;
+}
+
+export interface BreakerStore {
+  getBreaker(provider: string): BreakerRecord | undefined;
+  /** Kept in memory at once when newer than the record held; shared with other processes asynchronously (Redis),
+   * or private to this process (SQLite: one gateway per state file). */
+  setBreaker(record: BreakerRecord): void;
 }
 
 export interface CredentialStore {
@@ -107,7 +126,7 @@ export interface SessionStore {
   replaceMessages(sessionId: string, fromSeq: number, toSeq: number, replacement: MessageRecord): void;
 }
 
-export interface StateStore extends HealthStore, CredentialStore, GatewayKeyStore, SessionStore {
+export interface StateStore extends HealthStore, BreakerStore, CredentialStore, GatewayKeyStore, SessionStore {
   readonly kind: 'sqlite' | 'redis' | 'memory';
   readonly location: string;
   /** Subscribe to changes made by other processes (and by this one). Returns an unsubscribe function. */

@@ -1,12 +1,12 @@
 // Two gateway replicas with `gateway.state: redis://…` (SPEC §7), each with its own state directory so only Redis
 // connects them, in front of one simulator: a key cooled by one replica is skipped by the other, and a reset
 // through one replica's /admin brings the key back on both.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
-import { startSimulator } from '../../src/sim/server.ts';
+import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 import { waitFor } from '../state/wait.ts';
@@ -14,6 +14,7 @@ import { ADMIN_KEY, FAST_RETRY, simProvider } from './harness.ts';
 
 const COOLED = 'sk-sim-shared-cooled-001';
 const GOOD = 'sk-sim-shared-good-0002';
+const DOWN = 'sk-sim-shared-down-0003';
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 
 interface CredentialView {
@@ -27,6 +28,11 @@ async function credentials(gw: GatewayHandle): Promise<CredentialView[]> {
   return body.providers.p;
 }
 
+async function metricsText(gw: GatewayHandle): Promise<string> {
+  const res = await fetch(`${gw.url}/metrics`, { headers: admin });
+  return (await res.text()).split('\n').filter((l) => l.startsWith('switchyard_breaker')).join('\n');
+}
+
 async function chat(gw: GatewayHandle): Promise<Response> {
   return fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
@@ -35,23 +41,28 @@ async function chat(gw: GatewayHandle): Promise<Response> {
   });
 }
 
-test('replicas sharing Redis: a key cooled by one is skipped by the other; a reset on one reaches both', { skip: REDIS_MISSING }, async (t) => {
-  // Undone last to first: replicas, then the simulator, then Redis.
+interface Replicas {
+  sim: Awaited<ReturnType<typeof startSimulator>>;
+  one: GatewayHandle;
+  two: GatewayHandle;
+}
+
+/** Redis, the simulator and two replicas, undone last to first when the test ends. */
+async function startReplicas(t: TestContext, scenario: ScenarioInput, config: (simUrl: string) => Record<string, unknown>): Promise<Replicas> {
   const cleanups: (() => unknown)[] = [];
   t.after(async () => {
     for (const undo of cleanups.reverse()) await undo();
   });
   const redis = await startTestRedis();
   cleanups.push(() => redis.stop());
-  const sim = await startSimulator({ scenario: { models: { 'sim-large': {} }, keys: { [COOLED]: { rate_limit_after: 0, reset: '1h' }, [GOOD]: {} } } });
+  const sim = await startSimulator({ scenario });
   cleanups.push(() => sim.close());
   const replicas: GatewayHandle[] = [];
   for (const name of ['one', 'two']) {
     const ws = tempWorkspace(`switchyard-replica-${name}-`);
     cleanups.push(() => ws.cleanup());
     const configPath = ws.write('switchyard.yaml', stringify({
-      providers: { p: simProvider(sim.url, 'openai', [COOLED, GOOD]) },
-      main: { provider: 'p', model: 'sim-large' },
+      ...config(sim.url),
       retry: FAST_RETRY,
       gateway: { state: redis.url, require_keys: false, admin_key: '${SWITCHYARD_ADMIN_KEY}' },
     }));
@@ -60,7 +71,14 @@ test('replicas sharing Redis: a key cooled by one is skipped by the other; a res
     cleanups.push(() => gw.close());
     replicas.push(gw);
   }
-  const [one, two] = replicas as [GatewayHandle, GatewayHandle];
+  return { sim, one: replicas[0] as GatewayHandle, two: replicas[1] as GatewayHandle };
+}
+
+test('replicas sharing Redis: a key cooled by one is skipped by the other; a reset on one reaches both', { skip: REDIS_MISSING }, async (t) => {
+  const { sim, one, two } = await startReplicas(t, { models: { 'sim-large': {} }, keys: { [COOLED]: { rate_limit_after: 0, reset: '1h' }, [GOOD]: {} } }, (url) => ({
+    providers: { p: simProvider(url, 'openai', [COOLED, GOOD]) },
+    main: { provider: 'p', model: 'sim-large' },
+  }));
 
   // Replica one meets the 429 and moves on to the second key.
   const first = await chat(one);
@@ -80,4 +98,23 @@ test('replicas sharing Redis: a key cooled by one is skipped by the other; a res
   const reset = await fetch(`${two.url}/admin/credentials/p/reset`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ id }) });
   assert.equal(reset.status, 200);
   await waitFor(async () => (await credentials(one))[0]?.state === 'ok', 'replica one to see the reset');
+});
+
+test('replicas sharing Redis: a provider one replica found down is skipped by the other (circuit breaker)', { skip: REDIS_MISSING }, async (t) => {
+  const { sim, one, two } = await startReplicas(t, { models: { 'sim-large': {} }, keys: { [DOWN]: { server_error_rate: 1 }, [GOOD]: {} } }, (url) => ({
+    providers: { down: simProvider(url, 'openai', DOWN), p: simProvider(url, 'openai', GOOD) },
+    main: { provider: 'down', model: 'sim-large' },
+    fallback: [{ provider: 'p', model: 'sim-large' }],
+  }));
+  // Replica one falls back on every call until five straight server errors open its breaker.
+  const open = 'switchyard_breaker_open{provider="down"} 1';
+  while (!(await metricsText(one)).includes(open)) assert.equal((await chat(one)).status, 200);
+  const triedByOne = sim.calls(DOWN);
+  assert.ok(triedByOne >= 5);
+  // Replica two has never seen a failure, yet its breaker opens: the opening came through Redis.
+  await waitFor(async () => (await metricsText(two)).includes(open), 'replica two to adopt the opening');
+  const res = await chat(two);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-switchyard-route'), 'p/sim-large');
+  assert.equal(sim.calls(DOWN), triedByOne, 'replica two skipped the provider without calling it');
 });

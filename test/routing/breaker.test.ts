@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Breakers, type BreakerState } from '../../src/routing/breaker.ts';
+import { openStore } from '../../src/state/open.ts';
 
 test('breaker opens after N consecutive failures, lets one probe through after the pause, closes on success', () => {
   let now = 1000;
@@ -48,4 +49,32 @@ test('a released probe does not wedge the breaker half-open', () => {
   assert.equal(b.allow('p'), true);
   b.release('p');
   assert.equal(b.allow('p'), true);
+});
+
+test('with a shared store: an opening and a closing made by one replica are adopted by another', () => {
+  let now = 1000;
+  // One store standing in for Redis between two replicas (each Breakers is one replica's).
+  const shared = openStore({ kind: 'memory' });
+  const one = new Breakers({ threshold: 2, pauseMs: 500 }, () => now, shared);
+  const two = new Breakers({ threshold: 2, pauseMs: 500 }, () => now, shared);
+  const seenByTwo: BreakerState[] = [];
+  two.onChange((_p, s) => seenByTwo.push(s));
+  one.recordFailure('p', 'server');
+  one.recordFailure('p', 'server');
+  assert.equal(one.state('p'), 'open');
+  assert.deepEqual(shared.getBreaker('p'), { provider: 'p', state: 'open', at: 1000, opened_at: 1000 });
+  now = 1100;
+  assert.equal(two.allow('p'), false, 'replica two skips the provider replica one found down');
+  assert.equal(two.reopensAt('p'), 1500, 'and waits out the same pause');
+  now = 1600;
+  assert.equal(two.allow('p'), true, 'after the pause replica two may probe');
+  assert.equal(one.allow('p'), true, 'and so may replica one');
+  one.recordSuccess('p');
+  now = 1700;
+  assert.equal(two.state('p'), 'closed', 'replica one closed it: replica two closes too');
+  assert.deepEqual(seenByTwo, ['open', 'half_open', 'closed']);
+  assert.equal(two.allow('p'), true);
+  // An opening whose pause is over by the time a replica looks is nothing to adopt.
+  shared.setBreaker({ provider: 'q', state: 'open', at: 100, opened_at: 100 });
+  assert.equal(two.state('q'), 'closed');
 });

@@ -11,6 +11,8 @@ import { storeConformance } from './store.case.ts';
 storeConformance('sqlite', () => {
   const ws = tempWorkspace('switchyard-store-');
   return { open: () => openStore({ home: ws.home, pollIntervalMs: 50 }), cleanup: () => ws.cleanup() };
+}, {
+  'breakers: shared with another handle': 'with SQLite (one gateway per state file) breakers are private to the process; Redis shares them between replicas',
 });
 
 storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), cleanup: () => {} }), {
@@ -18,6 +20,7 @@ storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), c
   'two handles: counters add up and changes are seen and announced': 'a memory store cannot be shared',
   'stored credentials: order, identity, removal, visible to another handle': 'a memory store cannot be shared',
   'an appended message is durable before flush': 'a memory store cannot be shared',
+  'breakers: shared with another handle': 'a memory store cannot be shared',
 });
 
 describe('sqlite store files', () => {

@@ -120,6 +120,33 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.ok(seen.some((c) => c.type === 'health' && c.fingerprints.includes('fp')));
     });
 
+    test('breakers: the later record wins', async () => {
+      const s = await open(fresh());
+      assert.equal(s.getBreaker('p'), undefined);
+      s.setBreaker({ provider: 'p', state: 'open', at: 2000, opened_at: 2000 });
+      s.setBreaker({ provider: 'p', state: 'closed', at: 1500 });
+      assert.deepEqual(s.getBreaker('p'), { provider: 'p', state: 'open', at: 2000, opened_at: 2000 });
+      s.setBreaker({ provider: 'p', state: 'closed', at: 2500 });
+      assert.equal(s.getBreaker('p')?.state, 'closed');
+    });
+
+    test('breakers: shared with another handle', async () => {
+      const f = fresh();
+      const a = await open(f);
+      const b = await open(f);
+      a.setBreaker({ provider: 'p', state: 'open', at: 2000, opened_at: 2000 });
+      await a.flush();
+      await waitFor(() => b.getBreaker('p')?.state === 'open', 'handle b to see the opening');
+      b.setBreaker({ provider: 'p', state: 'closed', at: 3000 });
+      // A stale record written late by a third party does not undo the closing.
+      a.setBreaker({ provider: 'p', state: 'open', at: 2500, opened_at: 2500 });
+      await b.flush();
+      await a.flush();
+      await waitFor(() => a.getBreaker('p')?.state === 'closed', 'handle a to see the closing');
+      const c = await open(f);
+      assert.equal(c.getBreaker('p')?.state, 'closed', 'a new handle starts from the shared records');
+    });
+
     test('stored credentials: order, identity, removal, visible to another handle', async () => {
       const f = fresh();
       const s = await open(f);

@@ -1,14 +1,16 @@
-// The shared state store (`gateway.state: redis://…`, SPEC §7): credential health lives in Redis, so every replica
-// naming the same server skips a key another one cooled. Everything else (stored credentials, gateway keys, chat
-// sessions) stays in the embedded SQLite store beside it. The request path never waits for Redis: health is read
-// from memory and written to memory at once; a short timer writes the queue to Redis, and a poll of one counter
-// brings other replicas' changes in within a second. When Redis is unreachable the store keeps working on local
-// state, warns once, keeps the queue, and writes it when Redis is back.
+// The shared state store (`gateway.state: redis://…`, SPEC §7): credential health and circuit breakers live in
+// Redis, so every replica naming the same server skips a key another one cooled, and a provider another one found
+// down. Everything else (stored credentials, gateway keys, chat sessions) stays in the embedded SQLite store beside
+// it. The request path never waits for Redis: state is read from memory and written to memory at once; a short
+// timer writes the queue to Redis, and a poll of one counter brings other replicas' changes in within a second.
+// When Redis is unreachable the store keeps working on local state, warns once, keeps the queue, and writes it
+// when Redis is back.
 import { Redis } from 'ioredis';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { HealthCache } from '../health-cache.ts';
-import type { GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoredCredential } from '../types.ts';
-import { healthKeys, loadHealth, readSeq, writeHealth, type HealthKeys } from './health-table.ts';
+import type { BreakerRecord, GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoredCredential } from '../types.ts';
+import { BreakerCache } from '../breaker-cache.ts';
+import { sharedKeys, loadShared, readSeq, writeShared, type SharedKeys } from './shared-state.ts';
 import { maskRedisUrl } from './url.ts';
 
 export interface RedisStoreOptions {
@@ -36,8 +38,9 @@ export class RedisStore implements StateStore {
   readonly location: string;
   private readonly redis: Redis;
   private readonly local: StateStore;
-  private readonly keys: HealthKeys;
+  private readonly keys: SharedKeys;
   private readonly health = new HealthCache();
+  private readonly breakers = new BreakerCache();
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private readonly unsubscribeLocal: () => void;
   private readonly warn: (message: string) => void;
@@ -57,7 +60,7 @@ export class RedisStore implements StateStore {
   constructor(options: RedisStoreOptions) {
     this.location = maskRedisUrl(options.url);
     this.local = options.local;
-    this.keys = healthKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.keys = sharedKeys(options.prefix ?? DEFAULT_PREFIX);
     this.warn = options.warn ?? ((m) => process.stderr.write(`switchyard: warning: ${m}\n`));
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     const connectTimeout = options.connectTimeoutMs ?? 2000;
@@ -72,7 +75,7 @@ export class RedisStore implements StateStore {
     this.redis.on('error', (err: unknown) => this.noteFailure(err));
     this.redis.on('ready', () => void this.sync());
     this.unsubscribeLocal = this.local.onChange((change) => {
-      if (change.type !== 'health') this.emit(change);
+      if (change.type !== 'health' && change.type !== 'breakers') this.emit(change);
     });
     this.readyPromise = this.firstLoad(connectTimeout);
     this.pollTimer = setInterval(() => void this.poll(), options.pollIntervalMs ?? 250);
@@ -105,6 +108,16 @@ export class RedisStore implements StateStore {
     const touched = this.health.reset(fingerprint === undefined ? { provider, at } : { provider, fingerprint, at });
     this.scheduleFlush();
     this.emit({ type: 'health', fingerprints: touched });
+  }
+
+  // ---- circuit breakers (memory first, shared through Redis) ----
+
+  getBreaker(provider: string): BreakerRecord | undefined {
+    return this.breakers.records.get(provider);
+  }
+
+  setBreaker(record: BreakerRecord): void {
+    if (this.breakers.set(record)) this.scheduleFlush();
   }
 
   // ---- everything else: the embedded store ----
@@ -171,7 +184,7 @@ export class RedisStore implements StateStore {
   async flush(): Promise<void> {
     await this.flushNow();
     await this.local.flush();
-    if (this.lastError !== undefined && this.health.pendingCount() > 0) {
+    if (this.lastError !== undefined && this.pendingCount() > 0) {
       throw new Error(`state store: could not write to Redis at ${this.location}: ${this.lastError}`);
     }
   }
@@ -192,11 +205,15 @@ export class RedisStore implements StateStore {
   status(): { ok: boolean; location: string; schemaVersion: number; pendingWrites: number; lastError?: string } {
     const local = this.local.status();
     const lastError = this.lastError ?? local.lastError;
-    const s = { ok: lastError === undefined && !this.closed && local.ok, location: this.location, schemaVersion: local.schemaVersion, pendingWrites: this.health.pendingCount() + local.pendingWrites };
+    const s = { ok: lastError === undefined && !this.closed && local.ok, location: this.location, schemaVersion: local.schemaVersion, pendingWrites: this.pendingCount() + local.pendingWrites };
     return lastError === undefined ? s : { ...s, lastError };
   }
 
   // ---- internals ----
+
+  private pendingCount(): number {
+    return this.health.pendingCount() + this.breakers.pendingCount();
+  }
 
   private async firstLoad(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
@@ -224,11 +241,13 @@ export class RedisStore implements StateStore {
   }
 
   private async reload(): Promise<void> {
-    const { records, seq } = await loadHealth(this.redis, this.keys);
+    const { records, breakers, seq } = await loadShared(this.redis, this.keys);
     this.seenSeq = seq;
     this.health.absorb(records);
+    const providers = this.breakers.absorb(breakers);
     this.onFirstLoad?.();
     if (records.length > 0) this.emit({ type: 'health', fingerprints: records.map((r) => r.fingerprint) });
+    if (providers.length > 0) this.emit({ type: 'breakers', providers });
   }
 
   /** Cheap when nothing changed: one GET of the counter. */
@@ -257,7 +276,7 @@ export class RedisStore implements StateStore {
   /** One flush at a time (WATCH belongs to the connection); a call during a flush waits for it and goes again. */
   private async flushNow(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.closed || this.health.pendingCount() === 0 || this.redis.status !== 'ready') return;
+    if (this.closed || this.pendingCount() === 0 || this.redis.status !== 'ready') return;
     this.flushing = this.writeQueue().finally(() => {
       this.flushing = undefined;
     });
@@ -266,10 +285,12 @@ export class RedisStore implements StateStore {
 
   private async writeQueue(): Promise<void> {
     const { resets, patches } = this.health.batch();
+    const breakers = new Map(this.breakers.batch());
     const before = this.seenSeq;
     try {
-      const { written, seq } = await writeHealth(this.redis, this.keys, resets, patches);
+      const { written, seq } = await writeShared(this.redis, this.keys, { resets, patches, breakers });
       this.health.committed(written);
+      this.breakers.committed(breakers);
       // Our write is the only news when the counter moved by exactly one; otherwise the next poll reads the rest.
       if (seq !== undefined && before !== undefined && seq === before + 1) this.seenSeq = seq;
       this.lastError = undefined;

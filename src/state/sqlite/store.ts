@@ -5,11 +5,12 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../errors/user-error.ts';
-import type { GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoredCredential } from '../types.ts';
+import type { BreakerRecord, GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoredCredential } from '../types.ts';
 import { openDatabase } from './connection.ts';
 import { flushHealth, loadHealthSince } from './health-table.ts';
 import { statement } from './statements.ts';
 import { HealthCache } from '../health-cache.ts';
+import { isNewerBreaker } from '../breaker-cache.ts';
 import * as creds from './credentials-table.ts';
 import * as sessions from './sessions-table.ts';
 import { matchOne } from '../match.ts';
@@ -27,6 +28,8 @@ export class SqliteStore implements StateStore {
   private readonly db: DatabaseSync;
   private readonly schemaVersion: number;
   private readonly health = new HealthCache();
+  /** Breakers are this process's own with SQLite (one gateway per state file); Redis shares them. */
+  private readonly breakers = new Map<string, BreakerRecord>();
   private pendingTouches = new Map<string, number>();
   private credentials: StoredCredential[] = [];
   private gatewayKeys: GatewayKeyRecord[] = [];
@@ -81,6 +84,16 @@ export class SqliteStore implements StateStore {
     const touched = this.health.reset(fingerprint === undefined ? { provider, at } : { provider, fingerprint, at });
     this.scheduleFlush();
     this.emit({ type: 'health', fingerprints: touched });
+  }
+
+  // ---- circuit breakers (in memory) ----
+
+  getBreaker(provider: string): BreakerRecord | undefined {
+    return this.breakers.get(provider);
+  }
+
+  setBreaker(record: BreakerRecord): void {
+    if (isNewerBreaker(this.breakers.get(record.provider), record)) this.breakers.set(record.provider, record);
   }
 
   // ---- stored credentials (cached; written through) ----

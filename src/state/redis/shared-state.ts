@@ -1,0 +1,164 @@
+// Credential health and circuit breakers in Redis, shared by every process that names the same server (SPEC §7).
+// One hash holds every health record (field: fingerprint, value: the record as JSON), another every breaker (field:
+// provider), and a counter moves on every write, so a reader polls one small key and reads the hashes only when it
+// moved. A flush is one optimistic transaction: WATCH the hashes, read the records the batch touches, fold the batch
+// into them (mergeHealth, the rules memory and SQLite use; the later breaker record wins), then write them back and
+// bump the counter in MULTI/EXEC. If another process wrote in between, EXEC is refused and the fold is done again on
+// fresh records, so counters add up and resets order correctly however many replicas flush at once.
+import type { Redis } from 'ioredis';
+import type { HealthRecord } from '../../credentials/types.ts';
+import { mergeHealth } from '../merge.ts';
+import { resetApplies, resetPatch, type PendingReset } from '../health-cache.ts';
+import { isNewerBreaker } from '../breaker-cache.ts';
+import type { BreakerRecord, HealthPatch } from '../types.ts';
+
+export interface SharedKeys {
+  /** Hash: fingerprint → HealthRecord as JSON. */
+  records: string;
+  /** Hash: provider → BreakerRecord as JSON. */
+  breakers: string;
+  /** Counter bumped by every write to either hash. */
+  seq: string;
+}
+
+export function sharedKeys(prefix: string): SharedKeys {
+  return { records: `${prefix}health`, breakers: `${prefix}breakers`, seq: `${prefix}health:seq` };
+}
+
+/** What one flush writes. */
+export interface SharedBatch {
+  resets: PendingReset[];
+  patches: Map<string, HealthPatch[]>;
+  breakers: Map<string, BreakerRecord>;
+}
+
+/** How many times a flush re-folds after losing a race with another writer before it gives up until next time. */
+const MAX_ATTEMPTS = 8;
+
+/** A value that is not a health record (written by something else, or damaged) is left out rather than trusted. */
+function parseRecord(fingerprint: string, text: string | null | undefined): HealthRecord | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const r = JSON.parse(text) as Partial<HealthRecord> | null;
+    if (r === null || typeof r !== 'object' || typeof r.provider !== 'string' || typeof r.state !== 'string') return undefined;
+    return { ...(r as HealthRecord), fingerprint };
+  } catch {
+    return undefined;
+  }
+}
+
+function parseBreaker(provider: string, text: string | null | undefined): BreakerRecord | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const r = JSON.parse(text) as Partial<BreakerRecord> | null;
+    if (r === null || typeof r !== 'object' || (r.state !== 'open' && r.state !== 'closed') || typeof r.at !== 'number') return undefined;
+    return { ...(r as BreakerRecord), provider };
+  } catch {
+    return undefined;
+  }
+}
+
+function parseBreakers(hash: Record<string, string>): BreakerRecord[] {
+  const out: BreakerRecord[] = [];
+  for (const [provider, text] of Object.entries(hash)) {
+    const record = parseBreaker(provider, text);
+    if (record) out.push(record);
+  }
+  return out;
+}
+
+function parseAll(hash: Record<string, string>): HealthRecord[] {
+  const out: HealthRecord[] = [];
+  for (const [fingerprint, text] of Object.entries(hash)) {
+    const record = parseRecord(fingerprint, text);
+    if (record) out.push(record);
+  }
+  return out;
+}
+
+export async function readSeq(redis: Redis, keys: SharedKeys): Promise<number> {
+  return Number((await redis.get(keys.seq)) ?? 0);
+}
+
+/** Every record and the counter, read together. */
+export async function loadShared(redis: Redis, keys: SharedKeys): Promise<{ records: HealthRecord[]; breakers: BreakerRecord[]; seq: number }> {
+  const replies = await redis.multi().get(keys.seq).hgetall(keys.records).hgetall(keys.breakers).exec();
+  if (replies === null) throw new Error('Redis refused the read transaction');
+  for (const [err] of replies) if (err) throw err;
+  const [seqReply, hashReply, breakersReply] = replies;
+  return {
+    seq: Number(seqReply?.[1] ?? 0),
+    records: parseAll((hashReply?.[1] ?? {}) as Record<string, string>),
+    breakers: parseBreakers((breakersReply?.[1] ?? {}) as Record<string, string>),
+  };
+}
+
+/** The records the batch starts from: every record when a reset is pending (it applies to records this process
+ * may never have seen), otherwise only the ones patched. */
+async function readForBatch(redis: Redis, keys: SharedKeys, resets: PendingReset[], fingerprints: string[]): Promise<Map<string, HealthRecord>> {
+  const current = new Map<string, HealthRecord>();
+  if (resets.length > 0) {
+    for (const r of parseAll(await redis.hgetall(keys.records))) current.set(r.fingerprint, r);
+    return current;
+  }
+  if (fingerprints.length === 0) return current;
+  const texts = await redis.hmget(keys.records, ...fingerprints);
+  fingerprints.forEach((fp, i) => {
+    const r = parseRecord(fp, texts[i]);
+    if (r) current.set(fp, r);
+  });
+  return current;
+}
+
+/** The batch folded into the records as they are now: only the records it changes. */
+export function foldBatch(current: Map<string, HealthRecord>, resets: PendingReset[], patches: Map<string, HealthPatch[]>): Map<string, HealthRecord> {
+  const changed = new Map<string, HealthRecord>();
+  for (const reset of resets) {
+    for (const [fp, record] of current) {
+      const base = changed.get(fp) ?? record;
+      if (resetApplies(reset, base)) changed.set(fp, mergeHealth(base, fp, resetPatch(reset)));
+    }
+  }
+  for (const [fp, list] of patches) {
+    let record = changed.get(fp) ?? current.get(fp);
+    for (const patch of list) record = mergeHealth(record, fp, patch);
+    if (record) changed.set(fp, record);
+  }
+  return changed;
+}
+
+/** The batch's breaker records that are newer than the ones in Redis. */
+async function newerBreakers(redis: Redis, keys: SharedKeys, batch: Map<string, BreakerRecord>): Promise<BreakerRecord[]> {
+  if (batch.size === 0) return [];
+  const providers = [...batch.keys()];
+  const texts = await redis.hmget(keys.breakers, ...providers);
+  return providers.flatMap((p, i) => {
+    const next = batch.get(p) as BreakerRecord;
+    return isNewerBreaker(parseBreaker(p, texts[i]), next) ? [next] : [];
+  });
+}
+
+/** Writes a batch; returns the health records as written and the counter after the write. */
+export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedBatch): Promise<{ written: HealthRecord[]; seq?: number }> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await redis.watch(keys.records, keys.breakers);
+    const changed = foldBatch(await readForBatch(redis, keys, batch.resets, [...batch.patches.keys()]), batch.resets, batch.patches);
+    const breakers = await newerBreakers(redis, keys, batch.breakers);
+    if (changed.size === 0 && breakers.length === 0) {
+      await redis.unwatch();
+      return { written: [] };
+    }
+    const tx = redis.multi();
+    const fields: string[] = [];
+    for (const [fp, record] of changed) fields.push(fp, JSON.stringify(record));
+    if (fields.length > 0) tx.hset(keys.records, ...fields);
+    const breakerFields: string[] = [];
+    for (const b of breakers) breakerFields.push(b.provider, JSON.stringify(b));
+    if (breakerFields.length > 0) tx.hset(keys.breakers, ...breakerFields);
+    const replies = await tx.incr(keys.seq).exec();
+    if (replies === null) continue; // another writer got in between: fold again on its result
+    for (const [err] of replies) if (err) throw err;
+    return { written: [...changed.values()], seq: Number(replies[replies.length - 1]?.[1]) };
+  }
+  throw new Error(`shared state writes lost the race to other writers ${MAX_ATTEMPTS} times in a row; retrying on the next flush`);
+}
