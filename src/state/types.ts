@@ -126,6 +126,17 @@ export interface SessionStore {
   replaceMessages(sessionId: string, fromSeq: number, toSeq: number, replacement: MessageRecord): void;
 }
 
+export interface StoreStatus {
+  ok: boolean;
+  location: string;
+  schemaVersion: number;
+  pendingWrites: number;
+  lastError?: string;
+  /** The shared backing (Redis) is unreachable and the store works on this process's own state: requests are
+   * unaffected, other replicas do not see this one's changes until it is back. */
+  degraded?: boolean;
+}
+
 export interface StateStore extends HealthStore, BreakerStore, CredentialStore, GatewayKeyStore, SessionStore {
   readonly kind: 'sqlite' | 'redis' | 'memory';
   readonly location: string;
@@ -137,6 +148,6 @@ export interface StateStore extends HealthStore, BreakerStore, CredentialStore, 
   /** Persist everything pending now. */
   flush(): Promise<void>;
   close(): Promise<void>;
-  /** Store health for `doctor`: location, schema version, pending writes, last error. */
-  status(): { ok: boolean; location: string; schemaVersion: number; pendingWrites: number; lastError?: string };
+  /** Store health for `doctor` and `/readyz`. */
+  status(): StoreStatus;
 }

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
 import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
+import { REDIS_MISSING, startTestRedis, type TestRedis } from '../helpers/redis.ts';
 import { waitFor } from '../state/wait.ts';
 import { ADMIN_KEY, FAST_RETRY, simProvider } from './harness.ts';
 
@@ -42,6 +42,7 @@ async function chat(gw: GatewayHandle): Promise<Response> {
 }
 
 interface Replicas {
+  redis: TestRedis;
   sim: Awaited<ReturnType<typeof startSimulator>>;
   one: GatewayHandle;
   two: GatewayHandle;
@@ -71,7 +72,7 @@ async function startReplicas(t: TestContext, scenario: ScenarioInput, config: (s
     cleanups.push(() => gw.close());
     replicas.push(gw);
   }
-  return { sim, one: replicas[0] as GatewayHandle, two: replicas[1] as GatewayHandle };
+  return { redis, sim, one: replicas[0] as GatewayHandle, two: replicas[1] as GatewayHandle };
 }
 
 test('replicas sharing Redis: a key cooled by one is skipped by the other; a reset on one reaches both', { skip: REDIS_MISSING }, async (t) => {
@@ -117,4 +118,25 @@ test('replicas sharing Redis: a provider one replica found down is skipped by th
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('x-switchyard-route'), 'p/sim-large');
   assert.equal(sim.calls(DOWN), triedByOne, 'replica two skipped the provider without calling it');
+});
+
+test('a Redis outage fails no request and keeps the replicas ready (degraded), until Redis is back', { skip: REDIS_MISSING }, async (t) => {
+  const { redis, sim, one, two } = await startReplicas(t, { models: { 'sim-large': {} }, keys: { [COOLED]: { rate_limit_after: 0, reset: '1h' }, [GOOD]: {} } }, (url) => ({
+    providers: { p: simProvider(url, 'openai', [COOLED, GOOD]) },
+    main: { provider: 'p', model: 'sim-large' },
+  }));
+  const readyz = async (gw: GatewayHandle) => {
+    const res = await fetch(`${gw.url}/readyz`);
+    return { status: res.status, body: (await res.json()) as { store: { ok: boolean; degraded?: boolean } } };
+  };
+  await redis.stop();
+  await waitFor(async () => (await readyz(one)).body.store.degraded === true, 'replica one to report the store degraded');
+  assert.equal((await readyz(one)).status, 200, 'still ready: it serves on its own state');
+  // The cooldown replica one meets now stays in its memory; every request is answered.
+  for (let i = 0; i < 3; i++) assert.equal((await chat(one)).status, 200);
+  assert.equal(sim.calls(COOLED), 1, 'replica one skips the key it cooled, Redis or not');
+  // Redis comes back (empty: it kept nothing): the queued cooldown is written and replica two learns it.
+  await redis.start();
+  await waitFor(async () => (await credentials(two))[0]?.state === 'cooling', 'the queued cooldown to reach replica two', 10_000);
+  await waitFor(async () => (await readyz(one)).body.store.ok, 'replica one to report the store ok again', 10_000);
 });

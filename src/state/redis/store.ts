@@ -8,7 +8,7 @@
 import { Redis } from 'ioredis';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { HealthCache } from '../health-cache.ts';
-import type { BreakerRecord, GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoredCredential } from '../types.ts';
+import type { BreakerRecord, GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoreStatus, StoredCredential } from '../types.ts';
 import { BreakerCache } from '../breaker-cache.ts';
 import { sharedKeys, loadShared, readSeq, writeShared, type SharedKeys } from './shared-state.ts';
 import { maskRedisUrl } from './url.ts';
@@ -202,11 +202,13 @@ export class RedisStore implements StateStore {
     await this.local.close();
   }
 
-  status(): { ok: boolean; location: string; schemaVersion: number; pendingWrites: number; lastError?: string } {
+  status(): StoreStatus {
     const local = this.local.status();
     const lastError = this.lastError ?? local.lastError;
-    const s = { ok: lastError === undefined && !this.closed && local.ok, location: this.location, schemaVersion: local.schemaVersion, pendingWrites: this.pendingCount() + local.pendingWrites };
-    return lastError === undefined ? s : { ...s, lastError };
+    const s: StoreStatus = { ok: lastError === undefined && !this.closed && local.ok, location: this.location, schemaVersion: local.schemaVersion, pendingWrites: this.pendingCount() + local.pendingWrites };
+    if (lastError !== undefined) s.lastError = lastError;
+    if (this.degraded) s.degraded = true;
+    return s;
   }
 
   // ---- internals ----

@@ -5,7 +5,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../errors/user-error.ts';
-import type { BreakerRecord, GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoredCredential } from '../types.ts';
+import type { BreakerRecord, GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoreStatus, StoredCredential } from '../types.ts';
 import { openDatabase } from './connection.ts';
 import { flushHealth, loadHealthSince } from './health-table.ts';
 import { statement } from './statements.ts';
@@ -212,7 +212,7 @@ export class SqliteStore implements StateStore {
     this.db.close();
   }
 
-  status(): { ok: boolean; location: string; schemaVersion: number; pendingWrites: number; lastError?: string } {
+  status(): StoreStatus {
     const s = { ok: this.lastError === undefined && !this.closed, location: this.location, schemaVersion: this.schemaVersion, pendingWrites: this.pendingCount() };
     return this.lastError === undefined ? s : { ...s, lastError: this.lastError };
   }
