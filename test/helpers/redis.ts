@@ -12,6 +12,9 @@ export interface TestRedis {
   url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a server that keeps its connections but answers nothing. */
+  freeze(): void;
+  thaw(): void;
 }
 
 function freePort(): Promise<number> {
@@ -40,6 +43,7 @@ export async function startTestRedis(): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
+    if (child && child.exitCode === null) return;
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     while (!(await accepting(port))) {
@@ -57,5 +61,5 @@ export async function startTestRedis(): Promise<TestRedis> {
     });
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}/0`, start, stop };
+  return { url: `redis://127.0.0.1:${port}/0`, start, stop, freeze: () => child?.kill('SIGSTOP'), thaw: () => child?.kill('SIGCONT') };
 }

@@ -53,7 +53,8 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
       await waitFor(() => b.getHealth('fp')?.uses === 1, 'the other replica to see the first write');
 
       await server.stop();
-      await waitFor(() => warnings.some((w) => /unreachable/.test(w)), 'a warning that Redis is unreachable');
+      await waitFor(() => a.status().degraded === true, 'replica a to notice Redis is gone');
+      assert.ok(warnings.some((w) => /unreachable/.test(w)), 'with a warning');
       // The request path neither throws nor waits: memory has the cooldown at once.
       const cooled = a.applyHealth('fp', { provider: 'p', at: 2000, state: 'cooling', reason: 'rate_limited', until: 9e12, add_failures: 1 });
       assert.equal(cooled.state, 'cooling');
@@ -69,9 +70,38 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
       assert.equal(a.status().ok, true);
       assert.equal(warnings.filter((w) => /unreachable/.test(w)).length, 2, 'one warning per replica');
     } finally {
+      await server.start(); // for the tests after this one, had it failed half-way
       await a.close();
       await b.close();
       f.cleanup();
+    }
+  });
+
+  it('a stalled Redis (connected, answering nothing) degrades the same way and recovers when it answers again', async () => {
+    const warnings: string[] = [];
+    const ws = tempWorkspace('switchyard-redis-');
+    const store = new RedisStore({
+      url: server.url,
+      prefix: `stall${process.pid}:`,
+      local: new SqliteStore({ path: ':memory:' }),
+      flushIntervalMs: 10,
+      pollIntervalMs: 50,
+      commandTimeoutMs: 300,
+      warn: (m) => warnings.push(m),
+    });
+    try {
+      await store.ready();
+      server.freeze();
+      store.applyHealth('fp', { provider: 'p', at: 1, state: 'cooling', reason: 'rate_limited', until: 9e12 });
+      await waitFor(() => store.status().degraded === true, 'the store to report itself degraded');
+      assert.equal(store.getHealth('fp')?.state, 'cooling');
+      server.thaw();
+      await waitFor(() => store.status().degraded !== true && store.status().pendingWrites === 0, 'the store to write its queue once Redis answers', 10_000);
+      assert.deepEqual(warnings.map((w) => (/unreachable/.test(w) ? 'down' : /reachable again/.test(w) ? 'up' : w)), ['down', 'up']);
+    } finally {
+      server.thaw();
+      await store.close();
+      ws.cleanup();
     }
   });
 

@@ -23,6 +23,9 @@ export interface RedisStoreOptions {
   pollIntervalMs?: number;
   /** How long `ready()` waits for the first load before going on with local state. */
   connectTimeoutMs?: number;
+  /** How long one Redis command may take before it counts as a failure (a stalled server must not hold up a
+   * flush, or the gateway's shutdown, forever). */
+  commandTimeoutMs?: number;
   /** Where "Redis is unreachable" and "reachable again" go; default stderr. */
   warn?: (message: string) => void;
 }
@@ -69,6 +72,7 @@ export class RedisStore implements StateStore {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout,
+      commandTimeout: options.commandTimeoutMs ?? 2000,
       // Keep trying to come back, at most every 2 s, for as long as the process runs.
       retryStrategy: (times) => Math.min(100 * times, 2000),
     });
@@ -235,7 +239,7 @@ export class RedisStore implements StateStore {
   private async sync(): Promise<void> {
     try {
       await this.reload();
-      this.recovered();
+      if (this.pendingCount() === 0) this.recovered();
       await this.flushNow();
     } catch (err) {
       this.noteFailure(err);
@@ -259,6 +263,8 @@ export class RedisStore implements StateStore {
     try {
       const seq = await readSeq(this.redis, this.keys);
       if (seq !== this.seenSeq) await this.reload();
+      // Reads work again; with writes waiting, only a successful write says Redis is really back.
+      if (this.pendingCount() === 0) this.recovered();
     } catch (err) {
       this.noteFailure(err);
     } finally {
@@ -295,16 +301,18 @@ export class RedisStore implements StateStore {
       this.breakers.committed(breakers);
       // Our write is the only news when the counter moved by exactly one; otherwise the next poll reads the rest.
       if (seq !== undefined && before !== undefined && seq === before + 1) this.seenSeq = seq;
-      this.lastError = undefined;
+      this.recovered();
     } catch (err) {
       this.noteFailure(err);
       this.scheduleFlush();
     }
   }
 
+  /** A lost connection, a refused or timed-out command: the replica goes on with its own state (the first load's
+   * failure is reported by ready() instead). */
   private noteFailure(err: unknown): void {
     this.lastError = message(err);
-    if (this.redis.status !== 'ready' && !this.degraded && this.seenSeq !== undefined) this.goDegraded(this.lastError);
+    if (!this.degraded && this.seenSeq !== undefined) this.goDegraded(this.lastError);
   }
 
   private goDegraded(why: string): void {
@@ -317,7 +325,7 @@ export class RedisStore implements StateStore {
     this.lastError = undefined;
     if (!this.degraded) return;
     this.degraded = false;
-    this.warn(`the shared state store (Redis at ${this.location}) is reachable again; queued health changes are being written`);
+    this.warn(`the shared state store (Redis at ${this.location}) is reachable again; changes made meanwhile are written to it`);
   }
 
   private emit(change: StoreChange): void {
