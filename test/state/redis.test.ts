@@ -3,6 +3,7 @@
 // written when Redis is back; a store started while Redis is down still works; the password never shows.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/state/redis/store.ts';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import { openStore, statePath } from '../../src/state/open.ts';
@@ -102,6 +103,25 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
       server.thaw();
       await store.close();
       ws.cleanup();
+    }
+  });
+
+  it('a damaged value in Redis is left out, not trusted, and overwritten by the next write', async () => {
+    const prefix = `damaged${process.pid}:`;
+    const raw = new Redis(server.url);
+    await raw.hset(`${prefix}health`, 'fp', 'not json', 'fp2', '[1,2]', 'ok', JSON.stringify({ provider: 'p', state: 'ok', successes: 1, failures: 0, uses: 1, updated_at: 1, state_at: 0 }));
+    await raw.hset(`${prefix}breakers`, 'p', '{"state":"half-way"}');
+    const store = new RedisStore({ url: server.url, prefix, local: new SqliteStore({ path: ':memory:' }), flushIntervalMs: 10, warn: () => {} });
+    try {
+      await store.ready();
+      assert.deepEqual(store.allHealth().map((h) => h.fingerprint), ['ok']);
+      assert.equal(store.getBreaker('p'), undefined);
+      store.applyHealth('fp', { provider: 'p', at: 5, add_failures: 1 });
+      await store.flush();
+      assert.equal(JSON.parse((await raw.hget(`${prefix}health`, 'fp')) ?? '{}').failures, 1);
+    } finally {
+      raw.disconnect();
+      await store.close();
     }
   });
 

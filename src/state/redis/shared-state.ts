@@ -35,43 +35,36 @@ export interface SharedBatch {
 /** How many times a flush re-folds after losing a race with another writer before it gives up until next time. */
 const MAX_ATTEMPTS = 8;
 
-/** A value that is not a health record (written by something else, or damaged) is left out rather than trusted. */
-function parseRecord(fingerprint: string, text: string | null | undefined): HealthRecord | undefined {
+/** JSON text of a hash field, or undefined when it is not JSON of an object. */
+function parseObject<T>(text: string | null | undefined): Partial<T> | undefined {
   if (typeof text !== 'string') return undefined;
   try {
-    const r = JSON.parse(text) as Partial<HealthRecord> | null;
-    if (r === null || typeof r !== 'object' || typeof r.provider !== 'string' || typeof r.state !== 'string') return undefined;
-    return { ...(r as HealthRecord), fingerprint };
+    const value = JSON.parse(text) as unknown;
+    return value !== null && typeof value === 'object' ? (value as Partial<T>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A value that is not a health record (written by something else, or damaged) is left out rather than trusted. */
+function parseRecord(fingerprint: string, text: string | null | undefined): HealthRecord | undefined {
+  const r = parseObject<HealthRecord>(text);
+  if (r === undefined || typeof r.provider !== 'string' || typeof r.state !== 'string') return undefined;
+  return { ...(r as HealthRecord), fingerprint };
 }
 
 function parseBreaker(provider: string, text: string | null | undefined): BreakerRecord | undefined {
-  if (typeof text !== 'string') return undefined;
-  try {
-    const r = JSON.parse(text) as Partial<BreakerRecord> | null;
-    if (r === null || typeof r !== 'object' || (r.state !== 'open' && r.state !== 'closed') || typeof r.at !== 'number') return undefined;
-    return { ...(r as BreakerRecord), provider };
-  } catch {
-    return undefined;
-  }
+  const r = parseObject<BreakerRecord>(text);
+  if (r === undefined || (r.state !== 'open' && r.state !== 'closed') || typeof r.at !== 'number') return undefined;
+  return { ...(r as BreakerRecord), provider };
 }
 
-function parseBreakers(hash: Record<string, string>): BreakerRecord[] {
-  const out: BreakerRecord[] = [];
-  for (const [provider, text] of Object.entries(hash)) {
-    const record = parseBreaker(provider, text);
-    if (record) out.push(record);
-  }
-  return out;
-}
-
-function parseAll(hash: Record<string, string>): HealthRecord[] {
-  const out: HealthRecord[] = [];
-  for (const [fingerprint, text] of Object.entries(hash)) {
-    const record = parseRecord(fingerprint, text);
-    if (record) out.push(record);
+/** Every well-formed record of a hash (field → JSON). */
+function parseHash<T>(hash: Record<string, string>, parse: (field: string, text: string) => T | undefined): T[] {
+  const out: T[] = [];
+  for (const [field, text] of Object.entries(hash)) {
+    const record = parse(field, text);
+    if (record !== undefined) out.push(record);
   }
   return out;
 }
@@ -88,8 +81,8 @@ export async function loadShared(redis: Redis, keys: SharedKeys): Promise<{ reco
   const [seqReply, hashReply, breakersReply] = replies;
   return {
     seq: Number(seqReply?.[1] ?? 0),
-    records: parseAll((hashReply?.[1] ?? {}) as Record<string, string>),
-    breakers: parseBreakers((breakersReply?.[1] ?? {}) as Record<string, string>),
+    records: parseHash((hashReply?.[1] ?? {}) as Record<string, string>, parseRecord),
+    breakers: parseHash((breakersReply?.[1] ?? {}) as Record<string, string>, parseBreaker),
   };
 }
 
@@ -98,7 +91,7 @@ export async function loadShared(redis: Redis, keys: SharedKeys): Promise<{ reco
 async function readForBatch(redis: Redis, keys: SharedKeys, resets: PendingReset[], fingerprints: string[]): Promise<Map<string, HealthRecord>> {
   const current = new Map<string, HealthRecord>();
   if (resets.length > 0) {
-    for (const r of parseAll(await redis.hgetall(keys.records))) current.set(r.fingerprint, r);
+    for (const r of parseHash(await redis.hgetall(keys.records), parseRecord)) current.set(r.fingerprint, r);
     return current;
   }
   if (fingerprints.length === 0) return current;

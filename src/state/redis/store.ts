@@ -6,9 +6,8 @@
 // When Redis is unreachable the store keeps working on local state, warns once, keeps the queue, and writes it
 // when Redis is back.
 import { Redis } from 'ioredis';
-import type { HealthRecord } from '../../credentials/types.ts';
-import { HealthCache } from '../health-cache.ts';
-import type { BreakerRecord, GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoreStatus, StoredCredential } from '../types.ts';
+import { MemoryFirstStore } from '../memory-first.ts';
+import type { BreakerRecord, GatewayKeyRecord, MessageRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
 import { BreakerCache } from '../breaker-cache.ts';
 import { sharedKeys, loadShared, readSeq, writeShared, type SharedKeys } from './shared-state.ts';
 import { maskRedisUrl } from './url.ts';
@@ -36,15 +35,13 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export class RedisStore implements StateStore {
+export class RedisStore extends MemoryFirstStore implements StateStore {
   readonly kind = 'redis';
   readonly location: string;
   private readonly redis: Redis;
   private readonly local: StateStore;
   private readonly keys: SharedKeys;
-  private readonly health = new HealthCache();
   private readonly breakers = new BreakerCache();
-  private readonly listeners = new Set<(change: StoreChange) => void>();
   private readonly unsubscribeLocal: () => void;
   private readonly warn: (message: string) => void;
   private readonly flushIntervalMs: number;
@@ -61,6 +58,7 @@ export class RedisStore implements StateStore {
   private closed = false;
 
   constructor(options: RedisStoreOptions) {
+    super();
     this.location = maskRedisUrl(options.url);
     this.local = options.local;
     this.keys = sharedKeys(options.prefix ?? DEFAULT_PREFIX);
@@ -93,26 +91,6 @@ export class RedisStore implements StateStore {
 
   // ---- health (memory first, shared through Redis) ----
 
-  getHealth(fingerprint: string): HealthRecord | undefined {
-    return this.health.records.get(fingerprint);
-  }
-
-  allHealth(): HealthRecord[] {
-    return [...this.health.records.values()];
-  }
-
-  applyHealth(fingerprint: string, patch: HealthPatch): HealthRecord {
-    const record = this.health.apply(fingerprint, patch);
-    this.scheduleFlush();
-    this.emit({ type: 'health', fingerprints: [fingerprint] });
-    return record;
-  }
-
-  resetHealth(provider: string, fingerprint?: string, at: number = Date.now()): void {
-    const touched = this.health.reset(fingerprint === undefined ? { provider, at } : { provider, fingerprint, at });
-    this.scheduleFlush();
-    this.emit({ type: 'health', fingerprints: touched });
-  }
 
   // ---- circuit breakers (memory first, shared through Redis) ----
 
@@ -180,11 +158,6 @@ export class RedisStore implements StateStore {
 
   // ---- lifecycle ----
 
-  onChange(listener: (change: StoreChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   async flush(): Promise<void> {
     await this.flushNow();
     await this.local.flush();
@@ -201,7 +174,7 @@ export class RedisStore implements StateStore {
     clearTimeout(this.flushTimer);
     clearInterval(this.pollTimer);
     this.unsubscribeLocal();
-    this.listeners.clear();
+    this.dropListeners();
     this.redis.disconnect();
     await this.local.close();
   }
@@ -272,7 +245,7 @@ export class RedisStore implements StateStore {
     }
   }
 
-  private scheduleFlush(): void {
+  protected scheduleFlush(): void {
     if (this.flushTimer !== undefined || this.closed) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
@@ -326,15 +299,5 @@ export class RedisStore implements StateStore {
     if (!this.degraded) return;
     this.degraded = false;
     this.warn(`the shared state store (Redis at ${this.location}) is reachable again; changes made meanwhile are written to it`);
-  }
-
-  private emit(change: StoreChange): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch {
-        // A faulty listener must not break a write on the request path.
-      }
-    }
   }
 }

@@ -3,13 +3,12 @@
 // Another process's changes are noticed by polling PRAGMA data_version and reading rows whose change sequence
 // moved, so a reset or a cooldown made elsewhere is seen here within a second.
 import type { DatabaseSync } from 'node:sqlite';
-import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../errors/user-error.ts';
-import type { BreakerRecord, GatewayKeyRecord, HealthPatch, MessageRecord, SessionRecord, StateStore, StoreChange, StoreStatus, StoredCredential } from '../types.ts';
+import type { BreakerRecord, GatewayKeyRecord, MessageRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
 import { openDatabase } from './connection.ts';
 import { flushHealth, loadHealthSince } from './health-table.ts';
 import { statement } from './statements.ts';
-import { HealthCache } from '../health-cache.ts';
+import { MemoryFirstStore } from '../memory-first.ts';
 import { isNewerBreaker } from '../breaker-cache.ts';
 import * as creds from './credentials-table.ts';
 import * as sessions from './sessions-table.ts';
@@ -22,18 +21,16 @@ export interface SqliteStoreOptions {
   pollIntervalMs?: number;
 }
 
-export class SqliteStore implements StateStore {
+export class SqliteStore extends MemoryFirstStore implements StateStore {
   readonly kind: 'sqlite' | 'memory';
   readonly location: string;
   private readonly db: DatabaseSync;
   private readonly schemaVersion: number;
-  private readonly health = new HealthCache();
   /** Breakers are this process's own with SQLite (one gateway per state file); Redis shares them. */
   private readonly breakers = new Map<string, BreakerRecord>();
   private pendingTouches = new Map<string, number>();
   private credentials: StoredCredential[] = [];
   private gatewayKeys: GatewayKeyRecord[] = [];
-  private readonly listeners = new Set<(change: StoreChange) => void>();
   private healthSeq = 0;
   private credentialsSeq = 0;
   /** Bumped on every reload of `credentials` (ours or another process's change). */
@@ -47,6 +44,7 @@ export class SqliteStore implements StateStore {
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
+    super();
     this.location = options.path;
     this.kind = options.path === ':memory:' ? 'memory' : 'sqlite';
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
@@ -65,26 +63,6 @@ export class SqliteStore implements StateStore {
 
   // ---- health (memory first) ----
 
-  getHealth(fingerprint: string): HealthRecord | undefined {
-    return this.health.records.get(fingerprint);
-  }
-
-  allHealth(): HealthRecord[] {
-    return [...this.health.records.values()];
-  }
-
-  applyHealth(fingerprint: string, patch: HealthPatch): HealthRecord {
-    const record = this.health.apply(fingerprint, patch);
-    this.scheduleFlush();
-    this.emit({ type: 'health', fingerprints: [fingerprint] });
-    return record;
-  }
-
-  resetHealth(provider: string, fingerprint?: string, at: number = Date.now()): void {
-    const touched = this.health.reset(fingerprint === undefined ? { provider, at } : { provider, fingerprint, at });
-    this.scheduleFlush();
-    this.emit({ type: 'health', fingerprints: touched });
-  }
 
   // ---- circuit breakers (in memory) ----
 
@@ -191,11 +169,6 @@ export class SqliteStore implements StateStore {
   /** Everything is read at open. */
   async ready(): Promise<void> {}
 
-  onChange(listener: (change: StoreChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   async flush(): Promise<void> {
     this.flushNow();
     if (this.lastError !== undefined && this.pendingCount() > 0) throw new Error(`state store: could not write: ${this.lastError}`);
@@ -208,7 +181,7 @@ export class SqliteStore implements StateStore {
     clearTimeout(this.flushTimer);
     clearInterval(this.pollTimer);
     openStores.delete(this);
-    this.listeners.clear();
+    this.dropListeners();
     this.db.close();
   }
 
@@ -223,7 +196,7 @@ export class SqliteStore implements StateStore {
     return this.health.pendingCount() + this.pendingTouches.size;
   }
 
-  private scheduleFlush(): void {
+  protected scheduleFlush(): void {
     if (this.flushTimer !== undefined || this.closed) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
@@ -306,16 +279,6 @@ export class SqliteStore implements StateStore {
   private afterGatewayKeysWrite(): void {
     this.reloadGatewayKeys();
     this.emit({ type: 'gateway_keys' });
-  }
-
-  private emit(change: StoreChange): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch {
-        // A faulty listener must not break a write on the request path.
-      }
-    }
   }
 }
 

@@ -1,0 +1,54 @@
+// What every state store does the same way: credential health lives in memory (HealthCache), is read and written
+// there at once, and each write is queued for the store's own flush; changes are announced to listeners. The stores
+// differ only in where the queue goes and how other processes' changes come in.
+import type { HealthRecord } from '../credentials/types.ts';
+import { HealthCache } from './health-cache.ts';
+import type { HealthPatch, StoreChange } from './types.ts';
+
+export abstract class MemoryFirstStore {
+  protected readonly health = new HealthCache();
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+
+  getHealth(fingerprint: string): HealthRecord | undefined {
+    return this.health.records.get(fingerprint);
+  }
+
+  allHealth(): HealthRecord[] {
+    return [...this.health.records.values()];
+  }
+
+  applyHealth(fingerprint: string, patch: HealthPatch): HealthRecord {
+    const record = this.health.apply(fingerprint, patch);
+    this.scheduleFlush();
+    this.emit({ type: 'health', fingerprints: [fingerprint] });
+    return record;
+  }
+
+  resetHealth(provider: string, fingerprint?: string, at: number = Date.now()): void {
+    const touched = this.health.reset(fingerprint === undefined ? { provider, at } : { provider, fingerprint, at });
+    this.scheduleFlush();
+    this.emit({ type: 'health', fingerprints: touched });
+  }
+
+  onChange(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Queued writes go out after a short delay: one timer for a burst of writes. */
+  protected abstract scheduleFlush(): void;
+
+  protected emit(change: StoreChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A faulty listener must not break a write on the request path.
+      }
+    }
+  }
+
+  protected dropListeners(): void {
+    this.listeners.clear();
+  }
+}
