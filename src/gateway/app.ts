@@ -47,7 +47,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   const ownsRouter = options.router === undefined;
   const router = options.router ?? createSwitchyard({ config: options.loaded, store: options.store, logger });
   // Read at scrape time only, when `ctx` exists.
-  const metrics = new GatewayMetrics(() => credentialCounts(ctx));
+  const metrics = new GatewayMetrics(() => credentialCounts(ctx), () => options.store.status());
   const ctx: GatewayContext = {
     router,
     store: options.store,

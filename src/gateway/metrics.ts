@@ -3,6 +3,7 @@
 // stay low-cardinality: provider, task, kind, state — never a key, a fingerprint or a client name.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LadderEvent } from '../routing/types.ts';
+import type { StoreStatus } from '../state/types.ts';
 import { FastCounter, FastHistogram, register } from './fast-metrics.ts';
 
 /** Per-provider credential counts by state, computed when /metrics is scraped. */
@@ -42,7 +43,7 @@ export class GatewayMetrics {
   private readonly breaker = new Gauge({ name: 'switchyard_breaker_open', help: 'Circuit breaker state per provider (0 closed, 0.5 half-open, 1 open)', labelNames: ['provider'], registers: [this.registry] });
   private readonly reloads = new Counter({ name: 'switchyard_gateway_config_reloads_total', help: 'Config reloads by result', labelNames: ['result'], registers: [this.registry] });
 
-  constructor(credentialCounts: CredentialCounts) {
+  constructor(credentialCounts: CredentialCounts, storeStatus?: () => Pick<StoreStatus, 'pendingWrites' | 'degraded'>) {
     for (const m of [this.requests, this.requestAttempts, this.duration, this.overhead, this.attempts, this.upstream]) register(this.registry, m);
     const inFlight = (): number => this.inFlightCount;
     new Gauge({
@@ -63,7 +64,28 @@ export class GatewayMetrics {
         for (const row of credentialCounts()) this.set({ provider: row.provider, state: row.state }, row.count);
       },
     });
+    if (storeStatus) this.storeGauges(storeStatus);
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+  }
+
+  /** Read when scraped: what an operator alerts on when shared state (Redis) is gone or writes pile up. */
+  private storeGauges(storeStatus: () => Pick<StoreStatus, 'pendingWrites' | 'degraded'>): void {
+    new Gauge({
+      name: 'switchyard_state_store_degraded',
+      help: '1 while the shared state store (Redis) is unreachable and this gateway works on its own state',
+      registers: [this.registry],
+      collect() {
+        this.set(storeStatus().degraded === true ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'switchyard_state_store_pending_writes',
+      help: 'Health and breaker changes not yet written to the state store',
+      registers: [this.registry],
+      collect() {
+        this.set(storeStatus().pendingWrites);
+      },
+    });
   }
 
   /** The ladder's events, turned into counters. Bound so it can be passed to `events.on` directly. */

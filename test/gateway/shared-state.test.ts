@@ -132,6 +132,7 @@ test('a Redis outage fails no request and keeps the replicas ready (degraded), u
   await redis.stop();
   await waitFor(async () => (await readyz(one)).body.store.degraded === true, 'replica one to report the store degraded');
   assert.equal((await readyz(one)).status, 200, 'still ready: it serves on its own state');
+  assert.match(await (await fetch(`${one.url}/metrics`, { headers: admin })).text(), /^switchyard_state_store_degraded 1$/m);
   // The cooldown replica one meets now stays in its memory; every request is answered.
   for (let i = 0; i < 3; i++) assert.equal((await chat(one)).status, 200);
   assert.equal(sim.calls(COOLED), 1, 'replica one skips the key it cooled, Redis or not');
