@@ -13,17 +13,37 @@ export interface PendingReset {
   at: number;
 }
 
+/** Writes waiting for the backing store: resets first, then patches per fingerprint (mergeHealth makes the order
+ * between a reset and a patch irrelevant: both are ordered by their `at`). */
+export interface HealthBatch {
+  resets: PendingReset[];
+  patches: Map<string, HealthPatch[]>;
+}
+
+function emptyBatch(): HealthBatch {
+  return { resets: [], patches: new Map() };
+}
+
+function batchSize(batch: HealthBatch | undefined): number {
+  if (batch === undefined) return 0;
+  let n = batch.resets.length;
+  for (const list of batch.patches.values()) n += list.length;
+  return n;
+}
+
 export class HealthCache {
   readonly records = new Map<string, HealthRecord>();
-  private patches = new Map<string, HealthPatch[]>();
-  private resets: PendingReset[] = [];
+  private queued: HealthBatch = emptyBatch();
+  /** Taken by a write that has not finished (Redis answers asynchronously): until it has, records read back from
+   * the store still need it folded in, or memory would go back in time. */
+  private inFlight: HealthBatch | undefined;
 
   apply(fingerprint: string, patch: HealthPatch): HealthRecord {
     const record = mergeHealth(this.records.get(fingerprint), fingerprint, patch);
     this.records.set(fingerprint, record);
-    const list = this.patches.get(fingerprint);
+    const list = this.queued.patches.get(fingerprint);
     if (list) queue(list, patch);
-    else this.patches.set(fingerprint, [patch]);
+    else this.queued.patches.set(fingerprint, [patch]);
     return record;
   }
 
@@ -35,36 +55,47 @@ export class HealthCache {
       this.records.set(record.fingerprint, mergeHealth(record, record.fingerprint, resetPatch(reset)));
       touched.push(record.fingerprint);
     }
-    this.resets.push(reset);
+    this.queued.resets.push(reset);
     return touched;
   }
 
   pendingCount(): number {
-    let n = this.resets.length;
-    for (const list of this.patches.values()) n += list.length;
-    return n;
+    return batchSize(this.queued) + batchSize(this.inFlight);
   }
 
-  batch(): { resets: PendingReset[]; patches: Map<string, HealthPatch[]> } {
-    return { resets: this.resets, patches: this.patches };
+  /** Detaches the queue for one write; what is applied meanwhile queues anew. Answer with committed() or failed(). */
+  take(): HealthBatch {
+    const batch = this.queued;
+    this.queued = emptyBatch();
+    this.inFlight = batch;
+    return batch;
   }
 
-  /** The batch is in the database; these are the rows as written (they include other processes' changes). */
+  /** The taken batch is written; these are the records as written (with other processes' changes), and what was
+   * queued since is folded back on top. */
   committed(written: HealthRecord[]): void {
-    this.resets = [];
-    this.patches = new Map();
-    for (const record of written) this.records.set(record.fingerprint, record);
+    this.inFlight = undefined;
+    for (const record of written) this.records.set(record.fingerprint, this.withPending(record));
   }
 
-  /** Rows changed in the database by someone else. */
+  /** The write failed: the taken batch goes back in front of the queue, to be tried again. */
+  failed(batch: HealthBatch): void {
+    this.inFlight = undefined;
+    this.queued.resets = [...batch.resets, ...this.queued.resets];
+    for (const [fingerprint, list] of batch.patches) this.queued.patches.set(fingerprint, [...list, ...(this.queued.patches.get(fingerprint) ?? [])]);
+  }
+
+  /** Records changed in the store by someone else. */
   absorb(rows: HealthRecord[]): void {
     for (const row of rows) this.records.set(row.fingerprint, this.withPending(row));
   }
 
   private withPending(row: HealthRecord): HealthRecord {
     let record = row;
-    for (const reset of this.resets) if (resetApplies(reset, record)) record = mergeHealth(record, record.fingerprint, resetPatch(reset));
-    for (const patch of this.patches.get(row.fingerprint) ?? []) record = mergeHealth(record, row.fingerprint, patch);
+    for (const batch of this.inFlight ? [this.inFlight, this.queued] : [this.queued]) {
+      for (const reset of batch.resets) if (resetApplies(reset, record)) record = mergeHealth(record, record.fingerprint, resetPatch(reset));
+      for (const patch of batch.patches.get(row.fingerprint) ?? []) record = mergeHealth(record, row.fingerprint, patch);
+    }
     return record;
   }
 }

@@ -125,6 +125,35 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
     }
   });
 
+  it('writes made while a flush is on its way to Redis are neither lost nor undone by a reload', async () => {
+    const f = redisFactory(server);
+    const a = f.open();
+    const b = f.open();
+    const raw = new Redis(server.url);
+    try {
+      await a.ready();
+      await b.ready();
+      // A steady trickle of writes; Redis holds writes back for a while (CLIENT PAUSE), so that many land while a
+      // flush awaits its EXEC.
+      for (let i = 0; i < 200; i++) {
+        if (i === 20) await raw.client('PAUSE', 300, 'WRITE');
+        a.applyHealth('fp', { provider: 'p', at: 1000 + i, add_uses: 1 });
+        if (i === 100) a.applyHealth('fp', { provider: 'p', at: 1100, state: 'cooling', reason: 'rate_limited', until: 9e12, add_failures: 1 });
+        await new Promise((r) => setTimeout(r, 1));
+        assert.equal(a.getHealth('fp')?.uses, i + 1, 'memory never goes back in time');
+      }
+      await a.flush();
+      await waitFor(() => b.getHealth('fp')?.uses === 200, 'the other replica to count every use');
+      assert.equal(b.getHealth('fp')?.state, 'cooling');
+      assert.equal(b.getHealth('fp')?.failures, 1);
+    } finally {
+      raw.disconnect();
+      await a.close();
+      await b.close();
+      f.cleanup();
+    }
+  });
+
   it('starts while Redis is down: ready() gives up after the connect timeout, on local state, with a warning', async () => {
     const warnings: string[] = [];
     const ws = tempWorkspace('switchyard-redis-');

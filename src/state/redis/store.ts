@@ -6,6 +6,7 @@
 // When Redis is unreachable the store keeps working on local state, warns once, keeps the queue, and writes it
 // when Redis is back.
 import { Redis } from 'ioredis';
+import type { HealthRecord } from '../../credentials/types.ts';
 import { MemoryFirstStore } from '../memory-first.ts';
 import type { BreakerRecord, GatewayKeyRecord, MessageRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
 import { BreakerCache } from '../breaker-cache.ts';
@@ -88,9 +89,6 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   ready(): Promise<void> {
     return this.readyPromise;
   }
-
-  // ---- health (memory first, shared through Redis) ----
-
 
   // ---- circuit breakers (memory first, shared through Redis) ----
 
@@ -265,20 +263,25 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   }
 
   private async writeQueue(): Promise<void> {
-    const { resets, patches } = this.health.batch();
+    const health = this.health.take();
     const breakers = new Map(this.breakers.batch());
     const before = this.seenSeq;
+    let result: { written: HealthRecord[]; seq?: number };
     try {
-      const { written, seq } = await writeShared(this.redis, this.keys, { resets, patches, breakers });
-      this.health.committed(written);
-      this.breakers.committed(breakers);
-      // Our write is the only news when the counter moved by exactly one; otherwise the next poll reads the rest.
-      if (seq !== undefined && before !== undefined && seq === before + 1) this.seenSeq = seq;
-      this.recovered();
+      result = await writeShared(this.redis, this.keys, { ...health, breakers });
     } catch (err) {
+      // Sent again with the next flush. A write that timed out may yet have been applied: then its counters count
+      // twice, while states and resets, ordered by their times, come out the same.
+      this.health.failed(health);
       this.noteFailure(err);
       this.scheduleFlush();
+      return;
     }
+    this.health.committed(result.written);
+    this.breakers.committed(breakers);
+    // Our write is the only news when the counter moved by exactly one; otherwise the next poll reads the rest.
+    if (result.seq !== undefined && before !== undefined && result.seq === before + 1) this.seenSeq = result.seq;
+    this.recovered();
   }
 
   /** A lost connection, a refused or timed-out command: the replica goes on with its own state (the first load's

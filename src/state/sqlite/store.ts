@@ -3,6 +3,7 @@
 // Another process's changes are noticed by polling PRAGMA data_version and reading rows whose change sequence
 // moved, so a reset or a cooldown made elsewhere is seen here within a second.
 import type { DatabaseSync } from 'node:sqlite';
+import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../errors/user-error.ts';
 import type { BreakerRecord, GatewayKeyRecord, MessageRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
 import { openDatabase } from './connection.ts';
@@ -205,24 +206,41 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     this.flushTimer.unref();
   }
 
-  /** Writes the queue in one transaction. On failure (e.g. the disk is full) the queue is kept and retried. */
+  /** Writes the queue in one transaction. */
   flushNow(): void {
     if (this.closed || this.pendingCount() === 0) return;
-    const { resets, patches } = this.health.batch();
-    const touches = this.pendingTouches;
+    const batch = this.health.take();
+    let written: HealthRecord[];
     try {
-      const written = flushHealth(this.db, resets, patches);
-      if (touches.size > 0) {
-        creds.touchGatewayKeys(this.db, touches);
-        this.gatewayKeys = this.gatewayKeys.map((k) => withTouch(k, touches.get(k.id)));
-      }
-      this.health.committed(written);
-      this.pendingTouches = new Map();
+      written = flushHealth(this.db, batch.resets, batch.patches);
+    } catch (err) {
+      this.health.failed(batch);
+      this.writeFailed(err);
+      return;
+    }
+    // Committed: from here a failure must not put the batch back (its counters would be added twice).
+    this.health.committed(written);
+    try {
+      this.writeTouches();
       this.lastError = undefined;
     } catch (err) {
-      this.lastError = err instanceof Error ? err.message : String(err);
-      this.scheduleFlush();
+      this.writeFailed(err);
     }
+  }
+
+  /** On failure (e.g. the disk is full) what is queued stays queued and is tried again. */
+  private writeFailed(err: unknown): void {
+    this.lastError = err instanceof Error ? err.message : String(err);
+    this.scheduleFlush();
+  }
+
+  /** Last-used times of gateway keys: a latest-wins value, so writing one twice is harmless. */
+  private writeTouches(): void {
+    const touches = this.pendingTouches;
+    if (touches.size === 0) return;
+    creds.touchGatewayKeys(this.db, touches);
+    this.gatewayKeys = this.gatewayKeys.map((k) => withTouch(k, touches.get(k.id)));
+    this.pendingTouches = new Map();
   }
 
   private readDataVersion(): number {
