@@ -72,6 +72,7 @@ class Router implements Switchyard {
   #loaded: LoadedConfig;
   readonly #ownsStore: boolean;
   readonly #unsubscribeStore: () => void;
+  #storeReady = false;
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -136,6 +137,8 @@ class Router implements Switchyard {
   chat(options: ChatOptions & { stream: true }): Promise<StreamSuccess | Disabled>;
   chat(options: ChatOptions & { stream?: false }): Promise<ChatSuccess | Disabled>;
   async chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled> {
+    // Shared state (Redis) is read before the first call picks a key; after that, one boolean per call.
+    if (!this.#storeReady) await this.#waitForStore();
     const loaded = this.#loaded;
     const task = options.task ?? 'main';
     const plan = this.#planFor(loaded, task, options.route);
@@ -157,6 +160,11 @@ class Router implements Switchyard {
     } finally {
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail');
     }
+  }
+
+  async #waitForStore(): Promise<void> {
+    await this.store.ready();
+    this.#storeReady = true;
   }
 
   /** resolveTask, kept per config snapshot (a reload makes a new one). Plans are only read, never changed. */
