@@ -198,7 +198,8 @@ class Router implements Switchyard {
   async close(): Promise<void> {
     this.#unsubscribeStore();
     if (this.#ownsStore) await this.store.close();
-    else await this.store.flush();
+    // Not ours: get our writes out early, but what cannot be written is for the owner to report when it closes it.
+    else await this.store.flush().catch(() => {});
   }
 }
 

@@ -168,6 +168,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     if (this.closed) return;
     // Last chance for queued health to reach the other replicas; a Redis that is down does not hold the exit up.
     await this.flushNow();
+    const lost = this.pendingCount();
+    if (lost > 0) this.warn(`${lost} change(s) to credential health or breakers could not be written to Redis at ${this.location} (${this.lastError ?? 'unreachable'}) and end with this process`);
     this.closed = true;
     clearTimeout(this.flushTimer);
     clearInterval(this.pollTimer);
