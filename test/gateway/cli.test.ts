@@ -1,7 +1,9 @@
-// The gateway CLI as a real child process: client keys, the systemd unit, the loopback rule, and SIGTERM drain.
-import { test } from 'node:test';
+// The gateway CLI as a real child process: client keys, the systemd unit, the loopback rule, SIGTERM drain, and a
+// start and stop with its shared state store (Redis) unreachable.
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -91,6 +93,58 @@ test('SIGTERM drains the in-flight request, then exits 0', async (t) => {
     ws.cleanup();
   });
   const key = (JSON.parse((await runCli(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout) as { key: string }).key;
+  const gw = await spawnGateway(t, configPath, env);
+  const { url, child } = gw;
+  const inFlight = fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'slow one' }] }),
+  });
+  // Wait until the upstream has the call, then ask the gateway to stop.
+  while (sim.calls(UPSTREAM_KEY) === 0) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGTERM');
+  const res = await inFlight;
+  assert.equal(res.status, 200);
+  assert.match(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content ?? '', /slow one/);
+  assert.equal(await gw.exited, 0, gw.stderr());
+  assert.match(gw.stderr(), /draining in-flight requests/);
+  assertNoSecrets([UPSTREAM_KEY, key], gw.stderr());
+});
+
+test('Redis unreachable: the gateway starts and serves on local state, and SIGTERM exits 0 saying what was not shared', async (t) => {
+  const sim = await startSimulator({ scenario: { models: { 'sim-large': {} }, keys: { [UPSTREAM_KEY]: { rate_limit_after: 0, reset: '1h' }, 'sk-sim-cli-second-key-77': {} } } });
+  const deadPort = await freePort();
+  const { ws, configPath, env } = workspace({
+    providers: { p: { type: 'openai', base_url: `${sim.url}/v1`, api_keys: [UPSTREAM_KEY, 'sk-sim-cli-second-key-77'] } },
+    main: { provider: 'p', model: 'sim-large' },
+    gateway: { state: `redis://:redis-pw-never-shown@127.0.0.1:${deadPort}/0`, require_keys: false },
+  });
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  const gw = await spawnGateway(t, configPath, env);
+  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) });
+  assert.equal(res.status, 200, 'the first key cooled, the second answered: no request fails for want of Redis');
+  gw.child.kill('SIGTERM');
+  assert.equal(await gw.exited, 0, gw.stderr());
+  assert.match(gw.stderr(), /shared state store \(Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0\) is unreachable/);
+  assert.match(gw.stderr(), /could not be written to Redis .* and end with this process/);
+  assert.doesNotMatch(gw.stderr(), /error while stopping/);
+  assertNoSecrets(['redis-pw-never-shown', UPSTREAM_KEY], gw.stderr());
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `switchyard gateway` as a child process on a free port; killed after 30 s if a test leaves it running. */
+async function spawnGateway(t: TestContext, configPath: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
   const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', '--config', configPath], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -107,18 +161,5 @@ test('SIGTERM drains the in-flight request, then exits 0', async (t) => {
     });
     child.on('exit', () => reject(new Error(`gateway exited early: ${stderr}`)));
   });
-  const inFlight = fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'slow one' }] }),
-  });
-  // Wait until the upstream has the call, then ask the gateway to stop.
-  while (sim.calls(UPSTREAM_KEY) === 0) await new Promise((r) => setTimeout(r, 20));
-  child.kill('SIGTERM');
-  const res = await inFlight;
-  assert.equal(res.status, 200);
-  assert.match(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content ?? '', /slow one/);
-  assert.equal(await exited, 0, stderr);
-  assert.match(stderr, /draining in-flight requests/);
-  assertNoSecrets([UPSTREAM_KEY, key], stderr);
-});
+  return { url, child, exited, stderr: () => stderr };
+}
