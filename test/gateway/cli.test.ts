@@ -3,7 +3,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +10,7 @@ import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
 import { CLI, REPO_ROOT, runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { freePort } from '../helpers/net.ts';
 
 const UPSTREAM_KEY = 'sk-sim-cli-upstream-key-9d8c';
 
@@ -133,15 +133,6 @@ test('Redis unreachable: the gateway starts and serves on local state, and SIGTE
   assert.doesNotMatch(gw.stderr(), /error while stopping/);
   assertNoSecrets(['redis-pw-never-shown', UPSTREAM_KEY], gw.stderr());
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** `switchyard gateway` as a child process on a free port; killed after 30 s if a test leaves it running. */
 async function spawnGateway(t: TestContext, configPath: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {

@@ -2,7 +2,8 @@
 // nothing saved to disk. Stoppable and restartable on the same port, to play an outage. When redis-server is not
 // installed the tests that need it are skipped with the reason (`.ci/run` installs it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './net.ts';
 
 export const REDIS_MISSING = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
   ? undefined
@@ -15,17 +16,6 @@ export interface TestRedis {
   /** SIGSTOP / SIGCONT: a server that keeps its connections but answers nothing. */
   freeze(): void;
   thaw(): void;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function accepting(port: number): Promise<boolean> {
