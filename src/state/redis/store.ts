@@ -5,7 +5,8 @@
 // timer writes the queue to Redis, and a poll of one counter brings other replicas' changes in within a second.
 // When Redis is unreachable the store keeps working on local state, warns once, keeps the queue, and writes it
 // when Redis is back.
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { MemoryFirstStore } from '../memory-first.ts';
 import type { BreakerRecord, GatewayKeyRecord, MessageRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
@@ -31,6 +32,11 @@ export interface RedisStoreOptions {
 }
 
 const DEFAULT_PREFIX = 'switchyard:';
+
+/** ioredis takes ~70 ms to load: only a store that uses Redis pays for it, not every CLI command. */
+function loadRedisClient(): typeof import('ioredis') {
+  return createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+}
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -66,7 +72,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     this.warn = options.warn ?? ((m) => process.stderr.write(`switchyard: warning: ${m}\n`));
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     const connectTimeout = options.connectTimeoutMs ?? 2000;
-    this.redis = new Redis(options.url, {
+    const { Redis: RedisClient } = loadRedisClient();
+    this.redis = new RedisClient(options.url, {
       // Fail at once while disconnected instead of queueing commands in memory: our own queue is the health cache.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
