@@ -1,12 +1,14 @@
 // A child process for the two-process hammer test: records failures, or resets, in a loop on a shared store.
-// Usage: node hammer-worker.ts HOME fail|reset COUNT. Prints {"lastAt": …} when done.
+// Usage: node hammer-worker.ts HOME fail|reset COUNT [STATE] (STATE: sqlite, the default, or a redis:// URL).
+// Prints {"lastAt": …} when done.
 import { openStore } from '../../src/state/open.ts';
 
-const [home, role, countText] = process.argv.slice(2);
+const [home, role, countText, kind = 'sqlite'] = process.argv.slice(2);
 if (!home || (role !== 'fail' && role !== 'reset')) throw new Error('usage: hammer-worker.ts HOME fail|reset COUNT');
 const count = Number(countText);
 // Short intervals so the two processes' transactions and polls interleave as much as possible.
-const store = openStore({ home, flushIntervalMs: 2, pollIntervalMs: 5 });
+const store = openStore({ home, kind, flushIntervalMs: 2, pollIntervalMs: 5 });
+await store.ready();
 let lastAt = 0;
 for (let i = 0; i < count; i++) {
   const at = Date.now();

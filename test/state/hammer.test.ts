@@ -1,5 +1,6 @@
-// Two real processes on one store file, one recording failures and one resetting, concurrently. Afterwards every
-// increment is there (no lost update), the final state belongs to the later writer, and the file is intact.
+// Two real processes on one store (a SQLite file, or one Redis), one recording failures and one resetting,
+// concurrently. Afterwards every increment is there (no lost update), the final state belongs to the later writer,
+// and the file is intact.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -7,15 +8,17 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import { openStore } from '../../src/state/open.ts';
+import type { StateStore } from '../../src/state/types.ts';
+import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'hammer-worker.ts');
 const FAILURES = 1500;
 const RESETS = 1000;
 
-function runWorker(home: string, role: 'fail' | 'reset', count: number): Promise<{ lastAt: number }> {
+function runWorker(home: string, role: 'fail' | 'reset', count: number, kind = 'sqlite'): Promise<{ lastAt: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, home, role, String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WORKER, home, role, String(count), kind], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -30,6 +33,16 @@ function runWorker(home: string, role: 'fail' | 'reset', count: number): Promise
   });
 }
 
+async function assertHammered(store: StateStore, fail: { lastAt: number }, reset: { lastAt: number }): Promise<void> {
+  await store.ready();
+  const record = store.getHealth('fp-hammer');
+  await store.close();
+  assert.equal(record?.failures, FAILURES, 'every failure counted');
+  assert.equal(record?.uses, RESETS, 'every use counted');
+  if (fail.lastAt > reset.lastAt) assert.equal(record?.state, 'cooling', 'the last failure came after the last reset');
+  if (reset.lastAt > fail.lastAt) assert.equal(record?.state, 'ok', 'the last reset came after the last failure');
+}
+
 it('two processes hammering one store lose no update', { timeout: 180_000 }, async () => {
   const ws = tempWorkspace('switchyard-hammer-');
   try {
@@ -37,13 +50,7 @@ it('two processes hammering one store lose no update', { timeout: 180_000 }, asy
     await openStore({ home: ws.home }).close();
     const [fail, reset] = await Promise.all([runWorker(ws.home, 'fail', FAILURES), runWorker(ws.home, 'reset', RESETS)]);
 
-    const store = openStore({ home: ws.home });
-    const record = store.getHealth('fp-hammer');
-    await store.close();
-    assert.equal(record?.failures, FAILURES, 'every failure counted');
-    assert.equal(record?.uses, RESETS, 'every use counted');
-    if (fail.lastAt > reset.lastAt) assert.equal(record?.state, 'cooling', 'the last failure came after the last reset');
-    if (reset.lastAt > fail.lastAt) assert.equal(record?.state, 'ok', 'the last reset came after the last failure');
+    await assertHammered(openStore({ home: ws.home }), fail, reset);
 
     const db = new DatabaseSync(join(ws.home, 'state.db'));
     const check = db.prepare('PRAGMA integrity_check').get() as { integrity_check: string };
@@ -52,4 +59,15 @@ it('two processes hammering one store lose no update', { timeout: 180_000 }, asy
   } finally {
     ws.cleanup();
   }
+});
+
+it('two processes hammering one Redis lose no update', { timeout: 180_000, skip: REDIS_MISSING }, async (t) => {
+  const redis = await startTestRedis();
+  const ws = tempWorkspace('switchyard-hammer-');
+  t.after(async () => {
+    await redis.stop();
+    ws.cleanup();
+  });
+  const [fail, reset] = await Promise.all([runWorker(ws.home, 'fail', FAILURES, redis.url), runWorker(ws.home, 'reset', RESETS, redis.url)]);
+  await assertHammered(openStore({ home: ws.home, kind: redis.url }), fail, reset);
 });

@@ -73,10 +73,14 @@ export async function readSeq(redis: Redis, keys: SharedKeys): Promise<number> {
   return Number((await redis.get(keys.seq)) ?? 0);
 }
 
-/** Every record and the counter, read together. */
+/**
+ * Every record, and the counter read just before them (a write landing in between only makes the next poll read
+ * again). A pipeline, not MULTI/EXEC: the flush's WATCH lives on the same connection, and any EXEC there would
+ * silently drop it, letting a flush overwrite another replica's write.
+ */
 export async function loadShared(redis: Redis, keys: SharedKeys): Promise<{ records: HealthRecord[]; breakers: BreakerRecord[]; seq: number }> {
-  const replies = await redis.multi().get(keys.seq).hgetall(keys.records).hgetall(keys.breakers).exec();
-  if (replies === null) throw new Error('Redis refused the read transaction');
+  const replies = await redis.pipeline().get(keys.seq).hgetall(keys.records).hgetall(keys.breakers).exec();
+  if (replies === null) throw new Error('Redis returned no replies to the read');
   for (const [err] of replies) if (err) throw err;
   const [seqReply, hashReply, breakersReply] = replies;
   return {
@@ -134,6 +138,8 @@ async function newerBreakers(redis: Redis, keys: SharedKeys, batch: Map<string, 
 /** Writes a batch; returns the health records as written and the counter after the write. */
 export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedBatch): Promise<{ written: HealthRecord[]; seq?: number }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    // WATCH belongs to the connection: if it was replaced (a reconnect) before EXEC, the watch is gone — start over.
+    const connection = redis.stream;
     await redis.watch(keys.records, keys.breakers);
     const changed = foldBatch(await readForBatch(redis, keys, batch.resets, [...batch.patches.keys()]), batch.resets, batch.patches);
     const breakers = await newerBreakers(redis, keys, batch.breakers);
@@ -141,6 +147,7 @@ export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedB
       await redis.unwatch();
       return { written: [] };
     }
+    if (redis.stream !== connection) continue;
     const tx = redis.multi();
     const fields: string[] = [];
     for (const [fp, record] of changed) fields.push(fp, JSON.stringify(record));
