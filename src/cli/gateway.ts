@@ -70,7 +70,10 @@ async function withStore<T>(cmd: Command, fn: (store: StateStore) => T): Promise
   const loaded = cliConfig(cmd);
   const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
-    return fn(store);
+    const result = fn(store);
+    // Written before anything is printed: a key shown as created must exist for the gateways (Redis may be down).
+    await store.flush();
+    return result;
   } finally {
     await store.close();
   }

@@ -10,6 +10,8 @@ import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis, type TestRedis } from '../helpers/redis.ts';
 import { waitFor } from '../state/wait.ts';
+import { runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { freePort } from '../helpers/net.ts';
 import { ADMIN_KEY, FAST_RETRY, simProvider } from './harness.ts';
 
 const COOLED = 'sk-sim-shared-cooled-001';
@@ -49,7 +51,7 @@ interface Replicas {
 }
 
 /** Redis, the simulator and two replicas, undone last to first when the test ends. */
-async function startReplicas(t: TestContext, scenario: ScenarioInput, config: (simUrl: string) => Record<string, unknown>): Promise<Replicas> {
+async function startReplicas(t: TestContext, scenario: ScenarioInput, config: (simUrl: string) => Record<string, unknown>, requireKeys = false): Promise<Replicas> {
   const cleanups: (() => unknown)[] = [];
   t.after(async () => {
     for (const undo of cleanups.reverse()) await undo();
@@ -65,7 +67,7 @@ async function startReplicas(t: TestContext, scenario: ScenarioInput, config: (s
     const configPath = ws.write('switchyard.yaml', stringify({
       ...config(sim.url),
       retry: FAST_RETRY,
-      gateway: { state: redis.url, require_keys: false, admin_key: '${SWITCHYARD_ADMIN_KEY}' },
+      gateway: { state: redis.url, require_keys: requireKeys, admin_key: '${SWITCHYARD_ADMIN_KEY}' },
     }));
     const loaded = loadConfig({ configPath, cwd: ws.dir, env: { SWITCHYARD_ADMIN_KEY: ADMIN_KEY, SWITCHYARD_HOME: ws.home } });
     const gw = await startGateway({ loaded, listen: '127.0.0.1:0', watch: false, drainMs: 5_000 });
@@ -140,4 +142,40 @@ test('a Redis outage fails no request and keeps the replicas ready (degraded), u
   await redis.start();
   await waitFor(async () => (await credentials(two))[0]?.state === 'cooling', 'the queued cooldown to reach replica two', 10_000);
   await waitFor(async () => (await readyz(one)).body.store.ok, 'replica one to report the store ok again', 10_000);
+});
+
+test('replicas sharing Redis: a client key created once works on every replica, and its revocation reaches all', { skip: REDIS_MISSING }, async (t) => {
+  const { redis, one, two } = await startReplicas(t, { models: { 'sim-large': {} }, keys: { [GOOD]: {} } }, (url) => ({
+    providers: { p: simProvider(url, 'openai', GOOD) },
+    main: { provider: 'p', model: 'sim-large' },
+  }), true);
+  // The operator's shell: the CLI with the same gateway.state, on another state directory.
+  const ws = tempWorkspace('switchyard-replica-cli-');
+  t.after(() => ws.cleanup());
+  const configPath = ws.write('switchyard.yaml', stringify({ gateway: { state: redis.url } }));
+  const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
+  const created = await runCli(['gateway', 'keys', 'create', '--name', 'fleet', '--json', '--config', configPath], { env });
+  assert.equal(created.code, 0, created.stderr);
+  const key = (JSON.parse(created.stdout) as { key: string }).key;
+  const call = (gw: GatewayHandle) => fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await waitFor(async () => (await call(one)).status === 200 && (await call(two)).status === 200, 'both replicas to accept the new key');
+  const revoked = await runCli(['gateway', 'keys', 'revoke', 'fleet', '--config', configPath], { env });
+  assert.equal(revoked.code, 0, revoked.stderr);
+  await waitFor(async () => (await call(one)).status === 401 && (await call(two)).status === 401, 'both replicas to refuse the revoked key');
+  assertNoSecrets([key], created.stderr + revoked.stdout + revoked.stderr);
+});
+
+test('with Redis down, `gateway keys create` fails without printing a key that no replica would know', { skip: REDIS_MISSING }, async (t) => {
+  const ws = tempWorkspace('switchyard-replica-cli-');
+  t.after(() => ws.cleanup());
+  const configPath = ws.write('switchyard.yaml', stringify({ gateway: { state: `redis://127.0.0.1:${await freePort()}/0` } }));
+  const res = await runCli(['gateway', 'keys', 'create', '--name', 'lost', '--config', configPath], { env: { SWITCHYARD_HOME: ws.home, HOME: ws.dir } });
+  assert.equal(res.code, 1, res.stdout + res.stderr);
+  assert.doesNotMatch(res.stdout, /sy-/);
+  assert.match(res.stderr, /could not write to the shared state store \(Redis at redis:\/\/127\.0\.0\.1:\d+\/0\)/);
+  assert.doesNotMatch(res.stderr, /internal error|\n\s+at /);
 });

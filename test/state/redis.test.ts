@@ -32,6 +32,7 @@ function redisFactory(server: TestRedis, options: { warn?: (m: string) => void }
         connectTimeoutMs: 1000,
         warn: options.warn ?? (() => {}),
       }),
+    home: ws.home,
     cleanup: () => ws.cleanup(),
   };
 }
@@ -149,6 +150,41 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
       assert.equal(b.getHealth('fp')?.failures, 1);
     } finally {
       raw.disconnect();
+      await a.close();
+      await b.close();
+      f.cleanup();
+    }
+  });
+
+  it('client keys: new ones are shared by every replica, revocations too; keys made before in the file still work', async () => {
+    const f = redisFactory(server);
+    const a = f.open();
+    const b = f.open();
+    try {
+      await a.ready();
+      await b.ready();
+      // A key created while the state was the embedded file: it lives there, and keeps working on this machine.
+      const localOnly = new SqliteStore({ path: statePath({ home: f.home }) });
+      localOnly.addGatewayKey({ id: 'old1', name: 'before-redis', hash: 'h-old', prefix: 'sy-00', created_at: 500 });
+      await localOnly.close();
+      a.addGatewayKey({ id: 'k1', name: 'shared', hash: 'h1', prefix: 'sy-ab', created_at: 1000 });
+      await a.flush();
+      await waitFor(() => b.findGatewayKeyByHash('h1')?.name === 'shared', 'the other replica to know the new key');
+      await waitFor(() => a.findGatewayKeyByHash('h-old')?.name === 'before-redis', 'the file key to be found too');
+      assert.deepEqual(a.listGatewayKeys().map((k) => k.name), ['before-redis', 'shared']);
+      b.touchGatewayKey('k1', 5000);
+      assert.equal(b.revokeGatewayKey('shared')?.id, 'k1');
+      await b.flush();
+      await waitFor(() => a.findGatewayKeyByHash('h1')?.revoked_at !== undefined, 'the revocation to reach the first replica');
+      assert.equal(a.findGatewayKeyByHash('h1')?.last_used_at, 5000);
+      // A late touch from a replica that had not heard of the revocation does not undo it.
+      a.touchGatewayKey('k1', 6000);
+      await a.flush();
+      await waitFor(() => b.findGatewayKeyByHash('h1')?.last_used_at === 6000, 'the late touch to arrive');
+      assert.ok(b.findGatewayKeyByHash('h1')?.revoked_at !== undefined);
+      assert.equal(a.revokeGatewayKey('before-redis')?.id, 'old1');
+      assert.ok(a.findGatewayKeyByHash('h-old')?.revoked_at !== undefined);
+    } finally {
       await a.close();
       await b.close();
       f.cleanup();

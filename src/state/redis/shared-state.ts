@@ -1,7 +1,7 @@
-// Credential health and circuit breakers in Redis, shared by every process that names the same server (SPEC §7).
-// One hash holds every health record (field: fingerprint, value: the record as JSON), another every breaker (field:
-// provider), and a counter moves on every write, so a reader polls one small key and reads the hashes only when it
-// moved. A flush is one optimistic transaction: WATCH the hashes, read the records the batch touches, fold the batch
+// Credential health, circuit breakers and gateway client keys in Redis, shared by every process that names the same
+// server (SPEC §7). One hash holds every health record (field: fingerprint, value: the record as JSON), one every
+// breaker (field: provider), one every client key (field: id; the key's hash, never the key), and a counter moves on
+// every write, so a reader polls one small key and reads the hashes only when it moved. A flush is one optimistic transaction: WATCH the hashes, read the records the batch touches, fold the batch
 // into them (mergeHealth, the rules memory and SQLite use; the later breaker record wins), then write them back and
 // bump the counter in MULTI/EXEC. If another process wrote in between, EXEC is refused and the fold is done again on
 // fresh records, so counters add up and resets order correctly however many replicas flush at once.
@@ -10,19 +10,21 @@ import type { HealthRecord } from '../../credentials/types.ts';
 import { mergeHealth } from '../merge.ts';
 import { resetApplies, resetPatch, type PendingReset } from '../health-cache.ts';
 import { isNewerBreaker } from '../breaker-cache.ts';
-import type { BreakerRecord, HealthPatch } from '../types.ts';
+import type { BreakerRecord, GatewayKeyRecord, HealthPatch } from '../types.ts';
 
 export interface SharedKeys {
   /** Hash: fingerprint → HealthRecord as JSON. */
   records: string;
   /** Hash: provider → BreakerRecord as JSON. */
   breakers: string;
+  /** Hash: key id → GatewayKeyRecord as JSON. */
+  clientKeys: string;
   /** Counter bumped by every write to either hash. */
   seq: string;
 }
 
 export function sharedKeys(prefix: string): SharedKeys {
-  return { records: `${prefix}health`, breakers: `${prefix}breakers`, seq: `${prefix}health:seq` };
+  return { records: `${prefix}health`, breakers: `${prefix}breakers`, clientKeys: `${prefix}gateway_keys`, seq: `${prefix}health:seq` };
 }
 
 /** What one flush writes. */
@@ -30,6 +32,18 @@ export interface SharedBatch {
   resets: PendingReset[];
   patches: Map<string, HealthPatch[]>;
   breakers: Map<string, BreakerRecord>;
+  clientKeys: Map<string, GatewayKeyRecord>;
+}
+
+/** Two views of one client key: a revocation, once made, stands (the earliest time wins); the last use is the latest. */
+export function mergeGatewayKey(current: GatewayKeyRecord | undefined, next: GatewayKeyRecord): GatewayKeyRecord {
+  if (current === undefined) return next;
+  const out: GatewayKeyRecord = { ...current };
+  const revoked = [current.revoked_at, next.revoked_at].filter((t): t is number => typeof t === 'number');
+  if (revoked.length > 0) out.revoked_at = Math.min(...revoked);
+  const used = Math.max(current.last_used_at ?? 0, next.last_used_at ?? 0);
+  if (used > 0) out.last_used_at = used;
+  return out;
 }
 
 /** How many times a flush re-folds after losing a race with another writer before it gives up until next time. */
@@ -59,6 +73,12 @@ function parseBreaker(provider: string, text: string | null | undefined): Breake
   return { ...(r as BreakerRecord), provider };
 }
 
+function parseGatewayKey(id: string, text: string | null | undefined): GatewayKeyRecord | undefined {
+  const r = parseObject<GatewayKeyRecord>(text);
+  if (r === undefined || typeof r.name !== 'string' || typeof r.hash !== 'string' || typeof r.prefix !== 'string' || typeof r.created_at !== 'number') return undefined;
+  return { ...(r as GatewayKeyRecord), id };
+}
+
 /** Every well-formed record of a hash (field → JSON). */
 function parseHash<T>(hash: Record<string, string>, parse: (field: string, text: string) => T | undefined): T[] {
   const out: T[] = [];
@@ -78,15 +98,16 @@ export async function readSeq(redis: Redis, keys: SharedKeys): Promise<number> {
  * again). A pipeline, not MULTI/EXEC: the flush's WATCH lives on the same connection, and any EXEC there would
  * silently drop it, letting a flush overwrite another replica's write.
  */
-export async function loadShared(redis: Redis, keys: SharedKeys): Promise<{ records: HealthRecord[]; breakers: BreakerRecord[]; seq: number }> {
-  const replies = await redis.pipeline().get(keys.seq).hgetall(keys.records).hgetall(keys.breakers).exec();
+export async function loadShared(redis: Redis, keys: SharedKeys): Promise<{ records: HealthRecord[]; breakers: BreakerRecord[]; clientKeys: GatewayKeyRecord[]; seq: number }> {
+  const replies = await redis.pipeline().get(keys.seq).hgetall(keys.records).hgetall(keys.breakers).hgetall(keys.clientKeys).exec();
   if (replies === null) throw new Error('Redis returned no replies to the read');
   for (const [err] of replies) if (err) throw err;
-  const [seqReply, hashReply, breakersReply] = replies;
+  const [seqReply, hashReply, breakersReply, clientKeysReply] = replies;
   return {
     seq: Number(seqReply?.[1] ?? 0),
     records: parseHash((hashReply?.[1] ?? {}) as Record<string, string>, parseRecord),
     breakers: parseHash((breakersReply?.[1] ?? {}) as Record<string, string>, parseBreaker),
+    clientKeys: parseHash((clientKeysReply?.[1] ?? {}) as Record<string, string>, parseGatewayKey),
   };
 }
 
@@ -135,15 +156,24 @@ async function newerBreakers(redis: Redis, keys: SharedKeys, batch: Map<string, 
   });
 }
 
+/** The batch's client keys merged into the ones in Redis. */
+async function mergedClientKeys(redis: Redis, keys: SharedKeys, batch: Map<string, GatewayKeyRecord>): Promise<GatewayKeyRecord[]> {
+  if (batch.size === 0) return [];
+  const ids = [...batch.keys()];
+  const texts = await redis.hmget(keys.clientKeys, ...ids);
+  return ids.map((id, i) => mergeGatewayKey(parseGatewayKey(id, texts[i]), batch.get(id) as GatewayKeyRecord));
+}
+
 /** Writes a batch; returns the health records as written and the counter after the write. */
 export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedBatch): Promise<{ written: HealthRecord[]; seq?: number }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // WATCH belongs to the connection: if it was replaced (a reconnect) before EXEC, the watch is gone — start over.
     const connection = redis.stream;
-    await redis.watch(keys.records, keys.breakers);
+    await redis.watch(keys.records, keys.breakers, keys.clientKeys);
     const changed = foldBatch(await readForBatch(redis, keys, batch.resets, [...batch.patches.keys()]), batch.resets, batch.patches);
     const breakers = await newerBreakers(redis, keys, batch.breakers);
-    if (changed.size === 0 && breakers.length === 0) {
+    const clientKeys = await mergedClientKeys(redis, keys, batch.clientKeys);
+    if (changed.size === 0 && breakers.length === 0 && clientKeys.length === 0) {
       await redis.unwatch();
       return { written: [] };
     }
@@ -155,6 +185,9 @@ export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedB
     const breakerFields: string[] = [];
     for (const b of breakers) breakerFields.push(b.provider, JSON.stringify(b));
     if (breakerFields.length > 0) tx.hset(keys.breakers, ...breakerFields);
+    const keyFields: string[] = [];
+    for (const k of clientKeys) keyFields.push(k.id, JSON.stringify(k));
+    if (keyFields.length > 0) tx.hset(keys.clientKeys, ...keyFields);
     const replies = await tx.incr(keys.seq).exec();
     if (replies === null) continue; // another writer got in between: fold again on its result
     for (const [err] of replies) if (err) throw err;

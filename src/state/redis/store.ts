@@ -1,7 +1,8 @@
 // The shared state store (`gateway.state: redis://…`, SPEC §7): credential health and circuit breakers live in
 // Redis, so every replica naming the same server skips a key another one cooled, and a provider another one found
-// down. Everything else (stored credentials, gateway keys, chat sessions) stays in the embedded SQLite store beside
-// it. The request path never waits for Redis: state is read from memory and written to memory at once; a short
+// down; so do client keys created from then on, so one key works on every replica behind a load balancer (keys
+// created before, in the embedded file, keep working where they were made). Stored upstream credentials and chat
+// sessions stay in the embedded SQLite store beside it. The request path never waits for Redis: state is read from memory and written to memory at once; a short
 // timer writes the queue to Redis, and a poll of one counter brings other replicas' changes in within a second.
 // When Redis is unreachable the store keeps working on local state, warns once, keeps the queue, and writes it
 // when Redis is back.
@@ -11,7 +12,9 @@ import type { HealthRecord } from '../../credentials/types.ts';
 import { MemoryFirstStore } from '../memory-first.ts';
 import type { BreakerRecord, GatewayKeyRecord, MessageRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
 import { BreakerCache } from '../breaker-cache.ts';
-import { sharedKeys, loadShared, readSeq, writeShared, type SharedKeys } from './shared-state.ts';
+import { sharedKeys, loadShared, mergeGatewayKey, readSeq, writeShared, type SharedKeys } from './shared-state.ts';
+import { UserError } from '../../errors/user-error.ts';
+import { matchOne } from '../match.ts';
 import { maskRedisUrl } from './url.ts';
 
 export interface RedisStoreOptions {
@@ -49,6 +52,9 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private readonly local: StateStore;
   private readonly keys: SharedKeys;
   private readonly breakers = new BreakerCache();
+  /** Client keys in Redis, by id, and the changes to them not written yet. */
+  private readonly clientKeys = new Map<string, GatewayKeyRecord>();
+  private pendingClientKeys = new Map<string, GatewayKeyRecord>();
   private readonly unsubscribeLocal: () => void;
   private readonly warn: (message: string) => void;
   private readonly flushIntervalMs: number;
@@ -121,21 +127,40 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   removeStoredCredential(provider: string, idOrLabel: string): StoredCredential | undefined {
     return this.local.removeStoredCredential(provider, idOrLabel);
   }
+  // ---- client keys: new ones in Redis (shared by every replica), older ones where they were made ----
+
   addGatewayKey(k: GatewayKeyRecord): void {
-    this.local.addGatewayKey(k);
+    this.setClientKey({ ...k });
   }
   listGatewayKeys(): GatewayKeyRecord[] {
-    return this.local.listGatewayKeys();
+    return [...this.local.listGatewayKeys(), ...[...this.clientKeys.values()].map((k) => ({ ...k }))].sort((a, b) => a.created_at - b.created_at);
   }
   findGatewayKeyByHash(hash: string): GatewayKeyRecord | undefined {
+    for (const k of this.clientKeys.values()) if (k.hash === hash) return { ...k };
     return this.local.findGatewayKeyByHash(hash);
   }
   revokeGatewayKey(idOrName: string): GatewayKeyRecord | undefined {
-    return this.local.revokeGatewayKey(idOrName);
+    const active = this.listGatewayKeys().filter((k) => k.revoked_at === undefined);
+    const found = matchOne(active, idOrName, (k) => k.name, 'gateway key');
+    if (!found) return undefined;
+    if (!this.clientKeys.has(found.id)) return this.local.revokeGatewayKey(found.id);
+    const revoked = { ...found, revoked_at: Date.now() };
+    this.setClientKey(revoked);
+    return revoked;
   }
   touchGatewayKey(id: string, at: number): void {
-    this.local.touchGatewayKey(id, at);
+    const k = this.clientKeys.get(id);
+    if (k === undefined) this.local.touchGatewayKey(id, at);
+    else if (at > (k.last_used_at ?? 0)) this.setClientKey({ ...k, last_used_at: at });
   }
+
+  private setClientKey(k: GatewayKeyRecord): void {
+    this.clientKeys.set(k.id, mergeGatewayKey(this.clientKeys.get(k.id), k));
+    this.pendingClientKeys.set(k.id, mergeGatewayKey(this.pendingClientKeys.get(k.id), k));
+    this.scheduleFlush();
+    this.emit({ type: 'gateway_keys' });
+  }
+
   createSession(s: SessionRecord): void {
     this.local.createSession(s);
   }
@@ -167,7 +192,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     await this.flushNow();
     await this.local.flush();
     if (this.lastError !== undefined && this.pendingCount() > 0) {
-      throw new Error(`state store: could not write to Redis at ${this.location}: ${this.lastError}`);
+      throw new UserError(`could not write to the shared state store (Redis at ${this.location}): ${this.lastError}`, { exitCode: 1 });
     }
   }
 
@@ -176,7 +201,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     // Last chance for queued health to reach the other replicas; a Redis that is down does not hold the exit up.
     await this.flushNow();
     const lost = this.pendingCount();
-    if (lost > 0) this.warn(`${lost} change(s) to credential health or breakers could not be written to Redis at ${this.location} (${this.lastError ?? 'unreachable'}) and end with this process`);
+    if (lost > 0) this.warn(`${lost} change(s) to credential health, breakers or client keys could not be written to Redis at ${this.location} (${this.lastError ?? 'unreachable'}) and end with this process`);
     this.closed = true;
     clearTimeout(this.flushTimer);
     clearInterval(this.pollTimer);
@@ -198,7 +223,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   // ---- internals ----
 
   private pendingCount(): number {
-    return this.health.pendingCount() + this.breakers.pendingCount();
+    return this.health.pendingCount() + this.breakers.pendingCount() + this.pendingClientKeys.size;
   }
 
   private async firstLoad(timeoutMs: number): Promise<void> {
@@ -227,13 +252,15 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   }
 
   private async reload(): Promise<void> {
-    const { records, breakers, seq } = await loadShared(this.redis, this.keys);
+    const { records, breakers, clientKeys, seq } = await loadShared(this.redis, this.keys);
     this.seenSeq = seq;
     this.health.absorb(records);
     const providers = this.breakers.absorb(breakers);
+    for (const k of clientKeys) this.clientKeys.set(k.id, mergeGatewayKey(k, this.pendingClientKeys.get(k.id) ?? k));
     this.onFirstLoad?.();
     if (records.length > 0) this.emit({ type: 'health', fingerprints: records.map((r) => r.fingerprint) });
     if (providers.length > 0) this.emit({ type: 'breakers', providers });
+    if (clientKeys.length > 0) this.emit({ type: 'gateway_keys' });
   }
 
   /** Cheap when nothing changed: one GET of the counter. */
@@ -274,14 +301,17 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private async writeQueue(): Promise<void> {
     const health = this.health.take();
     const breakers = new Map(this.breakers.batch());
+    const clientKeys = this.pendingClientKeys;
+    this.pendingClientKeys = new Map();
     const before = this.seenSeq;
     let result: { written: HealthRecord[]; seq?: number };
     try {
-      result = await writeShared(this.redis, this.keys, { ...health, breakers });
+      result = await writeShared(this.redis, this.keys, { ...health, breakers, clientKeys });
     } catch (err) {
       // Sent again with the next flush. A write that timed out may yet have been applied: then its counters count
       // twice, while states and resets, ordered by their times, come out the same.
       this.health.failed(health);
+      for (const [id, k] of clientKeys) this.pendingClientKeys.set(id, mergeGatewayKey(k, this.pendingClientKeys.get(id) ?? k));
       this.noteFailure(err);
       this.scheduleFlush();
       return;
