@@ -256,11 +256,18 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     this.seenSeq = seq;
     this.health.absorb(records);
     const providers = this.breakers.absorb(breakers);
-    for (const k of clientKeys) this.clientKeys.set(k.id, mergeGatewayKey(k, this.pendingClientKeys.get(k.id) ?? k));
+    let keysChanged = false;
+    for (const k of clientKeys) {
+      const merged = mergeGatewayKey(k, this.pendingClientKeys.get(k.id) ?? k);
+      const before = this.clientKeys.get(k.id);
+      // Only news is announced: the gateway's key cache starts over on every announcement.
+      if (before === undefined || before.revoked_at !== merged.revoked_at || before.last_used_at !== merged.last_used_at) keysChanged = true;
+      this.clientKeys.set(k.id, merged);
+    }
     this.onFirstLoad?.();
     if (records.length > 0) this.emit({ type: 'health', fingerprints: records.map((r) => r.fingerprint) });
     if (providers.length > 0) this.emit({ type: 'breakers', providers });
-    if (clientKeys.length > 0) this.emit({ type: 'gateway_keys' });
+    if (keysChanged) this.emit({ type: 'gateway_keys' });
   }
 
   /** Cheap when nothing changed: one GET of the counter. */
