@@ -7,7 +7,8 @@ import { loadConfig } from '../config/load.ts';
 import { watchConfig } from '../config/watch.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
-import { settingsFrom } from './context.ts';
+import { settingsFrom, type GatewayContext } from './context.ts';
+import { forgetFormerHealth } from '../routing/forget-former.ts';
 import './request-state.ts';
 
 /** Applies a validated config to a running gateway. */
@@ -22,6 +23,17 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   for (const k of restartOnly) ctx.logger.warn({ setting: `gateway.${k}` }, `gateway.${k} changed; it takes effect at the next restart`);
   for (const w of next.warnings) ctx.logger.warn(scrubSecrets(w));
   ctx.logger.info({ config: next.path, providers: Object.keys(next.config.providers).length }, 'config reloaded');
+  forgetFormerCredentials(ctx);
+}
+
+/** At start and after each reload: the health of credentials no config knows any more, a month old, is forgotten. */
+export function forgetFormerCredentials(ctx: GatewayContext): void {
+  try {
+    const n = forgetFormerHealth(ctx.router);
+    if (n > 0) ctx.logger.info({ forgotten: n }, `forgot the health of ${n} former credential(s), unchanged for 30 days`);
+  } catch (err) {
+    ctx.logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not forget former credentials');
+  }
 }
 
 /** Logs why a new config was refused; the old one stays in force. */

@@ -11,7 +11,7 @@ import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import { buildGateway } from './app.ts';
 import { isLoopback, parseListen, urlFor } from './listen.ts';
-import { watchAndReload } from './reload.ts';
+import { forgetFormerCredentials, watchAndReload } from './reload.ts';
 
 export interface StartGatewayOptions {
   loaded: LoadedConfig;
@@ -54,6 +54,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   // Shared state (Redis) loads before the first request; if it cannot be reached the gateway starts on local state.
   await store.ready();
   const app = buildGateway({ loaded: options.loaded, store, ...(options.logger ? { logger: options.logger } : {}), ...(options.router ? { router: options.router } : {}) });
+  forgetFormerCredentials(app.gateway);
   try {
     await app.listen({ host, port });
   } catch (err) {

@@ -63,6 +63,18 @@ export class HealthCache {
     return batchSize(this.queued) + batchSize(this.inFlight);
   }
 
+  /** Drops records unchanged since `since` with nothing queued for them; returns the fingerprints dropped. */
+  forget(fingerprints: readonly string[], since: number): string[] {
+    const dropped: string[] = [];
+    for (const fp of fingerprints) {
+      const record = this.records.get(fp);
+      if (record === undefined || record.updated_at >= since || this.queued.patches.has(fp) || this.inFlight?.patches.has(fp)) continue;
+      this.records.delete(fp);
+      dropped.push(fp);
+    }
+    return dropped;
+  }
+
   /** Detaches the queue for one write; what is applied meanwhile queues anew. Answer with committed() or failed(). */
   take(): HealthBatch {
     const batch = this.queued;

@@ -30,6 +30,12 @@ export abstract class MemoryFirstStore {
     this.emit({ type: 'health', fingerprints: touched });
   }
 
+  forgetHealth(fingerprints: readonly string[], unchangedSince: number): string[] {
+    const dropped = this.health.forget(fingerprints, unchangedSince);
+    if (dropped.length > 0) this.persistForget(dropped, unchangedSince);
+    return dropped;
+  }
+
   onChange(listener: (change: StoreChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -37,6 +43,9 @@ export abstract class MemoryFirstStore {
 
   /** Queued writes go out after a short delay: one timer for a burst of writes. */
   protected abstract scheduleFlush(): void;
+
+  /** Removes forgotten records from the backing store, where they are still unchanged since `since`. */
+  protected abstract persistForget(fingerprints: string[], since: number): void;
 
   protected emit(change: StoreChange): void {
     for (const listener of this.listeners) {

@@ -78,6 +78,9 @@ export interface HealthStore {
   /** Reset every record of a provider (or one fingerprint) to ok, as of `at` (default now): failures recorded
    * before `at` lose to the reset, failures recorded after it win. */
   resetHealth(provider: string, fingerprint?: string, at?: number): void;
+  /** Forgets the health of these credentials where it has not changed since `unchangedSince` (a change made
+   * meanwhile, here or by another process, keeps the record); returns the fingerprints forgotten here. */
+  forgetHealth(fingerprints: readonly string[], unchangedSince: number): string[];
 }
 
 /** A circuit breaker's shared state (SPEC §7): open since `opened_at`, or closed again at `at`. The later `at` wins. */

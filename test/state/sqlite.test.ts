@@ -21,6 +21,7 @@ storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), c
   'stored credentials: order, identity, removal, visible to another handle': 'a memory store cannot be shared',
   'an appended message is durable before flush': 'a memory store cannot be shared',
   'breakers: shared with another handle': 'a memory store cannot be shared',
+  'forgetHealth: a new handle does not see the forgotten record': 'a memory store cannot be shared',
 });
 
 describe('sqlite store files', () => {

@@ -120,6 +120,30 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.ok(seen.some((c) => c.type === 'health' && c.fingerprints.includes('fp')));
     });
 
+    test('forgetHealth forgets only what is unchanged since the given time and has nothing queued', async () => {
+      const s = await open(fresh());
+      s.applyHealth('old', { provider: 'p', at: 1000, add_uses: 1 });
+      s.applyHealth('new', { provider: 'p', at: 9000, add_uses: 1 });
+      assert.deepEqual(s.forgetHealth(['old'], 5000), [], 'a write still queued keeps its record');
+      await s.flush();
+      assert.deepEqual(s.forgetHealth(['old', 'new', 'missing'], 5000), ['old']);
+      assert.equal(s.getHealth('old'), undefined);
+      assert.equal(s.getHealth('new')?.uses, 1);
+    });
+
+    test('forgetHealth: a new handle does not see the forgotten record', async () => {
+      const f = fresh();
+      const a = await open(f);
+      a.applyHealth('old', { provider: 'p', at: 1000, add_uses: 1 });
+      a.applyHealth('new', { provider: 'p', at: 9000, add_uses: 1 });
+      await a.flush();
+      a.forgetHealth(['old', 'new'], 5000);
+      await a.flush();
+      const b = await open(f);
+      assert.equal(b.getHealth('old'), undefined);
+      assert.equal(b.getHealth('new')?.uses, 1);
+    });
+
     test('breakers: the later record wins', async () => {
       const s = await open(fresh());
       assert.equal(s.getBreaker('p'), undefined);

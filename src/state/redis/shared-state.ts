@@ -33,6 +33,8 @@ export interface SharedBatch {
   patches: Map<string, HealthPatch[]>;
   breakers: Map<string, BreakerRecord>;
   clientKeys: Map<string, GatewayKeyRecord>;
+  /** Health records to forget (fingerprint → unchanged since): deleted where still that old. */
+  forgets: Map<string, number>;
 }
 
 /** Two views of one client key: a revocation, once made, stands (the earliest time wins); the last use is the latest. */
@@ -164,6 +166,17 @@ async function mergedClientKeys(redis: Redis, keys: SharedKeys, batch: Map<strin
   return ids.map((id, i) => mergeGatewayKey(parseGatewayKey(id, texts[i]), batch.get(id) as GatewayKeyRecord));
 }
 
+/** The batch's forgotten records that are still unchanged since they were forgotten, and not written again now. */
+async function staleToForget(redis: Redis, keys: SharedKeys, forgets: Map<string, number>, changed: Map<string, HealthRecord>): Promise<string[]> {
+  const fingerprints = [...forgets.keys()].filter((fp) => !changed.has(fp));
+  if (fingerprints.length === 0) return [];
+  const texts = await redis.hmget(keys.records, ...fingerprints);
+  return fingerprints.filter((fp, i) => {
+    const record = parseRecord(fp, texts[i]);
+    return record !== undefined && record.updated_at < (forgets.get(fp) as number);
+  });
+}
+
 /** Writes a batch; returns the health records as written and the counter after the write. */
 export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedBatch): Promise<{ written: HealthRecord[]; seq?: number }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -173,12 +186,14 @@ export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedB
     const changed = foldBatch(await readForBatch(redis, keys, batch.resets, [...batch.patches.keys()]), batch.resets, batch.patches);
     const breakers = await newerBreakers(redis, keys, batch.breakers);
     const clientKeys = await mergedClientKeys(redis, keys, batch.clientKeys);
-    if (changed.size === 0 && breakers.length === 0 && clientKeys.length === 0) {
+    const forget = await staleToForget(redis, keys, batch.forgets, changed);
+    if (changed.size === 0 && breakers.length === 0 && clientKeys.length === 0 && forget.length === 0) {
       await redis.unwatch();
       return { written: [] };
     }
     if (redis.stream !== connection) continue;
     const tx = redis.multi();
+    if (forget.length > 0) tx.hdel(keys.records, ...forget);
     const fields: string[] = [];
     for (const [fp, record] of changed) fields.push(fp, JSON.stringify(record));
     if (fields.length > 0) tx.hset(keys.records, ...fields);

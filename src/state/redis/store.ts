@@ -55,6 +55,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   /** Client keys in Redis, by id, and the changes to them not written yet. */
   private readonly clientKeys = new Map<string, GatewayKeyRecord>();
   private pendingClientKeys = new Map<string, GatewayKeyRecord>();
+  private pendingForgets = new Map<string, number>();
   private readonly unsubscribeLocal: () => void;
   private readonly warn: (message: string) => void;
   private readonly flushIntervalMs: number;
@@ -154,6 +155,11 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     else if (at > (k.last_used_at ?? 0)) this.setClientKey({ ...k, last_used_at: at });
   }
 
+  protected persistForget(fingerprints: string[], since: number): void {
+    for (const fp of fingerprints) this.pendingForgets.set(fp, since);
+    this.scheduleFlush();
+  }
+
   private setClientKey(k: GatewayKeyRecord): void {
     this.clientKeys.set(k.id, mergeGatewayKey(this.clientKeys.get(k.id), k));
     this.pendingClientKeys.set(k.id, mergeGatewayKey(this.pendingClientKeys.get(k.id), k));
@@ -223,7 +229,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   // ---- internals ----
 
   private pendingCount(): number {
-    return this.health.pendingCount() + this.breakers.pendingCount() + this.pendingClientKeys.size;
+    return this.health.pendingCount() + this.breakers.pendingCount() + this.pendingClientKeys.size + this.pendingForgets.size;
   }
 
   private async firstLoad(timeoutMs: number): Promise<void> {
@@ -310,15 +316,18 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     const breakers = new Map(this.breakers.batch());
     const clientKeys = this.pendingClientKeys;
     this.pendingClientKeys = new Map();
+    const forgets = this.pendingForgets;
+    this.pendingForgets = new Map();
     const before = this.seenSeq;
     let result: { written: HealthRecord[]; seq?: number };
     try {
-      result = await writeShared(this.redis, this.keys, { ...health, breakers, clientKeys });
+      result = await writeShared(this.redis, this.keys, { ...health, breakers, clientKeys, forgets });
     } catch (err) {
       // Sent again with the next flush. A write that timed out may yet have been applied: then its counters count
       // twice, while states and resets, ordered by their times, come out the same.
       this.health.failed(health);
       for (const [id, k] of clientKeys) this.pendingClientKeys.set(id, mergeGatewayKey(k, this.pendingClientKeys.get(id) ?? k));
+      for (const [fp, since] of forgets) if (!this.pendingForgets.has(fp)) this.pendingForgets.set(fp, since);
       this.noteFailure(err);
       this.scheduleFlush();
       return;

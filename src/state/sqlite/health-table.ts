@@ -105,6 +105,19 @@ export function flushHealth(db: DatabaseSync, resets: PendingReset[], patches: M
   }
 }
 
+/** Deletes the rows of these fingerprints still unchanged since `since` (another process may have written since). */
+export function deleteStaleHealth(db: DatabaseSync, fingerprints: string[], since: number): void {
+  const del = statement(db, 'DELETE FROM health WHERE fingerprint = ? AND updated_at < ?');
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    for (const fp of fingerprints) del.run(fp, since);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
 /** A reset clears state only where nothing newer was recorded (state_at <= the reset's time). */
 function applyResetRow(db: DatabaseSync, reset: PendingReset, seq: number): void {
   const byFingerprint = reset.fingerprint !== undefined;

@@ -7,7 +7,7 @@ import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../errors/user-error.ts';
 import type { BreakerRecord, GatewayKeyRecord, MessageRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
 import { openDatabase } from './connection.ts';
-import { flushHealth, loadHealthSince } from './health-table.ts';
+import { deleteStaleHealth, flushHealth, loadHealthSince } from './health-table.ts';
 import { statement } from './statements.ts';
 import { MemoryFirstStore } from '../memory-first.ts';
 import { isNewerBreaker } from '../breaker-cache.ts';
@@ -232,6 +232,16 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
   private writeFailed(err: unknown): void {
     this.lastError = err instanceof Error ? err.message : String(err);
     this.scheduleFlush();
+  }
+
+  /** Rare (a gateway's start and reloads): written at once. A failure only leaves the rows for next time. */
+  protected persistForget(fingerprints: string[], since: number): void {
+    if (this.closed) return;
+    try {
+      deleteStaleHealth(this.db, fingerprints, since);
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+    }
   }
 
   /** Last-used times of gateway keys: a latest-wins value, so writing one twice is harmless. */

@@ -1,0 +1,36 @@
+// Forgetting the health of credentials that are gone. A key removed from the config, the .env or the credential
+// store leaves its health record behind (a row in the state file, a field in Redis) for ever. When the gateway starts
+// and on each reload, records of credentials the config no longer knows, unchanged for a month and with no cooldown
+// still running, are forgotten. The month keeps a key that is only swapped out for a while from coming back blind.
+import type { HealthRecord } from '../credentials/types.ts';
+import { fingerprint } from '../credentials/mask.ts';
+import type { Switchyard } from './switchyard.ts';
+
+export const FORGET_AFTER_MS = 30 * 24 * 3600 * 1000;
+
+/** The records to forget: unknown to the config, unchanged for `forgetAfterMs`, no cooldown running. */
+export function formerHealth(records: readonly HealthRecord[], known: ReadonlySet<string>, now: number, forgetAfterMs = FORGET_AFTER_MS): string[] {
+  return records
+    .filter((r) => !known.has(r.fingerprint) && r.updated_at < now - forgetAfterMs && (r.until === undefined || r.until < now))
+    .map((r) => r.fingerprint);
+}
+
+/** Every credential the router's config can use: each provider's candidates and the tasks' own `api_key`s. */
+export function knownFingerprints(router: Switchyard): Set<string> {
+  const known = new Set<string>();
+  for (const provider of Object.keys(router.config().config.providers)) {
+    for (const c of router.pool.candidates(provider)) known.add(c.credential.fingerprint);
+  }
+  for (const task of router.tasks()) {
+    const plan = router.plan(task);
+    if (plan.status !== 'chain') continue;
+    for (const route of plan.routes) if (route.apiKey) known.add(fingerprint(route.apiKey.secret));
+  }
+  return known;
+}
+
+/** Forgets former credentials' health; returns how many records were forgotten. */
+export function forgetFormerHealth(router: Switchyard, now: number = Date.now()): number {
+  const former = formerHealth(router.store.allHealth(), knownFingerprints(router), now);
+  return former.length === 0 ? 0 : router.store.forgetHealth(former, now - FORGET_AFTER_MS).length;
+}
