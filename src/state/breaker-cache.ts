@@ -1,20 +1,25 @@
 // Circuit breaker records in memory, for the stores: the later `at` wins, whether it was set here or read from the
 // shared store, and what was set here waits in `pending` until it has been written.
+import { PendingWrites } from './pending-writes.ts';
 import type { BreakerRecord } from './types.ts';
 
 export function isNewerBreaker(current: BreakerRecord | undefined, next: BreakerRecord): boolean {
   return current === undefined || next.at > current.at;
 }
 
+function later(a: BreakerRecord, b: BreakerRecord): BreakerRecord {
+  return isNewerBreaker(a, b) ? b : a;
+}
+
 export class BreakerCache {
   readonly records = new Map<string, BreakerRecord>();
-  private pending = new Map<string, BreakerRecord>();
+  readonly pending = new PendingWrites<BreakerRecord>(later);
 
   /** Returns whether the record was newer (and so kept). */
   set(record: BreakerRecord): boolean {
     if (!isNewerBreaker(this.records.get(record.provider), record)) return false;
     this.records.set(record.provider, record);
-    this.pending.set(record.provider, record);
+    this.pending.add(record.provider, record);
     return true;
   }
 
@@ -27,18 +32,5 @@ export class BreakerCache {
       changed.push(row.provider);
     }
     return changed;
-  }
-
-  pendingCount(): number {
-    return this.pending.size;
-  }
-
-  batch(): Map<string, BreakerRecord> {
-    return this.pending;
-  }
-
-  /** The batch is written; anything set since stays pending. */
-  committed(batch: Map<string, BreakerRecord>): void {
-    for (const [provider, record] of batch) if (this.pending.get(provider) === record) this.pending.delete(provider);
   }
 }

@@ -4,7 +4,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { RedisStore } from '../../src/state/redis/store.ts';
+import { RedisStore, type RedisStoreOptions } from '../../src/state/redis/store.ts';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import { openStore, statePath } from '../../src/state/open.ts';
 import { maskRedisUrl } from '../../src/state/redis/url.ts';
@@ -35,6 +35,13 @@ function redisFactory(server: TestRedis, options: { warn?: (m: string) => void }
     home: ws.home,
     cleanup: () => ws.cleanup(),
   };
+}
+
+/** A Redis store whose embedded part is private memory, keeping the warnings it gives. */
+function memoryBacked(options: Omit<RedisStoreOptions, 'local' | 'warn'>): { store: RedisStore; warnings: string[] } {
+  const warnings: string[] = [];
+  const store = new RedisStore({ ...options, local: new SqliteStore({ path: ':memory:' }), warn: (m) => warnings.push(m) });
+  return { store, warnings };
 }
 
 if (redis) storeConformance('redis', () => redisFactory(redis));
@@ -81,17 +88,7 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
   });
 
   it('a stalled Redis (connected, answering nothing) degrades the same way and recovers when it answers again', async () => {
-    const warnings: string[] = [];
-    const ws = tempWorkspace('switchyard-redis-');
-    const store = new RedisStore({
-      url: server.url,
-      prefix: `stall${process.pid}:`,
-      local: new SqliteStore({ path: ':memory:' }),
-      flushIntervalMs: 10,
-      pollIntervalMs: 50,
-      commandTimeoutMs: 300,
-      warn: (m) => warnings.push(m),
-    });
+    const { store, warnings } = memoryBacked({ url: server.url, prefix: `stall${process.pid}:`, flushIntervalMs: 10, pollIntervalMs: 50, commandTimeoutMs: 300 });
     try {
       await store.ready();
       server.freeze();
@@ -104,7 +101,6 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
     } finally {
       server.thaw();
       await store.close();
-      ws.cleanup();
     }
   });
 
@@ -113,7 +109,7 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
     const raw = new Redis(server.url);
     await raw.hset(`${prefix}health`, 'fp', 'not json', 'fp2', '[1,2]', 'ok', JSON.stringify({ provider: 'p', state: 'ok', successes: 1, failures: 0, uses: 1, updated_at: 1, state_at: 0 }));
     await raw.hset(`${prefix}breakers`, 'p', '{"state":"half-way"}');
-    const store = new RedisStore({ url: server.url, prefix, local: new SqliteStore({ path: ':memory:' }), flushIntervalMs: 10, warn: () => {} });
+    const { store } = memoryBacked({ url: server.url, prefix, flushIntervalMs: 10 });
     try {
       await store.ready();
       assert.deepEqual(store.allHealth().map((h) => h.fingerprint), ['ok']);
@@ -192,14 +188,7 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
   });
 
   it('starts while Redis is down: ready() gives up after the connect timeout, on local state, with a warning', async () => {
-    const warnings: string[] = [];
-    const ws = tempWorkspace('switchyard-redis-');
-    const store = new RedisStore({
-      url: 'redis://:hunter2-secret@127.0.0.1:9/0',
-      local: new SqliteStore({ path: ':memory:' }),
-      connectTimeoutMs: 200,
-      warn: (m) => warnings.push(m),
-    });
+    const { store, warnings } = memoryBacked({ url: 'redis://:hunter2-secret@127.0.0.1:9/0', connectTimeoutMs: 200 });
     try {
       await store.ready();
       assert.equal(warnings.length, 1);
@@ -211,7 +200,6 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
       assert.equal(store.location, 'redis://:***@127.0.0.1:9/0');
     } finally {
       await store.close();
-      ws.cleanup();
     }
   });
 

@@ -5,7 +5,7 @@
 // into them (mergeHealth, the rules memory and SQLite use; the later breaker record wins), then write them back and
 // bump the counter in MULTI/EXEC. If another process wrote in between, EXEC is refused and the fold is done again on
 // fresh records, so counters add up and resets order correctly however many replicas flush at once.
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { mergeHealth } from '../merge.ts';
 import { resetApplies, resetPatch, type PendingReset } from '../health-cache.ts';
@@ -113,21 +113,49 @@ export async function loadShared(redis: Redis, keys: SharedKeys): Promise<{ reco
   };
 }
 
-/** The records the batch starts from: every record when a reset is pending (it applies to records this process
- * may never have seen), otherwise only the ones patched. */
-async function readForBatch(redis: Redis, keys: SharedKeys, resets: PendingReset[], fingerprints: string[]): Promise<Map<string, HealthRecord>> {
-  const current = new Map<string, HealthRecord>();
-  if (resets.length > 0) {
-    for (const r of parseHash(await redis.hgetall(keys.records), parseRecord)) current.set(r.fingerprint, r);
-    return current;
-  }
-  if (fingerprints.length === 0) return current;
-  const texts = await redis.hmget(keys.records, ...fingerprints);
-  fingerprints.forEach((fp, i) => {
-    const r = parseRecord(fp, texts[i]);
-    if (r) current.set(fp, r);
+/** What a batch starts from, as it is in Redis now. */
+interface Stored {
+  records: Map<string, HealthRecord>;
+  breakers: Map<string, BreakerRecord>;
+  clientKeys: Map<string, GatewayKeyRecord>;
+}
+
+function parsedFields<T>(fields: string[], texts: unknown, parse: (field: string, text: string | null) => T | undefined): Map<string, T> {
+  const out = new Map<string, T>();
+  const list = (texts ?? []) as (string | null)[];
+  fields.forEach((field, i) => {
+    const value = parse(field, list[i] ?? null);
+    if (value !== undefined) out.set(field, value);
   });
-  return current;
+  return out;
+}
+
+/**
+ * Everything the batch touches, in one round trip (a pipeline: no EXEC, so the WATCH stays). Health: every record
+ * when a reset is pending (it applies to records this process may never have seen), otherwise the ones patched or
+ * forgotten.
+ */
+async function readStored(redis: Redis, keys: SharedKeys, batch: SharedBatch): Promise<Stored> {
+  const fingerprints = [...new Set([...batch.patches.keys(), ...batch.forgets.keys()])];
+  const providers = [...batch.breakers.keys()];
+  const ids = [...batch.clientKeys.keys()];
+  const reads = redis.pipeline();
+  if (batch.resets.length > 0) reads.hgetall(keys.records);
+  else if (fingerprints.length > 0) reads.hmget(keys.records, ...fingerprints);
+  if (providers.length > 0) reads.hmget(keys.breakers, ...providers);
+  if (ids.length > 0) reads.hmget(keys.clientKeys, ...ids);
+  const replies = (await reads.exec()) ?? [];
+  for (const [err] of replies) if (err) throw err;
+  const next = (): unknown => replies.shift()?.[1];
+  let records = new Map<string, HealthRecord>();
+  if (batch.resets.length > 0) {
+    for (const r of parseHash((next() ?? {}) as Record<string, string>, parseRecord)) records.set(r.fingerprint, r);
+  } else if (fingerprints.length > 0) {
+    records = parsedFields(fingerprints, next(), parseRecord);
+  }
+  const breakers = providers.length > 0 ? parsedFields(providers, next(), parseBreaker) : new Map<string, BreakerRecord>();
+  const clientKeys = ids.length > 0 ? parsedFields(ids, next(), parseGatewayKey) : new Map<string, GatewayKeyRecord>();
+  return { records, breakers, clientKeys };
 }
 
 /** The batch folded into the records as they are now: only the records it changes. */
@@ -147,46 +175,19 @@ export function foldBatch(current: Map<string, HealthRecord>, resets: PendingRes
   return changed;
 }
 
-/** The batch's breaker records that are newer than the ones in Redis. */
-async function newerBreakers(redis: Redis, keys: SharedKeys, batch: Map<string, BreakerRecord>): Promise<BreakerRecord[]> {
-  if (batch.size === 0) return [];
-  const providers = [...batch.keys()];
-  const texts = await redis.hmget(keys.breakers, ...providers);
-  return providers.flatMap((p, i) => {
-    const next = batch.get(p) as BreakerRecord;
-    return isNewerBreaker(parseBreaker(p, texts[i]), next) ? [next] : [];
-  });
-}
-
-/** The batch's client keys merged into the ones in Redis. */
-async function mergedClientKeys(redis: Redis, keys: SharedKeys, batch: Map<string, GatewayKeyRecord>): Promise<GatewayKeyRecord[]> {
-  if (batch.size === 0) return [];
-  const ids = [...batch.keys()];
-  const texts = await redis.hmget(keys.clientKeys, ...ids);
-  return ids.map((id, i) => mergeGatewayKey(parseGatewayKey(id, texts[i]), batch.get(id) as GatewayKeyRecord));
-}
-
-/** The batch's forgotten records that are still unchanged since they were forgotten, and not written again now. */
-async function staleToForget(redis: Redis, keys: SharedKeys, forgets: Map<string, number>, changed: Map<string, HealthRecord>): Promise<string[]> {
-  const fingerprints = [...forgets.keys()].filter((fp) => !changed.has(fp));
-  if (fingerprints.length === 0) return [];
-  const texts = await redis.hmget(keys.records, ...fingerprints);
-  return fingerprints.filter((fp, i) => {
-    const record = parseRecord(fp, texts[i]);
-    return record !== undefined && record.updated_at < (forgets.get(fp) as number);
-  });
-}
-
 /** Writes a batch; returns the health records as written and the counter after the write. */
 export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedBatch): Promise<{ written: HealthRecord[]; seq?: number }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // WATCH belongs to the connection: if it was replaced (a reconnect) before EXEC, the watch is gone — start over.
     const connection = redis.stream;
     await redis.watch(keys.records, keys.breakers, keys.clientKeys);
-    const changed = foldBatch(await readForBatch(redis, keys, batch.resets, [...batch.patches.keys()]), batch.resets, batch.patches);
-    const breakers = await newerBreakers(redis, keys, batch.breakers);
-    const clientKeys = await mergedClientKeys(redis, keys, batch.clientKeys);
-    const forget = await staleToForget(redis, keys, batch.forgets, changed);
+    const stored = await readStored(redis, keys, batch);
+    const changed = foldBatch(stored.records, batch.resets, batch.patches);
+    // Breakers: only what is newer than Redis has. Client keys: merged with what Redis has.
+    const breakers = [...batch.breakers.values()].filter((b) => isNewerBreaker(stored.breakers.get(b.provider), b));
+    const clientKeys = [...batch.clientKeys.values()].map((k) => mergeGatewayKey(stored.clientKeys.get(k.id), k));
+    // Forgotten health: deleted where still unchanged since it was forgotten, and not written again in this batch.
+    const forget = [...batch.forgets].filter(([fp, since]) => !changed.has(fp) && (stored.records.get(fp)?.updated_at ?? Infinity) < since).map(([fp]) => fp);
     if (changed.size === 0 && breakers.length === 0 && clientKeys.length === 0 && forget.length === 0) {
       await redis.unwatch();
       return { written: [] };
@@ -194,19 +195,19 @@ export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedB
     if (redis.stream !== connection) continue;
     const tx = redis.multi();
     if (forget.length > 0) tx.hdel(keys.records, ...forget);
-    const fields: string[] = [];
-    for (const [fp, record] of changed) fields.push(fp, JSON.stringify(record));
-    if (fields.length > 0) tx.hset(keys.records, ...fields);
-    const breakerFields: string[] = [];
-    for (const b of breakers) breakerFields.push(b.provider, JSON.stringify(b));
-    if (breakerFields.length > 0) tx.hset(keys.breakers, ...breakerFields);
-    const keyFields: string[] = [];
-    for (const k of clientKeys) keyFields.push(k.id, JSON.stringify(k));
-    if (keyFields.length > 0) tx.hset(keys.clientKeys, ...keyFields);
+    hsetJson(tx, keys.records, [...changed]);
+    hsetJson(tx, keys.breakers, breakers.map((b) => [b.provider, b]));
+    hsetJson(tx, keys.clientKeys, clientKeys.map((k) => [k.id, k]));
     const replies = await tx.incr(keys.seq).exec();
     if (replies === null) continue; // another writer got in between: fold again on its result
     for (const [err] of replies) if (err) throw err;
     return { written: [...changed.values()], seq: Number(replies[replies.length - 1]?.[1]) };
   }
   throw new Error(`shared state writes lost the race to other writers ${MAX_ATTEMPTS} times in a row; retrying on the next flush`);
+}
+
+/** One HSET of field → value as JSON, when there is anything to set. */
+function hsetJson(tx: ChainableCommander, key: string, entries: [string, unknown][]): void {
+  if (entries.length === 0) return;
+  tx.hset(key, ...entries.flatMap(([field, value]) => [field, JSON.stringify(value)]));
 }

@@ -12,6 +12,7 @@ import type { HealthRecord } from '../../credentials/types.ts';
 import { MemoryFirstStore } from '../memory-first.ts';
 import type { BreakerRecord, GatewayKeyRecord, MessageRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
 import { BreakerCache } from '../breaker-cache.ts';
+import { PendingWrites } from '../pending-writes.ts';
 import { sharedKeys, loadShared, mergeGatewayKey, readSeq, writeShared, type SharedKeys } from './shared-state.ts';
 import { UserError } from '../../errors/user-error.ts';
 import { matchOne } from '../match.ts';
@@ -54,8 +55,9 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private readonly breakers = new BreakerCache();
   /** Client keys in Redis, by id, and the changes to them not written yet. */
   private readonly clientKeys = new Map<string, GatewayKeyRecord>();
-  private pendingClientKeys = new Map<string, GatewayKeyRecord>();
-  private pendingForgets = new Map<string, number>();
+  private readonly pendingClientKeys = new PendingWrites<GatewayKeyRecord>(mergeGatewayKey);
+  /** Health records to delete from Redis, with the time they must still be unchanged since (the earlier wins). */
+  private readonly pendingForgets = new PendingWrites<number>(Math.min);
   private readonly unsubscribeLocal: () => void;
   private readonly warn: (message: string) => void;
   private readonly flushIntervalMs: number;
@@ -156,13 +158,13 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   }
 
   protected persistForget(fingerprints: string[], since: number): void {
-    for (const fp of fingerprints) this.pendingForgets.set(fp, since);
+    for (const fp of fingerprints) this.pendingForgets.add(fp, since);
     this.scheduleFlush();
   }
 
   private setClientKey(k: GatewayKeyRecord): void {
     this.clientKeys.set(k.id, mergeGatewayKey(this.clientKeys.get(k.id), k));
-    this.pendingClientKeys.set(k.id, mergeGatewayKey(this.pendingClientKeys.get(k.id), k));
+    this.pendingClientKeys.add(k.id, k);
     this.scheduleFlush();
     this.emit({ type: 'gateway_keys' });
   }
@@ -229,7 +231,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   // ---- internals ----
 
   private pendingCount(): number {
-    return this.health.pendingCount() + this.breakers.pendingCount() + this.pendingClientKeys.size + this.pendingForgets.size;
+    return this.health.pendingCount() + this.breakers.pending.size + this.pendingClientKeys.size + this.pendingForgets.size;
   }
 
   private async firstLoad(timeoutMs: number): Promise<void> {
@@ -264,7 +266,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     const providers = this.breakers.absorb(breakers);
     let keysChanged = false;
     for (const k of clientKeys) {
-      const merged = mergeGatewayKey(k, this.pendingClientKeys.get(k.id) ?? k);
+      const merged = this.pendingClientKeys.over(k.id, k);
       const before = this.clientKeys.get(k.id);
       // Only news is announced: the gateway's key cache starts over on every announcement.
       if (before === undefined || before.revoked_at !== merged.revoked_at || before.last_used_at !== merged.last_used_at) keysChanged = true;
@@ -313,11 +315,9 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
 
   private async writeQueue(): Promise<void> {
     const health = this.health.take();
-    const breakers = new Map(this.breakers.batch());
-    const clientKeys = this.pendingClientKeys;
-    this.pendingClientKeys = new Map();
-    const forgets = this.pendingForgets;
-    this.pendingForgets = new Map();
+    const breakers = this.breakers.pending.take();
+    const clientKeys = this.pendingClientKeys.take();
+    const forgets = this.pendingForgets.take();
     const before = this.seenSeq;
     let result: { written: HealthRecord[]; seq?: number };
     try {
@@ -326,14 +326,14 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
       // Sent again with the next flush. A write that timed out may yet have been applied: then its counters count
       // twice, while states and resets, ordered by their times, come out the same.
       this.health.failed(health);
-      for (const [id, k] of clientKeys) this.pendingClientKeys.set(id, mergeGatewayKey(k, this.pendingClientKeys.get(id) ?? k));
-      for (const [fp, since] of forgets) if (!this.pendingForgets.has(fp)) this.pendingForgets.set(fp, since);
+      this.breakers.pending.failed(breakers);
+      this.pendingClientKeys.failed(clientKeys);
+      this.pendingForgets.failed(forgets);
       this.noteFailure(err);
       this.scheduleFlush();
       return;
     }
     this.health.committed(result.written);
-    this.breakers.committed(breakers);
     // Our write is the only news when the counter moved by exactly one; otherwise the next poll reads the rest.
     if (result.seq !== undefined && before !== undefined && result.seq === before + 1) this.seenSeq = result.seq;
     this.recovered();

@@ -23,7 +23,5 @@ export function checkRedisUrl(url: string): void {
   if (problem !== undefined) throw new UserError(`gateway.state: ${problem}`);
 }
 
-/** The URL with any password replaced, for logs and status. */
-export function maskRedisUrl(url: string): string {
-  return maskUrlPassword(url);
-}
+/** The URL with any password replaced, for logs and status (the one masking rule for URLs, credentials/mask.ts). */
+export const maskRedisUrl = maskUrlPassword;
