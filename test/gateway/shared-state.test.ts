@@ -5,6 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
+import { createLogger } from '../../src/log.ts';
 import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
 import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
@@ -70,7 +71,8 @@ async function startReplicas(t: TestContext, scenario: ScenarioInput, config: (s
       gateway: { state: redis.url, require_keys: requireKeys, admin_key: '${SWITCHYARD_ADMIN_KEY}' },
     }));
     const loaded = loadConfig({ configPath, cwd: ws.dir, env: { SWITCHYARD_ADMIN_KEY: ADMIN_KEY, SWITCHYARD_HOME: ws.home } });
-    const gw = await startGateway({ loaded, listen: '127.0.0.1:0', watch: false, drainMs: 5_000 });
+    // Its log (the outage test's warnings among it) is kept out of the test output.
+    const gw = await startGateway({ loaded, logger: createLogger({ destination: { write: () => {} } }), listen: '127.0.0.1:0', watch: false, drainMs: 5_000 });
     cleanups.push(() => gw.close());
     replicas.push(gw);
   }
