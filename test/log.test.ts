@@ -49,6 +49,17 @@ test('lineWriter honours the level and scrubs key-shaped strings', async () => {
   assert.equal(line.model, '…1234');
 });
 
+test('lineWriter scrubs every line, however many distinct values it has seen (the remembered texts are bounded)', async () => {
+  const out = capture();
+  const write = lineWriter(createLogger({ level: 'info', destination: out.stream }));
+  for (let i = 0; i < 1200; i++) write('info', { model: `sk-live-${String(i).padStart(6, '0')}abcd`, route: 'p/m' }, 'request');
+  write('info', { model: 'sk-live-000007abcd', route: 'p/m' }, 'request');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(out.lines.length, 1201);
+  for (const line of out.lines) assert.equal(JSON.parse(line).model, '…abcd');
+  assert.ok(!out.lines.some((l) => l.includes('sk-live')));
+});
+
 test('lineWriter falls back to the logger for destinations that need pino metadata', async () => {
   const out = capture();
   const logger = pino({ level: 'info' }, pino.multistream([{ stream: out.stream }]));

@@ -47,7 +47,7 @@ export function register(program: Command): void {
 
 async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void> {
   const loaded = cliConfig(cmd);
-  // Log lines go to stderr in batches: one write per ~4 KiB rather than one per request, at most 250 ms late,
+  // Log lines go to stderr in batches: one write per ~16 KiB rather than one per request, at most 250 ms late,
   // everything written before exit (see log-destination.ts).
   const destination = batchedDestination({ dest: 2 });
   const logger = createLogger({ level: loaded.config.gateway.log_level, destination, name: 'switchyard-gateway' });
