@@ -1,6 +1,14 @@
-// The part of autocannon's programmatic API the benchmark uses (the package ships no types).
+// The part of autocannon's programmatic API the benchmarks use (the package ships no types).
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
+
+  /** One request of a mix: each connection sends them in turn. */
+  interface RequestSpec {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }
 
   interface Options {
     url: string;
@@ -9,6 +17,7 @@ declare module 'autocannon' {
     duration?: number;
     headers?: Record<string, string>;
     body?: string;
+    requests?: RequestSpec[];
   }
 
   interface Result {
@@ -16,6 +25,7 @@ declare module 'autocannon' {
     latency: { p50: number; p99: number };
     non2xx: number;
     errors: number;
+    statusCodeStats?: Record<string, { count: number }>;
   }
 
   interface Instance extends EventEmitter, PromiseLike<Result> {
@@ -24,4 +34,5 @@ declare module 'autocannon' {
 
   function autocannon(options: Options): Instance;
   export default autocannon;
+  export type { RequestSpec };
 }

@@ -1,6 +1,8 @@
 // One benchmark server per process, so the load generator, the upstream and the system under test never share an
 // event loop:  node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile>
-// Prints one JSON line {url, key?} on stdout when listening, {cpuMicros} on SIGUSR2; exits on SIGTERM.
+//              | sim | soak-gateway <simUrl> <logFile>   (the last two: bench/soak.ts)
+// Prints one JSON line {url, key?} on stdout when listening, {cpuMicros, heapUsed?, rss?} on SIGUSR2 (the heap after
+// a full collection when node runs with --expose-gc); exits on SIGTERM.
 import { configSchema } from '../src/config/schema.ts';
 import type { LoadedConfig } from '../src/config/types.ts';
 import { createLogger } from '../src/log.ts';
@@ -10,6 +12,8 @@ import { generateKey, newKeyRecord } from '../src/gateway/keys.ts';
 import { startGateway } from '../src/gateway/server.ts';
 import { startFakeUpstream } from './fake-upstream.ts';
 import { startBareProxy } from './bare-proxy.ts';
+import { startSimulator } from '../src/sim/server.ts';
+import { SOAK_SCENARIO, soakConfig } from './soak-setup.ts';
 
 const UPSTREAM_KEY = 'sk-bench-upstream-key-0000';
 
@@ -20,6 +24,33 @@ function benchConfig(upstreamUrl: string): LoadedConfig {
     gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: 'info' },
   });
   return { config, path: null, dir: process.cwd(), dotenvPath: null, dotenv: {}, env: {}, origins: new Map(), warnings: [], loadedAt: Date.now() };
+}
+
+/** A gateway as `switchyard gateway` runs one: its line per request to a file, a store, a client key. */
+async function benchGateway(loaded: LoadedConfig, logFile: string): Promise<{ close: () => Promise<void>; url: string; key: string }> {
+  const store = openStore({ kind: 'memory' });
+  const key = generateKey();
+  store.addGatewayKey(newKeyRecord(key, 'bench'));
+  // The gateway logs one line per request, as in production, with the destination `switchyard gateway` uses
+  // (src/cli/gateway.ts) — written to a file here instead of stderr.
+  const destination = batchedDestination({ dest: logFile });
+  const logger = createLogger({ level: 'info', destination });
+  const handle = await startGateway({ loaded, store, logger, watch: false });
+  const close = async (): Promise<void> => {
+    await handle.close();
+    await store.close();
+  };
+  return { close, url: handle.url, key };
+}
+
+/** CPU used so far; with --expose-gc also the heap left after a full collection (what a leak would grow). */
+function usage(): { cpuMicros: number; heapUsed?: number; rss?: number; heapTotal?: number; external?: number } {
+  const u = process.cpuUsage();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return { cpuMicros: u.user + u.system };
+  gc();
+  const m = process.memoryUsage();
+  return { cpuMicros: u.user + u.system, heapUsed: m.heapUsed, rss: m.rss, heapTotal: m.heapTotal, external: m.external };
 }
 
 async function main(): Promise<void> {
@@ -34,27 +65,24 @@ async function main(): Promise<void> {
     close = proxy.close;
     process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);
   } else if (role === 'gateway' && upstreamUrl && logFile) {
-    const store = openStore({ kind: 'memory' });
-    const key = generateKey();
-    store.addGatewayKey(newKeyRecord(key, 'bench'));
-    // The gateway logs one line per request, as in production, with the destination `switchyard gateway` uses
-    // (src/cli/gateway.ts) — written to a file here instead of stderr.
-    const destination = batchedDestination({ dest: logFile });
-    const logger = createLogger({ level: 'info', destination });
-    const handle = await startGateway({ loaded: benchConfig(upstreamUrl), store, logger, watch: false });
-    close = async () => {
-      await handle.close();
-      await store.close();
-    };
-    process.stdout.write(`${JSON.stringify({ url: handle.url, key })}\n`);
+    const gw = await benchGateway(benchConfig(upstreamUrl), logFile);
+    close = gw.close;
+    process.stdout.write(`${JSON.stringify({ url: gw.url, key: gw.key })}\n`);
+  } else if (role === 'sim') {
+    const sim = await startSimulator({ scenario: SOAK_SCENARIO });
+    close = sim.close;
+    process.stdout.write(`${JSON.stringify({ url: sim.url })}\n`);
+  } else if (role === 'soak-gateway' && upstreamUrl && logFile) {
+    const gw = await benchGateway(soakConfig(upstreamUrl), logFile);
+    close = gw.close;
+    process.stdout.write(`${JSON.stringify({ url: gw.url, key: gw.key })}\n`);
   } else {
-    process.stderr.write('usage: node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile>\n');
+    process.stderr.write('usage: node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile> | sim | soak-gateway <simUrl> <logFile>\n');
     process.exit(2);
   }
   // SIGUSR2: report the CPU time used so far, so the benchmark can give CPU per request for each server.
   process.on('SIGUSR2', () => {
-    const u = process.cpuUsage();
-    process.stdout.write(`${JSON.stringify({ cpuMicros: u.user + u.system })}\n`);
+    process.stdout.write(`${JSON.stringify(usage())}\n`);
   });
   process.once('SIGTERM', () => {
     close().finally(() => process.exit(0));

@@ -1,0 +1,41 @@
+// The world of `bench/soak.ts`: a simulator whose keys fail in every way the gateway handles (transient 401s, rate
+// limits, 5xx, overloads, resets, cut streams), and a gateway config with two providers of both API types, a
+// fallback, an auxiliary task and short cooldowns, so that in a few minutes every path of the request ladder runs
+// many thousands of times: retries, rotations, cooldowns and their expiry, fallbacks, breakers, streams.
+import { configSchema } from '../src/config/schema.ts';
+import type { LoadedConfig } from '../src/config/types.ts';
+import type { ScenarioInput } from '../src/sim/scenario.ts';
+
+export const SOAK_SCENARIO: ScenarioInput = {
+  seed: 11,
+  stream_delay: 1,
+  models: { 'sim-large': { context_window: 128_000 }, 'sim-small': { context_window: 8_000 } },
+  keys: {
+    'sk-soak-good-0001': { server_error_rate: 0.03, overloaded_rate: 0.02, reset_rate: 0.01, cut_rate: 0.02 },
+    'sk-soak-flaky-0002': { transient_401_rate: 0.1 },
+    'sk-soak-limited-0003': { rate_limit_after: 25, reset: 1_000, reset_headers: ['retry-after-ms'] },
+    'sk-soak-claude-0004': { server_error_rate: 0.02, cut_rate: 0.02 },
+  },
+};
+
+export function soakConfig(simUrl: string): LoadedConfig {
+  const config = configSchema.parse({
+    providers: {
+      mimo: {
+        type: 'openai',
+        base_url: `${simUrl}/v1`,
+        api_keys: ['sk-soak-good-0001', 'sk-soak-flaky-0002', 'sk-soak-limited-0003'],
+        models: { 'sim-large': { context_window: 128_000 }, 'sim-small': { context_window: 8_000 } },
+      },
+      claude: { type: 'anthropic', base_url: simUrl, api_key: 'sk-soak-claude-0004', models: { 'sim-large': {}, 'sim-small': {} } },
+    },
+    main: { provider: 'mimo', model: 'sim-large' },
+    fallback: [{ provider: 'claude', model: 'sim-large' }],
+    auxiliary: { title_generation: { provider: 'claude', model: 'sim-small' } },
+    retry: { max_retries: 1, auth_retries: 1, base_delay: 5, max_delay: 20, max_wait: 50 },
+    credentials: { strategy: 'round_robin' },
+    cooldowns: { rate_limited: 500, quota: 2_000, auth_suspect: 1_000, rejected: 2_000 },
+    gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: 'info' },
+  });
+  return { config, path: null, dir: process.cwd(), dotenvPath: null, dotenv: {}, env: {}, origins: new Map(), warnings: [], loadedAt: Date.now() };
+}

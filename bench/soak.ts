@@ -1,0 +1,168 @@
+// `./dev node bench/soak.ts [seconds]` (`npm run soak`): SPEC §9 "memory flat over a long run". The gateway, in its
+// own process, in front of the simulator with faults on (bench/soak-setup.ts), under a mix of calls: both APIs,
+// streaming and not, the router's tasks and explicit routes, callers' mistakes (unknown model, malformed JSON, a
+// wrong client key) and callers that hang up mid-call. Every few seconds the gateway reports its heap after a full
+// collection; the soak prints them and how much the heap grew after the warm-up. Not run by CI (it takes minutes).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type RequestSpec } from 'autocannon';
+import { request } from 'undici';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.argv[2] ?? process.env['SOAK_SECONDS'] ?? 180);
+const SAMPLE_SECONDS = 10;
+/** Caches, pools and JIT code settle in the first stretch; growth is measured from the sample after it. */
+const WARMUP_SECONDS = 20;
+const CONNECTIONS = 16;
+/** A heap that grows less than this over the run (after the warm-up) counts as flat. */
+const FLAT_BYTES = 2 * 1024 * 1024;
+
+interface Usage {
+  cpuMicros: number;
+  heapUsed: number;
+  heapTotal: number;
+  rss: number;
+}
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  key?: string;
+  usage(): Promise<Usage>;
+}
+
+function serve(args: string[], nodeArgs: string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [...nodeArgs, join(HERE, 'serve.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const waiting: ((line: string) => void)[] = [];
+  lines.on('line', (line) => waiting.shift()?.(line));
+  const nextLine = () => new Promise<string>((resolve) => waiting.push(resolve));
+  return new Promise((resolve, reject) => {
+    nextLine().then((line) => {
+      const info = JSON.parse(line) as { url: string; key?: string };
+      const usage = async (): Promise<Usage> => {
+        const reply = nextLine();
+        child.kill('SIGUSR2');
+        return JSON.parse(await reply) as Usage;
+      };
+      resolve({ child, ...info, usage });
+    }, reject);
+    child.once('exit', (code) => reject(new Error(`soak server ${args[0]} exited with ${code}`)));
+  });
+}
+
+function stop(s: Served): Promise<void> {
+  return new Promise((resolve) => {
+    s.child.once('exit', () => resolve());
+    s.child.kill('SIGTERM');
+  });
+}
+
+const messages = [{ role: 'user', content: 'Say hello in five words.' }];
+
+/** The mix each connection cycles through: mostly good calls, a few of every kind of caller mistake. */
+function requestMix(key: string): RequestSpec[] {
+  const openai = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+  const anthropic = { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' };
+  const post = (path: string, headers: Record<string, string>, body: unknown): RequestSpec => ({
+    method: 'POST', path, headers, body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return [
+    post('/v1/chat/completions', openai, { model: 'main', messages }),
+    post('/v1/chat/completions', openai, { model: 'main', messages, stream: true }),
+    post('/v1/messages', anthropic, { model: 'main', max_tokens: 32, messages }),
+    post('/v1/messages', anthropic, { model: 'claude/sim-large', max_tokens: 32, messages, stream: true }),
+    post('/v1/chat/completions', openai, { model: 'title_generation', messages }),
+    post('/v1/chat/completions', openai, { model: 'mimo/sim-small', messages, stream: true, stream_options: { include_usage: true } }),
+    post('/v1/chat/completions', openai, { model: `no-such-model-${Math.random().toString(36).slice(2, 8)}`, messages }),
+    post('/v1/chat/completions', { ...openai, authorization: 'Bearer sy-not-a-real-key-0000000000' }, { model: 'main', messages }),
+    { method: 'GET', path: '/v1/models', headers: openai },
+    // Last: fastify answers a body it cannot parse with `Connection: close` (the client may still be sending), and
+    // autocannon then loses the request it had queued on that connection.
+    post('/v1/chat/completions', openai, '{"model": "main", "messages": ['),
+  ];
+}
+
+/** Callers that give up mid-call (before the answer, or halfway through a stream), one after another. */
+async function hangUps(url: string, key: string, until: number): Promise<number> {
+  let n = 0;
+  while (Date.now() < until) {
+    const stream = n % 2 === 0;
+    try {
+      const res = await request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: 'main', messages, stream }),
+        signal: AbortSignal.timeout(1 + (n % 7)),
+      });
+      await res.body.text();
+    } catch {
+      // the point: we hung up
+    }
+    n++;
+  }
+  return n;
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1).padStart(6);
+}
+
+async function main(): Promise<void> {
+  const logDir = mkdtempSync(join(tmpdir(), 'switchyard-soak-'));
+  const sim = await serve(['sim']);
+  const gateway = await serve(['soak-gateway', sim.url, join(logDir, 'gateway.log')], ['--expose-gc']);
+  const statuses = new Map<string, number>();
+  let requests = 0;
+  try {
+    const until = Date.now() + SECONDS * 1000;
+    const hungUp = hangUps(gateway.url, gateway.key ?? '', until);
+    const samples: { t: number; requests: number; usage: Usage }[] = [];
+    const started = Date.now();
+    console.log(`soak: ${SECONDS} s, ${CONNECTIONS} connections + hang-ups; heap after a full GC every ${SAMPLE_SECONDS} s`);
+    // heap: what is still reachable after a full collection (a leak grows it); reserved: what V8 keeps for the heap,
+    // which follows the allocation rate (the young generation grows to 32 MiB semi-spaces under load), as does rss.
+    console.log('     t   requests  heap MB  reserved MB   rss MB');
+    while (Date.now() < until) {
+      const result = await autocannon({
+        url: gateway.url, connections: CONNECTIONS, duration: Math.min(SAMPLE_SECONDS, Math.max(1, (until - Date.now()) / 1000)),
+        requests: requestMix(gateway.key ?? ''),
+      });
+      requests += result.requests.total;
+      for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses.set(code, (statuses.get(code) ?? 0) + stat.count);
+      const usage = await gateway.usage();
+      const t = (Date.now() - started) / 1000;
+      samples.push({ t, requests, usage });
+      console.log(`${t.toFixed(0).padStart(6)} ${String(requests).padStart(10)} ${mb(usage.heapUsed)}       ${mb(usage.heapTotal)}   ${mb(usage.rss)}${t < WARMUP_SECONDS ? '   (warm-up)' : ''}`);
+    }
+    const hangUpCount = await hungUp;
+    console.log(`\nanswers by status: ${[...statuses].sort().map(([c, n]) => `${c}: ${n}`).join(', ')}; hang-ups: ${hangUpCount}`);
+    report(samples);
+  } finally {
+    await Promise.all([stop(gateway), stop(sim)]);
+    if (process.env['SOAK_KEEP_LOG']) console.log(`gateway log kept in ${logDir}`);
+    else rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+function report(samples: { t: number; requests: number; usage: Usage }[]): void {
+  const measured = samples.filter((s) => s.t >= WARMUP_SECONDS);
+  const first = measured[0];
+  const last = measured.at(-1);
+  if (!first || !last || first === last) {
+    console.log(`too short to judge: run at least ${WARMUP_SECONDS + 2 * SAMPLE_SECONDS} s`);
+    return;
+  }
+  // The smallest of the last three samples: one collection can leave a little more behind than the next.
+  const end = Math.min(...measured.slice(-3).map((s) => s.usage.heapUsed));
+  const growth = end - first.usage.heapUsed;
+  const perMillion = (growth / Math.max(1, last.requests - first.requests)) * 1e6;
+  const verdict = growth < FLAT_BYTES ? 'PASS' : 'FAIL';
+  console.log(`heap after GC: ${mb(first.usage.heapUsed).trim()} MB after the warm-up → ${mb(end).trim()} MB after ${last.requests - first.requests} more requests (${growth >= 0 ? '+' : ''}${(growth / 1024).toFixed(0)} KiB, ${(perMillion / 1024).toFixed(0)} KiB per million requests)  (target: flat, < ${FLAT_BYTES / 1024 / 1024} MiB) ${verdict}`);
+}
+
+await main();
