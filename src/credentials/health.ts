@@ -77,14 +77,19 @@ export interface Usability {
   until?: number;
 }
 
+/** Why a key is set aside and until when: `rate-limited until 10:32:10`, `rejected (never accepted); next probe at …`. */
+export function restingText(reason: CoolingReason | 'rejected', until: number): string {
+  if (reason === 'rejected') return `rejected (never accepted); next probe at ${formatClock(until)}`;
+  return `${COOLING_RULES[reason].text} until ${formatClock(until)}`;
+}
+
 export function usability(record: HealthRecord | undefined, now: number): Usability {
   if (!record || record.state === 'ok') return { usable: true, probe: false };
   const until = record.until;
   if (record.state === 'cooling') {
     if (until === undefined || until <= now) return { usable: true, probe: false };
-    const text = COOLING_RULES[record.reason ?? 'rate_limited'].text;
-    return { usable: false, probe: false, until, why: `${text} until ${formatClock(until)}` };
+    return { usable: false, probe: false, until, why: restingText(record.reason ?? 'rate_limited', until) };
   }
   if (until === undefined || until <= now) return { usable: true, probe: true, why: 'rejected (never accepted); one probe is due' };
-  return { usable: false, probe: false, until, why: `rejected (never accepted); next probe at ${formatClock(until)}` };
+  return { usable: false, probe: false, until, why: restingText('rejected', until) };
 }

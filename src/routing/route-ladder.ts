@@ -3,7 +3,8 @@
 // and rotate at once, run the auth rules, or give the route up. Rotations never spend `max_retries`; every wait is
 // bounded by the deadline; every try lands in the trail and the event stream.
 import type { ProviderConfig } from '../config/schema.ts';
-import type { Credential, PickResult } from '../credentials/types.ts';
+import type { CoolingReason, Credential, PickResult } from '../credentials/types.ts';
+import { describeCredential } from '../credentials/describe.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import { explainAllUnusable, explainFailure, explainMissing, explainRejected, formatDuration, type FailureFacts } from '../errors/explain.ts';
@@ -200,13 +201,15 @@ async function pause(ctx: CallContext, s: RouteState, kind: ErrorKind, ms: numbe
   s.waitMs += ms;
 }
 
+function emitCooldown(ctx: CallContext, s: RouteState, cred: Credential, reason: CoolingReason | 'rejected', until: number): void {
+  ctx.events.emit({ type: 'cooldown', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), reason, until });
+}
+
 function coolAndRotate(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Step {
   const kind = err.kind as 'rate_limited' | 'quota';
   const resetAt = err.resetAt ?? (err.retryAfterMs !== undefined ? ctx.now() + err.retryAfterMs : undefined);
   const health = ctx.pool.recordFailure(cred, { kind, ...(resetAt !== undefined ? { resetAt } : {}), ...(err.providerMessage ? { message: err.providerMessage } : {}) });
-  if (health.until !== undefined) {
-    ctx.events.emit({ type: 'cooldown', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, reason: health.reason ?? kind, until: health.until });
-  }
+  if (health.until !== undefined) emitCooldown(ctx, s, cred, health.reason ?? kind, health.until);
   const until = health.until !== undefined ? { until: health.until } : {};
   s.keyFailures.push({ kind, explanation: explainFailure(facts(ctx, s, kind, { ...upstreamFacts(err, cred, s), ...until })) });
   return { next: 'again' };
@@ -230,8 +233,9 @@ async function authRejected(ctx: CallContext, s: RouteState, cred: Credential, e
   }
   // Known-good and still rejected: set it aside for a while. Never accepted: mark it rejected, do not hammer it.
   const health = ctx.pool.recordFailure(cred, { kind: lastSuccessAt !== undefined ? 'auth_suspect' : 'auth_rejected', ...message });
-  if (health.state === 'cooling' && health.until !== undefined) {
-    ctx.events.emit({ type: 'cooldown', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, reason: health.reason ?? 'auth_suspect', until: health.until });
+  // Set aside either way: cooling (auth_suspect), or rejected until its next single probe.
+  if (health.until !== undefined && (health.state === 'cooling' || health.state === 'rejected')) {
+    emitCooldown(ctx, s, cred, health.state === 'rejected' ? 'rejected' : (health.reason ?? 'auth_suspect'), health.until);
   }
   s.exclude.add(cred.fingerprint);
   const f = facts(ctx, s, 'auth_rejected', { key: { masked: cred.masked, sources: cred.sources }, retries: used, ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}) });

@@ -1,7 +1,7 @@
 // The library contract (SPEC §4, §5): createSwitchyard({ config }).chat({ task, messages, stream }).
 import type { Route } from '../config/schema.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
-import type { SourceKind } from '../credentials/types.ts';
+import type { CoolingReason, SourceKind } from '../credentials/types.ts';
 import type { ChatMessage, ChatResponse, StreamEvent, ToolChoice, ToolDefinition } from '../providers/types.ts';
 
 export interface Attempt {
@@ -69,7 +69,9 @@ export type LadderEvent =
   | { type: 'attempt'; task: string; attempt: Attempt }
   | { type: 'retry'; task: string; route: string; kind: ErrorKind; delay_ms: number; attempt: number }
   | { type: 'rotate'; task: string; provider: string; from: string; to: string; kind: ErrorKind }
-  | { type: 'cooldown'; provider: string; fingerprint: string; masked: string; reason: string; until: number }
+  /** A key set aside: cooling (rate_limited, quota, auth_suspect) or rejected until its next probe. `credential`
+   * says where the key came from and its masked form (`config key sk-…a1b2`). */
+  | { type: 'cooldown'; provider: string; fingerprint: string; masked: string; credential: string; reason: CoolingReason | 'rejected'; until: number }
   | { type: 'fallback'; task: string; from: string; to: string; kind: ErrorKind | 'breaker_open' | 'context_window' | 'all_cooling' }
   | { type: 'give_up'; task: string; kind: ErrorKind | 'disabled' | 'all_cooling' | 'missing' | 'breaker_open'; message: string }
   | { type: 'breaker'; provider: string; state: 'open' | 'half_open' | 'closed' }

@@ -25,6 +25,8 @@ interface World {
   store: StateStore;
   router: Switchyard;
   warnings: string[];
+  /** Every line at info or above: [level, msg]. */
+  lines: [number, string][];
   sleeps: number[];
   ws: ReturnType<typeof tempWorkspace>;
   open(): Switchyard;
@@ -38,11 +40,13 @@ async function world(scenario: ScenarioInput, yaml: (urls: { openai: string; ant
   if (dotenv) ws.write('.env', dotenv);
   const store = openStore({ home: ws.home });
   const warnings: string[] = [];
+  const lines: [number, string][] = [];
   const sleeps: number[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
       const line = JSON.parse(chunk.toString()) as { level: number; msg: string };
       if (line.level >= 40) warnings.push(line.msg);
+      if (line.level >= 30) lines.push([line.level, line.msg]);
       done();
     },
   });
@@ -70,7 +74,7 @@ async function world(scenario: ScenarioInput, yaml: (urls: { openai: string; ant
     throw err;
   }
   return {
-    sim, store, router, warnings, sleeps, ws, open,
+    sim, store, router, warnings, lines, sleeps, ws, open,
     async close() {
       for (const r of routers) await r.close();
       await store.close();
@@ -121,6 +125,34 @@ auxiliary: { title_generation: { provider: none } }
     assert.equal(r.status, 'disabled');
     assert.equal(w.sim.calls(), 0);
     assert.deepEqual(w.warnings, [], 'nothing logged above debug');
+  } finally {
+    await w.close();
+  }
+});
+
+test('a key set aside is logged when it happens, whichever key it is: rate limits at info, quota and rejected keys at warn', async () => {
+  const OK = 'sk-steady-key-00000ok1';
+  const LIMITED = 'sk-limited-key-000lim2';
+  const BROKE = 'sk-no-quota-key-00bro3';
+  const TYPO = 'sk-typo-key-0000000ty4';
+  const w = await world(
+    { keys: { [OK]: {}, [LIMITED]: { rate_limit_after: 0, reset: '1h' }, [BROKE]: { quota: true }, [TYPO]: { valid: false } } },
+    (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_keys: [${OK}, ${LIMITED}, ${BROKE}, ${TYPO}] } }
+main: { provider: xiaomi, model: sim-large }
+credentials: { strategy: round_robin }
+${RETRY}`,
+  );
+  try {
+    for (let i = 0; i < 6; i++) assert.equal((await w.router.chat({ messages: hello })).status, 'ok');
+    const setAside = w.lines.filter(([, msg]) => / until | next probe at /.test(msg));
+    const at = (masked: string) => setAside.filter(([, msg]) => msg.includes(masked));
+    assert.deepEqual(at('sk-…lim2').map(([level]) => level), [30], 'the rate-limited key, once, at info');
+    assert.match(at('sk-…lim2')[0]?.[1] ?? '', /^xiaomi: config api_keys\[1\] sk-…lim2 rate-limited until \d\d:\d\d:\d\d$/);
+    assert.deepEqual(at('sk-…bro3').map(([level]) => level), [40], 'the key out of quota, once, at warn');
+    assert.match(at('sk-…bro3')[0]?.[1] ?? '', /out of quota until/);
+    assert.deepEqual(at('sk-…0ty4').map(([level]) => level), [40], 'the never-valid key, once, at warn');
+    assert.match(at('sk-…0ty4')[0]?.[1] ?? '', /rejected \(never accepted\); next probe at/);
+    assert.deepEqual(at('sk-…0ok1'), [], 'nothing about the key that works');
   } finally {
     await w.close();
   }

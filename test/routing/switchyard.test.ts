@@ -112,7 +112,11 @@ test('events: attempts, fallbacks and the final success are emitted; a listener 
     });
     const r = await h.router.chat({ messages: hello });
     assert.equal(r.status, 'ok');
-    assert.deepEqual(h.events.map((e) => e.type), ['attempt', 'fallback', 'attempt', 'success']);
+    // The never-valid key is set aside until its next probe (a cooldown of reason `rejected`), then the chain moves on.
+    assert.deepEqual(h.events.map((e) => e.type), ['attempt', 'cooldown', 'fallback', 'attempt', 'success']);
+    const cooldown = h.events.find((e) => e.type === 'cooldown');
+    assert.equal(cooldown?.type === 'cooldown' && cooldown.reason, 'rejected');
+    assert.equal(cooldown?.type === 'cooldown' && cooldown.credential, `config key ${cooldown?.type === 'cooldown' ? cooldown.masked : ''}`);
     const fallback = h.events.find((e) => e.type === 'fallback');
     assert.deepEqual(fallback, { type: 'fallback', task: 'main', from: 'one/sim-large', to: 'two/sim-large', kind: 'auth_rejected' });
   } finally {
