@@ -3,6 +3,7 @@
 //              | sim | soak-gateway <simUrl> <logFile>   (the last two: bench/soak.ts)
 // Prints one JSON line {url, key?} on stdout when listening, {cpuMicros, heapUsed?, rss?} on SIGUSR2 (the heap after
 // a full collection when node runs with --expose-gc); exits on SIGTERM.
+import { dirname } from 'node:path';
 import { configSchema } from '../src/config/schema.ts';
 import type { LoadedConfig } from '../src/config/types.ts';
 import { createLogger } from '../src/log.ts';
@@ -27,8 +28,8 @@ function benchConfig(upstreamUrl: string): LoadedConfig {
 }
 
 /** A gateway as `switchyard gateway` runs one: its line per request to a file, a store, a client key. */
-async function benchGateway(loaded: LoadedConfig, logFile: string): Promise<{ close: () => Promise<void>; url: string; key: string }> {
-  const store = openStore({ kind: 'memory' });
+async function benchGateway(loaded: LoadedConfig, logFile: string, stateHome?: string): Promise<{ close: () => Promise<void>; url: string; key: string }> {
+  const store = stateHome === undefined ? openStore({ kind: 'memory' }) : openStore({ home: stateHome });
   const key = generateKey();
   store.addGatewayKey(newKeyRecord(key, 'bench'));
   // The gateway logs one line per request, as in production, with the destination `switchyard gateway` uses
@@ -73,7 +74,8 @@ async function main(): Promise<void> {
     close = sim.close;
     process.stdout.write(`${JSON.stringify({ url: sim.url })}\n`);
   } else if (role === 'soak-gateway' && upstreamUrl && logFile) {
-    const gw = await benchGateway(soakConfig(upstreamUrl), logFile);
+    // The soak keeps its state in a SQLite file beside the log, as `switchyard gateway` does.
+    const gw = await benchGateway(soakConfig(upstreamUrl), logFile, dirname(logFile));
     close = gw.close;
     process.stdout.write(`${JSON.stringify({ url: gw.url, key: gw.key })}\n`);
   } else {
