@@ -1,15 +1,12 @@
 // `npm run bench`: the gateway against a bare node:http + undici proxy, both in front of the same fixed fake
 // upstream, measured in one run (SPEC §9). Each server runs in its own process; the load generator is this one.
 // Targets: median latency added at 1 connection ≤ 1.3× the bare proxy's; throughput at 32 connections ≥ 80% of its.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { combine, load, type LoadResult, type LoadTarget } from './load.ts';
+import { serve, stop, type Served } from './server-process.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 // Each target's SECONDS are measured in this many slices, taken in turn (direct, proxy, gateway, direct, …). This
 // 2-core VM's speed drifts by ±20% over tens of seconds (other tenants); one block per server made the ratio depend
@@ -19,41 +16,6 @@ const SLICES = Math.max(1, Number(process.env['BENCH_SLICES'] ?? 4));
 // keeps falling for its first ~50k requests (JIT tiering of a larger code path: ~300 → ~140 µs), the bare proxy's
 // for far fewer; a short warm-up measured the gateway's start-up, not the steady state a long-running gateway is in.
 const WARMUP_SECONDS = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 10);
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  key?: string;
-  /** CPU time (µs) the server process has used so far. */
-  cpu(): Promise<number>;
-}
-
-function serve(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [join(HERE, 'serve.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
-  const waiting: ((line: string) => void)[] = [];
-  lines.on('line', (line) => waiting.shift()?.(line));
-  const nextLine = () => new Promise<string>((resolve) => waiting.push(resolve));
-  return new Promise((resolve, reject) => {
-    nextLine().then((line) => {
-      const info = JSON.parse(line) as { url: string; key?: string };
-      const cpu = async (): Promise<number> => {
-        const reply = nextLine();
-        child.kill('SIGUSR2');
-        return (JSON.parse(await reply) as { cpuMicros: number }).cpuMicros;
-      };
-      resolve({ child, ...info, cpu });
-    }, reject);
-    child.once('exit', (code) => reject(new Error(`bench server ${args[0]} exited with ${code}`)));
-  });
-}
-
-function stop(s: Served): Promise<void> {
-  return new Promise((resolve) => {
-    s.child.once('exit', () => resolve());
-    s.child.kill('SIGTERM');
-  });
-}
 
 function row(r: LoadResult): string {
   return `${r.name.padEnd(9)} c=${String(r.connections).padEnd(3)} median ${r.medianMs.toFixed(3)} ms  p99 ${r.p99Ms.toFixed(3)} ms  ${r.rps.toFixed(0).padStart(6)} req/s  ${(r.cpuMicrosPerRequest ?? 0).toFixed(0).padStart(4)} µs CPU/req (client ${(r.clientCpuMicrosPerRequest ?? 0).toFixed(0)})  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`;
@@ -76,11 +38,11 @@ async function main(): Promise<void> {
       const tallies = targets.map((t) => ({ t, runs: [] as LoadResult[], cpu: 0, clientCpu: 0 }));
       for (let slice = 0; slice < SLICES; slice++) {
         for (const tally of tallies) {
-          const before = await tally.t.server.cpu();
+          const before = (await tally.t.server.usage()).cpuMicros;
           const clientBefore = process.cpuUsage();
           tally.runs.push(await load(tally.t, connections, SECONDS / SLICES));
           const client = process.cpuUsage(clientBefore);
-          tally.cpu += (await tally.t.server.cpu()) - before;
+          tally.cpu += (await tally.t.server.usage()).cpuMicros - before;
           tally.clientCpu += client.user + client.system;
         }
       }

@@ -15,6 +15,7 @@ import { startFakeUpstream } from './fake-upstream.ts';
 import { startBareProxy } from './bare-proxy.ts';
 import { startSimulator } from '../src/sim/server.ts';
 import { SOAK_SCENARIO, soakConfig } from './soak-setup.ts';
+import type { ServerUsage } from './server-process.ts';
 
 const UPSTREAM_KEY = 'sk-bench-upstream-key-0000';
 
@@ -29,7 +30,7 @@ function benchConfig(upstreamUrl: string): LoadedConfig {
 
 /** A gateway as `switchyard gateway` runs one: its line per request to a file, a store, a client key. */
 async function benchGateway(loaded: LoadedConfig, logFile: string, stateHome?: string): Promise<{ close: () => Promise<void>; url: string; key: string }> {
-  const store = stateHome === undefined ? openStore({ kind: 'memory' }) : openStore({ home: stateHome });
+  const store = stateHome === undefined ? openStore({ kind: 'memory' }) : openStore({ kind: loaded.config.gateway.state, home: stateHome });
   const key = generateKey();
   store.addGatewayKey(newKeyRecord(key, 'bench'));
   // The gateway logs one line per request, as in production, with the destination `switchyard gateway` uses
@@ -45,13 +46,13 @@ async function benchGateway(loaded: LoadedConfig, logFile: string, stateHome?: s
 }
 
 /** CPU used so far; with --expose-gc also the heap left after a full collection (what a leak would grow). */
-function usage(): { cpuMicros: number; heapUsed?: number; rss?: number; heapTotal?: number; external?: number } {
+function usage(): ServerUsage {
   const u = process.cpuUsage();
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return { cpuMicros: u.user + u.system };
   gc();
   const m = process.memoryUsage();
-  return { cpuMicros: u.user + u.system, heapUsed: m.heapUsed, rss: m.rss, heapTotal: m.heapTotal, external: m.external };
+  return { cpuMicros: u.user + u.system, heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss };
 }
 
 async function main(): Promise<void> {

@@ -35,7 +35,8 @@ export function soakConfig(simUrl: string): LoadedConfig {
     retry: { max_retries: 1, auth_retries: 1, base_delay: 5, max_delay: 20, max_wait: 50 },
     credentials: { strategy: 'round_robin' },
     cooldowns: { rate_limited: 500, quota: 2_000, auth_suspect: 1_000, rejected: 2_000 },
-    gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: 'info' },
+    // SOAK_STATE=redis://…: the same soak with health, breakers and client keys shared through Redis.
+    gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: 'info', state: process.env['SOAK_STATE'] ?? 'sqlite' },
   });
   return { config, path: null, dir: process.cwd(), dotenvPath: null, dotenv: {}, env: {}, origins: new Map(), warnings: [], loadedAt: Date.now() };
 }
