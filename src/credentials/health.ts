@@ -83,6 +83,11 @@ export function restingText(reason: CoolingReason | 'rejected', until: number): 
   return `${COOLING_RULES[reason].text} until ${formatClock(until)}`;
 }
 
+/** Why a key had been set aside, in a few words, for the line saying it answers again. */
+export function restedText(reason: CoolingReason | 'rejected'): string {
+  return reason === 'rejected' ? 'rejected' : reason === 'auth_suspect' ? 'auth suspect' : COOLING_RULES[reason].text;
+}
+
 export function usability(record: HealthRecord | undefined, now: number): Usability {
   if (!record || record.state === 'ok') return { usable: true, probe: false };
   const until = record.until;

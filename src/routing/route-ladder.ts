@@ -130,7 +130,12 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
   };
   try {
     const value = await send(adapter, sendCtx, route);
+    const before = ctx.store.getHealth(cred.fingerprint);
     ctx.pool.recordSuccess(cred);
+    if (before !== undefined && before.state !== 'ok') {
+      const after = before.state === 'rejected' ? 'rejected' : (before.reason ?? 'rate_limited');
+      ctx.events.emit({ type: 'recovered', provider: route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), after });
+    }
     ctx.breakers.recordSuccess(route.provider);
     record(ctx, s, { credential: cred, outcome: 'ok', startedAt, endedAt: ctx.now() });
     return { ok: true, value, credential: cred };

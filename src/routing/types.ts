@@ -72,6 +72,8 @@ export type LadderEvent =
   /** A key set aside: cooling (rate_limited, quota, auth_suspect) or rejected until its next probe. `credential`
    * says where the key came from and its masked form (`config key sk-…a1b2`). */
   | { type: 'cooldown'; provider: string; fingerprint: string; masked: string; credential: string; reason: CoolingReason | 'rejected'; until: number }
+  /** A key that was set aside answered again (`after`: why it had been set aside). */
+  | { type: 'recovered'; provider: string; fingerprint: string; masked: string; credential: string; after: CoolingReason | 'rejected' }
   | { type: 'fallback'; task: string; from: string; to: string; kind: ErrorKind | 'breaker_open' | 'context_window' | 'all_cooling' }
   | { type: 'give_up'; task: string; kind: ErrorKind | 'disabled' | 'all_cooling' | 'missing' | 'breaker_open'; message: string }
   | { type: 'breaker'; provider: string; state: 'open' | 'half_open' | 'closed' }

@@ -158,6 +158,32 @@ ${RETRY}`,
   }
 });
 
+test('a key set aside that answers again says so once: back in use (not after a rate limit, which comes and goes)', async () => {
+  const OK = 'sk-steady-key-00000ok1';
+  const BROKE = 'sk-broke-then-paid-bk2';
+  const LIMITED = 'sk-limited-once-000li3';
+  const w = await world(
+    { keys: { [OK]: {}, [BROKE]: { script: [402] }, [LIMITED]: { script: [429], reset_headers: [] } } },
+    (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_keys: [${OK}, ${BROKE}, ${LIMITED}] } }
+main: { provider: xiaomi, model: sim-large }
+credentials: { strategy: round_robin }
+cooldowns: { quota: 20ms, rate_limited: 20ms }
+${RETRY}`,
+  );
+  try {
+    for (let i = 0; i < 40 && (w.sim.calls(BROKE) < 2 || w.sim.calls(LIMITED) < 2); i++) {
+      assert.equal((await w.router.chat({ messages: hello })).status, 'ok');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(w.sim.calls(BROKE) >= 2, 'the key out of quota was used again once its cooldown ended');
+    assert.ok(w.sim.calls(LIMITED) >= 2, 'so was the rate-limited one');
+    const back = w.lines.filter(([, msg]) => msg.includes('back in use'));
+    assert.deepEqual(back, [[30, 'xiaomi: config api_keys[1] sk-…-bk2 answers again (set aside: out of quota); back in use']]);
+  } finally {
+    await w.close();
+  }
+});
+
 test('seed 001: the first credential is rate-limited → the very next call uses the second, no backoff, one warning names both', async () => {
   const A = 'sk-config-exhausted-1';
   const B = 'sk-env-fresh-key-0002';
