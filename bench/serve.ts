@@ -1,6 +1,6 @@
 // One benchmark server per process, so the load generator, the upstream and the system under test never share an
 // event loop:  node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile>
-//              | sim | soak-gateway <simUrl> <logFile>   (the last two: bench/soak.ts)
+//              | sim | soak-gateway <configFile> <logFile>   (the last two: bench/soak.ts)
 // Prints one JSON line {url, key?} on stdout when listening, {cpuMicros, heapUsed?, rss?} on SIGUSR2 (the heap after
 // a full collection when node runs with --expose-gc); exits on SIGTERM.
 import { dirname } from 'node:path';
@@ -14,7 +14,8 @@ import { startGateway } from '../src/gateway/server.ts';
 import { startFakeUpstream } from './fake-upstream.ts';
 import { startBareProxy } from './bare-proxy.ts';
 import { startSimulator } from '../src/sim/server.ts';
-import { SOAK_SCENARIO, soakConfig } from './soak-setup.ts';
+import { SOAK_SCENARIO } from './soak-setup.ts';
+import { loadConfig } from '../src/config/load.ts';
 import type { ServerUsage } from './server-process.ts';
 
 const UPSTREAM_KEY = 'sk-bench-upstream-key-0000';
@@ -29,7 +30,7 @@ function benchConfig(upstreamUrl: string): LoadedConfig {
 }
 
 /** A gateway as `switchyard gateway` runs one: its line per request to a file, a store, a client key. */
-async function benchGateway(loaded: LoadedConfig, logFile: string, stateHome?: string): Promise<{ close: () => Promise<void>; url: string; key: string }> {
+async function benchGateway(loaded: LoadedConfig, logFile: string, stateHome?: string, watch = false): Promise<{ close: () => Promise<void>; url: string; key: string }> {
   const store = stateHome === undefined ? openStore({ kind: 'memory' }) : openStore({ kind: loaded.config.gateway.state, home: stateHome });
   const key = generateKey();
   store.addGatewayKey(newKeyRecord(key, 'bench'));
@@ -37,7 +38,7 @@ async function benchGateway(loaded: LoadedConfig, logFile: string, stateHome?: s
   // (src/cli/gateway.ts) — written to a file here instead of stderr.
   const destination = batchedDestination({ dest: logFile });
   const logger = createLogger({ level: 'info', destination });
-  const handle = await startGateway({ loaded, store, logger, watch: false });
+  const handle = await startGateway({ loaded, store, logger, watch });
   const close = async (): Promise<void> => {
     await handle.close();
     await store.close();
@@ -75,12 +76,13 @@ async function main(): Promise<void> {
     close = sim.close;
     process.stdout.write(`${JSON.stringify({ url: sim.url })}\n`);
   } else if (role === 'soak-gateway' && upstreamUrl && logFile) {
-    // The soak keeps its state in a SQLite file beside the log, as `switchyard gateway` does.
-    const gw = await benchGateway(soakConfig(upstreamUrl), logFile, dirname(logFile));
+    // Here the second argument is the config file (bench/soak.ts writes it, and rewrites it to exercise hot reload);
+    // the state lives in a SQLite file beside the log, as `switchyard gateway` keeps it.
+    const gw = await benchGateway(loadConfig({ configPath: upstreamUrl }), logFile, dirname(logFile), true);
     close = gw.close;
     process.stdout.write(`${JSON.stringify({ url: gw.url, key: gw.key })}\n`);
   } else {
-    process.stderr.write('usage: node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile> | sim | soak-gateway <simUrl> <logFile>\n');
+    process.stderr.write('usage: node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile> | sim | soak-gateway <configFile> <logFile>\n');
     process.exit(2);
   }
   // SIGUSR2: report the CPU time used so far, so the benchmark can give CPU per request for each server.

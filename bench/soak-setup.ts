@@ -1,9 +1,7 @@
 // The world of `bench/soak.ts`: a simulator whose keys fail in every way the gateway handles (transient 401s, rate
 // limits, 5xx, overloads, resets, cut streams), and a gateway config with two providers of both API types, a
 // fallback, an auxiliary task and short cooldowns, so that in a few minutes every path of the request ladder runs
-// many thousands of times: retries, rotations, cooldowns and their expiry, fallbacks, breakers, streams.
-import { configSchema } from '../src/config/schema.ts';
-import type { LoadedConfig } from '../src/config/types.ts';
+// many thousands of times: retries, rotations, cooldowns and their expiry, fallbacks, breakers, streams, reloads.
 import type { ScenarioInput } from '../src/sim/scenario.ts';
 
 export const SOAK_SCENARIO: ScenarioInput = {
@@ -18,25 +16,32 @@ export const SOAK_SCENARIO: ScenarioInput = {
   },
 };
 
-export function soakConfig(simUrl: string): LoadedConfig {
-  const config = configSchema.parse({
-    providers: {
-      mimo: {
-        type: 'openai',
-        base_url: `${simUrl}/v1`,
-        api_keys: ['sk-soak-good-0001', 'sk-soak-flaky-0002', 'sk-soak-limited-0003'],
-        models: { 'sim-large': { context_window: 128_000 }, 'sim-small': { context_window: 8_000 } },
-      },
-      claude: { type: 'anthropic', base_url: simUrl, api_key: 'sk-soak-claude-0004', models: { 'sim-large': {}, 'sim-small': {} } },
-    },
-    main: { provider: 'mimo', model: 'sim-large' },
-    fallback: [{ provider: 'claude', model: 'sim-large' }],
-    auxiliary: { title_generation: { provider: 'claude', model: 'sim-small' } },
-    retry: { max_retries: 1, auth_retries: 1, base_delay: 5, max_delay: 20, max_wait: 50 },
-    credentials: { strategy: 'round_robin' },
-    cooldowns: { rate_limited: 500, quota: 2_000, auth_suspect: 1_000, rejected: 2_000 },
-    // SOAK_STATE=redis://…: the same soak with health, breakers and client keys shared through Redis.
-    gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: 'info', state: process.env['SOAK_STATE'] ?? 'sqlite' },
-  });
-  return { config, path: null, dir: process.cwd(), dotenvPath: null, dotenv: {}, env: {}, origins: new Map(), warnings: [], loadedAt: Date.now() };
+/**
+ * The gateway's config file. The soak rewrites it every few seconds (`edition` alternates two cooldowns) so that hot
+ * reload runs under load too: the file watcher, loading, validation and the swap, with requests in flight.
+ */
+export function soakConfigYaml(simUrl: string, edition: number): string {
+  // SOAK_STATE=redis://…: the same soak with health, breakers and client keys shared through Redis.
+  const state = process.env['SOAK_STATE'] ?? 'sqlite';
+  return `# bench/soak.ts, edition ${edition}
+providers:
+  mimo:
+    type: openai
+    base_url: ${simUrl}/v1
+    api_keys: [sk-soak-good-0001, sk-soak-flaky-0002, sk-soak-limited-0003]
+    models: { sim-large: { context_window: 128000 }, sim-small: { context_window: 8000 } }
+  claude:
+    type: anthropic
+    base_url: ${simUrl}
+    api_key: sk-soak-claude-0004
+    models: { sim-large: {}, sim-small: {} }
+main: { provider: mimo, model: sim-large }
+fallback: [{ provider: claude, model: sim-large }]
+auxiliary:
+  title_generation: { provider: claude, model: sim-small }
+retry: { max_retries: 1, auth_retries: 1, base_delay: 5ms, max_delay: 20ms, max_wait: 50ms }
+credentials: { strategy: round_robin }
+cooldowns: { rate_limited: ${edition % 2 === 0 ? 500 : 600}ms, quota: 2s, auth_suspect: 1s, rejected: 2s }
+gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: info, state: '${state}' }
+`;
 }

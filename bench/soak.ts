@@ -1,20 +1,23 @@
 // `./dev node bench/soak.ts [seconds]` (`npm run soak`): SPEC §9 "memory flat over a long run". The gateway, in its
 // own process, in front of the simulator with faults on (bench/soak-setup.ts), under a mix of calls: both APIs,
 // streaming and not, the router's tasks and explicit routes, callers' mistakes (unknown model, malformed JSON, a
-// wrong client key) and callers that hang up mid-call. Every few seconds the gateway reports its heap after a full
+// wrong client key) and callers that hang up mid-call, while its config file is edited every 2 s (hot reload). Every few seconds the gateway reports its heap after a full
 // collection; the soak prints them and how much the heap grew after the warm-up. Not run by CI (it takes minutes).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type RequestSpec } from 'autocannon';
 import { request } from 'undici';
 import { serve, stop, type ServerUsage } from './server-process.ts';
+import { soakConfigYaml } from './soak-setup.ts';
 
 const SECONDS = Number(process.argv[2] ?? process.env['SOAK_SECONDS'] ?? 180);
 const SAMPLE_SECONDS = 10;
 /** Caches, pools and JIT code settle in the first stretch; growth is measured from the sample after it. */
 const WARMUP_SECONDS = 20;
 const CONNECTIONS = 16;
+/** How often the config file is rewritten. */
+const EDIT_SECONDS = 2;
 /** A heap that grows less than this over the run (after the warm-up) counts as flat. */
 const FLAT_BYTES = 2 * 1024 * 1024;
 
@@ -79,9 +82,15 @@ function mb(bytes: number): string {
 async function main(): Promise<void> {
   const logDir = mkdtempSync(join(tmpdir(), 'switchyard-soak-'));
   const sim = await serve(['sim']);
-  const gateway = await serve(['soak-gateway', sim.url, join(logDir, 'gateway.log')], ['--expose-gc']);
+  const configPath = join(logDir, 'switchyard.yaml');
+  const logPath = join(logDir, 'gateway.log');
+  let edition = 0;
+  writeFileSync(configPath, soakConfigYaml(sim.url, edition));
+  const gateway = await serve(['soak-gateway', configPath, logPath], ['--expose-gc']);
   const statuses = new Map<string, number>();
   let requests = 0;
+  // The config is edited while requests flow: every reload swaps the router's config under load.
+  const editing = setInterval(() => writeFileSync(configPath, soakConfigYaml(sim.url, ++edition)), EDIT_SECONDS * 1000);
   try {
     const until = Date.now() + SECONDS * 1000;
     const hungUp = hangUps(gateway.url, gateway.key ?? '', until);
@@ -104,13 +113,27 @@ async function main(): Promise<void> {
       console.log(`${t.toFixed(0).padStart(6)} ${String(requests).padStart(10)} ${mb(usage.heapUsed)}       ${mb(usage.heapTotal)}   ${mb(usage.rss)}${t < WARMUP_SECONDS ? '   (warm-up)' : ''}`);
     }
     const hangUpCount = await hungUp;
+    clearInterval(editing);
     console.log(`\nanswers by status: ${[...statuses].sort().map(([c, n]) => `${c}: ${n}`).join(', ')}; hang-ups: ${hangUpCount}`);
+    console.log(`config edits: ${edition}; ${logCounts(logPath)}`);
     report(samples);
   } finally {
+    clearInterval(editing);
     await Promise.all([stop(gateway), stop(sim)]);
     if (process.env['SOAK_KEEP_LOG']) console.log(`gateway log kept in ${logDir}`);
     else rmSync(logDir, { recursive: true, force: true });
   }
+}
+
+/** Reloads and warnings, from the gateway's log: every edit should have been applied, and nothing refused. */
+function logCounts(logPath: string): string {
+  let reloaded = 0;
+  let refused = 0;
+  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+    if (line.includes('"msg":"config reloaded"')) reloaded++;
+    else if (line.includes('"msg":"new config is invalid')) refused++;
+  }
+  return `reloads logged: ${reloaded}, configs refused: ${refused}`;
 }
 
 function report(samples: { t: number; requests: number; usage: Sample }[]): void {
