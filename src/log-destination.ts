@@ -7,9 +7,10 @@
 // batched here (docs/gateway.md, "Performance and the benchmark").
 //
 // A batch is written synchronously, on the event loop: one write() of ~16 KiB per ~60 request lines costs less CPU
-// than handing it to libuv's thread pool (and ~1 µs a line less than one of ~4 KiB per ~15 lines), and it keeps the lines in order and complete at exit (an asynchronous write
-// still in flight when the process exits is lost or lands after the lines written at exit). The price, as with pino's
-// default destination: if whatever reads stderr stops reading, the process waits for it.
+// than handing it to libuv's thread pool (and less per line than one of ~4 KiB per ~15 lines), and it keeps the lines
+// in order and complete at exit (an asynchronous write still in flight when the process exits is lost or lands after
+// the lines written at exit). The price, as with pino's default destination: if whatever reads stderr stops reading,
+// the process waits for it.
 import { pino, type DestinationStream } from 'pino';
 
 export interface BatchedDestination extends DestinationStream {

@@ -3,7 +3,7 @@
 // and rotate at once, run the auth rules, or give the route up. Rotations never spend `max_retries`; every wait is
 // bounded by the deadline; every try lands in the trail and the event stream.
 import type { ProviderConfig } from '../config/schema.ts';
-import type { CoolingReason, Credential, PickResult } from '../credentials/types.ts';
+import type { CoolingReason, Credential, HealthRecord, PickResult } from '../credentials/types.ts';
 import { describeCredential } from '../credentials/describe.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
@@ -132,10 +132,7 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
     const value = await send(adapter, sendCtx, route);
     const before = ctx.store.getHealth(cred.fingerprint);
     ctx.pool.recordSuccess(cred);
-    if (before !== undefined && before.state !== 'ok') {
-      const after = before.state === 'rejected' ? 'rejected' : (before.reason ?? 'rate_limited');
-      ctx.events.emit({ type: 'recovered', provider: route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), after });
-    }
+    if (before !== undefined && before.state !== 'ok') emitRecovered(ctx, s, cred, before);
     ctx.breakers.recordSuccess(route.provider);
     record(ctx, s, { credential: cred, outcome: 'ok', startedAt, endedAt: ctx.now() });
     return { ok: true, value, credential: cred };
@@ -208,6 +205,12 @@ async function pause(ctx: CallContext, s: RouteState, kind: ErrorKind, ms: numbe
 
 function emitCooldown(ctx: CallContext, s: RouteState, cred: Credential, reason: CoolingReason | 'rejected', until: number): void {
   ctx.events.emit({ type: 'cooldown', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), reason, until });
+}
+
+/** A key that was set aside (cooling, or rejected and probed) answered. */
+function emitRecovered(ctx: CallContext, s: RouteState, cred: Credential, before: HealthRecord): void {
+  const after = before.state === 'rejected' ? 'rejected' : (before.reason ?? 'rate_limited');
+  ctx.events.emit({ type: 'recovered', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), after });
 }
 
 function coolAndRotate(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Step {

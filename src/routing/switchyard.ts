@@ -4,7 +4,6 @@
 // disk. `reload()` swaps the config for the calls that start after it.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LoadedConfig } from '../config/types.ts';
-import { restedText, restingText } from '../credentials/health.ts';
 import { CredentialPool } from '../credentials/pool.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
@@ -17,6 +16,7 @@ import { Breakers, type BreakerOptions } from './breaker.ts';
 import type { AdapterFor, CallContext, Sleep } from './call-context.ts';
 import { estimateTokens, runChain } from './chain.ts';
 import { LadderEvents } from './events.ts';
+import { keyLog } from './key-log.ts';
 import { resolveTask, taskNames, type TaskPlan } from './resolve-task.ts';
 import { committedEvents, streamSender } from './stream.ts';
 import { formatTrail } from './trail.ts';
@@ -99,18 +99,7 @@ class Router implements Switchyard {
       this.events.emit({ type: 'breaker', provider, state });
       this.#logger[state === 'open' ? 'warn' : 'info']({ provider, state }, `circuit breaker for ${provider} is ${state.replace('_', '-')}`);
     });
-    // A key set aside says so when it happens, whichever key it is (a benched key nobody hears about is what the
-    // seed reports cost hours): a rate limit heals by itself (info); a quota, a suspect or rejected key needs a person.
-    // And says so again when it answers once more, except after a rate limit (that comes and goes all day).
-    this.events.on((event) => {
-      if (event.type === 'cooldown') {
-        const fields = { provider: event.provider, credential: event.masked, reason: event.reason, until: new Date(event.until).toISOString() };
-        this.#logger[event.reason === 'rate_limited' ? 'info' : 'warn'](fields, `${event.provider}: ${event.credential} ${restingText(event.reason, event.until)}`);
-      } else if (event.type === 'recovered' && event.after !== 'rate_limited') {
-        const fields = { provider: event.provider, credential: event.masked, after: event.after };
-        this.#logger.info(fields, `${event.provider}: ${event.credential} answers again (set aside: ${restedText(event.after)}); back in use`);
-      }
-    });
+    this.events.on(keyLog(this.#logger));
     // Another replica opened or closed a breaker (shared state): take it on now, so this replica's logs and metrics
     // say so at once rather than at its next request to that provider.
     this.#unsubscribeStore = this.store.onChange((change) => {
