@@ -26,7 +26,21 @@ export interface BuildGatewayOptions {
   logger?: Logger;
   /** A router built elsewhere (tests, embedding); by default one is created and closed with the app. */
   router?: Switchyard;
+  /** How long a client may take to send a whole request, and how often that is checked (tests shorten both). */
+  requestTimeout?: RequestTimeout;
 }
+
+export interface RequestTimeout {
+  /** Default 120 s. */
+  ms: number;
+  /** Default 30 s (node's). */
+  checkEveryMs: number;
+}
+
+/** A request — headers and body — must have arrived this long after it began, or node answers 408 and closes the
+ * connection. fastify's default is no limit: a client trickling its body a byte at a time could hold a connection,
+ * and the memory of its half-read body, for ever. Generous, so a slow link can still send a large body. */
+const REQUEST_TIMEOUT: RequestTimeout = { ms: 120_000, checkEveryMs: 30_000 };
 
 /** Credentials per provider and state, for the `switchyard_credentials` gauge. */
 function credentialCounts(ctx: GatewayContext): { provider: string; state: string; count: number }[] {
@@ -61,16 +75,21 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   };
   const unsubscribe = router.events.on(metrics.onLadderEvent);
 
+  const requestTimeout = options.requestTimeout ?? REQUEST_TIMEOUT;
   const app = Fastify({
     logger: false,
     bodyLimit: options.loaded.config.gateway.body_limit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     keepAliveTimeout: 72_000,
+    requestTimeout: requestTimeout.ms,
+    http: { connectionsCheckingInterval: requestTimeout.checkEveryMs },
     // The request ID header would be attacker-controlled input in our logs; we do not use it.
     requestIdHeader: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  // node enforces the request timeout only when the headers timeout (60 s by default) is not longer than it.
+  app.server.headersTimeout = Math.min(app.server.headersTimeout, requestTimeout.ms);
   // JSON only: fastify's default text/plain parser would let a plain-text body reach the routes.
   app.removeContentTypeParser('text/plain');
   app.decorate('gateway', ctx);

@@ -9,7 +9,7 @@ import { UserError } from '../errors/user-error.ts';
 import { openStore } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
-import { buildGateway } from './app.ts';
+import { buildGateway, type RequestTimeout } from './app.ts';
 import { isLoopback, parseListen, urlFor } from './listen.ts';
 import { forgetFormerCredentials, watchAndReload } from './reload.ts';
 
@@ -25,6 +25,8 @@ export interface StartGatewayOptions {
   watch?: boolean;
   /** How long close() waits for in-flight requests before cutting connections (default 30s). */
   drainMs?: number;
+  /** See BuildGatewayOptions (tests shorten it). */
+  requestTimeout?: RequestTimeout;
 }
 
 export interface GatewayHandle {
@@ -53,7 +55,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const store = options.store ?? openStore({ kind: options.loaded.config.gateway.state, env: { ...options.loaded.env }, ...(logger ? { warn: (m: string) => logger.warn(m) } : {}) });
   // Shared state (Redis) loads before the first request; if it cannot be reached the gateway starts on local state.
   await store.ready();
-  const app = buildGateway({ loaded: options.loaded, store, ...(options.logger ? { logger: options.logger } : {}), ...(options.router ? { router: options.router } : {}) });
+  const app = buildGateway({
+    loaded: options.loaded, store,
+    ...(options.logger ? { logger: options.logger } : {}), ...(options.router ? { router: options.router } : {}), ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
+  });
   forgetFormerCredentials(app.gateway);
   try {
     await app.listen({ host, port });

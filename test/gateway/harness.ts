@@ -9,6 +9,7 @@ import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
+import type { RequestTimeout } from '../../src/gateway/app.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 export const ADMIN_KEY = 'adm-harness-admin-key-7f3e9a2b4c';
@@ -21,6 +22,7 @@ export interface HarnessOptions {
   dotenv?: string;
   env?: Record<string, string>;
   watch?: boolean;
+  requestTimeout?: RequestTimeout;
 }
 
 export interface Harness {
@@ -50,7 +52,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
   const key = generateKey();
   store.addGatewayKey(newKeyRecord(key, 'test-client'));
-  const gw = await startGateway({ loaded, store, logger, listen: '127.0.0.1:0', watch: options.watch ?? false, drainMs: 10_000 });
+  const gw = await startGateway({
+    loaded, store, logger, listen: '127.0.0.1:0', watch: options.watch ?? false, drainMs: 10_000,
+    ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
+  });
   return {
     sim,
     gw,
