@@ -13,7 +13,7 @@ export function openDatabase(path: string): { db: DatabaseSync; schemaVersion: n
   const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    if (path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
+    if (path !== ':memory:') useWal(db);
     // NORMAL in WAL mode: a commit is in the OS before it returns, which survives kill -9 of this process.
     db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');
@@ -24,6 +24,36 @@ export function openDatabase(path: string): { db: DatabaseSync; schemaVersion: n
     db.close();
     throw err;
   }
+}
+
+/**
+ * WAL mode is a property of the file: once set, later openers find it so. Setting it takes an exclusive lock for
+ * which SQLite does not call the busy handler, so processes opening a new state file at the same moment (the gateway
+ * starting while `switchyard gateway keys create` runs) could fail with "database is locked": wait and try again.
+ */
+function useWal(db: DatabaseSync): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const mode = db.prepare('PRAGMA journal_mode').get() as { journal_mode?: string } | undefined;
+      if (mode?.journal_mode !== 'wal') db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+      sleepSync(5 + Math.random() * 20);
+    }
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { errcode?: number }).errcode;
+  // SQLITE_BUSY and SQLITE_LOCKED, with or without extended bits.
+  return typeof code === 'number' && ((code & 0xff) === 5 || (code & 0xff) === 6);
+}
+
+/** Only while opening the store, before anything else runs. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function prepareFile(path: string): void {
