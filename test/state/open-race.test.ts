@@ -1,6 +1,7 @@
-// Several processes opening a brand-new state file at the same moment (the gateway starting while `switchyard
-// gateway keys create` runs, on a machine's first use) all succeed: switching the file to WAL takes a lock for which
-// SQLite does not wait by itself, and used to fail one of them with "database is locked" now and then.
+// Several processes opening a brand-new state file, in a state directory that does not exist yet, at the same moment
+// (the gateway starting while `switchyard gateway keys create` runs, on a machine's first use) all succeed. Two
+// races used to fail one of them: creating the directory (EEXIST, every run), and switching the new file to WAL, a
+// lock SQLite does not wait for by itself ("database is locked", now and then).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,16 +21,16 @@ function open(home: string, at: number): Promise<string | undefined> {
   });
 }
 
-test('processes opening a new state file at the same instant all succeed', async (t) => {
+test('processes opening a new state file in a new directory at the same instant all succeed', async (t) => {
   const failures: string[] = [];
-  // Before the fix, about one run in three of this test failed on the development machine (each open lost the race
-  // now and then: ~5% of opens in a tighter loop); since, none has.
+  // Before the fixes, every run failed (the directory), and about one run in three also on the WAL switch (~5% of
+  // opens in a tighter loop); since, none has.
   for (let round = 0; round < ROUNDS; round++) {
     const ws = tempWorkspace('switchyard-open-race-');
     t.after(() => ws.cleanup());
     // Far enough ahead that every process has loaded and is waiting for it.
     const at = Date.now() + 1_500;
-    const results = await Promise.all(Array.from({ length: 6 }, () => open(ws.home, at)));
+    const results = await Promise.all(Array.from({ length: 6 }, () => open(join(ws.dir, 'new-home', 'switchyard'), at)));
     failures.push(...results.filter((r): r is string => r !== undefined));
   }
   assert.deepEqual(failures, []);

@@ -64,12 +64,17 @@ function prepareFile(path: string): void {
 }
 
 /** `mkdirSync(…, { recursive: true })` spins forever under pseudo-filesystems such as /proc; walking up by hand
- * fails with an ordinary error instead. New directories are private (0700). */
+ * fails with an ordinary error instead. New directories are private (0700). Another process may create one between
+ * the check and the mkdir (two commands run at once on a machine's first use): that is fine. */
 function makeDirs(dir: string): void {
   if (existsSync(dir)) return;
   const parent = dirname(dir);
   if (parent !== dir) makeDirs(parent);
-  mkdirSync(dir, { mode: 0o700 });
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }
 
 /** SQLite copies the database file's mode onto -wal and -shm; this makes sure of it. */
