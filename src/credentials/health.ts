@@ -7,10 +7,11 @@ import { formatClock } from './clock.ts';
 import type { CoolingReason, FailureReport, HealthRecord } from './types.ts';
 
 /** How each cooling event picks its deadline: the server's reset time when it sent one, else the config. */
-export const COOLING_RULES: Record<CoolingReason, { cooldown: keyof Cooldowns; honoursServerReset: boolean; text: string }> = {
-  rate_limited: { cooldown: 'rate_limited', honoursServerReset: true, text: 'rate-limited' },
-  quota: { cooldown: 'quota', honoursServerReset: true, text: 'out of quota' },
-  auth_suspect: { cooldown: 'auth_suspect', honoursServerReset: false, text: 'auth suspect (a known-good key kept being rejected)' },
+/** `text` says why a key rests; `brief` names that in a few words, for the line saying it answers again. */
+export const COOLING_RULES: Record<CoolingReason, { cooldown: keyof Cooldowns; honoursServerReset: boolean; text: string; brief: string }> = {
+  rate_limited: { cooldown: 'rate_limited', honoursServerReset: true, text: 'rate-limited', brief: 'rate-limited' },
+  quota: { cooldown: 'quota', honoursServerReset: true, text: 'out of quota', brief: 'out of quota' },
+  auth_suspect: { cooldown: 'auth_suspect', honoursServerReset: false, text: 'auth suspect (a known-good key kept being rejected)', brief: 'auth suspect' },
 };
 
 /** A server "reset now" still cools the key briefly, so the next request does not walk straight into a 429. */
@@ -85,7 +86,7 @@ export function restingText(reason: CoolingReason | 'rejected', until: number): 
 
 /** Why a key had been set aside, in a few words, for the line saying it answers again. */
 export function restedText(reason: CoolingReason | 'rejected'): string {
-  return reason === 'rejected' ? 'rejected' : reason === 'auth_suspect' ? 'auth suspect' : COOLING_RULES[reason].text;
+  return reason === 'rejected' ? 'rejected' : COOLING_RULES[reason].brief;
 }
 
 export function usability(record: HealthRecord | undefined, now: number): Usability {

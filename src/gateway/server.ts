@@ -56,8 +56,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   // Shared state (Redis) loads before the first request; if it cannot be reached the gateway starts on local state.
   await store.ready();
   const app = buildGateway({
-    loaded: options.loaded, store,
-    ...(options.logger ? { logger: options.logger } : {}), ...(options.router ? { router: options.router } : {}), ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
+    loaded: options.loaded,
+    store,
+    ...(logger ? { logger } : {}),
+    ...(options.router ? { router: options.router } : {}),
+    ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
   });
   forgetFormerCredentials(app.gateway);
   try {

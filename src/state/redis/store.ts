@@ -2,8 +2,9 @@
 // Redis, so every replica naming the same server skips a key another one cooled, and a provider another one found
 // down; so do client keys created from then on, so one key works on every replica behind a load balancer (keys
 // created before, in the embedded file, keep working where they were made). Stored upstream credentials and chat
-// sessions stay in the embedded SQLite store beside it. The request path never waits for Redis: state is read from memory and written to memory at once; a short
-// timer writes the queue to Redis, and a poll of one counter brings other replicas' changes in within a second.
+// sessions stay in the embedded SQLite store beside it. The request path never waits for Redis: state is read from
+// memory and written to memory at once; a short timer writes the queue to Redis, and a poll of one counter brings
+// other replicas' changes in within a second.
 // When Redis is unreachable the store keeps working on local state, warns once, keeps the queue, and writes it
 // when Redis is back.
 import { createRequire } from 'node:module';
