@@ -53,7 +53,7 @@ export { openStore } from './state/open.ts';
 export type { StateStore } from './state/types.ts';
 
 // Provider wire shapes
-export type { ChatMessage, ChatRequest, ChatResponse, StreamEvent, ToolCall, ToolDefinition } from './providers/types.ts';
+export type { ChatMessage, ChatRequest, ChatResponse, ContentPart, ImagePart, ResponseFormat, StreamEvent, ToolCall, ToolDefinition } from './providers/types.ts';
 
 // The simulator
 export { startSimulator } from './sim/server.ts';

@@ -2,14 +2,20 @@
 // ChatRequest both hold them; this copies them across, only those that are set (absent stays absent).
 import type { ChatRequest } from './types.ts';
 
-export type RequestSettings = Pick<ChatRequest, 'tools' | 'tool_choice' | 'max_tokens' | 'temperature' | 'top_p' | 'stop'>;
+export type RequestSettings = Omit<ChatRequest, 'model' | 'messages'>;
+
+/** Every key of RequestSettings: the type below fails to check when one is added to ChatRequest and not here. */
+const SETTING_KEYS = [
+  'tools', 'tool_choice', 'max_tokens', 'temperature', 'top_p', 'stop', 'user', 'parallel_tool_calls', 'response_format',
+  'seed', 'presence_penalty', 'frequency_penalty', 'reasoning_effort', 'top_k',
+] as const satisfies readonly (keyof RequestSettings)[];
+type Listed = (typeof SETTING_KEYS)[number];
+const allListed: [Exclude<keyof RequestSettings, Listed>] extends [never] ? true : never = true;
+void allListed;
 
 export function copySettings<T extends RequestSettings>(to: T, from: RequestSettings): T {
-  if (from.tools !== undefined) to.tools = from.tools;
-  if (from.tool_choice !== undefined) to.tool_choice = from.tool_choice;
-  if (from.max_tokens !== undefined) to.max_tokens = from.max_tokens;
-  if (from.temperature !== undefined) to.temperature = from.temperature;
-  if (from.top_p !== undefined) to.top_p = from.top_p;
-  if (from.stop !== undefined) to.stop = from.stop;
+  const src = from as Record<Listed, unknown>;
+  const dst = to as Record<Listed, unknown>;
+  for (const key of SETTING_KEYS) if (src[key] !== undefined) dst[key] = src[key];
   return to;
 }

@@ -13,10 +13,25 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** An image in a message: a `data:` URL (base64) or an http(s) URL. `detail` is OpenAI's resolution hint (an
+ * Anthropic route leaves it out). */
+export interface ImagePart {
+  type: 'image';
+  url: string;
+  detail?: 'auto' | 'low' | 'high';
+}
+
+export type ContentPart = { type: 'text'; text: string } | ImagePart;
+
 export interface ChatMessage {
   role: Role;
   /** Text content. Multi-part text content is joined; null for an assistant message that only calls tools. */
   content: string | null;
+  /**
+   * The whole content, in order, when it holds images (user and tool messages). `content` is then its text parts
+   * joined, so what reads text only (titles, compression, token estimates, logs) keeps working unchanged.
+   */
+  parts?: ContentPart[];
   name?: string;
   /** Assistant tool calls. */
   tool_calls?: ToolCall[];
@@ -33,6 +48,12 @@ export interface ToolDefinition {
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
+/** OpenAI's `response_format`. An Anthropic route, which has no such setting, asks for JSON in the system prompt. */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean } };
+
 export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
@@ -42,6 +63,18 @@ export interface ChatRequest {
   temperature?: number;
   top_p?: number;
   stop?: string[];
+  /** An id for the end user, for the provider's abuse monitoring (OpenAI `user`, Anthropic `metadata.user_id`). */
+  user?: string;
+  /** false: at most one tool call per answer (OpenAI `parallel_tool_calls`, Anthropic `disable_parallel_tool_use`). */
+  parallel_tool_calls?: boolean;
+  response_format?: ResponseFormat;
+  /** Settings only OpenAI-compatible APIs have: an Anthropic route leaves them out. */
+  seed?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  reasoning_effort?: string;
+  /** Anthropic's `top_k`: an OpenAI-compatible route leaves it out (OpenAI refuses it). */
+  top_k?: number;
 }
 
 export interface Usage {

@@ -2,7 +2,8 @@
 import type { Route } from '../config/schema.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { CoolingReason, SourceKind } from '../credentials/types.ts';
-import type { ChatMessage, ChatResponse, StreamEvent, ToolChoice, ToolDefinition } from '../providers/types.ts';
+import type { ChatMessage, ChatResponse, StreamEvent } from '../providers/types.ts';
+import type { RequestSettings } from '../providers/settings.ts';
 
 export interface Attempt {
   /** `provider/model` */
@@ -21,18 +22,13 @@ export interface Attempt {
   started_at: number;
 }
 
-export interface ChatOptions {
+/** The request's settings (tools, sampling, response format, …) are those of the canonical request. */
+export interface ChatOptions extends RequestSettings {
   /** `main` (default) or any task under `auxiliary:`. */
   task?: string;
   messages: ChatMessage[];
   /** Override the model of the first route (e.g. `/model`, or a gateway request naming provider/model). */
   route?: Route;
-  tools?: ToolDefinition[];
-  tool_choice?: ToolChoice;
-  max_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  stop?: string[];
   signal?: AbortSignal;
   /** Estimated prompt tokens, used to skip routes whose context window cannot hold the input. */
   estimated_tokens?: number;

@@ -52,7 +52,7 @@ test('openai request: streaming asks for usage', () => {
 
 test('openai request: SDK variants (developer role, content parts, string stop, max_completion_tokens)', () => {
   const { request } = parseOpenAIRequest({
-    model: 'x', max_completion_tokens: 7, stop: 'X', stream_options: null, user: 'ignored',
+    model: 'x', max_completion_tokens: 7, stop: 'X', stream_options: null, prediction: { type: 'content', content: 'ignored' },
     messages: [{ role: 'developer', content: 'sys' }, { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }],
   });
   assert.deepEqual(request, { model: 'x', max_tokens: 7, stop: ['X'], messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'ab' }] });
@@ -64,7 +64,7 @@ test('openai request: bad bodies give located errors', () => {
     [{ messages: [{ role: 'user', content: 'a' }] }, /^model: /],
     [{ model: 'x', messages: [] }, /^messages: /],
     [{ model: 'x', messages: [{ role: 'tool', content: 'a' }] }, /^messages\[0\]\.tool_call_id: required/],
-    [{ model: 'x', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, /^messages\[0\]\.content\[0\]\.type: content part "image_url" is not supported/],
+    [{ model: 'x', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] }, /^messages\[0\]\.content\[0\]\.type: content part "input_audio" is not supported; text and image_url parts are/],
     [{ model: 'x', messages: [{ role: 'user', content: 'a' }], temperature: 'hot' }, /^temperature: /],
     ['not json object', /expected object/],
   ];
@@ -147,7 +147,7 @@ test('anthropic request from a client: system blocks, user turn with tool result
 test('anthropic request: bad bodies give located errors', () => {
   const cases: [unknown, RegExp][] = [
     [{ model: 'c', messages: [{ role: 'user', content: 'a' }, { role: 'system', content: 'b' }] }, /^messages\[1\]\.role: expected one of/],
-    [{ model: 'c', messages: [{ role: 'user', content: [{ type: 'image', source: {} }] }] }, /^messages\[0\]\.content\[0\]\.type: block "image" is not supported/],
+    [{ model: 'c', messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, /^messages\[0\]\.content\[0\]\.type: block "document" is not supported/],
     [{ model: 'c', messages: [{ role: 'user', content: 'a' }], tool_choice: { type: 'tool' } }, /^tool_choice\.name: required/],
     [{ model: 'c', messages: [{ role: 'user', content: 5 }] }, /^messages\[0\]\.content: expected a string or an array/],
   ];

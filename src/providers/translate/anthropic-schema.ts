@@ -1,5 +1,5 @@
-// The Anthropic Messages request as clients send it to the gateway, validated with zod. Unknown fields (metadata,
-// thinking, …) are accepted and ignored; the fields we translate must be well-formed.
+// The Anthropic Messages request as clients send it to the gateway, validated with zod. Unknown fields (thinking,
+// service_tier, …) are accepted and ignored; the fields we translate must be well-formed.
 import { z } from 'zod';
 
 const textBlock = z.looseObject({ type: z.literal('text'), text: z.string() });
@@ -28,6 +28,7 @@ export const anthropicTool = z.looseObject({
 export const anthropicToolChoice = z.looseObject({
   type: z.enum(['auto', 'any', 'tool', 'none']),
   name: z.string().optional(),
+  disable_parallel_tool_use: z.boolean().optional(),
 });
 
 export const anthropicRequest = z.looseObject({
@@ -40,6 +41,8 @@ export const anthropicRequest = z.looseObject({
   stop_sequences: z.array(z.string()).optional(),
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
+  top_k: z.number().int().positive().optional(),
+  metadata: z.looseObject({ user_id: z.string().nullish() }).optional(),
   stream: z.boolean().optional(),
 });
 export type AnthropicWireRequest = z.infer<typeof anthropicRequest>;

@@ -1,7 +1,8 @@
 // Anthropic Messages wire shape ⇄ canonical. System messages live in the top-level `system`; tool calls are
 // `tool_use` blocks with an `input` object (canonical keeps OpenAI's JSON text); tool results are `tool_result`
 // blocks inside a user turn (consecutive ones merged, since Anthropic wants alternating turns).
-import type { ChatMessage, ChatRequest, ChatResponse, FinishReason, ToolCall, ToolChoice, Usage } from '../types.ts';
+import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, Usage } from '../types.ts';
+import { fromAnthropicImage, hasImage, textOfParts, toAnthropicImage } from './images.ts';
 import type { AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
@@ -19,38 +20,48 @@ export interface ParsedAnthropicRequest {
   stream: boolean;
 }
 
-function toolResultText(block: Extract<AnthropicWireBlock, { type: 'tool_result' }>): string {
+/** A tool result's content → canonical `tool` message content: text, and images when it holds any. */
+function toolResultFromWire(block: Extract<AnthropicWireBlock, { type: 'tool_result' }>, path: string): Pick<ChatMessage, 'content' | 'parts'> {
   const c = block.content;
-  if (c === undefined) return '';
-  if (typeof c === 'string') return c;
-  return c.map((p) => p.text ?? '').join('');
+  if (c === undefined) return { content: '' };
+  if (typeof c === 'string') return { content: c };
+  const parts: ContentPart[] = [];
+  c.forEach((p, k) => {
+    if (p.type === 'image') parts.push(fromAnthropicImage(p, `${path}.content[${k}]`));
+    else parts.push({ type: 'text', text: p.text ?? '' });
+  });
+  return hasImage(parts) ? { content: textOfParts(parts), parts } : { content: textOfParts(parts) };
 }
 
-/** One Anthropic turn → canonical messages: a user turn may hold tool results (one `tool` message each) and text. */
+/** One Anthropic turn → canonical messages: a user turn may hold tool results (one `tool` message each), text and
+ * images. */
 function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
   if (typeof m.content === 'string') return [{ role: m.role, content: m.content }];
-  const texts: string[] = [];
+  const parts: ContentPart[] = [];
   const calls: ToolCall[] = [];
   const results: ChatMessage[] = [];
   m.content.forEach((block, j) => {
-    if (block.type === 'text') texts.push(String(block['text']));
+    const path = `messages[${i}].content[${j}]`;
+    if (block.type === 'text') parts.push({ type: 'text', text: String(block['text']) });
+    else if (block.type === 'image' && m.role === 'user') parts.push(fromAnthropicImage(block, path));
     else if (block.type === 'tool_use' && m.role === 'assistant') {
       const b = block as Extract<AnthropicWireBlock, { type: 'tool_use' }>;
       calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
     } else if (block.type === 'tool_result' && m.role === 'user') {
       const b = block as Extract<AnthropicWireBlock, { type: 'tool_result' }>;
-      results.push({ role: 'tool', tool_call_id: b.tool_use_id, content: toolResultText(b) });
+      results.push({ role: 'tool', tool_call_id: b.tool_use_id, ...toolResultFromWire(b, path) });
     } else if (block.type !== 'thinking' && block.type !== 'redacted_thinking') {
-      throw new WireRequestError(`messages[${i}].content[${j}].type`, `block "${block.type}" is not supported in a ${m.role} message`);
+      throw new WireRequestError(`${path}.type`, `block "${block.type}" is not supported in a ${m.role} message`);
     }
   });
   const out: ChatMessage[] = [...results];
+  const text = textOfParts(parts);
   if (m.role === 'assistant') {
-    const msg: ChatMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('') : calls.length > 0 ? null : '' };
+    const msg: ChatMessage = { role: 'assistant', content: parts.length > 0 ? text : calls.length > 0 ? null : '' };
     if (calls.length > 0) msg.tool_calls = calls;
     out.push(msg);
-  } else if (texts.length > 0 || results.length === 0) {
-    out.push({ role: 'user', content: texts.join('') });
+  } else if (parts.length > 0 || results.length === 0) {
+    out.push(hasImage(parts) ? { role: 'user', content: text, parts } : { role: 'user', content: text });
   }
   return out;
 }
@@ -83,6 +94,9 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   if (wire.temperature !== undefined) request.temperature = wire.temperature;
   if (wire.top_p !== undefined) request.top_p = wire.top_p;
   if (wire.stop_sequences && wire.stop_sequences.length > 0) request.stop = wire.stop_sequences;
+  if (wire.top_k !== undefined) request.top_k = wire.top_k;
+  if (typeof wire.metadata?.user_id === 'string') request.user = wire.metadata.user_id;
+  if (wire.tool_choice?.disable_parallel_tool_use === true) request.parallel_tool_calls = false;
   return { request, stream: wire.stream === true };
 }
 
@@ -97,10 +111,17 @@ function argumentsToInput(args: string): Obj {
   }
 }
 
+function partsToBlocks(parts: readonly ContentPart[]): Obj[] {
+  // Anthropic rejects empty text blocks.
+  return parts.filter((p) => p.type === 'image' || p.text !== '').map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : toAnthropicImage(p)));
+}
+
 function blocksOf(m: ChatMessage): Obj[] {
   if (m.role === 'tool') {
-    return [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content: m.content ?? '' }];
+    const content = m.parts !== undefined ? partsToBlocks(m.parts) : (m.content ?? '');
+    return [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content }];
   }
+  if (m.parts !== undefined && m.role === 'user') return partsToBlocks(m.parts);
   const blocks: Obj[] = [];
   if (m.content) blocks.push({ type: 'text', text: m.content });
   for (const c of m.tool_calls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
@@ -134,6 +155,26 @@ function toolChoiceToWire(c: ToolChoice): Obj {
   return { type: c === 'required' ? 'any' : c };
 }
 
+/** Anthropic has no response_format: a JSON answer is asked for in the system prompt instead (an instruction the
+ * model follows, not a guarantee; docs/gateway.md says so). */
+export function jsonInstruction(format: ResponseFormat): string | undefined {
+  if (format.type === 'text') return undefined;
+  const plain = 'Answer with one JSON object and nothing else: no prose before or after it, no code fence.';
+  if (format.type === 'json_object' || format.json_schema.schema === undefined) return plain;
+  return `${plain} The object must match this JSON Schema:\n${JSON.stringify(format.json_schema.schema)}`;
+}
+
+/** Settings with an Anthropic equivalent; seed, penalties and reasoning_effort have none and stay out. */
+function settingsToWire(req: ChatRequest, body: Obj): void {
+  if (req.top_k !== undefined) body['top_k'] = req.top_k;
+  if (req.user !== undefined) body['metadata'] = { user_id: req.user };
+  if (req.parallel_tool_calls === false && req.tools !== undefined && req.tools.length > 0) {
+    body['tool_choice'] = { ...((body['tool_choice'] as Obj | undefined) ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  }
+  const instruction = req.response_format === undefined ? undefined : jsonInstruction(req.response_format);
+  if (instruction !== undefined) body['system'] = typeof body['system'] === 'string' ? `${body['system']}\n\n${instruction}` : instruction;
+}
+
 /** Canonical → the JSON body sent to the Anthropic Messages API. */
 export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean }): Obj {
   const { system, messages } = toAnthropicMessages(req.messages);
@@ -146,6 +187,7 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
   if (req.temperature !== undefined) body['temperature'] = req.temperature;
   if (req.top_p !== undefined) body['top_p'] = req.top_p;
   if (req.stop !== undefined && req.stop.length > 0) body['stop_sequences'] = req.stop;
+  settingsToWire(req, body);
   if (options.stream) body['stream'] = true;
   return body;
 }

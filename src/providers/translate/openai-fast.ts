@@ -1,8 +1,8 @@
 // A hand-written check for the common OpenAI request (text messages, no tools), accepted by exactly the same rules
 // as the zod schema in openai-schema.ts. The gateway parses every request body; zod costs several times more than
-// these few typeof checks. Anything this check is unsure about (tools, content parts, a bad field) returns
-// undefined and the caller falls back to zod, so error messages stay the schema's located ones.
-import type { OpenAIWireRequest } from './openai-schema.ts';
+// these few typeof checks. Anything this check is unsure about (tools, content parts, the less common settings, a
+// bad field) returns undefined and the caller falls back to zod, so error messages stay the schema's located ones.
+import { OPENAI_SETTINGS, type OpenAIWireRequest } from './openai-schema.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -34,6 +34,7 @@ export function fastOpenAIRequest(body: unknown): OpenAIWireRequest | undefined 
   if (!Array.isArray(messages) || messages.length === 0) return undefined;
   for (const m of messages) if (!isPlainMessage(m)) return undefined;
   if (body['tools'] !== undefined || body['tool_choice'] !== undefined) return undefined;
+  for (const key of OPENAI_SETTINGS) if (body[key] !== undefined) return undefined;
   if (!positiveInt(body['max_tokens']) || !positiveInt(body['max_completion_tokens'])) return undefined;
   if (!inRange(body['temperature'], 2) || !inRange(body['top_p'], 1)) return undefined;
   const stop = body['stop'];

@@ -3,9 +3,13 @@
 import { z } from 'zod';
 
 const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
+const imagePart = z.looseObject({
+  type: z.literal('image_url'),
+  image_url: z.looseObject({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
+});
 const otherPart = z.looseObject({ type: z.string() });
 
-export const openaiContent = z.union([z.string(), z.array(z.union([textPart, otherPart])), z.null()], {
+export const openaiContent = z.union([z.string(), z.array(z.union([textPart, imagePart, otherPart])), z.null()], {
   error: 'expected a string, an array of content parts, or null',
 });
 
@@ -37,6 +41,23 @@ export const openaiToolChoice = z.union([
   z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) }),
 ]);
 
+export const openaiResponseFormat = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    json_schema: z.looseObject({
+      name: z.string().min(1),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullish(),
+    }),
+  }),
+]);
+
+/** Settings besides the messages that the gateway checks and carries (docs/gateway.md, "What is carried"). */
+export const OPENAI_SETTINGS = ['user', 'parallel_tool_calls', 'response_format', 'seed', 'presence_penalty', 'frequency_penalty', 'reasoning_effort', 'n', 'logprobs'] as const;
+
 export const openaiRequest = z.looseObject({
   model: z.string().min(1),
   messages: z.array(openaiMessage).min(1),
@@ -49,6 +70,16 @@ export const openaiRequest = z.looseObject({
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+  user: z.string().nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  response_format: openaiResponseFormat.nullish(),
+  seed: z.number().int().nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  reasoning_effort: z.string().min(1).nullish(),
+  n: z.number().int().positive().nullish(),
+  logprobs: z.boolean().nullish(),
 });
 export type OpenAIWireRequest = z.infer<typeof openaiRequest>;
 export type OpenAIWireMessage = z.infer<typeof openaiMessage>;
+export type OpenAIResponseFormat = z.infer<typeof openaiResponseFormat>;

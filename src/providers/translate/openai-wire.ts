@@ -1,7 +1,8 @@
 // OpenAI chat-completions wire shape ⇄ canonical (src/providers/types.ts). Pure functions: the OpenAI adapter
 // uses them to talk upstream, the gateway to accept OpenAI-shaped requests and answer in that shape.
-import type { ChatMessage, ChatRequest, ChatResponse, FinishReason, ToolCall, ToolChoice, Usage } from '../types.ts';
-import type { OpenAIWireMessage, OpenAIWireRequest } from './openai-schema.ts';
+import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, Usage } from '../types.ts';
+import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest } from './openai-schema.ts';
+import { checkImageUrl, hasImage, textOfParts } from './images.ts';
 import { openaiRequest } from './openai-schema.ts';
 import { fastOpenAIRequest } from './openai-fast.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
@@ -15,21 +16,27 @@ export interface ParsedOpenAIRequest {
 
 type WireContent = OpenAIWireMessage['content'];
 
-/** Text parts are joined; anything else (images, audio) cannot be carried by the canonical shape. */
-function contentText(content: WireContent, path: string): string | null {
-  if (content === undefined || content === null) return null;
-  if (typeof content === 'string') return content;
-  return content
-    .map((part, i) => {
-      if (part.type === 'text' && typeof part['text'] === 'string') return part['text'];
-      throw new WireRequestError(`${path}[${i}].type`, `content part "${part.type}" is not supported; only text parts are`);
-    })
-    .join('');
+/** One wire content part → canonical: text, or an image (user messages only, as in OpenAI's API). */
+function partFromWire(part: Exclude<WireContent, string | null | undefined>[number], path: string, role: string): ContentPart {
+  if (part.type === 'text' && typeof part['text'] === 'string') return { type: 'text', text: part['text'] };
+  if (part.type !== 'image_url') throw new WireRequestError(`${path}.type`, `content part "${part.type}" is not supported; text and image_url parts are`);
+  if (role !== 'user') throw new WireRequestError(`${path}.type`, 'image parts are allowed in user messages only');
+  const image = part['image_url'] as { url: string; detail?: 'auto' | 'low' | 'high' };
+  checkImageUrl(image.url, `${path}.image_url.url`);
+  return image.detail === undefined ? { type: 'image', url: image.url } : { type: 'image', url: image.url, detail: image.detail };
+}
+
+/** Text parts are joined into `content`; when there is an image among them the parts are also kept whole. */
+function contentFromWire(content: WireContent, path: string, role: string): Pick<ChatMessage, 'content' | 'parts'> {
+  if (content === undefined || content === null) return { content: null };
+  if (typeof content === 'string') return { content };
+  const parts = content.map((part, i) => partFromWire(part, `${path}[${i}]`, role));
+  return hasImage(parts) ? { content: textOfParts(parts), parts } : { content: textOfParts(parts) };
 }
 
 function messageFromWire(m: OpenAIWireMessage, i: number): ChatMessage {
   const role = m.role === 'developer' ? 'system' : m.role;
-  const out: ChatMessage = { role, content: contentText(m.content, `messages[${i}].content`) };
+  const out: ChatMessage = { role, ...contentFromWire(m.content, `messages[${i}].content`, role) };
   if (m.name !== undefined) out.name = m.name;
   if (m.tool_calls && m.tool_calls.length > 0) {
     out.tool_calls = m.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
@@ -44,6 +51,34 @@ function messageFromWire(m: OpenAIWireMessage, i: number): ChatMessage {
 function toolChoiceFromWire(c: OpenAIWireRequest['tool_choice']): ToolChoice | undefined {
   if (c === undefined) return undefined;
   return typeof c === 'string' ? c : { name: c.function.name };
+}
+
+function responseFormatFromWire(f: OpenAIResponseFormat): ResponseFormat {
+  if (f.type !== 'json_schema') return { type: f.type };
+  const s = f.json_schema;
+  return {
+    type: 'json_schema',
+    json_schema: {
+      name: s.name,
+      ...(s.description !== undefined ? { description: s.description } : {}),
+      ...(s.schema !== undefined ? { schema: s.schema } : {}),
+      ...(s.strict != null ? { strict: s.strict } : {}),
+    },
+  };
+}
+
+/** The settings besides sampling and tools. `n` > 1 and `logprobs` are refused: the answer could not carry them,
+ * and dropping them would hand the caller something other than what it asked for. */
+function settingsFromWire(wire: OpenAIWireRequest, request: ChatRequest): void {
+  if (wire.n != null && wire.n > 1) throw new WireRequestError('n', 'only one choice per request is supported; send the request n times instead');
+  if (wire.logprobs === true) throw new WireRequestError('logprobs', 'log probabilities are not carried through the gateway; leave logprobs out');
+  if (wire.user != null) request.user = wire.user;
+  if (wire.parallel_tool_calls != null) request.parallel_tool_calls = wire.parallel_tool_calls;
+  if (wire.response_format != null) request.response_format = responseFormatFromWire(wire.response_format);
+  if (wire.seed != null) request.seed = wire.seed;
+  if (wire.presence_penalty != null) request.presence_penalty = wire.presence_penalty;
+  if (wire.frequency_penalty != null) request.frequency_penalty = wire.frequency_penalty;
+  if (wire.reasoning_effort != null) request.reasoning_effort = wire.reasoning_effort;
 }
 
 /** Validates an OpenAI-shaped request body and translates it; throws WireRequestError naming the bad field. */
@@ -65,11 +100,19 @@ export function parseOpenAIRequest(body: unknown): ParsedOpenAIRequest {
   if (wire.temperature != null) request.temperature = wire.temperature;
   if (wire.top_p != null) request.top_p = wire.top_p;
   if (wire.stop != null) request.stop = typeof wire.stop === 'string' ? [wire.stop] : wire.stop;
+  settingsFromWire(wire, request);
   return { request, stream: wire.stream === true, includeUsage: wire.stream_options?.include_usage === true };
 }
 
+function contentToWire(m: ChatMessage): unknown {
+  if (m.parts === undefined || m.role !== 'user') return m.content;
+  return m.parts.map((p) =>
+    p.type === 'text' ? { type: 'text', text: p.text } : { type: 'image_url', image_url: p.detail === undefined ? { url: p.url } : { url: p.url, detail: p.detail } },
+  );
+}
+
 function messageToWire(m: ChatMessage): Record<string, unknown> {
-  const out: Record<string, unknown> = { role: m.role, content: m.content };
+  const out: Record<string, unknown> = { role: m.role, content: contentToWire(m) };
   if (m.name !== undefined) out['name'] = m.name;
   if (m.tool_calls && m.tool_calls.length > 0) {
     out['tool_calls'] = m.tool_calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
@@ -78,13 +121,47 @@ function messageToWire(m: ChatMessage): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Canonical messages → OpenAI's. OpenAI's tool messages hold text only, so images a tool returned (Anthropic allows
+ * them in a tool result) follow the run of tool messages in a user message that says where they came from.
+ */
+function messagesToWire(messages: readonly ChatMessage[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  let toolImages: ContentPart[] = [];
+  const flush = (): void => {
+    if (toolImages.length > 0) out.push(messageToWire({ role: 'user', content: textOfParts(toolImages), parts: toolImages }));
+    toolImages = [];
+  };
+  for (const m of messages) {
+    if (m.role !== 'tool') flush();
+    out.push(messageToWire(m));
+    if (m.role === 'tool' && m.parts !== undefined && hasImage(m.parts)) {
+      toolImages.push({ type: 'text', text: `(images returned by tool call ${m.tool_call_id ?? ''})` }, ...m.parts.filter((p) => p.type === 'image'));
+    }
+  }
+  flush();
+  return out;
+}
+
 function toolChoiceToWire(c: ToolChoice): unknown {
   return typeof c === 'string' ? c : { type: 'function', function: { name: c.name } };
 }
 
+/** The settings besides sampling and tools; `top_k` stays out (OpenAI refuses it). `parallel_tool_calls` is sent
+ * only with tools, since OpenAI refuses it without. */
+function settingsToWire(req: ChatRequest, body: Record<string, unknown>): void {
+  if (req.user !== undefined) body['user'] = req.user;
+  if (req.parallel_tool_calls !== undefined && req.tools !== undefined && req.tools.length > 0) body['parallel_tool_calls'] = req.parallel_tool_calls;
+  if (req.response_format !== undefined) body['response_format'] = req.response_format;
+  if (req.seed !== undefined) body['seed'] = req.seed;
+  if (req.presence_penalty !== undefined) body['presence_penalty'] = req.presence_penalty;
+  if (req.frequency_penalty !== undefined) body['frequency_penalty'] = req.frequency_penalty;
+  if (req.reasoning_effort !== undefined) body['reasoning_effort'] = req.reasoning_effort;
+}
+
 /** Canonical → the JSON body sent to an OpenAI-compatible upstream. */
 export function toOpenAIRequest(req: ChatRequest, options: { stream: boolean }): Record<string, unknown> {
-  const body: Record<string, unknown> = { model: req.model, messages: req.messages.map(messageToWire) };
+  const body: Record<string, unknown> = { model: req.model, messages: messagesToWire(req.messages) };
   if (req.tools && req.tools.length > 0) {
     body['tools'] = req.tools.map((t) => ({
       type: 'function',
@@ -96,6 +173,7 @@ export function toOpenAIRequest(req: ChatRequest, options: { stream: boolean }):
   if (req.temperature !== undefined) body['temperature'] = req.temperature;
   if (req.top_p !== undefined) body['top_p'] = req.top_p;
   if (req.stop !== undefined && req.stop.length > 0) body['stop'] = req.stop;
+  settingsToWire(req, body);
   if (options.stream) {
     body['stream'] = true;
     body['stream_options'] = { include_usage: true };

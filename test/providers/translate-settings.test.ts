@@ -1,0 +1,163 @@
+// Images and the settings beyond sampling (user, parallel tool calls, response format, seed, penalties, top_k, …)
+// across both wire shapes: what each side accepts, what it sends, and what it refuses rather than drop.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChatRequest } from '../../src/providers/types.ts';
+import { parseOpenAIRequest, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
+import { parseAnthropicRequest, toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
+
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+const DATA_URL = `data:image/png;base64,${PNG}`;
+const HTTP_URL = 'https://example.com/cat.jpg';
+
+const VISION: ChatRequest = {
+  model: 'm',
+  messages: [
+    {
+      role: 'user', content: 'What is in these?',
+      parts: [{ type: 'text', text: 'What is in ' }, { type: 'image', url: DATA_URL, detail: 'low' }, { type: 'text', text: 'these?' }, { type: 'image', url: HTTP_URL }],
+    },
+  ],
+};
+
+test('images: OpenAI image_url parts → canonical parts (text joined into content) → OpenAI again', () => {
+  const body = {
+    model: 'm',
+    messages: [{
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is in ' }, { type: 'image_url', image_url: { url: DATA_URL, detail: 'low' } },
+        { type: 'text', text: 'these?' }, { type: 'image_url', image_url: { url: HTTP_URL } },
+      ],
+    }],
+  };
+  const { request } = parseOpenAIRequest(body);
+  assert.deepEqual(request, VISION);
+  assert.deepEqual(toOpenAIRequest(request, { stream: false })['messages'], body.messages);
+});
+
+test('images: canonical → Anthropic image blocks (base64 and url sources) → canonical', () => {
+  const wire = toAnthropicRequest(VISION, { stream: false });
+  assert.deepEqual(wire['messages'], [{
+    role: 'user',
+    content: [
+      { type: 'text', text: 'What is in ' },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+      { type: 'text', text: 'these?' },
+      { type: 'image', source: { type: 'url', url: HTTP_URL } },
+    ],
+  }]);
+  const back = parseAnthropicRequest(wire).request;
+  // `detail` is OpenAI's alone: it does not survive a trip through Anthropic's shape.
+  const withoutDetail = VISION.messages[0]!.parts!.map((p) => (p.type === 'image' ? { type: 'image' as const, url: p.url } : p));
+  assert.deepEqual(back.messages, [{ role: 'user', content: 'What is in these?', parts: withoutDetail }]);
+});
+
+test('images: a tool result with an image (Anthropic) → OpenAI tool message text, then the image in a user message', () => {
+  const { request } = parseAnthropicRequest({
+    model: 'c', max_tokens: 10,
+    messages: [
+      { role: 'user', content: 'Take a screenshot' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'screenshot', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'here' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] }] },
+    ],
+  });
+  assert.deepEqual(request.messages[2], { role: 'tool', tool_call_id: 't1', content: 'here', parts: [{ type: 'text', text: 'here' }, { type: 'image', url: DATA_URL }] });
+  const openai = toOpenAIRequest(request, { stream: false })['messages'] as Record<string, unknown>[];
+  assert.deepEqual(openai.slice(2), [
+    { role: 'tool', content: 'here', tool_call_id: 't1' },
+    { role: 'user', content: [{ type: 'text', text: '(images returned by tool call t1)' }, { type: 'image_url', image_url: { url: DATA_URL } }] },
+  ]);
+  // And back to Anthropic, the image stays inside the tool result.
+  const anthropic = toAnthropicRequest(request, { stream: false })['messages'] as { content: unknown }[];
+  assert.deepEqual(anthropic[2]!.content, [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'here' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] }]);
+});
+
+test('images: what cannot be carried is refused with the field named', () => {
+  const openai: [unknown, RegExp][] = [
+    [{ model: 'x', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x/y.png' } }] }] }, /^messages\[0\]\.content\[0\]\.image_url\.url: expected an http\(s\) URL or a base64 data: URL/],
+    [{ model: 'x', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/tiff;base64,AAAA' } }] }] }, /^messages\[0\]\.content\[0\]\.image_url\.url: image type image\/tiff is not supported/],
+    [{ model: 'x', messages: [{ role: 'assistant', content: [{ type: 'image_url', image_url: { url: HTTP_URL } }] }] }, /^messages\[0\]\.content\[0\]\.type: image parts are allowed in user messages only/],
+  ];
+  for (const [body, pattern] of openai) {
+    assert.throws(() => parseOpenAIRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));
+  }
+  const anthropic: [unknown, RegExp][] = [
+    [{ model: 'c', messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/bmp', data: 'AA' } }] }] }, /^messages\[0\]\.content\[0\]\.source\.media_type: expected one of image\/jpeg/],
+    [{ model: 'c', messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f1' } }] }] }, /^messages\[0\]\.content\[0\]\.source: expected \{type: "base64"/],
+    [{ model: 'c', messages: [{ role: 'assistant', content: [{ type: 'image', source: { type: 'url', url: HTTP_URL } }] }] }, /^messages\[0\]\.content\[0\]\.type: block "image" is not supported in a assistant message/],
+  ];
+  for (const [body, pattern] of anthropic) {
+    assert.throws(() => parseAnthropicRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));
+  }
+});
+
+const SCHEMA = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+
+test('settings: OpenAI → canonical → OpenAI keeps user, parallel_tool_calls, response_format, seed, penalties, reasoning_effort', () => {
+  const settings = {
+    user: 'u-42', parallel_tool_calls: false, seed: 7, presence_penalty: 0.5, frequency_penalty: -0.5, reasoning_effort: 'low',
+    response_format: { type: 'json_schema', json_schema: { name: 'city', schema: SCHEMA, strict: true } },
+  };
+  const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }];
+  const { request } = parseOpenAIRequest({ model: 'x', messages: [{ role: 'user', content: 'hi' }], tools, n: 1, logprobs: false, ...settings });
+  const wire = toOpenAIRequest(request, { stream: false });
+  for (const [key, value] of Object.entries(settings)) assert.deepEqual(wire[key], value, key);
+  assert.equal(wire['n'], undefined);
+  // Without tools, parallel_tool_calls stays out (OpenAI refuses it there).
+  assert.equal(toOpenAIRequest({ ...request, tools: [] }, { stream: false })['parallel_tool_calls'], undefined);
+  // top_k is Anthropic's: never sent to an OpenAI-compatible upstream.
+  assert.equal(toOpenAIRequest({ ...request, top_k: 5 }, { stream: false })['top_k'], undefined);
+});
+
+test('settings: to Anthropic — user as metadata.user_id, parallel off as disable_parallel_tool_use, JSON asked in the system prompt', () => {
+  const request: ChatRequest = {
+    model: 'c',
+    messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Weather?' }],
+    tools: [{ name: 'get_weather', parameters: SCHEMA }],
+    tool_choice: 'required',
+    user: 'u-42', parallel_tool_calls: false, top_k: 40, seed: 7, presence_penalty: 1, reasoning_effort: 'high',
+    response_format: { type: 'json_schema', json_schema: { name: 'city', schema: SCHEMA } },
+  };
+  const wire = toAnthropicRequest(request, { stream: false });
+  assert.deepEqual(wire['metadata'], { user_id: 'u-42' });
+  assert.deepEqual(wire['tool_choice'], { type: 'any', disable_parallel_tool_use: true });
+  assert.equal(wire['top_k'], 40);
+  for (const key of ['seed', 'presence_penalty', 'reasoning_effort', 'response_format', 'user', 'parallel_tool_calls']) assert.equal(wire[key], undefined, key);
+  const system = String(wire['system']);
+  assert.match(system, /^Be terse\.\n\nAnswer with one JSON object and nothing else/);
+  assert.ok(system.endsWith(JSON.stringify(SCHEMA)), system);
+  // Without a tool_choice of its own, parallel off still needs one to say it.
+  assert.deepEqual(toAnthropicRequest({ ...request, tool_choice: undefined }, { stream: false })['tool_choice'], { type: 'auto', disable_parallel_tool_use: true });
+  // json_object: the instruction alone is the system prompt when there was none.
+  const plain = toAnthropicRequest({ model: 'c', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } }, { stream: false });
+  assert.equal(plain['system'], 'Answer with one JSON object and nothing else: no prose before or after it, no code fence.');
+  assert.equal(toAnthropicRequest({ model: 'c', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'text' } }, { stream: false })['system'], undefined);
+});
+
+test('settings: Anthropic → canonical reads metadata.user_id, top_k and disable_parallel_tool_use', () => {
+  const { request } = parseAnthropicRequest({
+    model: 'c', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }], metadata: { user_id: 'u-7' }, top_k: 3,
+    tools: [{ name: 'f', input_schema: { type: 'object' } }], tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+  });
+  assert.equal(request.user, 'u-7');
+  assert.equal(request.top_k, 3);
+  assert.equal(request.parallel_tool_calls, false);
+  assert.equal(toOpenAIRequest(request, { stream: false })['parallel_tool_calls'], false);
+});
+
+test('settings: n > 1 and logprobs are refused rather than silently dropped; bad values are located', () => {
+  const base = { model: 'x', messages: [{ role: 'user', content: 'hi' }] };
+  const cases: [unknown, RegExp][] = [
+    [{ ...base, n: 2 }, /^n: only one choice per request is supported/],
+    [{ ...base, logprobs: true }, /^logprobs: log probabilities are not carried/],
+    [{ ...base, seed: 1.5 }, /^seed: /],
+    [{ ...base, presence_penalty: 3 }, /^presence_penalty: /],
+    [{ ...base, response_format: { type: 'yaml' } }, /^response_format\.type: /],
+    [{ ...base, response_format: { type: 'json_schema', json_schema: {} } }, /^response_format\.json_schema\.name: /],
+  ];
+  for (const [body, pattern] of cases) {
+    assert.throws(() => parseOpenAIRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));
+  }
+});
