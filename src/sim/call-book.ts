@@ -34,7 +34,7 @@ export class CallBook {
   }
 
   log(): SimCallRecord[] {
-    return this.#log.map((r) => ({ ...r }));
+    return this.#log.map((r) => ({ ...r, fields: [...r.fields] }));
   }
 
   summary(): CallSummary {

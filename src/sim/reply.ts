@@ -1,5 +1,5 @@
 // What the simulator answers: deterministic, and telling enough for tests to check what was sent.
-//   "[sim-large] reply to: <first 60 chars of the last user message>"
+//   "[sim-large] reply to: <first 60 chars of the last user message>" (+ " [N images]" when the request had some)
 //   a tool call when tools are offered and the last user message says "call <tool>" (or tool_choice forces one)
 //   "Sim title: <first words>" when the system prompt or last message asks for a title
 import type { SimRequest, SimMessage } from './request.ts';
@@ -54,7 +54,8 @@ function chosenTool(req: SimRequest, last: SimMessage | undefined, lastUser: Sim
 function replyText(req: SimRequest, model: string, last: SimMessage | undefined, snippet: string): string {
   if (/title/i.test(`${req.system}\n${last?.text ?? ''}`)) return `Sim title: ${titleWords(req)}`;
   if (last?.toolResult) return `[${model}] got tool result: ${collapse(last.text).slice(0, SNIPPET)}`;
-  return `[${model}] reply to: ${snippet}`;
+  const images = req.images === 0 ? '' : ` [${req.images} image${req.images === 1 ? '' : 's'}]`;
+  return `[${model}] reply to: ${snippet}${images}`;
 }
 
 /** The first words of the conversation being titled: the first user message that is not itself the instruction,

@@ -26,6 +26,10 @@ export interface SimRequest {
   forcedTool: string | undefined;
   /** Rough prompt size: characters / 4. */
   promptTokens: number;
+  /** Images in the messages (OpenAI `image_url` parts, Anthropic `image` blocks, tool results' included). */
+  images: number;
+  /** The body's top-level field names besides model and messages, sorted: which settings reached the model. */
+  fields: string[];
   /** Why the body is unacceptable, if it is, and the detail for the error message. */
   problem?: { error: ErrorName; detail: string };
 }
@@ -50,7 +54,7 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
 export function parseChatRequest(api: ApiName, key: string | undefined, rawBody: string, anthropicVersion: string | undefined): SimRequest {
   const empty: SimRequest = {
     api, key, model: undefined, stream: false, includeUsage: false, maxTokens: undefined, system: '', messages: [], tools: [],
-    forcedTool: undefined, promptTokens: 0,
+    forcedTool: undefined, promptTokens: 0, images: 0, fields: [],
   };
   let body: unknown;
   try {
@@ -62,6 +66,8 @@ export function parseChatRequest(api: ApiName, key: string | undefined, rawBody:
   const parsed = api === 'openai' ? fromOpenAi(body) : fromAnthropic(body);
   const request: SimRequest = { ...empty, ...parsed };
   request.promptTokens = Math.ceil((request.system.length + request.messages.reduce((n, m) => n + m.text.length, 0)) / 4);
+  request.images = countImages(body['messages']);
+  request.fields = Object.keys(body).filter((k) => k !== 'model' && k !== 'messages').sort();
   request.problem = problemOf(api, body, anthropicVersion);
   return request;
 }
@@ -89,6 +95,14 @@ function textOf(content: unknown): string {
     })
     .filter((t) => t !== '')
     .join('\n');
+}
+
+/** Image parts and blocks anywhere in the messages, tool results' content included. */
+function countImages(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((n: number, v: unknown) => n + countImages(v), 0);
+  if (!isObject(value)) return 0;
+  if (value['type'] === 'image_url' || value['type'] === 'image') return 1;
+  return countImages(value['content']);
 }
 
 const onlyToolResults = (content: unknown): boolean =>

@@ -12,6 +12,10 @@ export interface SimCallRecord {
   status: number;
   /** What the simulator did: ok, rate_limited, quota, auth, transient_auth, server, overloaded, reset, cut, stream_error, … */
   outcome: string;
+  /** Images in the request's messages. */
+  images: number;
+  /** The request's top-level field names besides model and messages, sorted (e.g. `max_tokens`, `seed`, `tools`). */
+  fields: string[];
 }
 
 export interface SimulatorHandle {

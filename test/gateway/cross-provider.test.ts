@@ -74,3 +74,67 @@ test('Anthropic SDK through the main chain, OpenAI SDK through the reverse one, 
   });
   assert.equal(viaOpenAI.choices[0]?.message.tool_calls?.[0]?.type === 'function' && viaOpenAI.choices[0]?.message.tool_calls?.[0]?.function.name, 'lookup');
 });
+
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+/** The simulator's record of the last call that reached a key: which images and settings arrived upstream. */
+function lastCallTo(key: string): { images: number; fields: string[]; api: string } {
+  const call = h.sim.log().filter((c) => c.key === key).at(-1);
+  assert.ok(call, `no call reached ${key}`);
+  return call;
+}
+
+test('images cross shapes: OpenAI image_url parts reach the Anthropic fallback as image blocks, and the reverse', async () => {
+  const viaOpenAI = await openai().chat.completions.create({
+    model: 'main',
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } }] }],
+  });
+  assert.match(viaOpenAI.choices[0]?.message.content ?? '', /\[sim-small\] reply to: what is this \[1 image\]/);
+  assert.deepEqual(lastCallTo('sk-ant-working-key-0001').images, 1);
+
+  const stream = await anthropic().messages.stream({
+    model: 'reverse', max_tokens: 100,
+    messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.jpg' } }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }, { type: 'text', text: 'compare' }] }],
+  }).finalMessage();
+  const block = stream.content[0];
+  assert.ok(block && block.type === 'text');
+  assert.match(block.text, /reply to: compare \[2 images\]/);
+  const upstream = lastCallTo('sk-oa-working-key-00001');
+  assert.equal(upstream.api, 'openai');
+  assert.equal(upstream.images, 2);
+});
+
+test('settings cross shapes: what each provider type has an equivalent for arrives, the rest stays out', async () => {
+  // OpenAI SDK → main chain → answered by the Anthropic fallback: user as metadata, JSON asked in the system prompt.
+  await openai().chat.completions.create({
+    model: 'main', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' },
+    messages: [{ role: 'user', content: 'settings over' }],
+  });
+  assert.deepEqual(lastCallTo('sk-ant-working-key-0001').fields, ['max_tokens', 'metadata', 'system']);
+  // An OpenAI-compatible provider is sent them as they came.
+  await openai().chat.completions.create({
+    model: 'oaok/sim-small', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' },
+    messages: [{ role: 'user', content: 'settings straight' }],
+  });
+  assert.deepEqual(lastCallTo('sk-oa-working-key-00001').fields, ['presence_penalty', 'response_format', 'seed', 'user']);
+
+  // Anthropic SDK → reverse chain → answered by the OpenAI provider: metadata.user_id as user, effort as
+  // reasoning_effort, the output format as response_format.
+  await anthropic().messages.create({
+    model: 'reverse', max_tokens: 50, metadata: { user_id: 'agent-8' },
+    output_config: { effort: 'low', format: { type: 'json_schema', schema: { type: 'object', properties: {} } } },
+    messages: [{ role: 'user', content: 'settings back' }],
+  });
+  assert.deepEqual(lastCallTo('sk-oa-working-key-00001').fields, ['max_tokens', 'reasoning_effort', 'response_format', 'user']);
+});
+
+test('what the answer could not carry is refused in the caller\'s shape, naming the setting', async () => {
+  await assert.rejects(
+    openai().chat.completions.create({ model: 'main', n: 2, messages: [{ role: 'user', content: 'two please' }] }),
+    (err: unknown) => err instanceof OpenAI.BadRequestError && /only one choice per request/.test(err.message) && (err.error as { param?: string }).param === 'n',
+  );
+  await assert.rejects(
+    anthropic().messages.create({ model: 'main', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } }] }] }),
+    (err: unknown) => err instanceof Anthropic.BadRequestError && /messages\[0\]\.content\[0\]\.type: block .{0,2}document.{0,2} is not supported/.test(err.message),
+  );
+});

@@ -43,6 +43,10 @@ export const anthropicRequest = z.looseObject({
   top_p: z.number().min(0).max(1).optional(),
   top_k: z.number().int().positive().optional(),
   metadata: z.looseObject({ user_id: z.string().nullish() }).optional(),
+  output_config: z.looseObject({
+    effort: z.string().min(1).nullish(),
+    format: z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).nullish(),
+  }).optional(),
   stream: z.boolean().optional(),
 });
 export type AnthropicWireRequest = z.infer<typeof anthropicRequest>;

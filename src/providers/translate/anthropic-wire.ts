@@ -97,6 +97,9 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   if (wire.top_k !== undefined) request.top_k = wire.top_k;
   if (typeof wire.metadata?.user_id === 'string') request.user = wire.metadata.user_id;
   if (wire.tool_choice?.disable_parallel_tool_use === true) request.parallel_tool_calls = false;
+  const output = wire.output_config;
+  if (output?.format != null) request.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: output.format.schema } };
+  if (output?.effort != null) request.reasoning_effort = output.effort;
   return { request, stream: wire.stream === true };
 }
 
