@@ -102,8 +102,9 @@ export const gatewaySchema = z.strictObject({
     .default('sqlite'),
   /** Key for /admin/*; usually `${SWITCHYARD_ADMIN_KEY}`. Without one the admin endpoints are off. */
   admin_key: z.string().optional(),
-  /** Largest accepted request body in bytes. */
-  body_limit: z.number().int().positive().default(4 * 1024 * 1024),
+  /** Largest accepted request body in bytes. 32 MiB is Anthropic's own request limit: agents send screenshots
+   * (base64, 1–5 MB each) and re-send them with the rest of the conversation every turn. */
+  body_limit: z.number().int().positive().default(32 * 1024 * 1024),
   /** When false, the gateway accepts requests without a client key (loopback development only). */
   require_keys: z.boolean().default(true),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

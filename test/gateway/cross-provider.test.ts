@@ -138,3 +138,12 @@ test('what the answer could not carry is refused in the caller\'s shape, naming 
     (err: unknown) => err instanceof Anthropic.BadRequestError && /messages\[0\]\.content\[0\]\.type: block .{0,2}document.{0,2} is not supported/.test(err.message),
   );
 });
+
+test('a screenshot-sized image (6 MB of base64) fits under the default body limit', async () => {
+  const big = Buffer.alloc(4_500_000, 7).toString('base64');
+  const res = await openai().chat.completions.create({
+    model: 'oaok/sim-small',
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'big picture' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${big}` } }] }],
+  });
+  assert.match(res.choices[0]?.message.content ?? '', /reply to: big picture \[1 image\]/);
+});
