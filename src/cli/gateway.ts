@@ -7,6 +7,7 @@ import { cliConfig, printJson, printTable } from './context.ts';
 import { createLogger } from '../log.ts';
 import { batchedDestination } from '../log-destination.ts';
 import { UserError } from '../errors/user-error.ts';
+import { VERSION } from '../version.ts';
 import { openCliStore } from './open-state.ts';
 import type { StateStore, GatewayKeyRecord } from '../state/types.ts';
 import { generateKey, newKeyRecord } from '../gateway/keys.ts';
@@ -60,7 +61,7 @@ async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void
     destination.flushSync();
     process.exit(code);
   });
-  logger.info({ url: handle.url, config: loaded.path, require_keys: loaded.config.gateway.require_keys }, 'gateway listening');
+  logger.info({ url: handle.url, version: VERSION, config: loaded.path, require_keys: loaded.config.gateway.require_keys }, 'gateway listening');
   process.stdout.write(`switchyard gateway listening on ${handle.url}\n`);
   process.stdout.write(`  OpenAI base_url: ${handle.url}/v1   Anthropic base_url: ${handle.url}\n`);
 }

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
+import { VERSION } from '../version.ts';
 
 type Registrar = (program: Command) => void;
 
@@ -20,6 +21,7 @@ const GROUPS: Record<string, () => Promise<{ register: Registrar }>> = {
 export function buildProgram(): Command {
   return new Command('switchyard')
     .description('Keeps AI agents talking to their language models.')
+    .version(VERSION, '-V, --version', 'print the version')
     .option('-c, --config <file>', 'config file (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, ~/.config/switchyard/config.yaml)')
     .showHelpAfterError()
     .exitOverride();

@@ -5,6 +5,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LadderEvent } from '../routing/types.ts';
 import type { StoreStatus } from '../state/types.ts';
 import { FastCounter, FastHistogram, register } from './fast-metrics.ts';
+import { VERSION } from '../version.ts';
 
 /** Per-provider credential counts by state, computed when /metrics is scraped. */
 export type CredentialCounts = () => { provider: string; state: string; count: number }[];
@@ -64,6 +65,8 @@ export class GatewayMetrics {
         for (const row of credentialCounts()) this.set({ provider: row.provider, state: row.state }, row.count);
       },
     });
+    // The usual build-info series: which version each replica runs, for dashboards during a rollout.
+    new Gauge({ name: 'switchyard_build_info', help: 'Always 1; the label says the version', labelNames: ['version'], registers: [this.registry] }).set({ version: VERSION }, 1);
     if (storeStatus) this.storeGauges(storeStatus);
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
   }

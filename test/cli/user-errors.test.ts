@@ -2,7 +2,7 @@
 // usage or config mistake (1 when the environment is broken), and never a full secret in what is printed.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertNoSecrets, runCli, type CliResult } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
@@ -106,4 +106,14 @@ test('a state directory that cannot hold the store: names the file, exit 1, no "
 
 test('never prints a full secret', () => {
   assertNoSecrets(SECRETS);
+});
+
+test('--version prints the package version and exits 0', async (t) => {
+  const { run } = setup(t);
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const r = await run([flag]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), version);
+  }
 });

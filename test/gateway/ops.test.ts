@@ -132,5 +132,6 @@ test('metrics: requests, attempts, rotations, cooldowns, fallbacks, credential s
   assert.match(text, /switchyard_credentials\{provider="dead",state="rejected"\} 1/);
   assert.match(text, /switchyard_upstream_latency_seconds_count\{provider="p"\} \d/);
   assert.match(text, /switchyard_gateway_overhead_seconds_count\{api="openai"\} 3/);
+  assert.match(text, /switchyard_build_info\{version="\d+\.\d+\.\d+[^"]*"\} 1/);
   assert.ok(!text.includes('sk-sim-metrics'), 'no key material in metrics');
 });
