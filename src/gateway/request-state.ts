@@ -5,6 +5,8 @@ import type { ModelTarget } from './model-resolve.ts';
 import type { GatewayContext } from './context.ts';
 
 export interface RequestState {
+  /** Sent back as `x-request-id` and written in the request's log line, so a caller's error can be found there. */
+  id: string;
   api: Api;
   /** performance.now() at arrival. */
   started: number;
@@ -33,6 +35,6 @@ declare module 'fastify' {
   }
 }
 
-export function newRequestState(api: Api): RequestState {
-  return { api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok', logged: false };
+export function newRequestState(api: Api, id: string): RequestState {
+  return { id, api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok', logged: false };
 }

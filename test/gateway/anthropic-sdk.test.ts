@@ -85,6 +85,7 @@ test('errors arrive as the SDK\'s classes: AuthenticationError, NotFoundError, B
   await assert.rejects(client('sy-0000000000000000000000000000000000000000').messages.create({ model: 'main', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
     assert.ok(err instanceof Anthropic.AuthenticationError);
     assert.equal(err.status, 401);
+    assert.match(err.requestID ?? '', /^[0-9a-f]{12}-/, 'the SDK reads the gateway\'s request-id');
     return true;
   });
   await assert.rejects(client().messages.create({ model: 'claude-nope', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {

@@ -168,3 +168,30 @@ async function waitFor<T>(probe: () => T | undefined, ms = 5000): Promise<T> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test('every answer carries x-request-id, also found in its log line; a sane id from the caller is kept', async () => {
+  const ok = await post('/v1/chat/completions', JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'id please' }] }));
+  assert.equal(ok.status, 200);
+  const id = ok.headers.get('x-request-id');
+  assert.match(id ?? '', /^[0-9a-f]{12}-[0-9a-z]+$/);
+  const failed = await post('/v1/chat/completions', '{"model":', {});
+  const failedId = failed.headers.get('x-request-id');
+  assert.ok(failedId && failedId !== id, 'errors carry their own id');
+  const unknown = await fetch(`${h.url}/v1/nowhere`, { headers: { authorization: `Bearer ${h.key}` } });
+  assert.ok(unknown.headers.get('x-request-id'), 'a 404 carries one too');
+
+  const traced = await post('/v1/chat/completions', JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'traced' }] }), { 'x-request-id': 'lb-7f3a:2' });
+  assert.equal(traced.headers.get('x-request-id'), 'lb-7f3a:2');
+  const hostile = await post('/v1/chat/completions', JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'x' }] }), { 'x-request-id': 'a b"c' });
+  assert.match(hostile.headers.get('x-request-id') ?? '', /^[0-9a-f]{12}-/, 'an id with spaces or quotes is replaced');
+
+  await waitForLine((l) => l.includes('"req_id":"lb-7f3a:2"'));
+  const line = h.logs.find((l) => l.includes(`"req_id":"${id}"`));
+  assert.ok(line && /"status":200/.test(line), `the 200 is logged under its id: ${line}`);
+  assert.ok(h.logs.some((l) => l.includes(`"req_id":"${failedId}"`) && l.includes('"status":400')));
+});
+
+async function waitForLine(match: (line: string) => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !h.logs.some(match); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(h.logs.some(match), 'log line written');
+}

@@ -103,6 +103,7 @@ test('a bad gateway key is the SDK\'s AuthenticationError', async () => {
     assert.ok(err instanceof OpenAI.AuthenticationError);
     assert.equal(err.status, 401);
     assert.match(err.message, /invalid or revoked gateway key/);
+    assert.match(err.requestID ?? '', /^[0-9a-f]{12}-/, 'the SDK reads the gateway\'s x-request-id');
     return true;
   });
 });

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
 import { newRequestState } from '../request-state.ts';
+import { requestId } from '../request-id.ts';
 import type { RequestSample } from '../metrics.ts';
 import { apiOf } from './errors.ts';
 
@@ -17,8 +18,11 @@ function pathOf(req: FastifyRequest): string {
 
 export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): void {
   // Callback-style hooks: they run on every request, and a promise per hook is measurable on the hot path.
-  app.addHook('onRequest', (req, _reply, done) => {
-    req.sy = newRequestState(apiOf(req));
+  app.addHook('onRequest', (req, reply, done) => {
+    req.sy = newRequestState(apiOf(req), requestId(req.headers));
+    // The OpenAI SDK reads `x-request-id` into `error.request_id`, Anthropic's reads `request-id` into `requestID`.
+    reply.header('x-request-id', req.sy.id);
+    if (req.sy.api === 'anthropic') reply.header('request-id', req.sy.id);
     if (CHAT_PATHS.has(pathOf(req))) ctx.metrics.requestStarted();
     done();
   });
@@ -52,6 +56,7 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     ctx.metrics.requestFinished(sample);
   }
   const line = {
+    req_id: s.id,
     method: req.method,
     path,
     status,

@@ -1,0 +1,18 @@
+// The id of a request: the caller's own `x-request-id` when it sent a sane one (a load balancer or an agent tracing
+// its calls), else one of ours. Ours are a random per-process prefix and a counter: unique across restarts and
+// replicas for all practical purposes, and cheaper than a UUID on every request.
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+const PREFIX = randomBytes(6).toString('hex');
+let counter = 0;
+
+/** What a request id may look like when the caller chooses it: short, and safe in a header and a log line. */
+const SANE = /^[\w.:@/+=-]{1,128}$/;
+
+export function requestId(headers: IncomingHttpHeaders): string {
+  const given = headers['x-request-id'];
+  if (typeof given === 'string' && SANE.test(given)) return given;
+  counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${PREFIX}-${counter.toString(36)}`;
+}
