@@ -123,3 +123,20 @@ test('models.list works with the Anthropic SDK', async () => {
   for await (const m of client().models.list()) ids.push(m.id);
   assert.ok(ids.includes('main') && ids.includes('simant/sim-large'));
 });
+
+test('models.retrieve and messages.countTokens work with the Anthropic SDK', async () => {
+  const model = await client().models.retrieve('simant/sim-large');
+  assert.equal(model.id, 'simant/sim-large');
+  assert.equal(model.type, 'model');
+
+  const short = await client().messages.countTokens({ model: 'main', messages: [{ role: 'user', content: 'Hello there' }] });
+  const long = await client().messages.countTokens({
+    model: 'main',
+    system: 'You are a careful assistant.',
+    tools: [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello there, what is in this picture?' }, { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] }],
+  });
+  assert.ok(short.input_tokens > 0 && short.input_tokens < 50, String(short.input_tokens));
+  assert.ok(long.input_tokens > short.input_tokens + 1_000, `an image counts: ${long.input_tokens}`);
+  await assert.rejects(client().messages.countTokens({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => err instanceof Anthropic.NotFoundError);
+});

@@ -147,3 +147,11 @@ test('models.list shows the tasks and provider/model names', async () => {
   for await (const m of client().models.list()) ids.push(m.id);
   for (const id of ['main', 'title_generation', 'compression', 'hot', 'simoa/sim-large', 'simoa/sim-small']) assert.ok(ids.includes(id), id);
 });
+
+test('models.retrieve finds a task and a provider/model (slash and all); an unknown id is NotFoundError', async () => {
+  assert.equal((await client().models.retrieve('main')).owned_by, 'switchyard');
+  const routed = await client().models.retrieve('simoa/sim-large');
+  assert.equal(routed.id, 'simoa/sim-large');
+  assert.equal(routed.owned_by, 'simoa');
+  await assert.rejects(client().models.retrieve('simoa/nope'), (err: unknown) => err instanceof OpenAI.NotFoundError && /no model "simoa\/nope"/.test(err.message));
+});

@@ -4,6 +4,7 @@ import type { GatewayContext } from '../context.ts';
 import { clientAuthHook } from '../plugins/client-auth.ts';
 import { anthropicWire } from '../wire.ts';
 import { serveChat, type WireBody } from './serve-chat.ts';
+import { countTokensRoute } from './count-tokens.ts';
 
 /** `max_tokens` is required by Anthropic's API but not here: the router applies a default when it is absent. */
 export const anthropicBodySchema = {
@@ -21,5 +22,6 @@ export function anthropicPlugin(ctx: GatewayContext) {
   return async function anthropic(app: FastifyInstance): Promise<void> {
     app.addHook('onRequest', clientAuthHook(ctx));
     app.post<{ Body: WireBody }>('/v1/messages', { schema: { body: anthropicBodySchema } }, (req, reply) => serveChat(ctx, anthropicWire, req, reply));
+    countTokensRoute(ctx, app, anthropicBodySchema);
   };
 }

@@ -1,22 +1,47 @@
-// GET /v1/models — the tasks, then `provider/model` for every model the config knows. Answered in the Anthropic
-// list shape when the caller sends `anthropic-version` (the Anthropic SDK's models.list()), else OpenAI's.
-import type { FastifyInstance } from 'fastify';
+// GET /v1/models — the tasks, then `provider/model` for every model the config knows; GET /v1/models/{id} — one
+// of them (the SDKs' models.retrieve; `provider/model` ids may come with the slash encoded or not). Answered in
+// Anthropic's shape when the caller sends `anthropic-version` (the Anthropic SDK), else OpenAI's.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { clientAuthHook } from '../plugins/client-auth.ts';
 import { apiOf } from '../plugins/errors.ts';
+
+type ModelObject = Record<string, unknown> & { id: string };
+
+function modelObjects(ctx: GatewayContext, req: FastifyRequest): ModelObject[] {
+  const { tasks, listed } = ctx.settings.models;
+  const created = Math.floor(ctx.settings.loaded.loadedAt / 1000);
+  const ids = [...tasks, ...listed];
+  if (apiOf(req) === 'anthropic') {
+    const createdAt = new Date(created * 1000).toISOString();
+    return ids.map((id) => ({ type: 'model', id, display_name: id, created_at: createdAt }));
+  }
+  return ids.map((id) => ({ id, object: 'model', created, owned_by: tasks.includes(id) ? 'switchyard' : id.split('/')[0] }));
+}
+
+function idParam(req: FastifyRequest): string {
+  const raw = (req.params as { '*'?: string })['*'] ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
 
 export function modelsPlugin(ctx: GatewayContext) {
   return async function models(app: FastifyInstance): Promise<void> {
     app.addHook('onRequest', clientAuthHook(ctx));
     app.get('/v1/models', async (req) => {
-      const { tasks, listed } = ctx.settings.models;
-      const ids = [...tasks, ...listed];
-      const created = Math.floor(ctx.settings.loaded.loadedAt / 1000);
-      if (apiOf(req) === 'anthropic') {
-        const data = ids.map((id) => ({ type: 'model', id, display_name: id, created_at: new Date(created * 1000).toISOString() }));
-        return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
-      }
-      return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created, owned_by: tasks.includes(id) ? 'switchyard' : id.split('/')[0] })) };
+      const data = modelObjects(ctx, req);
+      if (apiOf(req) === 'anthropic') return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+      return { object: 'list', data };
+    });
+    app.get('/v1/models/*', async (req) => {
+      const id = idParam(req);
+      const found = modelObjects(ctx, req).find((m) => m.id === id);
+      if (!found) throw new ApiError('not_found', `no model "${id}" here: GET /v1/models lists the tasks and provider/model names this gateway serves`, { code: 'model_not_found', param: 'model' });
+      return found;
     });
   };
 }

@@ -1,0 +1,23 @@
+// POST /v1/messages/count_tokens — the Anthropic SDK's messages.countTokens (agents such as Claude Code call it to
+// manage their context). Answered here, without an upstream call: the chain may not end at Anthropic, and a count
+// should not spend a key's quota. The count is an estimate (o200k tokenizer, images at their upper bound), which
+// docs/gateway.md says.
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../api-error.ts';
+import type { GatewayContext } from '../context.ts';
+import { resolveModel, unknownModelMessage } from '../model-resolve.ts';
+import { anthropicWire } from '../wire.ts';
+import type { WireBody } from './serve-chat.ts';
+
+export function countTokensRoute(ctx: GatewayContext, app: FastifyInstance, bodySchema: object): void {
+  app.post<{ Body: WireBody }>('/v1/messages/count_tokens', { schema: { body: bodySchema } }, async (req) => {
+    const models = ctx.settings.models;
+    if (!resolveModel(models, req.body.model)) {
+      throw new ApiError('not_found', unknownModelMessage(models, req.body.model), { code: 'model_not_found', param: 'model' });
+    }
+    const { request } = anthropicWire.parse(req.body);
+    // Loaded on first use: the tokenizer's tables take a moment to load and most gateways never count.
+    const { estimateRequestTokens } = await import('../../sessions/tokens.ts');
+    return { input_tokens: estimateRequestTokens(request) };
+  });
+}
