@@ -18,6 +18,7 @@ import { adminPlugin } from './plugins/admin.ts';
 import { openaiPlugin } from './routes/chat-completions.ts';
 import { anthropicPlugin } from './routes/messages.ts';
 import { modelsPlugin } from './routes/models.ts';
+import { responsesPlugin } from './routes/responses.ts';
 import './request-state.ts';
 
 export interface BuildGatewayOptions {
@@ -101,6 +102,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.register(adminPlugin(ctx));
   app.register(openaiPlugin(ctx));
   app.register(anthropicPlugin(ctx));
+  app.register(responsesPlugin(ctx));
   app.register(modelsPlugin(ctx));
   app.addHook('preClose', async () => {
     ctx.closing = true;

@@ -1,4 +1,4 @@
-// The two API shapes the gateway speaks, over the providers' pure translators: parse a wire body to the canonical
+// The API shapes the gateway speaks (OpenAI chat completions, Anthropic messages, OpenAI responses), over the providers' pure translators: parse a wire body to the canonical
 // request, turn a canonical response or stream into the caller's shape, and write a mid-stream failure as that
 // stream's own error event.
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,8 @@ import { parseOpenAIRequest, toOpenAIResponse } from '../providers/translate/ope
 import { createOpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE } from '../providers/translate/openai-stream.ts';
 import { parseAnthropicRequest, toAnthropicResponse } from '../providers/translate/anthropic-wire.ts';
 import { createAnthropicEventEncoder, anthropicSseFrame } from '../providers/translate/anthropic-stream.ts';
+import { parseResponsesRequest, toResponsesResponse } from '../providers/translate/responses-wire.ts';
+import { createResponsesEventEncoder } from '../providers/translate/responses-stream.ts';
 import { anthropicErrorBody, openaiErrorBody, type Api, type ApiError } from './api-error.ts';
 
 export interface ParsedWire {
@@ -64,7 +66,29 @@ export const anthropicWire: WireApi = {
   },
 };
 
-/** Both stream formats open with a start frame (OpenAI's role chunk, Anthropic's message_start): make sure there
+/** The OpenAI Responses API: OpenAI's error shape, its own response object and stream events. */
+export const responsesWire: WireApi = {
+  api: 'openai',
+  parse: (body) => parseResponsesRequest(body),
+  response: (res) => toResponsesResponse(res),
+  streamEncoder() {
+    const encoder = createResponsesEventEncoder();
+    const encode = withStart((ev) => encoder.encode(ev));
+    return {
+      encode: (ev) => encode(ev).map(anthropicSseFrame).join(''),
+      // response.completed comes with the `finish` event; the Responses API sends no [DONE].
+      end: () => '',
+      // An `error` event; its `error` object is what the OpenAI SDK raises as APIError.
+      error: (err) => {
+        const body = openaiErrorBody(err);
+        const data = { type: 'error', sequence_number: encoder.sequence(), code: body.error.code, message: body.error.message, param: body.error.param, error: body.error };
+        return anthropicSseFrame({ event: 'error', data });
+      },
+    };
+  },
+};
+
+/** Every stream format opens with a start frame (OpenAI's role chunk, Anthropic's message_start, response.created): make sure there
  * is one even if the first canonical event is already content. */
 function withStart<T>(encode: (ev: StreamEvent) => T[]): (ev: StreamEvent) => T[] {
   let started = false;

@@ -8,7 +8,7 @@ import { requestId } from '../request-id.ts';
 import type { RequestSample } from '../metrics.ts';
 import { apiOf } from './errors.ts';
 
-const CHAT_PATHS = new Set(['/v1/chat/completions', '/v1/messages']);
+const CHAT_PATHS = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses']);
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 function pathOf(req: FastifyRequest): string {

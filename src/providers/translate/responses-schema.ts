@@ -1,0 +1,67 @@
+// The OpenAI Responses API request (`POST /v1/responses`) as clients send it to the gateway, validated with zod.
+// The gateway is stateless: the conversation comes whole in `input`. Unknown fields are accepted and ignored; the
+// fields we translate must be well-formed.
+import { z } from 'zod';
+
+const part = z.looseObject({ type: z.string() });
+
+export const responsesMessageItem = z.looseObject({
+  type: z.literal('message').optional(),
+  role: z.enum(['user', 'system', 'developer', 'assistant']),
+  content: z.union([z.string(), z.array(part)], { error: 'expected a string or an array of content parts' }),
+});
+
+export const responsesFunctionCall = z.looseObject({
+  type: z.literal('function_call'),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  arguments: z.string(),
+});
+
+export const responsesFunctionCallOutput = z.looseObject({
+  type: z.literal('function_call_output'),
+  call_id: z.string().min(1),
+  output: z.union([z.string(), z.array(part)]),
+});
+
+const otherItem = z.looseObject({ type: z.string() });
+
+export const responsesItem = z.union([responsesFunctionCall, responsesFunctionCallOutput, responsesMessageItem, otherItem]);
+
+export const responsesTool = z.looseObject({
+  type: z.string(),
+  name: z.string().min(1).optional(),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+});
+
+export const responsesTextFormat = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    schema: z.record(z.string(), z.unknown()),
+    strict: z.boolean().nullish(),
+  }),
+]);
+
+export const responsesRequest = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(responsesItem).min(1)], { error: 'expected a string or a non-empty array of input items' }),
+  instructions: z.string().nullish(),
+  tools: z.array(responsesTool).optional(),
+  tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.literal('function'), name: z.string().min(1) })]).optional(),
+  max_output_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  text: z.looseObject({ format: responsesTextFormat.optional() }).nullish(),
+  reasoning: z.looseObject({ effort: z.string().nullish() }).nullish(),
+  user: z.string().nullish(),
+  previous_response_id: z.string().nullish(),
+  stream: z.boolean().nullish(),
+});
+export type ResponsesWireRequest = z.infer<typeof responsesRequest>;
+export type ResponsesWireItem = z.infer<typeof responsesItem>;

@@ -1,0 +1,108 @@
+// Canonical StreamEvents → the Responses API's stream: `response.created`, then per output item
+// `response.output_item.added` … deltas … `response.output_item.done`, and `response.completed` (or
+// `response.incomplete`) carrying the whole response. Every event has the type in its data and a sequence number;
+// the official SDK's stream helper rebuilds the response from exactly these events.
+import type { StreamEvent, Usage } from '../types.ts';
+import { functionCallItem, messageItem, newItemId, newResponseId, outputTextPart, responseIdFrom, responseObject, statusOf } from './responses-wire.ts';
+
+type Obj = Record<string, unknown>;
+
+export interface ResponsesSseEvent {
+  event: string;
+  data: Obj;
+}
+
+interface OpenCall {
+  outputIndex: number;
+  itemId: string;
+  call: { id: string; name: string; arguments: string };
+}
+
+export function createResponsesEventEncoder(): { encode(ev: StreamEvent): ResponsesSseEvent[]; sequence(): number } {
+  let seq = 0;
+  let id = newResponseId();
+  let model = '';
+  const created = Math.floor(Date.now() / 1000);
+  /** Finished items, by output index. */
+  const output: Obj[] = [];
+  let message: { outputIndex: number; itemId: string; text: string } | undefined;
+  const calls = new Map<number, OpenCall>();
+
+  const emit = (type: string, fields: Obj): ResponsesSseEvent => ({ event: type, data: { type, sequence_number: seq++, ...fields } });
+  const snapshot = (status: string, extra: { incomplete_details?: { reason: string } | null; usage?: Usage } = {}): Obj =>
+    responseObject({ id, created, model, output: output.filter(Boolean), status, ...extra });
+
+  function closeMessage(): ResponsesSseEvent[] {
+    if (!message) return [];
+    const { outputIndex, itemId, text } = message;
+    message = undefined;
+    const item = messageItem(itemId, text, 'completed');
+    output[outputIndex] = item;
+    const at = { item_id: itemId, output_index: outputIndex, content_index: 0 };
+    return [
+      emit('response.output_text.done', { ...at, text, logprobs: [] }),
+      emit('response.content_part.done', { ...at, part: outputTextPart(text) }),
+      emit('response.output_item.done', { output_index: outputIndex, item }),
+    ];
+  }
+
+  function closeCalls(): ResponsesSseEvent[] {
+    const out: ResponsesSseEvent[] = [];
+    for (const open of calls.values()) {
+      const item = functionCallItem(open.itemId, open.call, 'completed');
+      output[open.outputIndex] = item;
+      out.push(
+        emit('response.function_call_arguments.done', { item_id: open.itemId, output_index: open.outputIndex, name: open.call.name, arguments: open.call.arguments }),
+        emit('response.output_item.done', { output_index: open.outputIndex, item }),
+      );
+    }
+    calls.clear();
+    return out;
+  }
+
+  function encode(ev: StreamEvent): ResponsesSseEvent[] {
+    switch (ev.type) {
+      case 'start':
+        id = responseIdFrom(ev.id);
+        model = ev.model;
+        return [emit('response.created', { response: snapshot('in_progress') }), emit('response.in_progress', { response: snapshot('in_progress') })];
+      case 'text': {
+        const out: ResponsesSseEvent[] = [];
+        if (!message) {
+          message = { outputIndex: output.length, itemId: newItemId('msg'), text: '' };
+          output.push(messageItem(message.itemId, '', 'in_progress'));
+          out.push(
+            emit('response.output_item.added', { output_index: message.outputIndex, item: messageItem(message.itemId, '', 'in_progress') }),
+            emit('response.content_part.added', { item_id: message.itemId, output_index: message.outputIndex, content_index: 0, part: outputTextPart('') }),
+          );
+        }
+        message.text += ev.text;
+        out.push(emit('response.output_text.delta', { item_id: message.itemId, output_index: message.outputIndex, content_index: 0, delta: ev.text, logprobs: [] }));
+        return out;
+      }
+      case 'tool_call_start': {
+        const out = closeMessage();
+        const open: OpenCall = { outputIndex: output.length, itemId: newItemId('fc'), call: { id: ev.id, name: ev.name, arguments: '' } };
+        calls.set(ev.index, open);
+        output.push(functionCallItem(open.itemId, open.call, 'in_progress'));
+        out.push(emit('response.output_item.added', { output_index: open.outputIndex, item: functionCallItem(open.itemId, open.call, 'in_progress') }));
+        return out;
+      }
+      case 'tool_call_delta': {
+        const open = calls.get(ev.index);
+        if (!open) return [];
+        open.call.arguments += ev.arguments;
+        return [emit('response.function_call_arguments.delta', { item_id: open.itemId, output_index: open.outputIndex, delta: ev.arguments })];
+      }
+      case 'finish': {
+        const out = [...closeMessage(), ...closeCalls()];
+        const { status, incomplete_details } = statusOf(ev.finish_reason);
+        const response = snapshot(status, { incomplete_details, ...(ev.usage ? { usage: ev.usage } : {}) });
+        out.push(emit(status === 'completed' ? 'response.completed' : 'response.incomplete', { response }));
+        return out;
+      }
+    }
+  }
+
+  return { encode, sequence: () => seq };
+}

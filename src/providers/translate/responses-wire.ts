@@ -1,0 +1,162 @@
+// OpenAI Responses API wire shape ⇄ canonical, for the gateway's POST /v1/responses. Stateless: `input` carries the
+// whole conversation (messages, function calls and their outputs); `previous_response_id` and items that point at
+// stored state are refused with a located error rather than answered without the context they name.
+import { randomUUID } from 'node:crypto';
+import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolChoice, Usage } from '../types.ts';
+import { checkImageUrl, hasImage, textOfParts } from './images.ts';
+import { responsesRequest, type ResponsesWireItem, type ResponsesWireRequest } from './responses-schema.ts';
+import { parseWire, WireRequestError } from './wire-error.ts';
+
+type Obj = Record<string, unknown>;
+
+export interface ParsedResponsesRequest {
+  request: ChatRequest;
+  stream: boolean;
+}
+
+/** One content part of an input message → canonical (text or image). */
+function partFromWire(p: Obj, path: string, role: string): ContentPart {
+  if ((p['type'] === 'input_text' || p['type'] === 'output_text' || p['type'] === 'text') && typeof p['text'] === 'string') return { type: 'text', text: p['text'] };
+  if (p['type'] === 'input_image') {
+    if (role !== 'user') throw new WireRequestError(`${path}.type`, 'images are allowed in user messages only');
+    const url = p['image_url'];
+    if (typeof url !== 'string') throw new WireRequestError(`${path}.image_url`, 'required (a file_id needs stored files, which the gateway does not keep)');
+    checkImageUrl(url, `${path}.image_url`);
+    const detail = p['detail'];
+    return detail === 'low' || detail === 'high' || detail === 'auto' ? { type: 'image', url, detail } : { type: 'image', url };
+  }
+  throw new WireRequestError(`${path}.type`, `content part "${String(p['type'])}" is not supported; input_text, output_text and input_image are`);
+}
+
+function messageFromWire(item: Extract<ResponsesWireItem, { role: string }>, path: string): ChatMessage {
+  const role = item.role === 'developer' ? 'system' : item.role;
+  if (typeof item.content === 'string') return { role, content: item.content };
+  const parts = item.content.map((p, k) => partFromWire(p, `${path}.content[${k}]`, role));
+  return hasImage(parts) ? { role, content: textOfParts(parts), parts } : { role, content: textOfParts(parts) };
+}
+
+function outputText(output: string | Obj[]): string {
+  if (typeof output === 'string') return output;
+  return output.map((p) => (typeof p['text'] === 'string' ? p['text'] : '')).join('');
+}
+
+/** The items in order → canonical messages; consecutive function calls join the assistant turn before them. */
+function messagesFromItems(items: readonly ResponsesWireItem[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  items.forEach((item, i) => {
+    const path = `input[${i}]`;
+    if (item.type === 'function_call') {
+      const call = item as Extract<ResponsesWireItem, { type: 'function_call' }>;
+      const last = out.at(-1);
+      const turn = last?.role === 'assistant' ? last : out[out.push({ role: 'assistant', content: null }) - 1]!;
+      (turn.tool_calls ??= []).push({ id: call.call_id, name: call.name, arguments: call.arguments });
+    } else if (item.type === 'function_call_output') {
+      const result = item as Extract<ResponsesWireItem, { type: 'function_call_output' }>;
+      out.push({ role: 'tool', tool_call_id: result.call_id, content: outputText(result.output as string | Obj[]) });
+    } else if (item.type === 'reasoning') {
+      // A reasoning item from an earlier answer: other providers could not use it. Dropped, like Anthropic thinking.
+    } else if ('role' in item && (item.type === undefined || item.type === 'message')) {
+      out.push(messageFromWire(item as Extract<ResponsesWireItem, { role: string }>, path));
+    } else {
+      throw new WireRequestError(`${path}.type`, `item "${String(item.type)}" is not supported; message, function_call and function_call_output are (send the whole conversation: the gateway keeps no state)`);
+    }
+  });
+  return out;
+}
+
+function toolsFromWire(tools: ResponsesWireRequest['tools']): ChatRequest['tools'] {
+  return tools?.map((t, i) => {
+    if (t.type !== 'function') throw new WireRequestError(`tools[${i}].type`, `"${t.type}" tools run on OpenAI's side and cannot be routed; only function tools are supported`);
+    if (t.name === undefined) throw new WireRequestError(`tools[${i}].name`, 'required');
+    return { name: t.name, ...(t.description != null ? { description: t.description } : {}), parameters: t.parameters ?? { type: 'object', properties: {} } };
+  });
+}
+
+function formatFromWire(format: NonNullable<NonNullable<ResponsesWireRequest['text']>['format']>): ResponseFormat {
+  if (format.type !== 'json_schema') return { type: format.type };
+  const s = format as Extract<typeof format, { type: 'json_schema' }>;
+  return {
+    type: 'json_schema',
+    json_schema: { name: s.name, schema: s.schema, ...(s.description !== undefined ? { description: s.description } : {}), ...(s.strict != null ? { strict: s.strict } : {}) },
+  };
+}
+
+/** Validates a Responses API request body and translates it; throws WireRequestError naming the bad field. */
+export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
+  const wire = parseWire(responsesRequest, body);
+  if (wire.previous_response_id != null) {
+    throw new WireRequestError('previous_response_id', 'the gateway keeps no responses: send the whole conversation in input (and store: false)');
+  }
+  const messages: ChatMessage[] = [];
+  if (wire.instructions) messages.push({ role: 'system', content: wire.instructions });
+  if (typeof wire.input === 'string') messages.push({ role: 'user', content: wire.input });
+  else messages.push(...messagesFromItems(wire.input));
+  const request: ChatRequest = { model: wire.model, messages };
+  const tools = toolsFromWire(wire.tools);
+  if (tools !== undefined) request.tools = tools;
+  if (wire.tool_choice !== undefined) request.tool_choice = (typeof wire.tool_choice === 'string' ? wire.tool_choice : { name: wire.tool_choice.name }) satisfies ToolChoice;
+  if (wire.max_output_tokens != null) request.max_tokens = wire.max_output_tokens;
+  if (wire.temperature != null) request.temperature = wire.temperature;
+  if (wire.top_p != null) request.top_p = wire.top_p;
+  if (wire.parallel_tool_calls != null) request.parallel_tool_calls = wire.parallel_tool_calls;
+  if (wire.text?.format !== undefined) request.response_format = formatFromWire(wire.text.format);
+  if (wire.reasoning?.effort != null) request.reasoning_effort = wire.reasoning.effort;
+  if (wire.user != null) request.user = wire.user;
+  return { request, stream: wire.stream === true };
+}
+
+export function usageToResponses(u: Usage): Obj {
+  return {
+    input_tokens: u.input_tokens, input_tokens_details: { cached_tokens: 0 },
+    output_tokens: u.output_tokens, output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: u.input_tokens + u.output_tokens,
+  };
+}
+
+export const newResponseId = (): string => `resp_${randomUUID().replace(/-/g, '')}`;
+
+/** The response id from the upstream's answer id (so the two can be matched in logs), or a new one. */
+export function responseIdFrom(upstreamId: string): string {
+  if (upstreamId.startsWith('resp_')) return upstreamId;
+  const word = upstreamId.replace(/[^\w]/g, '');
+  return word === '' ? newResponseId() : `resp_${word}`;
+}
+export const newItemId = (prefix: 'msg' | 'fc'): string => `${prefix}_${randomUUID().replace(/-/g, '')}`;
+
+/** A finished answer's status: `length` and `content_filter` are `incomplete`, with the reason. */
+export function statusOf(finish: FinishReason): { status: 'completed' | 'incomplete'; incomplete_details: { reason: string } | null } {
+  if (finish === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
+  if (finish === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+  return { status: 'completed', incomplete_details: null };
+}
+
+export function messageItem(id: string, text: string, status: 'in_progress' | 'completed'): Obj {
+  return { type: 'message', id, status, role: 'assistant', content: status === 'completed' ? [outputTextPart(text)] : [] };
+}
+
+export const outputTextPart = (text: string): Obj => ({ type: 'output_text', text, annotations: [], logprobs: [] });
+
+export function functionCallItem(id: string, call: { id: string; name: string; arguments: string }, status: 'in_progress' | 'completed'): Obj {
+  return { type: 'function_call', id, call_id: call.id, name: call.name, arguments: call.arguments, status };
+}
+
+/** The response object around its output: what `responses.create` returns and `response.completed` carries. */
+export function responseObject(fields: { id: string; created: number; model: string; output: Obj[]; status: string; incomplete_details?: { reason: string } | null; usage?: Usage }): Obj {
+  return {
+    id: fields.id, object: 'response', created_at: fields.created, status: fields.status, error: null,
+    incomplete_details: fields.incomplete_details ?? null, model: fields.model, output: fields.output,
+    parallel_tool_calls: true, tool_choice: 'auto', tools: [], store: false, metadata: {},
+    usage: fields.usage ? usageToResponses(fields.usage) : null,
+  };
+}
+
+/** Canonical response → the Responses API object the gateway answers with. */
+export function toResponsesResponse(res: ChatResponse, options: { created?: number } = {}): Obj {
+  const output: Obj[] = [];
+  if (res.content !== '' || res.tool_calls.length === 0) output.push(messageItem(newItemId('msg'), res.content, 'completed'));
+  for (const call of res.tool_calls) output.push(functionCallItem(newItemId('fc'), call, 'completed'));
+  return responseObject({
+    id: responseIdFrom(res.id), created: options.created ?? Math.floor(Date.now() / 1000), model: res.model, output,
+    ...statusOf(res.finish_reason), ...(res.usage ? { usage: res.usage } : {}),
+  });
+}

@@ -1,0 +1,109 @@
+// The OpenAI Responses API shape ⇄ canonical: input items to messages, settings, the response object and the stream
+// events, and what a stateless gateway refuses.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseResponsesRequest, toResponsesResponse } from '../../src/providers/translate/responses-wire.ts';
+import { createResponsesEventEncoder } from '../../src/providers/translate/responses-stream.ts';
+import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
+
+test('responses request: instructions, messages, function calls and outputs → canonical messages', () => {
+  const { request, stream } = parseResponsesRequest({
+    model: 'm', instructions: 'Be brief.', stream: true, max_output_tokens: 50, temperature: 0.3, top_p: 0.8, user: 'u1',
+    parallel_tool_calls: false, reasoning: { effort: 'low' },
+    text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true } },
+    tools: [{ type: 'function', name: 'lookup', description: 'Look up', parameters: { type: 'object', properties: {} }, strict: true }],
+    tool_choice: { type: 'function', name: 'lookup' },
+    input: [
+      { role: 'developer', content: 'Use tools.' },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Look up ' }, { type: 'input_text', text: 'cats' }] },
+      { type: 'reasoning', id: 'rs_1', summary: [] },
+      { role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }] },
+      { type: 'function_call', call_id: 'c1', name: 'lookup', arguments: '{"q":"cats"}' },
+      { type: 'function_call', call_id: 'c2', name: 'lookup', arguments: '{"q":"dogs"}' },
+      { type: 'function_call_output', call_id: 'c1', output: 'meow' },
+      { type: 'function_call_output', call_id: 'c2', output: [{ type: 'input_text', text: 'woof' }] },
+    ],
+  });
+  assert.equal(stream, true);
+  assert.deepEqual(request, {
+    model: 'm',
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'system', content: 'Use tools.' },
+      { role: 'user', content: 'Look up cats' },
+      { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'c1', name: 'lookup', arguments: '{"q":"cats"}' }, { id: 'c2', name: 'lookup', arguments: '{"q":"dogs"}' }] },
+      { role: 'tool', tool_call_id: 'c1', content: 'meow' },
+      { role: 'tool', tool_call_id: 'c2', content: 'woof' },
+    ],
+    tools: [{ name: 'lookup', description: 'Look up', parameters: { type: 'object', properties: {} } }],
+    tool_choice: { name: 'lookup' },
+    max_tokens: 50, temperature: 0.3, top_p: 0.8, parallel_tool_calls: false, reasoning_effort: 'low', user: 'u1',
+    response_format: { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: true } },
+  });
+  // A string input is one user message; a function call with no assistant turn before it opens one.
+  assert.deepEqual(parseResponsesRequest({ model: 'm', input: 'hi' }).request.messages, [{ role: 'user', content: 'hi' }]);
+  assert.deepEqual(parseResponsesRequest({ model: 'm', input: [{ type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' }] }).request.messages, [
+    { role: 'assistant', content: null, tool_calls: [{ id: 'c', name: 'f', arguments: '{}' }] },
+  ]);
+});
+
+test('responses request: what cannot be answered statelessly or routed is refused, located', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ model: 'm', input: 'x', previous_response_id: 'resp_1' }, /^previous_response_id: the gateway keeps no responses/],
+    [{ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, /^input\[0\]\.type: item "item_reference" is not supported/],
+    [{ model: 'm', input: 'x', tools: [{ type: 'file_search' }] }, /^tools\[0\]\.type: "file_search" tools run on OpenAI's side/],
+    [{ model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'f1' }] }] }, /^input\[0\]\.content\[0\]\.image_url: required/],
+    [{ model: 'm', input: [{ role: 'user', content: [{ type: 'input_file', file_data: 'x' }] }] }, /^input\[0\]\.content\[0\]\.type: content part "input_file" is not supported/],
+    [{ model: 'm', input: [] }, /^input: /],
+    [{ model: 'm' }, /^input: /],
+  ];
+  for (const [body, pattern] of cases) {
+    assert.throws(() => parseResponsesRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));
+  }
+});
+
+test('responses answer: text and function calls as output items; a length stop is incomplete', () => {
+  const done = toResponsesResponse({ id: 'chatcmpl-9', model: 'm', content: 'Hi.', tool_calls: [{ id: 'c1', name: 'f', arguments: '{}' }], finish_reason: 'tool_calls', usage: { input_tokens: 3, output_tokens: 2 } });
+  assert.equal(done['id'], 'resp_chatcmpl9');
+  assert.equal(done['status'], 'completed');
+  const output = done['output'] as Record<string, unknown>[];
+  assert.deepEqual(output.map((o) => o['type']), ['message', 'function_call']);
+  assert.deepEqual((output[0]!['content'] as unknown[])[0], { type: 'output_text', text: 'Hi.', annotations: [], logprobs: [] });
+  assert.equal(output[1]!['call_id'], 'c1');
+  assert.deepEqual(done['usage'], { input_tokens: 3, input_tokens_details: { cached_tokens: 0 }, output_tokens: 2, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 5 });
+  const cut = toResponsesResponse({ id: '', model: 'm', content: 'Hi', tool_calls: [], finish_reason: 'length' });
+  assert.equal(cut['status'], 'incomplete');
+  assert.deepEqual(cut['incomplete_details'], { reason: 'max_output_tokens' });
+  assert.match(String(cut['id']), /^resp_[0-9a-f]{32}$/);
+});
+
+test('responses stream: events in order with sequence numbers, items opened and closed, the final response whole', () => {
+  const { encode } = createResponsesEventEncoder();
+  const events = [
+    ...encode({ type: 'start', id: 'x-1', model: 'm' }),
+    ...encode({ type: 'text', text: 'Let me ' }),
+    ...encode({ type: 'text', text: 'check.' }),
+    ...encode({ type: 'tool_call_start', index: 0, id: 'c1', name: 'f' }),
+    ...encode({ type: 'tool_call_delta', index: 0, arguments: '{"a":' }),
+    ...encode({ type: 'tool_call_delta', index: 0, arguments: '1}' }),
+    ...encode({ type: 'finish', finish_reason: 'tool_calls', usage: { input_tokens: 4, output_tokens: 6 } }),
+  ];
+  assert.deepEqual(events.map((e) => e.event), [
+    'response.created', 'response.in_progress',
+    'response.output_item.added', 'response.content_part.added', 'response.output_text.delta', 'response.output_text.delta',
+    'response.output_text.done', 'response.content_part.done', 'response.output_item.done',
+    'response.output_item.added', 'response.function_call_arguments.delta', 'response.function_call_arguments.delta',
+    'response.function_call_arguments.done', 'response.output_item.done',
+    'response.completed',
+  ]);
+  assert.deepEqual(events.map((e) => e.data['sequence_number']), events.map((_, i) => i));
+  for (const e of events) assert.equal(e.data['type'], e.event);
+  const final = events.at(-1)!.data['response'] as Record<string, unknown>;
+  assert.equal(final['id'], 'resp_x1');
+  const output = final['output'] as Record<string, unknown>[];
+  assert.equal(output.length, 2);
+  assert.deepEqual((output[0]!['content'] as Record<string, unknown>[])[0]!['text'], 'Let me check.');
+  assert.equal(output[1]!['arguments'], '{"a":1}');
+  assert.equal(output[1]!['status'], 'completed');
+  assert.equal((final['usage'] as Record<string, unknown>)['total_tokens'], 10);
+});
