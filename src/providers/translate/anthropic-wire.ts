@@ -1,8 +1,9 @@
 // Anthropic Messages wire shape ⇄ canonical. System messages live in the top-level `system`; tool calls are
 // `tool_use` blocks with an `input` object (canonical keeps OpenAI's JSON text); tool results are `tool_result`
 // blocks inside a user turn (consecutive ones merged, since Anthropic wants alternating turns).
-import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, Usage } from '../types.ts';
+import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ToolCall, ToolChoice, Usage } from '../types.ts';
 import { fromAnthropicImage, hasImage, textOfParts, toAnthropicImage } from './images.ts';
+import { jsonInstruction } from './response-format.ts';
 import type { AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
@@ -156,15 +157,6 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?
 function toolChoiceToWire(c: ToolChoice): Obj {
   if (typeof c !== 'string') return { type: 'tool', name: c.name };
   return { type: c === 'required' ? 'any' : c };
-}
-
-/** Anthropic has no response_format: a JSON answer is asked for in the system prompt instead (an instruction the
- * model follows, not a guarantee; docs/gateway.md says so). */
-export function jsonInstruction(format: ResponseFormat): string | undefined {
-  if (format.type === 'text') return undefined;
-  const plain = 'Answer with one JSON object and nothing else: no prose before or after it, no code fence.';
-  if (format.type === 'json_object' || format.json_schema.schema === undefined) return plain;
-  return `${plain} The object must match this JSON Schema:\n${JSON.stringify(format.json_schema.schema)}`;
 }
 
 /** Settings with an Anthropic equivalent; seed, penalties and reasoning_effort have none and stay out. */

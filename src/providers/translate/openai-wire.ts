@@ -3,6 +3,7 @@
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, Usage } from '../types.ts';
 import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest } from './openai-schema.ts';
 import { checkImageUrl, hasImage, textOfParts } from './images.ts';
+import { jsonSchemaFormat } from './response-format.ts';
 import { openaiRequest } from './openai-schema.ts';
 import { fastOpenAIRequest } from './openai-fast.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
@@ -54,17 +55,7 @@ function toolChoiceFromWire(c: OpenAIWireRequest['tool_choice']): ToolChoice | u
 }
 
 function responseFormatFromWire(f: OpenAIResponseFormat): ResponseFormat {
-  if (f.type !== 'json_schema') return { type: f.type };
-  const s = f.json_schema;
-  return {
-    type: 'json_schema',
-    json_schema: {
-      name: s.name,
-      ...(s.description !== undefined ? { description: s.description } : {}),
-      ...(s.schema !== undefined ? { schema: s.schema } : {}),
-      ...(s.strict != null ? { strict: s.strict } : {}),
-    },
-  };
+  return f.type === 'json_schema' ? jsonSchemaFormat(f.json_schema) : { type: f.type };
 }
 
 /** The settings besides sampling and tools. `n` > 1 and `logprobs` are refused: the answer could not carry them,

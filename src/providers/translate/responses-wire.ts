@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolChoice, Usage } from '../types.ts';
 import { checkImageUrl, hasImage, textOfParts } from './images.ts';
+import { jsonSchemaFormat } from './response-format.ts';
 import { responsesRequest, type ResponsesWireItem, type ResponsesWireRequest } from './responses-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
 
@@ -73,12 +74,7 @@ function toolsFromWire(tools: ResponsesWireRequest['tools']): ChatRequest['tools
 }
 
 function formatFromWire(format: NonNullable<NonNullable<ResponsesWireRequest['text']>['format']>): ResponseFormat {
-  if (format.type !== 'json_schema') return { type: format.type };
-  const s = format as Extract<typeof format, { type: 'json_schema' }>;
-  return {
-    type: 'json_schema',
-    json_schema: { name: s.name, schema: s.schema, ...(s.description !== undefined ? { description: s.description } : {}), ...(s.strict != null ? { strict: s.strict } : {}) },
-  };
+  return format.type === 'json_schema' ? jsonSchemaFormat(format as Extract<typeof format, { type: 'json_schema' }>) : { type: format.type };
 }
 
 /** Validates a Responses API request body and translates it; throws WireRequestError naming the bad field. */
