@@ -13,7 +13,7 @@ import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../
 export const CHECKS = [
   'send', 'stream', 'tools', 'tool results', 'stream tools', 'errors classified', 'stream errors before first event',
   'error after deltas', 'cut mid-stream', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
-  'models', 'no secret in errors',
+  'models', 'no secret in errors', 'images', 'settings',
 ] as const;
 export type Check = (typeof CHECKS)[number];
 
@@ -24,6 +24,8 @@ export interface ConformanceOptions {
   baseUrl: (simUrl: string) => string;
   /** Checks that do not apply, each with its reason. */
   skip?: Partial<Record<Check, string>>;
+  /** Where the request's settings land in this API: the field that carries `user`, and fields that must not be sent. */
+  settingFields: { user: string; absent: string[] };
 }
 
 const GOOD = 'sk-sim-good-000000000000a1b2';
@@ -134,6 +136,23 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       assert.equal(last?.type, 'finish');
       assert.ok(last?.type === 'finish' && last.finish_reason === 'stop');
       assert.ok(last?.type === 'finish' && last.usage && last.usage.output_tokens > 0);
+    });
+
+    check('images', async () => {
+      const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+      const parts = [{ type: 'text' as const, text: 'look at these' }, { type: 'image' as const, url: `data:image/png;base64,${png}` }, { type: 'image' as const, url: 'https://example.com/b.jpg' }];
+      const req: ChatRequest = { model: 'sim-large', messages: [{ role: 'user', content: 'look at these', parts }] };
+      assert.match((await adapter.send(req, ctx(GOOD))).content, /reply to: look at these \[2 images\]/);
+      const text = (await drain(adapter.stream(req, ctx(GOOD)))).map((e) => (e.type === 'text' ? e.text : '')).join('');
+      assert.match(text, /\[2 images\]/);
+    });
+
+    check('settings', async () => {
+      // Every setting goes out as this provider type spells it (or stays out): the simulator records the fields.
+      await adapter.send({ ...hello, user: 'u-1', seed: 3, top_k: 4, response_format: { type: 'json_object' } }, ctx(GOOD));
+      const fields = sim.log().at(-1)?.fields ?? [];
+      assert.ok(fields.includes(o.settingFields.user), `${o.settingFields.user} in ${fields.join(',')}`);
+      for (const f of o.settingFields.absent) assert.ok(!fields.includes(f), `${f} must stay out: ${fields.join(',')}`);
     });
 
     check('tools', async () => {

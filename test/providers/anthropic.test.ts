@@ -9,4 +9,6 @@ runAdapterConformance({
   name: 'anthropic',
   adapter: () => anthropicAdapter,
   baseUrl: (sim) => sim,
+  // seed and response_format have no Anthropic equivalent (JSON is asked for in the system prompt).
+  settingFields: { user: 'metadata', absent: ['seed', 'response_format', 'user'] },
 });

@@ -9,4 +9,6 @@ runAdapterConformance({
   name: 'openai',
   adapter: () => openaiAdapter,
   baseUrl: (sim) => `${sim}/v1`,
+  // top_k is Anthropic's; OpenAI refuses it.
+  settingFields: { user: 'user', absent: ['top_k', 'metadata'] },
 });
