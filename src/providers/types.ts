@@ -78,8 +78,13 @@ export interface ChatRequest {
 }
 
 export interface Usage {
+  /** The whole prompt, cached parts included: what the context window holds. */
   input_tokens: number;
   output_tokens: number;
+  /** How much of the prompt the provider read from its prompt cache. */
+  cache_read_tokens?: number;
+  /** How much of the prompt was written to the prompt cache (Anthropic bills these at a higher rate). */
+  cache_write_tokens?: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';

@@ -2,6 +2,7 @@
 // together); canonical numbers tool calls only, so the decoder maps block index → tool index and back.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
 import { finishFromAnthropic, finishToAnthropic } from './anthropic-wire.ts';
+import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -19,17 +20,18 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   const toolIndexOfBlock = new Map<number, number>();
   let tools = 0;
   let finish: FinishReason | undefined;
-  const usage: Usage = { input_tokens: 0, output_tokens: 0 };
+  /** Anthropic's own usage fields, as message_start gives them and message_delta updates them. */
+  const raw: Obj = {};
   let sawUsage = false;
   let stopped = false;
 
   function takeUsage(u: unknown): void {
     if (!isObj(u)) return;
-    const input = num(u['input_tokens']);
-    const output = num(u['output_tokens']);
-    if (input !== undefined) usage.input_tokens = input;
-    if (output !== undefined) usage.output_tokens = output;
-    sawUsage ||= input !== undefined || output !== undefined;
+    for (const key of ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens']) {
+      if (num(u[key]) === undefined) continue;
+      raw[key] = u[key];
+      sawUsage = true;
+    }
   }
 
   function blockStart(d: Obj): StreamEvent[] {
@@ -89,7 +91,8 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
     end() {
       if (!stopped) return undefined;
       const finish_reason = finish ?? 'stop';
-      return [sawUsage ? { type: 'finish', finish_reason, usage: { ...usage } } : { type: 'finish', finish_reason }];
+      const usage: Usage | undefined = sawUsage ? usageFromAnthropic(raw) : undefined;
+      return [usage ? { type: 'finish', finish_reason, usage } : { type: 'finish', finish_reason }];
     },
   };
 }
@@ -145,7 +148,7 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
           data: {
             type: 'message_delta',
             delta: { stop_reason: finishToAnthropic(ev.finish_reason), stop_sequence: null },
-            usage: { input_tokens: ev.usage?.input_tokens ?? 0, output_tokens: ev.usage?.output_tokens ?? 0 },
+            usage: usageToAnthropic(ev.usage),
           },
         });
         out.push({ event: 'message_stop', data: { type: 'message_stop' } });

@@ -1,9 +1,10 @@
 // Anthropic Messages wire shape ⇄ canonical. System messages live in the top-level `system`; tool calls are
 // `tool_use` blocks with an `input` object (canonical keeps OpenAI's JSON text); tool results are `tool_result`
 // blocks inside a user turn (consecutive ones merged, since Anthropic wants alternating turns).
-import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ToolCall, ToolChoice, Usage } from '../types.ts';
+import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ToolCall, ToolChoice } from '../types.ts';
 import { fromAnthropicImage, hasImage, textOfParts, toAnthropicImage } from './images.ts';
 import { jsonInstruction } from './response-format.ts';
+import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
@@ -14,7 +15,6 @@ export const DEFAULT_MAX_TOKENS = 4096;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 export interface ParsedAnthropicRequest {
   request: ChatRequest;
@@ -210,10 +210,6 @@ export function finishToAnthropic(reason: FinishReason): string {
   return FINISH_TO_ANTHROPIC[reason];
 }
 
-export function usageFromAnthropic(u: unknown): Usage | undefined {
-  if (!isObj(u)) return undefined;
-  return { input_tokens: num(u['input_tokens']), output_tokens: num(u['output_tokens']) };
-}
 
 /** An upstream Messages response → canonical; undefined when it is not a message (the caller reports garbage). */
 export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
@@ -241,6 +237,6 @@ export function toAnthropicResponse(res: ChatResponse): Obj {
   return {
     id: res.id, type: 'message', role: 'assistant', model: res.model, content,
     stop_reason: finishToAnthropic(res.finish_reason), stop_sequence: null,
-    usage: { input_tokens: res.usage?.input_tokens ?? 0, output_tokens: res.usage?.output_tokens ?? 0 },
+    usage: usageToAnthropic(res.usage),
   };
 }

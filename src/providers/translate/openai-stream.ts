@@ -1,7 +1,8 @@
 // OpenAI streaming chunks ⇄ canonical StreamEvents. The decoder assembles tool-call deltas by index and holds the
 // finish back until usage (sent after the finish_reason chunk with `include_usage`) or the end of the stream.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
-import { finishFromOpenAI, usageFromOpenAI, usageToOpenAI } from './openai-wire.ts';
+import { finishFromOpenAI } from './openai-wire.ts';
+import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,9 +1,10 @@
 // OpenAI chat-completions wire shape ⇄ canonical (src/providers/types.ts). Pure functions: the OpenAI adapter
 // uses them to talk upstream, the gateway to accept OpenAI-shaped requests and answer in that shape.
-import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, Usage } from '../types.ts';
+import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice } from '../types.ts';
 import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest } from './openai-schema.ts';
 import { checkImageUrl, hasImage, textOfParts } from './images.ts';
 import { jsonSchemaFormat } from './response-format.ts';
+import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
 import { openaiRequest } from './openai-schema.ts';
 import { fastOpenAIRequest } from './openai-fast.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
@@ -188,12 +189,7 @@ export function finishFromOpenAI(reason: unknown): FinishReason {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-export function usageFromOpenAI(u: unknown): Usage | undefined {
-  if (!isObj(u)) return undefined;
-  return { input_tokens: num(u['prompt_tokens']), output_tokens: num(u['completion_tokens']) };
-}
 
 function toolCallsFromOpenAI(list: unknown): ToolCall[] {
   if (!Array.isArray(list)) return [];
@@ -221,9 +217,6 @@ export function fromOpenAIResponse(body: unknown): ChatResponse | undefined {
   return res;
 }
 
-export function usageToOpenAI(u: Usage): Obj {
-  return { prompt_tokens: u.input_tokens, completion_tokens: u.output_tokens, total_tokens: u.input_tokens + u.output_tokens };
-}
 
 /** Canonical response → the OpenAI `chat.completion` object the gateway answers with. */
 export function toOpenAIResponse(res: ChatResponse, options: { created?: number } = {}): Obj {

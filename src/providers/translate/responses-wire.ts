@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolChoice, Usage } from '../types.ts';
 import { checkImageUrl, hasImage, textOfParts } from './images.ts';
 import { jsonSchemaFormat } from './response-format.ts';
+import { usageToResponses } from './usage.ts';
 import { responsesRequest, type ResponsesWireItem, type ResponsesWireRequest } from './responses-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
 
@@ -101,13 +102,6 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
   return { request, stream: wire.stream === true };
 }
 
-export function usageToResponses(u: Usage): Obj {
-  return {
-    input_tokens: u.input_tokens, input_tokens_details: { cached_tokens: 0 },
-    output_tokens: u.output_tokens, output_tokens_details: { reasoning_tokens: 0 },
-    total_tokens: u.input_tokens + u.output_tokens,
-  };
-}
 
 export const newResponseId = (): string => `resp_${randomUUID().replace(/-/g, '')}`;
 

@@ -1,0 +1,57 @@
+// Token usage between the canonical shape and each API. Canonical `input_tokens` is the whole prompt, cached parts
+// included (what a context window holds, and what compression compares with its threshold); the cache counts say
+// how much of it was read from or written to the provider's prompt cache. OpenAI reports it that way already;
+// Anthropic's `input_tokens` is only the uncached rest, so the three are added up on the way in and split on the
+// way out.
+import type { Usage } from '../types.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+
+function withCache(u: Usage, read: number | undefined, write: number | undefined): Usage {
+  if (read !== undefined) u.cache_read_tokens = read;
+  if (write !== undefined) u.cache_write_tokens = write;
+  return u;
+}
+
+export function usageFromOpenAI(u: unknown): Usage | undefined {
+  if (!isObj(u)) return undefined;
+  const details = isObj(u['prompt_tokens_details']) ? u['prompt_tokens_details'] : {};
+  return withCache({ input_tokens: count(u['prompt_tokens']) ?? 0, output_tokens: count(u['completion_tokens']) ?? 0 }, count(details['cached_tokens']), undefined);
+}
+
+export function usageToOpenAI(u: Usage): Obj {
+  const out: Obj = { prompt_tokens: u.input_tokens, completion_tokens: u.output_tokens, total_tokens: u.input_tokens + u.output_tokens };
+  if (u.cache_read_tokens !== undefined) out['prompt_tokens_details'] = { cached_tokens: u.cache_read_tokens };
+  return out;
+}
+
+/** Also reads the partial usage of stream events (message_start, message_delta): absent fields stay absent. */
+export function usageFromAnthropic(u: unknown): Usage | undefined {
+  if (!isObj(u)) return undefined;
+  const read = count(u['cache_read_input_tokens']);
+  const write = count(u['cache_creation_input_tokens']);
+  const input = (count(u['input_tokens']) ?? 0) + (read ?? 0) + (write ?? 0);
+  return withCache({ input_tokens: input, output_tokens: count(u['output_tokens']) ?? 0 }, read, write);
+}
+
+export function usageToAnthropic(u: Usage | undefined): Obj {
+  if (u === undefined) return { input_tokens: 0, output_tokens: 0 };
+  const read = u.cache_read_tokens ?? 0;
+  const write = u.cache_write_tokens ?? 0;
+  const out: Obj = { input_tokens: Math.max(0, u.input_tokens - read - write), output_tokens: u.output_tokens };
+  if (u.cache_read_tokens !== undefined || u.cache_write_tokens !== undefined) {
+    out['cache_read_input_tokens'] = read;
+    out['cache_creation_input_tokens'] = write;
+  }
+  return out;
+}
+
+export function usageToResponses(u: Usage): Obj {
+  return {
+    input_tokens: u.input_tokens, input_tokens_details: { cached_tokens: u.cache_read_tokens ?? 0 },
+    output_tokens: u.output_tokens, output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: u.input_tokens + u.output_tokens,
+  };
+}
