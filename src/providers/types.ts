@@ -19,19 +19,30 @@ export interface ImagePart {
   type: 'image';
   url: string;
   detail?: 'auto' | 'low' | 'high';
+  cache_control?: CacheControl;
 }
 
-export type ContentPart = { type: 'text'; text: string } | ImagePart;
+/** Anthropic's prompt-cache breakpoint, kept where the caller put it (system, message parts, tool results, tools).
+ * Only Anthropic routes are sent it: OpenAI-compatible providers cache prompts on their own. */
+export interface CacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
+}
+
+export type ContentPart = { type: 'text'; text: string; cache_control?: CacheControl } | ImagePart;
 
 export interface ChatMessage {
   role: Role;
   /** Text content. Multi-part text content is joined; null for an assistant message that only calls tools. */
   content: string | null;
   /**
-   * The whole content, in order, when it holds images (user and tool messages). `content` is then its text parts
-   * joined, so what reads text only (titles, compression, token estimates, logs) keeps working unchanged.
+   * The whole content, in order, when text alone would lose something: images (user and tool messages) or
+   * prompt-cache marks. `content` is then its text, so what reads text only (titles, compression, token estimates,
+   * logs) keeps working unchanged.
    */
   parts?: ContentPart[];
+  /** A prompt-cache mark on the message as a whole (an Anthropic tool result). */
+  cache_control?: CacheControl;
   name?: string;
   /** Assistant tool calls. */
   tool_calls?: ToolCall[];
@@ -44,6 +55,7 @@ export interface ToolDefinition {
   description?: string;
   /** JSON Schema of the arguments. */
   parameters: Record<string, unknown>;
+  cache_control?: CacheControl;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };

@@ -30,6 +30,8 @@ export interface SimRequest {
   images: number;
   /** The body's top-level field names besides model and messages, sorted: which settings reached the model. */
   fields: string[];
+  /** Prompt-cache marks (`cache_control`) anywhere in the system prompt, messages and tools. */
+  cacheMarks: number;
   /** Why the body is unacceptable, if it is, and the detail for the error message. */
   problem?: { error: ErrorName; detail: string };
 }
@@ -54,7 +56,7 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
 export function parseChatRequest(api: ApiName, key: string | undefined, rawBody: string, anthropicVersion: string | undefined): SimRequest {
   const empty: SimRequest = {
     api, key, model: undefined, stream: false, includeUsage: false, maxTokens: undefined, system: '', messages: [], tools: [],
-    forcedTool: undefined, promptTokens: 0, images: 0, fields: [],
+    forcedTool: undefined, promptTokens: 0, images: 0, fields: [], cacheMarks: 0,
   };
   let body: unknown;
   try {
@@ -68,6 +70,7 @@ export function parseChatRequest(api: ApiName, key: string | undefined, rawBody:
   request.promptTokens = Math.ceil((request.system.length + request.messages.reduce((n, m) => n + m.text.length, 0)) / 4);
   request.images = countImages(body['messages']);
   request.fields = Object.keys(body).filter((k) => k !== 'model' && k !== 'messages').sort();
+  request.cacheMarks = countCacheMarks([body['system'], body['messages'], body['tools']]);
   request.problem = problemOf(api, body, anthropicVersion);
   return request;
 }
@@ -103,6 +106,14 @@ function countImages(value: unknown): number {
   if (!isObject(value)) return 0;
   if (value['type'] === 'image_url' || value['type'] === 'image') return 1;
   return countImages(value['content']);
+}
+
+function countCacheMarks(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((n: number, v: unknown) => n + countCacheMarks(v), 0);
+  if (!isObject(value)) return 0;
+  let n = isObject(value['cache_control']) ? 1 : 0;
+  for (const [k, v] of Object.entries(value)) if (k !== 'cache_control' && typeof v === 'object') n += countCacheMarks(v);
+  return n;
 }
 
 const onlyToolResults = (content: unknown): boolean =>

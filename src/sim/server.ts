@@ -61,7 +61,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     });
     const call: SimCallRecord = {
       at: now, key: key ?? '', model: request.model ?? '', api, path, stream: request.stream,
-      status: statusOf(decision.action, api), outcome: decision.outcome, images: request.images, fields: request.fields,
+      status: statusOf(decision.action, api), outcome: decision.outcome, images: request.images, fields: request.fields, cache_marks: request.cacheMarks,
     };
     book.record(call);
     options.onCall?.(call);

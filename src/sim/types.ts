@@ -16,6 +16,8 @@ export interface SimCallRecord {
   images: number;
   /** The request's top-level field names besides model and messages, sorted (e.g. `max_tokens`, `seed`, `tools`). */
   fields: string[];
+  /** Prompt-cache marks (`cache_control`) in the system prompt, messages and tools. */
+  cache_marks: number;
 }
 
 export interface SimulatorHandle {

@@ -147,3 +147,16 @@ test('a screenshot-sized image (6 MB of base64) fits under the default body limi
   });
   assert.match(res.choices[0]?.message.content ?? '', /reply to: big picture \[1 image\]/);
 });
+
+test('prompt-cache marks from an Anthropic client reach an Anthropic provider, not an OpenAI-compatible one', async () => {
+  const mark = { type: 'ephemeral' as const };
+  const request = {
+    max_tokens: 50,
+    system: [{ type: 'text' as const, text: 'A long, stable system prompt.', cache_control: mark }],
+    messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'cache me', cache_control: mark }] }],
+  };
+  await anthropic().messages.create({ model: 'antok/sim-small', ...request });
+  assert.equal(h.sim.log().filter((c) => c.key === 'sk-ant-working-key-0001').at(-1)?.cache_marks, 2);
+  await anthropic().messages.create({ model: 'oaok/sim-small', ...request });
+  assert.equal(h.sim.log().filter((c) => c.key === 'sk-oa-working-key-00001').at(-1)?.cache_marks, 0);
+});

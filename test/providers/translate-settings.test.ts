@@ -164,3 +164,46 @@ test('settings: n > 1 and logprobs are refused rather than silently dropped; bad
     assert.throws(() => parseOpenAIRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));
   }
 });
+
+test('prompt-cache marks: an Anthropic request keeps every cache_control through canonical; OpenAI routes get none', () => {
+  const mark = { type: 'ephemeral' };
+  const long = { type: 'ephemeral', ttl: '1h' };
+  const body = {
+    model: 'c', max_tokens: 100,
+    system: [{ type: 'text', text: 'You are a coding agent.' }, { type: 'text', text: 'Project rules…', cache_control: long }],
+    tools: [{ name: 'read_file', input_schema: { type: 'object' }, cache_control: mark }],
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: 'Open main.ts' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Reading it.', cache_control: mark }, { type: 'tool_use', id: 't1', name: 'read_file', input: { path: 'main.ts' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'export {}', cache_control: mark }, { type: 'text', text: 'Now fix it', cache_control: mark }] },
+    ],
+  };
+  const { request } = parseAnthropicRequest(body);
+  const wire = toAnthropicRequest(request, { stream: false });
+  assert.deepEqual(wire['system'], body.system);
+  assert.deepEqual(wire['tools'], body.tools);
+  assert.deepEqual(wire['messages'], body.messages);
+  // A request without any mark keeps the plain shapes (string system, no parts).
+  const plain = parseAnthropicRequest({ model: 'c', system: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }], messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] }).request;
+  assert.deepEqual(plain.messages, [{ role: 'system', content: 'a\nb' }, { role: 'user', content: 'hi' }]);
+  assert.equal(toAnthropicRequest(plain, { stream: false })['system'], 'a\nb');
+
+  const openai = toOpenAIRequest(request, { stream: false });
+  assert.ok(!JSON.stringify(openai).includes('cache_control'), 'OpenAI-compatible routes cache on their own');
+  assert.equal((openai['messages'] as { content: unknown }[])[0]!.content, 'You are a coding agent.\nProject rules…');
+});
+
+test('prompt-cache marks: OpenRouter-style cache_control on OpenAI text parts reaches an Anthropic route; JSON instruction joins system blocks', () => {
+  const { request } = parseOpenAIRequest({
+    model: 'x', response_format: { type: 'json_object' },
+    messages: [
+      { role: 'system', content: [{ type: 'text', text: 'Long reference text', cache_control: { type: 'ephemeral' } }] },
+      { role: 'user', content: 'question' },
+    ],
+  });
+  const wire = toAnthropicRequest(request, { stream: false });
+  assert.deepEqual(wire['system'], [
+    { type: 'text', text: 'Long reference text', cache_control: { type: 'ephemeral' } },
+    { type: 'text', text: 'Answer with one JSON object and nothing else: no prose before or after it, no code fence.' },
+  ]);
+});

@@ -2,7 +2,7 @@
 // `tool_use` blocks with an `input` object (canonical keeps OpenAI's JSON text); tool results are `tool_result`
 // blocks inside a user turn (consecutive ones merged, since Anthropic wants alternating turns).
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ToolCall, ToolChoice } from '../types.ts';
-import { fromAnthropicImage, hasImage, textOfParts, toAnthropicImage } from './images.ts';
+import { cacheControlOf, cacheField, fromAnthropicImage, needsParts, textOfParts, toAnthropicImage } from './parts.ts';
 import { jsonInstruction } from './response-format.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
@@ -21,7 +21,8 @@ export interface ParsedAnthropicRequest {
   stream: boolean;
 }
 
-/** A tool result's content → canonical `tool` message content: text, and images when it holds any. */
+/** A tool result's content → canonical `tool` message content: text, and its parts when they hold images or cache
+ * marks. */
 function toolResultFromWire(block: Extract<AnthropicWireBlock, { type: 'tool_result' }>, path: string): Pick<ChatMessage, 'content' | 'parts'> {
   const c = block.content;
   if (c === undefined) return { content: '' };
@@ -29,9 +30,9 @@ function toolResultFromWire(block: Extract<AnthropicWireBlock, { type: 'tool_res
   const parts: ContentPart[] = [];
   c.forEach((p, k) => {
     if (p.type === 'image') parts.push(fromAnthropicImage(p, `${path}.content[${k}]`));
-    else parts.push({ type: 'text', text: p.text ?? '' });
+    else parts.push({ type: 'text', text: p.text ?? '', ...cacheField(cacheControlOf(p['cache_control'])) });
   });
-  return hasImage(parts) ? { content: textOfParts(parts), parts } : { content: textOfParts(parts) };
+  return needsParts(parts) ? { content: textOfParts(parts), parts } : { content: textOfParts(parts) };
 }
 
 /** One Anthropic turn → canonical messages: a user turn may hold tool results (one `tool` message each), text and
@@ -43,14 +44,14 @@ function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
   const results: ChatMessage[] = [];
   m.content.forEach((block, j) => {
     const path = `messages[${i}].content[${j}]`;
-    if (block.type === 'text') parts.push({ type: 'text', text: String(block['text']) });
+    if (block.type === 'text') parts.push({ type: 'text', text: String(block['text']), ...cacheField(cacheControlOf(block['cache_control'])) });
     else if (block.type === 'image' && m.role === 'user') parts.push(fromAnthropicImage(block, path));
     else if (block.type === 'tool_use' && m.role === 'assistant') {
       const b = block as Extract<AnthropicWireBlock, { type: 'tool_use' }>;
       calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
     } else if (block.type === 'tool_result' && m.role === 'user') {
       const b = block as Extract<AnthropicWireBlock, { type: 'tool_result' }>;
-      results.push({ role: 'tool', tool_call_id: b.tool_use_id, ...toolResultFromWire(b, path) });
+      results.push({ role: 'tool', tool_call_id: b.tool_use_id, ...toolResultFromWire(b, path), ...cacheField(cacheControlOf(b['cache_control'])) });
     } else if (block.type !== 'thinking' && block.type !== 'redacted_thinking') {
       throw new WireRequestError(`${path}.type`, `block "${block.type}" is not supported in a ${m.role} message`);
     }
@@ -59,10 +60,11 @@ function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
   const text = textOfParts(parts);
   if (m.role === 'assistant') {
     const msg: ChatMessage = { role: 'assistant', content: parts.length > 0 ? text : calls.length > 0 ? null : '' };
+    if (needsParts(parts)) msg.parts = parts;
     if (calls.length > 0) msg.tool_calls = calls;
     out.push(msg);
   } else if (parts.length > 0 || results.length === 0) {
-    out.push(hasImage(parts) ? { role: 'user', content: text, parts } : { role: 'user', content: text });
+    out.push(needsParts(parts) ? { role: 'user', content: text, parts } : { role: 'user', content: text });
   }
   return out;
 }
@@ -76,18 +78,28 @@ function toolChoiceFromWire(c: AnthropicWireRequest['tool_choice']): ToolChoice 
   return c.type === 'any' ? 'required' : c.type;
 }
 
+/** `system` → one system message; its blocks are kept as parts when they carry cache marks. */
+function systemFromWire(system: AnthropicWireRequest['system']): ChatMessage | undefined {
+  if (system === undefined) return undefined;
+  if (typeof system === 'string') return system === '' ? undefined : { role: 'system', content: system };
+  const parts: ContentPart[] = system.map((b) => ({ type: 'text', text: b.text, ...cacheField(cacheControlOf(b['cache_control'])) }));
+  const text = system.map((b) => b.text).join('\n');
+  if (text === '') return undefined;
+  return needsParts(parts) ? { role: 'system', content: text, parts } : { role: 'system', content: text };
+}
+
 /** Validates an Anthropic-shaped request body and translates it; throws WireRequestError naming the bad field. */
 export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   const wire = parseWire(anthropicRequest, body);
   const messages: ChatMessage[] = [];
-  if (wire.system !== undefined) {
-    const system = typeof wire.system === 'string' ? wire.system : wire.system.map((b) => b.text).join('\n');
-    if (system !== '') messages.push({ role: 'system', content: system });
-  }
+  const system = systemFromWire(wire.system);
+  if (system !== undefined) messages.push(system);
   wire.messages.forEach((m, i) => messages.push(...messagesFromWire(m, i)));
   const request: ChatRequest = { model: wire.model, messages };
   if (wire.tools) {
-    request.tools = wire.tools.map((t) => ({ name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.input_schema }));
+    request.tools = wire.tools.map((t) => ({
+      name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.input_schema, ...cacheField(cacheControlOf(t['cache_control'])),
+    }));
   }
   const choice = toolChoiceFromWire(wire.tool_choice);
   if (choice !== undefined) request.tool_choice = choice;
@@ -117,24 +129,26 @@ function argumentsToInput(args: string): Obj {
 
 function partsToBlocks(parts: readonly ContentPart[]): Obj[] {
   // Anthropic rejects empty text blocks.
-  return parts.filter((p) => p.type === 'image' || p.text !== '').map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : toAnthropicImage(p)));
+  return parts
+    .filter((p) => p.type === 'image' || p.text !== '')
+    .map((p) => (p.type === 'text' ? { type: 'text', text: p.text, ...cacheField(p.cache_control) } : toAnthropicImage(p)));
 }
 
 function blocksOf(m: ChatMessage): Obj[] {
   if (m.role === 'tool') {
     const content = m.parts !== undefined ? partsToBlocks(m.parts) : (m.content ?? '');
-    return [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content }];
+    return [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content, ...cacheField(m.cache_control) }];
   }
   if (m.parts !== undefined && m.role === 'user') return partsToBlocks(m.parts);
-  const blocks: Obj[] = [];
-  if (m.content) blocks.push({ type: 'text', text: m.content });
+  const blocks: Obj[] = m.parts !== undefined ? partsToBlocks(m.parts) : [];
+  if (m.parts === undefined && m.content) blocks.push({ type: 'text', text: m.content });
   for (const c of m.tool_calls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
   return blocks;
 }
 
 /** Canonical messages → Anthropic turns: tool results become user turns and same-role neighbours merge. */
-export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?: string; messages: Obj[] } {
-  const system = messages.filter((m) => m.role === 'system').map((m) => m.content ?? '').filter((s) => s !== '');
+export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?: string | Obj[]; messages: Obj[] } {
+  const system = systemToWire(messages.filter((m) => m.role === 'system'));
   const turns: { role: 'user' | 'assistant'; content: Obj[] }[] = [];
   for (const m of messages) {
     if (m.role === 'system') continue;
@@ -151,7 +165,18 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?
       turns.push({ role, content: blocks });
     }
   }
-  return { ...(system.length > 0 ? { system: system.join('\n\n') } : {}), messages: turns };
+  return { ...(system !== undefined ? { system } : {}), messages: turns };
+}
+
+/** The system messages as Anthropic's `system`: one string, or blocks when any of it carries a cache mark (a
+ * cache breakpoint is placed on a block). */
+function systemToWire(system: readonly ChatMessage[]): string | Obj[] | undefined {
+  if (system.some((m) => m.parts !== undefined)) {
+    const blocks = system.flatMap((m) => (m.parts !== undefined ? partsToBlocks(m.parts) : m.content ? [{ type: 'text', text: m.content }] : []));
+    return blocks.length > 0 ? blocks : undefined;
+  }
+  const texts = system.map((m) => m.content ?? '').filter((t) => t !== '');
+  return texts.length > 0 ? texts.join('\n\n') : undefined;
 }
 
 function toolChoiceToWire(c: ToolChoice): Obj {
@@ -167,7 +192,10 @@ function settingsToWire(req: ChatRequest, body: Obj): void {
     body['tool_choice'] = { ...((body['tool_choice'] as Obj | undefined) ?? { type: 'auto' }), disable_parallel_tool_use: true };
   }
   const instruction = req.response_format === undefined ? undefined : jsonInstruction(req.response_format);
-  if (instruction !== undefined) body['system'] = typeof body['system'] === 'string' ? `${body['system']}\n\n${instruction}` : instruction;
+  if (instruction === undefined) return;
+  const system = body['system'];
+  if (Array.isArray(system)) system.push({ type: 'text', text: instruction });
+  else body['system'] = typeof system === 'string' ? `${system}\n\n${instruction}` : instruction;
 }
 
 /** Canonical → the JSON body sent to the Anthropic Messages API. */
@@ -176,7 +204,9 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
   const body: Obj = { model: req.model, max_tokens: req.max_tokens ?? DEFAULT_MAX_TOKENS, messages };
   if (system !== undefined) body['system'] = system;
   if (req.tools && req.tools.length > 0) {
-    body['tools'] = req.tools.map((t) => ({ name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), input_schema: t.parameters }));
+    body['tools'] = req.tools.map((t) => ({
+      name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), input_schema: t.parameters, ...cacheField(t.cache_control),
+    }));
   }
   if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
   if (req.temperature !== undefined) body['temperature'] = req.temperature;

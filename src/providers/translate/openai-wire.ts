@@ -2,7 +2,7 @@
 // uses them to talk upstream, the gateway to accept OpenAI-shaped requests and answer in that shape.
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice } from '../types.ts';
 import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest } from './openai-schema.ts';
-import { checkImageUrl, hasImage, textOfParts } from './images.ts';
+import { cacheControlOf, cacheField, checkImageUrl, hasImage, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
 import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
 import { openaiRequest } from './openai-schema.ts';
@@ -20,7 +20,8 @@ type WireContent = OpenAIWireMessage['content'];
 
 /** One wire content part → canonical: text, or an image (user messages only, as in OpenAI's API). */
 function partFromWire(part: Exclude<WireContent, string | null | undefined>[number], path: string, role: string): ContentPart {
-  if (part.type === 'text' && typeof part['text'] === 'string') return { type: 'text', text: part['text'] };
+  // `cache_control` on a text part is OpenRouter's way to mark a prompt-cache breakpoint: kept for Anthropic routes.
+  if (part.type === 'text' && typeof part['text'] === 'string') return { type: 'text', text: part['text'], ...cacheField(cacheControlOf(part['cache_control'])) };
   if (part.type !== 'image_url') throw new WireRequestError(`${path}.type`, `content part "${part.type}" is not supported; text and image_url parts are`);
   if (role !== 'user') throw new WireRequestError(`${path}.type`, 'image parts are allowed in user messages only');
   const image = part['image_url'] as { url: string; detail?: 'auto' | 'low' | 'high' };
@@ -28,12 +29,12 @@ function partFromWire(part: Exclude<WireContent, string | null | undefined>[numb
   return image.detail === undefined ? { type: 'image', url: image.url } : { type: 'image', url: image.url, detail: image.detail };
 }
 
-/** Text parts are joined into `content`; when there is an image among them the parts are also kept whole. */
+/** Text parts are joined into `content`; when there is an image or a cache mark among them the parts are also kept. */
 function contentFromWire(content: WireContent, path: string, role: string): Pick<ChatMessage, 'content' | 'parts'> {
   if (content === undefined || content === null) return { content: null };
   if (typeof content === 'string') return { content };
   const parts = content.map((part, i) => partFromWire(part, `${path}[${i}]`, role));
-  return hasImage(parts) ? { content: textOfParts(parts), parts } : { content: textOfParts(parts) };
+  return needsParts(parts) ? { content: textOfParts(parts), parts } : { content: textOfParts(parts) };
 }
 
 function messageFromWire(m: OpenAIWireMessage, i: number): ChatMessage {

@@ -3,7 +3,7 @@
 // stored state are refused with a located error rather than answered without the context they name.
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolChoice, Usage } from '../types.ts';
-import { checkImageUrl, hasImage, textOfParts } from './images.ts';
+import { checkImageUrl, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
 import { usageToResponses } from './usage.ts';
 import { responsesRequest, type ResponsesWireItem, type ResponsesWireRequest } from './responses-schema.ts';
@@ -34,7 +34,7 @@ function messageFromWire(item: Extract<ResponsesWireItem, { role: string }>, pat
   const role = item.role === 'developer' ? 'system' : item.role;
   if (typeof item.content === 'string') return { role, content: item.content };
   const parts = item.content.map((p, k) => partFromWire(p, `${path}.content[${k}]`, role));
-  return hasImage(parts) ? { role, content: textOfParts(parts), parts } : { role, content: textOfParts(parts) };
+  return needsParts(parts) ? { role, content: textOfParts(parts), parts } : { role, content: textOfParts(parts) };
 }
 
 function outputText(output: string | Obj[]): string {

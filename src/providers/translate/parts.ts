@@ -1,7 +1,8 @@
-// Images in messages, between the canonical part (`{type: 'image', url}`: a `data:` URL or an http(s) URL, as OpenAI
-// sends them) and Anthropic's image block (`source`: base64 with a media type, or a URL). Pure functions, shared
-// by the gateway's request parsers and the adapters.
-import type { ContentPart, ImagePart } from '../types.ts';
+// Content parts: images, between the canonical part (`{type: 'image', url}`: a `data:` URL or an http(s) URL, as
+// OpenAI sends them) and Anthropic's image block (`source`: base64 with a media type, or a URL); prompt-cache marks;
+// and when a message needs its parts kept at all. Pure functions, shared by the gateway's request parsers and the
+// adapters.
+import type { CacheControl, ContentPart, ImagePart } from '../types.ts';
 import { WireRequestError } from './wire-error.ts';
 
 type Obj = Record<string, unknown>;
@@ -23,8 +24,8 @@ export function checkImageUrl(url: string, path: string): void {
 /** Canonical image → Anthropic image block. */
 export function toAnthropicImage(part: ImagePart): Obj {
   const m = DATA_URL.exec(part.url);
-  if (m) return { type: 'image', source: { type: 'base64', media_type: m[1], data: part.url.slice(m[0].length) } };
-  return { type: 'image', source: { type: 'url', url: part.url } };
+  const source = m ? { type: 'base64', media_type: m[1], data: part.url.slice(m[0].length) } : { type: 'url', url: part.url };
+  return { type: 'image', source, ...cacheField(part.cache_control) };
 }
 
 /** Anthropic image block → canonical image; throws a located WireRequestError for a source it cannot carry. */
@@ -35,11 +36,11 @@ export function fromAnthropicImage(block: Obj, path: string): ImagePart {
     if (!IMAGE_MEDIA_TYPES.has(source['media_type'])) {
       throw new WireRequestError(`${path}.source.media_type`, `expected one of ${[...IMAGE_MEDIA_TYPES].join(', ')}`);
     }
-    return { type: 'image', url: `data:${source['media_type']};base64,${source['data']}` };
+    return { type: 'image', url: `data:${source['media_type']};base64,${source['data']}`, ...cacheField(cacheControlOf(block['cache_control'])) };
   }
   if (source['type'] === 'url' && typeof source['url'] === 'string') {
     checkImageUrl(source['url'], `${path}.source.url`);
-    return { type: 'image', url: source['url'] };
+    return { type: 'image', url: source['url'], ...cacheField(cacheControlOf(block['cache_control'])) };
   }
   throw new WireRequestError(`${path}.source`, 'expected {type: "base64", media_type, data} or {type: "url", url}');
 }
@@ -52,3 +53,16 @@ export function textOfParts(parts: readonly ContentPart[]): string {
 }
 
 export const hasImage = (parts: readonly ContentPart[]): boolean => parts.some((p) => p.type === 'image');
+
+/** Parts are kept beside the joined text only when the text alone would lose something: an image or a cache mark. */
+export const needsParts = (parts: readonly ContentPart[]): boolean => parts.some((p) => p.type === 'image' || p.cache_control !== undefined);
+
+/** A prompt-cache mark as a client sent it (Anthropic's `cache_control`, also used by OpenRouter on OpenAI-shaped
+ * text parts), or undefined when there is none or it is not one we know. */
+export function cacheControlOf(v: unknown): CacheControl | undefined {
+  if (!isObj(v) || v['type'] !== 'ephemeral') return undefined;
+  return v['ttl'] === '5m' || v['ttl'] === '1h' ? { type: 'ephemeral', ttl: v['ttl'] } : { type: 'ephemeral' };
+}
+
+/** `{cache_control}` to spread into a block, or nothing. */
+export const cacheField = (c: CacheControl | undefined): { cache_control?: CacheControl } => (c === undefined ? {} : { cache_control: c });
