@@ -2,7 +2,7 @@
 // as the zod schema in openai-schema.ts. The gateway parses every request body; zod costs several times more than
 // these few typeof checks. Anything this check is unsure about (tools, content parts, the less common settings, a
 // bad field) returns undefined and the caller falls back to zod, so error messages stay the schema's located ones.
-import { OPENAI_SETTINGS, type OpenAIWireRequest } from './openai-schema.ts';
+import type { OpenAIWireRequest } from './openai-schema.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -25,6 +25,13 @@ function isPlainMessage(m: unknown): boolean {
   return m['tool_calls'] === undefined && m['tool_call_id'] === undefined;
 }
 
+/** Any of OPENAI_SETTINGS present (named loads: this runs on every request). */
+function hasSettings(b: Obj): boolean {
+  return b['user'] !== undefined || b['parallel_tool_calls'] !== undefined || b['response_format'] !== undefined || b['seed'] !== undefined
+    || b['presence_penalty'] !== undefined || b['frequency_penalty'] !== undefined || b['reasoning_effort'] !== undefined
+    || b['n'] !== undefined || b['logprobs'] !== undefined;
+}
+
 /** The body as the schema would accept it, or undefined when only the schema can decide. */
 export function fastOpenAIRequest(body: unknown): OpenAIWireRequest | undefined {
   if (!isObj(body)) return undefined;
@@ -34,7 +41,7 @@ export function fastOpenAIRequest(body: unknown): OpenAIWireRequest | undefined 
   if (!Array.isArray(messages) || messages.length === 0) return undefined;
   for (const m of messages) if (!isPlainMessage(m)) return undefined;
   if (body['tools'] !== undefined || body['tool_choice'] !== undefined) return undefined;
-  for (const key of OPENAI_SETTINGS) if (body[key] !== undefined) return undefined;
+  if (hasSettings(body)) return undefined;
   if (!positiveInt(body['max_tokens']) || !positiveInt(body['max_completion_tokens'])) return undefined;
   if (!inRange(body['temperature'], 2) || !inRange(body['top_p'], 1)) return undefined;
   const stop = body['stop'];

@@ -55,7 +55,8 @@ export const openaiResponseFormat = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** Settings besides the messages that the gateway checks and carries (docs/gateway.md, "What is carried"). */
+/** Settings besides the messages that the gateway checks and carries (docs/gateway.md, "What is carried"); the
+ * fast path (openai-fast.ts) leaves a body holding any of them to this schema. */
 export const OPENAI_SETTINGS = ['user', 'parallel_tool_calls', 'response_format', 'seed', 'presence_penalty', 'frequency_penalty', 'reasoning_effort', 'n', 'logprobs'] as const;
 
 export const openaiRequest = z.looseObject({

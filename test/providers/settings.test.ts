@@ -1,0 +1,21 @@
+// The lists that keep hand-written fast code honest: copySettings copies every setting a request can carry, and the
+// OpenAI fast path hands every body holding one of the less common settings to the schema.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copySettings, SETTING_KEYS, type RequestSettings } from '../../src/providers/settings.ts';
+import { OPENAI_SETTINGS } from '../../src/providers/translate/openai-schema.ts';
+import { fastOpenAIRequest } from '../../src/providers/translate/openai-fast.ts';
+
+test('copySettings copies every key of SETTING_KEYS, and only those that are set', () => {
+  for (const key of SETTING_KEYS) {
+    const from = { [key]: `value of ${key}` } as unknown as RequestSettings;
+    assert.deepEqual(copySettings({}, from), { [key]: `value of ${key}` }, key);
+  }
+  assert.deepEqual(copySettings({}, {}), {});
+});
+
+test('the OpenAI fast path leaves every body with one of OPENAI_SETTINGS to the schema', () => {
+  const base = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+  assert.ok(fastOpenAIRequest(base), 'the plain body takes the fast path');
+  for (const key of OPENAI_SETTINGS) assert.equal(fastOpenAIRequest({ ...base, [key]: 1 }), undefined, key);
+});
