@@ -7,7 +7,7 @@ import { callJson, upstreamTarget } from './http.ts';
 import { streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
 import { createOpenAIChunkDecoder } from './translate/openai-stream.ts';
-import { fromOpenAIResponse, toOpenAIRequest } from './translate/openai-wire.ts';
+import { fromOpenAIResponse, maxTokensFieldFor, toOpenAIRequest } from './translate/openai-wire.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
 import { isTransientKind } from './transient.ts';
 
@@ -22,7 +22,7 @@ function inBandError(body: unknown): unknown {
 async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   const body = await callJson(ctx, {
     url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'application/json'),
-    body: JSON.stringify(toOpenAIRequest(req, { stream: false })),
+    body: JSON.stringify(toOpenAIRequest(req, { stream: false, maxTokensField: maxTokensFieldFor(ctx.baseUrl) })),
   });
   const res = fromOpenAIResponse(body);
   if (res) return res;
@@ -54,7 +54,7 @@ function streamHandler(ctx: SendContext): StreamHandler {
 function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
   return streamCall(
     ctx,
-    { url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'text/event-stream'), body: JSON.stringify(toOpenAIRequest(req, { stream: true })) },
+    { url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'text/event-stream'), body: JSON.stringify(toOpenAIRequest(req, { stream: true, maxTokensField: maxTokensFieldFor(ctx.baseUrl) })) },
     streamHandler(ctx),
   );
 }

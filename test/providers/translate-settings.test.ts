@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../src/providers/types.ts';
-import { parseOpenAIRequest, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
+import { maxTokensFieldFor, parseOpenAIRequest, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
 import { parseAnthropicRequest, toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 
@@ -206,4 +206,17 @@ test('prompt-cache marks: OpenRouter-style cache_control on OpenAI text parts re
     { type: 'text', text: 'Long reference text', cache_control: { type: 'ephemeral' } },
     { type: 'text', text: 'Answer with one JSON object and nothing else: no prose before or after it, no code fence.' },
   ]);
+});
+
+test('the output limit is max_completion_tokens for OpenAI\'s own API (its reasoning models refuse max_tokens), max_tokens elsewhere', () => {
+  assert.equal(maxTokensFieldFor('https://api.openai.com/v1'), 'max_completion_tokens');
+  assert.equal(maxTokensFieldFor('https://api.openai.com'), 'max_completion_tokens');
+  for (const other of ['https://api.deepseek.com/v1', 'https://openrouter.ai/api/v1', 'http://127.0.0.1:8000/v1', 'https://api.openai.com.evil.example/v1']) {
+    assert.equal(maxTokensFieldFor(other), 'max_tokens', other);
+  }
+  const req: ChatRequest = { model: 'gpt-5', messages: [{ role: 'user', content: 'title please' }], max_tokens: 40 };
+  const wire = toOpenAIRequest(req, { stream: false, maxTokensField: 'max_completion_tokens' });
+  assert.equal(wire['max_completion_tokens'], 40);
+  assert.equal(wire['max_tokens'], undefined);
+  assert.equal(toOpenAIRequest(req, { stream: false })['max_tokens'], 40);
 });

@@ -153,7 +153,19 @@ function settingsToWire(req: ChatRequest, body: Record<string, unknown>): void {
 }
 
 /** Canonical → the JSON body sent to an OpenAI-compatible upstream. */
-export function toOpenAIRequest(req: ChatRequest, options: { stream: boolean }): Record<string, unknown> {
+export interface OpenAIRequestOptions {
+  stream: boolean;
+  /** `max_completion_tokens` for OpenAI's own API, whose reasoning models refuse `max_tokens`; compatible servers
+   * (vLLM, DeepSeek, OpenRouter, …) are sent `max_tokens`, the name they all know. */
+  maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+}
+
+/** Which name the output limit goes by for an OpenAI-compatible base URL. */
+export function maxTokensFieldFor(baseUrl: string): 'max_tokens' | 'max_completion_tokens' {
+  return /^https:\/\/api\.openai\.com(\/|$)/.test(baseUrl) ? 'max_completion_tokens' : 'max_tokens';
+}
+
+export function toOpenAIRequest(req: ChatRequest, options: OpenAIRequestOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { model: req.model, messages: messagesToWire(req.messages) };
   if (req.tools && req.tools.length > 0) {
     body['tools'] = req.tools.map((t) => ({
@@ -162,7 +174,7 @@ export function toOpenAIRequest(req: ChatRequest, options: { stream: boolean }):
     }));
   }
   if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
-  if (req.max_tokens !== undefined) body['max_tokens'] = req.max_tokens;
+  if (req.max_tokens !== undefined) body[options.maxTokensField ?? 'max_tokens'] = req.max_tokens;
   if (req.temperature !== undefined) body['temperature'] = req.temperature;
   if (req.top_p !== undefined) body['top_p'] = req.top_p;
   if (req.stop !== undefined && req.stop.length > 0) body['stop'] = req.stop;
