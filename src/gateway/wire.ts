@@ -15,6 +15,8 @@ export interface ParsedWire {
   request: ChatRequest;
   /** OpenAI `stream_options.include_usage`. */
   includeUsage?: boolean;
+  /** Responses API: tools declared `type: "custom"`, whose calls are answered as custom tool calls. */
+  customTools?: ReadonlySet<string>;
 }
 
 export interface StreamEncoder {
@@ -29,7 +31,7 @@ export interface StreamEncoder {
 export interface WireApi {
   api: Api;
   parse(body: unknown): ParsedWire;
-  response(res: ChatResponse): object;
+  response(res: ChatResponse, parsed: ParsedWire): object;
   streamEncoder(parsed: ParsedWire): StreamEncoder;
 }
 
@@ -70,9 +72,9 @@ export const anthropicWire: WireApi = {
 export const responsesWire: WireApi = {
   api: 'openai',
   parse: (body) => parseResponsesRequest(body),
-  response: (res) => toResponsesResponse(res),
-  streamEncoder() {
-    const encoder = createResponsesEventEncoder();
+  response: (res, parsed) => toResponsesResponse(res, parsed.customTools ? { customTools: parsed.customTools } : {}),
+  streamEncoder(parsed) {
+    const encoder = createResponsesEventEncoder(parsed.customTools ? { customTools: parsed.customTools } : {});
     const encode = withStart((ev) => encoder.encode(ev));
     return {
       encode: (ev) => encode(ev).map(anthropicSseFrame).join(''),

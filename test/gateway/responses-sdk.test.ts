@@ -86,6 +86,31 @@ test('function calls: a call comes back (streaming and not) and its output round
   assert.match(second.output_text, /got tool result: lookup says: 42/);
 });
 
+test('custom (free-form) tools, as Codex\'s apply_patch: called as custom_tool_call, streaming and not, through an Anthropic fallback too', async () => {
+  const applyPatch = { type: 'custom' as const, name: 'apply_patch', description: 'Edit files with a patch' };
+  for (const model of ['main', 'crossover']) {
+    const res = await client().responses.create({ model, tools: [applyPatch], input: 'call apply_patch on main.ts' });
+    const call = res.output.find((o) => o.type === 'custom_tool_call');
+    assert.ok(call && call.type === 'custom_tool_call', `${model}: ${JSON.stringify(res.output)}`);
+    assert.equal(call.name, 'apply_patch');
+    assert.match(call.input, /call apply_patch on main\.ts/);
+
+    const streamed = await client().responses.stream({ model, tools: [applyPatch], input: 'call apply_patch again' }).finalResponse();
+    const streamedCall = streamed.output.find((o) => o.type === 'custom_tool_call');
+    assert.ok(streamedCall && streamedCall.type === 'custom_tool_call' && /call apply_patch again/.test(streamedCall.input), JSON.stringify(streamed.output));
+
+    const next = await client().responses.create({
+      model, tools: [applyPatch],
+      input: [
+        { role: 'user', content: 'call apply_patch on main.ts' },
+        { type: 'custom_tool_call', call_id: call.call_id, name: 'apply_patch', input: call.input },
+        { type: 'custom_tool_call_output', call_id: call.call_id, output: 'patched 1 file' },
+      ],
+    });
+    assert.match(next.output_text, /got tool result: patched 1 file/);
+  }
+});
+
 test('a chain that crosses to an Anthropic provider answers in the Responses shape, image included', async () => {
   const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
   const { data, response } = await client().responses.create({

@@ -107,3 +107,45 @@ test('responses stream: events in order with sequence numbers, items opened and 
   assert.equal(output[1]!['status'], 'completed');
   assert.equal((final['usage'] as Record<string, unknown>)['total_tokens'], 10);
 });
+
+test('custom tools: offered as a function with one string input (grammar quoted), calls and outputs round-trip, answered as custom_tool_call', () => {
+  const { request, customTools } = parseResponsesRequest({
+    model: 'm',
+    tools: [{ type: 'custom', name: 'apply_patch', description: 'Edit files', format: { type: 'grammar', syntax: 'lark', definition: 'start: "*** Begin Patch"' } }],
+    tool_choice: { type: 'custom', name: 'apply_patch' },
+    input: [
+      { role: 'user', content: 'fix it' },
+      { type: 'custom_tool_call', call_id: 'c1', name: 'apply_patch', input: '*** Begin Patch\n…' },
+      { type: 'custom_tool_call_output', call_id: 'c1', output: 'Done' },
+    ],
+  });
+  assert.deepEqual([...customTools], ['apply_patch']);
+  const tool = request.tools?.[0];
+  assert.equal(tool?.name, 'apply_patch');
+  assert.deepEqual(tool?.parameters['required'], ['input']);
+  assert.match(tool?.description ?? '', /^Edit files\n\nThe input must follow this lark grammar:\nstart: "\*\*\* Begin Patch"$/);
+  assert.deepEqual(request.tool_choice, { name: 'apply_patch' });
+  assert.deepEqual(request.messages.slice(1), [
+    { role: 'assistant', content: null, tool_calls: [{ id: 'c1', name: 'apply_patch', arguments: JSON.stringify({ input: '*** Begin Patch\n…' }) }] },
+    { role: 'tool', tool_call_id: 'c1', content: 'Done' },
+  ]);
+
+  const answer = toResponsesResponse({ id: 'x', model: 'm', content: '', finish_reason: 'tool_calls', tool_calls: [{ id: 'c2', name: 'apply_patch', arguments: '{"input":"*** Begin Patch"}' }] }, { customTools });
+  const item = (answer['output'] as Record<string, unknown>[])[0]!;
+  assert.equal(item['type'], 'custom_tool_call');
+  assert.equal(item['input'], '*** Begin Patch');
+  assert.equal(item['call_id'], 'c2');
+
+  const { encode } = createResponsesEventEncoder({ customTools });
+  const events = [
+    ...encode({ type: 'start', id: 'x', model: 'm' }),
+    ...encode({ type: 'tool_call_start', index: 0, id: 'c3', name: 'apply_patch' }),
+    ...encode({ type: 'tool_call_delta', index: 0, arguments: '{"input":"*** Be' }),
+    ...encode({ type: 'tool_call_delta', index: 0, arguments: 'gin Patch"}' }),
+    ...encode({ type: 'finish', finish_reason: 'tool_calls' }),
+  ];
+  assert.deepEqual(events.map((e) => e.event).slice(2), [
+    'response.output_item.added', 'response.custom_tool_call_input.delta', 'response.custom_tool_call_input.done', 'response.output_item.done', 'response.completed',
+  ]);
+  assert.equal(events.find((e) => e.event === 'response.custom_tool_call_input.done')?.data['input'], '*** Begin Patch');
+});

@@ -73,7 +73,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
   sy.route = routeName(result.route);
   sy.upstreamMs = upstreamMs(result.trail);
   answerHeaders(ctx, reply, sy);
-  return wire.response(result.response);
+  return wire.response(result.response, parsed);
 }
 
 /** The route and attempt count; while the gateway drains, also `Connection: close`, so the caller does not send

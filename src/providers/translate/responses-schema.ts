@@ -52,7 +52,7 @@ export const responsesRequest = z.looseObject({
   input: z.union([z.string(), z.array(responsesItem).min(1)], { error: 'expected a string or a non-empty array of input items' }),
   instructions: z.string().nullish(),
   tools: z.array(responsesTool).optional(),
-  tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.literal('function'), name: z.string().min(1) })]).optional(),
+  tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.enum(['function', 'custom']), name: z.string().min(1) })]).optional(),
   max_output_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),

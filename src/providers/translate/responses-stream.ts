@@ -3,7 +3,7 @@
 // `response.incomplete`) carrying the whole response. Every event has the type in its data and a sequence number;
 // the official SDK's stream helper rebuilds the response from exactly these events.
 import type { StreamEvent, Usage } from '../types.ts';
-import { functionCallItem, messageItem, newItemId, newResponseId, outputTextPart, responseIdFrom, responseObject, statusOf } from './responses-wire.ts';
+import { customCallItem, functionCallItem, messageItem, newItemId, newResponseId, outputTextPart, responseIdFrom, responseObject, statusOf } from './responses-wire.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -16,9 +16,11 @@ interface OpenCall {
   outputIndex: number;
   itemId: string;
   call: { id: string; name: string; arguments: string };
+  /** A custom tool's call: its input is sent whole when the call is complete (it arrives as JSON fragments). */
+  custom: boolean;
 }
 
-export function createResponsesEventEncoder(): { encode(ev: StreamEvent): ResponsesSseEvent[]; sequence(): number } {
+export function createResponsesEventEncoder(options: { customTools?: ReadonlySet<string> } = {}): { encode(ev: StreamEvent): ResponsesSseEvent[]; sequence(): number } {
   let seq = 0;
   let id = newResponseId();
   let model = '';
@@ -49,10 +51,21 @@ export function createResponsesEventEncoder(): { encode(ev: StreamEvent): Respon
   function closeCalls(): ResponsesSseEvent[] {
     const out: ResponsesSseEvent[] = [];
     for (const open of calls.values()) {
+      const at = { item_id: open.itemId, output_index: open.outputIndex };
+      if (open.custom) {
+        const item = customCallItem(open.itemId, open.call, 'completed');
+        output[open.outputIndex] = item;
+        out.push(
+          emit('response.custom_tool_call_input.delta', { ...at, delta: item['input'] }),
+          emit('response.custom_tool_call_input.done', { ...at, input: item['input'] }),
+          emit('response.output_item.done', { output_index: open.outputIndex, item }),
+        );
+        continue;
+      }
       const item = functionCallItem(open.itemId, open.call, 'completed');
       output[open.outputIndex] = item;
       out.push(
-        emit('response.function_call_arguments.done', { item_id: open.itemId, output_index: open.outputIndex, name: open.call.name, arguments: open.call.arguments }),
+        emit('response.function_call_arguments.done', { ...at, name: open.call.name, arguments: open.call.arguments }),
         emit('response.output_item.done', { output_index: open.outputIndex, item }),
       );
     }
@@ -82,16 +95,19 @@ export function createResponsesEventEncoder(): { encode(ev: StreamEvent): Respon
       }
       case 'tool_call_start': {
         const out = closeMessage();
-        const open: OpenCall = { outputIndex: output.length, itemId: newItemId('fc'), call: { id: ev.id, name: ev.name, arguments: '' } };
+        const custom = options.customTools?.has(ev.name) === true;
+        const open: OpenCall = { outputIndex: output.length, itemId: newItemId(custom ? 'ctc' : 'fc'), call: { id: ev.id, name: ev.name, arguments: '' }, custom };
         calls.set(ev.index, open);
-        output.push(functionCallItem(open.itemId, open.call, 'in_progress'));
-        out.push(emit('response.output_item.added', { output_index: open.outputIndex, item: functionCallItem(open.itemId, open.call, 'in_progress') }));
+        const item = (custom ? customCallItem : functionCallItem)(open.itemId, open.call, 'in_progress');
+        output.push(item);
+        out.push(emit('response.output_item.added', { output_index: open.outputIndex, item: { ...item } }));
         return out;
       }
       case 'tool_call_delta': {
         const open = calls.get(ev.index);
         if (!open) return [];
         open.call.arguments += ev.arguments;
+        if (open.custom) return [];
         return [emit('response.function_call_arguments.delta', { item_id: open.itemId, output_index: open.outputIndex, delta: ev.arguments })];
       }
       case 'finish': {

@@ -6,6 +6,7 @@ import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason,
 import { checkImageUrl, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
 import { usageToResponses } from './usage.ts';
+import { customCallArguments, customInputOf, customToolDefinition } from './responses-custom-tools.ts';
 import { responsesRequest, type ResponsesWireItem, type ResponsesWireRequest } from './responses-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
 
@@ -14,6 +15,8 @@ type Obj = Record<string, unknown>;
 export interface ParsedResponsesRequest {
   request: ChatRequest;
   stream: boolean;
+  /** Names of the tools declared `type: "custom"`: their calls are answered as `custom_tool_call` items. */
+  customTools: ReadonlySet<string>;
 }
 
 /** One content part of an input message → canonical (text or image). */
@@ -52,24 +55,40 @@ function messagesFromItems(items: readonly ResponsesWireItem[]): ChatMessage[] {
       const last = out.at(-1);
       const turn = last?.role === 'assistant' ? last : out[out.push({ role: 'assistant', content: null }) - 1]!;
       (turn.tool_calls ??= []).push({ id: call.call_id, name: call.name, arguments: call.arguments });
-    } else if (item.type === 'function_call_output') {
-      const result = item as Extract<ResponsesWireItem, { type: 'function_call_output' }>;
-      out.push({ role: 'tool', tool_call_id: result.call_id, content: outputText(result.output as string | Obj[]) });
+    } else if (item.type === 'custom_tool_call') {
+      const call = item as Obj;
+      if (typeof call['call_id'] !== 'string' || typeof call['name'] !== 'string' || typeof call['input'] !== 'string') {
+        throw new WireRequestError(path, 'a custom_tool_call needs call_id, name and input (strings)');
+      }
+      const last = out.at(-1);
+      const turn = last?.role === 'assistant' ? last : out[out.push({ role: 'assistant', content: null }) - 1]!;
+      (turn.tool_calls ??= []).push({ id: call['call_id'], name: call['name'], arguments: customCallArguments(call['input']) });
+    } else if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
+      const result = item as Obj;
+      if (typeof result['call_id'] !== 'string') throw new WireRequestError(`${path}.call_id`, 'required');
+      const output = result['output'];
+      out.push({ role: 'tool', tool_call_id: result['call_id'], content: typeof output === 'string' || Array.isArray(output) ? outputText(output as string | Obj[]) : '' });
     } else if (item.type === 'reasoning') {
       // A reasoning item from an earlier answer: other providers could not use it. Dropped, like Anthropic thinking.
     } else if ('role' in item && (item.type === undefined || item.type === 'message')) {
       out.push(messageFromWire(item as Extract<ResponsesWireItem, { role: string }>, path));
     } else {
-      throw new WireRequestError(`${path}.type`, `item "${String(item.type)}" is not supported; message, function_call and function_call_output are (send the whole conversation: the gateway keeps no state)`);
+      throw new WireRequestError(`${path}.type`, `item "${String(item.type)}" is not supported; message, function_call, custom_tool_call and their outputs are (send the whole conversation: the gateway keeps no state)`);
     }
   });
   return out;
 }
 
-function toolsFromWire(tools: ResponsesWireRequest['tools']): ChatRequest['tools'] {
+function toolsFromWire(tools: ResponsesWireRequest['tools'], custom: Set<string>): ChatRequest['tools'] {
   return tools?.map((t, i) => {
-    if (t.type !== 'function') throw new WireRequestError(`tools[${i}].type`, `"${t.type}" tools run on OpenAI's side and cannot be routed; only function tools are supported`);
+    if (t.type !== 'function' && t.type !== 'custom') {
+      throw new WireRequestError(`tools[${i}].type`, `"${t.type}" tools run on OpenAI's side and cannot be routed; function and custom tools are supported`);
+    }
     if (t.name === undefined) throw new WireRequestError(`tools[${i}].name`, 'required');
+    if (t.type === 'custom') {
+      custom.add(t.name);
+      return customToolDefinition({ ...t, name: t.name });
+    }
     return { name: t.name, ...(t.description != null ? { description: t.description } : {}), parameters: t.parameters ?? { type: 'object', properties: {} } };
   });
 }
@@ -89,7 +108,8 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
   if (typeof wire.input === 'string') messages.push({ role: 'user', content: wire.input });
   else messages.push(...messagesFromItems(wire.input));
   const request: ChatRequest = { model: wire.model, messages };
-  const tools = toolsFromWire(wire.tools);
+  const customTools = new Set<string>();
+  const tools = toolsFromWire(wire.tools, customTools);
   if (tools !== undefined) request.tools = tools;
   if (wire.tool_choice !== undefined) request.tool_choice = (typeof wire.tool_choice === 'string' ? wire.tool_choice : { name: wire.tool_choice.name }) satisfies ToolChoice;
   if (wire.max_output_tokens != null) request.max_tokens = wire.max_output_tokens;
@@ -99,7 +119,7 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
   if (wire.text?.format !== undefined) request.response_format = formatFromWire(wire.text.format);
   if (wire.reasoning?.effort != null) request.reasoning_effort = wire.reasoning.effort;
   if (wire.user != null) request.user = wire.user;
-  return { request, stream: wire.stream === true };
+  return { request, stream: wire.stream === true, customTools };
 }
 
 
@@ -111,7 +131,7 @@ export function responseIdFrom(upstreamId: string): string {
   const word = upstreamId.replace(/[^\w]/g, '');
   return word === '' ? newResponseId() : `resp_${word}`;
 }
-export const newItemId = (prefix: 'msg' | 'fc'): string => `${prefix}_${randomUUID().replace(/-/g, '')}`;
+export const newItemId = (prefix: 'msg' | 'fc' | 'ctc'): string => `${prefix}_${randomUUID().replace(/-/g, '')}`;
 
 /** A finished answer's status: `length` and `content_filter` are `incomplete`, with the reason. */
 export function statusOf(finish: FinishReason): { status: 'completed' | 'incomplete'; incomplete_details: { reason: string } | null } {
@@ -130,6 +150,11 @@ export function functionCallItem(id: string, call: { id: string; name: string; a
   return { type: 'function_call', id, call_id: call.id, name: call.name, arguments: call.arguments, status };
 }
 
+/** A call of a custom tool: its free-form input, unwrapped from the `{"input": …}` it travelled as. */
+export function customCallItem(id: string, call: { id: string; name: string; arguments: string }, status: 'in_progress' | 'completed'): Obj {
+  return { type: 'custom_tool_call', id, call_id: call.id, name: call.name, input: status === 'completed' ? customInputOf(call.arguments) : '', status };
+}
+
 /** The response object around its output: what `responses.create` returns and `response.completed` carries. */
 export function responseObject(fields: { id: string; created: number; model: string; output: Obj[]; status: string; incomplete_details?: { reason: string } | null; usage?: Usage }): Obj {
   return {
@@ -141,10 +166,12 @@ export function responseObject(fields: { id: string; created: number; model: str
 }
 
 /** Canonical response → the Responses API object the gateway answers with. */
-export function toResponsesResponse(res: ChatResponse, options: { created?: number } = {}): Obj {
+export function toResponsesResponse(res: ChatResponse, options: { created?: number; customTools?: ReadonlySet<string> } = {}): Obj {
   const output: Obj[] = [];
   if (res.content !== '' || res.tool_calls.length === 0) output.push(messageItem(newItemId('msg'), res.content, 'completed'));
-  for (const call of res.tool_calls) output.push(functionCallItem(newItemId('fc'), call, 'completed'));
+  for (const call of res.tool_calls) {
+    output.push(options.customTools?.has(call.name) ? customCallItem(newItemId('ctc'), call, 'completed') : functionCallItem(newItemId('fc'), call, 'completed'));
+  }
   return responseObject({
     id: responseIdFrom(res.id), created: options.created ?? Math.floor(Date.now() / 1000), model: res.model, output,
     ...statusOf(res.finish_reason), ...(res.usage ? { usage: res.usage } : {}),
