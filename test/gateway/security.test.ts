@@ -86,6 +86,18 @@ test('an upstream that rejects its key is a 502 with an explanation, not a 401',
   assert.match(err.message, /…B0n1/);
 });
 
+test('every API answers without leaking: the Responses API, token counts, models, failures on each', async () => {
+  const auth = { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' };
+  const anthropic = { 'x-api-key': h.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' };
+  assert.equal((await call('/v1/responses', { method: 'POST', headers: auth, body: JSON.stringify({ model: 'main', input: 'hi' }) })).status, 200);
+  assert.equal((await call('/v1/responses', { method: 'POST', headers: auth, body: JSON.stringify({ model: 'main', input: 'hi', stream: true }) })).status, 200);
+  assert.equal((await call('/v1/responses', { method: 'POST', headers: auth, body: JSON.stringify({ model: 'rejected', input: 'hi' }) })).status, 502);
+  assert.equal((await call('/v1/messages', { method: 'POST', headers: anthropic, body: JSON.stringify({ model: 'rejected', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }) })).status, 502);
+  assert.equal((await call('/v1/messages/count_tokens', { method: 'POST', headers: anthropic, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'x' }] }) })).status, 200);
+  assert.equal((await call('/v1/models/good%2Fsim-large', { headers: auth })).status, 200);
+  assert.equal((await call('/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 401);
+});
+
 test('admin credentials are masked; the planted secret appears nowhere (responses, metrics, logs)', async () => {
   const creds = await call('/admin/credentials', { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
   const body = JSON.parse(creds.text) as { providers: Record<string, { masked: string; sources: { kind: string }[] }[]> };
