@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { createLogger, lineWriter } from '../src/log.ts';
+import { createLogger, lineWriter, rawJson } from '../src/log.ts';
 
 function capture(): { stream: Writable; lines: string[] } {
   const lines: string[] = [];
@@ -66,4 +66,18 @@ test('lineWriter falls back to the logger for destinations that need pino metada
   lineWriter(logger)('info', { x: 'y' }, 'request');
   await new Promise((r) => setImmediate(r));
   assert.equal(JSON.parse(out.lines[0] ?? '{}').x, 'y');
+});
+
+test('rawJson values (ids seen once) are written as rendered: scrubbed unless trusted, also through the fallback', async () => {
+  const out = capture();
+  const write = lineWriter(createLogger({ level: 'info', destination: out.stream }));
+  write('info', { req_id: rawJson('5f0c2a9e71b4-1x3', true), other: rawJson('sk-caller-put-a-key-here-9z9z', false), quoted: rawJson('a "b"', false) }, 'request');
+  const viaPino = capture();
+  lineWriter(pino({ level: 'info' }, pino.multistream([{ stream: viaPino.stream }])))('info', { req_id: rawJson('lb-1', false) }, 'request');
+  await new Promise((r) => setImmediate(r));
+  const line = JSON.parse(out.lines[0] ?? '{}');
+  assert.equal(line.req_id, '5f0c2a9e71b4-1x3');
+  assert.equal(line.other, '…9z9z');
+  assert.equal(line.quoted, 'a "b"');
+  assert.equal(JSON.parse(viaPino.lines[0] ?? '{}').req_id, 'lb-1');
 });

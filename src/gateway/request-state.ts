@@ -3,10 +3,13 @@
 import type { Api } from './api-error.ts';
 import type { ModelTarget } from './model-resolve.ts';
 import type { GatewayContext } from './context.ts';
+import type { RawJson } from '../log.ts';
 
 export interface RequestState {
   /** Sent back as `x-request-id` and written in the request's log line, so a caller's error can be found there. */
   id: string;
+  /** The id as JSON text for the line (rendered once: see RawJson). */
+  idJson: RawJson;
   api: Api;
   /** performance.now() at arrival. */
   started: number;
@@ -35,6 +38,6 @@ declare module 'fastify' {
   }
 }
 
-export function newRequestState(api: Api, id: string): RequestState {
-  return { id, api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok', logged: false };
+export function newRequestState(api: Api, id: { id: string; json: RawJson }): RequestState {
+  return { id: id.id, idJson: id.json, api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok', logged: false };
 }

@@ -56,7 +56,7 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     ctx.metrics.requestFinished(sample);
   }
   const line = {
-    req_id: s.id,
+    req_id: s.idJson,
     method: req.method,
     path,
     status,
