@@ -213,3 +213,18 @@ test('anthropic stream decoder: no message_stop means incomplete', () => {
   decoder.push({ type: 'message_start', message: { id: 'x', model: 'm', usage: { input_tokens: 1 } } });
   assert.equal(decoder.end(), undefined);
 });
+
+test('an OpenAI refusal (structured outputs) is kept as the text and finishes content_filter, answer and stream', () => {
+  const res = fromOpenAIResponse({ id: 'r', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' }, finish_reason: 'stop' }] });
+  assert.equal(res?.content, 'I cannot help with that.');
+  assert.equal(res?.finish_reason, 'content_filter');
+  const decoder = createOpenAIChunkDecoder();
+  const events = [
+    ...decoder.push({ id: 'r', model: 'm', choices: [{ index: 0, delta: { role: 'assistant', refusal: 'I cannot ' } }] }),
+    ...decoder.push({ id: 'r', model: 'm', choices: [{ index: 0, delta: { refusal: 'help.' } }] }),
+    ...decoder.push({ id: 'r', model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
+    ...decoder.end(),
+  ];
+  assert.equal(events.map((e) => (e.type === 'text' ? e.text : '')).join(''), 'I cannot help.');
+  assert.deepEqual(events.at(-1), { type: 'finish', finish_reason: 'content_filter' });
+});

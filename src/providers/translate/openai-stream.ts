@@ -21,6 +21,7 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
   let started = false;
   let finish: FinishReason | undefined;
   let usage: Usage | undefined;
+  let refused = false;
   const toolsStarted = new Set<number>();
 
   function toolEvents(list: unknown[]): StreamEvent[] {
@@ -52,8 +53,14 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
         const delta = isObj(choice['delta']) ? choice['delta'] : {};
         const text = str(delta['content']);
         if (text) out.push({ type: 'text', text });
+        // A refusal streams as `refusal` deltas: passed on as text, and the answer finishes content_filter.
+        const refusal = str(delta['refusal']);
+        if (refusal) {
+          refused = true;
+          out.push({ type: 'text', text: refusal });
+        }
         if (Array.isArray(delta['tool_calls'])) out.push(...toolEvents(delta['tool_calls']));
-        if (choice['finish_reason'] != null) finish = finishFromOpenAI(choice['finish_reason']);
+        if (choice['finish_reason'] != null) finish = refused ? 'content_filter' : finishFromOpenAI(choice['finish_reason']);
       }
       usage = usageFromOpenAI(chunk['usage']) ?? usage;
       return out;

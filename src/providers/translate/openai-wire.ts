@@ -218,12 +218,16 @@ export function fromOpenAIResponse(body: unknown): ChatResponse | undefined {
   const choice: unknown = body['choices'][0];
   if (!isObj(choice)) return undefined;
   const message = isObj(choice['message']) ? choice['message'] : {};
+  // A refusal (structured outputs) comes as `refusal` with no content: kept as the text, finishing content_filter,
+  // so a caller in the other shape sees why there is no answer instead of an empty one.
+  const refusal = str(message['refusal']);
+  const content = str(message['content']) ?? '';
   const res: ChatResponse = {
     id: str(body['id']) ?? '',
     model: str(body['model']) ?? '',
-    content: str(message['content']) ?? '',
+    content: content === '' && refusal ? refusal : content,
     tool_calls: toolCallsFromOpenAI(message['tool_calls']),
-    finish_reason: finishFromOpenAI(choice['finish_reason']),
+    finish_reason: content === '' && refusal ? 'content_filter' : finishFromOpenAI(choice['finish_reason']),
   };
   const usage = usageFromOpenAI(body['usage']);
   if (usage) res.usage = usage;
