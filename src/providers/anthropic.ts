@@ -20,13 +20,27 @@ function url(ctx: SendContext, path: string): UpstreamTarget {
   return upstreamTarget(base, /\/v1$/.test(base) ? path : `/v1${path}`);
 }
 
-function headers(ctx: SendContext, accept: string): Record<string, string> {
-  return { 'content-type': 'application/json', accept, 'x-api-key': ctx.apiKey, 'anthropic-version': ANTHROPIC_VERSION, ...ctx.headers };
+function headers(ctx: SendContext, accept: string, req?: ChatRequest): Record<string, string> {
+  const out: Record<string, string> = { 'content-type': 'application/json', accept, 'x-api-key': ctx.apiKey, 'anthropic-version': ANTHROPIC_VERSION, ...ctx.headers };
+  if (req?.anthropic_beta === undefined || req.anthropic_beta.length === 0) return out;
+  // The config may spell the header in any case: merge into one, lower-case.
+  const configuredKey = Object.keys(out).find((k) => k.toLowerCase() === 'anthropic-beta');
+  const configured = configuredKey === undefined ? undefined : out[configuredKey];
+  if (configuredKey !== undefined) delete out[configuredKey];
+  out['anthropic-beta'] = betaHeader(configured, req.anthropic_beta) ?? '';
+  return out;
+}
+
+/** The provider's configured betas and the caller's, each once. */
+export function betaHeader(configured: string | undefined, requested: readonly string[] | undefined): string | undefined {
+  if (requested === undefined || requested.length === 0) return configured;
+  const all = new Set([...(configured ?? '').split(','), ...requested].map((b) => b.trim()).filter((b) => b !== ''));
+  return [...all].join(',');
 }
 
 async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   const body = await callJson(ctx, {
-    url: url(ctx, '/messages'), method: 'POST', headers: headers(ctx, 'application/json'),
+    url: url(ctx, '/messages'), method: 'POST', headers: headers(ctx, 'application/json', req),
     body: JSON.stringify(toAnthropicRequest(req, { stream: false })),
   });
   const res = fromAnthropicResponse(body);
@@ -59,7 +73,7 @@ function streamHandler(ctx: SendContext): StreamHandler {
 function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
   return streamCall(
     ctx,
-    { url: url(ctx, '/messages'), method: 'POST', headers: headers(ctx, 'text/event-stream'), body: JSON.stringify(toAnthropicRequest(req, { stream: true })) },
+    { url: url(ctx, '/messages'), method: 'POST', headers: headers(ctx, 'text/event-stream', req), body: JSON.stringify(toAnthropicRequest(req, { stream: true })) },
     streamHandler(ctx),
   );
 }

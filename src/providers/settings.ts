@@ -8,7 +8,7 @@ export type RequestSettings = Omit<ChatRequest, 'model' | 'messages'>;
  * (then add it to copySettings too; test/providers/settings.test.ts checks that every listed key is copied). */
 export const SETTING_KEYS = [
   'tools', 'tool_choice', 'max_tokens', 'temperature', 'top_p', 'stop', 'user', 'parallel_tool_calls', 'response_format',
-  'seed', 'presence_penalty', 'frequency_penalty', 'reasoning_effort', 'top_k',
+  'seed', 'presence_penalty', 'frequency_penalty', 'reasoning_effort', 'top_k', 'anthropic_beta',
 ] as const satisfies readonly (keyof RequestSettings)[];
 type Listed = (typeof SETTING_KEYS)[number];
 const allListed: [Exclude<keyof RequestSettings, Listed>] extends [never] ? true : never = true;
@@ -31,5 +31,6 @@ export function copySettings<T extends RequestSettings>(to: T, from: RequestSett
   if (from.frequency_penalty !== undefined) to.frequency_penalty = from.frequency_penalty;
   if (from.reasoning_effort !== undefined) to.reasoning_effort = from.reasoning_effort;
   if (from.top_k !== undefined) to.top_k = from.top_k;
+  if (from.anthropic_beta !== undefined) to.anthropic_beta = from.anthropic_beta;
   return to;
 }

@@ -87,6 +87,9 @@ export interface ChatRequest {
   reasoning_effort?: string;
   /** Anthropic's `top_k`: an OpenAI-compatible route leaves it out (OpenAI refuses it). */
   top_k?: number;
+  /** Anthropic beta features the caller asked for (its `anthropic-beta` header, e.g. a longer context window): sent
+   * to Anthropic routes only, beside any the provider's config sets. */
+  anthropic_beta?: string[];
 }
 
 export interface Usage {

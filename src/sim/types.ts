@@ -18,6 +18,8 @@ export interface SimCallRecord {
   fields: string[];
   /** Prompt-cache marks (`cache_control`) in the system prompt, messages and tools. */
   cache_marks: number;
+  /** The `anthropic-beta` header as sent, or null. */
+  anthropic_beta: string | null;
 }
 
 export interface SimulatorHandle {

@@ -160,3 +160,13 @@ test('prompt-cache marks from an Anthropic client reach an Anthropic provider, n
   await anthropic().messages.create({ model: 'oaok/sim-small', ...request });
   assert.equal(h.sim.log().filter((c) => c.key === 'sk-oa-working-key-00001').at(-1)?.cache_marks, 0);
 });
+
+test('a caller\'s anthropic-beta reaches Anthropic providers (forwarded names only), never OpenAI-compatible ones', async () => {
+  const headers = { 'anthropic-beta': 'context-1m-2025-08-07,oauth-2025-04-20' };
+  await anthropic().messages.create({ model: 'antok/sim-small', max_tokens: 20, messages: [{ role: 'user', content: 'long one' }] }, { headers });
+  assert.equal(h.sim.log().filter((c) => c.key === 'sk-ant-working-key-0001').at(-1)?.anthropic_beta, 'context-1m-2025-08-07');
+  await openai().chat.completions.create({ model: 'oaok/sim-small', messages: [{ role: 'user', content: 'x' }] }, { headers });
+  assert.equal(h.sim.log().filter((c) => c.key === 'sk-oa-working-key-00001').at(-1)?.anthropic_beta, null);
+  await anthropic().messages.create({ model: 'antok/sim-small', max_tokens: 20, messages: [{ role: 'user', content: 'plain' }] });
+  assert.equal(h.sim.log().filter((c) => c.key === 'sk-ant-working-key-0001').at(-1)?.anthropic_beta, null);
+});

@@ -12,6 +12,7 @@ import type { GatewayContext } from '../context.ts';
 import { resolveModel, unknownModelMessage } from '../model-resolve.ts';
 import type { RequestState } from '../request-state.ts';
 import { toApiError } from '../plugins/errors.ts';
+import { forwardedBetas } from '../anthropic-beta.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, StreamEncoder, ParsedWire } from '../wire.ts';
 
@@ -62,6 +63,8 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
   sy.target = target;
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
   const parsed = wire.parse(body);
+  const beta = forwardedBetas(req.headers['anthropic-beta']);
+  if (beta !== undefined) parsed.request.anthropic_beta = beta;
   const opts = chatOptions(parsed.request, target, abortOnDisconnect(ctx, req, reply));
   if (body.stream === true) {
     sy.stream = true;
