@@ -2,7 +2,7 @@
 // whole conversation (messages, function calls and their outputs); `previous_response_id` and items that point at
 // stored state are refused with a located error rather than answered without the context they name.
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolChoice, Usage } from '../types.ts';
+import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, Usage } from '../types.ts';
 import { checkImageUrl, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
 import { usageToResponses } from './usage.ts';
@@ -45,6 +45,13 @@ function outputText(output: string | Obj[]): string {
   return output.map((p) => (typeof p['text'] === 'string' ? p['text'] : '')).join('');
 }
 
+/** A call joins the assistant turn just before it, or opens one. */
+function addToolCall(out: ChatMessage[], call: ToolCall): void {
+  const last = out.at(-1);
+  const turn = last?.role === 'assistant' ? last : out[out.push({ role: 'assistant', content: null }) - 1]!;
+  (turn.tool_calls ??= []).push(call);
+}
+
 /** The items in order → canonical messages; consecutive function calls join the assistant turn before them. */
 function messagesFromItems(items: readonly ResponsesWireItem[]): ChatMessage[] {
   const out: ChatMessage[] = [];
@@ -52,17 +59,13 @@ function messagesFromItems(items: readonly ResponsesWireItem[]): ChatMessage[] {
     const path = `input[${i}]`;
     if (item.type === 'function_call') {
       const call = item as Extract<ResponsesWireItem, { type: 'function_call' }>;
-      const last = out.at(-1);
-      const turn = last?.role === 'assistant' ? last : out[out.push({ role: 'assistant', content: null }) - 1]!;
-      (turn.tool_calls ??= []).push({ id: call.call_id, name: call.name, arguments: call.arguments });
+      addToolCall(out, { id: call.call_id, name: call.name, arguments: call.arguments });
     } else if (item.type === 'custom_tool_call') {
       const call = item as Obj;
       if (typeof call['call_id'] !== 'string' || typeof call['name'] !== 'string' || typeof call['input'] !== 'string') {
         throw new WireRequestError(path, 'a custom_tool_call needs call_id, name and input (strings)');
       }
-      const last = out.at(-1);
-      const turn = last?.role === 'assistant' ? last : out[out.push({ role: 'assistant', content: null }) - 1]!;
-      (turn.tool_calls ??= []).push({ id: call['call_id'], name: call['name'], arguments: customCallArguments(call['input']) });
+      addToolCall(out, { id: call['call_id'], name: call['name'], arguments: customCallArguments(call['input']) });
     } else if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
       const result = item as Obj;
       if (typeof result['call_id'] !== 'string') throw new WireRequestError(`${path}.call_id`, 'required');
