@@ -1,12 +1,13 @@
-// The API shapes the gateway speaks (OpenAI chat completions, Anthropic messages, OpenAI responses), over the providers' pure translators: parse a wire body to the canonical
-// request, turn a canonical response or stream into the caller's shape, and write a mid-stream failure as that
-// stream's own error event.
+// The API shapes the gateway speaks (OpenAI chat completions, Anthropic messages, OpenAI responses), over the
+// providers' pure translators: parse a wire body to the canonical request, turn a canonical response or stream into
+// the caller's shape, and write a mid-stream failure as that stream's own error event.
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
 import { parseOpenAIRequest, toOpenAIResponse } from '../providers/translate/openai-wire.ts';
 import { createOpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE } from '../providers/translate/openai-stream.ts';
 import { parseAnthropicRequest, toAnthropicResponse } from '../providers/translate/anthropic-wire.ts';
-import { createAnthropicEventEncoder, anthropicSseFrame } from '../providers/translate/anthropic-stream.ts';
+import { createAnthropicEventEncoder } from '../providers/translate/anthropic-stream.ts';
+import { namedSseFrame } from '../providers/sse.ts';
 import { parseResponsesRequest, toResponsesResponse } from '../providers/translate/responses-wire.ts';
 import { createResponsesEventEncoder } from '../providers/translate/responses-stream.ts';
 import { anthropicErrorBody, openaiErrorBody, type Api, type ApiError } from './api-error.ts';
@@ -60,10 +61,10 @@ export const anthropicWire: WireApi = {
   streamEncoder() {
     const encode = withStart(createAnthropicEventEncoder());
     return {
-      encode: (ev) => encode(ev).map(anthropicSseFrame).join(''),
+      encode: (ev) => encode(ev).map(namedSseFrame).join(''),
       // message_stop comes with the `finish` event; nothing follows it.
       end: () => '',
-      error: (err) => anthropicSseFrame({ event: 'error', data: anthropicErrorBody(err) }),
+      error: (err) => namedSseFrame({ event: 'error', data: anthropicErrorBody(err) }),
     };
   },
 };
@@ -77,21 +78,21 @@ export const responsesWire: WireApi = {
     const encoder = createResponsesEventEncoder(parsed.customTools ? { customTools: parsed.customTools } : {});
     const encode = withStart((ev) => encoder.encode(ev));
     return {
-      encode: (ev) => encode(ev).map(anthropicSseFrame).join(''),
+      encode: (ev) => encode(ev).map(namedSseFrame).join(''),
       // response.completed comes with the `finish` event; the Responses API sends no [DONE].
       end: () => '',
       // An `error` event; its `error` object is what the OpenAI SDK raises as APIError.
       error: (err) => {
         const body = openaiErrorBody(err);
         const data = { type: 'error', sequence_number: encoder.sequence(), code: body.error.code, message: body.error.message, param: body.error.param, error: body.error };
-        return anthropicSseFrame({ event: 'error', data });
+        return namedSseFrame({ event: 'error', data });
       },
     };
   },
 };
 
-/** Every stream format opens with a start frame (OpenAI's role chunk, Anthropic's message_start, response.created): make sure there
- * is one even if the first canonical event is already content. */
+/** Every stream format opens with a start frame (OpenAI's role chunk, Anthropic's message_start, Responses'
+ * response.created): make sure there is one even if the first canonical event is already content. */
 function withStart<T>(encode: (ev: StreamEvent) => T[]): (ev: StreamEvent) => T[] {
   let started = false;
   return (ev) => {

@@ -27,7 +27,7 @@ export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
 
 /** An image's share of the prompt without decoding it: Anthropic counts width × height / 750, at most ~1,600 for
  * the ~1.15 megapixels it resizes to; the upper bound, since the count is used to keep a prompt under a limit. */
-export const IMAGE_TOKENS = 1_600;
+const IMAGE_TOKENS = 1_600;
 
 /** A whole request's prompt: messages (images included) and the tool definitions offered. */
 export function estimateRequestTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {

@@ -3,6 +3,7 @@
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
 import { finishFromAnthropic, finishToAnthropic } from './anthropic-wire.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
+import type { NamedSseEvent } from '../sse.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -97,22 +98,17 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   };
 }
 
-export interface AnthropicSseEvent {
-  event: string;
-  data: Obj;
-}
-
 /** Canonical events → Anthropic SSE events for the gateway (message_start … message_stop), opening and closing
  * content blocks as text and tool calls alternate. */
-export function createAnthropicEventEncoder(options: { id?: string; model?: string } = {}): (ev: StreamEvent) => AnthropicSseEvent[] {
+export function createAnthropicEventEncoder(options: { id?: string; model?: string } = {}): (ev: StreamEvent) => NamedSseEvent[] {
   let block = -1;
   let open: 'text' | 'tool' | undefined;
-  const close = (): AnthropicSseEvent[] => {
+  const close = (): NamedSseEvent[] => {
     if (open === undefined) return [];
     open = undefined;
     return [{ event: 'content_block_stop', data: { type: 'content_block_stop', index: block } }];
   };
-  const begin = (kind: 'text' | 'tool', content_block: Obj): AnthropicSseEvent[] => {
+  const begin = (kind: 'text' | 'tool', content_block: Obj): NamedSseEvent[] => {
     const out = close();
     block += 1;
     open = kind;
@@ -156,9 +152,4 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
       }
     }
   };
-}
-
-/** One SSE frame of the Anthropic stream format. */
-export function anthropicSseFrame(e: AnthropicSseEvent): string {
-  return `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
 }

@@ -3,14 +3,10 @@
 // `response.incomplete`) carrying the whole response. Every event has the type in its data and a sequence number;
 // the official SDK's stream helper rebuilds the response from exactly these events.
 import type { StreamEvent, Usage } from '../types.ts';
+import type { NamedSseEvent } from '../sse.ts';
 import { customCallItem, functionCallItem, messageItem, newItemId, newResponseId, outputTextPart, responseIdFrom, responseObject, statusOf } from './responses-wire.ts';
 
 type Obj = Record<string, unknown>;
-
-export interface ResponsesSseEvent {
-  event: string;
-  data: Obj;
-}
 
 interface OpenCall {
   outputIndex: number;
@@ -20,7 +16,7 @@ interface OpenCall {
   custom: boolean;
 }
 
-export function createResponsesEventEncoder(options: { customTools?: ReadonlySet<string> } = {}): { encode(ev: StreamEvent): ResponsesSseEvent[]; sequence(): number } {
+export function createResponsesEventEncoder(options: { customTools?: ReadonlySet<string> } = {}): { encode(ev: StreamEvent): NamedSseEvent[]; sequence(): number } {
   let seq = 0;
   let id = newResponseId();
   let model = '';
@@ -30,11 +26,11 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
   let message: { outputIndex: number; itemId: string; text: string } | undefined;
   const calls = new Map<number, OpenCall>();
 
-  const emit = (type: string, fields: Obj): ResponsesSseEvent => ({ event: type, data: { type, sequence_number: seq++, ...fields } });
+  const emit = (type: string, fields: Obj): NamedSseEvent => ({ event: type, data: { type, sequence_number: seq++, ...fields } });
   const snapshot = (status: string, extra: { incomplete_details?: { reason: string } | null; usage?: Usage } = {}): Obj =>
     responseObject({ id, created, model, output: output.filter(Boolean), status, ...extra });
 
-  function closeMessage(): ResponsesSseEvent[] {
+  function closeMessage(): NamedSseEvent[] {
     if (!message) return [];
     const { outputIndex, itemId, text } = message;
     message = undefined;
@@ -48,8 +44,8 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
     ];
   }
 
-  function closeCalls(): ResponsesSseEvent[] {
-    const out: ResponsesSseEvent[] = [];
+  function closeCalls(): NamedSseEvent[] {
+    const out: NamedSseEvent[] = [];
     for (const open of calls.values()) {
       const at = { item_id: open.itemId, output_index: open.outputIndex };
       if (open.custom) {
@@ -73,14 +69,14 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
     return out;
   }
 
-  function encode(ev: StreamEvent): ResponsesSseEvent[] {
+  function encode(ev: StreamEvent): NamedSseEvent[] {
     switch (ev.type) {
       case 'start':
         id = responseIdFrom(ev.id);
         model = ev.model;
         return [emit('response.created', { response: snapshot('in_progress') }), emit('response.in_progress', { response: snapshot('in_progress') })];
       case 'text': {
-        const out: ResponsesSseEvent[] = [];
+        const out: NamedSseEvent[] = [];
         if (!message) {
           message = { outputIndex: output.length, itemId: newItemId('msg'), text: '' };
           output.push(messageItem(message.itemId, '', 'in_progress'));
