@@ -1,6 +1,7 @@
 // The chain (SPEC §4 "Across routes"): routes in order until one succeeds. A failed route moves the call on for
-// every kind except bad_request/content_filter (CHAIN_RULE in policy.ts); `context_length` skips ahead to a route
-// whose context window is larger than the input. When everything fails, one SwitchyardError with the trail.
+// every kind except bad_request/content_filter (CHAIN_RULE in policy.ts) and a model the caller named that the
+// provider does not have (REQUESTED_ROUTE_RULE); `context_length` skips ahead to a route whose context window is
+// larger than the input. When everything fails, one SwitchyardError with the trail.
 import type { ChatMessage } from '../providers/types.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import { callFailed, type RouteFailure } from './errors.ts';
@@ -66,7 +67,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
     }
     failures.push(outcome.failure);
     const kind = outcome.failure.kind;
-    const action = kind === 'all_cooling' || kind === 'breaker_open' ? 'next_route' : chainAction(kind);
+    const action = kind === 'all_cooling' || kind === 'breaker_open' ? 'next_route' : chainAction(kind, route.origin === 'request');
     if (action === 'fail_call') break;
     if (action === 'next_fitting_route') {
       // "Larger than the input": at least the estimate, and more than the window that just refused it.

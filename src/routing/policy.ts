@@ -54,6 +54,13 @@ export const CHAIN_RULE: Readonly<Record<ErrorKind, ChainAction>> = {
   content_filter: 'fail_call',
 };
 
+/** Where the route is one the caller named (a gateway request's `provider/model`, chat's `/model`), these rules
+ * win: the provider not having that model is the answer to the request, and falling back would answer it with a
+ * model the caller did not ask for (a typo would look like success). */
+export const REQUESTED_ROUTE_RULE: Readonly<Partial<Record<ErrorKind, ChainAction>>> = {
+  not_found: 'fail_call',
+};
+
 /** Kinds that count towards a provider's circuit breaker: the provider did not answer properly at all. A 4xx
  * answer (auth, quota, bad request…) proves the provider is up and closes the streak. */
 export const BREAKER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['connection', 'timeout', 'server']);
@@ -62,6 +69,7 @@ export function routeAction(kind: ErrorKind): RouteAction {
   return ROUTE_LADDER[kind];
 }
 
-export function chainAction(kind: ErrorKind): ChainAction {
-  return CHAIN_RULE[kind];
+/** `requested`: the failed route is the one the caller named (REQUESTED_ROUTE_RULE). */
+export function chainAction(kind: ErrorKind, requested = false): ChainAction {
+  return (requested ? REQUESTED_ROUTE_RULE[kind] : undefined) ?? CHAIN_RULE[kind];
 }

@@ -28,6 +28,7 @@ before(async () => {
         oaslow: simProvider(sim, 'openai', 'sk-sim-slow-http-000001'),
       },
       main: { provider: 'oa', model: 'sim-large' },
+      fallback: [{ provider: 'ant', model: 'sim-large' }],
       auxiliary: {
         cut_openai: { provider: 'oacut', model: 'sim-large', fallback_to_main: false },
         cut_anthropic: { provider: 'antcut', model: 'sim-large', fallback_to_main: false },
@@ -113,6 +114,17 @@ test('healthz, readyz and models', async () => {
   const models = (await (await fetch(`${h.url}/v1/models`, { headers: { authorization: `Bearer ${h.key}` } })).json()) as { data: { id: string }[] };
   assert.deepEqual(models.data.slice(0, 2).map((m) => m.id), ['main', 'title_generation']);
   assert.ok(models.data.some((m) => m.id === 'oa/sim-large'));
+});
+
+test('a model the client named that the provider does not have is a 404, not an answer from another model', async () => {
+  const fallbackCalls = h.sim.calls('sk-ant-sim-good-http-01');
+  const res = await post('/v1/chat/completions', JSON.stringify({ model: 'oa/sim-nope', messages: [{ role: 'user', content: 'hi' }] }));
+  assert.equal(res.status, 404);
+  assert.equal(res.headers.get('x-switchyard-attempts'), '1');
+  const err = await openaiError(res);
+  assert.equal(err.code, 'model_not_found');
+  assert.match(err.message, /sim-nope/);
+  assert.equal(h.sim.calls('sk-ant-sim-good-http-01'), fallbackCalls, 'the fallback route was not called');
 });
 
 test('fields that would pick an upstream or a key are ignored', async () => {

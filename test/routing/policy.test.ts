@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_KINDS } from '../../src/errors/kinds.ts';
-import { BREAKER_KINDS, CHAIN_RULE, ROUTE_LADDER } from '../../src/routing/policy.ts';
+import { BREAKER_KINDS, CHAIN_RULE, REQUESTED_ROUTE_RULE, ROUTE_LADDER, chainAction } from '../../src/routing/policy.ts';
 import { backoff, coolingWait, retryDelay } from '../../src/routing/backoff.ts';
 
 test('route ladder: every kind has exactly the action SPEC §4 gives it', () => {
@@ -32,6 +32,13 @@ test('chain rule: every kind moves on to the next route except bad_request and c
     assert.equal(CHAIN_RULE[kind], expected, kind);
   }
   assert.equal(CHAIN_RULE.auth_rejected, 'next_route', 'auth failures fall back too (seed 003)');
+});
+
+test('a route the caller named ends the call when its provider has no such model; every other kind is as for any route', () => {
+  assert.deepEqual(REQUESTED_ROUTE_RULE, { not_found: 'fail_call' });
+  assert.equal(chainAction('not_found', true), 'fail_call');
+  assert.equal(chainAction('not_found', false), 'next_route', 'a configured route with a missing model falls back');
+  for (const kind of ERROR_KINDS) if (kind !== 'not_found') assert.equal(chainAction(kind, true), CHAIN_RULE[kind], kind);
 });
 
 test('breaker counts only failures where the provider did not answer properly', () => {
