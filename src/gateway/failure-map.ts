@@ -3,6 +3,8 @@
 // request the upstream calls bad is the client's 400. Decisions as data.
 import type { ApiErrorCategory } from './api-error.ts';
 import { ApiError } from './api-error.ts';
+import type { Attempt } from '../routing/types.ts';
+import { sentAttempts } from '../routing/trail.ts';
 
 interface FailureRow {
   category: ApiErrorCategory;
@@ -34,7 +36,7 @@ export interface CallFailure {
   message: string;
   explanation?: string;
   retryAfterMs?: number;
-  trail?: readonly unknown[];
+  trail?: readonly Attempt[];
 }
 
 /** `explicit`: the client named the model, so a model the upstream does not have is a 404 for that client. */
@@ -42,7 +44,7 @@ export function failureToApiError(failure: CallFailure, explicit: boolean): ApiE
   const row = FAILURE_TABLE[failure.kind] ?? { category: 'upstream', code: 'upstream_error' };
   const category: ApiErrorCategory = failure.kind === 'not_found' && explicit ? 'not_found' : row.category;
   const code = failure.kind === 'not_found' && explicit ? 'model_not_found' : row.code;
-  const attempts = failure.trail?.length ?? 0;
+  const attempts = sentAttempts(failure.trail ?? []);
   // Every key cooling always carries a Retry-After (at least 1s) so well-behaved clients back off.
   const retryAfterSeconds =
     failure.retryAfterMs !== undefined ? failure.retryAfterMs / 1000 : category === 'unavailable' || category === 'overloaded' ? 1 : undefined;

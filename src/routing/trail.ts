@@ -39,6 +39,14 @@ export function makeAttempt(init: AttemptInit): Attempt {
   return a;
 }
 
+/** How many attempts reached a provider: those made with a key. A route skipped for its context window or because
+ * every key was cooling, an open breaker and a provider with no key send nothing. */
+export function sentAttempts(trail: readonly Attempt[]): number {
+  let n = 0;
+  for (const a of trail) if (a.credential !== undefined) n += 1;
+  return n;
+}
+
 /** One line per attempt, for debug logs and `--json`-less CLI output. */
 export function formatTrail(trail: readonly Attempt[]): string[] {
   return trail.map((a, i) => {

@@ -8,6 +8,7 @@ import { generateKey, hashKey, matchKey, newKeyRecord, presentedKey, secretsEqua
 import { ApiError, anthropicErrorBody, errorHeaders, openaiErrorBody } from '../../src/gateway/api-error.ts';
 import { failureToApiError } from '../../src/gateway/failure-map.ts';
 import { buildModelIndex, resolveModel } from '../../src/gateway/model-resolve.ts';
+import type { Attempt } from '../../src/routing/types.ts';
 
 test('listen addresses parse, and only loopback counts as loopback', () => {
   assert.deepEqual(parseListen('127.0.0.1:4141'), { host: '127.0.0.1', port: 4141 });
@@ -54,7 +55,9 @@ test('errors take each API\'s own shape', () => {
 });
 
 test('failure table: cooling is 503 + Retry-After, upstream auth is 502 (never 401), bad requests are 400', () => {
-  const cooling = failureToApiError({ kind: 'all_cooling', message: 'm', retryAfterMs: 30_000, trail: [1, 2] }, false);
+  const sent: Attempt = { route: 'p/m', provider: 'p', model: 'm', credential: { fingerprint: 'f', masked: 'sk-…1234', sources: ['env'] }, outcome: 'rate_limited', latency_ms: 1, wait_ms: 0, started_at: 0 };
+  const skipped: Attempt = { route: 'q/m', provider: 'q', model: 'm', outcome: 'skipped', latency_ms: 0, wait_ms: 0, started_at: 0 };
+  const cooling = failureToApiError({ kind: 'all_cooling', message: 'm', retryAfterMs: 30_000, trail: [sent, skipped, sent] }, false);
   assert.equal(cooling.status, 503);
   assert.equal(errorHeaders(cooling)['retry-after'], '30');
   assert.equal(errorHeaders(cooling)['x-switchyard-attempts'], '2');

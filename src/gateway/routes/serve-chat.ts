@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatOptions, Attempt } from '../../routing/types.ts';
 import type { ChatRequest, StreamEvent } from '../../providers/types.ts';
 import { copySettings } from '../../providers/settings.ts';
+import { routeName, sentAttempts } from '../../routing/trail.ts';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { resolveModel, unknownModelMessage } from '../model-resolve.ts';
@@ -19,10 +20,6 @@ import type { WireApi, StreamEncoder, ParsedWire } from '../wire.ts';
 export interface WireBody {
   model: string;
   stream?: boolean;
-}
-
-function routeName(route: { provider: string; model: string }): string {
-  return `${route.provider}/${route.model}`;
 }
 
 /** Time the upstream accounted for: every attempt's latency and every wait before one. */
@@ -71,7 +68,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
     return serveStream(ctx, wire, opts, sy, reply, parsed);
   }
   const result = await ctx.router.chat(opts);
-  sy.attempts = result.trail.length;
+  sy.attempts = sentAttempts(result.trail);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   sy.route = routeName(result.route);
   sy.upstreamMs = upstreamMs(result.trail);
@@ -90,7 +87,7 @@ function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestStat
 async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions, sy: RequestState, reply: FastifyReply, parsed: ParsedWire): Promise<unknown> {
   const result = await ctx.router.chat({ ...opts, stream: true });
   if (result.status === 'disabled') {
-    sy.attempts = result.trail.length;
+    sy.attempts = sentAttempts(result.trail);
     throw disabledError(result.task, result.reason);
   }
   const events = result.events[Symbol.asyncIterator]();
@@ -99,18 +96,18 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
   try {
     first = await events.next();
   } catch (err) {
-    sy.attempts = result.trail.length;
+    sy.attempts = sentAttempts(result.trail);
     throw err;
   }
   sy.route = routeName(result.route);
-  sy.attempts = result.trail.length;
+  sy.attempts = sentAttempts(result.trail);
   const encoder = wire.streamEncoder(parsed);
   answerHeaders(ctx, reply, sy);
   reply
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no');
-  return reply.send(Readable.from(frames(first, events, encoder, sy, () => result.trail.length), { objectMode: false }));
+  return reply.send(Readable.from(frames(first, events, encoder, sy, () => sentAttempts(result.trail)), { objectMode: false }));
 }
 
 async function* frames(first: IteratorResult<StreamEvent>, events: AsyncIterator<StreamEvent>, encoder: StreamEncoder, sy: RequestState, attempts: () => number): AsyncGenerator<string> {
