@@ -35,6 +35,12 @@ export function cleanMessage(message: string, secrets: readonly string[] = []): 
   return m.length > MAX_MESSAGE ? `${m.slice(0, MAX_MESSAGE - 1)}…` : m;
 }
 
+/** What to say about an answer that could not be parsed: its head, as text, cleaned like any upstream message —
+ * garbage can hold the key it was sent with (a proxy echoing the request, an HTML error page quoting headers). */
+export function unparsableMessage(what: string, raw: string, secrets: readonly string[]): string {
+  return `${what}: ${cleanMessage(raw.slice(0, 400), secrets).slice(0, 120)}`;
+}
+
 function fromHtml(raw: string): string {
   const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(raw)?.[1];
   const h1 = /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(raw)?.[1];

@@ -2,6 +2,7 @@
 // `event: error` (e.g. overloaded_error) inside a 200 stream is classified and thrown.
 import type { Classification } from '../errors/classify.ts';
 import { classifyStreamError } from '../errors/classify.ts';
+import { unparsableMessage } from '../errors/error-body.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { callJson, upstreamTarget, type UpstreamTarget } from './http.ts';
 import { modelIds } from './openai.ts';
@@ -59,7 +60,7 @@ function streamHandler(ctx: SendContext): StreamHandler {
       try {
         data = JSON.parse(e.data);
       } catch {
-        throw fromClassification({ kind: 'server', code: 'invalid_event', providerMessage: `stream event was not JSON: ${e.data.slice(0, 80)}` }, ctx.provider, { midStream: true });
+        throw fromClassification({ kind: 'server', code: 'invalid_event', providerMessage: unparsableMessage('stream event was not JSON', e.data, [ctx.apiKey]) }, ctx.provider, { midStream: true });
       }
       if (e.event === 'error' || (typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'error')) {
         throw fromClassification(classifyStreamError(data, [ctx.apiKey]), ctx.provider, { midStream: true });

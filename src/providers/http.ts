@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { classifyHttp, classifyTransport } from '../errors/classify.ts';
+import { unparsableMessage } from '../errors/error-body.ts';
 import { fromClassification, UpstreamError } from '../errors/upstream-error.ts';
 import { createDeadline, type Deadline } from './deadline.ts';
 import type { SendContext } from './types.ts';
@@ -126,8 +127,7 @@ function parseJson(text: string, status: number, call: UpstreamCall): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    const head = text.replace(/\s+/g, ' ').slice(0, 120);
-    throw fromClassification({ kind: 'server', status, code: 'invalid_json', providerMessage: `answer was not JSON: ${head}` }, call.provider);
+    throw fromClassification({ kind: 'server', status, code: 'invalid_json', providerMessage: unparsableMessage('answer was not JSON', text, call.secrets) }, call.provider);
   }
 }
 

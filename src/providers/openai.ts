@@ -2,6 +2,7 @@
 // with a Bearer key; GET {base_url}/models. Errors inside a 200 stream (`data: {"error": …}`) are classified and thrown.
 import type { Classification } from '../errors/classify.ts';
 import { classifyStreamError } from '../errors/classify.ts';
+import { unparsableMessage } from '../errors/error-body.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { callJson, upstreamTarget } from './http.ts';
 import { streamCall } from './stream-call.ts';
@@ -40,7 +41,7 @@ function streamHandler(ctx: SendContext): StreamHandler {
       try {
         chunk = JSON.parse(e.data);
       } catch {
-        throw fromClassification({ kind: 'server', code: 'invalid_chunk', providerMessage: `stream chunk was not JSON: ${e.data.slice(0, 80)}` }, ctx.provider, { midStream: true });
+        throw fromClassification({ kind: 'server', code: 'invalid_chunk', providerMessage: unparsableMessage('stream chunk was not JSON', e.data, [ctx.apiKey]) }, ctx.provider, { midStream: true });
       }
       if (inBandError(chunk) !== undefined || e.event === 'error') {
         throw fromClassification(classifyStreamError(chunk, [ctx.apiKey]), ctx.provider, { midStream: true });

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { startSimulator } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
 import { UpstreamError } from '../../src/errors/upstream-error.ts';
@@ -13,7 +14,7 @@ import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../
 export const CHECKS = [
   'send', 'stream', 'tools', 'tool results', 'stream tools', 'errors classified', 'stream errors before first event',
   'error after deltas', 'cut mid-stream', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
-  'models', 'no secret in errors', 'images', 'settings',
+  'models', 'no secret in errors', 'no secret in garbage', 'images', 'settings',
 ] as const;
 export type Check = (typeof CHECKS)[number];
 
@@ -94,6 +95,29 @@ async function closedPort(): Promise<number> {
   const port = typeof address === 'object' && address ? address.port : 0;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** An upstream answering 200 with garbage that quotes the key it was sent (as a misbehaving proxy might): an HTML
+ * page, or — for a stream — an event whose data is not JSON. */
+async function keyEchoingUpstream(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createHttpServer((req, res) => {
+    const key = String(req.headers['x-api-key'] ?? req.headers.authorization ?? '');
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (body.includes('"stream":true')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`event: message_start\ndata: {not json, sent with ${key}}\n\ndata: {not json, sent with ${key}}\n\n`);
+      } else {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<html><body>proxy saw ${key} and the plain secret ${key.replace(/^Bearer /, '')}</body></html>`);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 export function runAdapterConformance(o: ConformanceOptions): void {
@@ -275,6 +299,27 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       const u = assertKind(err, 'auth_rejected');
       const text = `${u.message} ${u.providerMessage} ${JSON.stringify(u)}`;
       assert.ok(!text.includes(SECRET_BAD), text);
+    });
+
+    check('no secret in garbage', async () => {
+      // Not key-shaped on purpose: the exact secret sent is scrubbed, not only what looks like a key.
+      const secret = 'plain-upstream-secret-0042';
+      const echo = await keyEchoingUpstream();
+      try {
+        const bad = { ...ctx(secret), baseUrl: o.baseUrl(echo.url) };
+        const err = await adapter.send(hello, bad).then(() => undefined, (e: unknown) => e);
+        const u = assertKind(err, 'server');
+        assert.match(u.providerMessage ?? '', /not JSON/);
+        const it = adapter.stream(hello, bad)[Symbol.asyncIterator]();
+        const streamErr = await it.next().then(() => undefined, (e: unknown) => e);
+        const s = assertKind(streamErr, 'server');
+        for (const e of [u, s]) {
+          const text = `${e.message} ${e.providerMessage} ${JSON.stringify(e)}`;
+          assert.ok(!text.includes(secret), text);
+        }
+      } finally {
+        await echo.close();
+      }
     });
 
     test('the simulator saw our calls', () => {
