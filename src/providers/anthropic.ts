@@ -4,7 +4,7 @@ import type { Classification } from '../errors/classify.ts';
 import { classifyStreamError } from '../errors/classify.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
-import { callJson, upstreamTarget, type UpstreamTarget } from './http.ts';
+import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from './http.ts';
 import { modelIds } from './openai.ts';
 import { streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
@@ -44,8 +44,8 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
     url: url(ctx, '/messages'), method: 'POST', headers: headers(ctx, 'application/json', req),
     body: JSON.stringify(toAnthropicRequest(req, { stream: false })),
   });
-  const res = fromAnthropicResponse(body);
-  if (res) return res;
+  const res = readAnswer(() => fromAnthropicResponse(body), ctx.provider);
+  if (res) return withModel(res, req);
   if (typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'error') {
     throw fromClassification(classifyStreamError(body, [ctx.apiKey]), ctx.provider);
   }

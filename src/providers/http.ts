@@ -5,9 +5,10 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { classifyHttp, classifyTransport } from '../errors/classify.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
+import { MalformedAnswer } from './translate/answer-check.ts';
 import { fromClassification, UpstreamError } from '../errors/upstream-error.ts';
 import { createDeadline, type Deadline } from './deadline.ts';
-import type { SendContext } from './types.ts';
+import type { ChatRequest, ChatResponse, SendContext } from './types.ts';
 
 const pools = new Map<string, Pool>();
 
@@ -128,6 +129,23 @@ function parseJson(text: string, status: number, call: UpstreamCall): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     throw fromClassification({ kind: 'server', status, code: 'invalid_json', providerMessage: unparsableMessage('answer was not JSON', text, call.secrets) }, call.provider);
+  }
+}
+
+/** Some compatible servers leave out the answer's model: it is the one asked for. */
+export function withModel(res: ChatResponse, req: ChatRequest): ChatResponse {
+  if (res.model === '') res.model = req.model;
+  return res;
+}
+
+/** Reads a parsed 2xx body with an adapter's translator: a field of a type it cannot read is an upstream `server`
+ * failure saying which (answer-check.ts), like an answer that is not JSON. */
+export function readAnswer<T>(read: () => T, provider: string): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof MalformedAnswer)) throw err;
+    throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: `answer was malformed: ${err.message}` }, provider);
   }
 }
 

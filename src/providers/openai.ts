@@ -4,7 +4,7 @@ import type { Classification } from '../errors/classify.ts';
 import { classifyStreamError } from '../errors/classify.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
-import { callJson, upstreamTarget } from './http.ts';
+import { callJson, readAnswer, withModel, upstreamTarget } from './http.ts';
 import { streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
 import { createOpenAIChunkDecoder } from './translate/openai-stream.ts';
@@ -25,8 +25,8 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
     url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'application/json'),
     body: JSON.stringify(toOpenAIRequest(req, { stream: false, maxTokensField: maxTokensFieldFor(ctx.baseUrl) })),
   });
-  const res = fromOpenAIResponse(body);
-  if (res) return res;
+  const res = readAnswer(() => fromOpenAIResponse(body), ctx.provider);
+  if (res) return withModel(res, req);
   // Some compatible servers answer 200 with an error object instead of choices.
   if (inBandError(body) !== undefined) throw fromClassification(classifyStreamError(body, [ctx.apiKey]), ctx.provider);
   throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer had no choices' }, ctx.provider);

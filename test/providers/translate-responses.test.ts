@@ -64,7 +64,7 @@ test('responses request: what cannot be answered statelessly or routed is refuse
 
 test('responses answer: text and function calls as output items; a length stop is incomplete', () => {
   const done = toResponsesResponse({ id: 'chatcmpl-9', model: 'm', content: 'Hi.', tool_calls: [{ id: 'c1', name: 'f', arguments: '{}' }], finish_reason: 'tool_calls', usage: { input_tokens: 3, output_tokens: 2 } });
-  assert.equal(done['id'], 'resp_chatcmpl9');
+  assert.equal(done['id'], 'resp_chatcmpl-9');
   assert.equal(done['status'], 'completed');
   const output = done['output'] as Record<string, unknown>[];
   assert.deepEqual(output.map((o) => o['type']), ['message', 'function_call']);
@@ -99,7 +99,7 @@ test('responses stream: events in order with sequence numbers, items opened and 
   assert.deepEqual(events.map((e) => e.data['sequence_number']), events.map((_, i) => i));
   for (const e of events) assert.equal(e.data['type'], e.event);
   const final = events.at(-1)!.data['response'] as Record<string, unknown>;
-  assert.equal(final['id'], 'resp_x1');
+  assert.equal(final['id'], 'resp_x-1');
   const output = final['output'] as Record<string, unknown>[];
   assert.equal(output.length, 2);
   assert.deepEqual((output[0]!['content'] as Record<string, unknown>[])[0]!['text'], 'Let me check.');

@@ -83,7 +83,8 @@ test('openai response: canonical → wire → canonical', () => {
   const wire = toOpenAIResponse(RESPONSE, { created: 1 });
   assert.equal(wire['object'], 'chat.completion');
   assert.deepEqual(wire['usage'], { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 });
-  assert.deepEqual(fromOpenAIResponse(wire), RESPONSE);
+  // The id takes the caller's API shape; the upstream's stays in it for matching logs.
+  assert.deepEqual(fromOpenAIResponse(wire), { ...RESPONSE, id: 'chatcmpl-r1' });
   assert.equal(fromOpenAIResponse({ nope: true }), undefined);
 });
 
@@ -160,7 +161,7 @@ test('anthropic response: canonical → wire → canonical', () => {
   const wire = toAnthropicResponse(RESPONSE);
   assert.equal(wire['stop_reason'], 'tool_use');
   assert.deepEqual(wire['usage'], { input_tokens: 12, output_tokens: 5 });
-  assert.deepEqual(fromAnthropicResponse(wire), RESPONSE);
+  assert.deepEqual(fromAnthropicResponse(wire), { ...RESPONSE, id: 'msg_r1' });
   const refusal = fromAnthropicResponse({ id: 'x', model: 'm', content: [], stop_reason: 'refusal' });
   assert.equal(refusal?.finish_reason, 'content_filter');
 });
@@ -177,6 +178,11 @@ const EVENTS: StreamEvent[] = [
   { type: 'finish', finish_reason: 'tool_calls', usage: { input_tokens: 3, output_tokens: 4 } },
 ];
 
+/** The events as they come back: the start event's id in the encoded API's shape. */
+function withStartId(events: StreamEvent[], id: string): StreamEvent[] {
+  return events.map((e) => (e.type === 'start' ? { ...e, id } : e));
+}
+
 test('openai stream: events → chunks → events', () => {
   const encode = createOpenAIChunkEncoder({ includeUsage: true, created: 1 });
   const chunks = EVENTS.flatMap(encode);
@@ -184,7 +190,7 @@ test('openai stream: events → chunks → events', () => {
   assert.deepEqual((chunks.at(-1) as { choices: unknown[] }).choices, []);
   const decoder = createOpenAIChunkDecoder();
   const back = [...chunks.flatMap((c) => decoder.push(JSON.parse(JSON.stringify(c)))), ...decoder.end()];
-  assert.deepEqual(back, EVENTS);
+  assert.deepEqual(back, withStartId(EVENTS, 'chatcmpl-id1'));
 });
 
 test('openai stream decoder: a stream without finish_reason is incomplete', () => {
@@ -205,7 +211,7 @@ test('anthropic stream: events → SSE events → events', () => {
   for (const e of sse) assert.equal(e.data['type'], e.event);
   const decoder = createAnthropicEventDecoder();
   const back = [...sse.flatMap((e) => decoder.push(JSON.parse(JSON.stringify(e.data))).events), ...(decoder.end() ?? [])];
-  assert.deepEqual(back, EVENTS);
+  assert.deepEqual(back, withStartId(EVENTS, 'msg_id1'));
 });
 
 test('anthropic stream decoder: no message_stop means incomplete', () => {

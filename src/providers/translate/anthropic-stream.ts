@@ -4,6 +4,7 @@ import type { FinishReason, StreamEvent, Usage } from '../types.ts';
 import { finishFromAnthropic, finishToAnthropic } from './anthropic-wire.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { NamedSseEvent } from '../sse.ts';
+import { shapedId } from './ids.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -123,7 +124,7 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
           data: {
             type: 'message_start',
             message: {
-              id: options.id ?? ev.id, type: 'message', role: 'assistant', model: options.model ?? ev.model, content: [],
+              id: options.id ?? shapedId('msg_', ev.id), type: 'message', role: 'assistant', model: options.model ?? ev.model, content: [],
               stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 },
             },
           },

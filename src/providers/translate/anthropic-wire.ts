@@ -4,6 +4,8 @@
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ToolCall, ToolChoice } from '../types.ts';
 import { cacheControlOf, cacheField, fromAnthropicImage, needsParts, textOfParts, toAnthropicImage } from './parts.ts';
 import { jsonInstruction } from './response-format.ts';
+import { shapedId } from './ids.ts';
+import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
@@ -244,15 +246,24 @@ export function finishToAnthropic(reason: FinishReason): string {
 /** An upstream Messages response → canonical; undefined when it is not a message (the caller reports garbage). */
 export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
   if (!isObj(body) || !Array.isArray(body['content'])) return undefined;
-  const blocks = body['content'].filter(isObj);
+  let content = '';
+  const toolCalls: ToolCall[] = [];
+  body['content'].forEach((b: unknown, i) => {
+    if (!isObj(b)) throw malformed(`content[${i}]`, b, 'a content block');
+    // Other block types (thinking, server tool results) carry nothing the canonical answer holds.
+    if (b['type'] === 'text') content += textContent(b['text'], `content[${i}].text`);
+    else if (b['type'] === 'tool_use') {
+      const input = b['input'] ?? {};
+      if (!isObj(input)) throw malformed(`content[${i}].input`, input, 'an object');
+      toolCalls.push({ id: str(b['id']) ?? `toolu_${i}`, name: toolCallName(b['name'], `content[${i}].name`), arguments: JSON.stringify(input) });
+    }
+  });
   const res: ChatResponse = {
     id: str(body['id']) ?? '',
     model: str(body['model']) ?? '',
-    content: blocks.filter((b) => b['type'] === 'text').map((b) => str(b['text']) ?? '').join(''),
-    tool_calls: blocks
-      .filter((b) => b['type'] === 'tool_use')
-      .map((b) => ({ id: str(b['id']) ?? '', name: str(b['name']) ?? '', arguments: JSON.stringify(b['input'] ?? {}) })),
-    finish_reason: finishFromAnthropic(body['stop_reason']),
+    content,
+    tool_calls: toolCalls,
+    finish_reason: finishWithTools(finishFromAnthropic(body['stop_reason']), toolCalls),
   };
   const usage = usageFromAnthropic(body['usage']);
   if (usage) res.usage = usage;
@@ -265,7 +276,7 @@ export function toAnthropicResponse(res: ChatResponse): Obj {
   if (res.content !== '' || res.tool_calls.length === 0) content.push({ type: 'text', text: res.content });
   for (const c of res.tool_calls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
   return {
-    id: res.id, type: 'message', role: 'assistant', model: res.model, content,
+    id: shapedId('msg_', res.id), type: 'message', role: 'assistant', model: res.model, content,
     stop_reason: finishToAnthropic(res.finish_reason), stop_sequence: null,
     usage: usageToAnthropic(res.usage),
   };

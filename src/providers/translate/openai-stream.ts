@@ -3,6 +3,7 @@
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
 import { finishFromOpenAI } from './openai-wire.ts';
 import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
+import { shapedId } from './ids.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -95,7 +96,7 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}
   return (ev) => {
     switch (ev.type) {
       case 'start':
-        id = options.id ?? ev.id;
+        id = options.id ?? shapedId('chatcmpl-', ev.id);
         model = options.model ?? ev.model;
         return [chunk({ role: 'assistant', content: '' })];
       case 'text':

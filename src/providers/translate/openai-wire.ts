@@ -4,6 +4,8 @@ import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason,
 import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest } from './openai-schema.ts';
 import { cacheControlOf, cacheField, checkImageUrl, hasImage, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
+import { shapedId } from './ids.ts';
+import { finishWithTools, malformed, textContent, toolCallArguments, toolCallName } from './answer-check.ts';
 import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
 import { openaiRequest } from './openai-schema.ts';
 import { fastOpenAIRequest } from './openai-fast.ts';
@@ -204,30 +206,35 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 
-function toolCallsFromOpenAI(list: unknown): ToolCall[] {
-  if (!Array.isArray(list)) return [];
-  return list.filter(isObj).map((c, i) => {
-    const fn = isObj(c['function']) ? c['function'] : {};
-    return { id: str(c['id']) ?? `call_${i}`, name: str(fn['name']) ?? '', arguments: str(fn['arguments']) ?? '' };
+function toolCallsFromOpenAI(list: unknown, path: string): ToolCall[] {
+  if (list === null || list === undefined) return [];
+  if (!Array.isArray(list)) throw malformed(path, list, 'an array');
+  return list.map((c: unknown, i) => {
+    if (!isObj(c) || !isObj(c['function'])) throw malformed(`${path}[${i}].function`, isObj(c) ? c['function'] : c, 'an object');
+    const fn = c['function'];
+    return { id: str(c['id']) ?? `call_${i}`, name: toolCallName(fn['name'], `${path}[${i}].function.name`), arguments: toolCallArguments(fn['arguments'], `${path}[${i}].function.arguments`) };
   });
 }
 
-/** An upstream OpenAI response body → canonical; undefined when it has no choice (the caller reports garbage). */
+/** An upstream OpenAI response body → canonical; undefined when it has no choice (the caller reports garbage).
+ * Throws MalformedAnswer when a field it needs has a type it cannot read. */
 export function fromOpenAIResponse(body: unknown): ChatResponse | undefined {
   if (!isObj(body) || !Array.isArray(body['choices'])) return undefined;
   const choice: unknown = body['choices'][0];
   if (!isObj(choice)) return undefined;
-  const message = isObj(choice['message']) ? choice['message'] : {};
+  const message = choice['message'];
+  if (!isObj(message)) throw malformed('choices[0].message', message, 'an object');
   // A refusal (structured outputs) comes as `refusal` with no content: kept as the text, finishing content_filter,
   // so a caller in the other shape sees why there is no answer instead of an empty one.
   const refusal = str(message['refusal']);
-  const content = str(message['content']) ?? '';
+  const content = textContent(message['content'], 'choices[0].message.content');
+  const toolCalls = toolCallsFromOpenAI(message['tool_calls'], 'choices[0].message.tool_calls');
   const res: ChatResponse = {
     id: str(body['id']) ?? '',
     model: str(body['model']) ?? '',
     content: content === '' && refusal ? refusal : content,
-    tool_calls: toolCallsFromOpenAI(message['tool_calls']),
-    finish_reason: content === '' && refusal ? 'content_filter' : finishFromOpenAI(choice['finish_reason']),
+    tool_calls: toolCalls,
+    finish_reason: content === '' && refusal ? 'content_filter' : finishWithTools(finishFromOpenAI(choice['finish_reason']), toolCalls),
   };
   const usage = usageFromOpenAI(body['usage']);
   if (usage) res.usage = usage;
@@ -242,7 +249,7 @@ export function toOpenAIResponse(res: ChatResponse, options: { created?: number 
     message['tool_calls'] = res.tool_calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   }
   const out: Obj = {
-    id: res.id,
+    id: shapedId('chatcmpl-', res.id),
     object: 'chat.completion',
     created: options.created ?? Math.floor(Date.now() / 1000),
     model: res.model,

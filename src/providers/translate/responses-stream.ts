@@ -4,7 +4,8 @@
 // the official SDK's stream helper rebuilds the response from exactly these events.
 import type { StreamEvent, Usage } from '../types.ts';
 import type { NamedSseEvent } from '../sse.ts';
-import { customCallItem, functionCallItem, messageItem, newItemId, newResponseId, outputTextPart, responseIdFrom, responseObject, statusOf } from './responses-wire.ts';
+import { shapedId } from './ids.ts';
+import { customCallItem, functionCallItem, messageItem, newItemId, outputTextPart, responseObject, statusOf } from './responses-wire.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -18,7 +19,7 @@ interface OpenCall {
 
 export function createResponsesEventEncoder(options: { customTools?: ReadonlySet<string> } = {}): { encode(ev: StreamEvent): NamedSseEvent[]; sequence(): number } {
   let seq = 0;
-  let id = newResponseId();
+  let id = shapedId('resp_', '');
   let model = '';
   const created = Math.floor(Date.now() / 1000);
   /** Finished items, by output index. */
@@ -72,7 +73,7 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
   function encode(ev: StreamEvent): NamedSseEvent[] {
     switch (ev.type) {
       case 'start':
-        id = responseIdFrom(ev.id);
+        id = shapedId('resp_', ev.id);
         model = ev.model;
         return [emit('response.created', { response: snapshot('in_progress') }), emit('response.in_progress', { response: snapshot('in_progress') })];
       case 'text': {

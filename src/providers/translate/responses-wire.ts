@@ -2,6 +2,7 @@
 // whole conversation (messages, function calls and their outputs); `previous_response_id` and items that point at
 // stored state are refused with a located error rather than answered without the context they name.
 import { randomUUID } from 'node:crypto';
+import { shapedId } from './ids.ts';
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, Usage } from '../types.ts';
 import { checkImageUrl, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
@@ -126,14 +127,6 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
 }
 
 
-export const newResponseId = (): string => `resp_${randomUUID().replace(/-/g, '')}`;
-
-/** The response id from the upstream's answer id (so the two can be matched in logs), or a new one. */
-export function responseIdFrom(upstreamId: string): string {
-  if (upstreamId.startsWith('resp_')) return upstreamId;
-  const word = upstreamId.replace(/[^\w]/g, '');
-  return word === '' ? newResponseId() : `resp_${word}`;
-}
 export const newItemId = (prefix: 'msg' | 'fc' | 'ctc'): string => `${prefix}_${randomUUID().replace(/-/g, '')}`;
 
 /** A finished answer's status: `length` and `content_filter` are `incomplete`, with the reason. */
@@ -176,7 +169,7 @@ export function toResponsesResponse(res: ChatResponse, options: { created?: numb
     output.push(options.customTools?.has(call.name) ? customCallItem(newItemId('ctc'), call, 'completed') : functionCallItem(newItemId('fc'), call, 'completed'));
   }
   return responseObject({
-    id: responseIdFrom(res.id), created: options.created ?? Math.floor(Date.now() / 1000), model: res.model, output,
+    id: shapedId('resp_', res.id), created: options.created ?? Math.floor(Date.now() / 1000), model: res.model, output,
     ...statusOf(res.finish_reason), ...(res.usage ? { usage: res.usage } : {}),
   });
 }

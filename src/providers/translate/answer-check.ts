@@ -1,0 +1,54 @@
+// What an upstream answer must hold for the gateway to pass it on. Compatible servers differ in small ways that
+// are read leniently (a missing id, an unknown finish reason, arguments given as an object, content as text parts);
+// a field that is there with a type that cannot be read (content: 5, a tool call without a name) is a malformed
+// answer: an upstream `server` failure (502 in the gateway, and the chain falls back), never an answer with blanked
+// fields that the caller would take at face value.
+import type { FinishReason, ToolCall } from '../types.ts';
+
+/** Thrown by the fromXResponse translators; the adapters turn it into an UpstreamError of kind `server`. */
+export class MalformedAnswer extends Error {
+  override readonly name = 'MalformedAnswer';
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+export function malformed(path: string, value: unknown, expected: string): MalformedAnswer {
+  return new MalformedAnswer(value === undefined ? `${path} is missing, expected ${expected}` : `${path} is ${typeName(value)}, expected ${expected}`);
+}
+
+/** Text content: a string, null/absent (''), or an array of text parts (some compatible servers) joined. */
+export function textContent(value: unknown, path: string): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) {
+    let text = '';
+    value.forEach((part: unknown, i) => {
+      if (typeof part === 'string') text += part;
+      else if (typeof part === 'object' && part !== null && typeof (part as { text?: unknown }).text === 'string') text += (part as { text: string }).text;
+      else if (!(typeof part === 'object' && part !== null && 'type' in part)) throw malformed(`${path}[${i}]`, part, 'a text part');
+    });
+    return text;
+  }
+  throw malformed(path, value, 'a string');
+}
+
+/** A tool call needs a name to be run; arguments may come as JSON text (OpenAI) or as an object (some servers). */
+export function toolCallName(value: unknown, path: string): string {
+  if (typeof value === 'string' && value !== '') return value;
+  throw malformed(path, value, 'a function name');
+}
+
+export function toolCallArguments(value: unknown, path: string): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value);
+  throw malformed(path, value, 'JSON text');
+}
+
+/** Servers that answer tool calls with finish "stop" (some vLLM and Ollama versions): the caller must see that the
+ * turn ended for its tools (Anthropic's agents loop on stop_reason "tool_use"). */
+export function finishWithTools(finish: FinishReason, calls: readonly ToolCall[]): FinishReason {
+  return calls.length > 0 && finish === 'stop' ? 'tool_calls' : finish;
+}
