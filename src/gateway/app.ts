@@ -20,6 +20,7 @@ import { anthropicPlugin } from './routes/messages.ts';
 import { modelsPlugin } from './routes/models.ts';
 import { responsesPlugin } from './routes/responses.ts';
 import './request-state.ts';
+import { onClientError, onFrameworkError } from './framework-errors.ts';
 
 export interface BuildGatewayOptions {
   loaded: LoadedConfig;
@@ -88,6 +89,8 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     // The request ID header would be attacker-controlled input in our logs; we do not use it.
     requestIdHeader: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    frameworkErrors: onFrameworkError,
+    clientErrorHandler: onClientError,
   });
   // node enforces the request timeout only when the headers timeout (60 s by default) is not longer than it.
   app.server.headersTimeout = Math.min(app.server.headersTimeout, requestTimeout.ms);
