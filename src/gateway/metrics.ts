@@ -68,7 +68,7 @@ export class GatewayMetrics {
     // The usual build-info series: which version each replica runs, for dashboards during a rollout.
     new Gauge({ name: 'switchyard_build_info', help: 'Always 1; the label says the version', labelNames: ['version'], registers: [this.registry] }).set({ version: VERSION }, 1);
     if (storeStatus) this.storeGauges(storeStatus);
-    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
   }
 
   /** Read when scraped: what an operator alerts on when shared state (Redis) is gone or writes pile up. */

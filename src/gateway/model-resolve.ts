@@ -38,7 +38,7 @@ export function buildModelIndex(config: Config): ModelIndex {
   const listed: string[] = [];
   const seen = new Set<string>();
   for (const r of routes) {
-    if (!(r.provider in config.providers)) continue;
+    if (!Object.hasOwn(config.providers, r.provider)) continue;
     const name = `${r.provider}/${r.model}`;
     if (seen.has(name)) continue;
     seen.add(name);
@@ -61,8 +61,17 @@ export function resolveModel(index: ModelIndex, model: string): ModelTarget | un
   return undefined;
 }
 
+/** Longest model name quoted back in a message or a log line: real names are well under it, and a caller's 100 KB
+ * name must not become a 100 KB answer, log line, or entry in the log's memo of repeated values. */
+const SHOWN_MODEL_CHARS = 160;
+
+/** The model name as shown in messages and logs. */
+export function shownModel(model: string): string {
+  return model.length <= SHOWN_MODEL_CHARS ? model : `${model.slice(0, SHOWN_MODEL_CHARS)}… (${model.length} characters)`;
+}
+
 /** The message of a 404 for an unknown model: says what is valid. */
 export function unknownModelMessage(index: ModelIndex, model: string): string {
   const some = [...index.tasks, ...index.listed].slice(0, 12).join(', ');
-  return `unknown model ${JSON.stringify(model)}: use a task (${index.tasks.join(', ')}), a provider/model with a configured provider, or a listed model — GET /v1/models lists them (e.g. ${some})`;
+  return `unknown model ${JSON.stringify(shownModel(model))}: use a task (${index.tasks.join(', ')}), a provider/model with a configured provider, or a listed model — GET /v1/models lists them (e.g. ${some})`;
 }

@@ -66,7 +66,7 @@ function explicitRoute(config: Config, task: string, provider: string, model: st
   const route: RouteSpec = { provider, model: model || listed[0] || '', origin };
   if (baseUrl) route.baseUrl = baseUrl;
   if (apiKey && apiKey.trim() && !/^\$\{[^}]*\}$/.test(apiKey.trim())) route.apiKey = { secret: apiKey.trim(), where: `auxiliary.${task}.api_key` };
-  if (!(provider in config.providers)) route.invalid = `provider ${provider} (auxiliary.${task}.provider) is not configured under providers:`;
+  if (!Object.hasOwn(config.providers, provider)) route.invalid = `provider ${provider} (auxiliary.${task}.provider) is not configured under providers:`;
   else if (!route.model) route.invalid = `auxiliary.${task}.model is not set and providers.${provider}.models lists no model`;
   return route;
 }
@@ -110,7 +110,7 @@ export function resolveTask(config: Config, task = 'main', override?: Route): Ta
   }
   if (override) {
     const first: RouteSpec = { provider: override.provider, model: override.model, origin: 'request' };
-    if (!(override.provider in config.providers)) first.invalid = `provider ${override.provider} is not configured under providers:`;
+    if (!Object.hasOwn(config.providers, override.provider)) first.invalid = `provider ${override.provider} is not configured under providers:`;
     routes = [first, ...routes.slice(1)];
   }
   const plan: TaskPlan = { status: 'chain', task, routes: dedupe(routes) };

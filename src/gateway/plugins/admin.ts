@@ -62,7 +62,7 @@ export function adminPlugin(ctx: GatewayContext) {
 
     app.post<{ Params: { provider: string }; Body: { id?: string } | null }>('/admin/credentials/:provider/reset', { schema: resetSchema }, async (req) => {
       const { provider } = req.params;
-      if (!(provider in ctx.settings.loaded.config.providers)) {
+      if (!Object.hasOwn(ctx.settings.loaded.config.providers, provider)) {
         throw new ApiError('not_found', `unknown provider ${JSON.stringify(provider)}; configured: ${Object.keys(ctx.settings.loaded.config.providers).join(', ') || 'none'}`, { code: 'unknown_provider' });
       }
       const id = req.body?.id;

@@ -10,7 +10,7 @@ import { copySettings } from '../../providers/settings.ts';
 import { routeName, sentAttempts } from '../../routing/trail.ts';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
-import { resolveModel, unknownModelMessage } from '../model-resolve.ts';
+import { resolveModel, shownModel, unknownModelMessage } from '../model-resolve.ts';
 import type { RequestState } from '../request-state.ts';
 import { toApiError } from '../plugins/errors.ts';
 import { forwardedBetas } from '../anthropic-beta.ts';
@@ -53,7 +53,7 @@ function disabledError(task: string, reason: string): ApiError {
 export async function serveChat(ctx: GatewayContext, wire: WireApi, req: FastifyRequest<{ Body: WireBody }>, reply: FastifyReply): Promise<unknown> {
   const sy = req.sy as RequestState;
   const body = req.body;
-  sy.model = body.model;
+  sy.model = shownModel(body.model);
   const settings = ctx.settings;
   const target = resolveModel(settings.models, body.model);
   if (!target) throw new ApiError('not_found', unknownModelMessage(settings.models, body.model), { code: 'model_not_found', param: 'model' });

@@ -1,0 +1,50 @@
+// Requests that fail before any route runs — a path fastify cannot decode, headers node refuses to parse — still get
+// an error body the SDKs can read, never fastify's own `{"error":"Bad Request","code":"FST_ERR_…"}`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { startHarness, simProvider, type Harness } from './harness.ts';
+
+let h: Harness;
+
+before(async () => {
+  h = await startHarness({
+    scenario: { keys: { 'sk-sim-good-fwerr-000001': {} } },
+    config: (sim) => ({ providers: { oa: simProvider(sim, 'openai', 'sk-sim-good-fwerr-000001') }, main: { provider: 'oa', model: 'sim-large' } }),
+  });
+});
+after(() => h.close());
+
+/** One raw HTTP exchange: what node's parser rejects never reaches fetch's sanity checks this way. */
+function raw(request: string): Promise<string> {
+  const url = new URL(h.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.end(request));
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+test('a path that is not valid percent-encoding is a 400 in the caller\'s shape', async () => {
+  const res = await fetch(`${h.url}/v1/models/%ff`, { headers: { authorization: `Bearer ${h.key}` } });
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as { error: { type: string; code: string; message: string } };
+  assert.equal(body.error.type, 'invalid_request_error');
+  assert.equal(body.error.code, 'invalid_url');
+  const anthropic = await fetch(`${h.url}/v1/models/%ff`, { headers: { 'x-api-key': h.key, 'anthropic-version': '2023-06-01' } });
+  assert.equal(((await anthropic.json()) as { type: string }).type, 'error');
+});
+
+test('headers over the limit are a 431 whose body both SDKs can read', async () => {
+  const answer = await raw(`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+  assert.match(answer, /^HTTP\/1\.1 431 /);
+  const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { type: string; error: { type: string; message: string; code: string } };
+  assert.equal(body.type, 'error', 'the Anthropic envelope');
+  assert.equal(body.error.code, 'headers_too_large', 'the OpenAI error object');
+  assert.match(body.error.message, /headers/);
+  const garbage = await raw('NOT HTTP AT ALL\r\n\r\n');
+  assert.match(garbage, /^HTTP\/1\.1 400 /);
+  assert.match(garbage, /"code":"malformed_http"/);
+});

@@ -1,0 +1,47 @@
+// Input a client controls must not grow answers and logs without bound or reach into object prototypes; the
+// process metrics carry one prefix.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, simProvider, ADMIN_KEY, type Harness } from './harness.ts';
+
+let h: Harness;
+
+before(async () => {
+  h = await startHarness({
+    scenario: { keys: { 'sk-sim-good-hostile-0001': {} } },
+    config: (sim) => ({
+      providers: { oa: simProvider(sim, 'openai', 'sk-sim-good-hostile-0001') },
+      main: { provider: 'oa', model: 'sim-large' },
+      gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
+    }),
+  });
+});
+after(() => h.close());
+
+test('a huge model name is quoted clipped in the 404 and in the log line', async () => {
+  const model = `x${'y'.repeat(100_000)}`;
+  const res = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(res.status, 404);
+  const text = await res.text();
+  assert.ok(text.length < 2_000, `answer of ${text.length} characters`);
+  assert.match(text, /100001 characters/);
+  const line = h.logs.find((l) => l.includes('"status":404') && l.includes('"path":"/v1/chat/completions"'));
+  assert.ok(line && line.length < 2_000, `log line of ${line?.length} characters`);
+});
+
+test('admin reset of a provider named like an object property is a 404', async () => {
+  for (const name of ['__proto__', 'constructor', 'toString']) {
+    const res = await fetch(`${h.url}/admin/credentials/${name}/reset`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    assert.equal(res.status, 404, name);
+  }
+});
+
+test('process metrics are switchyard_process_* and switchyard_nodejs_*, with no doubled prefix', async () => {
+  const text = await (await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
+  assert.match(text, /^switchyard_process_cpu_seconds_total /m);
+  assert.match(text, /^switchyard_nodejs_heap_size_used_bytes /m);
+  assert.doesNotMatch(text, /switchyard_process_process_|switchyard_process_nodejs_/);
+});
