@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import { classifyHttp, classifyTransport } from '../errors/classify.ts';
+import { classifyHttp, classifyStreamError, classifyTransport } from '../errors/classify.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
 import { MalformedAnswer } from './translate/answer-check.ts';
 import { fromClassification, UpstreamError } from '../errors/upstream-error.ts';
@@ -121,6 +121,28 @@ export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.Re
     text = '';
   }
   throw fromClassification(classifyHttp({ status: res.statusCode, headers: res.headers, body: text, secrets: call.secrets }), call.provider);
+}
+
+/**
+ * A stream was asked for and a 2xx JSON body came back instead (a server or proxy that ignores `stream: true`, or
+ * puts an error in a 200): the error it holds, or a `server` failure saying what came — not "the connection broke
+ * in the middle of the answer", which is what reading it as SSE would end up saying.
+ */
+export async function nonStreamAnswer(res: Dispatcher.ResponseData, call: UpstreamCall): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readCapped(res.body, MAX_ERROR_BODY);
+  } catch (err) {
+    return transportFailure(err, call, false);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    return fromClassification({ kind: 'server', status: res.statusCode, code: 'invalid_json', providerMessage: unparsableMessage('a stream was asked for and the answer was not JSON either', text, call.secrets) }, call.provider);
+  }
+  if (typeof body === 'object' && body !== null && 'error' in body) return fromClassification(classifyStreamError(body, call.secrets), call.provider);
+  return fromClassification({ kind: 'server', status: res.statusCode, code: 'not_a_stream', providerMessage: 'a stream was asked for and the answer came whole (application/json): the server does not stream on this endpoint' }, call.provider);
 }
 
 /** Parses a 2xx body as JSON; garbage is an upstream `server` failure, never a crash. */

@@ -6,7 +6,7 @@ import type { SendContext, StreamEvent } from './types.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { createDeadline } from './deadline.ts';
 import type { CallRequest, UpstreamCall } from './http.ts';
-import { transportFailure, upstreamRequest } from './http.ts';
+import { nonStreamAnswer, transportFailure, upstreamRequest } from './http.ts';
 import { sseEvents } from './sse.ts';
 
 export interface StreamHandler {
@@ -28,6 +28,11 @@ export async function* streamCall(
     deadline.clear();
     throw err;
   });
+  if (String(res.headers['content-type'] ?? '').includes('application/json')) {
+    const failure = await nonStreamAnswer(res, call);
+    deadline.clear();
+    throw failure;
+  }
   const cut = (message: string): Error =>
     fromClassification({ kind: 'connection', code: 'stream_cut', providerMessage: message }, ctx.provider, { midStream: emitted });
   try {

@@ -14,7 +14,7 @@ import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../
 export const CHECKS = [
   'send', 'stream', 'tools', 'tool results', 'stream tools', 'errors classified', 'stream errors before first event',
   'error after deltas', 'cut mid-stream', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
-  'models', 'no secret in errors', 'no secret in garbage', 'images', 'settings',
+  'models', 'no secret in errors', 'no secret in garbage', 'stream answered whole', 'images', 'settings',
 ] as const;
 export type Check = (typeof CHECKS)[number];
 
@@ -97,21 +97,16 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** An upstream answering 200 with garbage that quotes the key it was sent (as a misbehaving proxy might): an HTML
- * page, or — for a stream — an event whose data is not JSON. */
-async function keyEchoingUpstream(): Promise<{ url: string; close: () => Promise<void> }> {
+/** A loopback upstream whose answer the test writes: (request body, the key header) → status, content type, body. */
+async function rawUpstream(answer: (body: string, key: string) => { type: string; body: string }): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createHttpServer((req, res) => {
     const key = String(req.headers['x-api-key'] ?? req.headers.authorization ?? '');
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      if (body.includes('"stream":true')) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.end(`event: message_start\ndata: {not json, sent with ${key}}\n\ndata: {not json, sent with ${key}}\n\n`);
-      } else {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        res.end(`<html><body>proxy saw ${key} and the plain secret ${key.replace(/^Bearer /, '')}</body></html>`);
-      }
+      const a = answer(body, key);
+      res.writeHead(200, { 'content-type': a.type });
+      res.end(a.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -119,6 +114,14 @@ async function keyEchoingUpstream(): Promise<{ url: string; close: () => Promise
   const port = typeof address === 'object' && address ? address.port : 0;
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+/** 200 with garbage that quotes the key it was sent (as a misbehaving proxy might): an HTML page, or — for a
+ * stream — events whose data is not JSON. */
+const keyEchoingUpstream = (): ReturnType<typeof rawUpstream> =>
+  rawUpstream((body, key) =>
+    body.includes('"stream":true')
+      ? { type: 'text/event-stream', body: `event: message_start\ndata: {not json, sent with ${key}}\n\ndata: {not json, sent with ${key}}\n\n` }
+      : { type: 'text/html', body: `<html><body>proxy saw ${key} and the plain secret ${key.replace(/^Bearer /, '')}</body></html>` });
 
 export function runAdapterConformance(o: ConformanceOptions): void {
   describe(`adapter conformance: ${o.name}`, () => {
@@ -319,6 +322,26 @@ export function runAdapterConformance(o: ConformanceOptions): void {
         }
       } finally {
         await echo.close();
+      }
+    });
+
+    check('stream answered whole', async () => {
+      // A server that ignores `stream: true` answers JSON: an error it holds is classified, anything else is a
+      // server failure that says so (not "the connection broke mid-answer").
+      const up = await rawUpstream((body) => ({
+        type: 'application/json',
+        body: body.includes('please-fail') ? JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }) : JSON.stringify({ id: 'x', choices: [], content: [] }),
+      }));
+      try {
+        const at = { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) };
+        const whole = await adapter.stream(hello, at)[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
+        const u = assertKind(whole, 'server', false);
+        assert.equal(u.code, 'not_a_stream');
+        const failing = { ...hello, messages: [{ role: 'user' as const, content: 'please-fail' }] };
+        const inBand = await adapter.stream(failing, at)[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
+        assertKind(inBand, 'auth_rejected', false);
+      } finally {
+        await up.close();
       }
     });
 
