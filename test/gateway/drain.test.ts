@@ -38,7 +38,9 @@ test('requests in flight when draining begins finish with Connection: close', as
 
     const ok = ask('main');
     const failing = ask('failing');
-    await new Promise((r) => setTimeout(r, 150));
+    // Both calls must be in flight (reached the upstream) before draining begins; a fixed pause was not enough on a
+    // busy machine (a request not yet received when draining starts is rightly answered 503).
+    while (h.sim.calls('sk-sim-slow-drain-00001') < 2 || h.sim.calls('sk-sim-slowbad-drain-01') < 1) await new Promise((r) => setTimeout(r, 10));
     const closed = h.gw.close();
     const [okRes, badRes] = await Promise.all([ok, failing]);
     assert.equal(okRes.status, 200);
