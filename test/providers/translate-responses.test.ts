@@ -55,7 +55,10 @@ test('responses request: what cannot be answered statelessly or routed is refuse
     [{ model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'f1' }] }] }, /^input\[0\]\.content\[0\]\.image_url: required/],
     [{ model: 'm', input: [{ role: 'user', content: [{ type: 'input_file', file_data: 'x' }] }] }, /^input\[0\]\.content\[0\]\.type: content part "input_file" is not supported/],
     [{ model: 'm', input: [] }, /^input: /],
-    [{ model: 'm' }, /^input: /],
+    [{ model: 'm' }, /^input is required/],
+    [{ model: 'm', input: [{ type: 'function_call', call_id: 'c', name: 'f', arguments: 5 }] }, /^input\[0\]\.arguments: expected a string of JSON text/],
+    [{ model: 'm', input: [{ role: 'user', content: 5 }] }, /^input\[0\]\.content: expected a string or an array of content parts/],
+    [{ model: 'm', input: 'x', tools: [{ type: 'custom', name: 'p' }], tool_choice: { type: 'function', name: 'f' } }, /^tool_choice: names the tool "f", which is not in tools \(the request's tools are "p"\)/],
   ];
   for (const [body, pattern] of cases) {
     assert.throws(() => parseResponsesRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));

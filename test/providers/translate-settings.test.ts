@@ -158,7 +158,7 @@ test('settings: n > 1 and logprobs are refused rather than silently dropped; bad
     [{ ...base, seed: 1.5 }, /^seed: /],
     [{ ...base, presence_penalty: 3 }, /^presence_penalty: /],
     [{ ...base, response_format: { type: 'yaml' } }, /^response_format\.type: /],
-    [{ ...base, response_format: { type: 'json_schema', json_schema: {} } }, /^response_format\.json_schema\.name: /],
+    [{ ...base, response_format: { type: 'json_schema', json_schema: {} } }, /^response_format\.json_schema\.name is required/],
   ];
   for (const [body, pattern] of cases) {
     assert.throws(() => parseOpenAIRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));

@@ -61,12 +61,15 @@ test('openai request: SDK variants (developer role, content parts, string stop, 
 test('openai request: bad bodies give located errors', () => {
   const cases: [unknown, RegExp][] = [
     [{ model: 'x', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'robot', content: 'c' }] }, /^messages\[2\]\.role: expected one of/],
-    [{ messages: [{ role: 'user', content: 'a' }] }, /^model: /],
+    [{ messages: [{ role: 'user', content: 'a' }] }, /^model is required \(a string\)/],
     [{ model: 'x', messages: [] }, /^messages: /],
     [{ model: 'x', messages: [{ role: 'tool', content: 'a' }] }, /^messages\[0\]\.tool_call_id: required/],
     [{ model: 'x', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] }, /^messages\[0\]\.content\[0\]\.type: content part "input_audio" is not supported; text and image_url parts are/],
-    [{ model: 'x', messages: [{ role: 'user', content: 'a' }], temperature: 'hot' }, /^temperature: /],
-    ['not json object', /expected object/],
+    [{ model: 'x', messages: [{ role: 'user', content: 'a' }], temperature: 'hot' }, /^temperature: expected a number, got a string/],
+    [{ model: 'x', messages: [{ role: 'user', content: [{ type: 'text', text: 5 }] }] }, /^messages\[0\]\.content\[0\]\.text: expected a string, got a number/],
+    [{ model: 'x', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }] }, /^messages\[0\]\.content\[0\]\.image_url: expected an object/],
+    [{ model: 'x', messages: [{ role: 'user', content: 'a' }], stop: 5 }, /^stop: expected a string or an array of strings/],
+    ['not json object', /^the body must be a JSON object/],
   ];
   for (const [body, pattern] of cases) {
     assert.throws(() => parseOpenAIRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));
@@ -151,6 +154,9 @@ test('anthropic request: bad bodies give located errors', () => {
     [{ model: 'c', messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, /^messages\[0\]\.content\[0\]\.type: block "document" is not supported/],
     [{ model: 'c', messages: [{ role: 'user', content: 'a' }], tool_choice: { type: 'tool' } }, /^tool_choice\.name: required/],
     [{ model: 'c', messages: [{ role: 'user', content: 5 }] }, /^messages\[0\]\.content: expected a string or an array/],
+    [{ model: 'c', messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 5 }] }] }, /^messages\[0\]\.content\[0\]\.content: expected a string or an array of text and image blocks/],
+    [{ model: 'c', messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', input: {} }] }] }, /^messages\[0\]\.content\[0\]\.name is required/],
+    [{ model: 'c', messages: [{ role: 'user', content: 'a' }], tool_choice: { type: 'tool', name: 'f' } }, /^tool_choice: names the tool "f", which is not in tools/],
   ];
   for (const [body, pattern] of cases) {
     assert.throws(() => parseAnthropicRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));

@@ -15,15 +15,21 @@ export function apiOf(req: FastifyRequest): Api {
 
 interface ValidationIssue {
   instancePath?: string;
+  keyword?: string;
   message?: string;
   params?: Record<string, unknown>;
 }
 
-/** `body/messages must be array` → `messages: must be array`; a missing property names itself. */
+/** `/messages/0/role` → `messages[0].role`: the form the translators' errors use (WireRequestError). */
+function bracketPath(instancePath: string): string {
+  return instancePath.split('/').filter((p) => p !== '').map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** `body/messages must be array` → `messages must be array`; a missing property names itself. */
 function validationMessage(issues: readonly ValidationIssue[]): { message: string; param?: string } {
   const first = issues[0];
   if (!first) return { message: 'invalid request body' };
-  const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+  const path = bracketPath(first.instancePath ?? '');
   const missing = first.params?.['missingProperty'];
   if (typeof missing === 'string') {
     const param = path ? `${path}.${missing}` : missing;
@@ -31,6 +37,9 @@ function validationMessage(issues: readonly ValidationIssue[]): { message: strin
   }
   return path ? { message: `invalid request body: ${path} ${first.message ?? 'is invalid'}`, param: path } : { message: `invalid request body: ${first.message ?? 'is invalid'}` };
 }
+
+/** The body itself is not an object (`null`, `[]`, `5`): said as plainly as an empty body is. */
+const notAnObject = (issues: readonly ValidationIssue[]): boolean => (issues[0]?.instancePath ?? '') === '' && issues[0]?.keyword === 'type';
 
 /** A located translation error (zod) → `messages[2].role: …`. */
 interface ZodLike {
@@ -63,6 +72,7 @@ export function toApiError(err: unknown, explicit = false, bodyLimit?: number): 
   }
   const fe = err as Partial<FastifyError> & { validation?: ValidationIssue[] };
   if (err instanceof Error && Array.isArray(fe.validation)) {
+    if (notAnObject(fe.validation)) return new ApiError('invalid_request', 'request body must be a JSON object', { code: 'invalid_json' });
     const { message, param } = validationMessage(fe.validation);
     return new ApiError('invalid_request', message, param ? { param } : {});
   }

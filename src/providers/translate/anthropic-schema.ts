@@ -1,18 +1,34 @@
 // The Anthropic Messages request as clients send it to the gateway, validated with zod. Unknown fields (thinking,
 // service_tier, …) are accepted and ignored; the fields we translate must be well-formed.
 import { z } from 'zod';
+import { byType } from './wire-schema.ts';
 
 const textBlock = z.looseObject({ type: z.literal('text'), text: z.string() });
-const toolUseBlock = z.looseObject({ type: z.literal('tool_use'), id: z.string(), name: z.string().min(1), input: z.unknown() });
+// The image's source is checked where it is translated (fromAnthropicImage in parts.ts), which names the bad field.
+const imageBlock = z.looseObject({ type: z.literal('image'), source: z.unknown() });
+const toolUseBlock = z.looseObject({
+  type: z.literal('tool_use'),
+  id: z.string().min(1),
+  name: z.string().min(1),
+  // Left out, it reads as no arguments; anything but an object would reach the upstream as garbage.
+  input: z.record(z.string(), z.unknown(), { error: 'expected an object (the tool\'s arguments)' }).optional(),
+});
+const toolResultPart = z.discriminatedUnion('type', [textBlock, imageBlock], { error: toolResultPartError });
+/** A tool result holds text and images only: an unknown block type is named, as it is in a message. */
+function toolResultPartError(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'invalid_union') return undefined;
+  const type = (issue.input as { type?: unknown } | undefined)?.type;
+  return typeof type === 'string' ? `block "${type}" is not supported in a tool_result; text and image blocks are` : 'expected a text or image block';
+}
 const toolResultBlock = z.looseObject({
   type: z.literal('tool_result'),
-  tool_use_id: z.string(),
-  content: z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))]).optional(),
+  tool_use_id: z.string().min(1),
+  content: z.union([z.string(), z.array(toolResultPart)], { error: 'expected a string or an array of text and image blocks' }).optional(),
   is_error: z.boolean().optional(),
 });
-const otherBlock = z.looseObject({ type: z.string() });
 
-export const anthropicBlock = z.union([textBlock, toolUseBlock, toolResultBlock, otherBlock]);
+/** Text, image, tool_use and tool_result blocks are checked; others (thinking, …) are left to the translator. */
+export const anthropicBlock = byType({ text: textBlock, image: imageBlock, tool_use: toolUseBlock, tool_result: toolResultBlock });
 
 export const anthropicMessage = z.looseObject({
   role: z.enum(['user', 'assistant']),
@@ -29,16 +45,16 @@ export const anthropicToolChoice = z.looseObject({
   type: z.enum(['auto', 'any', 'tool', 'none']),
   name: z.string().optional(),
   disable_parallel_tool_use: z.boolean().optional(),
-});
+}, { error: 'expected an object {type: "auto" | "any" | "tool" | "none", name?}' });
 
 export const anthropicRequest = z.looseObject({
   model: z.string().min(1),
   max_tokens: z.number().int().positive().optional(),
-  system: z.union([z.string(), z.array(z.looseObject({ type: z.literal('text'), text: z.string() }))]).optional(),
+  system: z.union([z.string(), z.array(textBlock)], { error: 'expected a string or an array of text blocks' }).optional(),
   messages: z.array(anthropicMessage).min(1),
   tools: z.array(anthropicTool).optional(),
   tool_choice: anthropicToolChoice.optional(),
-  stop_sequences: z.array(z.string()).optional(),
+  stop_sequences: z.array(z.string(), { error: 'expected an array of strings' }).optional(),
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
   top_k: z.number().int().positive().optional(),

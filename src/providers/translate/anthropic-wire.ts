@@ -6,6 +6,7 @@ import { cacheControlOf, cacheField, fromAnthropicImage, needsParts, textOfParts
 import { jsonInstruction } from './response-format.ts';
 import { shapedId } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
+import { checkToolChoice } from './tool-choice.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
@@ -25,17 +26,18 @@ export interface ParsedAnthropicRequest {
 
 /** A tool result's content → canonical `tool` message content: text, and its parts when they hold images or cache
  * marks. */
-function toolResultFromWire(block: Extract<AnthropicWireBlock, { type: 'tool_result' }>, path: string): Pick<ChatMessage, 'content' | 'parts'> {
+function toolResultFromWire(block: ToolResultBlock, path: string): Pick<ChatMessage, 'content' | 'parts'> {
   const c = block.content;
   if (c === undefined) return { content: '' };
   if (typeof c === 'string') return { content: c };
-  const parts: ContentPart[] = [];
-  c.forEach((p, k) => {
-    if (p.type === 'image') parts.push(fromAnthropicImage(p, `${path}.content[${k}]`));
-    else parts.push({ type: 'text', text: p.text ?? '', ...cacheField(cacheControlOf(p['cache_control'])) });
-  });
+  const parts = c.map((p, k): ContentPart => (p.type === 'image' ? fromAnthropicImage(p, `${path}.content[${k}]`) : textPart(p)));
   return needsParts(parts) ? { content: textOfParts(parts), parts } : { content: textOfParts(parts) };
 }
+
+type ToolResultBlock = Extract<AnthropicWireBlock, { type: 'tool_result' }>;
+type ToolUseBlock = Extract<AnthropicWireBlock, { type: 'tool_use' }>;
+
+const textPart = (b: { text: string; cache_control?: unknown }): ContentPart => ({ type: 'text', text: b.text, ...cacheField(cacheControlOf(b.cache_control)) });
 
 /** One Anthropic turn → canonical messages: a user turn may hold tool results (one `tool` message each), text and
  * images. */
@@ -46,13 +48,13 @@ function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
   const results: ChatMessage[] = [];
   m.content.forEach((block, j) => {
     const path = `messages[${i}].content[${j}]`;
-    if (block.type === 'text') parts.push({ type: 'text', text: String(block['text']), ...cacheField(cacheControlOf(block['cache_control'])) });
+    if (block.type === 'text') parts.push(textPart(block as Extract<AnthropicWireBlock, { type: 'text' }>));
     else if (block.type === 'image' && m.role === 'user') parts.push(fromAnthropicImage(block, path));
     else if (block.type === 'tool_use' && m.role === 'assistant') {
-      const b = block as Extract<AnthropicWireBlock, { type: 'tool_use' }>;
+      const b = block as ToolUseBlock;
       calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
     } else if (block.type === 'tool_result' && m.role === 'user') {
-      const b = block as Extract<AnthropicWireBlock, { type: 'tool_result' }>;
+      const b = block as ToolResultBlock;
       results.push({ role: 'tool', tool_call_id: b.tool_use_id, ...toolResultFromWire(b, path), ...cacheField(cacheControlOf(b['cache_control'])) });
     } else if (block.type !== 'thinking' && block.type !== 'redacted_thinking') {
       throw new WireRequestError(`${path}.type`, `block "${block.type}" is not supported in a ${m.role} message`);
@@ -105,6 +107,7 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   }
   const choice = toolChoiceFromWire(wire.tool_choice);
   if (choice !== undefined) request.tool_choice = choice;
+  checkToolChoice(request);
   if (wire.max_tokens !== undefined) request.max_tokens = wire.max_tokens;
   if (wire.temperature !== undefined) request.temperature = wire.temperature;
   if (wire.top_p !== undefined) request.top_p = wire.top_p;

@@ -1,15 +1,21 @@
 // The OpenAI chat-completions request as clients send it to the gateway, validated with zod. Unknown fields are
 // accepted and ignored (SDKs send many), but the fields we translate must be well-formed.
 import { z } from 'zod';
+import { byType } from './wire-schema.ts';
 
 const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
 const imagePart = z.looseObject({
   type: z.literal('image_url'),
-  image_url: z.looseObject({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
+  image_url: z.looseObject(
+    { url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() },
+    { error: 'expected an object {url, detail?}' },
+  ),
 });
-const otherPart = z.looseObject({ type: z.string() });
 
-export const openaiContent = z.union([z.string(), z.array(z.union([textPart, imagePart, otherPart])), z.null()], {
+/** Text and image parts are checked; other types are left to the translator, which refuses them by name. */
+const contentPart = byType({ text: textPart, image_url: imagePart });
+
+export const openaiContent = z.union([z.string(), z.array(contentPart), z.null()], {
   error: 'expected a string, an array of content parts, or null',
 });
 
@@ -39,7 +45,7 @@ export const openaiTool = z.looseObject({
 export const openaiToolChoice = z.union([
   z.enum(['auto', 'none', 'required']),
   z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) }),
-]);
+], { error: 'expected "auto", "none", "required" or {type: "function", function: {name}}' });
 
 export const openaiResponseFormat = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('text') }),
@@ -68,7 +74,7 @@ export const openaiRequest = z.looseObject({
   max_completion_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
-  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  stop: z.union([z.string(), z.array(z.string())], { error: 'expected a string or an array of strings' }).nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
   user: z.string().nullish(),

@@ -6,6 +6,7 @@ import { cacheControlOf, cacheField, checkImageUrl, hasImage, needsParts, textOf
 import { jsonSchemaFormat } from './response-format.ts';
 import { shapedId } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallArguments, toolCallName } from './answer-check.ts';
+import { checkToolChoice } from './tool-choice.ts';
 import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
 import { openaiRequest } from './openai-schema.ts';
 import { fastOpenAIRequest } from './openai-fast.ts';
@@ -20,13 +21,18 @@ export interface ParsedOpenAIRequest {
 
 type WireContent = OpenAIWireMessage['content'];
 
+type WirePart = Exclude<WireContent, string | null | undefined>[number];
+
 /** One wire content part → canonical: text, or an image (user messages only, as in OpenAI's API). */
-function partFromWire(part: Exclude<WireContent, string | null | undefined>[number], path: string, role: string): ContentPart {
+function partFromWire(part: WirePart, path: string, role: string): ContentPart {
   // `cache_control` on a text part is OpenRouter's way to mark a prompt-cache breakpoint: kept for Anthropic routes.
-  if (part.type === 'text' && typeof part['text'] === 'string') return { type: 'text', text: part['text'], ...cacheField(cacheControlOf(part['cache_control'])) };
+  if (part.type === 'text') {
+    const text = part as Extract<WirePart, { type: 'text' }>;
+    return { type: 'text', text: text.text, ...cacheField(cacheControlOf(text['cache_control'])) };
+  }
   if (part.type !== 'image_url') throw new WireRequestError(`${path}.type`, `content part "${part.type}" is not supported; text and image_url parts are`);
   if (role !== 'user') throw new WireRequestError(`${path}.type`, 'image parts are allowed in user messages only');
-  const image = part['image_url'] as { url: string; detail?: 'auto' | 'low' | 'high' };
+  const image = (part as Extract<WirePart, { type: 'image_url' }>).image_url;
   checkImageUrl(image.url, `${path}.image_url.url`);
   return image.detail === undefined ? { type: 'image', url: image.url } : { type: 'image', url: image.url, detail: image.detail };
 }
@@ -90,6 +96,7 @@ export function parseOpenAIRequest(body: unknown): ParsedOpenAIRequest {
   }
   const choice = toolChoiceFromWire(wire.tool_choice);
   if (choice !== undefined) request.tool_choice = choice;
+  checkToolChoice(request);
   const maxTokens = wire.max_completion_tokens ?? wire.max_tokens;
   if (maxTokens != null) request.max_tokens = maxTokens;
   if (wire.temperature != null) request.temperature = wire.temperature;

@@ -2,31 +2,47 @@
 // The gateway is stateless: the conversation comes whole in `input`. Unknown fields are accepted and ignored; the
 // fields we translate must be well-formed.
 import { z } from 'zod';
+import { byType } from './wire-schema.ts';
 
-const part = z.looseObject({ type: z.string() });
+const textPart = z.looseObject({ type: z.enum(['input_text', 'output_text', 'text']), text: z.string() });
+
+/** Text parts are checked; images (whose checks name their field in responses-wire.ts) and other types are left to
+ * the translator, which refuses what it cannot carry by name. */
+const part = byType({ input_text: textPart, output_text: textPart, text: textPart });
+
+const content = z.union([z.string(), z.array(part)], { error: 'expected a string or an array of content parts' });
 
 export const responsesMessageItem = z.looseObject({
   type: z.literal('message').optional(),
   role: z.enum(['user', 'system', 'developer', 'assistant']),
-  content: z.union([z.string(), z.array(part)], { error: 'expected a string or an array of content parts' }),
+  content,
 });
 
 export const responsesFunctionCall = z.looseObject({
   type: z.literal('function_call'),
   call_id: z.string().min(1),
   name: z.string().min(1),
-  arguments: z.string(),
+  arguments: z.string({ error: 'expected a string of JSON text' }),
 });
 
-export const responsesFunctionCallOutput = z.looseObject({
-  type: z.literal('function_call_output'),
+export const responsesCustomToolCall = z.looseObject({
+  type: z.literal('custom_tool_call'),
   call_id: z.string().min(1),
-  output: z.union([z.string(), z.array(part)]),
+  name: z.string().min(1),
+  input: z.string(),
 });
 
-const otherItem = z.looseObject({ type: z.string() });
+const callOutput = <T extends string>(type: T) => z.looseObject({ type: z.literal(type), call_id: z.string().min(1), output: content });
 
-export const responsesItem = z.union([responsesFunctionCall, responsesFunctionCallOutput, responsesMessageItem, otherItem]);
+/** Messages (`type` may be left out), calls and their outputs are checked; other items (reasoning, item_reference,
+ * …) are left to the translator. */
+export const responsesItem = byType({
+  message: responsesMessageItem,
+  function_call: responsesFunctionCall,
+  function_call_output: callOutput('function_call_output'),
+  custom_tool_call: responsesCustomToolCall,
+  custom_tool_call_output: callOutput('custom_tool_call_output'),
+}, 'message');
 
 export const responsesTool = z.looseObject({
   type: z.string(),
@@ -52,7 +68,9 @@ export const responsesRequest = z.looseObject({
   input: z.union([z.string(), z.array(responsesItem).min(1)], { error: 'expected a string or a non-empty array of input items' }),
   instructions: z.string().nullish(),
   tools: z.array(responsesTool).optional(),
-  tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.enum(['function', 'custom']), name: z.string().min(1) })]).optional(),
+  tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.enum(['function', 'custom']), name: z.string().min(1) })], {
+    error: 'expected "auto", "none", "required" or {type: "function" | "custom", name}',
+  }).optional(),
   max_output_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),

@@ -6,6 +6,7 @@ import { shapedId } from './ids.ts';
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, Usage } from '../types.ts';
 import { checkImageUrl, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
+import { checkToolChoice } from './tool-choice.ts';
 import { usageToResponses } from './usage.ts';
 import { customCallArguments, customInputOf, customToolDefinition } from './responses-custom-tools.ts';
 import { responsesRequest, type ResponsesWireItem, type ResponsesWireRequest } from './responses-schema.ts';
@@ -34,7 +35,9 @@ function partFromWire(p: Obj, path: string, role: string): ContentPart {
   throw new WireRequestError(`${path}.type`, `content part "${String(p['type'])}" is not supported; input_text, output_text and input_image are`);
 }
 
-function messageFromWire(item: Extract<ResponsesWireItem, { role: string }>, path: string): ChatMessage {
+type MessageItem = Extract<ResponsesWireItem, { role: string }>;
+
+function messageFromWire(item: MessageItem, path: string): ChatMessage {
   const role = item.role === 'developer' ? 'system' : item.role;
   if (typeof item.content === 'string') return { role, content: item.content };
   const parts = item.content.map((p, k) => partFromWire(p, `${path}.content[${k}]`, role));
@@ -53,29 +56,27 @@ function addToolCall(out: ChatMessage[], call: ToolCall): void {
   (turn.tool_calls ??= []).push(call);
 }
 
+type Item<T extends string> = Extract<ResponsesWireItem, { type: T }>;
+
 /** The items in order → canonical messages; consecutive function calls join the assistant turn before them. */
 function messagesFromItems(items: readonly ResponsesWireItem[]): ChatMessage[] {
   const out: ChatMessage[] = [];
   items.forEach((item, i) => {
     const path = `input[${i}]`;
     if (item.type === 'function_call') {
-      const call = item as Extract<ResponsesWireItem, { type: 'function_call' }>;
+      const call = item as Item<'function_call'>;
       addToolCall(out, { id: call.call_id, name: call.name, arguments: call.arguments });
     } else if (item.type === 'custom_tool_call') {
-      const call = item as Obj;
-      if (typeof call['call_id'] !== 'string' || typeof call['name'] !== 'string' || typeof call['input'] !== 'string') {
-        throw new WireRequestError(path, 'a custom_tool_call needs call_id, name and input (strings)');
-      }
-      addToolCall(out, { id: call['call_id'], name: call['name'], arguments: customCallArguments(call['input']) });
+      const call = item as Item<'custom_tool_call'>;
+      addToolCall(out, { id: call.call_id, name: call.name, arguments: customCallArguments(call.input) });
     } else if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
-      const result = item as Obj;
-      if (typeof result['call_id'] !== 'string') throw new WireRequestError(`${path}.call_id`, 'required');
-      const output = result['output'];
-      out.push({ role: 'tool', tool_call_id: result['call_id'], content: typeof output === 'string' || Array.isArray(output) ? outputText(output as string | Obj[]) : '' });
+      const result = item as Item<'function_call_output' | 'custom_tool_call_output'>;
+      out.push({ role: 'tool', tool_call_id: result.call_id, content: outputText(result.output) });
     } else if (item.type === 'reasoning') {
       // A reasoning item from an earlier answer: other providers could not use it. Dropped, like Anthropic thinking.
-    } else if ('role' in item && (item.type === undefined || item.type === 'message')) {
-      out.push(messageFromWire(item as Extract<ResponsesWireItem, { role: string }>, path));
+    } else if (item.type === undefined || item.type === 'message') {
+      // A message may come without its `type`.
+      out.push(messageFromWire(item as MessageItem, path));
     } else {
       throw new WireRequestError(`${path}.type`, `item "${String(item.type)}" is not supported; message, function_call, custom_tool_call and their outputs are (send the whole conversation: the gateway keeps no state)`);
     }
@@ -116,6 +117,7 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
   const tools = toolsFromWire(wire.tools, customTools);
   if (tools !== undefined) request.tools = tools;
   if (wire.tool_choice !== undefined) request.tool_choice = (typeof wire.tool_choice === 'string' ? wire.tool_choice : { name: wire.tool_choice.name }) satisfies ToolChoice;
+  checkToolChoice(request);
   if (wire.max_output_tokens != null) request.max_tokens = wire.max_output_tokens;
   if (wire.temperature != null) request.temperature = wire.temperature;
   if (wire.top_p != null) request.top_p = wire.top_p;

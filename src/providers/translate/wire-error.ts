@@ -6,8 +6,10 @@ export class WireRequestError extends Error {
   override readonly name = 'WireRequestError';
   readonly path: string;
 
+  /** A message that begins "is …" reads on from the field's name (`messages[0].content is required`); any other
+   * follows a colon (`messages[2].role: expected one of …`). */
   constructor(path: string, message: string) {
-    super(path ? `${path}: ${message}` : message);
+    super(path === '' ? message : message.startsWith('is ') ? `${path} ${message}` : `${path}: ${message}`);
     this.path = path;
   }
 
@@ -26,12 +28,56 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * The issue to report and its full path. A union that failed reports its own message ("expected a string or an
+ * array of …") unless exactly one of its options got past the value's outer shape (its issue lies deeper): then the
+ * value was meant as that option, and that option's issue names the field that is wrong (`content[0].text`, not
+ * `content`).
+ */
+function locate(issue: Issue, base: readonly PropertyKey[]): { issue: Issue; path: PropertyKey[] } {
+  const path = [...base, ...issue.path];
+  if (issue.code !== 'invalid_union') return { issue, path };
+  const deeper = issue.errors.map((list) => list[0]).filter((first): first is Issue => first !== undefined && first.path.length > 0);
+  return deeper.length === 1 ? locate(deeper[0]!, path) : { issue, path };
+}
+
+const ARTICLE: Readonly<Record<string, string>> = {
+  string: 'a string', number: 'a number', int: 'an integer', boolean: 'a boolean', object: 'an object', record: 'an object', array: 'an array',
+};
+
+/** What a value is, in the words of an error message. */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return ARTICLE[typeof v] ?? typeof v;
+}
+
+/** zod's default wordings ("Invalid input: expected string, received undefined") → "is required (a string)" for a
+ * missing field, "expected a string, got a number" for a wrong one, "must not be empty" for an empty one; a
+ * schema's own message is kept. */
+function wording(issue: Issue): string {
+  const own = issue.message.replace(/^Invalid (option|input): /, '');
+  const missing = issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union');
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input: expected ')) {
+    const expected = ARTICLE[issue.expected] ?? issue.expected;
+    return missing ? `is required (${expected})` : `expected ${expected}, got ${kindOf(issue.input)}`;
+  }
+  if (missing) return `is required (${own.replace(/^expected /, '')})`;
+  if (issue.code === 'too_small' && issue.minimum === 1) return 'must not be empty';
+  return own === 'Invalid input' ? 'is not valid here' : own;
+}
+
 /** Parses with zod; the first issue becomes a located WireRequestError. */
 export function parseWire<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
+  // The input is reported so a missing field can be told from a wrong one; it never reaches the message.
+  const result = schema.safeParse(body, { reportInput: true });
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  if (!issue) throw new WireRequestError('', 'invalid request body');
-  // zod's "Invalid option: expected one of …" reads better without its prefix.
-  throw new WireRequestError(formatPath(issue.path), issue.message.replace(/^Invalid (option|input): /, ''));
+  const first = result.error.issues[0];
+  if (!first) throw new WireRequestError('', 'invalid request body');
+  const { issue, path } = locate(first, []);
+  if (path.length === 0 && issue.code === 'invalid_type') throw new WireRequestError('', 'the body must be a JSON object');
+  throw new WireRequestError(formatPath(path), wording(issue));
 }
