@@ -19,6 +19,8 @@ export interface FailureFacts extends TimeFormat {
   kind: ErrorKind;
   provider: string;
   model?: string;
+  /** Where the route came from: `main`, `fallback[0]`, `auxiliary.title_generation…`, or `request` (a caller named it). */
+  origin?: string;
   baseUrl?: string;
   key?: KeyFacts;
   /** Epoch ms of the key's last success (a "known-good" key). */
@@ -86,7 +88,9 @@ function explainContextLength(f: FailureFacts): string {
 
 function explainNotFound(f: FailureFacts): string {
   const model = f.model ? `model "${f.model}"` : 'the requested model';
-  return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — check the model name in main.model (or the route that names it) and providers.${f.provider}.models; \`switchyard doctor\` lists the models the provider offers`;
+  if (f.origin === 'request') return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — the request named it; \`switchyard doctor\` (or GET /v1/models on the gateway) lists the models`;
+  const where = f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)';
+  return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — check the model name in ${where} and providers.${f.provider}.models; \`switchyard doctor\` lists the models the provider offers`;
 }
 
 function explainConnection(f: FailureFacts): string {

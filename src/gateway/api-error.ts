@@ -8,6 +8,7 @@ export type ApiErrorCategory =
   | 'authentication'
   | 'permission'
   | 'not_found'
+  | 'method_not_allowed'
   | 'too_large'
   | 'unsupported_media'
   | 'rate_limit'
@@ -29,6 +30,7 @@ export const CATEGORY_TABLE: Readonly<Record<ApiErrorCategory, CategoryRow>> = {
   authentication: { status: 401, openai: 'authentication_error', anthropic: 'authentication_error' },
   permission: { status: 403, openai: 'permission_error', anthropic: 'permission_error' },
   not_found: { status: 404, openai: 'invalid_request_error', anthropic: 'not_found_error' },
+  method_not_allowed: { status: 405, openai: 'invalid_request_error', anthropic: 'invalid_request_error' },
   too_large: { status: 413, openai: 'invalid_request_error', anthropic: 'request_too_large' },
   unsupported_media: { status: 415, openai: 'invalid_request_error', anthropic: 'invalid_request_error' },
   rate_limit: { status: 429, openai: 'rate_limit_error', anthropic: 'rate_limit_error' },

@@ -23,6 +23,8 @@ export interface RequestState {
   attempts: number;
   /** `ok`, or what the client was told. */
   outcome: string;
+  /** The message of the error the client was told (so the operator reads in the log why a call failed). */
+  error?: string;
   /** Sum of attempt latencies and waits, for the overhead histogram (non-streaming). */
   upstreamMs?: number;
   /** The line for this request was written (once: a hang-up writes it before fastify is done). */

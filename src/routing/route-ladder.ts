@@ -51,7 +51,7 @@ function contextWindowOf(ctx: CallContext, route: RouteSpec): number | undefined
 }
 
 function facts(ctx: CallContext, s: RouteState, kind: ErrorKind, extra: Partial<FailureFacts> = {}): FailureFacts {
-  const f: FailureFacts = { kind, provider: s.route.provider, model: s.route.model, now: ctx.now(), ...extra };
+  const f: FailureFacts = { kind, provider: s.route.provider, model: s.route.model, origin: s.route.origin, now: ctx.now(), ...extra };
   if (ctx.timeZone !== undefined) f.timeZone = ctx.timeZone;
   return f;
 }

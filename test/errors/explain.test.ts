@@ -51,6 +51,8 @@ const EXPECT: { kind: (typeof ERROR_KINDS)[number]; facts: Record<string, unknow
   { kind: 'bad_request', facts: { model: 'm', status: 400, providerMessage: 'bad temperature' }, patterns: [/invalid/, /bad temperature/, /no fallback/] },
   { kind: 'content_filter', facts: { model: 'm' }, patterns: [/content filter/, /rephrase/] },
   { kind: 'not_found', facts: { model: 'mimo-v9' }, patterns: [/"mimo-v9"/, /main\.model/, /providers\.mimo\.models/] },
+  { kind: 'not_found', facts: { model: 'mimo-v9', origin: 'auxiliary.compression.fallback_chain[0]' }, patterns: [/auxiliary\.compression\.fallback_chain\[0\]\.model/] },
+  { kind: 'not_found', facts: { model: 'mimo-v9', origin: 'request' }, patterns: [/the request named it/, /GET \/v1\/models/] },
   { kind: 'connection', facts: { baseUrl: 'https://api.example.com/v1', code: 'ECONNREFUSED' },
     patterns: [/https:\/\/api\.example\.com\/v1/, /ECONNREFUSED/, /providers\.mimo\.base_url/] },
   { kind: 'timeout', facts: { model: 'm', timeoutMs: 60_000 }, patterns: [/within 1m/, /providers\.mimo\.timeout/] },

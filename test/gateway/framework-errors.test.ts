@@ -48,3 +48,19 @@ test('headers over the limit are a 431 whose body both SDKs can read', async () 
   assert.match(garbage, /^HTTP\/1\.1 400 /);
   assert.match(garbage, /"code":"malformed_http"/);
 });
+
+test('a known path with the wrong method is a 405 naming the allowed methods; an unknown path stays a 404', async () => {
+  const res = await fetch(`${h.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${h.key}` } });
+  assert.equal(res.status, 405);
+  assert.equal(res.headers.get('allow'), 'POST');
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, 'method_not_allowed');
+  assert.match(body.error.message, /GET is not allowed on \/v1\/chat\/completions; use POST/);
+  const models = await fetch(`${h.url}/v1/models/sim-large`, { method: 'DELETE', headers: { authorization: `Bearer ${h.key}` } });
+  assert.equal(models.status, 405);
+  assert.equal(models.headers.get('allow'), 'GET, HEAD');
+  const unknown = await fetch(`${h.url}/v1/nothing`, { headers: { authorization: `Bearer ${h.key}` } });
+  assert.equal(unknown.status, 404);
+  const line = h.logs.find((l) => l.includes('"path":"/v1/nothing"'));
+  assert.match(line ?? '', /"outcome":"unknown_endpoint"/);
+});

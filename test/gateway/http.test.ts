@@ -125,6 +125,9 @@ test('a model the client named that the provider does not have is a 404, not an 
   assert.equal(err.code, 'model_not_found');
   assert.match(err.message, /sim-nope/);
   assert.equal(h.sim.calls('sk-ant-sim-good-http-01'), fallbackCalls, 'the fallback route was not called');
+  // The operator reads in the log what the caller was told.
+  const line = h.logs.find((l) => l.includes('"model":"oa/sim-nope"'));
+  assert.match(line ?? '', /"outcome":"model_not_found".*"error":"main: oa does not know model/);
 });
 
 test('fields that would pick an upstream or a key are ignored', async () => {

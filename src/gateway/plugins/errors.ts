@@ -109,6 +109,26 @@ function clientGone(err: unknown, reply: FastifyReply): boolean {
   return reply.raw.closed && !reply.raw.writableFinished && err instanceof Error && err.name === 'AbortError';
 }
 
+/** The methods each registered path answers, for telling a wrong method (405) from a wrong path (404). */
+class RouteMethods {
+  readonly #routes: { pattern: RegExp; methods: Set<string> }[] = [];
+
+  add(url: string, method: string | string[]): void {
+    // fastify's `:param` matches one segment and `*` the rest of the path; nothing else in our paths is special.
+    const escaped = url.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = new RegExp(`^${escaped.replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}/?$`);
+    let entry = this.#routes.find((r) => r.pattern.source === pattern.source);
+    if (!entry) this.#routes.push((entry = { pattern, methods: new Set() }));
+    for (const m of Array.isArray(method) ? method : [method]) entry.methods.add(m);
+  }
+
+  allowed(path: string): string[] {
+    const methods = new Set<string>();
+    for (const r of this.#routes) if (r.pattern.test(path)) for (const m of r.methods) methods.add(m);
+    return [...methods].sort();
+  }
+}
+
 export function installErrorHandling(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err, req, reply) => {
     // Not the gateway's failure and nobody left to tell: serve-chat already logged the hang-up (499, client_closed).
@@ -117,14 +137,26 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger): void
     if (apiErr.category === 'internal') logger.error({ err: { message: scrubSecrets(String((err as Error).message)), stack: scrubSecrets(String((err as Error).stack)) }, url: req.url }, 'unexpected gateway error');
     if (req.sy) {
       req.sy.outcome = apiErr.code ?? apiErr.category;
+      req.sy.error = apiErr.message;
       // The request log and the x-switchyard-attempts header must agree on a failed call too.
       const attempts = apiErr.headers['x-switchyard-attempts'];
       if (attempts !== undefined) req.sy.attempts = Number(attempts);
     }
     return sendApiError(reply, apiOf(req), apiErr);
   });
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   app.setNotFoundHandler((req, reply) => {
-    const err = new ApiError('not_found', `no such endpoint: ${req.method} ${req.url.split('?')[0]}`, { code: 'unknown_endpoint' });
-    return sendApiError(reply, apiOf(req), err);
+    const path = req.url.split('?')[0] ?? '';
+    if (req.sy) req.sy.outcome = 'unknown_endpoint';
+    const allowed = routes.allowed(path);
+    if (allowed.length > 0) {
+      // The path exists with other methods (GET /v1/chat/completions, OPTIONS from a browser): 405, saying which.
+      reply.header('allow', allowed.join(', '));
+      const err = new ApiError('method_not_allowed', `${req.method} is not allowed on ${path}; use ${allowed.join(' or ')}`, { code: 'method_not_allowed' });
+      if (req.sy) req.sy.outcome = 'method_not_allowed';
+      return sendApiError(reply, apiOf(req), err);
+    }
+    return sendApiError(reply, apiOf(req), new ApiError('not_found', `no such endpoint: ${req.method} ${path}`, { code: 'unknown_endpoint' }));
   });
 }

@@ -6,6 +6,7 @@ import type { GatewayContext } from '../context.ts';
 import { newRequestState } from '../request-state.ts';
 import { requestId } from '../request-id.ts';
 import type { RequestSample } from '../metrics.ts';
+import type { LineFields } from '../../log.ts';
 import { apiOf } from './errors.ts';
 
 const CHAT_PATHS = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses']);
@@ -55,7 +56,7 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
     ctx.metrics.requestFinished(sample);
   }
-  const line = {
+  const line: LineFields = {
     req_id: s.idJson,
     method: req.method,
     path,
@@ -69,5 +70,6 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     stream: s.stream,
     ms: Math.round(ms * 100) / 100,
   };
+  if (s.error !== undefined) line['error'] = s.error;
   ctx.requestLine(PROBES.has(path) ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');
 }

@@ -124,6 +124,7 @@ async function* frames(first: IteratorResult<StreamEvent>, events: AsyncIterator
     if (err instanceof Error && err.name === 'AbortError') return;
     const apiErr = toApiError(err);
     sy.outcome = `stream_${apiErr.code ?? apiErr.category}`;
+    sy.error = apiErr.message;
     yield encoder.error(apiErr);
   } finally {
     sy.attempts = attempts();
