@@ -48,7 +48,7 @@ test('an unknown script step names the step and lists the valid ones', () => {
 test('a bad duration, a bad rate and broken YAML are each located', () => {
   assert.match(errorOf(() => parseScenarioText('latency: soon\n', 'f.yaml')).message, /f\.yaml:1:10: latency: expected a duration/);
   assert.match(errorOf(() => parseScenarioText('keys:\n  k: { server_error_rate: 2 }\n', 'f.yaml')).message, /f\.yaml:2:27: keys\.k\.server_error_rate: /);
-  assert.match(errorOf(() => parseScenarioText('keys: [\n', 'f.yaml')).message, /^f\.yaml:\d+:\d+: not valid YAML/);
+  assert.match(errorOf(() => parseScenarioText('keys: [\n', 'f.yaml')).message, /^invalid scenario: f\.yaml:\d+:\d+: YAML syntax error/);
 });
 
 test('an inline object is validated too, with the key path', () => {
