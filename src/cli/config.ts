@@ -1,12 +1,13 @@
 // `switchyard config check | show | init` (SPEC §1).
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors/user-error.ts';
 import { loadConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { configYaml, displayConfig, displayValue, explainRows } from '../config/render.ts';
 import { EXAMPLE_CONFIG } from '../config/example.ts';
+import { keyEnvName, lookedIn } from '../credentials/resolve.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 import { reportError } from './main.ts';
 
@@ -40,8 +41,26 @@ function check(cmd: Command): void {
   const opts = cmd.optsWithGlobals<{ config?: string }>();
   // Checking nothing is almost certainly a mistake (wrong directory), so a missing file is an error here.
   const loaded = loadConfig({ configPath: opts.config, env: process.env, cwd: process.cwd(), allowMissing: false });
-  process.stdout.write(`ok: ${loaded.path ?? '(defaults)'} (${summary(loaded)})\n`);
-  for (const w of loaded.warnings) process.stdout.write(`warning: ${w}\n`);
+  printChecked(loaded, loaded.path ?? '(defaults)');
+}
+
+function printChecked(loaded: LoadedConfig, name: string): void {
+  process.stdout.write(`ok: ${name} (${summary(loaded)})\n`);
+  for (const w of [...loaded.warnings, ...keylessProviders(loaded)]) process.stdout.write(`warning: ${w}\n`);
+}
+
+/** Providers with no key in the config, their key variable or .env. Only `config check` says this: stored keys
+ * (`switchyard auth add`) live in the state store, which checking a file does not open, so elsewhere it could be
+ * wrong; here it is a reminder, not an error. */
+function keylessProviders(loaded: LoadedConfig): string[] {
+  const out: string[] = [];
+  for (const [name, p] of Object.entries(loaded.config.providers)) {
+    const variable = keyEnvName(loaded, name);
+    const configured = [p.api_key, ...(p.api_keys ?? [])].some((k) => k !== undefined && k.trim() !== '');
+    if (configured || loaded.env[variable]?.trim() || loaded.dotenv[variable]?.trim()) continue;
+    out.push(`providers.${name}: no API key found (looked in ${lookedIn(loaded, name).join(', ')}); set ${variable}, or store one with \`switchyard auth add ${name}\` (stored keys are not checked here)`);
+  }
+  return out;
 }
 
 /** Several files (a pre-commit hook, a directory of deployments): report each, exit 2 if any is bad. */
@@ -51,9 +70,8 @@ function checkFiles(files: string[]): void {
     try {
       // Named as an argument, so the loader's "(from --config)" wording would mislead.
       if (!existsSync(file)) throw new UserError(`config file ${resolve(file)} does not exist`);
-      const loaded = loadConfig({ configPath: file, env: process.env, cwd: process.cwd(), allowMissing: false });
-      process.stdout.write(`ok: ${loaded.path ?? file} (${summary(loaded)})\n`);
-      for (const w of loaded.warnings) process.stdout.write(`warning: ${w}\n`);
+      const loaded = loadConfig({ configPath: file, env: process.env, cwd: process.cwd(), allowMissing: false, configFrom: 'the command line' });
+      printChecked(loaded, loaded.path ?? file);
     } catch (err) {
       worst = Math.max(worst, reportError(err));
     }
@@ -75,7 +93,12 @@ function show(cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
 }
 
 function init(path: string): void {
+  // resolve('') is the current directory, which would then be reported as "already exists".
+  if (path.trim() === '') throw new UserError('config init --path: expected a file name, got an empty string', { details: ['e.g. --path switchyard.yaml'] });
   const target = resolve(process.cwd(), path);
+  if (existsSync(target) && statSync(target).isDirectory()) {
+    throw new UserError(`${target} is a directory, not a file`, { details: [`give a file name inside it: --path ${join(path, 'switchyard.yaml')}`] });
+  }
   mkdirSync(dirname(target), { recursive: true });
   try {
     // `wx`: create only; never overwrite a config someone already wrote.

@@ -49,7 +49,13 @@ async function runSim(options: SimOptions): Promise<void> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   await sim.close();
-  process.stdout.write(`switchyard sim: stopped (${signal}) after ${sim.calls()} calls\n`);
+  process.stdout.write(`switchyard sim: stopped (${signal}) ${servedText(sim.served(), sim.calls())}\n`);
+}
+
+/** `after 12 calls`, and `(3 since the last reset)` when a reset cleared the count the control API shows. */
+export function servedText(total: number, sinceReset: number): string {
+  const calls = `after ${total} call${total === 1 ? '' : 's'}`;
+  return sinceReset === total ? calls : `${calls} (${sinceReset} since the last reset)`;
 }
 
 function printBanner(url: string, file: string, described: { models: string[]; keys: string[] }): void {

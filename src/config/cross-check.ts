@@ -72,9 +72,8 @@ export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { i
     const near = BUILTIN_TASKS.includes(task) ? undefined : closest(task, BUILTIN_TASKS);
     if (near) warnings.push(`auxiliary.${task} is not a built-in task (did you mean \`${near}\`?); it is kept as a custom task`);
   }
-  if (!obj(root['main']) && (providers.length > 0 || Array.isArray(root['fallback']))) {
-    warnings.push('no `main:` route is set: chat and the `main` task have nothing to call (add main: { provider, model })');
-  }
+  if (providers.length === 0) warnings.push('no providers are defined: nothing can be called (add providers: { NAME: { type, base_url } })');
+  if (!obj(root['main'])) warnings.push('no `main:` route is set: chat and the `main` task have nothing to call (add main: { provider, model })');
   warnings.push(...bareMilliseconds(root));
   return { issues, warnings };
 }

@@ -20,9 +20,9 @@ interface Candidate {
   how: string;
 }
 
-function candidates(configPath: string | undefined, cwd: string, env: Record<string, string | undefined>): Candidate[] {
+function candidates(configPath: string | undefined, cwd: string, env: Record<string, string | undefined>, configFrom: string): Candidate[] {
   const list: Candidate[] = [];
-  if (configPath) list.push({ path: resolve(cwd, configPath), explicit: true, how: '--config' });
+  if (configPath) list.push({ path: resolve(cwd, configPath), explicit: true, how: configFrom });
   const fromEnv = env['SWITCHYARD_CONFIG'];
   if (fromEnv) list.push({ path: resolve(cwd, fromEnv), explicit: true, how: '$SWITCHYARD_CONFIG' });
   list.push({ path: join(cwd, 'switchyard.yaml'), explicit: false, how: './switchyard.yaml' });
@@ -31,9 +31,10 @@ function candidates(configPath: string | undefined, cwd: string, env: Record<str
   return list;
 }
 
-export function discoverConfig(configPath: string | undefined, cwd: string, env: Record<string, string | undefined>): Discovered {
+/** `configFrom` names where `configPath` came from in messages (default `--config`). */
+export function discoverConfig(configPath: string | undefined, cwd: string, env: Record<string, string | undefined>, configFrom = '--config'): Discovered {
   const searched: string[] = [];
-  for (const c of candidates(configPath, cwd, env)) {
+  for (const c of candidates(configPath, cwd, env, configFrom)) {
     searched.push(c.path);
     if (existsSync(c.path)) {
       if (statSync(c.path).isDirectory()) throw new UserError(`config ${c.path} (from ${c.how}) is a directory, not a YAML file`);

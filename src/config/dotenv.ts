@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UserError } from '../errors/user-error.ts';
+import { invalidUtf8Lines, utf16Hint } from './encoding.ts';
 
 export interface Dotenv {
   path: string | null;
@@ -36,17 +37,26 @@ export function lintDotenv(path: string, text: string): string[] {
   return warnings;
 }
 
+/** A .env that is not UTF-8 is still read (a key elsewhere in it may be fine), but each value with bytes that
+ * decode to U+FFFD is named by line: a key with a replacement character in it is silently not the key. */
+export function encodingWarnings(path: string, bytes: Uint8Array): string[] {
+  const utf16 = utf16Hint(bytes);
+  if (utf16) return [`${path}: not UTF-8 text (${utf16}); its values cannot be read correctly: save it as UTF-8`];
+  return invalidUtf8Lines(bytes).map((line) => `${path}:${line}: not valid UTF-8 (Latin-1 or another legacy encoding?): the invalid bytes read as U+FFFD (�), so this value is not what the file says; save the file as UTF-8`);
+}
+
 export function readDotenv(dir: string): Dotenv {
   const path = join(dir, '.env');
   if (!existsSync(path)) return { path: null, values: {}, warnings: [] };
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new UserError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+  const text = bytes.toString('utf8');
   const values: Record<string, string> = {};
   // parseEnv returns a plain object; copy own string values only (no prototype surprises).
   for (const [k, v] of Object.entries(parseEnv(text))) if (typeof v === 'string') values[k] = v;
-  return { path, values, warnings: lintDotenv(path, text) };
+  return { path, values, warnings: [...encodingWarnings(path, bytes), ...lintDotenv(path, text)] };
 }

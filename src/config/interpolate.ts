@@ -109,11 +109,10 @@ export function interpolate(input: InterpolateInput): Interpolated {
 
   // The environment wins over .env; say so once when they disagree, masked, since either may be a secret.
   const warnOnConflict = (name: string): void => {
-    const a = input.env[name];
-    const b = Object.hasOwn(input.dotenv, name) ? input.dotenv[name] : undefined;
-    if (a === undefined || b === undefined || a === b || conflictsSeen.has(name)) return;
+    const warning = conflictWarning(name, input.env[name], Object.hasOwn(input.dotenv, name) ? input.dotenv[name] : undefined, input.dotenvPath);
+    if (warning === undefined || conflictsSeen.has(name)) return;
     conflictsSeen.add(name);
-    result.warnings.push(`${name} is set in the environment (${mask(a)}) and differently in ${input.dotenvPath ?? '.env'} (${mask(b)}); the environment's value is used`);
+    result.warnings.push(warning);
   };
 
   const visit = (value: unknown, path: ConfigPath): unknown => {
@@ -144,4 +143,11 @@ export function interpolate(input: InterpolateInput): Interpolated {
 
   result.data = visit(input.source.data, []);
   return result;
+}
+
+/** The warning for a variable set in the environment and, differently, in .env (undefined when they agree or one
+ * is missing). Both values masked, since either may be a secret. */
+export function conflictWarning(name: string, env: string | undefined, dotenv: string | undefined, dotenvPath: string | null): string | undefined {
+  if (env === undefined || dotenv === undefined || env === dotenv) return undefined;
+  return `${name} is set in the environment (${mask(env)}) and differently in ${dotenvPath ?? '.env'} (${mask(dotenv)}); the environment's value is used`;
 }

@@ -43,11 +43,12 @@ export function formatIssue(issue: ConfigIssue): string {
   return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
 }
 
-/** Sorted by position so the list reads top to bottom like the file. */
-export function issuesError(file: string, issues: ConfigIssue[]): UserError {
+/** Sorted by position so the list reads top to bottom like the file. `what` names the document (`config`,
+ * `scenario`). */
+export function issuesError(file: string, issues: ConfigIssue[], what = 'config'): UserError {
   const sorted = [...issues].sort((a, b) => a.line - b.line || a.col - b.col);
-  if (sorted.length === 1) return new UserError(`invalid config: ${formatIssue(sorted[0]!)}`);
+  if (sorted.length === 1) return new UserError(`invalid ${what}: ${formatIssue(sorted[0]!)}`);
   const listed = sorted.slice(0, MAX_LISTED).map(formatIssue);
   if (sorted.length > MAX_LISTED) listed.push(`… and ${sorted.length - MAX_LISTED} more`);
-  return new UserError(`invalid config ${file}: ${sorted.length} problems`, { details: listed });
+  return new UserError(`invalid ${what} ${file}: ${sorted.length} problems`, { details: listed });
 }

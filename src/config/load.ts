@@ -1,10 +1,14 @@
 // Finds, reads, interpolates and validates the config (SPEC §1). Every problem found is reported at once, each
 // at its file:line:col with its key path, as one UserError (exit code 2): a bad config never starts anything.
 import { readFileSync } from 'node:fs';
+import { decodeUtf8 } from './encoding.ts';
+import { keyEnvName } from '../credentials/resolve.ts';
+import { conflictWarning } from './interpolate.ts';
+import { isDuplicateKey } from './yaml-source.ts';
 import { dirname } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
 import { configSchema, type Config } from './schema.ts';
-import type { LoadedConfig } from './types.ts';
+import type { LoadedConfig, Origin } from './types.ts';
 import { discoverConfig } from './discover.ts';
 import { readDotenv } from './dotenv.ts';
 import { parseYaml } from './yaml-source.ts';
@@ -22,14 +26,20 @@ export interface LoadOptions {
   /** When true (the default), a missing config file is fine and every value is a default. An explicitly named
    * file (`configPath`, $SWITCHYARD_CONFIG) must exist either way. */
   allowMissing?: boolean;
+  /** Where `configPath` came from, for messages: `--config` (the default), or e.g. `the command line`. */
+  configFrom?: string;
 }
 
 function readText(path: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new UserError(`cannot read config ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) throw new UserError(`config ${path} is not UTF-8 text: ${decoded.why}`, { details: ['save it as UTF-8 (most editors: "Save with encoding" → UTF-8)'] });
+  return decoded.text;
 }
 
 /** Defaults for everything: what an empty file, or no file at all, means. */
@@ -42,7 +52,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   // A snapshot: later changes to process.env do not change a loaded config (reload to pick them up).
   const env: Record<string, string | undefined> = { ...(options.env ?? process.env) };
-  const found = discoverConfig(options.configPath, cwd, env);
+  const found = discoverConfig(options.configPath, cwd, env, options.configFrom);
   if (found.path === null) {
     if (options.allowMissing === false) {
       throw new UserError('no config file found', { details: [`looked in: ${found.searched.join(', ')}`, 'create one with `switchyard config init`'] });
@@ -57,8 +67,9 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
 function loadFile(path: string, env: Record<string, string | undefined>): LoadedConfig {
   const dir = dirname(path);
   const { source, issues: syntaxIssues } = parseYaml(path, readText(path));
-  // Past a syntax error the structure is guesswork; report just the syntax.
-  if (syntaxIssues.length > 0) throw issuesError(path, syntaxIssues);
+  // Past a syntax error the structure is guesswork; report just the syntax. A duplicate key is not such an error:
+  // it is reported together with everything else.
+  if (!syntaxIssues.every(isDuplicateKey)) throw issuesError(path, syntaxIssues);
   const dotenv = readDotenv(dir);
   const interpolated = interpolate({ source, env, dotenv: dotenv.values, dotenvPath: dotenv.path });
   const parsed = configSchema.safeParse(interpolated.data);
@@ -66,11 +77,13 @@ function loadFile(path: string, env: Record<string, string | undefined>): Loaded
   // A value whose ${VAR} failed is reported once, for the variable, not again for the text left in its place.
   const badVars = new Set(interpolated.issues.map((i) => i.path));
   const later = [...(parsed.success ? [] : zodIssues(parsed.error.issues, source, interpolated.data)), ...checked.issues];
-  const issues = [...interpolated.issues, ...later.filter((i) => !badVars.has(i.path))];
+  const issues = [...syntaxIssues, ...interpolated.issues, ...later.filter((i) => !badVars.has(i.path))];
   if (issues.length > 0 || !parsed.success) throw issuesError(path, issues);
   const warnings = [...dotenv.warnings, ...interpolated.warnings, ...checked.warnings];
   const adminVar = interpolated.unresolved.get('gateway.admin_key');
-  if (adminVar) warnings.push(`gateway.admin_key: \${${adminVar}} is not set, so the gateway's admin endpoints are off`);
+  if (adminVar) warnings.push(`gateway.admin_key: \${${adminVar}} is not set, ${ADMIN_OFF}`);
+  const emptyAdmin = emptyAdminKey(parsed.data, interpolated.origins.get('gateway.admin_key'));
+  if (emptyAdmin) warnings.push(emptyAdmin);
   const loaded: LoadedConfig = {
     config: parsed.data,
     path,
@@ -82,7 +95,39 @@ function loadFile(path: string, env: Record<string, string | undefined>): Loaded
     warnings,
     loadedAt: Date.now(),
   };
+  loaded.warnings.push(...keyEnvConflicts(loaded, interpolated.warnings));
   if (interpolated.unresolved.size > 0) loaded.unresolved = interpolated.unresolved;
   if (interpolated.kept.size > 0) loaded.keptIndices = interpolated.kept;
   return loaded;
+}
+
+const ADMIN_OFF = "so the gateway's admin endpoints are off and /metrics is served without a key";
+
+/** `admin_key: ""`, or `${SWITCHYARD_ADMIN_KEY}` with `SWITCHYARD_ADMIN_KEY=` in .env: no key at all, treated as
+ * unset (removed from the config) and said, since it silently leaves /metrics open. */
+function emptyAdminKey(config: Config, origin: Origin | undefined): string | undefined {
+  const key = config.gateway.admin_key;
+  if (key === undefined || key.trim() !== '') return undefined;
+  delete config.gateway.admin_key;
+  const from = origin && origin.kind !== 'default' && 'name' in origin ? ` (\${${origin.name}} is set but empty)` : '';
+  return `gateway.admin_key is empty${from}, which counts as unset, ${ADMIN_OFF}`;
+}
+
+/** A provider's key variable (`key_env`, default `<NAME>_API_KEY`) set differently in the environment and .env:
+ * said like a conflicting `${VAR}` (and not twice when the config also interpolates it). */
+function keyEnvConflicts(loaded: LoadedConfig, already: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const provider of Object.keys(loaded.config.providers)) {
+    const name = keyEnvName(loaded, provider);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const env = loaded.env[name];
+    const dotenv = Object.hasOwn(loaded.dotenv, name) ? loaded.dotenv[name] : undefined;
+    // An empty value is no key (the other one is used), so there is nothing to choose between.
+    if (!env?.trim() || !dotenv?.trim()) continue;
+    const warning = conflictWarning(name, env, dotenv, loaded.dotenvPath);
+    if (warning && !already.includes(warning)) out.push(warning);
+  }
+  return out;
 }

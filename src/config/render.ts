@@ -1,13 +1,14 @@
-// How `config show` presents the resolved config: secrets masked, durations spelled as written (`60s`), and with
+// How `config show` presents the resolved config: secrets masked, durations in their shortest exact unit (`1m`,
+// `90s`, `250ms`), and with
 // --explain the origin of every value.
 import { stringify } from 'yaml';
-import { mask, maskUrlPassword } from '../credentials/mask.ts';
+import { mask } from '../credentials/mask.ts';
 import type { LoadedConfig, Origin } from './types.ts';
 import { formatDuration } from './duration.ts';
 import { formatPath, type ConfigPath } from './issue.ts';
 import { describeOrigin, forEachLeaf } from './origins.ts';
 import { isDurationAt } from './schema-walk.ts';
-import { isSecretPath } from './secret-paths.ts';
+import { isSecretPath, isUrlPath, redactUrl } from './secret-paths.ts';
 
 export { isSecretPath };
 
@@ -22,11 +23,11 @@ function mapLeaves(value: unknown, fn: (path: ConfigPath, leaf: unknown) => unkn
   return fn(path, value);
 }
 
-/** The display form of one leaf: masked when secret, durations as `60s` unless `raw`. */
-function displayLeaf(path: ConfigPath, value: unknown, raw: boolean): unknown {
+/** The display form of one leaf: masked when secret, durations as `1m` unless `raw`. */
+export function displayLeaf(path: ConfigPath, value: unknown, raw: boolean): unknown {
   if (isSecretPath(path) && typeof value === 'string') return mask(value);
-  // `gateway.state: redis://:password@host` carries a secret inside a URL.
-  if (path.length === 2 && path[0] === 'gateway' && path[1] === 'state' && typeof value === 'string') return maskUrlPassword(value);
+  // `gateway.state: redis://:password@host`, `base_url: https://u:pass@host/v1?key=…` carry secrets inside a URL.
+  if (isUrlPath(path) && typeof value === 'string') return redactUrl(value);
   if (!raw && typeof value === 'number' && isDurationAt(path)) return formatDuration(value);
   return value;
 }

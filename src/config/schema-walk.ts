@@ -1,7 +1,7 @@
 // Reading the zod schema as data: which keys are valid at a path (for "did you mean"), and which leaves are
-// durations (so `config show` prints `60s`, not 60000). Reads zod's public `_zod.def` description of each schema.
+// durations (so `config show` prints `1m`, not 60000). Reads zod's public `_zod.def` description of each schema.
 import type { z } from 'zod';
-import { configSchema, duration } from './schema.ts';
+import { configSchema, DURATION_SCHEMAS } from './schema.ts';
 import type { ConfigPath } from './issue.ts';
 
 /** The parts of zod's schema definitions we read; everything else is ignored. */
@@ -13,9 +13,10 @@ interface Def {
   element?: SchemaLike;
   innerType?: SchemaLike;
   in?: SchemaLike;
+  out?: SchemaLike;
   entries?: Record<string, string>;
 }
-interface SchemaLike {
+export interface SchemaLike {
   _zod: { def: Def };
 }
 
@@ -25,11 +26,26 @@ function asSchema(schema: z.ZodType): SchemaLike {
   return schema as unknown as SchemaLike;
 }
 
-/** Strips default/optional wrappers, stopping at the shared `duration` schema so it can be recognised. */
+function isDuration(schema: SchemaLike): boolean {
+  return DURATION_SCHEMAS.has(schema as unknown as z.ZodType);
+}
+
+/** `z.preprocess(fn, schema)`: a pipe from a transform into the schema that gives the shape. */
+function isPreprocess(schema: SchemaLike): boolean {
+  const def = schema._zod.def;
+  return def.type === 'pipe' && def.in?._zod.def.type === 'transform' && def.out !== undefined;
+}
+
+/** Strips default/optional wrappers and preprocessing, stopping at a duration schema so it can be recognised. */
 function unwrap(schema: SchemaLike): SchemaLike {
   let s = schema;
-  while (WRAPPERS.has(s._zod.def.type) && s._zod.def.innerType && s !== asSchema(duration)) s = s._zod.def.innerType;
-  return s;
+  for (;;) {
+    if (isDuration(s)) return s;
+    const def = s._zod.def;
+    if (WRAPPERS.has(def.type) && def.innerType) s = def.innerType;
+    else if (isPreprocess(s)) s = def.out!;
+    else return s;
+  }
 }
 
 function child(schema: SchemaLike, seg: string | number): SchemaLike | undefined {
@@ -51,14 +67,15 @@ export function schemaAt(path: ConfigPath, root: SchemaLike = asSchema(configSch
 }
 
 /** The keys an object at `path` accepts (empty when it is not a fixed-shape object). */
-export function keysAt(path: ConfigPath): string[] {
-  const s = schemaAt(path);
+export function keysAt(path: ConfigPath, root: SchemaLike = asSchema(configSchema)): string[] {
+  const s = schemaAt(path, root);
   const def = s?._zod.def;
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
 }
 
-export function isDurationAt(path: ConfigPath): boolean {
-  return schemaAt(path) === asSchema(duration);
+export function isDurationAt(path: ConfigPath, root: SchemaLike = asSchema(configSchema)): boolean {
+  const s = schemaAt(path, root);
+  return s !== undefined && isDuration(s);
 }
 
 /** The allowed values of an enum at `path`, for "did you mean" on values (`type: opnai`). */

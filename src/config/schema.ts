@@ -1,19 +1,86 @@
 // The configuration contract (SPEC §1). Every section is parsed and typed here, including the ones only later
 // parts of the product act on. Durations are normalised to milliseconds.
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { formatDuration, parseDuration } from './duration.ts';
+import { parseListen } from '../gateway/listen.ts';
+import { redactUrl } from '../credentials/mask.ts';
 import { redisUrlProblem } from '../state/redis/url.ts';
 
-export const duration = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
+/** Every duration schema, so that schema-walk can tell a duration leaf from a plain number (`config show` prints
+ * `1m`, not 60000). */
+export const DURATION_SCHEMAS = new Set<z.ZodType>();
+
+const HOUR = 3_600_000;
+/** Longest cooldown: a key parked for more than a year is better removed, and a larger value soon stops being a
+ * date at all (`auth list` showed NaN-NaN-NaN for 999999999999999999999). */
+export const MAX_COOLDOWN_MS = 8760 * HOUR;
+/** Longest timeout: a call that has not answered within a day will not; Node timers also misfire past ~24.8 days. */
+export const MAX_TIMEOUT_MS = 24 * HOUR;
+/** Longest retry delay or wait: a retry an hour later is not a retry of the same request any more. */
+export const MAX_DELAY_MS = HOUR;
+
+export interface DurationBounds {
+  /** Largest value accepted, in milliseconds. */
+  max: number;
+  /** 0 is refused (a timeout of 0 fails every call). */
+  positive?: boolean;
+}
+
+/** A duration (`250ms`, `30s`, `5m`, `1h` or bare milliseconds) normalised to milliseconds, within `bounds`. */
+export function durationSchema(bounds: DurationBounds, example = '250ms, 30s, 5m or 1h'): z.ZodType<number, string | number> {
+  const schema = z.union([z.number(), z.string()]).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration like 250ms, 30s, 5m or 1h, got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: 'custom', message: `expected a duration like ${example}, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    if (bounds.positive && ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `must be longer than 0 (0 would fail every call at once), got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    if (ms > bounds.max) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${formatDuration(bounds.max)}${describeMax(bounds.max)}, got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return ms;
   });
+  DURATION_SCHEMAS.add(schema);
+  return schema;
+}
+
+function describeMax(ms: number): string {
+  if (ms === MAX_COOLDOWN_MS) return ' (a year)';
+  if (ms === MAX_TIMEOUT_MS) return ' (a day)';
+  return '';
+}
+
+const timeout = (): z.ZodType<number, string | number> => durationSchema({ max: MAX_TIMEOUT_MS, positive: true });
+const delay = (): z.ZodType<number, string | number> => durationSchema({ max: MAX_DELAY_MS });
+const cooldown = (): z.ZodType<number, string | number> => durationSchema({ max: MAX_COOLDOWN_MS });
+
+/** An http(s) URL: anything else (ftp://, a bare host) would only fail at the first call. */
+function httpUrl(): z.ZodString {
+  return z.string().superRefine((value, ctx) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (url && (url.protocol === 'http:' || url.protocol === 'https:')) return;
+    const why = url ? `a URL starting with http:// or https://, got ${JSON.stringify(redactUrl(value))} (${url.protocol} is not served)` : `a URL like https://api.example.com/v1, got ${JSON.stringify(redactUrl(value))}`;
+    ctx.addIssue({ code: 'custom', message: `expected ${why}` });
+  });
+}
+
+function listenProblem(value: string): string | undefined {
+  try {
+    parseListen(value);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
 
 export const routeSchema = z.strictObject({
   provider: z.string().min(1),
@@ -27,11 +94,11 @@ export const modelMetaSchema = z.strictObject({
 
 export const providerSchema = z.strictObject({
   type: z.enum(['openai', 'anthropic']),
-  base_url: z.string().url(),
+  base_url: httpUrl(),
   api_key: z.string().optional(),
   api_keys: z.array(z.string()).optional(),
   key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits and _, not starting with a digit)').optional(),
-  timeout: duration.default(60_000),
+  timeout: timeout().default(60_000),
   headers: z.record(z.string(), z.string()).default({}),
   models: z.record(z.string(), modelMetaSchema).default({}),
 });
@@ -42,22 +109,22 @@ const taskShape = {
   /** `auto` = the main chain, `none` = disabled, otherwise a provider name. */
   provider: z.string().min(1).default('auto'),
   model: z.string().default(''),
-  base_url: z.string().url().optional(),
+  base_url: httpUrl().optional(),
   api_key: z.string().optional(),
-  timeout: duration.default(60_000),
+  timeout: timeout().default(60_000),
   fallback_chain: z.array(routeSchema).default([]),
   fallback_to_main: z.boolean().default(true),
 };
 export const taskSchema = z.strictObject(taskShape);
 export const compressionTaskSchema = z.strictObject({
   ...taskShape,
-  timeout: duration.default(300_000),
+  timeout: timeout().default(300_000),
   threshold: z.number().gt(0).lte(1).default(0.75),
   protect_first: z.number().int().min(0).default(3),
   protect_last: z.number().int().min(0).default(20),
 });
 /** Titles are short and run in the background: a 30s default, whether or not the block is written out. */
-export const titleTaskSchema = z.strictObject({ ...taskShape, timeout: duration.default(30_000) });
+export const titleTaskSchema = z.strictObject({ ...taskShape, timeout: timeout().default(30_000) });
 export type TaskConfig = z.infer<typeof taskSchema>;
 export type CompressionTaskConfig = z.infer<typeof compressionTaskSchema>;
 
@@ -71,9 +138,9 @@ export const auxiliarySchema = z
 export const retrySchema = z.strictObject({
   max_retries: z.number().int().min(0).default(2),
   auth_retries: z.number().int().min(0).default(2),
-  base_delay: duration.default(250),
-  max_delay: duration.default(4_000),
-  max_wait: duration.default(2_000),
+  base_delay: delay().default(250),
+  max_delay: delay().default(4_000),
+  max_wait: delay().default(2_000),
 });
 
 export const credentialsSchema = z.strictObject({
@@ -82,15 +149,21 @@ export const credentialsSchema = z.strictObject({
 export type Strategy = z.infer<typeof credentialsSchema>['strategy'];
 
 export const cooldownsSchema = z.strictObject({
-  rate_limited: duration.default(60_000),
-  quota: duration.default(3_600_000),
-  auth_suspect: duration.default(300_000),
-  rejected: duration.default(3_600_000),
+  rate_limited: cooldown().default(60_000),
+  quota: cooldown().default(3_600_000),
+  auth_suspect: cooldown().default(300_000),
+  rejected: cooldown().default(3_600_000),
 });
 export type Cooldowns = z.infer<typeof cooldownsSchema>;
 
 export const gatewaySchema = z.strictObject({
-  listen: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected HOST:PORT').default('127.0.0.1:4141'),
+  // Checked by the gateway's own parser, so `config check` refuses exactly what `switchyard gateway` would.
+  listen: z
+    .string()
+    .superRefine((value, ctx) => {
+      if (listenProblem(value) !== undefined) ctx.addIssue({ code: 'custom', message: `expected HOST:PORT or [IPv6]:PORT with a port from 0 to 65535 (e.g. 127.0.0.1:4141), got ${JSON.stringify(value)}` });
+    })
+    .default('127.0.0.1:4141'),
   /** `sqlite` (embedded) or `redis://host:port/db`. */
   state: z
     .string()

@@ -37,7 +37,10 @@ export function parseYaml(file: string, text: string): { source: YamlSource; iss
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${message}${hint}` };
   });
   const issues = firstSyntaxErrorOnly(all);
-  const data = issues.length === 0 ? (doc.toJS({ maxAliasCount: 100 }) as unknown) ?? {} : {};
+  // A duplicate key leaves the document readable (the later entry wins, as in YAML loaders that allow it), so the
+  // rest of the file is still checked and every other problem is reported with it.
+  const readable = issues.every(isDuplicateKey);
+  const data = readable ? (doc.toJS({ maxAliasCount: 100 }) as unknown) ?? {} : {};
   return { source: { file, doc, lines, data }, issues };
 }
 
@@ -63,7 +66,8 @@ function isMergeKey(key: unknown): boolean {
 /** The entry for `seg` in a map: written in it, or else brought in by a merge key (earlier merged maps first, as
  * YAML merges them). */
 function entryOf(source: YamlSource, map: YAMLMap, seg: string | number, depth = 0): Pair | undefined {
-  const own = map.items.find((p) => isPair(p) && isScalar(p.key) && !isMergeKey(p.key) && String(p.key.value) === String(seg));
+  // The last one: with a duplicated key it is the entry whose value is used.
+  const own = map.items.findLast((p) => isPair(p) && isScalar(p.key) && !isMergeKey(p.key) && String(p.key.value) === String(seg));
   if (own || depth > 20) return own;
   for (const pair of map.items) {
     if (!isMergeKey(pair.key)) continue;
@@ -128,6 +132,11 @@ function firstSyntaxErrorOnly(issues: ConfigIssue[]): ConfigIssue[] {
   if (syntax.length <= 1) return issues;
   const first = { ...syntax[0]!, message: `${syntax[0]!.message} (${syntax.length - 1} more syntax error${syntax.length > 2 ? 's' : ''} after it, likely caused by this one)` };
   return [first, ...rest].sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** A duplicate-key issue (the only parse issue after which the document is still read). */
+export function isDuplicateKey(issue: ConfigIssue): boolean {
+  return issue.message.startsWith('duplicate key');
 }
 
 function lineAt(text: string, line: number): string {

@@ -2,8 +2,8 @@
 // what was found, with "did you mean" for unknown keys and misspelt enum values.
 import type { z } from 'zod';
 import { formatPath, type ConfigIssue, type ConfigPath } from './issue.ts';
-import { isSecretPath } from './secret-paths.ts';
-import { isDurationAt, keysAt } from './schema-walk.ts';
+import { isSecretPath, isUrlPath, redactUrl } from './secret-paths.ts';
+import { isDurationAt, keysAt, type SchemaLike } from './schema-walk.ts';
 import { didYouMean } from './suggest.ts';
 import { locateKey, locateValue, type YamlSource } from './yaml-source.ts';
 
@@ -27,29 +27,54 @@ function describe(value: unknown, path: ConfigPath): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (isSecretPath(path)) return `a ${typeof value}`;
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(isUrlPath(path) && typeof value === 'string' ? redactUrl(value) : value);
   return text.length > 60 ? `${typeof value} ${text.slice(0, 57)}…"` : `${typeof value === 'string' ? '' : typeof value + ' '}${text}`;
 }
 
-function expectedText(issue: ZodIssue, path: ConfigPath): string {
-  if (isDurationAt(path)) return 'a duration like 250ms, 30s, 5m or 1h';
+/** What is being validated: the config (the default) or another document read the same way (a sim scenario). */
+export interface Subject {
+  schema?: SchemaLike;
+  /** How the top level is described when it is not a mapping. */
+  topLevel?: string;
+}
+
+const CONFIG_TOP_LEVEL = 'the config must be a mapping of sections (providers:, main:, …)';
+
+function expectedText(issue: ZodIssue, path: ConfigPath, subject: Subject): string {
+  if (isDurationAt(path, subject.schema)) return 'a duration like 250ms, 30s, 5m or 1h';
   if (issue.code === 'invalid_type') return TYPE_NAMES[issue.expected] ?? issue.expected;
   if (issue.code === 'invalid_value') return `one of ${issue.values.map(String).join(' | ')}`;
+  if (issue.code === 'invalid_union') return unionChoices(issue) ?? 'a valid value';
   return 'a valid value';
 }
 
-function messageFor(issue: ZodIssue, path: ConfigPath, data: unknown): string {
+/** `true or false | openai | payment` from the branches of a union that failed on type or value. */
+function unionChoices(issue: z.core.$ZodIssueInvalidUnion): string | undefined {
+  const choices: string[] = [];
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (branch.length !== 1 || !first || first.path.length > 0) return undefined;
+    if (first.code === 'invalid_type') choices.push(TYPE_NAMES[first.expected] ?? first.expected);
+    else if (first.code === 'invalid_value') choices.push(...first.values.map(String));
+    else return undefined;
+  }
+  return choices.length > 0 ? choices.join(' | ') : undefined;
+}
+
+function messageFor(issue: ZodIssue, path: ConfigPath, data: unknown, subject: Subject): string {
   const value = valueAt(data, path);
-  if (value === undefined && path.length > 0) return `is required (expected ${expectedText(issue, path)})`;
+  if (value === undefined && path.length > 0) return `is required (expected ${expectedText(issue, path, subject)})`;
   switch (issue.code) {
     case 'invalid_type':
-      if (path.length === 0) return `the config must be a mapping of sections (providers:, main:, …), got ${describe(value, path)}`;
-      return `expected ${expectedText(issue, path)}, got ${describe(value, path)}`;
+      if (path.length === 0) return `${subject.topLevel ?? CONFIG_TOP_LEVEL}, got ${describe(value, path)}`;
+      return `expected ${expectedText(issue, path, subject)}, got ${describe(value, path)}`;
     case 'invalid_union':
-      return `expected ${expectedText(issue, path)}, got ${describe(value, path)}`;
+      return `expected ${expectedText(issue, path, subject)}, got ${describe(value, path)}`;
     case 'invalid_value': {
       const allowed = issue.values.map(String);
       const hint = typeof value === 'string' ? didYouMean(value, allowed) : '';
+      // A schema's own wording (`unknown step "418"; steps are …`) says it better than a list of every value.
+      if (!issue.message.startsWith('Invalid')) return `${issue.message}${hint}`;
       return `expected one of ${allowed.join(' | ')}, got ${describe(value, path)}${hint}`;
     }
     case 'invalid_format':
@@ -69,8 +94,8 @@ function messageFor(issue: ZodIssue, path: ConfigPath, data: unknown): string {
 }
 
 /** Unknown keys: one issue per key, at the key itself, with the nearest valid key. */
-function unknownKeys(keys: string[], parent: ConfigPath, source: YamlSource): ConfigIssue[] {
-  const valid = keysAt(parent);
+function unknownKeys(keys: string[], parent: ConfigPath, source: YamlSource, subject: Subject): ConfigIssue[] {
+  const valid = keysAt(parent, subject.schema);
   return keys.map((key) => {
     const path = [...parent, key];
     const at = locateKey(source, path);
@@ -80,12 +105,12 @@ function unknownKeys(keys: string[], parent: ConfigPath, source: YamlSource): Co
   });
 }
 
-export function zodIssues(issues: readonly ZodIssue[], source: YamlSource, data: unknown): ConfigIssue[] {
+export function zodIssues(issues: readonly ZodIssue[], source: YamlSource, data: unknown, subject: Subject = {}): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      out.push(...unknownKeys(issue.keys, path, source));
+      out.push(...unknownKeys(issue.keys, path, source, subject));
       continue;
     }
     if (issue.code === 'invalid_key') {
@@ -97,7 +122,7 @@ export function zodIssues(issues: readonly ZodIssue[], source: YamlSource, data:
     // A whole section of the wrong shape (a list for a mapping) reads best at its key, `retry:`.
     const value = valueAt(data, path);
     const at = value !== null && typeof value === 'object' ? locateKey(source, path) : locateValue(source, path);
-    out.push({ file: source.file, line: at.line, col: at.col, path: formatPath(path), message: messageFor(issue, path, data) });
+    out.push({ file: source.file, line: at.line, col: at.col, path: formatPath(path), message: messageFor(issue, path, data, subject) });
   }
   return out;
 }

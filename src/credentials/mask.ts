@@ -21,6 +21,19 @@ export function maskUrlPassword(url: string): string {
   });
 }
 
+/** A URL fit to show: the user-info masked as above, and every query-string value replaced with `***`
+ * (`http://u:***@host/v1?key=***`), since providers that take a key in the URL put it there. Text that is not a
+ * URL is returned with only its user-info masked. */
+export function redactUrl(url: string): string {
+  const noPassword = maskUrlPassword(url);
+  const q = noPassword.indexOf('?');
+  if (q < 0) return noPassword;
+  const hash = noPassword.indexOf('#', q);
+  const query = noPassword.slice(q + 1, hash < 0 ? undefined : hash);
+  const masked = query.split('&').map((part) => (part.includes('=') ? `${part.slice(0, part.indexOf('='))}=***` : part === '' ? part : '***')).join('&');
+  return `${noPassword.slice(0, q + 1)}${masked}${hash < 0 ? '' : noPassword.slice(hash)}`;
+}
+
 /** Identity of a credential: a short, stable hash of the secret. Health is kept per fingerprint. */
 export function fingerprint(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 12);

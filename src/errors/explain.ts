@@ -4,6 +4,7 @@ import type { CandidateStatus, CredentialSource } from '../credentials/types.ts'
 import type { ErrorKind } from './kinds.ts';
 import type { TimeFormat } from './explain-format.ts';
 import { describeKey, detail, formatClock, formatDuration } from './explain-format.ts';
+import { redactUrl } from '../credentials/mask.ts';
 
 export { describeKey, describeSource, describeSources, formatClock, formatDuration } from './explain-format.ts';
 export type { TimeFormat } from './explain-format.ts';
@@ -94,7 +95,7 @@ function explainNotFound(f: FailureFacts): string {
 }
 
 function explainConnection(f: FailureFacts): string {
-  const at = f.baseUrl ? ` at ${f.baseUrl}` : '';
+  const at = f.baseUrl ? ` at ${redactUrl(f.baseUrl)}` : '';
   const why = f.providerMessage || f.code;
   const retries = f.retries ? `; ${retried(f.retries)}` : '';
   if (f.midStream || f.code === 'stream_cut') {

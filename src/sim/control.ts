@@ -51,7 +51,10 @@ function replaceScenario(text: string, target: ControlTarget): HttpReply {
     target.setScenario(parseScenarioText(text, 'request body'));
   } catch (err) {
     if (!UserError.isInstance(err)) throw err;
-    return json(400, { error: { message: err.message, details: err.details, type: 'invalid_scenario' } });
+    // With several problems, `message` says how many and `details` lists each (file order); with one, `message`
+    // is that problem and there are no details.
+    const details = err.details.length > 0 ? { details: err.details } : {};
+    return json(400, { error: { message: err.message, ...details, type: 'invalid_scenario' } });
   }
   return json(200, { ok: true, models: Object.keys(target.scenario().models), keys: Object.keys(target.scenario().keys).length });
 }

@@ -1,17 +1,11 @@
 // The scenario format (SPEC §8): which models are served, and how each key behaves. Validated with zod; durations
 // are normalised to milliseconds. See docs/simulator.md for every field.
 import { z } from 'zod';
-import { parseDuration } from '../config/duration.ts';
+import { durationSchema, MAX_TIMEOUT_MS } from '../config/schema.ts';
 import { STEP_NAMES, type StepName } from './steps.ts';
 
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration like 0ms, 250ms, 30s or 5m, got ${JSON.stringify(v)}` });
-    return z.NEVER;
-  }
-  return ms;
-});
+/** Latencies and windows: a day at most (a timer set further out misfires, and no test waits that long). */
+const duration = durationSchema({ max: MAX_TIMEOUT_MS }, '0ms, 250ms, 30s or 5m');
 
 const rate = z.number().min(0).max(1);
 

@@ -37,6 +37,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const book = new CallBook();
   const closing = new AbortController();
   let seq = 0;
+  /** Every chat call since start; `book` counts only since the last reset. */
+  let served = 0;
 
   const reset = (): void => {
     book.clear();
@@ -65,6 +67,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       anthropic_beta: typeof req.headers['anthropic-beta'] === 'string' ? req.headers['anthropic-beta'] : null,
     };
     book.record(call);
+    served++;
     options.onCall?.(call);
     const gone = new AbortController();
     res.on('close', () => gone.abort());
@@ -99,6 +102,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     url,
     port: address.port,
     calls: (key, model) => book.calls(key, model),
+    served: () => served,
     log: () => book.log(),
     reset,
     setScenario,

@@ -28,6 +28,8 @@ export interface SimulatorHandle {
   port: number;
   /** Number of chat calls received, in total or for one key (and optionally one model). */
   calls(key?: string, model?: string): number;
+  /** Every chat call since the simulator started: resets and scenario changes do not clear it. */
+  served(): number;
   log(): SimCallRecord[];
   /** Clears counters and per-key progress (scripts, rate-limit counters, RNG). */
   reset(): void;

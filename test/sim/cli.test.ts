@@ -44,13 +44,16 @@ test('switchyard sim serves the scenario, prints base_urls and masked keys, and 
     assert.equal((await call()).status, 200);
     const counts = (await (await fetch(`${url}/_sim/calls?key=sk-sim-script`)).json()) as { count: number };
     assert.equal(counts.count, 3);
+    // A reset clears the counts the control API shows, not the total served.
+    assert.equal((await fetch(`${url}/_sim/reset`, { method: 'POST' })).status, 200);
+    assert.equal((await call()).status, 401);
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     const [code] = (await exited) as [number | null];
     assert.equal(code, 0, stderr);
     assert.match(stdout, /openai sk-…ript sim-large → 401 auth/);
-    assert.match(stdout, /stopped \(SIGTERM\) after 3 calls/);
+    assert.match(stdout, /stopped \(SIGTERM\) after 4 calls \(1 since the last reset\)\n/);
     assertNoSecrets(FIXTURE_KEYS, stdout + stderr);
   } finally {
     clearTimeout(killer);

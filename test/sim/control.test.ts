@@ -80,6 +80,16 @@ test('PUT /_sim/scenario replaces the scenario (YAML or JSON); a bad one is a lo
     const err = (await bad.json()) as { error: { message: string; type: string } };
     assert.equal(err.error.type, 'invalid_scenario');
     assert.match(err.error.message, /request body:2:17: keys\.x\.script\[0\]: unknown step "explode"/);
+    assert.equal('details' in err.error, false, 'one problem: no details');
+    const several = await put('bogus: 1\nkeys:\n  x: { rate_limit_afer: 1, server_error_rate: "often" }\n');
+    assert.equal(several.status, 400);
+    const many = (await several.json()) as { error: { message: string; details: string[]; type: string } };
+    assert.equal(many.error.message, 'invalid scenario request body: 3 problems');
+    assert.deepEqual(many.error.details, [
+      'request body:1:1: bogus: unknown key `bogus` (valid keys here: seed, latency, stream_delay, models, keys)',
+      'request body:3:8: keys.x.rate_limit_afer: unknown key `rate_limit_afer` (did you mean `rate_limit_after`?)',
+      'request body:3:47: keys.x.server_error_rate: expected a number, got "often"',
+    ]);
     assert.deepEqual(Object.keys(sim.scenario().keys), ['j'], 'the previous scenario stays');
     const current = (await (await fetch(`${sim.url}/_sim/scenario`)).json()) as { keys: Record<string, { valid: boolean }> };
     assert.equal(current.keys['j']?.valid, false);

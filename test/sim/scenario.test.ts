@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenario, parseScenarioText, resolveScenario } from '../../src/sim/scenario-load.ts';
 import { UserError } from '../../src/errors/user-error.ts';
@@ -48,7 +49,7 @@ test('an unknown script step names the step and lists the valid ones', () => {
 test('a bad duration, a bad rate and broken YAML are each located', () => {
   assert.match(errorOf(() => parseScenarioText('latency: soon\n', 'f.yaml')).message, /f\.yaml:1:10: latency: expected a duration/);
   assert.match(errorOf(() => parseScenarioText('keys:\n  k: { server_error_rate: 2 }\n', 'f.yaml')).message, /f\.yaml:2:27: keys\.k\.server_error_rate: /);
-  assert.match(errorOf(() => parseScenarioText('keys: [\n', 'f.yaml')).message, /^f\.yaml:\d+:\d+: not valid YAML/);
+  assert.match(errorOf(() => parseScenarioText('keys: [\n', 'f.yaml')).message, /^invalid scenario: f\.yaml:\d+:\d+: YAML syntax error/);
 });
 
 test('an inline object is validated too, with the key path', () => {
@@ -63,6 +64,31 @@ test('resolveScenario takes a file path or YAML text', () => {
     assert.equal(resolveScenario(path).seed, 7);
     assert.equal(resolveScenario('seed: 8\nkeys: {}\n').seed, 8);
     assert.match(errorOf(() => resolveScenario(join(ws.dir, 'missing.yaml'))).message, /scenario file not found: .*missing\.yaml/);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('every problem at once, in file order, worded like config errors (no raw zod text)', () => {
+  const err = errorOf(() => parseScenarioText('seed: x\nkeys:\n  k: { latency: -1, rate_limit_after: -2, quota: lots }\nlatncy: 5ms\n', 'f.yaml'));
+  assert.equal(err.message, 'invalid scenario f.yaml: 5 problems');
+  assert.deepEqual(err.details, [
+    'f.yaml:1:7: seed: expected a number, got "x"',
+    'f.yaml:3:17: keys.k.latency: expected a duration like 0ms, 250ms, 30s or 5m, got -1',
+    'f.yaml:3:39: keys.k.rate_limit_after: expected a number >= 0, got number -2',
+    'f.yaml:3:50: keys.k.quota: expected true or false | openai | insufficient_quota | payment, got "lots"',
+    'f.yaml:4:1: latncy: unknown key `latncy` (did you mean `latency`?)',
+  ]);
+  for (const line of err.details) assert.doesNotMatch(line, /Invalid input|Too small|Unrecognized key/);
+});
+
+test('a directory, or a file that is not UTF-8, is named as such', () => {
+  const ws = tempWorkspace();
+  try {
+    assert.equal(errorOf(() => loadScenario(ws.dir)).message, `scenario file ${ws.dir} is a directory, not a YAML file`);
+    const utf16 = ws.write('u16.yaml', '');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('seed: 1\n', 'utf16le')]));
+    assert.match(errorOf(() => loadScenario(utf16)).message, /u16\.yaml is not UTF-8 text: .*UTF-16/);
   } finally {
     ws.cleanup();
   }
