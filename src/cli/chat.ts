@@ -1,6 +1,7 @@
 // `switchyard chat` — the interactive chat (SPEC §6), and `chat -m "…"` for one answer. See docs/chat.md.
 import type { Command } from 'commander';
 import { cliConfig, printJson } from './context.ts';
+import { openCliStore } from './open-state.ts';
 import { UserError } from '../errors/user-error.ts';
 import { Conversation } from '../sessions/conversation.ts';
 import { explainError } from '../sessions/explain.ts';
@@ -34,7 +35,9 @@ async function runChat(opts: ChatOpts, cmd: Command): Promise<void> {
   if (opts.json && opts.message === undefined) throw new UserError('--json needs -m "message" (the interactive chat has no JSON mode)');
   if (opts.message !== undefined && opts.message.trim() === '') throw new UserError('-m needs a non-empty message');
   const loaded = cliConfig(cmd);
-  const runtime = await openChatRuntime(loaded);
+  // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
+  const store = await openCliStore({ kind: loaded.config.gateway.state, env: { ...loaded.env } });
+  const runtime = await openChatRuntime(loaded, store);
   try {
     const session = opts.session ? ChatSession.resume(runtime.store, opts.session) : ChatSession.fresh(runtime.store);
     if (opts.model) session.setRoute(parseRouteFor(loaded.config, opts.model));
@@ -42,6 +45,7 @@ async function runChat(opts: ChatOpts, cmd: Command): Promise<void> {
     else await interactive(runtime, session, opts.color !== false);
   } finally {
     await runtime.close();
+    await store.close();
   }
 }
 

@@ -90,18 +90,22 @@ test('a state directory that cannot hold the store: names the file, exit 1, no "
   const { run, ws } = setup(t);
   const notADir = join(ws.dir, 'a-file');
   writeFileSync(notADir, 'x');
-  const r = await run(['auth', 'list'], { SWITCHYARD_HOME: notADir });
-  assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /cannot open the state store .*a-file\/state\.db/);
-  assert.match(r.stderr, /SWITCHYARD_HOME/);
-  noStack(r);
+  for (const args of [['auth', 'list'], ['chat', '-m', 'hi'], ['sessions', 'list'], ['sessions', 'show', 'x']]) {
+    const r = await run(args, { SWITCHYARD_HOME: notADir });
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /cannot open the state store .*a-file\/state\.db/);
+    assert.match(r.stderr, /SWITCHYARD_HOME/);
+    noStack(r);
+  }
 
   const broken = join(ws.dir, 'broken');
   ws.write('broken/state.db', 'this is not a database '.repeat(400));
-  const b = await run(['auth', 'explain', 'mimo'], { SWITCHYARD_HOME: broken });
-  assert.equal(b.code, 1, b.stderr);
-  assert.match(b.stderr, /cannot open the state store .*broken\/state\.db: file is not a database/);
-  noStack(b);
+  for (const args of [['auth', 'explain', 'mimo'], ['chat', '-m', 'hi'], ['sessions', 'list']]) {
+    const b = await run(args, { SWITCHYARD_HOME: broken });
+    assert.equal(b.code, 1, `${args.join(' ')}: ${b.stderr}`);
+    assert.match(b.stderr, /cannot open the state store .*broken\/state\.db: file is not a database/);
+    noStack(b);
+  }
 });
 
 test('never prints a full secret', () => {
