@@ -9,6 +9,7 @@ import { batchedDestination } from '../log-destination.ts';
 import { UserError } from '../errors/user-error.ts';
 import { VERSION } from '../version.ts';
 import { openCliStore } from './open-state.ts';
+import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, GatewayKeyRecord } from '../state/types.ts';
 import { generateKey, newKeyRecord } from '../gateway/keys.ts';
 import { enableInstructions, installUnit, renderUnit, unitPath } from '../gateway/systemd.ts';
@@ -128,10 +129,28 @@ async function keysList(opts: { json?: boolean }, cmd: Command): Promise<void> {
 }
 
 async function keysRevoke(idOrName: string, opts: { json?: boolean }, cmd: Command): Promise<void> {
-  const revoked = await withStore(cmd, (store) => store.revokeGatewayKey(idOrName));
-  if (!revoked) throw new UserError(`no active gateway key has the id or name "${idOrName}"; see \`switchyard gateway keys list\``);
-  if (opts.json) printJson(publicView(revoked));
-  else process.stdout.write(`Revoked gateway key "${revoked.name}" (id ${revoked.id}). A running gateway refuses it within a second.\n`);
+  try {
+    const outcome = await withStore(cmd, (store) => revokeOrFindRevoked(store, idOrName));
+    const { key, already } = outcome;
+    const when = new Date(key.revoked_at ?? Date.now()).toISOString();
+    if (opts.json) printJson({ ...publicView(key), already_revoked: already });
+    else if (already) process.stdout.write(`Gateway key "${key.name}" (id ${key.id}) was already revoked at ${when}; nothing to do.\n`);
+    else process.stdout.write(`Revoked gateway key "${key.name}" (id ${key.id}). A running gateway refuses it within a second.\n`);
+  } catch (err) {
+    // --json promises JSON on stdout, failures included; the message still goes to stderr like every error.
+    if (opts.json && UserError.isInstance(err)) printJson({ error: err.message, exit_code: err.exitCode });
+    throw err;
+  }
+}
+
+/** Revoking is idempotent: a key that is already revoked is reported as such (exit 0), not as unknown. */
+function revokeOrFindRevoked(store: StateStore, idOrName: string): { key: GatewayKeyRecord; already: boolean } {
+  const revoked = store.revokeGatewayKey(idOrName);
+  if (revoked) return { key: revoked, already: false };
+  const earlier = matchOne(store.listGatewayKeys().filter((k) => k.revoked_at), idOrName, (k) => k.name, 'revoked gateway key');
+  if (earlier) return { key: earlier, already: true };
+  const hint = shortPrefixHint(store.listGatewayKeys().map((k) => k.id), idOrName);
+  throw new UserError(`no gateway key has the id or name "${idOrName}"${hint}; see \`switchyard gateway keys list\``);
 }
 
 async function service(opts: { print?: boolean; install?: boolean; force?: boolean }, cmd: Command): Promise<void> {
