@@ -154,6 +154,9 @@ function revokeOrFindRevoked(store: StateStore, idOrName: string): { key: Gatewa
 }
 
 async function service(opts: { print?: boolean; install?: boolean; force?: boolean }, cmd: Command): Promise<void> {
+  // Checked before anything is written: a flag that would be ignored means the user expected something else.
+  if (opts.print && opts.install) throw new UserError('--print and --install cannot be used together: --print shows the unit, --install writes it');
+  if (opts.force && !opts.install) throw new UserError('--force only applies to --install (it overwrites an existing unit)');
   const loaded = cliConfig(cmd);
   if (!loaded.path) {
     throw new UserError('no config file found: pass --config FILE (the service runs with an explicit config path), or create one with `switchyard config init`');

@@ -68,6 +68,14 @@ test('service --print and --install write a unit with the .env beside the config
   assert.match(printed.stdout, new RegExp(`^EnvironmentFile=-${join(ws.dir, '.env').replace(/[.]/g, '\\.')}$`, 'm'));
   assert.match(printed.stdout, /^Environment=SWITCHYARD_HOME=/m);
 
+  const both = await runCli(['gateway', 'service', '--print', '--install', '--config', configPath], { env });
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--print and --install cannot be used together/);
+  const forceAlone = await runCli(['gateway', 'service', '--force', '--config', configPath], { env });
+  assert.equal(forceAlone.code, 2);
+  assert.match(forceAlone.stderr, /--force only applies to --install/);
+  assert.equal(forceAlone.stdout, '');
+
   const installed = await runCli(['gateway', 'service', '--install', '--config', configPath], { env });
   assert.equal(installed.code, 0, installed.stderr);
   assert.match(installed.stdout, /systemctl --user daemon-reload && systemctl --user enable --now switchyard-gateway\.service/);
