@@ -9,6 +9,7 @@ import { batchedDestination } from '../log-destination.ts';
 import { UserError } from '../errors/user-error.ts';
 import { VERSION } from '../version.ts';
 import { openCliStore } from './open-state.ts';
+import { unknownCommand } from './unknown-command.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, GatewayKeyRecord } from '../state/types.ts';
 import { generateKey, newKeyRecord } from '../gateway/keys.ts';
@@ -21,6 +22,9 @@ export function register(program: Command): void {
     .command('gateway')
     .description('run the OpenAI- and Anthropic-compatible gateway (see docs/gateway.md)')
     .option('--listen <host:port>', 'address to listen on (default: gateway.listen, 127.0.0.1:4141)')
+    // `gateway key` is a mistyped subcommand, not an argument: let it reach runGateway, which says so (with the
+    // nearest subcommand) instead of commander's "too many arguments".
+    .allowExcessArguments(true)
     .action(runGateway);
 
   const keys = gateway.command('keys').description('manage the client keys callers present to the gateway');
@@ -48,6 +52,7 @@ export function register(program: Command): void {
 }
 
 async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void> {
+  if (cmd.args.length > 0) unknownCommand(cmd, cmd.args[0]!);
   const loaded = cliConfig(cmd);
   // Log lines go to stderr in batches: one write per ~16 KiB rather than one per request, at most 250 ms late,
   // everything written before exit (see log-destination.ts).

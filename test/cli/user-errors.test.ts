@@ -58,6 +58,11 @@ test('bad arguments to every command: a message, exit 2, no stack trace', async 
     [['sim', '--scenario', 'scenario.yaml', '--listen', '127.0.0.1:99999'], /--listen: expected HOST:PORT/],
     [['gateway', '--listen', 'nowhere'], /--listen: expected HOST:PORT/],
     [['no-such-command'], /unknown command/],
+    [['help', 'nonexist'], /error: unknown command 'nonexist'/],
+    [['help', 'gaetway'], /unknown command 'gaetway'\n\(Did you mean gateway\?\)/],
+    [['help', 'gateway', 'key'], /unknown command 'key'\n\(Did you mean keys\?\)/],
+    [['gateway', 'key'], /unknown command 'key'\n\(Did you mean keys\?\)/],
+    [['gateway', 'service', '--force'], /--force only applies to --install/],
   ];
   for (const [args, message] of cases) {
     const r = await run(args, {}, '');
@@ -65,6 +70,16 @@ test('bad arguments to every command: a message, exit 2, no stack trace', async 
     assert.match(r.stderr, message, args.join(' '));
     noStack(r);
   }
+});
+
+test('help COMMAND [SUBCOMMAND] prints that command\'s help, exit 0', async (t) => {
+  const { run } = setup(t);
+  const r = await run(['help', 'gateway', 'keys']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Usage: switchyard gateway keys /);
+  const top = await run(['help']);
+  assert.equal(top.code, 0, top.stderr);
+  assert.match(top.stdout, /^Usage: switchyard /);
 });
 
 test('auth add: two keys pasted at once are refused without echoing either one', async (t) => {
