@@ -4,6 +4,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { assertNoSecrets, runCli, type CliResult } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -68,6 +69,20 @@ test('bad arguments to every command: a message, exit 2, no stack trace', async 
     const r = await run(args, {}, '');
     assert.equal(r.code, 2, `${args.join(' ')} → exit ${r.code}\n${r.stderr}`);
     assert.match(r.stderr, message, args.join(' '));
+    noStack(r);
+  }
+});
+
+test('an address already in use: sim and gateway both exit 2 with the same message', async (t) => {
+  const { run } = setup(t);
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  t.after(() => busy.close());
+  const address = `127.0.0.1:${(busy.address() as AddressInfo).port}`;
+  for (const args of [['sim', '--scenario', 'scenario.yaml', '--listen', address], ['gateway', '--listen', address]]) {
+    const r = await run(args);
+    assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`cannot listen on ${address}: the address is already in use`), args[0]);
     noStack(r);
   }
 });
