@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `switchyard` command. Our sources are TypeScript run by Node's type stripping (Node >= 22.18). On an older
-// Node we re-run ourselves with the Node that ./dev fetched into .tools/node, so `npx switchyard` works from a
-// clone whatever Node the machine has.
+// Node we re-run ourselves with the Node that ./dev fetched into .tools/node, so this script (by its path, or
+// `./dev npx switchyard` inside the clone) works whatever Node the machine has.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

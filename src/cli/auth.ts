@@ -14,6 +14,7 @@ import { CANDIDATE_HEADER, candidateRows } from '../credentials/table.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { openCliStore } from './open-state.ts';
+import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
@@ -172,14 +173,18 @@ function remove(ctx: AuthContext, provider: string, idOrLabel: string, opts: Jso
   process.stdout.write(`removed stored ${provider} key ${out.masked} (ID ${removed.id}${removed.label !== undefined ? `, label "${removed.label}"` : ''})\n`);
 }
 
-/** Not a stored key: say where it does come from, since only stored keys can be removed here. */
+/** Not a stored key: say where it does come from, since only stored keys can be removed here. Matched by the same
+ * rules as the store (exact ID or label, or a unique prefix of 4+ characters), so a short prefix of a stored key's
+ * ID is not mistaken for "that key, which is not stored". */
 function notStored(ctx: AuthContext, provider: string, idOrLabel: string): UserError {
-  const match = ctx.pool.candidates(provider).find((c) => c.credential.fingerprint.startsWith(idOrLabel) || c.credential.label === idOrLabel);
-  if (match) {
+  const candidates = ctx.pool.candidates(provider).map((c) => ({ id: c.credential.fingerprint, credential: c.credential }));
+  const match = matchOne(candidates, idOrLabel, (c) => c.credential.label, `credential of ${provider}`);
+  if (match && !match.credential.sources.some((s) => s.kind === 'stored')) {
     return new UserError(`${describeCredential(match.credential)} is not a stored key; remove it where it is set (${match.credential.sources.map((s) => s.where).join(', ')})`);
   }
   // Exit 2 like `auth reset P ID` and `auth test P ID` with an ID that matches nothing: a bad argument.
-  return new UserError(`no stored key of ${provider} matches "${idOrLabel}"; see \`switchyard auth list ${provider}\``);
+  const hint = shortPrefixHint(candidates.map((c) => c.id), idOrLabel);
+  return new UserError(`no stored key of ${provider} matches "${idOrLabel}"${hint}; see \`switchyard auth list ${provider}\``);
 }
 
 function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined, opts: JsonOption): void {

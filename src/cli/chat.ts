@@ -1,9 +1,10 @@
 // `switchyard chat` — the interactive chat (SPEC §6), and `chat -m "…"` for one answer. See docs/chat.md.
 import type { Command } from 'commander';
 import { cliConfig, printJson } from './context.ts';
+import { openCliStore } from './open-state.ts';
 import { UserError } from '../errors/user-error.ts';
 import { Conversation } from '../sessions/conversation.ts';
-import { explainError } from '../sessions/explain.ts';
+import { explainError, explainErrorLines } from '../sessions/explain.ts';
 import { Repl } from '../sessions/repl.ts';
 import { parseRouteFor } from '../sessions/route-text.ts';
 import { openChatRuntime, type ChatRuntime } from '../sessions/runtime.ts';
@@ -33,19 +34,38 @@ export function register(program: Command): void {
 async function runChat(opts: ChatOpts, cmd: Command): Promise<void> {
   if (opts.json && opts.message === undefined) throw new UserError('--json needs -m "message" (the interactive chat has no JSON mode)');
   if (opts.message !== undefined && opts.message.trim() === '') throw new UserError('-m needs a non-empty message');
+  if (opts.session !== undefined && opts.session.trim() === '') throw new UserError('--session needs a session id or prefix (see `switchyard sessions list`)');
   const loaded = cliConfig(cmd);
-  const runtime = await openChatRuntime(loaded);
+  // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
+  const store = await openCliStore({ kind: loaded.config.gateway.state, env: { ...loaded.env } });
+  const runtime = await openChatRuntime(loaded, store);
   try {
-    const session = opts.session ? ChatSession.resume(runtime.store, opts.session) : ChatSession.fresh(runtime.store);
+    const session = opts.session !== undefined ? ChatSession.resume(runtime.store, opts.session) : ChatSession.fresh(runtime.store);
     if (opts.model) session.setRoute(parseRouteFor(loaded.config, opts.model));
     if (opts.message !== undefined) await answerOnce(runtime, session, opts.message, opts.json === true);
     else await interactive(runtime, session, opts.color !== false);
   } finally {
     await runtime.close();
+    await store.close();
   }
 }
 
+/**
+ * A message with nowhere to go (no `main:` and no --model, e.g. no config at all) is a configuration mistake: said
+ * before the message is stored, so a one-shot that could never be sent leaves no session behind.
+ */
+function routeProblem(runtime: ChatRuntime, session: ChatSession): UserError | undefined {
+  if (session.route || runtime.loaded.config.main) return undefined;
+  const where = runtime.loaded.path ? `in ${runtime.loaded.path}` : 'and no config file was found (see docs/config.md)';
+  return new UserError(`no main route is configured ${where}; add \`main: { provider: …, model: … }\` to the config, or pass --model PROVIDER/MODEL`);
+}
+
 async function answerOnce(runtime: ChatRuntime, session: ChatSession, message: string, json: boolean): Promise<void> {
+  const problem = routeProblem(runtime, session);
+  if (problem) {
+    if (!json) throw problem;
+    return failed(session, problem, json);
+  }
   const conv = new Conversation({ session, backend: runtime.backend, config: runtime.loaded.config, notify: (line) => process.stderr.write(`${line}\n`) });
   try {
     const result = await conv.send(message, json ? {} : { onText: (t) => process.stdout.write(t) });
@@ -54,15 +74,28 @@ async function answerOnce(runtime: ChatRuntime, session: ChatSession, message: s
     await conv.titleSettled();
     if (json) printJson({ session: session.id, answer: result.answer, route: result.route, attempts: result.attempts, title: session.title });
   } catch (err) {
-    const explanation = explainError(err);
-    process.stderr.write(`switchyard: ${explanation}\n`);
-    if (json) {
-      const kind = SwitchyardError.isInstance(err) ? err.kind : undefined;
-      const attempts = SwitchyardError.isInstance(err) ? err.trail.length : 0;
-      printJson({ session: session.id, error: explanation, kind, attempts, title: session.title });
-    }
-    process.exitCode = 1;
+    failed(session, err, json);
   }
+}
+
+/** A failed `-m`: every route's reason on stderr; with --json also the shape scripts read. A configuration
+ * mistake (UserError) exits with its own code (2), a failed call 1. */
+function failed(session: ChatSession, err: unknown, json: boolean): void {
+  const [lead = '', ...routes] = explainErrorLines(err);
+  process.stderr.write(`switchyard: ${lead}\n`);
+  for (const line of routes) process.stderr.write(`${line}\n`);
+  if (json) {
+    const routing = SwitchyardError.isInstance(err) ? err : undefined;
+    printJson({
+      session: session.exists ? session.id : null,
+      error: explainError(err),
+      kind: routing ? routing.kind : UserError.isInstance(err) ? 'config' : 'internal',
+      attempts: routing ? routing.trail.length : 0,
+      failures: routing ? routing.failures.map((f) => ({ route: f.route, kind: f.kind, explanation: f.explanation })) : [],
+      title: session.title,
+    });
+  }
+  process.exitCode = UserError.isInstance(err) ? err.exitCode : 1;
 }
 
 async function interactive(runtime: ChatRuntime, session: ChatSession, color: boolean): Promise<void> {
@@ -81,4 +114,6 @@ async function interactive(runtime: ChatRuntime, session: ChatSession, color: bo
   notices.repl = repl;
   await repl.run();
   await conv.titleSettled();
+  // Piped, a script reads the exit code: a message that got no answer is a failure even if later ones worked.
+  if (!tty && repl.failedMessages > 0) process.exitCode = 1;
 }

@@ -9,6 +9,8 @@ import { batchedDestination } from '../log-destination.ts';
 import { UserError } from '../errors/user-error.ts';
 import { VERSION } from '../version.ts';
 import { openCliStore } from './open-state.ts';
+import { unknownCommand } from './unknown-command.ts';
+import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, GatewayKeyRecord } from '../state/types.ts';
 import { generateKey, newKeyRecord } from '../gateway/keys.ts';
 import { enableInstructions, installUnit, renderUnit, unitPath } from '../gateway/systemd.ts';
@@ -20,6 +22,9 @@ export function register(program: Command): void {
     .command('gateway')
     .description('run the OpenAI- and Anthropic-compatible gateway (see docs/gateway.md)')
     .option('--listen <host:port>', 'address to listen on (default: gateway.listen, 127.0.0.1:4141)')
+    // `gateway key` is a mistyped subcommand, not an argument: let it reach runGateway, which says so (with the
+    // nearest subcommand) instead of commander's "too many arguments".
+    .allowExcessArguments(true)
     .action(runGateway);
 
   const keys = gateway.command('keys').description('manage the client keys callers present to the gateway');
@@ -47,6 +52,7 @@ export function register(program: Command): void {
 }
 
 async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void> {
+  if (cmd.args.length > 0) unknownCommand(cmd, cmd.args[0]!);
   const loaded = cliConfig(cmd);
   // Log lines go to stderr in batches: one write per ~16 KiB rather than one per request, at most 250 ms late,
   // everything written before exit (see log-destination.ts).
@@ -128,13 +134,34 @@ async function keysList(opts: { json?: boolean }, cmd: Command): Promise<void> {
 }
 
 async function keysRevoke(idOrName: string, opts: { json?: boolean }, cmd: Command): Promise<void> {
-  const revoked = await withStore(cmd, (store) => store.revokeGatewayKey(idOrName));
-  if (!revoked) throw new UserError(`no active gateway key has the id or name "${idOrName}"; see \`switchyard gateway keys list\``);
-  if (opts.json) printJson(publicView(revoked));
-  else process.stdout.write(`Revoked gateway key "${revoked.name}" (id ${revoked.id}). A running gateway refuses it within a second.\n`);
+  try {
+    const outcome = await withStore(cmd, (store) => revokeOrFindRevoked(store, idOrName));
+    const { key, already } = outcome;
+    const when = new Date(key.revoked_at ?? Date.now()).toISOString();
+    if (opts.json) printJson({ ...publicView(key), already_revoked: already });
+    else if (already) process.stdout.write(`Gateway key "${key.name}" (id ${key.id}) was already revoked at ${when}; nothing to do.\n`);
+    else process.stdout.write(`Revoked gateway key "${key.name}" (id ${key.id}). A running gateway refuses it within a second.\n`);
+  } catch (err) {
+    // --json promises JSON on stdout, failures included; the message still goes to stderr like every error.
+    if (opts.json && UserError.isInstance(err)) printJson({ error: err.message, exit_code: err.exitCode });
+    throw err;
+  }
+}
+
+/** Revoking is idempotent: a key that is already revoked is reported as such (exit 0), not as unknown. */
+function revokeOrFindRevoked(store: StateStore, idOrName: string): { key: GatewayKeyRecord; already: boolean } {
+  const revoked = store.revokeGatewayKey(idOrName);
+  if (revoked) return { key: revoked, already: false };
+  const earlier = matchOne(store.listGatewayKeys().filter((k) => k.revoked_at), idOrName, (k) => k.name, 'revoked gateway key');
+  if (earlier) return { key: earlier, already: true };
+  const hint = shortPrefixHint(store.listGatewayKeys().map((k) => k.id), idOrName);
+  throw new UserError(`no gateway key has the id or name "${idOrName}"${hint}; see \`switchyard gateway keys list\``);
 }
 
 async function service(opts: { print?: boolean; install?: boolean; force?: boolean }, cmd: Command): Promise<void> {
+  // Checked before anything is written: a flag that would be ignored means the user expected something else.
+  if (opts.print && opts.install) throw new UserError('--print and --install cannot be used together: --print shows the unit, --install writes it');
+  if (opts.force && !opts.install) throw new UserError('--force only applies to --install (it overwrites an existing unit)');
   const loaded = cliConfig(cmd);
   if (!loaded.path) {
     throw new UserError('no config file found: pass --config FILE (the service runs with an explicit config path), or create one with `switchyard config init`');

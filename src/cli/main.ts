@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { VERSION } from '../version.ts';
+import { unknownCommand } from './unknown-command.ts';
 
 type Registrar = (program: Command) => void;
 
@@ -24,7 +25,29 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .option('-c, --config <file>', 'config file (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, ~/.config/switchyard/config.yaml)')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .helpCommand(false)
+    .addCommand(helpCommand());
+}
+
+/**
+ * `switchyard help [command…]`: commander's own help command shows the top-level help for a word it does not know,
+ * with no hint that the word was wrong. Ours walks the words (`help gateway keys`) and reports the first unknown one
+ * as commander does for `switchyard nonexist`: "unknown command", the nearest name, exit 2.
+ */
+function helpCommand(): Command {
+  return new Command('help')
+    .description('display help for command')
+    .argument('[command...]', 'a command, or a command and its subcommands')
+    .action((words: string[], _opts: unknown, cmd: Command) => {
+      let target = cmd.parent!;
+      for (const word of words) {
+        const sub = target.commands.find((c) => c.name() === word || c.aliases().includes(word));
+        if (!sub) unknownCommand(target, word);
+        target = sub;
+      }
+      target.help();
+    });
 }
 
 export async function main(argv: string[]): Promise<void> {

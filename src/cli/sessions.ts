@@ -1,8 +1,8 @@
 // `switchyard sessions list|show ID|rm ID` — chat history in the state store (SPEC §6). All with --json.
 import type { Command } from 'commander';
 import { cliConfig, printJson } from './context.ts';
+import { openCliStore } from './open-state.ts';
 import { findSession } from '../sessions/ids.ts';
-import { openSessionStore } from '../sessions/runtime.ts';
 import { renderTable } from '../sessions/text-table.ts';
 import type { MessageRecord, SessionRecord, StateStore } from '../state/types.ts';
 
@@ -18,7 +18,9 @@ export function register(program: Command): void {
 }
 
 async function withStore(cmd: Command, fn: (store: StateStore) => void): Promise<void> {
-  const store = openSessionStore(cliConfig(cmd));
+  const loaded = cliConfig(cmd);
+  // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
+  const store = await openCliStore({ kind: loaded.config.gateway.state, env: { ...loaded.env } });
   try {
     fn(store);
   } finally {

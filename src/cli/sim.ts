@@ -35,13 +35,23 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: m[1] || m[2] || '127.0.0.1', port };
 }
 
+/**
+ * An address the user picked that cannot be had is theirs to change (--listen), so exit 2 with the gateway's
+ * wording (src/gateway/server.ts), not 1: `sim` and `gateway` on a busy port read and exit the same.
+ */
+function listenError(address: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : undefined;
+  if (why !== undefined) return new UserError(`cannot listen on ${address}: ${why}`, { exitCode: 2 });
+  return new UserError(`cannot listen on ${address}: ${String(code ?? (err instanceof Error ? err.message : err))}`, { exitCode: 1 });
+}
+
 async function runSim(options: SimOptions): Promise<void> {
   const scenario = loadScenario(options.scenario);
   const { host, port } = parseListen(options.listen);
   const onCall = options.quiet ? undefined : printCall;
   const sim = await startSimulator({ scenario, host, port, ...(onCall ? { onCall } : {}) }).catch((err: unknown) => {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot listen on ${host}:${port}: ${code === 'EADDRINUSE' ? 'address already in use' : String(code ?? err)}`, { exitCode: 1 });
+    throw listenError(`${host}:${port}`, err);
   });
   printBanner(sim.url, options.scenario, describeScenario(scenario));
   const signal = await new Promise<string>((resolve) => {

@@ -3,7 +3,7 @@
 // (references, never copies) and the store's cached stored keys; health comes from the store's memory view.
 import type { LoadedConfig } from '../config/types.ts';
 import { UserError } from '../errors/user-error.ts';
-import { matchOne } from '../state/match.ts';
+import { matchOne, shortPrefixHint } from '../state/match.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
 import { describeCredential } from './describe.ts';
@@ -148,7 +148,10 @@ export class CredentialPool {
       if (h.provider === provider && !items.some((i) => i.id === h.fingerprint)) items.push({ id: h.fingerprint, label: undefined });
     }
     const found = matchOne(items, idOrLabel, (i) => i.label, `credential of ${provider}`);
-    if (!found) throw new UserError(`no credential of ${provider} matches "${idOrLabel}"; see \`switchyard auth list ${provider}\``);
+    if (!found) {
+      const hint = shortPrefixHint(items.map((i) => i.id), idOrLabel);
+      throw new UserError(`no credential of ${provider} matches "${idOrLabel}"${hint}; see \`switchyard auth list ${provider}\``);
+    }
     return found.id;
   }
 

@@ -1,6 +1,7 @@
 // Reading a secret for `auth add`: from stdin when piped, or from a prompt that does not echo on a terminal.
 // Never from argv (shell history, `ps`).
 import { createInterface } from 'node:readline';
+import { UserError } from '../errors/user-error.ts';
 
 export async function readSecret(prompt: string): Promise<string> {
   const text = process.stdin.isTTY ? await hiddenPrompt(prompt) : await readAll(process.stdin);
@@ -13,14 +14,32 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return text;
 }
 
+/** Ctrl-C at the prompt: the shell convention for "interrupted" (128 + SIGINT). */
+const INTERRUPTED = 130;
+
 function hiddenPrompt(prompt: string): Promise<string> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
     // Swallow the echo of typed characters; only the prompt itself is written.
     const output = rl as unknown as { _writeToOutput: (s: string) => void };
     process.stderr.write(prompt);
     output._writeToOutput = () => {};
+    let answered = false;
+    // Ctrl-C and Ctrl-D must settle the promise: an unsettled one leaves Node to end the process with its
+    // "unsettled top-level await" warning and exit 13 instead of our own message.
+    rl.on('SIGINT', () => {
+      answered = true;
+      rl.close();
+      process.stderr.write('\n');
+      reject(new UserError('cancelled; no key stored', { exitCode: INTERRUPTED }));
+    });
+    rl.on('close', () => {
+      if (answered) return;
+      process.stderr.write('\n');
+      reject(new UserError('cancelled (end of input); no key stored', { exitCode: 2 }));
+    });
     rl.question('', (answer) => {
+      answered = true;
       rl.close();
       process.stderr.write('\n');
       resolve(answer);

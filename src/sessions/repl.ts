@@ -9,7 +9,7 @@ import { helpText, parseLine, type CommandName } from './commands.ts';
 import { compressionLine } from './compressor.ts';
 import { triggerTokens } from './compression-plan.ts';
 import type { Conversation } from './conversation.ts';
-import { explainError, isAbort } from './explain.ts';
+import { explainError, explainErrorLines, isAbort } from './explain.ts';
 import { contextWindowOf, formatRoute, parseRouteFor } from './route-text.ts';
 import { cleanUserTitle } from './title-text.ts';
 
@@ -32,12 +32,18 @@ export class Repl {
   private readonly rl: Interface;
   private answering: AbortController | undefined;
   private quitting = false;
+  /** Messages that got no answer (cancelled ones aside): piped chat exits 1 when there were any. */
+  private failures = 0;
 
   constructor(conv: Conversation, config: Config, io: ReplIO) {
     this.conv = conv;
     this.config = config;
     this.io = io;
     this.rl = createInterface({ input: io.input, ...(io.interactive ? { output: io.output } : {}), terminal: io.interactive, prompt: '> ' });
+  }
+
+  get failedMessages(): number {
+    return this.failures;
   }
 
   /** Notices from the conversation (title kept, history compressed), printed without breaking the prompt. */
@@ -102,7 +108,10 @@ export class Repl {
     } catch (err) {
       if (wrote) this.io.output.write('\n');
       if (controller.signal.aborted || isAbort(err)) this.warn('answer cancelled (your message is kept in the session)');
-      else this.warn(`error: ${explainError(err)}`);
+      else {
+        this.failures++;
+        this.warn(explainErrorLines(err).map((line, i) => (i === 0 ? `error: ${line}` : line)).join('\n'));
+      }
     } finally {
       this.answering = undefined;
     }

@@ -17,6 +17,9 @@ export class ChatSession {
   private readonly now: Clock;
   private record: SessionRecord | undefined;
   private history: MessageRecord[];
+  /** A route chosen (`--model`, `/model`) before the first message: kept here until the session is stored, so
+   * choosing a route alone leaves no empty session behind. */
+  private pendingRoute: string | undefined;
 
   private constructor(store: SessionStore, id: string, record: SessionRecord | undefined, now: Clock) {
     this.store = store;
@@ -51,7 +54,8 @@ export class ChatSession {
 
   /** The `/model` route of this session, if one was set. */
   get route(): Route | undefined {
-    return this.record?.route ? parseRoute(this.record.route) : undefined;
+    const text = this.record ? this.record.route : this.pendingRoute;
+    return text ? parseRoute(text) : undefined;
   }
 
   get messages(): readonly MessageRecord[] {
@@ -84,8 +88,12 @@ export class ChatSession {
   }
 
   setRoute(route: Route | undefined): void {
-    this.ensureRecord(EMPTY_TITLE);
-    this.update({ route: route ? `${route.provider}/${route.model}` : undefined });
+    const text = route ? `${route.provider}/${route.model}` : undefined;
+    if (!this.record) {
+      this.pendingRoute = text;
+      return;
+    }
+    this.update({ route: text });
   }
 
   /** Replaces messages [fromSeq, toSeq] by one (compression), in the store and here. */
@@ -139,7 +147,14 @@ export class ChatSession {
 
   private createRecord(firstMessage: string): void {
     const at = this.now();
-    const record: SessionRecord = { id: this.id, title: deriveTitle(firstMessage), title_source: 'derived', created_at: at, updated_at: at };
+    const record: SessionRecord = {
+      id: this.id,
+      title: deriveTitle(firstMessage),
+      title_source: 'derived',
+      created_at: at,
+      updated_at: at,
+      ...(this.pendingRoute !== undefined ? { route: this.pendingRoute } : {}),
+    };
     this.store.createSession(record);
     this.record = record;
   }

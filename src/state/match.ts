@@ -14,3 +14,10 @@ export function matchOne<T extends { id: string }>(items: T[], query: string, la
   }
   return byPrefix[0];
 }
+
+/** Why a short query matched nothing although IDs start with it: prefixes shorter than MIN_PREFIX are not tried
+ * (two characters would pick a key almost at random). Empty when that is not the reason. */
+export function shortPrefixHint(ids: readonly string[], query: string): string {
+  if (query.length >= MIN_PREFIX || !ids.some((id) => id.startsWith(query))) return '';
+  return ` (an ID prefix needs ${MIN_PREFIX} or more characters)`;
+}

@@ -119,6 +119,73 @@ test('interactive chat with piped stdin: one line per message, commands, /quit',
   }
 });
 
+test('chat --model stores no session until a message is sent; --session "" is a usage error', async () => {
+  const w = await world();
+  try {
+    const quit = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: '/quit\n' });
+    assert.equal(quit.code, 0, quit.stderr);
+    const empty = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: '' });
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+    const blank = await runCli(['chat', '-m', 'hi', '--session', ''], { env: w.cliEnv });
+    assert.equal(blank.code, 2);
+    assert.match(blank.stderr, /--session needs a session id/);
+    const sent = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: 'hello\n' });
+    assert.equal(sent.code, 0, sent.stderr);
+    const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { route: string; title: string }[];
+    assert.deepEqual(list.map((s) => [s.route, s.title]), [['backup/sim-large', 'Sim title: hello']]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('piped chat exits 1 when a message got no answer; every failed route gets its own line', async () => {
+  const w = await startChatWorld(SCENARIO, (url) => ({
+    providers: { main: simProvider(url, BAD), nokey: { type: 'openai', base_url: `${url}/v1`, key_env: 'SWITCHYARD_TEST_UNUSED_KEY' } },
+    main: { provider: 'main', model: 'sim-large' },
+    fallback: [{ provider: 'nokey', model: 'sim-large' }],
+    auxiliary: { title_generation: { provider: 'none' } },
+    retry: FAST_RETRY,
+  }));
+  try {
+    const piped = await runCli(['chat'], { env: w.cliEnv, input: 'hello\nsecond\n' });
+    assert.equal(piped.code, 1, piped.stderr);
+    assert.equal(piped.stdout, '');
+    const once = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    assert.equal(once.code, 1);
+    const lines = once.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 3, once.stderr);
+    assert.equal(lines[0], 'switchyard: main: every route failed');
+    assert.match(lines[1]!, /^ {2}1\. main\/sim-large: .*main.*sk-…5555/, 'the key rejected in the piped run is named');
+    assert.match(lines[2]!, /^ {2}2\. nokey\/sim-large: no API key for provider nokey/);
+    const json = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
+    const out = JSON.parse(json.stdout) as { kind: string; failures: { route: string; kind: string }[] };
+    assert.deepEqual(out.failures.map((f) => [f.route, f.kind]), [['main/sim-large', 'auth_rejected'], ['nokey/sim-large', 'auth_missing']]);
+    assertNoSecrets(ALL_KEYS);
+  } finally {
+    await w.close();
+  }
+});
+
+test('chat -m with no main route: a configuration error (exit 2, kind config), no session stored', async () => {
+  const w = await startChatWorld(SCENARIO, (url) => ({ providers: { main: simProvider(url, GOOD) } }));
+  try {
+    const r = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
+    assert.equal(r.code, 2, r.stderr);
+    const out = JSON.parse(r.stdout) as { session: string | null; kind: string; error: string };
+    assert.equal(out.kind, 'config');
+    assert.equal(out.session, null);
+    assert.match(out.error, /no main route is configured/);
+    assert.match(r.stderr, /^switchyard: no main route is configured/);
+    const plain = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    assert.equal(plain.code, 2);
+    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+    assert.equal(w.sim.calls(GOOD), 0);
+  } finally {
+    await w.close();
+  }
+});
+
 test('kill -9 during an answer loses no earlier message', async () => {
   const w = await world();
   try {

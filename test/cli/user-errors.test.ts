@@ -4,6 +4,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { assertNoSecrets, runCli, type CliResult } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -58,6 +59,11 @@ test('bad arguments to every command: a message, exit 2, no stack trace', async 
     [['sim', '--scenario', 'scenario.yaml', '--listen', '127.0.0.1:99999'], /--listen: expected HOST:PORT/],
     [['gateway', '--listen', 'nowhere'], /--listen: expected HOST:PORT/],
     [['no-such-command'], /unknown command/],
+    [['help', 'nonexist'], /error: unknown command 'nonexist'/],
+    [['help', 'gaetway'], /unknown command 'gaetway'\n\(Did you mean gateway\?\)/],
+    [['help', 'gateway', 'key'], /unknown command 'key'\n\(Did you mean keys\?\)/],
+    [['gateway', 'key'], /unknown command 'key'\n\(Did you mean keys\?\)/],
+    [['gateway', 'service', '--force'], /--force only applies to --install/],
   ];
   for (const [args, message] of cases) {
     const r = await run(args, {}, '');
@@ -65,6 +71,30 @@ test('bad arguments to every command: a message, exit 2, no stack trace', async 
     assert.match(r.stderr, message, args.join(' '));
     noStack(r);
   }
+});
+
+test('an address already in use: sim and gateway both exit 2 with the same message', async (t) => {
+  const { run } = setup(t);
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  t.after(() => busy.close());
+  const address = `127.0.0.1:${(busy.address() as AddressInfo).port}`;
+  for (const args of [['sim', '--scenario', 'scenario.yaml', '--listen', address], ['gateway', '--listen', address]]) {
+    const r = await run(args);
+    assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`cannot listen on ${address}: the address is already in use`), args[0]);
+    noStack(r);
+  }
+});
+
+test('help COMMAND [SUBCOMMAND] prints that command\'s help, exit 0', async (t) => {
+  const { run } = setup(t);
+  const r = await run(['help', 'gateway', 'keys']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Usage: switchyard gateway keys /);
+  const top = await run(['help']);
+  assert.equal(top.code, 0, top.stderr);
+  assert.match(top.stdout, /^Usage: switchyard /);
 });
 
 test('auth add: two keys pasted at once are refused without echoing either one', async (t) => {
@@ -90,18 +120,22 @@ test('a state directory that cannot hold the store: names the file, exit 1, no "
   const { run, ws } = setup(t);
   const notADir = join(ws.dir, 'a-file');
   writeFileSync(notADir, 'x');
-  const r = await run(['auth', 'list'], { SWITCHYARD_HOME: notADir });
-  assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /cannot open the state store .*a-file\/state\.db/);
-  assert.match(r.stderr, /SWITCHYARD_HOME/);
-  noStack(r);
+  for (const args of [['auth', 'list'], ['chat', '-m', 'hi'], ['sessions', 'list'], ['sessions', 'show', 'x']]) {
+    const r = await run(args, { SWITCHYARD_HOME: notADir });
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /cannot open the state store .*a-file\/state\.db/);
+    assert.match(r.stderr, /SWITCHYARD_HOME/);
+    noStack(r);
+  }
 
   const broken = join(ws.dir, 'broken');
   ws.write('broken/state.db', 'this is not a database '.repeat(400));
-  const b = await run(['auth', 'explain', 'mimo'], { SWITCHYARD_HOME: broken });
-  assert.equal(b.code, 1, b.stderr);
-  assert.match(b.stderr, /cannot open the state store .*broken\/state\.db: file is not a database/);
-  noStack(b);
+  for (const args of [['auth', 'explain', 'mimo'], ['chat', '-m', 'hi'], ['sessions', 'list']]) {
+    const b = await run(args, { SWITCHYARD_HOME: broken });
+    assert.equal(b.code, 1, `${args.join(' ')}: ${b.stderr}`);
+    assert.match(b.stderr, /cannot open the state store .*broken\/state\.db: file is not a database/);
+    noStack(b);
+  }
 });
 
 test('never prints a full secret', () => {

@@ -142,6 +142,14 @@ describe('switchyard auth add / list / remove', () => {
     assert.equal(dup.code, 2);
     assert.match(dup.stderr, /already stored/);
 
+    // A 1–3 character prefix of the stored key's ID matches nothing (as for `auth reset`), and says why.
+    for (const cmd of ['remove', 'reset']) {
+      const short = await auth([cmd, 'mimo', fingerprint(STORED).slice(0, 2)]);
+      assert.equal(short.code, 2, short.stderr);
+      assert.match(short.stderr, /no (stored key|credential) of mimo matches "\w\w" \(an ID prefix needs 4 or more characters\)/);
+      assert.doesNotMatch(short.stderr, /is not a stored key/);
+    }
+
     const removed = await auth(['remove', 'mimo', 'backup']);
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stdout, /removed stored mimo key sk-…99cc/);

@@ -45,8 +45,18 @@ test('keys create shows the key once; list never shows it; revoke by name', asyn
   assert.equal(revoked.code, 0, revoked.stderr);
   const listed = JSON.parse((await runCli(['gateway', 'keys', 'list', '--json', '--config', configPath], { env })).stdout) as { name: string; revoked_at: string | null }[];
   assert.ok(listed.find((k) => k.name === 'ci')?.revoked_at);
+  // Revoking is idempotent: again is "already revoked (when)", exit 0, not "unknown key".
   const again = await runCli(['gateway', 'keys', 'revoke', 'ci', '--config', configPath], { env });
-  assert.equal(again.code, 2);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^Gateway key "ci" \(id \w+\) was already revoked at \d{4}-\d\d-\d\dT[\d:.]+Z; nothing to do\.$/m);
+  const againJson = JSON.parse((await runCli(['gateway', 'keys', 'revoke', 'ci', '--json', '--config', configPath], { env })).stdout) as { already_revoked: boolean; revoked_at: string };
+  assert.equal(againJson.already_revoked, true);
+  assert.ok(againJson.revoked_at);
+  // An unknown key with --json: JSON on stdout, the message on stderr, exit 2.
+  const unknown = await runCli(['gateway', 'keys', 'revoke', 'nope', '--json', '--config', configPath], { env });
+  assert.equal(unknown.code, 2);
+  assert.match((JSON.parse(unknown.stdout) as { error: string }).error, /no gateway key has the id or name "nope"/);
+  assert.match(unknown.stderr, /^switchyard: no gateway key has the id or name "nope"/);
 });
 
 test('service --print and --install write a unit with the .env beside the config; no overwrite without --force', async (t) => {
@@ -57,6 +67,14 @@ test('service --print and --install write a unit with the .env beside the config
   assert.match(printed.stdout, new RegExp(`^ExecStart=\\S+node\\S* ${join(REPO_ROOT, 'bin', 'switchyard.js').replace(/[.]/g, '\\.')} gateway --config ${configPath.replace(/[.]/g, '\\.')}$`, 'm'));
   assert.match(printed.stdout, new RegExp(`^EnvironmentFile=-${join(ws.dir, '.env').replace(/[.]/g, '\\.')}$`, 'm'));
   assert.match(printed.stdout, /^Environment=SWITCHYARD_HOME=/m);
+
+  const both = await runCli(['gateway', 'service', '--print', '--install', '--config', configPath], { env });
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--print and --install cannot be used together/);
+  const forceAlone = await runCli(['gateway', 'service', '--force', '--config', configPath], { env });
+  assert.equal(forceAlone.code, 2);
+  assert.match(forceAlone.stderr, /--force only applies to --install/);
+  assert.equal(forceAlone.stdout, '');
 
   const installed = await runCli(['gateway', 'service', '--install', '--config', configPath], { env });
   assert.equal(installed.code, 0, installed.stderr);

@@ -23,6 +23,9 @@ test('a route set before the first message does not steal the derived title', as
   try {
     const s = ChatSession.fresh(store);
     s.setRoute({ provider: 'deepseek', model: 'deepseek/chat-v3' });
+    assert.equal(s.exists, false, 'choosing a route alone stores nothing (`chat --model` then quit)');
+    assert.equal(store.listSessions().length, 0);
+    assert.deepEqual(s.route, { provider: 'deepseek', model: 'deepseek/chat-v3' });
     s.appendUser('first words here');
     const again = ChatSession.resume(store, s.id);
     assert.equal(again.title, 'first words here');

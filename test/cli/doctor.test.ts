@@ -1,0 +1,22 @@
+// `switchyard doctor` against a provider nothing listens for: the tasks section blames the connection, not the key.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli } from '../helpers/cli.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { freePort } from '../helpers/net.ts';
+
+test('doctor: a route whose provider is unreachable says so in the tasks section', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  const port = await freePort();
+  ws.write('switchyard.yaml', `providers:
+  down: { type: openai, base_url: http://127.0.0.1:${port}/v1, api_key: sk-doctor-down-0001 }
+main: { provider: down, model: m }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  const r = await runCli(['doctor'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /unreachable/);
+  assert.match(r.stdout, /down\/m: down could not be reached \(see the probe above\)/);
+  assert.doesNotMatch(r.stdout, /no key of down is valid/);
+});

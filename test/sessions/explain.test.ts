@@ -1,0 +1,22 @@
+// The chat's error lines: never clipped mid-word, and one line per route when several failed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { callFailed } from '../../src/routing/errors.ts';
+import { explainError, explainErrorLines } from '../../src/sessions/explain.ts';
+
+const LONG = `the provider wants a context window it can check; set providers.p.models.m.context_window ${'so Switchyard can skip routes that cannot hold the prompt '.repeat(8)}end`;
+
+test('a long explanation is printed whole, not cut mid-word', () => {
+  const err = callFailed('main', [{ route: 'p/m', kind: 'bad_request', explanation: LONG }], []);
+  assert.equal(explainError(err), `main: ${LONG}`);
+  assert.deepEqual(explainErrorLines(err), [`main: ${LONG}`]);
+});
+
+test('several failed routes: a headline, then each route with its own reason', () => {
+  const err = callFailed('main', [
+    { route: 'nokey/m', kind: 'auth_missing', explanation: 'no API key for provider nokey' },
+    { route: 'down/m', kind: 'connection', explanation: 'could not reach down' },
+  ], []);
+  assert.match(explainError(err), /^main: every route failed; no API key for provider nokey/);
+  assert.deepEqual(explainErrorLines(err), ['main: every route failed', '  1. nokey/m: no API key for provider nokey', '  2. down/m: could not reach down']);
+});
