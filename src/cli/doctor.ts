@@ -5,8 +5,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { adapterFor } from '../providers/registry.ts';
-import { runDoctor, type DoctorReport, type DoctorRoute } from '../routing/doctor.ts';
-import type { ProviderProbe } from '../routing/probe-all.ts';
+import { runDoctor, type DoctorReport } from '../routing/doctor.ts';
 import { openStore } from '../state/open.ts';
 import { openCliStore } from './open-state.ts';
 import type { StateStore } from '../state/types.ts';
@@ -77,25 +76,8 @@ function render(r: DoctorReport): void {
     const chain = t.routes.map((x) => `${x.route}${x.status === 'ok' ? '' : ' ✗'}`).join(' → ');
     out(`  ${t.task}: ${t.status === 'ok' ? 'ok' : 'BROKEN'}${chain ? `  ${chain}` : ''}`);
     if (t.status === 'broken' && t.reason) out(`    ${t.reason}`);
-    for (const x of t.routes) {
-      const note = routeNote(x, r.providers);
-      if (x.status !== 'ok' && note) out(`    ${x.route}: ${note}`);
-    }
+    for (const x of t.routes) if (x.status !== 'ok' && x.note) out(`    ${x.route}: ${x.note}`);
   }
   out();
   out(r.ok ? 'all good' : 'problems found (see above)');
-}
-
-/**
- * Why a route cannot serve, in the probe's own terms: a provider that could not be reached (or only answered with
- * server errors) says nothing about its keys, so "no key is valid" would send the user after the wrong thing.
- */
-function routeNote(route: DoctorRoute, probes: readonly ProviderProbe[]): string | undefined {
-  if (route.status !== 'no_valid_key') return route.note;
-  const provider = route.route.slice(0, route.route.indexOf('/'));
-  const results = probes.find((p) => p.provider === provider)?.results ?? [];
-  if (results.length === 0) return route.note;
-  if (results.every((x) => x.status === 'unreachable')) return `${provider} could not be reached (see the probe above); its keys could not be checked`;
-  if (results.every((x) => x.status === 'unreachable' || x.status === 'error')) return `${provider} answered with errors or could not be reached (see the probe above); its keys could not be checked`;
-  return route.note;
 }

@@ -33,6 +33,17 @@ export interface DoctorReport {
   tasks: DoctorTask[];
 }
 
+/**
+ * Why no key of a provider can serve, in the probe's own terms: a provider that could not be reached (or only
+ * answered with errors) says nothing about its keys, so "no key is valid" would send the user after the wrong thing.
+ */
+function unusableNote(provider: string, probe: ProviderProbe | undefined): string {
+  const results = probe?.results ?? [];
+  if (results.length > 0 && results.every((x) => x.status === 'unreachable')) return `${provider} could not be reached (see its probe); its keys could not be checked`;
+  if (results.length > 0 && results.every((x) => x.status === 'unreachable' || x.status === 'error')) return `${provider} answered with errors or could not be reached (see its probe); its keys could not be checked`;
+  return `no key of ${provider} is valid right now`;
+}
+
 function taskReport(loaded: LoadedConfig, task: string, probes: readonly ProviderProbe[]): DoctorTask {
   let plan;
   try {
@@ -46,7 +57,7 @@ function taskReport(loaded: LoadedConfig, task: string, probes: readonly Provide
     if (r.invalid) return { ...base, status: 'invalid', note: r.invalid };
     const probe = probes.find((p) => p.provider === r.provider);
     const valid = probe?.results.some((x) => x.status === 'valid') ?? false;
-    return valid ? { ...base, status: 'ok' } : { ...base, status: 'no_valid_key', note: probe?.missing ?? `no key of ${r.provider} is valid right now` };
+    return valid ? { ...base, status: 'ok' } : { ...base, status: 'no_valid_key', note: probe?.missing ?? unusableNote(r.provider, probe) };
   });
   const ok = routes.some((r) => r.status === 'ok');
   return ok ? { task, status: 'ok', routes } : { task, status: 'broken', reason: 'no route of this task can answer right now', routes };

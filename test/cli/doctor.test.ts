@@ -17,6 +17,10 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   const r = await runCli(['doctor'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /unreachable/);
-  assert.match(r.stdout, /down\/m: down could not be reached \(see the probe above\)/);
+  assert.match(r.stdout, /down\/m: down could not be reached \(see its probe\)/);
   assert.doesNotMatch(r.stdout, /no key of down is valid/);
+  // --json says the same (the note is routing's, not the CLI's rendering).
+  const json = await runCli(['doctor', '--json'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const report = JSON.parse(json.stdout) as { tasks: { routes: { route: string; note?: string }[] }[] };
+  assert.match(report.tasks[0]?.routes[0]?.note ?? '', /could not be reached/);
 });
