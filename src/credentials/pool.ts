@@ -217,7 +217,8 @@ function statusFor(e: Evaluated, exclude: Set<string>): CandidateStatus {
 }
 
 function allUnusable(provider: string, all: Evaluated[], exclude: Set<string>): PickResult {
-  const cooling = all.filter((e) => e.status.health.state === 'cooling' && e.until !== undefined).map((e) => e.until!);
+  // Keys given up on during this call are not waited for: the ladder would not try them again anyway.
+  const cooling = all.filter((e) => e.status.health.state === 'cooling' && e.until !== undefined && !exclude.has(e.credential.fingerprint)).map((e) => e.until!);
   const result: PickResult = { ok: false, reason: 'all_unusable', provider, candidates: all.map((e) => statusFor(e, exclude)) };
   if (cooling.length > 0) result.earliestUntil = Math.min(...cooling);
   return result;

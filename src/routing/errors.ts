@@ -100,8 +100,9 @@ export function callFailed(task: string, failures: RouteFailure[], trail: Attemp
   const lead = leadFailure(failures);
   if (!lead) return new SwitchyardError({ task, kind: 'not_found', explanation: `${task}: no route to try`, trail, failures });
   const init: SwitchyardErrorInit = { task, kind: lead.kind, explanation: composeExplanation(task, failures, lead), trail, failures };
-  // "Every key cooling" → the gateway answers 503 with Retry-After: the soonest any cooled route comes back.
-  const waits = failures.filter((f) => f.kind === 'all_cooling' && f.retryAfterMs !== undefined).map((f) => f.retryAfterMs!);
-  if (lead.kind === 'all_cooling' && waits.length > 0) init.retryAfterMs = Math.min(...waits);
+  // "Every key cooling" (or out of quota) → the gateway answers 503 with Retry-After: the soonest any route is back.
+  const resting = (kind: RouteFailureKind): boolean => kind === 'all_cooling' || kind === 'quota';
+  const waits = failures.filter((f) => resting(f.kind) && f.retryAfterMs !== undefined).map((f) => f.retryAfterMs!);
+  if (resting(lead.kind) && waits.length > 0) init.retryAfterMs = Math.min(...waits);
   return new SwitchyardError(init);
 }

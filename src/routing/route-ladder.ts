@@ -3,7 +3,7 @@
 // and rotate at once, run the auth rules, or give the route up. Rotations never spend `max_retries`; every wait is
 // bounded by the deadline; every try lands in the trail and the event stream.
 import type { ProviderConfig } from '../config/schema.ts';
-import type { CoolingReason, Credential, HealthRecord, PickResult } from '../credentials/types.ts';
+import type { CandidateStatus, CoolingReason, Credential, HealthRecord, PickResult } from '../credentials/types.ts';
 import { describeCredential } from '../credentials/describe.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
@@ -251,6 +251,18 @@ async function authRejected(ctx: CallContext, s: RouteState, cred: Credential, e
   return { next: 'again' };
 }
 
+/**
+ * Why no key of a route is usable, as the call's kind. A key rejected during this very call is the news; otherwise,
+ * if keys are merely resting, the caller can come back later (a 503 with Retry-After at the gateway) — `quota` when
+ * every resting key is out of quota, so a caller can tell "top up billing" from "wait" by the kind, else
+ * `all_cooling`; every key rejected is an auth failure.
+ */
+function unusableKind(candidates: readonly CandidateStatus[], authFailed: boolean): RouteFailureKind {
+  const cooling = candidates.filter((c) => c.health.state === 'cooling');
+  if (authFailed || cooling.length === 0) return 'auth_rejected';
+  return cooling.every((c) => c.health.reason === 'quota') ? 'quota' : 'all_cooling';
+}
+
 async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclude<PickResult, { ok: true }>): Promise<Step> {
   const now = ctx.now();
   if (picked.reason === 'missing') {
@@ -265,18 +277,14 @@ async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclude<Pick
     await pause(ctx, s, s.keyFailures.at(-1)?.kind ?? 'rate_limited', ms, s.retries);
     return { next: 'again' };
   }
-  const cooling = picked.candidates.filter((c) => c.health.state === 'cooling');
-  const authFailed = s.keyFailures.some((f) => f.kind === 'auth_rejected');
-  // A key rejected during this very call is the news; otherwise, if any key is merely resting, the caller can come
-  // back later ("all cooling", a 503 with Retry-After at the gateway); every key rejected is an auth failure.
-  const kind: RouteFailureKind = !authFailed && cooling.length > 0 ? 'all_cooling' : 'auth_rejected';
+  const kind = unusableKind(picked.candidates, s.keyFailures.some((f) => f.kind === 'auth_rejected'));
   const last = s.keyFailures.at(-1);
   const tf = ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {};
   const explanation = picked.candidates.length === 1 && last
     ? last.explanation
     : explainAllUnusable({ provider: s.route.provider, candidates: picked.candidates, now, ...tf, ...(picked.earliestUntil !== undefined ? { earliestUntil: picked.earliestUntil } : {}) });
   if (s.tried === 0) record(ctx, s, { outcome: 'skipped', startedAt: now, endedAt: now, message: `every key for ${s.route.provider} is unusable` });
-  const retryAfter = kind === 'all_cooling' && picked.earliestUntil !== undefined ? picked.earliestUntil - now : undefined;
+  const retryAfter = kind !== 'auth_rejected' && picked.earliestUntil !== undefined ? picked.earliestUntil - now : undefined;
   return { next: 'done', failure: failed(s, kind, explanation, retryAfter) };
 }
 

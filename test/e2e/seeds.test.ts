@@ -223,7 +223,7 @@ main: { provider: xiaomi, model: sim-large }
 ${RETRY}`,
   );
   try {
-    await assert.rejects(w.router.chat({ messages: hello }), (err: unknown) => SwitchyardError.isInstance(err) && err.kind === 'all_cooling');
+    await assert.rejects(w.router.chat({ messages: hello }), (err: unknown) => SwitchyardError.isInstance(err) && err.kind === 'quota' && err.retryAfterMs !== undefined);
     const configPath = w.ws.write('switchyard.yaml', `providers: { xiaomi: { type: openai, base_url: ${w.sim.url}/v1, api_key: ${NEW} } }\nmain: { provider: xiaomi, model: sim-large }\n${RETRY}`);
     w.router.reload(loadConfig({ configPath, env: {} }));
     const r = await w.router.chat({ messages: hello });

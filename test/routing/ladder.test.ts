@@ -141,6 +141,33 @@ test('a cooldown is never shortened by a later 429 with an earlier reset', async
   }
 });
 
+test('every key out of quota: the kind is quota (top up billing), not all_cooling (wait), still with a Retry-After', async () => {
+  const h = await harness({ scenario: { keys: { [GOOD]: { script: ['429_quota'] }, [OTHER]: { script: ['429_quota'] } } }, config: (u) => mimo(u.openai, [GOOD, OTHER]) });
+  try {
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'quota');
+    assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 59 * 60_000, 'back when the quota resets');
+  } finally {
+    await h.close();
+  }
+});
+
+test('a known-good key set aside during the call is not waited for, even when its cooldown is within max_wait', async () => {
+  const h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['ok', '401', '401', '401'] } } },
+    config: (u) => mimo(u.openai, [GOOD], { cooldowns: { auth_suspect: '1s' }, retry: { ...FAST_RETRY, max_wait: '2s' } }),
+  });
+  try {
+    await h.router.chat({ messages: hello });
+    const sleepsBefore = h.sleeps.length;
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'auth_rejected');
+    assert.equal(h.sleeps.length - sleepsBefore, FAST_RETRY.auth_retries, 'only the auth retries wait; nothing waits for the key just set aside');
+  } finally {
+    await h.close();
+  }
+});
+
 test('every key cooling: the error lists each key with state and until-when, and nothing is sent upstream', async () => {
   const h = await harness({
     scenario: { keys: { [GOOD]: { script: ['429'], reset: '10m' }, [OTHER]: { script: ['429_quota'] } } },
