@@ -2,6 +2,7 @@
 // the attempt trail and an explanation that leads with the most useful message — a cooling or rejected key says
 // more than the connection error of the last fallback — followed by what every other route did.
 import type { ErrorKind } from '../errors/kinds.ts';
+import type { UpstreamError } from '../errors/upstream-error.ts';
 import type { Attempt } from './types.ts';
 
 /** Why a route failed: a classified kind, every key unusable, or the provider's breaker open. */
@@ -15,6 +16,9 @@ export interface RouteFailure {
   explanation: string;
   /** All keys cooling: how long until the first one is usable again. */
   retryAfterMs?: number;
+  /** The provider's last classified answer on this route (an UpstreamError subclass: QuotaExceededError, …);
+   * absent when nothing was sent (no key, every key already cooling, breaker open). */
+  cause?: UpstreamError;
 }
 
 /** How useful each failure is as the lead line, most useful first: things the user can fix or must wait out beat
@@ -100,6 +104,9 @@ export function callFailed(task: string, failures: RouteFailure[], trail: Attemp
   const lead = leadFailure(failures);
   if (!lead) return new SwitchyardError({ task, kind: 'not_found', explanation: `${task}: no route to try`, trail, failures });
   const init: SwitchyardErrorInit = { task, kind: lead.kind, explanation: composeExplanation(task, failures, lead), trail, failures };
+  // The typed upstream error behind the lead failure (or the last one any route got), for `instanceof`-style checks.
+  const cause = lead.cause ?? failures.findLast((f) => f.cause !== undefined)?.cause;
+  if (cause !== undefined) init.cause = cause;
   // "Every key cooling" (or out of quota) → the gateway answers 503 with Retry-After: the soonest any route is back.
   const resting = (kind: RouteFailureKind): boolean => kind === 'all_cooling' || kind === 'quota';
   const waits = failures.filter((f) => resting(f.kind) && f.retryAfterMs !== undefined).map((f) => f.retryAfterMs!);

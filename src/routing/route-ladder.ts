@@ -42,6 +42,8 @@ interface RouteState {
   pinned?: Credential;
   previous?: Credential;
   tried: number;
+  /** The last classified upstream error of this route: the `cause` of its failure. */
+  lastError?: UpstreamError;
 }
 
 type Step = { next: 'again' } | { next: 'done'; failure: RouteFailure; contextWindow?: number };
@@ -58,6 +60,7 @@ function facts(ctx: CallContext, s: RouteState, kind: ErrorKind, extra: Partial<
 
 function failed(s: RouteState, kind: RouteFailureKind, explanation: string, retryAfterMs?: number): RouteFailure {
   const failure: RouteFailure = { route: routeName(s.route), kind, explanation };
+  if (s.lastError !== undefined) failure.cause = s.lastError;
   if (retryAfterMs !== undefined) failure.retryAfterMs = Math.max(0, retryAfterMs);
   return failure;
 }
@@ -142,6 +145,7 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
       ctx.breakers.release(route.provider);
       throw err;
     }
+    s.lastError = err;
     ctx.breakers.recordFailure(route.provider, err.kind);
     const init = { credential: cred, outcome: err.kind, startedAt, endedAt: ctx.now(), ...(err.providerMessage ? { message: err.providerMessage } : {}) };
     record(ctx, s, err.status !== undefined ? { ...init, status: err.status } : init);

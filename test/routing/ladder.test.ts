@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/credentials/mask.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
+import { QuotaExceededError } from '../../src/errors/upstream-error.ts';
 import { closedPort, FAST_RETRY, harness, hello } from './helpers.ts';
 
 const GOOD = 'sk-good-0000000001';
@@ -147,6 +148,8 @@ test('every key out of quota: the kind is quota (top up billing), not all_coolin
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(err.kind, 'quota');
     assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 59 * 60_000, 'back when the quota resets');
+    assert.ok(QuotaExceededError.isInstance(err.cause), 'the typed upstream error is the cause');
+    assert.ok(QuotaExceededError.isInstance(err.failures[0]?.cause));
   } finally {
     await h.close();
   }
