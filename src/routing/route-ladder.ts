@@ -207,7 +207,15 @@ async function pause(ctx: CallContext, s: RouteState, kind: ErrorKind, ms: numbe
   s.waitMs += ms;
 }
 
-function emitCooldown(ctx: CallContext, s: RouteState, cred: Credential, reason: CoolingReason | 'rejected', until: number): void {
+/**
+ * A key set aside is news once: calls already in flight when it was set aside (a burst of 50 sharing one key) each
+ * get the same 429 and extend the same cooldown, and 50 identical log lines and metric increments would drown the
+ * one that matters. Emitted when the key was not already resting for the same reason.
+ */
+function emitCooldown(ctx: CallContext, s: RouteState, cred: Credential, reason: CoolingReason | 'rejected', until: number, before: HealthRecord | undefined): void {
+  const resting = before !== undefined && before.until !== undefined && before.until > ctx.now();
+  const sameReason = before?.state === 'rejected' ? reason === 'rejected' : before?.state === 'cooling' && before.reason === reason;
+  if (resting && sameReason) return;
   ctx.events.emit({ type: 'cooldown', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), reason, until });
 }
 
@@ -220,8 +228,9 @@ function emitRecovered(ctx: CallContext, s: RouteState, cred: Credential, before
 function coolAndRotate(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Step {
   const kind = err.kind as 'rate_limited' | 'quota';
   const resetAt = err.resetAt ?? (err.retryAfterMs !== undefined ? ctx.now() + err.retryAfterMs : undefined);
+  const before = ctx.store.getHealth(cred.fingerprint);
   const health = ctx.pool.recordFailure(cred, { kind, ...(resetAt !== undefined ? { resetAt } : {}), ...(err.providerMessage ? { message: err.providerMessage } : {}) });
-  if (health.until !== undefined) emitCooldown(ctx, s, cred, health.reason ?? kind, health.until);
+  if (health.until !== undefined) emitCooldown(ctx, s, cred, health.reason ?? kind, health.until, before);
   const until = health.until !== undefined ? { until: health.until } : {};
   s.keyFailures.push({ kind, explanation: explainFailure(facts(ctx, s, kind, { ...upstreamFacts(err, cred, s), ...until })) });
   return { next: 'again' };
@@ -244,10 +253,11 @@ async function authRejected(ctx: CallContext, s: RouteState, cred: Credential, e
     }
   }
   // Known-good and still rejected: set it aside for a while. Never accepted: mark it rejected, do not hammer it.
+  const before = ctx.store.getHealth(cred.fingerprint);
   const health = ctx.pool.recordFailure(cred, { kind: lastSuccessAt !== undefined ? 'auth_suspect' : 'auth_rejected', ...message });
   // Set aside either way: cooling (auth_suspect), or rejected until its next single probe.
   if (health.until !== undefined && (health.state === 'cooling' || health.state === 'rejected')) {
-    emitCooldown(ctx, s, cred, health.state === 'rejected' ? 'rejected' : (health.reason ?? 'auth_suspect'), health.until);
+    emitCooldown(ctx, s, cred, health.state === 'rejected' ? 'rejected' : (health.reason ?? 'auth_suspect'), health.until, before);
   }
   s.exclude.add(cred.fingerprint);
   const f = facts(ctx, s, 'auth_rejected', { key: { masked: cred.masked, sources: cred.sources }, retries: used, ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}) });

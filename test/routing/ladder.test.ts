@@ -142,6 +142,19 @@ test('a cooldown is never shortened by a later 429 with an earlier reset', async
   }
 });
 
+test('a burst of calls that all meet the same rate limit reports the key set aside once', async () => {
+  // Every call is in flight before the first 429 comes back: each extends the same cooldown.
+  const h = await harness({ scenario: { latency: '100ms', keys: { [GOOD]: { rate_limit_after: 0, reset: '30s' }, [OTHER]: {} } }, config: (u) => mimo(u.openai, [GOOD, OTHER]) });
+  try {
+    const results = await Promise.all(Array.from({ length: 12 }, () => h.router.chat({ messages: hello })));
+    assert.ok(results.every((r) => r.status === 'ok'), 'each rotated to the other key');
+    assert.ok(h.sim.calls(GOOD) > 1, 'several calls met the limit');
+    assert.equal(h.events.filter((e) => e.type === 'cooldown').length, 1);
+  } finally {
+    await h.close();
+  }
+});
+
 test('every key out of quota: the kind is quota (top up billing), not all_cooling (wait), still with a Retry-After', async () => {
   const h = await harness({ scenario: { keys: { [GOOD]: { script: ['429_quota'] }, [OTHER]: { script: ['429_quota'] } } }, config: (u) => mimo(u.openai, [GOOD, OTHER]) });
   try {
