@@ -66,7 +66,7 @@ function explicitRoute(config: Config, task: string, provider: string, model: st
   const route: RouteSpec = { provider, model: model || listed[0] || '', origin };
   if (baseUrl) route.baseUrl = baseUrl;
   if (apiKey && apiKey.trim() && !/^\$\{[^}]*\}$/.test(apiKey.trim())) route.apiKey = { secret: apiKey.trim(), where: `auxiliary.${task}.api_key` };
-  if (!Object.hasOwn(config.providers, provider)) route.invalid = `provider ${provider} (auxiliary.${task}.provider) is not configured under providers:`;
+  if (!Object.hasOwn(config.providers, provider)) route.invalid = `provider ${provider} (auxiliary.${task}.provider) is not configured (there is no providers.${provider})`;
   else if (!route.model) route.invalid = `auxiliary.${task}.model is not set and providers.${provider}.models lists no model`;
   return route;
 }
@@ -109,8 +109,11 @@ export function resolveTask(config: Config, task = 'main', override?: Route): Ta
     }
   }
   if (override) {
+    // The caller's own mistake, not an upstream failure: said before anything is tried.
+    if (!Object.hasOwn(config.providers, override.provider)) {
+      throw new UserError(`route: provider ${JSON.stringify(override.provider)} is not configured; configured: ${Object.keys(config.providers).join(', ') || 'none'}`);
+    }
     const first: RouteSpec = { provider: override.provider, model: override.model, origin: 'request' };
-    if (!Object.hasOwn(config.providers, override.provider)) first.invalid = `provider ${override.provider} is not configured under providers:`;
     routes = [first, ...routes.slice(1)];
   }
   const plan: TaskPlan = { status: 'chain', task, routes: dedupe(routes) };

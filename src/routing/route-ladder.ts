@@ -83,7 +83,7 @@ function invalidRoute(ctx: CallContext, route: RouteSpec, why: string): RouteOut
 
 export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Sender<T>): Promise<RouteOutcome<T>> {
   const provider = ctx.loaded.config.providers[route.provider];
-  if (route.invalid || !provider) return invalidRoute(ctx, route, route.invalid ?? `provider ${route.provider} is not configured under providers:`);
+  if (route.invalid || !provider) return invalidRoute(ctx, route, route.invalid ?? `provider ${route.provider} is not configured (there is no providers.${route.provider})`);
   const started = ctx.now();
   const s: RouteState = {
     route, provider, deadline: ctx.deadline ?? started + provider.timeout,

@@ -2,6 +2,7 @@
 // snapshot of the config it started with, resolves its task to a chain, and runs the chain over the shared
 // credential pool, breakers and event stream. Health lives in the pool/store memory view: nothing here waits on
 // disk. `reload()` swaps the config for the calls that start after it.
+import { UserError } from '../errors/user-error.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LoadedConfig } from '../config/types.ts';
 import { CredentialPool } from '../credentials/pool.ts';
@@ -72,6 +73,7 @@ class Router implements Switchyard {
   readonly breakers: Breakers;
   #loaded: LoadedConfig;
   readonly #ownsStore: boolean;
+  #closed = false;
   readonly #unsubscribeStore: () => void;
   #storeReady = false;
   readonly #logger: Logger;
@@ -139,6 +141,8 @@ class Router implements Switchyard {
   chat(options: ChatOptions & { stream: true }): Promise<StreamSuccess | Disabled>;
   chat(options: ChatOptions & { stream?: false }): Promise<ChatSuccess | Disabled>;
   async chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled> {
+    // After close() the store takes no more writes: a call would run, but the health it learns would be lost.
+    if (this.#closed) throw new UserError('this Switchyard was closed; create another with createSwitchyard() to make more calls');
     // Shared state (Redis) is read before the first call picks a key; after that, one boolean per call.
     if (!this.#storeReady) await this.#waitForStore();
     const loaded = this.#loaded;
@@ -198,6 +202,7 @@ class Router implements Switchyard {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     this.#unsubscribeStore();
     if (this.#ownsStore) await this.store.close();
     // Not ours: get our writes out early, but what cannot be written is for the owner to report when it closes it.
