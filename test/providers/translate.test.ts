@@ -240,3 +240,56 @@ test('an OpenAI refusal (structured outputs) is kept as the text and finishes co
   assert.equal(events.map((e) => (e.type === 'text' ? e.text : '')).join(''), 'I cannot help.');
   assert.deepEqual(events.at(-1), { type: 'finish', finish_reason: 'content_filter' });
 });
+
+test('anthropic stream encoder: interleaved argument pieces of parallel tool calls each land in their own block', () => {
+  const encode = createAnthropicEventEncoder();
+  const events: StreamEvent[] = [
+    { type: 'start', id: 'x', model: 'm' },
+    { type: 'tool_call_start', index: 0, id: 'call_A', name: 'weather' },
+    { type: 'tool_call_start', index: 1, id: 'call_B', name: 'time' },
+    { type: 'tool_call_delta', index: 1, arguments: '{"tz"' },
+    { type: 'tool_call_delta', index: 0, arguments: '{"city":' },
+    { type: 'tool_call_delta', index: 1, arguments: ':"UTC"}' },
+    { type: 'tool_call_delta', index: 0, arguments: '"Paris"}' },
+    { type: 'finish', finish_reason: 'tool_calls' },
+  ];
+  const sse = events.flatMap(encode);
+  const inputs = new Map<number, string>();
+  let open: number | undefined;
+  for (const e of sse) {
+    const d = e.data as { index?: number; delta?: { partial_json?: string } };
+    if (e.event === 'content_block_start') {
+      assert.equal(open, undefined, 'a block starts only after the previous one stopped');
+      open = d.index;
+    }
+    if (e.event === 'content_block_delta') {
+      assert.equal(d.index, open);
+      inputs.set(d.index!, (inputs.get(d.index!) ?? '') + (d.delta?.partial_json ?? ''));
+    }
+    if (e.event === 'content_block_stop') open = undefined;
+  }
+  assert.deepEqual([...inputs.values()].map((t) => JSON.parse(t)), [{ city: 'Paris' }, { tz: 'UTC' }]);
+  const decoder = createAnthropicEventDecoder();
+  const back = sse.flatMap((e) => decoder.push(JSON.parse(JSON.stringify(e.data))).events);
+  assert.deepEqual(back.filter((e) => e.type === 'tool_call_start').map((e) => (e.type === 'tool_call_start' ? e.id : '')), ['call_A', 'call_B']);
+});
+
+test('streams: a tool call without arguments is {} and tool calls finishing "stop" finish tool_calls, as in whole answers', () => {
+  const anthropic = createAnthropicEventDecoder();
+  const fromAnthropic = [
+    { type: 'message_start', message: { id: 'm', model: 'c', usage: { input_tokens: 1 } } },
+    { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 't', name: 'now', input: {} } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '' } },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 2 } },
+    { type: 'message_stop' },
+  ].flatMap((d) => anthropic.push(d).events);
+  fromAnthropic.push(...(anthropic.end() ?? []));
+  assert.deepEqual(fromAnthropic.filter((e) => e.type === 'tool_call_delta'), [{ type: 'tool_call_delta', index: 0, arguments: '{}' }]);
+  assert.equal((fromAnthropic.at(-1) as { finish_reason: string }).finish_reason, 'tool_calls');
+  const openai = createOpenAIChunkDecoder();
+  const pieces = openai.push({ id: 'x', model: 'm', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', function: { name: 'f', arguments: { a: 1 } } }] } }] });
+  assert.deepEqual(pieces.at(-1), { type: 'tool_call_delta', index: 0, arguments: '{"a":1}' }, 'arguments given as an object');
+  openai.push({ id: 'x', model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+  assert.deepEqual(openai.end(), [{ type: 'finish', finish_reason: 'tool_calls' }]);
+});

@@ -3,7 +3,7 @@
 // a field that is there with a type that cannot be read (content: 5, a tool call without a name) is a malformed
 // answer: an upstream `server` failure (502 in the gateway, and the chain falls back), never an answer with blanked
 // fields that the caller would take at face value.
-import type { FinishReason, ToolCall } from '../types.ts';
+import type { FinishReason } from '../types.ts';
 
 /** Thrown by the fromXResponse translators; the adapters turn it into an UpstreamError of kind `server`. */
 export class MalformedAnswer extends Error {
@@ -49,6 +49,6 @@ export function toolCallArguments(value: unknown, path: string): string {
 
 /** Servers that answer tool calls with finish "stop" (some vLLM and Ollama versions): the caller must see that the
  * turn ended for its tools (Anthropic's agents loop on stop_reason "tool_use"). */
-export function finishWithTools(finish: FinishReason, calls: readonly ToolCall[]): FinishReason {
-  return calls.length > 0 && finish === 'stop' ? 'tool_calls' : finish;
+export function finishWithTools(finish: FinishReason, toolCalls: number): FinishReason {
+  return toolCalls > 0 && finish === 'stop' ? 'tool_calls' : finish;
 }

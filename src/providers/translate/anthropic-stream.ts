@@ -5,6 +5,7 @@ import { finishFromAnthropic, finishToAnthropic } from './anthropic-wire.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { NamedSseEvent } from '../sse.ts';
 import { shapedId } from './ids.ts';
+import { finishWithTools } from './answer-check.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -20,6 +21,8 @@ export interface AnthropicEventDecoder {
 
 export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   const toolIndexOfBlock = new Map<number, number>();
+  /** Tool calls that have had arguments: a call without any (no input_json_delta) is `{}`, as non-streamed. */
+  const withArguments = new Set<number>();
   let tools = 0;
   let finish: FinishReason | undefined;
   /** Anthropic's own usage fields, as message_start gives them and message_delta updates them. */
@@ -43,7 +46,10 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
       const index = tools++;
       toolIndexOfBlock.set(blockIndex, index);
       const out: StreamEvent[] = [{ type: 'tool_call_start', index, id: str(block['id']) ?? `toolu_${index}`, name: str(block['name']) ?? '' }];
-      if (isObj(block['input']) && Object.keys(block['input']).length > 0) out.push({ type: 'tool_call_delta', index, arguments: JSON.stringify(block['input']) });
+      if (isObj(block['input']) && Object.keys(block['input']).length > 0) {
+        out.push({ type: 'tool_call_delta', index, arguments: JSON.stringify(block['input']) });
+        withArguments.add(index);
+      }
       return out;
     }
     const text = block['type'] === 'text' ? str(block['text']) : undefined;
@@ -59,9 +65,18 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
     if (delta['type'] === 'input_json_delta') {
       const index = toolIndexOfBlock.get(num(d['index']) ?? -1);
       const args = str(delta['partial_json']);
-      return index !== undefined && args ? [{ type: 'tool_call_delta', index, arguments: args }] : [];
+      if (index === undefined || !args) return [];
+      withArguments.add(index);
+      return [{ type: 'tool_call_delta', index, arguments: args }];
     }
     return []; // thinking, signature, citations: not carried by the canonical shape.
+  }
+
+  function blockStop(d: Obj): StreamEvent[] {
+    const index = toolIndexOfBlock.get(num(d['index']) ?? -1);
+    if (index === undefined || withArguments.has(index)) return [];
+    withArguments.add(index);
+    return [{ type: 'tool_call_delta', index, arguments: '{}' }];
   }
 
   return {
@@ -77,6 +92,8 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
           return { events: blockStart(data), done: false };
         case 'content_block_delta':
           return { events: blockDelta(data), done: false };
+        case 'content_block_stop':
+          return { events: blockStop(data), done: false };
         case 'message_delta': {
           const d = isObj(data['delta']) ? data['delta'] : {};
           if (d['stop_reason'] != null) finish = finishFromAnthropic(d['stop_reason']);
@@ -87,33 +104,53 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
           stopped = true;
           return { events: [], done: true };
         default:
-          return { events: [], done: false }; // ping, content_block_stop
+          return { events: [], done: false }; // ping
       }
     },
     end() {
       if (!stopped) return undefined;
-      const finish_reason = finish ?? 'stop';
+      const finish_reason = finishWithTools(finish ?? 'stop', tools);
       const usage: Usage | undefined = sawUsage ? usageFromAnthropic(raw) : undefined;
       return [usage ? { type: 'finish', finish_reason, usage } : { type: 'finish', finish_reason }];
     },
   };
 }
 
-/** Canonical events → Anthropic SSE events for the gateway (message_start … message_stop), opening and closing
- * content blocks as text and tool calls alternate. */
+/**
+ * Canonical events → Anthropic SSE events for the gateway (message_start … message_stop). Anthropic's blocks come
+ * one after another — a block is stopped before the next starts — while an OpenAI upstream may interleave the
+ * argument pieces of parallel tool calls. So one tool call streams live in the open block, and any other that starts
+ * meanwhile is gathered and written as a whole block once the live one is done (at the next text or the finish).
+ */
 export function createAnthropicEventEncoder(options: { id?: string; model?: string } = {}): (ev: StreamEvent) => NamedSseEvent[] {
   let block = -1;
   let open: 'text' | 'tool' | undefined;
-  const close = (): NamedSseEvent[] => {
+  /** Canonical index of the tool call streaming in the open block. */
+  let live: number | undefined;
+  const gathered = new Map<number, { id: string; name: string; args: string }>();
+  const stop = (): NamedSseEvent[] => {
     if (open === undefined) return [];
     open = undefined;
+    live = undefined;
     return [{ event: 'content_block_stop', data: { type: 'content_block_stop', index: block } }];
   };
   const begin = (kind: 'text' | 'tool', content_block: Obj): NamedSseEvent[] => {
-    const out = close();
+    const out = stop();
     block += 1;
     open = kind;
     out.push({ event: 'content_block_start', data: { type: 'content_block_start', index: block, content_block } });
+    return out;
+  };
+  const argsDelta = (partial_json: string): NamedSseEvent => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index: block, delta: { type: 'input_json_delta', partial_json } } });
+  /** Stops the open block, then writes each gathered tool call as a block of its own. */
+  const close = (): NamedSseEvent[] => {
+    const out = stop();
+    for (const call of gathered.values()) {
+      out.push(...begin('tool', { type: 'tool_use', id: call.id, name: call.name, input: {} }));
+      if (call.args !== '') out.push(argsDelta(call.args));
+      out.push(...stop());
+    }
+    gathered.clear();
     return out;
   };
   return (ev) => {
@@ -130,14 +167,26 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
           },
         }];
       case 'text': {
-        const out = open === 'text' ? [] : begin('text', { type: 'text', text: '' });
+        const out = open === 'text' ? [] : [...close(), ...begin('text', { type: 'text', text: '' })];
         out.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: block, delta: { type: 'text_delta', text: ev.text } } });
         return out;
       }
-      case 'tool_call_start':
-        return begin('tool', { type: 'tool_use', id: ev.id, name: ev.name, input: {} });
-      case 'tool_call_delta':
-        return [{ event: 'content_block_delta', data: { type: 'content_block_delta', index: block, delta: { type: 'input_json_delta', partial_json: ev.arguments } } }];
+      case 'tool_call_start': {
+        if (open === 'tool') {
+          gathered.set(ev.index, { id: ev.id, name: ev.name, args: '' });
+          return [];
+        }
+        // Text before it is stopped by begin(), which also clears `live`: set it after.
+        const out = begin('tool', { type: 'tool_use', id: ev.id, name: ev.name, input: {} });
+        live = ev.index;
+        return out;
+      }
+      case 'tool_call_delta': {
+        if (ev.index === live) return [argsDelta(ev.arguments)];
+        const call = gathered.get(ev.index);
+        if (call) call.args += ev.arguments;
+        return [];
+      }
       case 'finish': {
         const out = close();
         out.push({

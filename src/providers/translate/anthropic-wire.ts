@@ -266,7 +266,7 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
     model: str(body['model']) ?? '',
     content,
     tool_calls: toolCalls,
-    finish_reason: finishWithTools(finishFromAnthropic(body['stop_reason']), toolCalls),
+    finish_reason: finishWithTools(finishFromAnthropic(body['stop_reason']), toolCalls.length),
   };
   const usage = usageFromAnthropic(body['usage']);
   if (usage) res.usage = usage;

@@ -4,6 +4,7 @@ import type { FinishReason, StreamEvent, Usage } from '../types.ts';
 import { finishFromOpenAI } from './openai-wire.ts';
 import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
 import { shapedId } from './ids.ts';
+import { finishWithTools } from './answer-check.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -35,7 +36,8 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
         toolsStarted.add(index);
         out.push({ type: 'tool_call_start', index, id: str(raw['id']) ?? `call_${index}`, name: str(fn['name']) ?? '' });
       }
-      const args = str(fn['arguments']);
+      // Arguments as an object (some compatible servers) are sent on as JSON text, as in a whole answer.
+      const args = isObj(fn['arguments']) ? JSON.stringify(fn['arguments']) : str(fn['arguments']);
       if (args) out.push({ type: 'tool_call_delta', index, arguments: args });
     });
     return out;
@@ -68,7 +70,8 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
     },
     end() {
       if (finish === undefined) return [];
-      return [usage ? { type: 'finish', finish_reason: finish, usage } : { type: 'finish', finish_reason: finish }];
+      const finish_reason = finishWithTools(finish, toolsStarted.size);
+      return [usage ? { type: 'finish', finish_reason, usage } : { type: 'finish', finish_reason }];
     },
     get complete() {
       return finish !== undefined;

@@ -241,7 +241,7 @@ export function fromOpenAIResponse(body: unknown): ChatResponse | undefined {
     model: str(body['model']) ?? '',
     content: content === '' && refusal ? refusal : content,
     tool_calls: toolCalls,
-    finish_reason: content === '' && refusal ? 'content_filter' : finishWithTools(finishFromOpenAI(choice['finish_reason']), toolCalls),
+    finish_reason: content === '' && refusal ? 'content_filter' : finishWithTools(finishFromOpenAI(choice['finish_reason']), toolCalls.length),
   };
   const usage = usageFromOpenAI(body['usage']);
   if (usage) res.usage = usage;
