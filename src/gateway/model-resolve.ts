@@ -61,6 +61,13 @@ export function resolveModel(index: ModelIndex, model: string): ModelTarget | un
   return undefined;
 }
 
+/** Longest model name a request may send: real ids (fine-tunes, Bedrock ARNs, OpenRouter variants) are far
+ * shorter, and a bounded name cannot become megabytes of error message, log line and upstream request. */
+export const MAX_MODEL_CHARS = 512;
+
+/** The `model` field of every request body schema. */
+export const MODEL_FIELD_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_MODEL_CHARS } as const;
+
 /** Longest model name quoted back in a message or a log line: real names are well under it, and a caller's 100 KB
  * name must not become a 100 KB answer, log line, or entry in the log's memo of repeated values. */
 const SHOWN_MODEL_CHARS = 160;

@@ -4,13 +4,14 @@ import type { GatewayContext } from '../context.ts';
 import { clientAuthHook } from '../plugins/client-auth.ts';
 import { openaiWire } from '../wire.ts';
 import { serveChat, type WireBody } from './serve-chat.ts';
+import { MODEL_FIELD_SCHEMA } from '../model-resolve.ts';
 
 /** The shape fastify checks before anything else runs (compiled, cheap); the translator validates the details. */
 export const openaiBodySchema = {
   type: 'object',
   required: ['model', 'messages'],
   properties: {
-    model: { type: 'string', minLength: 1 },
+    model: MODEL_FIELD_SCHEMA,
     messages: { type: 'array', minItems: 1, items: { type: 'object', required: ['role'], properties: { role: { type: 'string' } } } },
     stream: { type: 'boolean' },
   },

@@ -5,13 +5,14 @@ import { clientAuthHook } from '../plugins/client-auth.ts';
 import { anthropicWire } from '../wire.ts';
 import { serveChat, type WireBody } from './serve-chat.ts';
 import { countTokensRoute } from './count-tokens.ts';
+import { MODEL_FIELD_SCHEMA } from '../model-resolve.ts';
 
 /** `max_tokens` is required by Anthropic's API but not here: the router applies a default when it is absent. */
 export const anthropicBodySchema = {
   type: 'object',
   required: ['model', 'messages'],
   properties: {
-    model: { type: 'string', minLength: 1 },
+    model: MODEL_FIELD_SCHEMA,
     messages: { type: 'array', minItems: 1, items: { type: 'object', required: ['role'], properties: { role: { type: 'string' } } } },
     max_tokens: { type: 'integer', minimum: 1 },
     stream: { type: 'boolean' },

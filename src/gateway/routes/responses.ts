@@ -5,13 +5,14 @@ import type { GatewayContext } from '../context.ts';
 import { clientAuthHook } from '../plugins/client-auth.ts';
 import { responsesWire } from '../wire.ts';
 import { serveChat, type WireBody } from './serve-chat.ts';
+import { MODEL_FIELD_SCHEMA } from '../model-resolve.ts';
 
 /** The shape fastify checks before anything else runs; the translator validates the details. */
 export const responsesBodySchema = {
   type: 'object',
   required: ['model', 'input'],
   properties: {
-    model: { type: 'string', minLength: 1 },
+    model: MODEL_FIELD_SCHEMA,
     stream: { type: 'boolean' },
   },
 } as const;
