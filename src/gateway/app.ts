@@ -89,6 +89,8 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     // The request ID header would be attacker-controlled input in our logs; we do not use it.
     requestIdHeader: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // `/v1/chat/completions/` is the same endpoint (clients join base URLs and paths carelessly).
+    routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: onFrameworkError,
     clientErrorHandler: onClientError,
   });

@@ -64,3 +64,13 @@ test('a known path with the wrong method is a 405 naming the allowed methods; an
   const line = h.logs.find((l) => l.includes('"path":"/v1/nothing"'));
   assert.match(line ?? '', /"outcome":"unknown_endpoint"/);
 });
+
+test('a trailing slash reaches the same endpoint', async () => {
+  const res = await fetch(`${h.url}/v1/chat/completions/`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(res.status, 200);
+  const wrong = await fetch(`${h.url}/v1/chat/completions/`, { headers: { authorization: `Bearer ${h.key}` } });
+  assert.equal(wrong.status, 405);
+});

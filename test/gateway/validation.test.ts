@@ -70,6 +70,7 @@ const MESSAGES_CASES: [string, object, string, RegExp][] = [
   ['tool_choice "bogus"', user('hi', { tools: ANT_TOOL, tool_choice: 'bogus' }), 'tool_choice', /expected an object \{type: "auto" \| "any" \| "tool" \| "none"/],
   ['tool_choice naming no tool', user('hi', { tools: ANT_TOOL, tool_choice: { type: 'tool', name: 'nope' } }), 'tool_choice', /"nope", which is not in tools \(the request's tools are "lookup"\)/],
   ['tool_choice without tools', user('hi', { tool_choice: { type: 'tool', name: 'nope' } }), 'tool_choice', /the request has no tools/],
+  ['tool_choice "any" without tools', user('hi', { tool_choice: { type: 'any' } }), 'tool_choice', /asks for a tool call, but the request has no tools/],
   ['unknown block type', user([{ type: 'audio' }]), 'messages[0].content[0].type', /block "audio" is not supported in a user message/],
 ];
 
@@ -81,6 +82,7 @@ const CHAT_CASES: [string, object, string, RegExp][] = [
   ['stop 5', chat('hi', { stop: 5 }), 'stop', /expected a string or an array of strings/],
   ['tool_choice "bogus"', chat('hi', { tools: FN_TOOL, tool_choice: 'bogus' }), 'tool_choice', /expected "auto", "none", "required" or \{type: "function"/],
   ['tool_choice naming no tool', chat('hi', { tools: FN_TOOL, tool_choice: { type: 'function', function: { name: 'nope' } } }), 'tool_choice', /"nope", which is not in tools/],
+  ['tool_choice "required" without tools', chat('hi', { tool_choice: 'required' }), 'tool_choice', /asks for a tool call, but the request has no tools/],
   ['tool_choice without tools', chat('hi', { tool_choice: { type: 'function', function: { name: 'nope' } } }), 'tool_choice', /the request has no tools/],
   ['unknown part type', chat([{ type: 'audio' }]), 'messages[0].content[0].type', /content part "audio" is not supported/],
   ['role not a string', { model: 'main', messages: [{ role: 5, content: 'x' }] }, 'messages[0].role', /messages\[0\]\.role/],

@@ -116,15 +116,17 @@ class RouteMethods {
   add(url: string, method: string | string[]): void {
     // fastify's `:param` matches one segment and `*` the rest of the path; nothing else in our paths is special.
     const escaped = url.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-    const pattern = new RegExp(`^${escaped.replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}/?$`);
+    const pattern = new RegExp(`^${escaped.replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}$`);
     let entry = this.#routes.find((r) => r.pattern.source === pattern.source);
     if (!entry) this.#routes.push((entry = { pattern, methods: new Set() }));
     for (const m of Array.isArray(method) ? method : [method]) entry.methods.add(m);
   }
 
   allowed(path: string): string[] {
+    // The router ignores a trailing slash (app.ts): so does this.
+    const bare = path.length > 1 ? path.replace(/\/+$/, '') : path;
     const methods = new Set<string>();
-    for (const r of this.#routes) if (r.pattern.test(path)) for (const m of r.methods) methods.add(m);
+    for (const r of this.#routes) if (r.pattern.test(bare)) for (const m of r.methods) methods.add(m);
     return [...methods].sort();
   }
 }
