@@ -135,6 +135,7 @@ test('anthropic request from a client: system blocks, user turn with tool result
       { role: 'assistant', content: [{ type: 'text', text: 'ok' }, { type: 'tool_use', id: 't1', name: 'f', input: { a: 1 } }] },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'done' }] }, { type: 'text', text: 'next?' }] },
     ],
+    tools: [{ name: 'f', input_schema: { type: 'object' } }],
     tool_choice: { type: 'any' },
   });
   assert.deepEqual(request.messages, [
@@ -292,4 +293,10 @@ test('streams: a tool call without arguments is {} and tool calls finishing "sto
   assert.deepEqual(pieces.at(-1), { type: 'tool_call_delta', index: 0, arguments: '{"a":1}' }, 'arguments given as an object');
   openai.push({ id: 'x', model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
   assert.deepEqual(openai.end(), [{ type: 'finish', finish_reason: 'tool_calls' }]);
+});
+
+test('anthropic request: instructions alone become the user turn (Anthropic needs one)', () => {
+  const wire = toAnthropicRequest({ model: 'm', messages: [{ role: 'system', content: 'Say hi.' }] }, { stream: false });
+  assert.deepEqual(wire['messages'], [{ role: 'user', content: [{ type: 'text', text: 'Say hi.' }] }]);
+  assert.equal(wire['system'], undefined);
 });

@@ -170,6 +170,9 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?
       turns.push({ role, content: blocks });
     }
   }
+  // Instructions alone (an OpenAI caller may send only a system or developer message): Anthropic needs a user turn,
+  // so the instructions become it rather than the call failing as a bad request that no fallback would retry.
+  if (turns.length === 0 && system !== undefined) return { messages: [{ role: 'user', content: typeof system === 'string' ? [{ type: 'text', text: system }] : system }] };
   return { ...(system !== undefined ? { system } : {}), messages: turns };
 }
 
