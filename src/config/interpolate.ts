@@ -134,7 +134,9 @@ export function interpolate(input: InterpolateInput): Interpolated {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value)) {
         const next = visit(v, [...path, k]);
-        if (next !== undefined || v === undefined) out[k] = next;
+        // defineProperty, not `out[k] =`: a `__proto__` key stays a key (for the schema to refuse by name) instead of
+        // replacing the object's prototype.
+        if (next !== undefined || v === undefined) Object.defineProperty(out, k, { value: next, enumerable: true, writable: true, configurable: true });
       }
       return out;
     }

@@ -82,6 +82,24 @@ function listenProblem(value: string): string | undefined {
   }
 }
 
+/** Names a config uses as object keys. `__proto__`, `constructor` and `prototype` would be taken for the object's
+ * own machinery (a provider named `__proto__` vanished without a word), so they are refused by name. */
+const RESERVED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const RESERVED_MESSAGE = 'is a reserved name (__proto__, constructor and prototype are); choose another';
+function keyName(schema: z.ZodString = z.string()): z.ZodString {
+  return schema.refine((k) => !RESERVED_NAMES.has(k), { message: RESERVED_MESSAGE });
+}
+
+/** A record whose reserved keys are reported: zod drops a `__proto__` key before any key check sees it. */
+function namedRecord<V extends z.ZodType>(key: z.ZodString, value: V) {
+  return z.preprocess((input, ctx) => {
+    if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
+      ctx.addIssue({ code: 'custom', message: `invalid name \`__proto__\`: ${RESERVED_MESSAGE}`, path: ['__proto__'], input });
+    }
+    return input;
+  }, z.record(keyName(key), value));
+}
+
 export const routeSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
@@ -100,7 +118,7 @@ export const providerSchema = z.strictObject({
   key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits and _, not starting with a digit)').optional(),
   timeout: timeout().default(60_000),
   headers: z.record(z.string(), z.string()).default({}),
-  models: z.record(z.string(), modelMetaSchema).default({}),
+  models: namedRecord(z.string(), modelMetaSchema).default({}),
 });
 export type ProviderConfig = z.infer<typeof providerSchema>;
 
@@ -184,7 +202,7 @@ export const gatewaySchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  providers: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'provider names use letters, digits, - and _'), providerSchema).default({}),
+  providers: namedRecord(z.string().regex(/^[A-Za-z0-9_-]+$/, 'provider names use letters, digits, - and _'), providerSchema).default({}),
   main: routeSchema.optional(),
   fallback: z.array(routeSchema).default([]),
   auxiliary: auxiliarySchema.default(defaultsOf(auxiliarySchema)),

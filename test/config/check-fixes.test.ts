@@ -147,3 +147,12 @@ test('config show prints durations in their shortest exact unit, as docs/config.
   assert.match(r.stdout, /max_wait: 90s\n/);
   assert.match(r.stdout, /base_delay: 250ms\n/);
 });
+
+test('a provider or model named __proto__ or constructor is refused by name, not dropped without a word', async () => {
+  const proto = await check(project('providers:\n  __proto__: { type: openai, base_url: https://api.example.com/v1 }\n  p: { type: openai, base_url: https://api.example.com/v1 }\nmain: { provider: p, model: m }\n'));
+  assert.equal(proto.code, 2, proto.stdout);
+  assert.match(proto.stderr, /switchyard\.yaml:2:3: providers\.__proto__: invalid name `__proto__`: is a reserved name/);
+  const ctor = await check(project('providers:\n  p: { type: openai, base_url: https://api.example.com/v1, models: { constructor: {} } }\nmain: { provider: p, model: m }\n'));
+  assert.equal(ctor.code, 2, ctor.stdout);
+  assert.match(ctor.stderr, /providers\.p\.models\.constructor: invalid name `constructor`: is a reserved name/);
+});
