@@ -89,6 +89,10 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     // The request ID header would be attacker-controlled input in our logs; we do not use it.
     requestIdHeader: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // A `__proto__` or `constructor.prototype` key is dropped like any other field the gateway does not use, rather
+    // than the whole body being called "not valid JSON" (fastify's default refuses it with that message).
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
     // `/v1/chat/completions/` is the same endpoint (clients join base URLs and paths carelessly).
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: onFrameworkError,

@@ -74,3 +74,20 @@ test('a trailing slash reaches the same endpoint', async () => {
   const wrong = await fetch(`${h.url}/v1/chat/completions/`, { headers: { authorization: `Bearer ${h.key}` } });
   assert.equal(wrong.status, 405);
 });
+
+test('a compressed body is a 415 saying so; a __proto__ key is dropped, not called invalid JSON', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const gz = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${h.key}` },
+    body: gzipSync(JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] })),
+  });
+  assert.equal(gz.status, 415);
+  assert.match(((await gz.json()) as { error: { message: string } }).error.message, /Content-Encoding "gzip" is not supported/);
+  const noKey = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'x' });
+  assert.equal(noKey.status, 401, 'the key is checked first');
+  const proto = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    body: '{"model":"main","messages":[{"role":"user","content":"hi"}],"__proto__":{"x":1}}',
+  });
+  assert.equal(proto.status, 200, 'the key is dropped like any unused field');
+});

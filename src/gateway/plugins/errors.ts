@@ -104,6 +104,16 @@ export function sendApiError(reply: FastifyReply, api: Api, err: ApiError): Fast
   return reply.code(err.status).headers(errorHeaders(err)).type('application/json').send(errorBody(api, err));
 }
 
+/** A body that failed to parse because it came compressed: say so, not "not valid JSON". Checked only once parsing
+ * failed, so a request pays nothing for it. */
+function compressedBody(req: FastifyRequest, err: unknown): ApiError | undefined {
+  const encoding = req.headers['content-encoding'];
+  if (encoding === undefined || encoding === '' || encoding.toLowerCase() === 'identity') return undefined;
+  const parseFailed = err instanceof SyntaxError || String((err as { code?: unknown }).code ?? '').startsWith('FST_ERR_CTP_');
+  if (!parseFailed) return undefined;
+  return new ApiError('unsupported_media', `Content-Encoding ${JSON.stringify(encoding)} is not supported: send the body uncompressed`, { code: 'unsupported_content_encoding' });
+}
+
 /** The caller hung up before its answer was complete: the call was cancelled on its behalf (serve-chat). */
 function clientGone(err: unknown, reply: FastifyReply): boolean {
   return reply.raw.closed && !reply.raw.writableFinished && err instanceof Error && err.name === 'AbortError';
@@ -135,7 +145,7 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger): void
   app.setErrorHandler((err, req, reply) => {
     // Not the gateway's failure and nobody left to tell: serve-chat already logged the hang-up (499, client_closed).
     if (clientGone(err, reply)) return reply.code(499).send();
-    const apiErr = toApiError(err, req.sy?.target?.explicit ?? false, req.routeOptions?.bodyLimit);
+    const apiErr = compressedBody(req, err) ?? toApiError(err, req.sy?.target?.explicit ?? false, req.routeOptions?.bodyLimit);
     if (apiErr.category === 'internal') logger.error({ err: { message: scrubSecrets(String((err as Error).message)), stack: scrubSecrets(String((err as Error).stack)) }, url: req.url }, 'unexpected gateway error');
     if (req.sy) {
       req.sy.outcome = apiErr.code ?? apiErr.category;
