@@ -42,6 +42,8 @@ export interface SwitchyardOptions {
 export interface Switchyard {
   chat(options: ChatOptions & { stream: true }): Promise<StreamSuccess | Disabled>;
   chat(options: ChatOptions & { stream?: false }): Promise<ChatSuccess | Disabled>;
+  /** `stream` known only at run time: narrow on `'events' in result`. */
+  chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled>;
   readonly events: LadderEvents;
   readonly pool: CredentialPool;
   readonly store: StateStore;
@@ -138,6 +140,7 @@ class Router implements Switchyard {
 
   chat(options: ChatOptions & { stream: true }): Promise<StreamSuccess | Disabled>;
   chat(options: ChatOptions & { stream?: false }): Promise<ChatSuccess | Disabled>;
+  chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled>;
   async chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled> {
     // Shared state (Redis) is read before the first call picks a key; after that, one boolean per call.
     if (!this.#storeReady) await this.#waitForStore();
