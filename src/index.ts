@@ -1,28 +1,52 @@
-// The public library API: `import { createSwitchyard, loadConfig } from 'switchyard'`.
+// The public library API: `import { createSwitchyard, loadConfig, configFromObject } from 'switchyard'`.
 //
-//   const sy = createSwitchyard({ config: loadConfig() });
+//   const sy = createSwitchyard({ config: loadConfig() });   // or configFromObject({ providers: …, main: … })
 //   const r = await sy.chat({ task: 'title_generation', messages: [{ role: 'user', content: 'hi' }] });
 //   if (r.status === 'ok') console.log(r.response.content, r.trail);
 //
 // See docs/routing.md for the ladder, task resolution, the attempt trail and every explanation message.
 
+import { createSwitchyard as createRouter, type Switchyard, type SwitchyardOptions } from './routing/switchyard.ts';
+import { assertLoadedConfig } from './config/object.ts';
+import type { LoadedConfig } from './config/types.ts';
+import { UserError } from './errors/user-error.ts';
+
 // The router
-export { createSwitchyard } from './routing/switchyard.ts';
-export type { Switchyard, SwitchyardOptions } from './routing/switchyard.ts';
+
+/** A Switchyard over `options.config` (a LoadedConfig from loadConfig() or configFromObject()). Throws a UserError
+ * saying what to pass when handed anything else, here and in `reload()`, rather than failing later inside. */
+export function createSwitchyard(options: SwitchyardOptions): Switchyard {
+  if (options === null || typeof options !== 'object') throw new UserError('createSwitchyard needs options: createSwitchyard({ config: loadConfig() })');
+  assertLoadedConfig(options.config, 'createSwitchyard({ config }): config');
+  const sy = createRouter(options);
+  const reload = sy.reload.bind(sy);
+  sy.reload = (loaded: LoadedConfig): void => {
+    assertLoadedConfig(loaded, 'reload(loaded): loaded');
+    reload(loaded);
+  };
+  return sy;
+}
+export type { Switchyard, SwitchyardOptions };
+export type { AdapterFor, Sleep } from './routing/call-context.ts';
+export type { Breakers } from './routing/breaker.ts';
+export type { Logger } from './log.ts';
 export type { Attempt, ChatOptions, ChatSuccess, Disabled, LadderEvent, StreamSuccess } from './routing/types.ts';
 export type { LadderEvents, LadderListener } from './routing/events.ts';
-export { SwitchyardError } from './routing/errors.ts';
+export { SwitchyardError, EXPLANATION_RANK } from './routing/errors.ts';
 export type { RouteFailure, RouteFailureKind } from './routing/errors.ts';
 export { resolveTask, UnknownTaskError } from './routing/resolve-task.ts';
 export type { RouteSpec, TaskPlan } from './routing/resolve-task.ts';
-export { ROUTE_LADDER, CHAIN_RULE } from './routing/policy.ts';
+export { ROUTE_LADDER, CHAIN_RULE, REQUESTED_ROUTE_RULE } from './routing/policy.ts';
 export type { RouteAction, ChainAction } from './routing/policy.ts';
 export type { BreakerOptions, BreakerState } from './routing/breaker.ts';
 
 // Configuration
 export { loadConfig } from './config/load.ts';
 export type { LoadOptions } from './config/load.ts';
-export type { LoadedConfig } from './config/types.ts';
+export { configFromObject, isLoadedConfig } from './config/object.ts';
+export type { ConfigObjectOptions } from './config/object.ts';
+export { watchConfig } from './config/watch.ts';
+export type { LoadedConfig, Origin } from './config/types.ts';
 export type { Config, Route } from './config/schema.ts';
 
 // Errors
@@ -48,14 +72,28 @@ export { UserError } from './errors/user-error.ts';
 // Credentials and state (for tools built on the library)
 export { CredentialPool } from './credentials/pool.ts';
 export { mask } from './credentials/mask.ts';
-export type { Credential, CandidateStatus, HealthRecord } from './credentials/types.ts';
+export type { Credential, CandidateStatus, CoolingReason, HealthRecord, SourceKind } from './credentials/types.ts';
 export { openStore } from './state/open.ts';
 export type { StateStore } from './state/types.ts';
 
-// Provider wire shapes
-export type { ChatMessage, ChatRequest, ChatResponse, ContentPart, ImagePart, ResponseFormat, StreamEvent, ToolCall, ToolDefinition } from './providers/types.ts';
+// Provider wire shapes and adapters
+export type {
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ContentPart,
+  FinishReason,
+  ImagePart,
+  ProviderAdapter,
+  ResponseFormat,
+  SendContext,
+  StreamEvent,
+  ToolCall,
+  ToolDefinition,
+  Usage,
+} from './providers/types.ts';
 
 // The simulator
 export { startSimulator } from './sim/server.ts';
-export type { SimulatorOptions } from './sim/server.ts';
+export type { SimulatorOptions, Scenario, ScenarioInput } from './sim/server.ts';
 export type { RunningSimulator, SimulatorHandle, SimCallRecord } from './sim/types.ts';

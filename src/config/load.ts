@@ -10,13 +10,13 @@ import { UserError } from '../errors/user-error.ts';
 import { configSchema, type Config } from './schema.ts';
 import type { LoadedConfig, Origin } from './types.ts';
 import { discoverConfig } from './discover.ts';
-import { readDotenv } from './dotenv.ts';
-import { parseYaml } from './yaml-source.ts';
+import { readDotenv, type Dotenv } from './dotenv.ts';
+import { parseYaml, type YamlSource } from './yaml-source.ts';
 import { interpolate } from './interpolate.ts';
 import { zodIssues } from './zod-issues.ts';
 import { crossCheck } from './cross-check.ts';
 import { buildOrigins } from './origins.ts';
-import { issuesError } from './issue.ts';
+import { issuesError, type ConfigIssue } from './issue.ts';
 
 export interface LoadOptions {
   /** `--config FILE`; otherwise $SWITCHYARD_CONFIG, ./switchyard.yaml, $XDG_CONFIG_HOME/switchyard/config.yaml. */
@@ -70,7 +70,26 @@ function loadFile(path: string, env: Record<string, string | undefined>): Loaded
   // Past a syntax error the structure is guesswork; report just the syntax. A duplicate key is not such an error:
   // it is reported together with everything else.
   if (!syntaxIssues.every(isDuplicateKey)) throw issuesError(path, syntaxIssues);
-  const dotenv = readDotenv(dir);
+  const checked = checkSource({ source, syntaxIssues, path, dir, env, dotenv: readDotenv(dir) });
+  if (!checked.ok) throw issuesError(path, checked.issues);
+  return checked.loaded;
+}
+
+export interface SourceInput {
+  source: YamlSource;
+  /** Issues found while parsing that still leave the document readable (duplicate keys). */
+  syntaxIssues: ConfigIssue[];
+  /** The config file, or null for a config built from an object. */
+  path: string | null;
+  dir: string;
+  env: Record<string, string | undefined>;
+  dotenv: Dotenv;
+}
+
+/** Interpolates, validates and cross-checks a parsed document: the file loader's work after reading, shared with
+ * `configFromObject` so an object gets exactly the same defaults, `${VAR}` handling and checks as a file. */
+export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfig } | { ok: false; issues: ConfigIssue[] } {
+  const { source, syntaxIssues, path, dir, env, dotenv } = input;
   const interpolated = interpolate({ source, env, dotenv: dotenv.values, dotenvPath: dotenv.path });
   const parsed = configSchema.safeParse(interpolated.data);
   const checked = crossCheck(interpolated.data, source.data, source);
@@ -78,7 +97,7 @@ function loadFile(path: string, env: Record<string, string | undefined>): Loaded
   const badVars = new Set(interpolated.issues.map((i) => i.path));
   const later = [...(parsed.success ? [] : zodIssues(parsed.error.issues, source, interpolated.data)), ...checked.issues];
   const issues = [...syntaxIssues, ...interpolated.issues, ...later.filter((i) => !badVars.has(i.path))];
-  if (issues.length > 0 || !parsed.success) throw issuesError(path, issues);
+  if (issues.length > 0 || !parsed.success) return { ok: false, issues };
   const warnings = [...dotenv.warnings, ...interpolated.warnings, ...checked.warnings];
   const adminVar = interpolated.unresolved.get('gateway.admin_key');
   if (adminVar) warnings.push(`gateway.admin_key: \${${adminVar}} is not set, ${ADMIN_OFF}`);
@@ -98,7 +117,7 @@ function loadFile(path: string, env: Record<string, string | undefined>): Loaded
   loaded.warnings.push(...keyEnvConflicts(loaded, interpolated.warnings));
   if (interpolated.unresolved.size > 0) loaded.unresolved = interpolated.unresolved;
   if (interpolated.kept.size > 0) loaded.keptIndices = interpolated.kept;
-  return loaded;
+  return { ok: true, loaded };
 }
 
 const ADMIN_OFF = "so the gateway's admin endpoints are off and /metrics is served without a key";

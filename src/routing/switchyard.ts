@@ -43,6 +43,8 @@ export interface SwitchyardOptions {
 export interface Switchyard {
   chat(options: ChatOptions & { stream: true }): Promise<StreamSuccess | Disabled>;
   chat(options: ChatOptions & { stream?: false }): Promise<ChatSuccess | Disabled>;
+  /** `stream` known only at run time: narrow on `'events' in result`. */
+  chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled>;
   readonly events: LadderEvents;
   readonly pool: CredentialPool;
   readonly store: StateStore;
@@ -140,6 +142,7 @@ class Router implements Switchyard {
 
   chat(options: ChatOptions & { stream: true }): Promise<StreamSuccess | Disabled>;
   chat(options: ChatOptions & { stream?: false }): Promise<ChatSuccess | Disabled>;
+  chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled>;
   async chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled> {
     // After close() the store takes no more writes: a call would run, but the health it learns would be lost.
     if (this.#closed) throw new UserError('this Switchyard was closed; create another with createSwitchyard() to make more calls');
