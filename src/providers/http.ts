@@ -139,7 +139,7 @@ export async function nonStreamAnswer(res: Dispatcher.ResponseData, call: Upstre
   try {
     body = JSON.parse(text) as unknown;
   } catch {
-    return fromClassification({ kind: 'server', status: res.statusCode, code: 'invalid_json', providerMessage: unparsableMessage('a stream was asked for and the answer was not JSON either', text, call.secrets) }, call.provider);
+    return fromClassification({ kind: 'server', status: res.statusCode, code: 'invalid_json', providerMessage: unparsableMessage(`a stream was asked for and the answer came whole (${String(res.headers['content-type'] ?? 'no content type')}), not as JSON either`, text, call.secrets) }, call.provider);
   }
   if (typeof body === 'object' && body !== null && 'error' in body) return fromClassification(classifyStreamError(body, call.secrets), call.provider);
   return fromClassification({ kind: 'server', status: res.statusCode, code: 'not_a_stream', providerMessage: 'a stream was asked for and the answer came whole (application/json): the server does not stream on this endpoint' }, call.provider);

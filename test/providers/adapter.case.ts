@@ -340,6 +340,14 @@ export function runAdapterConformance(o: ConformanceOptions): void {
         const failing = { ...hello, messages: [{ role: 'user' as const, content: 'please-fail' }] };
         const inBand = await adapter.stream(failing, at)[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
         assertKind(inBand, 'auth_rejected', false);
+        // A proxy's HTML page with a 200: a server failure quoting it, not "the connection broke mid-answer".
+        const html = await rawUpstream(() => ({ type: 'text/html', body: '<html><title>Bad gateway</title></html>' }));
+        try {
+          const page = await adapter.stream(hello, { ...ctx(GOOD), baseUrl: o.baseUrl(html.url) })[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
+          assert.match(assertKind(page, 'server', false).providerMessage ?? '', /answer came whole \(text\/html\).*Bad gateway/);
+        } finally {
+          await html.close();
+        }
       } finally {
         await up.close();
       }
