@@ -3,8 +3,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
-import { UserError } from '../../src/errors/user-error.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { userError } from '../helpers/errors.ts';
 
 const ws = tempWorkspace('switchyard-config-load-');
 after(() => ws.cleanup());
@@ -17,16 +17,6 @@ function dir(files: Record<string, string>): string {
   for (const [rel, text] of Object.entries(files)) ws.write(join(d, rel), text);
   ws.write(join(d, '.keep'), '');
   return join(ws.dir, d);
-}
-
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(UserError.isInstance(err), `expected a UserError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a UserError');
 }
 
 test('discovery: --config, then $SWITCHYARD_CONFIG, then ./switchyard.yaml, then XDG, then ~/.config', () => {

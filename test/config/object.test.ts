@@ -2,23 +2,14 @@
 // public createSwitchyard refusing, with a UserError saying what to pass, anything that is not a LoadedConfig.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { configFromObject, createSwitchyard, loadConfig, openStore, startSimulator, UserError } from '../../src/index.ts';
+import { configFromObject, createSwitchyard, loadConfig, openStore, startSimulator } from '../../src/index.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { userError } from '../helpers/errors.ts';
 
 const ws = tempWorkspace('switchyard-config-object-');
 after(() => ws.cleanup());
 
 const PROVIDERS = { mimo: { type: 'openai', base_url: 'https://api.example.com/v1' } };
-
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(UserError.isInstance(err), `expected a UserError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a UserError');
-}
 
 test('an object gets the same defaults as a file, and the same LoadedConfig shape (path null: nothing to watch)', () => {
   ws.write('same/switchyard.yaml', 'providers:\n  mimo: { type: openai, base_url: https://api.example.com/v1 }\nmain: { provider: mimo, model: m1 }\n');

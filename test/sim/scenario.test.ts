@@ -3,20 +3,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenario, parseScenarioText, resolveScenario } from '../../src/sim/scenario-load.ts';
-import { UserError } from '../../src/errors/user-error.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { userError } from '../helpers/errors.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'basic.yaml');
-
-function errorOf(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(UserError.isInstance(err), `expected a UserError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected an error');
-}
 
 test('the sample scenario loads, with durations in ms and numeric steps read as names', () => {
   const s = loadScenario(FIXTURE);
@@ -36,24 +26,24 @@ test('defaults: two models, no keys, seed 1; a key written with no value is a va
 });
 
 test('an unknown field is located by file:line:col and gets a suggestion', () => {
-  const err = errorOf(() => parseScenarioText('seed: 1\nkeys:\n  sk-a: { rate_limit_afer: 2 }\n', 'my.yaml'));
+  const err = userError(() => parseScenarioText('seed: 1\nkeys:\n  sk-a: { rate_limit_afer: 2 }\n', 'my.yaml'));
   assert.match(err.message, /^invalid scenario: my\.yaml:3:11: keys\.sk-a\.rate_limit_afer: /);
   assert.match(err.message, /did you mean `rate_limit_after`\?/);
 });
 
 test('an unknown script step names the step and lists the valid ones', () => {
-  const err = errorOf(() => parseScenarioText('keys:\n  sk-a:\n    script: [ok, 418]\n', 'my.yaml'));
+  const err = userError(() => parseScenarioText('keys:\n  sk-a:\n    script: [ok, 418]\n', 'my.yaml'));
   assert.match(err.message, /my\.yaml:3:18: keys\.sk-a\.script\[1\]: unknown step "418"; steps are .*\bok\b.*401_token_invalidated/);
 });
 
 test('a bad duration, a bad rate and broken YAML are each located', () => {
-  assert.match(errorOf(() => parseScenarioText('latency: soon\n', 'f.yaml')).message, /f\.yaml:1:10: latency: expected a duration/);
-  assert.match(errorOf(() => parseScenarioText('keys:\n  k: { server_error_rate: 2 }\n', 'f.yaml')).message, /f\.yaml:2:27: keys\.k\.server_error_rate: /);
-  assert.match(errorOf(() => parseScenarioText('keys: [\n', 'f.yaml')).message, /^invalid scenario: f\.yaml:\d+:\d+: YAML syntax error/);
+  assert.match(userError(() => parseScenarioText('latency: soon\n', 'f.yaml')).message, /f\.yaml:1:10: latency: expected a duration/);
+  assert.match(userError(() => parseScenarioText('keys:\n  k: { server_error_rate: 2 }\n', 'f.yaml')).message, /f\.yaml:2:27: keys\.k\.server_error_rate: /);
+  assert.match(userError(() => parseScenarioText('keys: [\n', 'f.yaml')).message, /^invalid scenario: f\.yaml:\d+:\d+: YAML syntax error/);
 });
 
 test('an inline object is validated too, with the key path', () => {
-  const err = errorOf(() => resolveScenario({ keys: { k: { quota: 'lots' as never } } }));
+  const err = userError(() => resolveScenario({ keys: { k: { quota: 'lots' as never } } }));
   assert.match(err.message, /<scenario>: keys\.k\.quota: /);
 });
 
@@ -63,14 +53,14 @@ test('resolveScenario takes a file path or YAML text', () => {
     const path = ws.write('s.yaml', 'seed: 7\n');
     assert.equal(resolveScenario(path).seed, 7);
     assert.equal(resolveScenario('seed: 8\nkeys: {}\n').seed, 8);
-    assert.match(errorOf(() => resolveScenario(join(ws.dir, 'missing.yaml'))).message, /scenario file not found: .*missing\.yaml/);
+    assert.match(userError(() => resolveScenario(join(ws.dir, 'missing.yaml'))).message, /scenario file not found: .*missing\.yaml/);
   } finally {
     ws.cleanup();
   }
 });
 
 test('every problem at once, in file order, worded like config errors (no raw zod text)', () => {
-  const err = errorOf(() => parseScenarioText('seed: x\nkeys:\n  k: { latency: -1, rate_limit_after: -2, quota: lots }\nlatncy: 5ms\n', 'f.yaml'));
+  const err = userError(() => parseScenarioText('seed: x\nkeys:\n  k: { latency: -1, rate_limit_after: -2, quota: lots }\nlatncy: 5ms\n', 'f.yaml'));
   assert.equal(err.message, 'invalid scenario f.yaml: 5 problems');
   assert.deepEqual(err.details, [
     'f.yaml:1:7: seed: expected a number, got "x"',
@@ -85,10 +75,10 @@ test('every problem at once, in file order, worded like config errors (no raw zo
 test('a directory, or a file that is not UTF-8, is named as such', () => {
   const ws = tempWorkspace();
   try {
-    assert.equal(errorOf(() => loadScenario(ws.dir)).message, `scenario file ${ws.dir} is a directory, not a YAML file`);
+    assert.equal(userError(() => loadScenario(ws.dir)).message, `scenario file ${ws.dir} is a directory, not a YAML file`);
     const utf16 = ws.write('u16.yaml', '');
     writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('seed: 1\n', 'utf16le')]));
-    assert.match(errorOf(() => loadScenario(utf16)).message, /u16\.yaml is not UTF-8 text: .*UTF-16/);
+    assert.match(userError(() => loadScenario(utf16)).message, /u16\.yaml is not UTF-8 text: .*UTF-16/);
   } finally {
     ws.cleanup();
   }
