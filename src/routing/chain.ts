@@ -47,12 +47,23 @@ function skip(ctx: CallContext, route: RouteSpec, needed: number, window: number
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
 }
 
+/**
+ * A route's share of a task's deadline: the time left, split evenly over the routes left. A title provider that
+ * hangs must not spend the whole 30 s before its fallback gets a turn; a route that fails fast hands its share on.
+ * Without a task deadline (the main chat), each attempt is bounded by its provider's timeout alone.
+ */
+function routeShare(ctx: CallContext, routesLeft: number): number | undefined {
+  if (ctx.deadline === undefined || routesLeft <= 1) return ctx.deadline;
+  const now = ctx.now();
+  return now + Math.max(0, ctx.deadline - now) / routesLeft;
+}
+
 export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sender<T>): Promise<ChainResult<T>> {
   const failures: RouteFailure[] = [];
   // Set once a route says the input is too long (or up front, when the caller gave an estimate).
   let needed: number | undefined = input.explicitEstimate ? input.estimatedTokens : undefined;
   let previous: { name: string; kind: ErrorKind | 'breaker_open' | 'context_window' | 'all_cooling' } | undefined;
-  for (const route of input.routes) {
+  for (const [index, route] of input.routes.entries()) {
     const window = windowOf(ctx, route);
     if (needed !== undefined && window !== undefined && window <= needed) {
       skip(ctx, route, needed, window);
@@ -60,7 +71,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
     }
     if (previous) ctx.events.emit({ type: 'fallback', task: ctx.task, from: previous.name, to: routeName(route), kind: previous.kind });
     if (ctx.deadline !== undefined && ctx.now() >= ctx.deadline && failures.length > 0) break;
-    const outcome = await runRoute(route, ctx, send);
+    const outcome = await runRoute(route, ctx, send, routeShare(ctx, input.routes.length - index));
     if (outcome.ok) {
       ctx.events.emit({ type: 'success', task: ctx.task, route: routeName(route), attempts: ctx.trail.length, latency_ms: ctx.trail.at(-1)?.latency_ms ?? 0 });
       return { route, value: outcome.value, credential: outcome.credential };

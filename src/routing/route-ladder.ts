@@ -44,6 +44,9 @@ interface RouteState {
   tried: number;
   /** The last classified upstream error of this route: the `cause` of its failure. */
   lastError?: UpstreamError;
+  /** How long the last attempt was given (the provider's timeout, or less when the deadline was nearer): what a
+   * timeout's explanation quotes. */
+  attemptTimeoutMs: number;
 }
 
 type Step = { next: 'again' } | { next: 'done'; failure: RouteFailure; contextWindow?: number };
@@ -81,12 +84,14 @@ function invalidRoute(ctx: CallContext, route: RouteSpec, why: string): RouteOut
   return { ok: false, failure: { route: routeName(route), kind: 'not_found', explanation: why } };
 }
 
-export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Sender<T>): Promise<RouteOutcome<T>> {
+/** `deadline`: when this route must give up (its share of a task's deadline, see runChain); else the provider's
+ * timeout bounds each attempt. */
+export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Sender<T>, deadline?: number): Promise<RouteOutcome<T>> {
   const provider = ctx.loaded.config.providers[route.provider];
   if (route.invalid || !provider) return invalidRoute(ctx, route, route.invalid ?? `provider ${route.provider} is not configured (there is no providers.${route.provider})`);
   const started = ctx.now();
   const s: RouteState = {
-    route, provider, deadline: ctx.deadline ?? started + provider.timeout,
+    route, provider, deadline: deadline ?? ctx.deadline ?? started + provider.timeout, attemptTimeoutMs: provider.timeout,
     retries: 0, authRetries: new Map(), exclude: new Set(), waitMs: 0, coolingWaited: 0, keyFailures: [], tried: 0,
   };
   for (;;) {
@@ -128,7 +133,7 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
     baseUrl: route.baseUrl ?? provider.base_url,
     apiKey: cred.secret,
     headers: provider.headers,
-    timeoutMs: Math.max(1, Math.min(provider.timeout, s.deadline - startedAt)),
+    timeoutMs: (s.attemptTimeoutMs = Math.max(1, Math.min(provider.timeout, s.deadline - startedAt))),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
   try {
@@ -182,7 +187,7 @@ async function afterFailure(ctx: CallContext, s: RouteState, cred: Credential, e
 
 async function retrySameKey(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
   const retry = ctx.loaded.config.retry;
-  const explain = (): string => explainFailure(facts(ctx, s, err.kind, { ...upstreamFacts(err, cred, s), retries: s.retries, timeoutMs: s.provider.timeout }));
+  const explain = (): string => explainFailure(facts(ctx, s, err.kind, { ...upstreamFacts(err, cred, s), retries: s.retries, timeoutMs: s.attemptTimeoutMs }));
   if (s.retries >= retry.max_retries) return { next: 'done', failure: failed(s, err.kind, explain()) };
   // `x-should-retry: false`: the provider says this one will not get better by asking again.
   if (err.shouldRetry === false) return { next: 'done', failure: failed(s, err.kind, `${explain()} (the provider said not to retry)`) };
@@ -304,7 +309,7 @@ async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclude<Pick
 
 function deadlinePassed(ctx: CallContext, s: RouteState): RouteFailure {
   const last = s.keyFailures.at(-1);
-  const explanation = explainFailure(facts(ctx, s, 'timeout', { retries: s.retries, timeoutMs: ctx.deadline !== undefined ? undefined : s.provider.timeout }));
+  const explanation = explainFailure(facts(ctx, s, 'timeout', { retries: s.retries, timeoutMs: s.attemptTimeoutMs }));
   return failed(s, last?.kind ?? 'timeout', last ? `${last.explanation}; then the deadline passed` : explanation);
 }
 
