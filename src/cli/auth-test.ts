@@ -50,7 +50,7 @@ export function printProbes(probes: readonly ProviderProbe[]): void {
     }
     for (const r of p.results) {
       rows.push([p.provider, r.credential.fingerprint, r.credential.masked, sourcesText(r.credential.sources), r.status, `${r.latency_ms}ms`]);
-      if (r.status !== 'valid') notes.push(`${p.provider} ${r.credential.masked}: ${r.message}`);
+      if (r.status !== 'valid' || r.message !== 'accepted') notes.push(`${p.provider} ${r.credential.masked}: ${r.message}`);
     }
   }
   if (rows.length === 0) {

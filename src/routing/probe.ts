@@ -7,6 +7,7 @@ import type { CredentialPool } from '../credentials/pool.ts';
 import type { Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import { explainFailure } from '../errors/explain.ts';
+import { restingText } from '../credentials/health.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import type { AdapterFor } from './call-context.ts';
 
@@ -74,6 +75,12 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential): 
   try {
     if (model) await adapter.send({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, ctx);
     else await adapter.listModels(ctx);
+    const resting = model ? undefined : restingForQuota(deps.pool, credential, now());
+    if (resting) {
+      // A models list is answered for a key that is out of quota: it proves the key, not that it may chat again.
+      // Clearing the cooldown would send the next request straight into another 429.
+      return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message: `accepted by the models list, which cannot tell quota: still set aside (${resting})` };
+    }
     deps.pool.recordSuccess(credential);
     return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message: 'accepted' };
   } catch (err) {
@@ -85,6 +92,13 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential): 
     if (err.status !== undefined) result.http_status = err.status;
     return result;
   }
+}
+
+/** `quota until 11:30:00`-style words when the key is resting for quota or a rate limit, else undefined. */
+function restingForQuota(pool: CredentialPool, credential: Credential, now: number): string | undefined {
+  const health = pool.candidates(credential.provider).find((c) => c.credential.fingerprint === credential.fingerprint)?.health;
+  if (health?.state !== 'cooling' || (health.reason !== 'quota' && health.reason !== 'rate_limited') || health.until === undefined || health.until <= now) return undefined;
+  return restingText(health.reason, health.until);
 }
 
 function record(pool: CredentialPool, credential: Credential, err: UpstreamError, status: ProbeStatus, now: number): HealthRecord | undefined {

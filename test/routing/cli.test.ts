@@ -91,3 +91,27 @@ test('doctor on an invalid config reports it with its location and exits 2', asy
     ws.cleanup();
   }
 });
+
+test('auth test by models list (no model known) does not bring an out-of-quota key back: the list cannot tell quota', async () => {
+  const QUOTA = 'sk-cli-out-of-quota-04';
+  const sim = await startSimulator({ scenario: { keys: { [GOOD]: {}, [QUOTA]: { quota: true } } } });
+  const ws = tempWorkspace();
+  try {
+    ws.write('switchyard.yaml', `providers:
+  mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${GOOD} }
+  spare: { type: openai, base_url: ${sim.url}/v1, api_key: ${QUOTA} }
+main: { provider: mimo, model: sim-large }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+    const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+    const chat = await run(['chat', '-m', 'hi', '--model', 'spare/sim-large']);
+    assert.notEqual(chat.code, 0, 'the quota key fails the chat and is set aside');
+    const probe = await run(['auth', 'test', 'spare', '--json']);
+    assert.match(probe.stdout, /models list, which cannot tell quota: still set aside \(out of quota/);
+    const list = await run(['auth', 'list', 'spare']);
+    assert.match(list.stdout, /cooling/);
+  } finally {
+    await sim.close();
+    ws.cleanup();
+  }
+});
