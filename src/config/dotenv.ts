@@ -60,3 +60,18 @@ export function readDotenv(dir: string): Dotenv {
   for (const [k, v] of Object.entries(parseEnv(text))) if (typeof v === 'string') values[k] = v;
   return { path, values, warnings: [...encodingWarnings(path, bytes), ...lintDotenv(path, text)] };
 }
+
+/**
+ * The environment to re-read the config with, for a long-running process: without the variables it got from the
+ * `.env` itself. Under systemd the unit's `EnvironmentFile=` is that `.env`, so the process starts with each of its
+ * variables already set; as the environment wins over `.env`, an edit to the file (a rotated key) would never take
+ * effect until a restart. A variable whose value at start was the file's value came from the file, and follows it.
+ */
+export function environmentForReloads(env: Readonly<Record<string, string | undefined>>, dotenvAtStart: Readonly<Record<string, string>>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (Object.hasOwn(dotenvAtStart, name) && dotenvAtStart[name] === value) continue;
+    out[name] = value;
+  }
+  return out;
+}

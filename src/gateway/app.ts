@@ -21,6 +21,7 @@ import { modelsPlugin } from './routes/models.ts';
 import { responsesPlugin } from './routes/responses.ts';
 import './request-state.ts';
 import { onClientError, onFrameworkError } from './framework-errors.ts';
+import { environmentForReloads } from '../config/dotenv.ts';
 
 export interface BuildGatewayOptions {
   loaded: LoadedConfig;
@@ -73,6 +74,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     metrics,
     keys: new KeyCache(options.store),
     settings: settingsFrom(options.loaded),
+    reloadEnv: environmentForReloads(options.loaded.env, options.loaded.dotenv),
     closing: false,
   };
   const unsubscribe = router.events.on(metrics.onLadderEvent);

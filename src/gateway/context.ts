@@ -25,6 +25,8 @@ export interface GatewayContext {
   readonly metrics: GatewayMetrics;
   readonly keys: KeyCache;
   settings: GatewaySettings;
+  /** The environment the config is re-read with (environmentForReloads: without what came from the .env). */
+  readonly reloadEnv: Readonly<Record<string, string | undefined>>;
   /** Set once shutdown begins: /readyz turns 503 so balancers stop sending. */
   closing: boolean;
 }

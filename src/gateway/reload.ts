@@ -47,7 +47,7 @@ export function rejectConfig(app: FastifyInstance, err: unknown): void {
 export function reloadFromDisk(app: FastifyInstance): void {
   const current = app.gateway.settings.loaded;
   try {
-    const next = loadConfig({ ...(current.path ? { configPath: current.path } : {}), cwd: current.dir, env: process.env, allowMissing: current.path === null });
+    const next = loadConfig({ ...(current.path ? { configPath: current.path } : {}), cwd: current.dir, env: app.gateway.reloadEnv, allowMissing: current.path === null });
     applyConfig(app, next);
   } catch (err) {
     rejectConfig(app, err);
@@ -58,7 +58,7 @@ export function reloadFromDisk(app: FastifyInstance): void {
 export function watchAndReload(app: FastifyInstance): () => void {
   const loaded = app.gateway.settings.loaded;
   if (!loaded.path) return () => {};
-  return watchConfig(loaded, (next) => {
+  return watchConfig({ ...loaded, env: app.gateway.reloadEnv }, (next) => {
     if (UserError.isInstance(next)) rejectConfig(app, next);
     else applyConfig(app, next);
   });

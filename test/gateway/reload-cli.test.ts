@@ -20,8 +20,10 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
   throw new Error(`gave up waiting for ${what}`);
 }
 
-async function startGateway(t: test.TestContext, processEnv: Record<string, string>) {
-  const sim = await startSimulator({ scenario: { models: { 'sim-large': {}, 'sim-small': {} }, keys: { [OLD_KEY]: { valid: false }, [NEW_KEY]: {} } } });
+const SCENARIO = (oldKeyValid: boolean) => ({ models: { 'sim-large': {}, 'sim-small': {} }, keys: { [OLD_KEY]: { valid: oldKeyValid }, [NEW_KEY]: {} } });
+
+async function startGateway(t: test.TestContext, processEnv: Record<string, string>, oldKeyValid = false) {
+  const sim = await startSimulator({ scenario: SCENARIO(oldKeyValid) });
   const ws = tempWorkspace('switchyard-gw-reload-');
   const config = (model: string) => ({ providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_key: '${SIM_API_KEY}' } }, main: { provider: 'sim', model } });
   const configPath = ws.write('switchyard.yaml', stringify(config('sim-large')));
@@ -69,9 +71,30 @@ for (const [name, processEnv] of [
     g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
     await until('the new key from .env to serve', async () => (await g.chat()).status === 200);
     assert.ok(g.sim.calls(NEW_KEY) > 0);
+    // A variable the process got from this .env follows the file: the old value is not kept as "the
+    // environment's", to be tried first (a known-good old key would cost auth retries on every request).
+    const oldCalls = g.sim.calls(OLD_KEY);
+    assert.equal((await g.chat()).status, 200);
+    assert.equal(g.sim.calls(OLD_KEY), oldCalls, 'the old key is not tried again');
+    assert.doesNotMatch(g.logs(), /is set in the environment/);
     assertNoSecrets([OLD_KEY, NEW_KEY, g.key], g.logs());
   });
 }
+
+test('under systemd (EnvironmentFile= is the .env) a rotated key in .env replaces a known-good old one at once', async (t) => {
+  // The old key worked, then was revoked at the provider and replaced in .env. The process environment still holds
+  // the old value (systemd set it from the file at start); it must not win over the file, or every request would
+  // spend auth retries on the old key, which counts as known-good.
+  const g = await startGateway(t, { SIM_API_KEY: OLD_KEY }, true);
+  assert.equal((await g.chat()).status, 200);
+  g.sim.setScenario(SCENARIO(false));
+  g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
+  await until('the new key from .env to serve', async () => (await g.chat()).status === 200 && g.sim.calls(NEW_KEY) > 0);
+  const oldCalls = g.sim.calls(OLD_KEY);
+  assert.equal((await g.chat()).status, 200);
+  assert.equal(g.sim.calls(OLD_KEY), oldCalls, 'the old key is not tried again');
+  assert.doesNotMatch(g.logs(), /is set in the environment/);
+});
 
 test('SIGHUP with a broken config keeps the old one and logs the located error', async (t) => {
   const g = await startGateway(t, {});
