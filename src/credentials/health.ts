@@ -56,8 +56,10 @@ export function failurePatch(record: HealthRecord | undefined, report: FailureRe
 }
 
 /** A success makes any credential ok and known-good. */
-export function successPatch(provider: string, now: number): HealthPatch {
-  return { provider, at: now, state: 'ok', reason: null, until: null, last_success_at: now, add_successes: 1 };
+/** `startedAt`: when the call that succeeded was sent. Its "ok" is as of then, so a cooldown another call recorded
+ * while it was in flight stands (a long answer arriving after a 429 must not put the key straight back in use). */
+export function successPatch(provider: string, now: number, startedAt = now): HealthPatch {
+  return { provider, at: Math.min(startedAt, now), state: 'ok', reason: null, until: null, last_success_at: now, add_successes: 1 };
 }
 
 export function usePatch(provider: string, now: number): HealthPatch {

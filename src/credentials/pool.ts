@@ -85,8 +85,9 @@ export class CredentialPool {
 
   /** A success also decides the "not using the first credential" warning: the credential *in use* is the one that
    * answered, so a call that rotates through nine rate-limited keys warns once, about the tenth, not nine times. */
-  recordSuccess(cred: CredentialRef): HealthRecord {
-    const record = this.store.applyHealth(cred.fingerprint, successPatch(cred.provider, this.now()));
+  /** `startedAt`: when the successful call was sent (see successPatch); default now. */
+  recordSuccess(cred: CredentialRef, startedAt?: number): HealthRecord {
+    const record = this.store.applyHealth(cred.fingerprint, successPatch(cred.provider, this.now(), startedAt));
     if (this.lastPick.get(cred.provider) === 0) this.warnedSwitch.delete(cred.provider);
     else this.warnIfInUseIsNotFirst(cred);
     return record;

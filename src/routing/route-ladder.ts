@@ -139,8 +139,8 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
   try {
     const value = await send(adapter, sendCtx, route);
     const before = ctx.store.getHealth(cred.fingerprint);
-    ctx.pool.recordSuccess(cred);
-    if (before !== undefined && before.state !== 'ok') emitRecovered(ctx, s, cred, before);
+    const after = ctx.pool.recordSuccess(cred, startedAt);
+    if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(ctx, s, cred, before);
     ctx.breakers.recordSuccess(route.provider);
     record(ctx, s, { credential: cred, outcome: 'ok', startedAt, endedAt: ctx.now() });
     return { ok: true, value, credential: cred };

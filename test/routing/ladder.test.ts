@@ -142,6 +142,27 @@ test('a cooldown is never shortened by a later 429 with an earlier reset', async
   }
 });
 
+test('a success from a call sent before a cooldown was recorded does not lift it', async () => {
+  // A long answer on key A is still in flight when a second call gets A's 429: A must stay set aside.
+  const h = await harness({
+    scenario: { models: { 'sim-large': { latency: '300ms' }, 'sim-small': {} }, keys: { [GOOD]: { script: ['ok', '429'], reset: '60s' }, [OTHER]: {} } },
+    config: (u) => mimo(u.openai, [GOOD, OTHER]),
+  });
+  try {
+    const slow = h.router.chat({ messages: hello });
+    while (h.sim.calls(GOOD) < 1) await new Promise((r) => setTimeout(r, 5));
+    const quick = await h.router.chat({ messages: hello, route: { provider: 'mimo', model: 'sim-small' } });
+    assert.equal(quick.status, 'ok');
+    assert.equal((await slow).status, 'ok');
+    const health = h.store.getHealth(fingerprint(GOOD));
+    assert.equal(health?.state, 'cooling');
+    assert.equal(health?.reason, 'rate_limited');
+    assert.equal(h.events.filter((e) => e.type === 'recovered').length, 0);
+  } finally {
+    await h.close();
+  }
+});
+
 test('a burst of calls that all meet the same rate limit reports the key set aside once', async () => {
   // Every call is in flight before the first 429 comes back: each extends the same cooldown.
   const h = await harness({ scenario: { latency: '100ms', keys: { [GOOD]: { rate_limit_after: 0, reset: '30s' }, [OTHER]: {} } }, config: (u) => mimo(u.openai, [GOOD, OTHER]) });
