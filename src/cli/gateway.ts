@@ -77,6 +77,12 @@ async function withStore<T>(cmd: Command, fn: (store: StateStore) => T): Promise
   const loaded = cliConfig(cmd);
   const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
+    // Shared state that could not be read: the keys the replicas know are unknown here, so a revoke would say "no
+    // such key" and a list would show none. Say what is wrong instead.
+    const status = store.status();
+    if (status.degraded) {
+      throw new UserError(`cannot reach the shared state store (${status.location}): the gateway keys kept there are unknown until it is back${status.lastError ? ` (${status.lastError})` : ''}`, { exitCode: 1 });
+    }
     const result = fn(store);
     // Written before anything is printed: a key shown as created must exist for the gateways (Redis may be down).
     await store.flush();
