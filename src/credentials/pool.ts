@@ -22,7 +22,8 @@ export interface PoolOptions {
   store: StateStore;
   now?: () => number;
   /** Called with each warning, once (credential switches, env vs .env). Never contains a secret. */
-  onWarning?: (message: string) => void;
+  /** `level`: `info` for what heals by itself (the first key merely rate-limited), else `warn`. */
+  onWarning?: (message: string, level?: 'info' | 'warn') => void;
   /** For the `random` strategy; uniform in [0, 1). */
   random?: () => number;
 }
@@ -45,7 +46,7 @@ export class CredentialPool {
   private loaded: LoadedConfig;
   private readonly store: StateStore;
   private readonly now: () => number;
-  private readonly onWarning: (message: string) => void;
+  private readonly onWarning: (message: string, level?: 'info' | 'warn') => void;
   private readonly random: () => number;
   private readonly lastPick = new Map<string, number>();
   private readonly warnedSwitch = new Map<string, string>();
@@ -196,7 +197,9 @@ export class CredentialPool {
     const key = `${first.credential.fingerprint}|${h.state}|${h.reason ?? ''}|${chosen.credential.fingerprint}`;
     if (this.warnedSwitch.get(provider) === key) return;
     this.warnedSwitch.set(provider, key);
-    this.onWarning(`${provider}: ${describeCredential(first.credential)} ${first.status.why ?? 'unusable'}; using ${describeCredential(chosen.credential)}`);
+    // A rate limit heals by itself (info, as the cooldown line is); anything else needs someone (warn).
+    const level = h.state === 'cooling' && h.reason === 'rate_limited' ? 'info' : 'warn';
+    this.onWarning(`${provider}: ${describeCredential(first.credential)} ${first.status.why ?? 'unusable'}; using ${describeCredential(chosen.credential)}`, level);
   }
 
   private warnEnvConflict(provider: string): void {

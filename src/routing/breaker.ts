@@ -83,6 +83,11 @@ export class Breakers {
     if (c.state !== 'closed') this.#set(provider, c, 'closed');
   }
 
+  /** An operator says the provider is back (the admin API's reset): closed, as after a success. */
+  reset(provider: string): void {
+    this.recordSuccess(provider);
+  }
+
   /** Any answered failure (4xx) proves the provider reachable; only BREAKER_KINDS count towards opening. */
   recordFailure(provider: string, kind: ErrorKind): void {
     if (!BREAKER_KINDS.has(kind)) {

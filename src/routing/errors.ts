@@ -14,7 +14,7 @@ export interface RouteFailure {
   kind: RouteFailureKind;
   /** One line the user can act on (from src/errors/explain.ts); never contains a secret. */
   explanation: string;
-  /** All keys cooling: how long until the first one is usable again. */
+  /** All keys cooling (or the breaker open): how long until the route may answer again. */
   retryAfterMs?: number;
   /** The provider's last classified answer on this route (an UpstreamError subclass: QuotaExceededError, …);
    * absent when nothing was sent (no key, every key already cooling, breaker open). */
@@ -107,8 +107,9 @@ export function callFailed(task: string, failures: RouteFailure[], trail: Attemp
   // The typed upstream error behind the lead failure (or the last one any route got), for `instanceof`-style checks.
   const cause = lead.cause ?? failures.findLast((f) => f.cause !== undefined)?.cause;
   if (cause !== undefined) init.cause = cause;
-  // "Every key cooling" (or out of quota) → the gateway answers 503 with Retry-After: the soonest any route is back.
-  const resting = (kind: RouteFailureKind): boolean => kind === 'all_cooling' || kind === 'quota';
+  // "Every key cooling" (or out of quota, or a breaker open) → the gateway answers 503 with Retry-After: the soonest
+  // any of those routes is back (a fallback whose breaker lets a probe through in 30 s beats a key resting for 5 min).
+  const resting = (kind: RouteFailureKind): boolean => kind === 'all_cooling' || kind === 'quota' || kind === 'breaker_open';
   const waits = failures.filter((f) => resting(f.kind) && f.retryAfterMs !== undefined).map((f) => f.retryAfterMs!);
   if (resting(lead.kind) && waits.length > 0) init.retryAfterMs = Math.min(...waits);
   return new SwitchyardError(init);

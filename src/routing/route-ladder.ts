@@ -318,5 +318,5 @@ function breakerOpen(ctx: CallContext, s: RouteState): RouteFailure {
   record(ctx, s, { outcome: 'breaker_open', startedAt: now, endedAt: now, message: 'circuit breaker open' });
   const at = ctx.breakers.reopensAt(s.route.provider);
   const when = at !== undefined ? `; one probe is let through in ${formatDuration(Math.max(0, at - now))}` : '';
-  return failed(s, 'breaker_open', `${s.route.provider} is failing repeatedly (connection or server errors), so its circuit breaker is open${when}`);
+  return failed(s, 'breaker_open', `${s.route.provider} is failing repeatedly (connection or server errors), so its circuit breaker is open${when}`, at !== undefined ? Math.max(0, at - now) : undefined);
 }

@@ -115,8 +115,8 @@ class Router implements Switchyard {
       now: this.#now,
       random: this.#random,
       // "Not using the first credential": the pool says it once per change; we log it and tell subscribers.
-      onWarning: (message) => {
-        this.#logger.warn(message);
+      onWarning: (message, level = 'warn') => {
+        this.#logger[level](message);
         const provider = message.split(':', 1)[0] ?? '';
         if (message.includes('; using ')) this.events.emit({ type: 'credential_switch', provider, message });
       },

@@ -69,6 +69,8 @@ export function adminPlugin(ctx: GatewayContext) {
       let reset: string[];
       try {
         reset = ctx.router.pool.reset(provider, id);
+        // The operator says the provider is usable again: a breaker left open by earlier outages would still refuse it.
+        ctx.router.breakers.reset(provider);
       } catch (err) {
         // The pool says which id it could not match (unknown or ambiguous prefix): a 404 for this request.
         if (UserError.isInstance(err)) throw new ApiError('not_found', err.message, { code: 'unknown_credential' });
