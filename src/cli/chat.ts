@@ -2,7 +2,10 @@
 import type { Command } from 'commander';
 import { cliConfig, printJson } from './context.ts';
 import { openCliStore } from './open-state.ts';
+import type { LoadedConfig } from '../config/types.ts';
+import { watchConfig } from '../config/watch.ts';
 import { UserError } from '../errors/user-error.ts';
+import { scrubSecrets } from '../log.ts';
 import { Conversation } from '../sessions/conversation.ts';
 import { explainError, explainErrorLines } from '../sessions/explain.ts';
 import { Repl } from '../sessions/repl.ts';
@@ -10,6 +13,7 @@ import { parseRouteFor } from '../sessions/route-text.ts';
 import { openChatRuntime, type ChatRuntime } from '../sessions/runtime.ts';
 import { ChatSession } from '../sessions/session.ts';
 import { SwitchyardError } from '../routing/errors.ts';
+import { sentAttempts } from '../routing/trail.ts';
 
 interface ChatOpts {
   message?: string;
@@ -32,6 +36,17 @@ export function register(program: Command): void {
 }
 
 async function runChat(opts: ChatOpts, cmd: Command): Promise<void> {
+  try {
+    await chat(opts, cmd);
+  } catch (err) {
+    // Scripts read --json's stdout: a usage or configuration mistake gets the documented failure object there too
+    // (no session was stored); the error itself is reported on stderr as always, with its exit code.
+    if (opts.json) printJson(failureJson(undefined, err));
+    throw err;
+  }
+}
+
+async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
   if (opts.json && opts.message === undefined) throw new UserError('--json needs -m "message" (the interactive chat has no JSON mode)');
   if (opts.message !== undefined && opts.message.trim() === '') throw new UserError('-m needs a non-empty message');
   if (opts.session !== undefined && opts.session.trim() === '') throw new UserError('--session needs a session id or prefix (see `switchyard sessions list`)');
@@ -70,6 +85,7 @@ async function answerOnce(runtime: ChatRuntime, session: ChatSession, message: s
   try {
     const result = await conv.send(message, json ? {} : { onText: (t) => process.stdout.write(t) });
     if (!json) process.stdout.write('\n');
+    if (result.note !== undefined) process.stderr.write(`${result.note}\n`);
     // The title upgrade runs in the background; wait for it (bounded by its task timeout) so it lands in the store.
     await conv.titleSettled();
     if (json) printJson({ session: session.id, answer: result.answer, route: result.route, attempts: result.attempts, title: session.title });
@@ -84,18 +100,23 @@ function failed(session: ChatSession, err: unknown, json: boolean): void {
   const [lead = '', ...routes] = explainErrorLines(err);
   process.stderr.write(`switchyard: ${lead}\n`);
   for (const line of routes) process.stderr.write(`${line}\n`);
-  if (json) {
-    const routing = SwitchyardError.isInstance(err) ? err : undefined;
-    printJson({
-      session: session.exists ? session.id : null,
-      error: explainError(err),
-      kind: routing ? routing.kind : UserError.isInstance(err) ? 'config' : 'internal',
-      attempts: routing ? routing.trail.length : 0,
-      failures: routing ? routing.failures.map((f) => ({ route: f.route, kind: f.kind, explanation: f.explanation })) : [],
-      title: session.title,
-    });
-  }
+  if (json) printJson(failureJson(session, err));
   process.exitCode = UserError.isInstance(err) ? err.exitCode : 1;
+}
+
+/** The --json failure object (docs/chat.md). `session` and `title` are null when no session was stored. `attempts`
+ * counts requests sent, as the gateway's x-switchyard-attempts does. */
+function failureJson(session: ChatSession | undefined, err: unknown): Record<string, unknown> {
+  const routing = SwitchyardError.isInstance(err) ? err : undefined;
+  const stored = session?.exists === true;
+  return {
+    session: stored ? session.id : null,
+    error: explainError(err),
+    kind: routing ? routing.kind : UserError.isInstance(err) ? 'config' : 'internal',
+    attempts: routing ? sentAttempts(routing.trail) : 0,
+    failures: routing ? routing.failures.map((f) => ({ route: f.route, kind: f.kind, explanation: f.explanation })) : [],
+    title: stored ? session.title : null,
+  };
 }
 
 async function interactive(runtime: ChatRuntime, session: ChatSession, color: boolean): Promise<void> {
@@ -112,8 +133,39 @@ async function interactive(runtime: ChatRuntime, session: ChatSession, color: bo
     color: tty && color && !process.env['NO_COLOR'],
   });
   notices.repl = repl;
-  await repl.run();
-  await conv.titleSettled();
+  const stopWatching = followConfig(runtime, notify, (next) => {
+    conv.setConfig(next.config);
+    repl.setConfig(next.config);
+  });
+  try {
+    await repl.run();
+    await conv.titleSettled();
+  } finally {
+    stopWatching();
+  }
   // Piped, a script reads the exit code: a message that got no answer is a failure even if later ones worked.
   if (!tty && repl.failedMessages > 0) process.exitCode = 1;
+}
+
+/**
+ * A running chat follows its config file and the .env beside it, as the gateway does (docs/credentials.md: the next
+ * request uses the new key): a valid change replaces the router's config and the chat's; an invalid one keeps the
+ * previous config and says why, once per change.
+ */
+function followConfig(runtime: ChatRuntime, notify: (line: string) => void, apply: (next: LoadedConfig) => void): () => void {
+  try {
+    return watchConfig(runtime.loaded, (next) => {
+      if (UserError.isInstance(next)) {
+        notify(`config: ${scrubSecrets(next.message)} — the chat goes on with the previous config`);
+        return;
+      }
+      runtime.reload(next);
+      apply(next);
+      notify(`config: reloaded ${next.path ?? ''}`.trimEnd());
+    });
+  } catch (err) {
+    // Not being able to watch is no reason to refuse the chat: it just keeps the config it started with.
+    notify(`config: changes will not be picked up until restart (${explainError(err)})`);
+    return () => {};
+  }
 }

@@ -63,9 +63,24 @@ export function summaryContent(count: number, summary: string): string {
   return `[summary of ${count} earlier messages]\n${summary.trim()}`;
 }
 
-/** The deterministic marker left when no summary could be made: says what was lost and why. */
-export function truncationContent(count: number, explanation: string): string {
-  return `[compressed: ${count} earlier messages dropped — summary failed: ${explanation}]`;
+/** The marker that stands, in the prompt only, for messages left out because no summary could be made. The messages
+ * themselves stay in the session, so a later compression can still summarise them. */
+export function omissionContent(count: number, explanation: string): string {
+  return `[compressed: ${count} earlier messages left out of this prompt — summary failed: ${explanation}]`;
+}
+
+const COVERED = /^\[(?:summary of|compressed:) (\d+) earlier messages/;
+
+/** How many original messages these records stand for: a summary (or an older store's truncation marker) counts
+ * the messages it replaced, so a second compression's marker keeps the running total instead of counting the
+ * earlier summary as one. */
+export function coveredCount(messages: readonly MessageRecord[]): number {
+  let n = 0;
+  for (const m of messages) {
+    const covered = m.kind !== undefined ? COVERED.exec(m.content)?.[1] : undefined;
+    n += covered !== undefined ? Number(covered) : 1;
+  }
+  return n;
 }
 
 function labelOf(m: MessageRecord): string {

@@ -1,7 +1,8 @@
 // One chat conversation: a session plus the router, with the auxiliary tasks around each turn — automatic
 // compression before a prompt that reached the threshold, and the background title upgrade after the first
 // exchange. Notices (title kept, history compressed) go to `notify`, one line each.
-import type { Config } from '../config/schema.ts';
+import type { Config, Route } from '../config/schema.ts';
+import { sentAttempts } from '../routing/trail.ts';
 import type { Attempt } from '../routing/types.ts';
 import type { ChatBackend } from './backend.ts';
 import { shouldCompress, triggerTokens } from './compression-plan.ts';
@@ -15,6 +16,9 @@ export interface TurnResult {
   route: string;
   attempts: number;
   trail: Attempt[];
+  /** Once per session: a route was set aside for its key (rejected, out of quota, none usable) and another answered.
+   * The caller prints it after the answer. */
+  note?: string;
 }
 
 export interface SendOptions {
@@ -33,11 +37,12 @@ export interface ConversationOptions {
 export class Conversation {
   readonly session: ChatSession;
   private readonly backend: ChatBackend;
-  private readonly config: Config;
+  private config: Config;
   private readonly notify: (line: string) => void;
   private pendingTitle: Promise<TitleOutcome> | undefined;
   private titleNoticeGiven = false;
   private overflowNoticeGiven = false;
+  private setAsideNoteGiven = false;
 
   constructor(options: ConversationOptions) {
     this.session = options.session;
@@ -73,13 +78,30 @@ export class Conversation {
     }
     this.session.appendAssistant(answer, promptTokens);
     if (this.session.answerCount() === 1 && this.session.titleSource === 'derived') this.startTitleUpgrade();
-    return { answer, route: formatRoute(result.route), attempts: result.trail.length, trail: result.trail };
+    const answeredBy = formatRoute(result.route);
+    // Requests actually sent, as the gateway's x-switchyard-attempts counts them: a route skipped without a call is not one.
+    const turn: TurnResult = { answer, route: answeredBy, attempts: sentAttempts(result.trail), trail: result.trail };
+    const note = this.setAsideNoteGiven ? undefined : setAsideNote(result.trail, answeredBy);
+    if (note !== undefined) {
+      this.setAsideNoteGiven = true;
+      turn.note = note;
+    }
+    return turn;
   }
 
-  /** `/compress`, or the automatic trigger. */
-  async compress(signal?: AbortSignal): Promise<CompressOutcome> {
-    const outcome = await compressSession(this.session, this.backend, this.config.auxiliary.compression, signal);
-    return outcome;
+  /** A reloaded config (the file or its .env was edited): auxiliary settings and context windows from now on. */
+  setConfig(config: Config): void {
+    this.config = config;
+  }
+
+  /** `/compress` (`mustShrink` false: a failed summary keeps the history as it was), or the automatic trigger. */
+  async compress(signal?: AbortSignal, mustShrink = false): Promise<CompressOutcome> {
+    const route = autoTaskRoute(this.config, 'compression', this.session.route);
+    return compressSession(this.session, this.backend, this.config.auxiliary.compression, {
+      mustShrink,
+      ...(signal ? { signal } : {}),
+      ...(route ? { route } : {}),
+    });
   }
 
   /** `/title text`: the user's title wins, now and over a generated title that arrives later. */
@@ -95,7 +117,8 @@ export class Conversation {
   private startTitleUpgrade(): void {
     const timeoutMs = this.config.auxiliary.title_generation.timeout;
     // Fire and forget: the next prompt never waits for the title. The outcome is reported once.
-    this.pendingTitle = upgradeTitle(this.session, this.backend, timeoutMs).then((outcome) => {
+    const route = autoTaskRoute(this.config, 'title_generation', this.session.route);
+    this.pendingTitle = upgradeTitle(this.session, this.backend, timeoutMs, route).then((outcome) => {
       if (outcome.status === 'failed' && !this.titleNoticeGiven) {
         this.titleNoticeGiven = true;
         this.notify(titleFailureLine(outcome));
@@ -109,7 +132,7 @@ export class Conversation {
     const window = contextWindowOf(this.config, this.session.route ?? this.config.main);
     const tokens = this.session.promptTokens();
     if (!shouldCompress(tokens, window, settings.threshold)) return;
-    const outcome = await this.compress(signal);
+    const outcome = await this.compress(signal, true);
     if (outcome.status !== 'nothing') {
       this.notify(compressionLine(outcome));
     } else if (!this.overflowNoticeGiven) {
@@ -118,4 +141,39 @@ export class Conversation {
       this.notify(`compression: the prompt (≈${tokens} tokens) reached the trigger (${triggerTokens(window, settings.threshold)}), but ${outcome.why}`);
     }
   }
+}
+
+const SOURCE_TEXT: Record<string, string> = { config: 'config', env: 'env', dotenv: '.env', stored: 'stored' };
+
+/**
+ * When answers keep coming from a fallback, the user would otherwise never learn that the main key is dead: one line
+ * naming the route set aside for its key and why, the route that answered, and where to look.
+ */
+export function setAsideNote(trail: readonly Attempt[], answeredBy: string): string | undefined {
+  const aside = trail.find((a) => a.route !== answeredBy && isKeyProblem(a));
+  if (!aside) return undefined;
+  const key = aside.credential ? `key ${aside.credential.masked} (from ${aside.credential.sources.map((k) => SOURCE_TEXT[k] ?? k).join(' + ')})` : '';
+  const what =
+    aside.outcome === 'auth_rejected' ? `${aside.provider} rejected ${key}`
+    : aside.outcome === 'quota' ? `${aside.provider} ${key} is out of quota`
+    : aside.outcome === 'auth_missing' ? `no API key for ${aside.provider}`
+    : `every key for ${aside.provider} is set aside (rejected or cooling)`;
+  return `note: ${what}; answering from ${answeredBy} — \`switchyard auth explain ${aside.provider}\``;
+}
+
+function isKeyProblem(a: Attempt): boolean {
+  if (a.outcome === 'auth_rejected' || a.outcome === 'quota' || a.outcome === 'auth_missing') return true;
+  // Skipped without a call because no key of the provider is usable (known rejected, cooling): the same problem,
+  // seen from a later call.
+  return a.outcome === 'skipped' && a.credential === undefined && /unusable/.test(a.message ?? '');
+}
+
+/**
+ * The route a background task of this session should try first: a task on `provider: auto` follows the main chain,
+ * and this session's main chain starts at its own route (`/model`, `--model`) — so the title and the summary come
+ * from the route that answers the session, with the configured chain behind it. A task with an explicit provider
+ * keeps its own chain.
+ */
+export function autoTaskRoute(config: Config, task: string, sessionRoute: Route | undefined): Route | undefined {
+  return sessionRoute && config.auxiliary[task]?.provider === 'auto' ? sessionRoute : undefined;
 }

@@ -27,11 +27,13 @@ export interface ReplIO {
 
 export class Repl {
   private readonly conv: Conversation;
-  private readonly config: Config;
+  private config: Config;
   private readonly io: ReplIO;
   private readonly rl: Interface;
   private answering: AbortController | undefined;
   private quitting = false;
+  /** Readline is closed once the user left: a notice arriving later (a background title) must not prompt again. */
+  private closed = false;
   /** Messages that got no answer (cancelled ones aside): piped chat exits 1 when there were any. */
   private failures = 0;
 
@@ -40,6 +42,14 @@ export class Repl {
     this.config = config;
     this.io = io;
     this.rl = createInterface({ input: io.input, ...(io.interactive ? { output: io.output } : {}), terminal: io.interactive, prompt: '> ' });
+    this.rl.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  /** A reloaded config (the file or its .env was edited): routes, windows and settings shown from now on. */
+  setConfig(config: Config): void {
+    this.config = config;
   }
 
   get failedMessages(): number {
@@ -48,7 +58,7 @@ export class Repl {
 
   /** Notices from the conversation (title kept, history compressed), printed without breaking the prompt. */
   notice(line: string): void {
-    if (this.io.interactive && !this.answering) {
+    if (this.io.interactive && !this.answering && !this.closed) {
       this.io.output.write(`\r\x1b[K${this.dim(line)}\n`);
       this.rl.prompt(true);
     } else {
@@ -105,6 +115,7 @@ export class Repl {
       const result = await this.conv.send(text, { signal: controller.signal, onText: (t) => { wrote = true; this.io.output.write(t); } });
       this.io.output.write('\n');
       if (this.io.interactive) this.io.output.write(`${this.dim(`  ${result.route} · ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`)}\n`);
+      if (result.note !== undefined) this.warn(this.io.interactive ? this.dim(result.note) : result.note);
     } catch (err) {
       if (wrote) this.io.output.write('\n');
       if (controller.signal.aborted || isAbort(err)) this.warn('answer cancelled (your message is kept in the session)');
@@ -192,7 +203,7 @@ export class Repl {
   }
 
   private prompt(): void {
-    if (this.io.interactive && !this.quitting) this.rl.prompt();
+    if (this.io.interactive && !this.quitting && !this.closed) this.rl.prompt();
   }
 
   private say(text: string): void {

@@ -5,9 +5,12 @@ import type { StateStore } from '../state/types.ts';
 import type { ChatBackend } from './backend.ts';
 
 export interface ChatRuntime {
+  /** The config in force: replaced by reload(). */
   loaded: LoadedConfig;
   store: StateStore;
   backend: ChatBackend;
+  /** A new config (file or .env edited): the router uses it from its next call. */
+  reload(next: LoadedConfig): void;
   close(): Promise<void>;
 }
 
@@ -17,15 +20,20 @@ export async function openChatRuntime(loaded: LoadedConfig, store?: StateStore):
   const ownsStore = store === undefined;
   const opened = store ?? openSessionStore(loaded);
   const router = createSwitchyard({ config: loaded, store: opened });
-  return {
+  const runtime: ChatRuntime = {
     loaded,
     store: opened,
     backend: router,
+    reload(next) {
+      router.reload(next);
+      runtime.loaded = next;
+    },
     async close() {
       await router.close();
       if (ownsStore) await opened.close();
     },
   };
+  return runtime;
 }
 
 /** Sessions live in the state store named by `gateway.state` (SQLite in $SWITCHYARD_HOME by default). */

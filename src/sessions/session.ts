@@ -20,6 +20,10 @@ export class ChatSession {
   /** A route chosen (`--model`, `/model`) before the first message: kept here until the session is stored, so
    * choosing a route alone leaves no empty session behind. */
   private pendingRoute: string | undefined;
+  /** A `/title` given before the first message: like the route, held until the session is stored. */
+  private pendingTitle: string | undefined;
+  /** Messages left out of the prompt (not the store) because a compression could not summarise them. */
+  private omission: { fromSeq: number; toSeq: number; content: string; at: number } | undefined;
 
   private constructor(store: SessionStore, id: string, record: SessionRecord | undefined, now: Clock) {
     this.store = store;
@@ -45,11 +49,11 @@ export class ChatSession {
   }
 
   get title(): string {
-    return this.record?.title ?? EMPTY_TITLE;
+    return this.record?.title ?? this.pendingTitle ?? EMPTY_TITLE;
   }
 
   get titleSource(): SessionRecord['title_source'] {
-    return this.record?.title_source ?? 'derived';
+    return this.record?.title_source ?? (this.pendingTitle !== undefined ? 'user' : 'derived');
   }
 
   /** The `/model` route of this session, if one was set. */
@@ -72,9 +76,13 @@ export class ChatSession {
     return this.append(promptTokens === undefined ? { role: 'assistant', content: text } : { role: 'assistant', content: text, prompt_tokens: promptTokens });
   }
 
-  /** A title the user set: it always wins. */
+  /** A title the user set: it always wins. Before the first message it is held (like a route), so leaving without
+   * saying anything still leaves nothing behind. */
   setUserTitle(title: string): void {
-    this.ensureRecord(title);
+    if (!this.record) {
+      this.pendingTitle = title;
+      return;
+    }
     this.update({ title, title_source: 'user' });
   }
 
@@ -96,25 +104,42 @@ export class ChatSession {
     this.update({ route: text });
   }
 
-  /** Replaces messages [fromSeq, toSeq] by one (compression), in the store and here. */
+  /** Replaces messages [fromSeq, toSeq] by one (a compression summary), in the store and here. */
   replaceRange(fromSeq: number, toSeq: number, content: string, kind: 'summary' | 'truncation'): MessageRecord {
     const replacement: MessageRecord = { session_id: this.id, seq: fromSeq, role: 'system', content, kind, created_at: this.now() };
     this.store.replaceMessages(this.id, fromSeq, toSeq, replacement);
     this.history = this.store.listMessages(this.id);
+    // The summary covers the middle the omission left out (both start after the same protected head).
+    this.omission = undefined;
     this.update({});
     return replacement;
   }
 
-  /** The history as the canonical chat the router sends. */
+  /** Leaves messages [fromSeq, toSeq] out of what is sent, in their place one marker; the store keeps them all, so a
+   * later compression can summarise them and a resumed session has its whole history. */
+  omitFromPrompt(fromSeq: number, toSeq: number, content: string): void {
+    this.omission = { fromSeq, toSeq, content, at: this.now() };
+  }
+
+  /** The history as the canonical chat the router sends (with the omission's marker in place of what it covers). */
   prompt(): ChatMessage[] {
-    return this.history.map((m) => ({ role: m.role, content: m.content }));
+    const omission = this.omission;
+    const out: ChatMessage[] = [];
+    for (const m of this.history) {
+      if (omission && m.seq >= omission.fromSeq && m.seq <= omission.toSeq) {
+        if (m.seq === omission.fromSeq) out.push({ role: 'system', content: omission.content });
+        continue;
+      }
+      out.push({ role: m.role, content: m.content });
+    }
+    return out;
   }
 
   /** Prompt tokens of the next request: the provider's count for the last answered prompt plus estimates of what
    * came after it, or an estimate of everything when no count is usable (none yet, or the history was compressed
    * after that count was taken). */
   promptTokens(): number {
-    const lastCompression = Math.max(-1, ...this.history.filter((m) => m.kind !== undefined).map((m) => m.created_at));
+    const lastCompression = Math.max(this.omission?.at ?? -1, ...this.history.filter((m) => m.kind !== undefined).map((m) => m.created_at));
     for (let i = this.history.length - 1; i >= 0; i--) {
       const m = this.history[i];
       if (m?.role !== 'assistant' || m.prompt_tokens === undefined) continue;
@@ -149,18 +174,14 @@ export class ChatSession {
     const at = this.now();
     const record: SessionRecord = {
       id: this.id,
-      title: deriveTitle(firstMessage),
-      title_source: 'derived',
+      title: this.pendingTitle ?? deriveTitle(firstMessage),
+      title_source: this.pendingTitle !== undefined ? 'user' : 'derived',
       created_at: at,
       updated_at: at,
       ...(this.pendingRoute !== undefined ? { route: this.pendingRoute } : {}),
     };
     this.store.createSession(record);
     this.record = record;
-  }
-
-  private ensureRecord(title: string): void {
-    if (!this.record) this.createRecord(title);
   }
 
   private update(patch: Partial<Omit<SessionRecord, 'id'>>): void {

@@ -1,6 +1,8 @@
 // The background title upgrade (SPEC §5, seed 000): one `title_generation` call after the first exchange. It never
 // fails the chat: any failure keeps the derived title and is reported as an outcome the caller prints once.
+import type { Route } from '../config/schema.ts';
 import type { ChatMessage } from '../providers/types.ts';
+import { sentAttempts } from '../routing/trail.ts';
 import type { ChatBackend } from './backend.ts';
 import { explainError } from './explain.ts';
 import type { ChatSession } from './session.ts';
@@ -33,18 +35,22 @@ export function titleRequest(user: string, assistant: string): ChatMessage[] {
   ];
 }
 
-export async function upgradeTitle(session: ChatSession, backend: ChatBackend, timeoutMs: number): Promise<TitleOutcome> {
+/**
+ * `route`: the session's own route (`/model`, `--model`) when the task is `provider: auto` — the title then tries the
+ * route the session answers from first, with the main chain behind it, as the chat itself does.
+ */
+export async function upgradeTitle(session: ChatSession, backend: ChatBackend, timeoutMs: number, route?: Route): Promise<TitleOutcome> {
   const exchange = session.firstExchange();
   if (!exchange) return { status: 'failed', kept: session.title, explanation: 'no exchange to title yet' };
   try {
     // The router enforces the task's own timeout; this signal is only a backstop so a caller waiting for the
     // title before exiting can never hang.
-    const result = await backend.chat({ task: TITLE_TASK, messages: titleRequest(exchange.user, exchange.assistant), max_tokens: 40, signal: AbortSignal.timeout(timeoutMs + 2_000) });
+    const result = await backend.chat({ task: TITLE_TASK, messages: titleRequest(exchange.user, exchange.assistant), max_tokens: 40, signal: AbortSignal.timeout(timeoutMs + 2_000), ...(route ? { route } : {}) });
     if (result.status === 'disabled') return { status: 'disabled' };
     const title = cleanGeneratedTitle(result.response.content);
     if (title === undefined) return { status: 'failed', kept: session.title, explanation: `${formatRoute(result.route)} answered with an empty title` };
     if (!session.offerGeneratedTitle(title)) return { status: 'user_title' };
-    return { status: 'generated', title, route: formatRoute(result.route), attempts: result.trail.length };
+    return { status: 'generated', title, route: formatRoute(result.route), attempts: sentAttempts(result.trail) };
   } catch (err) {
     return { status: 'failed', kept: session.title, explanation: explainError(err) };
   }

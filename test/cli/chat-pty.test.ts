@@ -51,3 +51,31 @@ test('on a terminal: prompt, Ctrl-C cancels the answer, Ctrl-C at the prompt exi
     await w.close();
   }
 });
+
+test('on a terminal: leaving while the background title is still running exits 0, without an internal error', { skip: !hasScript && 'util-linux script not found' }, async () => {
+  const w = await startChatWorld(SCENARIO, (url) => ({
+    providers: { main: simProvider(url, GOOD), slow: simProvider(url, SLOW) },
+    main: { provider: 'main', model: 'sim-large' },
+    // The title call outlives the chat and fails after it was left: its notice must not reopen the prompt.
+    auxiliary: { title_generation: { provider: 'slow', model: 'sim-large', timeout: '500ms', fallback_to_main: false } },
+    retry: FAST_RETRY,
+  }));
+  const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, TERM: 'xterm', NO_COLOR: '1', ...w.cliEnv };
+  const child = spawn('script', ['-qfec', `exec '${process.execPath}' '${CLI}' chat`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    await until(() => screen.includes('> '), 'the prompt');
+    child.stdin.write('hello tty\r');
+    await until(() => screen.includes('[sim-large] reply to: hello tty'), 'the answer');
+    await until(() => w.sim.calls(SLOW) === 1, 'the title call');
+    child.stdin.write('\x04');
+    assert.equal(await exited, 0, screen);
+    assert.doesNotMatch(screen, /internal error/);
+    assert.match(screen, /title: kept "hello tty"/);
+  } finally {
+    child.kill('SIGKILL');
+    await w.close();
+  }
+});

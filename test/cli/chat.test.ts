@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { ALL_KEYS, BACKUP, BAD, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld, type ChatWorld } from '../sessions/harness.ts';
@@ -175,6 +176,7 @@ test('chat -m with no main route: a configuration error (exit 2, kind config), n
     const out = JSON.parse(r.stdout) as { session: string | null; kind: string; error: string };
     assert.equal(out.kind, 'config');
     assert.equal(out.session, null);
+    assert.equal((out as { title?: unknown }).title, null, 'no session, so no "New chat" title either');
     assert.match(out.error, /no main route is configured/);
     assert.match(r.stderr, /^switchyard: no main route is configured/);
     const plain = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
@@ -209,6 +211,80 @@ test('kill -9 during an answer loses no earlier message', async () => {
       'user: second message',
     ]);
   } finally {
+    await w.close();
+  }
+});
+
+test('chat -m --json: every usage or configuration mistake prints the documented JSON too (exit 2)', async () => {
+  const w = await world();
+  try {
+    const cases: [string[], RegExp][] = [
+      [['--model', 'nosuch/x'], /no provider "nosuch"/],
+      [['--model', 'garbage'], /expected a route as provider\/model/],
+      [['--session', 'zzzz'], /no session "zzzz"/],
+      [['--session', ''], /--session needs a session id/],
+    ];
+    for (const [args, why] of cases) {
+      const r = await runCli(['chat', '-m', 'x', '--json', ...args], { env: w.cliEnv });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, why);
+      const out = JSON.parse(r.stdout) as Record<string, unknown>;
+      assert.deepEqual({ ...out, error: '' }, { session: null, error: '', kind: 'config', attempts: 0, failures: [], title: null });
+      assert.match(String(out['error']), why);
+    }
+    assert.equal(w.sim.calls(), 0);
+    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+  } finally {
+    await w.close();
+  }
+});
+
+test('piped: /title before the first message is held like /model — leaving stores nothing', async () => {
+  const w = await world();
+  try {
+    const r = await runCli(['chat'], { env: w.cliEnv, input: '/model backup/sim-large\n/title Pre Title\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+    const sent = await runCli(['chat'], { env: w.cliEnv, input: '/title Pre Title\nhello\n' });
+    assert.equal(sent.code, 0, sent.stderr);
+    const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { title: string; title_source: string }[];
+    assert.deepEqual(list.map((s) => [s.title, s.title_source]), [['Pre Title', 'user']]);
+    assert.equal(w.sim.calls(GOOD), 1, 'no title call: the user set one');
+  } finally {
+    await w.close();
+  }
+});
+
+test('a running chat picks up an edited config: an invalid edit keeps the old one (said once), a new key is used at once', async () => {
+  const w = await world(BAD, { title_generation: { provider: 'none' } });
+  const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, ...w.cliEnv };
+  const child = spawn(process.execPath, [CLI, 'chat'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const until = async (check: () => boolean, what: string): Promise<void> => {
+    for (let i = 0; i < 800 && !check(); i++) await sleep(25);
+    assert.ok(check(), `timed out waiting for ${what}; stderr: ${stderr}`);
+  };
+  try {
+    child.stdin.write('hello\n');
+    await until(() => /error: .*never been accepted/.test(stderr), 'the failed answer');
+    const good = readFileSync(w.configPath, 'utf8');
+    writeFileSync(w.configPath, `${good}\nretry: [not, a, mapping]\n`);
+    await until(() => stderr.includes('the chat goes on with the previous config'), 'the invalid config notice');
+    writeFileSync(w.configPath, good.replace(BAD, GOOD));
+    await until(() => stderr.includes('config: reloaded'), 'the reload');
+    child.stdin.write('again\n');
+    await until(() => stdout.includes('[sim-large] reply to: again'), 'the answer with the new key');
+    child.stdin.end();
+    assert.equal(await exited, 1, 'the first message got no answer');
+    assert.equal(stderr.match(/previous config/g)?.length, 1);
+    assert.equal(w.sim.calls(GOOD), 1);
+    assertNoSecrets(ALL_KEYS);
+  } finally {
+    child.kill('SIGKILL');
     await w.close();
   }
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planCompression, shouldCompress, summaryRequest, triggerTokens, truncationContent } from '../../src/sessions/compression-plan.ts';
+import { coveredCount, omissionContent, planCompression, shouldCompress, summaryContent, summaryRequest, triggerTokens } from '../../src/sessions/compression-plan.ts';
 import type { MessageRecord } from '../../src/state/types.ts';
 
 const history = (n: number): MessageRecord[] =>
@@ -30,10 +30,19 @@ test('plan: nothing to compress when everything is protected (or the middle is o
   assert.equal(planCompression(history(7), { threshold: 0.75, protect_first: 2, protect_last: 3 }).ok, true);
 });
 
-test('summary request carries the middle as a transcript; truncation marker says what was lost and why', () => {
+test('summary request carries the middle as a transcript; the omission marker says what was left out and why', () => {
   const req = summaryRequest(history(3));
   assert.equal(req.length, 2);
   assert.match(req[1]?.content ?? '', /User: m1\n\nAssistant: m2\n\nUser: m3/);
   assert.doesNotMatch(req[0]?.content ?? '', /title/i);
-  assert.equal(truncationContent(14, 'boom'), '[compressed: 14 earlier messages dropped — summary failed: boom]');
+  assert.equal(omissionContent(14, 'boom'), '[compressed: 14 earlier messages left out of this prompt — summary failed: boom]');
+});
+
+test('covered count: a summary counts the messages it replaced, so markers keep a running total', () => {
+  const [a, b] = history(2);
+  const summary: MessageRecord = { session_id: 's', seq: 3, role: 'system', content: summaryContent(5, 'gist'), kind: 'summary', created_at: 3 };
+  const oldMarker: MessageRecord = { ...summary, seq: 4, content: '[compressed: 7 earlier messages dropped — summary failed: x]', kind: 'truncation' };
+  assert.equal(coveredCount([a!, b!]), 2);
+  assert.equal(coveredCount([a!, summary, b!]), 7);
+  assert.equal(coveredCount([oldMarker, summary]), 12);
 });

@@ -1,9 +1,12 @@
 // Compression against the real simulator and router (SPEC §5): the automatic trigger at threshold × the main
 // route's context window, the protected head and tail, the summary replacing the middle in the store, the
-// deterministic truncation when the summary fails or the task is disabled, and skipping routes too small.
+// prompt-only omission when the summary fails or the task is disabled (the store keeps everything), the running
+// total of summarised messages, and skipping routes too small.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compressSession } from '../../src/sessions/compressor.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadConfig } from '../../src/config/load.ts';
+import { compressionLine, compressSession } from '../../src/sessions/compressor.ts';
 import { Conversation } from '../../src/sessions/conversation.ts';
 import { ChatSession } from '../../src/sessions/session.ts';
 import { BACKUP, BAD, FAST_RETRY, GOOD, SCENARIO, simProvider, startChatWorld, type ChatWorld } from './harness.ts';
@@ -68,30 +71,77 @@ test('no context window known: no automatic compression, /compress still works',
   }
 });
 
-test('a failed summary becomes a marked deterministic truncation, and says why', async () => {
+test('automatic, summary failed: the store keeps every message; only the prompt leaves the middle out, and says so', async () => {
   const w = await world({ provider: 'bad', model: 'sim-large', fallback_to_main: false });
   try {
     const session = seeded(w, 5);
-    const outcome = await compressSession(session, w.router, w.loaded.config.auxiliary.compression);
-    assert.equal(outcome.status, 'truncated');
+    const outcome = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, { mustShrink: true });
+    assert.equal(outcome.status, 'omitted');
     assert.equal(w.sim.calls(BAD), 1);
+    assert.match(compressionLine(outcome), /^compression: summary failed, 6 earlier messages left out of the prompt but kept in the session/);
+    assert.equal(ChatSession.resume(w.store, session.id).messages.length, 10, 'nothing was deleted');
+    const prompt = session.prompt();
+    assert.equal(prompt.length, 5);
+    assert.match(prompt[2]?.content ?? '', /^\[compressed: 6 earlier messages left out of this prompt — summary failed: .*never been accepted.*\]$/);
+    assert.ok(outcome.status === 'omitted' && outcome.after < outcome.before);
+
+    // A later compression that works summarises what was left out: nothing was lost.
+    writeFileSync(w.configPath, readFileSync(w.configPath, 'utf8').replace('provider: bad', 'provider: backup'));
+    w.router.reload(loadConfig({ configPath: w.configPath, env: {}, cwd: w.dir }));
+    const later = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, { mustShrink: true });
+    assert.equal(later.status, 'summarised');
     const stored = ChatSession.resume(w.store, session.id).messages;
-    assert.equal(stored.length, 5);
-    assert.equal(stored[2]?.kind, 'truncation');
-    assert.match(stored[2]?.content ?? '', /^\[compressed: 6 earlier messages dropped — summary failed: .*never been accepted.*\]$/);
+    assert.deepEqual(stored.map((m) => m.kind ?? m.role), ['user', 'assistant', 'summary', 'user', 'assistant']);
+    assert.match(stored[2]?.content ?? '', /^\[summary of 6 earlier messages\]/);
+    assert.doesNotMatch(session.prompt().map((m) => m.content).join('\n'), /left out/);
   } finally {
     await w.close();
   }
 });
 
-test('a disabled compression task truncates without calling anyone', async () => {
+test('/compress whose summary fails keeps the history and the prompt as they were', async () => {
+  const w = await world({ provider: 'bad', model: 'sim-large', fallback_to_main: false });
+  try {
+    const session = seeded(w, 5);
+    const conv = new Conversation({ session, backend: w.router, config: w.loaded.config, notify: () => {} });
+    const outcome = await conv.compress();
+    assert.equal(outcome.status, 'kept');
+    assert.match(compressionLine(outcome), /^compression: summary failed, the history is kept as it was \(6 earlier messages not summarised\) — /);
+    assert.equal(session.prompt().length, 10);
+    assert.equal(ChatSession.resume(w.store, session.id).messages.length, 10);
+  } finally {
+    await w.close();
+  }
+});
+
+test('a disabled compression task leaves the middle out of the prompt without calling anyone', async () => {
   const w = await world({ provider: 'none' });
   try {
     const session = seeded(w, 5);
-    const outcome = await compressSession(session, w.router, w.loaded.config.auxiliary.compression);
-    assert.equal(outcome.status, 'truncated');
-    assert.match(outcome.status === 'truncated' ? outcome.explanation : '', /disabled/);
+    const outcome = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, { mustShrink: true });
+    assert.equal(outcome.status, 'omitted');
+    assert.match(outcome.status === 'omitted' ? outcome.explanation : '', /disabled/);
     assert.equal(w.sim.calls(), 0);
+    assert.equal(ChatSession.resume(w.store, session.id).messages.length, 10);
+  } finally {
+    await w.close();
+  }
+});
+
+test('a second compression counts the messages the first summary stood for (running total)', async () => {
+  const w = await world({ provider: 'backup', model: 'sim-large', fallback_to_main: false });
+  try {
+    const session = seeded(w, 5);
+    const first = await compressSession(session, w.router, w.loaded.config.auxiliary.compression);
+    assert.equal(first.status === 'summarised' ? first.count : 0, 6);
+    for (let i = 6; i <= 8; i++) {
+      session.appendUser(`question ${i}`);
+      session.appendAssistant(`answer ${i}`);
+    }
+    // head 2 + [summary of 6] + 4 new middle messages + the last 2 (tail)
+    const second = await compressSession(session, w.router, w.loaded.config.auxiliary.compression);
+    assert.equal(second.status === 'summarised' ? second.count : 0, 12);
+    assert.match(ChatSession.resume(w.store, session.id).messages[2]?.content ?? '', /^\[summary of 12 earlier messages\]/);
   } finally {
     await w.close();
   }

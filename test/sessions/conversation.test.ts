@@ -173,3 +173,41 @@ test('a cancelled answer (AbortSignal) leaves the session usable', async () => {
     await w.close();
   }
 });
+
+test('a session on another route: auto title and compression try that route first (the main key is dead, no fallback)', async () => {
+  const w = await world({ compression: { protect_first: 1, protect_last: 1 } }, BAD, { fallback: [] });
+  try {
+    const { conv, notices } = conversation(w);
+    conv.session.setRoute({ provider: 'backup', model: 'sim-large' });
+    for (let i = 1; i <= 3; i++) await conv.send(`question ${i} on the session's own route`);
+    const title = await conv.titleSettled();
+    assert.equal(title?.status, 'generated');
+    assert.equal(title?.status === 'generated' ? title.route : '', 'backup/sim-large');
+    const compressed = await conv.compress();
+    assert.equal(compressed.status, 'summarised');
+    assert.equal(compressed.status === 'summarised' ? compressed.route : '', 'backup/sim-large');
+    assert.equal(w.sim.calls(BAD), 0, 'the dead main key was never needed');
+    assert.deepEqual(notices, []);
+  } finally {
+    await w.close();
+  }
+});
+
+test('attempts count requests sent; a route set aside for its key is noted once per session', async () => {
+  const w = await world({ title_generation: { provider: 'none' } }, BAD);
+  try {
+    const { conv } = conversation(w);
+    const first = await conv.send('first');
+    assert.equal(first.route, 'backup/sim-large');
+    assert.equal(first.attempts, 2);
+    assert.equal(first.note, 'note: main rejected key sk-…5555 (from config); answering from backup/sim-large — `switchyard auth explain main`');
+    const second = await conv.send('second');
+    // The rejected key is skipped without a call: not an attempt, and not said again.
+    assert.equal(second.attempts, 1);
+    assert.equal(second.trail.length, 2);
+    assert.equal(second.note, undefined);
+    assert.equal(w.sim.calls(BAD), 1);
+  } finally {
+    await w.close();
+  }
+});

@@ -35,6 +35,24 @@ test('a route set before the first message does not steal the derived title', as
   }
 });
 
+test('a title set before the first message is held like a route: nothing stored until a message', async () => {
+  const store = openStore({ kind: 'memory' });
+  try {
+    const s = ChatSession.fresh(store);
+    s.setUserTitle('Pre Title');
+    assert.equal(s.exists, false, '`/title` then quit leaves nothing behind');
+    assert.equal(store.listSessions().length, 0);
+    assert.equal(s.title, 'Pre Title');
+    assert.equal(s.titleSource, 'user');
+    s.appendUser('the first message');
+    const again = ChatSession.resume(store, s.id);
+    assert.equal(again.title, 'Pre Title');
+    assert.equal(again.titleSource, 'user');
+  } finally {
+    await store.close();
+  }
+});
+
 test('a generated title never overwrites a user title', async () => {
   const store = openStore({ kind: 'memory' });
   try {

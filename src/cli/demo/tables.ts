@@ -1,8 +1,7 @@
 // The two tables the demo shows: an attempt trail (SPEC §4) and `auth explain` (SPEC §2), keys masked.
 import type { SourceKind } from '../../credentials/types.ts';
 import type { ProviderExplanation } from '../../credentials/pool.ts';
-import { formatClock } from '../../credentials/clock.ts';
-import { sourcesText } from '../../credentials/describe.ts';
+import { CANDIDATE_HEADER, candidateRows } from '../../credentials/table.ts';
 import type { Attempt } from '../../routing/types.ts';
 import { renderTable } from '../../sessions/text-table.ts';
 
@@ -25,22 +24,21 @@ export function trailTable(trail: readonly Attempt[]): string {
   );
 }
 
-export function explainTable(e: ProviderExplanation): string {
-  if (e.candidates.length === 0) return `(no key for ${e.provider})\n${e.summary}`;
-  const table = renderTable(e.candidates, [
-    { header: '#', cell: (c) => String(c.position), right: true },
-    { header: 'SOURCE', cell: (c) => sourcesText(c.credential.sources) },
-    { header: 'KEY', cell: (c) => c.credential.masked },
-    { header: 'STATE', cell: (c) => stateText(c.health.state, c.health.reason, c.health.until) },
-    { header: 'LAST SUCCESS', cell: (c) => (c.health.last_success_at ? formatClock(c.health.last_success_at) : 'never') },
-    { header: 'NEXT', cell: (c) => (c.next ? '← next' : c.usable ? '' : (c.why ?? 'unusable')), max: 50 },
-  ]);
-  return `${table}\n${e.summary}`;
+/** What `switchyard auth explain PROVIDER` prints, from the same rows and header (src/credentials/table.ts) and laid
+ * out the same way (src/cli/auth.ts printExplanation), so the demo's block matches the real command. */
+export function explainTable(e: ProviderExplanation, now = Date.now()): string {
+  const lines = [`${e.provider} (strategy ${e.strategy})`];
+  if (e.candidates.length > 0) lines.push(authTable(candidateRows(e, now), CANDIDATE_HEADER));
+  lines.push(`${e.candidates.length > 0 ? '→ ' : ''}${e.summary}`);
+  return lines.join('\n');
 }
 
-function stateText(state: string, reason: string | undefined, until: number | undefined): string {
-  if (state === 'cooling') return `cooling: ${reason ?? '?'}${until ? ` until ${formatClock(until)}` : ''}`;
-  return state;
+/** printTable's layout (src/cli/context.ts): columns padded to the widest cell, the last one not padded. */
+function authTable(rows: string[][], header: string[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string => widths.map((w, i) => (i === widths.length - 1 ? (r[i] ?? '') : (r[i] ?? '').padEnd(w))).join('  ').trimEnd();
+  return all.map(line).join('\n');
 }
 
 function ms(value: number): string {
