@@ -82,7 +82,9 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential): 
       return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message: `accepted by the models list, which cannot tell quota: still set aside (${resting})` };
     }
     deps.pool.recordSuccess(credential);
-    return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message: 'accepted' };
+    // Without a model to chat with, only the listing was tried: it proves the key, not that it has quota left.
+    const message = model ? 'accepted' : 'accepted by the models list, which cannot tell quota or rate limits (name a model under the provider to test with a chat request)';
+    return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message };
   } catch (err) {
     const latency = now() - started;
     if (!UpstreamError.isInstance(err)) throw err;
