@@ -65,6 +65,18 @@ async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
   }
 }
 
+/** Leaving while the background title call still runs: it is given its time (up to the title task's timeout),
+ * and an interactive user is told why the chat has not exited yet, rather than facing a silent pause. */
+async function waitForTitle(settled: Promise<unknown>, tty: boolean): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 300)));
+  const first = await Promise.race([settled.then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  if (first === 'done') return;
+  if (tty) process.stderr.write('finishing the chat title before exiting…\n');
+  await settled;
+}
+
 /**
  * A message with nowhere to go (no `main:` and no --model, e.g. no config at all) is a configuration mistake: said
  * before the message is stored, so a one-shot that could never be sent leaves no session behind.
@@ -139,7 +151,7 @@ async function interactive(runtime: ChatRuntime, session: ChatSession, color: bo
   });
   try {
     await repl.run();
-    await conv.titleSettled();
+    await waitForTitle(conv.titleSettled(), tty);
   } finally {
     stopWatching();
   }
