@@ -75,13 +75,15 @@ async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void
 /** The store the gateway uses (gateway.state), opened for one CLI command. */
 async function withStore<T>(cmd: Command, fn: (store: StateStore) => T): Promise<T> {
   const loaded = cliConfig(cmd);
-  const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
+  // The store's own "unreachable, kept locally" warning speaks of a running gateway; a key command says below what an
+  // outage means for it instead.
+  const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env, warn: () => {} });
   try {
     // Shared state that could not be read: the keys the replicas know are unknown here, so a revoke would say "no
     // such key" and a list would show none. Say what is wrong instead.
     const status = store.status();
     if (status.degraded) {
-      throw new UserError(`cannot reach the shared state store (${status.location}): the gateway keys kept there are unknown until it is back${status.lastError ? ` (${status.lastError})` : ''}`, { exitCode: 1 });
+      throw new UserError(`cannot reach the shared state store (Redis at ${status.location}): the gateway keys kept there are unknown until it is back${status.lastError ? ` (${status.lastError})` : ''}`, { exitCode: 1 });
     }
     const result = fn(store);
     // Written before anything is printed: a key shown as created must exist for the gateways (Redis may be down).
