@@ -6,27 +6,10 @@
 //
 // See docs/routing.md for the ladder, task resolution, the attempt trail and every explanation message.
 
-import { createSwitchyard as createRouter, type Switchyard, type SwitchyardOptions } from './routing/switchyard.ts';
-import { assertLoadedConfig } from './config/object.ts';
-import type { LoadedConfig } from './config/types.ts';
-import { UserError } from './errors/user-error.ts';
-
-// The router
-
-/** A Switchyard over `options.config` (a LoadedConfig from loadConfig() or configFromObject()). Throws a UserError
- * saying what to pass when handed anything else, here and in `reload()`, rather than failing later inside. */
-export function createSwitchyard(options: SwitchyardOptions): Switchyard {
-  if (options === null || typeof options !== 'object') throw new UserError('createSwitchyard needs options: createSwitchyard({ config: loadConfig() })');
-  assertLoadedConfig(options.config, 'createSwitchyard({ config }): config');
-  const sy = createRouter(options);
-  const reload = sy.reload.bind(sy);
-  sy.reload = (loaded: LoadedConfig): void => {
-    assertLoadedConfig(loaded, 'reload(loaded): loaded');
-    reload(loaded);
-  };
-  return sy;
-}
-export type { Switchyard, SwitchyardOptions };
+// The router (it refuses anything but a LoadedConfig, in createSwitchyard and reload, with a UserError saying what
+// to pass)
+export { createSwitchyard } from './routing/switchyard.ts';
+export type { Switchyard, SwitchyardOptions } from './routing/switchyard.ts';
 export type { AdapterFor, Sleep } from './routing/call-context.ts';
 export type { Breakers } from './routing/breaker.ts';
 export type { Logger } from './log.ts';

@@ -22,6 +22,7 @@ import { resolveTask, taskNames, type TaskPlan } from './resolve-task.ts';
 import { committedEvents, streamSender } from './stream.ts';
 import { formatTrail } from './trail.ts';
 import type { ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
+import { assertLoadedConfig } from '../config/object.ts';
 
 export interface SwitchyardOptions {
   config: LoadedConfig;
@@ -89,6 +90,10 @@ class Router implements Switchyard {
   #plansFor: LoadedConfig['config'] | undefined;
 
   constructor(options: SwitchyardOptions) {
+    // A library caller may hand anything (a plain config object, a path, a promise): say what to pass, here rather
+    // than as a TypeError deep inside the first call.
+    if (options === null || typeof options !== 'object') throw new UserError('createSwitchyard needs options: createSwitchyard({ config: loadConfig() })');
+    assertLoadedConfig(options.config, 'createSwitchyard({ config }): config');
     this.#loaded = options.config;
     this.#logger = options.logger ?? silentLogger();
     this.#now = options.now ?? Date.now;
@@ -128,6 +133,7 @@ class Router implements Switchyard {
   }
 
   reload(loaded: LoadedConfig): void {
+    assertLoadedConfig(loaded, 'reload(loaded): loaded');
     this.#loaded = loaded;
     this.pool.setConfig(loaded);
   }

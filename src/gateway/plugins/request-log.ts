@@ -6,7 +6,7 @@ import type { GatewayContext } from '../context.ts';
 import { newRequestState } from '../request-state.ts';
 import { requestId } from '../request-id.ts';
 import type { RequestSample } from '../metrics.ts';
-import type { LineFields } from '../../log.ts';
+import { rawJson, type LineFields } from '../../log.ts';
 import { apiOf } from './errors.ts';
 
 const CHAT_PATHS = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses']);
@@ -70,6 +70,7 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     stream: s.stream,
     ms: Math.round(ms * 100) / 100,
   };
-  if (s.error !== undefined) line['error'] = s.error;
+  // Rendered here, not through the line writer's memo of repeated values: a message seen once would only churn it.
+  if (s.error !== undefined) line['error'] = rawJson(s.error, false);
   ctx.requestLine(PROBES.has(path) ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');
 }

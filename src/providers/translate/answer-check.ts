@@ -4,18 +4,15 @@
 // answer: an upstream `server` failure (502 in the gateway, and the chain falls back), never an answer with blanked
 // fields that the caller would take at face value.
 import type { FinishReason } from '../types.ts';
+import { kindOf } from './wire-error.ts';
 
 /** Thrown by the fromXResponse translators; the adapters turn it into an UpstreamError of kind `server`. */
 export class MalformedAnswer extends Error {
   override readonly name = 'MalformedAnswer';
 }
 
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
-}
-
 export function malformed(path: string, value: unknown, expected: string): MalformedAnswer {
-  return new MalformedAnswer(value === undefined ? `${path} is missing, expected ${expected}` : `${path} is ${typeName(value)}, expected ${expected}`);
+  return new MalformedAnswer(value === undefined ? `${path} is missing, expected ${expected}` : `${path} is ${kindOf(value)}, expected ${expected}`);
 }
 
 /** Text content: a string, null/absent (''), or an array of text parts (some compatible servers) joined. */

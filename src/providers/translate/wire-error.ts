@@ -47,8 +47,9 @@ const ARTICLE: Readonly<Record<string, string>> = {
   string: 'a string', number: 'a number', int: 'an integer', boolean: 'a boolean', object: 'an object', record: 'an object', array: 'an array',
 };
 
-/** What a value is, in the words of an error message. */
-function kindOf(v: unknown): string {
+/** What a value is, in the words of an error message (a request's field here, an upstream answer's in
+ * answer-check.ts). */
+export function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
