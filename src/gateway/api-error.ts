@@ -85,7 +85,23 @@ export function openaiErrorBody(err: ApiError): { error: { message: string; type
 
 /** Anthropic: `{"type":"error","error":{"type","message"}}`. */
 export function anthropicErrorBody(err: ApiError): { type: 'error'; error: { type: string; message: string } } {
-  return { type: 'error', error: { type: CATEGORY_TABLE[err.category].anthropic, message: err.message } };
+  return { type: 'error', error: { type: CATEGORY_TABLE[err.category].anthropic, message: anthropicMessage(err) } };
+}
+
+/** Anthropic's body has no `code`: agents that compact a conversation when it overflows (Claude Code) recognise it by
+ * Anthropic's own wording, so a context-length failure leads with it whichever provider type answered. */
+function anthropicMessage(err: ApiError): string {
+  if (err.code !== 'context_length_exceeded' || err.message.startsWith('prompt is too long')) return err.message;
+  return `${promptTooLong(err.message)}. ${err.message}`;
+}
+
+/** "prompt is too long: M tokens > N maximum" with the numbers the upstream gave (either provider type's wording). */
+export function promptTooLong(text: string): string {
+  const anthropic = /prompt is too long: (\d+) tokens > (\d+) maximum/.exec(text);
+  if (anthropic) return anthropic[0];
+  const openai = /maximum context length is (\d+) tokens\. However, your messages resulted in (\d+) tokens/.exec(text);
+  if (openai) return `prompt is too long: ${openai[2]} tokens > ${openai[1]} maximum`;
+  return 'prompt is too long';
 }
 
 export function errorBody(api: Api, err: ApiError): object {

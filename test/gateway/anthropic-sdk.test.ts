@@ -100,6 +100,17 @@ test('errors arrive as the SDK\'s classes: AuthenticationError, NotFoundError, B
   });
 });
 
+test('a conversation too long for the model leads with Anthropic\'s own "prompt is too long: M tokens > N maximum"', async () => {
+  // Agents that compact on overflow (Claude Code) recognise the failure by these words, not by a code.
+  await assert.rejects(client().messages.create({ model: 'simant/sim-small', max_tokens: 10, messages: [{ role: 'user', content: 'word '.repeat(130_000) }] }), (err: unknown) => {
+    assert.ok(err instanceof Anthropic.BadRequestError);
+    const message = (err.error as { error?: { message?: string } }).error?.message ?? '';
+    assert.match(message, /^prompt is too long: \d+ tokens > \d+ maximum/);
+    assert.match(message, /simant/, 'the gateway\'s explanation follows');
+    return true;
+  });
+});
+
 test('every key cooling is a 503 with Retry-After in the Anthropic shape', async () => {
   await assert.rejects(client().messages.create({ model: 'hot', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }));
   await assert.rejects(client().messages.create({ model: 'hot', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { configSchema } from '../../src/config/schema.ts';
 import { isLoopback, parseListen } from '../../src/gateway/listen.ts';
 import { generateKey, hashKey, matchKey, newKeyRecord, presentedKey, secretsEqual } from '../../src/gateway/keys.ts';
-import { ApiError, anthropicErrorBody, errorHeaders, openaiErrorBody } from '../../src/gateway/api-error.ts';
+import { ApiError, anthropicErrorBody, errorHeaders, openaiErrorBody, promptTooLong } from '../../src/gateway/api-error.ts';
 import { failureToApiError } from '../../src/gateway/failure-map.ts';
 import { buildModelIndex, resolveModel } from '../../src/gateway/model-resolve.ts';
 import type { Attempt } from '../../src/routing/types.ts';
@@ -94,4 +94,14 @@ test('model names resolve to tasks, provider/model, or a listed model (then the 
   assert.equal(resolveModel(index, 'nope/x'), undefined);
   assert.equal(resolveModel(index, 'gpt-4o'), undefined);
   assert.ok(index.listed.includes('mimo/mimo-pro') && index.listed.includes('claude/claude-sonnet'));
+});
+
+test('an Anthropic-shaped context-length error leads with Anthropic\'s wording, numbers from either provider type', () => {
+  const fromOpenAI = new ApiError('invalid_request', "oa: the conversation is too long (HTTP 400: This model's maximum context length is 128000 tokens. However, your messages resulted in 130001 tokens.)", { code: 'context_length_exceeded' });
+  assert.match(anthropicErrorBody(fromOpenAI).error.message, /^prompt is too long: 130001 tokens > 128000 maximum\. oa: the conversation/);
+  assert.equal(openaiErrorBody(fromOpenAI).error.message, fromOpenAI.message, 'the OpenAI shape has its code');
+  assert.equal(promptTooLong('ant: too long (HTTP 400: prompt is too long: 210118 tokens > 200000 maximum)'), 'prompt is too long: 210118 tokens > 200000 maximum');
+  assert.equal(promptTooLong('no numbers here'), 'prompt is too long');
+  const other = new ApiError('invalid_request', 'something else', { code: 'upstream_bad_request' });
+  assert.equal(anthropicErrorBody(other).error.message, 'something else');
 });
