@@ -9,6 +9,10 @@ import { sentAttempts } from '../routing/trail.ts';
 interface FailureRow {
   category: ApiErrorCategory;
   code: string;
+  /** false: the answer says `x-should-retry: false`, which both official SDKs obey. The gateway has already retried
+   * and fallen back; an SDK's own retries of these would only multiply the cost (a timed-out generation is paid for
+   * each time) or ask again what cannot change (a key the upstream rejects). */
+  clientRetry?: false;
 }
 
 /** Final kind of a failed call → category and code. Kinds not listed map to `upstream` / `upstream_error`. */
@@ -17,14 +21,14 @@ export const FAILURE_TABLE: Readonly<Record<string, FailureRow>> = {
   rate_limited: { category: 'unavailable', code: 'all_keys_cooling' },
   quota: { category: 'unavailable', code: 'all_keys_cooling' },
   overloaded: { category: 'overloaded', code: 'upstream_overloaded' },
-  auth_rejected: { category: 'upstream', code: 'upstream_auth_failed' },
-  auth_missing: { category: 'upstream', code: 'upstream_auth_missing' },
-  missing: { category: 'upstream', code: 'upstream_auth_missing' },
+  auth_rejected: { category: 'upstream', code: 'upstream_auth_failed', clientRetry: false },
+  auth_missing: { category: 'upstream', code: 'upstream_auth_missing', clientRetry: false },
+  missing: { category: 'upstream', code: 'upstream_auth_missing', clientRetry: false },
   server: { category: 'upstream', code: 'upstream_server_error' },
   connection: { category: 'upstream', code: 'upstream_unreachable' },
   breaker_open: { category: 'unavailable', code: 'upstream_circuit_open' },
-  timeout: { category: 'timeout', code: 'upstream_timeout' },
-  not_found: { category: 'upstream', code: 'upstream_model_not_found' },
+  timeout: { category: 'timeout', code: 'upstream_timeout', clientRetry: false },
+  not_found: { category: 'upstream', code: 'upstream_model_not_found', clientRetry: false },
   context_length: { category: 'invalid_request', code: 'context_length_exceeded' },
   content_filter: { category: 'invalid_request', code: 'content_filter' },
   bad_request: { category: 'invalid_request', code: 'upstream_bad_request' },
@@ -51,6 +55,6 @@ export function failureToApiError(failure: CallFailure, explicit: boolean): ApiE
   return new ApiError(category, failure.explanation || failure.message, {
     code,
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-    headers: { 'x-switchyard-attempts': String(attempts) },
+    headers: row.clientRetry === false ? { 'x-switchyard-attempts': String(attempts), 'x-should-retry': 'false' } : { 'x-switchyard-attempts': String(attempts) },
   });
 }

@@ -10,18 +10,20 @@ before(async () => {
   h = await startHarness({
     scenario: {
       models: { 'sim-large': {}, 'sim-small': {} },
-      keys: { 'sk-sim-good-openai-0001': {}, 'sk-sim-cool-0000000001': { script: ['429'], reset: '90s', reset_headers: ['retry-after'] } },
+      keys: { 'sk-sim-good-openai-0001': {}, 'sk-sim-cool-0000000001': { script: ['429'], reset: '90s', reset_headers: ['retry-after'] }, 'sk-sim-revoked-000000001': { valid: false } },
     },
     config: (sim) => ({
       providers: {
         simoa: simProvider(sim, 'openai', 'sk-sim-good-openai-0001', { models: { 'sim-large': {}, 'sim-small': {} } }),
         cooling: simProvider(sim, 'openai', 'sk-sim-cool-0000000001'),
+        revoked: simProvider(sim, 'openai', 'sk-sim-revoked-000000001'),
       },
       main: { provider: 'simoa', model: 'sim-large' },
       auxiliary: {
         title_generation: { provider: 'simoa', model: 'sim-small' },
         compression: { provider: 'none' },
         hot: { provider: 'cooling', model: 'sim-large', fallback_to_main: false },
+        badkey: { provider: 'revoked', model: 'sim-large', fallback_to_main: false },
       },
       retry: FAST_RETRY,
       gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
@@ -132,6 +134,19 @@ test('every key cooling is a 503 with Retry-After (InternalServerError in the SD
     assert.match(err.message, /cool|rate/i);
     return true;
   });
+});
+
+test('an upstream key rejected is a 502 the SDK does not retry (x-should-retry: false): the gateway already did', async () => {
+  const retrying = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 3 });
+  const before = h.logs.filter((l) => l.includes('"model":"badkey"')).length;
+  await assert.rejects(retrying.chat.completions.create({ model: 'badkey', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.APIError);
+    assert.equal(err.status, 502);
+    assert.equal(err.headers?.get('x-should-retry'), 'false');
+    assert.match(err.message, /revoked rejected key/);
+    return true;
+  });
+  assert.equal(h.logs.filter((l) => l.includes('"model":"badkey"')).length - before, 1, 'one request reached the gateway');
 });
 
 test('a disabled task is a 403 naming the setting', async () => {

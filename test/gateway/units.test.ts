@@ -71,6 +71,11 @@ test('failure table: cooling is 503 + Retry-After, upstream auth is 502 (never 4
   const overloaded = failureToApiError({ kind: 'overloaded', message: 'm' }, false);
   assert.equal(overloaded.status, 503);
   assert.equal(errorHeaders(overloaded)['retry-after'], '1');
+  // What the SDKs should not ask again (the gateway retried already): timeouts (paid per try) and rejected keys.
+  assert.equal(errorHeaders(failureToApiError({ kind: 'timeout', message: 'm' }, false))['x-should-retry'], 'false');
+  assert.equal(errorHeaders(failureToApiError({ kind: 'auth_rejected', message: 'm' }, false))['x-should-retry'], 'false');
+  assert.equal(errorHeaders(overloaded)['x-should-retry'], undefined);
+  assert.equal(errorHeaders(failureToApiError({ kind: 'all_cooling', message: 'm' }, false))['x-should-retry'], undefined);
 });
 
 test('model names resolve to tasks, provider/model, or a listed model (then the main chain)', () => {
