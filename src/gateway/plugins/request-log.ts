@@ -8,6 +8,7 @@ import { requestId } from '../request-id.ts';
 import type { RequestSample } from '../metrics.ts';
 import { rawJson, type LineFields } from '../../log.ts';
 import { apiOf } from './errors.ts';
+import { sentAttempts } from '../../routing/trail.ts';
 
 const CHAT_PATHS = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses']);
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
@@ -37,10 +38,13 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): vo
 }
 
 /** The caller closed its connection before the answer was complete: fastify's onResponse will not run, so the line
- * is written here, as nginx would log it (499, outcome client_closed). */
+ * is written here, as nginx would log it (499, outcome client_closed), counting the upstream requests sent — the
+ * one cancelled in flight included (see serve-chat's abortOnDisconnect for when). */
 export function logHangUp(ctx: GatewayContext, req: FastifyRequest): void {
-  if (!req.sy || req.sy.logged) return;
-  req.sy.outcome = 'client_closed';
+  const s = req.sy;
+  if (!s || s.logged) return;
+  s.outcome = 'client_closed';
+  if (s.trail !== undefined) s.attempts = sentAttempts(s.trail);
   writeRequestLine(ctx, req, 499);
 }
 
