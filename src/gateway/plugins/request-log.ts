@@ -18,6 +18,19 @@ function pathOf(req: FastifyRequest): string {
   return q < 0 ? req.url : req.url.slice(0, q);
 }
 
+/** The router ignores a trailing slash (app.ts): `/healthz/` is a probe too. */
+function isProbe(path: string): boolean {
+  return PROBES.has(path) || (path.endsWith('/') && PROBES.has(path.slice(0, -1)));
+}
+
+/** The line's `api`: what the endpoint is. `s.api` (apiOf) says which shape errors take — also on /admin/*, where
+ * an `anthropic-version` header gets the Anthropic shape — so it would call every admin call and probe "openai". */
+function lineApi(path: string, probe: boolean, api: string): string {
+  if (probe) return 'probe';
+  if (path.startsWith('/admin/') || path === '/admin') return 'admin';
+  return api;
+}
+
 export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): void {
   // Callback-style hooks: they run on every request, and a promise per hook is measurable on the hot path.
   app.addHook('onRequest', (req, reply, done) => {
@@ -60,12 +73,13 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
     ctx.metrics.requestFinished(sample);
   }
+  const probe = isProbe(path);
   const line: LineFields = {
     req_id: s.idJson,
     method: req.method,
     path,
     status,
-    api: s.api,
+    api: lineApi(path, probe, s.api),
     key: s.keyName ?? null,
     model: s.model ?? null,
     route: s.route ?? null,
@@ -76,5 +90,5 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
   };
   // Rendered here, not through the line writer's memo of repeated values: a message seen once would only churn it.
   if (s.error !== undefined) line['error'] = rawJson(s.error, false);
-  ctx.requestLine(PROBES.has(path) ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');
+  ctx.requestLine(probe ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');
 }
