@@ -31,6 +31,8 @@ export interface BuildGatewayOptions {
   router?: Switchyard;
   /** How long a client may take to send a whole request, and how often that is checked (tests shorten both). */
   requestTimeout?: RequestTimeout;
+  /** The address the gateway listens on instead of `gateway.listen` (`--listen`): a reload does not warn about it. */
+  listenOverride?: string;
 }
 
 export interface RequestTimeout {
@@ -76,6 +78,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     settings: settingsFrom(options.loaded),
     reloadEnv: environmentForReloads(options.loaded.env, options.loaded.dotenv),
     closing: false,
+    ...(options.listenOverride !== undefined ? { listenOverride: options.listenOverride } : {}),
   };
   const unsubscribe = router.events.on(metrics.onLadderEvent);
 

@@ -29,6 +29,8 @@ export interface GatewayContext {
   readonly reloadEnv: Readonly<Record<string, string | undefined>>;
   /** Set once shutdown begins: /readyz turns 503 so balancers stop sending. */
   closing: boolean;
+  /** `--listen HOST:PORT`, when given: it wins over `gateway.listen`, now and at every restart with that command. */
+  readonly listenOverride?: string;
 }
 
 export function settingsFrom(loaded: LoadedConfig): GatewaySettings {

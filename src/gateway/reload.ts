@@ -1,6 +1,7 @@
 // Hot reload (SPEC §7): a new config (file or .env edited, or SIGHUP) replaces the gateway's settings and the
 // router's config in one step; requests already running keep the snapshot they started with. An invalid config
-// keeps the old one and logs the located error. Changing `gateway.listen` or `body_limit` needs a restart.
+// keeps the old one and logs the located error. Changing `gateway.listen` (unless `--listen` overrides it), `body_limit`
+// or `state` needs a restart.
 import type { FastifyInstance } from 'fastify';
 import type { LoadedConfig } from '../config/types.ts';
 import { loadConfig } from '../config/load.ts';
@@ -20,10 +21,20 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   ctx.router.reload(next);
   ctx.metrics.reloaded('ok');
   const restartOnly = (['listen', 'body_limit', 'state'] as const).filter((k) => before[k] !== after[k]);
-  for (const k of restartOnly) ctx.logger.warn({ setting: `gateway.${k}` }, `gateway.${k} changed; it takes effect at the next restart`);
+  for (const k of restartOnly) restartOnlyChanged(ctx, k);
   for (const w of next.warnings) ctx.logger.warn(scrubSecrets(w));
   ctx.logger.info({ config: next.path, providers: Object.keys(next.config.providers).length }, 'config reloaded');
   forgetFormerCredentials(ctx);
+}
+
+/** A setting read only at start changed. `--listen` wins over gateway.listen, also after a restart with the same
+ * command line: "takes effect at the next restart" would be untrue, so the line says the override stays. */
+function restartOnlyChanged(ctx: GatewayContext, key: 'listen' | 'body_limit' | 'state'): void {
+  if (key === 'listen' && ctx.listenOverride !== undefined) {
+    ctx.logger.info({ setting: 'gateway.listen', listen: ctx.listenOverride }, `gateway.listen changed; --listen ${ctx.listenOverride} overrides it and stays in force`);
+    return;
+  }
+  ctx.logger.warn({ setting: `gateway.${key}` }, `gateway.${key} changed; it takes effect at the next restart`);
 }
 
 /** At start and after each reload: the health of credentials no config knows any more, a month old, is forgotten. */

@@ -4,6 +4,7 @@ import type { Api } from './api-error.ts';
 import type { ModelTarget } from './model-resolve.ts';
 import type { GatewayContext } from './context.ts';
 import type { RawJson } from '../log.ts';
+import type { Attempt } from '../routing/types.ts';
 
 export interface RequestState {
   /** Sent back as `x-request-id` and written in the request's log line, so a caller's error can be found there. */
@@ -27,6 +28,12 @@ export interface RequestState {
   error?: string;
   /** Sum of attempt latencies and waits, for the overhead histogram (non-streaming). */
   upstreamMs?: number;
+  /** The router call's trail (chat requests): what a hang-up's line counts as sent. */
+  trail?: Attempt[];
+  /** The router call is running: a hang-up's line waits until it settles, when the trail holds every request sent. */
+  calling: boolean;
+  /** The caller closed its connection before its answer was complete. */
+  hungUp: boolean;
   /** The line for this request was written (once: a hang-up writes it before fastify is done). */
   logged: boolean;
 }
@@ -41,5 +48,5 @@ declare module 'fastify' {
 }
 
 export function newRequestState(api: Api, id: { id: string; json: RawJson }): RequestState {
-  return { id: id.id, idJson: id.json, api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok', logged: false };
+  return { id: id.id, idJson: id.json, api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok', calling: false, hungUp: false, logged: false };
 }

@@ -61,6 +61,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     ...(logger ? { logger } : {}),
     ...(options.router ? { router: options.router } : {}),
     ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
+    ...(options.listen ? { listenOverride: options.listen } : {}),
   });
   forgetFormerCredentials(app.gateway);
   try {

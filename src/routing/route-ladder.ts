@@ -75,6 +75,13 @@ function record(ctx: CallContext, s: RouteState, init: Omit<Parameters<typeof ma
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
 }
 
+/** The request was sent, then the caller cancelled the call: it stays in the trail (the gateway's log counts what was
+ * sent), but no event goes out, since nothing about the provider or its key was learned. */
+function recordCancelled(ctx: CallContext, s: RouteState, cred: Credential, startedAt: number): void {
+  ctx.trail.push(makeAttempt({ route: s.route, credential: cred, outcome: 'cancelled', startedAt, endedAt: ctx.now(), waitMs: s.waitMs }));
+  s.waitMs = 0;
+}
+
 /** A route the config cannot make work (unknown provider, no model): fails at once, nothing is sent. */
 function invalidRoute(ctx: CallContext, route: RouteSpec, why: string): RouteOutcome<never> {
   const now = ctx.now();
@@ -148,6 +155,7 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
     // A caller's abort is not the provider's failure: no health, no breaker, no fallback.
     if (ctx.signal?.aborted || !UpstreamError.isInstance(err)) {
       ctx.breakers.release(route.provider);
+      if (ctx.signal?.aborted) recordCancelled(ctx, s, cred, startedAt);
       throw err;
     }
     s.lastError = err;

@@ -202,7 +202,7 @@ class Router implements Switchyard {
   #context(loaded: LoadedConfig, task: string, plan: Extract<TaskPlan, { status: 'chain' }>, options: ChatOptions): CallContext {
     const ctx: CallContext = {
       task, loaded, pool: this.pool, store: this.store, breakers: this.breakers, adapterFor: this.#adapterFor,
-      events: this.events, trail: [], now: this.#now, sleep: this.#sleep, random: this.#random,
+      events: this.events, trail: options.trail ?? [], now: this.#now, sleep: this.#sleep, random: this.#random,
     };
     if (plan.timeoutMs !== undefined) ctx.deadline = this.#now() + plan.timeoutMs;
     if (options.signal) ctx.signal = options.signal;

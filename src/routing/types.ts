@@ -11,8 +11,8 @@ export interface Attempt {
   provider: string;
   model: string;
   credential?: { fingerprint: string; masked: string; sources: SourceKind[] };
-  /** `ok` on success. */
-  outcome: 'ok' | ErrorKind | 'breaker_open' | 'skipped';
+  /** `ok` on success; `cancelled`: the caller's signal aborted it while it was in flight. */
+  outcome: 'ok' | ErrorKind | 'breaker_open' | 'skipped' | 'cancelled';
   status?: number;
   latency_ms: number;
   /** Backoff or rate-limit wait before this attempt. */
@@ -30,6 +30,9 @@ export interface ChatOptions extends RequestSettings {
   /** Override the model of the first route (e.g. `/model`, or a gateway request naming provider/model). */
   route?: Route;
   signal?: AbortSignal;
+  /** The array the call records its attempts in (a new one by default): the result's or error's `trail` is this
+   * array. A caller that cancels through `signal` reads in it what was sent, since the rejection carries no trail. */
+  trail?: Attempt[];
   /** Estimated prompt tokens, used to skip routes whose context window cannot hold the input. */
   estimated_tokens?: number;
 }

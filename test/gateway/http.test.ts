@@ -17,6 +17,9 @@ before(async () => {
         'sk-sim-cut-http-0000001': { script: ['cut'], loop_script: true, stream_delay: '20ms' },
         'sk-ant-sim-cut-http-001': { script: ['stream_error'], loop_script: true },
         'sk-sim-slow-http-000001': { latency: '5s' },
+        // A 500, then (after the retry) an answer that never comes: two requests sent when the caller hangs up.
+        'sk-sim-flaky-http-00001': { script: ['500', 'timeout'], loop_script: true },
+        'sk-sim-drip-http-000001': { stream_delay: '200ms' },
       },
     },
     config: (sim) => ({
@@ -26,6 +29,8 @@ before(async () => {
         oacut: simProvider(sim, 'openai', 'sk-sim-cut-http-0000001'),
         antcut: simProvider(sim, 'anthropic', 'sk-ant-sim-cut-http-001'),
         oaslow: simProvider(sim, 'openai', 'sk-sim-slow-http-000001'),
+        oaflaky: simProvider(sim, 'openai', 'sk-sim-flaky-http-00001'),
+        oadrip: simProvider(sim, 'openai', 'sk-sim-drip-http-000001'),
       },
       main: { provider: 'oa', model: 'sim-large' },
       fallback: [{ provider: 'ant', model: 'sim-large' }],
@@ -33,6 +38,8 @@ before(async () => {
         cut_openai: { provider: 'oacut', model: 'sim-large', fallback_to_main: false },
         cut_anthropic: { provider: 'antcut', model: 'sim-large', fallback_to_main: false },
         slow: { provider: 'oaslow', model: 'sim-large', fallback_to_main: false },
+        flaky: { provider: 'oaflaky', model: 'sim-large', fallback_to_main: false },
+        drip: { provider: 'oadrip', model: 'sim-large', fallback_to_main: false },
       },
       retry: FAST_RETRY,
       gateway: { body_limit: 64 * 1024 },
@@ -159,17 +166,47 @@ test('Anthropic stream error after the first delta: event: error, and no message
   assert.ok(!text.includes('message_stop'), 'a failed stream never ends cleanly');
 });
 
-test('a caller that hangs up mid-call is logged as client_closed (499), not as a gateway error', async () => {
-  for (const stream of [false, true]) {
+test('a caller that hangs up mid-call is logged once as client_closed (499), counting the requests sent', async () => {
+  const cases = [
+    // In flight when the caller leaves: the cancelled request counts; no route answered.
+    { model: 'slow', key: 'sk-sim-slow-http-000001', stream: false, sent: 1, route: null },
+    { model: 'slow', key: 'sk-sim-slow-http-000001', stream: true, sent: 1, route: null },
+    { model: 'flaky', key: 'sk-sim-flaky-http-00001', stream: false, sent: 2, route: null },
+    { model: 'flaky', key: 'sk-sim-flaky-http-00001', stream: true, sent: 2, route: null },
+    // A stream already relayed (the handler is done): the line is written at once, with its route.
+    { model: 'drip', key: 'sk-sim-drip-http-000001', stream: true, sent: 1, route: 'oadrip/sim-large' },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const id = `hangup-${i}`;
+    const callsBefore = h.sim.calls(c.key);
     const hangUp = new AbortController();
-    const sent = post('/v1/chat/completions', JSON.stringify({ model: 'slow', stream, messages: [{ role: 'user', content: 'hi' }] }), {}, hangUp.signal);
-    setTimeout(() => hangUp.abort(), 300);
-    await assert.rejects(sent);
-    const line = await waitFor(() => h.logs.find((l) => l.includes('"model":"slow"') && l.includes(`"stream":${stream}`) && l.includes('"msg":"request"')));
-    const fields = JSON.parse(line) as { status: number; outcome: string; level: number };
+    const body = JSON.stringify({ model: c.model, stream: c.stream, messages: [{ role: 'user', content: 'a fairly long message so the reply has several deltas' }] });
+    const sent = post('/v1/chat/completions', body, { 'x-request-id': id }, hangUp.signal);
+    if (c.route === null) {
+      // Leave once every request is out (the last one hangs).
+      await waitFor(() => (h.sim.calls(c.key) >= callsBefore + c.sent ? true : undefined));
+      hangUp.abort();
+      await assert.rejects(sent);
+    } else {
+      const res = await sent;
+      assert.equal(res.status, 200);
+      const reader = res.body!.getReader();
+      await reader.read();
+      hangUp.abort();
+      await assert.rejects(reader.read());
+    }
+    const ofThis = () => h.logs.filter((l) => l.includes(`"req_id":"${id}"`) && l.includes('"msg":"request"'));
+    const line = await waitFor(() => ofThis()[0]);
+    const fields = JSON.parse(line) as { status: number; outcome: string; level: number; attempts: number; route: string | null; stream: boolean };
     assert.equal(fields.outcome, 'client_closed', line);
-    if (!stream) assert.equal(fields.status, 499, line);
+    assert.equal(fields.status, 499, line);
+    assert.equal(fields.stream, c.stream, line);
     assert.equal(fields.level, 30, 'an ordinary info line');
+    assert.equal(fields.attempts, c.sent, `${c.model} stream=${c.stream}: the requests sent: ${line}`);
+    assert.equal(fields.route, c.route, line);
+    assert.equal(h.sim.calls(c.key), callsBefore + c.sent, 'nothing sent after the hang-up');
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(ofThis().length, 1, `one line per request: ${ofThis().join('')}`);
   }
   assert.ok(!h.logs.some((l) => l.includes('unexpected gateway error') || l.includes('AbortError')), 'no error line, no stack');
 });

@@ -22,15 +22,20 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
 
 const SCENARIO = (oldKeyValid: boolean) => ({ models: { 'sim-large': {}, 'sim-small': {} }, keys: { [OLD_KEY]: { valid: oldKeyValid }, [NEW_KEY]: {} } });
 
-async function startGateway(t: test.TestContext, processEnv: Record<string, string>, oldKeyValid = false) {
+/** `listenFlag: false` starts it without `--listen`, on the config's own `gateway.listen` (a free port). */
+async function startGateway(t: test.TestContext, processEnv: Record<string, string>, oldKeyValid = false, { listenFlag = true } = {}) {
   const sim = await startSimulator({ scenario: SCENARIO(oldKeyValid) });
   const ws = tempWorkspace('switchyard-gw-reload-');
-  const config = (model: string) => ({ providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_key: '${SIM_API_KEY}' } }, main: { provider: 'sim', model } });
+  const config = (model: string, gateway: Record<string, unknown> = listenFlag ? {} : { listen: '127.0.0.1:0' }) => ({
+    providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_key: '${SIM_API_KEY}' } },
+    main: { provider: 'sim', model },
+    ...(Object.keys(gateway).length > 0 ? { gateway } : {}),
+  });
   const configPath = ws.write('switchyard.yaml', stringify(config('sim-large')));
   ws.write('.env', `SIM_API_KEY=${OLD_KEY}\n`);
   const env = { PATH: process.env['PATH'] ?? '', HOME: ws.dir, SWITCHYARD_HOME: ws.home, ...processEnv };
   const key = (JSON.parse((await runCli(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout) as { key: string }).key;
-  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'gateway', ...(listenFlag ? ['--listen', '127.0.0.1:0'] : []), '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -111,4 +116,20 @@ test('SIGHUP with a broken config keeps the old one and logs the located error',
   g.writeConfig(g.config('sim-small'));
   g.child.kill('SIGHUP');
   await until('the fixed config to serve', async () => (await g.chat()).route === 'sim/sim-small');
+});
+
+test('a gateway.listen edit warns that it takes effect at the next restart, unless --listen overrides it', async (t) => {
+  const [flagged, plain] = await Promise.all([startGateway(t, {}), startGateway(t, {}, false, { listenFlag: false })]);
+  for (const g of [flagged, plain]) {
+    g.writeConfig(g.config('sim-large', { listen: '127.0.0.1:4999', body_limit: 1048576 }));
+    await until('the edit to be applied', () => /"msg":"config reloaded"/.test(g.logs()));
+    // Restart-only settings the override does not touch still warn.
+    assert.match(g.logs(), /gateway\.body_limit changed; it takes effect at the next restart/);
+  }
+  // With --listen 127.0.0.1:0 the file's gateway.listen never applies, not even after a restart with that command.
+  assert.doesNotMatch(flagged.logs(), /gateway\.listen changed; it takes effect/);
+  const kept = flagged.logs().split('\n').find((l) => l.includes('gateway.listen changed')) ?? '';
+  assert.match(kept, /"level":30/, 'information, not a warning');
+  assert.match(kept, /--listen 127\.0\.0\.1:0 overrides it and stays in force/);
+  assert.match(plain.logs(), /"level":40[^\n]*gateway\.listen changed; it takes effect at the next restart/);
 });

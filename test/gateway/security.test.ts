@@ -77,6 +77,53 @@ test('admin endpoints and /metrics take the admin key, never a client key', asyn
   assert.equal((await chat({ authorization: `Bearer ${ADMIN_KEY}` })).status, 401);
 });
 
+test("each request's log line names what the endpoint is (admin, probe, the chat API); admin errors keep their shape", async () => {
+  const adminAuth = { authorization: `Bearer ${ADMIN_KEY}` };
+  let n = 0;
+  /** Calls `path` with its own request id and returns the response and the request's log line. */
+  const traced = async (path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) => {
+    const id = `api-field-${n++}`;
+    const res = await call(path, { ...init, headers: { ...init.headers, 'x-request-id': id } });
+    // Written when the server sees the response finish, which may come after the client has read it.
+    const find = () => h.logs.find((l) => l.includes(`"req_id":"${id}"`) && l.includes('"msg":"request"'));
+    for (let i = 0; i < 100 && !find(); i++) await new Promise((r) => setTimeout(r, 10));
+    const line = find();
+    assert.ok(line, `a line for ${path}`);
+    return { ...res, line: JSON.parse(line) as { api: string; level: number; status: number } };
+  };
+
+  const refused = await traced('/admin/credentials');
+  assert.equal(refused.status, 401);
+  assert.equal(refused.line.api, 'admin');
+  // The OpenAI error shape, as before: the line's api does not change what the caller is answered in.
+  assert.deepEqual(Object.keys(JSON.parse(refused.text).error).sort(), ['code', 'message', 'param', 'type']);
+  assert.equal(JSON.parse(refused.text).error.code, 'invalid_admin_key');
+  const anthropicClient = await traced('/admin/credentials', { headers: { 'anthropic-version': '2023-06-01' } });
+  assert.equal(JSON.parse(anthropicClient.text).type, 'error', 'with anthropic-version, the Anthropic shape, as before');
+  assert.equal(anthropicClient.line.api, 'admin');
+  for (const [path, method, status] of [['/admin/credentials', 'GET', 200], ['/admin/credentials/nope/reset', 'POST', 404], ['/admin/nothing-here', 'GET', 404]] as const) {
+    const r = await traced(path, { method, headers: adminAuth });
+    assert.equal(r.status, status, path);
+    assert.equal(r.line.api, 'admin', path);
+    if (status !== 200) assert.equal(typeof JSON.parse(r.text).error.message, 'string', `${path}: OpenAI error shape`);
+  }
+  for (const path of ['/healthz', '/readyz', '/metrics', '/healthz/']) {
+    const r = await traced(path, { headers: adminAuth });
+    assert.equal(r.status, 200, path);
+    assert.deepEqual([r.line.api, r.line.level], ['probe', 20], `${path}: a probe, at debug`);
+  }
+  assert.equal((await traced('/metrics')).line.api, 'probe', 'refused too');
+
+  const openai = await traced('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` }, body: chatBody() });
+  assert.equal(openai.line.api, 'openai');
+  const anthropic = await traced('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': h.key, 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'main', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }) });
+  assert.equal(anthropic.line.api, 'anthropic');
+  // The metrics' api label is the chat API's, as before (probes and admin calls are not in them).
+  const metrics = (await call('/metrics', { headers: adminAuth })).text;
+  assert.match(metrics, /switchyard_gateway_requests_total\{api="openai",route="good\/sim-large",outcome="ok"\}/);
+  assert.doesNotMatch(metrics, /api="(admin|probe)"/);
+});
+
 test('an upstream that rejects its key is a 502 with an explanation, not a 401', async () => {
   const res = await chat({ authorization: `Bearer ${h.key}` }, 'rejected');
   assert.equal(res.status, 502);

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SwitchyardError } from '../../src/routing/errors.ts';
+import type { Attempt } from '../../src/routing/types.ts';
 import { FAST_RETRY, harness, hello, loadedFrom } from './helpers.ts';
 
 const A = 'sk-lib-aaaaaaaa0001';
@@ -56,7 +57,7 @@ test("a task's deadline still bounds the whole call: the last route gets only wh
   }
 });
 
-test("a caller's abort ends the call as an abort: no fallback, no health change", async () => {
+test("a caller's abort ends the call as an abort: no fallback, no health change; a trail passed in says what was sent", async () => {
   const h = await harness({
     scenario: { latency: '300ms', keys: { [A]: {}, [B]: {} } },
     config: (u) => ({
@@ -68,12 +69,19 @@ test("a caller's abort ends the call as an abort: no fallback, no health change"
   });
   try {
     const controller = new AbortController();
-    const call = h.router.chat({ messages: hello, signal: controller.signal });
+    const events: string[] = [];
+    const off = h.router.events.on((e) => events.push(e.type));
+    const trail: Attempt[] = [];
+    const call = h.router.chat({ messages: hello, signal: controller.signal, trail });
     while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
     controller.abort();
     await assert.rejects(call, (err: unknown) => !SwitchyardError.isInstance(err));
+    off();
     assert.equal(h.sim.calls(B), 0);
     assert.equal(h.router.pool.candidates('one')[0]?.health.failures ?? 0, 0);
+    // The rejection carries no trail; the caller's array holds the request that was in flight when it was cancelled.
+    assert.deepEqual(trail.map((a) => [a.route, a.credential?.masked, a.outcome]), [['one/sim-large', 'sk-…0001', 'cancelled']]);
+    assert.ok(!events.includes('attempt'), 'nothing learned about the provider: no attempt event (metrics, key log)');
   } finally {
     await h.close();
   }

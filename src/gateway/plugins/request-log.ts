@@ -8,6 +8,7 @@ import { requestId } from '../request-id.ts';
 import type { RequestSample } from '../metrics.ts';
 import { rawJson, type LineFields } from '../../log.ts';
 import { apiOf } from './errors.ts';
+import { sentAttempts } from '../../routing/trail.ts';
 
 const CHAT_PATHS = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses']);
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
@@ -15,6 +16,19 @@ const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 function pathOf(req: FastifyRequest): string {
   const q = req.url.indexOf('?');
   return q < 0 ? req.url : req.url.slice(0, q);
+}
+
+/** The router ignores a trailing slash (app.ts): `/healthz/` is a probe too. */
+function isProbe(path: string): boolean {
+  return PROBES.has(path) || (path.endsWith('/') && PROBES.has(path.slice(0, -1)));
+}
+
+/** The line's `api`: what the endpoint is. `s.api` (apiOf) says which shape errors take — also on /admin/*, where
+ * an `anthropic-version` header gets the Anthropic shape — so it would call every admin call and probe "openai". */
+function lineApi(path: string, probe: boolean, api: string): string {
+  if (probe) return 'probe';
+  if (path.startsWith('/admin/') || path === '/admin') return 'admin';
+  return api;
 }
 
 export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): void {
@@ -37,10 +51,13 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): vo
 }
 
 /** The caller closed its connection before the answer was complete: fastify's onResponse will not run, so the line
- * is written here, as nginx would log it (499, outcome client_closed). */
+ * is written here, as nginx would log it (499, outcome client_closed), counting the upstream requests sent — the
+ * one cancelled in flight included (see serve-chat's abortOnDisconnect for when). */
 export function logHangUp(ctx: GatewayContext, req: FastifyRequest): void {
-  if (!req.sy || req.sy.logged) return;
-  req.sy.outcome = 'client_closed';
+  const s = req.sy;
+  if (!s || s.logged) return;
+  s.outcome = 'client_closed';
+  if (s.trail !== undefined) s.attempts = sentAttempts(s.trail);
   writeRequestLine(ctx, req, 499);
 }
 
@@ -56,12 +73,13 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
     ctx.metrics.requestFinished(sample);
   }
+  const probe = isProbe(path);
   const line: LineFields = {
     req_id: s.idJson,
     method: req.method,
     path,
     status,
-    api: s.api,
+    api: lineApi(path, probe, s.api),
     key: s.keyName ?? null,
     model: s.model ?? null,
     route: s.route ?? null,
@@ -72,5 +90,5 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
   };
   // Rendered here, not through the line writer's memo of repeated values: a message seen once would only churn it.
   if (s.error !== undefined) line['error'] = rawJson(s.error, false);
-  ctx.requestLine(PROBES.has(path) ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');
+  ctx.requestLine(probe ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');
 }

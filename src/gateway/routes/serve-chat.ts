@@ -4,7 +4,7 @@
 // stream with an error event in the stream's own format, never a clean end.
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ChatOptions, Attempt } from '../../routing/types.ts';
+import type { ChatOptions, Attempt, ChatSuccess, Disabled, StreamSuccess } from '../../routing/types.ts';
 import type { ChatRequest, StreamEvent } from '../../providers/types.ts';
 import { copySettings } from '../../providers/settings.ts';
 import { routeName, sentAttempts } from '../../routing/trail.ts';
@@ -29,19 +29,28 @@ function upstreamMs(trail: readonly Attempt[]): number {
   return ms;
 }
 
-/** Aborts the upstream call when the client goes away before the answer is complete (and logs the hang-up). */
-function abortOnDisconnect(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply): AbortSignal {
+/** Aborts the upstream call when the client goes away before the answer is complete, and logs the hang-up: at once
+ * when the router call is over (a stream being relayed, an answer being written), else when it settles — promptly,
+ * once aborted — so the line counts every request sent, the cancelled one included (callSettled). */
+function abortOnDisconnect(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, sy: RequestState): AbortSignal {
   const controller = new AbortController();
   reply.raw.once('close', () => {
     if (reply.raw.writableFinished) return;
     controller.abort();
-    logHangUp(ctx, req);
+    sy.hungUp = true;
+    if (!sy.calling) logHangUp(ctx, req);
   });
   return controller.signal;
 }
 
-function chatOptions(canonical: ChatRequest, target: { task: string; route?: { provider: string; model: string } }, signal: AbortSignal): ChatOptions {
-  const opts = copySettings<ChatOptions>({ task: target.task, messages: canonical.messages, signal }, canonical);
+/** The router call is over (answered, failed or cancelled): a hang-up during it is logged now. */
+function callSettled(ctx: GatewayContext, req: FastifyRequest, sy: RequestState): void {
+  sy.calling = false;
+  if (sy.hungUp) logHangUp(ctx, req);
+}
+
+function chatOptions(canonical: ChatRequest, target: { task: string; route?: { provider: string; model: string } }, signal: AbortSignal, trail: Attempt[]): ChatOptions {
+  const opts = copySettings<ChatOptions>({ task: target.task, messages: canonical.messages, signal, trail }, canonical);
   if (target.route) opts.route = target.route;
   return opts;
 }
@@ -62,16 +71,27 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
   const parsed = wire.parse(body);
   const beta = forwardedBetas(req.headers['anthropic-beta']);
   if (beta !== undefined) parsed.request.anthropic_beta = beta;
-  const opts = chatOptions(parsed.request, target, abortOnDisconnect(ctx, req, reply));
+  // The gateway's own trail array: a cancelled call rejects without one (see logHangUp).
+  const trail: Attempt[] = (sy.trail = []);
+  const opts = chatOptions(parsed.request, target, abortOnDisconnect(ctx, req, reply, sy), trail);
   if (body.stream === true) {
     sy.stream = true;
-    return serveStream(ctx, wire, opts, sy, reply, parsed);
+    return serveStream(ctx, wire, opts, req, reply, parsed);
   }
-  const result = await ctx.router.chat(opts);
-  sy.attempts = sentAttempts(result.trail);
+  // try/catch rather than a wrapper: no extra promise per request.
+  let result: ChatSuccess | Disabled;
+  sy.calling = true;
+  try {
+    result = await ctx.router.chat(opts);
+  } catch (err) {
+    callSettled(ctx, req, sy);
+    throw err;
+  }
+  sy.attempts = sentAttempts(trail);
+  if (result.status === 'ok') sy.route = routeName(result.route);
+  callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
-  sy.route = routeName(result.route);
-  sy.upstreamMs = upstreamMs(result.trail);
+  sy.upstreamMs = upstreamMs(trail);
   answerHeaders(ctx, reply, sy);
   return wire.response(result.response, parsed);
 }
@@ -84,12 +104,21 @@ function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestStat
   if (ctx.closing) reply.header('connection', 'close');
 }
 
-async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions, sy: RequestState, reply: FastifyReply, parsed: ParsedWire): Promise<unknown> {
-  const result = await ctx.router.chat({ ...opts, stream: true });
-  if (result.status === 'disabled') {
-    sy.attempts = sentAttempts(result.trail);
-    throw disabledError(result.task, result.reason);
+async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions, req: FastifyRequest, reply: FastifyReply, parsed: ParsedWire): Promise<unknown> {
+  const sy = req.sy as RequestState;
+  let result: StreamSuccess | Disabled;
+  sy.calling = true;
+  try {
+    result = await ctx.router.chat({ ...opts, stream: true });
+  } catch (err) {
+    callSettled(ctx, req, sy);
+    throw err;
   }
+  // Committed to a route (or disabled): a hang-up from here on cancels no request, so its line is written at once.
+  sy.attempts = sentAttempts(result.trail);
+  if (result.status === 'ok') sy.route = routeName(result.route);
+  callSettled(ctx, req, sy);
+  if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   const events = result.events[Symbol.asyncIterator]();
   // Nothing is sent before the first event: until then a failure is still an ordinary HTTP error.
   let first: IteratorResult<StreamEvent>;
@@ -99,7 +128,6 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
     sy.attempts = sentAttempts(result.trail);
     throw err;
   }
-  sy.route = routeName(result.route);
   sy.attempts = sentAttempts(result.trail);
   const encoder = wire.streamEncoder(parsed);
   answerHeaders(ctx, reply, sy);
