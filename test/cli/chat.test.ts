@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { ALL_KEYS, BACKUP, BAD, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld, type ChatWorld } from '../sessions/harness.ts';
@@ -285,6 +286,35 @@ test('a running chat picks up an edited config: an invalid edit keeps the old on
     assertNoSecrets(ALL_KEYS);
   } finally {
     child.kill('SIGKILL');
+    await w.close();
+  }
+});
+
+test('a key set aside is noted by where it is set — the .env variable, the stored entry — masked, never in clear', async () => {
+  const DOTENV_KEY = 'sk-chat-dotenv-dead-0000aaaa';
+  const STORED_KEY = 'sk-chat-stored-dead-0000bbbb';
+  const w = await startChatWorld(SCENARIO, (url) => ({
+    providers: { main: { type: 'openai', base_url: `${url}/v1`, key_env: 'MAIN_API_KEY' }, backup: simProvider(url, BACKUP) },
+    main: { provider: 'main', model: 'sim-large' },
+    fallback: [{ provider: 'backup', model: 'sim-large' }],
+    auxiliary: { title_generation: { provider: 'none' } },
+    retry: FAST_RETRY,
+  }));
+  try {
+    const dotenv = join(w.dir, '.env');
+    writeFileSync(dotenv, `MAIN_API_KEY=${DOTENV_KEY}\n`);
+    const fromDotenv = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    assert.equal(fromDotenv.code, 0, fromDotenv.stderr);
+    assert.equal(fromDotenv.stderr, 'note: main rejected key sk-…aaaa (from .env MAIN_API_KEY); answering from backup/sim-large — `switchyard auth explain main`\n');
+
+    rmSync(dotenv);
+    const added = await runCli(['auth', 'add', 'main', '--label', 'old'], { env: w.cliEnv, input: STORED_KEY });
+    assert.equal(added.code, 0, added.stderr);
+    const fromStore = await runCli(['chat'], { env: w.cliEnv, input: 'hello again\n' });
+    assert.equal(fromStore.code, 0, fromStore.stderr);
+    assert.equal(fromStore.stderr, 'note: main rejected key sk-…bbbb (stored "old"); answering from backup/sim-large — `switchyard auth explain main`\n');
+    assertNoSecrets([...ALL_KEYS, DOTENV_KEY, STORED_KEY]);
+  } finally {
     await w.close();
   }
 });
