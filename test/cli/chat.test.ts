@@ -318,3 +318,40 @@ test('a key set aside is noted by where it is set — the .env variable, the sto
     await w.close();
   }
 });
+
+test('a failed title or summary names every route tried and what happened there, on one line, with the hint to fix', async () => {
+  const DEAD = ['sk-chat-dead-one-0000cccc', 'sk-chat-dead-two-0000dddd'];
+  const chain = (fallback: string): Record<string, unknown> => ({ provider: 'slow', model: 'sim-large', fallback_chain: [{ provider: fallback, model: 'sim-large' }], fallback_to_main: false });
+  const w = await startChatWorld(SCENARIO, (url) => ({
+    providers: {
+      main: simProvider(url, GOOD),
+      slow: { ...simProvider(url, SLOW), timeout: '300ms' },
+      bad: simProvider(url, BAD),
+      dead: { ...simProvider(url, ''), api_key: undefined, api_keys: DEAD },
+    },
+    main: { provider: 'main', model: 'sim-large' },
+    auxiliary: { title_generation: chain('bad'), compression: { ...chain('dead'), protect_first: 1, protect_last: 1 } },
+    retry: FAST_RETRY,
+  }));
+  try {
+    const r = await runCli(['chat'], { env: w.cliEnv, input: 'hello there\nsecond\n/compress\n' });
+    assert.equal(r.code, 0, r.stderr);
+    // The first route timed out; the fallback's key problem leads the explanation, but must not hide the timeout.
+    const title = r.stderr.split('\n').filter((l) => l.startsWith('title:'));
+    assert.equal(title.length, 1, r.stderr);
+    assert.equal(
+      title[0],
+      'title: kept "hello there" — title_generation: every route failed: 1. slow/sim-large did not answer within 300ms; retried 1× with backoff; ' +
+        '2. bad/sim-large: bad rejected key sk-…5555 (config); it has never been accepted — check or replace it',
+    );
+    const compression = r.stdout.split('\n').filter((l) => l.startsWith('compression:'));
+    assert.equal(compression.length, 1, r.stdout);
+    assert.match(
+      compression[0]!,
+      /^compression: summary failed, the history is kept as it was \(2 earlier messages not summarised\) — compression: every route failed: 1\. slow\/sim-large did not answer within 300ms; retried 1× with backoff; 2\. dead\/sim-large: every key for dead is unusable — sk-…cccc \(config providers\.dead\.api_keys\[0\]\): rejected \(never accepted\).*; add a key with `switchyard auth add dead`/,
+    );
+    assertNoSecrets([...ALL_KEYS, ...DEAD]);
+  } finally {
+    await w.close();
+  }
+});
