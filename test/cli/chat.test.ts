@@ -321,16 +321,18 @@ test('a key set aside is noted by where it is set — the .env variable, the sto
 
 test('a failed title or summary names every route tried and what happened there, on one line, with the hint to fix', async () => {
   const DEAD = ['sk-chat-dead-one-0000cccc', 'sk-chat-dead-two-0000dddd'];
-  const chain = (fallback: string): Record<string, unknown> => ({ provider: 'slow', model: 'sim-large', fallback_chain: [{ provider: fallback, model: 'sim-large' }], fallback_to_main: false });
+  // Each task on its own slow provider: four timeouts on one would come close to opening its circuit breaker.
+  const chain = (slow: string, fallback: string): Record<string, unknown> => ({ provider: slow, model: 'sim-large', fallback_chain: [{ provider: fallback, model: 'sim-large' }], fallback_to_main: false });
   const w = await startChatWorld(SCENARIO, (url) => ({
     providers: {
       main: simProvider(url, GOOD),
       slow: { ...simProvider(url, SLOW), timeout: '300ms' },
+      slower: { ...simProvider(url, SLOW), timeout: '300ms' },
       bad: simProvider(url, BAD),
       dead: { ...simProvider(url, ''), api_key: undefined, api_keys: DEAD },
     },
     main: { provider: 'main', model: 'sim-large' },
-    auxiliary: { title_generation: chain('bad'), compression: { ...chain('dead'), protect_first: 1, protect_last: 1 } },
+    auxiliary: { title_generation: chain('slow', 'bad'), compression: { ...chain('slower', 'dead'), protect_first: 1, protect_last: 1 } },
     retry: FAST_RETRY,
   }));
   try {
@@ -348,7 +350,7 @@ test('a failed title or summary names every route tried and what happened there,
     assert.equal(compression.length, 1, r.stdout);
     assert.match(
       compression[0]!,
-      /^compression: summary failed, the history is kept as it was \(2 earlier messages not summarised\) — compression: every route failed: 1\. slow\/sim-large did not answer within 300ms; retried 1× with backoff; 2\. dead\/sim-large: every key for dead is unusable — sk-…cccc \(config providers\.dead\.api_keys\[0\]\): rejected \(never accepted\).*; add a key with `switchyard auth add dead`/,
+      /^compression: summary failed, the history is kept as it was \(2 earlier messages not summarised\) — compression: every route failed: 1\. slower\/sim-large did not answer within 300ms; retried 1× with backoff; 2\. dead\/sim-large: every key for dead is unusable — sk-…cccc \(config providers\.dead\.api_keys\[0\]\): rejected \(never accepted\).*; add a key with `switchyard auth add dead`/,
     );
     assertNoSecrets([...ALL_KEYS, ...DEAD]);
   } finally {
