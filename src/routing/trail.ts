@@ -1,4 +1,4 @@
-// The attempt trail (SPEC §4): one entry per try — route, credential (fingerprint, masked, source kinds), outcome,
+// The attempt trail (SPEC §4): one entry per try — route, credential (fingerprint, masked, its sources), outcome,
 // status, latency and the wait before it. Never a secret.
 import type { Credential } from '../credentials/types.ts';
 import type { Attempt } from './types.ts';
@@ -9,7 +9,7 @@ export function routeName(route: { provider: string; model: string }): string {
 }
 
 export function credentialView(c: Pick<Credential, 'fingerprint' | 'masked' | 'sources'>): NonNullable<Attempt['credential']> {
-  return { fingerprint: c.fingerprint, masked: c.masked, sources: [...new Set(c.sources.map((s) => s.kind))] };
+  return { fingerprint: c.fingerprint, masked: c.masked, sources: [...new Set(c.sources.map((s) => s.kind))], from: c.sources.map((s) => ({ ...s })) };
 }
 
 export interface AttemptInit {

@@ -1,7 +1,7 @@
 // The library contract (SPEC §4, §5): createSwitchyard({ config }).chat({ task, messages, stream }).
 import type { Route } from '../config/schema.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
-import type { CoolingReason, SourceKind } from '../credentials/types.ts';
+import type { CoolingReason, CredentialSource, SourceKind } from '../credentials/types.ts';
 import type { ChatMessage, ChatResponse, StreamEvent } from '../providers/types.ts';
 import type { RequestSettings } from '../providers/settings.ts';
 
@@ -10,7 +10,10 @@ export interface Attempt {
   route: string;
   provider: string;
   model: string;
-  credential?: { fingerprint: string; masked: string; sources: SourceKind[] };
+  /** `sources`: the kinds (`config`, `env`, `dotenv`, `stored`); `from`: each source with where it is
+   * (`{ kind: 'dotenv', where: '.env MIMO_API_KEY' }`), as `auth explain --json` gives them, so a message about the
+   * attempt can name what the user edits. Never the secret. */
+  credential?: { fingerprint: string; masked: string; sources: SourceKind[]; from: CredentialSource[] };
   /** `ok` on success; `cancelled`: the caller's signal aborted it while it was in flight. */
   outcome: 'ok' | ErrorKind | 'breaker_open' | 'skipped' | 'cancelled';
   status?: number;

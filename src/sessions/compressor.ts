@@ -5,7 +5,7 @@
 import type { CompressionTaskConfig, Route } from '../config/schema.ts';
 import type { ChatBackend } from './backend.ts';
 import { coveredCount, omissionContent, planCompression, summaryContent, summaryRequest } from './compression-plan.ts';
-import { explainError, isAbort } from './explain.ts';
+import { explainErrorInline, isAbort } from './explain.ts';
 import { formatRoute } from './route-text.ts';
 import type { ChatSession } from './session.ts';
 import { estimatePromptTokens } from './tokens.ts';
@@ -68,7 +68,7 @@ async function summarise(backend: ChatBackend, middle: Parameters<typeof summary
   } catch (err) {
     // The user cancelled (Ctrl-C): leave the history as it was rather than dropping anything.
     if (isAbort(err) || signal?.aborted) throw err;
-    return { ok: false, explanation: explainError(err) };
+    return { ok: false, explanation: explainErrorInline(err) };
   }
 }
 

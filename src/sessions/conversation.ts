@@ -2,6 +2,7 @@
 // compression before a prompt that reached the threshold, and the background title upgrade after the first
 // exchange. Notices (title kept, history compressed) go to `notify`, one line each.
 import type { Config, Route } from '../config/schema.ts';
+import { describeKey } from '../errors/explain-format.ts';
 import { sentAttempts } from '../routing/trail.ts';
 import type { Attempt } from '../routing/types.ts';
 import type { ChatBackend } from './backend.ts';
@@ -143,16 +144,16 @@ export class Conversation {
   }
 }
 
-const SOURCE_TEXT: Record<string, string> = { config: 'config', env: 'env', dotenv: '.env', stored: 'stored' };
-
 /**
  * When answers keep coming from a fallback, the user would otherwise never learn that the main key is dead: one line
- * naming the route set aside for its key and why, the route that answered, and where to look.
+ * naming the route set aside for its key and why, the route that answered, and where to look. The key is named as
+ * the error explanations name it (masked, and where it is set: `sk-…a1b2 (from .env MIMO_API_KEY)`,
+ * `(stored "backup")`), so the note points at the variable or store entry to fix, not just its kind.
  */
 export function setAsideNote(trail: readonly Attempt[], answeredBy: string): string | undefined {
   const aside = trail.find((a) => a.route !== answeredBy && isKeyProblem(a));
   if (!aside) return undefined;
-  const key = aside.credential ? `key ${aside.credential.masked} (from ${aside.credential.sources.map((k) => SOURCE_TEXT[k] ?? k).join(' + ')})` : '';
+  const key = aside.credential ? `key ${describeKey({ masked: aside.credential.masked, sources: aside.credential.from })}` : 'its key';
   const what =
     aside.outcome === 'auth_rejected' ? `${aside.provider} rejected ${key}`
     : aside.outcome === 'quota' ? `${aside.provider} ${key} is out of quota`

@@ -2,9 +2,9 @@
 // never a secret. Not clipped: upstream messages are already bounded where they are read (src/errors/error-body.ts),
 // and a reason cut mid-word ("…so Switchyard can skip routes tha…") is worse than a long line.
 import { scrubSecrets } from '../log.ts';
-import { SwitchyardError } from '../routing/errors.ts';
+import { leadFailure, SwitchyardError } from '../routing/errors.ts';
 
-/** One line: the lead reason (for notices, titles kept, compression markers). */
+/** One line: the lead reason (for notices, and the `error` of `chat -m --json`). */
 export function explainError(err: unknown): string {
   return oneLine(rawExplanation(err));
 }
@@ -16,6 +16,39 @@ export function explainError(err: unknown): string {
 export function explainErrorLines(err: unknown): string[] {
   if (!SwitchyardError.isInstance(err) || err.failures.length < 2) return [explainError(err)];
   return [`${err.task}: every route failed`, ...err.failures.map((f, i) => `  ${i + 1}. ${oneLine(`${f.route}: ${f.explanation}`)}`)];
+}
+
+/**
+ * One line for a background task that failed (the title, a summary), where there is room for one line only: every
+ * route in the order tried with what happened there, so a timeout on the first route is not hidden behind the
+ * fallback's key problem that leads the explanation. The lead failure (the most useful, see EXPLANATION_RANK) keeps
+ * its whole explanation, hint included; the others say what happened and leave out their hint.
+ */
+export function explainErrorInline(err: unknown): string {
+  if (!SwitchyardError.isInstance(err) || err.failures.length < 2) return explainError(err);
+  const lead = leadFailure(err.failures);
+  const routes = err.failures.map((f, i) => `${i + 1}. ${atRoute(f.route, f === lead ? f.explanation : whatHappened(f.explanation))}`);
+  return oneLine(`${err.task}: every route failed: ${routes.join('; ')}`);
+}
+
+/** `openai/gpt-4o-mini did not answer within 15s` rather than naming the route twice. */
+function atRoute(route: string, text: string): string {
+  return text.startsWith(`${route} `) ? text : `${route}: ${text}`;
+}
+
+/**
+ * An explanation without its hint: they read "what happened — what to do" (src/errors/explain.ts), so this is the
+ * text before the first " — " that is not inside a quoted provider message in parentheses.
+ */
+function whatHappened(explanation: string): string {
+  let depth = 0;
+  for (let i = 0; i < explanation.length; i++) {
+    const c = explanation[i];
+    if (c === '(') depth += 1;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && explanation.startsWith(' — ', i)) return explanation.slice(0, i);
+  }
+  return explanation;
 }
 
 export function isAbort(err: unknown): boolean {

@@ -4,7 +4,7 @@ import type { Route } from '../config/schema.ts';
 import type { ChatMessage } from '../providers/types.ts';
 import { sentAttempts } from '../routing/trail.ts';
 import type { ChatBackend } from './backend.ts';
-import { explainError } from './explain.ts';
+import { explainErrorInline } from './explain.ts';
 import type { ChatSession } from './session.ts';
 import { formatRoute } from './route-text.ts';
 import { cleanGeneratedTitle } from './title-text.ts';
@@ -52,7 +52,7 @@ export async function upgradeTitle(session: ChatSession, backend: ChatBackend, t
     if (!session.offerGeneratedTitle(title)) return { status: 'user_title' };
     return { status: 'generated', title, route: formatRoute(result.route), attempts: sentAttempts(result.trail) };
   } catch (err) {
-    return { status: 'failed', kept: session.title, explanation: explainError(err) };
+    return { status: 'failed', kept: session.title, explanation: explainErrorInline(err) };
   }
 }
 

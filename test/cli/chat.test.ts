@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { ALL_KEYS, BACKUP, BAD, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld, type ChatWorld } from '../sessions/harness.ts';
@@ -285,6 +286,74 @@ test('a running chat picks up an edited config: an invalid edit keeps the old on
     assertNoSecrets(ALL_KEYS);
   } finally {
     child.kill('SIGKILL');
+    await w.close();
+  }
+});
+
+test('a key set aside is noted by where it is set — the .env variable, the stored entry — masked, never in clear', async () => {
+  const DOTENV_KEY = 'sk-chat-dotenv-dead-0000aaaa';
+  const STORED_KEY = 'sk-chat-stored-dead-0000bbbb';
+  const w = await startChatWorld(SCENARIO, (url) => ({
+    providers: { main: { type: 'openai', base_url: `${url}/v1`, key_env: 'MAIN_API_KEY' }, backup: simProvider(url, BACKUP) },
+    main: { provider: 'main', model: 'sim-large' },
+    fallback: [{ provider: 'backup', model: 'sim-large' }],
+    auxiliary: { title_generation: { provider: 'none' } },
+    retry: FAST_RETRY,
+  }));
+  try {
+    const dotenv = join(w.dir, '.env');
+    writeFileSync(dotenv, `MAIN_API_KEY=${DOTENV_KEY}\n`);
+    const fromDotenv = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    assert.equal(fromDotenv.code, 0, fromDotenv.stderr);
+    assert.equal(fromDotenv.stderr, 'note: main rejected key sk-…aaaa (from .env MAIN_API_KEY); answering from backup/sim-large — `switchyard auth explain main`\n');
+
+    rmSync(dotenv);
+    const added = await runCli(['auth', 'add', 'main', '--label', 'old'], { env: w.cliEnv, input: STORED_KEY });
+    assert.equal(added.code, 0, added.stderr);
+    const fromStore = await runCli(['chat'], { env: w.cliEnv, input: 'hello again\n' });
+    assert.equal(fromStore.code, 0, fromStore.stderr);
+    assert.equal(fromStore.stderr, 'note: main rejected key sk-…bbbb (stored "old"); answering from backup/sim-large — `switchyard auth explain main`\n');
+    assertNoSecrets([...ALL_KEYS, DOTENV_KEY, STORED_KEY]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('a failed title or summary names every route tried and what happened there, on one line, with the hint to fix', async () => {
+  const DEAD = ['sk-chat-dead-one-0000cccc', 'sk-chat-dead-two-0000dddd'];
+  // Each task on its own slow provider: four timeouts on one would come close to opening its circuit breaker.
+  const chain = (slow: string, fallback: string): Record<string, unknown> => ({ provider: slow, model: 'sim-large', fallback_chain: [{ provider: fallback, model: 'sim-large' }], fallback_to_main: false });
+  const w = await startChatWorld(SCENARIO, (url) => ({
+    providers: {
+      main: simProvider(url, GOOD),
+      slow: { ...simProvider(url, SLOW), timeout: '300ms' },
+      slower: { ...simProvider(url, SLOW), timeout: '300ms' },
+      bad: simProvider(url, BAD),
+      dead: { ...simProvider(url, ''), api_key: undefined, api_keys: DEAD },
+    },
+    main: { provider: 'main', model: 'sim-large' },
+    auxiliary: { title_generation: chain('slow', 'bad'), compression: { ...chain('slower', 'dead'), protect_first: 1, protect_last: 1 } },
+    retry: FAST_RETRY,
+  }));
+  try {
+    const r = await runCli(['chat'], { env: w.cliEnv, input: 'hello there\nsecond\n/compress\n' });
+    assert.equal(r.code, 0, r.stderr);
+    // The first route timed out; the fallback's key problem leads the explanation, but must not hide the timeout.
+    const title = r.stderr.split('\n').filter((l) => l.startsWith('title:'));
+    assert.equal(title.length, 1, r.stderr);
+    assert.equal(
+      title[0],
+      'title: kept "hello there" — title_generation: every route failed: 1. slow/sim-large did not answer within 300ms; retried 1× with backoff; ' +
+        '2. bad/sim-large: bad rejected key sk-…5555 (config); it has never been accepted — check or replace it',
+    );
+    const compression = r.stdout.split('\n').filter((l) => l.startsWith('compression:'));
+    assert.equal(compression.length, 1, r.stdout);
+    assert.match(
+      compression[0]!,
+      /^compression: summary failed, the history is kept as it was \(2 earlier messages not summarised\) — compression: every route failed: 1\. slower\/sim-large did not answer within 300ms; retried 1× with backoff; 2\. dead\/sim-large: every key for dead is unusable — sk-…cccc \(config providers\.dead\.api_keys\[0\]\): rejected \(never accepted\).*; add a key with `switchyard auth add dead`/,
+    );
+    assertNoSecrets([...ALL_KEYS, ...DEAD]);
+  } finally {
     await w.close();
   }
 });

@@ -55,7 +55,7 @@ test('errors take each API\'s own shape', () => {
 });
 
 test('failure table: cooling is 503 + Retry-After, upstream auth is 502 (never 401), bad requests are 400', () => {
-  const sent: Attempt = { route: 'p/m', provider: 'p', model: 'm', credential: { fingerprint: 'f', masked: 'sk-…1234', sources: ['env'] }, outcome: 'rate_limited', latency_ms: 1, wait_ms: 0, started_at: 0 };
+  const sent: Attempt = { route: 'p/m', provider: 'p', model: 'm', credential: { fingerprint: 'f', masked: 'sk-…1234', sources: ['env'], from: [{ kind: 'env', where: 'env P_API_KEY' }] }, outcome: 'rate_limited', latency_ms: 1, wait_ms: 0, started_at: 0 };
   const skipped: Attempt = { route: 'q/m', provider: 'q', model: 'm', outcome: 'skipped', latency_ms: 0, wait_ms: 0, started_at: 0 };
   const cooling = failureToApiError({ kind: 'all_cooling', message: 'm', retryAfterMs: 30_000, trail: [sent, skipped, sent] }, false);
   assert.equal(cooling.status, 503);

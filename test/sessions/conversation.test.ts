@@ -200,7 +200,7 @@ test('attempts count requests sent; a route set aside for its key is noted once 
     const first = await conv.send('first');
     assert.equal(first.route, 'backup/sim-large');
     assert.equal(first.attempts, 2);
-    assert.equal(first.note, 'note: main rejected key sk-…5555 (from config); answering from backup/sim-large — `switchyard auth explain main`');
+    assert.equal(first.note, 'note: main rejected key sk-…5555 (config); answering from backup/sim-large — `switchyard auth explain main`');
     const second = await conv.send('second');
     // The rejected key is skipped without a call: not an attempt, and not said again.
     assert.equal(second.attempts, 1);

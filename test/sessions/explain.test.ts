@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { callFailed } from '../../src/routing/errors.ts';
-import { explainError, explainErrorLines } from '../../src/sessions/explain.ts';
+import { explainError, explainErrorInline, explainErrorLines } from '../../src/sessions/explain.ts';
 
 const LONG = `the provider wants a context window it can check; set providers.p.models.m.context_window ${'so Switchyard can skip routes that cannot hold the prompt '.repeat(8)}end`;
 
@@ -19,4 +19,20 @@ test('several failed routes: a headline, then each route with its own reason', (
   ], []);
   assert.match(explainError(err), /^main: every route failed; no API key for provider nokey/);
   assert.deepEqual(explainErrorLines(err), ['main: every route failed', '  1. nokey/m: no API key for provider nokey', '  2. down/m: could not reach down']);
+});
+
+test('a background failure on one line: every route with what happened, the lead keeping its hint', () => {
+  const err = callFailed('title_generation', [
+    { route: 'slow/m', kind: 'timeout', explanation: 'slow/m did not answer within 15s — raise providers.slow.timeout' },
+    { route: 'dead/m', kind: 'all_cooling', explanation: 'every key for dead is unusable — sk-…cccc (config): quota until 10:00:00; add a key with `switchyard auth add dead`' },
+    { route: 'odd/m', kind: 'server', explanation: 'odd/m failed with a server error (HTTP 500: upstream — busy); not retried — try again later' },
+  ], []);
+  assert.equal(
+    explainErrorInline(err),
+    'title_generation: every route failed: 1. slow/m did not answer within 15s; ' +
+      '2. dead/m: every key for dead is unusable — sk-…cccc (config): quota until 10:00:00; add a key with `switchyard auth add dead`; ' +
+      '3. odd/m failed with a server error (HTTP 500: upstream — busy); not retried',
+  );
+  const one = callFailed('compression', [{ route: 'p/m', kind: 'timeout', explanation: 'p/m did not answer within 15s — raise providers.p.timeout' }], []);
+  assert.equal(explainErrorInline(one), 'compression: p/m did not answer within 15s — raise providers.p.timeout');
 });
