@@ -114,9 +114,11 @@ export interface ChatResponse {
 }
 
 /** Stream events in the canonical shape. `text` and `tool_call_*` are "content deltas" (SPEC §4 streaming):
- * until the first of them reaches the caller, the call can still retry or fall back. */
+ * until the first of them reaches the caller, the call can still retry or fall back. `start.usage` is the usage an
+ * upstream reports before any content (Anthropic's message_start: the whole prompt, with its cache counts); absent
+ * when it only comes at the end (OpenAI). `finish.usage` is always the whole answer's. */
 export type StreamEvent =
-  | { type: 'start'; id: string; model: string }
+  | { type: 'start'; id: string; model: string; usage?: Usage }
   | { type: 'text'; text: string }
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }

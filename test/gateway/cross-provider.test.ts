@@ -63,6 +63,18 @@ test('Anthropic SDK: anthropic provider overloaded → openai provider answers, 
   assert.match(streamed.text, /reply to: reverse stream/);
 });
 
+test('Anthropic SDK streaming from an OpenAI-compatible route: message_start has no usage yet (0), message_delta has it all', async () => {
+  const stream = await anthropic().messages.create({ model: 'oaok/sim-small', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'usage later' }] });
+  const usage: Record<string, unknown>[] = [];
+  for await (const event of stream) {
+    if (event.type === 'message_start') usage.push({ ...event.message.usage });
+    if (event.type === 'message_delta') usage.push({ ...event.usage });
+  }
+  // An OpenAI upstream reports usage only after the content: holding message_start back for it would hold the answer.
+  assert.deepEqual(usage[0], { input_tokens: 0, output_tokens: 0 });
+  assert.ok(Number(usage[1]?.['input_tokens']) > 0 && Number(usage[1]?.['output_tokens']) > 0, JSON.stringify(usage[1]));
+});
+
 test('Anthropic SDK through the main chain, OpenAI SDK through the reverse one, tools included', async () => {
   const tools = [{ name: 'lookup', input_schema: { type: 'object' as const, properties: {} } }];
   const res = await anthropic().messages.create({ model: 'main', max_tokens: 100, tools, messages: [{ role: 'user', content: 'call lookup please' }] });

@@ -19,6 +19,13 @@ export interface AnthropicEventDecoder {
   end(): StreamEvent[] | undefined;
 }
 
+/** The usage of a message_start, when it counts the prompt. A prompt of 0 tokens is a placeholder (what a proxy, or
+ * this gateway in front of an OpenAI upstream, sends when it does not know yet), not a count to pass on. */
+function promptUsage(u: unknown): Usage | undefined {
+  const usage = usageFromAnthropic(u);
+  return usage !== undefined && usage.input_tokens > 0 ? usage : undefined;
+}
+
 export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   const toolIndexOfBlock = new Map<number, number>();
   /** Tool calls that have had arguments: a call without any (no input_json_delta) is `{}`, as non-streamed. */
@@ -86,7 +93,10 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
         case 'message_start': {
           const m = isObj(data['message']) ? data['message'] : {};
           takeUsage(m['usage']);
-          return { events: [{ type: 'start', id: str(m['id']) ?? '', model: str(m['model']) ?? '' }], done: false };
+          const start: StreamEvent = { type: 'start', id: str(m['id']) ?? '', model: str(m['model']) ?? '' };
+          const usage = promptUsage(m['usage']);
+          if (usage !== undefined) start.usage = usage;
+          return { events: [start], done: false };
         }
         case 'content_block_start':
           return { events: blockStart(data), done: false };
@@ -162,7 +172,9 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
             type: 'message_start',
             message: {
               id: options.id ?? shapedId('msg_', ev.id), type: 'message', role: 'assistant', model: options.model ?? ev.model, content: [],
-              stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 },
+              // The prompt's usage when the upstream gave it before the content (an Anthropic upstream does; clients
+              // such as the Vercel AI SDK read input and cache tokens only here). Else zeros: message_delta has all.
+              stop_reason: null, stop_sequence: null, usage: usageToAnthropic(ev.usage),
             },
           },
         }];
