@@ -48,6 +48,10 @@ export interface ChatMessage {
   tool_calls?: ToolCall[];
   /** For role `tool`: which call this answers. */
   tool_call_id?: string;
+  /** For role `tool`: the tool failed (Anthropic's `tool_result.is_error`, which Claude Code sets on failed tools and
+   * permission denials). OpenAI has no such field: an OpenAI route gets the content prefixed `Error: ` instead, so
+   * the model still learns the call failed. */
+  is_error?: boolean;
 }
 
 export interface ToolDefinition {

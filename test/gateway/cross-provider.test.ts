@@ -87,6 +87,21 @@ test('Anthropic SDK through the main chain, OpenAI SDK through the reverse one, 
   assert.equal(viaOpenAI.choices[0]?.message.tool_calls?.[0]?.type === 'function' && viaOpenAI.choices[0]?.message.tool_calls?.[0]?.function.name, 'lookup');
 });
 
+test('a failed tool result from an Anthropic client (is_error) reads as a failure on an OpenAI-compatible route', async () => {
+  const res = await anthropic().messages.create({
+    model: 'oaok/sim-small', max_tokens: 100,
+    tools: [{ name: 'bash', input_schema: { type: 'object', properties: {} } }],
+    messages: [
+      { role: 'user', content: 'list the files' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'bash', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'permission denied by the user', is_error: true }] },
+    ],
+  });
+  const block = res.content[0];
+  assert.ok(block && block.type === 'text');
+  assert.match(block.text, /got tool result: Error: permission denied by the user/);
+});
+
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 /** The simulator's record of the last call that reached a key: which images and settings arrived upstream. */

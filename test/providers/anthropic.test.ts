@@ -11,4 +11,9 @@ runAdapterConformance({
   baseUrl: (sim) => sim,
   // seed and response_format have no Anthropic equivalent (JSON is asked for in the system prompt).
   settingFields: { user: 'metadata', absent: ['seed', 'response_format', 'user'] },
+  // tool_result.is_error, as Anthropic's own clients send it.
+  marksFailedTool: (body) => {
+    const messages = body['messages'] as { content: { type: string; is_error?: boolean }[] }[];
+    return messages.flatMap((m) => m.content).find((b) => b.type === 'tool_result')?.is_error === true;
+  },
 });

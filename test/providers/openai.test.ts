@@ -11,4 +11,9 @@ runAdapterConformance({
   baseUrl: (sim) => `${sim}/v1`,
   // top_k is Anthropic's; OpenAI refuses it.
   settingFields: { user: 'user', absent: ['top_k', 'metadata'] },
+  // No error flag in OpenAI's API: the tool message's text says it.
+  marksFailedTool: (body) => {
+    const messages = body['messages'] as { role: string; content: unknown }[];
+    return String(messages.find((m) => m.role === 'tool')?.content).startsWith('Error: ');
+  },
 });

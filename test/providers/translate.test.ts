@@ -300,3 +300,37 @@ test('anthropic request: instructions alone become the user turn (Anthropic need
   assert.deepEqual(wire['messages'], [{ role: 'user', content: [{ type: 'text', text: 'Say hi.' }] }]);
   assert.equal(wire['system'], undefined);
 });
+
+test('a failed tool result: Anthropic is_error survives to an Anthropic route; an OpenAI route reads "Error: " in the content', () => {
+  const { request } = parseAnthropicRequest({
+    model: 'c', max_tokens: 10,
+    messages: [
+      { role: 'user', content: 'run it' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'bash', input: {} }, { type: 'tool_use', id: 't2', name: 'bash', input: {} }, { type: 'tool_use', id: 't3', name: 'bash', input: {} }] },
+      {
+        role: 'user', content: [
+          { type: 'tool_result', tool_use_id: 't1', content: 'permission denied', is_error: true },
+          { type: 'tool_result', tool_use_id: 't2', content: 'Error: exit code 1', is_error: true },
+          { type: 'tool_result', tool_use_id: 't3', content: 'fine', is_error: false },
+        ],
+      },
+    ],
+  });
+  assert.deepEqual(request.messages.slice(2), [
+    { role: 'tool', tool_call_id: 't1', content: 'permission denied', is_error: true },
+    { role: 'tool', tool_call_id: 't2', content: 'Error: exit code 1', is_error: true },
+    // Only a failure is marked: a result that succeeded carries nothing extra.
+    { role: 'tool', tool_call_id: 't3', content: 'fine' },
+  ]);
+  const anthropic = toAnthropicRequest(request, { stream: false })['messages'] as { content: unknown }[];
+  assert.deepEqual(anthropic[2]!.content, [
+    { type: 'tool_result', tool_use_id: 't1', content: 'permission denied', is_error: true },
+    { type: 'tool_result', tool_use_id: 't2', content: 'Error: exit code 1', is_error: true },
+    { type: 'tool_result', tool_use_id: 't3', content: 'fine' },
+  ]);
+  const openai = toOpenAIRequest(request, { stream: false })['messages'] as { content: unknown }[];
+  // A text that already says it was an error is not told twice.
+  assert.deepEqual(openai.slice(2).map((m) => m.content), ['Error: permission denied', 'Error: exit code 1', 'fine']);
+  const empty = toOpenAIRequest({ model: 'm', messages: [{ role: 'tool', tool_call_id: 't', content: '', is_error: true }] }, { stream: false });
+  assert.equal((empty['messages'] as { content: unknown }[])[0]!.content, 'Error');
+});

@@ -55,7 +55,9 @@ function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
       calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
     } else if (block.type === 'tool_result' && m.role === 'user') {
       const b = block as ToolResultBlock;
-      results.push({ role: 'tool', tool_call_id: b.tool_use_id, ...toolResultFromWire(b, path), ...cacheField(cacheControlOf(b['cache_control'])) });
+      const result: ChatMessage = { role: 'tool', tool_call_id: b.tool_use_id, ...toolResultFromWire(b, path), ...cacheField(cacheControlOf(b['cache_control'])) };
+      if (b.is_error === true) result.is_error = true;
+      results.push(result);
     } else if (block.type !== 'thinking' && block.type !== 'redacted_thinking') {
       throw new WireRequestError(`${path}.type`, `block "${block.type}" is not supported in a ${m.role} message`);
     }
@@ -142,7 +144,9 @@ function partsToBlocks(parts: readonly ContentPart[]): Obj[] {
 function blocksOf(m: ChatMessage): Obj[] {
   if (m.role === 'tool') {
     const content = m.parts !== undefined ? partsToBlocks(m.parts) : (m.content ?? '');
-    return [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content, ...cacheField(m.cache_control) }];
+    const result: Obj = { type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content, ...cacheField(m.cache_control) };
+    if (m.is_error === true) result['is_error'] = true;
+    return [result];
   }
   if (m.parts !== undefined && m.role === 'user') return partsToBlocks(m.parts);
   const blocks: Obj[] = m.parts !== undefined ? partsToBlocks(m.parts) : [];

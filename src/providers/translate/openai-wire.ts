@@ -113,8 +113,15 @@ function contentToWire(m: ChatMessage): unknown {
   );
 }
 
+/** A failed tool's result for an API without an error flag: the text says so, once (Claude Code's own error texts
+ * often begin with "Error" already). */
+export function toolErrorText(text: string | null): string {
+  if (text === null || text === '') return 'Error';
+  return /^error\b/i.test(text) ? text : `Error: ${text}`;
+}
+
 function messageToWire(m: ChatMessage): Record<string, unknown> {
-  const out: Record<string, unknown> = { role: m.role, content: contentToWire(m) };
+  const out: Record<string, unknown> = { role: m.role, content: m.is_error === true ? toolErrorText(m.content) : contentToWire(m) };
   if (m.name !== undefined) out['name'] = m.name;
   if (m.tool_calls && m.tool_calls.length > 0) {
     out['tool_calls'] = m.tool_calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
