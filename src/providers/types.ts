@@ -59,6 +59,9 @@ export interface ToolDefinition {
   description?: string;
   /** JSON Schema of the arguments. */
   parameters: Record<string, unknown>;
+  /** OpenAI's strict mode (the arguments always match the schema), as the caller set it: sent to OpenAI-compatible
+   * routes only. */
+  strict?: boolean;
   cache_control?: CacheControl;
 }
 

@@ -15,7 +15,7 @@ export const CHECKS = [
   'send', 'stream', 'tools', 'tool results', 'stream tools', 'errors classified', 'stream errors before first event',
   'error after deltas', 'cut mid-stream', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
   'models', 'no secret in errors', 'no secret in garbage', 'stream answered whole', 'images', 'settings',
-  'failed tool results',
+  'failed tool results', 'strict tools',
 ] as const;
 export type Check = (typeof CHECKS)[number];
 
@@ -30,6 +30,8 @@ export interface ConformanceOptions {
   settingFields: { user: string; absent: string[] };
   /** Whether the request body sent upstream tells the model that its (only) tool result is a failure. */
   marksFailedTool: (body: Record<string, unknown>) => boolean;
+  /** Whether a tool's `strict` goes upstream (OpenAI's strict mode) or stays out. */
+  strictTools: 'sent' | 'left out';
 }
 
 const GOOD = 'sk-sim-good-000000000000a1b2';
@@ -217,6 +219,19 @@ export function runAdapterConformance(o: ConformanceOptions): void {
         await adapter.send(turn(false), at);
         assert.equal(o.marksFailedTool(up.bodies[0]!), true, JSON.stringify(up.bodies[0]));
         assert.equal(o.marksFailedTool(up.bodies[1]!), false, JSON.stringify(up.bodies[1]));
+      } finally {
+        await up.close();
+      }
+    });
+
+    check('strict tools', async () => {
+      const up = await recordingUpstream();
+      try {
+        const tools = [{ ...weatherTool, strict: true }, { ...weatherTool, name: 'get_time', strict: false }, { ...weatherTool, name: 'get_date' }];
+        await adapter.send({ ...hello, tools }, { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) });
+        // OpenAI nests the definition under `function`; Anthropic's tools are flat.
+        const sent = (up.bodies[0]?.['tools'] as Record<string, unknown>[]).map((t) => ((t['function'] ?? t) as { strict?: boolean }).strict);
+        assert.deepEqual(sent, o.strictTools === 'sent' ? [true, false, undefined] : [undefined, undefined, undefined]);
       } finally {
         await up.close();
       }

@@ -16,4 +16,6 @@ runAdapterConformance({
     const messages = body['messages'] as { content: { type: string; is_error?: boolean }[] }[];
     return messages.flatMap((m) => m.content).find((b) => b.type === 'tool_result')?.is_error === true;
   },
+  // Anthropic's own `strict` is not sent: older models refuse structured outputs, and a refusal ends the call.
+  strictTools: 'left out',
 });

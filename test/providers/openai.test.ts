@@ -16,4 +16,5 @@ runAdapterConformance({
     const messages = body['messages'] as { role: string; content: unknown }[];
     return String(messages.find((m) => m.role === 'tool')?.content).startsWith('Error: ');
   },
+  strictTools: 'sent',
 });

@@ -220,3 +220,16 @@ test('the output limit is max_completion_tokens for OpenAI\'s own API (its reaso
   assert.equal(wire['max_tokens'], undefined);
   assert.equal(toOpenAIRequest(req, { stream: false })['max_tokens'], 40);
 });
+
+test('strict function tools: OpenAI → canonical → OpenAI keeps strict (true and false); an Anthropic route is not sent it', () => {
+  const tools = [
+    { type: 'function', function: { name: 'strict_one', parameters: SCHEMA, strict: true } },
+    { type: 'function', function: { name: 'loose_one', description: 'd', parameters: SCHEMA, strict: false } },
+    { type: 'function', function: { name: 'plain', parameters: SCHEMA } },
+  ];
+  const { request } = parseOpenAIRequest({ model: 'x', messages: [{ role: 'user', content: 'hi' }], tools });
+  assert.deepEqual(request.tools?.map((t) => t.strict), [true, false, undefined]);
+  assert.deepEqual(toOpenAIRequest(request, { stream: false })['tools'], tools);
+  const anthropic = toAnthropicRequest(request, { stream: false })['tools'] as Record<string, unknown>[];
+  assert.ok(anthropic.every((t) => !('strict' in t)), JSON.stringify(anthropic));
+});

@@ -39,6 +39,7 @@ export const openaiTool = z.looseObject({
     name: z.string().min(1),
     description: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
   }),
 });
 
@@ -90,3 +91,4 @@ export const openaiRequest = z.looseObject({
 export type OpenAIWireRequest = z.infer<typeof openaiRequest>;
 export type OpenAIWireMessage = z.infer<typeof openaiMessage>;
 export type OpenAIResponseFormat = z.infer<typeof openaiResponseFormat>;
+export type OpenAIWireTool = z.infer<typeof openaiTool>;

@@ -1,7 +1,7 @@
 // OpenAI chat-completions wire shape ⇄ canonical (src/providers/types.ts). Pure functions: the OpenAI adapter
 // uses them to talk upstream, the gateway to accept OpenAI-shaped requests and answer in that shape.
-import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice } from '../types.ts';
-import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest } from './openai-schema.ts';
+import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../types.ts';
+import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest, OpenAIWireTool } from './openai-schema.ts';
 import { cacheControlOf, cacheField, checkImageUrl, hasImage, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
 import { shapedId } from './ids.ts';
@@ -59,6 +59,14 @@ function messageFromWire(m: OpenAIWireMessage, i: number): ChatMessage {
   return out;
 }
 
+function toolFromWire(t: OpenAIWireTool): ToolDefinition {
+  const fn = t.function;
+  const tool: ToolDefinition = { name: fn.name, parameters: fn.parameters ?? { type: 'object', properties: {} } };
+  if (fn.description !== undefined) tool.description = fn.description;
+  if (fn.strict != null) tool.strict = fn.strict;
+  return tool;
+}
+
 function toolChoiceFromWire(c: OpenAIWireRequest['tool_choice']): ToolChoice | undefined {
   if (c === undefined) return undefined;
   return typeof c === 'string' ? c : { name: c.function.name };
@@ -87,13 +95,7 @@ export function parseOpenAIRequest(body: unknown): ParsedOpenAIRequest {
   // The common shape is checked by hand (same rules); zod decides, and words the error, for everything else.
   const wire = fastOpenAIRequest(body) ?? parseWire(openaiRequest, body);
   const request: ChatRequest = { model: wire.model, messages: wire.messages.map(messageFromWire) };
-  if (wire.tools) {
-    request.tools = wire.tools.map((t) => ({
-      name: t.function.name,
-      ...(t.function.description !== undefined ? { description: t.function.description } : {}),
-      parameters: t.function.parameters ?? { type: 'object', properties: {} },
-    }));
-  }
+  if (wire.tools) request.tools = wire.tools.map(toolFromWire);
   const choice = toolChoiceFromWire(wire.tool_choice);
   if (choice !== undefined) request.tool_choice = choice;
   checkToolChoice(request);
@@ -156,6 +158,14 @@ function toolChoiceToWire(c: ToolChoice): unknown {
   return typeof c === 'string' ? c : { type: 'function', function: { name: c.name } };
 }
 
+function toolToWire(t: ToolDefinition): Record<string, unknown> {
+  const fn: Record<string, unknown> = { name: t.name };
+  if (t.description !== undefined) fn['description'] = t.description;
+  fn['parameters'] = t.parameters;
+  if (t.strict !== undefined) fn['strict'] = t.strict;
+  return { type: 'function', function: fn };
+}
+
 /** The settings besides sampling and tools; `top_k` stays out (OpenAI refuses it). `parallel_tool_calls` is sent
  * only with tools, since OpenAI refuses it without. */
 function settingsToWire(req: ChatRequest, body: Record<string, unknown>): void {
@@ -183,12 +193,7 @@ export function maxTokensFieldFor(baseUrl: string): 'max_tokens' | 'max_completi
 
 export function toOpenAIRequest(req: ChatRequest, options: OpenAIRequestOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { model: req.model, messages: messagesToWire(req.messages) };
-  if (req.tools && req.tools.length > 0) {
-    body['tools'] = req.tools.map((t) => ({
-      type: 'function',
-      function: { name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.parameters },
-    }));
-  }
+  if (req.tools && req.tools.length > 0) body['tools'] = req.tools.map(toolToWire);
   if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
   if (req.max_tokens !== undefined) body[options.maxTokensField ?? 'max_tokens'] = req.max_tokens;
   if (req.temperature !== undefined) body['temperature'] = req.temperature;

@@ -49,6 +49,7 @@ export const responsesTool = z.looseObject({
   name: z.string().min(1).optional(),
   description: z.string().nullish(),
   parameters: z.record(z.string(), z.unknown()).nullish(),
+  strict: z.boolean().nullish(),
 });
 
 export const responsesTextFormat = z.discriminatedUnion('type', [
