@@ -92,6 +92,11 @@ export interface ChatRequest {
   presence_penalty?: number;
   frequency_penalty?: number;
   reasoning_effort?: string;
+  /** Token id → bias (-100 to 100). */
+  logit_bias?: Record<string, number>;
+  /** Groups requests that share a long prompt prefix so OpenAI's prompt cache hits (Codex sends one per
+   * conversation). */
+  prompt_cache_key?: string;
   /** Anthropic's `top_k`: an OpenAI-compatible route leaves it out (OpenAI refuses it). */
   top_k?: number;
   /** Anthropic beta features the caller asked for (its `anthropic-beta` header, e.g. a longer context window): sent

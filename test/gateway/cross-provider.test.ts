@@ -133,17 +133,18 @@ test('images cross shapes: OpenAI image_url parts reach the Anthropic fallback a
 
 test('settings cross shapes: what each provider type has an equivalent for arrives, the rest stays out', async () => {
   // OpenAI SDK → main chain → answered by the Anthropic fallback: user as metadata, JSON asked in the system prompt.
+  const openaiOnly = { logit_bias: { '50256': -100 }, prompt_cache_key: 'conversation-7' };
   await openai().chat.completions.create({
-    model: 'main', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' },
+    model: 'main', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' }, ...openaiOnly,
     messages: [{ role: 'user', content: 'settings over' }],
   });
   assert.deepEqual(lastCallTo('sk-ant-working-key-0001').fields, ['max_tokens', 'metadata', 'system']);
   // An OpenAI-compatible provider is sent them as they came.
   await openai().chat.completions.create({
-    model: 'oaok/sim-small', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' },
+    model: 'oaok/sim-small', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' }, ...openaiOnly,
     messages: [{ role: 'user', content: 'settings straight' }],
   });
-  assert.deepEqual(lastCallTo('sk-oa-working-key-00001').fields, ['presence_penalty', 'response_format', 'seed', 'user']);
+  assert.deepEqual(lastCallTo('sk-oa-working-key-00001').fields, ['logit_bias', 'presence_penalty', 'prompt_cache_key', 'response_format', 'seed', 'user']);
 
   // Anthropic SDK → reverse chain → answered by the OpenAI provider: metadata.user_id as user, effort as
   // reasoning_effort, the output format as response_format.

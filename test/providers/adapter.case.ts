@@ -26,8 +26,9 @@ export interface ConformanceOptions {
   baseUrl: (simUrl: string) => string;
   /** Checks that do not apply, each with its reason. */
   skip?: Partial<Record<Check, string>>;
-  /** Where the request's settings land in this API: the field that carries `user`, and fields that must not be sent. */
-  settingFields: { user: string; absent: string[] };
+  /** Where the request's settings land in this API: fields that must be sent (the one carrying `user` among them),
+   * and fields that must not. */
+  settingFields: { sent: string[]; absent: string[] };
   /** Whether the request body sent upstream tells the model that its (only) tool result is a failure. */
   marksFailedTool: (body: Record<string, unknown>) => boolean;
   /** Whether a tool's `strict` goes upstream (OpenAI's strict mode) or stays out. */
@@ -197,9 +198,9 @@ export function runAdapterConformance(o: ConformanceOptions): void {
 
     check('settings', async () => {
       // Every setting goes out as this provider type spells it (or stays out): the simulator records the fields.
-      await adapter.send({ ...hello, user: 'u-1', seed: 3, top_k: 4, response_format: { type: 'json_object' } }, ctx(GOOD));
+      await adapter.send({ ...hello, user: 'u-1', seed: 3, top_k: 4, response_format: { type: 'json_object' }, logit_bias: { '50256': -100 }, prompt_cache_key: 'conv-1' }, ctx(GOOD));
       const fields = sim.log().at(-1)?.fields ?? [];
-      assert.ok(fields.includes(o.settingFields.user), `${o.settingFields.user} in ${fields.join(',')}`);
+      for (const f of o.settingFields.sent) assert.ok(fields.includes(f), `${f} in ${fields.join(',')}`);
       for (const f of o.settingFields.absent) assert.ok(!fields.includes(f), `${f} must stay out: ${fields.join(',')}`);
     });
 

@@ -196,7 +196,7 @@ function toolChoiceToWire(c: ToolChoice): Obj {
   return { type: c === 'required' ? 'any' : c };
 }
 
-/** Settings with an Anthropic equivalent; seed, penalties and reasoning_effort have none and stay out. */
+/** Settings with an Anthropic equivalent; seed, penalties, reasoning_effort, logit_bias and prompt_cache_key have none and stay out. */
 function settingsToWire(req: ChatRequest, body: Obj): void {
   if (req.top_k !== undefined) body['top_k'] = req.top_k;
   if (req.user !== undefined) body['metadata'] = { user_id: req.user };

@@ -88,6 +88,8 @@ function settingsFromWire(wire: OpenAIWireRequest, request: ChatRequest): void {
   if (wire.presence_penalty != null) request.presence_penalty = wire.presence_penalty;
   if (wire.frequency_penalty != null) request.frequency_penalty = wire.frequency_penalty;
   if (wire.reasoning_effort != null) request.reasoning_effort = wire.reasoning_effort;
+  if (wire.logit_bias != null) request.logit_bias = wire.logit_bias;
+  if (wire.prompt_cache_key != null) request.prompt_cache_key = wire.prompt_cache_key;
 }
 
 /** Validates an OpenAI-shaped request body and translates it; throws WireRequestError naming the bad field. */
@@ -176,6 +178,8 @@ function settingsToWire(req: ChatRequest, body: Record<string, unknown>): void {
   if (req.presence_penalty !== undefined) body['presence_penalty'] = req.presence_penalty;
   if (req.frequency_penalty !== undefined) body['frequency_penalty'] = req.frequency_penalty;
   if (req.reasoning_effort !== undefined) body['reasoning_effort'] = req.reasoning_effort;
+  if (req.logit_bias !== undefined) body['logit_bias'] = req.logit_bias;
+  if (req.prompt_cache_key !== undefined) body['prompt_cache_key'] = req.prompt_cache_key;
 }
 
 /** Canonical → the JSON body sent to an OpenAI-compatible upstream. */

@@ -130,6 +130,7 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
   if (wire.text?.format !== undefined) request.response_format = formatFromWire(wire.text.format);
   if (wire.reasoning?.effort != null) request.reasoning_effort = wire.reasoning.effort;
   if (wire.user != null) request.user = wire.user;
+  if (wire.prompt_cache_key != null) request.prompt_cache_key = wire.prompt_cache_key;
   return { request, stream: wire.stream === true, customTools };
 }
 
