@@ -114,7 +114,13 @@ export interface Usage {
   cache_write_tokens?: number;
 }
 
-export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+/**
+ * Why the answer ended. Anthropic says more than OpenAI's four reasons, and an Anthropic caller is told it:
+ * `stop_sequence` — one of the request's `stop` sequences was generated (which one is in `stop_sequence` beside it;
+ * an OpenAI upstream cannot tell, and reports `stop`); `pause_turn` — Anthropic paused a long-running turn, which
+ * continues when the answer is sent back. OpenAI shapes read both as `stop`.
+ */
+export type FinishReason = 'stop' | 'stop_sequence' | 'length' | 'tool_calls' | 'content_filter' | 'pause_turn';
 
 export interface ChatResponse {
   id: string;
@@ -122,6 +128,8 @@ export interface ChatResponse {
   content: string;
   tool_calls: ToolCall[];
   finish_reason: FinishReason;
+  /** The stop sequence that ended the answer, when finish_reason is `stop_sequence` and the upstream named it. */
+  stop_sequence?: string;
   usage?: Usage;
 }
 
@@ -134,7 +142,7 @@ export type StreamEvent =
   | { type: 'text'; text: string }
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }
-  | { type: 'finish'; finish_reason: FinishReason; usage?: Usage };
+  | { type: 'finish'; finish_reason: FinishReason; stop_sequence?: string; usage?: Usage };
 
 export interface SendContext {
   provider: string;

@@ -32,6 +32,7 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   const withArguments = new Set<number>();
   let tools = 0;
   let finish: FinishReason | undefined;
+  let stopSequence: string | undefined;
   /** Anthropic's own usage fields, as message_start gives them and message_delta updates them. */
   const raw: Obj = {};
   let sawUsage = false;
@@ -107,6 +108,7 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
         case 'message_delta': {
           const d = isObj(data['delta']) ? data['delta'] : {};
           if (d['stop_reason'] != null) finish = finishFromAnthropic(d['stop_reason']);
+          stopSequence = str(d['stop_sequence']) ?? stopSequence;
           takeUsage(data['usage']);
           return { events: [], done: false };
         }
@@ -120,8 +122,10 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
     end() {
       if (!stopped) return undefined;
       const finish_reason = finishWithTools(finish ?? 'stop', tools);
-      const usage: Usage | undefined = sawUsage ? usageFromAnthropic(raw) : undefined;
-      return [usage ? { type: 'finish', finish_reason, usage } : { type: 'finish', finish_reason }];
+      const event: StreamEvent = { type: 'finish', finish_reason };
+      if (stopSequence !== undefined && finish_reason === 'stop_sequence') event.stop_sequence = stopSequence;
+      if (sawUsage) event.usage = usageFromAnthropic(raw);
+      return [event];
     },
   };
 }
@@ -205,7 +209,7 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
           event: 'message_delta',
           data: {
             type: 'message_delta',
-            delta: { stop_reason: finishToAnthropic(ev.finish_reason), stop_sequence: null },
+            delta: { stop_reason: finishToAnthropic(ev.finish_reason), stop_sequence: ev.stop_sequence ?? null },
             usage: usageToAnthropic(ev.usage),
           },
         });

@@ -231,8 +231,8 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
 
 const FINISH_FROM_ANTHROPIC: Readonly<Record<string, FinishReason>> = {
   end_turn: 'stop',
-  stop_sequence: 'stop',
-  pause_turn: 'stop',
+  stop_sequence: 'stop_sequence',
+  pause_turn: 'pause_turn',
   max_tokens: 'length',
   model_context_window_exceeded: 'length',
   tool_use: 'tool_calls',
@@ -244,9 +244,11 @@ export function finishFromAnthropic(reason: unknown): FinishReason {
 
 const FINISH_TO_ANTHROPIC: Readonly<Record<FinishReason, string>> = {
   stop: 'end_turn',
+  stop_sequence: 'stop_sequence',
   length: 'max_tokens',
   tool_calls: 'tool_use',
   content_filter: 'refusal',
+  pause_turn: 'pause_turn',
 };
 export function finishToAnthropic(reason: FinishReason): string {
   return FINISH_TO_ANTHROPIC[reason];
@@ -275,6 +277,8 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
     tool_calls: toolCalls,
     finish_reason: finishWithTools(finishFromAnthropic(body['stop_reason']), toolCalls.length),
   };
+  const stopSequence = str(body['stop_sequence']);
+  if (stopSequence !== undefined && res.finish_reason === 'stop_sequence') res.stop_sequence = stopSequence;
   const usage = usageFromAnthropic(body['usage']);
   if (usage) res.usage = usage;
   return res;
@@ -287,7 +291,7 @@ export function toAnthropicResponse(res: ChatResponse): Obj {
   for (const c of res.tool_calls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
   return {
     id: shapedId('msg_', res.id), type: 'message', role: 'assistant', model: res.model, content,
-    stop_reason: finishToAnthropic(res.finish_reason), stop_sequence: null,
+    stop_reason: finishToAnthropic(res.finish_reason), stop_sequence: res.stop_sequence ?? null,
     usage: usageToAnthropic(res.usage),
   };
 }

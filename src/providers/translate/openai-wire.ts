@@ -224,6 +224,20 @@ export function finishFromOpenAI(reason: unknown): FinishReason {
   return (typeof reason === 'string' ? FINISH_FROM_OPENAI[reason] : undefined) ?? 'stop';
 }
 
+/** OpenAI has four finish reasons. A stop sequence is a `stop` there (as OpenAI reports its own), and so is a paused
+ * turn: the text so far is the answer, and an OpenAI caller has no way to ask for the rest. */
+const FINISH_TO_OPENAI: Readonly<Record<FinishReason, 'stop' | 'length' | 'tool_calls' | 'content_filter'>> = {
+  stop: 'stop',
+  stop_sequence: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  content_filter: 'content_filter',
+  pause_turn: 'stop',
+};
+export function finishToOpenAI(reason: FinishReason): 'stop' | 'length' | 'tool_calls' | 'content_filter' {
+  return FINISH_TO_OPENAI[reason];
+}
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -276,7 +290,7 @@ export function toOpenAIResponse(res: ChatResponse, options: { created?: number 
     object: 'chat.completion',
     created: options.created ?? Math.floor(Date.now() / 1000),
     model: res.model,
-    choices: [{ index: 0, message, finish_reason: res.finish_reason, logprobs: null }],
+    choices: [{ index: 0, message, finish_reason: finishToOpenAI(res.finish_reason), logprobs: null }],
   };
   if (res.usage) out['usage'] = usageToOpenAI(res.usage);
   return out;

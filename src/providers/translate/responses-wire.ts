@@ -137,7 +137,8 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
 
 export const newItemId = (prefix: 'msg' | 'fc' | 'ctc'): string => `${prefix}_${randomUUID().replace(/-/g, '')}`;
 
-/** A finished answer's status: `length` and `content_filter` are `incomplete`, with the reason. */
+/** A finished answer's status: `length` and `content_filter` are `incomplete`, with the reason (the only two the
+ * Responses API has); every other finish, a stop sequence or an Anthropic paused turn included, is `completed`. */
 export function statusOf(finish: FinishReason): { status: 'completed' | 'incomplete'; incomplete_details: { reason: string } | null } {
   if (finish === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
   if (finish === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
