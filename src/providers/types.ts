@@ -48,6 +48,10 @@ export interface ChatMessage {
   tool_calls?: ToolCall[];
   /** For role `tool`: which call this answers. */
   tool_call_id?: string;
+  /** For role `tool`: the tool failed (Anthropic's `tool_result.is_error`, which Claude Code sets on failed tools and
+   * permission denials). OpenAI has no such field: an OpenAI route gets the content prefixed `Error: ` instead, so
+   * the model still learns the call failed. */
+  is_error?: boolean;
 }
 
 export interface ToolDefinition {
@@ -55,6 +59,9 @@ export interface ToolDefinition {
   description?: string;
   /** JSON Schema of the arguments. */
   parameters: Record<string, unknown>;
+  /** OpenAI's strict mode (the arguments always match the schema), as the caller set it: sent to OpenAI-compatible
+   * routes only. */
+  strict?: boolean;
   cache_control?: CacheControl;
 }
 
@@ -85,6 +92,11 @@ export interface ChatRequest {
   presence_penalty?: number;
   frequency_penalty?: number;
   reasoning_effort?: string;
+  /** Token id → bias (-100 to 100). */
+  logit_bias?: Record<string, number>;
+  /** Groups requests that share a long prompt prefix so OpenAI's prompt cache hits (Codex sends one per
+   * conversation). */
+  prompt_cache_key?: string;
   /** Anthropic's `top_k`: an OpenAI-compatible route leaves it out (OpenAI refuses it). */
   top_k?: number;
   /** Anthropic beta features the caller asked for (its `anthropic-beta` header, e.g. a longer context window): sent
@@ -102,7 +114,13 @@ export interface Usage {
   cache_write_tokens?: number;
 }
 
-export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+/**
+ * Why the answer ended. Anthropic says more than OpenAI's four reasons, and an Anthropic caller is told it:
+ * `stop_sequence` — one of the request's `stop` sequences was generated (which one is in `stop_sequence` beside it;
+ * an OpenAI upstream cannot tell, and reports `stop`); `pause_turn` — Anthropic paused a long-running turn, which
+ * continues when the answer is sent back. OpenAI shapes read both as `stop`.
+ */
+export type FinishReason = 'stop' | 'stop_sequence' | 'length' | 'tool_calls' | 'content_filter' | 'pause_turn';
 
 export interface ChatResponse {
   id: string;
@@ -110,17 +128,21 @@ export interface ChatResponse {
   content: string;
   tool_calls: ToolCall[];
   finish_reason: FinishReason;
+  /** The stop sequence that ended the answer, when finish_reason is `stop_sequence` and the upstream named it. */
+  stop_sequence?: string;
   usage?: Usage;
 }
 
 /** Stream events in the canonical shape. `text` and `tool_call_*` are "content deltas" (SPEC §4 streaming):
- * until the first of them reaches the caller, the call can still retry or fall back. */
+ * until the first of them reaches the caller, the call can still retry or fall back. `start.usage` is the usage an
+ * upstream reports before any content (Anthropic's message_start: the whole prompt, with its cache counts); absent
+ * when it only comes at the end (OpenAI). `finish.usage` is always the whole answer's. */
 export type StreamEvent =
-  | { type: 'start'; id: string; model: string }
+  | { type: 'start'; id: string; model: string; usage?: Usage }
   | { type: 'text'; text: string }
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }
-  | { type: 'finish'; finish_reason: FinishReason; usage?: Usage };
+  | { type: 'finish'; finish_reason: FinishReason; stop_sequence?: string; usage?: Usage };
 
 export interface SendContext {
   provider: string;

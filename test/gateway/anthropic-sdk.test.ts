@@ -52,6 +52,20 @@ test('streaming: the SDK assembles the final message from the event stream', asy
   assert.equal(message.stop_reason, 'end_turn');
 });
 
+test('streaming: message_start carries the prompt\'s usage from an Anthropic upstream (the Vercel AI SDK reads it only there)', async () => {
+  const stream = await client().messages.create({ model: 'main', max_tokens: 200, stream: true, messages: [{ role: 'user', content: 'Count my prompt' }] });
+  let start: Anthropic.Usage | undefined;
+  let delta: Anthropic.MessageDeltaUsage | undefined;
+  for await (const event of stream) {
+    if (event.type === 'message_start') start = event.message.usage;
+    if (event.type === 'message_delta') delta = event.usage;
+  }
+  assert.ok(start && start.input_tokens > 0, `message_start usage: ${JSON.stringify(start)}`);
+  // message_delta keeps the cumulative usage, the same prompt count included.
+  assert.equal(delta?.input_tokens, start.input_tokens);
+  assert.ok(delta && delta.output_tokens > 0);
+});
+
 test('tools: tool_use blocks come back, streaming and not, and a tool_result round-trips', async () => {
   const tools = [{ name: 'lookup', description: 'look up', input_schema: { type: 'object' as const, properties: { echo: { type: 'string' } } } }];
   const res = await client().messages.create({ model: 'main', max_tokens: 200, tools, messages: [{ role: 'user', content: 'please call lookup now' }] });

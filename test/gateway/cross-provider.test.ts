@@ -63,6 +63,18 @@ test('Anthropic SDK: anthropic provider overloaded → openai provider answers, 
   assert.match(streamed.text, /reply to: reverse stream/);
 });
 
+test('Anthropic SDK streaming from an OpenAI-compatible route: message_start has no usage yet (0), message_delta has it all', async () => {
+  const stream = await anthropic().messages.create({ model: 'oaok/sim-small', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'usage later' }] });
+  const usage: Record<string, unknown>[] = [];
+  for await (const event of stream) {
+    if (event.type === 'message_start') usage.push({ ...event.message.usage });
+    if (event.type === 'message_delta') usage.push({ ...event.usage });
+  }
+  // An OpenAI upstream reports usage only after the content: holding message_start back for it would hold the answer.
+  assert.deepEqual(usage[0], { input_tokens: 0, output_tokens: 0 });
+  assert.ok(Number(usage[1]?.['input_tokens']) > 0 && Number(usage[1]?.['output_tokens']) > 0, JSON.stringify(usage[1]));
+});
+
 test('Anthropic SDK through the main chain, OpenAI SDK through the reverse one, tools included', async () => {
   const tools = [{ name: 'lookup', input_schema: { type: 'object' as const, properties: {} } }];
   const res = await anthropic().messages.create({ model: 'main', max_tokens: 100, tools, messages: [{ role: 'user', content: 'call lookup please' }] });
@@ -73,6 +85,21 @@ test('Anthropic SDK through the main chain, OpenAI SDK through the reverse one, 
     messages: [{ role: 'user', content: 'call lookup please' }],
   });
   assert.equal(viaOpenAI.choices[0]?.message.tool_calls?.[0]?.type === 'function' && viaOpenAI.choices[0]?.message.tool_calls?.[0]?.function.name, 'lookup');
+});
+
+test('a failed tool result from an Anthropic client (is_error) reads as a failure on an OpenAI-compatible route', async () => {
+  const res = await anthropic().messages.create({
+    model: 'oaok/sim-small', max_tokens: 100,
+    tools: [{ name: 'bash', input_schema: { type: 'object', properties: {} } }],
+    messages: [
+      { role: 'user', content: 'list the files' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'bash', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'permission denied by the user', is_error: true }] },
+    ],
+  });
+  const block = res.content[0];
+  assert.ok(block && block.type === 'text');
+  assert.match(block.text, /got tool result: Error: permission denied by the user/);
 });
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
@@ -106,17 +133,18 @@ test('images cross shapes: OpenAI image_url parts reach the Anthropic fallback a
 
 test('settings cross shapes: what each provider type has an equivalent for arrives, the rest stays out', async () => {
   // OpenAI SDK → main chain → answered by the Anthropic fallback: user as metadata, JSON asked in the system prompt.
+  const openaiOnly = { logit_bias: { '50256': -100 }, prompt_cache_key: 'conversation-7' };
   await openai().chat.completions.create({
-    model: 'main', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' },
+    model: 'main', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' }, ...openaiOnly,
     messages: [{ role: 'user', content: 'settings over' }],
   });
   assert.deepEqual(lastCallTo('sk-ant-working-key-0001').fields, ['max_tokens', 'metadata', 'system']);
   // An OpenAI-compatible provider is sent them as they came.
   await openai().chat.completions.create({
-    model: 'oaok/sim-small', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' },
+    model: 'oaok/sim-small', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' }, ...openaiOnly,
     messages: [{ role: 'user', content: 'settings straight' }],
   });
-  assert.deepEqual(lastCallTo('sk-oa-working-key-00001').fields, ['presence_penalty', 'response_format', 'seed', 'user']);
+  assert.deepEqual(lastCallTo('sk-oa-working-key-00001').fields, ['logit_bias', 'presence_penalty', 'prompt_cache_key', 'response_format', 'seed', 'user']);
 
   // Anthropic SDK → reverse chain → answered by the OpenAI provider: metadata.user_id as user, effort as
   // reasoning_effort, the output format as response_format.

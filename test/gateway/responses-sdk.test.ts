@@ -121,6 +121,14 @@ test('a chain that crosses to an Anthropic provider answers in the Responses sha
   assert.match(data.output_text, /\[sim-small\] reply to: what is this \[1 image\]/);
 });
 
+test('Codex\'s prompt_cache_key reaches an OpenAI-compatible route, not an Anthropic one', async () => {
+  const fieldsOf = (key: string): string[] => h.sim.log().filter((c) => c.key === key).at(-1)?.fields ?? [];
+  await client().responses.create({ model: 'main', input: 'cache me', prompt_cache_key: 'thread-42' });
+  assert.ok(fieldsOf('sk-sim-good-resp-000001').includes('prompt_cache_key'), fieldsOf('sk-sim-good-resp-000001').join(','));
+  await client().responses.create({ model: 'crossover', input: 'cache me', prompt_cache_key: 'thread-42' });
+  assert.ok(!fieldsOf('sk-ant-good-resp-000001').includes('prompt_cache_key'), fieldsOf('sk-ant-good-resp-000001').join(','));
+});
+
 test('a stream cut after the first delta ends with an error the SDK raises', async () => {
   const stream = client().responses.stream({ model: 'broken', input: 'this will break' });
   await assert.rejects(stream.finalResponse(), (err: unknown) => err instanceof OpenAI.APIError && /broke off after it had started/.test(err.message));

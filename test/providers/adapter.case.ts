@@ -15,6 +15,7 @@ export const CHECKS = [
   'send', 'stream', 'tools', 'tool results', 'stream tools', 'errors classified', 'stream errors before first event',
   'error after deltas', 'cut mid-stream', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
   'models', 'no secret in errors', 'no secret in garbage', 'stream answered whole', 'images', 'settings',
+  'failed tool results', 'strict tools',
 ] as const;
 export type Check = (typeof CHECKS)[number];
 
@@ -25,8 +26,13 @@ export interface ConformanceOptions {
   baseUrl: (simUrl: string) => string;
   /** Checks that do not apply, each with its reason. */
   skip?: Partial<Record<Check, string>>;
-  /** Where the request's settings land in this API: the field that carries `user`, and fields that must not be sent. */
-  settingFields: { user: string; absent: string[] };
+  /** Where the request's settings land in this API: fields that must be sent (the one carrying `user` among them),
+   * and fields that must not. */
+  settingFields: { sent: string[]; absent: string[] };
+  /** Whether the request body sent upstream tells the model that its (only) tool result is a failure. */
+  marksFailedTool: (body: Record<string, unknown>) => boolean;
+  /** Whether a tool's `strict` goes upstream (OpenAI's strict mode) or stays out. */
+  strictTools: 'sent' | 'left out';
 }
 
 const GOOD = 'sk-sim-good-000000000000a1b2';
@@ -115,6 +121,22 @@ async function rawUpstream(answer: (body: string, key: string) => { type: string
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** One answer both adapters read: the fields of a chat completion and of an Anthropic message side by side. */
+const EITHER_ANSWER = JSON.stringify({
+  id: 'both', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+  type: 'message', role: 'assistant', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn',
+});
+
+/** A loopback upstream that answers every call with EITHER_ANSWER and keeps the request bodies it was sent. */
+async function recordingUpstream(): Promise<{ url: string; bodies: Record<string, unknown>[]; close: () => Promise<void> }> {
+  const bodies: Record<string, unknown>[] = [];
+  const up = await rawUpstream((body) => {
+    bodies.push(JSON.parse(body) as Record<string, unknown>);
+    return { type: 'application/json', body: EITHER_ANSWER };
+  });
+  return { ...up, bodies };
+}
+
 /** 200 with garbage that quotes the key it was sent (as a misbehaving proxy might): an HTML page, or — for a
  * stream — events whose data is not JSON. */
 const keyEchoingUpstream = (): ReturnType<typeof rawUpstream> =>
@@ -176,10 +198,44 @@ export function runAdapterConformance(o: ConformanceOptions): void {
 
     check('settings', async () => {
       // Every setting goes out as this provider type spells it (or stays out): the simulator records the fields.
-      await adapter.send({ ...hello, user: 'u-1', seed: 3, top_k: 4, response_format: { type: 'json_object' } }, ctx(GOOD));
+      await adapter.send({ ...hello, user: 'u-1', seed: 3, top_k: 4, response_format: { type: 'json_object' }, logit_bias: { '50256': -100 }, prompt_cache_key: 'conv-1' }, ctx(GOOD));
       const fields = sim.log().at(-1)?.fields ?? [];
-      assert.ok(fields.includes(o.settingFields.user), `${o.settingFields.user} in ${fields.join(',')}`);
+      for (const f of o.settingFields.sent) assert.ok(fields.includes(f), `${f} in ${fields.join(',')}`);
       for (const f of o.settingFields.absent) assert.ok(!fields.includes(f), `${f} must stay out: ${fields.join(',')}`);
+    });
+
+    check('failed tool results', async () => {
+      const up = await recordingUpstream();
+      try {
+        const at = { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) };
+        const turn = (isError: boolean): ChatRequest => ({
+          model: 'sim-large', tools: [weatherTool],
+          messages: [
+            { role: 'user', content: 'please call get_weather for Paris' },
+            { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+            { role: 'tool', tool_call_id: 'call_1', content: 'weather service unreachable', ...(isError ? { is_error: true } : {}) },
+          ],
+        });
+        await adapter.send(turn(true), at);
+        await adapter.send(turn(false), at);
+        assert.equal(o.marksFailedTool(up.bodies[0]!), true, JSON.stringify(up.bodies[0]));
+        assert.equal(o.marksFailedTool(up.bodies[1]!), false, JSON.stringify(up.bodies[1]));
+      } finally {
+        await up.close();
+      }
+    });
+
+    check('strict tools', async () => {
+      const up = await recordingUpstream();
+      try {
+        const tools = [{ ...weatherTool, strict: true }, { ...weatherTool, name: 'get_time', strict: false }, { ...weatherTool, name: 'get_date' }];
+        await adapter.send({ ...hello, tools }, { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) });
+        // OpenAI nests the definition under `function`; Anthropic's tools are flat.
+        const sent = (up.bodies[0]?.['tools'] as Record<string, unknown>[]).map((t) => ((t['function'] ?? t) as { strict?: boolean }).strict);
+        assert.deepEqual(sent, o.strictTools === 'sent' ? [true, false, undefined] : [undefined, undefined, undefined]);
+      } finally {
+        await up.close();
+      }
     });
 
     check('tools', async () => {

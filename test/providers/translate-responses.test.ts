@@ -8,7 +8,7 @@ import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 
 test('responses request: instructions, messages, function calls and outputs → canonical messages', () => {
   const { request, stream } = parseResponsesRequest({
-    model: 'm', instructions: 'Be brief.', stream: true, max_output_tokens: 50, temperature: 0.3, top_p: 0.8, user: 'u1',
+    model: 'm', instructions: 'Be brief.', stream: true, max_output_tokens: 50, temperature: 0.3, top_p: 0.8, user: 'u1', prompt_cache_key: 'thread-1',
     parallel_tool_calls: false, reasoning: { effort: 'low' },
     text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true } },
     tools: [{ type: 'function', name: 'lookup', description: 'Look up', parameters: { type: 'object', properties: {} }, strict: true }],
@@ -35,11 +35,17 @@ test('responses request: instructions, messages, function calls and outputs → 
       { role: 'tool', tool_call_id: 'c1', content: 'meow' },
       { role: 'tool', tool_call_id: 'c2', content: 'woof' },
     ],
-    tools: [{ name: 'lookup', description: 'Look up', parameters: { type: 'object', properties: {} } }],
+    tools: [{ name: 'lookup', description: 'Look up', parameters: { type: 'object', properties: {} }, strict: true }],
     tool_choice: { name: 'lookup' },
-    max_tokens: 50, temperature: 0.3, top_p: 0.8, parallel_tool_calls: false, reasoning_effort: 'low', user: 'u1',
+    max_tokens: 50, temperature: 0.3, top_p: 0.8, parallel_tool_calls: false, reasoning_effort: 'low', user: 'u1', prompt_cache_key: 'thread-1',
     response_format: { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: true } },
   });
+  // strict as the caller set it; left out, it stays out (chat completions have no "strict when the schema allows").
+  const strictness = parseResponsesRequest({
+    model: 'm', input: 'x',
+    tools: [{ type: 'function', name: 'a', parameters: {}, strict: false }, { type: 'function', name: 'b', parameters: {} }, { type: 'function', name: 'c', parameters: {}, strict: null }],
+  }).request.tools?.map((t) => t.strict);
+  assert.deepEqual(strictness, [false, undefined, undefined]);
   // A string input is one user message; a function call with no assistant turn before it opens one.
   assert.deepEqual(parseResponsesRequest({ model: 'm', input: 'hi' }).request.messages, [{ role: 'user', content: 'hi' }]);
   assert.deepEqual(parseResponsesRequest({ model: 'm', input: [{ type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' }] }).request.messages, [

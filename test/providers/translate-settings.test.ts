@@ -95,9 +95,10 @@ test('images: what cannot be carried is refused with the field named', () => {
 
 const SCHEMA = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
 
-test('settings: OpenAI → canonical → OpenAI keeps user, parallel_tool_calls, response_format, seed, penalties, reasoning_effort', () => {
+test('settings: OpenAI → canonical → OpenAI keeps user, parallel_tool_calls, response_format, seed, penalties, reasoning_effort, logit_bias, prompt_cache_key', () => {
   const settings = {
     user: 'u-42', parallel_tool_calls: false, seed: 7, presence_penalty: 0.5, frequency_penalty: -0.5, reasoning_effort: 'low',
+    logit_bias: { '50256': -100, '1234': 5 }, prompt_cache_key: 'conversation-9',
     response_format: { type: 'json_schema', json_schema: { name: 'city', schema: SCHEMA, strict: true } },
   };
   const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }];
@@ -118,13 +119,14 @@ test('settings: to Anthropic — user as metadata.user_id, parallel off as disab
     tools: [{ name: 'get_weather', parameters: SCHEMA }],
     tool_choice: 'required',
     user: 'u-42', parallel_tool_calls: false, top_k: 40, seed: 7, presence_penalty: 1, reasoning_effort: 'high',
+    logit_bias: { '50256': -100 }, prompt_cache_key: 'conversation-9',
     response_format: { type: 'json_schema', json_schema: { name: 'city', schema: SCHEMA } },
   };
   const wire = toAnthropicRequest(request, { stream: false });
   assert.deepEqual(wire['metadata'], { user_id: 'u-42' });
   assert.deepEqual(wire['tool_choice'], { type: 'any', disable_parallel_tool_use: true });
   assert.equal(wire['top_k'], 40);
-  for (const key of ['seed', 'presence_penalty', 'reasoning_effort', 'response_format', 'user', 'parallel_tool_calls']) assert.equal(wire[key], undefined, key);
+  for (const key of ['seed', 'presence_penalty', 'reasoning_effort', 'response_format', 'user', 'parallel_tool_calls', 'logit_bias', 'prompt_cache_key']) assert.equal(wire[key], undefined, key);
   const system = String(wire['system']);
   assert.match(system, /^Be terse\.\n\nAnswer with one JSON object and nothing else/);
   assert.ok(system.endsWith(JSON.stringify(SCHEMA)), system);
@@ -157,6 +159,9 @@ test('settings: n > 1 and logprobs are refused rather than silently dropped; bad
     [{ ...base, logprobs: true }, /^logprobs: log probabilities are not carried/],
     [{ ...base, seed: 1.5 }, /^seed: /],
     [{ ...base, presence_penalty: 3 }, /^presence_penalty: /],
+    [{ ...base, logit_bias: { '50256': 'never' } }, /^logit_bias\.50256: /],
+    [{ ...base, logit_bias: { '50256': -101 } }, /^logit_bias\.50256: /],
+    [{ ...base, prompt_cache_key: 7 }, /^prompt_cache_key: expected a string/],
     [{ ...base, response_format: { type: 'yaml' } }, /^response_format\.type: /],
     [{ ...base, response_format: { type: 'json_schema', json_schema: {} } }, /^response_format\.json_schema\.name is required/],
   ];
@@ -219,4 +224,17 @@ test('the output limit is max_completion_tokens for OpenAI\'s own API (its reaso
   assert.equal(wire['max_completion_tokens'], 40);
   assert.equal(wire['max_tokens'], undefined);
   assert.equal(toOpenAIRequest(req, { stream: false })['max_tokens'], 40);
+});
+
+test('strict function tools: OpenAI → canonical → OpenAI keeps strict (true and false); an Anthropic route is not sent it', () => {
+  const tools = [
+    { type: 'function', function: { name: 'strict_one', parameters: SCHEMA, strict: true } },
+    { type: 'function', function: { name: 'loose_one', description: 'd', parameters: SCHEMA, strict: false } },
+    { type: 'function', function: { name: 'plain', parameters: SCHEMA } },
+  ];
+  const { request } = parseOpenAIRequest({ model: 'x', messages: [{ role: 'user', content: 'hi' }], tools });
+  assert.deepEqual(request.tools?.map((t) => t.strict), [true, false, undefined]);
+  assert.deepEqual(toOpenAIRequest(request, { stream: false })['tools'], tools);
+  const anthropic = toAnthropicRequest(request, { stream: false })['tools'] as Record<string, unknown>[];
+  assert.ok(anthropic.every((t) => !('strict' in t)), JSON.stringify(anthropic));
 });

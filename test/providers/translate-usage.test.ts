@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { usageFromAnthropic, usageFromOpenAI, usageToAnthropic, usageToOpenAI, usageToResponses } from '../../src/providers/translate/usage.ts';
-import { createAnthropicEventDecoder } from '../../src/providers/translate/anthropic-stream.ts';
+import { createAnthropicEventDecoder, createAnthropicEventEncoder } from '../../src/providers/translate/anthropic-stream.ts';
 import { fromAnthropicResponse } from '../../src/providers/translate/anthropic-wire.ts';
 
 const CACHED = { input_tokens: 1_200, output_tokens: 50, cache_read_tokens: 1_000, cache_write_tokens: 150 };
@@ -47,4 +47,19 @@ test('usage: an Anthropic answer and stream with a cache hit report the whole pr
   const finish = all.find((e) => e.type === 'finish');
   assert.ok(finish && finish.type === 'finish');
   assert.deepEqual(finish.usage, CACHED);
+});
+
+test('usage: an Anthropic stream\'s prompt usage rides on the start event and reaches the caller\'s message_start', () => {
+  const decoder = createAnthropicEventDecoder();
+  const [start] = decoder.push({ type: 'message_start', message: { id: 'm', model: 'c', usage: { input_tokens: 50, cache_read_input_tokens: 1_000, cache_creation_input_tokens: 150, output_tokens: 1 } } }).events;
+  assert.deepEqual(start, { type: 'start', id: 'm', model: 'c', usage: { ...CACHED, output_tokens: 1 } });
+  const [messageStart] = createAnthropicEventEncoder()(start!);
+  const message = messageStart?.data['message'] as { usage: unknown };
+  assert.deepEqual(message.usage, { input_tokens: 50, cache_read_input_tokens: 1_000, cache_creation_input_tokens: 150, output_tokens: 1 });
+  // Zeros are a placeholder (a proxy, or this gateway in front of an OpenAI upstream), not a prompt count.
+  const placeholder = createAnthropicEventDecoder().push({ type: 'message_start', message: { id: 'm', model: 'c', usage: { input_tokens: 0, output_tokens: 0 } } }).events;
+  assert.deepEqual(placeholder, [{ type: 'start', id: 'm', model: 'c' }]);
+  // Without a usage on start (an OpenAI upstream) message_start says zeros, as before.
+  const [plain] = createAnthropicEventEncoder()({ type: 'start', id: 'x', model: 'm' });
+  assert.deepEqual((plain?.data['message'] as { usage: unknown }).usage, { input_tokens: 0, output_tokens: 0 });
 });

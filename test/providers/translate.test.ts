@@ -6,6 +6,7 @@ import { fromOpenAIResponse, parseOpenAIRequest, toOpenAIRequest, toOpenAIRespon
 import { createOpenAIChunkDecoder, createOpenAIChunkEncoder } from '../../src/providers/translate/openai-stream.ts';
 import { DEFAULT_MAX_TOKENS, fromAnthropicResponse, parseAnthropicRequest, toAnthropicRequest, toAnthropicResponse } from '../../src/providers/translate/anthropic-wire.ts';
 import { createAnthropicEventDecoder, createAnthropicEventEncoder } from '../../src/providers/translate/anthropic-stream.ts';
+import { toResponsesResponse } from '../../src/providers/translate/responses-wire.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 
 const CONVERSATION: ChatRequest = {
@@ -299,4 +300,83 @@ test('anthropic request: instructions alone become the user turn (Anthropic need
   const wire = toAnthropicRequest({ model: 'm', messages: [{ role: 'system', content: 'Say hi.' }] }, { stream: false });
   assert.deepEqual(wire['messages'], [{ role: 'user', content: [{ type: 'text', text: 'Say hi.' }] }]);
   assert.equal(wire['system'], undefined);
+});
+
+test('a failed tool result: Anthropic is_error survives to an Anthropic route; an OpenAI route reads "Error: " in the content', () => {
+  const { request } = parseAnthropicRequest({
+    model: 'c', max_tokens: 10,
+    messages: [
+      { role: 'user', content: 'run it' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'bash', input: {} }, { type: 'tool_use', id: 't2', name: 'bash', input: {} }, { type: 'tool_use', id: 't3', name: 'bash', input: {} }] },
+      {
+        role: 'user', content: [
+          { type: 'tool_result', tool_use_id: 't1', content: 'permission denied', is_error: true },
+          { type: 'tool_result', tool_use_id: 't2', content: 'Error: exit code 1', is_error: true },
+          { type: 'tool_result', tool_use_id: 't3', content: 'fine', is_error: false },
+        ],
+      },
+    ],
+  });
+  assert.deepEqual(request.messages.slice(2), [
+    { role: 'tool', tool_call_id: 't1', content: 'permission denied', is_error: true },
+    { role: 'tool', tool_call_id: 't2', content: 'Error: exit code 1', is_error: true },
+    // Only a failure is marked: a result that succeeded carries nothing extra.
+    { role: 'tool', tool_call_id: 't3', content: 'fine' },
+  ]);
+  const anthropic = toAnthropicRequest(request, { stream: false })['messages'] as { content: unknown }[];
+  assert.deepEqual(anthropic[2]!.content, [
+    { type: 'tool_result', tool_use_id: 't1', content: 'permission denied', is_error: true },
+    { type: 'tool_result', tool_use_id: 't2', content: 'Error: exit code 1', is_error: true },
+    { type: 'tool_result', tool_use_id: 't3', content: 'fine' },
+  ]);
+  const openai = toOpenAIRequest(request, { stream: false })['messages'] as { content: unknown }[];
+  // A text that already says it was an error is not told twice.
+  assert.deepEqual(openai.slice(2).map((m) => m.content), ['Error: permission denied', 'Error: exit code 1', 'fine']);
+  const empty = toOpenAIRequest({ model: 'm', messages: [{ role: 'tool', tool_call_id: 't', content: '', is_error: true }] }, { stream: false });
+  assert.equal((empty['messages'] as { content: unknown }[])[0]!.content, 'Error');
+});
+
+test('stop reasons: a stop sequence (and which one), a paused turn and a refusal reach each caller shape as well as it can say them', () => {
+  const answer = (stop_reason: string, stop_sequence: string | null = null): unknown => ({ id: 'm', model: 'c', content: [{ type: 'text', text: 'partial' }], stop_reason, stop_sequence });
+  const seq = fromAnthropicResponse(answer('stop_sequence', 'STOP'))!;
+  assert.equal(seq.finish_reason, 'stop_sequence');
+  assert.equal(seq.stop_sequence, 'STOP');
+  const cases: [ChatResponse, string, string | null, string, string][] = [
+    // canonical answer, Anthropic stop_reason, its stop_sequence, OpenAI finish_reason, Responses status
+    [seq, 'stop_sequence', 'STOP', 'stop', 'completed'],
+    [fromAnthropicResponse(answer('pause_turn'))!, 'pause_turn', null, 'stop', 'completed'],
+    [fromAnthropicResponse(answer('refusal'))!, 'refusal', null, 'content_filter', 'incomplete'],
+    [fromAnthropicResponse(answer('end_turn'))!, 'end_turn', null, 'stop', 'completed'],
+  ];
+  for (const [res, stopReason, stopSequence, finish, status] of cases) {
+    const anthropic = toAnthropicResponse(res);
+    assert.deepEqual([anthropic['stop_reason'], anthropic['stop_sequence']], [stopReason, stopSequence], stopReason);
+    assert.equal((toOpenAIResponse(res)['choices'] as { finish_reason: string }[])[0]?.finish_reason, finish, stopReason);
+    assert.equal(toResponsesResponse(res)['status'], status, stopReason);
+  }
+  // A plain stop (what an OpenAI upstream says, stop sequence or not) names no sequence.
+  assert.equal(fromAnthropicResponse(answer('end_turn'))!.stop_sequence, undefined);
+});
+
+test('stop reasons in streams: Anthropic message_delta\'s stop_sequence rides on the finish and back out; OpenAI chunks say stop', () => {
+  const decoder = createAnthropicEventDecoder();
+  const events = [
+    { type: 'message_start', message: { id: 'm', model: 'c', usage: { input_tokens: 9, output_tokens: 1 } } },
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'one two' } },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'message_delta', delta: { stop_reason: 'stop_sequence', stop_sequence: 'STOP' }, usage: { output_tokens: 3 } },
+    { type: 'message_stop' },
+  ].flatMap((d) => decoder.push(d).events);
+  events.push(...(decoder.end() ?? []));
+  const finish = events.at(-1);
+  assert.deepEqual(finish, { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'STOP', usage: { input_tokens: 9, output_tokens: 3 } });
+  const delta = events.flatMap(createAnthropicEventEncoder()).find((e) => e.event === 'message_delta');
+  assert.deepEqual((delta?.data as { delta: unknown }).delta, { stop_reason: 'stop_sequence', stop_sequence: 'STOP' });
+  const chunks = events.flatMap(createOpenAIChunkEncoder({ created: 1 }));
+  assert.equal((chunks.at(-1) as { choices: { finish_reason: string }[] }).choices[0]?.finish_reason, 'stop');
+  const paused = createOpenAIChunkEncoder({ created: 1 })({ type: 'finish', finish_reason: 'pause_turn' });
+  assert.equal((paused[0] as { choices: { finish_reason: string }[] }).choices[0]?.finish_reason, 'stop');
+  const pausedDelta = createAnthropicEventEncoder()({ type: 'finish', finish_reason: 'pause_turn' }).find((e) => e.event === 'message_delta');
+  assert.deepEqual((pausedDelta?.data as { delta: unknown }).delta, { stop_reason: 'pause_turn', stop_sequence: null });
 });

@@ -19,12 +19,20 @@ export interface AnthropicEventDecoder {
   end(): StreamEvent[] | undefined;
 }
 
+/** The usage of a message_start, when it counts the prompt. A prompt of 0 tokens is a placeholder (what a proxy, or
+ * this gateway in front of an OpenAI upstream, sends when it does not know yet), not a count to pass on. */
+function promptUsage(u: unknown): Usage | undefined {
+  const usage = usageFromAnthropic(u);
+  return usage !== undefined && usage.input_tokens > 0 ? usage : undefined;
+}
+
 export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   const toolIndexOfBlock = new Map<number, number>();
   /** Tool calls that have had arguments: a call without any (no input_json_delta) is `{}`, as non-streamed. */
   const withArguments = new Set<number>();
   let tools = 0;
   let finish: FinishReason | undefined;
+  let stopSequence: string | undefined;
   /** Anthropic's own usage fields, as message_start gives them and message_delta updates them. */
   const raw: Obj = {};
   let sawUsage = false;
@@ -86,7 +94,10 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
         case 'message_start': {
           const m = isObj(data['message']) ? data['message'] : {};
           takeUsage(m['usage']);
-          return { events: [{ type: 'start', id: str(m['id']) ?? '', model: str(m['model']) ?? '' }], done: false };
+          const start: StreamEvent = { type: 'start', id: str(m['id']) ?? '', model: str(m['model']) ?? '' };
+          const usage = promptUsage(m['usage']);
+          if (usage !== undefined) start.usage = usage;
+          return { events: [start], done: false };
         }
         case 'content_block_start':
           return { events: blockStart(data), done: false };
@@ -97,6 +108,7 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
         case 'message_delta': {
           const d = isObj(data['delta']) ? data['delta'] : {};
           if (d['stop_reason'] != null) finish = finishFromAnthropic(d['stop_reason']);
+          stopSequence = str(d['stop_sequence']) ?? stopSequence;
           takeUsage(data['usage']);
           return { events: [], done: false };
         }
@@ -110,8 +122,10 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
     end() {
       if (!stopped) return undefined;
       const finish_reason = finishWithTools(finish ?? 'stop', tools);
-      const usage: Usage | undefined = sawUsage ? usageFromAnthropic(raw) : undefined;
-      return [usage ? { type: 'finish', finish_reason, usage } : { type: 'finish', finish_reason }];
+      const event: StreamEvent = { type: 'finish', finish_reason };
+      if (stopSequence !== undefined && finish_reason === 'stop_sequence') event.stop_sequence = stopSequence;
+      if (sawUsage) event.usage = usageFromAnthropic(raw);
+      return [event];
     },
   };
 }
@@ -162,7 +176,9 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
             type: 'message_start',
             message: {
               id: options.id ?? shapedId('msg_', ev.id), type: 'message', role: 'assistant', model: options.model ?? ev.model, content: [],
-              stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 },
+              // The prompt's usage when the upstream gave it before the content (an Anthropic upstream does; clients
+              // such as the Vercel AI SDK read input and cache tokens only here). Else zeros: message_delta has all.
+              stop_reason: null, stop_sequence: null, usage: usageToAnthropic(ev.usage),
             },
           },
         }];
@@ -193,7 +209,7 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
           event: 'message_delta',
           data: {
             type: 'message_delta',
-            delta: { stop_reason: finishToAnthropic(ev.finish_reason), stop_sequence: null },
+            delta: { stop_reason: finishToAnthropic(ev.finish_reason), stop_sequence: ev.stop_sequence ?? null },
             usage: usageToAnthropic(ev.usage),
           },
         });

@@ -55,7 +55,9 @@ function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
       calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
     } else if (block.type === 'tool_result' && m.role === 'user') {
       const b = block as ToolResultBlock;
-      results.push({ role: 'tool', tool_call_id: b.tool_use_id, ...toolResultFromWire(b, path), ...cacheField(cacheControlOf(b['cache_control'])) });
+      const result: ChatMessage = { role: 'tool', tool_call_id: b.tool_use_id, ...toolResultFromWire(b, path), ...cacheField(cacheControlOf(b['cache_control'])) };
+      if (b.is_error === true) result.is_error = true;
+      results.push(result);
     } else if (block.type !== 'thinking' && block.type !== 'redacted_thinking') {
       throw new WireRequestError(`${path}.type`, `block "${block.type}" is not supported in a ${m.role} message`);
     }
@@ -142,7 +144,9 @@ function partsToBlocks(parts: readonly ContentPart[]): Obj[] {
 function blocksOf(m: ChatMessage): Obj[] {
   if (m.role === 'tool') {
     const content = m.parts !== undefined ? partsToBlocks(m.parts) : (m.content ?? '');
-    return [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content, ...cacheField(m.cache_control) }];
+    const result: Obj = { type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content, ...cacheField(m.cache_control) };
+    if (m.is_error === true) result['is_error'] = true;
+    return [result];
   }
   if (m.parts !== undefined && m.role === 'user') return partsToBlocks(m.parts);
   const blocks: Obj[] = m.parts !== undefined ? partsToBlocks(m.parts) : [];
@@ -192,7 +196,7 @@ function toolChoiceToWire(c: ToolChoice): Obj {
   return { type: c === 'required' ? 'any' : c };
 }
 
-/** Settings with an Anthropic equivalent; seed, penalties and reasoning_effort have none and stay out. */
+/** Settings with an Anthropic equivalent; seed, penalties, reasoning_effort, logit_bias and prompt_cache_key have none and stay out. */
 function settingsToWire(req: ChatRequest, body: Obj): void {
   if (req.top_k !== undefined) body['top_k'] = req.top_k;
   if (req.user !== undefined) body['metadata'] = { user_id: req.user };
@@ -227,8 +231,8 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
 
 const FINISH_FROM_ANTHROPIC: Readonly<Record<string, FinishReason>> = {
   end_turn: 'stop',
-  stop_sequence: 'stop',
-  pause_turn: 'stop',
+  stop_sequence: 'stop_sequence',
+  pause_turn: 'pause_turn',
   max_tokens: 'length',
   model_context_window_exceeded: 'length',
   tool_use: 'tool_calls',
@@ -240,9 +244,11 @@ export function finishFromAnthropic(reason: unknown): FinishReason {
 
 const FINISH_TO_ANTHROPIC: Readonly<Record<FinishReason, string>> = {
   stop: 'end_turn',
+  stop_sequence: 'stop_sequence',
   length: 'max_tokens',
   tool_calls: 'tool_use',
   content_filter: 'refusal',
+  pause_turn: 'pause_turn',
 };
 export function finishToAnthropic(reason: FinishReason): string {
   return FINISH_TO_ANTHROPIC[reason];
@@ -271,6 +277,8 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
     tool_calls: toolCalls,
     finish_reason: finishWithTools(finishFromAnthropic(body['stop_reason']), toolCalls.length),
   };
+  const stopSequence = str(body['stop_sequence']);
+  if (stopSequence !== undefined && res.finish_reason === 'stop_sequence') res.stop_sequence = stopSequence;
   const usage = usageFromAnthropic(body['usage']);
   if (usage) res.usage = usage;
   return res;
@@ -283,7 +291,7 @@ export function toAnthropicResponse(res: ChatResponse): Obj {
   for (const c of res.tool_calls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
   return {
     id: shapedId('msg_', res.id), type: 'message', role: 'assistant', model: res.model, content,
-    stop_reason: finishToAnthropic(res.finish_reason), stop_sequence: null,
+    stop_reason: finishToAnthropic(res.finish_reason), stop_sequence: res.stop_sequence ?? null,
     usage: usageToAnthropic(res.usage),
   };
 }

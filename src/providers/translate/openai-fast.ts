@@ -29,7 +29,7 @@ function isPlainMessage(m: unknown): boolean {
 function hasSettings(b: Obj): boolean {
   return b['user'] !== undefined || b['parallel_tool_calls'] !== undefined || b['response_format'] !== undefined || b['seed'] !== undefined
     || b['presence_penalty'] !== undefined || b['frequency_penalty'] !== undefined || b['reasoning_effort'] !== undefined
-    || b['n'] !== undefined || b['logprobs'] !== undefined;
+    || b['logit_bias'] !== undefined || b['prompt_cache_key'] !== undefined || b['n'] !== undefined || b['logprobs'] !== undefined;
 }
 
 /** The body as the schema would accept it, or undefined when only the schema can decide. */

@@ -39,6 +39,7 @@ export const openaiTool = z.looseObject({
     name: z.string().min(1),
     description: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
   }),
 });
 
@@ -63,7 +64,10 @@ export const openaiResponseFormat = z.discriminatedUnion('type', [
 
 /** Settings besides the messages that the gateway checks and carries (docs/gateway.md, "What is carried"); the
  * fast path (openai-fast.ts) leaves a body holding any of them to this schema. */
-export const OPENAI_SETTINGS = ['user', 'parallel_tool_calls', 'response_format', 'seed', 'presence_penalty', 'frequency_penalty', 'reasoning_effort', 'n', 'logprobs'] as const;
+export const OPENAI_SETTINGS = [
+  'user', 'parallel_tool_calls', 'response_format', 'seed', 'presence_penalty', 'frequency_penalty', 'reasoning_effort', 'logit_bias', 'prompt_cache_key',
+  'n', 'logprobs',
+] as const;
 
 export const openaiRequest = z.looseObject({
   model: z.string().min(1),
@@ -84,9 +88,12 @@ export const openaiRequest = z.looseObject({
   presence_penalty: z.number().min(-2).max(2).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   reasoning_effort: z.string().min(1).nullish(),
+  logit_bias: z.record(z.string(), z.number().min(-100).max(100), { error: 'expected an object of token id → number from -100 to 100' }).nullish(),
+  prompt_cache_key: z.string().nullish(),
   n: z.number().int().positive().nullish(),
   logprobs: z.boolean().nullish(),
 });
 export type OpenAIWireRequest = z.infer<typeof openaiRequest>;
 export type OpenAIWireMessage = z.infer<typeof openaiMessage>;
 export type OpenAIResponseFormat = z.infer<typeof openaiResponseFormat>;
+export type OpenAIWireTool = z.infer<typeof openaiTool>;

@@ -1,7 +1,7 @@
 // OpenAI streaming chunks ⇄ canonical StreamEvents. The decoder assembles tool-call deltas by index and holds the
 // finish back until usage (sent after the finish_reason chunk with `include_usage`) or the end of the stream.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
-import { finishFromOpenAI } from './openai-wire.ts';
+import { finishFromOpenAI, finishToOpenAI } from './openai-wire.ts';
 import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
 import { shapedId } from './ids.ts';
 import { finishWithTools } from './answer-check.ts';
@@ -93,7 +93,7 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}
   let id = options.id ?? '';
   let model = options.model ?? '';
   const created = options.created ?? Math.floor(Date.now() / 1000);
-  const chunk = (delta: Obj, finish: FinishReason | null = null): Obj => ({
+  const chunk = (delta: Obj, finish: string | null = null): Obj => ({
     id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
   });
   return (ev) => {
@@ -109,7 +109,7 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}
       case 'tool_call_delta':
         return [chunk({ tool_calls: [{ index: ev.index, function: { arguments: ev.arguments } }] })];
       case 'finish': {
-        const out = [chunk({}, ev.finish_reason)];
+        const out = [chunk({}, finishToOpenAI(ev.finish_reason))];
         if (options.includeUsage && ev.usage) out.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageToOpenAI(ev.usage) });
         return out;
       }

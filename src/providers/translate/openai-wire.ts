@@ -1,7 +1,7 @@
 // OpenAI chat-completions wire shape ⇄ canonical (src/providers/types.ts). Pure functions: the OpenAI adapter
 // uses them to talk upstream, the gateway to accept OpenAI-shaped requests and answer in that shape.
-import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice } from '../types.ts';
-import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest } from './openai-schema.ts';
+import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../types.ts';
+import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest, OpenAIWireTool } from './openai-schema.ts';
 import { cacheControlOf, cacheField, checkImageUrl, hasImage, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
 import { shapedId } from './ids.ts';
@@ -59,6 +59,14 @@ function messageFromWire(m: OpenAIWireMessage, i: number): ChatMessage {
   return out;
 }
 
+function toolFromWire(t: OpenAIWireTool): ToolDefinition {
+  const fn = t.function;
+  const tool: ToolDefinition = { name: fn.name, parameters: fn.parameters ?? { type: 'object', properties: {} } };
+  if (fn.description !== undefined) tool.description = fn.description;
+  if (fn.strict != null) tool.strict = fn.strict;
+  return tool;
+}
+
 function toolChoiceFromWire(c: OpenAIWireRequest['tool_choice']): ToolChoice | undefined {
   if (c === undefined) return undefined;
   return typeof c === 'string' ? c : { name: c.function.name };
@@ -80,6 +88,8 @@ function settingsFromWire(wire: OpenAIWireRequest, request: ChatRequest): void {
   if (wire.presence_penalty != null) request.presence_penalty = wire.presence_penalty;
   if (wire.frequency_penalty != null) request.frequency_penalty = wire.frequency_penalty;
   if (wire.reasoning_effort != null) request.reasoning_effort = wire.reasoning_effort;
+  if (wire.logit_bias != null) request.logit_bias = wire.logit_bias;
+  if (wire.prompt_cache_key != null) request.prompt_cache_key = wire.prompt_cache_key;
 }
 
 /** Validates an OpenAI-shaped request body and translates it; throws WireRequestError naming the bad field. */
@@ -87,13 +97,7 @@ export function parseOpenAIRequest(body: unknown): ParsedOpenAIRequest {
   // The common shape is checked by hand (same rules); zod decides, and words the error, for everything else.
   const wire = fastOpenAIRequest(body) ?? parseWire(openaiRequest, body);
   const request: ChatRequest = { model: wire.model, messages: wire.messages.map(messageFromWire) };
-  if (wire.tools) {
-    request.tools = wire.tools.map((t) => ({
-      name: t.function.name,
-      ...(t.function.description !== undefined ? { description: t.function.description } : {}),
-      parameters: t.function.parameters ?? { type: 'object', properties: {} },
-    }));
-  }
+  if (wire.tools) request.tools = wire.tools.map(toolFromWire);
   const choice = toolChoiceFromWire(wire.tool_choice);
   if (choice !== undefined) request.tool_choice = choice;
   checkToolChoice(request);
@@ -113,8 +117,15 @@ function contentToWire(m: ChatMessage): unknown {
   );
 }
 
+/** A failed tool's result for an API without an error flag: the text says so, once (Claude Code's own error texts
+ * often begin with "Error" already). */
+export function toolErrorText(text: string | null): string {
+  if (text === null || text === '') return 'Error';
+  return /^error\b/i.test(text) ? text : `Error: ${text}`;
+}
+
 function messageToWire(m: ChatMessage): Record<string, unknown> {
-  const out: Record<string, unknown> = { role: m.role, content: contentToWire(m) };
+  const out: Record<string, unknown> = { role: m.role, content: m.is_error === true ? toolErrorText(m.content) : contentToWire(m) };
   if (m.name !== undefined) out['name'] = m.name;
   if (m.tool_calls && m.tool_calls.length > 0) {
     out['tool_calls'] = m.tool_calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
@@ -149,6 +160,14 @@ function toolChoiceToWire(c: ToolChoice): unknown {
   return typeof c === 'string' ? c : { type: 'function', function: { name: c.name } };
 }
 
+function toolToWire(t: ToolDefinition): Record<string, unknown> {
+  const fn: Record<string, unknown> = { name: t.name };
+  if (t.description !== undefined) fn['description'] = t.description;
+  fn['parameters'] = t.parameters;
+  if (t.strict !== undefined) fn['strict'] = t.strict;
+  return { type: 'function', function: fn };
+}
+
 /** The settings besides sampling and tools; `top_k` stays out (OpenAI refuses it). `parallel_tool_calls` is sent
  * only with tools, since OpenAI refuses it without. */
 function settingsToWire(req: ChatRequest, body: Record<string, unknown>): void {
@@ -159,6 +178,8 @@ function settingsToWire(req: ChatRequest, body: Record<string, unknown>): void {
   if (req.presence_penalty !== undefined) body['presence_penalty'] = req.presence_penalty;
   if (req.frequency_penalty !== undefined) body['frequency_penalty'] = req.frequency_penalty;
   if (req.reasoning_effort !== undefined) body['reasoning_effort'] = req.reasoning_effort;
+  if (req.logit_bias !== undefined) body['logit_bias'] = req.logit_bias;
+  if (req.prompt_cache_key !== undefined) body['prompt_cache_key'] = req.prompt_cache_key;
 }
 
 /** Canonical → the JSON body sent to an OpenAI-compatible upstream. */
@@ -176,12 +197,7 @@ export function maxTokensFieldFor(baseUrl: string): 'max_tokens' | 'max_completi
 
 export function toOpenAIRequest(req: ChatRequest, options: OpenAIRequestOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { model: req.model, messages: messagesToWire(req.messages) };
-  if (req.tools && req.tools.length > 0) {
-    body['tools'] = req.tools.map((t) => ({
-      type: 'function',
-      function: { name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.parameters },
-    }));
-  }
+  if (req.tools && req.tools.length > 0) body['tools'] = req.tools.map(toolToWire);
   if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
   if (req.max_tokens !== undefined) body[options.maxTokensField ?? 'max_tokens'] = req.max_tokens;
   if (req.temperature !== undefined) body['temperature'] = req.temperature;
@@ -206,6 +222,20 @@ const FINISH_FROM_OPENAI: Readonly<Record<string, FinishReason>> = {
 /** Unknown or missing finish reasons (`eos`, null) read as a normal stop. */
 export function finishFromOpenAI(reason: unknown): FinishReason {
   return (typeof reason === 'string' ? FINISH_FROM_OPENAI[reason] : undefined) ?? 'stop';
+}
+
+/** OpenAI has four finish reasons. A stop sequence is a `stop` there (as OpenAI reports its own), and so is a paused
+ * turn: the text so far is the answer, and an OpenAI caller has no way to ask for the rest. */
+const FINISH_TO_OPENAI: Readonly<Record<FinishReason, 'stop' | 'length' | 'tool_calls' | 'content_filter'>> = {
+  stop: 'stop',
+  stop_sequence: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  content_filter: 'content_filter',
+  pause_turn: 'stop',
+};
+export function finishToOpenAI(reason: FinishReason): 'stop' | 'length' | 'tool_calls' | 'content_filter' {
+  return FINISH_TO_OPENAI[reason];
 }
 
 type Obj = Record<string, unknown>;
@@ -260,7 +290,7 @@ export function toOpenAIResponse(res: ChatResponse, options: { created?: number 
     object: 'chat.completion',
     created: options.created ?? Math.floor(Date.now() / 1000),
     model: res.model,
-    choices: [{ index: 0, message, finish_reason: res.finish_reason, logprobs: null }],
+    choices: [{ index: 0, message, finish_reason: finishToOpenAI(res.finish_reason), logprobs: null }],
   };
   if (res.usage) out['usage'] = usageToOpenAI(res.usage);
   return out;

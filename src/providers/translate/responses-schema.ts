@@ -49,6 +49,7 @@ export const responsesTool = z.looseObject({
   name: z.string().min(1).optional(),
   description: z.string().nullish(),
   parameters: z.record(z.string(), z.unknown()).nullish(),
+  strict: z.boolean().nullish(),
 });
 
 export const responsesTextFormat = z.discriminatedUnion('type', [
@@ -78,6 +79,7 @@ export const responsesRequest = z.looseObject({
   text: z.looseObject({ format: responsesTextFormat.optional() }).nullish(),
   reasoning: z.looseObject({ effort: z.string().nullish() }).nullish(),
   user: z.string().nullish(),
+  prompt_cache_key: z.string().nullish(),
   previous_response_id: z.string().nullish(),
   stream: z.boolean().nullish(),
 });

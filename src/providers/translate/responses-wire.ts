@@ -3,7 +3,7 @@
 // stored state are refused with a located error rather than answered without the context they name.
 import { randomUUID } from 'node:crypto';
 import { shapedId } from './ids.ts';
-import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, Usage } from '../types.ts';
+import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, ToolDefinition, Usage } from '../types.ts';
 import { checkImageUrl, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
 import { checkToolChoice } from './tool-choice.ts';
@@ -94,7 +94,12 @@ function toolsFromWire(tools: ResponsesWireRequest['tools'], custom: Set<string>
       custom.add(t.name);
       return customToolDefinition({ ...t, name: t.name });
     }
-    return { name: t.name, ...(t.description != null ? { description: t.description } : {}), parameters: t.parameters ?? { type: 'object', properties: {} } };
+    const tool: ToolDefinition = { name: t.name, parameters: t.parameters ?? { type: 'object', properties: {} } };
+    if (t.description != null) tool.description = t.description;
+    // Left out, OpenAI's Responses API is strict when the schema allows it; chat completions have no such middle
+    // ground (strict: true refuses an incompatible schema), so only the caller's explicit choice is carried.
+    if (t.strict != null) tool.strict = t.strict;
+    return tool;
   });
 }
 
@@ -125,13 +130,15 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
   if (wire.text?.format !== undefined) request.response_format = formatFromWire(wire.text.format);
   if (wire.reasoning?.effort != null) request.reasoning_effort = wire.reasoning.effort;
   if (wire.user != null) request.user = wire.user;
+  if (wire.prompt_cache_key != null) request.prompt_cache_key = wire.prompt_cache_key;
   return { request, stream: wire.stream === true, customTools };
 }
 
 
 export const newItemId = (prefix: 'msg' | 'fc' | 'ctc'): string => `${prefix}_${randomUUID().replace(/-/g, '')}`;
 
-/** A finished answer's status: `length` and `content_filter` are `incomplete`, with the reason. */
+/** A finished answer's status: `length` and `content_filter` are `incomplete`, with the reason (the only two the
+ * Responses API has); every other finish, a stop sequence or an Anthropic paused turn included, is `completed`. */
 export function statusOf(finish: FinishReason): { status: 'completed' | 'incomplete'; incomplete_details: { reason: string } | null } {
   if (finish === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
   if (finish === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
