@@ -4,7 +4,7 @@
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ToolCall, ToolChoice } from '../types.ts';
 import { cacheControlOf, cacheField, fromAnthropicImage, needsParts, textOfParts, toAnthropicImage } from './parts.ts';
 import { jsonInstruction } from './response-format.ts';
-import { shapedId } from './ids.ts';
+import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
 import { checkToolChoice } from './tool-choice.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
@@ -261,7 +261,7 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
     else if (b['type'] === 'tool_use') {
       const input = b['input'] ?? {};
       if (!isObj(input)) throw malformed(`content[${i}].input`, input, 'an object');
-      toolCalls.push({ id: str(b['id']) ?? `toolu_${i}`, name: toolCallName(b['name'], `content[${i}].name`), arguments: JSON.stringify(input) });
+      toolCalls.push({ id: toolCallIdOf(b['id'], 'toolu_'), name: toolCallName(b['name'], `content[${i}].name`), arguments: JSON.stringify(input) });
     }
   });
   const res: ChatResponse = {

@@ -4,7 +4,7 @@ import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason,
 import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest } from './openai-schema.ts';
 import { cacheControlOf, cacheField, checkImageUrl, hasImage, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
-import { shapedId } from './ids.ts';
+import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallArguments, toolCallName } from './answer-check.ts';
 import { checkToolChoice } from './tool-choice.ts';
 import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
@@ -219,7 +219,7 @@ function toolCallsFromOpenAI(list: unknown, path: string): ToolCall[] {
   return list.map((c: unknown, i) => {
     if (!isObj(c) || !isObj(c['function'])) throw malformed(`${path}[${i}].function`, isObj(c) ? c['function'] : c, 'an object');
     const fn = c['function'];
-    return { id: str(c['id']) ?? `call_${i}`, name: toolCallName(fn['name'], `${path}[${i}].function.name`), arguments: toolCallArguments(fn['arguments'], `${path}[${i}].function.arguments`) };
+    return { id: toolCallIdOf(c['id'], 'call_'), name: toolCallName(fn['name'], `${path}[${i}].function.name`), arguments: toolCallArguments(fn['arguments'], `${path}[${i}].function.arguments`) };
   });
 }
 
