@@ -7,6 +7,7 @@ import { jsonInstruction } from './response-format.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
 import { checkToolChoice } from './tool-choice.ts';
+import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
@@ -208,7 +209,7 @@ function settingsToWire(req: ChatRequest, body: Obj): void {
 
 /** Canonical → the JSON body sent to the Anthropic Messages API. */
 export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean }): Obj {
-  const { system, messages } = toAnthropicMessages(req.messages);
+  const { system, messages } = toAnthropicMessages(withAnthropicToolIds(req.messages));
   const body: Obj = { model: req.model, max_tokens: req.max_tokens ?? DEFAULT_MAX_TOKENS, messages };
   if (system !== undefined) body['system'] = system;
   if (req.tools && req.tools.length > 0) {
