@@ -8,6 +8,7 @@ import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
 import { checkToolChoice } from './tool-choice.ts';
 import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
+import { anthropicInputSchema } from './anthropic-input-schema.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
@@ -214,11 +215,12 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
   if (system !== undefined) body['system'] = system;
   if (req.tools && req.tools.length > 0) {
     body['tools'] = req.tools.map((t) => ({
-      name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), input_schema: t.parameters, ...cacheField(t.cache_control),
+      name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), input_schema: anthropicInputSchema(t.parameters), ...cacheField(t.cache_control),
     }));
   }
   if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
-  if (req.temperature !== undefined) body['temperature'] = req.temperature;
+  // OpenAI's range is 0–2, Anthropic's 0–1: above it, the most Anthropic allows rather than a refused request.
+  if (req.temperature !== undefined) body['temperature'] = Math.min(req.temperature, 1);
   if (req.top_p !== undefined) body['top_p'] = req.top_p;
   if (req.stop !== undefined && req.stop.length > 0) body['stop_sequences'] = req.stop;
   settingsToWire(req, body);

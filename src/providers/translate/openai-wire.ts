@@ -149,11 +149,13 @@ function toolChoiceToWire(c: ToolChoice): unknown {
   return typeof c === 'string' ? c : { type: 'function', function: { name: c.name } };
 }
 
+const hasTools = (req: ChatRequest): boolean => req.tools !== undefined && req.tools.length > 0;
+
 /** The settings besides sampling and tools; `top_k` stays out (OpenAI refuses it). `parallel_tool_calls` is sent
  * only with tools, since OpenAI refuses it without. */
 function settingsToWire(req: ChatRequest, body: Record<string, unknown>): void {
   if (req.user !== undefined) body['user'] = req.user;
-  if (req.parallel_tool_calls !== undefined && req.tools !== undefined && req.tools.length > 0) body['parallel_tool_calls'] = req.parallel_tool_calls;
+  if (req.parallel_tool_calls !== undefined && hasTools(req)) body['parallel_tool_calls'] = req.parallel_tool_calls;
   if (req.response_format !== undefined) body['response_format'] = req.response_format;
   if (req.seed !== undefined) body['seed'] = req.seed;
   if (req.presence_penalty !== undefined) body['presence_penalty'] = req.presence_penalty;
@@ -182,7 +184,9 @@ export function toOpenAIRequest(req: ChatRequest, options: OpenAIRequestOptions)
       function: { name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.parameters },
     }));
   }
-  if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
+  // Only with tools, like parallel_tool_calls: OpenAI refuses a tool_choice without them (an Anthropic caller may
+  // send `{type: "auto"}` alone).
+  if (req.tool_choice !== undefined && hasTools(req)) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
   if (req.max_tokens !== undefined) body[options.maxTokensField ?? 'max_tokens'] = req.max_tokens;
   if (req.temperature !== undefined) body['temperature'] = req.temperature;
   if (req.top_p !== undefined) body['top_p'] = req.top_p;
