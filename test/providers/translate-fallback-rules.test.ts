@@ -1,12 +1,15 @@
 // What one API shape allows and the other refuses: a request is made acceptable to the route's API (tool schemas,
 // temperature, tool_choice without tools) instead of being forwarded to a refusal that would end a fallback as a
-// bad request.
+// bad request, and what no route could serve (Anthropic server tools) is refused by name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../src/providers/types.ts';
 import { parseOpenAIRequest, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
 import { parseAnthropicRequest, toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
 import { anthropicInputSchema } from '../../src/providers/translate/anthropic-input-schema.ts';
+import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
+
+const located = (pattern: RegExp) => (e: unknown): boolean => WireRequestError.isInstance(e) && pattern.test(e.message);
 
 const user = [{ role: 'user' as const, content: 'go' }];
 
@@ -52,4 +55,20 @@ test('tool_choice without tools is not sent to an OpenAI route (OpenAI refuses i
   // With tools it goes as before.
   const withTools: ChatRequest = { ...none, tools: [{ name: 'f', parameters: { type: 'object' } }] };
   assert.equal(toOpenAIRequest(withTools, { stream: false })['tool_choice'], 'none');
+});
+
+test('Anthropic server tools are refused by name, saying the gateway does not support them; custom tools pass', () => {
+  const body = (tools: unknown[]): unknown => ({ model: 'm', max_tokens: 5, messages: user, tools });
+  const lookup = { name: 'lookup', input_schema: { type: 'object' } };
+  assert.throws(
+    () => parseAnthropicRequest(body([lookup, { type: 'web_search_20250305', name: 'web_search', max_uses: 5 }])),
+    (e: unknown) => WireRequestError.isInstance(e) && e.path === 'tools[1].type'
+      && /^tools\[1\]\.type: "web_search_20250305" tools run on Anthropic's side and cannot be routed \(server tools, such as web search and code execution, are not supported by the gateway\)/.test(e.message),
+  );
+  assert.throws(() => parseAnthropicRequest(body([{ type: 'code_execution_20250825', name: 'code_execution' }])), located(/^tools\[0\]\.type: "code_execution_20250825" tools run on Anthropic's side/));
+  // A custom tool, typed or not, is a tool of the caller's own; one without input_schema still says so.
+  const { request } = parseAnthropicRequest(body([lookup, { type: 'custom', name: 'other', input_schema: { type: 'object' } }]));
+  assert.deepEqual(request.tools?.map((t) => t.name), ['lookup', 'other']);
+  assert.throws(() => parseAnthropicRequest(body([{ name: 'x' }])), located(/^tools\[0\]\.input_schema is required \(an object\)/));
+  assert.throws(() => parseAnthropicRequest(body([{ type: 'custom', name: 'x' }])), located(/^tools\[0\]\.input_schema is required \(an object\)/));
 });

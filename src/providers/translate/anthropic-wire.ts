@@ -10,7 +10,7 @@ import { checkToolChoice } from './tool-choice.ts';
 import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
 import { anthropicInputSchema } from './anthropic-input-schema.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
-import type { AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
+import type { AnthropicCustomTool, AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
 
@@ -94,6 +94,17 @@ function systemFromWire(system: AnthropicWireRequest['system']): ChatMessage | u
   return needsParts(parts) ? { role: 'system', content: text, parts } : { role: 'system', content: text };
 }
 
+/** The caller's own tools. Server tools (web search, code execution, …) run on Anthropic's side, which no route
+ * reached through the gateway can be counted on to do: refused by name, as /v1/responses refuses hosted tools. */
+function customTools(tools: NonNullable<AnthropicWireRequest['tools']>): AnthropicCustomTool[] {
+  return tools.map((t, i) => {
+    if (t.type !== undefined && t.type !== 'custom') {
+      throw new WireRequestError(`tools[${i}].type`, `"${t.type}" tools run on Anthropic's side and cannot be routed (server tools, such as web search and code execution, are not supported by the gateway); custom tools, with an input_schema, are supported`);
+    }
+    return t as AnthropicCustomTool;
+  });
+}
+
 /** Validates an Anthropic-shaped request body and translates it; throws WireRequestError naming the bad field. */
 export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   const wire = parseWire(anthropicRequest, body);
@@ -103,7 +114,7 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   wire.messages.forEach((m, i) => messages.push(...messagesFromWire(m, i)));
   const request: ChatRequest = { model: wire.model, messages };
   if (wire.tools) {
-    request.tools = wire.tools.map((t) => ({
+    request.tools = customTools(wire.tools).map((t) => ({
       name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.input_schema, ...cacheField(cacheControlOf(t['cache_control'])),
     }));
   }
