@@ -15,12 +15,13 @@ const answeredId = (m: ChatMessage): string => m.tool_call_id ?? '';
 /** The common case, checked in one scan without copying anything: every call's id valid and not used before, and
  * every tool result's valid. */
 function alreadyValid(messages: readonly ChatMessage[]): boolean {
-  const seen = new Set<string>();
+  let seen: Set<string> | undefined; // made at the first tool call: most requests have none
   for (const m of messages) {
     if (m.role === 'tool' && !VALID.test(answeredId(m))) return false;
-    for (const c of m.tool_calls ?? []) {
-      if (!VALID.test(c.id) || seen.has(c.id)) return false;
-      seen.add(c.id);
+    if (m.tool_calls === undefined) continue;
+    for (const c of m.tool_calls) {
+      if (!VALID.test(c.id) || seen?.has(c.id) === true) return false;
+      (seen ??= new Set()).add(c.id);
     }
   }
   return true;
