@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApiName } from './scenario.ts';
 import type { ErrorName } from './steps.ts';
+import { anthropicRuleBroken, openAiRuleBroken } from './api-rules.ts';
 
 export interface SimMessage {
   role: string;
@@ -82,7 +83,8 @@ function problemOf(api: ApiName, body: Json, anthropicVersion: string | undefine
     return { error: 'invalid_body', detail: 'messages: expected a non-empty array' };
   }
   if (api === 'anthropic' && typeof body['max_tokens'] !== 'number') return { error: 'missing_max_tokens', detail: 'max_tokens: Field required' };
-  return undefined;
+  const broken = api === 'anthropic' ? anthropicRuleBroken(body) : openAiRuleBroken(body);
+  return broken === undefined ? undefined : { error: 'invalid_body', detail: broken };
 }
 
 /** Text of a message content: a string, or the text of its parts (text parts and tool results). */

@@ -35,11 +35,17 @@ export const anthropicMessage = z.looseObject({
   content: z.union([z.string(), z.array(anthropicBlock)], { error: 'expected a string or an array of content blocks' }),
 });
 
-export const anthropicTool = z.looseObject({
+export const anthropicCustomTool = z.looseObject({
+  type: z.literal('custom').optional(),
   name: z.string().min(1),
   description: z.string().optional(),
   input_schema: z.record(z.string(), z.unknown()),
 });
+export type AnthropicCustomTool = z.infer<typeof anthropicCustomTool>;
+
+/** A tool the caller defines (no `type`, or `custom`) is checked; a server tool (`web_search_20250305`, …), which has
+ * no input_schema, is left to the translator, which refuses it by name rather than asking for an input_schema. */
+export const anthropicTool = byType({ custom: anthropicCustomTool }, 'custom');
 
 export const anthropicToolChoice = z.looseObject({
   type: z.enum(['auto', 'any', 'tool', 'none']),

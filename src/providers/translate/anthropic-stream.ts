@@ -4,7 +4,7 @@ import type { FinishReason, StreamEvent, Usage } from '../types.ts';
 import { finishFromAnthropic, finishToAnthropic } from './anthropic-wire.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { NamedSseEvent } from '../sse.ts';
-import { shapedId } from './ids.ts';
+import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools } from './answer-check.ts';
 
 type Obj = Record<string, unknown>;
@@ -53,7 +53,7 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
     if (block['type'] === 'tool_use') {
       const index = tools++;
       toolIndexOfBlock.set(blockIndex, index);
-      const out: StreamEvent[] = [{ type: 'tool_call_start', index, id: str(block['id']) ?? `toolu_${index}`, name: str(block['name']) ?? '' }];
+      const out: StreamEvent[] = [{ type: 'tool_call_start', index, id: toolCallIdOf(block['id'], 'toolu_'), name: str(block['name']) ?? '' }];
       if (isObj(block['input']) && Object.keys(block['input']).length > 0) {
         out.push({ type: 'tool_call_delta', index, arguments: JSON.stringify(block['input']) });
         withArguments.add(index);

@@ -4,11 +4,13 @@
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ToolCall, ToolChoice } from '../types.ts';
 import { cacheControlOf, cacheField, fromAnthropicImage, needsParts, textOfParts, toAnthropicImage } from './parts.ts';
 import { jsonInstruction } from './response-format.ts';
-import { shapedId } from './ids.ts';
+import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
 import { checkToolChoice } from './tool-choice.ts';
+import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
+import { anthropicInputSchema } from './anthropic-input-schema.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
-import type { AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
+import type { AnthropicCustomTool, AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
 
@@ -94,6 +96,17 @@ function systemFromWire(system: AnthropicWireRequest['system']): ChatMessage | u
   return needsParts(parts) ? { role: 'system', content: text, parts } : { role: 'system', content: text };
 }
 
+/** The caller's own tools. Server tools (web search, code execution, …) run on Anthropic's side, which no route
+ * reached through the gateway can be counted on to do: refused by name, as /v1/responses refuses hosted tools. */
+function customTools(tools: NonNullable<AnthropicWireRequest['tools']>): AnthropicCustomTool[] {
+  return tools.map((t, i) => {
+    if (t.type !== undefined && t.type !== 'custom') {
+      throw new WireRequestError(`tools[${i}].type`, `"${t.type}" tools run on Anthropic's side and cannot be routed (server tools, such as web search and code execution, are not supported by the gateway); custom tools, with an input_schema, are supported`);
+    }
+    return t as AnthropicCustomTool;
+  });
+}
+
 /** Validates an Anthropic-shaped request body and translates it; throws WireRequestError naming the bad field. */
 export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   const wire = parseWire(anthropicRequest, body);
@@ -103,7 +116,7 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   wire.messages.forEach((m, i) => messages.push(...messagesFromWire(m, i)));
   const request: ChatRequest = { model: wire.model, messages };
   if (wire.tools) {
-    request.tools = wire.tools.map((t) => ({
+    request.tools = customTools(wire.tools).map((t) => ({
       name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.input_schema, ...cacheField(cacheControlOf(t['cache_control'])),
     }));
   }
@@ -212,16 +225,17 @@ function settingsToWire(req: ChatRequest, body: Obj): void {
 
 /** Canonical → the JSON body sent to the Anthropic Messages API. */
 export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean }): Obj {
-  const { system, messages } = toAnthropicMessages(req.messages);
+  const { system, messages } = toAnthropicMessages(withAnthropicToolIds(req.messages));
   const body: Obj = { model: req.model, max_tokens: req.max_tokens ?? DEFAULT_MAX_TOKENS, messages };
   if (system !== undefined) body['system'] = system;
   if (req.tools && req.tools.length > 0) {
     body['tools'] = req.tools.map((t) => ({
-      name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), input_schema: t.parameters, ...cacheField(t.cache_control),
+      name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), input_schema: anthropicInputSchema(t.parameters), ...cacheField(t.cache_control),
     }));
   }
   if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
-  if (req.temperature !== undefined) body['temperature'] = req.temperature;
+  // OpenAI's range is 0–2, Anthropic's 0–1: above it, the most Anthropic allows rather than a refused request.
+  if (req.temperature !== undefined) body['temperature'] = Math.min(req.temperature, 1);
   if (req.top_p !== undefined) body['top_p'] = req.top_p;
   if (req.stop !== undefined && req.stop.length > 0) body['stop_sequences'] = req.stop;
   settingsToWire(req, body);
@@ -267,7 +281,7 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
     else if (b['type'] === 'tool_use') {
       const input = b['input'] ?? {};
       if (!isObj(input)) throw malformed(`content[${i}].input`, input, 'an object');
-      toolCalls.push({ id: str(b['id']) ?? `toolu_${i}`, name: toolCallName(b['name'], `content[${i}].name`), arguments: JSON.stringify(input) });
+      toolCalls.push({ id: toolCallIdOf(b['id'], 'toolu_'), name: toolCallName(b['name'], `content[${i}].name`), arguments: JSON.stringify(input) });
     }
   });
   const res: ChatResponse = {

@@ -3,7 +3,7 @@
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
 import { finishFromOpenAI, finishToOpenAI } from './openai-wire.ts';
 import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
-import { shapedId } from './ids.ts';
+import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools } from './answer-check.ts';
 
 type Obj = Record<string, unknown>;
@@ -34,7 +34,7 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
       const fn = isObj(raw['function']) ? raw['function'] : {};
       if (!toolsStarted.has(index)) {
         toolsStarted.add(index);
-        out.push({ type: 'tool_call_start', index, id: str(raw['id']) ?? `call_${index}`, name: str(fn['name']) ?? '' });
+        out.push({ type: 'tool_call_start', index, id: toolCallIdOf(raw['id'], 'call_'), name: str(fn['name']) ?? '' });
       }
       // Arguments as an object (some compatible servers) are sent on as JSON text, as in a whole answer.
       const args = isObj(fn['arguments']) ? JSON.stringify(fn['arguments']) : str(fn['arguments']);

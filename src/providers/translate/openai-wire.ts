@@ -4,7 +4,7 @@ import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason,
 import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest, OpenAIWireTool } from './openai-schema.ts';
 import { cacheControlOf, cacheField, checkImageUrl, hasImage, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
-import { shapedId } from './ids.ts';
+import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallArguments, toolCallName } from './answer-check.ts';
 import { checkToolChoice } from './tool-choice.ts';
 import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
@@ -168,11 +168,13 @@ function toolToWire(t: ToolDefinition): Record<string, unknown> {
   return { type: 'function', function: fn };
 }
 
+const hasTools = (req: ChatRequest): boolean => req.tools !== undefined && req.tools.length > 0;
+
 /** The settings besides sampling and tools; `top_k` stays out (OpenAI refuses it). `parallel_tool_calls` is sent
  * only with tools, since OpenAI refuses it without. */
 function settingsToWire(req: ChatRequest, body: Record<string, unknown>): void {
   if (req.user !== undefined) body['user'] = req.user;
-  if (req.parallel_tool_calls !== undefined && req.tools !== undefined && req.tools.length > 0) body['parallel_tool_calls'] = req.parallel_tool_calls;
+  if (req.parallel_tool_calls !== undefined && hasTools(req)) body['parallel_tool_calls'] = req.parallel_tool_calls;
   if (req.response_format !== undefined) body['response_format'] = req.response_format;
   if (req.seed !== undefined) body['seed'] = req.seed;
   if (req.presence_penalty !== undefined) body['presence_penalty'] = req.presence_penalty;
@@ -198,7 +200,9 @@ export function maxTokensFieldFor(baseUrl: string): 'max_tokens' | 'max_completi
 export function toOpenAIRequest(req: ChatRequest, options: OpenAIRequestOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { model: req.model, messages: messagesToWire(req.messages) };
   if (req.tools && req.tools.length > 0) body['tools'] = req.tools.map(toolToWire);
-  if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
+  // Only with tools, like parallel_tool_calls: OpenAI refuses a tool_choice without them (an Anthropic caller may
+  // send `{type: "auto"}` alone).
+  if (req.tool_choice !== undefined && hasTools(req)) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
   if (req.max_tokens !== undefined) body[options.maxTokensField ?? 'max_tokens'] = req.max_tokens;
   if (req.temperature !== undefined) body['temperature'] = req.temperature;
   if (req.top_p !== undefined) body['top_p'] = req.top_p;
@@ -249,7 +253,7 @@ function toolCallsFromOpenAI(list: unknown, path: string): ToolCall[] {
   return list.map((c: unknown, i) => {
     if (!isObj(c) || !isObj(c['function'])) throw malformed(`${path}[${i}].function`, isObj(c) ? c['function'] : c, 'an object');
     const fn = c['function'];
-    return { id: str(c['id']) ?? `call_${i}`, name: toolCallName(fn['name'], `${path}[${i}].function.name`), arguments: toolCallArguments(fn['arguments'], `${path}[${i}].function.arguments`) };
+    return { id: toolCallIdOf(c['id'], 'call_'), name: toolCallName(fn['name'], `${path}[${i}].function.name`), arguments: toolCallArguments(fn['arguments'], `${path}[${i}].function.arguments`) };
   });
 }
 

@@ -1,0 +1,74 @@
+// What one API shape allows and the other refuses: a request is made acceptable to the route's API (tool schemas,
+// temperature, tool_choice without tools) instead of being forwarded to a refusal that would end a fallback as a
+// bad request, and what no route could serve (Anthropic server tools) is refused by name.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChatRequest } from '../../src/providers/types.ts';
+import { parseOpenAIRequest, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
+import { parseAnthropicRequest, toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { anthropicInputSchema } from '../../src/providers/translate/anthropic-input-schema.ts';
+import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
+
+const located = (pattern: RegExp) => (e: unknown): boolean => WireRequestError.isInstance(e) && pattern.test(e.message);
+
+const user = [{ role: 'user' as const, content: 'go' }];
+
+test('a tool\'s parameters reach Anthropic as an object schema: missing, {}, or without type: "object"', () => {
+  assert.deepEqual(anthropicInputSchema(undefined), { type: 'object', properties: {} });
+  assert.deepEqual(anthropicInputSchema({}), { type: 'object', properties: {} });
+  assert.deepEqual(anthropicInputSchema({ properties: { a: { type: 'string' } }, required: ['a'] }), { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] });
+  // An object schema is sent as it is: the same object, not a copy.
+  const fine = { type: 'object', properties: { a: { type: 'string' } } };
+  assert.equal(anthropicInputSchema(fine), fine);
+  const bare = { type: 'object' };
+  assert.equal(anthropicInputSchema(bare), bare);
+
+  // Through the translation, from an OpenAI caller's function tools.
+  const { request } = parseOpenAIRequest({
+    model: 'm', messages: user,
+    tools: [{ type: 'function', function: { name: 'a' } }, { type: 'function', function: { name: 'b', parameters: {} } }, { type: 'function', function: { name: 'c', parameters: { properties: {} } } }],
+  });
+  const tools = toAnthropicRequest(request, { stream: false })['tools'] as { input_schema: unknown }[];
+  assert.deepEqual(tools.map((t) => t.input_schema), [{ type: 'object', properties: {} }, { type: 'object', properties: {} }, { type: 'object', properties: {} }]);
+  // An OpenAI-compatible route is sent the parameters as they came.
+  const openai = toOpenAIRequest(request, { stream: false })['tools'] as { function: { parameters: unknown } }[];
+  assert.deepEqual(openai[1]?.function.parameters, {});
+});
+
+test('temperature above 1 (OpenAI allows up to 2) goes to Anthropic as 1; an OpenAI route gets it as it came', () => {
+  const { request } = parseOpenAIRequest({ model: 'm', messages: user, temperature: 1.6 });
+  assert.equal(toAnthropicRequest(request, { stream: false })['temperature'], 1);
+  assert.equal(toOpenAIRequest(request, { stream: false })['temperature'], 1.6);
+  assert.equal(toAnthropicRequest({ ...request, temperature: 0.7 }, { stream: false })['temperature'], 0.7);
+  assert.equal(toAnthropicRequest({ ...request, temperature: 0 }, { stream: false })['temperature'], 0);
+});
+
+test('tool_choice without tools is not sent to an OpenAI route (OpenAI refuses it), as parallel_tool_calls is not', () => {
+  for (const tools of [undefined, []]) {
+    const { request } = parseAnthropicRequest({ model: 'm', max_tokens: 5, messages: user, tool_choice: { type: 'auto', disable_parallel_tool_use: true }, ...(tools ? { tools } : {}) });
+    const wire = toOpenAIRequest(request, { stream: false });
+    assert.equal(wire['tool_choice'], undefined);
+    assert.equal(wire['parallel_tool_calls'], undefined);
+  }
+  const none: ChatRequest = { model: 'm', messages: user, tool_choice: 'none' };
+  assert.equal(toOpenAIRequest(none, { stream: false })['tool_choice'], undefined);
+  // With tools it goes as before.
+  const withTools: ChatRequest = { ...none, tools: [{ name: 'f', parameters: { type: 'object' } }] };
+  assert.equal(toOpenAIRequest(withTools, { stream: false })['tool_choice'], 'none');
+});
+
+test('Anthropic server tools are refused by name, saying the gateway does not support them; custom tools pass', () => {
+  const body = (tools: unknown[]): unknown => ({ model: 'm', max_tokens: 5, messages: user, tools });
+  const lookup = { name: 'lookup', input_schema: { type: 'object' } };
+  assert.throws(
+    () => parseAnthropicRequest(body([lookup, { type: 'web_search_20250305', name: 'web_search', max_uses: 5 }])),
+    (e: unknown) => WireRequestError.isInstance(e) && e.path === 'tools[1].type'
+      && /^tools\[1\]\.type: "web_search_20250305" tools run on Anthropic's side and cannot be routed \(server tools, such as web search and code execution, are not supported by the gateway\)/.test(e.message),
+  );
+  assert.throws(() => parseAnthropicRequest(body([{ type: 'code_execution_20250825', name: 'code_execution' }])), located(/^tools\[0\]\.type: "code_execution_20250825" tools run on Anthropic's side/));
+  // A custom tool, typed or not, is a tool of the caller's own; one without input_schema still says so.
+  const { request } = parseAnthropicRequest(body([lookup, { type: 'custom', name: 'other', input_schema: { type: 'object' } }]));
+  assert.deepEqual(request.tools?.map((t) => t.name), ['lookup', 'other']);
+  assert.throws(() => parseAnthropicRequest(body([{ name: 'x' }])), located(/^tools\[0\]\.input_schema is required \(an object\)/));
+  assert.throws(() => parseAnthropicRequest(body([{ type: 'custom', name: 'x' }])), located(/^tools\[0\]\.input_schema is required \(an object\)/));
+});
