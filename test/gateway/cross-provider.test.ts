@@ -198,3 +198,14 @@ test('a caller\'s anthropic-beta reaches Anthropic providers (forwarded names on
   await anthropic().messages.create({ model: 'antok/sim-small', max_tokens: 20, messages: [{ role: 'user', content: 'plain' }] });
   assert.equal(h.sim.log().filter((c) => c.key === 'sk-ant-working-key-0001').at(-1)?.anthropic_beta, null);
 });
+
+test('an empty last message is refused for an Anthropic route (400 naming it), not sent as a prefill to continue', async () => {
+  await assert.rejects(openai().chat.completions.create({
+    model: 'main',
+    messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: [{ type: 'text', text: '' }] }],
+  }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.BadRequestError);
+    assert.match(err.message, /last message has no content/);
+    return true;
+  });
+});

@@ -72,3 +72,14 @@ test('Anthropic server tools are refused by name, saying the gateway does not su
   assert.throws(() => parseAnthropicRequest(body([{ name: 'x' }])), located(/^tools\[0\]\.input_schema is required \(an object\)/));
   assert.throws(() => parseAnthropicRequest(body([{ type: 'custom', name: 'x' }])), located(/^tools\[0\]\.input_schema is required \(an object\)/));
 });
+
+test('an empty message in the middle is left out for Anthropic; an empty last question is refused, never sent as a prefill', () => {
+  const ask = (last: ChatRequest['messages'][number]): ChatRequest => ({ model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, last] });
+  assert.throws(() => toAnthropicRequest(ask({ role: 'user', content: '' }), { stream: false }), located(/^messages: the last message has no content/));
+  assert.throws(() => toAnthropicRequest(ask({ role: 'user', parts: [{ type: 'text', text: '' }] }), { stream: false }), located(/last message has no content/));
+  // An empty assistant message last is just nothing to continue from.
+  const prefill = toAnthropicRequest(ask({ role: 'assistant', content: '' }), { stream: false });
+  assert.equal((prefill['messages'] as unknown[]).length, 2);
+  const middle = toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: '' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }] }, { stream: false });
+  assert.deepEqual((middle['messages'] as { role: string }[]).map((m) => m.role), ['assistant', 'user']);
+});

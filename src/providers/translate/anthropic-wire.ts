@@ -172,10 +172,12 @@ function blocksOf(m: ChatMessage): Obj[] {
 export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?: string | Obj[]; messages: Obj[] } {
   const system = systemToWire(messages.filter((m) => m.role === 'system'));
   const turns: { role: 'user' | 'assistant'; content: Obj[] }[] = [];
+  let emptyLastAsk = false;
   for (const m of messages) {
     if (m.role === 'system') continue;
     const role = m.role === 'assistant' ? 'assistant' : 'user';
     const blocks = blocksOf(m);
+    emptyLastAsk = blocks.length === 0 && role === 'user';
     if (blocks.length === 0) continue; // Anthropic rejects empty text blocks.
     const last = turns[turns.length - 1];
     if (last && last.role === role) {
@@ -187,6 +189,9 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?
       turns.push({ role, content: blocks });
     }
   }
+  // Leaving out an empty last question would turn the request into a prefill: the model would continue the
+  // assistant's previous message instead of answering. Anthropic refuses an empty message; so does this route.
+  if (emptyLastAsk && turns.length > 0) throw new WireRequestError('messages', 'the last message has no content: an Anthropic route cannot take an empty message, and without it the model would continue the previous assistant message instead of answering');
   // Instructions alone (an OpenAI caller may send only a system or developer message): Anthropic needs a user turn,
   // so the instructions become it rather than the call failing as a bad request that no fallback would retry.
   if (turns.length === 0 && system !== undefined) return { messages: [{ role: 'user', content: typeof system === 'string' ? [{ type: 'text', text: system }] : system }] };
