@@ -76,7 +76,7 @@ test('Anthropic server tools are refused by name, saying the gateway does not su
 test('an empty message in the middle is left out for Anthropic; an empty last question is refused, never sent as a prefill', () => {
   const ask = (last: ChatRequest['messages'][number]): ChatRequest => ({ model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, last] });
   assert.throws(() => toAnthropicRequest(ask({ role: 'user', content: '' }), { stream: false }), located(/^messages: the last message has no content/));
-  assert.throws(() => toAnthropicRequest(ask({ role: 'user', parts: [{ type: 'text', text: '' }] }), { stream: false }), located(/last message has no content/));
+  assert.throws(() => toAnthropicRequest(ask({ role: 'user', content: '', parts: [{ type: 'text', text: '' }] }), { stream: false }), located(/last message has no content/));
   // An empty assistant message last is just nothing to continue from.
   const prefill = toAnthropicRequest(ask({ role: 'assistant', content: '' }), { stream: false });
   assert.equal((prefill['messages'] as unknown[]).length, 2);

@@ -158,3 +158,23 @@ test('custom tools: offered as a function with one string input (grammar quoted)
   ]);
   assert.equal(events.find((e) => e.event === 'response.custom_tool_call_input.done')?.data['input'], '*** Begin Patch');
 });
+
+test('a function_call_output with an image carries it (as a tool result image); a file in it is refused by name, not dropped', () => {
+  const png = 'data:image/png;base64,iVBORw0KGgo=';
+  const { request } = parseResponsesRequest({
+    model: 'm',
+    input: [
+      { role: 'user', content: 'shot' },
+      { type: 'function_call', call_id: 'c1', name: 'screenshot', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_text', text: 'here' }, { type: 'input_image', image_url: png }] },
+    ],
+  });
+  assert.deepEqual(request.messages.at(-1), { role: 'tool', tool_call_id: 'c1', content: 'here', parts: [{ type: 'text', text: 'here' }, { type: 'image', url: png }] });
+  assert.throws(() => parseResponsesRequest({
+    model: 'm',
+    input: [
+      { type: 'function_call', call_id: 'c1', name: 'read', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_text', text: 'x' }, { type: 'input_file', file_id: 'file-1' }] },
+    ],
+  }), (e: unknown) => WireRequestError.isInstance(e) && /^input\[1\]\.output\[1\]\.type: content part "input_file" is not supported/.test(e.message));
+});

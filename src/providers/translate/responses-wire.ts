@@ -25,7 +25,7 @@ export interface ParsedResponsesRequest {
 function partFromWire(p: Obj, path: string, role: string): ContentPart {
   if ((p['type'] === 'input_text' || p['type'] === 'output_text' || p['type'] === 'text') && typeof p['text'] === 'string') return { type: 'text', text: p['text'] };
   if (p['type'] === 'input_image') {
-    if (role !== 'user') throw new WireRequestError(`${path}.type`, 'images are allowed in user messages only');
+    if (role !== 'user' && role !== 'tool') throw new WireRequestError(`${path}.type`, 'images are allowed in user messages and tool outputs only');
     const url = p['image_url'];
     if (typeof url !== 'string') throw new WireRequestError(`${path}.image_url`, 'required (a file_id needs stored files, which the gateway does not keep)');
     checkImageUrl(url, `${path}.image_url`);
@@ -44,9 +44,14 @@ function messageFromWire(item: MessageItem, path: string): ChatMessage {
   return needsParts(parts) ? { role, content: textOfParts(parts), parts } : { role, content: textOfParts(parts) };
 }
 
-function outputText(output: string | Obj[]): string {
-  if (typeof output === 'string') return output;
-  return output.map((p) => (typeof p['text'] === 'string' ? p['text'] : '')).join('');
+/** A tool's output: text, or parts (text and images, as Anthropic tool results hold them); anything else (a file) is
+ * refused by name like in a message, rather than left out unseen. */
+function toolResultFromWire(callId: string, output: string | Obj[], path: string): ChatMessage {
+  if (typeof output === 'string') return { role: 'tool', tool_call_id: callId, content: output };
+  const parts = output.map((p, k) => partFromWire(p, `${path}.output[${k}]`, 'tool'));
+  const message: ChatMessage = { role: 'tool', tool_call_id: callId, content: textOfParts(parts) };
+  if (needsParts(parts)) message.parts = parts;
+  return message;
 }
 
 /** A call joins the assistant turn just before it, or opens one. */
@@ -71,7 +76,7 @@ function messagesFromItems(items: readonly ResponsesWireItem[]): ChatMessage[] {
       addToolCall(out, { id: call.call_id, name: call.name, arguments: customCallArguments(call.input) });
     } else if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
       const result = item as Item<'function_call_output' | 'custom_tool_call_output'>;
-      out.push({ role: 'tool', tool_call_id: result.call_id, content: outputText(result.output) });
+      out.push(toolResultFromWire(result.call_id, result.output, path));
     } else if (item.type === 'reasoning') {
       // A reasoning item from an earlier answer: other providers could not use it. Dropped, like Anthropic thinking.
     } else if (item.type === undefined || item.type === 'message') {
