@@ -2,6 +2,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApiName } from './scenario.ts';
 import type { ErrorName } from './steps.ts';
+import { isObject, type Json } from './json.ts';
+import { anthropicProblem } from './anthropic-checks.ts';
 
 export interface SimMessage {
   role: string;
@@ -32,12 +34,17 @@ export interface SimRequest {
   fields: string[];
   /** Prompt-cache marks (`cache_control`) anywhere in the system prompt, messages and tools. */
   cacheMarks: number;
-  /** Why the body is unacceptable, if it is, and the detail for the error message. */
-  problem?: { error: ErrorName; detail: string };
+  /** Why the body is unacceptable, if it is. */
+  problem?: RequestProblem;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A body the real API would refuse: which error, its message, and (OpenAI) the `param` and `code` it names. */
+export interface RequestProblem {
+  error: ErrorName;
+  detail: string;
+  param?: string | null;
+  code?: string | null;
+}
 
 export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -75,13 +82,17 @@ export function parseChatRequest(api: ApiName, key: string | undefined, rawBody:
   return request;
 }
 
-function problemOf(api: ApiName, body: Json, anthropicVersion: string | undefined): SimRequest['problem'] {
+function problemOf(api: ApiName, body: Json, anthropicVersion: string | undefined): RequestProblem | undefined {
   if (api === 'anthropic' && !anthropicVersion) return { error: 'missing_version', detail: 'anthropic-version: header is required' };
   if (typeof body['model'] !== 'string' || body['model'] === '') return { error: 'invalid_body', detail: 'model: field required' };
   if (!Array.isArray(body['messages']) || body['messages'].length === 0) {
     return { error: 'invalid_body', detail: 'messages: expected a non-empty array' };
   }
   if (api === 'anthropic' && typeof body['max_tokens'] !== 'number') return { error: 'missing_max_tokens', detail: 'max_tokens: Field required' };
+  if (api === 'anthropic') {
+    const detail = anthropicProblem(body);
+    return detail === undefined ? undefined : { error: 'invalid_body', detail };
+  }
   return undefined;
 }
 

@@ -30,7 +30,7 @@ export async function respond(req: IncomingMessage, res: ServerResponse, ctx: Re
       const e = renderError(request.api, action.error, {
         ...(request.model !== undefined ? { model: request.model } : {}),
         ...(request.key !== undefined ? { maskedKey: mask(request.key) } : {}),
-        ...(request.problem ? { detail: request.problem.detail } : {}),
+        ...(request.problem ? { detail: request.problem.detail, param: request.problem.param, code: request.problem.code } : {}),
         ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
         promptTokens: request.promptTokens,
       });

@@ -74,7 +74,7 @@ test('"call <tool>" answers with tool_use, whole and streamed as input_json_delt
 test('a tool_result turn gets a text answer quoting the result', async () => {
   await withSim(SCENARIO, async (sim) => {
     const body = parseJson((await anthropic(sim, KEY, {
-      model: 'sim-large', max_tokens: 256, tools: [{ name: 'get_weather', input_schema: {} }],
+      model: 'sim-large', max_tokens: 256, tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
       messages: [userMessage('call get_weather'), { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'get_weather', input: {} }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'rainy' }] }],
     })).text);
     assert.deepEqual(body['content'], [{ type: 'text', text: '[sim-large] got tool result: rainy' }]);
