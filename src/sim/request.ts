@@ -4,6 +4,7 @@ import type { ApiName } from './scenario.ts';
 import type { ErrorName } from './steps.ts';
 import { isObject, type Json } from './json.ts';
 import { anthropicProblem } from './anthropic-checks.ts';
+import { openAiProblem } from './openai-checks.ts';
 
 export interface SimMessage {
   role: string;
@@ -93,7 +94,8 @@ function problemOf(api: ApiName, body: Json, anthropicVersion: string | undefine
     const detail = anthropicProblem(body);
     return detail === undefined ? undefined : { error: 'invalid_body', detail };
   }
-  return undefined;
+  const problem = openAiProblem(body);
+  return problem && { error: 'invalid_body', ...problem };
 }
 
 /** Text of a message content: a string, or the text of its parts (text parts and tool results). */
