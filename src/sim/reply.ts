@@ -1,6 +1,7 @@
 // What the simulator answers: deterministic, and telling enough for tests to check what was sent.
 //   "[sim-large] reply to: <first 60 chars of the last user message>" (+ " [N images]" when the request had some)
-//   a tool call when tools are offered and the last user message says "call <tool>" (or tool_choice forces one)
+//   a tool call when tools are offered and the last user message says "call <tool>" (or tool_choice forces one;
+//   never with tool_choice none)
 //   "Sim title: <first words>" when the system prompt or last message asks for a title
 import type { SimRequest, SimMessage } from './request.ts';
 
@@ -42,13 +43,17 @@ export function composeReply(req: SimRequest, model: string, callId: string): Si
   return limitLength(text, req.maxTokens, inputTokens);
 }
 
+/** `none` never calls a tool, whatever the prompt says; `any` (OpenAI `required`) always calls one: the one the
+ * prompt names, else the first offered. */
 function chosenTool(req: SimRequest, last: SimMessage | undefined, lastUser: SimMessage | undefined): string | undefined {
-  if (req.tools.length === 0) return undefined;
-  if (req.forcedTool && req.tools.includes(req.forcedTool)) return req.forcedTool;
+  const choice = req.toolChoice;
+  if (req.tools.length === 0 || choice === 'none') return undefined;
+  if (typeof choice === 'object' && req.tools.includes(choice.name)) return choice.name;
+  const named = /\bcall\s+([A-Za-z0-9_.-]+)/i.exec(lastUser?.text ?? '')?.[1];
+  const offered = named && req.tools.includes(named) ? named : undefined;
+  if (choice === 'any') return offered ?? req.tools[0];
   // After a tool result the model answers in text, so an agent loop ends.
-  if (!lastUser || last !== lastUser) return undefined;
-  const named = /\bcall\s+([A-Za-z0-9_.-]+)/i.exec(lastUser.text)?.[1];
-  return named && req.tools.includes(named) ? named : undefined;
+  return lastUser && last === lastUser ? offered : undefined;
 }
 
 function replyText(req: SimRequest, model: string, last: SimMessage | undefined, snippet: string): string {

@@ -25,8 +25,9 @@ export interface SimRequest {
   messages: SimMessage[];
   /** Names of the tools offered. */
   tools: string[];
-  /** A tool the request forces (`tool_choice`), if any. */
-  forcedTool: string | undefined;
+  /** `tool_choice`, in either API's spelling: `none` (OpenAI `none`, Anthropic `{type: none}`), `any` (OpenAI
+   * `required`, Anthropic `{type: any}`), a named tool, or `auto` (also when absent). */
+  toolChoice: ToolChoice;
   /** Rough prompt size: characters / 4. */
   promptTokens: number;
   /** Images in the messages (OpenAI `image_url` parts, Anthropic `image` blocks, tool results' included). */
@@ -38,6 +39,8 @@ export interface SimRequest {
   /** Why the body is unacceptable, if it is. */
   problem?: RequestProblem;
 }
+
+export type ToolChoice = 'auto' | 'none' | 'any' | { name: string };
 
 /** A body the real API would refuse: which error, its message, and (OpenAI) the `param` and `code` it names. */
 export interface RequestProblem {
@@ -64,7 +67,7 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
 export function parseChatRequest(api: ApiName, key: string | undefined, rawBody: string, anthropicVersion: string | undefined): SimRequest {
   const empty: SimRequest = {
     api, key, model: undefined, stream: false, includeUsage: false, maxTokens: undefined, system: '', messages: [], tools: [],
-    forcedTool: undefined, promptTokens: 0, images: 0, fields: [], cacheMarks: 0,
+    toolChoice: 'auto', promptTokens: 0, images: 0, fields: [], cacheMarks: 0,
   };
   let body: unknown;
   try {
@@ -148,11 +151,9 @@ function fromOpenAi(body: Json): Partial<SimRequest> {
     .filter((m) => m['role'] !== 'system' && m['role'] !== 'developer')
     .map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: m['role'] === 'tool' }));
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => (isObject(t['function']) ? String(t['function']['name']) : '')) : [];
-  const choice = body['tool_choice'];
-  const forced = isObject(choice) && isObject(choice['function']) ? String(choice['function']['name']) : undefined;
   const streamOptions = body['stream_options'];
   return {
-    ...common(body), system: system.join('\n'), messages, tools: tools.filter(Boolean), forcedTool: forced,
+    ...common(body), system: system.join('\n'), messages, tools: tools.filter(Boolean), toolChoice: openAiToolChoice(body['tool_choice']),
     includeUsage: isObject(streamOptions) && streamOptions['include_usage'] === true,
   };
 }
@@ -161,7 +162,18 @@ function fromAnthropic(body: Json): Partial<SimRequest> {
   const raw = Array.isArray(body['messages']) ? body['messages'].filter(isObject) : [];
   const messages = raw.map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: onlyToolResults(m['content']) }));
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => String(t['name'] ?? '')) : [];
-  const choice = body['tool_choice'];
-  const forced = isObject(choice) && choice['type'] === 'tool' && typeof choice['name'] === 'string' ? choice['name'] : undefined;
-  return { ...common(body), system: textOf(body['system']), messages, tools: tools.filter(Boolean), forcedTool: forced };
+  return { ...common(body), system: textOf(body['system']), messages, tools: tools.filter(Boolean), toolChoice: anthropicToolChoice(body['tool_choice']) };
+}
+
+function openAiToolChoice(choice: unknown): ToolChoice {
+  if (choice === 'none') return 'none';
+  if (choice === 'required') return 'any';
+  return isObject(choice) && isObject(choice['function']) ? { name: String(choice['function']['name']) } : 'auto';
+}
+
+function anthropicToolChoice(choice: unknown): ToolChoice {
+  if (!isObject(choice)) return 'auto';
+  if (choice['type'] === 'none') return 'none';
+  if (choice['type'] === 'any') return 'any';
+  return choice['type'] === 'tool' && typeof choice['name'] === 'string' ? { name: choice['name'] } : 'auto';
 }
