@@ -3,7 +3,9 @@
 //   a tool call when tools are offered and the last user message says "call <tool>" (or tool_choice forces one;
 //   never with tool_choice none)
 //   "Sim title: <first words>" when the system prompt or last message asks for a title
-import type { SimRequest, SimMessage } from './request.ts';
+//   JSON when the OpenAI request asks for it (response_format): {"reply": …}, or the least value the schema accepts
+import type { SimRequest, SimMessage, ResponseFormat } from './request.ts';
+import { placeholderFor } from './json-placeholder.ts';
 
 export interface SimToolCall {
   id: string;
@@ -40,7 +42,12 @@ export function composeReply(req: SimRequest, model: string, callId: string): Si
     return { text: '', toolCall: { id: callId, name: tool, arguments: args }, finish: 'tool_calls', inputTokens, outputTokens: estimateTokens(args) };
   }
   const text = replyText(req, model, last, snippet);
-  return limitLength(text, req.maxTokens, inputTokens);
+  return limitLength(req.responseFormat ? asJson(text, req.responseFormat) : text, req.maxTokens, inputTokens);
+}
+
+/** JSON mode: the usual reply, wrapped (`{"reply": "…"}`); a schema: the least value it accepts. */
+function asJson(text: string, format: ResponseFormat): string {
+  return JSON.stringify(format.kind === 'json_object' ? { reply: text } : placeholderFor(format.schema));
 }
 
 /** `none` never calls a tool, whatever the prompt says; `any` (OpenAI `required`) always calls one: the one the

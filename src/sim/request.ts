@@ -28,6 +28,8 @@ export interface SimRequest {
   /** `tool_choice`, in either API's spelling: `none` (OpenAI `none`, Anthropic `{type: none}`), `any` (OpenAI
    * `required`, Anthropic `{type: any}`), a named tool, or `auto` (also when absent). */
   toolChoice: ToolChoice;
+  /** OpenAI `response_format` asking for JSON: any object (`json_object`), or one matching a schema. */
+  responseFormat: ResponseFormat | undefined;
   /** Rough prompt size: characters / 4. */
   promptTokens: number;
   /** Images in the messages (OpenAI `image_url` parts, Anthropic `image` blocks, tool results' included). */
@@ -41,6 +43,7 @@ export interface SimRequest {
 }
 
 export type ToolChoice = 'auto' | 'none' | 'any' | { name: string };
+export type ResponseFormat = { kind: 'json_object' } | { kind: 'json_schema'; schema: unknown };
 
 /** A body the real API would refuse: which error, its message, and (OpenAI) the `param` and `code` it names. */
 export interface RequestProblem {
@@ -67,7 +70,7 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
 export function parseChatRequest(api: ApiName, key: string | undefined, rawBody: string, anthropicVersion: string | undefined): SimRequest {
   const empty: SimRequest = {
     api, key, model: undefined, stream: false, includeUsage: false, maxTokens: undefined, system: '', messages: [], tools: [],
-    toolChoice: 'auto', promptTokens: 0, images: 0, fields: [], cacheMarks: 0,
+    toolChoice: 'auto', responseFormat: undefined, promptTokens: 0, images: 0, fields: [], cacheMarks: 0,
   };
   let body: unknown;
   try {
@@ -155,7 +158,16 @@ function fromOpenAi(body: Json): Partial<SimRequest> {
   return {
     ...common(body), system: system.join('\n'), messages, tools: tools.filter(Boolean), toolChoice: openAiToolChoice(body['tool_choice']),
     includeUsage: isObject(streamOptions) && streamOptions['include_usage'] === true,
+    responseFormat: responseFormatOf(body['response_format']),
   };
+}
+
+function responseFormatOf(format: unknown): ResponseFormat | undefined {
+  if (!isObject(format)) return undefined;
+  if (format['type'] === 'json_object') return { kind: 'json_object' };
+  if (format['type'] !== 'json_schema') return undefined;
+  const spec = format['json_schema'];
+  return { kind: 'json_schema', schema: isObject(spec) ? spec['schema'] : undefined };
 }
 
 function fromAnthropic(body: Json): Partial<SimRequest> {
