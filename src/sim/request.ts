@@ -30,6 +30,8 @@ export interface SimRequest {
   toolChoice: ToolChoice;
   /** OpenAI `response_format` asking for JSON: any object (`json_object`), or one matching a schema. */
   responseFormat: ResponseFormat | undefined;
+  /** Stop sequences (OpenAI `stop`, a string or a list; Anthropic `stop_sequences`). */
+  stopSequences: string[];
   /** Rough prompt size: characters / 4. */
   promptTokens: number;
   /** Images in the messages (OpenAI `image_url` parts, Anthropic `image` blocks, tool results' included). */
@@ -40,6 +42,8 @@ export interface SimRequest {
   cacheMarks: number;
   /** Why the body is unacceptable, if it is. */
   problem?: RequestProblem;
+  /** The body as sent (an empty object when it was not a JSON object), for prompt-cache accounting. */
+  body: Json;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'any' | { name: string };
@@ -70,7 +74,7 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
 export function parseChatRequest(api: ApiName, key: string | undefined, rawBody: string, anthropicVersion: string | undefined): SimRequest {
   const empty: SimRequest = {
     api, key, model: undefined, stream: false, includeUsage: false, maxTokens: undefined, system: '', messages: [], tools: [],
-    toolChoice: 'auto', responseFormat: undefined, promptTokens: 0, images: 0, fields: [], cacheMarks: 0,
+    toolChoice: 'auto', responseFormat: undefined, stopSequences: [], promptTokens: 0, images: 0, fields: [], cacheMarks: 0, body: {},
   };
   let body: unknown;
   try {
@@ -80,7 +84,7 @@ export function parseChatRequest(api: ApiName, key: string | undefined, rawBody:
   }
   if (!isObject(body)) return { ...empty, problem: { error: 'invalid_body', detail: 'the request body must be a JSON object' } };
   const parsed = api === 'openai' ? fromOpenAi(body) : fromAnthropic(body);
-  const request: SimRequest = { ...empty, ...parsed };
+  const request: SimRequest = { ...empty, ...parsed, body };
   request.promptTokens = Math.ceil((request.system.length + request.messages.reduce((n, m) => n + m.text.length, 0)) / 4);
   request.images = countImages(body['messages']);
   request.fields = Object.keys(body).filter((k) => k !== 'model' && k !== 'messages').sort();
@@ -105,7 +109,7 @@ function problemOf(api: ApiName, body: Json, anthropicVersion: string | undefine
 }
 
 /** Text of a message content: a string, or the text of its parts (text parts and tool results). */
-function textOf(content: unknown): string {
+export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content
@@ -127,7 +131,7 @@ function countImages(value: unknown): number {
   return countImages(value['content']);
 }
 
-function countCacheMarks(value: unknown): number {
+export function countCacheMarks(value: unknown): number {
   if (Array.isArray(value)) return value.reduce((n: number, v: unknown) => n + countCacheMarks(v), 0);
   if (!isObject(value)) return 0;
   let n = isObject(value['cache_control']) ? 1 : 0;
@@ -159,6 +163,7 @@ function fromOpenAi(body: Json): Partial<SimRequest> {
     ...common(body), system: system.join('\n'), messages, tools: tools.filter(Boolean), toolChoice: openAiToolChoice(body['tool_choice']),
     includeUsage: isObject(streamOptions) && streamOptions['include_usage'] === true,
     responseFormat: responseFormatOf(body['response_format']),
+    stopSequences: stringsOf(body['stop']),
   };
 }
 
@@ -174,8 +179,14 @@ function fromAnthropic(body: Json): Partial<SimRequest> {
   const raw = Array.isArray(body['messages']) ? body['messages'].filter(isObject) : [];
   const messages = raw.map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: onlyToolResults(m['content']) }));
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => String(t['name'] ?? '')) : [];
-  return { ...common(body), system: textOf(body['system']), messages, tools: tools.filter(Boolean), toolChoice: anthropicToolChoice(body['tool_choice']) };
+  return {
+    ...common(body), system: textOf(body['system']), messages, tools: tools.filter(Boolean), toolChoice: anthropicToolChoice(body['tool_choice']),
+    stopSequences: stringsOf(body['stop_sequences']),
+  };
 }
+
+const stringsOf = (value: unknown): string[] =>
+  (typeof value === 'string' ? [value] : Array.isArray(value) ? value : []).filter((v): v is string => typeof v === 'string' && v !== '');
 
 function openAiToolChoice(choice: unknown): ToolChoice {
   if (choice === 'none') return 'none';
