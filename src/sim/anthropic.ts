@@ -9,7 +9,19 @@ export interface AnthropicMeta {
   model: string;
 }
 
-const STOP: Record<SimReply['finish'], string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use' };
+const STOP: Record<SimReply['finish'], string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', stop_sequence: 'stop_sequence' };
+
+/** Anthropic's input_tokens leaves out what was read from or written to the cache; those are counted apart. */
+function usageOf(reply: SimReply, outputTokens: number): Record<string, number> {
+  if (!reply.cache) return { input_tokens: reply.inputTokens, output_tokens: outputTokens };
+  const { read, creation } = reply.cache;
+  return {
+    input_tokens: Math.max(0, reply.inputTokens - read - creation),
+    cache_creation_input_tokens: creation,
+    cache_read_input_tokens: read,
+    output_tokens: outputTokens,
+  };
+}
 
 const frame = (event: string, data: Record<string, unknown>): SseFrame => ({ event, data: JSON.stringify({ type: event, ...data }) });
 
@@ -27,13 +39,13 @@ export function anthropicMessage(reply: SimReply, meta: AnthropicMeta): Record<s
     model: meta.model,
     content: contentOf(reply),
     stop_reason: STOP[reply.finish],
-    stop_sequence: null,
-    usage: { input_tokens: reply.inputTokens, output_tokens: reply.outputTokens },
+    stop_sequence: reply.stopSequence ?? null,
+    usage: usageOf(reply, reply.outputTokens),
   };
 }
 
 export function anthropicStream(reply: SimReply, meta: AnthropicMeta): StreamPlan {
-  const message = { ...anthropicMessage(reply, meta), content: [], stop_reason: null, usage: { input_tokens: reply.inputTokens, output_tokens: 1 } };
+  const message = { ...anthropicMessage(reply, meta), content: [], stop_reason: null, stop_sequence: null, usage: usageOf(reply, 1) };
   const call = reply.toolCall;
   const block = call ? { type: 'tool_use', id: call.id, name: call.name, input: {} } : { type: 'text', text: '' };
   const head = [
@@ -46,7 +58,7 @@ export function anthropicStream(reply: SimReply, meta: AnthropicMeta): StreamPla
     : wordPieces(reply.text).map((piece) => frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }));
   const tail = [
     frame('content_block_stop', { index: 0 }),
-    frame('message_delta', { delta: { stop_reason: STOP[reply.finish], stop_sequence: null }, usage: { output_tokens: reply.outputTokens } }),
+    frame('message_delta', { delta: { stop_reason: STOP[reply.finish], stop_sequence: reply.stopSequence ?? null }, usage: { output_tokens: reply.outputTokens } }),
     frame('message_stop', {}),
   ];
   const error = { event: 'error', data: JSON.stringify(anthropicErrorBody('overloaded_error', 'Overloaded')) };

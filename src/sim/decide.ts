@@ -5,6 +5,7 @@ import type { ApiName, KeyBehaviour, ModelSpec, RateName, Scenario } from './sce
 import { STEPS, type Action, type ErrorName, type StepName } from './steps.ts';
 import type { KeyStates, KeyState } from './key-state.ts';
 import { resetHeaders } from './reset-headers.ts';
+import { answerOptions, type AnswerOptions } from './answer-options.ts';
 
 export interface DecideInput {
   api: ApiName;
@@ -26,6 +27,8 @@ export interface Decision {
   streamDelayMs: number;
   /** The served model, when the request named one. */
   modelSpec?: ModelSpec;
+  /** What an answer carries beyond the plain reply (prompt-cache usage, stop sequences, tool-call ids). */
+  answer: AnswerOptions;
 }
 
 const errorDecision = (error: ErrorName, outcome: string): Pick<Decision, 'action' | 'outcome'> => ({ action: { kind: 'error', error }, outcome });
@@ -46,7 +49,7 @@ export function decide(scenario: Scenario, states: KeyStates, input: DecideInput
     latencyMs: behaviour?.latency ?? modelSpec?.latency ?? scenario.latency,
     streamDelayMs: behaviour?.stream_delay ?? modelSpec?.stream_delay ?? scenario.stream_delay,
   };
-  const base = { headers: {}, ...timing, ...(modelSpec ? { modelSpec } : {}) };
+  const base = { headers: {}, ...timing, ...(modelSpec ? { modelSpec } : {}), answer: answerOptions(behaviour, modelSpec) };
 
   if (input.key === undefined) return { ...base, ...errorDecision('missing_key', 'auth_missing') };
   if (!behaviour || !behaviour.valid || (behaviour.apis && !behaviour.apis.includes(input.api))) {

@@ -16,12 +16,21 @@ export function describeKey(key: string, b: KeyBehaviour): string {
   if (b.rate_limit_after !== undefined) {
     parts.push(`429 after ${b.rate_limit_after} calls per ${formatDuration(b.reset)} window (${b.reset_headers.join(', ')})`);
   }
-  parts.push(...ratesAndTiming(b));
+  parts.push(...ratesAndTiming(b), ...answerNotes(b));
   return `${label}: ${parts.length > 0 ? `valid; ${parts.join('; ')}` : 'valid'}`;
 }
 
 export function describeModel(id: string, m: ModelSpec): string {
-  return [`${id}: context ${m.context_window}`, ...ratesAndTiming(m)].join('; ');
+  return [`${id}: context ${m.context_window}`, ...ratesAndTiming(m), ...answerNotes(m)].join('; ');
+}
+
+/** The answer options set here (false/`present` written out too: they override the model's). */
+function answerNotes(x: KeyBehaviour | ModelSpec): string[] {
+  const notes: string[] = [];
+  if (x.prompt_cache !== undefined) notes.push(`prompt cache ${x.prompt_cache ? 'on' : 'off'}`);
+  if (x.stop_sequences !== undefined) notes.push(`stop sequences ${x.stop_sequences ? 'on' : 'off'}`);
+  if (x.tool_call_ids !== undefined) notes.push(`tool-call ids ${x.tool_call_ids}`);
+  return notes;
 }
 
 function ratesAndTiming(x: KeyBehaviour | ModelSpec): string[] {

@@ -11,6 +11,9 @@ export interface ErrorContext {
   /** Already masked: the simulator never echoes a full key. */
   maskedKey?: string;
   detail?: string;
+  /** OpenAI's `param` and `code` for a refused body (invalid_body). */
+  param?: string | null;
+  code?: string | null;
   contextWindow?: number;
   promptTokens: number;
 }
@@ -114,7 +117,7 @@ const RENDERINGS: Record<Exclude<ErrorName, 'bad_gateway'>, Rendering> = {
     anthropic: (c) => ({ status: 404, type: 'not_found_error', message: `model: ${c.model ?? ''}` }),
   },
   invalid_body: {
-    openai: (c) => ({ status: 400, type: 'invalid_request_error', message: c.detail ?? 'invalid request body' }),
+    openai: (c) => ({ status: 400, type: 'invalid_request_error', message: c.detail ?? 'invalid request body', param: c.param ?? null, code: c.code ?? null }),
     anthropic: (c) => ({ status: 400, type: 'invalid_request_error', message: c.detail ?? 'invalid request body' }),
   },
   missing_version: {

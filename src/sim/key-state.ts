@@ -1,4 +1,5 @@
-// Per-key progress: where the key is in its script, its current rate-limit window, and its own random stream.
+// Per-key progress: where the key is in its script, its current rate-limit window, its own random stream, and its
+// prompt cache (each key is its own account, and a cache belongs to an account).
 // Cleared by reset() and by a new scenario.
 import { rngFor, type Rng } from './rng.ts';
 
@@ -10,6 +11,8 @@ export interface KeyState {
   /** Calls accepted in the current window. */
   windowCount: number;
   rng: Rng;
+  /** Prompt prefixes cached so far (see prompt-cache.ts). */
+  promptCache: Set<string>;
 }
 
 export class KeyStates {
@@ -23,7 +26,7 @@ export class KeyStates {
   get(key: string): KeyState {
     let state = this.#states.get(key);
     if (!state) {
-      state = { scriptPos: 0, windowStart: undefined, windowCount: 0, rng: rngFor(this.#seed, key) };
+      state = { scriptPos: 0, windowStart: undefined, windowCount: 0, rng: rngFor(this.#seed, key), promptCache: new Set() };
       this.#states.set(key, state);
     }
     return state;

@@ -1,6 +1,7 @@
 // OpenAI chat-completions wire format: the `chat.completion` object and the `chat.completion.chunk` stream
 // (`data: {...}` lines, then `data: [DONE]`; a final usage chunk when `stream_options.include_usage` is set).
 import type { SimReply } from './reply.ts';
+import type { ToolCallIds } from './scenario.ts';
 import { openAiErrorBody } from './errors.ts';
 import { halves, wordPieces, type SseFrame, type StreamPlan } from './sse.ts';
 
@@ -9,19 +10,31 @@ export interface OpenAiMeta {
   model: string;
   /** Unix seconds. */
   created: number;
+  /** How tool-call ids are written (the `tool_call_ids` answer option); default `present`. */
+  toolCallIds?: ToolCallIds;
 }
 
-const FINISH: Record<SimReply['finish'], string> = { stop: 'stop', length: 'length', tool_calls: 'tool_calls' };
+/** OpenAI has no separate reason for a stop sequence: it is a plain `stop`. */
+const FINISH: Record<SimReply['finish'], string> = { stop: 'stop', length: 'length', tool_calls: 'tool_calls', stop_sequence: 'stop' };
 
-function usageOf(reply: SimReply): Record<string, number> {
-  return { prompt_tokens: reply.inputTokens, completion_tokens: reply.outputTokens, total_tokens: reply.inputTokens + reply.outputTokens };
+/** OpenAI's prompt_tokens includes the cached ones; cached_tokens says how many (writes are not reported). */
+function usageOf(reply: SimReply): Record<string, unknown> {
+  const usage = { prompt_tokens: reply.inputTokens, completion_tokens: reply.outputTokens, total_tokens: reply.inputTokens + reply.outputTokens };
+  return reply.cache ? { ...usage, prompt_tokens_details: { cached_tokens: reply.cache.read } } : usage;
+}
+
+/** The `id` of a tool call as the server writes it: OpenAI always does; some compatible servers leave it out or
+ * send it empty. */
+function idOf(id: string, meta: OpenAiMeta): { id?: string } {
+  if (meta.toolCallIds === 'missing') return {};
+  return { id: meta.toolCallIds === 'empty' ? '' : id };
 }
 
 export function openAiCompletion(reply: SimReply, meta: OpenAiMeta): Record<string, unknown> {
   const message: Record<string, unknown> = { role: 'assistant', content: reply.toolCall ? null : reply.text, refusal: null };
   if (reply.toolCall) {
     const call = reply.toolCall;
-    message['tool_calls'] = [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }];
+    message['tool_calls'] = [{ ...idOf(call.id, meta), type: 'function', function: { name: call.name, arguments: call.arguments } }];
   }
   return {
     id: meta.id,
@@ -47,7 +60,7 @@ export function openAiStream(reply: SimReply, meta: OpenAiMeta, includeUsage: bo
     }),
   });
   const head = [chunk({ role: 'assistant', content: '', refusal: null })];
-  const deltas = reply.toolCall ? toolDeltas(reply, chunk) : wordPieces(reply.text).map((piece) => chunk({ content: piece }));
+  const deltas = reply.toolCall ? toolDeltas(reply, meta, chunk) : wordPieces(reply.text).map((piece) => chunk({ content: piece }));
   const tail = [chunk({}, FINISH[reply.finish])];
   if (includeUsage) {
     tail.push({ data: JSON.stringify({ id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, system_fingerprint: null, choices: [], usage: usageOf(reply) }) });
@@ -58,9 +71,9 @@ export function openAiStream(reply: SimReply, meta: OpenAiMeta, includeUsage: bo
   return { head, deltas, tail, error };
 }
 
-function toolDeltas(reply: SimReply, chunk: (delta: Record<string, unknown>) => SseFrame): SseFrame[] {
+function toolDeltas(reply: SimReply, meta: OpenAiMeta, chunk: (delta: Record<string, unknown>) => SseFrame): SseFrame[] {
   const call = reply.toolCall!;
-  const start = chunk({ tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] });
+  const start = chunk({ tool_calls: [{ index: 0, ...idOf(call.id, meta), type: 'function', function: { name: call.name, arguments: '' } }] });
   const args = halves(call.arguments).map((part) => chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] }));
   return [start, ...args];
 }

@@ -2,7 +2,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApiName } from './scenario.ts';
 import type { ErrorName } from './steps.ts';
-import { anthropicRuleBroken, openAiRuleBroken } from './api-rules.ts';
+import { isObject, type Json } from './json.ts';
+import { anthropicProblem } from './anthropic-checks.ts';
+import { openAiProblem } from './openai-checks.ts';
 
 export interface SimMessage {
   role: string;
@@ -23,8 +25,13 @@ export interface SimRequest {
   messages: SimMessage[];
   /** Names of the tools offered. */
   tools: string[];
-  /** A tool the request forces (`tool_choice`), if any. */
-  forcedTool: string | undefined;
+  /** `tool_choice`, in either API's spelling: `none` (OpenAI `none`, Anthropic `{type: none}`), `any` (OpenAI
+   * `required`, Anthropic `{type: any}`), a named tool, or `auto` (also when absent). */
+  toolChoice: ToolChoice;
+  /** OpenAI `response_format` asking for JSON: any object (`json_object`), or one matching a schema. */
+  responseFormat: ResponseFormat | undefined;
+  /** Stop sequences (OpenAI `stop`, a string or a list; Anthropic `stop_sequences`). */
+  stopSequences: string[];
   /** Rough prompt size: characters / 4. */
   promptTokens: number;
   /** Images in the messages (OpenAI `image_url` parts, Anthropic `image` blocks, tool results' included). */
@@ -33,12 +40,22 @@ export interface SimRequest {
   fields: string[];
   /** Prompt-cache marks (`cache_control`) anywhere in the system prompt, messages and tools. */
   cacheMarks: number;
-  /** Why the body is unacceptable, if it is, and the detail for the error message. */
-  problem?: { error: ErrorName; detail: string };
+  /** Why the body is unacceptable, if it is. */
+  problem?: RequestProblem;
+  /** The body as sent (an empty object when it was not a JSON object), for prompt-cache accounting. */
+  body: Json;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export type ToolChoice = 'auto' | 'none' | 'any' | { name: string };
+export type ResponseFormat = { kind: 'json_object' } | { kind: 'json_schema'; schema: unknown };
+
+/** A body the real API would refuse: which error, its message, and (OpenAI) the `param` and `code` it names. */
+export interface RequestProblem {
+  error: ErrorName;
+  detail: string;
+  param?: string | null;
+  code?: string | null;
+}
 
 export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -57,7 +74,7 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
 export function parseChatRequest(api: ApiName, key: string | undefined, rawBody: string, anthropicVersion: string | undefined): SimRequest {
   const empty: SimRequest = {
     api, key, model: undefined, stream: false, includeUsage: false, maxTokens: undefined, system: '', messages: [], tools: [],
-    forcedTool: undefined, promptTokens: 0, images: 0, fields: [], cacheMarks: 0,
+    toolChoice: 'auto', responseFormat: undefined, stopSequences: [], promptTokens: 0, images: 0, fields: [], cacheMarks: 0, body: {},
   };
   let body: unknown;
   try {
@@ -67,7 +84,7 @@ export function parseChatRequest(api: ApiName, key: string | undefined, rawBody:
   }
   if (!isObject(body)) return { ...empty, problem: { error: 'invalid_body', detail: 'the request body must be a JSON object' } };
   const parsed = api === 'openai' ? fromOpenAi(body) : fromAnthropic(body);
-  const request: SimRequest = { ...empty, ...parsed };
+  const request: SimRequest = { ...empty, ...parsed, body };
   request.promptTokens = Math.ceil((request.system.length + request.messages.reduce((n, m) => n + m.text.length, 0)) / 4);
   request.images = countImages(body['messages']);
   request.fields = Object.keys(body).filter((k) => k !== 'model' && k !== 'messages').sort();
@@ -76,19 +93,23 @@ export function parseChatRequest(api: ApiName, key: string | undefined, rawBody:
   return request;
 }
 
-function problemOf(api: ApiName, body: Json, anthropicVersion: string | undefined): SimRequest['problem'] {
+function problemOf(api: ApiName, body: Json, anthropicVersion: string | undefined): RequestProblem | undefined {
   if (api === 'anthropic' && !anthropicVersion) return { error: 'missing_version', detail: 'anthropic-version: header is required' };
   if (typeof body['model'] !== 'string' || body['model'] === '') return { error: 'invalid_body', detail: 'model: field required' };
   if (!Array.isArray(body['messages']) || body['messages'].length === 0) {
     return { error: 'invalid_body', detail: 'messages: expected a non-empty array' };
   }
   if (api === 'anthropic' && typeof body['max_tokens'] !== 'number') return { error: 'missing_max_tokens', detail: 'max_tokens: Field required' };
-  const broken = api === 'anthropic' ? anthropicRuleBroken(body) : openAiRuleBroken(body);
-  return broken === undefined ? undefined : { error: 'invalid_body', detail: broken };
+  if (api === 'anthropic') {
+    const detail = anthropicProblem(body);
+    return detail === undefined ? undefined : { error: 'invalid_body', detail };
+  }
+  const problem = openAiProblem(body);
+  return problem && { error: 'invalid_body', ...problem };
 }
 
 /** Text of a message content: a string, or the text of its parts (text parts and tool results). */
-function textOf(content: unknown): string {
+export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content
@@ -110,7 +131,7 @@ function countImages(value: unknown): number {
   return countImages(value['content']);
 }
 
-function countCacheMarks(value: unknown): number {
+export function countCacheMarks(value: unknown): number {
   if (Array.isArray(value)) return value.reduce((n: number, v: unknown) => n + countCacheMarks(v), 0);
   if (!isObject(value)) return 0;
   let n = isObject(value['cache_control']) ? 1 : 0;
@@ -137,20 +158,45 @@ function fromOpenAi(body: Json): Partial<SimRequest> {
     .filter((m) => m['role'] !== 'system' && m['role'] !== 'developer')
     .map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: m['role'] === 'tool' }));
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => (isObject(t['function']) ? String(t['function']['name']) : '')) : [];
-  const choice = body['tool_choice'];
-  const forced = isObject(choice) && isObject(choice['function']) ? String(choice['function']['name']) : undefined;
   const streamOptions = body['stream_options'];
   return {
-    ...common(body), system: system.join('\n'), messages, tools: tools.filter(Boolean), forcedTool: forced,
+    ...common(body), system: system.join('\n'), messages, tools: tools.filter(Boolean), toolChoice: openAiToolChoice(body['tool_choice']),
     includeUsage: isObject(streamOptions) && streamOptions['include_usage'] === true,
+    responseFormat: responseFormatOf(body['response_format']),
+    stopSequences: stringsOf(body['stop']),
   };
+}
+
+function responseFormatOf(format: unknown): ResponseFormat | undefined {
+  if (!isObject(format)) return undefined;
+  if (format['type'] === 'json_object') return { kind: 'json_object' };
+  if (format['type'] !== 'json_schema') return undefined;
+  const spec = format['json_schema'];
+  return { kind: 'json_schema', schema: isObject(spec) ? spec['schema'] : undefined };
 }
 
 function fromAnthropic(body: Json): Partial<SimRequest> {
   const raw = Array.isArray(body['messages']) ? body['messages'].filter(isObject) : [];
   const messages = raw.map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: onlyToolResults(m['content']) }));
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => String(t['name'] ?? '')) : [];
-  const choice = body['tool_choice'];
-  const forced = isObject(choice) && choice['type'] === 'tool' && typeof choice['name'] === 'string' ? choice['name'] : undefined;
-  return { ...common(body), system: textOf(body['system']), messages, tools: tools.filter(Boolean), forcedTool: forced };
+  return {
+    ...common(body), system: textOf(body['system']), messages, tools: tools.filter(Boolean), toolChoice: anthropicToolChoice(body['tool_choice']),
+    stopSequences: stringsOf(body['stop_sequences']),
+  };
+}
+
+const stringsOf = (value: unknown): string[] =>
+  (typeof value === 'string' ? [value] : Array.isArray(value) ? value : []).filter((v): v is string => typeof v === 'string' && v !== '');
+
+function openAiToolChoice(choice: unknown): ToolChoice {
+  if (choice === 'none') return 'none';
+  if (choice === 'required') return 'any';
+  return isObject(choice) && isObject(choice['function']) ? { name: String(choice['function']['name']) } : 'auto';
+}
+
+function anthropicToolChoice(choice: unknown): ToolChoice {
+  if (!isObject(choice)) return 'auto';
+  if (choice['type'] === 'none') return 'none';
+  if (choice['type'] === 'any') return 'any';
+  return choice['type'] === 'tool' && typeof choice['name'] === 'string' ? { name: choice['name'] } : 'auto';
 }

@@ -6,6 +6,7 @@ import { mask } from '../credentials/mask.ts';
 import type { Decision } from './decide.ts';
 import type { SimRequest } from './request.ts';
 import { composeReply } from './reply.ts';
+import type { CacheUsage } from './prompt-cache.ts';
 import { renderError } from './errors.ts';
 import { openAiCompletion, openAiStream } from './openai.ts';
 import { anthropicMessage, anthropicStream } from './anthropic.ts';
@@ -18,6 +19,8 @@ export interface RespondContext {
   seq: number;
   /** Aborted when the server closes or the client goes away: pending waits end quietly. */
   signal: AbortSignal;
+  /** Prompt-cache usage to report, when the `prompt_cache` answer option is on. */
+  cache?: CacheUsage;
 }
 
 export async function respond(req: IncomingMessage, res: ServerResponse, ctx: RespondContext): Promise<void> {
@@ -30,7 +33,7 @@ export async function respond(req: IncomingMessage, res: ServerResponse, ctx: Re
       const e = renderError(request.api, action.error, {
         ...(request.model !== undefined ? { model: request.model } : {}),
         ...(request.key !== undefined ? { maskedKey: mask(request.key) } : {}),
-        ...(request.problem ? { detail: request.problem.detail } : {}),
+        ...(request.problem ? { detail: request.problem.detail, param: request.problem.param, code: request.problem.code } : {}),
         ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
         promptTokens: request.promptTokens,
       });
@@ -69,7 +72,8 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
 function replyFor(ctx: RespondContext) {
   const { request, seq } = ctx;
   const model = request.model ?? '';
-  const reply = composeReply(request, model, request.api === 'openai' ? `call_sim_${seq}` : `toolu_sim_${seq}`);
+  const options = { stopSequences: ctx.decision.answer.stopSequences, ...(ctx.cache ? { cache: ctx.cache } : {}) };
+  const reply = composeReply(request, model, request.api === 'openai' ? `call_sim_${seq}` : `toolu_sim_${seq}`, options);
   return { reply, model };
 }
 
@@ -79,7 +83,7 @@ async function answerWhole(req: IncomingMessage, res: ServerResponse, ctx: Respo
   const action = ctx.decision.action;
   let payload: unknown =
     api === 'openai'
-      ? openAiCompletion(reply, { id: `chatcmpl-sim-${ctx.seq}`, model, created: Math.floor(Date.now() / 1000) })
+      ? openAiCompletion(reply, { id: `chatcmpl-sim-${ctx.seq}`, model, created: Math.floor(Date.now() / 1000), toolCallIds: ctx.decision.answer.toolCallIds })
       : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
   if (action.kind === 'stream_error') {
     // Without a stream, "an error inside a 200" is a 200 whose body is an error object.
@@ -100,7 +104,7 @@ async function streamAnswer(req: IncomingMessage, res: ServerResponse, ctx: Resp
   const { reply, model } = replyFor(ctx);
   const plan: StreamPlan =
     ctx.request.api === 'openai'
-      ? openAiStream(reply, { id: `chatcmpl-sim-${ctx.seq}`, model, created: Math.floor(Date.now() / 1000) }, ctx.request.includeUsage)
+      ? openAiStream(reply, { id: `chatcmpl-sim-${ctx.seq}`, model, created: Math.floor(Date.now() / 1000), toolCallIds: ctx.decision.answer.toolCallIds }, ctx.request.includeUsage)
       : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
   res.writeHead(200, { ...headers, ...SSE_HEADERS });
   res.flushHeaders();

@@ -24,6 +24,21 @@ const behaviourShape = {
   cut_rate: rate.optional(),
 };
 
+/** How the OpenAI API writes the ids of the tool calls it answers: as OpenAI does, or left out / empty, as some
+ * OpenAI-compatible servers (Ollama, sglang, GLM's) do. */
+export const TOOL_CALL_IDS = ['present', 'missing', 'empty'] as const;
+export type ToolCallIds = (typeof TOOL_CALL_IDS)[number];
+
+/** What answers carry beyond the plain reply, for testing how a client reads it (docs/simulator.md, "Answer
+ * options"). Unset on a key: the model's setting; unset on both: off. */
+const answerShape = {
+  /** Report prompt-cache usage (Anthropic cache_read/cache_creation_input_tokens, OpenAI cached_tokens). */
+  prompt_cache: z.boolean().optional(),
+  /** Stop at a request's stop sequence when the last user message contains one. */
+  stop_sequences: z.boolean().optional(),
+  tool_call_ids: z.enum(TOOL_CALL_IDS).optional(),
+};
+
 /** Headers a 429 can carry to say when to come back (each is a real provider's convention). */
 export const RESET_HEADERS = [
   'retry-after',
@@ -54,6 +69,7 @@ const emptyIsObject = (v: unknown): unknown => (v === null ? {} : v);
 const modelObject = z.strictObject({
   context_window: z.number().int().positive().default(128_000),
   ...behaviourShape,
+  ...answerShape,
 });
 export const modelSchema = z.preprocess(emptyIsObject, modelObject);
 
@@ -74,6 +90,7 @@ const keyObject = z.strictObject({
   script: z.array(stepSchema).default([]),
   loop_script: z.boolean().default(false),
   ...behaviourShape,
+  ...answerShape,
 });
 export const keySchema = z.preprocess(emptyIsObject, keyObject);
 

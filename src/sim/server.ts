@@ -10,6 +10,7 @@ import { KeyStates } from './key-state.ts';
 import { listModels, apiOfModelsRequest } from './models-list.ts';
 import { keyOf, parseChatRequest, readBody } from './request.ts';
 import { respond } from './respond.ts';
+import { promptCacheUsage } from './prompt-cache.ts';
 import { renderError, openAiErrorBody, anthropicErrorBody, type HttpReply } from './errors.ts';
 import { resolveScenario } from './scenario-load.ts';
 import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
@@ -71,7 +72,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     options.onCall?.(call);
     const gone = new AbortController();
     res.on('close', () => gone.abort());
-    await respond(req, res, { request, decision, seq: ++seq, signal: AbortSignal.any([closing.signal, gone.signal]) });
+    // A call that gets (some of) an answer went through the model, so it reads and fills the key's prompt cache.
+    const answered = !['error', 'reset', 'timeout'].includes(decision.action.kind);
+    const cache = answered && decision.answer.promptCache && key !== undefined ? { cache: promptCacheUsage(request, states.get(key).promptCache) } : {};
+    await respond(req, res, { request, decision, seq: ++seq, signal: AbortSignal.any([closing.signal, gone.signal]), ...cache });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

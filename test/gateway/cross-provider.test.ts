@@ -136,13 +136,13 @@ test('settings cross shapes: what each provider type has an equivalent for arriv
   const openaiOnly = { logit_bias: { '50256': -100 }, prompt_cache_key: 'conversation-7' };
   await openai().chat.completions.create({
     model: 'main', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' }, ...openaiOnly,
-    messages: [{ role: 'user', content: 'settings over' }],
+    messages: [{ role: 'user', content: 'settings over, as json' }],
   });
   assert.deepEqual(lastCallTo('sk-ant-working-key-0001').fields, ['max_tokens', 'metadata', 'system']);
   // An OpenAI-compatible provider is sent them as they came.
   await openai().chat.completions.create({
     model: 'oaok/sim-small', user: 'agent-7', seed: 3, presence_penalty: 0.1, response_format: { type: 'json_object' }, ...openaiOnly,
-    messages: [{ role: 'user', content: 'settings straight' }],
+    messages: [{ role: 'user', content: 'settings straight, as json' }],
   });
   assert.deepEqual(lastCallTo('sk-oa-working-key-00001').fields, ['logit_bias', 'presence_penalty', 'prompt_cache_key', 'response_format', 'seed', 'user']);
 

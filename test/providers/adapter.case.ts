@@ -198,7 +198,9 @@ export function runAdapterConformance(o: ConformanceOptions): void {
 
     check('settings', async () => {
       // Every setting goes out as this provider type spells it (or stays out): the simulator records the fields.
-      await adapter.send({ ...hello, user: 'u-1', seed: 3, top_k: 4, response_format: { type: 'json_object' }, logit_bias: { '50256': -100 }, prompt_cache_key: 'conv-1' }, ctx(GOOD));
+      // JSON mode needs the word "json" in the messages (OpenAI refuses it otherwise).
+      const asJson: ChatRequest = { ...hello, messages: [...hello.messages, { role: 'user', content: 'answer in json' }] };
+      await adapter.send({ ...asJson, user: 'u-1', seed: 3, top_k: 4, response_format: { type: 'json_object' }, logit_bias: { '50256': -100 }, prompt_cache_key: 'conv-1' }, ctx(GOOD));
       const fields = sim.log().at(-1)?.fields ?? [];
       for (const f of o.settingFields.sent) assert.ok(fields.includes(f), `${f} in ${fields.join(',')}`);
       for (const f of o.settingFields.absent) assert.ok(!fields.includes(f), `${f} must stay out: ${fields.join(',')}`);

@@ -8,7 +8,7 @@ import { CLI, REPO_ROOT, runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'basic.yaml');
-const FIXTURE_KEYS = ['sk-sim-good', 'sk-sim-never', 'sk-sim-rl', 'sk-sim-quota', 'sk-sim-payment', 'sk-sim-flaky', 'sk-sim-script', 'sk-sim-token'];
+const FIXTURE_KEYS = ['sk-sim-good', 'sk-sim-never', 'sk-sim-rl', 'sk-sim-quota', 'sk-sim-payment', 'sk-sim-flaky', 'sk-sim-script', 'sk-sim-token', 'sk-sim-cache', 'sk-sim-ollama'];
 
 test('switchyard sim serves the scenario, prints base_urls and masked keys, and exits 0 on SIGTERM', async () => {
   const child = spawn(process.execPath, [CLI, 'sim', '--scenario', FIXTURE, '--listen', '127.0.0.1:0'], {

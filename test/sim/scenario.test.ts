@@ -15,6 +15,8 @@ test('the sample scenario loads, with durations in ms and numeric steps read as 
   assert.equal(s.keys['sk-sim-rl']?.reset, 30_000);
   assert.deepEqual(s.keys['sk-sim-script']?.script, ['401', '401', 'ok']);
   assert.equal(s.keys['sk-sim-good']?.valid, true);
+  assert.equal(s.keys['sk-sim-ollama']?.tool_call_ids, 'missing');
+  assert.equal(s.keys['sk-sim-good']?.prompt_cache, undefined, 'answer options unset: the model decides');
 });
 
 test('defaults: two models, no keys, seed 1; a key written with no value is a valid key', () => {

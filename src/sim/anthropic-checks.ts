@@ -1,0 +1,113 @@
+// The Anthropic Messages request rules the real API enforces with a 400 invalid_request_error, worded as it words
+// them, so a translation bug that the real API would refuse is refused here too instead of answered.
+//
+// Where each rule comes from (the API's own answers, as quoted in public bug reports, and its SDK's docs):
+//   field types      pydantic-style `path: Input should be …` / `Field required` (e.g. `messages.0.role: Input
+//                    should be 'user' or 'assistant'` for a system message left in `messages`)
+//   temperature      documented range 0.0–1.0; `temperature: Input should be less than or equal to 1`
+//   tools            a custom tool needs `input_schema` with `type: "object"`:
+//                    `tools.0.custom.input_schema.type: Field required`
+//   tool_use.id      `messages.1.content.1.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`
+//   empty content    `messages.0: all messages must have non-empty content except for the optional final assistant
+//                    message`, `messages: text content blocks must be non-empty` / `… must contain non-whitespace text`
+//   first turn       `messages: first message must use the "user" role`
+//   final turn       `messages: final assistant content cannot end with trailing whitespace`
+// Tool pairing (ids unique, results answering the previous turn's calls) is in anthropic-tool-pairing.ts.
+import { blocksOf, isObject, type Json } from './json.ts';
+import { toolPairingProblem } from './anthropic-tool-pairing.ts';
+
+/** The first rule the body breaks, as Anthropic's error message; undefined when the real API would accept it. */
+export function anthropicProblem(body: Json): string | undefined {
+  const messages = (body['messages'] as unknown[]).map((m) => (isObject(m) ? m : {}));
+  // Schema errors first (the API validates the body's shape before its meaning), then the conversation rules.
+  return (
+    roleProblem(messages) ??
+    temperatureProblem(body['temperature']) ??
+    toolsProblem(body['tools']) ??
+    toolUseIdProblem(messages) ??
+    firstTurnProblem(messages) ??
+    emptyContentProblem(messages) ??
+    textBlockProblem('messages', messages.flatMap((m, i) => (isFinalAssistant(messages, i) && typeof m['content'] === 'string' ? [] : blocksOf(m['content'])))) ??
+    systemProblem(body['system']) ??
+    toolPairingProblem(messages) ??
+    finalTurnProblem(messages)
+  );
+}
+
+const isFinalAssistant = (messages: Json[], i: number): boolean => i === messages.length - 1 && messages[i]?.['role'] === 'assistant';
+
+function roleProblem(messages: Json[]): string | undefined {
+  const i = messages.findIndex((m) => m['role'] !== 'user' && m['role'] !== 'assistant');
+  return i < 0 ? undefined : `messages.${i}.role: Input should be 'user' or 'assistant'`;
+}
+
+function temperatureProblem(t: unknown): string | undefined {
+  if (typeof t !== 'number') return undefined;
+  if (t > 1) return 'temperature: Input should be less than or equal to 1';
+  if (t < 0) return 'temperature: Input should be greater than or equal to 0';
+  return undefined;
+}
+
+/** Custom tools (no `type`, or `custom`) need an object schema; server tools (`web_search_…`, …) have none. */
+function toolsProblem(tools: unknown): string | undefined {
+  if (!Array.isArray(tools)) return undefined;
+  for (const [i, tool] of tools.entries()) {
+    if (!isObject(tool) || (tool['type'] !== undefined && tool['type'] !== 'custom')) continue;
+    const at = `tools.${i}.custom.input_schema`;
+    const schema = tool['input_schema'];
+    if (schema === undefined) return `${at}: Field required`;
+    if (!isObject(schema)) return `${at}: Input should be a valid dictionary`;
+    if (schema['type'] === undefined) return `${at}.type: Field required`;
+    if (schema['type'] !== 'object') return `${at}.type: Input should be 'object'`;
+  }
+  return undefined;
+}
+
+const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
+
+function toolUseIdProblem(messages: Json[]): string | undefined {
+  for (const [i, m] of messages.entries()) {
+    for (const [j, block] of blocksOf(m['content']).entries()) {
+      if (!isObject(block) || block['type'] !== 'tool_use') continue;
+      const at = `messages.${i}.content.${j}.tool_use.id`;
+      const id = block['id'];
+      if (id === undefined) return `${at}: Field required`;
+      if (typeof id !== 'string') return `${at}: Input should be a valid string`;
+      if (!TOOL_USE_ID.test(id)) return `${at}: String should match pattern '^[a-zA-Z0-9_-]+$'`;
+    }
+  }
+  return undefined;
+}
+
+function firstTurnProblem(messages: Json[]): string | undefined {
+  return messages[0]?.['role'] === 'user' ? undefined : 'messages: first message must use the "user" role';
+}
+
+/** `""` and `[]` are refused, except as the final assistant turn (an empty prefill). */
+function emptyContentProblem(messages: Json[]): string | undefined {
+  const i = messages.findIndex((m, i) => !isFinalAssistant(messages, i) && (m['content'] === '' || (Array.isArray(m['content']) && m['content'].length === 0)));
+  return i < 0 ? undefined : `messages.${i}: all messages must have non-empty content except for the optional final assistant message`;
+}
+
+function textBlockProblem(where: string, blocks: unknown[]): string | undefined {
+  for (const block of blocks) {
+    if (!isObject(block) || block['type'] !== 'text' || typeof block['text'] !== 'string') continue;
+    if (block['text'] === '') return `${where}: text content blocks must be non-empty`;
+    if (block['text'].trim() === '') return `${where}: text content blocks must contain non-whitespace text`;
+  }
+  return undefined;
+}
+
+/** An empty `system: ""` is accepted (as no system prompt); blank text blocks are not. */
+function systemProblem(system: unknown): string | undefined {
+  if (system === '' || system === undefined) return undefined;
+  return textBlockProblem('system', blocksOf(system));
+}
+
+function finalTurnProblem(messages: Json[]): string | undefined {
+  const last = messages.at(-1);
+  if (last?.['role'] !== 'assistant') return undefined;
+  const block = blocksOf(last['content']).at(-1);
+  const text = isObject(block) && block['type'] === 'text' && typeof block['text'] === 'string' ? block['text'] : '';
+  return /\s$/.test(text) ? 'messages: final assistant content cannot end with trailing whitespace' : undefined;
+}

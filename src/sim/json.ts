@@ -1,0 +1,10 @@
+// The little JSON vocabulary the request readers and checks share.
+export type Json = Record<string, unknown>;
+
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A message's content as a list of blocks: a string is one text block, anything else not a list is none. */
+export function blocksOf(content: unknown): unknown[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  return Array.isArray(content) ? content : [];
+}

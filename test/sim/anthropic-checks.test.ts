@@ -1,0 +1,117 @@
+// Requests the real Anthropic API refuses are refused here too: 400 invalid_request_error, worded as Anthropic words it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withSim, anthropic, parseJson, userMessage, type Body } from './client.ts';
+import type { RunningSimulator } from '../../src/sim/types.ts';
+
+const KEY = 'sk-ant-good';
+const SCENARIO = { keys: { [KEY]: {} } };
+const TOOLS = [{ name: 'get_weather', input_schema: { type: 'object' } }];
+const base = (messages: Body[], extra: Body = {}): Body => ({ model: 'sim-large', max_tokens: 64, tools: TOOLS, messages, ...extra });
+const call = (id: string, name = 'get_weather'): Body => ({ type: 'tool_use', id, name, input: {} });
+const result = (id: string, content = 'rainy'): Body => ({ type: 'tool_result', tool_use_id: id, content });
+const assistant = (...content: Body[]): Body => ({ role: 'assistant', content });
+const user = (...content: Body[]): Body => ({ role: 'user', content });
+
+/** Sends the body; returns the error message of the 400 it must get. */
+async function refusal(sim: RunningSimulator, body: Body): Promise<string> {
+  const r = await anthropic(sim, KEY, body);
+  assert.equal(r.status, 400, r.text);
+  const parsed = parseJson(r.text) as { type: string; error: { type: string; message: string } };
+  assert.equal(parsed.type, 'error');
+  assert.equal(parsed.error.type, 'invalid_request_error');
+  assert.equal(sim.log().at(-1)?.outcome, 'bad_request');
+  return parsed.error.message;
+}
+
+async function accepted(sim: RunningSimulator, body: Body): Promise<void> {
+  const r = await anthropic(sim, KEY, body);
+  assert.equal(r.status, 200, r.text);
+}
+
+test('a tool_use id outside [a-zA-Z0-9_-] is refused with the pattern, at its path', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    for (const id of ['call.1', 'fc:abc', '']) {
+      const message = await refusal(sim, base([userMessage('hi'), assistant({ type: 'text', text: 'ok' }, call(id)), user(result(id))]));
+      assert.equal(message, "messages.1.content.1.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'");
+    }
+    await accepted(sim, base([userMessage('hi'), assistant(call('toolu_01-Ab_9')), user(result('toolu_01-Ab_9'))]));
+  });
+});
+
+test('tool_use ids must be unique across the conversation', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const message = await refusal(sim, base([userMessage('hi'), assistant(call('t1')), user(result('t1')), assistant(call('t1')), user(result('t1'))]));
+    assert.equal(message, 'messages.3.content.0: `tool_use` ids must be unique');
+  });
+});
+
+test('a tool_result must answer a tool_use of the immediately preceding assistant turn', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const wrongId = await refusal(sim, base([userMessage('hi'), assistant(call('t1')), user(result('t1')), assistant({ type: 'text', text: 'done' }), user(result('t1'))]));
+    assert.equal(wrongId, 'messages.4.content.0: unexpected `tool_use_id` found in `tool_result` blocks: t1. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.');
+    const noCall = await refusal(sim, base([user(result('t9'))]));
+    assert.match(noCall, /^messages\.0\.content\.0: unexpected `tool_use_id` found in `tool_result` blocks: t9\./);
+    // Consecutive messages of one role are one turn, as the API combines them.
+    await accepted(sim, base([userMessage('hi'), { role: 'assistant', content: 'let me look' }, assistant(call('t1')), user(result('t1')), userMessage('and?')]));
+  });
+});
+
+test('every tool_use must be answered in the next turn (unless it is the last turn)', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const message = await refusal(sim, base([userMessage('hi'), assistant(call('t1'), call('t2')), user(result('t1'))]));
+    assert.equal(message, 'messages.1: `tool_use` ids were found without `tool_result` blocks immediately after: t2. Each `tool_use` block must have a corresponding `tool_result` block in the next message.');
+    await accepted(sim, base([userMessage('hi'), assistant(call('t1'))]));
+  });
+});
+
+test('a custom tool needs input_schema with type "object"; server tools need none', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const ask = (tools: Body[]) => ({ model: 'sim-large', max_tokens: 64, tools, messages: [userMessage('hi')] });
+    assert.equal(await refusal(sim, ask([{ name: 'a', input_schema: { type: 'object' } }, { name: 'b', input_schema: {} }])), 'tools.1.custom.input_schema.type: Field required');
+    assert.equal(await refusal(sim, ask([{ name: 'a', input_schema: { type: 'string' } }])), "tools.0.custom.input_schema.type: Input should be 'object'");
+    assert.equal(await refusal(sim, ask([{ name: 'a', description: 'no schema' }])), 'tools.0.custom.input_schema: Field required');
+    await accepted(sim, ask([{ type: 'web_search_20250305', name: 'web_search' }, { type: 'custom', name: 'a', input_schema: { type: 'object', properties: {} } }]));
+  });
+});
+
+test('temperature is 0..1 on the Anthropic API', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const ask = (temperature: number) => ({ model: 'sim-large', max_tokens: 64, temperature, messages: [userMessage('hi')] });
+    assert.equal(await refusal(sim, ask(1.2)), 'temperature: Input should be less than or equal to 1');
+    assert.equal(await refusal(sim, ask(-0.1)), 'temperature: Input should be greater than or equal to 0');
+    await accepted(sim, ask(1));
+    await accepted(sim, ask(0));
+  });
+});
+
+test('empty and blank content is refused, except an empty final assistant turn', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const ask = (messages: Body[], extra: Body = {}) => ({ model: 'sim-large', max_tokens: 64, messages, ...extra });
+    assert.equal(await refusal(sim, ask([user({ type: 'text', text: '' })])), 'messages: text content blocks must be non-empty');
+    assert.equal(await refusal(sim, ask([user({ type: 'text', text: 'hi' }, { type: 'text', text: ' \n' })])), 'messages: text content blocks must contain non-whitespace text');
+    assert.equal(await refusal(sim, ask([userMessage('   ')])), 'messages: text content blocks must contain non-whitespace text');
+    assert.equal(await refusal(sim, ask([userMessage('hi'), { role: 'assistant', content: '' }, userMessage('again')])), 'messages.1: all messages must have non-empty content except for the optional final assistant message');
+    assert.equal(await refusal(sim, ask([{ role: 'user', content: [] }])), 'messages.0: all messages must have non-empty content except for the optional final assistant message');
+    assert.equal(await refusal(sim, ask([userMessage('hi')], { system: [{ type: 'text', text: '' }] })), 'system: text content blocks must be non-empty');
+    await accepted(sim, ask([userMessage('hi'), { role: 'assistant', content: '' }]));
+    await accepted(sim, ask([userMessage('hi')], { system: '' }));
+  });
+});
+
+test('the first message must be the user\'s; only user and assistant roles; no trailing whitespace in a prefill', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const ask = (messages: Body[]) => ({ model: 'sim-large', max_tokens: 64, messages });
+    assert.equal(await refusal(sim, ask([{ role: 'assistant', content: 'Hello!' }, userMessage('hi')])), 'messages: first message must use the "user" role');
+    assert.equal(await refusal(sim, ask([userMessage('hi'), { role: 'system', content: 'be brief' }])), "messages.1.role: Input should be 'user' or 'assistant'");
+    assert.equal(await refusal(sim, ask([userMessage('hi'), { role: 'assistant', content: 'The answer is ' }])), 'messages: final assistant content cannot end with trailing whitespace');
+    await accepted(sim, ask([userMessage('hi'), { role: 'assistant', content: 'The answer is' }]));
+  });
+});
+
+test('a refused body is checked after the key: a bad key is still 401', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const r = await anthropic(sim, 'sk-unknown-key-0000', { model: 'sim-large', max_tokens: 64, temperature: 5, messages: [userMessage('hi')] });
+    assert.equal(r.status, 401);
+  });
+});
