@@ -38,6 +38,8 @@ export interface FailureFacts extends TimeFormat {
   timeoutMs?: number;
   /** The failure came after the answer had started streaming. */
   midStream?: boolean;
+  /** not_found because this key may not use this model (the provider knows both). */
+  modelAccessDenied?: boolean;
   /** Where keys were looked for (auth_missing), e.g. from lookedIn() in src/credentials/resolve.ts. */
   lookedIn?: readonly string[];
 }
@@ -87,7 +89,16 @@ function explainContextLength(f: FailureFacts): string {
   return `the conversation is too long for ${routeName(f)}: it exceeds ${window}${prompt}${detail(f.status, f.providerMessage)} — compress or shorten it, add a larger model to the fallback chain, and set ${setting} so Switchyard can skip routes that cannot hold it`;
 }
 
+/** The provider knows the key and the model and keeps them apart: nothing is wrong with the key as such. */
+function explainModelAccess(f: FailureFacts): string {
+  const key = f.key ? `key ${describeKey(f.key)}` : 'this key';
+  const model = f.model ? `model "${f.model}"` : 'the requested model';
+  const where = f.origin === 'request' ? 'ask for another model' : `or name another model in ${f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)'}`;
+  return `${f.provider} does not allow ${key} to use ${model}${detail(f.status, f.providerMessage)} — the key itself is fine and stays in use for other models; give the key's organisation or project access to the model with the provider, ${where}`;
+}
+
 function explainNotFound(f: FailureFacts): string {
+  if (f.modelAccessDenied) return explainModelAccess(f);
   const model = f.model ? `model "${f.model}"` : 'the requested model';
   if (f.origin === 'request') return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — the request named it; \`switchyard doctor\` (or GET /v1/models on the gateway) lists the models`;
   const where = f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)';

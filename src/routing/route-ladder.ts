@@ -162,6 +162,7 @@ function upstreamFacts(err: UpstreamError, cred: Credential, s: RouteState): Par
   const f: Partial<FailureFacts> = { key: { masked: cred.masked, sources: cred.sources }, baseUrl: s.route.baseUrl ?? s.provider.base_url, providerMessage: err.providerMessage };
   if (err.status !== undefined) f.status = err.status;
   if (err.code !== undefined) f.code = err.code;
+  if (err.modelAccessDenied) f.modelAccessDenied = true;
   return f;
 }
 

@@ -53,6 +53,9 @@ const EXPECT: { kind: (typeof ERROR_KINDS)[number]; facts: Record<string, unknow
   { kind: 'not_found', facts: { model: 'mimo-v9' }, patterns: [/"mimo-v9"/, /main\.model/, /providers\.mimo\.models/] },
   { kind: 'not_found', facts: { model: 'mimo-v9', origin: 'auxiliary.compression.fallback_chain[0]' }, patterns: [/auxiliary\.compression\.fallback_chain\[0\]\.model/] },
   { kind: 'not_found', facts: { model: 'mimo-v9', origin: 'request' }, patterns: [/the request named it/, /GET \/v1\/models/] },
+  // The key may not use this model: the key is named, the provider quoted, and the key is not blamed.
+  { kind: 'not_found', facts: { model: 'qwen3-32b', key: KEY, modelAccessDenied: true, status: 403, providerMessage: 'The model `qwen3-32b` is blocked at the organization level.', origin: 'fallback[0]' },
+    patterns: [/^mimo does not allow key sk-…a1b2 \(config\) to use model "qwen3-32b" \(HTTP 403: The model `qwen3-32b` is blocked at the organization level\.\) — the key itself is fine/, /fallback\[0\]\.model/] },
   { kind: 'connection', facts: { baseUrl: 'https://api.example.com/v1', code: 'ECONNREFUSED' },
     patterns: [/https:\/\/api\.example\.com\/v1/, /ECONNREFUSED/, /providers\.mimo\.base_url/] },
   { kind: 'timeout', facts: { model: 'm', timeoutMs: 60_000 }, patterns: [/within 1m/, /providers\.mimo\.timeout/] },

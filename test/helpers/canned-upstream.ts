@@ -34,7 +34,7 @@ export async function startCannedUpstream(replies: CannedReply[] = []): Promise<
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
     req.on('end', () => {
-      let model = '';
+      let model: string;
       try {
         model = String((JSON.parse(raw) as { model?: unknown }).model ?? '');
       } catch {

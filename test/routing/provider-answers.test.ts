@@ -81,3 +81,49 @@ test('a Gemini per-day quota is quota until midnight Pacific time, whatever its 
     assert.equal(up.calls.length, 1);
   });
 });
+
+const BLOCKED = { error: { message: 'The model `qwen3-32b` is blocked at the organization level. Please have the org admin enable this model in the org settings.', type: 'invalid_request_error', code: 'model_permission_blocked_org' } };
+
+async function withGroq(run: (h: Harness, up: CannedUpstream) => Promise<void>, fallback: unknown[]): Promise<void> {
+  const up = await startCannedUpstream();
+  const h = await harness({
+    scenario: {},
+    config: () => ({ providers: { groq: { type: 'openai', base_url: up.baseUrl, api_key: KEY } }, main: { provider: 'groq', model: 'qwen3-32b' }, fallback, retry: FAST_RETRY }),
+  });
+  try {
+    await run(h, up);
+  } finally {
+    await h.close();
+    await up.close();
+  }
+}
+
+test('a 403 "this key may not use this model" fails the route only: the chain moves on with the same key, whose health is untouched', async () => {
+  await withGroq(async (h, up) => {
+    up.script([{ status: 403, body: BLOCKED }]);
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.equal(r.status === 'ok' ? r.route.model : '', 'llama-3.3-70b');
+    assert.deepEqual(up.calls.map((c) => [c.key, c.model]), [[KEY, 'qwen3-32b'], [KEY, 'llama-3.3-70b']], 'one try on the blocked model, no retries');
+    assert.deepEqual(r.trail.map((a) => a.outcome), ['not_found', 'ok']);
+    const health = h.store.getHealth(fingerprint(KEY));
+    assert.equal(health?.state, 'ok');
+    assert.equal(health?.failures ?? 0, 0, 'not counted against the key');
+    assert.equal(h.events.filter((e) => e.type === 'cooldown').length, 0, 'the key is not set aside');
+  }, [{ provider: 'groq', model: 'llama-3.3-70b' }]);
+});
+
+test('a 403 "this key may not use this model" on the only route: not_found, saying the key may not use that model and quoting the provider', async () => {
+  await withGroq(async (h, up) => {
+    up.script([{ status: 403, body: BLOCKED }]);
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'not_found');
+    assert.match(err.explanation, /groq does not allow key …0001 \(config\) to use model "qwen3-32b" \(HTTP 403: The model `qwen3-32b` is blocked at the organization level\./);
+    assert.match(err.explanation, /the key itself is fine/);
+    assert.doesNotMatch(err.explanation, /rejected/);
+    // The next call sends the key again: nothing was set aside.
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.equal(up.calls.length, 2);
+  }, []);
+});
