@@ -64,10 +64,15 @@ export function describeKey(key: { masked: string; sources: readonly CredentialS
   return `${key.masked} (${describeSources(key.sources)})`;
 }
 
+/** Upstream's status and message as one phrase (`HTTP 401: Invalid API Key`), or '' when there is neither. */
+export function providerWords(status: number | undefined, providerMessage: string | undefined): string {
+  const msg = providerMessage?.trim() ?? '';
+  if (status === undefined) return msg;
+  return msg ? `HTTP ${status}: ${msg}` : `HTTP ${status}`;
+}
+
 /** Upstream's message as a short quoted detail, or nothing. */
 export function detail(status: number | undefined, providerMessage: string | undefined): string {
-  const msg = providerMessage?.trim();
-  if (status === undefined && !msg) return '';
-  if (status === undefined) return ` (${msg})`;
-  return msg ? ` (HTTP ${status}: ${msg})` : ` (HTTP ${status})`;
+  const words = providerWords(status, providerMessage);
+  return words ? ` (${words})` : '';
 }

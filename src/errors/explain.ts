@@ -54,9 +54,11 @@ function retried(retries: number | undefined): string {
   return retries && retries > 0 ? `retried ${retries}× with backoff` : 'not retried';
 }
 
-/** The two rejected cases read differently: a key that never worked is bad; a known-good one is likely a blip. */
-export function explainRejected(f: Pick<FailureFacts, 'provider' | 'key' | 'lastSuccessAt' | 'retries' | 'timeZone' | 'now'>): string {
-  const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
+/** The two rejected cases read differently: a key that never worked is bad; a known-good one is likely a blip.
+ * Either way the provider's own words come first ("HTTP 401: Your authentication token has been invalidated."):
+ * a suspended account or a revoked token says more than any guess of ours. */
+export function explainRejected(f: Pick<FailureFacts, 'provider' | 'key' | 'lastSuccessAt' | 'retries' | 'status' | 'providerMessage' | 'timeZone' | 'now'>): string {
+  const key = `${f.key ? `key ${describeKey(f.key)}` : 'the key'}${detail(f.status, f.providerMessage)}`;
   if (f.lastSuccessAt === undefined) {
     return `${f.provider} rejected ${key}; it has never been accepted — check or replace it`;
   }

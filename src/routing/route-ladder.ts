@@ -8,6 +8,7 @@ import { describeCredential } from '../credentials/describe.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import { explainAllUnusable, explainFailure, explainMissing, explainRejected, formatDuration, type FailureFacts } from '../errors/explain.ts';
+import { providerWords } from '../errors/explain-format.ts';
 import { coolingWait, retryDelay } from './backoff.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure, RouteFailureKind } from './errors.ts';
@@ -218,12 +219,14 @@ async function pause(ctx: CallContext, s: RouteState, kind: ErrorKind, ms: numbe
  * get the same 429 and extend the same cooldown, and 50 identical log lines and metric increments would drown the
  * one that matters. Emitted when the key was not already resting for the same reason.
  */
-function emitCooldown(ctx: CallContext, s: RouteState, cred: Credential, reason: CoolingReason | 'rejected', until: number, before: HealthRecord | undefined): void {
+function emitCooldown(ctx: CallContext, s: RouteState, cred: Credential, reason: CoolingReason | 'rejected', until: number, before: HealthRecord | undefined, said?: string): void {
   const resting = before !== undefined && before.until !== undefined && before.until > ctx.now();
   const sameReason = before?.state === 'rejected' ? reason === 'rejected' : before?.state === 'cooling' && before.reason === reason;
   if (resting && sameReason) return;
-  ctx.events.emit({ type: 'cooldown', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), reason, until });
+  const event = { type: 'cooldown' as const, provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), reason, until };
+  ctx.events.emit(said ? { ...event, said } : event);
 }
+
 
 /** A key that was set aside (cooling, or rejected and probed) answered. */
 function emitRecovered(ctx: CallContext, s: RouteState, cred: Credential, before: HealthRecord): void {
@@ -263,10 +266,10 @@ async function authRejected(ctx: CallContext, s: RouteState, cred: Credential, e
   const health = ctx.pool.recordFailure(cred, { kind: lastSuccessAt !== undefined ? 'auth_suspect' : 'auth_rejected', ...message });
   // Set aside either way: cooling (auth_suspect), or rejected until its next single probe.
   if (health.until !== undefined && (health.state === 'cooling' || health.state === 'rejected')) {
-    emitCooldown(ctx, s, cred, health.state === 'rejected' ? 'rejected' : (health.reason ?? 'auth_suspect'), health.until, before);
+    emitCooldown(ctx, s, cred, health.state === 'rejected' ? 'rejected' : (health.reason ?? 'auth_suspect'), health.until, before, providerWords(err.status, err.providerMessage));
   }
   s.exclude.add(cred.fingerprint);
-  const f = facts(ctx, s, 'auth_rejected', { key: { masked: cred.masked, sources: cred.sources }, retries: used, ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}) });
+  const f = facts(ctx, s, 'auth_rejected', { ...upstreamFacts(err, cred, s), retries: used, ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}) });
   s.keyFailures.push({ kind: 'auth_rejected', explanation: explainRejected(f) });
   return { next: 'again' };
 }

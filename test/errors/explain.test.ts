@@ -31,6 +31,17 @@ test('auth rejected, known-good', () => {
   );
 });
 
+test("rejected: the provider's own reason is quoted, as quota and rate-limit messages do", () => {
+  assert.equal(
+    explainRejected({ provider: 'mimo', key: { masked: 'sk-…a1b2', sources: ENV }, status: 403, providerMessage: 'Your API key does not have permission to use the specified resource.', ...UTC }),
+    'mimo rejected key sk-…a1b2 (from env MIMO_API_KEY) (HTTP 403: Your API key does not have permission to use the specified resource.); it has never been accepted — check or replace it',
+  );
+  assert.equal(
+    explainRejected({ provider: 'mimo', key: { masked: 'sk-…a1b2', sources: CONFIG }, status: 401, providerMessage: 'Your authentication token has been invalidated.', lastSuccessAt: Date.parse('2026-06-12T10:02:00Z'), retries: 2, ...UTC }),
+    'mimo rejected key sk-…a1b2 (config) (HTTP 401: Your authentication token has been invalidated.), which last worked at 10:02; retried 2× with backoff — likely a transient provider problem',
+  );
+});
+
 test('a last success on another day shows its date', () => {
   const msg = explainRejected({ provider: 'mimo', key: { masked: 'sk-…a1b2', sources: CONFIG }, lastSuccessAt: Date.parse('2026-06-10T08:15:00Z'), retries: 2, ...UTC });
   assert.match(msg, /last worked at 2026-06-10 08:15;/);
