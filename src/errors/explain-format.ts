@@ -43,8 +43,9 @@ export function formatDuration(ms: number): string {
 export function describeSource(source: CredentialSource): string {
   switch (source.kind) {
     case 'config':
-      // A single `api_key` is just "config"; one of several `api_keys[i]` needs its index to be found.
-      return /\.api_key$/.test(source.where) ? 'config' : `config ${source.where}`;
+      // A provider's single `api_key` is just "config"; one of several `api_keys[i]`, or a task's own
+      // `auxiliary.T.api_key`, needs its place to be found.
+      return /^providers\.[^.]+\.api_key$/.test(source.where) ? 'config' : `config ${source.where}`;
     case 'env':
     case 'dotenv':
       return `from ${source.where}`;

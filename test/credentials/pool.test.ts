@@ -77,7 +77,7 @@ describe('CredentialPool', () => {
   it('says missing, with where it looked, when there is no key', () => {
     const { pool } = setup({ providers: { mimo: { type: 'openai', base_url: BASE } } }, {});
     const r = pool.pick('mimo');
-    assert.deepEqual(r, { ok: false, reason: 'missing', provider: 'mimo', lookedIn: ['providers.mimo.api_key', 'env MIMO_API_KEY', '.env'] });
+    assert.deepEqual(r, { ok: false, reason: 'missing', provider: 'mimo', lookedIn: ['providers.mimo.api_key', 'env MIMO_API_KEY', 'no .env at /nonexistent/.env'] });
   });
 
   it('says all_unusable with each state and the earliest deadline; never an empty key', () => {

@@ -48,3 +48,53 @@ test('a known-good key whose token was invalidated: the auth_suspect explanation
     await h.close();
   }
 });
+
+test("seed 000: a task's own api_key that was sent and rejected is what the error says, not 'no API key' for its provider", async () => {
+  const TITLE = 'sk-title-key-0000tt01';
+  const h = await harness({
+    scenario: { keys: { [TITLE]: { valid: false } } },
+    config: (u) => ({
+      providers: { xiaomi: { type: 'openai', base_url: u.openai } },
+      main: { provider: 'xiaomi', model: 'sim-large' },
+      auxiliary: { title_generation: { provider: 'xiaomi', model: 'sim-small', api_key: TITLE, fallback_to_main: true } },
+      retry: FAST_RETRY,
+    }),
+  });
+  try {
+    const err = await failure(h.router.chat({ task: 'title_generation', messages: hello }));
+    assert.equal(h.sim.calls(TITLE), 1);
+    assert.equal(err.kind, 'auth_rejected');
+    assert.deepEqual(err.failures.map((f) => f.kind), ['auth_rejected', 'auth_missing']);
+    const lead = err.explanation.split('\n')[0] ?? '';
+    assert.match(lead, /^title_generation: every route failed; xiaomi rejected key sk-…tt01 \(config auxiliary\.title_generation\.api_key\) \(HTTP 401: Incorrect API key provided/);
+    // The main route, which has no key at all, says so on its own line — and where the .env would have been.
+    assert.match(err.explanation, /2\. xiaomi\/sim-large: no API key for provider xiaomi — looked in providers\.xiaomi\.api_key, env XIAOMI_API_KEY, no \.env at \S+\.env;/);
+
+  } finally {
+    await h.close();
+  }
+});
+
+test("a task's own key rejected on a route with no other key fails as rejected, never as 'no API key'", async () => {
+  const TITLE = 'sk-title-key-0000tt01';
+  const h = await harness({
+    scenario: { keys: { [TITLE]: { valid: false } } },
+    config: (u) => ({
+      providers: { xiaomi: { type: 'openai', base_url: u.openai } },
+      main: { provider: 'xiaomi', model: 'sim-large' },
+      auxiliary: { title_generation: { provider: 'xiaomi', model: 'sim-small', api_key: TITLE, fallback_to_main: false } },
+      retry: FAST_RETRY,
+    }),
+  });
+  try {
+    const err = await failure(h.router.chat({ task: 'title_generation', messages: hello }));
+    assert.equal(err.kind, 'auth_rejected');
+    assert.match(err.explanation, /^title_generation: xiaomi rejected key sk-…tt01 \(config auxiliary\.title_generation\.api_key\) \(HTTP 401: [^)]*\); it has never been accepted/);
+    const again = await failure(h.router.chat({ task: 'title_generation', messages: hello }));
+    assert.equal(again.kind, 'auth_rejected');
+    assert.match(again.explanation, /sk-…tt01 \(config auxiliary\.title_generation\.api_key\): rejected \(never accepted\), next probe at/);
+    assert.equal(h.sim.calls(TITLE), 1, 'the rejected key is not sent again before its probe window');
+  } finally {
+    await h.close();
+  }
+});

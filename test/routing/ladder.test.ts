@@ -83,7 +83,7 @@ test('seed 002: no key anywhere → the "missing" message naming where it looked
   try {
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(err.kind, 'auth_missing');
-    assert.match(err.explanation, /no API key for provider mimo — looked in providers\.mimo\.api_key, env MIMO_API_KEY, \.env/);
+    assert.match(err.explanation, /no API key for provider mimo — looked in providers\.mimo\.api_key, env MIMO_API_KEY, no \.env at \S+\/\.env;/);
     assert.match(err.explanation, /switchyard auth add mimo/);
     assert.equal(h.sim.calls(), 0, 'never an empty key upstream');
   } finally {
