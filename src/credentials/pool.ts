@@ -180,9 +180,14 @@ export class CredentialPool {
    * auth_suspect whose probe is due (a last resort: a working key that met a burst of 401s comes back by itself,
    * seed 002); no side effects (explain uses it too). */
   private choose(provider: string, all: Evaluated[], exclude: Set<string>): Evaluated | undefined {
-    const open = all.filter((e) => !exclude.has(e.credential.fingerprint));
-    const usable = open.filter((e) => e.status.usable);
-    if (usable.length === 0) return open.find((e) => e.probe);
+    const usable: Evaluated[] = [];
+    let lastResort: Evaluated | undefined;
+    for (const e of all) {
+      if (exclude.has(e.credential.fingerprint)) continue;
+      if (e.status.usable) usable.push(e);
+      else if (e.probe) lastResort ??= e;
+    }
+    if (usable.length === 0) return lastResort;
     const selectable = usable.map((e) => ({ entry: e, fingerprint: e.credential.fingerprint, order: e.order, uses: e.status.health.uses }));
     const lastOrder = this.lastPick.get(provider);
     const ctx = lastOrder === undefined ? { random: this.random } : { random: this.random, lastOrder };
