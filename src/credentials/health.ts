@@ -17,7 +17,7 @@ export const COOLING_RULES: Record<CoolingReason, { cooldown: keyof Cooldowns; h
 /** A server "reset now" still cools the key briefly, so the next request does not walk straight into a 429. */
 const MIN_SERVER_COOLDOWN_MS = 1_000;
 
-export function isKnownGood(record: HealthRecord | undefined): record is HealthRecord & { last_success_at: number } {
+export function isKnownGood(record: HealthRecord | undefined): boolean {
   return record?.last_success_at !== undefined;
 }
 
@@ -30,15 +30,15 @@ export function suspectProbeInterval(cooldowns: Cooldowns): number {
 }
 
 /** What a rejection (401/403) of a key means, from its health just before it (AuthVerdict in types.ts). */
-
 export function authVerdict(record: HealthRecord | undefined, now: number): AuthVerdict {
-  if (!isKnownGood(record)) return 'never_accepted';
+  const lastSuccessAt = record?.last_success_at;
+  if (record === undefined || lastSuccessAt === undefined) return 'never_accepted';
   if (record.state === 'rejected') return 'revoked';
   if (record.state !== 'cooling' || record.reason !== 'auth_suspect') return 'known_good';
   if (record.until !== undefined && record.until > now) return 'suspect_probe';
   // A success makes a key ok, so a suspicion still on record means none came since — unless a call sent before the
   // suspicion answered after it (its success is older than the suspicion and did not lift it).
-  return record.last_success_at < (record.state_at ?? 0) ? 'revoked' : 'known_good';
+  return lastSuccessAt < (record.state_at ?? 0) ? 'revoked' : 'known_good';
 }
 
 /** When a key's current troubles began: the moment it was set aside as `auth_suspect`, if it is. */

@@ -228,7 +228,6 @@ function emitCooldown(ctx: CallContext, s: RouteState, cred: Credential, reason:
   ctx.events.emit(said ? { ...event, said } : event);
 }
 
-
 /** A key that was set aside (cooling, or rejected and probed) answered. */
 function emitRecovered(ctx: CallContext, s: RouteState, cred: Credential, before: HealthRecord): void {
   const after = before.state === 'rejected' ? 'rejected' : (before.reason ?? 'rate_limited');
@@ -267,7 +266,8 @@ async function authRejected(ctx: CallContext, s: RouteState, cred: Credential, e
     }
   }
   const health = ctx.pool.recordFailure(cred, { kind: rule.report, ...message });
-  // Set aside either way: cooling (auth_suspect), or rejected until its next single probe.
+  // Set aside: cooling (auth_suspect), or rejected until its next single probe. A suspect key whose probe failed was
+  // resting already, and says nothing new (emitCooldown).
   if (health.until !== undefined && (health.state === 'cooling' || health.state === 'rejected')) {
     const reason = health.state === 'rejected' ? (verdict === 'revoked' ? 'revoked' : 'rejected') : (health.reason ?? 'auth_suspect');
     emitCooldown(ctx, s, cred, reason, health.until, before, providerWords(err.status, err.providerMessage));
