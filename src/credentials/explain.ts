@@ -54,7 +54,11 @@ export function buildExplanation(input: ExplainInput): ProviderExplanation {
 
 function reasonFor(chosen: Evaluated, all: Evaluated[], strategy: Strategy): string {
   const parts: string[] = [];
-  if (chosen.probe) parts.push('it was rejected before, and its single probe is due (if it succeeds, it is back for good)');
+  if (chosen.probe && chosen.status.health.state === 'cooling') {
+    parts.push('it rests as auth suspect, but no other key is usable and its single probe is due (if it succeeds, it is back for good)');
+  } else if (chosen.probe) {
+    parts.push('it was rejected before, and its single probe is due (if it succeeds, it is back for good)');
+  }
   const skipped = all.filter((e) => e.order < chosen.order && !e.status.usable);
   if (skipped.length > 0) parts.push(`skipping ${skipped.map((e) => `${describeCredential(e.credential)} (${e.status.why ?? 'unusable'})`).join('; ')}`);
   if (chosen.order === 0 && !chosen.probe) parts.push('it is first in order and usable');

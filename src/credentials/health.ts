@@ -4,7 +4,7 @@
 import type { Cooldowns } from '../config/schema.ts';
 import type { HealthPatch } from '../state/types.ts';
 import { formatClock } from './clock.ts';
-import type { CoolingReason, FailureReport, HealthRecord } from './types.ts';
+import type { AuthVerdict, CoolingReason, FailureReport, HealthRecord } from './types.ts';
 
 /** How each cooling event picks its deadline: the server's reset time when it sent one, else the config. */
 /** `text` says why a key rests; `brief` names that in a few words, for the line saying it answers again. */
@@ -21,9 +21,34 @@ export function isKnownGood(record: HealthRecord | undefined): boolean {
   return record?.last_success_at !== undefined;
 }
 
+/** How often a key resting as `auth_suspect` may be probed while its route has no other usable key: a tenth of
+ * `cooldowns.auth_suspect`, at most 30 s (the default 5 minutes → every 30 s). A working key that met a burst of
+ * 401s (seed 002) is back within seconds of the burst, not five minutes later; one that is really dead costs one
+ * request per interval, and only when nothing else could have answered. */
+export function suspectProbeInterval(cooldowns: Cooldowns): number {
+  return Math.min(30_000, cooldowns.auth_suspect / 10);
+}
+
+/** What a rejection (401/403) of a key means, from its health just before it (AuthVerdict in types.ts). */
+export function authVerdict(record: HealthRecord | undefined, now: number): AuthVerdict {
+  const lastSuccessAt = record?.last_success_at;
+  if (record === undefined || lastSuccessAt === undefined) return 'never_accepted';
+  if (record.state === 'rejected') return 'revoked';
+  if (record.state !== 'cooling' || record.reason !== 'auth_suspect') return 'known_good';
+  if (record.until !== undefined && record.until > now) return 'suspect_probe';
+  // A success makes a key ok, so a suspicion still on record means none came since — unless a call sent before the
+  // suspicion answered after it (its success is older than the suspicion and did not lift it).
+  return lastSuccessAt < (record.state_at ?? 0) ? 'revoked' : 'known_good';
+}
+
+/** When a key's current troubles began: the moment it was set aside as `auth_suspect`, if it is. */
+export function suspectSince(record: HealthRecord | undefined): number | undefined {
+  return record?.state === 'cooling' && record.reason === 'auth_suspect' ? record.state_at : undefined;
+}
+
 function failureFields(report: FailureReport, now: number, provider: string): HealthPatch {
   const patch: HealthPatch = { provider, at: now, add_failures: 1, last_failure_at: now };
-  patch.last_failure_kind = report.kind === 'auth_suspect' ? 'auth_rejected' : report.kind;
+  patch.last_failure_kind = report.kind === 'auth_suspect' || report.kind === 'auth_revoked' ? 'auth_rejected' : report.kind;
   if (report.message !== undefined) patch.last_failure_message = report.message;
   return patch;
 }
@@ -40,19 +65,23 @@ function coolingDeadline(reason: CoolingReason, report: FailureReport, cooldowns
  * - rate_limited / quota / auth_suspect: cooling until the deadline (an existing later deadline is kept);
  * - auth_rejected on a never-successful key: `rejected`, with the next single probe one `cooldowns.rejected` away;
  * - auth_rejected on a known-good key: only counted. The ladder retries it (`auth_retries`) and reports
- *   `auth_suspect` if it is still rejected, so one transient 401 does not bench a working key.
+ *   `auth_suspect` if it is still rejected, so one transient 401 does not bench a working key;
+ * - auth_revoked (a known-good key the ladder judged revoked, see authVerdict): `rejected`, like a never-successful
+ *   key, with its probe one `cooldowns.rejected` away;
+ * - auth_suspect also opens its probe window (suspectProbeInterval).
  */
 export function failurePatch(record: HealthRecord | undefined, report: FailureReport, cooldowns: Cooldowns, now: number, provider: string): HealthPatch {
   const patch = failureFields(report, now, provider);
-  if (report.kind === 'auth_rejected') {
-    if (isKnownGood(record)) return patch;
+  if (report.kind === 'auth_rejected' || report.kind === 'auth_revoked') {
+    if (report.kind === 'auth_rejected' && isKnownGood(record)) return patch;
     return { ...patch, state: 'rejected', reason: null, until: now + cooldowns.rejected };
   }
   const reason: CoolingReason = report.kind;
   const until = coolingDeadline(reason, report, cooldowns, now);
   const current = record?.state === 'cooling' && record.until !== undefined && record.until > until ? record : undefined;
   // A new cooldown never shortens an existing one: the later deadline (and its reason) stands.
-  return { ...patch, state: 'cooling', reason: current?.reason ?? reason, until: current?.until ?? until };
+  const cooling: HealthPatch = { ...patch, state: 'cooling', reason: current?.reason ?? reason, until: current?.until ?? until };
+  return reason === 'auth_suspect' ? { ...cooling, probe_at: now + suspectProbeInterval(cooldowns) } : cooling;
 }
 
 /** A success makes any credential ok and known-good. */
@@ -66,29 +95,36 @@ export function usePatch(provider: string, now: number): HealthPatch {
   return { provider, at: now, add_uses: 1 };
 }
 
-/** Taking the single probe of a rejected key moves its next probe a full window away, so only one caller probes. */
-export function probePatch(provider: string, cooldowns: Cooldowns, now: number): HealthPatch {
+/** Taking a single probe moves the next one a full window away, so only one caller probes: a rejected key's by
+ * `cooldowns.rejected` (its `until`), a suspect key's by suspectProbeInterval (its `probe_at`; its cooldown stands). */
+export function probePatch(record: HealthRecord | undefined, provider: string, cooldowns: Cooldowns, now: number): HealthPatch {
+  if (record?.state === 'cooling') return { provider, at: now, probe_at: now + suspectProbeInterval(cooldowns) };
   return { provider, at: now, state: 'rejected', until: now + cooldowns.rejected };
 }
 
 export interface Usability {
+  /** May be picked as usual. */
   usable: boolean;
-  /** A rejected key whose probe window has come: usable once, as a probe. */
+  /** Picking it would be a single probe: of a rejected key whose probe window has come (usable: picked in its turn),
+   * or of a key resting as auth_suspect whose probe is due (not usable: picked only when no key of the route is). */
   probe: boolean;
   why?: string;
   /** When it becomes usable again (cooling) or may next be probed (rejected). */
   until?: number;
 }
 
-/** Why a key is set aside and until when: `rate-limited until 10:32:10`, `rejected (never accepted); next probe at …`. */
-export function restingText(reason: CoolingReason | 'rejected', until: number): string {
-  if (reason === 'rejected') return `rejected (never accepted); next probe at ${formatClock(until)}`;
+const REJECTED_TEXT = { rejected: 'rejected (never accepted)', revoked: 'rejected (worked before; probably revoked)' } as const;
+
+/** Why a key is set aside and until when: `rate-limited until 10:32:10`, `rejected (never accepted); next probe at …`;
+ * `revoked`: a key that worked once and is rejected since (see authVerdict). */
+export function restingText(reason: CoolingReason | 'rejected' | 'revoked', until: number): string {
+  if (reason === 'rejected' || reason === 'revoked') return `${REJECTED_TEXT[reason]}; next probe at ${formatClock(until)}`;
   return `${COOLING_RULES[reason].text} until ${formatClock(until)}`;
 }
 
 /** Why a key had been set aside, in a few words, for the line saying it answers again. */
-export function restedText(reason: CoolingReason | 'rejected'): string {
-  return reason === 'rejected' ? 'rejected' : COOLING_RULES[reason].brief;
+export function restedText(reason: CoolingReason | 'rejected' | 'revoked'): string {
+  return reason === 'rejected' || reason === 'revoked' ? 'rejected' : COOLING_RULES[reason].brief;
 }
 
 export function usability(record: HealthRecord | undefined, now: number): Usability {
@@ -96,8 +132,10 @@ export function usability(record: HealthRecord | undefined, now: number): Usabil
   const until = record.until;
   if (record.state === 'cooling') {
     if (until === undefined || until <= now) return { usable: true, probe: false };
-    return { usable: false, probe: false, until, why: restingText(record.reason ?? 'rate_limited', until) };
+    const probe = record.reason === 'auth_suspect' && (record.probe_at ?? 0) <= now;
+    return { usable: false, probe, until, why: restingText(record.reason ?? 'rate_limited', until) };
   }
-  if (until === undefined || until <= now) return { usable: true, probe: true, why: 'rejected (never accepted); one probe is due' };
-  return { usable: false, probe: false, until, why: restingText('rejected', until) };
+  const rejected = isKnownGood(record) ? 'revoked' : 'rejected';
+  if (until === undefined || until <= now) return { usable: true, probe: true, why: `${REJECTED_TEXT[rejected]}; one probe is due` };
+  return { usable: false, probe: false, until, why: restingText(rejected, until) };
 }

@@ -32,7 +32,7 @@ export interface PoolOptions {
 export interface Evaluated {
   credential: Credential;
   status: CandidateStatus;
-  /** Picking it would be the single probe of a rejected key. */
+  /** Picking it would be a single probe (see Usability.probe). */
   probe: boolean;
   order: number;
   until?: number;
@@ -78,7 +78,7 @@ export class CredentialPool {
     const exclude = options.exclude ?? new Set<string>();
     const chosen = this.choose(provider, all, exclude);
     if (!chosen) return allUnusable(provider, all, exclude);
-    if (chosen.probe) this.store.applyHealth(chosen.credential.fingerprint, probePatch(provider, this.loaded.config.cooldowns, this.now()));
+    if (chosen.probe) this.store.applyHealth(chosen.credential.fingerprint, probePatch(chosen.status.health, provider, this.loaded.config.cooldowns, this.now()));
     this.lastPick.set(provider, chosen.order);
     const skipped = all.filter((e) => e.order < chosen.order && (!e.status.usable || exclude.has(e.credential.fingerprint)));
     return { ok: true, credential: chosen.credential, skipped: skipped.map((e) => statusFor(e, exclude)), probe: chosen.probe };
@@ -176,10 +176,18 @@ export class CredentialPool {
     return out;
   }
 
-  /** The strategy's choice among usable, not excluded candidates; no side effects (explain uses it too). */
+  /** The strategy's choice among usable, not excluded candidates — or, when there is none, the first key resting as
+   * auth_suspect whose probe is due (a last resort: a working key that met a burst of 401s comes back by itself,
+   * seed 002); no side effects (explain uses it too). */
   private choose(provider: string, all: Evaluated[], exclude: Set<string>): Evaluated | undefined {
-    const usable = all.filter((e) => e.status.usable && !exclude.has(e.credential.fingerprint));
-    if (usable.length === 0) return undefined;
+    const usable: Evaluated[] = [];
+    let lastResort: Evaluated | undefined;
+    for (const e of all) {
+      if (exclude.has(e.credential.fingerprint)) continue;
+      if (e.status.usable) usable.push(e);
+      else if (e.probe) lastResort ??= e;
+    }
+    if (usable.length === 0) return lastResort;
     const selectable = usable.map((e) => ({ entry: e, fingerprint: e.credential.fingerprint, order: e.order, uses: e.status.health.uses }));
     const lastOrder = this.lastPick.get(provider);
     const ctx = lastOrder === undefined ? { random: this.random } : { random: this.random, lastOrder };

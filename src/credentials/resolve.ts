@@ -2,6 +2,7 @@
 // variable, then the same variable in `.env`, then stored keys by priority. Config, env and `.env` secrets are read
 // from the LoadedConfig on every call and never copied anywhere, so editing the config or a variable takes effect
 // at the next request: there is no cached pool entry that could shadow it (seed 001).
+import { join } from 'node:path';
 import { formatPath, originalPath } from '../config/issue.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialStore } from '../state/types.ts';
@@ -14,10 +15,13 @@ export function keyEnvName(loaded: LoadedConfig, provider: string): string {
   return configured ?? `${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
 }
 
-/** Where we look, in order, for the "no API key" message: "providers.mimo.api_key, env MIMO_API_KEY, .env". */
+/** Where we look, in order, for the "no API key" message: "providers.mimo.api_key, env MIMO_API_KEY, .env" — or
+ * "no .env at /path/.env" when there is no such file, so a key kept only in a shell's profile (that a service
+ * never sees) or in a `.env` somewhere else is found out at once (seed 001). */
 export function lookedIn(loaded: LoadedConfig, provider: string): string[] {
   // Stored keys are not listed: the message goes on to say "add one with `switchyard auth add P`".
-  return [`providers.${provider}.api_key`, `env ${keyEnvName(loaded, provider)}`, '.env'];
+  const hasDotenv = loaded.dotenvPath !== null || Object.keys(loaded.dotenv).length > 0;
+  return [`providers.${provider}.api_key`, `env ${keyEnvName(loaded, provider)}`, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`];
 }
 
 /** A config value that is really a key: not empty and not an unresolved `${VAR}` left by interpolation. */

@@ -7,7 +7,7 @@ export const CANDIDATE_HEADER = ['', '#', 'ID', 'KEY', 'SOURCES', 'STATE', 'UNTI
 
 function stateText(c: ExplainedCandidate, now: number): string {
   const h = c.health;
-  if (h.state === 'cooling') return h.until !== undefined && h.until > now ? `cooling: ${h.reason ?? 'rate_limited'}` : 'ok (cooldown over)';
+  if (h.state === 'cooling') return h.until !== undefined && h.until > now ? `cooling: ${h.reason ?? 'rate_limited'}${c.next ? ' (probe due)' : ''}` : 'ok (cooldown over)';
   if (h.state === 'rejected') return c.usable ? 'rejected (probe due)' : 'rejected';
   return 'ok';
 }

@@ -38,6 +38,9 @@ export interface HealthRecord {
   reason?: CoolingReason;
   /** End of the cooldown (cooling), or when the single probe of a `rejected` key is next allowed. */
   until?: number;
+  /** Cooling `auth_suspect`: when the next single probe is allowed, for a route with no other usable key (a key
+   * that answers again does not sit out the whole cooldown). */
+  probe_at?: number;
   last_success_at?: number;
   last_failure_at?: number;
   last_failure_kind?: ErrorKind;
@@ -56,7 +59,21 @@ export interface HealthRecord {
 export type FailureReport =
   | { kind: 'rate_limited' | 'quota'; resetAt?: number; message?: string }
   | { kind: 'auth_rejected'; message?: string }
-  | { kind: 'auth_suspect'; message?: string };
+  | { kind: 'auth_suspect'; message?: string }
+  /** A known-good key rejected again with no success since it was first suspected: probably revoked. */
+  | { kind: 'auth_revoked'; message?: string };
+
+/**
+ * What a rejection (401/403) of a key means, read from its health just before:
+ * - `never_accepted`: it has never worked — a bad key: `rejected` at once, not hammered;
+ * - `known_good`: it has worked — likely a transient 401: retried (`auth_retries`), then `auth_suspect`;
+ * - `suspect_probe`: the single probe of a key resting as `auth_suspect` — still rejected, it stays suspect (its
+ *   cooldown is neither shortened nor extended) and is not retried;
+ * - `revoked`: rejected again with no success since it was suspected (its suspicion has run out), or its probe as a
+ *   `rejected` key failed — probably revoked: `rejected` at once, not retried. Without this a revoked known-good key
+ *   was "known-good" again after every suspicion and hammered forever.
+ */
+export type AuthVerdict = 'never_accepted' | 'known_good' | 'suspect_probe' | 'revoked';
 
 /** A candidate credential with its health, as shown by `auth explain` and in "all unusable" errors. */
 export interface CandidateStatus {

@@ -5,7 +5,7 @@ import type { ErrorKind } from './kinds.ts';
 import type { HeaderBag } from './headers.ts';
 import type { ErrorBody } from './error-body.ts';
 import { readErrorBody, readErrorPayload } from './error-body.ts';
-import { parseRetryHints } from './retry-after.ts';
+import { nextMidnight, parseRetryHints } from './retry-after.ts';
 
 export { classifyTransport } from './classify-transport.ts';
 
@@ -19,6 +19,9 @@ export interface Classification {
   retryAfterMs?: number;
   resetAt?: number;
   shouldRetry?: boolean;
+  /** A `not_found` that is this key being refused this one model (a 403 "may not use model …"): the route fails,
+   * but the key is fine and its health is left alone. */
+  modelAccessDenied?: boolean;
 }
 
 export interface HttpFailure {
@@ -57,6 +60,10 @@ function statusDefault(status: number): ErrorKind {
   return STATUS_KIND[status] ?? (status >= 400 && status < 500 ? 'bad_request' : 'server');
 }
 
+/** The window of the limit a 429 says was hit: a per-minute (or per-second) limit clears by itself in moments; a
+ * per-day one is, until it resets, as good as an empty quota. */
+export type QuotaWindow = 'minute' | 'day';
+
 interface Refinement {
   kind: ErrorKind;
   /** Statuses this rule applies to. */
@@ -65,6 +72,10 @@ interface Refinement {
   codes?: readonly string[];
   /** Wording in the message (lowercase). */
   wording?: RegExp;
+  /** Only when the limit hit has this window (then codes or wording must still match). */
+  window?: QuotaWindow;
+  /** The rule means "this key may not use this model" (see Classification.modelAccessDenied). */
+  modelAccess?: true;
 }
 
 const is4xx = (s: number): boolean => s >= 400 && s < 500;
@@ -73,6 +84,11 @@ const oneOf = (...list: number[]) => (s: number): boolean => list.includes(s);
 
 const QUOTA_WORDS =
   /insufficient[ _](quota|balance|credits?|funds)|exceeded your current quota|quota (has been |was )?exceeded|out of (quota|credits?)|credit balance|billing|payment required|top ?up|recharge|arrearage|余额不足|额度不足/;
+
+/** "This key may not use this model": the provider knows the key and the model, and keeps them apart (Groq's
+ * `model_permission_blocked_org`, OpenAI's "project … does not have access to model …", "not allowed to use model"). */
+const MODEL_ACCESS_WORDS =
+  /(do|does) not have access to (the )?model|(no|without) access to (the )?model|not (allowed|authori[sz]ed|permitted) to (use|access) (the )?model|blocked at the (organi[sz]ation|project) level/;
 
 /** Ordered: the first rule that matches wins. */
 export const REFINEMENTS: readonly Refinement[] = [
@@ -88,6 +104,15 @@ export const REFINEMENTS: readonly Refinement[] = [
     codes: ['context_length_exceeded', 'context_window_exceeded', 'string_above_max_length', 'token_limit_exceeded'],
     wording: /context[ _]length|maximum context|context window|prompt is too long|too many (input )?tokens|input is too long|tokens? > \d+ maximum|reduce the length of the (messages|prompt|input)|exceeds? the (model'?s? )?(max(imum)?) (context|input|number of tokens|token)/,
   },
+  {
+    kind: 'not_found', statuses: oneOf(400, 401, 403, 404), modelAccess: true,
+    codes: ['model_permission_blocked_org', 'model_permission_blocked_project', 'model_not_allowed', 'model_access_denied'],
+    wording: MODEL_ACCESS_WORDS,
+  },
+  // Google says "You exceeded your current quota" (and RESOURCE_EXHAUSTED) for every limit; the limit's window
+  // tells a per-day quota (as good as empty until it resets) from a per-minute rate limit (gone in seconds).
+  { kind: 'quota', statuses: oneOf(429), window: 'day', codes: ['resource_exhausted'], wording: QUOTA_WORDS },
+  { kind: 'rate_limited', statuses: oneOf(429), window: 'minute', codes: ['resource_exhausted'], wording: QUOTA_WORDS },
   { kind: 'quota', statuses: oneOf(400, 402, 403, 429), codes: ['insufficient_quota', 'billing_error', 'insufficient_balance', 'payment_required', 'billing_hard_limit_reached'], wording: QUOTA_WORDS },
   // A 401 stays auth_rejected (a gateway's transient 401 included) unless the provider plainly says "balance".
   { kind: 'quota', statuses: oneOf(401), codes: ['insufficient_quota', 'insufficient_balance'], wording: /insufficient[ _](quota|balance|credits?)/ },
@@ -110,35 +135,77 @@ export const REFINEMENTS: readonly Refinement[] = [
   { kind: 'timeout', statuses: oneOf(500, 502, 503), codes: ['timeout', 'timeout_error', 'deadline_exceeded'], wording: /timed? ?out|timeout/ },
 ];
 
-function refine(status: number, body: ErrorBody): ErrorKind | undefined {
-  const codes = [body.code, body.type].filter((c): c is string => c !== undefined).map((c) => c.toLowerCase());
-  const words = body.message.toLowerCase();
-  for (const rule of REFINEMENTS) {
-    if (!rule.statuses(status)) continue;
-    if (rule.codes?.some((c) => codes.includes(c))) return rule.kind;
-    if (rule.wording?.test(words)) return rule.kind;
+const DAY_WINDOW = /per[ _-]?day|daily/i;
+const MINUTE_WINDOW = /per[ _-]?(minute|second)|per[ _-]?min\b/i;
+
+/** The window of the limit hit: from Google's quota ids when it sent them (a day among them wins: the minute
+ * passes long before the day does), else from the message. */
+export function quotaWindow(body: Pick<ErrorBody, 'message' | 'quotaIds'>): QuotaWindow | undefined {
+  for (const texts of [body.quotaIds ?? [], [body.message]]) {
+    if (texts.some((t) => DAY_WINDOW.test(t))) return 'day';
+    if (texts.some((t) => MINUTE_WINDOW.test(t))) return 'minute';
   }
   return undefined;
 }
 
-function build(kind: ErrorKind, body: ErrorBody, status: number | undefined): Classification {
+function refine(status: number, body: ErrorBody): Refinement | undefined {
+  const codes = [body.code, body.type].filter((c): c is string => c !== undefined).map((c) => c.toLowerCase());
+  const words = body.message.toLowerCase();
+  const window = quotaWindow(body);
+  for (const rule of REFINEMENTS) {
+    if (!rule.statuses(status)) continue;
+    if (rule.window !== undefined && rule.window !== window) continue;
+    if (rule.codes?.some((c) => codes.includes(c))) return rule;
+    if (rule.wording?.test(words)) return rule;
+  }
+  return undefined;
+}
+
+/** Google's per-day quotas reset at midnight Pacific time (ai.google.dev/gemini-api/docs/rate-limits). */
+const GOOGLE_DAILY_RESET_ZONE = 'America/Los_Angeles';
+
+function isGoogle(body: ErrorBody): boolean {
+  return body.quotaIds !== undefined || body.retryDelayMs !== undefined || body.type?.toUpperCase() === 'RESOURCE_EXHAUSTED';
+}
+
+/**
+ * When the body says the limit resets (only read when the headers said nothing): Google's RetryInfo for a rate
+ * limit; midnight Pacific for a Google per-day quota — whose RetryInfo (a few seconds) is not to be believed: the
+ * next call would meet the same 429.
+ */
+function bodyResetAt(kind: ErrorKind, body: ErrorBody, now: number): number | undefined {
+  if (kind === 'rate_limited' && body.retryDelayMs !== undefined) return now + body.retryDelayMs;
+  if (kind === 'quota' && isGoogle(body) && quotaWindow(body) === 'day') return nextMidnight(now, GOOGLE_DAILY_RESET_ZONE);
+  return undefined;
+}
+
+function build(rule: Refinement | undefined, kind: ErrorKind, body: ErrorBody, status: number | undefined): Classification {
   const c: Classification = { kind, providerMessage: body.message };
   if (status !== undefined) c.status = status;
   const code = body.code ?? body.type;
   if (code !== undefined) c.code = code;
+  if (rule?.modelAccess) c.modelAccessDenied = true;
   return c;
 }
 
-/** An HTTP error answer → its kind, the provider's code and message, and any reset hints in its headers. */
+function withResetHints(c: Classification, body: ErrorBody, headers: HeaderBag | undefined, now: number): Classification {
+  const hints = parseRetryHints(headers, now);
+  if (hints.shouldRetry !== undefined) c.shouldRetry = hints.shouldRetry;
+  const resetAt = hints.resetAt ?? bodyResetAt(c.kind, body, now);
+  if (resetAt !== undefined) {
+    c.resetAt = Math.max(now, resetAt);
+    c.retryAfterMs = hints.retryAfterMs ?? c.resetAt - now;
+  }
+  return c;
+}
+
+/** An HTTP error answer → its kind, the provider's code and message, and any reset hints in its headers (or, for
+ * Google, in its body). */
 export function classifyHttp(failure: HttpFailure): Classification {
   const body = readErrorBody(failure.body, failure.secrets);
-  const kind = refine(failure.status, body) ?? statusDefault(failure.status);
-  const c = build(kind, body, failure.status);
-  const hints = parseRetryHints(failure.headers, failure.now ?? Date.now());
-  if (hints.retryAfterMs !== undefined) c.retryAfterMs = hints.retryAfterMs;
-  if (hints.resetAt !== undefined) c.resetAt = hints.resetAt;
-  if (hints.shouldRetry !== undefined) c.shouldRetry = hints.shouldRetry;
-  return c;
+  const rule = refine(failure.status, body);
+  const c = build(rule, rule?.kind ?? statusDefault(failure.status), body, failure.status);
+  return withResetHints(c, body, failure.headers, failure.now ?? Date.now());
 }
 
 /** Error types seen inside 200 streams → the status they would have had, so one rule set serves both. */
@@ -176,5 +243,6 @@ function streamStatus(body: ErrorBody): number {
 export function classifyStreamError(payload: unknown, secrets: readonly string[] = []): Classification {
   const body = readErrorPayload(payload, secrets);
   const status = streamStatus(body);
-  return build(refine(status, body) ?? statusDefault(status), body, undefined);
+  const rule = refine(status, body);
+  return withResetHints(build(rule, rule?.kind ?? statusDefault(status), body, undefined), body, undefined, Date.now());
 }

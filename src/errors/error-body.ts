@@ -11,6 +11,11 @@ export interface ErrorBody {
   code?: string;
   /** True when the body was JSON. */
   json: boolean;
+  /** Google `details`: the `quotaId` (else `quotaMetric`) of each QuotaFailure violation, which names the limit's
+   * window (`GenerateRequestsPerMinutePerProjectPerModel-FreeTier`, `…PerDay…`). */
+  quotaIds?: string[];
+  /** Google `details`: RetryInfo's `retryDelay` (`"34s"`), in ms. */
+  retryDelayMs?: number;
 }
 
 const MAX_MESSAGE = 300;
@@ -48,6 +53,34 @@ function fromHtml(raw: string): string {
   return `HTML error page: ${found.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()}`;
 }
 
+/** A google.protobuf.Duration as JSON (`"34s"`, `"0.5s"`) → ms. */
+function protoDuration(v: unknown): number | undefined {
+  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(v.trim()) : null;
+  return m ? Math.round(Number(m[1]) * 1000) : undefined;
+}
+
+/** Google's structured `details` (QuotaFailure, RetryInfo), when present: they say which limit was hit and when to
+ * come back more precisely than the message does. */
+function googleDetails(err: Obj, body: ErrorBody): void {
+  const details = err['details'];
+  if (!Array.isArray(details)) return;
+  const quotaIds: string[] = [];
+  for (const d of details) {
+    if (!isObj(d)) continue;
+    const type = text(d['@type']) ?? '';
+    if (type.endsWith('google.rpc.QuotaFailure') && Array.isArray(d['violations'])) {
+      for (const v of d['violations']) {
+        const id = isObj(v) ? (text(v['quotaId']) ?? text(v['quotaMetric'])) : undefined;
+        if (id !== undefined) quotaIds.push(id);
+      }
+    } else if (type.endsWith('google.rpc.RetryInfo')) {
+      const delay = protoDuration(d['retryDelay']);
+      if (delay !== undefined) body.retryDelayMs = delay;
+    }
+  }
+  if (quotaIds.length > 0) body.quotaIds = quotaIds;
+}
+
 function fromJson(value: unknown): ErrorBody | undefined {
   const root = Array.isArray(value) ? value[0] : value;
   if (!isObj(root)) return undefined;
@@ -61,6 +94,7 @@ function fromJson(value: unknown): ErrorBody | undefined {
   if (type !== undefined && type !== 'error') body.type = type;
   const code = text(err['code']) ?? text(root['code']);
   if (code !== undefined) body.code = code;
+  googleDetails(err, body);
   return body;
 }
 

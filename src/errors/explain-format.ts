@@ -43,8 +43,9 @@ export function formatDuration(ms: number): string {
 export function describeSource(source: CredentialSource): string {
   switch (source.kind) {
     case 'config':
-      // A single `api_key` is just "config"; one of several `api_keys[i]` needs its index to be found.
-      return /\.api_key$/.test(source.where) ? 'config' : `config ${source.where}`;
+      // A provider's single `api_key` is just "config"; one of several `api_keys[i]`, or a task's own
+      // `auxiliary.T.api_key`, needs its place to be found.
+      return /^providers\.[^.]+\.api_key$/.test(source.where) ? 'config' : `config ${source.where}`;
     case 'env':
     case 'dotenv':
       return `from ${source.where}`;
@@ -64,10 +65,15 @@ export function describeKey(key: { masked: string; sources: readonly CredentialS
   return `${key.masked} (${describeSources(key.sources)})`;
 }
 
+/** Upstream's status and message as one phrase (`HTTP 401: Invalid API Key`), or '' when there is neither. */
+export function providerWords(status: number | undefined, providerMessage: string | undefined): string {
+  const msg = providerMessage?.trim() ?? '';
+  if (status === undefined) return msg;
+  return msg ? `HTTP ${status}: ${msg}` : `HTTP ${status}`;
+}
+
 /** Upstream's message as a short quoted detail, or nothing. */
 export function detail(status: number | undefined, providerMessage: string | undefined): string {
-  const msg = providerMessage?.trim();
-  if (status === undefined && !msg) return '';
-  if (status === undefined) return ` (${msg})`;
-  return msg ? ` (HTTP ${status}: ${msg})` : ` (HTTP ${status})`;
+  const words = providerWords(status, providerMessage);
+  return words ? ` (${words})` : '';
 }

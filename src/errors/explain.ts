@@ -1,6 +1,6 @@
 // What happened and what to do, in one line the user can act on (SPEC §3). Pure functions over plain data, so
 // the routing ladder, the CLI and the gateway all say the same thing. Each message names the setting to fix.
-import type { CandidateStatus, CredentialSource } from '../credentials/types.ts';
+import type { AuthVerdict, CandidateStatus, CredentialSource } from '../credentials/types.ts';
 import type { ErrorKind } from './kinds.ts';
 import type { TimeFormat } from './explain-format.ts';
 import { describeKey, detail, formatClock, formatDuration } from './explain-format.ts';
@@ -28,6 +28,12 @@ export interface FailureFacts extends TimeFormat {
   lastSuccessAt?: number;
   /** Retries made on this route for this failure. */
   retries?: number;
+  /** auth_rejected: what the rejection means for the key (authVerdict); by default from `lastSuccessAt`. */
+  verdict?: AuthVerdict;
+  /** auth_rejected, revoked: since when the key has been rejected (when it was first suspected). */
+  rejectedSince?: number;
+  /** auth_rejected, suspect probe: how often the key is probed while it rests. */
+  probeEveryMs?: number;
   /** Cooldown end or provider reset time, epoch ms. */
   until?: number;
   status?: number;
@@ -38,6 +44,8 @@ export interface FailureFacts extends TimeFormat {
   timeoutMs?: number;
   /** The failure came after the answer had started streaming. */
   midStream?: boolean;
+  /** not_found because this key may not use this model (the provider knows both). */
+  modelAccessDenied?: boolean;
   /** Where keys were looked for (auth_missing), e.g. from lookedIn() in src/credentials/resolve.ts. */
   lookedIn?: readonly string[];
 }
@@ -52,14 +60,32 @@ function retried(retries: number | undefined): string {
   return retries && retries > 0 ? `retried ${retries}× with backoff` : 'not retried';
 }
 
-/** The two rejected cases read differently: a key that never worked is bad; a known-good one is likely a blip. */
-export function explainRejected(f: Pick<FailureFacts, 'provider' | 'key' | 'lastSuccessAt' | 'retries' | 'timeZone' | 'now'>): string {
-  const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
-  if (f.lastSuccessAt === undefined) {
-    return `${f.provider} rejected ${key}; it has never been accepted — check or replace it`;
-  }
-  const when = formatClock(f.lastSuccessAt, f);
-  return `${f.provider} rejected ${key}, which last worked at ${when}; ${retried(f.retries)} — likely a transient provider problem`;
+type RejectedFacts = Pick<FailureFacts, 'provider' | 'key' | 'lastSuccessAt' | 'retries' | 'status' | 'providerMessage' | 'until' | 'verdict' | 'rejectedSince' | 'probeEveryMs' | 'timeZone' | 'now'>;
+
+/** One message per verdict. `key` already carries the provider's words (`key sk-…a1b2 (config) (HTTP 401: …)`). */
+const REJECTED: Record<AuthVerdict, (f: RejectedFacts, key: string, lastWorked: string) => string> = {
+  never_accepted: (f, key) => `${f.provider} rejected ${key}; it has never been accepted — check or replace it`,
+  known_good: (f, key, lastWorked) => `${f.provider} rejected ${key}, which last worked at ${lastWorked}; ${retried(f.retries)} — likely a transient provider problem`,
+  suspect_probe: (f, key, lastWorked) => {
+    const until = f.until !== undefined ? ` until ${formatClock(f.until, { ...f, seconds: true })}` : '';
+    const every = f.probeEveryMs !== undefined ? `every ${formatDuration(f.probeEveryMs)}` : 'now and then';
+    return `${f.provider} still rejects ${key}, which last worked at ${lastWorked}; it stays set aside (auth suspect)${until}, probed once ${every} while no other key can answer — if this goes on, check or replace it`;
+  },
+  revoked: (f, key, lastWorked) => {
+    const since = f.rejectedSince !== undefined ? ` on every call since ${formatClock(f.rejectedSince, f)}` : ' again';
+    return `${f.provider} rejected ${key}${since} (last worked at ${lastWorked}); it was probably revoked — check or replace it`;
+  },
+};
+
+/** The rejected cases read differently: a key that never worked is bad; a known-good one is likely a blip — until
+ * it is rejected again with no success since its suspicion, when it was probably revoked. Either way the
+ * provider's own words come first ("HTTP 401: Your authentication token has been invalidated."): a suspended
+ * account or a revoked token says more than any guess of ours. */
+export function explainRejected(f: RejectedFacts): string {
+  const key = `${f.key ? `key ${describeKey(f.key)}` : 'the key'}${detail(f.status, f.providerMessage)}`;
+  // Only a key that has worked can be anything but never accepted.
+  if (f.lastSuccessAt === undefined) return REJECTED.never_accepted(f, key, '');
+  return REJECTED[f.verdict ?? 'known_good'](f, key, formatClock(f.lastSuccessAt, f));
 }
 
 function untilText(f: FailureFacts, fallback: string): string {
@@ -87,7 +113,16 @@ function explainContextLength(f: FailureFacts): string {
   return `the conversation is too long for ${routeName(f)}: it exceeds ${window}${prompt}${detail(f.status, f.providerMessage)} — compress or shorten it, add a larger model to the fallback chain, and set ${setting} so Switchyard can skip routes that cannot hold it`;
 }
 
+/** The provider knows the key and the model and keeps them apart: nothing is wrong with the key as such. */
+function explainModelAccess(f: FailureFacts): string {
+  const key = f.key ? `key ${describeKey(f.key)}` : 'this key';
+  const model = f.model ? `model "${f.model}"` : 'the requested model';
+  const where = f.origin === 'request' ? 'ask for another model' : `or name another model in ${f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)'}`;
+  return `${f.provider} does not allow ${key} to use ${model}${detail(f.status, f.providerMessage)} — the key itself is fine and stays in use for other models; give the key's organisation or project access to the model with the provider, ${where}`;
+}
+
 function explainNotFound(f: FailureFacts): string {
+  if (f.modelAccessDenied) return explainModelAccess(f);
   const model = f.model ? `model "${f.model}"` : 'the requested model';
   if (f.origin === 'request') return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — the request named it; \`switchyard doctor\` (or GET /v1/models on the gateway) lists the models`;
   const where = f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)';
@@ -149,10 +184,15 @@ function candidateState(c: CandidateStatus, t: TimeFormat): string {
   const h = c.health;
   const until = h.until !== undefined ? formatClock(h.until, { ...t, seconds: true }) : undefined;
   if (h.state === 'rejected') {
-    const ever = h.last_success_at === undefined ? 'never accepted' : 'rejected';
+    const ever = h.last_success_at === undefined ? 'never accepted' : `probably revoked; last worked at ${formatClock(h.last_success_at, t)}`;
     return `rejected (${ever})${until ? `, next probe at ${until}` : ''}`;
   }
-  if (h.state === 'cooling') return `${h.reason ?? 'cooling'}${until ? ` until ${until}` : ''}`;
+  if (h.state === 'cooling') {
+    // A suspect key is probed before its cooldown ends, when nothing else can answer.
+    const probe = h.reason === 'auth_suspect' && h.probe_at !== undefined && h.until !== undefined && h.probe_at < h.until
+      ? `, next probe at ${formatClock(h.probe_at, { ...t, seconds: true })}` : '';
+    return `${h.reason ?? 'cooling'}${until ? ` until ${until}` : ''}${probe}`;
+  }
   return c.usable ? 'ok' : (c.why ?? 'unusable');
 }
 

@@ -100,3 +100,21 @@ export function parseRetryHints(headers: HeaderBag | undefined, now: number): Re
   hints.retryAfterMs = hints.resetAt - now;
   return hints;
 }
+
+function wallClockMs(ms: number, timeZone: string): { hour: number; sinceMidnight: number } {
+  const fmt = new Intl.DateTimeFormat('en-US', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  const p: Record<string, number> = {};
+  for (const part of fmt.formatToParts(ms)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const hour = p['hour'] ?? 0;
+  return { hour, sinceMidnight: ((hour * 60 + (p['minute'] ?? 0)) * 60 + (p['second'] ?? 0)) * 1000 + (ms % 1000) };
+}
+
+/** The next midnight in `timeZone` after `now` (epoch ms). A day that is 23 or 25 hours long (a DST change) is
+ * corrected by looking at the clock the first guess lands on. */
+export function nextMidnight(now: number, timeZone: string): number {
+  const guess = now - wallClockMs(now, timeZone).sinceMidnight + 86_400_000;
+  const { hour } = wallClockMs(guess, timeZone);
+  if (hour === 23) return guess + 3_600_000;
+  if (hour === 1) return guess - 3_600_000;
+  return guess;
+}

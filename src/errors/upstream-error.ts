@@ -16,6 +16,8 @@ export interface UpstreamErrorInit {
   resetAt?: number;
   /** From `x-should-retry`, when the provider sent it. */
   shouldRetry?: boolean;
+  /** `not_found` because this key may not use this model (the key itself is fine). */
+  modelAccessDenied?: boolean;
   /** Upstream's own message, truncated and scrubbed of secrets. */
   providerMessage: string;
   /** True when the failure came after the first stream event. */
@@ -61,6 +63,7 @@ export class UpstreamError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly resetAt: number | undefined;
   readonly shouldRetry: boolean | undefined;
+  readonly modelAccessDenied: boolean;
   readonly providerMessage: string;
   readonly midStream: boolean;
 
@@ -73,6 +76,7 @@ export class UpstreamError extends Error {
     this.retryAfterMs = init.retryAfterMs;
     this.resetAt = init.resetAt;
     this.shouldRetry = init.shouldRetry;
+    this.modelAccessDenied = init.modelAccessDenied ?? false;
     this.providerMessage = init.providerMessage;
     this.midStream = init.midStream ?? false;
   }
@@ -154,7 +158,7 @@ export function upstreamError(init: UpstreamErrorInit): UpstreamError {
 
 /** A classification (src/errors/classify.ts) as the error to throw. */
 export function fromClassification(
-  c: { kind: ErrorKind; status?: number; code?: string; providerMessage: string; retryAfterMs?: number; resetAt?: number; shouldRetry?: boolean },
+  c: { kind: ErrorKind; status?: number; code?: string; providerMessage: string; retryAfterMs?: number; resetAt?: number; shouldRetry?: boolean; modelAccessDenied?: boolean },
   provider: string,
   extra: { midStream?: boolean; cause?: unknown } = {},
 ): UpstreamError {

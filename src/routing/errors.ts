@@ -22,12 +22,14 @@ export interface RouteFailure {
 }
 
 /** How useful each failure is as the lead line, most useful first: things the user can fix or must wait out beat
- * transport noise from a later fallback. */
+ * transport noise from a later fallback. A key that was sent and refused beats a provider with no key at all: the
+ * refused key is the one the user configured for this and is waiting on (seed 000: a task's own key rejected, then a
+ * main chain with no key, led with "no API key"). */
 export const EXPLANATION_RANK: readonly RouteFailureKind[] = [
   'bad_request',
   'content_filter',
-  'auth_missing',
   'auth_rejected',
+  'auth_missing',
   'all_cooling',
   'quota',
   'rate_limited',

@@ -11,7 +11,8 @@ export function keyLog(logger: Logger): (event: LadderEvent) => void {
   return (event) => {
     if (event.type === 'cooldown') {
       const fields = { provider: event.provider, credential: event.masked, reason: event.reason, until: new Date(event.until).toISOString() };
-      logger[event.reason === 'rate_limited' ? 'info' : 'warn'](fields, `${event.provider}: ${event.credential} ${restingText(event.reason, event.until)}`);
+      const said = event.said !== undefined ? ` (${event.said})` : '';
+      logger[event.reason === 'rate_limited' ? 'info' : 'warn'](fields, `${event.provider}: ${event.credential} ${restingText(event.reason, event.until)}${said}`);
     } else if (event.type === 'recovered' && event.after !== 'rate_limited') {
       const fields = { provider: event.provider, credential: event.masked, after: event.after };
       logger.info(fields, `${event.provider}: ${event.credential} answers again (set aside: ${restedText(event.after)}); back in use`);

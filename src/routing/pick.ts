@@ -32,20 +32,34 @@ function statusOf(credential: Credential, deps: PickDeps): { status: CandidateSt
   return u.until !== undefined ? { status, probe: u.probe, until: u.until } : { status, probe: u.probe };
 }
 
-/** `exclude`: fingerprints already given up on during this call (so a probe is not repeated within one call). */
+const ALREADY_TRIED = 'already tried for this request';
+
+/** Picks the task key; a probe moves its next probe window first (probePatch), so only one caller probes. */
+function take(own: Credential, mine: { status: CandidateStatus; probe: boolean }, deps: PickDeps): PickResult {
+  if (mine.probe) deps.store.applyHealth(own.fingerprint, probePatch(mine.status.health, own.provider, deps.cooldowns, deps.now()));
+  return { ok: true, credential: own, skipped: [], probe: mine.probe };
+}
+
+/**
+ * `exclude`: fingerprints already given up on during this call (so a probe is not repeated within one call). A task
+ * key given up on still counts as the route's key: when the provider has none of its own, the route has "every key
+ * unusable" (the task key rejected), never "no API key" — that key was sent and refused (seed 000).
+ */
 export function pickFor(route: RouteSpec, deps: PickDeps, exclude: Set<string>): PickResult {
   const own = taskCredential(route);
-  if (!own || exclude.has(own.fingerprint)) return deps.pool.pick(route.provider, { exclude });
+  if (!own) return deps.pool.pick(route.provider, { exclude });
   const mine = statusOf(own, deps);
-  if (mine.status.usable) {
-    if (mine.probe) deps.store.applyHealth(own.fingerprint, probePatch(route.provider, deps.cooldowns, deps.now()));
-    return { ok: true, credential: own, skipped: [], probe: mine.probe };
-  }
+  const tried = exclude.has(own.fingerprint);
+  if (!tried && mine.status.usable) return take(own, mine, deps);
+  const status: CandidateStatus = tried ? { ...mine.status, usable: false, why: ALREADY_TRIED } : mine.status;
   const rest = deps.pool.pick(route.provider, { exclude });
-  if (rest.ok) return { ...rest, skipped: [mine.status, ...rest.skipped] };
+  if (rest.ok) return { ...rest, skipped: [status, ...rest.skipped] };
+  // Nothing else usable: the task key's own probe, if one is due (a key resting as auth_suspect), as in the pool.
+  if (!tried && mine.probe) return take(own, mine, deps);
   const others = rest.reason === 'all_unusable' ? rest.candidates : [];
-  const result: PickResult = { ok: false, reason: 'all_unusable', provider: route.provider, candidates: [mine.status, ...others] };
-  const untils = [mine.status.health.state === 'cooling' ? mine.until : undefined, rest.reason === 'all_unusable' ? rest.earliestUntil : undefined];
+  const result: PickResult = { ok: false, reason: 'all_unusable', provider: route.provider, candidates: [status, ...others] };
+  // A key given up on during this call is not waited for (as in the pool).
+  const untils = [!tried && mine.status.health.state === 'cooling' ? mine.until : undefined, rest.reason === 'all_unusable' ? rest.earliestUntil : undefined];
   const defined = untils.filter((u): u is number => u !== undefined);
   if (defined.length > 0) result.earliestUntil = Math.min(...defined);
   return result;

@@ -2,6 +2,7 @@
 // these tables decide what the router does about it. Tests read the tables row by row against the spec, and the
 // ladder (route-ladder.ts) and the chain (chain.ts) only ever look actions up here.
 import type { ErrorKind } from '../errors/kinds.ts';
+import type { AuthVerdict } from '../credentials/types.ts';
 
 /** What one route does with a failed attempt. */
 export type RouteAction =
@@ -32,6 +33,26 @@ export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
   auth_missing: 'fail_route',
   bad_request: 'fail_call',
   content_filter: 'fail_call',
+};
+
+/** The `auth` action, by what the rejection means for the key (authVerdict in src/credentials/health.ts). */
+export interface AuthRule {
+  /** Retry the same key with backoff, up to `retry.auth_retries`, before giving it up for this call. */
+  retry: boolean;
+  /** What is recorded when it is given up on: `auth_rejected` marks a never-successful key `rejected` and only
+   * counts against a known-good one; `auth_suspect` cools it; `auth_revoked` marks a known-good key `rejected`. */
+  report: 'auth_rejected' | 'auth_suspect' | 'auth_revoked';
+}
+
+export const AUTH_RULES: Readonly<Record<AuthVerdict, AuthRule>> = {
+  /** A bad key is called once, not hammered. */
+  never_accepted: { retry: false, report: 'auth_rejected' },
+  /** A transient 401 on a working key (seed 002) is retried; still rejected, the key is suspect for a while. */
+  known_good: { retry: true, report: 'auth_suspect' },
+  /** The single probe of a suspect key: still rejected, it stays suspect until its cooldown ends (no retries). */
+  suspect_probe: { retry: false, report: 'auth_rejected' },
+  /** Rejected again with no success since it was suspected: probably revoked, `rejected` at once (no retries). */
+  revoked: { retry: false, report: 'auth_revoked' },
 };
 
 /** What the chain does when a route has failed with a kind. */

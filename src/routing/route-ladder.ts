@@ -3,16 +3,18 @@
 // and rotate at once, run the auth rules, or give the route up. Rotations never spend `max_retries`; every wait is
 // bounded by the deadline; every try lands in the trail and the event stream.
 import type { ProviderConfig } from '../config/schema.ts';
-import type { CandidateStatus, CoolingReason, Credential, HealthRecord, PickResult } from '../credentials/types.ts';
+import type { AuthVerdict, CandidateStatus, CoolingReason, Credential, HealthRecord, PickResult } from '../credentials/types.ts';
+import { authVerdict, suspectProbeInterval, suspectSince } from '../credentials/health.ts';
 import { describeCredential } from '../credentials/describe.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import { explainAllUnusable, explainFailure, explainMissing, explainRejected, formatDuration, type FailureFacts } from '../errors/explain.ts';
+import { providerWords } from '../errors/explain-format.ts';
 import { coolingWait, retryDelay } from './backoff.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure, RouteFailureKind } from './errors.ts';
 import { pickFor } from './pick.ts';
-import { routeAction } from './policy.ts';
+import { AUTH_RULES, routeAction } from './policy.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import { makeAttempt, routeName } from './trail.ts';
 
@@ -170,6 +172,7 @@ function upstreamFacts(err: UpstreamError, cred: Credential, s: RouteState): Par
   const f: Partial<FailureFacts> = { key: { masked: cred.masked, sources: cred.sources }, baseUrl: s.route.baseUrl ?? s.provider.base_url, providerMessage: err.providerMessage };
   if (err.status !== undefined) f.status = err.status;
   if (err.code !== undefined) f.code = err.code;
+  if (err.modelAccessDenied) f.modelAccessDenied = true;
   return f;
 }
 
@@ -225,11 +228,12 @@ async function pause(ctx: CallContext, s: RouteState, kind: ErrorKind, ms: numbe
  * get the same 429 and extend the same cooldown, and 50 identical log lines and metric increments would drown the
  * one that matters. Emitted when the key was not already resting for the same reason.
  */
-function emitCooldown(ctx: CallContext, s: RouteState, cred: Credential, reason: CoolingReason | 'rejected', until: number, before: HealthRecord | undefined): void {
+function emitCooldown(ctx: CallContext, s: RouteState, cred: Credential, reason: CoolingReason | 'rejected' | 'revoked', until: number, before: HealthRecord | undefined, said?: string): void {
   const resting = before !== undefined && before.until !== undefined && before.until > ctx.now();
-  const sameReason = before?.state === 'rejected' ? reason === 'rejected' : before?.state === 'cooling' && before.reason === reason;
+  const sameReason = before?.state === 'rejected' ? reason === 'rejected' || reason === 'revoked' : before?.state === 'cooling' && before.reason === reason;
   if (resting && sameReason) return;
-  ctx.events.emit({ type: 'cooldown', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), reason, until });
+  const event = { type: 'cooldown' as const, provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), reason, until };
+  ctx.events.emit(said ? { ...event, said } : event);
 }
 
 /** A key that was set aside (cooling, or rejected and probed) answered. */
@@ -249,12 +253,16 @@ function coolAndRotate(ctx: CallContext, s: RouteState, cred: Credential, err: U
   return { next: 'again' };
 }
 
+/** A rejected key: what the rejection means for it (authVerdict) picks the row of AUTH_RULES — retry it, or record
+ * it as rejected, suspect or revoked and rotate. */
 async function authRejected(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
   const retry = ctx.loaded.config.retry;
-  const lastSuccessAt = ctx.store.getHealth(cred.fingerprint)?.last_success_at;
+  const before = ctx.store.getHealth(cred.fingerprint);
+  const verdict = authVerdict(before, ctx.now());
+  const rule = AUTH_RULES[verdict];
   const used = s.authRetries.get(cred.fingerprint) ?? 0;
   const message = err.providerMessage ? { message: err.providerMessage } : {};
-  if (lastSuccessAt !== undefined && used < retry.auth_retries) {
+  if (rule.retry && used < retry.auth_retries) {
     // A key that has worked before is probably fine: a transient 401 (seed 002). Back off and try it again.
     const delay = retryDelay({ attempt: used, baseMs: retry.base_delay, maxMs: retry.max_delay, rand: ctx.random, remainingMs: s.deadline - ctx.now(), longestServerWaitMs: 0 });
     if (delay.wait) {
@@ -265,17 +273,29 @@ async function authRejected(ctx: CallContext, s: RouteState, cred: Credential, e
       return { next: 'again' };
     }
   }
-  // Known-good and still rejected: set it aside for a while. Never accepted: mark it rejected, do not hammer it.
-  const before = ctx.store.getHealth(cred.fingerprint);
-  const health = ctx.pool.recordFailure(cred, { kind: lastSuccessAt !== undefined ? 'auth_suspect' : 'auth_rejected', ...message });
-  // Set aside either way: cooling (auth_suspect), or rejected until its next single probe.
+  const health = ctx.pool.recordFailure(cred, { kind: rule.report, ...message });
+  // Set aside: cooling (auth_suspect), or rejected until its next single probe. A suspect key whose probe failed was
+  // resting already, and says nothing new (emitCooldown).
   if (health.until !== undefined && (health.state === 'cooling' || health.state === 'rejected')) {
-    emitCooldown(ctx, s, cred, health.state === 'rejected' ? 'rejected' : (health.reason ?? 'auth_suspect'), health.until, before);
+    const reason = health.state === 'rejected' ? (verdict === 'revoked' ? 'revoked' : 'rejected') : (health.reason ?? 'auth_suspect');
+    emitCooldown(ctx, s, cred, reason, health.until, before, providerWords(err.status, err.providerMessage));
   }
   s.exclude.add(cred.fingerprint);
-  const f = facts(ctx, s, 'auth_rejected', { key: { masked: cred.masked, sources: cred.sources }, retries: used, ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}) });
-  s.keyFailures.push({ kind: 'auth_rejected', explanation: explainRejected(f) });
+  s.keyFailures.push({ kind: 'auth_rejected', explanation: explainRejected(rejectedFacts(ctx, s, cred, err, { verdict, before, health, retries: used })) });
   return { next: 'again' };
+}
+
+function rejectedFacts(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError, o: { verdict: AuthVerdict; before: HealthRecord | undefined; health: HealthRecord; retries: number }): FailureFacts {
+  const f = facts(ctx, s, 'auth_rejected', { ...upstreamFacts(err, cred, s), retries: o.retries, verdict: o.verdict });
+  const lastSuccessAt = o.before?.last_success_at;
+  if (lastSuccessAt !== undefined) f.lastSuccessAt = lastSuccessAt;
+  const since = suspectSince(o.before);
+  if (o.verdict === 'revoked' && since !== undefined) f.rejectedSince = since;
+  if (o.verdict === 'suspect_probe') {
+    if (o.health.until !== undefined) f.until = o.health.until;
+    f.probeEveryMs = suspectProbeInterval(ctx.loaded.config.cooldowns);
+  }
+  return f;
 }
 
 /**

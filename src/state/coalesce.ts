@@ -14,7 +14,7 @@ function isPlainOk(p: HealthPatch): boolean {
 }
 
 function foldable(p: HealthPatch): boolean {
-  return p.reset !== true && p.last_failure_at === undefined && p.last_failure_kind === undefined && p.last_failure_message === undefined
+  return p.reset !== true && p.probe_at === undefined && p.last_failure_at === undefined && p.last_failure_kind === undefined && p.last_failure_message === undefined
     && (isCounterOnly(p) || isPlainOk(p));
 }
 

@@ -18,6 +18,7 @@ export function mergeHealth(current: HealthRecord | undefined, fingerprint: stri
   r.failures += patch.add_failures ?? 0;
   r.uses += patch.add_uses ?? 0;
   mergeTimestamps(r, patch);
+  if (patch.probe_at !== undefined) r.probe_at = Math.max(r.probe_at ?? 0, patch.probe_at);
   if (patch.reset) applyReset(r, patch.at);
   else if (touchesState(patch)) applyState(r, patch);
   r.updated_at = Math.max(r.updated_at, patch.at);
@@ -39,6 +40,7 @@ function applyReset(r: HealthRecord, at: number): void {
   r.state = 'ok';
   delete r.reason;
   delete r.until;
+  delete r.probe_at;
   r.state_at = at;
 }
 
@@ -62,6 +64,7 @@ function applyState(r: HealthRecord, patch: HealthPatch): void {
   if (r.state === 'ok') {
     delete r.reason;
     delete r.until;
+    delete r.probe_at;
   }
   r.state_at = patch.at;
 }

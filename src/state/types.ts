@@ -12,6 +12,8 @@ export interface HealthPatch {
   state?: HealthState;
   reason?: CoolingReason | null;
   until?: number | null;
+  /** Only moves forward (the later probe window wins); cleared when the key is ok again. */
+  probe_at?: number;
   last_success_at?: number;
   last_failure_at?: number;
   last_failure_kind?: ErrorKind;

@@ -58,7 +58,7 @@ test('chat -m failing: exit 1 with the explained error on stderr, no stack trace
     const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^switchyard: main: main rejected key sk-…5555 \(config\); it has never been accepted — check or replace it\n$/);
+    assert.match(r.stderr, /^switchyard: main: main rejected key sk-…5555 \(config\) \(HTTP 401: Incorrect API key provided: sk-…5555\. [^\n]*\); it has never been accepted — check or replace it\n$/);
     const j = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
     assert.equal(j.code, 1);
     const out = JSON.parse(j.stdout) as { error: string; kind: string };

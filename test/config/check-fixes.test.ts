@@ -123,7 +123,7 @@ test('an empty file and the init template pass with warnings: no providers, no m
   assert.equal((await runCli(['config', 'init', '--path', join(dir, 'switchyard.yaml')], { env })).code, 0);
   const r = await check(dir);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /warning: providers\.mimo: no API key found \(looked in providers\.mimo\.api_key, env MIMO_API_KEY, \.env\)/);
+  assert.match(r.stdout, /warning: providers\.mimo: no API key found \(looked in providers\.mimo\.api_key, env MIMO_API_KEY, no \.env at \S+\/init\/\.env\)/);
   assert.match(r.stdout, /warning: providers\.claude: no API key found .*env ANTHROPIC_API_KEY/);
   const keyed = await check(dir, [], { MIMO_API_KEY: 'sk-a', DEEPSEEK_API_KEY: 'sk-b', ANTHROPIC_API_KEY: 'sk-c' });
   assert.doesNotMatch(keyed.stdout, /no API key found/);

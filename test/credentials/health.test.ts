@@ -1,7 +1,7 @@
 // Every row of the SPEC §2 health table, as pure functions.
 import { it, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { failurePatch, probePatch, successPatch, usability, usePatch } from '../../src/credentials/health.ts';
+import { authVerdict, failurePatch, probePatch, successPatch, suspectProbeInterval, suspectSince, usability, usePatch } from '../../src/credentials/health.ts';
 import { mergeHealth, emptyHealth } from '../../src/state/merge.ts';
 import type { HealthRecord } from '../../src/credentials/types.ts';
 import { cooldownsSchema } from '../../src/config/schema.ts';
@@ -77,7 +77,7 @@ describe('health table', () => {
     const due = usability(r, NOW + cooldowns.rejected);
     assert.deepEqual([due.usable, due.probe], [true, true]);
     // Taking the probe pushes the window, so a second caller does not probe too.
-    const probing = apply(r, probePatch('p', cooldowns, NOW + cooldowns.rejected));
+    const probing = apply(r, probePatch(r, 'p', cooldowns, NOW + cooldowns.rejected));
     assert.equal(usability(probing, NOW + cooldowns.rejected).usable, false);
     // A probe that succeeds brings the key back by itself.
     assert.equal(apply(probing, successPatch('p', NOW + cooldowns.rejected + 10)).state, 'ok');
@@ -93,5 +93,50 @@ describe('health table', () => {
     const reset = mergeHealth(rejected, 'fp', { provider: 'p', at: NOW + 1, reset: true });
     assert.equal(reset.state, 'ok');
     assert.equal(mergeHealth(rejected, 'fp', { provider: 'p', at: NOW - 1, reset: true }).state, 'rejected');
+  });
+
+  it('a suspect key is probed once per suspectProbeInterval (30 s by default) when nothing else is usable; its cooldown stands', () => {
+    assert.equal(suspectProbeInterval(cooldowns), 30_000);
+    assert.equal(suspectProbeInterval({ ...cooldowns, auth_suspect: 60_000 }), 6_000, 'a tenth of a shorter cooldown');
+    const suspect = apply(knownGood(), failurePatch(knownGood(), { kind: 'auth_suspect' }, cooldowns, NOW, 'p'));
+    assert.equal(suspect.probe_at, NOW + 30_000);
+    const early = usability(suspect, NOW + 29_999);
+    assert.deepEqual([early.usable, early.probe], [false, false]);
+    const due = usability(suspect, NOW + 30_000);
+    assert.deepEqual([due.usable, due.probe, due.until], [false, true, NOW + cooldowns.auth_suspect], 'not usable: probed only as a last resort');
+    // Taking the probe moves the next one away; the cooldown's end and the time it began are untouched.
+    const taken = apply(suspect, probePatch(suspect, 'p', cooldowns, NOW + 30_000));
+    assert.deepEqual([taken.probe_at, taken.until, taken.state_at, taken.reason], [NOW + 60_000, NOW + cooldowns.auth_suspect, NOW, 'auth_suspect']);
+    assert.equal(usability(taken, NOW + 30_001).probe, false, 'one caller probes');
+    // A success brings it back; a probe that fails again only counts.
+    assert.equal(apply(taken, successPatch('p', NOW + 30_100, NOW + 30_000)).state, 'ok');
+    assert.equal(apply(taken, successPatch('p', NOW + 30_100, NOW + 30_000)).probe_at, undefined);
+    const failed = apply(taken, failurePatch(taken, { kind: 'auth_rejected' }, cooldowns, NOW + 30_100, 'p'));
+    assert.deepEqual([failed.state, failed.reason, failed.until], ['cooling', 'auth_suspect', NOW + cooldowns.auth_suspect]);
+  });
+
+  it('authVerdict: what a rejection means, from the health before it', () => {
+    assert.equal(authVerdict(undefined, NOW), 'never_accepted');
+    assert.equal(authVerdict(fresh(), NOW), 'never_accepted');
+    assert.equal(authVerdict(knownGood(), NOW), 'known_good');
+    const suspect = apply(knownGood(), failurePatch(knownGood(), { kind: 'auth_suspect' }, cooldowns, NOW, 'p'));
+    assert.equal(authVerdict(suspect, NOW + 1000), 'suspect_probe', 'inside its cooldown: its probe');
+    assert.equal(authVerdict(suspect, NOW + cooldowns.auth_suspect), 'revoked', 'suspicion over, no success since, rejected again');
+    assert.equal(suspectSince(suspect), NOW);
+    // A call sent before the suspicion that answered after it: the key did work since.
+    const answered = apply(suspect, successPatch('p', NOW + 500, NOW - 500));
+    assert.equal(answered.state, 'cooling');
+    assert.equal(authVerdict(answered, NOW + cooldowns.auth_suspect), 'known_good');
+    const revoked = apply(suspect, failurePatch(suspect, { kind: 'auth_revoked' }, cooldowns, NOW + cooldowns.auth_suspect, 'p'));
+    assert.equal(authVerdict(revoked, NOW + cooldowns.auth_suspect + cooldowns.rejected), 'revoked', 'its probe as a rejected key fails: still revoked');
+    const reset = mergeHealth(suspect, 'fp', { provider: 'p', at: NOW + 1, reset: true });
+    assert.equal(authVerdict(reset, NOW + cooldowns.auth_suspect), 'known_good', '`auth reset` is a fresh start');
+  });
+
+  it('auth_revoked: a known-good key is rejected at once, with one probe per cooldowns.rejected, and says it worked before', () => {
+    const r = apply(knownGood(), failurePatch(knownGood(), { kind: 'auth_revoked', message: 'Invalid API Key' }, cooldowns, NOW, 'p'));
+    assert.deepEqual([r.state, r.until, r.last_failure_kind, r.last_failure_message], ['rejected', NOW + cooldowns.rejected, 'auth_rejected', 'Invalid API Key']);
+    assert.match(usability(r, NOW).why ?? '', /^rejected \(worked before; probably revoked\); next probe at/);
+    assert.deepEqual([usability(r, NOW + cooldowns.rejected).usable, usability(r, NOW + cooldowns.rejected).probe], [true, true]);
   });
 });

@@ -77,7 +77,7 @@ describe('CredentialPool', () => {
   it('says missing, with where it looked, when there is no key', () => {
     const { pool } = setup({ providers: { mimo: { type: 'openai', base_url: BASE } } }, {});
     const r = pool.pick('mimo');
-    assert.deepEqual(r, { ok: false, reason: 'missing', provider: 'mimo', lookedIn: ['providers.mimo.api_key', 'env MIMO_API_KEY', '.env'] });
+    assert.deepEqual(r, { ok: false, reason: 'missing', provider: 'mimo', lookedIn: ['providers.mimo.api_key', 'env MIMO_API_KEY', 'no .env at /nonexistent/.env'] });
   });
 
   it('says all_unusable with each state and the earliest deadline; never an empty key', () => {
@@ -103,6 +103,27 @@ describe('CredentialPool', () => {
     pool.recordSuccess(probe.credential);
     const back = pool.pick('mimo');
     assert.ok(back.ok && !back.probe);
+  });
+
+  it('probes a key resting as auth_suspect only when no other key is usable, one caller per window', () => {
+    const { pool } = setup();
+    const k1 = { provider: 'mimo', fingerprint: fingerprint(K1) };
+    pool.recordSuccess(k1);
+    pool.recordFailure(k1, { kind: 'auth_suspect' });
+    clock += 30_000;
+    const spare = pool.pick('mimo');
+    assert.ok(spare.ok && spare.credential.secret === K2 && !spare.probe, 'the usable key first');
+    pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K2) }, { kind: 'rate_limited', resetAt: clock + 600_000 });
+    assert.match(pool.explain('mimo').summary, /it rests as auth suspect, but no other key is usable and its single probe is due/);
+    const probe = pool.pick('mimo');
+    assert.ok(probe.ok && probe.credential.secret === K1 && probe.probe, 'nothing else usable: the suspect key, as a probe');
+    assert.equal(pool.pick('mimo').ok, false, 'the second caller does not probe');
+    assert.equal(pool.pick('mimo', { exclude: new Set([fingerprint(K1)]) }).ok, false);
+    clock += 30_000;
+    assert.equal(pool.pick('mimo', { exclude: new Set([fingerprint(K1)]) }).ok, false, 'not twice within one call');
+    pool.recordSuccess(probe.credential);
+    const back = pool.pick('mimo');
+    assert.ok(back.ok && back.credential.secret === K1 && !back.probe);
   });
 
   it('warns once when env and .env disagree, naming both masked values', () => {

@@ -51,7 +51,13 @@ describe('resolveCredentials', () => {
   it('skips empty values and unresolved ${VAR}; never an empty key', () => {
     const loaded = loadedFrom({ providers: { p: { type: 'openai', base_url: BASE, api_key: '${P_API_KEY}', api_keys: ['', '  '] } } }, { P_API_KEY: '' });
     assert.deepEqual(resolveCredentials(loaded, store, 'p'), []);
-    assert.deepEqual(lookedIn(loaded, 'p'), ['providers.p.api_key', 'env P_API_KEY', '.env']);
+    assert.deepEqual(lookedIn(loaded, 'p'), ['providers.p.api_key', 'env P_API_KEY', 'no .env at /nonexistent/.env']);
+  });
+
+  it('says ".env" when the config has one beside it, and where it would be when it does not', () => {
+    const raw = { providers: { p: { type: 'openai', base_url: BASE } } };
+    assert.deepEqual(lookedIn(loadedFrom(raw, {}, { OTHER: 'x' }), 'p'), ['providers.p.api_key', 'env P_API_KEY', '.env']);
+    assert.deepEqual(lookedIn(loadedFrom(raw), 'p').at(-1), 'no .env at /nonexistent/.env');
   });
 
   it('names a key by its position in the file when an earlier entry was dropped for an unset ${VAR}', () => {

@@ -12,6 +12,18 @@ interface Case {
   code?: string;
 }
 
+const GEMINI_PER_MINUTE = [{ error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.', status: 'RESOURCE_EXHAUSTED', details: [
+  { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }] },
+  { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '34s' },
+] } }];
+
+// Google sends a RetryInfo of seconds with a per-day quota too: retrying then would only meet the same 429.
+const GEMINI_PER_DAY = { error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details.', status: 'RESOURCE_EXHAUSTED', details: [
+  { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier', quotaDimensions: { location: 'global', model: 'gemini-2.5-flash' }, quotaValue: '250' }] },
+  { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] },
+  { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '22s' },
+] } };
+
 const CASES: Case[] = [
   // OpenAI
   { name: 'openai invalid_api_key', status: 401, kind: 'auth_rejected', code: 'invalid_api_key',
@@ -83,6 +95,22 @@ const CASES: Case[] = [
   { name: 'google array body, api key invalid', status: 400, kind: 'auth_rejected',
     body: [{ error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT' } }] },
   { name: 'google resource exhausted', status: 429, kind: 'rate_limited', body: [{ error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } }] },
+  // Google's per-minute limits say "quota" too: the window (QuotaFailure's quotaId, or the wording) decides.
+  { name: 'gemini per-minute quota id (OpenAI-compatible endpoint, array body)', status: 429, kind: 'rate_limited', body: GEMINI_PER_MINUTE },
+  { name: 'google "quota exceeded … per minute" wording', status: 429, kind: 'rate_limited',
+    body: { error: { code: 429, message: "Quota exceeded for quota metric 'Generate Content API requests per minute' and limit 'GenerateContent request limit per minute for a region' of service 'generativelanguage.googleapis.com' for consumer 'project_number:123'.", status: 'RESOURCE_EXHAUSTED' } } },
+  { name: 'gemini per-day quota id', status: 429, kind: 'quota', body: GEMINI_PER_DAY },
+  { name: 'gemini per-minute and per-day both hit: the day decides', status: 429, kind: 'quota',
+    body: [{ error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details.', status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }, { quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] }] } }] },
+  { name: 'openai requests-per-day rate limit stays a rate limit', status: 429, kind: 'rate_limited', code: 'rate_limit_exceeded',
+    body: { error: { message: 'Rate limit reached for gpt-4o-mini in organization org-abc on requests per day (RPD): Limit 200, Used 200, Requested 1.', type: 'requests', param: null, code: 'rate_limit_exceeded' } } },
+  // A key that may not use one model: the route fails (not_found), the key is not blamed.
+  { name: 'groq model_permission_blocked_org 403', status: 403, kind: 'not_found', code: 'model_permission_blocked_org',
+    body: { error: { message: 'The model `qwen/qwen3-32b` is blocked at the organization level. Please have the org admin enable this model in the org settings at https://console.groq.com/settings/limits', type: 'invalid_request_error', code: 'model_permission_blocked_org' } } },
+  { name: 'openai project without access to a model 403', status: 403, kind: 'not_found',
+    body: { error: { message: 'Project `proj_abc123` does not have access to model `gpt-5`', type: 'invalid_request_error', param: null, code: 'model_not_found' } } },
+  { name: 'compatible gateway "not allowed to use model" 403', status: 403, kind: 'not_found',
+    body: { type: 'error', error: { type: 'permission_error', message: 'This API key is not allowed to use model claude-opus-4-1.' } } },
   { name: 'fastapi detail 404', status: 404, kind: 'not_found', body: { detail: 'Not Found' } },
   { name: '408', status: 408, kind: 'timeout', body: '' },
   { name: '504 gateway timeout html', status: 504, kind: 'timeout', body: '<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center><hr><center>nginx</center></body></html>' },
@@ -122,6 +150,37 @@ test('classifyHttp: reset headers are read', () => {
   assert.equal(got.retryAfterMs, 7000);
   assert.equal(got.resetAt, 8000);
   assert.equal(got.shouldRetry, true);
+});
+
+test("classifyHttp: a Gemini per-minute limit rests the key for RetryInfo's retryDelay", () => {
+  const now = Date.parse('2026-06-12T10:00:00Z');
+  const got = classifyHttp({ status: 429, body: JSON.stringify(GEMINI_PER_MINUTE), now });
+  assert.equal(got.kind, 'rate_limited');
+  assert.equal(got.retryAfterMs, 34_000);
+  assert.equal(got.resetAt, now + 34_000);
+  // Headers, when sent, still come first.
+  const headed = classifyHttp({ status: 429, headers: { 'retry-after': '5' }, body: JSON.stringify(GEMINI_PER_MINUTE), now });
+  assert.equal(headed.retryAfterMs, 5000);
+});
+
+test('classifyHttp: a Gemini per-day quota rests the key until midnight Pacific time, not for its RetryInfo', () => {
+  const now = Date.parse('2026-06-12T10:00:00Z'); // 03:00 in Los Angeles
+  const got = classifyHttp({ status: 429, body: JSON.stringify(GEMINI_PER_DAY), now });
+  assert.equal(got.kind, 'quota');
+  assert.equal(got.resetAt, Date.parse('2026-06-13T07:00:00Z'));
+  assert.equal(got.retryAfterMs, 21 * 3_600_000);
+  // Another provider's quota says nothing about when it resets: the config's cooldown decides.
+  const openai = classifyHttp({ status: 429, body: JSON.stringify(CASES[1]!.body), now });
+  assert.deepEqual([openai.kind, openai.resetAt], ['quota', undefined]);
+});
+
+test('classifyHttp: a 403 "this key may not use this model" is marked as such; a plain permission error is not', () => {
+  const blocked = classifyHttp({ status: 403, body: JSON.stringify({ error: { message: 'The model `qwen/qwen3-32b` is blocked at the organization level.', code: 'model_permission_blocked_org' } }) });
+  assert.deepEqual([blocked.kind, blocked.modelAccessDenied], ['not_found', true]);
+  const denied = classifyHttp({ status: 403, body: JSON.stringify({ error: { message: 'Your API key does not have permission to use the specified resource.', type: 'permission_error', code: 'permission_denied' } }) });
+  assert.deepEqual([denied.kind, denied.modelAccessDenied], ['auth_rejected', undefined]);
+  const missing = classifyHttp({ status: 404, body: JSON.stringify({ error: { message: 'The model `gpt-9` does not exist or you do not have access to it.', code: 'model_not_found' } }) });
+  assert.deepEqual([missing.kind, missing.modelAccessDenied], ['not_found', undefined]);
 });
 
 test('classifyStreamError: errors inside a 200 stream', () => {

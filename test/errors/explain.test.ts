@@ -31,6 +31,17 @@ test('auth rejected, known-good', () => {
   );
 });
 
+test("rejected: the provider's own reason is quoted, as quota and rate-limit messages do", () => {
+  assert.equal(
+    explainRejected({ provider: 'mimo', key: { masked: 'sk-…a1b2', sources: ENV }, status: 403, providerMessage: 'Your API key does not have permission to use the specified resource.', ...UTC }),
+    'mimo rejected key sk-…a1b2 (from env MIMO_API_KEY) (HTTP 403: Your API key does not have permission to use the specified resource.); it has never been accepted — check or replace it',
+  );
+  assert.equal(
+    explainRejected({ provider: 'mimo', key: { masked: 'sk-…a1b2', sources: CONFIG }, status: 401, providerMessage: 'Your authentication token has been invalidated.', lastSuccessAt: Date.parse('2026-06-12T10:02:00Z'), retries: 2, ...UTC }),
+    'mimo rejected key sk-…a1b2 (config) (HTTP 401: Your authentication token has been invalidated.), which last worked at 10:02; retried 2× with backoff — likely a transient provider problem',
+  );
+});
+
 test('a last success on another day shows its date', () => {
   const msg = explainRejected({ provider: 'mimo', key: { masked: 'sk-…a1b2', sources: CONFIG }, lastSuccessAt: Date.parse('2026-06-10T08:15:00Z'), retries: 2, ...UTC });
   assert.match(msg, /last worked at 2026-06-10 08:15;/);
@@ -53,6 +64,9 @@ const EXPECT: { kind: (typeof ERROR_KINDS)[number]; facts: Record<string, unknow
   { kind: 'not_found', facts: { model: 'mimo-v9' }, patterns: [/"mimo-v9"/, /main\.model/, /providers\.mimo\.models/] },
   { kind: 'not_found', facts: { model: 'mimo-v9', origin: 'auxiliary.compression.fallback_chain[0]' }, patterns: [/auxiliary\.compression\.fallback_chain\[0\]\.model/] },
   { kind: 'not_found', facts: { model: 'mimo-v9', origin: 'request' }, patterns: [/the request named it/, /GET \/v1\/models/] },
+  // The key may not use this model: the key is named, the provider quoted, and the key is not blamed.
+  { kind: 'not_found', facts: { model: 'qwen3-32b', key: KEY, modelAccessDenied: true, status: 403, providerMessage: 'The model `qwen3-32b` is blocked at the organization level.', origin: 'fallback[0]' },
+    patterns: [/^mimo does not allow key sk-…a1b2 \(config\) to use model "qwen3-32b" \(HTTP 403: The model `qwen3-32b` is blocked at the organization level\.\) — the key itself is fine/, /fallback\[0\]\.model/] },
   { kind: 'connection', facts: { baseUrl: 'https://api.example.com/v1', code: 'ECONNREFUSED' },
     patterns: [/https:\/\/api\.example\.com\/v1/, /ECONNREFUSED/, /providers\.mimo\.base_url/] },
   { kind: 'timeout', facts: { model: 'm', timeoutMs: 60_000 }, patterns: [/within 1m/, /providers\.mimo\.timeout/] },

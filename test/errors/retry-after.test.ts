@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseGoDuration, parseRetryHints } from '../../src/errors/retry-after.ts';
+import { nextMidnight, parseGoDuration, parseRetryHints } from '../../src/errors/retry-after.ts';
 
 const NOW = Date.parse('2026-06-12T10:00:00Z');
 
@@ -52,4 +52,18 @@ test('parseGoDuration', () => {
   assert.equal(parseGoDuration('0s'), 0);
   assert.equal(parseGoDuration('12'), undefined);
   assert.equal(parseGoDuration('abc'), undefined);
+});
+
+test('nextMidnight: the next midnight in a zone, also across a DST change', () => {
+  const la = 'America/Los_Angeles';
+  // 10:00 UTC on 12 June is 03:00 PDT (UTC-7): the next midnight there is 07:00 UTC on 13 June.
+  assert.equal(nextMidnight(NOW, la), Date.parse('2026-06-13T07:00:00Z'));
+  // Just before midnight, the very next one.
+  assert.equal(nextMidnight(Date.parse('2026-06-13T06:59:59Z'), la), Date.parse('2026-06-13T07:00:00Z'));
+  // Exactly at midnight: the following one, not now.
+  assert.equal(nextMidnight(Date.parse('2026-06-13T07:00:00Z'), la), Date.parse('2026-06-14T07:00:00Z'));
+  // 2026-03-08 is 23 hours long in Los Angeles (PST → PDT); 2026-11-01 is 25.
+  assert.equal(nextMidnight(Date.parse('2026-03-08T12:00:00Z'), la), Date.parse('2026-03-09T07:00:00Z'));
+  assert.equal(nextMidnight(Date.parse('2026-11-01T12:00:00Z'), la), Date.parse('2026-11-02T08:00:00Z'));
+  assert.equal(nextMidnight(NOW, 'UTC'), Date.parse('2026-06-13T00:00:00Z'));
 });

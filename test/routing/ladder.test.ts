@@ -52,7 +52,7 @@ test('seed 002: a known-good key still rejected after auth_retries is set aside 
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(h.sim.calls(GOOD), 4, 'auth_retries = 2: three tries on the second chat, no more');
     assert.equal(err.kind, 'auth_rejected');
-    assert.match(err.explanation, /mimo rejected key sk-…0001 \(config providers\.mimo\.api_keys\[0\]\), which last worked at \d\d:\d\d; retried 2× with backoff — likely a transient provider problem/);
+    assert.match(err.explanation, /mimo rejected key sk-…0001 \(config providers\.mimo\.api_keys\[0\]\) \(HTTP 401: Incorrect API key provided: sk-…0001\. .*\), which last worked at \d\d:\d\d; retried 2× with backoff — likely a transient provider problem/);
     const health = h.store.getHealth(fingerprint(GOOD));
     assert.equal(health?.state, 'cooling');
     assert.equal(health?.reason, 'auth_suspect');
@@ -68,7 +68,7 @@ test('seed 002: a never-successful key that gets 401 is called exactly once and 
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(h.sim.calls(bad), 1, 'a bad key is not hammered');
     assert.equal(err.kind, 'auth_rejected');
-    assert.match(err.explanation, /mimo rejected key sk-…bad1 \(config providers\.mimo\.api_keys\[0\]\); it has never been accepted — check or replace it/);
+    assert.match(err.explanation, /mimo rejected key sk-…bad1 \(config providers\.mimo\.api_keys\[0\]\) \(HTTP 401: Incorrect API key provided: sk-…bad1\. .*\); it has never been accepted — check or replace it/);
     assert.equal(h.sleeps.length, 0, 'no backoff for a never-successful key');
     const again = await failure(h.router.chat({ messages: hello }));
     assert.equal(h.sim.calls(bad), 1, 'a rejected key is not sent again before its probe window');
@@ -83,7 +83,7 @@ test('seed 002: no key anywhere → the "missing" message naming where it looked
   try {
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(err.kind, 'auth_missing');
-    assert.match(err.explanation, /no API key for provider mimo — looked in providers\.mimo\.api_key, env MIMO_API_KEY, \.env/);
+    assert.match(err.explanation, /no API key for provider mimo — looked in providers\.mimo\.api_key, env MIMO_API_KEY, no \.env at \S+\/\.env;/);
     assert.match(err.explanation, /switchyard auth add mimo/);
     assert.equal(h.sim.calls(), 0, 'never an empty key upstream');
   } finally {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_KINDS } from '../../src/errors/kinds.ts';
-import { BREAKER_KINDS, CHAIN_RULE, REQUESTED_ROUTE_RULE, ROUTE_LADDER, chainAction } from '../../src/routing/policy.ts';
+import { AUTH_RULES, BREAKER_KINDS, CHAIN_RULE, REQUESTED_ROUTE_RULE, ROUTE_LADDER, chainAction } from '../../src/routing/policy.ts';
 import { backoff, coolingWait, retryDelay } from '../../src/routing/backoff.ts';
 
 test('route ladder: every kind has exactly the action SPEC §4 gives it', () => {
@@ -39,6 +39,15 @@ test('a route the caller named ends the call when its provider has no such model
   assert.equal(chainAction('not_found', true), 'fail_call');
   assert.equal(chainAction('not_found', false), 'next_route', 'a configured route with a missing model falls back');
   for (const kind of ERROR_KINDS) if (kind !== 'not_found') assert.equal(chainAction(kind, true), CHAIN_RULE[kind], kind);
+});
+
+test('auth rules: only a key that has worked (and is not suspect or revoked) is retried; the rest are given up at once', () => {
+  assert.deepEqual(AUTH_RULES, {
+    never_accepted: { retry: false, report: 'auth_rejected' }, // SPEC §4: mark it rejected, rotate at once
+    known_good: { retry: true, report: 'auth_suspect' }, // SPEC §4: retry up to auth_retries, then auth_suspect
+    suspect_probe: { retry: false, report: 'auth_rejected' }, // counted: it stays suspect until its cooldown ends
+    revoked: { retry: false, report: 'auth_revoked' }, // rejected again with no success since its suspicion
+  });
 });
 
 test('breaker counts only failures where the provider did not answer properly', () => {

@@ -44,4 +44,7 @@ test('failures, cooldowns and resets are never folded', () => {
   assert.equal(coalescePatches(use, { provider: 'p', at: 2, reset: true }), undefined);
   assert.equal(coalescePatches(use, { provider: 'p', at: 2, state: 'cooling', reason: 'quota', until: 9, add_failures: 1 }), undefined);
   assert.equal(coalescePatches(use, { provider: 'q', at: 2, add_uses: 1 }), undefined);
+  // Taking a suspect key's probe moves its window: folding it into a use would lose that.
+  assert.equal(coalescePatches(use, { provider: 'p', at: 2, probe_at: 30_002 }), undefined);
+  assert.equal(coalescePatches({ provider: 'p', at: 2, probe_at: 30_002 }, use), undefined);
 });

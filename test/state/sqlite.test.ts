@@ -2,9 +2,11 @@
 // in-memory variant, plus SQLite-specific checks: file modes and schema version.
 import { it, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { openStore, statePath, stateHome } from '../../src/state/open.ts';
+import { MIGRATIONS } from '../../src/state/sqlite/migrations.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { storeConformance } from './store.case.ts';
 
@@ -46,6 +48,27 @@ describe('sqlite store files', () => {
     assert.equal(stateHome({ XDG_STATE_HOME: '/b', HOME: '/h' }), '/b/switchyard');
     assert.equal(stateHome({ HOME: '/h' }), '/h/.local/state/switchyard');
     assert.equal(statePath({ env: { SWITCHYARD_HOME: '/a' } }), '/a/state.db');
+  });
+
+  it('a state file from before the probe window (schema 1) is upgraded in place, its health kept', async () => {
+    const ws = tempWorkspace();
+    try {
+      mkdirSync(ws.home, { recursive: true });
+      const old = new DatabaseSync(join(ws.home, 'state.db'));
+      old.exec(MIGRATIONS[0]!);
+      old.exec('PRAGMA user_version = 1');
+      old.prepare("INSERT INTO health (fingerprint, provider, state, reason, until, successes, failures, uses, state_at, updated_at, seq) VALUES ('fp', 'p', 'cooling', 'auth_suspect', 9000, 1, 3, 4, 1000, 1000, 1)").run();
+      old.close();
+      const store = openStore({ home: ws.home });
+      assert.deepEqual([store.getHealth('fp')?.reason, store.getHealth('fp')?.failures, store.getHealth('fp')?.probe_at], ['auth_suspect', 3, undefined]);
+      store.applyHealth('fp', { provider: 'p', at: 2000, probe_at: 5000 });
+      await store.close();
+      const again = openStore({ home: ws.home });
+      assert.equal(again.getHealth('fp')?.probe_at, 5000);
+      await again.close();
+    } finally {
+      ws.cleanup();
+    }
   });
 
   it('refuses an unknown state kind with a clear message', () => {

@@ -74,6 +74,17 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(s.getHealth('fp')?.reason, 'quota');
     });
 
+    test('a suspect key\'s probe window only moves forward, is not a change of state, and a reset clears it', async () => {
+      const s = await open(fresh());
+      s.applyHealth('fp', { provider: 'p', at: 1000, state: 'cooling', reason: 'auth_suspect', until: 301_000, probe_at: 31_000 });
+      s.applyHealth('fp', { provider: 'p', at: 1500, probe_at: 61_000 });
+      s.applyHealth('fp', { provider: 'p', at: 1600, probe_at: 41_000 });
+      assert.equal(s.getHealth('fp')?.probe_at, 61_000);
+      assert.equal(s.getHealth('fp')?.state_at, 1000, 'taking a probe is not a change of state');
+      s.resetHealth('p', 'fp', 2000);
+      assert.deepEqual([s.getHealth('fp')?.state, s.getHealth('fp')?.probe_at], ['ok', undefined]);
+    });
+
     test('resetHealth by fingerprint leaves the others', async () => {
       const s = await open(fresh());
       s.applyHealth('a', { provider: 'p', at: 1000, state: 'rejected', until: 9000 });
@@ -97,6 +108,15 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(r?.reason, 'quota');
       assert.equal(r?.last_failure_kind, 'quota');
       assert.equal(t.status().pendingWrites, 0);
+      // A suspect key's probe window is kept too, and a reset written by this handle clears it for the next.
+      t.applyHealth('sus', { provider: 'p', at: 1000, state: 'cooling', reason: 'auth_suspect', until: 301_000, probe_at: 31_000 });
+      await t.close();
+      const u = await open(f);
+      assert.equal(u.getHealth('sus')?.probe_at, 31_000);
+      u.resetHealth('p', 'sus', 2000);
+      await u.close();
+      const v = await open(f);
+      assert.deepEqual([v.getHealth('sus')?.state, v.getHealth('sus')?.probe_at], ['ok', undefined]);
     });
 
     test('two handles: counters add up and changes are seen and announced', async () => {

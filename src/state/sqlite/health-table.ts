@@ -17,6 +17,7 @@ interface HealthRow {
   state: string;
   reason: string | null;
   until: number | null;
+  probe_at: number | null;
   last_success_at: number | null;
   last_failure_at: number | null;
   last_failure_kind: string | null;
@@ -42,6 +43,7 @@ export function rowToHealth(row: HealthRow): HealthRecord {
   };
   if (row.reason !== null) r.reason = row.reason as CoolingReason;
   if (row.until !== null) r.until = row.until;
+  if (row.probe_at !== null) r.probe_at = row.probe_at;
   if (row.last_success_at !== null) r.last_success_at = row.last_success_at;
   if (row.last_failure_at !== null) r.last_failure_at = row.last_failure_at;
   if (row.last_failure_kind !== null) r.last_failure_kind = row.last_failure_kind as ErrorKind;
@@ -62,11 +64,11 @@ export function nextSeq(db: DatabaseSync): number {
   return row.value;
 }
 
-const UPSERT = `INSERT INTO health (fingerprint, provider, state, reason, until, last_success_at, last_failure_at,
+const UPSERT = `INSERT INTO health (fingerprint, provider, state, reason, until, probe_at, last_success_at, last_failure_at,
   last_failure_kind, last_failure_message, successes, failures, uses, state_at, updated_at, seq)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (fingerprint) DO UPDATE SET provider = excluded.provider, state = excluded.state,
-  reason = excluded.reason, until = excluded.until, last_success_at = excluded.last_success_at,
+  reason = excluded.reason, until = excluded.until, probe_at = excluded.probe_at, last_success_at = excluded.last_success_at,
   last_failure_at = excluded.last_failure_at, last_failure_kind = excluded.last_failure_kind,
   last_failure_message = excluded.last_failure_message, successes = excluded.successes,
   failures = excluded.failures, uses = excluded.uses, state_at = excluded.state_at,
@@ -74,7 +76,7 @@ const UPSERT = `INSERT INTO health (fingerprint, provider, state, reason, until,
 
 function healthValues(r: HealthRecord, seq: number): SQLInputValue[] {
   return [
-    r.fingerprint, r.provider, r.state, r.reason ?? null, r.until ?? null, r.last_success_at ?? null,
+    r.fingerprint, r.provider, r.state, r.reason ?? null, r.until ?? null, r.probe_at ?? null, r.last_success_at ?? null,
     r.last_failure_at ?? null, r.last_failure_kind ?? null, r.last_failure_message ?? null, r.successes, r.failures,
     r.uses, r.state_at ?? 0, r.updated_at, seq,
   ];
@@ -121,7 +123,7 @@ export function deleteStaleHealth(db: DatabaseSync, fingerprints: string[], sinc
 /** A reset clears state only where nothing newer was recorded (state_at <= the reset's time). */
 function applyResetRow(db: DatabaseSync, reset: PendingReset, seq: number): void {
   const byFingerprint = reset.fingerprint !== undefined;
-  const sql = `UPDATE health SET state = 'ok', reason = NULL, until = NULL, state_at = ?1,
+  const sql = `UPDATE health SET state = 'ok', reason = NULL, until = NULL, probe_at = NULL, state_at = ?1,
     updated_at = MAX(updated_at, ?1), seq = ?2
     WHERE provider = ?3 AND state_at <= ?1 ${byFingerprint ? 'AND fingerprint = ?4' : ''}`;
   const params: SQLInputValue[] = [reset.at, seq, reset.provider];

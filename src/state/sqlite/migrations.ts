@@ -67,6 +67,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (session_id, seq)
   );
   `,
+  // 2: when a key resting as auth_suspect may next be probed.
+  `ALTER TABLE health ADD COLUMN probe_at INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

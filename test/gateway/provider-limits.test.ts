@@ -1,0 +1,40 @@
+// What a client of the gateway sees when the upstream is Gemini (through its OpenAI-compatible endpoint) and a
+// per-minute limit is hit: a 503 whose Retry-After is Gemini's own retryDelay, not the hour of a spent quota.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCannedUpstream } from '../helpers/canned-upstream.ts';
+import { startHarness, FAST_RETRY } from './harness.ts';
+
+const GEMINI_PER_MINUTE = [{ error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details.', status: 'RESOURCE_EXHAUSTED', details: [
+  { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }] },
+  { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '34s' },
+] } }];
+
+test('a Gemini per-minute limit: the gateway answers 503 with Retry-After ≈ 34 s (the retryDelay), not 3600', async () => {
+  const up = await startCannedUpstream([{ status: 429, body: GEMINI_PER_MINUTE }]);
+  const h = await startHarness({
+    scenario: {},
+    config: () => ({
+      providers: { gemini: { type: 'openai', base_url: up.baseUrl, api_key: 'AIzaSy-gateway-gemini-key-01', key_env: 'SWITCHYARD_TEST_UNUSED_KEY' } },
+      main: { provider: 'gemini', model: 'gemini-2.5-flash' },
+      retry: FAST_RETRY,
+    }),
+  });
+  try {
+    const res = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+      body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(res.status, 503);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    assert.ok(retryAfter >= 30 && retryAfter <= 34, `Retry-After ${retryAfter}`);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'all_keys_cooling');
+    assert.match(body.error.message, /rate-limited key/);
+    assert.equal(up.calls.length, 1);
+  } finally {
+    await h.close();
+    await up.close();
+  }
+});

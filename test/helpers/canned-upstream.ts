@@ -1,0 +1,62 @@
+// A tiny OpenAI-compatible upstream on loopback that answers each chat call with the next canned reply, for the
+// answers the simulator's scenario language has no step for (Gemini's 429 bodies, a 403 "may not use this model").
+// Once the list runs out, every call gets a normal answer. Records the key and model of every call.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface CannedReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface CannedUpstream {
+  /** OpenAI-style base URL (`http://127.0.0.1:PORT/v1`). */
+  baseUrl: string;
+  calls: { key: string; model: string }[];
+  /** Replaces the replies still to come. */
+  script(replies: CannedReply[]): void;
+  close(): Promise<void>;
+}
+
+function okAnswer(model: string): unknown {
+  return {
+    id: 'chatcmpl-canned', object: 'chat.completion', created: 0, model,
+    choices: [{ index: 0, message: { role: 'assistant', content: `[${model}] canned answer` }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
+  };
+}
+
+export async function startCannedUpstream(replies: CannedReply[] = []): Promise<CannedUpstream> {
+  let queue = [...replies];
+  const calls: { key: string; model: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      let model: string;
+      try {
+        model = String((JSON.parse(raw) as { model?: unknown }).model ?? '');
+      } catch {
+        model = '';
+      }
+      calls.push({ key: (req.headers.authorization ?? '').replace(/^Bearer /, ''), model });
+      const reply = queue.shift() ?? { status: 200, body: okAnswer(model) };
+      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+      res.end(JSON.stringify(reply.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    calls,
+    script: (next) => {
+      queue = [...next];
+    },
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

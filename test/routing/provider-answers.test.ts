@@ -1,0 +1,129 @@
+// Real provider answers the simulator has no step for (Gemini's 429 bodies, a 403 "this key may not use this model")
+// served by a small loopback upstream, through the real router: what the key's health and the caller's error become.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fingerprint } from '../../src/credentials/mask.ts';
+import { nextMidnight } from '../../src/errors/retry-after.ts';
+import { SwitchyardError } from '../../src/routing/errors.ts';
+import { startCannedUpstream, type CannedUpstream } from '../helpers/canned-upstream.ts';
+import { FAST_RETRY, harness, hello, type Harness } from './helpers.ts';
+
+const KEY = 'AIzaSy-canned-gemini-key-0001';
+const SPARE = 'AIzaSy-canned-gemini-key-0002';
+
+const GEMINI_PER_MINUTE = [{ error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.', status: 'RESOURCE_EXHAUSTED', details: [
+  { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }] },
+  { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '34s' },
+] } }];
+
+const GEMINI_PER_DAY = [{ error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details.', status: 'RESOURCE_EXHAUSTED', details: [
+  { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] },
+  { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '22s' },
+] } }];
+
+async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
+  try {
+    await p;
+  } catch (err) {
+    if (SwitchyardError.isInstance(err)) return err;
+    throw err;
+  }
+  assert.fail('expected the call to fail');
+}
+
+async function withGemini(keys: string[], run: (h: Harness, up: CannedUpstream) => Promise<void>, extra: Record<string, unknown> = {}): Promise<void> {
+  const up = await startCannedUpstream();
+  const h = await harness({
+    scenario: {},
+    config: () => ({ providers: { gemini: { type: 'openai', base_url: up.baseUrl, api_keys: keys } }, main: { provider: 'gemini', model: 'gemini-2.5-flash' }, retry: FAST_RETRY, ...extra }),
+  });
+  try {
+    await run(h, up);
+  } finally {
+    await h.close();
+    await up.close();
+  }
+}
+
+test('a Gemini per-minute limit is a rate limit: the key rests for its retryDelay (34s), the next key answers', async () => {
+  await withGemini([KEY, SPARE], async (h, up) => {
+    up.script([{ status: 429, body: GEMINI_PER_MINUTE }]);
+    const before = Date.now();
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.deepEqual(up.calls.map((c) => c.key), [KEY, SPARE], 'rotated at once');
+    assert.deepEqual(r.trail.map((a) => a.outcome), ['rate_limited', 'ok']);
+    const health = h.store.getHealth(fingerprint(KEY));
+    assert.equal(health?.reason, 'rate_limited');
+    const rest = (health?.until ?? 0) - before;
+    assert.ok(rest >= 33_000 && rest <= 36_000, `rests ≈ 34s, not an hour: ${rest}ms`);
+  });
+});
+
+test('a Gemini per-minute limit on the only key: every key cooling, come back in 34s (not quota for an hour)', async () => {
+  await withGemini([KEY], async (h, up) => {
+    up.script([{ status: 429, body: GEMINI_PER_MINUTE }]);
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'all_cooling');
+    assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 30_000 && err.retryAfterMs <= 34_000, `retryAfterMs ${err.retryAfterMs}`);
+    assert.match(err.explanation, /gemini rate-limited key …0001 .*\(HTTP 429: You exceeded your current quota/);
+  });
+});
+
+test('a Gemini per-day quota is quota until midnight Pacific time, whatever its RetryInfo says', async () => {
+  await withGemini([KEY], async (h, up) => {
+    up.script([{ status: 429, body: GEMINI_PER_DAY }]);
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'quota');
+    const health = h.store.getHealth(fingerprint(KEY));
+    assert.equal(health?.reason, 'quota');
+    assert.equal(health?.until, nextMidnight(Date.now(), 'America/Los_Angeles'));
+    assert.equal(up.calls.length, 1);
+  });
+});
+
+const BLOCKED = { error: { message: 'The model `qwen3-32b` is blocked at the organization level. Please have the org admin enable this model in the org settings.', type: 'invalid_request_error', code: 'model_permission_blocked_org' } };
+
+async function withGroq(run: (h: Harness, up: CannedUpstream) => Promise<void>, fallback: unknown[]): Promise<void> {
+  const up = await startCannedUpstream();
+  const h = await harness({
+    scenario: {},
+    config: () => ({ providers: { groq: { type: 'openai', base_url: up.baseUrl, api_key: KEY } }, main: { provider: 'groq', model: 'qwen3-32b' }, fallback, retry: FAST_RETRY }),
+  });
+  try {
+    await run(h, up);
+  } finally {
+    await h.close();
+    await up.close();
+  }
+}
+
+test('a 403 "this key may not use this model" fails the route only: the chain moves on with the same key, whose health is untouched', async () => {
+  await withGroq(async (h, up) => {
+    up.script([{ status: 403, body: BLOCKED }]);
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.equal(r.status === 'ok' ? r.route.model : '', 'llama-3.3-70b');
+    assert.deepEqual(up.calls.map((c) => [c.key, c.model]), [[KEY, 'qwen3-32b'], [KEY, 'llama-3.3-70b']], 'one try on the blocked model, no retries');
+    assert.deepEqual(r.trail.map((a) => a.outcome), ['not_found', 'ok']);
+    const health = h.store.getHealth(fingerprint(KEY));
+    assert.equal(health?.state, 'ok');
+    assert.equal(health?.failures ?? 0, 0, 'not counted against the key');
+    assert.equal(h.events.filter((e) => e.type === 'cooldown').length, 0, 'the key is not set aside');
+  }, [{ provider: 'groq', model: 'llama-3.3-70b' }]);
+});
+
+test('a 403 "this key may not use this model" on the only route: not_found, saying the key may not use that model and quoting the provider', async () => {
+  await withGroq(async (h, up) => {
+    up.script([{ status: 403, body: BLOCKED }]);
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'not_found');
+    assert.match(err.explanation, /groq does not allow key …0001 \(config\) to use model "qwen3-32b" \(HTTP 403: The model `qwen3-32b` is blocked at the organization level\./);
+    assert.match(err.explanation, /the key itself is fine/);
+    assert.doesNotMatch(err.explanation, /rejected/);
+    // The next call sends the key again: nothing was set aside.
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.equal(up.calls.length, 2);
+  }, []);
+});
