@@ -191,9 +191,18 @@ function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined
   requireProvider(ctx, provider);
   const fingerprints = ctx.pool.reset(provider, idOrLabel);
   const explanation = ctx.pool.explain(provider);
-  if (opts.json) return printJson({ provider, reset: fingerprints, explanation });
+  const store = { kind: ctx.store.kind, location: ctx.store.location };
+  if (opts.json) return printJson({ provider, reset: fingerprints, store, explanation });
   const now = Date.now();
   const what = idOrLabel !== undefined ? `credential ${fingerprints[0]} is` : 'all credentials are';
-  process.stdout.write(`reset ${provider}: ${what} ok again as of ${formatWhen(now, now)}\n`);
+  process.stdout.write(`reset ${provider}: ${what} ok again as of ${formatWhen(now, now)} in ${storeName(ctx.store)}\n`);
+  // Said because a reset in one store does nothing for a gateway using another (a shell and a service with
+  // different SWITCHYARD_HOME): the reset looks done while the gateway keeps refusing.
+  process.stdout.write(`  a running gateway sees it within a second if it uses this state store (the same SWITCHYARD_HOME, or the same gateway.state)\n`);
   printExplanation(explanation, now);
+}
+
+/** `/home/me/.local/state/switchyard/state.db`, or `Redis at redis://host:6379/0` (password masked). */
+function storeName(store: StateStore): string {
+  return store.kind === 'redis' ? `Redis at ${store.location}` : store.location;
 }
