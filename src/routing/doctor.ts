@@ -7,7 +7,7 @@ import type { StateStore } from '../state/types.ts';
 import { statePath } from '../state/open.ts';
 import { maskUrlPassword } from '../credentials/mask.ts';
 import type { AdapterFor } from './call-context.ts';
-import { allValid, probeProviders, type ProviderProbe } from './probe-all.ts';
+import { allValid, probeProviders, serves, type ProviderProbe } from './probe-all.ts';
 import { resolveTask, taskNames } from './resolve-task.ts';
 
 export interface DoctorRoute {
@@ -56,7 +56,7 @@ function taskReport(loaded: LoadedConfig, task: string, probes: readonly Provide
     const base = { route: `${r.provider}/${r.model}`, origin: r.origin };
     if (r.invalid) return { ...base, status: 'invalid', note: r.invalid };
     const probe = probes.find((p) => p.provider === r.provider);
-    const valid = probe?.results.some((x) => x.status === 'valid') ?? false;
+    const valid = probe?.results.some(serves) ?? false;
     return valid ? { ...base, status: 'ok' } : { ...base, status: 'no_valid_key', note: probe?.missing ?? unusableNote(r.provider, probe) };
   });
   const ok = routes.some((r) => r.status === 'ok');

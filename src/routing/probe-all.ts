@@ -26,7 +26,7 @@ export interface ProbeAllInput {
 }
 
 export async function probeProviders(input: ProbeAllInput): Promise<ProviderProbe[]> {
-  const deps = { loaded: input.loaded, pool: input.pool, adapterFor: input.adapterFor, ...(input.timeZone ? { timeZone: input.timeZone } : {}) };
+  const deps = { loaded: input.loaded, pool: input.pool, store: input.store, adapterFor: input.adapterFor, ...(input.timeZone ? { timeZone: input.timeZone } : {}) };
   return Promise.all(input.providers.map(async (provider): Promise<ProviderProbe> => {
     let credentials = resolveCredentials(input.loaded, input.store, provider);
     if (input.id !== undefined) {
@@ -38,6 +38,11 @@ export async function probeProviders(input: ProbeAllInput): Promise<ProviderProb
   }));
 }
 
+/** The key can serve as far as the probe can tell: a chat answered, or a models list did and nothing sets it aside. */
+export function serves(result: ProbeResult): boolean {
+  return result.status === 'valid' || (result.status === 'accepted' && result.set_aside === undefined);
+}
+
 export function allValid(probes: readonly ProviderProbe[]): boolean {
-  return probes.every((p) => p.missing === undefined && p.results.every((r) => r.status === 'valid'));
+  return probes.every((p) => p.missing === undefined && p.results.every(serves));
 }
