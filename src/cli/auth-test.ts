@@ -50,8 +50,11 @@ export function printProbes(probes: readonly ProviderProbe[]): void {
       notes.push(p.missing);
     }
     for (const r of p.results) {
-      rows.push([p.provider, r.credential.fingerprint, r.credential.masked, sourcesText(r.credential.sources), r.status, `${r.latency_ms}ms`]);
-      if (r.status !== 'valid' || r.message !== 'accepted') notes.push(`${p.provider} ${r.credential.masked}: ${r.message}`);
+      // A task's own key says which task and where its value comes from; "config key" would send the user to the
+      // provider's entry.
+      rows.push([p.provider, r.credential.fingerprint, r.credential.masked, r.origin ?? sourcesText(r.credential.sources), r.status, `${r.latency_ms}ms`]);
+      const whose = r.task !== undefined ? ` (${r.task}'s own key)` : '';
+      if (r.status !== 'valid' || r.message !== 'accepted') notes.push(`${p.provider} ${r.credential.masked}${whose}: ${r.message}`);
     }
   }
   if (rows.length === 0) {

@@ -76,7 +76,7 @@ function render(r: DoctorReport): void {
     const chain = t.routes.map((x) => `${x.route}${x.status === 'ok' ? '' : ' ✗'}`).join(' → ');
     out(`  ${t.task}: ${t.status === 'ok' ? 'ok' : 'BROKEN'}${chain ? `  ${chain}` : ''}`);
     if (t.status === 'broken' && t.reason) out(`    ${t.reason}`);
-    for (const x of t.routes) if (x.status !== 'ok' && x.note) out(`    ${x.route}: ${x.note}`);
+    for (const x of t.routes) if (x.note) out(`    ${x.route}: ${x.note}`);
   }
   out();
   out(r.ok ? 'all good' : 'problems found (see above)');

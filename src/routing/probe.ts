@@ -46,6 +46,8 @@ export interface ProbeResult {
   message: string;
   /** The task whose own key this is (`auxiliary.T.api_key`), probed on that task's route. */
   task?: string;
+  /** For a task's key: its slot and where the value came from (`auxiliary.T.api_key ← .env TITLE_KEY (…)`). */
+  origin?: string;
   /** Why the key is still not used although the probe did not fail (an `accepted` models list changes nothing). */
   set_aside?: string;
 }
@@ -53,6 +55,7 @@ export interface ProbeResult {
 /** Where to probe a key other than on its provider's own settings: a task's key on that task's route. */
 export interface ProbeTarget {
   task?: string;
+  origin?: string;
   model?: string;
   baseUrl?: string;
 }
@@ -85,7 +88,7 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential, t
   const provider = credential.provider;
   const p = deps.loaded.config.providers[provider];
   const view = { fingerprint: credential.fingerprint, masked: credential.masked, sources: credential.sources.map((s) => ({ ...s })) };
-  const task = target.task !== undefined ? { task: target.task } : {};
+  const task = { ...(target.task !== undefined ? { task: target.task } : {}), ...(target.origin !== undefined ? { origin: target.origin } : {}) };
   if (!p) return { provider, credential: view, status: 'error', latency_ms: 0, method: '-', message: `provider ${provider} is not configured`, ...task };
   const model = target.model || probeModel(deps.loaded, provider);
   const adapter = deps.adapterFor(p.type);
