@@ -42,6 +42,11 @@ function collectRefs(data: Obj): RouteRef[] {
   return refs;
 }
 
+/** Warnings about what is not there at all; a command that needs it says so as its error (exported so it can tell
+ * them apart and not say the same thing twice). */
+export const NO_PROVIDERS = 'no providers are defined: nothing can be called (add providers: { NAME: { type, base_url } })';
+export const NO_MAIN = 'no `main:` route is set: chat and the `main` task have nothing to call (add main: { provider, model })';
+
 export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { issues: ConfigIssue[]; warnings: string[] } {
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
@@ -72,8 +77,8 @@ export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { i
     const near = BUILTIN_TASKS.includes(task) ? undefined : closest(task, BUILTIN_TASKS);
     if (near) warnings.push(`auxiliary.${task} is not a built-in task (did you mean \`${near}\`?); it is kept as a custom task`);
   }
-  if (providers.length === 0) warnings.push('no providers are defined: nothing can be called (add providers: { NAME: { type, base_url } })');
-  if (!obj(root['main'])) warnings.push('no `main:` route is set: chat and the `main` task have nothing to call (add main: { provider, model })');
+  if (providers.length === 0) warnings.push(NO_PROVIDERS);
+  if (!obj(root['main'])) warnings.push(NO_MAIN);
   warnings.push(...bareMilliseconds(root));
   return { issues, warnings };
 }
