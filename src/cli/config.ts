@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { configYaml, displayConfig, displayValue, explainRows } from '../config/render.ts';
 import { EXAMPLE_CONFIG } from '../config/example.ts';
+import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { keyEnvName, lookedIn } from '../credentials/resolve.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 import { reportError } from './main.ts';
@@ -46,7 +47,8 @@ function check(cmd: Command): void {
 
 function printChecked(loaded: LoadedConfig, name: string): void {
   process.stdout.write(`ok: ${name} (${summary(loaded)})\n`);
-  for (const w of [...loaded.warnings, ...keylessProviders(loaded)]) process.stdout.write(`warning: ${w}\n`);
+  // The systemd differences too: `gateway service` hands this .env to the service through EnvironmentFile=.
+  for (const w of [...loaded.warnings, ...keylessProviders(loaded), ...systemdDotenvWarnings(loaded.dotenvPath)]) process.stdout.write(`warning: ${w}\n`);
 }
 
 /** Providers with no key in the config, their key variable or .env. Only `config check` says this: stored keys

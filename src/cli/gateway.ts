@@ -14,6 +14,7 @@ import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, GatewayKeyRecord } from '../state/types.ts';
 import { generateKey, newKeyRecord } from '../gateway/keys.ts';
 import { enableInstructions, installUnit, renderUnit, unitPath } from '../gateway/systemd.ts';
+import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 
@@ -175,6 +176,8 @@ async function service(opts: { print?: boolean; install?: boolean; force?: boole
     throw new UserError('no config file found: pass --config FILE (the service runs with an explicit config path), or create one with `switchyard config init`');
   }
   const text = renderUnit({ node: process.execPath, bin: BIN, configPath: resolve(loaded.path), env: process.env });
+  // Said, not refused: the unit is right; what the service will read from the .env may not be what this shell does.
+  for (const w of systemdDotenvWarnings(loaded.dotenvPath)) process.stderr.write(`switchyard: warning: ${w}\n`);
   if (!opts.install) {
     process.stdout.write(text);
     return;
