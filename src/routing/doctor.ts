@@ -79,6 +79,8 @@ export interface DoctorInput {
   /** Set when the configured store could not be opened (probes then run over a private in-memory store). */
   storeError?: string;
   adapterFor: AdapterFor;
+  /** More config warnings from the caller (things only it can judge, e.g. what a systemd service would not see). */
+  warnings?: string[];
 }
 
 export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
@@ -91,7 +93,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     : { ok: false, kind: storeKind(loaded.config.gateway.state), location: safeStatePath(loaded.config.gateway.state), error: input.storeError ?? 'unavailable' };
   const tasks = taskNames(loaded.config).map((t) => taskReport(loaded, t, probes));
   const ok = storeReport.ok && allValid(probes) && tasks.every((t) => t.status !== 'broken');
-  return { ok, config: { ok: true, path: loaded.path, warnings: [...loaded.warnings] }, store: storeReport, providers: probes, tasks };
+  return { ok, config: { ok: true, path: loaded.path, warnings: [...loaded.warnings, ...(input.warnings ?? [])] }, store: storeReport, providers: probes, tasks };
 }
 
 function storeKind(state: string): string {
