@@ -10,6 +10,7 @@ import { EXAMPLE_CONFIG } from '../config/example.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { keylessProviders } from '../config/key-warnings.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
+import { sharedKeyWarnings } from './key-checks.ts';
 import { reportError } from './main.ts';
 
 export function register(program: Command): void {
@@ -49,7 +50,8 @@ function printChecked(loaded: LoadedConfig, name: string): void {
   process.stdout.write(`ok: ${name} (${summary(loaded)})\n`);
   // Providers with no key: a reminder (stored keys live in the state store, which checking a file does not open).
   // The systemd differences too: `gateway service` hands this .env to the service through EnvironmentFile=.
-  for (const w of [...loaded.warnings, ...keylessProviders(loaded), ...systemdDotenvWarnings(loaded.dotenvPath)]) process.stdout.write(`warning: ${w}\n`);
+  const warnings = [...loaded.warnings, ...keylessProviders(loaded), ...sharedKeyWarnings(loaded), ...systemdDotenvWarnings(loaded.dotenvPath)];
+  for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
 }
 
 /** Several files (a pre-commit hook, a directory of deployments): report each, exit 2 if any is bad. */

@@ -7,9 +7,7 @@ import { join } from 'node:path';
 import type { LoadedConfig } from '../config/types.ts';
 import { keyEnvName, resolveCredentials } from '../credentials/resolve.ts';
 import { openStore, statePath } from '../state/open.ts';
-import type { CredentialStore } from '../state/types.ts';
-
-type StoredKeys = Pick<CredentialStore, 'listStoredCredentials'>;
+import { NO_STORED_KEYS, type StoredKeys } from './key-checks.ts';
 
 /** Variables the unit sets itself (Environment=), so the service has them whatever the .env says. */
 const CARRIED_BY_UNIT = new Set(['SWITCHYARD_HOME', 'XDG_STATE_HOME']);
@@ -64,5 +62,3 @@ export async function serviceShellWarnings(loaded: LoadedConfig, env: Record<str
     await store.close();
   }
 }
-
-const NO_STORED_KEYS: StoredKeys = { listStoredCredentials: () => [] };
