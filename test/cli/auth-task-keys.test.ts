@@ -94,3 +94,21 @@ test("a task's good key on a provider with no key of its own: the task is ok, th
   assert.match(doctor.stdout, /title_generation: ok {2}xiaomi\/sim-small(?! ✗)/);
   assertNoSecrets(SECRETS);
 });
+
+test('a task key with provider: auto is never used, and config check says so', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  ws.write('switchyard.yaml', `providers:
+  xiaomi: { type: openai, base_url: http://127.0.0.1:9/v1 }
+main: { provider: xiaomi, model: m }
+auxiliary:
+  title_generation: { api_key: "\${TITLE_KEY}" }
+`);
+  ws.write('.env', `XIAOMI_API_KEY=${PROVIDER_KEY}\nTITLE_KEY=${TITLE_GOOD}\n`);
+  const check = await runCli(['config', 'check'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  assert.equal(check.code, 0, check.stderr);
+  assert.match(check.stdout, /^warning: auxiliary\.title_generation\.api_key is not used: with provider: auto the task runs on the main chain with its providers' own settings; name the provider \(provider: P\) for the task's api_key to apply$/m);
+  const list = await runCli(['auth', 'list'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  assert.doesNotMatch(list.stdout, /auxiliary\.title_generation/, 'an unused key is not listed as if it were tried');
+  assertNoSecrets(SECRETS);
+});
