@@ -84,12 +84,12 @@ async function withAuth(cmd: Command, fn: (ctx: AuthContext) => void | Promise<v
   }
 }
 
-/** Variables a provider's `api_key`/`api_keys[i]` was read from (`api_key: ${CFG_KEY}`): their env/.env conflicts
- * decide which key is used, so they are credential warnings too. */
+/** Variables a provider's `api_key`/`api_keys[i]` or a task's `api_key` was read from (`api_key: ${CFG_KEY}`): their
+ * env/.env conflicts decide which key is used, so they are credential warnings too. */
 function interpolatedKeyVariables(loaded: LoadedConfig): string[] {
   const names: string[] = [];
   for (const [path, origin] of loaded.origins) {
-    if (!/^providers\.[^.]+\.api_keys?(\[\d+\])?$/.test(path)) continue;
+    if (!/^(providers\.[^.]+\.api_keys?(\[\d+\])?|auxiliary\.[^.]+\.api_key)$/.test(path)) continue;
     if (origin.kind === 'env' || origin.kind === 'dotenv') names.push(origin.name);
   }
   return names;

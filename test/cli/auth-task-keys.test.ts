@@ -112,3 +112,17 @@ auxiliary:
   assert.doesNotMatch(list.stdout, /auxiliary\.title_generation/, 'an unused key is not listed as if it were tried');
   assertNoSecrets(SECRETS);
 });
+
+test("auth commands say when a task key's variable differs between the environment and .env", async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  ws.write('switchyard.yaml', CONFIG('http://127.0.0.1:9'));
+  ws.write('.env', `TITLE_KEY=${TITLE_BAD}\n`);
+  const r = await runCli(['auth', 'list'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home, TITLE_KEY: TITLE_GOOD } });
+  assert.equal(r.code, 0, r.stderr);
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('TITLE_KEY'));
+  assert.equal(warnings.length, 1, r.stderr);
+  assert.match(warnings[0]!, /TITLE_KEY is set in the environment \(sk-…0003\) and differently in .*\.env \(sk-…0002\); the environment's value is used/);
+  assert.match(r.stdout, /auxiliary\.title_generation\.api_key ← env TITLE_KEY \(switchyard\.yaml:8\)/);
+  assertNoSecrets(SECRETS);
+});
