@@ -1,6 +1,7 @@
 // `switchyard auth test [P] [ID]` — a live probe of each credential (SPEC §2): valid / rejected / quota /
-// rate-limited / unreachable, with latency. The outcome is recorded in the credential's health. Exit 0 when every
-// probed credential is valid, 1 otherwise.
+// rate-limited / unreachable, with latency; `accepted` when only a models list could be tried (no model is known for
+// the provider), which proves less and changes no state. A chat probe's outcome is recorded in the credential's
+// health. Exit 0 when every probed credential can serve, 1 otherwise.
 import type { Command } from 'commander';
 import { CredentialPool } from '../credentials/pool.ts';
 import { sourcesText } from '../credentials/describe.ts';
@@ -18,7 +19,7 @@ interface TestOptions {
 export function registerAuthTest(auth: Command): void {
   auth
     .command('test [provider] [id]')
-    .description('probe each credential live (a one-token request): valid, rejected, quota, rate-limited or unreachable')
+    .description('probe each credential live (a one-token chat; a models list when no model is known): valid, accepted (models list only), rejected, quota, rate-limited or unreachable')
     .option('--json', 'machine-readable output')
     .action((provider: string | undefined, id: string | undefined, opts: TestOptions, cmd: Command) => authTest(cmd, provider, id, opts));
 }
@@ -49,8 +50,11 @@ export function printProbes(probes: readonly ProviderProbe[]): void {
       notes.push(p.missing);
     }
     for (const r of p.results) {
-      rows.push([p.provider, r.credential.fingerprint, r.credential.masked, sourcesText(r.credential.sources), r.status, `${r.latency_ms}ms`]);
-      if (r.status !== 'valid' || r.message !== 'accepted') notes.push(`${p.provider} ${r.credential.masked}: ${r.message}`);
+      // A task's own key says which task and where its value comes from; "config key" would send the user to the
+      // provider's entry.
+      rows.push([p.provider, r.credential.fingerprint, r.credential.masked, r.origin ?? sourcesText(r.credential.sources), r.status, `${r.latency_ms}ms`]);
+      const whose = r.task !== undefined ? ` (${r.task}'s own key)` : '';
+      if (r.status !== 'valid' || r.message !== 'accepted') notes.push(`${p.provider} ${r.credential.masked}${whose}: ${r.message}`);
     }
   }
   if (rows.length === 0) {

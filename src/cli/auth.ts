@@ -10,7 +10,9 @@ import { fingerprint, mask } from '../credentials/mask.ts';
 import { CredentialPool, type ProviderExplanation } from '../credentials/pool.ts';
 import { keyEnvName } from '../credentials/resolve.ts';
 import { readSecret } from '../credentials/secret-input.ts';
-import { CANDIDATE_HEADER, candidateRows } from '../credentials/table.ts';
+import { CANDIDATE_HEADER, candidateRow, candidateRows } from '../credentials/table.ts';
+import type { CandidateStatus } from '../credentials/types.ts';
+import { taskKeyStatus, taskKeys } from '../routing/task-keys.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { openCliStore } from './open-state.ts';
@@ -82,12 +84,12 @@ async function withAuth(cmd: Command, fn: (ctx: AuthContext) => void | Promise<v
   }
 }
 
-/** Variables a provider's `api_key`/`api_keys[i]` was read from (`api_key: ${CFG_KEY}`): their env/.env conflicts
- * decide which key is used, so they are credential warnings too. */
+/** Variables a provider's `api_key`/`api_keys[i]` or a task's `api_key` was read from (`api_key: ${CFG_KEY}`): their
+ * env/.env conflicts decide which key is used, so they are credential warnings too. */
 function interpolatedKeyVariables(loaded: LoadedConfig): string[] {
   const names: string[] = [];
   for (const [path, origin] of loaded.origins) {
-    if (!/^providers\.[^.]+\.api_keys?(\[\d+\])?$/.test(path)) continue;
+    if (!/^(providers\.[^.]+\.api_keys?(\[\d+\])?|auxiliary\.[^.]+\.api_key)$/.test(path)) continue;
     if (origin.kind === 'env' || origin.kind === 'dotenv') names.push(origin.name);
   }
   return names;
@@ -103,29 +105,69 @@ function requireProvider(ctx: AuthContext, provider: string, configured = false)
   requireKnownProvider(ctx.loaded, provider, configured ? Object.keys(ctx.loaded.config.providers) : knownProviders(ctx));
 }
 
-function printExplanation(e: ProviderExplanation, now: number): void {
+/** A task's own key (`auxiliary.T.api_key`), shown under its provider: the task tries it before the provider's keys. */
+interface TaskKeyView extends CandidateStatus {
+  task: string;
+  /** `auxiliary.title_generation.api_key ← .env TITLE_KEY (switchyard.yaml:9)` */
+  where: string;
+}
+
+/** The explanation, with the tasks' own keys of the provider (they are not among its candidates). */
+type Explained = ProviderExplanation & { task_keys: TaskKeyView[] };
+
+function explainWithTasks(ctx: AuthContext, provider: string): Explained {
+  const now = Date.now();
+  const views = taskKeys(ctx.loaded, provider).map((k) => ({ task: k.task, where: k.where, ...taskKeyStatus(ctx.store, k, now) }));
+  return { ...ctx.pool.explain(provider), task_keys: views };
+}
+
+function taskKeyRow(v: TaskKeyView, now: number): string[] {
+  // A blank marker cell keeps the columns where the provider's table (with its →) has them.
+  return [' ', ...candidateRow({ ...v, position: 0, next: false }, now, v.where).slice(1)];
+}
+
+/** What the task does with its own key next: the same question `auth explain` answers for the provider. */
+function taskKeyLine(e: Explained, v: TaskKeyView): string {
+  const key = `its own key ${v.credential.masked} (${v.credential.fingerprint})`;
+  const others = e.candidates.length > 0;
+  if (!v.usable) {
+    const skips = `${v.task} skips ${key} (${v.why ?? 'unusable'})`;
+    return others ? `${skips} and uses the keys above` : `${skips}; ${e.provider} has no other key, so the task goes on to the next route of its chain`;
+  }
+  const first = v.health.state === 'rejected' ? `tries ${key} once more (${v.why ?? 'its probe is due'})` : `uses ${key} first`;
+  return `${v.task} ${first}${others ? ', then the keys above' : ''}`;
+}
+
+function printExplanation(e: Explained, now: number): void {
   process.stdout.write(`${e.provider} (strategy ${e.strategy})\n`);
   if (e.candidates.length > 0) printTable(candidateRows(e, now), CANDIDATE_HEADER);
   process.stdout.write(`${e.candidates.length > 0 ? '→ ' : ''}${e.summary}\n`);
+  if (e.task_keys.length === 0) return;
+  process.stdout.write(`tasks' own keys (each tried first by its task, before ${e.candidates.length > 0 ? 'the keys above' : `any key of ${e.provider}`}):\n`);
+  printTable(e.task_keys.map((v) => taskKeyRow(v, now)), CANDIDATE_HEADER);
+  for (const v of e.task_keys) process.stdout.write(`→ ${taskKeyLine(e, v)}\n`);
 }
 
 function list(ctx: AuthContext, provider: string | undefined, opts: JsonOption): void {
   if (provider !== undefined) requireProvider(ctx, provider);
   const providers = provider !== undefined ? [provider] : knownProviders(ctx);
-  const explanations = providers.map((p) => ctx.pool.explain(p));
+  const explanations = providers.map((p) => explainWithTasks(ctx, p));
   if (opts.json) return printJson({ providers: explanations });
   if (explanations.length === 0) {
     process.stdout.write('no providers configured; add one under `providers:` in the config (see docs/config.md)\n');
     return;
   }
   const now = Date.now();
-  const rows = explanations.flatMap((e) => (e.candidates.length > 0 ? candidateRows(e, now, true) : [[e.provider, '', '', '-', 'none', 'missing', '-', '-', '-']]));
+  const rows = explanations.flatMap((e) => [
+    ...(e.candidates.length > 0 ? candidateRows(e, now, true) : [[e.provider, '', '', '-', 'none', 'missing', '-', '-', '-']]),
+    ...e.task_keys.map((v) => [e.provider, ...taskKeyRow(v, now)]),
+  ]);
   printTable(rows, ['PROVIDER', ...CANDIDATE_HEADER]);
 }
 
 function explain(ctx: AuthContext, provider: string, opts: JsonOption): void {
   requireProvider(ctx, provider);
-  const e = ctx.pool.explain(provider);
+  const e = explainWithTasks(ctx, provider);
   if (opts.json) return printJson(e);
   printExplanation(e, Date.now());
 }
@@ -178,6 +220,11 @@ function remove(ctx: AuthContext, provider: string, idOrLabel: string, opts: Jso
  * ID is not mistaken for "that key, which is not stored". */
 function notStored(ctx: AuthContext, provider: string, idOrLabel: string): UserError {
   const candidates = ctx.pool.candidates(provider).map((c) => ({ id: c.credential.fingerprint, credential: c.credential }));
+  // A task's own key is not stored either: say where it is set rather than "no such key".
+  for (const k of taskKeys(ctx.loaded, provider)) {
+    if (candidates.some((c) => c.id === k.credential.fingerprint)) continue;
+    candidates.push({ id: k.credential.fingerprint, credential: { ...k.credential, sources: [{ kind: 'config', where: k.where }] } });
+  }
   const match = matchOne(candidates, idOrLabel, (c) => c.credential.label, `credential of ${provider}`);
   if (match && !match.credential.sources.some((s) => s.kind === 'stored')) {
     return new UserError(`${describeCredential(match.credential)} is not a stored key; remove it where it is set (${match.credential.sources.map((s) => s.where).join(', ')})`);
@@ -190,10 +237,19 @@ function notStored(ctx: AuthContext, provider: string, idOrLabel: string): UserE
 function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined, opts: JsonOption): void {
   requireProvider(ctx, provider);
   const fingerprints = ctx.pool.reset(provider, idOrLabel);
-  const explanation = ctx.pool.explain(provider);
-  if (opts.json) return printJson({ provider, reset: fingerprints, explanation });
+  const explanation = explainWithTasks(ctx, provider);
+  const store = { kind: ctx.store.kind, location: ctx.store.location };
+  if (opts.json) return printJson({ provider, reset: fingerprints, store, explanation });
   const now = Date.now();
   const what = idOrLabel !== undefined ? `credential ${fingerprints[0]} is` : 'all credentials are';
-  process.stdout.write(`reset ${provider}: ${what} ok again as of ${formatWhen(now, now)}\n`);
+  process.stdout.write(`reset ${provider}: ${what} ok again as of ${formatWhen(now, now)} in ${storeName(ctx.store)}\n`);
+  // Said because a reset in one store does nothing for a gateway using another (a shell and a service with
+  // different SWITCHYARD_HOME): the reset looks done while the gateway keeps refusing.
+  process.stdout.write(`  a running gateway sees it within a second if it uses this state store (the same SWITCHYARD_HOME, or the same gateway.state)\n`);
   printExplanation(explanation, now);
+}
+
+/** `/home/me/.local/state/switchyard/state.db`, or `Redis at redis://host:6379/0` (password masked). */
+function storeName(store: StateStore): string {
+  return store.kind === 'redis' ? `Redis at ${store.location}` : store.location;
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { cliConfig, printJson } from './context.ts';
 import { openCliStore } from './open-state.ts';
 import type { LoadedConfig } from '../config/types.ts';
+import { NO_MAIN, NO_PROVIDERS } from '../config/cross-check.ts';
 import { watchConfig } from '../config/watch.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
@@ -51,6 +52,8 @@ async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
   if (opts.message !== undefined && opts.message.trim() === '') throw new UserError('-m needs a non-empty message');
   if (opts.session !== undefined && opts.session.trim() === '') throw new UserError('--session needs a session id or prefix (see `switchyard sessions list`)');
   const loaded = cliConfig(cmd);
+  const warned = new Set<string>();
+  sayConfigWarnings(loaded, warned, (line) => process.stderr.write(`${line}\n`));
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
   const store = await openCliStore({ kind: loaded.config.gateway.state, env: { ...loaded.env } });
   const runtime = await openChatRuntime(loaded, store);
@@ -58,10 +61,24 @@ async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
     const session = opts.session !== undefined ? ChatSession.resume(runtime.store, opts.session) : ChatSession.fresh(runtime.store);
     if (opts.model) session.setRoute(parseRouteFor(loaded.config, opts.model));
     if (opts.message !== undefined) await answerOnce(runtime, session, opts.message, opts.json === true);
-    else await interactive(runtime, session, opts.color !== false);
+    else await interactive(runtime, session, opts.color !== false, warned);
   } finally {
     await runtime.close();
     await store.close();
+  }
+}
+
+/**
+ * The config's warnings (env and .env holding different values for a key, a .env line that is not NAME=value, …),
+ * worded as `config check` words them, each once per chat. The router runs with a silent logger, so without this a
+ * chat would show only "no API key for mimo" and never why the key in .env was not read.
+ */
+function sayConfigWarnings(loaded: LoadedConfig, said: Set<string>, say: (line: string) => void): void {
+  for (const w of loaded.warnings) {
+    // A chat with no main route (or no providers) fails saying so, or runs on --model: the warning adds nothing.
+    if (said.has(w) || w === NO_MAIN || w === NO_PROVIDERS) continue;
+    said.add(w);
+    say(`warning: ${scrubSecrets(w)}`);
   }
 }
 
@@ -131,7 +148,7 @@ function failureJson(session: ChatSession | undefined, err: unknown): Record<str
   };
 }
 
-async function interactive(runtime: ChatRuntime, session: ChatSession, color: boolean): Promise<void> {
+async function interactive(runtime: ChatRuntime, session: ChatSession, color: boolean, warned: Set<string>): Promise<void> {
   const tty = process.stdin.isTTY && process.stdout.isTTY;
   // Notices arrive from the conversation while the REPL owns the terminal: route them through it.
   const notices: { repl?: Repl } = {};
@@ -148,6 +165,8 @@ async function interactive(runtime: ChatRuntime, session: ChatSession, color: bo
   const stopWatching = followConfig(runtime, notify, (next) => {
     conv.setConfig(next.config);
     repl.setConfig(next.config);
+    // An edit that brings a new warning (a mistyped .env line) says so; the ones already said are not repeated.
+    sayConfigWarnings(next, warned, notify);
   });
   try {
     await repl.run();

@@ -7,8 +7,10 @@ import { loadConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { configYaml, displayConfig, displayValue, explainRows } from '../config/render.ts';
 import { EXAMPLE_CONFIG } from '../config/example.ts';
-import { keyEnvName, lookedIn } from '../credentials/resolve.ts';
+import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
+import { keylessProviders } from '../config/key-warnings.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
+import { sharedKeyWarnings } from './key-checks.ts';
 import { reportError } from './main.ts';
 
 export function register(program: Command): void {
@@ -46,21 +48,10 @@ function check(cmd: Command): void {
 
 function printChecked(loaded: LoadedConfig, name: string): void {
   process.stdout.write(`ok: ${name} (${summary(loaded)})\n`);
-  for (const w of [...loaded.warnings, ...keylessProviders(loaded)]) process.stdout.write(`warning: ${w}\n`);
-}
-
-/** Providers with no key in the config, their key variable or .env. Only `config check` says this: stored keys
- * (`switchyard auth add`) live in the state store, which checking a file does not open, so elsewhere it could be
- * wrong; here it is a reminder, not an error. */
-function keylessProviders(loaded: LoadedConfig): string[] {
-  const out: string[] = [];
-  for (const [name, p] of Object.entries(loaded.config.providers)) {
-    const variable = keyEnvName(loaded, name);
-    const configured = [p.api_key, ...(p.api_keys ?? [])].some((k) => k !== undefined && k.trim() !== '');
-    if (configured || loaded.env[variable]?.trim() || loaded.dotenv[variable]?.trim()) continue;
-    out.push(`providers.${name}: no API key found (looked in ${lookedIn(loaded, name).join(', ')}); set ${variable}, or store one with \`switchyard auth add ${name}\` (stored keys are not checked here)`);
-  }
-  return out;
+  // Providers with no key: a reminder (stored keys live in the state store, which checking a file does not open).
+  // The systemd differences too: `gateway service` hands this .env to the service through EnvironmentFile=.
+  const warnings = [...loaded.warnings, ...keylessProviders(loaded), ...sharedKeyWarnings(loaded), ...systemdDotenvWarnings(loaded.dotenvPath)];
+  for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
 }
 
 /** Several files (a pre-commit hook, a directory of deployments): report each, exit 2 if any is bad. */

@@ -1,7 +1,13 @@
 // `switchyard doctor`: is this setup going to work? Config, every credential probed live, the state store, and
 // each task's chain. A readable report (or --json); exit 0 when all is well, 1 when something needs attention,
 // 2 when the config itself is invalid.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { LoadedConfig } from '../config/types.ts';
+import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
+import { UNIT_NAME, unitPath } from '../gateway/systemd.ts';
+import { sharedKeyWarnings } from './key-checks.ts';
+import { shellOnlyWarnings } from './service-env.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { adapterFor } from '../providers/registry.ts';
@@ -47,13 +53,26 @@ async function doctor(cmd: Command, opts: { json?: boolean }): Promise<void> {
     store = openStore({ kind: 'memory' });
   }
   try {
-    const report = await runDoctor({ loaded, store, adapterFor, ...(storeError !== undefined ? { storeError } : {}) });
+    const warnings = [...sharedKeyWarnings(loaded, store), ...serviceWarnings(loaded, store)];
+    const report = await runDoctor({ loaded, store, adapterFor, warnings, ...(storeError !== undefined ? { storeError } : {}) });
     if (opts.json) printJson(report);
     else render(report);
     if (!report.ok) process.exitCode = 1;
   } finally {
     await store.close();
   }
+}
+
+/**
+ * What a gateway run as a systemd service would see differently from this shell (seed 001: a key exported only in the
+ * shell). Said whether or not a unit is installed — the shell is where doctor runs, the service is where it bites —
+ * and, with the unit installed, also the .env lines systemd reads differently.
+ */
+function serviceWarnings(loaded: LoadedConfig, store: StateStore): string[] {
+  if (!loaded.path) return [];
+  const installed = existsSync(unitPath(process.env));
+  const reader = installed ? `the installed service (${UNIT_NAME})` : 'a gateway run as a service (`switchyard gateway service`)';
+  return [...shellOnlyWarnings(loaded, store, reader), ...(installed ? systemdDotenvWarnings(loaded.dotenvPath) : [])];
 }
 
 function render(r: DoctorReport): void {
@@ -76,8 +95,10 @@ function render(r: DoctorReport): void {
     const chain = t.routes.map((x) => `${x.route}${x.status === 'ok' ? '' : ' ✗'}`).join(' → ');
     out(`  ${t.task}: ${t.status === 'ok' ? 'ok' : 'BROKEN'}${chain ? `  ${chain}` : ''}`);
     if (t.status === 'broken' && t.reason) out(`    ${t.reason}`);
-    for (const x of t.routes) if (x.status !== 'ok' && x.note) out(`    ${x.route}: ${x.note}`);
+    for (const x of t.routes) if (x.note) out(`    ${x.route}: ${x.note}`);
   }
   out();
-  out(r.ok ? 'all good' : 'problems found (see above)');
+  const warned = r.config.warnings.length;
+  // "all good" alone under a warning read as "nothing to do" (seed 001's shell-only key): count them.
+  out(r.ok ? `all good${warned > 0 ? `, with ${warned} warning${warned === 1 ? '' : 's'} above` : ''}` : 'problems found (see above)');
 }

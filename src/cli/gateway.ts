@@ -14,6 +14,8 @@ import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, GatewayKeyRecord } from '../state/types.ts';
 import { generateKey, newKeyRecord } from '../gateway/keys.ts';
 import { enableInstructions, installUnit, renderUnit, unitPath } from '../gateway/systemd.ts';
+import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
+import { serviceShellWarnings } from './service-env.ts';
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 
@@ -175,6 +177,9 @@ async function service(opts: { print?: boolean; install?: boolean; force?: boole
     throw new UserError('no config file found: pass --config FILE (the service runs with an explicit config path), or create one with `switchyard config init`');
   }
   const text = renderUnit({ node: process.execPath, bin: BIN, configPath: resolve(loaded.path), env: process.env });
+  // Said, not refused: the unit is right; what the service will read may not be what this shell has (seed 001).
+  const warnings = [...(await serviceShellWarnings(loaded, process.env)), ...systemdDotenvWarnings(loaded.dotenvPath)];
+  for (const w of warnings) process.stderr.write(`switchyard: warning: ${w}\n`);
   if (!opts.install) {
     process.stdout.write(text);
     return;

@@ -42,6 +42,11 @@ function collectRefs(data: Obj): RouteRef[] {
   return refs;
 }
 
+/** Warnings about what is not there at all; a command that needs it says so as its error (exported so it can tell
+ * them apart and not say the same thing twice). */
+export const NO_PROVIDERS = 'no providers are defined: nothing can be called (add providers: { NAME: { type, base_url } })';
+export const NO_MAIN = 'no `main:` route is set: chat and the `main` task have nothing to call (add main: { provider, model })';
+
 export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { issues: ConfigIssue[]; warnings: string[] } {
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
@@ -68,14 +73,25 @@ export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { i
     if (p && 'api_key' in p && 'api_keys' in p) issueAt(['providers', name, 'api_keys'], 'give either `api_key` (one key) or `api_keys` (a list), not both', true);
   }
 
-  for (const task of Object.keys(obj(root['auxiliary']) ?? {})) {
+  for (const [task, cfg] of Object.entries(obj(root['auxiliary']) ?? {})) {
     const near = BUILTIN_TASKS.includes(task) ? undefined : closest(task, BUILTIN_TASKS);
     if (near) warnings.push(`auxiliary.${task} is not a built-in task (did you mean \`${near}\`?); it is kept as a custom task`);
+    warnings.push(...unusedOnAuto(task, obj(cfg)));
   }
-  if (providers.length === 0) warnings.push('no providers are defined: nothing can be called (add providers: { NAME: { type, base_url } })');
-  if (!obj(root['main'])) warnings.push('no `main:` route is set: chat and the `main` task have nothing to call (add main: { provider, model })');
+  if (providers.length === 0) warnings.push(NO_PROVIDERS);
+  if (!obj(root['main'])) warnings.push(NO_MAIN);
   warnings.push(...bareMilliseconds(root));
   return { issues, warnings };
+}
+
+/** `api_key`/`base_url` on a task whose provider is `auto` (the default): the main chain runs on its own providers'
+ * settings, so they are never used — and a key the user believes is the task's would be invisible. */
+function unusedOnAuto(task: string, cfg: Obj | undefined): string[] {
+  const provider = cfg?.['provider'] ?? 'auto';
+  if (!cfg || provider !== 'auto') return [];
+  return ['api_key', 'base_url']
+    .filter((k) => typeof cfg[k] === 'string' && (cfg[k] as string).trim() !== '')
+    .map((k) => `auxiliary.${task}.${k} is not used: with provider: auto the task runs on the main chain with its providers' own settings; name the provider (provider: P) for the task's ${k} to apply`);
 }
 
 /** `timeout: 30` (seconds, in many tools' configs) is 30ms here: worth a word where so short makes no sense. */

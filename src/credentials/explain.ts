@@ -73,7 +73,8 @@ function withUnusableSummary(explanation: ProviderExplanation, all: Evaluated[])
     explanation.earliestUntil = Math.min(...deadlines);
     explanation.summary = `${head}; the first comes back at ${formatClock(explanation.earliestUntil)} (or run \`switchyard auth reset ${explanation.provider}\`)`;
   } else {
-    explanation.summary = `${head}; fix or replace the rejected keys, then run \`switchyard auth reset ${explanation.provider}\``;
+    // A replaced key is a new fingerprint with clean health: only a key that stays needs `auth reset`.
+    explanation.summary = `${head}; replace the rejected keys (a new key starts clean: no reset needed), or, if the provider accepts them again, run \`switchyard auth reset ${explanation.provider}\``;
   }
   return explanation;
 }

@@ -62,7 +62,7 @@ function environmentKeys(loaded: LoadedConfig, provider: string): RawKey[] {
   return keys;
 }
 
-function storedKeys(store: CredentialStore, provider: string): RawKey[] {
+function storedKeys(store: Pick<CredentialStore, 'listStoredCredentials'>, provider: string): RawKey[] {
   // listStoredCredentials returns them by priority (ascending), then oldest first.
   return store.listStoredCredentials(provider).map((c) => {
     const key: RawKey = { secret: c.secret, source: { kind: 'stored', where: c.label ? `stored "${c.label}"` : `stored ${c.id}` }, priority: c.priority };
@@ -83,7 +83,7 @@ function cachedFingerprint(secret: string): string {
   return fp;
 }
 
-export function resolveCredentials(loaded: LoadedConfig, store: CredentialStore, provider: string): Credential[] {
+export function resolveCredentials(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStoredCredentials'>, provider: string): Credential[] {
   const raw = [...configKeys(loaded, provider), ...environmentKeys(loaded, provider), ...storedKeys(store, provider)];
   const byFingerprint = new Map<string, Credential>();
   for (const key of raw) {

@@ -19,16 +19,21 @@ function untilText(c: ExplainedCandidate, now: number): string {
 
 export function candidateRows(e: ProviderExplanation, now: number, withProvider = false): string[][] {
   return e.candidates.map((c) => {
-    const row = [
-      c.next ? '→' : '',
-      String(c.position),
-      c.credential.fingerprint,
-      c.credential.masked,
-      sourcesText(c.credential.sources),
-      stateText(c, now),
-      untilText(c, now),
-      c.health.last_success_at !== undefined ? formatWhen(c.health.last_success_at, now) : 'never',
-    ];
+    const row = candidateRow(c, now);
     return withProvider ? [e.provider, ...row] : row;
   });
+}
+
+/** One row under CANDIDATE_HEADER; `sources` replaces the SOURCES cell (a task's key says which task and slot). */
+export function candidateRow(c: ExplainedCandidate, now: number, sources = sourcesText(c.credential.sources)): string[] {
+  return [
+    c.next ? '→' : '',
+    c.position > 0 ? String(c.position) : '-',
+    c.credential.fingerprint,
+    c.credential.masked,
+    sources,
+    stateText(c, now),
+    untilText(c, now),
+    c.health.last_success_at !== undefined ? formatWhen(c.health.last_success_at, now) : 'never',
+  ];
 }

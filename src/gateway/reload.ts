@@ -10,6 +10,9 @@ import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { settingsFrom, type GatewayContext } from './context.ts';
 import { forgetFormerHealth } from '../routing/forget-former.ts';
+import { taskKeys } from '../routing/task-keys.ts';
+import { keylessProviders } from '../config/key-warnings.ts';
+import { resolveCredentials } from '../credentials/resolve.ts';
 import './request-state.ts';
 
 /** Applies a validated config to a running gateway. */
@@ -23,6 +26,7 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   const restartOnly = (['listen', 'body_limit', 'state'] as const).filter((k) => before[k] !== after[k]);
   for (const k of restartOnly) restartOnlyChanged(ctx, k);
   for (const w of next.warnings) ctx.logger.warn(scrubSecrets(w));
+  warnKeyless(ctx, next);
   ctx.logger.info({ config: next.path, providers: Object.keys(next.config.providers).length }, 'config reloaded');
   forgetFormerCredentials(ctx);
 }
@@ -35,6 +39,16 @@ function restartOnlyChanged(ctx: GatewayContext, key: 'listen' | 'body_limit' | 
     return;
   }
   ctx.logger.warn({ setting: `gateway.${key}` }, `gateway.${key} changed; it takes effect at the next restart`);
+}
+
+/**
+ * At start and after each reload: each provider with no key anywhere (config, environment, .env, stored, or a task's
+ * own key) is named, as `config check` names it. Under systemd this is often the first sign that a key lives only in
+ * the shell's profile, which a service never reads (seed 001); without it the first word would be a failed request.
+ */
+export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
+  const hasKey = (p: string): boolean => resolveCredentials(loaded, ctx.router.store, p).length > 0 || taskKeys(loaded, p).length > 0;
+  for (const w of keylessProviders(loaded, { hasKey, storeChecked: true })) ctx.logger.warn(w);
 }
 
 /** At start and after each reload: the health of credentials no config knows any more, a month old, is forgotten. */

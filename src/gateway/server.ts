@@ -11,7 +11,7 @@ import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import { buildGateway, type RequestTimeout } from './app.ts';
 import { isLoopback, parseListen, urlFor } from './listen.ts';
-import { forgetFormerCredentials, watchAndReload } from './reload.ts';
+import { forgetFormerCredentials, warnKeyless, watchAndReload } from './reload.ts';
 
 export interface StartGatewayOptions {
   loaded: LoadedConfig;
@@ -64,6 +64,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     ...(options.listen ? { listenOverride: options.listen } : {}),
   });
   forgetFormerCredentials(app.gateway);
+  warnKeyless(app.gateway, options.loaded);
   try {
     await app.listen({ host, port });
   } catch (err) {

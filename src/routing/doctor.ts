@@ -7,13 +7,14 @@ import type { StateStore } from '../state/types.ts';
 import { statePath } from '../state/open.ts';
 import { maskUrlPassword } from '../credentials/mask.ts';
 import type { AdapterFor } from './call-context.ts';
-import { allValid, probeProviders, type ProviderProbe } from './probe-all.ts';
+import { allValid, probeProviders, serves, type ProviderProbe } from './probe-all.ts';
+import type { ProbeResult } from './probe.ts';
 import { resolveTask, taskNames } from './resolve-task.ts';
 
 export interface DoctorRoute {
   route: string;
   origin: string;
-  /** `ok`: its provider has a valid key; otherwise why it cannot serve. */
+  /** `ok`: its provider has a valid key; otherwise why it cannot serve (`note`, which an `ok` route may have too). */
   status: 'ok' | 'no_valid_key' | 'invalid';
   note?: string;
 }
@@ -44,6 +45,12 @@ function unusableNote(provider: string, probe: ProviderProbe | undefined): strin
   return `no key of ${provider} is valid right now`;
 }
 
+/** A route that works although its task's own key does not: said, since every call of the task tries that key first. */
+function ownKeyNote(results: readonly ProbeResult[], task: string): { note?: string } {
+  const own = results.find((x) => x.task === task && !serves(x));
+  return own ? { note: `its own key ${own.credential.masked} (auxiliary.${task}.api_key) is ${own.status}; the provider's other keys answer instead` } : {};
+}
+
 function taskReport(loaded: LoadedConfig, task: string, probes: readonly ProviderProbe[]): DoctorTask {
   let plan;
   try {
@@ -55,9 +62,12 @@ function taskReport(loaded: LoadedConfig, task: string, probes: readonly Provide
   const routes = plan.routes.map((r): DoctorRoute => {
     const base = { route: `${r.provider}/${r.model}`, origin: r.origin };
     if (r.invalid) return { ...base, status: 'invalid', note: r.invalid };
-    const probe = probes.find((p) => p.provider === r.provider);
-    const valid = probe?.results.some((x) => x.status === 'valid') ?? false;
-    return valid ? { ...base, status: 'ok' } : { ...base, status: 'no_valid_key', note: probe?.missing ?? unusableNote(r.provider, probe) };
+    const found = probes.find((p) => p.provider === r.provider);
+    // A task's own key serves only that task's own route; every other route has the provider's keys alone.
+    const probe = found && { ...found, results: found.results.filter((x) => x.task === undefined || (r.apiKey !== undefined && x.task === task)) };
+    const valid = probe?.results.some(serves) ?? false;
+    if (valid) return { ...base, status: 'ok', ...ownKeyNote(probe?.results ?? [], task) };
+    return { ...base, status: 'no_valid_key', note: probe && probe.results.length === 0 && probe.missing ? probe.missing : unusableNote(r.provider, probe) };
   });
   const ok = routes.some((r) => r.status === 'ok');
   return ok ? { task, status: 'ok', routes } : { task, status: 'broken', reason: 'no route of this task can answer right now', routes };
@@ -69,6 +79,8 @@ export interface DoctorInput {
   /** Set when the configured store could not be opened (probes then run over a private in-memory store). */
   storeError?: string;
   adapterFor: AdapterFor;
+  /** More config warnings from the caller (things only it can judge, e.g. what a systemd service would not see). */
+  warnings?: string[];
 }
 
 export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
@@ -81,7 +93,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     : { ok: false, kind: storeKind(loaded.config.gateway.state), location: safeStatePath(loaded.config.gateway.state), error: input.storeError ?? 'unavailable' };
   const tasks = taskNames(loaded.config).map((t) => taskReport(loaded, t, probes));
   const ok = storeReport.ok && allValid(probes) && tasks.every((t) => t.status !== 'broken');
-  return { ok, config: { ok: true, path: loaded.path, warnings: [...loaded.warnings] }, store: storeReport, providers: probes, tasks };
+  return { ok, config: { ok: true, path: loaded.path, warnings: [...loaded.warnings, ...(input.warnings ?? [])] }, store: storeReport, providers: probes, tasks };
 }
 
 function storeKind(state: string): string {

@@ -5,11 +5,14 @@ import { lookedIn, resolveCredentials } from '../credentials/resolve.ts';
 import { explainMissing } from '../errors/explain.ts';
 import type { StateStore } from '../state/types.ts';
 import type { AdapterFor } from './call-context.ts';
+import { matchOne } from '../state/match.ts';
 import { probeCredential, type ProbeResult } from './probe.ts';
+import { taskKeys, type TaskKey } from './task-keys.ts';
 
 export interface ProviderProbe {
   provider: string;
-  /** No credential anywhere: the "missing" explanation naming where we looked. */
+  /** No credential of the provider's own: the "missing" explanation naming where we looked (its tasks' own keys
+   * may still be among `results`). */
   missing?: string;
   results: ProbeResult[];
 }
@@ -26,18 +29,45 @@ export interface ProbeAllInput {
 }
 
 export async function probeProviders(input: ProbeAllInput): Promise<ProviderProbe[]> {
-  const deps = { loaded: input.loaded, pool: input.pool, adapterFor: input.adapterFor, ...(input.timeZone ? { timeZone: input.timeZone } : {}) };
+  const deps = { loaded: input.loaded, pool: input.pool, store: input.store, adapterFor: input.adapterFor, ...(input.timeZone ? { timeZone: input.timeZone } : {}) };
   return Promise.all(input.providers.map(async (provider): Promise<ProviderProbe> => {
-    let credentials = resolveCredentials(input.loaded, input.store, provider);
+    const all = resolveCredentials(input.loaded, input.store, provider);
+    let credentials = all;
+    // A task's own key is probed where the task sends it (its model and base URL), under its provider.
+    let tasks = taskKeys(input.loaded, provider);
     if (input.id !== undefined) {
-      const fp = input.pool.findFingerprint(provider, input.id);
+      const fp = findFingerprint(input, provider, tasks, input.id);
       credentials = credentials.filter((c) => c.fingerprint === fp);
+      tasks = tasks.filter((k) => k.credential.fingerprint === fp);
     }
-    if (credentials.length === 0) return { provider, missing: explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider) }), results: [] };
-    return { provider, results: await Promise.all(credentials.map((c) => probeCredential(deps, c))) };
+    const probes = [
+      ...credentials.map((c) => probeCredential(deps, c)),
+      ...tasks.map((k) => probeCredential(deps, k.credential, { task: k.task, model: k.model, origin: k.where, ...(k.baseUrl !== undefined ? { baseUrl: k.baseUrl } : {}) })),
+    ];
+    const probe: ProviderProbe = { provider, results: await Promise.all(probes) };
+    if (all.length === 0) probe.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider) });
+    return probe;
   }));
 }
 
+/** The pool's matching (ID, unique prefix, label, former keys' health), and the tasks' own keys besides. */
+function findFingerprint(input: ProbeAllInput, provider: string, tasks: readonly TaskKey[], id: string): string {
+  try {
+    return input.pool.findFingerprint(provider, id);
+  } catch (err) {
+    const own = matchOne(tasks.map((k) => ({ id: k.credential.fingerprint })), id, () => undefined, `credential of ${provider}`);
+    if (own) return own.id;
+    throw err;
+  }
+}
+
+/** The key can serve as far as the probe can tell: a chat answered, or a models list did and nothing sets it aside. */
+export function serves(result: ProbeResult): boolean {
+  return result.status === 'valid' || (result.status === 'accepted' && result.set_aside === undefined);
+}
+
+/** Every probed key can serve, and every provider has a key: of its own, or (used only on their routes) its
+ * tasks' own keys. A provider some other route needs a key of is caught by doctor's task check. */
 export function allValid(probes: readonly ProviderProbe[]): boolean {
-  return probes.every((p) => p.missing === undefined && p.results.every((r) => r.status === 'valid'));
+  return probes.every((p) => (p.missing === undefined || p.results.length > 0) && p.results.every(serves));
 }

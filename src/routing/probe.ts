@@ -1,17 +1,20 @@
 // A live probe of one credential (`switchyard auth test`, `switchyard doctor`): one tiny chat request (max_tokens 1)
 // on a model the provider serves in this config — it notices quota and rate limits, which a models list does not —
-// or, when no model is known, a models list. The outcome is recorded in the credential's health, so a key that
-// turns out fine after all comes back, and one that is rejected is set aside.
+// or, when no model is known, a models list. A chat probe's outcome is recorded in the credential's health, so a key
+// that turns out fine after all comes back, and one that is rejected is set aside. A models list that answers
+// records nothing (see listedOnly).
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import type { Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import { explainFailure } from '../errors/explain.ts';
-import { restingText } from '../credentials/health.ts';
+import { usability } from '../credentials/health.ts';
+import type { HealthStore } from '../state/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import type { AdapterFor } from './call-context.ts';
 
-export type ProbeStatus = 'valid' | 'rejected' | 'quota' | 'rate_limited' | 'unreachable' | 'error';
+/** `accepted`: only a models list was tried (no model is known for the provider) and it answered; chat untested. */
+export type ProbeStatus = 'valid' | 'accepted' | 'rejected' | 'quota' | 'rate_limited' | 'unreachable' | 'error';
 
 /** What a probe's failure kind says about the key. The key was accepted whenever the provider got past
  * authentication (an unknown model or a refused request still proves the key). */
@@ -41,7 +44,24 @@ export interface ProbeResult {
   http_status?: number;
   /** What happened, in words (explained failures); never a secret. */
   message: string;
+  /** The task whose own key this is (`auxiliary.T.api_key`), probed on that task's route. */
+  task?: string;
+  /** For a task's key: its slot and where the value came from (`auxiliary.T.api_key ← .env TITLE_KEY (…)`). */
+  origin?: string;
+  /** Why the key is still not used although the probe did not fail (an `accepted` models list changes nothing). */
+  set_aside?: string;
 }
+
+/** Where to probe a key other than on its provider's own settings: a task's key on that task's route. */
+export interface ProbeTarget {
+  task?: string;
+  origin?: string;
+  model?: string;
+  baseUrl?: string;
+}
+
+/** The words for a key only a models list has seen: it proves less than the name suggests. */
+export const LISTED_ONLY = 'accepted by /v1/models (chat not tested)';
 
 const PROBE_TIMEOUT_MS = 15_000;
 
@@ -56,51 +76,62 @@ export function probeModel(loaded: LoadedConfig, provider: string): string | und
 export interface ProbeDeps {
   loaded: LoadedConfig;
   pool: CredentialPool;
+  /** Health as the router sees it (a task's key is not among the pool's candidates). */
+  store: Pick<HealthStore, 'getHealth'>;
   adapterFor: AdapterFor;
   now?: () => number;
   timeZone?: string;
 }
 
-export async function probeCredential(deps: ProbeDeps, credential: Credential): Promise<ProbeResult> {
+export async function probeCredential(deps: ProbeDeps, credential: Credential, target: ProbeTarget = {}): Promise<ProbeResult> {
   const now = deps.now ?? Date.now;
   const provider = credential.provider;
   const p = deps.loaded.config.providers[provider];
   const view = { fingerprint: credential.fingerprint, masked: credential.masked, sources: credential.sources.map((s) => ({ ...s })) };
-  if (!p) return { provider, credential: view, status: 'error', latency_ms: 0, method: '-', message: `provider ${provider} is not configured` };
-  const model = probeModel(deps.loaded, provider);
+  const task = { ...(target.task !== undefined ? { task: target.task } : {}), ...(target.origin !== undefined ? { origin: target.origin } : {}) };
+  if (!p) return { provider, credential: view, status: 'error', latency_ms: 0, method: '-', message: `provider ${provider} is not configured`, ...task };
+  const model = target.model || probeModel(deps.loaded, provider);
   const adapter = deps.adapterFor(p.type);
-  const ctx = { provider, baseUrl: p.base_url, apiKey: credential.secret, headers: p.headers, timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS) };
+  const ctx = { provider, baseUrl: target.baseUrl ?? p.base_url, apiKey: credential.secret, headers: p.headers, timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS) };
   const method = model ? `chat ${provider}/${model}` : 'models list';
   const started = now();
   try {
-    if (model) await adapter.send({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, ctx);
-    else await adapter.listModels(ctx);
-    const resting = model ? undefined : restingForQuota(deps.pool, credential, now());
-    if (resting) {
-      // A models list is answered for a key that is out of quota: it proves the key, not that it may chat again.
-      // Clearing the cooldown would send the next request straight into another 429.
-      return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message: `accepted by the models list, which cannot tell quota: still set aside (${resting})` };
+    if (!model) {
+      await adapter.listModels(ctx);
+      return { ...listedOnly(deps, credential, now()), provider, credential: view, latency_ms: now() - started, method, ...task };
     }
+    await adapter.send({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, ctx);
     deps.pool.recordSuccess(credential);
-    // Without a model to chat with, only the listing was tried: it proves the key, not that it has quota left.
-    const message = model ? 'accepted' : 'accepted by the models list, which cannot tell quota or rate limits (name a model under the provider to test with a chat request)';
-    return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message };
+    return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message: 'accepted', ...task };
   } catch (err) {
     const latency = now() - started;
     if (!UpstreamError.isInstance(err)) throw err;
     const status = PROBE_STATUS[err.kind];
     const health = record(deps.pool, credential, err, status, now());
-    const result: ProbeResult = { provider, credential: view, status, latency_ms: latency, method, kind: err.kind, message: probeMessage(deps, credential, err, model, health?.until) };
+    const result: ProbeResult = { provider, credential: view, status, latency_ms: latency, method, kind: err.kind, message: probeMessage(deps, credential, err, model, health?.until), ...task };
     if (err.status !== undefined) result.http_status = err.status;
     return result;
   }
 }
 
-/** `quota until 11:30:00`-style words when the key is resting for quota or a rate limit, else undefined. */
-function restingForQuota(pool: CredentialPool, credential: Credential, now: number): string | undefined {
-  const health = pool.candidates(credential.provider).find((c) => c.credential.fingerprint === credential.fingerprint)?.health;
-  if (health?.state !== 'cooling' || (health.reason !== 'quota' && health.reason !== 'rate_limited') || health.until === undefined || health.until <= now) return undefined;
-  return restingText(health.reason, health.until);
+/**
+ * A models list that answers proves little: some providers list models for any key (or none), and it cannot tell
+ * quota or rate limits. So it records nothing: no success (which would make a dead key "known-good", buying it
+ * auth retries on the next chat), and no clearing of a rejection or cooldown the chat calls recorded.
+ */
+function listedOnly(deps: ProbeDeps, credential: Credential, now: number): Pick<ProbeResult, 'status' | 'message' | 'set_aside'> {
+  const aside = setAside(deps.store.getHealth(credential.fingerprint), now);
+  if (aside) return { status: 'accepted', message: `${LISTED_ONLY}, so its state is unchanged: ${aside}`, set_aside: aside };
+  const provider = credential.provider;
+  return { status: 'accepted', message: `${LISTED_ONLY}; to test it with a one-token chat, name a model for ${provider} (a route, or providers.${provider}.models)` };
+}
+
+/** Why the router still skips this key (`rejected (never accepted); next probe at …`, `out of quota until …`). */
+function setAside(health: HealthRecord | undefined, now: number): string | undefined {
+  if (!health || health.state === 'ok') return undefined;
+  const u = usability(health, now);
+  if (health.state === 'rejected') return u.why ?? 'rejected (never accepted)';
+  return u.usable ? undefined : u.why;
 }
 
 function record(pool: CredentialPool, credential: Credential, err: UpstreamError, status: ProbeStatus, now: number): HealthRecord | undefined {

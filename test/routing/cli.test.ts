@@ -107,7 +107,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
     const chat = await run(['chat', '-m', 'hi', '--model', 'spare/sim-large']);
     assert.notEqual(chat.code, 0, 'the quota key fails the chat and is set aside');
     const probe = await run(['auth', 'test', 'spare', '--json']);
-    assert.match(probe.stdout, /models list, which cannot tell quota: still set aside \(out of quota/);
+    assert.match(probe.stdout, /accepted by \/v1\/models \(chat not tested\), so its state is unchanged: out of quota/);
     const list = await run(['auth', 'list', 'spare']);
     assert.match(list.stdout, /cooling/);
   } finally {

@@ -1,0 +1,73 @@
+// Warnings about a config's keys as a whole, beyond what loading one value can see: providers with no key at all,
+// and one key held by several providers.
+// Not among `loaded.warnings`, since whether a key exists also depends on the state store (stored keys), which
+// `config check` does not open; each caller says what it looked at.
+import { sourcesText } from '../credentials/describe.ts';
+import { keyEnvName, lookedIn, resolveCredentials } from '../credentials/resolve.ts';
+import type { CredentialStore } from '../state/types.ts';
+import type { LoadedConfig } from './types.ts';
+
+/** A key in the config, its key variable or .env: what can be known without the state store. */
+export function hasConfiguredKey(loaded: LoadedConfig, provider: string): boolean {
+  const p = loaded.config.providers[provider];
+  if (!p) return false;
+  const variable = keyEnvName(loaded, provider);
+  const configured = [p.api_key, ...(p.api_keys ?? [])].some((k) => k !== undefined && k.trim() !== '');
+  return configured || Boolean(loaded.env[variable]?.trim()) || Boolean(loaded.dotenv[variable]?.trim());
+}
+
+export interface KeylessOptions {
+  /** Whether the provider has a key; default: in the config, its key variable or .env (see hasConfiguredKey). */
+  hasKey?: (provider: string) => boolean;
+  /** Stored keys (`switchyard auth add`) were looked at too; otherwise the warning says they were not. */
+  storeChecked?: boolean;
+}
+
+/** One warning per provider with no key: `config check` says it as a reminder; the gateway at start and reload, where
+ * under systemd it is often the first sign that a key was left in the shell's profile. */
+export function keylessProviders(loaded: LoadedConfig, options: KeylessOptions = {}): string[] {
+  const hasKey = options.hasKey ?? ((p: string) => hasConfiguredKey(loaded, p));
+  const out: string[] = [];
+  for (const name of Object.keys(loaded.config.providers)) {
+    if (hasKey(name)) continue;
+    const places = [...lookedIn(loaded, name), ...(options.storeChecked ? ['stored keys'] : [])];
+    const tail = options.storeChecked ? '' : ' (stored keys are not checked here)';
+    out.push(`providers.${name}: no API key found (looked in ${places.join(', ')}); set ${keyEnvName(loaded, name)}, or store one with \`switchyard auth add ${name}\`${tail}`);
+  }
+  return out;
+}
+
+/** A key as one provider holds it, for `sharedKeys`: its fingerprint, masked form and where that provider gets it. */
+export interface HeldKey {
+  provider: string;
+  fingerprint: string;
+  masked: string;
+  /** `config key`, `env MIMO_API_KEY`, `title_generation's own key`, … */
+  where: string;
+}
+
+/** Every key each provider holds: its own credentials (config, env, .env and, given a store, stored keys). */
+export function heldKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStoredCredentials'>): HeldKey[] {
+  return Object.keys(loaded.config.providers).flatMap((provider) =>
+    resolveCredentials(loaded, store, provider).map((c) => ({ provider, fingerprint: c.fingerprint, masked: c.masked, where: sourcesText(c.sources) })),
+  );
+}
+
+/**
+ * One warning per key held by two providers or more (one vendor's OpenAI- and Anthropic-shaped endpoints, say).
+ * Health is kept per key (SPEC §2), so a rejection, rate limit or exhausted quota on one endpoint sets the key aside
+ * on both, and falling back from one to the other cannot help — the reason each provider should have its own key.
+ */
+export function sharedKeys(keys: readonly HeldKey[]): string[] {
+  const byKey = new Map<string, HeldKey[]>();
+  for (const k of keys) byKey.set(k.fingerprint, [...(byKey.get(k.fingerprint) ?? []), k]);
+  const out: string[] = [];
+  for (const holders of byKey.values()) {
+    const providers = [...new Set(holders.map((h) => h.provider))];
+    if (providers.length < 2) continue;
+    const names = `${providers.slice(0, -1).join(', ')} and ${providers.at(-1)!}`;
+    const where = providers.map((p) => `${p}: ${holders.filter((h) => h.provider === p).map((h) => h.where).join(', ')}`).join('; ');
+    out.push(`providers ${names} share one key ${holders[0]!.masked} (${where}): health is kept per key, so when one of them rejects, rate-limits or runs it out of quota it is set aside for all of them, and falling back from one to another cannot help; give each provider its own key where the vendor allows it`);
+  }
+  return out;
+}

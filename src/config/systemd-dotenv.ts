@@ -1,0 +1,70 @@
+// Where systemd's EnvironmentFile= reads the .env differently from Switchyard (Node's parseEnv). The unit that
+// `gateway service` writes hands the service the same .env through EnvironmentFile=, and the environment wins over
+// .env, so a line the two read differently gives the service another key than the shell's `switchyard` uses —
+// with nothing in the file to show it. systemd (systemd.exec(5), EnvironmentFile=; src/basic/env-file.c): only lines
+// *starting* with `#` or `;` are comments, so `#` inside a value is part of it; a quoted value goes on after its
+// closing quote; an unquoted backslash escapes the next character (at the end of a line it joins the next line);
+// in double quotes `\"`, `\\`, `` \` ``, `\$` are unescaped; backticks are not quotes; and `export NAME=…` is not a
+// valid assignment, so the service skips it. parseEnv strips `export `, cuts unquoted values at `#`, drops text
+// after a closing quote, keeps backslashes, expands `\n` in double quotes and reads backticks as quotes.
+import { existsSync, readFileSync } from 'node:fs';
+
+const ASSIGNMENT = /^\s*(export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$/;
+
+const SYSTEMD = "systemd's EnvironmentFile=";
+
+/** Why systemd would read this value differently, or undefined. `value` is the text after `=`, trimmed. */
+function valueDifference(value: string, name: string): string | undefined {
+  const differs = `so a service would see a different ${name}`;
+  const quote = value[0];
+  if (quote === '`') return `${SYSTEMD} does not treat backticks as quotes: they stay in the value, ${differs}; use double or single quotes`;
+  if (quote === '"' || quote === "'") {
+    const close = value.indexOf(quote, 1);
+    // Unclosed on this line: a multi-line double-quoted value (read alike) or a quote never closed (lintDotenv says so).
+    if (close === -1) return undefined;
+    // First: `"a\"b"` is one value to systemd, but Switchyard's reading ends at the escaped quote.
+    if (quote === '"' && value.slice(1, close).includes('\\')) return `${SYSTEMD} and Switchyard read backslash escapes in double quotes differently, ${differs}; use single quotes (no escapes in either)`;
+    if (value.slice(close + 1).trim() !== '') return `${SYSTEMD} keeps the text after the closing quote in the value (Switchyard drops it), ${differs}; put a comment on a line of its own`;
+    return undefined;
+  }
+  if (value.includes('#')) return `${SYSTEMD} has no inline comments: it keeps the text from \`#\` on in the value, while Switchyard stops before it, ${differs}; put the comment on a line of its own`;
+  if (value.includes('\\')) return `${SYSTEMD} removes a backslash from an unquoted value (one at the end of the line joins the next line) while Switchyard keeps it, ${differs}; put the value in single quotes`;
+  return undefined;
+}
+
+/** One warning per line that systemd's EnvironmentFile= reads differently, naming the line. Values never appear. */
+export function systemdDifferences(path: string, text: string): string[] {
+  const warnings: string[] = [];
+  const lines = text.split(/\r?\n/);
+  let inQuoted = false;
+  lines.forEach((line, i) => {
+    if (inQuoted) {
+      // The rest of a multi-line double-quoted value: both read it as part of the value.
+      if (line.includes('"')) inQuoted = false;
+      return;
+    }
+    const m = ASSIGNMENT.exec(line);
+    if (!m) return;
+    const [, exported, name = '', value = ''] = m;
+    const at = `${path}:${i + 1}: ${name}`;
+    if (exported) {
+      warnings.push(`${at}: ${SYSTEMD} does not accept "export " and skips this line, so a service would not have ${name} at all; remove "export "`);
+      return;
+    }
+    if (value.startsWith('"') && value.indexOf('"', 1) === -1) inQuoted = true;
+    const why = valueDifference(value, name);
+    if (why) warnings.push(`${at}: ${why}`);
+  });
+  return warnings;
+}
+
+/** The .env at `path` (if there is one), checked as systemd would read it. */
+export function systemdDotenvWarnings(path: string | null): string[] {
+  if (path === null || !existsSync(path)) return [];
+  try {
+    return systemdDifferences(path, readFileSync(path, 'utf8'));
+  } catch {
+    // Unreadable: the config loader has said so already.
+    return [];
+  }
+}

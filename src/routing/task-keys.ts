@@ -1,0 +1,66 @@
+// A task's own key (`auxiliary.T.api_key` with `provider: P`): tried first on that task's route, before P's keys
+// (SPEC §4). It is not one of P's candidates, so `auth list|explain|test` and `doctor` ask for it here and show it
+// under P — otherwise a task's bad key is invisible while every request of that task keeps trying it.
+import { describeOrigin } from '../config/origins.ts';
+import type { LoadedConfig } from '../config/types.ts';
+import { usability } from '../credentials/health.ts';
+import type { CandidateStatus, Credential } from '../credentials/types.ts';
+import { emptyHealth } from '../state/merge.ts';
+import type { HealthStore } from '../state/types.ts';
+import { taskCredential } from './pick.ts';
+import { resolveTask } from './resolve-task.ts';
+
+export interface TaskKey {
+  task: string;
+  provider: string;
+  credential: Credential;
+  /** `auxiliary.title_generation.api_key ← .env TITLE_KEY (switchyard.yaml:9)`: the slot and where its value came
+   * from, as `config show --explain` says it. */
+  where: string;
+  /** The task route's model and base URL: where the task sends this key, so where a probe should. */
+  model: string;
+  baseUrl?: string;
+}
+
+/** Every enabled task's own key, in config order; only those of `provider` when given. */
+export function taskKeys(loaded: LoadedConfig, provider?: string): TaskKey[] {
+  const out: TaskKey[] = [];
+  for (const task of Object.keys(loaded.config.auxiliary)) {
+    const key = taskKeyOf(loaded, task);
+    if (key && (provider === undefined || key.provider === provider)) out.push(key);
+  }
+  return out;
+}
+
+function taskKeyOf(loaded: LoadedConfig, task: string): TaskKey | undefined {
+  let plan;
+  try {
+    plan = resolveTask(loaded.config, task);
+  } catch {
+    return undefined;
+  }
+  if (plan.status !== 'chain') return undefined;
+  const route = plan.routes.find((r) => r.origin === `auxiliary.${task}` && r.apiKey !== undefined);
+  const credential = route ? taskCredential(route) : undefined;
+  if (!route || !credential) return undefined;
+  const key: TaskKey = { task, provider: route.provider, credential, where: slotWhere(loaded, `auxiliary.${task}.api_key`), model: route.model };
+  if (route.baseUrl !== undefined) key.baseUrl = route.baseUrl;
+  return key;
+}
+
+/** The slot, and its origin when that says more than the slot does (a variable, or the file and line). */
+function slotWhere(loaded: LoadedConfig, slot: string): string {
+  const origin = loaded.origins.get(slot);
+  if (!origin || origin.kind === 'default') return slot;
+  return origin.kind === 'file' ? `${slot} (${describeOrigin(origin)})` : `${slot} ← ${describeOrigin(origin)}`;
+}
+
+/** The task key's health as the router sees it when the task picks it. */
+export function taskKeyStatus(store: Pick<HealthStore, 'getHealth'>, key: TaskKey, now: number): CandidateStatus {
+  const { secret: _secret, ...visible } = key.credential;
+  const health = store.getHealth(visible.fingerprint) ?? emptyHealth(visible.fingerprint, key.provider);
+  const u = usability(health, now);
+  const status: CandidateStatus = { credential: visible, health, usable: u.usable };
+  if (u.why !== undefined) status.why = u.why;
+  return status;
+}

@@ -1,0 +1,49 @@
+// `switchyard chat` says the config's warnings once at start, worded as `config check` words them: env and .env
+// holding different values for one variable (both masked, which wins), and a .env line that is not NAME=value (which
+// otherwise shows up only as "no API key for …"). Real CLI, real files, the simulator on loopback.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startSimulator } from '../../src/sim/server.ts';
+import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+const SHELL_KEY = 'sk-chatwarn-shell-good-0001';
+const FILE_KEY = 'sk-chatwarn-dotenv-old-0002';
+const MISTYPED = 'sk-chatwarn-mistyped-0003';
+
+test('chat prints the config warnings once at start, on stderr, as config check words them', async (t) => {
+  const sim = await startSimulator({ scenario: { keys: { [SHELL_KEY]: {}, [MISTYPED]: {} } } });
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  ws.write('switchyard.yaml', `providers:
+  mimo: { type: openai, base_url: ${sim.url}/v1, api_key: "\${MIMO_KEY}" }
+  deepseek: { type: openai, base_url: ${sim.url}/v1 }
+main: { provider: mimo, model: sim-large }
+fallback: [ { provider: deepseek, model: sim-small } ]
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  ws.write('.env', `MIMO_KEY=${FILE_KEY}\nDEEPSEEK_API_KEY: ${MISTYPED}\n`);
+  const env = { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY };
+  const dotenv = join(ws.dir, '.env');
+  const conflict = `warning: MIMO_KEY is set in the environment (sk-…0001) and differently in ${dotenv} (sk-…0002); the environment's value is used`;
+  const badLine = `warning: ${dotenv}:2: ignored: not a NAME=value line`;
+
+  const check = await runCli(['config', 'check'], { cwd: ws.dir, env });
+  assert.ok(check.stdout.includes(conflict) && check.stdout.includes(badLine), check.stdout);
+
+  const once = await runCli(['chat', '-m', 'hi'], { cwd: ws.dir, env });
+  assert.equal(once.code, 0, once.stderr);
+  const lines = once.stderr.trimEnd().split('\n');
+  assert.deepEqual(lines.filter((l) => l.startsWith('warning: ')), [badLine, conflict]);
+
+  // Interactive (piped): said once at start, not again per message.
+  const piped = await runCli(['chat'], { cwd: ws.dir, env, input: 'hello\nagain\n' });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stderr.split(conflict).length - 1, 1, piped.stderr);
+  assert.equal(piped.stderr.split(badLine).length - 1, 1, piped.stderr);
+  assertNoSecrets([SHELL_KEY, FILE_KEY, MISTYPED]);
+});
