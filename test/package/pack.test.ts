@@ -25,7 +25,7 @@ const sim = await startSimulator({ scenario: { keys: { [KEY]: {} } } });
 const config = configFromObject({
   providers: { sim: { type: 'openai', base_url: sim.url + '/v1', api_key: '\${SIM_KEY}' } },
   main: { provider: 'sim', model: 'sim-large' },
-}, { env: { SIM_KEY: KEY }, dotenv: false });
+}, { env: { SIM_KEY: KEY, SWITCHYARD_HOME: process.env.SWITCHYARD_HOME }, dotenv: false });
 const sy = createSwitchyard({ config });
 const r = await sy.chat({ messages: [{ role: 'user', content: 'hello' }] });
 let refused = '';
