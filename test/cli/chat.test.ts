@@ -344,7 +344,7 @@ test('a failed title or summary names every route tried and what happened there,
     assert.equal(
       title[0],
       'title: kept "hello there" — title_generation: every route failed: 1. slow/sim-large did not answer within 300ms; retried 1× with backoff; ' +
-        '2. bad/sim-large: bad rejected key sk-…5555 (config); it has never been accepted — check or replace it',
+        '2. bad/sim-large: bad rejected key sk-…5555 (config) (HTTP 401: Incorrect API key provided: sk-…5555. You can find your API key at https://platform.openai.com/account/api-keys.); it has never been accepted — check or replace it',
     );
     const compression = r.stdout.split('\n').filter((l) => l.startsWith('compression:'));
     assert.equal(compression.length, 1, r.stdout);

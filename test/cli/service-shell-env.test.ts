@@ -100,7 +100,7 @@ gateway: { require_keys: false }
     createInterface({ input: child.stdout }).on('line', (line) => line.includes('listening on') && resolve());
     child.on('exit', () => reject(new Error(`gateway exited early: ${logs}`)));
   });
-  const xiaomi = 'providers.xiaomi: no API key found (looked in providers.xiaomi.api_key, env XIAOMI_API_KEY, .env, stored keys); set XIAOMI_API_KEY, or store one with `switchyard auth add xiaomi`';
+  const xiaomi = `providers.xiaomi: no API key found (looked in providers.xiaomi.api_key, env XIAOMI_API_KEY, no .env at ${join(ws.dir, '.env')}, stored keys); set XIAOMI_API_KEY, or store one with \`switchyard auth add xiaomi\``;
   await until(() => logs.includes(xiaomi), () => `the start-up warning; logs: ${logs}`);
   assert.doesNotMatch(logs, /providers\.keyed: no API key/);
 
