@@ -94,7 +94,7 @@ function untilText(f: FailureFacts, fallback: string): string {
 
 function explainQuota(f: FailureFacts): string {
   const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
-  return `${f.provider} says ${key} is out of quota or credit${detail(f.status, f.providerMessage)}; it is set aside ${untilText(f, 'for cooldowns.quota')} — top up billing with the provider or add another key with \`switchyard auth add ${f.provider}\``;
+  return `${f.provider} says ${key} is out of quota or credit${detail(f.status, f.providerMessage)}; it is set aside ${untilText(f, 'for cooldowns.quota')} — top up billing with the provider (then \`switchyard auth reset ${f.provider}\` puts it back in use at once) or add another key with \`switchyard auth add ${f.provider}\``;
 }
 
 function explainRateLimited(f: FailureFacts): string {
