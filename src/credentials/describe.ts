@@ -5,7 +5,8 @@ import type { Credential, CredentialSource } from './types.ts';
 export function sourceLabel(source: CredentialSource): string {
   if (source.kind === 'config') {
     const list = /\.(api_keys\[\d+\])$/.exec(source.where);
-    return list ? `config ${list[1]}` : 'config key';
+    const via = source.via !== undefined ? ` (${source.via})` : '';
+    return `${list ? `config ${list[1]}` : 'config key'}${via}`;
   }
   return source.where;
 }

@@ -38,16 +38,24 @@ interface RawKey {
   priority?: number;
 }
 
+/** A config slot as a source; one written as `${VAR}` also says where the variable's value came from. */
+export function configSource(origins: LoadedConfig['origins'], slot: string): CredentialSource {
+  const origin = origins.get(slot);
+  if (origin?.kind === 'env') return { kind: 'config', where: slot, via: `env ${origin.name}` };
+  if (origin?.kind === 'dotenv') return { kind: 'config', where: slot, via: `.env ${origin.name}` };
+  return { kind: 'config', where: slot };
+}
+
 function configKeys(loaded: LoadedConfig, provider: string): RawKey[] {
   const p = loaded.config.providers[provider];
   if (!p) return [];
   const keys: RawKey[] = [];
-  if (usableSecret(p.api_key)) keys.push({ secret: p.api_key.trim(), source: { kind: 'config', where: `providers.${provider}.api_key` } });
+  if (usableSecret(p.api_key)) keys.push({ secret: p.api_key.trim(), source: configSource(loaded.origins, `providers.${provider}.api_key`) });
   // Named by the position in the file, which differs from the position here once an entry with an unset ${VAR} was
   // dropped.
   const kept = loaded.keptIndices ?? new Map<string, readonly number[]>();
   (p.api_keys ?? []).forEach((k, i) => {
-    if (usableSecret(k)) keys.push({ secret: k.trim(), source: { kind: 'config', where: formatPath(originalPath(['providers', provider, 'api_keys', i], kept)) } });
+    if (usableSecret(k)) keys.push({ secret: k.trim(), source: configSource(loaded.origins, formatPath(originalPath(['providers', provider, 'api_keys', i], kept))) });
   });
   return keys;
 }

@@ -10,6 +10,9 @@ export interface CredentialSource {
   /** Human description of where: `providers.mimo.api_key`, `providers.mimo.api_keys[1]`, `env MIMO_API_KEY`,
    * `.env MIMO_API_KEY`, `stored "backup"`. */
   where: string;
+  /** A config slot written as `${VAR}`: where its value came from (`env VAR`, `.env VAR`), so a message names what
+   * to edit — the slot alone would send the user to a file that holds only the reference. */
+  via?: string;
 }
 
 export interface Credential {

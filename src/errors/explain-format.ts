@@ -45,7 +45,7 @@ export function describeSource(source: CredentialSource): string {
     case 'config':
       // A provider's single `api_key` is just "config"; one of several `api_keys[i]`, or a task's own
       // `auxiliary.T.api_key`, needs its place to be found.
-      return /^providers\.[^.]+\.api_key$/.test(source.where) ? 'config' : `config ${source.where}`;
+      return `${/^providers\.[^.]+\.api_key$/.test(source.where) ? 'config' : `config ${source.where}`}${source.via !== undefined ? `, from ${source.via}` : ''}`;
     case 'env':
     case 'dotenv':
       return `from ${source.where}`;

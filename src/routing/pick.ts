@@ -5,6 +5,8 @@ import { fingerprint, mask } from '../credentials/mask.ts';
 import { probePatch, usability } from '../credentials/health.ts';
 import type { CandidateStatus, Credential, PickResult } from '../credentials/types.ts';
 import type { Cooldowns } from '../config/schema.ts';
+import type { LoadedConfig } from '../config/types.ts';
+import { configSource } from '../credentials/resolve.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
 import type { RouteSpec } from './resolve-task.ts';
@@ -14,14 +16,18 @@ export interface PickDeps {
   store: StateStore;
   cooldowns: Cooldowns;
   now: () => number;
+  /** The config's origins, so a task key written as `${VAR}` is described by where the variable is set. */
+  origins?: LoadedConfig['origins'];
 }
 
 /** The task-level key as a credential: same fingerprint (and so the same health) as the secret anywhere else. */
-export function taskCredential(route: RouteSpec): Credential | undefined {
+export function taskCredential(route: RouteSpec, origins: LoadedConfig['origins'] = NO_ORIGINS): Credential | undefined {
   if (!route.apiKey) return undefined;
   const secret = route.apiKey.secret;
-  return { provider: route.provider, fingerprint: fingerprint(secret), secret, masked: mask(secret), sources: [{ kind: 'config', where: route.apiKey.where }] };
+  return { provider: route.provider, fingerprint: fingerprint(secret), secret, masked: mask(secret), sources: [configSource(origins, route.apiKey.where)] };
 }
+
+const NO_ORIGINS: LoadedConfig['origins'] = new Map();
 
 function statusOf(credential: Credential, deps: PickDeps): { status: CandidateStatus; probe: boolean; until?: number } {
   const health = deps.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, credential.provider);
@@ -46,7 +52,7 @@ function take(own: Credential, mine: { status: CandidateStatus; probe: boolean }
  * unusable" (the task key rejected), never "no API key" — that key was sent and refused (seed 000).
  */
 export function pickFor(route: RouteSpec, deps: PickDeps, exclude: Set<string>): PickResult {
-  const own = taskCredential(route);
+  const own = taskCredential(route, deps.origins);
   if (!own) return deps.pool.pick(route.provider, { exclude });
   const mine = statusOf(own, deps);
   const tried = exclude.has(own.fingerprint);

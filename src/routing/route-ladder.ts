@@ -128,7 +128,7 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
 }
 
 function pickDeps(ctx: CallContext): Parameters<typeof pickFor>[1] {
-  return { pool: ctx.pool, store: ctx.store, cooldowns: ctx.loaded.config.cooldowns, now: ctx.now };
+  return { pool: ctx.pool, store: ctx.store, cooldowns: ctx.loaded.config.cooldowns, now: ctx.now, origins: ctx.loaded.origins };
 }
 
 async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, send: Sender<T>): Promise<{ ok: true; value: T; credential: Credential } | { ok: false; error: UpstreamError }> {

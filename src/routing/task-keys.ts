@@ -41,7 +41,7 @@ function taskKeyOf(loaded: LoadedConfig, task: string): TaskKey | undefined {
   }
   if (plan.status !== 'chain') return undefined;
   const route = plan.routes.find((r) => r.origin === `auxiliary.${task}` && r.apiKey !== undefined);
-  const credential = route ? taskCredential(route) : undefined;
+  const credential = route ? taskCredential(route, loaded.origins) : undefined;
   if (!route || !credential) return undefined;
   const key: TaskKey = { task, provider: route.provider, credential, where: slotWhere(loaded, `auxiliary.${task}.api_key`), model: route.model };
   if (route.baseUrl !== undefined) key.baseUrl = route.baseUrl;

@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
+import { describeKey } from '../../src/errors/explain.ts';
+import { describeCredential } from '../../src/credentials/describe.ts';
 
 const store = openStore({ kind: 'memory' });
 after(() => store.close());
@@ -68,6 +70,25 @@ describe('resolveCredentials', () => {
       const loaded = loadConfig({ configPath: file, env: { SET_KEY_B: 'sk-env-key-000000002' } });
       const where = resolveCredentials(loaded, store, 'p').map((c) => c.sources[0]?.where);
       assert.deepEqual(where, ['providers.p.api_keys[1]', 'providers.p.api_keys[2]']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a config key written as ${VAR} says where the variable is set, in messages and tables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-resolve-'));
+    try {
+      const file = join(dir, 'switchyard.yaml');
+      writeFileSync(file, `providers:\n  p:\n    type: openai\n    base_url: ${BASE}\n    api_keys:\n      - \${HTML_KEY}\n      - sk-literal-key-000001\n      - \${SET_KEY_B}\n  q:\n    type: openai\n    base_url: ${BASE}\n    api_key: \${HTML_KEY}\n`);
+      writeFileSync(join(dir, '.env'), 'HTML_KEY=sk-dotenv-key-0000003\n');
+      const loaded = loadConfig({ configPath: file, env: { SET_KEY_B: 'sk-env-key-000000002' }, cwd: dir });
+      const [fromDotenv, literal, fromEnv] = resolveCredentials(loaded, store, 'p');
+      assert.deepEqual(fromDotenv?.sources, [{ kind: 'config', where: 'providers.p.api_keys[0]', via: '.env HTML_KEY' }]);
+      assert.equal(describeKey(fromDotenv!), 'sk-…0003 (config providers.p.api_keys[0], from .env HTML_KEY)');
+      assert.equal(describeKey(literal!), 'sk-…0001 (config providers.p.api_keys[1])');
+      assert.equal(describeKey(fromEnv!), 'sk-…0002 (config providers.p.api_keys[2], from env SET_KEY_B)');
+      assert.equal(describeKey(resolveCredentials(loaded, store, 'q')[0]!), 'sk-…0003 (config, from .env HTML_KEY)');
+      assert.equal(describeCredential(resolveCredentials(loaded, store, 'q')[0]!), 'config key (.env HTML_KEY) sk-…0003');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
