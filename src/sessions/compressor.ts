@@ -2,6 +2,7 @@
 // cannot (failure, or the task is disabled) nothing is deleted: the history stays whole in the store, and only when
 // the prompt must shrink (the automatic trigger) is the middle left out of what is sent, behind a marked
 // deterministic marker, so the conversation can go on and a later compression can still summarise it.
+import { fallbackReason, type FallbackReason } from './fallback-note.ts';
 import type { CompressionTaskConfig, Route } from '../config/schema.ts';
 import type { ChatBackend } from './backend.ts';
 import { coveredCount, omissionContent, planCompression, summaryContent, summaryRequest } from './compression-plan.ts';
@@ -14,7 +15,8 @@ export const COMPRESSION_TASK = 'compression';
 
 export type CompressOutcome =
   | { status: 'nothing'; why: string }
-  | { status: 'summarised'; count: number; before: number; after: number; route: string }
+  /** `fellBack`: why the summary did not come from the first route tried, when it did not (fallback-note.ts). */
+  | { status: 'summarised'; count: number; before: number; after: number; route: string; fellBack?: FallbackReason }
   /** The summary failed and the prompt had to shrink: the middle is left out of the prompt, kept in the store. */
   | { status: 'omitted'; count: number; before: number; after: number; explanation: string }
   /** The summary failed and nothing had to shrink (`/compress`): the history is as it was. */
@@ -40,14 +42,15 @@ export async function compressSession(session: ChatSession, backend: ChatBackend
   const summary = await summarise(backend, plan.middle, options);
   if (summary.ok) {
     session.replaceRange(first.seq, last.seq, summaryContent(count, summary.text), 'summary');
-    return { status: 'summarised', count, before, after: session.promptTokens(), route: summary.route };
+    const done: CompressOutcome = { status: 'summarised', count, before, after: session.promptTokens(), route: summary.route };
+    return summary.fellBack === undefined ? done : { ...done, fellBack: summary.fellBack };
   }
   if (!options.mustShrink) return { status: 'kept', count, explanation: summary.explanation };
   session.omitFromPrompt(first.seq, last.seq, omissionContent(count, summary.explanation));
   return { status: 'omitted', count, before, after: session.promptTokens(), explanation: summary.explanation };
 }
 
-type Summary = { ok: true; text: string; route: string } | { ok: false; explanation: string };
+type Summary = { ok: true; text: string; route: string; fellBack?: FallbackReason } | { ok: false; explanation: string };
 
 async function summarise(backend: ChatBackend, middle: Parameters<typeof summaryRequest>[0], options: CompressOptions): Promise<Summary> {
   const messages = summaryRequest(middle);
@@ -64,7 +67,9 @@ async function summarise(backend: ChatBackend, middle: Parameters<typeof summary
     if (result.status === 'disabled') return { ok: false, explanation: `the compression task is disabled (${result.reason})` };
     const text = result.response.content.trim();
     if (text.length === 0) return { ok: false, explanation: `${formatRoute(result.route)} returned an empty summary` };
-    return { ok: true, text, route: formatRoute(result.route) };
+    const answeredBy = formatRoute(result.route);
+    const fellBack = fallbackReason(result.trail, answeredBy);
+    return fellBack === undefined ? { ok: true, text, route: answeredBy } : { ok: true, text, route: answeredBy, fellBack };
   } catch (err) {
     // The user cancelled (Ctrl-C): leave the history as it was rather than dropping anything.
     if (isAbort(err) || signal?.aborted) throw err;
@@ -78,7 +83,7 @@ export function compressionLine(outcome: CompressOutcome): string {
     case 'nothing':
       return `compression: ${outcome.why}`;
     case 'summarised':
-      return `compressed: ${outcome.count} earlier messages summarised by ${outcome.route} (≈${outcome.before} → ${outcome.after} prompt tokens)`;
+      return `compressed: ${outcome.count} earlier messages summarised by ${outcome.route} (≈${outcome.before} → ${outcome.after} prompt tokens)${outcome.fellBack !== undefined ? `; ${outcome.fellBack.text}` : ''}`;
     case 'omitted':
       return (
         `compression: summary failed, ${outcome.count} earlier messages left out of the prompt but kept in the session ` +

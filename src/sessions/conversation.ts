@@ -2,7 +2,6 @@
 // compression before a prompt that reached the threshold, and the background title upgrade after the first
 // exchange. Notices (title kept, history compressed) go to `notify`, one line each.
 import type { Config, Route } from '../config/schema.ts';
-import { describeKey } from '../errors/explain-format.ts';
 import { sentAttempts } from '../routing/trail.ts';
 import type { Attempt } from '../routing/types.ts';
 import type { ChatBackend } from './backend.ts';
@@ -11,6 +10,7 @@ import { compressionLine, compressSession, type CompressOutcome } from './compre
 import { contextWindowOf, formatRoute } from './route-text.ts';
 import type { ChatSession } from './session.ts';
 import { titleFailureLine, upgradeTitle, type TitleOutcome } from './title-upgrade.ts';
+import { setAsideNote } from './fallback-note.ts';
 
 export interface TurnResult {
   answer: string;
@@ -44,6 +44,8 @@ export class Conversation {
   private titleNoticeGiven = false;
   private overflowNoticeGiven = false;
   private setAsideNoteGiven = false;
+  /** Providers a note has named this session. */
+  private readonly notedProviders = new Set<string>();
 
   constructor(options: ConversationOptions) {
     this.session = options.session;
@@ -85,7 +87,8 @@ export class Conversation {
     const note = this.setAsideNoteGiven ? undefined : setAsideNote(result.trail, answeredBy);
     if (note !== undefined) {
       this.setAsideNoteGiven = true;
-      turn.note = note;
+      this.notedProviders.add(note.provider);
+      turn.note = note.text;
     }
     return turn;
   }
@@ -123,6 +126,11 @@ export class Conversation {
       if (outcome.status === 'failed' && !this.titleNoticeGiven) {
         this.titleNoticeGiven = true;
         this.notify(titleFailureLine(outcome));
+      } else if (outcome.status === 'generated' && outcome.fellBack !== undefined && !this.titleNoticeGiven && !this.notedProviders.has(outcome.fellBack.provider)) {
+        // The title came, but not from the route tried first: said once (unless the chat's own note already named
+        // that provider), or a broken title provider would go unnoticed for ever.
+        this.titleNoticeGiven = true;
+        this.notify(`title: "${outcome.title}" came from ${outcome.route}; ${outcome.fellBack.text}`);
       }
       return outcome;
     });
@@ -142,31 +150,6 @@ export class Conversation {
       this.notify(`compression: the prompt (≈${tokens} tokens) reached the trigger (${triggerTokens(window, settings.threshold)}), but ${outcome.why}`);
     }
   }
-}
-
-/**
- * When answers keep coming from a fallback, the user would otherwise never learn that the main key is dead: one line
- * naming the route set aside for its key and why, the route that answered, and where to look. The key is named as
- * the error explanations name it (masked, and where it is set: `sk-…a1b2 (from .env MIMO_API_KEY)`,
- * `(stored "backup")`), so the note points at the variable or store entry to fix, not just its kind.
- */
-export function setAsideNote(trail: readonly Attempt[], answeredBy: string): string | undefined {
-  const aside = trail.find((a) => a.route !== answeredBy && isKeyProblem(a));
-  if (!aside) return undefined;
-  const key = aside.credential ? `key ${describeKey({ masked: aside.credential.masked, sources: aside.credential.from })}` : 'its key';
-  const what =
-    aside.outcome === 'auth_rejected' ? `${aside.provider} rejected ${key}`
-    : aside.outcome === 'quota' ? `${aside.provider} ${key} is out of quota`
-    : aside.outcome === 'auth_missing' ? `no API key for ${aside.provider}`
-    : `every key for ${aside.provider} is set aside (rejected or cooling)`;
-  return `note: ${what}; answering from ${answeredBy} — \`switchyard auth explain ${aside.provider}\``;
-}
-
-function isKeyProblem(a: Attempt): boolean {
-  if (a.outcome === 'auth_rejected' || a.outcome === 'quota' || a.outcome === 'auth_missing') return true;
-  // Skipped without a call because no key of the provider is usable (known rejected, cooling): the same problem,
-  // seen from a later call.
-  return a.outcome === 'skipped' && a.credential === undefined && /unusable/.test(a.message ?? '');
 }
 
 /**

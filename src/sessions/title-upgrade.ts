@@ -1,5 +1,6 @@
 // The background title upgrade (SPEC §5, seed 000): one `title_generation` call after the first exchange. It never
 // fails the chat: any failure keeps the derived title and is reported as an outcome the caller prints once.
+import { fallbackReason, type FallbackReason } from './fallback-note.ts';
 import type { Route } from '../config/schema.ts';
 import type { ChatMessage } from '../providers/types.ts';
 import { sentAttempts } from '../routing/trail.ts';
@@ -12,7 +13,8 @@ import { cleanGeneratedTitle } from './title-text.ts';
 export const TITLE_TASK = 'title_generation';
 
 export type TitleOutcome =
-  | { status: 'generated'; title: string; route: string; attempts: number }
+  /** `fellBack`: why the title did not come from the first route tried, when it did not (fallback-note.ts). */
+  | { status: 'generated'; title: string; route: string; attempts: number; fellBack?: FallbackReason }
   /** `provider: none` / `enabled: false`: the upgrade is off, silently. */
   | { status: 'disabled' }
   /** The user set a title meanwhile; theirs wins. */
@@ -50,7 +52,10 @@ export async function upgradeTitle(session: ChatSession, backend: ChatBackend, t
     const title = cleanGeneratedTitle(result.response.content);
     if (title === undefined) return { status: 'failed', kept: session.title, explanation: `${formatRoute(result.route)} answered with an empty title` };
     if (!session.offerGeneratedTitle(title)) return { status: 'user_title' };
-    return { status: 'generated', title, route: formatRoute(result.route), attempts: sentAttempts(result.trail) };
+    const answeredBy = formatRoute(result.route);
+    const generated: TitleOutcome = { status: 'generated', title, route: answeredBy, attempts: sentAttempts(result.trail) };
+    const fellBack = fallbackReason(result.trail, answeredBy);
+    return fellBack === undefined ? generated : { ...generated, fellBack };
   } catch (err) {
     return { status: 'failed', kept: session.title, explanation: explainErrorInline(err) };
   }

@@ -357,3 +357,30 @@ test('a failed title or summary names every route tried and what happened there,
     await w.close();
   }
 });
+
+test('a title or summary that came from a fallback says once why the first route did not answer', async () => {
+  const chain = (first: string): Record<string, unknown> => ({ provider: first, model: 'sim-large', fallback_chain: [{ provider: 'main', model: 'sim-large' }], fallback_to_main: false });
+  const w = await startChatWorld(SCENARIO, (url) => ({
+    providers: {
+      main: simProvider(url, GOOD),
+      bad: simProvider(url, BAD),
+      slow: { ...simProvider(url, SLOW), timeout: '300ms' },
+    },
+    main: { provider: 'main', model: 'sim-large' },
+    auxiliary: { title_generation: chain('bad'), compression: { ...chain('slow'), protect_first: 1, protect_last: 1 } },
+    retry: FAST_RETRY,
+  }));
+  try {
+    const r = await runCli(['chat'], { env: w.cliEnv, input: 'hello there\nsecond\n/compress\n' });
+    assert.equal(r.code, 0, r.stderr);
+    const title = r.stderr.split('\n').filter((l) => l.startsWith('title:'));
+    assert.equal(title.length, 1, r.stderr);
+    assert.match(title[0]!, /^title: ".+" came from main\/sim-large; bad rejected key sk-…5555 \(config\) — `switchyard auth explain bad`$/);
+    const compressed = r.stdout.split('\n').filter((l) => l.startsWith('compressed:'));
+    assert.equal(compressed.length, 1, r.stdout);
+    assert.match(compressed[0]!, /summarised by main\/sim-large \(≈\d+ → \d+ prompt tokens\); slow\/sim-large failed first: no answer within the timeout/);
+    assertNoSecrets(ALL_KEYS);
+  } finally {
+    await w.close();
+  }
+});
