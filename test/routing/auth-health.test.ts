@@ -3,24 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/credentials/mask.ts';
-import { SwitchyardError } from '../../src/routing/errors.ts';
-import { FAST_RETRY, harness, hello } from './helpers.ts';
+import { failure, FAST_RETRY, harness, hello } from './helpers.ts';
 
 const GOOD = 'sk-auth-good-000a1b2';
 const SPARE = 'sk-auth-spare-00c3d4';
 
 function mimo(openai: string, keys: string[], extra: Record<string, unknown> = {}): unknown {
   return { providers: { mimo: { type: 'openai', base_url: openai, api_keys: keys } }, main: { provider: 'mimo', model: 'sim-large' }, retry: FAST_RETRY, ...extra };
-}
-
-async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
-  try {
-    await p;
-  } catch (err) {
-    if (SwitchyardError.isInstance(err)) return err;
-    throw err;
-  }
-  assert.fail('expected the call to fail');
 }
 
 test("a never-accepted key refused with 403 permission_denied: the explanation and the log line quote the provider's reason", async () => {

@@ -10,7 +10,9 @@ import type { ScenarioInput } from '../../src/sim/scenario.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
 import { openStore } from '../../src/state/open.ts';
 import type { StateStore } from '../../src/state/types.ts';
+import assert from 'node:assert/strict';
 import { createSwitchyard, type Switchyard, type SwitchyardOptions } from '../../src/routing/switchyard.ts';
+import { SwitchyardError } from '../../src/routing/errors.ts';
 import type { LadderEvent } from '../../src/routing/types.ts';
 
 export function loadedFrom(config: unknown, extra: { env?: Record<string, string>; dotenv?: Record<string, string> } = {}): LoadedConfig {
@@ -101,3 +103,14 @@ export async function closedPort(): Promise<number> {
 }
 
 export const hello = [{ role: 'user' as const, content: 'hello' }];
+
+/** The SwitchyardError a call fails with (any other outcome fails the test). */
+export async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
+  try {
+    await p;
+  } catch (err) {
+    if (SwitchyardError.isInstance(err)) return err;
+    throw err;
+  }
+  assert.fail('expected the call to fail');
+}

@@ -3,9 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/credentials/mask.ts';
-import { SwitchyardError } from '../../src/routing/errors.ts';
 import { QuotaExceededError } from '../../src/errors/upstream-error.ts';
-import { closedPort, FAST_RETRY, harness, hello } from './helpers.ts';
+import { closedPort, failure, FAST_RETRY, harness, hello } from './helpers.ts';
 
 const GOOD = 'sk-good-0000000001';
 const OTHER = 'sk-other-000000002';
@@ -17,16 +16,6 @@ function mimo(openai: string, keys: string[], extra: Record<string, unknown> = {
     retry: FAST_RETRY,
     ...extra,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
-  try {
-    await p;
-  } catch (err) {
-    if (SwitchyardError.isInstance(err)) return err;
-    throw err;
-  }
-  assert.fail('expected the call to fail');
 }
 
 test('seed 002: a known-good key that gets two transient 401s is retried with backoff and succeeds on the third call', async () => {

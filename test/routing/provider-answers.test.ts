@@ -4,9 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/credentials/mask.ts';
 import { nextMidnight } from '../../src/errors/retry-after.ts';
-import { SwitchyardError } from '../../src/routing/errors.ts';
 import { startCannedUpstream, type CannedUpstream } from '../helpers/canned-upstream.ts';
-import { FAST_RETRY, harness, hello, type Harness } from './helpers.ts';
+import { failure, FAST_RETRY, harness, hello, type Harness } from './helpers.ts';
 
 const KEY = 'AIzaSy-canned-gemini-key-0001';
 const SPARE = 'AIzaSy-canned-gemini-key-0002';
@@ -20,16 +19,6 @@ const GEMINI_PER_DAY = [{ error: { code: 429, message: 'You exceeded your curren
   { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] },
   { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '22s' },
 ] } }];
-
-async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
-  try {
-    await p;
-  } catch (err) {
-    if (SwitchyardError.isInstance(err)) return err;
-    throw err;
-  }
-  assert.fail('expected the call to fail');
-}
 
 async function withGemini(keys: string[], run: (h: Harness, up: CannedUpstream) => Promise<void>, extra: Record<string, unknown> = {}): Promise<void> {
   const up = await startCannedUpstream();
