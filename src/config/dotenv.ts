@@ -19,7 +19,10 @@ const ASSIGNMENT = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=(.*)$/;
 export function lintDotenv(path: string, text: string): string[] {
   const warnings: string[] = [];
   const lines = text.split(/\r?\n/);
+  // Lines inside a double-quoted value written over several lines belong to that value, not lines of their own.
+  let continuedUntil = -1;
   lines.forEach((line, i) => {
+    if (i <= continuedUntil) return;
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
     const m = ASSIGNMENT.exec(line);
@@ -31,8 +34,10 @@ export function lintDotenv(path: string, text: string): string[] {
     const quote = value[0];
     if (quote !== '"' && quote !== "'" && quote !== '`') return;
     // Only double-quoted values may span lines; any other quote must close on its own line.
-    const closes = value.slice(1).includes(quote) || (quote === '"' && lines.slice(i + 1).some((l) => l.includes('"')));
-    if (!closes) warnings.push(`${path}:${i + 1}: the value opens a ${quote} quote that is never closed`);
+    if (value.slice(1).includes(quote)) return;
+    const closing = quote === '"' ? lines.findIndex((l, j) => j > i && l.includes('"')) : -1;
+    if (closing === -1) warnings.push(`${path}:${i + 1}: the value opens a ${quote} quote that is never closed`);
+    else continuedUntil = closing;
   });
   return warnings;
 }

@@ -2,7 +2,7 @@
 // at its file:line:col with its key path, as one UserError (exit code 2): a bad config never starts anything.
 import { readFileSync } from 'node:fs';
 import { decodeUtf8 } from './encoding.ts';
-import { keyEnvName } from '../credentials/resolve.ts';
+import { keyEnvName, unsendableKeys } from '../credentials/resolve.ts';
 import { conflictWarning } from './interpolate.ts';
 import { isDuplicateKey } from './yaml-source.ts';
 import { dirname } from 'node:path';
@@ -115,6 +115,7 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
     loadedAt: Date.now(),
   };
   loaded.warnings.push(...keyEnvConflicts(loaded, interpolated.warnings));
+  for (const provider of Object.keys(loaded.config.providers)) loaded.warnings.push(...unsendableKeys(loaded, provider));
   if (interpolated.unresolved.size > 0) loaded.unresolved = interpolated.unresolved;
   if (interpolated.kept.size > 0) loaded.keptIndices = interpolated.kept;
   return { ok: true, loaded };

@@ -24,11 +24,38 @@ export function lookedIn(loaded: LoadedConfig, provider: string): string[] {
   return [`providers.${provider}.api_key`, `env ${keyEnvName(loaded, provider)}`, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`];
 }
 
-/** A config value that is really a key: not empty and not an unresolved `${VAR}` left by interpolation. */
+/** A value an HTTP header cannot carry: a line break (a quoted `.env` value written over several lines) or another
+ * control character. Sent, it fails inside the HTTP client as "invalid authorization header", which reads like a
+ * network fault; such a key is not used, and the config's warnings say why (unsendableKeys). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
+const UNSENDABLE = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/** A config value that is really a key: not empty, not an unresolved `${VAR}` left by interpolation, sendable. */
 function usableSecret(value: string | undefined): value is string {
   if (value === undefined) return false;
   const v = value.trim();
-  return v.length > 0 && !/^\$\{[^}]*\}$/.test(v);
+  return v.length > 0 && !/^\$\{[^}]*\}$/.test(v) && !UNSENDABLE.test(v);
+}
+
+/** One warning per key slot of `provider` whose value cannot be sent (see UNSENDABLE), naming where it is set. */
+export function unsendableKeys(loaded: LoadedConfig, provider: string): string[] {
+  const p = loaded.config.providers[provider];
+  if (!p) return [];
+  const variable = keyEnvName(loaded, provider);
+  const slots: [string, string | undefined][] = [
+    [describeSlot(loaded, `providers.${provider}.api_key`), p.api_key],
+    ...(p.api_keys ?? []).map((k, i): [string, string] => [describeSlot(loaded, `providers.${provider}.api_keys[${i}]`), k]),
+    [`env ${variable}`, loaded.env[variable]],
+    [`.env ${variable}`, loaded.dotenv[variable]],
+  ];
+  return slots
+    .filter(([, value]) => value !== undefined && UNSENDABLE.test(value.trim()))
+    .map(([where, value]) => `providers.${provider}: the key from ${where} contains ${/[\r\n]/.test(value!.trim()) ? 'a line break (a quoted value written over several lines?)' : 'a control character'}, which an HTTP header cannot carry; it is not used — write the key on one line`);
+}
+
+function describeSlot(loaded: LoadedConfig, slot: string): string {
+  const via = configSource(loaded.origins, slot).via;
+  return via !== undefined ? `${slot} (${via})` : slot;
 }
 
 interface RawKey {

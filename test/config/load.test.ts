@@ -3,6 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
+import { resolveCredentials } from '../../src/credentials/resolve.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { userError } from '../helpers/errors.ts';
 
@@ -197,6 +198,28 @@ test('errors are located UserErrors listing every problem; the environment is a 
   const ok = loadConfig({ cwd: d, env: env, configPath: ws.write(join('snap', 'switchyard.yaml'), MINIMAL) });
   env['URL'] = 'changed';
   assert.equal(ok.env['URL'], 'https://a.example');
+});
+
+test('a key written over several lines in .env is named as unsendable (not a network fault later), and its lines are not "not NAME=value"', () => {
+  const ws = tempWorkspace();
+  try {
+    ws.write('switchyard.yaml', 'providers:\n  ml: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n  cfg: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: "${CFG_KEY}" }\n');
+    ws.write('.env', 'ML_API_KEY="sk-mlml-line1\nline2-aaaa"\nCFG_KEY="sk-cfg-one\ntwo"\nCERT="-----BEGIN\nabc\n-----END"\nOTHER=fine\n');
+    const loaded = loadConfig({ cwd: ws.dir, env: {} });
+    assert.equal(loaded.dotenv['OTHER'], 'fine');
+    assert.deepEqual(loaded.warnings.filter((w) => w.includes('.env:')), [], 'a value over several lines is one assignment');
+    const unsendable = loaded.warnings.filter((w) => w.includes('cannot carry'));
+    assert.deepEqual(unsendable, [
+      'providers.ml: the key from .env ML_API_KEY contains a line break (a quoted value written over several lines?), which an HTTP header cannot carry; it is not used — write the key on one line',
+      'providers.cfg: the key from providers.cfg.api_key (.env CFG_KEY) contains a line break (a quoted value written over several lines?), which an HTTP header cannot carry; it is not used — write the key on one line',
+    ]);
+    assert.ok(!loaded.warnings.some((w) => w.includes('sk-mlml') || w.includes('line2')), 'the value itself is never quoted');
+    const noStored = { listStoredCredentials: () => [] };
+    assert.deepEqual(resolveCredentials(loaded, noStored, 'ml'), [], 'never sent');
+    assert.deepEqual(resolveCredentials(loaded, noStored, 'cfg'), []);
+  } finally {
+    ws.cleanup();
+  }
 });
 
 test('.env lines that are not NAME=value, or open a quote they never close, are warned about with file:line', () => {
