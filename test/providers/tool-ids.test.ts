@@ -94,6 +94,18 @@ test('an id repeated in every turn is made unique; each result answers the most 
   ]);
 });
 
+test('an id repeated within one turn (parallel calls with empty ids, call_0 twice): the k-th result answers the k-th call', () => {
+  const out = withAnthropicToolIds([
+    { role: 'user', content: 'go' },
+    calls('', ''), result('', 'a'), result('', 'b'),
+    calls('call_0', 'call_0'), result('call_0', 'c'), result('call_0', 'd'),
+  ]);
+  assert.deepEqual(out.slice(1), [
+    calls('tool_call', 'tool_call_2'), result('tool_call', 'a'), result('tool_call_2', 'b'),
+    calls('call_0', 'call_0_2'), result('call_0', 'c'), result('call_0_2', 'd'),
+  ]);
+});
+
 test('empty ids get one; a made-up id never takes an id that a call of the conversation was sent with', () => {
   const out = withAnthropicToolIds([
     calls('', ''), result('', 'b'),
@@ -103,7 +115,7 @@ test('empty ids get one; a made-up id never takes an id that a call of the conve
     calls('a.b'), result('a.b'), calls('a_b'), result('a_b'),
   ]);
   assert.deepEqual(out, [
-    calls('tool_call', 'tool_call_2'), result('tool_call_2', 'b'),
+    calls('tool_call', 'tool_call_2'), result('tool_call', 'b'),
     calls('call_0'), result('call_0'), calls('call_0_3'), result('call_0_3'), calls('call_0_2'), result('call_0_2'),
     calls('a_b_2'), result('a_b_2'), calls('a_b'), result('a_b'),
   ]);

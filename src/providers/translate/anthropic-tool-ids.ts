@@ -49,7 +49,8 @@ function idAllocator(messages: readonly ChatMessage[]): (original: string) => st
 /**
  * The messages with tool-call ids Anthropic accepts, mapped deterministically: invalid characters become `_`, an
  * empty id becomes `tool_call`, a repeated id gets `_2`, `_3`, … — and each tool result names the id of the call it
- * answers, the most recent one before it sent with that id. Returns the same array when every id is already valid
+ * answers: the k-th result with an id answers the k-th call of the turn before it sent with that id, else the most
+ * recent call sent with it. Returns the same array when every id is already valid
  * and unique (the common case, so Anthropic-to-Anthropic traffic passes untouched); otherwise only the messages
  * whose ids change are copied.
  */
@@ -58,18 +59,25 @@ export function withAnthropicToolIds(messages: readonly ChatMessage[]): readonly
   const allocate = idAllocator(messages);
   /** Each id as sent → the id of the most recent call sent with it. */
   const latest = new Map<string, string>();
+  /** The last assistant turn's calls by the id they were sent with, in order: when one turn repeats an id (two
+   * parallel calls with empty ids, `call_0` twice), the k-th result with that id answers the k-th call. */
+  let pending = new Map<string, string[]>();
   return messages.map((m) => {
     if (m.role === 'tool') {
       const original = answeredId(m);
       // A result that answers no earlier call is refused by Anthropic whatever its id; it is only made well-formed.
-      const id = latest.get(original) ?? (original.replace(INVALID_CHARS, '_') || EMPTY_BASE);
+      const id = pending.get(original)?.shift() ?? latest.get(original) ?? (original.replace(INVALID_CHARS, '_') || EMPTY_BASE);
       return id === m.tool_call_id ? m : { ...m, tool_call_id: id };
     }
     if (m.tool_calls === undefined) return m;
+    pending = new Map();
     let changed = false;
     const calls = m.tool_calls.map((c): ToolCall => {
       const id = allocate(c.id);
       latest.set(c.id, id);
+      const queue = pending.get(c.id);
+      if (queue) queue.push(id);
+      else pending.set(c.id, [id]);
       if (id === c.id) return c;
       changed = true;
       return { ...c, id };
