@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../src/providers/types.ts';
 import { parseOpenAIRequest, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
-import { parseAnthropicRequest, toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { parseAnthropicRequest, toAnthropicRequest, toAnthropicResponse } from '../../src/providers/translate/anthropic-wire.ts';
 import { anthropicInputSchema } from '../../src/providers/translate/anthropic-input-schema.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 
@@ -82,4 +82,28 @@ test('an empty message in the middle is left out for Anthropic; an empty last qu
   assert.equal((prefill['messages'] as unknown[]).length, 2);
   const middle = toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: '' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }] }, { stream: false });
   assert.deepEqual((middle['messages'] as { role: string }[]).map((m) => m.role), ['assistant', 'user']);
+});
+
+test('whitespace-only text (as OpenAI-compatible models write beside tool calls) is left out for Anthropic; a prefill loses its trailing whitespace', () => {
+  const body = toAnthropicRequest({
+    model: 'm',
+    messages: [
+      { role: 'system', content: '  \n' },
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: '\n\n', tool_calls: [{ id: 'c1', name: 'f', arguments: '{}' }] },
+      { role: 'tool', tool_call_id: 'c1', content: 'done' },
+      { role: 'user', content: 'go', parts: [{ type: 'text', text: 'go' }, { type: 'text', text: ' \n ' }] },
+      { role: 'assistant', content: 'Sure: ' },
+    ],
+  }, { stream: false });
+  assert.equal(body['system'], undefined);
+  assert.deepEqual(body['messages'], [
+    { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+    { role: 'assistant', content: [{ type: 'tool_use', id: 'c1', name: 'f', input: {} }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'c1', content: 'done' }, { type: 'text', text: 'go' }] },
+    { role: 'assistant', content: [{ type: 'text', text: 'Sure:' }] },
+  ]);
+  // A blank text beside tool calls in an answer is not handed to an Anthropic caller, who would send it back.
+  const answer = toAnthropicResponse({ id: 'x', model: 'm', content: '\n\n', tool_calls: [{ id: 'c2', name: 'f', arguments: '{}' }], finish_reason: 'tool_calls', usage: { input_tokens: 1, output_tokens: 1 } });
+  assert.deepEqual((answer['content'] as { type: string }[]).map((b) => b.type), ['tool_use']);
 });

@@ -147,10 +147,14 @@ function argumentsToInput(args: string): Obj {
   }
 }
 
+/** Anthropic refuses text blocks that are empty or only whitespace ("text content blocks must contain non-whitespace
+ * text"), which OpenAI-compatible models often write beside tool calls: left out, like empty ones. */
+const blank = (text: string): boolean => text.trim() === '';
+
 function partsToBlocks(parts: readonly ContentPart[]): Obj[] {
   // Anthropic rejects empty text blocks.
   return parts
-    .filter((p) => p.type === 'image' || p.text !== '')
+    .filter((p) => p.type === 'image' || !blank(p.text))
     .map((p) => (p.type === 'text' ? { type: 'text', text: p.text, ...cacheField(p.cache_control) } : toAnthropicImage(p)));
 }
 
@@ -163,7 +167,7 @@ function blocksOf(m: ChatMessage): Obj[] {
   }
   if (m.parts !== undefined && m.role === 'user') return partsToBlocks(m.parts);
   const blocks: Obj[] = m.parts !== undefined ? partsToBlocks(m.parts) : [];
-  if (m.parts === undefined && m.content) blocks.push({ type: 'text', text: m.content });
+  if (m.parts === undefined && m.content && !blank(m.content)) blocks.push({ type: 'text', text: m.content });
   for (const c of m.tool_calls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
   return blocks;
 }
@@ -192,10 +196,19 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?
   // Leaving out an empty last question would turn the request into a prefill: the model would continue the
   // assistant's previous message instead of answering. Anthropic refuses an empty message; so does this route.
   if (emptyLastAsk && turns.length > 0) throw new WireRequestError('messages', 'the last message has no content: an Anthropic route cannot take an empty message, and without it the model would continue the previous assistant message instead of answering');
+  trimPrefill(turns);
   // Instructions alone (an OpenAI caller may send only a system or developer message): Anthropic needs a user turn,
   // so the instructions become it rather than the call failing as a bad request that no fallback would retry.
   if (turns.length === 0 && system !== undefined) return { messages: [{ role: 'user', content: typeof system === 'string' ? [{ type: 'text', text: system }] : system }] };
   return { ...(system !== undefined ? { system } : {}), messages: turns };
+}
+
+/** A conversation ending with an assistant turn asks the model to continue it (a prefill); Anthropic refuses one
+ * that ends in whitespace ("final assistant content cannot end with trailing whitespace"). */
+function trimPrefill(turns: { role: 'user' | 'assistant'; content: Obj[] }[]): void {
+  const last = turns.at(-1);
+  const block = last?.role === 'assistant' ? last.content.at(-1) : undefined;
+  if (block?.['type'] === 'text' && typeof block['text'] === 'string') block['text'] = block['text'].trimEnd();
 }
 
 /** The system messages as Anthropic's `system`: one string, or blocks when any of it carries a cache mark (a
@@ -205,7 +218,7 @@ function systemToWire(system: readonly ChatMessage[]): string | Obj[] | undefine
     const blocks = system.flatMap((m) => (m.parts !== undefined ? partsToBlocks(m.parts) : m.content ? [{ type: 'text', text: m.content }] : []));
     return blocks.length > 0 ? blocks : undefined;
   }
-  const texts = system.map((m) => m.content ?? '').filter((t) => t !== '');
+  const texts = system.map((m) => m.content ?? '').filter((t) => !blank(t));
   return texts.length > 0 ? texts.join('\n\n') : undefined;
 }
 
@@ -306,7 +319,9 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
 /** Canonical response → the Anthropic `message` object the gateway answers with. */
 export function toAnthropicResponse(res: ChatResponse): Obj {
   const content: Obj[] = [];
-  if (res.content !== '' || res.tool_calls.length === 0) content.push({ type: 'text', text: res.content });
+  // A blank text beside tool calls ("\n\n", as Qwen, DeepSeek and GLM send) is left out: the caller would send it
+  // back next turn, and Anthropic refuses whitespace-only text.
+  if (res.tool_calls.length === 0 || !blank(res.content)) content.push({ type: 'text', text: res.content });
   for (const c of res.tool_calls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
   return {
     id: shapedId('msg_', res.id), type: 'message', role: 'assistant', model: res.model, content,
