@@ -116,3 +116,47 @@ test('a 403 "this key may not use this model" on the only route: not_found, sayi
     assert.equal(up.calls.length, 2);
   }, []);
 });
+
+async function withGroqKeys(keys: string[], run: (h: Harness, up: CannedUpstream) => Promise<void>): Promise<void> {
+  const up = await startCannedUpstream();
+  const h = await harness({
+    scenario: {},
+    config: () => ({ providers: { groq: { type: 'openai', base_url: up.baseUrl, api_keys: keys } }, main: { provider: 'groq', model: 'qwen3-32b' }, retry: FAST_RETRY }),
+  });
+  try {
+    await run(h, up);
+  } finally {
+    await h.close();
+    await up.close();
+  }
+}
+
+test('a key refused one model: the route rotates to the next key, which answers; the refused key is set aside for this route only, its health untouched', async () => {
+  await withGroqKeys([KEY, SPARE], async (h, up) => {
+    up.script([{ status: 403, body: BLOCKED }]);
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.deepEqual(up.calls.map((c) => [c.key, c.model]), [[KEY, 'qwen3-32b'], [SPARE, 'qwen3-32b']]);
+    assert.deepEqual(r.trail.map((a) => [a.credential?.masked, a.outcome]), [['…0001', 'not_found'], ['…0002', 'ok']]);
+    const health = h.store.getHealth(fingerprint(KEY));
+    assert.equal(health?.state ?? 'ok', 'ok');
+    assert.equal(health?.failures ?? 0, 0, 'not counted against the key');
+    assert.equal(h.events.filter((e) => e.type === 'cooldown').length, 0, 'nothing is set aside');
+    // The next call starts again from the first key: the refusal belonged to that call's route only.
+    await h.router.chat({ messages: hello });
+    assert.equal(up.calls.at(-1)?.key, KEY);
+  });
+});
+
+test('every key refused the model: the route fails as not_found, naming each key refused and quoting the provider', async () => {
+  await withGroqKeys([KEY, SPARE], async (h, up) => {
+    up.script([{ status: 403, body: BLOCKED }, { status: 403, body: BLOCKED }]);
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'not_found');
+    assert.equal(up.calls.length, 2, 'each key once, no retries');
+    assert.match(err.explanation, /groq does not allow any of its keys to use model "qwen3-32b" — each was tried and refused: …0001 \(config providers\.groq\.api_keys\[0\]\), …0002 \(config providers\.groq\.api_keys\[1\]\) \(HTTP 403: The model `qwen3-32b` is blocked at the organization level\./);
+    assert.match(err.explanation, /the keys themselves are fine/);
+    assert.doesNotMatch(err.explanation, /rejected|unusable/);
+    for (const k of [KEY, SPARE]) assert.equal(h.store.getHealth(fingerprint(k))?.failures ?? 0, 0);
+  });
+});
