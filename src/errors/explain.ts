@@ -132,8 +132,21 @@ function explainModelAccess(f: FailureFacts): string {
   return `${f.provider} does not allow ${key} to use ${model}${detail(f.status, f.providerMessage)} — the key itself is fine and stays in use for other models; give the key's organisation or project access to the model with the provider, ${where}`;
 }
 
+/** The provider refuses the place the request comes from: no key would do better, and none is judged. */
+function explainRegion(f: FailureFacts): string {
+  return `${f.provider} does not serve the country or region this request comes from${detail(f.status, f.providerMessage)} — the key was not judged and stays as it is; send from a region the provider supports (a server or proxy there), or add a fallback route to another provider`;
+}
+
+/** Something in front of the provider answered with a web page: the request never reached its API, the key with it. */
+function explainFirewall(f: FailureFacts): string {
+  const at = f.baseUrl ? ` at ${redactUrl(f.baseUrl)}` : '';
+  const retries = f.retries ? `; ${retried(f.retries)}` : '';
+  return `a firewall or bot-challenge page in front of ${f.provider}${at} answered instead of its API${detail(f.status, f.providerMessage)}${retries} — the key was not judged and stays as it is; this network or IP is being blocked or challenged (a VPN, proxy or datacenter address often is): check providers.${f.provider}.base_url, and try from another network or through a proxy the provider accepts`;
+}
+
 function explainNotFound(f: FailureFacts): string {
   if (f.modelAccessDenied) return explainModelAccess(f);
+  if (f.blocked === 'region') return explainRegion(f);
   const model = f.model ? `model "${f.model}"` : 'the requested model';
   if (f.origin === 'request') return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — the request named it; \`switchyard doctor\` (or GET /v1/models on the gateway) lists the models`;
   const where = f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)';
@@ -141,6 +154,7 @@ function explainNotFound(f: FailureFacts): string {
 }
 
 function explainConnection(f: FailureFacts): string {
+  if (f.blocked === 'firewall') return explainFirewall(f);
   const at = f.baseUrl ? ` at ${redactUrl(f.baseUrl)}` : '';
   const why = f.providerMessage || f.code;
   const retries = f.retries ? `; ${retried(f.retries)}` : '';

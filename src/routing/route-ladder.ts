@@ -178,6 +178,7 @@ function upstreamFacts(err: UpstreamError, cred: Credential, s: RouteState): Par
   if (err.status !== undefined) f.status = err.status;
   if (err.code !== undefined) f.code = err.code;
   if (err.modelAccessDenied) f.modelAccessDenied = true;
+  if (err.blocked !== undefined) f.blocked = err.blocked;
   return f;
 }
 
