@@ -245,3 +245,25 @@ test('a flaky working key: after its suspicion runs out, one 401 is retried and 
     await h.close();
   }
 });
+
+test("every key resting, one of them auth_suspect: the call's retryAfterMs is its next probe (≤ 30 s), not the end of its suspicion", async () => {
+  const clock = clockAt('2026-06-12T10:00:00Z');
+  const h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['ok', '401', '401', '401'] }, [SPARE]: { script: ['429_quota'] } } },
+    config: (u) => mimo(u.openai, [GOOD, SPARE]),
+    router: { now: clock.now },
+  });
+  try {
+    await h.router.chat({ messages: hello });
+    await failure(h.router.chat({ messages: hello })); // GOOD suspect, probe at 10:00:30; SPARE out of quota
+    clock.advance(4 * SECOND);
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'all_cooling');
+    assert.equal(err.retryAfterMs, 26 * SECOND, 'the suspect key is probed at 10:00:30');
+    assert.match(err.explanation, /the first one is usable again at 10:00:30/);
+    clock.advance(26 * SECOND);
+    assert.equal((await h.router.chat({ messages: hello })).status, 'ok', 'and at that time its probe goes through');
+  } finally {
+    await h.close();
+  }
+});
