@@ -67,7 +67,7 @@ function reasonFor(chosen: Evaluated, all: Evaluated[], strategy: Strategy): str
 }
 
 function withUnusableSummary(explanation: ProviderExplanation, all: Evaluated[]): ProviderExplanation {
-  const deadlines = all.filter((e) => e.status.health.state === 'cooling' && e.until !== undefined).map((e) => e.until!);
+  const deadlines = all.filter((e) => e.back !== undefined).map((e) => e.back!);
   const head = `every credential of ${explanation.provider} is unusable`;
   if (deadlines.length > 0) {
     explanation.earliestUntil = Math.min(...deadlines);

@@ -111,6 +111,10 @@ export interface Usability {
   why?: string;
   /** When it becomes usable again (cooling) or may next be probed (rejected). */
   until?: number;
+  /** Cooling only: when it may next be sent by itself — the end of its cooldown, or, for a key resting as
+   * auth_suspect, its next probe when that comes first (it is probed as soon as no other key can answer). What
+   * "the first key is back at" (a gateway's Retry-After) counts. */
+  back?: number;
 }
 
 const REJECTED_TEXT = { rejected: 'rejected (never accepted)', revoked: 'rejected (worked before; probably revoked)' } as const;
@@ -127,13 +131,19 @@ export function restedText(reason: CoolingReason | 'rejected' | 'revoked'): stri
   return reason === 'rejected' || reason === 'revoked' ? 'rejected' : COOLING_RULES[reason].brief;
 }
 
+/** See Usability.back: a suspect key's probe, when it comes before the end of its cooldown, brings it back first. */
+function backAt(record: HealthRecord, until: number, now: number): number {
+  const probeAt = record.reason === 'auth_suspect' ? record.probe_at : undefined;
+  return probeAt !== undefined && probeAt < until ? Math.max(probeAt, now) : until;
+}
+
 export function usability(record: HealthRecord | undefined, now: number): Usability {
   if (!record || record.state === 'ok') return { usable: true, probe: false };
   const until = record.until;
   if (record.state === 'cooling') {
     if (until === undefined || until <= now) return { usable: true, probe: false };
     const probe = record.reason === 'auth_suspect' && (record.probe_at ?? 0) <= now;
-    return { usable: false, probe, until, why: restingText(record.reason ?? 'rate_limited', until) };
+    return { usable: false, probe, until, back: backAt(record, until, now), why: restingText(record.reason ?? 'rate_limited', until) };
   }
   const rejected = isKnownGood(record) ? 'revoked' : 'rejected';
   if (until === undefined || until <= now) return { usable: true, probe: true, why: `${REJECTED_TEXT[rejected]}; one probe is due` };

@@ -36,6 +36,8 @@ export interface Evaluated {
   probe: boolean;
   order: number;
   until?: number;
+  /** See Usability.back. */
+  back?: number;
 }
 
 type CredentialRef = Pick<Credential, 'provider' | 'fingerprint'>;
@@ -171,6 +173,7 @@ export class CredentialPool {
       if (u.why !== undefined) status.why = u.why;
       const entry: Evaluated = { credential, status, probe: u.probe, order };
       if (u.until !== undefined) entry.until = u.until;
+      if (u.back !== undefined) entry.back = u.back;
       out[order] = entry;
     }
     return out;
@@ -230,7 +233,7 @@ function statusFor(e: Evaluated, exclude: Set<string>): CandidateStatus {
 
 function allUnusable(provider: string, all: Evaluated[], exclude: Set<string>): PickResult {
   // Keys given up on during this call are not waited for: the ladder would not try them again anyway.
-  const cooling = all.filter((e) => e.status.health.state === 'cooling' && e.until !== undefined && !exclude.has(e.credential.fingerprint)).map((e) => e.until!);
+  const cooling = all.filter((e) => e.back !== undefined && !exclude.has(e.credential.fingerprint)).map((e) => e.back!);
   const result: PickResult = { ok: false, reason: 'all_unusable', provider, candidates: all.map((e) => statusFor(e, exclude)) };
   if (cooling.length > 0) result.earliestUntil = Math.min(...cooling);
   return result;

@@ -73,8 +73,9 @@ export type FailureReport =
  * - `suspect_probe`: the single probe of a key resting as `auth_suspect` — still rejected, it stays suspect (its
  *   cooldown is neither shortened nor extended) and is not retried;
  * - `revoked`: rejected again with no success since it was suspected (its suspicion has run out), or its probe as a
- *   `rejected` key failed — probably revoked: `rejected` at once, not retried. Without this a revoked known-good key
- *   was "known-good" again after every suspicion and hammered forever.
+ *   `rejected` key failed — probably revoked: retried (`auth_retries`, a flaky working key answers on a retry), then
+ *   `rejected`. Without this a revoked known-good key was "known-good" again after every suspicion and suspected
+ *   (and retried) forever.
  */
 export type AuthVerdict = 'never_accepted' | 'known_good' | 'suspect_probe' | 'revoked';
 

@@ -22,7 +22,13 @@ export interface Classification {
   /** A `not_found` that is this key being refused this one model (a 403 "may not use model …"): the route fails,
    * but the key is fine and its health is left alone. */
   modelAccessDenied?: boolean;
+  /** Not the key at all (BlockedBy): the key's health is left alone and the explanation says what refused. */
+  blocked?: BlockedBy;
 }
+
+/** What refused a request when it was not the provider judging the key: a firewall or challenge page in front of
+ * the provider (Cloudflare's "Attention Required!"), or the provider refusing the country or region it comes from. */
+export type BlockedBy = 'firewall' | 'region';
 
 export interface HttpFailure {
   status: number;
@@ -76,6 +82,8 @@ interface Refinement {
   window?: QuotaWindow;
   /** The rule means "this key may not use this model" (see Classification.modelAccessDenied). */
   modelAccess?: true;
+  /** The rule means something in front of, or a policy of, the provider refused — not the key. */
+  blocked?: BlockedBy;
 }
 
 const is4xx = (s: number): boolean => s >= 400 && s < 500;
@@ -90,8 +98,18 @@ const QUOTA_WORDS =
 const MODEL_ACCESS_WORDS =
   /(do|does) not have access to (the )?model|(no|without) access to (the )?model|not (allowed|authori[sz]ed|permitted) to (use|access) (the )?model|blocked at the (organi[sz]ation|project) level/;
 
+/** The provider refuses the country or region the request comes from (OpenAI's `unsupported_country_region_territory`,
+ * Google's "User location is not supported"): the same for every key, so nothing to rotate to. */
+const REGION_WORDS =
+  /country, region,? or territory not supported|unsupported[ _](country|region)|(country|region|location) (is )?not supported|not available in your (country|region)/;
+
 /** Ordered: the first rule that matches wins. */
 export const REFINEMENTS: readonly Refinement[] = [
+  // An HTML page instead of the API's JSON: a firewall or bot challenge (Cloudflare) in front of the provider, which
+  // never saw the key. Retried like a connection failure, then the route fails — the key is not judged.
+  { kind: 'connection', statuses: oneOf(403), wording: /^html error page:/, blocked: 'firewall' },
+  // The provider refuses where the request comes from; every key would meet the same answer.
+  { kind: 'not_found', statuses: oneOf(400, 403), codes: ['unsupported_country_region_territory', 'unsupported_country', 'unsupported_region'], wording: REGION_WORDS, blocked: 'region' },
   // A gateway that wraps its own failure in a 403 is not rejecting the key.
   { kind: 'server', statuses: oneOf(403), codes: ['server_error', 'internal_error', 'internal'], wording: /server_error|internal server error/ },
   {
@@ -185,6 +203,7 @@ function build(rule: Refinement | undefined, kind: ErrorKind, body: ErrorBody, s
   const code = body.code ?? body.type;
   if (code !== undefined) c.code = code;
   if (rule?.modelAccess) c.modelAccessDenied = true;
+  if (rule?.blocked) c.blocked = rule.blocked;
   return c;
 }
 

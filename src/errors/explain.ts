@@ -46,6 +46,12 @@ export interface FailureFacts extends TimeFormat {
   midStream?: boolean;
   /** not_found because this key may not use this model (the provider knows both). */
   modelAccessDenied?: boolean;
+  /** With modelAccessDenied: every key of the provider that was refused the model during this route, when there were
+   * several (each was tried in turn; the provider's words are those of the last). */
+  refusedKeys?: readonly KeyFacts[];
+  /** Not the key at all: a firewall or challenge page in front of the provider answered (`firewall`), or the
+   * provider refuses the region the request comes from (`region`). */
+  blocked?: 'firewall' | 'region';
   /** Where keys were looked for (auth_missing), e.g. from lookedIn() in src/credentials/resolve.ts. */
   lookedIn?: readonly string[];
 }
@@ -115,14 +121,32 @@ function explainContextLength(f: FailureFacts): string {
 
 /** The provider knows the key and the model and keeps them apart: nothing is wrong with the key as such. */
 function explainModelAccess(f: FailureFacts): string {
-  const key = f.key ? `key ${describeKey(f.key)}` : 'this key';
   const model = f.model ? `model "${f.model}"` : 'the requested model';
   const where = f.origin === 'request' ? 'ask for another model' : `or name another model in ${f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)'}`;
+  const keys = f.refusedKeys ?? [];
+  if (keys.length > 1) {
+    const list = keys.map(describeKey).join(', ');
+    return `${f.provider} does not allow any of its keys to use ${model} — each was tried and refused: ${list}${detail(f.status, f.providerMessage)} — the keys themselves are fine and stay in use for other models; give their organisation or project access to the model with the provider, ${where}`;
+  }
+  const key = f.key ? `key ${describeKey(f.key)}` : 'this key';
   return `${f.provider} does not allow ${key} to use ${model}${detail(f.status, f.providerMessage)} — the key itself is fine and stays in use for other models; give the key's organisation or project access to the model with the provider, ${where}`;
+}
+
+/** The provider refuses the place the request comes from: no key would do better, and none is judged. */
+function explainRegion(f: FailureFacts): string {
+  return `${f.provider} does not serve the country or region this request comes from${detail(f.status, f.providerMessage)} — the key was not judged and stays as it is; send from a region the provider supports (a server or proxy there), or add a fallback route to another provider`;
+}
+
+/** Something in front of the provider answered with a web page: the request never reached its API, the key with it. */
+function explainFirewall(f: FailureFacts): string {
+  const at = f.baseUrl ? ` at ${redactUrl(f.baseUrl)}` : '';
+  const retries = f.retries ? `; ${retried(f.retries)}` : '';
+  return `a firewall or bot-challenge page in front of ${f.provider}${at} answered instead of its API${detail(f.status, f.providerMessage)}${retries} — the key was not judged and stays as it is; this network or IP is being blocked or challenged (a VPN, proxy or datacenter address often is): check providers.${f.provider}.base_url, and try from another network or through a proxy the provider accepts`;
 }
 
 function explainNotFound(f: FailureFacts): string {
   if (f.modelAccessDenied) return explainModelAccess(f);
+  if (f.blocked === 'region') return explainRegion(f);
   const model = f.model ? `model "${f.model}"` : 'the requested model';
   if (f.origin === 'request') return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — the request named it; \`switchyard doctor\` (or GET /v1/models on the gateway) lists the models`;
   const where = f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)';
@@ -130,6 +154,7 @@ function explainNotFound(f: FailureFacts): string {
 }
 
 function explainConnection(f: FailureFacts): string {
+  if (f.blocked === 'firewall') return explainFirewall(f);
   const at = f.baseUrl ? ` at ${redactUrl(f.baseUrl)}` : '';
   const why = f.providerMessage || f.code;
   const retries = f.retries ? `; ${retried(f.retries)}` : '';

@@ -18,6 +18,8 @@ export interface UpstreamErrorInit {
   shouldRetry?: boolean;
   /** `not_found` because this key may not use this model (the key itself is fine). */
   modelAccessDenied?: boolean;
+  /** Not the key: a firewall/challenge page in front of the provider, or the provider refusing this region. */
+  blocked?: 'firewall' | 'region';
   /** Upstream's own message, truncated and scrubbed of secrets. */
   providerMessage: string;
   /** True when the failure came after the first stream event. */
@@ -64,6 +66,7 @@ export class UpstreamError extends Error {
   readonly resetAt: number | undefined;
   readonly shouldRetry: boolean | undefined;
   readonly modelAccessDenied: boolean;
+  readonly blocked: 'firewall' | 'region' | undefined;
   readonly providerMessage: string;
   readonly midStream: boolean;
 
@@ -77,6 +80,7 @@ export class UpstreamError extends Error {
     this.resetAt = init.resetAt;
     this.shouldRetry = init.shouldRetry;
     this.modelAccessDenied = init.modelAccessDenied ?? false;
+    this.blocked = init.blocked;
     this.providerMessage = init.providerMessage;
     this.midStream = init.midStream ?? false;
   }
@@ -158,7 +162,7 @@ export function upstreamError(init: UpstreamErrorInit): UpstreamError {
 
 /** A classification (src/errors/classify.ts) as the error to throw. */
 export function fromClassification(
-  c: { kind: ErrorKind; status?: number; code?: string; providerMessage: string; retryAfterMs?: number; resetAt?: number; shouldRetry?: boolean; modelAccessDenied?: boolean },
+  c: { kind: ErrorKind; status?: number; code?: string; providerMessage: string; retryAfterMs?: number; resetAt?: number; shouldRetry?: boolean; modelAccessDenied?: boolean; blocked?: 'firewall' | 'region' },
   provider: string,
   extra: { midStream?: boolean; cause?: unknown } = {},
 ): UpstreamError {

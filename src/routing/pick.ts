@@ -29,13 +29,13 @@ export function taskCredential(route: RouteSpec, origins: LoadedConfig['origins'
 
 const NO_ORIGINS: LoadedConfig['origins'] = new Map();
 
-function statusOf(credential: Credential, deps: PickDeps): { status: CandidateStatus; probe: boolean; until?: number } {
+function statusOf(credential: Credential, deps: PickDeps): { status: CandidateStatus; probe: boolean; back?: number } {
   const health = deps.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, credential.provider);
   const u = usability(health, deps.now());
   const { secret: _secret, ...visible } = credential;
   const status: CandidateStatus = { credential: visible, health, usable: u.usable };
   if (u.why !== undefined) status.why = u.why;
-  return u.until !== undefined ? { status, probe: u.probe, until: u.until } : { status, probe: u.probe };
+  return u.back !== undefined ? { status, probe: u.probe, back: u.back } : { status, probe: u.probe };
 }
 
 const ALREADY_TRIED = 'already tried for this request';
@@ -65,7 +65,7 @@ export function pickFor(route: RouteSpec, deps: PickDeps, exclude: Set<string>):
   const others = rest.reason === 'all_unusable' ? rest.candidates : [];
   const result: PickResult = { ok: false, reason: 'all_unusable', provider: route.provider, candidates: [status, ...others] };
   // A key given up on during this call is not waited for (as in the pool).
-  const untils = [!tried && mine.status.health.state === 'cooling' ? mine.until : undefined, rest.reason === 'all_unusable' ? rest.earliestUntil : undefined];
+  const untils = [!tried ? mine.back : undefined, rest.reason === 'all_unusable' ? rest.earliestUntil : undefined];
   const defined = untils.filter((u): u is number => u !== undefined);
   if (defined.length > 0) result.earliestUntil = Math.min(...defined);
   return result;

@@ -10,8 +10,9 @@ export type RouteAction =
   | 'retry_same_key'
   /** Cool the key until its reset time and rotate at once to the next usable key (no backoff, no budget spent). */
   | 'cool_and_rotate'
-  /** Known-good key: retry it up to `retry.auth_retries` with backoff, then cool it `auth_suspect` and rotate.
-   * Never-successful key: mark it `rejected` and rotate at once, so a bad key is not hammered. */
+  /** Known-good key: retry it up to `retry.auth_retries` with backoff, then cool it `auth_suspect` (or, rejected
+   * again since its suspicion, mark it `rejected` as revoked) and rotate. Never-successful key: mark it `rejected`
+   * and rotate at once, so a bad key is not hammered. */
   | 'auth'
   /** The route fails; the chain skips to a route whose context window fits. */
   | 'skip_to_fitting_route'
@@ -51,8 +52,9 @@ export const AUTH_RULES: Readonly<Record<AuthVerdict, AuthRule>> = {
   known_good: { retry: true, report: 'auth_suspect' },
   /** The single probe of a suspect key: still rejected, it stays suspect until its cooldown ends (no retries). */
   suspect_probe: { retry: false, report: 'auth_rejected' },
-  /** Rejected again with no success since it was suspected: probably revoked, `rejected` at once (no retries). */
-  revoked: { retry: false, report: 'auth_revoked' },
+  /** Rejected again with no success since it was suspected: probably revoked — but a flaky working key looks the same
+   * after one 401, so it gets its retries like a known-good key, and is `rejected` (revoked) only when they fail. */
+  revoked: { retry: true, report: 'auth_revoked' },
 };
 
 /** What the chain does when a route has failed with a kind. */

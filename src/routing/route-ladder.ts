@@ -8,7 +8,7 @@ import { authVerdict, suspectProbeInterval, suspectSince } from '../credentials/
 import { describeCredential } from '../credentials/describe.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
-import { explainAllUnusable, explainFailure, explainMissing, explainRejected, formatDuration, type FailureFacts } from '../errors/explain.ts';
+import { explainAllUnusable, explainFailure, explainMissing, explainRejected, formatDuration, type FailureFacts, type KeyFacts } from '../errors/explain.ts';
 import { providerWords } from '../errors/explain-format.ts';
 import { coolingWait, retryDelay } from './backoff.ts';
 import type { CallContext, Sender } from './call-context.ts';
@@ -40,6 +40,11 @@ interface RouteState {
   waitMs: number;
   coolingWaited: number;
   keyFailures: KeyFailure[];
+  /** Keys the provider refused this route's model (a 403 "may not use model …"), by fingerprint: set aside for this
+   * route only — their health is untouched, they stay in use for other models. */
+  modelRefused: Map<string, KeyFacts>;
+  /** What the provider said to the last of them, for the route's explanation when no key may use the model. */
+  lastRefusal?: Partial<FailureFacts>;
   /** Retry this credential next instead of picking. */
   pinned?: Credential;
   previous?: Credential;
@@ -101,7 +106,7 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
   const started = ctx.now();
   const s: RouteState = {
     route, provider, deadline: deadline ?? ctx.deadline ?? started + provider.timeout, attemptTimeoutMs: provider.timeout,
-    retries: 0, authRetries: new Map(), exclude: new Set(), waitMs: 0, coolingWaited: 0, keyFailures: [], tried: 0,
+    retries: 0, authRetries: new Map(), exclude: new Set(), waitMs: 0, coolingWaited: 0, keyFailures: [], modelRefused: new Map(), tried: 0,
   };
   for (;;) {
     const now = ctx.now();
@@ -173,6 +178,7 @@ function upstreamFacts(err: UpstreamError, cred: Credential, s: RouteState): Par
   if (err.status !== undefined) f.status = err.status;
   if (err.code !== undefined) f.code = err.code;
   if (err.modelAccessDenied) f.modelAccessDenied = true;
+  if (err.blocked !== undefined) f.blocked = err.blocked;
   return f;
 }
 
@@ -191,6 +197,8 @@ async function afterFailure(ctx: CallContext, s: RouteState, cred: Credential, e
       return window !== undefined ? { next: 'done', failure: failed(s, kind, explanation), contextWindow: window } : { next: 'done', failure: failed(s, kind, explanation) };
     }
     case 'fail_route':
+      if (err.modelAccessDenied) return refusedModel(ctx, s, cred, err);
+      return { next: 'done', failure: failed(s, kind, explainFailure(facts(ctx, s, kind, upstreamFacts(err, cred, s)))) };
     case 'fail_call':
       return { next: 'done', failure: failed(s, kind, explainFailure(facts(ctx, s, kind, upstreamFacts(err, cred, s)))) };
   }
@@ -250,6 +258,18 @@ function coolAndRotate(ctx: CallContext, s: RouteState, cred: Credential, err: U
   if (health.until !== undefined) emitCooldown(ctx, s, cred, health.reason ?? kind, health.until, before);
   const until = health.until !== undefined ? { until: health.until } : {};
   s.keyFailures.push({ kind, explanation: explainFailure(facts(ctx, s, kind, { ...upstreamFacts(err, cred, s), ...until })) });
+  return { next: 'again' };
+}
+
+/** The provider refused this key this route's model: a restriction of the key (its organisation or project), not a
+ * fault. It is set aside for this route only and the next key is tried; the route fails once no key is left
+ * (noUsableKey). Its health is left alone: it stays in use for the provider's other models. */
+function refusedModel(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Step {
+  const upstream = upstreamFacts(err, cred, s);
+  s.exclude.add(cred.fingerprint);
+  s.modelRefused.set(cred.fingerprint, { masked: cred.masked, sources: cred.sources });
+  s.lastRefusal = upstream;
+  s.keyFailures.push({ kind: 'not_found', explanation: explainFailure(facts(ctx, s, 'not_found', upstream)) });
   return { next: 'again' };
 }
 
@@ -324,15 +344,29 @@ async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclude<Pick
     await pause(ctx, s, s.keyFailures.at(-1)?.kind ?? 'rate_limited', ms, s.retries);
     return { next: 'again' };
   }
-  const kind = unusableKind(picked.candidates, s.keyFailures.some((f) => f.kind === 'auth_rejected'));
+  const candidates = picked.candidates.map((c) => markRefused(c, s));
+  const others = candidates.filter((c) => !s.modelRefused.has(c.credential.fingerprint));
+  if (s.modelRefused.size > 0 && others.length === 0) return { next: 'done', failure: failed(s, 'not_found', noKeyForModel(ctx, s)) };
+  const kind = unusableKind(others, s.keyFailures.some((f) => f.kind === 'auth_rejected'));
   const last = s.keyFailures.at(-1);
   const tf = ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {};
-  const explanation = picked.candidates.length === 1 && last
+  const explanation = candidates.length === 1 && last
     ? last.explanation
-    : explainAllUnusable({ provider: s.route.provider, candidates: picked.candidates, now, ...tf, ...(picked.earliestUntil !== undefined ? { earliestUntil: picked.earliestUntil } : {}) });
+    : explainAllUnusable({ provider: s.route.provider, candidates, now, ...tf, ...(picked.earliestUntil !== undefined ? { earliestUntil: picked.earliestUntil } : {}) });
   if (s.tried === 0) record(ctx, s, { outcome: 'skipped', startedAt: now, endedAt: now, message: `every key for ${s.route.provider} is unusable` });
   const retryAfter = kind !== 'auth_rejected' && picked.earliestUntil !== undefined ? picked.earliestUntil - now : undefined;
   return { next: 'done', failure: failed(s, kind, explanation, retryAfter) };
+}
+
+/** A key refused this route's model says so in the list of unusable keys, rather than "already tried". */
+function markRefused(c: CandidateStatus, s: RouteState): CandidateStatus {
+  if (!s.modelRefused.has(c.credential.fingerprint)) return c;
+  return { ...c, usable: false, why: `may not use model "${s.route.model}"` };
+}
+
+/** Every key of the provider was refused this model: one explanation naming them all, with the provider's words. */
+function noKeyForModel(ctx: CallContext, s: RouteState): string {
+  return explainFailure(facts(ctx, s, 'not_found', { ...s.lastRefusal, modelAccessDenied: true, refusedKeys: [...s.modelRefused.values()] }));
 }
 
 function deadlinePassed(ctx: CallContext, s: RouteState): RouteFailure {

@@ -183,6 +183,24 @@ test('classifyHttp: a 403 "this key may not use this model" is marked as such; a
   assert.deepEqual([missing.kind, missing.modelAccessDenied], ['not_found', undefined]);
 });
 
+const CLOUDFLARE_PAGE = '<!DOCTYPE html>\n<html lang="en-US"><head><title>Attention Required! | Cloudflare</title></head><body><h1>Sorry, you have been blocked</h1></body></html>';
+
+test('classifyHttp: a 403 HTML challenge page is a firewall in front of the provider (retried like a connection failure), not the key', () => {
+  const page = classifyHttp({ status: 403, body: CLOUDFLARE_PAGE });
+  assert.deepEqual([page.kind, page.blocked, page.providerMessage], ['connection', 'firewall', 'HTML error page: Attention Required! | Cloudflare']);
+  // A 401 HTML page (a proxy's own login) still says the credentials were refused.
+  assert.equal(classifyHttp({ status: 401, body: CLOUDFLARE_PAGE }).kind, 'auth_rejected');
+});
+
+test('classifyHttp: a 403 "country, region, or territory not supported" is the region refused, not the key', () => {
+  const openai = classifyHttp({ status: 403, body: JSON.stringify({ error: { code: 'unsupported_country_region_territory', message: 'Country, region, or territory not supported', param: null, type: 'request_forbidden' } }) });
+  assert.deepEqual([openai.kind, openai.blocked, openai.modelAccessDenied], ['not_found', 'region', undefined]);
+  const google = classifyHttp({ status: 400, body: JSON.stringify({ error: { code: 400, message: 'User location is not supported for the API use.', status: 'FAILED_PRECONDITION' } }) });
+  assert.deepEqual([google.kind, google.blocked], ['not_found', 'region']);
+  const denied = classifyHttp({ status: 403, body: JSON.stringify({ error: { message: 'Your API key does not have permission to use the specified resource.', type: 'permission_error', code: 'permission_denied' } }) });
+  assert.deepEqual([denied.kind, denied.blocked], ['auth_rejected', undefined]);
+});
+
 test('classifyStreamError: errors inside a 200 stream', () => {
   assert.equal(classifyStreamError({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }).kind, 'overloaded');
   assert.equal(classifyStreamError({ type: 'error', error: { type: 'api_error', message: 'Internal server error' } }).kind, 'server');

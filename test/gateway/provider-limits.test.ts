@@ -1,9 +1,10 @@
 // What a client of the gateway sees when the upstream is Gemini (through its OpenAI-compatible endpoint) and a
-// per-minute limit is hit: a 503 whose Retry-After is Gemini's own retryDelay, not the hour of a spent quota.
+// per-minute limit is hit: a 503 whose Retry-After is Gemini's own retryDelay, not the hour of a spent quota; and
+// when a suspect key is among the resting ones, its next probe.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCannedUpstream } from '../helpers/canned-upstream.ts';
-import { startHarness, FAST_RETRY } from './harness.ts';
+import { startHarness, simProvider, FAST_RETRY } from './harness.ts';
 
 const GEMINI_PER_MINUTE = [{ error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details.', status: 'RESOURCE_EXHAUSTED', details: [
   { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }] },
@@ -36,5 +37,29 @@ test('a Gemini per-minute limit: the gateway answers 503 with Retry-After ≈ 34
   } finally {
     await h.close();
     await up.close();
+  }
+});
+
+test("every key resting, a known-good one auth_suspect: Retry-After is its next probe (≤ 30 s), not the end of its 5-minute suspicion", async () => {
+  const GOOD = 'sk-gw-suspect-good-000001';
+  const SPARE = 'sk-gw-suspect-spare-00002';
+  const h = await startHarness({
+    scenario: { keys: { [GOOD]: { script: ['ok', '401', '401'] }, [SPARE]: { script: ['429'], reset: '90s', reset_headers: ['retry-after'] } } },
+    config: (url) => ({ providers: { mimo: simProvider(url, 'openai', [GOOD, SPARE]) }, main: { provider: 'mimo', model: 'sim-large' }, retry: FAST_RETRY }),
+  });
+  const ask = (): Promise<Response> => fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  try {
+    assert.equal((await ask()).status, 200);
+    await (await ask()).body?.cancel(); // GOOD: 401, retried, suspect (probe in 30 s); SPARE: rate-limited for 90 s
+    const res = await ask();
+    assert.equal(res.status, 503);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    assert.ok(retryAfter >= 25 && retryAfter <= 30, `Retry-After ${retryAfter}`);
+  } finally {
+    await h.close();
   }
 });

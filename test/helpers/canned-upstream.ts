@@ -1,11 +1,13 @@
 // A tiny OpenAI-compatible upstream on loopback that answers each chat call with the next canned reply, for the
-// answers the simulator's scenario language has no step for (Gemini's 429 bodies, a 403 "may not use this model").
+// answers the simulator's scenario language has no step for (Gemini's 429 bodies, a 403 "may not use this model", a
+// firewall's HTML challenge page).
 // Once the list runs out, every call gets a normal answer. Records the key and model of every call.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface CannedReply {
   status: number;
+  /** JSON, or a string sent as an HTML page. */
   body: unknown;
   headers?: Record<string, string>;
 }
@@ -42,8 +44,10 @@ export async function startCannedUpstream(replies: CannedReply[] = []): Promise<
       }
       calls.push({ key: (req.headers.authorization ?? '').replace(/^Bearer /, ''), model });
       const reply = queue.shift() ?? { status: 200, body: okAnswer(model) };
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      res.end(JSON.stringify(reply.body));
+      // A string body is sent as it is, as an HTML page (a firewall's challenge page); anything else as JSON.
+      const page = typeof reply.body === 'string' ? reply.body : undefined;
+      res.writeHead(reply.status, { 'content-type': page !== undefined ? 'text/html; charset=UTF-8' : 'application/json', ...reply.headers });
+      res.end(page ?? JSON.stringify(reply.body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -177,7 +177,7 @@ test('a suspect key is not probed while another key of the route can answer', as
   }
 });
 
-test('a known-good key revoked: after its suspicion runs out it is rejected at once ("probably revoked"), not suspected again and again', async () => {
+test('a known-good key revoked: after its suspicion runs out, its retries fail and it is rejected ("probably revoked"), not suspected again and again', async () => {
   const clock = clockAt('2026-06-12T09:40:00Z');
   const h = await harness({
     scenario: { keys: { [GOOD]: { script: ['ok', ...Array.from({ length: 12 }, () => '401')] } } },
@@ -194,8 +194,8 @@ test('a known-good key revoked: after its suspicion runs out it is rejected at o
     clock.advance(5 * MINUTE + SECOND); // the suspicion has run out
     const sleeps = h.sleeps.length;
     const revoked = await failure(h.router.chat({ messages: hello }));
-    assert.equal(h.sim.calls(GOOD), 5, 'one call, no retries');
-    assert.equal(h.sleeps.length, sleeps, 'no backoff');
+    assert.equal(h.sim.calls(GOOD), 7, 'its auth retries, like a known-good key');
+    assert.equal(h.sleeps.length, sleeps + 2, 'with backoff');
     assert.equal(revoked.kind, 'auth_rejected');
     assert.match(revoked.explanation, /mimo rejected key sk-…a1b2 \(config providers\.mimo\.api_keys\[0\]\) \(HTTP 401: Incorrect API key provided[^)]*\) on every call since 10:02 \(last worked at 09:40\); it was probably revoked — check or replace it/);
     const health = h.store.getHealth(fingerprint(GOOD));
@@ -206,14 +206,63 @@ test('a known-good key revoked: after its suspicion runs out it is rejected at o
 
     clock.advance(10 * MINUTE);
     const resting = await failure(h.router.chat({ messages: hello }));
-    assert.equal(h.sim.calls(GOOD), 5, 'not sent again before its probe');
+    assert.equal(h.sim.calls(GOOD), 7, 'not sent again before its probe');
     assert.match(resting.explanation, /rejected \(probably revoked; last worked at 09:40\), next probe at 11:07:01/);
 
     clock.advance(50 * MINUTE);
     const probe = await failure(h.router.chat({ messages: hello }));
-    assert.equal(h.sim.calls(GOOD), 6, 'its hourly probe: one call, no retries');
+    assert.equal(h.sim.calls(GOOD), 10, 'its hourly probe, with its auth retries');
     assert.match(probe.explanation, /mimo rejected key sk-…a1b2 .* again \(last worked at 09:40\); it was probably revoked/);
     assert.equal(h.store.getHealth(fingerprint(GOOD))?.state, 'rejected');
+  } finally {
+    await h.close();
+  }
+});
+
+test('a flaky working key: after its suspicion runs out, one 401 is retried and the key answers — not called revoked', async () => {
+  const clock = clockAt('2026-06-12T10:00:00Z');
+  const h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['ok', '401', '401', '401', '401', 'ok'] }, [SPARE]: {} } },
+    config: (u) => mimo(u.openai, [GOOD, SPARE], { cooldowns: { auth_suspect: '6s' } }),
+    router: { now: clock.now },
+  });
+  try {
+    await h.router.chat({ messages: hello });
+    const burst = await h.router.chat({ messages: hello });
+    assert.deepEqual(burst.trail.map((a) => [a.credential?.masked, a.outcome]), [['sk-…a1b2', 'auth_rejected'], ['sk-…a1b2', 'auth_rejected'], ['sk-…a1b2', 'auth_rejected'], ['sk-…c3d4', 'ok']]);
+    assert.equal(h.store.getHealth(fingerprint(GOOD))?.reason, 'auth_suspect');
+    clock.advance(2 * SECOND);
+    await h.router.chat({ messages: hello });
+    assert.equal(h.sim.calls(GOOD), 4, 'the spare serves; the suspect key is not probed');
+
+    clock.advance(5 * SECOND); // the suspicion has run out
+    const r = await h.router.chat({ messages: hello });
+    assert.deepEqual(r.trail.map((a) => [a.credential?.masked, a.outcome]), [['sk-…a1b2', 'auth_rejected'], ['sk-…a1b2', 'ok']], 'one 401, retried, then it answers');
+    assert.equal(h.store.getHealth(fingerprint(GOOD))?.state, 'ok');
+    assert.ok(!h.events.some((e) => e.type === 'cooldown' && e.reason === 'revoked'), 'never called revoked');
+    assert.ok(!h.warnings.some((w) => w.includes('probably revoked')));
+  } finally {
+    await h.close();
+  }
+});
+
+test("every key resting, one of them auth_suspect: the call's retryAfterMs is its next probe (≤ 30 s), not the end of its suspicion", async () => {
+  const clock = clockAt('2026-06-12T10:00:00Z');
+  const h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['ok', '401', '401', '401'] }, [SPARE]: { script: ['429_quota'] } } },
+    config: (u) => mimo(u.openai, [GOOD, SPARE]),
+    router: { now: clock.now },
+  });
+  try {
+    await h.router.chat({ messages: hello });
+    await failure(h.router.chat({ messages: hello })); // GOOD suspect, probe at 10:00:30; SPARE out of quota
+    clock.advance(4 * SECOND);
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'all_cooling');
+    assert.equal(err.retryAfterMs, 26 * SECOND, 'the suspect key is probed at 10:00:30');
+    assert.match(err.explanation, /the first one is usable again at 10:00:30/);
+    clock.advance(26 * SECOND);
+    assert.equal((await h.router.chat({ messages: hello })).status, 'ok', 'and at that time its probe goes through');
   } finally {
     await h.close();
   }

@@ -41,12 +41,12 @@ test('a route the caller named ends the call when its provider has no such model
   for (const kind of ERROR_KINDS) if (kind !== 'not_found') assert.equal(chainAction(kind, true), CHAIN_RULE[kind], kind);
 });
 
-test('auth rules: only a key that has worked (and is not suspect or revoked) is retried; the rest are given up at once', () => {
+test('auth rules: a key that has worked is retried (a suspect one on its probe excepted); the rest are given up at once', () => {
   assert.deepEqual(AUTH_RULES, {
     never_accepted: { retry: false, report: 'auth_rejected' }, // SPEC §4: mark it rejected, rotate at once
     known_good: { retry: true, report: 'auth_suspect' }, // SPEC §4: retry up to auth_retries, then auth_suspect
     suspect_probe: { retry: false, report: 'auth_rejected' }, // counted: it stays suspect until its cooldown ends
-    revoked: { retry: false, report: 'auth_revoked' }, // rejected again with no success since its suspicion
+    revoked: { retry: true, report: 'auth_revoked' }, // rejected again since its suspicion: retried, then revoked
   });
 });
 

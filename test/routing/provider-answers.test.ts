@@ -116,3 +116,77 @@ test('a 403 "this key may not use this model" on the only route: not_found, sayi
     assert.equal(up.calls.length, 2);
   }, []);
 });
+
+async function withGroqKeys(keys: string[], run: (h: Harness, up: CannedUpstream) => Promise<void>): Promise<void> {
+  const up = await startCannedUpstream();
+  const h = await harness({
+    scenario: {},
+    config: () => ({ providers: { groq: { type: 'openai', base_url: up.baseUrl, api_keys: keys } }, main: { provider: 'groq', model: 'qwen3-32b' }, retry: FAST_RETRY }),
+  });
+  try {
+    await run(h, up);
+  } finally {
+    await h.close();
+    await up.close();
+  }
+}
+
+test('a key refused one model: the route rotates to the next key, which answers; the refused key is set aside for this route only, its health untouched', async () => {
+  await withGroqKeys([KEY, SPARE], async (h, up) => {
+    up.script([{ status: 403, body: BLOCKED }]);
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    assert.deepEqual(up.calls.map((c) => [c.key, c.model]), [[KEY, 'qwen3-32b'], [SPARE, 'qwen3-32b']]);
+    assert.deepEqual(r.trail.map((a) => [a.credential?.masked, a.outcome]), [['…0001', 'not_found'], ['…0002', 'ok']]);
+    const health = h.store.getHealth(fingerprint(KEY));
+    assert.equal(health?.state ?? 'ok', 'ok');
+    assert.equal(health?.failures ?? 0, 0, 'not counted against the key');
+    assert.equal(h.events.filter((e) => e.type === 'cooldown').length, 0, 'nothing is set aside');
+    // The next call starts again from the first key: the refusal belonged to that call's route only.
+    await h.router.chat({ messages: hello });
+    assert.equal(up.calls.at(-1)?.key, KEY);
+  });
+});
+
+test('every key refused the model: the route fails as not_found, naming each key refused and quoting the provider', async () => {
+  await withGroqKeys([KEY, SPARE], async (h, up) => {
+    up.script([{ status: 403, body: BLOCKED }, { status: 403, body: BLOCKED }]);
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'not_found');
+    assert.equal(up.calls.length, 2, 'each key once, no retries');
+    assert.match(err.explanation, /groq does not allow any of its keys to use model "qwen3-32b" — each was tried and refused: …0001 \(config providers\.groq\.api_keys\[0\]\), …0002 \(config providers\.groq\.api_keys\[1\]\) \(HTTP 403: The model `qwen3-32b` is blocked at the organization level\./);
+    assert.match(err.explanation, /the keys themselves are fine/);
+    assert.doesNotMatch(err.explanation, /rejected|unusable/);
+    for (const k of [KEY, SPARE]) assert.equal(h.store.getHealth(fingerprint(k))?.failures ?? 0, 0);
+  });
+});
+
+const CLOUDFLARE_PAGE = '<!DOCTYPE html>\n<html lang="en-US"><head><title>Attention Required! | Cloudflare</title></head><body><h1>Sorry, you have been blocked</h1></body></html>';
+const REGION = { error: { code: 'unsupported_country_region_territory', message: 'Country, region, or territory not supported', param: null, type: 'request_forbidden' } };
+
+test("a Cloudflare challenge page (HTML 403) is retried, then the route fails saying a firewall answered — the key is not judged", async () => {
+  await withGroqKeys([KEY, SPARE], async (h, up) => {
+    up.script([0, 1, 2].map(() => ({ status: 403, body: CLOUDFLARE_PAGE })));
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'connection');
+    assert.deepEqual(up.calls.map((c) => c.key), [KEY, KEY, KEY], 'retried like a connection failure, max_retries 2');
+    assert.match(err.explanation, /a firewall or bot-challenge page in front of groq at http:\/\/127\.0\.0\.1:\d+\/v1 answered instead of its API \(HTTP 403: HTML error page: Attention Required! \| Cloudflare\); retried 2× with backoff — the key was not judged/);
+    assert.doesNotMatch(err.explanation, /never been accepted|check or replace it/);
+    const health = h.store.getHealth(fingerprint(KEY));
+    assert.equal(health?.state ?? 'ok', 'ok');
+    assert.equal(h.events.filter((e) => e.type === 'cooldown').length, 0, 'nothing is set aside');
+  });
+});
+
+test('a 403 "country, region, or territory not supported" fails the route at once, saying so — no other key is tried, none is judged', async () => {
+  await withGroqKeys([KEY, SPARE], async (h, up) => {
+    up.script([{ status: 403, body: REGION }]);
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'not_found');
+    assert.deepEqual(up.calls.map((c) => c.key), [KEY], 'every key would meet the same answer');
+    assert.match(err.explanation, /groq does not serve the country or region this request comes from \(HTTP 403: Country, region, or territory not supported\) — the key was not judged and stays as it is/);
+    assert.doesNotMatch(err.explanation, /rejected|check or replace it/);
+    assert.equal(h.store.getHealth(fingerprint(KEY))?.failures ?? 0, 0);
+    assert.equal(h.events.filter((e) => e.type === 'cooldown').length, 0);
+  });
+});
