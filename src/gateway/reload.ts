@@ -23,12 +23,23 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   ctx.settings = settingsFrom(next);
   ctx.router.reload(next);
   ctx.metrics.reloaded('ok');
+  // The log level applies at once: turning debug on to look at a problem must not need a restart.
+  if (before.log_level !== after.log_level) changeLogLevel(ctx, after.log_level);
   const restartOnly = (['listen', 'body_limit', 'state'] as const).filter((k) => before[k] !== after[k]);
   for (const k of restartOnly) restartOnlyChanged(ctx, k);
   for (const w of next.warnings) ctx.logger.warn(scrubSecrets(w));
   warnKeyless(ctx, next);
   ctx.logger.info({ config: next.path, providers: Object.keys(next.config.providers).length }, 'config reloaded');
   forgetFormerCredentials(ctx);
+}
+
+/** The line saying so is written under whichever of the two levels shows it (info → warn: before the change). */
+function changeLogLevel(ctx: GatewayContext, level: string): void {
+  const say = (): void => ctx.logger.info({ setting: 'gateway.log_level', level }, `gateway.log_level is now ${level}`);
+  const shownBefore = ctx.logger.isLevelEnabled('info');
+  if (shownBefore) say();
+  ctx.logger.level = level;
+  if (!shownBefore) say();
 }
 
 /** A setting read only at start changed. `--listen` wins over gateway.listen, also after a restart with the same

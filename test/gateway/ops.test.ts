@@ -99,6 +99,13 @@ test('a config edit while requests flow applies without a failed request; a bad 
   const results = await load.stop();
   assert.deepEqual(results.filter((r) => r.status !== 200), [], 'no request failed');
 
+  // The log level applies at once: at warn, a successful request writes no line.
+  h.writeConfig({ ...config(h.sim.url, 'sim-small'), gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', log_level: 'warn' } });
+  await until('the new log level', () => h.logs.some((l) => l.includes('gateway.log_level is now warn')));
+  const linesBefore = h.logs.length;
+  assert.equal((await chat(h)).route, 'p/sim-small');
+  assert.deepEqual(h.logs.slice(linesBefore).filter((l) => l.includes('"path":"/v1/chat/completions"')), []);
+
   const metrics = await (await fetch(`${h.url}/metrics`, { headers: admin })).text();
   assert.match(metrics, /switchyard_gateway_config_reloads_total\{result="ok"\} [1-9]/);
   assert.match(metrics, /switchyard_gateway_config_reloads_total\{result="invalid"\} [1-9]/);
