@@ -51,6 +51,23 @@ test('streamed tool calls without an id get a fresh call_ id, not call_<index> i
   assert.equal(new Set(ids).size, 4);
 });
 
+test('streamed parallel calls without an index (Gemini: one chunk each, each with its id) are separate calls', () => {
+  const decoder = createOpenAIChunkDecoder();
+  const delta = (tool: Record<string, unknown>): unknown => ({ id: 'x', model: 'm', choices: [{ index: 0, delta: { tool_calls: [tool] } }] });
+  const events: StreamEvent[] = [
+    ...decoder.push(delta({ id: 'call_a', type: 'function', function: { name: 'Bash', arguments: '{"cmd":"ls"}' } })),
+    ...decoder.push(delta({ id: 'call_b', type: 'function', function: { name: 'Read', arguments: '{}' } })),
+    ...decoder.push(delta({ id: 'call_a', function: { arguments: '' } })),
+    ...decoder.push({ id: 'x', model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }),
+    ...decoder.end(),
+  ];
+  const starts = events.flatMap((e) => (e.type === 'tool_call_start' ? [[e.index, e.id, e.name]] : []));
+  assert.deepEqual(starts, [[0, 'call_a', 'Bash'], [1, 'call_b', 'Read']]);
+  const args = new Map<number, string>();
+  for (const e of events) if (e.type === 'tool_call_delta') args.set(e.index, (args.get(e.index) ?? '') + e.arguments);
+  assert.deepEqual([...args], [[0, '{"cmd":"ls"}'], [1, '{}']]);
+});
+
 test('an Anthropic upstream\'s tool_use without an id gets a fresh toolu_ id, whole and streamed', () => {
   const whole = fromAnthropicResponse({ id: 'm', model: 'm', content: [{ type: 'tool_use', name: 'a', input: {} }, { type: 'tool_use', id: '', name: 'b', input: {} }] });
   const [a, b] = whole!.tool_calls.map((c) => c.id);

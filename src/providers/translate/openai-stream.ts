@@ -25,12 +25,27 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
   let usage: Usage | undefined;
   let refused = false;
   const toolsStarted = new Set<number>();
+  /** Upstream call id → index, for deltas that come without an index. */
+  const indexById = new Map<string, number>();
+
+  /** Without an `index` (Gemini's compatible endpoint sends each parallel call in a chunk of its own, each with its
+   * id and no index), a delta with an id not seen before is a new call; one without an id continues by position. */
+  function indexOf(raw: Record<string, unknown>, position: number): number {
+    if (typeof raw['index'] === 'number') return raw['index'];
+    const id = raw['id'];
+    if (typeof id !== 'string' || id === '') return position;
+    const known = indexById.get(id);
+    if (known !== undefined) return known;
+    const next = toolsStarted.size === 0 ? 0 : Math.max(...toolsStarted) + 1;
+    indexById.set(id, next);
+    return next;
+  }
 
   function toolEvents(list: unknown[]): StreamEvent[] {
     const out: StreamEvent[] = [];
     list.forEach((raw, position) => {
       if (!isObj(raw)) return;
-      const index = typeof raw['index'] === 'number' ? raw['index'] : position;
+      const index = indexOf(raw, position);
       const fn = isObj(raw['function']) ? raw['function'] : {};
       if (!toolsStarted.has(index)) {
         toolsStarted.add(index);
