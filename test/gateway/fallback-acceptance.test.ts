@@ -124,7 +124,7 @@ test('Anthropic SDK: a server tool (Claude Code\'s web search) is a 400 naming i
       messages: [{ role: 'user', content: 'search the web' }],
     }),
     (err: unknown) => err instanceof Anthropic.BadRequestError
-      && /tools\[1\]\.type: "web_search_20250305" tools run on Anthropic's side and cannot be routed \(server tools, such as web search and code execution, are not supported by the gateway\)/.test(messageOf(err)),
+      && /tools\[1\]\.type: "web_search_20250305" is one of Anthropic's own tools \(server tools such as web search and code execution, and tools such as bash, text editor and computer use\), which other providers do not have, so the gateway does not route them/.test(messageOf(err)),
   );
   assert.equal(h.sim.served(), before);
 });

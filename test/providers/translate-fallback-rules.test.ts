@@ -63,9 +63,9 @@ test('Anthropic server tools are refused by name, saying the gateway does not su
   assert.throws(
     () => parseAnthropicRequest(body([lookup, { type: 'web_search_20250305', name: 'web_search', max_uses: 5 }])),
     (e: unknown) => WireRequestError.isInstance(e) && e.path === 'tools[1].type'
-      && /^tools\[1\]\.type: "web_search_20250305" tools run on Anthropic's side and cannot be routed \(server tools, such as web search and code execution, are not supported by the gateway\)/.test(e.message),
+      && /^tools\[1\]\.type: "web_search_20250305" is one of Anthropic's own tools \(server tools such as web search and code execution, and tools such as bash, text editor and computer use\), which other providers do not have, so the gateway does not route them/.test(e.message),
   );
-  assert.throws(() => parseAnthropicRequest(body([{ type: 'code_execution_20250825', name: 'code_execution' }])), located(/^tools\[0\]\.type: "code_execution_20250825" tools run on Anthropic's side/));
+  assert.throws(() => parseAnthropicRequest(body([{ type: 'code_execution_20250825', name: 'code_execution' }])), located(/^tools\[0\]\.type: "code_execution_20250825" is one of Anthropic's own tools/));
   // A custom tool, typed or not, is a tool of the caller's own; one without input_schema still says so.
   const { request } = parseAnthropicRequest(body([lookup, { type: 'custom', name: 'other', input_schema: { type: 'object' } }]));
   assert.deepEqual(request.tools?.map((t) => t.name), ['lookup', 'other']);
@@ -106,4 +106,22 @@ test('whitespace-only text (as OpenAI-compatible models write beside tool calls)
   // A blank text beside tool calls in an answer is not handed to an Anthropic caller, who would send it back.
   const answer = toAnthropicResponse({ id: 'x', model: 'm', content: '\n\n', tool_calls: [{ id: 'c2', name: 'f', arguments: '{}' }], finish_reason: 'tool_calls', usage: { input_tokens: 1, output_tokens: 1 } });
   assert.deepEqual((answer['content'] as { type: string }[]).map((b) => b.type), ['tool_use']);
+});
+
+test('a top-level anyOf/oneOf/allOf (MCP tools) is merged into one object schema for Anthropic, which refuses them', () => {
+  assert.deepEqual(anthropicInputSchema({ type: 'object', properties: { mode: { type: 'string' } }, anyOf: [
+    { properties: { path: { type: 'string' } }, required: ['path', 'mode'] },
+    { properties: { url: { type: 'string' } }, required: ['url', 'mode'] },
+  ] }), { type: 'object', properties: { mode: { type: 'string' }, path: { type: 'string' }, url: { type: 'string' } }, required: ['mode'] });
+  assert.deepEqual(anthropicInputSchema({ allOf: [{ properties: { a: { type: 'number' } }, required: ['a'] }, { properties: { b: {} } }] }),
+    { type: 'object', properties: { a: { type: 'number' }, b: {} }, required: ['a'] });
+  assert.deepEqual(anthropicInputSchema({ type: 'object', properties: null }), { type: 'object', properties: {} });
+  const plain = { type: 'object', properties: { q: { type: 'string' } } };
+  assert.equal(anthropicInputSchema(plain), plain, 'an object schema without combinators is sent as it is');
+});
+
+test('tool_choice none with parallel_tool_calls false goes to Anthropic as plain none (the flag belongs to auto/any/tool)', () => {
+  const tools = [{ name: 'f', parameters: { type: 'object', properties: {} } }];
+  assert.deepEqual(toAnthropicRequest({ model: 'm', messages: user, tools, tool_choice: 'none', parallel_tool_calls: false }, { stream: false })['tool_choice'], { type: 'none' });
+  assert.deepEqual(toAnthropicRequest({ model: 'm', messages: user, tools, parallel_tool_calls: false }, { stream: false })['tool_choice'], { type: 'auto', disable_parallel_tool_use: true });
 });

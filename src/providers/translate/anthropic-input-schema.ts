@@ -4,11 +4,45 @@
 
 type Schema = Record<string, unknown>;
 
-/** The schema itself when it already says `type: "object"` (no copy); otherwise an object schema built on it, with
- * `properties: {}` when it has none. */
+const COMBINATORS = ['anyOf', 'oneOf', 'allOf'] as const;
+const isSchema = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The schema itself when it already says `type: "object"` and has no top-level combinator (no copy); otherwise an
+ * object schema built on it, with `properties: {}` when it has none. */
 export function anthropicInputSchema(parameters: Schema | undefined): Schema {
-  if (parameters?.['type'] === 'object') return parameters;
-  const schema: Schema = { ...parameters, type: 'object' };
-  if (schema['properties'] === undefined) schema['properties'] = {};
+  const combined = parameters !== undefined && COMBINATORS.some((k) => k in parameters);
+  const properties = parameters?.['properties'];
+  if (parameters?.['type'] === 'object' && !combined && (properties === undefined || isSchema(properties))) return parameters;
+  const schema: Schema = combined ? withoutCombinators(parameters) : { ...parameters, type: 'object' };
+  schema['type'] = 'object';
+  if (!isSchema(schema['properties'])) schema['properties'] = {};
   return schema;
+}
+
+/**
+ * Anthropic refuses `anyOf`/`oneOf`/`allOf` at the top of an input_schema (common in MCP tools). Their branches'
+ * properties are merged into the object: every branch's for `allOf` (and their required fields), any branch's for
+ * `anyOf`/`oneOf` (required only where every branch requires it). The model may then send a mix the branches did
+ * not allow, which the tool itself still checks — better than a refused request.
+ */
+function withoutCombinators(parameters: Schema): Schema {
+  const { anyOf, oneOf, allOf, ...rest } = parameters;
+  const properties: Schema = isSchema(rest['properties']) ? { ...rest['properties'] } : {};
+  const required = new Set(Array.isArray(rest['required']) ? rest['required'].filter((r): r is string => typeof r === 'string') : []);
+  const branchesOf = (v: unknown): Schema[] => (Array.isArray(v) ? v.filter(isSchema) : []);
+  for (const branch of branchesOf(allOf)) merge(branch, properties, (r) => r.forEach((x) => required.add(x)));
+  const either = [...branchesOf(anyOf), ...branchesOf(oneOf)];
+  if (either.length > 0) {
+    const requiredEach = either.map((b) => new Set(Array.isArray(b['required']) ? b['required'] : []));
+    for (const branch of either) merge(branch, properties, () => {});
+    for (const r of requiredEach[0] ?? []) if (typeof r === 'string' && requiredEach.every((set) => set.has(r))) required.add(r);
+  }
+  const schema: Schema = { ...rest, properties };
+  if (required.size > 0) schema['required'] = [...required];
+  return schema;
+}
+
+function merge(branch: Schema, properties: Schema, onRequired: (required: string[]) => void): void {
+  if (isSchema(branch['properties'])) for (const [k, v] of Object.entries(branch['properties'])) if (!(k in properties)) properties[k] = v;
+  if (Array.isArray(branch['required'])) onRequired(branch['required'].filter((r): r is string => typeof r === 'string'));
 }

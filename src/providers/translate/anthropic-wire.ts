@@ -101,7 +101,7 @@ function systemFromWire(system: AnthropicWireRequest['system']): ChatMessage | u
 function customTools(tools: NonNullable<AnthropicWireRequest['tools']>): AnthropicCustomTool[] {
   return tools.map((t, i) => {
     if (t.type !== undefined && t.type !== 'custom') {
-      throw new WireRequestError(`tools[${i}].type`, `"${t.type}" tools run on Anthropic's side and cannot be routed (server tools, such as web search and code execution, are not supported by the gateway); custom tools, with an input_schema, are supported`);
+      throw new WireRequestError(`tools[${i}].type`, `"${t.type}" is one of Anthropic's own tools (server tools such as web search and code execution, and tools such as bash, text editor and computer use), which other providers do not have, so the gateway does not route them; custom tools, with an input_schema, are supported`);
     }
     return t as AnthropicCustomTool;
   });
@@ -231,7 +231,8 @@ function toolChoiceToWire(c: ToolChoice): Obj {
 function settingsToWire(req: ChatRequest, body: Obj): void {
   if (req.top_k !== undefined) body['top_k'] = req.top_k;
   if (req.user !== undefined) body['metadata'] = { user_id: req.user };
-  if (req.parallel_tool_calls === false && req.tools !== undefined && req.tools.length > 0) {
+  // Only with a tool_choice that lets the model call tools: Anthropic's `none` has no such field.
+  if (req.parallel_tool_calls === false && req.tools !== undefined && req.tools.length > 0 && req.tool_choice !== 'none') {
     body['tool_choice'] = { ...((body['tool_choice'] as Obj | undefined) ?? { type: 'auto' }), disable_parallel_tool_use: true };
   }
   const instruction = req.response_format === undefined ? undefined : jsonInstruction(req.response_format);
