@@ -234,9 +234,10 @@ function notStored(ctx: AuthContext, provider: string, idOrLabel: string): UserE
   return new UserError(`no stored key of ${provider} matches "${idOrLabel}"${hint}; see \`switchyard auth list ${provider}\``);
 }
 
-function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined, opts: JsonOption): void {
+async function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined, opts: JsonOption): Promise<void> {
   requireProvider(ctx, provider);
   const fingerprints = ctx.pool.reset(provider, idOrLabel);
+  await saveReset(ctx, provider);
   const explanation = explainWithTasks(ctx, provider);
   const store = { kind: ctx.store.kind, location: ctx.store.location };
   if (opts.json) return printJson({ provider, reset: fingerprints, store, explanation });
@@ -247,6 +248,22 @@ function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined
   // different SWITCHYARD_HOME): the reset looks done while the gateway keeps refusing.
   process.stdout.write(`  a running gateway sees it within a second if it uses this state store (the same SWITCHYARD_HOME, or the same gateway.state)\n`);
   printExplanation(explanation, now);
+}
+
+/** A reset only this process saw changes nothing for a gateway: written first, so "ok again" is never said of a reset
+ * that was not saved (a Redis that is down queues it, and the queue ends with the process). */
+async function saveReset(ctx: AuthContext, provider: string): Promise<void> {
+  try {
+    await ctx.store.flush();
+  } catch (err) {
+    const why = ctx.store.status().lastError ?? (err instanceof Error ? err.message : String(err));
+    const where = ctx.store.kind === 'redis' ? `${storeName(ctx.store)} is unreachable (${why})` : `${storeName(ctx.store)} could not be written (${why})`;
+    throw new UserError(`the reset of ${provider} was not saved: ${where}; nothing changed for a running gateway`, {
+      exitCode: 1,
+      details: [ctx.store.kind === 'redis' ? 'start Redis or fix gateway.state, then run the reset again' : 'fix the state directory, then run the reset again'],
+      cause: err,
+    });
+  }
 }
 
 /** `/home/me/.local/state/switchyard/state.db`, or `Redis at redis://host:6379/0` (password masked). */
