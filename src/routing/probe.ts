@@ -116,7 +116,7 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential, t
     // Read before the failure is recorded: what the rejection means depends on the key's state until now.
     const before = deps.store.getHealth(credential.fingerprint);
     const health = record(deps.pool, credential, err, status, now());
-    const message = probeMessage(deps, { credential, err, model, before, until: health?.until, ...(target.baseUrl !== undefined ? { target } : {}) });
+    const message = probeMessage(deps, { credential, err, model, before, until: health?.until, target });
     const result: ProbeResult = { provider, credential: view, status, latency_ms: latency, method, kind: err.kind, message, ...task };
     if (err.status !== undefined) result.http_status = err.status;
     return result;
@@ -165,13 +165,13 @@ interface FailedProbe {
   /** The key's health before this probe's failure was recorded. */
   before: HealthRecord | undefined;
   until: number | undefined;
-  target?: ProbeTarget;
+  target: ProbeTarget;
 }
 
 /** The model the probe asked for is not served to this key: the key got past authentication, the route did not. */
 function modelUnavailableMessage(provider: string, f: FailedProbe): string {
   const model = f.model ?? 'the probed model';
-  const where = f.target?.task !== undefined ? `auxiliary.${f.target.task}.model` : 'the route that names it';
+  const where = f.target.task !== undefined ? `auxiliary.${f.target.task}.model` : 'the route that names it';
   const fix = f.err.modelAccessDenied
     ? `give the key's organisation or project access to ${model} with the provider, or name another model in ${where}`
     : `check the model name in ${where} and providers.${provider}.models`;
@@ -186,7 +186,7 @@ function probeMessage(deps: ProbeDeps, f: FailedProbe): string {
   if (PROBE_STATUS[err.kind] === 'valid') return `accepted (the test request itself failed: ${err.kind}${err.providerMessage ? `: ${err.providerMessage}` : ''})`;
   const now = deps.now?.() ?? Date.now();
   const p = deps.loaded.config.providers[credential.provider];
-  const baseUrl = f.target?.baseUrl ?? p?.base_url;
+  const baseUrl = f.target.baseUrl ?? p?.base_url;
   const facts: FailureFacts = {
     kind: err.kind, provider: credential.provider, key: { masked: credential.masked, sources: credential.sources }, providerMessage: err.providerMessage,
     ...(f.model ? { model: f.model } : {}), ...(baseUrl !== undefined ? { baseUrl } : {}), ...(err.status !== undefined ? { status: err.status } : {}),
@@ -194,7 +194,7 @@ function probeMessage(deps: ProbeDeps, f: FailedProbe): string {
     ...(deps.timeZone ? { timeZone: deps.timeZone } : {}), now,
   };
   // A task's own base_url is set in the task, not under the provider: name the setting that holds it.
-  if (f.target?.baseUrl !== undefined && f.target.task !== undefined) facts.baseUrlSetting = `auxiliary.${f.target.task}.base_url`;
+  if (f.target.baseUrl !== undefined && f.target.task !== undefined) facts.baseUrlSetting = `auxiliary.${f.target.task}.base_url`;
   if (err.kind === 'auth_rejected') Object.assign(facts, rejectionFacts(deps, f.before, now));
   return explainFailure(facts);
 }
