@@ -1,5 +1,6 @@
 // `switchyard auth test [P] [ID]` — a live probe of each credential (SPEC §2): valid / rejected / quota /
-// rate-limited / unreachable, with latency; `accepted` when only a models list could be tried (no model is known for
+// rate-limited / unreachable, with latency; `model_unavailable` when the key got in but the model was not served (a
+// failure: the route naming it cannot answer); `accepted` when only a models list could be tried (no model is known for
 // the provider), which proves less and changes no state. A chat probe's outcome is recorded in the credential's
 // health. Exit 0 when every probed credential can serve, 1 otherwise.
 import type { Command } from 'commander';
@@ -19,7 +20,7 @@ interface TestOptions {
 export function registerAuthTest(auth: Command): void {
   auth
     .command('test [provider] [id]')
-    .description('probe each credential live (a one-token chat; a models list when no model is known): valid, accepted (models list only), rejected, quota, rate-limited or unreachable')
+    .description('probe each credential live (a one-token chat; a models list when no model is known): valid, accepted (models list only), model_unavailable, rejected, quota, rate-limited or unreachable')
     .option('--json', 'machine-readable output')
     .action((provider: string | undefined, id: string | undefined, opts: TestOptions, cmd: Command) => authTest(cmd, provider, id, opts));
 }

@@ -12,6 +12,7 @@ import { keyEnvName } from '../credentials/resolve.ts';
 import { readSecret } from '../credentials/secret-input.ts';
 import { CANDIDATE_HEADER, candidateRow, candidateRows } from '../credentials/table.ts';
 import type { CandidateStatus } from '../credentials/types.ts';
+import { resolveTask } from '../routing/resolve-task.ts';
 import { taskKeyStatus, taskKeys } from '../routing/task-keys.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
@@ -110,6 +111,9 @@ interface TaskKeyView extends CandidateStatus {
   task: string;
   /** `auxiliary.title_generation.api_key ← .env TITLE_KEY (switchyard.yaml:9)` */
   where: string;
+  /** What the task does when its own route cannot answer: `the task goes on to deepseek/deepseek-chat (main)`, or
+   * that its calls fail, for a chain with nothing after that route. */
+  next: string;
 }
 
 /** The explanation, with the tasks' own keys of the provider (they are not among its candidates). */
@@ -117,8 +121,27 @@ type Explained = ProviderExplanation & { task_keys: TaskKeyView[] };
 
 function explainWithTasks(ctx: AuthContext, provider: string): Explained {
   const now = Date.now();
-  const views = taskKeys(ctx.loaded, provider).map((k) => ({ task: k.task, where: k.where, ...taskKeyStatus(ctx.store, k, now) }));
+  const views = taskKeys(ctx.loaded, provider).map((k) => ({ task: k.task, where: k.where, next: afterOwnRoute(ctx.loaded, k.task), ...taskKeyStatus(ctx.store, k, now) }));
   return { ...ctx.pool.explain(provider), task_keys: views };
+}
+
+/** The route after the task's own one in its resolved chain — or, when there is none, that the task's calls fail:
+ * "goes on to the next route" would promise a fallback `fallback_to_main: false` and an empty chain do not give. */
+function afterOwnRoute(loaded: LoadedConfig, task: string): string {
+  let plan;
+  try {
+    plan = resolveTask(loaded.config, task);
+  } catch {
+    return 'the task goes on to the next route of its chain, if any';
+  }
+  const routes = plan.status === 'chain' ? plan.routes : [];
+  const own = routes.findIndex((r) => r.origin === `auxiliary.${task}` && r.apiKey !== undefined);
+  const next = routes.slice(own + 1).find((r) => !r.invalid);
+  if (next) return `the task goes on to ${next.provider}/${next.model} (${next.origin})`;
+  const t = loaded.config.auxiliary[task];
+  const chain = (t?.fallback_chain.length ?? 0) === 0 ? 'its fallback_chain is empty' : 'no route of its fallback_chain is usable';
+  const why = t?.fallback_to_main === false ? `auxiliary.${task}.fallback_to_main is false and ${chain}` : 'no other route is configured';
+  return `${task} has no other route (${why}): its calls fail until the key is fixed or replaced`;
 }
 
 function taskKeyRow(v: TaskKeyView, now: number): string[] {
@@ -132,7 +155,7 @@ function taskKeyLine(e: Explained, v: TaskKeyView): string {
   const others = e.candidates.length > 0;
   if (!v.usable) {
     const skips = `${v.task} skips ${key} (${v.why ?? 'unusable'})`;
-    return others ? `${skips} and uses the keys above` : `${skips}; ${e.provider} has no other key, so the task goes on to the next route of its chain`;
+    return others ? `${skips} and uses the keys above` : `${skips}; ${e.provider} has no other key, so ${v.next}`;
   }
   const first = v.health.state === 'rejected' ? `tries ${key} once more (${v.why ?? 'its probe is due'})` : `uses ${key} first`;
   return `${v.task} ${first}${others ? ', then the keys above' : ''}`;
@@ -234,9 +257,10 @@ function notStored(ctx: AuthContext, provider: string, idOrLabel: string): UserE
   return new UserError(`no stored key of ${provider} matches "${idOrLabel}"${hint}; see \`switchyard auth list ${provider}\``);
 }
 
-function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined, opts: JsonOption): void {
+async function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined, opts: JsonOption): Promise<void> {
   requireProvider(ctx, provider);
   const fingerprints = ctx.pool.reset(provider, idOrLabel);
+  await saveReset(ctx, provider);
   const explanation = explainWithTasks(ctx, provider);
   const store = { kind: ctx.store.kind, location: ctx.store.location };
   if (opts.json) return printJson({ provider, reset: fingerprints, store, explanation });
@@ -247,6 +271,22 @@ function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined
   // different SWITCHYARD_HOME): the reset looks done while the gateway keeps refusing.
   process.stdout.write(`  a running gateway sees it within a second if it uses this state store (the same SWITCHYARD_HOME, or the same gateway.state)\n`);
   printExplanation(explanation, now);
+}
+
+/** A reset only this process saw changes nothing for a gateway: written first, so "ok again" is never said of a reset
+ * that was not saved (a Redis that is down queues it, and the queue ends with the process). */
+async function saveReset(ctx: AuthContext, provider: string): Promise<void> {
+  try {
+    await ctx.store.flush();
+  } catch (err) {
+    const why = ctx.store.status().lastError ?? (err instanceof Error ? err.message : String(err));
+    const where = ctx.store.kind === 'redis' ? `${storeName(ctx.store)} is unreachable (${why})` : `${storeName(ctx.store)} could not be written (${why})`;
+    throw new UserError(`the reset of ${provider} was not saved: ${where}; nothing changed for a running gateway`, {
+      exitCode: 1,
+      details: [ctx.store.kind === 'redis' ? 'start Redis or fix gateway.state, then run the reset again' : 'fix the state directory, then run the reset again'],
+      cause: err,
+    });
+  }
 }
 
 /** `/home/me/.local/state/switchyard/state.db`, or `Redis at redis://host:6379/0` (password masked). */

@@ -33,6 +33,8 @@ export function register(program: Command): void {
   keys
     .command('create')
     .description('create a client key (shown once)')
+    // `keys create laptop` reads as naming the key (as `keys revoke laptop` does): honoured, not silently dropped.
+    .argument('[name]', 'a name to recognise the key by in logs and `keys list` (same as --name)')
     .option('--name <name>', 'a name to recognise the key by in logs and `keys list`')
     .option('--json', 'machine-readable output')
     .action(keysCreate);
@@ -107,12 +109,21 @@ function publicView(k: GatewayKeyRecord) {
   };
 }
 
-async function keysCreate(opts: { name?: string; json?: boolean }, cmd: Command): Promise<void> {
+/** The name given as `keys create NAME` or `--name NAME`; two different ones are refused rather than one guessed. */
+function requestedName(positional: string | undefined, option: string | undefined): string | undefined {
+  if (positional !== undefined && option !== undefined && positional !== option) {
+    throw new UserError(`two names given ("${positional}" and --name "${option}"); usage: switchyard gateway keys create [NAME | --name NAME] [--json]`);
+  }
+  return positional ?? option;
+}
+
+async function keysCreate(positional: string | undefined, opts: { name?: string; json?: boolean }, cmd: Command): Promise<void> {
+  const requested = requestedName(positional, opts.name);
   const created = await withStore(cmd, (store) => {
     const active = store.listGatewayKeys().filter((k) => !k.revoked_at);
-    const name = opts.name ?? `key-${store.listGatewayKeys().length + 1}`;
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/.test(name)) throw new UserError(`--name: use letters, digits, _ . @ - (at most 64), got ${JSON.stringify(name)}`);
-    if (active.some((k) => k.name === name)) throw new UserError(`a gateway key named "${name}" already exists; pick another --name or revoke it first`);
+    const name = requested ?? `key-${store.listGatewayKeys().length + 1}`;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/.test(name)) throw new UserError(`the key's name: use letters, digits, _ . @ - (at most 64), got ${JSON.stringify(name)}`);
+    if (active.some((k) => k.name === name)) throw new UserError(`a gateway key named "${name}" already exists; pick another name or revoke it first`);
     const key = generateKey();
     const record = newKeyRecord(key, name);
     store.addGatewayKey(record);

@@ -3,7 +3,7 @@
 // Not among `loaded.warnings`, since whether a key exists also depends on the state store (stored keys), which
 // `config check` does not open; each caller says what it looked at.
 import { sourcesText } from '../credentials/describe.ts';
-import { keyEnvName, lookedIn, resolveCredentials } from '../credentials/resolve.ts';
+import { keyEnvName, lookedIn, resolveCredentials, unsetKeySlots } from '../credentials/resolve.ts';
 import type { CredentialStore } from '../state/types.ts';
 import type { LoadedConfig } from './types.ts';
 
@@ -32,7 +32,9 @@ export function keylessProviders(loaded: LoadedConfig, options: KeylessOptions =
     if (hasKey(name)) continue;
     const places = [...lookedIn(loaded, name), ...(options.storeChecked ? ['stored keys'] : [])];
     const tail = options.storeChecked ? '' : ' (stored keys are not checked here)';
-    out.push(`providers.${name}: no API key found (looked in ${places.join(', ')}); set ${keyEnvName(loaded, name)}, or store one with \`switchyard auth add ${name}\`${tail}`);
+    // The variable the config itself names comes first: setting the default one would work, but is not what was meant.
+    const variable = unsetKeySlots(loaded, name)[0]?.[1] ?? keyEnvName(loaded, name);
+    out.push(`providers.${name}: no API key found (looked in ${places.join(', ')}); set ${variable}, or store one with \`switchyard auth add ${name}\`${tail}`);
   }
   return out;
 }

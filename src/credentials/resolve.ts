@@ -21,7 +21,20 @@ export function keyEnvName(loaded: LoadedConfig, provider: string): string {
 export function lookedIn(loaded: LoadedConfig, provider: string): string[] {
   // Stored keys are not listed: the message goes on to say "add one with `switchyard auth add P`".
   const hasDotenv = loaded.dotenvPath !== null || Object.keys(loaded.dotenv).length > 0;
-  return [`providers.${provider}.api_key`, `env ${keyEnvName(loaded, provider)}`, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`];
+  const variable = keyEnvName(loaded, provider);
+  // A slot written as ${VAR} with VAR unset is the first thing to fix: naming only the provider's default variable
+  // would send the user after a variable the config never asked for. (A slot reading the default variable itself is
+  // said by "env VAR".)
+  const unset = unsetKeySlots(loaded, provider).filter(([, name]) => name !== variable);
+  const slots = unset.map(([slot, name]) => `${slot} is \${${name}}, which is not set (${hasDotenv ? 'neither in the environment nor in .env' : 'not in the environment, and there is no .env'})`);
+  const ownSlot = unset.some(([slot]) => slot === `providers.${provider}.api_key`) ? [] : [`providers.${provider}.api_key`];
+  return [...slots, ...ownSlot, `env ${variable}`, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`];
+}
+
+/** The provider's key slots (`api_key`, `api_keys[i]`) written as `${VAR}` with VAR set nowhere: [slot, VAR]. */
+export function unsetKeySlots(loaded: LoadedConfig, provider: string): [string, string][] {
+  const prefix = `providers.${provider}.api_key`;
+  return [...(loaded.unresolved ?? [])].filter(([slot]) => slot === prefix || slot.startsWith(`${prefix}s[`));
 }
 
 /** A value an HTTP header cannot carry: a line break (a quoted `.env` value written over several lines) or another

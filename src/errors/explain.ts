@@ -23,6 +23,8 @@ export interface FailureFacts extends TimeFormat {
   /** Where the route came from: `main`, `fallback[0]`, `auxiliary.title_generation…`, or `request` (a caller named it). */
   origin?: string;
   baseUrl?: string;
+  /** The setting `baseUrl` comes from, when not `providers.P.base_url` (a task's own `auxiliary.T.base_url`). */
+  baseUrlSetting?: string;
   key?: KeyFacts;
   /** Epoch ms of the key's last success (a "known-good" key). */
   lastSuccessAt?: number;
@@ -158,10 +160,11 @@ function explainConnection(f: FailureFacts): string {
   const at = f.baseUrl ? ` at ${redactUrl(f.baseUrl)}` : '';
   const why = f.providerMessage || f.code;
   const retries = f.retries ? `; ${retried(f.retries)}` : '';
+  const setting = f.baseUrlSetting ?? `providers.${f.provider}.base_url`;
   if (f.midStream || f.code === 'stream_cut') {
-    return `the connection to ${f.provider}${at} broke in the middle of the answer${why ? ` (${why})` : ''}${retries} — usually a network or provider hiccup; if it keeps happening, check providers.${f.provider}.base_url and any proxy in between`;
+    return `the connection to ${f.provider}${at} broke in the middle of the answer${why ? ` (${why})` : ''}${retries} — usually a network or provider hiccup; if it keeps happening, check ${setting} and any proxy in between`;
   }
-  return `could not reach ${f.provider}${at}${why ? ` (${why})` : ''}${retries} — check providers.${f.provider}.base_url and that the service is up and reachable from here`;
+  return `could not reach ${f.provider}${at}${why ? ` (${why})` : ''}${retries} — check ${setting} and that the service is up and reachable from here`;
 }
 
 function explainTimeout(f: FailureFacts): string {

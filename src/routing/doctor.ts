@@ -38,11 +38,18 @@ export interface DoctorReport {
  * Why no key of a provider can serve, in the probe's own terms: a provider that could not be reached (or only
  * answered with errors) says nothing about its keys, so "no key is valid" would send the user after the wrong thing.
  */
-function unusableNote(provider: string, probe: ProviderProbe | undefined): string {
+function unusableNote(provider: string, probe: ProviderProbe | undefined, model: string): string {
   const results = probe?.results ?? [];
+  const refused = results.find((x) => x.status === 'model_unavailable' && x.model === model);
+  if (refused) return `${provider} accepts its keys but does not serve ${model} to them (see its probe)`;
   if (results.length > 0 && results.every((x) => x.status === 'unreachable')) return `${provider} could not be reached (see its probe); its keys could not be checked`;
   if (results.length > 0 && results.every((x) => x.status === 'unreachable' || x.status === 'error')) return `${provider} answered with errors or could not be reached (see its probe); its keys could not be checked`;
   return `no key of ${provider} is valid right now`;
+}
+
+/** A probe whose model was refused judged that model only: a route naming another model keeps the accepted key. */
+function servesRoute(result: ProbeResult, model: string): boolean {
+  return serves(result) || (result.status === 'model_unavailable' && result.model !== model);
 }
 
 /** A route that works although its task's own key does not: said, since every call of the task tries that key first. */
@@ -65,9 +72,9 @@ function taskReport(loaded: LoadedConfig, task: string, probes: readonly Provide
     const found = probes.find((p) => p.provider === r.provider);
     // A task's own key serves only that task's own route; every other route has the provider's keys alone.
     const probe = found && { ...found, results: found.results.filter((x) => x.task === undefined || (r.apiKey !== undefined && x.task === task)) };
-    const valid = probe?.results.some(serves) ?? false;
+    const valid = probe?.results.some((x) => servesRoute(x, r.model)) ?? false;
     if (valid) return { ...base, status: 'ok', ...ownKeyNote(probe?.results ?? [], task) };
-    return { ...base, status: 'no_valid_key', note: probe && probe.results.length === 0 && probe.missing ? probe.missing : unusableNote(r.provider, probe) };
+    return { ...base, status: 'no_valid_key', note: probe && probe.results.length === 0 && probe.missing ? probe.missing : unusableNote(r.provider, probe, r.model) };
   });
   const ok = routes.some((r) => r.status === 'ok');
   return ok ? { task, status: 'ok', routes } : { task, status: 'broken', reason: 'no route of this task can answer right now', routes };

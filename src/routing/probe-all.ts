@@ -45,7 +45,8 @@ export async function probeProviders(input: ProbeAllInput): Promise<ProviderProb
       ...tasks.map((k) => probeCredential(deps, k.credential, { task: k.task, model: k.model, origin: k.where, ...(k.baseUrl !== undefined ? { baseUrl: k.baseUrl } : {}) })),
     ];
     const probe: ProviderProbe = { provider, results: await Promise.all(probes) };
-    if (all.length === 0) probe.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider) });
+    // A named ID asks about one key: the provider's lack of others is not part of the answer.
+    if (all.length === 0 && input.id === undefined) probe.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider) });
     return probe;
   }));
 }

@@ -7,17 +7,20 @@ import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import type { Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
-import { explainFailure } from '../errors/explain.ts';
-import { usability } from '../credentials/health.ts';
+import { explainFailure, type FailureFacts } from '../errors/explain.ts';
+import { detail } from '../errors/explain-format.ts';
+import { authVerdict, suspectProbeInterval, suspectSince, usability } from '../credentials/health.ts';
 import type { HealthStore } from '../state/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import type { AdapterFor } from './call-context.ts';
 
-/** `accepted`: only a models list was tried (no model is known for the provider) and it answered; chat untested. */
-export type ProbeStatus = 'valid' | 'accepted' | 'rejected' | 'quota' | 'rate_limited' | 'unreachable' | 'error';
+/** `accepted`: only a models list was tried (no model is known for the provider) and it answered; chat untested.
+ * `model_unavailable`: the provider answered, but not with the probed model (unknown to it, or refused to this key):
+ * the key may be fine, yet every call of the route that names that model fails, so it is no pass. */
+export type ProbeStatus = 'valid' | 'accepted' | 'model_unavailable' | 'rejected' | 'quota' | 'rate_limited' | 'unreachable' | 'error';
 
 /** What a probe's failure kind says about the key. The key was accepted whenever the provider got past
- * authentication (an unknown model or a refused request still proves the key). */
+ * authentication (a refused request still proves the key) — but a model it will not serve is the route's failure. */
 export const PROBE_STATUS: Readonly<Record<ErrorKind, ProbeStatus>> = {
   auth_missing: 'rejected',
   auth_rejected: 'rejected',
@@ -27,7 +30,7 @@ export const PROBE_STATUS: Readonly<Record<ErrorKind, ProbeStatus>> = {
   timeout: 'unreachable',
   server: 'error',
   overloaded: 'error',
-  not_found: 'valid',
+  not_found: 'model_unavailable',
   bad_request: 'valid',
   context_length: 'valid',
   content_filter: 'valid',
@@ -40,6 +43,8 @@ export interface ProbeResult {
   latency_ms: number;
   /** `chat provider/model` or `models list`. */
   method: string;
+  /** The model a chat probe asked for (a route naming another model is not judged by this probe's model failure). */
+  model?: string;
   kind?: ErrorKind;
   http_status?: number;
   /** What happened, in words (explained failures); never a secret. */
@@ -88,13 +93,14 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential, t
   const provider = credential.provider;
   const p = deps.loaded.config.providers[provider];
   const view = { fingerprint: credential.fingerprint, masked: credential.masked, sources: credential.sources.map((s) => ({ ...s })) };
-  const task = { ...(target.task !== undefined ? { task: target.task } : {}), ...(target.origin !== undefined ? { origin: target.origin } : {}) };
+  const task: Pick<ProbeResult, 'task' | 'origin' | 'model'> = { ...(target.task !== undefined ? { task: target.task } : {}), ...(target.origin !== undefined ? { origin: target.origin } : {}) };
   if (!p) return { provider, credential: view, status: 'error', latency_ms: 0, method: '-', message: `provider ${provider} is not configured`, ...task };
   const model = target.model || probeModel(deps.loaded, provider);
   const adapter = deps.adapterFor(p.type);
   const ctx = { provider, baseUrl: target.baseUrl ?? p.base_url, apiKey: credential.secret, headers: p.headers, timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS) };
   const method = model ? `chat ${provider}/${model}` : 'models list';
   const started = now();
+  if (model) task.model = model;
   try {
     if (!model) {
       await adapter.listModels(ctx);
@@ -107,8 +113,11 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential, t
     const latency = now() - started;
     if (!UpstreamError.isInstance(err)) throw err;
     const status = PROBE_STATUS[err.kind];
+    // Read before the failure is recorded: what the rejection means depends on the key's state until now.
+    const before = deps.store.getHealth(credential.fingerprint);
     const health = record(deps.pool, credential, err, status, now());
-    const result: ProbeResult = { provider, credential: view, status, latency_ms: latency, method, kind: err.kind, message: probeMessage(deps, credential, err, model, health?.until), ...task };
+    const message = probeMessage(deps, { credential, err, model, before, until: health?.until, target });
+    const result: ProbeResult = { provider, credential: view, status, latency_ms: latency, method, kind: err.kind, message, ...task };
     if (err.status !== undefined) result.http_status = err.status;
     return result;
   }
@@ -137,6 +146,9 @@ function setAside(health: HealthRecord | undefined, now: number): string | undef
 function record(pool: CredentialPool, credential: Credential, err: UpstreamError, status: ProbeStatus, now: number): HealthRecord | undefined {
   const message = err.providerMessage ? { message: err.providerMessage } : {};
   if (status === 'valid') return pool.recordSuccess(credential);
+  // A model the provider will not serve says nothing certain about the key (some answer it before checking the key):
+  // a success here would make a never-used key "known-good" and buy a dead one auth retries.
+  if (status === 'model_unavailable') return undefined;
   if (status === 'rejected') return pool.recordFailure(credential, { kind: 'auth_rejected', ...message });
   if (err.kind === 'quota' || err.kind === 'rate_limited') {
     const resetAt = err.resetAt ?? (err.retryAfterMs !== undefined ? now + err.retryAfterMs : undefined);
@@ -146,14 +158,56 @@ function record(pool: CredentialPool, credential: Credential, err: UpstreamError
   return undefined;
 }
 
-function probeMessage(deps: ProbeDeps, credential: Credential, err: UpstreamError, model: string | undefined, until: number | undefined): string {
+interface FailedProbe {
+  credential: Credential;
+  err: UpstreamError;
+  model: string | undefined;
+  /** The key's health before this probe's failure was recorded. */
+  before: HealthRecord | undefined;
+  until: number | undefined;
+  target: ProbeTarget;
+}
+
+/** The model the probe asked for is not served to this key: the key got past authentication, the route did not. */
+function modelUnavailableMessage(provider: string, f: FailedProbe): string {
+  const model = f.model ?? 'the probed model';
+  const where = f.target.task !== undefined ? `auxiliary.${f.target.task}.model` : 'the route that names it';
+  const fix = f.err.modelAccessDenied
+    ? `give the key's organisation or project access to ${model} with the provider, or name another model in ${where}`
+    : `check the model name in ${where} and providers.${provider}.models`;
+  return `key accepted, but model ${model} is not served to it${detail(f.err.status, f.err.providerMessage)}; every call of a route naming it fails — ${fix}`;
+}
+
+/** The router's own explanation for the failure: a rejection reads by what it means for the key (authVerdict), so
+ * a key already judged revoked or suspect is not called "likely transient". */
+function probeMessage(deps: ProbeDeps, f: FailedProbe): string {
+  const { credential, err } = f;
+  if (PROBE_STATUS[err.kind] === 'model_unavailable') return modelUnavailableMessage(credential.provider, f);
   if (PROBE_STATUS[err.kind] === 'valid') return `accepted (the test request itself failed: ${err.kind}${err.providerMessage ? `: ${err.providerMessage}` : ''})`;
-  const lastSuccessAt = deps.pool.candidates(credential.provider).find((c) => c.credential.fingerprint === credential.fingerprint)?.health.last_success_at;
+  const now = deps.now?.() ?? Date.now();
   const p = deps.loaded.config.providers[credential.provider];
-  return explainFailure({
+  const baseUrl = f.target.baseUrl ?? p?.base_url;
+  const facts: FailureFacts = {
     kind: err.kind, provider: credential.provider, key: { masked: credential.masked, sources: credential.sources }, providerMessage: err.providerMessage,
-    ...(model ? { model } : {}), ...(p ? { baseUrl: p.base_url } : {}), ...(err.status !== undefined ? { status: err.status } : {}),
-    ...(err.code !== undefined ? { code: err.code } : {}), ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}), ...(until !== undefined ? { until } : {}),
-    ...(deps.timeZone ? { timeZone: deps.timeZone } : {}), now: deps.now?.() ?? Date.now(),
-  });
+    ...(f.model ? { model: f.model } : {}), ...(baseUrl !== undefined ? { baseUrl } : {}), ...(err.status !== undefined ? { status: err.status } : {}),
+    ...(err.code !== undefined ? { code: err.code } : {}), ...(f.until !== undefined ? { until: f.until } : {}),
+    ...(deps.timeZone ? { timeZone: deps.timeZone } : {}), now,
+  };
+  // A task's own base_url is set in the task, not under the provider: name the setting that holds it.
+  if (f.target.baseUrl !== undefined && f.target.task !== undefined) facts.baseUrlSetting = `auxiliary.${f.target.task}.base_url`;
+  if (err.kind === 'auth_rejected') Object.assign(facts, rejectionFacts(deps, f.before, now));
+  return explainFailure(facts);
+}
+
+function rejectionFacts(deps: ProbeDeps, before: HealthRecord | undefined, now: number): Partial<FailureFacts> {
+  const verdict = authVerdict(before, now);
+  const facts: Partial<FailureFacts> = { verdict };
+  if (before?.last_success_at !== undefined) facts.lastSuccessAt = before.last_success_at;
+  const since = suspectSince(before);
+  if (verdict === 'revoked' && since !== undefined) facts.rejectedSince = since;
+  if (verdict === 'suspect_probe') {
+    if (before?.until !== undefined) facts.until = before.until;
+    facts.probeEveryMs = suspectProbeInterval(deps.loaded.config.cooldowns);
+  }
+  return facts;
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/sim/server.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { freePort } from '../helpers/net.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const DEAD = 'sk-reset-never-valid-0001';
@@ -45,4 +46,22 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   const after = await run(['auth', 'explain', 'mimo']);
   assert.match(after.stdout, /→ the next request uses config key sk-…0002 \(\w+\): it is first in order and usable/);
   assertNoSecrets([DEAD, FRESH]);
+});
+
+test('`auth reset` with Redis unreachable says the reset was not saved (masked URL) and exits 1', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  const port = await freePort();
+  ws.write('switchyard.yaml', `providers:
+  mimo: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: ${FRESH} }
+main: { provider: mimo, model: sim-large }
+gateway: { state: 'redis://:hunter2secret@127.0.0.1:${port}/0' }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  const reset = await runCli(['auth', 'reset', 'mimo'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  assert.equal(reset.code, 1, reset.stdout + reset.stderr);
+  assert.doesNotMatch(reset.stdout, /ok again/);
+  assert.match(reset.stderr, new RegExp(`the reset of mimo was not saved: Redis at redis://:\\*+@127\\.0\\.0\\.1:${port}/0 is unreachable \\([^)]+\\); nothing changed for a running gateway`));
+  assert.match(reset.stderr, /start Redis or fix gateway\.state, then run the reset again/);
+  assert.doesNotMatch(reset.stdout + reset.stderr, /hunter2secret/);
 });

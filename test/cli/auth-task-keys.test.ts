@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
 import { fingerprint } from '../../src/credentials/mask.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { freePort } from '../helpers/net.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const PROVIDER_KEY = 'sk-task-provider-good-0001';
@@ -13,7 +14,7 @@ const TITLE_BAD = 'sk-task-title-never-valid-0002';
 const TITLE_GOOD = 'sk-task-title-good-0003';
 const SECRETS = [PROVIDER_KEY, TITLE_BAD, TITLE_GOOD];
 
-const CONFIG = (url: string): string => `providers:
+const CONFIG = (url: string, extra = ''): string => `providers:
   xiaomi: { type: openai, base_url: ${url}/v1 }
 main: { provider: xiaomi, model: sim-large }
 auxiliary:
@@ -21,18 +22,19 @@ auxiliary:
     provider: xiaomi
     model: sim-small
     api_key: "\${TITLE_KEY}"
-  compression: { provider: none }
+${extra}  compression: { provider: none }
 `;
 const SLOT = /auxiliary\.title_generation\.api_key ← \.env TITLE_KEY \(switchyard\.yaml:8\)/;
 
-async function setup(t: { after(fn: () => Promise<void>): void }, dotenv: string) {
+/** `extra`: more lines of the title_generation task (indented by four spaces). */
+async function setup(t: { after(fn: () => Promise<void>): void }, dotenv: string, extra = '') {
   const sim = await startSimulator({ scenario: { keys: { [PROVIDER_KEY]: {}, [TITLE_BAD]: { valid: false }, [TITLE_GOOD]: {} } } });
   const ws = tempWorkspace();
   t.after(async () => {
     await sim.close();
     ws.cleanup();
   });
-  ws.write('switchyard.yaml', CONFIG(sim.url));
+  ws.write('switchyard.yaml', CONFIG(sim.url, extra));
   ws.write('.env', dotenv);
   return { sim, run: (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } }) };
 }
@@ -125,4 +127,37 @@ test("auth commands say when a task key's variable differs between the environme
   assert.match(warnings[0]!, /TITLE_KEY is set in the environment \(sk-…0003\) and differently in .*\.env \(sk-…0002\); the environment's value is used/);
   assert.match(r.stdout, /auxiliary\.title_generation\.api_key ← env TITLE_KEY \(switchyard\.yaml:8\)/);
   assertNoSecrets(SECRETS);
+});
+
+test("a task's own base_url is named when it cannot be reached; a dead-end task chain is said as such; auth test of one ID", async (t) => {
+  const port = await freePort();
+  const { run } = await setup(t, `TITLE_KEY=${TITLE_BAD}\n`, `    base_url: http://127.0.0.1:${port}/v1\n    fallback_to_main: false\n`);
+  const id = fingerprint(TITLE_BAD);
+
+  const probe = await run(['auth', 'test']);
+  assert.equal(probe.code, 1);
+  assert.match(probe.stdout, new RegExp(`xiaomi sk-…0002 \\(title_generation's own key\\): could not reach xiaomi at http://127\\.0\\.0\\.1:${port}/v1 \\([^)]*ECONNREFUSED[^)]*\\) — check auxiliary\\.title_generation\\.base_url and`));
+  assert.doesNotMatch(probe.stdout, /check providers\.xiaomi\.base_url/);
+
+  // Only the named key: the provider's lack of a key of its own is not part of that answer.
+  const one = await run(['auth', 'test', 'xiaomi', id]);
+  assert.equal(one.code, 1);
+  assert.doesNotMatch(one.stdout, /missing|no API key for provider xiaomi/);
+  assert.match(one.stdout, new RegExp(`xiaomi\\s+${id}\\s+sk-…0002`));
+});
+
+test("a task key set aside with no other key and fallback_to_main: false: auth explain says the task's calls fail", async (t) => {
+  const { run } = await setup(t, `TITLE_KEY=${TITLE_BAD}\n`, '    fallback_to_main: false\n');
+  assert.equal((await run(['auth', 'test', 'xiaomi'])).code, 1, 'the probe marks the task key rejected');
+  const explain = await run(['auth', 'explain', 'xiaomi']);
+  assert.equal(explain.code, 0, explain.stderr);
+  assert.match(explain.stdout, /→ title_generation skips its own key sk-…0002 \(\w+\) \(rejected \(never accepted\)[^)]*\); xiaomi has no other key, so title_generation has no other route \(auxiliary\.title_generation\.fallback_to_main is false and its fallback_chain is empty\): its calls fail until the key is fixed or replaced/);
+  assert.doesNotMatch(explain.stdout, /next route of its chain/);
+});
+
+test('a task key set aside with no other key of its provider: auth explain names the route the task goes on to', async (t) => {
+  const { run } = await setup(t, `TITLE_KEY=${TITLE_BAD}\n`);
+  assert.equal((await run(['auth', 'test', 'xiaomi'])).code, 1);
+  const explain = await run(['auth', 'explain', 'xiaomi']);
+  assert.match(explain.stdout, /xiaomi has no other key, so the task goes on to xiaomi\/sim-large \(main\)/);
 });

@@ -172,3 +172,21 @@ async function spawnGateway(t: TestContext, configPath: string, env: Record<stri
   });
   return { url, child, exited, stderr: () => stderr };
 }
+
+test('keys create NAME names the key like --name; two different names are refused with the usage', async (t) => {
+  const { ws, configPath, env } = workspace();
+  t.after(() => ws.cleanup());
+  const created = await runCli(['gateway', 'keys', 'create', 'tester', '--json', '--config', configPath], { env });
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal((JSON.parse(created.stdout) as { name: string }).name, 'tester');
+  const human = await runCli(['gateway', 'keys', 'create', 'laptop', '--config', configPath], { env });
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /Created gateway key "laptop"/);
+  const same = await runCli(['gateway', 'keys', 'create', 'phone', '--name', 'phone', '--config', configPath], { env });
+  assert.equal(same.code, 0, same.stderr);
+  const both = await runCli(['gateway', 'keys', 'create', 'a', '--name', 'b', '--config', configPath], { env });
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /two names given \("a" and --name "b"\); usage: switchyard gateway keys create \[NAME \| --name NAME\] \[--json\]/);
+  const list = await runCli(['gateway', 'keys', 'list', '--json', '--config', configPath], { env });
+  assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((k) => k.name).sort(), ['laptop', 'phone', 'tester']);
+});

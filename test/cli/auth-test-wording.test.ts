@@ -1,0 +1,132 @@
+// What `switchyard auth test` and `doctor` say about a probe that did not simply pass, as a user meets it: a model the
+// provider will not serve to the key is a failure (not "valid"), records no success, and breaks the route naming it;
+// a key the router already judged suspect reads as the router says, never as "likely a transient provider problem".
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSimulator } from '../../src/sim/server.ts';
+import { startCannedUpstream } from '../helpers/canned-upstream.ts';
+import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+const NO_O1 = 'sk-probe-no-o1-key-0001';
+const TURNS = 'sk-probe-turns-bad-0002';
+const BLOCKED_KEY = 'sk-probe-blocked-key-0003';
+
+interface Listed {
+  providers: { candidates: { health: { state: string; reason?: string; last_success_at?: number } }[] }[];
+}
+
+test('a probe answered "model not found" is no pass: auth test and doctor fail, and no success is recorded', async (t) => {
+  // The key may use sim-small only: sim-large answers 404 model_not_found.
+  const sim = await startSimulator({ scenario: { keys: { [NO_O1]: { models: ['sim-small'] } } } });
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  ws.write('switchyard.yaml', `providers:
+  oa: { type: openai, base_url: ${sim.url}/v1, api_key: ${NO_O1} }
+main: { provider: oa, model: sim-large }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+
+  const probe = await run(['auth', 'test']);
+  assert.equal(probe.code, 1, probe.stdout);
+  assert.match(probe.stdout, /oa\s+\w+\s+sk-…0001\s+config key\s+model_unavailable\s+\d+ms/);
+  assert.doesNotMatch(probe.stdout, /\bvalid\b|the test request itself failed/);
+  assert.match(probe.stdout, /oa sk-…0001: key accepted, but model sim-large is not served to it \(HTTP 404: [^)]*\); every call of a route naming it fails — check the model name in the route that names it and providers\.oa\.models/);
+
+  const list = JSON.parse((await run(['auth', 'list', 'oa', '--json'])).stdout) as Listed;
+  assert.equal(list.providers[0]?.candidates[0]?.health.last_success_at, undefined, 'a refused model does not make the key "known-good"');
+
+  const doctor = await run(['doctor']);
+  assert.equal(doctor.code, 1, doctor.stdout);
+  assert.match(doctor.stdout, /main: BROKEN {2}oa\/sim-large ✗/);
+  assert.match(doctor.stdout, /oa\/sim-large: oa accepts its keys but does not serve sim-large to them \(see its probe\)/);
+  assert.doesNotMatch(doctor.stdout, /all good|main: ok/);
+  assertNoSecrets([NO_O1]);
+});
+
+test('auth test on a key the router set aside as suspect uses the router\'s words, not "likely transient"', async (t) => {
+  // Works once (known-good), then every call is rejected.
+  const sim = await startSimulator({ scenario: { keys: { [TURNS]: {} } } });
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  ws.write('switchyard.yaml', `providers:
+  mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${TURNS} }
+main: { provider: mimo, model: sim-large }
+retry: { auth_retries: 0 }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const first = await run(['chat', '-m', 'hi']);
+  assert.equal(first.code, 0, first.stderr);
+  sim.setScenario({ keys: { [TURNS]: { valid: false } } });
+  const second = await run(['chat', '-m', 'hi']);
+  assert.equal(second.code, 1, second.stderr);
+  const list = JSON.parse((await run(['auth', 'list', 'mimo', '--json'])).stdout) as Listed;
+  assert.equal(list.providers[0]?.candidates[0]?.health.reason, 'auth_suspect');
+
+  const probe = await run(['auth', 'test', 'mimo']);
+  assert.equal(probe.code, 1, probe.stdout);
+  assert.match(probe.stdout, /mimo sk-…0002: mimo still rejects key sk-…0002 \(config\)[^;]*, which last worked at \d\d:\d\d(:\d\d)?; it stays set aside \(auth suspect\) until \d\d:\d\d:\d\d/);
+  assert.doesNotMatch(probe.stdout, /transient/);
+  assertNoSecrets([TURNS]);
+});
+
+test('a 403 "this key may not use this model" probe: model_unavailable, saying how to give the key access', async (t) => {
+  const up = await startCannedUpstream([{ status: 403, body: { error: { message: 'The model `o1` is blocked at the organization level.', type: 'invalid_request_error', code: 'model_permission_blocked_org' } } }]);
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await up.close();
+    ws.cleanup();
+  });
+  ws.write('switchyard.yaml', `providers:
+  oa: { type: openai, base_url: ${up.baseUrl}, api_key: ${BLOCKED_KEY} }
+main: { provider: oa, model: o1 }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  const probe = await runCli(['auth', 'test', '--json'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  assert.equal(probe.code, 1, probe.stdout);
+  const parsed = JSON.parse(probe.stdout) as { ok: boolean; providers: { results: { status: string; model?: string; message: string }[] }[] };
+  assert.equal(parsed.ok, false);
+  const r = parsed.providers[0]?.results[0];
+  assert.equal(r?.status, 'model_unavailable');
+  assert.equal(r?.model, 'o1');
+  assert.match(r?.message ?? '', /^key accepted, but model o1 is not served to it \(HTTP 403: The model `o1` is blocked at the organization level\.\); every call of a route naming it fails — give the key's organisation or project access to o1 with the provider, or name another model in the route that names it$/);
+  assert.equal(up.calls.length, 1);
+  assertNoSecrets([BLOCKED_KEY]);
+});
+
+test('auth test on a key the router judged probably revoked says so, not "likely transient"', async (t) => {
+  const sim = await startSimulator({ scenario: { keys: { [TURNS]: {} } } });
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  ws.write('switchyard.yaml', `providers:
+  mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${TURNS} }
+main: { provider: mimo, model: sim-large }
+retry: { auth_retries: 0 }
+cooldowns: { auth_suspect: 1s }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  assert.equal((await run(['chat', '-m', 'hi'])).code, 0);
+  sim.setScenario({ keys: { [TURNS]: { valid: false } } });
+  assert.equal((await run(['chat', '-m', 'hi'])).code, 1, 'rejected once: auth suspect');
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  assert.equal((await run(['chat', '-m', 'hi'])).code, 1, 'rejected again after its suspicion ran out: probably revoked');
+  const list = JSON.parse((await run(['auth', 'list', 'mimo', '--json'])).stdout) as Listed;
+  assert.equal(list.providers[0]?.candidates[0]?.health.state, 'rejected');
+
+  const probe = await run(['auth', 'test', 'mimo']);
+  assert.equal(probe.code, 1, probe.stdout);
+  assert.match(probe.stdout, /mimo sk-…0002: mimo rejected key sk-…0002 \(config\)[^;]*\(last worked at \d\d:\d\d(:\d\d)?\); it was probably revoked — check or replace it/);
+  assert.doesNotMatch(probe.stdout, /transient/);
+});
