@@ -179,6 +179,8 @@ function upstreamFacts(err: UpstreamError, cred: Credential, s: RouteState): Par
   if (err.code !== undefined) f.code = err.code;
   if (err.modelAccessDenied) f.modelAccessDenied = true;
   if (err.blocked !== undefined) f.blocked = err.blocked;
+  // A task's own base_url (only a task's route has one): the message names that setting, not the provider's.
+  if (s.route.baseUrl !== undefined) f.baseUrlSetting = `${s.route.origin}.base_url`;
   return f;
 }
 

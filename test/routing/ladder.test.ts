@@ -330,3 +330,21 @@ test('provider: none sends nothing and returns the typed disabled result', async
     await h.close();
   }
 });
+
+test("a task's own base_url that cannot be reached is named as that setting, not the provider's", async () => {
+  const port = await closedPort();
+  const h = await harness({
+    scenario: { keys: { [GOOD]: {} } },
+    config: (u) => ({
+      ...mimo(u.openai, [GOOD]),
+      auxiliary: { title_generation: { provider: 'mimo', model: 'sim-large', base_url: `http://127.0.0.1:${port}/v1`, fallback_to_main: false } },
+    }),
+  });
+  try {
+    const err = await failure(h.router.chat({ task: 'title_generation', messages: hello }));
+    assert.equal(err.kind, 'connection');
+    assert.match(err.explanation ?? err.message, new RegExp(`could not reach mimo at http://127\\.0\\.0\\.1:${port}/v1 .*check auxiliary\\.title_generation\\.base_url`));
+  } finally {
+    await h.close();
+  }
+});
