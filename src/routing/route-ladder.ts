@@ -382,5 +382,13 @@ function breakerOpen(ctx: CallContext, s: RouteState): RouteFailure {
   record(ctx, s, { outcome: 'breaker_open', startedAt: now, endedAt: now, message: 'circuit breaker open' });
   const at = ctx.breakers.reopensAt(s.route.provider);
   const when = at !== undefined ? `; one probe is let through in ${formatDuration(Math.max(0, at - now))}` : '';
-  return failed(s, 'breaker_open', `${s.route.provider} is failing repeatedly (connection or server errors), so its circuit breaker is open${when}`, at !== undefined ? Math.max(0, at - now) : undefined);
+  const opened = `${s.route.provider} is failing repeatedly (connection or server errors), so its circuit breaker is open${when}`;
+  // This call's own requests opened it (or its probe failed): the route failed for what they met — a timeout stays a
+  // timeout (a 504 that SDKs are told not to retry), not "come back later" for a probe that will time out again.
+  const last = s.lastError;
+  if (last !== undefined && s.previous !== undefined) {
+    const explanation = explainFailure(facts(ctx, s, last.kind, { ...upstreamFacts(last, s.previous, s), retries: s.retries, timeoutMs: s.attemptTimeoutMs }));
+    return failed(s, last.kind, `${explanation}; ${opened}`);
+  }
+  return failed(s, 'breaker_open', opened, at !== undefined ? Math.max(0, at - now) : undefined);
 }

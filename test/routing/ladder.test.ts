@@ -336,7 +336,7 @@ test("a task's own base_url that cannot be reached is named as that setting, not
   const h = await harness({
     scenario: { keys: { [GOOD]: {} } },
     config: (u) => ({
-      ...mimo(u.openai, [GOOD]),
+      ...(mimo(u.openai, [GOOD]) as Record<string, unknown>),
       auxiliary: { title_generation: { provider: 'mimo', model: 'sim-large', base_url: `http://127.0.0.1:${port}/v1`, fallback_to_main: false } },
     }),
   });
@@ -344,6 +344,29 @@ test("a task's own base_url that cannot be reached is named as that setting, not
     const err = await failure(h.router.chat({ task: 'title_generation', messages: hello }));
     assert.equal(err.kind, 'connection');
     assert.match(err.explanation ?? err.message, new RegExp(`could not reach mimo at http://127\\.0\\.0\\.1:${port}/v1 .*check auxiliary\\.title_generation\\.base_url`));
+  } finally {
+    await h.close();
+  }
+});
+
+test('a call whose own timeouts open the breaker fails as a timeout (not "come back later"); the next call meets the open breaker', async () => {
+  const h = await harness({
+    scenario: { latency: '300ms', keys: { [GOOD]: {} } },
+    // The task's deadline is longer than one attempt's (the provider's timeout), so the breaker opens first.
+    config: (u) => ({
+      ...(mimo(u.openai, [GOOD]) as Record<string, unknown>),
+      providers: { mimo: { type: 'openai', base_url: u.openai, api_keys: [GOOD], timeout: '50ms' } },
+      auxiliary: { title_generation: { provider: 'mimo', model: 'sim-large', timeout: '10s', fallback_to_main: false } },
+      retry: { ...FAST_RETRY, max_retries: 5 },
+    }),
+    router: { breaker: { threshold: 2, pauseMs: 60_000 } },
+  });
+  try {
+    const first = await failure(h.router.chat({ task: 'title_generation', messages: hello }));
+    assert.equal(first.kind, 'timeout');
+    assert.match(first.explanation ?? '', /within 50ms.*circuit breaker is open/);
+    const second = await failure(h.router.chat({ task: 'title_generation', messages: hello }));
+    assert.equal(second.kind, 'breaker_open');
   } finally {
     await h.close();
   }
