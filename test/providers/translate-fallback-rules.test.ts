@@ -77,6 +77,8 @@ test('an empty message in the middle is left out for Anthropic; an empty last qu
   const ask = (last: ChatRequest['messages'][number]): ChatRequest => ({ model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, last] });
   assert.throws(() => toAnthropicRequest(ask({ role: 'user', content: '' }), { stream: false }), located(/^messages: the last message has no content/));
   assert.throws(() => toAnthropicRequest(ask({ role: 'user', content: '', parts: [{ type: 'text', text: '' }] }), { stream: false }), located(/last message has no content/));
+  // Nothing but an empty question (a Responses `input: ""`): nothing to send either.
+  assert.throws(() => toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: '' }] }, { stream: false }), located(/last message has no content/));
   // An empty assistant message last is just nothing to continue from.
   const prefill = toAnthropicRequest(ask({ role: 'assistant', content: '' }), { stream: false });
   assert.equal((prefill['messages'] as unknown[]).length, 2);

@@ -195,7 +195,7 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?
   }
   // Leaving out an empty last question would turn the request into a prefill: the model would continue the
   // assistant's previous message instead of answering. Anthropic refuses an empty message; so does this route.
-  if (emptyLastAsk && turns.length > 0) throw new WireRequestError('messages', 'the last message has no content: an Anthropic route cannot take an empty message, and without it the model would continue the previous assistant message instead of answering');
+  if (emptyLastAsk && (turns.length > 0 || system === undefined)) throw new WireRequestError('messages', 'the last message has no content: an Anthropic route cannot take an empty message, and without it the model would continue the previous assistant message instead of answering');
   trimPrefill(turns);
   // Instructions alone (an OpenAI caller may send only a system or developer message): Anthropic needs a user turn,
   // so the instructions become it rather than the call failing as a bad request that no fallback would retry.
