@@ -206,6 +206,12 @@ test('an empty last message is refused for an Anthropic route (400 naming it), n
   }), (err: unknown) => {
     assert.ok(err instanceof OpenAI.BadRequestError);
     assert.match(err.message, /last message has no content/);
+    // The routes tried before the translation refused are counted (the primary's key, known rejected by now, is
+    // skipped without a request), in the header as in the log line.
+    const header = err.headers?.get('x-switchyard-attempts');
+    assert.equal(header, '0');
+    const line = h.logs.filter((l) => l.includes('last message has no content')).at(-1) ?? '';
+    assert.match(line, /"attempts":0/);
     return true;
   });
 });

@@ -12,25 +12,28 @@ const OA_LIMITED = ['sk-oa-limited-key-0001', 'sk-oa-limited-key-0002'];
 const ANT_LIMITED = 'sk-ant-limited-key-001';
 const ANT_OK = 'sk-ant-fallback-key-01';
 const OA_OK = 'sk-oa-fallback-key-001';
+const OA_FRESH = 'sk-oa-fresh-limited-01';
 
 let h: Harness;
 
 before(async () => {
   const limited = { script: ['429'], loop_script: true };
   h = await startHarness({
-    scenario: { keys: { [OA_LIMITED[0]!]: limited, [OA_LIMITED[1]!]: limited, [ANT_LIMITED]: limited, [ANT_OK]: {}, [OA_OK]: {} } },
+    scenario: { keys: { [OA_LIMITED[0]!]: limited, [OA_LIMITED[1]!]: limited, [ANT_LIMITED]: limited, [ANT_OK]: {}, [OA_OK]: {}, [OA_FRESH]: limited } },
     config: (sim) => ({
       providers: {
         oalimited: simProvider(sim, 'openai', OA_LIMITED),
         antok: simProvider(sim, 'anthropic', ANT_OK),
         antlimited: simProvider(sim, 'anthropic', ANT_LIMITED),
         oaok: simProvider(sim, 'openai', OA_OK),
+        oafresh: simProvider(sim, 'openai', OA_FRESH),
       },
       main: { provider: 'oalimited', model: 'sim-large' },
       fallback: [{ provider: 'antok', model: 'sim-small' }],
       auxiliary: {
         reverse: { provider: 'antlimited', model: 'sim-large', fallback_chain: [{ provider: 'oaok', model: 'sim-small' }], fallback_to_main: false },
         alone: { provider: 'oalimited', model: 'sim-large', fallback_to_main: false },
+        fresh: { provider: 'oafresh', model: 'sim-large', fallback_chain: [{ provider: 'antok', model: 'sim-small' }], fallback_to_main: false },
       },
       retry: FAST_RETRY,
     }),
@@ -127,4 +130,17 @@ test('Anthropic SDK: a server tool (Claude Code\'s web search) is a 400 naming i
       && /tools\[1\]\.type: "web_search_20250305" is one of Anthropic's own tools \(server tools such as web search and code execution, and tools such as bash, text editor and computer use\), which other providers do not have, so the gateway does not route them/.test(messageOf(err)),
   );
   assert.equal(h.sim.served(), before);
+});
+
+test('a request the fallback route cannot take (an empty last message for Anthropic) still counts the requests sent before', async () => {
+  await assert.rejects(openai().chat.completions.create({
+    model: 'fresh',
+    messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: '' }],
+  }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.BadRequestError);
+    assert.match(err.message, /last message has no content/);
+    assert.equal(err.headers?.get('x-switchyard-attempts'), '1', 'the rate-limited primary was sent the request');
+    return true;
+  });
+  assert.match(h.logs.filter((l) => l.includes('last message has no content')).at(-1) ?? '', /"attempts":1/);
 });

@@ -1,6 +1,7 @@
 // Every error leaves the gateway in the caller's API shape: fastify's own (body too large, malformed JSON, schema
 // validation, unknown route), ours (ApiError), the router's (SwitchyardError) and anything unexpected (a 500 whose
 // body says nothing internal). Installed on the root instance so it covers every route and the 404 handler.
+import { sentAttempts } from '../../routing/trail.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../log.ts';
 import { scrubSecrets } from '../../log.ts';
@@ -153,6 +154,12 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger): void
       // The request log and the x-switchyard-attempts header must agree on a failed call too.
       const attempts = apiErr.headers['x-switchyard-attempts'];
       if (attempts !== undefined) req.sy.attempts = Number(attempts);
+      else if (req.sy.trail !== undefined && req.sy.trail.length > 0) {
+        // Requests were sent before something that is not a routing failure ended the call (a fallback route's
+        // translation refused the request): they are counted all the same.
+        req.sy.attempts = sentAttempts(req.sy.trail);
+        apiErr.headers['x-switchyard-attempts'] = String(req.sy.attempts);
+      }
     }
     return sendApiError(reply, apiOf(req), apiErr);
   });
