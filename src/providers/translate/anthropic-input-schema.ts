@@ -2,20 +2,21 @@
 // without parameters, with `{}`, or with a schema that leaves out `type`; forwarded as they are, Anthropic refuses
 // the request and a fallback to it fails as a bad request.
 
-type Schema = Record<string, unknown>;
+import { isObj, type Obj } from './obj.ts';
+
+type Schema = Obj;
 
 const COMBINATORS = ['anyOf', 'oneOf', 'allOf'] as const;
-const isSchema = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The schema itself when it already says `type: "object"` and has no top-level combinator (no copy); otherwise an
  * object schema built on it, with `properties: {}` when it has none. */
 export function anthropicInputSchema(parameters: Schema | undefined): Schema {
   const combined = parameters !== undefined && COMBINATORS.some((k) => k in parameters);
   const properties = parameters?.['properties'];
-  if (parameters?.['type'] === 'object' && !combined && (properties === undefined || isSchema(properties))) return parameters;
+  if (parameters?.['type'] === 'object' && !combined && (properties === undefined || isObj(properties))) return parameters;
   const schema: Schema = combined ? withoutCombinators(parameters) : { ...parameters, type: 'object' };
   schema['type'] = 'object';
-  if (!isSchema(schema['properties'])) schema['properties'] = {};
+  if (!isObj(schema['properties'])) schema['properties'] = {};
   return schema;
 }
 
@@ -27,9 +28,9 @@ export function anthropicInputSchema(parameters: Schema | undefined): Schema {
  */
 function withoutCombinators(parameters: Schema): Schema {
   const { anyOf, oneOf, allOf, ...rest } = parameters;
-  const properties: Schema = isSchema(rest['properties']) ? { ...rest['properties'] } : {};
+  const properties: Schema = isObj(rest['properties']) ? { ...rest['properties'] } : {};
   const required = new Set(Array.isArray(rest['required']) ? rest['required'].filter((r): r is string => typeof r === 'string') : []);
-  const branchesOf = (v: unknown): Schema[] => (Array.isArray(v) ? v.filter(isSchema) : []);
+  const branchesOf = (v: unknown): Schema[] => (Array.isArray(v) ? v.filter(isObj) : []);
   for (const branch of branchesOf(allOf)) merge(branch, properties, (r) => r.forEach((x) => required.add(x)));
   const either = [...branchesOf(anyOf), ...branchesOf(oneOf)];
   if (either.length > 0) {
@@ -43,6 +44,6 @@ function withoutCombinators(parameters: Schema): Schema {
 }
 
 function merge(branch: Schema, properties: Schema, onRequired: (required: string[]) => void): void {
-  if (isSchema(branch['properties'])) for (const [k, v] of Object.entries(branch['properties'])) if (!(k in properties)) properties[k] = v;
+  if (isObj(branch['properties'])) for (const [k, v] of Object.entries(branch['properties'])) if (!(k in properties)) properties[k] = v;
   if (Array.isArray(branch['required'])) onRequired(branch['required'].filter((r): r is string => typeof r === 'string'));
 }

@@ -6,9 +6,8 @@ import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { NamedSseEvent } from '../sse.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools } from './answer-check.ts';
+import { type Obj, isObj } from './obj.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 

@@ -13,12 +13,11 @@ import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { AnthropicCustomTool, AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
+import { type Obj, isObj } from './obj.ts';
 
 /** Anthropic requires max_tokens; canonical requests may leave it out. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export interface ParsedAnthropicRequest {

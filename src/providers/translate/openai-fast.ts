@@ -3,14 +3,10 @@
 // these few typeof checks. Anything this check is unsure about (tools, content parts, the less common settings, a
 // bad field) returns undefined and the caller falls back to zod, so error messages stay the schema's located ones.
 import type { OpenAIWireRequest } from './openai-schema.ts';
+import { type Obj, isObj } from './obj.ts';
 
-type Obj = Record<string, unknown>;
 
 const ROLES: ReadonlySet<unknown> = new Set(['system', 'developer', 'user', 'assistant']);
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 const absent = (v: unknown): boolean => v === undefined || v === null;
 const positiveInt = (v: unknown): boolean => absent(v) || (Number.isSafeInteger(v) && (v as number) > 0);

@@ -5,9 +5,8 @@ import { finishFromOpenAI, finishToOpenAI } from './openai-wire.ts';
 import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools } from './answer-check.ts';
+import { type Obj, isObj } from './obj.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export interface ChunkDecoder {

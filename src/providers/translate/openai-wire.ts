@@ -11,6 +11,7 @@ import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
 import { openaiRequest } from './openai-schema.ts';
 import { fastOpenAIRequest } from './openai-fast.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
+import { type Obj, isObj } from './obj.ts';
 
 export interface ParsedOpenAIRequest {
   request: ChatRequest;
@@ -242,8 +243,6 @@ export function finishToOpenAI(reason: FinishReason): 'stop' | 'length' | 'tool_
   return FINISH_TO_OPENAI[reason];
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 

@@ -4,9 +4,8 @@
 // adapters.
 import type { CacheControl, ContentPart, ImagePart } from '../types.ts';
 import { WireRequestError } from './wire-error.ts';
+import { type Obj, isObj } from './obj.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The media types Anthropic accepts for base64 images (OpenAI accepts the same four). */
 const IMAGE_MEDIA_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);

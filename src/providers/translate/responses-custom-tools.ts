@@ -2,9 +2,8 @@
 // arguments (Codex's apply_patch is one). Other providers only know JSON-argument tools, so a custom tool travels
 // as a function with one string parameter, `input`, and comes back as a `custom_tool_call` with that string.
 import type { ToolDefinition } from '../types.ts';
+import { type Obj, isObj } from './obj.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const INPUT_SCHEMA = {
   type: 'object',

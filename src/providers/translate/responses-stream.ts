@@ -6,8 +6,8 @@ import type { StreamEvent, Usage } from '../types.ts';
 import type { NamedSseEvent } from '../sse.ts';
 import { shapedId } from './ids.ts';
 import { customCallItem, functionCallItem, messageItem, newItemId, outputTextPart, responseObject, statusOf } from './responses-wire.ts';
+import { type Obj } from './obj.ts';
 
-type Obj = Record<string, unknown>;
 
 interface OpenCall {
   outputIndex: number;

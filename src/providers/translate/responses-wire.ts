@@ -11,8 +11,8 @@ import { usageToResponses } from './usage.ts';
 import { customCallArguments, customInputOf, customToolDefinition } from './responses-custom-tools.ts';
 import { responsesRequest, type ResponsesWireItem, type ResponsesWireRequest } from './responses-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
+import { type Obj } from './obj.ts';
 
-type Obj = Record<string, unknown>;
 
 export interface ParsedResponsesRequest {
   request: ChatRequest;

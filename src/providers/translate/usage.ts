@@ -4,9 +4,8 @@
 // Anthropic's `input_tokens` is only the uncached rest, so the three are added up on the way in and split on the
 // way out.
 import type { Usage } from '../types.ts';
+import { type Obj, isObj } from './obj.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 
 function withCache(u: Usage, read: number | undefined, write: number | undefined): Usage {
