@@ -55,15 +55,20 @@ export function unsendableKeys(loaded: LoadedConfig, provider: string): string[]
   const p = loaded.config.providers[provider];
   if (!p) return [];
   const variable = keyEnvName(loaded, provider);
-  const slots: [string, string | undefined][] = [
-    [describeSlot(loaded, `providers.${provider}.api_key`), p.api_key],
-    ...(p.api_keys ?? []).map((k, i): [string, string] => [describeSlot(loaded, `providers.${provider}.api_keys[${i}]`), k]),
-    [`env ${variable}`, loaded.env[variable]],
-    [`.env ${variable}`, loaded.dotenv[variable]],
+  const slots: { where: () => string; value: string | undefined }[] = [
+    { where: () => describeSlot(loaded, `providers.${provider}.api_key`), value: p.api_key },
+    ...(p.api_keys ?? []).map((value, i) => ({ where: () => describeSlot(loaded, `providers.${provider}.api_keys[${i}]`), value })),
+    { where: () => `env ${variable}`, value: loaded.env[variable] },
+    { where: () => `.env ${variable}`, value: loaded.dotenv[variable] },
   ];
-  return slots
-    .filter(([, value]) => value !== undefined && UNSENDABLE.test(value.trim()))
-    .map(([where, value]) => `providers.${provider}: the key from ${where} contains ${/[\r\n]/.test(value!.trim()) ? 'a line break (a quoted value written over several lines?)' : 'a control character'}, which an HTTP header cannot carry; it is not used — write the key on one line`);
+  const out: string[] = [];
+  for (const { where, value } of slots) {
+    const v = value?.trim();
+    if (v === undefined || !UNSENDABLE.test(v)) continue;
+    const what = /[\r\n]/.test(v) ? 'a line break (a quoted value written over several lines?)' : 'a control character';
+    out.push(`providers.${provider}: the key from ${where()} contains ${what}, which an HTTP header cannot carry; it is not used — write the key on one line`);
+  }
+  return out;
 }
 
 function describeSlot(loaded: LoadedConfig, slot: string): string {
@@ -121,7 +126,7 @@ function storedKeys(store: Pick<CredentialStore, 'listStoredCredentials'>, provi
 
 // Hashing on every request is cheap, but the request path calls this a lot; secrets are in memory anyway.
 const fingerprints = new Map<string, string>();
-function cachedFingerprint(secret: string): string {
+export function cachedFingerprint(secret: string): string {
   let fp = fingerprints.get(secret);
   if (fp === undefined) {
     if (fingerprints.size > 10_000) fingerprints.clear();

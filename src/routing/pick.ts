@@ -1,12 +1,12 @@
 // Which credential a route uses next: the task's own `api_key` first (a config-source credential of that task),
 // then the provider's pool. Everything synchronous and in memory, like the pool itself.
 import type { CredentialPool } from '../credentials/pool.ts';
-import { fingerprint, mask } from '../credentials/mask.ts';
+import { mask } from '../credentials/mask.ts';
 import { probePatch, usability } from '../credentials/health.ts';
 import type { CandidateStatus, Credential, PickResult } from '../credentials/types.ts';
 import type { Cooldowns } from '../config/schema.ts';
 import type { LoadedConfig } from '../config/types.ts';
-import { configSource } from '../credentials/resolve.ts';
+import { cachedFingerprint, configSource } from '../credentials/resolve.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
 import type { RouteSpec } from './resolve-task.ts';
@@ -24,7 +24,8 @@ export interface PickDeps {
 export function taskCredential(route: RouteSpec, origins: LoadedConfig['origins'] = NO_ORIGINS): Credential | undefined {
   if (!route.apiKey) return undefined;
   const secret = route.apiKey.secret;
-  return { provider: route.provider, fingerprint: fingerprint(secret), secret, masked: mask(secret), sources: [configSource(origins, route.apiKey.where)] };
+  // Hashed once per secret (the pool's cache): this runs on every pick of a task with its own key.
+  return { provider: route.provider, fingerprint: cachedFingerprint(secret), secret, masked: mask(secret), sources: [configSource(origins, route.apiKey.where)] };
 }
 
 const NO_ORIGINS: LoadedConfig['origins'] = new Map();
