@@ -55,8 +55,10 @@ async function runSim(options: SimOptions): Promise<void> {
   });
   printBanner(sim.url, options.scenario, describeScenario(scenario));
   const signal = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    // `on`, not `once`: a signal echoed by bin/switchyard.js (src/signal-repeat.ts) must not find the default
+    // action, which would end the process before it closes and says what it served.
+    process.on('SIGINT', () => resolve('SIGINT'));
+    process.on('SIGTERM', () => resolve('SIGTERM'));
   });
   await sim.close();
   process.stdout.write(`switchyard sim: stopped (${signal}) ${servedText(sim.served(), sim.calls())}\n`);
