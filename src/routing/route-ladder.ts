@@ -16,6 +16,7 @@ import type { RouteFailure, RouteFailureKind } from './errors.ts';
 import { pickFor } from './pick.ts';
 import { AUTH_RULES, routeAction } from './policy.ts';
 import type { RouteSpec } from './resolve-task.ts';
+import type { AttemptRefusal } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
 
 export type RouteOutcome<T> =
@@ -167,7 +168,12 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
     }
     s.lastError = err;
     ctx.breakers.recordFailure(route.provider, err.kind);
-    const init = { credential: cred, outcome: err.kind, startedAt, endedAt: ctx.now(), ...(err.providerMessage ? { message: err.providerMessage } : {}) };
+    const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
+    const init = {
+      credential: cred, outcome: err.kind, startedAt, endedAt: ctx.now(),
+      ...(err.providerMessage ? { message: err.providerMessage } : {}),
+      ...(refusal !== undefined ? { refusal } : {}),
+    };
     record(ctx, s, err.status !== undefined ? { ...init, status: err.status } : init);
     return { ok: false, error: err };
   }

@@ -21,6 +21,7 @@ export interface AttemptInit {
   endedAt: number;
   waitMs: number;
   message?: string;
+  refusal?: Attempt['refusal'];
 }
 
 export function makeAttempt(init: AttemptInit): Attempt {
@@ -36,6 +37,7 @@ export function makeAttempt(init: AttemptInit): Attempt {
   if (init.credential) a.credential = credentialView(init.credential);
   if (init.status !== undefined) a.status = init.status;
   if (init.message !== undefined) a.message = init.message;
+  if (init.refusal !== undefined) a.refusal = init.refusal;
   return a;
 }
 
