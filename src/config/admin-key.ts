@@ -23,7 +23,12 @@ export function adminKeyWarnings(config: Config, written: unknown, unsetVar: str
  * already say it. */
 export function gatewayAdminKeyWarning(loaded: LoadedConfig): string[] {
   if (loaded.config.gateway.admin_key !== undefined) return [];
-  return loaded.warnings.some((w) => w.startsWith(SUBJECT)) ? [] : [NOT_SET];
+  return loaded.warnings.some(isAdminKeyWarning) ? [] : [NOT_SET];
+}
+
+/** One of the warnings above: they concern the gateway alone, so a chat leaves them out. */
+export function isAdminKeyWarning(warning: string): boolean {
+  return warning.startsWith(SUBJECT);
 }
 
 function hasGatewaySection(written: unknown): boolean {
