@@ -15,11 +15,12 @@ export function scrubSecrets(text: string): string {
   return text.replace(/\b((?:sk|pk|rk|key|sy)[-_][A-Za-z0-9_-]{4,})([A-Za-z0-9]{4})\b/g, (_m, _head: string, tail: string) => `…${tail}`);
 }
 
+/** The level is the caller's (the gateway passes `gateway.log_level`); no environment variable overrides it. */
 export function createLogger(options: { level?: string; destination?: DestinationStream; name?: string } = {}): Logger {
   return pino(
     {
       name: options.name ?? 'switchyard',
-      level: options.level ?? process.env['SWITCHYARD_LOG_LEVEL'] ?? 'info',
+      level: options.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       hooks: {
         streamWrite: (line: string) => scrubSecrets(line),

@@ -16,6 +16,7 @@ import { generateKey, newKeyRecord } from '../gateway/keys.ts';
 import { enableInstructions, installUnit, renderUnit, unitPath } from '../gateway/systemd.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { serviceShellWarnings } from './service-env.ts';
+import { gatewayAdminKeyWarning } from '../config/admin-key.ts';
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 
@@ -62,7 +63,8 @@ async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void
   // everything written before exit (see log-destination.ts).
   const destination = batchedDestination({ dest: 2 });
   const logger = createLogger({ level: loaded.config.gateway.log_level, destination, name: 'switchyard-gateway' });
-  for (const w of loaded.warnings) logger.warn(w);
+  // No admin key in a config without a `gateway:` section is said here, not by the config (see admin-key.ts).
+  for (const w of [...loaded.warnings, ...gatewayAdminKeyWarning(loaded)]) logger.warn(w);
   // Loaded on demand: `switchyard --help` and the keys/service commands need none of the router.
   const { startGateway } = await import('../gateway/server.ts');
   const { handleSignals } = await import('../gateway/signals.ts');

@@ -4,11 +4,12 @@ import { readFileSync } from 'node:fs';
 import { decodeUtf8 } from './encoding.ts';
 import { keyEnvName, unsendableKeys } from '../credentials/resolve.ts';
 import { conflictWarning } from './interpolate.ts';
+import { adminKeyWarnings } from './admin-key.ts';
 import { isDuplicateKey } from './yaml-source.ts';
 import { dirname } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
 import { configSchema, type Config } from './schema.ts';
-import type { LoadedConfig, Origin } from './types.ts';
+import type { LoadedConfig } from './types.ts';
 import { discoverConfig } from './discover.ts';
 import { readDotenv, type Dotenv } from './dotenv.ts';
 import { parseYaml, type YamlSource } from './yaml-source.ts';
@@ -99,10 +100,7 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
   const issues = [...syntaxIssues, ...interpolated.issues, ...later.filter((i) => !badVars.has(i.path))];
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
   const warnings = [...dotenv.warnings, ...interpolated.warnings, ...checked.warnings];
-  const adminVar = interpolated.unresolved.get('gateway.admin_key');
-  if (adminVar) warnings.push(`gateway.admin_key: \${${adminVar}} is not set, ${ADMIN_OFF}`);
-  const emptyAdmin = emptyAdminKey(parsed.data, interpolated.origins.get('gateway.admin_key'));
-  if (emptyAdmin) warnings.push(emptyAdmin);
+  warnings.push(...adminKeyWarnings(parsed.data, source.data, interpolated.unresolved.get('gateway.admin_key'), interpolated.origins.get('gateway.admin_key')));
   const loaded: LoadedConfig = {
     config: parsed.data,
     path,
@@ -119,18 +117,6 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
   if (interpolated.unresolved.size > 0) loaded.unresolved = interpolated.unresolved;
   if (interpolated.kept.size > 0) loaded.keptIndices = interpolated.kept;
   return { ok: true, loaded };
-}
-
-const ADMIN_OFF = "so the gateway's admin endpoints are off and /metrics is served without a key";
-
-/** `admin_key: ""`, or `${SWITCHYARD_ADMIN_KEY}` with `SWITCHYARD_ADMIN_KEY=` in .env: no key at all, treated as
- * unset (removed from the config) and said, since it silently leaves /metrics open. */
-function emptyAdminKey(config: Config, origin: Origin | undefined): string | undefined {
-  const key = config.gateway.admin_key;
-  if (key === undefined || key.trim() !== '') return undefined;
-  delete config.gateway.admin_key;
-  const from = origin && origin.kind !== 'default' && 'name' in origin ? ` (\${${origin.name}} is set but empty)` : '';
-  return `gateway.admin_key is empty${from}, which counts as unset, ${ADMIN_OFF}`;
 }
 
 /** A provider's key variable (`key_env`, default `<NAME>_API_KEY`) set differently in the environment and .env:

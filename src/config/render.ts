@@ -3,6 +3,7 @@
 // --explain the origin of every value.
 import { stringify } from 'yaml';
 import { mask } from '../credentials/mask.ts';
+import { keyEnvName } from '../credentials/resolve.ts';
 import type { LoadedConfig, Origin } from './types.ts';
 import { formatDuration } from './duration.ts';
 import { formatPath, type ConfigPath } from './issue.ts';
@@ -67,10 +68,25 @@ export function explainRows(loaded: LoadedConfig, raw = false): ExplainRow[] {
       rows.splice(emptied, 1, row);
       continue;
     }
-    const last = rows.findLastIndex((r) => r.path.startsWith(parent));
-    rows.splice(last >= 0 ? last + 1 : rows.length, 0, row);
+    insertBesideSiblings(rows, parent, row);
   }
+  for (const provider of Object.keys(loaded.config.providers)) defaultKeyEnvRow(loaded, provider, rows);
   return rows;
+}
+
+/** A provider's `key_env` has no schema default (it is `<NAME>_API_KEY`, from the provider's name), so it is no leaf
+ * of the config; unwritten, it is still a default that decides where the key is read from, and shown as one. */
+function defaultKeyEnvRow(loaded: LoadedConfig, provider: string, rows: ExplainRow[]): void {
+  if (loaded.config.providers[provider]?.key_env !== undefined) return;
+  const origin: Origin = { kind: 'default' };
+  const row: ExplainRow = { path: formatPath(['providers', provider, 'key_env']), value: keyEnvName(loaded, provider), origin, from: describeOrigin(origin) };
+  insertBesideSiblings(rows, formatPath(['providers', provider]), row);
+}
+
+/** After the last row under `parent` (`providers.mimo.…`, `….api_keys[2]`), or at the end when there is none. */
+function insertBesideSiblings(rows: ExplainRow[], parent: string, row: ExplainRow): void {
+  const last = rows.findLastIndex((r) => r.path.startsWith(`${parent}.`) || r.path.startsWith(`${parent}[`));
+  rows.splice(last >= 0 ? last + 1 : rows.length, 0, row);
 }
 
 export function displayValue(value: unknown): string {

@@ -25,6 +25,7 @@ test('chat prints the config warnings once at start, on stderr, as config check 
 main: { provider: mimo, model: sim-large }
 fallback: [ { provider: deepseek, model: sim-small } ]
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+gateway: { log_level: info }
 `);
   ws.write('.env', `MIMO_KEY=${FILE_KEY}\nDEEPSEEK_API_KEY: ${MISTYPED}\n`);
   const env = { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY };
@@ -34,6 +35,8 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 
   const check = await runCli(['config', 'check'], { cwd: ws.dir, env });
   assert.ok(check.stdout.includes(conflict) && check.stdout.includes(badLine), check.stdout);
+  // A gateway: section without admin_key: config check says so; a chat has no admin endpoints and does not.
+  assert.match(check.stdout, /warning: gateway\.admin_key is not set/);
 
   const once = await runCli(['chat', '-m', 'hi'], { cwd: ws.dir, env });
   assert.equal(once.code, 0, once.stderr);

@@ -117,6 +117,17 @@ test('an empty admin key counts as unset, with the same warning', async () => {
   }
 });
 
+test('no admin key: said for a config with a gateway: section, not for one without (the gateway says it at start)', async () => {
+  const quiet = await check(project(PROVIDER));
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stdout, /admin_key/);
+  const r = await check(project(PROVIDER + 'gateway: { listen: "127.0.0.1:4141" }\n'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^warning: gateway\.admin_key is not set, so the gateway's admin endpoints are off and \/metrics is served without a key$/m);
+  const keyed = await check(project(PROVIDER + 'gateway: { admin_key: "${SWITCHYARD_ADMIN_KEY}" }\n'), [], { SWITCHYARD_ADMIN_KEY: 'adm-0123456789' });
+  assert.doesNotMatch(keyed.stdout, /admin_key/);
+});
+
 test('an empty file and the init template pass with warnings: no providers, no main route, providers without keys', async () => {
   const empty = await check(project(''));
   assert.equal(empty.code, 0);

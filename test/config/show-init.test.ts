@@ -58,6 +58,9 @@ test('show --explain gives every value with its origin, secrets masked', async (
   assert.match(row('retry.max_delay'), /4s\s+default$/);
   assert.match(row('cooldowns.quota'), /1h\s+default$/);
   assert.match(row('auxiliary.title_generation.provider'), /auto\s+default$/);
+  // key_env is no schema default but derived from the provider's name: shown as a default all the same.
+  assert.match(row('providers.mimo.key_env'), /MIMO_API_KEY\s+default$/);
+  assert.match(row('providers.deepseek.key_env'), /DEEPSEEK_API_KEY\s+default$/);
   assertNoSecrets(SECRETS);
 });
 
@@ -71,6 +74,7 @@ test('show --explain --json carries structured origins', async () => {
   assert.equal(byPath.get('providers.deepseek.api_keys[1]')?.origin.kind, 'dotenv');
   assert.equal(byPath.get('retry.max_delay')?.value, 4000);
   assert.equal(byPath.get('retry.max_delay')?.origin.kind, 'default');
+  assert.deepEqual(byPath.get('providers.claude.key_env'), { path: 'providers.claude.key_env', value: 'CLAUDE_API_KEY', origin: { kind: 'default' }, from: 'default' });
   assertNoSecrets(SECRETS);
 });
 

@@ -126,6 +126,8 @@ test('SIGTERM drains the in-flight request, then exits 0', async (t) => {
   assert.match(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content ?? '', /slow one/);
   assert.equal(await gw.exited, 0, gw.stderr());
   assert.match(gw.stderr(), /draining in-flight requests/);
+  // No `gateway:` section, so the config said nothing about the admin key: the gateway says it, once.
+  assert.equal(gw.stderr().split('gateway.admin_key is not set, so the gateway\'s admin endpoints are off').length, 2, gw.stderr());
   assertNoSecrets([UPSTREAM_KEY, key], gw.stderr());
 });
 
@@ -149,6 +151,8 @@ test('Redis unreachable: the gateway starts and serves on local state, and SIGTE
   assert.match(gw.stderr(), /shared state store \(Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0\) is unreachable/);
   assert.match(gw.stderr(), /could not be written to Redis .* and end with this process/);
   assert.doesNotMatch(gw.stderr(), /error while stopping/);
+  // A `gateway:` section without admin_key: the config's own warning, not said twice.
+  assert.equal(gw.stderr().split('gateway.admin_key is not set').length, 2, gw.stderr());
   assertNoSecrets(['redis-pw-never-shown', UPSTREAM_KEY], gw.stderr());
 });
 

@@ -1,0 +1,46 @@
+// What the config says about `gateway.admin_key`: with no key the gateway's admin endpoints are off and /metrics is
+// open to anyone who can reach the gateway, which a user should hear about rather than find out.
+import type { Config } from './schema.ts';
+import type { LoadedConfig, Origin } from './types.ts';
+
+const ADMIN_OFF = "so the gateway's admin endpoints are off and /metrics is served without a key";
+/** Every admin key warning starts with this, so the gateway can tell whether the config has already said it. */
+const SUBJECT = 'gateway.admin_key';
+const NOT_SET = `${SUBJECT} is not set, ${ADMIN_OFF}`;
+
+/** The config's admin key warnings: its `${VAR}` unset, its value empty (then dropped from `config`, as unset), or
+ * not written in a `gateway:` section. A config with no `gateway:` section says nothing here: whoever only uses the
+ * CLI has no admin endpoints to miss; the gateway says it at start instead (`gatewayAdminKeyWarning`). */
+export function adminKeyWarnings(config: Config, written: unknown, unsetVar: string | undefined, origin: Origin | undefined): string[] {
+  if (unsetVar) return [`${SUBJECT}: \${${unsetVar}} is not set, ${ADMIN_OFF}`];
+  const empty = emptyAdminKey(config, origin);
+  if (empty) return [empty];
+  if (config.gateway.admin_key === undefined && hasGatewaySection(written)) return [NOT_SET];
+  return [];
+}
+
+/** At the gateway's start: the same warning for a config with no `gateway:` section, unless the config's own warnings
+ * already say it. */
+export function gatewayAdminKeyWarning(loaded: LoadedConfig): string[] {
+  if (loaded.config.gateway.admin_key !== undefined) return [];
+  return loaded.warnings.some(isAdminKeyWarning) ? [] : [NOT_SET];
+}
+
+/** One of the warnings above: they concern the gateway alone, so a chat leaves them out. */
+export function isAdminKeyWarning(warning: string): boolean {
+  return warning.startsWith(SUBJECT);
+}
+
+function hasGatewaySection(written: unknown): boolean {
+  return typeof written === 'object' && written !== null && Object.hasOwn(written, 'gateway');
+}
+
+/** `admin_key: ""`, or `${SWITCHYARD_ADMIN_KEY}` with `SWITCHYARD_ADMIN_KEY=` in .env: no key at all, treated as
+ * unset (removed from the config) and said, since it silently leaves /metrics open. */
+function emptyAdminKey(config: Config, origin: Origin | undefined): string | undefined {
+  const key = config.gateway.admin_key;
+  if (key === undefined || key.trim() !== '') return undefined;
+  delete config.gateway.admin_key;
+  const from = origin && origin.kind !== 'default' && 'name' in origin ? ` (\${${origin.name}} is set but empty)` : '';
+  return `${SUBJECT} is empty${from}, which counts as unset, ${ADMIN_OFF}`;
+}
