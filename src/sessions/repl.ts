@@ -68,10 +68,13 @@ export class Repl {
   }
 
   async run(): Promise<void> {
+    // Ctrl-C on a terminal is a key readline reads (never echoed); a signal from outside may come twice at once
+    // (src/signal-repeat.ts). Only the latter is checked: two quick presses are two presses.
+    const onKey = (): void => this.interrupt();
     const onSigint = (): void => {
       if (!isRepeat('SIGINT')) this.interrupt();
     };
-    this.rl.on('SIGINT', onSigint);
+    this.rl.on('SIGINT', onKey);
     process.on('SIGINT', onSigint);
     try {
       if (this.io.interactive) this.banner();

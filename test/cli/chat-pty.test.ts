@@ -17,7 +17,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
   assert.fail(`timed out waiting for ${what}`);
 }
 
-test('on a terminal: prompt, Ctrl-C cancels the answer, Ctrl-C at the prompt exits', { skip: !hasScript && 'util-linux script not found' }, async () => {
+test('on a terminal: prompt, Ctrl-C cancels the answer, Ctrl-C at the prompt exits', { skip: !hasScript && 'util-linux script not found', timeout: 60_000 }, async () => {
   const w = await startChatWorld(SCENARIO, (url) => ({
     providers: { main: simProvider(url, GOOD), backup: simProvider(url, BACKUP), slow: simProvider(url, SLOW) },
     main: { provider: 'main', model: 'sim-large' },
@@ -52,7 +52,7 @@ test('on a terminal: prompt, Ctrl-C cancels the answer, Ctrl-C at the prompt exi
   }
 });
 
-test('on a terminal: leaving while the background title is still running exits 0, without an internal error', { skip: !hasScript && 'util-linux script not found' }, async () => {
+test('on a terminal: leaving while the background title is still running exits 0, without an internal error', { skip: !hasScript && 'util-linux script not found', timeout: 60_000 }, async () => {
   const w = await startChatWorld(SCENARIO, (url) => ({
     providers: { main: simProvider(url, GOOD), slow: simProvider(url, SLOW) },
     main: { provider: 'main', model: 'sim-large' },
