@@ -2,6 +2,7 @@
 // (kept out, logged), and the metrics that tell the story.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
 
 async function chat(h: Harness, model = 'main'): Promise<{ status: number; route: string | null }> {
@@ -141,10 +142,32 @@ test('on loopback, turning require_keys off and on applies at once and is logged
   h.writeConfig(config(h.sim.url, { require_keys: false }));
   await until('the warning', () => h.logs.some((l) => l.includes('gateway.require_keys is now false: requests are answered without a client key') && l.includes('"level":40')));
   assert.equal(await anonymous(), 200);
+  // Without a key, only callers on this machine as themselves: not through a proxy, not under another host name.
+  for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }, { host: 'rebind.attacker.example:4141' }]) {
+    const r = await rawPost(h.url, '/v1/chat/completions', headers, { model: 'main', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(r.status, 401, JSON.stringify(headers));
+    assert.match((JSON.parse(r.body) as { error: { message: string } }).error.message, /require_keys is false, which lets in callers on this machine only, and this request (came through a proxy|is addressed to "rebind\.attacker\.example")/);
+  }
+  assert.equal((await rawPost(h.url, '/v1/chat/completions', { host: `localhost:${new URL(h.url).port}` }, { model: 'main', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
   h.writeConfig(config(h.sim.url, { require_keys: true }));
   await until('the note', () => h.logs.some((l) => l.includes('gateway.require_keys is now true')));
   assert.equal(await anonymous(), 401);
 });
+
+/** A POST with headers fetch will not set (Host). */
+function rawPost(base: string, path: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; body: string }> {
+  const url = new URL(path, base);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
 
 test('metrics: requests, attempts, rotations, cooldowns, fallbacks, credential states, latency', async (t) => {
   const h = await startHarness({

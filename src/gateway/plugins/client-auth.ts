@@ -1,10 +1,13 @@
 // Client-key authentication for /v1/*: `Authorization: Bearer sy-…` (OpenAI SDK) or `x-api-key: sy-…` (Anthropic
 // SDK), checked against the in-memory key cache in constant time. With `gateway.require_keys: false` (loopback
-// only; enforced at start) any request is let in.
+// only; enforced at start and reload) a request without a key is let in when it comes from this machine as itself:
+// not through a proxy (a reverse proxy on the same host would open the gateway to whoever reaches the proxy) and
+// not addressed to another host name (a web page on a DNS-rebound domain could otherwise spend the provider keys).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { presentedKey } from '../keys.ts';
+import { isLoopback } from '../listen.ts';
 
 const HOW = 'send a gateway key as `Authorization: Bearer sy-…` or `x-api-key: sy-…` (create one with `switchyard gateway keys create`)';
 
@@ -18,8 +21,13 @@ export function clientAuthHook(ctx: GatewayContext): (req: FastifyRequest, reply
       return done();
     }
     if (!ctx.settings.requireKeys) {
-      if (req.sy) req.sy.keyName = 'anonymous';
-      return done();
+      const notLocal = notFromThisMachine(req.headers);
+      if (notLocal === undefined) {
+        if (req.sy) req.sy.keyName = 'anonymous';
+        return done();
+      }
+      if (req.sy) req.sy.keyName = 'none';
+      return done(new ApiError('authentication', `require_keys is false, which lets in callers on this machine only, and ${notLocal}: ${HOW}`, { code: 'invalid_api_key' }));
     }
     if (req.sy) req.sy.keyName = presented === undefined ? 'none' : 'invalid';
     done(new ApiError(
@@ -28,4 +36,23 @@ export function clientAuthHook(ctx: GatewayContext): (req: FastifyRequest, reply
       { code: 'invalid_api_key' },
     ));
   };
+}
+
+/** Headers a proxy adds: a request carrying one was passed on from somewhere else. */
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
+
+/** Why a keyless request is not from this machine as itself, or undefined when it is. */
+export function notFromThisMachine(headers: FastifyRequest['headers']): string | undefined {
+  const forwarded = FORWARDING_HEADERS.find((h) => headers[h] !== undefined);
+  if (forwarded !== undefined) return `this request came through a proxy (it carries ${forwarded})`;
+  const host = hostName(headers.host ?? '');
+  if (!isLoopback(host)) return `this request is addressed to ${JSON.stringify(host.slice(0, 100))}, not to this machine's loopback address`;
+  return undefined;
+}
+
+/** `127.0.0.1:4141` → `127.0.0.1`, `[::1]:4141` → `::1`, `localhost` → `localhost`. */
+function hostName(host: string): string {
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']') === -1 ? undefined : host.indexOf(']'));
+  const colon = host.lastIndexOf(':');
+  return colon === -1 || host.indexOf(':') !== colon ? host : host.slice(0, colon);
 }
