@@ -13,7 +13,7 @@ import { forgetFormerHealth } from '../routing/forget-former.ts';
 import { taskKeys } from '../routing/task-keys.ts';
 import { keylessProviders } from '../config/key-warnings.ts';
 import { resolveCredentials } from '../credentials/resolve.ts';
-import { assertSafeListen } from './listen.ts';
+import { assertSafeListen, isLoopback } from './listen.ts';
 import './request-state.ts';
 
 /** Applies a validated config to a running gateway; throws (a UserError) when it may not apply here. */
@@ -37,10 +37,19 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
 }
 
 /** `require_keys: false` is refused at start on an address other machines can reach; an edit while the gateway
- * listens on one must not get round that (it would open the gateway to anyone who can reach it). */
+ * listens on one must not get round that (it would open the gateway to anyone who can reach it). Nor may an edit
+ * lose the admin key there — a `.env` rewritten with the variable missing would silently open /metrics to them:
+ * running without one on such an address is a choice made at start, where the log says so. */
 function assertSafeHere(app: FastifyInstance, next: LoadedConfig): void {
   const address = app.server.address();
-  if (address !== null && typeof address === 'object') assertSafeListen(next, address.address, 'the address it is listening on');
+  if (address === null || typeof address !== 'object') return;
+  assertSafeListen(next, address.address, 'the address it is listening on');
+  if (app.gateway.settings.adminKey !== undefined && !next.config.gateway.admin_key && !isLoopback(address.address)) {
+    throw new UserError(
+      `gateway.admin_key would no longer be set (an unset \${VAR}, an empty value or a removed line) while the gateway listens on ${address.address}, ` +
+        'which other machines can reach: /metrics would be open to them; set it again, or restart the gateway to run without one',
+    );
+  }
 }
 
 /** Who may call changed: worth a line at warn when it opens the gateway, at info when it closes it. */

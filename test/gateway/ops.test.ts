@@ -128,6 +128,14 @@ test('an edit turning require_keys off is refused while the gateway listens on a
   assert.match(line, /require_keys is false but the gateway would listen on 0\.0\.0\.0 \(the address it is listening on\)/);
   assert.equal(await anonymous(), 401, 'still closed to callers without a key');
   assert.ok(!h.logs.some((l) => l.includes('require_keys is now false')));
+
+  // Losing the admin key (a .env rewritten without the variable) would open /metrics to other machines: refused too.
+  const refusedBefore = h.logs.filter((l) => l.includes('new config is invalid')).length;
+  const { gateway: _dropped, ...withoutGateway } = config(h.sim.url, {});
+  h.writeConfig(withoutGateway);
+  await until('the second refusal', () => h.logs.filter((l) => l.includes('new config is invalid')).length > refusedBefore);
+  assert.match(h.logs.filter((l) => l.includes('new config is invalid')).at(-1) ?? '', /gateway\.admin_key would no longer be set .* \/metrics would be open to them/);
+  assert.equal((await fetch(`${h.url}/metrics`)).status, 401, '/metrics still needs the admin key');
 });
 
 test('on loopback, turning require_keys off and on applies at once and is logged each way', async (t) => {
@@ -143,7 +151,7 @@ test('on loopback, turning require_keys off and on applies at once and is logged
   await until('the warning', () => h.logs.some((l) => l.includes('gateway.require_keys is now false: requests are answered without a client key') && l.includes('"level":40')));
   assert.equal(await anonymous(), 200);
   // Without a key, only callers on this machine as themselves: not through a proxy, not under another host name.
-  for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }, { host: 'rebind.attacker.example:4141' }]) {
+  for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }, { host: 'rebind.attacker.example:4141' }] as Record<string, string>[]) {
     const r = await rawPost(h.url, '/v1/chat/completions', headers, { model: 'main', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(r.status, 401, JSON.stringify(headers));
     assert.match((JSON.parse(r.body) as { error: { message: string } }).error.message, /require_keys is false, which lets in callers on this machine only, and this request (came through a proxy|is addressed to "rebind\.attacker\.example")/);
