@@ -156,6 +156,14 @@ async function keysList(opts: { json?: boolean }, cmd: Command): Promise<void> {
   );
 }
 
+/** When a revocation takes effect: at once everywhere, except on a replica cut off from the shared store, which keeps
+ * the list it last read (an outage must not fail every request: SPEC §7) — worth knowing when a key leaked. */
+function revokedWhen(state: string): string {
+  const now = 'A running gateway refuses it within a second.';
+  if (state === 'sqlite') return now;
+  return `${now} A replica that cannot reach Redis at this moment keeps accepting it until it reconnects (its /readyz says "degraded": true).`;
+}
+
 async function keysRevoke(idOrName: string, opts: { json?: boolean }, cmd: Command): Promise<void> {
   try {
     const outcome = await withStore(cmd, (store) => revokeOrFindRevoked(store, idOrName));
@@ -163,7 +171,7 @@ async function keysRevoke(idOrName: string, opts: { json?: boolean }, cmd: Comma
     const when = new Date(key.revoked_at ?? Date.now()).toISOString();
     if (opts.json) printJson({ ...publicView(key), already_revoked: already });
     else if (already) process.stdout.write(`Gateway key "${key.name}" (id ${key.id}) was already revoked at ${when}; nothing to do.\n`);
-    else process.stdout.write(`Revoked gateway key "${key.name}" (id ${key.id}). A running gateway refuses it within a second.\n`);
+    else process.stdout.write(`Revoked gateway key "${key.name}" (id ${key.id}). ${revokedWhen(cliConfig(cmd).config.gateway.state)}\n`);
   } catch (err) {
     // --json promises JSON on stdout, failures included; the message still goes to stderr like every error.
     if (opts.json && UserError.isInstance(err)) printJson({ error: err.message, exit_code: err.exitCode });
