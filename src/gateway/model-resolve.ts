@@ -19,6 +19,8 @@ export interface ModelIndex {
   bare: ReadonlyMap<string, Route>;
   /** Every `provider/model` the gateway knows, for /v1/models. */
   listed: readonly string[];
+  /** The same as a set: the routes a metric label may name (metricRoute). */
+  known: ReadonlySet<string>;
 }
 
 export function buildModelIndex(config: Config): ModelIndex {
@@ -45,7 +47,7 @@ export function buildModelIndex(config: Config): ModelIndex {
     listed.push(name);
     if (!bare.has(r.model)) bare.set(r.model, r);
   }
-  return { tasks, providers: new Set(Object.keys(config.providers)), bare, listed };
+  return { tasks, providers: new Set(Object.keys(config.providers)), bare, listed, known: seen };
 }
 
 export function resolveModel(index: ModelIndex, model: string): ModelTarget | undefined {
@@ -59,6 +61,18 @@ export function resolveModel(index: ModelIndex, model: string): ModelTarget | un
   const route = index.bare.get(model);
   if (route) return { task: 'main', route, explicit: true };
   return undefined;
+}
+
+/**
+ * The `route` label of the request metrics: a route the config knows (of a chain, or listed under its provider's
+ * `models:`) as is, any other `provider/model` as `<provider>/other`. A caller may name any model of a configured
+ * provider, and an upstream that takes any name (llama.cpp, a LiteLLM wildcard) answers them all: as labels they
+ * would make one series per name, without bound. The provider part is always a configured provider.
+ */
+export function metricRoute(index: ModelIndex, route: string): string {
+  if (index.known.has(route)) return route;
+  const slash = route.indexOf('/');
+  return slash < 0 ? route : `${route.slice(0, slash)}/other`;
 }
 
 /** Longest model name a request may send: real ids (fine-tunes, Bedrock ARNs, OpenRouter variants) are far

@@ -5,10 +5,23 @@ import assert from 'node:assert/strict';
 import { startHarness, simProvider, ADMIN_KEY, type Harness } from './harness.ts';
 
 let h: Harness;
+const UNLISTED = ['free-a', 'free-b', 'free-c', 'free-d'];
+
+function chat(model: string, extra: Record<string, unknown> = {}): Promise<Response> {
+  return fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], ...extra }),
+  });
+}
+
+async function metricsText(): Promise<string> {
+  return (await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
+}
 
 before(async () => {
   h = await startHarness({
-    scenario: { keys: { 'sk-sim-good-hostile-0001': {} } },
+    // Models the upstream serves but the config does not list: a server that takes any model name.
+    scenario: { keys: { 'sk-sim-good-hostile-0001': {} }, models: { 'sim-large': {}, ...Object.fromEntries(UNLISTED.map((m) => [m, {}])) } },
     config: (sim) => ({
       providers: { oa: simProvider(sim, 'openai', 'sk-sim-good-hostile-0001') },
       main: { provider: 'oa', model: 'sim-large' },
@@ -57,4 +70,20 @@ test('process metrics are switchyard_process_* and switchyard_nodejs_*, with no 
   assert.match(text, /^switchyard_process_cpu_seconds_total /m);
   assert.match(text, /^switchyard_nodejs_heap_size_used_bytes /m);
   assert.doesNotMatch(text, /switchyard_process_process_|switchyard_process_nodejs_/);
+});
+
+test('models the config does not know share one route label per provider; the log line keeps the real route', async () => {
+  for (const model of [...UNLISTED.map((m) => `oa/${m}`), 'oa/sim-large']) {
+    const res = await chat(model, { stream: model.endsWith('-b') });
+    assert.equal(res.status, 200, model);
+    assert.equal(res.headers.get('x-switchyard-route'), model, 'the caller is told the route that answered');
+    await res.text();
+  }
+  const series = (await metricsText()).split('\n').filter((l) => l.startsWith('switchyard_gateway_requests_total{'));
+  assert.ok(series.some((l) => l.includes('route="oa/other"') && l.endsWith(' 4')), series.join('\n'));
+  assert.ok(series.some((l) => l.includes('route="oa/sim-large"')), 'a configured route keeps its own label');
+  for (const m of UNLISTED) {
+    assert.ok(!series.some((l) => l.includes(m)), `no series names ${m}`);
+    assert.ok(h.logs.some((l) => l.includes(`"route":"oa/${m}"`)), `the log line of oa/${m} names it`);
+  }
 });
