@@ -3,6 +3,7 @@
 // configured provider; a bare model is looked up in `providers.*.models`, then in the configured routes. Naming a
 // model puts that route first and keeps the main chain behind it as the fallback.
 import type { Config, Route } from '../config/schema.ts';
+import { ApiError } from './api-error.ts';
 
 export interface ModelTarget {
   task: string;
@@ -85,6 +86,17 @@ export const MODEL_FIELD_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX
 /** Longest model name quoted back in a message or a log line: real names are well under it, and a caller's 100 KB
  * name must not become a 100 KB answer, log line, or entry in the log's memo of repeated values. */
 const SHOWN_MODEL_CHARS = 160;
+
+/** C0 and C1 control characters and DEL: no model anywhere is named with a newline, a tab or a NUL. */
+const CONTROL_CHARACTER = /[\x00-\x1f\x7f-\x9f]/;
+
+/** Refuses a model name with a control character with a 400, before any upstream call: the name can only fail (or
+ * be billed and then fail), and a caller's SDK would retry whatever came back as a 5xx. */
+export function checkModelName(model: string): void {
+  if (CONTROL_CHARACTER.test(model)) {
+    throw new ApiError('invalid_request', `invalid request body: model ${JSON.stringify(shownModel(model))} contains a control character (a line break, tab or the like); no model is named with one`, { code: 'invalid_model', param: 'model' });
+  }
+}
 
 /** The model name as shown in messages and logs. */
 export function shownModel(model: string): string {

@@ -6,6 +6,8 @@ import { startHarness, simProvider, ADMIN_KEY, type Harness } from './harness.ts
 
 let h: Harness;
 const UNLISTED = ['free-a', 'free-b', 'free-c', 'free-d'];
+/** Served upstream, unfit for a header as they are. */
+const UNSAFE = ['free-ü', '模型-%41', 'free-\ud800'];
 
 function chat(model: string, extra: Record<string, unknown> = {}): Promise<Response> {
   return fetch(`${h.url}/v1/chat/completions`, {
@@ -21,7 +23,7 @@ async function metricsText(): Promise<string> {
 before(async () => {
   h = await startHarness({
     // Models the upstream serves but the config does not list: a server that takes any model name.
-    scenario: { keys: { 'sk-sim-good-hostile-0001': {} }, models: { 'sim-large': {}, ...Object.fromEntries(UNLISTED.map((m) => [m, {}])) } },
+    scenario: { keys: { 'sk-sim-good-hostile-0001': {} }, models: { 'sim-large': {}, ...Object.fromEntries([...UNLISTED, ...UNSAFE].map((m) => [m, {}])) } },
     config: (sim) => ({
       providers: { oa: simProvider(sim, 'openai', 'sk-sim-good-hostile-0001') },
       main: { provider: 'oa', model: 'sim-large' },
@@ -80,10 +82,44 @@ test('models the config does not know share one route label per provider; the lo
     await res.text();
   }
   const series = (await metricsText()).split('\n').filter((l) => l.startsWith('switchyard_gateway_requests_total{'));
-  assert.ok(series.some((l) => l.includes('route="oa/other"') && l.endsWith(' 4')), series.join('\n'));
+  const other = series.filter((l) => l.includes('route="oa/other"'));
+  assert.equal(other.length, 1, series.join('\n'));
+  assert.ok(Number(other[0]?.split(' ')[1]) >= UNLISTED.length, other[0]);
   assert.ok(series.some((l) => l.includes('route="oa/sim-large"')), 'a configured route keeps its own label');
   for (const m of UNLISTED) {
     assert.ok(!series.some((l) => l.includes(m)), `no series names ${m}`);
     assert.ok(h.logs.some((l) => l.includes(`"route":"oa/${m}"`)), `the log line of oa/${m} names it`);
   }
+});
+
+test('a route unfit for a header is sent percent-encoded, and the answer goes out', async () => {
+  for (const model of UNSAFE) {
+    for (const stream of [false, true]) {
+      const res = await chat(`oa/${model}`, { stream });
+      assert.equal(res.status, 200, `${model} stream=${stream}: ${await res.clone().text()}`);
+      const header = res.headers.get('x-switchyard-route') ?? '';
+      assert.match(header, /^[\x20-\x7e]+$/, 'printable ASCII');
+      assert.equal(decodeURIComponent(header), `oa/${model.replace('\ud800', '\ufffd')}`);
+      await res.text();
+    }
+  }
+});
+
+test('a model name with a control character is a 400 naming the model, before any upstream call', async () => {
+  const before = h.sim.calls();
+  for (const model of ['oa/sim-large\r\nx-injected: 1', 'sim-large\n', 'main\u0000', 'oa/free-a\u0085']) {
+    const res = await chat(model);
+    assert.equal(res.status, 400, JSON.stringify(model));
+    assert.ok(res.headers.get('x-request-id'), 'the answer is the gateway own, with its request id');
+    const body = (await res.json()) as { error: { param: string; code: string; message: string } };
+    assert.equal(body.error.param, 'model');
+    assert.equal(body.error.code, 'invalid_model');
+    assert.match(body.error.message, /control character/);
+  }
+  const counted = await fetch(`${h.url}/v1/messages/count_tokens`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': h.key, 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'main\r\n', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(counted.status, 400);
+  assert.equal(h.sim.calls(), before, 'nothing reached the upstream');
 });
