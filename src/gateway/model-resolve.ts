@@ -88,6 +88,7 @@ export const MODEL_FIELD_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX
 const SHOWN_MODEL_CHARS = 160;
 
 /** C0 and C1 control characters and DEL: no model anywhere is named with a newline, a tab or a NUL. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
 const CONTROL_CHARACTER = /[\x00-\x1f\x7f-\x9f]/;
 
 /** Refuses a model name with a control character with a 400, before any upstream call: the name can only fail (or
