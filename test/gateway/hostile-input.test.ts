@@ -25,7 +25,7 @@ before(async () => {
     // Models the upstream serves but the config does not list: a server that takes any model name.
     scenario: { keys: { 'sk-sim-good-hostile-0001': {} }, models: { 'sim-large': {}, ...Object.fromEntries([...UNLISTED, ...UNSAFE].map((m) => [m, {}])) } },
     config: (sim) => ({
-      providers: { oa: simProvider(sim, 'openai', 'sk-sim-good-hostile-0001') },
+      providers: { oa: simProvider(sim, 'openai', 'sk-sim-good-hostile-0001'), an: simProvider(sim, 'anthropic', 'sk-sim-good-hostile-0001') },
       main: { provider: 'oa', model: 'sim-large' },
       gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
     }),
@@ -122,4 +122,42 @@ test('a model name with a control character is a 400 naming the model, before an
   });
   assert.equal(counted.status, 400);
   assert.equal(h.sim.calls(), before, 'nothing reached the upstream');
+});
+
+/** `body` as JSON text with the string "DEEP" replaced by a schema nested `levels` deep (JSON.stringify itself
+ * would run out of stack building it). */
+function deepBody(body: Record<string, unknown>, levels: number): string {
+  const schema = `${'{"type":"object","properties":{"a":'.repeat(levels)}{"type":"string"}${'}}'.repeat(levels)}`;
+  return JSON.stringify(body).replace('"DEEP"', schema);
+}
+
+test('a schema nested thousands deep is a 400 naming the field, in the caller shape, before any upstream call', async () => {
+  const user = [{ role: 'user', content: 'hi' }];
+  const cases: { path: string; anthropic?: boolean; body: Record<string, unknown>; field: string }[] = [
+    { path: '/v1/chat/completions', body: { model: 'oa/sim-large', messages: user, tools: [{ type: 'function', function: { name: 'f', parameters: 'DEEP' } }] }, field: 'tools[0].function.parameters' },
+    { path: '/v1/chat/completions', body: { model: 'oa/sim-large', stream: true, messages: user, tools: [{ type: 'function', function: { name: 'f', parameters: 'DEEP' } }] }, field: 'tools[0].function.parameters' },
+    { path: '/v1/chat/completions', body: { model: 'an/sim-large', messages: user, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: 'DEEP' } } }, field: 'response_format.json_schema.schema' },
+    { path: '/v1/messages', anthropic: true, body: { model: 'an/sim-large', max_tokens: 10, messages: user, tools: [{ name: 'f', input_schema: { type: 'object' } }, { name: 'g', input_schema: 'DEEP' }] }, field: 'tools[1].input_schema' },
+    { path: '/v1/messages/count_tokens', anthropic: true, body: { model: 'main', messages: user, tools: [{ name: 'f', input_schema: 'DEEP' }] }, field: 'tools[0].input_schema' },
+    { path: '/v1/responses', body: { model: 'main', input: 'hi', tools: [{ type: 'function', name: 'f', parameters: 'DEEP' }] }, field: 'tools[0].parameters' },
+  ];
+  const before = h.sim.calls();
+  for (const c of cases) {
+    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${h.key}` };
+    if (c.anthropic) headers['anthropic-version'] = '2023-06-01';
+    const res = await fetch(`${h.url}${c.path}`, { method: 'POST', headers, body: deepBody(c.body, 50_000) });
+    const text = await res.text();
+    assert.equal(res.status, 400, `${c.path} ${c.field}: ${text}`);
+    const body = JSON.parse(text) as { type?: string; error: { message: string; param?: string } };
+    assert.equal(body.type === 'error', c.anthropic === true, `${c.path}: the caller's shape`);
+    assert.ok(body.error.message.includes(`${c.field} is nested too deeply`), body.error.message);
+    if (!c.anthropic) assert.equal(body.error.param, c.field);
+  }
+  assert.equal(h.sim.calls(), before, 'nothing reached the upstream');
+  // A real schema's depth goes through as usual.
+  const res = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    body: deepBody({ model: 'an/sim-large', messages: user, tools: [{ type: 'function', function: { name: 'f', parameters: 'DEEP' } }] }, 30),
+  });
+  assert.equal(res.status, 200, await res.text());
 });
