@@ -81,7 +81,8 @@ test('/readyz tells anyone the status; the config path and the store kind only t
     }),
   });
   t.after(() => h.close());
-  for (const headers of [{}, { authorization: `Bearer ${h.key}` }, { authorization: 'Bearer wrong' }]) {
+  const callers: Record<string, string>[] = [{}, { authorization: `Bearer ${h.key}` }, { authorization: 'Bearer wrong' }];
+  for (const headers of callers) {
     const res = await fetch(`${h.url}/readyz`, { headers });
     assert.equal(res.status, 200);
     const text = await res.text();
