@@ -48,7 +48,10 @@ export function buildModelIndex(config: Config): ModelIndex {
     listed.push(name);
     if (!bare.has(r.model)) bare.set(r.model, r);
   }
-  return { tasks, providers: new Set(Object.keys(config.providers)), bare, listed, known: seen };
+  // An `auto` task with a model of its own runs it on the main route's provider: a route of a chain too.
+  const known = new Set(seen);
+  for (const task of Object.values(config.auxiliary)) if (task.provider === 'auto' && task.model && config.main) known.add(`${config.main.provider}/${task.model}`);
+  return { tasks, providers: new Set(Object.keys(config.providers)), bare, listed, known };
 }
 
 export function resolveModel(index: ModelIndex, model: string): ModelTarget | undefined {
