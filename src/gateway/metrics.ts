@@ -12,7 +12,7 @@ export type CredentialCounts = () => { provider: string; state: string; count: n
 
 export interface RequestSample {
   api: 'openai' | 'anthropic';
-  /** Final `provider/model`, or `none` when no route answered. */
+  /** Final `provider/model` as a bounded label (metricRoute: `<provider>/other` for one the config does not know), or `none` when no route answered. */
   route: string;
   /** `ok`, or the error code the client saw (e.g. `all_keys_cooling`, `invalid_request_error`). */
   outcome: string;

@@ -3,6 +3,7 @@
 // configured provider; a bare model is looked up in `providers.*.models`, then in the configured routes. Naming a
 // model puts that route first and keeps the main chain behind it as the fallback.
 import type { Config, Route } from '../config/schema.ts';
+import { ApiError } from './api-error.ts';
 
 export interface ModelTarget {
   task: string;
@@ -19,6 +20,8 @@ export interface ModelIndex {
   bare: ReadonlyMap<string, Route>;
   /** Every `provider/model` the gateway knows, for /v1/models. */
   listed: readonly string[];
+  /** The same as a set: the routes a metric label may name (metricRoute). */
+  known: ReadonlySet<string>;
 }
 
 export function buildModelIndex(config: Config): ModelIndex {
@@ -45,7 +48,10 @@ export function buildModelIndex(config: Config): ModelIndex {
     listed.push(name);
     if (!bare.has(r.model)) bare.set(r.model, r);
   }
-  return { tasks, providers: new Set(Object.keys(config.providers)), bare, listed };
+  // An `auto` task with a model of its own runs it on the main route's provider: a route of a chain too.
+  const known = new Set(seen);
+  for (const task of Object.values(config.auxiliary)) if (task.provider === 'auto' && task.model && config.main) known.add(`${config.main.provider}/${task.model}`);
+  return { tasks, providers: new Set(Object.keys(config.providers)), bare, listed, known };
 }
 
 export function resolveModel(index: ModelIndex, model: string): ModelTarget | undefined {
@@ -61,6 +67,18 @@ export function resolveModel(index: ModelIndex, model: string): ModelTarget | un
   return undefined;
 }
 
+/**
+ * The `route` label of the request metrics: a route the config knows (of a chain, or listed under its provider's
+ * `models:`) as is, any other `provider/model` as `<provider>/other`. A caller may name any model of a configured
+ * provider, and an upstream that takes any name (llama.cpp, a LiteLLM wildcard) answers them all: as labels they
+ * would make one series per name, without bound. The provider part is always a configured provider.
+ */
+export function metricRoute(index: ModelIndex, route: string): string {
+  if (index.known.has(route)) return route;
+  const slash = route.indexOf('/');
+  return slash < 0 ? route : `${route.slice(0, slash)}/other`;
+}
+
 /** Longest model name a request may send: real ids (fine-tunes, Bedrock ARNs, OpenRouter variants) are far
  * shorter, and a bounded name cannot become megabytes of error message, log line and upstream request. */
 export const MAX_MODEL_CHARS = 512;
@@ -71,6 +89,18 @@ export const MODEL_FIELD_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX
 /** Longest model name quoted back in a message or a log line: real names are well under it, and a caller's 100 KB
  * name must not become a 100 KB answer, log line, or entry in the log's memo of repeated values. */
 const SHOWN_MODEL_CHARS = 160;
+
+/** C0 and C1 control characters and DEL: no model anywhere is named with a newline, a tab or a NUL. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
+const CONTROL_CHARACTER = /[\x00-\x1f\x7f-\x9f]/;
+
+/** Refuses a model name with a control character with a 400, before any upstream call: the name can only fail (or
+ * be billed and then fail), and a caller's SDK would retry whatever came back as a 5xx. */
+export function checkModelName(model: string): void {
+  if (CONTROL_CHARACTER.test(model)) {
+    throw new ApiError('invalid_request', `invalid request body: model ${JSON.stringify(shownModel(model))} contains a control character (a line break, tab or the like); no model is named with one`, { code: 'invalid_model', param: 'model' });
+  }
+}
 
 /** The model name as shown in messages and logs. */
 export function shownModel(model: string): string {

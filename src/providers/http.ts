@@ -12,10 +12,16 @@ import type { ChatRequest, ChatResponse, SendContext } from './types.ts';
 
 const pools = new Map<string, Pool>();
 
+/**
+ * No cap on connections (`connections: null`, as Node's default agent): the pool is per origin, shared by every
+ * provider and key on that host, so a cap let one client's long streams queue everyone else's calls there — and a
+ * queued request is not aborted by its deadline until it reaches a socket (undici calls onRequestStart only then).
+ * Providers bound concurrency themselves (429s, which the router handles). Idle sockets close after 30 s.
+ */
 function poolFor(origin: string): Pool {
   let pool = pools.get(origin);
   if (!pool) {
-    pool = new Pool(origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 });
+    pool = new Pool(origin, { connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
     pools.set(origin, pool);
   }
   return pool;

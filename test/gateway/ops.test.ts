@@ -72,6 +72,30 @@ test('a credential reset through /admin while requests flow: no request fails, t
   assert.equal(unknown.status, 404);
 });
 
+test('/readyz tells anyone the status; the config path and the store kind only to the admin key', async (t) => {
+  const h = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-ready-key-00001': {} } },
+    config: (sim) => ({
+      providers: { p: simProvider(sim, 'openai', 'sk-sim-ready-key-00001') },
+      main: { provider: 'p', model: 'sim-large' },
+      gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
+    }),
+  });
+  t.after(() => h.close());
+  const callers: Record<string, string>[] = [{}, { authorization: `Bearer ${h.key}` }, { authorization: 'Bearer wrong' }];
+  for (const headers of callers) {
+    const res = await fetch(`${h.url}/readyz`, { headers });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.deepEqual(JSON.parse(text), { status: 'ready', store: { ok: true } }, JSON.stringify(headers));
+    assert.ok(!text.includes(h.configPath), 'no path without the admin key');
+  }
+  const full = (await (await fetch(`${h.url}/readyz`, { headers: admin })).json()) as { status: string; config: { path: string }; store: { ok: boolean; kind: string } };
+  assert.equal(full.status, 'ready');
+  assert.equal(full.config.path, h.configPath);
+  assert.equal(full.store.kind, h.store.kind);
+});
+
 test('a config edit while requests flow applies without a failed request; a bad edit is refused and logged', async (t) => {
   const config = (sim: string, model: string) => ({
     providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') },

@@ -129,13 +129,15 @@ test('a Redis outage fails no request and keeps the replicas ready (degraded), u
     providers: { p: simProvider(url, 'openai', [COOLED, GOOD]) },
     main: { provider: 'p', model: 'sim-large' },
   }));
-  const readyz = async (gw: GatewayHandle) => {
-    const res = await fetch(`${gw.url}/readyz`);
-    return { status: res.status, body: (await res.json()) as { store: { ok: boolean; degraded?: boolean } } };
+  const readyz = async (gw: GatewayHandle, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${gw.url}/readyz`, { headers });
+    return { status: res.status, body: (await res.json()) as { store: { ok: boolean; degraded?: boolean; error?: string } } };
   };
   await redis.stop();
   await waitFor(async () => (await readyz(one)).body.store.degraded === true, 'replica one to report the store degraded');
   assert.equal((await readyz(one)).status, 200, 'still ready: it serves on its own state');
+  assert.equal((await readyz(one)).body.store.error, undefined, "the store's error only to the admin key");
+  assert.equal(typeof (await readyz(one, admin)).body.store.error, 'string');
   assert.match(await (await fetch(`${one.url}/metrics`, { headers: admin })).text(), /^switchyard_state_store_degraded 1$/m);
   // The cooldown replica one meets now stays in its memory; every request is answered.
   for (let i = 0; i < 3; i++) assert.equal((await chat(one)).status, 200);

@@ -7,7 +7,8 @@ import { isLoopback, parseListen } from '../../src/gateway/listen.ts';
 import { generateKey, hashKey, matchKey, newKeyRecord, presentedKey, secretsEqual } from '../../src/gateway/keys.ts';
 import { ApiError, anthropicErrorBody, errorHeaders, openaiErrorBody, promptTooLong } from '../../src/gateway/api-error.ts';
 import { failureToApiError } from '../../src/gateway/failure-map.ts';
-import { buildModelIndex, resolveModel } from '../../src/gateway/model-resolve.ts';
+import { buildModelIndex, metricRoute, resolveModel } from '../../src/gateway/model-resolve.ts';
+import { headerValue } from '../../src/gateway/header-value.ts';
 import type { Attempt } from '../../src/routing/types.ts';
 
 test('listen addresses parse, and only loopback counts as loopback', () => {
@@ -104,6 +105,30 @@ test('model names resolve to tasks, provider/model, or a listed model (then the 
   assert.equal(resolveModel(index, 'nope/x'), undefined);
   assert.equal(resolveModel(index, 'gpt-4o'), undefined);
   assert.ok(index.listed.includes('mimo/mimo-pro') && index.listed.includes('claude/claude-sonnet'));
+});
+
+test('the route label: a route of the config as is, any other model as <provider>/other', () => {
+  const config = configSchema.parse({
+    providers: {
+      mimo: { type: 'openai', base_url: 'http://127.0.0.1:1/v1', models: { 'mimo-pro': {} } },
+      claude: { type: 'anthropic', base_url: 'http://127.0.0.1:1' },
+    },
+    main: { provider: 'mimo', model: 'mimo-pro' },
+    fallback: [{ provider: 'claude', model: 'claude-haiku' }],
+    auxiliary: { summarise: { provider: 'auto', model: 'mimo-lite' } },
+  });
+  const index = buildModelIndex(config);
+  for (const known of ['mimo/mimo-pro', 'claude/claude-haiku', 'mimo/mimo-lite']) assert.equal(metricRoute(index, known), known);
+  assert.equal(metricRoute(index, 'claude/whatever-the-caller-said'), 'claude/other');
+  assert.equal(metricRoute(index, 'mimo/a/b'), 'mimo/other');
+  assert.ok(!index.listed.includes('mimo/mimo-lite'), '/v1/models lists what it did');
+});
+
+test('header values: printable ASCII as is, anything else (and %) percent-encoded as UTF-8', () => {
+  assert.equal(headerValue('mimo/mimo-pro'), 'mimo/mimo-pro');
+  assert.equal(headerValue('a/b\r\nx: y'), 'a/b%0D%0Ax: y');
+  assert.equal(headerValue('a/ü 100%'), 'a/%C3%BC 100%25');
+  assert.equal(decodeURIComponent(headerValue('a/模型\u0000%41')), 'a/模型\u0000%41');
 });
 
 test('an Anthropic-shaped context-length error leads with Anthropic\'s wording, numbers from either provider type', () => {

@@ -21,3 +21,12 @@ export function adminAuthHook(ctx: GatewayContext, mode: { optional: boolean }):
     if (req.sy) req.sy.keyName = 'admin';
   };
 }
+
+/** Whether the request carries the admin key (never true when none is configured): for endpoints open to all that
+ * show the admin more (/readyz's details). */
+export function presentsAdminKey(ctx: GatewayContext, req: FastifyRequest): boolean {
+  const adminKey = ctx.settings.adminKey;
+  if (!adminKey) return false;
+  const presented = presentedKey(req.headers);
+  return presented !== undefined && secretsEqual(presented, adminKey);
+}

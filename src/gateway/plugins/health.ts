@@ -2,26 +2,53 @@
 // is healthy (what a load balancer should check before sending traffic). A shared store (Redis) that is unreachable
 // leaves the gateway ready: it goes on with its own state (SPEC §7), and taking every replica out of the load
 // balancer at once would turn a Redis outage into a gateway outage. /readyz says `degraded` instead.
-import type { FastifyInstance } from 'fastify';
+// Probes carry no key, so what anyone may see is the status and the store's ok/degraded; the config file's path,
+// the store's kind and its raw error (which can name hosts and users) go only to a caller with the admin key — the
+// store's own warnings put the error in the log.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
+import { presentsAdminKey } from './admin-auth.ts';
+
+interface StoreHealth {
+  ok: boolean;
+  lastError?: string;
+  degraded?: boolean;
+}
+
+function storeHealth(ctx: GatewayContext): StoreHealth {
+  try {
+    return ctx.store.status();
+  } catch (err) {
+    return { ok: false, lastError: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** What the admin key adds: where the config came from and what the store last said. */
+function details(ctx: GatewayContext, store: StoreHealth): Record<string, unknown> {
+  return {
+    config: { loaded: true, path: ctx.settings.loaded.path, loaded_at: new Date(ctx.settings.loaded.loadedAt).toISOString() },
+    store: { ok: store.ok, kind: ctx.store.kind, ...(store.degraded ? { degraded: true } : {}), ...(store.lastError ? { error: store.lastError } : {}) },
+  };
+}
+
+function readiness(ctx: GatewayContext, req: FastifyRequest): { ready: boolean; body: Record<string, unknown> } {
+  const store = storeHealth(ctx);
+  const ready = (store.ok || store.degraded === true) && !ctx.closing;
+  const body: Record<string, unknown> = {
+    status: ready ? 'ready' : 'not_ready',
+    store: { ok: store.ok, ...(store.degraded ? { degraded: true } : {}) },
+    ...(presentsAdminKey(ctx, req) ? details(ctx, store) : {}),
+    ...(ctx.closing ? { draining: true } : {}),
+  };
+  return { ready, body };
+}
 
 export function healthPlugin(ctx: GatewayContext) {
   return async function health(app: FastifyInstance): Promise<void> {
     app.get('/healthz', async () => ({ status: 'ok' }));
-    app.get('/readyz', async (_req, reply) => {
-      let store: { ok: boolean; lastError?: string; degraded?: boolean };
-      try {
-        store = ctx.store.status();
-      } catch (err) {
-        store = { ok: false, lastError: err instanceof Error ? err.message : String(err) };
-      }
-      const ready = (store.ok || store.degraded === true) && !ctx.closing;
-      return reply.code(ready ? 200 : 503).send({
-        status: ready ? 'ready' : 'not_ready',
-        config: { loaded: true, path: ctx.settings.loaded.path, loaded_at: new Date(ctx.settings.loaded.loadedAt).toISOString() },
-        store: { ok: store.ok, kind: ctx.store.kind, ...(store.degraded ? { degraded: true } : {}), ...(store.lastError ? { error: store.lastError } : {}) },
-        ...(ctx.closing ? { draining: true } : {}),
-      });
+    app.get('/readyz', async (req, reply) => {
+      const { ready, body } = readiness(ctx, req);
+      return reply.code(ready ? 200 : 503).send(body);
     });
   };
 }

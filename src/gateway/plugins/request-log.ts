@@ -8,6 +8,7 @@ import { requestId } from '../request-id.ts';
 import type { RequestSample } from '../metrics.ts';
 import { rawJson, type LineFields } from '../../log.ts';
 import { apiOf } from './errors.ts';
+import { metricRoute } from '../model-resolve.ts';
 import { sentAttempts } from '../../routing/trail.ts';
 
 const CHAT_PATHS = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses']);
@@ -69,7 +70,9 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
   const ms = performance.now() - s.started;
   if (status >= 400 && s.outcome === 'ok') s.outcome = `http_${status}`;
   if (CHAT_PATHS.has(path)) {
-    const sample: RequestSample = { api: s.api, route: s.route ?? 'none', outcome: s.outcome, attempts: s.attempts, totalSeconds: ms / 1000 };
+    // The label is bounded (metricRoute); the line below keeps the real route.
+    const route = s.route === undefined ? 'none' : metricRoute(ctx.settings.models, s.route);
+    const sample: RequestSample = { api: s.api, route, outcome: s.outcome, attempts: s.attempts, totalSeconds: ms / 1000 };
     if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
     ctx.metrics.requestFinished(sample);
   }

@@ -5,12 +5,14 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
-import { resolveModel, unknownModelMessage } from '../model-resolve.ts';
+import { checkModelName, resolveModel, unknownModelMessage } from '../model-resolve.ts';
 import { anthropicWire } from '../wire.ts';
+import { tooDeepError } from '../too-deep.ts';
 import type { WireBody } from './serve-chat.ts';
 
 export function countTokensRoute(ctx: GatewayContext, app: FastifyInstance, bodySchema: object): void {
   app.post<{ Body: WireBody }>('/v1/messages/count_tokens', { schema: { body: bodySchema } }, async (req) => {
+    checkModelName(req.body.model);
     const models = ctx.settings.models;
     if (!resolveModel(models, req.body.model)) {
       throw new ApiError('not_found', unknownModelMessage(models, req.body.model), { code: 'model_not_found', param: 'model' });
@@ -18,6 +20,10 @@ export function countTokensRoute(ctx: GatewayContext, app: FastifyInstance, body
     const { request } = anthropicWire.parse(req.body);
     // Loaded on first use: the tokenizer's tables take a moment to load and most gateways never count.
     const { estimateRequestTokens } = await import('../../sessions/tokens.ts');
-    return { input_tokens: estimateRequestTokens(request) };
+    try {
+      return { input_tokens: estimateRequestTokens(request) };
+    } catch (err) {
+      throw tooDeepError(err, req.body) ?? err;
+    }
   });
 }

@@ -10,10 +10,12 @@ import { copySettings } from '../../providers/settings.ts';
 import { routeName, sentAttempts } from '../../routing/trail.ts';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
-import { resolveModel, shownModel, unknownModelMessage } from '../model-resolve.ts';
+import { checkModelName, resolveModel, shownModel, unknownModelMessage } from '../model-resolve.ts';
 import type { RequestState } from '../request-state.ts';
 import { toApiError } from '../plugins/errors.ts';
 import { forwardedBetas } from '../anthropic-beta.ts';
+import { headerValue } from '../header-value.ts';
+import { tooDeepError } from '../too-deep.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, StreamEncoder, ParsedWire } from '../wire.ts';
 
@@ -63,6 +65,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
   const sy = req.sy as RequestState;
   const body = req.body;
   sy.model = shownModel(body.model);
+  checkModelName(body.model);
   const settings = ctx.settings;
   const target = resolveModel(settings.models, body.model);
   if (!target) throw new ApiError('not_found', unknownModelMessage(settings.models, body.model), { code: 'model_not_found', param: 'model' });
@@ -85,7 +88,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
     result = await ctx.router.chat(opts);
   } catch (err) {
     callSettled(ctx, req, sy);
-    throw err;
+    throw tooDeepError(err, req.body) ?? err;
   }
   sy.attempts = sentAttempts(trail);
   if (result.status === 'ok') sy.route = routeName(result.route);
@@ -96,11 +99,11 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
   return wire.response(result.response, parsed);
 }
 
-/** The route and attempt count; while the gateway drains, also `Connection: close`, so the caller does not send
+/** The route (percent-encoded when the caller's model name makes it unfit for a header: header-value.ts) and attempt count; while the gateway drains, also `Connection: close`, so the caller does not send
  * its next request on a connection that is about to close (checked here and in sendApiError rather than in an
  * onSend hook, which every response would pay for). */
 function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestState): void {
-  reply.header('x-switchyard-route', sy.route).header('x-switchyard-attempts', String(sy.attempts));
+  reply.header('x-switchyard-route', headerValue(sy.route ?? '')).header('x-switchyard-attempts', String(sy.attempts));
   if (ctx.closing) reply.header('connection', 'close');
 }
 
@@ -112,7 +115,7 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
     result = await ctx.router.chat({ ...opts, stream: true });
   } catch (err) {
     callSettled(ctx, req, sy);
-    throw err;
+    throw tooDeepError(err, req.body) ?? err;
   }
   // Committed to a route (or disabled): a hang-up from here on cancels no request, so its line is written at once.
   sy.attempts = sentAttempts(result.trail);
@@ -126,7 +129,7 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
     first = await events.next();
   } catch (err) {
     sy.attempts = sentAttempts(result.trail);
-    throw err;
+    throw tooDeepError(err, req.body) ?? err;
   }
   sy.attempts = sentAttempts(result.trail);
   const encoder = wire.streamEncoder(parsed);
