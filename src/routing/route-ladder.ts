@@ -14,7 +14,8 @@ import { coolingWait, retryDelay } from './backoff.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure, RouteFailureKind } from './errors.ts';
 import { pickFor } from './pick.ts';
-import { AUTH_RULES, routeAction } from './policy.ts';
+import { AUTH_RULES, routeAction, type Refinement } from './policy.ts';
+import type { RequestAdjustments } from './adjust.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import { makeAttempt, routeName } from './trail.ts';
 
@@ -54,6 +55,9 @@ interface RouteState {
   /** How long the last attempt was given (the provider's timeout, or less when the deadline was nearer): what a
    * timeout's explanation quotes. */
   attemptTimeoutMs: number;
+  /** What this route changed in the request (max_tokens lowered to the model's limit): its later attempts send it,
+   * the next route starts from the caller's request again. */
+  adjust: RequestAdjustments;
 }
 
 type Step = { next: 'again' } | { next: 'done'; failure: RouteFailure; contextWindow?: number };
@@ -107,6 +111,7 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
   const s: RouteState = {
     route, provider, deadline: deadline ?? ctx.deadline ?? started + provider.timeout, attemptTimeoutMs: provider.timeout,
     retries: 0, authRetries: new Map(), exclude: new Set(), waitMs: 0, coolingWaited: 0, keyFailures: [], modelRefused: new Map(), tried: 0,
+    adjust: {},
   };
   for (;;) {
     const now = ctx.now();
@@ -151,7 +156,7 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
   try {
-    const value = await send(adapter, sendCtx, route);
+    const value = await send(adapter, sendCtx, route, s.adjust);
     const before = ctx.store.getHealth(cred.fingerprint);
     const after = ctx.pool.recordSuccess(cred, startedAt);
     if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(ctx, s, cred, before);
@@ -167,7 +172,10 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
     }
     s.lastError = err;
     ctx.breakers.recordFailure(route.provider, err.kind);
-    const init = { credential: cred, outcome: err.kind, startedAt, endedAt: ctx.now(), ...(err.providerMessage ? { message: err.providerMessage } : {}) };
+    const lowerTo = routeAction(err.kind, refinementOf(s, err)) === 'lower_max_tokens' ? err.outputLimit : undefined;
+    const init = lowerTo !== undefined
+      ? { credential: cred, outcome: 'max_tokens_clamped' as const, maxTokens: lowerTo, startedAt, endedAt: ctx.now(), message: `max_tokens is above what ${route.model} accepts: sent again with max_tokens ${lowerTo}${err.providerMessage ? ` — ${err.providerMessage}` : ''}` }
+      : { credential: cred, outcome: err.kind, startedAt, endedAt: ctx.now(), ...(err.providerMessage ? { message: err.providerMessage } : {}) };
     record(ctx, s, err.status !== undefined ? { ...init, status: err.status } : init);
     return { ok: false, error: err };
   }
@@ -184,9 +192,21 @@ function upstreamFacts(err: UpstreamError, cred: Credential, s: RouteState): Par
   return f;
 }
 
+/** What the failure says beyond its kind that the route may still act on: a stated output limit, until the route has
+ * lowered max_tokens once. */
+function refinementOf(s: RouteState, err: UpstreamError): Refinement | undefined {
+  return err.outputLimit !== undefined && s.adjust.maxTokens === undefined ? 'output_limit' : undefined;
+}
+
 async function afterFailure(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
   const kind = err.kind;
-  switch (routeAction(kind)) {
+  switch (routeAction(kind, refinementOf(s, err))) {
+    case 'lower_max_tokens':
+      // Nothing is wrong with the key or the provider: the same key, at once, with what the model said it takes.
+      if (err.outputLimit === undefined) return { next: 'done', failure: failed(s, kind, explainFailure(facts(ctx, s, kind, upstreamFacts(err, cred, s)))) };
+      s.adjust.maxTokens = err.outputLimit;
+      s.pinned = cred;
+      return { next: 'again' };
     case 'retry_same_key':
       return retrySameKey(ctx, s, cred, err);
     case 'cool_and_rotate':

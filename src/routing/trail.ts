@@ -21,6 +21,8 @@ export interface AttemptInit {
   endedAt: number;
   waitMs: number;
   message?: string;
+  /** `max_tokens_clamped`: the max_tokens the request is sent again with. */
+  maxTokens?: number;
 }
 
 export function makeAttempt(init: AttemptInit): Attempt {
@@ -36,6 +38,7 @@ export function makeAttempt(init: AttemptInit): Attempt {
   if (init.credential) a.credential = credentialView(init.credential);
   if (init.status !== undefined) a.status = init.status;
   if (init.message !== undefined) a.message = init.message;
+  if (init.maxTokens !== undefined) a.max_tokens = init.maxTokens;
   return a;
 }
 
