@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { anthropic, openai, parseJson, userMessage, withSim } from './client.ts';
+import { describeModel } from '../../src/sim/describe.ts';
+import { scenarioSchema } from '../../src/sim/scenario.ts';
 
 const KEY = 'sk-sim-limits';
 const SCENARIO = { models: { 'gpt-4o': { max_output_tokens: 16384 }, 'claude-haiku': { max_output_tokens: 8192 }, 'sim-large': {} }, keys: { [KEY]: {} } };
@@ -41,4 +43,10 @@ test('OpenAI: more than four stop sequences is a 400; four are answered', async 
     } });
     assert.equal((await openai(sim, KEY, { model: 'sim-large', stop: ['a', 'b', 'c', 'd'], messages: [userMessage('hi')] })).status, 200);
   });
+});
+
+test('the simulator describes a model with its limit', () => {
+  const models = scenarioSchema.parse(SCENARIO).models;
+  assert.equal(describeModel('gpt-4o', models['gpt-4o']!), 'gpt-4o: context 128000; max_tokens ≤ 16384');
+  assert.equal(describeModel('sim-large', models['sim-large']!), 'sim-large: context 128000');
 });
