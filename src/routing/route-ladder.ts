@@ -17,6 +17,7 @@ import { pickFor } from './pick.ts';
 import { AUTH_RULES, routeAction, type Refinement } from './policy.ts';
 import type { RequestAdjustments } from './adjust.ts';
 import type { RouteSpec } from './resolve-task.ts';
+import type { Attempt } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
 
 export type RouteOutcome<T> =
@@ -172,13 +173,20 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
     }
     s.lastError = err;
     ctx.breakers.recordFailure(route.provider, err.kind);
-    const lowerTo = routeAction(err.kind, refinementOf(s, err)) === 'lower_max_tokens' ? err.outputLimit : undefined;
-    const init = lowerTo !== undefined
-      ? { credential: cred, outcome: 'max_tokens_clamped' as const, maxTokens: lowerTo, startedAt, endedAt: ctx.now(), message: `max_tokens is above what ${route.model} accepts: sent again with max_tokens ${lowerTo}${err.providerMessage ? ` — ${err.providerMessage}` : ''}` }
-      : { credential: cred, outcome: err.kind, startedAt, endedAt: ctx.now(), ...(err.providerMessage ? { message: err.providerMessage } : {}) };
+    const init = { credential: cred, startedAt, endedAt: ctx.now(), ...failedOutcome(s, err) };
     record(ctx, s, err.status !== undefined ? { ...init, status: err.status } : init);
     return { ok: false, error: err };
   }
+}
+
+/** A failed attempt's outcome in the trail: its kind, or `max_tokens_clamped` (and to what) when the route is about
+ * to send the request again with a lower max_tokens (afterFailure's `lower_max_tokens`). */
+function failedOutcome(s: RouteState, err: UpstreamError): { outcome: Attempt['outcome']; message?: string; maxTokens?: number } {
+  const said = err.providerMessage ? { message: err.providerMessage } : {};
+  const lowerTo = routeAction(err.kind, refinementOf(s, err)) === 'lower_max_tokens' ? err.outputLimit : undefined;
+  if (lowerTo === undefined) return { outcome: err.kind, ...said };
+  const quoted = err.providerMessage ? ` — ${err.providerMessage}` : '';
+  return { outcome: 'max_tokens_clamped', maxTokens: lowerTo, message: `max_tokens is above what ${s.route.model} accepts: sent again with max_tokens ${lowerTo}${quoted}` };
 }
 
 function upstreamFacts(err: UpstreamError, cred: Credential, s: RouteState): Partial<FailureFacts> {
