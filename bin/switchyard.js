@@ -3,7 +3,7 @@
 // (Node >= 22.18), always, even when an `npm run build` left a dist/ behind: a stale build never shadows what you
 // are editing. An installed package ships no src/, only the built dist/ (npm pack runs the build first). On an
 // older Node, a clone re-runs itself with the Node that ./dev fetched into .tools/node.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,13 +23,38 @@ if (!recentEnough) {
     process.stderr.write(`switchyard needs Node >= 22.18 (this is ${process.version})${hint}\n`);
     process.exit(2);
   }
-  const r = spawnSync(local, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
+  rerun(local);
+} else {
+  await run();
 }
 
-if (!fromSource && !existsSync(built)) {
-  process.stderr.write(`switchyard: neither ${source} nor ${built} exists; reinstall the package (or run npm run build)\n`);
-  process.exit(2);
+/**
+ * Runs this command again under `node` and stands in for it: signals sent to this process (`kill PID` from a script,
+ * `kill -HUP PID` to reload a gateway, systemd) reach the child, which would otherwise keep running, orphaned, with
+ * its port; when the child ends, this process ends the same way. A signal sent to the whole process group (Ctrl-C in
+ * a terminal) reaches the child twice; src/signal-repeat.ts tells the echo from a second signal.
+ */
+function rerun(node) {
+  const child = spawn(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const forward = (signal) => child.kill(signal);
+  for (const signal of forwarded) process.on(signal, forward);
+  child.on('error', (err) => {
+    process.stderr.write(`switchyard: could not run ${node}: ${err.message}\n`);
+    process.exit(2);
+  });
+  child.on('exit', (code, signal) => {
+    for (const s of forwarded) process.off(s, forward);
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
 }
-const { main } = await import(fromSource ? source : built);
-await main(process.argv);
+
+async function run() {
+  if (!fromSource && !existsSync(built)) {
+    process.stderr.write(`switchyard: neither ${source} nor ${built} exists; reinstall the package (or run npm run build)\n`);
+    process.exit(2);
+  }
+  const { main } = await import(fromSource ? source : built);
+  await main(process.argv);
+}

@@ -48,6 +48,7 @@ export {
   ContextLengthError,
   ContentFilterError,
   ModelNotFoundError,
+  RegionRefusedError,
   UpstreamBadRequestError,
 } from './errors/upstream-error.ts';
 export { UserError } from './errors/user-error.ts';

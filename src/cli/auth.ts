@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../config/types.ts';
 import { requireKnownProvider } from './provider-arg.ts';
-import { formatWhen } from '../credentials/clock.ts';
+import { formatClock } from '../errors/explain-format.ts';
 import { describeCredential } from '../credentials/describe.ts';
 import { fingerprint, mask } from '../credentials/mask.ts';
 import { CredentialPool, type ProviderExplanation } from '../credentials/pool.ts';
@@ -266,7 +266,7 @@ async function reset(ctx: AuthContext, provider: string, idOrLabel: string | und
   if (opts.json) return printJson({ provider, reset: fingerprints, store, explanation });
   const now = Date.now();
   const what = idOrLabel !== undefined ? `credential ${fingerprints[0]} is` : 'all credentials are';
-  process.stdout.write(`reset ${provider}: ${what} ok again as of ${formatWhen(now, now)} in ${storeName(ctx.store)}\n`);
+  process.stdout.write(`reset ${provider}: ${what} ok again as of ${formatClock(now, { now, seconds: true })} in ${storeName(ctx.store)}\n`);
   // Said because a reset in one store does nothing for a gateway using another (a shell and a service with
   // different SWITCHYARD_HOME): the reset looks done while the gateway keeps refusing.
   process.stdout.write(`  a running gateway sees it within a second if it uses this state store (the same SWITCHYARD_HOME, or the same gateway.state)\n`);

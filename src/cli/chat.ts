@@ -13,7 +13,7 @@ import { Repl } from '../sessions/repl.ts';
 import { parseRouteFor } from '../sessions/route-text.ts';
 import { openChatRuntime, type ChatRuntime } from '../sessions/runtime.ts';
 import { ChatSession } from '../sessions/session.ts';
-import { SwitchyardError } from '../routing/errors.ts';
+import { SwitchyardError, type RouteFailure } from '../routing/errors.ts';
 import { sentAttempts } from '../routing/trail.ts';
 
 interface ChatOpts {
@@ -142,10 +142,18 @@ function failureJson(session: ChatSession | undefined, err: unknown): Record<str
     session: stored ? session.id : null,
     error: explainError(err),
     kind: routing ? routing.kind : UserError.isInstance(err) ? 'config' : 'internal',
+    // A `not_found` that is the provider refusing the region (or a firewall page) says so: scripts must not read it
+    // as "no such model".
+    ...(routing?.blocked !== undefined ? { blocked: routing.blocked } : {}),
     attempts: routing ? sentAttempts(routing.trail) : 0,
-    failures: routing ? routing.failures.map((f) => ({ route: f.route, kind: f.kind, explanation: f.explanation })) : [],
+    failures: routing ? routing.failures.map(failureJsonRow) : [],
     title: stored ? session.title : null,
   };
+}
+
+function failureJsonRow(f: RouteFailure): Record<string, unknown> {
+  const blocked = f.cause?.blocked;
+  return { route: f.route, kind: f.kind, ...(blocked !== undefined ? { blocked } : {}), explanation: f.explanation };
 }
 
 async function interactive(runtime: ChatRuntime, session: ChatSession, color: boolean, warned: Set<string>): Promise<void> {

@@ -10,6 +10,7 @@ import type { Section } from './demo/section.ts';
 import { seed000, seed001 } from './demo/seeds-000-001.ts';
 import { seed002, seed003 } from './demo/seeds-002-003.ts';
 import { startWorld, type DemoWorld } from './demo/world.ts';
+import { isRepeat } from '../signal-repeat.ts';
 
 const SECTIONS: readonly Section[] = [seed000, seed001, seed002, seed003, chatSection];
 
@@ -79,7 +80,8 @@ function summary(p: Printer, elapsedMs: number): void {
 function untilStopped(): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
-    const stop = (): void => {
+    const stop = (signal: NodeJS.Signals): void => {
+      if (isRepeat(signal)) return;
       if (stopping) process.exit(130);
       stopping = true;
       resolve();

@@ -4,6 +4,7 @@ import { UserError } from '../errors/user-error.ts';
 import { mask } from '../credentials/mask.ts';
 import { loadScenario } from '../sim/scenario-load.ts';
 import { startSimulator } from '../sim/server.ts';
+import { assertHostShape, listenError } from '../gateway/listen.ts';
 import { describeScenario } from '../sim/describe.ts';
 import type { SimCallRecord } from '../sim/types.ts';
 
@@ -32,18 +33,9 @@ export function parseListen(text: string): { host: string; port: number } {
   if (!m || !Number.isInteger(port) || port > 65535) {
     throw new UserError(`--listen: expected HOST:PORT (e.g. ${DEFAULT_LISTEN}), got ${JSON.stringify(text)}`);
   }
-  return { host: m[1] || m[2] || '127.0.0.1', port };
-}
-
-/**
- * An address the user picked that cannot be had is theirs to change (--listen), so exit 2 with the gateway's
- * wording (src/gateway/server.ts), not 1: `sim` and `gateway` on a busy port read and exit the same.
- */
-function listenError(address: string, err: unknown): Error {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : undefined;
-  if (why !== undefined) return new UserError(`cannot listen on ${address}: ${why}`, { exitCode: 2 });
-  return new UserError(`cannot listen on ${address}: ${String(code ?? (err instanceof Error ? err.message : err))}`, { exitCode: 1 });
+  const host = m[1] || m[2] || '127.0.0.1';
+  assertHostShape(host, '--listen', text);
+  return { host, port };
 }
 
 async function runSim(options: SimOptions): Promise<void> {
@@ -55,8 +47,10 @@ async function runSim(options: SimOptions): Promise<void> {
   });
   printBanner(sim.url, options.scenario, describeScenario(scenario));
   const signal = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    // `on`, not `once`: a signal echoed by bin/switchyard.js (src/signal-repeat.ts) must not find the default
+    // action, which would end the process before it closes and says what it served.
+    process.on('SIGINT', () => resolve('SIGINT'));
+    process.on('SIGTERM', () => resolve('SIGTERM'));
   });
   await sim.close();
   process.stdout.write(`switchyard sim: stopped (${signal}) ${servedText(sim.served(), sim.calls())}\n`);

@@ -75,10 +75,10 @@ function httpUrl(): z.ZodString {
 
 function listenProblem(value: string): string | undefined {
   try {
-    parseListen(value);
+    parseListen(value, 'gateway.listen');
     return undefined;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return (err instanceof Error ? err.message : String(err)).replace(/^gateway\.listen: /, '');
   }
 }
 
@@ -179,7 +179,11 @@ export const gatewaySchema = z.strictObject({
   listen: z
     .string()
     .superRefine((value, ctx) => {
-      if (listenProblem(value) !== undefined) ctx.addIssue({ code: 'custom', message: `expected HOST:PORT or [IPv6]:PORT with a port from 0 to 65535 (e.g. 127.0.0.1:4141), got ${JSON.stringify(value)}` });
+      const problem = listenProblem(value);
+      if (problem === undefined) return;
+      // A host that is not an address (300.1.1.1) has its own message; any other problem is the shape.
+      const shape = `expected HOST:PORT or [IPv6]:PORT with a port from 0 to 65535 (e.g. 127.0.0.1:4141), got ${JSON.stringify(value)}`;
+      ctx.addIssue({ code: 'custom', message: problem.startsWith('expected') ? shape : problem });
     })
     .default('127.0.0.1:4141'),
   /** `sqlite` (embedded) or `redis://host:port/db`. */

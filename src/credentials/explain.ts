@@ -1,7 +1,7 @@
 // `auth explain P` as data: every candidate in order with its state, and which one the next request will use and
 // why. The gateway's /admin/credentials and `doctor` show the same object.
 import type { Strategy } from '../config/schema.ts';
-import { formatClock } from './clock.ts';
+import { formatClock } from '../errors/explain-format.ts';
 import { describeCredential } from './describe.ts';
 import type { Evaluated } from './pool.ts';
 import { STRATEGY_TEXT } from './select.ts';
@@ -45,7 +45,7 @@ export function buildExplanation(input: ExplainInput): ProviderExplanation {
     explanation.summary = `no API key for provider ${provider} — looked in ${input.lookedIn.join(', ')}; add one with \`switchyard auth add ${provider}\``;
     return explanation;
   }
-  if (!chosen) return withUnusableSummary(explanation, all);
+  if (!chosen) return withUnusableSummary(explanation, all, input.now);
   const c = chosen.credential;
   explanation.next = { fingerprint: c.fingerprint, masked: c.masked, sources: c.sources, probe: chosen.probe };
   explanation.summary = `the next request uses ${describeCredential(c)} (${c.fingerprint}): ${reasonFor(chosen, all, strategy)}`;
@@ -66,12 +66,12 @@ function reasonFor(chosen: Evaluated, all: Evaluated[], strategy: Strategy): str
   return parts.join('; ');
 }
 
-function withUnusableSummary(explanation: ProviderExplanation, all: Evaluated[]): ProviderExplanation {
+function withUnusableSummary(explanation: ProviderExplanation, all: Evaluated[], now: number): ProviderExplanation {
   const deadlines = all.filter((e) => e.back !== undefined).map((e) => e.back!);
   const head = `every credential of ${explanation.provider} is unusable`;
   if (deadlines.length > 0) {
     explanation.earliestUntil = Math.min(...deadlines);
-    explanation.summary = `${head}; the first comes back at ${formatClock(explanation.earliestUntil)} (or run \`switchyard auth reset ${explanation.provider}\`)`;
+    explanation.summary = `${head}; the first comes back at ${formatClock(explanation.earliestUntil, { now, seconds: true })} (or run \`switchyard auth reset ${explanation.provider}\`)`;
   } else {
     // A replaced key is a new fingerprint with clean health: only a key that stays needs `auth reset`.
     explanation.summary = `${head}; replace the rejected keys (a new key starts clean: no reset needed), or, if the provider accepts them again, run \`switchyard auth reset ${explanation.provider}\``;

@@ -3,7 +3,7 @@
 // wins, a cooldown is never shortened); these functions decide what each event means.
 import type { Cooldowns } from '../config/schema.ts';
 import type { HealthPatch } from '../state/types.ts';
-import { formatClock } from './clock.ts';
+import { formatClock } from '../errors/explain-format.ts';
 import type { AuthVerdict, CoolingReason, FailureReport, HealthRecord } from './types.ts';
 
 /** How each cooling event picks its deadline: the server's reset time when it sent one, else the config. */
@@ -121,9 +121,10 @@ const REJECTED_TEXT = { rejected: 'rejected (never accepted)', revoked: 'rejecte
 
 /** Why a key is set aside and until when: `rate-limited until 10:32:10`, `rejected (never accepted); next probe at …`;
  * `revoked`: a key that worked once and is rejected since (see authVerdict). */
-export function restingText(reason: CoolingReason | 'rejected' | 'revoked', until: number): string {
-  if (reason === 'rejected' || reason === 'revoked') return `${REJECTED_TEXT[reason]}; next probe at ${formatClock(until)}`;
-  return `${COOLING_RULES[reason].text} until ${formatClock(until)}`;
+export function restingText(reason: CoolingReason | 'rejected' | 'revoked', until: number, now?: number): string {
+  const at = formatClock(until, { seconds: true, ...(now !== undefined ? { now } : {}) });
+  if (reason === 'rejected' || reason === 'revoked') return `${REJECTED_TEXT[reason]}; next probe at ${at}`;
+  return `${COOLING_RULES[reason].text} until ${at}`;
 }
 
 /** Why a key had been set aside, in a few words, for the line saying it answers again. */
@@ -143,9 +144,9 @@ export function usability(record: HealthRecord | undefined, now: number): Usabil
   if (record.state === 'cooling') {
     if (until === undefined || until <= now) return { usable: true, probe: false };
     const probe = record.reason === 'auth_suspect' && (record.probe_at ?? 0) <= now;
-    return { usable: false, probe, until, back: backAt(record, until, now), why: restingText(record.reason ?? 'rate_limited', until) };
+    return { usable: false, probe, until, back: backAt(record, until, now), why: restingText(record.reason ?? 'rate_limited', until, now) };
   }
   const rejected = isKnownGood(record) ? 'revoked' : 'rejected';
   if (until === undefined || until <= now) return { usable: true, probe: true, why: `${REJECTED_TEXT[rejected]}; one probe is due` };
-  return { usable: false, probe: false, until, why: restingText(rejected, until) };
+  return { usable: false, probe: false, until, why: restingText(rejected, until, now) };
 }

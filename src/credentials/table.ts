@@ -1,5 +1,5 @@
 // The human table of `auth list` / `auth explain`: one row per candidate, masked keys only.
-import { formatWhen } from './clock.ts';
+import { formatClock } from '../errors/explain-format.ts';
 import { sourcesText } from './describe.ts';
 import type { ExplainedCandidate, ProviderExplanation } from './explain.ts';
 
@@ -14,7 +14,7 @@ function stateText(c: ExplainedCandidate, now: number): string {
 
 function untilText(c: ExplainedCandidate, now: number): string {
   const until = c.health.until;
-  return !c.usable && until !== undefined && until > now ? formatWhen(until, now) : '-';
+  return !c.usable && until !== undefined && until > now ? formatClock(until, { now, seconds: true }) : '-';
 }
 
 export function candidateRows(e: ProviderExplanation, now: number, withProvider = false): string[][] {
@@ -34,6 +34,6 @@ export function candidateRow(c: ExplainedCandidate, now: number, sources = sourc
     sources,
     stateText(c, now),
     untilText(c, now),
-    c.health.last_success_at !== undefined ? formatWhen(c.health.last_success_at, now) : 'never',
+    c.health.last_success_at !== undefined ? formatClock(c.health.last_success_at, { now, seconds: true }) : 'never',
   ];
 }

@@ -1,4 +1,6 @@
 // Small formatting pieces shared by the explanations: where a key came from, and clock times for "until 10:32:10".
+// formatClock is the one formatter of a moment for people: the explanations, `auth list`/`auth explain`, the health
+// texts (`rate-limited until …`) and the key log lines all use it, so a time reads the same everywhere.
 import type { CredentialSource } from '../credentials/types.ts';
 
 export interface TimeFormat {
@@ -18,14 +20,20 @@ function parts(ms: number, timeZone: string | undefined, seconds: boolean): Reco
   return out;
 }
 
-/** `10:02` (or `10:32:10` with seconds); prefixed with the date when it is not on the same day as `now`. */
+/** Further from now than this, a clock time alone could be read as the one 24 h earlier or later: it gets its date
+ * even on the same day (a key that last worked at 00:40 read at 23:50). */
+export const CLOCK_ONLY_WITHIN_MS = 12 * 3_600_000;
+
+/** `10:02` (or `10:32:10` with seconds); prefixed with the date (`2026-11-23 00:00:00`) when it is on another day than
+ * `now`, or more than CLOCK_ONLY_WITHIN_MS away from it. */
 export function formatClock(ms: number, options: TimeFormat & { seconds?: boolean } = {}): string {
   const seconds = options.seconds ?? false;
+  const now = options.now ?? Date.now();
   const p = parts(ms, options.timeZone, seconds);
   const clock = `${p['hour']}:${p['minute']}${seconds ? `:${p['second']}` : ''}`;
-  const today = parts(options.now ?? Date.now(), options.timeZone, false);
+  const today = parts(now, options.timeZone, false);
   const sameDay = p['year'] === today['year'] && p['month'] === today['month'] && p['day'] === today['day'];
-  return sameDay ? clock : `${p['year']}-${p['month']}-${p['day']} ${clock}`;
+  return sameDay && Math.abs(ms - now) <= CLOCK_ONLY_WITHIN_MS ? clock : `${p['year']}-${p['month']}-${p['day']} ${clock}`;
 }
 
 /** `30s`, `5m`, `1h 10m`: for timeouts and waits in messages. */

@@ -136,7 +136,9 @@ function explainModelAccess(f: FailureFacts): string {
 
 /** The provider refuses the place the request comes from: no key would do better, and none is judged. */
 function explainRegion(f: FailureFacts): string {
-  return `${f.provider} does not serve the country or region this request comes from${detail(f.status, f.providerMessage)} — the key was not judged and stays as it is; send from a region the provider supports (a server or proxy there), or add a fallback route to another provider`;
+  // A route the caller named has no fallback (REQUESTED_ROUTE_RULE): the other way out is to ask for another provider.
+  const instead = f.origin === 'request' ? 'or ask for a model of another provider' : 'or add a fallback route to another provider';
+  return `${f.provider} does not serve the country or region this request comes from${detail(f.status, f.providerMessage)} — the key was not judged and stays as it is; send from a region the provider supports (a server or proxy there), ${instead}`;
 }
 
 /** Something in front of the provider answered with a web page: the request never reached its API, the key with it. */

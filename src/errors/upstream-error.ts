@@ -46,13 +46,25 @@ export const ERROR_NAMES = {
   bad_request: 'UpstreamBadRequestError',
 } as const satisfies Record<ErrorKind, string>;
 
-const NAMES: ReadonlySet<string> = new Set(Object.values(ERROR_NAMES));
+/** A refusal filed under a kind for what the ladder does with it, but that is something else to the caller: the
+ * provider refusing the region is `not_found` to the chain (move on, leave the key alone), never "model not found"
+ * to whoever reads the error. Its own name, and its own word in the message. */
+export const REGION_REFUSED_NAME = 'RegionRefusedError';
+
+const NAMES: ReadonlySet<string> = new Set([...Object.values(ERROR_NAMES), REGION_REFUSED_NAME]);
+
+/** What the headline calls the failure: the kind, unless something other than the key refused (`blocked`). */
+const BLOCKED_WORDS: Readonly<Record<'firewall' | 'region', string>> = {
+  firewall: 'blocked by a firewall or challenge page',
+  region: 'region refused',
+};
 
 function headline(init: UpstreamErrorInit): string {
   const status = init.status !== undefined ? ` (HTTP ${init.status})` : '';
   const where = init.midStream ? ' mid-stream' : '';
   const detail = init.providerMessage ? `: ${init.providerMessage}` : '';
-  return `${init.provider}: ${init.kind}${status}${where}${detail}`;
+  const what = init.blocked !== undefined ? BLOCKED_WORDS[init.blocked] : init.kind;
+  return `${init.provider}: ${what}${status}${where}${detail}`;
 }
 
 function hasName(value: unknown, name: string): boolean {
@@ -140,6 +152,13 @@ export class ModelNotFoundError extends UpstreamError {
   override readonly name = ERROR_NAMES.not_found;
   static override isInstance(v: unknown): v is ModelNotFoundError { return hasName(v, ERROR_NAMES.not_found); }
 }
+/** The provider refuses the country or region the request comes from (kind `not_found`, `blocked: 'region'`): the
+ * model exists and the key was not judged. Not a ModelNotFoundError, so code that tells the user "no such model" on
+ * one does not say it here. */
+export class RegionRefusedError extends UpstreamError {
+  override readonly name = REGION_REFUSED_NAME;
+  static override isInstance(v: unknown): v is RegionRefusedError { return hasName(v, REGION_REFUSED_NAME); }
+}
 export class UpstreamBadRequestError extends UpstreamError {
   override readonly name = ERROR_NAMES.bad_request;
   static override isInstance(v: unknown): v is UpstreamBadRequestError { return hasName(v, ERROR_NAMES.bad_request); }
@@ -162,6 +181,7 @@ const CLASSES: Record<ErrorKind, new (init: UpstreamErrorInit) => UpstreamError>
 
 /** Builds the subclass that matches `init.kind`. Prefer this over `new UpstreamError(...)`. */
 export function upstreamError(init: UpstreamErrorInit): UpstreamError {
+  if (init.blocked === 'region') return new RegionRefusedError(init);
   return new CLASSES[init.kind](init);
 }
 

@@ -3,6 +3,7 @@
 // request the upstream calls bad is the client's 400. Decisions as data.
 import type { ApiErrorCategory } from './api-error.ts';
 import { ApiError } from './api-error.ts';
+import type { BlockedBy } from '../errors/classify.ts';
 import type { Attempt } from '../routing/types.ts';
 import { sentAttempts } from '../routing/trail.ts';
 
@@ -34,20 +35,43 @@ export const FAILURE_TABLE: Readonly<Record<string, FailureRow>> = {
   bad_request: { category: 'invalid_request', code: 'upstream_bad_request' },
 };
 
+/** The client named the model (`explicit`): a kind here is the answer to its request, said as the provider would. */
+export const EXPLICIT_FAILURE_TABLE: Readonly<Record<string, FailureRow>> = {
+  not_found: { category: 'not_found', code: 'model_not_found', clientRetry: false },
+};
+
+/** What refused when it was neither the key nor the model (SwitchyardError.blocked) wins over the kind it is filed
+ * under: a region refusal is `not_found` to the chain (move on, leave the key alone), but a 404 model_not_found would
+ * have SDKs and agents tell the user the model does not exist. OpenAI's own code, a 403 both SDKs raise as
+ * PermissionDenied, and no SDK retry: the region will not change between retries. A firewall page stays with its kind
+ * (`connection`: the provider could not be reached). */
+export const BLOCKED_FAILURE_TABLE: Readonly<Partial<Record<BlockedBy, FailureRow>>> = {
+  region: { category: 'permission', code: 'unsupported_country_region_territory', clientRetry: false },
+};
+
+const DEFAULT_ROW: FailureRow = { category: 'upstream', code: 'upstream_error' };
+
 /** What the gateway needs from a routing failure (SwitchyardError from src/routing/errors.ts). */
 export interface CallFailure {
   kind: string;
+  blocked?: BlockedBy | undefined;
   message: string;
   explanation?: string;
   retryAfterMs?: number;
   trail?: readonly Attempt[];
 }
 
+/** The row for a failure: what refused, then (when the client named the model) the explicit rows, then the kind. */
+export function failureRow(failure: Pick<CallFailure, 'kind' | 'blocked'>, explicit: boolean): FailureRow {
+  const blocked = failure.blocked !== undefined ? BLOCKED_FAILURE_TABLE[failure.blocked] : undefined;
+  const named = explicit ? EXPLICIT_FAILURE_TABLE[failure.kind] : undefined;
+  return blocked ?? named ?? FAILURE_TABLE[failure.kind] ?? DEFAULT_ROW;
+}
+
 /** `explicit`: the client named the model, so a model the upstream does not have is a 404 for that client. */
 export function failureToApiError(failure: CallFailure, explicit: boolean): ApiError {
-  const row = FAILURE_TABLE[failure.kind] ?? { category: 'upstream', code: 'upstream_error' };
-  const category: ApiErrorCategory = failure.kind === 'not_found' && explicit ? 'not_found' : row.category;
-  const code = failure.kind === 'not_found' && explicit ? 'model_not_found' : row.code;
+  const row = failureRow(failure, explicit);
+  const { category, code } = row;
   const attempts = sentAttempts(failure.trail ?? []);
   // Every key cooling always carries a Retry-After (at least 1s) so well-behaved clients back off.
   const retryAfterSeconds =

@@ -1,5 +1,6 @@
 // `gateway.listen` / `--listen` parsing, and the loopback test that guards `require_keys: false`.
 import { isIP } from 'node:net';
+import type { LoadedConfig } from '../config/types.ts';
 import { UserError } from '../errors/user-error.ts';
 
 export interface ListenAddress {
@@ -14,7 +15,15 @@ export function parseListen(value: string, where = 'gateway.listen'): ListenAddr
   if (!m || !m[1] || !Number.isInteger(port) || port > 65535) {
     throw new UserError(`${where}: expected HOST:PORT (e.g. 127.0.0.1:4141), got ${JSON.stringify(value)}`);
   }
+  assertHostShape(m[1], where, value);
   return { host: m[1], port };
+}
+
+/** `300.1.1.1` would be looked up as a host name and fail only at listen time; `config check` says so first. */
+export function assertHostShape(host: string, where: string, value: string): void {
+  if (/^\d+(\.\d+){3}$/.test(host) && isIP(host) !== 4) {
+    throw new UserError(`${where}: ${host} is not an IPv4 address (each of its four numbers is 0–255), in ${JSON.stringify(value)}`);
+  }
 }
 
 /** True only for addresses that cannot be reached from another machine. `0.0.0.0` and `::` are not loopback. */
@@ -26,7 +35,38 @@ export function isLoopback(host: string): boolean {
   return false;
 }
 
+/** The check behind `require_keys: false`: open access only where nobody else can connect. Made at start and on
+ * every reload (an edit must not open a gateway that is already listening on a reachable address). */
+export function assertSafeListen(loaded: LoadedConfig, host: string, where: string): void {
+  if (!loaded.config.gateway.require_keys && !isLoopback(host)) {
+    throw new UserError(
+      `gateway.require_keys is false but the gateway would listen on ${host} (${where}), which is reachable from other machines; ` +
+        'listen on 127.0.0.1 or set require_keys: true and create keys with `switchyard gateway keys create`',
+    );
+  }
+}
+
 /** The URL clients use to reach a listening address. */
 export function urlFor(host: string, port: number): string {
   return isIP(host) === 6 ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+}
+
+/** Why an address could not be had, for the codes a user can act on (their --listen or gateway.listen). */
+const LISTEN_FAILURES: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the address is already in use',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'no such local address',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be looked up (no answer from DNS)',
+};
+
+/**
+ * The error for a failed listen, shared by `gateway` and `sim` so both read and exit the same: an address the user
+ * picked that cannot be had is theirs to change (exit 2); anything else is a failure (exit 1), still without a stack.
+ */
+export function listenError(address: string, err: unknown): UserError {
+  const code = (err as { code?: unknown }).code;
+  const why = typeof code === 'string' ? LISTEN_FAILURES[code] : undefined;
+  if (why !== undefined) return new UserError(`cannot listen on ${address}: ${why}`, { exitCode: 2 });
+  return new UserError(`cannot listen on ${address}: ${typeof code === 'string' ? code : err instanceof Error ? err.message : String(err)}`, { exitCode: 1 });
 }

@@ -13,24 +13,40 @@ import { forgetFormerHealth } from '../routing/forget-former.ts';
 import { taskKeys } from '../routing/task-keys.ts';
 import { keylessProviders } from '../config/key-warnings.ts';
 import { resolveCredentials } from '../credentials/resolve.ts';
+import { assertSafeListen } from './listen.ts';
 import './request-state.ts';
 
-/** Applies a validated config to a running gateway. */
+/** Applies a validated config to a running gateway; throws (a UserError) when it may not apply here. */
 export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   const ctx = app.gateway;
   const before = ctx.settings.loaded.config.gateway;
   const after = next.config.gateway;
+  assertSafeHere(app, next);
   ctx.settings = settingsFrom(next);
   ctx.router.reload(next);
   ctx.metrics.reloaded('ok');
   // The log level applies at once: turning debug on to look at a problem must not need a restart.
   if (before.log_level !== after.log_level) changeLogLevel(ctx, after.log_level);
+  if (before.require_keys !== after.require_keys) requireKeysChanged(ctx, after.require_keys);
   const restartOnly = (['listen', 'body_limit', 'state'] as const).filter((k) => before[k] !== after[k]);
   for (const k of restartOnly) restartOnlyChanged(ctx, k);
   for (const w of next.warnings) ctx.logger.warn(scrubSecrets(w));
   warnKeyless(ctx, next);
   ctx.logger.info({ config: next.path, providers: Object.keys(next.config.providers).length }, 'config reloaded');
   forgetFormerCredentials(ctx);
+}
+
+/** `require_keys: false` is refused at start on an address other machines can reach; an edit while the gateway
+ * listens on one must not get round that (it would open the gateway to anyone who can reach it). */
+function assertSafeHere(app: FastifyInstance, next: LoadedConfig): void {
+  const address = app.server.address();
+  if (address !== null && typeof address === 'object') assertSafeListen(next, address.address, 'the address it is listening on');
+}
+
+/** Who may call changed: worth a line at warn when it opens the gateway, at info when it closes it. */
+function requireKeysChanged(ctx: GatewayContext, required: boolean): void {
+  if (required) ctx.logger.info({ setting: 'gateway.require_keys' }, 'gateway.require_keys is now true: every request needs a client key');
+  else ctx.logger.warn({ setting: 'gateway.require_keys' }, 'gateway.require_keys is now false: requests are answered without a client key');
 }
 
 /** The line saying so is written under whichever of the two levels shows it (info → warn: before the change). */
@@ -95,7 +111,11 @@ export function watchAndReload(app: FastifyInstance): () => void {
   const loaded = app.gateway.settings.loaded;
   if (!loaded.path) return () => {};
   return watchConfig({ ...loaded, env: app.gateway.reloadEnv }, (next) => {
-    if (UserError.isInstance(next)) rejectConfig(app, next);
-    else applyConfig(app, next);
+    if (UserError.isInstance(next)) return rejectConfig(app, next);
+    try {
+      applyConfig(app, next);
+    } catch (err) {
+      rejectConfig(app, err);
+    }
   });
 }

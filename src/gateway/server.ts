@@ -5,12 +5,13 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
-import { UserError } from '../errors/user-error.ts';
 import { openStore } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import { buildGateway, type RequestTimeout } from './app.ts';
-import { isLoopback, parseListen, urlFor } from './listen.ts';
+import { assertSafeListen, listenError, parseListen, urlFor } from './listen.ts';
+
+export { assertSafeListen };
 import { forgetFormerCredentials, warnKeyless, watchAndReload } from './reload.ts';
 
 export interface StartGatewayOptions {
@@ -34,16 +35,6 @@ export interface GatewayHandle {
   app: FastifyInstance;
   /** Stops accepting, waits for in-flight requests (up to drainMs), then releases everything. */
   close(): Promise<void>;
-}
-
-/** The check behind `require_keys: false`: open access only where nobody else can connect. */
-export function assertSafeListen(loaded: LoadedConfig, host: string, where: string): void {
-  if (!loaded.config.gateway.require_keys && !isLoopback(host)) {
-    throw new UserError(
-      `gateway.require_keys is false but the gateway would listen on ${host} (${where}), which is reachable from other machines; ` +
-        'listen on 127.0.0.1 or set require_keys: true and create keys with `switchyard gateway keys create`',
-    );
-  }
 }
 
 export async function startGateway(options: StartGatewayOptions): Promise<GatewayHandle> {
@@ -70,11 +61,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   } catch (err) {
     await app.close().catch(() => {});
     if (ownsStore) await store.close();
-    const code = (err as { code?: string }).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new UserError(`cannot listen on ${listen}: ${code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : 'no such local address'}`);
-    }
-    throw err;
+    throw listenError(listen, err);
   }
   const stopWatching = options.watch === false ? () => {} : watchAndReload(app);
   const address = app.server.address() as AddressInfo;

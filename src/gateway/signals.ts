@@ -1,12 +1,14 @@
 // Process signals for a gateway run from the CLI (or systemd): SIGTERM/SIGINT drain in-flight requests then exit 0
 // (a second signal cuts the remaining connections at once); SIGHUP reloads the config and .env.
 import type { Logger } from '../log.ts';
+import { isRepeat } from '../signal-repeat.ts';
 import { reloadFromDisk } from './reload.ts';
 import type { GatewayHandle } from './server.ts';
 
 export function handleSignals(handle: GatewayHandle, logger: Logger, exit: (code: number) => void = (c) => process.exit(c)): () => void {
   let draining = false;
   const stop = (signal: NodeJS.Signals): void => {
+    if (isRepeat(signal)) return;
     if (draining) {
       logger.warn({ signal }, 'second signal: closing remaining connections now');
       handle.app.server.closeAllConnections();
@@ -26,6 +28,7 @@ export function handleSignals(handle: GatewayHandle, logger: Logger, exit: (code
     );
   };
   const hup = (): void => {
+    if (isRepeat('SIGHUP')) return;
     logger.info({ signal: 'SIGHUP' }, 'reloading config');
     reloadFromDisk(handle.app);
   };

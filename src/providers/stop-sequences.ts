@@ -11,8 +11,9 @@ export const OPENAI_MAX_STOP = 4;
 
 /** The stop sequences sent upstream, and the ones left to enforce here. */
 export function splitStops(stop: readonly string[] | undefined): { sent: string[]; kept: string[] } {
-  const all = (stop ?? []).filter((s) => s !== '');
-  return { sent: all.slice(0, OPENAI_MAX_STOP), kept: all.slice(OPENAI_MAX_STOP) };
+  const all = stop ?? [];
+  // Sent as they came; an empty one left to enforce would stop every answer before its first character.
+  return { sent: all.slice(0, OPENAI_MAX_STOP), kept: all.slice(OPENAI_MAX_STOP).filter((s) => s !== '') };
 }
 
 /** Where the earliest of `stops` begins in `text`, and which (the longest, when two begin at the same place). */

@@ -1,6 +1,7 @@
 // The one error a failed call throws (SPEC §4): every route tried (or a route the whole call cannot survive), with
 // the attempt trail and an explanation that leads with the most useful message — a cooling or rejected key says
 // more than the connection error of the last fallback — followed by what every other route did.
+import type { BlockedBy } from '../errors/classify.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
 import type { Attempt } from './types.ts';
@@ -71,6 +72,8 @@ export interface SwitchyardErrorInit {
   retryAfterMs?: number;
   /** The stream had already delivered content when it failed: the caller got a partial answer. */
   midStream?: boolean;
+  /** The lead failure was not the key's nor the model's: the provider refused the region, or a firewall answered. */
+  blocked?: BlockedBy;
   cause?: unknown;
 }
 
@@ -83,6 +86,9 @@ export class SwitchyardError extends Error {
   readonly failures: RouteFailure[];
   readonly retryAfterMs: number | undefined;
   readonly midStream: boolean;
+  /** See SwitchyardErrorInit.blocked: with `kind` `not_found`, `region` means the model exists but the provider
+   * refuses where the request comes from. */
+  readonly blocked: BlockedBy | undefined;
 
   constructor(init: SwitchyardErrorInit) {
     super(init.explanation, init.cause === undefined ? undefined : { cause: init.cause });
@@ -93,6 +99,7 @@ export class SwitchyardError extends Error {
     this.failures = init.failures;
     this.retryAfterMs = init.retryAfterMs;
     this.midStream = init.midStream ?? false;
+    this.blocked = init.blocked;
   }
 
   /** Name-based, so it works across two copies of this module. */
@@ -109,6 +116,8 @@ export function callFailed(task: string, failures: RouteFailure[], trail: Attemp
   // The typed upstream error behind the lead failure (or the last one any route got), for `instanceof`-style checks.
   const cause = lead.cause ?? failures.findLast((f) => f.cause !== undefined)?.cause;
   if (cause !== undefined) init.cause = cause;
+  // Only the lead's own answer says what refused: a fallback's region refusal does not describe a rejected key.
+  if (lead.cause?.blocked !== undefined) init.blocked = lead.cause.blocked;
   // "Every key cooling" (or out of quota, or a breaker open) → the gateway answers 503 with Retry-After: the soonest
   // any of those routes is back (a fallback whose breaker lets a probe through in 30 s beats a key resting for 5 min).
   const resting = (kind: RouteFailureKind): boolean => kind === 'all_cooling' || kind === 'quota' || kind === 'breaker_open';

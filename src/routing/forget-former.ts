@@ -3,8 +3,8 @@
 // and on each reload, records of credentials the config no longer knows, unchanged for a month and with no cooldown
 // still running, are forgotten. The month keeps a key that is only swapped out for a while from coming back blind.
 import type { HealthRecord } from '../credentials/types.ts';
-import { fingerprint } from '../credentials/mask.ts';
 import type { Switchyard } from './switchyard.ts';
+import { taskKeys } from './task-keys.ts';
 
 export const FORGET_AFTER_MS = 30 * 24 * 3600 * 1000;
 
@@ -21,11 +21,9 @@ export function knownFingerprints(router: Switchyard): Set<string> {
   for (const provider of Object.keys(router.config().config.providers)) {
     for (const c of router.pool.candidates(provider)) known.add(c.credential.fingerprint);
   }
-  for (const task of router.tasks()) {
-    const plan = router.plan(task);
-    if (plan.status !== 'chain') continue;
-    for (const route of plan.routes) if (route.apiKey) known.add(fingerprint(route.apiKey.secret));
-  }
+  // Read from the config, not from each task's plan: a plan can be refused (no `main:` route), and that must not
+  // stop the forgetting with a warning that says nothing about keys.
+  for (const key of taskKeys(router.config())) known.add(key.credential.fingerprint);
   return known;
 }
 

@@ -17,7 +17,7 @@ import { pickFor } from './pick.ts';
 import { AUTH_RULES, routeAction, type Refinement } from './policy.ts';
 import type { RequestAdjustments } from './adjust.ts';
 import type { RouteSpec } from './resolve-task.ts';
-import type { Attempt } from './types.ts';
+import type { Attempt, AttemptRefusal } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
 
 export type RouteOutcome<T> =
@@ -173,7 +173,8 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
     }
     s.lastError = err;
     ctx.breakers.recordFailure(route.provider, err.kind);
-    const init = { credential: cred, startedAt, endedAt: ctx.now(), ...failedOutcome(s, err) };
+    const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
+    const init = { credential: cred, startedAt, endedAt: ctx.now(), ...failedOutcome(s, err), ...(refusal !== undefined ? { refusal } : {}) };
     record(ctx, s, err.status !== undefined ? { ...init, status: err.status } : init);
     return { ok: false, error: err };
   }

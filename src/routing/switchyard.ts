@@ -109,7 +109,7 @@ class Router implements Switchyard {
       this.events.emit({ type: 'breaker', provider, state });
       this.#logger[state === 'open' ? 'warn' : 'info']({ provider, state }, `circuit breaker for ${provider} is ${state.replace('_', '-')}`);
     });
-    this.events.on(keyLog(this.#logger));
+    this.events.on(keyLog(this.#logger, this.#now));
     // Another replica opened or closed a breaker (shared state): take it on now, so this replica's logs and metrics
     // say so at once rather than at its next request to that provider.
     this.#unsubscribeStore = this.store.onChange((change) => {

@@ -21,6 +21,7 @@ export interface AttemptInit {
   endedAt: number;
   waitMs: number;
   message?: string;
+  refusal?: Attempt['refusal'];
   /** `max_tokens_clamped`: the max_tokens the request is sent again with. */
   maxTokens?: number;
 }
@@ -38,6 +39,7 @@ export function makeAttempt(init: AttemptInit): Attempt {
   if (init.credential) a.credential = credentialView(init.credential);
   if (init.status !== undefined) a.status = init.status;
   if (init.message !== undefined) a.message = init.message;
+  if (init.refusal !== undefined) a.refusal = init.refusal;
   if (init.maxTokens !== undefined) a.max_tokens = init.maxTokens;
   return a;
 }

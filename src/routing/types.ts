@@ -1,6 +1,7 @@
 // The library contract (SPEC §4, §5): createSwitchyard({ config }).chat({ task, messages, stream }).
 import type { Route } from '../config/schema.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
+import type { BlockedBy } from '../errors/classify.ts';
 import type { CoolingReason, CredentialSource, SourceKind } from '../credentials/types.ts';
 import type { ChatMessage, ChatResponse, StreamEvent } from '../providers/types.ts';
 import type { RequestSettings } from '../providers/settings.ts';
@@ -23,10 +24,15 @@ export interface Attempt {
   wait_ms: number;
   /** Short explanation (never contains a secret). */
   message?: string;
+  /** A refusal that was neither the key's credentials nor a missing model (classify.ts): the key may not use this
+   * model (`model_access`), the provider refuses the region (`region`), or a firewall page answered (`firewall`). */
+  refusal?: AttemptRefusal;
   /** With `max_tokens_clamped`: the max_tokens the next attempt on this route is sent with (the model's maximum). */
   max_tokens?: number;
   started_at: number;
 }
+
+export type AttemptRefusal = 'model_access' | BlockedBy;
 
 /** The request's settings (tools, sampling, response format, …) are those of the canonical request. */
 export interface ChatOptions extends RequestSettings {

@@ -6,24 +6,62 @@
 import { describeKey } from '../errors/explain-format.ts';
 import type { Attempt } from '../routing/types.ts';
 
-/** The first route set aside for its key, in words, and its provider (for `auth explain`). */
-function keyProblem(trail: readonly Attempt[], answeredBy: string): { what: string; provider: string } | undefined {
-  const aside = trail.find((a) => a.route !== answeredBy && isKeyProblem(a));
-  if (!aside) return undefined;
-  const key = aside.credential ? `key ${describeKey({ masked: aside.credential.masked, sources: aside.credential.from })}` : 'its key';
-  const what =
-    aside.outcome === 'auth_rejected' ? `${aside.provider} rejected ${key}`
-    : aside.outcome === 'quota' ? `${aside.provider} ${key} is out of quota`
-    : aside.outcome === 'auth_missing' ? `no API key for ${aside.provider}`
-    : `every key for ${aside.provider} is set aside (rejected or cooling)`;
-  return { what, provider: aside.provider };
+/** A route set aside, in words: what it met, what to do about it, and its provider (for `auth explain`). */
+interface SetAside {
+  what: string;
+  hint: string;
+  provider: string;
 }
 
-function isKeyProblem(a: Attempt): boolean {
-  if (a.outcome === 'auth_rejected' || a.outcome === 'quota' || a.outcome === 'auth_missing') return true;
-  // Skipped without a call because no key of the provider is usable (known rejected, cooling): the same problem,
-  // seen from a later call.
-  return a.outcome === 'skipped' && a.credential === undefined && /unusable/.test(a.message ?? '');
+type Words = (a: Attempt, key: string) => { what: string; hint: string };
+
+const authExplain = (a: Attempt): string => `\`switchyard auth explain ${a.provider}\``;
+
+/** Skipped without a call because no key of the provider is usable (known rejected, cooling): a key problem seen
+ * from a later call. */
+const skippedUnusable = (a: Attempt): boolean => a.outcome === 'skipped' && a.credential === undefined && /unusable/.test(a.message ?? '');
+
+/**
+ * What set a route aside, as data: the first row that applies to an attempt gives its words. A key problem points at
+ * `auth explain`; a model the key may not use, a region the provider refuses and a model it does not know are not the
+ * key's state and point where the fix is (a timeout or a server error is not worth a note: the next call may not
+ * meet it).
+ */
+export const SET_ASIDE_REASONS: readonly { applies: (a: Attempt) => boolean; words: Words }[] = [
+  { applies: (a) => a.outcome === 'auth_rejected', words: (a, key) => ({ what: `${a.provider} rejected ${key}`, hint: authExplain(a) }) },
+  { applies: (a) => a.outcome === 'quota', words: (a, key) => ({ what: `${a.provider} ${key} is out of quota`, hint: authExplain(a) }) },
+  { applies: (a) => a.outcome === 'auth_missing', words: (a) => ({ what: `no API key for ${a.provider}`, hint: authExplain(a) }) },
+  { applies: skippedUnusable, words: (a) => ({ what: `every key for ${a.provider} is set aside (rejected or cooling)`, hint: authExplain(a) }) },
+  {
+    applies: (a) => a.outcome === 'not_found' && a.refusal === 'model_access',
+    words: (a, key) => ({
+      what: `${a.provider} does not allow ${key} to use model "${a.model}"`,
+      hint: `the key stays in use for its other models; give its organisation or project access to the model with ${a.provider}, or name another model — \`switchyard auth test ${a.provider}\``,
+    }),
+  },
+  {
+    applies: (a) => a.outcome === 'not_found' && a.refusal === 'region',
+    words: (a) => ({
+      what: `${a.provider} does not serve the country or region this request comes from`,
+      hint: `the key was not judged; send from a region ${a.provider} supports (a server or proxy there), or put another provider first`,
+    }),
+  },
+  {
+    applies: (a) => a.outcome === 'not_found' && a.refusal === undefined && a.credential !== undefined,
+    words: (a) => ({ what: `${a.provider} does not know model "${a.model}"`, hint: `check the model name; \`switchyard doctor\` lists the models ${a.provider} offers` }),
+  },
+];
+
+/** The first attempt of another route than the one that answered that a reason describes, in words. */
+function setAside(trail: readonly Attempt[], answeredBy: string): SetAside | undefined {
+  for (const a of trail) {
+    if (a.route === answeredBy) continue;
+    const reason = SET_ASIDE_REASONS.find((r) => r.applies(a));
+    if (!reason) continue;
+    const key = a.credential ? `key ${describeKey({ masked: a.credential.masked, sources: a.credential.from })}` : 'its key';
+    return { ...reason.words(a, key), provider: a.provider };
+  }
+  return undefined;
 }
 
 /** Why an answer came from a later route: the words, and the provider they are about (a note said about a provider
@@ -33,20 +71,20 @@ export interface FallbackReason {
   provider: string;
 }
 
-/** The chat's answer came from a fallback because a key was set aside: said once per session. */
+/** The chat's answer came from a fallback because a route was set aside (its key, a model it may not use, a region
+ * the provider refuses, a model it does not know): said once per session. */
 export function setAsideNote(trail: readonly Attempt[], answeredBy: string): FallbackReason | undefined {
-  const problem = keyProblem(trail, answeredBy);
-  return problem && { text: `note: ${problem.what}; answering from ${answeredBy} — \`switchyard auth explain ${problem.provider}\``, provider: problem.provider };
+  const aside = setAside(trail, answeredBy);
+  return aside && { text: `note: ${aside.what}; answering from ${answeredBy} — ${aside.hint}`, provider: aside.provider };
 }
 
 /**
- * A background task (title, summary) succeeded from a later route: why the earlier one did not answer — its key
- * problem, or what went wrong there (a timeout, a model the provider does not have). Undefined when the first route
- * answered.
+ * A background task (title, summary) succeeded from a later route: why the earlier one did not answer — what set it
+ * aside, or what went wrong there (a timeout, a server error). Undefined when the first route answered.
  */
 export function fallbackReason(trail: readonly Attempt[], answeredBy: string): FallbackReason | undefined {
-  const problem = keyProblem(trail, answeredBy);
-  if (problem) return { text: `${problem.what} — \`switchyard auth explain ${problem.provider}\``, provider: problem.provider };
+  const aside = setAside(trail, answeredBy);
+  if (aside) return { text: `${aside.what} — ${aside.hint}`, provider: aside.provider };
   // A lowered max_tokens is the route carrying on, not why it failed.
   const failed = trail.find((a) => a.route !== answeredBy && !['ok', 'skipped', 'cancelled', 'max_tokens_clamped'].includes(a.outcome));
   if (!failed) return undefined;

@@ -12,6 +12,7 @@ import type { Conversation } from './conversation.ts';
 import { explainError, explainErrorLines, isAbort } from './explain.ts';
 import { contextWindowOf, formatRoute, parseRouteFor } from './route-text.ts';
 import { cleanUserTitle } from './title-text.ts';
+import { isRepeat } from '../signal-repeat.ts';
 
 /** After a second Ctrl-C, how long a cancellation may take before the process leaves anyway. */
 const FORCED_EXIT_MS = 1_000;
@@ -67,7 +68,9 @@ export class Repl {
   }
 
   async run(): Promise<void> {
-    const onSigint = (): void => this.interrupt();
+    const onSigint = (): void => {
+      if (!isRepeat('SIGINT')) this.interrupt();
+    };
     this.rl.on('SIGINT', onSigint);
     process.on('SIGINT', onSigint);
     try {

@@ -12,6 +12,9 @@
 //                    message`, `messages: text content blocks must be non-empty` / `… must contain non-whitespace text`
 //   first turn       `messages: first message must use the "user" role`
 //   final turn       `messages: final assistant content cannot end with trailing whitespace`
+//   stop_sequences   `stop_sequences: each stop sequence must be non-empty` / `… must contain non-whitespace`
+//   sampling         by model (anthropic-sampling.ts has the sources): Opus 4.1–4.6, Sonnet 4.5+, Haiku 4.5+ take
+//                    temperature or top_p, not both; Opus 4.7+ and Claude 5 models refuse temperature
 // Tool pairing (ids unique, results answering the previous turn's calls) is in anthropic-tool-pairing.ts.
 import { blocksOf, isObject, type Json } from './json.ts';
 import { toolPairingProblem } from './anthropic-tool-pairing.ts';
@@ -23,12 +26,14 @@ export function anthropicProblem(body: Json): string | undefined {
   return (
     roleProblem(messages) ??
     temperatureProblem(body['temperature']) ??
+    stopSequencesProblem(body['stop_sequences']) ??
     toolsProblem(body['tools']) ??
     toolUseIdProblem(messages) ??
     firstTurnProblem(messages) ??
     emptyContentProblem(messages) ??
     textBlockProblem('messages', messages.flatMap((m, i) => (isFinalAssistant(messages, i) && typeof m['content'] === 'string' ? [] : blocksOf(m['content'])))) ??
     systemProblem(body['system']) ??
+    samplingProblem(body) ??
     toolPairingProblem(messages) ??
     finalTurnProblem(messages)
   );
@@ -45,6 +50,27 @@ function temperatureProblem(t: unknown): string | undefined {
   if (typeof t !== 'number') return undefined;
   if (t > 1) return 'temperature: Input should be less than or equal to 1';
   if (t < 0) return 'temperature: Input should be greater than or equal to 0';
+  return undefined;
+}
+
+function stopSequencesProblem(stops: unknown): string | undefined {
+  if (!Array.isArray(stops)) return undefined;
+  if (stops.some((s) => s === '')) return 'stop_sequences: each stop sequence must be non-empty';
+  if (stops.some((s) => typeof s === 'string' && s.trim() === '')) return 'stop_sequences: each stop sequence must contain non-whitespace';
+  return undefined;
+}
+
+// The model families that refuse sampling settings, written out here rather than imported from the gateway's own
+// table, so a mistake there shows up as a refusal in tests instead of being agreed with.
+const ONE_SAMPLER = /^claude-(opus-4-[1-6]|sonnet-4-[5-9]|haiku-4-[5-9])(?!\d)/;
+const NO_TEMPERATURE = /^claude-(opus-4-[7-9]|[a-z]+-([5-9]|\d{2,}))(?!\d)/;
+
+function samplingProblem(body: Json): string | undefined {
+  const model = typeof body['model'] === 'string' ? body['model'] : '';
+  if (NO_TEMPERATURE.test(model) && body['temperature'] !== undefined) return '`temperature` is deprecated for this model.';
+  if (ONE_SAMPLER.test(model) && body['temperature'] !== undefined && body['top_p'] !== undefined) {
+    return '`temperature` and `top_p` cannot both be specified for this model. Please use only one.';
+  }
   return undefined;
 }
 

@@ -64,6 +64,18 @@ const RENDERINGS: Record<Exclude<ErrorName, 'bad_gateway'>, Rendering> = {
     openai: () => ({ status: 403, type: 'server_error', code: 'server_error', message: 'server_error' }),
     anthropic: same(403, 'api_error', 'server_error'),
   },
+  // OpenAI's answer to a request from a country it does not serve (the same for every key). Anthropic's counterpart
+  // is a bare 403 "Request not allowed" that does not say why: rendered as sent, it reads as a refused key.
+  region_refused: {
+    openai: () => ({ status: 403, type: 'request_forbidden', code: 'unsupported_country_region_territory', message: 'Country, region, or territory not supported' }),
+    anthropic: same(403, 'forbidden', 'Request not allowed'),
+  },
+  // OpenAI's answer when the key's project may not use the model (a 403 with code model_not_found). Anthropic says
+  // a model the organisation may not use is not there at all: its 404.
+  model_access_denied: {
+    openai: (c) => ({ status: 403, type: 'invalid_request_error', code: 'model_not_found', message: `Project \`proj_sim\` does not have access to model \`${c.model ?? ''}\`` }),
+    anthropic: (c) => ({ status: 404, type: 'not_found_error', message: `model: ${c.model ?? ''}` }),
+  },
   payment: {
     // OpenRouter's shape: a numeric code.
     openai: () => ({ status: 402, type: 'payment_required', code: 402, message: 'Insufficient credits. Add more using https://openrouter.ai/settings/credits' }),

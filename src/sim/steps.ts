@@ -8,6 +8,8 @@ export type ErrorName =
   | 'token_invalidated'
   | 'forbidden'
   | 'forbidden_server_error'
+  | 'region_refused'
+  | 'model_access_denied'
   | 'payment'
   | 'quota'
   | 'rate_limited'
@@ -53,6 +55,8 @@ export const STEPS = {
   '401_token_invalidated': err('token_invalidated', 'token_invalidated'),
   '403': err('forbidden', 'forbidden'),
   '403_server_error': err('forbidden_server_error', 'server'),
+  '403_region': err('region_refused', 'region'),
+  '403_model_access': err('model_access_denied', 'model_access'),
   '402': err('payment', 'quota'),
   '429': err('rate_limited', 'rate_limited'),
   '429_quota': err('quota', 'quota'),

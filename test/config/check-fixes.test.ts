@@ -43,6 +43,10 @@ test('base_url must be http(s) and gateway.listen a HOST:PORT with a real port',
   assert.match(r.stderr, /:3:32: providers\.q\.base_url: expected a URL like https:\/\/api\.example\.com\/v1, got "not a url"/);
   assert.match(r.stderr, /:5:20: gateway\.listen: expected HOST:PORT .*port from 0 to 65535.*"127\.0\.0\.1:99999"/);
   assert.equal((await check(project(PROVIDER + 'gateway: { listen: "[::1]:0" }\n'))).code, 0);
+  // Looks like an address but is not one: it would be looked up as a host name and fail only when the gateway starts.
+  const octet = await check(project(PROVIDER + 'gateway: { listen: "300.1.1.1:4141" }\n'));
+  assert.equal(octet.code, 2);
+  assert.match(octet.stderr, /gateway\.listen: 300\.1\.1\.1 is not an IPv4 address \(each of its four numbers is 0–255\)/);
 });
 
 test("a base_url's password and query values are masked in show, --explain, --json, errors and failure messages", async () => {

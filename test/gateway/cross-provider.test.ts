@@ -11,7 +11,7 @@ let h: Harness;
 before(async () => {
   h = await startHarness({
     scenario: {
-      models: { 'sim-large': {}, 'sim-small': {} },
+      models: { 'sim-large': {}, 'sim-small': {}, 'claude-sonnet-4-5': {} },
       keys: {
         'sk-oa-broken-key-00001': { valid: false },
         'sk-ant-working-key-0001': {},
@@ -28,7 +28,10 @@ before(async () => {
       },
       main: { provider: 'oabroken', model: 'sim-large' },
       fallback: [{ provider: 'antok', model: 'sim-small' }],
-      auxiliary: { reverse: { provider: 'antbusy', model: 'sim-large', fallback_chain: [{ provider: 'oaok', model: 'sim-small' }], fallback_to_main: false } },
+      auxiliary: {
+        reverse: { provider: 'antbusy', model: 'sim-large', fallback_chain: [{ provider: 'oaok', model: 'sim-small' }], fallback_to_main: false },
+        sonnet: { provider: 'oabroken', model: 'sim-large', fallback_chain: [{ provider: 'antok', model: 'claude-sonnet-4-5' }], fallback_to_main: false },
+      },
       retry: FAST_RETRY,
     }),
   });
@@ -154,6 +157,23 @@ test('settings cross shapes: what each provider type has an equivalent for arriv
     messages: [{ role: 'user', content: 'settings back' }],
   });
   assert.deepEqual(lastCallTo('sk-oa-working-key-00001').fields, ['max_tokens', 'reasoning_effort', 'response_format', 'user']);
+});
+
+test('an OpenAI SDK\'s temperature + top_p and newline stop reach a Claude fallback that refuses them as sent: answered, as it takes them', async () => {
+  // Claude Sonnet 4.5 refuses temperature with top_p, and every Claude model a whitespace-only stop sequence.
+  const sampling = { temperature: 0.7, top_p: 0.9, stop: ['\n', 'END'] };
+  const { data, response } = await openai().chat.completions.create({ model: 'sonnet', ...sampling, messages: [{ role: 'user', content: 'sample me' }] }).withResponse();
+  assert.match(data.choices[0]?.message.content ?? '', /reply to: sample me/);
+  assert.equal(response.headers.get('x-switchyard-route'), 'antok/claude-sonnet-4-5');
+  assert.deepEqual(lastCallTo('sk-ant-working-key-0001').fields, ['max_tokens', 'stop_sequences', 'temperature']);
+  // Streamed, and from the Responses API (top_p 1, as SDK defaults send it, beside a temperature).
+  const stream = await openai().chat.completions.create({ model: 'sonnet', ...sampling, stream: true, messages: [{ role: 'user', content: 'sample stream' }] });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+  assert.match(text, /reply to: sample stream/);
+  const res = await openai().responses.create({ model: 'sonnet', input: 'sample responses', temperature: 0.3, top_p: 1 });
+  assert.match(res.output_text, /reply to: sample responses/);
+  assert.deepEqual(lastCallTo('sk-ant-working-key-0001').fields, ['max_tokens', 'temperature']);
 });
 
 test('what the answer could not carry is refused in the caller\'s shape, naming the setting', async () => {

@@ -23,6 +23,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   watch?: boolean;
   requestTimeout?: RequestTimeout;
+  /** Where the gateway listens (default 127.0.0.1:0). */
+  listen?: string;
 }
 
 export interface Harness {
@@ -53,7 +55,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const key = generateKey();
   store.addGatewayKey(newKeyRecord(key, 'test-client'));
   const gw = await startGateway({
-    loaded, store, logger, listen: '127.0.0.1:0', watch: options.watch ?? false, drainMs: 10_000,
+    loaded, store, logger, listen: options.listen ?? '127.0.0.1:0', watch: options.watch ?? false, drainMs: 10_000,
     ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
   });
   return {

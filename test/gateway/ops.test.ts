@@ -111,6 +111,41 @@ test('a config edit while requests flow applies without a failed request; a bad 
   assert.match(metrics, /switchyard_gateway_config_reloads_total\{result="invalid"\} [1-9]/);
 });
 
+test('an edit turning require_keys off is refused while the gateway listens on an address other machines reach', async (t) => {
+  const config = (sim: string, gateway: Record<string, unknown>) => ({
+    providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') },
+    main: { provider: 'p', model: 'sim-large' },
+    gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', ...gateway },
+  });
+  const h = await startHarness({ scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } }, config: (sim) => config(sim, {}), watch: true, listen: '0.0.0.0:0' });
+  t.after(() => h.close());
+  const anonymous = async (): Promise<number> => (await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) })).status;
+  assert.equal(await anonymous(), 401);
+  h.writeConfig(config(h.sim.url, { require_keys: false }));
+  await until('the edit to be refused', () => h.logs.some((l) => l.includes('new config is invalid')));
+  const line = h.logs.find((l) => l.includes('new config is invalid')) ?? '';
+  assert.match(line, /require_keys is false but the gateway would listen on 0\.0\.0\.0 \(the address it is listening on\)/);
+  assert.equal(await anonymous(), 401, 'still closed to callers without a key');
+  assert.ok(!h.logs.some((l) => l.includes('require_keys is now false')));
+});
+
+test('on loopback, turning require_keys off and on applies at once and is logged each way', async (t) => {
+  const config = (sim: string, gateway: Record<string, unknown>) => ({
+    providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') },
+    main: { provider: 'p', model: 'sim-large' },
+    gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', ...gateway },
+  });
+  const h = await startHarness({ scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } }, config: (sim) => config(sim, {}), watch: true });
+  t.after(() => h.close());
+  const anonymous = async (): Promise<number> => (await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) })).status;
+  h.writeConfig(config(h.sim.url, { require_keys: false }));
+  await until('the warning', () => h.logs.some((l) => l.includes('gateway.require_keys is now false: requests are answered without a client key') && l.includes('"level":40')));
+  assert.equal(await anonymous(), 200);
+  h.writeConfig(config(h.sim.url, { require_keys: true }));
+  await until('the note', () => h.logs.some((l) => l.includes('gateway.require_keys is now true')));
+  assert.equal(await anonymous(), 401);
+});
+
 test('metrics: requests, attempts, rotations, cooldowns, fallbacks, credential states, latency', async (t) => {
   const h = await startHarness({
     scenario: {

@@ -68,6 +68,11 @@ test('failure table: cooling is 503 + Retry-After, upstream auth is 502 (never 4
   assert.equal(failureToApiError({ kind: 'timeout', message: 'm' }, false).status, 504);
   assert.equal(failureToApiError({ kind: 'not_found', message: 'm' }, true).status, 404);
   assert.equal(failureToApiError({ kind: 'not_found', message: 'm' }, false).status, 502);
+  // A region refusal is filed as not_found (the chain moves on) but is never "model not found" to the client.
+  for (const explicit of [true, false]) {
+    const region = failureToApiError({ kind: 'not_found', blocked: 'region', message: 'm' }, explicit);
+    assert.deepEqual([region.status, region.code, errorHeaders(region)['x-should-retry']], [403, 'unsupported_country_region_territory', 'false']);
+  }
   const overloaded = failureToApiError({ kind: 'overloaded', message: 'm' }, false);
   assert.equal(overloaded.status, 503);
   assert.equal(errorHeaders(overloaded)['retry-after'], '1');

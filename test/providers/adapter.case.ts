@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { startSimulator } from '../../src/sim/server.ts';
+import { DEFAULT_MODELS } from '../../src/sim/scenario.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
 import { UpstreamError } from '../../src/errors/upstream-error.ts';
 import type { ErrorKind } from '../../src/errors/kinds.ts';
@@ -15,7 +16,7 @@ export const CHECKS = [
   'send', 'stream', 'tools', 'tool results', 'stream tools', 'errors classified', 'stream errors before first event',
   'error after deltas', 'cut mid-stream', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
   'models', 'no secret in errors', 'no secret in garbage', 'stream answered whole', 'images', 'settings',
-  'failed tool results', 'strict tools',
+  'failed tool results', 'strict tools', 'sampling a recent model takes',
 ] as const;
 export type Check = (typeof CHECKS)[number];
 
@@ -33,6 +34,9 @@ export interface ConformanceOptions {
   marksFailedTool: (body: Record<string, unknown>) => boolean;
   /** Whether a tool's `strict` goes upstream (OpenAI's strict mode) or stays out. */
   strictTools: 'sent' | 'left out';
+  /** Which fields carry temperature 0.7, top_p 0.9 and stop ["\n", "END"] to `claude-sonnet-4-5`, which the
+   * Anthropic API refuses both samplers and a whitespace-only stop sequence for, and which stay out. */
+  recentModelSampling: { sent: string[]; absent: string[] };
 }
 
 const GOOD = 'sk-sim-good-000000000000a1b2';
@@ -64,7 +68,7 @@ function scenario(): Record<string, unknown> {
     'sk-sim-ratelimited-000000016': { rate_limit_after: 0, reset: '30s', reset_headers: ['retry-after'] },
   };
   for (const [step, key] of Object.entries(SCRIPTED)) keys[key] = { script: [step], loop_script: true };
-  return { seed: 7, keys };
+  return { seed: 7, keys, models: { ...DEFAULT_MODELS, 'claude-sonnet-4-5': { context_window: 200_000 } } };
 }
 
 const hello: ChatRequest = { model: 'sim-large', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello there' }] };
@@ -204,6 +208,17 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       const fields = sim.log().at(-1)?.fields ?? [];
       for (const f of o.settingFields.sent) assert.ok(fields.includes(f), `${f} in ${fields.join(',')}`);
       for (const f of o.settingFields.absent) assert.ok(!fields.includes(f), `${f} must stay out: ${fields.join(',')}`);
+    });
+
+    check('sampling a recent model takes', async () => {
+      // An OpenAI SDK's usual pair (and a newline stop) sent to a model that would refuse them as they came: answered.
+      const req: ChatRequest = { ...hello, model: 'claude-sonnet-4-5', temperature: 0.7, top_p: 0.9, stop: ['\n', 'END'] };
+      await adapter.send(req, ctx(GOOD));
+      const fields = sim.log().at(-1)?.fields ?? [];
+      for (const f of o.recentModelSampling.sent) assert.ok(fields.includes(f), `${f} in ${fields.join(',')}`);
+      for (const f of o.recentModelSampling.absent) assert.ok(!fields.includes(f), `${f} must stay out: ${fields.join(',')}`);
+      const events = await drain(adapter.stream(req, ctx(GOOD)));
+      assert.equal(events.at(-1)?.type, 'finish');
     });
 
     check('failed tool results', async () => {

@@ -19,4 +19,7 @@ runAdapterConformance({
   },
   // Anthropic's own `strict` is not sent: older models refuse structured outputs, and a refusal ends the call.
   strictTools: 'left out',
+  // Claude Sonnet 4.5 takes temperature or top_p, not both: the temperature goes. The stop sequences go without
+  // the whitespace-only one.
+  recentModelSampling: { sent: ['temperature', 'stop_sequences'], absent: ['top_p'] },
 });

@@ -43,6 +43,45 @@ test('temperature above 1 (OpenAI allows up to 2) goes to Anthropic as 1; an Ope
   assert.equal(toAnthropicRequest({ ...request, temperature: 0 }, { stream: false })['temperature'], 0);
 });
 
+test('temperature and top_p to a Claude model that takes only one: the one that changes nothing stays out, else top_p', () => {
+  const sampling = (model: string, extra: Partial<ChatRequest>): Record<string, unknown> => {
+    const body = toAnthropicRequest({ model, messages: user, ...extra }, { stream: false });
+    return Object.fromEntries(['temperature', 'top_p', 'top_k'].filter((k) => k in body).map((k) => [k, body[k]]));
+  };
+  for (const model of ['claude-sonnet-4-5', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001', 'claude-sonnet-4-6', 'us.anthropic.claude-opus-4-5-20251101-v1:0', 'claude-sonnet-4-5@20250929']) {
+    assert.deepEqual(sampling(model, { temperature: 0.7, top_p: 0.9 }), { temperature: 0.7 }, model);
+    // Anthropic's default temperature beside a real top_p: the temperature is what changes nothing.
+    assert.deepEqual(sampling(model, { temperature: 1, top_p: 0.9 }), { top_p: 0.9 }, model);
+    assert.deepEqual(sampling(model, { temperature: 1.5, top_p: 0.9 }), { top_p: 0.9 }, model);
+    // Alone, each goes as it came.
+    assert.deepEqual(sampling(model, { top_p: 0.9, top_k: 40 }), { top_p: 0.9, top_k: 40 }, model);
+    assert.deepEqual(sampling(model, { temperature: 0.2 }), { temperature: 0.2 }, model);
+  }
+  // Models that take both get both; top_p 1 (the whole distribution) beside a temperature changes nothing and
+  // stays out for every model, an alias the table cannot know included.
+  for (const model of ['claude-sonnet-4-20250514', 'claude-opus-4-20250514', 'claude-3-5-sonnet-20241022', 'claude-3-7-sonnet-latest', 'glm-4.6', 'my-alias']) {
+    assert.deepEqual(sampling(model, { temperature: 0.7, top_p: 0.9 }), { temperature: 0.7, top_p: 0.9 }, model);
+    assert.deepEqual(sampling(model, { temperature: 0.7, top_p: 1 }), { temperature: 0.7 }, model);
+  }
+  // Models that take no sampling settings are sent none (they would refuse the temperature).
+  for (const model of ['claude-opus-4-7', 'claude-opus-4-8-20260601', 'claude-sonnet-5', 'claude-fable-5']) {
+    assert.deepEqual(sampling(model, { temperature: 0.7, top_p: 0.9, top_k: 40 }), {}, model);
+  }
+  // Through the OpenAI caller's shape, as an SDK with defaults sends it; an OpenAI route gets both as they came.
+  const { request } = parseOpenAIRequest({ model: 'claude-sonnet-4-5', messages: user, temperature: 0.7, top_p: 1 });
+  assert.deepEqual(sampling(request.model, request), { temperature: 0.7 });
+  const openai = toOpenAIRequest(request, { stream: false });
+  assert.deepEqual([openai['temperature'], openai['top_p']], [0.7, 1]);
+});
+
+test('an empty or whitespace-only stop sequence (Anthropic refuses it) is left out for an Anthropic route, not for an OpenAI one', () => {
+  const { request } = parseOpenAIRequest({ model: 'm', messages: user, stop: ['\n', 'END', '', ' \t'] });
+  assert.deepEqual(toAnthropicRequest(request, { stream: false })['stop_sequences'], ['END']);
+  assert.deepEqual(toOpenAIRequest(request, { stream: false })['stop'], ['\n', 'END', '', ' \t']);
+  const only = parseOpenAIRequest({ model: 'm', messages: user, stop: '\n' }).request;
+  assert.equal('stop_sequences' in toAnthropicRequest(only, { stream: false }), false);
+});
+
 test('tool_choice without tools is not sent to an OpenAI route (OpenAI refuses it), as parallel_tool_calls is not', () => {
   for (const tools of [undefined, []]) {
     const { request } = parseAnthropicRequest({ model: 'm', max_tokens: 5, messages: user, tool_choice: { type: 'auto', disable_parallel_tool_use: true }, ...(tools ? { tools } : {}) });

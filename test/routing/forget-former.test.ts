@@ -24,6 +24,21 @@ test('formerHealth: only records the config does not know, unchanged for a month
   assert.deepEqual(formerHealth(records, known, NOW), ['gone-old']);
 });
 
+test('knownFingerprints: a config with no main route still names a task key (the gateway warned "could not forget former credentials")', async () => {
+  const loaded = loadedFrom({
+    providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-known-one-0001' } },
+    auxiliary: { title_generation: { provider: 'p', model: 'm', api_key: 'sk-task-own-key-0003' } },
+  });
+  const router = createSwitchyard({ config: loaded, store: openStore({ kind: 'memory' }) });
+  try {
+    const known = knownFingerprints(router);
+    assert.ok(known.has(fingerprint('sk-known-one-0001')));
+    assert.ok(known.has(fingerprint('sk-task-own-key-0003')));
+  } finally {
+    await router.close();
+  }
+});
+
 test('knownFingerprints: every provider key and a task-level api_key', async () => {
   const loaded = loadedFrom({
     providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_keys: ['sk-known-one-0001', 'sk-known-two-0002'] } },

@@ -85,6 +85,33 @@ test('temperature is 0..1 on the Anthropic API', async () => {
   });
 });
 
+test('recent Claude models take temperature or top_p, not both; Opus 4.7 and Claude 5 models take no temperature', async () => {
+  const models = { 'claude-sonnet-4-5': {}, 'claude-opus-4-1-20250805': {}, 'claude-haiku-4-5': {}, 'claude-opus-4-7': {}, 'claude-sonnet-4-20250514': {}, 'claude-3-5-sonnet-20241022': {} };
+  await withSim({ ...SCENARIO, models }, async (sim) => {
+    const ask = (model: string, extra: Body) => ({ model, max_tokens: 64, messages: [userMessage('hi')], ...extra });
+    const both = { temperature: 0.7, top_p: 0.9 };
+    for (const model of ['claude-sonnet-4-5', 'claude-opus-4-1-20250805', 'claude-haiku-4-5']) {
+      assert.equal(await refusal(sim, ask(model, both)), '`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
+      await accepted(sim, ask(model, { temperature: 0.7 }));
+      await accepted(sim, ask(model, { top_p: 0.9 }));
+    }
+    for (const model of ['claude-opus-4-7', 'claude-fable-5']) assert.equal(await refusal(sim, ask(model, { temperature: 0 })), '`temperature` is deprecated for this model.');
+    await accepted(sim, ask('claude-opus-4-7', {}));
+    // Claude 4 (a date after the major version is no minor version) and Claude 3 take both.
+    await accepted(sim, ask('claude-sonnet-4-20250514', both));
+    await accepted(sim, ask('claude-3-5-sonnet-20241022', both));
+  });
+});
+
+test('a stop sequence that is empty or only whitespace is refused', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const ask = (stop_sequences: string[]) => ({ model: 'sim-large', max_tokens: 64, stop_sequences, messages: [userMessage('hi')] });
+    assert.equal(await refusal(sim, ask(['END', ''])), 'stop_sequences: each stop sequence must be non-empty');
+    assert.equal(await refusal(sim, ask(['\n'])), 'stop_sequences: each stop sequence must contain non-whitespace');
+    await accepted(sim, ask(['END', '\n\nHuman:']));
+  });
+});
+
 test('empty and blank content is refused, except an empty final assistant turn', async () => {
   await withSim(SCENARIO, async (sim) => {
     const ask = (messages: Body[], extra: Body = {}) => ({ model: 'sim-large', max_tokens: 64, messages, ...extra });

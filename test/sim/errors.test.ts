@@ -93,6 +93,8 @@ const ERROR_STEPS: [string, number, string, unknown, number, string, string][] =
   ['401_token_invalidated', 401, 'invalid_request_error', 'token_invalidated', 401, 'authentication_error', 'token_invalidated'],
   ['403', 403, 'permission_error', 'permission_denied', 403, 'permission_error', 'forbidden'],
   ['403_server_error', 403, 'server_error', 'server_error', 403, 'api_error', 'server'],
+  ['403_region', 403, 'request_forbidden', 'unsupported_country_region_territory', 403, 'forbidden', 'region'],
+  ['403_model_access', 403, 'invalid_request_error', 'model_not_found', 404, 'not_found_error', 'model_access'],
   ['402', 402, 'payment_required', 402, 402, 'billing_error', 'quota'],
   ['429', 429, 'requests', 'rate_limit_exceeded', 429, 'rate_limit_error', 'rate_limited'],
   ['429_quota', 429, 'insufficient_quota', 'insufficient_quota', 400, 'invalid_request_error', 'quota'],
@@ -125,7 +127,7 @@ test('every scripted HTTP error has the right status and body shape in both APIs
 });
 
 test('the wording that tells the kinds apart is the real services\' wording', async () => {
-  const script = ['429_quota', 'context_length', 'overloaded', '401_token_invalidated'];
+  const script = ['429_quota', 'context_length', 'overloaded', '401_token_invalidated', '403_region', '403_model_access'];
   await withSim({ keys: { 'sk-o': { script }, 'sk-a': { script } } }, async (sim) => {
     const o: string[] = [];
     for (const _ of script) o.push(openAiError((await openai(sim, 'sk-o', { ...ask, model: 'sim-small' })).text).message);
@@ -133,6 +135,8 @@ test('the wording that tells the kinds apart is the real services\' wording', as
     assert.match(o[1]!, /maximum context length is 8000 tokens/);
     assert.match(o[2]!, /overloaded/);
     assert.match(o[3]!, /token has been invalidated/);
+    assert.equal(o[4], 'Country, region, or territory not supported');
+    assert.equal(o[5], 'Project `proj_sim` does not have access to model `sim-small`');
     const a: string[] = [];
     for (const _ of script) a.push(anthropicError((await anthropic(sim, 'sk-a', { ...ask, model: 'sim-small' })).text).message);
     assert.match(a[0]!, /credit balance is too low/);

@@ -9,6 +9,7 @@ import { finishWithTools, malformed, textContent, toolCallName } from './answer-
 import { checkToolChoice } from './tool-choice.ts';
 import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
 import { anthropicInputSchema } from './anthropic-input-schema.ts';
+import { samplingToWire } from './anthropic-sampling.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { AnthropicCustomTool, AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
@@ -228,7 +229,6 @@ function toolChoiceToWire(c: ToolChoice): Obj {
 
 /** Settings with an Anthropic equivalent; seed, penalties, reasoning_effort, logit_bias and prompt_cache_key have none and stay out. */
 function settingsToWire(req: ChatRequest, body: Obj): void {
-  if (req.top_k !== undefined) body['top_k'] = req.top_k;
   if (req.user !== undefined) body['metadata'] = { user_id: req.user };
   // Only with a tool_choice that lets the model call tools: Anthropic's `none` has no such field.
   if (req.parallel_tool_calls === false && req.tools !== undefined && req.tools.length > 0 && req.tool_choice !== 'none') {
@@ -241,6 +241,11 @@ function settingsToWire(req: ChatRequest, body: Obj): void {
   else body['system'] = typeof system === 'string' ? `${system}\n\n${instruction}` : instruction;
 }
 
+/** Anthropic refuses a stop sequence that is empty or only whitespace ("stop_sequences: each stop sequence must
+ * contain non-whitespace"), which OpenAI callers send (`stop: ["\n"]`): those are left out, so the answer is not
+ * cut there, rather than the whole request refused. */
+const stopSequences = (stop: readonly string[] | undefined): string[] => (stop ?? []).filter((s) => !blank(s));
+
 /** Canonical → the JSON body sent to the Anthropic Messages API. */
 export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean }): Obj {
   const { system, messages } = toAnthropicMessages(withAnthropicToolIds(req.messages));
@@ -252,10 +257,9 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
     }));
   }
   if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
-  // OpenAI's range is 0–2, Anthropic's 0–1: above it, the most Anthropic allows rather than a refused request.
-  if (req.temperature !== undefined) body['temperature'] = Math.min(req.temperature, 1);
-  if (req.top_p !== undefined) body['top_p'] = req.top_p;
-  if (req.stop !== undefined && req.stop.length > 0) body['stop_sequences'] = req.stop;
+  samplingToWire(req, body);
+  const stops = stopSequences(req.stop);
+  if (stops.length > 0) body['stop_sequences'] = stops;
   settingsToWire(req, body);
   if (options.stream) body['stream'] = true;
   return body;

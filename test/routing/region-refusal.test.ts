@@ -1,0 +1,59 @@
+// A provider refusing the region a request comes from, as the library's caller sees it: the route the caller named
+// ends the call with a SwitchyardError that says `blocked: 'region'`, whose cause is a RegionRefusedError (not a
+// ModelNotFoundError), and no message says "not found". On the main chain the next route answers, and the trail says
+// what refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SwitchyardError } from '../../src/routing/errors.ts';
+import { ModelNotFoundError, RegionRefusedError, UpstreamError } from '../../src/errors/upstream-error.ts';
+import { FAST_RETRY, harness, hello } from './helpers.ts';
+
+const REFUSED = 'sk-lib-region-000000001';
+const OTHER = 'sk-lib-region-fallback-2';
+
+function world(): ReturnType<typeof harness> {
+  return harness({
+    scenario: { keys: { [REFUSED]: { script: ['403_region'], loop_script: true }, [OTHER]: {} } },
+    config: (u) => ({
+      providers: { oa: { type: 'openai', base_url: u.openai, api_key: REFUSED }, other: { type: 'openai', base_url: u.openai, api_key: OTHER } },
+      main: { provider: 'oa', model: 'sim-large' },
+      fallback: [{ provider: 'other', model: 'sim-large' }],
+      retry: FAST_RETRY,
+    }),
+  });
+}
+
+test('a named route refused for its region: SwitchyardError blocked region, cause RegionRefusedError, never "not found"', async () => {
+  const h = await world();
+  try {
+    await assert.rejects(h.router.chat({ messages: hello, route: { provider: 'oa', model: 'sim-large' } }), (err: unknown) => {
+      assert.ok(SwitchyardError.isInstance(err));
+      assert.equal(err.kind, 'not_found');
+      assert.equal(err.blocked, 'region');
+      assert.ok(RegionRefusedError.isInstance(err.cause));
+      assert.ok(UpstreamError.isInstance(err.cause));
+      assert.ok(!ModelNotFoundError.isInstance(err.cause));
+      assert.match(err.cause.message, /^oa: region refused \(HTTP 403\): Country, region, or territory not supported$/);
+      assert.match(err.message, /does not serve the country or region this request comes from.*or ask for a model of another provider/);
+      assert.doesNotMatch(`${err.message}\n${err.cause.message}`, /not.found|does not know/i);
+      return true;
+    });
+    assert.equal(h.sim.calls(OTHER), 0, 'a named route has no fallback');
+  } finally {
+    await h.close();
+  }
+});
+
+test('on the main chain the next route answers; the trail marks the refusal', async () => {
+  const h = await world();
+  try {
+    const r = await h.router.chat({ messages: hello });
+    assert.equal(r.status, 'ok');
+    const first = r.trail[0];
+    assert.equal(first?.outcome, 'not_found');
+    assert.equal(first?.refusal, 'region');
+    assert.equal(r.trail[1]?.outcome, 'ok');
+  } finally {
+    await h.close();
+  }
+});
