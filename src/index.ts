@@ -19,7 +19,7 @@ export { SwitchyardError, EXPLANATION_RANK } from './routing/errors.ts';
 export type { RouteFailure, RouteFailureKind } from './routing/errors.ts';
 export { resolveTask, UnknownTaskError } from './routing/resolve-task.ts';
 export type { RouteSpec, TaskPlan } from './routing/resolve-task.ts';
-export { ROUTE_LADDER, CHAIN_RULE, REQUESTED_ROUTE_RULE } from './routing/policy.ts';
+export { ROUTE_LADDER, REFINED_ROUTE_LADDER, CHAIN_RULE, REQUESTED_ROUTE_RULE } from './routing/policy.ts';
 export type { RouteAction, ChainAction } from './routing/policy.ts';
 export type { BreakerOptions, BreakerState } from './routing/breaker.ts';
 

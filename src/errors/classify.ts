@@ -6,6 +6,7 @@ import type { HeaderBag } from './headers.ts';
 import type { ErrorBody } from './error-body.ts';
 import { readErrorBody, readErrorPayload } from './error-body.ts';
 import { nextMidnight, parseRetryHints } from './retry-after.ts';
+import { outputLimitOf } from './output-limit.ts';
 
 export { classifyTransport } from './classify-transport.ts';
 
@@ -24,6 +25,9 @@ export interface Classification {
   modelAccessDenied?: boolean;
   /** Not the key at all (BlockedBy): the key's health is left alone and the explanation says what refused. */
   blocked?: BlockedBy;
+  /** A `bad_request` only because max_tokens is above what the model may write, and the provider said the largest it
+   * would accept (output-limit.ts): that number. The router sends the request again with max_tokens lowered to it. */
+  outputLimit?: number;
 }
 
 /** What refused a request when it was not the provider judging the key: a firewall or challenge page in front of
@@ -84,6 +88,8 @@ interface Refinement {
   modelAccess?: true;
   /** The rule means something in front of, or a policy of, the provider refused — not the key. */
   blocked?: BlockedBy;
+  /** Matches only when the message states the largest max_tokens the model accepts (outputLimitOf). */
+  outputLimit?: true;
 }
 
 const is4xx = (s: number): boolean => s >= 400 && s < 500;
@@ -105,6 +111,9 @@ const REGION_WORDS =
 
 /** Ordered: the first rule that matches wins. */
 export const REFINEMENTS: readonly Refinement[] = [
+  // max_tokens above the model's output limit, with the limit stated: before context_length, whose wording vLLM's
+  // message shares ("maximum context length"), since lowering max_tokens is what makes it pass.
+  { kind: 'bad_request', statuses: oneOf(400, 413, 422), outputLimit: true },
   // An HTML page instead of the API's JSON: a firewall or bot challenge (Cloudflare) in front of the provider, which
   // never saw the key. Retried like a connection failure, then the route fails — the key is not judged.
   { kind: 'connection', statuses: oneOf(403), wording: /^html error page:/, blocked: 'firewall' },
@@ -172,6 +181,10 @@ function refine(status: number, body: ErrorBody): Refinement | undefined {
   const window = quotaWindow(body);
   for (const rule of REFINEMENTS) {
     if (!rule.statuses(status)) continue;
+    if (rule.outputLimit) {
+      if (outputLimitOf(body.message) !== undefined) return rule;
+      continue;
+    }
     if (rule.window !== undefined && rule.window !== window) continue;
     if (rule.codes?.some((c) => codes.includes(c))) return rule;
     if (rule.wording?.test(words)) return rule;
@@ -204,6 +217,8 @@ function build(rule: Refinement | undefined, kind: ErrorKind, body: ErrorBody, s
   if (code !== undefined) c.code = code;
   if (rule?.modelAccess) c.modelAccessDenied = true;
   if (rule?.blocked) c.blocked = rule.blocked;
+  const outputLimit = rule?.outputLimit ? outputLimitOf(body.message) : undefined;
+  if (outputLimit !== undefined) c.outputLimit = outputLimit;
   return c;
 }
 

@@ -20,6 +20,9 @@ export interface UpstreamErrorInit {
   modelAccessDenied?: boolean;
   /** Not the key: a firewall/challenge page in front of the provider, or the provider refusing this region. */
   blocked?: 'firewall' | 'region';
+  /** A `bad_request` only because max_tokens is above the model's limit: the largest max_tokens the provider said it
+   * would accept (Classification.outputLimit). */
+  outputLimit?: number;
   /** Upstream's own message, truncated and scrubbed of secrets. */
   providerMessage: string;
   /** True when the failure came after the first stream event. */
@@ -79,6 +82,7 @@ export class UpstreamError extends Error {
   readonly shouldRetry: boolean | undefined;
   readonly modelAccessDenied: boolean;
   readonly blocked: 'firewall' | 'region' | undefined;
+  readonly outputLimit: number | undefined;
   readonly providerMessage: string;
   readonly midStream: boolean;
 
@@ -93,6 +97,7 @@ export class UpstreamError extends Error {
     this.shouldRetry = init.shouldRetry;
     this.modelAccessDenied = init.modelAccessDenied ?? false;
     this.blocked = init.blocked;
+    this.outputLimit = init.outputLimit;
     this.providerMessage = init.providerMessage;
     this.midStream = init.midStream ?? false;
   }
@@ -182,7 +187,7 @@ export function upstreamError(init: UpstreamErrorInit): UpstreamError {
 
 /** A classification (src/errors/classify.ts) as the error to throw. */
 export function fromClassification(
-  c: { kind: ErrorKind; status?: number; code?: string; providerMessage: string; retryAfterMs?: number; resetAt?: number; shouldRetry?: boolean; modelAccessDenied?: boolean; blocked?: 'firewall' | 'region' },
+  c: { kind: ErrorKind; status?: number; code?: string; providerMessage: string; retryAfterMs?: number; resetAt?: number; shouldRetry?: boolean; modelAccessDenied?: boolean; blocked?: 'firewall' | 'region'; outputLimit?: number },
   provider: string,
   extra: { midStream?: boolean; cause?: unknown } = {},
 ): UpstreamError {

@@ -11,6 +11,7 @@ import { createOpenAIChunkDecoder } from './translate/openai-stream.ts';
 import { fromOpenAIResponse, maxTokensFieldFor, toOpenAIRequest } from './translate/openai-wire.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
 import { isTransientKind } from './transient.ts';
+import { splitStops, stopAnswer, stopStream } from './stop-sequences.ts';
 
 function headers(ctx: SendContext, accept: string): Record<string, string> {
   return { 'content-type': 'application/json', accept, authorization: `Bearer ${ctx.apiKey}`, ...ctx.headers };
@@ -26,7 +27,7 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
     body: JSON.stringify(toOpenAIRequest(req, { stream: false, maxTokensField: maxTokensFieldFor(ctx.baseUrl) })),
   });
   const res = readAnswer(() => fromOpenAIResponse(body), ctx.provider);
-  if (res) return withModel(res, req);
+  if (res) return stopAnswer(withModel(res, req), splitStops(req.stop).kept);
   // Some compatible servers answer 200 with an error object instead of choices.
   if (inBandError(body) !== undefined) throw fromClassification(classifyStreamError(body, [ctx.apiKey]), ctx.provider);
   throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer had no choices' }, ctx.provider);
@@ -53,11 +54,13 @@ function streamHandler(ctx: SendContext): StreamHandler {
 }
 
 function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
-  return streamCall(
+  const kept = splitStops(req.stop).kept;
+  const events = streamCall(
     ctx,
     { url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'text/event-stream'), body: JSON.stringify(toOpenAIRequest(req, { stream: true, maxTokensField: maxTokensFieldFor(ctx.baseUrl) })) },
     streamHandler(ctx),
   );
+  return kept.length > 0 ? stopStream(events, kept) : events;
 }
 
 export function modelIds(body: unknown): string[] {

@@ -8,6 +8,7 @@ import type { Breakers } from './breaker.ts';
 import type { LadderEvents } from './events.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import type { Attempt } from './types.ts';
+import type { RequestAdjustments } from './adjust.ts';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 export type AdapterFor = (type: 'openai' | 'anthropic') => ProviderAdapter;
@@ -31,5 +32,6 @@ export interface CallContext {
   timeZone?: string;
 }
 
-/** Sends one attempt on a route. Throws UpstreamError (classified) on failure. */
-export type Sender<T> = (adapter: ProviderAdapter, ctx: SendContext, route: RouteSpec) => Promise<T>;
+/** Sends one attempt on a route, with what the route changed in the request so far (requestFor in adjust.ts). Throws
+ * UpstreamError (classified) on failure. */
+export type Sender<T> = (adapter: ProviderAdapter, ctx: SendContext, route: RouteSpec, adjust: RequestAdjustments) => Promise<T>;

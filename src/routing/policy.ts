@@ -19,7 +19,11 @@ export type RouteAction =
   /** The route fails; the chain moves on. */
   | 'fail_route'
   /** The whole call fails with no fallback: another provider would refuse the same request. */
-  | 'fail_call';
+  | 'fail_call'
+  /** The request asked for more output than the model may write, and the provider said how much it would take: send
+   * it again on the same key with max_tokens lowered to that — once per route, spending no retry, leaving the key's
+   * health alone (nothing is wrong with it). Refused again, the kind's own row of ROUTE_LADDER applies. */
+  | 'lower_max_tokens';
 
 export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
   connection: 'retry_same_key',
@@ -34,6 +38,15 @@ export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
   auth_missing: 'fail_route',
   bad_request: 'fail_call',
   content_filter: 'fail_call',
+};
+
+/** What a classification can say beyond its kind (src/errors/classify.ts) that changes what a route does about it.
+ * `output_limit`: a `bad_request` only because max_tokens is above the model's stated maximum (outputLimit). */
+export type Refinement = 'output_limit';
+
+/** Looked up before ROUTE_LADDER: a refinement's row wins over its kind's. */
+export const REFINED_ROUTE_LADDER: Readonly<Record<Refinement, RouteAction>> = {
+  output_limit: 'lower_max_tokens',
 };
 
 /** The `auth` action, by what the rejection means for the key (authVerdict in src/credentials/health.ts). */
@@ -88,8 +101,10 @@ export const REQUESTED_ROUTE_RULE: Readonly<Partial<Record<ErrorKind, ChainActio
  * answer (auth, quota, bad request…) proves the provider is up and closes the streak. */
 export const BREAKER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['connection', 'timeout', 'server']);
 
-export function routeAction(kind: ErrorKind): RouteAction {
-  return ROUTE_LADDER[kind];
+/** `refinement`: what the classification said beyond the kind, if its row may still be used (a route lowers
+ * max_tokens once; after that the kind's row decides). */
+export function routeAction(kind: ErrorKind, refinement?: Refinement): RouteAction {
+  return (refinement !== undefined ? REFINED_ROUTE_LADDER[refinement] : undefined) ?? ROUTE_LADDER[kind];
 }
 
 /** `requested`: the failed route is the one the caller named (REQUESTED_ROUTE_RULE). */

@@ -14,9 +14,10 @@ import { coolingWait, retryDelay } from './backoff.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure, RouteFailureKind } from './errors.ts';
 import { pickFor } from './pick.ts';
-import { AUTH_RULES, routeAction } from './policy.ts';
+import { AUTH_RULES, routeAction, type Refinement } from './policy.ts';
+import type { RequestAdjustments } from './adjust.ts';
 import type { RouteSpec } from './resolve-task.ts';
-import type { AttemptRefusal } from './types.ts';
+import type { Attempt, AttemptRefusal } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
 
 export type RouteOutcome<T> =
@@ -55,6 +56,9 @@ interface RouteState {
   /** How long the last attempt was given (the provider's timeout, or less when the deadline was nearer): what a
    * timeout's explanation quotes. */
   attemptTimeoutMs: number;
+  /** What this route changed in the request (max_tokens lowered to the model's limit): its later attempts send it,
+   * the next route starts from the caller's request again. */
+  adjust: RequestAdjustments;
 }
 
 type Step = { next: 'again' } | { next: 'done'; failure: RouteFailure; contextWindow?: number };
@@ -108,6 +112,7 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
   const s: RouteState = {
     route, provider, deadline: deadline ?? ctx.deadline ?? started + provider.timeout, attemptTimeoutMs: provider.timeout,
     retries: 0, authRetries: new Map(), exclude: new Set(), waitMs: 0, coolingWaited: 0, keyFailures: [], modelRefused: new Map(), tried: 0,
+    adjust: {},
   };
   for (;;) {
     const now = ctx.now();
@@ -152,7 +157,7 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
   try {
-    const value = await send(adapter, sendCtx, route);
+    const value = await send(adapter, sendCtx, route, s.adjust);
     const before = ctx.store.getHealth(cred.fingerprint);
     const after = ctx.pool.recordSuccess(cred, startedAt);
     if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(ctx, s, cred, before);
@@ -169,14 +174,20 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
     s.lastError = err;
     ctx.breakers.recordFailure(route.provider, err.kind);
     const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
-    const init = {
-      credential: cred, outcome: err.kind, startedAt, endedAt: ctx.now(),
-      ...(err.providerMessage ? { message: err.providerMessage } : {}),
-      ...(refusal !== undefined ? { refusal } : {}),
-    };
+    const init = { credential: cred, startedAt, endedAt: ctx.now(), ...failedOutcome(s, err), ...(refusal !== undefined ? { refusal } : {}) };
     record(ctx, s, err.status !== undefined ? { ...init, status: err.status } : init);
     return { ok: false, error: err };
   }
+}
+
+/** A failed attempt's outcome in the trail: its kind, or `max_tokens_clamped` (and to what) when the route is about
+ * to send the request again with a lower max_tokens (afterFailure's `lower_max_tokens`). */
+function failedOutcome(s: RouteState, err: UpstreamError): { outcome: Attempt['outcome']; message?: string; maxTokens?: number } {
+  const said = err.providerMessage ? { message: err.providerMessage } : {};
+  const lowerTo = routeAction(err.kind, refinementOf(s, err)) === 'lower_max_tokens' ? err.outputLimit : undefined;
+  if (lowerTo === undefined) return { outcome: err.kind, ...said };
+  const quoted = err.providerMessage ? ` — ${err.providerMessage}` : '';
+  return { outcome: 'max_tokens_clamped', maxTokens: lowerTo, message: `max_tokens is above what ${s.route.model} accepts: sent again with max_tokens ${lowerTo}${quoted}` };
 }
 
 function upstreamFacts(err: UpstreamError, cred: Credential, s: RouteState): Partial<FailureFacts> {
@@ -190,9 +201,21 @@ function upstreamFacts(err: UpstreamError, cred: Credential, s: RouteState): Par
   return f;
 }
 
+/** What the failure says beyond its kind that the route may still act on: a stated output limit, until the route has
+ * lowered max_tokens once. */
+function refinementOf(s: RouteState, err: UpstreamError): Refinement | undefined {
+  return err.outputLimit !== undefined && s.adjust.maxTokens === undefined ? 'output_limit' : undefined;
+}
+
 async function afterFailure(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
   const kind = err.kind;
-  switch (routeAction(kind)) {
+  switch (routeAction(kind, refinementOf(s, err))) {
+    case 'lower_max_tokens':
+      // Nothing is wrong with the key or the provider: the same key, at once, with what the model said it takes.
+      if (err.outputLimit === undefined) return { next: 'done', failure: failed(s, kind, explainFailure(facts(ctx, s, kind, upstreamFacts(err, cred, s)))) };
+      s.adjust.maxTokens = err.outputLimit;
+      s.pinned = cred;
+      return { next: 'again' };
     case 'retry_same_key':
       return retrySameKey(ctx, s, cred, err);
     case 'cool_and_rotate':

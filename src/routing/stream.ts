@@ -8,6 +8,7 @@ import type { ErrorKind } from '../errors/kinds.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import { SwitchyardError } from './errors.ts';
 import type { RouteSpec } from './resolve-task.ts';
+import { requestFor, type RequestAdjustments } from './adjust.ts';
 import { makeAttempt, routeName } from './trail.ts';
 
 export interface OpenedStream {
@@ -31,8 +32,8 @@ async function closeQuietly(it: AsyncIterator<StreamEvent>): Promise<void> {
 
 /** The streaming Sender: one attempt = open the stream and read up to the first content delta (or the finish). */
 export function streamSender(request: Omit<ChatRequest, 'model'>): Sender<OpenedStream> {
-  return async (adapter: ProviderAdapter, ctx: SendContext, route: RouteSpec): Promise<OpenedStream> => {
-    const iterator = adapter.stream({ ...request, model: route.model }, ctx)[Symbol.asyncIterator]();
+  return async (adapter: ProviderAdapter, ctx: SendContext, route: RouteSpec, adjust: RequestAdjustments): Promise<OpenedStream> => {
+    const iterator = adapter.stream(requestFor(request, route, adjust), ctx)[Symbol.asyncIterator]();
     const held: StreamEvent[] = [];
     try {
       for (;;) {

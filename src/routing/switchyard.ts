@@ -15,6 +15,7 @@ import { openStore } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
 import { Breakers, type BreakerOptions } from './breaker.ts';
 import type { AdapterFor, CallContext, Sleep } from './call-context.ts';
+import { requestFor } from './adjust.ts';
 import { estimateTokens, runChain } from './chain.ts';
 import { LadderEvents } from './events.ts';
 import { keyLog } from './key-log.ts';
@@ -170,7 +171,7 @@ class Router implements Switchyard {
         const route = { provider: done.route.provider, model: done.route.model };
         return { status: 'ok', task, route, trail: ctx.trail, events: committedEvents(ctx, done.route, done.value) };
       }
-      const done = await runChain(ctx, input, (adapter, sendCtx, route) => adapter.send({ ...request, model: route.model }, sendCtx));
+      const done = await runChain(ctx, input, (adapter, sendCtx, route, adjust) => adapter.send(requestFor(request, route, adjust), sendCtx));
       return { status: 'ok', task, route: { provider: done.route.provider, model: done.route.model }, response: done.value, trail: ctx.trail };
     } finally {
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail');

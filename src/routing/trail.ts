@@ -22,6 +22,8 @@ export interface AttemptInit {
   waitMs: number;
   message?: string;
   refusal?: Attempt['refusal'];
+  /** `max_tokens_clamped`: the max_tokens the request is sent again with. */
+  maxTokens?: number;
 }
 
 export function makeAttempt(init: AttemptInit): Attempt {
@@ -38,6 +40,7 @@ export function makeAttempt(init: AttemptInit): Attempt {
   if (init.status !== undefined) a.status = init.status;
   if (init.message !== undefined) a.message = init.message;
   if (init.refusal !== undefined) a.refusal = init.refusal;
+  if (init.maxTokens !== undefined) a.max_tokens = init.maxTokens;
   return a;
 }
 

@@ -15,8 +15,9 @@ export interface Attempt {
    * (`{ kind: 'dotenv', where: '.env MIMO_API_KEY' }`), as `auth explain --json` gives them, so a message about the
    * attempt can name what the user edits. Never the secret. */
   credential?: { fingerprint: string; masked: string; sources: SourceKind[]; from: CredentialSource[] };
-  /** `ok` on success; `cancelled`: the caller's signal aborted it while it was in flight. */
-  outcome: 'ok' | ErrorKind | 'breaker_open' | 'skipped' | 'cancelled';
+  /** `ok` on success; `cancelled`: the caller's signal aborted it while it was in flight; `max_tokens_clamped`: refused
+   * only because max_tokens was above the model's stated maximum, and sent again with `max_tokens` lowered to it. */
+  outcome: 'ok' | ErrorKind | 'breaker_open' | 'skipped' | 'cancelled' | 'max_tokens_clamped';
   status?: number;
   latency_ms: number;
   /** Backoff or rate-limit wait before this attempt. */
@@ -26,6 +27,8 @@ export interface Attempt {
   /** A refusal that was neither the key's credentials nor a missing model (classify.ts): the key may not use this
    * model (`model_access`), the provider refuses the region (`region`), or a firewall page answered (`firewall`). */
   refusal?: AttemptRefusal;
+  /** With `max_tokens_clamped`: the max_tokens the next attempt on this route is sent with (the model's maximum). */
+  max_tokens?: number;
   started_at: number;
 }
 

@@ -85,7 +85,8 @@ export function setAsideNote(trail: readonly Attempt[], answeredBy: string): Fal
 export function fallbackReason(trail: readonly Attempt[], answeredBy: string): FallbackReason | undefined {
   const aside = setAside(trail, answeredBy);
   if (aside) return { text: `${aside.what} — ${aside.hint}`, provider: aside.provider };
-  const failed = trail.find((a) => a.route !== answeredBy && a.outcome !== 'ok' && a.outcome !== 'skipped' && a.outcome !== 'cancelled');
+  // A lowered max_tokens is the route carrying on, not why it failed.
+  const failed = trail.find((a) => a.route !== answeredBy && !['ok', 'skipped', 'cancelled', 'max_tokens_clamped'].includes(a.outcome));
   if (!failed) return undefined;
   return { text: `${failed.route} failed first: ${failed.message ?? failed.outcome.replace(/_/g, ' ')}`, provider: failed.provider };
 }

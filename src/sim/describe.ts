@@ -21,7 +21,8 @@ export function describeKey(key: string, b: KeyBehaviour): string {
 }
 
 export function describeModel(id: string, m: ModelSpec): string {
-  return [`${id}: context ${m.context_window}`, ...ratesAndTiming(m), ...answerNotes(m)].join('; ');
+  const output = m.max_output_tokens !== undefined ? [`max_tokens ≤ ${m.max_output_tokens}`] : [];
+  return [`${id}: context ${m.context_window}`, ...output, ...ratesAndTiming(m), ...answerNotes(m)].join('; ');
 }
 
 /** The answer options set here (false/`present` written out too: they override the model's). */

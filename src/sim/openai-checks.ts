@@ -11,6 +11,8 @@
 //                 'tool_calls'." (sic), "Invalid parameter: 'tool_call_id' of 'X' not found in 'tool_calls' of
 //                 previous message.", "An assistant message with 'tool_calls' must be followed by tool messages
 //                 responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: X"
+//   stop          at most 4 sequences: "Invalid 'stop': array too long. Expected an array with maximum length 4, but
+//                 got an array with length 14 instead." (code array_above_max_length)
 //   JSON mode     "'messages' must contain the word 'json' in some form, to use 'response_format' of type
 //                 'json_object'."
 import { isObject, type Json } from './json.ts';
@@ -26,7 +28,7 @@ const problem = (detail: string, param: string | null, code: string | null = nul
 /** The first rule the body breaks; undefined when the real API would accept it. */
 export function openAiProblem(body: Json): OpenAiProblem | undefined {
   const messages = (body['messages'] as unknown[]).map((m) => (isObject(m) ? m : {}));
-  return temperatureProblem(body['temperature']) ?? toolsProblem(body) ?? toolCallIdProblem(messages) ?? toolMessagesProblem(messages) ?? jsonModeProblem(body, messages);
+  return temperatureProblem(body['temperature']) ?? stopProblem(body['stop']) ?? toolsProblem(body) ?? toolCallIdProblem(messages) ?? toolMessagesProblem(messages) ?? jsonModeProblem(body, messages);
 }
 
 function temperatureProblem(t: unknown): OpenAiProblem | undefined {
@@ -34,6 +36,14 @@ function temperatureProblem(t: unknown): OpenAiProblem | undefined {
   if (t > 2) return problem(`Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got ${t} instead.`, 'temperature', 'decimal_above_max_value');
   if (t < 0) return problem(`Invalid 'temperature': decimal below minimum value. Expected a value >= 0, but got ${t} instead.`, 'temperature', 'decimal_below_min_value');
   return undefined;
+}
+
+/** OpenAI takes at most this many stop sequences. */
+export const OPENAI_MAX_STOP = 4;
+
+function stopProblem(stop: unknown): OpenAiProblem | undefined {
+  if (!Array.isArray(stop) || stop.length <= OPENAI_MAX_STOP) return undefined;
+  return problem(`Invalid 'stop': array too long. Expected an array with maximum length ${OPENAI_MAX_STOP}, but got an array with length ${stop.length} instead.`, 'stop', 'array_above_max_length');
 }
 
 function toolsProblem(body: Json): OpenAiProblem | undefined {

@@ -68,6 +68,8 @@ const emptyIsObject = (v: unknown): unknown => (v === null ? {} : v);
 
 const modelObject = z.strictObject({
   context_window: z.number().int().positive().default(128_000),
+  /** The largest max_tokens the model accepts: above it, a 400 stating the limit (model-limits.ts). Unset: any. */
+  max_output_tokens: z.number().int().positive().optional(),
   ...behaviourShape,
   ...answerShape,
 });

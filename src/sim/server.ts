@@ -8,6 +8,7 @@ import { control } from './control.ts';
 import { decide } from './decide.ts';
 import { KeyStates } from './key-state.ts';
 import { listModels, apiOfModelsRequest } from './models-list.ts';
+import { modelLimitProblem } from './model-limits.ts';
 import { keyOf, parseChatRequest, readBody } from './request.ts';
 import { respond } from './respond.ts';
 import { promptCacheUsage } from './prompt-cache.ts';
@@ -57,6 +58,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const key = keyOf(req, api);
     const version = req.headers['anthropic-version'];
     const request = parseChatRequest(api, key, body, typeof version === 'string' ? version : undefined);
+    // A body the API accepts can still ask the served model for more output than it may write.
+    request.problem ??= modelLimitProblem(api, request.body, request.model, request.model === undefined ? undefined : scenario.models[request.model]);
     const now = Date.now();
     const decision = decide(scenario, states, {
       api, key, model: request.model, promptTokens: request.promptTokens, now,

@@ -225,3 +225,38 @@ test('classifyTransport: connection and timeout', () => {
   assert.equal(classifyTransport(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' })).kind, 'timeout');
   assert.equal(classifyTransport('weird').kind, 'connection');
 });
+
+// max_tokens above the model's output limit, the limit stated: a bad_request carrying the largest max_tokens the
+// provider would take (the router sends the request again with it). Each body is the provider's own.
+const OUTPUT_LIMIT_CASES: { name: string; status: number; body: unknown; limit: number }[] = [
+  { name: 'openai max_tokens', status: 400, limit: 16384,
+    body: { error: { message: 'max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you provided 32000.', type: 'invalid_request_error', param: 'max_tokens', code: 'invalid_value' } } },
+  { name: 'openai max_completion_tokens', status: 400, limit: 16384,
+    body: { error: { message: 'max_completion_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you provided 32000.', type: 'invalid_request_error', param: 'max_completion_tokens', code: 'invalid_value' } } },
+  { name: 'anthropic output maximum', status: 400, limit: 64000,
+    body: { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: 64001 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-20250514' } } },
+  { name: 'anthropic input + max_tokens over the window', status: 400, limit: 11760,
+    body: { type: 'error', error: { type: 'invalid_request_error', message: 'input length and `max_tokens` exceed context limit: 188240 + 21333 > 200000, decrease input length or `max_tokens` and try again' } } },
+  { name: 'deepseek range', status: 400, limit: 8192,
+    body: { error: { message: 'Invalid max_tokens value, the valid range of max_tokens is [1, 8192]', type: 'invalid_request_error', param: null, code: 'invalid_request_error' } } },
+  { name: 'vllm what is left of the window', status: 400, limit: 39766,
+    body: { object: 'error', message: "'max_tokens' or 'max_completion_tokens' is too large: 64000. This model's maximum context length is 64001 tokens and your request has 24235 input tokens (64000 > 64001 - 24235). None", type: 'BadRequestError', param: null, code: 400 } },
+];
+
+for (const c of OUTPUT_LIMIT_CASES) {
+  test(`output limit: ${c.name} → bad_request, outputLimit ${c.limit}`, () => {
+    const r = classifyHttp({ status: c.status, body: JSON.stringify(c.body) });
+    assert.equal(r.kind, 'bad_request');
+    assert.equal(r.outputLimit, c.limit);
+  });
+}
+
+test('output limit: no usable maximum stays what it was (context_length when the input alone fills the window)', () => {
+  const vllmFull = { object: 'error', message: "'max_tokens' or 'max_completion_tokens' is too large: 1000. This model's maximum context length is 8192 tokens and your request has 9000 input tokens (1000 > 8192 - 9000).", type: 'BadRequestError', param: null, code: 400 };
+  const full = classifyHttp({ status: 400, body: JSON.stringify(vllmFull) });
+  assert.equal(full.kind, 'context_length');
+  assert.equal(full.outputLimit, undefined);
+  const unstated = classifyHttp({ status: 400, body: JSON.stringify({ error: { message: 'max_tokens is too large', type: 'invalid_request_error', param: 'max_tokens', code: 'invalid_value' } }) });
+  assert.equal(unstated.kind, 'bad_request');
+  assert.equal(unstated.outputLimit, undefined);
+});

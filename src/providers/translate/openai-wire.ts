@@ -1,5 +1,6 @@
 // OpenAI chat-completions wire shape ⇄ canonical (src/providers/types.ts). Pure functions: the OpenAI adapter
 // uses them to talk upstream, the gateway to accept OpenAI-shaped requests and answer in that shape.
+import { splitStops } from '../stop-sequences.ts';
 import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../types.ts';
 import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest, OpenAIWireTool } from './openai-schema.ts';
 import { cacheControlOf, cacheField, checkImageUrl, hasImage, needsParts, textOfParts } from './parts.ts';
@@ -207,7 +208,9 @@ export function toOpenAIRequest(req: ChatRequest, options: OpenAIRequestOptions)
   if (req.max_tokens !== undefined) body[options.maxTokensField ?? 'max_tokens'] = req.max_tokens;
   if (req.temperature !== undefined) body['temperature'] = req.temperature;
   if (req.top_p !== undefined) body['top_p'] = req.top_p;
-  if (req.stop !== undefined && req.stop.length > 0) body['stop'] = req.stop;
+  // At most four (OpenAI's limit); the adapter enforces the rest on the answer (stop-sequences.ts).
+  const stop = splitStops(req.stop).sent;
+  if (stop.length > 0) body['stop'] = stop;
   settingsToWire(req, body);
   if (options.stream) {
     body['stream'] = true;

@@ -1,0 +1,76 @@
+// Stop sequences an OpenAI-compatible upstream is not sent. Chat Completions takes at most four (`'stop': array too
+// long`, a 400), and an Anthropic caller may send more `stop_sequences`; the upstream gets the first four and the
+// gateway stops the answer at the others itself: the text is cut where one begins and the answer finishes as a
+// stop-sequence stop naming it, as an upstream that honoured it would. Streaming, only the tail of the text that
+// could still become one is held back, and the upstream stream is closed once one is complete.
+import type { ChatResponse, StreamEvent } from './types.ts';
+
+/** OpenAI's limit. Applied to every OpenAI-compatible route: Azure, Groq and gateways in front of OpenAI keep it
+ * too, and the caller of a gateway cannot tell which answers; enforcing the rest here gives the same answer. */
+export const OPENAI_MAX_STOP = 4;
+
+/** The stop sequences sent upstream, and the ones left to enforce here. */
+export function splitStops(stop: readonly string[] | undefined): { sent: string[]; kept: string[] } {
+  const all = stop ?? [];
+  // Sent as they came; an empty one left to enforce would stop every answer before its first character.
+  return { sent: all.slice(0, OPENAI_MAX_STOP), kept: all.slice(OPENAI_MAX_STOP).filter((s) => s !== '') };
+}
+
+/** Where the earliest of `stops` begins in `text`, and which (the longest, when two begin at the same place). */
+function earliestStop(text: string, stops: readonly string[]): { at: number; sequence: string } | undefined {
+  let best: { at: number; sequence: string } | undefined;
+  for (const sequence of stops) {
+    const at = text.indexOf(sequence);
+    if (at < 0) continue;
+    if (!best || at < best.at || (at === best.at && sequence.length > best.sequence.length)) best = { at, sequence };
+  }
+  return best;
+}
+
+/** A whole answer stopped at the first kept sequence in its text. What followed (tool calls included) is dropped:
+ * an upstream that honoured the sequence would not have written it. */
+export function stopAnswer(res: ChatResponse, kept: readonly string[]): ChatResponse {
+  const stop = kept.length > 0 ? earliestStop(res.content, kept) : undefined;
+  if (!stop) return res;
+  return { ...res, content: res.content.slice(0, stop.at), tool_calls: [], finish_reason: 'stop_sequence', stop_sequence: stop.sequence };
+}
+
+/** How many characters at the end of `text` could be the start of one of `stops` (to hold back until the next delta
+ * says whether it is). */
+function partialTail(text: string, stops: readonly string[]): number {
+  let longest = 0;
+  for (const s of stops) {
+    for (let k = Math.min(s.length - 1, text.length); k > longest; k--) {
+      if (text.endsWith(s.slice(0, k))) {
+        longest = k;
+        break;
+      }
+    }
+  }
+  return longest;
+}
+
+/** A stream stopped at the first kept sequence in its text: the text before it, then a `finish` naming it; the
+ * upstream iterator is closed (the for-await's return). Text that might begin a sequence waits for the next delta. */
+export async function* stopStream(events: AsyncIterable<StreamEvent>, kept: readonly string[]): AsyncGenerator<StreamEvent> {
+  let held = '';
+  for await (const e of events) {
+    if (e.type !== 'text') {
+      if (held !== '') yield { type: 'text', text: held };
+      held = '';
+      yield e;
+      continue;
+    }
+    const text = held + e.text;
+    const stop = earliestStop(text, kept);
+    if (stop) {
+      if (stop.at > 0) yield { type: 'text', text: text.slice(0, stop.at) };
+      yield { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: stop.sequence };
+      return;
+    }
+    const keep = partialTail(text, kept);
+    held = text.slice(text.length - keep);
+    if (text.length > keep) yield { type: 'text', text: text.slice(0, text.length - keep) };
+  }
+  if (held !== '') yield { type: 'text', text: held };
+}

@@ -1,0 +1,17 @@
+// What a route changes in the caller's request before sending it again (SPEC §4 "On one route"): max_tokens lowered
+// to the largest the model accepts, once the provider said it (the `lower_max_tokens` action in policy.ts). Only
+// ever lowered: a caller who asked for less keeps what they asked for.
+import type { ChatRequest } from '../providers/types.ts';
+import type { RouteSpec } from './resolve-task.ts';
+
+export interface RequestAdjustments {
+  /** Send max_tokens no higher than this. */
+  maxTokens?: number;
+}
+
+/** The request one attempt on `route` sends. */
+export function requestFor(request: Omit<ChatRequest, 'model'>, route: RouteSpec, adjust: RequestAdjustments): ChatRequest {
+  const sent: ChatRequest = { ...request, model: route.model };
+  if (adjust.maxTokens !== undefined) sent.max_tokens = Math.min(request.max_tokens ?? adjust.maxTokens, adjust.maxTokens);
+  return sent;
+}

@@ -1,0 +1,22 @@
+// Request rules that depend on the model served: its largest max_tokens (the scenario's `max_output_tokens`). Real
+// APIs refuse a max_tokens above it with a 400 that states the limit, worded as each words it (public bug reports):
+//   OpenAI     "max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you
+//              provided 32000." (param max_tokens, code invalid_value; `max_completion_tokens` named when that was sent)
+//   Anthropic  "max_tokens: 32000 > 16384, which is the maximum allowed number of output tokens for <model>"
+import type { Json } from './json.ts';
+import type { ApiName, ModelSpec } from './scenario.ts';
+import type { RequestProblem } from './request.ts';
+
+/** The refusal of a body asking for more output than the model may write; undefined when it does not. */
+export function modelLimitProblem(api: ApiName, body: Json, model: string | undefined, spec: ModelSpec | undefined): RequestProblem | undefined {
+  const limit = spec?.max_output_tokens;
+  if (limit === undefined) return undefined;
+  const field = api === 'openai' && body['max_completion_tokens'] !== undefined ? 'max_completion_tokens' : 'max_tokens';
+  const asked = body[field];
+  if (typeof asked !== 'number' || asked <= limit) return undefined;
+  if (api === 'anthropic') return { error: 'invalid_body', detail: `max_tokens: ${asked} > ${limit}, which is the maximum allowed number of output tokens for ${model ?? ''}` };
+  return {
+    error: 'invalid_body', param: field, code: 'invalid_value',
+    detail: `${field} is too large: ${asked}. This model supports at most ${limit} completion tokens, whereas you provided ${asked}.`,
+  };
+}

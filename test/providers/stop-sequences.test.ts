@@ -1,0 +1,40 @@
+// The stop sequences an OpenAI-compatible upstream is not sent (beyond OpenAI's four), enforced on its answers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { splitStops, stopAnswer, stopStream } from '../../src/providers/stop-sequences.ts';
+import { toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
+import type { ChatResponse, StreamEvent } from '../../src/providers/types.ts';
+
+const STOPS = ['a1', 'a2', 'a3', 'a4', 'END', 'STOP'];
+
+test('the upstream is sent the first four; the rest are kept to enforce', () => {
+  assert.deepEqual(splitStops(STOPS), { sent: ['a1', 'a2', 'a3', 'a4'], kept: ['END', 'STOP'] });
+  assert.deepEqual(toOpenAIRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], stop: STOPS }, { stream: false })['stop'], ['a1', 'a2', 'a3', 'a4']);
+  assert.deepEqual(splitStops(undefined), { sent: [], kept: [] });
+});
+
+test('a whole answer is cut at the earliest kept sequence, finishing stop_sequence and naming it; what followed is dropped', () => {
+  const res: ChatResponse = { id: 'x', model: 'm', content: 'one STOP two END three', tool_calls: [{ id: 'c', name: 'f', arguments: '{}' }], finish_reason: 'tool_calls' };
+  assert.deepEqual(stopAnswer(res, ['END', 'STOP']), { ...res, content: 'one ', tool_calls: [], finish_reason: 'stop_sequence', stop_sequence: 'STOP' });
+  const none = { ...res, content: 'nothing here' };
+  assert.equal(stopAnswer(none, ['END', 'STOP']), none);
+});
+
+async function collect(events: StreamEvent[], kept: string[]): Promise<StreamEvent[]> {
+  async function* source(): AsyncGenerator<StreamEvent> {
+    yield* events;
+  }
+  const out: StreamEvent[] = [];
+  for await (const e of stopStream(source(), kept)) out.push(e);
+  return out;
+}
+
+test('a stream holds back only what could begin a sequence, and ends at one split across deltas', async () => {
+  const out = await collect([{ type: 'text', text: 'hello E' }, { type: 'text', text: 'ND' }, { type: 'text', text: ' never' }, { type: 'finish', finish_reason: 'stop' }], ['END']);
+  assert.deepEqual(out, [{ type: 'text', text: 'hello ' }, { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'END' }]);
+});
+
+test('held text that turns out not to be a sequence is released, before the finish', async () => {
+  const out = await collect([{ type: 'text', text: 'an E' }, { type: 'text', text: 'ncore' }, { type: 'text', text: ' S' }, { type: 'finish', finish_reason: 'stop' }], ['END', 'STOP']);
+  assert.deepEqual(out, [{ type: 'text', text: 'an ' }, { type: 'text', text: 'Encore' }, { type: 'text', text: ' ' }, { type: 'text', text: 'S' }, { type: 'finish', finish_reason: 'stop' }]);
+});
