@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { createLogger, lineWriter, rawJson } from '../src/log.ts';
+import { createLogger, lineWriter, rawJson, scrubSecrets } from '../src/log.ts';
 
 function capture(): { stream: Writable; lines: string[] } {
   const lines: string[] = [];
@@ -80,4 +80,13 @@ test('rawJson values (ids seen once) are written as rendered: scrubbed unless tr
   assert.equal(line.other, '…9z9z');
   assert.equal(line.quoted, 'a "b"');
   assert.equal(JSON.parse(viaPino.lines[0] ?? '{}').req_id, 'lb-1');
+});
+
+test('scrubSecrets masks the well-known key prefixes and leaves names that merely start like them', () => {
+  const keys = ['AIzaSyD-AbCdEf1234567890XyZ', 'gsk_abcdefabcdef1234567890ABCD', 'xai-ABCDEFGH12345678abcdEFGH', 'hf_abcdefghij1234567890WXYZ', 'sk-proj-abc123def456'];
+  for (const key of keys) {
+    const out = scrubSecrets(`got "${key}" there`);
+    assert.equal(out, `got "…${key.slice(-4)}" there`);
+  }
+  for (const name of ['xai-grok-beta', 'hf-inference-endpoint', 'skateboarding', 'trace 4bf92f3577b34da6a3ce929d0e0e4736']) assert.equal(scrubSecrets(name), name);
 });

@@ -26,7 +26,8 @@ function describe(value: unknown, path: ConfigPath): string {
   if (value === null) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (isSecretPath(path)) return `a ${typeof value}`;
+  // The type alone: a key written where a list or a mapping belongs is still a key.
+  if (isSecretPath(path)) return `a ${typeof value} (not shown: a secret)`;
   const text = JSON.stringify(isUrlPath(path) && typeof value === 'string' ? redactUrl(value) : value);
   return text.length > 60 ? `${typeof value} ${text.slice(0, 57)}…"` : `${typeof value === 'string' ? '' : typeof value + ' '}${text}`;
 }

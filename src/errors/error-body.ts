@@ -32,18 +32,25 @@ function text(v: unknown): string | undefined {
   return undefined;
 }
 
+/** A query-string value named like a credential (`?api-key=…`, `&access_token=…`, `&sig=…`), in a URL an upstream
+ * quotes back: the exact secrets of the call are scrubbed already, this catches the ones we did not send (a proxy's
+ * own, a signed URL). Only upstream messages go through it, and only on failures: it costs nothing on the hot path. */
+const CREDENTIAL_QUERY_VALUE = /([?&;][\w.-]*(?:key|token|secret|passw(?:or)?d|pwd|auth|sig|signature|credential)[\w.-]*=)[^&\s"'<>#;]+/gi;
+
 /** Truncates and scrubs anything key-shaped, plus the exact secrets the caller knows were sent. */
 export function cleanMessage(message: string, secrets: readonly string[] = []): string {
   let m = message.replace(/\s+/g, ' ').trim();
   for (const s of secrets) if (s.length >= 4) m = m.split(s).join('[redacted]');
-  m = scrubSecrets(m);
+  m = scrubSecrets(m.replace(CREDENTIAL_QUERY_VALUE, '$1[redacted]'));
   return m.length > MAX_MESSAGE ? `${m.slice(0, MAX_MESSAGE - 1)}…` : m;
 }
 
 /** What to say about an answer that could not be parsed: its head, as text, cleaned like any upstream message —
  * garbage can hold the key it was sent with (a proxy echoing the request, an HTML error page quoting headers). */
 export function unparsableMessage(what: string, raw: string, secrets: readonly string[]): string {
-  return `${what}: ${cleanMessage(raw.slice(0, 400), secrets).slice(0, 120)}`;
+  // Scrubbed before it is cut: cutting first could split a secret and leave its head unscrubbed. Bounded all the
+  // same (this is an error path, but an event's data has no size limit), far past the 120 characters kept.
+  return `${what}: ${cleanMessage(raw.slice(0, 16_000), secrets).slice(0, 120)}`;
 }
 
 function fromHtml(raw: string): string {

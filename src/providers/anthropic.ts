@@ -2,6 +2,7 @@
 // `event: error` (e.g. overloaded_error) inside a 200 stream is classified and thrown.
 import type { Classification } from '../errors/classify.ts';
 import { classifyStreamError } from '../errors/classify.ts';
+import { callSecrets } from './call-secrets.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from './http.ts';
@@ -47,7 +48,7 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   const res = readAnswer(() => fromAnthropicResponse(body), ctx.provider);
   if (res) return withModel(res, req);
   if (typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'error') {
-    throw fromClassification(classifyStreamError(body, [ctx.apiKey]), ctx.provider);
+    throw fromClassification(classifyStreamError(body, callSecrets(ctx)), ctx.provider);
   }
   throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer was not a message' }, ctx.provider);
 }
@@ -60,10 +61,10 @@ function streamHandler(ctx: SendContext): StreamHandler {
       try {
         data = JSON.parse(e.data);
       } catch {
-        throw fromClassification({ kind: 'server', code: 'invalid_event', providerMessage: unparsableMessage('stream event was not JSON', e.data, [ctx.apiKey]) }, ctx.provider, { midStream: true });
+        throw fromClassification({ kind: 'server', code: 'invalid_event', providerMessage: unparsableMessage('stream event was not JSON', e.data, callSecrets(ctx)) }, ctx.provider, { midStream: true });
       }
       if (e.event === 'error' || (typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'error')) {
-        throw fromClassification(classifyStreamError(data, [ctx.apiKey]), ctx.provider, { midStream: true });
+        throw fromClassification(classifyStreamError(data, callSecrets(ctx)), ctx.provider, { midStream: true });
       }
       return decoder.push(data);
     },

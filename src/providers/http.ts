@@ -1,5 +1,6 @@
 // HTTP to upstreams over undici: one keep-alive Pool per origin, reused across calls (SPEC §9: no connection setup
-// on the hot path). Failures come back already classified as UpstreamError; the API key never enters a message.
+// on the hot path). Failures come back already classified as UpstreamError; no secret the call was sent with (the key,
+// header values, the base URL's password and query) enters a message.
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
@@ -7,6 +8,7 @@ import { classifyHttp, classifyStreamError, classifyTransport } from '../errors/
 import { unparsableMessage } from '../errors/error-body.ts';
 import { MalformedAnswer } from './translate/answer-check.ts';
 import { fromClassification, UpstreamError } from '../errors/upstream-error.ts';
+import { callSecrets, type SentWith } from './call-secrets.ts';
 import { createDeadline, type Deadline } from './deadline.ts';
 import type { ChatRequest, ChatResponse, SendContext } from './types.ts';
 
@@ -79,8 +81,9 @@ export interface UpstreamCall {
   headers: Record<string, string>;
   body?: string;
   deadline: Deadline;
-  /** Secrets to scrub verbatim from upstream messages. */
-  secrets: readonly string[];
+  /** What the call was sent with: its secrets (callSecrets) are scrubbed verbatim from upstream messages, worked out
+   * only when there is a failure to clean. */
+  sentWith: SentWith;
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
@@ -96,12 +99,12 @@ async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): P
 }
 
 /** Turns whatever a failed transfer threw into the error to surface: a caller abort as is, else classified. */
-export function transportFailure(err: unknown, call: Pick<UpstreamCall, 'provider' | 'deadline' | 'secrets'>, midStream: boolean): unknown {
+export function transportFailure(err: unknown, call: Pick<UpstreamCall, 'provider' | 'deadline' | 'sentWith'>, midStream: boolean): unknown {
   if (UpstreamError.isInstance(err)) return err;
   if (call.deadline.callerAborted) return call.deadline.reason ?? err;
   const c = call.deadline.timedOut
     ? { kind: 'timeout' as const, code: 'TIMEOUT', providerMessage: midStream ? 'stream went idle past the timeout' : 'no answer within the timeout' }
-    : classifyTransport(err, call.secrets);
+    : classifyTransport(err, callSecrets(call.sentWith));
   return fromClassification(c, call.provider, { midStream, cause: err });
 }
 
@@ -126,7 +129,7 @@ export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.Re
   } catch {
     text = '';
   }
-  throw fromClassification(classifyHttp({ status: res.statusCode, headers: res.headers, body: text, secrets: call.secrets }), call.provider);
+  throw fromClassification(classifyHttp({ status: res.statusCode, headers: res.headers, body: text, secrets: callSecrets(call.sentWith) }), call.provider);
 }
 
 /**
@@ -145,9 +148,9 @@ export async function nonStreamAnswer(res: Dispatcher.ResponseData, call: Upstre
   try {
     body = JSON.parse(text) as unknown;
   } catch {
-    return fromClassification({ kind: 'server', status: res.statusCode, code: 'invalid_json', providerMessage: unparsableMessage(`a stream was asked for and the answer came whole (${String(res.headers['content-type'] ?? 'no content type')}), not as JSON either`, text, call.secrets) }, call.provider);
+    return fromClassification({ kind: 'server', status: res.statusCode, code: 'invalid_json', providerMessage: unparsableMessage(`a stream was asked for and the answer came whole (${String(res.headers['content-type'] ?? 'no content type')}), not as JSON either`, text, callSecrets(call.sentWith)) }, call.provider);
   }
-  if (typeof body === 'object' && body !== null && 'error' in body) return fromClassification(classifyStreamError(body, call.secrets), call.provider);
+  if (typeof body === 'object' && body !== null && 'error' in body) return fromClassification(classifyStreamError(body, callSecrets(call.sentWith)), call.provider);
   return fromClassification({ kind: 'server', status: res.statusCode, code: 'not_a_stream', providerMessage: 'a stream was asked for and the answer came whole (application/json): the server does not stream on this endpoint' }, call.provider);
 }
 
@@ -156,7 +159,7 @@ function parseJson(text: string, status: number, call: UpstreamCall): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw fromClassification({ kind: 'server', status, code: 'invalid_json', providerMessage: unparsableMessage('answer was not JSON', text, call.secrets) }, call.provider);
+    throw fromClassification({ kind: 'server', status, code: 'invalid_json', providerMessage: unparsableMessage('answer was not JSON', text, callSecrets(call.sentWith)) }, call.provider);
   }
 }
 
@@ -225,13 +228,13 @@ class BufferedAnswer implements Dispatcher.DispatchHandler {
 }
 
 /** What an adapter says about a call; the provider, the deadline and the secrets to scrub come from its SendContext. */
-export type CallRequest = Omit<UpstreamCall, 'provider' | 'deadline' | 'secrets'>;
+export type CallRequest = Omit<UpstreamCall, 'provider' | 'deadline' | 'sentWith'>;
 
 /** A non-streaming adapter call: bounded by a deadline of its own (the context's timeout and signal); a 2xx comes
  * back parsed as JSON, anything else is classified and thrown as UpstreamError. */
 export function callJson(ctx: SendContext, request: CallRequest): Promise<unknown> {
   const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
-  const call: UpstreamCall = { ...request, provider: ctx.provider, deadline, secrets: [ctx.apiKey] };
+  const call: UpstreamCall = { ...request, provider: ctx.provider, deadline, sentWith: ctx };
   return new Promise((resolve, reject) => {
     // The deadline lives exactly as long as the answer: cleared when it is complete, failed or never sent.
     const handler = new BufferedAnswer(deadline, (err, answer) => {
@@ -246,7 +249,7 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
         }
         return;
       }
-      reject(fromClassification(classifyHttp({ status: answer.status, headers: answer.headers, body: text.slice(0, MAX_ERROR_BODY), secrets: call.secrets }), call.provider));
+      reject(fromClassification(classifyHttp({ status: answer.status, headers: answer.headers, body: text.slice(0, MAX_ERROR_BODY), secrets: callSecrets(call.sentWith) }), call.provider));
     });
     try {
       poolFor(call.url.origin).dispatch({ path: call.url.path, method: call.method, headers: call.headers, body: call.body ?? null }, handler);

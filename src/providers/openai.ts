@@ -2,6 +2,7 @@
 // with a Bearer key; GET {base_url}/models. Errors inside a 200 stream (`data: {"error": …}`) are classified and thrown.
 import type { Classification } from '../errors/classify.ts';
 import { classifyStreamError } from '../errors/classify.ts';
+import { callSecrets } from './call-secrets.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { callJson, readAnswer, withModel, upstreamTarget } from './http.ts';
@@ -29,7 +30,7 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   const res = readAnswer(() => fromOpenAIResponse(body), ctx.provider);
   if (res) return stopAnswer(withModel(res, req), splitStops(req.stop).kept);
   // Some compatible servers answer 200 with an error object instead of choices.
-  if (inBandError(body) !== undefined) throw fromClassification(classifyStreamError(body, [ctx.apiKey]), ctx.provider);
+  if (inBandError(body) !== undefined) throw fromClassification(classifyStreamError(body, callSecrets(ctx)), ctx.provider);
   throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer had no choices' }, ctx.provider);
 }
 
@@ -42,10 +43,10 @@ function streamHandler(ctx: SendContext): StreamHandler {
       try {
         chunk = JSON.parse(e.data);
       } catch {
-        throw fromClassification({ kind: 'server', code: 'invalid_chunk', providerMessage: unparsableMessage('stream chunk was not JSON', e.data, [ctx.apiKey]) }, ctx.provider, { midStream: true });
+        throw fromClassification({ kind: 'server', code: 'invalid_chunk', providerMessage: unparsableMessage('stream chunk was not JSON', e.data, callSecrets(ctx)) }, ctx.provider, { midStream: true });
       }
       if (inBandError(chunk) !== undefined || e.event === 'error') {
-        throw fromClassification(classifyStreamError(chunk, [ctx.apiKey]), ctx.provider, { midStream: true });
+        throw fromClassification(classifyStreamError(chunk, callSecrets(ctx)), ctx.provider, { midStream: true });
       }
       return { events: decoder.push(chunk) };
     },

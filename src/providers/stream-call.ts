@@ -22,7 +22,7 @@ export async function* streamCall(
   handler: StreamHandler,
 ): AsyncGenerator<StreamEvent> {
   const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
-  const call: UpstreamCall = { ...build, provider: ctx.provider, deadline, secrets: [ctx.apiKey] };
+  const call: UpstreamCall = { ...build, provider: ctx.provider, deadline, sentWith: ctx };
   let emitted = false;
   const res = await upstreamRequest(call).catch((err: unknown) => {
     deadline.clear();

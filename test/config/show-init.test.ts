@@ -16,7 +16,11 @@ const FROM_DOTENV = 'sk-dotenv2222222222222222e5f6';
 const LIST_KEY = 'sk-listkey33333333333333339a8b';
 const ADMIN = 'sy-admin444444444444444444z9y8';
 const BEARER = 'tok-bearer5555555555555555q1w2';
-const SECRETS = [LITERAL, FROM_ENV, FROM_DOTENV, LIST_KEY, ADMIN, BEARER];
+// Header values of names no pattern recognises (AI gateways, API managers, a proxy's own): secrets all the same.
+const CF = 'CFSECRET987654abcdefgh';
+const APIM = 'apim0123456789abcdefgh';
+const HELICONE = 'hel-HEADERSECRET-abcdef';
+const SECRETS = [LITERAL, FROM_ENV, FROM_DOTENV, LIST_KEY, ADMIN, BEARER, CF, APIM, HELICONE, 'platform'];
 
 const CONFIG = `providers:
   mimo:
@@ -30,7 +34,7 @@ const CONFIG = `providers:
     type: openai
     base_url: https://api.deepseek.com/v1
     api_keys: [ ${LIST_KEY}, "\${DS_KEY}" ]
-  claude: { type: anthropic, base_url: https://api.anthropic.com, api_key: ${LITERAL} }
+  claude: { type: anthropic, base_url: https://api.anthropic.com, api_key: ${LITERAL}, headers: { cf-aig-authorization: "Bearer ${CF}", Ocp-Apim-Subscription-Key: ${APIM}, Helicone-Auth: "Bearer ${HELICONE}", anthropic-version: "2023-06-01" } }
 main: { provider: mimo, model: mimo-v2.5-pro }
 retry: { max_retries: 4, base_delay: 500ms }
 gateway: { admin_key: "\${ADMIN_KEY}" }
@@ -51,7 +55,12 @@ test('show --explain gives every value with its origin, secrets masked', async (
   assert.match(row('providers.deepseek.api_keys[1]'), /sk-…e5f6\s+\.env DS_KEY \(switchyard\.yaml:12\)$/);
   assert.match(row('providers.claude.api_key'), /sk-…a1b2\s+switchyard\.yaml:13$/);
   assert.match(row('providers.mimo.headers.Authorization'), /…q1w2\s+switchyard\.yaml:7$/);
-  assert.match(row('providers.mimo.headers.X-Team'), /platform\s+switchyard\.yaml:8$/);
+  // Every header value is masked but a few harmless settings (src/credentials/header-values.ts).
+  assert.match(row('providers.mimo.headers.X-Team'), /…rm\s+switchyard\.yaml:8$/);
+  assert.match(row('providers.claude.headers.cf-aig-authorization'), /…efgh\s+switchyard\.yaml:13$/);
+  assert.match(row('providers.claude.headers.Ocp-Apim-Subscription-Key'), /…efgh\s+switchyard\.yaml:13$/);
+  assert.match(row('providers.claude.headers.Helicone-Auth'), /…cdef\s+switchyard\.yaml:13$/);
+  assert.match(row('providers.claude.headers.anthropic-version'), /2023-06-01\s+switchyard\.yaml:13$/);
   assert.match(row('gateway.admin_key'), /…z9y8\s+env ADMIN_KEY \(switchyard\.yaml:16\)$/);
   assert.match(row('retry.max_retries'), /4\s+switchyard\.yaml:15$/);
   assert.match(row('retry.base_delay'), /500ms\s+switchyard\.yaml:15$/);
@@ -85,9 +94,10 @@ test('show prints the resolved config as YAML, and --json as JSON, both masked',
   assert.match(yaml.stdout, /base_delay: 500ms/);
   const json = await runCli(['--config', join(dir, 'switchyard.yaml'), 'config', 'show', '--json'], { env });
   assert.equal(json.code, 0, json.stderr);
-  const config = JSON.parse(json.stdout) as { providers: Record<string, { api_key?: string; api_keys?: string[] }>; retry: { base_delay: number } };
+  const config = JSON.parse(json.stdout) as { providers: Record<string, { api_key?: string; api_keys?: string[]; headers?: Record<string, string> }>; retry: { base_delay: number } };
   assert.equal(config.providers['claude']?.api_key, 'sk-…a1b2');
   assert.deepEqual(config.providers['deepseek']?.api_keys, ['sk-…9a8b', 'sk-…e5f6']);
+  assert.deepEqual(config.providers['claude']?.headers, { 'cf-aig-authorization': '…efgh', 'Ocp-Apim-Subscription-Key': '…efgh', 'Helicone-Auth': '…cdef', 'anthropic-version': '2023-06-01' });
   assert.equal(config.retry.base_delay, 500);
   assertNoSecrets(SECRETS);
 });

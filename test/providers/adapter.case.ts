@@ -15,7 +15,7 @@ import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../
 export const CHECKS = [
   'send', 'stream', 'tools', 'tool results', 'stream tools', 'errors classified', 'stream errors before first event',
   'error after deltas', 'cut mid-stream', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
-  'models', 'no secret in errors', 'no secret in garbage', 'stream answered whole', 'images', 'settings',
+  'models', 'no secret in errors', 'no secret in garbage', 'no config secret in echoed errors', 'stream answered whole', 'images', 'settings',
   'failed tool results', 'strict tools', 'sampling a recent model takes',
 ] as const;
 export type Check = (typeof CHECKS)[number];
@@ -148,6 +148,48 @@ const keyEchoingUpstream = (): ReturnType<typeof rawUpstream> =>
     body.includes('"stream":true')
       ? { type: 'text/event-stream', body: `event: message_start\ndata: {not json, sent with ${key}}\n\ndata: {not json, sent with ${key}}\n\n` }
       : { type: 'text/html', body: `<html><body>proxy saw ${key} and the plain secret ${key.replace(/^Bearer /, '')}</body></html>` });
+
+/** Secrets a call carries beside its key (SPEC §2): headers a proxy or AI gateway takes, and a base URL's user-info
+ * and query. Not key-shaped on purpose, so only exact scrubbing can catch them. */
+const PLANTED = {
+  key: 'plain-key-secret-0042',
+  headers: { 'Helicone-Auth': 'Bearer hel-HEADERSECRET-abcdef', 'cf-aig-authorization': 'Bearer CFSECRET987654', 'X-Custom-Auth': 'custom-auth-SECRET-1234' },
+  query: '?api-key=QUERYSECRET123456&sig=SIGSECRET7777',
+  userinfo: 'user:basepass1234@',
+  /** In the upstream's message only: a credential we never sent, in a URL's query. */
+  foreign: 'PROXYTOKEN99887',
+};
+const PLANTED_SECRETS = ['plain-key-secret-0042', 'hel-HEADERSECRET-abcdef', 'CFSECRET987654', 'custom-auth-SECRET-1234', 'QUERYSECRET123456', 'SIGSECRET7777', 'basepass1234', 'PROXYTOKEN99887'];
+/** Request headers an echo leaves out: noise that would push the planted ones past the message's length limit. */
+const ECHO_NOISE = new Set(['host', 'connection', 'content-length', 'content-type', 'accept', 'accept-encoding', 'anthropic-version']);
+
+/** An upstream that repeats the request (its URL and headers) in its error, as some proxies and gateways do: a 400
+ * (`please-400`), a 500 (`please-500`), or a 200 stream whose first event is an error. */
+async function requestEchoingUpstream(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const headers = Object.entries(req.headers).filter(([k]) => !ECHO_NOISE.has(k)).map(([k, v]) => `${k}=${String(v)}`);
+      const echo = `via https://proxy.internal/cb?access_token=${PLANTED.foreign} url=${req.url ?? ''} ${headers.join(' ')}`;
+      const error = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: echo } });
+      if (body.includes('please-500')) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(echo);
+      } else if (body.includes('"stream":true') && !body.includes('please-400')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`event: error\ndata: ${error}\n\n`);
+      } else {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(error);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://${PLANTED.userinfo}127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
 
 export function runAdapterConformance(o: ConformanceOptions): void {
   describe(`adapter conformance: ${o.name}`, () => {
@@ -392,6 +434,31 @@ export function runAdapterConformance(o: ConformanceOptions): void {
         for (const e of [u, s]) {
           const text = `${e.message} ${e.providerMessage} ${JSON.stringify(e)}`;
           assert.ok(!text.includes(secret), text);
+        }
+      } finally {
+        await echo.close();
+      }
+    });
+
+    check('no config secret in echoed errors', async () => {
+      // Header values and the base URL's user-info and query go upstream beside the key; an error that repeats the
+      // request must not carry any of them to a client, a log line or doctor.
+      const echo = await requestEchoingUpstream();
+      try {
+        const at = { ...ctx(PLANTED.key, { headers: PLANTED.headers }), baseUrl: `${o.baseUrl(echo.url)}${PLANTED.query}` };
+        const asking = (text: string): ChatRequest => ({ ...hello, messages: [{ role: 'user', content: text }] });
+        const failures = [
+          await adapter.send(asking('please-400'), at).then(() => undefined, (e: unknown) => e),
+          await adapter.send(asking('please-500'), at).then(() => undefined, (e: unknown) => e),
+          await adapter.stream(asking('please-400'), at)[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e),
+          await adapter.stream(asking('stream'), at)[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e),
+        ];
+        for (const f of failures) {
+          assert.ok(UpstreamError.isInstance(f), `expected an UpstreamError, got ${String(f)}`);
+          const text = `${f.message} ${f.providerMessage} ${JSON.stringify(f)}`;
+          // The echo reached the message (its last header is there), so the scrubbing is what kept the secrets out.
+          assert.match(f.providerMessage ?? '', /x-custom-auth=\[redacted\]/, text);
+          for (const secret of PLANTED_SECRETS) assert.ok(!text.includes(secret), `${secret} in: ${text}`);
         }
       } finally {
         await echo.close();
