@@ -6,13 +6,13 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
 import { CLI, REPO_ROOT } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { accepting } from '../helpers/net.ts';
 
 /** A Node on this machine too old to run the TypeScript sources, so that bin/switchyard.js re-runs itself. */
 function olderNode(): string | undefined {
@@ -72,17 +72,6 @@ function startOld(t: TestContext, args: string[], env: Record<string, string>): 
   };
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 test('SIGTERM to the process the user started stops the simulator it re-ran, which says so and frees its port', { skip, timeout: 60_000 }, async (t) => {
   const ws = tempWorkspace('switchyard-rerun-');
   t.after(() => ws.cleanup());
@@ -92,7 +81,7 @@ test('SIGTERM to the process the user started stops the simulator it re-ran, whi
   const { code } = await sim.exited;
   assert.equal(code, 0, sim.output());
   assert.match(sim.output(), /switchyard sim: stopped \(SIGTERM\)/);
-  assert.equal(await portOpen(port), false, 'the re-run simulator is gone, not orphaned');
+  assert.equal(await accepting(port), false, 'the re-run simulator is gone, not orphaned');
 });
 
 test('a gateway re-run under the fetched Node: SIGHUP to it reloads once; SIGTERM to its whole group drains once', { skip, timeout: 60_000 }, async (t) => {

@@ -2,8 +2,7 @@
 // nothing saved to disk. Stoppable and restartable on the same port, to play an outage. When redis-server is not
 // installed the tests that need it are skipped with the reason (`.ci/run` installs it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
-import { freePort } from './net.ts';
+import { accepting, freePort } from './net.ts';
 
 export const REDIS_MISSING = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
   ? undefined
@@ -16,17 +15,6 @@ export interface TestRedis {
   /** SIGSTOP / SIGCONT: a server that keeps its connections but answers nothing. */
   freeze(): void;
   thaw(): void;
-}
-
-function accepting(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 export async function startTestRedis(): Promise<TestRedis> {
