@@ -6,8 +6,9 @@
 import { ApiError } from './api-error.ts';
 import { formatPath } from '../providers/translate/wire-error.ts';
 
-/** Fields holding a caller's JSON Schema, where the path to report ends (`tools[0].function.parameters`). */
-const SCHEMA_FIELDS = new Set(['parameters', 'input_schema', 'schema']);
+/** Fields holding a caller's free-form JSON — a JSON Schema, or a tool call's input — where the path to report ends
+ * (`tools[0].function.parameters`, `messages[1].content[0].input`). */
+const SCHEMA_FIELDS = new Set(['parameters', 'input_schema', 'schema', 'input']);
 
 /** How many leading segments name a field when no schema field is on the path. */
 const SHORT_PATH = 3;

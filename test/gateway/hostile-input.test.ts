@@ -140,6 +140,11 @@ test('a schema nested thousands deep is a 400 naming the field, in the caller sh
     { path: '/v1/messages', anthropic: true, body: { model: 'an/sim-large', max_tokens: 10, messages: user, tools: [{ name: 'f', input_schema: { type: 'object' } }, { name: 'g', input_schema: 'DEEP' }] }, field: 'tools[1].input_schema' },
     { path: '/v1/messages/count_tokens', anthropic: true, body: { model: 'main', messages: user, tools: [{ name: 'f', input_schema: 'DEEP' }] }, field: 'tools[0].input_schema' },
     { path: '/v1/responses', body: { model: 'main', input: 'hi', tools: [{ type: 'function', name: 'f', parameters: 'DEEP' }] }, field: 'tools[0].parameters' },
+    // Deep in a message rather than a schema: it runs out while the request is read, before any route is chosen.
+    {
+      path: '/v1/messages', anthropic: true, field: 'messages[1].content[0].input',
+      body: { model: 'an/sim-large', max_tokens: 10, tools: [{ name: 'f', input_schema: { type: 'object' } }], messages: [...user, { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: 'DEEP' }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok' }] }] },
+    },
   ];
   const before = h.sim.calls();
   for (const c of cases) {

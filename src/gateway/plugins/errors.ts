@@ -5,6 +5,7 @@ import { sentAttempts } from '../../routing/trail.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../log.ts';
 import { scrubSecrets } from '../../log.ts';
+import { tooDeepError } from '../too-deep.ts';
 import { ApiError, errorBody, errorHeaders, type Api } from '../api-error.ts';
 import { failureToApiError, type CallFailure } from '../failure-map.ts';
 
@@ -146,7 +147,9 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger): void
   app.setErrorHandler((err, req, reply) => {
     // Not the gateway's failure and nobody left to tell: serve-chat already logged the hang-up (499, client_closed).
     if (clientGone(err, reply)) return reply.code(499).send();
-    const apiErr = compressedBody(req, err) ?? toApiError(err, req.sy?.target?.explicit ?? false, req.routeOptions?.bodyLimit);
+    // A body nested deeper than the stack allows, wherever it ran out (parsing a shape, translating, counting
+    // tokens): the caller's 400, found here once rather than by a catch in every route (too-deep.ts).
+    const apiErr = compressedBody(req, err) ?? tooDeepError(err, req.body) ?? toApiError(err, req.sy?.target?.explicit ?? false, req.routeOptions?.bodyLimit);
     if (apiErr.category === 'internal') logger.error({ err: { message: scrubSecrets(String((err as Error).message)), stack: scrubSecrets(String((err as Error).stack)) }, url: req.url }, 'unexpected gateway error');
     if (req.sy) {
       req.sy.outcome = apiErr.code ?? apiErr.category;

@@ -7,7 +7,6 @@ import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { checkModelName, resolveModel, unknownModelMessage } from '../model-resolve.ts';
 import { anthropicWire } from '../wire.ts';
-import { tooDeepError } from '../too-deep.ts';
 import type { WireBody } from './serve-chat.ts';
 
 export function countTokensRoute(ctx: GatewayContext, app: FastifyInstance, bodySchema: object): void {
@@ -20,10 +19,6 @@ export function countTokensRoute(ctx: GatewayContext, app: FastifyInstance, body
     const { request } = anthropicWire.parse(req.body);
     // Loaded on first use: the tokenizer's tables take a moment to load and most gateways never count.
     const { estimateRequestTokens } = await import('../../sessions/tokens.ts');
-    try {
-      return { input_tokens: estimateRequestTokens(request) };
-    } catch (err) {
-      throw tooDeepError(err, req.body) ?? err;
-    }
+    return { input_tokens: estimateRequestTokens(request) };
   });
 }

@@ -15,7 +15,6 @@ import type { RequestState } from '../request-state.ts';
 import { toApiError } from '../plugins/errors.ts';
 import { forwardedBetas } from '../anthropic-beta.ts';
 import { headerValue } from '../header-value.ts';
-import { tooDeepError } from '../too-deep.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, StreamEncoder, ParsedWire } from '../wire.ts';
 
@@ -88,7 +87,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
     result = await ctx.router.chat(opts);
   } catch (err) {
     callSettled(ctx, req, sy);
-    throw tooDeepError(err, req.body) ?? err;
+    throw err;
   }
   sy.attempts = sentAttempts(trail);
   if (result.status === 'ok') sy.route = routeName(result.route);
@@ -115,7 +114,7 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
     result = await ctx.router.chat({ ...opts, stream: true });
   } catch (err) {
     callSettled(ctx, req, sy);
-    throw tooDeepError(err, req.body) ?? err;
+    throw err;
   }
   // Committed to a route (or disabled): a hang-up from here on cancels no request, so its line is written at once.
   sy.attempts = sentAttempts(result.trail);
@@ -129,7 +128,7 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
     first = await events.next();
   } catch (err) {
     sy.attempts = sentAttempts(result.trail);
-    throw tooDeepError(err, req.body) ?? err;
+    throw err;
   }
   sy.attempts = sentAttempts(result.trail);
   const encoder = wire.streamEncoder(parsed);
