@@ -35,7 +35,11 @@ if (!recentEnough) {
  * a terminal) reaches the child twice; src/signal-repeat.ts tells the echo from a second signal.
  */
 function rerun(node) {
-  const child = spawn(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  // The IPC channel is only a lifeline: it closes when this process dies, even by SIGKILL, which nothing can forward.
+  const child = spawn(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, SWITCHYARD_RERUN: '1' },
+  });
   const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const forward = (signal) => child.kill(signal);
   for (const signal of forwarded) process.on(signal, forward);
@@ -50,7 +54,16 @@ function rerun(node) {
   });
 }
 
+/** In the re-run command: when the process standing in for it dies without passing a signal on (kill -9), stop as
+ * if told to (SIGTERM: a gateway drains), rather than run on orphaned, holding a port. */
+function followParent() {
+  delete process.env.SWITCHYARD_RERUN;
+  process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
+
 async function run() {
+  if (process.env.SWITCHYARD_RERUN === '1' && process.channel) followParent();
   if (!fromSource && !existsSync(built)) {
     process.stderr.write(`switchyard: neither ${source} nor ${built} exists; reinstall the package (or run npm run build)\n`);
     process.exit(2);

@@ -84,6 +84,18 @@ test('SIGTERM to the process the user started stops the simulator it re-ran, whi
   assert.equal(await accepting(port), false, 'the re-run simulator is gone, not orphaned');
 });
 
+test('the process the user started killed with SIGKILL (nothing to forward): the simulator it re-ran stops too', { skip, timeout: 60_000 }, async (t) => {
+  const ws = tempWorkspace('switchyard-rerun-kill-');
+  t.after(() => ws.cleanup());
+  const sim = startOld(t, ['sim', '--scenario', join(REPO_ROOT, 'test', 'sim', 'fixtures', 'basic.yaml'), '--listen', '127.0.0.1:0', '--quiet'], { HOME: ws.dir, SWITCHYARD_HOME: ws.home });
+  const port = Number((await sim.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/))[1]);
+  sim.child.kill('SIGKILL');
+  await sim.exited;
+  await sim.waitFor(/switchyard sim: stopped \(SIGTERM\)/);
+  for (let i = 0; i < 100 && (await accepting(port)); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await accepting(port), false, 'the re-run simulator is gone, not orphaned');
+});
+
 test('a gateway re-run under the fetched Node: SIGHUP to it reloads once; SIGTERM to its whole group drains once', { skip, timeout: 60_000 }, async (t) => {
   const ws = tempWorkspace('switchyard-rerun-gw-');
   const sim = await startSimulator({ scenario: { models: { m: {} }, keys: { 'sk-rerun-upstream-0000': { latency: '1500ms' } } } });
