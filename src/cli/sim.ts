@@ -30,9 +30,10 @@ export function register(program: Command): void {
 export function parseListen(text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
   const port = Number(m?.[3]);
-  if (!m || !Number.isInteger(port) || port > 65535) {
+  if (!m || !Number.isInteger(port)) {
     throw new UserError(`--listen: expected HOST:PORT (e.g. ${DEFAULT_LISTEN}), got ${JSON.stringify(text)}`);
   }
+  if (port > 65535) throw new UserError(`--listen: port ${port} is out of range (0–65535; 0 picks a free one), in ${JSON.stringify(text)}`);
   const host = m[1] || m[2] || '127.0.0.1';
   assertHostShape(host, '--listen', text);
   return { host, port };

@@ -12,9 +12,10 @@ export interface ListenAddress {
 export function parseListen(value: string, where = 'gateway.listen'): ListenAddress {
   const m = /^\[([0-9a-fA-F:]+)\]:(\d{1,5})$/.exec(value) ?? /^([^\s:[\]]+):(\d{1,5})$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || !m[1] || !Number.isInteger(port) || port > 65535) {
+  if (!m || !m[1] || !Number.isInteger(port)) {
     throw new UserError(`${where}: expected HOST:PORT (e.g. 127.0.0.1:4141), got ${JSON.stringify(value)}`);
   }
+  if (port > 65535) throw new UserError(`${where}: port ${port} is out of range (0–65535; 0 picks a free one), in ${JSON.stringify(value)}`);
   assertHostShape(m[1], where, value);
   return { host: m[1], port };
 }
