@@ -9,9 +9,14 @@ import type { ChatResponse, StreamEvent } from './types.ts';
  * too, and the caller of a gateway cannot tell which answers; enforcing the rest here gives the same answer. */
 export const OPENAI_MAX_STOP = 4;
 
-/** The stop sequences sent upstream, and the ones left to enforce here. */
-export function splitStops(stop: readonly string[] | undefined): { sent: string[]; kept: string[] } {
-  const all = stop ?? [];
+const NONE: { sent: readonly string[]; kept: readonly string[] } = { sent: [], kept: [] };
+
+/** The stop sequences sent upstream, and the ones left to enforce here. Every call asks, and nearly all send four or
+ * fewer: those allocate nothing. */
+export function splitStops(stop: readonly string[] | undefined): { sent: readonly string[]; kept: readonly string[] } {
+  if (stop === undefined || stop.length === 0) return NONE;
+  if (stop.length <= OPENAI_MAX_STOP) return { sent: stop, kept: NONE.kept };
+  const all = stop;
   // Sent as they came; an empty one left to enforce would stop every answer before its first character.
   return { sent: all.slice(0, OPENAI_MAX_STOP), kept: all.slice(OPENAI_MAX_STOP).filter((s) => s !== '') };
 }
