@@ -16,10 +16,13 @@ import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEve
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
-/** `https://api.anthropic.com` + `/v1/messages`; a base_url that already ends in `/v1` is not doubled. */
+/** `https://api.anthropic.com` + `/v1/messages`; a base_url whose path already ends in `/v1` (before any query) is not
+ * doubled. */
 function url(ctx: SendContext, path: string): UpstreamTarget {
-  const base = ctx.baseUrl.replace(/\/+$/, '');
-  return upstreamTarget(base, /\/v1$/.test(base) ? path : `/v1${path}`);
+  const base = ctx.baseUrl;
+  const q = base.indexOf('?');
+  const basePath = (q < 0 ? base : base.slice(0, q)).replace(/\/+$/, '');
+  return upstreamTarget(base, /\/v1$/.test(basePath) ? path : `/v1${path}`);
 }
 
 function headers(ctx: SendContext, accept: string, req?: ChatRequest): Record<string, string> {

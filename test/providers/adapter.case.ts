@@ -16,7 +16,7 @@ export const CHECKS = [
   'send', 'stream', 'tools', 'tool results', 'stream tools', 'errors classified', 'stream errors before first event',
   'error after deltas', 'cut mid-stream', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
   'models', 'no secret in errors', 'no secret in garbage', 'no config secret in echoed errors', 'stream answered whole', 'images', 'settings',
-  'failed tool results', 'strict tools', 'sampling a recent model takes',
+  'failed tool results', 'strict tools', 'sampling a recent model takes', 'base url with a query',
 ] as const;
 export type Check = (typeof CHECKS)[number];
 
@@ -220,6 +220,14 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       assert.ok(res.id.length > 0);
       const capped = await adapter.send({ ...hello, max_tokens: 1 }, ctx(GOOD));
       assert.equal(capped.finish_reason, 'length');
+    });
+
+    check('base url with a query', async () => {
+      // A base URL ending in /v1 and carrying a query (a proxy's `?team=…`, Azure's `?api-version=…`): the query is
+      // kept and the /v1 is not doubled (the Anthropic adapter did not see the /v1 behind the query).
+      const base = `${o.baseUrl(sim.url).replace(/\/v1$/, '')}/v1?team=t1`;
+      const res = await adapter.send(hello, ctx(GOOD, { baseUrl: base }));
+      assert.match(res.content, /hello there/);
     });
 
     check('stream', async () => {
