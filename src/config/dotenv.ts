@@ -1,5 +1,5 @@
 // The `.env` beside the config file: read, never written, never copied into process.env (SPEC §1).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UserError } from '../errors/user-error.ts';
@@ -63,7 +63,21 @@ export function readDotenv(dir: string): Dotenv {
   const values: Record<string, string> = {};
   // parseEnv returns a plain object; copy own string values only (no prototype surprises).
   for (const [k, v] of Object.entries(parseEnv(text))) if (typeof v === 'string') values[k] = v;
-  return { path, values, warnings: [...encodingWarnings(path, bytes), ...lintDotenv(path, text)] };
+  return { path, values, warnings: [...encodingWarnings(path, bytes), ...lintDotenv(path, text), ...exposureWarnings(path, values)] };
+}
+
+/** A `.env` holds keys: one that other users of the machine can read (a shell's `echo … > .env` makes it 0644) is
+ * said once at each load, with the command that fixes it, as ssh does for a private key. */
+export function exposureWarnings(path: string, values: Readonly<Record<string, string>>): string[] {
+  if (process.platform === 'win32' || Object.keys(values).length === 0) return [];
+  let mode: number;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {
+    return [];
+  }
+  if ((mode & 0o077) === 0) return [];
+  return [`${path} can be read by other users of this machine (mode ${mode.toString(8).padStart(4, '0')}) and it holds keys: chmod 600 ${path}`];
 }
 
 /**

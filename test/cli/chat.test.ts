@@ -302,7 +302,7 @@ test('a key set aside is noted by where it is set — the .env variable, the sto
   }));
   try {
     const dotenv = join(w.dir, '.env');
-    writeFileSync(dotenv, `MAIN_API_KEY=${DOTENV_KEY}\n`);
+    writeFileSync(dotenv, `MAIN_API_KEY=${DOTENV_KEY}\n`, { mode: 0o600 });
     const fromDotenv = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(fromDotenv.code, 0, fromDotenv.stderr);
     assert.equal(fromDotenv.stderr, 'note: main rejected key sk-…aaaa (from .env MAIN_API_KEY); answering from backup/sim-large — `switchyard auth explain main`\n');

@@ -2,7 +2,7 @@
 // with secrets, encodings, duplicate keys hiding other problems, empty admin keys, and quiet empty configs.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
@@ -170,4 +170,18 @@ test('a provider or model named __proto__ or constructor is refused by name, not
   const ctor = await check(project('providers:\n  p: { type: openai, base_url: https://api.example.com/v1, models: { constructor: {} } }\nmain: { provider: p, model: m }\n'));
   assert.equal(ctor.code, 2, ctor.stdout);
   assert.match(ctor.stderr, /providers\.p\.models\.constructor: invalid name `constructor`: is a reserved name/);
+});
+
+test('a .env other users can read is named with the chmod that fixes it; one only its owner reads is not', async () => {
+  const dir = project(PROVIDER, 'P_API_KEY=sk-dotenv-readable-0000abcd\n');
+  const dotenv = join(dir, '.env');
+  chmodSync(dotenv, 0o644);
+  const open = await check(dir);
+  assert.equal(open.code, 0, open.stderr);
+  assert.ok(open.stdout.includes(`warning: ${dotenv} can be read by other users of this machine (mode 0644) and it holds keys: chmod 600 ${dotenv}`), open.stdout);
+  assertNoSecrets(['sk-dotenv-readable-0000abcd'], open.stdout + open.stderr);
+  chmodSync(dotenv, 0o600);
+  const closed = await check(dir);
+  assert.equal(closed.code, 0, closed.stderr);
+  assert.doesNotMatch(closed.stdout, /can be read by other users/);
 });

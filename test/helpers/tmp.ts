@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { basename, join, dirname } from 'node:path';
 
 /** A temp directory with a `home/` for SWITCHYARD_HOME; removed by `cleanup()`. */
 export function tempWorkspace(prefix = 'switchyard-test-'): { dir: string; home: string; write(rel: string, text: string): string; cleanup(): void } {
@@ -13,7 +13,8 @@ export function tempWorkspace(prefix = 'switchyard-test-'): { dir: string; home:
     write(rel, text) {
       const p = join(dir, rel);
       mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, text);
+      // A .env holds keys: written as a careful user writes it (a readable one is warned about; tests of that say so).
+      writeFileSync(p, text, basename(p) === '.env' ? { mode: 0o600 } : {});
       return p;
     },
     cleanup() {

@@ -2,7 +2,7 @@
 // providers, a private SWITCHYARD_HOME in a temp dir, a copy of examples/demo's config (edited in seed 001 as a
 // user would), the router, and the gateway with a client key. Nothing from the user's own setup leaks in: the
 // config sees only SIM_URL and the .env beside it, never the shell's API keys.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,7 @@ export async function startWorld(): Promise<DemoWorld> {
   const configPath = join(dir, 'switchyard.yaml');
   copyFileSync(join(EXAMPLES, 'switchyard.yaml'), configPath);
   copyFileSync(join(EXAMPLES, 'demo.env'), join(dir, '.env'));
+  chmodSync(join(dir, '.env'), 0o600);
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
   const close = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c();
