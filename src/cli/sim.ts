@@ -46,13 +46,16 @@ async function runSim(options: SimOptions): Promise<void> {
   const sim = await startSimulator({ scenario, host, port, ...(onCall ? { onCall } : {}) }).catch((err: unknown) => {
     throw listenError(`${host}:${port}`, err);
   });
-  printBanner(sim.url, options.scenario, describeScenario(scenario));
-  const signal = await new Promise<string>((resolve) => {
+  // Listening for signals before the banner says where it listens: a script that stops the simulator as soon as it
+  // reads the banner must find the handlers in place, not the default action (no 'stopped' line, not exit 0).
+  const stopped = new Promise<string>((resolve) => {
     // `on`, not `once`: a signal echoed by bin/switchyard.js (src/signal-repeat.ts) must not find the default
     // action, which would end the process before it closes and says what it served.
     process.on('SIGINT', () => resolve('SIGINT'));
     process.on('SIGTERM', () => resolve('SIGTERM'));
   });
+  printBanner(sim.url, options.scenario, describeScenario(scenario));
+  const signal = await stopped;
   await sim.close();
   process.stdout.write(`switchyard sim: stopped (${signal}) ${servedText(sim.served(), sim.calls())}\n`);
 }
