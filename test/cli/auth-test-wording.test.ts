@@ -1,9 +1,10 @@
 // What `switchyard auth test` and `doctor` say about a probe that did not simply pass, as a user meets it: a model the
 // provider will not serve to the key is a failure (not "valid"), records no success, and breaks the route naming it;
 // a key the router already judged suspect reads as the router says, never as "likely a transient provider problem".
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
+import type { RunningSimulator } from '../../src/sim/types.ts';
 import { startCannedUpstream } from '../helpers/canned-upstream.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
@@ -11,6 +12,24 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 const NO_O1 = 'sk-probe-no-o1-key-0001';
 const TURNS = 'sk-probe-turns-bad-0002';
 const BLOCKED_KEY = 'sk-probe-blocked-key-0003';
+
+/** A provider `mimo` whose one key (TURNS) is valid until the test turns it, with no auth retries; `run` runs the CLI
+ * on that config. */
+async function turningKey(t: TestContext, extraYaml = ''): Promise<{ sim: RunningSimulator; run: (args: string[]) => ReturnType<typeof runCli> }> {
+  const sim = await startSimulator({ scenario: { keys: { [TURNS]: {} } } });
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  ws.write('switchyard.yaml', `providers:
+  mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${TURNS} }
+main: { provider: mimo, model: sim-large }
+retry: { auth_retries: 0 }
+${extraYaml}auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  return { sim, run: (args) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } }) };
+}
 
 interface Listed {
   providers: { candidates: { health: { state: string; reason?: string; last_success_at?: number } }[] }[];
@@ -50,19 +69,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 
 test('auth test on a key the router set aside as suspect uses the router\'s words, not "likely transient"', async (t) => {
   // Works once (known-good), then every call is rejected.
-  const sim = await startSimulator({ scenario: { keys: { [TURNS]: {} } } });
-  const ws = tempWorkspace();
-  t.after(async () => {
-    await sim.close();
-    ws.cleanup();
-  });
-  ws.write('switchyard.yaml', `providers:
-  mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${TURNS} }
-main: { provider: mimo, model: sim-large }
-retry: { auth_retries: 0 }
-auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const { sim, run } = await turningKey(t);
   const first = await run(['chat', '-m', 'hi']);
   assert.equal(first.code, 0, first.stderr);
   sim.setScenario({ keys: { [TURNS]: { valid: false } } });
@@ -103,20 +110,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 });
 
 test('auth test on a key the router judged probably revoked says so, not "likely transient"', async (t) => {
-  const sim = await startSimulator({ scenario: { keys: { [TURNS]: {} } } });
-  const ws = tempWorkspace();
-  t.after(async () => {
-    await sim.close();
-    ws.cleanup();
-  });
-  ws.write('switchyard.yaml', `providers:
-  mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${TURNS} }
-main: { provider: mimo, model: sim-large }
-retry: { auth_retries: 0 }
-cooldowns: { auth_suspect: 1s }
-auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const { sim, run } = await turningKey(t, 'cooldowns: { auth_suspect: 1s }\n');
   assert.equal((await run(['chat', '-m', 'hi'])).code, 0);
   sim.setScenario({ keys: { [TURNS]: { valid: false } } });
   assert.equal((await run(['chat', '-m', 'hi'])).code, 1, 'rejected once: auth suspect');

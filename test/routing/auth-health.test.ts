@@ -39,17 +39,23 @@ test('a known-good key whose token was invalidated: the auth_suspect explanation
   }
 });
 
-test("seed 000: a task's own api_key that was sent and rejected is what the error says, not 'no API key' for its provider", async () => {
-  const TITLE = 'sk-title-key-0000tt01';
-  const h = await harness({
+const TITLE = 'sk-title-key-0000tt01';
+
+/** Seed 000's setup: the title task has its own key, which the provider rejects; the provider has no key of its own. */
+function rejectedTitleKey(fallbackToMain: boolean) {
+  return harness({
     scenario: { keys: { [TITLE]: { valid: false } } },
     config: (u) => ({
       providers: { xiaomi: { type: 'openai', base_url: u.openai } },
       main: { provider: 'xiaomi', model: 'sim-large' },
-      auxiliary: { title_generation: { provider: 'xiaomi', model: 'sim-small', api_key: TITLE, fallback_to_main: true } },
+      auxiliary: { title_generation: { provider: 'xiaomi', model: 'sim-small', api_key: TITLE, fallback_to_main: fallbackToMain } },
       retry: FAST_RETRY,
     }),
   });
+}
+
+test("seed 000: a task's own api_key that was sent and rejected is what the error says, not 'no API key' for its provider", async () => {
+  const h = await rejectedTitleKey(true);
   try {
     const err = await failure(h.router.chat({ task: 'title_generation', messages: hello }));
     assert.equal(h.sim.calls(TITLE), 1);
@@ -66,16 +72,7 @@ test("seed 000: a task's own api_key that was sent and rejected is what the erro
 });
 
 test("a task's own key rejected on a route with no other key fails as rejected, never as 'no API key'", async () => {
-  const TITLE = 'sk-title-key-0000tt01';
-  const h = await harness({
-    scenario: { keys: { [TITLE]: { valid: false } } },
-    config: (u) => ({
-      providers: { xiaomi: { type: 'openai', base_url: u.openai } },
-      main: { provider: 'xiaomi', model: 'sim-large' },
-      auxiliary: { title_generation: { provider: 'xiaomi', model: 'sim-small', api_key: TITLE, fallback_to_main: false } },
-      retry: FAST_RETRY,
-    }),
-  });
+  const h = await rejectedTitleKey(false);
   try {
     const err = await failure(h.router.chat({ task: 'title_generation', messages: hello }));
     assert.equal(err.kind, 'auth_rejected');
