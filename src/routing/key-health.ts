@@ -1,0 +1,154 @@
+// What a route's failures mean for its keys (SPEC §4 "On one route"), the credential-health steps of the ladder
+// (route-ladder.ts): a rate limit or quota cools the key and rotates; a rejected key runs AUTH_RULES (policy.ts) —
+// retried, or set aside as rejected, suspect or revoked; a key refused the route's model is set aside for this route
+// only; when no key is left, wait for the first one back or fail saying why. The ladder drives the attempts and
+// looks the action up; what becomes of the key, and the cooldown/recovered events that say so, is decided here.
+import type { AuthVerdict, CandidateStatus, CoolingReason, Credential, HealthRecord, PickResult } from '../credentials/types.ts';
+import { authVerdict, suspectProbeInterval, suspectSince } from '../credentials/health.ts';
+import { describeCredential } from '../credentials/describe.ts';
+import type { UpstreamError } from '../errors/upstream-error.ts';
+import { explainAllUnusable, explainFailure, explainMissing, explainRejected, type FailureFacts } from '../errors/explain.ts';
+import { providerWords } from '../errors/explain-format.ts';
+import { coolingWait, retryDelay } from './backoff.ts';
+import type { CallContext } from './call-context.ts';
+import type { RouteFailureKind } from './errors.ts';
+import { AUTH_RULES } from './policy.ts';
+import { facts, failed, pause, record, upstreamFacts, type RouteState, type Step } from './route-state.ts';
+
+/**
+ * A key set aside is news once: calls already in flight when it was set aside (a burst of 50 sharing one key) each
+ * get the same 429 and extend the same cooldown, and 50 identical log lines and metric increments would drown the
+ * one that matters. Emitted when the key was not already resting for the same reason.
+ */
+function emitCooldown(ctx: CallContext, s: RouteState, cred: Credential, reason: CoolingReason | 'rejected' | 'revoked', until: number, before: HealthRecord | undefined, said?: string): void {
+  const resting = before !== undefined && before.until !== undefined && before.until > ctx.now();
+  const sameReason = before?.state === 'rejected' ? reason === 'rejected' || reason === 'revoked' : before?.state === 'cooling' && before.reason === reason;
+  if (resting && sameReason) return;
+  const event = { type: 'cooldown' as const, provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), reason, until };
+  ctx.events.emit(said ? { ...event, said } : event);
+}
+
+/** A key that was set aside (cooling, or rejected and probed) answered. */
+export function emitRecovered(ctx: CallContext, s: RouteState, cred: Credential, before: HealthRecord): void {
+  const after = before.state === 'rejected' ? 'rejected' : (before.reason ?? 'rate_limited');
+  ctx.events.emit({ type: 'recovered', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), after });
+}
+
+export function coolAndRotate(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Step {
+  const kind = err.kind as 'rate_limited' | 'quota';
+  const resetAt = err.resetAt ?? (err.retryAfterMs !== undefined ? ctx.now() + err.retryAfterMs : undefined);
+  const before = ctx.store.getHealth(cred.fingerprint);
+  const health = ctx.pool.recordFailure(cred, { kind, ...(resetAt !== undefined ? { resetAt } : {}), ...(err.providerMessage ? { message: err.providerMessage } : {}) });
+  if (health.until !== undefined) emitCooldown(ctx, s, cred, health.reason ?? kind, health.until, before);
+  const until = health.until !== undefined ? { until: health.until } : {};
+  s.keyFailures.push({ kind, explanation: explainFailure(facts(ctx, s, kind, { ...upstreamFacts(err, cred, s), ...until })) });
+  return { next: 'again' };
+}
+
+/** The provider refused this key this route's model: a restriction of the key (its organisation or project), not a
+ * fault. It is set aside for this route only and the next key is tried; the route fails once no key is left
+ * (noUsableKey). Its health is left alone: it stays in use for the provider's other models. */
+export function refusedModel(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Step {
+  const upstream = upstreamFacts(err, cred, s);
+  s.exclude.add(cred.fingerprint);
+  s.modelRefused.set(cred.fingerprint, { masked: cred.masked, sources: cred.sources });
+  s.lastRefusal = upstream;
+  s.keyFailures.push({ kind: 'not_found', explanation: explainFailure(facts(ctx, s, 'not_found', upstream)) });
+  return { next: 'again' };
+}
+
+/** A rejected key: what the rejection means for it (authVerdict) picks the row of AUTH_RULES — retry it, or record
+ * it as rejected, suspect or revoked and rotate. */
+export async function authRejected(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
+  const retry = ctx.loaded.config.retry;
+  const before = ctx.store.getHealth(cred.fingerprint);
+  const verdict = authVerdict(before, ctx.now());
+  const rule = AUTH_RULES[verdict];
+  const used = s.authRetries.get(cred.fingerprint) ?? 0;
+  const message = err.providerMessage ? { message: err.providerMessage } : {};
+  if (rule.retry && used < retry.auth_retries) {
+    // A key that has worked before is probably fine: a transient 401 (seed 002). Back off and try it again.
+    const delay = retryDelay({ attempt: used, baseMs: retry.base_delay, maxMs: retry.max_delay, rand: ctx.random, remainingMs: s.deadline - ctx.now(), longestServerWaitMs: 0 });
+    if (delay.wait) {
+      ctx.pool.recordFailure(cred, { kind: 'auth_rejected', ...message });
+      s.authRetries.set(cred.fingerprint, used + 1);
+      await pause(ctx, s, err.kind, delay.delayMs, used + 1);
+      s.pinned = cred;
+      return { next: 'again' };
+    }
+  }
+  const health = ctx.pool.recordFailure(cred, { kind: rule.report, ...message });
+  // Set aside: cooling (auth_suspect), or rejected until its next single probe. A suspect key whose probe failed was
+  // resting already, and says nothing new (emitCooldown).
+  if (health.until !== undefined && (health.state === 'cooling' || health.state === 'rejected')) {
+    const reason = health.state === 'rejected' ? (verdict === 'revoked' ? 'revoked' : 'rejected') : (health.reason ?? 'auth_suspect');
+    emitCooldown(ctx, s, cred, reason, health.until, before, providerWords(err.status, err.providerMessage));
+  }
+  s.exclude.add(cred.fingerprint);
+  s.keyFailures.push({ kind: 'auth_rejected', explanation: explainRejected(rejectedFacts(ctx, s, cred, err, { verdict, before, health, retries: used })) });
+  return { next: 'again' };
+}
+
+function rejectedFacts(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError, o: { verdict: AuthVerdict; before: HealthRecord | undefined; health: HealthRecord; retries: number }): FailureFacts {
+  const f = facts(ctx, s, 'auth_rejected', { ...upstreamFacts(err, cred, s), retries: o.retries, verdict: o.verdict });
+  const lastSuccessAt = o.before?.last_success_at;
+  if (lastSuccessAt !== undefined) f.lastSuccessAt = lastSuccessAt;
+  const since = suspectSince(o.before);
+  if (o.verdict === 'revoked' && since !== undefined) f.rejectedSince = since;
+  if (o.verdict === 'suspect_probe') {
+    if (o.health.until !== undefined) f.until = o.health.until;
+    f.probeEveryMs = suspectProbeInterval(ctx.loaded.config.cooldowns);
+  }
+  return f;
+}
+
+/**
+ * Why no key of a route is usable, as the call's kind. A key rejected during this very call is the news; otherwise,
+ * if keys are merely resting, the caller can come back later (a 503 with Retry-After at the gateway) — `quota` when
+ * every resting key is out of quota, so a caller can tell "top up billing" from "wait" by the kind, else
+ * `all_cooling`; every key rejected is an auth failure.
+ */
+function unusableKind(candidates: readonly CandidateStatus[], authFailed: boolean): RouteFailureKind {
+  const cooling = candidates.filter((c) => c.health.state === 'cooling');
+  if (authFailed || cooling.length === 0) return 'auth_rejected';
+  return cooling.every((c) => c.health.reason === 'quota') ? 'quota' : 'all_cooling';
+}
+
+export async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclude<PickResult, { ok: true }>): Promise<Step> {
+  const now = ctx.now();
+  if (picked.reason === 'missing') {
+    record(ctx, s, { outcome: 'auth_missing', startedAt: now, endedAt: now, message: 'no API key' });
+    return { next: 'done', failure: failed(s, 'auth_missing', explainMissing({ provider: s.route.provider, lookedIn: picked.lookedIn })) };
+  }
+  // Rate-limited with no key left: wait only if the first key is back within max_wait (and the deadline).
+  const wait = coolingWait(picked.earliestUntil, now, ctx.loaded.config.retry.max_wait - s.coolingWaited, s.deadline - now);
+  if (wait !== undefined) {
+    const ms = Math.max(1, wait);
+    s.coolingWaited += ms;
+    await pause(ctx, s, s.keyFailures.at(-1)?.kind ?? 'rate_limited', ms, s.retries);
+    return { next: 'again' };
+  }
+  const candidates = picked.candidates.map((c) => markRefused(c, s));
+  const others = candidates.filter((c) => !s.modelRefused.has(c.credential.fingerprint));
+  if (s.modelRefused.size > 0 && others.length === 0) return { next: 'done', failure: failed(s, 'not_found', noKeyForModel(ctx, s)) };
+  const kind = unusableKind(others, s.keyFailures.some((f) => f.kind === 'auth_rejected'));
+  const last = s.keyFailures.at(-1);
+  const tf = ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {};
+  const explanation = candidates.length === 1 && last
+    ? last.explanation
+    : explainAllUnusable({ provider: s.route.provider, candidates, now, ...tf, ...(picked.earliestUntil !== undefined ? { earliestUntil: picked.earliestUntil } : {}) });
+  if (s.tried === 0) record(ctx, s, { outcome: 'skipped', startedAt: now, endedAt: now, message: `every key for ${s.route.provider} is unusable` });
+  const retryAfter = kind !== 'auth_rejected' && picked.earliestUntil !== undefined ? picked.earliestUntil - now : undefined;
+  return { next: 'done', failure: failed(s, kind, explanation, retryAfter) };
+}
+
+/** A key refused this route's model says so in the list of unusable keys, rather than "already tried". */
+function markRefused(c: CandidateStatus, s: RouteState): CandidateStatus {
+  if (!s.modelRefused.has(c.credential.fingerprint)) return c;
+  return { ...c, usable: false, why: `may not use model "${s.route.model}"` };
+}
+
+/** Every key of the provider was refused this model: one explanation naming them all, with the provider's words. */
+function noKeyForModel(ctx: CallContext, s: RouteState): string {
+  return explainFailure(facts(ctx, s, 'not_found', { ...s.lastRefusal, modelAccessDenied: true, refusedKeys: [...s.modelRefused.values()] }));
+}
