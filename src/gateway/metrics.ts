@@ -4,6 +4,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LadderEvent } from '../routing/types.ts';
 import type { StoreStatus } from '../state/types.ts';
+import type { Usage } from '../providers/types.ts';
 import { FastCounter, FastHistogram, register } from './fast-metrics.ts';
 import { VERSION } from '../version.ts';
 
@@ -33,6 +34,7 @@ export class GatewayMetrics {
   private readonly duration = new FastHistogram({ name: 'switchyard_gateway_request_duration_seconds', help: 'Total gateway request latency', labelNames: ['api'], buckets: LATENCY_BUCKETS });
   private readonly overhead = new FastHistogram({ name: 'switchyard_gateway_overhead_seconds', help: 'Latency the gateway adds: total minus upstream time (non-streaming requests)', labelNames: ['api'], buckets: OVERHEAD_BUCKETS });
   private readonly attempts = new FastCounter({ name: 'switchyard_attempts_total', help: 'Upstream attempts by provider and outcome', labelNames: ['provider', 'outcome'] });
+  private readonly tokens = new FastCounter({ name: 'switchyard_gateway_tokens_total', help: 'Tokens the answers used, as providers counted them, by final route and kind (input is the whole prompt, cached parts included)', labelNames: ['route', 'kind'] });
   private readonly upstream = new FastHistogram({ name: 'switchyard_upstream_latency_seconds', help: 'Latency of each upstream attempt', labelNames: ['provider'], buckets: LATENCY_BUCKETS });
   /** Requests being served, read when scraped. */
   private inFlightCount = 0;
@@ -45,7 +47,7 @@ export class GatewayMetrics {
   private readonly reloads = new Counter({ name: 'switchyard_gateway_config_reloads_total', help: 'Config reloads by result', labelNames: ['result'], registers: [this.registry] });
 
   constructor(credentialCounts: CredentialCounts, storeStatus?: () => Pick<StoreStatus, 'pendingWrites' | 'degraded'>) {
-    for (const m of [this.requests, this.requestAttempts, this.duration, this.overhead, this.attempts, this.upstream]) register(this.registry, m);
+    for (const m of [this.requests, this.requestAttempts, this.duration, this.overhead, this.attempts, this.upstream, this.tokens]) register(this.registry, m);
     const inFlight = (): number => this.inFlightCount;
     new Gauge({
       name: 'switchyard_gateway_in_flight_requests',
@@ -134,6 +136,20 @@ export class GatewayMetrics {
     if (sample.upstreamSeconds !== undefined && sample.attempts > 0) {
       this.overhead.observe(api, Math.max(0, sample.totalSeconds - sample.upstreamSeconds));
     }
+  }
+
+  /** What an answer used, on its route (the same bounded label as the request counter). Cache reads and writes are
+   * parts of `input`, counted again under their own kind so a cache's effect can be read off the metrics. */
+  tokensUsed(route: string, usage: Usage): void {
+    this.addTokens(route, 'input', usage.input_tokens);
+    this.addTokens(route, 'output', usage.output_tokens);
+    this.addTokens(route, 'cache_read', usage.cache_read_tokens);
+    this.addTokens(route, 'cache_write', usage.cache_write_tokens);
+  }
+
+  /** A count a provider got wrong (negative, not a number) must not poison the series for good: it is left out. */
+  private addTokens(route: string, kind: string, n: number | undefined): void {
+    if (n !== undefined && n > 0 && Number.isFinite(n)) this.tokens.inc([route, kind], n);
   }
 
   reloaded(result: 'ok' | 'invalid'): void {

@@ -5,6 +5,7 @@ import type { ModelTarget } from './model-resolve.ts';
 import type { GatewayContext } from './context.ts';
 import type { RawJson } from '../log.ts';
 import type { Attempt } from '../routing/types.ts';
+import type { Usage } from '../providers/types.ts';
 
 export interface RequestState {
   /** Sent back as `x-request-id` and written in the request's log line, so a caller's error can be found there. */
@@ -26,6 +27,9 @@ export interface RequestState {
   outcome: string;
   /** The message of the error the client was told (so the operator reads in the log why a call failed). */
   error?: string;
+  /** Tokens the answer used, as the provider counted them (a stream's comes with its finish event): the line's
+   * `tokens_*` fields and `switchyard_gateway_tokens_total`, so an operator can say who used how much. */
+  usage?: Usage;
   /** Sum of attempt latencies and waits, for the overhead histogram (non-streaming). */
   upstreamMs?: number;
   /** The router call's trail (chat requests): what a hang-up's line counts as sent. */

@@ -10,6 +10,7 @@ import { rawJson, type LineFields } from '../../log.ts';
 import { apiOf } from './errors.ts';
 import { metricRoute } from '../model-resolve.ts';
 import { sentAttempts } from '../../routing/trail.ts';
+import type { Usage } from '../../providers/types.ts';
 
 const CHAT_PATHS = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses']);
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
@@ -62,6 +63,15 @@ export function logHangUp(ctx: GatewayContext, req: FastifyRequest): void {
   writeRequestLine(ctx, req, 499);
 }
 
+/** Flat fields, easy to sum with jq or a log query by `key` (who) or `route` (where): `tokens_in` is the whole prompt,
+ * cached parts included; the cache's share only when there is one. */
+function addTokenFields(line: LineFields, usage: Usage): void {
+  line['tokens_in'] = usage.input_tokens;
+  line['tokens_out'] = usage.output_tokens;
+  if (usage.cache_read_tokens) line['tokens_cache_read'] = usage.cache_read_tokens;
+  if (usage.cache_write_tokens) line['tokens_cache_write'] = usage.cache_write_tokens;
+}
+
 function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: number): void {
   const s = req.sy;
   if (!s || s.logged) return;
@@ -75,6 +85,7 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     const sample: RequestSample = { api: s.api, route, outcome: s.outcome, attempts: s.attempts, totalSeconds: ms / 1000 };
     if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
     ctx.metrics.requestFinished(sample);
+    if (s.usage !== undefined) ctx.metrics.tokensUsed(route, s.usage);
   }
   const probe = isProbe(path);
   const line: LineFields = {
@@ -91,6 +102,7 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     stream: s.stream,
     ms: Math.round(ms * 100) / 100,
   };
+  if (s.usage !== undefined) addTokenFields(line, s.usage);
   // Rendered here, not through the line writer's memo of repeated values: a message seen once would only churn it.
   if (s.error !== undefined) line['error'] = rawJson(s.error, false);
   ctx.requestLine(probe ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');

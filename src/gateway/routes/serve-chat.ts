@@ -94,6 +94,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   sy.upstreamMs = upstreamMs(trail);
+  sy.usage = result.response.usage;
   answerHeaders(ctx, reply, sy);
   return wire.response(result.response, parsed);
 }
@@ -144,7 +145,9 @@ async function* frames(first: IteratorResult<StreamEvent>, events: AsyncIterator
   try {
     let next = first;
     while (!next.done) {
-      const text = encoder.encode(next.value);
+      const event = next.value;
+      if (event.type === 'finish') sy.usage = event.usage;
+      const text = encoder.encode(event);
       if (text) yield text;
       next = await events.next();
     }
