@@ -1,9 +1,10 @@
 // The `.env` beside the config file: read, never written, never copied into process.env (SPEC §1).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UserError } from '../errors/user-error.ts';
 import { invalidUtf8Lines, utf16Hint } from './encoding.ts';
+import { exposureWarning } from './file-exposure.ts';
 
 export interface Dotenv {
   path: string | null;
@@ -66,18 +67,12 @@ export function readDotenv(dir: string): Dotenv {
   return { path, values, warnings: [...encodingWarnings(path, bytes), ...lintDotenv(path, text), ...exposureWarnings(path, values)] };
 }
 
-/** A `.env` holds keys: one that other users of the machine can read (a shell's `echo … > .env` makes it 0644) is
- * said once at each load, with the command that fixes it, as ssh does for a private key. */
+/** A `.env` holds keys (file-exposure.ts): one that other users of the machine can read (a shell's `echo … > .env`
+ * makes it 0644) is warned about, unless it holds nothing at all. */
 export function exposureWarnings(path: string, values: Readonly<Record<string, string>>): string[] {
-  if (process.platform === 'win32' || Object.keys(values).length === 0) return [];
-  let mode: number;
-  try {
-    mode = statSync(path).mode & 0o777;
-  } catch {
-    return [];
-  }
-  if ((mode & 0o077) === 0) return [];
-  return [`${path} can be read by other users of this machine (mode ${mode.toString(8).padStart(4, '0')}) and it holds keys: chmod 600 ${path}`];
+  if (Object.keys(values).length === 0) return [];
+  const warning = exposureWarning(path);
+  return warning === undefined ? [] : [warning];
 }
 
 /**

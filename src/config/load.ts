@@ -12,6 +12,7 @@ import { configSchema, type Config } from './schema.ts';
 import type { LoadedConfig } from './types.ts';
 import { discoverConfig } from './discover.ts';
 import { readDotenv, type Dotenv } from './dotenv.ts';
+import { configExposureWarnings } from './literal-secrets.ts';
 import { parseYaml, type YamlSource } from './yaml-source.ts';
 import { interpolate } from './interpolate.ts';
 import { zodIssues } from './zod-issues.ts';
@@ -99,7 +100,9 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
   const later = [...(parsed.success ? [] : zodIssues(parsed.error.issues, source, interpolated.data)), ...checked.issues];
   const issues = [...syntaxIssues, ...interpolated.issues, ...later.filter((i) => !badVars.has(i.path))];
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
-  const warnings = [...dotenv.warnings, ...interpolated.warnings, ...checked.warnings];
+  // A config built from an object (no path) has no file for anyone else to read.
+  const exposed = path === null ? [] : configExposureWarnings(path, source, interpolated.origins);
+  const warnings = [...dotenv.warnings, ...exposed, ...interpolated.warnings, ...checked.warnings];
   warnings.push(...adminKeyWarnings(parsed.data, source.data, interpolated.unresolved.get('gateway.admin_key'), interpolated.origins.get('gateway.admin_key')));
   const loaded: LoadedConfig = {
     config: parsed.data,

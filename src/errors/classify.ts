@@ -90,6 +90,9 @@ interface Refinement {
   blocked?: BlockedBy;
   /** Matches only when the message states the largest max_tokens the model accepts (outputLimitOf). */
   outputLimit?: true;
+  /** Codes and wording must both match (else either does): for an answer whose code alone, or words alone, could
+   * also be something else. */
+  both?: true;
 }
 
 const is4xx = (s: number): boolean => s >= 400 && s < 500;
@@ -105,7 +108,8 @@ const MODEL_ACCESS_WORDS =
   /(do|does) not have access to (the )?model|(no|without) access to (the )?model|not (allowed|authori[sz]ed|permitted) to (use|access) (the )?model|blocked at the (organi[sz]ation|project) level/;
 
 /** The provider refuses the country or region the request comes from (OpenAI's `unsupported_country_region_territory`,
- * Google's "User location is not supported"): the same for every key, so nothing to rotate to. */
+ * Google's "User location is not supported"; Anthropic's has a rule of its own): the same for every key, so nothing to
+ * rotate to. */
 const REGION_WORDS =
   /country, region,? or territory not supported|unsupported[ _](country|region)|(country|region|location) (is )?not supported|not available in your (country|region)/;
 
@@ -119,6 +123,13 @@ export const REFINEMENTS: readonly Refinement[] = [
   { kind: 'connection', statuses: oneOf(403), wording: /^html error page:/, blocked: 'firewall' },
   // The provider refuses where the request comes from; every key would meet the same answer.
   { kind: 'not_found', statuses: oneOf(400, 403), codes: ['unsupported_country_region_territory', 'unsupported_country', 'unsupported_region'], wording: REGION_WORDS, blocked: 'region' },
+  // Anthropic's refusal of a region it does not serve says nothing of regions: a 403
+  // {"error":{"type":"forbidden","message":"Request not allowed"}}, without the root "type":"error" its API errors
+  // carry (served by Cloudflare in front of the API). Reported in anthropics/anthropic-sdk-typescript#457,
+  // anthropics/claude-code#1613, enricoros/big-AGI#485, corbt/agent.exe#15, camel-ai/owl#476, each gone once sent
+  // from a supported country. Only that type with those exact words: a key Anthropic refuses is `permission_error`
+  // ("Your API key does not have permission to use the specified resource."), and stays a rejection.
+  { kind: 'not_found', statuses: oneOf(403), codes: ['forbidden'], wording: /^request not allowed\.?$/, both: true, blocked: 'region' },
   // A gateway that wraps its own failure in a 403 is not rejecting the key.
   { kind: 'server', statuses: oneOf(403), codes: ['server_error', 'internal_error', 'internal'], wording: /server_error|internal server error/ },
   {
@@ -186,8 +197,9 @@ function refine(status: number, body: ErrorBody): Refinement | undefined {
       continue;
     }
     if (rule.window !== undefined && rule.window !== window) continue;
-    if (rule.codes?.some((c) => codes.includes(c))) return rule;
-    if (rule.wording?.test(words)) return rule;
+    const byCode = rule.codes?.some((c) => codes.includes(c)) ?? false;
+    const byWords = rule.wording?.test(words) ?? false;
+    if (rule.both ? byCode && byWords : byCode || byWords) return rule;
   }
   return undefined;
 }

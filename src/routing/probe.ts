@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import type { Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
+import type { BlockedBy } from '../errors/classify.ts';
 import { explainFailure, type FailureFacts } from '../errors/explain.ts';
 import { detail } from '../errors/explain-format.ts';
 import { authVerdict, suspectProbeInterval, suspectSince, usability } from '../credentials/health.ts';
@@ -36,6 +37,18 @@ export const PROBE_STATUS: Readonly<Record<ErrorKind, ProbeStatus>> = {
   content_filter: 'valid',
 };
 
+/** A refusal that is neither the key's nor the model's, by what refused: a firewall page (kind `connection`) and a
+ * provider refusing the region (kind `not_found`, which would read "key accepted, model not served") both mean the
+ * provider cannot be used from here, and the key could not be checked. */
+const BLOCKED_STATUS: Readonly<Record<BlockedBy, ProbeStatus>> = {
+  firewall: 'unreachable',
+  region: 'unreachable',
+};
+
+export function probeStatus(err: Pick<UpstreamError, 'kind' | 'blocked'>): ProbeStatus {
+  return err.blocked !== undefined ? BLOCKED_STATUS[err.blocked] : PROBE_STATUS[err.kind];
+}
+
 export interface ProbeResult {
   provider: string;
   credential: { fingerprint: string; masked: string; sources: CredentialSource[] };
@@ -46,6 +59,8 @@ export interface ProbeResult {
   /** The model a chat probe asked for (a route naming another model is not judged by this probe's model failure). */
   model?: string;
   kind?: ErrorKind;
+  /** Not the key nor the model: a firewall page answered, or the provider refuses the region (see probeStatus). */
+  blocked?: BlockedBy;
   http_status?: number;
   /** What happened, in words (explained failures); never a secret. */
   message: string;
@@ -112,13 +127,14 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential, t
   } catch (err) {
     const latency = now() - started;
     if (!UpstreamError.isInstance(err)) throw err;
-    const status = PROBE_STATUS[err.kind];
+    const status = probeStatus(err);
     // Read before the failure is recorded: what the rejection means depends on the key's state until now.
     const before = deps.store.getHealth(credential.fingerprint);
     const health = record(deps.pool, credential, err, status, now());
     const message = probeMessage(deps, { credential, err, model, before, until: health?.until, target });
     const result: ProbeResult = { provider, credential: view, status, latency_ms: latency, method, kind: err.kind, message, ...task };
     if (err.status !== undefined) result.http_status = err.status;
+    if (err.blocked !== undefined) result.blocked = err.blocked;
     return result;
   }
 }
@@ -182,15 +198,16 @@ function modelUnavailableMessage(provider: string, f: FailedProbe): string {
  * a key already judged revoked or suspect is not called "likely transient". */
 function probeMessage(deps: ProbeDeps, f: FailedProbe): string {
   const { credential, err } = f;
-  if (PROBE_STATUS[err.kind] === 'model_unavailable') return modelUnavailableMessage(credential.provider, f);
-  if (PROBE_STATUS[err.kind] === 'valid') return `accepted (the test request itself failed: ${err.kind}${err.providerMessage ? `: ${err.providerMessage}` : ''})`;
+  const status = probeStatus(err);
+  if (status === 'model_unavailable') return modelUnavailableMessage(credential.provider, f);
+  if (status === 'valid') return `accepted (the test request itself failed: ${err.kind}${err.providerMessage ? `: ${err.providerMessage}` : ''})`;
   const now = deps.now?.() ?? Date.now();
   const p = deps.loaded.config.providers[credential.provider];
   const baseUrl = f.target.baseUrl ?? p?.base_url;
   const facts: FailureFacts = {
     kind: err.kind, provider: credential.provider, key: { masked: credential.masked, sources: credential.sources }, providerMessage: err.providerMessage,
     ...(f.model ? { model: f.model } : {}), ...(baseUrl !== undefined ? { baseUrl } : {}), ...(err.status !== undefined ? { status: err.status } : {}),
-    ...(err.code !== undefined ? { code: err.code } : {}), ...(f.until !== undefined ? { until: f.until } : {}),
+    ...(err.code !== undefined ? { code: err.code } : {}), ...(err.blocked !== undefined ? { blocked: err.blocked } : {}), ...(f.until !== undefined ? { until: f.until } : {}),
     ...(deps.timeZone ? { timeZone: deps.timeZone } : {}), now,
   };
   // A task's own base_url is set in the task, not under the provider: name the setting that holds it.

@@ -25,7 +25,13 @@ export interface HttpReply {
 }
 
 interface OpenAiError { status: number; message: string; type: string; param?: string | null; code?: string | number | null }
-interface AnthropicError { status: number; type: string; message: string }
+interface AnthropicError {
+  status: number;
+  type: string;
+  message: string;
+  /** Sent as `{"error":{…}}`, without the root `"type":"error"`: not the API's own answer but its edge's. */
+  bare?: true;
+}
 interface Rendering {
   openai(ctx: ErrorContext): OpenAiError;
   anthropic(ctx: ErrorContext): AnthropicError;
@@ -65,10 +71,11 @@ const RENDERINGS: Record<Exclude<ErrorName, 'bad_gateway'>, Rendering> = {
     anthropic: same(403, 'api_error', 'server_error'),
   },
   // OpenAI's answer to a request from a country it does not serve (the same for every key). Anthropic's counterpart
-  // is a bare 403 "Request not allowed" that does not say why: rendered as sent, it reads as a refused key.
+  // is a 403 "Request not allowed" that does not say why, in a body without the root type (the sources are named at
+  // its rule in src/errors/classify.ts): told from a refused key (`forbidden` above) by its type and words alone.
   region_refused: {
     openai: () => ({ status: 403, type: 'request_forbidden', code: 'unsupported_country_region_territory', message: 'Country, region, or territory not supported' }),
-    anthropic: same(403, 'forbidden', 'Request not allowed'),
+    anthropic: () => ({ status: 403, type: 'forbidden', message: 'Request not allowed', bare: true }),
   },
   // OpenAI's answer when the key's project may not use the model (a 403 with code model_not_found). Anthropic says
   // a model the organisation may not use is not there at all: its 404.
@@ -151,7 +158,8 @@ export function renderError(api: ApiName, error: ErrorName, ctx: ErrorContext): 
     return { status: e.status, contentType: 'application/json', body: JSON.stringify(openAiErrorBody(e)) };
   }
   const e = rendering.anthropic(ctx);
-  return { status: e.status, contentType: 'application/json', body: JSON.stringify(anthropicErrorBody(e.type, e.message)) };
+  const body = anthropicErrorBody(e.type, e.message);
+  return { status: e.status, contentType: 'application/json', body: JSON.stringify(e.bare ? { error: body.error } : body) };
 }
 
 export function openAiErrorBody(e: Pick<OpenAiError, 'message' | 'type' | 'param' | 'code'>): { error: Record<string, unknown> } {

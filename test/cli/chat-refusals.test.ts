@@ -1,6 +1,7 @@
 // `switchyard chat` when the provider refuses rather than fails: a key that may not use the model (OpenAI's 403
 // "Project … does not have access to model …"), the region the request comes from, a model it does not know. The
 // real CLI as a child process, the simulator's 403_model_access / 403_region steps, state in a temp SWITCHYARD_HOME.
+// Anthropic's region refusal ("Request not allowed", which does not say why) through chat, auth test and doctor too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
@@ -88,6 +89,52 @@ test('--model naming a route refused for the region: exit 1, the region explaine
     assert.equal(out.kind, 'not_found');
     assert.equal(out.blocked, 'region');
     assert.deepEqual(out.failures.map((f) => [f.kind, f.blocked]), [['not_found', 'region']]);
+  } finally {
+    await w.close();
+  }
+});
+
+/** `main` is an Anthropic provider whose key meets Anthropic's region refusal (a bare 403 forbidden "Request not
+ * allowed", the simulator's 403_region on its Anthropic API); `backup` answers. */
+function anthropicWorld(): Promise<ChatWorld> {
+  return startChatWorld(
+    { models: { 'sim-large': {} }, keys: { [REFUSED]: { script: ['403_region'], loop_script: true }, [BACKUP]: {} } },
+    (url) => ({
+      providers: { main: { type: 'anthropic', base_url: url, api_key: REFUSED, key_env: 'SWITCHYARD_TEST_UNUSED_KEY', timeout: '10s' }, backup: simProvider(url, BACKUP) },
+      main: { provider: 'main', model: 'sim-large' },
+      fallback: [{ provider: 'backup', model: 'sim-large' }],
+      auxiliary: { title_generation: { provider: 'none' } },
+      retry: FAST_RETRY,
+    }),
+  );
+}
+
+test('Anthropic\'s "Request not allowed": chat, auth test and doctor say the region, never a rejected key', async () => {
+  const w = await anthropicWorld();
+  try {
+    const chat = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    assert.equal(chat.code, 0, chat.stderr);
+    assert.equal(
+      chat.stderr,
+      'note: main does not serve the country or region this request comes from; answering from backup/sim-large — the key was not judged; send from a region main supports (a server or proxy there), or put another provider first\n',
+    );
+
+    const probe = await runCli(['auth', 'test', 'main'], { env: w.cliEnv });
+    assert.equal(probe.code, 1, probe.stdout);
+    assert.match(probe.stdout, /main\s+\w+\s+sk-…aaaa\s+config key\s+unreachable\s+\d+ms/);
+    assert.ok(probe.stdout.includes('  main sk-…aaaa: main does not serve the country or region this request comes from (HTTP 403: Request not allowed) — the key was not judged and stays as it is; send from a region the provider supports (a server or proxy there), or add a fallback route to another provider\n'), probe.stdout);
+    assert.doesNotMatch(probe.stdout, /rejected|key accepted|check or replace/);
+    const json = JSON.parse((await runCli(['auth', 'test', 'main', '--json'], { env: w.cliEnv })).stdout) as { providers: { results: { status: string; blocked?: string }[] }[] };
+    assert.deepEqual(json.providers[0]?.results.map((r) => [r.status, r.blocked]), [['unreachable', 'region']]);
+
+    const list = JSON.parse((await runCli(['auth', 'list', 'main', '--json'], { env: w.cliEnv })).stdout) as { providers: { candidates: { health: { state: string } }[] }[] };
+    assert.equal(list.providers[0]?.candidates[0]?.health.state, 'ok', 'the key was not judged');
+
+    const doctor = await runCli(['doctor'], { env: w.cliEnv });
+    assert.equal(doctor.code, 1, doctor.stdout);
+    assert.match(doctor.stdout, /main: ok {2}main\/sim-large ✗ → backup\/sim-large/);
+    assert.match(doctor.stdout, /main\/sim-large: main does not serve the country or region this request comes from \(see its probe\); its keys could not be checked/);
+    assertNoSecrets([REFUSED, BACKUP]);
   } finally {
     await w.close();
   }

@@ -201,6 +201,28 @@ test('classifyHttp: a 403 "country, region, or territory not supported" is the r
   assert.deepEqual([denied.kind, denied.blocked], ['auth_rejected', undefined]);
 });
 
+/** Anthropic's region refusal as reported (anthropics/anthropic-sdk-typescript#457, anthropics/claude-code#1613): no
+ * root `type`, the type `forbidden`, the words "Request not allowed". */
+const ANTHROPIC_REGION = { error: { type: 'forbidden', message: 'Request not allowed' } };
+
+/** [what, status, body, kind, blocked]: only that type with those words, at 403, is the region. */
+const ANTHROPIC_403S: [string, number, unknown, ErrorKind, 'region' | undefined][] = [
+  ['the refusal as reported', 403, ANTHROPIC_REGION, 'not_found', 'region'],
+  ['the refusal in the API\'s usual envelope', 403, { type: 'error', ...ANTHROPIC_REGION }, 'not_found', 'region'],
+  ['a key refused', 403, { type: 'error', error: { type: 'permission_error', message: 'Your API key does not have permission to use the specified resource.' } }, 'auth_rejected', undefined],
+  ['"forbidden" with other words', 403, { error: { type: 'forbidden', message: 'Request not allowed for this API key' } }, 'auth_rejected', undefined],
+  ['the words with another type', 403, { type: 'error', error: { type: 'permission_error', message: 'Request not allowed' } }, 'auth_rejected', undefined],
+  ['the words as a plain-text 403', 403, 'Request not allowed', 'auth_rejected', undefined],
+  ['the refusal at 401', 401, ANTHROPIC_REGION, 'auth_rejected', undefined],
+];
+
+for (const [what, status, body, kind, blocked] of ANTHROPIC_403S) {
+  test(`classifyHttp: Anthropic 403s: ${what} → ${kind}${blocked ? `, ${blocked}` : ''}`, () => {
+    const got = classifyHttp({ status, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    assert.deepEqual([got.kind, got.blocked, got.modelAccessDenied], [kind, blocked, undefined]);
+  });
+}
+
 test('classifyStreamError: errors inside a 200 stream', () => {
   assert.equal(classifyStreamError({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }).kind, 'overloaded');
   assert.equal(classifyStreamError({ type: 'error', error: { type: 'api_error', message: 'Internal server error' } }).kind, 'server');

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, dirname } from 'node:path';
+import { basename, extname, join, dirname } from 'node:path';
 
 /** A temp directory with a `home/` for SWITCHYARD_HOME; removed by `cleanup()`. */
 export function tempWorkspace(prefix = 'switchyard-test-'): { dir: string; home: string; write(rel: string, text: string): string; cleanup(): void } {
@@ -13,12 +13,17 @@ export function tempWorkspace(prefix = 'switchyard-test-'): { dir: string; home:
     write(rel, text) {
       const p = join(dir, rel);
       mkdirSync(dirname(p), { recursive: true });
-      // A .env holds keys: written as a careful user writes it (a readable one is warned about; tests of that say so).
-      writeFileSync(p, text, basename(p) === '.env' ? { mode: 0o600 } : {});
+      // A .env, and a config with a key written in it, hold keys: written as a careful user writes them (a readable
+      // one is warned about; tests of that chmod it and say so).
+      writeFileSync(p, text, holdsKeys(p) ? { mode: 0o600 } : {});
       return p;
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function holdsKeys(path: string): boolean {
+  return basename(path) === '.env' || ['.yaml', '.yml'].includes(extname(path));
 }

@@ -47,7 +47,8 @@ export async function startWorld(): Promise<DemoWorld> {
   const configPath = join(dir, 'switchyard.yaml');
   copyFileSync(join(EXAMPLES, 'switchyard.yaml'), configPath);
   copyFileSync(join(EXAMPLES, 'demo.env'), join(dir, '.env'));
-  chmodSync(join(dir, '.env'), 0o600);
+  // Both hold keys (the config's written in it): kept from other users, as the config and .env warnings ask.
+  for (const file of [configPath, join(dir, '.env')]) chmodSync(file, 0o600);
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
   const close = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c();
