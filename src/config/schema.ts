@@ -202,6 +202,8 @@ export const gatewaySchema = z.strictObject({
   body_limit: z.number().int().positive().default(32 * 1024 * 1024),
   /** When false, the gateway accepts requests without a client key (loopback development only). */
   require_keys: z.boolean().default(true),
+  /** Most requests one client key may have in flight at once (more get 429 with Retry-After); unset, no limit. */
+  max_in_flight_per_key: z.number().int().positive().optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -9,6 +9,7 @@ import type { StateStore } from '../state/types.ts';
 import { createSwitchyard, type Switchyard } from '../routing/switchyard.ts';
 import { settingsFrom, type GatewayContext } from './context.ts';
 import { KeyCache } from './key-cache.ts';
+import { KeyConcurrency } from './key-concurrency.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { installErrorHandling } from './plugins/errors.ts';
 import { installRequestLog } from './plugins/request-log.ts';
@@ -75,6 +76,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     requestLine: lineWriter(logger),
     metrics,
     keys: new KeyCache(options.store),
+    keyConcurrency: new KeyConcurrency(),
     settings: settingsFrom(options.loaded),
     reloadEnv: environmentForReloads(options.loaded.env, options.loaded.dotenv),
     closing: false,

@@ -7,11 +7,14 @@ import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { KeyCache } from './key-cache.ts';
+import type { KeyConcurrency } from './key-concurrency.ts';
 import { buildModelIndex, type ModelIndex } from './model-resolve.ts';
 
 export interface GatewaySettings {
   loaded: LoadedConfig;
   requireKeys: boolean;
+  /** `gateway.max_in_flight_per_key` (undefined: no limit). */
+  maxInFlightPerKey: number | undefined;
   adminKey: string | undefined;
   models: ModelIndex;
 }
@@ -24,6 +27,8 @@ export interface GatewayContext {
   readonly requestLine: LineWriter;
   readonly metrics: GatewayMetrics;
   readonly keys: KeyCache;
+  /** Requests in flight per client key, for `maxInFlightPerKey` (kept across reloads). */
+  readonly keyConcurrency: KeyConcurrency;
   settings: GatewaySettings;
   /** The environment the config is re-read with (environmentForReloads: without what came from the .env). */
   readonly reloadEnv: Readonly<Record<string, string | undefined>>;
@@ -38,6 +43,7 @@ export function settingsFrom(loaded: LoadedConfig): GatewaySettings {
   return {
     loaded,
     requireKeys: g.require_keys,
+    maxInFlightPerKey: g.max_in_flight_per_key,
     // An empty string (an unset ${VAR}) means no admin key: the admin API stays off rather than open.
     adminKey: g.admin_key ? g.admin_key : undefined,
     models: buildModelIndex(loaded.config),

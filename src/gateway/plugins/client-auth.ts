@@ -13,11 +13,13 @@ const HOW = 'send a gateway key as `Authorization: Bearer sy-…` or `x-api-key:
 
 /** Callback style (no promise per request): it runs on every API call. */
 export function clientAuthHook(ctx: GatewayContext): (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
-  return (req, _reply, done) => {
+  return (req, reply, done) => {
     const presented = presentedKey(req.headers);
     const record = presented === undefined ? undefined : ctx.keys.verify(presented);
     if (record) {
       if (req.sy) req.sy.keyName = record.name;
+      const limit = ctx.settings.maxInFlightPerKey;
+      if (limit !== undefined && !ctx.keyConcurrency.enter(record.id, limit, reply.raw)) return done(tooManyInFlight(record.name, limit));
       return done();
     }
     if (!ctx.settings.requireKeys) {
@@ -36,6 +38,15 @@ export function clientAuthHook(ctx: GatewayContext): (req: FastifyRequest, reply
       { code: 'invalid_api_key' },
     ));
   };
+}
+
+/** 429 in the caller's shape: SDKs wait Retry-After and retry by themselves, by which time a place is usually free. */
+function tooManyInFlight(name: string, limit: number): ApiError {
+  return new ApiError(
+    'rate_limit',
+    `client key "${name}" already has ${limit} requests in flight, the most gateway.max_in_flight_per_key allows; retry when one has finished, or raise the setting`,
+    { code: 'too_many_requests_in_flight', retryAfterSeconds: 1 },
+  );
 }
 
 /** Headers a proxy adds: a request carrying one was passed on from somewhere else. */
