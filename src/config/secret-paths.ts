@@ -22,5 +22,5 @@ export function isSecretPath(path: ConfigPath): boolean {
 /** Values that are URLs and may carry a password or a key in the query string: shown through `redactUrl`. */
 export function isUrlPath(path: ConfigPath): boolean {
   const last = path[path.length - 1];
-  return last === 'base_url' || (path.length === 2 && path[0] === 'gateway' && last === 'state');
+  return last === 'base_url' || last === 'proxy' || (path.length === 2 && path[0] === 'gateway' && last === 'state');
 }

@@ -25,6 +25,8 @@ export interface FailureFacts extends TimeFormat {
   baseUrl?: string;
   /** The setting `baseUrl` comes from, when not `providers.P.base_url` (a task's own `auxiliary.T.base_url`). */
   baseUrlSetting?: string;
+  /** The proxy a connection failure happened through (UpstreamError.via). */
+  via?: string;
   key?: KeyFacts;
   /** Epoch ms of the key's last success (a "known-good" key). */
   lastSuccessAt?: number;
@@ -138,7 +140,7 @@ function explainModelAccess(f: FailureFacts): string {
 function explainRegion(f: FailureFacts): string {
   // A route the caller named has no fallback (REQUESTED_ROUTE_RULE): the other way out is to ask for another provider.
   const instead = f.origin === 'request' ? 'or ask for a model of another provider' : 'or add a fallback route to another provider';
-  return `${f.provider} does not serve the country or region this request comes from${detail(f.status, f.providerMessage)} — the key was not judged and stays as it is; send from a region the provider supports (a server or proxy there), ${instead}`;
+  return `${f.provider} does not serve the country or region this request comes from${detail(f.status, f.providerMessage)} — the key was not judged and stays as it is; send from a region the provider supports (a server there, or a proxy there set as providers.${f.provider}.proxy), ${instead}`;
 }
 
 /** Something in front of the provider answered with a web page: the request never reached its API, the key with it. */
@@ -165,6 +167,9 @@ function explainConnection(f: FailureFacts): string {
   const setting = f.baseUrlSetting ?? `providers.${f.provider}.base_url`;
   if (f.midStream || f.code === 'stream_cut') {
     return `the connection to ${f.provider}${at} broke in the middle of the answer${why ? ` (${why})` : ''}${retries} — usually a network or provider hiccup; if it keeps happening, check ${setting} and any proxy in between`;
+  }
+  if (f.via !== undefined) {
+    return `could not reach ${f.provider}${at} through the proxy ${f.via}${why ? ` (${why})` : ''}${retries} — check that the proxy is up, lets this machine through to that host and has the right user and password, and ${setting}; \`proxy: none\` under providers.${f.provider} sends directly`;
   }
   return `could not reach ${f.provider}${at}${why ? ` (${why})` : ''}${retries} — check ${setting} and that the service is up and reachable from here`;
 }

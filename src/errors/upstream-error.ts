@@ -27,6 +27,9 @@ export interface UpstreamErrorInit {
   providerMessage: string;
   /** True when the failure came after the first stream event. */
   midStream?: boolean;
+  /** The proxy a transport failure happened through, redacted, with where it was set:
+   * `http://proxy.corp:3128 (env HTTPS_PROXY)`. */
+  via?: string;
   cause?: unknown;
 }
 
@@ -85,6 +88,7 @@ export class UpstreamError extends Error {
   readonly outputLimit: number | undefined;
   readonly providerMessage: string;
   readonly midStream: boolean;
+  readonly via: string | undefined;
 
   constructor(init: UpstreamErrorInit) {
     super(headline(init), init.cause === undefined ? undefined : { cause: init.cause });
@@ -100,6 +104,7 @@ export class UpstreamError extends Error {
     this.outputLimit = init.outputLimit;
     this.providerMessage = init.providerMessage;
     this.midStream = init.midStream ?? false;
+    this.via = init.via;
   }
 
   /** Any classified upstream error, whatever its kind. Name-based, so it works across module copies. */
@@ -189,7 +194,7 @@ export function upstreamError(init: UpstreamErrorInit): UpstreamError {
 export function fromClassification(
   c: { kind: ErrorKind; status?: number; code?: string; providerMessage: string; retryAfterMs?: number; resetAt?: number; shouldRetry?: boolean; modelAccessDenied?: boolean; blocked?: 'firewall' | 'region'; outputLimit?: number },
   provider: string,
-  extra: { midStream?: boolean; cause?: unknown } = {},
+  extra: { midStream?: boolean; cause?: unknown; via?: string } = {},
 ): UpstreamError {
   return upstreamError({ ...c, provider, ...extra });
 }

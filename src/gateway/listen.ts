@@ -1,5 +1,6 @@
 // `gateway.listen` / `--listen` parsing, and the loopback test that guards `require_keys: false`.
 import { isIP } from 'node:net';
+import { isLoopback } from '../loopback.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { UserError } from '../errors/user-error.ts';
 
@@ -27,14 +28,9 @@ export function assertHostShape(host: string, where: string, value: string): voi
   }
 }
 
-/** True only for addresses that cannot be reached from another machine. `0.0.0.0` and `::` are not loopback. */
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost' || h === 'ip6-localhost') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || h.startsWith('::ffff:127.');
-  return false;
-}
+/** True only for addresses that cannot be reached from another machine (`0.0.0.0` and `::` are not loopback):
+ * src/loopback.ts, re-exported for the gateway's modules. */
+export { isLoopback };
 
 /** The check behind `require_keys: false`: open access only where nobody else can connect. Made at start and on
  * every reload (an edit must not open a gateway that is already listening on a reachable address). */

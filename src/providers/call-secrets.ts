@@ -7,7 +7,7 @@ import { isSecretHeader } from '../credentials/header-values.ts';
 import type { SendContext } from './types.ts';
 
 /** What a call was sent with that can hold a secret. */
-export type SentWith = Pick<SendContext, 'apiKey' | 'headers' | 'baseUrl'>;
+export type SentWith = Pick<SendContext, 'apiKey' | 'headers' | 'baseUrl' | 'proxy'>;
 
 // Keyed by the headers object of a loaded config (a reload makes a new one, and the old entry goes with it), then
 // by base URL: a task's own base_url shares its provider's headers.

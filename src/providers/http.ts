@@ -2,7 +2,8 @@
 // on the hot path). Failures come back already classified as UpstreamError; no secret the call was sent with (the key,
 // header values, the base URL's password and query) enters a message.
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool } from 'undici';
+import { Pool, ProxyAgent } from 'undici';
+import { describeProxy, type ProxyChoice } from './proxy.ts';
 import type { Dispatcher } from 'undici';
 import { classifyHttp, classifyStreamError, classifyTransport } from '../errors/classify.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
@@ -29,10 +30,29 @@ function poolFor(origin: string): Pool {
   return pool;
 }
 
+// One ProxyAgent per proxy URL: it keeps a pool per upstream origin behind the proxy (CONNECT tunnels for http and
+// https proxies; SOCKS5 too). Made only when a provider goes through a proxy.
+const proxies = new Map<string, ProxyAgent>();
+
+function proxyAgent(url: string): ProxyAgent {
+  let agent = proxies.get(url);
+  if (!agent) {
+    agent = new ProxyAgent({ uri: url, connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
+    proxies.set(url, agent);
+  }
+  return agent;
+}
+
+/** Where a call is dispatched: its origin's pool, or its proxy's agent (which needs the origin with each request). */
+function dispatcherFor(origin: string, proxy: ProxyChoice | undefined): Dispatcher {
+  return proxy === undefined ? poolFor(origin) : proxyAgent(proxy.url);
+}
+
 /** Closes every pooled connection (tests, shutdown). */
 export async function closePools(): Promise<void> {
-  const all = [...pools.values()];
+  const all: Dispatcher[] = [...pools.values(), ...proxies.values()];
   pools.clear();
+  proxies.clear();
   await Promise.all(all.map((p) => p.close().catch(() => undefined)));
 }
 
@@ -105,14 +125,16 @@ export function transportFailure(err: unknown, call: Pick<UpstreamCall, 'provide
   const c = call.deadline.timedOut
     ? { kind: 'timeout' as const, code: 'TIMEOUT', providerMessage: midStream ? 'stream went idle past the timeout' : 'no answer within the timeout' }
     : classifyTransport(err, callSecrets(call.sentWith));
-  return fromClassification(c, call.provider, { midStream, cause: err });
+  const proxy = call.sentWith.proxy;
+  return fromClassification(c, call.provider, proxy === undefined ? { midStream, cause: err } : { midStream, cause: err, via: describeProxy(proxy) });
 }
 
 /** Sends the request; a non-2xx answer is read, classified and thrown. Returns the open 2xx response. */
 export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.ResponseData> {
   let res: Dispatcher.ResponseData;
   try {
-    res = await poolFor(call.url.origin).request({
+    res = await dispatcherFor(call.url.origin, call.sentWith.proxy).request({
+      origin: call.url.origin,
       path: call.url.path,
       method: call.method,
       headers: call.headers,
@@ -252,7 +274,7 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
       reject(fromClassification(classifyHttp({ status: answer.status, headers: answer.headers, body: text.slice(0, MAX_ERROR_BODY), secrets: callSecrets(call.sentWith) }), call.provider));
     });
     try {
-      poolFor(call.url.origin).dispatch({ path: call.url.path, method: call.method, headers: call.headers, body: call.body ?? null }, handler);
+      dispatcherFor(call.url.origin, call.sentWith.proxy).dispatch({ origin: call.url.origin, path: call.url.path, method: call.method, headers: call.headers, body: call.body ?? null }, handler);
     } catch (err) {
       deadline.clear();
       reject(transportFailure(err, call, false));

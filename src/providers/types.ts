@@ -144,6 +144,8 @@ export type StreamEvent =
   | { type: 'tool_call_delta'; index: number; arguments: string }
   | { type: 'finish'; finish_reason: FinishReason; stop_sequence?: string; usage?: Usage };
 
+import type { ProxyChoice } from './proxy.ts';
+
 export interface SendContext {
   provider: string;
   baseUrl: string;
@@ -151,6 +153,8 @@ export interface SendContext {
   headers: Record<string, string>;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The proxy the call goes through (proxy.ts: the provider's `proxy:` or the environment's), when there is one. */
+  proxy?: ProxyChoice;
 }
 
 /** One implementation per provider type; all pass the shared conformance suite (test/providers/). Failures are

@@ -14,6 +14,8 @@ import { authVerdict, suspectProbeInterval, suspectSince, usability } from '../c
 import type { HealthStore } from '../state/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import type { AdapterFor } from './call-context.ts';
+import { proxyFor } from '../providers/proxy.ts';
+import type { SendContext } from '../providers/types.ts';
 
 /** `accepted`: only a models list was tried (no model is known for the provider) and it answered; chat untested.
  * `model_unavailable`: the provider answered, but not with the probed model (unknown to it, or refused to this key):
@@ -112,7 +114,10 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential, t
   if (!p) return { provider, credential: view, status: 'error', latency_ms: 0, method: '-', message: `provider ${provider} is not configured`, ...task };
   const model = target.model || probeModel(deps.loaded, provider);
   const adapter = deps.adapterFor(p.type);
-  const ctx = { provider, baseUrl: target.baseUrl ?? p.base_url, apiKey: credential.secret, headers: p.headers, timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS) };
+  const baseUrl = target.baseUrl ?? p.base_url;
+  const ctx: SendContext = { provider, baseUrl, apiKey: credential.secret, headers: p.headers, timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS) };
+  const proxy = proxyFor(p, provider, baseUrl, deps.loaded.env, deps.loaded.dotenv);
+  if (proxy !== undefined) ctx.proxy = proxy;
   const method = model ? `chat ${provider}/${model}` : 'models list';
   const started = now();
   if (model) task.model = model;
@@ -207,7 +212,7 @@ function probeMessage(deps: ProbeDeps, f: FailedProbe): string {
   const facts: FailureFacts = {
     kind: err.kind, provider: credential.provider, key: { masked: credential.masked, sources: credential.sources }, providerMessage: err.providerMessage,
     ...(f.model ? { model: f.model } : {}), ...(baseUrl !== undefined ? { baseUrl } : {}), ...(err.status !== undefined ? { status: err.status } : {}),
-    ...(err.code !== undefined ? { code: err.code } : {}), ...(err.blocked !== undefined ? { blocked: err.blocked } : {}), ...(f.until !== undefined ? { until: f.until } : {}),
+    ...(err.code !== undefined ? { code: err.code } : {}), ...(err.blocked !== undefined ? { blocked: err.blocked } : {}), ...(err.via !== undefined ? { via: err.via } : {}), ...(f.until !== undefined ? { until: f.until } : {}),
     ...(deps.timeZone ? { timeZone: deps.timeZone } : {}), now,
   };
   // A task's own base_url is set in the task, not under the provider: name the setting that holds it.

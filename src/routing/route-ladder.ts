@@ -11,6 +11,8 @@ import { retryDelay } from './backoff.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure } from './errors.ts';
 import { pickFor } from './pick.ts';
+import { proxyFor } from '../providers/proxy.ts';
+import type { SendContext } from '../providers/types.ts';
 import { routeAction, type Refinement } from './policy.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
@@ -87,14 +89,17 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
   ctx.pool.recordUse(cred);
   s.tried += 1;
   const startedAt = ctx.now();
-  const sendCtx = {
+  const baseUrl = route.baseUrl ?? provider.base_url;
+  const sendCtx: SendContext = {
     provider: route.provider,
-    baseUrl: route.baseUrl ?? provider.base_url,
+    baseUrl,
     apiKey: cred.secret,
     headers: provider.headers,
     timeoutMs: (s.attemptTimeoutMs = Math.max(1, Math.min(provider.timeout, s.deadline - startedAt))),
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
+  if (ctx.signal) sendCtx.signal = ctx.signal;
+  const proxy = proxyFor(provider, route.provider, baseUrl, ctx.loaded.env, ctx.loaded.dotenv);
+  if (proxy !== undefined) sendCtx.proxy = proxy;
   try {
     const value = await send(adapter, sendCtx, route, s.adjust);
     const before = ctx.store.getHealth(cred.fingerprint);

@@ -77,6 +77,7 @@ export function upstreamFacts(err: UpstreamError, cred: Credential, s: RouteStat
   if (err.code !== undefined) f.code = err.code;
   if (err.modelAccessDenied) f.modelAccessDenied = true;
   if (err.blocked !== undefined) f.blocked = err.blocked;
+  if (err.via !== undefined) f.via = err.via;
   // A task's own base_url (only a task's route has one): the message names that setting, not the provider's.
   if (s.route.baseUrl !== undefined) f.baseUrlSetting = `${s.route.origin}.base_url`;
   return f;

@@ -43,7 +43,7 @@ export const SET_ASIDE_REASONS: readonly { applies: (a: Attempt) => boolean; wor
     applies: (a) => a.outcome === 'not_found' && a.refusal === 'region',
     words: (a) => ({
       what: `${a.provider} does not serve the country or region this request comes from`,
-      hint: `the key was not judged; send from a region ${a.provider} supports (a server or proxy there), or put another provider first`,
+      hint: `the key was not judged; send from a region ${a.provider} supports (a server there, or a proxy there set as providers.${a.provider}.proxy), or put another provider first`,
     }),
   },
   {

@@ -46,7 +46,7 @@ test('the main route refused for the region: the note says so, not "model not fo
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stderr,
-      'note: main does not serve the country or region this request comes from; answering from backup/sim-large — the key was not judged; send from a region main supports (a server or proxy there), or put another provider first\n',
+      'note: main does not serve the country or region this request comes from; answering from backup/sim-large — the key was not judged; send from a region main supports (a server there, or a proxy there set as providers.main.proxy), or put another provider first\n',
     );
   } finally {
     await w.close();
@@ -79,7 +79,7 @@ test('--model naming a route refused for the region: exit 1, the region explaine
     const r = await runCli(['chat', '--model', 'main/sim-large', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^switchyard: main: main does not serve the country or region this request comes from \(HTTP 403: Country, region, or territory not supported\) — the key was not judged and stays as it is; send from a region the provider supports \(a server or proxy there\), or ask for a model of another provider\n$/);
+    assert.match(r.stderr, /^switchyard: main: main does not serve the country or region this request comes from \(HTTP 403: Country, region, or territory not supported\) — the key was not judged and stays as it is; send from a region the provider supports \(a server there, or a proxy there set as providers\.main\.proxy\), or ask for a model of another provider\n$/);
     assert.doesNotMatch(r.stderr, /not.found|does not know/i);
     assert.equal(w.sim.calls(BACKUP), 0, 'a route the user named has no fallback');
 
@@ -116,13 +116,13 @@ test('Anthropic\'s "Request not allowed": chat, auth test and doctor say the reg
     assert.equal(chat.code, 0, chat.stderr);
     assert.equal(
       chat.stderr,
-      'note: main does not serve the country or region this request comes from; answering from backup/sim-large — the key was not judged; send from a region main supports (a server or proxy there), or put another provider first\n',
+      'note: main does not serve the country or region this request comes from; answering from backup/sim-large — the key was not judged; send from a region main supports (a server there, or a proxy there set as providers.main.proxy), or put another provider first\n',
     );
 
     const probe = await runCli(['auth', 'test', 'main'], { env: w.cliEnv });
     assert.equal(probe.code, 1, probe.stdout);
     assert.match(probe.stdout, /main\s+\w+\s+sk-…aaaa\s+config key\s+unreachable\s+\d+ms/);
-    assert.ok(probe.stdout.includes('  main sk-…aaaa: main does not serve the country or region this request comes from (HTTP 403: Request not allowed) — the key was not judged and stays as it is; send from a region the provider supports (a server or proxy there), or add a fallback route to another provider\n'), probe.stdout);
+    assert.ok(probe.stdout.includes('  main sk-…aaaa: main does not serve the country or region this request comes from (HTTP 403: Request not allowed) — the key was not judged and stays as it is; send from a region the provider supports (a server there, or a proxy there set as providers.main.proxy), or add a fallback route to another provider\n'), probe.stdout);
     assert.doesNotMatch(probe.stdout, /rejected|key accepted|check or replace/);
     const json = JSON.parse((await runCli(['auth', 'test', 'main', '--json'], { env: w.cliEnv })).stdout) as { providers: { results: { status: string; blocked?: string }[] }[] };
     assert.deepEqual(json.providers[0]?.results.map((r) => [r.status, r.blocked]), [['unreachable', 'region']]);

@@ -1,0 +1,98 @@
+// Which proxy, if any, an upstream call goes through. A provider's `proxy:` wins (`none` sends directly whatever the
+// environment says); otherwise the variables every HTTP tool reads — `https_proxy`/`HTTPS_PROXY` for an https base
+// URL, `http_proxy`/`HTTP_PROXY` for an http one, minus the hosts `no_proxy`/`NO_PROXY` lists — from the process
+// environment, then the `.env` beside the config (as for keys). A loopback upstream (a local model server, the
+// simulator) is never sent to a proxy from the environment: the proxy's loopback is not this machine's.
+// Worked out once per provider config and base URL, so a call without a proxy pays one map lookup.
+import { isLoopback } from '../loopback.ts';
+import { redactUrl } from '../credentials/mask.ts';
+
+export interface ProxyChoice {
+  /** The proxy URL as written (it may hold a user and password: show it through redactUrl only). */
+  url: string;
+  /** Where it was set, for messages: `providers.openai.proxy`, `env HTTPS_PROXY`, `.env HTTPS_PROXY`. */
+  from: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Schemes undici's ProxyAgent speaks: an HTTP proxy (CONNECT tunnel), an HTTPS one, or SOCKS5. */
+export const PROXY_SCHEMES: readonly string[] = ['http:', 'https:', 'socks5:', 'socks:'];
+
+/** The variable names for a base URL's scheme, in the order they are read (lower case first, as curl does). */
+function variablesFor(protocol: string): readonly string[] {
+  return protocol === 'https:' ? ['https_proxy', 'HTTPS_PROXY'] : ['http_proxy', 'HTTP_PROXY'];
+}
+
+function lookup(names: readonly string[], env: Env, dotenv: Env): { value: string; from: string } | undefined {
+  for (const [vars, where] of [[env, 'env'], [dotenv, '.env']] as const) {
+    for (const name of names) {
+      const value = vars[name]?.trim();
+      if (value) return { value, from: `${where} ${name}` };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `NO_PROXY` as curl and undici read it: comma- or space-separated host names, each matching itself and its
+ * subdomains (a leading `.` or `*.` is the same), optionally `:port`; `*` alone matches every host.
+ */
+export function noProxyMatches(noProxy: string, hostname: string, port: number): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  for (const raw of noProxy.split(/[,\s]+/)) {
+    if (raw === '') continue;
+    if (raw === '*') return true;
+    const m = /^(.+):(\d+)$/.exec(raw);
+    const entry = (m?.[1] ?? raw).replace(/^\*?\./, '').replace(/^\[|\]$/g, '').toLowerCase();
+    if (m?.[2] !== undefined && Number(m[2]) !== port) continue;
+    if (host === entry || host.endsWith(`.${entry}`)) return true;
+  }
+  return false;
+}
+
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443 };
+
+/** The proxy for calls to `baseUrl`, or undefined to send them directly. `setting` is the provider's `proxy:`. */
+export function chooseProxy(provider: string, setting: string | undefined, baseUrl: string, env: Env, dotenv: Env): ProxyChoice | undefined {
+  if (setting === 'none') return undefined;
+  if (setting !== undefined) return { url: setting, from: `providers.${provider}.proxy` };
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return undefined;
+  }
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  if (isLoopback(hostname)) return undefined;
+  const found = lookup(variablesFor(url.protocol), env, dotenv);
+  if (found === undefined) return undefined;
+  const noProxy = lookup(['no_proxy', 'NO_PROXY'], env, dotenv)?.value ?? '';
+  if (noProxyMatches(noProxy, hostname, Number(url.port) || DEFAULT_PORTS[url.protocol] || 0)) return undefined;
+  return { url: found.value, from: found.from };
+}
+
+/** For messages: the proxy without its password, and where it was set. */
+export function describeProxy(p: ProxyChoice): string {
+  return `${redactUrl(p.url)} (${p.from})`;
+}
+
+// Keyed by the provider's config object (a reload makes new ones), then by base URL (a task may set its own).
+const cache = new WeakMap<object, Map<string, ProxyChoice | null>>();
+const MAX_BASES = 100;
+
+/** chooseProxy, worked out once per provider config and base URL. */
+export function proxyFor(providerConfig: { proxy?: string | undefined }, provider: string, baseUrl: string, env: Env, dotenv: Env): ProxyChoice | undefined {
+  let byBase = cache.get(providerConfig);
+  if (byBase === undefined) {
+    byBase = new Map();
+    cache.set(providerConfig, byBase);
+  }
+  let choice = byBase.get(baseUrl);
+  if (choice === undefined) {
+    choice = chooseProxy(provider, providerConfig.proxy, baseUrl, env, dotenv) ?? null;
+    if (byBase.size >= MAX_BASES) byBase.clear();
+    byBase.set(baseUrl, choice);
+  }
+  return choice ?? undefined;
+}

@@ -1,0 +1,126 @@
+// Upstream calls through a proxy: `providers.X.proxy` (a real CONNECT proxy on loopback in front of the simulator),
+// streaming and not, both provider types, a proxy that asks for a password, a proxy that is down; and which proxy
+// the environment picks (HTTPS_PROXY, NO_PROXY, `proxy: none`, loopback), read from the variables as given.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chooseProxy, noProxyMatches } from '../../src/providers/proxy.ts';
+import { SwitchyardError } from '../../src/routing/errors.ts';
+import { startConnectProxy } from '../helpers/connect-proxy.ts';
+import { closedPort, FAST_RETRY, harness, hello } from '../routing/helpers.ts';
+
+const KEY = 'sk-proxy-test-0000000001';
+const ANT = 'sk-ant-proxy-test-000001';
+
+function simHostPort(url: string): string {
+  return new URL(url).host;
+}
+
+test('providers.X.proxy: both provider types reach the upstream through the proxy, streaming and not', async (t) => {
+  const proxy = await startConnectProxy();
+  t.after(() => proxy.close());
+  const h = await harness({
+    scenario: { keys: { [KEY]: {}, [ANT]: {} } },
+    config: (u) => ({
+      providers: {
+        oa: { type: 'openai', base_url: u.openai, api_key: KEY, proxy: proxy.url },
+        an: { type: 'anthropic', base_url: u.anthropic, api_key: ANT, proxy: proxy.url },
+      },
+      main: { provider: 'oa', model: 'sim-large' },
+    }),
+  });
+  t.after(() => h.close());
+  const answer = await h.router.chat({ messages: hello });
+  assert.equal(answer.status, 'ok');
+  const viaAnthropic = await h.router.chat({ messages: hello, route: { provider: 'an', model: 'sim-large' } });
+  assert.equal(viaAnthropic.status, 'ok');
+  const streamed = await h.router.chat({ messages: hello, stream: true });
+  assert.equal(streamed.status, 'ok');
+  let text = '';
+  if (streamed.status === 'ok') for await (const e of streamed.events) if (e.type === 'text') text += e.text;
+  assert.match(text, /reply to/);
+  assert.ok(proxy.connects.length >= 1, 'the proxy carried the calls');
+  assert.ok(proxy.connects.every((c) => c === simHostPort(h.openai)), `every tunnel went to the simulator: ${proxy.connects.join(', ')}`);
+  assert.equal(h.sim.calls(), 3, 'the simulator answered all three');
+});
+
+test('a proxy that wants a password: the one in the URL is sent to the proxy, never shown; a wrong one is named as the proxy\'s refusal, not the key\'s', async (t) => {
+  const proxy = await startConnectProxy({ user: 'me', password: 'proxy-secret-pw-123' });
+  t.after(() => proxy.close());
+  const wrong = proxy.url.replace('proxy-secret-pw-123', 'wrong-password-456');
+  const h = await harness({
+    scenario: { keys: { [KEY]: {} } },
+    config: (u) => ({
+      providers: {
+        good: { type: 'openai', base_url: u.openai, api_key: KEY, proxy: proxy.url },
+        bad: { type: 'openai', base_url: u.openai, api_key: KEY, proxy: wrong },
+      },
+      main: { provider: 'good', model: 'sim-large' },
+      retry: FAST_RETRY,
+    }),
+  });
+  t.after(() => h.close());
+  assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+  await assert.rejects(h.router.chat({ messages: hello, route: { provider: 'bad', model: 'sim-large' } }), (err: unknown) => {
+    assert.ok(SwitchyardError.isInstance(err));
+    assert.equal(err.kind, 'connection');
+    assert.match(err.message, /could not reach bad at http:\/\/127\.0\.0\.1:\d+\/v1 through the proxy http:\/\/me:\*\*\*@127\.0\.0\.1:\d+ \(providers\.bad\.proxy\)/);
+    assert.match(err.message, /407/);
+    assert.match(err.message, /check that the proxy is up, lets this machine through to that host and has the right user and password/);
+    assert.doesNotMatch(err.message, /wrong-password-456|proxy-secret-pw-123/);
+    return true;
+  });
+  // The key was never judged: the proxy refused before the provider saw anything.
+  const health = h.store.getHealth(h.router.pool.candidates('bad')[0]!.fingerprint);
+  assert.ok(health === undefined || health.state === 'ok', `key health untouched: ${JSON.stringify(health)}`);
+});
+
+test('a proxy that is down: the message names the proxy and where it was set', async (t) => {
+  const port = await closedPort();
+  const h = await harness({
+    scenario: { keys: { [KEY]: {} } },
+    config: (u) => ({
+      providers: { oa: { type: 'openai', base_url: u.openai, api_key: KEY, proxy: `http://127.0.0.1:${port}` } },
+      main: { provider: 'oa', model: 'sim-large' },
+      retry: FAST_RETRY,
+    }),
+  });
+  t.after(() => h.close());
+  await assert.rejects(h.router.chat({ messages: hello }), (err: unknown) => {
+    assert.ok(SwitchyardError.isInstance(err));
+    assert.match(err.message, new RegExp(`through the proxy http://127\\.0\\.0\\.1:${port} \\(providers\\.oa\\.proxy\\) \\(.*ECONNREFUSED`));
+    assert.match(err.message, /`proxy: none` under providers\.oa sends directly/);
+    return true;
+  });
+  assert.equal(h.sim.calls(), 0);
+});
+
+test('the environment: HTTPS_PROXY for https upstreams, HTTP_PROXY for http ones, lower case first, then the .env', () => {
+  const env = { HTTPS_PROXY: 'http://corp:3128', http_proxy: 'http://plain:8080', HTTP_PROXY: 'http://upper:8080' };
+  assert.deepEqual(chooseProxy('openai', undefined, 'https://api.openai.com/v1', env, {}), { url: 'http://corp:3128', from: 'env HTTPS_PROXY' });
+  assert.deepEqual(chooseProxy('local', undefined, 'http://models.lan:8000/v1', env, {}), { url: 'http://plain:8080', from: 'env http_proxy' });
+  assert.deepEqual(chooseProxy('openai', undefined, 'https://api.openai.com/v1', {}, { https_proxy: 'http://dot:1' }), { url: 'http://dot:1', from: '.env https_proxy' });
+  assert.equal(chooseProxy('openai', undefined, 'https://api.openai.com/v1', {}, {}), undefined);
+});
+
+test('the provider\'s proxy: wins over the environment; none ignores it; loopback never takes the environment\'s', () => {
+  const env = { HTTPS_PROXY: 'http://corp:3128', HTTP_PROXY: 'http://corp:3128' };
+  assert.deepEqual(chooseProxy('a', 'socks5://eu-exit:1080', 'https://api.anthropic.com', env, {}), { url: 'socks5://eu-exit:1080', from: 'providers.a.proxy' });
+  assert.equal(chooseProxy('a', 'none', 'https://api.anthropic.com', env, {}), undefined);
+  for (const base of ['http://127.0.0.1:8000/v1', 'http://localhost:11434/v1', 'http://[::1]:8000/v1']) assert.equal(chooseProxy('local', undefined, base, env, {}), undefined, base);
+  // A proxy written for the provider applies even on loopback: the user asked for it.
+  assert.deepEqual(chooseProxy('local', 'http://127.0.0.1:3128', 'http://127.0.0.1:8000/v1', {}, {}), { url: 'http://127.0.0.1:3128', from: 'providers.local.proxy' });
+});
+
+test('NO_PROXY as curl reads it: hosts and their subdomains, a leading dot or *., a port, or * for all', () => {
+  assert.equal(noProxyMatches('example.com', 'api.example.com', 443), true);
+  assert.equal(noProxyMatches('.example.com', 'example.com', 443), true);
+  assert.equal(noProxyMatches('*.example.com', 'api.example.com', 443), true);
+  assert.equal(noProxyMatches('example.com', 'badexample.com', 443), false);
+  assert.equal(noProxyMatches('internal:8443, other', 'internal', 8443), true);
+  assert.equal(noProxyMatches('internal:8443', 'internal', 443), false);
+  assert.equal(noProxyMatches('*', 'anything', 1), true);
+  assert.equal(noProxyMatches('', 'anything', 1), false);
+  const env = { HTTPS_PROXY: 'http://corp:3128', NO_PROXY: 'azure.internal,.corp.example' };
+  assert.equal(chooseProxy('az', undefined, 'https://gpt.azure.internal/openai', env, {}), undefined);
+  assert.equal(chooseProxy('o', undefined, 'https://api.openai.com/v1', env, {})?.url, 'http://corp:3128');
+});
