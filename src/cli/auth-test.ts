@@ -46,6 +46,7 @@ export function printProbes(probes: readonly ProviderProbe[]): void {
   const rows: string[][] = [];
   const notes: string[] = [];
   for (const p of probes) {
+    if (p.proxy !== undefined) notes.push(`${p.provider}: through the proxy ${p.proxy}`);
     if (p.missing) {
       rows.push([p.provider, '-', '-', '-', 'missing', '-']);
       notes.push(p.missing);

@@ -8,12 +8,15 @@ import type { AdapterFor } from './call-context.ts';
 import { matchOne } from '../state/match.ts';
 import { probeCredential, type ProbeResult } from './probe.ts';
 import { taskKeys, type TaskKey } from './task-keys.ts';
+import { describeProxy, proxyFor } from '../providers/proxy.ts';
 
 export interface ProviderProbe {
   provider: string;
   /** No credential of the provider's own: the "missing" explanation naming where we looked (its tasks' own keys
    * may still be among `results`). */
   missing?: string;
+  /** The proxy its calls go through (described: no password), when there is one: a failure may be the proxy's. */
+  proxy?: string;
   results: ProbeResult[];
 }
 
@@ -45,6 +48,9 @@ export async function probeProviders(input: ProbeAllInput): Promise<ProviderProb
       ...tasks.map((k) => probeCredential(deps, k.credential, { task: k.task, model: k.model, origin: k.where, ...(k.baseUrl !== undefined ? { baseUrl: k.baseUrl } : {}) })),
     ];
     const probe: ProviderProbe = { provider, results: await Promise.all(probes) };
+    const p = input.loaded.config.providers[provider];
+    const proxy = p === undefined ? undefined : proxyFor(p, provider, p.base_url, input.loaded.env, input.loaded.dotenv);
+    if (proxy !== undefined) probe.proxy = describeProxy(proxy);
     // A named ID asks about one key: the provider's lack of others is not part of the answer.
     if (all.length === 0 && input.id === undefined) probe.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider) });
     return probe;

@@ -7,6 +7,9 @@ import { chooseProxy, noProxyMatches } from '../../src/providers/proxy.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import { startConnectProxy } from '../helpers/connect-proxy.ts';
 import { closedPort, FAST_RETRY, harness, hello } from '../routing/helpers.ts';
+import { startSimulator } from '../../src/sim/server.ts';
+import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
 
 const KEY = 'sk-proxy-test-0000000001';
 const ANT = 'sk-ant-proxy-test-000001';
@@ -70,8 +73,10 @@ test('a proxy that wants a password: the one in the URL is sent to the proxy, ne
     return true;
   });
   // The key was never judged: the proxy refused before the provider saw anything.
-  const health = h.store.getHealth(h.router.pool.candidates('bad')[0]!.fingerprint);
-  assert.ok(health === undefined || health.state === 'ok', `key health untouched: ${JSON.stringify(health)}`);
+  const [candidate] = h.router.pool.candidates('bad');
+  assert.ok(candidate);
+  assert.equal(candidate.health.state, 'ok', `key health untouched: ${JSON.stringify(candidate.health)}`);
+  assert.equal(candidate.usable, true);
 });
 
 test('a proxy that is down: the message names the proxy and where it was set', async (t) => {
@@ -123,4 +128,32 @@ test('NO_PROXY as curl reads it: hosts and their subdomains, a leading dot or *.
   const env = { HTTPS_PROXY: 'http://corp:3128', NO_PROXY: 'azure.internal,.corp.example' };
   assert.equal(chooseProxy('az', undefined, 'https://gpt.azure.internal/openai', env, {}), undefined);
   assert.equal(chooseProxy('o', undefined, 'https://api.openai.com/v1', env, {})?.url, 'http://corp:3128');
+});
+
+test('auth test and chat as a user runs them: through the proxy the config names, which auth test says, password never printed', async (t) => {
+  const proxy = await startConnectProxy({ user: 'me', password: 'proxy-cli-secret-789' });
+  const sim = await startSimulator({ scenario: { keys: { [KEY]: {} } } });
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await sim.close();
+    await proxy.close();
+    ws.cleanup();
+  });
+  ws.write('switchyard.yaml', `providers:
+  oa: { type: openai, base_url: ${sim.url}/v1, api_key: ${KEY}, proxy: "${proxy.url}" }
+main: { provider: oa, model: sim-large }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const probe = await run(['auth', 'test']);
+  assert.equal(probe.code, 0, probe.stdout + probe.stderr);
+  assert.match(probe.stdout, /oa\s+\w+\s+sk-…0001\s+config key\s+valid/);
+  assert.match(probe.stdout, /oa: through the proxy http:\/\/me:\*\*\*@127\.0\.0\.1:\d+ \(providers\.oa\.proxy\)/);
+  const chat = await run(['chat', '-m', 'hello']);
+  assert.equal(chat.code, 0, chat.stderr);
+  assert.match(chat.stdout, /reply to: hello/);
+  assert.equal(proxy.connects.length >= 2, true, 'both went through the proxy');
+  const shown = await run(['config', 'show', '--explain']);
+  assert.match(shown.stdout, /providers\.oa\.proxy\s+http:\/\/me:\*\*\*@127\.0\.0\.1:\d+/);
+  assertNoSecrets(['proxy-cli-secret-789']);
 });
