@@ -19,6 +19,7 @@ import { zodIssues } from './zod-issues.ts';
 import { crossCheck } from './cross-check.ts';
 import { buildOrigins } from './origins.ts';
 import { issuesError, type ConfigIssue } from './issue.ts';
+import { environmentProxyWarnings } from '../providers/proxy.ts';
 
 export interface LoadOptions {
   /** `--config FILE`; otherwise $SWITCHYARD_CONFIG, ./switchyard.yaml, $XDG_CONFIG_HOME/switchyard/config.yaml. */
@@ -117,6 +118,7 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
   };
   loaded.warnings.push(...keyEnvConflicts(loaded, interpolated.warnings));
   for (const provider of Object.keys(loaded.config.providers)) loaded.warnings.push(...unsendableKeys(loaded, provider));
+  loaded.warnings.push(...environmentProxyWarnings(loaded.config.providers, loaded.env, loaded.dotenv));
   if (interpolated.unresolved.size > 0) loaded.unresolved = interpolated.unresolved;
   if (interpolated.kept.size > 0) loaded.keptIndices = interpolated.kept;
   return { ok: true, loaded };

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.ts';
 import { parseListen } from '../gateway/listen.ts';
-import { PROXY_SCHEMES } from '../providers/proxy.ts';
+import { proxyProblem } from '../providers/proxy.ts';
 import { redactUrl } from '../credentials/mask.ts';
 import { redisUrlProblem } from '../state/redis/url.ts';
 
@@ -74,20 +74,11 @@ function httpUrl(): z.ZodString {
   });
 }
 
-/** A provider's `proxy:`: `none`, or a proxy URL undici can use (http, https or socks5, with a host). */
+/** A provider's `proxy:`: `none`, or a proxy URL (http or https, with a host). */
 function proxyUrl(): z.ZodString {
   return z.string().superRefine((value, ctx) => {
-    if (value === 'none') return;
-    let url: URL | undefined;
-    try {
-      url = new URL(value);
-    } catch {
-      url = undefined;
-    }
-    if (url && PROXY_SCHEMES.includes(url.protocol) && url.hostname !== '') return;
-    const shown = JSON.stringify(redactUrl(value));
-    const why = url && url.hostname !== '' ? `${url.protocol} is not a proxy scheme switchyard speaks (http, https, socks5)` : 'not a URL with a host';
-    ctx.addIssue({ code: 'custom', message: `expected a proxy URL like http://proxy.example:3128 (or none to ignore HTTPS_PROXY), got ${shown}: ${why}` });
+    const problem = value === 'none' ? undefined : proxyProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `expected a proxy URL like http://proxy.example:3128 (or none to ignore HTTPS_PROXY), got ${JSON.stringify(redactUrl(value))}: ${problem}` });
   });
 }
 

@@ -3,7 +3,7 @@
 // header values, the base URL's password and query) enters a message.
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, ProxyAgent } from 'undici';
-import { describeProxy, type ProxyChoice } from './proxy.ts';
+import { describeProxy, tunnelMessage, type ProxyChoice } from './proxy.ts';
 import type { Dispatcher } from 'undici';
 import { classifyHttp, classifyStreamError, classifyTransport } from '../errors/classify.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
@@ -126,7 +126,8 @@ export function transportFailure(err: unknown, call: Pick<UpstreamCall, 'provide
     ? { kind: 'timeout' as const, code: 'TIMEOUT', providerMessage: midStream ? 'stream went idle past the timeout' : 'no answer within the timeout' }
     : classifyTransport(err, callSecrets(call.sentWith));
   const proxy = call.sentWith.proxy;
-  return fromClassification(c, call.provider, proxy === undefined ? { midStream, cause: err } : { midStream, cause: err, via: describeProxy(proxy) });
+  if (proxy === undefined) return fromClassification(c, call.provider, { midStream, cause: err });
+  return fromClassification({ ...c, providerMessage: tunnelMessage(c.providerMessage) }, call.provider, { midStream, cause: err, via: describeProxy(proxy) });
 }
 
 /** Sends the request; a non-2xx answer is read, classified and thrown. Returns the open 2xx response. */

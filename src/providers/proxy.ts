@@ -16,8 +16,28 @@ export interface ProxyChoice {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Schemes undici's ProxyAgent speaks: an HTTP proxy (CONNECT tunnel), an HTTPS one, or SOCKS5. */
-export const PROXY_SCHEMES: readonly string[] = ['http:', 'https:', 'socks5:', 'socks:'];
+/** An HTTP proxy (CONNECT tunnel) or an HTTPS one. Not SOCKS: undici's SOCKS5 client is experimental in this
+ * version and prints a Node warning on stderr, which would break the gateway's JSON log lines. */
+const PROXY_SCHEMES: readonly string[] = ['http:', 'https:'];
+
+/** Why a proxy value cannot be used, or undefined when it can. */
+export function proxyProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'not a valid URL (a port above 65535, a space, …)';
+  }
+  if (PROXY_SCHEMES.includes(url.protocol) && url.hostname !== '') return undefined;
+  if (!value.includes('://')) return `it has no scheme: write http://${value}`;
+  if (url.protocol === 'socks5:' || url.protocol === 'socks:' || url.protocol === 'socks5h:') return 'SOCKS proxies are not supported; use an HTTP proxy (CONNECT)';
+  return url.hostname === '' ? 'it names no host' : `${url.protocol} is not a proxy scheme (http or https)`;
+}
+
+/** A proxy variable as curl reads it: `proxy.corp:3128` is `http://proxy.corp:3128`. */
+function fromEnvironment(value: string): string {
+  return value.includes('://') ? value : `http://${value}`;
+}
 
 /** The variable names for a base URL's scheme, in the order they are read (lower case first, as curl does). */
 function variablesFor(protocol: string): readonly string[] {
@@ -66,10 +86,53 @@ export function chooseProxy(provider: string, setting: string | undefined, baseU
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   if (isLoopback(hostname)) return undefined;
   const found = lookup(variablesFor(url.protocol), env, dotenv);
-  if (found === undefined) return undefined;
+  // An unusable value is said once at load (environmentProxyWarnings) and ignored here: a call sent directly may
+  // work, one sent to "garbage" never does.
+  if (found === undefined || proxyProblem(fromEnvironment(found.value)) !== undefined) return undefined;
   const noProxy = lookup(['no_proxy', 'NO_PROXY'], env, dotenv)?.value ?? '';
   if (noProxyMatches(noProxy, hostname, Number(url.port) || DEFAULT_PORTS[url.protocol] || 0)) return undefined;
-  return { url: found.value, from: found.from };
+  return { url: fromEnvironment(found.value), from: found.from };
+}
+
+/** What is wrong with the environment's (or the .env's) proxy variables that some provider would read — one without
+ * its own `proxy:`, whose base URL is not on loopback — one warning each, for the config's warnings (config check,
+ * doctor, chat, the gateway's log). A variable no provider reads is none of our business. */
+export function environmentProxyWarnings(providers: Readonly<Record<string, { proxy?: string | undefined; base_url: string }>>, env: Env, dotenv: Env): string[] {
+  const schemes = new Set<string>();
+  for (const p of Object.values(providers)) {
+    if (p.proxy !== undefined) continue;
+    try {
+      const url = new URL(p.base_url);
+      if (!isLoopback(url.hostname.replace(/^\[|\]$/g, ''))) schemes.add(url.protocol);
+    } catch {
+      // the schema refused it already
+    }
+  }
+  const out: string[] = [];
+  for (const scheme of schemes) {
+    for (const [vars, where] of [[env, 'env'], [dotenv, '.env']] as const) {
+      for (const name of variablesFor(scheme)) {
+        const value = vars[name]?.trim();
+        if (!value) continue;
+        const problem = proxyProblem(fromEnvironment(value));
+        if (problem !== undefined) out.push(`${where} ${name} is not a proxy switchyard can use (${JSON.stringify(redactUrl(value))}: ${problem}); calls to ${scheme === 'https:' ? 'https' : 'http'} providers go directly`);
+      }
+    }
+  }
+  return out;
+}
+
+const TUNNEL_WHY: Readonly<Record<string, string>> = {
+  '407': 'it wants a user and password, or refused the ones given',
+  '403': 'it does not let this machine through to that host',
+};
+
+/** undici's "Proxy response (407) !== 200 when HTTP Tunneling", said as what it means; other messages unchanged. */
+export function tunnelMessage(message: string): string {
+  const m = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/.exec(message);
+  if (!m?.[1]) return message;
+  const why = TUNNEL_WHY[m[1]];
+  return `the proxy refused the tunnel with HTTP ${m[1]}${why ? `: ${why}` : ''}`;
 }
 
 /** For messages: the proxy without its password, and where it was set. */

@@ -66,6 +66,18 @@ gateway: { admin_key: "\${ADMIN_KEY}" }
   assertNoSecrets(SECRETS);
 });
 
+test('a password written in a URL (base_url, proxy, gateway.state) is a key written in the file too', async (t) => {
+  const p = project(t, `providers:
+  p: { type: openai, base_url: "https://u:url-pw-in-base-5@api.example.com/v1", key_env: P_KEY, proxy: "http://me:url-pw-in-proxy-6@proxy.example:3128" }
+  q: { type: openai, base_url: https://api.example.com/v1, key_env: Q_KEY }
+main: { provider: p, model: m }
+gateway: { state: "redis://:url-pw-in-redis-7@127.0.0.1:1/0" }
+`, 0o644);
+  const r = await p.run(['config', 'check']);
+  assert.ok(r.stdout.includes(`warning: ${warning(p.path, 'providers.p.base_url, providers.p.proxy, gateway.state')}\n`), r.stdout);
+  assertNoSecrets(['url-pw-in-base-5', 'url-pw-in-proxy-6', 'url-pw-in-redis-7']);
+});
+
 test('more than three literal keys: three are named, then how many more', async (t) => {
   const providers = ['a', 'b', 'c', 'd', 'e'].map((n) => `  ${n}: { type: openai, base_url: https://api.example.com/v1, api_key: sk-${n}-literal-000000 }`).join('\n');
   const p = project(t, `providers:\n${providers}\nmain: { provider: a, model: m }\n`, 0o640);

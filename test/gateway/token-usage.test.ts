@@ -13,12 +13,13 @@ before(async () => {
   h = await startHarness({
     scenario: {
       models: { 'sim-large': {} },
-      keys: { 'sk-sim-tokens-oa-00001': {}, 'sk-ant-sim-tokens-00001': { prompt_cache: true } },
+      keys: { 'sk-sim-tokens-oa-00001': {}, 'sk-ant-sim-tokens-00001': { prompt_cache: true }, 'sk-ant-sim-tokens-cut01': { script: ['cut'], loop_script: true } },
     },
     config: (sim) => ({
       providers: {
         oa: simProvider(sim, 'openai', 'sk-sim-tokens-oa-00001'),
         an: simProvider(sim, 'anthropic', 'sk-ant-sim-tokens-00001', { models: { 'sim-large': {} } }),
+        cut: simProvider(sim, 'anthropic', 'sk-ant-sim-tokens-cut01', { models: { 'sim-large': {} } }),
       },
       main: { provider: 'oa', model: 'sim-large' },
     }),
@@ -99,4 +100,21 @@ test('a request that was not answered has no token fields and adds nothing', asy
   assert.equal(last?.status, 404);
   assert.equal(last?.tokens_in, undefined);
   assert.equal(await metricValue('oa/sim-large', 'input'), before);
+});
+
+test('a stream cut short counts the prompt an Anthropic route reported as it started (the provider bills it)', async () => {
+  const before = await metricValue('cut/sim-large', 'input');
+  const anthropic = new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 0 });
+  let started: number | undefined;
+  await assert.rejects((async () => {
+    const stream = await anthropic.messages.create({ model: 'cut/sim-large', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'Cut me off halfway please' }] });
+    for await (const event of stream) if (event.type === 'message_start') started = event.message.usage.input_tokens;
+  })());
+  assert.ok(started !== undefined && started > 0, 'the stream began');
+  for (let i = 0; i < 100 && requestLines().at(-1)?.route !== 'cut/sim-large'; i++) await new Promise((r) => setTimeout(r, 20));
+  const last = requestLines().at(-1);
+  assert.equal(last?.route, 'cut/sim-large');
+  assert.equal(last?.tokens_in, started);
+  assert.equal(typeof last?.tokens_out, 'number', 'what message_start said of the output so far');
+  assert.equal(await metricValue('cut/sim-large', 'input'), before + started);
 });

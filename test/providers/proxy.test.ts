@@ -3,7 +3,7 @@
 // the environment picks (HTTPS_PROXY, NO_PROXY, `proxy: none`, loopback), read from the variables as given.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseProxy, noProxyMatches } from '../../src/providers/proxy.ts';
+import { chooseProxy, environmentProxyWarnings, noProxyMatches, proxyProblem } from '../../src/providers/proxy.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import { startConnectProxy } from '../helpers/connect-proxy.ts';
 import { closedPort, FAST_RETRY, harness, hello } from '../routing/helpers.ts';
@@ -67,7 +67,7 @@ test('a proxy that wants a password: the one in the URL is sent to the proxy, ne
     assert.ok(SwitchyardError.isInstance(err));
     assert.equal(err.kind, 'connection');
     assert.match(err.message, /could not reach bad at http:\/\/127\.0\.0\.1:\d+\/v1 through the proxy http:\/\/me:\*\*\*@127\.0\.0\.1:\d+ \(providers\.bad\.proxy\)/);
-    assert.match(err.message, /407/);
+    assert.match(err.message, /the proxy refused the tunnel with HTTP 407: it wants a user and password, or refused the ones given/);
     assert.match(err.message, /check that the proxy is up, lets this machine through to that host and has the right user and password/);
     assert.doesNotMatch(err.message, /wrong-password-456|proxy-secret-pw-123/);
     return true;
@@ -109,7 +109,7 @@ test('the environment: HTTPS_PROXY for https upstreams, HTTP_PROXY for http ones
 
 test('the provider\'s proxy: wins over the environment; none ignores it; loopback never takes the environment\'s', () => {
   const env = { HTTPS_PROXY: 'http://corp:3128', HTTP_PROXY: 'http://corp:3128' };
-  assert.deepEqual(chooseProxy('a', 'socks5://eu-exit:1080', 'https://api.anthropic.com', env, {}), { url: 'socks5://eu-exit:1080', from: 'providers.a.proxy' });
+  assert.deepEqual(chooseProxy('a', 'http://eu-exit:3128', 'https://api.anthropic.com', env, {}), { url: 'http://eu-exit:3128', from: 'providers.a.proxy' });
   assert.equal(chooseProxy('a', 'none', 'https://api.anthropic.com', env, {}), undefined);
   for (const base of ['http://127.0.0.1:8000/v1', 'http://localhost:11434/v1', 'http://[::1]:8000/v1']) assert.equal(chooseProxy('local', undefined, base, env, {}), undefined, base);
   // A proxy written for the provider applies even on loopback: the user asked for it.
@@ -156,4 +156,24 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   const shown = await run(['config', 'show', '--explain']);
   assert.match(shown.stdout, /providers\.oa\.proxy\s+http:\/\/me:\*\*\*@127\.0\.0\.1:\d+/);
   assertNoSecrets(['proxy-cli-secret-789']);
+});
+
+test('a proxy variable written as curl takes it (host:port) is http://host:port; one that cannot be used is warned about once, if a provider reads it, and ignored', () => {
+  assert.deepEqual(chooseProxy('o', undefined, 'https://api.openai.com/v1', { HTTPS_PROXY: 'proxy.corp:3128' }, {}), { url: 'http://proxy.corp:3128', from: 'env HTTPS_PROXY' });
+  assert.equal(chooseProxy('o', undefined, 'https://api.openai.com/v1', { HTTPS_PROXY: 'http://bad:99999' }, {}), undefined);
+  const providers = { o: { base_url: 'https://api.openai.com/v1' }, local: { base_url: 'http://127.0.0.1:8000/v1' } };
+  assert.deepEqual(environmentProxyWarnings(providers, { HTTPS_PROXY: 'socks5://eu:1080' }, { https_proxy: 'http://bad:99999' }), [
+    'env HTTPS_PROXY is not a proxy switchyard can use ("socks5://eu:1080": SOCKS proxies are not supported; use an HTTP proxy (CONNECT)); calls to https providers go directly',
+    '.env https_proxy is not a proxy switchyard can use ("http://bad:99999": not a valid URL (a port above 65535, a space, …)); calls to https providers go directly',
+  ]);
+  // Nobody reads HTTP_PROXY here (the only http provider is on loopback), and o has its own proxy: nothing to say.
+  assert.deepEqual(environmentProxyWarnings({ ...providers, o: { base_url: 'https://api.openai.com/v1', proxy: 'none' } }, { HTTP_PROXY: 'garbage', HTTPS_PROXY: 'garbage' }, {}), []);
+});
+
+test('a proxy: that cannot be used says why: no scheme, SOCKS, a bad port, no host', () => {
+  assert.equal(proxyProblem('proxy.corp:3128'), 'it has no scheme: write http://proxy.corp:3128');
+  assert.equal(proxyProblem('socks5://eu-exit:1080'), 'SOCKS proxies are not supported; use an HTTP proxy (CONNECT)');
+  assert.equal(proxyProblem('http://u:pw@proxy.corp:99999'), 'not a valid URL (a port above 65535, a space, …)');
+  assert.equal(proxyProblem('ftp://proxy.corp:21'), 'ftp: is not a proxy scheme (http or https)');
+  assert.equal(proxyProblem('http://proxy.corp:3128'), undefined);
 });

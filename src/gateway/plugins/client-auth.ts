@@ -44,7 +44,7 @@ export function clientAuthHook(ctx: GatewayContext): (req: FastifyRequest, reply
 function tooManyInFlight(name: string, limit: number): ApiError {
   return new ApiError(
     'rate_limit',
-    `client key "${name}" already has ${limit} requests in flight, the most gateway.max_in_flight_per_key allows; retry when one has finished, or raise the setting`,
+    `client key "${name}" already has ${limit} request${limit === 1 ? '' : 's'} in flight, the most gateway.max_in_flight_per_key allows; retry when one has finished, or raise the setting`,
     { code: 'too_many_requests_in_flight', retryAfterSeconds: 1 },
   );
 }

@@ -146,7 +146,9 @@ async function* frames(first: IteratorResult<StreamEvent>, events: AsyncIterator
     let next = first;
     while (!next.done) {
       const event = next.value;
-      if (event.type === 'finish') sy.usage = event.usage;
+      // The finish's usage is the whole answer's; the start's (Anthropic reports the prompt there) stands for a
+      // stream cut short, whose prompt the provider bills all the same.
+      if ((event.type === 'finish' || event.type === 'start') && event.usage !== undefined) sy.usage = event.usage;
       const text = encoder.encode(event);
       if (text) yield text;
       next = await events.next();
