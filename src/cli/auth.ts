@@ -10,7 +10,8 @@ import { fingerprint, mask } from '../credentials/mask.ts';
 import { CredentialPool, type ProviderExplanation } from '../credentials/pool.ts';
 import { keyEnvName } from '../credentials/resolve.ts';
 import { readSecret } from '../credentials/secret-input.ts';
-import { CANDIDATE_HEADER, candidateRow, candidateRows } from '../credentials/table.ts';
+import { CANDIDATE_HEADER, candidateRow, candidateRows, withheldLine, withheldRow } from '../credentials/table.ts';
+import { keyTarget } from '../credentials/host-binding.ts';
 import type { CandidateStatus } from '../credentials/types.ts';
 import { resolveTask } from '../routing/resolve-task.ts';
 import { taskKeyStatus, taskKeys } from '../routing/task-keys.ts';
@@ -18,7 +19,7 @@ import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { openCliStore } from './open-state.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
-import type { StateStore } from '../state/types.ts';
+import type { StateStore, StoredCredential } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 
@@ -58,6 +59,11 @@ export function register(program: Command): void {
     .description('delete a stored key (by ID, a unique ID prefix, or label)')
     .option('--json', 'machine-readable output')
     .action((provider: string, id: string, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => remove(ctx, provider, id, opts)));
+  auth
+    .command('rebind <provider> <id-or-label>')
+    .description("let a stored key go to the host the config names for the provider now (it is sent only to the host it was added for)")
+    .option('--json', 'machine-readable output')
+    .action((provider: string, id: string, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => rebind(ctx, provider, id, opts)));
   auth
     .command('reset <provider> [id]')
     .description("clear cooldowns and rejections (all of the provider's credentials, or one); a running gateway sees it within a second")
@@ -163,8 +169,11 @@ function taskKeyLine(e: Explained, v: TaskKeyView): string {
 
 function printExplanation(e: Explained, now: number): void {
   process.stdout.write(`${e.provider} (strategy ${e.strategy})\n`);
-  if (e.candidates.length > 0) printTable(candidateRows(e, now), CANDIDATE_HEADER);
+  const rows = [...candidateRows(e, now), ...e.withheld.map(withheldRow)];
+  if (rows.length > 0) printTable(rows, CANDIDATE_HEADER);
   process.stdout.write(`${e.candidates.length > 0 ? '→ ' : ''}${e.summary}\n`);
+  // With no other key the summary already says why they are held back.
+  if (e.candidates.length > 0) for (const w of e.withheld) process.stdout.write(`${withheldLine(w)}\n`);
   if (e.task_keys.length === 0) return;
   process.stdout.write(`tasks' own keys (each tried first by its task, before ${e.candidates.length > 0 ? 'the keys above' : `any key of ${e.provider}`}):\n`);
   printTable(e.task_keys.map((v) => taskKeyRow(v, now)), CANDIDATE_HEADER);
@@ -182,10 +191,12 @@ function list(ctx: AuthContext, provider: string | undefined, opts: JsonOption):
   }
   const now = Date.now();
   const rows = explanations.flatMap((e) => [
-    ...(e.candidates.length > 0 ? candidateRows(e, now, true) : [[e.provider, '', '', '-', 'none', 'missing', '-', '-', '-']]),
+    ...(e.candidates.length > 0 || e.withheld.length > 0 ? candidateRows(e, now, true) : [[e.provider, '', '', '-', 'none', 'missing', '-', '-', '-']]),
+    ...e.withheld.map((w) => [e.provider, ...withheldRow(w)]),
     ...e.task_keys.map((v) => [e.provider, ...taskKeyRow(v, now)]),
   ]);
   printTable(rows, ['PROVIDER', ...CANDIDATE_HEADER]);
+  for (const w of explanations.flatMap((e) => e.withheld)) process.stdout.write(`${withheldLine(w)}\n`);
 }
 
 function explain(ctx: AuthContext, provider: string, opts: JsonOption): void {
@@ -212,15 +223,29 @@ async function add(ctx: AuthContext, provider: string, keyOnArgv: boolean, opts:
   if (secret.length === 0) throw new UserError(`no key given: pipe it on stdin or type it at the prompt`);
   // No masked excerpt here: the "last four characters" of two pasted keys would be part of the second one.
   if (/\s/.test(secret)) throw new UserError(`the key for ${provider} contains spaces or several lines; give exactly one key`);
-  const entry = { id: fingerprint(secret), provider, secret, priority, ...(opts.label !== undefined ? { label: opts.label } : {}) };
-  const stored = ctx.store.addStoredCredential(entry);
-  const out = { provider, id: stored.id, masked: mask(secret), label: stored.label ?? null, priority: stored.priority };
+  // The key is bound to the host the config sends the provider to now: it is never sent anywhere else.
+  const target = keyTarget(ctx.loaded, provider)!;
+  const entry = { id: fingerprint(secret), provider, secret, priority, origin: target.origin, ...(opts.label !== undefined ? { label: opts.label } : {}) };
+  const stored = addOnce(ctx, entry);
+  const out = { provider, id: stored.id, masked: mask(secret), label: stored.label ?? null, priority: stored.priority, origin: target.origin };
   if (opts.json) return printJson(out);
   const label = stored.label !== undefined ? `, label "${stored.label}"` : '';
-  process.stdout.write(`stored ${provider} key ${out.masked} (ID ${stored.id}${label}, priority ${stored.priority})\n`);
+  process.stdout.write(`stored ${provider} key ${out.masked} (ID ${stored.id}${label}, priority ${stored.priority}) for ${target.origin}\n`);
+  process.stdout.write(`  it is sent only there: to ${provider} as ${target.setting} (${target.writtenAt}) names it now\n`);
   const also = ctx.pool.candidates(provider).find((c) => c.credential.fingerprint === stored.id);
   if (also && also.credential.sources.length > 1) process.stdout.write(`note: the same key is also in ${describeCredential(also.credential)}\n`);
   process.stdout.write(`→ ${ctx.pool.explain(provider).summary}\n`);
+}
+
+/** The same key stored again, bound elsewhere: the store's "already stored" plus how to move it. */
+function addOnce(ctx: AuthContext, entry: Omit<StoredCredential, 'created_at'>): StoredCredential {
+  const existing = ctx.store.listStoredCredentials(entry.provider).find((c) => c.id === entry.id);
+  if (existing && existing.origin !== entry.origin) {
+    throw new UserError(`that key is already stored for ${entry.provider} (ID ${entry.id}), for ${existing.origin ?? 'a host not recorded yet'}`, {
+      details: [`to send it to ${entry.origin ?? 'this host'} instead: \`switchyard auth rebind ${entry.provider} ${entry.id}\``],
+    });
+  }
+  return ctx.store.addStoredCredential(entry);
 }
 
 function parsePriority(text: string | undefined): number {
@@ -238,10 +263,24 @@ function remove(ctx: AuthContext, provider: string, idOrLabel: string, opts: Jso
   process.stdout.write(`removed stored ${provider} key ${out.masked} (ID ${removed.id}${removed.label !== undefined ? `, label "${removed.label}"` : ''})\n`);
 }
 
+/** `auth rebind P ID`: the stored key may go to the host the config names for P now, and only there. */
+function rebind(ctx: AuthContext, provider: string, idOrLabel: string, opts: JsonOption): void {
+  requireProvider(ctx, provider, true);
+  const target = keyTarget(ctx.loaded, provider)!;
+  const before = ctx.store.bindStoredCredential(provider, idOrLabel, target.origin);
+  if (!before) throw notStored(ctx, provider, idOrLabel, 'it goes wherever the config that names it sends it');
+  const out = { provider, id: before.id, masked: mask(before.secret), label: before.label ?? null, origin: target.origin, previous_origin: before.origin ?? null };
+  if (opts.json) return printJson(out);
+  const label = before.label !== undefined ? `, label "${before.label}"` : '';
+  const was = before.origin === undefined ? 'it had no host recorded' : before.origin === target.origin ? 'it already was' : `it was for ${before.origin}, and is not sent there any more`;
+  process.stdout.write(`stored ${provider} key ${out.masked} (ID ${before.id}${label}) is now for ${target.origin}, as ${target.setting} (${target.writtenAt}) names it; ${was}\n`);
+  process.stdout.write(`→ ${ctx.pool.explain(provider).summary}\n`);
+}
+
 /** Not a stored key: say where it does come from, since only stored keys can be removed here. Matched by the same
  * rules as the store (exact ID or label, or a unique prefix of 4+ characters), so a short prefix of a stored key's
  * ID is not mistaken for "that key, which is not stored". */
-function notStored(ctx: AuthContext, provider: string, idOrLabel: string): UserError {
+function notStored(ctx: AuthContext, provider: string, idOrLabel: string, advice = 'remove it where it is set'): UserError {
   const candidates = ctx.pool.candidates(provider).map((c) => ({ id: c.credential.fingerprint, credential: c.credential }));
   // A task's own key is not stored either: say where it is set rather than "no such key".
   for (const k of taskKeys(ctx.loaded, provider)) {
@@ -250,7 +289,7 @@ function notStored(ctx: AuthContext, provider: string, idOrLabel: string): UserE
   }
   const match = matchOne(candidates, idOrLabel, (c) => c.credential.label, `credential of ${provider}`);
   if (match && !match.credential.sources.some((s) => s.kind === 'stored')) {
-    return new UserError(`${describeCredential(match.credential)} is not a stored key; remove it where it is set (${match.credential.sources.map((s) => s.where).join(', ')})`);
+    return new UserError(`${describeCredential(match.credential)} is not a stored key; ${advice} (${match.credential.sources.map((s) => s.where).join(', ')})`);
   }
   // Exit 2 like `auth reset P ID` and `auth test P ID` with an ID that matches nothing: a bad argument.
   const hint = shortPrefixHint(candidates.map((c) => c.id), idOrLabel);

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { LoadedConfig } from '../config/types.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { UNIT_NAME, unitPath } from '../gateway/systemd.ts';
-import { sharedKeyWarnings } from './key-checks.ts';
+import { sharedKeyWarnings, withheldKeyWarnings } from './key-checks.ts';
 import { shellOnlyWarnings } from './service-env.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
@@ -53,7 +53,7 @@ async function doctor(cmd: Command, opts: { json?: boolean }): Promise<void> {
     store = openStore({ kind: 'memory' });
   }
   try {
-    const warnings = [...sharedKeyWarnings(loaded, store), ...serviceWarnings(loaded, store)];
+    const warnings = [...sharedKeyWarnings(loaded, store), ...withheldKeyWarnings(loaded, store), ...serviceWarnings(loaded, store)];
     const report = await runDoctor({ loaded, store, adapterFor, warnings, ...(storeError !== undefined ? { storeError } : {}) });
     if (opts.json) printJson(report);
     else render(report);

@@ -1,6 +1,8 @@
 // A config's keys across providers, for `config check` and `doctor`: one key held by several providers.
 import { heldKeys, sharedKeys } from '../config/key-warnings.ts';
 import type { LoadedConfig } from '../config/types.ts';
+import { resolveProviderKeys } from '../credentials/resolve.ts';
+import { withheldLine } from '../credentials/table.ts';
 import { taskKeys } from '../routing/task-keys.ts';
 import type { CredentialStore } from '../state/types.ts';
 
@@ -13,4 +15,13 @@ export const NO_STORED_KEYS: StoredKeys = { listStoredCredentials: () => [] };
 export function sharedKeyWarnings(loaded: LoadedConfig, store: StoredKeys = NO_STORED_KEYS): string[] {
   const tasks = taskKeys(loaded).map((k) => ({ provider: k.provider, fingerprint: k.credential.fingerprint, masked: k.credential.masked, where: `${k.task}'s own key` }));
   return sharedKeys([...heldKeys(loaded, store), ...tasks]);
+}
+
+/** Stored keys held back because the config sends their provider to another host (src/credentials/host-binding.ts),
+ * for providers that still have other keys: a provider left with none says so where its missing key is reported. */
+export function withheldKeyWarnings(loaded: LoadedConfig, store: StoredKeys): string[] {
+  return Object.keys(loaded.config.providers).flatMap((provider) => {
+    const keys = resolveProviderKeys(loaded, store, provider);
+    return keys.credentials.length > 0 ? keys.withheld.map(withheldLine) : [];
+  });
 }

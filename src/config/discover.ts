@@ -11,6 +11,9 @@ export interface Discovered {
   path: string | null;
   /** Every place considered, in order, for "no config found" messages. */
   searched: string[];
+  /** Found as `./switchyard.yaml` in the current directory without being named (--config, $SWITCHYARD_CONFIG): a
+   * file that may have come with a cloned repository rather than from the user (see LoadedConfig.localConfig). */
+  local: boolean;
 }
 
 interface Candidate {
@@ -20,12 +23,14 @@ interface Candidate {
   how: string;
 }
 
+const LOCAL = './switchyard.yaml';
+
 function candidates(configPath: string | undefined, cwd: string, env: Record<string, string | undefined>, configFrom: string): Candidate[] {
   const list: Candidate[] = [];
   if (configPath) list.push({ path: resolve(cwd, configPath), explicit: true, how: configFrom });
   const fromEnv = env['SWITCHYARD_CONFIG'];
   if (fromEnv) list.push({ path: resolve(cwd, fromEnv), explicit: true, how: '$SWITCHYARD_CONFIG' });
-  list.push({ path: join(cwd, 'switchyard.yaml'), explicit: false, how: './switchyard.yaml' });
+  list.push({ path: join(cwd, 'switchyard.yaml'), explicit: false, how: LOCAL });
   const xdg = env['XDG_CONFIG_HOME'] || join(env['HOME'] || homedir(), '.config');
   list.push({ path: join(resolve(cwd, xdg), 'switchyard', 'config.yaml'), explicit: false, how: 'XDG config' });
   return list;
@@ -38,10 +43,10 @@ export function discoverConfig(configPath: string | undefined, cwd: string, env:
     searched.push(c.path);
     if (existsSync(c.path)) {
       if (statSync(c.path).isDirectory()) throw new UserError(`config ${c.path} (from ${c.how}) is a directory, not a YAML file`);
-      return { path: c.path, searched };
+      return { path: c.path, searched, local: c.how === LOCAL };
     }
     // An explicitly named file wins over everything after it, so its absence must not silently fall through.
     if (c.explicit) throw new UserError(`config file ${c.path} (from ${c.how}) does not exist`, { details: ['create one with `switchyard config init --path ' + c.path + '`'] });
   }
-  return { path: null, searched };
+  return { path: null, searched, local: false };
 }

@@ -64,7 +64,9 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     const config = defaults();
     return { config, path: null, dir: cwd, dotenvPath: dotenv.path, dotenv: dotenv.values, env, origins: buildOrigins(config, null, null), warnings: [...dotenv.warnings], loadedAt: Date.now() };
   }
-  return loadFile(found.path, env);
+  const loaded = loadFile(found.path, env);
+  if (found.local) loaded.localConfig = true;
+  return loaded;
 }
 
 function loadFile(path: string, env: Record<string, string | undefined>): LoadedConfig {

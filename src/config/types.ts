@@ -31,4 +31,9 @@ export interface LoadedConfig {
   keptIndices?: ReadonlyMap<string, readonly number[]>;
   /** When the load happened (epoch ms). */
   loadedAt: number;
+  /** The file is `./switchyard.yaml` found in the current directory, not named by `--config` or $SWITCHYARD_CONFIG:
+   * it may have come with a cloned repository, so it does not decide where a stored key recorded before hosts were
+   * kept may be sent (src/credentials/host-binding.ts). Absent for a named file, the user's own config and
+   * configFromObject. */
+  localConfig?: true;
 }

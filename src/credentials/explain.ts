@@ -3,6 +3,7 @@
 import type { Strategy } from '../config/schema.ts';
 import { formatClock } from '../errors/explain-format.ts';
 import { describeCredential } from './describe.ts';
+import { describeWithheld, rebindHint, type WithheldKey } from './host-binding.ts';
 import type { Evaluated } from './pool.ts';
 import { STRATEGY_TEXT } from './select.ts';
 import type { CandidateStatus, CredentialSource } from './types.ts';
@@ -23,6 +24,8 @@ export interface ProviderExplanation {
   summary: string;
   lookedIn: string[];
   warnings: string[];
+  /** Stored keys not sent to the host the config names for the provider (src/credentials/host-binding.ts). */
+  withheld: readonly WithheldKey[];
   /** When no credential is usable: the earliest moment one comes back by itself. */
   earliestUntil?: number;
 }
@@ -32,6 +35,7 @@ export interface ExplainInput {
   strategy: Strategy;
   all: Evaluated[];
   chosen: Evaluated | undefined;
+  withheld: readonly WithheldKey[];
   lookedIn: string[];
   warnings: string[];
   now: number;
@@ -40,7 +44,11 @@ export interface ExplainInput {
 export function buildExplanation(input: ExplainInput): ProviderExplanation {
   const { provider, strategy, all, chosen } = input;
   const candidates = all.map((e) => ({ ...e.status, position: e.order + 1, next: e === chosen }));
-  const explanation: ProviderExplanation = { provider, strategy, candidates, summary: '', lookedIn: input.lookedIn, warnings: input.warnings };
+  const explanation: ProviderExplanation = { provider, strategy, candidates, summary: '', lookedIn: input.lookedIn, warnings: input.warnings, withheld: input.withheld };
+  if (all.length === 0 && input.withheld.length > 0) {
+    explanation.summary = onlyWithheldSummary(provider, input.withheld);
+    return explanation;
+  }
   if (all.length === 0) {
     explanation.summary = `no API key for provider ${provider} — looked in ${input.lookedIn.join(', ')}; add one with \`switchyard auth add ${provider}\``;
     return explanation;
@@ -50,6 +58,13 @@ export function buildExplanation(input: ExplainInput): ProviderExplanation {
   explanation.next = { fingerprint: c.fingerprint, masked: c.masked, sources: c.sources, probe: chosen.probe };
   explanation.summary = `the next request uses ${describeCredential(c)} (${c.fingerprint}): ${reasonFor(chosen, all, strategy)}`;
   return explanation;
+}
+
+/** Every key of the provider is a stored one added for another host: say that, not "looked in …". */
+function onlyWithheldSummary(provider: string, withheld: readonly WithheldKey[]): string {
+  const target = withheld[0]!.target.origin;
+  const each = withheld.map((w) => `${describeWithheld(w)} is held back: ${w.why}; ${rebindHint(w)}`).join('; ');
+  return `no API key of provider ${provider} may be sent to ${target}: ${each}; or store a key for ${target} with \`switchyard auth add ${provider}\``;
 }
 
 function reasonFor(chosen: Evaluated, all: Evaluated[], strategy: Strategy): string {

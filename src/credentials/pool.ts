@@ -9,7 +9,8 @@ import type { StateStore } from '../state/types.ts';
 import { describeCredential } from './describe.ts';
 import { buildExplanation, type ProviderExplanation } from './explain.ts';
 import { failurePatch, probePatch, successPatch, usability, usePatch } from './health.ts';
-import { envConflict, envConflictMessage, lookedIn } from './resolve.ts';
+import type { TargetOverride, WithheldKey } from './host-binding.ts';
+import { envConflict, envConflictMessage, lookedIn, type ProviderKeys } from './resolve.ts';
 import { ResolutionCache } from './resolution-cache.ts';
 import { fingerprint, mask } from './mask.ts';
 import { selectCandidate } from './select.ts';
@@ -74,9 +75,16 @@ export class CredentialPool {
     return this.evaluate(provider).map((e) => e.status);
   }
 
-  pick(provider: string, options: { exclude?: Set<string> } = {}): PickResult {
-    const all = this.evaluate(provider);
-    if (all.length === 0) return { ok: false, reason: 'missing', provider, lookedIn: lookedIn(this.loaded, provider) };
+  /** `target`: a task's own base_url, where that task's route sends the provider's keys (stored keys added for
+   * another host are not sent there). */
+  pick(provider: string, options: { exclude?: Set<string>; target?: TargetOverride } = {}): PickResult {
+    const all = this.evaluate(provider, options.target);
+    if (all.length === 0) {
+      // A stored key held back for another host is named in "looked in": "no API key" alone would hide it.
+      const withheld = this.withheld(provider, options.target);
+      const missing: PickResult = { ok: false, reason: 'missing', provider, lookedIn: lookedIn(this.loaded, provider, withheld) };
+      return withheld.length > 0 ? { ...missing, withheld } : missing;
+    }
     const exclude = options.exclude ?? new Set<string>();
     const chosen = this.choose(provider, all, exclude);
     if (!chosen) return allUnusable(provider, all, exclude);
@@ -134,12 +142,14 @@ export class CredentialPool {
     const all = this.evaluate(provider);
     const chosen = all.length > 0 ? this.choose(provider, all, new Set()) : undefined;
     const conflict = envConflict(this.loaded, provider);
+    const withheld = this.withheld(provider);
     return buildExplanation({
       provider,
       strategy: this.loaded.config.credentials.strategy,
       all,
       chosen,
-      lookedIn: lookedIn(this.loaded, provider),
+      withheld,
+      lookedIn: lookedIn(this.loaded, provider, withheld),
       warnings: conflict ? [envConflictMessage(provider, conflict)] : [],
       now: this.now(),
     });
@@ -159,10 +169,32 @@ export class CredentialPool {
     return found.id;
   }
 
-  private evaluate(provider: string): Evaluated[] {
+  /** The provider's stored keys that are not sent where the config (or a task's base_url) sends its keys. */
+  withheld(provider: string, target?: TargetOverride): readonly WithheldKey[] {
+    return this.resolved.get(this.loaded, provider, (fresh) => this.onResolve(provider, fresh), target).withheld;
+  }
+
+  /** Work that depends only on the config snapshot and the stored keys, done when they are resolved afresh. */
+  private onResolve(provider: string, fresh: ProviderKeys): void {
+    this.warnEnvConflict(provider);
+    this.bindOlderKeys(provider, fresh);
+  }
+
+  /** A stored key from before hosts were recorded, used now, is bound to this host from now on (host-binding.ts).
+   * When the store cannot be written the key is still used this time; the next resolution tries again. */
+  private bindOlderKeys(provider: string, fresh: ProviderKeys): void {
+    for (const { id, origin } of fresh.toBind) {
+      try {
+        this.store.bindStoredCredential(provider, id, origin);
+      } catch (err) {
+        this.onWarning(`${provider}: could not record the host ${origin} of stored key ${id} (${err instanceof Error ? err.message : String(err)}); it is used, and recorded at the next try`);
+      }
+    }
+  }
+
+  private evaluate(provider: string, target?: TargetOverride): Evaluated[] {
     const loaded = this.loaded;
-    // The env-vs-.env check depends only on the config snapshot: run it when the credentials are resolved.
-    const resolved = this.resolved.get(loaded, provider, () => this.warnEnvConflict(provider));
+    const { resolved } = this.resolved.get(loaded, provider, (fresh) => this.onResolve(provider, fresh), target);
     const now = this.now();
     const out: Evaluated[] = new Array(resolved.length);
     for (let order = 0; order < resolved.length; order++) {

@@ -4,7 +4,8 @@
 // for one (config, stored-keys version) pair can be kept; any change to either resolves afresh at the next call.
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialStore } from '../state/types.ts';
-import { resolveCredentials } from './resolve.ts';
+import type { TargetOverride, WithheldKey } from './host-binding.ts';
+import { resolveProviderKeys, type ProviderKeys } from './resolve.ts';
 import type { Credential } from './types.ts';
 
 /** A credential and its secret-free view (what statuses and explanations carry). */
@@ -13,34 +14,44 @@ export interface Resolved {
   visible: Omit<Credential, 'secret'>;
 }
 
+export interface ResolvedKeys {
+  resolved: readonly Resolved[];
+  /** Stored keys not sent where the config sends the provider's keys (host-binding.ts). */
+  withheld: readonly WithheldKey[];
+}
+
 export class ResolutionCache {
   private readonly store: CredentialStore;
   private loaded: LoadedConfig | undefined;
   private version: number | undefined;
-  private readonly byProvider = new Map<string, readonly Resolved[]>();
+  /** By provider, and a task's own base_url when its routes send the provider's keys elsewhere. */
+  private readonly byTarget = new Map<string, ResolvedKeys>();
 
   constructor(store: CredentialStore) {
     this.store = store;
   }
 
   /** `onResolve` runs when the provider's credentials are resolved afresh (not on a cache hit). */
-  get(loaded: LoadedConfig, provider: string, onResolve: () => void): readonly Resolved[] {
+  get(loaded: LoadedConfig, provider: string, onResolve: (fresh: ProviderKeys) => void, override?: TargetOverride): ResolvedKeys {
     // A store that cannot say when its keys change is asked every time.
     const version = this.store.storedCredentialsVersion?.();
     if (version === undefined || loaded !== this.loaded || version !== this.version) {
-      this.byProvider.clear();
+      this.byTarget.clear();
       this.loaded = loaded;
       this.version = version;
     }
-    let resolved = this.byProvider.get(provider);
-    if (resolved === undefined) {
-      onResolve();
-      resolved = resolveCredentials(loaded, this.store, provider).map((credential) => {
+    const key = override === undefined ? provider : `${provider}\u0000${override.setting}\u0000${override.baseUrl}`;
+    let keys = this.byTarget.get(key);
+    if (keys === undefined) {
+      const fresh = resolveProviderKeys(loaded, this.store, provider, override);
+      onResolve(fresh);
+      const resolved = fresh.credentials.map((credential) => {
         const { secret: _secret, ...visible } = credential;
         return { credential, visible };
       });
-      if (version !== undefined) this.byProvider.set(provider, resolved);
+      keys = { resolved, withheld: fresh.withheld };
+      if (version !== undefined) this.byTarget.set(key, keys);
     }
-    return resolved;
+    return keys;
   }
 }

@@ -4,9 +4,11 @@
 // at the next request: there is no cached pool entry that could shadow it (seed 001).
 import { join } from 'node:path';
 import { formatPath, originalPath } from '../config/issue.ts';
+import { heldBackPlace } from '../errors/explain.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialStore } from '../state/types.ts';
 import type { Credential, CredentialSource } from './types.ts';
+import { bindingFor, describeWithheld, keyTarget, originOf, rebindHint, type TargetOverride, type WithheldKey } from './host-binding.ts';
 import { fingerprint, mask } from './mask.ts';
 
 /** `key_env`, default `<NAME>_API_KEY` with the name uppercased and anything not alphanumeric as `_`. */
@@ -18,7 +20,8 @@ export function keyEnvName(loaded: LoadedConfig, provider: string): string {
 /** Where we look, in order, for the "no API key" message: "providers.mimo.api_key, env MIMO_API_KEY, .env" — or
  * "no .env at /path/.env" when there is no such file, so a key kept only in a shell's profile (that a service
  * never sees) or in a `.env` somewhere else is found out at once (seed 001). */
-export function lookedIn(loaded: LoadedConfig, provider: string): string[] {
+/** `withheld`: stored keys not sent to the host the config names (host-binding.ts), said last with why. */
+export function lookedIn(loaded: LoadedConfig, provider: string, withheld: readonly WithheldKey[] = []): string[] {
   // Stored keys are not listed: the message goes on to say "add one with `switchyard auth add P`".
   const hasDotenv = loaded.dotenvPath !== null || Object.keys(loaded.dotenv).length > 0;
   const variable = keyEnvName(loaded, provider);
@@ -28,7 +31,8 @@ export function lookedIn(loaded: LoadedConfig, provider: string): string[] {
   const unset = unsetKeySlots(loaded, provider).filter(([, name]) => name !== variable);
   const slots = unset.map(([slot, name]) => `${slot} is \${${name}}, which is not set (${hasDotenv ? 'neither in the environment nor in .env' : 'not in the environment, and there is no .env'})`);
   const ownSlot = unset.some(([slot]) => slot === `providers.${provider}.api_key`) ? [] : [`providers.${provider}.api_key`];
-  return [...slots, ...ownSlot, `env ${variable}`, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`];
+  const stored = withheld.map((w) => heldBackPlace(`${describeWithheld(w)} is held back — ${w.why} (${rebindHint(w)})`));
+  return [...slots, ...ownSlot, `env ${variable}`, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`, ...stored];
 }
 
 /** The provider's key slots (`api_key`, `api_keys[i]`) written as `${VAR}` with VAR set nowhere: [slot, VAR]. */
@@ -115,13 +119,32 @@ function environmentKeys(loaded: LoadedConfig, provider: string): RawKey[] {
   return keys;
 }
 
-function storedKeys(store: Pick<CredentialStore, 'listStoredCredentials'>, provider: string): RawKey[] {
+interface StoredKeys {
+  keys: RawKey[];
+  withheld: WithheldKey[];
+  /** Keys stored before origins were recorded, used now and to be bound to this origin (host-binding.ts). */
+  toBind: { id: string; origin: string }[];
+}
+
+/** The provider's stored keys that may go where the config sends its keys; the others are withheld, with why. */
+function storedKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStoredCredentials'>, provider: string, override?: TargetOverride): StoredKeys {
+  const out: StoredKeys = { keys: [], withheld: [], toBind: [] };
+  const target = keyTarget(loaded, provider, override);
+  const providerBase = loaded.config.providers[provider]?.base_url;
   // listStoredCredentials returns them by priority (ascending), then oldest first.
-  return store.listStoredCredentials(provider).map((c) => {
+  for (const c of store.listStoredCredentials(provider)) {
+    // A provider the config does not name has nowhere to send keys; `auth list` still shows them.
+    const binding = target && providerBase !== undefined ? bindingFor(loaded, c, target, originOf(providerBase)) : { send: true as const };
+    if (!binding.send) {
+      out.withheld.push(binding.withheld);
+      continue;
+    }
+    if (binding.bind !== undefined) out.toBind.push({ id: c.id, origin: binding.bind });
     const key: RawKey = { secret: c.secret, source: { kind: 'stored', where: c.label ? `stored "${c.label}"` : `stored ${c.id}` }, priority: c.priority };
     if (c.label !== undefined) key.label = c.label;
-    return key;
-  });
+    out.keys.push(key);
+  }
+  return out;
 }
 
 // Hashing on every request is cheap, but the request path calls this a lot; secrets are in memory anyway.
@@ -136,8 +159,28 @@ export function cachedFingerprint(secret: string): string {
   return fp;
 }
 
-export function resolveCredentials(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStoredCredentials'>, provider: string): Credential[] {
-  const raw = [...configKeys(loaded, provider), ...environmentKeys(loaded, provider), ...storedKeys(store, provider)];
+/** A provider's credentials in use order, and its stored keys that are not sent where the config sends its keys. */
+export interface ProviderKeys {
+  credentials: Credential[];
+  /** Stored keys held back (host-binding.ts); one whose secret also comes from config, env or .env is not listed:
+   * that source sends it. */
+  withheld: WithheldKey[];
+  toBind: { id: string; origin: string }[];
+}
+
+export function resolveCredentials(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStoredCredentials'>, provider: string, override?: TargetOverride): Credential[] {
+  return resolveProviderKeys(loaded, store, provider, override).credentials;
+}
+
+/** `override`: a task's own base_url, where its routes send the provider's keys. */
+export function resolveProviderKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStoredCredentials'>, provider: string, override?: TargetOverride): ProviderKeys {
+  const stored = storedKeys(loaded, store, provider, override);
+  const credentials = mergeSources([...configKeys(loaded, provider), ...environmentKeys(loaded, provider), ...stored.keys], provider);
+  const sent = new Set(credentials.map((c) => c.fingerprint));
+  return { credentials, withheld: stored.withheld.filter((w) => !sent.has(w.id)), toBind: stored.toBind };
+}
+
+function mergeSources(raw: readonly RawKey[], provider: string): Credential[] {
   const byFingerprint = new Map<string, Credential>();
   for (const key of raw) {
     const fp = cachedFingerprint(key.secret);

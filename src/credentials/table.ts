@@ -2,6 +2,7 @@
 import { formatClock } from '../errors/explain-format.ts';
 import { sourcesText } from './describe.ts';
 import type { ExplainedCandidate, ProviderExplanation } from './explain.ts';
+import { describeWithheld, rebindHint, type WithheldKey } from './host-binding.ts';
 
 export const CANDIDATE_HEADER = ['', '#', 'ID', 'KEY', 'SOURCES', 'STATE', 'UNTIL', 'LAST SUCCESS'];
 
@@ -36,4 +37,14 @@ export function candidateRow(c: ExplainedCandidate, now: number, sources = sourc
     untilText(c, now),
     c.health.last_success_at !== undefined ? formatClock(c.health.last_success_at, { now, seconds: true }) : 'never',
   ];
+}
+
+/** A stored key held back for another host (host-binding.ts), under CANDIDATE_HEADER: no position, never next. */
+export function withheldRow(w: WithheldKey): string[] {
+  return ['', '-', w.id, w.masked, w.label !== undefined ? `stored "${w.label}"` : `stored ${w.id}`, `held back: added for ${w.added_for ?? 'an unrecorded host'}`, '-', '-'];
+}
+
+/** The line under the table that says why, and how to send it anyway. */
+export function withheldLine(w: WithheldKey): string {
+  return `${w.provider} ${describeWithheld(w)} is held back: ${w.why}; ${rebindHint(w)}, or store a key for ${w.target.origin} with \`switchyard auth add ${w.provider}\``;
 }

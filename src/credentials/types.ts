@@ -2,6 +2,7 @@
 // fingerprint; health is kept per fingerprint in the state store. Secrets from config/env/.env are references:
 // they are re-read from the loaded config on every resolution and never copied into the store.
 import type { ErrorKind } from '../errors/kinds.ts';
+import type { WithheldKey } from './host-binding.ts';
 
 export type SourceKind = 'config' | 'env' | 'dotenv' | 'stored';
 
@@ -97,5 +98,7 @@ export type PickResult =
       /** True when this pick is a single probe of a `rejected` key whose probe window has come. */
       probe: boolean;
     }
-  | { ok: false; reason: 'missing'; provider: string; lookedIn: string[] }
+  /** `withheld`: stored keys not sent to the host the config names (src/credentials/host-binding.ts); they are also
+   * described at the end of `lookedIn`, which is what the "no API key" message is built from. */
+  | { ok: false; reason: 'missing'; provider: string; lookedIn: string[]; withheld?: readonly WithheldKey[] }
   | { ok: false; reason: 'all_unusable'; provider: string; candidates: CandidateStatus[]; earliestUntil?: number };

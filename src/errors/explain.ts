@@ -60,9 +60,23 @@ export interface FailureFacts extends TimeFormat {
   lookedIn?: readonly string[];
 }
 
+const HELD_BACK = 'held back: ';
+
+/** A place in `lookedIn` that did hold a key, which is not sent: a stored key added for another host than the config
+ * names (src/credentials/host-binding.ts). explainMissing leads with it: "looked in …" would hide it. */
+export function heldBackPlace(text: string): string {
+  return `${HELD_BACK}${text}`;
+}
+
 /** `no API key for provider mimo — looked in providers.mimo.api_key, env MIMO_API_KEY, .env; add one with …` */
 export function explainMissing(f: { provider: string; lookedIn?: readonly string[] }): string {
   const looked = f.lookedIn ?? [`providers.${f.provider}.api_key`, `env ${f.provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`, '.env'];
+  const held = looked.filter((l) => l.startsWith(HELD_BACK)).map((l) => l.slice(HELD_BACK.length));
+  if (held.length > 0) {
+    const empty = looked.filter((l) => !l.startsWith(HELD_BACK));
+    return `no API key of provider ${f.provider} may be sent where the config sends it: ${held.join('; ')}; nothing in ${empty.join(', ')}; `
+      + `or store a key for that host with \`switchyard auth add ${f.provider}\``;
+  }
   return `no API key for provider ${f.provider} — looked in ${looked.join(', ')}; add one with \`switchyard auth add ${f.provider}\``;
 }
 

@@ -15,11 +15,14 @@ export function formerHealth(records: readonly HealthRecord[], known: ReadonlySe
     .map((r) => r.fingerprint);
 }
 
-/** Every credential the router's config can use: each provider's candidates and the tasks' own `api_key`s. */
+/** Every credential the router's config can use or holds back: each provider's candidates and withheld stored keys,
+ * and the tasks' own `api_key`s. */
 export function knownFingerprints(router: Switchyard): Set<string> {
   const known = new Set<string>();
   for (const provider of Object.keys(router.config().config.providers)) {
     for (const c of router.pool.candidates(provider)) known.add(c.credential.fingerprint);
+    // A stored key held back for another host is still the user's: its history waits for a rebind.
+    for (const w of router.pool.withheld(provider)) known.add(w.id);
   }
   // Read from the config, not from each task's plan: a plan can be refused (no `main:` route), and that must not
   // stop the forgetting with a warning that says nothing about keys.

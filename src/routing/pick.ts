@@ -54,12 +54,14 @@ function take(own: Credential, mine: { status: CandidateStatus; probe: boolean }
  */
 export function pickFor(route: RouteSpec, deps: PickDeps, exclude: Set<string>): PickResult {
   const own = taskCredential(route, deps.origins);
-  if (!own) return deps.pool.pick(route.provider, { exclude });
+  // A task's own base_url receives the provider's keys too: stored keys added for another host stay out of it.
+  const options = route.baseUrl === undefined ? { exclude } : { exclude, target: { baseUrl: route.baseUrl, setting: `${route.origin}.base_url` } };
+  if (!own) return deps.pool.pick(route.provider, options);
   const mine = statusOf(own, deps);
   const tried = exclude.has(own.fingerprint);
   if (!tried && mine.status.usable) return take(own, mine, deps);
   const status: CandidateStatus = tried ? { ...mine.status, usable: false, why: ALREADY_TRIED } : mine.status;
-  const rest = deps.pool.pick(route.provider, { exclude });
+  const rest = deps.pool.pick(route.provider, options);
   if (rest.ok) return { ...rest, skipped: [status, ...rest.skipped] };
   // Nothing else usable: the task key's own probe, if one is due (a key resting as auth_suspect), as in the pool.
   if (!tried && mine.probe) return take(own, mine, deps);

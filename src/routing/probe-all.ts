@@ -1,7 +1,7 @@
 // Probes every credential of some providers at once (doctor, `auth test`): all in parallel, results in config order.
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
-import { lookedIn, resolveCredentials } from '../credentials/resolve.ts';
+import { lookedIn, resolveProviderKeys } from '../credentials/resolve.ts';
 import { explainMissing } from '../errors/explain.ts';
 import type { StateStore } from '../state/types.ts';
 import type { AdapterFor } from './call-context.ts';
@@ -34,7 +34,8 @@ export interface ProbeAllInput {
 export async function probeProviders(input: ProbeAllInput): Promise<ProviderProbe[]> {
   const deps = { loaded: input.loaded, pool: input.pool, store: input.store, adapterFor: input.adapterFor, ...(input.timeZone ? { timeZone: input.timeZone } : {}) };
   return Promise.all(input.providers.map(async (provider): Promise<ProviderProbe> => {
-    const all = resolveCredentials(input.loaded, input.store, provider);
+    const keys = resolveProviderKeys(input.loaded, input.store, provider);
+    const all = keys.credentials;
     let credentials = all;
     // A task's own key is probed where the task sends it (its model and base URL), under its provider.
     let tasks = taskKeys(input.loaded, provider);
@@ -52,7 +53,7 @@ export async function probeProviders(input: ProbeAllInput): Promise<ProviderProb
     const proxy = p === undefined ? undefined : proxyFor(p, provider, p.base_url, input.loaded.env, input.loaded.dotenv);
     if (proxy !== undefined) probe.proxy = describeProxy(proxy);
     // A named ID asks about one key: the provider's lack of others is not part of the answer.
-    if (all.length === 0 && input.id === undefined) probe.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider) });
+    if (all.length === 0 && input.id === undefined) probe.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider, keys.withheld) });
     return probe;
   }));
 }

@@ -31,6 +31,10 @@ export interface StoredCredential {
   label?: string;
   priority: number;
   created_at: number;
+  /** The origin (`https://api.openai.com`, `http://127.0.0.1:8080`) the key was stored for: the origin of the
+   * provider's base_url when it was added or last bound. The key is sent to that origin only
+   * (src/credentials/host-binding.ts). Absent on a key stored before origins were recorded. */
+  origin?: string;
 }
 
 export interface GatewayKeyRecord {
@@ -105,6 +109,9 @@ export interface CredentialStore {
   addStoredCredential(c: Omit<StoredCredential, 'created_at'>): StoredCredential;
   /** By id (fingerprint, or a unique prefix of it) or label; returns the removed record. */
   removeStoredCredential(provider: string, idOrLabel: string): StoredCredential | undefined;
+  /** Records `origin` as the one the stored key (by id, a unique prefix of it, or label) may be sent to; returns the
+   * record as it was before, or undefined when nothing matches. */
+  bindStoredCredential(provider: string, idOrLabel: string, origin: string): StoredCredential | undefined;
   /** Changes whenever the stored credentials (as listStoredCredentials sees them) may have changed, so a reader
    * can cache what it derives from them. Optional: without it, readers re-derive on every call. */
   storedCredentialsVersion?(): number;

@@ -21,6 +21,7 @@ storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), c
   'health survives close and reopen': 'a memory store is private to one handle and gone when closed',
   'two handles: counters add up and changes are seen and announced': 'a memory store cannot be shared',
   'stored credentials: order, identity, removal, visible to another handle': 'a memory store cannot be shared',
+  'stored credentials: the host a key was added for is kept, and can be rebound': 'a memory store cannot be shared',
   'an appended message is durable before flush': 'a memory store cannot be shared',
   'breakers: shared with another handle': 'a memory store cannot be shared',
   'forgetHealth: a new handle does not see the forgotten record': 'a memory store cannot be shared',
@@ -65,6 +66,30 @@ describe('sqlite store files', () => {
       await store.close();
       const again = openStore({ home: ws.home });
       assert.equal(again.getHealth('fp')?.probe_at, 5000);
+      await again.close();
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('a state file from before stored keys had hosts (schema 2) is upgraded in place: its keys are kept, with no host', async () => {
+    const ws = tempWorkspace();
+    try {
+      mkdirSync(ws.home, { recursive: true });
+      const old = new DatabaseSync(join(ws.home, 'state.db'));
+      old.exec(MIGRATIONS[0]!);
+      old.exec(MIGRATIONS[1]!);
+      old.exec('PRAGMA user_version = 2');
+      old.prepare("INSERT INTO credentials (provider, id, secret, label, priority, created_at) VALUES ('p', 'aaaa1111bbbb', 'sk-old-secret-0001', 'old', 0, 1000)").run();
+      old.close();
+      const store = openStore({ home: ws.home });
+      const [key] = store.listStoredCredentials('p');
+      assert.deepEqual([key?.id, key?.label, key?.origin], ['aaaa1111bbbb', 'old', undefined]);
+      assert.equal(store.status().schemaVersion, MIGRATIONS.length);
+      store.bindStoredCredential('p', 'old', 'https://api.example.com');
+      await store.close();
+      const again = openStore({ home: ws.home });
+      assert.equal(again.listStoredCredentials('p')[0]?.origin, 'https://api.example.com');
       await again.close();
     } finally {
       ws.cleanup();

@@ -209,6 +209,21 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       await waitFor(() => other.listStoredCredentials('p').length === 0, 'the other handle to see removals');
     });
 
+    test('stored credentials: the host a key was added for is kept, and can be rebound', async () => {
+      const f = fresh();
+      const s = await open(f);
+      s.addStoredCredential({ id: 'aaaa1111bbbb', provider: 'p', secret: 'sk-one-secret-0001', priority: 0, label: 'work', origin: 'https://api.example.com' });
+      s.addStoredCredential({ id: 'cccc2222dddd', provider: 'p', secret: 'sk-two-secret-0002', priority: 1 });
+      assert.deepEqual(s.listStoredCredentials('p').map((c) => c.origin), ['https://api.example.com', undefined]);
+      const before = s.bindStoredCredential('p', 'work', 'http://127.0.0.1:8080');
+      assert.equal(before?.origin, 'https://api.example.com', 'returns the record as it was');
+      assert.equal(s.bindStoredCredential('p', 'cccc', 'https://api.example.com')?.id, 'cccc2222dddd');
+      assert.equal(s.bindStoredCredential('p', 'zzzz', 'https://api.example.com'), undefined);
+      assert.deepEqual(s.listStoredCredentials('p').map((c) => c.origin), ['http://127.0.0.1:8080', 'https://api.example.com']);
+      const again = await open(f);
+      assert.deepEqual(again.listStoredCredentials('p').map((c) => c.origin), ['http://127.0.0.1:8080', 'https://api.example.com']);
+    });
+
     test('gateway keys: add, find by hash, revoke, touch', async () => {
       const s = await open(fresh());
       s.addGatewayKey({ id: 'k1', name: 'ci', hash: 'h1', prefix: 'sy-ab', created_at: 1000 });

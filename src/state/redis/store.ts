@@ -131,6 +131,9 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   removeStoredCredential(provider: string, idOrLabel: string): StoredCredential | undefined {
     return this.local.removeStoredCredential(provider, idOrLabel);
   }
+  bindStoredCredential(provider: string, idOrLabel: string, origin: string): StoredCredential | undefined {
+    return this.local.bindStoredCredential(provider, idOrLabel, origin);
+  }
   // ---- client keys: new ones in Redis (shared by every replica), older ones where they were made ----
 
   addGatewayKey(k: GatewayKeyRecord): void {

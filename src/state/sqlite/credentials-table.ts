@@ -13,6 +13,7 @@ interface CredentialRow {
   label: string | null;
   priority: number;
   created_at: number;
+  origin: string | null;
 }
 
 interface GatewayKeyRow {
@@ -48,6 +49,7 @@ export function writeMarked<T>(db: DatabaseSync, counter: 'credentials_seq' | 'g
 function rowToCredential(row: CredentialRow): StoredCredential {
   const c: StoredCredential = { id: row.id, provider: row.provider, secret: row.secret, priority: row.priority, created_at: row.created_at };
   if (row.label !== null) c.label = row.label;
+  if (row.origin !== null) c.origin = row.origin;
   return c;
 }
 
@@ -58,9 +60,13 @@ export function loadCredentials(db: DatabaseSync): StoredCredential[] {
 }
 
 export function insertCredential(db: DatabaseSync, c: StoredCredential): void {
-  db.prepare('INSERT INTO credentials (provider, id, secret, label, priority, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-    c.provider, c.id, c.secret, c.label ?? null, c.priority, c.created_at,
+  db.prepare('INSERT INTO credentials (provider, id, secret, label, priority, created_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    c.provider, c.id, c.secret, c.label ?? null, c.priority, c.created_at, c.origin ?? null,
   );
+}
+
+export function updateCredentialOrigin(db: DatabaseSync, provider: string, id: string, origin: string): void {
+  db.prepare('UPDATE credentials SET origin = ? WHERE provider = ? AND id = ?').run(origin, provider, id);
 }
 
 export function deleteCredential(db: DatabaseSync, provider: string, id: string): void {

@@ -69,6 +69,8 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: when a key resting as auth_suspect may next be probed.
   `ALTER TABLE health ADD COLUMN probe_at INTEGER;`,
+  // 3: the origin a stored key was added for; NULL on keys stored before (see src/credentials/host-binding.ts).
+  `ALTER TABLE credentials ADD COLUMN origin TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -106,6 +106,15 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     return found;
   }
 
+  bindStoredCredential(provider: string, idOrLabel: string, origin: string): StoredCredential | undefined {
+    this.reloadCredentials();
+    const found = matchOne(this.listStoredCredentials(provider), idOrLabel, (c) => c.label, `stored key of ${provider}`);
+    if (!found) return undefined;
+    creds.writeMarked(this.db, 'credentials_seq', () => creds.updateCredentialOrigin(this.db, provider, found.id, origin));
+    this.afterCredentialsWrite(provider);
+    return found;
+  }
+
   // ---- gateway keys (cached; written through, except last-used times) ----
 
   addGatewayKey(k: GatewayKeyRecord): void {

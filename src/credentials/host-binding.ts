@@ -1,0 +1,112 @@
+// A stored key (`switchyard auth add P`) is bound to the host it was added for. Otherwise it would follow the
+// provider's *name*: config discovery reads ./switchyard.yaml of the current directory first, so a cloned repository
+// saying `providers: { openai: { base_url: https://evil.example/v1 } }` would receive the user's stored OpenAI keys
+// at the first `switchyard chat` there. Keys from config, env and .env are not bound: they are part of (or named
+// by) the config that sends them.
+//
+// The host is the origin (scheme, host, port) of the provider's base_url, so `https://api.openai.com`,
+// `https://api.openai.com/` and `https://api.openai.com/v1` are one host. base_url is required by the schema:
+// there is no type default to fall back on.
+import type { LoadedConfig, Origin } from '../config/types.ts';
+import type { StoredCredential } from '../state/types.ts';
+import { mask } from './mask.ts';
+
+/** `https://api.openai.com` for `https://api.openai.com/v1/`; a URL's user and password never part of it. */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    // base_url is validated as an http(s) URL when the config loads; anything else is compared as written.
+    return url;
+  }
+}
+
+/** Where the keys of a call go: the origin, the setting that names it, and where that setting was written. */
+export interface KeyTarget {
+  origin: string;
+  /** `providers.openai.base_url`, or a task's own `auxiliary.title_generation.base_url`. */
+  setting: string;
+  /** `/home/me/repo/switchyard.yaml:4`, `env OPENAI_BASE (/home/me/repo/switchyard.yaml:4)`. */
+  writtenAt: string;
+}
+
+/** A task's own base_url: its routes send the provider's keys there instead (src/routing/pick.ts). */
+export interface TargetOverride {
+  baseUrl: string;
+  setting: string;
+}
+
+export function keyTarget(loaded: LoadedConfig, provider: string, override?: TargetOverride): KeyTarget | undefined {
+  const setting = override?.setting ?? `providers.${provider}.base_url`;
+  const url = override?.baseUrl ?? loaded.config.providers[provider]?.base_url;
+  if (url === undefined) return undefined;
+  return { origin: originOf(url), setting, writtenAt: writtenAt(loaded, loaded.origins.get(setting)) };
+}
+
+/** The file and line, absolute: the point is to tell *which* config sent the key somewhere else. */
+function writtenAt(loaded: LoadedConfig, origin: Origin | undefined): string {
+  const file = loaded.path ?? 'the config';
+  if (!origin || origin.kind === 'default') return file;
+  const at = (o: { file?: string; line?: number }): string => `${o.file ?? file}:${o.line ?? '?'}`;
+  if (origin.kind === 'file') return at(origin);
+  return `${origin.kind === 'env' ? 'env' : '.env'} ${origin.name} (${at(origin)})`;
+}
+
+/** A stored key that is not sent, and why. Never carries the secret. */
+export interface WithheldKey {
+  provider: string;
+  id: string;
+  masked: string;
+  label?: string;
+  /** The origin it was added (or bound) for; absent for a key stored before origins were recorded. */
+  added_for?: string;
+  /** Where the config sends the provider's keys, and where that is written. */
+  target: KeyTarget;
+  /** Why it is not sent, naming both hosts and the config file (the fix: rebindHint). */
+  why: string;
+}
+
+export type Binding =
+  | { send: true; /** A key stored before origins were recorded, to be bound to this origin now. */ bind?: string }
+  | { send: false; withheld: WithheldKey };
+
+/**
+ * What to do with a stored key given where the config sends the provider's keys.
+ *
+ * A key stored before origins were recorded (no `origin`) was added for whatever the user's config named then. The
+ * safe reading that keeps an unchanged setup working: it is bound to the provider's host in the first config that
+ * uses it *unless* that config is a ./switchyard.yaml picked up from the current directory (localConfig): that file
+ * may have come with a cloned repository, which is exactly the hole this closes. A named config (--config,
+ * $SWITCHYARD_CONFIG, a systemd service's), the user's own config.yaml and a config built in code bind it; from a
+ * local ./switchyard.yaml it is withheld until `switchyard auth rebind` (or a use with the user's own config).
+ */
+export function bindingFor(loaded: LoadedConfig, key: StoredCredential, target: KeyTarget, providerOrigin: string): Binding {
+  const legacy = key.origin === undefined;
+  const addedFor = key.origin ?? (loaded.localConfig ? undefined : providerOrigin);
+  if (addedFor === target.origin) return legacy ? { send: true, bind: addedFor } : { send: true };
+  const withheld: WithheldKey = { provider: key.provider, id: key.id, masked: mask(key.secret), target, why: '' };
+  if (key.label !== undefined) withheld.label = key.label;
+  if (addedFor !== undefined) withheld.added_for = addedFor;
+  withheld.why = withheldWhy(withheld, legacy);
+  return { send: false, withheld };
+}
+
+/** The reason, naming both hosts and the config file that names the new one; the fix is `rebindHint`. */
+function withheldWhy(w: WithheldKey, legacy: boolean): string {
+  const t = w.target;
+  const sends = `${t.setting} (${t.writtenAt}) sends ${w.provider}'s keys to ${t.origin}`;
+  if (w.added_for === undefined) {
+    return `it was stored before switchyard recorded hosts, and ${sends} from ./switchyard.yaml of the current directory, which does not decide where such a key may go`;
+  }
+  return `${legacy ? `it is for ${w.added_for}, the host of providers.${w.provider}.base_url` : `it was added for ${w.added_for}`}, but ${sends}`;
+}
+
+/** `switchyard auth rebind P ID` moves the key to the host the config names now (an informed choice). */
+export function rebindHint(w: WithheldKey): string {
+  return `if you trust ${w.target.origin}, \`switchyard auth rebind ${w.provider} ${w.id}\` sends it there`;
+}
+
+/** `stored "work" sk-…0001 (a1b2c3d4e5f6)` */
+export function describeWithheld(w: WithheldKey): string {
+  return `${w.label !== undefined ? `stored "${w.label}"` : 'stored'} ${w.masked} (${w.id})`;
+}
