@@ -31,6 +31,9 @@ export interface LoadOptions {
   allowMissing?: boolean;
   /** Where `configPath` came from, for messages: `--config` (the default), or e.g. `the command line`. */
   configFrom?: string;
+  /** `configPath` is a ./switchyard.yaml first found by discovery (a reload re-reads it by path, and it must not
+   * become a config the user named: LoadedConfig.localConfig). */
+  local?: boolean;
 }
 
 function readText(path: string): string {
@@ -65,7 +68,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     return { config, path: null, dir: cwd, dotenvPath: dotenv.path, dotenv: dotenv.values, env, origins: buildOrigins(config, null, null), warnings: [...dotenv.warnings], loadedAt: Date.now() };
   }
   const loaded = loadFile(found.path, env);
-  if (found.local) loaded.localConfig = true;
+  if (found.local || options.local === true) loaded.localConfig = true;
   return loaded;
 }
 
