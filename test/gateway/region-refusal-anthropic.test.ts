@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+import type { Harness } from './harness.ts';
+import { ask, regionWorld } from './region-world.ts';
 
 const REFUSED_KEY = 'sk-ant-sim-region-00000002';
 const FALLBACK_KEY = 'sk-sim-region-fallback-0002';
@@ -14,26 +15,9 @@ const FALLBACK_KEY = 'sk-sim-region-fallback-0002';
 let h: Harness;
 
 before(async () => {
-  h = await startHarness({
-    scenario: {
-      models: { 'sim-large': {} },
-      keys: { [REFUSED_KEY]: { script: ['403_region'], loop_script: true }, [FALLBACK_KEY]: {} },
-    },
-    config: (sim) => ({
-      providers: {
-        ant: simProvider(sim, 'anthropic', REFUSED_KEY, { models: { 'sim-large': {} } }),
-        oa: simProvider(sim, 'openai', FALLBACK_KEY, { models: { 'sim-large': {} } }),
-      },
-      main: { provider: 'ant', model: 'sim-large' },
-      fallback: [{ provider: 'oa', model: 'sim-large' }],
-      auxiliary: { compression: { enabled: false }, title_generation: { enabled: false } },
-      retry: FAST_RETRY,
-    }),
-  });
+  h = await regionWorld('anthropic', { refused: REFUSED_KEY, fallback: FALLBACK_KEY });
 });
 after(() => h.close());
-
-const ask = [{ role: 'user' as const, content: 'hello from somewhere' }];
 
 test('a named Anthropic route answered "Request not allowed" is a 403 region refusal in both APIs, not a rejected key', async () => {
   const anthropic = new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 3 });

@@ -5,7 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+import type { Harness } from './harness.ts';
+import { ask, regionWorld } from './region-world.ts';
 
 const REFUSED_KEY = 'sk-sim-region-0000000001';
 const FALLBACK_KEY = 'sk-ant-sim-region-fb-001';
@@ -13,26 +14,9 @@ const FALLBACK_KEY = 'sk-ant-sim-region-fb-001';
 let h: Harness;
 
 before(async () => {
-  h = await startHarness({
-    scenario: {
-      models: { 'sim-large': {} },
-      keys: { [REFUSED_KEY]: { script: ['403_region'], loop_script: true }, [FALLBACK_KEY]: {} },
-    },
-    config: (sim) => ({
-      providers: {
-        oa: simProvider(sim, 'openai', REFUSED_KEY, { models: { 'sim-large': {} } }),
-        ant: simProvider(sim, 'anthropic', FALLBACK_KEY, { models: { 'sim-large': {} } }),
-      },
-      main: { provider: 'oa', model: 'sim-large' },
-      fallback: [{ provider: 'ant', model: 'sim-large' }],
-      auxiliary: { compression: { enabled: false }, title_generation: { enabled: false } },
-      retry: FAST_RETRY,
-    }),
-  });
+  h = await regionWorld('openai', { refused: REFUSED_KEY, fallback: FALLBACK_KEY });
 });
 after(() => h.close());
-
-const ask = [{ role: 'user' as const, content: 'hello from somewhere' }];
 
 test('a named route refused for its region is a 403 permission error in the OpenAI shape, not 404 model_not_found', async () => {
   const fallbackCalls = h.sim.calls(FALLBACK_KEY);
