@@ -5,6 +5,8 @@
 import { sourcesText } from '../credentials/describe.ts';
 import { keyEnvName, lookedIn, resolveCredentials, unsetKeySlots } from '../credentials/resolve.ts';
 import type { CredentialStore } from '../state/types.ts';
+import type { WithheldKey } from '../credentials/host-binding.ts';
+import { explainMissing } from '../errors/explain.ts';
 import type { LoadedConfig } from './types.ts';
 
 /** A key in the config, its key variable or .env: what can be known without the state store. */
@@ -21,6 +23,8 @@ export interface KeylessOptions {
   hasKey?: (provider: string) => boolean;
   /** Stored keys (`switchyard auth add`) were looked at too; otherwise the warning says they were not. */
   storeChecked?: boolean;
+  /** The provider's stored keys held back from the host the config names (host-binding.ts), said with why. */
+  withheld?: (provider: string) => readonly WithheldKey[];
 }
 
 /** One warning per provider with no key: `config check` says it as a reminder; the gateway at start and reload, where
@@ -30,7 +34,13 @@ export function keylessProviders(loaded: LoadedConfig, options: KeylessOptions =
   const out: string[] = [];
   for (const name of Object.keys(loaded.config.providers)) {
     if (hasKey(name)) continue;
-    const places = [...lookedIn(loaded, name), ...(options.storeChecked ? ['stored keys'] : [])];
+    const withheld = options.withheld?.(name) ?? [];
+    const places = [...lookedIn(loaded, name, withheld), ...(options.storeChecked ? ['stored keys'] : [])];
+    // A stored key held back for another host is the news: said as every "no API key" error says it.
+    if (withheld.length > 0) {
+      out.push(`providers.${name}: ${explainMissing({ provider: name, lookedIn: lookedIn(loaded, name, withheld) })}`);
+      continue;
+    }
     const tail = options.storeChecked ? '' : ' (stored keys are not checked here)';
     // The variable the config itself names comes first: setting the default one would work, but is not what was meant.
     const variable = unsetKeySlots(loaded, name)[0]?.[1] ?? keyEnvName(loaded, name);

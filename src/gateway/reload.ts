@@ -12,7 +12,8 @@ import { settingsFrom, type GatewayContext } from './context.ts';
 import { forgetFormerHealth } from '../routing/forget-former.ts';
 import { taskKeys } from '../routing/task-keys.ts';
 import { keylessProviders } from '../config/key-warnings.ts';
-import { resolveCredentials } from '../credentials/resolve.ts';
+import { resolveCredentials, resolveProviderKeys } from '../credentials/resolve.ts';
+import type { WithheldKey } from '../credentials/host-binding.ts';
 import { assertSafeListen, isLoopback } from './listen.ts';
 import './request-state.ts';
 
@@ -84,7 +85,8 @@ function restartOnlyChanged(ctx: GatewayContext, key: 'listen' | 'body_limit' | 
  */
 export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
   const hasKey = (p: string): boolean => resolveCredentials(loaded, ctx.router.store, p).length > 0 || taskKeys(loaded, p).length > 0;
-  for (const w of keylessProviders(loaded, { hasKey, storeChecked: true })) ctx.logger.warn(w);
+  const withheld = (p: string): readonly WithheldKey[] => resolveProviderKeys(loaded, ctx.router.store, p).withheld;
+  for (const w of keylessProviders(loaded, { hasKey, storeChecked: true, withheld })) ctx.logger.warn(w);
 }
 
 /** At start and after each reload: the health of credentials no config knows any more, a month old, is forgotten. */
