@@ -4,6 +4,7 @@
 import { stringify } from 'yaml';
 import { mask } from '../credentials/mask.ts';
 import { keyEnvName } from '../credentials/resolve.ts';
+import { chooseProxy } from '../providers/proxy.ts';
 import type { LoadedConfig, Origin } from './types.ts';
 import { formatDuration } from './duration.ts';
 import { formatPath, type ConfigPath } from './issue.ts';
@@ -70,7 +71,10 @@ export function explainRows(loaded: LoadedConfig, raw = false): ExplainRow[] {
     }
     insertBesideSiblings(rows, parent, row);
   }
-  for (const provider of Object.keys(loaded.config.providers)) defaultKeyEnvRow(loaded, provider, rows);
+  for (const provider of Object.keys(loaded.config.providers)) {
+    defaultKeyEnvRow(loaded, provider, rows);
+    environmentProxyRow(loaded, provider, rows);
+  }
   return rows;
 }
 
@@ -80,6 +84,19 @@ function defaultKeyEnvRow(loaded: LoadedConfig, provider: string, rows: ExplainR
   if (loaded.config.providers[provider]?.key_env !== undefined) return;
   const origin: Origin = { kind: 'default' };
   const row: ExplainRow = { path: formatPath(['providers', provider, 'key_env']), value: keyEnvName(loaded, provider), origin, from: describeOrigin(origin) };
+  insertBesideSiblings(rows, formatPath(['providers', provider]), row);
+}
+
+/** A proxy the environment (or the .env) gives a provider that has no `proxy:` of its own: not a leaf of the
+ * config, but it decides where the provider's calls go, so it is shown with the variable it came from. */
+function environmentProxyRow(loaded: LoadedConfig, provider: string, rows: ExplainRow[]): void {
+  const p = loaded.config.providers[provider];
+  if (p === undefined || p.proxy !== undefined) return;
+  const choice = chooseProxy(provider, undefined, p.base_url, loaded.env, loaded.dotenv);
+  if (choice?.variable === undefined) return;
+  const { name, inDotenv } = choice.variable;
+  const origin: Origin = inDotenv ? { kind: 'dotenv', name, dotenvFile: loaded.dotenvPath ?? '.env' } : { kind: 'env', name };
+  const row: ExplainRow = { path: formatPath(['providers', provider, 'proxy']), value: redactUrl(choice.url), origin, from: describeOrigin(origin) };
   insertBesideSiblings(rows, formatPath(['providers', provider]), row);
 }
 

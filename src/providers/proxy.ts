@@ -12,6 +12,8 @@ export interface ProxyChoice {
   url: string;
   /** Where it was set, for messages: `providers.openai.proxy`, `env HTTPS_PROXY`, `.env HTTPS_PROXY`. */
   from: string;
+  /** The variable it came from, when not the config (`config show --explain` shows it as that origin). */
+  variable?: { name: string; inDotenv: boolean };
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -44,11 +46,11 @@ function variablesFor(protocol: string): readonly string[] {
   return protocol === 'https:' ? ['https_proxy', 'HTTPS_PROXY'] : ['http_proxy', 'HTTP_PROXY'];
 }
 
-function lookup(names: readonly string[], env: Env, dotenv: Env): { value: string; from: string } | undefined {
+function lookup(names: readonly string[], env: Env, dotenv: Env): { value: string; from: string; name: string; inDotenv: boolean } | undefined {
   for (const [vars, where] of [[env, 'env'], [dotenv, '.env']] as const) {
     for (const name of names) {
       const value = vars[name]?.trim();
-      if (value) return { value, from: `${where} ${name}` };
+      if (value) return { value, from: `${where} ${name}`, name, inDotenv: where === '.env' };
     }
   }
   return undefined;
@@ -91,7 +93,7 @@ export function chooseProxy(provider: string, setting: string | undefined, baseU
   if (found === undefined || proxyProblem(fromEnvironment(found.value)) !== undefined) return undefined;
   const noProxy = lookup(['no_proxy', 'NO_PROXY'], env, dotenv)?.value ?? '';
   if (noProxyMatches(noProxy, hostname, Number(url.port) || DEFAULT_PORTS[url.protocol] || 0)) return undefined;
-  return { url: fromEnvironment(found.value), from: found.from };
+  return { url: fromEnvironment(found.value), from: found.from, variable: { name: found.name, inDotenv: found.inDotenv } };
 }
 
 /** What is wrong with the environment's (or the .env's) proxy variables that some provider would read — one without

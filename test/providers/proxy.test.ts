@@ -101,9 +101,9 @@ test('a proxy that is down: the message names the proxy and where it was set', a
 
 test('the environment: HTTPS_PROXY for https upstreams, HTTP_PROXY for http ones, lower case first, then the .env', () => {
   const env = { HTTPS_PROXY: 'http://corp:3128', http_proxy: 'http://plain:8080', HTTP_PROXY: 'http://upper:8080' };
-  assert.deepEqual(chooseProxy('openai', undefined, 'https://api.openai.com/v1', env, {}), { url: 'http://corp:3128', from: 'env HTTPS_PROXY' });
-  assert.deepEqual(chooseProxy('local', undefined, 'http://models.lan:8000/v1', env, {}), { url: 'http://plain:8080', from: 'env http_proxy' });
-  assert.deepEqual(chooseProxy('openai', undefined, 'https://api.openai.com/v1', {}, { https_proxy: 'http://dot:1' }), { url: 'http://dot:1', from: '.env https_proxy' });
+  assert.deepEqual(chooseProxy('openai', undefined, 'https://api.openai.com/v1', env, {}), { url: 'http://corp:3128', from: 'env HTTPS_PROXY', variable: { name: 'HTTPS_PROXY', inDotenv: false } });
+  assert.deepEqual(chooseProxy('local', undefined, 'http://models.lan:8000/v1', env, {}), { url: 'http://plain:8080', from: 'env http_proxy', variable: { name: 'http_proxy', inDotenv: false } });
+  assert.deepEqual(chooseProxy('openai', undefined, 'https://api.openai.com/v1', {}, { https_proxy: 'http://dot:1' }), { url: 'http://dot:1', from: '.env https_proxy', variable: { name: 'https_proxy', inDotenv: true } });
   assert.equal(chooseProxy('openai', undefined, 'https://api.openai.com/v1', {}, {}), undefined);
 });
 
@@ -159,7 +159,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 });
 
 test('a proxy variable written as curl takes it (host:port) is http://host:port; one that cannot be used is warned about once, if a provider reads it, and ignored', () => {
-  assert.deepEqual(chooseProxy('o', undefined, 'https://api.openai.com/v1', { HTTPS_PROXY: 'proxy.corp:3128' }, {}), { url: 'http://proxy.corp:3128', from: 'env HTTPS_PROXY' });
+  assert.deepEqual(chooseProxy('o', undefined, 'https://api.openai.com/v1', { HTTPS_PROXY: 'proxy.corp:3128' }, {}), { url: 'http://proxy.corp:3128', from: 'env HTTPS_PROXY', variable: { name: 'HTTPS_PROXY', inDotenv: false } });
   assert.equal(chooseProxy('o', undefined, 'https://api.openai.com/v1', { HTTPS_PROXY: 'http://bad:99999' }, {}), undefined);
   const providers = { o: { base_url: 'https://api.openai.com/v1' }, local: { base_url: 'http://127.0.0.1:8000/v1' } };
   assert.deepEqual(environmentProxyWarnings(providers, { HTTPS_PROXY: 'socks5://eu:1080' }, { https_proxy: 'http://bad:99999' }), [
@@ -176,4 +176,24 @@ test('a proxy: that cannot be used says why: no scheme, SOCKS, a bad port, no ho
   assert.equal(proxyProblem('http://u:pw@proxy.corp:99999'), 'not a valid URL (a port above 65535, a space, …)');
   assert.equal(proxyProblem('ftp://proxy.corp:21'), 'ftp: is not a proxy scheme (http or https)');
   assert.equal(proxyProblem('http://proxy.corp:3128'), undefined);
+});
+
+test('config show --explain shows a proxy the environment or the .env gives a provider, with the variable, password masked', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  ws.write('switchyard.yaml', `providers:
+  oa: { type: openai, base_url: "https://api.example.com/v1", key_env: OA_KEY }
+  plain: { type: openai, base_url: "http://models.example:8000/v1", key_env: OA_KEY }
+  local: { type: openai, base_url: "http://127.0.0.1:8000/v1", key_env: OA_KEY }
+  own: { type: openai, base_url: "https://api.example.com/v1", key_env: OA_KEY, proxy: none }
+main: { provider: oa, model: m }
+`);
+  ws.write('.env', 'HTTP_PROXY=dotenv-proxy.example:8080\n');
+  const r = await runCli(['config', 'show', '--explain'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home, HTTPS_PROXY: 'http://me:env-proxy-pw-42@corp.example:3128' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /providers\.oa\.proxy\s+http:\/\/me:\*\*\*@corp\.example:3128\s+env HTTPS_PROXY/);
+  assert.match(r.stdout, /providers\.plain\.proxy\s+http:\/\/dotenv-proxy\.example:8080\s+\.env/);
+  assert.doesNotMatch(r.stdout, /providers\.local\.proxy/);
+  assert.match(r.stdout, /providers\.own\.proxy\s+none/);
+  assertNoSecrets(['env-proxy-pw-42']);
 });
