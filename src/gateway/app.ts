@@ -10,6 +10,7 @@ import { createSwitchyard, type Switchyard } from '../routing/switchyard.ts';
 import { settingsFrom, type GatewayContext } from './context.ts';
 import { KeyCache } from './key-cache.ts';
 import { KeyConcurrency } from './key-concurrency.ts';
+import { installExpectContinue } from './plugins/expect-continue.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { installErrorHandling } from './plugins/errors.ts';
 import { installRequestLog } from './plugins/request-log.ts';
@@ -113,6 +114,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.decorateRequest('sy', null);
   installErrorHandling(app, logger);
   installRequestLog(app, ctx);
+  installExpectContinue(app, options.loaded.config.gateway.body_limit);
   app.register(healthPlugin(ctx));
   app.register(metricsPlugin(ctx));
   app.register(adminPlugin(ctx));
