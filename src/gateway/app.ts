@@ -13,7 +13,7 @@ import { KeyConcurrency } from './key-concurrency.ts';
 import { installExpectContinue } from './plugins/expect-continue.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { installErrorHandling } from './plugins/errors.ts';
-import { installRequestLog } from './plugins/request-log.ts';
+import { installRequestLog, logHangUp } from './plugins/request-log.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { adminPlugin } from './plugins/admin.ts';
@@ -112,7 +112,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   app.decorate('gateway', ctx);
   app.decorateRequest('sy', null);
-  installErrorHandling(app, logger);
+  installErrorHandling(app, logger, (req) => logHangUp(ctx, req));
   installRequestLog(app, ctx);
   installExpectContinue(app, options.loaded.config.gateway.body_limit);
   app.register(healthPlugin(ctx));

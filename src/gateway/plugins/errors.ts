@@ -143,10 +143,22 @@ class RouteMethods {
   }
 }
 
-export function installErrorHandling(app: FastifyInstance, logger: Logger): void {
+/** The caller left while its request was still arriving (its body cut off): fastify reports the read's error, and
+ * will not run onResponse, since no answer can finish. */
+function cutOff(req: FastifyRequest): boolean {
+  return req.raw.destroyed && !req.raw.complete;
+}
+
+/** `onCutOff` writes the line of a request whose caller left before it had arrived (request-log.ts's logHangUp,
+ * passed in: that module imports this one). */
+export function installErrorHandling(app: FastifyInstance, logger: Logger, onCutOff: (req: FastifyRequest) => void = () => {}): void {
   app.setErrorHandler((err, req, reply) => {
     // Not the gateway's failure and nobody left to tell: serve-chat already logged the hang-up (499, client_closed).
     if (clientGone(err, reply)) return reply.code(499).send();
+    if (cutOff(req)) {
+      onCutOff(req);
+      return reply.code(499).send();
+    }
     // A body nested deeper than the stack allows, wherever it ran out (parsing a shape, translating, counting
     // tokens): the caller's 400, found here once rather than by a catch in every route (too-deep.ts).
     const apiErr = compressedBody(req, err) ?? tooDeepError(err, req.body) ?? toApiError(err, req.sy?.target?.explicit ?? false, req.routeOptions?.bodyLimit);

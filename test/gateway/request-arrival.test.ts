@@ -1,10 +1,12 @@
-// `Expect: 100-continue` as curl sends it for large bodies, over a raw socket: the gateway says "100 Continue" only
-// when it is about to read the body — after the key checks, and never for a body over gateway.body_limit — so a
-// caller that will be refused gets the refusal instead, and does not upload a body nobody reads.
+// A request while it is still arriving, over a raw socket. `Expect: 100-continue` as curl sends it for large bodies:
+// the gateway says "100 Continue" only when it is about to read the body — after the key checks, and never for a
+// body over gateway.body_limit — so a caller that will be refused gets the refusal instead, and does not upload a
+// body nobody reads. And a caller that leaves before its body has arrived gets its line (499) and leaves no count
+// behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { startHarness, simProvider, type Harness } from './harness.ts';
+import { startHarness, simProvider, ADMIN_KEY, type Harness } from './harness.ts';
 
 let h: Harness;
 
@@ -22,6 +24,10 @@ after(() => h.close());
 
 /** A regression would leave a socket waiting for ever (no 100, or no close): fail instead of hanging the suite. */
 const LIMIT = { timeout: 10_000 };
+
+async function metricsText(): Promise<string> {
+  return (await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
+}
 
 const BODY = JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hello' }] });
 
@@ -107,4 +113,21 @@ test('the key already at gateway.max_in_flight_per_key: 429 without 100 Continue
   assert.doesNotMatch(second.received(), /100 Continue/);
   assert.match(await first.until(/reply to: hello/), /HTTP\/1\.1 200 OK/);
   first.socket.destroy();
+});
+
+test('a caller that leaves while its body is still arriving gets a 499 client_closed line, and the in-flight gauge comes back', LIMIT, async () => {
+  const url = new URL(h.url);
+  const socket = connect(Number(url.port), url.hostname);
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nAuthorization: Bearer ${h.key}\r\n\r\n{"model":"main",`);
+  // The headers are in (the key checked, the request counted in flight) before the caller goes.
+  for (let i = 0; i < 200 && !/^switchyard_gateway_in_flight_requests 1$/m.test(await metricsText()); i++) await new Promise((r) => setTimeout(r, 10));
+  socket.destroy();
+  let line: { status?: number; outcome?: string; key?: string } | undefined;
+  for (let i = 0; i < 100 && line === undefined; i++) {
+    line = h.logs.map((l) => JSON.parse(l) as { status?: number; outcome?: string; key?: string; msg: string }).find((l) => l.msg === 'request' && l.status === 499);
+    if (line === undefined) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.deepEqual([line?.status, line?.outcome, line?.key], [499, 'client_closed', 'test-client']);
+  assert.match(await metricsText(), /^switchyard_gateway_in_flight_requests 0$/m);
 });
