@@ -12,7 +12,7 @@ import { settingsFrom, type GatewayContext } from './context.ts';
 import { forgetFormerHealth } from '../routing/forget-former.ts';
 import { taskKeys } from '../routing/task-keys.ts';
 import { keylessProviders } from '../config/key-warnings.ts';
-import { resolveCredentials, resolveProviderKeys } from '../credentials/resolve.ts';
+import { resolveProviderKeys } from '../credentials/resolve.ts';
 import type { WithheldKey } from '../credentials/host-binding.ts';
 import { assertSafeListen, isLoopback } from './listen.ts';
 import './request-state.ts';
@@ -84,8 +84,10 @@ function restartOnlyChanged(ctx: GatewayContext, key: 'listen' | 'body_limit' | 
  * the shell's profile, which a service never reads (seed 001); without it the first word would be a failed request.
  */
 export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
-  const hasKey = (p: string): boolean => resolveCredentials(loaded, ctx.router.store, p).length > 0 || taskKeys(loaded, p).length > 0;
-  const withheld = (p: string): readonly WithheldKey[] => resolveProviderKeys(loaded, ctx.router.store, p).withheld;
+  // Each provider's keys resolved once, for both questions.
+  const keys = new Map(Object.keys(loaded.config.providers).map((p) => [p, resolveProviderKeys(loaded, ctx.router.store, p)]));
+  const hasKey = (p: string): boolean => (keys.get(p)?.credentials.length ?? 0) > 0 || taskKeys(loaded, p).length > 0;
+  const withheld = (p: string): readonly WithheldKey[] => keys.get(p)?.withheld ?? [];
   for (const w of keylessProviders(loaded, { hasKey, storeChecked: true, withheld })) ctx.logger.warn(w);
 }
 

@@ -5,14 +5,13 @@
 // config is worked out once per provider config (its headers object and base URL), not per request.
 import { isSecretHeader } from '../credentials/header-values.ts';
 import type { SendContext } from './types.ts';
+import { PerConfigCache } from './per-config-cache.ts';
 
 /** What a call was sent with that can hold a secret. */
 export type SentWith = Pick<SendContext, 'apiKey' | 'headers' | 'baseUrl' | 'proxy'>;
 
-// Keyed by the headers object of a loaded config (a reload makes a new one, and the old entry goes with it), then
-// by base URL: a task's own base_url shares its provider's headers.
-const byHeaders = new WeakMap<Record<string, string>, Map<string, readonly string[]>>();
-const MAX_BASES = 100;
+// Keyed by the headers object of a loaded config, then by base URL (per-config-cache.ts).
+const byHeaders = new PerConfigCache<Record<string, string>, readonly string[]>();
 
 /** Query parameters that are settings, not keys: Azure's `api-version=2024-06-01` would otherwise turn every date in
  * its error messages into `[redacted]`. */
@@ -25,18 +24,7 @@ export function callSecrets(sent: SentWith): readonly string[] {
 
 /** The secret header values and base URL parts of one provider config, worked out once. */
 export function configSecrets(headers: Record<string, string>, baseUrl: string): readonly string[] {
-  let byBase = byHeaders.get(headers);
-  if (byBase === undefined) {
-    byBase = new Map();
-    byHeaders.set(headers, byBase);
-  }
-  let secrets = byBase.get(baseUrl);
-  if (secrets === undefined) {
-    secrets = longestFirst([...headerSecrets(headers), ...urlSecrets(baseUrl)]);
-    if (byBase.size >= MAX_BASES) byBase.clear();
-    byBase.set(baseUrl, secrets);
-  }
-  return secrets;
+  return byHeaders.get(headers, baseUrl, () => longestFirst([...headerSecrets(headers), ...urlSecrets(baseUrl)]));
 }
 
 /** Each secret header value, and the credential after its scheme (`Bearer X` → also `X`): an echo may quote either. */

@@ -6,6 +6,7 @@
 // Worked out once per provider config and base URL, so a call without a proxy pays one map lookup.
 import { isLoopback } from '../loopback.ts';
 import { redactUrl } from '../credentials/mask.ts';
+import { PerConfigCache } from './per-config-cache.ts';
 
 export interface ProxyChoice {
   /** The proxy URL as written (it may hold a user and password: show it through redactUrl only). */
@@ -142,22 +143,10 @@ export function describeProxy(p: ProxyChoice): string {
   return `${redactUrl(p.url)} (${p.from})`;
 }
 
-// Keyed by the provider's config object (a reload makes new ones), then by base URL (a task may set its own).
-const cache = new WeakMap<object, Map<string, ProxyChoice | null>>();
-const MAX_BASES = 100;
+// Keyed by the provider's config object, then by base URL (per-config-cache.ts).
+const cache = new PerConfigCache<object, ProxyChoice | undefined>();
 
 /** chooseProxy, worked out once per provider config and base URL. */
 export function proxyFor(providerConfig: { proxy?: string | undefined }, provider: string, baseUrl: string, env: Env, dotenv: Env): ProxyChoice | undefined {
-  let byBase = cache.get(providerConfig);
-  if (byBase === undefined) {
-    byBase = new Map();
-    cache.set(providerConfig, byBase);
-  }
-  let choice = byBase.get(baseUrl);
-  if (choice === undefined) {
-    choice = chooseProxy(provider, providerConfig.proxy, baseUrl, env, dotenv) ?? null;
-    if (byBase.size >= MAX_BASES) byBase.clear();
-    byBase.set(baseUrl, choice);
-  }
-  return choice ?? undefined;
+  return cache.get(providerConfig, baseUrl, () => chooseProxy(provider, providerConfig.proxy, baseUrl, env, dotenv));
 }
