@@ -31,8 +31,9 @@ export interface Classification {
 }
 
 /** What refused a request when it was not the provider judging the key: a firewall or challenge page in front of
- * the provider (Cloudflare's "Attention Required!"), or the provider refusing the country or region it comes from. */
-export type BlockedBy = 'firewall' | 'region';
+ * the provider (Cloudflare's "Attention Required!"), the provider refusing the country or region it comes from, or
+ * the proxy the call goes through refusing the tunnel (407: its user and password; 403: it will not go there). */
+export type BlockedBy = 'firewall' | 'region' | 'proxy';
 
 export interface HttpFailure {
   status: number;

@@ -2,6 +2,7 @@
 // the routing ladder, the CLI and the gateway all say the same thing. Each message names the setting to fix.
 import type { AuthVerdict, CandidateStatus, CredentialSource } from '../credentials/types.ts';
 import type { ErrorKind } from './kinds.ts';
+import type { BlockedBy } from './classify.ts';
 import type { TimeFormat } from './explain-format.ts';
 import { describeKey, detail, formatClock, formatDuration } from './explain-format.ts';
 import { redactUrl } from '../credentials/mask.ts';
@@ -53,9 +54,9 @@ export interface FailureFacts extends TimeFormat {
   /** With modelAccessDenied: every key of the provider that was refused the model during this route, when there were
    * several (each was tried in turn; the provider's words are those of the last). */
   refusedKeys?: readonly KeyFacts[];
-  /** Not the key at all: a firewall or challenge page in front of the provider answered (`firewall`), or the
-   * provider refuses the region the request comes from (`region`). */
-  blocked?: 'firewall' | 'region';
+  /** Not the key at all: a firewall or challenge page in front of the provider answered (`firewall`), the
+   * provider refuses the region the request comes from (`region`), or the proxy refused the tunnel (`proxy`). */
+  blocked?: BlockedBy;
   /** Where keys were looked for (auth_missing), e.g. from lookedIn() in src/credentials/resolve.ts. */
   lookedIn?: readonly string[];
 }
@@ -173,6 +174,13 @@ function explainNotFound(f: FailureFacts): string {
   return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — check the model name in ${where} and providers.${f.provider}.models; \`switchyard doctor\` lists the models the provider offers`;
 }
 
+/** The proxy said no to the tunnel: not retried (its answer will not change), the key never left this machine. */
+function explainProxyRefused(f: FailureFacts, setting: string): string {
+  const at = f.baseUrl ? ` at ${redactUrl(f.baseUrl)}` : '';
+  const why = f.providerMessage ? ` (${f.providerMessage})` : '';
+  return `the proxy ${f.via ?? ''} would not open a tunnel to ${f.provider}${at}${why} — not retried, as asking again cannot change that, and the key was never sent, so it stays as it is; put the proxy's user and password in its URL (http://user:password@host:port), ask its administrator to allow that host, or check ${setting}; \`proxy: none\` under providers.${f.provider} sends directly`;
+}
+
 function explainConnection(f: FailureFacts): string {
   if (f.blocked === 'firewall') return explainFirewall(f);
   const at = f.baseUrl ? ` at ${redactUrl(f.baseUrl)}` : '';
@@ -182,6 +190,7 @@ function explainConnection(f: FailureFacts): string {
   if (f.midStream || f.code === 'stream_cut') {
     return `the connection to ${f.provider}${at} broke in the middle of the answer${why ? ` (${why})` : ''}${retries} — usually a network or provider hiccup; if it keeps happening, check ${setting} and any proxy in between`;
   }
+  if (f.blocked === 'proxy' && f.via !== undefined) return explainProxyRefused(f, setting);
   if (f.via !== undefined) {
     return `could not reach ${f.provider}${at} through the proxy ${f.via}${why ? ` (${why})` : ''}${retries} — check that the proxy is up, lets this machine through to that host and has the right user and password, and ${setting}; \`proxy: none\` under providers.${f.provider} sends directly`;
   }

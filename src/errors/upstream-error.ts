@@ -3,6 +3,7 @@
 // `isInstance` works by name even when two copies of this module are loaded (a linked package, a test double).
 import type { ErrorKind } from './kinds.ts';
 import { isErrorKind } from './kinds.ts';
+import type { BlockedBy } from './classify.ts';
 
 export interface UpstreamErrorInit {
   kind: ErrorKind;
@@ -18,8 +19,9 @@ export interface UpstreamErrorInit {
   shouldRetry?: boolean;
   /** `not_found` because this key may not use this model (the key itself is fine). */
   modelAccessDenied?: boolean;
-  /** Not the key: a firewall/challenge page in front of the provider, or the provider refusing this region. */
-  blocked?: 'firewall' | 'region';
+  /** Not the key: a firewall/challenge page in front of the provider, the provider refusing this region, or the
+   * proxy refusing the tunnel. */
+  blocked?: BlockedBy;
   /** A `bad_request` only because max_tokens is above the model's limit: the largest max_tokens the provider said it
    * would accept (Classification.outputLimit). */
   outputLimit?: number;
@@ -57,9 +59,10 @@ export const REGION_REFUSED_NAME = 'RegionRefusedError';
 const NAMES: ReadonlySet<string> = new Set([...Object.values(ERROR_NAMES), REGION_REFUSED_NAME]);
 
 /** What the headline calls the failure: the kind, unless something other than the key refused (`blocked`). */
-const BLOCKED_WORDS: Readonly<Record<'firewall' | 'region', string>> = {
+const BLOCKED_WORDS: Readonly<Record<BlockedBy, string>> = {
   firewall: 'blocked by a firewall or challenge page',
   region: 'region refused',
+  proxy: 'refused by the proxy',
 };
 
 function headline(init: UpstreamErrorInit): string {
@@ -84,7 +87,7 @@ export class UpstreamError extends Error {
   readonly resetAt: number | undefined;
   readonly shouldRetry: boolean | undefined;
   readonly modelAccessDenied: boolean;
-  readonly blocked: 'firewall' | 'region' | undefined;
+  readonly blocked: BlockedBy | undefined;
   readonly outputLimit: number | undefined;
   readonly providerMessage: string;
   readonly midStream: boolean;
@@ -192,7 +195,7 @@ export function upstreamError(init: UpstreamErrorInit): UpstreamError {
 
 /** A classification (src/errors/classify.ts) as the error to throw. */
 export function fromClassification(
-  c: { kind: ErrorKind; status?: number; code?: string; providerMessage: string; retryAfterMs?: number; resetAt?: number; shouldRetry?: boolean; modelAccessDenied?: boolean; blocked?: 'firewall' | 'region'; outputLimit?: number },
+  c: { kind: ErrorKind; status?: number; code?: string; providerMessage: string; retryAfterMs?: number; resetAt?: number; shouldRetry?: boolean; modelAccessDenied?: boolean; blocked?: BlockedBy; outputLimit?: number },
   provider: string,
   extra: { midStream?: boolean; cause?: unknown; via?: string } = {},
 ): UpstreamError {

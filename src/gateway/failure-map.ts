@@ -47,6 +47,8 @@ export const EXPLICIT_FAILURE_TABLE: Readonly<Record<string, FailureRow>> = {
  * (`connection`: the provider could not be reached). */
 export const BLOCKED_FAILURE_TABLE: Readonly<Partial<Record<BlockedBy, FailureRow>>> = {
   region: { category: 'permission', code: 'unsupported_country_region_territory', clientRetry: false },
+  // The gateway's own proxy refused it: a 502 like any upstream failure, but one an SDK's retry cannot mend.
+  proxy: { category: 'upstream', code: 'upstream_proxy_refused', clientRetry: false },
 };
 
 const DEFAULT_ROW: FailureRow = { category: 'upstream', code: 'upstream_error' };

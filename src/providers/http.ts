@@ -3,7 +3,7 @@
 // header values, the base URL's password and query) enters a message.
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, ProxyAgent } from 'undici';
-import { describeProxy, tunnelMessage, type ProxyChoice } from './proxy.ts';
+import { describeProxy, tunnelMessage, tunnelRefused, type ProxyChoice } from './proxy.ts';
 import type { Dispatcher } from 'undici';
 import { classifyHttp, classifyStreamError, classifyTransport } from '../errors/classify.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
@@ -127,7 +127,8 @@ export function transportFailure(err: unknown, call: Pick<UpstreamCall, 'provide
     : classifyTransport(err, callSecrets(call.sentWith));
   const proxy = call.sentWith.proxy;
   if (proxy === undefined) return fromClassification(c, call.provider, { midStream, cause: err });
-  return fromClassification({ ...c, providerMessage: tunnelMessage(c.providerMessage) }, call.provider, { midStream, cause: err, via: describeProxy(proxy) });
+  const refused = tunnelRefused(c.providerMessage) ? { blocked: 'proxy' as const } : {};
+  return fromClassification({ ...c, ...refused, providerMessage: tunnelMessage(c.providerMessage) }, call.provider, { midStream, cause: err, via: describeProxy(proxy) });
 }
 
 /** Sends the request; a non-2xx answer is read, classified and thrown. Returns the open 2xx response. */

@@ -130,12 +130,21 @@ const TUNNEL_WHY: Readonly<Record<string, string>> = {
   '403': 'it does not let this machine through to that host',
 };
 
+const TUNNEL_REFUSED = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/;
+
 /** undici's "Proxy response (407) !== 200 when HTTP Tunneling", said as what it means; other messages unchanged. */
 export function tunnelMessage(message: string): string {
-  const m = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/.exec(message);
+  const m = TUNNEL_REFUSED.exec(message);
   if (!m?.[1]) return message;
   const why = TUNNEL_WHY[m[1]];
   return `the proxy refused the tunnel with HTTP ${m[1]}${why ? `: ${why}` : ''}`;
+}
+
+/** The proxy said no to the tunnel for a reason asking again cannot change (its user and password, or where it lets
+ * this machine go: TUNNEL_WHY), as opposed to a 502/503 from a proxy that could not reach the host this time. */
+export function tunnelRefused(message: string): boolean {
+  const status = TUNNEL_REFUSED.exec(message)?.[1];
+  return status !== undefined && TUNNEL_WHY[status] !== undefined;
 }
 
 /** For messages: the proxy without its password, and where it was set. */

@@ -3,6 +3,7 @@
 // ladder (route-ladder.ts; key-health.ts for AUTH_RULES) and the chain (chain.ts) only ever look actions up here.
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { AuthVerdict } from '../credentials/types.ts';
+import type { BlockedBy } from '../errors/classify.ts';
 
 /** What one route does with a failed attempt. */
 export type RouteAction =
@@ -41,12 +42,15 @@ export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
 };
 
 /** What a classification can say beyond its kind (src/errors/classify.ts) that changes what a route does about it.
- * `output_limit`: a `bad_request` only because max_tokens is above the model's stated maximum (outputLimit). */
-export type Refinement = 'output_limit';
+ * `output_limit`: a `bad_request` only because max_tokens is above the model's stated maximum (outputLimit).
+ * `proxy_refused`: a `connection` failure because the proxy refused the tunnel (407 wrong or missing password, 403
+ * not allowed there): asking again cannot fix that, and the key was never sent. */
+export type Refinement = 'output_limit' | 'proxy_refused';
 
 /** Looked up before ROUTE_LADDER: a refinement's row wins over its kind's. */
 export const REFINED_ROUTE_LADDER: Readonly<Record<Refinement, RouteAction>> = {
   output_limit: 'lower_max_tokens',
+  proxy_refused: 'fail_route',
 };
 
 /** The `auth` action, by what the rejection means for the key (authVerdict in src/credentials/health.ts). */
@@ -100,6 +104,10 @@ export const REQUESTED_ROUTE_RULE: Readonly<Partial<Record<ErrorKind, ChainActio
 /** Kinds that count towards a provider's circuit breaker: the provider did not answer properly at all. A 4xx
  * answer (auth, quota, bad request…) proves the provider is up and closes the streak. */
 export const BREAKER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['connection', 'timeout', 'server']);
+
+/** Refusals the breaker does not hear of at all: the proxy refused before the provider was reached, so the failure
+ * says nothing about the provider — it neither opens the breaker ("X is failing repeatedly") nor closes it. */
+export const BREAKER_DEAF: ReadonlySet<BlockedBy> = new Set<BlockedBy>(['proxy']);
 
 /** `refinement`: what the classification said beyond the kind, if its row may still be used (a route lowers
  * max_tokens once; after that the kind's row decides). */

@@ -39,12 +39,13 @@ export const PROBE_STATUS: Readonly<Record<ErrorKind, ProbeStatus>> = {
   content_filter: 'valid',
 };
 
-/** A refusal that is neither the key's nor the model's, by what refused: a firewall page (kind `connection`) and a
- * provider refusing the region (kind `not_found`, which would read "key accepted, model not served") both mean the
- * provider cannot be used from here, and the key could not be checked. */
+/** A refusal that is neither the key's nor the model's, by what refused: a firewall page or a proxy refusing the
+ * tunnel (kind `connection`) and a provider refusing the region (kind `not_found`, which would read "key accepted,
+ * model not served") all mean the provider cannot be used from here, and the key could not be checked. */
 const BLOCKED_STATUS: Readonly<Record<BlockedBy, ProbeStatus>> = {
   firewall: 'unreachable',
   region: 'unreachable',
+  proxy: 'unreachable',
 };
 
 export function probeStatus(err: Pick<UpstreamError, 'kind' | 'blocked'>): ProbeStatus {

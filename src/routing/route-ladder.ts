@@ -13,7 +13,7 @@ import type { RouteFailure } from './errors.ts';
 import { pickFor } from './pick.ts';
 import { proxyFor } from '../providers/proxy.ts';
 import type { SendContext } from '../providers/types.ts';
-import { routeAction, type Refinement } from './policy.ts';
+import { BREAKER_DEAF, routeAction, type Refinement } from './policy.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
@@ -116,7 +116,8 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
       throw err;
     }
     s.lastError = err;
-    ctx.breakers.recordFailure(route.provider, err.kind);
+    if (err.blocked !== undefined && BREAKER_DEAF.has(err.blocked)) ctx.breakers.release(route.provider);
+    else ctx.breakers.recordFailure(route.provider, err.kind);
     const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
     const init = { credential: cred, startedAt, endedAt: ctx.now(), ...failedOutcome(s, err), ...(refusal !== undefined ? { refusal } : {}) };
     record(ctx, s, err.status !== undefined ? { ...init, status: err.status } : init);
@@ -134,9 +135,10 @@ function failedOutcome(s: RouteState, err: UpstreamError): { outcome: Attempt['o
   return { outcome: 'max_tokens_clamped', maxTokens: lowerTo, message: `max_tokens is above what ${s.route.model} accepts: sent again with max_tokens ${lowerTo}${quoted}` };
 }
 
-/** What the failure says beyond its kind that the route may still act on: a stated output limit, until the route has
- * lowered max_tokens once. */
+/** What the failure says beyond its kind that the route may act on: the proxy refusing the tunnel, or a stated output
+ * limit until the route has lowered max_tokens once. */
 function refinementOf(s: RouteState, err: UpstreamError): Refinement | undefined {
+  if (err.blocked === 'proxy') return 'proxy_refused';
   return err.outputLimit !== undefined && s.adjust.maxTokens === undefined ? 'output_limit' : undefined;
 }
 

@@ -74,6 +74,9 @@ test('failure table: cooling is 503 + Retry-After, upstream auth is 502 (never 4
     const region = failureToApiError({ kind: 'not_found', blocked: 'region', message: 'm' }, explicit);
     assert.deepEqual([region.status, region.code, errorHeaders(region)['x-should-retry']], [403, 'unsupported_country_region_territory', 'false']);
   }
+  // The gateway's own proxy refusing the tunnel: a 502 like any unreachable upstream, which an SDK must not ask again.
+  const proxy = failureToApiError({ kind: 'connection', blocked: 'proxy', message: 'm' }, false);
+  assert.deepEqual([proxy.status, proxy.code, errorHeaders(proxy)['x-should-retry']], [502, 'upstream_proxy_refused', 'false']);
   const overloaded = failureToApiError({ kind: 'overloaded', message: 'm' }, false);
   assert.equal(overloaded.status, 503);
   assert.equal(errorHeaders(overloaded)['retry-after'], '1');

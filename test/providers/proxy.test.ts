@@ -63,15 +63,23 @@ test('a proxy that wants a password: the one in the URL is sent to the proxy, ne
   });
   t.after(() => h.close());
   assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+  const tunnelsBefore = proxy.connects.length;
   await assert.rejects(h.router.chat({ messages: hello, route: { provider: 'bad', model: 'sim-large' } }), (err: unknown) => {
     assert.ok(SwitchyardError.isInstance(err));
     assert.equal(err.kind, 'connection');
-    assert.match(err.message, /could not reach bad at http:\/\/127\.0\.0\.1:\d+\/v1 through the proxy http:\/\/me:\*\*\*@127\.0\.0\.1:\d+ \(providers\.bad\.proxy\)/);
+    assert.equal(err.blocked, 'proxy');
+    assert.match(err.message, /the proxy http:\/\/me:\*\*\*@127\.0\.0\.1:\d+ \(providers\.bad\.proxy\) would not open a tunnel to bad at http:\/\/127\.0\.0\.1:\d+\/v1/);
     assert.match(err.message, /the proxy refused the tunnel with HTTP 407: it wants a user and password, or refused the ones given/);
-    assert.match(err.message, /check that the proxy is up, lets this machine through to that host and has the right user and password/);
+    assert.match(err.message, /not retried, as asking again cannot change that, and the key was never sent/);
+    assert.match(err.message, /put the proxy's user and password in its URL \(http:\/\/user:password@host:port\)/);
     assert.doesNotMatch(err.message, /wrong-password-456|proxy-secret-pw-123/);
     return true;
   });
+  // Asked once: retrying cannot mend a wrong password (max_retries is 2 here).
+  assert.equal(proxy.connects.length - tunnelsBefore, 1, 'one tunnel asked for, not retried');
+  // Refused again and again, the provider's breaker hears nothing: the provider was never reached.
+  for (let i = 0; i < 6; i++) await h.router.chat({ messages: hello, route: { provider: 'bad', model: 'sim-large' } }).catch(() => {});
+  assert.equal(h.router.breakers.state('bad'), 'closed', 'the proxy refusing is not the provider failing');
   // The key was never judged: the proxy refused before the provider saw anything.
   const [candidate] = h.router.pool.candidates('bad');
   assert.ok(candidate);

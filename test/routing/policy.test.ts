@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_KINDS } from '../../src/errors/kinds.ts';
-import { AUTH_RULES, BREAKER_KINDS, CHAIN_RULE, REFINED_ROUTE_LADDER, REQUESTED_ROUTE_RULE, ROUTE_LADDER, chainAction, routeAction } from '../../src/routing/policy.ts';
+import { AUTH_RULES, BREAKER_DEAF, BREAKER_KINDS, CHAIN_RULE, REFINED_ROUTE_LADDER, REQUESTED_ROUTE_RULE, ROUTE_LADDER, chainAction, routeAction } from '../../src/routing/policy.ts';
 import { backoff, coolingWait, retryDelay } from '../../src/routing/backoff.ts';
 
 test('route ladder: every kind has exactly the action SPEC §4 gives it', () => {
@@ -50,8 +50,9 @@ test('auth rules: a key that has worked is retried (a suspect one on its probe e
   });
 });
 
-test('breaker counts only failures where the provider did not answer properly', () => {
+test('breaker counts only failures where the provider did not answer properly, and never hears of a proxy\'s refusal', () => {
   assert.deepEqual([...BREAKER_KINDS].sort(), ['connection', 'server', 'timeout']);
+  assert.deepEqual([...BREAKER_DEAF], ['proxy']);
 });
 
 test('full-jitter backoff stays within [0, min(max, base·2^n)]', () => {
@@ -78,7 +79,13 @@ test('waiting for a cooling key only when it is back within max_wait and the dea
 });
 
 test('a stated output limit lowers max_tokens on the same route; without it a bad request fails the call as before', () => {
-  assert.deepEqual(REFINED_ROUTE_LADDER, { output_limit: 'lower_max_tokens' });
+  assert.deepEqual(REFINED_ROUTE_LADDER, { output_limit: 'lower_max_tokens', proxy_refused: 'fail_route' });
   assert.equal(routeAction('bad_request', 'output_limit'), 'lower_max_tokens');
   assert.equal(routeAction('bad_request'), 'fail_call');
+});
+
+test('a proxy refusing the tunnel fails the route at once; any other connection failure is retried', () => {
+  assert.equal(routeAction('connection', 'proxy_refused'), 'fail_route');
+  assert.equal(routeAction('connection'), 'retry_same_key');
+  assert.equal(chainAction('connection'), 'next_route', 'the chain still moves on: another provider may not use that proxy');
 });
