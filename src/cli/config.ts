@@ -1,4 +1,4 @@
-// `switchyard config check | show | init` (SPEC §1).
+// `switchyard config check | show | init | trust` (SPEC §1).
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -12,6 +12,8 @@ import { keylessProviders } from '../config/key-warnings.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 import { sharedKeyWarnings } from './key-checks.ts';
 import { reportError } from './main.ts';
+import { trustCommand, type TrustOptions } from './config-trust.ts';
+import { trustConfig } from '../config/trust.ts';
 
 export function register(program: Command): void {
   const config = program.command('config').description('check, show and create the configuration');
@@ -31,6 +33,13 @@ export function register(program: Command): void {
     .description('write a commented example config')
     .option('--path <file>', 'where to write it', 'switchyard.yaml')
     .action((opts: { path: string }) => init(opts.path));
+  config
+    .command('trust')
+    .argument('[file]', 'the config file (default: ./switchyard.yaml)')
+    .description('let a ./switchyard.yaml found in the current directory read your environment (its keys, ${VAR})')
+    .option('--remove', 'take the trust back')
+    .option('--list', 'list the trusted files')
+    .action((file: string | undefined, opts: TrustOptions) => trustCommand(file, opts));
 }
 
 function summary(loaded: LoadedConfig): string {
@@ -83,6 +92,16 @@ function show(cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
   process.stdout.write(`# ${loaded.path ?? 'no config file found: every value is a default'}\n${configYaml(loaded)}`);
 }
 
+/** A file `config init` wrote is the user's: it may read their environment when found as ./switchyard.yaml
+ * (src/config/local-env.ts). Not being able to record that is no reason to fail the init. */
+function trustWritten(target: string): void {
+  try {
+    trustConfig(target);
+  } catch (err) {
+    process.stderr.write(`warning: ${(err as Error).message}; run \`switchyard config trust\` in its directory to let it read your environment's keys\n`);
+  }
+}
+
 function init(path: string): void {
   // resolve('') is the current directory, which would then be reported as "already exists".
   if (path.trim() === '') throw new UserError('config init --path: expected a file name, got an empty string', { details: ['e.g. --path switchyard.yaml'] });
@@ -100,5 +119,6 @@ function init(path: string): void {
     throw new UserError(`cannot write ${target}: ${code ?? String(err)}`);
   }
   process.stdout.write(`wrote ${target}\n`);
+  trustWritten(target);
   process.stdout.write('next: put your keys in the environment or in a .env file beside it (MIMO_API_KEY=…), then run `switchyard config check`\n');
 }

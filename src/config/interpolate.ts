@@ -7,6 +7,7 @@ import type { Origin } from './types.ts';
 import type { ConfigIssue, ConfigPath } from './issue.ts';
 import { formatPath } from './issue.ts';
 import { locateValue, type YamlSource } from './yaml-source.ts';
+import { withheldWhy, type WithheldVariable } from './local-env.ts';
 
 export interface Interpolated {
   data: unknown;
@@ -77,6 +78,8 @@ export interface InterpolateInput {
   env: Readonly<Record<string, string | undefined>>;
   dotenv: Readonly<Record<string, string>>;
   dotenvPath: string | null;
+  /** Variables left out of `env` because an untrusted local config may not read them (local-env.ts). */
+  withheld?: ReadonlyMap<string, WithheldVariable>;
 }
 
 export function interpolate(input: InterpolateInput): Interpolated {
@@ -101,6 +104,11 @@ export function interpolate(input: InterpolateInput): Interpolated {
     if (isKeySlot(path)) {
       result.unresolved.set(pathText, unset[0]!.name);
       return undefined;
+    }
+    const held = unset.map((r) => input.withheld?.get(r.name)).find((w) => w !== undefined);
+    if (held !== undefined) {
+      result.issues.push({ ...where, path: pathText, message: withheldWhy(held, input.source.file) });
+      return text;
     }
     const names = unset.map((r) => `\${${r.name}}`).join(', ');
     result.issues.push({ ...where, path: pathText, message: `${names} is not set (not in the environment${input.dotenvPath ? ' nor in ' + input.dotenvPath : ', and there is no .env beside the config'})` });

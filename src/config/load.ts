@@ -2,7 +2,9 @@
 // at its file:line:col with its key path, as one UserError (exit code 2): a bad config never starts anything.
 import { readFileSync } from 'node:fs';
 import { decodeUtf8 } from './encoding.ts';
-import { keyEnvName, unsendableKeys } from '../credentials/resolve.ts';
+import { keyEnvName, keyVariable, unsendableKeys } from '../credentials/resolve.ts';
+import { withheldVariables, withheldWhy, type WithheldVariable } from './local-env.ts';
+import { isTrusted } from './trust.ts';
 import { conflictWarning } from './interpolate.ts';
 import { adminKeyWarnings } from './admin-key.ts';
 import { isDuplicateKey } from './yaml-source.ts';
@@ -67,20 +69,47 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     const config = defaults();
     return { config, path: null, dir: cwd, dotenvPath: dotenv.path, dotenv: dotenv.values, env, origins: buildOrigins(config, null, null), warnings: [...dotenv.warnings], loadedAt: Date.now() };
   }
-  const loaded = loadFile(found.path, env);
-  if (found.local || options.local === true) loaded.localConfig = true;
+  const local = found.local || options.local === true;
+  const loaded = loadFile(found.path, env, local);
+  if (local) loaded.localConfig = true;
   return loaded;
 }
 
-function loadFile(path: string, env: Record<string, string | undefined>): LoadedConfig {
+/** `local`: a ./switchyard.yaml found in the current directory, which reads the environment only as far as
+ * local-env.ts allows until the user trusts it. */
+function loadFile(path: string, env: Record<string, string | undefined>, local: boolean): LoadedConfig {
   const dir = dirname(path);
   const { source, issues: syntaxIssues } = parseYaml(path, readText(path));
   // Past a syntax error the structure is guesswork; report just the syntax. A duplicate key is not such an error:
   // it is reported together with everything else.
   if (!syntaxIssues.every(isDuplicateKey)) throw issuesError(path, syntaxIssues);
-  const checked = checkSource({ source, syntaxIssues, path, dir, env, dotenv: readDotenv(dir) });
+  const input: SourceInput = { source, syntaxIssues, path, dir, env, dotenv: readDotenv(dir) };
+  const withheld = local && !isTrusted(path, env) ? untrustedReads(input) : undefined;
+  const checked = checkSource(withheld ? { ...input, env: without(env, withheld), withheld } : input);
   if (!checked.ok) throw issuesError(path, checked.issues);
+  if (withheld) {
+    checked.loaded.withheldEnv = withheld;
+    checked.loaded.warnings.push(...[...withheld.values()].map((w) => withheldWhy(w, path)));
+  }
   return checked.loaded;
+}
+
+/** What an untrusted local config may not read: worked out on the document interpolated with the whole environment
+ * (in memory only; nothing has been sent), since where a value goes may itself come from a variable. A document
+ * that does not validate withholds nothing here: the real pass reports its errors, and nothing runs. */
+function untrustedReads(input: SourceInput): Map<string, WithheldVariable> | undefined {
+  const first = interpolate({ source: input.source, env: input.env, dotenv: input.dotenv.values, dotenvPath: input.dotenv.path });
+  const parsed = configSchema.safeParse(first.data);
+  if (!parsed.success) return undefined;
+  const keyEnv = new Map(Object.keys(parsed.data.providers).map((p) => [p, keyVariable(parsed.data, p)] as const));
+  const withheld = withheldVariables(input.source.data, parsed.data, input.env, keyEnv);
+  return withheld.size > 0 ? withheld : undefined;
+}
+
+function without(env: Record<string, string | undefined>, names: ReadonlyMap<string, unknown>): Record<string, string | undefined> {
+  const out = { ...env };
+  for (const name of names.keys()) delete out[name];
+  return out;
 }
 
 export interface SourceInput {
@@ -92,13 +121,16 @@ export interface SourceInput {
   dir: string;
   env: Record<string, string | undefined>;
   dotenv: Dotenv;
+  /** Variables an untrusted local config may not read (local-env.ts): already left out of `env`; named here so
+   * that a value needing one says why it is missing. */
+  withheld?: ReadonlyMap<string, WithheldVariable>;
 }
 
 /** Interpolates, validates and cross-checks a parsed document: the file loader's work after reading, shared with
  * `configFromObject` so an object gets exactly the same defaults, `${VAR}` handling and checks as a file. */
 export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfig } | { ok: false; issues: ConfigIssue[] } {
   const { source, syntaxIssues, path, dir, env, dotenv } = input;
-  const interpolated = interpolate({ source, env, dotenv: dotenv.values, dotenvPath: dotenv.path });
+  const interpolated = interpolate({ source, env, dotenv: dotenv.values, dotenvPath: dotenv.path, ...(input.withheld ? { withheld: input.withheld } : {}) });
   const parsed = configSchema.safeParse(interpolated.data);
   const checked = crossCheck(interpolated.data, source.data, source);
   // A value whose ${VAR} failed is reported once, for the variable, not again for the text left in its place.

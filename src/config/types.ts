@@ -1,4 +1,5 @@
 import type { Config } from './schema.ts';
+import type { WithheldVariable } from './local-env.ts';
 
 /** Where a resolved value came from (SPEC §1, `config show --explain`). */
 export type Origin =
@@ -36,4 +37,7 @@ export interface LoadedConfig {
    * kept may be sent (src/credentials/host-binding.ts). Absent for a named file, the user's own config and
    * configFromObject. */
   localConfig?: true;
+  /** Environment variables this (untrusted, local) config reads but may not send where they would go: left out of
+   * `env` (src/config/local-env.ts). */
+  withheldEnv?: ReadonlyMap<string, WithheldVariable>;
 }

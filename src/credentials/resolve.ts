@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { formatPath, originalPath } from '../config/issue.ts';
 import { heldBackPlace } from '../errors/explain.ts';
 import type { LoadedConfig } from '../config/types.ts';
+import type { Config } from '../config/schema.ts';
 import type { CredentialStore } from '../state/types.ts';
 import type { Credential, CredentialSource } from './types.ts';
 import { bindingFor, describeWithheld, keyTarget, originOf, rebindHint, type TargetOverride, type WithheldKey } from './host-binding.ts';
@@ -13,8 +14,11 @@ import { fingerprint, mask } from './mask.ts';
 
 /** `key_env`, default `<NAME>_API_KEY` with the name uppercased and anything not alphanumeric as `_`. */
 export function keyEnvName(loaded: LoadedConfig, provider: string): string {
-  const configured = loaded.config.providers[provider]?.key_env;
-  return configured ?? `${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
+  return keyVariable(loaded.config, provider);
+}
+
+export function keyVariable(config: Config, provider: string): string {
+  return config.providers[provider]?.key_env ?? `${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
 }
 
 /** Where we look, in order, for the "no API key" message: "providers.mimo.api_key, env MIMO_API_KEY, .env" — or
@@ -29,11 +33,15 @@ export function lookedIn(loaded: LoadedConfig, provider: string, withheld: reado
   // would send the user after a variable the config never asked for. (A slot reading the default variable itself is
   // said by "env VAR".)
   const unset = unsetKeySlots(loaded, provider).filter(([, name]) => name !== variable);
-  const slots = unset.map(([slot, name]) => `${slot} is \${${name}}, which is not set (${hasDotenv ? 'neither in the environment nor in .env' : 'not in the environment, and there is no .env'})`);
+  const slots = unset.map(([slot, name]) => `${slot} is \${${name}}, which ${loaded.withheldEnv?.has(name) ? `is ${UNTRUSTED_READ}` : `is not set (${hasDotenv ? 'neither in the environment nor in .env' : 'not in the environment, and there is no .env'})`}`);
   const ownSlot = unset.some(([slot]) => slot === `providers.${provider}.api_key`) ? [] : [`providers.${provider}.api_key`];
   const stored = withheld.map((w) => heldBackPlace(`${describeWithheld(w)} is held back — ${w.why} (${rebindHint(w)})`));
-  return [...slots, ...ownSlot, `env ${variable}`, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`, ...stored];
+  const env = loaded.withheldEnv?.has(variable) ? `env ${variable} (${UNTRUSTED_READ})` : `env ${variable}`;
+  return [...slots, ...ownSlot, env, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`, ...stored];
 }
+
+/** A variable an untrusted ./switchyard.yaml may not read (src/config/local-env.ts), in the "looked in" list. */
+const UNTRUSTED_READ = 'set, but not read by a ./switchyard.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours';
 
 /** The provider's key slots (`api_key`, `api_keys[i]`) written as `${VAR}` with VAR set nowhere: [slot, VAR]. */
 export function unsetKeySlots(loaded: LoadedConfig, provider: string): [string, string][] {

@@ -4,6 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { trustConfig } from '../../src/config/trust.ts';
 import { runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { explainFailure } from '../../src/errors/explain.ts';
@@ -73,6 +74,7 @@ test("a base_url's password and query values are masked in show, --explain, --js
 
 test('a key_env variable set differently in the environment and .env is warned about, masked', async () => {
   const dir = project('providers:\n  mimo: { type: openai, base_url: https://api.example.com/v1 }\nmain: { provider: mimo, model: m }\n', 'MIMO_API_KEY=sk-dotenv000000000000wxyz\n');
+  trustConfig(join(dir, 'switchyard.yaml'), env); // the user's own (src/config/local-env.ts)
   const r = await check(dir, [], { MIMO_API_KEY: 'sk-environ00000000000abcd' });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /warning: MIMO_API_KEY is set in the environment \(sk-…abcd\) and differently in .*\.env \(sk-…wxyz\); the environment's value is used/);

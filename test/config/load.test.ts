@@ -106,7 +106,8 @@ test('${VAR} comes from the environment first, then .env; .env is never copied i
 
 test('$${ writes a literal ${, and text around a variable is kept', () => {
   const d = dir({ 'switchyard.yaml': MINIMAL.replace('model: m1', () => 'model: "pre-${M}-$${LITERAL}"') });
-  assert.equal(loadConfig({ cwd: d, env: { M: 'x' } }).config.main?.model, 'pre-x-${LITERAL}');
+  // Named: a discovered file would not send M to api.example.com untrusted (local-env.test.ts).
+  assert.equal(loadConfig({ cwd: d, env: { M: 'x' }, configPath: join(d, 'switchyard.yaml') }).config.main?.model, 'pre-x-${LITERAL}');
 });
 
 test('an unset variable in a key slot means "no key from there", and its origin is kept', () => {

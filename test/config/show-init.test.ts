@@ -3,6 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { trustConfig } from '../../src/config/trust.ts';
 import { runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -44,6 +45,8 @@ const dir = join(ws.dir, 'proj');
 ws.write('proj/switchyard.yaml', CONFIG);
 ws.write('proj/.env', `DS_KEY=${FROM_DOTENV}\n`);
 const env = { HOME: ws.home, MIMO_API_KEY: FROM_ENV, ADMIN_KEY: ADMIN };
+// The user's own project config: trusted to read their environment (src/config/local-env.ts).
+trustConfig(join(dir, 'switchyard.yaml'), env);
 
 test('show --explain gives every value with its origin, secrets masked', async () => {
   const r = await runCli(['config', 'show', '--explain'], { cwd: dir, env });

