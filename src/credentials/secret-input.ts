@@ -20,10 +20,13 @@ const INTERRUPTED = 130;
 function hiddenPrompt(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-    // Swallow the echo of typed characters; only the prompt itself is written.
+    // readline draws the line as prompt + typed text, after moving to column 0 and clearing the rest of the screen
+    // (which it writes directly). Let only the prompt through: the typed characters never echo, and the prompt is
+    // drawn again whenever readline redraws (writing it ourselves before `question('')` had it erased at once).
     const output = rl as unknown as { _writeToOutput: (s: string) => void };
-    process.stderr.write(prompt);
-    output._writeToOutput = () => {};
+    output._writeToOutput = (s: string) => {
+      if (s.startsWith(prompt)) process.stderr.write(prompt);
+    };
     let answered = false;
     // Ctrl-C and Ctrl-D must settle the promise: an unsettled one leaves Node to end the process with its
     // "unsettled top-level await" warning and exit 13 instead of our own message.
@@ -38,7 +41,7 @@ function hiddenPrompt(prompt: string): Promise<string> {
       process.stderr.write('\n');
       reject(new UserError('cancelled (end of input); no key stored', { exitCode: 2 }));
     });
-    rl.question('', (answer) => {
+    rl.question(prompt, (answer) => {
       answered = true;
       rl.close();
       process.stderr.write('\n');

@@ -42,3 +42,16 @@ test('auth add: Ctrl-D at the hidden prompt is a clean cancel, exit 2', { skip: 
   assert.match(r.screen, /switchyard: cancelled \(end of input\); no key stored/);
   assert.doesNotMatch(r.screen, /Warning|top-level await/);
 });
+
+test('auth add: the prompt stays on screen (drawn after readline clears the line), typing never echoes, the key is stored', { skip: !hasScript && 'util-linux script not found' }, async (t) => {
+  const secret = 'sk-typed-at-prompt-0000a1b2';
+  const r = await atPrompt(t, `${secret}\r`);
+  assert.equal(r.code, 0, r.screen);
+  // What a terminal shows: everything after the last "clear to the end of the screen" before the answer. The prompt
+  // was once written and then cleared at once, leaving a blank line.
+  const beforeAnswer = r.screen.slice(0, r.screen.indexOf('stored good key'));
+  const lastClear = beforeAnswer.lastIndexOf('\x1b[0J');
+  assert.match(beforeAnswer.slice(lastClear), /API key for good \(input hidden\)/, JSON.stringify(beforeAnswer));
+  assert.doesNotMatch(r.screen, /typed-at-prompt/, 'the key is not echoed');
+  assert.match(r.screen, /stored good key sk-…a1b2/);
+});
