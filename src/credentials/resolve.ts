@@ -188,12 +188,21 @@ export function resolveProviderKeys(loaded: LoadedConfig, store: Pick<Credential
   return { credentials, withheld: stored.withheld.filter((w) => !sent.has(w.id)), toBind: stored.toBind };
 }
 
+/** A config slot written as `${VAR}` (its `via`: `env VAR` or `.env VAR`) and the key variable read from the same
+ * place (`where`: `env VAR` or `.env VAR`). */
+function readsSameVariable(slot: CredentialSource, other: CredentialSource): boolean {
+  return slot.kind === 'config' && slot.via !== undefined && slot.via === other.where;
+}
+
 function mergeSources(raw: readonly RawKey[], provider: string): Credential[] {
   const byFingerprint = new Map<string, Credential>();
   for (const key of raw) {
     const fp = cachedFingerprint(key.secret);
     const existing = byFingerprint.get(fp);
     if (existing) {
+      // `api_key: ${MIMO_API_KEY}` with key_env MIMO_API_KEY reads one variable twice: one place, named once (as the
+      // config slot that reads it), not "config (from env MIMO_API_KEY) + env MIMO_API_KEY".
+      if (existing.sources.some((s) => readsSameVariable(s, key.source))) continue;
       // The same secret from two places is one credential with two sources, in the first one's position.
       existing.sources.push(key.source);
       if (key.label !== undefined && existing.label === undefined) existing.label = key.label;

@@ -94,6 +94,27 @@ describe('resolveCredentials', () => {
     }
   });
 
+  it('api_key: ${MIMO_API_KEY} (as config init writes it) is one source, not also the key variable it reads', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-resolve-'));
+    try {
+      const file = join(dir, 'switchyard.yaml');
+      writeFileSync(file, `providers:\n  initp:\n    type: openai\n    base_url: ${BASE}\n    key_env: MIMO_API_KEY\n    api_key: \${MIMO_API_KEY}\n`);
+      for (const [env, dotenv, via] of [[{ MIMO_API_KEY: 'sk-same-variable-00001' }, '', 'env MIMO_API_KEY'], [{}, 'MIMO_API_KEY=sk-same-variable-00001\n', '.env MIMO_API_KEY']] as const) {
+        writeFileSync(join(dir, '.env'), dotenv);
+        const [key, ...rest] = resolveCredentials(loadConfig({ configPath: file, env, cwd: dir }), store, 'initp');
+        assert.deepEqual(key?.sources, [{ kind: 'config', where: 'providers.initp.api_key', via }]);
+        assert.equal(rest.length, 0);
+        assert.equal(describeKey(key!), `sk-…0001 (config, from ${via})`);
+      }
+      // The same value in the environment and in .env: the .env is a second place it is written, and says so.
+      writeFileSync(join(dir, '.env'), 'MIMO_API_KEY=sk-same-variable-00001\n');
+      const [both] = resolveCredentials(loadConfig({ configPath: file, env: { MIMO_API_KEY: 'sk-same-variable-00001' }, cwd: dir }), store, 'initp');
+      assert.deepEqual(both?.sources.map((s) => s.where), ['providers.initp.api_key', '.env MIMO_API_KEY']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('re-reads config every time: an edited key is a new credential, the old one is gone', () => {
     const before = loadedFrom({ providers: { p: { type: 'openai', base_url: BASE, api_key: 'sk-old-key-000001' } } });
     const afterEdit = loadedFrom({ providers: { p: { type: 'openai', base_url: BASE, api_key: 'sk-new-key-000002' } } });
