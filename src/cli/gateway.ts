@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliConfig, printJson, printTable } from './context.ts';
+import { loadConfig } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { batchedDestination } from '../log-destination.ts';
 import { UserError } from '../errors/user-error.ts';
@@ -58,7 +59,9 @@ export function register(program: Command): void {
 
 async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void> {
   if (cmd.args.length > 0) unknownCommand(cmd, cmd.args[0]!);
-  const loaded = cliConfig(cmd);
+  // No config file at all is refused (with where it looked), unlike the other commands: a gateway on the defaults has
+  // no route to serve, yet would answer /readyz as ready — a service started in the wrong directory would look healthy.
+  const loaded = loadConfig({ configPath: cmd.optsWithGlobals<{ config?: string }>().config, env: process.env, cwd: process.cwd(), allowMissing: false });
   // Log lines go to stderr in batches: one write per ~16 KiB rather than one per request, at most 250 ms late,
   // everything written before exit (see log-destination.ts).
   const destination = batchedDestination({ dest: 2 });

@@ -100,6 +100,15 @@ test('require_keys: false is refused off loopback', async (t) => {
   assert.ok(!r.stderr.includes('    at '), 'no stack trace');
 });
 
+test('no config file found: the gateway does not start (it would have no route, yet answer /readyz as ready)', async (t) => {
+  const ws = tempWorkspace('switchyard-gw-noconfig-');
+  t.after(() => ws.cleanup());
+  const port = await freePort();
+  const r = await runCli(['gateway', '--listen', `127.0.0.1:${port}`], { cwd: ws.dir, env: { HOME: ws.dir, SWITCHYARD_HOME: ws.home } });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^switchyard: no config file found\n {2}looked in: .*switchyard\.yaml.*\n {2}create one with `switchyard config init`\n$/);
+});
+
 test('SIGTERM drains the in-flight request, then exits 0', async (t) => {
   const sim = await startSimulator({ scenario: { models: { 'sim-large': {} }, keys: { [UPSTREAM_KEY]: { latency: '1500ms' } } } });
   const { ws, configPath, env } = workspace({
