@@ -45,6 +45,11 @@ export class KeyCache {
     return this.entries.length;
   }
 
+  /** Whether a key not found is really unknown: false while the store has not read keys kept elsewhere (Redis). */
+  known(): boolean {
+    return this.store.gatewayKeysKnown?.() ?? true;
+  }
+
   refresh(): void {
     this.lastRefresh = this.now();
     this.verified = new Map();

@@ -123,6 +123,9 @@ export interface GatewayKeyStore {
   findGatewayKeyByHash(hash: string): GatewayKeyRecord | undefined;
   revokeGatewayKey(idOrName: string): GatewayKeyRecord | undefined;
   touchGatewayKey(id: string, at: number): void;
+  /** False while the keys are kept somewhere not yet read (a Redis store whose Redis has not answered since it
+   * started): a key not found may then exist all the same. Absent: always known (an embedded store). */
+  gatewayKeysKnown?(): boolean;
 }
 
 export interface SessionStore {

@@ -186,3 +186,42 @@ test('with Redis down, `gateway keys create|revoke|list` fail saying so (no key 
     assert.doesNotMatch(res.stderr, /internal error|\n\s+at |no gateway key has/);
   }
 });
+
+test('a replica started while Redis is down answers a client key it cannot check yet with 503 + Retry-After, not "invalid key"; once Redis is back the key works', { skip: REDIS_MISSING }, async (t) => {
+  const { redis, sim } = await startReplicas(t, { models: { 'sim-large': {} }, keys: { [GOOD]: {} } }, (url) => ({
+    providers: { p: simProvider(url, 'openai', GOOD) },
+    main: { provider: 'p', model: 'sim-large' },
+  }), true);
+  const ws = tempWorkspace('switchyard-replica-late-');
+  t.after(() => ws.cleanup());
+  const configPath = ws.write('switchyard.yaml', stringify({
+    providers: { p: simProvider(sim.url, 'openai', GOOD) },
+    main: { provider: 'p', model: 'sim-large' },
+    gateway: { state: redis.url },
+  }));
+  const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
+  const created = await runCli(['gateway', 'keys', 'create', '--name', 'fleet', '--json', '--config', configPath], { env });
+  assert.equal(created.code, 0, created.stderr);
+  const key = (JSON.parse(created.stdout) as { key: string }).key;
+  // Frozen rather than stopped: this test Redis keeps nothing on disk, and the key must still be there when it is back.
+  redis.freeze();
+  t.after(() => redis.thaw());
+  const loaded = loadConfig({ configPath, cwd: ws.dir, env });
+  const late = await startGateway({ loaded, logger: createLogger({ destination: { write: () => {} } }), listen: '127.0.0.1:0', watch: false, drainMs: 5_000 });
+  t.after(() => late.close());
+  const call = (presented: string) => fetch(`${late.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${presented}` },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  const refused = await call(key);
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers.get('retry-after'), '1');
+  const body = (await refused.json()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, 'gateway_keys_unavailable');
+  assert.match(body.error.message, /cannot check client keys yet/);
+  redis.thaw();
+  await waitFor(async () => (await call(key)).status === 200, 'the key to work once Redis answers');
+  // Now the keys are known: a wrong key is what it is.
+  assert.equal((await call('sy-not-a-real-key-000000000000000000')).status, 401);
+});

@@ -31,6 +31,11 @@ export function clientAuthHook(ctx: GatewayContext): (req: FastifyRequest, reply
       if (req.sy) req.sy.keyName = 'none';
       return done(new ApiError('authentication', `require_keys is false, which lets in callers on this machine only, and ${notLocal}: ${HOW}`, { code: 'invalid_api_key' }));
     }
+    if (presented !== undefined && !ctx.keys.known()) {
+      // Not "invalid or revoked": the key may well be valid. A 503 with Retry-After, which SDKs retry by themselves.
+      if (req.sy) req.sy.keyName = 'unverified';
+      return done(new ApiError('unavailable', `this gateway cannot check client keys yet: it keeps them in shared state (gateway.state) that has not answered since it started; retry shortly — if it persists, check that Redis is up and reachable from here`, { code: 'gateway_keys_unavailable', retryAfterSeconds: 1 }));
+    }
     if (req.sy) req.sy.keyName = presented === undefined ? 'none' : 'invalid';
     done(new ApiError(
       'authentication',
