@@ -57,7 +57,7 @@ async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
   sayConfigWarnings(loaded, warned, (line) => process.stderr.write(`${line}\n`));
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
   const store = await openCliStore({ kind: loaded.config.gateway.state, env: { ...loaded.env } });
-  const runtime = await openChatRuntime(loaded, store);
+  const runtime = await openChatRuntime(loaded, store, (message) => process.stderr.write(`warning: ${scrubSecrets(message)}\n`));
   try {
     const session = opts.session !== undefined ? ChatSession.resume(runtime.store, opts.session) : ChatSession.fresh(runtime.store);
     if (opts.model) session.setRoute(parseRouteFor(loaded.config, opts.model));

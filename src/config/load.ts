@@ -174,8 +174,12 @@ function keyEnvConflicts(loaded: LoadedConfig, already: readonly string[]): stri
     const dotenv = Object.hasOwn(loaded.dotenv, name) ? loaded.dotenv[name] : undefined;
     // An empty value is no key (the other one is used), so there is nothing to choose between.
     if (!env?.trim() || !dotenv?.trim()) continue;
+    // Said once per variable: a config that also interpolates it (api_key: ${MIMO_API_KEY}) was warned about already.
+    if (already.some((w) => w.startsWith(`${name} is set in the environment (`))) continue;
     const warning = conflictWarning(name, env, dotenv, loaded.dotenvPath);
-    if (warning && !already.includes(warning)) out.push(warning);
+    // Both values are keys of the provider: the .env's is still a candidate after the environment's (seed 001: "is
+    // used" read as the opposite of what happened when the environment's key was out of quota and the .env's answered).
+    if (warning) out.push(warning.replace(/the environment's value is used$/, "the environment's value is tried first, the .env's after it"));
   }
   return out;
 }

@@ -14,12 +14,16 @@ export interface ChatRuntime {
   close(): Promise<void>;
 }
 
-export async function openChatRuntime(loaded: LoadedConfig, store?: StateStore): Promise<ChatRuntime> {
+/** `onKeySwitch`: "not using the first key" (SPEC §2: "config key …a1b2 out of quota until 10:32; using .env
+ * MIMO_API_KEY …c3d4"), once per change. The router's own logger is silent in a chat; without this the user would
+ * never learn that the key they meant is set aside (seed 001). */
+export async function openChatRuntime(loaded: LoadedConfig, store?: StateStore, onKeySwitch?: (message: string) => void): Promise<ChatRuntime> {
   // Loaded on use: `switchyard sessions` and `--help` need no router.
   const { createSwitchyard } = await import('../routing/switchyard.ts');
   const ownsStore = store === undefined;
   const opened = store ?? openSessionStore(loaded);
   const router = createSwitchyard({ config: loaded, store: opened });
+  if (onKeySwitch) router.events.on((e) => e.type === 'credential_switch' && onKeySwitch(e.message));
   const runtime: ChatRuntime = {
     loaded,
     store: opened,

@@ -50,3 +50,27 @@ gateway: { log_level: info }
   assert.equal(piped.stderr.split(badLine).length - 1, 1, piped.stderr);
   assertNoSecrets([SHELL_KEY, FILE_KEY, MISTYPED]);
 });
+
+test('seed 001 in chat: the key variable out of quota in the environment, a new one in .env — the chat says which key it used instead, and the conflict line does not claim the environment\'s answered', async (t) => {
+  const QUOTA = 'sk-chatwarn-quota-key-0006';
+  const GOOD = 'sk-chatwarn-new-good-0013';
+  const sim = await startSimulator({ scenario: { keys: { [QUOTA]: { quota: 'openai' }, [GOOD]: {} } } });
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  ws.write('switchyard.yaml', `providers:\n  xiaomi: { type: openai, base_url: ${sim.url}/v1 }\nmain: { provider: xiaomi, model: sim-large }\nauxiliary: { title_generation: { provider: none } }\n`);
+  ws.write('.env', `XIAOMI_API_KEY=${GOOD}\n`);
+  const env = { SWITCHYARD_HOME: ws.home, XIAOMI_API_KEY: QUOTA };
+  for (const message of ['first', 'second']) {
+    const r = await runCli(['chat', '-m', message], { cwd: ws.dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`reply to: ${message}`));
+    assert.match(r.stderr, /warning: XIAOMI_API_KEY is set in the environment \(sk-…0006\) and differently in .*\.env \(sk-…0013\); the environment's value is tried first, the \.env's after it\n/);
+    // Known out of quota from the first call on: each chat says which key answered instead (SPEC §2).
+    assert.match(r.stderr, /warning: xiaomi: env XIAOMI_API_KEY sk-…0006 out of quota until \d\d:\d\d:\d\d; using \.env XIAOMI_API_KEY sk-…0013\n/);
+    assert.equal(r.stderr.match(/; using /g)?.length, 1, 'once per change');
+  }
+  assertNoSecrets([QUOTA, GOOD]);
+});

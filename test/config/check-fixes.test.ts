@@ -77,7 +77,7 @@ test('a key_env variable set differently in the environment and .env is warned a
   trustConfig(join(dir, 'switchyard.yaml'), env); // the user's own (src/config/local-env.ts)
   const r = await check(dir, [], { MIMO_API_KEY: 'sk-environ00000000000abcd' });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /warning: MIMO_API_KEY is set in the environment \(sk-…abcd\) and differently in .*\.env \(sk-…wxyz\); the environment's value is used/);
+  assert.match(r.stdout, /warning: MIMO_API_KEY is set in the environment \(sk-…abcd\) and differently in .*\.env \(sk-…wxyz\); the environment's value is tried first, the \.env's after it/);
   assert.equal(r.stdout.match(/MIMO_API_KEY is set/g)?.length, 1);
   assertNoSecrets(['sk-dotenv000000000000wxyz', 'sk-environ00000000000abcd']);
 });
