@@ -3,7 +3,7 @@
 // gateway stops the answer at the others itself: the text is cut where one begins and the answer finishes as a
 // stop-sequence stop naming it, as an upstream that honoured it would. Streaming, only the tail of the text that
 // could still become one is held back, and the upstream stream is closed once one is complete.
-import type { ChatResponse, StreamEvent } from './types.ts';
+import type { ChatResponse, StreamEvent, Usage } from './types.ts';
 
 /** OpenAI's limit. Applied to every OpenAI-compatible route: Azure, Groq and gateways in front of OpenAI keep it
  * too, and the caller of a gateway cannot tell which answers; enforcing the rest here gives the same answer. */
@@ -55,27 +55,66 @@ function partialTail(text: string, stops: readonly string[]): number {
   return longest;
 }
 
-/** A stream stopped at the first kept sequence in its text: the text before it, then a `finish` naming it; the
- * upstream iterator is closed (the for-await's return). Text that might begin a sequence waits for the next delta. */
-export async function* stopStream(events: AsyncIterable<StreamEvent>, kept: readonly string[]): AsyncGenerator<StreamEvent> {
+/** How long a stream stopped here keeps reading the upstream for its usage (below). */
+export const USAGE_DRAIN_MS = 1_000;
+
+/** A stream stopped at the first kept sequence in its text: the text before it, then a `finish` naming it. Text that
+ * might begin a sequence waits for the next delta. The upstream did not stop there and reports usage only at its own
+ * end (OpenAI, with include_usage), so it is read on, its text dropped, for up to `drainMs`: its usage — what the
+ * provider bills, the text past the stop included — goes on the finish. An answer that goes on longer finishes
+ * without usage rather than keep the caller waiting; either way the upstream iterator is then closed. */
+export async function* stopStream(events: AsyncIterable<StreamEvent>, kept: readonly string[], drainMs = USAGE_DRAIN_MS): AsyncGenerator<StreamEvent> {
+  const it = events[Symbol.asyncIterator]();
   let held = '';
-  for await (const e of events) {
-    if (e.type !== 'text') {
-      if (held !== '') yield { type: 'text', text: held };
-      held = '';
-      yield e;
-      continue;
+  // After a drain that ran out of time a next() is still pending, and an async generator's return() waits behind it:
+  // the upstream is then closed without waiting (a stalled one would hold the end of this stream until its timeout).
+  let pending = false;
+  try {
+    for (let next = await it.next(); !next.done; next = await it.next()) {
+      const e = next.value;
+      if (e.type !== 'text') {
+        if (held !== '') yield { type: 'text', text: held };
+        held = '';
+        yield e;
+        continue;
+      }
+      const text = held + e.text;
+      const stop = earliestStop(text, kept);
+      if (stop) {
+        if (stop.at > 0) yield { type: 'text', text: text.slice(0, stop.at) };
+        const { usage, timedOut } = await usageAtEnd(it, drainMs);
+        pending = timedOut;
+        yield usage ? { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: stop.sequence, usage } : { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: stop.sequence };
+        return;
+      }
+      const keep = partialTail(text, kept);
+      held = text.slice(text.length - keep);
+      if (text.length > keep) yield { type: 'text', text: text.slice(0, text.length - keep) };
     }
-    const text = held + e.text;
-    const stop = earliestStop(text, kept);
-    if (stop) {
-      if (stop.at > 0) yield { type: 'text', text: text.slice(0, stop.at) };
-      yield { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: stop.sequence };
-      return;
-    }
-    const keep = partialTail(text, kept);
-    held = text.slice(text.length - keep);
-    if (text.length > keep) yield { type: 'text', text: text.slice(0, text.length - keep) };
+    if (held !== '') yield { type: 'text', text: held };
+  } finally {
+    const closing = it.return?.();
+    if (pending) void closing?.catch(() => {});
+    else await closing;
   }
-  if (held !== '') yield { type: 'text', text: held };
+}
+
+/** The usage of the upstream's own finish, read within `ms` (events before it dropped), or undefined. A failure
+ * after the stop is no failure of the answer, which is complete: it only means no usage. */
+async function usageAtEnd(it: AsyncIterator<StreamEvent>, ms: number): Promise<{ usage: Usage | undefined; timedOut: boolean }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    for (;;) {
+      // The race handles a later rejection of the next() it leaves behind: no unhandled rejection.
+      const next = await Promise.race([it.next(), late]);
+      if (next === 'late') return { usage: undefined, timedOut: true };
+      if (next.done) return { usage: undefined, timedOut: false };
+      if (next.value.type === 'finish') return { usage: next.value.usage, timedOut: false };
+    }
+  } catch {
+    return { usage: undefined, timedOut: false };
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -77,6 +77,9 @@ test('Anthropic SDK, six stop_sequences on an OpenAI route: four are sent, the g
   assert.equal(streamed.content[0]?.type === 'text' ? streamed.content[0].text : '', '[gpt-4o] reply to: alpha beta ');
   assert.equal(streamed.stop_reason, 'stop_sequence');
   assert.equal(streamed.stop_sequence, 'HALT');
+  // The usage is the upstream's (read on past the stop), as in the whole answer — not zeros.
+  assert.ok(whole.usage.output_tokens > 0 && whole.usage.input_tokens > 0, JSON.stringify(whole.usage));
+  assert.deepEqual([streamed.usage.input_tokens, streamed.usage.output_tokens], [whole.usage.input_tokens, whole.usage.output_tokens]);
   assert.deepEqual(h.sim.log().map((c) => c.outcome), ['ok', 'ok'], 'the simulator, refusing more than four, accepted both');
 });
 

@@ -38,3 +38,54 @@ test('held text that turns out not to be a sequence is released, before the fini
   const out = await collect([{ type: 'text', text: 'an E' }, { type: 'text', text: 'ncore' }, { type: 'text', text: ' S' }, { type: 'finish', finish_reason: 'stop' }], ['END', 'STOP']);
   assert.deepEqual(out, [{ type: 'text', text: 'an ' }, { type: 'text', text: 'Encore' }, { type: 'text', text: ' ' }, { type: 'text', text: 'S' }, { type: 'finish', finish_reason: 'stop' }]);
 });
+
+test('a stream stopped here reads the upstream on for its usage (what the provider bills), dropping its text; closed after', async () => {
+  const usage = { input_tokens: 6, output_tokens: 11 };
+  let closed = false;
+  async function* upstream(): AsyncGenerator<StreamEvent> {
+    try {
+      yield { type: 'text', text: 'alpha beta' };
+      yield { type: 'text', text: ' gamma delta' };
+      yield { type: 'finish', finish_reason: 'stop', usage };
+    } finally {
+      closed = true;
+    }
+  }
+  const out: StreamEvent[] = [];
+  for await (const e of stopStream(upstream(), ['beta gamma'])) out.push(e);
+  assert.deepEqual(out, [{ type: 'text', text: 'alpha ' }, { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'beta gamma', usage }]);
+  assert.ok(closed, 'the upstream iterator is closed');
+});
+
+test('an upstream that goes on past the drain time: the finish comes without usage, at once, and the upstream is closed', async () => {
+  let markClosed: () => void = () => {};
+  const closed = new Promise<void>((r) => (markClosed = r));
+  async function* endless(): AsyncGenerator<StreamEvent> {
+    try {
+      yield { type: 'text', text: 'one STOP two' };
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 5));
+        yield { type: 'text', text: ' more' };
+      }
+    } finally {
+      markClosed();
+    }
+  }
+  const out: StreamEvent[] = [];
+  for await (const e of stopStream(endless(), ['STOP'], 30)) out.push(e);
+  assert.deepEqual(out, [{ type: 'text', text: 'one ' }, { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'STOP' }]);
+  await closed; // once its pending delta has come, without this stream waiting for it
+});
+
+test('an upstream that stalls after the stop does not hold up the end of the stream', async () => {
+  let release: () => void = () => {};
+  async function* stalls(): AsyncGenerator<StreamEvent> {
+    yield { type: 'text', text: 'one STOP' };
+    await new Promise<void>((r) => (release = r));
+  }
+  const out: StreamEvent[] = [];
+  // Before the fix this loop never ended: the upstream is only released after it.
+  for await (const e of stopStream(stalls(), ['STOP'], 20)) out.push(e);
+  release();
+  assert.deepEqual(out.at(-1), { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'STOP' });
+});
