@@ -124,8 +124,8 @@ test('anthropic request: defaults and tool_choice', () => {
   assert.equal(wire['max_tokens'], DEFAULT_MAX_TOKENS);
   assert.deepEqual(wire['tool_choice'], { type: 'any' });
   assert.equal(wire['system'], undefined);
-  const bad = toAnthropicRequest({ model: 'm', messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'a', name: 'f', arguments: 'not json' }] }] }, { stream: false });
-  assert.deepEqual((bad['messages'] as { content: unknown[] }[])[0]?.content, [{ type: 'tool_use', id: 'a', name: 'f', input: { _raw: 'not json' } }]);
+  const bad = toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: null, tool_calls: [{ id: 'a', name: 'f', arguments: 'not json' }] }] }, { stream: false });
+  assert.deepEqual((bad['messages'] as { content: unknown[] }[])[1]?.content, [{ type: 'tool_use', id: 'a', name: 'f', input: { _raw: 'not json' } }]);
 });
 
 test('anthropic request from a client: system blocks, user turn with tool results then text', () => {
