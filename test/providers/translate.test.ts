@@ -87,6 +87,11 @@ test('openai response: canonical → wire → canonical', () => {
   const wire = toOpenAIResponse(RESPONSE, { created: 1 });
   assert.equal(wire['object'], 'chat.completion');
   assert.deepEqual(wire['usage'], { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 });
+  // The message as OpenAI sends it: refusal null and annotations empty, always.
+  assert.deepEqual((wire['choices'] as { message: unknown }[])[0]?.message, {
+    role: 'assistant', content: 'Checking.', refusal: null, annotations: [],
+    tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+  });
   // The id takes the caller's API shape; the upstream's stays in it for matching logs.
   assert.deepEqual(fromOpenAIResponse(wire), { ...RESPONSE, id: 'chatcmpl-r1' });
   assert.equal(fromOpenAIResponse({ nope: true }), undefined);
