@@ -235,3 +235,19 @@ test('an empty last message is refused for an Anthropic route (400 naming it), n
     return true;
   });
 });
+
+test('a history that opens with an assistant greeting (or a blank first question) is answered by an Anthropic route', async () => {
+  // Chat UIs open with the assistant's welcome; Anthropic wants the user first and refuses it as a bad request,
+  // which no fallback retries. The route is sent a "." user turn before the greeting instead.
+  const greeting = { role: 'assistant' as const, content: 'Welcome!' };
+  for (const messages of [[greeting, { role: 'user' as const, content: 'thanks' }], [{ role: 'user' as const, content: '  ' }, greeting, { role: 'user' as const, content: 'thanks' }]]) {
+    const { data, response } = await openai().chat.completions.create({ model: 'antok/sim-small', messages }).withResponse();
+    assert.match(data.choices[0]?.message.content ?? '', /reply to: thanks/);
+    assert.equal(response.headers.get('x-switchyard-attempts'), '1');
+  }
+  // Streamed, and through the main chain (its OpenAI-compatible primary is rejected, the Anthropic fallback answers).
+  const stream = await openai().chat.completions.create({ model: 'main', stream: true, messages: [greeting, { role: 'user', content: 'thanks again' }] });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+  assert.match(text, /\[sim-small\] reply to: thanks again/);
+});

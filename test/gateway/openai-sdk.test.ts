@@ -40,6 +40,9 @@ test('chat.completions.create answers in the OpenAI shape with the route headers
   assert.equal(data.choices[0]?.message.role, 'assistant');
   assert.match(data.choices[0]?.message.content ?? '', /reply to: Hello gateway/);
   assert.equal(data.choices[0]?.finish_reason, 'stop');
+  // As OpenAI sends them: refusal is always there (null, the SDK's type is not optional), annotations an empty list.
+  assert.equal(data.choices[0]?.message.refusal, null);
+  assert.deepEqual(data.choices[0]?.message.annotations, []);
   assert.ok((data.usage?.prompt_tokens ?? 0) > 0);
   assert.equal(response.headers.get('x-switchyard-route'), 'simoa/sim-large');
   assert.equal(response.headers.get('x-switchyard-attempts'), '1');
@@ -71,6 +74,7 @@ test('tools: a tool call comes back as tool_calls, streaming and not', async () 
   const res = await client().chat.completions.create({ model: 'main', tools, messages: [{ role: 'user', content: 'please call lookup now' }] });
   const call = res.choices[0]?.message.tool_calls?.[0];
   assert.equal(res.choices[0]?.finish_reason, 'tool_calls');
+  assert.equal(res.choices[0]?.message.refusal, null);
   assert.ok(call && call.type === 'function');
   assert.equal(call.function.name, 'lookup');
   assert.equal(typeof JSON.parse(call.function.arguments).echo, 'string');

@@ -63,6 +63,27 @@ test('responses.stream: the SDK rebuilds the response from the events', async ()
   assert.ok(deltas.length > 1, 'streamed in pieces');
 });
 
+/** An output item's type and status (a custom tool call's type has no status in the SDK, though the API sends one). */
+const typeAndStatus = (item: OpenAI.Responses.ResponseOutputItem): [string, string] => [item.type, 'status' in item ? String(item.status) : ''];
+
+test('an answer cut by max_output_tokens is incomplete, and so is its message item, streaming and not', async () => {
+  // OpenAI marks the item the answer was cut in "incomplete" too; the SDK's callers read either.
+  for (const model of ['main', 'crossover']) {
+    const request = { model, input: 'a question long enough for the answer to be cut short', max_output_tokens: 4 };
+    const whole = await client().responses.create(request);
+    assert.deepEqual([whole.status, whole.incomplete_details?.reason], ['incomplete', 'max_output_tokens'], model);
+    assert.deepEqual(whole.output.map(typeAndStatus), [['message', 'incomplete']], model);
+    const stream = client().responses.stream(request);
+    const done: string[] = [];
+    stream.on('response.output_item.done', (e) => done.push(typeAndStatus(e.item)[1]));
+    const streamed = await stream.finalResponse();
+    assert.deepEqual([streamed.status, streamed.incomplete_details?.reason], ['incomplete', 'max_output_tokens'], model);
+    assert.deepEqual(streamed.output.map(typeAndStatus), [['message', 'incomplete']], model);
+    assert.deepEqual(done, ['incomplete'], model);
+    assert.equal(streamed.output_text, whole.output_text);
+  }
+});
+
 test('function calls: a call comes back (streaming and not) and its output round-trips', async () => {
   const first = await client().responses.create({ model: 'main', tools: [lookup], input: 'call lookup for me' });
   const call = first.output.find((o) => o.type === 'function_call');

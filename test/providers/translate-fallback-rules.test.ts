@@ -122,7 +122,27 @@ test('an empty message in the middle is left out for Anthropic; an empty last qu
   const prefill = toAnthropicRequest(ask({ role: 'assistant', content: '' }), { stream: false });
   assert.equal((prefill['messages'] as unknown[]).length, 2);
   const middle = toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: '' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }] }, { stream: false });
-  assert.deepEqual((middle['messages'] as { role: string }[]).map((m) => m.role), ['assistant', 'user']);
+  // The empty first question is left out; the assistant's turn that then opens the history gets a user turn before it.
+  assert.deepEqual((middle['messages'] as { role: string }[]).map((m) => m.role), ['user', 'assistant', 'user']);
+});
+
+test('a history that opens with the assistant reaches Anthropic after a "." user turn (Anthropic wants the user first)', () => {
+  const opening = { role: 'user', content: [{ type: 'text', text: '.' }] };
+  const greeting = { role: 'assistant', content: [{ type: 'text', text: 'Welcome!' }] };
+  const thanks = { role: 'user', content: [{ type: 'text', text: 'thanks' }] };
+  const wire = (messages: ChatRequest['messages']): unknown => toAnthropicRequest({ model: 'm', messages }, { stream: false })['messages'];
+  assert.deepEqual(wire([{ role: 'assistant', content: 'Welcome!' }, { role: 'user', content: 'thanks' }]), [opening, greeting, thanks]);
+  // After the system prompt (which goes apart), and when a blank first question left out leaves the assistant first.
+  const { request } = parseOpenAIRequest({ model: 'm', messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: ' \n' }, { role: 'assistant', content: 'Welcome!' }, { role: 'user', content: 'thanks' }] });
+  const body = toAnthropicRequest(request, { stream: false });
+  assert.equal(body['system'], 'Be kind.');
+  assert.deepEqual(body['messages'], [opening, greeting, thanks]);
+  // An assistant's tool call first: its results still follow in the next user turn.
+  const call = { role: 'assistant' as const, content: null, tool_calls: [{ id: 'c1', name: 'f', arguments: '{}' }] };
+  const roles = (wire([call, { role: 'tool', tool_call_id: 'c1', content: 'ok' }]) as { role: string }[]).map((m) => m.role);
+  assert.deepEqual(roles, ['user', 'assistant', 'user']);
+  // A history that opens with the user is sent as it came.
+  assert.deepEqual(wire([{ role: 'user', content: 'thanks' }]), [thanks]);
 });
 
 test('whitespace-only text (as OpenAI-compatible models write beside tool calls) is left out for Anthropic; a prefill loses its trailing whitespace', () => {

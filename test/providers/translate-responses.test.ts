@@ -84,6 +84,29 @@ test('responses answer: text and function calls as output items; a length stop i
   assert.equal(cut['status'], 'incomplete');
   assert.deepEqual(cut['incomplete_details'], { reason: 'max_output_tokens' });
   assert.match(String(cut['id']), /^resp_[0-9a-f]{32}$/);
+  assert.deepEqual((cut['output'] as Record<string, unknown>[]).map((o) => o['status']), ['incomplete'], 'the message it was cut in, as OpenAI marks it');
+  assert.deepEqual((done['output'] as Record<string, unknown>[]).map((o) => o['status']), ['completed', 'completed']);
+  // Cut in a tool call: the text before it was finished, the call was not.
+  const cutCall = toResponsesResponse({ id: '', model: 'm', content: 'Hi.', tool_calls: [{ id: 'c1', name: 'f', arguments: '{"a":' }], finish_reason: 'length' });
+  assert.deepEqual((cutCall['output'] as Record<string, unknown>[]).map((o) => [o['type'], o['status']]), [['message', 'completed'], ['function_call', 'incomplete']]);
+});
+
+test('responses stream: an answer cut short closes the item it was cut in as incomplete, as the answer object says', () => {
+  const run = (finish: 'length' | 'content_filter' | 'stop', withCall: boolean): { done: unknown[]; final: Record<string, unknown> } => {
+    const { encode } = createResponsesEventEncoder();
+    const events = [...encode({ type: 'start', id: 'x', model: 'm' }), ...encode({ type: 'text', text: 'Partial' })];
+    if (withCall) events.push(...encode({ type: 'tool_call_start', index: 0, id: 'c1', name: 'f' }), ...encode({ type: 'tool_call_delta', index: 0, arguments: '{"a":' }));
+    events.push(...encode({ type: 'finish', finish_reason: finish }));
+    const done = events.filter((e) => e.event === 'response.output_item.done').map((e) => (e.data['item'] as Record<string, unknown>)['status']);
+    return { done, final: events.at(-1)!.data['response'] as Record<string, unknown> };
+  };
+  const cut = run('length', false);
+  assert.deepEqual(cut.done, ['incomplete']);
+  assert.deepEqual((cut.final['output'] as Record<string, unknown>[]).map((o) => o['status']), ['incomplete']);
+  assert.deepEqual((cut.final['output'] as Record<string, unknown>[])[0]?.['content'], [{ type: 'output_text', text: 'Partial', annotations: [], logprobs: [] }]);
+  assert.deepEqual(run('content_filter', false).done, ['incomplete']);
+  assert.deepEqual(run('length', true).done, ['completed', 'incomplete'], 'the message closed when the call began; the call was cut');
+  assert.deepEqual(run('stop', false).done, ['completed']);
 });
 
 test('responses stream: events in order with sequence numbers, items opened and closed, the final response whole', () => {

@@ -87,6 +87,11 @@ test('openai response: canonical → wire → canonical', () => {
   const wire = toOpenAIResponse(RESPONSE, { created: 1 });
   assert.equal(wire['object'], 'chat.completion');
   assert.deepEqual(wire['usage'], { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 });
+  // The message as OpenAI sends it: refusal null and annotations empty, always.
+  assert.deepEqual((wire['choices'] as { message: unknown }[])[0]?.message, {
+    role: 'assistant', content: 'Checking.', refusal: null, annotations: [],
+    tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+  });
   // The id takes the caller's API shape; the upstream's stays in it for matching logs.
   assert.deepEqual(fromOpenAIResponse(wire), { ...RESPONSE, id: 'chatcmpl-r1' });
   assert.equal(fromOpenAIResponse({ nope: true }), undefined);
@@ -124,8 +129,8 @@ test('anthropic request: defaults and tool_choice', () => {
   assert.equal(wire['max_tokens'], DEFAULT_MAX_TOKENS);
   assert.deepEqual(wire['tool_choice'], { type: 'any' });
   assert.equal(wire['system'], undefined);
-  const bad = toAnthropicRequest({ model: 'm', messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'a', name: 'f', arguments: 'not json' }] }] }, { stream: false });
-  assert.deepEqual((bad['messages'] as { content: unknown[] }[])[0]?.content, [{ type: 'tool_use', id: 'a', name: 'f', input: { _raw: 'not json' } }]);
+  const bad = toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: null, tool_calls: [{ id: 'a', name: 'f', arguments: 'not json' }] }] }, { stream: false });
+  assert.deepEqual((bad['messages'] as { content: unknown[] }[])[1]?.content, [{ type: 'tool_use', id: 'a', name: 'f', input: { _raw: 'not json' } }]);
 });
 
 test('anthropic request from a client: system blocks, user turn with tool results then text', () => {

@@ -197,10 +197,23 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?
   // assistant's previous message instead of answering. Anthropic refuses an empty message; so does this route.
   if (emptyLastAsk && (turns.length > 0 || system === undefined)) throw new WireRequestError('messages', 'the last message has no content: an Anthropic route cannot take an empty message, and without it the model would continue the previous assistant message instead of answering');
   trimPrefill(turns);
+  userFirst(turns);
   // Instructions alone (an OpenAI caller may send only a system or developer message): Anthropic needs a user turn,
   // so the instructions become it rather than the call failing as a bad request that no fallback would retry.
   if (turns.length === 0 && system !== undefined) return { messages: [{ role: 'user', content: typeof system === 'string' ? [{ type: 'text', text: system }] : system }] };
   return { ...(system !== undefined ? { system } : {}), messages: turns };
+}
+
+/** The user turn put before a history that opens with the assistant: the least text Anthropic takes (it refuses
+ * empty and whitespace-only text), as LiteLLM sends. */
+const OPENING_USER_TURN = '.';
+
+/** Anthropic refuses a history whose first turn is not the user's ("first message must use the "user" role"), as a
+ * bad request that no fallback retries. OpenAI takes one: chat UIs open with the assistant's greeting, and a blank
+ * first question, left out above, leaves the assistant first. A minimal user turn goes before it, so the greeting
+ * stays in the history the model reads, as the caller sent it. */
+function userFirst(turns: { role: 'user' | 'assistant'; content: Obj[] }[]): void {
+  if (turns[0]?.role === 'assistant') turns.unshift({ role: 'user', content: [{ type: 'text', text: OPENING_USER_TURN }] });
 }
 
 /** A conversation ending with an assistant turn asks the model to continue it (a prefill); Anthropic refuses one

@@ -287,7 +287,9 @@ export function fromOpenAIResponse(body: unknown): ChatResponse | undefined {
 
 /** Canonical response → the OpenAI `chat.completion` object the gateway answers with. */
 export function toOpenAIResponse(res: ChatResponse, options: { created?: number } = {}): Obj {
-  const message: Obj = { role: 'assistant', content: res.tool_calls.length > 0 && res.content === '' ? null : res.content };
+  // `refusal` and `annotations` as OpenAI always sends them (the SDK types refusal as `string | null`, not optional).
+  // A refusal from an upstream is the answer's text already, finishing content_filter, so this one says none.
+  const message: Obj = { role: 'assistant', content: res.tool_calls.length > 0 && res.content === '' ? null : res.content, refusal: null, annotations: [] };
   if (res.tool_calls.length > 0) {
     message['tool_calls'] = res.tool_calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   }

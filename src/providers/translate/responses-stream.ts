@@ -5,7 +5,7 @@
 import type { StreamEvent, Usage } from '../types.ts';
 import type { NamedSseEvent } from '../sse.ts';
 import { shapedId } from './ids.ts';
-import { customCallItem, functionCallItem, messageItem, newItemId, outputTextPart, responseObject, statusOf } from './responses-wire.ts';
+import { customCallItem, finishedItemStatus, functionCallItem, messageItem, newItemId, outputTextPart, responseObject, statusOf } from './responses-wire.ts';
 import { type Obj } from './obj.ts';
 
 
@@ -31,11 +31,15 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
   const snapshot = (status: string, extra: { incomplete_details?: { reason: string } | null; usage?: Usage } = {}): Obj =>
     responseObject({ id, created, model, output: output.filter(Boolean), status, ...extra });
 
+  /** The status an item closed now ends with: `incomplete` for the one an incomplete answer was cut in. */
+  let answer: 'completed' | 'incomplete' = 'completed';
+  const closedStatus = (outputIndex: number) => finishedItemStatus(outputIndex, output.length, answer);
+
   function closeMessage(): NamedSseEvent[] {
     if (!message) return [];
     const { outputIndex, itemId, text } = message;
     message = undefined;
-    const item = messageItem(itemId, text, 'completed');
+    const item = messageItem(itemId, text, closedStatus(outputIndex));
     output[outputIndex] = item;
     const at = { item_id: itemId, output_index: outputIndex, content_index: 0 };
     return [
@@ -50,7 +54,7 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
     for (const open of calls.values()) {
       const at = { item_id: open.itemId, output_index: open.outputIndex };
       if (open.custom) {
-        const item = customCallItem(open.itemId, open.call, 'completed');
+        const item = customCallItem(open.itemId, open.call, closedStatus(open.outputIndex));
         output[open.outputIndex] = item;
         out.push(
           emit('response.custom_tool_call_input.delta', { ...at, delta: item['input'] }),
@@ -59,7 +63,7 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
         );
         continue;
       }
-      const item = functionCallItem(open.itemId, open.call, 'completed');
+      const item = functionCallItem(open.itemId, open.call, closedStatus(open.outputIndex));
       output[open.outputIndex] = item;
       out.push(
         emit('response.function_call_arguments.done', { ...at, name: open.call.name, arguments: open.call.arguments }),
@@ -108,8 +112,9 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
         return [emit('response.function_call_arguments.delta', { item_id: open.itemId, output_index: open.outputIndex, delta: ev.arguments })];
       }
       case 'finish': {
-        const out = [...closeMessage(), ...closeCalls()];
         const { status, incomplete_details } = statusOf(ev.finish_reason);
+        answer = status;
+        const out = [...closeMessage(), ...closeCalls()];
         const response = snapshot(status, { incomplete_details, ...(ev.usage ? { usage: ev.usage } : {}) });
         out.push(emit(status === 'completed' ? 'response.completed' : 'response.incomplete', { response }));
         return out;

@@ -150,19 +150,29 @@ export function statusOf(finish: FinishReason): { status: 'completed' | 'incompl
   return { status: 'completed', incomplete_details: null };
 }
 
-export function messageItem(id: string, text: string, status: 'in_progress' | 'completed'): Obj {
-  return { type: 'message', id, status, role: 'assistant', content: status === 'completed' ? [outputTextPart(text)] : [] };
+/** An output item's status: `in_progress` while it streams, then `completed`, or `incomplete` when the answer was cut
+ * in it. */
+export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+
+/** The status of the item at `index` of a finished answer's `count`: the last item of an incomplete answer, the one
+ * it was cut in, is `incomplete` too, as OpenAI marks it; the items before it were finished. */
+export function finishedItemStatus(index: number, count: number, answer: 'completed' | 'incomplete'): ItemStatus {
+  return answer === 'incomplete' && index === count - 1 ? 'incomplete' : 'completed';
+}
+
+export function messageItem(id: string, text: string, status: ItemStatus): Obj {
+  return { type: 'message', id, status, role: 'assistant', content: status === 'in_progress' ? [] : [outputTextPart(text)] };
 }
 
 export const outputTextPart = (text: string): Obj => ({ type: 'output_text', text, annotations: [], logprobs: [] });
 
-export function functionCallItem(id: string, call: { id: string; name: string; arguments: string }, status: 'in_progress' | 'completed'): Obj {
+export function functionCallItem(id: string, call: { id: string; name: string; arguments: string }, status: ItemStatus): Obj {
   return { type: 'function_call', id, call_id: call.id, name: call.name, arguments: call.arguments, status };
 }
 
 /** A call of a custom tool: its free-form input, unwrapped from the `{"input": …}` it travelled as. */
-export function customCallItem(id: string, call: { id: string; name: string; arguments: string }, status: 'in_progress' | 'completed'): Obj {
-  return { type: 'custom_tool_call', id, call_id: call.id, name: call.name, input: status === 'completed' ? customInputOf(call.arguments) : '', status };
+export function customCallItem(id: string, call: { id: string; name: string; arguments: string }, status: ItemStatus): Obj {
+  return { type: 'custom_tool_call', id, call_id: call.id, name: call.name, input: status === 'in_progress' ? '' : customInputOf(call.arguments), status };
 }
 
 /** The response object around its output: what `responses.create` returns and `response.completed` carries. */
@@ -177,13 +187,15 @@ export function responseObject(fields: { id: string; created: number; model: str
 
 /** Canonical response → the Responses API object the gateway answers with. */
 export function toResponsesResponse(res: ChatResponse, options: { created?: number; customTools?: ReadonlySet<string> } = {}): Obj {
-  const output: Obj[] = [];
-  if (res.content !== '' || res.tool_calls.length === 0) output.push(messageItem(newItemId('msg'), res.content, 'completed'));
+  const answer = statusOf(res.finish_reason);
+  const items: ((status: ItemStatus) => Obj)[] = [];
+  if (res.content !== '' || res.tool_calls.length === 0) items.push((status) => messageItem(newItemId('msg'), res.content, status));
   for (const call of res.tool_calls) {
-    output.push(options.customTools?.has(call.name) ? customCallItem(newItemId('ctc'), call, 'completed') : functionCallItem(newItemId('fc'), call, 'completed'));
+    items.push((status) => (options.customTools?.has(call.name) ? customCallItem(newItemId('ctc'), call, status) : functionCallItem(newItemId('fc'), call, status)));
   }
+  const output = items.map((item, i) => item(finishedItemStatus(i, items.length, answer.status)));
   return responseObject({
     id: shapedId('resp_', res.id), created: options.created ?? Math.floor(Date.now() / 1000), model: res.model, output,
-    ...statusOf(res.finish_reason), ...(res.usage ? { usage: res.usage } : {}),
+    ...answer, ...(res.usage ? { usage: res.usage } : {}),
   });
 }
