@@ -187,7 +187,7 @@ function explainConnection(f: FailureFacts): string {
   const why = f.providerMessage || f.code;
   const retries = f.retries ? `; ${retried(f.retries)}` : '';
   const setting = f.baseUrlSetting ?? `providers.${f.provider}.base_url`;
-  if (f.midStream || f.code === 'stream_cut') {
+  if (f.midStream || f.code === 'stream_cut' || f.code === 'answer_cut') {
     return `the connection to ${f.provider}${at} broke in the middle of the answer${why ? ` (${why})` : ''}${retries} — usually a network or provider hiccup; if it keeps happening, check ${setting} and any proxy in between`;
   }
   if (f.blocked === 'proxy' && f.via !== undefined) return explainProxyRefused(f, setting);

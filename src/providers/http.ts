@@ -118,13 +118,16 @@ async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): P
   return Buffer.concat(chunks).toString('utf8').slice(0, cap);
 }
 
-/** Turns whatever a failed transfer threw into the error to surface: a caller abort as is, else classified. */
-export function transportFailure(err: unknown, call: Pick<UpstreamCall, 'provider' | 'deadline' | 'sentWith'>, midStream: boolean): unknown {
+/** Turns whatever a failed transfer threw into the error to surface: a caller abort as is, else classified.
+ * `answerStarted`: the provider had begun its answer (a whole answer cut in its body), which is no failure to reach
+ * it — the code `answer_cut` says so, and the explanation reads like a cut stream's. */
+export function transportFailure(err: unknown, call: Pick<UpstreamCall, 'provider' | 'deadline' | 'sentWith'>, midStream: boolean, answerStarted = false): unknown {
   if (UpstreamError.isInstance(err)) return err;
   if (call.deadline.callerAborted) return call.deadline.reason ?? err;
-  const c = call.deadline.timedOut
+  const transport = call.deadline.timedOut ? undefined : classifyTransport(err, callSecrets(call.sentWith));
+  const c = transport === undefined
     ? { kind: 'timeout' as const, code: 'TIMEOUT', providerMessage: midStream ? 'stream went idle past the timeout' : 'no answer within the timeout' }
-    : classifyTransport(err, callSecrets(call.sentWith));
+    : answerStarted ? { ...transport, code: 'answer_cut' } : transport;
   const proxy = call.sentWith.proxy;
   if (proxy === undefined) return fromClassification(c, call.provider, { midStream, cause: err });
   const refused = tunnelRefused(c.providerMessage) ? { blocked: 'proxy' as const } : {};
@@ -263,7 +266,7 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
     // The deadline lives exactly as long as the answer: cleared when it is complete, failed or never sent.
     const handler = new BufferedAnswer(deadline, (err, answer) => {
       deadline.clear();
-      if (err !== undefined || answer === undefined) return reject(transportFailure(err, call, false));
+      if (err !== undefined || answer === undefined) return reject(transportFailure(err, call, false, handler.status !== 0));
       const text = answer.text();
       if (answer.status >= 200 && answer.status < 300) {
         try {

@@ -110,4 +110,8 @@ test('connection: refused names the transport error; a mid-stream cut says so', 
   assert.match(refused, /^could not reach mimo at http:\/\/127\.0\.0\.1:9\/v1 \(connect ECONNREFUSED 127\.0\.0\.1:9\)/);
   const cut = explainFailure({ kind: 'connection', provider: 'mimo', code: 'stream_cut', providerMessage: 'stream ended before it was complete' });
   assert.match(cut, /broke in the middle of the answer/);
+  // A whole answer cut in its body: the provider was reached — never "could not reach … check base_url".
+  const answerCut = explainFailure({ kind: 'connection', provider: 'mimo', baseUrl: 'http://127.0.0.1:9/v1', code: 'answer_cut', providerMessage: 'other side closed', retries: 1 });
+  assert.match(answerCut, /^the connection to mimo at http:\/\/127\.0\.0\.1:9\/v1 broke in the middle of the answer \(other side closed\); retried 1×/);
+  assert.doesNotMatch(answerCut, /could not reach/);
 });

@@ -14,7 +14,7 @@ import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../
 
 export const CHECKS = [
   'send', 'stream', 'tools', 'tool results', 'stream tools', 'errors classified', 'stream errors before first event',
-  'error after deltas', 'cut mid-stream', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
+  'error after deltas', 'cut mid-stream', 'cut mid-answer', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
   'models', 'no secret in errors', 'no secret in garbage', 'no config secret in echoed errors', 'stream answered whole', 'images', 'settings',
   'failed tool results', 'strict tools', 'sampling a recent model takes', 'base url with a query',
 ] as const;
@@ -385,6 +385,14 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       assert.ok(!events.some((e) => e.type === 'finish'), 'never a clean end');
       const reset = await adapter.send(hello, ctx(SCRIPTED['reset'] ?? '')).then(() => undefined, (e: unknown) => e);
       assertKind(reset, 'connection', false);
+    });
+
+    check('cut mid-answer', async () => {
+      // Headers and half the body, then the socket closes (the simulator flushes both first): the provider was reached
+      // and had begun answering — a connection failure, but `answer_cut`, never "could not reach".
+      const err = await adapter.send(hello, ctx(SCRIPTED['cut'] ?? '')).then(() => undefined, (e: unknown) => e);
+      const u = assertKind(err, 'connection', false);
+      assert.equal(u.code, 'answer_cut');
     });
 
     check('connection refused', async () => {
