@@ -56,10 +56,27 @@ export const SET_ASIDE_REASONS: readonly { applies: (a: Attempt) => boolean; wor
 function setAside(trail: readonly Attempt[], answeredBy: string): SetAside | undefined {
   for (const a of trail) {
     if (a.route === answeredBy) continue;
-    const reason = SET_ASIDE_REASONS.find((r) => r.applies(a));
-    if (!reason) continue;
-    const key = a.credential ? `key ${describeKey({ masked: a.credential.masked, sources: a.credential.from })}` : 'its key';
-    return { ...reason.words(a, key), provider: a.provider };
+    const aside = inWords(a);
+    if (aside) return aside;
+  }
+  return undefined;
+}
+
+function inWords(a: Attempt): SetAside | undefined {
+  const reason = SET_ASIDE_REASONS.find((r) => r.applies(a));
+  if (!reason) return undefined;
+  const key = a.credential ? `key ${describeKey({ masked: a.credential.masked, sources: a.credential.from })}` : 'its key';
+  return { ...reason.words(a, key), provider: a.provider };
+}
+
+/** On the route that answered, a key given up for another one — a task's own key rejected, then the provider's
+ * answering: the answer came, but not from the key the config meant for it (which may be billed elsewhere). */
+function rotatedAway(trail: readonly Attempt[], answeredBy: string): SetAside | undefined {
+  const answered = trail.findLast((a) => a.route === answeredBy && a.outcome === 'ok')?.credential?.fingerprint;
+  for (const a of trail) {
+    if (a.route !== answeredBy || a.credential === undefined || a.credential.fingerprint === answered) continue;
+    const aside = inWords(a);
+    if (aside) return { ...aside, what: `${aside.what}, and another key of ${a.provider} answered` };
   }
   return undefined;
 }
@@ -79,11 +96,12 @@ export function setAsideNote(trail: readonly Attempt[], answeredBy: string): Fal
 }
 
 /**
- * A background task (title, summary) succeeded from a later route: why the earlier one did not answer — what set it
- * aside, or what went wrong there (a timeout, a server error). Undefined when the first route answered.
+ * A background task (title, summary) succeeded from a later route, or from another key than the first it tried: why
+ * the earlier one did not answer — what set it aside, or what went wrong there (a timeout, a server error). Undefined
+ * when the first route and key answered.
  */
 export function fallbackReason(trail: readonly Attempt[], answeredBy: string): FallbackReason | undefined {
-  const aside = setAside(trail, answeredBy);
+  const aside = setAside(trail, answeredBy) ?? rotatedAway(trail, answeredBy);
   if (aside) return { text: `${aside.what} — ${aside.hint}`, provider: aside.provider };
   // A lowered max_tokens is the route carrying on, not why it failed.
   const failed = trail.find((a) => a.route !== answeredBy && !['ok', 'skipped', 'cancelled', 'max_tokens_clamped'].includes(a.outcome));

@@ -384,3 +384,22 @@ test('a title or summary that came from a fallback says once why the first route
     await w.close();
   }
 });
+
+test('a title whose task key was rejected, then answered by the provider\'s own key, says so once (the task key is dead, another key pays)', async () => {
+  const w = await startChatWorld(SCENARIO, (url) => ({
+    providers: { main: simProvider(url, GOOD) },
+    main: { provider: 'main', model: 'sim-large' },
+    auxiliary: { title_generation: { provider: 'main', model: 'sim-large', fallback_to_main: false, api_key: BAD } },
+    retry: FAST_RETRY,
+  }));
+  try {
+    const r = await runCli(['chat'], { env: w.cliEnv, input: 'hello there\nsecond\n' });
+    assert.equal(r.code, 0, r.stderr);
+    const title = r.stderr.split('\n').filter((l) => l.startsWith('title:'));
+    assert.equal(title.length, 1, r.stderr);
+    assert.match(title[0]!, /^title: ".+" came from main\/sim-large; main rejected key sk-…5555 \(config auxiliary\.title_generation\.api_key\), and another key of main answered — `switchyard auth explain main`$/);
+    assertNoSecrets(ALL_KEYS);
+  } finally {
+    await w.close();
+  }
+});
