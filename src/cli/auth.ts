@@ -10,7 +10,7 @@ import { fingerprint, mask } from '../credentials/mask.ts';
 import { CredentialPool, type ProviderExplanation } from '../credentials/pool.ts';
 import { keyEnvName } from '../credentials/resolve.ts';
 import { readSecret } from '../credentials/secret-input.ts';
-import { CANDIDATE_HEADER, candidateRow, candidateRows, withheldLine, withheldRow } from '../credentials/table.ts';
+import { CANDIDATE_HEADER, candidateRow, candidateRows, healthUnknown, withheldLine, withheldRow } from '../credentials/table.ts';
 import { keyTarget } from '../credentials/host-binding.ts';
 import type { CandidateStatus } from '../credentials/types.ts';
 import { resolveTask } from '../routing/resolve-task.ts';
@@ -122,13 +122,21 @@ interface TaskKeyView extends CandidateStatus {
   next: string;
 }
 
-/** The explanation, with the tasks' own keys of the provider (they are not among its candidates). */
-type Explained = ProviderExplanation & { task_keys: TaskKeyView[] };
+/** The explanation, with the tasks' own keys of the provider (they are not among its candidates). `health_known`:
+ * false when the shared state (Redis) has not answered since this command started — the health is then only this
+ * process's own empty view, and is shown as unknown rather than as "ok, never succeeded". */
+type Explained = ProviderExplanation & { task_keys: TaskKeyView[]; health_known?: false };
 
 function explainWithTasks(ctx: AuthContext, provider: string): Explained {
   const now = Date.now();
   const views = taskKeys(ctx.loaded, provider).map((k) => ({ task: k.task, where: k.where, next: afterOwnRoute(ctx.loaded, k.task), ...taskKeyStatus(ctx.store, k, now) }));
-  return { ...ctx.pool.explain(provider), task_keys: views };
+  const unknown = ctx.store.sharedStateRead?.() === false ? { health_known: false as const } : {};
+  return { ...ctx.pool.explain(provider), task_keys: views, ...unknown };
+}
+
+/** Said under a table whose health is unknown (Explained.health_known). */
+function unknownHealthLine(store: StateStore): string {
+  return `note: ${storeName(store)} has not answered since this command started, so every key's health is unknown here (the gateways keep theirs); the order is the config's`;
 }
 
 /** The route after the task's own one in its resolved chain — or, when there is none, that the task's calls fail:
@@ -167,16 +175,18 @@ function taskKeyLine(e: Explained, v: TaskKeyView): string {
   return `${v.task} ${first}${others ? ', then the keys above' : ''}`;
 }
 
-function printExplanation(e: Explained, now: number): void {
+function printExplanation(e: Explained, now: number, store: StateStore): void {
   process.stdout.write(`${e.provider} (strategy ${e.strategy})\n`);
-  const rows = [...candidateRows(e, now), ...e.withheld.map(withheldRow)];
+  const unknown = e.health_known === false;
+  const rows = [...candidateRows(e, now).map((r) => (unknown ? healthUnknown(r) : r)), ...e.withheld.map(withheldRow)];
   if (rows.length > 0) printTable(rows, CANDIDATE_HEADER);
+  if (unknown) process.stdout.write(`${unknownHealthLine(store)}\n`);
   process.stdout.write(`${e.candidates.length > 0 ? '→ ' : ''}${e.summary}\n`);
   // With no other key the summary already says why they are held back.
   if (e.candidates.length > 0) for (const w of e.withheld) process.stdout.write(`${withheldLine(w)}\n`);
   if (e.task_keys.length === 0) return;
   process.stdout.write(`tasks' own keys (each tried first by its task, before ${e.candidates.length > 0 ? 'the keys above' : `any key of ${e.provider}`}):\n`);
-  printTable(e.task_keys.map((v) => taskKeyRow(v, now)), CANDIDATE_HEADER);
+  printTable(e.task_keys.map((v) => (unknown ? healthUnknown(taskKeyRow(v, now)) : taskKeyRow(v, now))), CANDIDATE_HEADER);
   for (const v of e.task_keys) process.stdout.write(`→ ${taskKeyLine(e, v)}\n`);
 }
 
@@ -190,12 +200,15 @@ function list(ctx: AuthContext, provider: string | undefined, opts: JsonOption):
     return;
   }
   const now = Date.now();
+  const unknown = explanations.some((e) => e.health_known === false);
+  const health = (row: string[]): string[] => (unknown ? healthUnknown(row, 1) : row);
   const rows = explanations.flatMap((e) => [
-    ...(e.candidates.length > 0 || e.withheld.length > 0 ? candidateRows(e, now, true) : [[e.provider, '', '', '-', 'none', 'missing', '-', '-', '-']]),
+    ...(e.candidates.length > 0 || e.withheld.length > 0 ? candidateRows(e, now, true).map(health) : [[e.provider, '', '', '-', 'none', 'missing', '-', '-', '-']]),
     ...e.withheld.map((w) => [e.provider, ...withheldRow(w)]),
-    ...e.task_keys.map((v) => [e.provider, ...taskKeyRow(v, now)]),
+    ...e.task_keys.map((v) => health([e.provider, ...taskKeyRow(v, now)])),
   ]);
   printTable(rows, ['PROVIDER', ...CANDIDATE_HEADER]);
+  if (unknown) process.stdout.write(`${unknownHealthLine(ctx.store)}\n`);
   for (const w of explanations.flatMap((e) => e.withheld)) process.stdout.write(`${withheldLine(w)}\n`);
 }
 
@@ -203,7 +216,7 @@ function explain(ctx: AuthContext, provider: string, opts: JsonOption): void {
   requireProvider(ctx, provider);
   const e = explainWithTasks(ctx, provider);
   if (opts.json) return printJson(e);
-  printExplanation(e, Date.now());
+  printExplanation(e, Date.now(), ctx.store);
 }
 
 interface AddOptions extends JsonOption {
@@ -309,7 +322,7 @@ async function reset(ctx: AuthContext, provider: string, idOrLabel: string | und
   // Said because a reset in one store does nothing for a gateway using another (a shell and a service with
   // different SWITCHYARD_HOME): the reset looks done while the gateway keeps refusing.
   process.stdout.write(`  a running gateway sees it within a second if it uses this state store (the same SWITCHYARD_HOME, or the same gateway.state)\n`);
-  printExplanation(explanation, now);
+  printExplanation(explanation, now, ctx.store);
 }
 
 /** A reset only this process saw changes nothing for a gateway: written first, so "ok again" is never said of a reset

@@ -25,6 +25,16 @@ export function candidateRows(e: ProviderExplanation, now: number, withProvider 
   });
 }
 
+/** A row under CANDIDATE_HEADER (after `offset` leading cells) whose health this process could not read: STATE
+ * unknown, no UNTIL, LAST SUCCESS unknown — never the "ok … never" of an empty local view. */
+export function healthUnknown(row: readonly string[], offset = 0): string[] {
+  const out = [...row];
+  out[offset + 5] = 'unknown';
+  out[offset + 6] = '-';
+  out[offset + 7] = '?';
+  return out;
+}
+
 /** One row under CANDIDATE_HEADER; `sources` replaces the SOURCES cell (a task's key says which task and slot). */
 export function candidateRow(c: ExplainedCandidate, now: number, sources = sourcesText(c.credential.sources)): string[] {
   return [

@@ -123,9 +123,6 @@ export interface GatewayKeyStore {
   findGatewayKeyByHash(hash: string): GatewayKeyRecord | undefined;
   revokeGatewayKey(idOrName: string): GatewayKeyRecord | undefined;
   touchGatewayKey(id: string, at: number): void;
-  /** False while the keys are kept somewhere not yet read (a Redis store whose Redis has not answered since it
-   * started): a key not found may then exist all the same. Absent: always known (an embedded store). */
-  gatewayKeysKnown?(): boolean;
 }
 
 export interface SessionStore {
@@ -160,6 +157,10 @@ export interface StateStore extends HealthStore, BreakerStore, CredentialStore, 
   /** Resolves once the store's state is loaded: at once for SQLite; for Redis when health has been read, or after
    * a connect timeout (then on local state, with a warning). */
   ready(): Promise<void>;
+  /** False while state kept elsewhere has not been read since this process started (Redis unreachable from the
+   * start): credential health shown is then only this process's own, and a client key not found may exist all the
+   * same. Absent: always read (an embedded store). */
+  sharedStateRead?(): boolean;
   /** Persist everything pending now. */
   flush(): Promise<void>;
   close(): Promise<void>;

@@ -56,8 +56,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private readonly breakers = new BreakerCache();
   /** Client keys in Redis, by id, and the changes to them not written yet. */
   private readonly clientKeys = new Map<string, GatewayKeyRecord>();
-  /** The shared client keys have been read from Redis at least once (gatewayKeysKnown). */
-  private keysRead = false;
+  /** Redis has been read at least once (sharedStateRead). */
+  private sharedRead = false;
   private readonly pendingClientKeys = new PendingWrites<GatewayKeyRecord>(mergeGatewayKey);
   /** Health records to delete from Redis, with the time they must still be unchanged since (the earlier wins). */
   private readonly pendingForgets = new PendingWrites<number>(Math.min);
@@ -157,8 +157,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     this.setClientKey(revoked);
     return revoked;
   }
-  gatewayKeysKnown(): boolean {
-    return this.keysRead;
+  sharedStateRead(): boolean {
+    return this.sharedRead;
   }
   touchGatewayKey(id: string, at: number): void {
     const k = this.clientKeys.get(id);
@@ -285,8 +285,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     if (records.length > 0) this.emit({ type: 'health', fingerprints: records.map((r) => r.fingerprint) });
     if (providers.length > 0) this.emit({ type: 'breakers', providers });
     // The first read is news even when it brings no key: a key refused as "cannot check yet" is checkable now.
-    const firstRead = !this.keysRead;
-    this.keysRead = true;
+    const firstRead = !this.sharedRead;
+    this.sharedRead = true;
     if (keysChanged || firstRead) this.emit({ type: 'gateway_keys' });
   }
 
