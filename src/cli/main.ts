@@ -4,6 +4,7 @@ import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { VERSION } from '../version.ts';
 import { unknownCommand } from './unknown-command.ts';
+import { oneLineUsageErrors } from './usage-errors.ts';
 
 type Registrar = (program: Command) => void;
 
@@ -24,7 +25,6 @@ export function buildProgram(): Command {
     .description('Keeps AI agents talking to their language models.')
     .version(VERSION, '-V, --version', 'print the version')
     .option('-c, --config <file>', 'config file (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, ~/.config/switchyard/config.yaml)')
-    .showHelpAfterError()
     .exitOverride()
     .helpCommand(false)
     .addCommand(helpCommand());
@@ -58,6 +58,7 @@ export async function main(argv: string[]): Promise<void> {
   const wanted = groupOf(argv.slice(2));
   const loaders = wanted ? [GROUPS[wanted]!] : Object.values(GROUPS);
   for (const load of loaders) (await load()).register(program);
+  oneLineUsageErrors(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -15,6 +15,9 @@ interface Def {
   in?: SchemaLike;
   out?: SchemaLike;
   entries?: Record<string, string>;
+  /** `z.int()` is a number with this format itself; `z.number().int()` carries it as one of its checks. */
+  format?: string;
+  checks?: SchemaLike[];
 }
 export interface SchemaLike {
   _zod: { def: Def };
@@ -76,6 +79,13 @@ export function keysAt(path: ConfigPath, root: SchemaLike = asSchema(configSchem
 export function isDurationAt(path: ConfigPath, root: SchemaLike = asSchema(configSchema)): boolean {
   const s = schemaAt(path, root);
   return s !== undefined && isDuration(s);
+}
+
+/** A whole number is expected at `path` (`z.int()`, `z.number().int()`: formats safeint, int32, uint32). */
+export function isIntAt(path: ConfigPath, root: SchemaLike = asSchema(configSchema)): boolean {
+  const def = schemaAt(path, root)?._zod.def;
+  const isInt = (d: Def | undefined): boolean => /int/.test(d?.format ?? '');
+  return def?.type === 'number' && (isInt(def) || (def.checks ?? []).some((c) => isInt(c._zod.def)));
 }
 
 /** The allowed values of an enum at `path`, for "did you mean" on values (`type: opnai`). */

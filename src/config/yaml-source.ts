@@ -117,6 +117,12 @@ export function locateValue(source: YamlSource, path: ConfigPath): Located {
   return { ...position(source, !exact && found.key ? found.key : found.node), exact };
 }
 
+/** The text of the scalar at `path` as written (`1e400`, `.inf`), which its parsed value may not show. */
+export function writtenAt(source: YamlSource, path: ConfigPath): string | undefined {
+  const found = walk(source, path);
+  return found.depth === path.length && isScalar(found.node) ? found.node.source : undefined;
+}
+
 /** Where the key of the entry at `path` was written: for unknown keys, so the caret lands on the typo. */
 export function locateKey(source: YamlSource, path: ConfigPath): Located {
   const found = walk(source, path);

@@ -3,9 +3,9 @@
 import type { z } from 'zod';
 import { formatPath, type ConfigIssue, type ConfigPath } from './issue.ts';
 import { isSecretPath, isUrlPath, redactUrl } from './secret-paths.ts';
-import { isDurationAt, keysAt, type SchemaLike } from './schema-walk.ts';
+import { isDurationAt, isIntAt, keysAt, type SchemaLike } from './schema-walk.ts';
 import { didYouMean } from './suggest.ts';
-import { locateKey, locateValue, type YamlSource } from './yaml-source.ts';
+import { locateKey, locateValue, writtenAt, type YamlSource } from './yaml-source.ts';
 
 type ZodIssue = z.core.$ZodIssue;
 
@@ -20,16 +20,25 @@ function valueAt(data: unknown, path: ConfigPath): unknown {
 
 const TYPE_NAMES: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', int: 'a whole number', object: 'a mapping (key: value)', array: 'a list', record: 'a mapping (key: value)' };
 
-/** What the user wrote, short and never a secret. */
-function describe(value: unknown, path: ConfigPath): string {
+/** What the user wrote, short and never a secret. `written`: the YAML text of a scalar, for a number JSON cannot
+ * show (1e400 parses as Infinity, which JSON.stringify prints as `null`). */
+function describe(value: unknown, path: ConfigPath, written?: string): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   // The type alone: a key written where a list or a mapping belongs is still a key.
   if (isSecretPath(path)) return `a ${typeof value} (not shown: a secret)`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return nonFinite(value, written);
   const text = JSON.stringify(isUrlPath(path) && typeof value === 'string' ? redactUrl(value) : value);
   return text.length > 60 ? `${typeof value} ${text.slice(0, 57)}…"` : `${typeof value === 'string' ? '' : typeof value + ' '}${text}`;
+}
+
+/** `1e400 (too large to be a number)`, `.inf (infinity)`, `.nan (not a number)`: as written, and why it is not one. */
+function nonFinite(value: number, written: string | undefined): string {
+  if (Number.isNaN(value)) return `${written ?? 'NaN'} (not a number)`;
+  if (written === undefined || /^[-+]?\.inf$/i.test(written)) return `${written ?? String(value)} (infinity)`;
+  return `${written} (too large to be a number)`;
 }
 
 /** What is being validated: the config (the default) or another document read the same way (a sim scenario). */
@@ -43,7 +52,7 @@ const CONFIG_TOP_LEVEL = 'the config must be a mapping of sections (providers:, 
 
 function expectedText(issue: ZodIssue, path: ConfigPath, subject: Subject): string {
   if (isDurationAt(path, subject.schema)) return 'a duration like 250ms, 30s, 5m or 1h';
-  if (issue.code === 'invalid_type') return TYPE_NAMES[issue.expected] ?? issue.expected;
+  if (issue.code === 'invalid_type') return issue.expected === 'number' && isIntAt(path, subject.schema) ? 'a whole number' : (TYPE_NAMES[issue.expected] ?? issue.expected);
   if (issue.code === 'invalid_value') return `one of ${issue.values.map(String).join(' | ')}`;
   if (issue.code === 'invalid_union') return unionChoices(issue) ?? 'a valid value';
   return 'a valid value';
@@ -62,33 +71,34 @@ function unionChoices(issue: z.core.$ZodIssueInvalidUnion): string | undefined {
   return choices.length > 0 ? choices.join(' | ') : undefined;
 }
 
-function messageFor(issue: ZodIssue, path: ConfigPath, data: unknown, subject: Subject): string {
+function messageFor(issue: ZodIssue, path: ConfigPath, data: unknown, subject: Subject, written?: string): string {
   const value = valueAt(data, path);
+  const got = describe(value, path, written);
   if (value === undefined && path.length > 0) return `is required (expected ${expectedText(issue, path, subject)})`;
   switch (issue.code) {
     case 'invalid_type':
-      if (path.length === 0) return `${subject.topLevel ?? CONFIG_TOP_LEVEL}, got ${describe(value, path)}`;
-      return `expected ${expectedText(issue, path, subject)}, got ${describe(value, path)}`;
+      if (path.length === 0) return `${subject.topLevel ?? CONFIG_TOP_LEVEL}, got ${got}`;
+      return `expected ${expectedText(issue, path, subject)}, got ${got}`;
     case 'invalid_union':
-      return `expected ${expectedText(issue, path, subject)}, got ${describe(value, path)}`;
+      return `expected ${expectedText(issue, path, subject)}, got ${got}`;
     case 'invalid_value': {
       const allowed = issue.values.map(String);
       const hint = typeof value === 'string' ? didYouMean(value, allowed) : '';
       // A schema's own wording (`unknown step "418"; steps are …`) says it better than a list of every value.
       if (!issue.message.startsWith('Invalid')) return `${issue.message}${hint}`;
-      return `expected one of ${allowed.join(' | ')}, got ${describe(value, path)}${hint}`;
+      return `expected one of ${allowed.join(' | ')}, got ${got}${hint}`;
     }
     case 'invalid_format':
-      if (issue.format === 'url') return `expected a URL like https://api.example.com/v1, got ${describe(value, path)}`;
-      return `${issue.message}, got ${describe(value, path)}`;
+      if (issue.format === 'url') return `expected a URL like https://api.example.com/v1, got ${got}`;
+      return `${issue.message}, got ${got}`;
     case 'too_small':
       if (issue.origin === 'string') return 'must not be empty';
       if (issue.origin === 'array') return `needs at least ${String(issue.minimum)} entries`;
-      return `expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}, got ${describe(value, path)}`;
+      return `expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}, got ${got}`;
     case 'too_big':
-      return `expected a number ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}, got ${describe(value, path)}`;
+      return `expected a number ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}, got ${got}`;
     case 'not_multiple_of':
-      return `expected a whole number, got ${describe(value, path)}`;
+      return `expected a whole number, got ${got}`;
     default:
       return issue.message;
   }
@@ -123,7 +133,7 @@ export function zodIssues(issues: readonly ZodIssue[], source: YamlSource, data:
     // A whole section of the wrong shape (a list for a mapping) reads best at its key, `retry:`.
     const value = valueAt(data, path);
     const at = value !== null && typeof value === 'object' ? locateKey(source, path) : locateValue(source, path);
-    out.push({ file: source.file, line: at.line, col: at.col, path: formatPath(path), message: messageFor(issue, path, data, subject) });
+    out.push({ file: source.file, line: at.line, col: at.col, path: formatPath(path), message: messageFor(issue, path, data, subject, writtenAt(source, path)) });
   }
   return out;
 }

@@ -30,14 +30,31 @@ export function lookedIn(loaded: LoadedConfig, provider: string, withheld: reado
   const hasDotenv = loaded.dotenvPath !== null || Object.keys(loaded.dotenv).length > 0;
   const variable = keyEnvName(loaded, provider);
   // A slot written as ${VAR} with VAR unset is the first thing to fix: naming only the provider's default variable
-  // would send the user after a variable the config never asked for. (A slot reading the default variable itself is
-  // said by "env VAR".)
-  const unset = unsetKeySlots(loaded, provider).filter(([, name]) => name !== variable);
+  // would send the user after a variable the config never asked for.
+  const unset = unsetKeySlots(loaded, provider);
   const slots = unset.map(([slot, name]) => `${slot} is \${${name}}, which ${loaded.withheldEnv?.has(name) ? `is ${UNTRUSTED_READ}` : `is not set (${hasDotenv ? 'neither in the environment nor in .env' : 'not in the environment, and there is no .env'})`}`);
-  const ownSlot = unset.some(([slot]) => slot === `providers.${provider}.api_key`) ? [] : [`providers.${provider}.api_key`];
   const stored = withheld.map((w) => heldBackPlace(`${describeWithheld(w)} is held back — ${w.why} (${rebindHint(w)})`));
-  const env = loaded.withheldEnv?.has(variable) ? `env ${variable} (${UNTRUSTED_READ})` : `env ${variable}`;
-  return [...slots, ...ownSlot, env, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`, ...stored];
+  // A slot reading the default variable itself (`api_keys: [${DEEPSEEK_API_KEY}, …]`) has just said where that
+  // variable is not: "env DEEPSEEK_API_KEY" after it would say it again.
+  const readBySlot = unset.some(([, name]) => name === variable);
+  const env = readBySlot ? [] : [loaded.withheldEnv?.has(variable) ? `env ${variable} (${UNTRUSTED_READ})` : `env ${variable}`];
+  return [...slots, ...otherKeySlots(loaded, provider, unset), ...env, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`, ...stored];
+}
+
+/**
+ * The provider's key slots not already named as unset: the ones the file has (`api_key`, `api_keys`), or `api_key`,
+ * where a key would go, when it has neither — never `api_key` for a file that lists its keys under `api_keys`.
+ */
+function otherKeySlots(loaded: LoadedConfig, provider: string, unset: readonly [string, string][]): string[] {
+  const p = loaded.config.providers[provider];
+  const one = `providers.${provider}.api_key`;
+  const list = `${one}s`;
+  const named = (slot: string): boolean => unset.some(([s]) => s === slot || s.startsWith(`${slot}[`));
+  const hasList = p?.api_keys !== undefined || named(list);
+  return [
+    ...(!named(one) && (p?.api_key !== undefined || !hasList) ? [one] : []),
+    ...(p?.api_keys !== undefined && !named(list) ? [list] : []),
+  ];
 }
 
 /** A variable an untrusted ./switchyard.yaml may not read (src/config/local-env.ts), in the "looked in" list. */

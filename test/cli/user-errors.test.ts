@@ -64,10 +64,10 @@ test('bad arguments to every command: a message, exit 2, no stack trace', async 
     [['gateway', '--listen', 'nosuchhost.invalid:0'], /cannot listen on nosuchhost\.invalid:0: the host name (does not resolve|could not be looked up)/],
     [['sim', '--scenario', 'scenario.yaml', '--listen', 'nosuchhost.invalid:0'], /cannot listen on nosuchhost\.invalid:0: the host name (does not resolve|could not be looked up)/],
     [['no-such-command'], /unknown command/],
-    [['help', 'nonexist'], /error: unknown command 'nonexist'/],
-    [['help', 'gaetway'], /unknown command 'gaetway'\n\(Did you mean gateway\?\)/],
-    [['help', 'gateway', 'key'], /unknown command 'key'\n\(Did you mean keys\?\)/],
-    [['gateway', 'key'], /unknown command 'key'\n\(Did you mean keys\?\)/],
+    [['help', 'nonexist'], /^switchyard: unknown command 'nonexist' \(see `switchyard --help`\)$/m],
+    [['help', 'gaetway'], /unknown command 'gaetway' \(did you mean gateway\? see `switchyard --help`\)/],
+    [['help', 'gateway', 'key'], /unknown command 'key' \(did you mean keys\? see `switchyard gateway --help`\)/],
+    [['gateway', 'key'], /unknown command 'key' \(did you mean keys\? see `switchyard gateway --help`\)/],
     [['gateway', 'service', '--force'], /--force only applies to --install/],
   ];
   for (const [args, message] of cases) {
@@ -76,6 +76,32 @@ test('bad arguments to every command: a message, exit 2, no stack trace', async 
     assert.match(r.stderr, message, args.join(' '));
     noStack(r);
   }
+});
+
+test('a usage mistake commander catches: one line naming the command\'s --help, exit 2, no help text', async (t) => {
+  const { run } = setup(t);
+  const cases: [string[], string][] = [
+    [['config', 'show', '--bogus'], "switchyard: unknown option '--bogus' (see `switchyard config show --help`)"],
+    [['config', 'show', '--jsn'], "switchyard: unknown option '--jsn' (did you mean --json? see `switchyard config show --help`)"],
+    [['auth', 'list', '--bogus'], "switchyard: unknown option '--bogus' (see `switchyard auth list --help`)"],
+    [['bogus'], "switchyard: unknown command 'bogus' (see `switchyard --help`)"],
+    [['gatway'], "switchyard: unknown command 'gatway' (did you mean gateway? see `switchyard --help`)"],
+    [['config', 'bogus'], "switchyard: unknown command 'bogus' (see `switchyard config --help`)"],
+    [['chat', '--session'], "switchyard: option '-s, --session <id>' argument missing (see `switchyard chat --help`)"],
+    [['sessions', 'show'], "switchyard: missing required argument 'id' (see `switchyard sessions show --help`)"],
+    [['auth', 'remove', 'mimo'], "switchyard: missing required argument 'id-or-label' (see `switchyard auth remove --help`)"],
+    [['auth', 'list', 'a', 'b'], "switchyard: too many arguments for 'list'. Expected 1 argument but got 2 (see `switchyard auth list --help`)"],
+  ];
+  for (const [args, line] of cases) {
+    const r = await run(args, {}, '');
+    assert.equal(r.code, 2, `${args.join(' ')} → exit ${r.code}\n${r.stderr}`);
+    assert.equal(r.stderr, `${line}\n`, args.join(' '));
+    assert.equal(r.stdout, '', args.join(' '));
+  }
+  // --help itself is untouched: the full help on stdout, exit 0.
+  const help = await run(['config', 'show', '--help']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: switchyard config show \[options\]\n[\s\S]*--explain[\s\S]*-h, --help/);
 });
 
 test('an address already in use: sim and gateway both exit 2 with the same message', async (t) => {

@@ -140,8 +140,14 @@ test('an empty file and the init template pass with warnings: no providers, no m
   assert.equal((await runCli(['config', 'init', '--path', join(dir, 'switchyard.yaml')], { env })).code, 0);
   const r = await check(dir);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /warning: providers\.mimo: no API key found \(looked in providers\.mimo\.api_key, env MIMO_API_KEY, no \.env at \S+\/init\/\.env\)/);
-  assert.match(r.stdout, /warning: providers\.claude: no API key found .*env ANTHROPIC_API_KEY/);
+  // mimo's api_key and deepseek's api_keys read ${VAR}s, the first its provider's own variable: each slot is named
+  // with its variable, which "env VAR" does not repeat; deepseek, with no api_key, is not told about one.
+  const unset = 'which is not set (not in the environment, and there is no .env)';
+  assert.ok(r.stdout.includes(`warning: providers.mimo: no API key found (looked in providers.mimo.api_key is \${MIMO_API_KEY}, ${unset}, no .env at `), r.stdout);
+  assert.match(r.stdout, /warning: providers\.claude: no API key found \(looked in providers\.claude\.api_key, env ANTHROPIC_API_KEY, no \.env at \S+\/init\/\.env\)/);
+  const deepseek = `warning: providers.deepseek: no API key found (looked in providers.deepseek.api_keys[0] is \${DEEPSEEK_API_KEY}, ${unset}, providers.deepseek.api_keys[1] is \${DEEPSEEK_API_KEY_2}, ${unset}, no .env at `;
+  assert.ok(r.stdout.includes(deepseek), r.stdout);
+  assert.doesNotMatch(r.stdout, /providers\.deepseek\.api_key[^s]|providers\.deepseek:.*env DEEPSEEK_API_KEY/);
   const keyed = await check(dir, [], { MIMO_API_KEY: 'sk-a', DEEPSEEK_API_KEY: 'sk-b', ANTHROPIC_API_KEY: 'sk-c' });
   assert.doesNotMatch(keyed.stdout, /no API key found/);
 });

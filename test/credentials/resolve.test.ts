@@ -53,7 +53,32 @@ describe('resolveCredentials', () => {
   it('skips empty values and unresolved ${VAR}; never an empty key', () => {
     const loaded = loadedFrom({ providers: { p: { type: 'openai', base_url: BASE, api_key: '${P_API_KEY}', api_keys: ['', '  '] } } }, { P_API_KEY: '' });
     assert.deepEqual(resolveCredentials(loaded, store, 'p'), []);
-    assert.deepEqual(lookedIn(loaded, 'p'), ['providers.p.api_key', 'env P_API_KEY', 'no .env at /nonexistent/.env']);
+    assert.deepEqual(lookedIn(loaded, 'p'), ['providers.p.api_key', 'providers.p.api_keys', 'env P_API_KEY', 'no .env at /nonexistent/.env']);
+  });
+
+  it('an api_keys list of unset ${VAR}s: every entry is named, even the default variable\'s, and no api_key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-resolve-'));
+    try {
+      const file = join(dir, 'switchyard.yaml');
+      // As `config init` writes it: the first entry reads the provider's own variable.
+      writeFileSync(file, `providers:\n  deepseek:\n    type: openai\n    base_url: ${BASE}\n    api_keys: ["\${DEEPSEEK_API_KEY}", "\${DEEPSEEK_API_KEY_2}"]\n`);
+      const unset = 'which is not set (not in the environment, and there is no .env)';
+      // "env DEEPSEEK_API_KEY" is not repeated after the slot that already says that variable is not set.
+      assert.deepEqual(lookedIn(loadConfig({ configPath: file, env: {} }), 'deepseek'), [
+        `providers.deepseek.api_keys[0] is \${DEEPSEEK_API_KEY}, ${unset}`,
+        `providers.deepseek.api_keys[1] is \${DEEPSEEK_API_KEY_2}, ${unset}`,
+        `no .env at ${join(dir, '.env')}`,
+      ]);
+      // With one entry set, the other is still named, and the default variable is listed as a place of its own.
+      writeFileSync(file, `providers:\n  deepseek:\n    type: openai\n    base_url: ${BASE}\n    api_keys: ["", "\${DS_2}"]\n`);
+      assert.deepEqual(lookedIn(loadConfig({ configPath: file, env: {} }), 'deepseek'), [
+        `providers.deepseek.api_keys[1] is \${DS_2}, ${unset}`,
+        'env DEEPSEEK_API_KEY',
+        `no .env at ${join(dir, '.env')}`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says ".env" when the config has one beside it, and where it would be when it does not', () => {

@@ -65,7 +65,7 @@ test('every problem at once, in file order, worded like config errors (no raw zo
   const err = userError(() => parseScenarioText('seed: x\nkeys:\n  k: { latency: -1, rate_limit_after: -2, quota: lots }\nlatncy: 5ms\n', 'f.yaml'));
   assert.equal(err.message, 'invalid scenario f.yaml: 5 problems');
   assert.deepEqual(err.details, [
-    'f.yaml:1:7: seed: expected a number, got "x"',
+    'f.yaml:1:7: seed: expected a whole number, got "x"',
     'f.yaml:3:17: keys.k.latency: expected a duration like 0ms, 250ms, 30s or 5m, got -1',
     'f.yaml:3:39: keys.k.rate_limit_after: expected a number >= 0, got number -2',
     'f.yaml:3:50: keys.k.quota: expected true or false | openai | insufficient_quota | payment, got "lots"',

@@ -1,0 +1,32 @@
+// Commander's own usage errors (an unknown option or command, a missing argument or option value) in the project's
+// style: one `switchyard: …` line naming the command's --help, instead of `error: …` followed by the whole help text.
+import type { Command } from 'commander';
+
+/**
+ * Sets every command's error output (commander copies output settings to a subcommand only when it is created, and
+ * the command groups register theirs after the program is built, so each command gets its own, knowing its path).
+ * main() still turns the CommanderError commander throws next into exit 2.
+ */
+export function oneLineUsageErrors(command: Command): void {
+  const help = `${commandPath(command)} --help`;
+  command.configureOutput({ outputError: (text, write) => write(`${usageLine(text, help)}\n`) });
+  for (const sub of command.commands) oneLineUsageErrors(sub);
+}
+
+/**
+ * `error: unknown command 'gatway'\n(Did you mean gateway?)\n` → `switchyard: unknown command 'gatway' (did you
+ * mean gateway? see `switchyard --help`)`: commander's suggestion line is kept, folded into the hint.
+ */
+export function usageLine(text: string, help: string): string {
+  const [first = '', ...rest] = text.trim().replace(/^error: /, '').split('\n');
+  const hints = rest.map((line) => line.trim().replace(/^\((.*)\)$/, '$1')).filter((line) => line !== '');
+  const suggestion = hints.map((h) => `${h.charAt(0).toLowerCase()}${h.slice(1)} `).join('');
+  return `switchyard: ${first.replace(/\.$/, '')} (${suggestion}see \`${help}\`)`;
+}
+
+/** `switchyard config show`: the words a user types to reach the command. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
