@@ -90,7 +90,11 @@ type RejectedFacts = Pick<FailureFacts, 'provider' | 'key' | 'lastSuccessAt' | '
 /** One message per verdict. `key` already carries the provider's words (`key sk-…a1b2 (config) (HTTP 401: …)`). */
 const REJECTED: Record<AuthVerdict, (f: RejectedFacts, key: string, lastWorked: string) => string> = {
   never_accepted: (f, key) => `${f.provider} rejected ${key}; it has never been accepted — check or replace it`,
-  known_good: (f, key, lastWorked) => `${f.provider} rejected ${key}, which last worked at ${lastWorked}; ${retried(f.retries)} — likely a transient provider problem`,
+  known_good: (f, key, lastWorked) => {
+    // SPEC §3's words; then, when the key was set aside for it, until when (the next call will find it resting).
+    const aside = f.until !== undefined ? `; it is set aside (auth suspect) until ${formatClock(f.until, { ...f, seconds: true })}, probed once ${f.probeEveryMs !== undefined ? `every ${formatDuration(f.probeEveryMs)}` : 'now and then'} while no other key can answer` : '';
+    return `${f.provider} rejected ${key}, which last worked at ${lastWorked}; ${retried(f.retries)} — likely a transient provider problem${aside}`;
+  },
   suspect_probe: (f, key, lastWorked) => {
     const until = f.until !== undefined ? ` until ${formatClock(f.until, { ...f, seconds: true })}` : '';
     const every = f.probeEveryMs !== undefined ? `every ${formatDuration(f.probeEveryMs)}` : 'now and then';

@@ -95,7 +95,10 @@ function rejectedFacts(ctx: CallContext, s: RouteState, cred: Credential, err: U
   if (lastSuccessAt !== undefined) f.lastSuccessAt = lastSuccessAt;
   const since = suspectSince(o.before);
   if (o.verdict === 'revoked' && since !== undefined) f.rejectedSince = since;
-  if (o.verdict === 'suspect_probe') {
+  // A known-good key given up on rests as auth_suspect from now: said at once, so the next call's "every key is
+  // resting" (a 503 with Retry-After at the gateway) is no surprise after "likely transient".
+  const resting = o.verdict === 'suspect_probe' || (o.verdict === 'known_good' && o.health.state === 'cooling');
+  if (resting) {
     if (o.health.until !== undefined) f.until = o.health.until;
     f.probeEveryMs = suspectProbeInterval(ctx.loaded.config.cooldowns);
   }

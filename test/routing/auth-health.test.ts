@@ -186,6 +186,8 @@ test('a known-good key revoked: after its suspicion runs out, its retries fail a
     clock.advance(22 * MINUTE); // 10:02
     const first = await failure(h.router.chat({ messages: hello }));
     assert.match(first.explanation, /which last worked at 09:40; retried 2× with backoff — likely a transient provider problem/, "SPEC's known-good message the first time");
+    // …and, now that it rests, until when: the next call's "every key is resting" is no surprise.
+    assert.match(first.explanation, /likely a transient provider problem; it is set aside \(auth suspect\) until 10:07:00, probed once every 30s while no other key can answer/);
     assert.equal(h.sim.calls(GOOD), 4);
 
     clock.advance(5 * MINUTE + SECOND); // the suspicion has run out
