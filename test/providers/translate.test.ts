@@ -199,8 +199,9 @@ function withStartId(events: StreamEvent[], id: string): StreamEvent[] {
 test('openai stream: events → chunks → events', () => {
   const encode = createOpenAIChunkEncoder({ includeUsage: true, created: 1 });
   const chunks = EVENTS.flatMap(encode);
-  // The usage chunk has no choices, as OpenAI sends it.
+  // The usage chunk has no choices, as OpenAI sends it; the first delta carries `refusal: null`, as OpenAI's does.
   assert.deepEqual((chunks.at(-1) as { choices: unknown[] }).choices, []);
+  assert.deepEqual((chunks[0] as { choices: { delta: unknown }[] }).choices[0]?.delta, { role: 'assistant', content: '', refusal: null });
   const decoder = createOpenAIChunkDecoder();
   const back = [...chunks.flatMap((c) => decoder.push(JSON.parse(JSON.stringify(c)))), ...decoder.end()];
   assert.deepEqual(back, withStartId(EVENTS, 'chatcmpl-id1'));

@@ -115,7 +115,7 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}
       case 'start':
         id = options.id ?? shapedId('chatcmpl-', ev.id);
         model = options.model ?? ev.model;
-        return [chunk({ role: 'assistant', content: '' })];
+        return [chunk({ role: 'assistant', content: '', refusal: null })];
       case 'text':
         return [chunk({ content: ev.text })];
       case 'tool_call_start':
