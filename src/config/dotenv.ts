@@ -84,8 +84,17 @@ export function exposureWarnings(path: string, values: Readonly<Record<string, s
 export function environmentForReloads(env: Readonly<Record<string, string | undefined>>, dotenvAtStart: Readonly<Record<string, string>>): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (Object.hasOwn(dotenvAtStart, name) && dotenvAtStart[name] === value) continue;
+    if (cameFromDotenv(name, value, dotenvAtStart)) continue;
     out[name] = value;
   }
   return out;
+}
+
+/** The variables environmentForReloads leaves out: set in this process only as the .env's values at start. */
+export function followedFromDotenv(env: Readonly<Record<string, string | undefined>>, dotenvAtStart: Readonly<Record<string, string>>): ReadonlySet<string> {
+  return new Set(Object.entries(env).filter(([name, value]) => cameFromDotenv(name, value, dotenvAtStart)).map(([name]) => name));
+}
+
+function cameFromDotenv(name: string, value: string | undefined, dotenvAtStart: Readonly<Record<string, string>>): boolean {
+  return Object.hasOwn(dotenvAtStart, name) && dotenvAtStart[name] === value;
 }

@@ -40,4 +40,8 @@ export interface LoadedConfig {
   /** Environment variables this (untrusted, local) config reads but may not send where they would go: left out of
    * `env` (src/config/local-env.ts). */
   withheldEnv?: ReadonlyMap<string, WithheldVariable>;
+  /** A long-running gateway's reloads: variables its process has only as the `.env`'s values at start (systemd's
+   * `EnvironmentFile=`), left out of `env` so that they follow the file (dotenv.ts environmentForReloads). Named in
+   * the "no API key" places when the file no longer has them. */
+  followsDotenv?: ReadonlySet<string>;
 }

@@ -32,12 +32,13 @@ export function lookedIn(loaded: LoadedConfig, provider: string, withheld: reado
   // A slot written as ${VAR} with VAR unset is the first thing to fix: naming only the provider's default variable
   // would send the user after a variable the config never asked for.
   const unset = unsetKeySlots(loaded, provider);
-  const slots = unset.map(([slot, name]) => `${slot} is \${${name}}, which ${loaded.withheldEnv?.has(name) ? `is ${UNTRUSTED_READ}` : `is not set (${hasDotenv ? 'neither in the environment nor in .env' : 'not in the environment, and there is no .env'})`}`);
+  const slots = unset.map(([slot, name]) => `${slot} is \${${name}}, which is ${envNote(loaded, name) ?? `not set (${hasDotenv ? 'neither in the environment nor in .env' : 'not in the environment, and there is no .env'})`}`);
   const stored = withheld.map((w) => heldBackPlace(`${describeWithheld(w)} is held back — ${w.why} (${rebindHint(w)})`));
   // A slot reading the default variable itself (`api_keys: [${DEEPSEEK_API_KEY}, …]`) has just said where that
   // variable is not: "env DEEPSEEK_API_KEY" after it would say it again.
   const readBySlot = unset.some(([, name]) => name === variable);
-  const env = readBySlot ? [] : [loaded.withheldEnv?.has(variable) ? `env ${variable} (${UNTRUSTED_READ})` : `env ${variable}`];
+  const note = envNote(loaded, variable);
+  const env = readBySlot ? [] : [note !== undefined ? `env ${variable} (${note})` : `env ${variable}`];
   return [...slots, ...otherKeySlots(loaded, provider, unset), ...env, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`, ...stored];
 }
 
@@ -59,6 +60,16 @@ function otherKeySlots(loaded: LoadedConfig, provider: string, unset: readonly [
 
 /** A variable an untrusted ./switchyard.yaml may not read (src/config/local-env.ts), in the "looked in" list. */
 const UNTRUSTED_READ = 'set, but not read by a ./switchyard.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours';
+
+/** Why a variable set in this process is not read, when it is not: a ./switchyard.yaml not trusted with it, or a
+ * gateway that had it only from the .env at start (systemd's EnvironmentFile=), which no longer has it. */
+function envNote(loaded: LoadedConfig, name: string): string | undefined {
+  if (loaded.withheldEnv?.has(name)) return UNTRUSTED_READ;
+  if (loaded.followsDotenv?.has(name) && loaded.env[name] === undefined && !Object.hasOwn(loaded.dotenv, name)) {
+    return "set in this process only as the .env's value at start (systemd's EnvironmentFile=), and it follows the .env, which no longer has it";
+  }
+  return undefined;
+}
 
 /** The provider's key slots (`api_key`, `api_keys[i]`) written as `${VAR}` with VAR set nowhere: [slot, VAR]. */
 export function unsetKeySlots(loaded: LoadedConfig, provider: string): [string, string][] {

@@ -23,7 +23,7 @@ import { modelsPlugin } from './routes/models.ts';
 import { responsesPlugin } from './routes/responses.ts';
 import './request-state.ts';
 import { onClientError, onFrameworkError } from './framework-errors.ts';
-import { environmentForReloads } from '../config/dotenv.ts';
+import { environmentForReloads, followedFromDotenv } from '../config/dotenv.ts';
 
 export interface BuildGatewayOptions {
   loaded: LoadedConfig;
@@ -80,6 +80,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     keyConcurrency: new KeyConcurrency(),
     settings: settingsFrom(options.loaded),
     reloadEnv: environmentForReloads(options.loaded.env, options.loaded.dotenv),
+    followsDotenv: followedFromDotenv(options.loaded.env, options.loaded.dotenv),
     closing: false,
     ...(options.listenOverride !== undefined ? { listenOverride: options.listenOverride } : {}),
   };

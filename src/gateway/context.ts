@@ -32,6 +32,8 @@ export interface GatewayContext {
   settings: GatewaySettings;
   /** The environment the config is re-read with (environmentForReloads: without what came from the .env). */
   readonly reloadEnv: Readonly<Record<string, string | undefined>>;
+  /** The variables reloadEnv leaves out (dotenv.ts followedFromDotenv), for the "no API key" places. */
+  readonly followsDotenv: ReadonlySet<string>;
   /** Set once shutdown begins: /readyz turns 503 so balancers stop sending. */
   closing: boolean;
   /** `--listen HOST:PORT`, when given: it wins over `gateway.listen`, now and at every restart with that command. */

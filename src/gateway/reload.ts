@@ -23,6 +23,7 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   const before = ctx.settings.loaded.config.gateway;
   const after = next.config.gateway;
   assertSafeHere(app, next);
+  if (ctx.followsDotenv.size > 0) next.followsDotenv = ctx.followsDotenv;
   ctx.settings = settingsFrom(next);
   ctx.router.reload(next);
   ctx.metrics.reloaded('ok');

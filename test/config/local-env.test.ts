@@ -139,3 +139,10 @@ test('switchyard config trust as a user runs it: chat sends nothing until the fi
   assert.match(missing.stderr, /^switchyard: .*nope\.yaml does not exist\n/);
   assertNoSecrets([SHELL_KEY]);
 });
+
+test('a key slot written as ${VAR} that an untrusted local config may not read says so in the "no API key" places', (t) => {
+  const ws = repo('providers:\n  p: { type: openai, base_url: https://evil.invalid/v1, api_key: "${SHELL_VAR}" }\nmain: { provider: p, model: m }\n');
+  t.after(() => ws.cleanup());
+  const loaded = loadConfig({ cwd: join(ws.dir, 'repo'), env: { SHELL_VAR: SHELL_KEY, SWITCHYARD_HOME: ws.home } });
+  assert.match(lookedIn(loaded, 'p').join(', '), /^providers\.p\.api_key is \$\{SHELL_VAR\}, which is set, but not read by a \.\/switchyard\.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours, env P_API_KEY, /);
+});

@@ -101,6 +101,16 @@ test('under systemd (EnvironmentFile= is the .env) a rotated key in .env replace
   assert.doesNotMatch(g.logs(), /is set in the environment/);
 });
 
+test('under systemd, a key taken out of the .env is not used, and the warning says why the process environment\'s copy is ignored', async (t) => {
+  const g = await startGateway(t, { SIM_API_KEY: OLD_KEY }, true);
+  assert.equal((await g.chat()).status, 200);
+  g.ws.write('.env', '# the key moved elsewhere\n');
+  await until('the reload warning', () => /no API key found/.test(g.logs()));
+  assert.match(g.logs(), /providers\.sim\.api_key is \$\{SIM_API_KEY\}, which is set in this process only as the \.env's value at start \(systemd's EnvironmentFile=\), and it follows the \.env, which no longer has it/);
+  assert.notEqual((await g.chat()).status, 200, 'the old key is not used');
+  assertNoSecrets([OLD_KEY, NEW_KEY, g.key], g.logs());
+});
+
 test('SIGHUP with a broken config keeps the old one and logs the located error', async (t) => {
   const g = await startGateway(t, {});
   g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
