@@ -27,10 +27,10 @@ export class KeyCache {
   private readonly touched = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
-  private readonly store: GatewayKeyStore & Pick<StateStore, 'onChange' | 'sharedStateRead'>;
+  private readonly store: GatewayKeyStore & Pick<StateStore, 'onChange'>;
   private readonly now: () => number;
 
-  constructor(store: GatewayKeyStore & Pick<StateStore, 'onChange' | 'sharedStateRead'>, now: () => number = Date.now) {
+  constructor(store: GatewayKeyStore & Pick<StateStore, 'onChange'>, now: () => number = Date.now) {
     this.store = store;
     this.now = now;
     this.refresh();
@@ -47,7 +47,7 @@ export class KeyCache {
 
   /** Whether a key not found is really unknown: false while the store has not read keys kept elsewhere (Redis). */
   known(): boolean {
-    return this.store.sharedStateRead?.() ?? true;
+    return this.store.gatewayKeysKnown?.() ?? true;
   }
 
   refresh(): void {

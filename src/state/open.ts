@@ -1,11 +1,12 @@
 // Opens the state store named by `gateway.state`: embedded SQLite (the default) in stateHome()/state.db, or Redis
 // for credential health shared between gateway replicas (with the embedded file for everything else).
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
 import { stateHome } from './home.ts';
 import { SqliteStore } from './sqlite/store.ts';
 import { RedisStore } from './redis/store.ts';
 import { checkRedisUrl } from './redis/url.ts';
+import { KEY_MIRROR_FILE } from './redis/key-mirror.ts';
 import type { StateStore } from './types.ts';
 
 export { stateHome };
@@ -38,7 +39,8 @@ export function openStore(options: OpenStoreOptions = {}): StateStore {
     checkRedisUrl(kind);
     // Health is shared through Redis; keys, stored credentials and sessions stay in the embedded file.
     const local = new SqliteStore({ path: statePath(options), ...timing });
-    return new RedisStore({ url: kind, local, ...timing, ...(options.warn ? { warn: options.warn } : {}) });
+    const keyMirrorPath = join(dirname(statePath(options)), KEY_MIRROR_FILE);
+    return new RedisStore({ url: kind, local, keyMirrorPath, ...timing, ...(options.warn ? { warn: options.warn } : {}) });
   }
   throw new UserError(`gateway.state: expected sqlite or redis://host:port/db, got ${JSON.stringify(kind)}`);
 }

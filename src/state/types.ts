@@ -123,6 +123,9 @@ export interface GatewayKeyStore {
   findGatewayKeyByHash(hash: string): GatewayKeyRecord | undefined;
   revokeGatewayKey(idOrName: string): GatewayKeyRecord | undefined;
   touchGatewayKey(id: string, at: number): void;
+  /** False while keys kept elsewhere (Redis) are unknown to this process: not read since it started, and no copy of
+   * the ones it last read (a key not found may then exist all the same). Absent: always known (an embedded store). */
+  gatewayKeysKnown?(): boolean;
 }
 
 export interface SessionStore {

@@ -3,6 +3,8 @@
 // through one replica's /admin brings the key back on both.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log.ts';
@@ -187,41 +189,50 @@ test('with Redis down, `gateway keys create|revoke|list` fail saying so (no key 
   }
 });
 
-test('a replica started while Redis is down answers a client key it cannot check yet with 503 + Retry-After, not "invalid key"; once Redis is back the key works', { skip: REDIS_MISSING }, async (t) => {
+test('Redis down at a replica\'s start: one that read the client keys before (its mirror) serves them at once; a brand-new one answers 503 + Retry-After, never "invalid key", until Redis answers', { skip: REDIS_MISSING }, async (t) => {
   const { redis, sim } = await startReplicas(t, { models: { 'sim-large': {} }, keys: { [GOOD]: {} } }, (url) => ({
     providers: { p: simProvider(url, 'openai', GOOD) },
     main: { provider: 'p', model: 'sim-large' },
   }), true);
-  const ws = tempWorkspace('switchyard-replica-late-');
-  t.after(() => ws.cleanup());
-  const configPath = ws.write('switchyard.yaml', stringify({
-    providers: { p: simProvider(sim.url, 'openai', GOOD) },
-    main: { provider: 'p', model: 'sim-large' },
-    gateway: { state: redis.url },
-  }));
-  const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
-  const created = await runCli(['gateway', 'keys', 'create', '--name', 'fleet', '--json', '--config', configPath], { env });
+  const config = { providers: { p: simProvider(sim.url, 'openai', GOOD) }, main: { provider: 'p', model: 'sim-large' }, gateway: { state: redis.url } };
+  // The replica that will be restarted: its state directory saw the key created (the CLI with its SWITCHYARD_HOME).
+  const known = tempWorkspace('switchyard-replica-restarted-');
+  const fresh = tempWorkspace('switchyard-replica-new-');
+  t.after(() => {
+    known.cleanup();
+    fresh.cleanup();
+  });
+  const knownPath = known.write('switchyard.yaml', stringify(config));
+  const freshPath = fresh.write('switchyard.yaml', stringify(config));
+  const knownEnv = { SWITCHYARD_HOME: known.home, HOME: known.dir };
+  const created = await runCli(['gateway', 'keys', 'create', '--name', 'fleet', '--json', '--config', knownPath], { env: knownEnv });
   assert.equal(created.code, 0, created.stderr);
   const key = (JSON.parse(created.stdout) as { key: string }).key;
   // Frozen rather than stopped: this test Redis keeps nothing on disk, and the key must still be there when it is back.
   redis.freeze();
   t.after(() => redis.thaw());
-  const loaded = loadConfig({ configPath, cwd: ws.dir, env });
-  const late = await startGateway({ loaded, logger: createLogger({ destination: { write: () => {} } }), listen: '127.0.0.1:0', watch: false, drainMs: 5_000 });
-  t.after(() => late.close());
-  const call = (presented: string) => fetch(`${late.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${presented}` },
-    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
-  });
-  const refused = await call(key);
+  const start = async (configPath: string, dir: string, env: Record<string, string>) => {
+    const gw = await startGateway({ loaded: loadConfig({ configPath, cwd: dir, env }), logger: createLogger({ destination: { write: () => {} } }), listen: '127.0.0.1:0', watch: false, drainMs: 5_000 });
+    t.after(() => gw.close());
+    return (presented: string) => fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${presented}` },
+      body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+  };
+  const restarted = await start(knownPath, known.dir, knownEnv);
+  assert.equal((await restarted(key)).status, 200, 'the keys it last read, as a running replica keeps them');
+  const brandNew = await start(freshPath, fresh.dir, { SWITCHYARD_HOME: fresh.home, HOME: fresh.dir });
+  const refused = await brandNew(key);
   assert.equal(refused.status, 503);
   assert.equal(refused.headers.get('retry-after'), '1');
   const body = (await refused.json()) as { error: { code: string; message: string } };
   assert.equal(body.error.code, 'gateway_keys_unavailable');
   assert.match(body.error.message, /cannot check client keys yet/);
   redis.thaw();
-  await waitFor(async () => (await call(key)).status === 200, 'the key to work once Redis answers');
+  await waitFor(async () => (await brandNew(key)).status === 200, 'the key to work once Redis answers');
   // Now the keys are known: a wrong key is what it is.
-  assert.equal((await call('sy-not-a-real-key-000000000000000000')).status, 401);
+  assert.equal((await brandNew('sy-not-a-real-key-000000000000000000')).status, 401);
+  assert.equal(statSync(join(fresh.home, 'shared-client-keys.json')).mode & 0o777, 0o600, 'the new replica keeps its copy too');
+  assert.doesNotMatch(readFileSync(join(known.home, 'shared-client-keys.json'), 'utf8'), new RegExp(key), 'hashes, never the key');
 });

@@ -18,6 +18,7 @@ import { sharedKeys, loadShared, mergeGatewayKey, readSeq, writeShared, type Sha
 import { UserError } from '../../errors/user-error.ts';
 import { matchOne } from '../match.ts';
 import { maskRedisUrl } from './url.ts';
+import { mirrorSignature, readKeyMirror, writeKeyMirror } from './key-mirror.ts';
 
 export interface RedisStoreOptions {
   url: string;
@@ -34,6 +35,9 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Where "Redis is unreachable" and "reachable again" go; default stderr. */
   warn?: (message: string) => void;
+  /** Where the client keys last read from Redis are kept (key-mirror.ts), so a replica started during an outage
+   * still knows them; none: not kept. */
+  keyMirrorPath?: string;
 }
 
 const DEFAULT_PREFIX = 'switchyard:';
@@ -58,6 +62,10 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private readonly clientKeys = new Map<string, GatewayKeyRecord>();
   /** Redis has been read at least once (sharedStateRead). */
   private sharedRead = false;
+  private readonly keyMirrorPath: string | undefined;
+  /** The keys came from the mirror (Redis not read yet): known, as of the last time this replica read them. */
+  private keysFromMirror = false;
+  private mirrored: string | undefined;
   private readonly pendingClientKeys = new PendingWrites<GatewayKeyRecord>(mergeGatewayKey);
   /** Health records to delete from Redis, with the time they must still be unchanged since (the earlier wins). */
   private readonly pendingForgets = new PendingWrites<number>(Math.min);
@@ -83,6 +91,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     this.keys = sharedKeys(options.prefix ?? DEFAULT_PREFIX);
     this.warn = options.warn ?? ((m) => process.stderr.write(`switchyard: warning: ${m}\n`));
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
+    this.keyMirrorPath = options.keyMirrorPath;
+    this.loadKeyMirror();
     const connectTimeout = options.connectTimeoutMs ?? 2000;
     const { Redis: RedisClient } = loadRedisClient();
     this.redis = new RedisClient(options.url, {
@@ -160,6 +170,9 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   sharedStateRead(): boolean {
     return this.sharedRead;
   }
+  gatewayKeysKnown(): boolean {
+    return this.sharedRead || this.keysFromMirror;
+  }
   touchGatewayKey(id: string, at: number): void {
     const k = this.clientKeys.get(id);
     if (k === undefined) this.local.touchGatewayKey(id, at);
@@ -176,6 +189,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     this.pendingClientKeys.add(k.id, k);
     this.scheduleFlush();
     this.emit({ type: 'gateway_keys' });
+    // `gateway keys create|revoke` run with this replica's state directory: its mirror must not miss the change.
+    this.saveKeyMirror();
   }
 
   createSession(s: SessionRecord): void {
@@ -287,7 +302,30 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     // The first read is news even when it brings no key: a key refused as "cannot check yet" is checkable now.
     const firstRead = !this.sharedRead;
     this.sharedRead = true;
-    if (keysChanged || firstRead) this.emit({ type: 'gateway_keys' });
+    if (keysChanged || firstRead) {
+      this.emit({ type: 'gateway_keys' });
+      this.saveKeyMirror();
+    }
+  }
+
+  /** At start, before Redis answers: the keys this replica last read, if it kept them. */
+  private loadKeyMirror(): void {
+    if (this.keyMirrorPath === undefined) return;
+    const records = readKeyMirror(this.keyMirrorPath);
+    if (records === undefined) return;
+    for (const k of records) this.clientKeys.set(k.id, k);
+    this.keysFromMirror = true;
+    this.mirrored = mirrorSignature(records);
+  }
+
+  /** After a read from Redis, or a key made or revoked here: the mirror follows a key added or revoked (not a mere
+   * last use). Never from a view that knows no keys: that would hide every other key at the next start. */
+  private saveKeyMirror(): void {
+    if (this.keyMirrorPath === undefined || !this.gatewayKeysKnown()) return;
+    const signature = mirrorSignature(this.clientKeys.values());
+    if (signature === this.mirrored) return;
+    this.mirrored = signature;
+    writeKeyMirror(this.keyMirrorPath, this.clientKeys.values(), this.warn);
   }
 
   /** Cheap when nothing changed: one GET of the counter. */

@@ -1,0 +1,42 @@
+// The client keys a replica last read from Redis, kept in a file beside its state.db, so that a replica started
+// while Redis is unreachable still knows them (SPEC §7: an outage degrades to local state, never to failed
+// requests) — exactly as a replica that was running when Redis went away keeps the keys it last read. The records
+// hold each key's sha256 (as Redis does), never a key; the file is written 0600 all the same, and whole (a temp file
+// renamed into place), so a crash cannot leave half of it.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { GatewayKeyRecord } from '../types.ts';
+
+export const KEY_MIRROR_FILE = 'shared-client-keys.json';
+
+function isRecord(v: unknown): v is GatewayKeyRecord {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return typeof r['id'] === 'string' && typeof r['name'] === 'string' && typeof r['hash'] === 'string' && typeof r['created_at'] === 'number';
+}
+
+/** The mirrored records, or undefined when there is no usable mirror (never written, or damaged: then nothing is
+ * known, as before there was a mirror). */
+export function readKeyMirror(path: string): GatewayKeyRecord[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    const keys = (parsed as { keys?: unknown }).keys;
+    return Array.isArray(keys) ? keys.filter(isRecord) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a mirror must change for: a key added or revoked. `last_used_at` moves every minute and is no reason. */
+export function mirrorSignature(records: Iterable<GatewayKeyRecord>): string {
+  return [...records].map((k) => `${k.id}:${k.revoked_at ?? ''}`).sort().join(',');
+}
+
+/** Writes the mirror; a failure (a read-only state directory) is reported to `warn` and changes nothing else. */
+export function writeKeyMirror(path: string, records: Iterable<GatewayKeyRecord>, warn: (message: string) => void): void {
+  try {
+    writeFileSync(`${path}.tmp`, `${JSON.stringify({ keys: [...records] })}\n`, { mode: 0o600 });
+    renameSync(`${path}.tmp`, path);
+  } catch (err) {
+    warn(`could not keep a copy of the client keys read from Redis in ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); a replica restarted while Redis is unreachable will not know them`);
+  }
+}
