@@ -1,10 +1,10 @@
 // `switchyard config trust [FILE] [--remove] [--list]`: let a ./switchyard.yaml found in the current directory read
 // the environment (src/config/local-env.ts, src/config/trust.ts). It says what the file would read and where it
 // would send it, so that trusting is an informed choice and not a reflex.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, untrustedReadsOf } from '../config/load.ts';
 import { trustConfig, trustedConfigs, untrustConfig } from '../config/trust.ts';
 
 export interface TrustOptions {
@@ -13,6 +13,7 @@ export interface TrustOptions {
 }
 
 export function trustCommand(file: string | undefined, opts: TrustOptions): void {
+  if (opts.list && (opts.remove || file !== undefined)) throw new UserError('config trust --list takes no file and no --remove: it only lists the trusted files');
   if (opts.list) {
     const list = trustedConfigs();
     process.stdout.write(list.length === 0 ? 'no config file is trusted\n' : `${list.join('\n')}\n`);
@@ -20,26 +21,36 @@ export function trustCommand(file: string | undefined, opts: TrustOptions): void
   }
   const path = resolve(process.cwd(), file ?? 'switchyard.yaml');
   if (!existsSync(path)) throw new UserError(`${path} does not exist`, { details: ['run this in the directory that holds switchyard.yaml, or name the file: switchyard config trust path/to/switchyard.yaml'] });
+  // Trust is kept by real path: said when it differs, since every other link to that file is trusted with it.
+  const real = realpathSync(path);
+  const named = real === path ? path : `${real} (the file ${path} links to)`;
   if (opts.remove) {
-    const removed = untrustConfig(path);
-    process.stdout.write(removed ? `no longer trusted: ${path}\n` : `${path} was not trusted\n`);
+    process.stdout.write(untrustConfig(path) ? `no longer trusted: ${named}\n` : `${named} was not trusted\n`);
     return;
   }
-  // Read as discovery would find it, so the user sees exactly what trusting changes (and a broken file is refused
-  // with its located errors before it is trusted).
-  const before = loadConfig({ configPath: path, env: process.env, cwd: process.cwd(), allowMissing: false, local: true, configFrom: 'the command line' });
-  const added = trustConfig(path);
-  if (!added) {
-    process.stdout.write(`${path} is trusted already\n`);
+  // Worked out before trusting, and without loading the file under the rule: a file that reads a variable outside a
+  // key slot cannot load untrusted, and is exactly one that needs trusting.
+  const reads = [...(untrustedReadsOf(path, process.env)?.values() ?? [])];
+  if (!trustConfig(path)) {
+    process.stdout.write(`${named} is trusted already\n`);
     return;
   }
-  process.stdout.write(`trusted: ${path}\n`);
-  const reads = [...(before.withheldEnv?.values() ?? [])];
-  if (reads.length === 0) {
-    process.stdout.write('it read nothing from the environment that it was refused, so nothing changes for now; later edits to it are trusted too\n');
-    return;
+  process.stdout.write(`trusted: ${named}\n`);
+  if (reads.length === 0) process.stdout.write('it read nothing from the environment that it was refused, so nothing changes for now; later edits to it are trusted too\n');
+  else {
+    process.stdout.write('it may now read from the environment and send:\n');
+    for (const w of reads) process.stdout.write(`  ${w.name} → ${w.hosts.join(', ')} (${w.readAt.join(', ')})\n`);
   }
-  process.stdout.write('it may now read from the environment and send:\n');
-  for (const w of reads) process.stdout.write(`  ${w.name} → ${w.hosts.join(', ')} (${w.readAt.join(', ')})\n`);
-  process.stdout.write('undo with `switchyard config trust --remove`\n');
+  process.stdout.write('undo with `switchyard config trust --remove`; a running gateway or chat reads the environment again when it next reloads its config (an edit to it or its .env; SIGHUP for the gateway)\n');
+  sayIfBroken(path);
+}
+
+/** Trusted, the file may still not load (a typo, an unset variable): said now rather than at the next command. */
+function sayIfBroken(path: string): void {
+  try {
+    loadConfig({ configPath: path, env: process.env, cwd: process.cwd(), allowMissing: false, local: true, configFrom: 'the command line' });
+  } catch (err) {
+    if (!UserError.isInstance(err)) throw err;
+    process.stderr.write(`warning: it does not load yet: ${err.message.split('\n')[0] ?? ''} — \`switchyard config check\` lists every problem\n`);
+  }
 }

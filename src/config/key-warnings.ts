@@ -6,8 +6,9 @@ import { sourcesText } from '../credentials/describe.ts';
 import { keyEnvName, lookedIn, resolveCredentials, unsetKeySlots } from '../credentials/resolve.ts';
 import type { CredentialStore } from '../state/types.ts';
 import type { WithheldKey } from '../credentials/host-binding.ts';
-import { explainMissing } from '../errors/explain.ts';
+import { explainMissing, missingKeyAdvice } from '../errors/explain.ts';
 import type { LoadedConfig } from './types.ts';
+import { envValue } from './local-env.ts';
 
 /** A key in the config, its key variable or .env: what can be known without the state store. */
 export function hasConfiguredKey(loaded: LoadedConfig, provider: string): boolean {
@@ -15,7 +16,7 @@ export function hasConfiguredKey(loaded: LoadedConfig, provider: string): boolea
   if (!p) return false;
   const variable = keyEnvName(loaded, provider);
   const configured = [p.api_key, ...(p.api_keys ?? [])].some((k) => k !== undefined && k.trim() !== '');
-  return configured || Boolean(loaded.env[variable]?.trim()) || Boolean(loaded.dotenv[variable]?.trim());
+  return configured || Boolean(envValue(loaded, variable)?.trim()) || Boolean(loaded.dotenv[variable]?.trim());
 }
 
 export interface KeylessOptions {
@@ -44,7 +45,8 @@ export function keylessProviders(loaded: LoadedConfig, options: KeylessOptions =
     const tail = options.storeChecked ? '' : ' (stored keys are not checked here)';
     // The variable the config itself names comes first: setting the default one would work, but is not what was meant.
     const variable = unsetKeySlots(loaded, name)[0]?.[1] ?? keyEnvName(loaded, name);
-    out.push(`providers.${name}: no API key found (looked in ${places.join(', ')}); set ${variable}, or store one with \`switchyard auth add ${name}\`${tail}`);
+    const advice = loaded.withheldEnv?.has(variable) ? missingKeyAdvice(name, places) : `set ${variable}, or store one with \`switchyard auth add ${name}\`${tail}`;
+    out.push(`providers.${name}: no API key found (looked in ${places.join(', ')}); ${advice}`);
   }
   return out;
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { decodeUtf8 } from './encoding.ts';
 import { keyEnvName, keyVariable, unsendableKeys } from '../credentials/resolve.ts';
-import { withheldVariables, withheldWhy, type WithheldVariable } from './local-env.ts';
+import { envValue, withheldVariables, withheldWhy, type WithheldVariable } from './local-env.ts';
 import { isTrusted } from './trust.ts';
 import { conflictWarning } from './interpolate.ts';
 import { adminKeyWarnings } from './admin-key.ts';
@@ -85,24 +85,46 @@ function loadFile(path: string, env: Record<string, string | undefined>, local: 
   if (!syntaxIssues.every(isDuplicateKey)) throw issuesError(path, syntaxIssues);
   const input: SourceInput = { source, syntaxIssues, path, dir, env, dotenv: readDotenv(dir) };
   const withheld = local && !isTrusted(path, env) ? untrustedReads(input) : undefined;
-  const checked = checkSource(withheld ? { ...input, env: without(env, withheld), withheld } : input);
+  const checked = checkSource(withheld ? { ...input, withheld } : input);
   if (!checked.ok) throw issuesError(path, checked.issues);
   if (withheld) {
-    checked.loaded.withheldEnv = withheld;
     checked.loaded.warnings.push(...[...withheld.values()].map((w) => withheldWhy(w, path)));
   }
   return checked.loaded;
 }
 
-/** What an untrusted local config may not read: worked out on the document interpolated with the whole environment
- * (in memory only; nothing has been sent), since where a value goes may itself come from a variable. A document
- * that does not validate withholds nothing here: the real pass reports its errors, and nothing runs. */
+/** What `path`, found as ./switchyard.yaml and not trusted, would not be allowed to read (for `config trust`, which
+ * must be able to trust a file that cannot load untrusted). Undefined: nothing, or a file too broken to tell. */
+export function untrustedReadsOf(path: string, env: Record<string, string | undefined>): ReadonlyMap<string, WithheldVariable> | undefined {
+  const { source, issues } = parseYaml(path, readText(path));
+  if (!issues.every(isDuplicateKey)) return undefined;
+  return untrustedReads({ source, syntaxIssues: issues, path, dir: dirname(path), env, dotenv: readDotenv(dirname(path)) });
+}
+
+/** Rounds of untrustedReads before it gives up refining (each round withholds at least one more variable, so a
+ * document has at most as many rounds as variables; this only bounds a pathological one). */
+const MAX_ROUNDS = 16;
+
+/**
+ * What an untrusted local config may not read, worked out on the document as it would be interpolated (in memory
+ * only; nothing has been sent), since where a value goes may itself come from a variable. Withholding a variable
+ * lets the file's own .env supply it instead, which can move a destination (`base_url:
+ * "https://api.openai.com${X}"` with X in the .env): so it is worked out again on the environment without what is
+ * withheld, until nothing more needs to be. A document that does not validate withholds what was found so far: the
+ * real pass reports its errors, and nothing runs.
+ */
 function untrustedReads(input: SourceInput): Map<string, WithheldVariable> | undefined {
-  const first = interpolate({ source: input.source, env: input.env, dotenv: input.dotenv.values, dotenvPath: input.dotenv.path });
-  const parsed = configSchema.safeParse(first.data);
-  if (!parsed.success) return undefined;
-  const keyEnv = new Map(Object.keys(parsed.data.providers).map((p) => [p, keyVariable(parsed.data, p)] as const));
-  const withheld = withheldVariables(input.source.data, parsed.data, input.env, keyEnv);
+  const withheld = new Map<string, WithheldVariable>();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const env = without(input.env, withheld);
+    const data = interpolate({ source: input.source, env, dotenv: input.dotenv.values, dotenvPath: input.dotenv.path }).data;
+    const parsed = configSchema.safeParse(data);
+    if (!parsed.success) break;
+    const keyEnv = new Map(Object.keys(parsed.data.providers).map((p) => [p, keyVariable(parsed.data, p)] as const));
+    const more = withheldVariables(input.source.data, parsed.data, env, keyEnv);
+    if (more.size === 0) break;
+    for (const [name, w] of more) withheld.set(name, w);
+  }
   return withheld.size > 0 ? withheld : undefined;
 }
 
@@ -121,8 +143,8 @@ export interface SourceInput {
   dir: string;
   env: Record<string, string | undefined>;
   dotenv: Dotenv;
-  /** Variables an untrusted local config may not read (local-env.ts): already left out of `env`; named here so
-   * that a value needing one says why it is missing. */
+  /** Variables an untrusted local config may not read (local-env.ts): interpolated as if unset, and named so that a
+   * value needing one says why it is missing. */
   withheld?: ReadonlyMap<string, WithheldVariable>;
 }
 
@@ -130,7 +152,10 @@ export interface SourceInput {
  * `configFromObject` so an object gets exactly the same defaults, `${VAR}` handling and checks as a file. */
 export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfig } | { ok: false; issues: ConfigIssue[] } {
   const { source, syntaxIssues, path, dir, env, dotenv } = input;
-  const interpolated = interpolate({ source, env, dotenv: dotenv.values, dotenvPath: dotenv.path, ...(input.withheld ? { withheld: input.withheld } : {}) });
+  // A withheld variable is interpolated as if unset (the .env may supply it); `loaded.env` keeps the whole snapshot,
+  // read through envValue, so a reload after `config trust` can read it.
+  const readable = input.withheld ? without(env, input.withheld) : env;
+  const interpolated = interpolate({ source, env: readable, dotenv: dotenv.values, dotenvPath: dotenv.path, ...(input.withheld ? { withheld: input.withheld } : {}) });
   const parsed = configSchema.safeParse(interpolated.data);
   const checked = crossCheck(interpolated.data, source.data, source);
   // A value whose ${VAR} failed is reported once, for the variable, not again for the text left in its place.
@@ -153,6 +178,7 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
     warnings,
     loadedAt: Date.now(),
   };
+  if (input.withheld) loaded.withheldEnv = input.withheld;
   loaded.warnings.push(...keyEnvConflicts(loaded, interpolated.warnings));
   for (const provider of Object.keys(loaded.config.providers)) loaded.warnings.push(...unsendableKeys(loaded, provider));
   loaded.warnings.push(...environmentProxyWarnings(loaded.config.providers, loaded.env, loaded.dotenv));
@@ -170,7 +196,7 @@ function keyEnvConflicts(loaded: LoadedConfig, already: readonly string[]): stri
     const name = keyEnvName(loaded, provider);
     if (seen.has(name)) continue;
     seen.add(name);
-    const env = loaded.env[name];
+    const env = envValue(loaded, name);
     const dotenv = Object.hasOwn(loaded.dotenv, name) ? loaded.dotenv[name] : undefined;
     // An empty value is no key (the other one is used), so there is nothing to choose between.
     if (!env?.trim() || !dotenv?.trim()) continue;

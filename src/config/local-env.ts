@@ -8,6 +8,7 @@
 // beside the file, in the same repository. Stored keys are bound to hosts separately (credentials/host-binding.ts).
 import { originOf } from '../credentials/host-binding.ts';
 import type { Config } from './schema.ts';
+import type { LoadedConfig } from './types.ts';
 import type { ConfigPath } from './issue.ts';
 import { formatPath } from './issue.ts';
 
@@ -62,12 +63,15 @@ function* strings(value: unknown, path: ConfigPath): Generator<[ConfigPath, stri
   else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
 }
 
-/** Where provider P's keys (and anything else of P's sent with a request) go: its base_url, and the base_url of any
- * task that routes to P with a base_url of its own (that task sends P's keys there). */
+/** Where provider P's keys (and anything else of P's sent with a request) go: its base_url, the base_url of any
+ * task that routes to P with a base_url of its own (that task sends P's keys there), and the proxy P names — used
+ * even for a loopback upstream, where it sees the request in the clear (the environment's proxies are the user's
+ * own, never used for loopback, and tunnel https end to end). */
 function providerHosts(config: Config, provider: string): string[] {
   const hosts = new Set<string>();
   const p = config.providers[provider];
   if (p) hosts.add(originOf(p.base_url));
+  if (p?.proxy !== undefined && p.proxy !== 'none') hosts.add(originOf(p.proxy));
   for (const task of Object.values(config.auxiliary)) if (task.provider === provider && task.base_url) hosts.add(originOf(task.base_url));
   return [...hosts];
 }
@@ -131,6 +135,13 @@ export function withheldVariables(raw: unknown, config: Config, env: Readonly<Re
   }
   for (const [provider, variable] of keyEnv) note(variable, providerHosts(config, provider), `providers.${provider}.key_env`);
   return out;
+}
+
+/** A variable of the process environment as the config may read it: undefined when an untrusted local config may
+ * not (withheldEnv). Every key lookup goes through this; `env` itself stays the whole snapshot, so that a reload
+ * after `switchyard config trust` can read it. */
+export function envValue(loaded: Pick<LoadedConfig, 'env' | 'withheldEnv'>, name: string): string | undefined {
+  return loaded.withheldEnv?.has(name) === true ? undefined : loaded.env[name];
 }
 
 /** Why a variable is not read, for messages: names it, where it would have gone and the fix. */

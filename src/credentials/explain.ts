@@ -2,6 +2,7 @@
 // why. The gateway's /admin/credentials and `doctor` show the same object.
 import type { Strategy } from '../config/schema.ts';
 import { formatClock } from '../errors/explain-format.ts';
+import { missingKeyAdvice } from '../errors/explain.ts';
 import { describeCredential } from './describe.ts';
 import { describeWithheld, rebindHint, type WithheldKey } from './host-binding.ts';
 import type { Evaluated } from './pool.ts';
@@ -50,7 +51,7 @@ export function buildExplanation(input: ExplainInput): ProviderExplanation {
     return explanation;
   }
   if (all.length === 0) {
-    explanation.summary = `no API key for provider ${provider} — looked in ${input.lookedIn.join(', ')}; add one with \`switchyard auth add ${provider}\``;
+    explanation.summary = `no API key for provider ${provider} — looked in ${input.lookedIn.join(', ')}; ${missingKeyAdvice(provider, input.lookedIn)}`;
     return explanation;
   }
   if (!chosen) return withUnusableSummary(explanation, all, input.now);

@@ -4,9 +4,10 @@
 // at the next request: there is no cached pool entry that could shadow it (seed 001).
 import { join } from 'node:path';
 import { formatPath, originalPath } from '../config/issue.ts';
-import { heldBackPlace } from '../errors/explain.ts';
+import { heldBackPlace, UNTRUSTED_READ } from '../errors/explain.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import type { Config } from '../config/schema.ts';
+import { envValue } from '../config/local-env.ts';
 import type { CredentialStore } from '../state/types.ts';
 import type { Credential, CredentialSource } from './types.ts';
 import { bindingFor, describeWithheld, keyTarget, originOf, rebindHint, type TargetOverride, type WithheldKey } from './host-binding.ts';
@@ -58,9 +59,6 @@ function otherKeySlots(loaded: LoadedConfig, provider: string, unset: readonly [
   ];
 }
 
-/** A variable an untrusted ./switchyard.yaml may not read (src/config/local-env.ts), in the "looked in" list. */
-const UNTRUSTED_READ = 'set, but not read by a ./switchyard.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours';
-
 /** Why a variable set in this process is not read, when it is not: a ./switchyard.yaml not trusted with it, or a
  * gateway that had it only from the .env at start (systemd's EnvironmentFile=), which no longer has it. */
 function envNote(loaded: LoadedConfig, name: string): string | undefined {
@@ -98,7 +96,7 @@ export function unsendableKeys(loaded: LoadedConfig, provider: string): string[]
   const slots: { where: () => string; value: string | undefined }[] = [
     { where: () => describeSlot(loaded, `providers.${provider}.api_key`), value: p.api_key },
     ...(p.api_keys ?? []).map((value, i) => ({ where: () => describeSlot(loaded, `providers.${provider}.api_keys[${i}]`), value })),
-    { where: () => `env ${variable}`, value: loaded.env[variable] },
+    { where: () => `env ${variable}`, value: envValue(loaded, variable) },
     { where: () => `.env ${variable}`, value: loaded.dotenv[variable] },
   ];
   const out: string[] = [];
@@ -148,7 +146,7 @@ function configKeys(loaded: LoadedConfig, provider: string): RawKey[] {
 function environmentKeys(loaded: LoadedConfig, provider: string): RawKey[] {
   const variable = keyEnvName(loaded, provider);
   const keys: RawKey[] = [];
-  const fromEnv = loaded.env[variable];
+  const fromEnv = envValue(loaded, variable);
   const fromDotenv = loaded.dotenv[variable];
   if (usableSecret(fromEnv)) keys.push({ secret: fromEnv.trim(), source: { kind: 'env', where: `env ${variable}` } });
   if (usableSecret(fromDotenv)) keys.push({ secret: fromDotenv.trim(), source: { kind: 'dotenv', where: `.env ${variable}` } });
@@ -253,7 +251,7 @@ export interface EnvConflict {
 /** The provider's key variable is set in both the environment and `.env`, to different values (env wins). */
 export function envConflict(loaded: LoadedConfig, provider: string): EnvConflict | undefined {
   const variable = keyEnvName(loaded, provider);
-  const env = loaded.env[variable];
+  const env = envValue(loaded, variable);
   const dotenv = loaded.dotenv[variable];
   if (!usableSecret(env) || !usableSecret(dotenv) || env.trim() === dotenv.trim()) return undefined;
   return { variable, env: env.trim(), dotenv: dotenv.trim() };

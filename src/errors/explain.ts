@@ -69,6 +69,19 @@ export function heldBackPlace(text: string): string {
   return `${HELD_BACK}${text}`;
 }
 
+/** How a "looked in" place says its variable is set but withheld from an untrusted ./switchyard.yaml
+ * (credentials/resolve.ts, config/local-env.ts). */
+export const UNTRUSTED_READ = 'set, but not read by a ./switchyard.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours';
+
+/** What to do about no key. "Add one" — unless the key is there and withheld from a ./switchyard.yaml that would
+ * send it to a host of its own: a key added now would be stored for that host, which is the very thing withheld. */
+export function missingKeyAdvice(provider: string, lookedIn: readonly string[]): string {
+  if (lookedIn.some((l) => l.includes(UNTRUSTED_READ))) {
+    return `if this ./switchyard.yaml is yours, \`switchyard config trust\`; if not, it sends ${provider}'s keys to a host of its choosing (providers.${provider}.base_url) — do not add one for it`;
+  }
+  return `add one with \`switchyard auth add ${provider}\``;
+}
+
 /** `no API key for provider mimo — looked in providers.mimo.api_key, env MIMO_API_KEY, .env; add one with …` */
 export function explainMissing(f: { provider: string; lookedIn?: readonly string[] }): string {
   const looked = f.lookedIn ?? [`providers.${f.provider}.api_key`, `env ${f.provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`, '.env'];
@@ -78,7 +91,7 @@ export function explainMissing(f: { provider: string; lookedIn?: readonly string
     return `no API key of provider ${f.provider} may be sent where the config sends it: ${held.join('; ')}; nothing in ${empty.join(', ')}; `
       + `or store a key for that host with \`switchyard auth add ${f.provider}\``;
   }
-  return `no API key for provider ${f.provider} — looked in ${looked.join(', ')}; add one with \`switchyard auth add ${f.provider}\``;
+  return `no API key for provider ${f.provider} — looked in ${looked.join(', ')}; ${missingKeyAdvice(f.provider, looked)}`;
 }
 
 function retried(retries: number | undefined): string {

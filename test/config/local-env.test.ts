@@ -5,15 +5,18 @@
 // withheld, it fails as "no API key" before anything is sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { configSchema } from '../../src/config/schema.ts';
-import { hostsFor, referencedNames, withheldVariables } from '../../src/config/local-env.ts';
+import { envValue, hostsFor, referencedNames, withheldVariables } from '../../src/config/local-env.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { trustConfig } from '../../src/config/trust.ts';
 import { lookedIn } from '../../src/credentials/resolve.ts';
 import { UserError } from '../../src/errors/user-error.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { explainMissing } from '../../src/errors/explain.ts';
+import { assertNoSecrets, CLI, runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const SHELL_KEY = 'sk-shell-openai-key-0000a1b2';
@@ -31,12 +34,13 @@ const config = configSchema.parse({
 });
 
 test('where a value read at a path may be sent', () => {
-  assert.deepEqual(hostsFor(config, ['providers', 'evil', 'headers', 'X-Key']), ['https://evil.invalid']);
+  // A provider's own proxy sees what goes through it: it is a destination of the provider's values too.
+  assert.deepEqual(hostsFor(config, ['providers', 'evil', 'headers', 'X-Key']), ['https://evil.invalid', 'http://proxy.corp:3128']);
   assert.deepEqual(hostsFor(config, ['providers', 'evil', 'proxy']), ['http://proxy.corp:3128'], 'a proxy setting goes to the proxy');
   // A task with its own base_url sends its provider's keys there too.
   assert.deepEqual(hostsFor(config, ['providers', 'openai', 'api_key']), ['https://api.openai.com', 'https://elsewhere.invalid']);
   assert.deepEqual(hostsFor(config, ['main', 'model']), ['http://127.0.0.1:4010'], 'a route sends its model to its provider');
-  assert.deepEqual(hostsFor(config, ['auxiliary', 'title_generation', 'fallback_chain', 0, 'model']), ['https://evil.invalid'], 'the deepest route on the path decides');
+  assert.deepEqual(hostsFor(config, ['auxiliary', 'title_generation', 'fallback_chain', 0, 'model']), ['https://evil.invalid', 'http://proxy.corp:3128'], 'the deepest route on the path decides');
   assert.deepEqual(hostsFor(config, ['gateway', 'state']), ['http://cache.invalid:6379']);
   assert.deepEqual(hostsFor(config, ['gateway', 'admin_key']), [], 'a local setting goes nowhere');
   assert.deepEqual(hostsFor(config, ['retry', 'base_delay']), []);
@@ -52,7 +56,7 @@ test('withheld: a variable going to a foreign host; not one going to loopback or
   const env = { AWS_SECRET: SECRET, LOCAL_KEY: 'k', OPENAI_API_KEY: SHELL_KEY };
   const withheld = withheldVariables(raw, config, env, keyEnv);
   assert.deepEqual([...withheld.keys()], ['AWS_SECRET', 'OPENAI_API_KEY']);
-  assert.deepEqual(withheld.get('AWS_SECRET')?.hosts, ['https://evil.invalid']);
+  assert.deepEqual(withheld.get('AWS_SECRET')?.hosts, ['https://evil.invalid', 'http://proxy.corp:3128']);
   // OPENAI_API_KEY may go to api.openai.com and loopback, but the title task sends openai's keys to another host.
   assert.deepEqual(withheld.get('OPENAI_API_KEY')?.hosts, ['https://elsewhere.invalid']);
   assert.deepEqual(withheld.get('OPENAI_API_KEY')?.readAt, ['providers.openai.key_env']);
@@ -76,16 +80,16 @@ test('the loader: an untrusted local config does not read a key variable it woul
   const env = { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home };
   const local = loadConfig({ cwd, env });
   assert.equal(local.localConfig, true);
-  assert.equal(local.env['OPENAI_API_KEY'], undefined, 'not read');
+  assert.equal(envValue(local, 'OPENAI_API_KEY'), undefined, 'not read');
   assert.match(local.warnings.join('\n'), /OPENAI_API_KEY is set in the environment, but .*switchyard\.yaml was found in the current directory .* would send it to https:\/\/evil\.invalid; it is not read\. If the file is yours, `switchyard config trust`/);
   assert.match(lookedIn(local, 'openai').join(', '), /env OPENAI_API_KEY \(set, but not read by a \.\/switchyard\.yaml found in the current directory/);
   assertNoSecrets([SHELL_KEY], local.warnings.join('\n'));
   // Named with --config: the user chose it.
-  assert.equal(loadConfig({ cwd, env, configPath: join(cwd, 'switchyard.yaml') }).env['OPENAI_API_KEY'], SHELL_KEY);
+  assert.equal(envValue(loadConfig({ cwd, env, configPath: join(cwd, 'switchyard.yaml') }), 'OPENAI_API_KEY'), SHELL_KEY);
   // Trusted: read like a named one, and still a local config (stored keys keep their own rule).
   trustConfig(join(cwd, 'switchyard.yaml'), env);
   const trusted = loadConfig({ cwd, env });
-  assert.equal(trusted.env['OPENAI_API_KEY'], SHELL_KEY);
+  assert.equal(envValue(trusted, 'OPENAI_API_KEY'), SHELL_KEY);
   assert.equal(trusted.localConfig, true);
   assert.equal(trusted.withheldEnv, undefined);
   assert.equal(statSync(join(ws.home, 'trusted-configs.json')).mode & 0o777, 0o600);
@@ -145,4 +149,83 @@ test('a key slot written as ${VAR} that an untrusted local config may not read s
   t.after(() => ws.cleanup());
   const loaded = loadConfig({ cwd: join(ws.dir, 'repo'), env: { SHELL_VAR: SHELL_KEY, SWITCHYARD_HOME: ws.home } });
   assert.match(lookedIn(loaded, 'p').join(', '), /^providers\.p\.api_key is \$\{SHELL_VAR\}, which is set, but not read by a \.\/switchyard\.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours, env P_API_KEY, /);
+});
+
+test('a proxy the file names is a destination even for a loopback upstream (it sees the request in the clear)', (t) => {
+  const ws = repo('providers:\n  openai: { type: openai, base_url: http://127.0.0.1:9/v1, proxy: http://spy.invalid:3128 }\nmain: { provider: openai, model: m }\n');
+  t.after(() => ws.cleanup());
+  const loaded = loadConfig({ cwd: join(ws.dir, 'repo'), env: { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home } });
+  assert.equal(envValue(loaded, 'OPENAI_API_KEY'), undefined);
+  assert.deepEqual(loaded.withheldEnv?.get('OPENAI_API_KEY')?.hosts, ['http://spy.invalid:3128']);
+});
+
+test('the file\'s own .env cannot move a destination after the check: what a withheld variable becomes is checked too', (t) => {
+  // HOME goes into the base_url, so it is withheld; the repository's .env then supplies its own HOME, which turns the
+  // well-known host into another one — so OPENAI_API_KEY, fine for api.openai.com, is withheld as well.
+  const ws = repo('providers:\n  openai: { type: openai, base_url: "https://api.openai.com${HOME}" }\nmain: { provider: openai, model: m }\n', 'HOME=.evil.invalid/v1\n');
+  t.after(() => ws.cleanup());
+  const loaded = loadConfig({ cwd: join(ws.dir, 'repo'), env: { HOME: '/home/me', OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home } });
+  assert.equal(loaded.config.providers['openai']?.base_url, 'https://api.openai.com.evil.invalid/v1');
+  assert.equal(envValue(loaded, 'OPENAI_API_KEY'), undefined, 'not sent to the host the .env made');
+  assert.deepEqual(loaded.withheldEnv?.get('OPENAI_API_KEY')?.hosts, ['https://api.openai.com.evil.invalid']);
+});
+
+test('config trust works for a file that cannot load untrusted, and says when it still does not load', async (t) => {
+  const ws = repo('providers:\n  corp: { type: openai, base_url: "${CORP_LLM_URL}" }\nmain: { provider: corp, model: m }\n');
+  t.after(() => ws.cleanup());
+  const cwd = join(ws.dir, 'repo');
+  const env = { CORP_LLM_URL: 'https://llm.corp.invalid/v1', SWITCHYARD_HOME: ws.home };
+  const before = await runCli(['config', 'check'], { cwd, env });
+  assert.equal(before.code, 2);
+  assert.match(before.stderr, /CORP_LLM_URL is set in the environment, but .* it is not read\. If the file is yours, `switchyard config trust`/);
+  const trust = await runCli(['config', 'trust'], { cwd, env });
+  assert.equal(trust.code, 0, trust.stderr);
+  assert.match(trust.stdout, / {2}CORP_LLM_URL → https:\/\/llm\.corp\.invalid \(providers\.corp\.base_url\)\n/);
+  assert.equal(trust.stderr, '', 'it loads now');
+  assert.equal((await runCli(['config', 'check'], { cwd, env })).code, 0);
+  const listAndRemove = await runCli(['config', 'trust', '--list', '--remove'], { cwd, env });
+  assert.equal(listAndRemove.code, 2);
+  assert.match(listAndRemove.stderr, /--list takes no file and no --remove/);
+});
+
+test('the "no API key" advice for a withheld key is to trust the file if it is yours — never to add a key for that host', (t) => {
+  const ws = repo(EVIL);
+  t.after(() => ws.cleanup());
+  const loaded = loadConfig({ cwd: join(ws.dir, 'repo'), env: { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home } });
+  const message = explainMissing({ provider: 'openai', lookedIn: lookedIn(loaded, 'openai') });
+  assert.match(message, /; if this \.\/switchyard\.yaml is yours, `switchyard config trust`; if not, it sends openai's keys to a host of its choosing \(providers\.openai\.base_url\) — do not add one for it$/);
+  assert.doesNotMatch(message, /auth add/);
+});
+
+test('a gateway started on an untrusted ./switchyard.yaml reads the variable after `config trust` and a SIGHUP, without a restart', async (t) => {
+  const ws = repo(`${EVIL}gateway: { require_keys: false }\n`);
+  t.after(() => ws.cleanup());
+  const cwd = join(ws.dir, 'repo');
+  const env = { PATH: process.env['PATH'] ?? '', HOME: ws.dir, OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home };
+  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let logs = '';
+  child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  t.after(async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.on('exit', () => reject(new Error(`gateway exited early: ${logs}`)));
+  });
+  const failure = async (): Promise<string> => {
+    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) });
+    return ((await res.json()) as { error: { message: string } }).error.message;
+  };
+  assert.match(await failure(), /env OPENAI_API_KEY \(set, but not read by a \.\/switchyard\.yaml/);
+  assert.equal((await runCli(['config', 'trust'], { cwd, env })).code, 0);
+  child.kill('SIGHUP');
+  // Sent now: the call fails on the name lookup of the host the file names (nothing leaves this machine).
+  for (let i = 0; i < 200 && !/could not reach openai at https:\/\/evil\.invalid/.test(await failure()); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(await failure(), /could not reach openai at https:\/\/evil\.invalid\/v1/);
+  assertNoSecrets([SHELL_KEY], logs);
 });

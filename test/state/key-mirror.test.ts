@@ -8,7 +8,7 @@ import { mirrorSignature, readKeyMirror, writeKeyMirror } from '../../src/state/
 import type { GatewayKeyRecord } from '../../src/state/types.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
-const KEY: GatewayKeyRecord = { id: 'k1', name: 'fleet', hash: 'a'.repeat(64), created_at: 1 };
+const KEY: GatewayKeyRecord = { id: 'k1', name: 'fleet', hash: 'a'.repeat(64), prefix: 'sy-abcd', created_at: 1 };
 
 test('written 0600 and read back; missing or damaged: nothing known', (t) => {
   const ws = tempWorkspace('switchyard-key-mirror-');

@@ -11,7 +11,7 @@ export const KEY_MIRROR_FILE = 'shared-client-keys.json';
 function isRecord(v: unknown): v is GatewayKeyRecord {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
-  return typeof r['id'] === 'string' && typeof r['name'] === 'string' && typeof r['hash'] === 'string' && typeof r['created_at'] === 'number';
+  return typeof r['id'] === 'string' && typeof r['name'] === 'string' && typeof r['hash'] === 'string' && typeof r['prefix'] === 'string' && typeof r['created_at'] === 'number';
 }
 
 /** The mirrored records, or undefined when there is no usable mirror (never written, or damaged: then nothing is
