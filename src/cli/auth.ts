@@ -181,7 +181,9 @@ function printExplanation(e: Explained, now: number, store: StateStore): void {
   const rows = [...candidateRows(e, now).map((r) => (unknown ? healthUnknown(r) : r)), ...e.withheld.map(withheldRow)];
   if (rows.length > 0) printTable(rows, CANDIDATE_HEADER);
   if (unknown) process.stdout.write(`${unknownHealthLine(store)}\n`);
-  process.stdout.write(`${e.candidates.length > 0 ? '→ ' : ''}${e.summary}\n`);
+  // With the health unknown, "usable" means only "by the config's order": said so.
+  const summary = unknown && e.candidates.length > 0 ? `${e.summary} (by the config's order: its health is unknown here)` : e.summary;
+  process.stdout.write(`${e.candidates.length > 0 ? '→ ' : ''}${summary}\n`);
   // With no other key the summary already says why they are held back.
   if (e.candidates.length > 0) for (const w of e.withheld) process.stdout.write(`${withheldLine(w)}\n`);
   if (e.task_keys.length === 0) return;

@@ -20,6 +20,8 @@ test('Redis unreachable from the start: auth list and explain show every key\'s 
   for (const row of rows) assert.match(row, /\sunknown\s+-\s+\?$/, row);
   assert.match(list.stdout, /note: Redis at redis:\/\/127\.0\.0\.1:\d+\/0 has not answered since this command started, so every key's health is unknown here/);
   assert.match(list.stderr, /the shared state store \(Redis at .*\) is unreachable/);
+  const text = await runCli(['-c', config, 'auth', 'explain', 'sim'], { env });
+  assert.match(text.stdout, /→ the next request uses .* \(by the config's order: its health is unknown here\)\n/);
   const explained = await runCli(['-c', config, 'auth', 'explain', 'sim', '--json'], { env });
   assert.equal(explained.code, 0, explained.stderr);
   assert.equal((JSON.parse(explained.stdout) as { health_known?: boolean }).health_known, false);
