@@ -1,11 +1,11 @@
 // `switchyard config trust [FILE] [--remove] [--list]`: let a ./switchyard.yaml found in the current directory read
 // the environment (src/config/local-env.ts, src/config/trust.ts). It says what the file would read and where it
 // would send it, so that trusting is an informed choice and not a reflex.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
 import { loadConfig, untrustedReadsOf } from '../config/load.ts';
-import { trustConfig, trustedConfigs, untrustConfig } from '../config/trust.ts';
+import { trustConfig, trustedConfigs, trustPath, untrustConfig } from '../config/trust.ts';
 
 export interface TrustOptions {
   remove?: boolean;
@@ -21,9 +21,8 @@ export function trustCommand(file: string | undefined, opts: TrustOptions): void
   }
   const path = resolve(process.cwd(), file ?? 'switchyard.yaml');
   if (!existsSync(path)) throw new UserError(`${path} does not exist`, { details: ['run this in the directory that holds switchyard.yaml, or name the file: switchyard config trust path/to/switchyard.yaml'] });
-  // Trust is kept by real path: said when it differs, since every other link to that file is trusted with it.
-  const real = realpathSync(path);
-  const named = real === path ? path : `${real} (the file ${path} links to)`;
+  // Trust is kept for the file where it is (trustPath): said as kept, its directory's links resolved.
+  const named = trustPath(path);
   if (opts.remove) {
     process.stdout.write(untrustConfig(path) ? `no longer trusted: ${named}\n` : `${named} was not trusted\n`);
     return;

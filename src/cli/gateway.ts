@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliConfig, printJson, printTable } from './context.ts';
 import { loadConfig } from '../config/load.ts';
+import { isTrusted } from '../config/trust.ts';
 import { createLogger } from '../log.ts';
 import { batchedDestination } from '../log-destination.ts';
 import { UserError } from '../errors/user-error.ts';
@@ -199,6 +200,14 @@ async function service(opts: { print?: boolean; install?: boolean; force?: boole
   const loaded = cliConfig(cmd);
   if (!loaded.path) {
     throw new UserError('no config file found: pass --config FILE (the service runs with an explicit config path), or create one with `switchyard config init`');
+  }
+  // The unit names the file with --config (so it reads the whole environment) and loads the .env beside it as the
+  // service's real environment (EnvironmentFile=): for a file that may have come with a cloned repository, that is
+  // the user's decision to make, not a side effect.
+  if (loaded.localConfig && !isTrusted(loaded.path)) {
+    throw new UserError(`${loaded.path} was found in the current directory and is not trusted: the service would run it as a named config, with the .env beside it as its environment`, {
+      details: ['if both are yours: `switchyard config trust`, then run this again; or name the file with --config'],
+    });
   }
   const text = renderUnit({ node: process.execPath, bin: BIN, configPath: resolve(loaded.path), env: process.env });
   // Said, not refused: the unit is right; what the service will read may not be what this shell has (seed 001).

@@ -1,5 +1,5 @@
 // The `.env` beside the config file: read, never written, never copied into process.env (SPEC §1).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UserError } from '../errors/user-error.ts';
@@ -51,9 +51,15 @@ export function encodingWarnings(path: string, bytes: Uint8Array): string[] {
   return invalidUtf8Lines(bytes).map((line) => `${path}:${line}: not valid UTF-8 (Latin-1 or another legacy encoding?): the invalid bytes read as U+FFFD (�), so this value is not what the file says; save the file as UTF-8`);
 }
 
-export function readDotenv(dir: string): Dotenv {
+/** `plainFileOnly`: the .env beside a ./switchyard.yaml that is not trusted (local-env.ts) — it may have come with a
+ * cloned repository, and a link there could point at the user's own files (another project's .env, a shell profile,
+ * /proc/self/environ, which would hand over the whole environment the file is not allowed to read). */
+export function readDotenv(dir: string, options: { plainFileOnly?: boolean } = {}): Dotenv {
   const path = join(dir, '.env');
   if (!existsSync(path)) return { path: null, values: {}, warnings: [] };
+  if (options.plainFileOnly && !lstatSync(path).isFile()) {
+    return { path: null, values: {}, warnings: [`${path} is a link or not a regular file, and the ./switchyard.yaml beside it is not trusted, so it is not read; \`switchyard config trust\` if both are yours`] };
+  }
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);

@@ -83,8 +83,9 @@ function loadFile(path: string, env: Record<string, string | undefined>, local: 
   // Past a syntax error the structure is guesswork; report just the syntax. A duplicate key is not such an error:
   // it is reported together with everything else.
   if (!syntaxIssues.every(isDuplicateKey)) throw issuesError(path, syntaxIssues);
-  const input: SourceInput = { source, syntaxIssues, path, dir, env, dotenv: readDotenv(dir) };
-  const withheld = local && !isTrusted(path, env) ? untrustedReads(input) : undefined;
+  const untrusted = local && !isTrusted(path, env);
+  const input: SourceInput = { source, syntaxIssues, path, dir, env, dotenv: readDotenv(dir, { plainFileOnly: untrusted }) };
+  const withheld = untrusted ? untrustedReads(input) : undefined;
   const checked = checkSource(withheld ? { ...input, withheld } : input);
   if (!checked.ok) throw issuesError(path, checked.issues);
   if (withheld) {
@@ -98,12 +99,8 @@ function loadFile(path: string, env: Record<string, string | undefined>, local: 
 export function untrustedReadsOf(path: string, env: Record<string, string | undefined>): ReadonlyMap<string, WithheldVariable> | undefined {
   const { source, issues } = parseYaml(path, readText(path));
   if (!issues.every(isDuplicateKey)) return undefined;
-  return untrustedReads({ source, syntaxIssues: issues, path, dir: dirname(path), env, dotenv: readDotenv(dirname(path)) });
+  return untrustedReads({ source, syntaxIssues: issues, path, dir: dirname(path), env, dotenv: readDotenv(dirname(path), { plainFileOnly: true }) });
 }
-
-/** Rounds of untrustedReads before it gives up refining (each round withholds at least one more variable, so a
- * document has at most as many rounds as variables; this only bounds a pathological one). */
-const MAX_ROUNDS = 16;
 
 /**
  * What an untrusted local config may not read, worked out on the document as it would be interpolated (in memory
@@ -115,7 +112,9 @@ const MAX_ROUNDS = 16;
  */
 function untrustedReads(input: SourceInput): Map<string, WithheldVariable> | undefined {
   const withheld = new Map<string, WithheldVariable>();
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  // Each round withholds at least one more of the variables the document can read, or ends: so it ends, however the
+  // .env chains them (no fixed cap a longer chain could outrun).
+  for (;;) {
     const env = without(input.env, withheld);
     const data = interpolate({ source: input.source, env, dotenv: input.dotenv.values, dotenvPath: input.dotenv.path }).data;
     const parsed = configSchema.safeParse(data);

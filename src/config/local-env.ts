@@ -89,6 +89,17 @@ function routeHosts(config: Config, node: { provider?: unknown; base_url?: unkno
   return [...new Set([...own, ...of])];
 }
 
+/** `redis://host:port` of a gateway.state URL, read as the redis: URL it is (the schema has refused the forms URL
+ * parsers read differently: state/redis/url.ts). */
+function redisHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return url;
+  }
+}
+
 function at(root: unknown, path: ConfigPath): unknown {
   let v = root;
   for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
@@ -99,7 +110,7 @@ function at(root: unknown, path: ConfigPath): unknown {
  * retry timings…), a provider's hosts, its proxy, or the Redis server of `gateway.state`. */
 export function hostsFor(config: Config, path: ConfigPath): string[] {
   const [top, name, field] = path;
-  if (top === 'gateway') return name === 'state' && config.gateway.state !== 'sqlite' ? [originOf(config.gateway.state.replace(/^rediss?:/, 'http:'))] : [];
+  if (top === 'gateway') return name === 'state' && config.gateway.state !== 'sqlite' ? [redisHost(config.gateway.state)] : [];
   if (top === 'providers' && typeof name === 'string') {
     if (field === 'proxy') return config.providers[name]?.proxy ? [originOf(config.providers[name].proxy)] : [];
     return providerHosts(config, name);

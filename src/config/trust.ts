@@ -1,9 +1,10 @@
 // Local config files the user has said are theirs (`switchyard config trust`): such a ./switchyard.yaml may read the
 // process environment like a config named with --config (local-env.ts says what an untrusted one may not). Kept by
-// real path in `<state home>/trusted-configs.json`, written 0600 (it says which files may read your keys). Trust is
-// by path, as `mise trust` keeps it: a repository cloned somewhere new is a new path, which is the case that matters.
+// path (its directory's links resolved, not the file's own: trustPath) in `<state home>/trusted-configs.json`,
+// written 0600 (it says which files may read your keys). Trust is by path, as `mise trust` keeps it: a repository
+// cloned somewhere new is a new path, which is the case that matters.
 import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stateHome } from '../state/home.ts';
 import { UserError } from '../errors/user-error.ts';
 
@@ -13,11 +14,15 @@ function trustFile(env: Env): string {
   return join(stateHome(env), 'trusted-configs.json');
 }
 
-function realPath(path: string): string {
+/** The file in its real directory — the directory's links resolved, not the file's own: trust is for *this* file
+ * where it is, with the .env beside it. Following a link to a trusted file would trust the link's directory, whose
+ * .env may be anybody's. */
+export function trustPath(path: string): string {
+  const dir = dirname(resolve(path));
   try {
-    return realpathSync(path);
+    return join(realpathSync(dir), basename(path));
   } catch {
-    return path;
+    return resolve(path);
   }
 }
 
@@ -33,7 +38,7 @@ export function trustedConfigs(env: Env = process.env): string[] {
 }
 
 export function isTrusted(path: string, env: Env = process.env): boolean {
-  return trustedConfigs(env).includes(realPath(path));
+  return trustedConfigs(env).includes(trustPath(path));
 }
 
 function write(list: readonly string[], env: Env): void {
@@ -53,7 +58,7 @@ function write(list: readonly string[], env: Env): void {
 
 /** Returns false when it was trusted already. */
 export function trustConfig(path: string, env: Env = process.env): boolean {
-  const real = realPath(path);
+  const real = trustPath(path);
   const list = trustedConfigs(env);
   if (list.includes(real)) return false;
   write([...list, real], env);
@@ -62,7 +67,7 @@ export function trustConfig(path: string, env: Env = process.env): boolean {
 
 /** Returns false when it was not trusted. */
 export function untrustConfig(path: string, env: Env = process.env): boolean {
-  const real = realPath(path);
+  const real = trustPath(path);
   const list = trustedConfigs(env);
   if (!list.includes(real)) return false;
   write(list.filter((p) => p !== real), env);

@@ -64,6 +64,8 @@ export interface WithheldKey {
   target: KeyTarget;
   /** Why it is not sent, naming both hosts and the config file (the fix: rebindHint). */
   why: string;
+  /** The fix, when it is not `auth rebind` (the key's host is right, the way there is not). */
+  fix?: string;
 }
 
 export type Binding =
@@ -103,6 +105,7 @@ function withheldWhy(w: WithheldKey, legacy: boolean): string {
 
 /** `switchyard auth rebind P ID` moves the key to the host the config names now (an informed choice). */
 export function rebindHint(w: WithheldKey): string {
+  if (w.fix !== undefined) return w.fix;
   return `if you trust ${w.target.origin}, \`switchyard auth rebind ${w.provider} ${w.id}\` sends it there`;
 }
 

@@ -8,9 +8,10 @@ import { heldBackPlace, UNTRUSTED_READ } from '../errors/explain.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import type { Config } from '../config/schema.ts';
 import { envValue } from '../config/local-env.ts';
-import type { CredentialStore } from '../state/types.ts';
+import type { CredentialStore, StoredCredential } from '../state/types.ts';
 import type { Credential, CredentialSource } from './types.ts';
-import { bindingFor, describeWithheld, keyTarget, originOf, rebindHint, type TargetOverride, type WithheldKey } from './host-binding.ts';
+import { bindingFor, describeWithheld, keyTarget, originOf, rebindHint, type KeyTarget, type TargetOverride, type WithheldKey } from './host-binding.ts';
+import { describeProxy, proxyFor } from '../providers/proxy.ts';
 import { fingerprint, mask } from './mask.ts';
 
 /** `key_env`, default `<NAME>_API_KEY` with the name uppercased and anything not alphanumeric as `_`. */
@@ -173,12 +174,38 @@ function storedKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStor
       out.withheld.push(binding.withheld);
       continue;
     }
+    const seen = target && providerBase !== undefined ? seenInTheClear(loaded, provider, override?.baseUrl ?? providerBase, c, target) : undefined;
+    if (seen !== undefined) {
+      out.withheld.push(seen);
+      continue;
+    }
     if (binding.bind !== undefined) out.toBind.push({ id: c.id, origin: binding.bind });
     const key: RawKey = { secret: c.secret, source: { kind: 'stored', where: c.label ? `stored "${c.label}"` : `stored ${c.id}` }, priority: c.priority };
     if (c.label !== undefined) key.label = c.label;
     out.keys.push(key);
   }
   return out;
+}
+
+/**
+ * A stored key is bound to its host, but a plain-http request to that host through a proxy hands the key to the
+ * proxy as well. When a ./switchyard.yaml found in the current directory — or the .env beside it — chose that proxy,
+ * the key is held back: a cloned repository could otherwise collect the key stored for a local model server
+ * (`http://127.0.0.1:11434`) by naming a proxy of its own. A proxy from the process environment is the user's own.
+ */
+function seenInTheClear(loaded: LoadedConfig, provider: string, baseUrl: string, key: StoredCredential, target: KeyTarget): WithheldKey | undefined {
+  const p = loaded.config.providers[provider];
+  if (!loaded.localConfig || p === undefined || !baseUrl.startsWith('http:')) return undefined;
+  const proxy = proxyFor(p, provider, baseUrl, loaded.env, loaded.dotenv);
+  if (proxy === undefined || proxy.from.startsWith('env ')) return undefined;
+  const w: WithheldKey = {
+    provider, id: key.id, masked: mask(key.secret), target,
+    why: `${target.setting} sends it over plain http through the proxy ${describeProxy(proxy)}, which would see it in the clear, and that proxy was chosen by ./switchyard.yaml of the current directory or the .env beside it`,
+    fix: `\`proxy: none\` under providers.${provider}, or name the config with --config if the proxy is yours`,
+  };
+  if (key.label !== undefined) w.label = key.label;
+  if (key.origin !== undefined) w.added_for = key.origin;
+  return w;
 }
 
 // Hashing on every request is cheap, but the request path calls this a lot; secrets are in memory anyway.

@@ -6,13 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { statSync, symlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { configSchema } from '../../src/config/schema.ts';
 import { envValue, hostsFor, referencedNames, withheldVariables } from '../../src/config/local-env.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { trustConfig } from '../../src/config/trust.ts';
+import { redisUrlProblem } from '../../src/state/redis/url.ts';
 import { lookedIn } from '../../src/credentials/resolve.ts';
 import { UserError } from '../../src/errors/user-error.ts';
 import { explainMissing } from '../../src/errors/explain.ts';
@@ -41,7 +42,7 @@ test('where a value read at a path may be sent', () => {
   assert.deepEqual(hostsFor(config, ['providers', 'openai', 'api_key']), ['https://api.openai.com', 'https://elsewhere.invalid']);
   assert.deepEqual(hostsFor(config, ['main', 'model']), ['http://127.0.0.1:4010'], 'a route sends its model to its provider');
   assert.deepEqual(hostsFor(config, ['auxiliary', 'title_generation', 'fallback_chain', 0, 'model']), ['https://evil.invalid', 'http://proxy.corp:3128'], 'the deepest route on the path decides');
-  assert.deepEqual(hostsFor(config, ['gateway', 'state']), ['http://cache.invalid:6379']);
+  assert.deepEqual(hostsFor(config, ['gateway', 'state']), ['redis://cache.invalid:6379']);
   assert.deepEqual(hostsFor(config, ['gateway', 'admin_key']), [], 'a local setting goes nowhere');
   assert.deepEqual(hostsFor(config, ['retry', 'base_delay']), []);
 });
@@ -228,4 +229,76 @@ test('a gateway started on an untrusted ./switchyard.yaml reads the variable aft
   for (let i = 0; i < 200 && !/could not reach openai at https:\/\/evil\.invalid/.test(await failure()); i++) await new Promise((r) => setTimeout(r, 50));
   assert.match(await failure(), /could not reach openai at https:\/\/evil\.invalid\/v1/);
   assertNoSecrets([SHELL_KEY], logs);
+});
+
+test('gateway.state URLs that parsers read differently are refused: the host checked is the host ioredis connects to', () => {
+  assert.match(redisUrlProblem('redis://:${X}@127.0.0.1\\@evil.invalid:6379/0') ?? '', /has a `\\` or more than one `@`/);
+  assert.match(redisUrlProblem('redis://:pa@ss@127.0.0.1:6379/0') ?? '', /more than one `@`.*%40/);
+  assert.equal(redisUrlProblem('redis://:pa%40ss@127.0.0.1:6379/0'), undefined);
+  assert.deepEqual(hostsFor(configSchema.parse({ gateway: { state: 'redis://:x@0.0.0.0:6379/0' } }), ['gateway', 'state']), ['redis://0.0.0.0:6379']);
+});
+
+test('a .env beside an untrusted local config that is a link (to /proc/self/environ, a profile, another project) is not read', (t) => {
+  const ws = repo('providers:\n  openai: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: x }\nmain: { provider: openai, model: "m${SHELL_LIKE}" }\n');
+  t.after(() => ws.cleanup());
+  const outside = ws.write('elsewhere/secrets.env', 'SHELL_LIKE=stolen-value-0001\n');
+  symlinkSync(outside, join(ws.dir, 'repo', '.env'));
+  const cwd = join(ws.dir, 'repo');
+  assert.throws(() => loadConfig({ cwd, env: { SWITCHYARD_HOME: ws.home } }), /SHELL_LIKE\} is not set/);
+  const warnings = (() => {
+    try {
+      return loadConfig({ cwd, env: { SWITCHYARD_HOME: ws.home, SHELL_LIKE: '' } }).warnings.join('\n');
+    } catch (err) {
+      return String(err);
+    }
+  })();
+  assert.match(warnings, /\.env is a link or not a regular file, and the \.\/switchyard\.yaml beside it is not trusted, so it is not read/);
+  trustConfig(join(cwd, 'switchyard.yaml'), { SWITCHYARD_HOME: ws.home });
+  assert.equal(loadConfig({ cwd, env: { SWITCHYARD_HOME: ws.home } }).config.main?.model, 'mstolen-value-0001', 'trusted, its .env link is followed');
+});
+
+test('however long a chain of .env substitutions, what it moves is checked (no round limit to outrun)', (t) => {
+  const levels = 20;
+  const lines = ['providers:', '  p0: { type: openai, base_url: https://evil.invalid/v1, api_key: "${V0}" }'];
+  for (let k = 1; k <= levels; k++) lines.push(`  p${k}: { type: openai, base_url: "http://127.0.0.1:9\${V${k - 1}}", api_key: "\${${k === levels ? 'SECRET' : `V${k}`}}" }`);
+  lines.push('main: { provider: p0, model: m }');
+  const dotenv = Array.from({ length: levels }, (_, k) => `V${k}=@evil.invalid/v1`).join('\n');
+  const ws = repo(`${lines.join('\n')}\n`, `${dotenv}\n`);
+  t.after(() => ws.cleanup());
+  const env: Record<string, string> = { SECRET: 'aws-secret-value-000000c3d4', SWITCHYARD_HOME: ws.home };
+  for (let k = 0; k < levels; k++) env[`V${k}`] = '/v1';
+  const loaded = loadConfig({ cwd: join(ws.dir, 'repo'), env });
+  assert.equal(loaded.config.providers[`p${levels}`]?.base_url, 'http://127.0.0.1:9@evil.invalid/v1');
+  assert.equal(envValue(loaded, 'SECRET'), undefined);
+  assert.equal(loaded.config.providers[`p${levels}`]?.api_key, undefined, 'not interpolated either');
+});
+
+test('a stored key for a plain-http host is held back when the local config (or its .env) routes it through a proxy of its own', async (t) => {
+  const ws = tempWorkspace('switchyard-local-env-stored-');
+  t.after(() => ws.cleanup());
+  const own = ws.write('own/switchyard.yaml', 'providers:\n  ollama: { type: openai, base_url: http://127.0.0.1:11434/v1 }\n');
+  const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
+  const added = await runCli(['-c', own, 'auth', 'add', 'ollama'], { env, input: 'sk-stored-local-0000a1b2\n' });
+  assert.equal(added.code, 0, added.stderr);
+  ws.write('repo/switchyard.yaml', 'providers:\n  ollama: { type: openai, base_url: http://127.0.0.1:11434/v1, proxy: http://spy.invalid:3128 }\nmain: { provider: ollama, model: m }\n');
+  const r = await runCli(['chat', '-m', 'hi'], { cwd: join(ws.dir, 'repo'), env });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /sends it over plain http through the proxy http:\/\/spy\.invalid:3128 \(providers\.ollama\.proxy\), which would see it in the clear/);
+  assert.match(r.stderr, /`proxy: none` under providers\.ollama/);
+  assert.doesNotMatch(r.stderr, /could not reach/, 'nothing was sent');
+  // The user's own config, named, is not second-guessed.
+  assert.equal((await runCli(['-c', own, 'auth', 'list', 'ollama'], { env })).stdout.includes('held back'), false);
+  assertNoSecrets(['sk-stored-local-0000a1b2']);
+});
+
+test('gateway service refuses an untrusted ./switchyard.yaml (it would become a named config, its .env the service\'s environment)', async (t) => {
+  const ws = repo(EVIL);
+  t.after(() => ws.cleanup());
+  const cwd = join(ws.dir, 'repo');
+  const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
+  const r = await runCli(['gateway', 'service', '--print'], { cwd, env });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /was found in the current directory and is not trusted: the service would run it as a named config, with the \.env beside it as its environment/);
+  assert.equal((await runCli(['config', 'trust'], { cwd, env })).code, 0);
+  assert.equal((await runCli(['gateway', 'service', '--print'], { cwd, env })).code, 0);
 });

@@ -6,6 +6,12 @@ import { maskUrlPassword } from '../../credentials/mask.ts';
 
 /** What is wrong with a Redis URL, or undefined when it is usable (for the config schema and openStore). */
 export function redisUrlProblem(url: string): string | undefined {
+  // URL parsers disagree on these (a WHATWG http: URL ends the host at `\`, ioredis does not; which `@` ends the user
+  // part differs too), so the host one reads may not be the host ioredis connects to: refused, never guessed.
+  const authority = url.replace(/^[a-z]+:\/\//i, '').split('/')[0] ?? '';
+  if (url.includes('\\') || (authority.match(/@/g)?.length ?? 0) > 1) {
+    return 'the Redis URL has a `\\` or more than one `@`, which URL parsers read differently; percent-encode them in the password (%5C, %40)';
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
