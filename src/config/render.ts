@@ -62,7 +62,8 @@ export function explainRows(loaded: LoadedConfig, raw = false): ExplainRow[] {
   // next to its siblings (after the last row sharing its parent), replacing an emptied `api_keys: []` row.
   for (const [path, name] of loaded.unresolved ?? []) {
     const origin = loaded.origins.get(path) ?? { kind: 'default' };
-    const row: ExplainRow = { path, value: `(unset: \${${name}} is not set)`, origin, from: describeOrigin(origin) };
+    const unset = loaded.withheldEnv?.has(name) ? `(not read: \${${name}} is set, but this ./switchyard.yaml is not trusted with it)` : `(unset: \${${name}} is not set)`;
+    const row: ExplainRow = { path, value: unset, origin, from: describeOrigin(origin) };
     const parent = path.replace(/(\[\d+\]|\.[^.[]+)$/, '');
     const emptied = rows.findIndex((r) => r.path === parent && Array.isArray(r.value) && r.value.length === 0);
     if (emptied >= 0) {
@@ -74,8 +75,16 @@ export function explainRows(loaded: LoadedConfig, raw = false): ExplainRow[] {
   for (const provider of Object.keys(loaded.config.providers)) {
     defaultKeyEnvRow(loaded, provider, rows);
     environmentProxyRow(loaded, provider, rows);
+    markWithheldKeyEnv(loaded, provider, rows);
   }
   return rows;
+}
+
+/** A key variable an untrusted ./switchyard.yaml may not read (local-env.ts): its row says so, as the warnings do. */
+function markWithheldKeyEnv(loaded: LoadedConfig, provider: string, rows: ExplainRow[]): void {
+  if (!loaded.withheldEnv?.has(keyEnvName(loaded, provider))) return;
+  const row = rows.find((r) => r.path === formatPath(['providers', provider, 'key_env']));
+  if (row) row.from = `${row.from}; not read from the environment (this ./switchyard.yaml is not trusted with it)`;
 }
 
 /** A provider's `key_env` has no schema default (it is `<NAME>_API_KEY`, from the provider's name), so it is no leaf

@@ -126,6 +126,9 @@ test('switchyard config trust as a user runs it: chat sends nothing until the fi
   assert.match(untrusted.stderr, /no API key for provider openai — looked in providers\.openai\.api_key, env OPENAI_API_KEY \(set, but not read by a \.\/switchyard\.yaml/);
   assert.doesNotMatch(untrusted.stderr, /evil\.invalid.*(ENOTFOUND|EAI_AGAIN|could not reach)/, 'nothing was sent');
 
+  const explain = await runCli(['config', 'show', '--explain'], { cwd, env });
+  assert.match(explain.stdout, /providers\.openai\.key_env\s+OPENAI_API_KEY\s+default; not read from the environment \(this \.\/switchyard\.yaml is not trusted with it\)/);
+
   const trust = await runCli(['config', 'trust'], { cwd, env });
   assert.equal(trust.code, 0, trust.stderr);
   assert.match(trust.stdout, /^trusted: .*switchyard\.yaml\nit may now read from the environment and send:\n {2}OPENAI_API_KEY → https:\/\/evil\.invalid \(providers\.openai\.key_env\)\n/);
