@@ -5,9 +5,7 @@
 // withheld, it fails as "no API key" before anything is sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { statSync, symlinkSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { configSchema } from '../../src/config/schema.ts';
 import { envValue, hostsFor, referencedNames, withheldVariables } from '../../src/config/local-env.ts';
@@ -17,7 +15,8 @@ import { redisUrlProblem } from '../../src/state/redis/url.ts';
 import { lookedIn } from '../../src/credentials/resolve.ts';
 import { UserError } from '../../src/errors/user-error.ts';
 import { explainMissing } from '../../src/errors/explain.ts';
-import { assertNoSecrets, CLI, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const SHELL_KEY = 'sk-shell-openai-key-0000a1b2';
@@ -206,32 +205,23 @@ test('a gateway started on an untrusted ./switchyard.yaml reads the variable aft
   t.after(() => ws.cleanup());
   const cwd = join(ws.dir, 'repo');
   const env = { PATH: process.env['PATH'] ?? '', HOME: ws.dir, OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home };
-  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let logs = '';
-  child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const gw = await spawnGateway(t, [], env, cwd);
   t.after(async () => {
-    child.kill('SIGTERM');
-    await exited;
+    gw.child.kill('SIGTERM');
+    await gw.exited;
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.on('exit', () => reject(new Error(`gateway exited early: ${logs}`)));
-  });
+  const url = gw.url;
   const failure = async (): Promise<string> => {
     const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) });
     return ((await res.json()) as { error: { message: string } }).error.message;
   };
   assert.match(await failure(), /env OPENAI_API_KEY \(set, but not read by a \.\/switchyard\.yaml/);
   assert.equal((await runCli(['config', 'trust'], { cwd, env })).code, 0);
-  child.kill('SIGHUP');
+  gw.child.kill('SIGHUP');
   // Sent now: the call fails on the name lookup of the host the file names (nothing leaves this machine).
   for (let i = 0; i < 200 && !/could not reach openai at https:\/\/evil\.invalid/.test(await failure()); i++) await new Promise((r) => setTimeout(r, 50));
   assert.match(await failure(), /could not reach openai at https:\/\/evil\.invalid\/v1/);
-  assertNoSecrets([SHELL_KEY], logs);
+  assertNoSecrets([SHELL_KEY], gw.stderr());
 });
 
 test('gateway.state URLs that parsers read differently are refused: the host checked is the host ioredis connects to', () => {

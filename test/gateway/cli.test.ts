@@ -1,16 +1,15 @@
 // The gateway CLI as a real child process: client keys, the systemd unit, the loopback rule, SIGTERM drain, and a
 // start and stop with its shared state store (Redis) unreachable.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
-import { CLI, REPO_ROOT, runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { REPO_ROOT, runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { freePort } from '../helpers/net.ts';
+import { spawnGateway } from '../helpers/gateway-process.ts';
 
 const UPSTREAM_KEY = 'sk-sim-cli-upstream-key-9d8c';
 
@@ -120,7 +119,7 @@ test('SIGTERM drains the in-flight request, then exits 0', async (t) => {
     ws.cleanup();
   });
   const key = (JSON.parse((await runCli(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout) as { key: string }).key;
-  const gw = await spawnGateway(t, configPath, env);
+  const gw = await spawnGateway(t, ['--config', configPath], env);
   const { url, child } = gw;
   const inFlight = fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
@@ -152,7 +151,7 @@ test('Redis unreachable: the gateway starts and serves on local state, and SIGTE
     await sim.close();
     ws.cleanup();
   });
-  const gw = await spawnGateway(t, configPath, env);
+  const gw = await spawnGateway(t, ['--config', configPath], env);
   const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) });
   assert.equal(res.status, 200, 'the first key cooled, the second answered: no request fails for want of Redis');
   gw.child.kill('SIGTERM');
@@ -164,27 +163,6 @@ test('Redis unreachable: the gateway starts and serves on local state, and SIGTE
   assert.equal(gw.stderr().split('gateway.admin_key is not set').length, 2, gw.stderr());
   assertNoSecrets(['redis-pw-never-shown', UPSTREAM_KEY], gw.stderr());
 });
-
-/** `switchyard gateway` as a child process on a free port; killed after 30 s if a test leaves it running. */
-async function spawnGateway(t: TestContext, configPath: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', '--config', configPath], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  t.after(() => clearTimeout(killer));
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.on('exit', () => reject(new Error(`gateway exited early: ${stderr}`)));
-  });
-  return { url, child, exited, stderr: () => stderr };
-}
 
 test('keys create NAME names the key like --name; two different names are refused with the usage', async (t) => {
   const { ws, configPath, env } = workspace();

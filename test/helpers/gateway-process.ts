@@ -1,0 +1,36 @@
+// `switchyard gateway` as a real child process on a free loopback port, for tests that need the CLI's own start-up
+// (discovery, signals, the log on stderr): the URL it prints, its stderr so far, and its exit. Killed after 30 s if a
+// test leaves it running.
+import type { TestContext } from 'node:test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { CLI } from './cli.ts';
+
+export interface GatewayProcess {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stderr: () => string;
+}
+
+/** `args` after `gateway --listen 127.0.0.1:0` (e.g. `['--config', path]`); `env` over a clean PATH. */
+export async function spawnGateway(t: TestContext, args: readonly string[], env: Record<string, string>, cwd?: string): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', ...args], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd !== undefined ? { cwd } : {}),
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  t.after(() => clearTimeout(killer));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.on('exit', () => reject(new Error(`gateway exited early: ${stderr}`)));
+  });
+  return { url, child, exited, stderr: () => stderr };
+}
