@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliConfig, printJson, printTable } from './context.ts';
 import { loadConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../config/types.ts';
 import { isTrusted } from '../config/trust.ts';
 import { createLogger } from '../log.ts';
 import { batchedDestination } from '../log-destination.ts';
@@ -58,11 +59,21 @@ export function register(program: Command): void {
     .action(service);
 }
 
+/** A ./switchyard.yaml found in the current directory may have come with a cloned repository: a gateway (or a service
+ * of one) runs only on a file the user trusted (`config trust`) or named (--config). */
+function refuseUntrusted(loaded: LoadedConfig, why: string): void {
+  if (!loaded.localConfig || loaded.path === null || isTrusted(loaded.path)) return;
+  throw new UserError(`${loaded.path} was found in the current directory and is not trusted: ${why}`, {
+    details: ['if it is yours: `switchyard config trust`, then run this again; or name the file with --config'],
+  });
+}
+
 async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void> {
   if (cmd.args.length > 0) unknownCommand(cmd, cmd.args[0]!);
   // No config file at all is refused (with where it looked), unlike the other commands: a gateway on the defaults has
   // no route to serve, yet would answer /readyz as ready — a service started in the wrong directory would look healthy.
   const loaded = loadConfig({ configPath: cmd.optsWithGlobals<{ config?: string }>().config, env: process.env, cwd: process.cwd(), allowMissing: false });
+  refuseUntrusted(loaded, 'a gateway serves whoever reaches it with your keys, as the file says (its listen address, require_keys, the Redis its client keys come from)');
   // Log lines go to stderr in batches: one write per ~16 KiB rather than one per request, at most 250 ms late,
   // everything written before exit (see log-destination.ts).
   const destination = batchedDestination({ dest: 2 });
@@ -80,6 +91,11 @@ async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void
   logger.info({ url: handle.url, version: VERSION, config: loaded.path, require_keys: loaded.config.gateway.require_keys }, 'gateway listening');
   process.stdout.write(`switchyard gateway listening on ${handle.url}\n`);
   process.stdout.write(`  OpenAI base_url: ${handle.url}/v1   Anthropic base_url: ${handle.url}\n`);
+  // The URL above is the one to use from this machine; a bind to every interface is said, since others reach it too.
+  const bound = handle.app.server.address();
+  if (typeof bound === 'object' && bound !== null && (bound.address === '0.0.0.0' || bound.address === '::')) {
+    process.stdout.write(`  bound to every interface (${bound.address === '::' ? '[::]' : bound.address}:${bound.port}): other machines that reach this one can call it too\n`);
+  }
 }
 
 /** The store the gateway uses (gateway.state), opened for one CLI command. */
@@ -204,11 +220,7 @@ async function service(opts: { print?: boolean; install?: boolean; force?: boole
   // The unit names the file with --config (so it reads the whole environment) and loads the .env beside it as the
   // service's real environment (EnvironmentFile=): for a file that may have come with a cloned repository, that is
   // the user's decision to make, not a side effect.
-  if (loaded.localConfig && !isTrusted(loaded.path)) {
-    throw new UserError(`${loaded.path} was found in the current directory and is not trusted: the service would run it as a named config, with the .env beside it as its environment`, {
-      details: ['if both are yours: `switchyard config trust`, then run this again; or name the file with --config'],
-    });
-  }
+  refuseUntrusted(loaded, 'the service would run it as a named config, with the .env beside it as its environment');
   const text = renderUnit({ node: process.execPath, bin: BIN, configPath: resolve(loaded.path), env: process.env });
   // Said, not refused: the unit is right; what the service will read may not be what this shell has (seed 001).
   const warnings = [...(await serviceShellWarnings(loaded, process.env)), ...systemdDotenvWarnings(loaded.dotenvPath)];

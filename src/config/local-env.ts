@@ -11,6 +11,7 @@ import type { Config } from './schema.ts';
 import type { LoadedConfig } from './types.ts';
 import type { ConfigPath } from './issue.ts';
 import { formatPath } from './issue.ts';
+import { isKeySlot } from './interpolate.ts';
 
 /** The hosts each well-known key variable belongs to: sending it there is what any config would do. */
 const HOMES: Readonly<Record<string, readonly string[]>> = {
@@ -44,8 +45,12 @@ function isLoopback(origin: string): boolean {
   }
 }
 
-function approved(name: string, origin: string): boolean {
-  return isLoopback(origin) || (HOMES[name]?.includes(origin) ?? false);
+/** `asKey`: the value is sent as a provider's key (key_env, an api_key slot): to a server on this machine, which
+ * authenticates with it. Anything else (a model name, a header, part of a URL) is data that a server on this machine
+ * may pass on — `switchyard gateway` itself routes a model `other/…` to another provider — so loopback does not
+ * approve it; only the variable's own home does. */
+function approved(name: string, origin: string, asKey: boolean): boolean {
+  return (asKey && isLoopback(origin)) || (HOMES[name]?.includes(origin) ?? false);
 }
 
 /** `${NAME}` references in a raw string (`$${` is a literal). */
@@ -131,9 +136,9 @@ export function hostsFor(config: Config, path: ConfigPath): string[] {
  */
 export function withheldVariables(raw: unknown, config: Config, env: Readonly<Record<string, string | undefined>>, keyEnv: ReadonlyMap<string, string>): Map<string, WithheldVariable> {
   const out = new Map<string, WithheldVariable>();
-  const note = (name: string, hosts: readonly string[], readAt: string): void => {
+  const note = (name: string, hosts: readonly string[], readAt: string, asKey: boolean): void => {
     if (env[name] === undefined) return;
-    const refused = hosts.filter((h) => !approved(name, h));
+    const refused = hosts.filter((h) => !approved(name, h, asKey));
     if (refused.length === 0) return;
     const w = out.get(name) ?? { name, hosts: [], readAt: [] };
     for (const h of refused) if (!w.hosts.includes(h)) w.hosts.push(h);
@@ -142,9 +147,11 @@ export function withheldVariables(raw: unknown, config: Config, env: Readonly<Re
   };
   for (const [path, text] of strings(raw, [])) {
     const names = referencedNames(text);
-    if (names.length > 0) for (const name of names) note(name, hostsFor(config, path), formatPath(path));
+    // A key slot holding exactly one variable is that key; text around it makes it something else.
+    const asKey = isKeySlot(path) && text.trim() === `\${${names[0] ?? ''}}`;
+    if (names.length > 0) for (const name of names) note(name, hostsFor(config, path), formatPath(path), asKey);
   }
-  for (const [provider, variable] of keyEnv) note(variable, providerHosts(config, provider), `providers.${provider}.key_env`);
+  for (const [provider, variable] of keyEnv) note(variable, providerHosts(config, provider), `providers.${provider}.key_env`, true);
   return out;
 }
 

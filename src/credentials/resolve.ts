@@ -195,7 +195,8 @@ function storedKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStor
  */
 function seenInTheClear(loaded: LoadedConfig, provider: string, baseUrl: string, key: StoredCredential, target: KeyTarget): WithheldKey | undefined {
   const p = loaded.config.providers[provider];
-  if (!loaded.localConfig || p === undefined || !baseUrl.startsWith('http:')) return undefined;
+  // Read as the URL it is (`HTTP://`, a leading space): the text's first letters say nothing for sure.
+  if (!loaded.localConfig || p === undefined || protocolOf(baseUrl) !== 'http:') return undefined;
   const proxy = proxyFor(p, provider, baseUrl, loaded.env, loaded.dotenv);
   if (proxy === undefined || proxy.from.startsWith('env ')) return undefined;
   const w: WithheldKey = {
@@ -206,6 +207,14 @@ function seenInTheClear(loaded: LoadedConfig, provider: string, baseUrl: string,
   if (key.label !== undefined) w.label = key.label;
   if (key.origin !== undefined) w.added_for = key.origin;
   return w;
+}
+
+function protocolOf(url: string): string | undefined {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return undefined;
+  }
 }
 
 // Hashing on every request is cheap, but the request path calls this a lot; secrets are in memory anyway.

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { assertNoSecrets, runCli, type CliResult } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { trustConfig } from '../../src/config/trust.ts';
 
 const ENV_VALUE = 'sk-qa-from-the-shell-0001';
 const DOTENV_VALUE = 'sk-qa-from-dotenv-file-0002';
@@ -28,6 +29,8 @@ function setup(t: TestContext): { run(args: string[], env?: Record<string, strin
   const ws = tempWorkspace('switchyard-qa-');
   t.after(() => ws.cleanup());
   ws.write('switchyard.yaml', CONFIG);
+  // The user's own project config (a gateway runs only on a trusted one: src/config/local-env.ts).
+  trustConfig(join(ws.dir, 'switchyard.yaml'), { SWITCHYARD_HOME: ws.home });
   ws.write('.env', `CFG_KEY=${DOTENV_VALUE}\n`);
   ws.write('scenario.yaml', 'keys: { sk-sim: {} }\n');
   return {

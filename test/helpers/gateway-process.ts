@@ -11,6 +11,8 @@ export interface GatewayProcess {
   child: ChildProcess;
   exited: Promise<number | null>;
   stderr: () => string;
+  /** Its stdout so far (the banner). */
+  stdout: () => string;
 }
 
 /** `args` after `gateway --listen 127.0.0.1:0` (e.g. `['--config', path]`); `env` over a clean PATH. */
@@ -25,12 +27,14 @@ export async function spawnGateway(t: TestContext, args: readonly string[], env:
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stdout = '';
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
+      stdout += `${line}\n`;
       const m = /listening on (http:\/\/\S+)/.exec(line);
       if (m?.[1]) resolve(m[1]);
     });
     child.on('exit', () => reject(new Error(`gateway exited early: ${stderr}`)));
   });
-  return { url, child, exited, stderr: () => stderr };
+  return { url, child, exited, stderr: () => stderr, stdout: () => stdout };
 }

@@ -10,18 +10,22 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 
 const KEY: GatewayKeyRecord = { id: 'k1', name: 'fleet', hash: 'a'.repeat(64), prefix: 'sy-abcd', created_at: 1 };
 
-test('written 0600 and read back; missing or damaged: nothing known', (t) => {
+const SOURCE = 'redis://127.0.0.1:6379/0#switchyard:gateway_keys';
+
+test('written 0600 and read back; missing, damaged, or from another Redis: nothing known', (t) => {
   const ws = tempWorkspace('switchyard-key-mirror-');
   t.after(() => ws.cleanup());
   const path = join(ws.home, 'shared-client-keys.json');
-  assert.equal(readKeyMirror(path), undefined);
+  assert.equal(readKeyMirror(path, SOURCE), undefined);
   const warnings: string[] = [];
-  writeKeyMirror(path, [KEY], (m) => warnings.push(m));
-  assert.deepEqual(readKeyMirror(path), [KEY]);
+  writeKeyMirror(path, SOURCE, [KEY], (m: string) => warnings.push(m));
+  assert.deepEqual(readKeyMirror(path, SOURCE), [KEY]);
   assert.equal(statSync(path).mode & 0o777, 0o600);
+  // Keys read from a Redis that a cloned repository's config named are not keys of the user's own Redis.
+  assert.equal(readKeyMirror(path, 'redis://evil.invalid:6379/0#switchyard:gateway_keys'), undefined);
   writeFileSync(path, '{"keys": [ {"id": 1}, ');
-  assert.equal(readKeyMirror(path), undefined);
-  writeKeyMirror(join(ws.home, 'no-such-dir', 'x.json'), [KEY], (m) => warnings.push(m));
+  assert.equal(readKeyMirror(path, SOURCE), undefined);
+  writeKeyMirror(join(ws.home, 'no-such-dir', 'x.json'), SOURCE, [KEY], (m: string) => warnings.push(m));
   assert.match(warnings.join('\n'), /could not keep a copy of the client keys read from Redis in .*x\.json \(ENOENT\)/);
 });
 

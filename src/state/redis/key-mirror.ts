@@ -14,13 +14,14 @@ function isRecord(v: unknown): v is GatewayKeyRecord {
   return typeof r['id'] === 'string' && typeof r['name'] === 'string' && typeof r['hash'] === 'string' && typeof r['prefix'] === 'string' && typeof r['created_at'] === 'number';
 }
 
-/** The mirrored records, or undefined when there is no usable mirror (never written, or damaged: then nothing is
- * known, as before there was a mirror). */
-export function readKeyMirror(path: string): GatewayKeyRecord[] | undefined {
+/** The mirrored records, or undefined when there is no usable mirror: never written, damaged, or read from another
+ * Redis than `source` (the Redis a ./switchyard.yaml of a cloned repository named must not leave keys behind for the
+ * user's own). Then nothing is known, as before there was a mirror. */
+export function readKeyMirror(path: string, source: string): GatewayKeyRecord[] | undefined {
   try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    const keys = (parsed as { keys?: unknown }).keys;
-    return Array.isArray(keys) ? keys.filter(isRecord) : undefined;
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as { source?: unknown; keys?: unknown };
+    if (parsed.source !== source) return undefined;
+    return Array.isArray(parsed.keys) ? parsed.keys.filter(isRecord) : undefined;
   } catch {
     return undefined;
   }
@@ -32,9 +33,10 @@ export function mirrorSignature(records: Iterable<GatewayKeyRecord>): string {
 }
 
 /** Writes the mirror; a failure (a read-only state directory) is reported to `warn` and changes nothing else. */
-export function writeKeyMirror(path: string, records: Iterable<GatewayKeyRecord>, warn: (message: string) => void): void {
+/** `source`: which Redis (and key prefix) the records were read from, the password masked. */
+export function writeKeyMirror(path: string, source: string, records: Iterable<GatewayKeyRecord>, warn: (message: string) => void): void {
   try {
-    writeFileSync(`${path}.tmp`, `${JSON.stringify({ keys: [...records] })}\n`, { mode: 0o600 });
+    writeFileSync(`${path}.tmp`, `${JSON.stringify({ source, keys: [...records] })}\n`, { mode: 0o600 });
     renameSync(`${path}.tmp`, path);
   } catch (err) {
     warn(`could not keep a copy of the client keys read from Redis in ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); a replica restarted while Redis is unreachable will not know them`);

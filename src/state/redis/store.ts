@@ -311,7 +311,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   /** At start, before Redis answers: the keys this replica last read, if it kept them. */
   private loadKeyMirror(): void {
     if (this.keyMirrorPath === undefined) return;
-    const records = readKeyMirror(this.keyMirrorPath);
+    const records = readKeyMirror(this.keyMirrorPath, this.mirrorSource());
     if (records === undefined) return;
     for (const k of records) this.clientKeys.set(k.id, k);
     this.keysFromMirror = true;
@@ -325,7 +325,12 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     const signature = mirrorSignature(this.clientKeys.values());
     if (signature === this.mirrored) return;
     this.mirrored = signature;
-    writeKeyMirror(this.keyMirrorPath, this.clientKeys.values(), this.warn);
+    writeKeyMirror(this.keyMirrorPath, this.mirrorSource(), this.clientKeys.values(), this.warn);
+  }
+
+  /** Which Redis the mirrored keys belong to: its URL (password masked) and the key prefix. */
+  private mirrorSource(): string {
+    return `${this.location}#${this.keys.clientKeys}`;
   }
 
   /** Cheap when nothing changed: one GET of the counter. */
