@@ -5,6 +5,7 @@ import { decodeUtf8 } from './encoding.ts';
 import { keyEnvName, keyVariable, unsendableKeys } from '../credentials/resolve.ts';
 import { envValue, withheldVariables, withheldWhy, type WithheldVariable } from './local-env.ts';
 import { isTrusted } from './trust.ts';
+import { maskRedisUrl } from '../state/redis/url.ts';
 import { conflictWarning } from './interpolate.ts';
 import { adminKeyWarnings } from './admin-key.ts';
 import { isDuplicateKey } from './yaml-source.ts';
@@ -88,10 +89,31 @@ function loadFile(path: string, env: Record<string, string | undefined>, local: 
   const withheld = untrusted ? untrustedReads(input) : undefined;
   const checked = checkSource(withheld ? { ...input, withheld } : input);
   if (!checked.ok) throw issuesError(path, checked.issues);
+  if (untrusted) limitUntrusted(checked.loaded, path);
   if (withheld) {
     checked.loaded.warnings.push(...[...withheld.values()].map((w) => withheldWhy(w, path)));
   }
   return checked.loaded;
+}
+
+/**
+ * What an untrusted ./switchyard.yaml may not decide for the user's own state, shared by every config: where it is
+ * kept (a Redis of its choosing would learn the keys' health, and overwrite the copy of the client keys a replica
+ * keeps), and for how long a key it saw fail stays set aside (a year of "rejected" would bench the user's real key
+ * for their own config too). Its gateway.state is not used, and its cooldowns go no longer than the defaults.
+ */
+function limitUntrusted(loaded: LoadedConfig, path: string): void {
+  const config = loaded.config;
+  if (config.gateway.state !== 'sqlite') {
+    loaded.warnings.push(`gateway.state ${maskRedisUrl(config.gateway.state)} is not used: ${path} was found in the current directory and is not trusted to choose where your keys' health is kept (the embedded store is used); \`switchyard config trust\` if the file is yours`);
+    config.gateway.state = 'sqlite';
+  }
+  const defaults = configSchema.parse({}).cooldowns;
+  const longer = (Object.keys(defaults) as (keyof typeof defaults)[]).filter((k) => config.cooldowns[k] > defaults[k]);
+  for (const k of longer) config.cooldowns[k] = defaults[k];
+  if (longer.length > 0) {
+    loaded.warnings.push(`cooldowns.${longer.join(', cooldowns.')} ${longer.length === 1 ? 'is' : 'are'} held to the default: ${path} was found in the current directory and is not trusted to set your keys aside for longer (their health is shared with your own configs); \`switchyard config trust\` if the file is yours`);
+  }
 }
 
 /** What `path`, found as ./switchyard.yaml and not trusted, would not be allowed to read (for `config trust`, which

@@ -305,3 +305,22 @@ test('gateway service refuses an untrusted ./switchyard.yaml (it would become a 
   assert.equal((await runCli(['config', 'trust'], { cwd, env })).code, 0);
   assert.equal((await runCli(['gateway', 'service', '--print'], { cwd, env })).code, 0);
 });
+
+test('an untrusted local config does not decide where your keys\' health is kept, nor set them aside for longer than the defaults', (t) => {
+  const ws = repo('providers:\n  p: { type: openai, base_url: http://127.0.0.1:9/v1 }\nmain: { provider: p, model: m }\ncooldowns: { rejected: 8760h, auth_suspect: 8760h, rate_limited: 10s }\ngateway: { state: "redis://127.0.0.1:6379/0" }\n');
+  t.after(() => ws.cleanup());
+  const cwd = join(ws.dir, 'repo');
+  const env = { SWITCHYARD_HOME: ws.home };
+  const untrusted = loadConfig({ cwd, env });
+  const defaults = configSchema.parse({}).cooldowns;
+  assert.equal(untrusted.config.gateway.state, 'sqlite');
+  assert.deepEqual([untrusted.config.cooldowns.rejected, untrusted.config.cooldowns.auth_suspect], [defaults.rejected, defaults.auth_suspect]);
+  assert.equal(untrusted.config.cooldowns.rate_limited, 10_000, 'shorter is harmless: kept');
+  const warnings = untrusted.warnings.join('\n');
+  assert.match(warnings, /gateway\.state redis:\/\/127\.0\.0\.1:6379\/0 is not used: .* is not trusted to choose where your keys' health is kept/);
+  assert.match(warnings, /cooldowns\.auth_suspect, cooldowns\.rejected are held to the default|cooldowns\.rejected, cooldowns\.auth_suspect are held to the default/);
+  trustConfig(join(cwd, 'switchyard.yaml'), env);
+  const trusted = loadConfig({ cwd, env });
+  assert.equal(trusted.config.gateway.state, 'redis://127.0.0.1:6379/0');
+  assert.equal(trusted.config.cooldowns.rejected, 8760 * 3_600_000);
+});
