@@ -58,7 +58,8 @@ main: { provider: mimo, model: sim-large }
 gateway: { state: 'redis://:hunter2secret@127.0.0.1:${port}/0' }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 `);
-  const reset = await runCli(['auth', 'reset', 'mimo'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  // Named: a discovered ./switchyard.yaml that is not trusted does not choose the state store (local-env.test.ts).
+  const reset = await runCli(['-c', join(ws.dir, 'switchyard.yaml'), 'auth', 'reset', 'mimo'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.equal(reset.code, 1, reset.stdout + reset.stderr);
   assert.doesNotMatch(reset.stdout, /ok again/);
   assert.match(reset.stderr, new RegExp(`the reset of mimo was not saved: Redis at redis://:\\*+@127\\.0\\.0\\.1:${port}/0 is unreachable \\([^)]+\\); nothing changed for a running gateway`));
