@@ -5,13 +5,12 @@
 // renamed into place), so a crash cannot leave half of it.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { GatewayKeyRecord } from '../types.ts';
+import { hasGatewayKeyFields } from './shared-state.ts';
 
 export const KEY_MIRROR_FILE = 'shared-client-keys.json';
 
 function isRecord(v: unknown): v is GatewayKeyRecord {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as Record<string, unknown>;
-  return typeof r['id'] === 'string' && typeof r['name'] === 'string' && typeof r['hash'] === 'string' && typeof r['prefix'] === 'string' && typeof r['created_at'] === 'number';
+  return typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string' && hasGatewayKeyFields(v);
 }
 
 /** The mirrored records, or undefined when there is no usable mirror: never written, damaged, or read from another

@@ -75,9 +75,15 @@ function parseBreaker(provider: string, text: string | null | undefined): Breake
   return { ...(r as BreakerRecord), provider };
 }
 
+/** A client key record's fields, as Redis holds them (the id is the hash field) and as the key mirror keeps them. */
+export function hasGatewayKeyFields(r: object): boolean {
+  const k = r as Partial<Record<keyof GatewayKeyRecord, unknown>>;
+  return typeof k.name === 'string' && typeof k.hash === 'string' && typeof k.prefix === 'string' && typeof k.created_at === 'number';
+}
+
 function parseGatewayKey(id: string, text: string | null | undefined): GatewayKeyRecord | undefined {
   const r = parseObject<GatewayKeyRecord>(text);
-  if (r === undefined || typeof r.name !== 'string' || typeof r.hash !== 'string' || typeof r.prefix !== 'string' || typeof r.created_at !== 'number') return undefined;
+  if (r === undefined || !hasGatewayKeyFields(r)) return undefined;
   return { ...(r as GatewayKeyRecord), id };
 }
 
