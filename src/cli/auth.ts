@@ -78,7 +78,7 @@ async function withAuth(cmd: Command, fn: (ctx: AuthContext) => void | Promise<v
   const warn = (message: string): void => {
     if (said.has(message)) return;
     said.add(message);
-    process.stderr.write(`switchyard: warning: ${scrubSecrets(message)}\n`);
+    process.stderr.write(`warning: ${scrubSecrets(message)}\n`);
   };
   // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials.
   const keyVariables = [...Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p)), ...interpolatedKeyVariables(loaded)];

@@ -224,7 +224,7 @@ async function service(opts: { print?: boolean; install?: boolean; force?: boole
   const text = renderUnit({ node: process.execPath, bin: BIN, configPath: resolve(loaded.path), env: process.env });
   // Said, not refused: the unit is right; what the service will read may not be what this shell has (seed 001).
   const warnings = [...(await serviceShellWarnings(loaded, process.env)), ...systemdDotenvWarnings(loaded.dotenvPath)];
-  for (const w of warnings) process.stderr.write(`switchyard: warning: ${w}\n`);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   if (!opts.install) {
     process.stdout.write(text);
     return;

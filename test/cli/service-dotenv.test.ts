@@ -37,7 +37,7 @@ LOG_LEVEL=info
   const printed = await runCli(['gateway', 'service', '--print', '--config', config], { env });
   assert.equal(printed.code, 0, printed.stderr);
   assert.match(printed.stdout, /^EnvironmentFile=-.*\.env$/m);
-  for (const re of expected) assert.match(printed.stderr, new RegExp(`^switchyard: warning: ${re.source}`, 'm'));
+  for (const re of expected) assert.match(printed.stderr, new RegExp(`^warning: ${re.source}`, 'm'));
   assert.doesNotMatch(printed.stderr, /LOG_LEVEL|:1:|:5:/);
 
   const installed = await runCli(['gateway', 'service', '--install', '--config', config], { env });

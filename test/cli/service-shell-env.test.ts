@@ -33,7 +33,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   const printed = await run(['gateway', 'service', '--print']);
   assert.equal(printed.code, 0, printed.stderr);
   assert.match(printed.stdout, /^EnvironmentFile=-.*\/\.env$/m);
-  assert.equal(printed.stderr, `switchyard: warning: ${missing}\n`);
+  assert.equal(printed.stderr, `warning: ${missing}\n`);
 
   const installed = await run(['gateway', 'service', '--install']);
   assert.equal(installed.code, 0, installed.stderr);
@@ -69,7 +69,7 @@ main: { provider: mimo, model: m }
   ws.write('.env', 'MIMO_URL=http://127.0.0.1:9/v1\n');
   const r = await runCli(['gateway', 'service', '--print', '--config', config], { env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY } });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stderr, `switchyard: warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`);
+  assert.equal(r.stderr, `warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`);
   assertNoSecrets([SHELL_KEY]);
 });
 

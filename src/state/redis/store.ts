@@ -89,7 +89,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     this.location = maskRedisUrl(options.url);
     this.local = options.local;
     this.keys = sharedKeys(options.prefix ?? DEFAULT_PREFIX);
-    this.warn = options.warn ?? ((m) => process.stderr.write(`switchyard: warning: ${m}\n`));
+    this.warn = options.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.keyMirrorPath = options.keyMirrorPath;
     this.loadKeyMirror();
