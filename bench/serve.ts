@@ -1,5 +1,5 @@
 // One benchmark server per process, so the load generator, the upstream and the system under test never share an
-// event loop:  node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile>
+// event loop:  node bench/serve.ts upstream | proxy <upstreamUrl> | floor <upstreamUrl> | gateway <upstreamUrl> <logFile>
 //              | sim | soak-gateway <configFile> <logFile>   (the last two: bench/soak.ts)
 // Prints one JSON line {url, key?} on stdout when listening, {cpuMicros, heapUsed?, rss?} on SIGUSR2 (the heap after
 // a full collection when node runs with --expose-gc); exits on SIGTERM.
@@ -13,6 +13,7 @@ import { generateKey, newKeyRecord } from '../src/gateway/keys.ts';
 import { startGateway } from '../src/gateway/server.ts';
 import { startFakeUpstream } from './fake-upstream.ts';
 import { startBareProxy } from './bare-proxy.ts';
+import { startFloor } from './floor.ts';
 import { startSimulator } from '../src/sim/server.ts';
 import { SOAK_SCENARIO } from './soak-setup.ts';
 import { loadConfig } from '../src/config/load.ts';
@@ -67,6 +68,10 @@ async function main(): Promise<void> {
     const proxy = await startBareProxy(upstreamUrl);
     close = proxy.close;
     process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);
+  } else if (role === 'floor' && upstreamUrl) {
+    const floor = await startFloor(benchConfig(upstreamUrl));
+    close = floor.close;
+    process.stdout.write(`${JSON.stringify({ url: floor.url })}\n`);
   } else if (role === 'gateway' && upstreamUrl && logFile) {
     const gw = await benchGateway(benchConfig(upstreamUrl), logFile);
     close = gw.close;
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
     close = gw.close;
     process.stdout.write(`${JSON.stringify({ url: gw.url, key: gw.key })}\n`);
   } else {
-    process.stderr.write('usage: node bench/serve.ts upstream | proxy <upstreamUrl> | gateway <upstreamUrl> <logFile> | sim | soak-gateway <configFile> <logFile>\n');
+    process.stderr.write('usage: node bench/serve.ts upstream | proxy <upstreamUrl> | floor <upstreamUrl> | gateway <upstreamUrl> <logFile> | sim | soak-gateway <configFile> <logFile>\n');
     process.exit(2);
   }
   // SIGUSR2: report the CPU time used so far, so the benchmark can give CPU per request for each server.
