@@ -27,6 +27,21 @@ export function parseGoDuration(text: string): number | undefined {
   return total;
 }
 
+/** The longest wait a server's headers are taken at: a reset a day or more away (a monthly quota, or a garbled
+ * `retry-after: 999999999`) would otherwise bench a key for as long, past any `cooldowns` the config allows; capped,
+ * the key is tried again after a day, and a limit still in force says so again, for one request a day. */
+export const MAX_SERVER_WAIT_MS = 24 * 3_600_000;
+
+/** A date as servers write one: an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`) or RFC 3339 (`2015-10-21T07:28:00Z`).
+ * `Date.parse` alone also takes `-5` or `12` as years, which made a garbled header read as "reset now". */
+const DATE_SHAPE = /^\s*(?:[A-Za-z]{3},?\s|\d{4}-\d{2}-\d{2})/;
+
+function parseDate(text: string): number | undefined {
+  if (!DATE_SHAPE.test(text)) return undefined;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : date;
+}
+
 function parseNumber(text: string | undefined): number | undefined {
   if (text === undefined || !/^\s*\d+(\.\d+)?\s*$/.test(text)) return undefined;
   return Number(text);
@@ -37,8 +52,8 @@ function parseRetryAfter(text: string | undefined, now: number): number | undefi
   if (text === undefined) return undefined;
   const seconds = parseNumber(text);
   if (seconds !== undefined) return seconds * 1000;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : date - now;
+  const date = parseDate(text);
+  return date === undefined ? undefined : date - now;
 }
 
 /** A reset header value → epoch ms: RFC 3339 / HTTP date, Go duration, epoch seconds or ms, or delta seconds. */
@@ -51,8 +66,7 @@ function parseResetValue(text: string, now: number): number | undefined {
   }
   const duration = parseGoDuration(text);
   if (duration !== undefined) return now + duration;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : date;
+  return parseDate(text);
 }
 
 const RESET_FAMILIES: readonly { reset: string; remaining: string }[] = [
@@ -96,7 +110,7 @@ export function parseRetryHints(headers: HeaderBag | undefined, now: number): Re
   wait ??= parseRetryAfter(get('retry-after'), now);
   const resetAt = wait !== undefined ? now + Math.max(0, wait) : resetFromHeaders(get, now);
   if (resetAt === undefined) return hints;
-  hints.resetAt = Math.max(now, Math.round(resetAt));
+  hints.resetAt = Math.min(now + MAX_SERVER_WAIT_MS, Math.max(now, Math.round(resetAt)));
   hints.retryAfterMs = hints.resetAt - now;
   return hints;
 }

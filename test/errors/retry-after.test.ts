@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextMidnight, parseGoDuration, parseRetryHints } from '../../src/errors/retry-after.ts';
+import { MAX_SERVER_WAIT_MS, nextMidnight, parseGoDuration, parseRetryHints } from '../../src/errors/retry-after.ts';
 
 const NOW = Date.parse('2026-06-12T10:00:00Z');
 
@@ -20,6 +20,11 @@ const CASES: { name: string; headers: Record<string, string>; retryAfterMs?: num
   { name: 'x-ratelimit-reset epoch ms (OpenRouter)', headers: { 'x-ratelimit-reset': String(NOW + 45_000) }, retryAfterMs: 45_000 },
   { name: 'x-ratelimit-reset epoch seconds', headers: { 'x-ratelimit-reset': String((NOW + 10_000) / 1000) }, retryAfterMs: 10_000 },
   { name: 'garbage is ignored', headers: { 'retry-after': 'soon', 'x-ratelimit-reset-tokens': 'later' } },
+  // Date.parse reads both as years: they were "reset now", a 1 s cooldown instead of the config's.
+  { name: 'a negative retry-after is garbage, not a date', headers: { 'retry-after': '-5', 'retry-after-ms': 'abc' } },
+  { name: 'a bare number in a reset header is seconds, a word is garbage', headers: { 'x-ratelimit-reset': 'twelve', 'x-ratelimit-reset-tokens': '-12' } },
+  { name: 'a wait over a day is taken as a day', headers: { 'retry-after': '999999999' }, retryAfterMs: MAX_SERVER_WAIT_MS },
+  { name: 'a reset date years away is taken as a day', headers: { 'anthropic-ratelimit-requests-reset': '2058-08-01T00:00:00Z' }, retryAfterMs: MAX_SERVER_WAIT_MS },
 ];
 
 for (const c of CASES) {
