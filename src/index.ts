@@ -78,6 +78,6 @@ export type {
 } from './providers/types.ts';
 
 // The simulator
-export { startSimulator } from './sim/server.ts';
+export { startSimulator, loadScenario, parseScenarioText, resolveScenario } from './sim/server.ts';
 export type { SimulatorOptions, Scenario, ScenarioInput } from './sim/server.ts';
 export type { RunningSimulator, SimulatorHandle, SimCallRecord } from './sim/types.ts';

@@ -10,7 +10,10 @@ import {
   createSwitchyard,
   EXPLANATION_RANK,
   openStore,
+  parseScenarioText,
   REQUESTED_ROUTE_RULE,
+  resolveScenario,
+  UserError,
   watchConfig,
   type AdapterFor,
   type Breakers,
@@ -114,4 +117,14 @@ test('public types: a custom adapter, sleep and logger plug in; chat() with a ru
   assert.deepEqual([reasons.length, sources.length, typeof notFinish], [3, 4, 'string']);
   assert.equal(typeof useScenario, 'function');
   assert.ok(scenarioInput.keys);
+});
+
+test('the scenario checks are exported: a bad scenario is a located UserError, a good one resolves', () => {
+  assert.throws(() => parseScenarioText('keys:\n  sk-x: { rate_limit_afer: 1 }\n', 'ci.yaml'), (err: unknown) => {
+    assert.ok(err instanceof UserError);
+    assert.match(err.message, /ci\.yaml:2:\d+: keys\.sk-x\.rate_limit_afer: unknown key .*did you mean `rate_limit_after`/);
+    return true;
+  });
+  const scenario: Scenario = resolveScenario(scenarioInput);
+  assert.deepEqual(Object.keys(scenario.keys), ['sk-x']);
 });
