@@ -10,6 +10,7 @@ import { SwitchyardError } from './errors.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import { requestFor, type RequestAdjustments } from './adjust.ts';
 import { makeAttempt, routeName } from './trail.ts';
+import type { Attempt } from './types.ts';
 
 export interface OpenedStream {
   iterator: AsyncIterator<StreamEvent>;
@@ -50,12 +51,28 @@ export function streamSender(request: Omit<ChatRequest, 'model'>): Sender<Opened
   };
 }
 
+/** The attempt the stream was committed on: its trail entry (outcome `ok` when the stream started) is the one that broke. */
+function committedAttempt(ctx: CallContext, route: RouteSpec): Attempt | undefined {
+  const name = routeName(route);
+  return ctx.trail.findLast((a) => a.route === name && a.outcome === 'ok' && a.credential !== undefined);
+}
+
 function midStreamError(ctx: CallContext, route: RouteSpec, err: unknown, startedAt: number): SwitchyardError {
   const kind: ErrorKind = UpstreamError.isInstance(err) ? err.kind : 'connection';
   const detail = UpstreamError.isInstance(err) ? err.providerMessage : err instanceof Error ? err.message : String(err);
-  const attempt = makeAttempt({ route, outcome: kind, startedAt, endedAt: ctx.now(), waitMs: 0, message: `mid-stream: ${detail || 'stream ended without finishing'}` });
+  const message = `mid-stream: ${detail || 'stream ended without finishing'}`;
+  // The same request broke: its entry (with the key it was sent with) now says how, rather than a second entry that
+  // would read as another attempt without a key. Its latency runs to the break.
+  let attempt = committedAttempt(ctx, route);
+  if (attempt !== undefined) {
+    attempt.outcome = kind;
+    attempt.message = message;
+    attempt.latency_ms = Math.max(0, ctx.now() - attempt.started_at);
+  } else {
+    attempt = makeAttempt({ route, outcome: kind, startedAt, endedAt: ctx.now(), waitMs: 0, message });
+    ctx.trail.push(attempt);
+  }
   if (UpstreamError.isInstance(err) && err.status !== undefined) attempt.status = err.status;
-  ctx.trail.push(attempt);
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
   if (kind === 'connection' || kind === 'timeout' || kind === 'server') ctx.breakers.recordFailure(route.provider, kind);
   const explanation = `${ctx.task}: the answer from ${routeName(route)} broke off after it had started (${kind}${detail ? `: ${detail}` : ''}); `
@@ -65,7 +82,7 @@ function midStreamError(ctx: CallContext, route: RouteSpec, err: unknown, starte
 }
 
 /** The caller's iterator over a committed stream. */
-export async function* committedEvents(ctx: CallContext, route: RouteSpec, opened: OpenedStream): AsyncGenerator<StreamEvent> {
+export async function* committedEvents(ctx: CallContext, route: RouteSpec, opened: OpenedStream, onBroken: () => void = () => {}): AsyncGenerator<StreamEvent> {
   const startedAt = ctx.now();
   let finished = false;
   let drained = false;
@@ -81,7 +98,9 @@ export async function* committedEvents(ctx: CallContext, route: RouteSpec, opene
       } catch (err) {
         drained = true;
         if (ctx.signal?.aborted) throw err;
-        throw midStreamError(ctx, route, err, startedAt);
+        const broken = midStreamError(ctx, route, err, startedAt);
+        onBroken();
+        throw broken;
       }
       if (r.done) {
         drained = true;
@@ -91,7 +110,11 @@ export async function* committedEvents(ctx: CallContext, route: RouteSpec, opene
       yield r.value;
     }
     // An upstream that stops without its terminal event was cut: say so, never end as if the answer were whole.
-    if (!finished) throw midStreamError(ctx, route, undefined, startedAt);
+    if (!finished) {
+      const broken = midStreamError(ctx, route, undefined, startedAt);
+      onBroken();
+      throw broken;
+    }
   } finally {
     if (!drained) await closeQuietly(opened.iterator);
   }

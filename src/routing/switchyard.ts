@@ -169,7 +169,11 @@ class Router implements Switchyard {
       if (options.stream) {
         const done = await runChain(ctx, input, streamSender(request));
         const route = { provider: done.route.provider, model: done.route.model };
-        return { status: 'ok', task, route, trail: ctx.trail, events: committedEvents(ctx, done.route, done.value) };
+        // The trail was logged when the stream started (below); a break after that changes it, so it is logged again.
+        const logBroken = (): void => {
+          if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail (the stream broke off)');
+        };
+        return { status: 'ok', task, route, trail: ctx.trail, events: committedEvents(ctx, done.route, done.value, logBroken) };
       }
       const done = await runChain(ctx, input, (adapter, sendCtx, route, adjust) => adapter.send(requestFor(request, route, adjust), sendCtx));
       return { status: 'ok', task, route: { provider: done.route.provider, model: done.route.model }, response: done.value, trail: ctx.trail };

@@ -84,7 +84,12 @@ for (const step of ['cut', 'stream_error'] as const) {
       assert.ok(seen.some((e) => e.type === 'text'), 'content was delivered before the failure');
       assert.ok(!seen.some((e) => e.type === 'finish'), 'no clean end');
       assert.equal(h.sim.calls(B), 0, 'no switch after the first delta');
-      assert.ok(r.trail.length >= 2, 'the failure is in the trail');
+      // The attempt the stream was committed on says how it ended, with the key it was sent with; no second entry.
+      assert.equal(r.trail.length, 1, JSON.stringify(r.trail));
+      const [broken] = r.trail;
+      assert.equal(broken?.outcome, step === 'cut' ? 'connection' : 'overloaded');
+      assert.match(broken?.message ?? '', /^mid-stream: /);
+      assert.ok(broken?.credential?.fingerprint, 'the attempt keeps its key');
     } finally {
       await h.close();
     }
