@@ -62,11 +62,16 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
   const failures: RouteFailure[] = [];
   // Set once a route says the input is too long (or up front, when the caller gave an estimate).
   let needed: number | undefined = input.explicitEstimate ? input.estimatedTokens : undefined;
-  let previous: { name: string; kind: ErrorKind | 'breaker_open' | 'context_window' | 'all_cooling' } | undefined;
+  // The route the call last moved on from, and why: the next route tried is a fallback from it (a `fallback` event).
+  let previous: { name: string; kind: ErrorKind | 'breaker_open' | 'all_cooling' } | undefined;
   for (const [index, route] of input.routes.entries()) {
     const window = windowOf(ctx, route);
     if (needed !== undefined && window !== undefined && window <= needed) {
       skip(ctx, route, needed, window);
+      // Skipped for its window without a request. When it is the first route, the call falls back from it all the
+      // same (and for the reason a server saying "too long" would have given); after a route was tried, the fallback
+      // is from that one, as the trail shows.
+      previous ??= { name: routeName(route), kind: 'context_length' };
       continue;
     }
     if (previous) ctx.events.emit({ type: 'fallback', task: ctx.task, from: previous.name, to: routeName(route), kind: previous.kind });
@@ -83,7 +88,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
     if (action === 'next_fitting_route') {
       // "Larger than the input": at least the estimate, and more than the window that just refused it.
       needed = Math.max(input.estimatedTokens, outcome.contextWindow ?? 0, needed ?? 0);
-      previous = { name: routeName(route), kind: 'context_window' };
+      previous = { name: routeName(route), kind: 'context_length' };
     } else {
       previous = { name: routeName(route), kind };
     }

@@ -89,7 +89,7 @@ export type LadderEvent =
       said?: string }
   /** A key that was set aside answered again (`after`: why it had been set aside). */
   | { type: 'recovered'; provider: string; fingerprint: string; masked: string; credential: string; after: CoolingReason | 'rejected' }
-  | { type: 'fallback'; task: string; from: string; to: string; kind: ErrorKind | 'breaker_open' | 'context_window' | 'all_cooling' }
+  | { type: 'fallback'; task: string; from: string; to: string; kind: ErrorKind | 'breaker_open' | 'all_cooling' }
   | { type: 'give_up'; task: string; kind: ErrorKind | 'disabled' | 'all_cooling' | 'missing' | 'breaker_open'; message: string }
   | { type: 'breaker'; provider: string; state: 'open' | 'half_open' | 'closed' }
   | { type: 'credential_switch'; provider: string; message: string }

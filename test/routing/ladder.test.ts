@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/credentials/mask.ts';
 import { QuotaExceededError } from '../../src/errors/upstream-error.ts';
+import { ERROR_KINDS, type ErrorKind } from '../../src/errors/kinds.ts';
 import { closedPort, failure, FAST_RETRY, harness, hello } from './helpers.ts';
 
 const GOOD = 'sk-good-0000000001';
@@ -271,6 +272,35 @@ test('context_length skips to a route whose context window is large enough', asy
     assert.equal(h.sim.calls(GOOD, 'sim-small'), 1);
     assert.equal(h.sim.calls(OTHER, 'sim-small'), 0, 'the route that cannot hold it is skipped');
     assert.deepEqual(r.trail.map((a) => a.outcome), ['context_length', 'skipped', 'ok']);
+    // The move from the route tried to the next one tried is a fallback of a kind in ERROR_KINDS.
+    const moves = h.events.flatMap((e) => (e.type === 'fallback' ? [`${e.from} → ${e.to}: ${e.kind}`] : []));
+    assert.deepEqual(moves, ['small/sim-small → big/sim-large: context_length']);
+    assert.ok(moves.every((m) => ERROR_KINDS.includes(m.split(': ')[1] as ErrorKind)));
+  } finally {
+    await h.close();
+  }
+});
+
+test('a first route skipped for its window (the caller gave an estimate) is fallen back from, as context_length', async () => {
+  const h = await harness({
+    scenario: { keys: { [GOOD]: {}, [OTHER]: {} } },
+    config: (u) => ({
+      providers: {
+        small: { type: 'openai', base_url: u.openai, api_key: GOOD, models: { 'sim-small': { context_window: 8000 } } },
+        big: { type: 'openai', base_url: u.openai, api_key: OTHER, models: { 'sim-large': { context_window: 128000 } } },
+      },
+      main: { provider: 'small', model: 'sim-small' },
+      fallback: [{ provider: 'big', model: 'sim-large' }],
+      retry: FAST_RETRY,
+    }),
+  });
+  try {
+    const r = await h.router.chat({ messages: hello, estimated_tokens: 15_000 });
+    assert.equal(r.status, 'ok');
+    assert.equal(h.sim.calls(GOOD), 0, 'nothing sent to the route that cannot hold it');
+    assert.deepEqual(r.trail.map((a) => a.outcome), ['skipped', 'ok']);
+    const moves = h.events.flatMap((e) => (e.type === 'fallback' ? [`${e.from} → ${e.to}: ${e.kind}`] : []));
+    assert.deepEqual(moves, ['small/sim-small → big/sim-large: context_length']);
   } finally {
     await h.close();
   }
