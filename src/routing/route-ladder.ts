@@ -207,7 +207,9 @@ function breakerOpen(ctx: CallContext, s: RouteState): RouteFailure {
   // timeout (a 504 that SDKs are told not to retry), not "come back later" for a probe that will time out again.
   const last = s.lastError;
   if (last !== undefined && s.previous !== undefined) {
-    const explanation = explainFailure(facts(ctx, s, last.kind, { ...upstreamFacts(last, s.previous, s), retries: s.retries, timeoutMs: s.attemptTimeoutMs }));
+    // A key pinned for its next try is a retry the breaker stopped: counted in s.retries, never sent.
+    const retries = s.pinned !== undefined && s.retries > 0 ? s.retries - 1 : s.retries;
+    const explanation = explainFailure(facts(ctx, s, last.kind, { ...upstreamFacts(last, s.previous, s), retries, timeoutMs: s.attemptTimeoutMs }));
     return failed(s, last.kind, `${explanation}; ${opened}`);
   }
   return failed(s, 'breaker_open', opened, at !== undefined ? Math.max(0, at - now) : undefined);

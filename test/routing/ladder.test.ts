@@ -349,6 +349,28 @@ test('the breaker opens on repeated connection failures and later calls skip the
   }
 });
 
+test('a retry the breaker stops is not counted as made: the explanation says how many went out', async () => {
+  const port = await closedPort();
+  const h = await harness({
+    scenario: { keys: {} },
+    config: () => ({
+      providers: { down: { type: 'openai', base_url: `http://127.0.0.1:${port}/v1`, api_key: GOOD } },
+      main: { provider: 'down', model: 'm' },
+      retry: { ...FAST_RETRY, max_retries: 5 },
+    }),
+    router: { breaker: { threshold: 2, pauseMs: 60_000 } },
+  });
+  try {
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.deepEqual(err.trail.map((a) => a.outcome), ['connection', 'connection', 'breaker_open']);
+    // Two requests: the first and one retry; the second retry met the open breaker.
+    assert.match(err.explanation, /retried 1× with backoff/);
+    assert.match(err.explanation, /circuit breaker is open/);
+  } finally {
+    await h.close();
+  }
+});
+
 test('provider: none sends nothing and returns the typed disabled result', async () => {
   const h = await harness({ scenario: { keys: { [GOOD]: {} } }, config: (u) => mimo(u.openai, [GOOD], { auxiliary: { title_generation: { provider: 'none' } } }) });
   try {
