@@ -5,7 +5,9 @@
 import { fallbackReason, type FallbackReason } from './fallback-note.ts';
 import type { CompressionTaskConfig, Route } from '../config/schema.ts';
 import type { ChatBackend } from './backend.ts';
-import { coveredCount, omissionContent, planCompression, summaryContent, summaryRequest } from './compression-plan.ts';
+import { coveredCount, MIN_MIDDLE_MESSAGES, omissionContent, planCompression, summaryContent, summaryRequest } from './compression-plan.ts';
+import type { MessageRecord } from '../state/types.ts';
+import { SwitchyardError } from '../routing/errors.ts';
 import { explainErrorInline, isAbort } from './explain.ts';
 import { formatRoute } from './route-text.ts';
 import type { ChatSession } from './session.ts';
@@ -30,29 +32,62 @@ export interface CompressOptions {
   route?: Route;
 }
 
+/** At most this many summary passes per compression: each pass after the first summarises an earlier summary and
+ * the messages after it, so a middle too long for the task's routes is taken a part at a time (summariseFitting). */
+const MAX_PASSES = 4;
+
 export async function compressSession(session: ChatSession, backend: ChatBackend, settings: CompressionTaskConfig, options: CompressOptions = {}): Promise<CompressOutcome> {
-  const plan = planCompression(session.messages, settings);
-  if (!plan.ok) return { status: 'nothing', why: plan.why };
   const before = session.promptTokens();
-  const first = plan.middle[0];
-  const last = plan.middle.at(-1);
-  if (!first || !last) return { status: 'nothing', why: 'nothing to compress' };
-  // The running total: an earlier summary in the middle counts the messages it stands for.
-  const count = coveredCount(plan.middle);
-  const summary = await summarise(backend, plan.middle, options);
-  if (summary.ok) {
-    session.replaceRange(first.seq, last.seq, summaryContent(count, summary.text), 'summary');
-    const done: CompressOutcome = { status: 'summarised', count, before, after: session.promptTokens(), route: summary.route };
-    return summary.fellBack === undefined ? done : { ...done, fellBack: summary.fellBack };
+  let done: Extract<CompressOutcome, { status: 'summarised' }> | undefined;
+  let failed: { count: number; explanation: string; first: number; last: number } | undefined;
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const plan = planCompression(session.messages, settings);
+    const first = plan.ok ? plan.middle[0] : undefined;
+    const last = plan.ok ? plan.middle.at(-1) : undefined;
+    if (!plan.ok || !first || !last) {
+      if (done) break;
+      return { status: 'nothing', why: plan.ok ? 'nothing to compress' : plan.why };
+    }
+    // Once a pass has summarised the whole middle, a next one would only summarise the summary.
+    if (done && plan.middle.length === 1) break;
+    const summary = await summariseFitting(backend, plan.middle, options);
+    if (!summary.ok) {
+      failed = { count: coveredCount(plan.middle), explanation: summary.explanation, first: first.seq, last: last.seq };
+      break;
+    }
+    // The running total: an earlier summary in the part counts the messages it stands for.
+    const count = coveredCount(summary.part);
+    session.replaceRange(first.seq, summary.part.at(-1)?.seq ?? last.seq, summaryContent(count, summary.text), 'summary');
+    const fellBack = summary.fellBack ?? done?.fellBack;
+    done = { status: 'summarised', count, before, after: session.promptTokens(), route: summary.route, ...(fellBack !== undefined ? { fellBack } : {}) };
+    if (summary.part.length === plan.middle.length) break;
   }
-  if (!options.mustShrink) return { status: 'kept', count, explanation: summary.explanation };
-  session.omitFromPrompt(first.seq, last.seq, omissionContent(count, summary.explanation));
-  return { status: 'omitted', count, before, after: session.promptTokens(), explanation: summary.explanation };
+  if (!failed) return done ?? { status: 'nothing', why: 'nothing to compress' };
+  // What a pass already summarised stays summarised; what is left is kept whole, or left out of the prompt.
+  if (!options.mustShrink) return done ?? { status: 'kept', count: failed.count, explanation: failed.explanation };
+  session.omitFromPrompt(failed.first, failed.last, omissionContent(failed.count, failed.explanation));
+  return { status: 'omitted', count: failed.count, before, after: session.promptTokens(), explanation: failed.explanation };
 }
 
-type Summary = { ok: true; text: string; route: string; fellBack?: FallbackReason } | { ok: false; explanation: string };
+type Summary = { ok: true; text: string; route: string; fellBack?: FallbackReason } | { ok: false; explanation: string; tooLong: boolean };
 
-async function summarise(backend: ChatBackend, middle: Parameters<typeof summaryRequest>[0], options: CompressOptions): Promise<Summary> {
+/**
+ * The summary of the middle, or, when it is too long for every route of the task (a middle that grew while
+ * summaries failed, or a small window), of its oldest part that fits: halved until a route takes it. Without this,
+ * one failed summary left a middle that no later compression could send, and the session never had a summary
+ * again. `part`: the messages the summary covers, the oldest of the middle.
+ */
+async function summariseFitting(backend: ChatBackend, middle: readonly MessageRecord[], options: CompressOptions): Promise<(Summary & { ok: true; part: readonly MessageRecord[] }) | (Summary & { ok: false })> {
+  let part = middle;
+  for (;;) {
+    const summary = await summarise(backend, part, options);
+    if (summary.ok) return { ...summary, part };
+    if (!summary.tooLong || part.length < 2 * MIN_MIDDLE_MESSAGES) return summary;
+    part = part.slice(0, Math.ceil(part.length / 2));
+  }
+}
+
+async function summarise(backend: ChatBackend, middle: readonly MessageRecord[], options: CompressOptions): Promise<Summary> {
   const messages = summaryRequest(middle);
   const { signal, route } = options;
   try {
@@ -64,16 +99,16 @@ async function summarise(backend: ChatBackend, middle: Parameters<typeof summary
       ...(signal ? { signal } : {}),
       ...(route ? { route } : {}),
     });
-    if (result.status === 'disabled') return { ok: false, explanation: `the compression task is disabled (${result.reason})` };
+    if (result.status === 'disabled') return { ok: false, explanation: `the compression task is disabled (${result.reason})`, tooLong: false };
     const text = result.response.content.trim();
-    if (text.length === 0) return { ok: false, explanation: `${formatRoute(result.route)} returned an empty summary` };
+    if (text.length === 0) return { ok: false, explanation: `${formatRoute(result.route)} returned an empty summary`, tooLong: false };
     const answeredBy = formatRoute(result.route);
     const fellBack = fallbackReason(result.trail, answeredBy);
     return fellBack === undefined ? { ok: true, text, route: answeredBy } : { ok: true, text, route: answeredBy, fellBack };
   } catch (err) {
     // The user cancelled (Ctrl-C): leave the history as it was rather than dropping anything.
     if (isAbort(err) || signal?.aborted) throw err;
-    return { ok: false, explanation: explainErrorInline(err) };
+    return { ok: false, explanation: explainErrorInline(err), tooLong: SwitchyardError.isInstance(err) && err.kind === 'context_length' };
   }
 }
 

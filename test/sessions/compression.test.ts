@@ -175,3 +175,44 @@ test('routes whose context window cannot hold the input are skipped (estimated_t
     await w.close();
   }
 });
+
+test('a middle too long for every route of the task is summarised a part at a time, oldest first (it failed for good before)', async () => {
+  // Each pass fits the task's 320-token window by halving the part it sends; a later pass summarises the earlier
+  // summary with the messages after it. Before, the whole middle was sent every time, skipped as too long for ever.
+  const w = await world({ provider: 'backup', model: 'sim-small', fallback_to_main: false }, undefined, { 'sim-small': { context_window: 320 } });
+  try {
+    const session = seeded(w, 10);
+    const outcome = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, { mustShrink: true });
+    assert.equal(outcome.status, 'summarised', compressionLine(outcome));
+    assert.ok(w.sim.calls(BACKUP) >= 2, 'more than one summary call');
+    const stored = ChatSession.resume(w.store, session.id).messages;
+    assert.equal(stored.filter((m) => m.kind === 'summary').length, 1, 'one summary, at the start of the middle');
+    assert.equal(stored[2]?.kind, 'summary');
+    const covered = Number(/^\[summary of (\d+) earlier messages\]/.exec(stored[2]?.content ?? '')?.[1]);
+    assert.equal(outcome.status === 'summarised' ? outcome.count : 0, covered);
+    assert.ok(covered >= 4, `the summary covers the oldest part at least (${covered})`);
+    assert.ok(outcome.status === 'summarised' && outcome.after < outcome.before);
+    // Every message is either summarised or still in the session: 20 = head 2 + covered + the rest.
+    assert.equal(2 + covered + (stored.length - 3), 20);
+  } finally {
+    await w.close();
+  }
+});
+
+test('after a failed summary left the middle out, a later compression on a small window still summarises it', async () => {
+  const w = await world({ provider: 'bad', model: 'sim-large', fallback_to_main: false }, undefined, { 'sim-small': { context_window: 320 } });
+  try {
+    const session = seeded(w, 10);
+    const failed = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, { mustShrink: true });
+    assert.equal(failed.status, 'omitted');
+    writeFileSync(w.configPath, readFileSync(w.configPath, 'utf8').replace('provider: bad', 'provider: backup').replace('model: sim-large\n    fallback_to_main', 'model: sim-small\n    fallback_to_main'));
+    const reloaded = loadConfig({ configPath: w.configPath, env: {}, cwd: w.dir });
+    assert.equal(reloaded.config.auxiliary.compression.model, 'sim-small', readFileSync(w.configPath, 'utf8'));
+    w.router.reload(reloaded);
+    const later = await compressSession(session, w.router, reloaded.config.auxiliary.compression, { mustShrink: true });
+    assert.equal(later.status, 'summarised', compressionLine(later));
+    assert.doesNotMatch(session.prompt().map((m) => m.content).join('\n'), /left out/);
+  } finally {
+    await w.close();
+  }
+});
