@@ -52,7 +52,10 @@ export async function compressSession(session: ChatSession, backend: ChatBackend
     if (done && plan.middle.length === 1) break;
     const summary = await summariseFitting(backend, plan.middle, options);
     if (!summary.ok) {
-      failed = { count: coveredCount(plan.middle), explanation: summary.explanation, first: first.seq, last: last.seq };
+      // After a pass of this compression, the middle starts with its summary: what is left is what comes after it.
+      const rest = done ? plan.middle.slice(1) : plan.middle;
+      const [from, to] = [rest[0], rest.at(-1)];
+      if (from && to) failed = { count: coveredCount(rest), explanation: summary.explanation, first: from.seq, last: to.seq };
       break;
     }
     // The running total: an earlier summary in the part counts the messages it stands for.
