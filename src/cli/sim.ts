@@ -20,7 +20,7 @@ export function register(program: Command): void {
   program
     .command('sim')
     .description('run the fault-injecting OpenAI/Anthropic-compatible simulator (see docs/simulator.md)')
-    .requiredOption('-s, --scenario <file>', 'scenario YAML file')
+    .requiredOption('-s, --scenario <file>', 'scenario YAML file (required; docs/simulator.md)')
     .option('-l, --listen <host:port>', 'address to listen on (port 0: any free port)', DEFAULT_LISTEN)
     .option('-q, --quiet', 'do not print a line per call')
     .action((options: SimOptions) => runSim(options));

@@ -1,5 +1,5 @@
 // The control API, for driving a simulator from another process (the CLI, a demo, a user's own checks):
-//   GET  /_sim/calls[?key=K&model=M]   counts per key (or one count), `&log=1` adds the call log
+//   GET  /_sim/calls[?key=K&model=M]   counts per key (or one count), `&log=1` adds the call log (of K, M)
 //   POST /_sim/reset                   clear counts and per-key progress
 //   GET  /_sim/scenario                the scenario in force (resolved, JSON)
 //   PUT  /_sim/scenario                replace it (YAML or JSON body); 400 with a located message if invalid
@@ -42,11 +42,15 @@ function callsView(url: URL, book: CallBook): unknown {
   const model = url.searchParams.get('model') ?? undefined;
   const withLog = url.searchParams.get('log') === '1';
   const view: Record<string, unknown> = key !== undefined || model !== undefined ? { count: book.calls(key, model) } : { ...book.summary() };
-  if (withLog) view['log'] = book.log();
+  if (withLog) view['log'] = book.log(key, model);
   return view;
 }
 
 function replaceScenario(text: string, target: ControlTarget): HttpReply {
+  // Easily sent by mistake (`--data-binary "$(cat wrong-path)"`), and it would answer every key 401 from then on.
+  if (text.trim() === '') {
+    return json(400, { error: { message: 'request body is empty: send the scenario as YAML or JSON (`{}` for the defaults, where every key is answered 401)', type: 'invalid_scenario' } });
+  }
   try {
     target.setScenario(parseScenarioText(text, 'request body'));
   } catch (err) {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { durationSchema, MAX_TIMEOUT_MS } from '../config/schema.ts';
 import { STEP_NAMES, type StepName } from './steps.ts';
+import { didYouMean } from '../config/suggest.ts';
 
 /** Latencies and windows: a day at most (a timer set further out misfires, and no test waits that long). */
 const duration = durationSchema({ max: MAX_TIMEOUT_MS }, '0ms, 250ms, 30s or 5m');
@@ -94,7 +95,17 @@ const keyObject = z.strictObject({
   ...behaviourShape,
   ...answerShape,
 });
-export const keySchema = z.preprocess(emptyIsObject, keyObject);
+/** Settings that each read well but together do nothing, or less than they say: refused, not silently half-applied. */
+function checkKey(key: z.output<typeof keyObject>, ctx: z.RefinementCtx): void {
+  if (key.rate_limit_after !== undefined && key.reset === 0) {
+    ctx.addIssue({ code: 'custom', path: ['reset'], message: 'with rate_limit_after, reset is how long the window lasts: 0 would never limit anything; give a duration such as 30s' });
+  }
+  if (key.reset_headers.includes('retry-after') && key.reset_headers.includes('retry-after-date')) {
+    ctx.addIssue({ code: 'custom', path: ['reset_headers'], message: 'retry-after and retry-after-date are both sent as the Retry-After header, and the date would replace the seconds: choose one' });
+  }
+}
+
+export const keySchema = z.preprocess(emptyIsObject, keyObject.superRefine(checkKey));
 
 export const DEFAULT_MODELS = {
   'sim-large': { context_window: 128_000 },
@@ -110,8 +121,19 @@ export const scenarioSchema = z.preprocess(
     models: z.record(z.string().min(1), modelSchema).default(DEFAULT_MODELS),
     /** Key `'*'` (if present) is the behaviour of every key not listed; without it unknown keys get 401. */
     keys: z.record(z.string().min(1), keySchema).default({}),
-  }),
+  }).superRefine(checkKeyModels),
 );
+
+/** A key's `models:` must name served models: a typo would answer every call 404 and list no model, unexplained. */
+function checkKeyModels(scenario: { models: Record<string, unknown>; keys: Record<string, { models?: string[] | undefined }> }, ctx: z.RefinementCtx): void {
+  const served = Object.keys(scenario.models);
+  for (const [name, key] of Object.entries(scenario.keys)) {
+    key.models?.forEach((model, i) => {
+      if (served.includes(model)) return;
+      ctx.addIssue({ code: 'custom', path: ['keys', name, 'models', i], message: `${model} is not a served model (served: ${served.join(', ') || 'none'})${didYouMean(model, served)}` });
+    });
+  }
+}
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type KeyBehaviour = z.output<typeof keyObject>;

@@ -43,9 +43,13 @@ test('GET /_sim/calls gives counts per key, one count with ?key=&model=, and the
     assert.deepEqual(all.keys['a'], { total: 2, models: { 'sim-large': 1, 'sim-small': 1 }, outcomes: { ok: 2 } });
     assert.deepEqual(all.keys['b']?.outcomes, { not_found: 1 });
     assert.deepEqual(await (await fetch(`${sim.url}/_sim/calls?key=a&model=sim-small`)).json(), { count: 1 });
-    const withLog = (await (await fetch(`${sim.url}/_sim/calls?key=a&log=1`)).json()) as { count: number; log: unknown[] };
+    const withLog = (await (await fetch(`${sim.url}/_sim/calls?key=a&log=1`)).json()) as { count: number; log: { key: string; model: string }[] };
     assert.equal(withLog.count, 2);
-    assert.equal(withLog.log.length, 3);
+    assert.deepEqual(withLog.log.map((r) => r.key), ['a', 'a'], 'the log of the calls counted');
+    const oneModel = (await (await fetch(`${sim.url}/_sim/calls?model=sim-small&log=1`)).json()) as { count: number; log: { model: string }[] };
+    assert.deepEqual(oneModel.log.map((r) => r.model), ['sim-small']);
+    const everything = (await (await fetch(`${sim.url}/_sim/calls?log=1`)).json()) as { log: unknown[] };
+    assert.equal(everything.log.length, 3);
   });
 });
 
@@ -68,6 +72,11 @@ test('PUT /_sim/scenario replaces the scenario (YAML or JSON); a bad one is a lo
     assert.equal(ok.status, 200);
     assert.deepEqual(await ok.json(), { ok: true, models: ['m1'], keys: 1 });
     assert.equal((await openai(sim, 'old', ask('m1'))).status, 401);
+    assert.equal((await openai(sim, 'new', ask('m1'))).status, 200);
+
+    const empty = await put('  \n');
+    assert.equal(empty.status, 400, 'an empty body (a wrong path in $(cat …)) changes nothing');
+    assert.match(((await empty.json()) as { error: { message: string } }).error.message, /request body is empty/);
     assert.equal((await openai(sim, 'new', ask('m1'))).status, 200);
 
     const json = await put(JSON.stringify({ keys: { j: { valid: false } } }));

@@ -44,6 +44,15 @@ test('a bad duration, a bad rate and broken YAML are each located', () => {
   assert.match(userError(() => parseScenarioText('keys: [\n', 'f.yaml')).message, /^invalid scenario: f\.yaml:\d+:\d+: YAML syntax error/);
 });
 
+test('settings that together do nothing, or less than they say, are refused where they are', () => {
+  const err = userError(() => parseScenarioText('keys:\n  a: { rate_limit_after: 1, reset: 0 }\n  b: { reset_headers: [retry-after, retry-after-date] }\n  c: { models: [sim-smal] }\n', 'f.yaml'));
+  assert.match(err.message, /3 problems/);
+  assert.deepEqual(err.details.map((d) => d.replace(/: .*/, '')), ['f.yaml:2:36', 'f.yaml:3:8', 'f.yaml:4:17']);
+  assert.match(err.details[0] ?? '', /keys\.a\.reset: with rate_limit_after, reset is how long the window lasts: 0 would never limit anything/);
+  assert.match(err.details[1] ?? '', /keys\.b\.reset_headers: .*choose one/);
+  assert.match(err.details[2] ?? '', /keys\.c\.models\[0\]: sim-smal is not a served model \(served: sim-large, sim-small\) \(did you mean `sim-small`\?\)/);
+});
+
 test('an inline object is validated too, with the key path', () => {
   const err = userError(() => resolveScenario({ keys: { k: { quota: 'lots' as never } } }));
   assert.match(err.message, /<scenario>: keys\.k\.quota: /);
