@@ -29,7 +29,7 @@ export function register(program: Command): void {
   program
     .command('chat')
     .description('chat with the main route: interactive, or one answer with -m (see docs/chat.md)')
-    .option('-m, --message <text>', 'send one message, print the answer and exit (0 ok, 1 failed)')
+    .option('-m, --message <text>', 'send one message, print the answer and exit (0 answered, 1 not answered, 2 a usage or config error)')
     .option('-s, --session <id>', 'continue a session (id or unique prefix, from `switchyard sessions list`)')
     .option('--model <provider/model>', 'use this route for the session (like /model)')
     .option('--json', 'with -m: print {session, answer, route, attempts, title} as JSON')

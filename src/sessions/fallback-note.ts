@@ -101,10 +101,31 @@ export function setAsideNote(trail: readonly Attempt[], answeredBy: string): Fal
  * when the first route and key answered.
  */
 export function fallbackReason(trail: readonly Attempt[], answeredBy: string): FallbackReason | undefined {
-  const aside = setAside(trail, answeredBy) ?? rotatedAway(trail, answeredBy);
-  if (aside) return { text: `${aside.what} — ${aside.hint}`, provider: aside.provider };
+  // Every route tried before the one that answered, each once, in the order tried: a title provider and the
+  // fallback behind it may both be broken, and naming the first alone left the second unnoticed.
+  const said: FallbackReason[] = [];
+  const seen = new Set<string>();
+  for (const a of trail) {
+    if (a.route === answeredBy || seen.has(a.route)) continue;
+    const reason = routeReason(trail, a.route, said.length === 0);
+    if (reason === undefined) continue;
+    seen.add(a.route);
+    said.push(reason);
+  }
+  const rotated = rotatedAway(trail, answeredBy);
+  if (rotated) said.push({ text: `${rotated.what} — ${rotated.hint}`, provider: rotated.provider });
+  const [first] = said;
+  return first && { text: said.map((r) => r.text).join('; '), provider: first.provider };
+}
+
+/** Why one route did not answer: what set it aside, or else the first thing that went wrong there. */
+function routeReason(trail: readonly Attempt[], route: string, first: boolean): FallbackReason | undefined {
+  const attempts = trail.filter((a) => a.route === route);
+  for (const a of attempts) {
+    const aside = inWords(a);
+    if (aside) return { text: `${aside.what} — ${aside.hint}`, provider: aside.provider };
+  }
   // A lowered max_tokens is the route carrying on, not why it failed.
-  const failed = trail.find((a) => a.route !== answeredBy && !['ok', 'skipped', 'cancelled', 'max_tokens_clamped'].includes(a.outcome));
-  if (!failed) return undefined;
-  return { text: `${failed.route} failed first: ${failed.message ?? failed.outcome.replace(/_/g, ' ')}`, provider: failed.provider };
+  const failed = attempts.find((a) => !['ok', 'skipped', 'cancelled', 'max_tokens_clamped'].includes(a.outcome));
+  return failed && { text: `${failed.route} failed${first ? ' first' : ''}: ${failed.message ?? failed.outcome.replace(/_/g, ' ')}`, provider: failed.provider };
 }

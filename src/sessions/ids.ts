@@ -12,7 +12,9 @@ export function newSessionId(): string {
 export function findSession(store: SessionStore, idOrPrefix: string): SessionRecord {
   const exact = store.getSession(idOrPrefix);
   if (exact) return exact;
-  const matches = idOrPrefix.length > 0 ? store.listSessions().filter((s) => s.id.startsWith(idOrPrefix)) : [];
+  // Ids are lower-case hex; `9BB7` copied from a screen in capitals is the same session.
+  const wanted = idOrPrefix.toLowerCase();
+  const matches = wanted.length > 0 ? store.listSessions().filter((s) => s.id.toLowerCase().startsWith(wanted)) : [];
   const [only] = matches;
   if (only && matches.length === 1) return only;
   if (matches.length > 1) {

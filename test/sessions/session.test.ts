@@ -96,6 +96,7 @@ test('resume by unique prefix; unknown and ambiguous ids are user errors', async
     const s = ChatSession.fresh(store);
     s.appendUser('x');
     assert.equal(ChatSession.resume(store, s.id.slice(0, 3)).id, s.id);
+    assert.equal(ChatSession.resume(store, s.id.slice(0, 4).toUpperCase()).id, s.id, 'an id copied in capitals');
     assert.throws(() => ChatSession.resume(store, 'zzzzzzzzz'), { name: 'UserError', message: /no session "zzzzzzzzz"/ });
   } finally {
     await store.close();
