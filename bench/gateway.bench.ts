@@ -8,7 +8,7 @@ import { combine, load, type LoadResult, type LoadTarget } from './load.ts';
 import { serve, stop, type Served } from './server-process.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
-// Each target's SECONDS are measured in this many slices, taken in turn (direct, proxy, floor, gateway, direct, …). This
+// Each target's SECONDS are measured in this many slices, taken in turn (direct, proxy, [floor,] gateway, direct, …). This
 // 2-core VM's speed drifts by ±20% over tens of seconds (other tenants); one block per server made the ratio depend
 // on which server ran in a fast or a slow stretch. Interleaved, both see the same machine.
 const SLICES = Math.max(1, Number(process.env['BENCH_SLICES'] ?? 4));
@@ -25,12 +25,14 @@ async function main(): Promise<void> {
   const logDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const upstream = await serve(['upstream']);
   const proxy = await serve(['proxy', upstream.url]);
-  const floor = await serve(['floor', upstream.url]);
+  // Opt-in (`BENCH_FLOOR=1`): a fourth server in the rotation may change what the machine gives the others, and the
+  // default run is the one SPEC §9 is judged by.
+  const floor = process.env['BENCH_FLOOR'] === '1' ? await serve(['floor', upstream.url]) : undefined;
   const gateway = await serve(['gateway', upstream.url, join(logDir, 'gateway.log')]);
   const targets: (LoadTarget & { server: Served })[] = [
     { name: 'direct', url: upstream.url, headers: {}, server: upstream },
     { name: 'proxy', url: proxy.url, headers: {}, server: proxy },
-    { name: 'floor', url: floor.url, headers: {}, server: floor },
+    ...(floor ? [{ name: 'floor', url: floor.url, headers: {}, server: floor }] : []),
     { name: 'gateway', url: gateway.url, headers: { authorization: `Bearer ${gateway.key ?? ''}` }, server: gateway },
   ];
   try {
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
     }
     report(results);
   } finally {
-    await Promise.all([stop(gateway), stop(floor), stop(proxy), stop(upstream)]);
+    await Promise.all([stop(gateway), ...(floor ? [stop(floor)] : []), stop(proxy), stop(upstream)]);
     rmSync(logDir, { recursive: true, force: true });
   }
 }
@@ -78,7 +80,8 @@ function report(results: Record<string, LoadResult>): void {
     if (!r) throw new Error(`missing result ${k}`);
     return r;
   };
-  const [d1, p1, g1, p32, f32, g32] = [get('direct@1'), get('proxy@1'), get('gateway@1'), get('proxy@32'), get('floor@32'), get('gateway@32')];
+  const [d1, p1, g1, p32, g32] = [get('direct@1'), get('proxy@1'), get('gateway@1'), get('proxy@32'), get('gateway@32')];
+  const f32 = results['floor@32'];
   if (g1.non2xx + g32.non2xx + g1.errors + g32.errors > 0) console.log('WARNING: the gateway answered some requests with errors; the figures are not valid');
   const medianRatio = g1.medianMs / p1.medianMs;
   const p99Ratio = g1.p99Ms / p1.p99Ms;
@@ -96,7 +99,7 @@ function report(results: Record<string, LoadResult>): void {
   const added = (g32.cpuMicrosPerRequest ?? NaN) - (p32.cpuMicrosPerRequest ?? NaN);
   // The floor (floor.ts) splits the gap: what the stack and the routing core cost, and what the gateway's own
   // per-request features (client keys, the request line, metrics, hang-up handling) add on top.
-  console.log(`throughput     @32 connections, floor / proxy: ${((f32.rps / p32.rps) * 100).toFixed(0)}%  (fastify + the router + translation, none of the gateway's own per-request features) ${sliceSpread(p32, f32)}`);
+  if (f32) console.log(`throughput     @32 connections, floor / proxy: ${((f32.rps / p32.rps) * 100).toFixed(0)}%  (fastify + the router + translation, none of the gateway's own per-request features) ${sliceSpread(p32, f32)}`);
   console.log(`CPU per request @32 connections: gateway ${(g32.cpuMicrosPerRequest ?? NaN).toFixed(0)} µs, proxy ${(p32.cpuMicrosPerRequest ?? NaN).toFixed(0)} µs: the gateway adds ${added.toFixed(0)} µs (80% would need ≤ ${((p32.cpuMicrosPerRequest ?? NaN) / 4).toFixed(0)})`);
 }
 
