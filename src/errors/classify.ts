@@ -5,7 +5,7 @@ import type { ErrorKind } from './kinds.ts';
 import type { HeaderBag } from './headers.ts';
 import type { ErrorBody } from './error-body.ts';
 import { readErrorBody, readErrorPayload } from './error-body.ts';
-import { MAX_SERVER_WAIT_MS, nextMidnight, parseRetryHints } from './retry-after.ts';
+import { honouredReset, nextMidnight, parseRetryHints } from './retry-after.ts';
 import { outputLimitOf } from './output-limit.ts';
 
 export { classifyTransport } from './classify-transport.ts';
@@ -240,8 +240,8 @@ function withResetHints(c: Classification, body: ErrorBody, headers: HeaderBag |
   if (hints.shouldRetry !== undefined) c.shouldRetry = hints.shouldRetry;
   const resetAt = hints.resetAt ?? bodyResetAt(c.kind, body, now);
   if (resetAt !== undefined) {
-    // A body's hint is capped like a header's (MAX_SERVER_WAIT_MS).
-    c.resetAt = Math.min(now + MAX_SERVER_WAIT_MS, Math.max(now, resetAt));
+    // A body's hint (Google's retryDelay, a daily quota's midnight) is bounded like a header's.
+    c.resetAt = honouredReset(resetAt, now);
     c.retryAfterMs = hints.retryAfterMs ?? c.resetAt - now;
   }
   return c;

@@ -32,6 +32,11 @@ export function parseGoDuration(text: string): number | undefined {
  * the key is tried again after a day, and a limit still in force says so again, for one request a day. */
 export const MAX_SERVER_WAIT_MS = 24 * 3_600_000;
 
+/** A server's reset time as it is honoured: not before now, not more than MAX_SERVER_WAIT_MS away. */
+export function honouredReset(resetAt: number, now: number): number {
+  return Math.min(now + MAX_SERVER_WAIT_MS, Math.max(now, Math.round(resetAt)));
+}
+
 /** A date as servers write one: an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`) or RFC 3339 (`2015-10-21T07:28:00Z`).
  * `Date.parse` alone also takes `-5` or `12` as years, which made a garbled header read as "reset now". */
 const DATE_SHAPE = /^\s*(?:[A-Za-z]{3},?\s|\d{4}-\d{2}-\d{2})/;
@@ -110,7 +115,7 @@ export function parseRetryHints(headers: HeaderBag | undefined, now: number): Re
   wait ??= parseRetryAfter(get('retry-after'), now);
   const resetAt = wait !== undefined ? now + Math.max(0, wait) : resetFromHeaders(get, now);
   if (resetAt === undefined) return hints;
-  hints.resetAt = Math.min(now + MAX_SERVER_WAIT_MS, Math.max(now, Math.round(resetAt)));
+  hints.resetAt = honouredReset(resetAt, now);
   hints.retryAfterMs = hints.resetAt - now;
   return hints;
 }

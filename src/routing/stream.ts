@@ -86,6 +86,11 @@ export async function* committedEvents(ctx: CallContext, route: RouteSpec, opene
   const startedAt = ctx.now();
   let finished = false;
   let drained = false;
+  const broke = (err: unknown): SwitchyardError => {
+    const error = midStreamError(ctx, route, err, startedAt);
+    onBroken();
+    return error;
+  };
   try {
     for (const e of opened.held) {
       if (e.type === 'finish') finished = true;
@@ -98,9 +103,7 @@ export async function* committedEvents(ctx: CallContext, route: RouteSpec, opene
       } catch (err) {
         drained = true;
         if (ctx.signal?.aborted) throw err;
-        const broken = midStreamError(ctx, route, err, startedAt);
-        onBroken();
-        throw broken;
+        throw broke(err);
       }
       if (r.done) {
         drained = true;
@@ -110,11 +113,7 @@ export async function* committedEvents(ctx: CallContext, route: RouteSpec, opene
       yield r.value;
     }
     // An upstream that stops without its terminal event was cut: say so, never end as if the answer were whole.
-    if (!finished) {
-      const broken = midStreamError(ctx, route, undefined, startedAt);
-      onBroken();
-      throw broken;
-    }
+    if (!finished) throw broke(undefined);
   } finally {
     if (!drained) await closeQuietly(opened.iterator);
   }

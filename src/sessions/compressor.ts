@@ -43,13 +43,10 @@ export async function compressSession(session: ChatSession, backend: ChatBackend
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const plan = planCompression(session.messages, settings);
     const first = plan.ok ? plan.middle[0] : undefined;
-    const last = plan.ok ? plan.middle.at(-1) : undefined;
-    if (!plan.ok || !first || !last) {
+    if (!plan.ok || !first) {
       if (done) break;
       return { status: 'nothing', why: plan.ok ? 'nothing to compress' : plan.why };
     }
-    // Once a pass has summarised the whole middle, a next one would only summarise the summary.
-    if (done && plan.middle.length === 1) break;
     const summary = await summariseFitting(backend, plan.middle, options);
     if (!summary.ok) {
       // After a pass of this compression, the middle starts with its summary: what is left is what comes after it.
@@ -60,7 +57,8 @@ export async function compressSession(session: ChatSession, backend: ChatBackend
     }
     // The running total: an earlier summary in the part counts the messages it stands for.
     const count = coveredCount(summary.part);
-    session.replaceRange(first.seq, summary.part.at(-1)?.seq ?? last.seq, summaryContent(count, summary.text), 'summary');
+    const end = summary.part.at(-1) ?? first;
+    session.replaceRange(first.seq, end.seq, summaryContent(count, summary.text), 'summary');
     const fellBack = summary.fellBack ?? done?.fellBack;
     done = { status: 'summarised', count, before, after: session.promptTokens(), route: summary.route, ...(fellBack !== undefined ? { fellBack } : {}) };
     if (summary.part.length === plan.middle.length) break;
@@ -73,6 +71,8 @@ export async function compressSession(session: ChatSession, backend: ChatBackend
 }
 
 type Summary = { ok: true; text: string; route: string; fellBack?: FallbackReason } | { ok: false; explanation: string; tooLong: boolean };
+/** A summary of `part`, the oldest messages of the middle. */
+type PartSummary = Extract<Summary, { ok: true }> & { part: readonly MessageRecord[] };
 
 /**
  * The summary of the middle, or, when it is too long for every route of the task (a middle that grew while
@@ -80,7 +80,7 @@ type Summary = { ok: true; text: string; route: string; fellBack?: FallbackReaso
  * one failed summary left a middle that no later compression could send, and the session never had a summary
  * again. `part`: the messages the summary covers, the oldest of the middle.
  */
-async function summariseFitting(backend: ChatBackend, middle: readonly MessageRecord[], options: CompressOptions): Promise<(Summary & { ok: true; part: readonly MessageRecord[] }) | (Summary & { ok: false })> {
+async function summariseFitting(backend: ChatBackend, middle: readonly MessageRecord[], options: CompressOptions): Promise<PartSummary | Extract<Summary, { ok: false }>> {
   let part = middle;
   for (;;) {
     const summary = await summarise(backend, part, options);

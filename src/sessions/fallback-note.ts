@@ -104,13 +104,10 @@ export function fallbackReason(trail: readonly Attempt[], answeredBy: string): F
   // Every route tried before the one that answered, each once, in the order tried: a title provider and the
   // fallback behind it may both be broken, and naming the first alone left the second unnoticed.
   const said: FallbackReason[] = [];
-  const seen = new Set<string>();
-  for (const a of trail) {
-    if (a.route === answeredBy || seen.has(a.route)) continue;
-    const reason = routeReason(trail, a.route, said.length === 0);
-    if (reason === undefined) continue;
-    seen.add(a.route);
-    said.push(reason);
+  for (const route of new Set(trail.map((a) => a.route))) {
+    if (route === answeredBy) continue;
+    const reason = routeReason(trail, route, said.length === 0);
+    if (reason !== undefined) said.push(reason);
   }
   const rotated = rotatedAway(trail, answeredBy);
   if (rotated) said.push({ text: `${rotated.what} — ${rotated.hint}`, provider: rotated.provider });
