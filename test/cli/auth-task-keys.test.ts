@@ -63,7 +63,7 @@ test("a task's bad key is listed, probed on the task's model and reported under 
   assert.match(explain.stdout, /→ the next request uses \.env XIAOMI_API_KEY sk-…0001/);
   assert.match(explain.stdout, /tasks' own keys \(each tried first by its task, before the keys above\):/);
   assert.match(explain.stdout, new RegExp(`-\\s+${id}\\s+sk-…0002\\s+auxiliary\\.title_generation\\.api_key ← \\.env TITLE_KEY \\(switchyard\\.yaml:8\\)\\s+rejected`));
-  assert.match(explain.stdout, /→ title_generation skips its own key sk-…0002 \(\w+\) \(rejected \(never accepted\); next probe at \d\d:\d\d:\d\d\) and uses the keys above/);
+  assert.match(explain.stdout, /→ title_generation skips its own key sk-…0002 \(\w+\) \(rejected \(never accepted\); next probe at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\) and uses the keys above/);
   const explained = JSON.parse((await run(['auth', 'explain', 'xiaomi', '--json'])).stdout) as { task_keys: { task: string; where: string; health: { state: string } }[] };
   assert.deepEqual(explained.task_keys.map((k) => [k.task, k.health.state]), [['title_generation', 'rejected']]);
 

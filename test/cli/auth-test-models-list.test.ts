@@ -40,7 +40,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   assert.equal(probe.code, 1, 'a key still set aside is not "all good"');
   assert.match(probe.stdout, /spare\s+\w+\s+sk-…0002\s+config key\s+accepted\s+\d+ms/);
   assert.doesNotMatch(probe.stdout, /\bvalid\b/);
-  assert.match(probe.stdout, /spare sk-…0002: accepted by \/v1\/models \(chat not tested\), so its state is unchanged: rejected \(never accepted\); next probe at \d\d:\d\d:\d\d/);
+  assert.match(probe.stdout, /spare sk-…0002: accepted by \/v1\/models \(chat not tested\), so its state is unchanged: rejected \(never accepted\); next probe at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d/);
 
   const list = JSON.parse((await run(['auth', 'list', 'spare', '--json'])).stdout) as Listed;
   const health = list.providers[0]?.candidates[0]?.health;

@@ -54,7 +54,7 @@ describe('switchyard auth (seed 001)', () => {
     const r = await auth(['explain', 'mimo'], { MIMO_API_KEY: ENV_KEY });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /cooling: rate_limited/);
-    assert.match(r.stdout, /the next request uses env MIMO_API_KEY sk-…c3d4 .*skipping config key sk-…a1b2 \(rate-limited until \d\d:\d\d:\d\d\)/);
+    assert.match(r.stdout, /the next request uses env MIMO_API_KEY sk-…c3d4 .*skipping config key sk-…a1b2 \(rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\)/);
   });
 
   it('after the config is edited, the new key is first and used, and the old one is no candidate', async () => {

@@ -32,7 +32,7 @@ describe('health table', () => {
     assert.deepEqual([r.state, r.reason, r.until, r.failures], ['cooling', 'rate_limited', NOW + 7000, 1]);
     const u = usability(r, NOW);
     assert.equal(u.usable, false);
-    assert.match(u.why ?? '', /^rate-limited until \d\d:\d\d:\d\d$/);
+    assert.match(u.why ?? '', /^rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d$/);
     assert.equal(usability(r, NOW + 7000).usable, true, 'usable again once the deadline passes');
   });
 

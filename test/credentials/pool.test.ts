@@ -56,7 +56,7 @@ describe('CredentialPool', () => {
     used(pool);
     used(pool);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /^mimo: config key sk-…a1b2 rate-limited until \d\d:\d\d:\d\d; using env MIMO_API_KEY sk-…c3d4$/);
+    assert.match(warnings[0]!, /^mimo: config key sk-…a1b2 rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; using env MIMO_API_KEY sk-…c3d4$/);
     clock += 120_000; // cooldown over: back to the first, then a new switch warns again
     assert.equal(used(pool), K1);
     pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K1) }, { kind: 'quota' });

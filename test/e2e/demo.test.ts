@@ -28,7 +28,7 @@ test('demo --ci walks through the four seeds and a titled chat, then exits 0', a
     assert.match(out, /ROUTE\s+KEY \(SOURCE\)\s+OUTCOME\s+STATUS\s+WAIT\s+LATENCY/);
     // The auth explain blocks have the real command's columns (the same rows and header as `auth explain`).
     assert.match(out, /switchyard auth explain xiaomi — before the edit:\n {2}xiaomi \(strategy \w+\)\n\s+#\s+ID\s+KEY\s+SOURCES\s+STATE\s+UNTIL\s+LAST SUCCESS\n/);
-    assert.match(out, /sk-…5d02\s+config key\s+cooling: quota\s+\d\d:\d\d:\d\d\s+never/);
+    assert.match(out, /sk-…5d02\s+config key\s+cooling: quota\s+(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\s+never/);
     assert.match(out, /→\s+1\s+[0-9a-f]{12}\s+sk-…8f3a\s+config key\s+ok\s+-\s+never/);
     assert.match(out, /auth_rejected\s+401.*\n.*auth_rejected\s+401.*\n.*ok\s+200/, 'seed 002: two transient 401s, then ok');
     assert.match(out, /the provider saw the never-valid key 1 time\b/);

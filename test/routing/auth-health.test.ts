@@ -19,7 +19,7 @@ test("a never-accepted key refused with 403 permission_denied: the explanation a
     assert.equal(err.kind, 'auth_rejected');
     assert.match(err.explanation, /mimo rejected key sk-…a1b2 \(config providers\.mimo\.api_keys\[0\]\) \(HTTP 403: Your API key does not have permission to use the specified resource\.\); it has never been accepted — check or replace it/);
     const line = h.warnings.find((w) => w.includes('sk-…a1b2'));
-    assert.match(line ?? '', /^mimo: config api_keys\[0\] sk-…a1b2 rejected \(never accepted\); next probe at \d\d:\d\d:\d\d \(HTTP 403: Your API key does not have permission to use the specified resource\.\)$/);
+    assert.match(line ?? '', /^mimo: config api_keys\[0\] sk-…a1b2 rejected \(never accepted\); next probe at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \(HTTP 403: Your API key does not have permission to use the specified resource\.\)$/);
   } finally {
     await h.close();
   }
@@ -201,7 +201,7 @@ test('a known-good key revoked: after its suspicion runs out, its retries fail a
     assert.equal(health?.state, 'rejected');
     assert.equal(health?.until, clock.now() + 60 * MINUTE, 'one probe per cooldowns.rejected');
     const line = h.warnings.find((w) => w.includes('probably revoked'));
-    assert.match(line ?? '', /^mimo: config api_keys\[0\] sk-…a1b2 rejected \(worked before; probably revoked\); next probe at \d\d:\d\d:\d\d \(HTTP 401: /);
+    assert.match(line ?? '', /^mimo: config api_keys\[0\] sk-…a1b2 rejected \(worked before; probably revoked\); next probe at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \(HTTP 401: /);
 
     clock.advance(10 * MINUTE);
     const resting = await failure(h.router.chat({ messages: hello }));

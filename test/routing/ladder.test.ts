@@ -206,7 +206,7 @@ test('every key cooling: the error lists each key with state and until-when, and
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(h.sim.calls(), 2, 'no request goes upstream with a cooling key');
     assert.equal(err.kind, 'all_cooling');
-    assert.match(err.explanation, /every key for mimo is unusable — sk-…0001 \([^)]*\): rate_limited until \d\d:\d\d:\d\d; sk-…0002 \([^)]*\): quota until/);
+    assert.match(err.explanation, /every key for mimo is unusable — sk-…0001 \([^)]*\): rate_limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; sk-…0002 \([^)]*\): quota until/);
     assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 9 * 60_000);
     assert.deepEqual(err.trail.map((a) => a.outcome), ['skipped']);
     assert.ok(!err.explanation.includes(GOOD) && !err.explanation.includes(OTHER));
