@@ -11,6 +11,7 @@ import { settingsFrom, type GatewayContext } from './context.ts';
 import { KeyCache } from './key-cache.ts';
 import { KeyConcurrency } from './key-concurrency.ts';
 import { installExpectContinue } from './plugins/expect-continue.ts';
+import { installJsonBody } from './json-body.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { installErrorHandling } from './plugins/errors.ts';
 import { installRequestLog, logHangUp } from './plugins/request-log.ts';
@@ -102,6 +103,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     // than the whole body being called "not valid JSON" (fastify's default refuses it with that message).
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
+    // (json-body.ts installs the same parser again, so that a body that does not parse is refused saying where.)
     // `/v1/chat/completions/` is the same endpoint (clients join base URLs and paths carelessly).
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: onFrameworkError,
@@ -111,6 +113,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.server.headersTimeout = Math.min(app.server.headersTimeout, requestTimeout.ms);
   // JSON only: fastify's default text/plain parser would let a plain-text body reach the routes.
   app.removeContentTypeParser('text/plain');
+  installJsonBody(app);
   app.decorate('gateway', ctx);
   app.decorateRequest('sy', null);
   installErrorHandling(app, logger, (req) => logHangUp(ctx, req));

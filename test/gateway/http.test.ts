@@ -71,6 +71,10 @@ test('malformed JSON is a 400 in the caller\'s shape', async () => {
   const ea = await openaiError(a);
   assert.match(ea.message, /not valid JSON/);
   assert.doesNotMatch(ea.message, /not valid JSON.*not valid JSON/, 'says it once');
+  // Where it broke, as JSON.parse says it (fastify's own parser drops that).
+  assert.match(ea.message, /not valid JSON: it ends before the JSON is complete \(31 characters\)/);
+  const c = await post('/v1/chat/completions', '{"model": "main",\n "messages": [{"role": "user" "content": "hi"}]}');
+  assert.match((await openaiError(c)).message, /not valid JSON: .*line 2 column 31/);
   const b = await post('/v1/messages', '{"model": ', { 'x-api-key': h.key, 'anthropic-version': '2023-06-01' });
   assert.equal(b.status, 400);
   assert.equal((await anthropicError(b)).type, 'invalid_request_error');
