@@ -20,6 +20,7 @@ import { enableInstructions, installUnit, renderUnit, unitPath } from '../gatewa
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { serviceShellWarnings } from './service-env.ts';
 import { gatewayAdminKeyWarning } from '../config/admin-key.ts';
+import { everyInterfaceNote } from '../gateway/listen.ts';
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 
@@ -93,9 +94,8 @@ async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void
   process.stdout.write(`  OpenAI base_url: ${handle.url}/v1   Anthropic base_url: ${handle.url}\n`);
   // The URL above is the one to use from this machine; a bind to every interface is said, since others reach it too.
   const bound = handle.app.server.address();
-  if (typeof bound === 'object' && bound !== null && (bound.address === '0.0.0.0' || bound.address === '::')) {
-    process.stdout.write(`  bound to every interface (${bound.address === '::' ? '[::]' : bound.address}:${bound.port}): other machines that reach this one can call it too\n`);
-  }
+  const note = typeof bound === 'object' && bound !== null ? everyInterfaceNote(bound.address, bound.port) : undefined;
+  if (note !== undefined) process.stdout.write(`  ${note}\n`);
 }
 
 /** The store the gateway uses (gateway.state), opened for one CLI command. */

@@ -4,7 +4,7 @@ import { UserError } from '../errors/user-error.ts';
 import { mask } from '../credentials/mask.ts';
 import { loadScenario } from '../sim/scenario-load.ts';
 import { startSimulator } from '../sim/server.ts';
-import { assertHostShape, listenError } from '../gateway/listen.ts';
+import { assertHostShape, everyInterfaceNote, listenError } from '../gateway/listen.ts';
 import { describeScenario } from '../sim/describe.ts';
 import type { SimCallRecord } from '../sim/types.ts';
 
@@ -54,7 +54,7 @@ async function runSim(options: SimOptions): Promise<void> {
     process.on('SIGINT', () => resolve('SIGINT'));
     process.on('SIGTERM', () => resolve('SIGTERM'));
   });
-  printBanner(sim.url, options.scenario, describeScenario(scenario));
+  printBanner(sim.url, everyInterfaceNote(host, sim.port), options.scenario, describeScenario(scenario));
   const signal = await stopped;
   await sim.close();
   process.stdout.write(`switchyard sim: stopped (${signal}) ${servedText(sim.served(), sim.calls())}\n`);
@@ -66,12 +66,14 @@ export function servedText(total: number, sinceReset: number): string {
   return sinceReset === total ? calls : `${calls} (${sinceReset} since the last reset)`;
 }
 
-function printBanner(url: string, file: string, described: { models: string[]; keys: string[] }): void {
+/** `url` is the one to use from this machine; `everyInterface`, when set, says that other machines can reach it too. */
+function printBanner(url: string, everyInterface: string | undefined, file: string, described: { models: string[]; keys: string[] }): void {
   const lines = [
     `switchyard sim listening on ${url}  (scenario ${file})`,
     `  OpenAI base_url:    ${url}/v1`,
     `  Anthropic base_url: ${url}`,
     `  control:            GET ${url}/_sim/calls · POST ${url}/_sim/reset · PUT ${url}/_sim/scenario`,
+    ...(everyInterface !== undefined ? [`  ${everyInterface}`] : []),
     'models:',
     ...described.models.map((m) => `  ${m}`),
     'keys:',

@@ -48,6 +48,27 @@ export function urlFor(host: string, port: number): string {
   return isIP(host) === 6 ? `http://[${host}]:${port}` : `http://${host}:${port}`;
 }
 
+/** Whether a bind is to every interface: `0.0.0.0`, or `::` however it is spelt (`0:0:0:0:0:0:0:0`, `::0`). */
+export function isEveryInterface(host: string): boolean {
+  return host === '0.0.0.0' || (isIP(host) === 6 && /^[0:]+$/.test(host));
+}
+
+/**
+ * The URL to print for a listening address, used by `gateway` and `sim` alike. A bind to every interface is not an
+ * address a client can connect to on every system, so it is given as this machine's loopback of the same family
+ * (`0.0.0.0` → 127.0.0.1, `::` → [::1]); everything else as it is.
+ */
+export function localUrlFor(host: string, port: number): string {
+  if (!isEveryInterface(host)) return urlFor(host, port);
+  return urlFor(isIP(host) === 6 ? '::1' : '127.0.0.1', port);
+}
+
+/** Said under that URL when the bind is to every interface, since other machines can reach it too (else undefined). */
+export function everyInterfaceNote(host: string, port: number): string | undefined {
+  if (!isEveryInterface(host)) return undefined;
+  return `bound to every interface (${isIP(host) === 6 ? '[::]' : host}:${port}): other machines that reach this one can call it too`;
+}
+
 /** Why an address could not be had, for the codes a user can act on (their --listen or gateway.listen). */
 const LISTEN_FAILURES: Readonly<Record<string, string>> = {
   EADDRINUSE: 'the address is already in use',

@@ -9,7 +9,7 @@ import { openStore } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import { buildGateway, type RequestTimeout } from './app.ts';
-import { assertSafeListen, listenError, parseListen, urlFor } from './listen.ts';
+import { assertSafeListen, listenError, localUrlFor, parseListen } from './listen.ts';
 
 export { assertSafeListen };
 import { forgetFormerCredentials, warnKeyless, watchAndReload } from './reload.ts';
@@ -65,7 +65,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   }
   const stopWatching = options.watch === false ? () => {} : watchAndReload(app);
   const address = app.server.address() as AddressInfo;
-  const url = urlFor(host === '0.0.0.0' || host === '::' ? (host === '::' ? '::1' : '127.0.0.1') : host, address.port);
+  const url = localUrlFor(host, address.port);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {

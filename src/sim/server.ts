@@ -14,6 +14,7 @@ import { respond } from './respond.ts';
 import { promptCacheUsage } from './prompt-cache.ts';
 import { renderError, openAiErrorBody, anthropicErrorBody, type HttpReply } from './errors.ts';
 import { resolveScenario } from './scenario-load.ts';
+import { localUrlFor } from '../gateway/listen.ts';
 import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
 import type { RunningSimulator, SimCallRecord } from './types.ts';
 
@@ -102,8 +103,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   server.on('connection', (socket) => socket.setNoDelay(true));
   await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  // A bind to every interface is reached on loopback, as the gateway prints it (0.0.0.0 is not connectable everywhere).
+  const url = localUrlFor(address.address, address.port);
 
   return {
     url,

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configSchema } from '../../src/config/schema.ts';
-import { isLoopback, parseListen } from '../../src/gateway/listen.ts';
+import { everyInterfaceNote, isLoopback, localUrlFor, parseListen } from '../../src/gateway/listen.ts';
 import { generateKey, hashKey, matchKey, newKeyRecord, presentedKey, secretsEqual } from '../../src/gateway/keys.ts';
 import { ApiError, anthropicErrorBody, errorHeaders, openaiErrorBody, promptTooLong } from '../../src/gateway/api-error.ts';
 import { failureToApiError } from '../../src/gateway/failure-map.ts';
@@ -19,6 +19,17 @@ test('listen addresses parse, and only loopback counts as loopback', () => {
   assert.throws(() => parseListen('h:99999'), /port 99999 is out of range/);
   for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1']) assert.equal(isLoopback(h), true, h);
   for (const h of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.com']) assert.equal(isLoopback(h), false, h);
+});
+
+test('a bind to every interface is printed as a loopback URL a client can connect to, with a note', () => {
+  assert.equal(localUrlFor('0.0.0.0', 4141), 'http://127.0.0.1:4141');
+  for (const h of ['::', '::0', '0:0:0:0:0:0:0:0']) assert.equal(localUrlFor(h, 4141), 'http://[::1]:4141', h);
+  assert.equal(localUrlFor('::1', 80), 'http://[::1]:80');
+  assert.equal(localUrlFor('10.0.0.1', 80), 'http://10.0.0.1:80');
+  assert.equal(localUrlFor('localhost', 80), 'http://localhost:80');
+  assert.equal(everyInterfaceNote('0.0.0.0', 8080), 'bound to every interface (0.0.0.0:8080): other machines that reach this one can call it too');
+  assert.match(everyInterfaceNote('::', 8080) ?? '', /^bound to every interface \(\[::\]:8080\)/);
+  for (const h of ['127.0.0.1', '::1', '10.0.0.1', 'localhost']) assert.equal(everyInterfaceNote(h, 80), undefined, h);
 });
 
 test('client keys: sy- prefix, hashed with sha256, matched in constant time, never stored', () => {

@@ -1,5 +1,5 @@
 // `switchyard sim` as a real child process: banner, serving, masked keys, clean exit on SIGTERM; located errors.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,55 +10,86 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'basic.yaml');
 const FIXTURE_KEYS = ['sk-sim-good', 'sk-sim-never', 'sk-sim-rl', 'sk-sim-quota', 'sk-sim-payment', 'sk-sim-flaky', 'sk-sim-script', 'sk-sim-token', 'sk-sim-cache', 'sk-sim-ollama'];
 
-test('switchyard sim serves the scenario, prints base_urls and masked keys, and exits 0 on SIGTERM', async () => {
-  const child = spawn(process.execPath, [CLI, 'sim', '--scenario', FIXTURE, '--listen', '127.0.0.1:0'], {
+interface SimChild {
+  /** The URL the banner says to use. */
+  url: string;
+  stdout(): string;
+  stderr(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs `switchyard sim ARGS` as a child process until its banner is complete; always killed when the test ends. */
+async function spawnSim(t: TestContext, args: string[]): Promise<SimChild> {
+  const child = spawn(process.execPath, [CLI, 'sim', ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  t.after(() => {
+    clearTimeout(killer);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(stdout);
-        if (m?.[1] && stdout.includes('Ctrl-C')) resolve(m[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`sim exited early (${code}): ${stderr}`)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (m?.[1] && stdout.includes('Ctrl-C')) resolve(m[1]);
     });
-    assert.match(stdout, new RegExp(`OpenAI base_url: +${url}/v1\\n`));
-    assert.match(stdout, new RegExp(`Anthropic base_url: +${url}\\n`));
-    assert.match(stdout, /sk-…ript: valid; script 401, 401, ok/);
-    assert.match(stdout, /never valid \(401 invalid_api_key\)/);
-
-    const call = () => fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer sk-sim-script', 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'sim-large', messages: [{ role: 'user', content: 'hi' }] }),
-    });
-    assert.equal((await call()).status, 401);
-    assert.equal((await call()).status, 401);
-    assert.equal((await call()).status, 200);
-    const counts = (await (await fetch(`${url}/_sim/calls?key=sk-sim-script`)).json()) as { count: number };
-    assert.equal(counts.count, 3);
-    // A reset clears the counts the control API shows, not the total served.
-    assert.equal((await fetch(`${url}/_sim/reset`, { method: 'POST' })).status, 200);
-    assert.equal((await call()).status, 401);
-
+    child.once('exit', (code) => reject(new Error(`sim exited early (${code}): ${stderr}`)));
+  });
+  const stop = async (): Promise<number | null> => {
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     const [code] = (await exited) as [number | null];
-    assert.equal(code, 0, stderr);
-    assert.match(stdout, /openai sk-…ript sim-large → 401 auth/);
-    assert.match(stdout, /stopped \(SIGTERM\) after 4 calls \(1 since the last reset\)\n/);
-    assertNoSecrets(FIXTURE_KEYS, stdout + stderr);
-  } finally {
-    clearTimeout(killer);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  }
+    return code;
+  };
+  return { url, stdout: () => stdout, stderr: () => stderr, stop };
+}
+
+test('switchyard sim serves the scenario, prints base_urls and masked keys, and exits 0 on SIGTERM', async (t) => {
+  const sim = await spawnSim(t, ['--scenario', FIXTURE, '--listen', '127.0.0.1:0']);
+  const { url } = sim;
+  assert.match(sim.stdout(), new RegExp(`OpenAI base_url: +${url}/v1\\n`));
+  assert.match(sim.stdout(), new RegExp(`Anthropic base_url: +${url}\\n`));
+  assert.match(sim.stdout(), /sk-…ript: valid; script 401, 401, ok/);
+  assert.match(sim.stdout(), /never valid \(401 invalid_api_key\)/);
+  assert.doesNotMatch(sim.stdout(), /every interface/, 'loopback only');
+
+  const call = () => fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer sk-sim-script', 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'sim-large', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal((await call()).status, 401);
+  assert.equal((await call()).status, 401);
+  assert.equal((await call()).status, 200);
+  const counts = (await (await fetch(`${url}/_sim/calls?key=sk-sim-script`)).json()) as { count: number };
+  assert.equal(counts.count, 3);
+  // A reset clears the counts the control API shows, not the total served.
+  assert.equal((await fetch(`${url}/_sim/reset`, { method: 'POST' })).status, 200);
+  assert.equal((await call()).status, 401);
+
+  assert.equal(await sim.stop(), 0, sim.stderr());
+  assert.match(sim.stdout(), /openai sk-…ript sim-large → 401 auth/);
+  assert.match(sim.stdout(), /stopped \(SIGTERM\) after 4 calls \(1 since the last reset\)\n/);
+  assertNoSecrets(FIXTURE_KEYS, sim.stdout() + sim.stderr());
+});
+
+test('--listen 0.0.0.0:PORT prints a URL a client can connect to, and says it is bound to every interface', async (t) => {
+  const sim = await spawnSim(t, ['--scenario', FIXTURE, '--listen', '0.0.0.0:0', '--quiet']);
+  assert.match(sim.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const port = new URL(sim.url).port;
+  assert.match(sim.stdout(), new RegExp(`control: .*\\n {2}bound to every interface \\(0\\.0\\.0\\.0:${port}\\): other machines that reach this one can call it too\\n`));
+  assert.doesNotMatch(sim.stdout(), /0\.0\.0\.0:\d+\/|http:\/\/0\.0\.0\.0/, 'no URL names 0.0.0.0');
+  const models = await fetch(`${sim.url}/v1/models`, { headers: { authorization: 'Bearer sk-sim-good' } });
+  assert.equal(models.status, 200, 'the printed URL answers');
+  await models.body?.cancel();
+  assert.equal(await sim.stop(), 0, sim.stderr());
 });
 
 test('a bad scenario file is a located error and exit 2; so is a missing one and a bad --listen', async () => {

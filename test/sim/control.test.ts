@@ -1,6 +1,7 @@
-// Counting and the control API: handle.calls()/log()/reset()/setScenario() and GET/POST/PUT /_sim/*.
+// Counting and the control API: handle.calls()/log()/reset()/setScenario() and GET/POST/PUT /_sim/*; the handle's url.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { startSimulator } from '../../src/sim/server.ts';
 import { withSim, openai, anthropic, userMessage } from './client.ts';
 
 const ask = (model = 'sim-large') => ({ model, max_tokens: 16, messages: [userMessage('hi')] });
@@ -120,4 +121,24 @@ test('concurrent calls are all answered and counted', async () => {
     assert.ok(results.every((r) => r.status === 200));
     assert.equal(sim.calls('k'), 30);
   });
+});
+
+test('a simulator bound to every interface gives a loopback url a client can connect to', async (t) => {
+  for (const [host, loopback] of [['0.0.0.0', '127.0.0.1'], ['::', '[::1]']] as const) {
+    const sim = await startSimulator({ scenario: { keys: { k: {} } }, host }).catch((err: unknown) => {
+      // Some CI containers have no IPv6 at all; 0.0.0.0 must work everywhere.
+      if (host === '::') return undefined;
+      throw err;
+    });
+    if (!sim) {
+      t.diagnostic('no IPv6 here: [::] not checked');
+      continue;
+    }
+    try {
+      assert.equal(sim.url, `http://${loopback}:${sim.port}`);
+      assert.equal((await openai(sim, 'k', ask())).status, 200);
+    } finally {
+      await sim.close();
+    }
+  }
 });
