@@ -15,7 +15,7 @@ import { formatFrame, SSE_HEADERS, type SseFrame, type StreamPlan } from './sse.
 export interface RespondContext {
   request: SimRequest;
   decision: Decision;
-  /** A fresh sequence number, for ids (`chatcmpl-sim-7`, `msg_sim_7`). */
+  /** A sequence number used by no other call of this simulator, for ids (`chatcmpl-sim-7`, `msg_sim_7`). */
   seq: number;
   /** Aborted when the server closes or the client goes away: pending waits end quietly. */
   signal: AbortSignal;

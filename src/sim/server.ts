@@ -39,6 +39,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const states = new KeyStates(scenario.seed);
   const book = new CallBook();
   const closing = new AbortController();
+  /** Numbers the ids of answers (`req_sim_N`, `chatcmpl-sim-N`, `call_sim_N`, …). Never reset: an id names one
+   * call for the life of the simulator, so a client's log stays unambiguous across /_sim/reset and new scenarios. */
   let seq = 0;
   /** Every chat call since start; `book` counts only since the last reset. */
   let served = 0;
@@ -46,7 +48,6 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const reset = (): void => {
     book.clear();
     states.clear(scenario.seed);
-    seq = 0;
   };
   const setScenario = (next: Scenario | ScenarioInput | string): void => {
     scenario = resolveScenario(next);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
-import { withSim, openai, anthropic, userMessage } from './client.ts';
+import { withSim, openai, anthropic, userMessage, parseJson } from './client.ts';
 
 const ask = (model = 'sim-large') => ({ model, max_tokens: 16, messages: [userMessage('hi')] });
 
@@ -141,4 +141,32 @@ test('a simulator bound to every interface gives a loopback url a client can con
       await sim.close();
     }
   }
+});
+
+test('request ids stay unique across /_sim/reset, reset() and a new scenario', async () => {
+  await withSim({ keys: { k: { script: [500] } } }, async (sim) => {
+    const requestIds: string[] = [];
+    const answerIds: string[] = [];
+    const callBoth = async (): Promise<void> => {
+      const o = await openai(sim, 'k', ask());
+      requestIds.push(o.headers.get('x-request-id') ?? 'missing');
+      const a = await anthropic(sim, 'k', ask());
+      requestIds.push(a.headers.get('request-id') ?? 'missing');
+      if (a.status === 200) answerIds.push(String(parseJson(a.text)['id']));
+    };
+    await callBoth();
+    const r = await fetch(`${sim.url}/_sim/reset`, { method: 'POST' });
+    assert.equal(r.status, 200);
+    await r.body?.cancel();
+    await callBoth();
+    sim.reset();
+    await callBoth();
+    sim.setScenario({ keys: { k: {} } });
+    await callBoth();
+    assert.ok(requestIds.every((id) => /^req_sim_\d+$/.test(id)), requestIds.join(' '));
+    assert.equal(new Set(requestIds).size, requestIds.length, `ids repeat: ${requestIds.join(' ')}`);
+    assert.equal(answerIds.length, 4);
+    assert.equal(new Set(answerIds).size, answerIds.length, `message ids repeat: ${answerIds.join(' ')}`);
+    assert.deepEqual(sim.log().map((c) => c.outcome), ['ok', 'ok'], 'the reset still cleared the counts');
+  });
 });
