@@ -5,7 +5,8 @@ import { mask } from '../credentials/mask.ts';
 import { loadScenario } from '../sim/scenario-load.ts';
 import { startSimulator } from '../sim/server.ts';
 import { assertHostShape, everyInterfaceNote, listenError } from '../gateway/listen.ts';
-import { describeScenario } from '../sim/describe.ts';
+import { describeScenario, keyNamer } from '../sim/describe.ts';
+import type { Scenario } from '../sim/scenario.ts';
 import type { SimCallRecord } from '../sim/types.ts';
 
 const DEFAULT_LISTEN = '127.0.0.1:4010';
@@ -42,7 +43,7 @@ export function parseListen(text: string): { host: string; port: number } {
 async function runSim(options: SimOptions): Promise<void> {
   const scenario = loadScenario(options.scenario);
   const { host, port } = parseListen(options.listen);
-  const onCall = options.quiet ? undefined : printCall;
+  const onCall = options.quiet ? undefined : callPrinter();
   const sim = await startSimulator({ scenario, host, port, ...(onCall ? { onCall } : {}) }).catch((err: unknown) => {
     throw listenError(`${host}:${port}`, err);
   });
@@ -83,8 +84,21 @@ function printBanner(url: string, everyInterface: string | undefined, file: stri
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function printCall(call: SimCallRecord): void {
-  const key = call.key ? mask(call.key) : '(no key)';
+/** Prints a line per call, naming keys as the banner does for the scenario in force (a PUT may have changed it). */
+function callPrinter(): (call: SimCallRecord, scenario: Scenario) => void {
+  let namedFor: Scenario | undefined;
+  let name: (key: string) => string = mask;
+  return (call, scenario) => {
+    if (scenario !== namedFor) {
+      namedFor = scenario;
+      name = keyNamer(Object.keys(scenario.keys));
+    }
+    printCall(call, name);
+  };
+}
+
+function printCall(call: SimCallRecord, name: (key: string) => string): void {
+  const key = call.key ? name(call.key) : '(no key)';
   const status = call.status === 0 ? '---' : String(call.status);
   const stream = call.stream ? ' stream' : '';
   process.stdout.write(`${new Date(call.at).toISOString()} ${call.api}${stream} ${key} ${call.model || '-'} → ${status} ${call.outcome}\n`);

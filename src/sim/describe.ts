@@ -1,11 +1,32 @@
-// One-line, human descriptions of a scenario's keys and models, for `switchyard sim` to print at start-up.
-// Keys are always shown masked.
-import { mask } from '../credentials/mask.ts';
+// One-line, human descriptions of a scenario's keys and models, for `switchyard sim` to print at start-up, and the
+// names its call lines give keys. Keys are always shown masked.
+import { fingerprint, mask } from '../credentials/mask.ts';
 import { formatDuration } from '../config/duration.ts';
 import { RATE_NAMES, type KeyBehaviour, type ModelSpec, type Scenario } from './scenario.ts';
 
-export function describeKey(key: string, b: KeyBehaviour): string {
-  const label = key === '*' ? '* (any other key)' : mask(key);
+/**
+ * Names keys as the simulator's console shows them: masked (`sk-…a1b2`), with the key's ID — its fingerprint, as
+ * `switchyard auth list` shows it — where the mask alone could be another key's: when another key of the scenario
+ * masks alike (`sk-sim-openai-only` and `sk-sim-small-only` are both `sk-…only`), and for a key the scenario does not
+ * list, since nothing keeps those apart (`sk-…only (ID 3f9c2a1b4d5e)`). A whole key is never shown.
+ */
+export function keyNamer(scenarioKeys: Iterable<string>): (key: string) => string {
+  const masks = new Map<string, number>();
+  const listed = new Set<string>();
+  for (const key of scenarioKeys) {
+    if (key === '*') continue;
+    listed.add(key);
+    masks.set(mask(key), (masks.get(mask(key)) ?? 0) + 1);
+  }
+  return (key) => {
+    const masked = mask(key);
+    const unique = listed.has(key) && masks.get(masked) === 1;
+    return unique ? masked : `${masked} (ID ${fingerprint(key)})`;
+  };
+}
+
+/** `label` is how the key is named (see keyNamer); by default its mask alone. */
+export function describeKey(key: string, b: KeyBehaviour, label: string = key === '*' ? '* (any other key)' : mask(key)): string {
   if (!b.valid) return `${label}: never valid (401 invalid_api_key)`;
   const parts: string[] = [];
   if (b.apis) parts.push(`only ${b.apis.join(', ')} API`);
@@ -46,8 +67,9 @@ function ratesAndTiming(x: KeyBehaviour | ModelSpec): string[] {
 }
 
 export function describeScenario(s: Scenario): { models: string[]; keys: string[] } {
+  const name = keyNamer(Object.keys(s.keys));
   return {
     models: Object.entries(s.models).map(([id, m]) => describeModel(id, m)),
-    keys: Object.entries(s.keys).map(([k, b]) => describeKey(k, b)),
+    keys: Object.entries(s.keys).map(([k, b]) => describeKey(k, b, k === '*' ? undefined : name(k))),
   };
 }

@@ -28,8 +28,9 @@ export interface SimulatorOptions {
   host?: string;
   /** Default 0 (an ephemeral port; read it from the handle). */
   port?: number;
-  /** Called for every chat call, as it is decided (the CLI prints them, keys masked). */
-  onCall?: (call: SimCallRecord) => void;
+  /** Called for every chat call, as it is decided, with the scenario it was decided by (the CLI prints them, keys
+   * masked and told apart among that scenario's keys). */
+  onCall?: (call: SimCallRecord, scenario: Scenario) => void;
 }
 
 const CHAT_ROUTES: Record<string, ApiName> = { '/v1/chat/completions': 'openai', '/v1/messages': 'anthropic' };
@@ -74,7 +75,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     };
     book.record(call);
     served++;
-    options.onCall?.(call);
+    options.onCall?.(call, scenario);
     const gone = new AbortController();
     res.on('close', () => gone.abort());
     // A call that gets (some of) an answer went through the model, so it reads and fills the key's prompt cache.

@@ -6,9 +6,10 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT, runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { fingerprint } from '../../src/credentials/mask.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'basic.yaml');
-const FIXTURE_KEYS = ['sk-sim-good', 'sk-sim-never', 'sk-sim-rl', 'sk-sim-quota', 'sk-sim-payment', 'sk-sim-flaky', 'sk-sim-script', 'sk-sim-token', 'sk-sim-cache', 'sk-sim-ollama'];
+const FIXTURE_KEYS = ['sk-sim-good', 'sk-sim-good-2', 'sk-sim-never', 'sk-sim-rl', 'sk-sim-quota', 'sk-sim-payment', 'sk-sim-flaky', 'sk-sim-script', 'sk-sim-token', 'sk-sim-openai-only', 'sk-sim-small-only', 'sk-sim-cache', 'sk-sim-ollama'];
 
 interface SimChild {
   /** The URL the banner says to use. */
@@ -90,6 +91,38 @@ test('--listen 0.0.0.0:PORT prints a URL a client can connect to, and says it is
   assert.equal(models.status, 200, 'the printed URL answers');
   await models.body?.cancel();
   assert.equal(await sim.stop(), 0, sim.stderr());
+});
+
+test('keys that mask alike are told apart by their ID, in the banner and in call lines, for the scenario in force', async (t) => {
+  const sim = await spawnSim(t, ['--scenario', FIXTURE, '--listen', '127.0.0.1:0']);
+  const call = async (key: string) => {
+    const r = await fetch(`${sim.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sim-large', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await r.body?.cancel();
+    return r.status;
+  };
+  const id = (key: string) => fingerprint(key);
+  assert.match(sim.stdout(), new RegExp(`\\n {2}sk-…only \\(ID ${id('sk-sim-openai-only')}\\): valid; only openai API\\n`));
+  assert.match(sim.stdout(), new RegExp(`\\n {2}sk-…only \\(ID ${id('sk-sim-small-only')}\\): valid; only models sim-small\\n`));
+  assert.equal(await call('sk-sim-openai-only'), 200);
+  assert.equal(await call('sk-sim-small-only'), 404);
+  assert.equal(await call('sk-not-listed-only'), 401);
+  // A new scenario where the mask is no longer shared: the key is named by its mask alone again.
+  const put = await fetch(`${sim.url}/_sim/scenario`, { method: 'PUT', body: 'keys:\n  sk-sim-small-only: {}\n' });
+  assert.equal(put.status, 200);
+  await put.body?.cancel();
+  assert.equal(await call('sk-sim-small-only'), 200);
+
+  assert.equal(await sim.stop(), 0, sim.stderr());
+  const out = sim.stdout();
+  assert.match(out, new RegExp(`openai sk-…only \\(ID ${id('sk-sim-openai-only')}\\) sim-large → 200 ok\\n`));
+  assert.match(out, new RegExp(`openai sk-…only \\(ID ${id('sk-sim-small-only')}\\) sim-large → 404 not_found\\n`));
+  assert.match(out, new RegExp(`openai sk-…only \\(ID ${id('sk-not-listed-only')}\\) sim-large → 401 auth\\n`), 'an unlisted key carries its ID');
+  assert.match(out, /openai sk-…only sim-large → 200 ok\nswitchyard sim: stopped/);
+  assertNoSecrets([...FIXTURE_KEYS, 'sk-not-listed-only'], out + sim.stderr());
 });
 
 test('a bad scenario file is a located error and exit 2; so is a missing one and a bad --listen', async () => {
