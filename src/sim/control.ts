@@ -3,6 +3,7 @@
 //   POST /_sim/reset                   clear counts and per-key progress
 //   GET  /_sim/scenario                the scenario in force (resolved, JSON)
 //   PUT  /_sim/scenario                replace it (YAML or JSON body); 400 with a located message if invalid
+// HEAD is answered wherever GET is; another method on these paths is a 405 with `Allow`, any other path a 404.
 import type { IncomingMessage } from 'node:http';
 import { UserError } from '../errors/user-error.ts';
 import type { HttpReply } from './errors.ts';
@@ -20,21 +21,44 @@ export interface ControlTarget {
 
 const json = (status: number, value: unknown): HttpReply => ({ status, contentType: 'application/json', body: JSON.stringify(value) });
 
-export async function control(req: IncomingMessage, url: URL, target: ControlTarget): Promise<HttpReply> {
-  const route = `${req.method ?? 'GET'} ${url.pathname}`;
-  switch (route) {
-    case 'GET /_sim/calls':
-      return json(200, callsView(url, target.book));
-    case 'POST /_sim/reset':
+type Handler = (req: IncomingMessage, url: URL, target: ControlTarget) => HttpReply | Promise<HttpReply>;
+
+/** Each control route and the methods it answers; HEAD is answered wherever GET is (as HTTP expects). */
+const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
+  '/_sim/calls': { GET: (_req, url, target) => json(200, callsView(url, target.book)) },
+  '/_sim/reset': {
+    POST: (_req, _url, target) => {
       target.reset();
       return json(200, { ok: true });
-    case 'GET /_sim/scenario':
-      return json(200, target.scenario());
-    case 'PUT /_sim/scenario':
-      return replaceScenario(await readBody(req), target);
-    default:
-      return json(404, { error: { message: `unknown control route ${route}; see docs/simulator.md`, type: 'not_found' } });
-  }
+    },
+  },
+  '/_sim/scenario': {
+    GET: (_req, _url, target) => json(200, target.scenario()),
+    PUT: async (req, _url, target) => replaceScenario(await readBody(req), target),
+  },
+};
+
+export async function control(req: IncomingMessage, url: URL, target: ControlTarget): Promise<HttpReply> {
+  const method = req.method ?? 'GET';
+  const methods = ROUTES[url.pathname];
+  const handler = methods?.[method === 'HEAD' ? 'GET' : method];
+  if (handler) return handler(req, url, target);
+  // Nothing below reads the body; drained, a client still sending one gets the answer rather than a broken pipe.
+  await readBody(req);
+  if (!methods) return json(404, { error: { message: `unknown control route ${method} ${url.pathname}; see docs/simulator.md`, type: 'not_found' } });
+  return methodNotAllowed(method, url.pathname, allowed(methods));
+}
+
+/** A route's methods as `Allow` lists them: HEAD after GET, where GET is. */
+function allowed(methods: Readonly<Record<string, Handler>>): string[] {
+  return Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
+}
+
+/** 405, as HTTP has it (with `Allow`), in the body shape of the other control errors: a 404 would tell the user
+ * that a path they spelt right does not exist, and not which method it wants. */
+function methodNotAllowed(method: string, path: string, allow: string[]): HttpReply {
+  const message = `${method} is not allowed on ${path}; it answers ${allow.join(', ')} (see docs/simulator.md)`;
+  return { ...json(405, { error: { message, type: 'method_not_allowed' } }), headers: { allow: allow.join(', ') } };
 }
 
 function callsView(url: URL, book: CallBook): unknown {

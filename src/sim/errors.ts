@@ -22,6 +22,8 @@ export interface HttpReply {
   status: number;
   contentType: string;
   body: string;
+  /** Further headers (e.g. `allow` on a 405). */
+  headers?: Record<string, string>;
 }
 
 interface OpenAiError { status: number; message: string; type: string; param?: string | null; code?: string | number | null }

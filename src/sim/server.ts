@@ -134,7 +134,7 @@ function unknownRoute(req: IncomingMessage, url: URL): HttpReply {
 }
 
 function send(res: ServerResponse, reply: HttpReply): void {
-  res.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
+  res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
   res.end(reply.body);
 }
 

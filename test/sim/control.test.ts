@@ -170,3 +170,35 @@ test('request ids stay unique across /_sim/reset, reset() and a new scenario', a
     assert.deepEqual(sim.log().map((c) => c.outcome), ['ok', 'ok'], 'the reset still cleared the counts');
   });
 });
+
+test('a control route asked with the wrong method answers 405 with Allow, and changes nothing', async () => {
+  await withSim({ keys: { k: {} } }, async (sim) => {
+    await openai(sim, 'k', ask());
+    const wrong = async (method: string, path: string, allow: string, body?: string) => {
+      const r = await fetch(`${sim.url}${path}`, { method, ...(body !== undefined ? { body } : {}) });
+      assert.equal(r.status, 405, `${method} ${path}`);
+      assert.equal(r.headers.get('allow'), allow, `${method} ${path}`);
+      assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
+      assert.deepEqual(await r.json(), {
+        error: { message: `${method} is not allowed on ${path}; it answers ${allow} (see docs/simulator.md)`, type: 'method_not_allowed' },
+      });
+    };
+    await wrong('POST', '/_sim/calls', 'GET, HEAD');
+    await wrong('DELETE', '/_sim/calls', 'GET, HEAD');
+    await wrong('GET', '/_sim/reset', 'POST');
+    await wrong('PUT', '/_sim/reset', 'POST', 'keys: {}');
+    await wrong('POST', '/_sim/scenario', 'GET, HEAD, PUT', 'keys: { other: {} }');
+    await wrong('DELETE', '/_sim/scenario', 'GET, HEAD, PUT');
+    assert.equal(sim.calls(), 1, 'nothing was reset');
+    assert.deepEqual(Object.keys(sim.scenario().keys), ['k'], 'nor replaced');
+
+    // HEAD is GET without the body; an unknown path under /_sim/ stays a 404 in the same shape.
+    const head = await fetch(`${sim.url}/_sim/calls`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), '');
+    const unknown = await fetch(`${sim.url}/_sim/nope`, { method: 'POST' });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers.get('allow'), null);
+    assert.deepEqual(await unknown.json(), { error: { message: 'unknown control route POST /_sim/nope; see docs/simulator.md', type: 'not_found' } });
+  });
+});
