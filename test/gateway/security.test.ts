@@ -67,12 +67,24 @@ test('a revoked key is refused within a second', async () => {
 
 test('admin endpoints and /metrics take the admin key, never a client key', async () => {
   for (const path of ['/admin/credentials', '/metrics']) {
-    assert.equal((await call(path)).status, 401, path);
-    assert.equal((await call(path, { headers: { authorization: `Bearer ${h.key}` } })).status, 401, path);
+    const none = await call(path);
+    assert.equal(none.status, 401, path);
+    assert.match(JSON.parse(none.text).error.message, /^missing admin key/, path);
+    // A working client key is known but not allowed here: 403, saying which key it is (by name).
+    const client = await call(path, { headers: { authorization: `Bearer ${h.key}` } });
+    assert.equal(client.status, 403, path);
+    assert.deepEqual([JSON.parse(client.text).error.type, JSON.parse(client.text).error.code], ['permission_error', 'admin_key_required'], path);
+    assert.match(JSON.parse(client.text).error.message, /client key "[^"]+", which opens \/v1\/\* only/, path);
+    // A mistyped admin key is not told that client keys are refused.
+    const wrong = await call(path, { headers: { authorization: `Bearer ${ADMIN_KEY}x` } });
+    assert.equal(wrong.status, 401, path);
+    assert.match(JSON.parse(wrong.text).error.message, /^invalid admin key/, path);
     assert.equal((await call(path, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status, 200, path);
   }
   const reset = await call('/admin/credentials/good/reset', { method: 'POST', headers: { 'x-api-key': h.key } });
-  assert.equal(reset.status, 401);
+  assert.equal(reset.status, 403);
+  const keyNames = h.logs.filter((l) => l.includes('"api":"admin"') || l.includes('"path":"/metrics"')).map((l) => (JSON.parse(l) as { key: string }).key);
+  for (const name of ['none', 'not-admin', 'invalid']) assert.ok(keyNames.includes(name), `the log names a refused admin call "${name}"`);
   // The admin key does not open the client API either way round: it is not a client key.
   assert.equal((await chat({ authorization: `Bearer ${ADMIN_KEY}` })).status, 401);
 });

@@ -14,12 +14,31 @@ export function adminAuthHook(ctx: GatewayContext, mode: { optional: boolean }):
       throw new ApiError('not_found', 'the admin API is off: set gateway.admin_key (e.g. admin_key: ${SWITCHYARD_ADMIN_KEY}) to enable it', { code: 'admin_disabled' });
     }
     const presented = presentedKey(req.headers);
-    if (presented === undefined || !secretsEqual(presented, adminKey)) {
-      if (req.sy) req.sy.keyName = presented === undefined ? 'none' : 'not-admin';
-      throw new ApiError('authentication', 'this endpoint needs the admin key (gateway.admin_key) as `Authorization: Bearer …`; client keys are not accepted', { code: 'invalid_admin_key' });
+    if (presented !== undefined && secretsEqual(presented, adminKey)) {
+      if (req.sy) req.sy.keyName = 'admin';
+      return;
     }
-    if (req.sy) req.sy.keyName = 'admin';
+    throw refusal(ctx, req, presented);
   };
+}
+
+const HOW = 'send the admin key (gateway.admin_key) as `Authorization: Bearer …`';
+
+/** No key or a wrong one is a 401 (who are you?); a working client key is a 403 (known, but not allowed here), so
+ * whoever mistyped the admin key is not told that client keys are refused, and whoever sent a client key is not told
+ * that it is wrong. */
+function refusal(ctx: GatewayContext, req: FastifyRequest, presented: string | undefined): ApiError {
+  if (presented === undefined) {
+    if (req.sy) req.sy.keyName = 'none';
+    return new ApiError('authentication', `missing admin key: ${HOW}`, { code: 'invalid_admin_key' });
+  }
+  const client = ctx.keys.verify(presented);
+  if (client !== undefined) {
+    if (req.sy) req.sy.keyName = 'not-admin';
+    return new ApiError('permission', `this endpoint needs the admin key; the key sent is client key "${client.name}", which opens /v1/* only: ${HOW}`, { code: 'admin_key_required' });
+  }
+  if (req.sy) req.sy.keyName = 'invalid';
+  return new ApiError('authentication', `invalid admin key: ${HOW}`, { code: 'invalid_admin_key' });
 }
 
 /** Whether the request carries the admin key (never true when none is configured): for endpoints open to all that
