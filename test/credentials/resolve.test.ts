@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import { describeKey } from '../../src/errors/explain.ts';
 import { describeCredential } from '../../src/credentials/describe.ts';
+import { taskKeys } from '../../src/routing/task-keys.ts';
 
 const store = openStore({ kind: 'memory' });
 after(() => store.close());
@@ -114,6 +115,21 @@ describe('resolveCredentials', () => {
       assert.equal(describeKey(fromEnv!), 'sk-…0002 (config providers.p.api_keys[2], from env SET_KEY_B)');
       assert.equal(describeKey(resolveCredentials(loaded, store, 'q')[0]!), 'sk-…0003 (config, from .env HTML_KEY)');
       assert.equal(describeCredential(resolveCredentials(loaded, store, 'q')[0]!), 'config key (.env HTML_KEY) sk-…0003');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a task's own key is named by its slot in messages, not as the provider's config key", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-resolve-'));
+    try {
+      const file = join(dir, 'switchyard.yaml');
+      writeFileSync(file, `providers:\n  x:\n    type: openai\n    base_url: ${BASE}\n    api_key: sk-provider-key-00001\nmain: { provider: x, model: m }\nauxiliary:\n  title_generation: { provider: x, model: m, api_key: "\${TITLE_KEY}" }\n  compression: { provider: x, model: m, api_key: sk-compression-00002 }\n`);
+      writeFileSync(join(dir, '.env'), 'TITLE_KEY=sk-title-key-000003\n');
+      const loaded = loadConfig({ configPath: file, env: {}, cwd: dir });
+      const named = taskKeys(loaded).map((k) => describeCredential(k.credential));
+      assert.deepEqual(named, ['config auxiliary.title_generation.api_key (.env TITLE_KEY) sk-…0003', 'config auxiliary.compression.api_key sk-…0002']);
+      assert.equal(describeCredential(resolveCredentials(loaded, store, 'x')[0]!), 'config key sk-…0001', "the provider's own key is still just \"config key\"");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
