@@ -5,6 +5,8 @@
 // records nothing (see listedOnly).
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
+import { AUTH_RULES } from './policy.ts';
+import { retryDelay } from './backoff.ts';
 import type { Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { BlockedBy } from '../errors/classify.ts';
@@ -122,26 +124,47 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential, t
   const method = model ? `chat ${provider}/${model}` : 'models list';
   const started = now();
   if (model) task.model = model;
-  try {
-    if (!model) {
-      await adapter.listModels(ctx);
-      return { ...listedOnly(deps, credential, now()), provider, credential: view, latency_ms: now() - started, method, ...task };
-    }
-    await adapter.send({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, ctx);
+  // Read before any failure is recorded: what a rejection means depends on the key's state until now.
+  const before = deps.store.getHealth(credential.fingerprint);
+  const sent = await sendAsTheRouterWould(deps, credential, model ? () => adapter.send({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, ctx) : () => adapter.listModels(ctx));
+  if (sent.err === undefined) {
+    if (!model) return { ...listedOnly(deps, credential, now()), provider, credential: view, latency_ms: now() - started, method, ...task };
     deps.pool.recordSuccess(credential);
-    return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message: 'accepted', ...task };
-  } catch (err) {
-    const latency = now() - started;
-    if (!UpstreamError.isInstance(err)) throw err;
-    const status = probeStatus(err);
-    // Read before the failure is recorded: what the rejection means depends on the key's state until now.
-    const before = deps.store.getHealth(credential.fingerprint);
-    const health = record(deps.pool, credential, err, status, now());
-    const message = probeMessage(deps, { credential, err, model, before, until: health?.until, target });
-    const result: ProbeResult = { provider, credential: view, status, latency_ms: latency, method, kind: err.kind, message, ...task };
-    if (err.status !== undefined) result.http_status = err.status;
-    if (err.blocked !== undefined) result.blocked = err.blocked;
-    return result;
+    const message = sent.retries > 0 ? `accepted on retry ${sent.retries} (rejected before it: a transient rejection, which the router retries too)` : 'accepted';
+    return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message, ...task };
+  }
+  const err = sent.err;
+  const status = probeStatus(err);
+  const health = record(deps, credential, err, status, now());
+  const message = probeMessage(deps, { credential, err, model, before, until: health?.until, target, retries: sent.retries });
+  const result: ProbeResult = { provider, credential: view, status, latency_ms: now() - started, method, kind: err.kind, message, ...task };
+  if (err.status !== undefined) result.http_status = err.status;
+  if (err.blocked !== undefined) result.blocked = err.blocked;
+  return result;
+}
+
+/**
+ * Sends the probe, and retries a rejection the router would retry (AUTH_RULES: a key that has worked, or one that
+ * looks revoked), as often and with the same backoff (`retry.auth_retries`, `retry.base_delay`): a working key's
+ * one transient 401 (seed 002) must not make `auth test` or `doctor` call it rejected while every request through
+ * the router would have gone through. Each rejection retried is recorded as the router records it.
+ */
+async function sendAsTheRouterWould(deps: ProbeDeps, credential: Credential, send: () => Promise<unknown>): Promise<{ err?: UpstreamError; retries: number }> {
+  const retry = deps.loaded.config.retry;
+  const now = deps.now ?? Date.now;
+  for (let retries = 0; ; retries++) {
+    try {
+      await send();
+      return { retries };
+    } catch (err) {
+      if (!UpstreamError.isInstance(err)) throw err;
+      if (err.kind !== 'auth_rejected' || err.blocked !== undefined || retries >= retry.auth_retries) return { err, retries };
+      if (!AUTH_RULES[authVerdict(deps.store.getHealth(credential.fingerprint), now())].retry) return { err, retries };
+      const delay = retryDelay({ attempt: retries, baseMs: retry.base_delay, maxMs: retry.max_delay, rand: Math.random, remainingMs: PROBE_TIMEOUT_MS, longestServerWaitMs: 0 });
+      if (!delay.wait) return { err, retries };
+      deps.pool.recordFailure(credential, { kind: 'auth_rejected', ...(err.providerMessage ? { message: err.providerMessage } : {}) });
+      await new Promise((resolve) => setTimeout(resolve, delay.delayMs));
+    }
   }
 }
 
@@ -165,12 +188,18 @@ function setAside(health: HealthRecord | undefined, now: number): string | undef
   return u.usable ? undefined : u.why;
 }
 
-function record(pool: CredentialPool, credential: Credential, err: UpstreamError, status: ProbeStatus, now: number): HealthRecord | undefined {
+function record(deps: ProbeDeps, credential: Credential, err: UpstreamError, status: ProbeStatus, now: number): HealthRecord | undefined {
+  const pool = deps.pool;
   const message = err.providerMessage ? { message: err.providerMessage } : {};
   if (status === 'valid') return pool.recordSuccess(credential);
   // A model the provider will not serve says nothing certain about the key (some answer it before checking the key):
   // a success here would make a never-used key "known-good" and buy a dead one auth retries.
   if (status === 'model_unavailable') return undefined;
+  // A rejection the retries did not clear is recorded as the router records it (AUTH_RULES): a known-good key rests
+  // as auth suspect, one rejected again since is revoked.
+  if (status === 'rejected' && err.kind === 'auth_rejected') {
+    return pool.recordFailure(credential, { kind: AUTH_RULES[authVerdict(deps.store.getHealth(credential.fingerprint), now)].report, ...message });
+  }
   if (status === 'rejected') return pool.recordFailure(credential, { kind: 'auth_rejected', ...message });
   if (err.kind === 'quota' || err.kind === 'rate_limited') {
     const resetAt = err.resetAt ?? (err.retryAfterMs !== undefined ? now + err.retryAfterMs : undefined);
@@ -188,6 +217,8 @@ interface FailedProbe {
   before: HealthRecord | undefined;
   until: number | undefined;
   target: ProbeTarget;
+  /** Rejections retried before this failure (sendAsTheRouterWould). */
+  retries: number;
 }
 
 /** The model the probe asked for is not served to this key: the key got past authentication, the route did not. */
@@ -218,13 +249,15 @@ function probeMessage(deps: ProbeDeps, f: FailedProbe): string {
   };
   // A task's own base_url is set in the task, not under the provider: name the setting that holds it.
   if (f.target.baseUrl !== undefined && f.target.task !== undefined) facts.baseUrlSetting = `auxiliary.${f.target.task}.base_url`;
-  if (err.kind === 'auth_rejected') Object.assign(facts, rejectionFacts(deps, f.before, now));
+  if (err.kind === 'auth_rejected') Object.assign(facts, rejectionFacts(deps, f.before, now, f.retries, f.until));
   return explainFailure(facts);
 }
 
-function rejectionFacts(deps: ProbeDeps, before: HealthRecord | undefined, now: number): Partial<FailureFacts> {
+function rejectionFacts(deps: ProbeDeps, before: HealthRecord | undefined, now: number, retries: number, until: number | undefined): Partial<FailureFacts> {
   const verdict = authVerdict(before, now);
-  const facts: Partial<FailureFacts> = { verdict };
+  const facts: Partial<FailureFacts> = { verdict, retries };
+  // A known-good key given up on rests as auth suspect from now, probed now and then (as the router says it).
+  if (verdict === 'known_good' && until !== undefined) facts.probeEveryMs = suspectProbeInterval(deps.loaded.config.cooldowns);
   if (before?.last_success_at !== undefined) facts.lastSuccessAt = before.last_success_at;
   const since = suspectSince(before);
   if (verdict === 'revoked' && since !== undefined) facts.rejectedSince = since;

@@ -124,3 +124,34 @@ test('auth test on a key the router judged probably revoked says so, not "likely
   assert.match(probe.stdout, /mimo sk-…0002: mimo rejected key sk-…0002 \(config\)[^;]*\(last worked at \d\d:\d\d(:\d\d)?\); it was probably revoked — check or replace it/);
   assert.doesNotMatch(probe.stdout, /transient/);
 });
+
+test('auth test retries a known-good key\'s rejection as the router does: one transient 401 is no "rejected"', async (t) => {
+  const sim = await startSimulator({ scenario: { keys: { [TURNS]: { script: ['ok', 401, 'ok', 401, 401, 401] } } } });
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  ws.write('switchyard.yaml', `providers:
+  mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${TURNS} }
+main: { provider: mimo, model: sim-large }
+retry: { auth_retries: 2, base_delay: 10ms }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  assert.equal((await run(['auth', 'test', 'mimo'])).code, 0, 'first call ok: the key is known-good');
+
+  const flaky = await run(['auth', 'test', 'mimo']);
+  assert.equal(flaky.code, 0, flaky.stdout);
+  assert.match(flaky.stdout, /mimo\s+\w+\s+sk-…0002\s+config key\s+valid/);
+  assert.match(flaky.stdout, /mimo sk-…0002: accepted on retry 1 \(rejected before it: a transient rejection, which the router retries too\)/);
+
+  // Rejected on every retry too: what the router would conclude — set aside as auth suspect, saying it was retried.
+  const down = await run(['auth', 'test', 'mimo']);
+  assert.equal(down.code, 1, down.stdout);
+  assert.match(down.stdout, /mimo sk-…0002: mimo rejected key sk-…0002 \(config\)[^;]*, which last worked at \d\d:\d\d(:\d\d)?; retried 2× with backoff — likely a transient provider problem; it is set aside \(auth suspect\) until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d, probed once every \S+ while no other key can answer/);
+  const list = JSON.parse((await run(['auth', 'list', 'mimo', '--json'])).stdout) as Listed;
+  assert.equal(list.providers[0]?.candidates[0]?.health.reason, 'auth_suspect');
+  assert.equal(sim.calls(), 6, 'one call, then 1 + 1 retry, then 1 + 2 retries');
+  assertNoSecrets([TURNS]);
+});
