@@ -21,9 +21,37 @@ const REDACT_PATHS = [
  */
 const KEY_SHAPE = /\b((?:sk|pk|rk|key|sy)[-_][A-Za-z0-9_-]{4,}|(?:gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza)[A-Za-z0-9_-]{16,})([A-Za-z0-9]{4})\b/g;
 
+/**
+ * A key a provider echoed half-masked: a well-known prefix, some of the key's first characters, the provider's mask
+ * (`***`, `•••`, `…`, `...`) and what it left of the end (OpenAI: `sk-proj-abcd****wxyz`, or `sk-abcd...` when cut
+ * off). KEY_SHAPE alone would keep the 4 characters before the mask as if they ended a key: they begin it. Only what
+ * follows the mask is the key's end, so only its last 4 are kept, as mask() shows them (src/credentials/mask.ts);
+ * with nothing after the mask nothing is kept. An echo that shows no more than mask() does (`sk-…a1b2`, which is what
+ * mask() itself writes, or `sk-****a1b2`) is left as it is.
+ * Matched from the start of a run of key characters only, and the run taken whole (a lookahead does not backtrack):
+ * tried from every character, a long run with no mask after it (`sk-sk-sk-…` in a model name a caller chose) would
+ * be scanned again from each, quadratic on a log line. The prefix is looked for inside the run (KEY_PREFIX).
+ */
+const KEY_ECHO = /(?<![A-Za-z0-9_-])(?=([A-Za-z0-9_-]+))\1(?:\*{2,}|•{2,}|…|\.{3,})[*•….]*([A-Za-z0-9_-]*)/g;
+const KEY_PREFIX = /\b(?:(?:sk|pk|rk|key|sy)[-_]|gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza)/;
+
+/** Whether a text holds a provider's mask at all: most do not, and this test costs a fraction of KEY_ECHO's scan. */
+const MASK_MARK = /\*\*|•|…|\.\.\./;
+
+/** A half-masked echo (KEY_ECHO) as mask() would show the key: what comes before the key's prefix in the run, then
+ * the last 4 characters after the mask (`[redacted]` when there are none). Anything else is returned as it is. */
+function maskEcho(echo: string, run: string, end: string): string {
+  const prefix = KEY_PREFIX.exec(run);
+  if (prefix === null) return echo;
+  const shownHead = run.length - prefix.index - prefix[0].length;
+  if (shownHead === 0 && end.length <= 4) return echo;
+  return `${run.slice(0, prefix.index)}${end === '' ? '[redacted]' : `…${end.slice(-4)}`}`;
+}
+
 /** Replaces things shaped like API keys with a masked form. Last line of defence, not the first. */
 export function scrubSecrets(text: string): string {
-  return text.replace(KEY_SHAPE, (_m, _head: string, tail: string) => `…${tail}`);
+  const unechoed = MASK_MARK.test(text) ? text.replace(KEY_ECHO, maskEcho) : text;
+  return unechoed.replace(KEY_SHAPE, (_m, _head: string, tail: string) => `…${tail}`);
 }
 
 /** The level is the caller's (the gateway passes `gateway.log_level`); no environment variable overrides it. */

@@ -2,6 +2,7 @@
 // `{type:"error",error:{type,message}}`, OpenRouter `{error:{code:402,message}}`, vLLM `{object:"error",message,code}`,
 // Google `[{error:{code,message,status}}]`, FastAPI `{detail}`, `{error:"text"}`, or an HTML error page. Never throws.
 import { scrubSecrets } from '../log.ts';
+import { redactSentSecrets } from './sent-secrets.ts';
 
 export interface ErrorBody {
   message: string;
@@ -37,20 +38,31 @@ function text(v: unknown): string | undefined {
  * own, a signed URL). Only upstream messages go through it, and only on failures: it costs nothing on the hot path. */
 const CREDENTIAL_QUERY_VALUE = /([?&;][\w.-]*(?:key|token|secret|passw(?:or)?d|pwd|auth|sig|signature|credential)[\w.-]*=)[^&\s"'<>#;]+/gi;
 
-/** Truncates and scrubs anything key-shaped, plus the exact secrets the caller knows were sent. */
+/** How much of an upstream message is read: far past the MAX_MESSAGE characters kept, and a bound all the same (an
+ * error body may be 64 KiB, an event's data has no size limit; this is an error path, not a free one). */
+const MAX_SCANNED = 16_000;
+
+/** Truncates and scrubs anything key-shaped, plus the secrets the caller knows were sent, whole or in pieces. */
 export function cleanMessage(message: string, secrets: readonly string[] = []): string {
-  let m = message.replace(/\s+/g, ' ').trim();
-  for (const s of secrets) if (s.length >= 4) m = m.split(s).join('[redacted]');
+  let m = headOf(message).replace(/\s+/g, ' ').trim();
+  m = redactSentSecrets(m, secrets);
   m = scrubSecrets(m.replace(CREDENTIAL_QUERY_VALUE, '$1[redacted]'));
+  // Cut after scrubbing: what is cut is a masked form (`…wx`), never part of a key.
   return m.length > MAX_MESSAGE ? `${m.slice(0, MAX_MESSAGE - 1)}…` : m;
+}
+
+/** The first MAX_SCANNED characters. A cut inside a word drops the word: it may be the head of a key we did not send,
+ * whose last characters the key-shaped scrubber would keep as if they ended it. (A key we sent is caught in pieces.) */
+function headOf(message: string): string {
+  if (message.length <= MAX_SCANNED) return message;
+  return `${message.slice(0, MAX_SCANNED).replace(/[A-Za-z0-9_-]+$/, '')}…`;
 }
 
 /** What to say about an answer that could not be parsed: its head, as text, cleaned like any upstream message —
  * garbage can hold the key it was sent with (a proxy echoing the request, an HTML error page quoting headers). */
 export function unparsableMessage(what: string, raw: string, secrets: readonly string[]): string {
-  // Scrubbed before it is cut: cutting first could split a secret and leave its head unscrubbed. Bounded all the
-  // same (this is an error path, but an event's data has no size limit), far past the 120 characters kept.
-  return `${what}: ${cleanMessage(raw.slice(0, 16_000), secrets).slice(0, 120)}`;
+  // Cleaned before it is cut: cutting first could split a secret and leave its head unscrubbed.
+  return `${what}: ${cleanMessage(raw, secrets).slice(0, 120)}`;
 }
 
 function fromHtml(raw: string): string {
