@@ -4,7 +4,6 @@ import { cliConfig, printJson } from './context.ts';
 import { openCliStore } from './open-state.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { NO_MAIN, NO_PROVIDERS } from '../config/cross-check.ts';
-import { isAdminKeyWarning } from '../config/admin-key.ts';
 import { watchConfig } from '../config/watch.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
@@ -77,8 +76,8 @@ async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
 function sayConfigWarnings(loaded: LoadedConfig, said: Set<string>, say: (line: string) => void): void {
   for (const w of loaded.warnings) {
     // A chat with no main route (or no providers) fails saying so, or runs on --model: the warning adds nothing.
-    // Nor does one about the gateway's admin key: a chat has no admin endpoints.
-    if (said.has(w) || w === NO_MAIN || w === NO_PROVIDERS || isAdminKeyWarning(w)) continue;
+    // (Those about the gateway's admin key are not among them: loaded.gatewayWarnings.)
+    if (said.has(w) || w === NO_MAIN || w === NO_PROVIDERS) continue;
     said.add(w);
     say(`warning: ${scrubSecrets(w)}`);
   }

@@ -59,7 +59,7 @@ function printChecked(loaded: LoadedConfig, name: string): void {
   process.stdout.write(`ok: ${name} (${summary(loaded)})\n`);
   // Providers with no key: a reminder (stored keys live in the state store, which checking a file does not open).
   // The systemd differences too: `gateway service` hands this .env to the service through EnvironmentFile=.
-  const warnings = [...loaded.warnings, ...keylessProviders(loaded), ...sharedKeyWarnings(loaded), ...systemdDotenvWarnings(loaded.dotenvPath)];
+  const warnings = [...loaded.warnings, ...(loaded.gatewayWarnings ?? []), ...keylessProviders(loaded), ...sharedKeyWarnings(loaded), ...systemdDotenvWarnings(loaded.dotenvPath)];
   for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
 }
 
@@ -81,7 +81,7 @@ function checkFiles(files: string[]): void {
 
 function show(cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
   const loaded = cliConfig(cmd);
-  for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of [...loaded.warnings, ...(loaded.gatewayWarnings ?? [])]) process.stderr.write(`warning: ${w}\n`);
   if (opts.explain) {
     const rows = explainRows(loaded, opts.json === true);
     if (opts.json) return printJson({ path: loaded.path, values: rows });

@@ -53,7 +53,8 @@ async function doctor(cmd: Command, opts: { json?: boolean }): Promise<void> {
     store = openStore({ kind: 'memory' });
   }
   try {
-    const warnings = [...sharedKeyWarnings(loaded, store), ...withheldKeyWarnings(loaded, store), ...serviceWarnings(loaded, store)];
+    // The admin key's too: doctor checks the config as `config check` does, gateway: section included.
+    const warnings = [...(loaded.gatewayWarnings ?? []), ...sharedKeyWarnings(loaded, store), ...withheldKeyWarnings(loaded, store), ...serviceWarnings(loaded, store)];
     const report = await runDoctor({ loaded, store, adapterFor, warnings, ...(storeError !== undefined ? { storeError } : {}) });
     if (opts.json) printJson(report);
     else render(report);

@@ -79,7 +79,8 @@ async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void
   // everything written before exit (see log-destination.ts).
   const destination = batchedDestination({ dest: 2 });
   const logger = createLogger({ level: loaded.config.gateway.log_level, destination, name: 'switchyard-gateway' });
-  // No admin key in a config without a `gateway:` section is said here, not by the config (see admin-key.ts).
+  // The config's warnings, and those about the gateway alone (no admin key; said also for a config without a
+  // `gateway:` section, which `config check` does not nag about: see admin-key.ts).
   for (const w of [...loaded.warnings, ...gatewayAdminKeyWarning(loaded)]) logger.warn(w);
   // Loaded on demand: `switchyard --help` and the keys/service commands need none of the router.
   const { startGateway } = await import('../gateway/server.ts');

@@ -1,16 +1,18 @@
 // What the config says about `gateway.admin_key`: with no key the gateway's admin endpoints are off and /metrics is
-// open to anyone who can reach the gateway, which a user should hear about rather than find out.
+// open to anyone who can reach the gateway, which a user should hear about rather than find out. Only where the
+// gateway is run or the config checked: these are LoadedConfig.gatewayWarnings, not `warnings`, which the library
+// hands to its callers and `chat` prints — neither runs a gateway, and a warning about one is noise there.
 import type { Config } from './schema.ts';
 import type { LoadedConfig, Origin } from './types.ts';
 
 const ADMIN_OFF = "so the gateway's admin endpoints are off and /metrics is served without a key";
-/** Every admin key warning starts with this, so the gateway can tell whether the config has already said it. */
 const SUBJECT = 'gateway.admin_key';
 const NOT_SET = `${SUBJECT} is not set, ${ADMIN_OFF}`;
 
-/** The config's admin key warnings: its `${VAR}` unset, its value empty (then dropped from `config`, as unset), or
- * not written in a `gateway:` section. A config with no `gateway:` section says nothing here: whoever only uses the
- * CLI has no admin endpoints to miss; the gateway says it at start instead (`gatewayAdminKeyWarning`). */
+/** The config's admin key warnings (its gatewayWarnings): its `${VAR}` unset, its value empty (then dropped from
+ * `config`, as unset), or not written in a `gateway:` section. A config with no `gateway:` section says nothing here:
+ * `config check` does not nag whoever has no gateway to configure; the gateway says it at start instead
+ * (`gatewayAdminKeyWarning`). */
 export function adminKeyWarnings(config: Config, written: unknown, unsetVar: string | undefined, origin: Origin | undefined): string[] {
   if (unsetVar) return [`${SUBJECT}: \${${unsetVar}} is not set, ${ADMIN_OFF}`];
   const empty = emptyAdminKey(config, origin);
@@ -19,16 +21,11 @@ export function adminKeyWarnings(config: Config, written: unknown, unsetVar: str
   return [];
 }
 
-/** At the gateway's start: the same warning for a config with no `gateway:` section, unless the config's own warnings
- * already say it. */
+/** At the gateway's start: the config's admin key warnings, or the same "not set" for a config with no `gateway:`
+ * section. */
 export function gatewayAdminKeyWarning(loaded: LoadedConfig): string[] {
-  if (loaded.config.gateway.admin_key !== undefined) return [];
-  return loaded.warnings.some(isAdminKeyWarning) ? [] : [NOT_SET];
-}
-
-/** One of the warnings above: they concern the gateway alone, so a chat leaves them out. */
-export function isAdminKeyWarning(warning: string): boolean {
-  return warning.startsWith(SUBJECT);
+  if (loaded.gatewayWarnings !== undefined) return loaded.gatewayWarnings;
+  return loaded.config.gateway.admin_key === undefined ? [NOT_SET] : [];
 }
 
 function hasGatewaySection(written: unknown): boolean {

@@ -187,7 +187,7 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
   // A config built from an object (no path) has no file for anyone else to read.
   const exposed = path === null ? [] : configExposureWarnings(path, source, interpolated.origins);
   const warnings = [...dotenv.warnings, ...exposed, ...interpolated.warnings, ...checked.warnings];
-  warnings.push(...adminKeyWarnings(parsed.data, source.data, interpolated.unresolved.get('gateway.admin_key'), interpolated.origins.get('gateway.admin_key')));
+  const gatewayWarnings = adminKeyWarnings(parsed.data, source.data, interpolated.unresolved.get('gateway.admin_key'), interpolated.origins.get('gateway.admin_key'));
   const loaded: LoadedConfig = {
     config: parsed.data,
     path,
@@ -200,6 +200,7 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
     loadedAt: Date.now(),
   };
   if (input.withheld) loaded.withheldEnv = input.withheld;
+  if (gatewayWarnings.length > 0) loaded.gatewayWarnings = gatewayWarnings;
   loaded.warnings.push(...keyEnvConflicts(loaded, interpolated.warnings));
   for (const provider of Object.keys(loaded.config.providers)) loaded.warnings.push(...unsendableKeys(loaded, provider));
   loaded.warnings.push(...environmentProxyWarnings(loaded.config.providers, loaded.env, loaded.dotenv));

@@ -23,6 +23,10 @@ export interface LoadedConfig {
   origins: ReadonlyMap<string, Origin>;
   /** Non-fatal findings (e.g. env and .env disagree), each said once. */
   warnings: string[];
+  /** Findings that concern the gateway alone (no admin key: src/config/admin-key.ts), kept out of `warnings`: the
+   * library and `chat` run no gateway. `switchyard gateway`, `config check`, `config show` and `doctor` say them.
+   * Absent when there are none. */
+  gatewayWarnings?: string[];
   /** Key slots (`providers.mimo.api_key`, `providers.mimo.api_keys[1]`, `auxiliary.T.api_key`, `gateway.admin_key`)
    * written as `${VAR}` with VAR unset, by the path as written in the file → VAR. Their value is dropped from
    * `config` ("no key from there"); their origin stays in `origins`. Absent when there are none. */

@@ -35,8 +35,13 @@ gateway: { log_level: info }
 
   const check = await runCli(['config', 'check'], { cwd: ws.dir, env });
   assert.ok(check.stdout.includes(conflict) && check.stdout.includes(badLine), check.stdout);
-  // A gateway: section without admin_key: config check says so; a chat has no admin endpoints and does not.
+  // A gateway: section without admin_key: config check says so, as do config show and doctor (they check the config,
+  // gateway: section included); a chat has no admin endpoints and does not.
   assert.match(check.stdout, /warning: gateway\.admin_key is not set/);
+  const show = await runCli(['config', 'show'], { cwd: ws.dir, env });
+  assert.match(show.stderr, /^warning: gateway\.admin_key is not set/m);
+  const doctor = await runCli(['doctor', '--json'], { cwd: ws.dir, env });
+  assert.ok((JSON.parse(doctor.stdout) as { config: { warnings: string[] } }).config.warnings.some((w) => w.startsWith('gateway.admin_key is not set')), doctor.stdout);
 
   const once = await runCli(['chat', '-m', 'hi'], { cwd: ws.dir, env });
   assert.equal(once.code, 0, once.stderr);

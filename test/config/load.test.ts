@@ -3,6 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
+import { configFromObject } from '../../src/config/object.ts';
 import { resolveCredentials } from '../../src/credentials/resolve.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { userError } from '../helpers/errors.ts';
@@ -122,7 +123,26 @@ test('an unset variable in a key slot means "no key from there", and its origin 
   assert.equal(loaded.unresolved?.get('providers.mimo.api_key'), 'MIMO_API_KEY');
   assert.equal(loaded.unresolved?.get('auxiliary.title_generation.api_key'), 'TITLE_KEY');
   assert.deepEqual(loaded.origins.get('providers.mimo.api_key'), { kind: 'env', name: 'MIMO_API_KEY', file: join(d, 'switchyard.yaml'), line: 2, col: 72 });
-  assert.match(loaded.warnings.join('\n'), /admin endpoints are off/);
+  // About the gateway alone: kept apart from the warnings a library caller (or a chat) is handed.
+  assert.deepEqual(loaded.gatewayWarnings, ["gateway.admin_key: ${ADMIN} is not set, so the gateway's admin endpoints are off and /metrics is served without a key"]);
+  assert.doesNotMatch(loaded.warnings.join('\n'), /admin_key/);
+});
+
+test("the admin key is the gateway's business: a library caller's warnings never speak of it, whatever the gateway: section says", () => {
+  for (const gateway of ['gateway: { listen: "127.0.0.1:4141" }\n', 'gateway: { admin_key: "" }\n', 'gateway: { admin_key: "${NO_SUCH_ADMIN_KEY}" }\n']) {
+    const loaded = loadConfig({ cwd: dir({ 'switchyard.yaml': MINIMAL + gateway }), env: {} });
+    assert.deepEqual(loaded.warnings, [], gateway);
+    assert.equal(loaded.gatewayWarnings?.length, 1, gateway);
+    assert.match(loaded.gatewayWarnings?.[0] ?? '', /^gateway\.admin_key.*admin endpoints are off/);
+  }
+  // No gateway: section, or a key: nothing to say, even to the gateway's checks.
+  assert.equal(loadConfig({ cwd: dir({ 'switchyard.yaml': MINIMAL }), env: {} }).gatewayWarnings, undefined);
+  const keyed = loadConfig({ cwd: dir({ 'switchyard.yaml': `${MINIMAL}gateway: { admin_key: "\${ADMIN}" }\n` }), env: { ADMIN: 'adm-0123456789abcdef' } });
+  assert.equal(keyed.gatewayWarnings, undefined);
+  assert.deepEqual(keyed.warnings, []);
+  const fromObject = configFromObject({ providers: { mimo: { type: 'openai', base_url: 'https://api.example.com/v1' } }, main: { provider: 'mimo', model: 'm1' }, gateway: { listen: '127.0.0.1:4141' } }, { env: {}, dotenv: false });
+  assert.deepEqual(fromObject.warnings, []);
+  assert.match(fromObject.gatewayWarnings?.[0] ?? '', /^gateway\.admin_key is not set/);
 });
 
 test('api_keys entries with unset variables drop out; origins still point at the written entry', () => {
