@@ -119,15 +119,35 @@ const REJECTED: Record<AuthVerdict, (f: RejectedFacts, key: string, lastWorked: 
   },
 };
 
+/** Which verdicts REJECTED calls likely transient: a caller told so may ask again, and nothing said with it may tell
+ * the caller not to (the gateway's `x-should-retry`, src/gateway/failure-map.ts, reads this through
+ * SwitchyardError.likelyTransient). */
+export const REJECTION_LIKELY_TRANSIENT: Readonly<Record<AuthVerdict, boolean>> = {
+  never_accepted: false,
+  known_good: true,
+  suspect_probe: false,
+  revoked: false,
+};
+
+/** The verdict an explanation of a rejection speaks for: only a key that has worked can be anything but never
+ * accepted. */
+function spokenVerdict(f: Pick<FailureFacts, 'lastSuccessAt' | 'verdict'>): AuthVerdict {
+  return f.lastSuccessAt === undefined ? 'never_accepted' : (f.verdict ?? 'known_good');
+}
+
 /** The rejected cases read differently: a key that never worked is bad; a known-good one is likely a blip — until
  * it is rejected again with no success since its suspicion, when it was probably revoked. Either way the
  * provider's own words come first ("HTTP 401: Your authentication token has been invalidated."): a suspended
  * account or a revoked token says more than any guess of ours. */
 export function explainRejected(f: RejectedFacts): string {
   const key = `${f.key ? `key ${describeKey(f.key)}` : 'the key'}${detail(f.status, f.providerMessage)}`;
-  // Only a key that has worked can be anything but never accepted.
-  if (f.lastSuccessAt === undefined) return REJECTED.never_accepted(f, key, '');
-  return REJECTED[f.verdict ?? 'known_good'](f, key, formatClock(f.lastSuccessAt, f));
+  const verdict = spokenVerdict(f);
+  return REJECTED[verdict](f, key, f.lastSuccessAt === undefined ? '' : formatClock(f.lastSuccessAt, f));
+}
+
+/** Whether explainRejected calls this rejection likely transient (REJECTION_LIKELY_TRANSIENT). */
+export function rejectionLikelyTransient(f: Pick<FailureFacts, 'lastSuccessAt' | 'verdict'>): boolean {
+  return REJECTION_LIKELY_TRANSIENT[spokenVerdict(f)];
 }
 
 function untilText(f: FailureFacts, fallback: string): string {

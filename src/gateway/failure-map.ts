@@ -12,7 +12,8 @@ interface FailureRow {
   code: string;
   /** false: the answer says `x-should-retry: false`, which both official SDKs obey. The gateway has already retried
    * and fallen back; an SDK's own retries of these would only multiply the cost (a timed-out generation is paid for
-   * each time) or ask again what cannot change (a key the upstream rejects). */
+   * each time) or ask again what cannot change (a key the upstream rejects). Not when the failure's own explanation
+   * calls it likely transient (CallFailure.likelyTransient): the header may not contradict the message. */
   clientRetry?: false;
 }
 
@@ -61,6 +62,8 @@ export interface CallFailure {
   explanation?: string;
   retryAfterMs?: number;
   trail?: readonly Attempt[];
+  /** SwitchyardError.likelyTransient: the explanation says asking again may well work (a known-good key rejected). */
+  likelyTransient?: boolean;
 }
 
 /** The row for a failure: what refused, then (when the client named the model) the explicit rows, then the kind. */
@@ -68,6 +71,12 @@ export function failureRow(failure: Pick<CallFailure, 'kind' | 'blocked'>, expli
   const blocked = failure.blocked !== undefined ? BLOCKED_FAILURE_TABLE[failure.blocked] : undefined;
   const named = explicit ? EXPLICIT_FAILURE_TABLE[failure.kind] : undefined;
   return blocked ?? named ?? FAILURE_TABLE[failure.kind] ?? DEFAULT_ROW;
+}
+
+/** Whether the answer tells SDKs not to retry: its row says so, and the message does not call the failure likely
+ * transient (a 502 without the header is one both SDKs retry, as they would any other transient upstream failure). */
+function noClientRetry(row: FailureRow, failure: CallFailure): boolean {
+  return row.clientRetry === false && failure.likelyTransient !== true;
 }
 
 /** `explicit`: the client named the model, so a model the upstream does not have is a 404 for that client. */
@@ -81,6 +90,6 @@ export function failureToApiError(failure: CallFailure, explicit: boolean): ApiE
   return new ApiError(category, failure.explanation || failure.message, {
     code,
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-    headers: row.clientRetry === false ? { 'x-switchyard-attempts': String(attempts), 'x-should-retry': 'false' } : { 'x-switchyard-attempts': String(attempts) },
+    headers: noClientRetry(row, failure) ? { 'x-switchyard-attempts': String(attempts), 'x-should-retry': 'false' } : { 'x-switchyard-attempts': String(attempts) },
   });
 }

@@ -20,6 +20,9 @@ export interface RouteFailure {
   /** The provider's last classified answer on this route (an UpstreamError subclass: QuotaExceededError, …);
    * absent when nothing was sent (no key, every key already cooling, breaker open). */
   cause?: UpstreamError;
+  /** The explanation calls the failure likely transient (a known-good key rejected: REJECTION_LIKELY_TRANSIENT in
+   * src/errors/explain.ts), so asking again later may well succeed. */
+  likelyTransient?: true;
 }
 
 /** How useful each failure is as the lead line, most useful first: things the user can fix or must wait out beat
@@ -74,6 +77,8 @@ export interface SwitchyardErrorInit {
   midStream?: boolean;
   /** The lead failure was not the key's nor the model's: the provider refused the region, or a firewall answered. */
   blocked?: BlockedBy;
+  /** The lead failure's explanation calls it likely transient (RouteFailure.likelyTransient). */
+  likelyTransient?: boolean;
   cause?: unknown;
 }
 
@@ -89,6 +94,9 @@ export class SwitchyardError extends Error {
   /** See SwitchyardErrorInit.blocked: with `kind` `not_found`, `region` means the model exists but the provider
    * refuses where the request comes from. */
   readonly blocked: BlockedBy | undefined;
+  /** The explanation leads with a failure it calls likely transient (a known-good key rejected after its retries):
+   * the same call may well succeed later. The gateway then does not tell SDKs not to retry (`x-should-retry`). */
+  readonly likelyTransient: boolean;
 
   constructor(init: SwitchyardErrorInit) {
     super(init.explanation, init.cause === undefined ? undefined : { cause: init.cause });
@@ -100,6 +108,7 @@ export class SwitchyardError extends Error {
     this.retryAfterMs = init.retryAfterMs;
     this.midStream = init.midStream ?? false;
     this.blocked = init.blocked;
+    this.likelyTransient = init.likelyTransient ?? false;
   }
 
   /** Name-based, so it works across two copies of this module. */
@@ -118,6 +127,7 @@ export function callFailed(task: string, failures: RouteFailure[], trail: Attemp
   if (cause !== undefined) init.cause = cause;
   // Only the lead's own answer says what refused: a fallback's region refusal does not describe a rejected key.
   if (lead.cause?.blocked !== undefined) init.blocked = lead.cause.blocked;
+  if (lead.likelyTransient) init.likelyTransient = true;
   // "Every key cooling" (or out of quota, or a breaker open) → the gateway answers 503 with Retry-After: the soonest
   // any of those routes is back (a fallback whose breaker lets a probe through in 30 s beats a key resting for 5 min).
   const resting = (kind: RouteFailureKind): boolean => kind === 'all_cooling' || kind === 'quota' || kind === 'breaker_open';

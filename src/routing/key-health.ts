@@ -7,7 +7,7 @@ import type { AuthVerdict, CandidateStatus, CoolingReason, Credential, HealthRec
 import { authVerdict, suspectProbeInterval, suspectSince } from '../credentials/health.ts';
 import { describeCredential } from '../credentials/describe.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
-import { explainAllUnusable, explainFailure, explainMissing, explainRejected, type FailureFacts } from '../errors/explain.ts';
+import { explainAllUnusable, explainFailure, explainMissing, explainRejected, rejectionLikelyTransient, type FailureFacts } from '../errors/explain.ts';
 import { providerWords } from '../errors/explain-format.ts';
 import { coolingWait, retryDelay } from './backoff.ts';
 import type { CallContext } from './call-context.ts';
@@ -85,7 +85,8 @@ export async function authRejected(ctx: CallContext, s: RouteState, cred: Creden
     emitCooldown(ctx, s, cred, reason, health.until, before, providerWords(err.status, err.providerMessage));
   }
   s.exclude.add(cred.fingerprint);
-  s.keyFailures.push({ kind: 'auth_rejected', explanation: explainRejected(rejectedFacts(ctx, s, cred, err, { verdict, before, health, retries: used })) });
+  const f = rejectedFacts(ctx, s, cred, err, { verdict, before, health, retries: used });
+  s.keyFailures.push({ kind: 'auth_rejected', explanation: explainRejected(f), ...(rejectionLikelyTransient(f) ? { likelyTransient: true as const } : {}) });
   return { next: 'again' };
 }
 
@@ -137,12 +138,16 @@ export async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclu
   const kind = unusableKind(others, s.keyFailures.some((f) => f.kind === 'auth_rejected'));
   const last = s.keyFailures.at(-1);
   const tf = ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {};
-  const explanation = candidates.length === 1 && last
-    ? last.explanation
+  // The only key's own failure is the route's: its explanation, and what that says of the failure being transient.
+  const own = candidates.length === 1 ? last : undefined;
+  const explanation = own
+    ? own.explanation
     : explainAllUnusable({ provider: s.route.provider, candidates, now, ...tf, ...(picked.earliestUntil !== undefined ? { earliestUntil: picked.earliestUntil } : {}) });
   if (s.tried === 0) record(ctx, s, { outcome: 'skipped', startedAt: now, endedAt: now, message: `every key for ${s.route.provider} is unusable` });
   const retryAfter = kind !== 'auth_rejected' && picked.earliestUntil !== undefined ? picked.earliestUntil - now : undefined;
-  return { next: 'done', failure: failed(s, kind, explanation, retryAfter) };
+  const failure = failed(s, kind, explanation, retryAfter);
+  if (own?.likelyTransient) failure.likelyTransient = true;
+  return { next: 'done', failure };
 }
 
 /** A key refused this route's model says so in the list of unusable keys, rather than "already tried". */

@@ -194,7 +194,9 @@ async function retrySameKey(ctx: CallContext, s: RouteState, cred: Credential, e
 function deadlinePassed(ctx: CallContext, s: RouteState): RouteFailure {
   const last = s.keyFailures.at(-1);
   const explanation = explainFailure(facts(ctx, s, 'timeout', { retries: s.retries, timeoutMs: s.attemptTimeoutMs }));
-  return failed(s, last?.kind ?? 'timeout', last ? `${last.explanation}; then the deadline passed` : explanation);
+  const failure = failed(s, last?.kind ?? 'timeout', last ? `${last.explanation}; then the deadline passed` : explanation);
+  if (last?.likelyTransient) failure.likelyTransient = true;
+  return failure;
 }
 
 function breakerOpen(ctx: CallContext, s: RouteState): RouteFailure {

@@ -15,6 +15,8 @@ import { makeAttempt, routeName } from './trail.ts';
 interface KeyFailure {
   kind: ErrorKind;
   explanation: string;
+  /** The explanation calls the failure likely transient (RouteFailure.likelyTransient). */
+  likelyTransient?: true;
 }
 
 /** Mutable state of one route run. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explainAllUnusable, explainFailure, explainMissing, explainRejected } from '../../src/errors/explain.ts';
+import { explainAllUnusable, explainFailure, explainMissing, explainRejected, rejectionLikelyTransient, REJECTION_LIKELY_TRANSIENT } from '../../src/errors/explain.ts';
+import type { AuthVerdict } from '../../src/credentials/types.ts';
 import type { CandidateStatus, CredentialSource } from '../../src/credentials/types.ts';
 import { ERROR_KINDS } from '../../src/errors/kinds.ts';
 
@@ -114,4 +115,16 @@ test('connection: refused names the transport error; a mid-stream cut says so', 
   const answerCut = explainFailure({ kind: 'connection', provider: 'mimo', baseUrl: 'http://127.0.0.1:9/v1', code: 'answer_cut', providerMessage: 'other side closed', retries: 1 });
   assert.match(answerCut, /^the connection to mimo at http:\/\/127\.0\.0\.1:9\/v1 broke in the middle of the answer \(other side closed\); retried 1×/);
   assert.doesNotMatch(answerCut, /could not reach/);
+});
+
+test('a rejection is called likely transient exactly where REJECTION_LIKELY_TRANSIENT says so (the gateway reads the table)', () => {
+  const worked = Date.parse('2026-06-12T10:02:00Z');
+  for (const [verdict, transient] of Object.entries(REJECTION_LIKELY_TRANSIENT) as [AuthVerdict, boolean][]) {
+    const f = { provider: 'mimo', key: { masked: 'sk-…a1b2', sources: CONFIG }, lastSuccessAt: worked, verdict, retries: 2, rejectedSince: worked, ...UTC };
+    assert.equal(/likely a transient/.test(explainRejected(f)), transient, verdict);
+    assert.equal(rejectionLikelyTransient(f), transient, verdict);
+  }
+  // A key that never worked is "never accepted", whatever verdict it is handed: not transient either way.
+  assert.equal(rejectionLikelyTransient({ verdict: 'known_good' }), false);
+  assert.deepEqual(Object.entries(REJECTION_LIKELY_TRANSIENT).filter(([, t]) => t).map(([v]) => v), ['known_good']);
 });

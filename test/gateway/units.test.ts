@@ -94,6 +94,9 @@ test('failure table: cooling is 503 + Retry-After, upstream auth is 502 (never 4
   // What the SDKs should not ask again (the gateway retried already): timeouts (paid per try) and rejected keys.
   assert.equal(errorHeaders(failureToApiError({ kind: 'timeout', message: 'm' }, false))['x-should-retry'], 'false');
   assert.equal(errorHeaders(failureToApiError({ kind: 'auth_rejected', message: 'm' }, false))['x-should-retry'], 'false');
+  // …unless the message calls it likely transient (a known-good key rejected): the header may not contradict it.
+  const transient = failureToApiError({ kind: 'auth_rejected', message: 'm', likelyTransient: true }, false);
+  assert.deepEqual([transient.status, transient.code, errorHeaders(transient)['x-should-retry']], [502, 'upstream_auth_failed', undefined]);
   assert.equal(errorHeaders(overloaded)['x-should-retry'], undefined);
   assert.equal(errorHeaders(failureToApiError({ kind: 'all_cooling', message: 'm' }, false))['x-should-retry'], undefined);
 });

@@ -188,6 +188,7 @@ test('a known-good key revoked: after its suspicion runs out, its retries fail a
     assert.match(first.explanation, /which last worked at 09:40; retried 2× with backoff — likely a transient provider problem/, "SPEC's known-good message the first time");
     // …and, now that it rests, until when: the next call's "every key is resting" is no surprise.
     assert.match(first.explanation, /likely a transient provider problem; it is set aside \(auth suspect\) until 10:07:00, probed once every 30s while no other key can answer/);
+    assert.equal(first.likelyTransient, true, 'said as data too: the gateway does not tell SDKs not to retry it');
     assert.equal(h.sim.calls(GOOD), 4);
 
     clock.advance(5 * MINUTE + SECOND); // the suspicion has run out
@@ -196,6 +197,7 @@ test('a known-good key revoked: after its suspicion runs out, its retries fail a
     assert.equal(h.sim.calls(GOOD), 7, 'its auth retries, like a known-good key');
     assert.equal(h.sleeps.length, sleeps + 2, 'with backoff');
     assert.equal(revoked.kind, 'auth_rejected');
+    assert.equal(revoked.likelyTransient, false);
     assert.match(revoked.explanation, /mimo rejected key sk-…a1b2 \(config providers\.mimo\.api_keys\[0\]\) \(HTTP 401: Incorrect API key provided[^)]*\) on every call since 10:02 \(last worked at 09:40\); it was probably revoked — check or replace it/);
     const health = h.store.getHealth(fingerprint(GOOD));
     assert.equal(health?.state, 'rejected');
