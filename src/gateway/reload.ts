@@ -32,7 +32,8 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   if (before.require_keys !== after.require_keys) requireKeysChanged(ctx, after.require_keys);
   const restartOnly = (['listen', 'body_limit', 'state'] as const).filter((k) => before[k] !== after[k]);
   for (const k of restartOnly) restartOnlyChanged(ctx, k);
-  for (const w of next.warnings) ctx.logger.warn(scrubSecrets(w));
+  // The admin key's warnings too (its ${VAR} unset, its value empty): they are the gateway's (admin-key.ts).
+  for (const w of [...next.warnings, ...(next.gatewayWarnings ?? [])]) ctx.logger.warn(scrubSecrets(w));
   warnKeyless(ctx, next);
   ctx.logger.info({ config: next.path, providers: Object.keys(next.config.providers).length }, 'config reloaded');
   forgetFormerCredentials(ctx);

@@ -131,6 +131,12 @@ test('a config edit while requests flow applies without a failed request; a bad 
   assert.equal((await chat(h)).route, 'p/sim-small');
   assert.deepEqual(h.logs.slice(linesBefore).filter((l) => l.includes('"path":"/v1/chat/completions"')), []);
 
+  // A reload whose admin key names an unset variable says so, as a start does (loopback: the edit is not refused).
+  h.writeConfig({ ...config(h.sim.url, 'sim-small'), gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY_UNSET_HERE}', log_level: 'warn' } });
+  await until('the admin key warning', () => h.logs.some((l) => l.includes('gateway.admin_key: ${SWITCHYARD_ADMIN_KEY_UNSET_HERE} is not set')));
+  h.writeConfig({ ...config(h.sim.url, 'sim-small'), gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', log_level: 'warn' } });
+  await until('the admin key back', async () => (await fetch(`${h.url}/metrics`, { headers: admin })).status === 200);
+
   const metrics = await (await fetch(`${h.url}/metrics`, { headers: admin })).text();
   assert.match(metrics, /switchyard_gateway_config_reloads_total\{result="ok"\} [1-9]/);
   assert.match(metrics, /switchyard_gateway_config_reloads_total\{result="invalid"\} [1-9]/);
