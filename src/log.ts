@@ -19,12 +19,18 @@ const REDACT_PATHS = [
  * 250-character log line against ~0.3 µs before the well-known prefixes, ~0.2 µs for a request id as before; the
  * gateway's line per request scrubs each repeated value once (StringTexts below), so that line does not pay it.
  */
-const KEY_SHAPE = /\b((?:sk|pk|rk|key|sy)[-_][A-Za-z0-9_-]{4,}|(?:gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza)[A-Za-z0-9_-]{16,})([A-Za-z0-9]{4})\b/g;
+const KEY_SHAPE_PREFIX = /\b(?:(?:sk|pk|rk|key|sy)[-_]|gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza)/;
+/** Every run of key characters with a place a key may start in it, matched whole (a lookahead does not backtrack),
+ * so each run is looked at once: the prefix is looked for from the run's start only. */
+const KEY_RUN = /(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*?(?<![A-Za-z0-9_])(?:(?:sk|pk|rk|key|sy)[-_]|gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza))(?=([A-Za-z0-9_-]+))\1/g;
+/** Where a key may start in a run: at its start or after a `-`; group 1 for the short prefixes, whose keys need a
+ * body of 4 characters, the others 16. */
+const KEY_START = /(?<![A-Za-z0-9_])(?:((?:sk|pk|rk|key|sy)[-_])|(?:gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza))/g;
 
 /**
  * A key a provider echoed half-masked: a well-known prefix, some of the key's first characters, the provider's mask
  * (`***`, `•••`, `…`, `...`) and what it left of the end (OpenAI: `sk-proj-abcd****wxyz`, or `sk-abcd...` when cut
- * off). KEY_SHAPE alone would keep the 4 characters before the mask as if they ended a key: they begin it. Only what
+ * off). The key-shape scrub alone would keep the 4 characters before the mask as if they ended a key: they begin it. Only what
  * follows the mask is the key's end, so only its last 4 are kept, as mask() shows them (src/credentials/mask.ts);
  * with nothing after the mask nothing is kept. An echo that shows no more than mask() does (`sk-…a1b2`, which is what
  * mask() itself writes, or `sk-****a1b2`) is left as it is.
@@ -52,7 +58,40 @@ function maskEcho(echo: string, run: string, end: string): string {
 /** Replaces things shaped like API keys with a masked form. Last line of defence, not the first. */
 export function scrubSecrets(text: string): string {
   const unechoed = MASK_MARK.test(text) ? text.replace(KEY_ECHO, maskEcho) : text;
-  return unechoed.replace(KEY_SHAPE, (_m, _head: string, tail: string) => `…${tail}`);
+  return KEY_SHAPE_PREFIX.test(unechoed) ? unechoed.replace(KEY_RUN, maskKeyInRun) : unechoed;
+}
+
+/**
+ * A run of key characters with the key in it masked: from the first place a key may start (KEY_START) whose body
+ * reaches the run's last possible key end, to that end, as `…` and the key's last 4 characters. This is what one
+ * regular expression (`\b(prefix[-_]body{4,})([A-Za-z0-9]{4})\b`) would replace, in time linear in the run: that
+ * expression, tried again from every prefix of a long run with no key end (`sk-sk-sk-…`), took over a second for 12 KB.
+ */
+function maskKeyInRun(run: string): string {
+  const end = lastKeyEnd(run);
+  if (end < 0) return run;
+  KEY_START.lastIndex = 0;
+  for (let m = KEY_START.exec(run); m !== null; m = KEY_START.exec(run)) {
+    const body = end - 4 - (m.index + m[0].length);
+    if (body >= (m[1] !== undefined ? 4 : 16)) return `${run.slice(0, m.index)}…${run.slice(end - 4)}`;
+    if (body < 4) break;
+  }
+  return run;
+}
+
+/** Where the last key of a run can end: before a `-` or at the run's end, after 4 letters or digits; -1 if nowhere. */
+function lastKeyEnd(run: string): number {
+  for (let e = run.length; e >= 4; e--) {
+    if (e < run.length && run[e] !== '-') continue;
+    let alnum = 0;
+    while (alnum < 4 && isKeyEndChar(run.charCodeAt(e - 1 - alnum))) alnum++;
+    if (alnum === 4) return e;
+  }
+  return -1;
+}
+
+function isKeyEndChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
 /** The level is the caller's (the gateway passes `gateway.log_level`); no environment variable overrides it. */
