@@ -124,8 +124,8 @@ async function answerOnce(runtime: ChatRuntime, session: ChatSession, message: s
   }
 }
 
-/** A failed `-m`: every route's reason on stderr; with --json also the shape scripts read. A configuration
- * mistake (UserError) exits with its own code (2), a failed call 1. */
+/** A failed `-m`: every route's reason on stderr; with --json also the shape scripts read. A UserError exits with
+ * its own code (2 for a configuration mistake, 1 for a state store that cannot be written), a failed call 1. */
 function failed(session: ChatSession, err: unknown, json: boolean): void {
   const [lead = '', ...routes] = explainErrorLines(err);
   process.stderr.write(`switchyard: ${lead}\n`);
@@ -142,7 +142,9 @@ function failureJson(session: ChatSession | undefined, err: unknown): Record<str
   return {
     session: stored ? session.id : null,
     error: explainError(err),
-    kind: routing ? routing.kind : UserError.isInstance(err) ? 'config' : 'internal',
+    // A usage or configuration mistake is `config` (exit 2); a state store that cannot be opened or written is
+    // `state` (exit 1, as for `auth` and `sessions`): the kind and the exit code tell a script the same thing.
+    kind: routing ? routing.kind : UserError.isInstance(err) ? err.kind : 'internal',
     // A `not_found` that is the provider refusing the region (or a firewall page) says so: scripts must not read it
     // as "no such model".
     ...(routing?.blocked !== undefined ? { blocked: routing.blocked } : {}),

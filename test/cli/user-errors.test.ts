@@ -162,6 +162,13 @@ test('a state directory that cannot hold the store: names the file, exit 1, no "
     noStack(r);
   }
 
+  // --json says what went wrong as a kind that agrees with the exit code: `config` is for the mistakes that exit 2.
+  const json = await run(['chat', '-m', 'hi', '--json'], { SWITCHYARD_HOME: notADir });
+  assert.equal(json.code, 1, json.stderr);
+  const out = JSON.parse(json.stdout) as Record<string, unknown>;
+  assert.deepEqual({ ...out, error: '' }, { session: null, error: '', kind: 'state', attempts: 0, failures: [], title: null });
+  assert.match(String(out['error']), /cannot open the state store .*a-file\/state\.db/);
+
   const broken = join(ws.dir, 'broken');
   ws.write('broken/state.db', 'this is not a database '.repeat(400));
   for (const args of [['auth', 'explain', 'mimo'], ['chat', '-m', 'hi'], ['sessions', 'list']]) {

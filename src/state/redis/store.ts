@@ -224,7 +224,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     await this.flushNow();
     await this.local.flush();
     if (this.lastError !== undefined && this.pendingCount() > 0) {
-      throw new UserError(`could not write to the shared state store (Redis at ${this.location}): ${this.lastError}`, { exitCode: 1 });
+      throw new UserError(`could not write to the shared state store (Redis at ${this.location}): ${this.lastError}`, { exitCode: 1, kind: 'state' });
     }
   }
 

@@ -181,7 +181,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
 
   async flush(): Promise<void> {
     this.flushNow();
-    if (this.lastError !== undefined && this.pendingCount() > 0) throw new UserError(`could not write to the state store ${this.location}: ${this.lastError}`, { exitCode: 1 });
+    if (this.lastError !== undefined && this.pendingCount() > 0) throw new UserError(`could not write to the state store ${this.location}: ${this.lastError}`, { exitCode: 1, kind: 'state' });
   }
 
   async close(): Promise<void> {
