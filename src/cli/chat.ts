@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { cliConfig, printJson } from './context.ts';
 import { openCliStore } from './open-state.ts';
+import { statePath } from '../state/open.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { NO_MAIN, NO_PROVIDERS } from '../config/cross-check.ts';
 import { watchConfig } from '../config/watch.ts';
@@ -171,6 +172,7 @@ async function interactive(runtime: ChatRuntime, session: ChatSession, color: bo
     errors: process.stderr,
     interactive: tty,
     color: tty && color && !process.env['NO_COLOR'],
+    ...sessionsFileOf(runtime),
   });
   notices.repl = repl;
   const stopWatching = followConfig(runtime, notify, (next) => {
@@ -187,6 +189,12 @@ async function interactive(runtime: ChatRuntime, session: ChatSession, color: bo
   }
   // Piped, a script reads the exit code: a message that got no answer is a failure even if later ones worked.
   if (!tty && repl.failedMessages > 0) process.exitCode = 1;
+}
+
+/** Where sessions are saved: the state store's file (with `gateway.state: redis://…` too — sessions stay in the
+ * embedded file, src/state/open.ts). A store in memory has none. */
+function sessionsFileOf(runtime: ChatRuntime): { sessionsFile?: string } {
+  return runtime.store.kind === 'memory' ? {} : { sessionsFile: statePath({ env: { ...runtime.loaded.env } }) };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface ReplIO {
   /** A person at a terminal: prompt, banner, colours. */
   interactive: boolean;
   color: boolean;
+  /** The file sessions are stored in (the state store), for `/session` to say where a new one will be saved. */
+  sessionsFile?: string;
 }
 
 export class Repl {
@@ -143,11 +145,10 @@ export class Repl {
   }
 
   private async runCommand(name: CommandName, arg: string): Promise<void> {
-    const session = this.conv.session;
     switch (name) {
       case 'title': {
         const title = cleanUserTitle(arg);
-        if (title === undefined) return this.say(`title: ${session.title} (${session.exists ? session.titleSource : 'not started yet'})`);
+        if (title === undefined) return this.say(this.titleLine());
         this.conv.setUserTitle(title);
         return this.say(`title set: ${title}`);
       }
@@ -193,19 +194,38 @@ export class Repl {
     const route = s.route ?? this.config.main;
     const window = contextWindowOf(this.config, route);
     const trigger = triggerTokens(window, this.config.auxiliary.compression.threshold);
+    const chosen = s.exists ? ' (set with /model)' : ' (set with /model; saved with your first message)';
     return [
-      `session ${s.id}${s.exists ? '' : ' (not started yet)'}`,
-      `title: ${s.title} (${s.titleSource})`,
-      `route: ${route ? formatRoute(route) : '(none)'}${s.route ? ' (set with /model)' : ''}`,
+      s.exists ? `session ${s.id}` : this.unsavedLine(),
+      this.titleLine(),
+      `route: ${route ? formatRoute(route) : '(none)'}${s.route ? chosen : ''}`,
       `messages: ${s.messages.length}, prompt ≈ ${s.promptTokens()} tokens` +
         (trigger === undefined ? ' (context window unknown: no automatic compression)' : `, compression at ${trigger} (of ${window})`),
     ].join('\n');
   }
 
+  /**
+   * A new session is stored with its first message (an empty chat leaves nothing behind): before that, `/session`
+   * must not read as if something were saved. It says what will be: the id, and the file it will be in.
+   */
+  private unsavedLine(): string {
+    const s = this.conv.session;
+    const where = this.io.sessionsFile !== undefined ? ` in ${this.io.sessionsFile}` : '';
+    return `session ${s.id}: not saved yet — it is saved${where} with your first message (then \`switchyard chat --session ${s.id}\` resumes it); leave before that and nothing is kept`;
+  }
+
+  /** The title and where it came from; before the first message there is none yet, unless the user set one. */
+  private titleLine(): string {
+    const s = this.conv.session;
+    if (s.exists) return `title: ${s.title} (${s.titleSource})`;
+    if (s.titleSource === 'user') return `title: ${s.title} (yours; saved with your first message)`;
+    return 'title: none yet — your first message gives the session its title (or set one with /title TEXT)';
+  }
+
   private banner(): void {
     const s = this.conv.session;
-    const what = s.exists ? `resuming "${s.title}" (${s.messages.length} messages)` : 'new session';
-    this.io.output.write(`${this.dim(`switchyard chat — ${what}, id ${s.id}. /help for commands, Ctrl-C or /quit to leave.`)}\n`);
+    const what = s.exists ? `resuming "${s.title}" (${s.messages.length} messages), id ${s.id}` : `new session, id ${s.id} (saved with your first message)`;
+    this.io.output.write(`${this.dim(`switchyard chat — ${what}. /help for commands, Ctrl-C or /quit to leave.`)}\n`);
   }
 
   private prompt(): void {

@@ -403,3 +403,42 @@ test('a title whose task key was rejected, then answered by the provider\'s own 
     await w.close();
   }
 });
+
+test('/session and /title before the first message say plainly that nothing is saved yet, and where it will be', async () => {
+  const w = await world();
+  try {
+    const input = ['/session', '/title', '/title Mine', '/model backup/sim-large', '/session', 'hello', '/session', '/quit', ''].join('\n');
+    const r = await runCli(['chat'], { env: w.cliEnv, input });
+    assert.equal(r.code, 0, r.stderr);
+    const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { id: string }[];
+    assert.equal(list.length, 1);
+    const id = list[0]?.id ?? '';
+    const unsaved = `session ${id}: not saved yet — it is saved in ${join(w.home, 'state.db')} with your first message (then \`switchyard chat --session ${id}\` resumes it); leave before that and nothing is kept`;
+    const window = 'tokens (context window unknown: no automatic compression)';
+    assert.equal(
+      r.stdout.replace(/≈ \d+ tokens/g, '≈ N tokens'),
+      [
+        unsaved,
+        'title: none yet — your first message gives the session its title (or set one with /title TEXT)',
+        'route: main/sim-large',
+        `messages: 0, prompt ≈ N ${window}`,
+        'title: none yet — your first message gives the session its title (or set one with /title TEXT)',
+        'title set: Mine',
+        'route: backup/sim-large for this session',
+        unsaved,
+        'title: Mine (yours; saved with your first message)',
+        'route: backup/sim-large (set with /model; saved with your first message)',
+        `messages: 0, prompt ≈ N ${window}`,
+        '[sim-large] reply to: hello',
+        // Saved now: the id as it is, and the title and route as stored.
+        `session ${id}`,
+        'title: Mine (user)',
+        'route: backup/sim-large (set with /model)',
+        `messages: 2, prompt ≈ N ${window}`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await w.close();
+  }
+});
