@@ -11,6 +11,7 @@ import { explainAllUnusable, explainFailure, explainMissing, explainRejected, re
 import { providerWords } from '../errors/explain-format.ts';
 import { coolingWait, retryDelay } from './backoff.ts';
 import type { CallContext } from './call-context.ts';
+import type { UnusableKey } from './types.ts';
 import type { RouteFailureKind } from './errors.ts';
 import { AUTH_RULES } from './policy.ts';
 import { facts, failed, pause, record, upstreamFacts, type RouteState, type Step } from './route-state.ts';
@@ -143,11 +144,16 @@ export async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclu
   const explanation = own
     ? own.explanation
     : explainAllUnusable({ provider: s.route.provider, candidates, now, ...tf, ...(picked.earliestUntil !== undefined ? { earliestUntil: picked.earliestUntil } : {}) });
-  if (s.tried === 0) record(ctx, s, { outcome: 'skipped', startedAt: now, endedAt: now, message: `every key for ${s.route.provider} is unusable` });
+  if (s.tried === 0) record(ctx, s, { outcome: 'skipped', startedAt: now, endedAt: now, message: `every key for ${s.route.provider} is unusable`, unusableKeys: candidates.map(unusableKey) });
   const retryAfter = kind !== 'auth_rejected' && picked.earliestUntil !== undefined ? picked.earliestUntil - now : undefined;
   const failure = failed(s, kind, explanation, retryAfter);
   if (own?.likelyTransient) failure.likelyTransient = true;
   return { next: 'done', failure };
+}
+
+/** A key and why it could not be used, for the trail: a skipped route's note names each key's real state. */
+function unusableKey(c: CandidateStatus): UnusableKey {
+  return { masked: c.credential.masked, from: c.credential.sources.map((src) => ({ ...src })), why: c.why ?? 'unusable' };
 }
 
 /** A key refused this route's model says so in the list of unusable keys, rather than "already tried". */

@@ -24,6 +24,8 @@ export interface AttemptInit {
   refusal?: Attempt['refusal'];
   /** `max_tokens_clamped`: the max_tokens the request is sent again with. */
   maxTokens?: number;
+  /** `skipped` for no usable key: each key and why (Attempt.unusable_keys). */
+  unusableKeys?: Attempt['unusable_keys'];
 }
 
 export function makeAttempt(init: AttemptInit): Attempt {
@@ -41,6 +43,7 @@ export function makeAttempt(init: AttemptInit): Attempt {
   if (init.message !== undefined) a.message = init.message;
   if (init.refusal !== undefined) a.refusal = init.refusal;
   if (init.maxTokens !== undefined) a.max_tokens = init.maxTokens;
+  if (init.unusableKeys !== undefined) a.unusable_keys = init.unusableKeys;
   return a;
 }
 

@@ -29,7 +29,17 @@ export interface Attempt {
   refusal?: AttemptRefusal;
   /** With `max_tokens_clamped`: the max_tokens the next attempt on this route is sent with (the model's maximum). */
   max_tokens?: number;
+  /** With `skipped` because no key of the provider was usable: each key (masked, where it is set) and why it was not
+   * (`rate-limited until 10:32:10`, `out of quota until …`, `rejected (never accepted); next probe at …`), so what is
+   * said about the skip gives the keys' real state rather than "rejected or cooling". Never the secret. */
+  unusable_keys?: UnusableKey[];
   started_at: number;
+}
+
+export interface UnusableKey {
+  masked: string;
+  from: CredentialSource[];
+  why: string;
 }
 
 export type AttemptRefusal = 'model_access' | BlockedBy;

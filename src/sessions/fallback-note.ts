@@ -4,7 +4,7 @@
 // (masked, and where it is set: `sk-…a1b2 (from .env MIMO_API_KEY)`, `(stored "backup")`), so the line points at
 // the variable or store entry to fix, not just its kind.
 import { describeKey } from '../errors/explain-format.ts';
-import type { Attempt } from '../routing/types.ts';
+import type { Attempt, UnusableKey } from '../routing/types.ts';
 
 /** A route set aside, in words: what it met, what to do about it, and its provider (for `auth explain`). */
 interface SetAside {
@@ -21,6 +21,18 @@ const authExplain = (a: Attempt): string => `\`switchyard auth explain ${a.provi
  * from a later call. */
 const skippedUnusable = (a: Attempt): boolean => a.outcome === 'skipped' && a.credential === undefined && /unusable/.test(a.message ?? '');
 
+/** A skipped route's keys with their real state (`rate-limited until 10:32:10`, `out of quota until …`, `rejected
+ * (never accepted)`), as the trail recorded them: "rejected or cooling" left the user to guess which, and until when. */
+function unusableKeys(a: Attempt): string {
+  const keys = a.unusable_keys ?? [];
+  // A reason's own "; next probe at …" would read as the start of the next route's reason in a joined note.
+  const why = (k: UnusableKey): string => k.why.replace(/; /g, ', ');
+  const [only] = keys;
+  if (only === undefined) return `every key for ${a.provider} is set aside`;
+  if (keys.length === 1) return `${a.provider} key ${describeKey({ masked: only.masked, sources: only.from })} is set aside: ${why(only)}`;
+  return `every key for ${a.provider} is set aside: ${keys.map((k) => `${describeKey({ masked: k.masked, sources: k.from })} ${why(k)}`).join(', ')}`;
+}
+
 /**
  * What set a route aside, as data: the first row that applies to an attempt gives its words. A key problem points at
  * `auth explain`; a model the key may not use, a region the provider refuses and a model it does not know are not the
@@ -31,7 +43,7 @@ export const SET_ASIDE_REASONS: readonly { applies: (a: Attempt) => boolean; wor
   { applies: (a) => a.outcome === 'auth_rejected', words: (a, key) => ({ what: `${a.provider} rejected ${key}`, hint: authExplain(a) }) },
   { applies: (a) => a.outcome === 'quota', words: (a, key) => ({ what: `${a.provider} ${key} is out of quota`, hint: authExplain(a) }) },
   { applies: (a) => a.outcome === 'auth_missing', words: (a) => ({ what: `no API key for ${a.provider}`, hint: authExplain(a) }) },
-  { applies: skippedUnusable, words: (a) => ({ what: `every key for ${a.provider} is set aside (rejected or cooling)`, hint: authExplain(a) }) },
+  { applies: skippedUnusable, words: (a) => ({ what: unusableKeys(a), hint: authExplain(a) }) },
   {
     applies: (a) => a.outcome === 'not_found' && a.refusal === 'model_access',
     words: (a, key) => ({

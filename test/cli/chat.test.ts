@@ -442,3 +442,33 @@ test('/session and /title before the first message say plainly that nothing is s
     await w.close();
   }
 });
+
+test('a route skipped because its key is cooling is noted with the key\'s real state — rate-limited until when — in the chat and in the summary', async () => {
+  const LIMITED = 'sk-chat-limited-key-0000eeee';
+  // A clock time in a message may carry its date (a time on another day does).
+  const CLOCK = String.raw`(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d`;
+  const scenario = { ...SCENARIO, keys: { ...SCENARIO.keys, [LIMITED]: { rate_limit_after: 1, reset: '10m' } } };
+  const w = await startChatWorld(scenario, (url) => ({
+    providers: { main: simProvider(url, LIMITED), backup: simProvider(url, BACKUP) },
+    main: { provider: 'main', model: 'sim-large' },
+    fallback: [{ provider: 'backup', model: 'sim-large' }],
+    auxiliary: { title_generation: { provider: 'none' }, compression: { protect_first: 1, protect_last: 1 } },
+    retry: FAST_RETRY,
+  }));
+  try {
+    // The second message meets the 429 (the key cools for the server's 10 minutes); the third skips the route, and
+    // so does the summary.
+    const r = await runCli(['chat'], { env: w.cliEnv, input: 'first\nsecond\nthird\n/compress\n' });
+    assert.equal(r.code, 0, r.stderr);
+    const setAside = `main key sk-…eeee \\(config\\) is set aside: rate-limited until ${CLOCK}`;
+    assert.match(r.stderr, new RegExp(`^note: ${setAside}; answering from backup/sim-large — \`switchyard auth explain main\`\\n$`));
+    const compressed = r.stdout.split('\n').filter((l) => l.startsWith('compressed:'));
+    assert.equal(compressed.length, 1, r.stdout);
+    assert.match(compressed[0]!, new RegExp(`^compressed: \\d+ earlier messages summarised by backup/sim-large \\(≈\\d+ → \\d+ prompt tokens\\); ${setAside} — \`switchyard auth explain main\`$`));
+    assert.doesNotMatch(r.stdout + r.stderr, /rejected or cooling/);
+    assert.equal(w.sim.calls(LIMITED), 2, 'the cooling key is not sent again');
+    assertNoSecrets([...ALL_KEYS, LIMITED]);
+  } finally {
+    await w.close();
+  }
+});

@@ -25,3 +25,22 @@ test('a route that failed without being set aside is named with what happened th
 test('nothing to say when the first route answered', () => {
   assert.equal(fallbackReason([attempt('main/large', 'ok')], 'main/large'), undefined);
 });
+
+test('a route skipped for want of a usable key names each key and its real state, not "rejected or cooling"', () => {
+  const skipped = (keys: Attempt['unusable_keys']): Attempt[] => [
+    attempt('mimo/pro', 'skipped', { credential: undefined, message: 'every key for mimo is unusable', ...(keys ? { unusable_keys: keys } : {}) }),
+    attempt('main/large', 'ok'),
+  ];
+  const one = [{ masked: 'sk-…a1b2', from: [{ kind: 'env' as const, where: 'env MIMO_API_KEY' }], why: 'out of quota until 10:32:10' }];
+  assert.equal(fallbackReason(skipped(one), 'main/large')?.text, 'mimo key sk-…a1b2 (from env MIMO_API_KEY) is set aside: out of quota until 10:32:10 — `switchyard auth explain mimo`');
+  const two = [
+    { masked: 'sk-…a1b2', from: [{ kind: 'config' as const, where: 'providers.mimo.api_keys[0]' }], why: 'rate-limited until 10:32:10' },
+    { masked: 'sk-…c3d4', from: [{ kind: 'stored' as const, where: 'stored "backup"' }], why: 'rejected (never accepted); next probe at 11:02:00' },
+  ];
+  // The reason's own "; " becomes ", ": in a note joining several routes, "; " starts the next route's reason.
+  assert.equal(
+    fallbackReason(skipped(two), 'main/large')?.text,
+    'every key for mimo is set aside: sk-…a1b2 (config providers.mimo.api_keys[0]) rate-limited until 10:32:10, sk-…c3d4 (stored "backup") rejected (never accepted), next probe at 11:02:00 — `switchyard auth explain mimo`',
+  );
+  assert.equal(fallbackReason(skipped(undefined), 'main/large')?.text, 'every key for mimo is set aside — `switchyard auth explain mimo`', 'a trail without the keys (recorded elsewhere) still says it');
+});
