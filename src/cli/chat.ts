@@ -6,6 +6,7 @@ import { statePath } from '../state/open.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { NO_MAIN, NO_PROVIDERS } from '../config/cross-check.ts';
 import { watchConfig } from '../config/watch.ts';
+import { formatDuration } from '../errors/explain-format.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { Conversation } from '../sessions/conversation.ts';
@@ -85,14 +86,15 @@ function sayConfigWarnings(loaded: LoadedConfig, said: Set<string>, say: (line: 
 }
 
 /** Leaving while the background title call still runs: it is given its time (up to the title task's timeout),
- * and an interactive user is told why the chat has not exited yet, rather than facing a silent pause. */
-async function waitForTitle(settled: Promise<unknown>, tty: boolean): Promise<void> {
+ * and an interactive user is told why the chat has not exited yet and for how long at most, rather than facing a
+ * silent pause. */
+async function waitForTitle(settled: Promise<unknown>, tty: boolean, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 300)));
   const first = await Promise.race([settled.then(() => 'done' as const), late]);
   clearTimeout(timer);
   if (first === 'done') return;
-  if (tty) process.stderr.write('finishing the chat title before exiting…\n');
+  if (tty) process.stderr.write(`finishing the chat title before exiting (it is given at most ${formatDuration(timeoutMs)} in all: auxiliary.title_generation.timeout)…\n`);
   await settled;
 }
 
@@ -183,7 +185,7 @@ async function interactive(runtime: ChatRuntime, session: ChatSession, color: bo
   });
   try {
     await repl.run();
-    await waitForTitle(conv.titleSettled(), tty);
+    await waitForTitle(conv.titleSettled(), tty, runtime.loaded.config.auxiliary.title_generation.timeout);
   } finally {
     stopWatching();
   }

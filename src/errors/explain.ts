@@ -47,6 +47,10 @@ export interface FailureFacts extends TimeFormat {
   contextWindow?: number;
   estimatedTokens?: number;
   timeoutMs?: number;
+  /** The setting that bounded `timeoutMs` (`providers.P.timeout`, or `auxiliary.T.timeout` when the task's time ran
+   * short first), and that task timeout's own length. */
+  timeoutSetting?: string;
+  taskTimeoutMs?: number;
   /** The failure came after the answer had started streaming. */
   midStream?: boolean;
   /** not_found because this key may not use this model (the provider knows both). */
@@ -235,8 +239,26 @@ function explainConnection(f: FailureFacts): string {
 }
 
 function explainTimeout(f: FailureFacts): string {
-  const within = f.timeoutMs !== undefined ? ` within ${formatDuration(f.timeoutMs)}` : ' in time';
-  return `${routeName(f)} did not answer${within}${f.retries ? `; ${retried(f.retries)}` : ''} — raise providers.${f.provider}.timeout (or the task's timeout) if the model is slow, or add a fallback route`;
+  const within = f.timeoutMs !== undefined ? ` within ${timeoutWords(f.timeoutMs, f.timeoutSetting, f.taskTimeoutMs)}` : ' in time';
+  const raise = f.timeoutSetting ?? `providers.${f.provider}.timeout (or the task's timeout)`;
+  return `${routeName(f)} did not answer${within}${f.retries ? `; ${retried(f.retries)}` : ''} — raise ${raise} if the model is slow, or add a fallback route`;
+}
+
+/** The part of a task's timeout above which a route is said to have had all of it (timeoutWords). */
+const WHOLE_SHARE = 0.95;
+
+/**
+ * How long an attempt waited and the setting that decided it — `300ms (providers.slow.timeout)`, or `15s (its share
+ * of auxiliary.title_generation.timeout, 30s)` — so a timed-out title or summary says how long it was given and what to
+ * raise, not just "the timeout".
+ */
+export function timeoutWords(ms: number, setting?: string, taskMs?: number): string {
+  if (setting === undefined) return formatDuration(ms);
+  if (taskMs === undefined) return `${formatDuration(ms)} (${setting})`;
+  // A route that had (nearly: the call spends a moment before its first attempt) the whole of the task's time — the
+  // only route, or the others failed at once — had no "share": the setting's own length is the time it had.
+  if (ms >= taskMs * WHOLE_SHARE) return `${formatDuration(taskMs)} (${setting})`;
+  return `${formatDuration(ms)} (its share of ${setting}, ${formatDuration(taskMs)})`;
 }
 
 function explainServer(f: FailureFacts): string {

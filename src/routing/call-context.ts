@@ -27,6 +27,8 @@ export interface CallContext {
   random: () => number;
   /** Whole-call deadline (epoch ms) for auxiliary tasks; main routes are bounded by their provider's timeout. */
   deadline?: number;
+  /** The task's own timeout (`auxiliary.T.timeout`) the deadline was set from: a timeout it cut short names it. */
+  timeoutMs?: number;
   signal?: AbortSignal;
   /** Time zone for clock times in explanations (tests pass UTC). */
   timeZone?: string;

@@ -6,7 +6,7 @@
 // trail and the event stream.
 import type { Credential, PickResult } from '../credentials/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
-import { explainFailure, formatDuration } from '../errors/explain.ts';
+import { explainFailure, formatDuration, timeoutWords } from '../errors/explain.ts';
 import { retryDelay } from './backoff.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure } from './errors.ts';
@@ -18,7 +18,7 @@ import type { RouteSpec } from './resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
 import { authRejected, coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
-import { facts, failed, pause, record, upstreamFacts, type RouteState, type Step } from './route-state.ts';
+import { facts, failed, pause, record, timeoutFacts, timeoutLimit, upstreamFacts, type RouteState, type Step } from './route-state.ts';
 
 export type RouteOutcome<T> =
   | { ok: true; value: T; credential: Credential }
@@ -52,6 +52,7 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
   const started = ctx.now();
   const s: RouteState = {
     route, provider, deadline: deadline ?? ctx.deadline ?? started + provider.timeout, attemptTimeoutMs: provider.timeout,
+    attemptLimit: { setting: `providers.${route.provider}.timeout` },
     retries: 0, authRetries: new Map(), exclude: new Set(), waitMs: 0, coolingWaited: 0, keyFailures: [], modelRefused: new Map(), tried: 0,
     adjust: {},
   };
@@ -90,13 +91,9 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
   s.tried += 1;
   const startedAt = ctx.now();
   const baseUrl = route.baseUrl ?? provider.base_url;
-  const sendCtx: SendContext = {
-    provider: route.provider,
-    baseUrl,
-    apiKey: cred.secret,
-    headers: provider.headers,
-    timeoutMs: (s.attemptTimeoutMs = Math.max(1, Math.min(provider.timeout, s.deadline - startedAt))),
-  };
+  s.attemptTimeoutMs = Math.max(1, Math.min(provider.timeout, s.deadline - startedAt));
+  s.attemptLimit = timeoutLimit(ctx, route.provider, provider.timeout, s.deadline - startedAt);
+  const sendCtx: SendContext = { provider: route.provider, baseUrl, apiKey: cred.secret, headers: provider.headers, timeoutMs: s.attemptTimeoutMs };
   if (ctx.signal) sendCtx.signal = ctx.signal;
   const proxy = proxyFor(provider, route.provider, baseUrl, ctx.loaded.env, ctx.loaded.dotenv);
   if (proxy !== undefined) sendCtx.proxy = proxy;
@@ -128,11 +125,17 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
 /** A failed attempt's outcome in the trail: its kind, or `max_tokens_clamped` (and to what) when the route is about
  * to send the request again with a lower max_tokens (afterFailure's `lower_max_tokens`). */
 function failedOutcome(s: RouteState, err: UpstreamError): { outcome: Attempt['outcome']; message?: string; maxTokens?: number } {
-  const said = err.providerMessage ? { message: err.providerMessage } : {};
+  const said = err.providerMessage ? { message: ownTimeout(err) ? `no answer within ${timeoutWords(s.attemptTimeoutMs, s.attemptLimit.setting, s.attemptLimit.taskMs)}` : err.providerMessage } : {};
   const lowerTo = routeAction(err.kind, refinementOf(s, err)) === 'lower_max_tokens' ? err.outputLimit : undefined;
   if (lowerTo === undefined) return { outcome: err.kind, ...said };
   const quoted = err.providerMessage ? ` — ${err.providerMessage}` : '';
   return { outcome: 'max_tokens_clamped', maxTokens: lowerTo, message: `max_tokens is above what ${s.route.model} accepts: sent again with max_tokens ${lowerTo}${quoted}` };
+}
+
+/** Our own timer gave up on the attempt (not a provider's 408 or 504, nor a stream gone idle): the trail says how long
+ * it waited and which setting decided it, which a note about a title or summary that fell back quotes. */
+function ownTimeout(err: UpstreamError): boolean {
+  return err.kind === 'timeout' && err.code === 'TIMEOUT' && !err.midStream;
 }
 
 /** What the failure says beyond its kind that the route may act on: the proxy refusing the tunnel, or a stated output
@@ -172,7 +175,7 @@ async function afterFailure(ctx: CallContext, s: RouteState, cred: Credential, e
 
 async function retrySameKey(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
   const retry = ctx.loaded.config.retry;
-  const explain = (): string => explainFailure(facts(ctx, s, err.kind, { ...upstreamFacts(err, cred, s), retries: s.retries, timeoutMs: s.attemptTimeoutMs }));
+  const explain = (): string => explainFailure(facts(ctx, s, err.kind, { ...upstreamFacts(err, cred, s), retries: s.retries, ...timeoutFacts(s) }));
   if (s.retries >= retry.max_retries) return { next: 'done', failure: failed(s, err.kind, explain()) };
   // `x-should-retry: false`: the provider says this one will not get better by asking again.
   if (err.shouldRetry === false) return { next: 'done', failure: failed(s, err.kind, `${explain()} (the provider said not to retry)`) };
@@ -182,7 +185,7 @@ async function retrySameKey(ctx: CallContext, s: RouteState, cred: Credential, e
     ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
   });
   if (!delay.wait) {
-    const why = delay.reason === 'deadline' ? 'no time left before the deadline to retry' : `the provider asked to wait ${formatDuration(delay.delayMs)}, longer than worth waiting`;
+    const why = delay.reason === 'deadline' ? `no time left to retry within ${deadlineSetting(ctx, s)}` : `the provider asked to wait ${formatDuration(delay.delayMs)}, longer than worth waiting`;
     return { next: 'done', failure: failed(s, err.kind, `${explain()} (${why})`) };
   }
   s.retries += 1;
@@ -193,10 +196,17 @@ async function retrySameKey(ctx: CallContext, s: RouteState, cred: Credential, e
 
 function deadlinePassed(ctx: CallContext, s: RouteState): RouteFailure {
   const last = s.keyFailures.at(-1);
-  const explanation = explainFailure(facts(ctx, s, 'timeout', { retries: s.retries, timeoutMs: s.attemptTimeoutMs }));
-  const failure = failed(s, last?.kind ?? 'timeout', last ? `${last.explanation}; then the deadline passed` : explanation);
+  const explanation = explainFailure(facts(ctx, s, 'timeout', { retries: s.retries, ...timeoutFacts(s) }));
+  const length = ctx.timeoutMs !== undefined ? ` (${formatDuration(ctx.timeoutMs)})` : '';
+  const failure = failed(s, last?.kind ?? 'timeout', last ? `${last.explanation}; then ${deadlineSetting(ctx, s)}${length} ran out` : explanation);
   if (last?.likelyTransient) failure.likelyTransient = true;
   return failure;
+}
+
+/** What set the route's deadline, named so the user knows what to raise: the task's timeout, or, for the main
+ * chain, the provider's. */
+function deadlineSetting(ctx: CallContext, s: RouteState): string {
+  return ctx.timeoutMs === undefined ? `providers.${s.route.provider}.timeout` : `auxiliary.${ctx.task}.timeout`;
 }
 
 function breakerOpen(ctx: CallContext, s: RouteState): RouteFailure {
@@ -211,7 +221,7 @@ function breakerOpen(ctx: CallContext, s: RouteState): RouteFailure {
   if (last !== undefined && s.previous !== undefined) {
     // A key pinned for its next try is a retry the breaker stopped: counted in s.retries, never sent.
     const retries = s.pinned !== undefined && s.retries > 0 ? s.retries - 1 : s.retries;
-    const explanation = explainFailure(facts(ctx, s, last.kind, { ...upstreamFacts(last, s.previous, s), retries, timeoutMs: s.attemptTimeoutMs }));
+    const explanation = explainFailure(facts(ctx, s, last.kind, { ...upstreamFacts(last, s.previous, s), retries, ...timeoutFacts(s) }));
     return failed(s, last.kind, `${explanation}; ${opened}`);
   }
   return failed(s, 'breaker_open', opened, at !== undefined ? Math.max(0, at - now) : undefined);

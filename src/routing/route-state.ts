@@ -46,9 +46,31 @@ export interface RouteState {
   /** How long the last attempt was given (the provider's timeout, or less when the deadline was nearer): what a
    * timeout's explanation quotes. */
   attemptTimeoutMs: number;
+  /** The setting that bounded it, which a timeout's explanation names so the user knows what to raise. */
+  attemptLimit: TimeoutLimit;
   /** What this route changed in the request (max_tokens lowered to the model's limit): its later attempts send it,
    * the next route starts from the caller's request again. */
   adjust: RequestAdjustments;
+}
+
+/** What bounded an attempt's time: the provider's own timeout (`providers.P.timeout`), or — when less of it was left
+ * — the task's (`auxiliary.T.timeout`, `taskMs`), which its routes share. */
+export interface TimeoutLimit {
+  setting: string;
+  taskMs?: number;
+}
+
+/** The limit on an attempt given `leftMs` before the route's deadline. */
+export function timeoutLimit(ctx: CallContext, provider: string, providerTimeoutMs: number, leftMs: number): TimeoutLimit {
+  if (ctx.timeoutMs === undefined || leftMs >= providerTimeoutMs) return { setting: `providers.${provider}.timeout` };
+  return { setting: `auxiliary.${ctx.task}.timeout`, taskMs: ctx.timeoutMs };
+}
+
+/** A timeout's facts: how long the last attempt was given and by which setting. */
+export function timeoutFacts(s: RouteState): Pick<FailureFacts, 'timeoutMs' | 'timeoutSetting' | 'taskTimeoutMs'> {
+  const f: Pick<FailureFacts, 'timeoutMs' | 'timeoutSetting' | 'taskTimeoutMs'> = { timeoutMs: s.attemptTimeoutMs, timeoutSetting: s.attemptLimit.setting };
+  if (s.attemptLimit.taskMs !== undefined) f.taskTimeoutMs = s.attemptLimit.taskMs;
+  return f;
 }
 
 export type Step = { next: 'again' } | { next: 'done'; failure: RouteFailure; contextWindow?: number };

@@ -209,7 +209,10 @@ class Router implements Switchyard {
       task, loaded, pool: this.pool, store: this.store, breakers: this.breakers, adapterFor: this.#adapterFor,
       events: this.events, trail: options.trail ?? [], now: this.#now, sleep: this.#sleep, random: this.#random,
     };
-    if (plan.timeoutMs !== undefined) ctx.deadline = this.#now() + plan.timeoutMs;
+    if (plan.timeoutMs !== undefined) {
+      ctx.deadline = this.#now() + plan.timeoutMs;
+      ctx.timeoutMs = plan.timeoutMs;
+    }
     if (options.signal) ctx.signal = options.signal;
     if (this.#timeZone !== undefined) ctx.timeZone = this.#timeZone;
     return ctx;

@@ -5,6 +5,7 @@ import type { Route } from '../config/schema.ts';
 import type { ChatMessage } from '../providers/types.ts';
 import { sentAttempts } from '../routing/trail.ts';
 import type { ChatBackend } from './backend.ts';
+import { formatDuration } from '../errors/explain-format.ts';
 import { explainErrorInline } from './explain.ts';
 import type { ChatSession } from './session.ts';
 import { formatRoute } from './route-text.ts';
@@ -20,6 +21,9 @@ export type TitleOutcome =
   /** The user set a title meanwhile; theirs wins. */
   | { status: 'user_title' }
   | { status: 'failed'; kept: string; explanation: string };
+
+/** How long after the task's own timeout the backstop gives up on a title call the router did not end. */
+const BACKSTOP_GRACE_MS = 2_000;
 
 /** How much of the first answer goes into the title request: enough for the gist, cheap on any model. */
 const ANSWER_EXCERPT = 600;
@@ -44,10 +48,11 @@ export function titleRequest(user: string, assistant: string): ChatMessage[] {
 export async function upgradeTitle(session: ChatSession, backend: ChatBackend, timeoutMs: number, route?: Route): Promise<TitleOutcome> {
   const exchange = session.firstExchange();
   if (!exchange) return { status: 'failed', kept: session.title, explanation: 'no exchange to title yet' };
+  // The router enforces the task's own timeout; this signal is only a backstop so a caller waiting for the title
+  // before exiting can never hang.
+  const backstop = AbortSignal.timeout(timeoutMs + BACKSTOP_GRACE_MS);
   try {
-    // The router enforces the task's own timeout; this signal is only a backstop so a caller waiting for the
-    // title before exiting can never hang.
-    const result = await backend.chat({ task: TITLE_TASK, messages: titleRequest(exchange.user, exchange.assistant), max_tokens: 40, signal: AbortSignal.timeout(timeoutMs + 2_000), ...(route ? { route } : {}) });
+    const result = await backend.chat({ task: TITLE_TASK, messages: titleRequest(exchange.user, exchange.assistant), max_tokens: 40, signal: backstop, ...(route ? { route } : {}) });
     if (result.status === 'disabled') return { status: 'disabled' };
     const title = cleanGeneratedTitle(result.response.content);
     if (title === undefined) return { status: 'failed', kept: session.title, explanation: `${formatRoute(result.route)} answered with an empty title` };
@@ -57,7 +62,9 @@ export async function upgradeTitle(session: ChatSession, backend: ChatBackend, t
     const fellBack = fallbackReason(result.trail, answeredBy);
     return fellBack === undefined ? generated : { ...generated, fellBack };
   } catch (err) {
-    return { status: 'failed', kept: session.title, explanation: explainErrorInline(err) };
+    // The backstop's own error says only "aborted due to timeout": say how long the title had, and what sets it.
+    const explanation = backstop.aborted ? `${TITLE_TASK}: no title within ${formatDuration(timeoutMs)} (auxiliary.${TITLE_TASK}.timeout)` : explainErrorInline(err);
+    return { status: 'failed', kept: session.title, explanation };
   }
 }
 

@@ -343,14 +343,14 @@ test('a failed title or summary names every route tried and what happened there,
     assert.equal(title.length, 1, r.stderr);
     assert.equal(
       title[0],
-      'title: kept "hello there" — title_generation: every route failed: 1. slow/sim-large did not answer within 300ms; retried 1× with backoff; ' +
+      'title: kept "hello there" — title_generation: every route failed: 1. slow/sim-large did not answer within 300ms (providers.slow.timeout); retried 1× with backoff; ' +
         '2. bad/sim-large: bad rejected key sk-…5555 (config) (HTTP 401: Incorrect API key provided: sk-…5555. You can find your API key at https://platform.openai.com/account/api-keys.); it has never been accepted — check or replace it',
     );
     const compression = r.stdout.split('\n').filter((l) => l.startsWith('compression:'));
     assert.equal(compression.length, 1, r.stdout);
     assert.match(
       compression[0]!,
-      /^compression: summary failed, the history is kept as it was \(2 earlier messages not summarised\) — compression: every route failed: 1\. slower\/sim-large did not answer within 300ms; retried 1× with backoff; 2\. dead\/sim-large: every key for dead is unusable — sk-…cccc \(config providers\.dead\.api_keys\[0\]\): rejected \(never accepted\).*; add a key with `switchyard auth add dead`/,
+      /^compression: summary failed, the history is kept as it was \(2 earlier messages not summarised\) — compression: every route failed: 1\. slower\/sim-large did not answer within 300ms \(providers\.slower\.timeout\); retried 1× with backoff; 2\. dead\/sim-large: every key for dead is unusable — sk-…cccc \(config providers\.dead\.api_keys\[0\]\): rejected \(never accepted\).*; add a key with `switchyard auth add dead`/,
     );
     assertNoSecrets([...ALL_KEYS, ...DEAD]);
   } finally {
@@ -378,7 +378,7 @@ test('a title or summary that came from a fallback says once why the first route
     assert.match(title[0]!, /^title: ".+" came from main\/sim-large; bad rejected key sk-…5555 \(config\) — `switchyard auth explain bad`$/);
     const compressed = r.stdout.split('\n').filter((l) => l.startsWith('compressed:'));
     assert.equal(compressed.length, 1, r.stdout);
-    assert.match(compressed[0]!, /summarised by main\/sim-large \(≈\d+ → \d+ prompt tokens\); slow\/sim-large failed first: no answer within the timeout/);
+    assert.match(compressed[0]!, /summarised by main\/sim-large \(≈\d+ → \d+ prompt tokens\); slow\/sim-large failed first: no answer within 300ms \(providers\.slow\.timeout\)$/);
     assertNoSecrets(ALL_KEYS);
   } finally {
     await w.close();
@@ -468,6 +468,39 @@ test('a route skipped because its key is cooling is noted with the key\'s real s
     assert.doesNotMatch(r.stdout + r.stderr, /rejected or cooling/);
     assert.equal(w.sim.calls(LIMITED), 2, 'the cooling key is not sent again');
     assertNoSecrets([...ALL_KEYS, LIMITED]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('a title that timed out says how long it was given and which setting decided it — the task\'s timeout or the provider\'s', async () => {
+  const w = await startChatWorld(SCENARIO, (url) => ({
+    providers: { main: simProvider(url, GOOD), slow: simProvider(url, SLOW), slower: { ...simProvider(url, SLOW), timeout: '300ms' } },
+    main: { provider: 'main', model: 'sim-large' },
+    auxiliary: { title_generation: { provider: 'slow', model: 'sim-large', timeout: '500ms', fallback_to_main: false } },
+    retry: FAST_RETRY,
+  }));
+  try {
+    // The title task's 500ms runs out before the provider's 10s: that is the setting to raise.
+    const kept = await runCli(['chat'], { env: w.cliEnv, input: 'hello\n' });
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.equal(
+      kept.stderr,
+      'title: kept "hello" — title_generation: slow/sim-large did not answer within 500ms (auxiliary.title_generation.timeout) — raise auxiliary.title_generation.timeout if the model is slow, ' +
+        'or add a fallback route (no time left to retry within auxiliary.title_generation.timeout)\n',
+    );
+    // With the main chain behind it, the slow route has half of the task's time, and the main route answers: the note
+    // says how long the first route had, and that it was its share of the task's timeout.
+    const config = readFileSync(w.configPath, 'utf8');
+    writeFileSync(w.configPath, config.replace('fallback_to_main: false', 'fallback_to_main: true'));
+    const shared = await runCli(['chat'], { env: w.cliEnv, input: 'hello again\n' });
+    assert.equal(shared.code, 0, shared.stderr);
+    assert.match(shared.stderr, /^title: "Sim title: hello again" came from main\/sim-large; slow\/sim-large failed first: no answer within \d+ms \(its share of auxiliary\.title_generation\.timeout, 500ms\)\n$/);
+    // The provider's 300ms runs out well within the task's 5s: the provider's setting is the one to raise.
+    writeFileSync(w.configPath, config.replace('provider: slow\n', 'provider: slower\n').replace('timeout: 500ms', 'timeout: 5s').replace('fallback_to_main: false', 'fallback_to_main: true'));
+    const provider = await runCli(['chat'], { env: w.cliEnv, input: 'hello once more\n' });
+    assert.equal(provider.code, 0, provider.stderr);
+    assert.equal(provider.stderr, 'title: "Sim title: hello once more" came from main/sim-large; slower/sim-large failed first: no answer within 300ms (providers.slower.timeout)\n');
   } finally {
     await w.close();
   }
