@@ -1,5 +1,7 @@
 // The interactive `switchyard chat` loop (SPEC §6) on node:readline. On a terminal: a prompt, streamed answers,
-// Ctrl-C cancelling the answer in progress (not the session), Ctrl-C at the prompt or twice in a row leaving.
+// Ctrl-C cancelling the answer in progress (not the session), Ctrl-C at the prompt or twice in a row leaving. What is
+// typed while an answer streams is not echoed into it: a line entered then is sent after the answer, shown at its own
+// prompt; a line still being typed is back at the next prompt, to finish or edit (type-ahead, as in a shell).
 // With piped stdin: no decorations, each input line is one message (or command) and each answer one line on
 // stdout; notices and errors go to stderr.
 import { createInterface, type Interface } from 'node:readline';
@@ -12,6 +14,7 @@ import type { Conversation } from './conversation.ts';
 import { explainError, explainErrorLines, isAbort } from './explain.ts';
 import { contextWindowOf, formatRoute, parseRouteFor } from './route-text.ts';
 import { cleanUserTitle } from './title-text.ts';
+import { EchoGate } from './echo-gate.ts';
 import { isRepeat } from '../signal-repeat.ts';
 
 /** After a second Ctrl-C, how long a cancellation may take before the process leaves anyway. */
@@ -39,14 +42,27 @@ export class Repl {
   private closed = false;
   /** Messages that got no answer (cancelled ones aside): piped chat exits 1 when there were any. */
   private failures = 0;
+  /** On a terminal: readline's output, muted while an answer streams (echo-gate.ts). */
+  private readonly echo: EchoGate | undefined;
+  /** Lines entered while the echo was muted, by their number among all lines read: shown when their turn comes. */
+  private readonly typedAhead = new Set<number>();
+  private linesRead = 0;
+  private linesTaken = 0;
+  /** Typed while the echo was muted and not entered yet: put back at the prompt once the entered lines are done. */
+  private carried = '';
 
   constructor(conv: Conversation, config: Config, io: ReplIO) {
     this.conv = conv;
     this.config = config;
     this.io = io;
-    this.rl = createInterface({ input: io.input, ...(io.interactive ? { output: io.output } : {}), terminal: io.interactive, prompt: '> ' });
+    this.echo = io.interactive ? new EchoGate(io.output) : undefined;
+    this.rl = createInterface({ input: io.input, ...(this.echo ? { output: this.echo } : {}), terminal: io.interactive, prompt: '> ' });
     this.rl.on('close', () => {
       this.closed = true;
+    });
+    this.rl.on('line', () => {
+      if (this.echo?.muted) this.typedAhead.add(this.linesRead);
+      this.linesRead += 1;
     });
   }
 
@@ -82,6 +98,7 @@ export class Repl {
       if (this.io.interactive) this.banner();
       this.prompt();
       for await (const line of this.rl) {
+        if (this.typedAhead.delete(this.linesTaken++)) this.showTypedAhead(line);
         await this.handle(line);
         if (this.quitting) break;
         this.prompt();
@@ -118,6 +135,7 @@ export class Repl {
   private async answer(text: string): Promise<void> {
     const controller = new AbortController();
     this.answering = controller;
+    this.muteEcho();
     let wrote = false;
     try {
       const result = await this.conv.send(text, { signal: controller.signal, onText: (t) => { wrote = true; this.io.output.write(t); } });
@@ -133,7 +151,32 @@ export class Repl {
       }
     } finally {
       this.answering = undefined;
+      this.unmuteEcho();
     }
+  }
+
+  /** While an answer (or a summary) is on its way, keys typed are taken into readline's line but not echoed. */
+  private muteEcho(): void {
+    if (this.echo) this.echo.muted = true;
+  }
+
+  /** The answer is done: what was typed meanwhile and not entered is taken out of readline's line (silently, the
+   * echo still muted) and kept to be put back at the prompt, where it is drawn properly. */
+  private unmuteEcho(): void {
+    if (!this.echo?.muted) return;
+    const typed = this.rl.line;
+    if (typed.length > 0 && !this.closed) {
+      this.rl.write(null, { ctrl: true, name: 'e' });
+      this.rl.write(null, { ctrl: true, name: 'u' });
+      this.carried += typed;
+    }
+    this.echo.muted = false;
+  }
+
+  /** A line entered while an answer streamed, now taken up: shown after its prompt, as if typed there, so the
+   * transcript reads in order. */
+  private showTypedAhead(line: string): void {
+    if (this.io.interactive) this.io.output.write(`${line}\n`);
   }
 
   private async command(name: CommandName, arg: string): Promise<void> {
@@ -155,10 +198,12 @@ export class Repl {
       case 'compress': {
         const controller = new AbortController();
         this.answering = controller;
+        this.muteEcho();
         try {
           return this.say(compressionLine(await this.conv.compress(controller.signal)));
         } finally {
           this.answering = undefined;
+          this.unmuteEcho();
         }
       }
       case 'model':
@@ -229,7 +274,14 @@ export class Repl {
   }
 
   private prompt(): void {
-    if (this.io.interactive && !this.quitting && !this.closed) this.rl.prompt();
+    if (!this.io.interactive || this.quitting || this.closed) return;
+    this.rl.prompt();
+    // What was being typed during the answer comes back to be finished — after the lines entered before it.
+    if (this.carried.length > 0 && this.typedAhead.size === 0) {
+      const typed = this.carried;
+      this.carried = '';
+      this.rl.write(typed);
+    }
   }
 
   private say(text: string): void {

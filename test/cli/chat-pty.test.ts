@@ -1,10 +1,12 @@
 // The interactive chat on a real pseudo-terminal (util-linux `script`): the prompt, Ctrl-C cancelling the answer
-// in progress but not the session, and Ctrl-C at the prompt leaving. Skipped where `script` is not installed.
+// in progress but not the session, Ctrl-C at the prompt leaving, and typing while an answer streams. Skipped where
+// `script` is not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI } from '../helpers/cli.ts';
+import { stripVTControlCharacters } from 'node:util';
+import { CLI, runCli } from '../helpers/cli.ts';
 import { BACKUP, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld } from '../sessions/harness.ts';
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -74,6 +76,51 @@ test('on a terminal: leaving while the background title is still running exits 0
     assert.equal(await exited, 0, screen);
     assert.doesNotMatch(screen, /internal error/);
     assert.match(screen, /title: kept "hello tty"/);
+  } finally {
+    child.kill('SIGKILL');
+    await w.close();
+  }
+});
+
+test('on a terminal: what is typed while an answer streams is not echoed into it — an entered line is sent next, at its own prompt; an unfinished one waits at the prompt', { skip: !hasScript && 'util-linux script not found', timeout: 60_000 }, async () => {
+  const STREAMY = 'sk-chat-streamy-key-0000ffff';
+  // One word every 200ms: the first answer streams for about two seconds, time enough to type into it.
+  const scenario = { ...SCENARIO, keys: { ...SCENARIO.keys, [STREAMY]: { stream_delay: '200ms' } } };
+  const w = await startChatWorld(scenario, (url) => ({
+    providers: { main: simProvider(url, STREAMY) },
+    main: { provider: 'main', model: 'sim-large' },
+    auxiliary: { title_generation: { provider: 'none' } },
+    retry: FAST_RETRY,
+  }));
+  const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, TERM: 'xterm', NO_COLOR: '1', ...w.cliEnv };
+  const child = spawn('script', ['-qfec', `exec '${process.execPath}' '${CLI}' chat`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const question = 'one two three four five six seven eight';
+  try {
+    await until(() => screen.includes('> '), 'the prompt');
+    child.stdin.write(`${question}\r`);
+    await until(() => screen.includes('reply to:'), 'the answer to start');
+    child.stdin.write('typed ahead\rstill typ');
+    await until(() => screen.includes('reply to: typed ahead'), 'the line typed ahead to be answered');
+    await until(() => screen.split('reply to: typed ahead')[1]!.includes('still typ'), 'the unfinished line back at the prompt');
+    child.stdin.write('ing\r');
+    await until(() => screen.split('reply to: still typing')[1]?.includes('1 attempt') === true, 'the finished line to be answered');
+    child.stdin.write('\x03');
+    // Bounded: a chat that did not leave must fail the test, not hang it.
+    assert.equal(await Promise.race([exited, sleep(10_000).then(() => 'still running')]), 0, screen);
+
+    const plain = stripVTControlCharacters(screen).replace(/\r/g, '');
+    // The first answer is whole, and nothing typed shows up inside it.
+    assert.match(plain, new RegExp(`\\[sim-large\\] reply to: ${question}\\n  main/sim-large · 1 attempt\\n`), plain);
+    // The line entered during it is shown at its own prompt, then answered; the unfinished one waited for the next.
+    const after = ['> typed ahead', '[sim-large] reply to: typed ahead', '  main/sim-large · 1 attempt', '> still typing', '[sim-large] reply to: still typing', ''].join('\n');
+    assert.ok(plain.includes(`\n${after}`), plain);
+    const shown = await runCli(['sessions', 'list', '--json'], { env: w.cliEnv });
+    const [session] = JSON.parse(shown.stdout) as { id: string }[];
+    const messages = JSON.parse((await runCli(['sessions', 'show', session!.id, '--json'], { env: w.cliEnv })).stdout) as { messages: { role: string; content: string }[] };
+    assert.deepEqual(messages.messages.filter((m) => m.role === 'user').map((m) => m.content), [question, 'typed ahead', 'still typing']);
   } finally {
     child.kill('SIGKILL');
     await w.close();
