@@ -6,7 +6,8 @@ import { coalescePatches } from './coalesce.ts';
 import { mergeHealth } from './merge.ts';
 import type { HealthPatch } from './types.ts';
 
-/** An `auth reset` waiting to be written: every record of the provider, or one fingerprint, back to ok as of `at`. */
+/** An `auth reset` waiting to be written, back to ok as of `at`: every record written under the provider's name, or
+ * the record of one fingerprint — whichever provider's name it was written under (see resetApplies). */
 export interface PendingReset {
   provider: string;
   fingerprint?: string;
@@ -127,6 +128,10 @@ export function resetPatch(reset: PendingReset): HealthPatch {
   return { provider: reset.provider, at: reset.at, reset: true };
 }
 
+/** Health is kept per key: a record carries the name of the provider that first wrote it, but every provider holding
+ * the key (two sharing it, a provider renamed since, a task's own key) reads that one record. So a reset of one key
+ * matches it by fingerprint alone — matching the name too made `auth reset b KEY` a silent no-op on a key `a` had
+ * written. A reset of a whole provider still goes by the name, for the records of keys it no longer lists. */
 export function resetApplies(reset: PendingReset, record: HealthRecord): boolean {
-  return record.provider === reset.provider && (reset.fingerprint === undefined || reset.fingerprint === record.fingerprint);
+  return reset.fingerprint !== undefined ? reset.fingerprint === record.fingerprint : record.provider === reset.provider;
 }

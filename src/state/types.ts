@@ -81,8 +81,9 @@ export interface HealthStore {
   allHealth(): HealthRecord[];
   /** Applies at once in memory and returns the new record; persisted asynchronously. */
   applyHealth(fingerprint: string, patch: HealthPatch): HealthRecord;
-  /** Reset every record of a provider (or one fingerprint) to ok, as of `at` (default now): failures recorded
-   * before `at` lose to the reset, failures recorded after it win. */
+  /** Reset to ok, as of `at` (default now), every record written under the provider's name — or, given a
+   * fingerprint, that key's record, whichever provider's name it was written under (health is per key). Failures
+   * recorded before `at` lose to the reset, failures recorded after it win. */
   resetHealth(provider: string, fingerprint?: string, at?: number): void;
   /** Forgets the health of these credentials where it has not changed since `unchangedSince` (a change made
    * meanwhile, here or by another process, keeps the record); returns the fingerprints forgotten here. */

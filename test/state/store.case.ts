@@ -96,6 +96,35 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.deepEqual(['a', 'b', 'c'].map((f) => s.getHealth(f)?.state), ['ok', 'ok', 'rejected']);
     });
 
+    test('resetHealth of one key clears it whichever provider recorded it; a provider-wide reset goes by the name', async () => {
+      // Health is per key: a key p recorded (shared with q, or p renamed to q) is q's key's health too.
+      const s = await open(fresh());
+      s.applyHealth('shared', { provider: 'p', at: 1000, state: 'rejected', until: 9e12 });
+      s.applyHealth('own', { provider: 'p', at: 1000, state: 'cooling', reason: 'quota', until: 9e12 });
+      s.resetHealth('q', 'shared', 2000);
+      assert.deepEqual(['shared', 'own'].map((fp) => s.getHealth(fp)?.state), ['ok', 'cooling']);
+      s.resetHealth('q', undefined, 3000);
+      assert.equal(s.getHealth('own')?.state, 'cooling', "q's reset leaves what p recorded of keys q does not name");
+      assert.equal(s.getHealth('shared')?.provider, 'p', 'the record keeps the name it was written under');
+    });
+
+    test('a reset of one key recorded under another name is written: another handle and a reopen see it', async () => {
+      const f = fresh();
+      const s = await open(f);
+      const other = await open(f);
+      s.applyHealth('shared', { provider: 'p', at: 1000, state: 'rejected', until: 9e12 });
+      s.applyHealth('own', { provider: 'p', at: 1000, state: 'cooling', reason: 'quota', until: 9e12 });
+      await s.flush();
+      await waitFor(() => other.getHealth('own')?.state === 'cooling', 'the second handle to see the cooldown');
+      s.resetHealth('q', 'shared', 2000);
+      s.resetHealth('q', undefined, 3000);
+      await s.flush();
+      await waitFor(() => other.getHealth('shared')?.state === 'ok', 'the second handle to see the reset');
+      assert.equal(other.getHealth('own')?.state, 'cooling');
+      const reopened = await open(f);
+      assert.deepEqual(['shared', 'own'].map((fp) => reopened.getHealth(fp)?.state), ['ok', 'cooling']);
+    });
+
     test('health survives close and reopen', async () => {
       const f = fresh();
       const s = f.open();

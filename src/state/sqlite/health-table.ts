@@ -120,13 +120,12 @@ export function deleteStaleHealth(db: DatabaseSync, fingerprints: string[], sinc
   }
 }
 
-/** A reset clears state only where nothing newer was recorded (state_at <= the reset's time). */
+/** A reset clears state only where nothing newer was recorded (state_at <= the reset's time). One key's reset matches
+ * its fingerprint whatever provider name the row carries, a provider's its name (resetApplies says why). */
 function applyResetRow(db: DatabaseSync, reset: PendingReset, seq: number): void {
   const byFingerprint = reset.fingerprint !== undefined;
   const sql = `UPDATE health SET state = 'ok', reason = NULL, until = NULL, probe_at = NULL, state_at = ?1,
     updated_at = MAX(updated_at, ?1), seq = ?2
-    WHERE provider = ?3 AND state_at <= ?1 ${byFingerprint ? 'AND fingerprint = ?4' : ''}`;
-  const params: SQLInputValue[] = [reset.at, seq, reset.provider];
-  if (byFingerprint) params.push(reset.fingerprint ?? null);
-  db.prepare(sql).run(...params);
+    WHERE state_at <= ?1 AND ${byFingerprint ? 'fingerprint' : 'provider'} = ?3`;
+  statement(db, sql).run(reset.at, seq, reset.fingerprint ?? reset.provider);
 }
