@@ -4,7 +4,7 @@
 import type { Cooldowns } from '../config/schema.ts';
 import type { HealthPatch } from '../state/types.ts';
 import { formatClock } from '../errors/explain-format.ts';
-import type { AuthVerdict, CoolingReason, FailureReport, HealthRecord } from './types.ts';
+import type { AuthVerdict, CoolingReason, FailureReport, HealthRecord, HealthState } from './types.ts';
 
 /** How each cooling event picks its deadline: the server's reset time when it sent one, else the config. */
 /** `text` says why a key rests; `brief` names that in a few words, for the line saying it answers again. */
@@ -136,6 +136,29 @@ export function restedText(reason: CoolingReason | 'rejected' | 'revoked'): stri
 function backAt(record: HealthRecord, until: number, now: number): number {
   const probeAt = record.reason === 'auth_suspect' ? record.probe_at : undefined;
   return probeAt !== undefined && probeAt < until ? Math.max(probeAt, now) : until;
+}
+
+/** A record as it stands at `now`, for what shows a key's state (`auth list`, the admin API, the
+ * switchyard_credentials gauge). Nothing is written when a cooldown ends: the record says `cooling` until the key's
+ * next use writes over it, while the key is back in use from `until` on (usability(), by the same rule). So a
+ * cooldown that has run out is shown as `ok`, with `ended` saying which one it was — not as a cooldown still on. */
+export interface EffectiveHealth {
+  state: HealthState;
+  /** A cooldown still running: its reason and end. */
+  reason?: CoolingReason;
+  /** Cooling: the end of the cooldown. Rejected: when its single probe may go (past: it is due). */
+  until?: number;
+  /** State `ok` because a cooldown ran out: which, and when it ended (absent when the record has no end). */
+  ended?: { reason: CoolingReason; until?: number };
+}
+
+export function effectiveHealth(record: HealthRecord | undefined, now: number): EffectiveHealth {
+  if (!record || record.state === 'ok') return { state: 'ok' };
+  const until = record.until;
+  if (record.state === 'rejected') return until !== undefined ? { state: 'rejected', until } : { state: 'rejected' };
+  const reason = record.reason ?? 'rate_limited';
+  if (until !== undefined && until > now) return { state: 'cooling', reason, until };
+  return { state: 'ok', ended: until !== undefined ? { reason, until } : { reason } };
 }
 
 export function usability(record: HealthRecord | undefined, now: number): Usability {

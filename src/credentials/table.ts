@@ -1,16 +1,17 @@
 // The human table of `auth list` / `auth explain`: one row per candidate, masked keys only.
 import { formatClock } from '../errors/explain-format.ts';
 import { sourcesText } from './describe.ts';
+import { effectiveHealth } from './health.ts';
 import type { ExplainedCandidate, ProviderExplanation } from './explain.ts';
 import { describeWithheld, rebindHint, type WithheldKey } from './host-binding.ts';
 
 export const CANDIDATE_HEADER = ['', '#', 'ID', 'KEY', 'SOURCES', 'STATE', 'UNTIL', 'LAST SUCCESS'];
 
 function stateText(c: ExplainedCandidate, now: number): string {
-  const h = c.health;
-  if (h.state === 'cooling') return h.until !== undefined && h.until > now ? `cooling: ${h.reason ?? 'rate_limited'}${c.next ? ' (probe due)' : ''}` : 'ok (cooldown over)';
-  if (h.state === 'rejected') return c.usable ? 'rejected (probe due)' : 'rejected';
-  return 'ok';
+  const e = effectiveHealth(c.health, now);
+  if (e.state === 'cooling') return `cooling: ${e.reason}${c.next ? ' (probe due)' : ''}`;
+  if (e.state === 'rejected') return c.usable ? 'rejected (probe due)' : 'rejected';
+  return e.ended ? 'ok (cooldown over)' : 'ok';
 }
 
 function untilText(c: ExplainedCandidate, now: number): string {

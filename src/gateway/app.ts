@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import { lineWriter, silentLogger } from '../log.ts';
 import type { StateStore } from '../state/types.ts';
+import { effectiveHealth } from '../credentials/health.ts';
 import { createSwitchyard, type Switchyard } from '../routing/switchyard.ts';
 import { settingsFrom, type GatewayContext } from './context.ts';
 import { KeyCache } from './key-cache.ts';
@@ -50,13 +51,17 @@ export interface RequestTimeout {
  * and the memory of its half-read body, for ever. Generous, so a slow link can still send a large body. */
 const REQUEST_TIMEOUT: RequestTimeout = { ms: 120_000, checkEveryMs: 30_000 };
 
-/** Credentials per provider and state, for the `switchyard_credentials` gauge. */
+/** Credentials per provider and state, for the `switchyard_credentials` gauge: the state as of the scrape, as `auth
+ * list` shows it (effectiveHealth), so a cooldown that has run out counts as ok and an alert on it clears by itself
+ * — the record says `cooling` until the key is next used, which on a quiet gateway may be never. */
 function credentialCounts(ctx: GatewayContext): { provider: string; state: string; count: number }[] {
   const rows: { provider: string; state: string; count: number }[] = [];
+  const now = Date.now();
   for (const provider of Object.keys(ctx.settings.loaded.config.providers)) {
     const counts = new Map<string, number>();
     for (const c of ctx.router.pool.candidates(provider)) {
-      const state = c.health.state === 'cooling' ? (c.health.reason ?? 'cooling') : c.health.state;
+      const e = effectiveHealth(c.health, now);
+      const state = e.state === 'cooling' ? (e.reason ?? 'cooling') : e.state;
       counts.set(state, (counts.get(state) ?? 0) + 1);
     }
     for (const [state, count] of counts) rows.push({ provider, state, count });

@@ -59,7 +59,7 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'switchyard_credentials',
-      help: 'Credentials per provider and health state (ok, rate_limited, quota, auth_suspect, rejected)',
+      help: 'Credentials per provider and health state (ok, rate_limited, quota, auth_suspect, rejected) as of the scrape: a cooldown that has run out is ok',
       labelNames: ['provider', 'state'],
       registers: [this.registry],
       collect() {

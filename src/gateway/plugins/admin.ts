@@ -2,6 +2,7 @@
 //   GET  /admin/credentials                   every provider's candidates, in the order they are tried
 //   POST /admin/credentials/:provider/reset   body {"id": "<fingerprint|label>"} optional: reset one, else all
 import type { FastifyInstance } from 'fastify';
+import { effectiveHealth } from '../../credentials/health.ts';
 import type { CandidateStatus } from '../../credentials/types.ts';
 import { UserError } from '../../errors/user-error.ts';
 import { ApiError } from '../api-error.ts';
@@ -12,16 +13,20 @@ function iso(ms: number | undefined): string | null {
   return ms === undefined || ms === null ? null : new Date(ms).toISOString();
 }
 
-/** The public view of a candidate: no secret, only what `auth explain` shows. */
-export function candidateView(c: CandidateStatus) {
+/** The public view of a candidate: no secret, only what `auth explain` shows. `state`, `reason` and `until` are as of
+ * `now` (effectiveHealth), as `auth list` shows them: a cooldown that has run out is `ok`, with `cooldown_over`
+ * naming it, rather than `cooling` with an end in the past beside `usable: true`. */
+export function candidateView(c: CandidateStatus, now: number) {
+  const e = effectiveHealth(c.health, now);
   return {
     id: c.credential.fingerprint,
     masked: c.credential.masked,
     sources: c.credential.sources,
     ...(c.credential.label !== undefined ? { label: c.credential.label } : {}),
-    state: c.health.state,
-    reason: c.health.reason ?? null,
-    until: iso(c.health.until),
+    state: e.state,
+    reason: e.reason ?? null,
+    until: iso(e.until),
+    cooldown_over: e.ended ? { reason: e.ended.reason, until: iso(e.ended.until) } : null,
     usable: c.usable,
     why: c.why ?? null,
     last_success_at: iso(c.health.last_success_at),
@@ -54,8 +59,9 @@ export function adminPlugin(ctx: GatewayContext) {
 
     app.get('/admin/credentials', async () => {
       const providers: Record<string, ReturnType<typeof candidateView>[]> = {};
+      const now = Date.now();
       for (const provider of Object.keys(ctx.settings.loaded.config.providers)) {
-        providers[provider] = ctx.router.pool.candidates(provider).map(candidateView);
+        providers[provider] = ctx.router.pool.candidates(provider).map((c) => candidateView(c, now));
       }
       return { providers };
     });
@@ -77,7 +83,8 @@ export function adminPlugin(ctx: GatewayContext) {
         throw err;
       }
       ctx.logger.info({ provider, credential: id ?? 'all' }, 'credentials reset through the admin API');
-      return { reset, provider, credentials: ctx.router.pool.candidates(provider).map(candidateView) };
+      const now = Date.now();
+      return { reset, provider, credentials: ctx.router.pool.candidates(provider).map((c) => candidateView(c, now)) };
     });
   };
 }
