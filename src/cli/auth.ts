@@ -7,7 +7,7 @@ import { requireKnownProvider } from './provider-arg.ts';
 import { formatClock } from '../errors/explain-format.ts';
 import { describeCredential } from '../credentials/describe.ts';
 import { fingerprint, mask } from '../credentials/mask.ts';
-import { CredentialPool, type ProviderExplanation } from '../credentials/pool.ts';
+import { CredentialPool, type ProviderExplanation, type ResetOutcome } from '../credentials/pool.ts';
 import { keyEnvName } from '../credentials/resolve.ts';
 import { readSecret } from '../credentials/secret-input.ts';
 import { CANDIDATE_HEADER, candidateRow, candidateRows, healthUnknown, withheldLine, withheldRow } from '../credentials/table.ts';
@@ -313,18 +313,46 @@ function notStored(ctx: AuthContext, provider: string, idOrLabel: string, advice
 
 async function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined, opts: JsonOption): Promise<void> {
   requireProvider(ctx, provider);
-  const fingerprints = ctx.pool.reset(provider, idOrLabel);
+  const outcome = ctx.pool.reset(provider, idOrLabel);
   await saveReset(ctx, provider);
   const explanation = explainWithTasks(ctx, provider);
   const store = { kind: ctx.store.kind, location: ctx.store.location };
-  if (opts.json) return printJson({ provider, reset: fingerprints, store, explanation });
-  const now = Date.now();
-  const what = idOrLabel !== undefined ? `credential ${fingerprints[0]} is` : 'all credentials are';
-  process.stdout.write(`reset ${provider}: ${what} ok again as of ${formatClock(now, { now, seconds: true })} in ${storeName(ctx.store)}\n`);
-  // Said because a reset in one store does nothing for a gateway using another (a shell and a service with
-  // different SWITCHYARD_HOME): the reset looks done while the gateway keeps refusing.
-  process.stdout.write(`  a running gateway sees it within a second if it uses this state store (the same SWITCHYARD_HOME, or the same gateway.state)\n`);
-  printExplanation(explanation, now, ctx.store);
+  if (opts.json) {
+    printJson({ provider, ...outcome, store, explanation });
+  } else {
+    const now = Date.now();
+    for (const line of resetLines(ctx, provider, idOrLabel, outcome, now)) process.stdout.write(`${line}\n`);
+    printExplanation(explanation, now, ctx.store);
+  }
+  // What was asked for did not happen: a failure recorded after the reset still sets a key aside.
+  if (outcome.still_set_aside.length > 0) process.exitCode = 1;
+}
+
+/** What the reset changed, said of the keys it changed: "ok again" only of a key that was set aside and is ok now. */
+function resetLines(ctx: AuthContext, provider: string, idOrLabel: string | undefined, outcome: ResetOutcome, now: number): string[] {
+  const at = `as of ${formatClock(now, { now, seconds: true })} in ${storeName(ctx.store)}`;
+  const lines: string[] = [];
+  const { reset: changed, already_ok: alreadyOk, still_set_aside: still } = outcome;
+  if (changed.length > 0) {
+    const all = idOrLabel === undefined && still.length === 0;
+    const what = all ? 'all credentials are' : changed.length === 1 ? `credential ${changed[0]} is` : `credentials ${changed.join(', ')} are`;
+    lines.push(`reset ${provider}: ${what} ok again ${at}`);
+    // Said because a reset in one store does nothing for a gateway using another (a shell and a service with
+    // different SWITCHYARD_HOME): the reset looks done while the gateway keeps refusing.
+    lines.push('  a running gateway sees it within a second if it uses this state store (the same SWITCHYARD_HOME, or the same gateway.state)');
+  } else if (still.length === 0) {
+    const what = idOrLabel !== undefined ? `credential ${alreadyOk[0]} was ok already` : alreadyOk.length > 0 ? `every credential of ${provider} was ok already` : `${provider} has no credential to reset`;
+    lines.push(`reset ${provider}: nothing to reset: ${what} (${at})`);
+  }
+  for (const fp of still) {
+    const record = ctx.store.getHealth(fp);
+    const when = record?.state_at !== undefined ? ` at ${formatClock(record.state_at, { now, seconds: true })}` : '';
+    lines.push(`reset ${provider}: credential ${fp} is still set aside: its state was recorded${when}, after this reset (a process whose clock is ahead of this one's), and a failure recorded after a reset stands; run the reset again once that time has passed`);
+  }
+  for (const [fp, others] of Object.entries(outcome.shared)) {
+    lines.push(`  ${fp} is also ${others.join(' and ')}'s key, and health is kept per key: it is ok again for ${others.length > 1 ? 'them' : others[0]} too`);
+  }
+  return lines;
 }
 
 /** A reset only this process saw changes nothing for a gateway: written first, so "ok again" is never said of a reset

@@ -8,9 +8,11 @@ import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
 import { describeCredential } from './describe.ts';
 import { buildExplanation, type ProviderExplanation } from './explain.ts';
-import { failurePatch, probePatch, successPatch, usability, usePatch } from './health.ts';
+import { effectiveHealth, failurePatch, probePatch, successPatch, usability, usePatch } from './health.ts';
 import type { TargetOverride, WithheldKey } from './host-binding.ts';
-import { envConflict, envConflictMessage, lookedIn, type ProviderKeys } from './resolve.ts';
+import { envConflict, envConflictMessage, lookedIn, resolveCredentials, type ProviderKeys } from './resolve.ts';
+// (routing imports the pool only as a type: this is no import cycle at run time.)
+import { taskKeys } from '../routing/task-keys.ts';
 import { ResolutionCache } from './resolution-cache.ts';
 import { fingerprint, mask } from './mask.ts';
 import { selectCandidate } from './select.ts';
@@ -42,6 +44,21 @@ export interface Evaluated {
 }
 
 type CredentialRef = Pick<Credential, 'provider' | 'fingerprint'>;
+
+/** What a reset did, by fingerprint, in the order `auth list` shows the keys (the `--json` of `auth reset` and the
+ * admin API's answer). */
+export interface ResetOutcome {
+  /** Set aside before (rejected, or a cooldown still running) and ok now. */
+  reset: string[];
+  /** Ok before already (a cooldown that had run out included): nothing changed for them. */
+  already_ok: string[];
+  /** Still set aside after the reset: a failure was recorded after the reset's time (by a process whose clock is ahead
+   * of this one's) and stands, as any failure recorded after a reset does. */
+  still_set_aside: string[];
+  /** Keys reset here that other configured providers hold too (fingerprint → those providers): health is kept per
+   * key, so they are ok again there as well. */
+  shared: Record<string, string[]>;
+}
 
 const ALREADY_TRIED = 'already tried for this request';
 
@@ -120,21 +137,55 @@ export class CredentialPool {
   }
 
   /**
-   * `auth reset P [ID]`: back to ok every credential of the provider, or the one whose fingerprint (or a unique
-   * prefix of it) or stored label matches. Health of a former credential (no longer configured) can be reset by
-   * fingerprint too. Returns the fingerprints reset.
+   * `auth reset P [ID]` and the admin API's reset: back to ok every credential `auth list P` shows — P's candidates
+   * and its tasks' own keys — or the one whose fingerprint (or a unique prefix of it) or stored label matches. Health
+   * is kept per key, and the listing reads a key's by fingerprint alone, whichever provider's name the record was
+   * written under (a key P shares with another provider, a provider renamed since, a key first used as a task's own);
+   * so the reset clears that same record. A reset of all also clears the health recorded under P's name of keys it
+   * no longer lists (former credentials), which can be reset by fingerprint too. Says what changed (ResetOutcome).
    */
-  reset(provider: string, idOrLabel?: string): string[] {
+  reset(provider: string, idOrLabel?: string): ResetOutcome {
     const now = this.now();
-    this.warnedSwitch.delete(provider);
-    if (idOrLabel === undefined) {
-      const fingerprints = new Set([...this.store.allHealth().filter((h) => h.provider === provider).map((h) => h.fingerprint)]);
-      this.store.resetHealth(provider, undefined, now);
-      return [...fingerprints];
+    const fingerprints = idOrLabel === undefined ? this.resettable(provider) : [this.findFingerprint(provider, idOrLabel)];
+    const before = fingerprints.map((fp) => effectiveHealth(this.store.getHealth(fp), now).state);
+    if (idOrLabel === undefined) this.store.resetHealth(provider, undefined, now);
+    for (const fp of fingerprints) this.store.resetHealth(provider, fp, now);
+    const outcome: ResetOutcome = { reset: [], already_ok: [], still_set_aside: [], shared: {} };
+    fingerprints.forEach((fp, i) => {
+      // Read back, not assumed: a state recorded after `now` (another process's clock ahead of ours) stands.
+      if (effectiveHealth(this.store.getHealth(fp), now).state !== 'ok') outcome.still_set_aside.push(fp);
+      else if (before[i] === 'ok') outcome.already_ok.push(fp);
+      else outcome.reset.push(fp);
+    });
+    for (const [fp, holders] of this.otherHolders(provider, outcome.reset)) outcome.shared[fp] = holders;
+    for (const p of [provider, ...Object.values(outcome.shared).flat()]) this.warnedSwitch.delete(p);
+    return outcome;
+  }
+
+  /** What `auth list P` shows (candidates, then its tasks' own keys), then health recorded under P's name besides. */
+  private resettable(provider: string): string[] {
+    const listed = [...this.evaluate(provider).map((e) => e.credential.fingerprint), ...taskKeys(this.loaded, provider).map((k) => k.credential.fingerprint)];
+    const former = this.store.allHealth().filter((h) => h.provider === provider).map((h) => h.fingerprint);
+    return [...new Set([...listed, ...former])];
+  }
+
+  /** The other configured providers holding each of these keys (as a credential or a task's own key): health is kept
+   * per key, so a reset here is one there too, and the caller should hear it. Resolved without the pool's side effects
+   * (warnings, host binding): only the fingerprints matter. */
+  private otherHolders(provider: string, fingerprints: readonly string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    if (fingerprints.length === 0) return out;
+    const wanted = new Set(fingerprints);
+    const add = (fp: string, holder: string): void => {
+      if (!wanted.has(fp) || holder === provider) return;
+      const list = out.get(fp) ?? [];
+      if (!list.includes(holder)) out.set(fp, [...list, holder]);
+    };
+    for (const other of Object.keys(this.loaded.config.providers)) {
+      for (const c of resolveCredentials(this.loaded, this.store, other)) add(c.fingerprint, other);
     }
-    const fingerprint = this.findFingerprint(provider, idOrLabel);
-    this.store.resetHealth(provider, fingerprint, now);
-    return [fingerprint];
+    for (const k of taskKeys(this.loaded)) add(k.credential.fingerprint, k.provider);
+    return out;
   }
 
   /** Every candidate in order with its state, and which one the next request will use and why. */
@@ -155,9 +206,13 @@ export class CredentialPool {
     });
   }
 
-  /** Resolves a user's ID (fingerprint or prefix) or label to a fingerprint of this provider. */
+  /** Resolves a user's ID (fingerprint or prefix) or label to a fingerprint of this provider: one of its candidates,
+   * one of its tasks' own keys, or a former credential whose health was recorded under its name. */
   findFingerprint(provider: string, idOrLabel: string): string {
-    const items = this.evaluate(provider).map((e) => ({ id: e.credential.fingerprint, label: e.credential.label }));
+    const items: { id: string; label: string | undefined }[] = this.evaluate(provider).map((e) => ({ id: e.credential.fingerprint, label: e.credential.label }));
+    for (const k of taskKeys(this.loaded, provider)) {
+      if (!items.some((i) => i.id === k.credential.fingerprint)) items.push({ id: k.credential.fingerprint, label: undefined });
+    }
     for (const h of this.store.allHealth()) {
       if (h.provider === provider && !items.some((i) => i.id === h.fingerprint)) items.push({ id: h.fingerprint, label: undefined });
     }

@@ -5,9 +5,8 @@ import { lookedIn, resolveProviderKeys } from '../credentials/resolve.ts';
 import { explainMissing } from '../errors/explain.ts';
 import type { StateStore } from '../state/types.ts';
 import type { AdapterFor } from './call-context.ts';
-import { matchOne } from '../state/match.ts';
 import { probeCredential, type ProbeResult } from './probe.ts';
-import { taskKeys, type TaskKey } from './task-keys.ts';
+import { taskKeys } from './task-keys.ts';
 import { describeProxy, proxyFor } from '../providers/proxy.ts';
 
 export interface ProviderProbe {
@@ -40,7 +39,7 @@ export async function probeProviders(input: ProbeAllInput): Promise<ProviderProb
     // A task's own key is probed where the task sends it (its model and base URL), under its provider.
     let tasks = taskKeys(input.loaded, provider);
     if (input.id !== undefined) {
-      const fp = findFingerprint(input, provider, tasks, input.id);
+      const fp = input.pool.findFingerprint(provider, input.id);
       credentials = credentials.filter((c) => c.fingerprint === fp);
       tasks = tasks.filter((k) => k.credential.fingerprint === fp);
     }
@@ -56,17 +55,6 @@ export async function probeProviders(input: ProbeAllInput): Promise<ProviderProb
     if (all.length === 0 && input.id === undefined) probe.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider, keys.withheld) });
     return probe;
   }));
-}
-
-/** The pool's matching (ID, unique prefix, label, former keys' health), and the tasks' own keys besides. */
-function findFingerprint(input: ProbeAllInput, provider: string, tasks: readonly TaskKey[], id: string): string {
-  try {
-    return input.pool.findFingerprint(provider, id);
-  } catch (err) {
-    const own = matchOne(tasks.map((k) => ({ id: k.credential.fingerprint })), id, () => undefined, `credential of ${provider}`);
-    if (own) return own.id;
-    throw err;
-  }
 }
 
 /** The key can serve as far as the probe can tell: a chat answered, or a models list did and nothing sets it aside. */

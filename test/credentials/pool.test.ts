@@ -139,13 +139,27 @@ describe('CredentialPool', () => {
     const { pool } = setup();
     store.addStoredCredential({ id: fingerprint('sk-stored-key-9999'), provider: 'mimo', secret: 'sk-stored-key-9999', priority: 0, label: 'backup' });
     for (const s of [K1, K2, 'sk-stored-key-9999']) pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(s) }, { kind: 'quota' });
-    assert.deepEqual(pool.reset('mimo', fingerprint(K1).slice(0, 6)), [fingerprint(K1)]);
+    assert.deepEqual(pool.reset('mimo', fingerprint(K1).slice(0, 6)).reset, [fingerprint(K1)]);
     assert.equal(store.getHealth(fingerprint(K1))?.state, 'ok');
     assert.equal(store.getHealth(fingerprint(K2))?.state, 'cooling');
-    assert.deepEqual(pool.reset('mimo', 'backup'), [fingerprint('sk-stored-key-9999')]);
+    assert.deepEqual(pool.reset('mimo', 'backup').reset, [fingerprint('sk-stored-key-9999')]);
     assert.throws(() => pool.reset('mimo', 'nothing-like-this'), /no credential of mimo matches/);
-    pool.reset('mimo');
+    // Only the key still set aside is said to be reset; the others were ok already.
+    assert.deepEqual(pool.reset('mimo'), { reset: [fingerprint(K2)], already_ok: [fingerprint(K1), fingerprint('sk-stored-key-9999')], still_set_aside: [], shared: {} });
     assert.equal(store.getHealth(fingerprint(K2))?.state, 'ok');
+  });
+
+  it('resets a key whose health another provider recorded, and says who else holds it; a later failure stands', () => {
+    const { pool } = setup({ providers: { mimo: { type: 'openai', base_url: BASE, api_key: K1 }, other: { type: 'openai', base_url: BASE, api_key: K1 } } }, {});
+    const fp = fingerprint(K1);
+    pool.recordFailure({ provider: 'mimo', fingerprint: fp }, { kind: 'auth_rejected' });
+    assert.equal(pool.candidates('other')[0]?.health.state, 'rejected', 'the listing of other reads the record mimo wrote');
+    assert.deepEqual(pool.reset('other', fp.slice(0, 5)), { reset: [fp], already_ok: [], still_set_aside: [], shared: { [fp]: ['mimo'] } });
+    assert.equal(pool.candidates('other')[0]?.health.state, 'ok');
+    assert.deepEqual(pool.reset('other', fp), { reset: [], already_ok: [fp], still_set_aside: [], shared: {} });
+    // A failure stamped after the reset's time (another process, its clock ahead) is not undone, nor called undone.
+    store.applyHealth(fp, { provider: 'mimo', at: clock + 60_000, state: 'rejected', until: clock + 3_600_000 });
+    assert.deepEqual(pool.reset('other'), { reset: [], already_ok: [], still_set_aside: [fp], shared: {} });
   });
 
   it('explains every candidate in order and which is next, without secrets', () => {

@@ -1,8 +1,10 @@
 // The admin API: credentials with their health (masked — a secret never leaves the process) and resets.
 //   GET  /admin/credentials                   every provider's candidates, in the order they are tried
-//   POST /admin/credentials/:provider/reset   body {"id": "<fingerprint|label>"} optional: reset one, else all
+//   POST /admin/credentials/:provider/reset   body {"id": "<fingerprint|label>"} optional: reset one, else all;
+//                                             answers what changed (ResetOutcome) and the provider's credentials
 import type { FastifyInstance } from 'fastify';
 import { effectiveHealth } from '../../credentials/health.ts';
+import type { ResetOutcome } from '../../credentials/pool.ts';
 import type { CandidateStatus } from '../../credentials/types.ts';
 import { UserError } from '../../errors/user-error.ts';
 import { ApiError } from '../api-error.ts';
@@ -72,9 +74,10 @@ export function adminPlugin(ctx: GatewayContext) {
         throw new ApiError('not_found', `unknown provider ${JSON.stringify(provider)}; configured: ${Object.keys(ctx.settings.loaded.config.providers).join(', ') || 'none'}`, { code: 'unknown_provider' });
       }
       const id = req.body?.id;
-      let reset: string[];
+      let outcome: ResetOutcome;
       try {
-        reset = ctx.router.pool.reset(provider, id);
+        // The same reset as `switchyard auth reset`: what `auth list` shows for the provider, by fingerprint.
+        outcome = ctx.router.pool.reset(provider, id);
         // The operator says the provider is usable again: a breaker left open by earlier outages would still refuse it.
         ctx.router.breakers.reset(provider);
       } catch (err) {
@@ -82,9 +85,9 @@ export function adminPlugin(ctx: GatewayContext) {
         if (UserError.isInstance(err)) throw new ApiError('not_found', err.message, { code: 'unknown_credential' });
         throw err;
       }
-      ctx.logger.info({ provider, credential: id ?? 'all' }, 'credentials reset through the admin API');
+      ctx.logger.info({ provider, credential: id ?? 'all', reset: outcome.reset, already_ok: outcome.already_ok, still_set_aside: outcome.still_set_aside }, 'credentials reset through the admin API');
       const now = Date.now();
-      return { reset, provider, credentials: ctx.router.pool.candidates(provider).map((c) => candidateView(c, now)) };
+      return { ...outcome, provider, credentials: ctx.router.pool.candidates(provider).map((c) => candidateView(c, now)) };
     });
   };
 }
