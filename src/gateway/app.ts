@@ -74,7 +74,11 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   const ownsRouter = options.router === undefined;
   const router = options.router ?? createSwitchyard({ config: options.loaded, store: options.store, logger });
   // Read at scrape time only, when `ctx` exists.
-  const metrics = new GatewayMetrics(() => credentialCounts(ctx), () => options.store.status());
+  const metrics = new GatewayMetrics({
+    credentialCounts: () => credentialCounts(ctx),
+    breakerStates: () => Object.keys(ctx.settings.loaded.config.providers).map((provider) => ({ provider, state: ctx.router.breakers.state(provider) })),
+    storeStatus: () => options.store.status(),
+  });
   const ctx: GatewayContext = {
     router,
     store: options.store,

@@ -11,6 +11,16 @@ import { VERSION } from '../version.ts';
 /** Per-provider credential counts by state, computed when /metrics is scraped. */
 export type CredentialCounts = () => { provider: string; state: string; count: number }[];
 
+/** Every configured provider's circuit breaker, read when /metrics is scraped. */
+export type BreakerStates = () => { provider: string; state: 'closed' | 'open' | 'half_open' }[];
+
+/** What /metrics reads at scrape time rather than counting as things happen. */
+export interface ScrapeSources {
+  credentialCounts: CredentialCounts;
+  breakerStates: BreakerStates;
+  storeStatus?: () => Pick<StoreStatus, 'pendingWrites' | 'degraded'>;
+}
+
 export interface RequestSample {
   api: 'openai' | 'anthropic';
   /** Final `provider/model` as a bounded label (metricRoute: `<provider>/other` for one the config does not know), or `none` when no route answered. */
@@ -43,10 +53,10 @@ export class GatewayMetrics {
   private readonly cooldowns = new Counter({ name: 'switchyard_cooldowns_total', help: 'Credentials put to cool, by reason', labelNames: ['provider', 'reason'], registers: [this.registry] });
   private readonly fallbacks = new Counter({ name: 'switchyard_fallbacks_total', help: 'Moves to the next route of a chain', labelNames: ['task', 'kind'], registers: [this.registry] });
   private readonly giveUps = new Counter({ name: 'switchyard_give_ups_total', help: 'Calls that failed after every route', labelNames: ['task', 'kind'], registers: [this.registry] });
-  private readonly breaker = new Gauge({ name: 'switchyard_breaker_open', help: 'Circuit breaker state per provider (0 closed, 0.5 half-open, 1 open)', labelNames: ['provider'], registers: [this.registry] });
   private readonly reloads = new Counter({ name: 'switchyard_gateway_config_reloads_total', help: 'Config reloads by result', labelNames: ['result'], registers: [this.registry] });
 
-  constructor(credentialCounts: CredentialCounts, storeStatus?: () => Pick<StoreStatus, 'pendingWrites' | 'degraded'>) {
+  constructor(sources: ScrapeSources) {
+    const { credentialCounts, breakerStates, storeStatus } = sources;
     for (const m of [this.requests, this.requestAttempts, this.duration, this.overhead, this.attempts, this.upstream, this.tokens]) register(this.registry, m);
     const inFlight = (): number => this.inFlightCount;
     new Gauge({
@@ -65,6 +75,18 @@ export class GatewayMetrics {
       collect() {
         this.reset();
         for (const row of credentialCounts()) this.set({ provider: row.provider, state: row.state }, row.count);
+      },
+    });
+    // Read when scraped, for every configured provider: a series exists (0) before any breaker has changed, so a
+    // dashboard or an alert has something to show from the start.
+    new Gauge({
+      name: 'switchyard_breaker_open',
+      help: 'Circuit breaker state per provider (0 closed, 0.5 half-open, 1 open)',
+      labelNames: ['provider'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const b of breakerStates()) this.set({ provider: b.provider }, b.state === 'open' ? 1 : b.state === 'half_open' ? 0.5 : 0);
       },
     });
     // The usual build-info series: which version each replica runs, for dashboards during a rollout.
@@ -114,9 +136,6 @@ export class GatewayMetrics {
         break;
       case 'give_up':
         this.giveUps.inc({ task: event.task, kind: event.kind });
-        break;
-      case 'breaker':
-        this.breaker.set({ provider: event.provider }, event.state === 'open' ? 1 : event.state === 'half_open' ? 0.5 : 0);
         break;
       default:
         break;

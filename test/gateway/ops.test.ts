@@ -224,6 +224,10 @@ test('metrics: requests, attempts, rotations, cooldowns, fallbacks, credential s
     }),
   });
   t.after(() => h.close());
+  // Before any request: every provider's breaker has a series (closed), for a dashboard or an alert to start from.
+  const fresh = await (await fetch(`${h.url}/metrics`)).text();
+  assert.match(fresh, /switchyard_breaker_open\{provider="p"\} 0/);
+  assert.match(fresh, /switchyard_breaker_open\{provider="dead"\} 0/);
   for (let i = 0; i < 3; i++) assert.equal((await chat(h)).status, 200);
   const text = await (await fetch(`${h.url}/metrics`)).text();
   assert.match(text, /switchyard_gateway_requests_total\{api="openai",route="p\/sim-large",outcome="ok"\} 3/);
