@@ -3,6 +3,7 @@
 // (references, never copies) and the store's cached stored keys; health comes from the store's memory view.
 import type { LoadedConfig } from '../config/types.ts';
 import { UserError } from '../errors/user-error.ts';
+import { scrubSecrets } from '../log.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
@@ -218,10 +219,21 @@ export class CredentialPool {
     }
     const found = matchOne(items, idOrLabel, (i) => i.label, `credential of ${provider}`);
     if (!found) {
+      const key = this.heldKey(idOrLabel);
+      if (key !== undefined) throw keyGivenAsId(provider, key);
       const hint = shortPrefixHint(items.map((i) => i.id), idOrLabel);
-      throw new UserError(`no credential of ${provider} matches "${idOrLabel}"${hint}; see \`switchyard auth list ${provider}\``);
+      throw new UserError(`no credential of ${provider} matches "${scrubSecrets(idOrLabel).slice(0, 80)}"${hint}; see \`switchyard auth list ${provider}\``);
     }
     return found.id;
+  }
+
+  /** The key `text` is, when it is one this config holds (any provider's, or a task's own): someone gave the key itself
+   * where its ID goes. Checked only once nothing matched, so only a mistake pays for it. */
+  private heldKey(text: string): { fingerprint: string; masked: string } | undefined {
+    const fp = fingerprint(text.trim());
+    const held = [...Object.keys(this.loaded.config.providers).flatMap((p) => resolveCredentials(this.loaded, this.store, p)), ...taskKeys(this.loaded).map((k) => k.credential)];
+    const c = held.find((h) => h.fingerprint === fp);
+    return c === undefined ? undefined : { fingerprint: c.fingerprint, masked: c.masked };
   }
 
   /** The provider's stored keys that are not sent where the config (or a task's base_url) sends its keys. */
@@ -324,4 +336,10 @@ function allUnusable(provider: string, all: Evaluated[], exclude: Set<string>): 
   const result: PickResult = { ok: false, reason: 'all_unusable', provider, candidates: all.map((e) => statusFor(e, exclude)) };
   if (cooling.length > 0) result.earliestUntil = Math.min(...cooling);
   return result;
+}
+
+/** A key given where its ID goes: said without the key (it would be echoed into the output, or the gateway's log for
+ * the admin API), with the ID to use instead. */
+function keyGivenAsId(provider: string, key: { fingerprint: string; masked: string }): UserError {
+  return new UserError(`that is a key itself (${key.masked}), not an ID: its ID is ${key.fingerprint}, which is what to pass (\`switchyard auth list ${provider}\` shows every ID); a key typed on a command line stays in the shell's history`);
 }

@@ -172,3 +172,25 @@ test('a failure stamped after the reset (a process whose clock is ahead) is not 
   assert.match(reset.stdout, new RegExp(`^reset b: credential ${w.fp} is still set aside: its state was recorded at \\d\\d:\\d\\d:\\d\\d, after this reset \\(a process whose clock is ahead of this one's\\), and a failure recorded after a reset stands; run the reset again once that time has passed\\n`));
   assert.equal(await w.state('b'), 'rejected');
 });
+
+test('a key given where its ID goes is refused without echoing it, naming the ID to use instead', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  // A short key (as test and toy keys are): too short for the key-shaped scrub to catch if it were echoed.
+  const SHORT = 'sk-tiny-1';
+  ws.write('switchyard.yaml', `providers:
+  mimo: { type: openai, base_url: http://127.0.0.1:9/v1, api_keys: [${SHORT}, ${FRESH}] }
+main: { provider: mimo, model: sim-large }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  for (const key of [SHORT, FRESH]) {
+    const r = await run(['auth', 'reset', 'mimo', key]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`that is a key itself \\(\\S+\\), not an ID: its ID is ${fingerprint(key)}, which is what to pass`));
+    assert.ok(!r.stdout.includes(key) && !r.stderr.includes(key), 'the key is not echoed');
+  }
+  const unknown = await run(['auth', 'reset', 'mimo', 'nothing-like-it']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /no credential of mimo matches "nothing-like-it"/);
+});
