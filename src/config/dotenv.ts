@@ -11,14 +11,32 @@ export interface Dotenv {
   values: Record<string, string>;
   /** Lines parseEnv would silently skip or misread, located (`.env:3: …`). */
   warnings: string[];
+  /** The line (1-based) of the assignment each value comes from, for messages about a value (`from ${T} in .env:3`). */
+  lines: Record<string, number>;
 }
 
-const ASSIGNMENT = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=(.*)$/;
+/** An empty .env: none beside the config, or none to be read. */
+export function noDotenv(warnings: string[] = []): Dotenv {
+  return { path: null, values: {}, warnings, lines: {} };
+}
 
-/** Finds lines that are not `NAME=value` and single-line values with an unclosed quote: parseEnv drops or keeps
- * them without a word, and a key that silently fails to load is exactly what this product exists to explain. */
-export function lintDotenv(path: string, text: string): string[] {
-  const warnings: string[] = [];
+const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)$/;
+
+/** What reading a .env's text finds beyond parseEnv's values. */
+export interface DotenvScan {
+  warnings: string[];
+  /** Lines (0-based) that are not read: a value that opens a quote it never closes. */
+  ignored: Set<number>;
+  /** NAME → the line (1-based) of its last assignment, the one parseEnv keeps. */
+  lines: Record<string, number>;
+}
+
+/** Finds lines that are not `NAME=value` and single-line values with an unclosed quote: parseEnv drops the first
+ * without a word, and keeps the second with the quote in it (`"sk-…` sent as the key) or, for a quote that closes on
+ * some later line, swallows the lines between — a key that silently fails to load is exactly what this product exists
+ * to explain. Such a value is ignored (readDotenv leaves its line out), and the warning says so. */
+export function scanDotenv(path: string, text: string): DotenvScan {
+  const scan: DotenvScan = { warnings: [], ignored: new Set(), lines: {} };
   const lines = text.split(/\r?\n/);
   // Lines inside a double-quoted value written over several lines belong to that value, not lines of their own.
   let continuedUntil = -1;
@@ -28,19 +46,37 @@ export function lintDotenv(path: string, text: string): string[] {
     if (trimmed === '' || trimmed.startsWith('#')) return;
     const m = ASSIGNMENT.exec(line);
     if (!m) {
-      warnings.push(`${path}:${i + 1}: ignored: not a NAME=value line`);
+      scan.warnings.push(`${path}:${i + 1}: ignored: not a NAME=value line`);
       return;
     }
-    const value = m[1]!.trim();
+    const name = m[1]!;
+    const value = m[2]!.trim();
     const quote = value[0];
-    if (quote !== '"' && quote !== "'" && quote !== '`') return;
     // Only double-quoted values may span lines; any other quote must close on its own line.
-    if (value.slice(1).includes(quote)) return;
-    const closing = quote === '"' ? lines.findIndex((l, j) => j > i && l.includes('"')) : -1;
-    if (closing === -1) warnings.push(`${path}:${i + 1}: the value opens a ${quote} quote that is never closed`);
-    else continuedUntil = closing;
+    const closing = quote === '"' || quote === "'" || quote === '`' ? closingLine(lines, i, quote, value) : i;
+    if (closing === -1) {
+      scan.warnings.push(`${path}:${i + 1}: ignored: the value of ${name} opens a ${quote} quote that is never closed (add the closing ${quote})`);
+      scan.ignored.add(i);
+      return;
+    }
+    scan.lines[name] = i + 1;
+    continuedUntil = closing;
   });
-  return warnings;
+  return scan;
+}
+
+/** The line a quoted value starting on line `i` ends on, or -1 when it never does. */
+function closingLine(lines: readonly string[], i: number, quote: string, value: string): number {
+  if (value.slice(1).includes(quote)) return i;
+  return quote === '"' ? lines.findIndex((l, j) => j > i && l.includes('"')) : -1;
+}
+
+/** The text with the ignored lines emptied (their line breaks kept), for parseEnv. */
+function withoutLines(text: string, ignored: ReadonlySet<number>): string {
+  if (ignored.size === 0) return text;
+  // Split keeping each line break, so that \r\n inside a multi-line value stays as written.
+  const parts = text.split(/(\r?\n)/);
+  return parts.map((part, k) => (k % 2 === 0 && ignored.has(k / 2) ? '' : part)).join('');
 }
 
 /** A .env that is not UTF-8 is still read (a key elsewhere in it may be fine), but each value with bytes that
@@ -56,9 +92,9 @@ export function encodingWarnings(path: string, bytes: Uint8Array): string[] {
  * /proc/self/environ, which would hand over the whole environment the file is not allowed to read). */
 export function readDotenv(dir: string, options: { plainFileOnly?: boolean } = {}): Dotenv {
   const path = join(dir, '.env');
-  if (!existsSync(path)) return { path: null, values: {}, warnings: [] };
+  if (!existsSync(path)) return noDotenv();
   if (options.plainFileOnly && !lstatSync(path).isFile()) {
-    return { path: null, values: {}, warnings: [`${path} is a link or not a regular file, and the ./switchyard.yaml beside it is not trusted, so it is not read; \`switchyard config trust\` if both are yours`] };
+    return noDotenv([`${path} is a link or not a regular file, and the ./switchyard.yaml beside it is not trusted, so it is not read; \`switchyard config trust\` if both are yours`]);
   }
   let bytes: Buffer;
   try {
@@ -67,10 +103,11 @@ export function readDotenv(dir: string, options: { plainFileOnly?: boolean } = {
     throw new UserError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   const text = bytes.toString('utf8');
+  const scan = scanDotenv(path, text);
   const values: Record<string, string> = {};
   // parseEnv returns a plain object; copy own string values only (no prototype surprises).
-  for (const [k, v] of Object.entries(parseEnv(text))) if (typeof v === 'string') values[k] = v;
-  return { path, values, warnings: [...encodingWarnings(path, bytes), ...lintDotenv(path, text), ...exposureWarnings(path, values)] };
+  for (const [k, v] of Object.entries(parseEnv(withoutLines(text, scan.ignored)))) if (typeof v === 'string') values[k] = v;
+  return { path, values, warnings: [...encodingWarnings(path, bytes), ...scan.warnings, ...exposureWarnings(path, values)], lines: scan.lines };
 }
 
 /** A `.env` holds keys (file-exposure.ts): one that other users of the machine can read (a shell's `echo … > .env`

@@ -4,7 +4,7 @@
 // for a file; positions in that rendering mean nothing to the caller, so messages name only the key path.
 import { stringify } from 'yaml';
 import { UserError } from '../errors/user-error.ts';
-import { readDotenv, type Dotenv } from './dotenv.ts';
+import { noDotenv, readDotenv, type Dotenv } from './dotenv.ts';
 import type { ConfigIssue } from './issue.ts';
 import { checkSource } from './load.ts';
 import type { LoadedConfig, Origin } from './types.ts';
@@ -56,7 +56,7 @@ export function configFromObject(object: unknown, options: ConfigObjectOptions =
   const dir = options.dir ?? process.cwd();
   // A snapshot, as for a file: later changes to process.env do not change the config.
   const env: Record<string, string | undefined> = { ...(options.env ?? process.env) };
-  const dotenv: Dotenv = options.dotenv === false ? { path: null, values: {}, warnings: [] } : readDotenv(dir);
+  const dotenv: Dotenv = options.dotenv === false ? noDotenv() : readDotenv(dir);
   let text: string;
   try {
     text = stringify(object);

@@ -8,6 +8,7 @@
 // valid assignment, so the service skips it. parseEnv strips `export `, cuts unquoted values at `#`, drops text
 // after a closing quote, keeps backslashes, expands `\n` in double quotes and reads backticks as quotes.
 import { existsSync, readFileSync } from 'node:fs';
+import { scanDotenv } from './dotenv.ts';
 
 const ASSIGNMENT = /^\s*(export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$/;
 
@@ -20,7 +21,7 @@ function valueDifference(value: string, name: string): string | undefined {
   if (quote === '`') return `${SYSTEMD} does not treat backticks as quotes: they stay in the value, ${differs}; use double or single quotes`;
   if (quote === '"' || quote === "'") {
     const close = value.indexOf(quote, 1);
-    // Unclosed on this line: a multi-line double-quoted value (read alike) or a quote never closed (lintDotenv says so).
+    // Unclosed on this line: a multi-line double-quoted value (read alike) or a quote never closed (said by the caller).
     if (close === -1) return undefined;
     // First: `"a\"b"` is one value to systemd, but Switchyard's reading ends at the escaped quote.
     if (quote === '"' && value.slice(1, close).includes('\\')) return `${SYSTEMD} and Switchyard read backslash escapes in double quotes differently, ${differs}; use single quotes (no escapes in either)`;
@@ -32,10 +33,17 @@ function valueDifference(value: string, name: string): string | undefined {
   return undefined;
 }
 
+/** A value whose quote is never closed: Switchyard ignores the line, systemd does not. */
+function unclosedDifference(quote: string, name: string): string {
+  return `Switchyard ignores this line (its ${quote} quote is never closed), but ${SYSTEMD} reads on to the next ${quote} or the end of the file, taking the lines after it into the value, so a service would have ${name} where this shell has none; close the quote`;
+}
+
 /** One warning per line that systemd's EnvironmentFile= reads differently, naming the line. Values never appear. */
 export function systemdDifferences(path: string, text: string): string[] {
   const warnings: string[] = [];
   const lines = text.split(/\r?\n/);
+  // Lines Switchyard ignores for a quote they never close (dotenv.ts); systemd reads on to the next such quote.
+  const unclosed = scanDotenv(path, text).ignored;
   let inQuoted = false;
   lines.forEach((line, i) => {
     if (inQuoted) {
@@ -52,7 +60,8 @@ export function systemdDifferences(path: string, text: string): string[] {
       return;
     }
     if (value.startsWith('"') && value.indexOf('"', 1) === -1) inQuoted = true;
-    const why = valueDifference(value, name);
+    // Backticks are no quotes to systemd at all: valueDifference says so.
+    const why = unclosed.has(i) && value[0] !== '`' ? unclosedDifference(value[0]!, name) : valueDifference(value, name);
     if (why) warnings.push(`${at}: ${why}`);
   });
   return warnings;

@@ -243,7 +243,7 @@ test('a key written over several lines in .env is named as unsendable (not a net
   }
 });
 
-test('.env lines that are not NAME=value, or open a quote they never close, are warned about with file:line', () => {
+test('.env lines that are not NAME=value, or open a quote they never close, are warned about with file:line and ignored', () => {
   const ws = tempWorkspace();
   try {
     ws.write('switchyard.yaml', 'providers: {}\n');
@@ -253,8 +253,31 @@ test('.env lines that are not NAME=value, or open a quote they never close, are 
     const dotenvWarnings = loaded.warnings.filter((w) => w.includes('.env:'));
     assert.equal(dotenvWarnings.length, 3, dotenvWarnings.join('\n'));
     assert.match(dotenvWarnings[0]!, /\.env:3: ignored: not a NAME=value line/);
-    assert.match(dotenvWarnings[1]!, /\.env:4: .*never closed/);
-    assert.match(dotenvWarnings[2]!, /\.env:5: .*never closed/);
+    assert.match(dotenvWarnings[1]!, /\.env:4: ignored: the value of BAD opens a " quote that is never closed \(add the closing "\)$/);
+    assert.match(dotenvWarnings[2]!, /\.env:5: ignored: the value of SINGLE opens a ' quote that is never closed/);
+    // Ignored as the warning says, not read with the quote in it.
+    assert.deepEqual(Object.keys(loaded.dotenv), ['GOOD']);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('a key in .env whose quote is never closed is not sent (not as "sk-…, quote and all), and lines after it are read as written', () => {
+  const ws = tempWorkspace();
+  try {
+    ws.write('switchyard.yaml', 'providers:\n  ds: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n  ml: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n');
+    // parseEnv would take the single quote as closed on the next line, swallowing ML_API_KEY into DS's value.
+    ws.write('.env', 'DS_API_KEY="sk-unterminated\r\nML_API_KEY=\'sk-ml-closed-0001\'\r\nOTHER=\'x\nAFTER=\'y\'\n');
+    const loaded = loadConfig({ cwd: ws.dir, env: {} });
+    assert.deepEqual(loaded.dotenv, { ML_API_KEY: 'sk-ml-closed-0001', AFTER: 'y' });
+    const noStored = { listStoredCredentials: () => [] };
+    assert.deepEqual(resolveCredentials(loaded, noStored, 'ds'), [], 'no key from the broken line');
+    assert.deepEqual(resolveCredentials(loaded, noStored, 'ml').map((c) => c.secret), ['sk-ml-closed-0001']);
+    assert.deepEqual(loaded.warnings.filter((w) => w.includes('.env:')).map((w) => w.replace(/^.*\.env:/, '.env:')), [
+      '.env:1: ignored: the value of DS_API_KEY opens a " quote that is never closed (add the closing ")',
+      ".env:3: ignored: the value of OTHER opens a ' quote that is never closed (add the closing ')",
+    ]);
+    assert.ok(!loaded.warnings.some((w) => w.includes('sk-unterminated')), 'the value itself is never quoted');
   } finally {
     ws.cleanup();
   }
