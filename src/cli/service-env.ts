@@ -1,10 +1,12 @@
 // What a service would not see (seed 001): a gateway run by systemd from `gateway service` gets its variables from the
 // .env beside the config (EnvironmentFile=) and never from the shell's profile. A key exported in ~/.bashrc works for
 // every `switchyard` command typed in that shell and is missing from the service, which then says nothing until a
-// request fails. `gateway service --print|--install` and `doctor` say it up front.
+// request fails; one exported with another value than the .env's has the service use another key than the shell
+// tested. `gateway service --print|--install` and `doctor` say it up front.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/types.ts';
+import { mask } from '../credentials/mask.ts';
 import { keyEnvName, resolveCredentials } from '../credentials/resolve.ts';
 import { openStore, statePath } from '../state/open.ts';
 import { NO_STORED_KEYS, type StoredKeys } from './key-checks.ts';
@@ -12,26 +14,38 @@ import { NO_STORED_KEYS, type StoredKeys } from './key-checks.ts';
 /** Variables the unit sets itself (Environment=), so the service has them whatever the .env says. */
 const CARRIED_BY_UNIT = new Set(['SWITCHYARD_HOME', 'XDG_STATE_HOME']);
 
+/** A variable the config draws on whose value the service would not get from the .env: the .env lacks it
+ * (`missing`), or sets it to something else than this shell's environment (`differs`). */
+export interface ShellVariable {
+  name: string;
+  differs: boolean;
+}
+
 /**
- * Variables the config draws on that are set in this process's environment and not in the .env: a provider's key
- * variable whose key is nowhere else (not in the config, .env or the store), and every `${VAR}` the config was
- * interpolated from. In config order, each once.
+ * Variables the config draws on that are set in this process's environment and not, or differently, in the .env: a
+ * provider's key variable whose key (this shell's value) is nowhere else (not in the config, .env or the store), and
+ * every `${VAR}` the config was interpolated from the environment. In config order, each once.
  */
-export function shellOnlyVariables(loaded: LoadedConfig, store: StoredKeys): string[] {
-  const names = new Set<string>();
-  const inDotenv = (name: string): boolean => Object.hasOwn(loaded.dotenv, name) && loaded.dotenv[name]!.trim() !== '';
+export function shellOnlyVariables(loaded: LoadedConfig, store: StoredKeys): ShellVariable[] {
+  const found = new Map<string, ShellVariable>();
+  const dotenvValue = (name: string): string | undefined => (Object.hasOwn(loaded.dotenv, name) && loaded.dotenv[name]!.trim() !== '' ? loaded.dotenv[name] : undefined);
+  const note = (name: string, shell: string): void => {
+    const inDotenv = dotenvValue(name);
+    if (inDotenv === shell || found.has(name)) return;
+    found.set(name, { name, differs: inDotenv !== undefined });
+  };
   for (const provider of Object.keys(loaded.config.providers)) {
     const variable = keyEnvName(loaded, provider);
-    if (inDotenv(variable)) continue;
     // Only from the environment: the same secret in the config or the store reaches the service anyway.
-    const fromEnvOnly = resolveCredentials(loaded, store, provider).some((c) => c.sources.every((s) => s.kind === 'env'));
-    if (fromEnvOnly) names.add(variable);
+    const envOnly = resolveCredentials(loaded, store, provider).find((c) => c.sources.every((s) => s.kind === 'env'));
+    if (envOnly) note(variable, envOnly.secret);
   }
   for (const origin of loaded.origins.values()) {
     // `loaded.env` too: an unset variable's slot keeps an origin (where it was looked for), but it is set nowhere.
-    if (origin.kind === 'env' && loaded.env[origin.name] !== undefined && !inDotenv(origin.name) && !CARRIED_BY_UNIT.has(origin.name)) names.add(origin.name);
+    const shell = origin.kind === 'env' ? loaded.env[origin.name] : undefined;
+    if (origin.kind === 'env' && shell !== undefined && !CARRIED_BY_UNIT.has(origin.name)) note(origin.name, shell);
   }
-  return [...names];
+  return [...found.values()];
 }
 
 /** `…/.env (missing)` or `…/.env, which does not set it`: what the service reads instead of the shell. */
@@ -40,9 +54,14 @@ function dotenvState(loaded: LoadedConfig): string {
   return existsSync(path) ? `${path}, which does not set it` : `${path} (missing)`;
 }
 
-/** One warning per shell-only variable. `reader` names who reads the .env: "the service", "the installed service …". */
+/** One warning per such variable. `reader` names who reads the .env: "the service", "the installed service …". The
+ * values are shown masked only, as the env-vs-.env warning shows them. */
 export function shellOnlyWarnings(loaded: LoadedConfig, store: StoredKeys, reader = 'the service'): string[] {
-  return shellOnlyVariables(loaded, store).map((name) => `${name} is set only in this shell's environment; ${reader} reads ${dotenvState(loaded)} — add it there`);
+  return shellOnlyVariables(loaded, store).map(({ name, differs }) => {
+    if (!differs) return `${name} is set only in this shell's environment; ${reader} reads ${dotenvState(loaded)} — add it there`;
+    const path = loaded.dotenvPath ?? join(loaded.dir, '.env');
+    return `${name} is set in this shell's environment (${mask(loaded.env[name] ?? '')}) differently from ${path} (${mask(loaded.dotenv[name] ?? '')}); ${reader} reads only the .env, so it would use another ${name} than this shell — set the same value in both`;
+  });
 }
 
 /** For `gateway service`: stored keys reach the service through the state store, so they are read when there is a

@@ -12,9 +12,10 @@ import { assertNoSecrets, CLI, runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const SHELL_KEY = 'sk-svc-shell-only-key-0001';
+const DOTENV_KEY = 'sk-svc-dotenv-key-0002';
 
 test('a key only in the shell: service --print/--install and doctor say the service reads the .env, which lacks it', async (t) => {
-  const sim = await startSimulator({ scenario: { keys: { [SHELL_KEY]: {} } } });
+  const sim = await startSimulator({ scenario: { keys: { [SHELL_KEY]: {}, [DOTENV_KEY]: {} } } });
   const ws = tempWorkspace();
   t.after(async () => {
     await sim.close();
@@ -51,12 +52,20 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   ws.write('.env', `XIAOMI_API_KEY=${SHELL_KEY}\n`);
   assert.equal((await run(['gateway', 'service', '--print'])).stderr, '');
 
+  // In the .env with another value: the service would use that one, not the shell's.
+  ws.write('.env', `XIAOMI_API_KEY=${DOTENV_KEY}\n`);
+  const differs = `XIAOMI_API_KEY is set in this shell's environment (sk-…0001) differently from ${dotenv} (sk-…0002); the service reads only the .env, so it would use another XIAOMI_API_KEY than this shell — set the same value in both`;
+  assert.equal((await run(['gateway', 'service', '--print'])).stderr, `warning: ${differs}\n`);
+  const differsDoctor = await run(['doctor']);
+  assert.ok(differsDoctor.stdout.includes(`warning: ${differs.replace('the service', 'the installed service (switchyard-gateway.service)')}`), differsDoctor.stdout);
+  assertNoSecrets([SHELL_KEY, DOTENV_KEY], differsDoctor.stdout);
+
   // Stored with `auth add`, it reaches the service through the state store: nothing to say either.
   unlinkSync(dotenv);
   const added = await runCli(['auth', 'add', 'xiaomi', '--config', config], { env, input: SHELL_KEY });
   assert.equal(added.code, 0, added.stderr);
   assert.equal((await run(['gateway', 'service', '--print'])).stderr, '');
-  assertNoSecrets([SHELL_KEY]);
+  assertNoSecrets([SHELL_KEY, DOTENV_KEY]);
 });
 
 test('a config ${VAR} set only in the shell is named too', async (t) => {
@@ -70,6 +79,11 @@ main: { provider: mimo, model: m }
   const r = await runCli(['gateway', 'service', '--print', '--config', config], { env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY } });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, `warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`);
+  // Set in the .env too, differently: the service would be sent somewhere else than the shell's commands.
+  const r2 = await runCli(['gateway', 'service', '--print', '--config', config], { env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY, MIMO_URL: 'http://127.0.0.1:8/v1' } });
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.equal(r2.stderr, `warning: MIMO_URL is set in this shell's environment (…8/v1) differently from ${join(ws.dir, '.env')} (…9/v1); the service reads only the .env, so it would use another MIMO_URL than this shell — set the same value in both
+warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`);
   assertNoSecrets([SHELL_KEY]);
 });
 
