@@ -11,6 +11,7 @@ import { adapterFor } from '../providers/registry.ts';
 import { openCliStore } from './open-state.ts';
 import { allValid, probeProviders, type ProviderProbe } from '../routing/probe-all.ts';
 import { requireKnownProvider } from './provider-arg.ts';
+import { authWarnings } from './auth-warnings.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 
 interface TestOptions {
@@ -27,11 +28,13 @@ export function registerAuthTest(auth: Command): void {
 
 async function authTest(cmd: Command, provider: string | undefined, id: string | undefined, opts: TestOptions): Promise<void> {
   const loaded = cliConfig(cmd);
+  // As every auth command: which of two values of a key variable is tried first decides what the probe means.
+  const warn = authWarnings(loaded);
   const configured = Object.keys(loaded.config.providers);
   if (provider !== undefined) requireKnownProvider(loaded, provider);
   const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
-    const pool = new CredentialPool({ loaded, store });
+    const pool = new CredentialPool({ loaded, store, onWarning: warn });
     const probes = await probeProviders({ loaded, store, pool, adapterFor, providers: provider ? [provider] : configured, ...(id !== undefined ? { id } : {}) });
     const ok = allValid(probes);
     if (opts.json) printJson({ ok, providers: probes });

@@ -8,7 +8,6 @@ import { formatClock } from '../errors/explain-format.ts';
 import { describeCredential } from '../credentials/describe.ts';
 import { fingerprint, mask } from '../credentials/mask.ts';
 import { CredentialPool, type ProviderExplanation, type ResetOutcome } from '../credentials/pool.ts';
-import { keyEnvName } from '../credentials/resolve.ts';
 import { readSecret } from '../credentials/secret-input.ts';
 import { CANDIDATE_HEADER, candidateRow, candidateRows, healthUnknown, withheldLine, withheldRow } from '../credentials/table.ts';
 import { keyTarget } from '../credentials/host-binding.ts';
@@ -16,11 +15,11 @@ import type { CandidateStatus } from '../credentials/types.ts';
 import { resolveTask } from '../routing/resolve-task.ts';
 import { taskKeyStatus, taskKeys } from '../routing/task-keys.ts';
 import { UserError } from '../errors/user-error.ts';
-import { scrubSecrets } from '../log.ts';
 import { openCliStore } from './open-state.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, StoredCredential } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
+import { authWarnings } from './auth-warnings.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 
 interface AuthContext {
@@ -74,32 +73,13 @@ export function register(program: Command): void {
 
 async function withAuth(cmd: Command, fn: (ctx: AuthContext) => void | Promise<void>): Promise<void> {
   const loaded = cliConfig(cmd);
-  const said = new Set<string>();
-  const warn = (message: string): void => {
-    if (said.has(message)) return;
-    said.add(message);
-    process.stderr.write(`warning: ${scrubSecrets(message)}\n`);
-  };
-  // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials.
-  const keyVariables = [...Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p)), ...interpolatedKeyVariables(loaded)];
-  for (const w of loaded.warnings) if (keyVariables.some((v) => w.includes(v))) warn(w);
+  const warn = authWarnings(loaded);
   const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
     await fn({ loaded, store, pool: new CredentialPool({ loaded, store, onWarning: warn }) });
   } finally {
     await store.close();
   }
-}
-
-/** Variables a provider's `api_key`/`api_keys[i]` or a task's `api_key` was read from (`api_key: ${CFG_KEY}`): their
- * env/.env conflicts decide which key is used, so they are credential warnings too. */
-function interpolatedKeyVariables(loaded: LoadedConfig): string[] {
-  const names: string[] = [];
-  for (const [path, origin] of loaded.origins) {
-    if (!/^(providers\.[^.]+\.api_keys?(\[\d+\])?|auxiliary\.[^.]+\.api_key)$/.test(path)) continue;
-    if (origin.kind === 'env' || origin.kind === 'dotenv') names.push(origin.name);
-  }
-  return names;
 }
 
 function knownProviders(ctx: AuthContext): string[] {

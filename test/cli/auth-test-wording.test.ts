@@ -155,3 +155,27 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   assert.equal(sim.calls(), 6, 'one call, then 1 + 1 retry, then 1 + 2 retries');
   assertNoSecrets([TURNS]);
 });
+
+test('auth test says, as auth list and explain do, that env and .env hold different values of a key variable', async (t) => {
+  const [fromEnv, fromDotenv] = ['sk-probe-env-value-0004', 'sk-probe-dotenv-value-0005'];
+  const sim = await startSimulator({ scenario: { keys: { [fromEnv]: {}, [fromDotenv]: {} } } });
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  ws.write('switchyard.yaml', `providers:
+  xiaomi: { type: openai, base_url: ${sim.url}/v1 }
+main: { provider: xiaomi, model: sim-large }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  ws.write('.env', `XIAOMI_API_KEY=${fromDotenv}\n`);
+  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home, XIAOMI_API_KEY: fromEnv } });
+  const warning = `warning: XIAOMI_API_KEY is set in the environment (sk-…0004) and differently in ${ws.dir}/.env (sk-…0005); the environment's value is tried first, the .env's after it\n`;
+  for (const args of [['auth', 'test'], ['auth', 'test', 'xiaomi', '--json'], ['auth', 'list'], ['auth', 'explain', 'xiaomi']]) {
+    const r = await run(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, warning, args.join(' '));
+  }
+  assertNoSecrets([fromEnv, fromDotenv]);
+});

@@ -1,0 +1,31 @@
+// The warnings every `switchyard auth …` command prints on stderr before its work: of the config's warnings, those
+// about a variable a key is read from (env and .env disagree: docs/credentials.md), and then whatever the credential
+// pool says while the command runs — each once, scrubbed, starting `warning: `.
+import type { LoadedConfig } from '../config/types.ts';
+import { keyEnvName } from '../credentials/resolve.ts';
+import { scrubSecrets } from '../log.ts';
+
+/** Prints the config's credential warnings and returns the writer for the pool's (CredentialPool onWarning). */
+export function authWarnings(loaded: LoadedConfig): (message: string) => void {
+  const said = new Set<string>();
+  const warn = (message: string): void => {
+    if (said.has(message)) return;
+    said.add(message);
+    process.stderr.write(`warning: ${scrubSecrets(message)}\n`);
+  };
+  // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials.
+  const keyVariables = [...Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p)), ...interpolatedKeyVariables(loaded)];
+  for (const w of loaded.warnings) if (keyVariables.some((v) => w.includes(v))) warn(w);
+  return warn;
+}
+
+/** Variables a provider's `api_key`/`api_keys[i]` or a task's `api_key` was read from (`api_key: ${CFG_KEY}`): their
+ * env/.env conflicts decide which key is used, so they are credential warnings too. */
+function interpolatedKeyVariables(loaded: LoadedConfig): string[] {
+  const names: string[] = [];
+  for (const [path, origin] of loaded.origins) {
+    if (!/^(providers\.[^.]+\.api_keys?(\[\d+\])?|auxiliary\.[^.]+\.api_key)$/.test(path)) continue;
+    if (origin.kind === 'env' || origin.kind === 'dotenv') names.push(origin.name);
+  }
+  return names;
+}
