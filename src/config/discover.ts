@@ -50,3 +50,13 @@ export function discoverConfig(configPath: string | undefined, cwd: string, env:
   }
   return { path: null, searched, local: false };
 }
+
+/** The file a running gateway or chat started with, re-read by path however it was found then (`--config`,
+ * $SWITCHYARD_CONFIG, ./switchyard.yaml, XDG): gone or replaced, it is no `--config` the user just gave, and the
+ * advice to create one would be wrong there — the process keeps the config it has (its caller says so). */
+export function rediscoverConfig(path: string): Discovered {
+  if (!existsSync(path)) throw new UserError(`config file ${path}, read at start, no longer exists; put it back to change the config`);
+  if (statSync(path).isDirectory()) throw new UserError(`config ${path}, read at start, is now a directory, not a YAML file`);
+  // Whether it is a ./switchyard.yaml found in the current directory, the caller knows (LoadOptions.local).
+  return { path, searched: [path], local: false };
+}

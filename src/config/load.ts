@@ -9,11 +9,11 @@ import { maskRedisUrl } from '../state/redis/url.ts';
 import { conflictWarning } from './interpolate.ts';
 import { adminKeyWarnings } from './admin-key.ts';
 import { isDuplicateKey } from './yaml-source.ts';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
 import { configSchema, type Config } from './schema.ts';
 import type { LoadedConfig } from './types.ts';
-import { discoverConfig } from './discover.ts';
+import { discoverConfig, rediscoverConfig } from './discover.ts';
 import { readDotenv, type Dotenv } from './dotenv.ts';
 import { configExposureWarnings } from './literal-secrets.ts';
 import { parseYaml, type YamlSource } from './yaml-source.ts';
@@ -37,6 +37,9 @@ export interface LoadOptions {
   /** `configPath` is a ./switchyard.yaml first found by discovery (a reload re-reads it by path, and it must not
    * become a config the user named: LoadedConfig.localConfig). */
   local?: boolean;
+  /** `configPath` is the file a running gateway or chat started with, re-read (a reload): it must still be there,
+   * and a message about it says that, not where it was first found. */
+  reread?: boolean;
 }
 
 function readText(path: string): string {
@@ -61,7 +64,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   // A snapshot: later changes to process.env do not change a loaded config (reload to pick them up).
   const env: Record<string, string | undefined> = { ...(options.env ?? process.env) };
-  const found = discoverConfig(options.configPath, cwd, env, options.configFrom);
+  const found = options.reread === true && options.configPath !== undefined ? rediscoverConfig(resolve(cwd, options.configPath)) : discoverConfig(options.configPath, cwd, env, options.configFrom);
   if (found.path === null) {
     if (options.allowMissing === false) {
       throw new UserError('no config file found', { details: [`looked in: ${found.searched.join(', ')}`, 'create one with `switchyard config init`'] });

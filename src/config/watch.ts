@@ -52,7 +52,7 @@ export function watchConfig(loaded: LoadedConfig, onChange: (next: LoadedConfig 
     try {
       // A ./switchyard.yaml found in the current directory stays that when re-read by path: an edit (a `git pull`)
       // must not turn it into a named config that reads the whole environment (local-env.ts, host-binding.ts).
-      next = loadConfig({ configPath, env: { ...loaded.env }, cwd: dir, allowMissing: false, ...(loaded.localConfig ? { local: true } : {}) });
+      next = loadConfig({ configPath, reread: true, env: { ...loaded.env }, cwd: dir, allowMissing: false, ...(loaded.localConfig ? { local: true } : {}) });
     } catch (err) {
       next = asUserError(err);
     }

@@ -115,7 +115,7 @@ export function reloadFromDisk(app: FastifyInstance): void {
   const current = app.gateway.settings.loaded;
   try {
     // A ./switchyard.yaml the gateway found in its directory stays that (host-binding.ts), though re-read by path.
-    const next = loadConfig({ ...(current.path ? { configPath: current.path } : {}), cwd: current.dir, env: app.gateway.reloadEnv, allowMissing: current.path === null, ...(current.localConfig ? { local: true } : {}) });
+    const next = loadConfig({ ...(current.path ? { configPath: current.path, reread: true } : {}), cwd: current.dir, env: app.gateway.reloadEnv, allowMissing: current.path === null, ...(current.localConfig ? { local: true } : {}) });
     applyConfig(app, next);
   } catch (err) {
     rejectConfig(app, err);

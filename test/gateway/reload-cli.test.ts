@@ -3,10 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { unlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
 import { CLI, runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const OLD_KEY = 'sk-sim-reload-old-key-7a1c';
@@ -142,4 +144,45 @@ test('a gateway.listen edit warns that it takes effect at the next restart, unle
   assert.match(kept, /"level":30/, 'information, not a warning');
   assert.match(kept, /--listen 127\.0\.0\.1:0 overrides it and stays in force/);
   assert.match(plain.logs(), /"level":40[^\n]*gateway\.listen changed; it takes effect at the next restart/);
+});
+
+test('the ./switchyard.yaml it started with removed: the reload says so as it is, no --config and no `config init`, and it keeps serving', async (t) => {
+  const sim = await startSimulator({ scenario: SCENARIO(true) });
+  const ws = tempWorkspace('switchyard-gw-gone-');
+  const text = stringify({
+    providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_key: OLD_KEY } },
+    main: { provider: 'sim', model: 'sim-large' },
+    gateway: { require_keys: false },
+  });
+  const configPath = ws.write('switchyard.yaml', text);
+  const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home };
+  // Found in the current directory (no --config): a gateway runs on such a file once it is trusted.
+  assert.equal((await runCli(['config', 'trust'], { cwd: ws.dir, env })).code, 0);
+  const g = await spawnGateway(t, [], env, ws.dir);
+  t.after(async () => {
+    g.child.kill('SIGTERM');
+    await g.exited;
+    await sim.close();
+    ws.cleanup();
+  });
+  const chat = async () => {
+    const res = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) });
+    await res.arrayBuffer();
+    return res.status;
+  };
+  assert.equal(await chat(), 200);
+  const gone = `config file ${configPath}, read at start, no longer exists; put it back to change the config`;
+  const refusals = () => g.stderr().split('\n').filter((l) => l.includes('new config is invalid'));
+  unlinkSync(configPath);
+  await until('the file watch to refuse the reload', () => refusals().length >= 1);
+  g.child.kill('SIGHUP');
+  await until('the SIGHUP reload to be refused', () => refusals().length >= 2);
+  for (const line of refusals()) {
+    assert.equal((JSON.parse(line) as { error: string }).error, gone);
+    assert.match(line, /still serving with the previous one/);
+  }
+  assert.doesNotMatch(g.stderr(), /--config|config init/);
+  assert.equal(await chat(), 200, 'still serving on the config it has');
+  ws.write('switchyard.yaml', text.replace('sim-large', 'sim-small'));
+  await until('the file put back to be taken again', () => /"msg":"config reloaded"/.test(g.stderr()));
 });
