@@ -10,6 +10,7 @@ import { isTrusted } from '../config/trust.ts';
 import { createLogger } from '../log.ts';
 import { batchedDestination } from '../log-destination.ts';
 import { UserError } from '../errors/user-error.ts';
+import { formatClock } from '../errors/explain-format.ts';
 import { VERSION } from '../version.ts';
 import { openCliStore } from './open-state.ts';
 import { unknownCommand } from './unknown-command.ts';
@@ -170,7 +171,7 @@ async function keysList(opts: { json?: boolean }, cmd: Command): Promise<void> {
     process.stdout.write('No gateway keys yet. Create one with `switchyard gateway keys create --name NAME`.\n');
     return;
   }
-  const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '-');
+  const when = (ms: number | undefined) => (ms ? formatClock(ms, { seconds: true }) : '-');
   printTable(
     records.map((k) => [k.id, k.name, `${k.prefix}…`, when(k.created_at), when(k.last_used_at), k.revoked_at ? `revoked ${when(k.revoked_at)}` : 'active']),
     ['ID', 'NAME', 'KEY', 'CREATED', 'LAST USED', 'STATUS'],
@@ -189,7 +190,7 @@ async function keysRevoke(idOrName: string, opts: { json?: boolean }, cmd: Comma
   try {
     const outcome = await withStore(cmd, (store) => revokeOrFindRevoked(store, idOrName));
     const { key, already } = outcome;
-    const when = new Date(key.revoked_at ?? Date.now()).toISOString();
+    const when = formatClock(key.revoked_at ?? Date.now(), { seconds: true });
     if (opts.json) printJson({ ...publicView(key), already_revoked: already });
     else if (already) process.stdout.write(`Gateway key "${key.name}" (id ${key.id}) was already revoked at ${when}; nothing to do.\n`);
     else process.stdout.write(`Revoked gateway key "${key.name}" (id ${key.id}). ${revokedWhen(cliConfig(cmd).config.gateway.state)}\n`);

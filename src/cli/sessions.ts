@@ -1,6 +1,7 @@
 // `switchyard sessions list|show ID|rm ID` — chat history in the state store (SPEC §6). All with --json.
 import type { Command } from 'commander';
 import { cliConfig, printJson } from './context.ts';
+import { formatClock } from '../errors/explain-format.ts';
 import { openCliStore } from './open-state.ts';
 import { findSession } from '../sessions/ids.ts';
 import { renderTable } from '../sessions/text-table.ts';
@@ -74,6 +75,7 @@ function renderMessage(m: MessageRecord): string {
   return `[${m.seq}] ${label}:\n${m.content}`;
 }
 
+/** Local time, as every moment the CLI shows (formatClock): the date only when not today. */
 function when(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+  return formatClock(ms, { seconds: true });
 }

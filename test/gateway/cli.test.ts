@@ -9,6 +9,7 @@ import { startSimulator } from '../../src/sim/server.ts';
 import { REPO_ROOT, runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { freePort } from '../helpers/net.ts';
+import { formatClock } from '../../src/errors/explain-format.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 
 const UPSTREAM_KEY = 'sk-sim-cli-upstream-key-9d8c';
@@ -45,9 +46,13 @@ test('keys create shows the key once; list never shows it; revoke by name', asyn
   const listed = JSON.parse((await runCli(['gateway', 'keys', 'list', '--json', '--config', configPath], { env })).stdout) as { name: string; revoked_at: string | null }[];
   assert.ok(listed.find((k) => k.name === 'ci')?.revoked_at);
   // Revoking is idempotent: again is "already revoked (when)", exit 0, not "unknown key".
-  const again = await runCli(['gateway', 'keys', 'revoke', 'ci', '--config', configPath], { env });
+  // In local time, as every time the CLI shows (formatClock): a zone half an hour off UTC tells it from UTC.
+  const again = await runCli(['gateway', 'keys', 'revoke', 'ci', '--config', configPath], { env: { ...env, TZ: 'Asia/Kolkata' } });
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, /^Gateway key "ci" \(id \w+\) was already revoked at \d{4}-\d\d-\d\dT[\d:.]+Z; nothing to do\.$/m);
+  const revokedAt = Date.parse(listed.find((k) => k.name === 'ci')?.revoked_at ?? '');
+  const clock = formatClock(revokedAt, { seconds: true, timeZone: 'Asia/Kolkata' }).slice(-8);
+  assert.match(again.stdout, new RegExp(`^Gateway key "ci" \\(id \\w+\\) was already revoked at (?:\\d{4}-\\d\\d-\\d\\d )?${clock}; nothing to do\\.$`, 'm'));
+  assert.match(list.stdout, /ci\s+sy-[0-9a-f]{6}…\s+(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\s+-\s+active$/m);
   const againJson = JSON.parse((await runCli(['gateway', 'keys', 'revoke', 'ci', '--json', '--config', configPath], { env })).stdout) as { already_revoked: boolean; revoked_at: string };
   assert.equal(againJson.already_revoked, true);
   assert.ok(againJson.revoked_at);
