@@ -75,7 +75,7 @@ function renderMessage(m: MessageRecord): string {
   return `[${m.seq}] ${label}:\n${m.content}`;
 }
 
-/** Local time, as every moment the CLI shows (formatClock): the date only when not today. */
+/** Local time, as every moment the CLI shows (formatClock): with the date when on another day or over 12 hours ago. */
 function when(ms: number): string {
   return formatClock(ms, { seconds: true });
 }
