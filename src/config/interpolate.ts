@@ -13,6 +13,8 @@ export interface Interpolated {
   data: unknown;
   /** Origins of values that came (partly) from a variable, keyed by the *original* path. */
   origins: Map<string, Origin>;
+  /** Every variable such a value was made from, in order, by the same path: for messages about the value. */
+  refs: Map<string, Ref[]>;
   /** Key slots whose variable was unset, keyed by original path → variable name. */
   unresolved: Map<string, string>;
   /** For lists that lost entries to unset variables: list path → original index of each kept entry. */
@@ -21,7 +23,8 @@ export interface Interpolated {
   warnings: string[];
 }
 
-interface Ref {
+/** A `${NAME}` in a value, and where its value came from (null: set nowhere). */
+export interface Ref {
   name: string;
   from: 'env' | 'dotenv' | null;
 }
@@ -83,7 +86,7 @@ export interface InterpolateInput {
 }
 
 export function interpolate(input: InterpolateInput): Interpolated {
-  const result: Interpolated = { data: undefined, origins: new Map(), unresolved: new Map(), kept: new Map(), issues: [], warnings: [] };
+  const result: Interpolated = { data: undefined, origins: new Map(), refs: new Map(), unresolved: new Map(), kept: new Map(), issues: [], warnings: [] };
   const conflictsSeen = new Set<string>();
 
   const visitString = (text: string, path: ConfigPath): string | undefined => {
@@ -99,6 +102,7 @@ export function interpolate(input: InterpolateInput): Interpolated {
     if (expansion.refs.length === 0) return expansion.value;
     for (const ref of expansion.refs) warnOnConflict(ref.name);
     result.origins.set(pathText, originOf(expansion.refs[0]!, where, input.dotenvPath));
+    result.refs.set(pathText, expansion.refs);
     const unset = expansion.refs.filter((r) => r.from === null);
     if (unset.length === 0) return expansion.value;
     if (isKeySlot(path)) {

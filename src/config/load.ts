@@ -17,7 +17,7 @@ import { discoverConfig, rediscoverConfig } from './discover.ts';
 import { readDotenv, type Dotenv } from './dotenv.ts';
 import { configExposureWarnings } from './literal-secrets.ts';
 import { parseYaml, type YamlSource } from './yaml-source.ts';
-import { interpolate } from './interpolate.ts';
+import { interpolate, type Ref } from './interpolate.ts';
 import { zodIssues } from './zod-issues.ts';
 import { crossCheck } from './cross-check.ts';
 import { buildOrigins } from './origins.ts';
@@ -184,7 +184,7 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
   const checked = crossCheck(interpolated.data, source.data, source);
   // A value whose ${VAR} failed is reported once, for the variable, not again for the text left in its place.
   const badVars = new Set(interpolated.issues.map((i) => i.path));
-  const later = [...(parsed.success ? [] : zodIssues(parsed.error.issues, source, interpolated.data)), ...checked.issues];
+  const later = [...(parsed.success ? [] : zodIssues(parsed.error.issues, source, interpolated.data)), ...checked.issues].map((i) => withVariables(i, interpolated.refs, dotenv));
   const issues = [...syntaxIssues, ...interpolated.issues, ...later.filter((i) => !badVars.has(i.path))];
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
   // A config built from an object (no path) has no file for anyone else to read.
@@ -210,6 +210,21 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
   if (interpolated.unresolved.size > 0) loaded.unresolved = interpolated.unresolved;
   if (interpolated.kept.size > 0) loaded.keptIndices = interpolated.kept;
   return { ok: true, loaded };
+}
+
+/** An issue about a value made from variables says which, and where each was set (`got "abc" (the value comes from
+ * ${TMO} in …/.env:3)`): the file shows only `${TMO}`, and the value to fix is elsewhere. */
+function withVariables(issue: ConfigIssue, refs: ReadonlyMap<string, readonly Ref[]>, dotenv: Dotenv): ConfigIssue {
+  const used = refs.get(issue.path)?.filter((r) => r.from !== null);
+  if (used === undefined || used.length === 0) return issue;
+  const where = (r: Ref): string => {
+    if (r.from === 'env') return `\${${r.name}} in the environment`;
+    const line = dotenv.lines[r.name];
+    return `\${${r.name}} in ${dotenv.path ?? '.env'}${line === undefined ? '' : `:${line}`}`;
+  };
+  const list = used.map(where);
+  const sources = list.length === 1 ? list[0]! : `${list.slice(0, -1).join(', ')} and ${list.at(-1)!}`;
+  return { ...issue, message: `${issue.message} (the value comes from ${sources})` };
 }
 
 /** A provider's key variable (`key_env`, default `<NAME>_API_KEY`) set differently in the environment and .env:

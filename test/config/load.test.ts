@@ -282,3 +282,20 @@ test('a key in .env whose quote is never closed is not sent (not as "sk-…, quo
     ws.cleanup();
   }
 });
+
+test('a value from ${VAR} that does not validate says which variable it came from, and the .env line', () => {
+  const d = dir({
+    'switchyard.yaml': 'providers:\n  ds: { type: openai, base_url: "http://127.0.0.1:9/v1", timeout: "${TMO}" }\nmain: { provider: "${PROV}", model: m }\nretry: { base_delay: "${A}${B}", max_delay: 4s }\n',
+    '.env': '# durations\nA=1\nTMO=abc\nB=x\n',
+  });
+  const e = userError(() => loadConfig({ cwd: d, env: { PROV: 'nope' } }));
+  const dotenv = join(d, '.env');
+  assert.deepEqual(e.details.map((l) => l.replace(/^.*?switchyard\.yaml:\d+:\d+: /, '')), [
+    `providers.ds.timeout: expected a duration like 250ms, 30s, 5m or 1h, got "abc" (the value comes from \${TMO} in ${dotenv}:3)`,
+    'main.provider: unknown provider `nope`; defined providers: ds (the value comes from ${PROV} in the environment)',
+    `retry.base_delay: expected a duration like 250ms, 30s, 5m or 1h, got "1x" (the value comes from \${A} in ${dotenv}:2 and \${B} in ${dotenv}:4)`,
+  ]);
+  // A value written in the file is located by the file alone.
+  const plain = userError(() => loadConfig({ cwd: dir({ 'switchyard.yaml': 'retry: { base_delay: abc }\n' }), env: {} }));
+  assert.doesNotMatch(plain.message, /comes from/);
+});
