@@ -17,15 +17,24 @@ export function installJsonBody(app: FastifyInstance): void {
   });
 }
 
+/** Whether JSON.parse stopped at the end of the text: "Unexpected end of JSON input", or a position at its end
+ * ("Expected ',' or '}' after property value in JSON at position 15" for `{"model":"main"`). */
+function endsEarly(message: string, length: number): boolean {
+  if (message === 'Unexpected end of JSON input') return true;
+  const at = / at position (\d+)/.exec(message);
+  return at !== null && Number(at[1]) >= length;
+}
+
 /** JSON.parse's own error for the text ("Expected ',' or '}' after property value in JSON at position 48 (line 2
- * column 31)"), worked out again only for a body already refused. Its "Unexpected end of JSON input" has no place:
- * that is a body cut short (a client's size cap, a proxy), and its length is the clue. */
+ * column 31)", or the text around a mistake it gives no position for), worked out again only for a body already
+ * refused. One that ends early is said so: that is a body cut short (a client's size cap, a proxy), and its length
+ * is the clue. */
 function whereParseFails(text: string): SyntaxError | undefined {
   try {
     JSON.parse(text);
   } catch (err) {
     if (!(err instanceof SyntaxError)) return undefined;
-    return err.message === 'Unexpected end of JSON input' ? new SyntaxError(`it ends before the JSON is complete (${text.length} characters)`) : err;
+    return endsEarly(err.message, text.length) ? new SyntaxError(`it ends before the JSON is complete (${text.length} characters)`) : err;
   }
   return undefined;
 }

@@ -75,6 +75,8 @@ test('malformed JSON is a 400 in the caller\'s shape', async () => {
   assert.match(ea.message, /not valid JSON: it ends before the JSON is complete \(31 characters\)/);
   const c = await post('/v1/chat/completions', '{"model": "main",\n "messages": [{"role": "user" "content": "hi"}]}');
   assert.match((await openaiError(c)).message, /not valid JSON: .*line 2 column 31/);
+  // Cut short where JSON.parse still names a place (its end): said as cut short, too.
+  assert.match((await openaiError(await post('/v1/chat/completions', '{"model":"main"'))).message, /not valid JSON: it ends before the JSON is complete \(15 characters\)/);
   const b = await post('/v1/messages', '{"model": ', { 'x-api-key': h.key, 'anthropic-version': '2023-06-01' });
   assert.equal(b.status, 400);
   assert.equal((await anthropicError(b)).type, 'invalid_request_error');
