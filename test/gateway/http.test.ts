@@ -68,6 +68,7 @@ async function anthropicError(res: Response): Promise<{ type: string; message: s
 test('malformed JSON is a 400 in the caller\'s shape', async () => {
   const a = await post('/v1/chat/completions', '{"model": "main", "messages": [');
   assert.equal(a.status, 400);
+  assert.equal(a.headers.get('x-switchyard-attempts'), '0', 'refused before anything was sent: 0, as on every chat answer');
   const ea = await openaiError(a);
   assert.match(ea.message, /not valid JSON/);
   assert.doesNotMatch(ea.message, /not valid JSON.*not valid JSON/, 'says it once');
@@ -127,6 +128,15 @@ test('healthz, readyz and models', async () => {
   const models = (await (await fetch(`${h.url}/v1/models`, { headers: { authorization: `Bearer ${h.key}` } })).json()) as { data: { id: string }[] };
   assert.deepEqual(models.data.slice(0, 2).map((m) => m.id), ['main', 'title_generation']);
   assert.ok(models.data.some((m) => m.id === 'oa/sim-large'));
+});
+
+test('a model no route has is a 404 before anything is sent: x-switchyard-attempts 0, in both shapes', async () => {
+  for (const [path, headers] of [['/v1/chat/completions', {}], ['/v1/messages', { 'anthropic-version': '2023-06-01' }]] as const) {
+    const res = await post(path, JSON.stringify({ model: 'no-such-model', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }), headers);
+    assert.equal(res.status, 404, path);
+    assert.equal(res.headers.get('x-switchyard-attempts'), '0', path);
+    await res.body?.cancel();
+  }
 });
 
 test('a model the client named that the provider does not have is a 404, not an answer from another model', async () => {

@@ -6,6 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Logger } from '../../log.ts';
 import { scrubSecrets } from '../../log.ts';
 import { tooDeepError } from '../too-deep.ts';
+import { isChatRequest } from '../chat-paths.ts';
 import { ApiError, errorBody, errorHeaders, type Api } from '../api-error.ts';
 import { failureToApiError, type CallFailure } from '../failure-map.ts';
 
@@ -174,6 +175,9 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, onCut
         // translation refused the request): they are counted all the same.
         req.sy.attempts = sentAttempts(req.sy.trail);
         apiErr.headers['x-switchyard-attempts'] = String(req.sy.attempts);
+      } else if (isChatRequest(req)) {
+        // Refused before anything was sent (an invalid body, an unknown model): none, said as on every chat answer.
+        apiErr.headers['x-switchyard-attempts'] = '0';
       }
     }
     return sendApiError(reply, apiOf(req), apiErr);

@@ -10,15 +10,10 @@ import { rawJson, type LineFields } from '../../log.ts';
 import { apiOf } from './errors.ts';
 import { metricRoute } from '../model-resolve.ts';
 import { sentAttempts } from '../../routing/trail.ts';
+import { CHAT_PATHS, pathOf } from '../chat-paths.ts';
 import type { Usage } from '../../providers/types.ts';
 
-const CHAT_PATHS = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses']);
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
-
-function pathOf(req: FastifyRequest): string {
-  const q = req.url.indexOf('?');
-  return q < 0 ? req.url : req.url.slice(0, q);
-}
 
 /** The router ignores a trailing slash (app.ts): `/healthz/` is a probe too. */
 function isProbe(path: string): boolean {

@@ -1,0 +1,15 @@
+// The chat endpoints: the requests the router serves, which the request metrics count and which carry
+// `x-switchyard-attempts`, answered or not.
+import type { FastifyRequest } from 'fastify';
+
+export const CHAT_PATHS: ReadonlySet<string> = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses']);
+
+/** The request's path, without its query. */
+export function pathOf(req: FastifyRequest): string {
+  const q = req.url.indexOf('?');
+  return q < 0 ? req.url : req.url.slice(0, q);
+}
+
+export function isChatRequest(req: FastifyRequest): boolean {
+  return CHAT_PATHS.has(pathOf(req));
+}
