@@ -9,6 +9,7 @@ import type { ScenarioInput } from '../../src/sim/server.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 const ADMIN = 'adm-credential-state-admin-key-51c0';
 const RL = 'sk-sim-state-rl-key-0001';
@@ -88,14 +89,6 @@ async function world(t: TestContext, scenario: ScenarioInput, config: (simUrl: s
   };
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 8000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 test('a cooldown that has run out with no traffic since: /metrics, /admin/credentials and auth list all say ok', async (t) => {
   const w = await world(t, { models: { 'sim-large': {} }, keys: { [RL]: { rate_limit_after: 1, reset: '1s' }, [SPARE]: {} } }, (sim) => ({

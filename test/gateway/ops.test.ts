@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
+import { until } from '../helpers/until.ts';
 
 async function chat(h: Harness, model = 'main'): Promise<{ status: number; route: string | null }> {
   const res = await fetch(`${h.url}/v1/chat/completions`, {
@@ -31,14 +32,6 @@ function flow(h: Harness, n: number, model = 'main'): { stop(): Promise<{ status
   };
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 8000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 

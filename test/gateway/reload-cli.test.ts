@@ -10,17 +10,11 @@ import { startSimulator } from '../../src/sim/server.ts';
 import { CLI, runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 const OLD_KEY = 'sk-sim-reload-old-key-7a1c';
 const NEW_KEY = 'sk-sim-reload-new-key-3e9d';
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 const SCENARIO = (oldKeyValid: boolean) => ({ models: { 'sim-large': {}, 'sim-small': {} }, keys: { [OLD_KEY]: { valid: oldKeyValid }, [NEW_KEY]: {} } });
 
@@ -76,7 +70,7 @@ for (const [name, processEnv] of [
     const g = await startGateway(t, processEnv);
     assert.equal((await g.chat()).status, 502, 'the old key is rejected upstream');
     g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
-    await until('the new key from .env to serve', async () => (await g.chat()).status === 200);
+    await until('the new key from .env to serve', async () => (await g.chat()).status === 200, 30_000);
     assert.ok(g.sim.calls(NEW_KEY) > 0);
     // A variable the process got from this .env follows the file: the old value is not kept as "the
     // environment's", to be tried first (a known-good old key would cost auth retries on every request).
@@ -96,7 +90,7 @@ test('under systemd (EnvironmentFile= is the .env) a rotated key in .env replace
   assert.equal((await g.chat()).status, 200);
   g.sim.setScenario(SCENARIO(false));
   g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
-  await until('the new key from .env to serve', async () => (await g.chat()).status === 200 && g.sim.calls(NEW_KEY) > 0);
+  await until('the new key from .env to serve', async () => (await g.chat()).status === 200 && g.sim.calls(NEW_KEY) > 0, 30_000);
   const oldCalls = g.sim.calls(OLD_KEY);
   assert.equal((await g.chat()).status, 200);
   assert.equal(g.sim.calls(OLD_KEY), oldCalls, 'the old key is not tried again');
@@ -107,7 +101,7 @@ test('under systemd, a key taken out of the .env is not used, and the warning sa
   const g = await startGateway(t, { SIM_API_KEY: OLD_KEY }, true);
   assert.equal((await g.chat()).status, 200);
   g.ws.write('.env', '# the key moved elsewhere\n');
-  await until('the reload warning', () => /no API key found/.test(g.logs()));
+  await until('the reload warning', () => /no API key found/.test(g.logs()), 30_000);
   assert.match(g.logs(), /providers\.sim\.api_key is \$\{SIM_API_KEY\}, which is set in this process only as the \.env's value at start \(systemd's EnvironmentFile=\), and it follows the \.env, which no longer has it/);
   assert.notEqual((await g.chat()).status, 200, 'the old key is not used');
   assertNoSecrets([OLD_KEY, NEW_KEY, g.key], g.logs());
@@ -116,10 +110,10 @@ test('under systemd, a key taken out of the .env is not used, and the warning sa
 test('SIGHUP with a broken config keeps the old one and logs the located error', async (t) => {
   const g = await startGateway(t, {});
   g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
-  await until('the new key from .env to serve', async () => (await g.chat()).status === 200);
+  await until('the new key from .env to serve', async () => (await g.chat()).status === 200, 30_000);
   g.writeConfig('providers:\n  sim: { type: openai, base_url: http://127.0.0.1:1/v1, api_key: x }\nmain: { provider: sim, model: sim-small }\nretry: { max_retries: lots }\n');
   g.child.kill('SIGHUP');
-  await until('the SIGHUP reload to be refused', () => /"signal":"SIGHUP"[\s\S]*new config is invalid/.test(g.logs()));
+  await until('the SIGHUP reload to be refused', () => /"signal":"SIGHUP"[\s\S]*new config is invalid/.test(g.logs()), 30_000);
   const refused = g.logs().split('\n').find((l) => l.includes('new config is invalid')) ?? '';
   assert.match(refused, /switchyard\.yaml:4:\d+/);
   assert.match(refused, /retry\.max_retries/);
@@ -127,14 +121,14 @@ test('SIGHUP with a broken config keeps the old one and logs the located error',
   // A good config afterwards is taken again.
   g.writeConfig(g.config('sim-small'));
   g.child.kill('SIGHUP');
-  await until('the fixed config to serve', async () => (await g.chat()).route === 'sim/sim-small');
+  await until('the fixed config to serve', async () => (await g.chat()).route === 'sim/sim-small', 30_000);
 });
 
 test('a gateway.listen edit warns that it takes effect at the next restart, unless --listen overrides it', async (t) => {
   const [flagged, plain] = await Promise.all([startGateway(t, {}), startGateway(t, {}, false, { listenFlag: false })]);
   for (const g of [flagged, plain]) {
     g.writeConfig(g.config('sim-large', { listen: '127.0.0.1:4999', body_limit: 1048576 }));
-    await until('the edit to be applied', () => /"msg":"config reloaded"/.test(g.logs()));
+    await until('the edit to be applied', () => /"msg":"config reloaded"/.test(g.logs()), 30_000);
     // Restart-only settings the override does not touch still warn.
     assert.match(g.logs(), /gateway\.body_limit changed; it takes effect at the next restart/);
   }
@@ -174,9 +168,9 @@ test('the ./switchyard.yaml it started with removed: the reload says so as it is
   const gone = `config file ${configPath}, read at start, no longer exists; put it back to change the config`;
   const refusals = () => g.stderr().split('\n').filter((l) => l.includes('new config is invalid'));
   unlinkSync(configPath);
-  await until('the file watch to refuse the reload', () => refusals().length >= 1);
+  await until('the file watch to refuse the reload', () => refusals().length >= 1, 30_000);
   g.child.kill('SIGHUP');
-  await until('the SIGHUP reload to be refused', () => refusals().length >= 2);
+  await until('the SIGHUP reload to be refused', () => refusals().length >= 2, 30_000);
   for (const line of refusals()) {
     assert.equal((JSON.parse(line) as { error: string }).error, gone);
     assert.match(line, /still serving with the previous one/);
@@ -184,5 +178,5 @@ test('the ./switchyard.yaml it started with removed: the reload says so as it is
   assert.doesNotMatch(g.stderr(), /--config|config init/);
   assert.equal(await chat(), 200, 'still serving on the config it has');
   ws.write('switchyard.yaml', text.replace('sim-large', 'sim-small'));
-  await until('the file put back to be taken again', () => /"msg":"config reloaded"/.test(g.stderr()));
+  await until('the file put back to be taken again', () => /"msg":"config reloaded"/.test(g.stderr()), 30_000);
 });

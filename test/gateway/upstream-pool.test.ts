@@ -3,19 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, simProvider } from './harness.ts';
+import { until } from '../helpers/until.ts';
 
 const SLOW_KEY = 'sk-sim-slow-pool-key-0001';
 const FAST_KEY = 'sk-sim-fast-pool-key-0002';
 /** More than the 128 connections the pool used to allow. */
 const HELD = 140;
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 1_000; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 test(`${HELD} calls held open to one provider do not hold up another provider on the same host`, { timeout: 60_000 }, async (t) => {
   const h = await startHarness({
@@ -38,7 +32,7 @@ test(`${HELD} calls held open to one provider do not hold up another provider on
     body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }), ...(signal ? { signal } : {}),
   });
   const held = Array.from({ length: HELD }, () => post('slow/sim-slow', callers.signal).catch(() => undefined));
-  await until(`${HELD} calls to reach the slow model`, () => h.sim.calls(SLOW_KEY) >= HELD);
+  await until(`${HELD} calls to reach the slow model`, () => h.sim.calls(SLOW_KEY) >= HELD, 20_000);
   const res = await post('fast/sim-large');
   assert.equal(res.status, 200, await res.text());
   callers.abort();
