@@ -5,6 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
+import type { ScenarioInput } from '../../src/sim/scenario.ts';
 import { startCannedUpstream } from '../helpers/canned-upstream.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
@@ -13,10 +14,10 @@ const NO_O1 = 'sk-probe-no-o1-key-0001';
 const TURNS = 'sk-probe-turns-bad-0002';
 const BLOCKED_KEY = 'sk-probe-blocked-key-0003';
 
-/** A provider `mimo` whose one key (TURNS) is valid until the test turns it, with no auth retries; `run` runs the CLI
- * on that config. */
-async function turningKey(t: TestContext, extraYaml = ''): Promise<{ sim: RunningSimulator; run: (args: string[]) => ReturnType<typeof runCli> }> {
-  const sim = await startSimulator({ scenario: { keys: { [TURNS]: {} } } });
+/** A provider `mimo` whose one key (TURNS) is valid until the test turns it (or as `key` scripts it), with no auth
+ * retries unless `retry` says otherwise; `run` runs the CLI on that config. */
+async function turningKey(t: TestContext, extraYaml = '', o: { key?: NonNullable<ScenarioInput['keys']>[string]; retry?: string } = {}): Promise<{ sim: RunningSimulator; run: (args: string[]) => ReturnType<typeof runCli> }> {
+  const sim = await startSimulator({ scenario: { keys: { [TURNS]: o.key ?? {} } } });
   const ws = tempWorkspace();
   t.after(async () => {
     await sim.close();
@@ -25,7 +26,7 @@ async function turningKey(t: TestContext, extraYaml = ''): Promise<{ sim: Runnin
   ws.write('switchyard.yaml', `providers:
   mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${TURNS} }
 main: { provider: mimo, model: sim-large }
-retry: { auth_retries: 0 }
+retry: ${o.retry ?? '{ auth_retries: 0 }'}
 ${extraYaml}auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 `);
   return { sim, run: (args) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } }) };
@@ -126,19 +127,7 @@ test('auth test on a key the router judged probably revoked says so, not "likely
 });
 
 test('auth test retries a known-good key\'s rejection as the router does: one transient 401 is no "rejected"', async (t) => {
-  const sim = await startSimulator({ scenario: { keys: { [TURNS]: { script: ['ok', 401, 'ok', 401, 401, 401] } } } });
-  const ws = tempWorkspace();
-  t.after(async () => {
-    await sim.close();
-    ws.cleanup();
-  });
-  ws.write('switchyard.yaml', `providers:
-  mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${TURNS} }
-main: { provider: mimo, model: sim-large }
-retry: { auth_retries: 2, base_delay: 10ms }
-auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const { sim, run } = await turningKey(t, '', { key: { script: ['ok', 401, 'ok', 401, 401, 401] }, retry: '{ auth_retries: 2, base_delay: 10ms }' });
   assert.equal((await run(['auth', 'test', 'mimo'])).code, 0, 'first call ok: the key is known-good');
 
   const flaky = await run(['auth', 'test', 'mimo']);
