@@ -112,6 +112,9 @@ export interface Usage {
   cache_read_tokens?: number;
   /** How much of the prompt was written to the prompt cache (Anthropic bills these at a higher rate). */
   cache_write_tokens?: number;
+  /** How much of the output was the model's hidden reasoning (OpenAI's `reasoning_tokens`, already counted in
+   * `output_tokens`). Anthropic reports no such count, so it is absent from Anthropic routes. */
+  reasoning_tokens?: number;
 }
 
 /**
@@ -130,16 +133,22 @@ export interface ChatResponse {
   finish_reason: FinishReason;
   /** The stop sequence that ended the answer, when finish_reason is `stop_sequence` and the upstream named it. */
   stop_sequence?: string;
+  /** The model declined to answer (OpenAI structured outputs: `message.refusal`): why, in its words. `content` is
+   * then usually empty. Kept apart from the text so an OpenAI caller gets it back as `refusal` (the SDK's `parse()`
+   * returns it with `parsed: null`) rather than as an answer to parse. */
+  refusal?: string;
   usage?: Usage;
 }
 
-/** Stream events in the canonical shape. `text` and `tool_call_*` are "content deltas" (SPEC §4 streaming):
+/** Stream events in the canonical shape. `text`, `refusal` and `tool_call_*` are "content deltas" (SPEC §4 streaming):
  * until the first of them reaches the caller, the call can still retry or fall back. `start.usage` is the usage an
  * upstream reports before any content (Anthropic's message_start: the whole prompt, with its cache counts); absent
  * when it only comes at the end (OpenAI). `finish.usage` is always the whole answer's. */
 export type StreamEvent =
   | { type: 'start'; id: string; model: string; usage?: Usage }
   | { type: 'text'; text: string }
+  /** A piece of the model's refusal (ChatResponse.refusal), streamed apart from the text. */
+  | { type: 'refusal'; text: string }
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }
   | { type: 'finish'; finish_reason: FinishReason; stop_sequence?: string; usage?: Usage };

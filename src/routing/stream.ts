@@ -18,9 +18,9 @@ export interface OpenedStream {
   held: StreamEvent[];
 }
 
-/** `text` (non-empty) and `tool_call_*` are content; `start`, empty text and `finish` are not. */
+/** `text` and `refusal` (non-empty) and `tool_call_*` are content; `start`, empty text and `finish` are not. */
 export function isContentDelta(e: StreamEvent): boolean {
-  return (e.type === 'text' && e.text.length > 0) || e.type === 'tool_call_start' || e.type === 'tool_call_delta';
+  return ((e.type === 'text' || e.type === 'refusal') && e.text.length > 0) || e.type === 'tool_call_start' || e.type === 'tool_call_delta';
 }
 
 async function closeQuietly(it: AsyncIterator<StreamEvent>): Promise<void> {

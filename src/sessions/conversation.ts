@@ -72,7 +72,8 @@ export class Conversation {
     let answer = '';
     let promptTokens: number | undefined;
     for await (const event of result.events) {
-      if (event.type === 'text') {
+      // A refusal is the model's answer too, as far as a chat is concerned.
+      if (event.type === 'text' || event.type === 'refusal') {
         answer += event.text;
         options.onText?.(event.text);
       } else if (event.type === 'finish' && event.usage) {

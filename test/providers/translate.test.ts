@@ -8,6 +8,7 @@ import { DEFAULT_MAX_TOKENS, fromAnthropicResponse, parseAnthropicRequest, toAnt
 import { createAnthropicEventDecoder, createAnthropicEventEncoder } from '../../src/providers/translate/anthropic-stream.ts';
 import { toResponsesResponse } from '../../src/providers/translate/responses-wire.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
+import { usageFromOpenAI, usageToAnthropic, usageToOpenAI, usageToResponses } from '../../src/providers/translate/usage.ts';
 
 const CONVERSATION: ChatRequest = {
   model: 'm',
@@ -234,10 +235,11 @@ test('anthropic stream decoder: no message_stop means incomplete', () => {
   assert.equal(decoder.end(), undefined);
 });
 
-test('an OpenAI refusal (structured outputs) is kept as the text and finishes content_filter, answer and stream', () => {
+test('an OpenAI refusal (structured outputs) is kept apart from the text and finishes as the upstream said, answer and stream', () => {
   const res = fromOpenAIResponse({ id: 'r', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' }, finish_reason: 'stop' }] });
-  assert.equal(res?.content, 'I cannot help with that.');
-  assert.equal(res?.finish_reason, 'content_filter');
+  assert.equal(res?.content, '');
+  assert.equal(res?.refusal, 'I cannot help with that.');
+  assert.equal(res?.finish_reason, 'stop');
   const decoder = createOpenAIChunkDecoder();
   const events = [
     ...decoder.push({ id: 'r', model: 'm', choices: [{ index: 0, delta: { role: 'assistant', refusal: 'I cannot ' } }] }),
@@ -245,8 +247,19 @@ test('an OpenAI refusal (structured outputs) is kept as the text and finishes co
     ...decoder.push({ id: 'r', model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
     ...decoder.end(),
   ];
-  assert.equal(events.map((e) => (e.type === 'text' ? e.text : '')).join(''), 'I cannot help.');
-  assert.deepEqual(events.at(-1), { type: 'finish', finish_reason: 'content_filter' });
+  assert.equal(events.map((e) => (e.type === 'refusal' ? e.text : '')).join(''), 'I cannot help.');
+  assert.equal(events.some((e) => e.type === 'text'), false);
+  assert.deepEqual(events.at(-1), { type: 'finish', finish_reason: 'stop' });
+});
+
+test('reasoning tokens: read from an OpenAI usage, given back in chat and Responses usage, not in Anthropic usage', () => {
+  const usage = usageFromOpenAI({ prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 5 } });
+  assert.deepEqual(usage, { input_tokens: 100, output_tokens: 20, cache_read_tokens: 40, reasoning_tokens: 5 });
+  assert.deepEqual(usageToOpenAI(usage!), { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 5 } });
+  assert.deepEqual((usageToResponses(usage!)['output_tokens_details']), { reasoning_tokens: 5 });
+  assert.deepEqual(usageToAnthropic(usage), { input_tokens: 60, output_tokens: 20, cache_read_input_tokens: 40, cache_creation_input_tokens: 0 });
+  // Without the count, no completion_tokens_details is made up.
+  assert.equal(usageToOpenAI({ input_tokens: 1, output_tokens: 2 })['completion_tokens_details'], undefined);
 });
 
 test('anthropic stream encoder: interleaved argument pieces of parallel tool calls each land in their own block', () => {

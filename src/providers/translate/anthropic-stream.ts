@@ -141,6 +141,9 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
   /** Canonical index of the tool call streaming in the open block. */
   let live: number | undefined;
   const gathered = new Map<number, { id: string; name: string; args: string }>();
+  /** A refusal was streamed (the answer ends `refusal`); some text was, before it. */
+  let refused = false;
+  let wrote = false;
   const stop = (): NamedSseEvent[] => {
     if (open === undefined) return [];
     open = undefined;
@@ -181,9 +184,15 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
             },
           },
         }];
-      case 'text': {
+      case 'text':
+      case 'refusal': {
+        // A refusal is text to an Anthropic caller, and the answer then ends `refusal` (as toAnthropicResponse).
+        // Text before it is set apart from it by a blank line, as in a whole answer.
+        const text = ev.type === 'refusal' && !refused && wrote ? `\n\n${ev.text}` : ev.text;
+        if (ev.type === 'refusal') refused = true;
+        wrote = true;
         const out = open === 'text' ? [] : [...close(), ...begin('text', { type: 'text', text: '' })];
-        out.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: block, delta: { type: 'text_delta', text: ev.text } } });
+        out.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: block, delta: { type: 'text_delta', text } } });
         return out;
       }
       case 'tool_call_start': {
@@ -208,7 +217,7 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
           event: 'message_delta',
           data: {
             type: 'message_delta',
-            delta: { stop_reason: finishToAnthropic(ev.finish_reason), stop_sequence: ev.stop_sequence ?? null },
+            delta: { stop_reason: refused ? 'refusal' : finishToAnthropic(ev.finish_reason), stop_sequence: ev.stop_sequence ?? null },
             usage: usageToAnthropic(ev.usage),
           },
         });

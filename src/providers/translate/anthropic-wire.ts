@@ -333,16 +333,24 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
   return res;
 }
 
+/** The answer's text, and after it the refusal when there is one (Anthropic has no refusal apart from text). */
+function refusalText(res: ChatResponse): string {
+  if (res.refusal === undefined) return res.content;
+  return res.content === '' ? res.refusal : `${res.content}\n\n${res.refusal}`;
+}
+
 /** Canonical response → the Anthropic `message` object the gateway answers with. */
 export function toAnthropicResponse(res: ChatResponse): Obj {
   const content: Obj[] = [];
+  // An OpenAI refusal is told as Anthropic tells its own: the words as text, ending `refusal`.
+  const text = refusalText(res);
   // A blank text beside tool calls ("\n\n", as Qwen, DeepSeek and GLM send) is left out: the caller would send it
   // back next turn, and Anthropic refuses whitespace-only text.
-  if (res.tool_calls.length === 0 || !blank(res.content)) content.push({ type: 'text', text: res.content });
+  if (res.tool_calls.length === 0 || !blank(text)) content.push({ type: 'text', text });
   for (const c of res.tool_calls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
   return {
     id: shapedId('msg_', res.id), type: 'message', role: 'assistant', model: res.model, content,
-    stop_reason: finishToAnthropic(res.finish_reason), stop_sequence: res.stop_sequence ?? null,
+    stop_reason: res.refusal !== undefined ? 'refusal' : finishToAnthropic(res.finish_reason), stop_sequence: res.stop_sequence ?? null,
     usage: usageToAnthropic(res.usage),
   };
 }

@@ -22,7 +22,6 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
   let started = false;
   let finish: FinishReason | undefined;
   let usage: Usage | undefined;
-  let refused = false;
   const toolsStarted = new Set<number>();
   /** Upstream call id → index, for deltas that come without an index. */
   const indexById = new Map<string, number>();
@@ -70,14 +69,11 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
         const delta = isObj(choice['delta']) ? choice['delta'] : {};
         const text = str(delta['content']);
         if (text) out.push({ type: 'text', text });
-        // A refusal streams as `refusal` deltas: passed on as text, and the answer finishes content_filter.
+        // A refusal streams as `refusal` deltas, kept apart from the text (as in a whole answer).
         const refusal = str(delta['refusal']);
-        if (refusal) {
-          refused = true;
-          out.push({ type: 'text', text: refusal });
-        }
+        if (refusal) out.push({ type: 'refusal', text: refusal });
         if (Array.isArray(delta['tool_calls'])) out.push(...toolEvents(delta['tool_calls']));
-        if (choice['finish_reason'] != null) finish = refused ? 'content_filter' : finishFromOpenAI(choice['finish_reason']);
+        if (choice['finish_reason'] != null) finish = finishFromOpenAI(choice['finish_reason']);
       }
       usage = usageFromOpenAI(chunk['usage']) ?? usage;
       return out;
@@ -118,6 +114,8 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}
         return [chunk({ role: 'assistant', content: '', refusal: null })];
       case 'text':
         return [chunk({ content: ev.text })];
+      case 'refusal':
+        return [chunk({ refusal: ev.text })];
       case 'tool_call_start':
         return [chunk({ tool_calls: [{ index: ev.index, id: ev.id, type: 'function', function: { name: ev.name, arguments: '' } }] })];
       case 'tool_call_delta':

@@ -267,18 +267,20 @@ export function fromOpenAIResponse(body: unknown): ChatResponse | undefined {
   if (!isObj(choice)) return undefined;
   const message = choice['message'];
   if (!isObj(message)) throw malformed('choices[0].message', message, 'an object');
-  // A refusal (structured outputs) comes as `refusal` with no content: kept as the text, finishing content_filter,
-  // so a caller in the other shape sees why there is no answer instead of an empty one.
-  const refusal = str(message['refusal']);
   const content = textContent(message['content'], 'choices[0].message.content');
   const toolCalls = toolCallsFromOpenAI(message['tool_calls'], 'choices[0].message.tool_calls');
   const res: ChatResponse = {
     id: str(body['id']) ?? '',
     model: str(body['model']) ?? '',
-    content: content === '' && refusal ? refusal : content,
+    content,
     tool_calls: toolCalls,
-    finish_reason: content === '' && refusal ? 'content_filter' : finishWithTools(finishFromOpenAI(choice['finish_reason']), toolCalls.length),
+    finish_reason: finishWithTools(finishFromOpenAI(choice['finish_reason']), toolCalls.length),
   };
+  // A refusal (structured outputs) comes as `refusal`, beside no content, with finish_reason `stop`: kept apart from
+  // the text, so each caller shape gets it as a refusal of its own (toOpenAIResponse, toResponsesResponse,
+  // toAnthropicResponse).
+  const refusal = str(message['refusal']);
+  if (refusal) res.refusal = refusal;
   const usage = usageFromOpenAI(body['usage']);
   if (usage) res.usage = usage;
   return res;
@@ -288,8 +290,9 @@ export function fromOpenAIResponse(body: unknown): ChatResponse | undefined {
 /** Canonical response → the OpenAI `chat.completion` object the gateway answers with. */
 export function toOpenAIResponse(res: ChatResponse, options: { created?: number } = {}): Obj {
   // `refusal` and `annotations` as OpenAI always sends them (the SDK types refusal as `string | null`, not optional).
-  // A refusal from an upstream is the answer's text already, finishing content_filter, so this one says none.
-  const message: Obj = { role: 'assistant', content: res.tool_calls.length > 0 && res.content === '' ? null : res.content, refusal: null, annotations: [] };
+  // Content is null beside tool calls or a refusal and no text, as OpenAI sends it.
+  const noText = res.content === '' && (res.tool_calls.length > 0 || res.refusal !== undefined);
+  const message: Obj = { role: 'assistant', content: noText ? null : res.content, refusal: res.refusal ?? null, annotations: [] };
   if (res.tool_calls.length > 0) {
     message['tool_calls'] = res.tool_calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   }

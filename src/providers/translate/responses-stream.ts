@@ -5,9 +5,17 @@
 import type { StreamEvent, Usage } from '../types.ts';
 import type { NamedSseEvent } from '../sse.ts';
 import { shapedId } from './ids.ts';
-import { customCallItem, finishedItemStatus, functionCallItem, messageItem, newItemId, outputTextPart, responseObject, statusOf } from './responses-wire.ts';
+import { customCallItem, finishedItemStatus, functionCallItem, messageItem, newItemId, outputTextPart, refusalPart, responseObject, statusOf } from './responses-wire.ts';
 import { type Obj } from './obj.ts';
 
+
+/** A content part of the open message: its text, or the model's refusal (a part of its own, with its own events). */
+interface OpenPart {
+  kind: 'text' | 'refusal';
+  text: string;
+}
+
+const partOf = (p: OpenPart): Obj => (p.kind === 'text' ? outputTextPart(p.text) : refusalPart(p.text));
 
 interface OpenCall {
   outputIndex: number;
@@ -24,7 +32,8 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
   const created = Math.floor(Date.now() / 1000);
   /** Finished items, by output index. */
   const output: Obj[] = [];
-  let message: { outputIndex: number; itemId: string; text: string } | undefined;
+  /** The message streaming now: its parts so far, the last one open. */
+  let message: { outputIndex: number; itemId: string; parts: OpenPart[] } | undefined;
   const calls = new Map<number, OpenCall>();
 
   const emit = (type: string, fields: Obj): NamedSseEvent => ({ event: type, data: { type, sequence_number: seq++, ...fields } });
@@ -35,18 +44,47 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
   let answer: 'completed' | 'incomplete' = 'completed';
   const closedStatus = (outputIndex: number) => finishedItemStatus(outputIndex, output.length, answer);
 
+  /** The events that end the message's last part. */
+  function closePart(): NamedSseEvent[] {
+    const part = message?.parts.at(-1);
+    if (!message || !part) return [];
+    const at = { item_id: message.itemId, output_index: message.outputIndex, content_index: message.parts.length - 1 };
+    const done = part.kind === 'text'
+      ? emit('response.output_text.done', { ...at, text: part.text, logprobs: [] })
+      : emit('response.refusal.done', { ...at, refusal: part.text });
+    return [done, emit('response.content_part.done', { ...at, part: partOf(part) })];
+  }
+
   function closeMessage(): NamedSseEvent[] {
     if (!message) return [];
-    const { outputIndex, itemId, text } = message;
+    const out = closePart();
+    const { outputIndex, itemId, parts } = message;
     message = undefined;
-    const item = messageItem(itemId, text, closedStatus(outputIndex));
+    const item = messageItem(itemId, parts.map(partOf), closedStatus(outputIndex));
     output[outputIndex] = item;
-    const at = { item_id: itemId, output_index: outputIndex, content_index: 0 };
-    return [
-      emit('response.output_text.done', { ...at, text, logprobs: [] }),
-      emit('response.content_part.done', { ...at, part: outputTextPart(text) }),
-      emit('response.output_item.done', { output_index: outputIndex, item }),
-    ];
+    out.push(emit('response.output_item.done', { output_index: outputIndex, item }));
+    return out;
+  }
+
+  /** A text or refusal delta: opens the message, and a part of that kind in it, when they are not open yet. */
+  function partDelta(kind: OpenPart['kind'], delta: string): NamedSseEvent[] {
+    const out: NamedSseEvent[] = [];
+    if (!message) {
+      message = { outputIndex: output.length, itemId: newItemId('msg'), parts: [] };
+      output.push(messageItem(message.itemId, [], 'in_progress'));
+      out.push(emit('response.output_item.added', { output_index: message.outputIndex, item: messageItem(message.itemId, [], 'in_progress') }));
+    }
+    if (message.parts.at(-1)?.kind !== kind) {
+      out.push(...closePart());
+      message.parts.push({ kind, text: '' });
+      const part = partOf({ kind, text: '' });
+      out.push(emit('response.content_part.added', { item_id: message.itemId, output_index: message.outputIndex, content_index: message.parts.length - 1, part }));
+    }
+    const open = message.parts.at(-1)!;
+    open.text += delta;
+    const at = { item_id: message.itemId, output_index: message.outputIndex, content_index: message.parts.length - 1 };
+    out.push(kind === 'text' ? emit('response.output_text.delta', { ...at, delta, logprobs: [] }) : emit('response.refusal.delta', { ...at, delta }));
+    return out;
   }
 
   function closeCalls(): NamedSseEvent[] {
@@ -80,20 +118,10 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
         id = shapedId('resp_', ev.id);
         model = ev.model;
         return [emit('response.created', { response: snapshot('in_progress') }), emit('response.in_progress', { response: snapshot('in_progress') })];
-      case 'text': {
-        const out: NamedSseEvent[] = [];
-        if (!message) {
-          message = { outputIndex: output.length, itemId: newItemId('msg'), text: '' };
-          output.push(messageItem(message.itemId, '', 'in_progress'));
-          out.push(
-            emit('response.output_item.added', { output_index: message.outputIndex, item: messageItem(message.itemId, '', 'in_progress') }),
-            emit('response.content_part.added', { item_id: message.itemId, output_index: message.outputIndex, content_index: 0, part: outputTextPart('') }),
-          );
-        }
-        message.text += ev.text;
-        out.push(emit('response.output_text.delta', { item_id: message.itemId, output_index: message.outputIndex, content_index: 0, delta: ev.text, logprobs: [] }));
-        return out;
-      }
+      case 'text':
+        return partDelta('text', ev.text);
+      case 'refusal':
+        return partDelta('refusal', ev.text);
       case 'tool_call_start': {
         const out = closeMessage();
         const custom = options.customTools?.has(ev.name) === true;

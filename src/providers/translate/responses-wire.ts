@@ -160,11 +160,22 @@ export function finishedItemStatus(index: number, count: number, answer: 'comple
   return answer === 'incomplete' && index === count - 1 ? 'incomplete' : 'completed';
 }
 
-export function messageItem(id: string, text: string, status: ItemStatus): Obj {
-  return { type: 'message', id, status, role: 'assistant', content: status === 'in_progress' ? [] : [outputTextPart(text)] };
+/** A message item holding its content parts (empty while in progress). */
+export function messageItem(id: string, parts: Obj[], status: ItemStatus): Obj {
+  return { type: 'message', id, status, role: 'assistant', content: status === 'in_progress' ? [] : parts };
 }
 
 export const outputTextPart = (text: string): Obj => ({ type: 'output_text', text, annotations: [], logprobs: [] });
+
+/** The model's refusal, as the Responses API gives it: a content part of its own in the message, not text. */
+export const refusalPart = (refusal: string): Obj => ({ type: 'refusal', refusal });
+
+/** A whole answer's message parts: its text (also when empty and nothing else is there), then any refusal. */
+function messageParts(res: ChatResponse): Obj[] {
+  const parts = res.content !== '' || res.refusal === undefined ? [outputTextPart(res.content)] : [];
+  if (res.refusal !== undefined) parts.push(refusalPart(res.refusal));
+  return parts;
+}
 
 export function functionCallItem(id: string, call: { id: string; name: string; arguments: string }, status: ItemStatus): Obj {
   return { type: 'function_call', id, call_id: call.id, name: call.name, arguments: call.arguments, status };
@@ -189,7 +200,7 @@ export function responseObject(fields: { id: string; created: number; model: str
 export function toResponsesResponse(res: ChatResponse, options: { created?: number; customTools?: ReadonlySet<string> } = {}): Obj {
   const answer = statusOf(res.finish_reason);
   const items: ((status: ItemStatus) => Obj)[] = [];
-  if (res.content !== '' || res.tool_calls.length === 0) items.push((status) => messageItem(newItemId('msg'), res.content, status));
+  if (res.content !== '' || res.refusal !== undefined || res.tool_calls.length === 0) items.push((status) => messageItem(newItemId('msg'), messageParts(res), status));
   for (const call of res.tool_calls) {
     items.push((status) => (options.customTools?.has(call.name) ? customCallItem(newItemId('ctc'), call, status) : functionCallItem(newItemId('fc'), call, status)));
   }

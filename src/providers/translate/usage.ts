@@ -14,15 +14,24 @@ function withCache(u: Usage, read: number | undefined, write: number | undefined
   return u;
 }
 
+/** The reasoning count of an OpenAI usage: a reasoning model's hidden tokens, part of `completion_tokens`. */
+function withReasoning(u: Usage, reasoning: number | undefined): Usage {
+  if (reasoning !== undefined) u.reasoning_tokens = reasoning;
+  return u;
+}
+
 export function usageFromOpenAI(u: unknown): Usage | undefined {
   if (!isObj(u)) return undefined;
   const details = isObj(u['prompt_tokens_details']) ? u['prompt_tokens_details'] : {};
-  return withCache({ input_tokens: count(u['prompt_tokens']) ?? 0, output_tokens: count(u['completion_tokens']) ?? 0 }, count(details['cached_tokens']), undefined);
+  const completion = isObj(u['completion_tokens_details']) ? u['completion_tokens_details'] : {};
+  const usage = withCache({ input_tokens: count(u['prompt_tokens']) ?? 0, output_tokens: count(u['completion_tokens']) ?? 0 }, count(details['cached_tokens']), undefined);
+  return withReasoning(usage, count(completion['reasoning_tokens']));
 }
 
 export function usageToOpenAI(u: Usage): Obj {
   const out: Obj = { prompt_tokens: u.input_tokens, completion_tokens: u.output_tokens, total_tokens: u.input_tokens + u.output_tokens };
   if (u.cache_read_tokens !== undefined) out['prompt_tokens_details'] = { cached_tokens: u.cache_read_tokens };
+  if (u.reasoning_tokens !== undefined) out['completion_tokens_details'] = { reasoning_tokens: u.reasoning_tokens };
   return out;
 }
 
@@ -50,7 +59,7 @@ export function usageToAnthropic(u: Usage | undefined): Obj {
 export function usageToResponses(u: Usage): Obj {
   return {
     input_tokens: u.input_tokens, input_tokens_details: { cached_tokens: u.cache_read_tokens ?? 0 },
-    output_tokens: u.output_tokens, output_tokens_details: { reasoning_tokens: 0 },
+    output_tokens: u.output_tokens, output_tokens_details: { reasoning_tokens: u.reasoning_tokens ?? 0 },
     total_tokens: u.input_tokens + u.output_tokens,
   };
 }
