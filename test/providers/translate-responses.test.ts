@@ -201,3 +201,25 @@ test('a function_call_output with an image carries it (as a tool result image); 
     ],
   }), (e: unknown) => WireRequestError.isInstance(e) && /^input\[1\]\.output\[1\]\.type: content part "input_file" is not supported/.test(e.message));
 });
+
+test('responses: text and then a refusal are two parts of one message, each with its own events and content index', () => {
+  const answer = toResponsesResponse({ id: 'r', model: 'm', content: 'Well.', refusal: 'No.', tool_calls: [], finish_reason: 'stop' });
+  assert.deepEqual((answer['output'] as { content: unknown }[])[0]?.content, [{ type: 'output_text', text: 'Well.', annotations: [], logprobs: [] }, { type: 'refusal', refusal: 'No.' }]);
+  const { encode } = createResponsesEventEncoder();
+  const events = [
+    ...encode({ type: 'start', id: 'r', model: 'm' }),
+    ...encode({ type: 'text', text: 'Well.' }),
+    ...encode({ type: 'refusal', text: 'N' }),
+    ...encode({ type: 'refusal', text: 'o.' }),
+    ...encode({ type: 'finish', finish_reason: 'stop' }),
+  ].map((e) => e.data as Record<string, unknown>);
+  const parts = events.filter((e) => e['content_index'] !== undefined).map((e) => `${String(e['type'])}@${String(e['content_index'])}`);
+  assert.deepEqual(parts, [
+    'response.content_part.added@0', 'response.output_text.delta@0', 'response.output_text.done@0', 'response.content_part.done@0',
+    'response.content_part.added@1', 'response.refusal.delta@1', 'response.refusal.delta@1', 'response.refusal.done@1', 'response.content_part.done@1',
+  ]);
+  assert.equal(events.find((e) => e['type'] === 'response.refusal.done')?.['refusal'], 'No.');
+  const done = events.at(-1)!['response'] as { status: string; output: { content: unknown }[] };
+  assert.equal(done.status, 'completed');
+  assert.deepEqual(done.output[0]?.content, [{ type: 'output_text', text: 'Well.', annotations: [], logprobs: [] }, { type: 'refusal', refusal: 'No.' }]);
+});

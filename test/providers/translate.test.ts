@@ -399,3 +399,15 @@ test('stop reasons in streams: Anthropic message_delta\'s stop_sequence rides on
   const pausedDelta = createAnthropicEventEncoder()({ type: 'finish', finish_reason: 'pause_turn' }).find((e) => e.event === 'message_delta');
   assert.deepEqual((pausedDelta?.data as { delta: unknown }).delta, { stop_reason: 'pause_turn', stop_sequence: null });
 });
+
+test('an OpenAI refusal to an Anthropic caller: its words as text (after any text, a blank line between), ending refusal, answer and stream', () => {
+  const res: ChatResponse = { id: 'r', model: 'm', content: 'Well.', refusal: 'No.', tool_calls: [], finish_reason: 'stop' };
+  const whole = toAnthropicResponse(res);
+  assert.deepEqual([whole['content'], whole['stop_reason']], [[{ type: 'text', text: 'Well.\n\nNo.' }], 'refusal']);
+  const encode = createAnthropicEventEncoder();
+  const events = ([
+    { type: 'start', id: 'r', model: 'm' }, { type: 'text', text: 'Well.' }, { type: 'refusal', text: 'N' }, { type: 'refusal', text: 'o.' }, { type: 'finish', finish_reason: 'stop' },
+  ] as StreamEvent[]).flatMap(encode).map((e) => e.data as { type: string; delta?: { text?: string; stop_reason?: string } });
+  assert.equal(events.filter((e) => e.type === 'content_block_delta').map((e) => e.delta?.text).join(''), 'Well.\n\nNo.');
+  assert.equal(events.find((e) => e.type === 'message_delta')?.delta?.stop_reason, 'refusal');
+});
