@@ -10,7 +10,8 @@ import { createAnthropicEventEncoder } from '../providers/translate/anthropic-st
 import { namedSseFrame } from '../providers/sse.ts';
 import { parseResponsesRequest, toResponsesResponse } from '../providers/translate/responses-wire.ts';
 import { createResponsesEventEncoder } from '../providers/translate/responses-stream.ts';
-import { anthropicErrorBody, openaiErrorBody, type Api, type ApiError } from './api-error.ts';
+import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
+import { MalformedAnswer } from '../providers/translate/answer-check.ts';
 
 export interface ParsedWire {
   request: ChatRequest;
@@ -57,11 +58,11 @@ export const openaiWire: WireApi = {
 export const anthropicWire: WireApi = {
   api: 'anthropic',
   parse: (body) => parseAnthropicRequest(body),
-  response: (res) => toAnthropicResponse(res),
+  response: (res) => asUpstreamFailure(() => toAnthropicResponse(res)),
   streamEncoder() {
     const encode = withStart(createAnthropicEventEncoder());
     return {
-      encode: (ev) => encode(ev).map(namedSseFrame).join(''),
+      encode: (ev) => asUpstreamFailure(() => encode(ev).map(namedSseFrame).join('')),
       // message_stop comes with the `finish` event; nothing follows it.
       end: () => '',
       error: (err) => namedSseFrame({ event: 'error', data: anthropicErrorBody(err) }),
@@ -90,6 +91,18 @@ export const responsesWire: WireApi = {
     };
   },
 };
+
+/** An answer the caller's shape cannot hold (tool arguments that are not an object, for an Anthropic caller: see
+ * tool-input.ts) is the upstream's failure, answered as one (502, or the stream's error event), never an answer
+ * with made-up fields. */
+function asUpstreamFailure<T>(write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    if (!(err instanceof MalformedAnswer)) throw err;
+    throw new ApiError('upstream', `upstream answer was malformed: ${err.message}`, { code: 'invalid_response' });
+  }
+}
 
 /** Every stream format opens with a start frame (OpenAI's role chunk, Anthropic's message_start, Responses'
  * response.created): make sure there is one even if the first canonical event is already content. */

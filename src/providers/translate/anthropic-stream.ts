@@ -6,6 +6,7 @@ import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { NamedSseEvent } from '../sse.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools } from './answer-check.ts';
+import { toolUseInput } from './tool-input.ts';
 import { type Obj, isObj } from './obj.ts';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -129,26 +130,42 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   };
 }
 
+/** A tool call being written: its arguments so far. */
+interface ToolCallSoFar {
+  index: number;
+  id: string;
+  name: string;
+  args: string;
+}
+
 /**
  * Canonical events → Anthropic SSE events for the gateway (message_start … message_stop). Anthropic's blocks come
  * one after another — a block is stopped before the next starts — while an OpenAI upstream may interleave the
- * argument pieces of parallel tool calls. So one tool call streams live in the open block, and any other that starts
- * meanwhile is gathered and written as a whole block once the live one is done (at the next text or the finish).
+ * argument pieces of parallel tool calls. So one tool call opens its block at once, and any other that starts
+ * meanwhile is gathered and written as a whole block once the open one is done (at the next text or the finish).
+ * Each call's arguments are held until its block stops and written as one input_json_delta that is an object
+ * (tool-input.ts): the Anthropic SDK parses the joined deltas at content_block_stop, and text an OpenAI-type upstream
+ * sent that is not JSON would throw there and lose the whole answer. Throws MalformedAnswer for such a finished call.
  */
 export function createAnthropicEventEncoder(options: { id?: string; model?: string } = {}): (ev: StreamEvent) => NamedSseEvent[] {
   let block = -1;
   let open: 'text' | 'tool' | undefined;
-  /** Canonical index of the tool call streaming in the open block. */
-  let live: number | undefined;
-  const gathered = new Map<number, { id: string; name: string; args: string }>();
+  /** The tool call of the open block. */
+  let live: ToolCallSoFar | undefined;
+  const gathered = new Map<number, ToolCallSoFar>();
   /** A refusal was streamed (the answer ends `refusal`); some text was, before it. */
   let refused = false;
   let wrote = false;
-  const stop = (): NamedSseEvent[] => {
+  /** Stops the open block; a tool call's arguments go first, read as `finish` says (a block stopped by later text
+   * holds a finished call). */
+  const stop = (finish: FinishReason = 'tool_calls'): NamedSseEvent[] => {
     if (open === undefined) return [];
+    const out: NamedSseEvent[] = [];
+    if (open === 'tool' && live !== undefined && live.args.trim() !== '') out.push(argsDelta(JSON.stringify(toolUseInput({ id: live.id, name: live.name, arguments: live.args }, finish))));
     open = undefined;
     live = undefined;
-    return [{ event: 'content_block_stop', data: { type: 'content_block_stop', index: block } }];
+    out.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index: block } });
+    return out;
   };
   const begin = (kind: 'text' | 'tool', content_block: Obj): NamedSseEvent[] => {
     const out = stop();
@@ -158,14 +175,15 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
     return out;
   };
   const argsDelta = (partial_json: string): NamedSseEvent => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index: block, delta: { type: 'input_json_delta', partial_json } } });
+  const beginTool = (call: ToolCallSoFar): NamedSseEvent[] => {
+    const out = begin('tool', { type: 'tool_use', id: call.id, name: call.name, input: {} });
+    live = call;
+    return out;
+  };
   /** Stops the open block, then writes each gathered tool call as a block of its own. */
-  const close = (): NamedSseEvent[] => {
-    const out = stop();
-    for (const call of gathered.values()) {
-      out.push(...begin('tool', { type: 'tool_use', id: call.id, name: call.name, input: {} }));
-      if (call.args !== '') out.push(argsDelta(call.args));
-      out.push(...stop());
-    }
+  const close = (finish?: FinishReason): NamedSseEvent[] => {
+    const out = stop(finish);
+    for (const call of gathered.values()) out.push(...beginTool(call), ...stop(finish));
     gathered.clear();
     return out;
   };
@@ -196,23 +214,18 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
         return out;
       }
       case 'tool_call_start': {
-        if (open === 'tool') {
-          gathered.set(ev.index, { id: ev.id, name: ev.name, args: '' });
-          return [];
-        }
-        // Text before it is stopped by begin(), which also clears `live`: set it after.
-        const out = begin('tool', { type: 'tool_use', id: ev.id, name: ev.name, input: {} });
-        live = ev.index;
-        return out;
+        const call = { index: ev.index, id: ev.id, name: ev.name, args: '' };
+        if (open !== 'tool') return beginTool(call);
+        gathered.set(ev.index, call);
+        return [];
       }
       case 'tool_call_delta': {
-        if (ev.index === live) return [argsDelta(ev.arguments)];
-        const call = gathered.get(ev.index);
+        const call = live?.index === ev.index ? live : gathered.get(ev.index);
         if (call) call.args += ev.arguments;
         return [];
       }
       case 'finish': {
-        const out = close();
+        const out = close(ev.finish_reason);
         out.push({
           event: 'message_delta',
           data: {

@@ -7,6 +7,7 @@ import { jsonInstruction } from './response-format.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
 import { checkToolChoice } from './tool-choice.ts';
+import { toolUseInput } from './tool-input.ts';
 import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
 import { anthropicInputSchema } from './anthropic-input-schema.ts';
 import { samplingToWire } from './anthropic-sampling.ts';
@@ -347,7 +348,8 @@ export function toAnthropicResponse(res: ChatResponse): Obj {
   // A blank text beside tool calls ("\n\n", as Qwen, DeepSeek and GLM send) is left out: the caller would send it
   // back next turn, and Anthropic refuses whitespace-only text.
   if (res.tool_calls.length === 0 || !blank(text)) content.push({ type: 'text', text });
-  for (const c of res.tool_calls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
+  // Throws MalformedAnswer for a finished call whose arguments are no object (tool-input.ts).
+  for (const c of res.tool_calls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolUseInput(c, res.finish_reason) });
   return {
     id: shapedId('msg_', res.id), type: 'message', role: 'assistant', model: res.model, content,
     stop_reason: res.refusal !== undefined ? 'refusal' : finishToAnthropic(res.finish_reason), stop_sequence: res.stop_sequence ?? null,
