@@ -8,7 +8,7 @@ import { createOpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE } from '../pr
 import { parseAnthropicRequest, toAnthropicResponse } from '../providers/translate/anthropic-wire.ts';
 import { createAnthropicEventEncoder } from '../providers/translate/anthropic-stream.ts';
 import { namedSseFrame } from '../providers/sse.ts';
-import { parseResponsesRequest, toResponsesResponse } from '../providers/translate/responses-wire.ts';
+import { parseResponsesRequest, toResponsesResponse, type ResponseEcho } from '../providers/translate/responses-wire.ts';
 import { createResponsesEventEncoder } from '../providers/translate/responses-stream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
@@ -19,6 +19,8 @@ export interface ParsedWire {
   includeUsage?: boolean;
   /** Responses API: tools declared `type: "custom"`, whose calls are answered as custom tool calls. */
   customTools?: ReadonlySet<string>;
+  /** Responses API: the request's settings its response object repeats. */
+  echo?: ResponseEcho;
 }
 
 export interface StreamEncoder {
@@ -74,9 +76,9 @@ export const anthropicWire: WireApi = {
 export const responsesWire: WireApi = {
   api: 'openai',
   parse: (body) => parseResponsesRequest(body),
-  response: (res, parsed) => toResponsesResponse(res, parsed.customTools ? { customTools: parsed.customTools } : {}),
+  response: (res, parsed) => toResponsesResponse(res, responsesOptions(parsed)),
   streamEncoder(parsed) {
-    const encoder = createResponsesEventEncoder(parsed.customTools ? { customTools: parsed.customTools } : {});
+    const encoder = createResponsesEventEncoder(responsesOptions(parsed));
     const encode = withStart((ev) => encoder.encode(ev));
     return {
       encode: (ev) => encode(ev).map(namedSseFrame).join(''),
@@ -91,6 +93,10 @@ export const responsesWire: WireApi = {
     };
   },
 };
+
+function responsesOptions(parsed: ParsedWire): { customTools?: ReadonlySet<string>; echo?: ResponseEcho } {
+  return { ...(parsed.customTools ? { customTools: parsed.customTools } : {}), ...(parsed.echo ? { echo: parsed.echo } : {}) };
+}
 
 /** An answer the caller's shape cannot hold (tool arguments that are not an object, for an Anthropic caller: see
  * tool-input.ts) is the upstream's failure, answered as one (502, or the stream's error event), never an answer

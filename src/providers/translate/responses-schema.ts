@@ -80,6 +80,9 @@ export const responsesRequest = z.looseObject({
   reasoning: z.looseObject({ effort: z.string().nullish() }).nullish(),
   user: z.string().nullish(),
   prompt_cache_key: z.string().nullish(),
+  // OpenAI's limits: up to 16 pairs, keys of up to 64 characters, string values of up to 512. Carried nowhere, only
+  // echoed in the response object.
+  metadata: z.record(z.string().max(64), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, 'at most 16 keys').nullish(),
   previous_response_id: z.string().nullish(),
   stream: z.boolean().nullish(),
 });

@@ -5,7 +5,7 @@
 import type { StreamEvent, Usage } from '../types.ts';
 import type { NamedSseEvent } from '../sse.ts';
 import { shapedId } from './ids.ts';
-import { customCallItem, finishedItemStatus, functionCallItem, messageItem, newItemId, outputTextPart, refusalPart, responseObject, statusOf } from './responses-wire.ts';
+import { customCallItem, finishedItemStatus, functionCallItem, messageItem, newItemId, outputTextPart, refusalPart, responseObject, statusOf, type ResponseEcho } from './responses-wire.ts';
 import { type Obj } from './obj.ts';
 
 
@@ -17,7 +17,17 @@ interface OpenPart {
 
 const partOf = (p: OpenPart): Obj => (p.kind === 'text' ? outputTextPart(p.text) : refusalPart(p.text));
 
+/** A call gathered while another streams: what it has so far. */
+interface PendingCall {
+  index: number;
+  id: string;
+  name: string;
+  arguments: string;
+}
+
 interface OpenCall {
+  /** The canonical tool-call index. */
+  index: number;
   outputIndex: number;
   itemId: string;
   call: { id: string; name: string; arguments: string };
@@ -25,7 +35,7 @@ interface OpenCall {
   custom: boolean;
 }
 
-export function createResponsesEventEncoder(options: { customTools?: ReadonlySet<string> } = {}): { encode(ev: StreamEvent): NamedSseEvent[]; sequence(): number } {
+export function createResponsesEventEncoder(options: { customTools?: ReadonlySet<string>; echo?: ResponseEcho } = {}): { encode(ev: StreamEvent): NamedSseEvent[]; sequence(): number } {
   let seq = 0;
   let id = shapedId('resp_', '');
   let model = '';
@@ -34,15 +44,19 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
   const output: Obj[] = [];
   /** The message streaming now: its parts so far, the last one open. */
   let message: { outputIndex: number; itemId: string; parts: OpenPart[] } | undefined;
-  const calls = new Map<number, OpenCall>();
+  /** The call whose item is open and streaming. OpenAI finishes each item before adding the next, while an upstream
+   * may interleave the argument pieces of parallel calls: a call that starts while one is open is gathered here and
+   * written whole once the open one is done (at the next text or the finish), as the Anthropic encoder does. */
+  let live: OpenCall | undefined;
+  const pending = new Map<number, PendingCall>();
 
   const emit = (type: string, fields: Obj): NamedSseEvent => ({ event: type, data: { type, sequence_number: seq++, ...fields } });
   const snapshot = (status: string, extra: { incomplete_details?: { reason: string } | null; usage?: Usage } = {}): Obj =>
-    responseObject({ id, created, model, output: output.filter(Boolean), status, ...extra });
+    responseObject({ id, created, model, output: output.filter(Boolean), status, ...extra, ...(options.echo ? { echo: options.echo } : {}) });
 
   /** The status an item closed now ends with: `incomplete` for the one an incomplete answer was cut in. */
   let answer: 'completed' | 'incomplete' = 'completed';
-  const closedStatus = (outputIndex: number) => finishedItemStatus(outputIndex, output.length, answer);
+  const closedStatus = (outputIndex: number) => finishedItemStatus(outputIndex, output.length + pending.size, answer);
 
   /** The events that end the message's last part. */
   function closePart(): NamedSseEvent[] {
@@ -87,28 +101,50 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
     return out;
   }
 
-  function closeCalls(): NamedSseEvent[] {
-    const out: NamedSseEvent[] = [];
-    for (const open of calls.values()) {
-      const at = { item_id: open.itemId, output_index: open.outputIndex };
-      if (open.custom) {
-        const item = customCallItem(open.itemId, open.call, closedStatus(open.outputIndex));
-        output[open.outputIndex] = item;
-        out.push(
-          emit('response.custom_tool_call_input.delta', { ...at, delta: item['input'] }),
-          emit('response.custom_tool_call_input.done', { ...at, input: item['input'] }),
-          emit('response.output_item.done', { output_index: open.outputIndex, item }),
-        );
-        continue;
-      }
-      const item = functionCallItem(open.itemId, open.call, closedStatus(open.outputIndex));
+  /** Finishes the call being streamed: its arguments' done event (or a custom call's whole input) and item done. */
+  function closeLive(): NamedSseEvent[] {
+    const open = live;
+    if (!open) return [];
+    live = undefined;
+    const at = { item_id: open.itemId, output_index: open.outputIndex };
+    if (open.custom) {
+      const item = customCallItem(open.itemId, open.call, closedStatus(open.outputIndex));
       output[open.outputIndex] = item;
-      out.push(
-        emit('response.function_call_arguments.done', { ...at, name: open.call.name, arguments: open.call.arguments }),
+      return [
+        emit('response.custom_tool_call_input.delta', { ...at, delta: item['input'] }),
+        emit('response.custom_tool_call_input.done', { ...at, input: item['input'] }),
         emit('response.output_item.done', { output_index: open.outputIndex, item }),
-      );
+      ];
     }
-    calls.clear();
+    const item = functionCallItem(open.itemId, open.call, closedStatus(open.outputIndex));
+    output[open.outputIndex] = item;
+    return [
+      emit('response.function_call_arguments.done', { ...at, name: open.call.name, arguments: open.call.arguments }),
+      emit('response.output_item.done', { output_index: open.outputIndex, item }),
+    ];
+  }
+
+  /** Adds a call's item and makes it the one streamed; arguments it already has go as one delta. */
+  function addCall(call: PendingCall): NamedSseEvent[] {
+    const out = closeLive();
+    const custom = options.customTools?.has(call.name) === true;
+    const open: OpenCall = { index: call.index, outputIndex: output.length, itemId: newItemId(custom ? 'ctc' : 'fc'), call: { id: call.id, name: call.name, arguments: call.arguments }, custom };
+    live = open;
+    const item = (custom ? customCallItem : functionCallItem)(open.itemId, { ...open.call, arguments: '' }, 'in_progress');
+    output.push(item);
+    out.push(emit('response.output_item.added', { output_index: open.outputIndex, item: { ...item } }));
+    if (!custom && call.arguments !== '') out.push(emit('response.function_call_arguments.delta', { item_id: open.itemId, output_index: open.outputIndex, delta: call.arguments }));
+    return out;
+  }
+
+  /** Finishes the streamed call, then writes each gathered one whole, one item after another. */
+  function closeCalls(): NamedSseEvent[] {
+    const out = closeLive();
+    for (const call of [...pending.values()]) {
+      // Out of `pending` before it is added, so closedStatus counts the items still to come.
+      pending.delete(call.index);
+      out.push(...addCall(call), ...closeLive());
+    }
     return out;
   }
 
@@ -118,26 +154,28 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
         id = shapedId('resp_', ev.id);
         model = ev.model;
         return [emit('response.created', { response: snapshot('in_progress') }), emit('response.in_progress', { response: snapshot('in_progress') })];
+      // Text after tool calls finishes them first: each item is done before the next is added.
       case 'text':
-        return partDelta('text', ev.text);
+        return [...(message ? [] : closeCalls()), ...partDelta('text', ev.text)];
       case 'refusal':
-        return partDelta('refusal', ev.text);
+        return [...(message ? [] : closeCalls()), ...partDelta('refusal', ev.text)];
       case 'tool_call_start': {
-        const out = closeMessage();
-        const custom = options.customTools?.has(ev.name) === true;
-        const open: OpenCall = { outputIndex: output.length, itemId: newItemId(custom ? 'ctc' : 'fc'), call: { id: ev.id, name: ev.name, arguments: '' }, custom };
-        calls.set(ev.index, open);
-        const item = (custom ? customCallItem : functionCallItem)(open.itemId, open.call, 'in_progress');
-        output.push(item);
-        out.push(emit('response.output_item.added', { output_index: open.outputIndex, item: { ...item } }));
-        return out;
+        const call = { index: ev.index, id: ev.id, name: ev.name, arguments: '' };
+        if (live) {
+          pending.set(ev.index, call);
+          return [];
+        }
+        return [...closeMessage(), ...addCall(call)];
       }
       case 'tool_call_delta': {
-        const open = calls.get(ev.index);
-        if (!open) return [];
-        open.call.arguments += ev.arguments;
-        if (open.custom) return [];
-        return [emit('response.function_call_arguments.delta', { item_id: open.itemId, output_index: open.outputIndex, delta: ev.arguments })];
+        if (live?.index !== ev.index) {
+          const call = pending.get(ev.index);
+          if (call) call.arguments += ev.arguments;
+          return [];
+        }
+        live.call.arguments += ev.arguments;
+        if (live.custom) return [];
+        return [emit('response.function_call_arguments.delta', { item_id: live.itemId, output_index: live.outputIndex, delta: ev.arguments })];
       }
       case 'finish': {
         const { status, incomplete_details } = statusOf(ev.finish_reason);

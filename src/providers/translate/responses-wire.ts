@@ -19,6 +19,37 @@ export interface ParsedResponsesRequest {
   stream: boolean;
   /** Names of the tools declared `type: "custom"`: their calls are answered as `custom_tool_call` items. */
   customTools: ReadonlySet<string>;
+  /** The request's settings the response object repeats (settingsEcho). */
+  echo: ResponseEcho;
+}
+
+/** The settings OpenAI's Response object repeats from its request, as the caller sent them (validated). */
+export interface ResponseEcho {
+  instructions: string | null;
+  tools: Obj[];
+  tool_choice: string | Obj;
+  parallel_tool_calls: boolean;
+  temperature: number | null;
+  top_p: number | null;
+  max_output_tokens: number | null;
+  metadata: Record<string, string>;
+}
+
+/** What the response says of a request that set none of them: OpenAI's defaults where they are the gateway's too
+ * (`auto`, parallel calls, no tools); sampling left unset is null, since the route's model picks its own. */
+export const NO_ECHO: ResponseEcho = { instructions: null, tools: [], tool_choice: 'auto', parallel_tool_calls: true, temperature: null, top_p: null, max_output_tokens: null, metadata: {} };
+
+function settingsEcho(wire: ResponsesWireRequest): ResponseEcho {
+  return {
+    instructions: wire.instructions ?? null,
+    tools: (wire.tools ?? []) as Obj[],
+    tool_choice: (wire.tool_choice ?? 'auto') as string | Obj,
+    parallel_tool_calls: wire.parallel_tool_calls ?? true,
+    temperature: wire.temperature ?? null,
+    top_p: wire.top_p ?? null,
+    max_output_tokens: wire.max_output_tokens ?? null,
+    metadata: wire.metadata ?? {},
+  };
 }
 
 /** One content part of an input message → canonical (text or image). */
@@ -136,7 +167,7 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
   if (wire.reasoning?.effort != null) request.reasoning_effort = wire.reasoning.effort;
   if (wire.user != null) request.user = wire.user;
   if (wire.prompt_cache_key != null) request.prompt_cache_key = wire.prompt_cache_key;
-  return { request, stream: wire.stream === true, customTools };
+  return { request, stream: wire.stream === true, customTools, echo: settingsEcho(wire) };
 }
 
 
@@ -187,17 +218,17 @@ export function customCallItem(id: string, call: { id: string; name: string; arg
 }
 
 /** The response object around its output: what `responses.create` returns and `response.completed` carries. */
-export function responseObject(fields: { id: string; created: number; model: string; output: Obj[]; status: string; incomplete_details?: { reason: string } | null; usage?: Usage }): Obj {
+export function responseObject(fields: { id: string; created: number; model: string; output: Obj[]; status: string; incomplete_details?: { reason: string } | null; usage?: Usage; echo?: ResponseEcho }): Obj {
   return {
     id: fields.id, object: 'response', created_at: fields.created, status: fields.status, error: null,
     incomplete_details: fields.incomplete_details ?? null, model: fields.model, output: fields.output,
-    parallel_tool_calls: true, tool_choice: 'auto', tools: [], store: false, metadata: {},
+    ...(fields.echo ?? NO_ECHO), store: false,
     usage: fields.usage ? usageToResponses(fields.usage) : null,
   };
 }
 
 /** Canonical response → the Responses API object the gateway answers with. */
-export function toResponsesResponse(res: ChatResponse, options: { created?: number; customTools?: ReadonlySet<string> } = {}): Obj {
+export function toResponsesResponse(res: ChatResponse, options: { created?: number; customTools?: ReadonlySet<string>; echo?: ResponseEcho } = {}): Obj {
   const answer = statusOf(res.finish_reason);
   const items: ((status: ItemStatus) => Obj)[] = [];
   if (res.content !== '' || res.refusal !== undefined || res.tool_calls.length === 0) items.push((status) => messageItem(newItemId('msg'), messageParts(res), status));
@@ -207,6 +238,6 @@ export function toResponsesResponse(res: ChatResponse, options: { created?: numb
   const output = items.map((item, i) => item(finishedItemStatus(i, items.length, answer.status)));
   return responseObject({
     id: shapedId('resp_', res.id), created: options.created ?? Math.floor(Date.now() / 1000), model: res.model, output,
-    ...answer, ...(res.usage ? { usage: res.usage } : {}),
+    ...answer, ...(res.usage ? { usage: res.usage } : {}), ...(options.echo ? { echo: options.echo } : {}),
   });
 }
