@@ -11,6 +11,7 @@ import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
 import type { RequestTimeout } from '../../src/gateway/app.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import type { CannedUpstream } from '../helpers/canned-upstream.ts';
 
 export const ADMIN_KEY = 'adm-harness-admin-key-7f3e9a2b4c';
 
@@ -90,3 +91,17 @@ export function simProvider(simUrl: string, type: 'openai' | 'anthropic', keys: 
 
 /** Fast retries so failing paths finish quickly. */
 export const FAST_RETRY = { max_retries: 1, auth_retries: 1, base_delay: '1ms', max_delay: '5ms', max_wait: '10ms' };
+
+/** The gateway with one provider, `compat`, in front of a canned upstream (test/helpers/canned-upstream.ts): for
+ * answers the simulator does not give (a refusal, a stop sequence, arguments that are not JSON). No retries: each
+ * request reaches the upstream once. */
+export function startCannedHarness(up: CannedUpstream, o: { type: 'openai' | 'anthropic'; key: string; model: string }): Promise<Harness> {
+  return startHarness({
+    scenario: {},
+    config: () => ({
+      providers: { compat: simProvider(up.origin, o.type, o.key) },
+      main: { provider: 'compat', model: o.model },
+      retry: { ...FAST_RETRY, max_retries: 0 },
+    }),
+  });
+}

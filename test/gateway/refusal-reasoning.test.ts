@@ -4,10 +4,10 @@
 // refusal, anything else an answer whose usage counts reasoning and cached tokens.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+import { startCannedHarness, type Harness } from './harness.ts';
+import { startCannedUpstream, type CannedUpstream } from '../helpers/canned-upstream.ts';
 
 const KEY = 'sk-scripted-refusal-0001';
 const REFUSAL = "I can't help with that.";
@@ -38,33 +38,19 @@ function answer(body: { stream?: boolean; messages: { content: unknown }[] }): {
   };
 }
 
-let upstream: Server;
+let up: CannedUpstream;
 let h: Harness;
 
 before(async () => {
-  upstream = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const a = answer(JSON.parse(body) as Parameters<typeof answer>[0]);
-      res.writeHead(200, { 'content-type': a.type });
-      res.end(a.body);
-    });
+  up = await startCannedUpstream([], (request) => {
+    const a = answer(request);
+    return { status: 200, body: a.body, headers: { 'content-type': a.type } };
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const { port } = upstream.address() as { port: number };
-  h = await startHarness({
-    scenario: { models: { 'sim-large': {} }, keys: {} },
-    config: () => ({
-      providers: { scripted: simProvider(`http://127.0.0.1:${port}`, 'openai', KEY) },
-      main: { provider: 'scripted', model: 'gpt-scripted' },
-      retry: FAST_RETRY,
-    }),
-  });
+  h = await startCannedHarness(up, { type: 'openai', key: KEY, model: 'gpt-scripted' });
 });
 after(async () => {
   await h.close();
-  await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  await up.close();
 });
 
 const anthropic = (): Anthropic => new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 0 });

@@ -6,21 +6,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startCannedUpstream, type CannedReply, type CannedUpstream } from '../helpers/canned-upstream.ts';
-import { startHarness, FAST_RETRY, type Harness } from './harness.ts';
+import { startCannedHarness, type Harness } from './harness.ts';
 
 let up: CannedUpstream;
 let h: Harness;
 
 before(async () => {
   up = await startCannedUpstream();
-  h = await startHarness({
-    scenario: {},
-    config: () => ({
-      providers: { compat: { type: 'openai', base_url: up.baseUrl, api_key: 'sk-canned-responses-0001', key_env: 'SWITCHYARD_TEST_UNUSED_KEY' } },
-      main: { provider: 'compat', model: 'm' },
-      retry: { ...FAST_RETRY, max_retries: 0 },
-    }),
-  });
+  h = await startCannedHarness(up, { type: 'openai', key: 'sk-canned-responses-0001', model: 'm' });
 });
 after(async () => {
   await h.close();

@@ -1,13 +1,14 @@
 // A tiny OpenAI-compatible upstream on loopback that answers each chat call with the next canned reply, for the
 // answers the simulator's scenario language has no step for (Gemini's 429 bodies, a 403 "may not use this model", a
 // firewall's HTML challenge page).
-// Once the list runs out, every call gets a normal answer. Records the key and model of every call.
+// Once the list runs out, every call gets `answer`'s reply for its request body (a stream, a refusal chosen by the
+// prompt), or a normal answer. Records the key and model of every call.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface CannedReply {
   status: number;
-  /** JSON, or a string sent as an HTML page. */
+  /** JSON, or a string sent as an HTML page (or as the `content-type` in `headers` says: `text/event-stream`). */
   body: unknown;
   headers?: Record<string, string>;
 }
@@ -15,6 +16,8 @@ export interface CannedReply {
 export interface CannedUpstream {
   /** OpenAI-style base URL (`http://127.0.0.1:PORT/v1`). */
   baseUrl: string;
+  /** `http://127.0.0.1:PORT`: an Anthropic-style base URL. */
+  origin: string;
   calls: { key: string; model: string }[];
   /** Replaces the replies still to come. */
   script(replies: CannedReply[]): void;
@@ -29,21 +32,25 @@ function okAnswer(model: string): unknown {
   };
 }
 
-export async function startCannedUpstream(replies: CannedReply[] = []): Promise<CannedUpstream> {
+/** Answers a call from its parsed JSON body, once the canned replies have run out. */
+export type CannedAnswer = (request: { model?: string; stream?: boolean; messages: { content: unknown }[] }) => CannedReply;
+
+export async function startCannedUpstream(replies: CannedReply[] = [], answer?: CannedAnswer): Promise<CannedUpstream> {
   let queue = [...replies];
   const calls: { key: string; model: string }[] = [];
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
     req.on('end', () => {
-      let model: string;
+      let request: Parameters<CannedAnswer>[0] = { messages: [] };
       try {
-        model = String((JSON.parse(raw) as { model?: unknown }).model ?? '');
+        request = JSON.parse(raw) as Parameters<CannedAnswer>[0];
       } catch {
-        model = '';
+        // Not JSON: a normal answer, for no model.
       }
+      const model = String(request.model ?? '');
       calls.push({ key: (req.headers.authorization ?? '').replace(/^Bearer /, ''), model });
-      const reply = queue.shift() ?? { status: 200, body: okAnswer(model) };
+      const reply = queue.shift() ?? answer?.(request) ?? { status: 200, body: okAnswer(model) };
       // A string body is sent as it is, as an HTML page (a firewall's challenge page); anything else as JSON.
       const page = typeof reply.body === 'string' ? reply.body : undefined;
       res.writeHead(reply.status, { 'content-type': page !== undefined ? 'text/html; charset=UTF-8' : 'application/json', ...reply.headers });
@@ -54,6 +61,7 @@ export async function startCannedUpstream(replies: CannedReply[] = []): Promise<
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
+    origin: `http://127.0.0.1:${port}`,
     calls,
     script: (next) => {
       queue = [...next];
