@@ -3,7 +3,7 @@
 // `script` is not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { CLI, runCli } from '../helpers/cli.ts';
@@ -19,6 +19,16 @@ async function until(check: () => boolean, what: string): Promise<void> {
   assert.fail(`timed out waiting for ${what}`);
 }
 
+/** `switchyard chat` on a pseudo-terminal in world `w`: its process, what it has drawn so far, and its exit code. */
+function chatOnTerminal(w: Awaited<ReturnType<typeof startChatWorld>>): { child: ChildProcessWithoutNullStreams; screen: () => string; exited: Promise<number | null> } {
+  const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, TERM: 'xterm', NO_COLOR: '1', ...w.cliEnv };
+  const child = spawn('script', ['-qfec', `exec '${process.execPath}' '${CLI}' chat`, '/dev/null'], { env, stdio: 'pipe' });
+  let drawn = '';
+  child.stdout.on('data', (d: Buffer) => (drawn += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, screen: () => drawn, exited };
+}
+
 test('on a terminal: prompt, Ctrl-C cancels the answer, Ctrl-C at the prompt exits', { skip: !hasScript && 'util-linux script not found', timeout: 60_000 }, async () => {
   const w = await startChatWorld(SCENARIO, (url) => ({
     providers: { main: simProvider(url, GOOD), backup: simProvider(url, BACKUP), slow: simProvider(url, SLOW) },
@@ -26,26 +36,21 @@ test('on a terminal: prompt, Ctrl-C cancels the answer, Ctrl-C at the prompt exi
     auxiliary: { title_generation: { provider: 'none' } },
     retry: FAST_RETRY,
   }));
-  const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, TERM: 'xterm', NO_COLOR: '1', ...w.cliEnv };
-  const command = `exec '${process.execPath}' '${CLI}' chat`;
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let screen = '';
-  child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { child, screen, exited } = chatOnTerminal(w);
   try {
-    await until(() => screen.includes('> '), 'the prompt');
-    assert.match(screen, /switchyard chat — new session/);
+    await until(() => screen().includes('> '), 'the prompt');
+    assert.match(screen(), /switchyard chat — new session/);
     child.stdin.write('hello tty\r');
-    await until(() => screen.includes('[sim-large] reply to: hello tty'), 'the answer');
+    await until(() => screen().includes('[sim-large] reply to: hello tty'), 'the answer');
     child.stdin.write('/model slow/sim-large\r');
-    await until(() => screen.includes('route: slow/sim-large'), 'the route change');
+    await until(() => screen().includes('route: slow/sim-large'), 'the route change');
     child.stdin.write('a slow question\r');
     await until(() => w.sim.calls(SLOW) === 1, 'the slow call');
     child.stdin.write('\x03');
-    await until(() => screen.includes('answer cancelled'), 'the cancellation');
+    await until(() => screen().includes('answer cancelled'), 'the cancellation');
     child.stdin.write('/model default\r');
     child.stdin.write('still here?\r');
-    await until(() => screen.includes('reply to: still here?'), 'the session to go on');
+    await until(() => screen().includes('reply to: still here?'), 'the session to go on');
     child.stdin.write('\x03');
     assert.equal(await exited, 0);
   } finally {
@@ -62,20 +67,16 @@ test('on a terminal: leaving while the background title is still running exits 0
     auxiliary: { title_generation: { provider: 'slow', model: 'sim-large', timeout: '500ms', fallback_to_main: false } },
     retry: FAST_RETRY,
   }));
-  const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, TERM: 'xterm', NO_COLOR: '1', ...w.cliEnv };
-  const child = spawn('script', ['-qfec', `exec '${process.execPath}' '${CLI}' chat`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let screen = '';
-  child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { child, screen, exited } = chatOnTerminal(w);
   try {
-    await until(() => screen.includes('> '), 'the prompt');
+    await until(() => screen().includes('> '), 'the prompt');
     child.stdin.write('hello tty\r');
-    await until(() => screen.includes('[sim-large] reply to: hello tty'), 'the answer');
+    await until(() => screen().includes('[sim-large] reply to: hello tty'), 'the answer');
     await until(() => w.sim.calls(SLOW) === 1, 'the title call');
     child.stdin.write('\x04');
-    assert.equal(await exited, 0, screen);
-    assert.doesNotMatch(screen, /internal error/);
-    assert.match(screen, /title: kept "hello tty"/);
+    assert.equal(await exited, 0, screen());
+    assert.doesNotMatch(screen(), /internal error/);
+    assert.match(screen(), /title: kept "hello tty"/);
   } finally {
     child.kill('SIGKILL');
     await w.close();
@@ -92,26 +93,22 @@ test('on a terminal: what is typed while an answer streams is not echoed into it
     auxiliary: { title_generation: { provider: 'none' } },
     retry: FAST_RETRY,
   }));
-  const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, TERM: 'xterm', NO_COLOR: '1', ...w.cliEnv };
-  const child = spawn('script', ['-qfec', `exec '${process.execPath}' '${CLI}' chat`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let screen = '';
-  child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { child, screen, exited } = chatOnTerminal(w);
   const question = 'one two three four five six seven eight';
   try {
-    await until(() => screen.includes('> '), 'the prompt');
+    await until(() => screen().includes('> '), 'the prompt');
     child.stdin.write(`${question}\r`);
-    await until(() => screen.includes('reply to:'), 'the answer to start');
+    await until(() => screen().includes('reply to:'), 'the answer to start');
     child.stdin.write('typed ahead\rstill typ');
-    await until(() => screen.includes('reply to: typed ahead'), 'the line typed ahead to be answered');
-    await until(() => screen.split('reply to: typed ahead')[1]!.includes('still typ'), 'the unfinished line back at the prompt');
+    await until(() => screen().includes('reply to: typed ahead'), 'the line typed ahead to be answered');
+    await until(() => screen().split('reply to: typed ahead')[1]!.includes('still typ'), 'the unfinished line back at the prompt');
     child.stdin.write('ing\r');
-    await until(() => screen.split('reply to: still typing')[1]?.includes('1 attempt') === true, 'the finished line to be answered');
+    await until(() => screen().split('reply to: still typing')[1]?.includes('1 attempt') === true, 'the finished line to be answered');
     child.stdin.write('\x03');
     // Bounded: a chat that did not leave must fail the test, not hang it.
-    assert.equal(await Promise.race([exited, sleep(10_000).then(() => 'still running')]), 0, screen);
+    assert.equal(await Promise.race([exited, sleep(10_000).then(() => 'still running')]), 0, screen());
 
-    const plain = stripVTControlCharacters(screen).replace(/\r/g, '');
+    const plain = stripVTControlCharacters(screen()).replace(/\r/g, '');
     // The first answer is whole, and nothing typed shows up inside it.
     assert.match(plain, new RegExp(`\\[sim-large\\] reply to: ${question}\\n  main/sim-large · 1 attempt\\n`), plain);
     // The line entered during it is shown at its own prompt, then answered; the unfinished one waited for the next.
