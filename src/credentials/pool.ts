@@ -165,9 +165,19 @@ export class CredentialPool {
 
   /** What `auth list P` shows (candidates, then its tasks' own keys), then health recorded under P's name besides. */
   private resettable(provider: string): string[] {
-    const listed = [...this.evaluate(provider).map((e) => e.credential.fingerprint), ...taskKeys(this.loaded, provider).map((k) => k.credential.fingerprint)];
-    const former = this.store.allHealth().filter((h) => h.provider === provider).map((h) => h.fingerprint);
-    return [...new Set([...listed, ...former])];
+    return this.namedKeys(provider).map((k) => k.id);
+  }
+
+  /** The keys an ID or label of `provider` can name, each once, in `auth list` order: its candidates, its tasks' own
+   * keys, then the former credentials whose health was recorded under its name. */
+  private namedKeys(provider: string): { id: string; label: string | undefined }[] {
+    const items: { id: string; label: string | undefined }[] = this.evaluate(provider).map((e) => ({ id: e.credential.fingerprint, label: e.credential.label }));
+    const add = (id: string): void => {
+      if (!items.some((i) => i.id === id)) items.push({ id, label: undefined });
+    };
+    for (const k of taskKeys(this.loaded, provider)) add(k.credential.fingerprint);
+    for (const h of this.store.allHealth()) if (h.provider === provider) add(h.fingerprint);
+    return items;
   }
 
   /** The other configured providers holding each of these keys (as a credential or a task's own key): health is kept
@@ -177,16 +187,21 @@ export class CredentialPool {
     const out = new Map<string, string[]>();
     if (fingerprints.length === 0) return out;
     const wanted = new Set(fingerprints);
-    const add = (fp: string, holder: string): void => {
-      if (!wanted.has(fp) || holder === provider) return;
+    for (const { holder, credential } of this.heldKeys()) {
+      const fp = credential.fingerprint;
+      if (!wanted.has(fp) || holder === provider) continue;
       const list = out.get(fp) ?? [];
       if (!list.includes(holder)) out.set(fp, [...list, holder]);
-    };
-    for (const other of Object.keys(this.loaded.config.providers)) {
-      for (const c of resolveCredentials(this.loaded, this.store, other)) add(c.fingerprint, other);
     }
-    for (const k of taskKeys(this.loaded)) add(k.credential.fingerprint, k.provider);
     return out;
+  }
+
+  /** Every key this config holds, with the provider holding it: each provider's credentials, then the tasks' own keys
+   * (under their task's provider). Resolved without the pool's side effects (warnings, host binding). */
+  private heldKeys(): { holder: string; credential: Credential }[] {
+    const held = Object.keys(this.loaded.config.providers).flatMap((p) => resolveCredentials(this.loaded, this.store, p).map((credential) => ({ holder: p, credential })));
+    for (const k of taskKeys(this.loaded)) held.push({ holder: k.provider, credential: k.credential });
+    return held;
   }
 
   /** Every candidate in order with its state, and which one the next request will use and why. */
@@ -210,13 +225,7 @@ export class CredentialPool {
   /** Resolves a user's ID (fingerprint or prefix) or label to a fingerprint of this provider: one of its candidates,
    * one of its tasks' own keys, or a former credential whose health was recorded under its name. */
   findFingerprint(provider: string, idOrLabel: string): string {
-    const items: { id: string; label: string | undefined }[] = this.evaluate(provider).map((e) => ({ id: e.credential.fingerprint, label: e.credential.label }));
-    for (const k of taskKeys(this.loaded, provider)) {
-      if (!items.some((i) => i.id === k.credential.fingerprint)) items.push({ id: k.credential.fingerprint, label: undefined });
-    }
-    for (const h of this.store.allHealth()) {
-      if (h.provider === provider && !items.some((i) => i.id === h.fingerprint)) items.push({ id: h.fingerprint, label: undefined });
-    }
+    const items = this.namedKeys(provider);
     const found = matchOne(items, idOrLabel, (i) => i.label, `credential of ${provider}`);
     if (!found) {
       const key = this.heldKey(idOrLabel);
@@ -231,8 +240,7 @@ export class CredentialPool {
    * where its ID goes. Checked only once nothing matched, so only a mistake pays for it. */
   private heldKey(text: string): { fingerprint: string; masked: string } | undefined {
     const fp = fingerprint(text.trim());
-    const held = [...Object.keys(this.loaded.config.providers).flatMap((p) => resolveCredentials(this.loaded, this.store, p)), ...taskKeys(this.loaded).map((k) => k.credential)];
-    const c = held.find((h) => h.fingerprint === fp);
+    const c = this.heldKeys().find((h) => h.credential.fingerprint === fp)?.credential;
     return c === undefined ? undefined : { fingerprint: c.fingerprint, masked: c.masked };
   }
 

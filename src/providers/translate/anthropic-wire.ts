@@ -7,7 +7,7 @@ import { jsonInstruction } from './response-format.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
 import { checkToolChoice } from './tool-choice.ts';
-import { toolUseInput } from './tool-input.ts';
+import { argumentsObject, toolUseInput } from './tool-input.ts';
 import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
 import { anthropicInputSchema } from './anthropic-input-schema.ts';
 import { samplingToWire } from './anthropic-sampling.ts';
@@ -137,15 +137,10 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   return { request, stream: wire.stream === true };
 }
 
-/** Tool arguments are JSON text in canonical; Anthropic wants an object. Anything else is kept under `_raw`. */
+/** Tool arguments of a history sent to Anthropic: JSON text in canonical, an object there. Anything else is kept under
+ * `_raw` (the caller's own history, passed on rather than refused). */
 function argumentsToInput(args: string): Obj {
-  if (args.trim() === '') return {};
-  try {
-    const v: unknown = JSON.parse(args);
-    return isObj(v) ? v : { _raw: args };
-  } catch {
-    return { _raw: args };
-  }
+  return argumentsObject(args) ?? { _raw: args };
 }
 
 /** Anthropic refuses text blocks that are empty or only whitespace ("text content blocks must contain non-whitespace
