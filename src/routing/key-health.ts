@@ -3,6 +3,7 @@
 // retried, or set aside as rejected, suspect or revoked; a key refused the route's model is set aside for this route
 // only; when no key is left, wait for the first one back or fail saying why. The ladder drives the attempts and
 // looks the action up; what becomes of the key, and the cooldown/recovered events that say so, is decided here.
+import type { Config } from '../config/schema.ts';
 import type { AuthVerdict, CandidateStatus, CoolingReason, Credential, HealthRecord, PickResult } from '../credentials/types.ts';
 import { authVerdict, suspectProbeInterval, suspectSince } from '../credentials/health.ts';
 import { describeCredential } from '../credentials/describe.ts';
@@ -58,6 +59,16 @@ export function refusedModel(ctx: CallContext, s: RouteState, cred: Credential, 
   return { next: 'again' };
 }
 
+/** How long to wait before asking again with a rejected key, as AUTH_RULES' row for its verdict says (`used` retries
+ * made so far, up to `retry.auth_retries`, with the retry backoff); undefined when it is not asked again (a row that
+ * does not retry, its retries used, or no time left). Shared with the live probe (probe.ts), which must judge a key as
+ * a request would. */
+export function authRetryWait(verdict: AuthVerdict, used: number, retry: Pick<Config['retry'], 'auth_retries' | 'base_delay' | 'max_delay'>, rand: () => number, remainingMs: number): number | undefined {
+  if (!AUTH_RULES[verdict].retry || used >= retry.auth_retries) return undefined;
+  const delay = retryDelay({ attempt: used, baseMs: retry.base_delay, maxMs: retry.max_delay, rand, remainingMs, longestServerWaitMs: 0 });
+  return delay.wait ? delay.delayMs : undefined;
+}
+
 /** A rejected key: what the rejection means for it (authVerdict) picks the row of AUTH_RULES — retry it, or record
  * it as rejected, suspect or revoked and rotate. */
 export async function authRejected(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
@@ -67,16 +78,14 @@ export async function authRejected(ctx: CallContext, s: RouteState, cred: Creden
   const rule = AUTH_RULES[verdict];
   const used = s.authRetries.get(cred.fingerprint) ?? 0;
   const message = err.providerMessage ? { message: err.providerMessage } : {};
-  if (rule.retry && used < retry.auth_retries) {
-    // A key that has worked before is probably fine: a transient 401 (seed 002). Back off and try it again.
-    const delay = retryDelay({ attempt: used, baseMs: retry.base_delay, maxMs: retry.max_delay, rand: ctx.random, remainingMs: s.deadline - ctx.now(), longestServerWaitMs: 0 });
-    if (delay.wait) {
-      ctx.pool.recordFailure(cred, { kind: 'auth_rejected', ...message });
-      s.authRetries.set(cred.fingerprint, used + 1);
-      await pause(ctx, s, err.kind, delay.delayMs, used + 1);
-      s.pinned = cred;
-      return { next: 'again' };
-    }
+  // A key that has worked before is probably fine: a transient 401 (seed 002). Back off and try it again.
+  const wait = authRetryWait(verdict, used, retry, ctx.random, s.deadline - ctx.now());
+  if (wait !== undefined) {
+    ctx.pool.recordFailure(cred, { kind: 'auth_rejected', ...message });
+    s.authRetries.set(cred.fingerprint, used + 1);
+    await pause(ctx, s, err.kind, wait, used + 1);
+    s.pinned = cred;
+    return { next: 'again' };
   }
   const health = ctx.pool.recordFailure(cred, { kind: rule.report, ...message });
   // Set aside: cooling (auth_suspect), or rejected until its next single probe. A suspect key whose probe failed was

@@ -6,7 +6,7 @@
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import { AUTH_RULES } from './policy.ts';
-import { retryDelay } from './backoff.ts';
+import { authRetryWait } from './key-health.ts';
 import type { Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { BlockedBy } from '../errors/classify.ts';
@@ -158,12 +158,11 @@ async function sendAsTheRouterWould(deps: ProbeDeps, credential: Credential, sen
       return { retries };
     } catch (err) {
       if (!UpstreamError.isInstance(err)) throw err;
-      if (err.kind !== 'auth_rejected' || err.blocked !== undefined || retries >= retry.auth_retries) return { err, retries };
-      if (!AUTH_RULES[authVerdict(deps.store.getHealth(credential.fingerprint), now())].retry) return { err, retries };
-      const delay = retryDelay({ attempt: retries, baseMs: retry.base_delay, maxMs: retry.max_delay, rand: Math.random, remainingMs: PROBE_TIMEOUT_MS, longestServerWaitMs: 0 });
-      if (!delay.wait) return { err, retries };
+      if (err.kind !== 'auth_rejected' || err.blocked !== undefined) return { err, retries };
+      const wait = authRetryWait(authVerdict(deps.store.getHealth(credential.fingerprint), now()), retries, retry, Math.random, PROBE_TIMEOUT_MS);
+      if (wait === undefined) return { err, retries };
       deps.pool.recordFailure(credential, { kind: 'auth_rejected', ...(err.providerMessage ? { message: err.providerMessage } : {}) });
-      await new Promise((resolve) => setTimeout(resolve, delay.delayMs));
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 }
