@@ -5,6 +5,7 @@ import type { ApiErrorCategory } from './api-error.ts';
 import { ApiError } from './api-error.ts';
 import type { BlockedBy } from '../errors/classify.ts';
 import type { Attempt } from '../routing/types.ts';
+import type { RouteFailureKind } from '../routing/failure-kinds.ts';
 import { sentAttempts } from '../routing/trail.ts';
 
 interface FailureRow {
@@ -17,15 +18,14 @@ interface FailureRow {
   clientRetry?: false;
 }
 
-/** Final kind of a failed call → category and code. Kinds not listed map to `upstream` / `upstream_error`. */
-export const FAILURE_TABLE: Readonly<Record<string, FailureRow>> = {
+/** Final kind of a failed call → category and code; the type checker holds every kind to a row. */
+export const FAILURE_TABLE: Readonly<Record<RouteFailureKind, FailureRow>> = {
   all_cooling: { category: 'unavailable', code: 'all_keys_cooling' },
   rate_limited: { category: 'unavailable', code: 'all_keys_cooling' },
   quota: { category: 'unavailable', code: 'all_keys_cooling' },
   overloaded: { category: 'overloaded', code: 'upstream_overloaded' },
   auth_rejected: { category: 'upstream', code: 'upstream_auth_failed', clientRetry: false },
   auth_missing: { category: 'upstream', code: 'upstream_auth_missing', clientRetry: false },
-  missing: { category: 'upstream', code: 'upstream_auth_missing', clientRetry: false },
   server: { category: 'upstream', code: 'upstream_server_error' },
   connection: { category: 'upstream', code: 'upstream_unreachable' },
   breaker_open: { category: 'unavailable', code: 'upstream_circuit_open' },
@@ -37,7 +37,7 @@ export const FAILURE_TABLE: Readonly<Record<string, FailureRow>> = {
 };
 
 /** The client named the model (`explicit`): a kind here is the answer to its request, said as the provider would. */
-export const EXPLICIT_FAILURE_TABLE: Readonly<Record<string, FailureRow>> = {
+export const EXPLICIT_FAILURE_TABLE: Readonly<Partial<Record<RouteFailureKind, FailureRow>>> = {
   not_found: { category: 'not_found', code: 'model_not_found', clientRetry: false },
 };
 
@@ -52,11 +52,12 @@ export const BLOCKED_FAILURE_TABLE: Readonly<Partial<Record<BlockedBy, FailureRo
   proxy: { category: 'upstream', code: 'upstream_proxy_refused', clientRetry: false },
 };
 
+// A SwitchyardError from another copy of the library may carry a kind this one does not know.
 const DEFAULT_ROW: FailureRow = { category: 'upstream', code: 'upstream_error' };
 
 /** What the gateway needs from a routing failure (SwitchyardError from src/routing/errors.ts). */
 export interface CallFailure {
-  kind: string;
+  kind: RouteFailureKind;
   blocked?: BlockedBy | undefined;
   message: string;
   explanation?: string;
@@ -70,7 +71,7 @@ export interface CallFailure {
 export function failureRow(failure: Pick<CallFailure, 'kind' | 'blocked'>, explicit: boolean): FailureRow {
   const blocked = failure.blocked !== undefined ? BLOCKED_FAILURE_TABLE[failure.blocked] : undefined;
   const named = explicit ? EXPLICIT_FAILURE_TABLE[failure.kind] : undefined;
-  return blocked ?? named ?? FAILURE_TABLE[failure.kind] ?? DEFAULT_ROW;
+  return blocked ?? named ?? (Object.hasOwn(FAILURE_TABLE, failure.kind) ? FAILURE_TABLE[failure.kind] : DEFAULT_ROW);
 }
 
 /** Whether the answer tells SDKs not to retry: its row says so, and the message does not call the failure likely

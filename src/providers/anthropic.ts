@@ -1,6 +1,5 @@
 // Anthropic Messages API: POST {base_url}/v1/messages with x-api-key and anthropic-version; GET {base_url}/v1/models.
 // `event: error` (e.g. overloaded_error) inside a 200 stream is classified and thrown.
-import type { Classification } from '../errors/classify.ts';
 import { classifyStreamError } from '../errors/classify.ts';
 import { callSecrets } from './call-secrets.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
@@ -11,7 +10,6 @@ import { streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
 import { createAnthropicEventDecoder } from './translate/anthropic-stream.ts';
 import { fromAnthropicResponse, toAnthropicRequest } from './translate/anthropic-wire.ts';
-import { isTransientKind } from './transient.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -92,5 +90,4 @@ export const anthropicAdapter: ProviderAdapter = {
   send,
   stream,
   listModels,
-  isTransient: (c: Classification) => isTransientKind(c.kind),
 };

@@ -1,6 +1,5 @@
 // OpenAI-compatible chat completions (OpenAI, DeepSeek, MiMo, OpenRouter, vLLM, …): POST {base_url}/chat/completions
 // with a Bearer key; GET {base_url}/models. Errors inside a 200 stream (`data: {"error": …}`) are classified and thrown.
-import type { Classification } from '../errors/classify.ts';
 import { classifyStreamError } from '../errors/classify.ts';
 import { callSecrets } from './call-secrets.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
@@ -11,7 +10,6 @@ import type { StreamHandler } from './stream-call.ts';
 import { createOpenAIChunkDecoder } from './translate/openai-stream.ts';
 import { fromOpenAIResponse, maxTokensFieldFor, toOpenAIRequest } from './translate/openai-wire.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
-import { isTransientKind } from './transient.ts';
 import { splitStops, stopAnswer, stopStream } from './stop-sequences.ts';
 
 function headers(ctx: SendContext, accept: string): Record<string, string> {
@@ -81,6 +79,4 @@ export const openaiAdapter: ProviderAdapter = {
   send,
   stream,
   listModels,
-  // Compatible gateways sometimes mark an error retryable with x-should-retry (OpenAI does too).
-  isTransient: (c: Classification) => isTransientKind(c.kind) || (c.shouldRetry === true && c.kind !== 'bad_request'),
 };

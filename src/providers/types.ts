@@ -2,7 +2,6 @@
 // the lingua franca of OpenAI-compatible APIs) but is our own typed subset, so the Anthropic adapter and the
 // gateway's /v1/messages endpoint translate through it and a chain can cross provider types.
 
-import type { Classification } from '../errors/classify.ts';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -175,7 +174,4 @@ export interface ProviderAdapter {
    * including errors the upstream reports inside a 200 stream. */
   stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent>;
   listModels(ctx: SendContext): Promise<string[]>;
-  /** Optional per-provider view of which classified failures are worth retrying on the same key. When absent,
-   * `isTransient()` in src/providers/registry.ts applies the default (connection, timeout, server, overloaded). */
-  isTransient?(c: Classification): boolean;
 }

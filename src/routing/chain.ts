@@ -4,13 +4,12 @@
 // larger than the input. When everything fails, one SwitchyardError with the trail.
 import type { ChatMessage } from '../providers/types.ts';
 import type { CallContext, Sender } from './call-context.ts';
-import { callFailed, type RouteFailure } from './errors.ts';
+import { callFailed, type RouteFailure, type RouteFailureKind } from './errors.ts';
 import { chainAction } from './policy.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import { runRoute } from './route-ladder.ts';
 import { makeAttempt, routeName } from './trail.ts';
 import type { Credential } from '../credentials/types.ts';
-import type { ErrorKind } from '../errors/kinds.ts';
 
 export interface ChainResult<T> {
   route: RouteSpec;
@@ -63,7 +62,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
   // Set once a route says the input is too long (or up front, when the caller gave an estimate).
   let needed: number | undefined = input.explicitEstimate ? input.estimatedTokens : undefined;
   // The route the call last moved on from, and why: the next route tried is a fallback from it (a `fallback` event).
-  let previous: { name: string; kind: ErrorKind | 'breaker_open' | 'all_cooling' } | undefined;
+  let previous: { name: string; kind: RouteFailureKind } | undefined;
   for (const [index, route] of input.routes.entries()) {
     const window = windowOf(ctx, route);
     if (needed !== undefined && window !== undefined && window <= needed) {
@@ -83,7 +82,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
     }
     failures.push(outcome.failure);
     const kind = outcome.failure.kind;
-    const action = kind === 'all_cooling' || kind === 'breaker_open' ? 'next_route' : chainAction(kind, route.origin === 'request');
+    const action = chainAction(kind, route.origin === 'request');
     if (action === 'fail_call') break;
     if (action === 'next_fitting_route') {
       // "Larger than the input": at least the estimate, and more than the window that just refused it.

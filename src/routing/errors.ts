@@ -2,12 +2,11 @@
 // the attempt trail and an explanation that leads with the most useful message — a cooling or rejected key says
 // more than the connection error of the last fallback — followed by what every other route did.
 import type { BlockedBy } from '../errors/classify.ts';
-import type { ErrorKind } from '../errors/kinds.ts';
+import type { RouteFailureKind } from './failure-kinds.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
 import type { Attempt } from './types.ts';
 
-/** Why a route failed: a classified kind, every key unusable, or the provider's breaker open. */
-export type RouteFailureKind = ErrorKind | 'all_cooling' | 'breaker_open';
+export type { RouteFailureKind };
 
 export interface RouteFailure {
   /** `provider/model` */

@@ -4,6 +4,7 @@
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { AuthVerdict } from '../credentials/types.ts';
 import type { BlockedBy } from '../errors/classify.ts';
+import type { RouteFailureKind } from './failure-kinds.ts';
 
 /** What one route does with a failed attempt. */
 export type RouteAction =
@@ -44,13 +45,16 @@ export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
 /** What a classification can say beyond its kind (src/errors/classify.ts) that changes what a route does about it.
  * `output_limit`: a `bad_request` only because max_tokens is above the model's stated maximum (outputLimit).
  * `proxy_refused`: a `connection` failure because the proxy refused the tunnel (407 wrong or missing password, 403
- * not allowed there): asking again cannot fix that, and the key was never sent. */
-export type Refinement = 'output_limit' | 'proxy_refused';
+ * not allowed there): asking again cannot fix that, and the key was never sent.
+ * `provider_says_retry`: a `bad_request` the provider marked `x-should-retry: true` (OpenAI's 409 lock timeout). */
+export type Refinement = 'output_limit' | 'proxy_refused' | 'provider_says_retry';
 
 /** Looked up before ROUTE_LADDER: a refinement's row wins over its kind's. */
 export const REFINED_ROUTE_LADDER: Readonly<Record<Refinement, RouteAction>> = {
   output_limit: 'lower_max_tokens',
   proxy_refused: 'fail_route',
+  // Retry on lock timeouts: the provider says the same request will go through.
+  provider_says_retry: 'retry_same_key',
 };
 
 /** The `auth` action, by what the rejection means for the key (authVerdict in src/credentials/health.ts). */
@@ -77,9 +81,10 @@ export const AUTH_RULES: Readonly<Record<AuthVerdict, AuthRule>> = {
 /** What the chain does when a route has failed with a kind. */
 export type ChainAction = 'next_route' | 'next_fitting_route' | 'fail_call';
 
-/** Every kind moves the call on to the next route — auth failures included, for the main chain and every
- * auxiliary task alike (seed 003) — except the two that any provider would refuse too. */
-export const CHAIN_RULE: Readonly<Record<ErrorKind, ChainAction>> = {
+/** Every way a route can fail moves the call on to the next route — auth failures included, for the main chain and
+ * every auxiliary task alike (seed 003) — except the two that any provider would refuse too. A route whose keys are
+ * all resting, or whose breaker is open, sent nothing: the next route may well answer now. */
+export const CHAIN_RULE: Readonly<Record<RouteFailureKind, ChainAction>> = {
   connection: 'next_route',
   timeout: 'next_route',
   server: 'next_route',
@@ -92,12 +97,14 @@ export const CHAIN_RULE: Readonly<Record<ErrorKind, ChainAction>> = {
   context_length: 'next_fitting_route',
   bad_request: 'fail_call',
   content_filter: 'fail_call',
+  all_cooling: 'next_route',
+  breaker_open: 'next_route',
 };
 
 /** Where the route is one the caller named (a gateway request's `provider/model`, chat's `/model`), these rules
  * win: the provider not having that model is the answer to the request, and falling back would answer it with a
  * model the caller did not ask for (a typo would look like success). */
-export const REQUESTED_ROUTE_RULE: Readonly<Partial<Record<ErrorKind, ChainAction>>> = {
+export const REQUESTED_ROUTE_RULE: Readonly<Partial<Record<RouteFailureKind, ChainAction>>> = {
   not_found: 'fail_call',
 };
 
@@ -116,6 +123,6 @@ export function routeAction(kind: ErrorKind, refinement?: Refinement): RouteActi
 }
 
 /** `requested`: the failed route is the one the caller named (REQUESTED_ROUTE_RULE). */
-export function chainAction(kind: ErrorKind, requested = false): ChainAction {
+export function chainAction(kind: RouteFailureKind, requested = false): ChainAction {
   return (requested ? REQUESTED_ROUTE_RULE[kind] : undefined) ?? CHAIN_RULE[kind];
 }

@@ -138,11 +138,12 @@ function ownTimeout(err: UpstreamError): boolean {
   return err.kind === 'timeout' && err.code === 'TIMEOUT' && !err.midStream;
 }
 
-/** What the failure says beyond its kind that the route may act on: the proxy refusing the tunnel, or a stated output
- * limit until the route has lowered max_tokens once. */
+/** What the failure says beyond its kind that the route may act on: the proxy refusing the tunnel, a stated output
+ * limit until the route has lowered max_tokens once, or a bad request the provider says to send again. */
 function refinementOf(s: RouteState, err: UpstreamError): Refinement | undefined {
   if (err.blocked === 'proxy') return 'proxy_refused';
-  return err.outputLimit !== undefined && s.adjust.maxTokens === undefined ? 'output_limit' : undefined;
+  if (err.outputLimit !== undefined && s.adjust.maxTokens === undefined) return 'output_limit';
+  return err.kind === 'bad_request' && err.shouldRetry === true ? 'provider_says_retry' : undefined;
 }
 
 async function afterFailure(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {

@@ -1,6 +1,7 @@
 // The library contract (SPEC §4, §5): createSwitchyard({ config }).chat({ task, messages, stream }).
 import type { Route } from '../config/schema.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
+import type { RouteFailureKind } from './failure-kinds.ts';
 import type { BlockedBy } from '../errors/classify.ts';
 import type { CoolingReason, CredentialSource, SourceKind } from '../credentials/types.ts';
 import type { ChatMessage, ChatResponse, StreamEvent } from '../providers/types.ts';
@@ -99,8 +100,8 @@ export type LadderEvent =
       said?: string }
   /** A key that was set aside answered again (`after`: why it had been set aside). */
   | { type: 'recovered'; provider: string; fingerprint: string; masked: string; credential: string; after: CoolingReason | 'rejected' }
-  | { type: 'fallback'; task: string; from: string; to: string; kind: ErrorKind | 'breaker_open' | 'all_cooling' }
-  | { type: 'give_up'; task: string; kind: ErrorKind | 'disabled' | 'all_cooling' | 'missing' | 'breaker_open'; message: string }
+  | { type: 'fallback'; task: string; from: string; to: string; kind: RouteFailureKind }
+  | { type: 'give_up'; task: string; kind: RouteFailureKind; message: string }
   | { type: 'breaker'; provider: string; state: 'open' | 'half_open' | 'closed' }
   | { type: 'credential_switch'; provider: string; message: string }
   | { type: 'success'; task: string; route: string; attempts: number; latency_ms: number };

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { ERROR_KINDS } from '../../src/errors/kinds.ts';
 import { AUTH_RULES, BREAKER_DEAF, BREAKER_KINDS, CHAIN_RULE, REFINED_ROUTE_LADDER, REQUESTED_ROUTE_RULE, ROUTE_LADDER, chainAction, routeAction } from '../../src/routing/policy.ts';
 import { backoff, coolingWait, retryDelay } from '../../src/routing/backoff.ts';
+import { ROUTE_FAILURE_KINDS } from '../../src/routing/failure-kinds.ts';
 
 test('route ladder: every kind has exactly the action SPEC §4 gives it', () => {
   const spec: [string[], string][] = [
@@ -26,19 +27,22 @@ test('route ladder: every kind has exactly the action SPEC §4 gives it', () => 
   assert.deepEqual([...covered].sort(), [...ERROR_KINDS].sort(), 'every kind is a row of the table');
 });
 
-test('chain rule: every kind moves on to the next route except bad_request and content_filter', () => {
-  for (const kind of ERROR_KINDS) {
+test('chain rule: every way a route fails moves on to the next route except bad_request and content_filter', () => {
+  assert.deepEqual(Object.keys(CHAIN_RULE).sort(), [...ROUTE_FAILURE_KINDS].sort(), 'every route failure is a row');
+  for (const kind of ROUTE_FAILURE_KINDS) {
     const expected = kind === 'bad_request' || kind === 'content_filter' ? 'fail_call' : kind === 'context_length' ? 'next_fitting_route' : 'next_route';
     assert.equal(CHAIN_RULE[kind], expected, kind);
   }
   assert.equal(CHAIN_RULE.auth_rejected, 'next_route', 'auth failures fall back too (seed 003)');
+  assert.equal(CHAIN_RULE.all_cooling, 'next_route', 'every key resting: another route may answer now');
+  assert.equal(CHAIN_RULE.breaker_open, 'next_route', 'an open breaker sent nothing: the next route is tried');
 });
 
 test('a route the caller named ends the call when its provider has no such model; every other kind is as for any route', () => {
   assert.deepEqual(REQUESTED_ROUTE_RULE, { not_found: 'fail_call' });
   assert.equal(chainAction('not_found', true), 'fail_call');
   assert.equal(chainAction('not_found', false), 'next_route', 'a configured route with a missing model falls back');
-  for (const kind of ERROR_KINDS) if (kind !== 'not_found') assert.equal(chainAction(kind, true), CHAIN_RULE[kind], kind);
+  for (const kind of ROUTE_FAILURE_KINDS) if (kind !== 'not_found') assert.equal(chainAction(kind, true), CHAIN_RULE[kind], kind);
 });
 
 test('auth rules: a key that has worked is retried (a suspect one on its probe excepted); the rest are given up at once', () => {
@@ -79,7 +83,7 @@ test('waiting for a cooling key only when it is back within max_wait and the dea
 });
 
 test('a stated output limit lowers max_tokens on the same route; without it a bad request fails the call as before', () => {
-  assert.deepEqual(REFINED_ROUTE_LADDER, { output_limit: 'lower_max_tokens', proxy_refused: 'fail_route' });
+  assert.deepEqual(REFINED_ROUTE_LADDER, { output_limit: 'lower_max_tokens', proxy_refused: 'fail_route', provider_says_retry: 'retry_same_key' });
   assert.equal(routeAction('bad_request', 'output_limit'), 'lower_max_tokens');
   assert.equal(routeAction('bad_request'), 'fail_call');
 });
@@ -88,4 +92,8 @@ test('a proxy refusing the tunnel fails the route at once; any other connection 
   assert.equal(routeAction('connection', 'proxy_refused'), 'fail_route');
   assert.equal(routeAction('connection'), 'retry_same_key');
   assert.equal(chainAction('connection'), 'next_route', 'the chain still moves on: another provider may not use that proxy');
+});
+
+test('a bad request the provider says to send again (x-should-retry: true) is retried on the same key', () => {
+  assert.equal(routeAction('bad_request', 'provider_says_retry'), 'retry_same_key');
 });
