@@ -55,6 +55,7 @@ export { UserError } from './errors/user-error.ts';
 
 // Credentials and state (for tools built on the library)
 export { CredentialPool } from './credentials/pool.ts';
+export type { PoolNotice, PoolOptions } from './credentials/pool.ts';
 export { mask } from './credentials/mask.ts';
 export type { Credential, CandidateStatus, CoolingReason, HealthRecord, SourceKind } from './credentials/types.ts';
 export { openStore } from './state/open.ts';

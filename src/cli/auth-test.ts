@@ -34,7 +34,7 @@ async function authTest(cmd: Command, provider: string | undefined, id: string |
   if (provider !== undefined) requireKnownProvider(loaded, provider);
   const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
-    const pool = new CredentialPool({ loaded, store, onWarning: warn });
+    const pool = new CredentialPool({ loaded, store, onNotice: warn });
     const probes = await probeProviders({ loaded, store, pool, adapterFor, providers: provider ? [provider] : configured, ...(id !== undefined ? { id } : {}) });
     const ok = allValid(probes);
     if (opts.json) printJson({ ok, providers: probes });

@@ -5,8 +5,8 @@ import type { LoadedConfig } from '../config/types.ts';
 import { keyEnvName } from '../credentials/resolve.ts';
 import { scrubSecrets } from '../log.ts';
 
-/** Prints the config's credential warnings and returns the writer for the pool's (CredentialPool onWarning). */
-export function authWarnings(loaded: LoadedConfig): (message: string) => void {
+/** Prints the config's credential warnings and returns the writer for the pool's notices (CredentialPool onNotice). */
+export function authWarnings(loaded: LoadedConfig): (notice: { message: string }) => void {
   const said = new Set<string>();
   const warn = (message: string): void => {
     if (said.has(message)) return;
@@ -15,8 +15,11 @@ export function authWarnings(loaded: LoadedConfig): (message: string) => void {
   };
   // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials.
   const keyVariables = [...Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p)), ...interpolatedKeyVariables(loaded)];
-  for (const w of loaded.warnings) if (keyVariables.some((v) => w.includes(v))) warn(w);
-  return warn;
+  for (const v of keyVariables) {
+    const conflict = loaded.envConflicts?.get(v);
+    if (conflict !== undefined) warn(conflict);
+  }
+  return (notice) => warn(notice.message);
 }
 
 /** Variables a provider's `api_key`/`api_keys[i]` or a task's `api_key` was read from (`api_key: ${CFG_KEY}`): their

@@ -76,7 +76,7 @@ async function withAuth(cmd: Command, fn: (ctx: AuthContext) => void | Promise<v
   const warn = authWarnings(loaded);
   const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {
-    await fn({ loaded, store, pool: new CredentialPool({ loaded, store, onWarning: warn }) });
+    await fn({ loaded, store, pool: new CredentialPool({ loaded, store, onNotice: warn }) });
   } finally {
     await store.close();
   }

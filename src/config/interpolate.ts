@@ -21,6 +21,8 @@ export interface Interpolated {
   kept: Map<string, number[]>;
   issues: ConfigIssue[];
   warnings: string[];
+  /** Variables whose environment and .env values differ, each → the warning said of it (also in `warnings`). */
+  conflicts: Map<string, string>;
 }
 
 /** A `${NAME}` in a value, and where its value came from (null: set nowhere). */
@@ -86,8 +88,7 @@ export interface InterpolateInput {
 }
 
 export function interpolate(input: InterpolateInput): Interpolated {
-  const result: Interpolated = { data: undefined, origins: new Map(), refs: new Map(), unresolved: new Map(), kept: new Map(), issues: [], warnings: [] };
-  const conflictsSeen = new Set<string>();
+  const result: Interpolated = { data: undefined, origins: new Map(), refs: new Map(), unresolved: new Map(), kept: new Map(), issues: [], warnings: [], conflicts: new Map() };
 
   const visitString = (text: string, path: ConfigPath): string | undefined => {
     if (!text.includes('${')) return text;
@@ -122,8 +123,8 @@ export function interpolate(input: InterpolateInput): Interpolated {
   // The environment wins over .env; say so once when they disagree, masked, since either may be a secret.
   const warnOnConflict = (name: string): void => {
     const warning = conflictWarning(name, input.env[name], Object.hasOwn(input.dotenv, name) ? input.dotenv[name] : undefined, input.dotenvPath);
-    if (warning === undefined || conflictsSeen.has(name)) return;
-    conflictsSeen.add(name);
+    if (warning === undefined || result.conflicts.has(name)) return;
+    result.conflicts.set(name, warning);
     result.warnings.push(warning);
   };
 
@@ -161,7 +162,7 @@ export function interpolate(input: InterpolateInput): Interpolated {
 
 /** The warning for a variable set in the environment and, differently, in .env (undefined when they agree or one
  * is missing). Both values masked, since either may be a secret. */
-export function conflictWarning(name: string, env: string | undefined, dotenv: string | undefined, dotenvPath: string | null): string | undefined {
+export function conflictWarning(name: string, env: string | undefined, dotenv: string | undefined, dotenvPath: string | null, outcome = "the environment's value is used"): string | undefined {
   if (env === undefined || dotenv === undefined || env === dotenv) return undefined;
-  return `${name} is set in the environment (${mask(env)}) and differently in ${dotenvPath ?? '.env'} (${mask(dotenv)}); the environment's value is used`;
+  return `${name} is set in the environment (${mask(env)}) and differently in ${dotenvPath ?? '.env'} (${mask(dotenv)}); ${outcome}`;
 }

@@ -204,7 +204,9 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
   };
   if (input.withheld) loaded.withheldEnv = input.withheld;
   if (gatewayWarnings.length > 0) loaded.gatewayWarnings = gatewayWarnings;
-  loaded.warnings.push(...keyEnvConflicts(loaded, interpolated.warnings));
+  const conflicts = new Map([...interpolated.conflicts, ...keyEnvConflicts(loaded, interpolated.conflicts)]);
+  loaded.warnings.push(...[...conflicts].filter(([name]) => !interpolated.conflicts.has(name)).map(([, warning]) => warning));
+  if (conflicts.size > 0) loaded.envConflicts = conflicts;
   for (const provider of Object.keys(loaded.config.providers)) loaded.warnings.push(...unsendableKeys(loaded, provider));
   loaded.warnings.push(...environmentProxyWarnings(loaded.config.providers, loaded.env, loaded.dotenv));
   if (interpolated.unresolved.size > 0) loaded.unresolved = interpolated.unresolved;
@@ -229,8 +231,8 @@ function withVariables(issue: ConfigIssue, refs: ReadonlyMap<string, readonly Re
 
 /** A provider's key variable (`key_env`, default `<NAME>_API_KEY`) set differently in the environment and .env:
  * said like a conflicting `${VAR}` (and not twice when the config also interpolates it). */
-function keyEnvConflicts(loaded: LoadedConfig, already: readonly string[]): string[] {
-  const out: string[] = [];
+function keyEnvConflicts(loaded: LoadedConfig, already: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
   const seen = new Set<string>();
   for (const provider of Object.keys(loaded.config.providers)) {
     const name = keyEnvName(loaded, provider);
@@ -241,11 +243,11 @@ function keyEnvConflicts(loaded: LoadedConfig, already: readonly string[]): stri
     // An empty value is no key (the other one is used), so there is nothing to choose between.
     if (!env?.trim() || !dotenv?.trim()) continue;
     // Said once per variable: a config that also interpolates it (api_key: ${MIMO_API_KEY}) was warned about already.
-    if (already.some((w) => w.startsWith(`${name} is set in the environment (`))) continue;
-    const warning = conflictWarning(name, env, dotenv, loaded.dotenvPath);
+    if (already.has(name)) continue;
     // Both values are keys of the provider: the .env's is still a candidate after the environment's (seed 001: "is
     // used" read as the opposite of what happened when the environment's key was out of quota and the .env's answered).
-    if (warning) out.push(warning.replace(/the environment's value is used$/, "the environment's value is tried first, the .env's after it"));
+    const warning = conflictWarning(name, env, dotenv, loaded.dotenvPath, "the environment's value is tried first, the .env's after it");
+    if (warning) out.set(name, warning);
   }
   return out;
 }

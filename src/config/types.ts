@@ -23,6 +23,9 @@ export interface LoadedConfig {
   origins: ReadonlyMap<string, Origin>;
   /** Non-fatal findings (e.g. env and .env disagree), each said once. */
   warnings: string[];
+  /** Variables set differently in the environment and the .env that the config reads (interpolated, or a provider's
+   * key variable), each → its warning in `warnings`. Absent when there are none. */
+  envConflicts?: ReadonlyMap<string, string>;
   /** Findings that concern the gateway alone (no admin key: src/config/admin-key.ts), kept out of `warnings`: the
    * library and `chat` run no gateway. `switchyard gateway`, `config check`, `config show` and `doctor` say them.
    * Absent when there are none. */

@@ -15,7 +15,7 @@ import { envConflict, envConflictMessage, lookedIn, resolveCredentials, type Pro
 // (routing imports the pool only as a type: this is no import cycle at run time.)
 import { taskKeys } from '../routing/task-keys.ts';
 import { ResolutionCache } from './resolution-cache.ts';
-import { fingerprint, mask } from './mask.ts';
+import { fingerprint } from './mask.ts';
 import { selectCandidate } from './select.ts';
 import type { CandidateStatus, Credential, FailureReport, HealthRecord, PickResult } from './types.ts';
 
@@ -25,12 +25,21 @@ export interface PoolOptions {
   loaded: LoadedConfig;
   store: StateStore;
   now?: () => number;
-  /** Called with each warning, once (credential switches, env vs .env). Never contains a secret. */
-  /** `level`: `info` for what heals by itself (the first key merely rate-limited), else `warn`. */
-  onWarning?: (message: string, level?: 'info' | 'warn') => void;
+  /** Called with each notice, once (credential switches, env vs .env). Never contains a secret. */
+  onNotice?: (notice: PoolNotice) => void;
   /** For the `random` strategy; uniform in [0, 1). */
   random?: () => number;
 }
+
+/** What the pool says while it works: a code and the facts, so a subscriber never reads them out of the message.
+ * `level`: `info` for what heals by itself (the first key merely rate-limited), else `warn`. */
+export type PoolNotice =
+  /** The first key in order is unusable, so another is used: `from` and `to` as describeCredential says them. */
+  | { code: 'credential_switch'; level: 'info' | 'warn'; provider: string; from: string; to: string; message: string }
+  /** The provider's key variable is set differently in the environment and the .env. */
+  | { code: 'env_conflict'; level: 'warn'; provider: string; variable: string; message: string }
+  /** A stored key's host could not be recorded; it is used all the same. */
+  | { code: 'host_bind_failed'; level: 'warn'; provider: string; id: string; message: string };
 
 /** One candidate as the pool sees it. */
 export interface Evaluated {
@@ -67,7 +76,7 @@ export class CredentialPool {
   private loaded: LoadedConfig;
   private readonly store: StateStore;
   private readonly now: () => number;
-  private readonly onWarning: (message: string, level?: 'info' | 'warn') => void;
+  private readonly onNotice: (notice: PoolNotice) => void;
   private readonly random: () => number;
   private readonly lastPick = new Map<string, number>();
   private readonly warnedSwitch = new Map<string, string>();
@@ -78,7 +87,7 @@ export class CredentialPool {
     this.loaded = options.loaded;
     this.store = options.store;
     this.now = options.now ?? Date.now;
-    this.onWarning = options.onWarning ?? (() => {});
+    this.onNotice = options.onNotice ?? (() => {});
     this.random = options.random ?? Math.random;
     this.resolved = new ResolutionCache(options.store);
   }
@@ -262,7 +271,8 @@ export class CredentialPool {
       try {
         this.store.bindStoredCredential(provider, id, origin);
       } catch (err) {
-        this.onWarning(`${provider}: could not record the host ${origin} of stored key ${id} (${err instanceof Error ? err.message : String(err)}); it is used, and recorded at the next try`);
+        const message = `${provider}: could not record the host ${origin} of stored key ${id} (${err instanceof Error ? err.message : String(err)}); it is used, and recorded at the next try`;
+        this.onNotice({ code: 'host_bind_failed', level: 'warn', provider, id, message });
       }
     }
   }
@@ -317,7 +327,9 @@ export class CredentialPool {
     this.warnedSwitch.set(provider, key);
     // A rate limit heals by itself (info, as the cooldown line is); anything else needs someone (warn).
     const level = h.state === 'cooling' && h.reason === 'rate_limited' ? 'info' : 'warn';
-    this.onWarning(`${provider}: ${describeCredential(first.credential)} ${first.status.why ?? 'unusable'}; using ${describeCredential(chosen.credential)}`, level);
+    const from = describeCredential(first.credential);
+    const to = describeCredential(chosen.credential);
+    this.onNotice({ code: 'credential_switch', level, provider, from, to, message: `${provider}: ${from} ${first.status.why ?? 'unusable'}; using ${to}` });
   }
 
   private warnEnvConflict(provider: string): void {
@@ -326,10 +338,9 @@ export class CredentialPool {
     const key = `${conflict.variable}\0${fingerprint(conflict.env)}\0${fingerprint(conflict.dotenv)}`;
     if (this.warnedConflicts.has(key)) return;
     this.warnedConflicts.add(key);
-    // The config loader already says this for variables the config interpolates; one warning is enough.
-    const masks = [mask(conflict.env), mask(conflict.dotenv)];
-    if (this.loaded.warnings.some((w) => w.includes(conflict.variable) && masks.every((m) => w.includes(m)))) return;
-    this.onWarning(envConflictMessage(provider, conflict));
+    // The config loader has said this of every variable the config reads; one warning is enough.
+    if (this.loaded.envConflicts?.has(conflict.variable)) return;
+    this.onNotice({ code: 'env_conflict', level: 'warn', provider, variable: conflict.variable, message: envConflictMessage(provider, conflict) });
   }
 }
 

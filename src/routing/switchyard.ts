@@ -121,10 +121,9 @@ class Router implements Switchyard {
       now: this.#now,
       random: this.#random,
       // "Not using the first credential": the pool says it once per change; we log it and tell subscribers.
-      onWarning: (message, level = 'warn') => {
-        this.#logger[level](message);
-        const provider = message.split(':', 1)[0] ?? '';
-        if (message.includes('; using ')) this.events.emit({ type: 'credential_switch', provider, message });
+      onNotice: (notice) => {
+        this.#logger[notice.level](notice.message);
+        if (notice.code === 'credential_switch') this.events.emit({ type: 'credential_switch', provider: notice.provider, from: notice.from, to: notice.to, message: notice.message });
       },
     });
   }

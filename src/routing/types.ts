@@ -103,5 +103,6 @@ export type LadderEvent =
   | { type: 'fallback'; task: string; from: string; to: string; kind: RouteFailureKind }
   | { type: 'give_up'; task: string; kind: RouteFailureKind; message: string }
   | { type: 'breaker'; provider: string; state: 'open' | 'half_open' | 'closed' }
-  | { type: 'credential_switch'; provider: string; message: string }
+  /** `from`: the first key in order, unusable; `to`: the key used instead (both as describeCredential says them). */
+  | { type: 'credential_switch'; provider: string; from: string; to: string; message: string }
   | { type: 'success'; task: string; route: string; attempts: number; latency_ms: number };

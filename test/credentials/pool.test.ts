@@ -18,7 +18,7 @@ function setup(extra: Record<string, unknown> = {}, env: Record<string, string> 
   store = openStore({ kind: 'memory' });
   const warnings: string[] = [];
   const loaded = loadedFrom({ providers: { mimo: { type: 'openai', base_url: BASE, api_key: K1 } }, ...extra }, env, dotenv);
-  const pool = new CredentialPool({ loaded, store, now: () => clock, onWarning: (m) => warnings.push(m), random: () => 0 });
+  const pool = new CredentialPool({ loaded, store, now: () => clock, onNotice: (n) => warnings.push(n.message), random: () => 0 });
   return { pool, warnings, loaded };
 }
 

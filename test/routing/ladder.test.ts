@@ -93,7 +93,11 @@ test('ten keys, nine rate-limited: success on the tenth, no backoff, and rotatio
     assert.equal(r.trail.length, 10);
     assert.equal(h.events.filter((e) => e.type === 'rotate').length, 9);
     assert.equal(h.events.filter((e) => e.type === 'cooldown').length, 9);
-    assert.equal(h.events.filter((e) => e.type === 'credential_switch').length, 1, 'one warning, naming the key that answered');
+    const switches = h.events.filter((e) => e.type === 'credential_switch');
+    assert.equal(switches.length, 1, 'one warning, naming the key that answered');
+    const [sw] = switches;
+    assert.ok(sw?.type === 'credential_switch');
+    assert.deepEqual([sw.provider, sw.from, sw.to], ['mimo', 'config api_keys[0] sk-…0000', 'config api_keys[9] sk-…0009'], 'the event carries its facts, not only its words');
   } finally {
     await h.close();
   }
