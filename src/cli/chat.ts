@@ -10,7 +10,7 @@ import { formatDuration } from '../errors/explain-format.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { Conversation } from '../sessions/conversation.ts';
-import { explainError, explainErrorLines } from '../sessions/explain.ts';
+import { explainError, explainErrorLines } from '../sessions/error-text.ts';
 import { Repl } from '../sessions/repl.ts';
 import { parseRouteFor } from '../sessions/route-text.ts';
 import { openChatRuntime, type ChatRuntime } from '../sessions/runtime.ts';

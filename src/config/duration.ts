@@ -11,7 +11,7 @@ export function parseDuration(input: string | number): number | undefined {
 }
 
 /** Formats milliseconds back into the shortest exact config spelling (`90s`, `5m`, `250ms`). */
-export function formatDuration(ms: number): string {
+export function formatDurationSetting(ms: number): string {
   for (const unit of ['h', 'm', 's'] as const) {
     const size = UNIT_MS[unit]!;
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;

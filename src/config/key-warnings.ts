@@ -6,7 +6,7 @@ import { sourcesText } from '../credentials/describe.ts';
 import { keyEnvName, lookedIn, resolveCredentials, unsetKeySlots } from '../credentials/resolve.ts';
 import type { CredentialStore } from '../state/types.ts';
 import type { WithheldKey } from '../credentials/host-binding.ts';
-import { explainMissing, missingKeyAdvice } from '../errors/explain.ts';
+import { explainMissing, missingKeyAdvice } from '../errors/messages.ts';
 import type { LoadedConfig } from './types.ts';
 import { envValue } from './local-env.ts';
 

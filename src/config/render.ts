@@ -6,7 +6,7 @@ import { mask } from '../credentials/mask.ts';
 import { keyEnvName } from '../credentials/resolve.ts';
 import { chooseProxy } from '../providers/proxy.ts';
 import type { LoadedConfig, Origin } from './types.ts';
-import { formatDuration } from './duration.ts';
+import { formatDurationSetting } from './duration.ts';
 import { formatPath, type ConfigPath } from './issue.ts';
 import { describeOrigin, forEachLeaf } from './origins.ts';
 import { isDurationAt } from './schema-walk.ts';
@@ -30,7 +30,7 @@ export function displayLeaf(path: ConfigPath, value: unknown, raw: boolean): unk
   if (isSecretPath(path) && typeof value === 'string') return mask(value);
   // `gateway.state: redis://:password@host`, `base_url: https://u:pass@host/v1?key=…` carry secrets inside a URL.
   if (isUrlPath(path) && typeof value === 'string') return redactUrl(value);
-  if (!raw && typeof value === 'number' && isDurationAt(path)) return formatDuration(value);
+  if (!raw && typeof value === 'number' && isDurationAt(path)) return formatDurationSetting(value);
   return value;
 }
 

@@ -1,7 +1,7 @@
 // The configuration contract (SPEC §1). Every section is parsed and typed here, including the ones only later
 // parts of the product act on. Durations are normalised to milliseconds.
 import { z } from 'zod';
-import { formatDuration, parseDuration } from './duration.ts';
+import { formatDurationSetting, parseDuration } from './duration.ts';
 import { parseListen } from '../gateway/listen.ts';
 import { proxyProblem } from '../providers/proxy.ts';
 import { redactUrl } from '../credentials/mask.ts';
@@ -40,7 +40,7 @@ export function durationSchema(bounds: DurationBounds, example = '250ms, 30s, 5m
       return z.NEVER;
     }
     if (ms > bounds.max) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${formatDuration(bounds.max)}${describeMax(bounds.max)}, got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: 'custom', message: `must be at most ${formatDurationSetting(bounds.max)}${describeMax(bounds.max)}, got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return ms;

@@ -1,4 +1,5 @@
-// How credentials are named to a person: by their sources and masked key, never the secret.
+// How credentials are named to a person: by their sources and masked key, never the secret. Two arrangements, both
+// here: `config key sk-…a1b2` in the key log (describeCredential), `sk-…a1b2 (config)` in explanations (describeKey).
 import type { Credential, CredentialSource } from './types.ts';
 
 /** `config key`, `config api_keys[1]`, `config auxiliary.title_generation.api_key`, `env MIMO_API_KEY`,
@@ -12,8 +13,10 @@ export function sourceLabel(source: CredentialSource): string {
   return source.where;
 }
 
+const SINGLE_KEY = /^providers\.[^.]+\.api_key$/;
+
 function configSlotLabel(where: string): string {
-  if (/^providers\.[^.]+\.api_key$/.test(where)) return 'config key';
+  if (SINGLE_KEY.test(where)) return 'config key';
   const list = /^providers\.[^.]+\.(api_keys\[\d+\])$/.exec(where);
   return `config ${list ? list[1] : where}`;
 }
@@ -25,4 +28,30 @@ export function sourcesText(sources: readonly CredentialSource[]): string {
 /** `config key sk-…a1b2`, `env MIMO_API_KEY + .env MIMO_API_KEY sk-…c3d4`. */
 export function describeCredential(c: Pick<Credential, 'sources' | 'masked'>): string {
   return `${sourcesText(c.sources)} ${c.masked}`;
+}
+
+/** One source inside an explanation's parentheses: `config` (a provider's single `api_key`), the whole path of any
+ * other slot (`config providers.mimo.api_keys[1]`, `config auxiliary.title_generation.api_key`: an explanation may
+ * be read far from the provider's name), `from env MIMO_API_KEY`, `from .env MIMO_API_KEY`, `stored "backup"`. */
+export function describeSource(source: CredentialSource): string {
+  switch (source.kind) {
+    case 'config':
+      return `${SINGLE_KEY.test(source.where) ? 'config' : `config ${source.where}`}${source.via !== undefined ? `, from ${source.via}` : ''}`;
+    case 'env':
+    case 'dotenv':
+      return `from ${sourceLabel(source)}`;
+    case 'stored':
+      return sourceLabel(source);
+  }
+}
+
+/** Every source of one credential, e.g. `config and from env MIMO_API_KEY`. */
+export function describeSources(sources: readonly CredentialSource[]): string {
+  if (sources.length === 0) return 'unknown source';
+  return sources.map(describeSource).join(' and ');
+}
+
+/** `sk-…a1b2 (from env MIMO_API_KEY)` */
+export function describeKey(key: { masked: string; sources: readonly CredentialSource[] }): string {
+  return `${key.masked} (${describeSources(key.sources)})`;
 }

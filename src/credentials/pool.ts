@@ -8,7 +8,7 @@ import { matchOne, shortPrefixHint } from '../state/match.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
 import { describeCredential } from './describe.ts';
-import { buildExplanation, type ProviderExplanation } from './explain.ts';
+import { buildExplanation, type ProviderExplanation } from './key-report.ts';
 import { effectiveHealth, failurePatch, probePatch, successPatch, usability, usePatch } from './health.ts';
 import type { TargetOverride, WithheldKey } from './host-binding.ts';
 import { envConflict, envConflictMessage, lookedIn, resolveCredentials, type ProviderKeys } from './resolve.ts';

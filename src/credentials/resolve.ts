@@ -4,7 +4,7 @@
 // at the next request: there is no cached pool entry that could shadow it (seed 001).
 import { join } from 'node:path';
 import { formatPath, originalPath } from '../config/issue.ts';
-import { heldBackPlace, UNTRUSTED_READ } from '../errors/explain.ts';
+import { heldBackPlace, UNTRUSTED_READ } from '../errors/messages.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import type { Config } from '../config/schema.ts';
 import { envValue } from '../config/local-env.ts';

@@ -2,7 +2,7 @@
 import { formatClock } from '../errors/explain-format.ts';
 import { sourcesText } from './describe.ts';
 import { effectiveHealth } from './health.ts';
-import type { ExplainedCandidate, ProviderExplanation } from './explain.ts';
+import type { ExplainedCandidate, ProviderExplanation } from './key-report.ts';
 import { describeWithheld, rebindHint, type WithheldKey } from './host-binding.ts';
 
 export const CANDIDATE_HEADER = ['', '#', 'ID', 'KEY', 'SOURCES', 'STATE', 'UNTIL', 'LAST SUCCESS'];

@@ -1,7 +1,7 @@
-// Small formatting pieces shared by the explanations: where a key came from, and clock times for "until 10:32:10".
+// Small formatting pieces shared by the explanations: clock times for "until 10:32:10", durations, provider words.
+// Where a key came from is said by src/credentials/describe.ts.
 // formatClock is the one formatter of a moment for people: the explanations, `auth list`/`auth explain`, the health
 // texts (`rate-limited until …`) and the key log lines all use it, so a time reads the same everywhere.
-import type { CredentialSource } from '../credentials/types.ts';
 
 export interface TimeFormat {
   /** IANA zone for clock times; the machine's zone by default (tests pass `UTC`). */
@@ -45,32 +45,6 @@ export function formatDuration(ms: number): string {
   if (m < 60) return s % 60 === 0 ? `${m}m` : `${m}m ${s % 60}s`;
   const h = Math.floor(m / 60);
   return m % 60 === 0 ? `${h}h` : `${h}h ${m % 60}m`;
-}
-
-/** One source as the user reads it: `config`, `from env MIMO_API_KEY`, `from .env MIMO_API_KEY`, `stored "backup"`. */
-export function describeSource(source: CredentialSource): string {
-  switch (source.kind) {
-    case 'config':
-      // A provider's single `api_key` is just "config"; one of several `api_keys[i]`, or a task's own
-      // `auxiliary.T.api_key`, needs its place to be found.
-      return `${/^providers\.[^.]+\.api_key$/.test(source.where) ? 'config' : `config ${source.where}`}${source.via !== undefined ? `, from ${source.via}` : ''}`;
-    case 'env':
-    case 'dotenv':
-      return `from ${source.where}`;
-    case 'stored':
-      return source.where;
-  }
-}
-
-/** Every source of one credential, e.g. `config and from env MIMO_API_KEY`. */
-export function describeSources(sources: readonly CredentialSource[]): string {
-  if (sources.length === 0) return 'unknown source';
-  return sources.map(describeSource).join(' and ');
-}
-
-/** `sk-…a1b2 (from env MIMO_API_KEY)` */
-export function describeKey(key: { masked: string; sources: readonly CredentialSource[] }): string {
-  return `${key.masked} (${describeSources(key.sources)})`;
 }
 
 /** Upstream's status and message as one phrase (`HTTP 401: Invalid API Key`), or '' when there is neither. */

@@ -12,7 +12,7 @@ export interface RouteFailure {
   /** `provider/model` */
   route: string;
   kind: RouteFailureKind;
-  /** One line the user can act on (from src/errors/explain.ts); never contains a secret. */
+  /** One line the user can act on (from src/errors/messages.ts); never contains a secret. */
   explanation: string;
   /** All keys cooling (or the breaker open): how long until the route may answer again. */
   retryAfterMs?: number;
@@ -20,7 +20,7 @@ export interface RouteFailure {
    * absent when nothing was sent (no key, every key already cooling, breaker open). */
   cause?: UpstreamError;
   /** The explanation calls the failure likely transient (a known-good key rejected: REJECTION_LIKELY_TRANSIENT in
-   * src/errors/explain.ts), so asking again later may well succeed. */
+   * src/errors/messages.ts), so asking again later may well succeed. */
   likelyTransient?: true;
 }
 

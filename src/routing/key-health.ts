@@ -8,7 +8,7 @@ import type { AuthVerdict, CandidateStatus, CoolingReason, Credential, HealthRec
 import { authVerdict, suspectProbeInterval, suspectSince } from '../credentials/health.ts';
 import { describeCredential } from '../credentials/describe.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
-import { explainAllUnusable, explainFailure, explainMissing, explainRejected, rejectionLikelyTransient, type FailureFacts } from '../errors/explain.ts';
+import { explainAllUnusable, explainFailure, explainMissing, explainRejected, rejectionLikelyTransient, type FailureFacts } from '../errors/messages.ts';
 import { providerWords } from '../errors/explain-format.ts';
 import { coolingWait, retryDelay } from './backoff.ts';
 import type { CallContext } from './call-context.ts';

@@ -2,7 +2,7 @@
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import { lookedIn, resolveProviderKeys } from '../credentials/resolve.ts';
-import { explainMissing } from '../errors/explain.ts';
+import { explainMissing } from '../errors/messages.ts';
 import type { StateStore } from '../state/types.ts';
 import type { AdapterFor } from './call-context.ts';
 import { probeCredential, type ProbeResult } from './probe.ts';

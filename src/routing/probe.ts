@@ -10,7 +10,7 @@ import { authRetryWait } from './key-health.ts';
 import type { Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { BlockedBy } from '../errors/classify.ts';
-import { explainFailure, type FailureFacts } from '../errors/explain.ts';
+import { explainFailure, type FailureFacts } from '../errors/messages.ts';
 import { detail } from '../errors/explain-format.ts';
 import { authVerdict, suspectProbeInterval, suspectSince, usability } from '../credentials/health.ts';
 import type { HealthStore } from '../state/types.ts';

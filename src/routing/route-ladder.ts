@@ -6,7 +6,7 @@
 // trail and the event stream.
 import type { Credential, PickResult } from '../credentials/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
-import { explainFailure, formatDuration, timeoutWords } from '../errors/explain.ts';
+import { explainFailure, formatDuration, timeoutWords } from '../errors/messages.ts';
 import { retryDelay } from './backoff.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure } from './errors.ts';

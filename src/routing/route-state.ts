@@ -5,7 +5,7 @@ import type { ProviderConfig } from '../config/schema.ts';
 import type { Credential } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
-import type { FailureFacts, KeyFacts } from '../errors/explain.ts';
+import type { FailureFacts, KeyFacts } from '../errors/messages.ts';
 import type { CallContext } from './call-context.ts';
 import type { RouteFailure, RouteFailureKind } from './errors.ts';
 import type { RequestAdjustments } from './adjust.ts';

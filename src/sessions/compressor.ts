@@ -8,7 +8,7 @@ import type { ChatBackend } from './backend.ts';
 import { coveredCount, MIN_MIDDLE_MESSAGES, omissionContent, planCompression, summaryContent, summaryRequest } from './compression-plan.ts';
 import type { MessageRecord } from '../state/types.ts';
 import { SwitchyardError } from '../routing/errors.ts';
-import { explainErrorInline, isAbort } from './explain.ts';
+import { explainErrorInline, isAbort } from './error-text.ts';
 import { formatRoute } from './route-text.ts';
 import type { ChatSession } from './session.ts';
 import { estimatePromptTokens } from './tokens.ts';

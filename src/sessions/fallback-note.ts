@@ -3,7 +3,7 @@
 // set aside and why, the route that answered, and where to look. The key is named as the error explanations name it
 // (masked, and where it is set: `sk-…a1b2 (from .env MIMO_API_KEY)`, `(stored "backup")`), so the line points at
 // the variable or store entry to fix, not just its kind.
-import { describeKey } from '../errors/explain-format.ts';
+import { describeKey } from '../credentials/describe.ts';
 import type { Attempt, UnusableKey } from '../routing/types.ts';
 
 /** A route set aside, in words: what it met, what to do about it, and its provider (for `auth explain`). */

@@ -11,7 +11,7 @@ import { helpText, parseLine, type CommandName } from './commands.ts';
 import { compressionLine } from './compressor.ts';
 import { triggerTokens } from './compression-plan.ts';
 import type { Conversation } from './conversation.ts';
-import { explainError, explainErrorLines, isAbort } from './explain.ts';
+import { explainError, explainErrorLines, isAbort } from './error-text.ts';
 import { contextWindowOf, formatRoute, parseRouteFor } from './route-text.ts';
 import { cleanUserTitle } from './title-text.ts';
 import { EchoGate } from './echo-gate.ts';

@@ -6,7 +6,7 @@ import type { ChatMessage } from '../providers/types.ts';
 import { sentAttempts } from '../routing/trail.ts';
 import type { ChatBackend } from './backend.ts';
 import { formatDuration } from '../errors/explain-format.ts';
-import { explainErrorInline } from './explain.ts';
+import { explainErrorInline } from './error-text.ts';
 import type { ChatSession } from './session.ts';
 import { formatRoute } from './route-text.ts';
 import { cleanGeneratedTitle } from './title-text.ts';

@@ -1,7 +1,7 @@
 // One-line, human descriptions of a scenario's keys and models, for `switchyard sim` to print at start-up, and the
 // names its call lines give keys. Keys are always shown masked.
 import { fingerprint, mask } from '../credentials/mask.ts';
-import { formatDuration } from '../config/duration.ts';
+import { formatDurationSetting } from '../config/duration.ts';
 import { RATE_NAMES, type KeyBehaviour, type ModelSpec, type Scenario } from './scenario.ts';
 
 /**
@@ -35,7 +35,7 @@ export function describeKey(key: string, b: KeyBehaviour, label: string = key ==
   if (b.quota === 'payment') parts.push('out of credit (402)');
   else if (b.quota !== false) parts.push('quota exhausted (429 insufficient_quota)');
   if (b.rate_limit_after !== undefined) {
-    parts.push(`429 after ${b.rate_limit_after} calls per ${formatDuration(b.reset)} window (${b.reset_headers.join(', ')})`);
+    parts.push(`429 after ${b.rate_limit_after} calls per ${formatDurationSetting(b.reset)} window (${b.reset_headers.join(', ')})`);
   }
   parts.push(...ratesAndTiming(b), ...answerNotes(b));
   return `${label}: ${parts.length > 0 ? `valid; ${parts.join('; ')}` : 'valid'}`;
@@ -61,8 +61,8 @@ function ratesAndTiming(x: KeyBehaviour | ModelSpec): string[] {
     const p = x[rate];
     if (p) parts.push(`${rate.replace(/_rate$/, '')} ${Math.round(p * 1000) / 10}%`);
   }
-  if (x.latency) parts.push(`latency ${formatDuration(x.latency)}`);
-  if (x.stream_delay) parts.push(`stream delay ${formatDuration(x.stream_delay)}`);
+  if (x.latency) parts.push(`latency ${formatDurationSetting(x.latency)}`);
+  if (x.stream_delay) parts.push(`stream delay ${formatDurationSetting(x.stream_delay)}`);
   return parts;
 }
 

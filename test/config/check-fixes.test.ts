@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { trustConfig } from '../../src/config/trust.ts';
 import { runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { explainFailure } from '../../src/errors/explain.ts';
+import { explainFailure } from '../../src/errors/messages.ts';
 import { redactUrl } from '../../src/credentials/mask.ts';
 
 const ws = tempWorkspace('switchyard-config-fixes-');

@@ -14,7 +14,7 @@ import { trustConfig } from '../../src/config/trust.ts';
 import { redisUrlProblem } from '../../src/state/redis/url.ts';
 import { lookedIn } from '../../src/credentials/resolve.ts';
 import { UserError } from '../../src/errors/user-error.ts';
-import { explainMissing } from '../../src/errors/explain.ts';
+import { explainMissing } from '../../src/errors/messages.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';

@@ -6,7 +6,7 @@ import { originOf } from '../../src/credentials/host-binding.ts';
 import { fingerprint } from '../../src/credentials/mask.ts';
 import { CredentialPool } from '../../src/credentials/pool.ts';
 import { resolveProviderKeys } from '../../src/credentials/resolve.ts';
-import { explainMissing } from '../../src/errors/explain.ts';
+import { explainMissing } from '../../src/errors/messages.ts';
 import { openStore } from '../../src/state/open.ts';
 import type { LoadedConfig } from '../../src/config/types.ts';
 import { loadedFrom } from './loaded.ts';

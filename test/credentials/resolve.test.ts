@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
-import { describeKey } from '../../src/errors/explain.ts';
+import { describeKey } from '../../src/credentials/describe.ts';
 import { describeCredential } from '../../src/credentials/describe.ts';
 import { taskKeys } from '../../src/routing/task-keys.ts';
 

@@ -3,7 +3,7 @@
 import type { ChatMessage } from '../../providers/types.ts';
 import { SwitchyardError } from '../../routing/errors.ts';
 import type { Attempt, ChatSuccess, Disabled } from '../../routing/types.ts';
-import { explainError } from '../../sessions/explain.ts';
+import { explainError } from '../../sessions/error-text.ts';
 import type { Printer } from './printer.ts';
 import { trailTable } from './tables.ts';
 import type { DemoWorld } from './world.ts';

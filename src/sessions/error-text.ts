@@ -37,7 +37,7 @@ function atRoute(route: string, text: string): string {
 }
 
 /**
- * An explanation without its hint: they read "what happened — what to do" (src/errors/explain.ts), so this is the
+ * An explanation without its hint: they read "what happened — what to do" (src/errors/messages.ts), so this is the
  * text before the first " — " that is not inside a quoted provider message in parentheses.
  */
 function whatHappened(explanation: string): string {

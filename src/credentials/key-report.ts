@@ -2,7 +2,7 @@
 // why. The gateway's /admin/credentials and `doctor` show the same object.
 import type { Strategy } from '../config/schema.ts';
 import { formatClock } from '../errors/explain-format.ts';
-import { missingKeyAdvice } from '../errors/explain.ts';
+import { missingKeyAdvice } from '../errors/messages.ts';
 import { describeCredential } from './describe.ts';
 import { describeWithheld, rebindHint, type WithheldKey } from './host-binding.ts';
 import type { Evaluated } from './pool.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explainAllUnusable, explainFailure, explainMissing, explainRejected, rejectionLikelyTransient, REJECTION_LIKELY_TRANSIENT } from '../../src/errors/explain.ts';
+import { explainAllUnusable, explainFailure, explainMissing, explainRejected, rejectionLikelyTransient, REJECTION_LIKELY_TRANSIENT } from '../../src/errors/messages.ts';
 import type { AuthVerdict } from '../../src/credentials/types.ts';
 import type { CandidateStatus, CredentialSource } from '../../src/credentials/types.ts';
 import { ERROR_KINDS } from '../../src/errors/kinds.ts';

@@ -4,10 +4,12 @@ import type { AuthVerdict, CandidateStatus, CredentialSource } from '../credenti
 import type { ErrorKind } from './kinds.ts';
 import type { BlockedBy } from './classify.ts';
 import type { TimeFormat } from './explain-format.ts';
-import { describeKey, detail, formatClock, formatDuration } from './explain-format.ts';
+import { detail, formatClock, formatDuration } from './explain-format.ts';
+import { describeKey } from '../credentials/describe.ts';
 import { redactUrl } from '../credentials/mask.ts';
 
-export { describeKey, describeSource, describeSources, formatClock, formatDuration } from './explain-format.ts';
+export { formatClock, formatDuration } from './explain-format.ts';
+export { describeKey, describeSource, describeSources } from '../credentials/describe.ts';
 export type { TimeFormat } from './explain-format.ts';
 
 export interface KeyFacts {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { callFailed } from '../../src/routing/errors.ts';
-import { explainError, explainErrorInline, explainErrorLines } from '../../src/sessions/explain.ts';
+import { explainError, explainErrorInline, explainErrorLines } from '../../src/sessions/error-text.ts';
 
 const LONG = `the provider wants a context window it can check; set providers.p.models.m.context_window ${'so Switchyard can skip routes that cannot hold the prompt '.repeat(8)}end`;
 
