@@ -11,7 +11,7 @@ import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { keylessProviders } from '../config/key-warnings.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 import { sharedKeyWarnings } from './key-checks.ts';
-import { reportError } from './main.ts';
+import { reportError } from './report-error.ts';
 import { trustCommand, type TrustOptions } from './config-trust.ts';
 import { trustConfig } from '../config/trust.ts';
 

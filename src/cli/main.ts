@@ -1,7 +1,6 @@
 // The `switchyard` command. Each command group lives in its own file and registers itself here.
-import { Command, CommanderError } from 'commander';
-import { UserError } from '../errors/user-error.ts';
-import { scrubSecrets } from '../log.ts';
+import { Command } from 'commander';
+import { reportError } from './report-error.ts';
 import { VERSION } from '../version.ts';
 import { unknownCommand } from './unknown-command.ts';
 import { oneLineUsageErrors } from './usage-errors.ts';
@@ -90,21 +89,4 @@ function groupOf(args: string[]): string | undefined {
     return Object.hasOwn(GROUPS, a) ? a : undefined;
   }
   return undefined;
-}
-
-/** Prints an error the way a user should see it and returns the exit code. */
-export function reportError(err: unknown): number {
-  if (err instanceof CommanderError) {
-    // commander already printed its message (or help); 0 for --help/--version.
-    return err.exitCode === 0 ? 0 : 2;
-  }
-  if (UserError.isInstance(err)) {
-    process.stderr.write(`switchyard: ${scrubSecrets(err.message)}\n`);
-    for (const line of err.details) process.stderr.write(`  ${scrubSecrets(line)}\n`);
-    return err.exitCode;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`switchyard: internal error: ${scrubSecrets(message)}\n`);
-  if (process.env['SWITCHYARD_DEBUG'] && err instanceof Error && err.stack) process.stderr.write(`${scrubSecrets(err.stack)}\n`);
-  return 1;
 }

@@ -10,6 +10,9 @@
 import type { LoadedConfig, Origin } from '../config/types.ts';
 import type { StoredCredential } from '../state/types.ts';
 import { mask } from './mask.ts';
+import type { KeyTarget, WithheldKey } from './types.ts';
+
+export type { KeyTarget, WithheldKey };
 
 /** `https://api.openai.com` for `https://api.openai.com/v1/`; a URL's user and password never part of it. */
 export function originOf(url: string): string {
@@ -19,15 +22,6 @@ export function originOf(url: string): string {
     // base_url is validated as an http(s) URL when the config loads; anything else is compared as written.
     return url;
   }
-}
-
-/** Where the keys of a call go: the origin, the setting that names it, and where that setting was written. */
-export interface KeyTarget {
-  origin: string;
-  /** `providers.openai.base_url`, or a task's own `auxiliary.title_generation.base_url`. */
-  setting: string;
-  /** `/home/me/repo/switchyard.yaml:4`, `env OPENAI_BASE (/home/me/repo/switchyard.yaml:4)`. */
-  writtenAt: string;
 }
 
 /** A task's own base_url: its routes send the provider's keys there instead (src/routing/pick.ts). */
@@ -50,22 +44,6 @@ function writtenAt(loaded: LoadedConfig, origin: Origin | undefined): string {
   const at = (o: { file?: string; line?: number }): string => `${o.file ?? file}:${o.line ?? '?'}`;
   if (origin.kind === 'file') return at(origin);
   return `${origin.kind === 'env' ? 'env' : '.env'} ${origin.name} (${at(origin)})`;
-}
-
-/** A stored key that is not sent, and why. Never carries the secret. */
-export interface WithheldKey {
-  provider: string;
-  id: string;
-  masked: string;
-  label?: string;
-  /** The origin it was added (or bound) for; absent for a key stored before origins were recorded. */
-  added_for?: string;
-  /** Where the config sends the provider's keys, and where that is written. */
-  target: KeyTarget;
-  /** Why it is not sent, naming both hosts and the config file (the fix: rebindHint). */
-  why: string;
-  /** The fix, when it is not `auth rebind` (the key's host is right, the way there is not). */
-  fix?: string;
 }
 
 export type Binding =

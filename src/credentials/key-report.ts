@@ -5,9 +5,20 @@ import { formatClock } from '../errors/explain-format.ts';
 import { missingKeyAdvice } from '../errors/messages.ts';
 import { describeCredential } from './describe.ts';
 import { describeWithheld, rebindHint, type WithheldKey } from './host-binding.ts';
-import type { Evaluated } from './pool.ts';
 import { STRATEGY_TEXT } from './select.ts';
-import type { CandidateStatus, CredentialSource } from './types.ts';
+import type { CandidateStatus, Credential, CredentialSource } from './types.ts';
+
+/** One candidate as the pool sees it. */
+export interface Evaluated {
+  credential: Credential;
+  status: CandidateStatus;
+  /** Picking it would be a single probe (see Usability.probe). */
+  probe: boolean;
+  order: number;
+  until?: number;
+  /** See Usability.back. */
+  back?: number;
+}
 
 export interface ExplainedCandidate extends CandidateStatus {
   /** 1-based position in use order. */

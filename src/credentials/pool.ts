@@ -8,7 +8,7 @@ import { matchOne, shortPrefixHint } from '../state/match.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
 import { describeCredential } from './describe.ts';
-import { buildExplanation, type ProviderExplanation } from './key-report.ts';
+import { buildExplanation, type Evaluated, type ProviderExplanation } from './key-report.ts';
 import { effectiveHealth, failurePatch, probePatch, successPatch, usability, usePatch } from './health.ts';
 import type { TargetOverride, WithheldKey } from './host-binding.ts';
 import { envConflict, envConflictMessage, lookedIn, resolveCredentials, type ProviderKeys } from './resolve.ts';
@@ -40,18 +40,6 @@ export type PoolNotice =
   | { code: 'env_conflict'; level: 'warn'; provider: string; variable: string; message: string }
   /** A stored key's host could not be recorded; it is used all the same. */
   | { code: 'host_bind_failed'; level: 'warn'; provider: string; id: string; message: string };
-
-/** One candidate as the pool sees it. */
-export interface Evaluated {
-  credential: Credential;
-  status: CandidateStatus;
-  /** Picking it would be a single probe (see Usability.probe). */
-  probe: boolean;
-  order: number;
-  until?: number;
-  /** See Usability.back. */
-  back?: number;
-}
 
 type CredentialRef = Pick<Credential, 'provider' | 'fingerprint'>;
 

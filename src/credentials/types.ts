@@ -2,7 +2,6 @@
 // fingerprint; health is kept per fingerprint in the state store. Secrets from config/env/.env are references:
 // they are re-read from the loaded config on every resolution and never copied into the store.
 import type { ErrorKind } from '../errors/kinds.ts';
-import type { WithheldKey } from './host-binding.ts';
 
 export type SourceKind = 'config' | 'env' | 'dotenv' | 'stored';
 
@@ -102,3 +101,28 @@ export type PickResult =
    * described at the end of `lookedIn`, which is what the "no API key" message is built from. */
   | { ok: false; reason: 'missing'; provider: string; lookedIn: string[]; withheld?: readonly WithheldKey[] }
   | { ok: false; reason: 'all_unusable'; provider: string; candidates: CandidateStatus[]; earliestUntil?: number };
+
+/** Where the keys of a call go: the origin, the setting that names it, and where that setting was written. */
+export interface KeyTarget {
+  origin: string;
+  /** `providers.openai.base_url`, or a task's own `auxiliary.title_generation.base_url`. */
+  setting: string;
+  /** `/home/me/repo/switchyard.yaml:4`, `env OPENAI_BASE (/home/me/repo/switchyard.yaml:4)`. */
+  writtenAt: string;
+}
+
+/** A stored key that is not sent, and why. Never carries the secret. */
+export interface WithheldKey {
+  provider: string;
+  id: string;
+  masked: string;
+  label?: string;
+  /** The origin it was added (or bound) for; absent for a key stored before origins were recorded. */
+  added_for?: string;
+  /** Where the config sends the provider's keys, and where that is written. */
+  target: KeyTarget;
+  /** Why it is not sent, naming both hosts and the config file (the fix: rebindHint). */
+  why: string;
+  /** The fix, when it is not `auth rebind` (the key's host is right, the way there is not). */
+  fix?: string;
+}

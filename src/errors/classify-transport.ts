@@ -1,6 +1,6 @@
 // Transport failures (no HTTP answer, or the answer stopped) → `connection` or `timeout`. Reads `code` and `name`
 // along the `cause` chain, because undici and fetch wrap the socket error.
-import type { Classification } from './classify.ts';
+import type { Classification } from './classification.ts';
 import { cleanMessage } from './error-body.ts';
 
 const TIMEOUT_CODES = new Set([

@@ -2,6 +2,7 @@
 // refinements (provider codes and wording) sharpen it. Covers OpenAI, Anthropic and common OpenAI-compatible
 // shapes (DeepSeek, OpenRouter, vLLM, Google, gateways), errors inside 200 streams, and garbage bodies.
 import type { ErrorKind } from './kinds.ts';
+import type { BlockedBy, Classification } from './classification.ts';
 import type { HeaderBag } from './headers.ts';
 import type { ErrorBody } from './error-body.ts';
 import { readErrorBody, readErrorPayload } from './error-body.ts';
@@ -10,30 +11,7 @@ import { outputLimitOf } from './output-limit.ts';
 
 export { classifyTransport } from './classify-transport.ts';
 
-export interface Classification {
-  kind: ErrorKind;
-  status?: number;
-  /** Provider error code or type (`insufficient_quota`, `overloaded_error`, `ECONNRESET`, …). */
-  code?: string;
-  /** Upstream's message, truncated and scrubbed. */
-  providerMessage: string;
-  retryAfterMs?: number;
-  resetAt?: number;
-  shouldRetry?: boolean;
-  /** A `not_found` that is this key being refused this one model (a 403 "may not use model …"): the route fails,
-   * but the key is fine and its health is left alone. */
-  modelAccessDenied?: boolean;
-  /** Not the key at all (BlockedBy): the key's health is left alone and the explanation says what refused. */
-  blocked?: BlockedBy;
-  /** A `bad_request` only because max_tokens is above what the model may write, and the provider said the largest it
-   * would accept (output-limit.ts): that number. The router sends the request again with max_tokens lowered to it. */
-  outputLimit?: number;
-}
-
-/** What refused a request when it was not the provider judging the key: a firewall or challenge page in front of
- * the provider (Cloudflare's "Attention Required!"), the provider refusing the country or region it comes from, or
- * the proxy the call goes through refusing the tunnel (407: its user and password; 403: it will not go there). */
-export type BlockedBy = 'firewall' | 'region' | 'proxy';
+export type { BlockedBy, Classification } from './classification.ts';
 
 export interface HttpFailure {
   status: number;
