@@ -101,6 +101,19 @@ export interface ChatRequest {
   /** Anthropic beta features the caller asked for (its `anthropic-beta` header, e.g. a longer context window): sent
    * to Anthropic routes only, beside any the provider's config sets. */
   anthropic_beta?: string[];
+  /** Anthropic request fields with no equivalent elsewhere, as an Anthropic caller sent them: sent to Anthropic routes
+   * only, as far as the route's model takes them (anthropic-wire.ts); an OpenAI-compatible route leaves them out. */
+  anthropic_fields?: AnthropicFields;
+}
+
+/** The Anthropic-only request fields carried to Anthropic routes (docs/gateway.md says what each does elsewhere). */
+export interface AnthropicFields {
+  /** `{type: "adaptive" | "enabled" | "disabled", …}`: the model's extended thinking. */
+  thinking?: Record<string, unknown>;
+  /** `{edits: [...]}`: server-side context editing (clearing old thinking and tool results). */
+  context_management?: Record<string, unknown>;
+  /** `output_config` without `format` (which travels as `response_format`): `effort`, … */
+  output_config?: Record<string, unknown>;
 }
 
 export interface Usage {

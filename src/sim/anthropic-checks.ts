@@ -3,7 +3,17 @@
 //
 // Where each rule comes from (the API's own answers, as quoted in public bug reports, and its SDK's docs):
 //   field types      pydantic-style `path: Input should be …` / `Field required` (e.g. `messages.0.role: Input
-//                    should be 'user' or 'assistant'` for a system message left in `messages`)
+//                    should be 'user', 'assistant' or 'system'`)
+//   system messages  mid-conversation `role: "system"` messages (Anthropic's docs, build-with-claude/mid-conversation-
+//                    system-messages): Opus 4.8 and later only (Claude 5 here too), never first, right after a user
+//                    turn, last or before an assistant turn, not two side by side, text blocks only; the docs give
+//                    no wording, so these messages are ours
+//   thinking         with `thinking` on, a request whose last turn holds tool results needs the assistant turn before
+//                    it to open with its thinking block: `messages.1.content.0.type: Expected \`thinking\` or
+//                    \`redacted_thinking\`, but found \`tool_use\`. When \`thinking\` is enabled, a final
+//                    \`assistant\` message must start with a thinking block …` (claude-code#10823); adaptive thinking
+//                    and `output_config.effort` on models that lack them, and `context_management`'s
+//                    `clear_thinking_…` edit without thinking, are refused (our wording)
 //   temperature      documented range 0.0–1.0; `temperature: Input should be less than or equal to 1`
 //   tools            a custom tool needs `input_schema` with `type: "object"`:
 //                    `tools.0.custom.input_schema.type: Field required`
@@ -33,7 +43,9 @@ export function anthropicProblem(body: Json): string | undefined {
     emptyContentProblem(messages) ??
     textBlockProblem('messages', messages.flatMap((m, i) => (isFinalAssistant(messages, i) && typeof m['content'] === 'string' ? [] : blocksOf(m['content'])))) ??
     systemProblem(body['system']) ??
+    systemMessagesProblem(messages, modelOf(body)) ??
     samplingProblem(body) ??
+    thinkingProblem(body, messages) ??
     toolPairingProblem(messages) ??
     finalTurnProblem(messages)
   );
@@ -42,8 +54,61 @@ export function anthropicProblem(body: Json): string | undefined {
 const isFinalAssistant = (messages: Json[], i: number): boolean => i === messages.length - 1 && messages[i]?.['role'] === 'assistant';
 
 function roleProblem(messages: Json[]): string | undefined {
-  const i = messages.findIndex((m) => m['role'] !== 'user' && m['role'] !== 'assistant');
-  return i < 0 ? undefined : `messages.${i}.role: Input should be 'user' or 'assistant'`;
+  const i = messages.findIndex((m) => m['role'] !== 'user' && m['role'] !== 'assistant' && m['role'] !== 'system');
+  return i < 0 ? undefined : `messages.${i}.role: Input should be 'user', 'assistant' or 'system'`;
+}
+
+const modelOf = (body: Json): string => (typeof body['model'] === 'string' ? body['model'] : '');
+
+// Claude models with mid-conversation system messages, adaptive thinking and effort, written out here rather than
+// imported from the gateway's table (anthropic-features.ts), so a mistake there shows up as a refusal in tests. Ids
+// that name no Claude model (the simulator's own `sim-large`, …) take everything.
+const CLAUDE = /^claude-[a-z]+-\d/;
+const MID_SYSTEM = /^claude-(opus-4-[89]|[a-z]+-([5-9]|\d{2,}))(?!\d)/;
+const ADAPTIVE = /^claude-((opus|sonnet)-4-[6-9]|opus-4-\d{2,}|[a-z]+-([5-9]|\d{2,}))(?!\d)/;
+const EFFORT = /^claude-(opus-4-[5-9]|sonnet-4-[6-9]|[a-z]+-([5-9]|\d{2,}))(?!\d)/;
+const lacks = (model: string, feature: RegExp): boolean => CLAUDE.test(model) && !feature.test(model);
+
+function systemMessagesProblem(messages: Json[], model: string): string | undefined {
+  for (const [i, m] of messages.entries()) {
+    if (m['role'] !== 'system') continue;
+    if (lacks(model, MID_SYSTEM)) return `messages.${i}.role: role 'system' is not supported on this model; use the top-level \`system\` field`;
+    if (i === 0) return `messages.0: a system message cannot be the first message; use the top-level \`system\` field`;
+    if (messages[i - 1]?.['role'] !== 'user') return `messages.${i}: a system message must immediately follow a user message`;
+    const next = messages[i + 1];
+    if (next?.['role'] === 'system') return `messages.${i + 1}: a system message cannot follow another system message`;
+    if (next !== undefined && next['role'] !== 'assistant') return `messages.${i}: a system message must be the last message or be followed by an assistant message`;
+    const j = blocksOf(m['content']).findIndex((b) => !isObject(b) || b['type'] !== 'text');
+    if (j >= 0) return `messages.${i}.content.${j}: system messages may hold text blocks only`;
+  }
+  return undefined;
+}
+
+/** The request's thinking, and what goes with it. */
+function thinkingProblem(body: Json, messages: Json[]): string | undefined {
+  const model = modelOf(body);
+  const thinking = isObject(body['thinking']) ? body['thinking'] : undefined;
+  const output = isObject(body['output_config']) ? body['output_config'] : undefined;
+  if (output?.['effort'] != null && lacks(model, EFFORT)) return 'output_config.effort: effort is not supported on this model';
+  if (thinking?.['type'] === 'adaptive' && lacks(model, ADAPTIVE)) return 'thinking.type: adaptive thinking is not supported on this model';
+  const on = thinking !== undefined && thinking['type'] !== 'disabled';
+  const edits = isObject(body['context_management']) && Array.isArray(body['context_management']['edits']) ? body['context_management']['edits'] : [];
+  if (!on && edits.some((e) => isObject(e) && typeof e['type'] === 'string' && e['type'].startsWith('clear_thinking'))) {
+    return 'context_management.edits: the clear_thinking strategy requires thinking to be enabled';
+  }
+  return on ? thinkingBlockProblem(messages) : undefined;
+}
+
+/** With thinking on, tool results answer an assistant turn that must open with its thinking block. */
+function thinkingBlockProblem(messages: Json[]): string | undefined {
+  const turns = messages.filter((m) => m['role'] !== 'system');
+  const last = turns.at(-1);
+  if (last?.['role'] !== 'user' || !blocksOf(last['content']).some((b) => isObject(b) && b['type'] === 'tool_result')) return undefined;
+  const i = messages.lastIndexOf(turns.at(-2) ?? {});
+  const first = blocksOf(messages[i]?.['content']).at(0);
+  const type = isObject(first) ? first['type'] : undefined;
+  if (i < 0 || type === 'thinking' || type === 'redacted_thinking') return undefined;
+  return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`;
 }
 
 function temperatureProblem(t: unknown): string | undefined {

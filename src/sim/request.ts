@@ -38,6 +38,8 @@ export interface SimRequest {
   images: number;
   /** The body's top-level field names besides model and messages, sorted: which settings reached the model. */
   fields: string[];
+  /** The roles of `messages`, in order. */
+  roles: string[];
   /** Prompt-cache marks (`cache_control`) anywhere in the system prompt, messages and tools. */
   cacheMarks: number;
   /** Why the body is unacceptable, if it is. */
@@ -74,7 +76,7 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
 export function parseChatRequest(api: ApiName, key: string | undefined, rawBody: string, anthropicVersion: string | undefined): SimRequest {
   const empty: SimRequest = {
     api, key, model: undefined, stream: false, includeUsage: false, maxTokens: undefined, system: '', messages: [], tools: [],
-    toolChoice: 'auto', responseFormat: undefined, stopSequences: [], promptTokens: 0, images: 0, fields: [], cacheMarks: 0, body: {},
+    toolChoice: 'auto', responseFormat: undefined, stopSequences: [], promptTokens: 0, images: 0, fields: [], roles: [], cacheMarks: 0, body: {},
   };
   let body: unknown;
   try {
@@ -88,6 +90,7 @@ export function parseChatRequest(api: ApiName, key: string | undefined, rawBody:
   request.promptTokens = Math.ceil((request.system.length + request.messages.reduce((n, m) => n + m.text.length, 0)) / 4);
   request.images = countImages(body['messages']);
   request.fields = Object.keys(body).filter((k) => k !== 'model' && k !== 'messages').sort();
+  request.roles = Array.isArray(body['messages']) ? body['messages'].map((m: unknown) => (isObject(m) ? String(m['role']) : typeof m)) : [];
   request.cacheMarks = countCacheMarks([body['system'], body['messages'], body['tools']]);
   request.problem = problemOf(api, body, anthropicVersion);
   return request;
@@ -175,12 +178,15 @@ function responseFormatOf(format: unknown): ResponseFormat | undefined {
   return { kind: 'json_schema', schema: isObject(spec) ? spec['schema'] : undefined };
 }
 
+/** Mid-conversation system messages join the system prompt, as OpenAI's system messages do: the conversation the
+ * answer is made from is the user's and the assistant's. */
 function fromAnthropic(body: Json): Partial<SimRequest> {
   const raw = Array.isArray(body['messages']) ? body['messages'].filter(isObject) : [];
-  const messages = raw.map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: onlyToolResults(m['content']) }));
+  const messages = raw.filter((m) => m['role'] !== 'system').map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: onlyToolResults(m['content']) }));
+  const system = [textOf(body['system']), ...raw.filter((m) => m['role'] === 'system').map((m) => textOf(m['content']))].filter((t) => t !== '');
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => String(t['name'] ?? '')) : [];
   return {
-    ...common(body), system: textOf(body['system']), messages, tools: tools.filter(Boolean), toolChoice: anthropicToolChoice(body['tool_choice']),
+    ...common(body), system: system.join('\n'), messages, tools: tools.filter(Boolean), toolChoice: anthropicToolChoice(body['tool_choice']),
     stopSequences: stringsOf(body['stop_sequences']),
   };
 }

@@ -71,7 +71,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const call: SimCallRecord = {
       at: now, key: key ?? '', model: request.model ?? '', api, path, stream: request.stream,
       status: statusOf(decision.action, api), outcome: decision.outcome, images: request.images, fields: request.fields, cache_marks: request.cacheMarks,
-      anthropic_beta: typeof req.headers['anthropic-beta'] === 'string' ? req.headers['anthropic-beta'] : null,
+      anthropic_beta: typeof req.headers['anthropic-beta'] === 'string' ? req.headers['anthropic-beta'] : null, roles: request.roles,
     };
     book.record(call);
     served++;

@@ -20,6 +20,8 @@ export interface SimCallRecord {
   cache_marks: number;
   /** The `anthropic-beta` header as sent, or null. */
   anthropic_beta: string | null;
+  /** The roles of `messages`, in order (e.g. `user`, `system`, `assistant`): where system messages reached the model. */
+  roles: string[];
 }
 
 export interface SimulatorHandle {

@@ -149,14 +149,15 @@ test('settings cross shapes: what each provider type has an equivalent for arriv
   });
   assert.deepEqual(lastCallTo('sk-oa-working-key-00001').fields, ['logit_bias', 'presence_penalty', 'prompt_cache_key', 'response_format', 'seed', 'user']);
 
-  // Anthropic SDK → reverse chain → answered by the OpenAI provider: metadata.user_id as user, effort as
-  // reasoning_effort, the output format as response_format.
+  // Anthropic SDK → reverse chain → answered by the OpenAI provider: metadata.user_id as user, the output format as
+  // response_format; effort is Anthropic's (Claude Code sends it on every request, and OpenAI's non-reasoning models
+  // refuse reasoning_effort), so it stays out.
   await anthropic().messages.create({
     model: 'reverse', max_tokens: 50, metadata: { user_id: 'agent-8' },
     output_config: { effort: 'low', format: { type: 'json_schema', schema: { type: 'object', properties: {} } } },
     messages: [{ role: 'user', content: 'settings back' }],
   });
-  assert.deepEqual(lastCallTo('sk-oa-working-key-00001').fields, ['max_tokens', 'reasoning_effort', 'response_format', 'user']);
+  assert.deepEqual(lastCallTo('sk-oa-working-key-00001').fields, ['max_tokens', 'response_format', 'user']);
 });
 
 test('an OpenAI SDK\'s temperature + top_p and newline stop reach a Claude fallback that refuses them as sent: answered, as it takes them', async () => {

@@ -138,14 +138,16 @@ test('settings: to Anthropic — user as metadata.user_id, parallel off as disab
   assert.equal(toAnthropicRequest({ model: 'c', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'text' } }, { stream: false })['system'], undefined);
 });
 
-test('settings: Anthropic → canonical reads metadata.user_id, top_k, disable_parallel_tool_use and output_config', () => {
+test('settings: Anthropic → canonical reads metadata.user_id, top_k, disable_parallel_tool_use and output_config (its effort for Anthropic routes only)', () => {
   const { request } = parseAnthropicRequest({
     model: 'c', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }], metadata: { user_id: 'u-7' }, top_k: 3,
     tools: [{ name: 'f', input_schema: { type: 'object' } }], tool_choice: { type: 'auto', disable_parallel_tool_use: true },
     output_config: { effort: 'low', format: { type: 'json_schema', schema: SCHEMA } },
   });
   assert.deepEqual(request.response_format, { type: 'json_schema', json_schema: { name: 'output', schema: SCHEMA } });
-  assert.equal(request.reasoning_effort, 'low');
+  assert.equal(request.reasoning_effort, undefined);
+  assert.deepEqual(request.anthropic_fields, { output_config: { effort: 'low' } });
+  assert.equal(toOpenAIRequest(request, { stream: false })['reasoning_effort'], undefined);
   assert.equal(request.user, 'u-7');
   assert.equal(request.top_k, 3);
   assert.equal(request.parallel_tool_calls, false);

@@ -158,7 +158,8 @@ test('anthropic request from a client: system blocks, user turn with tool result
 
 test('anthropic request: bad bodies give located errors', () => {
   const cases: [unknown, RegExp][] = [
-    [{ model: 'c', messages: [{ role: 'user', content: 'a' }, { role: 'system', content: 'b' }] }, /^messages\[1\]\.role: expected one of/],
+    [{ model: 'c', messages: [{ role: 'user', content: 'a' }, { role: 'developer', content: 'b' }] }, /^messages\[1\]\.role: expected one of/],
+    [{ model: 'c', messages: [{ role: 'user', content: 'a' }, { role: 'system', content: [{ type: 'image', source: {} }] }] }, /^messages\[1\]\.content\[0\]\.type: block "image" is not supported in a system message; text blocks are/],
     [{ model: 'c', messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, /^messages\[0\]\.content\[0\]\.type: block "document" is not supported/],
     [{ model: 'c', messages: [{ role: 'user', content: 'a' }], tool_choice: { type: 'tool' } }, /^tool_choice\.name: required/],
     [{ model: 'c', messages: [{ role: 'user', content: 5 }] }, /^messages\[0\]\.content: expected a string or an array/],

@@ -126,11 +126,11 @@ test('empty and blank content is refused, except an empty final assistant turn',
   });
 });
 
-test('the first message must be the user\'s; only user and assistant roles; no trailing whitespace in a prefill', async () => {
+test('the first message must be the user\'s; only user, assistant and system roles; no trailing whitespace in a prefill', async () => {
   await withSim(SCENARIO, async (sim) => {
     const ask = (messages: Body[]) => ({ model: 'sim-large', max_tokens: 64, messages });
     assert.equal(await refusal(sim, ask([{ role: 'assistant', content: 'Hello!' }, userMessage('hi')])), 'messages: first message must use the "user" role');
-    assert.equal(await refusal(sim, ask([userMessage('hi'), { role: 'system', content: 'be brief' }])), "messages.1.role: Input should be 'user' or 'assistant'");
+    assert.equal(await refusal(sim, ask([userMessage('hi'), { role: 'developer', content: 'be brief' }])), "messages.1.role: Input should be 'user', 'assistant' or 'system'");
     assert.equal(await refusal(sim, ask([userMessage('hi'), { role: 'assistant', content: 'The answer is ' }])), 'messages: final assistant content cannot end with trailing whitespace');
     await accepted(sim, ask([userMessage('hi'), { role: 'assistant', content: 'The answer is' }]));
   });
@@ -140,5 +140,37 @@ test('a refused body is checked after the key: a bad key is still 401', async ()
   await withSim(SCENARIO, async (sim) => {
     const r = await anthropic(sim, 'sk-unknown-key-0000', { model: 'sim-large', max_tokens: 64, temperature: 5, messages: [userMessage('hi')] });
     assert.equal(r.status, 401);
+  });
+});
+
+test('a mid-conversation system message: on models that take it, right after a user turn, last or before the assistant', async () => {
+  await withSim({ ...SCENARIO, models: { 'sim-large': {}, 'claude-opus-5-5': {}, 'claude-opus-4-8': {}, 'claude-sonnet-4-5': {} } }, async (sim) => {
+    const ask = (messages: Body[], model = 'claude-opus-5-5') => ({ model, max_tokens: 64, messages });
+    const system = (content: unknown = 'be brief'): Body => ({ role: 'system', content });
+    await accepted(sim, ask([userMessage('hi'), system()]));
+    await accepted(sim, ask([userMessage('hi'), system([{ type: 'text', text: 'be brief', cache_control: { type: 'ephemeral' } }]), { role: 'assistant', content: 'ok' }, userMessage('go')], 'claude-opus-4-8'));
+    await accepted(sim, ask([userMessage('hi'), system()], 'sim-large'));
+    assert.equal(await refusal(sim, ask([userMessage('hi'), system()], 'claude-sonnet-4-5')), "messages.1.role: role 'system' is not supported on this model; use the top-level `system` field");
+    assert.equal(await refusal(sim, ask([userMessage('hi'), system(), userMessage('go')])), 'messages.1: a system message must be the last message or be followed by an assistant message');
+    assert.equal(await refusal(sim, ask([userMessage('hi'), { role: 'assistant', content: 'ok' }, system()])), 'messages.2: a system message must immediately follow a user message');
+    assert.equal(await refusal(sim, ask([userMessage('hi'), system(), system('and kind')])), 'messages.2: a system message cannot follow another system message');
+    assert.equal(await refusal(sim, ask([userMessage('hi'), system([{ type: 'image', source: {} }])])), 'messages.1.content.0: system messages may hold text blocks only');
+  });
+});
+
+test('thinking: tool results need the assistant turn\'s thinking block; adaptive thinking, effort and clear_thinking where they are taken', async () => {
+  await withSim({ ...SCENARIO, models: { 'sim-large': {}, 'claude-opus-5-5': {}, 'claude-haiku-4-5': {} } }, async (sim) => {
+    const adaptive = { thinking: { type: 'adaptive' } };
+    const toolTurn = [userMessage('hi'), assistant(call('t1')), user(result('t1'))];
+    assert.match(await refusal(sim, base(toolTurn, adaptive)), /^messages\.1\.content\.0\.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`\. When `thinking` is enabled, a final `assistant` message must start with a thinking block/);
+    await accepted(sim, base([userMessage('hi'), assistant({ type: 'thinking', thinking: '', signature: 'sig' }, call('t1')), user(result('t1'))], adaptive));
+    await accepted(sim, base(toolTurn, { thinking: { type: 'disabled' } }));
+    await accepted(sim, base([userMessage('hi'), assistant({ type: 'text', text: 'hello' }), userMessage('again')], adaptive));
+    assert.equal(await refusal(sim, base([userMessage('hi')], { model: 'claude-haiku-4-5', ...adaptive })), 'thinking.type: adaptive thinking is not supported on this model');
+    assert.equal(await refusal(sim, base([userMessage('hi')], { model: 'claude-haiku-4-5', output_config: { effort: 'high' } })), 'output_config.effort: effort is not supported on this model');
+    await accepted(sim, base([userMessage('hi')], { model: 'claude-opus-5-5', ...adaptive, output_config: { effort: 'high' } }));
+    const clear = { context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] } };
+    assert.equal(await refusal(sim, base([userMessage('hi')], clear)), 'context_management.edits: the clear_thinking strategy requires thinking to be enabled');
+    await accepted(sim, base([userMessage('hi')], { ...clear, ...adaptive }));
   });
 });

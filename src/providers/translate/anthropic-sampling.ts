@@ -11,15 +11,12 @@
 //                                                migration guide: temperature, top_p and top_k are no longer taken.
 import type { ChatRequest } from '../types.ts';
 import type { Obj } from './obj.ts';
+import { claudeModel, reaches, type SinceRule } from './claude-model.ts';
 
 /** `all`: the model takes any of them. `one`: temperature or top_p, not both. `none`: no sampling settings. */
 type Sampling = 'all' | 'one' | 'none';
 
-interface SamplingRule {
-  /** The model family (`opus`, `sonnet`, …); `*` for any. */
-  family: string;
-  /** The first version the rule holds for: [major, minor]. */
-  from: readonly [number, number];
+interface SamplingRule extends SinceRule {
   sampling: Sampling;
 }
 
@@ -33,16 +30,10 @@ const RULES: readonly SamplingRule[] = [
   { family: 'haiku', from: [4, 5], sampling: 'one' },
 ];
 
-/** `claude-opus-4-1-20250805`, `claude-haiku-4-5`, `anthropic.claude-sonnet-4-5-…-v1:0`, `claude-opus-4.7`; a date
- * after the major version (`claude-sonnet-4-20250514`) is not a minor version. */
-const MODEL_ID = /claude-([a-z]+)-(\d+)(?:[-.](\d{1,2}))?(?!\d)/;
-
 export function samplingOf(model: string): Sampling {
-  const m = MODEL_ID.exec(model.toLowerCase());
-  if (m === null) return 'all';
-  const [family, major, minor] = [m[1] ?? '', Number(m[2]), Number(m[3] ?? 0)];
-  const rule = RULES.find((r) => (r.family === '*' || r.family === family) && (major > r.from[0] || (major === r.from[0] && minor >= r.from[1])));
-  return rule?.sampling ?? 'all';
+  const m = claudeModel(model);
+  if (m === undefined) return 'all';
+  return RULES.find((r) => reaches(r, m))?.sampling ?? 'all';
 }
 
 /** Temperature and top_p as the route's model takes them. When both come and only one may go, the one that changes

@@ -1,5 +1,5 @@
-// The Anthropic Messages request as clients send it to the gateway, validated with zod. Unknown fields (thinking,
-// service_tier, …) are accepted and ignored; the fields we translate must be well-formed.
+// The Anthropic Messages request as clients send it to the gateway, validated with zod. Unknown fields (service_tier,
+// container, …) are accepted and ignored; the fields we translate or pass on must be well-formed.
 import { z } from 'zod';
 import { byType } from './wire-schema.ts';
 
@@ -30,9 +30,12 @@ const toolResultBlock = z.looseObject({
 /** Text, image, tool_use and tool_result blocks are checked; others (thinking, …) are left to the translator. */
 export const anthropicBlock = byType({ text: textBlock, image: imageBlock, tool_use: toolUseBlock, tool_result: toolResultBlock });
 
+/** `system` is a mid-conversation system message (Claude Code sends them); its blocks are checked by the translator,
+ * which takes text only. `clear_at: "next_user_message"` hides it once a later user message exists. */
 export const anthropicMessage = z.looseObject({
-  role: z.enum(['user', 'assistant']),
+  role: z.enum(['user', 'assistant', 'system']),
   content: z.union([z.string(), z.array(anthropicBlock)], { error: 'expected a string or an array of content blocks' }),
+  clear_at: z.string().nullish(),
 });
 
 export const anthropicCustomTool = z.looseObject({
@@ -69,6 +72,9 @@ export const anthropicRequest = z.looseObject({
     effort: z.string().min(1).nullish(),
     format: z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).nullish(),
   }).optional(),
+  // Passed on to Anthropic routes as sent (anthropic-wire.ts anthropicFields): only their shape is checked here.
+  thinking: z.looseObject({ type: z.string() }, { error: 'expected an object such as {"type": "adaptive"}' }).nullish(),
+  context_management: z.record(z.string(), z.unknown(), { error: 'expected an object such as {"edits": [...]}' }).nullish(),
   stream: z.boolean().optional(),
 });
 export type AnthropicWireRequest = z.infer<typeof anthropicRequest>;

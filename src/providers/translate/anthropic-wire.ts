@@ -1,7 +1,8 @@
-// Anthropic Messages wire shape ⇄ canonical. System messages live in the top-level `system`; tool calls are
-// `tool_use` blocks with an `input` object (canonical keeps OpenAI's JSON text); tool results are `tool_result`
-// blocks inside a user turn (consecutive ones merged, since Anthropic wants alternating turns).
-import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ToolCall, ToolChoice } from '../types.ts';
+// Anthropic Messages wire shape ⇄ canonical. System messages live in the top-level `system`, and later ones in place
+// where the model takes them; tool calls are `tool_use` blocks with an `input` object (canonical keeps OpenAI's JSON
+// text); tool results are `tool_result` blocks inside a user turn (consecutive ones merged, since Anthropic wants
+// alternating turns).
+import type { AnthropicFields, ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ToolCall, ToolChoice } from '../types.ts';
 import { cacheControlOf, cacheField, fromAnthropicImage, needsParts, textOfParts, toAnthropicImage } from './parts.ts';
 import { jsonInstruction } from './response-format.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
@@ -11,6 +12,7 @@ import { argumentsObject, toolUseInput } from './tool-input.ts';
 import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
 import { anthropicInputSchema } from './anthropic-input-schema.ts';
 import { samplingToWire } from './anthropic-sampling.ts';
+import { modelTakes } from './anthropic-features.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type { AnthropicCustomTool, AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
@@ -45,6 +47,7 @@ const textPart = (b: { text: string; cache_control?: unknown }): ContentPart => 
 /** One Anthropic turn → canonical messages: a user turn may hold tool results (one `tool` message each), text and
  * images. */
 function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
+  if (m.role === 'system') return systemMessageFromWire(m, i);
   if (typeof m.content === 'string') return [{ role: m.role, content: m.content }];
   const parts: ContentPart[] = [];
   const calls: ToolCall[] = [];
@@ -76,6 +79,26 @@ function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
     out.push(needsParts(parts) ? { role: 'user', content: text, parts } : { role: 'user', content: text });
   }
   return out;
+}
+
+/** A mid-conversation system message → a canonical system message in its place (text blocks only, as Anthropic
+ * takes); a blank one carries nothing and is left out. */
+function systemMessageFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
+  if (typeof m.content === 'string') return m.content.trim() === '' ? [] : [{ role: 'system', content: m.content }];
+  const parts = m.content.map((block, j): ContentPart => {
+    if (block.type !== 'text') throw new WireRequestError(`messages[${i}].content[${j}].type`, `block "${block.type}" is not supported in a system message; text blocks are`);
+    return textPart(block as Extract<AnthropicWireBlock, { type: 'text' }>);
+  });
+  const text = textOfParts(parts);
+  if (text.trim() === '') return [];
+  return [needsParts(parts) ? { role: 'system', content: text, parts } : { role: 'system', content: text }];
+}
+
+/** A system message with `clear_at: "next_user_message"` is shown to the model only until a later user message
+ * exists: after one, Anthropic keeps it in the array but the model no longer reads it, so neither does any route. */
+function clearedSystem(messages: readonly AnthropicWireMessage[], i: number): boolean {
+  const m = messages[i];
+  return m?.role === 'system' && m.clear_at === 'next_user_message' && messages.slice(i + 1).some((later) => later.role === 'user');
 }
 
 function toolChoiceFromWire(c: AnthropicWireRequest['tool_choice']): ToolChoice | undefined {
@@ -114,7 +137,9 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   const messages: ChatMessage[] = [];
   const system = systemFromWire(wire.system);
   if (system !== undefined) messages.push(system);
-  wire.messages.forEach((m, i) => messages.push(...messagesFromWire(m, i)));
+  wire.messages.forEach((m, i) => {
+    if (!clearedSystem(wire.messages, i)) messages.push(...messagesFromWire(m, i));
+  });
   const request: ChatRequest = { model: wire.model, messages };
   if (wire.tools) {
     request.tools = customTools(wire.tools).map((t) => ({
@@ -133,8 +158,23 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   if (wire.tool_choice?.disable_parallel_tool_use === true) request.parallel_tool_calls = false;
   const output = wire.output_config;
   if (output?.format != null) request.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: output.format.schema } };
-  if (output?.effort != null) request.reasoning_effort = output.effort;
+  const fields = anthropicFieldsFromWire(wire);
+  if (fields !== undefined) request.anthropic_fields = fields;
   return { request, stream: wire.stream === true };
+}
+
+/** The fields only Anthropic routes are sent (AnthropicFields); `output_config.format` is not among them: it travels
+ * as `response_format`. Null counts as absent, as Anthropic reads it. */
+function anthropicFieldsFromWire(wire: AnthropicWireRequest): AnthropicFields | undefined {
+  const fields: AnthropicFields = {};
+  if (wire.thinking != null) fields.thinking = wire.thinking;
+  if (wire.context_management != null) fields.context_management = wire.context_management;
+  if (wire.output_config !== undefined) {
+    const { format: _format, ...rest } = wire.output_config;
+    const kept = Object.fromEntries(Object.entries(rest).filter(([, v]) => v != null));
+    if (Object.keys(kept).length > 0) fields.output_config = kept;
+  }
+  return Object.keys(fields).length > 0 ? fields : undefined;
 }
 
 /** Tool arguments of a history sent to Anthropic: JSON text in canonical, an object there. Anything else is kept under
@@ -168,13 +208,31 @@ function blocksOf(m: ChatMessage): Obj[] {
   return blocks;
 }
 
-/** Canonical messages → Anthropic turns: tool results become user turns and same-role neighbours merge. */
-export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?: string | Obj[]; messages: Obj[] } {
-  const system = systemToWire(messages.filter((m) => m.role === 'system'));
-  const turns: { role: 'user' | 'assistant'; content: Obj[] }[] = [];
+/** An Anthropic turn being built; a system turn keeps the messages it came from, for when it cannot stay in place. */
+interface Turn {
+  role: 'user' | 'assistant' | 'system';
+  content: Obj[];
+  sources?: ChatMessage[];
+}
+
+export interface AnthropicMessagesOptions {
+  /** The route's model takes system messages in the middle of `messages` (anthropic-features.ts). */
+  midSystem?: boolean;
+}
+
+/** Canonical messages → Anthropic turns: tool results become user turns and same-role neighbours merge. System
+ * messages before the conversation go to `system`; later ones stay in place where Anthropic takes them
+ * (placeSystemTurns), else they join `system` too. */
+export function toAnthropicMessages(messages: readonly ChatMessage[], options: AnthropicMessagesOptions = {}): { system?: string | Obj[]; messages: Obj[] } {
+  const opening = messages.findIndex((m) => m.role !== 'system');
+  const leading = opening < 0 ? messages : messages.slice(0, opening);
+  const turns: Turn[] = [];
   let emptyLastAsk = false;
-  for (const m of messages) {
-    if (m.role === 'system') continue;
+  for (const m of opening < 0 ? [] : messages.slice(opening)) {
+    if (m.role === 'system') {
+      addSystemTurn(turns, m);
+      continue;
+    }
     const role = m.role === 'assistant' ? 'assistant' : 'user';
     const blocks = blocksOf(m);
     emptyLastAsk = blocks.length === 0 && role === 'user';
@@ -189,6 +247,8 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?
       turns.push({ role, content: blocks });
     }
   }
+  const hoisted = placeSystemTurns(turns, options.midSystem === true);
+  const system = systemToWire([...leading, ...hoisted]);
   // Leaving out an empty last question would turn the request into a prefill: the model would continue the
   // assistant's previous message instead of answering. Anthropic refuses an empty message; so does this route.
   if (emptyLastAsk && (turns.length > 0 || system === undefined)) throw new WireRequestError('messages', 'the last message has no content: an Anthropic route cannot take an empty message, and without it the model would continue the previous assistant message instead of answering');
@@ -197,7 +257,47 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system?
   // Instructions alone (an OpenAI caller may send only a system or developer message): Anthropic needs a user turn,
   // so the instructions become it rather than the call failing as a bad request that no fallback would retry.
   if (turns.length === 0 && system !== undefined) return { messages: [{ role: 'user', content: typeof system === 'string' ? [{ type: 'text', text: system }] : system }] };
-  return { ...(system !== undefined ? { system } : {}), messages: turns };
+  return { ...(system !== undefined ? { system } : {}), messages: turns.map((t) => ({ role: t.role, content: t.content })) };
+}
+
+/** A system message after the conversation began: a turn of its own (consecutive ones are one turn, as Anthropic
+ * allows no two system messages side by side). */
+function addSystemTurn(turns: Turn[], m: ChatMessage): void {
+  const blocks = m.parts !== undefined ? partsToBlocks(m.parts) : m.content && !blank(m.content) ? [{ type: 'text', text: m.content }] : [];
+  if (blocks.length === 0) return;
+  const last = turns.at(-1);
+  if (last?.role === 'system') {
+    last.content.push(...blocks);
+    last.sources?.push(m);
+  } else {
+    turns.push({ role: 'system', content: blocks, sources: [m] });
+  }
+}
+
+/**
+ * Keeps a system turn in place only where Anthropic takes one: on a model that has mid-conversation system messages,
+ * right after a user turn (Anthropic also allows one after a server tool use, which no route here makes), and last or
+ * before an assistant turn. Any other goes to the top-level `system` instead — its instructions still reach the model,
+ * as a bad request would not — and the turns either side of it merge when they are the same role. Returns those.
+ */
+function placeSystemTurns(turns: Turn[], midSystem: boolean): ChatMessage[] {
+  const hoisted: ChatMessage[] = [];
+  for (let i = 0; i < turns.length; ) {
+    const turn = turns[i]!;
+    const before = turns[i - 1];
+    const after = turns[i + 1];
+    if (turn.role !== 'system' || (midSystem && before?.role === 'user' && (after === undefined || after.role === 'assistant'))) {
+      i++;
+      continue;
+    }
+    hoisted.push(...(turn.sources ?? []));
+    turns.splice(i, 1);
+    if (before !== undefined && after !== undefined && before.role === after.role) {
+      before.content.push(...after.content);
+      turns.splice(i, 1);
+    }
+  }
+  return hoisted;
 }
 
 /** The user turn put before a history that opens with the assistant: the least text Anthropic takes (it refuses
@@ -208,13 +308,13 @@ const OPENING_USER_TURN = '.';
  * bad request that no fallback retries. OpenAI takes one: chat UIs open with the assistant's greeting, and a blank
  * first question, left out above, leaves the assistant first. A minimal user turn goes before it, so the greeting
  * stays in the history the model reads, as the caller sent it. */
-function userFirst(turns: { role: 'user' | 'assistant'; content: Obj[] }[]): void {
+function userFirst(turns: Turn[]): void {
   if (turns[0]?.role === 'assistant') turns.unshift({ role: 'user', content: [{ type: 'text', text: OPENING_USER_TURN }] });
 }
 
 /** A conversation ending with an assistant turn asks the model to continue it (a prefill); Anthropic refuses one
  * that ends in whitespace ("final assistant content cannot end with trailing whitespace"). */
-function trimPrefill(turns: { role: 'user' | 'assistant'; content: Obj[] }[]): void {
+function trimPrefill(turns: Turn[]): void {
   const last = turns.at(-1);
   const block = last?.role === 'assistant' ? last.content.at(-1) : undefined;
   if (block?.['type'] === 'text' && typeof block['text'] === 'string') block['text'] = block['text'].trimEnd();
@@ -257,7 +357,7 @@ const stopSequences = (stop: readonly string[] | undefined): string[] => (stop ?
 
 /** Canonical → the JSON body sent to the Anthropic Messages API. */
 export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean }): Obj {
-  const { system, messages } = toAnthropicMessages(withAnthropicToolIds(req.messages));
+  const { system, messages } = toAnthropicMessages(withAnthropicToolIds(req.messages), { midSystem: modelTakes(req.model, 'mid_conversation_system') });
   const body: Obj = { model: req.model, max_tokens: req.max_tokens ?? DEFAULT_MAX_TOKENS, messages };
   if (system !== undefined) body['system'] = system;
   if (req.tools && req.tools.length > 0) {
@@ -270,8 +370,42 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
   const stops = stopSequences(req.stop);
   if (stops.length > 0) body['stop_sequences'] = stops;
   settingsToWire(req, body);
+  if (req.anthropic_fields !== undefined) anthropicFieldsToWire(req, req.anthropic_fields, body);
   if (options.stream) body['stream'] = true;
   return body;
+}
+
+/**
+ * The caller's Anthropic-only fields, as the route's model takes them. `thinking` is left out where Anthropic would
+ * refuse it: adaptive on a model without adaptive thinking, and on a request that sends tool results, whose assistant
+ * turn Anthropic then requires to open with its signed thinking block — which the gateway does not carry (answers
+ * hold no thinking blocks). Without thinking, `context_management`'s thinking edits (which require it) go too.
+ * `output_config.effort` goes to models that have effort.
+ */
+function anthropicFieldsToWire(req: ChatRequest, fields: AnthropicFields, body: Obj): void {
+  const thinking = fields.thinking !== undefined && thinkingTaken(req, fields.thinking) ? fields.thinking : undefined;
+  if (thinking !== undefined) body['thinking'] = thinking;
+  const thinks = thinking !== undefined && thinking['type'] !== 'disabled';
+  const context = fields.context_management === undefined ? undefined : contextManagement(fields.context_management, thinks);
+  if (context !== undefined) body['context_management'] = context;
+  const output = { ...fields.output_config };
+  if (!modelTakes(req.model, 'effort')) delete output['effort'];
+  if (Object.keys(output).length > 0) body['output_config'] = output;
+}
+
+function thinkingTaken(req: ChatRequest, thinking: Readonly<Record<string, unknown>>): boolean {
+  if (thinking['type'] === 'disabled') return true;
+  if (thinking['type'] === 'adaptive' && !modelTakes(req.model, 'adaptive_thinking')) return false;
+  return req.messages.findLast((m) => m.role !== 'system')?.role !== 'tool';
+}
+
+/** `context_management` without its `clear_thinking_…` edits when no thinking is sent; left out when no edit is left. */
+function contextManagement(context: Readonly<Record<string, unknown>>, thinks: boolean): Record<string, unknown> | undefined {
+  const edits = context['edits'];
+  if (thinks || !Array.isArray(edits)) return context;
+  const kept = edits.filter((e: unknown) => !(isObj(e) && typeof e['type'] === 'string' && e['type'].startsWith('clear_thinking')));
+  if (kept.length === edits.length) return context;
+  return kept.length > 0 ? { ...context, edits: kept } : undefined;
 }
 
 const FINISH_FROM_ANTHROPIC: Readonly<Record<string, FinishReason>> = {
