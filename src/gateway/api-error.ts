@@ -50,6 +50,8 @@ export interface ApiErrorOptions {
   retryAfterSeconds?: number;
   /** Extra response headers (e.g. `x-switchyard-attempts` on a failed call). */
   headers?: Record<string, string>;
+  /** Anthropic's `error.details` (`{error_code, …}`), which its SDK reads as `errorCode` and `details`. */
+  details?: Readonly<Record<string, unknown>>;
 }
 
 export class ApiError extends Error {
@@ -59,6 +61,7 @@ export class ApiError extends Error {
   readonly param: string | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly headers: Record<string, string>;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(category: ApiErrorCategory, message: string, options: ApiErrorOptions = {}) {
     super(message);
@@ -67,6 +70,7 @@ export class ApiError extends Error {
     this.param = options.param;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.headers = options.headers ?? {};
+    this.details = options.details;
   }
 
   get status(): number {
@@ -83,9 +87,10 @@ export function openaiErrorBody(err: ApiError): { error: { message: string; type
   return { error: { message: err.message, type: CATEGORY_TABLE[err.category].openai, param: err.param ?? null, code: err.code ?? null } };
 }
 
-/** Anthropic: `{"type":"error","error":{"type","message"}}`. */
-export function anthropicErrorBody(err: ApiError): { type: 'error'; error: { type: string; message: string } } {
-  return { type: 'error', error: { type: CATEGORY_TABLE[err.category].anthropic, message: anthropicMessage(err) } };
+/** Anthropic: `{"type":"error","error":{"type","message"}}`, and `details` when the error has them. */
+export function anthropicErrorBody(err: ApiError): { type: 'error'; error: { type: string; message: string; details?: Readonly<Record<string, unknown>> } } {
+  const error = { type: CATEGORY_TABLE[err.category].anthropic, message: anthropicMessage(err) };
+  return { type: 'error', error: err.details === undefined ? error : { ...error, details: err.details } };
 }
 
 /** Anthropic's body has no `code`: agents that compact a conversation when it overflows (Claude Code) recognise it by

@@ -12,6 +12,7 @@ import { parseResponsesRequest, toResponsesResponse, type ResponseEcho } from '.
 import { createResponsesEventEncoder } from '../providers/translate/responses-stream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
+import { refuseThread } from './anthropic-thread.ts';
 
 export interface ParsedWire {
   request: ChatRequest;
@@ -59,7 +60,10 @@ export const openaiWire: WireApi = {
 
 export const anthropicWire: WireApi = {
   api: 'anthropic',
-  parse: (body) => parseAnthropicRequest(body),
+  parse: (body) => {
+    refuseThread(body);
+    return parseAnthropicRequest(body);
+  },
   response: (res) => asUpstreamFailure(() => toAnthropicResponse(res)),
   streamEncoder() {
     const encode = withStart(createAnthropicEventEncoder());
