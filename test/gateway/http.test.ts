@@ -130,6 +130,16 @@ test('healthz, readyz and models', async () => {
   assert.ok(models.data.some((m) => m.id === 'oa/sim-large'));
 });
 
+test('HEAD / and GET / answer 200 without a key (Claude Code sends HEAD / before its first request)', async () => {
+  const head = await fetch(`${h.url}/`, { method: 'HEAD', headers: { 'anthropic-version': '2023-06-01' } });
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), '');
+  const get = await fetch(`${h.url}/`);
+  assert.equal(get.status, 200);
+  assert.deepEqual(await get.json(), { status: 'ok' });
+  assert.equal((await fetch(`${h.url}/`, { method: 'HEAD', headers: { 'x-api-key': 'sy-not-a-key' } })).status, 200);
+});
+
 test('a model no route has is a 404 before anything is sent: x-switchyard-attempts 0, in both shapes', async () => {
   for (const [path, headers] of [['/v1/chat/completions', {}], ['/v1/messages', { 'anthropic-version': '2023-06-01' }]] as const) {
     const res = await post(path, JSON.stringify({ model: 'no-such-model', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }), headers);

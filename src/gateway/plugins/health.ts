@@ -1,4 +1,5 @@
-// Liveness and readiness: /healthz says the process answers; /readyz says a config is loaded and the state store
+// Liveness and readiness: `/` and /healthz say the process answers (Claude Code sends `HEAD /` before its first
+// request, and curl users try `/` first); /readyz says a config is loaded and the state store
 // is healthy (what a load balancer should check before sending traffic). A shared store (Redis) that is unreachable
 // leaves the gateway ready: it goes on with its own state (SPEC §7), and taking every replica out of the load
 // balancer at once would turn a Redis outage into a gateway outage. /readyz says `degraded` instead.
@@ -45,6 +46,8 @@ function readiness(ctx: GatewayContext, req: FastifyRequest): { ready: boolean; 
 
 export function healthPlugin(ctx: GatewayContext) {
   return async function health(app: FastifyInstance): Promise<void> {
+    // fastify answers HEAD for every GET route, with the GET's headers and no body.
+    app.get('/', async () => ({ status: 'ok' }));
     app.get('/healthz', async () => ({ status: 'ok' }));
     app.get('/readyz', async (req, reply) => {
       const { ready, body } = readiness(ctx, req);

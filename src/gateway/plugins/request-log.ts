@@ -1,5 +1,5 @@
 // One structured log line and one metrics sample per request, written when the response is finished. Probes
-// (/healthz, /readyz, /metrics) log at debug so they do not drown the requests that matter. The line names the
+// (/, /healthz, /readyz, /metrics) log at debug so they do not drown the requests that matter. The line names the
 // client key by its *name*; the key itself never reaches this code.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
@@ -13,7 +13,7 @@ import { sentAttempts } from '../../routing/trail.ts';
 import { CHAT_PATHS, pathOf } from '../chat-paths.ts';
 import type { Usage } from '../../providers/types.ts';
 
-const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+const PROBES = new Set(['/', '/healthz', '/readyz', '/metrics']);
 
 /** The router ignores a trailing slash (app.ts): `/healthz/` is a probe too. */
 function isProbe(path: string): boolean {
