@@ -1,5 +1,5 @@
 // Checks that span fields (SPEC §1): every route names a defined provider, `api_key` and `api_keys` are not both
-// given. Runs on the raw (interpolated, not yet validated) data so its findings are listed together with the
+// given, every `gateway.aliases` target is a task or a `provider/model` with a defined provider. Runs on the raw (interpolated, not yet validated) data so its findings are listed together with the
 // schema's, and reads it defensively: shapes the schema rejects are simply skipped here.
 import { formatPath, type ConfigIssue, type ConfigPath } from './issue.ts';
 import { didYouMean, closest } from './suggest.ts';
@@ -78,10 +78,47 @@ export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { i
     if (near) warnings.push(`auxiliary.${task} is not a built-in task (did you mean \`${near}\`?); it is kept as a custom task`);
     warnings.push(...unusedOnAuto(task, obj(cfg)));
   }
+  for (const issue of aliasIssues(root, providers)) issueAt(issue.path, issue.message, issue.key);
   if (providers.length === 0) warnings.push(NO_PROVIDERS);
   if (!obj(root['main'])) warnings.push(NO_MAIN);
   warnings.push(...bareMilliseconds(root));
   return { issues, warnings };
+}
+
+interface AliasIssue {
+  path: ConfigPath;
+  message: string;
+  /** Located at the key (the alias name) rather than its value. */
+  key: boolean;
+}
+
+/** An alias must lead somewhere: to a task, or to `provider/model` with a defined provider. Its name cannot be a
+ * task's: a client naming the task gets the task. */
+function aliasIssues(root: Obj, providers: string[]): AliasIssue[] {
+  const tasks = ['main', ...new Set([...BUILTIN_TASKS, ...Object.keys(obj(root['auxiliary']) ?? {})])];
+  const issues: AliasIssue[] = [];
+  for (const [name, value] of Object.entries(obj(obj(root['gateway'])?.['aliases']) ?? {})) {
+    const path = ['gateway', 'aliases', name];
+    if (tasks.includes(name)) issues.push({ path, key: true, message: `\`${name}\` is a task: a client that names it gets the task, so an alias cannot take its name` });
+    if (typeof value !== 'string' || value === '') continue; // the schema says what is wrong
+    const problem = aliasTargetProblem(value, tasks, providers, root);
+    if (problem !== undefined) issues.push({ path, key: false, message: problem });
+  }
+  return issues;
+}
+
+function aliasTargetProblem(value: string, tasks: string[], providers: string[], root: Obj): string | undefined {
+  if (tasks.includes(value)) return undefined;
+  const slash = value.indexOf('/');
+  if (slash > 0 && slash < value.length - 1) {
+    const provider = value.slice(0, slash);
+    if (providers.includes(provider)) return undefined;
+    const defined = providers.length ? `defined providers: ${providers.join(', ')}` : 'no providers are defined under `providers:`';
+    return `unknown provider \`${provider}\` in \`${value}\`${didYouMean(provider, providers)}; ${defined}`;
+  }
+  const owners = providers.filter((p) => Object.hasOwn(obj(obj(obj(root['providers'])?.[p])?.['models']) ?? {}, value));
+  const hint = owners.length > 0 ? `; name the route with its provider: \`${owners[0]}/${value}\`` : didYouMean(value, tasks);
+  return `\`${value}\` is neither a task (${tasks.join(', ')}) nor a provider/model route${hint}`;
 }
 
 /** `api_key`/`base_url` on a task whose provider is `auto` (the default): the main chain runs on its own providers'

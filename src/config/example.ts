@@ -69,4 +69,9 @@ gateway:
   listen: 127.0.0.1:4141
   state: sqlite                       # sqlite (embedded) | redis://host:port/db
   admin_key: \${SWITCHYARD_ADMIN_KEY}  # unset = admin endpoints off
+  # aliases:                          # client model names → a task or provider/model (clients such as Claude Code
+  #   claude-*: main                  #   and Codex send names of their own); * and ? are patterns: an exact name wins,
+  #   gpt-5*: main                    #   then the longest pattern; "*" is the default for any other name
+  #   claude-haiku-4-5: claude/claude-haiku-4-5
+  #   "*": main
 `;

@@ -216,6 +216,9 @@ export const gatewaySchema = z.strictObject({
   /** Most requests one client key may have in flight at once (more get 429 with Retry-After); unset, no limit. */
   max_in_flight_per_key: z.number().int().positive().optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Client model names (or patterns: `claude-*`, `"*"` for any other) → a task or `provider/model`; the targets are
+   * checked in cross-check.ts, the matching is src/gateway/model-aliases.ts. */
+  aliases: namedRecord(z.string().min(1, 'an alias name cannot be empty'), z.string().min(1, 'expected a task name or provider/model')).default({}),
 });
 
 export const configSchema = z.strictObject({

@@ -1,9 +1,10 @@
-// What the request's `model` names (SPEC §7): a task (`main`, `title_generation`, any `auxiliary:` task), a
-// `provider/model`, or a bare model listed under a provider. Tasks win over model names; `provider/model` needs a
-// configured provider; a bare model is looked up in `providers.*.models`, then in the configured routes. Naming a
-// model puts that route first and keeps the main chain behind it as the fallback.
+// What the request's `model` names (SPEC §7), first match wins: an exact `gateway.aliases` name, a task (`main`,
+// `title_generation`, any `auxiliary:` task), a `provider/model` with a configured provider, a bare model listed
+// under a provider or used by a configured route, then an alias pattern (`claude-*`; `"*"` last). Naming a model
+// puts that route first and keeps the main chain behind it as the fallback.
 import type { Config, Route } from '../config/schema.ts';
 import { ApiError } from './api-error.ts';
+import { buildAliases, patternAlias, type AliasTable, type AliasTarget } from './model-aliases.ts';
 
 export interface ModelTarget {
   task: string;
@@ -22,6 +23,7 @@ export interface ModelIndex {
   listed: readonly string[];
   /** The same as a set: the routes a metric label may name (metricRoute). */
   known: ReadonlySet<string>;
+  aliases: AliasTable;
 }
 
 export function buildModelIndex(config: Config): ModelIndex {
@@ -51,10 +53,15 @@ export function buildModelIndex(config: Config): ModelIndex {
   // An `auto` task with a model of its own runs it on the main route's provider: a route of a chain too.
   const known = new Set(seen);
   for (const task of Object.values(config.auxiliary)) if (task.provider === 'auto' && task.model && config.main) known.add(`${config.main.provider}/${task.model}`);
-  return { tasks, providers: new Set(Object.keys(config.providers)), bare, listed, known };
+  return { tasks, providers: new Set(Object.keys(config.providers)), bare, listed, known, aliases: buildAliases(config) };
 }
 
+/** An alias names a task (the client named no model of its own) or a route, like `provider/model` does. */
+const fromAlias = (target: AliasTarget): ModelTarget => (target.route ? { task: target.task, route: target.route, explicit: true } : { task: target.task, explicit: false });
+
 export function resolveModel(index: ModelIndex, model: string): ModelTarget | undefined {
+  const alias = index.aliases.exact.get(model);
+  if (alias) return fromAlias(alias);
   if (index.tasks.includes(model)) return { task: model, explicit: false };
   const slash = model.indexOf('/');
   if (slash > 0) {
@@ -64,7 +71,8 @@ export function resolveModel(index: ModelIndex, model: string): ModelTarget | un
   }
   const route = index.bare.get(model);
   if (route) return { task: 'main', route, explicit: true };
-  return undefined;
+  const pattern = patternAlias(index.aliases, model);
+  return pattern ? fromAlias(pattern) : undefined;
 }
 
 /**
@@ -107,8 +115,10 @@ export function shownModel(model: string): string {
   return model.length <= SHOWN_MODEL_CHARS ? model : `${model.slice(0, SHOWN_MODEL_CHARS)}… (${model.length} characters)`;
 }
 
-/** The message of a 404 for an unknown model: says what is valid. */
+/** The message of a 404 for an unknown model: says what is valid, and how to make the name valid (a client such as
+ * Claude Code sends names of its own, which only the gateway's config can map). */
 export function unknownModelMessage(index: ModelIndex, model: string): string {
-  const some = [...index.tasks, ...index.listed].slice(0, 12).join(', ');
-  return `unknown model ${JSON.stringify(shownModel(model))}: use a task (${index.tasks.join(', ')}), a provider/model with a configured provider, or a listed model — GET /v1/models lists them (e.g. ${some})`;
+  const some = [...index.tasks, ...index.aliases.exact.keys(), ...index.listed].slice(0, 12).join(', ');
+  const shown = JSON.stringify(shownModel(model));
+  return `unknown model ${shown}: use a task (${index.tasks.join(', ')}), a provider/model with a configured provider, or a listed model — GET /v1/models lists them (e.g. ${some}); or map this name to one in the config: gateway.aliases: { ${shown}: main }, or "*": main for every name not otherwise known`;
 }

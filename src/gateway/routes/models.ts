@@ -1,23 +1,31 @@
-// GET /v1/models — the tasks, then `provider/model` for every model the config knows; GET /v1/models/{id} — one
-// of them (the SDKs' models.retrieve; `provider/model` ids may come with the slash encoded or not). Answered in
-// Anthropic's shape when the caller sends `anthropic-version` (the Anthropic SDK), else OpenAI's.
+// GET /v1/models — the tasks, the `gateway.aliases` names (not the patterns: a client that checks a name against
+// the list has a name, not a pattern), then `provider/model` for every model the config knows; GET /v1/models/{id}
+// — one of them, or any name an alias pattern takes (the SDKs' models.retrieve; `provider/model` ids may come with
+// the slash encoded or not). Answered in Anthropic's shape when the caller sends `anthropic-version` (the Anthropic
+// SDK), else OpenAI's.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { clientAuthHook } from '../plugins/client-auth.ts';
 import { apiOf } from '../plugins/errors.ts';
+import { patternAlias } from '../model-aliases.ts';
 
 type ModelObject = Record<string, unknown> & { id: string };
 
-function modelObjects(ctx: GatewayContext, req: FastifyRequest): ModelObject[] {
+function modelObjects(ctx: GatewayContext, req: FastifyRequest, ids = listedIds(ctx)): ModelObject[] {
   const { tasks, listed } = ctx.settings.models;
   const created = Math.floor(ctx.settings.loaded.loadedAt / 1000);
-  const ids = [...tasks, ...listed];
   if (apiOf(req) === 'anthropic') {
     const createdAt = new Date(created * 1000).toISOString();
     return ids.map((id) => ({ type: 'model', id, display_name: id, created_at: createdAt }));
   }
-  return ids.map((id) => ({ id, object: 'model', created, owned_by: tasks.includes(id) ? 'switchyard' : id.split('/')[0] }));
+  // A task or an alias is the gateway's own name; a listed model is its provider's.
+  return ids.map((id) => ({ id, object: 'model', created, owned_by: listed.includes(id) && !tasks.includes(id) ? id.split('/')[0] : 'switchyard' }));
+}
+
+function listedIds(ctx: GatewayContext): string[] {
+  const { tasks, aliases, listed } = ctx.settings.models;
+  return [...new Set([...tasks, ...aliases.exact.keys(), ...listed])];
 }
 
 function idParam(req: FastifyRequest): string {
@@ -39,7 +47,7 @@ export function modelsPlugin(ctx: GatewayContext) {
     });
     app.get('/v1/models/*', async (req) => {
       const id = idParam(req);
-      const found = modelObjects(ctx, req).find((m) => m.id === id);
+      const found = modelObjects(ctx, req).find((m) => m.id === id) ?? (patternAlias(ctx.settings.models.aliases, id) ? modelObjects(ctx, req, [id])[0] : undefined);
       if (!found) throw new ApiError('not_found', `no model "${id}" here: GET /v1/models lists the tasks and provider/model names this gateway serves`, { code: 'model_not_found', param: 'model' });
       return found;
     });

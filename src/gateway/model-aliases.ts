@@ -1,0 +1,60 @@
+// `gateway.aliases`: client model names → a task or a `provider/model` route, so clients whose model names are fixed
+// (Claude Code asks for `claude-opus-5-5`, Codex for `gpt-5.5`) reach the chains the config has. A name with glob
+// characters is a pattern (picomatch, `*` matching across `/` too: `claude-*`, `gpt-5*`, `openrouter/*`); `"*"` is
+// the default for every other name. An exact name wins over every pattern, a longer pattern over a shorter one (then
+// the one written first), and `*` comes last. Where this sits among tasks and listed models: model-resolve.ts.
+import picomatch from 'picomatch';
+import type { Config, Route } from '../config/schema.ts';
+
+/** What an alias sends a request to: a task's chain, or a route in place of the main route. */
+export interface AliasTarget {
+  task: string;
+  route?: Route;
+}
+
+interface PatternAlias {
+  pattern: string;
+  matches: (name: string) => boolean;
+  target: AliasTarget;
+}
+
+export interface AliasTable {
+  exact: ReadonlyMap<string, AliasTarget>;
+  /** Longest pattern first; `*` last. */
+  patterns: readonly PatternAlias[];
+}
+
+export const NO_ALIASES: AliasTable = { exact: new Map(), patterns: [] };
+
+/** Whether an alias name is a pattern rather than a model name. */
+export const isPattern = (name: string): boolean => picomatch.scan(name).isGlob;
+
+/** `main`, a task under `auxiliary:`, or `provider/model` with a configured provider (config check refuses others). */
+export function aliasTarget(config: Config, value: string): AliasTarget | undefined {
+  if (value === 'main' || Object.hasOwn(config.auxiliary, value)) return { task: value };
+  const slash = value.indexOf('/');
+  if (slash <= 0 || slash === value.length - 1 || !Object.hasOwn(config.providers, value.slice(0, slash))) return undefined;
+  return { task: 'main', route: { provider: value.slice(0, slash), model: value.slice(slash + 1) } };
+}
+
+export function buildAliases(config: Config): AliasTable {
+  const exact = new Map<string, AliasTarget>();
+  const patterns: PatternAlias[] = [];
+  for (const [name, value] of Object.entries(config.gateway.aliases)) {
+    const target = aliasTarget(config, value);
+    if (target === undefined) continue;
+    if (!isPattern(name)) exact.set(name, target);
+    else patterns.push({ pattern: name, matches: picomatch(name, { bash: true }), target });
+  }
+  // Array.prototype.sort is stable: patterns of one length keep the order they were written in.
+  patterns.sort((a, b) => rank(b.pattern) - rank(a.pattern));
+  return { exact, patterns };
+}
+
+/** `*` alone is the default, after every other pattern whatever its length. */
+const rank = (pattern: string): number => (pattern === '*' ? -1 : pattern.length);
+
+/** The most specific pattern alias that matches `name`. */
+export function patternAlias(table: AliasTable, name: string): AliasTarget | undefined {
+  return table.patterns.find((p) => p.matches(name))?.target;
+}
