@@ -219,6 +219,9 @@ export const gatewaySchema = z.strictObject({
   /** Client model names (or patterns: `claude-*`, `"*"` for any other) → a task or `provider/model`; the targets are
    * checked in cross-check.ts, the matching is src/gateway/model-aliases.ts. */
   aliases: namedRecord(z.string().min(1, 'an alias name cannot be empty'), z.string().min(1, 'expected a task name or provider/model')).default({}),
+  /** What a Responses request's built-in tools (web_search, file_search, mcp, …), which only OpenAI runs, get:
+   * `drop` leaves them out and says so in `x-switchyard-dropped-tools`; `refuse` answers 400. */
+  hosted_tools: z.enum(['drop', 'refuse']).default('drop'),
 });
 
 export const configSchema = z.strictObject({

@@ -1,6 +1,7 @@
 // What every gateway plugin shares: the router (createSwitchyard), the store, the logger, the metrics, the key
 // cache, and the current settings snapshot. A reload swaps `settings` in one assignment, so a request that read it
 // at its start keeps a consistent view; the router keeps in-flight calls on the config they started with.
+import type { HostedToolsPolicy } from '../providers/translate/responses-wire.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import type { LineWriter, Logger } from '../log.ts';
 import type { StateStore } from '../state/types.ts';
@@ -17,6 +18,8 @@ export interface GatewaySettings {
   maxInFlightPerKey: number | undefined;
   adminKey: string | undefined;
   models: ModelIndex;
+  /** `gateway.hosted_tools`: what a Responses request's built-in tools get. */
+  hostedTools: HostedToolsPolicy;
 }
 
 export interface GatewayContext {
@@ -49,5 +52,6 @@ export function settingsFrom(loaded: LoadedConfig): GatewaySettings {
     // An empty string (an unset ${VAR}) means no admin key: the admin API stays off rather than open.
     adminKey: g.admin_key ? g.admin_key : undefined,
     models: buildModelIndex(loaded.config),
+    hostedTools: g.hosted_tools,
   };
 }

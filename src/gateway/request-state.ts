@@ -30,6 +30,9 @@ export interface RequestState {
   /** Tokens the answer used, as the provider counted them (a stream's comes with its finish event): the line's
    * `tokens_*` fields and `switchyard_gateway_tokens_total`, so an operator can say who used how much. */
   usage?: Usage;
+  /** Responses API built-in tools left out of the request (gateway.hosted_tools: drop): the line's `dropped_tools`
+   * and the `x-switchyard-dropped-tools` header. */
+  droppedTools?: string[];
   /** Sum of attempt latencies and waits, for the overhead histogram (non-streaming). */
   upstreamMs?: number;
   /** The router call's trail (chat requests): what a hang-up's line counts as sent. */

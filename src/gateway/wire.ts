@@ -8,7 +8,8 @@ import { createOpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE } from '../pr
 import { parseAnthropicRequest, toAnthropicResponse } from '../providers/translate/anthropic-wire.ts';
 import { createAnthropicEventEncoder } from '../providers/translate/anthropic-stream.ts';
 import { namedSseFrame } from '../providers/sse.ts';
-import { parseResponsesRequest, toResponsesResponse, type ResponseEcho } from '../providers/translate/responses-wire.ts';
+import { parseResponsesRequest, toResponsesResponse, type HostedToolsPolicy, type ResponseEcho, type ResponsesAnswerOptions } from '../providers/translate/responses-wire.ts';
+import type { NamespaceNames } from '../providers/translate/responses-namespace.ts';
 import { createResponsesEventEncoder } from '../providers/translate/responses-stream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
@@ -22,6 +23,15 @@ export interface ParsedWire {
   customTools?: ReadonlySet<string>;
   /** Responses API: the request's settings its response object repeats. */
   echo?: ResponseEcho;
+  /** Responses API: the flattened names of namespaced tools, whose calls are answered inside their namespace. */
+  namespaces?: NamespaceNames;
+  /** Responses API: built-in tools left out of the request (`x-switchyard-dropped-tools`). */
+  droppedTools?: string[];
+}
+
+/** The gateway's settings a body is parsed under. */
+export interface WireParseOptions {
+  hostedTools: HostedToolsPolicy;
 }
 
 export interface StreamEncoder {
@@ -35,7 +45,7 @@ export interface StreamEncoder {
 
 export interface WireApi {
   api: Api;
-  parse(body: unknown): ParsedWire;
+  parse(body: unknown, options?: WireParseOptions): ParsedWire;
   response(res: ChatResponse, parsed: ParsedWire): object;
   streamEncoder(parsed: ParsedWire): StreamEncoder;
 }
@@ -79,7 +89,7 @@ export const anthropicWire: WireApi = {
 /** The OpenAI Responses API: OpenAI's error shape, its own response object and stream events. */
 export const responsesWire: WireApi = {
   api: 'openai',
-  parse: (body) => parseResponsesRequest(body),
+  parse: (body, options) => parseResponsesRequest(body, options),
   response: (res, parsed) => toResponsesResponse(res, responsesOptions(parsed)),
   streamEncoder(parsed) {
     const encoder = createResponsesEventEncoder(responsesOptions(parsed));
@@ -98,8 +108,12 @@ export const responsesWire: WireApi = {
   },
 };
 
-function responsesOptions(parsed: ParsedWire): { customTools?: ReadonlySet<string>; echo?: ResponseEcho } {
-  return { ...(parsed.customTools ? { customTools: parsed.customTools } : {}), ...(parsed.echo ? { echo: parsed.echo } : {}) };
+function responsesOptions(parsed: ParsedWire): ResponsesAnswerOptions {
+  return {
+    ...(parsed.customTools ? { customTools: parsed.customTools } : {}),
+    ...(parsed.namespaces && parsed.namespaces.size > 0 ? { namespaces: parsed.namespaces } : {}),
+    ...(parsed.echo ? { echo: parsed.echo } : {}),
+  };
 }
 
 /** An answer the caller's shape cannot hold (tool arguments that are not an object, for an Anthropic caller: see

@@ -55,9 +55,14 @@ test('responses request: instructions, messages, function calls and outputs → 
 
 test('responses request: what cannot be answered statelessly or routed is refused, located', () => {
   const cases: [unknown, RegExp][] = [
-    [{ model: 'm', input: 'x', previous_response_id: 'resp_1' }, /^previous_response_id: the gateway keeps no responses/],
+    [{ model: 'm', input: 'x', previous_response_id: 'resp_1' }, /^previous_response_id: the gateway keeps no responses, so "resp_1" cannot be found/],
+    [{ model: 'm', input: 'x', conversation: 'conv_1' }, /^conversation: the gateway keeps no conversations/],
+    [{ model: 'm', input: 'x', background: true }, /^background: the gateway keeps no responses to poll/],
+    [{ model: 'm', input: 'x', tools: [{ type: 'namespace', name: 'crm', tools: [] }] }, /^tools\[0\]\.tools: expected a non-empty array/],
+    [{ model: 'm', input: 'x', tools: [{ type: 'namespace', name: 'crm', tools: [{ type: 'web_search' }] }] }, /^tools\[0\]\.tools\[0\]\.type: a namespace holds function and custom tools only/],
+    [{ model: 'm', input: 'x', tools: [{ type: 'namespace', tools: [{ type: 'function', name: 'f' }] }] }, /^tools\[0\]\.name: required/],
+    [{ model: 'm', input: 'x', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }, /^tool_choice\.type: forces the built-in "web_search" tool/],
     [{ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, /^input\[0\]\.type: item "item_reference" is not supported/],
-    [{ model: 'm', input: 'x', tools: [{ type: 'file_search' }] }, /^tools\[0\]\.type: "file_search" tools run on OpenAI's side/],
     [{ model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'f1' }] }] }, /^input\[0\]\.content\[0\]\.image_url: required/],
     [{ model: 'm', input: [{ role: 'user', content: [{ type: 'input_file', file_data: 'x' }] }] }, /^input\[0\]\.content\[0\]\.type: content part "input_file" is not supported/],
     [{ model: 'm', input: [] }, /^input: /],
@@ -222,4 +227,69 @@ test('responses: text and then a refusal are two parts of one message, each with
   const done = events.at(-1)!['response'] as { status: string; output: { content: unknown }[] };
   assert.equal(done.status, 'completed');
   assert.deepEqual(done.output[0]?.content, [{ type: 'output_text', text: 'Well.', annotations: [], logprobs: [] }, { type: 'refusal', refusal: 'No.' }]);
+});
+
+test('responses request: the codes clients act on come with the stateful refusals', () => {
+  const codeOf = (body: unknown): string | undefined => {
+    try {
+      parseResponsesRequest(body);
+    } catch (e) {
+      return WireRequestError.isInstance(e) ? e.code : 'not a WireRequestError';
+    }
+    return undefined;
+  };
+  assert.equal(codeOf({ model: 'm', input: 'x', previous_response_id: 'resp_1' }), 'previous_response_not_found');
+  assert.equal(codeOf({ model: 'm', input: 'x', conversation: { id: 'conv_1' } }), 'unsupported_parameter');
+  // store: true asks for nothing the gateway must do now; reading it back is what is refused (GET /v1/responses/{id}).
+  assert.equal(codeOf({ model: 'm', input: 'x', store: true }), undefined);
+  assert.equal(codeOf({ model: 'm', input: 'x', store: false }), undefined);
+});
+
+test('built-in tools: left out and listed by default, refused under hosted_tools: refuse, refused when forced', () => {
+  const body = { model: 'm', input: 'x', tools: [{ type: 'web_search' }, { type: 'function', name: 'f', parameters: { type: 'object' } }, { type: 'mcp', server_label: 'x' }, { type: 'web_search' }] };
+  const dropped = parseResponsesRequest(body);
+  assert.deepEqual(dropped.request.tools?.map((t) => t.name), ['f']);
+  assert.deepEqual(dropped.droppedTools, ['web_search', 'mcp']);
+  const only = parseResponsesRequest({ model: 'm', input: 'x', tools: [{ type: 'image_generation' }] });
+  assert.equal(only.request.tools, undefined);
+  assert.throws(() => parseResponsesRequest(body, { hostedTools: 'refuse' }), (e: unknown) => WireRequestError.isInstance(e) && e.code === 'hosted_tool_unsupported'
+    && /^tools\[0\]\.type: "web_search" is a built-in tool that OpenAI runs on its side.*gateway\.hosted_tools: refuse/.test(e.message));
+  assert.throws(() => parseResponsesRequest({ ...body, tool_choice: { type: 'mcp', server_label: 'x' } }), (e: unknown) => WireRequestError.isInstance(e) && e.code === 'hosted_tool_unsupported');
+});
+
+test('namespace tools: flattened on the way up (plain names kept, collisions and long names resolved), calls answered inside their namespace', () => {
+  const lookup = { type: 'function', name: 'lookup', description: 'Look up', parameters: { type: 'object', properties: { id: { type: 'string' } } } };
+  const parsed = parseResponsesRequest({
+    model: 'm',
+    tools: [
+      { type: 'namespace', name: 'crm', description: 'CRM', tools: [lookup, { type: 'custom', name: 'note' }] },
+      { type: 'namespace', name: 'mcp__docs__', description: 'Docs', tools: [{ ...lookup, defer_loading: true }] },
+      { type: 'namespace', name: 'a.very.long.namespace.name.that.goes.on.and.on', description: '', tools: [{ type: 'function', name: 'and_a_long_function_name_too' }] },
+      { type: 'function', name: 'crm__lookup', parameters: { type: 'object' } },
+    ],
+    tool_choice: { type: 'function', name: 'lookup', namespace: 'crm' },
+    input: [
+      { role: 'user', content: 'find it' },
+      { type: 'function_call', call_id: 'c1', name: 'lookup', namespace: 'crm', arguments: '{"id":"1"}' },
+      { type: 'function_call_output', call_id: 'c1', output: 'found' },
+    ],
+  });
+  const names = parsed.request.tools?.map((t) => t.name);
+  assert.deepEqual(names, ['crm__lookup', 'crm__lookup_2', 'crm__note', 'mcp__docs__lookup', names?.[4]]);
+  assert.match(names![4]!, /^a_very_long_namespace_name_that_goes_on_and_on__and_a_l_[0-9a-f]{8}$/);
+  assert.ok(names!.every((n) => n.length <= 64));
+  assert.deepEqual(parsed.request.tools?.[1], { name: 'crm__lookup_2', description: 'Look up', parameters: lookup.parameters });
+  assert.ok(parsed.customTools.has('crm__note'));
+  assert.deepEqual(parsed.request.tool_choice, { name: 'crm__lookup_2' });
+  assert.deepEqual(parsed.request.messages[1]?.tool_calls, [{ id: 'c1', name: 'crm__lookup_2', arguments: '{"id":"1"}' }]);
+
+  const answer = toResponsesResponse({
+    id: 'x', model: 'm', content: '', finish_reason: 'tool_calls',
+    tool_calls: [{ id: 'c2', name: 'crm__lookup_2', arguments: '{"id":"2"}' }, { id: 'c3', name: 'crm__lookup', arguments: '{}' }, { id: 'c4', name: 'crm__note', arguments: '{"input":"hi"}' }],
+  }, { customTools: parsed.customTools, namespaces: parsed.namespaces });
+  const output = answer['output'] as Record<string, unknown>[];
+  assert.deepEqual(output.map((o) => [o['type'], o['namespace'], o['name']]), [
+    ['function_call', 'crm', 'lookup'], ['function_call', undefined, 'crm__lookup'], ['custom_tool_call', 'crm', 'note'],
+  ]);
+  assert.equal(output[2]!['input'], 'hi');
 });

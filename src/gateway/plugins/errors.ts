@@ -65,8 +65,8 @@ export function toApiError(err: unknown, explicit = false, bodyLimit?: number): 
   if (isCallFailure(err)) return failureToApiError(err, explicit);
   if (err instanceof Error && err.name === 'WireRequestError') {
     // The translator's located error: `messages[2].role: expected one of …`.
-    const path = (err as Error & { path?: string }).path;
-    return new ApiError('invalid_request', `invalid request body: ${scrubSecrets(err.message)}`, path ? { param: path } : {});
+    const { path, code } = err as Error & { path?: string; code?: string };
+    return new ApiError('invalid_request', `invalid request body: ${scrubSecrets(err.message)}`, { ...(path ? { param: path } : {}), ...(code ? { code } : {}) });
   }
   if (isZodLike(err)) {
     const issue = err.issues[0];

@@ -98,6 +98,7 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     ms: Math.round(ms * 100) / 100,
   };
   if (s.usage !== undefined) addTokenFields(line, s.usage);
+  if (s.droppedTools !== undefined) line['dropped_tools'] = s.droppedTools.join(',');
   // Rendered here, not through the line writer's memo of repeated values: a message seen once would only churn it.
   if (s.error !== undefined) line['error'] = rawJson(s.error, false);
   ctx.requestLine(probe ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');

@@ -70,7 +70,8 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
   if (!target) throw new ApiError('not_found', unknownModelMessage(settings.models, body.model), { code: 'model_not_found', param: 'model' });
   sy.target = target;
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
-  const parsed = wire.parse(body);
+  const parsed = wire.parse(body, { hostedTools: settings.hostedTools });
+  if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) sy.droppedTools = parsed.droppedTools;
   const beta = forwardedBetas(req.headers['anthropic-beta']);
   if (beta !== undefined) parsed.request.anthropic_beta = beta;
   // The gateway's own trail array: a cancelled call rejects without one (see logHangUp).
@@ -104,6 +105,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
  * onSend hook, which every response would pay for). */
 function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestState): void {
   reply.header('x-switchyard-route', headerValue(sy.route ?? '')).header('x-switchyard-attempts', String(sy.attempts));
+  if (sy.droppedTools) reply.header('x-switchyard-dropped-tools', sy.droppedTools.join(', '));
   if (ctx.closing) reply.header('connection', 'close');
 }
 

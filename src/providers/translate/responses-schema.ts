@@ -23,6 +23,8 @@ export const responsesFunctionCall = z.looseObject({
   call_id: z.string().min(1),
   name: z.string().min(1),
   arguments: z.string({ error: 'expected a string of JSON text' }),
+  /** The namespace tool the called function is in (responses-namespace.ts). */
+  namespace: z.string().min(1).nullish(),
 });
 
 export const responsesCustomToolCall = z.looseObject({
@@ -30,6 +32,7 @@ export const responsesCustomToolCall = z.looseObject({
   call_id: z.string().min(1),
   name: z.string().min(1),
   input: z.string(),
+  namespace: z.string().min(1).nullish(),
 });
 
 const callOutput = <T extends string>(type: T) => z.looseObject({ type: z.literal(type), call_id: z.string().min(1), output: content });
@@ -69,7 +72,13 @@ export const responsesRequest = z.looseObject({
   input: z.union([z.string(), z.array(responsesItem).min(1)], { error: 'expected a string or a non-empty array of input items' }),
   instructions: z.string().nullish(),
   tools: z.array(responsesTool).optional(),
-  tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.enum(['function', 'custom']), name: z.string().min(1) })], {
+  // A forced built-in tool ({type: "web_search"}, {type: "mcp", …}) is checked by the translator, which says why it
+  // cannot be forced here.
+  tool_choice: z.union([
+    z.enum(['auto', 'none', 'required']),
+    z.looseObject({ type: z.enum(['function', 'custom']), name: z.string().min(1), namespace: z.string().min(1).nullish() }),
+    z.looseObject({ type: z.string().min(1).refine((t) => t !== 'function' && t !== 'custom') }),
+  ], {
     error: 'expected "auto", "none", "required" or {type: "function" | "custom", name}',
   }).optional(),
   max_output_tokens: z.number().int().positive().nullish(),
@@ -83,7 +92,11 @@ export const responsesRequest = z.looseObject({
   // OpenAI's limits: up to 16 pairs, keys of up to 64 characters, string values of up to 512. Carried nowhere, only
   // echoed in the response object.
   metadata: z.record(z.string().max(64), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, 'at most 16 keys').nullish(),
+  // Stateful fields, refused by the translator with the codes clients act on (the gateway keeps no responses).
   previous_response_id: z.string().nullish(),
+  conversation: z.unknown().optional(),
+  background: z.boolean().nullish(),
+  store: z.boolean().nullish(),
   stream: z.boolean().nullish(),
 });
 export type ResponsesWireRequest = z.infer<typeof responsesRequest>;

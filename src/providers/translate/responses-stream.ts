@@ -5,7 +5,7 @@
 import type { StreamEvent, Usage } from '../types.ts';
 import type { NamedSseEvent } from '../sse.ts';
 import { shapedId } from './ids.ts';
-import { customCallItem, finishedItemStatus, functionCallItem, messageItem, newItemId, outputTextPart, refusalPart, responseObject, statusOf, type ResponseEcho } from './responses-wire.ts';
+import { customCallItem, finishedItemStatus, functionCallItem, messageItem, newItemId, outputTextPart, refusalPart, responseObject, statusOf, type ResponsesAnswerOptions } from './responses-wire.ts';
 import { type Obj } from './obj.ts';
 
 
@@ -35,7 +35,7 @@ interface OpenCall {
   custom: boolean;
 }
 
-export function createResponsesEventEncoder(options: { customTools?: ReadonlySet<string>; echo?: ResponseEcho } = {}): { encode(ev: StreamEvent): NamedSseEvent[]; sequence(): number } {
+export function createResponsesEventEncoder(options: ResponsesAnswerOptions = {}): { encode(ev: StreamEvent): NamedSseEvent[]; sequence(): number } {
   let seq = 0;
   let id = shapedId('resp_', '');
   let model = '';
@@ -108,7 +108,7 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
     live = undefined;
     const at = { item_id: open.itemId, output_index: open.outputIndex };
     if (open.custom) {
-      const item = customCallItem(open.itemId, open.call, closedStatus(open.outputIndex));
+      const item = customCallItem(open.itemId, open.call, closedStatus(open.outputIndex), options.namespaces);
       output[open.outputIndex] = item;
       return [
         emit('response.custom_tool_call_input.delta', { ...at, delta: item['input'] }),
@@ -116,10 +116,10 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
         emit('response.output_item.done', { output_index: open.outputIndex, item }),
       ];
     }
-    const item = functionCallItem(open.itemId, open.call, closedStatus(open.outputIndex));
+    const item = functionCallItem(open.itemId, open.call, closedStatus(open.outputIndex), options.namespaces);
     output[open.outputIndex] = item;
     return [
-      emit('response.function_call_arguments.done', { ...at, name: open.call.name, arguments: open.call.arguments }),
+      emit('response.function_call_arguments.done', { ...at, name: item['name'], arguments: open.call.arguments }),
       emit('response.output_item.done', { output_index: open.outputIndex, item }),
     ];
   }
@@ -130,7 +130,7 @@ export function createResponsesEventEncoder(options: { customTools?: ReadonlySet
     const custom = options.customTools?.has(call.name) === true;
     const open: OpenCall = { index: call.index, outputIndex: output.length, itemId: newItemId(custom ? 'ctc' : 'fc'), call: { id: call.id, name: call.name, arguments: call.arguments }, custom };
     live = open;
-    const item = (custom ? customCallItem : functionCallItem)(open.itemId, { ...open.call, arguments: '' }, 'in_progress');
+    const item = (custom ? customCallItem : functionCallItem)(open.itemId, { ...open.call, arguments: '' }, 'in_progress', options.namespaces);
     output.push(item);
     out.push(emit('response.output_item.added', { output_index: open.outputIndex, item: { ...item } }));
     if (!custom && call.arguments !== '') out.push(emit('response.function_call_arguments.delta', { item_id: open.itemId, output_index: open.outputIndex, delta: call.arguments }));

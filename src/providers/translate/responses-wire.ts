@@ -9,7 +9,8 @@ import { jsonSchemaFormat } from './response-format.ts';
 import { checkToolChoice } from './tool-choice.ts';
 import { usageToResponses } from './usage.ts';
 import { customCallArguments, customInputOf, customToolDefinition } from './responses-custom-tools.ts';
-import { responsesRequest, type ResponsesWireItem, type ResponsesWireRequest } from './responses-schema.ts';
+import { responsesRequest, responsesTool, type ResponsesWireItem, type ResponsesWireRequest } from './responses-schema.ts';
+import { NamespaceNames } from './responses-namespace.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
 import { type Obj } from './obj.ts';
 
@@ -19,8 +20,29 @@ export interface ParsedResponsesRequest {
   stream: boolean;
   /** Names of the tools declared `type: "custom"`: their calls are answered as `custom_tool_call` items. */
   customTools: ReadonlySet<string>;
+  /** The flattened names of namespaced tools: their calls are answered inside their namespace. */
+  namespaces: NamespaceNames;
+  /** Types of the built-in tools left out of the request (`gateway.hosted_tools: drop`), in order, each once. */
+  droppedTools: string[];
   /** The request's settings the response object repeats (settingsEcho). */
   echo: ResponseEcho;
+}
+
+/** What to do with the built-in tools OpenAI runs on its side (web_search, file_search, mcp, …), which no other
+ * route can run: leave them out (`drop`, said in a header) or refuse the request (`refuse`). */
+export type HostedToolsPolicy = 'drop' | 'refuse';
+
+export interface ResponsesParseOptions {
+  hostedTools?: HostedToolsPolicy;
+}
+
+/** The tools a request offers that the canonical request carries, and what answering their calls needs. */
+interface WireTools {
+  tools: ToolDefinition[] | undefined;
+  custom: Set<string>;
+  namespaces: NamespaceNames;
+  /** Built-in tools: type and where each was. */
+  builtIn: { type: string; path: string }[];
 }
 
 /** The settings OpenAI's Response object repeats from its request, as the caller sent them (validated). */
@@ -94,17 +116,21 @@ function addToolCall(out: ChatMessage[], call: ToolCall): void {
 
 type Item<T extends string> = Extract<ResponsesWireItem, { type: T }>;
 
+/** A call's name as the canonical request has it: flattened when the call was made inside a namespace. */
+const calledName = (call: { name: string; namespace?: string | null | undefined }, namespaces: NamespaceNames): string =>
+  (call.namespace ? namespaces.flatten({ namespace: call.namespace, name: call.name }) : call.name);
+
 /** The items in order → canonical messages; consecutive function calls join the assistant turn before them. */
-function messagesFromItems(items: readonly ResponsesWireItem[]): ChatMessage[] {
+function messagesFromItems(items: readonly ResponsesWireItem[], namespaces: NamespaceNames): ChatMessage[] {
   const out: ChatMessage[] = [];
   items.forEach((item, i) => {
     const path = `input[${i}]`;
     if (item.type === 'function_call') {
       const call = item as Item<'function_call'>;
-      addToolCall(out, { id: call.call_id, name: call.name, arguments: call.arguments });
+      addToolCall(out, { id: call.call_id, name: calledName(call, namespaces), arguments: call.arguments });
     } else if (item.type === 'custom_tool_call') {
       const call = item as Item<'custom_tool_call'>;
-      addToolCall(out, { id: call.call_id, name: call.name, arguments: customCallArguments(call.input) });
+      addToolCall(out, { id: call.call_id, name: calledName(call, namespaces), arguments: customCallArguments(call.input) });
     } else if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
       const result = item as Item<'function_call_output' | 'custom_tool_call_output'>;
       out.push(toolResultFromWire(result.call_id, result.output, path));
@@ -120,23 +146,96 @@ function messagesFromItems(items: readonly ResponsesWireItem[]): ChatMessage[] {
   return out;
 }
 
-function toolsFromWire(tools: ResponsesWireRequest['tools'], custom: Set<string>): ChatRequest['tools'] {
-  return tools?.map((t, i) => {
-    if (t.type !== 'function' && t.type !== 'custom') {
-      throw new WireRequestError(`tools[${i}].type`, `"${t.type}" tools run on OpenAI's side and cannot be routed; function and custom tools are supported`);
+type WireTool = NonNullable<ResponsesWireRequest['tools']>[number];
+
+/** A function or custom tool (at the top level or inside a namespace, under the name given) → canonical. */
+function clientTool(t: WireTool, name: string, custom: Set<string>): ToolDefinition {
+  if (t.type === 'custom') {
+    custom.add(name);
+    return customToolDefinition({ ...t, name });
+  }
+  const tool: ToolDefinition = { name, parameters: t.parameters ?? { type: 'object', properties: {} } };
+  if (t.description != null) tool.description = t.description;
+  // Left out, OpenAI's Responses API is strict when the schema allows it; chat completions have no such middle
+  // ground (strict: true refuses an incompatible schema), so only the caller's explicit choice is carried.
+  if (t.strict != null) tool.strict = t.strict;
+  return tool;
+}
+
+/** A namespace's tools, checked: each a function or custom tool with a name. */
+function namespaceMembers(t: WireTool, path: string): { tool: WireTool; path: string }[] {
+  if (typeof t.name !== 'string' || t.name === '') throw new WireRequestError(`${path}.name`, 'required (the namespace\'s name)');
+  const members: unknown = (t as Obj)['tools'];
+  if (!Array.isArray(members) || members.length === 0) throw new WireRequestError(`${path}.tools`, 'expected a non-empty array of function or custom tools');
+  return members.map((m: unknown, k) => {
+    const at = `${path}.tools[${k}]`;
+    const member = responsesTool.safeParse(m);
+    if (!member.success || (member.data.type !== 'function' && member.data.type !== 'custom')) {
+      throw new WireRequestError(`${at}.type`, 'a namespace holds function and custom tools only');
     }
-    if (t.name === undefined) throw new WireRequestError(`tools[${i}].name`, 'required');
-    if (t.type === 'custom') {
-      custom.add(t.name);
-      return customToolDefinition({ ...t, name: t.name });
-    }
-    const tool: ToolDefinition = { name: t.name, parameters: t.parameters ?? { type: 'object', properties: {} } };
-    if (t.description != null) tool.description = t.description;
-    // Left out, OpenAI's Responses API is strict when the schema allows it; chat completions have no such middle
-    // ground (strict: true refuses an incompatible schema), so only the caller's explicit choice is carried.
-    if (t.strict != null) tool.strict = t.strict;
-    return tool;
+    if (member.data.name === undefined) throw new WireRequestError(`${at}.name`, 'required');
+    return { tool: member.data, path: at };
   });
+}
+
+/** Function and custom tools, plain and in namespaces (flattened after every plain name is known, so a plain tool
+ * keeps its name), and the built-in ones, set apart. */
+function toolsFromWire(wireTools: ResponsesWireRequest['tools']): WireTools {
+  const custom = new Set<string>();
+  const builtIn: WireTools['builtIn'] = [];
+  const plain: ToolDefinition[] = [];
+  const grouped: { namespace: string; members: { tool: WireTool; path: string }[] }[] = [];
+  (wireTools ?? []).forEach((t, i) => {
+    const path = `tools[${i}]`;
+    if (t.type === 'function' || t.type === 'custom') {
+      if (t.name === undefined) throw new WireRequestError(`${path}.name`, 'required');
+      plain.push(clientTool(t, t.name, custom));
+    } else if (t.type === 'namespace') {
+      grouped.push({ namespace: t.name ?? '', members: namespaceMembers(t, path) });
+    } else {
+      builtIn.push({ type: t.type, path });
+    }
+  });
+  const namespaces = new NamespaceNames(plain.map((t) => t.name));
+  const flattened = grouped.flatMap(({ namespace, members }) =>
+    members.map(({ tool }) => clientTool(tool, namespaces.add({ namespace, name: tool.name! }), custom)));
+  const tools = wireTools === undefined ? undefined : [...plain, ...flattened];
+  return { tools, custom, namespaces, builtIn };
+}
+
+/** gateway.hosted_tools: `refuse` fails the request at the first built-in tool; `drop` lists their types. */
+function applyHostedPolicy(builtIn: WireTools['builtIn'], policy: HostedToolsPolicy): string[] {
+  const first = builtIn[0];
+  if (first && policy === 'refuse') {
+    throw new WireRequestError(`${first.path}.type`, `"${first.type}" is a built-in tool that OpenAI runs on its side, and no route of this gateway runs it; the gateway is set to refuse such tools (gateway.hosted_tools: refuse; drop leaves them out instead)`, 'hosted_tool_unsupported');
+  }
+  return [...new Set(builtIn.map((t) => t.type))];
+}
+
+/** tool_choice → canonical: a function or custom tool by name (flattened when it names a namespace), or a mode. A
+ * built-in tool cannot be forced: it is not there to call. */
+function toolChoiceFromWire(choice: NonNullable<ResponsesWireRequest['tool_choice']>, namespaces: NamespaceNames): ToolChoice {
+  if (typeof choice === 'string') return choice;
+  if (choice.type === 'function' || choice.type === 'custom') {
+    const named = choice as { name: string; namespace?: string | null };
+    return { name: calledName(named, namespaces) };
+  }
+  throw new WireRequestError('tool_choice.type', `forces the built-in "${choice.type}" tool, which OpenAI runs on its side and no route of this gateway runs (built-in tools are left out or refused: gateway.hosted_tools)`, 'hosted_tool_unsupported');
+}
+
+/** Fields that need responses the gateway does not keep: refused with the codes OpenAI's SDKs and agents act on
+ * (`previous_response_not_found` makes them send the whole conversation), never answered without the context they
+ * name. `store: true` is accepted: nothing reads the response back here, and the answer says `store: false`. */
+function refuseStateful(wire: ResponsesWireRequest): void {
+  if (wire.previous_response_id != null) {
+    throw new WireRequestError('previous_response_id', `the gateway keeps no responses, so "${wire.previous_response_id}" cannot be found: send the whole conversation in input (and store: false)`, 'previous_response_not_found');
+  }
+  if (wire.conversation != null) {
+    throw new WireRequestError('conversation', 'the gateway keeps no conversations: send the whole conversation in input (and store: false)', 'unsupported_parameter');
+  }
+  if (wire.background === true) {
+    throw new WireRequestError('background', 'the gateway keeps no responses to poll: leave background out and wait for the answer, or stream it', 'unsupported_parameter');
+  }
 }
 
 function formatFromWire(format: NonNullable<NonNullable<ResponsesWireRequest['text']>['format']>): ResponseFormat {
@@ -144,20 +243,19 @@ function formatFromWire(format: NonNullable<NonNullable<ResponsesWireRequest['te
 }
 
 /** Validates a Responses API request body and translates it; throws WireRequestError naming the bad field. */
-export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
+export function parseResponsesRequest(body: unknown, options: ResponsesParseOptions = {}): ParsedResponsesRequest {
   const wire = parseWire(responsesRequest, body);
-  if (wire.previous_response_id != null) {
-    throw new WireRequestError('previous_response_id', 'the gateway keeps no responses: send the whole conversation in input (and store: false)');
-  }
+  refuseStateful(wire);
+  const { tools, custom, namespaces, builtIn } = toolsFromWire(wire.tools);
+  const droppedTools = applyHostedPolicy(builtIn, options.hostedTools ?? 'drop');
   const messages: ChatMessage[] = [];
   if (wire.instructions) messages.push({ role: 'system', content: wire.instructions });
   if (typeof wire.input === 'string') messages.push({ role: 'user', content: wire.input });
-  else messages.push(...messagesFromItems(wire.input));
+  else messages.push(...messagesFromItems(wire.input, namespaces));
   const request: ChatRequest = { model: wire.model, messages };
-  const customTools = new Set<string>();
-  const tools = toolsFromWire(wire.tools, customTools);
-  if (tools !== undefined) request.tools = tools;
-  if (wire.tool_choice !== undefined) request.tool_choice = (typeof wire.tool_choice === 'string' ? wire.tool_choice : { name: wire.tool_choice.name }) satisfies ToolChoice;
+  // Tools that were all built-in and left out leave none; `tools: []` as sent stays.
+  if (tools !== undefined && (tools.length > 0 || builtIn.length === 0)) request.tools = tools;
+  if (wire.tool_choice !== undefined) request.tool_choice = toolChoiceFromWire(wire.tool_choice, namespaces);
   checkToolChoice(request);
   if (wire.max_output_tokens != null) request.max_tokens = wire.max_output_tokens;
   if (wire.temperature != null) request.temperature = wire.temperature;
@@ -167,7 +265,7 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
   if (wire.reasoning?.effort != null) request.reasoning_effort = wire.reasoning.effort;
   if (wire.user != null) request.user = wire.user;
   if (wire.prompt_cache_key != null) request.prompt_cache_key = wire.prompt_cache_key;
-  return { request, stream: wire.stream === true, customTools, echo: settingsEcho(wire) };
+  return { request, stream: wire.stream === true, customTools: custom, namespaces, droppedTools, echo: settingsEcho(wire) };
 }
 
 
@@ -208,13 +306,16 @@ function messageParts(res: ChatResponse): Obj[] {
   return parts;
 }
 
-export function functionCallItem(id: string, call: { id: string; name: string; arguments: string }, status: ItemStatus): Obj {
-  return { type: 'function_call', id, call_id: call.id, name: call.name, arguments: call.arguments, status };
+/** A called name as the client knows it: a flattened one back inside its namespace. */
+const callee = (name: string, namespaces: NamespaceNames | undefined): { name: string; namespace?: string } => namespaces?.unflatten(name) ?? { name };
+
+export function functionCallItem(id: string, call: { id: string; name: string; arguments: string }, status: ItemStatus, namespaces?: NamespaceNames): Obj {
+  return { type: 'function_call', id, call_id: call.id, ...callee(call.name, namespaces), arguments: call.arguments, status };
 }
 
 /** A call of a custom tool: its free-form input, unwrapped from the `{"input": …}` it travelled as. */
-export function customCallItem(id: string, call: { id: string; name: string; arguments: string }, status: ItemStatus): Obj {
-  return { type: 'custom_tool_call', id, call_id: call.id, name: call.name, input: status === 'in_progress' ? '' : customInputOf(call.arguments), status };
+export function customCallItem(id: string, call: { id: string; name: string; arguments: string }, status: ItemStatus, namespaces?: NamespaceNames): Obj {
+  return { type: 'custom_tool_call', id, call_id: call.id, ...callee(call.name, namespaces), input: status === 'in_progress' ? '' : customInputOf(call.arguments), status };
 }
 
 /** The response object around its output: what `responses.create` returns and `response.completed` carries. */
@@ -228,12 +329,19 @@ export function responseObject(fields: { id: string; created: number; model: str
 }
 
 /** Canonical response → the Responses API object the gateway answers with. */
-export function toResponsesResponse(res: ChatResponse, options: { created?: number; customTools?: ReadonlySet<string>; echo?: ResponseEcho } = {}): Obj {
+/** How the answer names its calls and repeats the request's settings. */
+export interface ResponsesAnswerOptions {
+  customTools?: ReadonlySet<string>;
+  namespaces?: NamespaceNames;
+  echo?: ResponseEcho;
+}
+
+export function toResponsesResponse(res: ChatResponse, options: ResponsesAnswerOptions & { created?: number } = {}): Obj {
   const answer = statusOf(res.finish_reason);
   const items: ((status: ItemStatus) => Obj)[] = [];
   if (res.content !== '' || res.refusal !== undefined || res.tool_calls.length === 0) items.push((status) => messageItem(newItemId('msg'), messageParts(res), status));
   for (const call of res.tool_calls) {
-    items.push((status) => (options.customTools?.has(call.name) ? customCallItem(newItemId('ctc'), call, status) : functionCallItem(newItemId('fc'), call, status)));
+    items.push((status) => (options.customTools?.has(call.name) ? customCallItem(newItemId('ctc'), call, status, options.namespaces) : functionCallItem(newItemId('fc'), call, status, options.namespaces)));
   }
   const output = items.map((item, i) => item(finishedItemStatus(i, items.length, answer.status)));
   return responseObject({

@@ -5,12 +5,16 @@ import type { z } from 'zod';
 export class WireRequestError extends Error {
   override readonly name = 'WireRequestError';
   readonly path: string;
+  /** A machine-readable code the client's SDK acts on (OpenAI `code`, e.g. `previous_response_not_found`), when the
+   * refusal has one. */
+  readonly code: string | undefined;
 
   /** A message that begins "is …" reads on from the field's name (`messages[0].content is required`); any other
    * follows a colon (`messages[2].role: expected one of …`). */
-  constructor(path: string, message: string) {
+  constructor(path: string, message: string, code?: string) {
     super(path === '' ? message : message.startsWith('is ') ? `${path} ${message}` : `${path}: ${message}`);
     this.path = path;
+    this.code = code;
   }
 
   static isInstance(value: unknown): value is WireRequestError {
