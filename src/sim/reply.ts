@@ -1,18 +1,22 @@
 // What the simulator answers: deterministic, and telling enough for tests to check what was sent.
 //   "[sim-large] reply to: <first 60 chars of the last user message>" (+ " [N images]" when the request had some)
 //   a tool call when tools are offered and the last user message says "call <tool>" (or tool_choice forces one;
-//   never with tool_choice none)
+//   never with tool_choice none), its arguments a value of the tool's schema (schema-instance.ts)
 //   "Sim title: <first words>" when the system prompt or last message asks for a title
-//   JSON when the OpenAI request asks for it (response_format): {"reply": …}, or the least value the schema accepts
+//   JSON when the request asks for it (OpenAI response_format, Anthropic output_config.format): {"reply": …} for
+//   any object, else a value of the schema
 //   with the `stop_sequences` answer option: the reply to the last user message up to the first stop sequence in it
+// Values generated from a schema are seeded by the scenario's seed and the request, so the same request always gets
+// the same answer.
 import type { SimRequest, SimMessage, ResponseFormat } from './request.ts';
-import { placeholderFor } from './json-placeholder.ts';
+import { instanceOf } from './schema-instance.ts';
+import { rngFor, type Rng } from './rng.ts';
 import type { CacheUsage } from './prompt-cache.ts';
 
 export interface SimToolCall {
   id: string;
   name: string;
-  /** JSON text, `{"echo": "..."}`. */
+  /** JSON text: a value of the tool's argument schema. */
   arguments: string;
 }
 
@@ -34,7 +38,12 @@ export interface ReplyOptions {
   /** Honour the request's stop sequences (the `stop_sequences` answer option). */
   stopSequences: boolean;
   cache?: CacheUsage;
+  /** The scenario's seed, for values generated from a schema. */
+  seed?: number;
 }
+
+/** A tool without a schema takes no arguments. */
+const NO_PARAMETERS = { type: 'object', properties: {} };
 
 const SNIPPET = 60;
 const TITLE_WORDS = 5;
@@ -51,7 +60,7 @@ export function composeReply(req: SimRequest, model: string, callId: string, opt
 
   const tool = chosenTool(req, last, lastUser);
   if (tool) {
-    const args = JSON.stringify({ echo: snippet });
+    const args = JSON.stringify(instanceOf(req.toolSchemas.get(tool) ?? NO_PARAMETERS, { rng: requestRng(req, model, options.seed, tool), text: snippet }));
     return { text: '', toolCall: { id: callId, name: tool, arguments: args }, finish: 'tool_calls', ...usage, outputTokens: estimateTokens(args) };
   }
   const stop = options.stopSequences && lastUser && last === lastUser ? firstStop(lastUser.text, req.stopSequences) : undefined;
@@ -60,7 +69,15 @@ export function composeReply(req: SimRequest, model: string, callId: string, opt
     return limitLength(text, req.maxTokens, { ...usage, finish: 'stop_sequence', stopSequence: stop.sequence });
   }
   const text = replyText(req, model, last, snippet);
-  return limitLength(req.responseFormat ? asJson(text, req.responseFormat) : text, req.maxTokens, { ...usage, finish: 'stop' });
+  const answer = req.responseFormat ? asJson(text, req.responseFormat, { rng: requestRng(req, model, options.seed, ''), text: snippet }) : text;
+  return limitLength(answer, req.maxTokens, { ...usage, finish: 'stop' });
+}
+
+/** The randomness one answer draws on: the scenario's seed, and the request's model, conversation and what is
+ * answered (a tool's name, or '' for the text). */
+function requestRng(req: SimRequest, model: string, seed: number | undefined, what: string): Rng {
+  const conversation = req.messages.map((m) => `${m.role}:${m.text}`).join('\u0000');
+  return rngFor(seed ?? 1, `${model}\u0000${req.system}\u0000${conversation}\u0000${what}`);
 }
 
 /** The stop sequence that occurs first in the text (the model would have produced it there and stopped). */
@@ -73,9 +90,10 @@ function firstStop(text: string, sequences: string[]): { sequence: string; at: n
   return first;
 }
 
-/** JSON mode: the usual reply, wrapped (`{"reply": "…"}`); a schema: the least value it accepts. */
-function asJson(text: string, format: ResponseFormat): string {
-  return JSON.stringify(format.kind === 'json_object' ? { reply: text } : placeholderFor(format.schema));
+/** JSON mode: the usual reply, wrapped (`{"reply": "…"}`), a small object any client accepts; a schema: a value of it
+ * (free strings saying the request's text). */
+function asJson(text: string, format: ResponseFormat, options: { rng: Rng; text: string }): string {
+  return JSON.stringify(format.kind === 'json_object' ? { reply: text } : instanceOf(format.schema ?? { type: 'object' }, options));
 }
 
 /** `none` never calls a tool, whatever the prompt says; `any` (OpenAI `required`) always calls one: the one the

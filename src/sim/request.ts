@@ -25,10 +25,14 @@ export interface SimRequest {
   messages: SimMessage[];
   /** Names of the tools offered. */
   tools: string[];
+  /** Each offered tool's JSON schema of its arguments (OpenAI `function.parameters`, Anthropic `input_schema`), by
+   * name; absent for a tool that declares none. */
+  toolSchemas: Map<string, unknown>;
   /** `tool_choice`, in either API's spelling: `none` (OpenAI `none`, Anthropic `{type: none}`), `any` (OpenAI
    * `required`, Anthropic `{type: any}`), a named tool, or `auto` (also when absent). */
   toolChoice: ToolChoice;
-  /** OpenAI `response_format` asking for JSON: any object (`json_object`), or one matching a schema. */
+  /** JSON asked for: any object (OpenAI `response_format: json_object`), or one matching a schema (OpenAI
+   * `json_schema`, Anthropic structured outputs' `output_config.format` / beta `output_format`). */
   responseFormat: ResponseFormat | undefined;
   /** Stop sequences (OpenAI `stop`, a string or a list; Anthropic `stop_sequences`). */
   stopSequences: string[];
@@ -75,7 +79,7 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
 
 export function parseChatRequest(api: ApiName, key: string | undefined, rawBody: string, anthropicVersion: string | undefined): SimRequest {
   const empty: SimRequest = {
-    api, key, model: undefined, stream: false, includeUsage: false, maxTokens: undefined, system: '', messages: [], tools: [],
+    api, key, model: undefined, stream: false, includeUsage: false, maxTokens: undefined, system: '', messages: [], tools: [], toolSchemas: new Map(),
     toolChoice: 'auto', responseFormat: undefined, stopSequences: [], promptTokens: 0, images: 0, fields: [], roles: [], cacheMarks: 0, body: {},
   };
   let body: unknown;
@@ -160,10 +164,10 @@ function fromOpenAi(body: Json): Partial<SimRequest> {
   const messages = raw
     .filter((m) => m['role'] !== 'system' && m['role'] !== 'developer')
     .map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: m['role'] === 'tool' }));
-  const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => (isObject(t['function']) ? String(t['function']['name']) : '')) : [];
+  const functions = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => t['function']).filter(isObject) : [];
   const streamOptions = body['stream_options'];
   return {
-    ...common(body), system: system.join('\n'), messages, tools: tools.filter(Boolean), toolChoice: openAiToolChoice(body['tool_choice']),
+    ...common(body), system: system.join('\n'), messages, ...toolsOf(functions, 'parameters'), toolChoice: openAiToolChoice(body['tool_choice']),
     includeUsage: isObject(streamOptions) && streamOptions['include_usage'] === true,
     responseFormat: responseFormatOf(body['response_format']),
     stopSequences: stringsOf(body['stop']),
@@ -184,11 +188,22 @@ function fromAnthropic(body: Json): Partial<SimRequest> {
   const raw = Array.isArray(body['messages']) ? body['messages'].filter(isObject) : [];
   const messages = raw.filter((m) => m['role'] !== 'system').map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: onlyToolResults(m['content']) }));
   const system = [textOf(body['system']), ...raw.filter((m) => m['role'] === 'system').map((m) => textOf(m['content']))].filter((t) => t !== '');
-  const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => String(t['name'] ?? '')) : [];
+  const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject) : [];
+  const outputConfig = body['output_config'];
+  const format = isObject(outputConfig) ? outputConfig['format'] : body['output_format'];
   return {
-    ...common(body), system: system.join('\n'), messages, tools: tools.filter(Boolean), toolChoice: anthropicToolChoice(body['tool_choice']),
+    ...common(body), system: system.join('\n'), messages, ...toolsOf(tools, 'input_schema'), toolChoice: anthropicToolChoice(body['tool_choice']),
     stopSequences: stringsOf(body['stop_sequences']),
+    responseFormat: isObject(format) && format['type'] === 'json_schema' ? { kind: 'json_schema', schema: format['schema'] } : undefined,
   };
+}
+
+/** The offered tools' names, and their argument schemas by name. */
+function toolsOf(tools: Json[], schemaField: 'parameters' | 'input_schema'): Pick<SimRequest, 'tools' | 'toolSchemas'> {
+  const named = tools.filter((t) => typeof t['name'] === 'string' && t['name'] !== '');
+  const toolSchemas = new Map<string, unknown>();
+  for (const t of named) if (isObject(t[schemaField])) toolSchemas.set(t['name'] as string, t[schemaField]);
+  return { tools: named.map((t) => t['name'] as string), toolSchemas };
 }
 
 const stringsOf = (value: unknown): string[] =>

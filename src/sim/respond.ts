@@ -21,6 +21,8 @@ export interface RespondContext {
   signal: AbortSignal;
   /** Prompt-cache usage to report, when the `prompt_cache` answer option is on. */
   cache?: CacheUsage;
+  /** The scenario's seed: values generated from a request's schema draw on it. */
+  seed: number;
 }
 
 export async function respond(req: IncomingMessage, res: ServerResponse, ctx: RespondContext): Promise<void> {
@@ -72,7 +74,7 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
 function replyFor(ctx: RespondContext) {
   const { request, seq } = ctx;
   const model = request.model ?? '';
-  const options = { stopSequences: ctx.decision.answer.stopSequences, ...(ctx.cache ? { cache: ctx.cache } : {}) };
+  const options = { stopSequences: ctx.decision.answer.stopSequences, seed: ctx.seed, ...(ctx.cache ? { cache: ctx.cache } : {}) };
   const reply = composeReply(request, model, request.api === 'openai' ? `call_sim_${seq}` : `toolu_sim_${seq}`, options);
   return { reply, model };
 }

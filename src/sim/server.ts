@@ -81,7 +81,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     // A call that gets (some of) an answer went through the model, so it reads and fills the key's prompt cache.
     const answered = !['error', 'reset', 'timeout'].includes(decision.action.kind);
     const cache = answered && decision.answer.promptCache && key !== undefined ? { cache: promptCacheUsage(request, states.get(key).promptCache) } : {};
-    await respond(req, res, { request, decision, seq: ++seq, signal: AbortSignal.any([closing.signal, gone.signal]), ...cache });
+    await respond(req, res, { request, decision, seq: ++seq, seed: scenario.seed, signal: AbortSignal.any([closing.signal, gone.signal]), ...cache });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -67,7 +67,7 @@ test('streaming: message_start carries the prompt\'s usage from an Anthropic ups
 });
 
 test('tools: tool_use blocks come back, streaming and not, and a tool_result round-trips', async () => {
-  const tools = [{ name: 'lookup', description: 'look up', input_schema: { type: 'object' as const, properties: { echo: { type: 'string' } } } }];
+  const tools = [{ name: 'lookup', description: 'look up', input_schema: { type: 'object' as const, properties: { echo: { type: 'string' } }, required: ['echo'] } }];
   const res = await client().messages.create({ model: 'main', max_tokens: 200, tools, messages: [{ role: 'user', content: 'please call lookup now' }] });
   const use = res.content.find((b) => b.type === 'tool_use');
   assert.equal(res.stop_reason, 'tool_use');

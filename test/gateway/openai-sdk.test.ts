@@ -70,7 +70,7 @@ test('streaming delivers chunks and a final [DONE]', async () => {
 });
 
 test('tools: a tool call comes back as tool_calls, streaming and not', async () => {
-  const tools = [{ type: 'function' as const, function: { name: 'lookup', description: 'look up', parameters: { type: 'object', properties: { echo: { type: 'string' } } } } }];
+  const tools = [{ type: 'function' as const, function: { name: 'lookup', description: 'look up', parameters: { type: 'object', properties: { echo: { type: 'string' } }, required: ['echo'] } } }];
   const res = await client().chat.completions.create({ model: 'main', tools, messages: [{ role: 'user', content: 'please call lookup now' }] });
   const call = res.choices[0]?.message.tool_calls?.[0];
   assert.equal(res.choices[0]?.finish_reason, 'tool_calls');

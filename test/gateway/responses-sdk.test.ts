@@ -39,7 +39,7 @@ after(() => h.close());
 
 const client = (key = h.key): OpenAI => new OpenAI({ baseURL: `${h.url}/v1`, apiKey: key, maxRetries: 0 });
 
-const lookup = { type: 'function' as const, name: 'lookup', description: 'Look a word up', parameters: { type: 'object', properties: { word: { type: 'string' } } }, strict: false };
+const lookup = { type: 'function' as const, name: 'lookup', description: 'Look a word up', parameters: { type: 'object', properties: { word: { type: 'string' } }, required: ['word'] }, strict: false };
 
 test('responses.create: output_text, usage and the route headers', async () => {
   const { data, response } = await client().responses.create({ model: 'main', instructions: 'Be brief.', input: 'Hello responses' }).withResponse();
@@ -89,12 +89,12 @@ test('function calls: a call comes back (streaming and not) and its output round
   const call = first.output.find((o) => o.type === 'function_call');
   assert.ok(call && call.type === 'function_call');
   assert.equal(call.name, 'lookup');
-  assert.match(call.arguments, /echo/);
+  assert.deepEqual(JSON.parse(call.arguments), { word: 'call lookup for me' });
 
   const streamed = await client().responses.stream({ model: 'main', tools: [lookup], input: 'call lookup again' }).finalResponse();
   const streamedCall = streamed.output.find((o) => o.type === 'function_call');
   assert.ok(streamedCall && streamedCall.type === 'function_call' && streamedCall.name === 'lookup');
-  assert.match(streamedCall.arguments, /echo/);
+  assert.deepEqual(JSON.parse(streamedCall.arguments), { word: 'call lookup again' });
 
   const second = await client().responses.create({
     model: 'main', tools: [lookup],

@@ -130,7 +130,7 @@ test('previous_response_id is refused with previous_response_not_found, so clien
 test('store: true and store: false are both answered; reading a response back is a 404', async () => {
   const stored = await client().responses.create({ model: 'main', store: true, input: 'keep this' });
   assert.equal(stored.status, 'completed');
-  assert.equal(stored.store, false);
+  assert.equal((stored as unknown as { store: boolean }).store, false);
   const notStored = await client().responses.create({ model: 'main', store: false, input: 'do not keep this' });
   assert.equal(notStored.status, 'completed');
   await assert.rejects(client().responses.retrieve(stored.id), (err: unknown) => err instanceof OpenAI.NotFoundError && /keeps no responses/.test(err.message));

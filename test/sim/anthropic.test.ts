@@ -52,13 +52,13 @@ test('a stream has the exact event sequence and its text deltas add up to the re
 
 test('"call <tool>" answers with tool_use, whole and streamed as input_json_delta', async () => {
   await withSim(SCENARIO, async (sim) => {
-    const body = { model: 'sim-large', max_tokens: 256, tools: [{ name: 'get_weather', input_schema: { type: 'object' } }], messages: [userMessage('call get_weather now')] };
+    const body = { model: 'sim-large', max_tokens: 256, tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }], messages: [userMessage('call get_weather now')] };
     const whole = parseJson((await anthropic(sim, KEY, body)).text);
     assert.equal(whole['stop_reason'], 'tool_use');
     const block = (whole['content'] as Record<string, unknown>[])[0]!;
     assert.equal(block['type'], 'tool_use');
     assert.equal(block['name'], 'get_weather');
-    assert.deepEqual(block['input'], { echo: 'call get_weather now' });
+    assert.deepEqual(block['input'], { city: 'call get_weather now' });
 
     const events = typed(parseSse((await anthropic(sim, KEY, { ...body, stream: true })).text));
     const start = events.find((e) => e.event === 'content_block_start')!.data['content_block'] as Record<string, unknown>;
@@ -67,7 +67,7 @@ test('"call <tool>" answers with tool_use, whole and streamed as input_json_delt
       assert.equal(d.type, 'input_json_delta');
       return d.partial_json;
     });
-    assert.deepEqual(JSON.parse(json.join('')), { echo: 'call get_weather now' });
+    assert.deepEqual(JSON.parse(json.join('')), { city: 'call get_weather now' });
   });
 });
 

@@ -5,7 +5,7 @@ import { withSim, openai, parseSse, parseJson, userMessage, type Body } from './
 
 const SCENARIO = { keys: { 'sk-sim-good': {} } };
 const KEY = 'sk-sim-good';
-const TOOLS = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
+const TOOLS = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } } }];
 
 type Chunk = { object: string; model: string; choices: { delta: Record<string, unknown>; finish_reason: string | null }[]; usage?: unknown };
 
@@ -69,7 +69,7 @@ test('stream_options.include_usage adds a final usage chunk with no choices', as
   });
 });
 
-test('"call <tool>" with tools offered answers with a tool call echoing the message', async () => {
+test('"call <tool>" with tools offered answers with a tool call, its arguments a value of the tool\'s schema saying the message', async () => {
   await withSim(SCENARIO, async (sim) => {
     const body: Body = { model: 'sim-large', tools: TOOLS, messages: [userMessage('please call get_weather for Paris')] };
     const whole = parseJson((await openai(sim, KEY, body)).text) as { choices: { message: { content: null; tool_calls: { id: string; type: string; function: { name: string; arguments: string } }[] }; finish_reason: string }[] };
@@ -78,14 +78,14 @@ test('"call <tool>" with tools offered answers with a tool call echoing the mess
     assert.equal(choice.message.content, null);
     assert.equal(choice.message.tool_calls[0]?.type, 'function');
     assert.equal(choice.message.tool_calls[0]?.function.name, 'get_weather');
-    assert.deepEqual(JSON.parse(choice.message.tool_calls[0]!.function.arguments), { echo: 'please call get_weather for Paris' });
+    assert.deepEqual(JSON.parse(choice.message.tool_calls[0]!.function.arguments), { city: 'please call get_weather for Paris' });
 
     const chunks = chunksOf((await openai(sim, KEY, { ...body, stream: true })).text);
     type Call = { id?: string; function: { name?: string; arguments: string } };
     const calls = chunks.flatMap((c) => (c.choices[0]?.delta['tool_calls'] as Call[] | undefined) ?? []);
     assert.equal(calls[0]?.function.name, 'get_weather');
     assert.ok(calls[0]?.id);
-    assert.deepEqual(JSON.parse(calls.map((c) => c.function.arguments).join('')), { echo: 'please call get_weather for Paris' });
+    assert.deepEqual(JSON.parse(calls.map((c) => c.function.arguments).join('')), { city: 'please call get_weather for Paris' });
     assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');
   });
 });
