@@ -130,6 +130,13 @@ export const providerSchema = z.strictObject({
   models: namedRecord(z.string(), modelMetaSchema).default({}),
   /** The proxy to reach this provider through, or `none` to ignore the environment's (src/providers/proxy.ts). */
   proxy: proxyUrl().optional(),
+  /** The provider also serves OpenAI's Responses API at {base_url}/responses: the gateway's Responses requests are
+   * sent there as they came (built-in tools included) rather than translated to chat completions. */
+  responses_api: z.boolean().default(false),
+}).superRefine((p, ctx) => {
+  if (p.responses_api && p.type !== 'openai') {
+    ctx.addIssue({ code: 'custom', path: ['responses_api'], message: 'only a type: openai provider can serve the Responses API; leave it out (or false) for an anthropic provider' });
+  }
 });
 export type ProviderConfig = z.infer<typeof providerSchema>;
 

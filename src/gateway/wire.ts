@@ -32,6 +32,8 @@ export interface ParsedWire {
 /** The gateway's settings a body is parsed under. */
 export interface WireParseOptions {
   hostedTools: HostedToolsPolicy;
+  /** The first route of the chain that does not serve the Responses API (responses-routes.ts). */
+  routeWithoutResponses?: () => string | undefined;
 }
 
 export interface StreamEncoder {
@@ -135,6 +137,7 @@ function withStart<T>(encode: (ev: StreamEvent) => T[]): (ev: StreamEvent) => T[
   return (ev) => {
     if (started) return encode(ev);
     started = true;
-    return ev.type === 'start' ? encode(ev) : [...encode({ type: 'start', id: `msg_${randomUUID().replace(/-/g, '')}`, model: '' }), ...encode(ev)];
+    // A Responses route's own stream opens with its own response.created.
+    return ev.type === 'start' || ev.type === 'responses_event' ? encode(ev) : [...encode({ type: 'start', id: `msg_${randomUUID().replace(/-/g, '')}`, model: '' }), ...encode(ev)];
   };
 }

@@ -2,11 +2,10 @@
 // `event: error` (e.g. overloaded_error) inside a 200 stream is classified and thrown.
 import { classifyStreamError } from '../errors/classify.ts';
 import { callSecrets } from './call-secrets.ts';
-import { unparsableMessage } from '../errors/error-body.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from './http.ts';
 import { modelIds } from './openai.ts';
-import { streamCall } from './stream-call.ts';
+import { eventJson, streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
 import { createAnthropicEventDecoder } from './translate/anthropic-stream.ts';
 import { fromAnthropicResponse, toAnthropicRequest } from './translate/anthropic-wire.ts';
@@ -58,12 +57,7 @@ function streamHandler(ctx: SendContext): StreamHandler {
   const decoder = createAnthropicEventDecoder();
   return {
     onEvent(e) {
-      let data: unknown;
-      try {
-        data = JSON.parse(e.data);
-      } catch {
-        throw fromClassification({ kind: 'server', code: 'invalid_event', providerMessage: unparsableMessage('stream event was not JSON', e.data, callSecrets(ctx)) }, ctx.provider, { midStream: true });
-      }
+      const data = eventJson(e, ctx, 'invalid_event', 'stream event');
       if (e.event === 'error' || (typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'error')) {
         throw fromClassification(classifyStreamError(data, callSecrets(ctx)), ctx.provider, { midStream: true });
       }

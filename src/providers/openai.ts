@@ -1,16 +1,17 @@
 // OpenAI-compatible chat completions (OpenAI, DeepSeek, MiMo, OpenRouter, vLLM, …): POST {base_url}/chat/completions
-// with a Bearer key; GET {base_url}/models. Errors inside a 200 stream (`data: {"error": …}`) are classified and thrown.
+// with a Bearer key; GET {base_url}/models. A Responses request to a provider that serves the Responses API goes to
+// {base_url}/responses instead (openai-responses.ts). Errors inside a 200 stream (`data: {"error": …}`) are classified and thrown.
 import { classifyStreamError } from '../errors/classify.ts';
 import { callSecrets } from './call-secrets.ts';
-import { unparsableMessage } from '../errors/error-body.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { callJson, readAnswer, withModel, upstreamTarget } from './http.ts';
-import { streamCall } from './stream-call.ts';
+import { eventJson, streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
 import { createOpenAIChunkDecoder } from './translate/openai-stream.ts';
 import { fromOpenAIResponse, maxTokensFieldFor, toOpenAIRequest } from './translate/openai-wire.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
 import { splitStops, stopAnswer, stopStream } from './stop-sequences.ts';
+import { goesToResponses, sendResponses, streamResponses } from './openai-responses.ts';
 
 function headers(ctx: SendContext, accept: string): Record<string, string> {
   return { 'content-type': 'application/json', accept, authorization: `Bearer ${ctx.apiKey}`, ...ctx.headers };
@@ -21,6 +22,7 @@ function inBandError(body: unknown): unknown {
 }
 
 async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
+  if (goesToResponses(req, ctx)) return sendResponses(req, ctx);
   const body = await callJson(ctx, {
     url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'application/json'),
     body: JSON.stringify(toOpenAIRequest(req, { stream: false, maxTokensField: maxTokensFieldFor(ctx.baseUrl) })),
@@ -37,12 +39,7 @@ function streamHandler(ctx: SendContext): StreamHandler {
   return {
     onEvent(e) {
       if (e.data.trim() === '[DONE]') return { events: [], done: true };
-      let chunk: unknown;
-      try {
-        chunk = JSON.parse(e.data);
-      } catch {
-        throw fromClassification({ kind: 'server', code: 'invalid_chunk', providerMessage: unparsableMessage('stream chunk was not JSON', e.data, callSecrets(ctx)) }, ctx.provider, { midStream: true });
-      }
+      const chunk = eventJson(e, ctx, 'invalid_chunk', 'stream chunk');
       if (inBandError(chunk) !== undefined || e.event === 'error') {
         throw fromClassification(classifyStreamError(chunk, callSecrets(ctx)), ctx.provider, { midStream: true });
       }
@@ -53,6 +50,7 @@ function streamHandler(ctx: SendContext): StreamHandler {
 }
 
 function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
+  if (goesToResponses(req, ctx)) return streamResponses(req, ctx);
   const kept = splitStops(req.stop).kept;
   const events = streamCall(
     ctx,

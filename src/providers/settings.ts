@@ -9,6 +9,7 @@ export type RequestSettings = Omit<ChatRequest, 'model' | 'messages'>;
 export const SETTING_KEYS = [
   'tools', 'tool_choice', 'max_tokens', 'temperature', 'top_p', 'stop', 'user', 'parallel_tool_calls', 'response_format',
   'seed', 'presence_penalty', 'frequency_penalty', 'reasoning_effort', 'logit_bias', 'prompt_cache_key', 'top_k', 'anthropic_beta', 'anthropic_fields',
+  'responses_body',
 ] as const satisfies readonly (keyof RequestSettings)[];
 type Listed = (typeof SETTING_KEYS)[number];
 const allListed: [Exclude<keyof RequestSettings, Listed>] extends [never] ? true : never = true;
@@ -35,5 +36,6 @@ export function copySettings<T extends RequestSettings>(to: T, from: RequestSett
   if (from.top_k !== undefined) to.top_k = from.top_k;
   if (from.anthropic_beta !== undefined) to.anthropic_beta = from.anthropic_beta;
   if (from.anthropic_fields !== undefined) to.anthropic_fields = from.anthropic_fields;
+  if (from.responses_body !== undefined) to.responses_body = from.responses_body;
   return to;
 }

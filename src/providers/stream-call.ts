@@ -8,6 +8,17 @@ import { createDeadline } from './deadline.ts';
 import type { CallRequest, UpstreamCall } from './http.ts';
 import { nonStreamAnswer, transportFailure, upstreamRequest } from './http.ts';
 import { sseEvents } from './sse.ts';
+import { unparsableMessage } from '../errors/error-body.ts';
+import { callSecrets } from './call-secrets.ts';
+
+/** An event's data as JSON; data that is not JSON is the upstream's failure mid-stream (`code` says of what). */
+export function eventJson(e: EventSourceMessage, ctx: SendContext, code: string, what: string): unknown {
+  try {
+    return JSON.parse(e.data);
+  } catch {
+    throw fromClassification({ kind: 'server', code, providerMessage: unparsableMessage(`${what} was not JSON`, e.data, callSecrets(ctx)) }, ctx.provider, { midStream: true });
+  }
+}
 
 export interface StreamHandler {
   /** One SSE event → canonical events; `done: true` when the provider marked the end. Throws for in-stream errors. */

@@ -104,6 +104,10 @@ export interface ChatRequest {
   /** Anthropic request fields with no equivalent elsewhere, as an Anthropic caller sent them: sent to Anthropic routes
    * only, as far as the route's model takes them (anthropic-wire.ts); an OpenAI-compatible route leaves them out. */
   anthropic_fields?: AnthropicFields;
+  /** An OpenAI Responses API request as its caller sent it (the gateway's /v1/responses): a route whose provider
+   * serves the Responses API (`responses_api: true`) is sent this, with the route's model, instead of a translation
+   * — built-in tools, namespaces and every field as they were. Other routes ignore it. */
+  responses_body?: Record<string, unknown>;
 }
 
 /** The Anthropic-only request fields carried to Anthropic routes (docs/gateway.md says what each does elsewhere). */
@@ -150,6 +154,9 @@ export interface ChatResponse {
    * returns it with `parsed: null`) rather than as an answer to parse. */
   refusal?: string;
   usage?: Usage;
+  /** The upstream's own Responses API object, when a Responses route answered a `responses_body` request: a
+   * Responses caller gets it as it is (built-in tool calls, annotations and all); the fields above summarise it. */
+  responses_object?: Record<string, unknown>;
 }
 
 /** Stream events in the canonical shape. `text`, `refusal` and `tool_call_*` are "content deltas" (SPEC §4 streaming):
@@ -163,7 +170,11 @@ export type StreamEvent =
   | { type: 'refusal'; text: string }
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }
-  | { type: 'finish'; finish_reason: FinishReason; stop_sequence?: string; usage?: Usage };
+  | { type: 'finish'; finish_reason: FinishReason; stop_sequence?: string; usage?: Usage }
+  /** One event of a Responses route's own stream, as it sent it (a `responses_body` request): a Responses caller
+   * gets these verbatim, and the canonical events that follow each one only summarise it (other shapes, and the
+   * router, read those). Not content. */
+  | { type: 'responses_event'; event: string; data: Record<string, unknown> };
 
 import type { ProxyChoice } from './proxy.ts';
 
@@ -176,6 +187,9 @@ export interface SendContext {
   signal?: AbortSignal;
   /** The proxy the call goes through (proxy.ts: the provider's `proxy:` or the environment's), when there is one. */
   proxy?: ProxyChoice;
+  /** The provider serves OpenAI's Responses API (`responses_api: true`): a request with a `responses_body` goes to
+   * `{base_url}/responses` as it is. */
+  responsesApi?: boolean;
 }
 
 /** One implementation per provider type; all pass the shared conformance suite (test/providers/). Failures are

@@ -95,6 +95,7 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
   s.attemptLimit = timeoutLimit(ctx, route.provider, provider.timeout, s.deadline - startedAt);
   const sendCtx: SendContext = { provider: route.provider, baseUrl, apiKey: cred.secret, headers: provider.headers, timeoutMs: s.attemptTimeoutMs };
   if (ctx.signal) sendCtx.signal = ctx.signal;
+  if (provider.responses_api) sendCtx.responsesApi = true;
   const proxy = proxyFor(provider, route.provider, baseUrl, ctx.loaded.env, ctx.loaded.dotenv);
   if (proxy !== undefined) sendCtx.proxy = proxy;
   try {

@@ -67,6 +67,7 @@ export const CASES: MalformedCase[] = [
   { name: 'strategy round-robin', yaml: base('credentials:\n  strategy: round-robin  #<\n'), path: 'credentials.strategy', hint: 'round_robin' },
   { name: 'strategy fillfirst', yaml: base('credentials:\n  strategy: fillfirst  #<\n'), path: 'credentials.strategy', hint: 'fill_first' },
   { name: 'log_level verbose', yaml: base('gateway:\n  log_level: verbose  #<\n'), path: 'gateway.log_level', says: 'expected one of' },
+  { name: 'responses_api on anthropic', yaml: 'providers:\n  c:\n    type: anthropic\n    base_url: https://x.example\n    responses_api: true  #<\n', path: 'providers.c.responses_api', says: 'only a type: openai provider' },
   { name: 'hosted_tools ignore', yaml: base('gateway:\n  hosted_tools: ignore  #<\n'), path: 'gateway.hosted_tools', says: 'expected one of' },
 
   // Wrong values and types.

@@ -18,7 +18,8 @@ export interface CannedUpstream {
   baseUrl: string;
   /** `http://127.0.0.1:PORT`: an Anthropic-style base URL. */
   origin: string;
-  calls: { key: string; model: string }[];
+  /** Each call's key, model, path (`/v1/chat/completions`, `/v1/responses`, …) and parsed body. */
+  calls: { key: string; model: string; path: string; body: Record<string, unknown> }[];
   /** Replaces the replies still to come. */
   script(replies: CannedReply[]): void;
   close(): Promise<void>;
@@ -33,11 +34,11 @@ function okAnswer(model: string): unknown {
 }
 
 /** Answers a call from its parsed JSON body, once the canned replies have run out. */
-export type CannedAnswer = (request: { model?: string; stream?: boolean; messages: { content: unknown }[] }) => CannedReply;
+export type CannedAnswer = (request: { model?: string; stream?: boolean; messages: { content: unknown }[] }, path: string) => CannedReply;
 
 export async function startCannedUpstream(replies: CannedReply[] = [], answer?: CannedAnswer): Promise<CannedUpstream> {
   let queue = [...replies];
-  const calls: { key: string; model: string }[] = [];
+  const calls: CannedUpstream['calls'] = [];
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
@@ -49,8 +50,9 @@ export async function startCannedUpstream(replies: CannedReply[] = [], answer?: 
         // Not JSON: a normal answer, for no model.
       }
       const model = String(request.model ?? '');
-      calls.push({ key: (req.headers.authorization ?? '').replace(/^Bearer /, ''), model });
-      const reply = queue.shift() ?? answer?.(request) ?? { status: 200, body: okAnswer(model) };
+      const path = req.url ?? '';
+      calls.push({ key: (req.headers.authorization ?? '').replace(/^Bearer /, ''), model, path, body: request as unknown as Record<string, unknown> });
+      const reply = queue.shift() ?? answer?.(request, path) ?? { status: 200, body: okAnswer(model) };
       // A string body is sent as it is, as an HTML page (a firewall's challenge page); anything else as JSON.
       const page = typeof reply.body === 'string' ? reply.body : undefined;
       res.writeHead(reply.status, { 'content-type': page !== undefined ? 'text/html; charset=UTF-8' : 'application/json', ...reply.headers });

@@ -7,7 +7,7 @@ import { createResponsesEventEncoder } from '../../src/providers/translate/respo
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 
 test('responses request: instructions, messages, function calls and outputs → canonical messages', () => {
-  const { request, stream } = parseResponsesRequest({
+  const body = {
     model: 'm', instructions: 'Be brief.', stream: true, max_output_tokens: 50, temperature: 0.3, top_p: 0.8, user: 'u1', prompt_cache_key: 'thread-1',
     parallel_tool_calls: false, reasoning: { effort: 'low' },
     text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true } },
@@ -23,9 +23,13 @@ test('responses request: instructions, messages, function calls and outputs → 
       { type: 'function_call_output', call_id: 'c1', output: 'meow' },
       { type: 'function_call_output', call_id: 'c2', output: [{ type: 'input_text', text: 'woof' }] },
     ],
-  });
+  };
+  const { request, stream } = parseResponsesRequest(body);
   assert.equal(stream, true);
-  assert.deepEqual(request, {
+  // The body as sent rides along, for a route that serves the Responses API.
+  assert.equal(request.responses_body, body);
+  assert.deepEqual({ ...request, responses_body: undefined }, {
+    responses_body: undefined,
     model: 'm',
     messages: [
       { role: 'system', content: 'Be brief.' },
@@ -292,4 +296,17 @@ test('namespace tools: flattened on the way up (plain names kept, collisions and
     ['function_call', 'crm', 'lookup'], ['function_call', undefined, 'crm__lookup'], ['custom_tool_call', 'crm', 'note'],
   ]);
   assert.equal(output[2]!['input'], 'hi');
+});
+
+test('built-in tools on a chain whose every route serves the Responses API pass, forced or not; a route without it is named', () => {
+  const body = { model: 'm', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }], tool_choice: { type: 'file_search' } };
+  const passed = parseResponsesRequest(body, { hostedTools: 'refuse', routeWithoutResponses: () => undefined });
+  assert.deepEqual([passed.droppedTools, passed.request.tools, passed.request.tool_choice], [[], undefined, undefined]);
+  assert.equal(passed.request.responses_body, body);
+  assert.throws(() => parseResponsesRequest(body, { hostedTools: 'drop', routeWithoutResponses: () => 'plain/chat (fallback[0])' }),
+    (e: unknown) => WireRequestError.isInstance(e) && /forces the built-in "file_search" tool.*route plain\/chat \(fallback\[0\]\) does not serve the Responses API/.test(e.message));
+  const { tool_choice: _forced, ...offered } = body;
+  assert.throws(() => parseResponsesRequest(offered, { hostedTools: 'refuse', routeWithoutResponses: () => 'plain/chat (fallback[0])' }),
+    (e: unknown) => WireRequestError.isInstance(e) && /^tools\[0\]\.type: "file_search" is a built-in tool.*route plain\/chat \(fallback\[0\]\) does not serve/.test(e.message));
+  assert.deepEqual(parseResponsesRequest(offered, { hostedTools: 'drop', routeWithoutResponses: () => 'plain/chat (fallback[0])' }).droppedTools, ['file_search']);
 });

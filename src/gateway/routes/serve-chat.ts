@@ -17,6 +17,8 @@ import { forwardedBetas } from '../anthropic-beta.ts';
 import { headerValue } from '../header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, StreamEncoder, ParsedWire } from '../wire.ts';
+import type { Route } from '../../config/schema.ts';
+import { routeWithoutResponses, servesResponses } from '../responses-routes.ts';
 
 export interface WireBody {
   model: string;
@@ -70,7 +72,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
   if (!target) throw new ApiError('not_found', unknownModelMessage(settings.models, body.model), { code: 'model_not_found', param: 'model' });
   sy.target = target;
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
-  const parsed = wire.parse(body, { hostedTools: settings.hostedTools });
+  const parsed = wire.parse(body, { hostedTools: settings.hostedTools, routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target) });
   if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) sy.droppedTools = parsed.droppedTools;
   const beta = forwardedBetas(req.headers['anthropic-beta']);
   if (beta !== undefined) parsed.request.anthropic_beta = beta;
@@ -91,13 +93,19 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
     throw err;
   }
   sy.attempts = sentAttempts(trail);
-  if (result.status === 'ok') sy.route = routeName(result.route);
+  if (result.status === 'ok') answeredBy(ctx, sy, result.route);
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   sy.upstreamMs = upstreamMs(trail);
   sy.usage = result.response.usage;
   answerHeaders(ctx, reply, sy);
   return wire.response(result.response, parsed);
+}
+
+/** The route that answered; one that serves the Responses API was sent the built-in tools, so none were dropped. */
+function answeredBy(ctx: GatewayContext, sy: RequestState, route: Route): void {
+  sy.route = routeName(route);
+  if (sy.droppedTools !== undefined && servesResponses(ctx.settings.loaded.config, route)) sy.droppedTools = undefined;
 }
 
 /** The route (percent-encoded when the caller's model name makes it unfit for a header: header-value.ts) and attempt count; while the gateway drains, also `Connection: close`, so the caller does not send
@@ -121,7 +129,7 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
   }
   // Committed to a route (or disabled): a hang-up from here on cancels no request, so its line is written at once.
   sy.attempts = sentAttempts(result.trail);
-  if (result.status === 'ok') sy.route = routeName(result.route);
+  if (result.status === 'ok') answeredBy(ctx, sy, result.route);
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   const events = result.events[Symbol.asyncIterator]();

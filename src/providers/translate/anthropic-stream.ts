@@ -237,6 +237,8 @@ export function createAnthropicEventEncoder(options: { id?: string; model?: stri
         out.push({ event: 'message_stop', data: { type: 'message_stop' } });
         return out;
       }
+      case 'responses_event':
+        return [];
     }
   };
 }

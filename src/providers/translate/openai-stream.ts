@@ -125,6 +125,8 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}
         if (options.includeUsage && ev.usage) out.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageToOpenAI(ev.usage) });
         return out;
       }
+      case 'responses_event':
+        return [];
     }
   };
 }

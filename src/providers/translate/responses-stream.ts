@@ -148,7 +148,16 @@ export function createResponsesEventEncoder(options: ResponsesAnswerOptions = {}
     return out;
   }
 
+  /** A Responses route's own stream is relayed as it came (numbered in this stream's sequence); the canonical events
+   * beside it only summarise it. */
+  let relaying = false;
+
   function encode(ev: StreamEvent): NamedSseEvent[] {
+    if (ev.type === 'responses_event') {
+      relaying = true;
+      return [{ event: ev.event, data: { ...ev.data, sequence_number: seq++ } }];
+    }
+    if (relaying) return [];
     switch (ev.type) {
       case 'start':
         id = shapedId('resp_', ev.id);

@@ -34,6 +34,10 @@ export type HostedToolsPolicy = 'drop' | 'refuse';
 
 export interface ResponsesParseOptions {
   hostedTools?: HostedToolsPolicy;
+  /** The first route of the request's chain that does not serve the Responses API, said as `provider/model
+   * (origin)`; undefined when every route does (then built-in tools reach them all, untouched). Asked only when the
+   * request has built-in tools. */
+  routeWithoutResponses?: () => string | undefined;
 }
 
 /** The tools a request offers that the canonical request carries, and what answering their calls needs. */
@@ -203,24 +207,36 @@ function toolsFromWire(wireTools: ResponsesWireRequest['tools']): WireTools {
   return { tools, custom, namespaces, builtIn };
 }
 
-/** gateway.hosted_tools: `refuse` fails the request at the first built-in tool; `drop` lists their types. */
-function applyHostedPolicy(builtIn: WireTools['builtIn'], policy: HostedToolsPolicy): string[] {
+/** Where built-in tools cannot go: the first route of the chain that does not serve the Responses API, or the
+ * gateway as a whole when no route was named. */
+const noRunner = (route: string | undefined): string => (route === undefined ? 'no route of this gateway runs it' : `route ${route} does not serve the Responses API, which runs it`);
+
+/** Built-in tools on a chain whose every route serves the Responses API go as they are (in responses_body); else
+ * gateway.hosted_tools: `refuse` fails the request at the first one, `drop` lists their types (left out of the
+ * translated request, still sent to the routes that serve the Responses API). */
+function applyHostedPolicy(builtIn: WireTools['builtIn'], options: ResponsesParseOptions): { dropped: string[]; passed: boolean } {
   const first = builtIn[0];
-  if (first && policy === 'refuse') {
-    throw new WireRequestError(`${first.path}.type`, `"${first.type}" is a built-in tool that OpenAI runs on its side, and no route of this gateway runs it; the gateway is set to refuse such tools (gateway.hosted_tools: refuse; drop leaves them out instead)`, 'hosted_tool_unsupported');
+  if (!first) return { dropped: [], passed: false };
+  const without = options.routeWithoutResponses ? options.routeWithoutResponses() : '';
+  if (without === undefined) return { dropped: [], passed: true };
+  if (options.hostedTools === 'refuse') {
+    throw new WireRequestError(`${first.path}.type`, `"${first.type}" is a built-in tool that OpenAI runs on its side, and ${noRunner(without || undefined)}; the gateway is set to refuse such tools (gateway.hosted_tools: refuse; drop leaves them out instead)`, 'hosted_tool_unsupported');
   }
-  return [...new Set(builtIn.map((t) => t.type))];
+  return { dropped: [...new Set(builtIn.map((t) => t.type))], passed: false };
 }
 
 /** tool_choice → canonical: a function or custom tool by name (flattened when it names a namespace), or a mode. A
- * built-in tool cannot be forced: it is not there to call. */
-function toolChoiceFromWire(choice: NonNullable<ResponsesWireRequest['tool_choice']>, namespaces: NamespaceNames): ToolChoice {
+ * built-in tool can be forced only where every route runs it (then the canonical request, which no route is sent,
+ * has no choice); elsewhere it is not there to call. */
+function toolChoiceFromWire(choice: NonNullable<ResponsesWireRequest['tool_choice']>, namespaces: NamespaceNames, options: ResponsesParseOptions): ToolChoice | undefined {
   if (typeof choice === 'string') return choice;
   if (choice.type === 'function' || choice.type === 'custom') {
     const named = choice as { name: string; namespace?: string | null };
     return { name: calledName(named, namespaces) };
   }
-  throw new WireRequestError('tool_choice.type', `forces the built-in "${choice.type}" tool, which OpenAI runs on its side and no route of this gateway runs (built-in tools are left out or refused: gateway.hosted_tools)`, 'hosted_tool_unsupported');
+  const without = options.routeWithoutResponses ? options.routeWithoutResponses() : '';
+  if (without === undefined) return undefined;
+  throw new WireRequestError('tool_choice.type', `forces the built-in "${choice.type}" tool, which OpenAI runs on its side, and ${noRunner(without || undefined)} (built-in tools are left out or refused there: gateway.hosted_tools)`, 'hosted_tool_unsupported');
 }
 
 /** Fields that need responses the gateway does not keep: refused with the codes OpenAI's SDKs and agents act on
@@ -247,7 +263,7 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   const wire = parseWire(responsesRequest, body);
   refuseStateful(wire);
   const { tools, custom, namespaces, builtIn } = toolsFromWire(wire.tools);
-  const droppedTools = applyHostedPolicy(builtIn, options.hostedTools ?? 'drop');
+  const hosted = applyHostedPolicy(builtIn, options);
   const messages: ChatMessage[] = [];
   if (wire.instructions) messages.push({ role: 'system', content: wire.instructions });
   if (typeof wire.input === 'string') messages.push({ role: 'user', content: wire.input });
@@ -255,8 +271,12 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   const request: ChatRequest = { model: wire.model, messages };
   // Tools that were all built-in and left out leave none; `tools: []` as sent stays.
   if (tools !== undefined && (tools.length > 0 || builtIn.length === 0)) request.tools = tools;
-  if (wire.tool_choice !== undefined) request.tool_choice = toolChoiceFromWire(wire.tool_choice, namespaces);
-  checkToolChoice(request);
+  const choice = wire.tool_choice === undefined ? undefined : toolChoiceFromWire(wire.tool_choice, namespaces, options);
+  if (choice !== undefined) request.tool_choice = choice;
+  // The checks stand for the routes the translation goes to: none, when every route is sent the request as it came.
+  if (!hosted.passed) checkToolChoice(request);
+  // A route that serves the Responses API is sent the request as it came (refused fields aside, which never get here).
+  request.responses_body = body as Obj;
   if (wire.max_output_tokens != null) request.max_tokens = wire.max_output_tokens;
   if (wire.temperature != null) request.temperature = wire.temperature;
   if (wire.top_p != null) request.top_p = wire.top_p;
@@ -265,7 +285,7 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   if (wire.reasoning?.effort != null) request.reasoning_effort = wire.reasoning.effort;
   if (wire.user != null) request.user = wire.user;
   if (wire.prompt_cache_key != null) request.prompt_cache_key = wire.prompt_cache_key;
-  return { request, stream: wire.stream === true, customTools: custom, namespaces, droppedTools, echo: settingsEcho(wire) };
+  return { request, stream: wire.stream === true, customTools: custom, namespaces, droppedTools: hosted.dropped, echo: settingsEcho(wire) };
 }
 
 
@@ -337,6 +357,8 @@ export interface ResponsesAnswerOptions {
 }
 
 export function toResponsesResponse(res: ChatResponse, options: ResponsesAnswerOptions & { created?: number } = {}): Obj {
+  // A Responses route's own answer goes back as it came.
+  if (res.responses_object !== undefined) return res.responses_object;
   const answer = statusOf(res.finish_reason);
   const items: ((status: ItemStatus) => Obj)[] = [];
   if (res.content !== '' || res.refusal !== undefined || res.tool_calls.length === 0) items.push((status) => messageItem(newItemId('msg'), messageParts(res), status));

@@ -1,0 +1,24 @@
+// Which routes of a Responses request's chain serve OpenAI's Responses API (`providers.P.responses_api: true`): those
+// are sent the request as it came, built-in tools included; the rest get a translation without them
+// (gateway.hosted_tools). See docs/gateway.md, "Built-in tools".
+import type { Config, Route } from '../config/schema.ts';
+import { resolveTask } from '../routing/resolve-task.ts';
+import type { ModelTarget } from './model-resolve.ts';
+
+/** The first route of the target's chain whose provider does not serve the Responses API, as `provider/model
+ * (origin)`; undefined when every route does. A chain that cannot be resolved counts as not served (the call then
+ * fails on its own account). */
+export function routeWithoutResponses(config: Config, target: ModelTarget): string | undefined {
+  let routes;
+  try {
+    const plan = resolveTask(config, target.task, target.route);
+    if (plan.status !== 'chain') return '';
+    routes = plan.routes;
+  } catch {
+    return '';
+  }
+  const without = routes.find((r) => !servesResponses(config, r));
+  return without && `${without.provider}/${without.model} (${without.origin})`;
+}
+
+export const servesResponses = (config: Config, route: Pick<Route, 'provider'>): boolean => config.providers[route.provider]?.responses_api === true;

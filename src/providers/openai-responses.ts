@@ -1,0 +1,51 @@
+// OpenAI's Responses API as an upstream (a provider with `responses_api: true`): a Responses request from the
+// gateway goes to POST {base_url}/responses as its caller sent it, with the route's model, so built-in tools
+// (web_search, file_search, mcp, …), namespaces and every other field reach a service that runs them. The answer is
+// relayed as it came, summarised in canonical terms for the router. Errors are classified like chat completions'.
+import { classifyStreamError } from '../errors/classify.ts';
+import { fromClassification } from '../errors/upstream-error.ts';
+import { callSecrets } from './call-secrets.ts';
+import { callJson, readAnswer, upstreamTarget, withModel } from './http.ts';
+import { eventJson, streamCall, type StreamHandler } from './stream-call.ts';
+import { createResponsesStreamDecoder, failureOf, fromResponsesObject } from './translate/responses-upstream.ts';
+import { isObj } from './translate/obj.ts';
+import type { ChatRequest, ChatResponse, SendContext, StreamEvent } from './types.ts';
+
+/** Sent to a Responses route: a Responses request with a route of that provider, which then gets it whole. */
+export const goesToResponses = (req: ChatRequest, ctx: SendContext): boolean => ctx.responsesApi === true && req.responses_body !== undefined;
+
+function headers(ctx: SendContext, accept: string): Record<string, string> {
+  return { 'content-type': 'application/json', accept, authorization: `Bearer ${ctx.apiKey}`, ...ctx.headers };
+}
+
+const bodyFor = (req: ChatRequest, stream: boolean): string => JSON.stringify({ ...req.responses_body, model: req.model, stream });
+
+export async function sendResponses(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
+  const body = await callJson(ctx, { url: upstreamTarget(ctx.baseUrl, '/responses'), method: 'POST', headers: headers(ctx, 'application/json'), body: bodyFor(req, false) });
+  const res = readAnswer(() => fromResponsesObject(body), ctx.provider);
+  if (res && res.responses_object?.['status'] !== 'failed') return withModel(res, req);
+  // A failed response, or an error object in a 200.
+  if (isObj(body) && (isObj(body['error']) || body['status'] === 'failed')) throw fromClassification(classifyStreamError(failureOf(body), callSecrets(ctx)), ctx.provider);
+  throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer was not a Responses API response object' }, ctx.provider);
+}
+
+function streamHandler(ctx: SendContext): StreamHandler {
+  const decoder = createResponsesStreamDecoder();
+  return {
+    onEvent(e) {
+      const data = eventJson(e, ctx, 'invalid_event', 'stream event');
+      if (!isObj(data)) return { events: [] };
+      const type = typeof data['type'] === 'string' ? data['type'] : (e.event ?? '');
+      if (type === 'error' || type === 'response.failed') {
+        throw fromClassification(classifyStreamError(failureOf(data), callSecrets(ctx)), ctx.provider, { midStream: true });
+      }
+      const events = decoder.push(e.event ?? type, data);
+      return { events, done: decoder.complete };
+    },
+    onEnd: () => (decoder.complete ? [] : undefined),
+  };
+}
+
+export function streamResponses(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
+  return streamCall(ctx, { url: upstreamTarget(ctx.baseUrl, '/responses'), method: 'POST', headers: headers(ctx, 'text/event-stream'), body: bodyFor(req, true) }, streamHandler(ctx));
+}
