@@ -35,6 +35,16 @@ after(async () => {
 
 const client = (harness = h): OpenAI => new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: harness.key, maxRetries: 0 });
 
+/** The request's log line, once written (it is written when the response has gone out). */
+async function requestLine(id: string | null): Promise<Record<string, unknown> | undefined> {
+  for (let i = 0; i < 500; i++) {
+    const line = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['req_id'] === id && l['msg'] === 'request');
+    if (line) return line;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return undefined;
+}
+
 /** A Codex-style request's tools: an MCP server's tools in a namespace beside a plain function and web_search. */
 const docsNamespace = {
   type: 'namespace' as const, name: 'mcp__docs__', description: 'Tools of the docs MCP server',
@@ -88,6 +98,8 @@ test('a plain tool keeps its name when a flattened one would take it: the namesp
 test('built-in tools a client merely offers are left out, said in x-switchyard-dropped-tools', async () => {
   const { data, response } = await client().responses.create({ model: 'main', tools: [...tools, { type: 'image_generation' }], input: 'hello' }).withResponse();
   assert.equal(response.headers.get('x-switchyard-dropped-tools'), 'web_search, image_generation');
+  const line = await requestLine(response.headers.get('x-request-id'));
+  assert.equal(line?.['dropped_tools'], 'web_search,image_generation');
   assert.match(data.output_text, /reply to: hello/);
   const plain = await client().responses.create({ model: 'main', tools: [shell], input: 'hello' }).withResponse();
   assert.equal(plain.response.headers.get('x-switchyard-dropped-tools'), null);
