@@ -310,3 +310,13 @@ test('built-in tools on a chain whose every route serves the Responses API pass,
     (e: unknown) => WireRequestError.isInstance(e) && /^tools\[0\]\.type: "file_search" is a built-in tool.*route plain\/chat \(fallback\[0\]\) does not serve/.test(e.message));
   assert.deepEqual(parseResponsesRequest(offered, { hostedTools: 'drop', routeWithoutResponses: () => 'plain/chat (fallback[0])' }).droppedTools, ['file_search']);
 });
+
+test('tool_choice allowed_tools: the routes are offered only the tools it lists, under its mode', () => {
+  const parsed = parseResponsesRequest({
+    model: 'm', input: 'x',
+    tools: [{ type: 'function', name: 'a' }, { type: 'function', name: 'b' }, { type: 'namespace', name: 'crm', description: '', tools: [{ type: 'function', name: 'find' }] }, { type: 'web_search' }],
+    tool_choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'b' }, { type: 'function', name: 'find', namespace: 'crm' }, { type: 'web_search' }] },
+  });
+  assert.deepEqual(parsed.request.tools?.map((t) => t.name), ['b', 'crm__find']);
+  assert.equal(parsed.request.tool_choice, 'required');
+});

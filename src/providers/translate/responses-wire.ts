@@ -12,7 +12,7 @@ import { customCallArguments, customInputOf, customToolDefinition } from './resp
 import { responsesRequest, responsesTool, type ResponsesWireItem, type ResponsesWireRequest } from './responses-schema.ts';
 import { NamespaceNames } from './responses-namespace.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
-import { type Obj } from './obj.ts';
+import { type Obj, isObj } from './obj.ts';
 
 
 export interface ParsedResponsesRequest {
@@ -230,6 +230,7 @@ function applyHostedPolicy(builtIn: WireTools['builtIn'], options: ResponsesPars
  * has no choice); elsewhere it is not there to call. */
 function toolChoiceFromWire(choice: NonNullable<ResponsesWireRequest['tool_choice']>, namespaces: NamespaceNames, options: ResponsesParseOptions): ToolChoice | undefined {
   if (typeof choice === 'string') return choice;
+  if (choice.type === 'allowed_tools') return (choice as Obj)['mode'] === 'required' ? 'required' : 'auto';
   if (choice.type === 'function' || choice.type === 'custom') {
     const named = choice as { name: string; namespace?: string | null };
     return { name: calledName(named, namespaces) };
@@ -237,6 +238,21 @@ function toolChoiceFromWire(choice: NonNullable<ResponsesWireRequest['tool_choic
   const without = options.routeWithoutResponses ? options.routeWithoutResponses() : '';
   if (without === undefined) return undefined;
   throw new WireRequestError('tool_choice.type', `forces the built-in "${choice.type}" tool, which OpenAI runs on its side, and ${noRunner(without || undefined)} (built-in tools are left out or refused there: gateway.hosted_tools)`, 'hosted_tool_unsupported');
+}
+
+/** `tool_choice: {type: "allowed_tools", mode, tools}` lets the model call only the tools it lists: the routes are
+ * offered just those (by their flattened names); its built-in entries are the built-in tools' business. */
+function allowedTools(choice: ResponsesWireRequest['tool_choice'], namespaces: NamespaceNames): Set<string> | undefined {
+  if (typeof choice !== 'object' || choice.type !== 'allowed_tools') return undefined;
+  const listed: unknown = (choice as Obj)['tools'];
+  if (!Array.isArray(listed)) throw new WireRequestError('tool_choice.tools', 'expected an array of the tools the model may call');
+  const names = new Set<string>();
+  for (const t of listed.filter(isObj)) {
+    if ((t['type'] === 'function' || t['type'] === 'custom') && typeof t['name'] === 'string') {
+      names.add(calledName({ name: t['name'], namespace: typeof t['namespace'] === 'string' ? t['namespace'] : undefined }, namespaces));
+    }
+  }
+  return names;
 }
 
 /** Fields that need responses the gateway does not keep: refused with the codes OpenAI's SDKs and agents act on
@@ -269,8 +285,10 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   if (typeof wire.input === 'string') messages.push({ role: 'user', content: wire.input });
   else messages.push(...messagesFromItems(wire.input, namespaces));
   const request: ChatRequest = { model: wire.model, messages };
+  const allowed = allowedTools(wire.tool_choice, namespaces);
+  const offered = allowed === undefined ? tools : tools?.filter((t) => allowed.has(t.name));
   // Tools that were all built-in and left out leave none; `tools: []` as sent stays.
-  if (tools !== undefined && (tools.length > 0 || builtIn.length === 0)) request.tools = tools;
+  if (offered !== undefined && (offered.length > 0 || builtIn.length === 0)) request.tools = offered;
   const choice = wire.tool_choice === undefined ? undefined : toolChoiceFromWire(wire.tool_choice, namespaces, options);
   if (choice !== undefined) request.tool_choice = choice;
   // The checks stand for the routes the translation goes to: none, when every route is sent the request as it came.
