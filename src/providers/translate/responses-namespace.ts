@@ -10,6 +10,10 @@ export interface NamespacedName {
   name: string;
 }
 
+/** The namespace OpenAI's models call plain function tools by (`functions.exec`): Codex's Responses Lite declares
+ * its plain tools in it. Its tools keep their own names, and their calls come back plain, as OpenAI answers them. */
+const DEFAULT_NAMESPACE = 'functions';
+
 /** OpenAI's limit on a function name (Anthropic's is longer): a flattened name never exceeds it. */
 const MAX_NAME = 64;
 
@@ -18,6 +22,7 @@ const MAX_NAME = 64;
  * `mcp__server__tool` names), characters other than letters, digits, `_` and `-` replaced by `_`, and a name longer
  * than 64 characters cut, with a hash of the whole name, to fit. */
 export function baseFlatName(ref: NamespacedName): string {
+  if (ref.namespace === DEFAULT_NAMESPACE) return ref.name;
   const joined = ref.namespace.endsWith('__') ? `${ref.namespace}${ref.name}` : `${ref.namespace}__${ref.name}`;
   const safe = joined.replace(/[^A-Za-z0-9_-]/g, '_');
   if (safe.length <= MAX_NAME) return safe;
@@ -61,7 +66,9 @@ export class NamespaceNames {
 
   /** A called name → where it came from: inside a namespace, or a plain tool (no namespace). */
   unflatten(name: string): { name: string; namespace?: string } {
-    return this.#byFlat.get(name) ?? { name };
+    const ref = this.#byFlat.get(name);
+    if (ref === undefined) return { name };
+    return ref.namespace === DEFAULT_NAMESPACE ? { name: ref.name } : ref;
   }
 }
 

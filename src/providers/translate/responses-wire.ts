@@ -140,6 +140,8 @@ function messagesFromItems(items: readonly ResponsesWireItem[], namespaces: Name
       out.push(toolResultFromWire(result.call_id, result.output, path));
     } else if (item.type === 'reasoning') {
       // A reasoning item from an earlier answer: other providers could not use it. Dropped, like Anthropic thinking.
+    } else if (item.type === 'additional_tools') {
+      // Tools declared in the conversation (Codex's Responses Lite): offered with the request's tools (toolsFromWire).
     } else if (item.type === undefined || item.type === 'message') {
       // A message may come without its `type`.
       out.push(messageFromWire(item as MessageItem, path));
@@ -182,28 +184,50 @@ function namespaceMembers(t: WireTool, path: string): { tool: WireTool; path: st
   });
 }
 
+/** The request's tool declarations with where each is: `tools`, then those of `additional_tools` input items, the
+ * way Codex's Responses Lite declares its tools in the conversation (`input[0].tools[2]`). */
+function declaredTools(wire: ResponsesWireRequest): { tool: WireTool; path: string }[] {
+  const declared = (wire.tools ?? []).map((tool, i) => ({ tool, path: `tools[${i}]` }));
+  if (typeof wire.input === 'string') return declared;
+  wire.input.forEach((item, i) => {
+    if (item.type !== 'additional_tools') return;
+    const listed: unknown = (item as Obj)['tools'];
+    if (!Array.isArray(listed)) throw new WireRequestError(`input[${i}].tools`, 'expected an array of tools');
+    listed.forEach((t: unknown, k) => {
+      const path = `input[${i}].tools[${k}]`;
+      const tool = responsesTool.safeParse(t);
+      if (!tool.success) throw new WireRequestError(path, 'expected a tool: {type, name, …}');
+      declared.push({ tool: tool.data, path });
+    });
+  });
+  return declared;
+}
+
 /** Function and custom tools, plain and in namespaces (flattened after every plain name is known, so a plain tool
- * keeps its name), and the built-in ones, set apart. */
-function toolsFromWire(wireTools: ResponsesWireRequest['tools']): WireTools {
+ * keeps its name), and the built-in ones, set apart. A tool declared again (the same name, in the same namespace:
+ * a conversation that re-sends its tools) is offered once, as first declared. */
+function toolsFromWire(wire: ResponsesWireRequest): WireTools {
+  const declared = declaredTools(wire);
   const custom = new Set<string>();
   const builtIn: WireTools['builtIn'] = [];
-  const plain: ToolDefinition[] = [];
-  const grouped: { namespace: string; members: { tool: WireTool; path: string }[] }[] = [];
-  (wireTools ?? []).forEach((t, i) => {
-    const path = `tools[${i}]`;
+  const plain = new Map<string, ToolDefinition>();
+  const grouped = new Map<string, { namespace: string; tool: WireTool }>();
+  for (const { tool: t, path } of declared) {
     if (t.type === 'function' || t.type === 'custom') {
       if (t.name === undefined) throw new WireRequestError(`${path}.name`, 'required');
-      plain.push(clientTool(t, t.name, custom));
+      if (!plain.has(t.name)) plain.set(t.name, clientTool(t, t.name, custom));
     } else if (t.type === 'namespace') {
-      grouped.push({ namespace: t.name ?? '', members: namespaceMembers(t, path) });
+      for (const { tool } of namespaceMembers(t, path)) {
+        const key = `${t.name ?? ''}\u0000${tool.name!}`;
+        if (!grouped.has(key)) grouped.set(key, { namespace: t.name ?? '', tool });
+      }
     } else {
       builtIn.push({ type: t.type, path });
     }
-  });
-  const namespaces = new NamespaceNames(plain.map((t) => t.name));
-  const flattened = grouped.flatMap(({ namespace, members }) =>
-    members.map(({ tool }) => clientTool(tool, namespaces.add({ namespace, name: tool.name! }), custom)));
-  const tools = wireTools === undefined ? undefined : [...plain, ...flattened];
+  }
+  const namespaces = new NamespaceNames(plain.keys());
+  const flattened = [...grouped.values()].map(({ namespace, tool }) => clientTool(tool, namespaces.add({ namespace, name: tool.name! }), custom));
+  const tools = declared.length === 0 && wire.tools === undefined ? undefined : [...plain.values(), ...flattened];
   return { tools, custom, namespaces, builtIn };
 }
 
@@ -278,7 +302,7 @@ function formatFromWire(format: NonNullable<NonNullable<ResponsesWireRequest['te
 export function parseResponsesRequest(body: unknown, options: ResponsesParseOptions = {}): ParsedResponsesRequest {
   const wire = parseWire(responsesRequest, body);
   refuseStateful(wire);
-  const { tools, custom, namespaces, builtIn } = toolsFromWire(wire.tools);
+  const { tools, custom, namespaces, builtIn } = toolsFromWire(wire);
   const hosted = applyHostedPolicy(builtIn, options);
   const messages: ChatMessage[] = [];
   if (wire.instructions) messages.push({ role: 'system', content: wire.instructions });
