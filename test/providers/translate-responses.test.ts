@@ -320,3 +320,35 @@ test('tool_choice allowed_tools: the routes are offered only the tools it lists,
   assert.deepEqual(parsed.request.tools?.map((t) => t.name), ['b', 'crm__find']);
   assert.equal(parsed.request.tool_choice, 'required');
 });
+
+test('tools declared in additional_tools input items (Codex\'s Responses Lite) are offered; functions tools keep their names and answer plain', () => {
+  const declared = {
+    type: 'additional_tools', role: 'developer',
+    tools: [
+      { type: 'namespace', name: 'functions', description: '', tools: [{ type: 'custom', name: 'exec', format: { type: 'grammar', syntax: 'lark', definition: 'start: /.+/' } }, { type: 'function', name: 'wait', parameters: { type: 'object' } }] },
+      { type: 'namespace', name: 'clock', description: '', tools: [{ type: 'function', name: 'sleep', parameters: { type: 'object' } }] },
+      { type: 'web_search' },
+    ],
+  };
+  const parsed = parseResponsesRequest({
+    model: 'm', parallel_tool_calls: false,
+    input: [
+      declared,
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'call exec' }] },
+      { type: 'custom_tool_call', call_id: 'c1', name: 'exec', namespace: 'functions', input: 'tools.list()' },
+      { type: 'custom_tool_call_output', call_id: 'c1', output: [{ type: 'input_text', text: '[]' }] },
+      // The same tools again, as a conversation that re-sends them: offered once.
+      declared,
+    ],
+  });
+  assert.deepEqual(parsed.request.tools?.map((t) => t.name), ['exec', 'wait', 'clock__sleep']);
+  assert.deepEqual(parsed.droppedTools, ['web_search']);
+  assert.deepEqual(parsed.request.messages.map((m) => m.role), ['user', 'assistant', 'tool']);
+  assert.equal(parsed.request.messages[1]?.tool_calls?.[0]?.name, 'exec');
+  const answer = toResponsesResponse({ id: 'x', model: 'm', content: '', finish_reason: 'tool_calls', tool_calls: [{ id: 'c2', name: 'exec', arguments: '{"input":"1+1"}' }, { id: 'c3', name: 'clock__sleep', arguments: '{}' }] }, parsed);
+  const output = answer['output'] as Record<string, unknown>[];
+  assert.deepEqual(output.map((o) => [o['type'], o['namespace'], o['name']]), [['custom_tool_call', undefined, 'exec'], ['function_call', 'clock', 'sleep']]);
+  assert.throws(() => parseResponsesRequest({ model: 'm', input: [{ type: 'additional_tools', tools: 'all' }] }), (e: unknown) => WireRequestError.isInstance(e) && /^input\[0\]\.tools: expected an array of tools/.test(e.message));
+  assert.throws(() => parseResponsesRequest({ model: 'm', input: [{ type: 'additional_tools', tools: [{ type: 'web_search' }] }] }, { hostedTools: 'refuse' }),
+    (e: unknown) => WireRequestError.isInstance(e) && /^input\[0\]\.tools\[0\]\.type: "web_search" is a built-in tool/.test(e.message));
+});
