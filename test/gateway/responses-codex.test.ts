@@ -1,5 +1,6 @@
-// Codex CLI 0.169's first request (`wire_api = "responses"`, its "Responses Lite" dialect), as captured by the client
-// replay suite, through the real gateway with the official `openai` SDK: its tools come in an `additional_tools`
+// Codex CLI 0.169's first request (`wire_api = "responses"`, its "Responses Lite" dialect), as the client replay
+// suite captured it (a copy of test/fixtures/clients/codex-0.169.0/tool-1.json, whose `answered` is the 400 the
+// gateway gave before it read additional_tools), through the real gateway with the official `openai` SDK: its tools come in an `additional_tools`
 // input item, in namespaces (`functions` for its own tools, `clock`, `collaboration`), beside developer messages,
 // `reasoning.context`, `text.verbosity`, `client_metadata`, `include` and `store: false`. Codex's own tool (`exec`,
 // a custom tool in the functions namespace) is called plain; a namespaced one inside its namespace, with arguments
