@@ -103,10 +103,18 @@ function chosenTool(req: SimRequest, last: SimMessage | undefined, lastUser: Sim
   if (req.tools.length === 0 || choice === 'none') return undefined;
   if (typeof choice === 'object' && req.tools.includes(choice.name)) return choice.name;
   const named = /\bcall\s+([A-Za-z0-9_.-]+)/i.exec(lastUser?.text ?? '')?.[1];
-  const offered = named && req.tools.includes(named) ? named : undefined;
+  const offered = named === undefined ? undefined : offeredTool(req.tools, named);
   if (choice === 'any') return offered ?? req.tools[0];
   // After a tool result the model answers in text, so an agent loop ends.
   return lastUser && last === lastUser ? offered : undefined;
+}
+
+/** The offered tool a prompt names: by its name, else the one tool whose name ends in `__<name>` — a tool the
+ * gateway flattened out of a namespace (`forecast__weather` for "call weather"), as a model would read it. */
+function offeredTool(tools: string[], named: string): string | undefined {
+  if (tools.includes(named)) return named;
+  const flattened = tools.filter((t) => t.endsWith(`__${named}`));
+  return flattened.length === 1 ? flattened[0] : undefined;
 }
 
 function replyText(req: SimRequest, model: string, last: SimMessage | undefined, snippet: string): string {

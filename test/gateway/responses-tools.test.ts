@@ -149,3 +149,17 @@ test('store: true and store: false are both answered; reading a response back is
   await assert.rejects(client().responses.inputItems.list(stored.id), (err: unknown) => err instanceof OpenAI.NotFoundError);
   await assert.rejects(client().responses.delete(stored.id), (err: unknown) => err instanceof OpenAI.NotFoundError);
 });
+
+test('the Agents SDK\'s toolNamespace() request: "call weather" reaches forecast.weather, answered inside its namespace', async () => {
+  // As @openai/agents 0.20 sends it (the replay suite's capture): one namespace, a strict function with a draft-07 schema.
+  const forecast = {
+    type: 'namespace', name: 'forecast', description: 'Weather tools',
+    tools: [{ type: 'function', name: 'weather', description: 'The weather in a city', strict: true, parameters: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { city: { type: 'string', description: 'the city' } }, required: ['city'], additionalProperties: false } }],
+  } as unknown as OpenAI.Responses.Tool;
+  for (const model of ['main', 'claude']) {
+    const res = await client().responses.create({ model, instructions: 'You answer briefly.', include: [], tools: [forecast], input: [{ role: 'user', content: 'call weather for Paris' }] });
+    const call = res.output.find((o) => o.type === 'function_call');
+    assert.ok(call && call.type === 'function_call', `${model}: ${JSON.stringify(res.output)}`);
+    assert.deepEqual([call.namespace, call.name, JSON.parse(call.arguments)], ['forecast', 'weather', { city: 'call weather for Paris' }], model);
+  }
+});
