@@ -18,12 +18,22 @@ interface WireUnderTest {
   /** Reads the SSE text with the official SDK, as a caller of this shape would. */
   read(sse: string): Promise<Parsed>;
   /** Scripts whose result this shape says differently: the result it gives instead, and why. */
-  differs?: Record<string, { expect: Parsed; reason: string }>;
+  differs?: Record<string, { expect: WireScript['expect']; reason: string }>;
 }
 
 /** A fetch that answers every request with the given SSE text, so the SDK parses exactly what the encoder wrote. */
 function sseFetch(sse: string): typeof fetch {
   return async () => new Response(sse, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+}
+
+/** A usage in the shape of `Parsed`: the optional counts only when there are some. */
+function counts(input: number, output: number, more: { cached?: number | null; cacheWrite?: number | null; reasoning?: number | null }): Parsed['usage'] {
+  const usage: NonNullable<Parsed['usage']> = { input, output };
+  for (const key of ['cached', 'cacheWrite', 'reasoning'] as const) {
+    const n = more[key];
+    if (n) usage[key] = n;
+  }
+  return usage;
 }
 
 /** Tool arguments as the caller would use them: the object, or the text as it came when it is not JSON (cut short). */
@@ -49,7 +59,9 @@ const OPENAI_CHAT: WireUnderTest = {
       refusal,
       tools: (choice.message.tool_calls ?? []).flatMap((t) => (t.type === 'function' ? [{ id: t.id, name: t.function.name, input: parseArgs(t.function.arguments) }] : [])),
       finish: refusal !== '' ? 'refusal' : choice.finish_reason,
-      usage: done.usage ? { input: done.usage.prompt_tokens, output: done.usage.completion_tokens } : null,
+      usage: done.usage
+        ? counts(done.usage.prompt_tokens, done.usage.completion_tokens, { cached: done.usage.prompt_tokens_details?.cached_tokens, reasoning: done.usage.completion_tokens_details?.reasoning_tokens })
+        : null,
     };
   },
 };
@@ -61,13 +73,18 @@ const ANTHROPIC: WireUnderTest = {
   async read(sse) {
     const client = new Anthropic({ apiKey: 'sk-wire', baseURL: 'http://wire.invalid', fetch: sseFetch(sse), maxRetries: 0 });
     const message = await client.messages.stream({ model: 'main', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
-    const finish: Record<string, string> = { end_turn: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'refusal', stop_sequence: 'stop_sequence' };
+    const finish: Record<string, string> = { end_turn: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'refusal', stop_sequence: 'stop_sequence', pause_turn: 'pause_turn' };
+    const { usage } = message;
+    const read = usage.cache_read_input_tokens ?? 0;
+    const write = usage.cache_creation_input_tokens ?? 0;
     return {
       text: message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(''),
       refusal: '',
       tools: message.content.flatMap((b) => (b.type === 'tool_use' ? [{ id: b.id, name: b.name, input: b.input }] : [])),
       finish: finish[message.stop_reason ?? ''] ?? String(message.stop_reason),
-      usage: { input: message.usage.input_tokens, output: message.usage.output_tokens },
+      // Anthropic's input_tokens is only the uncached rest of the prompt (see src/providers/translate/usage.ts).
+      usage: counts(usage.input_tokens + read + write, usage.output_tokens, { cached: read, cacheWrite: write, reasoning: usage.output_tokens_details?.thinking_tokens }),
+      ...(message.stop_sequence !== null ? { stopSequence: message.stop_sequence } : {}),
     };
   },
   differs: {
@@ -78,6 +95,38 @@ const ANTHROPIC: WireUnderTest = {
     'a tool call cut at max_tokens mid-arguments': {
       expect: { text: '', refusal: '', tools: [{ id: 'call_cut', name: 'write', input: { path: 'a.txt', text: 'unfin' } }], finish: 'length', usage: { input: 11, output: 7 } },
       reason: 'a tool_use input must be an object: the complete part of the arguments, read leniently',
+    },
+    'no usage reported': {
+      expect: { text: 'hi', refusal: '', tools: [], finish: 'stop', usage: { input: 0, output: 0 } },
+      reason: 'a message always has a usage: zeros when the upstream gave none',
+    },
+    'cached prompt tokens and reasoning tokens in the usage': {
+      expect: { text: 'ok', refusal: '', tools: [], finish: 'stop', usage: { input: 120, output: 30, cached: 100 } },
+      reason: 'the reasoning count is not written as output_tokens_details.thinking_tokens (usageToAnthropic)',
+    },
+    'prompt tokens written to the cache, in the usage': {
+      expect: { text: 'ok', refusal: '', tools: [], finish: 'stop', usage: { input: 100, output: 5, cacheWrite: 60 } },
+      reason: 'only the Messages API counts the prompt tokens written to the cache',
+    },
+    'ended by a stop sequence': {
+      expect: { text: 'one, two, ', refusal: '', tools: [], finish: 'stop_sequence', usage: { input: 11, output: 7 }, stopSequence: 'three' },
+      reason: 'only the Messages API names the stop sequence; the OpenAI shapes say stop',
+    },
+    'a paused turn (pause_turn)': {
+      expect: { text: 'Searching.', refusal: '', tools: [], finish: 'pause_turn', usage: { input: 11, output: 7 } },
+      reason: 'only the Messages API has a paused turn; the OpenAI shapes say stop',
+    },
+    'stopped by the content filter': {
+      expect: { text: 'Here is how', refusal: '', tools: [], finish: 'refusal', usage: { input: 11, output: 7 } },
+      reason: 'the Messages API has no content-filter stop: it says refusal',
+    },
+    'a refusal alone, in pieces': {
+      expect: { text: "I can't help with that.", refusal: '', tools: [], finish: 'refusal', usage: { input: 11, output: 7 } },
+      reason: 'the Messages API has no refusal part: the words are the text, with stop_reason refusal',
+    },
+    'a finished tool call whose arguments are not a JSON object': {
+      expect: { error: /upstream answer was malformed: tool call call_bad \(run\) has arguments that are not a JSON object/ },
+      reason: 'a tool_use input must be an object: the stream ends with an error event instead of made-up input',
     },
   },
 };
@@ -102,13 +151,14 @@ const RESPONSES: WireUnderTest = {
         tools.push({ id: item.call_id, name: item.name, input: parseArgs(item.arguments) });
       }
     }
-    const cut = response.status === 'incomplete' && response.incomplete_details?.reason === 'max_output_tokens';
+    const cut = response.status === 'incomplete' ? response.incomplete_details?.reason : undefined;
+    const { usage } = response;
     return {
       text,
       refusal,
       tools,
-      finish: refusal !== '' ? 'refusal' : cut ? 'length' : tools.length > 0 ? 'tool_calls' : 'stop',
-      usage: response.usage ? { input: response.usage.input_tokens, output: response.usage.output_tokens } : null,
+      finish: refusal !== '' ? 'refusal' : cut === 'max_output_tokens' ? 'length' : cut === 'content_filter' ? 'content_filter' : tools.length > 0 ? 'tool_calls' : 'stop',
+      usage: usage ? counts(usage.input_tokens, usage.output_tokens, { cached: usage.input_tokens_details.cached_tokens, reasoning: usage.output_tokens_details.reasoning_tokens }) : null,
     };
   },
 };
@@ -116,10 +166,17 @@ const RESPONSES: WireUnderTest = {
 const WIRES: readonly WireUnderTest[] = [OPENAI_CHAT, ANTHROPIC, RESPONSES];
 
 /** The SSE text the gateway would write for a script: every event through the encoder, then its clean end or, when
- * the script fails, the stream's error event. */
+ * the script fails, the stream's error event. An ApiError the encoder throws ends the stream with that error event,
+ * as the gateway's stream does (routes/serve-chat.ts). */
 function encode(w: WireUnderTest, script: WireScript): string {
   const encoder = w.wire.streamEncoder(w.wire.parse(w.body));
-  let sse = script.events.map((ev) => encoder.encode(ev)).join('');
+  let sse = '';
+  try {
+    for (const ev of script.events) sse += encoder.encode(ev);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return sse + encoder.error(err);
+  }
   sse += script.failsWith ? encoder.error(new ApiError('upstream', script.failsWith.message, { code: 'upstream_error' })) : encoder.end();
   return sse;
 }

@@ -10,7 +10,11 @@ export interface Parsed {
   tools: { id: string; name: string; input: unknown }[];
   /** The canonical finish reason the SDK's own value stands for. */
   finish: string;
-  usage: { input: number; output: number } | null;
+  /** Token counts; `cached` (prompt tokens read from the cache), `cacheWrite` (written to it) and `reasoning` only
+   * when the SDK reports more than zero. */
+  usage: { input: number; output: number; cached?: number; cacheWrite?: number; reasoning?: number } | null;
+  /** The stop sequence that ended the answer, when the SDK names one. */
+  stopSequence?: string;
 }
 
 export interface WireScript {
@@ -80,6 +84,90 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
       { type: 'finish', finish_reason: 'tool_calls', usage: { input_tokens: 3, output_tokens: 2 } },
     ],
     expect: { text: '', refusal: '', tools: [{ id: 'call_only', name: 'lookup', input: { q: 'x' } }], finish: 'tool_calls', usage: { input: 3, output: 2 } },
+  },
+  {
+    name: 'content with no start event before it',
+    events: [{ type: 'text', text: 'No start.' }, { type: 'finish', finish_reason: 'stop', usage }],
+    expect: { text: 'No start.', refusal: '', tools: [], finish: 'stop', usage: { input: 11, output: 7 } },
+  },
+  {
+    name: 'only a finish: an empty answer',
+    events: [{ type: 'finish', finish_reason: 'stop', usage }],
+    expect: { text: '', refusal: '', tools: [], finish: 'stop', usage: { input: 11, output: 7 } },
+  },
+  {
+    name: 'no usage reported',
+    events: [start, { type: 'text', text: 'hi' }, { type: 'finish', finish_reason: 'stop' }],
+    expect: { text: 'hi', refusal: '', tools: [], finish: 'stop', usage: null },
+  },
+  {
+    name: 'cached prompt tokens and reasoning tokens in the usage',
+    events: [start, { type: 'text', text: 'ok' }, { type: 'finish', finish_reason: 'stop', usage: { input_tokens: 120, output_tokens: 30, cache_read_tokens: 100, reasoning_tokens: 12 } }],
+    expect: { text: 'ok', refusal: '', tools: [], finish: 'stop', usage: { input: 120, output: 30, cached: 100, reasoning: 12 } },
+  },
+  {
+    name: 'prompt tokens written to the cache, in the usage',
+    events: [start, { type: 'text', text: 'ok' }, { type: 'finish', finish_reason: 'stop', usage: { input_tokens: 100, output_tokens: 5, cache_write_tokens: 60 } }],
+    expect: { text: 'ok', refusal: '', tools: [], finish: 'stop', usage: { input: 100, output: 5 } },
+  },
+  {
+    name: "the prompt's usage given at the start too, as an Anthropic upstream does",
+    events: [
+      { ...start, usage: { input_tokens: 50, output_tokens: 1, cache_read_tokens: 40 } },
+      { type: 'text', text: 'ok' },
+      { type: 'finish', finish_reason: 'stop', usage: { input_tokens: 50, output_tokens: 9, cache_read_tokens: 40 } },
+    ],
+    expect: { text: 'ok', refusal: '', tools: [], finish: 'stop', usage: { input: 50, output: 9, cached: 40 } },
+  },
+  {
+    name: 'ended by a stop sequence',
+    events: [start, { type: 'text', text: 'one, two, ' }, { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'three', usage }],
+    expect: { text: 'one, two, ', refusal: '', tools: [], finish: 'stop', usage: { input: 11, output: 7 } },
+  },
+  {
+    name: 'a paused turn (pause_turn)',
+    events: [start, { type: 'text', text: 'Searching.' }, { type: 'finish', finish_reason: 'pause_turn', usage }],
+    expect: { text: 'Searching.', refusal: '', tools: [], finish: 'stop', usage: { input: 11, output: 7 } },
+  },
+  {
+    name: 'stopped by the content filter',
+    events: [start, { type: 'text', text: 'Here is how' }, { type: 'finish', finish_reason: 'content_filter', usage }],
+    expect: { text: 'Here is how', refusal: '', tools: [], finish: 'content_filter', usage: { input: 11, output: 7 } },
+  },
+  {
+    name: 'a refusal alone, in pieces',
+    events: [start, { type: 'refusal', text: "I can't" }, { type: 'refusal', text: ' help with that.' }, { type: 'finish', finish_reason: 'stop', usage }],
+    expect: { text: '', refusal: "I can't help with that.", tools: [], finish: 'refusal', usage: { input: 11, output: 7 } },
+  },
+  {
+    name: 'a tool call with no arguments',
+    events: [start, { type: 'tool_call_start', index: 0, id: 'call_none', name: 'now' }, { type: 'finish', finish_reason: 'tool_calls', usage }],
+    expect: { text: '', refusal: '', tools: [{ id: 'call_none', name: 'now', input: {} }], finish: 'tool_calls', usage: { input: 11, output: 7 } },
+  },
+  {
+    name: 'two interleaved tool calls, then text after them',
+    events: [
+      start,
+      { type: 'tool_call_start', index: 0, id: 'call_a', name: 'weather' },
+      { type: 'tool_call_delta', index: 0, arguments: '{"city":' },
+      { type: 'tool_call_start', index: 1, id: 'call_b', name: 'time' },
+      { type: 'tool_call_delta', index: 1, arguments: '{"zone":"UTC"}' },
+      { type: 'tool_call_delta', index: 0, arguments: '"Paris"}' },
+      { type: 'text', text: 'Asked both.' },
+      { type: 'finish', finish_reason: 'tool_calls', usage },
+    ],
+    expect: {
+      text: 'Asked both.',
+      refusal: '',
+      tools: [{ id: 'call_a', name: 'weather', input: { city: 'Paris' } }, { id: 'call_b', name: 'time', input: { zone: 'UTC' } }],
+      finish: 'tool_calls',
+      usage: { input: 11, output: 7 },
+    },
+  },
+  {
+    name: 'a finished tool call whose arguments are not a JSON object',
+    events: [start, { type: 'tool_call_start', index: 0, id: 'call_bad', name: 'run' }, { type: 'tool_call_delta', index: 0, arguments: 'ls -la' }, { type: 'finish', finish_reason: 'tool_calls', usage }],
+    expect: { text: '', refusal: '', tools: [{ id: 'call_bad', name: 'run', input: 'ls -la' }], finish: 'tool_calls', usage: { input: 11, output: 7 } },
   },
   {
     name: 'an upstream failure after content began: the stream error event, which the SDK raises',
