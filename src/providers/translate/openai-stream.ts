@@ -6,6 +6,7 @@ import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools } from './answer-check.ts';
 import { type Obj, isObj } from './obj.ts';
+import { dispatch, type EventMethods, type EventOf } from './event-methods.ts';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -100,35 +101,65 @@ export interface OpenAIChunkEncoderOptions {
 
 /** Canonical events → `chat.completion.chunk` objects for the gateway; write each as `data: …`, then `[DONE]`. */
 export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}): (ev: StreamEvent) => Obj[] {
-  let id = options.id ?? '';
-  let model = options.model ?? '';
-  const created = options.created ?? Math.floor(Date.now() / 1000);
-  const chunk = (delta: Obj, finish: string | null = null): Obj => ({
-    id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-  });
-  return (ev) => {
-    switch (ev.type) {
-      case 'start':
-        id = options.id ?? shapedId('chatcmpl-', ev.id);
-        model = options.model ?? ev.model;
-        return [chunk({ role: 'assistant', content: '', refusal: null })];
-      case 'text':
-        return [chunk({ content: ev.text })];
-      case 'refusal':
-        return [chunk({ refusal: ev.text })];
-      case 'tool_call_start':
-        return [chunk({ tool_calls: [{ index: ev.index, id: ev.id, type: 'function', function: { name: ev.name, arguments: '' } }] })];
-      case 'tool_call_delta':
-        return [chunk({ tool_calls: [{ index: ev.index, function: { arguments: ev.arguments } }] })];
-      case 'finish': {
-        const out = [chunk({}, finishToOpenAI(ev.finish_reason))];
-        if (options.includeUsage && ev.usage) out.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageToOpenAI(ev.usage) });
-        return out;
-      }
-      case 'responses_event':
-        return [];
-    }
-  };
+  const encoder = new OpenAIChunkEncoder(options);
+  return (ev) => dispatch(encoder, ev);
+}
+
+/** The chunks of one answer: one chunk per event (two for a finish with usage), all with the start's id and model. */
+class OpenAIChunkEncoder implements EventMethods<Obj[]> {
+  private readonly options: OpenAIChunkEncoderOptions;
+  private readonly created: number;
+  private id: string;
+  private model: string;
+
+  constructor(options: OpenAIChunkEncoderOptions) {
+    this.options = options;
+    this.id = options.id ?? '';
+    this.model = options.model ?? '';
+    this.created = options.created ?? Math.floor(Date.now() / 1000);
+  }
+
+  start(ev: EventOf<'start'>): Obj[] {
+    this.id = this.options.id ?? shapedId('chatcmpl-', ev.id);
+    this.model = this.options.model ?? ev.model;
+    return [this.chunk({ role: 'assistant', content: '', refusal: null })];
+  }
+
+  text(ev: EventOf<'text'>): Obj[] {
+    return [this.chunk({ content: ev.text })];
+  }
+
+  refusal(ev: EventOf<'refusal'>): Obj[] {
+    return [this.chunk({ refusal: ev.text })];
+  }
+
+  tool_call_start(ev: EventOf<'tool_call_start'>): Obj[] {
+    return [this.chunk({ tool_calls: [{ index: ev.index, id: ev.id, type: 'function', function: { name: ev.name, arguments: '' } }] })];
+  }
+
+  tool_call_delta(ev: EventOf<'tool_call_delta'>): Obj[] {
+    return [this.chunk({ tool_calls: [{ index: ev.index, function: { arguments: ev.arguments } }] })];
+  }
+
+  /** The finish_reason chunk, then the usage in a chunk of its own (no choices) when the caller asked for it. */
+  finish(ev: EventOf<'finish'>): Obj[] {
+    const out = [this.chunk({}, finishToOpenAI(ev.finish_reason))];
+    if (this.options.includeUsage && ev.usage) out.push({ ...this.head(), choices: [], usage: usageToOpenAI(ev.usage) });
+    return out;
+  }
+
+  /** A Responses route's own event: only a Responses caller reads it; the canonical events beside it say the same. */
+  responses_event(): Obj[] {
+    return [];
+  }
+
+  private chunk(delta: Obj, finish: string | null = null): Obj {
+    return { ...this.head(), choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
+  }
+
+  private head(): Obj {
+    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model };
+  }
 }
 
 /** One SSE frame of the OpenAI stream format. */
