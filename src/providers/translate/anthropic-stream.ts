@@ -8,6 +8,7 @@ import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools } from './answer-check.ts';
 import { toolUseInput } from './tool-input.ts';
 import { type Obj, isObj } from './obj.ts';
+import { dispatch, type EventMethods, type EventOf } from './event-methods.ts';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -148,97 +149,132 @@ interface ToolCallSoFar {
  * sent that is not JSON would throw there and lose the whole answer. Throws MalformedAnswer for such a finished call.
  */
 export function createAnthropicEventEncoder(options: { id?: string; model?: string } = {}): (ev: StreamEvent) => NamedSseEvent[] {
-  let block = -1;
-  let open: 'text' | 'tool' | undefined;
+  const encoder = new AnthropicEventEncoder(options);
+  return (ev) => dispatch(encoder, ev);
+}
+
+/** The events of one message: its content blocks numbered in order, at most one open at a time. */
+class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
+  private readonly options: { id?: string; model?: string };
+  /** The index of the last block started. */
+  private block = -1;
+  private open: 'text' | 'tool' | undefined;
   /** The tool call of the open block. */
-  let live: ToolCallSoFar | undefined;
-  const gathered = new Map<number, ToolCallSoFar>();
+  private live: ToolCallSoFar | undefined;
+  /** Tool calls that started while another's block was open, to be written whole once it stops. */
+  private readonly gathered = new Map<number, ToolCallSoFar>();
   /** A refusal was streamed (the answer ends `refusal`); some text was, before it. */
-  let refused = false;
-  let wrote = false;
+  private refused = false;
+  private wrote = false;
+
+  constructor(options: { id?: string; model?: string }) {
+    this.options = options;
+  }
+
+  start(ev: EventOf<'start'>): NamedSseEvent[] {
+    return [{
+      event: 'message_start',
+      data: {
+        type: 'message_start',
+        message: {
+          id: this.options.id ?? shapedId('msg_', ev.id), type: 'message', role: 'assistant', model: this.options.model ?? ev.model, content: [],
+          // The prompt's usage when the upstream gave it before the content (an Anthropic upstream does; clients
+          // such as the Vercel AI SDK read input and cache tokens only here). Else zeros: message_delta has all.
+          stop_reason: null, stop_sequence: null, usage: usageToAnthropic(ev.usage),
+        },
+      },
+    }];
+  }
+
+  text(ev: EventOf<'text'>): NamedSseEvent[] {
+    return this.textDelta(ev.text);
+  }
+
+  /** A refusal is text to an Anthropic caller, and the answer then ends `refusal` (as toAnthropicResponse). Text
+   * before it is set apart from it by a blank line, as in a whole answer. */
+  refusal(ev: EventOf<'refusal'>): NamedSseEvent[] {
+    const text = !this.refused && this.wrote ? `\n\n${ev.text}` : ev.text;
+    this.refused = true;
+    return this.textDelta(text);
+  }
+
+  tool_call_start(ev: EventOf<'tool_call_start'>): NamedSseEvent[] {
+    const call = { index: ev.index, id: ev.id, name: ev.name, args: '' };
+    if (this.open !== 'tool') return this.beginTool(call);
+    this.gathered.set(ev.index, call);
+    return [];
+  }
+
+  /** Arguments are held until the call's block stops. */
+  tool_call_delta(ev: EventOf<'tool_call_delta'>): NamedSseEvent[] {
+    const call = this.live?.index === ev.index ? this.live : this.gathered.get(ev.index);
+    if (call) call.args += ev.arguments;
+    return [];
+  }
+
+  finish(ev: EventOf<'finish'>): NamedSseEvent[] {
+    const out = this.close(ev.finish_reason);
+    out.push({
+      event: 'message_delta',
+      data: {
+        type: 'message_delta',
+        delta: { stop_reason: this.refused ? 'refusal' : finishToAnthropic(ev.finish_reason), stop_sequence: ev.stop_sequence ?? null },
+        usage: usageToAnthropic(ev.usage),
+      },
+    });
+    out.push({ event: 'message_stop', data: { type: 'message_stop' } });
+    return out;
+  }
+
+  /** A Responses route's own event: only a Responses caller reads it; the canonical events beside it say the same. */
+  responses_event(): NamedSseEvent[] {
+    return [];
+  }
+
+  /** A text delta, in the open text block or a new one (which first ends the tool calls before it). */
+  private textDelta(text: string): NamedSseEvent[] {
+    this.wrote = true;
+    const out = this.open === 'text' ? [] : [...this.close(), ...this.begin('text', { type: 'text', text: '' })];
+    out.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: this.block, delta: { type: 'text_delta', text } } });
+    return out;
+  }
+
   /** Stops the open block; a tool call's arguments go first, read as `finish` says (a block stopped by later text
    * holds a finished call). */
-  const stop = (finish: FinishReason = 'tool_calls'): NamedSseEvent[] => {
-    if (open === undefined) return [];
+  private stop(finish: FinishReason = 'tool_calls'): NamedSseEvent[] {
+    if (this.open === undefined) return [];
     const out: NamedSseEvent[] = [];
-    if (open === 'tool' && live !== undefined && live.args.trim() !== '') out.push(argsDelta(JSON.stringify(toolUseInput({ id: live.id, name: live.name, arguments: live.args }, finish))));
-    open = undefined;
-    live = undefined;
-    out.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index: block } });
+    const live = this.live;
+    if (this.open === 'tool' && live !== undefined && live.args.trim() !== '') out.push(this.argsDelta(JSON.stringify(toolUseInput({ id: live.id, name: live.name, arguments: live.args }, finish))));
+    this.open = undefined;
+    this.live = undefined;
+    out.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index: this.block } });
     return out;
-  };
-  const begin = (kind: 'text' | 'tool', content_block: Obj): NamedSseEvent[] => {
-    const out = stop();
-    block += 1;
-    open = kind;
-    out.push({ event: 'content_block_start', data: { type: 'content_block_start', index: block, content_block } });
+  }
+
+  private begin(kind: 'text' | 'tool', content_block: Obj): NamedSseEvent[] {
+    const out = this.stop();
+    this.block += 1;
+    this.open = kind;
+    out.push({ event: 'content_block_start', data: { type: 'content_block_start', index: this.block, content_block } });
     return out;
-  };
-  const argsDelta = (partial_json: string): NamedSseEvent => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index: block, delta: { type: 'input_json_delta', partial_json } } });
-  const beginTool = (call: ToolCallSoFar): NamedSseEvent[] => {
-    const out = begin('tool', { type: 'tool_use', id: call.id, name: call.name, input: {} });
-    live = call;
+  }
+
+  private argsDelta(partial_json: string): NamedSseEvent {
+    return { event: 'content_block_delta', data: { type: 'content_block_delta', index: this.block, delta: { type: 'input_json_delta', partial_json } } };
+  }
+
+  private beginTool(call: ToolCallSoFar): NamedSseEvent[] {
+    const out = this.begin('tool', { type: 'tool_use', id: call.id, name: call.name, input: {} });
+    this.live = call;
     return out;
-  };
+  }
+
   /** Stops the open block, then writes each gathered tool call as a block of its own. */
-  const close = (finish?: FinishReason): NamedSseEvent[] => {
-    const out = stop(finish);
-    for (const call of gathered.values()) out.push(...beginTool(call), ...stop(finish));
-    gathered.clear();
+  private close(finish?: FinishReason): NamedSseEvent[] {
+    const out = this.stop(finish);
+    for (const call of this.gathered.values()) out.push(...this.beginTool(call), ...this.stop(finish));
+    this.gathered.clear();
     return out;
-  };
-  return (ev) => {
-    switch (ev.type) {
-      case 'start':
-        return [{
-          event: 'message_start',
-          data: {
-            type: 'message_start',
-            message: {
-              id: options.id ?? shapedId('msg_', ev.id), type: 'message', role: 'assistant', model: options.model ?? ev.model, content: [],
-              // The prompt's usage when the upstream gave it before the content (an Anthropic upstream does; clients
-              // such as the Vercel AI SDK read input and cache tokens only here). Else zeros: message_delta has all.
-              stop_reason: null, stop_sequence: null, usage: usageToAnthropic(ev.usage),
-            },
-          },
-        }];
-      case 'text':
-      case 'refusal': {
-        // A refusal is text to an Anthropic caller, and the answer then ends `refusal` (as toAnthropicResponse).
-        // Text before it is set apart from it by a blank line, as in a whole answer.
-        const text = ev.type === 'refusal' && !refused && wrote ? `\n\n${ev.text}` : ev.text;
-        if (ev.type === 'refusal') refused = true;
-        wrote = true;
-        const out = open === 'text' ? [] : [...close(), ...begin('text', { type: 'text', text: '' })];
-        out.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: block, delta: { type: 'text_delta', text } } });
-        return out;
-      }
-      case 'tool_call_start': {
-        const call = { index: ev.index, id: ev.id, name: ev.name, args: '' };
-        if (open !== 'tool') return beginTool(call);
-        gathered.set(ev.index, call);
-        return [];
-      }
-      case 'tool_call_delta': {
-        const call = live?.index === ev.index ? live : gathered.get(ev.index);
-        if (call) call.args += ev.arguments;
-        return [];
-      }
-      case 'finish': {
-        const out = close(ev.finish_reason);
-        out.push({
-          event: 'message_delta',
-          data: {
-            type: 'message_delta',
-            delta: { stop_reason: refused ? 'refusal' : finishToAnthropic(ev.finish_reason), stop_sequence: ev.stop_sequence ?? null },
-            usage: usageToAnthropic(ev.usage),
-          },
-        });
-        out.push({ event: 'message_stop', data: { type: 'message_stop' } });
-        return out;
-      }
-      case 'responses_event':
-        return [];
-    }
-  };
+  }
 }
