@@ -5,8 +5,9 @@
 import type { StreamEvent, Usage } from '../types.ts';
 import type { NamedSseEvent } from '../sse.ts';
 import { shapedId } from './ids.ts';
-import { customCallItem, finishedItemStatus, functionCallItem, messageItem, newItemId, outputTextPart, refusalPart, responseObject, statusOf, type ResponsesAnswerOptions } from './responses-wire.ts';
+import { customCallItem, finishedItemStatus, functionCallItem, messageItem, newItemId, outputTextPart, refusalPart, responseObject, statusOf, type ItemStatus, type ResponsesAnswerOptions } from './responses-wire.ts';
 import { type Obj } from './obj.ts';
+import { dispatch, type EventMethods, type EventOf } from './event-methods.ts';
 
 
 /** A content part of the open message: its text, or the model's refusal (a part of its own, with its own events). */
@@ -35,167 +36,202 @@ interface OpenCall {
   custom: boolean;
 }
 
+/** Canonical events → the Responses API's stream events for the gateway; `sequence()` is the next sequence number
+ * (the stream's error event takes it). */
 export function createResponsesEventEncoder(options: ResponsesAnswerOptions = {}): { encode(ev: StreamEvent): NamedSseEvent[]; sequence(): number } {
-  let seq = 0;
-  let id = shapedId('resp_', '');
-  let model = '';
-  const created = Math.floor(Date.now() / 1000);
+  const encoder = new ResponsesEventEncoder(options);
+  return { encode: (ev) => encoder.encode(ev), sequence: () => encoder.sequence() };
+}
+
+/** The events of one response: its output items added and done one after another, the last one open. */
+class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
+  private readonly options: ResponsesAnswerOptions;
+  private seq = 0;
+  private id = shapedId('resp_', '');
+  private model = '';
+  private readonly created = Math.floor(Date.now() / 1000);
   /** Finished items, by output index. */
-  const output: Obj[] = [];
+  private readonly output: Obj[] = [];
   /** The message streaming now: its parts so far, the last one open. */
-  let message: { outputIndex: number; itemId: string; parts: OpenPart[] } | undefined;
+  private message: { outputIndex: number; itemId: string; parts: OpenPart[] } | undefined;
   /** The call whose item is open and streaming. OpenAI finishes each item before adding the next, while an upstream
    * may interleave the argument pieces of parallel calls: a call that starts while one is open is gathered here and
    * written whole once the open one is done (at the next text or the finish), as the Anthropic encoder does. */
-  let live: OpenCall | undefined;
-  const pending = new Map<number, PendingCall>();
-
-  const emit = (type: string, fields: Obj): NamedSseEvent => ({ event: type, data: { type, sequence_number: seq++, ...fields } });
-  const snapshot = (status: string, extra: { incomplete_details?: { reason: string } | null; usage?: Usage } = {}): Obj =>
-    responseObject({ id, created, model, output: output.filter(Boolean), status, ...extra, ...(options.echo ? { echo: options.echo } : {}) });
-
+  private live: OpenCall | undefined;
+  private readonly pending = new Map<number, PendingCall>();
   /** The status an item closed now ends with: `incomplete` for the one an incomplete answer was cut in. */
-  let answer: 'completed' | 'incomplete' = 'completed';
-  const closedStatus = (outputIndex: number) => finishedItemStatus(outputIndex, output.length + pending.size, answer);
+  private answer: 'completed' | 'incomplete' = 'completed';
+  /** A Responses route's own stream is relayed as it came (numbered in this stream's sequence); the canonical events
+   * beside it only summarise it. */
+  private relaying = false;
+
+  constructor(options: ResponsesAnswerOptions) {
+    this.options = options;
+  }
+
+  encode(ev: StreamEvent): NamedSseEvent[] {
+    if (this.relaying && ev.type !== 'responses_event') return [];
+    return dispatch(this, ev);
+  }
+
+  sequence(): number {
+    return this.seq;
+  }
+
+  start(ev: EventOf<'start'>): NamedSseEvent[] {
+    this.id = shapedId('resp_', ev.id);
+    this.model = ev.model;
+    return [this.emit('response.created', { response: this.snapshot('in_progress') }), this.emit('response.in_progress', { response: this.snapshot('in_progress') })];
+  }
+
+  /** Text after tool calls finishes them first: each item is done before the next is added. */
+  text(ev: EventOf<'text'>): NamedSseEvent[] {
+    return [...(this.message ? [] : this.closeCalls()), ...this.partDelta('text', ev.text)];
+  }
+
+  refusal(ev: EventOf<'refusal'>): NamedSseEvent[] {
+    return [...(this.message ? [] : this.closeCalls()), ...this.partDelta('refusal', ev.text)];
+  }
+
+  tool_call_start(ev: EventOf<'tool_call_start'>): NamedSseEvent[] {
+    const call = { index: ev.index, id: ev.id, name: ev.name, arguments: '' };
+    if (this.live) {
+      this.pending.set(ev.index, call);
+      return [];
+    }
+    return [...this.closeMessage(), ...this.addCall(call)];
+  }
+
+  /** A piece of the streamed call's arguments goes on at once (a custom call's input waits for its end); a gathered
+   * call's is held. */
+  tool_call_delta(ev: EventOf<'tool_call_delta'>): NamedSseEvent[] {
+    const live = this.live;
+    if (live?.index !== ev.index) {
+      const call = this.pending.get(ev.index);
+      if (call) call.arguments += ev.arguments;
+      return [];
+    }
+    live.call.arguments += ev.arguments;
+    if (live.custom) return [];
+    return [this.emit('response.function_call_arguments.delta', { item_id: live.itemId, output_index: live.outputIndex, delta: ev.arguments })];
+  }
+
+  finish(ev: EventOf<'finish'>): NamedSseEvent[] {
+    const { status, incomplete_details } = statusOf(ev.finish_reason);
+    this.answer = status;
+    const out = [...this.closeMessage(), ...this.closeCalls()];
+    const response = this.snapshot(status, { incomplete_details, ...(ev.usage ? { usage: ev.usage } : {}) });
+    out.push(this.emit(status === 'completed' ? 'response.completed' : 'response.incomplete', { response }));
+    return out;
+  }
+
+  /** From here on the route's own events are the stream. */
+  responses_event(ev: EventOf<'responses_event'>): NamedSseEvent[] {
+    this.relaying = true;
+    return [{ event: ev.event, data: { ...ev.data, sequence_number: this.seq++ } }];
+  }
+
+  private emit(type: string, fields: Obj): NamedSseEvent {
+    return { event: type, data: { type, sequence_number: this.seq++, ...fields } };
+  }
+
+  private snapshot(status: string, extra: { incomplete_details?: { reason: string } | null; usage?: Usage } = {}): Obj {
+    return responseObject({ id: this.id, created: this.created, model: this.model, output: this.output.filter(Boolean), status, ...extra, ...(this.options.echo ? { echo: this.options.echo } : {}) });
+  }
+
+  private closedStatus(outputIndex: number): ItemStatus {
+    return finishedItemStatus(outputIndex, this.output.length + this.pending.size, this.answer);
+  }
 
   /** The events that end the message's last part. */
-  function closePart(): NamedSseEvent[] {
+  private closePart(): NamedSseEvent[] {
+    const message = this.message;
     const part = message?.parts.at(-1);
     if (!message || !part) return [];
     const at = { item_id: message.itemId, output_index: message.outputIndex, content_index: message.parts.length - 1 };
     const done = part.kind === 'text'
-      ? emit('response.output_text.done', { ...at, text: part.text, logprobs: [] })
-      : emit('response.refusal.done', { ...at, refusal: part.text });
-    return [done, emit('response.content_part.done', { ...at, part: partOf(part) })];
+      ? this.emit('response.output_text.done', { ...at, text: part.text, logprobs: [] })
+      : this.emit('response.refusal.done', { ...at, refusal: part.text });
+    return [done, this.emit('response.content_part.done', { ...at, part: partOf(part) })];
   }
 
-  function closeMessage(): NamedSseEvent[] {
-    if (!message) return [];
-    const out = closePart();
-    const { outputIndex, itemId, parts } = message;
-    message = undefined;
-    const item = messageItem(itemId, parts.map(partOf), closedStatus(outputIndex));
-    output[outputIndex] = item;
-    out.push(emit('response.output_item.done', { output_index: outputIndex, item }));
+  private closeMessage(): NamedSseEvent[] {
+    if (!this.message) return [];
+    const out = this.closePart();
+    const { outputIndex, itemId, parts } = this.message;
+    this.message = undefined;
+    const item = messageItem(itemId, parts.map(partOf), this.closedStatus(outputIndex));
+    this.output[outputIndex] = item;
+    out.push(this.emit('response.output_item.done', { output_index: outputIndex, item }));
     return out;
   }
 
   /** A text or refusal delta: opens the message, and a part of that kind in it, when they are not open yet. */
-  function partDelta(kind: OpenPart['kind'], delta: string): NamedSseEvent[] {
+  private partDelta(kind: OpenPart['kind'], delta: string): NamedSseEvent[] {
     const out: NamedSseEvent[] = [];
-    if (!message) {
-      message = { outputIndex: output.length, itemId: newItemId('msg'), parts: [] };
-      output.push(messageItem(message.itemId, [], 'in_progress'));
-      out.push(emit('response.output_item.added', { output_index: message.outputIndex, item: messageItem(message.itemId, [], 'in_progress') }));
+    if (!this.message) {
+      this.message = { outputIndex: this.output.length, itemId: newItemId('msg'), parts: [] };
+      this.output.push(messageItem(this.message.itemId, [], 'in_progress'));
+      out.push(this.emit('response.output_item.added', { output_index: this.message.outputIndex, item: messageItem(this.message.itemId, [], 'in_progress') }));
     }
+    const message = this.message;
     if (message.parts.at(-1)?.kind !== kind) {
-      out.push(...closePart());
+      out.push(...this.closePart());
       message.parts.push({ kind, text: '' });
       const part = partOf({ kind, text: '' });
-      out.push(emit('response.content_part.added', { item_id: message.itemId, output_index: message.outputIndex, content_index: message.parts.length - 1, part }));
+      out.push(this.emit('response.content_part.added', { item_id: message.itemId, output_index: message.outputIndex, content_index: message.parts.length - 1, part }));
     }
     const open = message.parts.at(-1)!;
     open.text += delta;
     const at = { item_id: message.itemId, output_index: message.outputIndex, content_index: message.parts.length - 1 };
-    out.push(kind === 'text' ? emit('response.output_text.delta', { ...at, delta, logprobs: [] }) : emit('response.refusal.delta', { ...at, delta }));
+    out.push(kind === 'text' ? this.emit('response.output_text.delta', { ...at, delta, logprobs: [] }) : this.emit('response.refusal.delta', { ...at, delta }));
     return out;
   }
 
   /** Finishes the call being streamed: its arguments' done event (or a custom call's whole input) and item done. */
-  function closeLive(): NamedSseEvent[] {
-    const open = live;
+  private closeLive(): NamedSseEvent[] {
+    const open = this.live;
     if (!open) return [];
-    live = undefined;
+    this.live = undefined;
     const at = { item_id: open.itemId, output_index: open.outputIndex };
     if (open.custom) {
-      const item = customCallItem(open.itemId, open.call, closedStatus(open.outputIndex), options.namespaces);
-      output[open.outputIndex] = item;
+      const item = customCallItem(open.itemId, open.call, this.closedStatus(open.outputIndex), this.options.namespaces);
+      this.output[open.outputIndex] = item;
       return [
-        emit('response.custom_tool_call_input.delta', { ...at, delta: item['input'] }),
-        emit('response.custom_tool_call_input.done', { ...at, input: item['input'] }),
-        emit('response.output_item.done', { output_index: open.outputIndex, item }),
+        this.emit('response.custom_tool_call_input.delta', { ...at, delta: item['input'] }),
+        this.emit('response.custom_tool_call_input.done', { ...at, input: item['input'] }),
+        this.emit('response.output_item.done', { output_index: open.outputIndex, item }),
       ];
     }
-    const item = functionCallItem(open.itemId, open.call, closedStatus(open.outputIndex), options.namespaces);
-    output[open.outputIndex] = item;
+    const item = functionCallItem(open.itemId, open.call, this.closedStatus(open.outputIndex), this.options.namespaces);
+    this.output[open.outputIndex] = item;
     return [
-      emit('response.function_call_arguments.done', { ...at, name: item['name'], arguments: open.call.arguments }),
-      emit('response.output_item.done', { output_index: open.outputIndex, item }),
+      this.emit('response.function_call_arguments.done', { ...at, name: item['name'], arguments: open.call.arguments }),
+      this.emit('response.output_item.done', { output_index: open.outputIndex, item }),
     ];
   }
 
   /** Adds a call's item and makes it the one streamed; arguments it already has go as one delta. */
-  function addCall(call: PendingCall): NamedSseEvent[] {
-    const out = closeLive();
-    const custom = options.customTools?.has(call.name) === true;
-    const open: OpenCall = { index: call.index, outputIndex: output.length, itemId: newItemId(custom ? 'ctc' : 'fc'), call: { id: call.id, name: call.name, arguments: call.arguments }, custom };
-    live = open;
-    const item = (custom ? customCallItem : functionCallItem)(open.itemId, { ...open.call, arguments: '' }, 'in_progress', options.namespaces);
-    output.push(item);
-    out.push(emit('response.output_item.added', { output_index: open.outputIndex, item: { ...item } }));
-    if (!custom && call.arguments !== '') out.push(emit('response.function_call_arguments.delta', { item_id: open.itemId, output_index: open.outputIndex, delta: call.arguments }));
+  private addCall(call: PendingCall): NamedSseEvent[] {
+    const out = this.closeLive();
+    const custom = this.options.customTools?.has(call.name) === true;
+    const open: OpenCall = { index: call.index, outputIndex: this.output.length, itemId: newItemId(custom ? 'ctc' : 'fc'), call: { id: call.id, name: call.name, arguments: call.arguments }, custom };
+    this.live = open;
+    const item = (custom ? customCallItem : functionCallItem)(open.itemId, { ...open.call, arguments: '' }, 'in_progress', this.options.namespaces);
+    this.output.push(item);
+    out.push(this.emit('response.output_item.added', { output_index: open.outputIndex, item: { ...item } }));
+    if (!custom && call.arguments !== '') out.push(this.emit('response.function_call_arguments.delta', { item_id: open.itemId, output_index: open.outputIndex, delta: call.arguments }));
     return out;
   }
 
   /** Finishes the streamed call, then writes each gathered one whole, one item after another. */
-  function closeCalls(): NamedSseEvent[] {
-    const out = closeLive();
-    for (const call of [...pending.values()]) {
+  private closeCalls(): NamedSseEvent[] {
+    const out = this.closeLive();
+    for (const call of [...this.pending.values()]) {
       // Out of `pending` before it is added, so closedStatus counts the items still to come.
-      pending.delete(call.index);
-      out.push(...addCall(call), ...closeLive());
+      this.pending.delete(call.index);
+      out.push(...this.addCall(call), ...this.closeLive());
     }
     return out;
   }
-
-  /** A Responses route's own stream is relayed as it came (numbered in this stream's sequence); the canonical events
-   * beside it only summarise it. */
-  let relaying = false;
-
-  function encode(ev: StreamEvent): NamedSseEvent[] {
-    if (ev.type === 'responses_event') {
-      relaying = true;
-      return [{ event: ev.event, data: { ...ev.data, sequence_number: seq++ } }];
-    }
-    if (relaying) return [];
-    switch (ev.type) {
-      case 'start':
-        id = shapedId('resp_', ev.id);
-        model = ev.model;
-        return [emit('response.created', { response: snapshot('in_progress') }), emit('response.in_progress', { response: snapshot('in_progress') })];
-      // Text after tool calls finishes them first: each item is done before the next is added.
-      case 'text':
-        return [...(message ? [] : closeCalls()), ...partDelta('text', ev.text)];
-      case 'refusal':
-        return [...(message ? [] : closeCalls()), ...partDelta('refusal', ev.text)];
-      case 'tool_call_start': {
-        const call = { index: ev.index, id: ev.id, name: ev.name, arguments: '' };
-        if (live) {
-          pending.set(ev.index, call);
-          return [];
-        }
-        return [...closeMessage(), ...addCall(call)];
-      }
-      case 'tool_call_delta': {
-        if (live?.index !== ev.index) {
-          const call = pending.get(ev.index);
-          if (call) call.arguments += ev.arguments;
-          return [];
-        }
-        live.call.arguments += ev.arguments;
-        if (live.custom) return [];
-        return [emit('response.function_call_arguments.delta', { item_id: live.itemId, output_index: live.outputIndex, delta: ev.arguments })];
-      }
-      case 'finish': {
-        const { status, incomplete_details } = statusOf(ev.finish_reason);
-        answer = status;
-        const out = [...closeMessage(), ...closeCalls()];
-        const response = snapshot(status, { incomplete_details, ...(ev.usage ? { usage: ev.usage } : {}) });
-        out.push(emit(status === 'completed' ? 'response.completed' : 'response.incomplete', { response }));
-        return out;
-      }
-    }
-  }
-
-  return { encode, sequence: () => seq };
 }
