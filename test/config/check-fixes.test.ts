@@ -70,6 +70,8 @@ test("a base_url's password and query values are masked in show, --explain, --js
   assert.match(message, /could not reach p at http:\/\/user:\*\*\*@host\.example\/v1\?key=\*\*\*&team=\*\*\*/);
   assert.equal(redactUrl('https://api.example.com/v1'), 'https://api.example.com/v1');
   assert.equal(redactUrl('https://tok@h/v1?flag&a=1#frag'), 'https://***@h/v1?***&a=***#frag');
+  // A date is an API version, shown as it is; any other value is masked whatever its name.
+  assert.equal(redactUrl('https://h/v1?api-version=2024-06-01-preview&x=&api-version=KEY123'), 'https://h/v1?api-version=2024-06-01-preview&x=&api-version=***');
 });
 
 test('a key_env variable set differently in the environment and .env is warned about, masked', async () => {
