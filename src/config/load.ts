@@ -8,7 +8,7 @@ import { isTrusted } from './trust.ts';
 import { maskRedisUrl } from '../state/redis/url.ts';
 import { conflictWarning } from './interpolate.ts';
 import { adminKeyWarnings } from './admin-key.ts';
-import { isDuplicateKey } from './yaml-source.ts';
+import { isDuplicateKey, isEmptyDocument } from './yaml-source.ts';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
 import { configSchema, type Config } from './schema.ts';
@@ -54,7 +54,7 @@ function readText(path: string): string {
   return decoded.text;
 }
 
-/** Defaults for everything: what an empty file, or no file at all, means. */
+/** Defaults for everything: what no file at all means. */
 function defaults(): Config {
   return configSchema.parse({});
 }
@@ -79,6 +79,10 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   return loaded;
 }
 
+/** An empty file is never a config meant to run: it is what `: > file`, or a generator writing with `>` that failed
+ * before its first line, leaves behind (a gateway reloading it would lose every route). No file means the defaults. */
+const EMPTY_FILE = 'the file is empty (nothing but blank lines or comments): write the config into it (`switchyard config init` writes a starting one)';
+
 /** `local`: a ./switchyard.yaml found in the current directory, which reads the environment only as far as
  * local-env.ts allows until the user trusts it. */
 function loadFile(path: string, env: Record<string, string | undefined>, local: boolean): LoadedConfig {
@@ -87,6 +91,7 @@ function loadFile(path: string, env: Record<string, string | undefined>, local: 
   // Past a syntax error the structure is guesswork; report just the syntax. A duplicate key is not such an error:
   // it is reported together with everything else.
   if (!syntaxIssues.every(isDuplicateKey)) throw issuesError(path, syntaxIssues);
+  if (isEmptyDocument(source)) throw issuesError(path, [{ file: path, line: 1, col: 1, path: '', message: EMPTY_FILE }]);
   const untrusted = local && !isTrusted(path, env);
   const input: SourceInput = { source, syntaxIssues, path, dir, env, dotenv: readDotenv(dir, { plainFileOnly: untrusted }) };
   const withheld = untrusted ? untrustedReads(input) : undefined;

@@ -44,6 +44,12 @@ export function parseYaml(file: string, text: string): { source: YamlSource; iss
   return { source: { file, doc, lines, data }, issues };
 }
 
+/** Whether the document holds nothing at all: an empty file, blank lines, comments, or a lone `~`/`null`. */
+export function isEmptyDocument(source: YamlSource): boolean {
+  const contents = source.doc.contents;
+  return contents === null || (isScalar(contents) && contents.value === null);
+}
+
 interface Found {
   node: Node | null;
   /** The key scalar of the last path segment, when it is a map entry. */

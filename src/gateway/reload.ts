@@ -1,6 +1,7 @@
 // Hot reload (SPEC §7): a new config (file or .env edited, or SIGHUP) replaces the gateway's settings and the
 // router's config in one step; requests already running keep the snapshot they started with. An invalid config
-// keeps the old one and logs the located error. Changing `gateway.listen` (unless `--listen` overrides it), `body_limit`
+// keeps the old one and logs the located error, and so does one that would lose the main route or every provider (a
+// file cut short). Changing `gateway.listen` (unless `--listen` overrides it), `body_limit`
 // or `state` needs a restart.
 import type { FastifyInstance } from 'fastify';
 import type { LoadedConfig } from '../config/types.ts';
@@ -23,6 +24,7 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   const before = ctx.settings.loaded.config.gateway;
   const after = next.config.gateway;
   assertSafeHere(app, next);
+  assertStillServes(ctx.settings.loaded, next);
   if (ctx.followsDotenv.size > 0) next.followsDotenv = ctx.followsDotenv;
   ctx.settings = settingsFrom(next);
   ctx.router.reload(next);
@@ -52,6 +54,21 @@ function assertSafeHere(app: FastifyInstance, next: LoadedConfig): void {
       `gateway.admin_key would no longer be set (an unset \${VAR}, an empty value or a removed line) while the gateway listens on ${address.address}, ` +
         'which other machines can reach: /metrics would be open to them; set it again, or restart the gateway to run without one',
     );
+  }
+}
+
+/** A reload may not leave the gateway unable to serve what it served: a file cut short (a generator writing with `>`,
+ * a half-written save) loses `main:` or every provider and would fail every request at once. Running without them
+ * is a choice made at start. */
+function assertStillServes(current: LoadedConfig, next: LoadedConfig): void {
+  const file = next.path ?? 'the config';
+  const main = current.config.main;
+  if (main && !next.config.main) {
+    throw new UserError(`invalid config: ${file}: main: not set, and the running config has one (${main.provider}/${main.model}): every request for main would fail; set it again, or restart the gateway to run without one`);
+  }
+  const before = Object.keys(current.config.providers).length;
+  if (before > 0 && Object.keys(next.config.providers).length === 0) {
+    throw new UserError(`invalid config: ${file}: providers: none left, and the running config has ${before}: every request would fail; put them back, or restart the gateway to run without any`);
   }
 }
 

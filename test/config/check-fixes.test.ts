@@ -132,8 +132,18 @@ test('no admin key: said for a config with a gateway: section, not for one witho
   assert.doesNotMatch(keyed.stdout, /admin_key/);
 });
 
-test('an empty file and the init template pass with warnings: no providers, no main route, providers without keys', async () => {
-  const empty = await check(project(''));
+test('an empty file is refused, by config check and by a gateway starting on it', async () => {
+  const dir = project('');
+  const file = join(dir, 'switchyard.yaml');
+  const said = `invalid config: ${file}:1:1: the file is empty (nothing but blank lines or comments): write the config into it (\`switchyard config init\` writes a starting one)\n`;
+  const checked = await check(dir);
+  assert.deepEqual([checked.code, checked.stderr], [2, `switchyard: ${said}`]);
+  const gateway = await runCli(['gateway', '--listen', '127.0.0.1:0', '--config', file], { cwd: dir, env });
+  assert.deepEqual([gateway.code, gateway.stderr], [2, `switchyard: ${said}`]);
+});
+
+test('an empty mapping and the init template pass with warnings: no providers, no main route, providers without keys', async () => {
+  const empty = await check(project('{}\n'));
   assert.equal(empty.code, 0);
   assert.match(empty.stdout, /warning: no providers are defined/);
   assert.match(empty.stdout, /warning: no `main:` route is set/);
