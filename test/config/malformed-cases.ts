@@ -28,6 +28,9 @@ const mimo = (lines: string): string =>
 /** A valid config with one auxiliary task's body. */
 const task = (name: string, lines: string): string => base(`auxiliary:\n  ${name}:\n${lines}`);
 
+/** A "billion laughs": each level repeats the one above nine times, so the last line stands for 9⁷ values. */
+const BOMB = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdef'[i]}`).join(', ')}]`)].join('\n') + '  #<\n';
+
 export const CASES: MalformedCase[] = [
   // Unknown keys, with the nearest valid one.
   { name: 'top-level typo fallbak', yaml: base('fallbak: []  #<\n'), path: 'fallbak', hint: 'fallback' },
@@ -132,4 +135,8 @@ export const CASES: MalformedCase[] = [
   { name: 'unclosed flow sequence', yaml: base('fallback: [ { provider: deepseek, model: d }\nretry: {}  #<\n'), path: null, says: 'YAML syntax error' },
   { name: 'two documents', yaml: base('---  #<\nretry: {}\n'), path: null, says: 'YAML syntax error' },
   { name: 'a scalar document', yaml: 'just some text  #<\n', path: null, says: 'must be a mapping' },
+  { name: 'alias bomb', yaml: BOMB, path: null, says: 'YAML alias `*f` stands for 597,871 values: the document\'s aliases expand it past the 1,000,000 values a config may hold' },
+  { name: 'alias inside its own anchor', yaml: 'providers: &p\n  mimo: *p  #<\n', path: null, says: 'YAML alias `*p` is inside the value it repeats (`&p`)' },
+  { name: 'merge of its own anchor', yaml: 'providers:\n  mimo: &m\n    <<: *m  #<\n    type: openai\n', path: null, says: 'YAML alias `*m` is inside the value it repeats' },
+  { name: 'alias with no anchor', yaml: base('retry: *defaults  #<\n'), path: null, says: 'YAML alias `*defaults` names no anchor before it' },
 ];

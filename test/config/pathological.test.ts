@@ -1,0 +1,37 @@
+// Configs no one writes by hand, through the real CLI: thousands of providers (read in time linear in the file, every
+// value still located), and `--config` on something that is not a config file.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli } from '../helpers/cli.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+const ws = tempWorkspace('switchyard-config-pathological-');
+after(() => ws.cleanup());
+const env = { HOME: ws.home, SWITCHYARD_HOME: ws.home, SHARED_KEY: 'plain-shared-key-0042' };
+
+const PROVIDERS = 5000;
+
+/** `base` and `n` providers taking its settings through a merge key, each reading its key from a variable (p{i} on
+ * lines 3+4i to 6+4i), then `extra` lines. */
+function manyProviders(n: number, extra = ''): string {
+  const lines = ['providers:', '  base: &defaults { type: openai, timeout: 30s, base_url: "https://base.example.com/v1" }'];
+  for (let i = 0; i < n; i++) lines.push(`  p${i}:`, '    <<: *defaults', `    base_url: https://api${i}.example.com/v1`, '    api_key: ${SHARED_KEY}');
+  return `${lines.join('\n')}\n${extra}main: { provider: p0, model: m }\n`;
+}
+
+test(`${PROVIDERS} providers sharing settings through an alias load, and mistakes after them are located`, async () => {
+  const good = ws.write('good/switchyard.yaml', manyProviders(PROVIDERS));
+  const checked = await runCli(['config', 'check', '--config', good], { cwd: ws.dir, env });
+  assert.equal(checked.code, 0, checked.stderr);
+  assert.match(checked.stdout, new RegExp(`^ok: .*\\(${PROVIDERS + 1} providers, main p0/m\\)`, 'm'));
+
+  const after = 3 + 4 * PROVIDERS;
+  const bad = ws.write('bad/switchyard.yaml', manyProviders(PROVIDERS, `  p${PROVIDERS - 1}: { <<: *defaults }\n  last: { <<: *defaults, timeout: soon }\n`));
+  const r = await runCli(['config', 'check', '--config', bad], { cwd: ws.dir, env });
+  assert.equal(r.code, 2, r.stdout);
+  assert.match(r.stderr, /: 2 problems\n/);
+  assert.ok(r.stderr.includes(`${bad}:${after}:3: duplicate key \`p${PROVIDERS - 1}\``), r.stderr);
+  assert.ok(r.stderr.includes(`${bad}:${after + 1}:35: providers.last.timeout: expected a duration`), r.stderr);
+  assert.ok(!`${r.stderr}${checked.stdout}${checked.stderr}`.includes(env.SHARED_KEY));
+});
+
