@@ -1,6 +1,6 @@
 // Finds, reads, interpolates and validates the config (SPEC §1). Every problem found is reported at once, each
 // at its file:line:col with its key path, as one UserError (exit code 2): a bad config never starts anything.
-import { readFileSync } from 'node:fs';
+import { readConfigFile } from './read-file.ts';
 import { decodeUtf8 } from './encoding.ts';
 import { keyEnvName, keyVariable, unsendableKeys } from '../credentials/resolve.ts';
 import { envValue, withheldVariables, withheldWhy, type WithheldVariable } from './local-env.ts';
@@ -43,13 +43,9 @@ export interface LoadOptions {
 }
 
 function readText(path: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new UserError(`cannot read config ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  const decoded = decodeUtf8(bytes);
+  const read = readConfigFile(path);
+  if (!read.ok) throw new UserError(`cannot read config ${path}: ${read.why}`);
+  const decoded = decodeUtf8(read.bytes);
   if (!decoded.ok) throw new UserError(`config ${path} is not UTF-8 text: ${decoded.why}`, { details: ['save it as UTF-8 (most editors: "Save with encoding" → UTF-8)'] });
   return decoded.text;
 }

@@ -1,6 +1,7 @@
 // Hot reload for the gateway (SPEC §7): watches the config file and its `.env` and hands over the reloaded config,
 // or the UserError explaining why the new one is bad (the caller keeps the old one and logs it).
-import { watch, readFileSync, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
+import { readConfigFile } from './read-file.ts';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
 import { loadConfig } from './load.ts';
@@ -9,14 +10,13 @@ import type { LoadedConfig } from './types.ts';
 /** Editors save in bursts (truncate + write, or write temp + rename); one reload per burst. */
 const DEBOUNCE_MS = 100;
 
+/** What the files hold now; a file that cannot be read (gone, a FIFO, too large) stands as why, so that becoming
+ * one is a change the reload then reports. */
 function snapshot(files: string[]): string {
   return files
     .map((f) => {
-      try {
-        return readFileSync(f, 'utf8');
-      } catch {
-        return '\u0000missing';
-      }
+      const read = readConfigFile(f);
+      return read.ok ? read.bytes.toString('latin1') : `\u0000${read.why}`;
     })
     .join('\u0000');
 }
