@@ -147,6 +147,26 @@ test('an emptied or truncated config is refused on reload like a syntax error; t
   await until('a whole config to be taken again', async () => (await g.chat()).route === 'sim/sim-small', 30_000);
 });
 
+test('a reload to thousands of providers is read off the main thread: requests flow meanwhile and the new config applies', async (t) => {
+  const g = await startGateway(t, {}, true);
+  assert.equal((await g.chat()).status, 200);
+  const many = g.config('sim-small') as { providers: Record<string, unknown> };
+  for (let i = 0; i < 3000; i++) many.providers[`spare${i}`] = { type: 'openai', base_url: `https://spare${i}.example.com/v1`, api_key: '${SIM_API_KEY}' };
+  g.writeConfig(many);
+  const seen: { status: number; route: string | null }[] = [];
+  while (!/"msg":"config reloaded"/.test(g.logs())) {
+    seen.push(await g.chat());
+    assert.ok(seen.length < 10_000, 'the reload never came');
+  }
+  assert.deepEqual(seen.filter((r) => r.status !== 200), [], 'every request during the reload was answered');
+  assert.match(g.logs(), /"providers":3001,"msg":"config reloaded"/);
+  // Requests were served while the new config was being read (their log lines fall between the two): a load on the
+  // main thread would answer none until it ended.
+  const during = g.logs().split('config changed; reloading')[1]!.split('"msg":"config reloaded"')[0]!;
+  assert.match(during, /"path":"\/v1\/chat\/completions","status":200/);
+  assert.deepEqual(await g.chat(), { status: 200, route: 'sim/sim-small' });
+});
+
 test('a gateway.listen edit warns that it takes effect at the next restart, unless --listen overrides it', async (t) => {
   const [flagged, plain] = await Promise.all([startGateway(t, {}), startGateway(t, {}, false, { listenFlag: false })]);
   for (const g of [flagged, plain]) {
