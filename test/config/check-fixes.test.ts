@@ -132,6 +132,17 @@ test('no admin key: said for a config with a gateway: section, not for one witho
   assert.doesNotMatch(keyed.stdout, /admin_key/);
 });
 
+test('a header value with a line break is refused at load, located, naming the variable it came from and not showing it', async () => {
+  const dir = project('providers:\n  p:\n    type: openai\n    base_url: https://p.example.com/v1\n    headers:\n      Helicone-Auth: "Bearer ${HELICONE}"\nmain: { provider: p, model: m }\n', 'HELICONE="hel-SECRETHEADER-0042\nX-Injected: 1"\n');
+  const file = join(dir, 'switchyard.yaml');
+  const checked = await check(dir);
+  const said = `invalid config: ${file}:6:22: providers.p.headers.Helicone-Auth: the value contains a line break (a quoted value written over several lines?), which an HTTP header cannot carry: every call would fail; write the value on one line, in plain characters (the value comes from \${HELICONE} in ${join(dir, '.env')}:1)`;
+  assert.deepEqual([checked.code, checked.stderr], [2, `switchyard: ${said}\n`]);
+  const gateway = await runCli(['gateway', '--listen', '127.0.0.1:0', '--config', file], { cwd: dir, env });
+  assert.deepEqual([gateway.code, gateway.stderr], [2, `switchyard: ${said}\n`]);
+  assertNoSecrets(['SECRETHEADER']);
+});
+
 test('an empty file is refused, by config check and by a gateway starting on it', async () => {
   const dir = project('');
   const file = join(dir, 'switchyard.yaml');

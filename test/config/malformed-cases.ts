@@ -127,6 +127,12 @@ export const CASES: MalformedCase[] = [
   { name: 'unclosed ${', yaml: 'providers:\n  mimo:\n    type: openai\n    base_url: "https://${HOST"  #<\n', path: 'providers.mimo.base_url', says: 'unclosed' },
   { name: '.env value still unset elsewhere', yaml: 'providers:\n  mimo:\n    type: openai\n    base_url: ${OTHER_URL}  #<\n', dotenv: 'MIMO_URL=https://x.example\n', path: 'providers.mimo.base_url', says: '.env' },
 
+  // Headers HTTP cannot send: refused here, not as "could not reach" at every call.
+  { name: 'CRLF in a header value', yaml: mimo('    headers:\n      X-Team: "team-a\\r\\nX-Injected: 1"  #<\n'), path: 'providers.mimo.headers.X-Team', says: 'the value contains a line break (a quoted value written over several lines?), which an HTTP header cannot carry' },
+  { name: 'control character in a header value', yaml: mimo('    headers:\n      X-Team: "team\\u0007a"  #<\n'), path: 'providers.mimo.headers.X-Team', says: 'the value contains a control character' },
+  { name: 'non-Latin-1 header value', yaml: mimo('    headers:\n      X-Team: "team€"  #<\n'), path: 'providers.mimo.headers.X-Team', says: 'a character beyond Latin-1' },
+  { name: 'header name with a space', yaml: mimo('    headers:\n      "X Team": a  #<\n'), path: 'providers.mimo.headers.X Team', says: 'invalid name `X Team`: a header name is letters, digits' },
+
   // YAML itself.
   { name: 'duplicate key', yaml: base('retry: {}\nretry: {}  #<\n'), path: 'retry', says: 'duplicate key' },
   { name: 'duplicate provider', yaml: PROVIDERS + '  mimo: { type: openai, base_url: https://z.example }  #<\n' + MAIN, path: 'mimo', says: 'duplicate key' },
