@@ -29,6 +29,7 @@ export type { LoadOptions } from './config/load.ts';
 export { configFromObject, isLoadedConfig } from './config/object.ts';
 export type { ConfigObjectOptions } from './config/object.ts';
 export { watchConfig } from './config/watch.ts';
+export type { WatchOptions } from './config/watch.ts';
 export type { LoadedConfig, Origin } from './config/types.ts';
 export type { Config, Route } from './config/schema.ts';
 

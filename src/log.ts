@@ -1,5 +1,6 @@
 // Structured logs (pino) with redaction on. Secrets never reach a log line: known secret-bearing keys are
-// redacted by path, and every line is scrubbed of any string that looks like an API key.
+// redacted by path, and every line is scrubbed of any string that looks like an API key — but for paths of our own.
+import { homedir } from 'node:os';
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
@@ -55,10 +56,64 @@ function maskEcho(echo: string, run: string, end: string): string {
   return `${run.slice(0, prefix.index)}${end === '' ? '[redacted]' : `…${end.slice(-4)}`}`;
 }
 
-/** Replaces things shaped like API keys with a masked form. Last line of defence, not the first. */
+/** Replaces things shaped like API keys with a masked form, except in paths of our own (keepPathsUnder). Last line
+ * of defence, not the first. */
 export function scrubSecrets(text: string): string {
+  const scrubbed = scrubKeyShapes(text);
+  // Only a text that had something masked is looked at for our own paths: most have nothing to mask.
+  return scrubbed === text || ownDirs.size === 0 ? scrubbed : scrubOutsideOwnPaths(text);
+}
+
+function scrubKeyShapes(text: string): string {
   const unechoed = MASK_MARK.test(text) ? text.replace(KEY_ECHO, maskEcho) : text;
   return KEY_SHAPE_PREFIX.test(unechoed) ? unechoed.replace(KEY_RUN, maskKeyInRun) : unechoed;
+}
+
+/**
+ * Directories this process works in (the config's, the state home, the current and home directories): a path under
+ * one is a file of ours, whatever its name looks like — `api-key-and-keys.yaml` or `sk-proj-….yaml` is a config file,
+ * not a key, and showing it as `…/api-…keys.yaml` sends the user looking for a file that does not exist. Registered
+ * where such a path is worked out, so a key-shaped name anywhere else (an upstream quoting a URL) is still masked.
+ */
+const ownDirs = new Set<string>();
+
+/** Paths under `dir` (an absolute directory, not the root) are left as they are by scrubSecrets. */
+export function keepPathsUnder(dir: string): void {
+  const d = dir.replace(/\/+$/, '');
+  if (d.startsWith('/') && d.length > 1) ownDirs.add(d);
+}
+
+keepPathsUnder(process.cwd());
+keepPathsUnder(homedir());
+
+/** Where a path ends in a message: at white space, a quote, or the punctuation around it (`file:3:7:`, `(…)`). */
+const PATH_END = /[\s"'`,;:()<>[\]{}|]/;
+
+/** `text` scrubbed piece by piece around our own paths, which are kept as written. A path counts when it starts at a
+ * word's start with one of ownDirs followed by `/` or the path's end. */
+function scrubOutsideOwnPaths(text: string): string {
+  const kept: [number, number][] = [];
+  for (const dir of ownDirs) {
+    for (let at = text.indexOf(dir); at >= 0; at = text.indexOf(dir, at + 1)) {
+      const after = text[at + dir.length];
+      const before = text[at - 1];
+      if ((after !== undefined && after !== '/' && !PATH_END.test(after)) || (before !== undefined && /[\w.~/-]/.test(before))) continue;
+      let end = at + dir.length;
+      while (end < text.length && !PATH_END.test(text[end]!)) end++;
+      kept.push([at, end]);
+    }
+  }
+  if (kept.length === 0) return scrubKeyShapes(text);
+  kept.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let from = 0;
+  for (const [start, end] of kept) {
+    if (end <= from) continue;
+    const s = Math.max(start, from);
+    out += scrubKeyShapes(text.slice(from, s)) + text.slice(s, end);
+    from = end;
+  }
+  return out + scrubKeyShapes(text.slice(from));
 }
 
 /**

@@ -2,7 +2,8 @@
 // the environment (src/config/local-env.ts, src/config/trust.ts). It says what the file would read and where it
 // would send it, so that trusting is an informed choice and not a reflex.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { keepPathsUnder } from '../log.ts';
 import { UserError } from '../errors/user-error.ts';
 import { loadConfig, untrustedReadsOf } from '../config/load.ts';
 import { trustConfig, trustedConfigs, trustPath, untrustConfig } from '../config/trust.ts';
@@ -20,6 +21,7 @@ export function trustCommand(file: string | undefined, opts: TrustOptions): void
     return;
   }
   const path = resolve(process.cwd(), file ?? 'switchyard.yaml');
+  keepPathsUnder(dirname(path));
   if (!existsSync(path)) throw new UserError(`${path} does not exist`, { details: ['run this in the directory that holds switchyard.yaml, or name the file: switchyard config trust path/to/switchyard.yaml'] });
   // Trust is kept for the file where it is (trustPath): said as kept, its directory's links resolved.
   const named = trustPath(path);

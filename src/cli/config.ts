@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { keepPathsUnder } from '../log.ts';
 import { UserError } from '../errors/user-error.ts';
 import { loadConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../config/types.ts';
@@ -106,6 +107,7 @@ function init(path: string): void {
   // resolve('') is the current directory, which would then be reported as "already exists".
   if (path.trim() === '') throw new UserError('config init --path: expected a file name, got an empty string', { details: ['e.g. --path switchyard.yaml'] });
   const target = resolve(process.cwd(), path);
+  keepPathsUnder(dirname(target));
   if (existsSync(target) && statSync(target).isDirectory()) {
     throw new UserError(`${target} is a directory, not a file`, { details: [`give a file name inside it: --path ${join(path, 'switchyard.yaml')}`] });
   }

@@ -3,7 +3,8 @@
 // explicitly by the user, so a missing file there is an error rather than a reason to look further.
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { keepPathsUnder } from '../log.ts';
 import { UserError } from '../errors/user-error.ts';
 
 export interface Discovered {
@@ -41,6 +42,7 @@ export function discoverConfig(configPath: string | undefined, cwd: string, env:
   const searched: string[] = [];
   for (const c of candidates(configPath, cwd, env, configFrom)) {
     searched.push(c.path);
+    keepPathsUnder(dirname(c.path));
     if (existsSync(c.path)) {
       if (statSync(c.path).isDirectory()) throw new UserError(`config ${c.path} (from ${c.how}) is a directory, not a YAML file`);
       return { path: c.path, searched, local: c.how === LOCAL };
@@ -55,6 +57,7 @@ export function discoverConfig(configPath: string | undefined, cwd: string, env:
  * $SWITCHYARD_CONFIG, ./switchyard.yaml, XDG): gone or replaced, it is no `--config` the user just gave, and the
  * advice to create one would be wrong there — the process keeps the config it has (its caller says so). */
 export function rediscoverConfig(path: string): Discovered {
+  keepPathsUnder(dirname(path));
   if (!existsSync(path)) throw new UserError(`config file ${path}, read at start, no longer exists; put it back to change the config`);
   if (statSync(path).isDirectory()) throw new UserError(`config ${path}, read at start, is now a directory, not a YAML file`);
   // Whether it is a ./switchyard.yaml found in the current directory, the caller knows (LoadOptions.local).

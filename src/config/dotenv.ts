@@ -1,5 +1,6 @@
 // The `.env` beside the config file: read, never written, never copied into process.env (SPEC §1).
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
+import { readConfigFile } from './read-file.ts';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UserError } from '../errors/user-error.ts';
@@ -96,12 +97,9 @@ export function readDotenv(dir: string, options: { plainFileOnly?: boolean } = {
   if (options.plainFileOnly && !lstatSync(path).isFile()) {
     return noDotenv([`${path} is a link or not a regular file, and the ./switchyard.yaml beside it is not trusted, so it is not read; \`switchyard config trust\` if both are yours`]);
   }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new UserError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const read = readConfigFile(path);
+  if (!read.ok) throw new UserError(`cannot read ${path}: ${read.why}`);
+  const bytes = read.bytes;
   const text = bytes.toString('utf8');
   const scan = scanDotenv(path, text);
   const values: Record<string, string> = {};

@@ -1,6 +1,6 @@
 // Finds, reads, interpolates and validates the config (SPEC §1). Every problem found is reported at once, each
 // at its file:line:col with its key path, as one UserError (exit code 2): a bad config never starts anything.
-import { readFileSync } from 'node:fs';
+import { readConfigFile } from './read-file.ts';
 import { decodeUtf8 } from './encoding.ts';
 import { keyEnvName, keyVariable, unsendableKeys } from '../credentials/resolve.ts';
 import { envValue, withheldVariables, withheldWhy, type WithheldVariable } from './local-env.ts';
@@ -8,7 +8,7 @@ import { isTrusted } from './trust.ts';
 import { maskRedisUrl } from '../state/redis/url.ts';
 import { conflictWarning } from './interpolate.ts';
 import { adminKeyWarnings } from './admin-key.ts';
-import { isDuplicateKey } from './yaml-source.ts';
+import { isDuplicateKey, isEmptyDocument } from './yaml-source.ts';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
 import { configSchema, type Config } from './schema.ts';
@@ -43,18 +43,14 @@ export interface LoadOptions {
 }
 
 function readText(path: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new UserError(`cannot read config ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  const decoded = decodeUtf8(bytes);
+  const read = readConfigFile(path);
+  if (!read.ok) throw new UserError(`cannot read config ${path}: ${read.why}`);
+  const decoded = decodeUtf8(read.bytes);
   if (!decoded.ok) throw new UserError(`config ${path} is not UTF-8 text: ${decoded.why}`, { details: ['save it as UTF-8 (most editors: "Save with encoding" → UTF-8)'] });
   return decoded.text;
 }
 
-/** Defaults for everything: what an empty file, or no file at all, means. */
+/** Defaults for everything: what no file at all means. */
 function defaults(): Config {
   return configSchema.parse({});
 }
@@ -79,6 +75,10 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   return loaded;
 }
 
+/** An empty file is never a config meant to run: it is what `: > file`, or a generator writing with `>` that failed
+ * before its first line, leaves behind (a gateway reloading it would lose every route). No file means the defaults. */
+const EMPTY_FILE = 'the file is empty (nothing but blank lines or comments): write the config into it (`switchyard config init` writes a starting one)';
+
 /** `local`: a ./switchyard.yaml found in the current directory, which reads the environment only as far as
  * local-env.ts allows until the user trusts it. */
 function loadFile(path: string, env: Record<string, string | undefined>, local: boolean): LoadedConfig {
@@ -87,6 +87,7 @@ function loadFile(path: string, env: Record<string, string | undefined>, local: 
   // Past a syntax error the structure is guesswork; report just the syntax. A duplicate key is not such an error:
   // it is reported together with everything else.
   if (!syntaxIssues.every(isDuplicateKey)) throw issuesError(path, syntaxIssues);
+  if (isEmptyDocument(source)) throw issuesError(path, [{ file: path, line: 1, col: 1, path: '', message: EMPTY_FILE }]);
   const untrusted = local && !isTrusted(path, env);
   const input: SourceInput = { source, syntaxIssues, path, dir, env, dotenv: readDotenv(dir, { plainFileOnly: untrusted }) };
   const withheld = untrusted ? untrustedReads(input) : undefined;

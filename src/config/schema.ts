@@ -5,6 +5,7 @@ import { formatDurationSetting, parseDuration } from './duration.ts';
 import { parseListen } from '../gateway/listen.ts';
 import { proxyProblem } from '../providers/proxy.ts';
 import { redactUrl } from '../credentials/mask.ts';
+import { isHeaderName, unsendableInHeader } from '../credentials/header-values.ts';
 import { redisUrlProblem } from '../state/redis/url.ts';
 
 /** Every duration schema, so that schema-walk can tell a duration leaf from a plain number (`config show` prints
@@ -91,6 +92,20 @@ function listenProblem(value: string): string | undefined {
   }
 }
 
+/** A `headers:` name HTTP can send. */
+function headerName(): z.ZodString {
+  return z.string().refine(isHeaderName, { message: "a header name is letters, digits and !#$%&'*+-.^_`|~ (no spaces, no colon)" });
+}
+
+/** A `headers:` value HTTP can send: refused here, not at every call, where it failed as "could not reach" and opened
+ * the breaker. The value itself is never shown: it may be a key. */
+function headerValue(): z.ZodString {
+  return z.string().superRefine((value, ctx) => {
+    const what = unsendableInHeader(value);
+    if (what !== undefined) ctx.addIssue({ code: 'custom', message: `the value contains ${what}, which an HTTP header cannot carry: every call would fail; write the value on one line, in plain characters` });
+  });
+}
+
 /** Names a config uses as object keys. `__proto__`, `constructor` and `prototype` would be taken for the object's
  * own machinery (a provider named `__proto__` vanished without a word), so they are refused by name. */
 const RESERVED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -126,7 +141,7 @@ export const providerSchema = z.strictObject({
   api_keys: z.array(z.string()).optional(),
   key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits and _, not starting with a digit)').optional(),
   timeout: timeout().default(60_000),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z.record(headerName(), headerValue()).default({}),
   models: namedRecord(z.string(), modelMetaSchema).default({}),
   /** The proxy to reach this provider through, or `none` to ignore the environment's (src/providers/proxy.ts). */
   proxy: proxyUrl().optional(),

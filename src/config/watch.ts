@@ -1,22 +1,24 @@
 // Hot reload for the gateway (SPEC §7): watches the config file and its `.env` and hands over the reloaded config,
-// or the UserError explaining why the new one is bad (the caller keeps the old one and logs it).
-import { watch, readFileSync, type FSWatcher } from 'node:fs';
+// or the UserError explaining why the new one is bad (the caller keeps the old one and logs it). The config is loaded
+// off the main thread, so a process that serves meanwhile is not held up.
+import { watch, type FSWatcher } from 'node:fs';
+import { readConfigFile } from './read-file.ts';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
-import { loadConfig } from './load.ts';
+import type { LoadOptions } from './load.ts';
+import { loadConfigOffThread } from './load-off-thread.ts';
 import type { LoadedConfig } from './types.ts';
 
 /** Editors save in bursts (truncate + write, or write temp + rename); one reload per burst. */
 const DEBOUNCE_MS = 100;
 
+/** What the files hold now; a file that cannot be read (gone, a FIFO, too large) stands as why, so that becoming
+ * one is a change the reload then reports. */
 function snapshot(files: string[]): string {
   return files
     .map((f) => {
-      try {
-        return readFileSync(f, 'utf8');
-      } catch {
-        return '\u0000missing';
-      }
+      const read = readConfigFile(f);
+      return read.ok ? read.bytes.toString('latin1') : `\u0000${read.why}`;
     })
     .join('\u0000');
 }
@@ -26,13 +28,21 @@ function asUserError(err: unknown): UserError {
   return new UserError(`cannot reload config: ${err instanceof Error ? err.message : String(err)}`);
 }
 
+export interface WatchOptions {
+  /** How the config is loaded again: by default on a worker thread (load-off-thread.ts), so that a large config does
+   * not hold up the process meanwhile. The gateway passes one that queues behind its other reloads (SIGHUP). */
+  load?: (options: LoadOptions) => Promise<LoadedConfig>;
+}
+
 /**
  * Calls `onChange` with the new config (or why it is bad) whenever the config file or the `.env` beside it
  * changes content. Watching the directory rather than the files survives editors that replace the file (a new
- * inode), and notices a `.env` that is created after start. Returns a function that stops watching.
+ * inode), and notices a `.env` that is created after start. One load at a time: a change during a load is looked at
+ * when it ends. Returns a function that stops watching.
  */
-export function watchConfig(loaded: LoadedConfig, onChange: (next: LoadedConfig | UserError) => void): () => void {
+export function watchConfig(loaded: LoadedConfig, onChange: (next: LoadedConfig | UserError) => void, options: WatchOptions = {}): () => void {
   if (loaded.path === null) return () => {};
+  const load = options.load ?? loadConfigOffThread;
   const configPath = loaded.path;
   const dir = dirname(configPath);
   const names = new Set([basename(configPath), '.env']);
@@ -40,23 +50,33 @@ export function watchConfig(loaded: LoadedConfig, onChange: (next: LoadedConfig 
   let last = snapshot(files);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let loading = false;
+  let changedMeanwhile = false;
 
   const reload = (): void => {
     timer = undefined;
     if (stopped) return;
+    if (loading) {
+      changedMeanwhile = true;
+      return;
+    }
     const now = snapshot(files);
     // Metadata-only events (touch, chmod) and identical rewrites are not changes.
     if (now === last) return;
     last = now;
-    let next: LoadedConfig | UserError;
-    try {
-      // A ./switchyard.yaml found in the current directory stays that when re-read by path: an edit (a `git pull`)
-      // must not turn it into a named config that reads the whole environment (local-env.ts, host-binding.ts).
-      next = loadConfig({ configPath, reread: true, env: { ...loaded.env }, cwd: dir, allowMissing: false, ...(loaded.localConfig ? { local: true } : {}) });
-    } catch (err) {
-      next = asUserError(err);
-    }
-    onChange(next);
+    loading = true;
+    // A ./switchyard.yaml found in the current directory stays that when re-read by path: an edit (a `git pull`)
+    // must not turn it into a named config that reads the whole environment (local-env.ts, host-binding.ts).
+    void load({ configPath, reread: true, env: { ...loaded.env }, cwd: dir, allowMissing: false, ...(loaded.localConfig ? { local: true } : {}) })
+      .then((next): LoadedConfig | UserError => next, asUserError)
+      .then((next) => {
+        loading = false;
+        if (!stopped) onChange(next);
+        if (changedMeanwhile) {
+          changedMeanwhile = false;
+          reload();
+        }
+      });
   };
 
   let watcher: FSWatcher;

@@ -1,7 +1,8 @@
 // The YAML side of loading: parse with node ranges kept, so every later problem (a zod issue, an unset ${VAR},
 // a dangling provider name) can be reported at the file:line:col where the user wrote it.
-import { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, isPair, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, isPair, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { ConfigIssue, ConfigPath } from './issue.ts';
+import { checkStructure, MAX_EXPANDED_VALUES } from './yaml-structure.ts';
 
 export interface YamlSource {
   file: string;
@@ -9,6 +10,8 @@ export interface YamlSource {
   lines: LineCounter;
   /** The document as plain data; `{}` for an empty file. */
   data: unknown;
+  /** The node each alias stands for (yaml-structure.ts). */
+  aliases: ReadonlyMap<Alias, Node>;
 }
 
 export interface Located {
@@ -20,28 +23,34 @@ export interface Located {
 
 export function parseYaml(file: string, text: string): { source: YamlSource; issues: ConfigIssue[] } {
   const lines = new LineCounter();
-  // uniqueKeys: a duplicated key is almost always a paste error and silently keeping one of them hides it.
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, merge: true, prettyErrors: true });
-  const all: ConfigIssue[] = doc.errors.map((e) => {
+  // Duplicate keys are found by checkStructure (a duplicated key is almost always a paste error and silently keeping
+  // one of them hides it): the parser's own check (uniqueKeys) is quadratic in a mapping's size.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, merge: true, prettyErrors: true });
+  const structure = checkStructure(file, doc, lines);
+  const parsed: ConfigIssue[] = doc.errors.map((e) => {
     const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
     // prettyErrors appends " at line X, column Y:" and an excerpt; we print our own location instead.
     const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    if (e.code === 'DUPLICATE_KEY') {
-      const key = /^\s*["']?([^"':\n]*)/.exec(text.slice(e.pos[0]))?.[1]?.trim() ?? '';
-      return { file, line: pos.line, col: pos.col, path: '', message: `duplicate key \`${key}\`: each key may appear only once in a mapping` };
-    }
     if (e.code === 'MULTIPLE_DOCS') {
       return { file, line: pos.line, col: pos.col, path: '', message: 'YAML syntax error: a second document starts here (`---`); a config file is one YAML document' };
     }
     const hint = /\{[^}\n]*\$\{/.test(lineAt(text, pos.line)) ? ' (inside { … } a value with ${VAR} must be quoted: "${VAR}")' : '';
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${message}${hint}` };
   });
-  const issues = firstSyntaxErrorOnly(all);
+  const issues = firstSyntaxErrorOnly([...parsed, ...structure.issues]);
   // A duplicate key leaves the document readable (the later entry wins, as in YAML loaders that allow it), so the
   // rest of the file is still checked and every other problem is reported with it.
   const readable = issues.every(isDuplicateKey);
-  const data = readable ? (doc.toJS({ maxAliasCount: 100 }) as unknown) ?? {} : {};
-  return { source: { file, doc, lines, data }, issues };
+  // checkStructure has bounded what the aliases expand to; the parser's own bound (uses of an anchor times the
+  // aliases inside it) stays as a second line, at the same figure.
+  const data = readable ? (doc.toJS({ maxAliasCount: MAX_EXPANDED_VALUES }) as unknown) ?? {} : {};
+  return { source: { file, doc, lines, data, aliases: structure.aliases }, issues };
+}
+
+/** Whether the document holds nothing at all: an empty file, blank lines, comments, or a lone `~`/`null`. */
+export function isEmptyDocument(source: YamlSource): boolean {
+  const contents = source.doc.contents;
+  return contents === null || (isScalar(contents) && contents.value === null);
 }
 
 interface Found {
@@ -54,7 +63,7 @@ interface Found {
 
 /** An alias (`*name`) stands for the node its anchor (`&name`) marks: a value is located where it was written. */
 function resolved(source: YamlSource, node: unknown): Node | null {
-  if (isAlias(node)) return (node.resolve(source.doc) as Node | undefined) ?? null;
+  if (isAlias(node)) return source.aliases.get(node) ?? null;
   return (node as Node | null | undefined) ?? null;
 }
 
@@ -63,11 +72,25 @@ function isMergeKey(key: unknown): boolean {
   return isScalar(key) && typeof key.value === 'symbol' && key.value.description === '<<';
 }
 
+/** Each map's entries by key, made on the first lookup in it: searching the items each time made locating every
+ * value of a 20,000-provider file quadratic. */
+const entryIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function ownEntry(map: YAMLMap, seg: string | number): Pair | undefined {
+  let index = entryIndex.get(map);
+  if (index === undefined) {
+    index = new Map();
+    // The last one wins: with a duplicated key it is the entry whose value is used.
+    for (const p of map.items) if (isPair(p) && isScalar(p.key) && !isMergeKey(p.key)) index.set(String(p.key.value), p as Pair);
+    entryIndex.set(map, index);
+  }
+  return index.get(String(seg));
+}
+
 /** The entry for `seg` in a map: written in it, or else brought in by a merge key (earlier merged maps first, as
  * YAML merges them). */
 function entryOf(source: YamlSource, map: YAMLMap, seg: string | number, depth = 0): Pair | undefined {
-  // The last one: with a duplicated key it is the entry whose value is used.
-  const own = map.items.findLast((p) => isPair(p) && isScalar(p.key) && !isMergeKey(p.key) && String(p.key.value) === String(seg));
+  const own = ownEntry(map, seg);
   if (own || depth > 20) return own;
   for (const pair of map.items) {
     if (!isMergeKey(pair.key)) continue;

@@ -21,17 +21,38 @@ export function maskUrlPassword(url: string): string {
   });
 }
 
-/** A URL fit to show: the user-info masked as above, and every query-string value replaced with `***`
- * (`http://u:***@host/v1?key=***`), since providers that take a key in the URL put it there. Text that is not a
- * URL is returned with only its user-info masked. */
+/** A date, alone or with a tag (`2024-06-01`, `2024-06-01-preview`): an API version, never a key. */
+const DATE_VALUE = /^\d{4}-\d{2}-\d{2}(?:-[A-Za-z]+)?$/;
+
+/**
+ * Whether a URL's query value (as written, or decoded) is a secret: every one but an empty value and a date (Azure's
+ * `api-version=2024-06-01`), whatever its parameter's name — `?api-version=KEY` is how some proxies take a key. One
+ * rule for what `config show` masks (redactUrl) and what is scrubbed from upstream messages
+ * (src/providers/call-secrets.ts): blanking dates there would blank every date an error message quotes.
+ */
+export function isSecretQueryValue(value: string): boolean {
+  return value !== '' && !DATE_VALUE.test(value);
+}
+
+/** A URL fit to show: the user-info masked as above, and every secret query-string value (isSecretQueryValue)
+ * replaced with `***` (`http://u:***@host/v1?key=***`), since providers that take a key in the URL put it there.
+ * Text that is not a URL is returned with only its user-info masked. */
 export function redactUrl(url: string): string {
   const noPassword = maskUrlPassword(url);
   const q = noPassword.indexOf('?');
   if (q < 0) return noPassword;
   const hash = noPassword.indexOf('#', q);
   const query = noPassword.slice(q + 1, hash < 0 ? undefined : hash);
-  const masked = query.split('&').map((part) => (part.includes('=') ? `${part.slice(0, part.indexOf('='))}=***` : part === '' ? part : '***')).join('&');
+  const masked = query.split('&').map(maskQueryPart).join('&');
   return `${noPassword.slice(0, q + 1)}${masked}${hash < 0 ? '' : noPassword.slice(hash)}`;
+}
+
+/** `name=value` with a secret value as `name=***`; a part with no `=` is all value. */
+function maskQueryPart(part: string): string {
+  const eq = part.indexOf('=');
+  const value = eq < 0 ? part : part.slice(eq + 1);
+  if (!isSecretQueryValue(value)) return part;
+  return eq < 0 ? '***' : `${part.slice(0, eq)}=***`;
 }
 
 /** Identity of a credential: a short, stable hash of the secret. Health is kept per fingerprint. */

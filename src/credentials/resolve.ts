@@ -13,6 +13,7 @@ import type { Credential, CredentialSource } from './types.ts';
 import { bindingFor, describeWithheld, keyTarget, originOf, rebindHint, type KeyTarget, type TargetOverride, type WithheldKey } from './host-binding.ts';
 import { describeProxy, proxyFor } from '../providers/proxy.ts';
 import { fingerprint, mask } from './mask.ts';
+import { unsendableInHeader } from './header-values.ts';
 
 /** `key_env`, default `<NAME>_API_KEY` with the name uppercased and anything not alphanumeric as `_`. */
 export function keyEnvName(loaded: LoadedConfig, provider: string): string {
@@ -76,20 +77,16 @@ export function unsetKeySlots(loaded: LoadedConfig, provider: string): [string, 
   return [...(loaded.unresolved ?? [])].filter(([slot]) => slot === prefix || slot.startsWith(`${prefix}s[`));
 }
 
-/** A value an HTTP header cannot carry: a line break (a quoted `.env` value written over several lines) or another
- * control character. Sent, it fails inside the HTTP client as "invalid authorization header", which reads like a
- * network fault; such a key is not used, and the config's warnings say why (unsendableKeys). */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
-const UNSENDABLE = /[\x00-\x08\x0a-\x1f\x7f]/;
-
-/** A config value that is really a key: not empty, not an unresolved `${VAR}` left by interpolation, sendable. */
+/** A config value that is really a key: not empty, not an unresolved `${VAR}` left by interpolation, sendable in a
+ * header (a key that is not fails as "invalid authorization header", like a network fault; it is not used, and the
+ * config's warnings say why: unsendableKeys). */
 function usableSecret(value: string | undefined): value is string {
   if (value === undefined) return false;
   const v = value.trim();
-  return v.length > 0 && !/^\$\{[^}]*\}$/.test(v) && !UNSENDABLE.test(v);
+  return v.length > 0 && !/^\$\{[^}]*\}$/.test(v) && unsendableInHeader(v) === undefined;
 }
 
-/** One warning per key slot of `provider` whose value cannot be sent (see UNSENDABLE), naming where it is set. */
+/** One warning per key slot of `provider` whose value cannot be sent (unsendableInHeader), naming where it is set. */
 export function unsendableKeys(loaded: LoadedConfig, provider: string): string[] {
   const p = loaded.config.providers[provider];
   if (!p) return [];
@@ -103,9 +100,9 @@ export function unsendableKeys(loaded: LoadedConfig, provider: string): string[]
   const out: string[] = [];
   for (const { where, value } of slots) {
     const v = value?.trim();
-    if (v === undefined || !UNSENDABLE.test(v)) continue;
-    const what = /[\r\n]/.test(v) ? 'a line break (a quoted value written over several lines?)' : 'a control character';
-    out.push(`providers.${provider}: the key from ${where()} contains ${what}, which an HTTP header cannot carry; it is not used — write the key on one line`);
+    const what = v === undefined ? undefined : unsendableInHeader(v);
+    if (what === undefined) continue;
+    out.push(`providers.${provider}: the key from ${where()} contains ${what}, which an HTTP header cannot carry; it is not used — ${what.startsWith('a line break') ? 'write the key on one line' : 'copy the key again from where it was issued'}`);
   }
   return out;
 }

@@ -1,10 +1,12 @@
 // Hot reload (SPEC §7): a new config (file or .env edited, or SIGHUP) replaces the gateway's settings and the
 // router's config in one step; requests already running keep the snapshot they started with. An invalid config
-// keeps the old one and logs the located error. Changing `gateway.listen` (unless `--listen` overrides it), `body_limit`
-// or `state` needs a restart.
+// keeps the old one and logs the located error, and so does one that would lose the main route or every provider (a
+// file cut short). The new config is read and checked on a worker thread, so serving goes on meanwhile. Changing
+// `gateway.listen` (unless `--listen` overrides it), `body_limit` or `state` needs a restart.
 import type { FastifyInstance } from 'fastify';
 import type { LoadedConfig } from '../config/types.ts';
-import { loadConfig } from '../config/load.ts';
+import type { LoadOptions } from '../config/load.ts';
+import { loadConfigOffThread } from '../config/load-off-thread.ts';
 import { watchConfig } from '../config/watch.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
@@ -23,6 +25,7 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   const before = ctx.settings.loaded.config.gateway;
   const after = next.config.gateway;
   assertSafeHere(app, next);
+  assertStillServes(ctx.settings.loaded, next);
   if (ctx.followsDotenv.size > 0) next.followsDotenv = ctx.followsDotenv;
   ctx.settings = settingsFrom(next);
   ctx.router.reload(next);
@@ -34,9 +37,27 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   for (const k of restartOnly) restartOnlyChanged(ctx, k);
   // The admin key's warnings too (its ${VAR} unset, its value empty): they are the gateway's (admin-key.ts).
   for (const w of [...next.warnings, ...(next.gatewayWarnings ?? [])]) ctx.logger.warn(scrubSecrets(w));
-  warnKeyless(ctx, next);
   ctx.logger.info({ config: next.path, providers: Object.keys(next.config.providers).length }, 'config reloaded');
-  forgetFormerCredentials(ctx);
+  afterReload(ctx, next);
+}
+
+/** What only logs or tidies up waits for later turns of the event loop, each on its own: with thousands of providers
+ * each takes tens of milliseconds, and requests that came in meanwhile are served in between. A later reload says it
+ * for its own config instead. */
+function afterReload(ctx: GatewayContext, next: LoadedConfig): void {
+  const step = (work: () => void, then?: () => void): void => {
+    // An immediate set while handling I/O runs before any more I/O is handled; one set from it runs after.
+    setImmediate(() => setImmediate(() => {
+      if (ctx.settings.loaded !== next) return;
+      try {
+        work();
+      } catch (err) {
+        ctx.logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not finish the reload\'s checks');
+      }
+      then?.();
+    }));
+  };
+  step(() => forgetFormerCredentials(ctx), () => step(() => warnKeyless(ctx, next)));
 }
 
 /** `require_keys: false` is refused at start on an address other machines can reach; an edit while the gateway
@@ -52,6 +73,21 @@ function assertSafeHere(app: FastifyInstance, next: LoadedConfig): void {
       `gateway.admin_key would no longer be set (an unset \${VAR}, an empty value or a removed line) while the gateway listens on ${address.address}, ` +
         'which other machines can reach: /metrics would be open to them; set it again, or restart the gateway to run without one',
     );
+  }
+}
+
+/** A reload may not leave the gateway unable to serve what it served: a file cut short (a generator writing with `>`,
+ * a half-written save) loses `main:` or every provider and would fail every request at once. Running without them
+ * is a choice made at start. */
+function assertStillServes(current: LoadedConfig, next: LoadedConfig): void {
+  const file = next.path ?? 'the config';
+  const main = current.config.main;
+  if (main && !next.config.main) {
+    throw new UserError(`invalid config: ${file}: main: not set, and the running config has one (${main.provider}/${main.model}): every request for main would fail; set it again, or restart the gateway to run without one`);
+  }
+  const before = Object.keys(current.config.providers).length;
+  if (before > 0 && Object.keys(next.config.providers).length === 0) {
+    throw new UserError(`invalid config: ${file}: providers: none left, and the running config has ${before}: every request would fail; put them back, or restart the gateway to run without any`);
   }
 }
 
@@ -86,10 +122,13 @@ function restartOnlyChanged(ctx: GatewayContext, key: 'listen' | 'body_limit' | 
  * the shell's profile, which a service never reads (seed 001); without it the first word would be a failed request.
  */
 export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
-  // Each provider's keys resolved once, for both questions.
-  const keys = new Map(Object.keys(loaded.config.providers).map((p) => [p, resolveProviderKeys(loaded, ctx.router.store, p)]));
-  const hasKey = (p: string): boolean => (keys.get(p)?.credentials.length ?? 0) > 0 || taskKeys(loaded, p).length > 0;
-  const withheld = (p: string): readonly WithheldKey[] => keys.get(p)?.withheld ?? [];
+  // The router's pool resolves each provider's keys once per config, for both questions and for the requests after
+  // (forgetting former credentials has mostly done it already); another config is resolved here.
+  const pool = ctx.router.config() === loaded ? ctx.router.pool : undefined;
+  const keys = pool ? undefined : new Map(Object.keys(loaded.config.providers).map((p) => [p, resolveProviderKeys(loaded, ctx.router.store, p)]));
+  const count = (p: string): number => (pool ? pool.candidates(p).length : (keys?.get(p)?.credentials.length ?? 0));
+  const hasKey = (p: string): boolean => count(p) > 0 || taskKeys(loaded, p).length > 0;
+  const withheld = (p: string): readonly WithheldKey[] => (pool ? pool.withheld(p) : (keys?.get(p)?.withheld ?? []));
   for (const w of keylessProviders(loaded, { hasKey, storeChecked: true, withheld })) ctx.logger.warn(w);
 }
 
@@ -110,12 +149,23 @@ export function rejectConfig(app: FastifyInstance, err: unknown): void {
   app.gateway.logger.error({ error: scrubSecrets(message) }, 'new config is invalid; still serving with the previous one');
 }
 
-/** Re-reads the config file the gateway started from (SIGHUP). */
-export function reloadFromDisk(app: FastifyInstance): void {
+/** Each gateway's config loads, one at a time in the order asked for (a file change, SIGHUP), each on a worker
+ * thread (load-off-thread.ts): a load reads the file after the one before it was applied, so the last one applied is
+ * the newest. */
+const loadQueues = new WeakMap<FastifyInstance, Promise<unknown>>();
+
+function queuedLoad(app: FastifyInstance, options: LoadOptions): Promise<LoadedConfig> {
+  const load = (loadQueues.get(app) ?? Promise.resolve()).then(() => loadConfigOffThread(options));
+  loadQueues.set(app, load.catch(() => undefined));
+  return load;
+}
+
+/** Re-reads the config file the gateway started from (SIGHUP); resolves once the new config is applied or refused. */
+export async function reloadFromDisk(app: FastifyInstance): Promise<void> {
   const current = app.gateway.settings.loaded;
   try {
     // A ./switchyard.yaml the gateway found in its directory stays that (host-binding.ts), though re-read by path.
-    const next = loadConfig({ ...(current.path ? { configPath: current.path, reread: true } : {}), cwd: current.dir, env: app.gateway.reloadEnv, allowMissing: current.path === null, ...(current.localConfig ? { local: true } : {}) });
+    const next = await queuedLoad(app, { ...(current.path ? { configPath: current.path, reread: true } : {}), cwd: current.dir, env: app.gateway.reloadEnv, allowMissing: current.path === null, ...(current.localConfig ? { local: true } : {}) });
     applyConfig(app, next);
   } catch (err) {
     rejectConfig(app, err);
@@ -126,12 +176,18 @@ export function reloadFromDisk(app: FastifyInstance): void {
 export function watchAndReload(app: FastifyInstance): () => void {
   const loaded = app.gateway.settings.loaded;
   if (!loaded.path) return () => {};
-  return watchConfig({ ...loaded, env: app.gateway.reloadEnv }, (next) => {
+  const onChange = (next: LoadedConfig | UserError): void => {
     if (UserError.isInstance(next)) return rejectConfig(app, next);
     try {
       applyConfig(app, next);
     } catch (err) {
       rejectConfig(app, err);
     }
-  });
+  };
+  const load = (options: LoadOptions): Promise<LoadedConfig> => {
+    // Said as SIGHUP says it: with a large config, the answer can be a second away.
+    app.gateway.logger.info({ config: options.configPath }, 'config changed; reloading');
+    return queuedLoad(app, options);
+  };
+  return watchConfig({ ...loaded, env: app.gateway.reloadEnv }, onChange, { load });
 }

@@ -30,7 +30,7 @@ export function handleSignals(handle: GatewayHandle, logger: Logger, exit: (code
   const hup = (): void => {
     if (isRepeat('SIGHUP')) return;
     logger.info({ signal: 'SIGHUP' }, 'reloading config');
-    reloadFromDisk(handle.app);
+    void reloadFromDisk(handle.app);
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -1,30 +1,30 @@
 // The exact secrets a call sends, to be scrubbed from whatever an upstream says back: a proxy or gateway that
 // repeats the request in its error (URL, headers) must not carry them to a client, a log line or `doctor`. Beside
-// the key: every secret `headers:` value (src/credentials/header-values.ts) and the base URL's user-info and query
-// values. Only failures need them, so nothing is worked out while upstreams answer; the part that comes from the
-// config is worked out once per provider config (its headers object and base URL), not per request.
+// the key: every secret `headers:` value (src/credentials/header-values.ts) and the user-info and secret query values
+// of the base URL and of the proxy (what `config show` masks). Only failures need them, so nothing is worked out while
+// upstreams answer; the part that comes from the config is worked out once per provider config (its headers object,
+// base URL and proxy), not per request.
 import { isSecretHeader } from '../credentials/header-values.ts';
+import { isSecretQueryValue } from '../credentials/mask.ts';
 import type { SendContext } from './types.ts';
 import { PerConfigCache } from './per-config-cache.ts';
 
 /** What a call was sent with that can hold a secret. */
 export type SentWith = Pick<SendContext, 'apiKey' | 'headers' | 'baseUrl' | 'proxy'>;
 
-// Keyed by the headers object of a loaded config, then by base URL (per-config-cache.ts).
+// Keyed by the headers object of a loaded config, then by base URL and proxy (per-config-cache.ts).
 const byHeaders = new PerConfigCache<Record<string, string>, readonly string[]>();
-
-/** Query parameters that are settings, not keys: Azure's `api-version=2024-06-01` would otherwise turn every date in
- * its error messages into `[redacted]`. */
-const HARMLESS_QUERY: ReadonlySet<string> = new Set(['api-version']);
 
 /** The key plus the config's secrets, for scrubbing one failure's message. */
 export function callSecrets(sent: SentWith): readonly string[] {
-  return [sent.apiKey, ...configSecrets(sent.headers, sent.baseUrl)];
+  return [sent.apiKey, ...configSecrets(sent.headers, sent.baseUrl, sent.proxy?.url)];
 }
 
-/** The secret header values and base URL parts of one provider config, worked out once. */
-export function configSecrets(headers: Record<string, string>, baseUrl: string): readonly string[] {
-  return byHeaders.get(headers, baseUrl, () => longestFirst([...headerSecrets(headers), ...urlSecrets(baseUrl)]));
+/** The secret header values and base URL and proxy URL parts of one provider config, worked out once. */
+export function configSecrets(headers: Record<string, string>, baseUrl: string, proxyUrl?: string): readonly string[] {
+  // A space is in no URL: the two cannot run together into another pair's key.
+  const urls = proxyUrl === undefined ? baseUrl : `${baseUrl} ${proxyUrl}`;
+  return byHeaders.get(headers, urls, () => longestFirst([...headerSecrets(headers), ...urlSecrets(baseUrl), ...(proxyUrl === undefined ? [] : urlSecrets(proxyUrl))]));
 }
 
 /** Each secret header value, and the credential after its scheme (`Bearer X` → also `X`): an echo may quote either. */
@@ -40,8 +40,8 @@ function headerSecrets(headers: Record<string, string>): string[] {
   return out;
 }
 
-/** The user-info (a lone user name is taken for a token, as `https://TOKEN@host` uses it) and every query value,
- * both decoded and as written: an upstream quotes the URL as it was sent, percent-encoding and all. */
+/** The user-info (a lone user name is taken for a token, as `https://TOKEN@host` uses it) and every secret query
+ * value, both decoded and as written: an upstream quotes the URL as it was sent, percent-encoding and all. */
 function urlSecrets(baseUrl: string): string[] {
   let url: URL;
   try {
@@ -58,10 +58,10 @@ function urlSecrets(baseUrl: string): string[] {
   };
   if (url.password !== '') add(url.password);
   else add(url.username);
+  // The values `config show` masks, whatever their name (`?api-version=KEY`): a date is a setting, not a key.
   for (const part of url.search.slice(1).split('&')) {
-    const eq = part.indexOf('=');
-    if (eq >= 0 && HARMLESS_QUERY.has(part.slice(0, eq).toLowerCase())) continue;
-    add(eq < 0 ? part : part.slice(eq + 1));
+    const value = part.slice(part.indexOf('=') + 1);
+    if (isSecretQueryValue(value)) add(value);
   }
   return out;
 }

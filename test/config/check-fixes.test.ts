@@ -70,6 +70,8 @@ test("a base_url's password and query values are masked in show, --explain, --js
   assert.match(message, /could not reach p at http:\/\/user:\*\*\*@host\.example\/v1\?key=\*\*\*&team=\*\*\*/);
   assert.equal(redactUrl('https://api.example.com/v1'), 'https://api.example.com/v1');
   assert.equal(redactUrl('https://tok@h/v1?flag&a=1#frag'), 'https://***@h/v1?***&a=***#frag');
+  // A date is an API version, shown as it is; any other value is masked whatever its name.
+  assert.equal(redactUrl('https://h/v1?api-version=2024-06-01-preview&x=&api-version=KEY123'), 'https://h/v1?api-version=2024-06-01-preview&x=&api-version=***');
 });
 
 test('a key_env variable set differently in the environment and .env is warned about, masked', async () => {
@@ -130,8 +132,29 @@ test('no admin key: said for a config with a gateway: section, not for one witho
   assert.doesNotMatch(keyed.stdout, /admin_key/);
 });
 
-test('an empty file and the init template pass with warnings: no providers, no main route, providers without keys', async () => {
-  const empty = await check(project(''));
+test('a header value with a line break is refused at load, located, naming the variable it came from and not showing it', async () => {
+  const dir = project('providers:\n  p:\n    type: openai\n    base_url: https://p.example.com/v1\n    headers:\n      Helicone-Auth: "Bearer ${HELICONE}"\nmain: { provider: p, model: m }\n', 'HELICONE="hel-SECRETHEADER-0042\nX-Injected: 1"\n');
+  const file = join(dir, 'switchyard.yaml');
+  const checked = await check(dir);
+  const said = `invalid config: ${file}:6:22: providers.p.headers.Helicone-Auth: the value contains a line break (a quoted value written over several lines?), which an HTTP header cannot carry: every call would fail; write the value on one line, in plain characters (the value comes from \${HELICONE} in ${join(dir, '.env')}:1)`;
+  assert.deepEqual([checked.code, checked.stderr], [2, `switchyard: ${said}\n`]);
+  const gateway = await runCli(['gateway', '--listen', '127.0.0.1:0', '--config', file], { cwd: dir, env });
+  assert.deepEqual([gateway.code, gateway.stderr], [2, `switchyard: ${said}\n`]);
+  assertNoSecrets(['SECRETHEADER']);
+});
+
+test('an empty file is refused, by config check and by a gateway starting on it', async () => {
+  const dir = project('');
+  const file = join(dir, 'switchyard.yaml');
+  const said = `invalid config: ${file}:1:1: the file is empty (nothing but blank lines or comments): write the config into it (\`switchyard config init\` writes a starting one)\n`;
+  const checked = await check(dir);
+  assert.deepEqual([checked.code, checked.stderr], [2, `switchyard: ${said}`]);
+  const gateway = await runCli(['gateway', '--listen', '127.0.0.1:0', '--config', file], { cwd: dir, env });
+  assert.deepEqual([gateway.code, gateway.stderr], [2, `switchyard: ${said}`]);
+});
+
+test('an empty mapping and the init template pass with warnings: no providers, no main route, providers without keys', async () => {
+  const empty = await check(project('{}\n'));
   assert.equal(empty.code, 0);
   assert.match(empty.stdout, /warning: no providers are defined/);
   assert.match(empty.stdout, /warning: no `main:` route is set/);

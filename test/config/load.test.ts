@@ -63,15 +63,18 @@ test('nothing found: defaults with path null, or an error when allowMissing is f
   assert.match(e.message, /no config file found/);
 });
 
-test('an empty file (or only comments) means every default', () => {
-  for (const text of ['', '# nothing yet\n']) {
+test('an empty file (or only comments, or a lone null) is refused at 1:1; an empty mapping means every default', () => {
+  for (const text of ['', '\n\n', '# nothing yet\n', '~\n']) {
     const d = dir({ 'switchyard.yaml': text });
-    const loaded = loadConfig({ cwd: d, env: {} });
-    assert.equal(loaded.path, join(d, 'switchyard.yaml'));
-    assert.equal(loaded.config.cooldowns.quota, 3_600_000);
-    assert.equal(loaded.config.auxiliary.title_generation.timeout, 30_000);
-    assert.equal(loaded.config.gateway.listen, '127.0.0.1:4141');
+    const e = userError(() => loadConfig({ cwd: d, env: {} }));
+    assert.equal(e.message.split(': the file is empty')[0], `invalid config: ${join(d, 'switchyard.yaml')}:1:1`, JSON.stringify(text));
   }
+  const d = dir({ 'switchyard.yaml': '{}\n' });
+  const loaded = loadConfig({ cwd: d, env: {} });
+  assert.equal(loaded.path, join(d, 'switchyard.yaml'));
+  assert.equal(loaded.config.cooldowns.quota, 3_600_000);
+  assert.equal(loaded.config.auxiliary.title_generation.timeout, 30_000);
+  assert.equal(loaded.config.gateway.listen, '127.0.0.1:4141');
 });
 
 test('durations are normalised to milliseconds', () => {

@@ -28,6 +28,9 @@ const mimo = (lines: string): string =>
 /** A valid config with one auxiliary task's body. */
 const task = (name: string, lines: string): string => base(`auxiliary:\n  ${name}:\n${lines}`);
 
+/** A "billion laughs": each level repeats the one above nine times, so the last line stands for 9⁷ values. */
+const BOMB = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdef'[i]}`).join(', ')}]`)].join('\n') + '  #<\n';
+
 export const CASES: MalformedCase[] = [
   // Unknown keys, with the nearest valid one.
   { name: 'top-level typo fallbak', yaml: base('fallbak: []  #<\n'), path: 'fallbak', hint: 'fallback' },
@@ -126,6 +129,12 @@ export const CASES: MalformedCase[] = [
   { name: 'unclosed ${', yaml: 'providers:\n  mimo:\n    type: openai\n    base_url: "https://${HOST"  #<\n', path: 'providers.mimo.base_url', says: 'unclosed' },
   { name: '.env value still unset elsewhere', yaml: 'providers:\n  mimo:\n    type: openai\n    base_url: ${OTHER_URL}  #<\n', dotenv: 'MIMO_URL=https://x.example\n', path: 'providers.mimo.base_url', says: '.env' },
 
+  // Headers HTTP cannot send: refused here, not as "could not reach" at every call.
+  { name: 'CRLF in a header value', yaml: mimo('    headers:\n      X-Team: "team-a\\r\\nX-Injected: 1"  #<\n'), path: 'providers.mimo.headers.X-Team', says: 'the value contains a line break (a quoted value written over several lines?), which an HTTP header cannot carry' },
+  { name: 'control character in a header value', yaml: mimo('    headers:\n      X-Team: "team\\u0007a"  #<\n'), path: 'providers.mimo.headers.X-Team', says: 'the value contains a control character' },
+  { name: 'non-Latin-1 header value', yaml: mimo('    headers:\n      X-Team: "team€"  #<\n'), path: 'providers.mimo.headers.X-Team', says: 'a character beyond Latin-1' },
+  { name: 'header name with a space', yaml: mimo('    headers:\n      "X Team": a  #<\n'), path: 'providers.mimo.headers.X Team', says: 'invalid name `X Team`: a header name is letters, digits' },
+
   // YAML itself.
   { name: 'duplicate key', yaml: base('retry: {}\nretry: {}  #<\n'), path: 'retry', says: 'duplicate key' },
   { name: 'duplicate provider', yaml: PROVIDERS + '  mimo: { type: openai, base_url: https://z.example }  #<\n' + MAIN, path: 'mimo', says: 'duplicate key' },
@@ -134,4 +143,8 @@ export const CASES: MalformedCase[] = [
   { name: 'unclosed flow sequence', yaml: base('fallback: [ { provider: deepseek, model: d }\nretry: {}  #<\n'), path: null, says: 'YAML syntax error' },
   { name: 'two documents', yaml: base('---  #<\nretry: {}\n'), path: null, says: 'YAML syntax error' },
   { name: 'a scalar document', yaml: 'just some text  #<\n', path: null, says: 'must be a mapping' },
+  { name: 'alias bomb', yaml: BOMB, path: null, says: 'YAML alias `*f` stands for 597,871 values: the document\'s aliases expand it past the 1,000,000 values a config may hold' },
+  { name: 'alias inside its own anchor', yaml: 'providers: &p\n  mimo: *p  #<\n', path: null, says: 'YAML alias `*p` is inside the value it repeats (`&p`)' },
+  { name: 'merge of its own anchor', yaml: 'providers:\n  mimo: &m\n    <<: *m  #<\n    type: openai\n', path: null, says: 'YAML alias `*m` is inside the value it repeats' },
+  { name: 'alias with no anchor', yaml: base('retry: *defaults  #<\n'), path: null, says: 'YAML alias `*defaults` names no anchor before it' },
 ];

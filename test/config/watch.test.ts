@@ -6,6 +6,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import { watchConfig } from '../../src/config/watch.ts';
+import { loadConfigOffThread } from '../../src/config/load-off-thread.ts';
 import type { LoadedConfig } from '../../src/config/types.ts';
 import { UserError } from '../../src/errors/user-error.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
@@ -107,4 +108,26 @@ test('a ./switchyard.yaml found in the current directory stays one when re-read 
   } finally {
     stop();
   }
+});
+
+test('the reload\'s load on a worker thread gives what loadConfig gives, and the same UserError for a bad file', async () => {
+  const file = ws.write('thread/switchyard.yaml', `${config('one')}cooldowns: { quota: 5m }\nauxiliary:\n  title_generation: { timeout: 5s }\n`);
+  ws.write('thread/.env', 'KEY=thread-key-value\n');
+  const options = { configPath: file, env: { HOME: ws.home }, cwd: ws.dir };
+  const [inThread, offThread] = [loadConfig(options), await loadConfigOffThread(options)];
+  assert.deepEqual({ ...offThread, loadedAt: 0 }, { ...inThread, loadedAt: 0 });
+  assert.ok(offThread.origins instanceof Map);
+  writeFileSync(file, 'providers: &p\n  x: *p\n');
+  const inError = (() => {
+    try {
+      loadConfig(options);
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  })();
+  const offError = await loadConfigOffThread(options).then(() => undefined, (err: unknown) => err);
+  assert.ok(UserError.isInstance(inError) && UserError.isInstance(offError));
+  assert.deepEqual([offError.message, offError.details, offError.exitCode, offError.kind], [inError.message, inError.details, inError.exitCode, inError.kind]);
+  assert.match(offError.message, /switchyard\.yaml:2:6: YAML alias `\*p` is inside the value it repeats/);
 });

@@ -135,6 +135,18 @@ test('a config edit while requests flow applies without a failed request; a bad 
   assert.match(metrics, /switchyard_gateway_config_reloads_total\{result="invalid"\} [1-9]/);
 });
 
+test('an edit that would leave no providers is refused, also when the gateway runs without a main route', async (t) => {
+  const config = (sim: string) => ({ providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') }, gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' } });
+  const h = await startHarness({ scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } }, config, watch: true });
+  t.after(() => h.close());
+  const direct = async (): Promise<string | null> => (await chat(h, 'p/sim-large')).route;
+  assert.equal(await direct(), 'p/sim-large');
+  h.writeConfig({ providers: {}, gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' } });
+  await until('the edit to be refused', () => h.logs.some((l) => l.includes('new config is invalid')));
+  assert.match(h.logs.find((l) => l.includes('new config is invalid')) ?? '', /switchyard\.yaml: providers: none left, and the running config has 1: every request would fail/);
+  assert.equal(await direct(), 'p/sim-large', 'still serving on the old config');
+});
+
 test('an edit turning require_keys off is refused while the gateway listens on an address other machines reach', async (t) => {
   const config = (sim: string, gateway: Record<string, unknown>) => ({
     providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') },

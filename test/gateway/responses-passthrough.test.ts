@@ -47,7 +47,7 @@ function searchedStream(model: string): string {
 }
 
 /** The Responses route answers the Responses way; the chat route as chat completions do. */
-function answer(request: { model?: string; stream?: boolean }, path: string): CannedReply {
+function answer(request: { model?: string; stream?: boolean }, { url: path }: { url: string }): CannedReply {
   const model = String(request.model);
   if (path.endsWith('/responses')) {
     if (request.stream) return { status: 200, body: searchedStream(model), headers: { 'content-type': 'text/event-stream' } };

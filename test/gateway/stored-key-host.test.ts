@@ -25,7 +25,7 @@ test('a gateway started on a ./switchyard.yaml it found keeps it a local config 
   assert.equal(loaded.localConfig, true);
   const gw = await startGateway({ loaded, store, listen: '127.0.0.1:0', watch: false });
   t.after(() => gw.close());
-  reloadFromDisk(gw.app);
+  await reloadFromDisk(gw.app);
   assert.equal(gw.app.gateway.settings.loaded.localConfig, true);
   assert.equal(gw.app.gateway.settings.loaded.path, loaded.path);
 });

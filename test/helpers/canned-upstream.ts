@@ -33,8 +33,9 @@ function okAnswer(model: string): unknown {
   };
 }
 
-/** Answers a call from its parsed JSON body, once the canned replies have run out. */
-export type CannedAnswer = (request: { model?: string; stream?: boolean; messages: { content: unknown }[] }, path: string) => CannedReply;
+/** Answers a call from its parsed JSON body (and the URL it was sent to, for an upstream that quotes it), once the
+ * canned replies have run out. */
+export type CannedAnswer = (request: { model?: string; stream?: boolean; messages: { content: unknown }[] }, sent: { url: string }) => CannedReply;
 
 export async function startCannedUpstream(replies: CannedReply[] = [], answer?: CannedAnswer): Promise<CannedUpstream> {
   let queue = [...replies];
@@ -52,7 +53,7 @@ export async function startCannedUpstream(replies: CannedReply[] = [], answer?: 
       const model = String(request.model ?? '');
       const path = req.url ?? '';
       calls.push({ key: (req.headers.authorization ?? '').replace(/^Bearer /, ''), model, path, body: request as unknown as Record<string, unknown> });
-      const reply = queue.shift() ?? answer?.(request, path) ?? { status: 200, body: okAnswer(model) };
+      const reply = queue.shift() ?? answer?.(request, { url: path }) ?? { status: 200, body: okAnswer(model) };
       // A string body is sent as it is, as an HTML page (a firewall's challenge page); anything else as JSON.
       const page = typeof reply.body === 'string' ? reply.body : undefined;
       res.writeHead(reply.status, { 'content-type': page !== undefined ? 'text/html; charset=UTF-8' : 'application/json', ...reply.headers });

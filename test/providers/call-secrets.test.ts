@@ -15,6 +15,14 @@ test('header values (and the credential after a scheme), user-info and query val
   assert.ok(secrets.indexOf('Bearer hel-abcdef123456') < secrets.indexOf('hel-abcdef123456'));
 });
 
+test('a query value is a secret whatever its name, unless it is a date (an API version)', () => {
+  assert.deepEqual(configSecrets({}, 'https://gw.example/v1?api-version=AZKEY123456&v=2024-06-01'), ['AZKEY123456']);
+});
+
+test("the proxy's password is a secret too", () => {
+  assert.deepEqual(callSecrets({ apiKey: 'k-1', headers: {}, baseUrl: 'https://h/v1', proxy: { url: 'http://me:PROXYPASS99@proxy.corp:3128', from: 'providers.p.proxy' } }), ['k-1', 'PROXYPASS99']);
+});
+
 test('a lone user name in the base URL is taken for a token', () => {
   assert.deepEqual(configSecrets({}, 'https://ghp_token123456@gw.example/v1'), ['ghp_token123456']);
   assert.deepEqual(configSecrets({}, 'not a url'), []);
