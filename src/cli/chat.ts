@@ -53,7 +53,7 @@ async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
   if (opts.json && opts.message === undefined) throw new UserError('--json needs -m "message" (the interactive chat has no JSON mode)');
   if (opts.message !== undefined && opts.message.trim() === '') throw new UserError('-m needs a non-empty message');
   if (opts.session !== undefined && opts.session.trim() === '') throw new UserError('--session needs a session id or prefix (see `switchyard sessions list`)');
-  const loaded = cliConfig(cmd);
+  const loaded = cliConfig(cmd, { require: true });
   const warned = new Set<string>();
   sayConfigWarnings(loaded, warned, (line) => process.stderr.write(`${line}\n`));
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".

@@ -80,7 +80,7 @@ function checkFiles(files: string[]): void {
 }
 
 function show(cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
-  const loaded = cliConfig(cmd);
+  const loaded = cliConfig(cmd, { store: false });
   for (const w of [...loaded.warnings, ...(loaded.gatewayWarnings ?? [])]) process.stderr.write(`warning: ${w}\n`);
   if (opts.explain) {
     const rows = explainRows(loaded, opts.json === true);
