@@ -36,6 +36,7 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   for (const w of [...next.warnings, ...(next.gatewayWarnings ?? [])]) ctx.logger.warn(scrubSecrets(w));
   warnKeyless(ctx, next);
   ctx.logger.info({ config: next.path, providers: Object.keys(next.config.providers).length }, 'config reloaded');
+  logFirstKeys(ctx, next);
   forgetFormerCredentials(ctx);
 }
 
@@ -91,6 +92,20 @@ export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
   const hasKey = (p: string): boolean => (keys.get(p)?.credentials.length ?? 0) > 0 || taskKeys(loaded, p).length > 0;
   const withheld = (p: string): readonly WithheldKey[] => keys.get(p)?.withheld ?? [];
   for (const w of keylessProviders(loaded, { hasKey, storeChecked: true, withheld })) ctx.logger.warn(w);
+}
+
+/**
+ * At start and after each reload, per provider: which key the next request goes out with, and why (the pool's own
+ * explanation, as `auth explain` prints it) — after a key swap in the .env this is the line that says it took. A
+ * provider with no key at all is left to warnKeyless.
+ */
+export function logFirstKeys(ctx: GatewayContext, loaded: LoadedConfig): void {
+  for (const provider of Object.keys(loaded.config.providers)) {
+    const e = ctx.router.pool.explain(provider);
+    if (e.candidates.length === 0) continue;
+    const first = e.next !== undefined ? { credential: e.next.fingerprint, key: e.next.masked } : {};
+    ctx.logger.info({ provider, ...first }, `${provider}: ${scrubSecrets(e.summary)}`);
+  }
 }
 
 /** At start and after each reload: the health of credentials no config knows any more, a month old, is forgotten. */
