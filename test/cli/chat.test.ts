@@ -52,6 +52,29 @@ test('chat -m --json answers once and waits for the generated title', async () =
   }
 });
 
+test('chat -m --no-session: the answer alone — no session stored, no title call', async () => {
+  const w = await world();
+  try {
+    const r = await runCli(['chat', '-m', 'hello', '--no-session', '--json'], { env: w.cliEnv });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.equal(out['answer'], '[sim-large] reply to: hello');
+    assert.equal(out['session'], null);
+    assert.equal(out['title'], null);
+    const plain = await runCli(['chat', '-m', 'again', '--no-session'], { env: w.cliEnv });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stdout, '[sim-large] reply to: again\n');
+    assert.equal(w.sim.calls(GOOD), 2, 'one call per answer, none for a title');
+    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+
+    const interactive = await runCli(['chat', '--no-session'], { env: w.cliEnv });
+    assert.equal(interactive.code, 2);
+    assert.match(interactive.stderr, /--no-session needs -m "message"/);
+  } finally {
+    await w.close();
+  }
+});
+
 test('chat -m failing: exit 1 with the explained error on stderr, no stack trace, no secret', async () => {
   const w = await world(BAD, { title_generation: { provider: 'none' } });
   try {
