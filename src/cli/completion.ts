@@ -1,6 +1,6 @@
 // `switchyard completion bash|zsh|fish`: a completion script generated from the program's own commands and options
 // (completion-spec.ts), so it stays true as the CLI changes. Static: a Tab press runs no switchyard (loading the CLI
-// costs a good part of a second). Install: see docs/cli.md.
+// costs a good part of a second). How to install each: README.md, "Installing".
 import type { Command } from 'commander';
 import { UserError } from '../errors/user-error.ts';
 import { commandSpecs, valueFlags, type CommandSpec } from './completion-spec.ts';
@@ -11,7 +11,7 @@ type Shell = (typeof SHELLS)[number];
 export function register(program: Command): void {
   program
     .command('completion')
-    .description('print a shell completion script: bash, zsh or fish (see docs/cli.md to install it)')
+    .description('print a shell completion script: bash, zsh or fish (to install it: README.md, "Installing")')
     .argument('<shell>', SHELLS.join(', '))
     .action(async (shell: string) => {
       if (!(SHELLS as readonly string[]).includes(shell)) throw new UserError(`completion: expected one of ${SHELLS.join(', ')}, got ${JSON.stringify(shell)}`);
@@ -24,8 +24,9 @@ export function register(program: Command): void {
 export function completionScript(shell: Shell, specs: readonly CommandSpec[]): string {
   if (shell === 'fish') return fishScript(specs);
   const bash = bashScript(specs);
-  // zsh runs the bash function through its bash-completion emulation.
-  return shell === 'zsh' ? `#compdef switchyard\nautoload -U +X bashcompinit && bashcompinit\n${bash}` : bash;
+  // zsh runs the bash function through its bash-completion emulation; the script is sourced (after compinit), not put
+  // on $fpath, where zsh would take the whole file as the body of a function of the same name.
+  return shell === 'zsh' ? `# zsh: source this file from ~/.zshrc after compinit\nautoload -U +X bashcompinit && bashcompinit\n${bash}` : bash;
 }
 
 /** The path of commands in the words typed so far, as bash and fish both work it out: options and their values
