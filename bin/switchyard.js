@@ -4,11 +4,16 @@
 // are editing. An installed package ships no src/, only the built dist/ (npm pack runs the build first). On an
 // older Node, a clone re-runs itself with the Node that ./dev fetched into .tools/node.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// `switchyard --version` is answered from package.json before anything else is loaded: loading the CLI costs a good
+// part of a second of CPU, and a version needs no recent Node either.
+const args = process.argv.slice(2);
+const versionOnly = args.length === 1 && (args[0] === '--version' || args[0] === '-V');
 const [major, minor] = process.versions.node.split('.').map(Number);
 const recentEnough = major > 22 || (major === 22 && minor >= 18);
 
@@ -16,7 +21,9 @@ const source = join(root, 'src', 'cli', 'main.ts');
 const built = join(root, 'dist', 'cli', 'main.js');
 const fromSource = existsSync(source);
 
-if (!recentEnough) {
+if (versionOnly) {
+  process.stdout.write(`${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`);
+} else if (!recentEnough) {
   const local = join(root, '.tools', 'node', 'bin', 'node');
   if (!fromSource || !existsSync(local)) {
     const hint = fromSource ? `; run ./dev once in ${root} to fetch it` : '';

@@ -6,6 +6,9 @@
 //
 // See docs/routing.md for the ladder, task resolution, the attempt trail and every explanation message.
 
+// First: on a Node too old to run the library, fail saying so (node-version.ts).
+import './node-version.ts';
+
 // The router (it refuses anything but a LoadedConfig, in createSwitchyard and reload, with a UserError saying what
 // to pass)
 export { createSwitchyard } from './routing/switchyard.ts';

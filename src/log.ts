@@ -183,6 +183,12 @@ export function rawJson(text: string, trusted: boolean): RawJson {
   return { json: jsonScalar(trusted ? text : scrubSecrets(text)) };
 }
 
+/** Any JSON value (a small array or object), rendered and scrubbed once: for a field of the line per request that is
+ * not a scalar (the gateway's `upstream`, one entry per attempt). */
+export function rawJsonValue(value: unknown): RawJson {
+  return { json: scrubSecrets(JSON.stringify(value)) };
+}
+
 /** Scalar fields of a hot, fixed-shape log line. */
 export type LineFields = Record<string, string | number | boolean | null | RawJson>;
 export type LineWriter = (level: 'debug' | 'info' | 'warn', fields: LineFields, msg: string) => void;

@@ -27,7 +27,7 @@ export function registerAuthTest(auth: Command): void {
 }
 
 async function authTest(cmd: Command, provider: string | undefined, id: string | undefined, opts: TestOptions): Promise<void> {
-  const loaded = cliConfig(cmd);
+  const loaded = cliConfig(cmd, { require: true });
   // As every auth command: which of two values of a key variable is tried first decides what the probe means.
   const warn = authWarnings(loaded);
   const configured = Object.keys(loaded.config.providers);

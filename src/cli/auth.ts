@@ -72,7 +72,7 @@ export function register(program: Command): void {
 }
 
 async function withAuth(cmd: Command, fn: (ctx: AuthContext) => void | Promise<void>): Promise<void> {
-  const loaded = cliConfig(cmd);
+  const loaded = cliConfig(cmd, { require: true });
   const warn = authWarnings(loaded);
   const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
   try {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { cliConfig, printJson } from './context.ts';
 import { openCliStore } from './open-state.ts';
-import { statePath } from '../state/open.ts';
+import { openStore, statePath } from '../state/open.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { NO_MAIN, NO_PROVIDERS } from '../config/cross-check.ts';
 import { watchConfig } from '../config/watch.ts';
@@ -20,7 +20,8 @@ import { sentAttempts } from '../routing/trail.ts';
 
 interface ChatOpts {
   message?: string;
-  session?: string;
+  /** An id or prefix; false with --no-session. */
+  session?: string | false;
   model?: string;
   json?: boolean;
   color?: boolean;
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .description('chat with the main route: interactive, or one answer with -m (see docs/chat.md)')
     .option('-m, --message <text>', 'send one message, print the answer and exit (0 answered, 1 not answered, 2 a usage or config error)')
     .option('-s, --session <id>', 'continue a session (id or unique prefix, from `switchyard sessions list`)')
+    .option('--no-session', 'with -m: store no session and make no title call (for scripts)')
     .option('--model <provider/model>', 'use this route for the session (like /model)')
     .option('--json', 'with -m: print {session, answer, route, attempts, title} as JSON')
     .option('--no-color', 'no ANSI colours')
@@ -52,20 +54,27 @@ async function runChat(opts: ChatOpts, cmd: Command): Promise<void> {
 async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
   if (opts.json && opts.message === undefined) throw new UserError('--json needs -m "message" (the interactive chat has no JSON mode)');
   if (opts.message !== undefined && opts.message.trim() === '') throw new UserError('-m needs a non-empty message');
-  if (opts.session !== undefined && opts.session.trim() === '') throw new UserError('--session needs a session id or prefix (see `switchyard sessions list`)');
-  const loaded = cliConfig(cmd);
+  if (typeof opts.session === 'string' && opts.session.trim() === '') throw new UserError('--session needs a session id or prefix (see `switchyard sessions list`)');
+  const keep = opts.session !== false;
+  if (!keep && opts.message === undefined) throw new UserError('--no-session needs -m "message" (an interactive chat is a session)');
+  const loaded = cliConfig(cmd, { require: true });
   const warned = new Set<string>();
   sayConfigWarnings(loaded, warned, (line) => process.stderr.write(`${line}\n`));
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
   const store = await openCliStore({ kind: loaded.config.gateway.state, env: { ...loaded.env } });
   const runtime = await openChatRuntime(loaded, store, (message) => process.stderr.write(`warning: ${scrubSecrets(message)}\n`));
+  // --no-session: the conversation lives in a store private to this process, written nowhere (the credentials'
+  // health still goes to the real one: a key that failed here is one the gateway should know about).
+  const scratch = keep ? undefined : openStore({ kind: 'memory' });
   try {
-    const session = opts.session !== undefined ? ChatSession.resume(runtime.store, opts.session) : ChatSession.fresh(runtime.store);
+    const sessions = scratch ?? runtime.store;
+    const session = typeof opts.session === 'string' ? ChatSession.resume(sessions, opts.session) : ChatSession.fresh(sessions);
     if (opts.model) session.setRoute(parseRouteFor(loaded.config, opts.model));
-    if (opts.message !== undefined) await answerOnce(runtime, session, opts.message, opts.json === true);
+    if (opts.message !== undefined) await answerOnce(runtime, session, opts.message, { json: opts.json === true, stored: keep });
     else await interactive(runtime, session, opts.color !== false, warned);
   } finally {
     await runtime.close();
+    await scratch?.close();
     await store.close();
   }
 }
@@ -108,28 +117,30 @@ function routeProblem(runtime: ChatRuntime, session: ChatSession): UserError | u
   return new UserError(`no main route is configured ${where}; add \`main: { provider: …, model: … }\` to the config, or pass --model PROVIDER/MODEL`);
 }
 
-async function answerOnce(runtime: ChatRuntime, session: ChatSession, message: string, json: boolean): Promise<void> {
+async function answerOnce(runtime: ChatRuntime, session: ChatSession, message: string, how: { json: boolean; stored: boolean }): Promise<void> {
+  const { json } = how;
+  const shown = how.stored ? session : undefined;
   const problem = routeProblem(runtime, session);
   if (problem) {
     if (!json) throw problem;
-    return failed(session, problem, json);
+    return failed(shown, problem, json);
   }
-  const conv = new Conversation({ session, backend: runtime.backend, config: runtime.loaded.config, notify: (line) => process.stderr.write(`${line}\n`) });
+  const conv = new Conversation({ session, backend: runtime.backend, config: runtime.loaded.config, notify: (line) => process.stderr.write(`${line}\n`), titles: how.stored });
   try {
     const result = await conv.send(message, json ? {} : { onText: (t) => process.stdout.write(t) });
     if (!json) process.stdout.write('\n');
     if (result.note !== undefined) process.stderr.write(`${result.note}\n`);
     // The title upgrade runs in the background; wait for it (bounded by its task timeout) so it lands in the store.
     await conv.titleSettled();
-    if (json) printJson({ session: session.id, answer: result.answer, route: result.route, attempts: result.attempts, title: session.title });
+    if (json) printJson({ session: shown?.id ?? null, answer: result.answer, route: result.route, attempts: result.attempts, title: shown?.title ?? null });
   } catch (err) {
-    failed(session, err, json);
+    failed(shown, err, json);
   }
 }
 
 /** A failed `-m`: every route's reason on stderr; with --json also the shape scripts read. A UserError exits with
  * its own code (2 for a configuration mistake, 1 for a state store that cannot be written), a failed call 1. */
-function failed(session: ChatSession, err: unknown, json: boolean): void {
+function failed(session: ChatSession | undefined, err: unknown, json: boolean): void {
   const [lead = '', ...routes] = explainErrorLines(err);
   process.stderr.write(`switchyard: ${lead}\n`);
   for (const line of routes) process.stderr.write(`${line}\n`);

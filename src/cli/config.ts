@@ -22,7 +22,8 @@ export function register(program: Command): void {
     .command('check')
     .argument('[files...]', 'config files to check (default: the one --config or discovery finds)')
     .description('validate the config file(s); errors name file:line:col and the key')
-    .action((files: string[], _opts: unknown, cmd: Command) => (files.length ? checkFiles(files) : check(cmd)));
+    .option('--json', 'machine-readable output: {ok, files: [{path, ok, providers, main, warnings} or {path, ok: false, error, details}]}')
+    .action((files: string[], opts: { json?: boolean }, cmd: Command) => checkFiles(files.length ? files : [undefined], cmd, opts.json === true));
   config
     .command('show')
     .description('print the resolved config (secrets masked)')
@@ -49,39 +50,60 @@ function summary(loaded: LoadedConfig): string {
   return `${providers} provider${providers === 1 ? '' : 's'}, ${main}`;
 }
 
-function check(cmd: Command): void {
-  const opts = cmd.optsWithGlobals<{ config?: string }>();
-  // Checking nothing is almost certainly a mistake (wrong directory), so a missing file is an error here.
-  const loaded = loadConfig({ configPath: opts.config, env: process.env, cwd: process.cwd(), allowMissing: false });
-  printChecked(loaded, loaded.path ?? '(defaults)');
-}
+/** One file's verdict, as `config check --json` gives it. */
+type Checked =
+  | { path: string; ok: true; providers: string[]; main: string | null; warnings: string[] }
+  | { path: string | null; ok: false; error: string; details: string[] };
 
-function printChecked(loaded: LoadedConfig, name: string): void {
-  process.stdout.write(`ok: ${name} (${summary(loaded)})\n`);
+function checked(loaded: LoadedConfig, name: string): Checked {
   // Providers with no key: a reminder (stored keys live in the state store, which checking a file does not open).
   // The systemd differences too: `gateway service` hands this .env to the service through EnvironmentFile=.
   const warnings = [...loaded.warnings, ...(loaded.gatewayWarnings ?? []), ...keylessProviders(loaded), ...sharedKeyWarnings(loaded), ...systemdDotenvWarnings(loaded.dotenvPath)];
-  for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
+  const main = loaded.config.main ? `${loaded.config.main.provider}/${loaded.config.main.model}` : null;
+  return { path: loaded.path ?? name, ok: true, providers: Object.keys(loaded.config.providers), main, warnings };
 }
 
-/** Several files (a pre-commit hook, a directory of deployments): report each, exit 2 if any is bad. */
-function checkFiles(files: string[]): void {
+function printChecked(loaded: LoadedConfig, c: Extract<Checked, { ok: true }>): void {
+  process.stdout.write(`ok: ${c.path} (${summary(loaded)})\n`);
+  for (const w of c.warnings) process.stdout.write(`warning: ${w}\n`);
+}
+
+/**
+ * The files named (a pre-commit hook, a directory of deployments), or `undefined` for the one --config or discovery
+ * finds: each reported, exit 2 if any is bad. Checking nothing is almost certainly a mistake (wrong directory), so a
+ * missing file is an error here.
+ */
+function checkFiles(files: (string | undefined)[], cmd: Command, json: boolean): void {
   let worst = 0;
+  const results: Checked[] = [];
   for (const file of files) {
     try {
-      // Named as an argument, so the loader's "(from --config)" wording would mislead.
-      if (!existsSync(file)) throw new UserError(`config file ${resolve(file)} does not exist`);
-      const loaded = loadConfig({ configPath: file, env: process.env, cwd: process.cwd(), allowMissing: false, configFrom: 'the command line' });
-      printChecked(loaded, loaded.path ?? file);
+      const loaded = file === undefined ? loadNamed(cmd) : loadArgument(file);
+      const c = checked(loaded, file ?? '(defaults)');
+      results.push(c);
+      if (!json && c.ok) printChecked(loaded, c);
     } catch (err) {
       worst = Math.max(worst, reportError(err));
+      if (UserError.isInstance(err)) results.push({ path: file === undefined ? null : resolve(file), ok: false, error: err.message, details: [...err.details] });
     }
   }
+  if (json) printJson({ ok: worst === 0, files: results });
   process.exitCode = worst;
 }
 
+function loadNamed(cmd: Command): LoadedConfig {
+  const opts = cmd.optsWithGlobals<{ config?: string }>();
+  return loadConfig({ configPath: opts.config, env: process.env, cwd: process.cwd(), allowMissing: false });
+}
+
+function loadArgument(file: string): LoadedConfig {
+  // Named as an argument, so the loader's "(from --config)" wording would mislead.
+  if (!existsSync(file)) throw new UserError(`config file ${resolve(file)} does not exist`);
+  return loadConfig({ configPath: file, env: process.env, cwd: process.cwd(), allowMissing: false, configFrom: 'the command line' });
+}
+
 function show(cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
-  const loaded = cliConfig(cmd);
+  const loaded = cliConfig(cmd, { store: false });
   for (const w of [...loaded.warnings, ...(loaded.gatewayWarnings ?? [])]) process.stderr.write(`warning: ${w}\n`);
   if (opts.explain) {
     const rows = explainRows(loaded, opts.json === true);

@@ -17,6 +17,7 @@ const SECTIONS: readonly Section[] = [seed000, seed001, seed002, seed003, chatSe
 interface DemoOpts {
   ci?: boolean;
   color?: boolean;
+  listen?: string;
 }
 
 export function register(program: Command): void {
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     .description('walk through the seed scenarios against a simulator, then leave a gateway running to try')
     .option('--ci', 'run the scripted part and exit (also when stdin is not a terminal or CI=true)')
     .option('--no-color', 'no ANSI colours')
+    .option('--listen <host:port>', "the gateway's address, to point a client at a known port (default: a free loopback port)")
     .action(runDemo);
 }
 
@@ -33,7 +35,7 @@ async function runDemo(opts: DemoOpts): Promise<void> {
   const color = opts.color !== false && process.stdout.isTTY === true && !process.env['NO_COLOR'];
   const p = new Printer(process.stdout, color);
   const started = Date.now();
-  const world = await startWorld();
+  const world = await startWorld(opts.listen);
   try {
     intro(world, p);
     for (const section of SECTIONS) await runSection(section, world, p);

@@ -33,7 +33,7 @@ function out(line = ''): void {
 async function doctor(cmd: Command, opts: { json?: boolean }): Promise<void> {
   let loaded;
   try {
-    loaded = cliConfig(cmd);
+    loaded = cliConfig(cmd, { require: true });
   } catch (err) {
     if (!UserError.isInstance(err)) throw err;
     if (opts.json) printJson({ ok: false, config: { ok: false, error: scrubSecrets(err.message), details: err.details.map(scrubSecrets) } });

@@ -1,14 +1,15 @@
 // `switchyard gateway` — run the OpenAI/Anthropic-compatible gateway; `gateway keys create|list|revoke` manage
 // client keys; `gateway service --print|--install` write a systemd user unit.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cliConfig, printJson, printTable } from './context.ts';
+import { cliConfig, inEffectText, printJson, printTable } from './context.ts';
 import { loadConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { isTrusted } from '../config/trust.ts';
 import { createLogger } from '../log.ts';
 import { batchedDestination } from '../log-destination.ts';
+import { defaultLogFormat, LOG_FORMATS, type LogFormat } from '../log-format.ts';
 import { UserError } from '../errors/user-error.ts';
 import { formatClock } from '../errors/explain-format.ts';
 import { VERSION } from '../version.ts';
@@ -17,11 +18,13 @@ import { unknownCommand } from './unknown-command.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, GatewayKeyRecord } from '../state/types.ts';
 import { generateKey, newKeyRecord } from '../gateway/keys.ts';
-import { enableInstructions, installUnit, renderUnit, unitPath } from '../gateway/systemd.ts';
+import { enableInstructions, installUnit, renderUnit, unitPath, userManagerMissing } from '../gateway/systemd.ts';
+import { serviceCommand } from './service-command.ts';
+import { parseDuration } from '../config/duration.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { serviceShellWarnings } from './service-env.ts';
 import { gatewayAdminKeyWarning } from '../config/admin-key.ts';
-import { everyInterfaceNote } from '../gateway/listen.ts';
+import { everyInterfaceNote, localUrlFor, parseListen } from '../gateway/listen.ts';
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 
@@ -30,6 +33,7 @@ export function register(program: Command): void {
     .command('gateway')
     .description('run the OpenAI- and Anthropic-compatible gateway (see docs/gateway.md)')
     .option('--listen <host:port>', 'address to listen on (default: gateway.listen, 127.0.0.1:4141)')
+    .addOption(new Option('--log-format <format>', 'log lines on stderr: pretty (for a terminal) or json (default: pretty on a terminal, json otherwise, e.g. under systemd)').choices(LOG_FORMATS))
     // `gateway key` is a mistyped subcommand, not an argument: let it reach runGateway, which says so (with the
     // nearest subcommand) instead of commander's "too many arguments".
     .allowExcessArguments(true)
@@ -58,7 +62,14 @@ export function register(program: Command): void {
     .option('--print', 'print the unit (default)')
     .option('--install', `write it to ${unitPath().replace(process.env['HOME'] ?? '\0', '~')}`)
     .option('--force', 'with --install: overwrite an existing unit')
+    .option('--allow-clone', 'run the service from this clone of the repository (by default only an installed switchyard is)')
     .action(service);
+
+  gateway
+    .command('wait')
+    .description("wait until the gateway the config names answers /readyz (the unit's ExecStartPost=); exit 1 if it does not in time")
+    .option('--timeout <duration>', 'how long to wait', '60s')
+    .action(waitReady);
 }
 
 /** A ./switchyard.yaml found in the current directory may have come with a cloned repository: a gateway (or a service
@@ -70,7 +81,7 @@ function refuseUntrusted(loaded: LoadedConfig, why: string): void {
   });
 }
 
-async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void> {
+async function runGateway(opts: { listen?: string; logFormat?: LogFormat }, cmd: Command): Promise<void> {
   if (cmd.args.length > 0) unknownCommand(cmd, cmd.args[0]!);
   // No config file at all is refused (with where it looked), unlike the other commands: a gateway on the defaults has
   // no route to serve, yet would answer /readyz as ready — a service started in the wrong directory would look healthy.
@@ -78,7 +89,9 @@ async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void
   refuseUntrusted(loaded, 'a gateway serves whoever reaches it with your keys, as the file says (its listen address, require_keys, the Redis its client keys come from)');
   // Log lines go to stderr in batches: one write per ~16 KiB rather than one per request, at most 250 ms late,
   // everything written before exit (see log-destination.ts).
-  const destination = batchedDestination({ dest: 2 });
+  const format = opts.logFormat ?? defaultLogFormat(process.stderr);
+  const batched = batchedDestination({ dest: 2 });
+  const destination = format === 'pretty' ? (await import('../log-pretty.ts')).prettyDestination(batched, { colorize: process.stderr.isTTY === true && !process.env['NO_COLOR'] }) : batched;
   const logger = createLogger({ level: loaded.config.gateway.log_level, destination, name: 'switchyard-gateway' });
   // The config's warnings, and those about the gateway alone (no admin key; said also for a config without a
   // `gateway:` section, which `config check` does not nag about: see admin-key.ts).
@@ -91,13 +104,15 @@ async function runGateway(opts: { listen?: string }, cmd: Command): Promise<void
     destination.flushSync();
     process.exit(code);
   });
-  logger.info({ url: handle.url, version: VERSION, config: loaded.path, require_keys: loaded.config.gateway.require_keys }, 'gateway listening');
+  const store = handle.app.gateway.store;
+  logger.info({ url: handle.url, version: VERSION, config: loaded.path, state: { kind: store.kind, location: store.location }, require_keys: loaded.config.gateway.require_keys }, 'gateway listening');
   process.stdout.write(`switchyard gateway listening on ${handle.url}\n`);
   process.stdout.write(`  OpenAI base_url: ${handle.url}/v1   Anthropic base_url: ${handle.url}\n`);
   // The URL above is the one to use from this machine; a bind to every interface is said, since others reach it too.
   const bound = handle.app.server.address();
   const note = typeof bound === 'object' && bound !== null ? everyInterfaceNote(bound.address, bound.port) : undefined;
   if (note !== undefined) process.stdout.write(`  ${note}\n`);
+  process.stdout.write(`  ${inEffectText({ config: loaded.path, state: { kind: store.kind, location: store.location } })}\n`);
 }
 
 /** The store the gateway uses (gateway.state), opened for one CLI command. */
@@ -211,7 +226,14 @@ function revokeOrFindRevoked(store: StateStore, idOrName: string): { key: Gatewa
   throw new UserError(`no gateway key has the id or name "${idOrName}"${hint}; see \`switchyard gateway keys list\``);
 }
 
-async function service(opts: { print?: boolean; install?: boolean; force?: boolean }, cmd: Command): Promise<void> {
+interface ServiceOptions {
+  print?: boolean;
+  install?: boolean;
+  force?: boolean;
+  allowClone?: boolean;
+}
+
+async function service(opts: ServiceOptions, cmd: Command): Promise<void> {
   // Checked before anything is written: a flag that would be ignored means the user expected something else.
   if (opts.print && opts.install) throw new UserError('--print and --install cannot be used together: --print shows the unit, --install writes it');
   if (opts.force && !opts.install) throw new UserError('--force only applies to --install (it overwrites an existing unit)');
@@ -223,7 +245,8 @@ async function service(opts: { print?: boolean; install?: boolean; force?: boole
   // service's real environment (EnvironmentFile=): for a file that may have come with a cloned repository, that is
   // the user's decision to make, not a side effect.
   refuseUntrusted(loaded, 'the service would run it as a named config, with the .env beside it as its environment');
-  const text = renderUnit({ node: process.execPath, bin: BIN, configPath: resolve(loaded.path), env: process.env });
+  const command = serviceCommand(BIN, process.env, opts.allowClone === true);
+  const text = renderUnit({ ...command, configPath: resolve(loaded.path), env: process.env });
   // Said, not refused: the unit is right; what the service will read may not be what this shell has (seed 001).
   const warnings = [...(await serviceShellWarnings(loaded, process.env)), ...systemdDotenvWarnings(loaded.dotenvPath)];
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
@@ -232,5 +255,40 @@ async function service(opts: { print?: boolean; install?: boolean; force?: boole
     return;
   }
   const path = installUnit(text, unitPath(process.env), opts.force === true);
-  process.stdout.write(`Wrote ${path}\nNow run:\n${enableInstructions().map((l) => `  ${l}`).join('\n')}\n`);
+  process.stdout.write(`Wrote ${path}\n`);
+  // Installing only writes the file (enabling is the user's call); without a user manager the commands would fail, so
+  // the note says where the unit does take effect, and how to run the gateway meanwhile.
+  const missing = userManagerMissing(process.env);
+  if (missing === undefined) {
+    process.stdout.write(`Now run:\n${enableInstructions().map((l) => `  ${l}`).join('\n')}\n`);
+    return;
+  }
+  process.stdout.write(`No systemd user manager answers here (${missing}): the unit takes effect in a login session under systemd, or for a user with lingering on (\`loginctl enable-linger "$USER"\`); there, run:\n`);
+  process.stdout.write(`${enableInstructions().slice(0, 2).map((l) => `  ${l}`).join('\n')}\n`);
+  process.stdout.write(`Meanwhile, run the gateway yourself: ${[command.bin, 'gateway', '--config', resolve(loaded.path)].join(' ')}\n`);
+}
+
+/** `gateway wait`: polls /readyz on gateway.listen until it answers 200, or the timeout passes. */
+async function waitReady(opts: { timeout: string }, cmd: Command): Promise<void> {
+  const timeoutMs = parseDuration(opts.timeout);
+  if (timeoutMs === undefined) throw new UserError(`--timeout: expected a duration such as 30s or 2m, got ${JSON.stringify(opts.timeout)}`);
+  const loaded = cliConfig(cmd, { require: true, store: false });
+  const { host, port } = parseListen(loaded.config.gateway.listen);
+  if (port === 0) throw new UserError(`gateway.listen ${loaded.config.gateway.listen} picks a free port at start: there is no fixed address to wait on; give it a port`);
+  const url = `${localUrlFor(host, port)}/readyz`;
+  const deadline = Date.now() + timeoutMs;
+  let last: string;
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+    }
+    if (Date.now() >= deadline) throw new UserError(`the gateway did not answer ${url} within ${opts.timeout} (last: ${last})`, { exitCode: 1 });
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  process.stdout.write(`ready: ${url}\n`);
 }

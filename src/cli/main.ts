@@ -17,6 +17,7 @@ const GROUPS: Record<string, () => Promise<{ register: Registrar }>> = {
   chat: () => import('./chat.ts'),
   sessions: () => import('./sessions.ts'),
   demo: () => import('./demo.ts'),
+  completion: () => import('./completion.ts'),
 };
 
 export function buildProgram(): Command {
@@ -24,6 +25,8 @@ export function buildProgram(): Command {
     .description('Keeps AI agents talking to their language models.')
     .version(VERSION, '-V, --version', 'print the version')
     .option('-c, --config <file>', 'config file (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, ~/.config/switchyard/config.yaml)')
+    // Every subcommand's help lists -c/--config (it is read wherever it is written), under "Global Options".
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .helpCommand(false)
     .addCommand(helpCommand());
@@ -37,6 +40,7 @@ export function buildProgram(): Command {
 function helpCommand(): Command {
   return new Command('help')
     .description('display help for command')
+    .configureHelp({ showGlobalOptions: true })
     .argument('[command...]', 'a command, or a command and its subcommands')
     .action((words: string[], _opts: unknown, cmd: Command) => {
       let target = cmd.parent!;
@@ -47,6 +51,13 @@ function helpCommand(): Command {
       }
       target.help();
     });
+}
+
+/** The program with every command group registered (shell completion walks it). */
+export async function fullProgram(): Promise<Command> {
+  const program = buildProgram();
+  for (const load of Object.values(GROUPS)) (await load()).register(program);
+  return program;
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,9 +1,10 @@
 // Opening the state store for a CLI command. A state directory that is a file, unwritable, or a state.db that is
 // not a database is the user's environment, not our bug: say which file and how to point elsewhere, instead of
-// "internal error: file is not a database".
+// "internal error: file is not a database". The store opened is said on stderr (context.ts: what is in effect).
 import { UserError } from '../errors/user-error.ts';
 import { openStore, statePath, type OpenStoreOptions } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
+import { noteStore } from './context.ts';
 
 export async function openCliStore(options: OpenStoreOptions): Promise<StateStore> {
   let store: StateStore;
@@ -22,6 +23,8 @@ export async function openCliStore(options: OpenStoreOptions): Promise<StateStor
       cause: err,
     });
   }
+  // Said before Redis is waited for: its "unreachable" warning then follows the line naming it.
+  noteStore(store, options.env ?? process.env);
   // Shared state (Redis) is read before the command looks at it; unreachable, it warns and goes on locally.
   await store.ready();
   return store;

@@ -63,7 +63,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const found = options.reread === true && options.configPath !== undefined ? rediscoverConfig(resolve(cwd, options.configPath)) : discoverConfig(options.configPath, cwd, env, options.configFrom);
   if (found.path === null) {
     if (options.allowMissing === false) {
-      throw new UserError('no config file found', { details: [`looked in: ${found.searched.join(', ')}`, 'create one with `switchyard config init`'] });
+      throw new UserError(`no config file found — looked in ${found.searched.join(', ')}`, { details: ['create one with `switchyard config init`, or name one with --config FILE'] });
     }
     const dotenv = readDotenv(cwd);
     const config = defaults();

@@ -16,6 +16,7 @@ import { installJsonBody } from './json-body.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { installErrorHandling } from './plugins/errors.ts';
 import { installRequestLog, logHangUp } from './plugins/request-log.ts';
+import { logResetsSeen } from './reset-log.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { adminPlugin } from './plugins/admin.ts';
@@ -95,6 +96,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     ...(options.listenOverride !== undefined ? { listenOverride: options.listenOverride } : {}),
   };
   const unsubscribe = router.events.on(metrics.onLadderEvent);
+  const stopResetLog = logResetsSeen(ctx);
 
   const requestTimeout = options.requestTimeout ?? REQUEST_TIMEOUT;
   const app = Fastify({
@@ -141,6 +143,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.addHook('onClose', async () => {
     ctx.keys.close();
     unsubscribe();
+    stopResetLog();
     if (ownsRouter) await router.close();
   });
   return app;

@@ -57,7 +57,7 @@ function afterReload(ctx: GatewayContext, next: LoadedConfig): void {
       then?.();
     }));
   };
-  step(() => forgetFormerCredentials(ctx), () => step(() => warnKeyless(ctx, next)));
+  step(() => forgetFormerCredentials(ctx), () => step(() => warnKeyless(ctx, next), () => step(() => logFirstKeys(ctx, next))));
 }
 
 /** `require_keys: false` is refused at start on an address other machines can reach; an edit while the gateway
@@ -130,6 +130,20 @@ export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
   const hasKey = (p: string): boolean => count(p) > 0 || taskKeys(loaded, p).length > 0;
   const withheld = (p: string): readonly WithheldKey[] => (pool ? pool.withheld(p) : (keys?.get(p)?.withheld ?? []));
   for (const w of keylessProviders(loaded, { hasKey, storeChecked: true, withheld })) ctx.logger.warn(w);
+}
+
+/**
+ * At start and after each reload, per provider: which key the next request goes out with, and why (the pool's own
+ * explanation, as `auth explain` prints it) — after a key swap in the .env this is the line that says it took. A
+ * provider with no key at all is left to warnKeyless.
+ */
+export function logFirstKeys(ctx: GatewayContext, loaded: LoadedConfig): void {
+  for (const provider of Object.keys(loaded.config.providers)) {
+    const e = ctx.router.pool.explain(provider);
+    if (e.candidates.length === 0) continue;
+    const first = e.next !== undefined ? { credential: e.next.fingerprint, key: e.next.masked } : {};
+    ctx.logger.info({ provider, ...first }, `${provider}: ${scrubSecrets(e.summary)}`);
+  }
 }
 
 /** At start and after each reload: the health of credentials no config knows any more, a month old, is forgotten. */

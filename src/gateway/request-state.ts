@@ -22,6 +22,9 @@ export interface RequestState {
   stream: boolean;
   /** Final `provider/model`. */
   route?: string;
+  /** ID (fingerprint) of the credential that answered: the `x-switchyard-credential` header and the line's
+   * `credential`. */
+  credential?: string;
   attempts: number;
   /** `ok`, or what the client was told. */
   outcome: string;

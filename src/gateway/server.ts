@@ -12,7 +12,7 @@ import { buildGateway, type RequestTimeout } from './app.ts';
 import { assertSafeListen, listenError, localUrlFor, parseListen } from './listen.ts';
 
 export { assertSafeListen };
-import { forgetFormerCredentials, warnKeyless, watchAndReload } from './reload.ts';
+import { forgetFormerCredentials, logFirstKeys, warnKeyless, watchAndReload } from './reload.ts';
 
 export interface StartGatewayOptions {
   loaded: LoadedConfig;
@@ -56,6 +56,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   });
   forgetFormerCredentials(app.gateway);
   warnKeyless(app.gateway, options.loaded);
+  logFirstKeys(app.gateway, options.loaded);
   try {
     await app.listen({ host, port });
   } catch (err) {

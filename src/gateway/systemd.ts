@@ -1,6 +1,8 @@
 // `switchyard gateway service --print|--install`: a systemd user unit whose EnvironmentFile= is the .env beside
 // the config, so the service and the user's shell see the same keys (seed 001: a service that did not inherit the
-// shell's variables kept using a stale, exhausted key).
+// shell's variables kept using a stale, exhausted key). Readiness: the unit is started once `switchyard gateway wait`
+// (ExecStartPost=) has seen /readyz answer — sd_notify needs a native addon in Node, see docs/gateway.md.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -11,7 +13,7 @@ export const UNIT_NAME = 'switchyard-gateway.service';
 export interface UnitOptions {
   /** Absolute path of the node binary that runs the service (process.execPath). */
   node: string;
-  /** Absolute path of bin/switchyard.js. */
+  /** Absolute path of the installed `switchyard` command (or bin/switchyard.js). */
   bin: string;
   /** The config file the service runs with. */
   configPath: string;
@@ -43,12 +45,13 @@ export function renderUnit(options: UnitOptions): string {
     const v = options.env?.[name];
     return v ? [`Environment=${quoteArg(`${name}=${resolve(v)}`)}`] : [];
   });
+  const command = (...args: string[]): string => [options.node, options.bin, ...args, '--config', options.configPath].map(quoteArg).join(' ');
   return [
     '# Written by `switchyard gateway service --install`. Regenerate rather than edit: it tracks the config path.',
     '[Unit]',
     'Description=Switchyard gateway (OpenAI/Anthropic-compatible, key rotation and fallback)',
-    'After=network-online.target',
-    'Wants=network-online.target',
+    // No network-online.target: a user manager has no such target (it is the system manager's), and a gateway
+    // needs no network to start: upstreams are reached per request.
     '',
     '[Service]',
     'Type=simple',
@@ -56,11 +59,15 @@ export function renderUnit(options: UnitOptions): string {
     // The leading "-" keeps the unit working when there is no .env; keys then come from the config or the store.
     `EnvironmentFile=-${unitValue(join(dir, '.env'))}`,
     ...envLines,
-    `ExecStart=${[options.node, options.bin, 'gateway', '--config', options.configPath].map(quoteArg).join(' ')}`,
+    `ExecStart=${command('gateway')}`,
+    // The unit is "started" once /readyz answers, so `systemctl --user start` returns on a gateway that serves.
+    `ExecStartPost=${command('gateway', 'wait')}`,
     // SIGHUP reloads the config and .env without dropping requests.
     'ExecReload=/bin/kill -HUP $MAINPID',
     'Restart=on-failure',
     'RestartSec=2',
+    // Exit 2 is a bad config or usage: restarting cannot fix it, and a restart loop would bury the reason in the log.
+    'RestartPreventExitStatus=2',
     // SIGTERM drains in-flight requests; give streams time to finish before systemd escalates.
     'KillSignal=SIGTERM',
     'TimeoutStopSec=40',
@@ -85,6 +92,15 @@ export function installUnit(text: string, path: string, force: boolean): string 
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text, { mode: 0o644 });
   return path;
+}
+
+/** Whether a systemd user manager answers for this user (`systemctl --user` reaches it): undefined when it does,
+ * else why not, in a few words. */
+export function userManagerMissing(env: Record<string, string | undefined>): string | undefined {
+  const r = spawnSync('systemctl', ['--user', 'show-environment'], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 5_000 });
+  if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'systemctl is not installed' : r.error.message;
+  if (r.status === 0) return undefined;
+  return r.stderr.trim().split('\n')[0] || `systemctl --user exited ${r.status ?? r.signal}`;
 }
 
 /** What to run after installing. */

@@ -33,6 +33,9 @@ export interface ConversationOptions {
   backend: ChatBackend;
   config: Config;
   notify: (line: string) => void;
+  /** Upgrade the derived title with a title_generation call after the first answer (default true); false for
+   * `chat -m --no-session`, which keeps no session to title. */
+  titles?: boolean;
 }
 
 export class Conversation {
@@ -40,6 +43,7 @@ export class Conversation {
   private readonly backend: ChatBackend;
   private config: Config;
   private readonly notify: (line: string) => void;
+  private readonly titles: boolean;
   private pendingTitle: Promise<TitleOutcome> | undefined;
   private titleNoticeGiven = false;
   private overflowNoticeGiven = false;
@@ -52,6 +56,7 @@ export class Conversation {
     this.backend = options.backend;
     this.config = options.config;
     this.notify = options.notify;
+    this.titles = options.titles !== false;
   }
 
   /** Sends one user message and streams the answer. The user message is stored first, the answer when complete;
@@ -81,7 +86,7 @@ export class Conversation {
       }
     }
     this.session.appendAssistant(answer, promptTokens);
-    if (this.session.answerCount() === 1 && this.session.titleSource === 'derived') this.startTitleUpgrade();
+    if (this.titles && this.session.answerCount() === 1 && this.session.titleSource === 'derived') this.startTitleUpgrade();
     const answeredBy = formatRoute(result.route);
     // Requests actually sent, as the gateway's x-switchyard-attempts counts them: a route skipped without a call is not one.
     const turn: TurnResult = { answer, route: answeredBy, attempts: sentAttempts(result.trail), trail: result.trail };

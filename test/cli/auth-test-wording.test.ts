@@ -7,7 +7,8 @@ import { startSimulator } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
 import type { ScenarioInput } from '../../src/sim/scenario.ts';
 import { startCannedUpstream } from '../helpers/canned-upstream.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, inEffectLine, runCli } from '../helpers/cli.ts';
+import { join } from 'node:path';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const NO_O1 = 'sk-probe-no-o1-key-0001';
@@ -160,7 +161,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 `);
   ws.write('.env', `XIAOMI_API_KEY=${fromDotenv}\n`);
   const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home, XIAOMI_API_KEY: fromEnv } });
-  const warning = `warning: XIAOMI_API_KEY is set in the environment (sk-…0004) and differently in ${ws.dir}/.env (sk-…0005); the environment's value is tried first, the .env's after it\n`;
+  const warning = `${inEffectLine(join(ws.dir, 'switchyard.yaml'), ws.home)}warning: XIAOMI_API_KEY is set in the environment (sk-…0004) and differently in ${ws.dir}/.env (sk-…0005); the environment's value is tried first, the .env's after it\n`;
   for (const args of [['auth', 'test'], ['auth', 'test', 'xiaomi', '--json'], ['auth', 'list'], ['auth', 'explain', 'xiaomi']]) {
     const r = await run(args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);

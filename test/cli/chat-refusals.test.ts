@@ -4,7 +4,7 @@
 // Anthropic's region refusal ("Request not allowed", which does not say why) through chat, auth test and doctor too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, inEffectLine, runCli } from '../helpers/cli.ts';
 import { BACKUP, FAST_RETRY, simProvider, startChatWorld, type ChatWorld } from '../sessions/harness.ts';
 
 const REFUSED = 'sk-chat-refused-key-0000aaaa';
@@ -31,7 +31,8 @@ test('the main route refused the model for its key: the fallback answers and the
     assert.equal(r.stdout, '[sim-large] reply to: hello\n');
     assert.equal(
       r.stderr,
-      'note: main does not allow key sk-…aaaa (config) to use model "sim-large"; answering from backup/sim-large — the key stays in use for its other models; give its organisation or project access to the model with main, or name another model — `switchyard auth test main`\n',
+      inEffectLine(w.configPath, w.home) +
+        'note: main does not allow key sk-…aaaa (config) to use model "sim-large"; answering from backup/sim-large — the key stays in use for its other models; give its organisation or project access to the model with main, or name another model — `switchyard auth test main`\n',
     );
     assertNoSecrets([REFUSED, BACKUP]);
   } finally {
@@ -46,7 +47,8 @@ test('the main route refused for the region: the note says so, not "model not fo
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stderr,
-      'note: main does not serve the country or region this request comes from; answering from backup/sim-large — the key was not judged; send from a region main supports (a server there, or a proxy there set as providers.main.proxy), or put another provider first\n',
+      inEffectLine(w.configPath, w.home) +
+        'note: main does not serve the country or region this request comes from; answering from backup/sim-large — the key was not judged; send from a region main supports (a server there, or a proxy there set as providers.main.proxy), or put another provider first\n',
     );
   } finally {
     await w.close();
@@ -67,7 +69,7 @@ test('a main model the provider does not know: the note names it and where to lo
   try {
     const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, 'note: main does not know model "sim-gone"; answering from backup/sim-large — check the model name; `switchyard doctor` lists the models main offers\n');
+    assert.equal(r.stderr, inEffectLine(w.configPath, w.home) + 'note: main does not know model "sim-gone"; answering from backup/sim-large — check the model name; `switchyard doctor` lists the models main offers\n');
   } finally {
     await w.close();
   }
@@ -79,7 +81,8 @@ test('--model naming a route refused for the region: exit 1, the region explaine
     const r = await runCli(['chat', '--model', 'main/sim-large', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^switchyard: main: main does not serve the country or region this request comes from \(HTTP 403: Country, region, or territory not supported\) — the key was not judged and stays as it is; send from a region the provider supports \(a server there, or a proxy there set as providers\.main\.proxy\), or ask for a model of another provider\n$/);
+    assert.ok(r.stderr.startsWith(inEffectLine(w.configPath, w.home)), r.stderr);
+    assert.match(r.stderr, /^switchyard: main: main does not serve the country or region this request comes from \(HTTP 403: Country, region, or territory not supported\) — the key was not judged and stays as it is; send from a region the provider supports \(a server there, or a proxy there set as providers\.main\.proxy\), or ask for a model of another provider\n$/m);
     assert.doesNotMatch(r.stderr, /not.found|does not know/i);
     assert.equal(w.sim.calls(BACKUP), 0, 'a route the user named has no fallback');
 
@@ -116,7 +119,8 @@ test('Anthropic\'s "Request not allowed": chat, auth test and doctor say the reg
     assert.equal(chat.code, 0, chat.stderr);
     assert.equal(
       chat.stderr,
-      'note: main does not serve the country or region this request comes from; answering from backup/sim-large — the key was not judged; send from a region main supports (a server there, or a proxy there set as providers.main.proxy), or put another provider first\n',
+      inEffectLine(w.configPath, w.home) +
+        'note: main does not serve the country or region this request comes from; answering from backup/sim-large — the key was not judged; send from a region main supports (a server there, or a proxy there set as providers.main.proxy), or put another provider first\n',
     );
 
     const probe = await runCli(['auth', 'test', 'main'], { env: w.cliEnv });

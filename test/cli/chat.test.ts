@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { CLI, afterInEffect, assertNoSecrets, inEffectJson, runCli } from '../helpers/cli.ts';
 import { ALL_KEYS, BACKUP, BAD, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld, type ChatWorld } from '../sessions/harness.ts';
 
 function world(mainKey = GOOD, aux: Record<string, unknown> = {}): Promise<ChatWorld> {
@@ -52,13 +52,36 @@ test('chat -m --json answers once and waits for the generated title', async () =
   }
 });
 
+test('chat -m --no-session: the answer alone — no session stored, no title call', async () => {
+  const w = await world();
+  try {
+    const r = await runCli(['chat', '-m', 'hello', '--no-session', '--json'], { env: w.cliEnv });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.equal(out['answer'], '[sim-large] reply to: hello');
+    assert.equal(out['session'], null);
+    assert.equal(out['title'], null);
+    const plain = await runCli(['chat', '-m', 'again', '--no-session'], { env: w.cliEnv });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stdout, '[sim-large] reply to: again\n');
+    assert.equal(w.sim.calls(GOOD), 2, 'one call per answer, none for a title');
+    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+
+    const interactive = await runCli(['chat', '--no-session'], { env: w.cliEnv });
+    assert.equal(interactive.code, 2);
+    assert.match(interactive.stderr, /--no-session needs -m "message"/);
+  } finally {
+    await w.close();
+  }
+});
+
 test('chat -m failing: exit 1 with the explained error on stderr, no stack trace, no secret', async () => {
   const w = await world(BAD, { title_generation: { provider: 'none' } });
   try {
     const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^switchyard: main: main rejected key sk-…5555 \(config\) \(HTTP 401: Incorrect API key provided: sk-…5555\. [^\n]*\); it has never been accepted — check or replace it\n$/);
+    assert.match(afterInEffect(r.stderr), /^switchyard: main: main rejected key sk-…5555 \(config\) \(HTTP 401: Incorrect API key provided: sk-…5555\. [^\n]*\); it has never been accepted — check or replace it\n$/);
     const j = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
     assert.equal(j.code, 1);
     const out = JSON.parse(j.stdout) as { error: string; kind: string };
@@ -155,7 +178,7 @@ test('piped chat exits 1 when a message got no answer; every failed route gets i
     assert.equal(piped.stdout, '');
     const once = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(once.code, 1);
-    const lines = once.stderr.trimEnd().split('\n');
+    const lines = afterInEffect(once.stderr).trimEnd().split('\n');
     assert.equal(lines.length, 3, once.stderr);
     assert.equal(lines[0], 'switchyard: main: every route failed');
     assert.match(lines[1]!, /^ {2}1\. main\/sim-large: .*main.*sk-…5555/, 'the key rejected in the piped run is named');
@@ -179,7 +202,7 @@ test('chat -m with no main route: a configuration error (exit 2, kind config), n
     assert.equal(out.session, null);
     assert.equal((out as { title?: unknown }).title, null, 'no session, so no "New chat" title either');
     assert.match(out.error, /no main route is configured/);
-    assert.match(r.stderr, /^switchyard: no main route is configured/);
+    assert.match(afterInEffect(r.stderr), /^switchyard: no main route is configured/);
     const plain = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(plain.code, 2);
     assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
@@ -229,8 +252,10 @@ test('chat -m --json: every usage or configuration mistake prints the documented
       const r = await runCli(['chat', '-m', 'x', '--json', ...args], { env: w.cliEnv });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, why);
-      const out = JSON.parse(r.stdout) as Record<string, unknown>;
+      const { in_effect: inEffect, ...out } = JSON.parse(r.stdout) as Record<string, unknown>;
       assert.deepEqual({ ...out, error: '' }, { session: null, error: '', kind: 'config', attempts: 0, failures: [], title: null });
+      // Said once the config is loaded (an empty --session is refused before).
+      if (args[0] !== '--session' || args[1] !== '') assert.deepEqual(inEffect, inEffectJson(w.configPath, w.home));
       assert.match(String(out['error']), why);
     }
     assert.equal(w.sim.calls(), 0);
@@ -305,14 +330,14 @@ test('a key set aside is noted by where it is set — the .env variable, the sto
     writeFileSync(dotenv, `MAIN_API_KEY=${DOTENV_KEY}\n`, { mode: 0o600 });
     const fromDotenv = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(fromDotenv.code, 0, fromDotenv.stderr);
-    assert.equal(fromDotenv.stderr, 'note: main rejected key sk-…aaaa (from .env MAIN_API_KEY); answering from backup/sim-large — `switchyard auth explain main`\n');
+    assert.equal(afterInEffect(fromDotenv.stderr), 'note: main rejected key sk-…aaaa (from .env MAIN_API_KEY); answering from backup/sim-large — `switchyard auth explain main`\n');
 
     rmSync(dotenv);
     const added = await runCli(['auth', 'add', 'main', '--label', 'old'], { env: w.cliEnv, input: STORED_KEY });
     assert.equal(added.code, 0, added.stderr);
     const fromStore = await runCli(['chat'], { env: w.cliEnv, input: 'hello again\n' });
     assert.equal(fromStore.code, 0, fromStore.stderr);
-    assert.equal(fromStore.stderr, 'note: main rejected key sk-…bbbb (stored "old"); answering from backup/sim-large — `switchyard auth explain main`\n');
+    assert.equal(afterInEffect(fromStore.stderr), 'note: main rejected key sk-…bbbb (stored "old"); answering from backup/sim-large — `switchyard auth explain main`\n');
     assertNoSecrets([...ALL_KEYS, DOTENV_KEY, STORED_KEY]);
   } finally {
     await w.close();
@@ -461,7 +486,7 @@ test('a route skipped because its key is cooling is noted with the key\'s real s
     const r = await runCli(['chat'], { env: w.cliEnv, input: 'first\nsecond\nthird\n/compress\n' });
     assert.equal(r.code, 0, r.stderr);
     const setAside = `main key sk-…eeee \\(config\\) is set aside: rate-limited until ${CLOCK}`;
-    assert.match(r.stderr, new RegExp(`^note: ${setAside}; answering from backup/sim-large — \`switchyard auth explain main\`\\n$`));
+    assert.match(afterInEffect(r.stderr), new RegExp(`^note: ${setAside}; answering from backup/sim-large — \`switchyard auth explain main\`\\n$`));
     const compressed = r.stdout.split('\n').filter((l) => l.startsWith('compressed:'));
     assert.equal(compressed.length, 1, r.stdout);
     assert.match(compressed[0]!, new RegExp(`^compressed: \\d+ earlier messages summarised by backup/sim-large \\(≈\\d+ → \\d+ prompt tokens\\); ${setAside} — \`switchyard auth explain main\`$`));
@@ -485,7 +510,7 @@ test('a title that timed out says how long it was given and which setting decide
     const kept = await runCli(['chat'], { env: w.cliEnv, input: 'hello\n' });
     assert.equal(kept.code, 0, kept.stderr);
     assert.equal(
-      kept.stderr,
+      afterInEffect(kept.stderr),
       'title: kept "hello" — title_generation: slow/sim-large did not answer within 500ms (auxiliary.title_generation.timeout) — raise auxiliary.title_generation.timeout if the model is slow, ' +
         'or add a fallback route (no time left to retry within auxiliary.title_generation.timeout)\n',
     );
@@ -495,12 +520,12 @@ test('a title that timed out says how long it was given and which setting decide
     writeFileSync(w.configPath, config.replace('fallback_to_main: false', 'fallback_to_main: true'));
     const shared = await runCli(['chat'], { env: w.cliEnv, input: 'hello again\n' });
     assert.equal(shared.code, 0, shared.stderr);
-    assert.match(shared.stderr, /^title: "Sim title: hello again" came from main\/sim-large; slow\/sim-large failed first: no answer within \d+ms \(its share of auxiliary\.title_generation\.timeout, 500ms\)\n$/);
+    assert.match(afterInEffect(shared.stderr), /^title: "Sim title: hello again" came from main\/sim-large; slow\/sim-large failed first: no answer within \d+ms \(its share of auxiliary\.title_generation\.timeout, 500ms\)\n$/);
     // The provider's 300ms runs out well within the task's 5s: the provider's setting is the one to raise.
     writeFileSync(w.configPath, config.replace('provider: slow\n', 'provider: slower\n').replace('timeout: 500ms', 'timeout: 5s').replace('fallback_to_main: false', 'fallback_to_main: true'));
     const provider = await runCli(['chat'], { env: w.cliEnv, input: 'hello once more\n' });
     assert.equal(provider.code, 0, provider.stderr);
-    assert.equal(provider.stderr, 'title: "Sim title: hello once more" came from main/sim-large; slower/sim-large failed first: no answer within 300ms (providers.slower.timeout)\n');
+    assert.equal(afterInEffect(provider.stderr), 'title: "Sim title: hello once more" came from main/sim-large; slower/sim-large failed first: no answer within 300ms (providers.slower.timeout)\n');
   } finally {
     await w.close();
   }

@@ -34,13 +34,13 @@ LOG_LEVEL=info
     new RegExp(`${dotenv}:4: CLAUDE_API_KEY: systemd's EnvironmentFile= keeps the text after the closing quote in the value \\(Switchyard drops it\\)`),
   ];
 
-  const printed = await runCli(['gateway', 'service', '--print', '--config', config], { env });
+  const printed = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', config], { env });
   assert.equal(printed.code, 0, printed.stderr);
   assert.match(printed.stdout, /^EnvironmentFile=-.*\.env$/m);
   for (const re of expected) assert.match(printed.stderr, new RegExp(`^warning: ${re.source}`, 'm'));
   assert.doesNotMatch(printed.stderr, /LOG_LEVEL|:1:|:5:/);
 
-  const installed = await runCli(['gateway', 'service', '--install', '--config', config], { env });
+  const installed = await runCli(['gateway', 'service', '--install', '--allow-clone', '--config', config], { env });
   assert.equal(installed.code, 0, installed.stderr);
   assert.ok(existsSync(join(ws.dir, 'xdg', 'systemd', 'user', 'switchyard-gateway.service')));
   for (const re of expected) assert.match(installed.stderr, re);

@@ -8,7 +8,7 @@ import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSimulator } from '../../src/sim/server.ts';
-import { assertNoSecrets, CLI, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, CLI, inEffectLine, runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const SHELL_KEY = 'sk-svc-shell-only-key-0001';
@@ -27,14 +27,16 @@ main: { provider: xiaomi, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 `);
   const env = { SWITCHYARD_HOME: ws.home, XDG_CONFIG_HOME: join(ws.dir, 'xdg'), XIAOMI_API_KEY: SHELL_KEY };
-  const run = (args: string[], extra: Record<string, string> = {}) => runCli([...args, '--config', config], { env: { ...env, ...extra } });
+  // From this clone (--allow-clone): test/package/install.test.ts runs the installed command.
+  const run = (args: string[], extra: Record<string, string> = {}) => runCli([...args, ...(args[1] === 'service' ? ['--allow-clone'] : []), '--config', config], { env: { ...env, ...extra } });
+  const said = inEffectLine(config, ws.home);
   const dotenv = join(ws.dir, '.env');
   const missing = `XIAOMI_API_KEY is set only in this shell's environment; the service reads ${dotenv} (missing) — add it there`;
 
   const printed = await run(['gateway', 'service', '--print']);
   assert.equal(printed.code, 0, printed.stderr);
   assert.match(printed.stdout, /^EnvironmentFile=-.*\/\.env$/m);
-  assert.equal(printed.stderr, `warning: ${missing}\n`);
+  assert.equal(printed.stderr, `${said}warning: ${missing}\n`);
 
   const installed = await run(['gateway', 'service', '--install']);
   assert.equal(installed.code, 0, installed.stderr);
@@ -50,12 +52,12 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   const lacking = await run(['gateway', 'service', '--print']);
   assert.ok(lacking.stderr.includes(`XIAOMI_API_KEY is set only in this shell's environment; the service reads ${dotenv}, which does not set it — add it there`), lacking.stderr);
   ws.write('.env', `XIAOMI_API_KEY=${SHELL_KEY}\n`);
-  assert.equal((await run(['gateway', 'service', '--print'])).stderr, '');
+  assert.equal((await run(['gateway', 'service', '--print'])).stderr, said);
 
   // In the .env with another value: the service would use that one, not the shell's.
   ws.write('.env', `XIAOMI_API_KEY=${DOTENV_KEY}\n`);
   const differs = `XIAOMI_API_KEY is set in this shell's environment (sk-…0001) differently from ${dotenv} (sk-…0002); the service reads only the .env, so it would use another XIAOMI_API_KEY than this shell — set the same value in both`;
-  assert.equal((await run(['gateway', 'service', '--print'])).stderr, `warning: ${differs}\n`);
+  assert.equal((await run(['gateway', 'service', '--print'])).stderr, `${said}warning: ${differs}\n`);
   const differsDoctor = await run(['doctor']);
   assert.ok(differsDoctor.stdout.includes(`warning: ${differs.replace('the service', 'the installed service (switchyard-gateway.service)')}`), differsDoctor.stdout);
   assertNoSecrets([SHELL_KEY, DOTENV_KEY], differsDoctor.stdout);
@@ -64,7 +66,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   unlinkSync(dotenv);
   const added = await runCli(['auth', 'add', 'xiaomi', '--config', config], { env, input: SHELL_KEY });
   assert.equal(added.code, 0, added.stderr);
-  assert.equal((await run(['gateway', 'service', '--print'])).stderr, '');
+  assert.equal((await run(['gateway', 'service', '--print'])).stderr, said);
   assertNoSecrets([SHELL_KEY, DOTENV_KEY]);
 });
 
@@ -76,13 +78,14 @@ test('a config ${VAR} set only in the shell is named too', async (t) => {
 main: { provider: mimo, model: m }
 `);
   ws.write('.env', 'MIMO_URL=http://127.0.0.1:9/v1\n');
-  const r = await runCli(['gateway', 'service', '--print', '--config', config], { env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY } });
+  const r = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', config], { env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY } });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stderr, `warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`);
+  const said = inEffectLine(config, ws.home);
+  assert.equal(r.stderr, `${said}warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`);
   // Set in the .env too, differently: the service would be sent somewhere else than the shell's commands.
-  const r2 = await runCli(['gateway', 'service', '--print', '--config', config], { env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY, MIMO_URL: 'http://127.0.0.1:8/v1' } });
+  const r2 = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', config], { env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY, MIMO_URL: 'http://127.0.0.1:8/v1' } });
   assert.equal(r2.code, 0, r2.stderr);
-  assert.equal(r2.stderr, `warning: MIMO_URL is set in this shell's environment (…8/v1) differently from ${join(ws.dir, '.env')} (…9/v1); the service reads only the .env, so it would use another MIMO_URL than this shell — set the same value in both
+  assert.equal(r2.stderr, `${said}warning: MIMO_URL is set in this shell's environment (…8/v1) differently from ${join(ws.dir, '.env')} (…9/v1); the service reads only the .env, so it would use another MIMO_URL than this shell — set the same value in both
 warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`);
   assertNoSecrets([SHELL_KEY]);
 });

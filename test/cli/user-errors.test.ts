@@ -165,8 +165,10 @@ test('a state directory that cannot hold the store: names the file, exit 1, no "
   // --json says what went wrong as a kind that agrees with the exit code: `config` is for the mistakes that exit 2.
   const json = await run(['chat', '-m', 'hi', '--json'], { SWITCHYARD_HOME: notADir });
   assert.equal(json.code, 1, json.stderr);
-  const out = JSON.parse(json.stdout) as Record<string, unknown>;
+  const { in_effect: inEffect, ...out } = JSON.parse(json.stdout) as Record<string, unknown>;
   assert.deepEqual({ ...out, error: '' }, { session: null, error: '', kind: 'state', attempts: 0, failures: [], title: null });
+  // The store it could not open is the one named.
+  assert.deepEqual((inEffect as { state: unknown }).state, { kind: 'sqlite', location: join(notADir, 'state.db') });
   assert.match(String(out['error']), /cannot open the state store .*a-file\/state\.db/);
 
   const broken = join(ws.dir, 'broken');

@@ -303,7 +303,7 @@ test('gateway service refuses an untrusted ./switchyard.yaml (it would become a 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /was found in the current directory and is not trusted: the service would run it as a named config, with the \.env beside it as its environment/);
   assert.equal((await runCli(['config', 'trust'], { cwd, env })).code, 0);
-  assert.equal((await runCli(['gateway', 'service', '--print'], { cwd, env })).code, 0);
+  assert.equal((await runCli(['gateway', 'service', '--print', '--allow-clone'], { cwd, env })).code, 0);
 });
 
 test('an untrusted local config does not decide where your keys\' health is kept, nor set them aside for longer than the defaults', (t) => {

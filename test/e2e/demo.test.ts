@@ -7,23 +7,26 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT, assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { freePort } from '../helpers/net.ts';
 
 const scenarioKeys = (): string[] => {
   const scenario = parse(readFileSync(join(REPO_ROOT, 'examples', 'demo', 'scenario.yaml'), 'utf8')) as { keys: Record<string, unknown> };
   return Object.keys(scenario.keys);
 };
 
-test('demo --ci walks through the four seeds and a titled chat, then exits 0', async () => {
+test('demo --ci walks through the four seeds and a titled chat, then exits 0; --listen puts its gateway there', async () => {
   const ws = tempWorkspace('switchyard-demo-test-');
   try {
+    const port = await freePort();
     // A user's own keys in the environment must not change what the demo does.
-    const r = await runCli(['demo', '--ci'], { env: { HOME: ws.dir, MIMO_API_KEY: 'sk-users-own-key-should-not-be-used-9999' }, timeoutMs: 90_000 });
+    const r = await runCli(['demo', '--ci', '--listen', `127.0.0.1:${port}`], { env: { HOME: ws.dir, MIMO_API_KEY: 'sk-users-own-key-should-not-be-used-9999' }, timeoutMs: 90_000 });
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     const out = r.stdout;
     for (const heading of ['Seed 000 ·', 'Seed 001 ·', 'Seed 002 ·', 'Seed 003 ·', 'Chat ·', 'Summary']) assert.ok(out.includes(heading), heading);
     assert.equal(out.match(/✓ outcome: ok/g)?.length, 5);
     assert.doesNotMatch(out, /UNEXPECTED/);
     assert.match(out, /5\/5 outcomes as expected/);
+    assert.match(out, new RegExp(`^Gateway\\s+http://127\\.0\\.0\\.1:${port}$`, 'm'));
     // The tables a user reads: trail columns and the auth explain before/after the config edit.
     assert.match(out, /ROUTE\s+KEY \(SOURCE\)\s+OUTCOME\s+STATUS\s+WAIT\s+LATENCY/);
     // The auth explain blocks have the real command's columns (the same rows and header as `auth explain`).

@@ -60,37 +60,45 @@ test('keys create shows the key once; list never shows it; revoke by name', asyn
   const unknown = await runCli(['gateway', 'keys', 'revoke', 'nope', '--json', '--config', configPath], { env });
   assert.equal(unknown.code, 2);
   assert.match((JSON.parse(unknown.stdout) as { error: string }).error, /no gateway key has the id or name "nope"/);
-  assert.match(unknown.stderr, /^switchyard: no gateway key has the id or name "nope"/);
+  assert.match(unknown.stderr, /^switchyard: no gateway key has the id or name "nope"/m);
 });
 
 test('service --print and --install write a unit with the .env beside the config; no overwrite without --force', async (t) => {
   const { ws, configPath, env } = workspace();
   t.after(() => ws.cleanup());
-  const printed = await runCli(['gateway', 'service', '--print', '--config', configPath], { env });
+  // Run from this clone: refused unless asked for (test/package/install.test.ts installs the package and runs it).
+  const clone = await runCli(['gateway', 'service', '--print', '--config', configPath], { env });
+  assert.equal(clone.code, 2);
+  assert.match(clone.stderr, /this switchyard runs from a clone of its repository.* a service pinned to it stops working when the clone is moved/);
+  assert.match(clone.stderr, /npm pack && npm install -g \.\/switchyard-\*\.tgz && switchyard gateway service --install/);
+  assert.match(clone.stderr, /or pass --allow-clone/);
+  assert.equal(clone.stdout, '');
+
+  const printed = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', configPath], { env });
   assert.equal(printed.code, 0, printed.stderr);
   assert.match(printed.stdout, new RegExp(`^ExecStart=\\S+node\\S* ${join(REPO_ROOT, 'bin', 'switchyard.js').replace(/[.]/g, '\\.')} gateway --config ${configPath.replace(/[.]/g, '\\.')}$`, 'm'));
   assert.match(printed.stdout, new RegExp(`^EnvironmentFile=-${join(ws.dir, '.env').replace(/[.]/g, '\\.')}$`, 'm'));
   assert.match(printed.stdout, /^Environment=SWITCHYARD_HOME=/m);
 
-  const both = await runCli(['gateway', 'service', '--print', '--install', '--config', configPath], { env });
+  const both = await runCli(['gateway', 'service', '--print', '--install', '--allow-clone', '--config', configPath], { env });
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--print and --install cannot be used together/);
-  const forceAlone = await runCli(['gateway', 'service', '--force', '--config', configPath], { env });
+  const forceAlone = await runCli(['gateway', 'service', '--force', '--allow-clone', '--config', configPath], { env });
   assert.equal(forceAlone.code, 2);
   assert.match(forceAlone.stderr, /--force only applies to --install/);
   assert.equal(forceAlone.stdout, '');
 
-  const installed = await runCli(['gateway', 'service', '--install', '--config', configPath], { env });
+  const installed = await runCli(['gateway', 'service', '--install', '--allow-clone', '--config', configPath], { env });
   assert.equal(installed.code, 0, installed.stderr);
   assert.match(installed.stdout, /systemctl --user daemon-reload && systemctl --user enable --now switchyard-gateway\.service/);
   const unitFile = join(ws.dir, 'xdg', 'systemd', 'user', 'switchyard-gateway.service');
   assert.equal(readFileSync(unitFile, 'utf8'), printed.stdout);
-  const refused = await runCli(['gateway', 'service', '--install', '--config', configPath], { env });
+  const refused = await runCli(['gateway', 'service', '--install', '--allow-clone', '--config', configPath], { env });
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /already exists; pass --force/);
-  assert.equal((await runCli(['gateway', 'service', '--install', '--force', '--config', configPath], { env })).code, 0);
+  assert.equal((await runCli(['gateway', 'service', '--install', '--force', '--allow-clone', '--config', configPath], { env })).code, 0);
 
-  const noConfig = await runCli(['gateway', 'service', '--print'], { env, cwd: ws.home });
+  const noConfig = await runCli(['gateway', 'service', '--print', '--allow-clone'], { env, cwd: ws.home });
   assert.equal(noConfig.code, 2);
   assert.match(noConfig.stderr, /no config file/);
 });
@@ -110,7 +118,7 @@ test('no config file found: the gateway does not start (it would have no route, 
   const port = await freePort();
   const r = await runCli(['gateway', '--listen', `127.0.0.1:${port}`], { cwd: ws.dir, env: { HOME: ws.dir, SWITCHYARD_HOME: ws.home } });
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /^switchyard: no config file found\n {2}looked in: .*switchyard\.yaml.*\n {2}create one with `switchyard config init`\n$/);
+  assert.match(r.stderr, /^switchyard: no config file found — looked in .*switchyard\.yaml.*\n {2}create one with `switchyard config init`, or name one with --config FILE\n$/);
 });
 
 test('a gateway bound to every interface says so under the local URL it prints', async (t) => {

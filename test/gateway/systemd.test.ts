@@ -1,5 +1,6 @@
 // The systemd user unit: absolute paths, EnvironmentFile= the .env beside the config (seed 001: the service must
-// see the same keys as the shell), restart on failure, reload by SIGHUP; install refuses to overwrite.
+// see the same keys as the shell), restart on failure but not on a bad config, started once ready, reload by SIGHUP;
+// install refuses to overwrite.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
@@ -13,6 +14,11 @@ test('the unit runs the gateway with absolute paths and the .env beside the conf
   assert.match(unit, /^EnvironmentFile=-\/home\/u\/\.config\/switchyard\/\.env$/m);
   assert.match(unit, /^WorkingDirectory=\/home\/u\/\.config\/switchyard$/m);
   assert.match(unit, /^Restart=on-failure$/m);
+  // A bad config (exit 2) is not restarted over and over; the unit is started once /readyz answers.
+  assert.match(unit, /^RestartPreventExitStatus=2$/m);
+  assert.match(unit, /^ExecStartPost=\/opt\/node\/bin\/node \/srv\/switchyard\/bin\/switchyard\.js gateway wait --config \/home\/u\/\.config\/switchyard\/config\.yaml$/m);
+  // A user manager has no network-online.target.
+  assert.doesNotMatch(unit, /network-online/);
   assert.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
   assert.match(unit, /^Environment=SWITCHYARD_HOME=\/var\/lib\/sy$/m);
   assert.match(unit, /^WantedBy=default\.target$/m);

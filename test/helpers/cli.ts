@@ -49,3 +49,21 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 export function assertNoSecrets(secrets: string[], text: string = transcript.join('\n')): void {
   for (const s of secrets) assert.ok(!text.includes(s), `a full secret (…${s.slice(-4)}) appeared in output`);
 }
+
+/** The line every command that reads config or state starts its stderr with (src/cli/context.ts): which config file
+ * and which state store it used. `config` null: none was found. */
+export function inEffectLine(config: string | null, home: string | null): string {
+  const state = home === null ? '' : ` · state sqlite ${home}/state.db`;
+  return `switchyard: config ${config ?? '(none found: every value is a default)'}${state}\n`;
+}
+
+/** `in_effect` as a --json object carries it (src/cli/context.ts). */
+export function inEffectJson(config: string | null, home: string): { config: string | null; state: { kind: string; location: string } } {
+  return { config, state: { kind: 'sqlite', location: `${home}/state.db` } };
+}
+
+/** What a command printed on stderr after the in-effect line, which must come first. */
+export function afterInEffect(stderr: string): string {
+  assert.match(stderr, /^switchyard: config .+ · state \S+ .+\n/);
+  return stderr.slice(stderr.indexOf('\n') + 1);
+}

@@ -4,18 +4,9 @@
 // dependencies by ordinary resolution; its own package.json keeps `switchyard` from resolving to the repo itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
-  assert.equal(r.status, 0, `${command} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packInto, ROOT, run } from './packed.ts';
 
 const CONSUMER_JS = `
 import { createSwitchyard, configFromObject, startSimulator, UserError } from 'switchyard';
@@ -56,11 +47,10 @@ export { r, b, first };
 `;
 
 test('npm pack → installed copy in node_modules: imports by name, runs a chat against the simulator, types resolve, the CLI starts', { timeout: 300_000 }, () => {
-  const distExisted = existsSync(join(ROOT, 'dist'));
   const tmp = mkdtempSync(join(ROOT, '.pkgtest-'));
+  const packed = packInto(tmp);
   try {
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tmp], ROOT)) as { filename: string; files: { path: string }[] }[];
-    const files = packed[0]!.files.map((f) => f.path);
+    const files = packed.files;
     for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'bin/switchyard.js', 'README.md', 'LICENSE', 'examples/demo/switchyard.yaml', 'docs/config.md']) {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
@@ -72,7 +62,7 @@ test('npm pack → installed copy in node_modules: imports by name, runs a chat 
 
     const modules = join(tmp, 'node_modules');
     mkdirSync(modules);
-    run('tar', ['-xzf', join(tmp, packed[0]!.filename), '-C', modules], tmp);
+    run('tar', ['-xzf', packed.tarball, '-C', modules], tmp);
     renameSync(join(modules, 'package'), join(modules, 'switchyard'));
     writeFileSync(join(tmp, 'package.json'), JSON.stringify({ name: 'pkgtest-consumer', private: true, type: 'module' }));
     writeFileSync(join(tmp, 'consumer.js'), CONSUMER_JS);
@@ -97,6 +87,6 @@ test('npm pack → installed copy in node_modules: imports by name, runs a chat 
     assert.match(version, /\d+\.\d+\.\d+/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
-    if (!distExisted) rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
+    packed.removeBuild();
   }
 });

@@ -40,7 +40,8 @@ export interface DemoWorld {
   close(): Promise<void>;
 }
 
-export async function startWorld(): Promise<DemoWorld> {
+/** `listen`: the gateway's address (`--listen`); default a free loopback port. */
+export async function startWorld(listen = '127.0.0.1:0'): Promise<DemoWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-demo-'));
   const home = join(dir, 'home');
   mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -68,7 +69,7 @@ export async function startWorld(): Promise<DemoWorld> {
     store.addGatewayKey(newKeyRecord(clientKey, 'demo'));
     const clientKeyFile = join(dir, 'client-key');
     writeFileSync(clientKeyFile, `${clientKey}\n`, { mode: 0o600 });
-    const gateway = await startGateway({ loaded, store, logger, router, listen: '127.0.0.1:0', watch: true, drainMs: 5_000 });
+    const gateway = await startGateway({ loaded, store, logger, router, listen, watch: true, drainMs: 5_000 });
     cleanups.push(() => gateway.close());
     return {
       dir, home, configPath, env, sim, store, router, gateway, logger, clientKeyFile, clientKey,

@@ -6,12 +6,13 @@ import type { GatewayContext } from '../context.ts';
 import { newRequestState } from '../request-state.ts';
 import { requestId } from '../request-id.ts';
 import type { RequestSample } from '../metrics.ts';
-import { rawJson, type LineFields } from '../../log.ts';
+import { rawJson, rawJsonValue, type LineFields, type RawJson } from '../../log.ts';
 import { apiOf } from './errors.ts';
 import { metricRoute } from '../model-resolve.ts';
 import { sentAttempts } from '../../routing/trail.ts';
 import { CHAT_PATHS, pathOf } from '../chat-paths.ts';
 import type { Usage } from '../../providers/types.ts';
+import type { Attempt } from '../../routing/types.ts';
 
 const PROBES = new Set(['/', '/healthz', '/readyz', '/metrics']);
 
@@ -67,6 +68,19 @@ function addTokenFields(line: LineFields, usage: Usage): void {
   if (usage.cache_write_tokens) line['tokens_cache_write'] = usage.cache_write_tokens;
 }
 
+/** Each attempt of the call, in order: its route, the credential it used (ID and masked key; none for a route skipped
+ * without sending) and how it ended — so the line says which key a request went out with, and which it moved off. */
+function upstreamJson(trail: readonly Attempt[]): RawJson {
+  const attempts = trail.map((a) => ({
+    route: a.route,
+    ...(a.credential !== undefined ? { credential: a.credential.fingerprint, key: a.credential.masked } : {}),
+    outcome: a.outcome,
+    ...(a.status !== undefined ? { status: a.status } : {}),
+  }));
+  // Scrubbed as every string in the line is (the route holds a caller's model name); a masked key passes as it is.
+  return rawJsonValue(attempts);
+}
+
 function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: number): void {
   const s = req.sy;
   if (!s || s.logged) return;
@@ -97,6 +111,8 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     stream: s.stream,
     ms: Math.round(ms * 100) / 100,
   };
+  if (s.credential !== undefined) line['credential'] = s.credential;
+  if (s.trail !== undefined && s.trail.length > 0) line['upstream'] = upstreamJson(s.trail);
   if (s.usage !== undefined) addTokenFields(line, s.usage);
   if (s.droppedTools !== undefined) line['dropped_tools'] = s.droppedTools.join(',');
   // Rendered here, not through the line writer's memo of repeated values: a message seen once would only churn it.

@@ -93,7 +93,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
     throw err;
   }
   sy.attempts = sentAttempts(trail);
-  if (result.status === 'ok') answeredBy(ctx, sy, result.route);
+  if (result.status === 'ok') answeredBy(ctx, sy, result.route, trail);
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   sy.upstreamMs = upstreamMs(trail);
@@ -102,18 +102,29 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
   return wire.response(result.response, parsed);
 }
 
-/** The route that answered; one that serves the Responses API was sent the built-in tools, so none were dropped. */
-function answeredBy(ctx: GatewayContext, sy: RequestState, route: Route): void {
+/** The route that answered, and its credential: the last attempt made with a key is the one that answered. A route
+ * that serves the Responses API was sent the built-in tools, so none were dropped. */
+function answeredBy(ctx: GatewayContext, sy: RequestState, route: Route, trail: readonly Attempt[]): void {
   sy.route = routeName(route);
   if (sy.droppedTools !== undefined && servesResponses(ctx.settings.loaded.config, route)) sy.droppedTools = undefined;
+  for (let i = trail.length - 1; i >= 0; i--) {
+    const credential = trail[i]!.credential;
+    if (credential !== undefined) {
+      sy.credential = credential.fingerprint;
+      return;
+    }
+  }
 }
 
-/** The route (percent-encoded when the caller's model name makes it unfit for a header: header-value.ts) and attempt count; while the gateway drains, also `Connection: close`, so the caller does not send
+/** The route (percent-encoded when the caller's model name makes it unfit for a header: header-value.ts), attempt count
+ * and the credential that answered; while the gateway drains, also `Connection: close`, so the caller does not send
  * its next request on a connection that is about to close (checked here and in sendApiError rather than in an
  * onSend hook, which every response would pay for). */
 function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestState): void {
   reply.header('x-switchyard-route', headerValue(sy.route ?? '')).header('x-switchyard-attempts', String(sy.attempts));
   if (sy.droppedTools) reply.header('x-switchyard-dropped-tools', sy.droppedTools.join(', '));
+  // A fingerprint is hex: no encoding needed.
+  if (sy.credential !== undefined) reply.header('x-switchyard-credential', sy.credential);
   if (ctx.closing) reply.header('connection', 'close');
 }
 
@@ -129,7 +140,7 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
   }
   // Committed to a route (or disabled): a hang-up from here on cancels no request, so its line is written at once.
   sy.attempts = sentAttempts(result.trail);
-  if (result.status === 'ok') answeredBy(ctx, sy, result.route);
+  if (result.status === 'ok') answeredBy(ctx, sy, result.route, result.trail);
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   const events = result.events[Symbol.asyncIterator]();

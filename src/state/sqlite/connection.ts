@@ -1,16 +1,24 @@
 // Opens the SQLite file the safe way: private directory (0700) and files (0600) created before SQLite touches
 // them, WAL so readers never block the writer, a busy timeout so two processes wait for each other instead of
 // failing, and the schema migrated.
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrate } from './migrations.ts';
 
 export const BUSY_TIMEOUT_MS = 10_000;
 
+/** node:sqlite, reached when a store opens rather than imported: a static import would stop an older Node from loading
+ * the library at all, before node-version.ts can say why. */
+function sqlite(): typeof import('node:sqlite') {
+  const mod = process.getBuiltinModule?.('node:sqlite');
+  if (mod === undefined) throw new Error(`node:sqlite is not available in Node ${process.version}; switchyard needs Node >= 22.18`);
+  return mod;
+}
+
 export function openDatabase(path: string): { db: DatabaseSync; schemaVersion: number } {
   if (path !== ':memory:') prepareFile(path);
-  const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+  const db = new (sqlite().DatabaseSync)(path, { timeout: BUSY_TIMEOUT_MS });
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (path !== ':memory:') useWal(db);

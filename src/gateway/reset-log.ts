@@ -1,0 +1,45 @@
+// An `auth reset` made by another process (the CLI, usually) reaches a running gateway through the state store within
+// a second; the gateway says so in its log, per provider, so an operator who ran the reset sees that it took — or,
+// seeing nothing, that the gateway reads another store.
+import type { HealthRecord } from '../credentials/types.ts';
+import { formatClock } from '../errors/explain-format.ts';
+import type { GatewayContext } from './context.ts';
+
+/** A record a reset set to ok: its state was last written after its last success (a success writes the state at or
+ * before the success's own time, credentials/health.ts), and only a reset writes `ok` otherwise. */
+function resetAt(r: HealthRecord): number | undefined {
+  const at = r.state_at ?? 0;
+  return r.state === 'ok' && at > (r.last_success_at ?? 0) ? at : undefined;
+}
+
+/** Logs each reset seen in the store's changes; returns the unsubscribe function. A reset older than the gateway is
+ * not news, nor is one said already (later changes to the same record, a use or a count, come through again). */
+export function logResetsSeen(ctx: GatewayContext): () => void {
+  const said = new Map<string, number>();
+  for (const r of ctx.store.allHealth()) {
+    const at = resetAt(r);
+    if (at !== undefined) said.set(r.fingerprint, at);
+  }
+  return ctx.store.onChange((change) => {
+    if (change.type !== 'health') return;
+    const byProvider = new Map<string, { fingerprint: string; at: number }[]>();
+    for (const fingerprint of change.fingerprints) {
+      const r = ctx.store.getHealth(fingerprint);
+      const at = r === undefined ? undefined : resetAt(r);
+      if (r === undefined || at === undefined || said.get(fingerprint) === at) continue;
+      said.set(fingerprint, at);
+      const list = byProvider.get(r.provider) ?? [];
+      list.push({ fingerprint, at });
+      byProvider.set(r.provider, list);
+    }
+    for (const [provider, keys] of byProvider) say(ctx, provider, keys);
+  });
+}
+
+function say(ctx: GatewayContext, provider: string, keys: { fingerprint: string; at: number }[]): void {
+  const masked = new Map(ctx.router.pool.candidates(provider).map((c) => [c.credential.fingerprint, c.credential.masked]));
+  const names = keys.map((k) => (masked.has(k.fingerprint) ? `${k.fingerprint} (${masked.get(k.fingerprint)})` : k.fingerprint));
+  const when = formatClock(Math.max(...keys.map((k) => k.at)), { seconds: true });
+  const what = names.length === 1 ? `credential ${names[0]} is` : `credentials ${names.join(', ')} are`;
+  ctx.logger.info({ provider, credentials: keys.map((k) => k.fingerprint), reset_at: new Date(Math.max(...keys.map((k) => k.at))).toISOString() }, `auth reset seen: ${provider}'s ${what} ok again (reset at ${when} by another process, e.g. \`switchyard auth reset ${provider}\`)`);
+}
