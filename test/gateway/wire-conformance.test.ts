@@ -100,10 +100,6 @@ const ANTHROPIC: WireUnderTest = {
       expect: { text: 'hi', refusal: '', tools: [], finish: 'stop', usage: { input: 0, output: 0 } },
       reason: 'a message always has a usage: zeros when the upstream gave none',
     },
-    'cached prompt tokens and reasoning tokens in the usage': {
-      expect: { text: 'ok', refusal: '', tools: [], finish: 'stop', usage: { input: 120, output: 30, cached: 100 } },
-      reason: 'the reasoning count is not written as output_tokens_details.thinking_tokens (usageToAnthropic)',
-    },
     'prompt tokens written to the cache, in the usage': {
       expect: { text: 'ok', refusal: '', tools: [], finish: 'stop', usage: { input: 100, output: 5, cacheWrite: 60 } },
       reason: 'only the Messages API counts the prompt tokens written to the cache',

@@ -19,6 +19,14 @@ test('usage: Anthropic prompt counts add up to the whole prompt and split back e
   assert.deepEqual(usageToAnthropic(undefined), { input_tokens: 0, output_tokens: 0 });
 });
 
+test('usage: Anthropic thinking_tokens is the reasoning count, both ways, and OpenAI reasoning_tokens reach it', () => {
+  const wire = { input_tokens: 10, output_tokens: 40, output_tokens_details: { thinking_tokens: 25 } };
+  assert.deepEqual(usageFromAnthropic(wire), { input_tokens: 10, output_tokens: 40, reasoning_tokens: 25 });
+  assert.deepEqual(usageToAnthropic({ input_tokens: 10, output_tokens: 40, reasoning_tokens: 25 }), wire);
+  const fromOpenAI = usageFromOpenAI({ prompt_tokens: 10, completion_tokens: 40, completion_tokens_details: { reasoning_tokens: 25 } });
+  assert.deepEqual(usageToAnthropic(fromOpenAI), wire);
+});
+
 test('usage: OpenAI prompt_tokens already include the cached part; cached_tokens carries it both ways', () => {
   const wire = { prompt_tokens: 1_200, completion_tokens: 50, total_tokens: 1_250, prompt_tokens_details: { cached_tokens: 1_000 } };
   assert.deepEqual(usageFromOpenAI(wire), { input_tokens: 1_200, output_tokens: 50, cache_read_tokens: 1_000 });

@@ -35,13 +35,15 @@ export function usageToOpenAI(u: Usage): Obj {
   return out;
 }
 
-/** Also reads the partial usage of stream events (message_start, message_delta): absent fields stay absent. */
+/** Also reads the partial usage of stream events (message_start, message_delta): absent fields stay absent. Its
+ * `output_tokens_details.thinking_tokens` is the canonical reasoning count. */
 export function usageFromAnthropic(u: unknown): Usage | undefined {
   if (!isObj(u)) return undefined;
   const read = count(u['cache_read_input_tokens']);
   const write = count(u['cache_creation_input_tokens']);
   const input = (count(u['input_tokens']) ?? 0) + (read ?? 0) + (write ?? 0);
-  return withCache({ input_tokens: input, output_tokens: count(u['output_tokens']) ?? 0 }, read, write);
+  const details = isObj(u['output_tokens_details']) ? u['output_tokens_details'] : {};
+  return withReasoning(withCache({ input_tokens: input, output_tokens: count(u['output_tokens']) ?? 0 }, read, write), count(details['thinking_tokens']));
 }
 
 export function usageToAnthropic(u: Usage | undefined): Obj {
@@ -53,6 +55,7 @@ export function usageToAnthropic(u: Usage | undefined): Obj {
     out['cache_read_input_tokens'] = read;
     out['cache_creation_input_tokens'] = write;
   }
+  if (u.reasoning_tokens !== undefined) out['output_tokens_details'] = { thinking_tokens: u.reasoning_tokens };
   return out;
 }
 
