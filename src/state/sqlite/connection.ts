@@ -8,7 +8,9 @@ import { migrate } from './migrations.ts';
 
 export const BUSY_TIMEOUT_MS = 10_000;
 
-export function openDatabase(path: string): { db: DatabaseSync; schemaVersion: number } {
+/** `maxPageCount`: SQLite's max_page_count, the most pages the file may grow to (never below its size now); past it
+ * every write fails with SQLITE_FULL exactly as on a full disk. For tests of a full disk. */
+export function openDatabase(path: string, maxPageCount?: number): { db: DatabaseSync; schemaVersion: number } {
   if (path !== ':memory:') prepareFile(path);
   const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
   try {
@@ -18,6 +20,7 @@ export function openDatabase(path: string): { db: DatabaseSync; schemaVersion: n
     db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');
     const schemaVersion = migrate(db);
+    if (maxPageCount !== undefined) db.exec(`PRAGMA max_page_count = ${Math.floor(maxPageCount)}`);
     if (path !== ':memory:') restrictSidecars(path);
     return { db, schemaVersion };
   } catch (err) {
