@@ -51,6 +51,8 @@ export interface RouteState {
   /** What this route changed in the request (max_tokens lowered to the model's limit): its later attempts send it,
    * the next route starts from the caller's request again. */
   adjust: RequestAdjustments;
+  /** Keys this run took the single probe of (rejected, or back from a cooldown): their retries are this run's. */
+  probes: Set<string>;
 }
 
 /** What bounded an attempt's time: the provider's own timeout (`providers.P.timeout`), or — when less of it was left
