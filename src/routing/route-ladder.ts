@@ -13,7 +13,7 @@ import type { RouteFailure } from './errors.ts';
 import { pickFor } from './pick.ts';
 import { proxyFor } from '../providers/proxy.ts';
 import type { SendContext } from '../providers/types.ts';
-import { BREAKER_DEAF, routeAction, type Refinement } from './policy.ts';
+import { BREAKER_DEAF, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
@@ -46,8 +46,8 @@ function invalidRoute(ctx: CallContext, route: RouteSpec, why: string): RouteOut
 }
 
 /** `deadline`: when this route must give up (its share of a task's deadline, see runChain); else the provider's
- * timeout bounds each attempt. */
-export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Sender<T>, deadline?: number): Promise<RouteOutcome<T>> {
+ * timeout bounds each attempt. `later`: whether a later route of the chain could answer now (COOLING_WAIT_RULE). */
+export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Sender<T>, deadline?: number, later: () => LaterRoutes = () => 'none_can_serve_now'): Promise<RouteOutcome<T>> {
   const provider = ctx.loaded.config.providers[route.provider];
   if (route.invalid || !provider) return invalidRoute(ctx, route, route.invalid ?? `provider ${route.provider} is not configured (there is no providers.${route.provider})`);
   const started = ctx.now();
@@ -55,7 +55,7 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
     route, provider, deadline: deadline ?? ctx.deadline ?? started + provider.timeout, attemptTimeoutMs: provider.timeout,
     attemptLimit: { setting: `providers.${route.provider}.timeout` },
     retries: 0, authRetries: new Map(), exclude: new Set(), waitMs: 0, coolingWaited: 0, keyFailures: [], modelRefused: new Map(), tried: 0,
-    adjust: {}, probes: new Set(),
+    adjust: {}, probes: new Set(), later,
   };
   for (;;) {
     const now = ctx.now();
