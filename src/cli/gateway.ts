@@ -125,7 +125,7 @@ async function withStore<T>(cmd: Command, fn: (store: StateStore) => T): Promise
     // Shared state that could not be read: the keys the replicas know are unknown here, so a revoke would say "no
     // such key" and a list would show none. Say what is wrong instead.
     const status = store.status();
-    if (status.degraded) {
+    if (status.degradedBy?.includes('shared_store_unreachable') === true) {
       throw new UserError(`cannot reach the shared state store (Redis at ${status.location}): the gateway keys kept there are unknown until it is back${status.lastError ? ` (${status.lastError})` : ''}`, { exitCode: 1 });
     }
     const result = fn(store);

@@ -237,6 +237,9 @@ export const gatewaySchema = z.strictObject({
   require_keys: z.boolean().default(true),
   /** Most requests one client key may have in flight at once (more get 429 with Retry-After); unset, no limit. */
   max_in_flight_per_key: z.number().int().positive().optional(),
+  /** How long SIGTERM waits for requests in flight; then each still running ends with an error (a stream with its
+   * error event). */
+  drain_timeout: delay().default(30_000),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Client model names (or patterns: `claude-*`, `"*"` for any other) → a task or `provider/model`; the targets are
    * checked in cross-check.ts, the matching is src/gateway/model-aliases.ts. */

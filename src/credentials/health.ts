@@ -7,11 +7,14 @@ import { formatClock } from '../errors/explain-format.ts';
 import type { AuthVerdict, CoolingReason, FailureReport, HealthRecord, HealthState } from './types.ts';
 
 /** How each cooling event picks its deadline: the server's reset time when it sent one, else the config. */
-/** `text` says why a key rests; `brief` names that in a few words, for the line saying it answers again. */
-export const COOLING_RULES: Record<CoolingReason, { cooldown: keyof Cooldowns; honoursServerReset: boolean; text: string; brief: string }> = {
-  rate_limited: { cooldown: 'rate_limited', honoursServerReset: true, text: 'rate-limited', brief: 'rate-limited' },
-  quota: { cooldown: 'quota', honoursServerReset: true, text: 'out of quota', brief: 'out of quota' },
-  auth_suspect: { cooldown: 'auth_suspect', honoursServerReset: false, text: 'auth suspect (a known-good key kept being rejected)', brief: 'auth suspect' },
+/** `text` says why a key rests; `brief` names that in a few words, for the line saying it answers again.
+ * `probeWhenOver`: once the cooldown is over, one request goes first and the others wait for its answer (cooledDown):
+ * a burst arriving together at the end of a rate limit or an empty quota would otherwise meet it together. Not for
+ * auth_suspect, which has its own probes while it rests and dates the suspicion by its state (suspectSince). */
+export const COOLING_RULES: Record<CoolingReason, { cooldown: keyof Cooldowns; honoursServerReset: boolean; probeWhenOver: boolean; text: string; brief: string }> = {
+  rate_limited: { cooldown: 'rate_limited', honoursServerReset: true, probeWhenOver: true, text: 'rate-limited', brief: 'rate-limited' },
+  quota: { cooldown: 'quota', honoursServerReset: true, probeWhenOver: true, text: 'out of quota', brief: 'out of quota' },
+  auth_suspect: { cooldown: 'auth_suspect', honoursServerReset: false, probeWhenOver: false, text: 'auth suspect (a known-good key kept being rejected)', brief: 'auth suspect' },
 };
 
 /** A server "reset now" still cools the key briefly, so the next request does not walk straight into a 429. */
@@ -96,11 +99,22 @@ export function usePatch(provider: string, now: number): HealthPatch {
 }
 
 /** Taking a single probe moves the next one a full window away, so only one caller probes: a rejected key's by
- * `cooldowns.rejected` (its `until`), a suspect key's by suspectProbeInterval (its `probe_at`; its cooldown stands). */
+ * `cooldowns.rejected` (its `until`), a suspect key's by suspectProbeInterval (its `probe_at`; its cooldown stands),
+ * and a key whose cooldown is over by a full cooldown of its reason (its `probe_at`, with its state written again so
+ * that the mark is dated after the cooldown: see probeOut). The probe's answer ends the wait for everyone: a success
+ * makes the key ok, a failure sets its new state. */
 export function probePatch(record: HealthRecord | undefined, provider: string, cooldowns: Cooldowns, now: number): HealthPatch {
-  if (record?.state === 'cooling') return { provider, at: now, probe_at: now + suspectProbeInterval(cooldowns) };
+  if (record?.state === 'cooling') {
+    if ((record.until ?? 0) > now || !COOLING_RULES[record.reason ?? 'rate_limited'].probeWhenOver) return { provider, at: now, probe_at: now + suspectProbeInterval(cooldowns) };
+    const window = cooldowns[COOLING_RULES[record.reason ?? 'rate_limited'].cooldown];
+    return { provider, at: now, state: 'cooling', probe_at: now + window };
+  }
   return { provider, at: now, state: 'rejected', until: now + cooldowns.rejected };
 }
+
+/** How soon a caller that found a key's single probe out looks again, when it may wait for the key (its answer
+ * usually comes well within a second or two: the wait stops as soon as it has come). */
+export const PROBE_RECHECK_MS = 200;
 
 export interface Usability {
   /** May be picked as usual. */
@@ -161,11 +175,28 @@ export function effectiveHealth(record: HealthRecord | undefined, now: number): 
   return { state: 'ok', ended: until !== undefined ? { reason, until } : { reason } };
 }
 
+/** A probe taken after the cooldown ended (probePatch) whose answer has not been recorded: its window still runs, and
+ * no state was written since it was taken (the answer writes one: ok, or a new cooldown). */
+function probeOut(record: HealthRecord, until: number, now: number): boolean {
+  return record.probe_at !== undefined && record.probe_at > now && (record.state_at ?? 0) >= until;
+}
+
+/** A cooldown that is over lets one request through, as a rejected key's probe does: a burst arriving at its end
+ * would otherwise all meet the limit (or the empty quota) together. Until that request is sent the key is shown as
+ * ok (effectiveHealth), so nothing is said of it. */
+function cooledDown(record: HealthRecord, until: number, now: number): Usability {
+  const rule = COOLING_RULES[record.reason ?? 'rate_limited'];
+  if (!rule.probeWhenOver) return { usable: true, probe: false };
+  if (!probeOut(record, until, now)) return { usable: true, probe: true };
+  const why = `${rule.brief}${until > 0 ? ` until ${formatClock(until, { seconds: true, now })}` : ''}; its single probe is out, and it rests until the answer`;
+  return { usable: false, probe: false, until: record.probe_at!, back: now + PROBE_RECHECK_MS, why };
+}
+
 export function usability(record: HealthRecord | undefined, now: number): Usability {
   if (!record || record.state === 'ok') return { usable: true, probe: false };
   const until = record.until;
   if (record.state === 'cooling') {
-    if (until === undefined || until <= now) return { usable: true, probe: false };
+    if (until === undefined || until <= now) return cooledDown(record, until ?? 0, now);
     const probe = record.reason === 'auth_suspect' && (record.probe_at ?? 0) <= now;
     return { usable: false, probe, until, back: backAt(record, until, now), why: restingText(record.reason ?? 'rate_limited', until, now) };
   }

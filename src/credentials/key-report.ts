@@ -81,7 +81,9 @@ function onlyWithheldSummary(provider: string, withheld: readonly WithheldKey[])
 
 function reasonFor(chosen: Evaluated, all: Evaluated[], strategy: Strategy): string {
   const parts: string[] = [];
-  if (chosen.probe && chosen.status.health.state === 'cooling') {
+  if (chosen.probe && chosen.status.usable && chosen.status.health.state === 'cooling') {
+    parts.push('its cooldown is over, and it takes one probe request before the others (if it succeeds, it is back for good)');
+  } else if (chosen.probe && chosen.status.health.state === 'cooling') {
     parts.push('it rests as auth suspect, but no other key is usable and its single probe is due (if it succeeds, it is back for good)');
   } else if (chosen.probe) {
     parts.push('it was rejected before, and its single probe is due (if it succeeds, it is back for good)');

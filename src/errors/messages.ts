@@ -306,6 +306,8 @@ function candidateState(c: CandidateStatus, t: TimeFormat): string {
     const ever = h.last_success_at === undefined ? 'never accepted' : `probably revoked; last worked at ${formatClock(h.last_success_at, t)}`;
     return `rejected (${ever})${until ? `, next probe at ${until}` : ''}`;
   }
+  // Its cooldown is over and its single probe is out: usability's words (health.ts).
+  if (h.state === 'cooling' && !c.usable && c.why !== undefined && h.until !== undefined && (h.state_at ?? 0) >= h.until) return c.why;
   if (h.state === 'cooling') {
     // A suspect key is probed before its cooldown ends, when nothing else can answer.
     const probe = h.reason === 'auth_suspect' && h.probe_at !== undefined && h.until !== undefined && h.probe_at < h.until

@@ -11,6 +11,7 @@ import { createSwitchyard, type Switchyard } from '../routing/switchyard.ts';
 import { settingsFrom, type GatewayContext } from './context.ts';
 import { KeyCache } from './key-cache.ts';
 import { KeyConcurrency } from './key-concurrency.ts';
+import { InFlight } from './in-flight.ts';
 import { installExpectContinue } from './plugins/expect-continue.ts';
 import { installJsonBody } from './json-body.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -89,6 +90,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     metrics,
     keys: new KeyCache(options.store),
     keyConcurrency: new KeyConcurrency(),
+    inFlight: new InFlight(),
     settings: settingsFrom(options.loaded),
     reloadEnv: environmentForReloads(options.loaded.env, options.loaded.dotenv),
     followsDotenv: followedFromDotenv(options.loaded.env, options.loaded.dotenv),

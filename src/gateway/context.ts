@@ -9,6 +9,7 @@ import type { Switchyard } from '../routing/switchyard.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { KeyCache } from './key-cache.ts';
 import type { KeyConcurrency } from './key-concurrency.ts';
+import type { InFlight } from './in-flight.ts';
 import { buildModelIndex, type ModelIndex } from './model-resolve.ts';
 
 export interface GatewaySettings {
@@ -32,6 +33,8 @@ export interface GatewayContext {
   readonly keys: KeyCache;
   /** Requests in flight per client key, for `maxInFlightPerKey` (kept across reloads). */
   readonly keyConcurrency: KeyConcurrency;
+  /** Chat requests being served, for a shutdown whose drain time is up (server.ts). */
+  readonly inFlight: InFlight;
   settings: GatewaySettings;
   /** The environment the config is re-read with (environmentForReloads: without what came from the .env). */
   readonly reloadEnv: Readonly<Record<string, string | undefined>>;

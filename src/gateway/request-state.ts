@@ -1,6 +1,6 @@
 // What the gateway remembers about one request while serving it, for the single log line and the metrics sample
 // written when it finishes. Hung on the fastify request as `req.sy`.
-import type { Api } from './api-error.ts';
+import type { Api, ApiError } from './api-error.ts';
 import type { ModelTarget } from './model-resolve.ts';
 import type { GatewayContext } from './context.ts';
 import type { RawJson } from '../log.ts';
@@ -46,6 +46,8 @@ export interface RequestState {
   hungUp: boolean;
   /** The line for this request was written (once: a hang-up writes it before fastify is done). */
   logged: boolean;
+  /** The shutdown's drain time ran out while this request was running: what it ends with instead of its answer. */
+  cutWith: ApiError | undefined;
 }
 
 declare module 'fastify' {
@@ -58,5 +60,5 @@ declare module 'fastify' {
 }
 
 export function newRequestState(api: Api, id: { id: string; json: RawJson }): RequestState {
-  return { id: id.id, idJson: id.json, api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok', calling: false, hungUp: false, logged: false };
+  return { id: id.id, idJson: id.json, api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok', calling: false, hungUp: false, logged: false, cutWith: undefined };
 }

@@ -1,6 +1,8 @@
 // Starting and stopping the gateway: listen, refuse `require_keys: false` off loopback, hot reload on file
-// changes, and a draining close (in-flight requests finish; idle connections close; after `drainMs` the rest are
-// cut so a stuck client cannot hold a shutdown forever).
+// changes, and a draining close: in-flight requests finish and idle connections close; when the drain time
+// (gateway.drain_timeout) is up, each chat request still running ends with an error in its own shape (a stream with
+// its error event), and a moment later whatever connection is left is cut, so a stuck client cannot hold a shutdown
+// forever. Every request's log line is written before close() resolves.
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/types.ts';
@@ -9,6 +11,7 @@ import { openStore } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import { buildGateway, type RequestTimeout } from './app.ts';
+import { drainTimeUp } from './in-flight.ts';
 import { assertSafeListen, listenError, localUrlFor, parseListen } from './listen.ts';
 
 export { assertSafeListen };
@@ -24,7 +27,8 @@ export interface StartGatewayOptions {
   listen?: string;
   /** Watch the config file and .env and reload on change (default true). */
   watch?: boolean;
-  /** How long close() waits for in-flight requests before cutting connections (default 30s). */
+  /** How long close() waits for in-flight requests before ending them (default: gateway.drain_timeout as the config
+   * says at close). */
   drainMs?: number;
   /** See BuildGatewayOptions (tests shorten it). */
   requestTimeout?: RequestTimeout;
@@ -72,14 +76,31 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     (closing ??= (async () => {
       stopWatching();
       app.gateway.closing = true;
-      const deadline = setTimeout(() => app.server.closeAllConnections(), options.drainMs ?? 30_000);
-      deadline.unref();
+      const drainMs = options.drainMs ?? app.gateway.settings.loaded.config.gateway.drain_timeout;
+      let cut: NodeJS.Timeout | undefined;
+      const deadline = setTimeout(() => (cut = endInFlight(app, drainMs, logger)), drainMs);
       try {
         await app.close();
+        // A request cut with its connection writes its line when its call settles, promptly once aborted.
+        await app.gateway.inFlight.settled(LINES_GRACE_MS);
       } finally {
         clearTimeout(deadline);
+        clearTimeout(cut);
         if (ownsStore) await store.close();
       }
     })());
   return { url, app, close };
+}
+
+/** How long requests ended at the drain deadline get to write their error and finish, before connections are cut
+ * (a client that does not read could otherwise hold the shutdown), and how long close() waits for their lines. */
+const CUT_GRACE_MS = 1000;
+const LINES_GRACE_MS = 1000;
+
+/** The drain time is up: each chat request still running ends with the shutdown's error (a 503, or its stream's error
+ * event) and writes its log line; connections still open a moment later are cut. */
+function endInFlight(app: GatewayHandle['app'], drainMs: number, logger: Logger | undefined): NodeJS.Timeout {
+  const ended = app.gateway.inFlight.cutAll(drainTimeUp(drainMs));
+  if (ended > 0) logger?.warn({ requests: ended, drain_timeout_ms: drainMs }, `drain time is up: ending ${ended} request${ended === 1 ? '' : 's'} still running with an error`);
+  return setTimeout(() => app.server.closeAllConnections(), CUT_GRACE_MS);
 }

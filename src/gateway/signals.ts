@@ -1,8 +1,10 @@
 // Process signals for a gateway run from the CLI (or systemd): SIGTERM/SIGINT drain in-flight requests then exit 0
-// (a second signal cuts the remaining connections at once); SIGHUP reloads the config and .env.
+// (after gateway.drain_timeout those still running end with an error: server.ts; a second signal cuts the remaining
+// connections at once); SIGHUP reloads the config and .env.
 import type { Logger } from '../log.ts';
 import { isRepeat } from '../signal-repeat.ts';
 import { reloadFromDisk } from './reload.ts';
+import { stoppedAtOnce } from './in-flight.ts';
 import type { GatewayHandle } from './server.ts';
 
 export function handleSignals(handle: GatewayHandle, logger: Logger, exit: (code: number) => void = (c) => process.exit(c)): () => void {
@@ -11,6 +13,8 @@ export function handleSignals(handle: GatewayHandle, logger: Logger, exit: (code
     if (isRepeat(signal)) return;
     if (draining) {
       logger.warn({ signal }, 'second signal: closing remaining connections now');
+      // Cut at once, with no time to tell the callers; their lines say it was the shutdown, not them.
+      handle.app.gateway.inFlight.cutAll(stoppedAtOnce());
       handle.app.server.closeAllConnections();
       return;
     }

@@ -5,7 +5,9 @@
 import type { ChatMessage } from '../providers/types.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import { callFailed, type RouteFailure, type RouteFailureKind } from './errors.ts';
-import { chainAction } from './policy.ts';
+import { chainAction, type LaterRoutes } from './policy.ts';
+import { taskCredential } from './pick.ts';
+import { usability } from '../credentials/health.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import { runRoute } from './route-ladder.ts';
 import { makeAttempt, routeName } from './trail.ts';
@@ -57,6 +59,18 @@ function routeShare(ctx: CallContext, routesLeft: number): number | undefined {
   return now + Math.max(0, ctx.deadline - now) / routesLeft;
 }
 
+/** Could this route answer now? Configured, its breaker closed, its window fits what the input needs (as far as
+ * known), and a key of it usable now — its task key or one of the provider's. Only reads: nothing is picked or probed. */
+function canServeNow(ctx: CallContext, route: RouteSpec, needed: number | undefined): boolean {
+  if (route.invalid !== undefined || !ctx.loaded.config.providers[route.provider]) return false;
+  const window = windowOf(ctx, route);
+  if (needed !== undefined && window !== undefined && window <= needed) return false;
+  if (ctx.breakers.state(route.provider) !== 'closed') return false;
+  const own = taskCredential(route, ctx.loaded.origins);
+  if (own !== undefined && usability(ctx.store.getHealth(own.fingerprint), ctx.now()).usable) return true;
+  return ctx.pool.candidates(route.provider).some((c) => c.usable);
+}
+
 export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sender<T>): Promise<ChainResult<T>> {
   const failures: RouteFailure[] = [];
   // Set once a route says the input is too long (or up front, when the caller gave an estimate).
@@ -75,7 +89,8 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
     }
     if (previous) ctx.events.emit({ type: 'fallback', task: ctx.task, from: previous.name, to: routeName(route), kind: previous.kind });
     if (ctx.deadline !== undefined && ctx.now() >= ctx.deadline && failures.length > 0) break;
-    const outcome = await runRoute(route, ctx, send, routeShare(ctx, input.routes.length - index));
+    const later = (): LaterRoutes => (input.routes.slice(index + 1).some((r) => canServeNow(ctx, r, needed)) ? 'one_can_serve_now' : 'none_can_serve_now');
+    const outcome = await runRoute(route, ctx, send, routeShare(ctx, input.routes.length - index), later);
     if (outcome.ok) {
       ctx.events.emit({ type: 'success', task: ctx.task, route: routeName(route), attempts: ctx.trail.length, latency_ms: ctx.trail.at(-1)?.latency_ms ?? 0 });
       return { route, value: outcome.value, credential: outcome.credential };

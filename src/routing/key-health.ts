@@ -14,7 +14,7 @@ import { coolingWait, retryDelay } from './backoff.ts';
 import type { CallContext } from './call-context.ts';
 import type { UnusableKey } from './types.ts';
 import type { RouteFailureKind } from './errors.ts';
-import { AUTH_RULES } from './policy.ts';
+import { AUTH_RULES, coolingWaitAction } from './policy.ts';
 import { facts, failed, pause, record, upstreamFacts, type RouteState, type Step } from './route-state.ts';
 
 /**
@@ -134,8 +134,10 @@ export async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclu
     record(ctx, s, { outcome: 'auth_missing', startedAt: now, endedAt: now, message: 'no API key' });
     return { next: 'done', failure: failed(s, 'auth_missing', explainMissing({ provider: s.route.provider, lookedIn: picked.lookedIn })) };
   }
-  // Rate-limited with no key left: wait only if the first key is back within max_wait (and the deadline).
-  const wait = coolingWait(picked.earliestUntil, now, ctx.loaded.config.retry.max_wait - s.coolingWaited, s.deadline - now);
+  // Rate-limited with no key left: wait only if the first key is back within max_wait (and the deadline), and no later
+  // route could answer now (COOLING_WAIT_RULE).
+  const back = coolingWait(picked.earliestUntil, now, ctx.loaded.config.retry.max_wait - s.coolingWaited, s.deadline - now);
+  const wait = back !== undefined && coolingWaitAction(s.later()) === 'wait_for_reset' ? back : undefined;
   if (wait !== undefined) {
     const ms = Math.max(1, wait);
     s.coolingWaited += ms;

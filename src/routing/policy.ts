@@ -78,6 +78,21 @@ export const AUTH_RULES: Readonly<Record<AuthVerdict, AuthRule>> = {
   revoked: { retry: true, report: 'auth_revoked' },
 };
 
+/** Whether a later route of the chain could answer now (chain.ts canServeNow): configured, its breaker closed, its
+ * context window big enough, and one of its keys usable. */
+export type LaterRoutes = 'one_can_serve_now' | 'none_can_serve_now';
+
+/** A route none of whose keys is usable now, though the first is back within `retry.max_wait`: what it does. */
+export type CoolingWaitAction = 'wait_for_reset' | 'fail_route';
+
+/** Waiting for a reset only pays when nothing else can answer: a healthy fallback answers at once, where waiting for a
+ * key rate-limited in short windows held every request for up to max_wait (throughput fell ~10×). The route fails
+ * as `all_cooling` and the chain moves on (CHAIN_RULE's next_route). */
+export const COOLING_WAIT_RULE: Readonly<Record<LaterRoutes, CoolingWaitAction>> = {
+  one_can_serve_now: 'fail_route',
+  none_can_serve_now: 'wait_for_reset',
+};
+
 /** What the chain does when a route has failed with a kind. */
 export type ChainAction = 'next_route' | 'next_fitting_route' | 'fail_call';
 
@@ -120,6 +135,10 @@ export const BREAKER_DEAF: ReadonlySet<BlockedBy> = new Set<BlockedBy>(['proxy']
  * max_tokens once; after that the kind's row decides). */
 export function routeAction(kind: ErrorKind, refinement?: Refinement): RouteAction {
   return (refinement !== undefined ? REFINED_ROUTE_LADDER[refinement] : undefined) ?? ROUTE_LADDER[kind];
+}
+
+export function coolingWaitAction(later: LaterRoutes): CoolingWaitAction {
+  return COOLING_WAIT_RULE[later];
 }
 
 /** `requested`: the failed route is the one the caller named (REQUESTED_ROUTE_RULE). */

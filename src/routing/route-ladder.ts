@@ -13,11 +13,12 @@ import type { RouteFailure } from './errors.ts';
 import { pickFor } from './pick.ts';
 import { proxyFor } from '../providers/proxy.ts';
 import type { SendContext } from '../providers/types.ts';
-import { BREAKER_DEAF, routeAction, type Refinement } from './policy.ts';
+import { BREAKER_DEAF, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
 import { authRejected, coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
+import { usability } from '../credentials/health.ts';
 import { facts, failed, pause, record, timeoutFacts, timeoutLimit, upstreamFacts, type RouteState, type Step } from './route-state.ts';
 
 export type RouteOutcome<T> =
@@ -45,8 +46,8 @@ function invalidRoute(ctx: CallContext, route: RouteSpec, why: string): RouteOut
 }
 
 /** `deadline`: when this route must give up (its share of a task's deadline, see runChain); else the provider's
- * timeout bounds each attempt. */
-export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Sender<T>, deadline?: number): Promise<RouteOutcome<T>> {
+ * timeout bounds each attempt. `later`: whether a later route of the chain could answer now (COOLING_WAIT_RULE). */
+export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Sender<T>, deadline?: number, later: () => LaterRoutes = () => 'none_can_serve_now'): Promise<RouteOutcome<T>> {
   const provider = ctx.loaded.config.providers[route.provider];
   if (route.invalid || !provider) return invalidRoute(ctx, route, route.invalid ?? `provider ${route.provider} is not configured (there is no providers.${route.provider})`);
   const started = ctx.now();
@@ -54,14 +55,15 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
     route, provider, deadline: deadline ?? ctx.deadline ?? started + provider.timeout, attemptTimeoutMs: provider.timeout,
     attemptLimit: { setting: `providers.${route.provider}.timeout` },
     retries: 0, authRetries: new Map(), exclude: new Set(), waitMs: 0, coolingWaited: 0, keyFailures: [], modelRefused: new Map(), tried: 0,
-    adjust: {},
+    adjust: {}, probes: new Set(), later,
   };
   for (;;) {
     const now = ctx.now();
     if (now >= s.deadline) return { ok: false, failure: deadlinePassed(ctx, s) };
     if (!ctx.breakers.allow(route.provider)) return { ok: false, failure: breakerOpen(ctx, s) };
-    const picked: PickResult = s.pinned ? { ok: true, credential: s.pinned, skipped: [], probe: false } : pickFor(route, pickDeps(ctx), s.exclude);
+    const picked: PickResult = s.pinned ? retryOrPick(ctx, s, s.pinned) : pickFor(route, pickDeps(ctx), s.exclude);
     s.pinned = undefined;
+    if (picked.ok && picked.probe) s.probes.add(picked.credential.fingerprint);
     if (!picked.ok) {
       ctx.breakers.release(route.provider);
       const step = await noUsableKey(ctx, s, picked);
@@ -78,6 +80,22 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
     const step = await afterFailure(ctx, s, cred, result.error);
     if (step.next === 'done') return step.contextWindow !== undefined ? { ok: false, failure: step.failure, contextWindow: step.contextWindow } : { ok: false, failure: step.failure };
   }
+}
+
+/** A retry of the same key looks at its health first: another request may have set it aside since this one's last
+ * try (rejected, suspect, cooling). Then it is given up for this call like a key this call set aside, and the next
+ * usable key is picked. A key this call took the single probe of (rejected, or back from a cooldown) rests for the
+ * others until the probe's answer: its retries are this call's to make. */
+function retryOrPick(ctx: CallContext, s: RouteState, cred: Credential): PickResult {
+  const u = usability(ctx.store.getHealth(cred.fingerprint), ctx.now());
+  if ((u.usable && !u.probe) || s.probes.has(cred.fingerprint)) return { ok: true, credential: cred, skipped: [], probe: false };
+  s.exclude.add(cred.fingerprint);
+  const err = s.lastError;
+  if (err !== undefined) {
+    const said = explainFailure(facts(ctx, s, err.kind, { ...upstreamFacts(err, cred, s), retries: s.retries, ...timeoutFacts(s) }));
+    s.keyFailures.push({ kind: err.kind, explanation: `${said}; before it was asked again, another request set it aside (${u.why ?? 'unusable'})` });
+  }
+  return pickFor(s.route, pickDeps(ctx), s.exclude);
 }
 
 function pickDeps(ctx: CallContext): Parameters<typeof pickFor>[1] {

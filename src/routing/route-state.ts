@@ -10,6 +10,7 @@ import type { CallContext } from './call-context.ts';
 import type { RouteFailure, RouteFailureKind } from './errors.ts';
 import type { RequestAdjustments } from './adjust.ts';
 import type { RouteSpec } from './resolve-task.ts';
+import type { LaterRoutes } from './policy.ts';
 import { makeAttempt, routeName } from './trail.ts';
 
 interface KeyFailure {
@@ -51,6 +52,10 @@ export interface RouteState {
   /** What this route changed in the request (max_tokens lowered to the model's limit): its later attempts send it,
    * the next route starts from the caller's request again. */
   adjust: RequestAdjustments;
+  /** Keys this run took the single probe of (rejected, or back from a cooldown): their retries are this run's. */
+  probes: Set<string>;
+  /** Whether a later route of the chain could answer now (asked only when the route would wait for a reset). */
+  later: () => LaterRoutes;
 }
 
 /** What bounded an attempt's time: the provider's own timeout (`providers.P.timeout`), or — when less of it was left

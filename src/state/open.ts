@@ -20,8 +20,11 @@ export interface OpenStoreOptions {
   /** Testing knobs: how often queued writes are flushed and other processes' changes are polled. */
   flushIntervalMs?: number;
   pollIntervalMs?: number;
-  /** Redis only: where "unreachable" / "reachable again" warnings go (default stderr). */
+  /** Where the store's warnings go (default stderr): Redis unreachable / reachable again, the state file cannot be
+   * written (a full disk) / can be again. */
   warn?: (message: string) => void;
+  /** Testing knob: caps the state file's size in pages, so that writes fail as on a full disk (sqlite only). */
+  maxPageCount?: number;
 }
 
 export const STATE_FILE = 'state.db';
@@ -33,14 +36,15 @@ export function statePath(options: OpenStoreOptions = {}): string {
 export function openStore(options: OpenStoreOptions = {}): StateStore {
   const kind = options.kind ?? 'sqlite';
   const timing = { flushIntervalMs: options.flushIntervalMs, pollIntervalMs: options.pollIntervalMs };
+  const local = { ...timing, ...(options.warn ? { warn: options.warn } : {}), ...(options.maxPageCount !== undefined ? { maxPageCount: options.maxPageCount } : {}) };
   if (kind === 'memory') return new SqliteStore({ path: ':memory:', ...timing });
-  if (kind === 'sqlite') return new SqliteStore({ path: statePath(options), ...timing });
+  if (kind === 'sqlite') return new SqliteStore({ path: statePath(options), ...local });
   if (/^rediss?:\/\//.test(kind)) {
     checkRedisUrl(kind);
     // Health is shared through Redis; keys, stored credentials and sessions stay in the embedded file.
-    const local = new SqliteStore({ path: statePath(options), ...timing });
+    const embedded = new SqliteStore({ path: statePath(options), ...local });
     const keyMirrorPath = join(dirname(statePath(options)), KEY_MIRROR_FILE);
-    return new RedisStore({ url: kind, local, keyMirrorPath, ...timing, ...(options.warn ? { warn: options.warn } : {}) });
+    return new RedisStore({ url: kind, local: embedded, keyMirrorPath, ...timing, ...(options.warn ? { warn: options.warn } : {}) });
   }
   throw new UserError(`gateway.state: expected sqlite or redis://host:port/db, got ${JSON.stringify(kind)}`);
 }

@@ -142,15 +142,21 @@ export interface SessionStore {
   replaceMessages(sessionId: string, fromSeq: number, toSeq: number, replacement: MessageRecord): void;
 }
 
+/** Why a store that still serves requests is degraded: `shared_store_unreachable` (Redis), `disk_full` (the state
+ * file cannot grow; changes are kept in memory until it can). */
+export type DegradedReason = 'shared_store_unreachable' | 'disk_full';
+
 export interface StoreStatus {
   ok: boolean;
   location: string;
   schemaVersion: number;
   pendingWrites: number;
   lastError?: string;
-  /** The shared backing (Redis) is unreachable and the store works on this process's own state: requests are
-   * unaffected, other replicas do not see this one's changes until it is back. */
+  /** Requests are unaffected, yet state is not written where it belongs: the shared backing (Redis) is unreachable
+   * and the store works on this process's own state (other replicas do not see this one's changes until it is back),
+   * or the disk is full and changes are kept in memory. `degradedBy` says which. */
   degraded?: boolean;
+  degradedBy?: DegradedReason[];
 }
 
 export interface StateStore extends HealthStore, BreakerStore, CredentialStore, GatewayKeyStore, SessionStore {

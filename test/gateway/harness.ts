@@ -1,9 +1,10 @@
 // A real gateway in front of the real simulator, for the gateway tests: config written to a temp dir and loaded by
-// the real loader, a SQLite store in the temp SWITCHYARD_HOME, logs captured line by line so a test can scan them.
+// the real loader, a SQLite store in the temp SWITCHYARD_HOME, logs captured line by line so a test can scan them
+// (the store's own warnings among them, as the gateway's CLI logs them).
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log.ts';
-import { openStore } from '../../src/state/open.ts';
+import { openStore, statePath } from '../../src/state/open.ts';
 import type { StateStore } from '../../src/state/types.ts';
 import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
@@ -26,6 +27,8 @@ export interface HarnessOptions {
   requestTimeout?: RequestTimeout;
   /** Where the gateway listens (default 127.0.0.1:0). */
   listen?: string;
+  /** The state file: `prepare` runs on its path before the store opens it; `maxPageCount` caps its size (openStore). */
+  stateFile?: { prepare?: (path: string) => void; maxPageCount?: number };
 }
 
 export interface Harness {
@@ -50,9 +53,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   if (options.dotenv !== undefined) ws.write('.env', options.dotenv);
   const env = { SWITCHYARD_ADMIN_KEY: ADMIN_KEY, ...options.env };
   const loaded = loadConfig({ configPath, env, cwd: ws.dir });
-  const store = openStore({ home: ws.home, pollIntervalMs: 100, flushIntervalMs: 20 });
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
+  options.stateFile?.prepare?.(statePath({ home: ws.home }));
+  const capped = options.stateFile?.maxPageCount !== undefined ? { maxPageCount: options.stateFile.maxPageCount } : {};
+  const store = openStore({ home: ws.home, pollIntervalMs: 100, flushIntervalMs: 20, warn: (m) => logger.warn(m), ...capped });
   const key = generateKey();
   store.addGatewayKey(newKeyRecord(key, 'test-client'));
   const gw = await startGateway({

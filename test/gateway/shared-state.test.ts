@@ -133,11 +133,12 @@ test('a Redis outage fails no request and keeps the replicas ready (degraded), u
   }));
   const readyz = async (gw: GatewayHandle, headers: Record<string, string> = {}) => {
     const res = await fetch(`${gw.url}/readyz`, { headers });
-    return { status: res.status, body: (await res.json()) as { store: { ok: boolean; degraded?: boolean; error?: string } } };
+    return { status: res.status, body: (await res.json()) as { store: { ok: boolean; degraded?: boolean; degraded_by?: string[]; error?: string } } };
   };
   await redis.stop();
   await waitFor(async () => (await readyz(one)).body.store.degraded === true, 'replica one to report the store degraded');
   assert.equal((await readyz(one)).status, 200, 'still ready: it serves on its own state');
+  assert.deepEqual((await readyz(one)).body.store.degraded_by, ['shared_store_unreachable']);
   assert.equal((await readyz(one)).body.store.error, undefined, "the store's error only to the admin key");
   assert.equal(typeof (await readyz(one, admin)).body.store.error, 'string');
   assert.match(await (await fetch(`${one.url}/metrics`, { headers: admin })).text(), /^switchyard_state_store_degraded 1$/m);

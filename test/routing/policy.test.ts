@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_KINDS } from '../../src/errors/kinds.ts';
-import { AUTH_RULES, BREAKER_DEAF, BREAKER_KINDS, CHAIN_RULE, REFINED_ROUTE_LADDER, REQUESTED_ROUTE_RULE, ROUTE_LADDER, chainAction, routeAction } from '../../src/routing/policy.ts';
+import { AUTH_RULES, BREAKER_DEAF, BREAKER_KINDS, CHAIN_RULE, COOLING_WAIT_RULE, REFINED_ROUTE_LADDER, REQUESTED_ROUTE_RULE, ROUTE_LADDER, chainAction, routeAction } from '../../src/routing/policy.ts';
 import { backoff, coolingWait, retryDelay } from '../../src/routing/backoff.ts';
 import { ROUTE_FAILURE_KINDS } from '../../src/routing/failure-kinds.ts';
 
@@ -80,6 +80,10 @@ test('waiting for a cooling key only when it is back within max_wait and the dea
   assert.equal(coolingWait(5000, 1000, 2000, 10_000), undefined, 'beyond max_wait');
   assert.equal(coolingWait(1500, 1000, 2000, 400), undefined, 'beyond the deadline');
   assert.equal(coolingWait(undefined, 1000, 2000, 10_000), undefined, 'nothing is cooling (all rejected)');
+});
+
+test('a reset within max_wait is waited for only when no later route of the chain can answer now', () => {
+  assert.deepEqual(COOLING_WAIT_RULE, { one_can_serve_now: 'fail_route', none_can_serve_now: 'wait_for_reset' });
 });
 
 test('a stated output limit lowers max_tokens on the same route; without it a bad request fails the call as before', () => {

@@ -1,19 +1,21 @@
 // Liveness and readiness: `/` and /healthz say the process answers (Claude Code sends `HEAD /` before its first
-// request, and curl users try `/` first); /readyz says a config is loaded and the state store
-// is healthy (what a load balancer should check before sending traffic). A shared store (Redis) that is unreachable
-// leaves the gateway ready: it goes on with its own state (SPEC §7), and taking every replica out of the load
-// balancer at once would turn a Redis outage into a gateway outage. /readyz says `degraded` instead.
+// request, and curl users try `/` first); /readyz says a config is loaded and the state store is healthy (what a load
+// balancer should check before sending traffic). A shared store (Redis) that is unreachable, or a full disk under the
+// state file, leaves the gateway ready: it goes on serving from the state in memory (SPEC §7), and taking it out of
+// the load balancer would turn a store problem into an outage. /readyz says `degraded` and why (`degraded_by`) instead.
 // Probes carry no key, so what anyone may see is the status and the store's ok/degraded; the config file's path,
 // the store's kind and its raw error (which can name hosts and users) go only to a caller with the admin key — the
 // store's own warnings put the error in the log.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
 import { presentsAdminKey } from './admin-auth.ts';
+import type { DegradedReason } from '../../state/types.ts';
 
 interface StoreHealth {
   ok: boolean;
   lastError?: string;
   degraded?: boolean;
+  degradedBy?: DegradedReason[];
 }
 
 function storeHealth(ctx: GatewayContext): StoreHealth {
@@ -28,8 +30,13 @@ function storeHealth(ctx: GatewayContext): StoreHealth {
 function details(ctx: GatewayContext, store: StoreHealth): Record<string, unknown> {
   return {
     config: { loaded: true, path: ctx.settings.loaded.path, loaded_at: new Date(ctx.settings.loaded.loadedAt).toISOString() },
-    store: { ok: store.ok, kind: ctx.store.kind, ...(store.degraded ? { degraded: true } : {}), ...(store.lastError ? { error: store.lastError } : {}) },
+    store: { ok: store.ok, kind: ctx.store.kind, ...degradation(store), ...(store.lastError ? { error: store.lastError } : {}) },
   };
+}
+
+/** `"degraded": true, "degraded_by": ["disk_full"]` while it applies; nothing otherwise. */
+function degradation(store: StoreHealth): Record<string, unknown> {
+  return store.degraded === true ? { degraded: true, degraded_by: store.degradedBy ?? [] } : {};
 }
 
 function readiness(ctx: GatewayContext, req: FastifyRequest): { ready: boolean; body: Record<string, unknown> } {
@@ -37,7 +44,7 @@ function readiness(ctx: GatewayContext, req: FastifyRequest): { ready: boolean; 
   const ready = (store.ok || store.degraded === true) && !ctx.closing;
   const body: Record<string, unknown> = {
     status: ready ? 'ready' : 'not_ready',
-    store: { ok: store.ok, ...(store.degraded ? { degraded: true } : {}) },
+    store: { ok: store.ok, ...degradation(store) },
     ...(presentsAdminKey(ctx, req) ? details(ctx, store) : {}),
     ...(ctx.closing ? { draining: true } : {}),
   };

@@ -50,11 +50,12 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): vo
 
 /** The caller closed its connection before the answer was complete: fastify's onResponse will not run, so the line
  * is written here, as nginx would log it (499, outcome client_closed), counting the upstream requests sent — the
- * one cancelled in flight included (see serve-chat's abortOnDisconnect for when). */
+ * one cancelled in flight included (see serve-chat's abortOnDisconnect for when). A connection the shutdown cut (its
+ * drain time up, or a second signal) is not the caller's doing: its outcome says so (`gateway_shutting_down`). */
 export function logHangUp(ctx: GatewayContext, req: FastifyRequest): void {
   const s = req.sy;
   if (!s || s.logged) return;
-  s.outcome = 'client_closed';
+  s.outcome = s.cutWith?.code ?? 'client_closed';
   if (s.trail !== undefined) s.attempts = sentAttempts(s.trail);
   writeRequestLine(ctx, req, 499);
 }
@@ -85,6 +86,7 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
   const s = req.sy;
   if (!s || s.logged) return;
   s.logged = true;
+  ctx.inFlight.done(s);
   const path = pathOf(req);
   const ms = performance.now() - s.started;
   if (status >= 400 && s.outcome === 'ok') s.outcome = `http_${status}`;

@@ -34,9 +34,14 @@ function upstreamMs(trail: readonly Attempt[]): number {
 
 /** Aborts the upstream call when the client goes away before the answer is complete, and logs the hang-up: at once
  * when the router call is over (a stream being relayed, an answer being written), else when it settles — promptly,
- * once aborted — so the line counts every request sent, the cancelled one included (callSettled). */
+ * once aborted — so the line counts every request sent, the cancelled one included (callSettled). A shutdown whose
+ * drain time is up aborts it too, and the request ends with the shutdown's error (sy.cutWith) instead. */
 function abortOnDisconnect(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, sy: RequestState): AbortSignal {
   const controller = new AbortController();
+  ctx.inFlight.add(sy, (err) => {
+    sy.cutWith = err;
+    controller.abort();
+  });
   reply.raw.once('close', () => {
     if (reply.raw.writableFinished) return;
     controller.abort();
@@ -90,7 +95,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
     result = await ctx.router.chat(opts);
   } catch (err) {
     callSettled(ctx, req, sy);
-    throw err;
+    throw sy.cutWith ?? err;
   }
   sy.attempts = sentAttempts(trail);
   if (result.status === 'ok') answeredBy(ctx, sy, result.route, trail);
@@ -136,7 +141,7 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
     result = await ctx.router.chat({ ...opts, stream: true });
   } catch (err) {
     callSettled(ctx, req, sy);
-    throw err;
+    throw sy.cutWith ?? err;
   }
   // Committed to a route (or disabled): a hang-up from here on cancels no request, so its line is written at once.
   sy.attempts = sentAttempts(result.trail);
@@ -150,7 +155,7 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
     first = await events.next();
   } catch (err) {
     sy.attempts = sentAttempts(result.trail);
-    throw err;
+    throw sy.cutWith ?? err;
   }
   sy.attempts = sentAttempts(result.trail);
   const encoder = wire.streamEncoder(parsed);
@@ -176,9 +181,9 @@ async function* frames(first: IteratorResult<StreamEvent>, events: AsyncIterator
     }
     yield encoder.end();
   } catch (err) {
-    // The caller hung up (abortOnDisconnect logged it): nobody to tell.
-    if (err instanceof Error && err.name === 'AbortError') return;
-    const apiErr = toApiError(err);
+    // The caller hung up (abortOnDisconnect logged it): nobody to tell. Cut by the shutdown: the caller is told.
+    if (sy.cutWith === undefined && err instanceof Error && err.name === 'AbortError') return;
+    const apiErr = sy.cutWith ?? toApiError(err);
     sy.outcome = `stream_${apiErr.code ?? apiErr.category}`;
     sy.error = apiErr.message;
     yield encoder.error(apiErr);

@@ -248,7 +248,11 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     const lastError = this.lastError ?? local.lastError;
     const s: StoreStatus = { ok: lastError === undefined && !this.closed && local.ok, location: this.location, schemaVersion: local.schemaVersion, pendingWrites: this.pendingCount() + local.pendingWrites };
     if (lastError !== undefined) s.lastError = lastError;
-    if (this.degraded) s.degraded = true;
+    const degradedBy = [...(this.degraded ? ['shared_store_unreachable' as const] : []), ...(local.degradedBy ?? [])];
+    if (degradedBy.length > 0) {
+      s.degraded = true;
+      s.degradedBy = degradedBy;
+    }
     return s;
   }
 

@@ -16,7 +16,9 @@ function sqlite(): typeof import('node:sqlite') {
   return mod;
 }
 
-export function openDatabase(path: string): { db: DatabaseSync; schemaVersion: number } {
+/** `maxPageCount`: SQLite's max_page_count, the most pages the file may grow to (never below its size now); past it
+ * every write fails with SQLITE_FULL exactly as on a full disk. For tests of a full disk. */
+export function openDatabase(path: string, maxPageCount?: number): { db: DatabaseSync; schemaVersion: number } {
   if (path !== ':memory:') prepareFile(path);
   const db = new (sqlite().DatabaseSync)(path, { timeout: BUSY_TIMEOUT_MS });
   try {
@@ -26,6 +28,7 @@ export function openDatabase(path: string): { db: DatabaseSync; schemaVersion: n
     db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');
     const schemaVersion = migrate(db);
+    if (maxPageCount !== undefined) db.exec(`PRAGMA max_page_count = ${Math.floor(maxPageCount)}`);
     if (path !== ':memory:') restrictSidecars(path);
     return { db, schemaVersion };
   } catch (err) {

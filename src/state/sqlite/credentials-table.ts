@@ -5,6 +5,7 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { GatewayKeyRecord, StoredCredential } from '../types.ts';
 import { nextSeq } from './health-table.ts';
 import { statement } from './statements.ts';
+import { inTransaction } from './transaction.ts';
 
 interface CredentialRow {
   provider: string;
@@ -33,17 +34,12 @@ export function readCounter(db: DatabaseSync, key: 'seq' | 'credentials_seq' | '
 
 /** Runs a write in a transaction that also marks `counter` as changed, so other processes reload. */
 export function writeMarked<T>(db: DatabaseSync, counter: 'credentials_seq' | 'gateway_keys_seq', fn: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  return inTransaction(db, () => {
     const result = fn();
     const seq = nextSeq(db);
     db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(seq, counter);
-    db.exec('COMMIT');
     return result;
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
+  });
 }
 
 function rowToCredential(row: CredentialRow): StoredCredential {

@@ -8,6 +8,7 @@ import type { ErrorKind } from '../../errors/kinds.ts';
 import type { HealthPatch } from '../types.ts';
 import { mergeHealth } from '../merge.ts';
 import { statement } from './statements.ts';
+import { inTransaction } from './transaction.ts';
 import type { PendingReset } from '../health-cache.ts';
 
 
@@ -84,8 +85,7 @@ function healthValues(r: HealthRecord, seq: number): SQLInputValue[] {
 
 /** Writes resets and patches in one transaction; returns the records as they now are in the database. */
 export function flushHealth(db: DatabaseSync, resets: PendingReset[], patches: Map<string, HealthPatch[]>): HealthRecord[] {
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  return inTransaction(db, () => {
     const seq = nextSeq(db);
     for (const reset of resets) applyResetRow(db, reset, seq);
     const select = statement(db, 'SELECT * FROM health WHERE fingerprint = ?');
@@ -99,25 +99,16 @@ export function flushHealth(db: DatabaseSync, resets: PendingReset[], patches: M
       upsert.run(...healthValues(record, seq));
       written.push(record);
     }
-    db.exec('COMMIT');
     return written;
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
+  });
 }
 
 /** Deletes the rows of these fingerprints still unchanged since `since` (another process may have written since). */
 export function deleteStaleHealth(db: DatabaseSync, fingerprints: string[], since: number): void {
   const del = statement(db, 'DELETE FROM health WHERE fingerprint = ? AND updated_at < ?');
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  inTransaction(db, () => {
     for (const fp of fingerprints) del.run(fp, since);
-    db.exec('COMMIT');
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
+  });
 }
 
 /** A reset clears state only where nothing newer was recorded (state_at <= the reset's time). One key's reset matches

@@ -1,5 +1,6 @@
 // Schema migrations as data: entry i takes the database from user_version i to i + 1. Append, never edit.
 import type { DatabaseSync } from 'node:sqlite';
+import { inTransaction } from './transaction.ts';
 
 export const MIGRATIONS: readonly string[] = [
   // 1: health, stored credentials, gateway keys, sessions and messages, plus change counters for polling.
@@ -84,18 +85,13 @@ function userVersion(db: DatabaseSync): number {
  * file at once do not both run migration 1; the version is re-read inside the lock. */
 export function migrate(db: DatabaseSync): number {
   if (userVersion(db) === SCHEMA_VERSION) return SCHEMA_VERSION;
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  inTransaction(db, () => {
     const from = userVersion(db);
     if (from > SCHEMA_VERSION) throw new Error(`state database schema version ${from} is newer than this switchyard (${SCHEMA_VERSION}); upgrade switchyard`);
     for (let v = from; v < SCHEMA_VERSION; v++) {
       db.exec(MIGRATIONS[v]!);
       db.exec(`PRAGMA user_version = ${v + 1}`);
     }
-    db.exec('COMMIT');
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
+  });
   return SCHEMA_VERSION;
 }

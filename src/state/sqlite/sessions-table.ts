@@ -2,6 +2,7 @@
 // committed before it returns, so a message survives the process being killed.
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { MessageRecord, SessionRecord } from '../types.ts';
+import { inTransaction } from './transaction.ts';
 
 interface SessionRow {
   id: string;
@@ -93,13 +94,8 @@ export function selectMessages(db: DatabaseSync, sessionId: string): MessageReco
 }
 
 export function replaceMessageRange(db: DatabaseSync, sessionId: string, fromSeq: number, toSeq: number, replacement: MessageRecord): void {
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  inTransaction(db, () => {
     db.prepare('DELETE FROM messages WHERE session_id = ? AND seq BETWEEN ? AND ?').run(sessionId, fromSeq, toSeq);
     insertMessage(db, { ...replacement, session_id: sessionId });
-    db.exec('COMMIT');
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
+  });
 }

@@ -1,7 +1,8 @@
 // The embedded state store (SPEC §7). Health lives in memory (loaded at open) and is what the request path reads;
 // writes change memory at once and are queued, and a short unref'd timer writes the batch in one transaction.
 // Another process's changes are noticed by polling PRAGMA data_version and reading rows whose change sequence
-// moved, so a reset or a cooldown made elsewhere is seen here within a second.
+// moved, so a reset or a cooldown made elsewhere is seen here within a second. A write the file refuses (a full
+// disk) leaves the queue queued and is said once when it starts failing and once when it works again.
 import type { DatabaseSync } from 'node:sqlite';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../errors/user-error.ts';
@@ -14,12 +15,17 @@ import { isNewerBreaker } from '../breaker-cache.ts';
 import * as creds from './credentials-table.ts';
 import * as sessions from './sessions-table.ts';
 import { matchOne } from '../match.ts';
+import { refusedWrite, writeFailure, type WriteFailure } from './write-failure.ts';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for a private in-process store (tests, library use without persistence). */
   path: string;
   flushIntervalMs?: number;
   pollIntervalMs?: number;
+  /** Where "cannot write" / "can be written again" goes (default stderr). */
+  warn?: (message: string) => void;
+  /** Caps the file's size in pages (SQLite's max_page_count): past it writes fail as on a full disk. For tests. */
+  maxPageCount?: number;
 }
 
 export class SqliteStore extends MemoryFirstStore implements StateStore {
@@ -42,6 +48,9 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
   private readonly pollTimer: NodeJS.Timeout | undefined;
   private readonly flushIntervalMs: number;
   private lastError: string | undefined;
+  /** Why queued writes are failing, while they are. */
+  private writeProblem: WriteFailure | undefined;
+  private readonly warn: (message: string) => void;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -49,7 +58,8 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     this.location = options.path;
     this.kind = options.path === ':memory:' ? 'memory' : 'sqlite';
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
-    ({ db: this.db, schemaVersion: this.schemaVersion } = openDatabase(options.path));
+    this.warn = options.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
+    ({ db: this.db, schemaVersion: this.schemaVersion } = openDatabase(options.path, options.maxPageCount));
     this.dataVersion = this.readDataVersion();
     this.refreshHealth();
     this.reloadCredentials();
@@ -92,7 +102,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
       throw new UserError(`${c.provider} already has a stored key labelled "${c.label}"; choose another --label`);
     }
     const record: StoredCredential = { ...c, created_at: Date.now() };
-    creds.writeMarked(this.db, 'credentials_seq', () => creds.insertCredential(this.db, record));
+    this.writeThrough(() => creds.writeMarked(this.db, 'credentials_seq', () => creds.insertCredential(this.db, record)));
     this.afterCredentialsWrite(c.provider);
     return record;
   }
@@ -101,7 +111,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     this.reloadCredentials();
     const found = matchOne(this.listStoredCredentials(provider), idOrLabel, (c) => c.label, `stored key of ${provider}`);
     if (!found) return undefined;
-    creds.writeMarked(this.db, 'credentials_seq', () => creds.deleteCredential(this.db, provider, found.id));
+    this.writeThrough(() => creds.writeMarked(this.db, 'credentials_seq', () => creds.deleteCredential(this.db, provider, found.id)));
     this.afterCredentialsWrite(provider);
     return found;
   }
@@ -110,7 +120,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     this.reloadCredentials();
     const found = matchOne(this.listStoredCredentials(provider), idOrLabel, (c) => c.label, `stored key of ${provider}`);
     if (!found) return undefined;
-    creds.writeMarked(this.db, 'credentials_seq', () => creds.updateCredentialOrigin(this.db, provider, found.id, origin));
+    this.writeThrough(() => creds.writeMarked(this.db, 'credentials_seq', () => creds.updateCredentialOrigin(this.db, provider, found.id, origin)));
     this.afterCredentialsWrite(provider);
     return found;
   }
@@ -118,7 +128,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
   // ---- gateway keys (cached; written through, except last-used times) ----
 
   addGatewayKey(k: GatewayKeyRecord): void {
-    creds.writeMarked(this.db, 'gateway_keys_seq', () => creds.insertGatewayKey(this.db, k));
+    this.writeThrough(() => creds.writeMarked(this.db, 'gateway_keys_seq', () => creds.insertGatewayKey(this.db, k)));
     this.afterGatewayKeysWrite();
   }
 
@@ -137,7 +147,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     const found = matchOne(active, idOrName, (k) => k.name, 'gateway key');
     if (!found) return undefined;
     const at = Date.now();
-    creds.writeMarked(this.db, 'gateway_keys_seq', () => creds.markGatewayKeyRevoked(this.db, found.id, at));
+    this.writeThrough(() => creds.writeMarked(this.db, 'gateway_keys_seq', () => creds.markGatewayKeyRevoked(this.db, found.id, at)));
     this.afterGatewayKeysWrite();
     return { ...found, revoked_at: at };
   }
@@ -150,7 +160,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
   // ---- sessions (synchronous, durable) ----
 
   createSession(s: SessionRecord): void {
-    sessions.insertSession(this.db, s);
+    this.writeThrough(() => sessions.insertSession(this.db, s));
   }
   getSession(id: string): SessionRecord | undefined {
     return sessions.selectSession(this.db, id);
@@ -159,19 +169,19 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     return sessions.selectSessions(this.db);
   }
   updateSession(id: string, patch: Partial<Omit<SessionRecord, 'id'>>): void {
-    sessions.updateSessionRow(this.db, id, patch);
+    this.writeThrough(() => sessions.updateSessionRow(this.db, id, patch));
   }
   deleteSession(id: string): boolean {
-    return sessions.deleteSessionRow(this.db, id);
+    return this.writeThrough(() => sessions.deleteSessionRow(this.db, id));
   }
   appendMessage(m: MessageRecord): void {
-    sessions.insertMessage(this.db, m);
+    this.writeThrough(() => sessions.insertMessage(this.db, m));
   }
   listMessages(sessionId: string): MessageRecord[] {
     return sessions.selectMessages(this.db, sessionId);
   }
   replaceMessages(sessionId: string, fromSeq: number, toSeq: number, replacement: MessageRecord): void {
-    sessions.replaceMessageRange(this.db, sessionId, fromSeq, toSeq, replacement);
+    this.writeThrough(() => sessions.replaceMessageRange(this.db, sessionId, fromSeq, toSeq, replacement));
   }
 
   // ---- lifecycle ----
@@ -181,7 +191,10 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
 
   async flush(): Promise<void> {
     this.flushNow();
-    if (this.lastError !== undefined && this.pendingCount() > 0) throw new UserError(`could not write to the state store ${this.location}: ${this.lastError}`, { exitCode: 1, kind: 'state' });
+    if (this.lastError !== undefined && this.pendingCount() > 0) {
+      const details = this.writeProblem?.diskFull === true ? ['free space on the disk that holds it, then try again'] : [];
+      throw new UserError(`could not write to the state store ${this.location}: ${this.lastError}`, { exitCode: 1, kind: 'state', details });
+    }
   }
 
   async close(): Promise<void> {
@@ -195,9 +208,15 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     this.db.close();
   }
 
+  /** A full disk is degraded, not broken: requests are served from memory, and what is queued is written later. */
   status(): StoreStatus {
-    const s = { ok: this.lastError === undefined && !this.closed, location: this.location, schemaVersion: this.schemaVersion, pendingWrites: this.pendingCount() };
-    return this.lastError === undefined ? s : { ...s, lastError: this.lastError };
+    const s: StoreStatus = { ok: this.lastError === undefined && !this.closed, location: this.location, schemaVersion: this.schemaVersion, pendingWrites: this.pendingCount() };
+    if (this.lastError !== undefined) s.lastError = this.lastError;
+    if (this.writeProblem?.diskFull === true) {
+      s.degraded = true;
+      s.degradedBy = ['disk_full'];
+    }
+    return s;
   }
 
   // ---- internals ----
@@ -231,7 +250,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     this.health.committed(written);
     try {
       this.writeTouches();
-      this.lastError = undefined;
+      this.writeWorked();
     } catch (err) {
       this.writeFailed(err);
     }
@@ -239,8 +258,35 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
 
   /** On failure (e.g. the disk is full) what is queued stays queued and is tried again. */
   private writeFailed(err: unknown): void {
-    this.lastError = err instanceof Error ? err.message : String(err);
+    this.noteWriteProblem(err);
     this.scheduleFlush();
+  }
+
+  /** Said once when writes start failing (or fail for another reason), not at every retry. */
+  private noteWriteProblem(err: unknown): void {
+    const failure = writeFailure(err);
+    this.lastError = failure.message;
+    if (this.writeProblem?.message === failure.message) return;
+    this.writeProblem = failure;
+    const meanwhile = 'requests are still served; credential health is kept in memory and written when it can be';
+    this.warn(`cannot write to the state store ${this.location}: ${failure.message}; ${meanwhile}`);
+  }
+
+  private writeWorked(): void {
+    this.lastError = undefined;
+    if (this.writeProblem === undefined) return;
+    const was = this.writeProblem.diskFull ? ' (there is space on the disk again)' : '';
+    this.writeProblem = undefined;
+    this.warn(`the state store ${this.location} can be written again${was}; what was kept in memory is written to it`);
+  }
+
+  /** Writes a command asked for (a key, a session): a refusal is the caller's to report, in the store's words. */
+  private writeThrough<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw refusedWrite(err, this.location);
+    }
   }
 
   /** Rare (a gateway's start and reloads): written at once. A failure only leaves the rows for next time. */
@@ -249,7 +295,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     try {
       deleteStaleHealth(this.db, fingerprints, since);
     } catch (err) {
-      this.lastError = err instanceof Error ? err.message : String(err);
+      this.noteWriteProblem(err);
     }
   }
 

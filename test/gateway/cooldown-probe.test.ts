@@ -1,0 +1,57 @@
+// A key back from a cooldown takes one request first, as a rejected key's single probe does: a burst arriving as the
+// cooldown ends sends one call to it and rotates the rest, until that call's answer is back. Calls are counted per
+// key by the simulator (/_sim/calls).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fingerprint } from '../../src/credentials/mask.ts';
+import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+import { until } from '../helpers/until.ts';
+
+const COOLED = 'sk-sim-probe-cooled-key-01';
+const OTHER = 'sk-sim-probe-other-key-002';
+
+async function calls(h: Harness, key: string): Promise<number> {
+  const res = await fetch(`${h.sim.url}/_sim/calls?key=${encodeURIComponent(key)}`);
+  return ((await res.json()) as { count: number }).count;
+}
+
+async function chat(h: Harness): Promise<number> {
+  const res = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+test('when a rate-limit cooldown ends, a burst of 20 sends one probe to the key and the other 19 elsewhere until it answers', async (t) => {
+  const h = await startHarness({
+    // The cooled key answers slowly, so the burst is all in before its probe's answer is back.
+    scenario: {
+      models: { 'sim-large': {} },
+      keys: { [COOLED]: { script: ['429'], reset: '1s', reset_headers: ['retry-after-ms'], latency: '1500ms' }, [OTHER]: {} },
+    },
+    config: (sim) => ({
+      providers: { p: simProvider(sim, 'openai', [COOLED, OTHER]) },
+      main: { provider: 'p', model: 'sim-large' },
+      retry: FAST_RETRY,
+    }),
+  });
+  t.after(() => h.close());
+  assert.equal(await chat(h), 200);
+  assert.equal(await calls(h, COOLED), 1);
+  const cooled = h.store.getHealth(fingerprint(COOLED));
+  assert.equal(cooled?.state, 'cooling');
+  await until('the cooldown to end', () => Date.now() > (cooled?.until ?? 0));
+
+  const burst = Array.from({ length: 20 }, () => chat(h));
+  await until('the other 19 to be answered by the other key', async () => (await calls(h, OTHER)) >= 1 + 19);
+  assert.equal(await calls(h, COOLED), 2, 'one probe while its answer is out');
+  assert.deepEqual(await Promise.all(burst), Array.from({ length: 20 }, () => 200));
+  assert.equal(await calls(h, OTHER), 20);
+  // The probe answered: the key is back in use, first in order again.
+  assert.equal(h.store.getHealth(fingerprint(COOLED))?.state, 'ok');
+  assert.equal(await chat(h), 200);
+  assert.equal(await calls(h, COOLED), 3);
+});
