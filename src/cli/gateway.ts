@@ -246,7 +246,7 @@ async function service(opts: ServiceOptions, cmd: Command): Promise<void> {
   // the user's decision to make, not a side effect.
   refuseUntrusted(loaded, 'the service would run it as a named config, with the .env beside it as its environment');
   const command = serviceCommand(BIN, process.env, opts.allowClone === true);
-  const text = renderUnit({ ...command, configPath: resolve(loaded.path), env: process.env });
+  const text = renderUnit({ ...command, configPath: resolve(loaded.path), env: process.env, drainTimeoutMs: loaded.config.gateway.drain_timeout });
   // Said, not refused: the unit is right; what the service will read may not be what this shell has (seed 001).
   const warnings = [...(await serviceShellWarnings(loaded, process.env)), ...systemdDotenvWarnings(loaded.dotenvPath)];
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);

@@ -19,7 +19,11 @@ export interface UnitOptions {
   configPath: string;
   /** Variables that decide where state lives; copied so the service shares the CLI's store. */
   env?: Record<string, string | undefined>;
+  /** The config's gateway.drain_timeout (ms): systemd waits that long and 10 s more before it kills the gateway. */
+  drainTimeoutMs?: number;
 }
+
+const DEFAULT_DRAIN_MS = 30_000;
 
 /** Variables the service must share with the shell to see the same state store. */
 const CARRIED_ENV = ['SWITCHYARD_HOME', 'XDG_STATE_HOME'];
@@ -70,7 +74,7 @@ export function renderUnit(options: UnitOptions): string {
     'RestartPreventExitStatus=2',
     // SIGTERM drains in-flight requests; give streams time to finish before systemd escalates.
     'KillSignal=SIGTERM',
-    'TimeoutStopSec=40',
+    `TimeoutStopSec=${Math.ceil((options.drainTimeoutMs ?? DEFAULT_DRAIN_MS) / 1000) + 10}`,
     '',
     '[Install]',
     'WantedBy=default.target',

@@ -23,6 +23,9 @@ test('the unit runs the gateway with absolute paths and the .env beside the conf
   assert.match(unit, /^Environment=SWITCHYARD_HOME=\/var\/lib\/sy$/m);
   assert.match(unit, /^WantedBy=default\.target$/m);
   assert.throws(() => renderUnit({ node: 'node', bin: '/b', configPath: '/c' }), /must be absolute/);
+  assert.match(unit, /^TimeoutStopSec=40$/m, 'the default drain (30s) and 10s to spare');
+  const longDrain = renderUnit({ node: '/n', bin: '/b', configPath: '/c', drainTimeoutMs: 120_000 });
+  assert.match(longDrain, /^TimeoutStopSec=130$/m, 'systemd waits for a longer drain_timeout');
 });
 
 test('ExecStart arguments with spaces, quotes, % and $ are quoted the systemd way', () => {
