@@ -14,6 +14,7 @@ import { keyTarget } from '../credentials/host-binding.ts';
 import type { CandidateStatus } from '../credentials/types.ts';
 import { resolveTask } from '../routing/resolve-task.ts';
 import { taskKeyStatus, taskKeys } from '../routing/task-keys.ts';
+import { taskChainLine, taskChains, type TaskChain } from '../routing/task-chains.ts';
 import { UserError } from '../errors/user-error.ts';
 import { openCliStore } from './open-state.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
@@ -197,8 +198,21 @@ function list(ctx: AuthContext, provider: string | undefined, opts: JsonOption):
 function explain(ctx: AuthContext, provider: string, opts: JsonOption): void {
   requireProvider(ctx, provider);
   const e = explainWithTasks(ctx, provider);
-  if (opts.json) return printJson(e);
+  const chains = taskChains(ctx.loaded.config).filter((c) => c.routes.some((r) => r.provider === provider));
+  if (opts.json) return printJson({ ...e, chains });
   printExplanation(e, Date.now(), ctx.store);
+  printChains(provider, chains);
+}
+
+/** The tasks whose chains go through the provider, each chain whole: where these keys are used, and what comes
+ * before and after them. */
+function printChains(provider: string, chains: readonly TaskChain[]): void {
+  if (chains.length === 0) {
+    process.stdout.write(`no task's chain goes through ${provider} (a gateway request naming ${provider}/MODEL can still use it)\n`);
+    return;
+  }
+  process.stdout.write(`chains through ${provider} (each task's routes, in the order they are tried):\n`);
+  for (const c of chains) process.stdout.write(`  ${taskChainLine(c)}\n`);
 }
 
 interface AddOptions extends JsonOption {

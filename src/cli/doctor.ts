@@ -16,6 +16,7 @@ import { openStore } from '../state/open.ts';
 import { openCliStore } from './open-state.ts';
 import type { StateStore } from '../state/types.ts';
 import { printProbes } from './auth-test.ts';
+import { chainText } from '../routing/task-chains.ts';
 import { cliConfig, printJson } from './context.ts';
 
 export function register(program: Command): void {
@@ -93,7 +94,7 @@ function render(r: DoctorReport): void {
       out(`  ${t.task}: disabled (${t.reason ?? ''})`);
       continue;
     }
-    const chain = t.routes.map((x) => `${x.route}${x.status === 'ok' ? '' : ' ✗'}`).join(' → ');
+    const chain = chainText(t.task, t.routes, (i) => (t.routes[i]?.status === 'ok' ? '' : ' ✗'));
     out(`  ${t.task}: ${t.status === 'ok' ? 'ok' : 'BROKEN'}${chain ? `  ${chain}` : ''}`);
     if (t.status === 'broken' && t.reason) out(`    ${t.reason}`);
     for (const x of t.routes) if (x.note) out(`    ${x.route}: ${x.note}`);

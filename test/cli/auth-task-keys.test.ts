@@ -70,7 +70,7 @@ test("a task's bad key is listed, probed on the task's model and reported under 
   const doctor = await run(['doctor']);
   assert.equal(doctor.code, 1, 'doctor is not "all good" while a task key is rejected');
   assert.match(doctor.stdout, /title_generation's own key/);
-  assert.match(doctor.stdout, /title_generation: ok {2}xiaomi\/sim-small/, 'the provider key still serves the task');
+  assert.match(doctor.stdout, /title_generation: ok {2}xiaomi\/sim-small \(task\)/, 'the provider key still serves the task');
   assert.match(doctor.stdout, /xiaomi\/sim-small: its own key sk-…0002 \(auxiliary\.title_generation\.api_key\) is rejected; the provider's other keys answer instead/);
   assert.match(doctor.stdout, /problems found/);
   assertNoSecrets(SECRETS);
@@ -91,9 +91,9 @@ test("a task's good key on a provider with no key of its own: the task is ok, th
 
   const doctor = await run(['doctor']);
   assert.equal(doctor.code, 1);
-  assert.match(doctor.stdout, /main: BROKEN {2}xiaomi\/sim-large ✗/);
+  assert.match(doctor.stdout, /main: BROKEN {2}xiaomi\/sim-large \(main\) ✗/);
   assert.match(doctor.stdout, /xiaomi\/sim-large: no API key for provider xiaomi/);
-  assert.match(doctor.stdout, /title_generation: ok {2}xiaomi\/sim-small(?! ✗)/);
+  assert.match(doctor.stdout, /title_generation: ok {2}xiaomi\/sim-small \(task\)(?! ✗)/);
   assertNoSecrets(SECRETS);
 });
 
@@ -109,7 +109,7 @@ auxiliary:
   ws.write('.env', `XIAOMI_API_KEY=${PROVIDER_KEY}\nTITLE_KEY=${TITLE_GOOD}\n`);
   const check = await runCli(['config', 'check'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.equal(check.code, 0, check.stderr);
-  assert.match(check.stdout, /^warning: auxiliary\.title_generation\.api_key is not used: with provider: auto the task runs on the main chain with its providers' own settings; name the provider \(provider: P\) for the task's api_key to apply$/m);
+  assert.match(check.stdout, /^warning: auxiliary\.title_generation\.api_key is not used: with provider: auto the task's first routes are the main chain's, on their providers' own settings \(then its fallback_chain's\); name the provider \(provider: P\) for the task's api_key to apply$/m);
   const list = await runCli(['auth', 'list'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.doesNotMatch(list.stdout, /auxiliary\.title_generation/, 'an unused key is not listed as if it were tried');
   assertNoSecrets(SECRETS);

@@ -62,7 +62,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 
   const doctor = await run(['doctor']);
   assert.equal(doctor.code, 1, doctor.stdout);
-  assert.match(doctor.stdout, /main: BROKEN {2}oa\/sim-large ✗/);
+  assert.match(doctor.stdout, /main: BROKEN {2}oa\/sim-large \(main\) ✗/);
   assert.match(doctor.stdout, /oa\/sim-large: oa accepts its keys but does not serve sim-large to them \(see its probe\)/);
   assert.doesNotMatch(doctor.stdout, /all good|main: ok/);
   assertNoSecrets([NO_O1]);

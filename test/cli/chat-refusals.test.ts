@@ -132,7 +132,7 @@ test('Anthropic\'s "Request not allowed": chat, auth test and doctor say the reg
 
     const doctor = await runCli(['doctor'], { env: w.cliEnv });
     assert.equal(doctor.code, 1, doctor.stdout);
-    assert.match(doctor.stdout, /main: ok {2}main\/sim-large ✗ → backup\/sim-large/);
+    assert.match(doctor.stdout, /main: ok {2}main\/sim-large \(main\) ✗ → backup\/sim-large \(fallback\[0\]\)/);
     assert.match(doctor.stdout, /main\/sim-large: main does not serve the country or region this request comes from \(see its probe\); its keys could not be checked/);
     assertNoSecrets([REFUSED, BACKUP]);
   } finally {
