@@ -43,6 +43,9 @@ export interface FailureFacts extends TimeFormat {
   probeEveryMs?: number;
   /** Cooldown end or provider reset time, epoch ms. */
   until?: number;
+  /** false: a diagnostic that recorded nothing (a read-only probe): the key was not set aside, and `until` is only
+   * the provider's reset time. */
+  recorded?: boolean;
   status?: number;
   code?: string;
   providerMessage?: string;
@@ -160,14 +163,21 @@ function untilText(f: FailureFacts, fallback: string): string {
   return f.until !== undefined ? `until ${formatClock(f.until, { ...f, seconds: true })}` : fallback;
 }
 
+/** What happens to the key now: set aside (`it is set aside until …`), or — a probe that recorded nothing — only what
+ * the provider said about when it resets. */
+function asideText(f: FailureFacts, verb: string, fallback: string): string {
+  if (f.recorded !== false) return `; ${verb} ${untilText(f, fallback)}`;
+  return f.until !== undefined ? `; the provider says it resets at ${formatClock(f.until, { ...f, seconds: true })}` : '';
+}
+
 function explainQuota(f: FailureFacts): string {
   const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
-  return `${f.provider} says ${key} is out of quota or credit${detail(f.status, f.providerMessage)}; it is set aside ${untilText(f, 'for cooldowns.quota')} — top up billing with the provider (then \`switchyard auth reset ${f.provider}\` puts it back in use at once) or add another key with \`switchyard auth add ${f.provider}\``;
+  return `${f.provider} says ${key} is out of quota or credit${detail(f.status, f.providerMessage)}${asideText(f, 'it is set aside', 'for cooldowns.quota')} — top up billing with the provider (then \`switchyard auth reset ${f.provider}\` puts it back in use at once) or add another key with \`switchyard auth add ${f.provider}\``;
 }
 
 function explainRateLimited(f: FailureFacts): string {
   const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
-  return `${f.provider} rate-limited ${key}${detail(f.status, f.providerMessage)}; it rests ${untilText(f, 'for cooldowns.rate_limited')} — add more keys with \`switchyard auth add ${f.provider}\` or send fewer requests`;
+  return `${f.provider} rate-limited ${key}${detail(f.status, f.providerMessage)}${asideText(f, 'it rests', 'for cooldowns.rate_limited')} — add more keys with \`switchyard auth add ${f.provider}\` or send fewer requests`;
 }
 
 function routeName(f: FailureFacts): string {
