@@ -7,6 +7,7 @@ import type { TimeFormat } from './explain-format.ts';
 import { detail, formatClock, formatDuration } from './explain-format.ts';
 import { describeKey } from '../credentials/describe.ts';
 import { redactUrl } from '../credentials/mask.ts';
+import { COOLING_RULES } from '../credentials/health.ts';
 
 export { formatClock, formatDuration } from './explain-format.ts';
 export { describeKey, describeSource, describeSources } from '../credentials/describe.ts';
@@ -309,18 +310,19 @@ export function explainFailure(facts: FailureFacts): string {
   return EXPLAINERS[facts.kind](facts);
 }
 
+/** A key's state in words, as `auth explain` says why it skips a key — never a state name (`auth_suspect`). */
 function candidateState(c: CandidateStatus, t: TimeFormat): string {
   const h = c.health;
-  const until = h.until !== undefined ? formatClock(h.until, { ...t, seconds: true }) : undefined;
+  const until = h.until !== undefined ? ` until ${formatClock(h.until, { ...t, seconds: true })}` : '';
   if (h.state === 'rejected') {
-    const ever = h.last_success_at === undefined ? 'never accepted' : `probably revoked; last worked at ${formatClock(h.last_success_at, t)}`;
-    return `rejected (${ever})${until ? `, next probe at ${until}` : ''}`;
+    const ever = h.last_success_at === undefined ? 'never worked' : `worked before, last at ${formatClock(h.last_success_at, t)}; probably revoked`;
+    return `rejected (${ever})${until}`;
   }
   if (h.state === 'cooling') {
     // A suspect key is probed before its cooldown ends, when nothing else can answer.
     const probe = h.reason === 'auth_suspect' && h.probe_at !== undefined && h.until !== undefined && h.probe_at < h.until
       ? `, next probe at ${formatClock(h.probe_at, { ...t, seconds: true })}` : '';
-    return `${h.reason ?? 'cooling'}${until ? ` until ${until}` : ''}${probe}`;
+    return `${COOLING_RULES[h.reason ?? 'rate_limited'].text}${until}${probe}`;
   }
   return c.usable ? 'ok' : (c.why ?? 'unusable');
 }
