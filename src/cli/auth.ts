@@ -14,8 +14,9 @@ import { keyTarget } from '../credentials/host-binding.ts';
 import type { CandidateStatus } from '../credentials/types.ts';
 import { resolveTask } from '../routing/resolve-task.ts';
 import { taskKeyStatus, taskKeys } from '../routing/task-keys.ts';
+import { taskChainLine, taskChains, type TaskChain } from '../routing/task-chains.ts';
 import { UserError } from '../errors/user-error.ts';
-import { openCliStore } from './open-state.ts';
+import { openCliStore, storeName } from './open-state.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, StoredCredential } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
@@ -197,8 +198,21 @@ function list(ctx: AuthContext, provider: string | undefined, opts: JsonOption):
 function explain(ctx: AuthContext, provider: string, opts: JsonOption): void {
   requireProvider(ctx, provider);
   const e = explainWithTasks(ctx, provider);
-  if (opts.json) return printJson(e);
+  const chains = taskChains(ctx.loaded.config).filter((c) => c.routes.some((r) => r.provider === provider));
+  if (opts.json) return printJson({ ...e, chains });
   printExplanation(e, Date.now(), ctx.store);
+  printChains(provider, chains);
+}
+
+/** The tasks whose chains go through the provider, each chain whole: where these keys are used, and what comes
+ * before and after them. */
+function printChains(provider: string, chains: readonly TaskChain[]): void {
+  if (chains.length === 0) {
+    process.stdout.write(`no task's chain goes through ${provider} (a gateway request naming ${provider}/MODEL can still use it)\n`);
+    return;
+  }
+  process.stdout.write(`chains through ${provider} (each task's routes, in the order they are tried):\n`);
+  for (const c of chains) process.stdout.write(`  ${taskChainLine(c)}\n`);
 }
 
 interface AddOptions extends JsonOption {
@@ -298,7 +312,7 @@ async function reset(ctx: AuthContext, provider: string, idOrLabel: string | und
   const explanation = explainWithTasks(ctx, provider);
   const store = { kind: ctx.store.kind, location: ctx.store.location };
   if (opts.json) {
-    printJson({ provider, ...outcome, store, explanation });
+    printJson({ provider, changed: outcome.reset.length, ...outcome, store, explanation });
   } else {
     const now = Date.now();
     for (const line of resetLines(ctx, provider, idOrLabel, outcome, now)) process.stdout.write(`${line}\n`);
@@ -316,13 +330,14 @@ function resetLines(ctx: AuthContext, provider: string, idOrLabel: string | unde
   if (changed.length > 0) {
     const all = idOrLabel === undefined && still.length === 0;
     const what = all ? 'all credentials are' : changed.length === 1 ? `credential ${changed[0]} is` : `credentials ${changed.join(', ')} are`;
-    lines.push(`reset ${provider}: ${what} ok again ${at}`);
+    const others = alreadyOk.length > 0 ? `; ${alreadyOk.length} ${alreadyOk.length === 1 ? 'was' : 'were'} ok already` : '';
+    lines.push(`reset ${provider}: ${keysChanged(changed.length)} — ${what} ok again ${at}${others}`);
     // Said because a reset in one store does nothing for a gateway using another (a shell and a service with
     // different SWITCHYARD_HOME): the reset looks done while the gateway keeps refusing.
     lines.push('  a running gateway sees it within a second if it uses this state store (the same SWITCHYARD_HOME, or the same gateway.state)');
   } else if (still.length === 0) {
     const what = idOrLabel !== undefined ? `credential ${alreadyOk[0]} was ok already` : alreadyOk.length > 0 ? `every credential of ${provider} was ok already` : `${provider} has no credential to reset`;
-    lines.push(`reset ${provider}: nothing to reset: ${what} (${at})`);
+    lines.push(`reset ${provider}: nothing to reset (${keysChanged(0)}): ${what} (${at})`);
   }
   for (const fp of still) {
     const record = ctx.store.getHealth(fp);
@@ -333,6 +348,10 @@ function resetLines(ctx: AuthContext, provider: string, idOrLabel: string | unde
     lines.push(`  ${fp} is also ${others.join(' and ')}'s key, and health is kept per key: it is ok again for ${others.length > 1 ? 'them' : others[0]} too`);
   }
   return lines;
+}
+
+function keysChanged(n: number): string {
+  return `${n} key${n === 1 ? '' : 's'} changed`;
 }
 
 /** A reset only this process saw changes nothing for a gateway: written first, so "ok again" is never said of a reset
@@ -349,9 +368,4 @@ async function saveReset(ctx: AuthContext, provider: string): Promise<void> {
       cause: err,
     });
   }
-}
-
-/** `/home/me/.local/state/switchyard/state.db`, or `Redis at redis://host:6379/0` (password masked). */
-function storeName(store: StateStore): string {
-  return store.kind === 'redis' ? `Redis at ${store.location}` : store.location;
 }

@@ -11,6 +11,7 @@ import { EXAMPLE_CONFIG } from '../config/example.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { keylessProviders } from '../config/key-warnings.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
+import { taskChainLine, taskChains } from '../routing/task-chains.ts';
 import { sharedKeyWarnings } from './key-checks.ts';
 import { reportError } from './report-error.ts';
 import { trustCommand, type TrustOptions } from './config-trust.ts';
@@ -107,9 +108,14 @@ function show(cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
   for (const w of [...loaded.warnings, ...(loaded.gatewayWarnings ?? [])]) process.stderr.write(`warning: ${w}\n`);
   if (opts.explain) {
     const rows = explainRows(loaded, opts.json === true);
-    if (opts.json) return printJson({ path: loaded.path, values: rows });
+    const chains = taskChains(loaded.config);
+    if (opts.json) return printJson({ path: loaded.path, values: rows, chains });
     process.stdout.write(`# ${loaded.path ?? 'no config file found: every value is a default'}\n`);
-    return printTable(rows.map((r) => [r.path, displayValue(r.value), r.from]), ['KEY', 'VALUE', 'FROM']);
+    printTable(rows.map((r) => [r.path, displayValue(r.value), r.from]), ['KEY', 'VALUE', 'FROM']);
+    // What the values above add up to: the order each task tries its routes in.
+    process.stdout.write('\nchains (each task\'s routes, in the order they are tried):\n');
+    for (const c of chains) process.stdout.write(`  ${taskChainLine(c)}\n`);
+    return;
   }
   if (opts.json) return printJson(displayConfig(loaded, true));
   process.stdout.write(`# ${loaded.path ?? 'no config file found: every value is a default'}\n${configYaml(loaded)}`);

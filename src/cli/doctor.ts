@@ -1,6 +1,6 @@
 // `switchyard doctor`: is this setup going to work? Config, every credential probed live, the state store, and
-// each task's chain. A readable report (or --json); exit 0 when all is well, 1 when something needs attention,
-// 2 when the config itself is invalid.
+// each task's chain. Read-only unless --record. A readable report (or --json); exit 0 when all is well, 1 when
+// something needs attention, 2 when the config itself is invalid.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../config/types.ts';
@@ -11,26 +11,33 @@ import { shellOnlyWarnings } from './service-env.ts';
 import { UserError } from '../errors/user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { adapterFor } from '../providers/registry.ts';
-import { runDoctor, type DoctorReport } from '../routing/doctor.ts';
+import { doctorConfig, doctorStore, runDoctor, type DoctorReport } from '../routing/doctor.ts';
 import { openStore } from '../state/open.ts';
-import { openCliStore } from './open-state.ts';
+import { openCliStore, storeName } from './open-state.ts';
 import type { StateStore } from '../state/types.ts';
-import { printProbes } from './auth-test.ts';
+import { probeTable, readOnlyLine } from './probe-table.ts';
+import { chainText } from '../routing/task-chains.ts';
 import { cliConfig, printJson } from './context.ts';
 
 export function register(program: Command): void {
   program
     .command('doctor')
     .description('check the config, probe every credential live, check the state store and show each task\'s chain')
+    .option('--record', 'save each probe\'s outcome in the state store as a request would (by default doctor changes nothing)')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }, cmd: Command) => doctor(cmd, opts));
+    .action((opts: DoctorOptions, cmd: Command) => doctor(cmd, opts));
 }
 
 function out(line = ''): void {
   process.stdout.write(`${scrubSecrets(line)}\n`);
 }
 
-async function doctor(cmd: Command, opts: { json?: boolean }): Promise<void> {
+interface DoctorOptions {
+  json?: boolean;
+  record?: boolean;
+}
+
+async function doctor(cmd: Command, opts: DoctorOptions): Promise<void> {
   let loaded;
   try {
     loaded = cliConfig(cmd, { require: true });
@@ -52,14 +59,20 @@ async function doctor(cmd: Command, opts: { json?: boolean }): Promise<void> {
     storeError = err instanceof Error ? err.message : String(err);
     store = openStore({ kind: 'memory' });
   }
+  const table = opts.json ? undefined : probeTable();
   try {
     // The admin key's too: doctor checks the config as `config check` does, gateway: section included.
     const warnings = [...(loaded.gatewayWarnings ?? []), ...sharedKeyWarnings(loaded, store), ...withheldKeyWarnings(loaded, store), ...serviceWarnings(loaded, store)];
-    const report = await runDoctor({ loaded, store, adapterFor, warnings, ...(storeError !== undefined ? { storeError } : {}) });
+    const input = { loaded, store, adapterFor, warnings, record: opts.record === true, ...(storeError !== undefined ? { storeError } : {}), ...(table ? { progress: table } : {}) };
+    // What needs no probe is said first; the probes' rows follow as they come in.
+    if (!opts.json) renderHead(doctorConfig(input), doctorStore(input));
+    const report = await runDoctor(input);
+    table?.finish();
     if (opts.json) printJson(report);
-    else render(report);
+    else renderTail(report, storeError === undefined ? storeName(store) : undefined);
     if (!report.ok) process.exitCode = 1;
   } finally {
+    table?.finish();
     await store.close();
   }
 }
@@ -76,16 +89,19 @@ function serviceWarnings(loaded: LoadedConfig, store: StateStore): string[] {
   return [...shellOnlyWarnings(loaded, store, reader), ...(installed ? systemdDotenvWarnings(loaded.dotenvPath) : [])];
 }
 
-function render(r: DoctorReport): void {
-  out(`config   ok    ${r.config.path ?? '(no config file: every value is a default)'}`);
-  for (const w of r.config.warnings) out(`         warning: ${w}`);
-  const s = r.store;
+function renderHead(config: DoctorReport['config'], s: DoctorReport['store']): void {
+  out(`config   ok    ${config.path ?? '(no config file: every value is a default)'}`);
+  for (const w of config.warnings) out(`         warning: ${w}`);
   out(s.ok
     ? `state    ok    ${s.kind} at ${s.location} (schema v${s.schemaVersion ?? '?'}, ${s.pendingWrites ?? 0} pending writes)`
     : `state    FAIL  ${s.kind} at ${s.location}: ${s.error ?? 'not healthy'}`);
   out();
   out('credentials (live probe):');
-  printProbes(r.providers);
+}
+
+/** `store`: where --record would have written (none when the store could not be opened). */
+function renderTail(r: DoctorReport, store: string | undefined): void {
+  if (!r.recorded && store !== undefined && r.providers.some((p) => p.results.length > 0)) out(readOnlyLine(store));
   out();
   out('tasks:');
   for (const t of r.tasks) {
@@ -93,7 +109,7 @@ function render(r: DoctorReport): void {
       out(`  ${t.task}: disabled (${t.reason ?? ''})`);
       continue;
     }
-    const chain = t.routes.map((x) => `${x.route}${x.status === 'ok' ? '' : ' ✗'}`).join(' → ');
+    const chain = chainText(t.task, t.routes, (i) => (t.routes[i]?.status === 'ok' ? '' : ' ✗'));
     out(`  ${t.task}: ${t.status === 'ok' ? 'ok' : 'BROKEN'}${chain ? `  ${chain}` : ''}`);
     if (t.status === 'broken' && t.reason) out(`    ${t.reason}`);
     for (const x of t.routes) if (x.note) out(`    ${x.route}: ${x.note}`);

@@ -29,3 +29,8 @@ export async function openCliStore(options: OpenStoreOptions): Promise<StateStor
   await store.ready();
   return store;
 }
+
+/** `/home/me/.local/state/switchyard/state.db`, or `Redis at redis://host:6379/0` (password masked). */
+export function storeName(store: Pick<StateStore, 'kind' | 'location'>): string {
+  return store.kind === 'redis' ? `Redis at ${store.location}` : store.location;
+}

@@ -121,14 +121,14 @@ function aliasTargetProblem(value: string, tasks: string[], providers: string[],
   return `\`${value}\` is neither a task (${tasks.join(', ')}) nor a provider/model route${hint}`;
 }
 
-/** `api_key`/`base_url` on a task whose provider is `auto` (the default): the main chain runs on its own providers'
- * settings, so they are never used — and a key the user believes is the task's would be invisible. */
+/** `api_key`/`base_url` on a task whose provider is `auto` (the default): the main chain that starts its chain runs on
+ * its own providers' settings, so they are never used — and a key the user believes is the task's would be invisible. */
 function unusedOnAuto(task: string, cfg: Obj | undefined): string[] {
   const provider = cfg?.['provider'] ?? 'auto';
   if (!cfg || provider !== 'auto') return [];
   return ['api_key', 'base_url']
     .filter((k) => typeof cfg[k] === 'string' && (cfg[k] as string).trim() !== '')
-    .map((k) => `auxiliary.${task}.${k} is not used: with provider: auto the task runs on the main chain with its providers' own settings; name the provider (provider: P) for the task's ${k} to apply`);
+    .map((k) => `auxiliary.${task}.${k} is not used: with provider: auto the task's first routes are the main chain's, on their providers' own settings (then its fallback_chain's); name the provider (provider: P) for the task's ${k} to apply`);
 }
 
 /** `timeout: 30` (seconds, in many tools' configs) is 30ms here: worth a word where so short makes no sense. */

@@ -39,6 +39,8 @@ export interface DotenvScan {
 export function scanDotenv(path: string, text: string): DotenvScan {
   const scan: DotenvScan = { warnings: [], ignored: new Set(), lines: {} };
   const lines = text.split(/\r?\n/);
+  // Each name's value as written (never shown): only to say whether a second assignment changes it.
+  const values = new Map<string, string>();
   // Lines inside a double-quoted value written over several lines belong to that value, not lines of their own.
   let continuedUntil = -1;
   lines.forEach((line, i) => {
@@ -60,10 +62,20 @@ export function scanDotenv(path: string, text: string): DotenvScan {
       scan.ignored.add(i);
       return;
     }
+    const earlier = scan.lines[name];
+    if (earlier !== undefined) scan.warnings.push(twiceWarning(path, name, earlier, i + 1, values.get(name) !== value));
     scan.lines[name] = i + 1;
+    values.set(name, value);
     continuedUntil = closing;
   });
   return scan;
+}
+
+/** A variable assigned twice: the last one is read, here as by systemd's EnvironmentFile= — but an edit to the first
+ * (the one a reader finds first) would silently do nothing. */
+function twiceWarning(path: string, name: string, first: number, again: number, differs: boolean): string {
+  const what = differs ? 'a different value' : 'the same value';
+  return `${path}:${again}: ${name} is set again (first at line ${first}, with ${what}); the last one is used, here as under systemd — remove the line that is not meant`;
 }
 
 /** The line a quoted value starting on line `i` ends on, or -1 when it never does. */

@@ -32,7 +32,8 @@ main: { provider: mimo, model: mimo-v2.5-pro }
 fallback:
   - { provider: deepseek, model: deepseek-chat }
 
-# Side tasks. provider: auto = the main chain | none = disabled | a provider name.
+# Side tasks. Each tries its provider (auto = the main chain | none = disabled | a provider name),
+# then its fallback_chain, then the main chain if fallback_to_main.
 auxiliary:
   title_generation:
     enabled: true
@@ -41,7 +42,7 @@ auxiliary:
     timeout: 30s
     fallback_chain:
       - { provider: claude, model: claude-haiku-4-5 }
-    fallback_to_main: true            # after its own chain, try the main chain
+    fallback_to_main: true            # after its fallback_chain, try the main chain
   compression:
     provider: auto
     timeout: 300s

@@ -66,7 +66,7 @@ export function configFromObject(object: unknown, options: ConfigObjectOptions =
   const { source, issues: syntaxIssues } = parseYaml(LABEL, text);
   const checked = checkSource({ source, syntaxIssues, path: null, dir, env, dotenv });
   if (!checked.ok) throw objectError(checked.issues);
-  return { ...checked.loaded, origins: withoutPositions(checked.loaded.origins) };
+  return { ...checked.loaded, origins: withoutPositions(checked.loaded.origins), fromObject: true };
 }
 
 /** Origins name the object, without the YAML rendering's line numbers (`line: 0`: not from a file). */

@@ -51,4 +51,7 @@ export interface LoadedConfig {
    * `EnvironmentFile=`), left out of `env` so that they follow the file (dotenv.ts environmentForReloads). Named in
    * the "no API key" places when the file no longer has them. */
   followsDotenv?: ReadonlySet<string>;
+  /** Built by configFromObject: no CLI command can see it, so explanations advise library calls instead
+   * (src/errors/library-advice.ts). */
+  fromObject?: true;
 }

@@ -96,11 +96,14 @@ function reasonFor(chosen: Evaluated, all: Evaluated[], strategy: Strategy): str
 }
 
 function withUnusableSummary(explanation: ProviderExplanation, all: Evaluated[], now: number): ProviderExplanation {
-  const deadlines = all.filter((e) => e.back !== undefined).map((e) => e.back!);
+  const returning = all.filter((e) => e.back !== undefined);
   const head = `every credential of ${explanation.provider} is unusable`;
-  if (deadlines.length > 0) {
-    explanation.earliestUntil = Math.min(...deadlines);
-    explanation.summary = `${head}; the first comes back at ${formatClock(explanation.earliestUntil, { now, seconds: true })} (or run \`switchyard auth reset ${explanation.provider}\`)`;
+  if (returning.length > 0) {
+    const first = returning.reduce((a, b) => (b.back! < a.back! ? b : a));
+    explanation.earliestUntil = first.back!;
+    // Which key, and why then: the time is the one its row shows (a suspect key's probe, or its cooldown's end).
+    const why = first.until !== undefined && first.back! < first.until ? 'its single probe as auth suspect' : 'its cooldown ends';
+    explanation.summary = `${head}; the first comes back at ${formatClock(first.back!, { now, seconds: true })} (${describeCredential(first.credential)}: ${why}; or run \`switchyard auth reset ${explanation.provider}\`)`;
   } else {
     // A replaced key is a new fingerprint with clean health: only a key that stays needs `auth reset`.
     explanation.summary = `${head}; replace the rejected keys (a new key starts clean: no reset needed), or, if the provider accepts them again, run \`switchyard auth reset ${explanation.provider}\``;

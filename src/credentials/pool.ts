@@ -9,6 +9,7 @@ import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
 import { describeCredential } from './describe.ts';
 import { buildExplanation, type Evaluated, type ProviderExplanation } from './key-report.ts';
+import { adviseLibrary, libraryAdvice } from '../errors/library-advice.ts';
 import { effectiveHealth, failurePatch, probePatch, successPatch, usability, usePatch } from './health.ts';
 import type { TargetOverride, WithheldKey } from './host-binding.ts';
 import { envConflict, envConflictMessage, lookedIn, resolveCredentials, type ProviderKeys } from './resolve.ts';
@@ -207,7 +208,7 @@ export class CredentialPool {
     const chosen = all.length > 0 ? this.choose(provider, all, new Set()) : undefined;
     const conflict = envConflict(this.loaded, provider);
     const withheld = this.withheld(provider);
-    return buildExplanation({
+    const explanation = buildExplanation({
       provider,
       strategy: this.loaded.config.credentials.strategy,
       all,
@@ -217,6 +218,8 @@ export class CredentialPool {
       warnings: conflict ? [envConflictMessage(provider, conflict)] : [],
       now: this.now(),
     });
+    // A configFromObject config is invisible to the CLI: its advice names library calls instead.
+    return adviseLibrary(this.loaded) ? { ...explanation, summary: libraryAdvice(explanation.summary) } : explanation;
   }
 
   /** Resolves a user's ID (fingerprint or prefix) or label to a fingerprint of this provider: one of its candidates,

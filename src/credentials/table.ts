@@ -14,9 +14,14 @@ function stateText(c: ExplainedCandidate, now: number): string {
   return e.ended ? 'ok (cooldown over)' : 'ok';
 }
 
+/** The cooldown's end; for a key resting as auth suspect, also its next single probe when that comes first (the time
+ * `auth explain` says it comes back). */
 function untilText(c: ExplainedCandidate, now: number): string {
-  const until = c.health.until;
-  return !c.usable && until !== undefined && until > now ? formatClock(until, { now, seconds: true }) : '-';
+  const { until, probe_at: probeAt, reason } = c.health;
+  if (c.usable || until === undefined || until <= now) return '-';
+  const end = formatClock(until, { now, seconds: true });
+  if (reason !== 'auth_suspect' || probeAt === undefined || probeAt >= until) return end;
+  return `${end} (probe ${probeAt <= now ? 'due' : formatClock(probeAt, { now, seconds: true })})`;
 }
 
 export function candidateRows(e: ProviderExplanation, now: number, withProvider = false): string[][] {

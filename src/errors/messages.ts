@@ -7,6 +7,7 @@ import type { TimeFormat } from './explain-format.ts';
 import { detail, formatClock, formatDuration } from './explain-format.ts';
 import { describeKey } from '../credentials/describe.ts';
 import { redactUrl } from '../credentials/mask.ts';
+import { COOLING_RULES } from '../credentials/health.ts';
 
 export { formatClock, formatDuration } from './explain-format.ts';
 export { describeKey, describeSource, describeSources } from '../credentials/describe.ts';
@@ -43,6 +44,9 @@ export interface FailureFacts extends TimeFormat {
   probeEveryMs?: number;
   /** Cooldown end or provider reset time, epoch ms. */
   until?: number;
+  /** false: a diagnostic that recorded nothing (a read-only probe): the key was not set aside, and `until` is only
+   * the provider's reset time. */
+  recorded?: boolean;
   status?: number;
   code?: string;
   providerMessage?: string;
@@ -160,14 +164,21 @@ function untilText(f: FailureFacts, fallback: string): string {
   return f.until !== undefined ? `until ${formatClock(f.until, { ...f, seconds: true })}` : fallback;
 }
 
+/** What happens to the key now: set aside (`it is set aside until …`), or — a probe that recorded nothing — only what
+ * the provider said about when it resets. */
+function asideText(f: FailureFacts, verb: string, fallback: string): string {
+  if (f.recorded !== false) return `; ${verb} ${untilText(f, fallback)}`;
+  return f.until !== undefined ? `; the provider says it resets at ${formatClock(f.until, { ...f, seconds: true })}` : '';
+}
+
 function explainQuota(f: FailureFacts): string {
   const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
-  return `${f.provider} says ${key} is out of quota or credit${detail(f.status, f.providerMessage)}; it is set aside ${untilText(f, 'for cooldowns.quota')} — top up billing with the provider (then \`switchyard auth reset ${f.provider}\` puts it back in use at once) or add another key with \`switchyard auth add ${f.provider}\``;
+  return `${f.provider} says ${key} is out of quota or credit${detail(f.status, f.providerMessage)}${asideText(f, 'it is set aside', 'for cooldowns.quota')} — top up billing with the provider (then \`switchyard auth reset ${f.provider}\` puts it back in use at once) or add another key with \`switchyard auth add ${f.provider}\``;
 }
 
 function explainRateLimited(f: FailureFacts): string {
   const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
-  return `${f.provider} rate-limited ${key}${detail(f.status, f.providerMessage)}; it rests ${untilText(f, 'for cooldowns.rate_limited')} — add more keys with \`switchyard auth add ${f.provider}\` or send fewer requests`;
+  return `${f.provider} rate-limited ${key}${detail(f.status, f.providerMessage)}${asideText(f, 'it rests', 'for cooldowns.rate_limited')} — add more keys with \`switchyard auth add ${f.provider}\` or send fewer requests`;
 }
 
 function routeName(f: FailureFacts): string {
@@ -299,12 +310,13 @@ export function explainFailure(facts: FailureFacts): string {
   return EXPLAINERS[facts.kind](facts);
 }
 
+/** A key's state in words, as `auth explain` says why it skips a key — never a state name (`auth_suspect`). */
 function candidateState(c: CandidateStatus, t: TimeFormat): string {
   const h = c.health;
-  const until = h.until !== undefined ? formatClock(h.until, { ...t, seconds: true }) : undefined;
+  const until = h.until !== undefined ? ` until ${formatClock(h.until, { ...t, seconds: true })}` : '';
   if (h.state === 'rejected') {
-    const ever = h.last_success_at === undefined ? 'never accepted' : `probably revoked; last worked at ${formatClock(h.last_success_at, t)}`;
-    return `rejected (${ever})${until ? `, next probe at ${until}` : ''}`;
+    const ever = h.last_success_at === undefined ? 'never worked' : `worked before, last at ${formatClock(h.last_success_at, t)}; probably revoked`;
+    return `rejected (${ever})${until}`;
   }
   // Its cooldown is over and its single probe is out: usability's words (health.ts).
   if (h.state === 'cooling' && !c.usable && c.why !== undefined && h.until !== undefined && (h.state_at ?? 0) >= h.until) return c.why;
@@ -312,7 +324,7 @@ function candidateState(c: CandidateStatus, t: TimeFormat): string {
     // A suspect key is probed before its cooldown ends, when nothing else can answer.
     const probe = h.reason === 'auth_suspect' && h.probe_at !== undefined && h.until !== undefined && h.probe_at < h.until
       ? `, next probe at ${formatClock(h.probe_at, { ...t, seconds: true })}` : '';
-    return `${h.reason ?? 'cooling'}${until ? ` until ${until}` : ''}${probe}`;
+    return `${COOLING_RULES[h.reason ?? 'rate_limited'].text}${until}${probe}`;
   }
   return c.usable ? 'ok' : (c.why ?? 'unusable');
 }

@@ -44,6 +44,17 @@ export interface GatewayContext {
   closing: boolean;
   /** `--listen HOST:PORT`, when given: it wins over `gateway.listen`, now and at every restart with that command. */
   readonly listenOverride?: string;
+  /** The last reload, once one has happened: a refused one is shown by /readyz and /admin/status (the previous config
+   * still serving), until a later one applies. */
+  lastReload?: ReloadOutcome;
+}
+
+export interface ReloadOutcome {
+  ok: boolean;
+  /** Epoch ms. */
+  at: number;
+  /** Why it was refused (located, scrubbed of secrets). */
+  error?: string;
 }
 
 export function settingsFrom(loaded: LoadedConfig): GatewaySettings {

@@ -30,6 +30,7 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   ctx.settings = settingsFrom(next);
   ctx.router.reload(next);
   ctx.metrics.reloaded('ok');
+  ctx.lastReload = { ok: true, at: Date.now() };
   // The log level applies at once: turning debug on to look at a problem must not need a restart.
   if (before.log_level !== after.log_level) changeLogLevel(ctx, after.log_level);
   if (before.require_keys !== after.require_keys) requireKeysChanged(ctx, after.require_keys);
@@ -161,6 +162,8 @@ export function rejectConfig(app: FastifyInstance, err: unknown): void {
   app.gateway.metrics.reloaded('invalid');
   const message = UserError.isInstance(err) ? [err.message, ...err.details].join('\n') : err instanceof Error ? err.message : String(err);
   app.gateway.logger.error({ error: scrubSecrets(message) }, 'new config is invalid; still serving with the previous one');
+  // Kept for /readyz and /admin/status: a log line alone is easy to miss, and the file on disk no longer says what runs.
+  app.gateway.lastReload = { ok: false, at: Date.now(), error: scrubSecrets(message) };
 }
 
 /** Each gateway's config loads, one at a time in the order asked for (a file change, SIGHUP), each on a worker

@@ -10,7 +10,7 @@ import type { SendContext } from './types.ts';
 import { PerConfigCache } from './per-config-cache.ts';
 
 /** What a call was sent with that can hold a secret. */
-export type SentWith = Pick<SendContext, 'apiKey' | 'headers' | 'baseUrl' | 'proxy'>;
+export type SentWith = Pick<SendContext, 'apiKey' | 'headers' | 'baseUrl' | 'proxy' | 'onStatus'>;
 
 // Keyed by the headers object of a loaded config, then by base URL and proxy (per-config-cache.ts).
 const byHeaders = new PerConfigCache<Record<string, string>, readonly string[]>();

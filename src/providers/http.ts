@@ -149,7 +149,10 @@ export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.Re
   } catch (err) {
     throw transportFailure(err, call, false);
   }
-  if (res.statusCode >= 200 && res.statusCode < 300) return res;
+  if (res.statusCode >= 200 && res.statusCode < 300) {
+    call.sentWith.onStatus?.(res.statusCode);
+    return res;
+  }
   let text: string;
   try {
     text = await readCapped(res.body, MAX_ERROR_BODY);
@@ -269,6 +272,7 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
       if (err !== undefined || answer === undefined) return reject(transportFailure(err, call, false, handler.status !== 0));
       const text = answer.text();
       if (answer.status >= 200 && answer.status < 300) {
+        call.sentWith.onStatus?.(answer.status);
         try {
           resolve(parseJson(text, answer.status, call));
         } catch (parseErr) {

@@ -190,6 +190,8 @@ export interface SendContext {
   /** The provider serves OpenAI's Responses API (`responses_api: true`): a request with a `responses_body` goes to
    * `{base_url}/responses` as it is. */
   responsesApi?: boolean;
+  /** Told the HTTP status of an answer that is taken (2xx), for the attempt trail. */
+  onStatus?: (status: number) => void;
 }
 
 /** One implementation per provider type; all pass the shared conformance suite (test/providers/). Failures are

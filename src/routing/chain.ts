@@ -5,9 +5,10 @@
 import type { ChatMessage } from '../providers/types.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import { callFailed, type RouteFailure, type RouteFailureKind } from './errors.ts';
-import { chainAction, type LaterRoutes } from './policy.ts';
 import { taskCredential } from './pick.ts';
 import { usability } from '../credentials/health.ts';
+import { adviseLibrary, libraryAdvice } from '../errors/library-advice.ts';
+import { chainAction, type LaterRoutes } from './policy.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import { runRoute } from './route-ladder.ts';
 import { makeAttempt, routeName } from './trail.ts';
@@ -111,7 +112,9 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
     // Every route was skipped for its window before any was tried.
     failures.push({ route: routeName(input.routes[0] ?? { provider: '?', model: '?' }), kind: 'context_length', explanation: `the input (≈${needed ?? input.estimatedTokens} tokens) is larger than the context window of every route of this task — compress or shorten it, or add a model with a larger window` });
   }
-  const error = callFailed(ctx.task, failures, ctx.trail);
+  // A configFromObject config is invisible to the CLI: its advice names library calls instead.
+  const advised = adviseLibrary(ctx.loaded) ? failures.map((f) => ({ ...f, explanation: libraryAdvice(f.explanation) })) : failures;
+  const error = callFailed(ctx.task, advised, ctx.trail);
   ctx.events.emit({ type: 'give_up', task: ctx.task, kind: error.kind, message: error.explanation });
   throw error;
 }

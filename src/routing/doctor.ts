@@ -7,7 +7,7 @@ import type { StateStore } from '../state/types.ts';
 import { statePath } from '../state/open.ts';
 import { maskUrlPassword } from '../credentials/mask.ts';
 import type { AdapterFor } from './call-context.ts';
-import { allValid, probeProviders, serves, type ProviderProbe } from './probe-all.ts';
+import { allValid, probeProviders, serves, type ProbeProgress, type ProviderProbe } from './probe-all.ts';
 import type { ProbeResult } from './probe.ts';
 import { resolveTask, taskNames } from './resolve-task.ts';
 
@@ -32,6 +32,8 @@ export interface DoctorReport {
   store: { ok: boolean; kind: string; location: string; schemaVersion?: number; pendingWrites?: number; error?: string };
   providers: ProviderProbe[];
   tasks: DoctorTask[];
+  /** Whether the probes' outcomes were recorded in the keys' health (--record). */
+  recorded: boolean;
 }
 
 /**
@@ -89,19 +91,33 @@ export interface DoctorInput {
   adapterFor: AdapterFor;
   /** More config warnings from the caller (things only it can judge, e.g. what a systemd service would not see). */
   warnings?: string[];
+  /** Record the probes' outcomes in the keys' health (--record); by default doctor changes nothing. */
+  record?: boolean;
+  progress?: ProbeProgress;
 }
 
 export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const { loaded, store } = input;
   const pool = new CredentialPool({ loaded, store });
-  const probes = await probeProviders({ loaded, store, pool, adapterFor: input.adapterFor, providers: Object.keys(loaded.config.providers) });
+  const probes = await probeProviders({ loaded, store, pool, adapterFor: input.adapterFor, providers: Object.keys(loaded.config.providers), record: input.record === true, ...(input.progress ? { progress: input.progress } : {}) });
+  const tasks = taskNames(loaded.config).map((t) => taskReport(loaded, t, probes));
+  const storeReport = doctorStore(input);
+  const ok = storeReport.ok && allValid(probes) && tasks.every((t) => t.status !== 'broken');
+  return { ok, config: doctorConfig(input), store: storeReport, providers: probes, tasks, recorded: input.record === true };
+}
+
+/** The report's config part: known before anything is probed. */
+export function doctorConfig(input: Pick<DoctorInput, 'loaded' | 'warnings'>): DoctorReport['config'] {
+  return { ok: true, path: input.loaded.path, warnings: [...input.loaded.warnings, ...(input.warnings ?? [])] };
+}
+
+/** The report's state store part: known before anything is probed. */
+export function doctorStore(input: Pick<DoctorInput, 'loaded' | 'store' | 'storeError'>): DoctorReport['store'] {
+  const { loaded, store } = input;
   const status = input.storeError === undefined ? store.status() : undefined;
-  const storeReport: DoctorReport['store'] = status
+  return status
     ? { ok: status.ok, kind: store.kind, location: status.location, schemaVersion: status.schemaVersion, pendingWrites: status.pendingWrites, ...(status.lastError ? { error: status.lastError } : {}) }
     : { ok: false, kind: storeKind(loaded.config.gateway.state), location: safeStatePath(loaded.config.gateway.state), error: input.storeError ?? 'unavailable' };
-  const tasks = taskNames(loaded.config).map((t) => taskReport(loaded, t, probes));
-  const ok = storeReport.ok && allValid(probes) && tasks.every((t) => t.status !== 'broken');
-  return { ok, config: { ok: true, path: loaded.path, warnings: [...loaded.warnings, ...(input.warnings ?? [])] }, store: storeReport, providers: probes, tasks };
 }
 
 function storeKind(state: string): string {

@@ -1,11 +1,13 @@
-// Probes every credential of some providers at once (doctor, `auth test`): all in parallel, results in config order.
+// Probes every credential of some providers at once (doctor, `auth test`): all in parallel, results in config order
+// and, for a caller showing progress, one at a time as they come in. Read-only unless `record`.
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import { lookedIn, resolveProviderKeys } from '../credentials/resolve.ts';
 import { explainMissing } from '../errors/messages.ts';
 import type { StateStore } from '../state/types.ts';
 import type { AdapterFor } from './call-context.ts';
-import { probeCredential, type ProbeResult } from './probe.ts';
+import { probeCredential, type ProbeResult, type ProbeTarget } from './probe.ts';
+import type { Credential } from '../credentials/types.ts';
 import { taskKeys } from './task-keys.ts';
 import { describeProxy, proxyFor } from '../providers/proxy.ts';
 
@@ -28,11 +30,32 @@ export interface ProbeAllInput {
   /** Only the credential with this ID (fingerprint, prefix) or label. */
   id?: string;
   timeZone?: string;
+  /** Record each outcome in the key's health (the CLI's --record); by default a probe changes nothing. */
+  record?: boolean;
+  progress?: ProbeProgress;
 }
 
-export async function probeProviders(input: ProbeAllInput): Promise<ProviderProbe[]> {
-  const deps = { loaded: input.loaded, pool: input.pool, store: input.store, adapterFor: input.adapterFor, ...(input.timeZone ? { timeZone: input.timeZone } : {}) };
-  return Promise.all(input.providers.map(async (provider): Promise<ProviderProbe> => {
+/** For a caller showing the probes as they go (probes run in parallel; a slow provider must not hide the others). */
+export interface ProbeProgress {
+  /** Everything that will be probed, before anything is sent. */
+  planned(plan: readonly ProviderPlan[]): void;
+  /** Each result as it comes in. */
+  result(result: ProbeResult): void;
+}
+
+/** One key to probe, and where (a task's own key is probed where the task sends it). */
+export interface PlannedProbe {
+  credential: Credential;
+  target: ProbeTarget;
+}
+
+/** What will be probed for one provider, known before anything is sent (the CLI lays out its table from it). */
+export interface ProviderPlan extends Omit<ProviderProbe, 'results'> {
+  probes: PlannedProbe[];
+}
+
+export function planProbes(input: Pick<ProbeAllInput, 'loaded' | 'store' | 'pool' | 'providers' | 'id'>): ProviderPlan[] {
+  return input.providers.map((provider): ProviderPlan => {
     const keys = resolveProviderKeys(input.loaded, input.store, provider);
     const all = keys.credentials;
     let credentials = all;
@@ -43,17 +66,33 @@ export async function probeProviders(input: ProbeAllInput): Promise<ProviderProb
       credentials = credentials.filter((c) => c.fingerprint === fp);
       tasks = tasks.filter((k) => k.credential.fingerprint === fp);
     }
-    const probes = [
-      ...credentials.map((c) => probeCredential(deps, c)),
-      ...tasks.map((k) => probeCredential(deps, k.credential, { task: k.task, model: k.model, origin: k.where, ...(k.baseUrl !== undefined ? { baseUrl: k.baseUrl } : {}) })),
+    const probes: PlannedProbe[] = [
+      ...credentials.map((credential) => ({ credential, target: {} })),
+      ...tasks.map((k) => ({ credential: k.credential, target: { task: k.task, model: k.model, origin: k.where, ...(k.baseUrl !== undefined ? { baseUrl: k.baseUrl } : {}) } })),
     ];
-    const probe: ProviderProbe = { provider, results: await Promise.all(probes) };
+    const plan: ProviderPlan = { provider, probes };
     const p = input.loaded.config.providers[provider];
     const proxy = p === undefined ? undefined : proxyFor(p, provider, p.base_url, input.loaded.env, input.loaded.dotenv);
-    if (proxy !== undefined) probe.proxy = describeProxy(proxy);
+    if (proxy !== undefined) plan.proxy = describeProxy(proxy);
     // A named ID asks about one key: the provider's lack of others is not part of the answer.
-    if (all.length === 0 && input.id === undefined) probe.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider, keys.withheld) });
-    return probe;
+    if (all.length === 0 && input.id === undefined) plan.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider, keys.withheld) });
+    return plan;
+  });
+}
+
+/** Probes every planned key at once; results in plan order (config order), each also handed to `progress` as it
+ * comes in. */
+export async function probeProviders(input: ProbeAllInput): Promise<ProviderProbe[]> {
+  const plan = planProbes(input);
+  input.progress?.planned(plan);
+  const deps = { loaded: input.loaded, pool: input.pool, store: input.store, adapterFor: input.adapterFor, record: input.record === true, ...(input.timeZone ? { timeZone: input.timeZone } : {}) };
+  return Promise.all(plan.map(async ({ probes, ...provider }): Promise<ProviderProbe> => {
+    const results = await Promise.all(probes.map(async (x) => {
+      const result = await probeCredential(deps, x.credential, x.target);
+      input.progress?.result(result);
+      return result;
+    }));
+    return { ...provider, results };
   }));
 }
 

@@ -1,13 +1,13 @@
 // A live probe of one credential (`switchyard auth test`, `switchyard doctor`): one tiny chat request (max_tokens 1)
 // on a model the provider serves in this config — it notices quota and rate limits, which a models list does not —
-// or, when no model is known, a models list. A chat probe's outcome is recorded in the credential's health, so a key
-// that turns out fine after all comes back, and one that is rejected is set aside. A models list that answers
-// records nothing (see listedOnly).
+// or, when no model is known, a models list. A probe is a diagnostic: it records nothing in the credential's health
+// unless asked to (`record`, the CLI's --record), so a flaky working key is never benched by looking at it. Recording,
+// a chat probe's outcome goes in as a request's would; a models list that answers records nothing (see listedOnly).
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import { AUTH_RULES } from './policy.ts';
 import { authRetryWait } from './key-health.ts';
-import type { Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
+import type { AuthVerdict, Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { BlockedBy } from '../errors/classify.ts';
 import { explainFailure, type FailureFacts } from '../errors/messages.ts';
@@ -21,8 +21,39 @@ import type { SendContext } from '../providers/types.ts';
 
 /** `accepted`: only a models list was tried (no model is known for the provider) and it answered; chat untested.
  * `model_unavailable`: the provider answered, but not with the probed model (unknown to it, or refused to this key):
- * the key may be fine, yet every call of the route that names that model fails, so it is no pass. */
-export type ProbeStatus = 'valid' | 'accepted' | 'model_unavailable' | 'rejected' | 'quota' | 'rate_limited' | 'unreachable' | 'error';
+ * the key may be fine, yet every call of the route that names that model fails, so it is no pass.
+ * A rejection reads by the key's past (authVerdict): `rejected` never worked, `suspect` worked before (likely
+ * transient), `revoked` worked before and has been rejected since it was first suspected. */
+export type ProbeStatus = 'valid' | 'accepted' | 'model_unavailable' | 'rejected' | 'suspect' | 'revoked' | 'quota' | 'rate_limited' | 'unreachable' | 'error';
+
+/** Each outcome in words (the RESULT column of `auth test` and `doctor`). A new way for a probe to end (a minted
+ * credential that could not be minted) is a new row here. */
+export const PROBE_VERDICTS: Readonly<Record<ProbeStatus, string>> = {
+  valid: 'valid',
+  accepted: 'accepted (models list only)',
+  model_unavailable: 'model unavailable',
+  rejected: 'rejected (never worked)',
+  suspect: 'suspect (worked before; likely transient)',
+  revoked: 'rejected (worked before; probably revoked)',
+  quota: 'quota',
+  rate_limited: 'rate-limited',
+  unreachable: 'unreachable',
+  error: 'error',
+};
+
+/** A rejection that retries did not clear, by what it means for the key (AuthVerdict): its status, and its words
+ * where they say more than the status's (a key already resting as suspect is no longer "likely transient"). */
+const REJECTION: Readonly<Record<AuthVerdict, { status: ProbeStatus; text?: string }>> = {
+  never_accepted: { status: 'rejected' },
+  known_good: { status: 'suspect' },
+  suspect_probe: { status: 'suspect', text: 'suspect (worked before; still rejected)' },
+  revoked: { status: 'revoked' },
+};
+
+/** The RESULT cell: the outcome in words. */
+export function probeText(r: Pick<ProbeResult, 'status' | 'verdict'>): string {
+  return (r.verdict !== undefined ? REJECTION[r.verdict].text : undefined) ?? PROBE_VERDICTS[r.status];
+}
 
 /** What a probe's failure kind says about the key. The key was accepted whenever the provider got past
  * authentication (a refused request still proves the key) — but a model it will not serve is the route's failure. */
@@ -66,6 +97,8 @@ export interface ProbeResult {
   kind?: ErrorKind;
   /** Not the key nor the model: a firewall page answered, or the provider refuses the region (see probeStatus). */
   blocked?: BlockedBy;
+  /** A rejection: what it means for the key, from its health before the probe (authVerdict). */
+  verdict?: AuthVerdict;
   http_status?: number;
   /** What happened, in words (explained failures); never a secret. */
   message: string;
@@ -106,6 +139,8 @@ export interface ProbeDeps {
   adapterFor: AdapterFor;
   now?: () => number;
   timeZone?: string;
+  /** Record the outcome in the credential's health as a request's would be (default: record nothing). */
+  record?: boolean;
 }
 
 export async function probeCredential(deps: ProbeDeps, credential: Credential, target: ProbeTarget = {}): Promise<ProbeResult> {
@@ -129,17 +164,23 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential, t
   const sent = await sendAsTheRouterWould(deps, credential, model ? () => adapter.send({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, ctx) : () => adapter.listModels(ctx));
   if (sent.err === undefined) {
     if (!model) return { ...listedOnly(deps, credential, now()), provider, credential: view, latency_ms: now() - started, method, ...task };
-    deps.pool.recordSuccess(credential);
-    const message = sent.retries > 0 ? `accepted on retry ${sent.retries} (rejected before it: a transient rejection, which the router retries too)` : 'accepted';
-    return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message, ...task };
+    if (deps.record) deps.pool.recordSuccess(credential);
+    const retried = sent.retries > 0 ? `accepted on retry ${sent.retries} (rejected before it: a transient rejection, which the router retries too)` : 'accepted';
+    const aside = deps.record ? undefined : setAside(before, now());
+    // Not recorded: the router keeps skipping it until its own probe or a reset, and should be told so.
+    const message = aside ? `${retried}, but not recorded, so the router still skips it (${aside}); run with --record, or \`switchyard auth reset ${provider} ${credential.fingerprint}\`, to put it back in use` : retried;
+    return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message, ...(aside ? { set_aside: aside } : {}), ...task };
   }
   const err = sent.err;
-  const status = probeStatus(err);
-  const health = record(deps, credential, err, status, now());
-  const message = probeMessage(deps, { credential, err, model, before, until: health?.until, target, retries: sent.retries });
+  const verdict = err.kind === 'auth_rejected' && err.blocked === undefined ? authVerdict(before, started) : undefined;
+  const status = verdict !== undefined ? REJECTION[verdict].status : probeStatus(err);
+  const health = deps.record ? record(deps, credential, err, status, now()) : undefined;
+  const until = deps.record ? health?.until : serverReset(err, now());
+  const message = probeMessage(deps, { credential, err, model, before, until, target, retries: sent.retries, recorded: deps.record === true });
   const result: ProbeResult = { provider, credential: view, status, latency_ms: now() - started, method, kind: err.kind, message, ...task };
   if (err.status !== undefined) result.http_status = err.status;
   if (err.blocked !== undefined) result.blocked = err.blocked;
+  if (verdict !== undefined) result.verdict = verdict;
   return result;
 }
 
@@ -147,7 +188,7 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential, t
  * Sends the probe, and retries a rejection the router would retry (AUTH_RULES: a key that has worked, or one that
  * looks revoked), as often and with the same backoff (`retry.auth_retries`, `retry.base_delay`): a working key's
  * one transient 401 (seed 002) must not make `auth test` or `doctor` call it rejected while every request through
- * the router would have gone through. Each rejection retried is recorded as the router records it.
+ * the router would have gone through. Recording, each rejection retried is recorded as the router records it.
  */
 async function sendAsTheRouterWould(deps: ProbeDeps, credential: Credential, send: () => Promise<unknown>): Promise<{ err?: UpstreamError; retries: number }> {
   const retry = deps.loaded.config.retry;
@@ -161,7 +202,7 @@ async function sendAsTheRouterWould(deps: ProbeDeps, credential: Credential, sen
       if (err.kind !== 'auth_rejected' || err.blocked !== undefined) return { err, retries };
       const wait = authRetryWait(authVerdict(deps.store.getHealth(credential.fingerprint), now()), retries, retry, Math.random, PROBE_TIMEOUT_MS);
       if (wait === undefined) return { err, retries };
-      deps.pool.recordFailure(credential, { kind: 'auth_rejected', ...(err.providerMessage ? { message: err.providerMessage } : {}) });
+      if (deps.record) deps.pool.recordFailure(credential, { kind: 'auth_rejected', ...(err.providerMessage ? { message: err.providerMessage } : {}) });
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
@@ -187,6 +228,12 @@ function setAside(health: HealthRecord | undefined, now: number): string | undef
   return u.usable ? undefined : u.why;
 }
 
+/** The provider's own reset time for a 429/quota answer, when it gave one. */
+function serverReset(err: UpstreamError, now: number): number | undefined {
+  return err.resetAt ?? (err.retryAfterMs !== undefined ? now + err.retryAfterMs : undefined);
+}
+
+/** With --record: the outcome as the router records a request's. */
 function record(deps: ProbeDeps, credential: Credential, err: UpstreamError, status: ProbeStatus, now: number): HealthRecord | undefined {
   const pool = deps.pool;
   const message = err.providerMessage ? { message: err.providerMessage } : {};
@@ -196,12 +243,12 @@ function record(deps: ProbeDeps, credential: Credential, err: UpstreamError, sta
   if (status === 'model_unavailable') return undefined;
   // A rejection the retries did not clear is recorded as the router records it (AUTH_RULES): a known-good key rests
   // as auth suspect, one rejected again since is revoked.
-  if (status === 'rejected' && err.kind === 'auth_rejected') {
+  if (err.kind === 'auth_rejected' && err.blocked === undefined) {
     return pool.recordFailure(credential, { kind: AUTH_RULES[authVerdict(deps.store.getHealth(credential.fingerprint), now)].report, ...message });
   }
   if (status === 'rejected') return pool.recordFailure(credential, { kind: 'auth_rejected', ...message });
   if (err.kind === 'quota' || err.kind === 'rate_limited') {
-    const resetAt = err.resetAt ?? (err.retryAfterMs !== undefined ? now + err.retryAfterMs : undefined);
+    const resetAt = serverReset(err, now);
     return pool.recordFailure(credential, { kind: err.kind, ...(resetAt !== undefined ? { resetAt } : {}), ...message });
   }
   // unreachable / provider errors say nothing about the key: its health is left alone.
@@ -218,6 +265,8 @@ interface FailedProbe {
   target: ProbeTarget;
   /** Rejections retried before this failure (sendAsTheRouterWould). */
   retries: number;
+  /** Whether the outcome was recorded in the key's health (--record). */
+  recorded: boolean;
 }
 
 /** The model the probe asked for is not served to this key: the key got past authentication, the route did not. */
@@ -244,7 +293,7 @@ function probeMessage(deps: ProbeDeps, f: FailedProbe): string {
     kind: err.kind, provider: credential.provider, key: { masked: credential.masked, sources: credential.sources }, providerMessage: err.providerMessage,
     ...(f.model ? { model: f.model } : {}), ...(baseUrl !== undefined ? { baseUrl } : {}), ...(err.status !== undefined ? { status: err.status } : {}),
     ...(err.code !== undefined ? { code: err.code } : {}), ...(err.blocked !== undefined ? { blocked: err.blocked } : {}), ...(err.via !== undefined ? { via: err.via } : {}), ...(f.until !== undefined ? { until: f.until } : {}),
-    ...(deps.timeZone ? { timeZone: deps.timeZone } : {}), now,
+    ...(deps.timeZone ? { timeZone: deps.timeZone } : {}), now, ...(f.recorded ? {} : { recorded: false }),
   };
   // A task's own base_url is set in the task, not under the provider: name the setting that holds it.
   if (f.target.baseUrl !== undefined && f.target.task !== undefined) facts.baseUrlSetting = `auxiliary.${f.target.task}.base_url`;

@@ -1,8 +1,8 @@
 // Task → chain of routes (SPEC §4 "Across routes", §5). Pure: reads the config snapshot, touches nothing.
+// A task's chain is its primary, then its `fallback_chain`, then the main chain if `fallback_to_main`:
 //   provider: none / enabled: false → disabled (nothing is sent)
-//   provider: auto                  → the main chain (`main` then `fallback`), `model` overriding main's model
-//   provider: P                     → {P, model} (with the task's base_url / api_key), then `fallback_chain`,
-//                                     then the main chain if `fallback_to_main`
+//   provider: auto                  → primary = the main chain (`main` then `fallback`), `model` overriding main's
+//   provider: P                     → primary = {P, model} (with the task's base_url / api_key)
 // Duplicate routes are tried once. `main` is the main task.
 import type { Config, Route } from '../config/schema.ts';
 import { UserError } from '../errors/user-error.ts';
@@ -88,33 +88,36 @@ function dedupe(routes: RouteSpec[]): RouteSpec[] {
 export function resolveTask(config: Config, task = 'main', override?: Route): TaskPlan {
   let routes: RouteSpec[];
   let timeoutMs: number | undefined;
+  // Whether routes[0] is the task's primary (the route an override replaces) rather than a fallback.
+  let hasPrimary: boolean;
   if (task === 'main') {
-    routes = mainChain(config);
-    if (routes.length === 0 && !override) throw noMain(task);
+    routes = dedupe(mainChain(config));
+    hasPrimary = routes.length > 0;
+    if (!hasPrimary && !override) throw noMain(task);
   } else {
     const t = config.auxiliary[task];
     if (!t) throw new UnknownTaskError(task, taskNames(config));
     if (!t.enabled) return { status: 'disabled', task, reason: `auxiliary.${task}.enabled is false` };
     if (t.provider === 'none') return { status: 'disabled', task, reason: `auxiliary.${task}.provider is none` };
     timeoutMs = t.timeout;
-    if (t.provider === 'auto') {
-      routes = mainChain(config, t.model);
-      if (routes.length === 0 && !override) throw noMain(task);
-    } else {
-      routes = [
-        explicitRoute(config, task, t.provider, t.model, t.base_url, t.api_key),
-        ...t.fallback_chain.map((r, i) => ({ ...r, origin: `auxiliary.${task}.fallback_chain[${i}]` })),
-        ...(t.fallback_to_main ? mainChain(config) : []),
-      ];
-    }
+    const primary = t.provider === 'auto' ? mainChain(config, t.model) : [explicitRoute(config, task, t.provider, t.model, t.base_url, t.api_key)];
+    hasPrimary = primary.length > 0;
+    routes = dedupe([
+      ...primary,
+      ...t.fallback_chain.map((r, i) => ({ ...r, origin: `auxiliary.${task}.fallback_chain[${i}]` })),
+      ...(t.fallback_to_main ? mainChain(config) : []),
+    ]);
+    // `auto` with no main route still has its fallback_chain; with neither there is nothing to call.
+    if (routes.length === 0 && !override) throw noMain(task);
   }
   if (override) {
     // The caller's own mistake, not an upstream failure: said before anything is tried.
     if (!Object.hasOwn(config.providers, override.provider)) {
       throw new UserError(`route: provider ${JSON.stringify(override.provider)} is not configured; configured: ${Object.keys(config.providers).join(', ') || 'none'}`);
     }
+    // Replaces the first route of the chain as resolved (duplicates already dropped), the rest staying behind it.
     const first: RouteSpec = { provider: override.provider, model: override.model, origin: 'request' };
-    routes = [first, ...routes.slice(1)];
+    routes = [first, ...(hasPrimary ? routes.slice(1) : routes)];
   }
   const plan: TaskPlan = { status: 'chain', task, routes: dedupe(routes) };
   if (timeoutMs !== undefined) plan.timeoutMs = timeoutMs;

@@ -111,7 +111,8 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
   const baseUrl = route.baseUrl ?? provider.base_url;
   s.attemptTimeoutMs = Math.max(1, Math.min(provider.timeout, s.deadline - startedAt));
   s.attemptLimit = timeoutLimit(ctx, route.provider, provider.timeout, s.deadline - startedAt);
-  const sendCtx: SendContext = { provider: route.provider, baseUrl, apiKey: cred.secret, headers: provider.headers, timeoutMs: s.attemptTimeoutMs };
+  let status: number | undefined;
+  const sendCtx: SendContext = { provider: route.provider, baseUrl, apiKey: cred.secret, headers: provider.headers, timeoutMs: s.attemptTimeoutMs, onStatus: (n) => (status = n) };
   if (ctx.signal) sendCtx.signal = ctx.signal;
   if (provider.responses_api) sendCtx.responsesApi = true;
   const proxy = proxyFor(provider, route.provider, baseUrl, ctx.loaded.env, ctx.loaded.dotenv);
@@ -122,7 +123,7 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
     const after = ctx.pool.recordSuccess(cred, startedAt);
     if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(ctx, s, cred, before);
     ctx.breakers.recordSuccess(route.provider);
-    record(ctx, s, { credential: cred, outcome: 'ok', startedAt, endedAt: ctx.now() });
+    record(ctx, s, { credential: cred, outcome: 'ok', startedAt, endedAt: ctx.now(), ...(status !== undefined ? { status } : {}) });
     return { ok: true, value, credential: cred };
   } catch (err) {
     // A caller's abort is not the provider's failure: no health, no breaker, no fallback.

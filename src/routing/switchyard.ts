@@ -21,14 +21,15 @@ import { LadderEvents } from './events.ts';
 import { keyLog } from './key-log.ts';
 import { resolveTask, taskNames, type TaskPlan } from './resolve-task.ts';
 import { committedEvents, streamSender } from './stream.ts';
-import { formatTrail } from './trail.ts';
-import type { ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
+import { formatTrail, routeName } from './trail.ts';
+import type { AnsweredBy, ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
 import { assertLoadedConfig } from '../config/object.ts';
 
 export interface SwitchyardOptions {
   config: LoadedConfig;
-  /** State store for credential health and stored keys; default: the one `gateway.state` names (owned and closed
-   * by this instance). */
+  /** State store for credential health and stored keys; default: the one `gateway.state` names — the SQLite file
+   * in $SWITCHYARD_HOME (else $XDG_STATE_HOME/switchyard, else ~/.local/state/switchyard), as the CLI and gateway
+   * use — owned and closed by this instance, and logged at info. `openStore({ kind: 'memory' })` keeps nothing. */
   store?: StateStore;
   logger?: Logger;
   now?: () => number;
@@ -65,6 +66,11 @@ export interface Switchyard {
 const defaultSleep: Sleep = async (ms, signal) => {
   await delay(ms, undefined, signal ? { signal } : {});
 };
+
+/** The route that answered, shaped as each trail entry names its route. */
+function answeredBy(route: { provider: string; model: string }): AnsweredBy {
+  return { route: routeName(route), provider: route.provider, model: route.model };
+}
 
 function requestOf(options: ChatOptions): Omit<ChatRequest, 'model'> {
   return copySettings<Omit<ChatRequest, 'model'>>({ messages: options.messages }, options);
@@ -104,6 +110,9 @@ class Router implements Switchyard {
     this.#timeZone = options.timeZone;
     this.#ownsStore = options.store === undefined;
     this.store = options.store ?? openStore({ kind: options.config.config.gateway.state, env: { ...options.config.env } });
+    // Said once, for a store it opened itself: which file (or Redis) keeps the health, so a CLI reset or another
+    // process can be pointed at the same one. A caller that passed its own knows.
+    if (options.store === undefined) this.#logger.info({ store: this.store.kind, location: this.store.location }, `state store: ${this.store.kind} at ${this.store.location}`);
     this.breakers = new Breakers(options.breaker, this.#now, this.store);
     this.breakers.onChange((provider, state) => {
       this.events.emit({ type: 'breaker', provider, state });
@@ -167,15 +176,15 @@ class Router implements Switchyard {
     try {
       if (options.stream) {
         const done = await runChain(ctx, input, streamSender(request));
-        const route = { provider: done.route.provider, model: done.route.model };
+        const route = answeredBy(done.route);
         // The trail was logged when the stream started (below); a break after that changes it, so it is logged again.
         const logBroken = (): void => {
           if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail (the stream broke off)');
         };
-        return { status: 'ok', task, route, trail: ctx.trail, events: committedEvents(ctx, done.route, done.value, logBroken) };
+        return { status: 'ok', task, ...route, trail: ctx.trail, events: committedEvents(ctx, done.route, done.value, logBroken) };
       }
       const done = await runChain(ctx, input, (adapter, sendCtx, route, adjust) => adapter.send(requestFor(request, route, adjust), sendCtx));
-      return { status: 'ok', task, route: { provider: done.route.provider, model: done.route.model }, response: done.value, trail: ctx.trail };
+      return { status: 'ok', task, ...answeredBy(done.route), response: done.value, trail: ctx.trail };
     } finally {
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail');
     }

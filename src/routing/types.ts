@@ -68,19 +68,24 @@ export interface Disabled {
   trail: Attempt[];
 }
 
-export interface ChatSuccess {
+/** The route that answered, in the shape every trail entry names its route: `route` is `provider/model`. */
+export interface AnsweredBy {
+  route: string;
+  provider: string;
+  model: string;
+}
+
+export interface ChatSuccess extends AnsweredBy {
   status: 'ok';
   task: string;
-  route: Route;
   response: ChatResponse;
   trail: Attempt[];
 }
 
-export interface StreamSuccess {
+/** `route`, `provider`, `model`: the route the first content delta was committed to. */
+export interface StreamSuccess extends AnsweredBy {
   status: 'ok';
   task: string;
-  /** Resolved once the first content delta is committed to a route. */
-  route: Route;
   /** Grows while the stream runs. */
   trail: Attempt[];
   events: AsyncIterable<StreamEvent>;

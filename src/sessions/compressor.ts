@@ -9,7 +9,6 @@ import { coveredCount, MIN_MIDDLE_MESSAGES, omissionContent, planCompression, su
 import type { MessageRecord } from '../state/types.ts';
 import { SwitchyardError } from '../routing/errors.ts';
 import { explainErrorInline, isAbort } from './error-text.ts';
-import { formatRoute } from './route-text.ts';
 import type { ChatSession } from './session.ts';
 import { estimatePromptTokens } from './tokens.ts';
 
@@ -104,8 +103,8 @@ async function summarise(backend: ChatBackend, middle: readonly MessageRecord[],
     });
     if (result.status === 'disabled') return { ok: false, explanation: `the compression task is disabled (${result.reason})`, tooLong: false };
     const text = result.response.content.trim();
-    if (text.length === 0) return { ok: false, explanation: `${formatRoute(result.route)} returned an empty summary`, tooLong: false };
-    const answeredBy = formatRoute(result.route);
+    if (text.length === 0) return { ok: false, explanation: `${result.route} returned an empty summary`, tooLong: false };
+    const answeredBy = result.route;
     const fellBack = fallbackReason(result.trail, answeredBy);
     return fellBack === undefined ? { ok: true, text, route: answeredBy } : { ok: true, text, route: answeredBy, fellBack };
   } catch (err) {

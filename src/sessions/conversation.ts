@@ -7,7 +7,7 @@ import type { Attempt } from '../routing/types.ts';
 import type { ChatBackend } from './backend.ts';
 import { shouldCompress, triggerTokens } from './compression-plan.ts';
 import { compressionLine, compressSession, type CompressOutcome } from './compressor.ts';
-import { contextWindowOf, formatRoute } from './route-text.ts';
+import { contextWindowOf } from './route-text.ts';
 import type { ChatSession } from './session.ts';
 import { titleFailureLine, upgradeTitle, type TitleOutcome } from './title-upgrade.ts';
 import { setAsideNote } from './fallback-note.ts';
@@ -87,7 +87,7 @@ export class Conversation {
     }
     this.session.appendAssistant(answer, promptTokens);
     if (this.titles && this.session.answerCount() === 1 && this.session.titleSource === 'derived') this.startTitleUpgrade();
-    const answeredBy = formatRoute(result.route);
+    const answeredBy = result.route;
     // Requests actually sent, as the gateway's x-switchyard-attempts counts them: a route skipped without a call is not one.
     const turn: TurnResult = { answer, route: answeredBy, attempts: sentAttempts(result.trail), trail: result.trail };
     const note = this.setAsideNoteGiven ? undefined : setAsideNote(result.trail, answeredBy);

@@ -8,7 +8,6 @@ import type { ChatBackend } from './backend.ts';
 import { formatDuration } from '../errors/explain-format.ts';
 import { explainErrorInline } from './error-text.ts';
 import type { ChatSession } from './session.ts';
-import { formatRoute } from './route-text.ts';
 import { cleanGeneratedTitle } from './title-text.ts';
 
 export const TITLE_TASK = 'title_generation';
@@ -55,9 +54,9 @@ export async function upgradeTitle(session: ChatSession, backend: ChatBackend, t
     const result = await backend.chat({ task: TITLE_TASK, messages: titleRequest(exchange.user, exchange.assistant), max_tokens: 40, signal: backstop, ...(route ? { route } : {}) });
     if (result.status === 'disabled') return { status: 'disabled' };
     const title = cleanGeneratedTitle(result.response.content);
-    if (title === undefined) return { status: 'failed', kept: session.title, explanation: `${formatRoute(result.route)} answered with an empty title` };
+    if (title === undefined) return { status: 'failed', kept: session.title, explanation: `${result.route} answered with an empty title` };
     if (!session.offerGeneratedTitle(title)) return { status: 'user_title' };
-    const answeredBy = formatRoute(result.route);
+    const answeredBy = result.route;
     const generated: TitleOutcome = { status: 'generated', title, route: answeredBy, attempts: sentAttempts(result.trail) };
     const fellBack = fallbackReason(result.trail, answeredBy);
     return fellBack === undefined ? generated : { ...generated, fellBack };

@@ -38,7 +38,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 
   const reset = await run(['auth', 'reset', 'mimo']);
   assert.equal(reset.code, 0, reset.stderr);
-  assert.match(reset.stdout, new RegExp(`reset mimo: all credentials are ok again as of \\d\\d:\\d\\d:\\d\\d in ${join(ws.home, 'state.db').replace(/[.]/g, '\\.')}\\n`));
+  assert.match(reset.stdout, new RegExp(`reset mimo: 1 key changed — all credentials are ok again as of \\d\\d:\\d\\d:\\d\\d in ${join(ws.home, 'state.db').replace(/[.]/g, '\\.')}\\n`));
   assert.match(reset.stdout, /a running gateway sees it within a second if it uses this state store \(the same SWITCHYARD_HOME, or the same gateway\.state\)/);
   const json = JSON.parse((await run(['auth', 'reset', 'mimo', '--json'])).stdout) as { store: { kind: string; location: string } };
   assert.deepEqual(json.store, { kind: 'sqlite', location: join(ws.home, 'state.db') });
@@ -106,7 +106,7 @@ test('a key two providers share: `auth reset` of the one that did not record its
   // By ID (a prefix): the key b lists, whose health a recorded.
   const one = await w.run(['auth', 'reset', 'b', w.fp.slice(0, 6)]);
   assert.equal(one.code, 0, one.stderr);
-  assert.match(one.stdout, new RegExp(`^reset b: credential ${w.fp} is ok again as of \\d\\d:\\d\\d:\\d\\d in `));
+  assert.match(one.stdout, new RegExp(`^reset b: 1 key changed — credential ${w.fp} is ok again as of \\d\\d:\\d\\d:\\d\\d in `));
   assert.match(one.stdout, new RegExp(`\\n  ${w.fp} is also a's key, and health is kept per key: it is ok again for a too\\n`));
   assert.match(one.stdout, new RegExp(`→  1  ${w.fp}  sk-…0003  config key  ok `));
   assert.deepEqual([await w.state('b'), await w.state('a')], ['ok', 'ok']);
@@ -115,17 +115,17 @@ test('a key two providers share: `auth reset` of the one that did not record its
   assert.equal((await w.run(['chat', '-m', 'hi'])).code, 1);
   const all = await w.run(['auth', 'reset', 'b']);
   assert.equal(all.code, 0, all.stderr);
-  assert.match(all.stdout, /^reset b: all credentials are ok again as of /);
+  assert.match(all.stdout, /^reset b: \d+ keys? changed — all credentials are ok again as of /);
   assert.doesNotMatch(all.stdout, /rejected|auth reset b/, 'neither the table nor the summary says it is still rejected');
   assert.equal(await w.state('b'), 'ok');
 
   // Again, with nothing set aside: not "ok again", and no "a gateway sees it".
   const again = await w.run(['auth', 'reset', 'b']);
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, /^reset b: nothing to reset: every credential of b was ok already \(as of \d\d:\d\d:\d\d in .+\)\n/);
+  assert.match(again.stdout, /^reset b: nothing to reset \(0 keys changed\): every credential of b was ok already \(as of \d\d:\d\d:\d\d in .+\)\n/);
   assert.doesNotMatch(again.stdout, /ok again|a running gateway sees it/);
   const byId = await w.run(['auth', 'reset', 'b', w.fp]);
-  assert.match(byId.stdout, new RegExp(`^reset b: nothing to reset: credential ${w.fp} was ok already `));
+  assert.match(byId.stdout, new RegExp(`^reset b: nothing to reset \\(0 keys changed\\): credential ${w.fp} was ok already `));
   const json = JSON.parse((await w.run(['auth', 'reset', 'b', '--json'])).stdout) as Record<string, unknown>;
   assert.deepEqual([json['reset'], json['already_ok'], json['still_set_aside'], json['shared']], [[], [w.fp], [], {}]);
   assertNoSecrets([SHARED, OWN]);
@@ -142,19 +142,19 @@ auxiliary:
   title_generation: { provider: a, model: sim-large, api_key: ${SHARED} }
   compression: { provider: none }
 `);
-  assert.equal((await w.run(['auth', 'test', 'a'])).code, 1, 'the task key is rejected');
+  assert.equal((await w.run(['auth', 'test', 'a', '--record'])).code, 1, 'the task key is rejected');
   assert.equal(await w.state('b'), 'rejected');
   const reset = await w.run(['auth', 'reset', 'b']);
   assert.equal(reset.code, 0, reset.stderr);
-  assert.match(reset.stdout, /^reset b: all credentials are ok again as of /);
+  assert.match(reset.stdout, /^reset b: \d+ keys? changed — all credentials are ok again as of /);
   assert.equal(await w.state('b'), 'ok');
   const list = await w.run(['auth', 'list', 'a']);
   assert.match(list.stdout, new RegExp(`${w.fp}  sk-…0003  auxiliary\\.title_generation\\.api_key \\(switchyard\\.yaml:6\\)  ok `), list.stdout);
   // And by the task key's ID under the task's provider, which lists it among its tasks' own keys.
-  assert.equal((await w.run(['auth', 'test', 'a'])).code, 1);
+  assert.equal((await w.run(['auth', 'test', 'a', '--record'])).code, 1);
   const byId = await w.run(['auth', 'reset', 'a', w.fp.slice(0, 4)]);
   assert.equal(byId.code, 0, byId.stderr);
-  assert.match(byId.stdout, new RegExp(`^reset a: credential ${w.fp} is ok again `));
+  assert.match(byId.stdout, new RegExp(`^reset a: 1 key changed — credential ${w.fp} is ok again `));
   assertNoSecrets([SHARED, OWN]);
 });
 

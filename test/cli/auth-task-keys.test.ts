@@ -49,11 +49,11 @@ test("a task's bad key is listed, probed on the task's model and reported under 
   assert.match(row, /^xiaomi\s+-\s+\w+\s+sk-…0002\s+/);
   assert.match(row, SLOT);
 
-  const probe = await run(['auth', 'test']);
+  const probe = await run(['auth', 'test', '--record']);
   assert.equal(probe.code, 1, 'a rejected task key is not "all valid"');
-  assert.match(probe.stdout, new RegExp(`xiaomi\\s+${id}\\s+sk-…0002\\s+auxiliary\\.title_generation\\.api_key ← \\.env TITLE_KEY \\(switchyard\\.yaml:8\\)\\s+rejected`));
+  assert.match(probe.stdout, new RegExp(`xiaomi\\s+${id}\\s+sk-…0002\\s+auxiliary\\.title_generation\\.api_key ← \\.env TITLE_KEY \\(switchyard\\.yaml:8\\)\\s+\\d+ms\\s+rejected`));
   assert.match(probe.stdout, /xiaomi sk-…0002 \(title_generation's own key\): .*never been accepted/);
-  assert.match(probe.stdout, /xiaomi\s+\w+\s+sk-…0001\s+\.env XIAOMI_API_KEY\s+valid/);
+  assert.match(probe.stdout, /xiaomi\s+\w+\s+sk-…0001\s+\.env XIAOMI_API_KEY\s+\d+ms\s+valid/);
   const json = JSON.parse((await run(['auth', 'test', 'xiaomi', id.slice(0, 6), '--json'])).stdout) as { providers: { results: { task?: string; method: string; status: string }[] }[] };
   assert.deepEqual(json.providers[0]?.results.map((r) => [r.task, r.method, r.status]), [['title_generation', 'chat xiaomi/sim-small', 'rejected']]);
   assert.ok(sim.calls(TITLE_BAD) >= 1);
@@ -70,7 +70,7 @@ test("a task's bad key is listed, probed on the task's model and reported under 
   const doctor = await run(['doctor']);
   assert.equal(doctor.code, 1, 'doctor is not "all good" while a task key is rejected');
   assert.match(doctor.stdout, /title_generation's own key/);
-  assert.match(doctor.stdout, /title_generation: ok {2}xiaomi\/sim-small/, 'the provider key still serves the task');
+  assert.match(doctor.stdout, /title_generation: ok {2}xiaomi\/sim-small \(task\)/, 'the provider key still serves the task');
   assert.match(doctor.stdout, /xiaomi\/sim-small: its own key sk-…0002 \(auxiliary\.title_generation\.api_key\) is rejected; the provider's other keys answer instead/);
   assert.match(doctor.stdout, /problems found/);
   assertNoSecrets(SECRETS);
@@ -87,13 +87,13 @@ test("a task's good key on a provider with no key of its own: the task is ok, th
 
   const probe = await run(['auth', 'test', 'xiaomi']);
   assert.equal(probe.code, 0, probe.stdout);
-  assert.match(probe.stdout, /xiaomi\s+\w+\s+sk-…0003\s+auxiliary\.title_generation\.api_key ← \.env TITLE_KEY \(switchyard\.yaml:8\)\s+valid/);
+  assert.match(probe.stdout, /xiaomi\s+\w+\s+sk-…0003\s+auxiliary\.title_generation\.api_key ← \.env TITLE_KEY \(switchyard\.yaml:8\)\s+\d+ms\s+valid/);
 
   const doctor = await run(['doctor']);
   assert.equal(doctor.code, 1);
-  assert.match(doctor.stdout, /main: BROKEN {2}xiaomi\/sim-large ✗/);
+  assert.match(doctor.stdout, /main: BROKEN {2}xiaomi\/sim-large \(main\) ✗/);
   assert.match(doctor.stdout, /xiaomi\/sim-large: no API key for provider xiaomi/);
-  assert.match(doctor.stdout, /title_generation: ok {2}xiaomi\/sim-small(?! ✗)/);
+  assert.match(doctor.stdout, /title_generation: ok {2}xiaomi\/sim-small \(task\)(?! ✗)/);
   assertNoSecrets(SECRETS);
 });
 
@@ -109,7 +109,7 @@ auxiliary:
   ws.write('.env', `XIAOMI_API_KEY=${PROVIDER_KEY}\nTITLE_KEY=${TITLE_GOOD}\n`);
   const check = await runCli(['config', 'check'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.equal(check.code, 0, check.stderr);
-  assert.match(check.stdout, /^warning: auxiliary\.title_generation\.api_key is not used: with provider: auto the task runs on the main chain with its providers' own settings; name the provider \(provider: P\) for the task's api_key to apply$/m);
+  assert.match(check.stdout, /^warning: auxiliary\.title_generation\.api_key is not used: with provider: auto the task's first routes are the main chain's, on their providers' own settings \(then its fallback_chain's\); name the provider \(provider: P\) for the task's api_key to apply$/m);
   const list = await runCli(['auth', 'list'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.doesNotMatch(list.stdout, /auxiliary\.title_generation/, 'an unused key is not listed as if it were tried');
   assertNoSecrets(SECRETS);
@@ -148,7 +148,7 @@ test("a task's own base_url is named when it cannot be reached; a dead-end task 
 
 test("a task key set aside with no other key and fallback_to_main: false: auth explain says the task's calls fail", async (t) => {
   const { run } = await setup(t, `TITLE_KEY=${TITLE_BAD}\n`, '    fallback_to_main: false\n');
-  assert.equal((await run(['auth', 'test', 'xiaomi'])).code, 1, 'the probe marks the task key rejected');
+  assert.equal((await run(['auth', 'test', 'xiaomi', '--record'])).code, 1, 'the recorded probe marks the task key rejected');
   const explain = await run(['auth', 'explain', 'xiaomi']);
   assert.equal(explain.code, 0, explain.stderr);
   assert.match(explain.stdout, /→ title_generation skips its own key sk-…0002 \(\w+\) \(rejected \(never accepted\)[^)]*\); xiaomi has no other key, so title_generation has no other route \(auxiliary\.title_generation\.fallback_to_main is false and its fallback_chain is empty\): its calls fail until the key is fixed or replaced/);
@@ -157,7 +157,7 @@ test("a task key set aside with no other key and fallback_to_main: false: auth e
 
 test('a task key set aside with no other key of its provider: auth explain names the route the task goes on to', async (t) => {
   const { run } = await setup(t, `TITLE_KEY=${TITLE_BAD}\n`);
-  assert.equal((await run(['auth', 'test', 'xiaomi'])).code, 1);
+  assert.equal((await run(['auth', 'test', 'xiaomi', '--record'])).code, 1);
   const explain = await run(['auth', 'explain', 'xiaomi']);
   assert.match(explain.stdout, /xiaomi has no other key, so the task goes on to xiaomi\/sim-large \(main\)/);
 });

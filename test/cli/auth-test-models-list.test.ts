@@ -38,7 +38,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 
   const probe = await run(['auth', 'test', 'spare']);
   assert.equal(probe.code, 1, 'a key still set aside is not "all good"');
-  assert.match(probe.stdout, /spare\s+\w+\s+sk-…0002\s+config key\s+accepted\s+\d+ms/);
+  assert.match(probe.stdout, /spare\s+\w+\s+sk-…0002\s+config key\s+\d+ms\s+accepted/);
   assert.doesNotMatch(probe.stdout, /\bvalid\b/);
   assert.match(probe.stdout, /spare sk-…0002: accepted by \/v1\/models \(chat not tested\), so its state is unchanged: rejected \(never accepted\); next probe at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d/);
 
@@ -65,7 +65,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 
   const doctor = await run(['doctor']);
   assert.equal(doctor.code, 1);
-  assert.match(doctor.stdout, /spare\s+\w+\s+sk-…0002\s+config key\s+accepted/);
+  assert.match(doctor.stdout, /spare\s+\w+\s+sk-…0002\s+config key\s+\d+ms\s+accepted/);
   assert.match(doctor.stdout, /problems found/);
   assertNoSecrets([GOOD, CHAT_DEAD, UNUSED]);
 });

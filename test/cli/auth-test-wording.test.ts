@@ -54,7 +54,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 
   const probe = await run(['auth', 'test']);
   assert.equal(probe.code, 1, probe.stdout);
-  assert.match(probe.stdout, /oa\s+\w+\s+sk-…0001\s+config key\s+model_unavailable\s+\d+ms/);
+  assert.match(probe.stdout, /oa\s+\w+\s+sk-…0001\s+config key\s+\d+ms\s+model unavailable/);
   assert.doesNotMatch(probe.stdout, /\bvalid\b|the test request itself failed/);
   assert.match(probe.stdout, /oa sk-…0001: key accepted, but model sim-large is not served to it \(HTTP 404: [^)]*\); every call of a route naming it fails — check the model name in the route that names it and providers\.oa\.models/);
 
@@ -63,7 +63,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 
   const doctor = await run(['doctor']);
   assert.equal(doctor.code, 1, doctor.stdout);
-  assert.match(doctor.stdout, /main: BROKEN {2}oa\/sim-large ✗/);
+  assert.match(doctor.stdout, /main: BROKEN {2}oa\/sim-large \(main\) ✗/);
   assert.match(doctor.stdout, /oa\/sim-large: oa accepts its keys but does not serve sim-large to them \(see its probe\)/);
   assert.doesNotMatch(doctor.stdout, /all good|main: ok/);
   assertNoSecrets([NO_O1]);
@@ -129,16 +129,17 @@ test('auth test on a key the router judged probably revoked says so, not "likely
 
 test('auth test retries a known-good key\'s rejection as the router does: one transient 401 is no "rejected"', async (t) => {
   const { sim, run } = await turningKey(t, '', { key: { script: ['ok', 401, 'ok', 401, 401, 401] }, retry: '{ auth_retries: 2, base_delay: 10ms }' });
-  assert.equal((await run(['auth', 'test', 'mimo'])).code, 0, 'first call ok: the key is known-good');
+  assert.equal((await run(['auth', 'test', 'mimo', '--record'])).code, 0, 'first call ok, recorded: the key is known-good');
 
   const flaky = await run(['auth', 'test', 'mimo']);
   assert.equal(flaky.code, 0, flaky.stdout);
-  assert.match(flaky.stdout, /mimo\s+\w+\s+sk-…0002\s+config key\s+valid/);
+  assert.match(flaky.stdout, /mimo\s+\w+\s+sk-…0002\s+config key\s+\d+ms\s+valid/);
   assert.match(flaky.stdout, /mimo sk-…0002: accepted on retry 1 \(rejected before it: a transient rejection, which the router retries too\)/);
 
   // Rejected on every retry too: what the router would conclude — set aside as auth suspect, saying it was retried.
-  const down = await run(['auth', 'test', 'mimo']);
+  const down = await run(['auth', 'test', 'mimo', '--record']);
   assert.equal(down.code, 1, down.stdout);
+  assert.match(down.stdout, /mimo\s+\w+\s+sk-…0002\s+config key\s+\d+ms\s+suspect \(worked before; likely transient\)$/m);
   assert.match(down.stdout, /mimo sk-…0002: mimo rejected key sk-…0002 \(config\)[^;]*, which last worked at \d\d:\d\d(:\d\d)?; retried 2× with backoff — likely a transient provider problem; it is set aside \(auth suspect\) until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d, probed once every \S+ while no other key can answer/);
   const list = JSON.parse((await run(['auth', 'list', 'mimo', '--json'])).stdout) as Listed;
   assert.equal(list.providers[0]?.candidates[0]?.health.reason, 'auth_suspect');

@@ -69,6 +69,28 @@ test('auth explain and auth list date every time far from now; the summary\'s sk
   }
 });
 
+test('auth explain: "the first comes back at" is the time its table shows for that key (a suspect key\'s probe)', async () => {
+  const ws = tempWorkspace('switchyard-auth-times-');
+  try {
+    ws.write('switchyard.yaml', `providers:\n  mimo:\n    type: openai\n    base_url: http://127.0.0.1:9/v1\n    api_keys: [${COOLING}, ${QUOTA}]\nmain: { provider: mimo, model: m }\n`);
+    const now = Date.now();
+    const store = openStore({ home: ws.home });
+    // Resting as auth suspect for 5 minutes, probed once in 30 s; the other key out of quota for longer.
+    store.applyHealth(fingerprint(COOLING), { provider: 'mimo', at: now, state: 'cooling', reason: 'auth_suspect', until: now + 5 * 60_000, probe_at: now + 30_000, last_success_at: now - 60_000 });
+    store.applyHealth(fingerprint(QUOTA), { provider: 'mimo', at: now, state: 'cooling', reason: 'quota', until: now + 20 * H });
+    await store.flush();
+    await store.close();
+    const r = await runCli(['-c', join(ws.dir, 'switchyard.yaml'), 'auth', 'explain', 'mimo'], { env: { SWITCHYARD_HOME: ws.home, TZ: 'UTC' } });
+    assert.equal(r.code, 0, r.stderr);
+    const back = new RegExp(`the first comes back at (${CLOCK}) \\(config api_keys\\[0\\] sk-…0001: its single probe as auth suspect; or run`).exec(r.stdout)?.[1];
+    assert.ok(back, r.stdout);
+    const row = r.stdout.split('\n').find((l) => l.includes('sk-…0001')) ?? '';
+    assert.match(row, new RegExp(`cooling: auth_suspect +${CLOCK} \\(probe ${back}\\)`), 'the row shows the same time');
+  } finally {
+    ws.cleanup();
+  }
+});
+
 test('formatClock: the clock alone only within 12 h of now on the same day, else with the date', () => {
   const now = Date.UTC(2026, 10, 22, 23, 50, 0);
   const utc = { now, timeZone: 'UTC', seconds: true };

@@ -125,7 +125,7 @@ test('Anthropic\'s "Request not allowed": chat, auth test and doctor say the reg
 
     const probe = await runCli(['auth', 'test', 'main'], { env: w.cliEnv });
     assert.equal(probe.code, 1, probe.stdout);
-    assert.match(probe.stdout, /main\s+\w+\s+sk-…aaaa\s+config key\s+unreachable\s+\d+ms/);
+    assert.match(probe.stdout, /main\s+\w+\s+sk-…aaaa\s+config key\s+\d+ms\s+unreachable/);
     assert.ok(probe.stdout.includes('  main sk-…aaaa: main does not serve the country or region this request comes from (HTTP 403: Request not allowed) — the key was not judged and stays as it is; send from a region the provider supports (a server there, or a proxy there set as providers.main.proxy), or add a fallback route to another provider\n'), probe.stdout);
     assert.doesNotMatch(probe.stdout, /rejected|key accepted|check or replace/);
     const json = JSON.parse((await runCli(['auth', 'test', 'main', '--json'], { env: w.cliEnv })).stdout) as { providers: { results: { status: string; blocked?: string }[] }[] };
@@ -136,7 +136,7 @@ test('Anthropic\'s "Request not allowed": chat, auth test and doctor say the reg
 
     const doctor = await runCli(['doctor'], { env: w.cliEnv });
     assert.equal(doctor.code, 1, doctor.stdout);
-    assert.match(doctor.stdout, /main: ok {2}main\/sim-large ✗ → backup\/sim-large/);
+    assert.match(doctor.stdout, /main: ok {2}main\/sim-large \(main\) ✗ → backup\/sim-large \(fallback\[0\]\)/);
     assert.match(doctor.stdout, /main\/sim-large: main does not serve the country or region this request comes from \(see its probe\); its keys could not be checked/);
     assertNoSecrets([REFUSED, BACKUP]);
   } finally {

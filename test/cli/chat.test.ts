@@ -375,7 +375,7 @@ test('a failed title or summary names every route tried and what happened there,
     assert.equal(compression.length, 1, r.stdout);
     assert.match(
       compression[0]!,
-      /^compression: summary failed, the history is kept as it was \(2 earlier messages not summarised\) — compression: every route failed: 1\. slower\/sim-large did not answer within 300ms \(providers\.slower\.timeout\); retried 1× with backoff; 2\. dead\/sim-large: every key for dead is unusable — sk-…cccc \(config providers\.dead\.api_keys\[0\]\): rejected \(never accepted\).*; add a key with `switchyard auth add dead`/,
+      /^compression: summary failed, the history is kept as it was \(2 earlier messages not summarised\) — compression: every route failed: 1\. slower\/sim-large did not answer within 300ms \(providers\.slower\.timeout\); retried 1× with backoff; 2\. dead\/sim-large: every key for dead is unusable — sk-…cccc \(config providers\.dead\.api_keys\[0\]\): rejected \(never worked\).*; add a key with `switchyard auth add dead`/,
     );
     assertNoSecrets([...ALL_KEYS, ...DEAD]);
   } finally {

@@ -216,3 +216,15 @@ test('a .env other users can read is named with the chmod that fixes it; one onl
   assert.equal(closed.code, 0, closed.stderr);
   assert.doesNotMatch(closed.stdout, /can be read by other users/);
 });
+
+test('a .env that sets a variable twice is warned about, naming both lines: the last one is used, as systemd reads it', async () => {
+  const dir = project('providers:\n  p: { type: openai, base_url: https://api.example.com/v1, api_key: "${P_KEY}" }\nmain: { provider: p, model: m }\n', 'P_KEY=sk-first-value-000000001\nOTHER=x\nP_KEY=sk-second-value-00000002\nOTHER=x\n');
+  const r = await check(dir);
+  assert.equal(r.code, 0, r.stderr);
+  const dotenv = join(dir, '.env');
+  assert.ok(r.stdout.includes(`warning: ${dotenv}:3: P_KEY is set again (first at line 1, with a different value); the last one is used, here as under systemd — remove the line that is not meant\n`), r.stdout);
+  assert.ok(r.stdout.includes(`warning: ${dotenv}:4: OTHER is set again (first at line 2, with the same value)`), r.stdout);
+  const show = await runCli(['config', 'show', '--explain'], { cwd: dir, env });
+  assert.match(show.stdout, /providers\.p\.api_key\s+sk-…0002\s+\.env P_KEY/, 'the last value is the one used');
+  assertNoSecrets(['sk-first-value-000000001', 'sk-second-value-00000002']);
+});

@@ -87,7 +87,7 @@ describe('switchyard auth (seed 001)', () => {
     assert.match(before.stdout, /skipping config key sk-…e5f6/);
     const r = await auth(['reset', 'mimo', fingerprint(NEW_CONFIG).slice(0, 6)], { MIMO_API_KEY: ENV_KEY_2 });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`reset mimo: credential ${fingerprint(NEW_CONFIG)} is ok again`));
+    assert.match(r.stdout, new RegExp(`reset mimo: 1 key changed — credential ${fingerprint(NEW_CONFIG)} is ok again`));
     assert.match(r.stdout, /→ the next request uses config key sk-…e5f6/);
     await waitFor(() => store.getHealth(fingerprint(NEW_CONFIG))?.state === 'ok', 'the other process to see the reset', 5_000); // polled every 250 ms; the bound is generous so a loaded CI machine does not flake
   });

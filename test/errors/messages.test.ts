@@ -99,10 +99,11 @@ test('all keys unusable lists each key with state and until-when', () => {
   ];
   const msg = explainAllUnusable({ provider: 'mimo', candidates, earliestUntil: Date.parse('2026-06-12T10:32:10Z'), ...UTC });
   assert.match(msg, /^every key for mimo is unusable/);
-  assert.match(msg, /sk-…a1b2 \(config\): rate_limited until 10:32:10/);
-  assert.match(msg, /sk-…c3d4 \(from env MIMO_API_KEY\): rejected \(never accepted\), next probe at 11:30:00/);
-  assert.match(msg, /sk-…e5f6 \(stored "backup"\): quota until 11:00:00/);
+  assert.match(msg, /sk-…a1b2 \(config\): rate-limited until 10:32:10/);
+  assert.match(msg, /sk-…c3d4 \(from env MIMO_API_KEY\): rejected \(never worked\) until 11:30:00/);
+  assert.match(msg, /sk-…e5f6 \(stored "backup"\): out of quota until 11:00:00/);
   assert.match(msg, /usable again at 10:32:10/);
+  assert.doesNotMatch(msg, /rate_limited|auth_suspect|: quota /, 'words, not state names');
   assert.doesNotMatch(msg, /invalid key/);
 });
 

@@ -136,6 +136,9 @@ test('every key cooling is a 503 with Retry-After (InternalServerError in the SD
     const retryAfter = Number(err.headers?.get('retry-after'));
     assert.ok(retryAfter >= 1 && retryAfter <= 90, `Retry-After ${retryAfter}`);
     assert.match(err.message, /cool|rate/i);
+    // Words, not state names: `rate-limited until 02:02`, never `rate_limited until`.
+    assert.match(err.message, /every key for cooling is unusable — sk-…\w+ \([^)]*\): rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d/);
+    assert.doesNotMatch(err.message, /rate_limited|auth_suspect/);
     return true;
   });
 });

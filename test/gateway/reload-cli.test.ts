@@ -59,7 +59,7 @@ async function startGateway(t: test.TestContext, processEnv: Record<string, stri
     await res.arrayBuffer();
     return { status: res.status, route: res.headers.get('x-switchyard-route') };
   };
-  return { ws, sim, child, chat, config, key, logs: () => stderr, writeConfig: (c: unknown) => ws.write('switchyard.yaml', typeof c === 'string' ? c : stringify(c)) };
+  return { ws, sim, child, chat, config, key, url, logs: () => stderr, writeConfig: (c: unknown) => ws.write('switchyard.yaml', typeof c === 'string' ? c : stringify(c)) };
 }
 
 for (const [name, processEnv] of [
@@ -165,6 +165,41 @@ test('a reload to thousands of providers is read off the main thread: requests f
   const during = g.logs().split('config changed; reloading')[1]!.split('"msg":"config reloaded"')[0]!;
   assert.match(during, /"path":"\/v1\/chat\/completions","status":200/);
   assert.deepEqual(await g.chat(), { status: 200, route: 'sim/sim-small' });
+});
+
+test('a refused reload is shown by /readyz (when) and /admin/status (when and why) until a good one applies', async (t) => {
+  const ADMIN = 'adm-reload-status-admin-key-5c1d';
+  const g = await startGateway(t, { SWITCHYARD_ADMIN_KEY: ADMIN }, true);
+  type Body = { status?: string; config?: { last_reload?: { ok: boolean; at: string; serving?: string; error?: string } } };
+  const get = async (path: string, admin = false): Promise<{ status: number; body: Body }> => {
+    const res = await fetch(`${g.url}${path}`, admin ? { headers: { authorization: `Bearer ${ADMIN}` } } : {});
+    return { status: res.status, body: (await res.json()) as Body };
+  };
+  g.writeConfig(g.config('sim-large', { admin_key: '${SWITCHYARD_ADMIN_KEY}' }));
+  g.child.kill('SIGHUP');
+  await until('the admin key to apply', async () => (await get('/admin/status', true)).status === 200, 30_000);
+  assert.equal((await get('/admin/status', true)).body.config?.last_reload?.ok, true);
+  assert.equal((await get('/readyz')).body.config, undefined, 'nothing to say while the last reload applied');
+
+  g.writeConfig('providers:\n  sim: { type: openai, base_url: http://127.0.0.1:1/v1, api_key: x }\nmain: { provider: sim, model: sim-small }\nretry: { max_retries: lots }\n');
+  g.child.kill('SIGHUP');
+  await until('the reload to be refused', async () => (await get('/readyz')).body.config?.last_reload?.ok === false, 30_000);
+  const ready = await get('/readyz');
+  assert.equal(ready.status, 200, 'still ready: the previous config serves');
+  assert.equal(ready.body.status, 'ready');
+  assert.match(ready.body.config?.last_reload?.at ?? '', /^\d{4}-\d\d-\d\dT/);
+  assert.equal(ready.body.config?.last_reload?.serving, 'the previous config');
+  assert.equal(ready.body.config?.last_reload?.error, undefined, 'why (file paths) only with the admin key');
+  const status = await get('/admin/status', true);
+  assert.match(status.body.config?.last_reload?.error ?? '', /switchyard\.yaml:4:\d+: retry\.max_retries/);
+  assert.match((await get('/readyz', true)).body.config?.last_reload?.error ?? '', /retry\.max_retries/);
+  assert.deepEqual(await g.chat(), { status: 200, route: 'sim/sim-large' });
+
+  g.writeConfig(g.config('sim-small', { admin_key: '${SWITCHYARD_ADMIN_KEY}' }));
+  g.child.kill('SIGHUP');
+  await until('the fixed config to apply', async () => (await get('/admin/status', true)).body.config?.last_reload?.ok === true, 30_000);
+  assert.equal((await get('/readyz')).body.config, undefined);
+  assertNoSecrets([ADMIN]);
 });
 
 test('a gateway.listen edit warns that it takes effect at the next restart, unless --listen overrides it', async (t) => {

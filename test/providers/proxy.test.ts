@@ -155,7 +155,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   const probe = await run(['auth', 'test']);
   assert.equal(probe.code, 0, probe.stdout + probe.stderr);
-  assert.match(probe.stdout, /oa\s+\w+\s+sk-…0001\s+config key\s+valid/);
+  assert.match(probe.stdout, /oa\s+\w+\s+sk-…0001\s+config key\s+\d+ms\s+valid/);
   assert.match(probe.stdout, /oa: through the proxy http:\/\/me:\*\*\*@127\.0\.0\.1:\d+ \(providers\.oa\.proxy\)/);
   const chat = await run(['chat', '-m', 'hello']);
   assert.equal(chat.code, 0, chat.stderr);

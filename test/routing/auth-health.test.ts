@@ -79,7 +79,7 @@ test("a task's own key rejected on a route with no other key fails as rejected, 
     assert.match(err.explanation, /^title_generation: xiaomi rejected key sk-…tt01 \(config auxiliary\.title_generation\.api_key\) \(HTTP 401: [^)]*\); it has never been accepted/);
     const again = await failure(h.router.chat({ task: 'title_generation', messages: hello }));
     assert.equal(again.kind, 'auth_rejected');
-    assert.match(again.explanation, /sk-…tt01 \(config auxiliary\.title_generation\.api_key\): rejected \(never accepted\), next probe at/);
+    assert.match(again.explanation, /sk-…tt01 \(config auxiliary\.title_generation\.api_key\): rejected \(never worked\) until/);
     assert.equal(h.sim.calls(TITLE), 1, 'the rejected key is not sent again before its probe window');
   } finally {
     await h.close();
@@ -112,7 +112,7 @@ test('seed 002: a single key that met a burst of 401s is probed once per 30 s wh
     clock.advance(SECOND);
     const early = await failure(h.router.chat({ messages: hello }));
     assert.equal(h.sim.calls(GOOD), 4, 'no probe before its window');
-    assert.match(early.explanation, /sk-…a1b2 \(config providers\.mimo\.api_keys\[0\]\): auth_suspect until 10:05:00, next probe at 10:00:30/);
+    assert.match(early.explanation, /sk-…a1b2 \(config providers\.mimo\.api_keys\[0\]\): auth suspect \(a known-good key kept being rejected\) until 10:05:00, next probe at 10:00:30/);
 
     clock.advance(29 * SECOND);
     const r = await h.router.chat({ messages: hello });
@@ -208,7 +208,7 @@ test('a known-good key revoked: after its suspicion runs out, its retries fail a
     clock.advance(10 * MINUTE);
     const resting = await failure(h.router.chat({ messages: hello }));
     assert.equal(h.sim.calls(GOOD), 7, 'not sent again before its probe');
-    assert.match(resting.explanation, /rejected \(probably revoked; last worked at 09:40\), next probe at 11:07:01/);
+    assert.match(resting.explanation, /rejected \(worked before, last at 09:40; probably revoked\) until 11:07:01/);
 
     clock.advance(50 * MINUTE);
     const probe = await failure(h.router.chat({ messages: hello }));

@@ -33,22 +33,31 @@ auxiliary:
   };
 }
 
-test('auth test: one live probe per credential with its result, recorded in health; exit 1 unless all are valid', async () => {
+test('auth test: one live probe per credential with its result, read-only unless --record; exit 1 unless all are valid', async () => {
   const s = await setup();
   try {
     const r = await s.run(['auth', 'test', 'mimo']);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stdout, /mimo\s+\w+\s+sk-…0001\s+config api_keys\[0\]\s+valid\s+\d+ms/);
-    assert.match(r.stdout, /sk-…d-02\s+config api_keys\[1\]\s+rejected/);
+    assert.match(r.stdout, /^PROVIDER\s+ID\s+KEY\s+SOURCES\s+LATENCY\s+RESULT$/m);
+    assert.match(r.stdout, /mimo\s+\w+\s+sk-…0001\s+config api_keys\[0\]\s+\d+ms\s+valid$/m);
+    assert.match(r.stdout, /sk-…d-02\s+config api_keys\[1\]\s+\d+ms\s+rejected \(never worked\)$/m);
     assert.match(r.stdout, /it has never been accepted — check or replace it/);
+    assert.match(r.stdout, /^nothing was recorded: a probe is read-only unless run with --record, which saves each outcome in .*state\.db as a request's would$/m);
     assert.equal(s.calls(GOOD), 1);
     assert.equal(s.calls(BAD), 1);
+    const untouched = await s.run(['auth', 'list', 'mimo', '--json']);
+    assert.doesNotMatch(untouched.stdout, /"state": "rejected"|"last_success_at"/, 'a probe records nothing by default');
+
+    const recorded = await s.run(['auth', 'test', 'mimo', '--record', '--json']);
+    assert.equal((JSON.parse(recorded.stdout) as { recorded: boolean }).recorded, true);
     const list = await s.run(['auth', 'list', 'mimo', '--json']);
-    assert.match(list.stdout, /"state": "rejected"/, 'the probe outcome is recorded in health');
+    assert.match(list.stdout, /"state": "rejected"/, 'with --record, the outcome is recorded in health');
+    assert.match(list.stdout, /"last_success_at": \d+/);
     const one = await s.run(['auth', 'test', 'mimo', '--json', list.stdout.match(/"fingerprint": "(\w+)"/)?.[1] ?? '']);
     assert.equal(one.code, 0, one.stderr);
-    const parsed = JSON.parse(one.stdout) as { ok: boolean; providers: { results: { status: string }[] }[] };
+    const parsed = JSON.parse(one.stdout) as { ok: boolean; recorded: boolean; providers: { results: { status: string }[] }[] };
     assert.equal(parsed.ok, true);
+    assert.equal(parsed.recorded, false);
     assert.deepEqual(parsed.providers[0]?.results.map((x) => x.status), ['valid']);
     assertNoSecrets([GOOD, BAD, BROKE]);
   } finally {
@@ -63,11 +72,11 @@ test('doctor: config, store, every credential probed, each task with its chain; 
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /^config\s+ok\s+.*switchyard\.yaml/m);
     assert.match(r.stdout, /^state\s+ok\s+sqlite at /m);
-    assert.match(r.stdout, /deepseek\s+\w+\s+sk-…0003\s+config key\s+quota/);
+    assert.match(r.stdout, /deepseek\s+\w+\s+sk-…0003\s+config key\s+\d+ms\s+quota/);
     assert.match(r.stdout, /no API key for provider claude — looked in providers\.claude\.api_key, env CLAUDE_API_KEY/);
-    assert.match(r.stdout, /main: ok {2}mimo\/sim-large → deepseek\/sim-small ✗/);
+    assert.match(r.stdout, /main: ok {2}mimo\/sim-large \(main\) → deepseek\/sim-small \(fallback\[0\]\) ✗/);
     assert.match(r.stdout, /title_generation: disabled \(auxiliary\.title_generation\.provider is none\)/);
-    assert.match(r.stdout, /compression: BROKEN {2}claude\/sim-small ✗/);
+    assert.match(r.stdout, /compression: BROKEN {2}claude\/sim-small \(task\) ✗/);
     const json = await s.run(['doctor', '--json']);
     const report = JSON.parse(json.stdout) as { ok: boolean; tasks: { task: string; status: string }[]; store: { ok: boolean } };
     assert.equal(report.ok, false);

@@ -66,7 +66,7 @@ test('fallback after a 429 on the Anthropic primary: the OpenAI fallback lowers 
   }), async (h) => {
     const r = await h.router.chat({ messages: hello, max_tokens: 32000 });
     assert.equal(r.status, 'ok');
-    assert.deepEqual(r.route, { provider: 'openai', model: 'gpt-4o' });
+    assert.equal(r.route, 'openai/gpt-4o');
     assert.deepEqual(r.trail.map((a) => `${a.route} ${a.outcome}`), ['anthropic/claude-sonnet rate_limited', 'openai/gpt-4o max_tokens_clamped', 'openai/gpt-4o ok']);
   }, { [ANTHROPIC_KEY]: { script: ['429'] } });
 });

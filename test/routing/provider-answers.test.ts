@@ -92,7 +92,7 @@ test('a 403 "this key may not use this model" fails the route only: the chain mo
     up.script([{ status: 403, body: BLOCKED }]);
     const r = await h.router.chat({ messages: hello });
     assert.equal(r.status, 'ok');
-    assert.equal(r.status === 'ok' ? r.route.model : '', 'llama-3.3-70b');
+    assert.equal(r.status === 'ok' ? r.model : '', 'llama-3.3-70b');
     assert.deepEqual(up.calls.map((c) => [c.key, c.model]), [[KEY, 'qwen3-32b'], [KEY, 'llama-3.3-70b']], 'one try on the blocked model, no retries');
     assert.deepEqual(r.trail.map((a) => a.outcome), ['not_found', 'ok']);
     const health = h.store.getHealth(fingerprint(KEY));

@@ -38,7 +38,7 @@ export async function callTask(world: DemoWorld, task: string, input: string | C
 /** Prints a call: its trail, then the answer or the explained error. */
 export function showCall(p: Printer, call: TaskCall): void {
   p.block(trailTable(call.trail));
-  if (call.ok) p.line(`  answer via ${call.result.route.provider}/${call.result.route.model}: ${p.style(JSON.stringify(call.result.response.content), 'dim')}`);
+  if (call.ok) p.line(`  answer via ${call.result.route}: ${p.style(JSON.stringify(call.result.response.content), 'dim')}`);
   else p.line(`  error: ${call.explanation}`);
 }
 

@@ -25,8 +25,8 @@ export const seed000: Section = {
     }
     const result = call.result;
     const title = cleanGeneratedTitle(result.response.content) ?? '';
-    const viaFallback = result.route.provider === 'deepseek';
-    p.line(`  title: "${title}" via ${result.route.provider}/${result.route.model}`);
+    const viaFallback = result.provider === 'deepseek';
+    p.line(`  title: "${title}" via ${result.route}`);
     p.step('the same through the gateway: POST /v1/chat/completions with model "title_generation"');
     const gw = await gatewayTitle(world.gateway.url, world.clientKey);
     p.line(`  HTTP ${gw.status}, x-switchyard-route: ${gw.route}, x-switchyard-attempts: ${gw.attempts}, title: "${gw.title}"`);

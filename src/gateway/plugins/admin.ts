@@ -1,4 +1,6 @@
 // The admin API: credentials with their health (masked — a secret never leaves the process) and resets.
+//   GET  /admin/status                        the config in force (path, load time, the last reload and, when it
+//                                             was refused, why) and the state store
 //   GET  /admin/credentials                   every provider's candidates, in the order they are tried
 //   POST /admin/credentials/:provider/reset   body {"id": "<fingerprint|label>"} optional: reset one, else all;
 //                                             answers what changed (ResetOutcome) and the provider's credentials
@@ -10,6 +12,7 @@ import { UserError } from '../../errors/user-error.ts';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { adminAuthHook } from './admin-auth.ts';
+import { gatewayStatus } from './health.ts';
 
 function iso(ms: number | undefined): string | null {
   return ms === undefined || ms === null ? null : new Date(ms).toISOString();
@@ -58,6 +61,8 @@ export function adminPlugin(ctx: GatewayContext) {
         done(err as Error, undefined);
       }
     });
+
+    app.get('/admin/status', async () => gatewayStatus(ctx));
 
     app.get('/admin/credentials', async () => {
       const providers: Record<string, ReturnType<typeof candidateView>[]> = {};

@@ -3,9 +3,9 @@
 // balancer should check before sending traffic). A shared store (Redis) that is unreachable, or a full disk under the
 // state file, leaves the gateway ready: it goes on serving from the state in memory (SPEC §7), and taking it out of
 // the load balancer would turn a store problem into an outage. /readyz says `degraded` and why (`degraded_by`) instead.
-// Probes carry no key, so what anyone may see is the status and the store's ok/degraded; the config file's path,
-// the store's kind and its raw error (which can name hosts and users) go only to a caller with the admin key — the
-// store's own warnings put the error in the log.
+// Probes carry no key, so what anyone may see is the status, the store's ok/degraded and when the last reload was
+// refused; the config file's path, why the reload was refused, the store's kind and its raw error (which can name
+// hosts and users) go only to a caller with the admin key — the log has them too.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
 import { presentsAdminKey } from './admin-auth.ts';
@@ -26,10 +26,20 @@ function storeHealth(ctx: GatewayContext): StoreHealth {
   }
 }
 
-/** What the admin key adds: where the config came from and what the store last said. */
-function details(ctx: GatewayContext, store: StoreHealth): Record<string, unknown> {
+/** The last reload, when one has happened; `error` (why it was refused, which names files) only for the admin key. */
+function lastReload(ctx: GatewayContext, withError: boolean): Record<string, unknown> {
+  const r = ctx.lastReload;
+  if (r === undefined) return {};
+  const at = new Date(r.at).toISOString();
+  if (r.ok) return { last_reload: { ok: true, at } };
+  return { last_reload: { ok: false, at, serving: 'the previous config', ...(withError && r.error !== undefined ? { error: r.error } : {}) } };
+}
+
+/** What the admin key adds: where the config came from, its last reload, and what the store last said (/readyz with
+ * the admin key, and /admin/status). */
+export function gatewayStatus(ctx: GatewayContext, store: StoreHealth = storeHealth(ctx)): Record<string, unknown> {
   return {
-    config: { loaded: true, path: ctx.settings.loaded.path, loaded_at: new Date(ctx.settings.loaded.loadedAt).toISOString() },
+    config: { loaded: true, path: ctx.settings.loaded.path, loaded_at: new Date(ctx.settings.loaded.loadedAt).toISOString(), ...lastReload(ctx, true) },
     store: { ok: store.ok, kind: ctx.store.kind, ...degradation(store), ...(store.lastError ? { error: store.lastError } : {}) },
   };
 }
@@ -45,7 +55,9 @@ function readiness(ctx: GatewayContext, req: FastifyRequest): { ready: boolean; 
   const body: Record<string, unknown> = {
     status: ready ? 'ready' : 'not_ready',
     store: { ok: store.ok, ...degradation(store) },
-    ...(presentsAdminKey(ctx, req) ? details(ctx, store) : {}),
+    // A refused reload leaves the gateway ready (the previous config serves), but not as its config file says.
+    ...(ctx.lastReload?.ok === false ? { config: lastReload(ctx, false) } : {}),
+    ...(presentsAdminKey(ctx, req) ? gatewayStatus(ctx, store) : {}),
     ...(ctx.closing ? { draining: true } : {}),
   };
   return { ready, body };

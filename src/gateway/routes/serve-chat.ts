@@ -4,10 +4,10 @@
 // stream with an error event in the stream's own format, never a clean end.
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ChatOptions, Attempt, ChatSuccess, Disabled, StreamSuccess } from '../../routing/types.ts';
+import type { ChatOptions, Attempt, AnsweredBy, ChatSuccess, Disabled, StreamSuccess } from '../../routing/types.ts';
 import type { ChatRequest, StreamEvent } from '../../providers/types.ts';
 import { copySettings } from '../../providers/settings.ts';
-import { routeName, sentAttempts } from '../../routing/trail.ts';
+import { sentAttempts } from '../../routing/trail.ts';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { checkModelName, resolveModel, shownModel, unknownModelMessage } from '../model-resolve.ts';
@@ -17,7 +17,6 @@ import { forwardedBetas } from '../anthropic-beta.ts';
 import { headerValue } from '../header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, StreamEncoder, ParsedWire } from '../wire.ts';
-import type { Route } from '../../config/schema.ts';
 import { routeWithoutResponses, servesResponses } from '../responses-routes.ts';
 
 export interface WireBody {
@@ -98,7 +97,7 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
     throw sy.cutWith ?? err;
   }
   sy.attempts = sentAttempts(trail);
-  if (result.status === 'ok') answeredBy(ctx, sy, result.route, trail);
+  if (result.status === 'ok') answeredBy(ctx, sy, result, trail);
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   sy.upstreamMs = upstreamMs(trail);
@@ -109,8 +108,8 @@ export async function serveChat(ctx: GatewayContext, wire: WireApi, req: Fastify
 
 /** The route that answered, and its credential: the last attempt made with a key is the one that answered. A route
  * that serves the Responses API was sent the built-in tools, so none were dropped. */
-function answeredBy(ctx: GatewayContext, sy: RequestState, route: Route, trail: readonly Attempt[]): void {
-  sy.route = routeName(route);
+function answeredBy(ctx: GatewayContext, sy: RequestState, route: AnsweredBy, trail: readonly Attempt[]): void {
+  sy.route = route.route;
   if (sy.droppedTools !== undefined && servesResponses(ctx.settings.loaded.config, route)) sy.droppedTools = undefined;
   for (let i = trail.length - 1; i >= 0; i--) {
     const credential = trail[i]!.credential;
@@ -145,7 +144,7 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
   }
   // Committed to a route (or disabled): a hang-up from here on cancels no request, so its line is written at once.
   sy.attempts = sentAttempts(result.trail);
-  if (result.status === 'ok') answeredBy(ctx, sy, result.route, result.trail);
+  if (result.status === 'ok') answeredBy(ctx, sy, result, result.trail);
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   const events = result.events[Symbol.asyncIterator]();
