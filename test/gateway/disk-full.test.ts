@@ -182,7 +182,8 @@ test('a real full disk (tmpfs) under `switchyard gateway` and `gateway keys crea
 
   const keys = await runCli(['gateway', 'keys', 'create', 'ci', '--config', configPath], { env });
   assert.equal(keys.code, 1);
-  assert.match(keys.stderr, /^switchyard: could not write to the state store .*state\.db: disk full \(database or disk is full\)\n {2}free space on the disk that holds it, then try again\n$/);
+  // After the line every command starts with, naming the config and the store in effect.
+  assert.match(keys.stderr, /^switchyard: config .* · state sqlite .*\n+switchyard: could not write to the state store .*state\.db: disk full \(database or disk is full\)\n {2}free space on the disk that holds it, then try again\n$/);
 
   rmSync(join(home, 'filler'));
   await until('the gateway to write again', async () => {
