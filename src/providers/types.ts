@@ -177,11 +177,14 @@ export type StreamEvent =
   | { type: 'responses_event'; event: string; data: Record<string, unknown> };
 
 import type { ProxyChoice } from './proxy.ts';
+import type { AuthHeader } from './auth-header.ts';
 
 export interface SendContext {
   provider: string;
   baseUrl: string;
   apiKey: string;
+  /** Where the key goes (`auth:`, auth-header.ts); absent: the provider type's default. */
+  auth?: AuthHeader;
   headers: Record<string, string>;
   timeoutMs: number;
   signal?: AbortSignal;

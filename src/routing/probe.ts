@@ -17,6 +17,7 @@ import type { HealthStore } from '../state/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import type { AdapterFor } from './call-context.ts';
 import { proxyFor } from '../providers/proxy.ts';
+import { authHeaderFor } from '../providers/auth-header.ts';
 import type { SendContext } from '../providers/types.ts';
 
 /** `accepted`: only a models list was tried (no model is known for the provider) and it answered; chat untested.
@@ -119,6 +120,7 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential, t
   const adapter = deps.adapterFor(p.type);
   const baseUrl = target.baseUrl ?? p.base_url;
   const ctx: SendContext = { provider, baseUrl, apiKey: credential.secret, headers: p.headers, timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS) };
+  if (p.auth !== undefined) ctx.auth = authHeaderFor(p.type, p.auth);
   const proxy = proxyFor(p, provider, baseUrl, deps.loaded.env, deps.loaded.dotenv);
   if (proxy !== undefined) ctx.proxy = proxy;
   const method = model ? `chat ${provider}/${model}` : 'models list';

@@ -12,6 +12,7 @@ import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure } from './errors.ts';
 import { pickFor } from './pick.ts';
 import { proxyFor } from '../providers/proxy.ts';
+import { authHeaderFor } from '../providers/auth-header.ts';
 import type { SendContext } from '../providers/types.ts';
 import { BREAKER_DEAF, routeAction, type Refinement } from './policy.ts';
 import type { RouteSpec } from './resolve-task.ts';
@@ -94,6 +95,7 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
   s.attemptTimeoutMs = Math.max(1, Math.min(provider.timeout, s.deadline - startedAt));
   s.attemptLimit = timeoutLimit(ctx, route.provider, provider.timeout, s.deadline - startedAt);
   const sendCtx: SendContext = { provider: route.provider, baseUrl, apiKey: cred.secret, headers: provider.headers, timeoutMs: s.attemptTimeoutMs };
+  if (provider.auth !== undefined) sendCtx.auth = authHeaderFor(provider.type, provider.auth);
   if (ctx.signal) sendCtx.signal = ctx.signal;
   if (provider.responses_api) sendCtx.responsesApi = true;
   const proxy = proxyFor(provider, route.provider, baseUrl, ctx.loaded.env, ctx.loaded.dotenv);
