@@ -17,6 +17,7 @@ import { taskKeys } from '../routing/task-keys.ts';
 import { ResolutionCache } from './resolution-cache.ts';
 import { fingerprint } from './mask.ts';
 import { selectCandidate } from './select.ts';
+import { Minter } from './minted/minter.ts';
 import type { CandidateStatus, Credential, FailureReport, HealthRecord, PickResult } from './types.ts';
 
 export type { ProviderExplanation };
@@ -29,6 +30,8 @@ export interface PoolOptions {
   onNotice?: (notice: PoolNotice) => void;
   /** For the `random` strategy; uniform in [0, 1). */
   random?: () => number;
+  /** Mints the tokens of minted credentials; default: one of its own, with leases in `store`. */
+  minter?: Minter;
 }
 
 /** What the pool says while it works: a code and the facts, so a subscriber never reads them out of the message.
@@ -70,6 +73,8 @@ export class CredentialPool {
   private readonly warnedSwitch = new Map<string, string>();
   private readonly warnedConflicts = new Set<string>();
   private readonly resolved: ResolutionCache;
+  /** The tokens of the pool's minted credentials (minted/minter.ts): the ladder asks it before each send. */
+  readonly minter: Minter;
 
   constructor(options: PoolOptions) {
     this.loaded = options.loaded;
@@ -78,6 +83,7 @@ export class CredentialPool {
     this.onNotice = options.onNotice ?? (() => {});
     this.random = options.random ?? Math.random;
     this.resolved = new ResolutionCache(options.store);
+    this.minter = options.minter ?? new Minter({ store: options.store, now: this.now });
   }
 
   /** Hot reload: the next call resolves from the new config (a new snapshot, so nothing cached for the old one is

@@ -18,7 +18,8 @@ import { BREAKER_DEAF, routeAction, type Refinement } from './policy.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
-import { authRejected, coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
+import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
+import { authRecovery, withToken } from './mint-step.ts';
 import { facts, failed, pause, record, timeoutFacts, timeoutLimit, upstreamFacts, type RouteState, type Step } from './route-state.ts';
 
 export type RouteOutcome<T> =
@@ -69,7 +70,13 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
       if (step.next === 'done') return { ok: false, failure: step.failure };
       continue;
     }
-    const cred = picked.credential;
+    const ready = await withToken(ctx, s, picked.credential);
+    if (!ready.ok) {
+      ctx.breakers.release(route.provider);
+      if (ready.step.next === 'done') return { ok: false, failure: ready.step.failure };
+      continue;
+    }
+    const cred = ready.credential;
     if (s.previous && s.previous.fingerprint !== cred.fingerprint) {
       ctx.events.emit({ type: 'rotate', task: ctx.task, provider: route.provider, from: s.previous.masked, to: cred.masked, kind: s.keyFailures.at(-1)?.kind ?? 'rate_limited' });
     }
@@ -163,7 +170,7 @@ async function afterFailure(ctx: CallContext, s: RouteState, cred: Credential, e
     case 'cool_and_rotate':
       return coolAndRotate(ctx, s, cred, err);
     case 'auth':
-      return authRejected(ctx, s, cred, err);
+      return authRecovery(ctx, s, cred, err);
     case 'skip_to_fitting_route': {
       const window = contextWindowOf(ctx, s.route);
       const explanation = explainFailure(facts(ctx, s, kind, { ...upstreamFacts(err, cred, s), ...(window !== undefined ? { contextWindow: window } : {}) }));
