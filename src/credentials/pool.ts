@@ -18,6 +18,7 @@ import { ResolutionCache } from './resolution-cache.ts';
 import { fingerprint } from './mask.ts';
 import { selectCandidate } from './select.ts';
 import { Minter } from './minted/minter.ts';
+import type { MintedSource } from './minted/spec.ts';
 import type { CandidateStatus, Credential, FailureReport, HealthRecord, PickResult } from './types.ts';
 
 export type { ProviderExplanation };
@@ -90,6 +91,11 @@ export class CredentialPool {
    * used); health (per fingerprint) carries over. */
   setConfig(loaded: LoadedConfig): void {
     this.loaded = loaded;
+  }
+
+  /** The provider's minted sources (api_key_file, api_key_command, oauth2), for `auth list` and `auth refresh`. */
+  mintedSources(provider: string): MintedSource[] {
+    return this.evaluate(provider).flatMap((e) => (e.credential.minted !== undefined ? [e.credential.minted] : []));
   }
 
   candidates(provider: string): CandidateStatus[] {

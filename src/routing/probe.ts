@@ -18,12 +18,14 @@ import { UpstreamError } from '../errors/upstream-error.ts';
 import type { AdapterFor } from './call-context.ts';
 import { proxyFor } from '../providers/proxy.ts';
 import { authHeaderFor } from '../providers/auth-header.ts';
+import { tokenForProbe } from './probe-mint.ts';
+import type { MintFailure } from '../credentials/minted/mint-error.ts';
 import type { SendContext } from '../providers/types.ts';
 
 /** `accepted`: only a models list was tried (no model is known for the provider) and it answered; chat untested.
  * `model_unavailable`: the provider answered, but not with the probed model (unknown to it, or refused to this key):
  * the key may be fine, yet every call of the route that names that model fails, so it is no pass. */
-export type ProbeStatus = 'valid' | 'accepted' | 'model_unavailable' | 'rejected' | 'quota' | 'rate_limited' | 'unreachable' | 'error';
+export type ProbeStatus = 'valid' | 'accepted' | 'model_unavailable' | 'rejected' | 'quota' | 'rate_limited' | 'unreachable' | 'error' | 'mint_failed';
 
 /** What a probe's failure kind says about the key. The key was accepted whenever the provider got past
  * authentication (a refused request still proves the key) — but a model it will not serve is the route's failure. */
@@ -76,6 +78,8 @@ export interface ProbeResult {
   origin?: string;
   /** Why the key is still not used although the probe did not fail (an `accepted` models list changes nothing). */
   set_aside?: string;
+  /** With `mint_failed`: what failed in the mint (probe-mint.ts). */
+  mint_failure?: MintFailure;
 }
 
 /** Where to probe a key other than on its provider's own settings: a task's key on that task's route. */
@@ -109,8 +113,12 @@ export interface ProbeDeps {
   timeZone?: string;
 }
 
-export async function probeCredential(deps: ProbeDeps, credential: Credential, target: ProbeTarget = {}): Promise<ProbeResult> {
+export async function probeCredential(deps: ProbeDeps, given: Credential, target: ProbeTarget = {}): Promise<ProbeResult> {
   const now = deps.now ?? Date.now;
+  // A minted credential's token first: a mint that fails is its own result (probe-mint.ts).
+  const minted = await tokenForProbe(deps.pool, given, now);
+  if ('failure' in minted) return { provider: given.provider, credential: { fingerprint: given.fingerprint, masked: given.masked, sources: given.sources.map((s) => ({ ...s })) }, ...minted.failure, ...(target.task !== undefined ? { task: target.task } : {}) };
+  const credential = minted.credential;
   const provider = credential.provider;
   const p = deps.loaded.config.providers[provider];
   const view = { fingerprint: credential.fingerprint, masked: credential.masked, sources: credential.sources.map((s) => ({ ...s })) };

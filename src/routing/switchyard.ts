@@ -128,6 +128,8 @@ class Router implements Switchyard {
       },
     });
     this.pool.minter.onEvent = mintLog(this.#logger);
+    // `auth refresh` in another process asks the tokens held here to be minted again.
+    this.pool.minter.watchRefreshRequests();
   }
 
   config(): LoadedConfig {

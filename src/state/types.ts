@@ -156,6 +156,8 @@ export interface MintRecord {
   /** The last mint's failure (never the command's output or a secret), and when; cleared by a success. */
   error?: string;
   error_at?: number;
+  /** `auth refresh` asked every process holding a token of this source to mint a new one. */
+  refresh_requested_at?: number;
   updated_at: number;
 }
 

@@ -4,6 +4,7 @@
 // code, the timeout or what was wrong with the shape of the output, naming the command by its first word. The command
 // runs in a process group of its own, so a timeout stops whatever it started too.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { CommandSpec } from './spec.ts';
 import { commandWord } from './spec.ts';
 import { MintError } from './mint-error.ts';
@@ -42,7 +43,7 @@ export function runKeyCommand(spec: CommandSpec, source: string, now: () => numb
       else chunks.push(chunk);
     });
     child.on('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'ENOENT' ? `${word} was not found (it is looked for on the PATH it is given: ${spec.env['PATH'] ?? 'none'})` : err.code === 'EACCES' ? `${word} cannot be run (permission denied)` : `${word} could not be started (${err.code ?? err.message})`;
+      const why = err.code === 'ENOENT' && !existsSync(spec.cwd) ? `the directory it runs in (${spec.cwd}, the config's) does not exist` : err.code === 'ENOENT' ? `${word} was not found (it is looked for on the PATH it is given: ${spec.env['PATH'] ?? 'none'})` : err.code === 'EACCES' ? `${word} cannot be run (permission denied)` : `${word} could not be started (${err.code ?? err.message})`;
       fail(new MintError(source, 'spawn', why));
     });
     child.on('close', (code, signal) => {

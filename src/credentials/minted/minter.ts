@@ -34,6 +34,8 @@ export const MINT_POLICY = {
   failureHoldMs: 5_000,
   /** How often a key file is checked for a change, in the background. */
   fileCheckMs: 1_000,
+  /** How often a long-running process looks for `auth refresh` asking it to mint again (watchRefreshRequests). */
+  refreshWatchMs: 1_000,
   /** How often a process waiting for another's lease asks again. */
   leasePollMs: 25,
   /** A lease outlives the mint's own timeout by this much, so a process that died holding it frees it soon. */
@@ -41,7 +43,7 @@ export const MINT_POLICY = {
 } as const;
 
 export type MintEvent =
-  | { type: 'minted'; source: MintedSource; expiresAt?: number; why: 'first' | 'expiring' | 'rejected' | 'changed' | 'forced' }
+  | { type: 'minted'; source: MintedSource; expiresAt?: number; why: 'first' | 'expiring' | 'rejected' | 'changed' | 'forced' | 'asked' }
   | { type: 'mint_failed'; source: MintedSource; error: MintError }
   /** The rotated refresh token could not be written to the state store: this process keeps it. */
   | { type: 'store_failed'; source: MintedSource; message: string };
@@ -69,6 +71,7 @@ interface Cached extends MintedToken {
 
 interface Entry {
   version: string;
+  source: MintedSource;
   current?: Cached;
   /** Used since it was minted: only then is it worth refreshing ahead. */
   used: boolean;
@@ -90,6 +93,7 @@ export class Minter {
   readonly #holder = `${hostname()}/${process.pid}/${randomUUID()}`;
   #onEvent: (event: MintEvent) => void;
   #closed = false;
+  #watch: NodeJS.Timeout | undefined;
 
   constructor(options: MinterOptions = {}) {
     this.#store = options.store;
@@ -156,7 +160,33 @@ export class Minter {
 
   close(): void {
     this.#closed = true;
+    clearInterval(this.#watch);
     for (const e of this.#entries.values()) clearTimeout(e.timer);
+  }
+
+  /** For a long-running process (the gateway): `auth refresh` in another process asks, through the state store, for
+   * the tokens held here to be minted again; each source holding a token is looked up once a second. */
+  watchRefreshRequests(): void {
+    const store = this.#store;
+    if (store === undefined || this.#watch !== undefined || this.#closed) return;
+    let busy = false;
+    this.#watch = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void this.#answerRefreshRequests(store).finally(() => {
+        busy = false;
+      });
+    }, MINT_POLICY.refreshWatchMs);
+    this.#watch.unref();
+  }
+
+  async #answerRefreshRequests(store: MintStore): Promise<void> {
+    for (const e of this.#entries.values()) {
+      const cur = e.current;
+      if (cur === undefined) continue;
+      const record = await store.readMint(e.source.id).catch(() => undefined);
+      if (record?.refresh_requested_at !== undefined && record.refresh_requested_at > cur.mintedAt && e.current === cur) this.#background(e.source, e, 'asked');
+    }
   }
 
   #entry(source: MintedSource): Entry {
@@ -164,7 +194,7 @@ export class Minter {
     if (e === undefined || e.version !== source.version) {
       // Another version of the source (a new client secret, another passthrough value): start afresh.
       if (e !== undefined) clearTimeout(e.timer);
-      e = { version: source.version, used: false };
+      e = { version: source.version, source, used: false };
       this.#entries.set(source.id, e);
     }
     return e;

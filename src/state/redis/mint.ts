@@ -32,7 +32,7 @@ export async function releaseLease(redis: Redis, keys: MintKeys, name: string, h
   await redis.eval(RELEASE, 1, keys.lease(name), holder);
 }
 
-const NUMBERS: ReadonlySet<string> = new Set(['minted_at', 'expires_at', 'error_at', 'updated_at']);
+const NUMBERS: ReadonlySet<string> = new Set(['minted_at', 'expires_at', 'error_at', 'refresh_requested_at', 'updated_at']);
 
 export async function readMint(redis: Redis, keys: MintKeys, id: string): Promise<MintRecord | undefined> {
   const hash = await redis.hgetall(keys.mint(id));

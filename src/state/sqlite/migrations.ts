@@ -83,6 +83,7 @@ export const MIGRATIONS: readonly string[] = [
     expires_at INTEGER,
     error TEXT,
     error_at INTEGER,
+    refresh_requested_at INTEGER,
     updated_at INTEGER NOT NULL
   );
   `,
