@@ -290,7 +290,7 @@ export const retrySchema = z.strictObject({
 });
 
 export const credentialsSchema = z.strictObject({
-  strategy: z.enum(['fill_first', 'round_robin', 'least_used', 'random']).default('fill_first'),
+  strategy: z.enum(['fill_first', 'round_robin', 'least_used', 'random', 'most_headroom']).default('fill_first'),
 });
 export type Strategy = z.infer<typeof credentialsSchema>['strategy'];
 

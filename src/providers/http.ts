@@ -269,6 +269,7 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
       if (err !== undefined || answer === undefined) return reject(transportFailure(err, call, false, handler.status !== 0));
       const text = answer.text();
       if (answer.status >= 200 && answer.status < 300) {
+        ctx.onHeaders?.(answer.headers);
         try {
           resolve(parseJson(text, answer.status, call));
         } catch (parseErr) {

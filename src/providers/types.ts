@@ -193,6 +193,8 @@ export interface SendContext {
   /** The provider serves OpenAI's Responses API (`responses_api: true`): a request with a `responses_body` goes to
    * `{base_url}/responses` as it is. */
   responsesApi?: boolean;
+  /** Told the headers of a successful answer (the most_headroom strategy reads its rate-limit headers). */
+  onHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
 }
 
 /** One implementation per provider type; all pass the shared conformance suite (test/providers/). Failures are

@@ -103,6 +103,7 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
   s.attemptLimit = timeoutLimit(ctx, route.provider, provider.timeout, s.deadline - startedAt);
   const sendCtx: SendContext = { provider: route.provider, baseUrl, apiKey: cred.secret, headers: provider.headers, timeoutMs: s.attemptTimeoutMs };
   if (provider.auth !== undefined) sendCtx.auth = authHeaderFor(provider.type, provider.auth);
+  if (ctx.loaded.config.credentials.strategy === 'most_headroom') sendCtx.onHeaders = (headers) => ctx.pool.recordHeaders(cred, headers);
   if (ctx.signal) sendCtx.signal = ctx.signal;
   if (provider.responses_api) sendCtx.responsesApi = true;
   const proxy = proxyFor(provider, route.provider, baseUrl, ctx.loaded.env, ctx.loaded.dotenv);
