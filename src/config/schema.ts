@@ -201,7 +201,7 @@ export const oauth2Schema = z.strictObject({
 });
 export type OAuth2Config = z.infer<typeof oauth2Schema>;
 
-/** The sources of a minted key (SPEC §2): each is read, run or asked for a token when one is needed. */
+/** The sources of a provider's minted key (SPEC §2): each is read, run or asked for a token when one is needed. */
 const mintedShape = {
   /** A file holding the key (Docker and Kubernetes secrets), read at use and again when it changes. */
   api_key_file: z.string().trim().min(1, 'expected a file path').optional(),
@@ -210,7 +210,7 @@ const mintedShape = {
 };
 const MINTED_FIELDS = ['api_key_file', 'api_key_command', 'oauth2'] as const;
 
-/** One minted source per provider or task: each is the key's identity (health is kept per source). */
+/** One minted source per provider: each is the key's identity (health is kept per source). */
 function oneMintedSource(value: Partial<Record<(typeof MINTED_FIELDS)[number], unknown>>, ctx: z.RefinementCtx): void {
   const given = MINTED_FIELDS.filter((f) => value[f] !== undefined);
   if (given.length > 1) ctx.addIssue({ code: 'custom', path: [given[1]!], message: `give one of ${MINTED_FIELDS.join(', ')}, not ${given.join(' and ')}` });
@@ -259,18 +259,17 @@ const taskShape = {
   timeout: timeout().default(60_000),
   fallback_chain: z.array(routeSchema).default([]),
   fallback_to_main: z.boolean().default(true),
-  ...mintedShape,
 };
-export const taskSchema = z.strictObject(taskShape).superRefine(oneMintedSource);
+export const taskSchema = z.strictObject(taskShape);
 export const compressionTaskSchema = z.strictObject({
   ...taskShape,
   timeout: timeout().default(300_000),
   threshold: z.number().gt(0).lte(1).default(0.75),
   protect_first: z.number().int().min(0).default(3),
   protect_last: z.number().int().min(0).default(20),
-}).superRefine(oneMintedSource);
+});
 /** Titles are short and run in the background: a 30s default, whether or not the block is written out. */
-export const titleTaskSchema = z.strictObject({ ...taskShape, timeout: timeout().default(30_000) }).superRefine(oneMintedSource);
+export const titleTaskSchema = z.strictObject({ ...taskShape, timeout: timeout().default(30_000) });
 export type TaskConfig = z.infer<typeof taskSchema>;
 export type CompressionTaskConfig = z.infer<typeof compressionTaskSchema>;
 

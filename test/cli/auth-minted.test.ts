@@ -81,3 +81,9 @@ test('a ./switchyard.yaml found in the current directory and not trusted runs no
   await runCli(['auth', 'test'], { cwd: join(ws.dir, 'untrusted'), env: env() });
   assert.equal(tokenScriptRuns(c.script), 0);
 });
+
+test('config show --explain says a command given as a string runs by sh -c, at the line it is written', async () => {
+  const path = ws.write('shell/switchyard.yaml', `providers:\n  p:\n    type: openai\n    base_url: ${sim.url}/v1\n    api_key_command: gcloud auth print-access-token\n`);
+  const r = await runCli(['config', 'show', '--explain', '--config', path], { env: env() });
+  assert.match(r.stdout, /providers\.p\.api_key_command\.run +gcloud auth print-access-token {2}\(run by sh -c\) +\S*switchyard\.yaml:5/);
+});
