@@ -70,7 +70,8 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
       if (step.next === 'done') return { ok: false, failure: step.failure };
       continue;
     }
-    const ready = await withToken(ctx, s, picked.credential);
+    // A key is sent as it is; only a minted credential waits for its token (mint-step.ts).
+    const ready = picked.credential.minted === undefined ? { ok: true as const, credential: picked.credential } : await withToken(ctx, s, picked.credential);
     if (!ready.ok) {
       ctx.breakers.release(route.provider);
       if (ready.step.next === 'done') return { ok: false, failure: ready.step.failure };
