@@ -20,6 +20,7 @@ import { openCliStore, storeName } from './open-state.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, StoredCredential } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
+import { mintedLine, mintedViews, registerAuthRefresh, type MintedView } from './auth-minted.ts';
 import { authWarnings } from './auth-warnings.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 
@@ -70,6 +71,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((provider: string, id: string | undefined, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => reset(ctx, provider, id, opts)));
   registerAuthTest(auth);
+  registerAuthRefresh(auth, withAuth, (ctx, provider) => requireProvider(ctx as AuthContext, provider, true));
 }
 
 async function withAuth(cmd: Command, fn: (ctx: AuthContext) => void | Promise<void>): Promise<void> {
@@ -173,10 +175,19 @@ function printExplanation(e: Explained, now: number, store: StateStore): void {
   for (const v of e.task_keys) process.stdout.write(`→ ${taskKeyLine(e, v)}\n`);
 }
 
-function list(ctx: AuthContext, provider: string | undefined, opts: JsonOption): void {
+/** The explanation with what is known of the provider's minted credentials (auth-minted.ts). */
+async function explainWithMinted(ctx: AuthContext, provider: string): Promise<Explained & { minted: MintedView[] }> {
+  return { ...explainWithTasks(ctx, provider), minted: await mintedViews(ctx.pool, ctx.store, provider) };
+}
+
+function printMinted(explanations: readonly (Explained & { minted: MintedView[] })[], now: number): void {
+  for (const e of explanations) for (const v of e.minted) process.stdout.write(`${mintedLine(e.provider, v, now)}\n`);
+}
+
+async function list(ctx: AuthContext, provider: string | undefined, opts: JsonOption): Promise<void> {
   if (provider !== undefined) requireProvider(ctx, provider);
   const providers = provider !== undefined ? [provider] : knownProviders(ctx);
-  const explanations = providers.map((p) => explainWithTasks(ctx, p));
+  const explanations = await Promise.all(providers.map((p) => explainWithMinted(ctx, p)));
   if (opts.json) return printJson({ providers: explanations });
   if (explanations.length === 0) {
     process.stdout.write('no providers configured; add one under `providers:` in the config (see docs/config.md)\n');
@@ -193,14 +204,17 @@ function list(ctx: AuthContext, provider: string | undefined, opts: JsonOption):
   printTable(rows, ['PROVIDER', ...CANDIDATE_HEADER]);
   if (unknown) process.stdout.write(`${unknownHealthLine(ctx.store)}\n`);
   for (const w of explanations.flatMap((e) => e.withheld)) process.stdout.write(`${withheldLine(w)}\n`);
+  printMinted(explanations, now);
 }
 
-function explain(ctx: AuthContext, provider: string, opts: JsonOption): void {
+async function explain(ctx: AuthContext, provider: string, opts: JsonOption): Promise<void> {
   requireProvider(ctx, provider);
-  const e = explainWithTasks(ctx, provider);
+  const e = await explainWithMinted(ctx, provider);
   const chains = taskChains(ctx.loaded.config).filter((c) => c.routes.some((r) => r.provider === provider));
   if (opts.json) return printJson({ ...e, chains });
-  printExplanation(e, Date.now(), ctx.store);
+  const now = Date.now();
+  printExplanation(e, now, ctx.store);
+  printMinted([e], now);
   printChains(provider, chains);
 }
 

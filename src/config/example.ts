@@ -58,7 +58,7 @@ retry:
   max_wait: 2s                        # longest wait for a rate-limited key to come back
 
 credentials:
-  strategy: fill_first                # fill_first | round_robin | least_used | random
+  strategy: fill_first                # fill_first | round_robin | least_used | random | most_headroom
 
 cooldowns:
   rate_limited: 60s                   # when the server gives no reset time

@@ -23,6 +23,7 @@ import { crossCheck } from './cross-check.ts';
 import { buildOrigins } from './origins.ts';
 import { issuesError, type ConfigIssue } from './issue.ts';
 import { environmentProxyWarnings } from '../providers/proxy.ts';
+import { dropUntrustedMinting } from './untrusted-minting.ts';
 
 export interface LoadOptions {
   /** `--config FILE`; otherwise $SWITCHYARD_CONFIG, ./switchyard.yaml, $XDG_CONFIG_HOME/switchyard/config.yaml. */
@@ -107,6 +108,7 @@ function loadFile(path: string, env: Record<string, string | undefined>, local: 
  * for their own config too). Its gateway.state is not used, and its cooldowns go no longer than the defaults.
  */
 function limitUntrusted(loaded: LoadedConfig, path: string): void {
+  dropUntrustedMinting(loaded, path);
   const config = loaded.config;
   if (config.gateway.state !== 'sqlite') {
     loaded.warnings.push(`gateway.state ${maskRedisUrl(config.gateway.state)} is not used: ${path} was found in the current directory and is not trusted to choose where your keys' health is kept (the embedded store is used); \`switchyard config trust\` if the file is yours`);

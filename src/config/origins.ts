@@ -34,6 +34,10 @@ export function buildOrigins(config: Config, source: YamlSource | null, interpol
     if (source) {
       const at = locateValue(source, written);
       if (at.exact) return void origins.set(key, { kind: 'file', file: source.file, line: at.line, col: at.col });
+      // `api_key_command: CMD` is the short form of `api_key_command: { run: CMD }`: the command's own line.
+      const run = written.findIndex((seg, i) => seg === 'run' && written[i - 1] === 'api_key_command');
+      const short = run > 0 ? locateValue(source, [...written.slice(0, run), ...written.slice(run + 1)]) : undefined;
+      if (short?.exact) return void origins.set(key, { kind: 'file', file: source.file, line: short.line, col: short.col });
     }
     origins.set(key, { kind: 'default' });
   });

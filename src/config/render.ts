@@ -51,12 +51,18 @@ export interface ExplainRow {
   from: string;
 }
 
+function isCommandRun(path: ConfigPath): boolean {
+  return path[path.length - 1] === 'run' && path[path.length - 2] === 'api_key_command';
+}
+
 export function explainRows(loaded: LoadedConfig, raw = false): ExplainRow[] {
   const rows: ExplainRow[] = [];
   forEachLeaf(loaded.config, (path, value) => {
     const key = formatPath(path);
     const origin = loaded.origins.get(key) ?? { kind: 'default' };
-    rows.push({ path: key, value: displayLeaf(path, value, raw), origin, from: describeOrigin(origin) });
+    // A command given as a string runs through a shell: said where it is shown, as the config does not say it.
+    const shown = isCommandRun(path) && typeof value === 'string' && !raw ? `${value}  (run by sh -c)` : displayLeaf(path, value, raw);
+    rows.push({ path: key, value: shown, origin, from: describeOrigin(origin) });
   });
   // Key slots whose variable is unset: no value, but worth seeing where a key would have come from. Each goes
   // next to its siblings (after the last row sharing its parent), replacing an emptied `api_keys: []` row.

@@ -134,6 +134,88 @@ export const modelMetaSchema = z.strictObject({
   context_window: z.number().int().positive().optional(),
 });
 
+/** An HTTP header name (a token: letters, digits and !#$%&'*+.^_`|~-). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers the HTTP client and the adapters set themselves: a key sent in one of them would be lost or break every call. */
+const NOT_AN_AUTH_HEADER: ReadonlySet<string> = new Set(['accept', 'anthropic-version', 'connection', 'content-length', 'content-type', 'host', 'transfer-encoding']);
+
+/** How a provider's key is sent (src/providers/auth-header.ts): `authorization` with `Bearer`, the default of an
+ * openai provider; `x-api-key` with no scheme, an anthropic provider's; `api-key` for Azure OpenAI; any other name. */
+export const authSchema = z.strictObject({
+  header: z.string().superRefine((value, ctx) => {
+    if (!HEADER_NAME.test(value)) ctx.addIssue({ code: 'custom', message: `expected a header name such as authorization, x-api-key or api-key, got ${JSON.stringify(value)}` });
+    else if (NOT_AN_AUTH_HEADER.has(value.toLowerCase())) ctx.addIssue({ code: 'custom', message: `${value} is set by Switchyard itself and cannot carry the key; name the header the provider reads the key from` });
+  }).optional(),
+  /** `Bearer` puts `Bearer ` before the key; `none` sends the key alone. Default: Bearer for authorization, else none. */
+  scheme: z.preprocess((v) => (typeof v === 'string' && v.toLowerCase() === 'bearer' ? 'Bearer' : v), z.enum(['Bearer', 'none'], { error: (issue) => `expected Bearer or none, got ${JSON.stringify(issue.input)}` })).optional(),
+});
+export type AuthConfig = z.infer<typeof authSchema>;
+
+const envName = (): z.ZodString => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits and _, not starting with a digit)');
+
+/** A command line: an argv list run as it is (no shell), or a string run by `sh -c`. */
+const commandLine = z.union([z.string().trim().min(1, 'expected a command'), z.array(z.string()).min(1, 'expected the command and its arguments, e.g. [gcloud, auth, print-access-token]')], {
+  error: () => 'expected a command: a list such as [gcloud, auth, print-access-token] (run as it is), or a string run by sh -c',
+});
+
+/** `api_key_command:` — the command alone, or `{ run, timeout, ttl, env }` (src/credentials/minted/command.ts). */
+export const keyCommandSchema = z.preprocess(
+  (v) => (typeof v === 'string' || Array.isArray(v) ? { run: v } : v),
+  z.strictObject({
+    run: commandLine,
+    /** How long the command may take before it is stopped and the mint fails. */
+    timeout: timeout().default(30_000),
+    /** How long a bare token (no expiry given) is used before the command runs again; unset: until it is rejected. */
+    ttl: durationSchema({ max: MAX_COOLDOWN_MS, positive: true }).optional(),
+    /** Variables passed to the command besides the minimal environment (PATH, HOME, USER, LANG, …). */
+    env: z.array(envName()).default([]),
+  }),
+);
+export type KeyCommandConfig = z.infer<typeof keyCommandSchema>;
+
+/** `oauth2:` — a token endpoint (src/credentials/minted/oauth2.ts). */
+export const oauth2Schema = z.strictObject({
+  token_url: httpUrl(),
+  /** Default: refresh_token when a refresh token is given, else client_credentials. */
+  grant: z.enum(['client_credentials', 'refresh_token']).optional(),
+  client_id: z.string().min(1),
+  client_secret: z.string().optional(),
+  /** Space-separated, or a list. */
+  scope: z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v.join(' ') : v)).optional(),
+  audience: z.string().optional(),
+  /** The refresh_token grant's first refresh token, usually `${VAR}`; each rotated one is kept in the state store. */
+  refresh_token: z.string().optional(),
+  /** Or a file holding it. */
+  refresh_token_file: z.string().min(1).optional(),
+  /** How the client authenticates: `body` (client_id and client_secret as form fields) or `basic` (HTTP Basic). */
+  client_auth: z.enum(['body', 'basic']).default('body'),
+  timeout: timeout().default(30_000),
+}).superRefine((o, ctx) => {
+  const hasRefresh = o.refresh_token !== undefined || o.refresh_token_file !== undefined;
+  if (o.refresh_token !== undefined && o.refresh_token_file !== undefined) ctx.addIssue({ code: 'custom', path: ['refresh_token_file'], message: 'give either refresh_token or refresh_token_file, not both' });
+  if (o.grant === 'refresh_token' && !hasRefresh) ctx.addIssue({ code: 'custom', path: ['grant'], message: 'the refresh_token grant needs the first refresh token: refresh_token: ${VAR} or refresh_token_file: PATH' });
+  if (o.grant === 'client_credentials' && hasRefresh) ctx.addIssue({ code: 'custom', path: ['grant'], message: 'a refresh token is given but grant is client_credentials, which does not use it; remove one' });
+  if ((o.grant ?? (hasRefresh ? 'refresh_token' : 'client_credentials')) === 'client_credentials' && o.client_secret === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'the client_credentials grant needs client_secret (usually ${VAR})' });
+  }
+});
+export type OAuth2Config = z.infer<typeof oauth2Schema>;
+
+/** The sources of a provider's minted key (SPEC §2): each is read, run or asked for a token when one is needed. */
+const mintedShape = {
+  /** A file holding the key (Docker and Kubernetes secrets), read at use and again when it changes. */
+  api_key_file: z.string().trim().min(1, 'expected a file path').optional(),
+  api_key_command: keyCommandSchema.optional(),
+  oauth2: oauth2Schema.optional(),
+};
+const MINTED_FIELDS = ['api_key_file', 'api_key_command', 'oauth2'] as const;
+
+/** One minted source per provider: each is the key's identity (health is kept per source). */
+function oneMintedSource(value: Partial<Record<(typeof MINTED_FIELDS)[number], unknown>>, ctx: z.RefinementCtx): void {
+  const given = MINTED_FIELDS.filter((f) => value[f] !== undefined);
+  if (given.length > 1) ctx.addIssue({ code: 'custom', path: [given[1]!], message: `give one of ${MINTED_FIELDS.join(', ')}, not ${given.join(' and ')}` });
+}
+
 export const providerSchema = z.strictObject({
   type: z.enum(['openai', 'anthropic']),
   base_url: httpUrl(),
@@ -148,12 +230,24 @@ export const providerSchema = z.strictObject({
   /** The provider also serves OpenAI's Responses API at {base_url}/responses: the gateway's Responses requests are
    * sent there as they came (built-in tools included) rather than translated to chat completions. */
   responses_api: z.boolean().default(false),
+  auth: authSchema.optional(),
+  ...mintedShape,
 }).superRefine((p, ctx) => {
   if (p.responses_api && p.type !== 'openai') {
     ctx.addIssue({ code: 'custom', path: ['responses_api'], message: 'only a type: openai provider can serve the Responses API; leave it out (or false) for an anthropic provider' });
   }
+  oneMintedSource(p, ctx);
+  authHeaderClash(p, ctx);
 });
 export type ProviderConfig = z.infer<typeof providerSchema>;
+
+/** A `headers:` entry naming the header `auth.header` sends the key in: it would replace the key. */
+function authHeaderClash(p: { auth?: AuthConfig | undefined; headers: Record<string, string> }, ctx: z.RefinementCtx): void {
+  const header = p.auth?.header?.toLowerCase();
+  if (header === undefined) return;
+  const clash = Object.keys(p.headers).find((h) => h.toLowerCase() === header);
+  if (clash !== undefined) ctx.addIssue({ code: 'custom', path: ['headers', clash], message: `${clash} is the header auth.header sends the key in; this value would replace the key — remove it, or send the key in another header` });
+}
 
 const taskShape = {
   enabled: z.boolean().default(true),
@@ -195,7 +289,7 @@ export const retrySchema = z.strictObject({
 });
 
 export const credentialsSchema = z.strictObject({
-  strategy: z.enum(['fill_first', 'round_robin', 'least_used', 'random']).default('fill_first'),
+  strategy: z.enum(['fill_first', 'round_robin', 'least_used', 'random', 'most_headroom']).default('fill_first'),
 });
 export type Strategy = z.infer<typeof credentialsSchema>['strategy'];
 

@@ -10,6 +10,8 @@ export function sourceLabel(source: CredentialSource): string {
     const via = source.via !== undefined ? ` (${source.via})` : '';
     return `${configSlotLabel(source.where)}${via}`;
   }
+  // A minted source by what gives its token: `command gcloud`, `oauth2 client app at login.example.com`.
+  if (source.kind === 'file' || source.kind === 'command' || source.kind === 'oauth2') return source.via ?? source.where;
   return source.where;
 }
 
@@ -42,6 +44,11 @@ export function describeSource(source: CredentialSource): string {
       return `from ${sourceLabel(source)}`;
     case 'stored':
       return sourceLabel(source);
+    case 'file':
+    case 'command':
+    case 'oauth2':
+      // `from command gcloud`, `from oauth2 client app at login.example.com`.
+      return `from ${sourceLabel(source)}`;
   }
 }
 

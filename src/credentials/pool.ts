@@ -18,6 +18,10 @@ import { taskKeys } from '../routing/task-keys.ts';
 import { ResolutionCache } from './resolution-cache.ts';
 import { fingerprint } from './mask.ts';
 import { selectCandidate } from './select.ts';
+import { Minter } from './minted/minter.ts';
+import type { MintedSource } from './minted/spec.ts';
+import { HeadroomBook } from './headroom.ts';
+import type { HeaderBag } from '../errors/headers.ts';
 import type { CandidateStatus, Credential, FailureReport, HealthRecord, PickResult } from './types.ts';
 
 export type { ProviderExplanation };
@@ -30,6 +34,8 @@ export interface PoolOptions {
   onNotice?: (notice: PoolNotice) => void;
   /** For the `random` strategy; uniform in [0, 1). */
   random?: () => number;
+  /** Mints the tokens of minted credentials; default: one of its own, with leases in `store`. */
+  minter?: Minter;
 }
 
 /** What the pool says while it works: a code and the facts, so a subscriber never reads them out of the message.
@@ -71,6 +77,10 @@ export class CredentialPool {
   private readonly warnedSwitch = new Map<string, string>();
   private readonly warnedConflicts = new Set<string>();
   private readonly resolved: ResolutionCache;
+  /** The tokens of the pool's minted credentials (minted/minter.ts): the ladder asks it before each send. */
+  readonly minter: Minter;
+  /** What the last answers said of each key's rate limits, for most_headroom (headroom.ts). */
+  private readonly headroom = new HeadroomBook();
 
   constructor(options: PoolOptions) {
     this.loaded = options.loaded;
@@ -79,12 +89,23 @@ export class CredentialPool {
     this.onNotice = options.onNotice ?? (() => {});
     this.random = options.random ?? Math.random;
     this.resolved = new ResolutionCache(options.store);
+    this.minter = options.minter ?? new Minter({ store: options.store, now: this.now });
   }
 
   /** Hot reload: the next call resolves from the new config (a new snapshot, so nothing cached for the old one is
    * used); health (per fingerprint) carries over. */
   setConfig(loaded: LoadedConfig): void {
     this.loaded = loaded;
+  }
+
+  /** A successful answer's headers, for most_headroom (the ladder passes them only with that strategy). */
+  recordHeaders(cred: CredentialRef, headers: HeaderBag): void {
+    this.headroom.record(cred.fingerprint, headers, this.now());
+  }
+
+  /** The provider's minted sources (api_key_file, api_key_command, oauth2), for `auth list` and `auth refresh`. */
+  mintedSources(provider: string): MintedSource[] {
+    return this.evaluate(provider).flatMap((e) => (e.credential.minted !== undefined ? [e.credential.minted] : []));
   }
 
   candidates(provider: string): CandidateStatus[] {
@@ -301,8 +322,11 @@ export class CredentialPool {
     if (usable.length === 0) return lastResort;
     const selectable = usable.map((e) => ({ entry: e, fingerprint: e.credential.fingerprint, order: e.order, uses: e.status.health.uses }));
     const lastOrder = this.lastPick.get(provider);
-    const ctx = lastOrder === undefined ? { random: this.random } : { random: this.random, lastOrder };
-    return selectCandidate(this.loaded.config.credentials.strategy, selectable, ctx).entry;
+    const strategy = this.loaded.config.credentials.strategy;
+    const now = this.now();
+    const headroom = strategy === 'most_headroom' ? { headroom: (fp: string) => this.headroom.share(fp, now) } : {};
+    const ctx = lastOrder === undefined ? { random: this.random, ...headroom } : { random: this.random, lastOrder, ...headroom };
+    return selectCandidate(strategy, selectable, ctx).entry;
   }
 
   /** "Not using the first credential": said once per change, and again only after the first came back. */

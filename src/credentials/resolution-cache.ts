@@ -20,6 +20,13 @@ export interface ResolvedKeys {
   withheld: readonly WithheldKey[];
 }
 
+/** What statuses and explanations may carry: no secret, and of a minted source not its settings (a client secret, a
+ * command's environment) — its sources say what it is. */
+export function visibleCredential(credential: Credential): Omit<Credential, 'secret'> {
+  const { secret: _secret, minted: _minted, ...visible } = credential;
+  return visible;
+}
+
 export class ResolutionCache {
   private readonly store: CredentialStore;
   private loaded: LoadedConfig | undefined;
@@ -45,10 +52,7 @@ export class ResolutionCache {
     if (keys === undefined) {
       const fresh = resolveProviderKeys(loaded, this.store, provider, override);
       onResolve(fresh);
-      const resolved = fresh.credentials.map((credential) => {
-        const { secret: _secret, ...visible } = credential;
-        return { credential, visible };
-      });
+      const resolved = fresh.credentials.map((credential) => ({ credential, visible: visibleCredential(credential) }));
       keys = { resolved, withheld: fresh.withheld };
       if (version !== undefined) this.byTarget.set(key, keys);
     }

@@ -14,6 +14,7 @@ import { bindingFor, describeWithheld, keyTarget, originOf, rebindHint, type Key
 import { describeProxy, proxyFor } from '../providers/proxy.ts';
 import { fingerprint, mask } from './mask.ts';
 import { unsendableInHeader } from './header-values.ts';
+import { mintedSource, type MintedSource } from './minted/spec.ts';
 
 /** `key_env`, default `<NAME>_API_KEY` with the name uppercased and anything not alphanumeric as `_`. */
 export function keyEnvName(loaded: LoadedConfig, provider: string): string {
@@ -243,9 +244,30 @@ export function resolveCredentials(loaded: LoadedConfig, store: Pick<CredentialS
 export function resolveProviderKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStoredCredentials'>, provider: string, override?: TargetOverride): ProviderKeys {
   const stored = storedKeys(loaded, store, provider, override);
   const credentials = mergeSources([...configKeys(loaded, provider), ...environmentKeys(loaded, provider), ...stored.keys], provider);
+  // A minted source comes right after the keys written in the config: it is written there too.
+  const minted = mintedCredential(loaded, provider);
+  if (minted !== undefined) {
+    const after = credentials.findIndex((c) => c.sources[0]?.kind !== 'config');
+    credentials.splice(after < 0 ? credentials.length : after, 0, minted);
+  }
   const sent = new Set(credentials.map((c) => c.fingerprint));
   return { credentials, withheld: stored.withheld.filter((w) => !sent.has(w.id)), toBind: stored.toBind };
 }
+
+/** The provider's minted source as a credential: its fingerprint is the source's identity; no secret until minted. */
+function mintedCredential(loaded: LoadedConfig, provider: string): Credential | undefined {
+  const p = loaded.config.providers[provider];
+  const source = p === undefined ? undefined : mintedSource(loaded, provider, `providers.${provider}`, p);
+  return source === undefined ? undefined : mintedAsCredential(source);
+}
+
+/** A minted source as a credential (a provider's, or a task's own). */
+export function mintedAsCredential(source: MintedSource): Credential {
+  return { provider: source.provider, fingerprint: source.id, secret: '', masked: MINTED_MASK, sources: [{ kind: source.spec.kind, where: source.where, via: source.describe }], minted: source };
+}
+
+/** What a minted credential shows where a key is masked, until a token is at hand. */
+export const MINTED_MASK = '(minted)';
 
 /** A config slot written as `${VAR}` (its `via`: `env VAR` or `.env VAR`) and the key variable read from the same
  * place (`where`: `env VAR` or `.env VAR`). */

@@ -13,6 +13,8 @@ export interface SelectContext {
   lastOrder?: number;
   /** Uniform in [0, 1); injected so tests are deterministic. */
   random: () => number;
+  /** For most_headroom: the share of a key's rate limits left (headroom.ts), 1 when unknown. */
+  headroom?: (fingerprint: string) => number;
 }
 
 type Selector = (usable: readonly Selectable[], ctx: SelectContext) => Selectable;
@@ -25,6 +27,16 @@ export const STRATEGIES: Record<Strategy, Selector> = {
   /** Fewest recorded uses; ties go to the earlier one in order. */
   least_used: (usable) => usable.reduce((best, c) => (c.uses < best.uses ? c : best)),
   random: (usable, ctx) => usable[Math.min(usable.length - 1, Math.floor(ctx.random() * usable.length))]!,
+  /** The largest share of its rate limits left; ties (keys never heard from count as full) go to the fewest uses,
+   * then the earlier in order. */
+  most_headroom: (usable, ctx) => {
+    const share = (c: Selectable): number => ctx.headroom?.(c.fingerprint) ?? 1;
+    return usable.reduce((best, c) => {
+      const a = share(c);
+      const b = share(best);
+      return a > b || (a === b && c.uses < best.uses) ? c : best;
+    });
+  },
 };
 
 /** Picks among a non-empty list of usable candidates. */
@@ -38,4 +50,5 @@ export const STRATEGY_TEXT: Record<Strategy, string> = {
   round_robin: 'round_robin: usable credentials take turns, in order',
   least_used: 'least_used: the usable credential with the fewest recorded uses is used',
   random: 'random: a usable credential is chosen at random for each request',
+  most_headroom: 'most_headroom: the usable credential with the most of its rate limits left (by the last answer\'s rate-limit headers) is used; keys not heard from yet count as full',
 };

@@ -2,16 +2,19 @@
 // fingerprint; health is kept per fingerprint in the state store. Secrets from config/env/.env are references:
 // they are re-read from the loaded config on every resolution and never copied into the store.
 import type { ErrorKind } from '../errors/kinds.ts';
+import type { MintedKind, MintedSource } from './minted/spec.ts';
 
-export type SourceKind = 'config' | 'env' | 'dotenv' | 'stored';
+/** `file`, `command` and `oauth2` are minted: their token is read, run or asked for when needed (minted/). */
+export type SourceKind = 'config' | 'env' | 'dotenv' | 'stored' | MintedKind;
 
 export interface CredentialSource {
   kind: SourceKind;
   /** Human description of where: `providers.mimo.api_key`, `providers.mimo.api_keys[1]`, `env MIMO_API_KEY`,
-   * `.env MIMO_API_KEY`, `stored "backup"`. */
+   * `.env MIMO_API_KEY`, `stored "backup"`; a minted source's setting, `providers.vertex.api_key_command`. */
   where: string;
   /** A config slot written as `${VAR}`: where its value came from (`env VAR`, `.env VAR`), so a message names what
-   * to edit — the slot alone would send the user to a file that holds only the reference. */
+   * to edit — the slot alone would send the user to a file that holds only the reference. A minted source: what
+   * gives the token (`command gcloud`, `oauth2 client app at login.example.com`). */
   via?: string;
 }
 
@@ -27,6 +30,9 @@ export interface Credential {
   /** For stored credentials. */
   label?: string;
   priority?: number;
+  /** A minted credential: its fingerprint names the source, not a token, and `secret` is empty until the ladder asks
+   * the minter for the token to send (routing/mint-step.ts). */
+  minted?: MintedSource;
 }
 
 export type HealthState = 'ok' | 'cooling' | 'rejected';

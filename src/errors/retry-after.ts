@@ -62,7 +62,7 @@ function parseRetryAfter(text: string | undefined, now: number): number | undefi
 }
 
 /** A reset header value → epoch ms: RFC 3339 / HTTP date, Go duration, epoch seconds or ms, or delta seconds. */
-function parseResetValue(text: string, now: number): number | undefined {
+export function parseResetValue(text: string, now: number): number | undefined {
   const n = parseNumber(text);
   if (n !== undefined) {
     if (n > 1e12) return n; // epoch ms (OpenRouter)

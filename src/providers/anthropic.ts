@@ -1,6 +1,7 @@
 // Anthropic Messages API: POST {base_url}/v1/messages with x-api-key and anthropic-version; GET {base_url}/v1/models.
 // `event: error` (e.g. overloaded_error) inside a 200 stream is classified and thrown.
 import { classifyStreamError } from '../errors/classify.ts';
+import { authHeaderFor, authHeaders } from './auth-header.ts';
 import { callSecrets } from './call-secrets.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from './http.ts';
@@ -23,7 +24,7 @@ function url(ctx: SendContext, path: string): UpstreamTarget {
 }
 
 function headers(ctx: SendContext, accept: string, req?: ChatRequest): Record<string, string> {
-  const out: Record<string, string> = { 'content-type': 'application/json', accept, 'x-api-key': ctx.apiKey, 'anthropic-version': ANTHROPIC_VERSION, ...ctx.headers };
+  const out: Record<string, string> = { 'content-type': 'application/json', accept, ...authHeaders(ctx.auth ?? authHeaderFor('anthropic', undefined), ctx.apiKey), 'anthropic-version': ANTHROPIC_VERSION, ...ctx.headers };
   if (req?.anthropic_beta === undefined || req.anthropic_beta.length === 0) return out;
   // The config may spell the header in any case: merge into one, lower-case.
   const configuredKey = Object.keys(out).find((k) => k.toLowerCase() === 'anthropic-beta');

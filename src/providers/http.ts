@@ -273,6 +273,7 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
       const text = answer.text();
       if (answer.status >= 200 && answer.status < 300) {
         call.sentWith.onStatus?.(answer.status);
+        ctx.onHeaders?.(answer.headers);
         try {
           resolve(parseJson(text, answer.status, call));
         } catch (parseErr) {

@@ -4,6 +4,7 @@
 // relayed as it came, summarised in canonical terms for the router. Errors are classified like chat completions'.
 import { classifyStreamError } from '../errors/classify.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
+import { authHeaderFor, authHeaders } from './auth-header.ts';
 import { callSecrets } from './call-secrets.ts';
 import { callJson, readAnswer, upstreamTarget, withModel } from './http.ts';
 import { eventJson, streamCall, type StreamHandler } from './stream-call.ts';
@@ -15,7 +16,7 @@ import type { ChatRequest, ChatResponse, SendContext, StreamEvent } from './type
 export const goesToResponses = (req: ChatRequest, ctx: SendContext): boolean => ctx.responsesApi === true && req.responses_body !== undefined;
 
 function headers(ctx: SendContext, accept: string): Record<string, string> {
-  return { 'content-type': 'application/json', accept, authorization: `Bearer ${ctx.apiKey}`, ...ctx.headers };
+  return { 'content-type': 'application/json', accept, ...authHeaders(ctx.auth ?? authHeaderFor('openai', undefined), ctx.apiKey), ...ctx.headers };
 }
 
 const bodyFor = (req: ChatRequest, stream: boolean): string => JSON.stringify({ ...req.responses_body, model: req.model, stream });

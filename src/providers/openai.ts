@@ -2,6 +2,7 @@
 // with a Bearer key; GET {base_url}/models. A Responses request to a provider that serves the Responses API goes to
 // {base_url}/responses instead (openai-responses.ts). Errors inside a 200 stream (`data: {"error": …}`) are classified and thrown.
 import { classifyStreamError } from '../errors/classify.ts';
+import { authHeaderFor, authHeaders } from './auth-header.ts';
 import { callSecrets } from './call-secrets.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { callJson, readAnswer, withModel, upstreamTarget } from './http.ts';
@@ -14,7 +15,7 @@ import { splitStops, stopAnswer, stopStream } from './stop-sequences.ts';
 import { goesToResponses, sendResponses, streamResponses } from './openai-responses.ts';
 
 function headers(ctx: SendContext, accept: string): Record<string, string> {
-  return { 'content-type': 'application/json', accept, authorization: `Bearer ${ctx.apiKey}`, ...ctx.headers };
+  return { 'content-type': 'application/json', accept, ...authHeaders(ctx.auth ?? authHeaderFor('openai', undefined), ctx.apiKey), ...ctx.headers };
 }
 
 function inBandError(body: unknown): unknown {

@@ -39,6 +39,7 @@ export async function* streamCall(
     deadline.clear();
     throw err;
   });
+  ctx.onHeaders?.(res.headers);
   // A whole JSON answer, or an HTML page (a proxy's error page with a 200), is not a stream: say what came.
   if (/application\/json|text\/html/i.test(String(res.headers['content-type'] ?? ''))) {
     const failure = await nonStreamAnswer(res, call);

@@ -177,11 +177,14 @@ export type StreamEvent =
   | { type: 'responses_event'; event: string; data: Record<string, unknown> };
 
 import type { ProxyChoice } from './proxy.ts';
+import type { AuthHeader } from './auth-header.ts';
 
 export interface SendContext {
   provider: string;
   baseUrl: string;
   apiKey: string;
+  /** Where the key goes (`auth:`, auth-header.ts); absent: the provider type's default. */
+  auth?: AuthHeader;
   headers: Record<string, string>;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -192,6 +195,8 @@ export interface SendContext {
   responsesApi?: boolean;
   /** Told the HTTP status of an answer that is taken (2xx), for the attempt trail. */
   onStatus?: (status: number) => void;
+  /** Told the headers of a successful answer (the most_headroom strategy reads its rate-limit headers). */
+  onHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
 }
 
 /** One implementation per provider type; all pass the shared conformance suite (test/providers/). Failures are

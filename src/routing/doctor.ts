@@ -45,6 +45,7 @@ function unusableNote(provider: string, probe: ProviderProbe | undefined, model:
   const refused = results.find((x) => x.status === 'model_unavailable' && x.model === model);
   if (refused) return `${provider} accepts its keys but does not serve ${model} to them (see its probe)`;
   if (results.some((x) => x.blocked === 'region')) return `${provider} does not serve the country or region this request comes from (see its probe); its keys could not be checked`;
+  if (results.length > 0 && results.every((x) => x.status === 'mint_failed')) return `${provider}'s token could not be minted (see its probe); ${provider} itself was not asked`;
   if (results.length > 0 && results.every((x) => x.status === 'unreachable')) return `${provider} could not be reached (see its probe); its keys could not be checked`;
   if (results.length > 0 && results.every((x) => x.status === 'unreachable' || x.status === 'error')) return `${provider} answered with errors or could not be reached (see its probe); its keys could not be checked`;
   return `no key of ${provider} is valid right now`;

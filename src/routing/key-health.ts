@@ -147,7 +147,9 @@ export async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclu
   const candidates = picked.candidates.map((c) => markRefused(c, s));
   const others = candidates.filter((c) => !s.modelRefused.has(c.credential.fingerprint));
   if (s.modelRefused.size > 0 && others.length === 0) return { next: 'done', failure: failed(s, 'not_found', noKeyForModel(ctx, s)) };
-  const kind = unusableKind(others, s.keyFailures.some((f) => f.kind === 'auth_rejected'));
+  // Keys that could not even be minted had nothing to send: the route's failure is a missing key, not a rejection.
+  const unminted = s.keyFailures.length > 0 && s.keyFailures.every((f) => f.kind === 'auth_missing');
+  const kind = unminted ? 'auth_missing' : unusableKind(others, s.keyFailures.some((f) => f.kind === 'auth_rejected'));
   const last = s.keyFailures.at(-1);
   const tf = ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {};
   // The only key's own failure is the route's: its explanation, and what that says of the failure being transient.

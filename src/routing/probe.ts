@@ -17,6 +17,9 @@ import type { HealthStore } from '../state/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import type { AdapterFor } from './call-context.ts';
 import { proxyFor } from '../providers/proxy.ts';
+import { authHeaderFor } from '../providers/auth-header.ts';
+import { tokenForProbe } from './probe-mint.ts';
+import type { MintFailure } from '../credentials/minted/mint-error.ts';
 import type { SendContext } from '../providers/types.ts';
 
 /** `accepted`: only a models list was tried (no model is known for the provider) and it answered; chat untested.
@@ -24,7 +27,7 @@ import type { SendContext } from '../providers/types.ts';
  * the key may be fine, yet every call of the route that names that model fails, so it is no pass.
  * A rejection reads by the key's past (authVerdict): `rejected` never worked, `suspect` worked before (likely
  * transient), `revoked` worked before and has been rejected since it was first suspected. */
-export type ProbeStatus = 'valid' | 'accepted' | 'model_unavailable' | 'rejected' | 'suspect' | 'revoked' | 'quota' | 'rate_limited' | 'unreachable' | 'error';
+export type ProbeStatus = 'valid' | 'accepted' | 'model_unavailable' | 'rejected' | 'suspect' | 'revoked' | 'quota' | 'rate_limited' | 'unreachable' | 'error' | 'mint_failed';
 
 /** Each outcome in words (the RESULT column of `auth test` and `doctor`). A new way for a probe to end (a minted
  * credential that could not be minted) is a new row here. */
@@ -39,6 +42,8 @@ export const PROBE_VERDICTS: Readonly<Record<ProbeStatus, string>> = {
   rate_limited: 'rate-limited',
   unreachable: 'unreachable',
   error: 'error',
+  // The credential's token could not be minted (probe-mint.ts): the provider was not asked.
+  mint_failed: 'could not mint a token',
 };
 
 /** A rejection that retries did not clear, by what it means for the key (AuthVerdict): its status, and its words
@@ -108,6 +113,8 @@ export interface ProbeResult {
   origin?: string;
   /** Why the key is still not used although the probe did not fail (an `accepted` models list changes nothing). */
   set_aside?: string;
+  /** With `mint_failed`: what failed in the mint (probe-mint.ts). */
+  mint_failure?: MintFailure;
 }
 
 /** Where to probe a key other than on its provider's own settings: a task's key on that task's route. */
@@ -143,8 +150,12 @@ export interface ProbeDeps {
   record?: boolean;
 }
 
-export async function probeCredential(deps: ProbeDeps, credential: Credential, target: ProbeTarget = {}): Promise<ProbeResult> {
+export async function probeCredential(deps: ProbeDeps, given: Credential, target: ProbeTarget = {}): Promise<ProbeResult> {
   const now = deps.now ?? Date.now;
+  // A minted credential's token first: a mint that fails is its own result (probe-mint.ts).
+  const minted = await tokenForProbe(deps.pool, given, now);
+  if ('failure' in minted) return { provider: given.provider, credential: { fingerprint: given.fingerprint, masked: given.masked, sources: given.sources.map((s) => ({ ...s })) }, ...minted.failure, ...(target.task !== undefined ? { task: target.task } : {}) };
+  const credential = minted.credential;
   const provider = credential.provider;
   const p = deps.loaded.config.providers[provider];
   const view = { fingerprint: credential.fingerprint, masked: credential.masked, sources: credential.sources.map((s) => ({ ...s })) };
@@ -154,6 +165,7 @@ export async function probeCredential(deps: ProbeDeps, credential: Credential, t
   const adapter = deps.adapterFor(p.type);
   const baseUrl = target.baseUrl ?? p.base_url;
   const ctx: SendContext = { provider, baseUrl, apiKey: credential.secret, headers: p.headers, timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS) };
+  if (p.auth !== undefined) ctx.auth = authHeaderFor(p.type, p.auth);
   const proxy = proxyFor(p, provider, baseUrl, deps.loaded.env, deps.loaded.dotenv);
   if (proxy !== undefined) ctx.proxy = proxy;
   const method = model ? `chat ${provider}/${model}` : 'models list';

@@ -12,13 +12,15 @@ import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure } from './errors.ts';
 import { pickFor } from './pick.ts';
 import { proxyFor } from '../providers/proxy.ts';
+import { authHeaderFor } from '../providers/auth-header.ts';
 import type { SendContext } from '../providers/types.ts';
 import { BREAKER_DEAF, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
 import type { RouteSpec } from './resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
-import { authRejected, coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
+import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
 import { usability } from '../credentials/health.ts';
+import { authRecovery, withToken } from './mint-step.ts';
 import { facts, failed, pause, record, timeoutFacts, timeoutLimit, upstreamFacts, type RouteState, type Step } from './route-state.ts';
 
 export type RouteOutcome<T> =
@@ -70,7 +72,14 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
       if (step.next === 'done') return { ok: false, failure: step.failure };
       continue;
     }
-    const cred = picked.credential;
+    // A key is sent as it is; only a minted credential waits for its token (mint-step.ts).
+    const ready = picked.credential.minted === undefined ? { ok: true as const, credential: picked.credential } : await withToken(ctx, s, picked.credential);
+    if (!ready.ok) {
+      ctx.breakers.release(route.provider);
+      if (ready.step.next === 'done') return { ok: false, failure: ready.step.failure };
+      continue;
+    }
+    const cred = ready.credential;
     if (s.previous && s.previous.fingerprint !== cred.fingerprint) {
       ctx.events.emit({ type: 'rotate', task: ctx.task, provider: route.provider, from: s.previous.masked, to: cred.masked, kind: s.keyFailures.at(-1)?.kind ?? 'rate_limited' });
     }
@@ -113,6 +122,8 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
   s.attemptLimit = timeoutLimit(ctx, route.provider, provider.timeout, s.deadline - startedAt);
   let status: number | undefined;
   const sendCtx: SendContext = { provider: route.provider, baseUrl, apiKey: cred.secret, headers: provider.headers, timeoutMs: s.attemptTimeoutMs, onStatus: (n) => (status = n) };
+  if (provider.auth !== undefined) sendCtx.auth = authHeaderFor(provider.type, provider.auth);
+  if (ctx.loaded.config.credentials.strategy === 'most_headroom') sendCtx.onHeaders = (headers) => ctx.pool.recordHeaders(cred, headers);
   if (ctx.signal) sendCtx.signal = ctx.signal;
   if (provider.responses_api) sendCtx.responsesApi = true;
   const proxy = proxyFor(provider, route.provider, baseUrl, ctx.loaded.env, ctx.loaded.dotenv);
@@ -180,7 +191,7 @@ async function afterFailure(ctx: CallContext, s: RouteState, cred: Credential, e
     case 'cool_and_rotate':
       return coolAndRotate(ctx, s, cred, err);
     case 'auth':
-      return authRejected(ctx, s, cred, err);
+      return authRecovery(ctx, s, cred, err);
     case 'skip_to_fitting_route': {
       const window = contextWindowOf(ctx, s.route);
       const explanation = explainFailure(facts(ctx, s, kind, { ...upstreamFacts(err, cred, s), ...(window !== undefined ? { contextWindow: window } : {}) }));

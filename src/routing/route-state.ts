@@ -31,6 +31,8 @@ export interface RouteState {
   exclude: Set<string>;
   /** Wait before the next attempt, for the trail. */
   waitMs: number;
+  /** What the next attempt's trail entry says was done before it (`re-minted after 401`), once. */
+  note?: string;
   coolingWaited: number;
   keyFailures: KeyFailure[];
   /** Keys the provider refused this route's model (a 403 "may not use model …"), by fingerprint: set aside for this
@@ -94,8 +96,9 @@ export function failed(s: RouteState, kind: RouteFailureKind, explanation: strin
 }
 
 export function record(ctx: CallContext, s: RouteState, init: Omit<Parameters<typeof makeAttempt>[0], 'route' | 'waitMs'>): void {
-  const attempt = makeAttempt({ ...init, route: s.route, waitMs: s.waitMs });
+  const attempt = makeAttempt({ ...init, route: s.route, waitMs: s.waitMs, ...(s.note !== undefined && init.credential !== undefined ? { note: s.note } : {}) });
   s.waitMs = 0;
+  if (init.credential !== undefined) s.note = undefined;
   ctx.trail.push(attempt);
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
 }

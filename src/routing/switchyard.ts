@@ -19,6 +19,7 @@ import { requestFor } from './adjust.ts';
 import { estimateTokens, runChain } from './chain.ts';
 import { LadderEvents } from './events.ts';
 import { keyLog } from './key-log.ts';
+import { mintLog } from './mint-log.ts';
 import { resolveTask, taskNames, type TaskPlan } from './resolve-task.ts';
 import { committedEvents, streamSender } from './stream.ts';
 import { formatTrail, routeName } from './trail.ts';
@@ -135,6 +136,9 @@ class Router implements Switchyard {
         if (notice.code === 'credential_switch') this.events.emit({ type: 'credential_switch', provider: notice.provider, from: notice.from, to: notice.to, message: notice.message });
       },
     });
+    this.pool.minter.onEvent = mintLog(this.#logger);
+    // `auth refresh` in another process asks the tokens held here to be minted again.
+    this.pool.minter.watchRefreshRequests();
   }
 
   config(): LoadedConfig {
@@ -229,6 +233,7 @@ class Router implements Switchyard {
   async close(): Promise<void> {
     this.#closed = true;
     this.#unsubscribeStore();
+    this.pool.minter.close();
     if (this.#ownsStore) await this.store.close();
     // Not ours: get our writes out early, but what cannot be written is for the owner to report when it closes it.
     else await this.store.flush().catch(() => {});

@@ -21,6 +21,7 @@ export interface AttemptInit {
   endedAt: number;
   waitMs: number;
   message?: string;
+  note?: string;
   refusal?: Attempt['refusal'];
   /** `max_tokens_clamped`: the max_tokens the request is sent again with. */
   maxTokens?: number;
@@ -41,6 +42,7 @@ export function makeAttempt(init: AttemptInit): Attempt {
   if (init.credential) a.credential = credentialView(init.credential);
   if (init.status !== undefined) a.status = init.status;
   if (init.message !== undefined) a.message = init.message;
+  if (init.note !== undefined) a.note = init.note;
   if (init.refusal !== undefined) a.refusal = init.refusal;
   if (init.maxTokens !== undefined) a.max_tokens = init.maxTokens;
   if (init.unusableKeys !== undefined) a.unusable_keys = init.unusableKeys;
@@ -61,6 +63,7 @@ export function formatTrail(trail: readonly Attempt[]): string[] {
     const key = a.credential ? ` ${a.credential.masked} (${a.credential.sources.join('+')})` : '';
     const status = a.status !== undefined ? ` HTTP ${a.status}` : '';
     const wait = a.wait_ms > 0 ? ` after ${a.wait_ms}ms wait` : '';
-    return `${i + 1}. ${a.route}${key}: ${a.outcome}${status} in ${a.latency_ms}ms${wait}${a.message ? ` — ${a.message}` : ''}`;
+    const note = a.note !== undefined ? ` (${a.note})` : '';
+    return `${i + 1}. ${a.route}${key}: ${a.outcome}${status} in ${a.latency_ms}ms${wait}${note}${a.message ? ` — ${a.message}` : ''}`;
   });
 }

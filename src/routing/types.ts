@@ -25,6 +25,8 @@ export interface Attempt {
   wait_ms: number;
   /** Short explanation (never contains a secret). */
   message?: string;
+  /** What was done before this attempt besides waiting: `re-minted after 401` (a minted credential's new token). */
+  note?: string;
   /** A refusal that was neither the key's credentials nor a missing model (classify.ts): the key may not use this
    * model (`model_access`), the provider refuses the region (`region`), or a firewall page answered (`firewall`). */
   refusal?: AttemptRefusal;

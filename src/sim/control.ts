@@ -3,6 +3,8 @@
 //   POST /_sim/reset                   clear counts and per-key progress
 //   GET  /_sim/scenario                the scenario in force (resolved, JSON)
 //   PUT  /_sim/scenario                replace it (YAML or JSON body); 400 with a located message if invalid
+//   GET  /_sim/oauth2                  the token endpoint's counts per client (issued, refreshed, invalid_grant, …)
+//   POST /_sim/oauth2/invalidate?client=ID   every token of the client answers 401 token_invalidated from now on
 // HEAD is answered wherever GET is; another method on these paths is a 405 with `Allow`, any other path a 404.
 import type { IncomingMessage } from 'node:http';
 import { UserError } from '../errors/user-error.ts';
@@ -10,10 +12,12 @@ import type { HttpReply } from './errors.ts';
 import { parseScenarioText } from './scenario-load.ts';
 import type { Scenario } from './scenario.ts';
 import type { CallBook } from './call-book.ts';
+import type { OAuthEndpoint } from './oauth2.ts';
 import { readBody } from './request.ts';
 
 export interface ControlTarget {
   book: CallBook;
+  oauth: Pick<OAuthEndpoint, 'counts' | 'invalidate'>;
   scenario(): Scenario;
   setScenario(scenario: Scenario): void;
   reset(): void;
@@ -30,6 +34,14 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
     POST: (_req, _url, target) => {
       target.reset();
       return json(200, { ok: true });
+    },
+  },
+  '/_sim/oauth2': { GET: (_req, _url, target) => json(200, { clients: target.oauth.counts() }) },
+  '/_sim/oauth2/invalidate': {
+    POST: (_req, url, target) => {
+      const client = url.searchParams.get('client');
+      if (client === null) return json(400, { error: { message: 'name the client: POST /_sim/oauth2/invalidate?client=ID', type: 'invalid_request' } });
+      return json(200, { invalidated: target.oauth.invalidate(client) });
     },
   },
   '/_sim/scenario': {

@@ -1,7 +1,7 @@
 // The fault decision: given the scenario, the key's progress and the request, what happens to this call.
 // Order: authentication, request validity, model, the key's script, context window, quota, rate limit, random
 // faults, success. Seeded: the same scenario and the same calls per key give the same outcomes.
-import type { ApiName, KeyBehaviour, ModelSpec, RateName, Scenario } from './scenario.ts';
+import { keySchema, type ApiName, type KeyBehaviour, type ModelSpec, type RateName, type Scenario } from './scenario.ts';
 import { STEPS, type Action, type ErrorName, type StepName } from './steps.ts';
 import type { KeyStates, KeyState } from './key-state.ts';
 import { resetHeaders } from './reset-headers.ts';
@@ -15,7 +15,12 @@ export interface DecideInput {
   requestProblem?: ErrorName;
   promptTokens: number;
   now: number;
+  /** The key is an access token of the simulator's token endpoint (oauth2.ts): its client, and what is wrong with it. */
+  issued?: { client: string; problem?: 'token_expired' | 'token_invalidated' };
 }
+
+/** How an issued token behaves when no key is named like it or its client: a plain valid key. */
+const ISSUED_DEFAULT = keySchema.parse({});
 
 export interface Decision {
   action: Action;
@@ -43,7 +48,7 @@ const RATE_OUTCOMES: [RateName, StepName, string][] = [
 ];
 
 export function decide(scenario: Scenario, states: KeyStates, input: DecideInput): Decision {
-  const behaviour = input.key === undefined ? undefined : (scenario.keys[input.key] ?? scenario.keys['*']);
+  const behaviour = input.key === undefined ? undefined : (scenario.keys[input.key] ?? issuedBehaviour(scenario, input.issued) ?? scenario.keys['*']);
   const modelSpec = input.model === undefined ? undefined : scenario.models[input.model];
   const timing = {
     latencyMs: behaviour?.latency ?? modelSpec?.latency ?? scenario.latency,
@@ -52,6 +57,7 @@ export function decide(scenario: Scenario, states: KeyStates, input: DecideInput
   const base = { headers: {}, ...timing, ...(modelSpec ? { modelSpec } : {}), answer: answerOptions(behaviour, modelSpec) };
 
   if (input.key === undefined) return { ...base, ...errorDecision('missing_key', 'auth_missing') };
+  if (input.issued?.problem !== undefined) return { ...base, ...errorDecision(input.issued.problem, input.issued.problem) };
   if (!behaviour || !behaviour.valid || (behaviour.apis && !behaviour.apis.includes(input.api))) {
     return { ...base, ...errorDecision('invalid_key', 'auth') };
   }
@@ -71,6 +77,10 @@ export function decide(scenario: Scenario, states: KeyStates, input: DecideInput
   const fault = drawFault(behaviour, modelSpec, state);
   if (fault) return { ...base, ...fault };
   return { ...base, ...STEPS.ok, headers: remainingHeaders(behaviour, state) };
+}
+
+function issuedBehaviour(scenario: Scenario, issued: DecideInput['issued']): KeyBehaviour | undefined {
+  return issued === undefined ? undefined : (scenario.keys[issued.client] ?? ISSUED_DEFAULT);
 }
 
 function nextScriptStep(behaviour: KeyBehaviour, state: KeyState): StepName | undefined {

@@ -64,6 +64,11 @@ const RENDERINGS: Record<Exclude<ErrorName, 'bad_gateway'>, Rendering> = {
     openai: () => ({ status: 401, type: 'invalid_request_error', code: 'token_invalidated', message: 'Your authentication token has been invalidated. Please try signing in again.' }),
     anthropic: same(401, 'authentication_error', 'Your authentication token has been invalidated. Please try signing in again.'),
   },
+  // An OAuth access token past its expiry (ChatGPT-backed OpenAI endpoints' and Anthropic's OAuth wording).
+  token_expired: {
+    openai: () => ({ status: 401, type: 'invalid_request_error', code: 'token_expired', message: 'Provided authentication token is expired. Please try signing in again.' }),
+    anthropic: same(401, 'authentication_error', 'OAuth token has expired. Please obtain a new token or refresh your existing token.'),
+  },
   forbidden: {
     openai: () => ({ status: 403, type: 'permission_error', code: 'permission_denied', message: 'Your API key does not have permission to use the specified resource.' }),
     anthropic: same(403, 'permission_error', 'Your API key does not have permission to use the specified resource.'),

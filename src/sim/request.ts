@@ -73,7 +73,9 @@ export async function readBody(req: IncomingMessage): Promise<string> {
 export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
   const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
   const xApiKey = req.headers['x-api-key'];
-  const key = api === 'anthropic' ? (typeof xApiKey === 'string' ? xApiKey.trim() : undefined) || bearer : bearer;
+  // Azure OpenAI reads its key from `api-key`.
+  const apiKey = req.headers['api-key'];
+  const key = api === 'anthropic' ? (typeof xApiKey === 'string' ? xApiKey.trim() : undefined) || bearer : bearer || (typeof apiKey === 'string' ? apiKey.trim() : undefined);
   return key ? key : undefined;
 }
 

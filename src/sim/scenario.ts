@@ -107,6 +107,30 @@ function checkKey(key: z.output<typeof keyObject>, ctx: z.RefinementCtx): void {
 
 export const keySchema = z.preprocess(emptyIsObject, keyObject.superRefine(checkKey));
 
+/** An OAuth2 client of the simulator's token endpoint (oauth2.ts, docs/simulator.md "OAuth2"). */
+const oauthClientObject = z.strictObject({
+  /** The client secret it must send; unset: any (or none). */
+  secret: z.string().optional(),
+  grants: z.array(z.enum(['client_credentials', 'refresh_token'])).default(['client_credentials', 'refresh_token']),
+  /** The first refresh token it accepts (the refresh_token grant). */
+  refresh_token: z.string().optional(),
+  /** Each refresh token is single-use: spending one answers a new one; spending it again is invalid_grant. */
+  rotate: z.boolean().default(true),
+  /** How long an access token works; after that it answers 401 token_expired. */
+  expires_in: duration.default(3_600_000),
+  /** After this many chat calls an access token answers 401 token_invalidated. */
+  max_requests: z.number().int().min(1).optional(),
+  /** Outcomes of the next token requests, in order; then `ok`. */
+  script: z.array(z.enum(['ok', 'invalid_grant', 'invalid_client', '500'])).default([]),
+  /** Added before the token endpoint answers (a mint that takes time, so concurrent mints overlap). */
+  latency: duration.default(0),
+});
+export type OAuthClient = z.output<typeof oauthClientObject>;
+
+const oauth2Object = z.strictObject({
+  clients: z.record(z.string().min(1), z.preprocess(emptyIsObject, oauthClientObject)).default({}),
+});
+
 export const DEFAULT_MODELS = {
   'sim-large': { context_window: 128_000 },
   'sim-small': { context_window: 8_000 },
@@ -121,6 +145,9 @@ export const scenarioSchema = z.preprocess(
     models: z.record(z.string().min(1), modelSchema).default(DEFAULT_MODELS),
     /** Key `'*'` (if present) is the behaviour of every key not listed; without it unknown keys get 401. */
     keys: z.record(z.string().min(1), keySchema).default({}),
+    /** A token endpoint (POST /oauth2/token); the tokens it issues are keys (behaving as the key named like their
+     * client, when there is one, else as a plain valid key). */
+    oauth2: z.preprocess(emptyIsObject, oauth2Object).default({ clients: {} }),
   }).superRefine(checkKeyModels),
 );
 
@@ -146,4 +173,5 @@ export interface ScenarioInput {
   stream_delay?: string | number;
   models?: Record<string, z.input<typeof modelObject> | null>;
   keys?: Record<string, z.input<typeof keyObject> | null>;
+  oauth2?: { clients?: Record<string, z.input<typeof oauthClientObject> | null> };
 }

@@ -1,6 +1,7 @@
 // The simulator's HTTP server (plain node:http, for socket-level control: resets, cuts, stalls).
 //   POST /v1/chat/completions   OpenAI        POST /v1/messages   Anthropic
 //   GET  /v1/models[/ID]        either shape  /_sim/*             control API (control.ts)
+//   POST /oauth2/token          OAuth2 token endpoint (oauth2.ts)
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallBook } from './call-book.ts';
@@ -14,6 +15,7 @@ import { respond } from './respond.ts';
 import { promptCacheUsage } from './prompt-cache.ts';
 import { renderError, openAiErrorBody, anthropicErrorBody, type HttpReply } from './errors.ts';
 import { resolveScenario } from './scenario-load.ts';
+import { OAuthEndpoint, OAUTH2_TOKEN_PATH } from './oauth2.ts';
 import { localUrlFor } from '../gateway/listen.ts';
 import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
 import type { RunningSimulator, SimCallRecord } from './types.ts';
@@ -38,6 +40,7 @@ const CHAT_ROUTES: Record<string, ApiName> = { '/v1/chat/completions': 'openai',
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   let scenario = resolveScenario(options.scenario);
   const states = new KeyStates(scenario.seed);
+  const oauth = new OAuthEndpoint(scenario);
   const book = new CallBook();
   const closing = new AbortController();
   /** Numbers the ids of answers (`req_sim_N`, `chatcmpl-sim-N`, `call_sim_N`, …). Never reset: an id names one
@@ -49,12 +52,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const reset = (): void => {
     book.clear();
     states.clear(scenario.seed);
+    oauth.reset(scenario);
   };
   const setScenario = (next: Scenario | ScenarioInput | string): void => {
     scenario = resolveScenario(next);
     reset();
   };
-  const target = { book, scenario: () => scenario, setScenario, reset };
+  const target = { book, scenario: () => scenario, setScenario, reset, oauth };
 
   async function chat(req: IncomingMessage, res: ServerResponse, api: ApiName, path: string): Promise<void> {
     const body = await readBody(req);
@@ -64,8 +68,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     // A body the API accepts can still ask the served model for more output than it may write.
     request.problem ??= modelLimitProblem(api, request.body, request.model, request.model === undefined ? undefined : scenario.models[request.model]);
     const now = Date.now();
+    const token = oauth.check(key, now);
     const decision = decide(scenario, states, {
       api, key, model: request.model, promptTokens: request.promptTokens, now,
+      ...(token.issued ? { issued: token.problem !== undefined ? { client: token.client, problem: token.problem } : { client: token.client } } : {}),
       ...(request.problem ? { requestProblem: request.problem.error } : {}),
     });
     const call: SimCallRecord = {
@@ -84,10 +90,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     await respond(req, res, { request, decision, seq: ++seq, seed: scenario.seed, signal: AbortSignal.any([closing.signal, gone.signal]), ...cache });
   }
 
+  async function tokenRequest(req: IncomingMessage): Promise<HttpReply> {
+    const body = await readBody(req);
+    const form = /json/i.test(req.headers['content-type'] ?? '') ? jsonForm(body) : new URLSearchParams(body);
+    return oauth.token(scenario, form, req.headers.authorization, Date.now, closing.signal);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const api = CHAT_ROUTES[url.pathname];
     if (api && req.method === 'POST') return chat(req, res, api, url.pathname);
+    if (url.pathname === OAUTH2_TOKEN_PATH && req.method === 'POST') return send(res, await tokenRequest(req));
     if (url.pathname.startsWith('/_sim/')) return send(res, await control(req, url, target));
     const modelsMatch = /^\/v1\/models(?:\/(.+))?$/.exec(url.pathname);
     if (modelsMatch && req.method === 'GET') return send(res, listModels(req, scenario, modelsMatch[1] && decodeURIComponent(modelsMatch[1])));
@@ -117,8 +130,21 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     reset,
     setScenario,
     scenario: () => scenario,
+    oauth2: () => oauth.counts(),
+    invalidateTokens: (client) => oauth.invalidate(client),
     close: () => close(server, closing),
   };
+}
+
+/** A token request sent as JSON (some clients do): its fields as a form. */
+function jsonForm(body: string): URLSearchParams {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed !== 'object' || parsed === null) return new URLSearchParams();
+    return new URLSearchParams(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return new URLSearchParams();
+  }
 }
 
 function statusOf(action: { kind: string; error?: string }, api: ApiName): number {

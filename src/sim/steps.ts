@@ -6,6 +6,7 @@ export type ErrorName =
   | 'missing_key'
   | 'invalid_key'
   | 'token_invalidated'
+  | 'token_expired'
   | 'forbidden'
   | 'forbidden_server_error'
   | 'region_refused'
@@ -53,6 +54,7 @@ export const STEPS = {
   ok: { action: { kind: 'answer' }, outcome: 'ok' },
   '401': err('invalid_key', 'auth'),
   '401_token_invalidated': err('token_invalidated', 'token_invalidated'),
+  '401_token_expired': err('token_expired', 'token_expired'),
   '403': err('forbidden', 'forbidden'),
   '403_server_error': err('forbidden_server_error', 'server'),
   '403_region': err('region_refused', 'region'),

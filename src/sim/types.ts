@@ -44,4 +44,8 @@ export interface RunningSimulator extends SimulatorHandle {
   setScenario(scenario: import('./scenario.ts').Scenario | import('./scenario.ts').ScenarioInput | string): void;
   /** The scenario in force, resolved (durations in ms, defaults filled). */
   scenario(): import('./scenario.ts').Scenario;
+  /** What the token endpoint did, per client (tokens issued, refresh tokens spent, invalid_grant answers). */
+  oauth2(): Record<string, import('./oauth2.ts').OAuthCounts>;
+  /** Every token the client was issued answers 401 token_invalidated from now on; returns how many. */
+  invalidateTokens(client: string): number;
 }

@@ -146,6 +146,39 @@ export interface SessionStore {
  * file cannot grow; changes are kept in memory until it can). */
 export type DegradedReason = 'shared_store_unreachable' | 'disk_full';
 
+/** What is kept of a minted credential (SPEC §2), by source identity: the refresh token an OAuth refresh_token grant
+ * rotated (the one secret a mint writes, since the one in the config is spent), and when it was last minted and how,
+ * for `auth list` in another process. Never an access token. Times are epoch milliseconds. */
+export interface MintRecord {
+  id: string;
+  provider: string;
+  refresh_token?: string;
+  /** Fingerprint of the configured refresh token the stored one descends from: a new one in the config wins. */
+  refresh_seed?: string;
+  minted_at?: number;
+  expires_at?: number;
+  /** The last mint's failure (never the command's output or a secret), and when; cleared by a success. */
+  error?: string;
+  error_at?: number;
+  /** `auth refresh` asked every process holding a token of this source to mint a new one. */
+  refresh_requested_at?: number;
+  updated_at: number;
+}
+
+/** A change to a MintRecord: fields given are set, `null` clears one, fields left out are kept. */
+export type MintPatch = { provider: string; at: number } & { [K in Exclude<keyof MintRecord, 'id' | 'provider' | 'updated_at'>]?: MintRecord[K] | null };
+
+export interface MintStore {
+  /** Takes the lease `name` for `holder` for `ttlMs` (wall clock) when it is free, has run out, or is the holder's
+   * already (then it is extended); true when taken. Two processes or replicas never hold one lease at once. */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Lets the lease go, if `holder` still holds it. */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** Read from the backing store, not a cache: another process's rotation must be seen. */
+  readMint(id: string): Promise<MintRecord | undefined>;
+  writeMint(id: string, patch: MintPatch): Promise<void>;
+}
+
 export interface StoreStatus {
   ok: boolean;
   location: string;
@@ -159,7 +192,7 @@ export interface StoreStatus {
   degradedBy?: DegradedReason[];
 }
 
-export interface StateStore extends HealthStore, BreakerStore, CredentialStore, GatewayKeyStore, SessionStore {
+export interface StateStore extends HealthStore, BreakerStore, CredentialStore, GatewayKeyStore, SessionStore, MintStore {
   readonly kind: 'sqlite' | 'redis' | 'memory';
   readonly location: string;
   /** Subscribe to changes made by other processes (and by this one). Returns an unsubscribe function. */

@@ -26,6 +26,8 @@ storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), c
   'an appended message is durable before flush': 'a memory store cannot be shared',
   'breakers: shared with another handle': 'a memory store cannot be shared',
   'forgetHealth: a new handle does not see the forgotten record': 'a memory store cannot be shared',
+  'leases: two handles never hold one lease at once': 'a memory store cannot be shared',
+  'mint records: fields are set, kept and cleared, and another handle reads them at once': 'a memory store cannot be shared',
 });
 
 describe('sqlite store files', () => {

@@ -295,6 +295,52 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.deepEqual(b.listMessages('s').map((m) => [m.content, m.prompt_tokens]), [['hi', 3]]);
     });
 
+    test('leases: one holder at a time; the holder extends it, and it is free again once let go', async () => {
+      const s = await open(fresh());
+      assert.equal(await s.acquireLease('mint:a', 'one', 60_000), true);
+      assert.equal(await s.acquireLease('mint:a', 'two', 60_000), false);
+      assert.equal(await s.acquireLease('mint:a', 'one', 60_000), true, 'its holder extends it');
+      assert.equal(await s.acquireLease('mint:b', 'two', 60_000), true, 'another lease is another lock');
+      await s.releaseLease('mint:a', 'two');
+      assert.equal(await s.acquireLease('mint:a', 'two', 60_000), false, 'only the holder lets it go');
+      await s.releaseLease('mint:a', 'one');
+      assert.equal(await s.acquireLease('mint:a', 'two', 60_000), true);
+    });
+
+    test('leases: one that has run out is taken by the next', async () => {
+      const s = await open(fresh());
+      assert.equal(await s.acquireLease('mint:x', 'one', 1), true);
+      await waitFor(() => s.acquireLease('mint:x', 'two', 60_000), 'the lease to run out');
+      assert.equal(await s.acquireLease('mint:x', 'one', 60_000), false);
+    });
+
+    test('leases: two handles never hold one lease at once', async () => {
+      const f = fresh();
+      const a = await open(f);
+      const b = await open(f);
+      const taken = await Promise.all([a.acquireLease('mint:r', 'a', 60_000), b.acquireLease('mint:r', 'b', 60_000)]);
+      assert.deepEqual(taken.filter(Boolean).length, 1);
+      const holder = taken[0] ? a : b;
+      await holder.releaseLease('mint:r', taken[0] ? 'a' : 'b');
+      const other = taken[0] ? b : a;
+      assert.equal(await other.acquireLease('mint:r', taken[0] ? 'b' : 'a', 60_000), true);
+    });
+
+    test('mint records: fields are set, kept and cleared, and another handle reads them at once', async () => {
+      const f = fresh();
+      const a = await open(f);
+      const b = await open(f);
+      assert.equal(await a.readMint('src1'), undefined);
+      await a.writeMint('src1', { provider: 'p', at: 1000, refresh_token: 'rt-2', refresh_seed: 'seed', minted_at: 1000, expires_at: 4600_000 });
+      await a.writeMint('src1', { provider: 'p', at: 2000, error: 'invalid_grant', error_at: 2000 });
+      assert.deepEqual(await b.readMint('src1'), { id: 'src1', provider: 'p', refresh_token: 'rt-2', refresh_seed: 'seed', minted_at: 1000, expires_at: 4600_000, error: 'invalid_grant', error_at: 2000, updated_at: 2000 });
+      await b.writeMint('src1', { provider: 'p', at: 3000, refresh_token: 'rt-3', error: null, error_at: null, minted_at: 3000 });
+      const r = await a.readMint('src1');
+      assert.equal(r?.refresh_token, 'rt-3');
+      assert.equal(r?.error, undefined);
+      assert.equal(r?.minted_at, 3000);
+    });
+
     test('status, flush and close are safe to repeat', async () => {
       const s = fresh().open(); // closed here, not by after()
       await s.ready();

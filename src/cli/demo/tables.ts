@@ -5,7 +5,7 @@ import { CANDIDATE_HEADER, candidateRows } from '../../credentials/table.ts';
 import type { Attempt } from '../../routing/types.ts';
 import { renderTable } from '../../sessions/text-table.ts';
 
-const SOURCE_TEXT: Record<SourceKind, string> = { config: 'config', env: 'env', dotenv: '.env', stored: 'stored' };
+const SOURCE_TEXT: Record<SourceKind, string> = { config: 'config', env: 'env', dotenv: '.env', stored: 'stored', file: 'file', command: 'command', oauth2: 'oauth2' };
 
 export function trailTable(trail: readonly Attempt[]): string {
   if (trail.length === 0) return '(no attempt: nothing was sent)';

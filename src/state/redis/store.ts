@@ -11,7 +11,8 @@ import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { MemoryFirstStore } from '../memory-first.ts';
-import type { BreakerRecord, GatewayKeyRecord, MessageRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
+import type { BreakerRecord, GatewayKeyRecord, MessageRecord, MintPatch, MintRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
+import * as mint from './mint.ts';
 import { BreakerCache } from '../breaker-cache.ts';
 import { PendingWrites } from '../pending-writes.ts';
 import { sharedKeys, loadShared, mergeGatewayKey, readSeq, writeShared, type SharedKeys } from './shared-state.ts';
@@ -57,6 +58,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private readonly redis: Redis;
   private readonly local: StateStore;
   private readonly keys: SharedKeys;
+  private readonly mintKeys: mint.MintKeys;
   private readonly breakers = new BreakerCache();
   /** Client keys in Redis, by id, and the changes to them not written yet. */
   private readonly clientKeys = new Map<string, GatewayKeyRecord>();
@@ -89,6 +91,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     this.location = maskRedisUrl(options.url);
     this.local = options.local;
     this.keys = sharedKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.mintKeys = mint.mintKeys(options.prefix ?? DEFAULT_PREFIX);
     this.warn = options.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.keyMirrorPath = options.keyMirrorPath;
@@ -146,6 +149,32 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   bindStoredCredential(provider: string, idOrLabel: string, origin: string): StoredCredential | undefined {
     return this.local.bindStoredCredential(provider, idOrLabel, origin);
   }
+  // ---- minted credentials: leases and mint records in Redis, shared by every replica; the embedded store's when
+  // Redis does not answer (a replica minting alone is better than no token) ----
+
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.sharedOrLocal(() => mint.acquireLease(this.redis, this.mintKeys, name, holder, ttlMs), () => this.local.acquireLease(name, holder, ttlMs));
+  }
+  releaseLease(name: string, holder: string): Promise<void> {
+    return this.sharedOrLocal(() => mint.releaseLease(this.redis, this.mintKeys, name, holder), () => this.local.releaseLease(name, holder));
+  }
+  readMint(id: string): Promise<MintRecord | undefined> {
+    return this.sharedOrLocal(() => mint.readMint(this.redis, this.mintKeys, id), () => this.local.readMint(id));
+  }
+  writeMint(id: string, patch: MintPatch): Promise<void> {
+    return this.sharedOrLocal(() => mint.writeMint(this.redis, this.mintKeys, id, patch), () => this.local.writeMint(id, patch));
+  }
+
+  private async sharedOrLocal<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
+    if (this.redis.status !== 'ready') return local();
+    try {
+      return await shared();
+    } catch (err) {
+      this.noteFailure(err);
+      return local();
+    }
+  }
+
   // ---- client keys: new ones in Redis (shared by every replica), older ones where they were made ----
 
   addGatewayKey(k: GatewayKeyRecord): void {

@@ -72,6 +72,22 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE health ADD COLUMN probe_at INTEGER;`,
   // 3: the origin a stored key was added for; NULL on keys stored before (see src/credentials/host-binding.ts).
   `ALTER TABLE credentials ADD COLUMN origin TEXT;`,
+  // 4: minted credentials: a lease per mint (one process mints at a time) and what is kept of each (mint-table.ts).
+  `
+  CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
+  CREATE TABLE mints (
+    id TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    refresh_token TEXT,
+    refresh_seed TEXT,
+    minted_at INTEGER,
+    expires_at INTEGER,
+    error TEXT,
+    error_at INTEGER,
+    refresh_requested_at INTEGER,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

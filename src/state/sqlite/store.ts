@@ -6,7 +6,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../errors/user-error.ts';
-import type { BreakerRecord, GatewayKeyRecord, MessageRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
+import type { BreakerRecord, GatewayKeyRecord, MessageRecord, MintPatch, MintRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
 import { openDatabase } from './connection.ts';
 import { deleteStaleHealth, flushHealth, loadHealthSince } from './health-table.ts';
 import { statement } from './statements.ts';
@@ -14,6 +14,7 @@ import { MemoryFirstStore } from '../memory-first.ts';
 import { isNewerBreaker } from '../breaker-cache.ts';
 import * as creds from './credentials-table.ts';
 import * as sessions from './sessions-table.ts';
+import * as mints from './mint-table.ts';
 import { matchOne } from '../match.ts';
 import { refusedWrite, writeFailure, type WriteFailure } from './write-failure.ts';
 
@@ -123,6 +124,24 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     this.writeThrough(() => creds.writeMarked(this.db, 'credentials_seq', () => creds.updateCredentialOrigin(this.db, provider, found.id, origin)));
     this.afterCredentialsWrite(provider);
     return found;
+  }
+
+  // ---- minted credentials: leases and mint records (read and written through, never cached) ----
+
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return Promise.resolve().then(() => mints.acquireLease(this.db, name, holder, ttlMs, Date.now()));
+  }
+
+  releaseLease(name: string, holder: string): Promise<void> {
+    return Promise.resolve().then(() => mints.releaseLease(this.db, name, holder));
+  }
+
+  readMint(id: string): Promise<MintRecord | undefined> {
+    return Promise.resolve().then(() => mints.readMint(this.db, id));
+  }
+
+  writeMint(id: string, patch: MintPatch): Promise<void> {
+    return Promise.resolve().then(() => mints.writeMint(this.db, id, patch));
   }
 
   // ---- gateway keys (cached; written through, except last-used times) ----

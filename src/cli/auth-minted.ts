@@ -1,0 +1,130 @@
+// Minted credentials in the auth commands (SPEC §2): `auth list` and `auth explain` say of each minted source what
+// gives its token, when the last token was minted and expires, or why the last mint failed — from this process and
+// the state store (a gateway's mints are recorded there), never the token. `auth refresh P [ID]` mints now, and asks
+// every process holding a token of the source (a running gateway, through the store) to mint a new one.
+import type { Command } from 'commander';
+import type { CredentialPool } from '../credentials/pool.ts';
+import type { MintedSource } from '../credentials/minted/spec.ts';
+import { MintError } from '../credentials/minted/mint-error.ts';
+import { formatClock } from '../errors/explain-format.ts';
+import { UserError } from '../errors/user-error.ts';
+import { matchOne } from '../state/match.ts';
+import type { StateStore } from '../state/types.ts';
+import { printJson } from './context.ts';
+
+/** One minted source as the auth commands show it. Times are ISO (JSON) and shown as clock times. */
+export interface MintedView {
+  id: string;
+  /** `command gcloud`, `oauth2 client app at login.example.com`. */
+  source: string;
+  setting: string;
+  minted_at?: string;
+  expires_at?: string;
+  /** The last mint's failure, when it came after the last success. */
+  error?: string;
+  error_at?: string;
+}
+
+interface Times {
+  mintedAt?: number;
+  expiresAt?: number;
+  error?: string;
+  errorAt?: number;
+}
+
+/** What this process knows of the source, and what the store says (another process's mints): the later wins. */
+async function timesOf(pool: CredentialPool, store: StateStore, source: MintedSource): Promise<Times> {
+  const local = pool.minter.status(source) ?? {};
+  const r = await store.readMint(source.id).catch(() => undefined);
+  const stored: Times = {};
+  if (r?.minted_at !== undefined) stored.mintedAt = r.minted_at;
+  if (r?.expires_at !== undefined) stored.expiresAt = r.expires_at;
+  if (r?.error !== undefined) stored.error = r.error;
+  if (r?.error_at !== undefined) stored.errorAt = r.error_at;
+  const minted = (local.mintedAt ?? 0) >= (stored.mintedAt ?? 0) ? local : stored;
+  const failed = (local.errorAt ?? 0) >= (stored.errorAt ?? 0) ? local : stored;
+  const out: Times = {};
+  if (minted.mintedAt !== undefined) out.mintedAt = minted.mintedAt;
+  if (minted.expiresAt !== undefined) out.expiresAt = minted.expiresAt;
+  if (failed.error !== undefined && failed.errorAt !== undefined && failed.errorAt >= (out.mintedAt ?? 0)) {
+    out.error = failed.error;
+    out.errorAt = failed.errorAt;
+  }
+  return out;
+}
+
+export async function mintedViews(pool: CredentialPool, store: StateStore, provider: string): Promise<MintedView[]> {
+  const views: MintedView[] = [];
+  for (const source of pool.mintedSources(provider)) {
+    const t = await timesOf(pool, store, source);
+    const v: MintedView = { id: source.id, source: source.describe, setting: source.where };
+    if (t.mintedAt !== undefined) v.minted_at = new Date(t.mintedAt).toISOString();
+    if (t.expiresAt !== undefined) v.expires_at = new Date(t.expiresAt).toISOString();
+    if (t.error !== undefined) v.error = t.error;
+    if (t.errorAt !== undefined) v.error_at = new Date(t.errorAt).toISOString();
+    views.push(v);
+  }
+  return views;
+}
+
+/** `vertex 3f2a…: command gcloud (providers.vertex.api_key_command): minted 09:32:10, expires 10:32:10`. */
+export function mintedLine(provider: string, v: MintedView, now: number): string {
+  const clock = (iso: string): string => formatClock(Date.parse(iso), { now, seconds: true });
+  const parts: string[] = [];
+  if (v.minted_at !== undefined) parts.push(`minted ${clock(v.minted_at)}`);
+  if (v.expires_at !== undefined) parts.push(Date.parse(v.expires_at) > now ? `expires ${clock(v.expires_at)}` : `expired ${clock(v.expires_at)}`);
+  else if (v.minted_at !== undefined) parts.push('no expiry given (used until rejected)');
+  if (v.error !== undefined && v.error_at !== undefined) parts.push(`last mint failed at ${clock(v.error_at)}: ${v.error}`);
+  if (parts.length === 0) parts.push('not minted yet (the first request, `auth test` or `auth refresh` mints it)');
+  return `${provider} ${v.id}: ${v.source} (${v.setting}): ${parts.join('; ')}`;
+}
+
+interface RefreshOptions {
+  json?: boolean;
+}
+
+interface RefreshContext {
+  pool: CredentialPool;
+  store: StateStore;
+}
+
+export function registerAuthRefresh(auth: Command, withAuth: (cmd: Command, fn: (ctx: RefreshContext) => Promise<void>) => Promise<void>, requireProvider: (ctx: RefreshContext, provider: string) => void): void {
+  auth
+    .command('refresh <provider> [id]')
+    .description('mint a new token for the provider\'s minted credential (api_key_file, api_key_command, oauth2) now; a running gateway mints its own within a second')
+    .option('--json', 'machine-readable output')
+    .action((provider: string, id: string | undefined, opts: RefreshOptions, cmd: Command) => withAuth(cmd, async (ctx) => {
+      requireProvider(ctx, provider);
+      await refresh(ctx, provider, id, opts);
+    }));
+}
+
+async function refresh(ctx: RefreshContext, provider: string, id: string | undefined, opts: RefreshOptions): Promise<void> {
+  const all = ctx.pool.mintedSources(provider);
+  if (all.length === 0) throw new UserError(`${provider} has no minted credential to refresh: its keys are used as written (a minted one comes from api_key_file, api_key_command or oauth2 under providers.${provider})`);
+  const chosen = id === undefined ? all : [matchOne(all, id, () => undefined, `minted credential of ${provider}`)].filter((s): s is MintedSource => s !== undefined);
+  if (chosen.length === 0) throw new UserError(`no minted credential of ${provider} has the ID "${id ?? ''}"; its minted credentials: ${all.map((s) => `${s.id} (${s.describe})`).join(', ')}`);
+  const results: { id: string; source: string; ok: boolean; expires_at?: string; error?: string; failure?: string }[] = [];
+  for (const source of chosen) {
+    try {
+      const t = await ctx.pool.minter.refresh(source);
+      await ctx.store.writeMint(source.id, { provider, at: Date.now(), refresh_requested_at: Date.now() });
+      results.push({ id: source.id, source: source.describe, ok: true, ...(t.expiresAt !== undefined ? { expires_at: new Date(t.expiresAt).toISOString() } : {}) });
+    } catch (err) {
+      if (!MintError.isInstance(err)) throw err;
+      results.push({ id: source.id, source: source.describe, ok: false, error: err.message, failure: err.failure });
+    }
+  }
+  if (results.some((r) => !r.ok)) process.exitCode = 1;
+  if (opts.json) return printJson({ provider, results });
+  const now = Date.now();
+  for (const r of results) {
+    if (!r.ok) {
+      process.stdout.write(`${provider} ${r.id}: could not mint a token: ${r.error ?? ''}\n`);
+      continue;
+    }
+    const expires = r.expires_at !== undefined ? `; it expires ${formatClock(Date.parse(r.expires_at), { now, seconds: true })}` : '; no expiry given (used until rejected)';
+    process.stdout.write(`${provider} ${r.id}: minted a new token from ${r.source}${expires}\n`);
+  }
+  if (results.some((r) => r.ok)) process.stdout.write('  a running gateway on this state store mints its own new token within a second\n');
+}

@@ -1,0 +1,21 @@
+// A ./switchyard.yaml found in the current directory and not trusted may not mint keys: `api_key_command` would run
+// a command of a cloned repository's choosing, `api_key_file` would send any file the user can read to a host of its
+// choosing, and `oauth2` would spend the user's refresh token there. Such sources are dropped with a warning that
+// names them and the fix (`switchyard config trust`), as load.ts limitUntrusted does for the state store.
+import type { LoadedConfig } from './types.ts';
+
+const MINTED = ['api_key_file', 'api_key_command', 'oauth2'] as const;
+
+export function dropUntrustedMinting(loaded: LoadedConfig, path: string): void {
+  const dropped: string[] = [];
+  const drop = (slot: string, fields: Partial<Record<(typeof MINTED)[number], unknown>>): void => {
+    for (const f of MINTED) {
+      if (fields[f] === undefined) continue;
+      delete fields[f];
+      dropped.push(`${slot}.${f}`);
+    }
+  };
+  for (const [name, p] of Object.entries(loaded.config.providers)) drop(`providers.${name}`, p);
+  if (dropped.length === 0) return;
+  loaded.warnings.push(`${dropped.join(', ')} ${dropped.length === 1 ? 'is' : 'are'} not used: ${path} was found in the current directory and is not trusted to run commands, read files or ask for tokens with your credentials; \`switchyard config trust\` if the file is yours`);
+}

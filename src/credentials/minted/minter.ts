@@ -1,0 +1,362 @@
+// The minter (SPEC §2 "minted"): gives the token of a minted source — cached until shortly before it expires, minted
+// again ahead of that in the background (so a request waits on a mint only when nothing usable is cached), one mint at
+// a time per source in this process (single flight), and, for OAuth2, one at a time across processes and replicas
+// through a lease in the state store, so a single-use refresh token is never spent twice. A mint that failed is not
+// tried again for a few seconds (a burst of requests runs the command once), except when forced (`auth refresh`).
+// `remint` serves the ladder's recovery: after a 401 on token T, a token other than T — one minted since, or a new one.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { MintStore } from '../../state/types.ts';
+import { fingerprint } from '../mask.ts';
+import { runKeyCommand } from './command.ts';
+import { fileVersion, readKeyFile } from './file.ts';
+import { MintError } from './mint-error.ts';
+import { requestToken } from './oauth2.ts';
+import type { MintedSource, OAuth2Spec } from './spec.ts';
+import { readFile } from 'node:fs/promises';
+
+export interface MintedToken {
+  token: string;
+  mintedAt: number;
+  /** Epoch ms; undefined: used until it is rejected (a file, a bare token with no ttl). */
+  expiresAt?: number;
+}
+
+/** When tokens are refreshed and given up, as a table (times in ms). */
+export const MINT_POLICY = {
+  /** A background mint starts at expiry − min(refreshAheadMs, refreshAheadShare × lifetime). */
+  refreshAheadMs: 60_000,
+  refreshAheadShare: 0.25,
+  /** A token is not sent after expiry − min(safetyMs, safetyShare × lifetime): it could expire on the way. */
+  safetyMs: 5_000,
+  safetyShare: 0.05,
+  /** A failed mint is said again, not retried, for this long (forced mints excepted). */
+  failureHoldMs: 5_000,
+  /** How often a key file is checked for a change, in the background. */
+  fileCheckMs: 1_000,
+  /** How often a long-running process looks for `auth refresh` asking it to mint again (watchRefreshRequests). */
+  refreshWatchMs: 1_000,
+  /** How often a process waiting for another's lease asks again. */
+  leasePollMs: 25,
+  /** A lease outlives the mint's own timeout by this much, so a process that died holding it frees it soon. */
+  leaseSlackMs: 5_000,
+} as const;
+
+export type MintEvent =
+  | { type: 'minted'; source: MintedSource; expiresAt?: number; why: 'first' | 'expiring' | 'rejected' | 'changed' | 'forced' | 'asked' }
+  | { type: 'mint_failed'; source: MintedSource; error: MintError }
+  /** The rotated refresh token could not be written to the state store: this process keeps it. */
+  | { type: 'store_failed'; source: MintedSource; message: string };
+
+/** What `auth list` shows of a source in this process; never the token. */
+export interface MintStatus {
+  mintedAt?: number;
+  expiresAt?: number;
+  error?: string;
+  errorAt?: number;
+}
+
+export interface MinterOptions {
+  /** Leases and mint records; without one, mints are single-flight in this process only. */
+  store?: MintStore;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  onEvent?: (event: MintEvent) => void;
+}
+
+interface Cached extends MintedToken {
+  refreshAt?: number;
+  staleAt?: number;
+}
+
+interface Entry {
+  version: string;
+  source: MintedSource;
+  current?: Cached;
+  /** Used since it was minted: only then is it worth refreshing ahead. */
+  used: boolean;
+  inflight?: Promise<MintedToken>;
+  failure?: { error: MintError; at: number };
+  timer?: NodeJS.Timeout;
+  file?: { version?: string; checkedAt: number; checking: boolean };
+  /** A rotated refresh token this process could not write to the store. */
+  unsaved?: string;
+}
+
+type Why = Extract<MintEvent, { type: 'minted' }>['why'];
+
+export class Minter {
+  readonly #entries = new Map<string, Entry>();
+  readonly #store: MintStore | undefined;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #holder = `${hostname()}/${process.pid}/${randomUUID()}`;
+  #onEvent: (event: MintEvent) => void;
+  #closed = false;
+  #watch: NodeJS.Timeout | undefined;
+
+  constructor(options: MinterOptions = {}) {
+    this.#store = options.store;
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.#onEvent = options.onEvent ?? (() => {});
+  }
+
+  set onEvent(listener: (event: MintEvent) => void) {
+    this.#onEvent = listener;
+  }
+
+  /** The token to send now: the cached one while it is good (refreshed ahead in the background), else a mint. */
+  async token(source: MintedSource): Promise<MintedToken> {
+    const e = this.#entry(source);
+    const cur = e.current;
+    const now = this.#now();
+    if (cur !== undefined && (cur.staleAt === undefined || now < cur.staleAt)) {
+      e.used = true;
+      if (cur.refreshAt !== undefined && now >= cur.refreshAt) this.#background(source, e, 'expiring');
+      if (source.spec.kind === 'file') this.#checkFile(source, e);
+      return cur;
+    }
+    try {
+      return await this.#mint(source, e, cur === undefined ? 'first' : 'expiring', false);
+    } catch (err) {
+      // Past its safety margin but not its expiry: better sent than nothing.
+      if (cur?.expiresAt !== undefined && now < cur.expiresAt) return cur;
+      throw err;
+    }
+  }
+
+  /** After `rejected` was refused (401/403): a token other than it when one can be had — minted since by another
+   * request, or minted now (once per failure hold). May return `rejected` itself when the source gives it again. */
+  async remint(source: MintedSource, rejected: string): Promise<MintedToken> {
+    const e = this.#entry(source);
+    if (e.current !== undefined && e.current.token !== rejected) return e.current;
+    if (e.inflight !== undefined) {
+      const t = await e.inflight.catch(() => undefined);
+      if (t !== undefined && t.token !== rejected) return t;
+    }
+    return this.#mint(source, e, 'rejected', false);
+  }
+
+  /** A mint now, whatever is cached or failed a moment ago (`auth refresh`). */
+  refresh(source: MintedSource): Promise<MintedToken> {
+    return this.#mint(source, this.#entry(source), 'forced', true);
+  }
+
+  status(source: MintedSource): MintStatus | undefined {
+    const e = this.#entries.get(source.id);
+    if (e === undefined || e.version !== source.version) return undefined;
+    const s: MintStatus = {};
+    if (e.current !== undefined) {
+      s.mintedAt = e.current.mintedAt;
+      if (e.current.expiresAt !== undefined) s.expiresAt = e.current.expiresAt;
+    }
+    if (e.failure !== undefined && (e.current === undefined || e.failure.at > e.current.mintedAt)) {
+      s.error = e.failure.error.message;
+      s.errorAt = e.failure.at;
+    }
+    return s;
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#watch);
+    for (const e of this.#entries.values()) clearTimeout(e.timer);
+  }
+
+  /** For a long-running process (the gateway): `auth refresh` in another process asks, through the state store, for
+   * the tokens held here to be minted again; each source holding a token is looked up once a second. */
+  watchRefreshRequests(): void {
+    const store = this.#store;
+    if (store === undefined || this.#watch !== undefined || this.#closed) return;
+    let busy = false;
+    this.#watch = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void this.#answerRefreshRequests(store).finally(() => {
+        busy = false;
+      });
+    }, MINT_POLICY.refreshWatchMs);
+    this.#watch.unref();
+  }
+
+  async #answerRefreshRequests(store: MintStore): Promise<void> {
+    for (const e of this.#entries.values()) {
+      const cur = e.current;
+      if (cur === undefined) continue;
+      const record = await store.readMint(e.source.id).catch(() => undefined);
+      if (record?.refresh_requested_at !== undefined && record.refresh_requested_at > cur.mintedAt && e.current === cur) this.#background(e.source, e, 'asked');
+    }
+  }
+
+  #entry(source: MintedSource): Entry {
+    let e = this.#entries.get(source.id);
+    if (e === undefined || e.version !== source.version) {
+      // Another version of the source (a new client secret, another passthrough value): start afresh.
+      if (e !== undefined) clearTimeout(e.timer);
+      e = { version: source.version, source, used: false };
+      this.#entries.set(source.id, e);
+    }
+    return e;
+  }
+
+  #background(source: MintedSource, e: Entry, why: Why): void {
+    if (e.inflight !== undefined || this.#closed) return;
+    if (e.failure !== undefined && this.#now() - e.failure.at < MINT_POLICY.failureHoldMs) return;
+    this.#mint(source, e, why, false).catch(() => {});
+  }
+
+  #mint(source: MintedSource, e: Entry, why: Why, forced: boolean): Promise<MintedToken> {
+    if (e.inflight !== undefined) return e.inflight;
+    if (!forced && e.failure !== undefined && this.#now() - e.failure.at < MINT_POLICY.failureHoldMs) return Promise.reject(e.failure.error);
+    const p = this.#mintOnce(source, e).then(
+      (token) => {
+        this.#keep(source, e, token);
+        this.#onEvent(token.expiresAt === undefined ? { type: 'minted', source, why } : { type: 'minted', source, why, expiresAt: token.expiresAt });
+        this.#record(source, { minted_at: token.mintedAt, expires_at: token.expiresAt ?? null, error: null, error_at: null });
+        return token;
+      },
+      (err: unknown) => {
+        const error = MintError.isInstance(err) ? err : new MintError(source.describe, 'exit', err instanceof Error ? err.message : String(err));
+        const at = this.#now();
+        e.failure = { error, at };
+        this.#onEvent({ type: 'mint_failed', source, error });
+        this.#record(source, { error: error.message, error_at: at });
+        throw error;
+      },
+    );
+    e.inflight = p.finally(() => {
+      if (e.inflight === q) e.inflight = undefined;
+    });
+    const q = e.inflight;
+    // The caller handles the rejection; the copy kept for joiners must not count as unhandled.
+    q.catch(() => {});
+    return q;
+  }
+
+  async #mintOnce(source: MintedSource, e: Entry): Promise<MintedToken> {
+    const spec = source.spec;
+    const mintedAt = this.#now();
+    if (spec.kind === 'file') {
+      const version = await fileVersion(spec);
+      const t = await readKeyFile(spec, source.describe, mintedAt);
+      e.file = { checkedAt: mintedAt, checking: false, ...(version !== undefined ? { version } : {}) };
+      return withExpiry({ token: t.token, mintedAt }, t.expiresAt);
+    }
+    if (spec.kind === 'command') {
+      const t = await runKeyCommand(spec, source.describe, this.#now);
+      return withExpiry({ token: t.token, mintedAt }, t.expiresAt ?? (spec.ttlMs !== undefined ? mintedAt + spec.ttlMs : undefined));
+    }
+    return this.#withLease(source, spec, () => this.#oauth2(source, spec, e));
+  }
+
+  async #oauth2(source: MintedSource, spec: OAuth2Spec, e: Entry): Promise<MintedToken> {
+    const mintedAt = this.#now();
+    if (spec.grant === 'client_credentials') {
+      const a = await requestToken(spec, source.describe, this.#now);
+      return withExpiry({ token: a.token, mintedAt }, a.expiresAt);
+    }
+    const seedToken = await this.#configuredRefreshToken(source, spec);
+    const seed = fingerprint(seedToken);
+    const spend = await this.#latestRefreshToken(source, seed, seedToken, e);
+    const a = await requestToken(spec, source.describe, this.#now, spend);
+    if (a.refreshToken !== undefined && a.refreshToken !== spend) {
+      // Kept before the lease is let go: the next holder must spend this one, not the one just used up.
+      try {
+        if (this.#store === undefined) throw new Error('no state store');
+        await this.#store.writeMint(source.id, { provider: source.provider, at: this.#now(), refresh_token: a.refreshToken, refresh_seed: seed });
+        e.unsaved = undefined;
+      } catch (err) {
+        e.unsaved = a.refreshToken;
+        this.#onEvent({ type: 'store_failed', source, message: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return withExpiry({ token: a.token, mintedAt }, a.expiresAt);
+  }
+
+  async #configuredRefreshToken(source: MintedSource, spec: OAuth2Spec): Promise<string> {
+    if (spec.refreshTokenFile === undefined) return spec.refreshToken ?? '';
+    try {
+      return (await readFile(spec.refreshTokenFile, 'utf8')).trim();
+    } catch (err) {
+      throw new MintError(source.describe, 'read', `the refresh token file ${spec.refreshTokenFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  }
+
+  /** The refresh token to spend: the last rotated one kept in the store (descended from the configured one), else
+   * one this process could not store, else the configured one. */
+  async #latestRefreshToken(source: MintedSource, seed: string, configured: string, e: Entry): Promise<string> {
+    if (e.unsaved !== undefined) return e.unsaved;
+    const record = await this.#store?.readMint(source.id).catch(() => undefined);
+    if (record?.refresh_token !== undefined && record.refresh_seed === seed) return record.refresh_token;
+    return configured;
+  }
+
+  /** One mint at a time across processes: wait for the lease (another process minting), mint, let it go. A store
+   * that cannot take leases (broken) does not stop the mint: this process's single flight still holds. */
+  async #withLease<T>(source: MintedSource, spec: OAuth2Spec, mint: () => Promise<T>): Promise<T> {
+    const store = this.#store;
+    if (store === undefined) return mint();
+    const name = `mint:${source.id}`;
+    const ttl = spec.timeoutMs + MINT_POLICY.leaseSlackMs;
+    const deadline = Date.now() + ttl + spec.timeoutMs;
+    for (;;) {
+      let held: boolean;
+      try {
+        held = await store.acquireLease(name, this.#holder, ttl);
+      } catch {
+        return mint();
+      }
+      if (held) break;
+      if (Date.now() > deadline) throw new MintError(source.describe, 'timeout', `another process has been minting this token for longer than ${Math.round(ttl / 1000)}s; try again`);
+      await this.#sleep(MINT_POLICY.leasePollMs);
+    }
+    try {
+      return await mint();
+    } finally {
+      await store.releaseLease(name, this.#holder).catch(() => {});
+    }
+  }
+
+  #keep(source: MintedSource, e: Entry, token: MintedToken): void {
+    const cached: Cached = { ...token };
+    clearTimeout(e.timer);
+    e.timer = undefined;
+    e.used = false;
+    e.failure = undefined;
+    if (token.expiresAt !== undefined) {
+      const life = Math.max(0, token.expiresAt - token.mintedAt);
+      cached.refreshAt = token.expiresAt - Math.min(MINT_POLICY.refreshAheadMs, MINT_POLICY.refreshAheadShare * life);
+      cached.staleAt = token.expiresAt - Math.min(MINT_POLICY.safetyMs, MINT_POLICY.safetyShare * life);
+      // Refreshed ahead only when it was used since: a provider nobody calls is not kept warm for ever.
+      if (!this.#closed) {
+        e.timer = setTimeout(() => {
+          if (e.used && e.current === cached) this.#background(source, e, 'expiring');
+        }, Math.max(0, cached.refreshAt - this.#now()));
+        e.timer.unref();
+      }
+    }
+    e.current = cached;
+  }
+
+  /** A key file is looked at once a second at most, in the background; a change is read at the next use. */
+  #checkFile(source: MintedSource, e: Entry): void {
+    const f = e.file;
+    const spec = source.spec;
+    if (spec.kind !== 'file' || f === undefined || f.checking || this.#now() - f.checkedAt < MINT_POLICY.fileCheckMs) return;
+    f.checking = true;
+    void fileVersion(spec).then((version) => {
+      f.checking = false;
+      f.checkedAt = this.#now();
+      if (version !== f.version) this.#background(source, e, 'changed');
+    });
+  }
+
+  #record(source: MintedSource, patch: Omit<Parameters<MintStore['writeMint']>[1], 'provider' | 'at'>): void {
+    void this.#store?.writeMint(source.id, { provider: source.provider, at: this.#now(), ...patch }).catch(() => {});
+  }
+}
+
+function withExpiry(token: MintedToken, expiresAt: number | undefined): MintedToken {
+  return expiresAt === undefined ? token : { ...token, expiresAt };
+}

@@ -1,0 +1,84 @@
+// `oauth2:` — one token request (RFC 6749 §4.4 client_credentials, §6 refresh_token) to the token endpoint, form
+// encoded, the client authenticated in the body or with HTTP Basic. The answer's access_token and expires_in make the
+// token; a refresh_token in the answer replaces the one used (rotation: the minter keeps it in the state store before
+// anyone else may mint). An error answer is said by its `error` code and description, scrubbed of what was sent.
+import { request } from 'undici';
+import type { OAuth2Spec } from './spec.ts';
+import { MintError } from './mint-error.ts';
+
+export interface TokenAnswer {
+  token: string;
+  expiresAt?: number;
+  /** A new refresh token, when the endpoint rotated it. */
+  refreshToken?: string;
+}
+
+/** `refreshToken`: the one to spend (the grant's), read by the caller from the store or the config. */
+export async function requestToken(spec: OAuth2Spec, source: string, now: () => number, refreshToken?: string): Promise<TokenAnswer> {
+  const form = new URLSearchParams({ grant_type: spec.grant });
+  if (spec.grant === 'refresh_token') form.set('refresh_token', refreshToken ?? '');
+  if (spec.scope !== undefined) form.set('scope', spec.scope);
+  if (spec.audience !== undefined) form.set('audience', spec.audience);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (spec.clientAuth === 'basic') {
+    // RFC 6749 §2.3.1: each part form-encoded before joining.
+    const basic = `${encodeURIComponent(spec.clientId)}:${encodeURIComponent(spec.clientSecret ?? '')}`;
+    headers['authorization'] = `Basic ${Buffer.from(basic).toString('base64')}`;
+  } else {
+    form.set('client_id', spec.clientId);
+    if (spec.clientSecret !== undefined) form.set('client_secret', spec.clientSecret);
+  }
+  const secrets = [spec.clientSecret, refreshToken].filter((s): s is string => s !== undefined && s !== '');
+  let status: number;
+  let text: string;
+  try {
+    const res = await request(spec.tokenUrl, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(spec.timeoutMs) });
+    status = res.statusCode;
+    text = await res.body.text();
+  } catch (err) {
+    const e = err as { name?: string; code?: string; message?: string };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new MintError(source, 'timeout', `the token endpoint did not answer within ${Math.round(spec.timeoutMs / 100) / 10}s (oauth2 timeout)`);
+    throw new MintError(source, 'connection', `the token endpoint ${endpoint(spec.tokenUrl)} could not be reached (${e.code ?? scrub(e.message ?? String(err), secrets)})`);
+  }
+  let body: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    body = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (status < 200 || status >= 300) throw refusal(spec, source, status, body, secrets);
+  const token = body?.['access_token'];
+  if (typeof token !== 'string' || token.trim() === '') throw new MintError(source, 'format', `the token endpoint answered ${status} without an access_token`);
+  const answer: TokenAnswer = { token: token.trim() };
+  const expiresIn = Number(body?.['expires_in']);
+  if (Number.isFinite(expiresIn) && expiresIn > 0) answer.expiresAt = now() + expiresIn * 1000;
+  const rotated = body?.['refresh_token'];
+  if (typeof rotated === 'string' && rotated.trim() !== '') answer.refreshToken = rotated.trim();
+  return answer;
+}
+
+function refusal(spec: OAuth2Spec, source: string, status: number, body: Record<string, unknown> | undefined, secrets: readonly string[]): MintError {
+  const code = typeof body?.['error'] === 'string' ? body['error'] : undefined;
+  const description = typeof body?.['error_description'] === 'string' ? scrub(body['error_description'], secrets).slice(0, 200) : undefined;
+  const said = code === undefined ? '' : ` ${code}${description ? `: ${description}` : ''}`;
+  if (code === 'invalid_grant' && spec.grant === 'refresh_token') {
+    return new MintError(source, 'invalid_grant', `the token endpoint refused the refresh token (${status}${said}); sign in again and give the new refresh token (oauth2.refresh_token)`);
+  }
+  return new MintError(source, 'refused', `the token endpoint ${endpoint(spec.tokenUrl)} answered ${status}${said}`);
+}
+
+function endpoint(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return 'of oauth2.token_url';
+  }
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join('[redacted]');
+  return out;
+}

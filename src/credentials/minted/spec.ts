@@ -1,0 +1,137 @@
+// Minted credentials (SPEC §2): a key read from a file, printed by a command or issued by an OAuth2 token endpoint
+// when it is needed, instead of written in the config. This file turns a provider's (or a task's) `api_key_file`,
+// `api_key_command` or `oauth2` into a self-contained source description: everything a mint needs (the command's
+// environment included) so that the minter (minter.ts) never reads the config, and an identity that names the source
+// rather than the token, so a rotating token keeps one health record.
+import { isAbsolute, resolve } from 'node:path';
+import type { KeyCommandConfig, OAuth2Config } from '../../config/schema.ts';
+import type { LoadedConfig } from '../../config/types.ts';
+import { envValue } from '../../config/local-env.ts';
+import { fingerprint } from '../mask.ts';
+
+export type MintedKind = 'file' | 'command' | 'oauth2';
+
+export interface FileSpec {
+  kind: 'file';
+  /** Absolute. */
+  path: string;
+}
+
+export interface CommandSpec {
+  kind: 'command';
+  /** Run as it is (an argv list), or by `sh -c` (a string). */
+  run: string[] | string;
+  timeoutMs: number;
+  /** How long a bare token is used; undefined: until it is rejected. */
+  ttlMs?: number;
+  /** The child's whole environment: the minimal one plus the named variables (command.ts). */
+  env: Record<string, string>;
+  /** Where the command runs: the config's directory. */
+  cwd: string;
+}
+
+export interface OAuth2Spec {
+  kind: 'oauth2';
+  tokenUrl: string;
+  grant: 'client_credentials' | 'refresh_token';
+  clientId: string;
+  clientSecret?: string;
+  scope?: string;
+  audience?: string;
+  /** The configured first refresh token, or the file holding it (absolute). */
+  refreshToken?: string;
+  refreshTokenFile?: string;
+  clientAuth: 'body' | 'basic';
+  timeoutMs: number;
+}
+
+export type MintedSpec = FileSpec | CommandSpec | OAuth2Spec;
+
+export interface MintedSource {
+  provider: string;
+  spec: MintedSpec;
+  /** The source's identity, hashed: the credential's fingerprint and so its health record, whatever token it gives. */
+  id: string;
+  /** Everything the mint depends on, hashed (secrets included, never kept as they are): a token cached for another
+   * version of the source (a new client secret, another passthrough value) is not used. */
+  version: string;
+  /** The setting: `providers.vertex.api_key_command`. */
+  where: string;
+  /** For people: `command gcloud`, `file /run/secrets/openai`, `oauth2 client app at login.example.com`. */
+  describe: string;
+}
+
+/** The settings a minted source is written in, on a provider or a task. */
+export interface MintedFields {
+  api_key_file?: string | undefined;
+  api_key_command?: KeyCommandConfig | undefined;
+  oauth2?: OAuth2Config | undefined;
+}
+
+/** Variables a command gets whatever it names: where it finds its tools, its home and its locale; none holds a secret. */
+export const MINIMAL_ENV: readonly string[] = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR',
+  'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'XDG_RUNTIME_DIR',
+];
+
+/** The source written at `slot` (`providers.P` or `auxiliary.T`), if any. */
+export function mintedSource(loaded: LoadedConfig, provider: string, slot: string, fields: MintedFields): MintedSource | undefined {
+  if (fields.api_key_file !== undefined) return fileSource(loaded, provider, `${slot}.api_key_file`, fields.api_key_file);
+  if (fields.api_key_command !== undefined) return commandSource(loaded, provider, `${slot}.api_key_command`, fields.api_key_command);
+  if (fields.oauth2 !== undefined) return oauth2Source(loaded, provider, `${slot}.oauth2`, fields.oauth2);
+  return undefined;
+}
+
+function hashed(kind: MintedKind, parts: readonly unknown[]): string {
+  return fingerprint(`minted\u0000${kind}\u0000${JSON.stringify(parts)}`);
+}
+
+function fileSource(loaded: LoadedConfig, provider: string, where: string, path: string): MintedSource {
+  const abs = isAbsolute(path) ? path : resolve(loaded.dir, path);
+  const id = hashed('file', [abs]);
+  return { provider, spec: { kind: 'file', path: abs }, id, version: id, where, describe: `file ${abs}` };
+}
+
+/** The first word of the command, for messages: never its arguments, which may hold a secret's name or more. */
+export function commandWord(run: string[] | string): string {
+  const first = Array.isArray(run) ? (run[0] ?? '') : (run.trim().split(/\s+/)[0] ?? '');
+  return first.split('/').pop() || first;
+}
+
+function commandSource(loaded: LoadedConfig, provider: string, where: string, c: KeyCommandConfig): MintedSource {
+  const env: Record<string, string> = {};
+  for (const name of [...MINIMAL_ENV, ...c.env]) {
+    const value = envValue(loaded, name) ?? (c.env.includes(name) ? loaded.dotenv[name] : undefined);
+    if (value !== undefined) env[name] = value;
+  }
+  const spec: CommandSpec = { kind: 'command', run: c.run, timeoutMs: c.timeout, env, cwd: loaded.dir };
+  if (c.ttl !== undefined) spec.ttlMs = c.ttl;
+  const id = hashed('command', [c.run, [...c.env].sort()]);
+  const version = hashed('command', [c.run, env, c.ttl, c.timeout, loaded.dir]);
+  const shell = Array.isArray(c.run) ? '' : ' (run by sh -c)';
+  return { provider, spec, id, version, where, describe: `command ${commandWord(c.run)}${shell}` };
+}
+
+function oauth2Source(loaded: LoadedConfig, provider: string, where: string, o: OAuth2Config): MintedSource {
+  const hasRefresh = o.refresh_token !== undefined || o.refresh_token_file !== undefined;
+  const spec: OAuth2Spec = {
+    kind: 'oauth2', tokenUrl: o.token_url, grant: o.grant ?? (hasRefresh ? 'refresh_token' : 'client_credentials'),
+    clientId: o.client_id, clientAuth: o.client_auth, timeoutMs: o.timeout,
+  };
+  if (o.client_secret !== undefined) spec.clientSecret = o.client_secret;
+  if (o.scope !== undefined && o.scope !== '') spec.scope = o.scope;
+  if (o.audience !== undefined) spec.audience = o.audience;
+  if (o.refresh_token !== undefined) spec.refreshToken = o.refresh_token.trim();
+  if (o.refresh_token_file !== undefined) spec.refreshTokenFile = isAbsolute(o.refresh_token_file) ? o.refresh_token_file : resolve(loaded.dir, o.refresh_token_file);
+  const id = hashed('oauth2', [spec.tokenUrl, spec.clientId, spec.grant, spec.scope ?? '', spec.audience ?? '']);
+  const version = hashed('oauth2', [spec]);
+  return { provider, spec, id, version, where, describe: `oauth2 client ${o.client_id} at ${hostOf(o.token_url)}` };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,29 @@
+// How a key is sent upstream (`auth: { header, scheme }`, SPEC §2): by default an openai provider sends
+// `authorization: Bearer KEY` and an anthropic provider `x-api-key: KEY`; Azure OpenAI reads `api-key`, and gateways
+// in front of a provider read headers of their own. One place decides it for every call (send, stream, list models).
+import type { AuthConfig } from '../config/schema.ts';
+
+/** The header a key goes in (lower case) and whether `Bearer ` goes before it. */
+export interface AuthHeader {
+  header: string;
+  scheme: 'Bearer' | 'none';
+}
+
+const DEFAULTS: Readonly<Record<'openai' | 'anthropic', AuthHeader>> = {
+  openai: { header: 'authorization', scheme: 'Bearer' },
+  anthropic: { header: 'x-api-key', scheme: 'none' },
+};
+
+/** The provider's `auth:` with its type's defaults filled in: a header named without a scheme takes Bearer only
+ * when it is `authorization`. */
+export function authHeaderFor(type: 'openai' | 'anthropic', auth: AuthConfig | undefined): AuthHeader {
+  if (auth === undefined) return DEFAULTS[type];
+  const header = auth.header?.toLowerCase() ?? DEFAULTS[type].header;
+  const scheme = auth.scheme ?? (auth.header === undefined ? DEFAULTS[type].scheme : header === 'authorization' ? 'Bearer' : 'none');
+  return { header, scheme };
+}
+
+/** `{ authorization: 'Bearer KEY' }`, `{ 'api-key': 'KEY' }`. */
+export function authHeaders(auth: AuthHeader, key: string): Record<string, string> {
+  return { [auth.header]: auth.scheme === 'Bearer' ? `Bearer ${key}` : key };
+}

@@ -1,0 +1,56 @@
+// Leases and mint records in Redis (MintStore, state/types.ts), shared by every replica naming the server: a lease is
+// `SET NX PX` (extended by its own holder, let go only by it, both in one script); a mint record is a hash written
+// field by field. Callers fall back to the embedded store when Redis does not answer (redis/store.ts).
+import type { Redis } from 'ioredis';
+import { applyMintPatch } from '../sqlite/mint-table.ts';
+import type { MintPatch, MintRecord } from '../types.ts';
+
+/** Takes the lease when free; extends it when it is already the holder's. */
+const TAKE = `local held = redis.call('GET', KEYS[1])
+if held == false then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) and 1 or 0 end
+if held == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0`;
+
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+export interface MintKeys {
+  lease(name: string): string;
+  mint(id: string): string;
+}
+
+export function mintKeys(prefix: string): MintKeys {
+  return { lease: (name) => `${prefix}lease:${name}`, mint: (id) => `${prefix}mint:${id}` };
+}
+
+export async function acquireLease(redis: Redis, keys: MintKeys, name: string, holder: string, ttlMs: number): Promise<boolean> {
+  const taken = await redis.eval(TAKE, 1, keys.lease(name), holder, String(Math.max(1, Math.round(ttlMs))));
+  return taken === 1;
+}
+
+export async function releaseLease(redis: Redis, keys: MintKeys, name: string, holder: string): Promise<void> {
+  await redis.eval(RELEASE, 1, keys.lease(name), holder);
+}
+
+const NUMBERS: ReadonlySet<string> = new Set(['minted_at', 'expires_at', 'error_at', 'refresh_requested_at', 'updated_at']);
+
+export async function readMint(redis: Redis, keys: MintKeys, id: string): Promise<MintRecord | undefined> {
+  const hash = await redis.hgetall(keys.mint(id));
+  if (hash['provider'] === undefined) return undefined;
+  const r: Record<string, unknown> = { id };
+  for (const [field, value] of Object.entries(hash)) r[field] = NUMBERS.has(field) ? Number(value) : value;
+  return r as unknown as MintRecord;
+}
+
+/** Fields set and cleared in one MULTI; a field left out of the patch is left as it is. */
+export async function writeMint(redis: Redis, keys: MintKeys, id: string, patch: MintPatch): Promise<void> {
+  const next = applyMintPatch(undefined, id, patch);
+  const cleared = (Object.keys(patch) as (keyof MintPatch)[]).filter((f) => patch[f] === null);
+  const set: Record<string, string> = {};
+  for (const [field, value] of Object.entries(next)) if (field !== 'id' && value !== undefined) set[field] = String(value);
+  const tx = redis.multi().hset(keys.mint(id), set);
+  if (cleared.length > 0) tx.hdel(keys.mint(id), ...cleared);
+  const results = await tx.exec();
+  const failed = results?.find(([err]) => err !== null);
+  if (failed?.[0]) throw failed[0];
+}

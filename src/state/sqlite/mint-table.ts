@@ -1,0 +1,63 @@
+// Leases and mint records in SQLite (MintStore, state/types.ts). A lease is one row taken by an upsert that only
+// succeeds when the row is free, run out or already the holder's: one statement, so two processes on one state file
+// cannot both take it. Mint records are read from the file each time (another process may have rotated the refresh
+// token a moment ago) and written in one immediate transaction.
+import type { DatabaseSync } from 'node:sqlite';
+import type { MintPatch, MintRecord } from '../types.ts';
+import { statement } from './statements.ts';
+
+const TAKE = `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+  WHERE leases.expires_at <= ? OR leases.holder = excluded.holder`;
+
+export function acquireLease(db: DatabaseSync, name: string, holder: string, ttlMs: number, now: number): boolean {
+  const result = statement(db, TAKE).run(name, holder, now + ttlMs, now);
+  return Number(result.changes) > 0;
+}
+
+export function releaseLease(db: DatabaseSync, name: string, holder: string): void {
+  statement(db, 'DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder);
+}
+
+type Row = Record<string, string | number | null>;
+
+const FIELDS = ['refresh_token', 'refresh_seed', 'minted_at', 'expires_at', 'error', 'error_at', 'refresh_requested_at'] as const;
+const TEXT_FIELDS: ReadonlySet<string> = new Set(['refresh_token', 'refresh_seed', 'error']);
+
+function fromRow(row: Row): MintRecord {
+  const r: Record<string, unknown> = { id: String(row['id']), provider: String(row['provider']), updated_at: Number(row['updated_at']) };
+  for (const f of FIELDS) {
+    const v = row[f];
+    if (v !== null && v !== undefined) r[f] = TEXT_FIELDS.has(f) ? String(v) : Number(v);
+  }
+  return r as unknown as MintRecord;
+}
+
+export function readMint(db: DatabaseSync, id: string): MintRecord | undefined {
+  const row = statement(db, 'SELECT * FROM mints WHERE id = ?').get(id) as Row | undefined;
+  return row === undefined ? undefined : fromRow(row);
+}
+
+/** The record with the patch applied: given fields set, null ones cleared. */
+export function applyMintPatch(before: MintRecord | undefined, id: string, patch: MintPatch): MintRecord {
+  const next: Record<string, unknown> = { ...(before ?? {}), id, provider: patch.provider, updated_at: patch.at };
+  for (const f of FIELDS) {
+    const v = patch[f];
+    if (v === null) delete next[f];
+    else if (v !== undefined) next[f] = v;
+  }
+  return next as unknown as MintRecord;
+}
+
+export function writeMint(db: DatabaseSync, id: string, patch: MintPatch): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const r = applyMintPatch(readMint(db, id), id, patch);
+    statement(db, `INSERT OR REPLACE INTO mints (id, provider, refresh_token, refresh_seed, minted_at, expires_at, error, error_at, refresh_requested_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.id, r.provider, r.refresh_token ?? null, r.refresh_seed ?? null, r.minted_at ?? null, r.expires_at ?? null, r.error ?? null, r.error_at ?? null, r.refresh_requested_at ?? null, r.updated_at);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,0 +1,89 @@
+// The auth commands with minted credentials: `auth list`/`explain` say what gives the token, when it was minted and
+// expires, or why the last mint failed (never the token); `auth refresh` mints now; `auth test` and `doctor` report a
+// failed mint apart from the provider's answer; an untrusted ./switchyard.yaml runs no command.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { startSimulator } from '../../src/sim/server.ts';
+import type { RunningSimulator } from '../../src/sim/types.ts';
+import { tokenCommand, tokenScriptRuns, writeTokenScript } from '../helpers/token-script.ts';
+
+const ws = tempWorkspace('switchyard-auth-minted-');
+let sim: RunningSimulator;
+before(async () => {
+  sim = await startSimulator({ scenario: { keys: { 'tok-cli-minted-0001': {} } } });
+});
+after(async () => {
+  await sim.close();
+  ws.cleanup();
+});
+
+function config(name: string, steps: Parameters<typeof writeTokenScript>[1]): { path: string; script: string } {
+  const script = writeTokenScript(join(ws.dir, `${name}.json`), steps);
+  const path = ws.write(`${name}/switchyard.yaml`, `providers:
+  p:
+    type: openai
+    base_url: ${sim.url}/v1
+    api_key_command: { run: ${JSON.stringify(tokenCommand(script))} }
+main: { provider: p, model: sim-large }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`);
+  return { path, script };
+}
+
+const env = (): Record<string, string> => ({ SWITCHYARD_HOME: join(ws.dir, 'home') });
+
+test('auth list shows a minted credential by its source; refresh mints, and list then says when it expires — never the token', async () => {
+  const c = config('listing', [{ json: { token: 'tok-cli-minted-0001', expires_in: 3600 } }]);
+  const before = await runCli(['auth', 'list', 'p', '--config', c.path], { env: env() });
+  assert.equal(before.code, 0, before.stderr);
+  assert.match(before.stdout, /command node/);
+  assert.match(before.stdout, /not minted yet/);
+  const refreshed = await runCli(['auth', 'refresh', 'p', '--config', c.path], { env: env() });
+  assert.equal(refreshed.code, 0, refreshed.stderr);
+  assert.match(refreshed.stdout, /minted a new token from command node; it expires \d\d:\d\d:\d\d/);
+  const after = await runCli(['auth', 'explain', 'p', '--config', c.path], { env: env() });
+  assert.match(after.stdout, /command node \(providers\.p\.api_key_command\): minted \d\d:\d\d:\d\d; expires \d\d:\d\d:\d\d/);
+  const json = JSON.parse((await runCli(['auth', 'list', 'p', '--json', '--config', c.path], { env: env() })).stdout) as { providers: { minted: { source: string; expires_at?: string }[]; candidates: { credential: Record<string, unknown> }[] }[] };
+  assert.equal(json.providers[0]!.minted[0]!.source, 'command node');
+  assert.ok(json.providers[0]!.minted[0]!.expires_at);
+  assert.equal(json.providers[0]!.candidates[0]!.credential['minted'], undefined, 'the source\'s settings are not shown');
+  for (const out of [before, refreshed, after]) assert.doesNotMatch(out.stdout + out.stderr, /tok-cli-minted-0001/);
+});
+
+test('auth test and doctor report a failed mint as such; the provider is not asked', async () => {
+  const c = config('failing', [{ exit: 7, print: 'tok-should-never-show' }]);
+  const t = await runCli(['auth', 'test', 'p', '--config', c.path], { env: env() });
+  assert.equal(t.code, 1);
+  assert.match(t.stdout, /mint_failed/);
+  assert.match(t.stdout, /could not mint a token \(providers\.p\.api_key_command\): command node: node exited with code 7.*p was not asked/);
+  const d = await runCli(['doctor', '--config', c.path], { env: env() });
+  assert.equal(d.code, 1);
+  assert.match(d.stdout, /p's token could not be minted \(see its probe\); p itself was not asked/);
+  const list = await runCli(['auth', 'list', 'p', '--config', c.path], { env: env() });
+  assert.match(list.stdout, /last mint failed at \d\d:\d\d:\d\d: command node: node exited with code 7/);
+  for (const out of [t, d, list]) assert.doesNotMatch(out.stdout + out.stderr, /tok-should-never-show|stderr text/);
+});
+
+test('auth refresh of a provider with no minted credential says so', async () => {
+  const path = ws.write('static/switchyard.yaml', `providers: { s: { type: openai, base_url: ${sim.url}/v1, api_key: sk-static-key-000001 } }\n`);
+  const r = await runCli(['auth', 'refresh', 's', '--config', path], { env: env() });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /s has no minted credential to refresh/);
+});
+
+test('a ./switchyard.yaml found in the current directory and not trusted runs no key command', async () => {
+  const c = config('untrusted', ['tok-cli-minted-0001']);
+  const r = await runCli(['config', 'check'], { cwd: join(ws.dir, 'untrusted'), env: env() });
+  assert.match(r.stdout + r.stderr, /providers\.p\.api_key_command is not used: .* is not trusted to run commands/);
+  await runCli(['auth', 'test'], { cwd: join(ws.dir, 'untrusted'), env: env() });
+  assert.equal(tokenScriptRuns(c.script), 0);
+});
+
+test('config show --explain says a command given as a string runs by sh -c, at the line it is written', async () => {
+  const path = ws.write('shell/switchyard.yaml', `providers:\n  p:\n    type: openai\n    base_url: ${sim.url}/v1\n    api_key_command: gcloud auth print-access-token\n`);
+  const r = await runCli(['config', 'show', '--explain', '--config', path], { env: env() });
+  assert.match(r.stdout, /providers\.p\.api_key_command\.run +gcloud auth print-access-token {2}\(run by sh -c\) +\S*switchyard\.yaml:5/);
+});

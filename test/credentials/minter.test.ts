@@ -1,0 +1,73 @@
+// The minter on its own: one mint for many askers, a failure said again rather than re-run for a moment, a new
+// version of a source starting afresh, and `auth refresh` in another process heard by a long-running one.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Minter } from '../../src/credentials/minted/minter.ts';
+import { mintedSource } from '../../src/credentials/minted/spec.ts';
+import { MintError } from '../../src/credentials/minted/mint-error.ts';
+import { openStore } from '../../src/state/open.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
+import { loadedFrom } from '../routing/helpers.ts';
+import { tokenCommand, tokenScriptRuns, writeTokenScript, type TokenStep } from '../helpers/token-script.ts';
+
+const ws = tempWorkspace('switchyard-minter-');
+after(() => ws.cleanup());
+let n = 0;
+
+function commandSource(steps: TokenStep[], extra: Record<string, unknown> = {}) {
+  const script = writeTokenScript(join(ws.dir, `m-${++n}.json`), steps);
+  const loaded = loadedFrom({ providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key_command: { run: tokenCommand(script), ...extra } } } }, { env: { PATH: process.env['PATH'] ?? '' } });
+  return { source: mintedSource(loaded, 'p', 'providers.p', loaded.config.providers['p']!)!, script };
+}
+
+describe('minter', () => {
+  it('mints once for everyone asking at the same time', async () => {
+    const { source, script } = commandSource(['tok-a']);
+    const m = new Minter();
+    const tokens = await Promise.all([1, 2, 3, 4].map(() => m.token(source)));
+    assert.deepEqual(new Set(tokens.map((t) => t.token)), new Set(['tok-a']));
+    assert.equal(tokenScriptRuns(script), 1);
+  });
+
+  it('says a failed mint again for a moment instead of running the command again; a forced refresh runs it', async () => {
+    const { source, script } = commandSource([{ exit: 1 }, 'tok-b']);
+    const m = new Minter();
+    await assert.rejects(m.token(source), MintError);
+    await assert.rejects(m.token(source), /exited with code 1/);
+    assert.equal(tokenScriptRuns(script), 1);
+    assert.equal((await m.refresh(source)).token, 'tok-b');
+    assert.equal(m.status(source)?.error, undefined);
+  });
+
+  it('a rejected token is replaced once; a token minted since is given without another mint', async () => {
+    const { source, script } = commandSource(['tok-1', 'tok-2']);
+    const m = new Minter();
+    assert.equal((await m.token(source)).token, 'tok-1');
+    const [a, b] = await Promise.all([m.remint(source, 'tok-1'), m.remint(source, 'tok-1')]);
+    assert.deepEqual([a.token, b.token], ['tok-2', 'tok-2']);
+    assert.equal((await m.remint(source, 'tok-1')).token, 'tok-2');
+    assert.equal(tokenScriptRuns(script), 2);
+  });
+
+  it('hears auth refresh from another process through the state store', async () => {
+    const { source } = commandSource(['tok-1', 'tok-2', 'tok-3']);
+    const home = join(ws.dir, 'watch-home');
+    const [gatewayStore, cliStore] = [openStore({ home }), openStore({ home })];
+    const gateway = new Minter({ store: gatewayStore });
+    const cli = new Minter({ store: cliStore });
+    try {
+      gateway.watchRefreshRequests();
+      assert.equal((await gateway.token(source)).token, 'tok-1');
+      assert.equal((await cli.refresh(source)).token, 'tok-2');
+      await cliStore.writeMint(source.id, { provider: 'p', at: Date.now(), refresh_requested_at: Date.now() });
+      await until('the gateway to mint again', async () => (await gateway.token(source)).token === 'tok-3');
+    } finally {
+      gateway.close();
+      cli.close();
+      await gatewayStore.close();
+      await cliStore.close();
+    }
+  });
+});

@@ -1,0 +1,140 @@
+// Seed 003's first expected step, "try same-provider auth recovery / refresh", with an OAuth provider: an auxiliary
+// task's token is invalidated (401 token_invalidated) and re-minted — the same provider answers, nothing falls back;
+// when the re-mint fails, the call goes on to the task's fallback_chain, then the main model, as for any auth failure.
+// And two gateway processes on one state file under load, sharing a single-use refresh token: no invalid_grant.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { loadConfig } from '../../src/config/load.ts';
+import { createSwitchyard } from '../../src/routing/switchyard.ts';
+import { startSimulator } from '../../src/sim/server.ts';
+import type { ScenarioInput } from '../../src/sim/scenario.ts';
+import { openStore } from '../../src/state/open.ts';
+import { closePools } from '../../src/providers/registry.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { spawnGateway } from '../helpers/gateway-process.ts';
+
+test.after(closePools);
+
+const hello = [{ role: 'user' as const, content: 'Summarise this conversation.' }];
+const RETRY = 'retry: { max_retries: 2, auth_retries: 2, base_delay: 2ms, max_delay: 10ms, max_wait: 20ms }\n';
+const CHAIN = 'sk-aux-fallback-key-2';
+const MAIN = 'sk-main-model-key-003';
+
+async function seed003(scenario: ScenarioInput, chainWorks: boolean) {
+  const sim = await startSimulator({ scenario: { ...scenario, keys: { [CHAIN]: chainWorks ? {} : { valid: false }, [MAIN]: {} } } });
+  const ws = tempWorkspace();
+  const configPath = ws.write('switchyard.yaml', `providers:
+  oauth_aux:
+    type: openai
+    base_url: ${sim.url}/v1
+    oauth2: { token_url: ${sim.url}/oauth2/token, client_id: app, client_secret: "\${APP_SECRET}" }
+  claude: { type: anthropic, base_url: ${sim.url}, api_key: ${CHAIN} }
+  main_provider: { type: openai, base_url: ${sim.url}/v1, api_key: ${MAIN} }
+main: { provider: main_provider, model: sim-large }
+auxiliary:
+  compression:
+    provider: oauth_aux
+    model: sim-small
+    fallback_chain: [ { provider: claude, model: sim-small } ]
+    fallback_to_main: true
+${RETRY}`);
+  ws.write('.env', 'APP_SECRET=app-secret-value\n');
+  const store = openStore({ home: ws.home });
+  let router;
+  try {
+    router = createSwitchyard({ config: loadConfig({ configPath, env: {} }), store });
+  } catch (err) {
+    await store.close();
+    await sim.close();
+    throw err;
+  }
+  return {
+    sim, router,
+    async close() {
+      await router.close();
+      await store.close();
+      await sim.close();
+      ws.cleanup();
+    },
+  };
+}
+
+test('seed 003 with OAuth: an invalidated token is re-minted and the same provider answers — no fallback', async () => {
+  const w = await seed003({ oauth2: { clients: { app: { secret: 'app-secret-value' } } } }, true);
+  try {
+    assert.equal((await w.router.chat({ task: 'compression', messages: hello })).status, 'ok');
+    w.sim.invalidateTokens('app');
+    const r = await w.router.chat({ task: 'compression', messages: hello });
+    assert.equal(r.status, 'ok');
+    if (r.status !== 'ok') return;
+    assert.deepEqual(r.route, { provider: 'oauth_aux', model: 'sim-small' });
+    assert.deepEqual(r.trail.map((a) => [a.route, a.outcome, a.status, a.note]), [
+      ['oauth_aux/sim-small', 'auth_rejected', 401, undefined],
+      ['oauth_aux/sim-small', 'ok', undefined, 're-minted after 401'],
+    ]);
+    assert.equal(w.sim.calls(CHAIN) + w.sim.calls(MAIN), 0);
+    assert.equal(w.sim.log().filter((c) => c.outcome === 'token_invalidated').length, 1);
+  } finally {
+    await w.close();
+  }
+});
+
+for (const chainWorks of [true, false]) {
+  test(`seed 003 with OAuth: the re-mint fails → ${chainWorks ? 'the task\'s fallback_chain' : 'fallback_chain fails too → the main model'}`, async () => {
+    const w = await seed003({ oauth2: { clients: { app: { secret: 'app-secret-value', script: ['ok', '500'] } } } }, chainWorks);
+    try {
+      assert.equal((await w.router.chat({ task: 'compression', messages: hello })).status, 'ok');
+      w.sim.invalidateTokens('app');
+      const r = await w.router.chat({ task: 'compression', messages: hello });
+      assert.equal(r.status, 'ok');
+      if (r.status !== 'ok') return;
+      assert.deepEqual(r.route, chainWorks ? { provider: 'claude', model: 'sim-small' } : { provider: 'main_provider', model: 'sim-large' });
+      assert.equal(w.sim.calls(CHAIN), 1, 'the fallback_chain is tried');
+      assert.equal(w.sim.calls(MAIN), chainWorks ? 0 : 1);
+      const own = r.trail.filter((a) => a.route === 'oauth_aux/sim-small');
+      assert.ok(own.length >= 1 && own.every((a) => a.outcome === 'auth_rejected'));
+      assert.equal(w.sim.oauth2()['app']!.issued, 1, 'the re-mint was tried and failed');
+    } finally {
+      await w.close();
+    }
+  });
+}
+
+test('two gateway processes on one state file share a single-use refresh token under load: no invalid_grant', async (t) => {
+  const sim = await startSimulator({ scenario: { oauth2: { clients: { app: { refresh_token: 'rt-seed-0001', max_requests: 15, latency: '15ms' } } } } });
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  const configPath = ws.write('switchyard.yaml', `providers:
+  oauth:
+    type: openai
+    base_url: ${sim.url}/v1
+    oauth2: { token_url: ${sim.url}/oauth2/token, client_id: app, refresh_token: "\${APP_REFRESH_TOKEN}" }
+main: { provider: oauth, model: sim-large }
+gateway: { require_keys: false }
+${RETRY}`);
+  ws.write('.env', 'APP_REFRESH_TOKEN=rt-seed-0001\n');
+  const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
+  const gateways = await Promise.all([spawnGateway(t, ['--config', configPath], env), spawnGateway(t, ['--config', configPath], env)]);
+  t.after(async () => {
+    for (const g of gateways) {
+      g.child.kill('SIGTERM');
+      await g.exited;
+    }
+  });
+  const clients = gateways.map((g) => new OpenAI({ baseURL: `${g.url}/v1`, apiKey: 'unused', maxRetries: 0 }));
+  const results: string[] = [];
+  await Promise.all(clients.flatMap((client) => Array.from({ length: 6 }, async () => {
+    for (let i = 0; i < 10; i++) {
+      const r = await client.chat.completions.create({ model: 'main', messages: hello });
+      results.push(r.choices[0]?.finish_reason ?? '');
+    }
+  })));
+  assert.equal(results.length, 120);
+  const counts = sim.oauth2()['app']!;
+  assert.equal(counts.invalid_grant, 0);
+  assert.ok(counts.refreshed >= 8, `tokens were minted again and again (${counts.refreshed})`);
+});

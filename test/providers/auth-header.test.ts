@@ -1,0 +1,100 @@
+// `auth: { header, scheme }`: where a provider's key is sent, for both provider types, and the config's refusals.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { configSchema } from '../../src/config/schema.ts';
+import { createSwitchyard } from '../../src/routing/switchyard.ts';
+import { openStore } from '../../src/state/open.ts';
+import { closePools } from '../../src/providers/registry.ts';
+import { loadedFrom } from '../routing/helpers.ts';
+
+after(closePools);
+
+/** An upstream that records the headers of each call and answers in the shape of the path asked. */
+async function recordingUpstream(): Promise<{ url: string; seen: IncomingHttpHeaders[]; close(): Promise<void> }> {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers);
+    req.resume();
+    req.on('end', () => {
+      const anthropic = req.url?.includes('/messages') ?? false;
+      const body = anthropic
+        ? { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } }
+        : { id: 'c1', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+async function headersSent(type: 'openai' | 'anthropic', auth: unknown): Promise<IncomingHttpHeaders> {
+  const up = await recordingUpstream();
+  const store = openStore({ kind: 'memory' });
+  const base = type === 'openai' ? `${up.url}/v1` : up.url;
+  const router = createSwitchyard({ config: loadedFrom({ providers: { p: { type, base_url: base, api_key: 'sk-test-key-123456', ...(auth === undefined ? {} : { auth }) } }, main: { provider: 'p', model: 'm' } }), store });
+  try {
+    await router.chat({ messages: [{ role: 'user', content: 'hello' }] });
+    return up.seen[0]!;
+  } finally {
+    await router.close();
+    await store.close();
+    await up.close();
+  }
+}
+
+describe('auth header and scheme', () => {
+  it('sends an openai provider\'s key as Bearer in authorization by default', async () => {
+    const h = await headersSent('openai', undefined);
+    assert.equal(h.authorization, 'Bearer sk-test-key-123456');
+  });
+
+  it('sends the key alone in api-key for Azure OpenAI, and no authorization header', async () => {
+    const h = await headersSent('openai', { header: 'api-key' });
+    assert.equal(h['api-key'], 'sk-test-key-123456');
+    assert.equal(h.authorization, undefined);
+  });
+
+  it('sends an anthropic provider\'s key as a Bearer authorization when told', async () => {
+    const h = await headersSent('anthropic', { header: 'Authorization' });
+    assert.equal(h.authorization, 'Bearer sk-test-key-123456');
+    assert.equal(h['x-api-key'], undefined);
+  });
+
+  it('sends the key with no scheme in authorization when scheme is none', async () => {
+    const h = await headersSent('openai', { scheme: 'none' });
+    assert.equal(h.authorization, 'sk-test-key-123456');
+  });
+
+  it('puts Bearer before the key in any header when asked', async () => {
+    const h = await headersSent('openai', { header: 'x-gateway-key', scheme: 'bearer' });
+    assert.equal(h['x-gateway-key'], 'Bearer sk-test-key-123456');
+  });
+});
+
+describe('auth config', () => {
+  const provider = (extra: unknown): unknown => ({ providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', ...(extra as object) } } });
+  const problem = (raw: unknown): string => {
+    const r = configSchema.safeParse(raw);
+    assert.equal(r.success, false);
+    return r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
+  };
+
+  it('refuses a header name that is not one', () => {
+    assert.match(problem(provider({ auth: { header: 'api key' } })), /providers\.p\.auth\.header: expected a header name/);
+  });
+
+  it('refuses a header Switchyard sets itself', () => {
+    assert.match(problem(provider({ auth: { header: 'Content-Type' } })), /set by Switchyard itself/);
+  });
+
+  it('refuses a scheme other than Bearer or none', () => {
+    assert.match(problem(provider({ auth: { scheme: 'Basic' } })), /expected Bearer or none, got "Basic"/);
+  });
+
+  it('refuses a headers: entry that would replace the key', () => {
+    assert.match(problem(provider({ auth: { header: 'api-key' }, headers: { 'API-Key': 'x' } })), /providers\.p\.headers\.API-Key: API-Key is the header auth\.header sends the key in/);
+  });
+});
