@@ -30,7 +30,7 @@ test('bash: commands, subcommands after global options, each command\'s options,
   const listed = [...help.matchAll(/^ {2}([a-z]+)(?: \[options\]| <|\s|$)/gm)].map((m) => m[1]!);
   assert.ok(listed.length >= 9, help);
   for (const name of listed) assert.ok(top.includes(name), `${name} is offered`);
-  assert.deepEqual(bashComplete(script, ['switchyard', '--config', 'x.yaml', 'auth', 're']), ['remove', 'rebind', 'reset']);
+  assert.deepEqual(bashComplete(script, ['switchyard', '--config', 'x.yaml', 'auth', 're']), ['remove', 'rebind', 'reset', 'refresh']);
   assert.deepEqual(bashComplete(script, ['switchyard', 'gateway', 'keys', '']).slice(0, 3), ['create', 'list', 'revoke']);
   assert.deepEqual(bashComplete(script, ['switchyard', 'gateway', '--log-format', '']), ['pretty', 'json']);
   assert.deepEqual(bashComplete(script, ['switchyard', 'auth', 'explain', 'mimo', '--j']), ['--json']);
@@ -56,7 +56,7 @@ test('zsh (through its bash emulation) and fish complete the same tree', { skip:
       assert.equal(r.status, 0, r.stderr);
       return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!);
     };
-    assert.deepEqual(complete('switchyard --config x auth re').sort(), ['rebind', 'remove', 'reset']);
+    assert.deepEqual(complete('switchyard --config x auth re').sort(), ['rebind', 'refresh', 'remove', 'reset']);
     assert.deepEqual(complete('switchyard gateway --log-format ').sort(), ['json', 'pretty']);
     assert.ok(complete('switchyard gateway keys ').includes('revoke'));
   } else t.diagnostic('fish is not installed: skipped');
