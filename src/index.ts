@@ -20,8 +20,8 @@ export type { Attempt, UnusableKey, ChatOptions, ChatSuccess, Disabled, LadderEv
 export type { LadderEvents, LadderListener } from './routing/events.ts';
 export { SwitchyardError, EXPLANATION_RANK } from './routing/errors.ts';
 export type { RouteFailure, RouteFailureKind } from './routing/errors.ts';
-export { resolveTask, UnknownTaskError } from './routing/resolve-task.ts';
-export type { RouteSpec, TaskPlan } from './routing/resolve-task.ts';
+export { resolveTask, UnknownTaskError } from './config/resolve-task.ts';
+export type { RouteSpec, TaskPlan } from './config/resolve-task.ts';
 export { ROUTE_LADDER, REFINED_ROUTE_LADDER, CHAIN_RULE, REQUESTED_ROUTE_RULE } from './routing/policy.ts';
 export type { RouteAction, ChainAction } from './routing/policy.ts';
 export type { BreakerOptions, BreakerState } from './routing/breaker.ts';
@@ -55,12 +55,12 @@ export {
   RegionRefusedError,
   UpstreamBadRequestError,
 } from './errors/upstream-error.ts';
-export { UserError } from './errors/user-error.ts';
+export { UserError } from './user-error.ts';
 
 // Credentials and state (for tools built on the library)
 export { CredentialPool } from './credentials/pool.ts';
 export type { PoolNotice, PoolOptions } from './credentials/pool.ts';
-export { mask } from './credentials/mask.ts';
+export { mask } from './config/mask.ts';
 export type { Credential, CandidateStatus, CoolingReason, HealthRecord, SourceKind } from './credentials/types.ts';
 export { openStore } from './state/open.ts';
 export type { StateStore } from './state/types.ts';

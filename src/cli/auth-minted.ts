@@ -7,7 +7,7 @@ import type { CredentialPool } from '../credentials/pool.ts';
 import type { MintedSource } from '../credentials/minted/spec.ts';
 import { MintError } from '../credentials/minted/mint-error.ts';
 import { formatClock } from '../errors/explain-format.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { matchOne } from '../state/match.ts';
 import type { StateStore } from '../state/types.ts';
 import { printJson } from './context.ts';

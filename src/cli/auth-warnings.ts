@@ -2,7 +2,7 @@
 // about a variable a key is read from (env and .env disagree: docs/credentials.md), and then whatever the credential
 // pool says while the command runs — each once, scrubbed, starting `warning: `.
 import type { LoadedConfig } from '../config/types.ts';
-import { keyEnvName } from '../credentials/resolve.ts';
+import { keyEnvName } from '../config/key-slots.ts';
 import { scrubSecrets } from '../log.ts';
 
 /** Prints the config's credential warnings and returns the writer for the pool's notices (CredentialPool onNotice). */

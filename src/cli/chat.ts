@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../config/types.ts';
 import { NO_MAIN, NO_PROVIDERS } from '../config/cross-check.ts';
 import { watchConfig } from '../config/watch.ts';
 import { formatDuration } from '../errors/explain-format.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { Conversation } from '../sessions/conversation.ts';
 import { explainError, explainErrorLines } from '../sessions/error-text.ts';

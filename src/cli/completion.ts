@@ -2,13 +2,14 @@
 // (completion-spec.ts), so it stays true as the CLI changes. Static: a Tab press runs no switchyard (loading the CLI
 // costs a good part of a second). How to install each: README.md, "Installing".
 import type { Command } from 'commander';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { commandSpecs, valueFlags, type CommandSpec } from './completion-spec.ts';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 type Shell = (typeof SHELLS)[number];
 
-export function register(program: Command): void {
+/** `app.fullProgram`: every command group registered (the CLI passes it in; importing it here would be a cycle). */
+export function register(program: Command, app: { fullProgram(): Promise<Command> }): void {
   program
     .command('completion')
     .description('print a shell completion script: bash, zsh or fish (to install it: README.md, "Installing")')
@@ -16,8 +17,7 @@ export function register(program: Command): void {
     .action(async (shell: string) => {
       if (!(SHELLS as readonly string[]).includes(shell)) throw new UserError(`completion: expected one of ${SHELLS.join(', ')}, got ${JSON.stringify(shell)}`);
       // The whole program, every command group loaded, whatever this run loaded.
-      const { fullProgram } = await import('./main.ts');
-      process.stdout.write(completionScript(shell as Shell, commandSpecs(await fullProgram())));
+      process.stdout.write(completionScript(shell as Shell, commandSpecs(await app.fullProgram())));
     });
 }
 

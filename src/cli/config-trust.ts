@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { keepPathsUnder } from '../log.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { loadConfig, untrustedReadsOf } from '../config/load.ts';
 import { trustConfig, trustedConfigs, trustPath, untrustConfig } from '../config/trust.ts';
 

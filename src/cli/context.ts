@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { statePath } from '../state/open.ts';
-import { maskRedisUrl } from '../state/redis/url.ts';
+import { maskRedisUrl } from '../config/redis-url.ts';
 import type { StateStore } from '../state/types.ts';
 
 export interface CliConfigOptions {

@@ -8,7 +8,7 @@ import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { UNIT_NAME, unitPath } from '../gateway/systemd.ts';
 import { sharedKeyWarnings, withheldKeyWarnings } from './key-checks.ts';
 import { shellOnlyWarnings } from './service-env.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { adapterFor } from '../providers/registry.ts';
 import { doctorConfig, doctorStore, runDoctor, type DoctorReport } from '../routing/doctor.ts';

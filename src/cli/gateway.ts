@@ -10,7 +10,7 @@ import { isTrusted } from '../config/trust.ts';
 import { createLogger } from '../log.ts';
 import { batchedDestination } from '../log-destination.ts';
 import { defaultLogFormat, LOG_FORMATS, type LogFormat } from '../log-format.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { formatClock } from '../errors/explain-format.ts';
 import { VERSION } from '../version.ts';
 import { openCliStore } from './open-state.ts';
@@ -24,7 +24,7 @@ import { parseDuration } from '../config/duration.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { serviceShellWarnings } from './service-env.ts';
 import { gatewayAdminKeyWarning } from '../config/admin-key.ts';
-import { everyInterfaceNote, localUrlFor, parseListen } from '../gateway/listen.ts';
+import { everyInterfaceNote, localUrlFor, parseListen } from '../config/listen.ts';
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 

@@ -1,9 +1,9 @@
 // A config's keys across providers, for `config check` and `doctor`: one key held by several providers.
-import { heldKeys, sharedKeys } from '../config/key-warnings.ts';
+import { heldKeys, sharedKeys } from '../credentials/key-warnings.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { resolveProviderKeys } from '../credentials/resolve.ts';
 import { withheldLine } from '../credentials/table.ts';
-import { taskKeys } from '../routing/task-keys.ts';
+import { taskKeys } from '../credentials/task-keys.ts';
 import type { CredentialStore } from '../state/types.ts';
 
 export type StoredKeys = Pick<CredentialStore, 'listStoredCredentials'>;

@@ -5,7 +5,14 @@ import { VERSION } from '../version.ts';
 import { unknownCommand } from './unknown-command.ts';
 import { oneLineUsageErrors } from './usage-errors.ts';
 
-type Registrar = (program: Command) => void;
+/** What a command group may ask of the CLI beyond its program: the whole program (completion walks it). */
+export interface CliApp {
+  fullProgram(): Promise<Command>;
+}
+
+type Registrar = (program: Command, app: CliApp) => void;
+
+const APP: CliApp = { fullProgram };
 
 /** Command groups, loaded lazily so `switchyard config check` does not load the gateway. */
 const GROUPS: Record<string, () => Promise<{ register: Registrar }>> = {
@@ -56,7 +63,7 @@ function helpCommand(): Command {
 /** The program with every command group registered (shell completion walks it). */
 export async function fullProgram(): Promise<Command> {
   const program = buildProgram();
-  for (const load of Object.values(GROUPS)) (await load()).register(program);
+  for (const load of Object.values(GROUPS)) (await load()).register(program, APP);
   return program;
 }
 
@@ -67,7 +74,7 @@ export async function main(argv: string[]): Promise<void> {
   // so the help lists every command and commander can suggest the nearest one.
   const wanted = groupOf(argv.slice(2));
   const loaders = wanted ? [GROUPS[wanted]!] : Object.values(GROUPS);
-  for (const load of loaders) (await load()).register(program);
+  for (const load of loaders) (await load()).register(program, APP);
   oneLineUsageErrors(program);
   try {
     await program.parseAsync(argv);

@@ -1,7 +1,7 @@
 // Opening the state store for a CLI command. A state directory that is a file, unwritable, or a state.db that is
 // not a database is the user's environment, not our bug: say which file and how to point elsewhere, instead of
 // "internal error: file is not a database". The store opened is said on stderr (context.ts: what is in effect).
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { openStore, statePath, type OpenStoreOptions } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
 import { noteStore } from './context.ts';

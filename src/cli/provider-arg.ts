@@ -1,6 +1,6 @@
 // The one "unknown provider" message every command that takes a provider argument gives.
 import type { LoadedConfig } from '../config/types.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { closest } from '../config/suggest.ts';
 
 /** Throws a located "unknown provider" error unless `provider` is among `known` (default: the configured ones). */

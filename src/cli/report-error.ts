@@ -1,7 +1,7 @@
 // How any error reaches the user of the CLI: one `switchyard: …` line for a mistake (the stack trace only with
 // SWITCHYARD_DEBUG), and the exit code that says which kind of failure it was.
 import { CommanderError } from 'commander';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { scrubSecrets } from '../log.ts';
 
 /** Prints an error the way a user should see it and returns the exit code. */

@@ -3,7 +3,7 @@
 // --allow-clone: a service pinned to it breaks when the clone is moved, rebuilt, or its .tools/ fetched again.
 import { existsSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join, resolve, sep } from 'node:path';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 
 export interface ServiceCommand {
   /** The Node that runs the service: the one running this command (systemd's PATH seldom has it). */

@@ -6,8 +6,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/types.ts';
-import { mask } from '../credentials/mask.ts';
-import { keyEnvName, resolveCredentials } from '../credentials/resolve.ts';
+import { mask } from '../config/mask.ts';
+import { resolveCredentials } from '../credentials/resolve.ts';
+import { keyEnvName } from '../config/key-slots.ts';
 import { openStore, statePath } from '../state/open.ts';
 import { NO_STORED_KEYS, type StoredKeys } from './key-checks.ts';
 

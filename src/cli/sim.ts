@@ -1,10 +1,10 @@
 // `switchyard sim --scenario FILE [--listen HOST:PORT]`: runs the fault-injecting simulator until SIGINT/SIGTERM.
 import type { Command } from 'commander';
-import { UserError } from '../errors/user-error.ts';
-import { mask } from '../credentials/mask.ts';
+import { UserError } from '../user-error.ts';
+import { mask } from '../config/mask.ts';
 import { loadScenario } from '../sim/scenario-load.ts';
 import { startSimulator } from '../sim/server.ts';
-import { assertHostShape, everyInterfaceNote, listenError } from '../gateway/listen.ts';
+import { assertHostShape, everyInterfaceNote, listenError } from '../config/listen.ts';
 import { describeScenario, keyNamer } from '../sim/describe.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import type { SimCallRecord } from '../sim/types.ts';

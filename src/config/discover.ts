@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { keepPathsUnder } from '../log.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 
 export interface Discovered {
   /** Absolute path of the file to read, or null when none exists. */

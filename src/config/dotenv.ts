@@ -3,7 +3,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { readConfigFile } from './read-file.ts';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { invalidUtf8Lines, utf16Hint } from './encoding.ts';
 import { exposureWarning } from './file-exposure.ts';
 

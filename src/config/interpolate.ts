@@ -2,12 +2,15 @@
 // literal `${`. An unset variable inside a key slot (providers.*.api_key, api_keys[i], auxiliary.*.api_key,
 // gateway.admin_key) just means "no key from there"; anywhere else it is a located error, because silently
 // keeping `${TYPO}` as a URL or model name would fail much later and much less clearly.
-import { mask } from '../credentials/mask.ts';
+import { mask } from './mask.ts';
 import type { Origin } from './types.ts';
 import type { ConfigIssue, ConfigPath } from './issue.ts';
 import { formatPath } from './issue.ts';
 import { locateValue, type YamlSource } from './yaml-source.ts';
-import { withheldWhy, type WithheldVariable } from './local-env.ts';
+import { withheldWhy } from './local-env.ts';
+import { isKeySlot } from './slot-paths.ts';
+import type { WithheldVariable } from './types.ts';
+
 
 export interface Interpolated {
   data: unknown;
@@ -34,15 +37,6 @@ export interface Ref {
 type Expansion = { ok: true; value: string; refs: Ref[] } | { ok: false; error: string };
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Paths where an unset variable means "no key from here" rather than an error. */
-export function isKeySlot(path: ConfigPath): boolean {
-  const [top, , field, index] = path;
-  if (top === 'providers' && field === 'api_key' && path.length === 3) return true;
-  if (top === 'providers' && field === 'api_keys' && path.length === 4 && typeof index === 'number') return true;
-  if (top === 'auxiliary' && field === 'api_key' && path.length === 3) return true;
-  return top === 'gateway' && path[1] === 'admin_key' && path.length === 2;
-}
 
 function expand(text: string, env: Readonly<Record<string, string | undefined>>, dotenv: Readonly<Record<string, string>>): Expansion {
   let out = '';

@@ -1,5 +1,5 @@
 // One located problem in a config file, and how a list of them becomes the UserError the user sees.
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 
 export type ConfigPath = readonly (string | number)[];
 

@@ -3,7 +3,7 @@
 // request meanwhile. The LoadedConfig comes back as a structured clone (plain data, Maps and Sets); a UserError's
 // fields are carried over and it is made again here. This module is its own worker's entry point.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { UserError, type UserErrorKind } from '../errors/user-error.ts';
+import { UserError, type UserErrorKind } from '../user-error.ts';
 import { loadConfig, type LoadOptions } from './load.ts';
 import type { LoadedConfig } from './types.ts';
 

@@ -2,15 +2,15 @@
 // at its file:line:col with its key path, as one UserError (exit code 2): a bad config never starts anything.
 import { readConfigFile } from './read-file.ts';
 import { decodeUtf8 } from './encoding.ts';
-import { keyEnvName, keyVariable, unsendableKeys } from '../credentials/resolve.ts';
+import { keyEnvName, keyVariable, unsendableKeys } from './key-slots.ts';
 import { envValue, withheldVariables, withheldWhy, type WithheldVariable } from './local-env.ts';
 import { isTrusted } from './trust.ts';
-import { maskRedisUrl } from '../state/redis/url.ts';
+import { maskRedisUrl } from './redis-url.ts';
 import { conflictWarning } from './interpolate.ts';
 import { adminKeyWarnings } from './admin-key.ts';
 import { isDuplicateKey, isEmptyDocument } from './yaml-source.ts';
 import { dirname, resolve } from 'node:path';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { configSchema, type Config } from './schema.ts';
 import type { LoadedConfig } from './types.ts';
 import { discoverConfig, rediscoverConfig } from './discover.ts';
@@ -22,7 +22,7 @@ import { zodIssues } from './zod-issues.ts';
 import { crossCheck } from './cross-check.ts';
 import { buildOrigins } from './origins.ts';
 import { issuesError, type ConfigIssue } from './issue.ts';
-import { environmentProxyWarnings } from '../providers/proxy.ts';
+import { environmentProxyWarnings } from './proxy.ts';
 import { dropUntrustedMinting } from './untrusted-minting.ts';
 
 export interface LoadOptions {

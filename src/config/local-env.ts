@@ -8,12 +8,14 @@
 // is checked again (load.ts untrustedReads). The rest of what such a file may not decide — a gateway on it, the state
 // store, long cooldowns — is in load.ts limitUntrusted and cli/gateway.ts; stored keys are bound to hosts separately
 // (credentials/host-binding.ts).
-import { originOf } from '../credentials/host-binding.ts';
+import { originOf } from './url-origin.ts';
 import type { Config } from './schema.ts';
-import type { LoadedConfig } from './types.ts';
+import type { LoadedConfig, WithheldVariable } from './types.ts';
+
+export type { WithheldVariable };
 import type { ConfigPath } from './issue.ts';
 import { formatPath } from './issue.ts';
-import { isKeySlot } from './interpolate.ts';
+import { isKeySlot } from './slot-paths.ts';
 
 /** The hosts each well-known key variable belongs to: sending it there is what any config would do. */
 const HOMES: Readonly<Record<string, readonly string[]>> = {
@@ -27,16 +29,6 @@ const HOMES: Readonly<Record<string, readonly string[]>> = {
   OPENROUTER_API_KEY: ['https://openrouter.ai'],
   XAI_API_KEY: ['https://api.x.ai'],
 };
-
-/** An environment variable the local config reads but may not send where it would go. */
-export interface WithheldVariable {
-  name: string;
-  /** The hosts (origins) it would have gone to that the rule does not approve (approved). */
-  hosts: string[];
-  /** Where the config reads it: `providers.evil.headers.X-Key`, or `providers.openai.key_env` for a key variable
-   * (named or the default `<NAME>_API_KEY`). */
-  readAt: string[];
-}
 
 function isLoopback(origin: string): boolean {
   try {

@@ -3,7 +3,7 @@
 // goes through YAML once (stringify, then the file loader's parser), so every later step runs exactly as it does
 // for a file; positions in that rendering mean nothing to the caller, so messages name only the key path.
 import { stringify } from 'yaml';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { noDotenv, readDotenv, type Dotenv } from './dotenv.ts';
 import type { ConfigIssue } from './issue.ts';
 import { checkSource } from './load.ts';

@@ -2,9 +2,9 @@
 // `90s`, `250ms`), and with
 // --explain the origin of every value.
 import { stringify } from 'yaml';
-import { mask } from '../credentials/mask.ts';
-import { keyEnvName } from '../credentials/resolve.ts';
-import { chooseProxy } from '../providers/proxy.ts';
+import { mask } from './mask.ts';
+import { keyEnvName } from './key-slots.ts';
+import { chooseProxy } from './proxy.ts';
 import type { LoadedConfig, Origin } from './types.ts';
 import { formatDurationSetting } from './duration.ts';
 import { formatPath, type ConfigPath } from './issue.ts';

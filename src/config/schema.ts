@@ -2,11 +2,11 @@
 // parts of the product act on. Durations are normalised to milliseconds.
 import { z } from 'zod';
 import { formatDurationSetting, parseDuration } from './duration.ts';
-import { parseListen } from '../gateway/listen.ts';
-import { proxyProblem } from '../providers/proxy.ts';
-import { redactUrl } from '../credentials/mask.ts';
-import { isHeaderName, unsendableInHeader } from '../credentials/header-values.ts';
-import { redisUrlProblem } from '../state/redis/url.ts';
+import { parseListen } from './listen.ts';
+import { proxyProblem } from './proxy.ts';
+import { redactUrl } from './mask.ts';
+import { isHeaderName, unsendableInHeader } from './header-values.ts';
+import { redisUrlProblem } from './redis-url.ts';
 
 /** Every duration schema, so that schema-walk can tell a duration leaf from a plain number (`config show` prints
  * `1m`, not 60000). */

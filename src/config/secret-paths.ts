@@ -1,7 +1,7 @@
 // Which config values are secrets: never printed in full (`config show`), never echoed in an error message.
 import type { ConfigPath } from './issue.ts';
-import { isSecretHeader } from '../credentials/header-values.ts';
-import { redactUrl } from '../credentials/mask.ts';
+import { isSecretHeader } from './header-values.ts';
+import { redactUrl } from './mask.ts';
 
 export { redactUrl };
 

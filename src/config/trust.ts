@@ -5,8 +5,8 @@
 // cloned somewhere new is a new path, which is the case that matters.
 import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { stateHome } from '../state/home.ts';
-import { UserError } from '../errors/user-error.ts';
+import { stateHome } from './home.ts';
+import { UserError } from '../user-error.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

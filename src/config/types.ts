@@ -1,5 +1,4 @@
 import type { Config } from './schema.ts';
-import type { WithheldVariable } from './local-env.ts';
 
 /** Where a resolved value came from (SPEC §1, `config show --explain`). */
 export type Origin =
@@ -54,4 +53,14 @@ export interface LoadedConfig {
   /** Built by configFromObject: no CLI command can see it, so explanations advise library calls instead
    * (src/errors/library-advice.ts). */
   fromObject?: true;
+}
+
+/** An environment variable the local config reads but may not send where it would go. */
+export interface WithheldVariable {
+  name: string;
+  /** The hosts (origins) it would have gone to that the rule does not approve (approved). */
+  hosts: string[];
+  /** Where the config reads it: `providers.evil.headers.X-Key`, or `providers.openai.key_env` for a key variable
+   * (named or the default `<NAME>_API_KEY`). */
+  readAt: string[];
 }

@@ -4,7 +4,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readConfigFile } from './read-file.ts';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import type { LoadOptions } from './load.ts';
 import { loadConfigOffThread } from './load-off-thread.ts';
 import type { LoadedConfig } from './types.ts';

@@ -9,20 +9,14 @@
 // there is no type default to fall back on.
 import type { LoadedConfig, Origin } from '../config/types.ts';
 import type { StoredCredential } from '../state/types.ts';
-import { mask } from './mask.ts';
+import { mask } from '../config/mask.ts';
+import { originOf } from '../config/url-origin.ts';
+
+export { originOf };
 import type { KeyTarget, WithheldKey } from './types.ts';
 
 export type { KeyTarget, WithheldKey };
 
-/** `https://api.openai.com` for `https://api.openai.com/v1/`; a URL's user and password never part of it. */
-export function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    // base_url is validated as an http(s) URL when the config loads; anything else is compared as written.
-    return url;
-  }
-}
 
 /** A task's own base_url: its routes send the provider's keys there instead (src/routing/pick.ts). */
 export interface TargetOverride {

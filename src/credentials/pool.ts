@@ -2,7 +2,7 @@
 // happened to it. Everything here is synchronous and in memory: credentials are resolved from the LoadedConfig
 // (references, never copies) and the store's cached stored keys; health comes from the store's memory view.
 import type { LoadedConfig } from '../config/types.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
 import { emptyHealth } from '../state/merge.ts';
@@ -14,9 +14,9 @@ import { effectiveHealth, failurePatch, probePatch, successPatch, usability, use
 import type { TargetOverride, WithheldKey } from './host-binding.ts';
 import { envConflict, envConflictMessage, lookedIn, resolveCredentials, type ProviderKeys } from './resolve.ts';
 // (routing imports the pool only as a type: this is no import cycle at run time.)
-import { taskKeys } from '../routing/task-keys.ts';
+import { taskKeys } from './task-keys.ts';
 import { ResolutionCache } from './resolution-cache.ts';
-import { fingerprint } from './mask.ts';
+import { fingerprint } from '../config/mask.ts';
 import { selectCandidate } from './select.ts';
 import { Minter } from './minted/minter.ts';
 import type { MintedSource } from './minted/spec.ts';

@@ -6,24 +6,15 @@ import { join } from 'node:path';
 import { formatPath, originalPath } from '../config/issue.ts';
 import { heldBackPlace, UNTRUSTED_READ } from '../errors/messages.ts';
 import type { LoadedConfig } from '../config/types.ts';
-import type { Config } from '../config/schema.ts';
 import { envValue } from '../config/local-env.ts';
 import type { CredentialStore, StoredCredential } from '../state/types.ts';
 import type { Credential, CredentialSource } from './types.ts';
 import { bindingFor, describeWithheld, keyTarget, originOf, rebindHint, type KeyTarget, type TargetOverride, type WithheldKey } from './host-binding.ts';
 import { describeProxy, proxyFor } from '../providers/proxy.ts';
-import { fingerprint, mask } from './mask.ts';
-import { unsendableInHeader } from './header-values.ts';
+import { fingerprint, mask } from '../config/mask.ts';
+import { unsendableInHeader } from '../config/header-values.ts';
+import { keyEnvName, slotVia } from '../config/key-slots.ts';
 import { mintedSource, type MintedSource } from './minted/spec.ts';
-
-/** `key_env`, default `<NAME>_API_KEY` with the name uppercased and anything not alphanumeric as `_`. */
-export function keyEnvName(loaded: LoadedConfig, provider: string): string {
-  return keyVariable(loaded.config, provider);
-}
-
-export function keyVariable(config: Config, provider: string): string {
-  return config.providers[provider]?.key_env ?? `${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
-}
 
 /** Where we look, in order, for the "no API key" message: "providers.mimo.api_key, env MIMO_API_KEY, .env" — or
  * "no .env at /path/.env" when there is no such file, so a key kept only in a shell's profile (that a service
@@ -87,32 +78,6 @@ function usableSecret(value: string | undefined): value is string {
   return v.length > 0 && !/^\$\{[^}]*\}$/.test(v) && unsendableInHeader(v) === undefined;
 }
 
-/** One warning per key slot of `provider` whose value cannot be sent (unsendableInHeader), naming where it is set. */
-export function unsendableKeys(loaded: LoadedConfig, provider: string): string[] {
-  const p = loaded.config.providers[provider];
-  if (!p) return [];
-  const variable = keyEnvName(loaded, provider);
-  const slots: { where: () => string; value: string | undefined }[] = [
-    { where: () => describeSlot(loaded, `providers.${provider}.api_key`), value: p.api_key },
-    ...(p.api_keys ?? []).map((value, i) => ({ where: () => describeSlot(loaded, `providers.${provider}.api_keys[${i}]`), value })),
-    { where: () => `env ${variable}`, value: envValue(loaded, variable) },
-    { where: () => `.env ${variable}`, value: loaded.dotenv[variable] },
-  ];
-  const out: string[] = [];
-  for (const { where, value } of slots) {
-    const v = value?.trim();
-    const what = v === undefined ? undefined : unsendableInHeader(v);
-    if (what === undefined) continue;
-    out.push(`providers.${provider}: the key from ${where()} contains ${what}, which an HTTP header cannot carry; it is not used — ${what.startsWith('a line break') ? 'write the key on one line' : 'copy the key again from where it was issued'}`);
-  }
-  return out;
-}
-
-function describeSlot(loaded: LoadedConfig, slot: string): string {
-  const via = configSource(loaded.origins, slot).via;
-  return via !== undefined ? `${slot} (${via})` : slot;
-}
-
 interface RawKey {
   secret: string;
   source: CredentialSource;
@@ -122,10 +87,8 @@ interface RawKey {
 
 /** A config slot as a source; one written as `${VAR}` also says where the variable's value came from. */
 export function configSource(origins: LoadedConfig['origins'], slot: string): CredentialSource {
-  const origin = origins.get(slot);
-  if (origin?.kind === 'env') return { kind: 'config', where: slot, via: `env ${origin.name}` };
-  if (origin?.kind === 'dotenv') return { kind: 'config', where: slot, via: `.env ${origin.name}` };
-  return { kind: 'config', where: slot };
+  const via = slotVia(origins, slot);
+  return via !== undefined ? { kind: 'config', where: slot, via } : { kind: 'config', where: slot };
 }
 
 function configKeys(loaded: LoadedConfig, provider: string): RawKey[] {

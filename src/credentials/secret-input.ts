@@ -1,7 +1,7 @@
 // Reading a secret for `auth add`: from stdin when piped, or from a prompt that does not echo on a terminal.
 // Never from argv (shell history, `ps`).
 import { createInterface } from 'node:readline';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 
 export async function readSecret(prompt: string): Promise<string> {
   const text = process.stdin.isTTY ? await hiddenPrompt(prompt) : await readAll(process.stdin);

@@ -6,7 +6,7 @@ import type { BlockedBy } from './classify.ts';
 import type { TimeFormat } from './explain-format.ts';
 import { detail, formatClock, formatDuration } from './explain-format.ts';
 import { describeKey } from '../credentials/describe.ts';
-import { redactUrl } from '../credentials/mask.ts';
+import { redactUrl } from '../config/mask.ts';
 import { COOLING_RULES } from '../credentials/health.ts';
 
 export { formatClock, formatDuration } from './explain-format.ts';

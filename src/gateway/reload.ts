@@ -8,15 +8,15 @@ import type { LoadedConfig } from '../config/types.ts';
 import type { LoadOptions } from '../config/load.ts';
 import { loadConfigOffThread } from '../config/load-off-thread.ts';
 import { watchConfig } from '../config/watch.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { settingsFrom, type GatewayContext } from './context.ts';
 import { forgetFormerHealth } from '../routing/forget-former.ts';
-import { taskKeys } from '../routing/task-keys.ts';
-import { keylessProviders } from '../config/key-warnings.ts';
+import { taskKeys } from '../credentials/task-keys.ts';
+import { keylessProviders } from '../credentials/key-warnings.ts';
 import { resolveProviderKeys } from '../credentials/resolve.ts';
 import type { WithheldKey } from '../credentials/host-binding.ts';
-import { assertSafeListen, isLoopback } from './listen.ts';
+import { assertSafeListen, isLoopback } from '../config/listen.ts';
 import './request-state.ts';
 
 /** Applies a validated config to a running gateway; throws (a UserError) when it may not apply here. */

@@ -2,7 +2,7 @@
 // are sent the request as it came, built-in tools included; the rest get a translation without them
 // (gateway.hosted_tools). See docs/gateway.md, "Built-in tools".
 import type { Config, Route } from '../config/schema.ts';
-import { resolveTask } from '../routing/resolve-task.ts';
+import { resolveTask } from '../config/resolve-task.ts';
 import type { ModelTarget } from './model-resolve.ts';
 
 /** The first route of the target's chain whose provider does not serve the Responses API, as `provider/model

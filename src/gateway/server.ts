@@ -12,7 +12,7 @@ import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import { buildGateway, type RequestTimeout } from './app.ts';
 import { drainTimeUp } from './in-flight.ts';
-import { assertSafeListen, listenError, localUrlFor, parseListen } from './listen.ts';
+import { assertSafeListen, listenError, localUrlFor, parseListen } from '../config/listen.ts';
 
 export { assertSafeListen };
 import { forgetFormerCredentials, logFirstKeys, warnKeyless, watchAndReload } from './reload.ts';

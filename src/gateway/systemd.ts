@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 
 export const UNIT_NAME = 'switchyard-gateway.service';
 

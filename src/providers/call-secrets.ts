@@ -4,8 +4,8 @@
 // of the base URL and of the proxy (what `config show` masks). Only failures need them, so nothing is worked out while
 // upstreams answer; the part that comes from the config is worked out once per provider config (its headers object,
 // base URL and proxy), not per request.
-import { isSecretHeader } from '../credentials/header-values.ts';
-import { isSecretQueryValue } from '../credentials/mask.ts';
+import { isSecretHeader } from '../config/header-values.ts';
+import { isSecretQueryValue } from '../config/mask.ts';
 import type { SendContext } from './types.ts';
 import { PerConfigCache } from './per-config-cache.ts';
 

@@ -1,5 +1,5 @@
 // Provider type → adapter. Adapters are stateless singletons (connection pools live in http.ts, per origin).
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { anthropicAdapter } from './anthropic.ts';
 import { openaiAdapter } from './openai.ts';
 import type { ProviderAdapter } from './types.ts';

@@ -2,7 +2,7 @@
 // to the largest the model accepts, once the provider said it (the `lower_max_tokens` action in policy.ts). Only
 // ever lowered: a caller who asked for less keeps what they asked for.
 import type { ChatRequest } from '../providers/types.ts';
-import type { RouteSpec } from './resolve-task.ts';
+import type { RouteSpec } from '../config/resolve-task.ts';
 
 export interface RequestAdjustments {
   /** Send max_tokens no higher than this. */

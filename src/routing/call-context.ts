@@ -6,7 +6,7 @@ import type { ProviderAdapter, SendContext } from '../providers/types.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Breakers } from './breaker.ts';
 import type { LadderEvents } from './events.ts';
-import type { RouteSpec } from './resolve-task.ts';
+import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt } from './types.ts';
 import type { RequestAdjustments } from './adjust.ts';
 

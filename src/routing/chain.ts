@@ -5,11 +5,11 @@
 import type { ChatMessage } from '../providers/types.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import { callFailed, type RouteFailure, type RouteFailureKind } from './errors.ts';
-import { taskCredential } from './pick.ts';
+import { taskCredential } from '../credentials/task-credential.ts';
 import { usability } from '../credentials/health.ts';
 import { adviseLibrary, libraryAdvice } from '../errors/library-advice.ts';
 import { chainAction, type LaterRoutes } from './policy.ts';
-import type { RouteSpec } from './resolve-task.ts';
+import type { RouteSpec } from '../config/resolve-task.ts';
 import { runRoute } from './route-ladder.ts';
 import { makeAttempt, routeName } from './trail.ts';
 import type { Credential } from '../credentials/types.ts';

@@ -2,14 +2,14 @@
 // health, and each task's resolved chain with whether any of its routes has a working key. The CLI renders it.
 import type { LoadedConfig } from '../config/types.ts';
 import { CredentialPool } from '../credentials/pool.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import type { StateStore } from '../state/types.ts';
 import { statePath } from '../state/open.ts';
-import { maskUrlPassword } from '../credentials/mask.ts';
+import { maskUrlPassword } from '../config/mask.ts';
 import type { AdapterFor } from './call-context.ts';
 import { allValid, probeProviders, serves, type ProbeProgress, type ProviderProbe } from './probe-all.ts';
 import type { ProbeResult } from './probe.ts';
-import { resolveTask, taskNames } from './resolve-task.ts';
+import { resolveTask, taskNames } from '../config/resolve-task.ts';
 
 export interface DoctorRoute {
   route: string;

@@ -4,7 +4,7 @@
 // still running, are forgotten. The month keeps a key that is only swapped out for a while from coming back blind.
 import type { HealthRecord } from '../credentials/types.ts';
 import type { Switchyard } from './switchyard.ts';
-import { taskKeys } from './task-keys.ts';
+import { taskKeys } from '../credentials/task-keys.ts';
 
 export const FORGET_AFTER_MS = 30 * 24 * 3600 * 1000;
 

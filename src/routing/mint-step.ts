@@ -4,7 +4,7 @@
 // refused is sent again at once — no backoff, no retry budget spent, nothing recorded against the source — and only
 // when there is none (the mint failed, or gave the same token) do the auth rules of key-health.ts apply.
 import type { Credential } from '../credentials/types.ts';
-import { mask } from '../credentials/mask.ts';
+import { mask } from '../config/mask.ts';
 import { MintError } from '../credentials/minted/mint-error.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
 import type { CallContext } from './call-context.ts';

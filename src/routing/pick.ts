@@ -1,15 +1,14 @@
 // Which credential a route uses next: the task's own `api_key` first (a config-source credential of that task),
 // then the provider's pool. Everything synchronous and in memory, like the pool itself.
 import type { CredentialPool } from '../credentials/pool.ts';
-import { mask } from '../credentials/mask.ts';
 import { probePatch, usability } from '../credentials/health.ts';
 import type { CandidateStatus, Credential, PickResult } from '../credentials/types.ts';
 import type { Cooldowns } from '../config/schema.ts';
 import type { LoadedConfig } from '../config/types.ts';
-import { cachedFingerprint, configSource } from '../credentials/resolve.ts';
+import { taskCredential } from '../credentials/task-credential.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
-import type { RouteSpec } from './resolve-task.ts';
+import type { RouteSpec } from '../config/resolve-task.ts';
 
 export interface PickDeps {
   pool: CredentialPool;
@@ -20,15 +19,6 @@ export interface PickDeps {
   origins?: LoadedConfig['origins'];
 }
 
-/** The task-level key as a credential: same fingerprint (and so the same health) as the secret anywhere else. */
-export function taskCredential(route: RouteSpec, origins: LoadedConfig['origins'] = NO_ORIGINS): Credential | undefined {
-  if (!route.apiKey) return undefined;
-  const secret = route.apiKey.secret;
-  // Hashed once per secret (the pool's cache): this runs on every pick of a task with its own key.
-  return { provider: route.provider, fingerprint: cachedFingerprint(secret), secret, masked: mask(secret), sources: [configSource(origins, route.apiKey.where)] };
-}
-
-const NO_ORIGINS: LoadedConfig['origins'] = new Map();
 
 function statusOf(credential: Credential, deps: PickDeps): { status: CandidateStatus; probe: boolean; back?: number } {
   const health = deps.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, credential.provider);

@@ -8,7 +8,7 @@ import type { StateStore } from '../state/types.ts';
 import type { AdapterFor } from './call-context.ts';
 import { probeCredential, type ProbeResult, type ProbeTarget } from './probe.ts';
 import type { Credential } from '../credentials/types.ts';
-import { taskKeys } from './task-keys.ts';
+import { taskKeys } from '../credentials/task-keys.ts';
 import { describeProxy, proxyFor } from '../providers/proxy.ts';
 
 export interface ProviderProbe {

@@ -3,7 +3,7 @@
 // from anything the provider says, since the provider was never asked.
 import type { CredentialPool } from '../credentials/pool.ts';
 import type { Credential } from '../credentials/types.ts';
-import { mask } from '../credentials/mask.ts';
+import { mask } from '../config/mask.ts';
 import { MintError, type MintFailure } from '../credentials/minted/mint-error.ts';
 
 export interface MintProbeFailure {

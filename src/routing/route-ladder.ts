@@ -15,7 +15,7 @@ import { proxyFor } from '../providers/proxy.ts';
 import { authHeaderFor } from '../providers/auth-header.ts';
 import type { SendContext } from '../providers/types.ts';
 import { BREAKER_DEAF, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
-import type { RouteSpec } from './resolve-task.ts';
+import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
 import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';

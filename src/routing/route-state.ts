@@ -9,7 +9,7 @@ import type { FailureFacts, KeyFacts } from '../errors/messages.ts';
 import type { CallContext } from './call-context.ts';
 import type { RouteFailure, RouteFailureKind } from './errors.ts';
 import type { RequestAdjustments } from './adjust.ts';
-import type { RouteSpec } from './resolve-task.ts';
+import type { RouteSpec } from '../config/resolve-task.ts';
 import type { LaterRoutes } from './policy.ts';
 import { makeAttempt, routeName } from './trail.ts';
 

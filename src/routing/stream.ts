@@ -7,7 +7,7 @@ import { UpstreamError, upstreamError } from '../errors/upstream-error.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import { SwitchyardError } from './errors.ts';
-import type { RouteSpec } from './resolve-task.ts';
+import type { RouteSpec } from '../config/resolve-task.ts';
 import { requestFor, type RequestAdjustments } from './adjust.ts';
 import { makeAttempt, routeName } from './trail.ts';
 import type { Attempt } from './types.ts';

@@ -2,7 +2,7 @@
 // snapshot of the config it started with, resolves its task to a chain, and runs the chain over the shared
 // credential pool, breakers and event stream. Health lives in the pool/store memory view: nothing here waits on
 // disk. `reload()` swaps the config for the calls that start after it.
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LoadedConfig } from '../config/types.ts';
 import { CredentialPool } from '../credentials/pool.ts';
@@ -20,7 +20,7 @@ import { estimateTokens, runChain } from './chain.ts';
 import { LadderEvents } from './events.ts';
 import { keyLog } from './key-log.ts';
 import { mintLog } from './mint-log.ts';
-import { resolveTask, taskNames, type TaskPlan } from './resolve-task.ts';
+import { resolveTask, taskNames, type TaskPlan } from '../config/resolve-task.ts';
 import { committedEvents, streamSender } from './stream.ts';
 import { formatTrail, routeName } from './trail.ts';
 import type { AnsweredBy, ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';

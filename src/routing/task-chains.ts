@@ -1,8 +1,8 @@
 // Each task's resolved chain as the user reads it (`doctor`, `auth explain`, `config show --explain`): the routes in
 // the order a call tries them, each with the config setting it comes from. Pure: resolveTask does the resolving.
 import type { Config } from '../config/schema.ts';
-import { UserError } from '../errors/user-error.ts';
-import { resolveTask, taskNames, type RouteSpec } from './resolve-task.ts';
+import { UserError } from '../user-error.ts';
+import { resolveTask, taskNames, type RouteSpec } from '../config/resolve-task.ts';
 
 export interface ChainRoute {
   /** `provider/model` */

@@ -2,7 +2,7 @@
 // status, latency and the wait before it. Never a secret.
 import type { Credential } from '../credentials/types.ts';
 import type { Attempt } from './types.ts';
-import type { RouteSpec } from './resolve-task.ts';
+import type { RouteSpec } from '../config/resolve-task.ts';
 
 export function routeName(route: { provider: string; model: string }): string {
   return `${route.provider}/${route.model}`;

@@ -1,7 +1,7 @@
 // Session ids: short enough to type (`switchyard chat --session 3f9c2a1b`), random enough never to collide in one
 // user's history. Lookups accept any unique prefix.
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import type { SessionRecord, SessionStore } from '../state/types.ts';
 
 export function newSessionId(): string {

@@ -6,7 +6,7 @@
 // stdout; notices and errors go to stderr.
 import { createInterface, type Interface } from 'node:readline';
 import type { Config } from '../config/schema.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { helpText, parseLine, type CommandName } from './commands.ts';
 import { compressionLine } from './compressor.ts';
 import { triggerTokens } from './compression-plan.ts';

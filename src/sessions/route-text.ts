@@ -1,6 +1,6 @@
 // Routes as the user types them (`/model deepseek/deepseek-chat`) and as sessions store them.
 import type { Config, Route } from '../config/schema.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 
 export function formatRoute(route: Route): string {
   return `${route.provider}/${route.model}`;

@@ -7,7 +7,7 @@
 //   POST /_sim/oauth2/invalidate?client=ID   every token of the client answers 401 token_invalidated from now on
 // HEAD is answered wherever GET is; another method on these paths is a 405 with `Allow`, any other path a 404.
 import type { IncomingMessage } from 'node:http';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import type { HttpReply } from './errors.ts';
 import { parseScenarioText } from './scenario-load.ts';
 import type { Scenario } from './scenario.ts';

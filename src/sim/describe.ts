@@ -1,6 +1,6 @@
 // One-line, human descriptions of a scenario's keys and models, for `switchyard sim` to print at start-up, and the
 // names its call lines give keys. Keys are always shown masked.
-import { fingerprint, mask } from '../credentials/mask.ts';
+import { fingerprint, mask } from '../config/mask.ts';
 import { formatDurationSetting } from '../config/duration.ts';
 import { RATE_NAMES, type KeyBehaviour, type ModelSpec, type Scenario } from './scenario.ts';
 

@@ -2,7 +2,7 @@
 // (sends x-api-key or anthropic-version). Keys are checked like chat calls, but scripts and faults do not apply:
 // listing models is how tools probe a key, and a probe should not consume a scripted step.
 import type { IncomingMessage } from 'node:http';
-import { mask } from '../credentials/mask.ts';
+import { mask } from '../config/mask.ts';
 import type { ApiName, Scenario } from './scenario.ts';
 import { keyOf } from './request.ts';
 import { renderError, type HttpReply } from './errors.ts';

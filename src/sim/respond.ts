@@ -2,7 +2,7 @@
 // (reset, timeout, cut, stall, an error inside a 200 stream).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mask } from '../credentials/mask.ts';
+import { mask } from '../config/mask.ts';
 import type { Decision } from './decide.ts';
 import type { SimRequest } from './request.ts';
 import { composeReply } from './reply.ts';

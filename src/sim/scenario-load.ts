@@ -4,7 +4,7 @@
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 import { issuesError, type ConfigIssue } from '../config/issue.ts';
 import { parseYaml } from '../config/yaml-source.ts';
 import { zodIssues, type Subject } from '../config/zod-issues.ts';

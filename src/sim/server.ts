@@ -16,7 +16,7 @@ import { promptCacheUsage } from './prompt-cache.ts';
 import { renderError, openAiErrorBody, anthropicErrorBody, type HttpReply } from './errors.ts';
 import { resolveScenario } from './scenario-load.ts';
 import { OAuthEndpoint, OAUTH2_TOKEN_PATH } from './oauth2.ts';
-import { localUrlFor } from '../gateway/listen.ts';
+import { localUrlFor } from '../config/listen.ts';
 import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
 import type { RunningSimulator, SimCallRecord } from './types.ts';
 

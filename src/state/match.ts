@@ -1,6 +1,6 @@
 // Finding one record by what a user typed: an exact ID, an exact label/name, or a unique prefix of the ID (IDs are
 // fingerprints, and nobody wants to type twelve hex digits). An ambiguous prefix is a usage error, not a guess.
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 
 export const MIN_PREFIX = 4;
 

@@ -1,11 +1,11 @@
 // Opens the state store named by `gateway.state`: embedded SQLite (the default) in stateHome()/state.db, or Redis
 // for credential health shared between gateway replicas (with the embedded file for everything else).
 import { dirname, join } from 'node:path';
-import { UserError } from '../errors/user-error.ts';
-import { stateHome } from './home.ts';
+import { UserError } from '../user-error.ts';
+import { stateHome } from '../config/home.ts';
 import { SqliteStore } from './sqlite/store.ts';
 import { RedisStore } from './redis/store.ts';
-import { checkRedisUrl } from './redis/url.ts';
+import { checkRedisUrl } from '../config/redis-url.ts';
 import { KEY_MIRROR_FILE } from './redis/key-mirror.ts';
 import type { StateStore } from './types.ts';
 

@@ -4,7 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { openStore } from '../../src/state/open.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';

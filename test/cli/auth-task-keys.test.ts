@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { freePort } from '../helpers/net.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { openStore } from '../../src/state/open.ts';
 import { formatClock } from '../../src/errors/explain-format.ts';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { stripVTControlCharacters } from 'node:util';
 import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { openStore } from '../../src/state/open.ts';
 import { CLI, assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { assertNoSecrets, runCli, type CliResult } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import type { ProviderExplanation } from '../../src/credentials/pool.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';

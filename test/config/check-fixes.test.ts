@@ -8,7 +8,7 @@ import { trustConfig } from '../../src/config/trust.ts';
 import { runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { explainFailure } from '../../src/errors/messages.ts';
-import { redactUrl } from '../../src/credentials/mask.ts';
+import { redactUrl } from '../../src/config/mask.ts';
 
 const ws = tempWorkspace('switchyard-config-fixes-');
 after(() => ws.cleanup());

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { watchConfig } from '../../src/config/watch.ts';
 import { loadConfigOffThread } from '../../src/config/load-off-thread.ts';
 import type { LoadedConfig } from '../../src/config/types.ts';
-import { UserError } from '../../src/errors/user-error.ts';
+import { UserError } from '../../src/user-error.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const ws = tempWorkspace('switchyard-config-watch-');

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, assertNoSecrets, type CliResult } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { fingerprint, mask } from '../../src/credentials/mask.ts';
+import { fingerprint, mask } from '../../src/config/mask.ts';
 import { openStore } from '../../src/state/open.ts';
 import type { StateStore } from '../../src/state/types.ts';
 import type { ProviderExplanation } from '../../src/credentials/pool.ts';

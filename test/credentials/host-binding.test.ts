@@ -3,7 +3,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { originOf } from '../../src/credentials/host-binding.ts';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { CredentialPool } from '../../src/credentials/pool.ts';
 import { resolveProviderKeys } from '../../src/credentials/resolve.ts';
 import { explainMissing } from '../../src/errors/messages.ts';

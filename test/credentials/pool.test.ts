@@ -2,7 +2,7 @@
 import { it, describe, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { CredentialPool } from '../../src/credentials/pool.ts';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { openStore } from '../../src/state/open.ts';
 import type { StateStore } from '../../src/state/types.ts';
 import { loadedFrom, BASE } from './loaded.ts';

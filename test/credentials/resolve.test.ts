@@ -1,8 +1,9 @@
 // Source order, dedup of one secret seen in several places, and that config/env secrets are references.
 import { it, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { envConflict, keyEnvName, lookedIn, resolveCredentials } from '../../src/credentials/resolve.ts';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { envConflict, lookedIn, resolveCredentials } from '../../src/credentials/resolve.ts';
+import { keyEnvName } from '../../src/config/key-slots.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { openStore } from '../../src/state/open.ts';
 import { loadedFrom, BASE } from './loaded.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import { describeKey } from '../../src/credentials/describe.ts';
 import { describeCredential } from '../../src/credentials/describe.ts';
-import { taskKeys } from '../../src/routing/task-keys.ts';
+import { taskKeys } from '../../src/credentials/task-keys.ts';
 
 const store = openStore({ kind: 'memory' });
 after(() => store.close());

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/load.ts';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { createLogger } from '../../src/log.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import { createSwitchyard, type Switchyard } from '../../src/routing/switchyard.ts';

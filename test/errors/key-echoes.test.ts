@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanMessage, readErrorBody, unparsableMessage } from '../../src/errors/error-body.ts';
 import { classifyHttp } from '../../src/errors/classify.ts';
-import { mask } from '../../src/credentials/mask.ts';
+import { mask } from '../../src/config/mask.ts';
 import { scrubSecrets } from '../../src/log.ts';
 
 const OPENAI_KEY = 'sk-proj-Q7vN2xK9mB4tR8wL1cZ6hJ3pF5yD0sGaE7uV2nM4kX9qT1rW8bL3zC6fH5jP0dY2gA7sE4oI9uK1wxyz';

@@ -3,7 +3,7 @@
 // key by the simulator (/_sim/calls).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
 import { until } from '../helpers/until.ts';
 

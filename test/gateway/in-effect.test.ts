@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
-import { fingerprint, mask } from '../../src/credentials/mask.ts';
+import { fingerprint, mask } from '../../src/config/mask.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';

@@ -11,7 +11,7 @@ import { startGateway } from '../../src/gateway/server.ts';
 import { reloadFromDisk } from '../../src/gateway/reload.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { createLogger } from '../../src/log.ts';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 
 test('a gateway started on a ./switchyard.yaml it found keeps it a local config across reloads (it never becomes "named")', async (t) => {
   const ws = tempWorkspace('switchyard-local-reload-');

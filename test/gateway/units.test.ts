@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configSchema } from '../../src/config/schema.ts';
-import { everyInterfaceNote, isLoopback, localUrlFor, parseListen } from '../../src/gateway/listen.ts';
+import { everyInterfaceNote, isLoopback, localUrlFor, parseListen } from '../../src/config/listen.ts';
 import { generateKey, hashKey, matchKey, newKeyRecord, presentedKey, secretsEqual } from '../../src/gateway/keys.ts';
 import { ApiError, anthropicErrorBody, errorHeaders, openaiErrorBody, promptTooLong } from '../../src/gateway/api-error.ts';
 import { failureToApiError } from '../../src/gateway/failure-map.ts';

@@ -1,6 +1,6 @@
 // The UserError a function throws (failing the test when it throws nothing, or something else).
 import assert from 'node:assert/strict';
-import { UserError } from '../../src/errors/user-error.ts';
+import { UserError } from '../../src/user-error.ts';
 
 export function userError(fn: () => unknown): UserError {
   try {

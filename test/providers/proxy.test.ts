@@ -3,7 +3,7 @@
 // the environment picks (HTTPS_PROXY, NO_PROXY, `proxy: none`, loopback), read from the variables as given.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseProxy, environmentProxyWarnings, noProxyMatches, proxyProblem } from '../../src/providers/proxy.ts';
+import { chooseProxy, environmentProxyWarnings, noProxyMatches, proxyProblem } from '../../src/config/proxy.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import { startConnectProxy } from '../helpers/connect-proxy.ts';
 import { closedPort, FAST_RETRY, harness, hello } from '../routing/helpers.ts';

@@ -2,7 +2,7 @@
 // own reason), what the key's health becomes, and how often the key is sent again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { failure, FAST_RETRY, harness, hello } from './helpers.ts';
 
 const GOOD = 'sk-auth-good-000a1b2';

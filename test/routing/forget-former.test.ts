@@ -2,7 +2,7 @@
 // cooldown running), which stay, and that a gateway does it when it starts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { emptyHealth } from '../../src/state/merge.ts';
 import { openStore } from '../../src/state/open.ts';
 import { createSwitchyard } from '../../src/routing/switchyard.ts';

@@ -2,7 +2,7 @@
 // what the caller gets back, never on timing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { QuotaExceededError } from '../../src/errors/upstream-error.ts';
 import { ERROR_KINDS, type ErrorKind } from '../../src/errors/kinds.ts';
 import { closedPort, failure, FAST_RETRY, harness, hello } from './helpers.ts';

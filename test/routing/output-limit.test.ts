@@ -4,7 +4,7 @@
 // real APIs do (its models' max_output_tokens); the canned upstream answers what the simulator has no step for.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { startCannedUpstream } from '../helpers/canned-upstream.ts';
 import { failure, FAST_RETRY, harness, hello, type Harness } from './helpers.ts';
 

@@ -2,7 +2,7 @@
 // served by a small loopback upstream, through the real router: what the key's health and the caller's error become.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { nextMidnight } from '../../src/errors/retry-after.ts';
 import { startCannedUpstream, type CannedUpstream } from '../helpers/canned-upstream.ts';
 import { failure, FAST_RETRY, harness, hello, type Harness } from './helpers.ts';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import { ModelNotFoundError, RegionRefusedError, UpstreamError } from '../../src/errors/upstream-error.ts';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { FAST_RETRY, harness, hello } from './helpers.ts';
 
 const REFUSED = 'sk-lib-region-000000001';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configSchema } from '../../src/config/schema.ts';
-import { resolveTask, UnknownTaskError } from '../../src/routing/resolve-task.ts';
+import { resolveTask, UnknownTaskError } from '../../src/config/resolve-task.ts';
 
 const providers = {
   mimo: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', models: { 'mimo-pro': { context_window: 128000 }, 'mimo-lite': {} } },

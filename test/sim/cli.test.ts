@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT, runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'basic.yaml');
 const FIXTURE_KEYS = ['sk-sim-good', 'sk-sim-good-2', 'sk-sim-never', 'sk-sim-rl', 'sk-sim-quota', 'sk-sim-payment', 'sk-sim-flaky', 'sk-sim-script', 'sk-sim-token', 'sk-sim-openai-only', 'sk-sim-small-only', 'sk-sim-cache', 'sk-sim-ollama'];

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { fingerprint } from '../../src/credentials/mask.ts';
+import { fingerprint } from '../../src/config/mask.ts';
 import { describeScenario, keyNamer } from '../../src/sim/describe.ts';
 import { loadScenario } from '../../src/sim/scenario-load.ts';
 

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { RedisStore, type RedisStoreOptions } from '../../src/state/redis/store.ts';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import { openStore, statePath } from '../../src/state/open.ts';
-import { maskRedisUrl } from '../../src/state/redis/url.ts';
+import { maskRedisUrl } from '../../src/config/redis-url.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis, type TestRedis } from '../helpers/redis.ts';
 import { storeConformance } from './store.case.ts';

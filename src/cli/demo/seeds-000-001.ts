@@ -1,7 +1,7 @@
 // Seeds 000 and 001: a title that must not die with the main key, and a replaced key that must be used at once.
 import { titleRequest } from '../../sessions/title-upgrade.ts';
 import { cleanGeneratedTitle } from '../../sessions/title-text.ts';
-import { mask } from '../../credentials/mask.ts';
+import { mask } from '../../config/mask.ts';
 import { callTask, showCall, type Section } from './section.ts';
 import { explainTable, trailTable } from './tables.ts';
 

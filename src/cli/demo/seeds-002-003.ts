@@ -1,6 +1,6 @@
 // Seeds 002 and 003: transient 401s on a known-good key versus a key that never worked; and an auxiliary task
 // whose explicit provider's token was invalidated, walking its fallback_chain and then the main chain.
-import { mask } from '../../credentials/mask.ts';
+import { mask } from '../../config/mask.ts';
 import { compressionLine, compressSession } from '../../sessions/compressor.ts';
 import { ChatSession } from '../../sessions/session.ts';
 import { RecordingBackend } from './recorder.ts';

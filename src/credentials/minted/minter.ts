@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { MintStore } from '../../state/types.ts';
-import { fingerprint } from '../mask.ts';
+import { fingerprint } from '../../config/mask.ts';
 import { runKeyCommand } from './command.ts';
 import { fileVersion, readKeyFile } from './file.ts';
 import { MintError } from './mint-error.ts';

@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { KeyCommandConfig, OAuth2Config } from '../../config/schema.ts';
 import type { LoadedConfig } from '../../config/types.ts';
 import { envValue } from '../../config/local-env.ts';
-import { fingerprint } from '../mask.ts';
+import { fingerprint } from '../../config/mask.ts';
 
 export type MintedKind = 'file' | 'command' | 'oauth2';
 

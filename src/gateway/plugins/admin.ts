@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { effectiveHealth } from '../../credentials/health.ts';
 import type { ResetOutcome } from '../../credentials/pool.ts';
 import type { CandidateStatus } from '../../credentials/types.ts';
-import { UserError } from '../../errors/user-error.ts';
+import { UserError } from '../../user-error.ts';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { adminAuthHook } from './admin-auth.ts';

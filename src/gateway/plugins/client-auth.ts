@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { presentedKey } from '../keys.ts';
-import { isLoopback } from '../listen.ts';
+import { isLoopback } from '../../config/listen.ts';
 
 const HOW = 'send a gateway key as `Authorization: Bearer sy-…` or `x-api-key: sy-…` (create one with `switchyard gateway keys create`)';
 

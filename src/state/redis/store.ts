@@ -16,9 +16,9 @@ import * as mint from './mint.ts';
 import { BreakerCache } from '../breaker-cache.ts';
 import { PendingWrites } from '../pending-writes.ts';
 import { sharedKeys, loadShared, mergeGatewayKey, readSeq, writeShared, type SharedKeys } from './shared-state.ts';
-import { UserError } from '../../errors/user-error.ts';
+import { UserError } from '../../user-error.ts';
 import { matchOne } from '../match.ts';
-import { maskRedisUrl } from './url.ts';
+import { maskRedisUrl } from '../../config/redis-url.ts';
 import { mirrorSignature, readKeyMirror, writeKeyMirror } from './key-mirror.ts';
 
 export interface RedisStoreOptions {

@@ -5,7 +5,7 @@
 // disk) leaves the queue queued and is said once when it starts failing and once when it works again.
 import type { DatabaseSync } from 'node:sqlite';
 import type { HealthRecord } from '../../credentials/types.ts';
-import { UserError } from '../../errors/user-error.ts';
+import { UserError } from '../../user-error.ts';
 import type { BreakerRecord, GatewayKeyRecord, MessageRecord, MintPatch, MintRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
 import { openDatabase } from './connection.ts';
 import { deleteStaleHealth, flushHealth, loadHealthSince } from './health-table.ts';

@@ -1,6 +1,6 @@
 // A write the state file refused, in words. A full disk (SQLITE_FULL) is named as such: it is the operator's to fix,
 // and a gateway keeps serving meanwhile (credential health stays in memory), so it is "degraded", not "broken".
-import { UserError } from '../../errors/user-error.ts';
+import { UserError } from '../../user-error.ts';
 
 export interface WriteFailure {
   diskFull: boolean;

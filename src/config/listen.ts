@@ -1,8 +1,7 @@
 // `gateway.listen` / `--listen` parsing, and the loopback test that guards `require_keys: false`.
 import { isIP } from 'node:net';
 import { isLoopback } from '../loopback.ts';
-import type { LoadedConfig } from '../config/types.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError } from '../user-error.ts';
 
 export interface ListenAddress {
   host: string;
@@ -34,7 +33,7 @@ export { isLoopback };
 
 /** The check behind `require_keys: false`: open access only where nobody else can connect. Made at start and on
  * every reload (an edit must not open a gateway that is already listening on a reachable address). */
-export function assertSafeListen(loaded: LoadedConfig, host: string, where: string): void {
+export function assertSafeListen(loaded: { config: { gateway: { require_keys: boolean } } }, host: string, where: string): void {
   if (!loaded.config.gateway.require_keys && !isLoopback(host)) {
     throw new UserError(
       `gateway.require_keys is false but the gateway would listen on ${host} (${where}), which is reachable from other machines; ` +

@@ -1,8 +1,8 @@
 // `gateway.state: redis://[user:password@]host[:port][/db]` (or rediss:// for TLS). The URL itself is handed to
 // ioredis; here it is only checked, so a typo is a located config error rather than a connection that never comes,
 // and masked, so the password never reaches a log line, `doctor` or an error.
-import { UserError } from '../../errors/user-error.ts';
-import { maskUrlPassword } from '../../credentials/mask.ts';
+import { UserError } from '../user-error.ts';
+import { maskUrlPassword } from './mask.ts';
 
 /** What is wrong with a Redis URL, or undefined when it is usable (for the config schema and openStore). */
 export function redisUrlProblem(url: string): string | undefined {

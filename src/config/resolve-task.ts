@@ -4,8 +4,8 @@
 //   provider: auto                  → primary = the main chain (`main` then `fallback`), `model` overriding main's
 //   provider: P                     → primary = {P, model} (with the task's base_url / api_key)
 // Duplicate routes are tried once. `main` is the main task.
-import type { Config, Route } from '../config/schema.ts';
-import { UserError } from '../errors/user-error.ts';
+import type { Config, Route } from './schema.ts';
+import { UserError } from '../user-error.ts';
 
 export interface RouteSpec extends Route {
   /** Where in the config this route comes from: `main`, `fallback[0]`, `auxiliary.title_generation`, … */

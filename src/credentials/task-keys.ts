@@ -3,12 +3,12 @@
 // under P — otherwise a task's bad key is invisible while every request of that task keeps trying it.
 import { describeOrigin } from '../config/origins.ts';
 import type { LoadedConfig } from '../config/types.ts';
-import { usability } from '../credentials/health.ts';
-import type { CandidateStatus, Credential } from '../credentials/types.ts';
+import { usability } from './health.ts';
+import type { CandidateStatus, Credential } from './types.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { HealthStore } from '../state/types.ts';
-import { taskCredential } from './pick.ts';
-import { resolveTask } from './resolve-task.ts';
+import { taskCredential } from './task-credential.ts';
+import { resolveTask } from '../config/resolve-task.ts';
 
 export interface TaskKey {
   task: string;

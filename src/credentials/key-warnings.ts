@@ -2,13 +2,14 @@
 // and one key held by several providers.
 // Not among `loaded.warnings`, since whether a key exists also depends on the state store (stored keys), which
 // `config check` does not open; each caller says what it looked at.
-import { sourcesText } from '../credentials/describe.ts';
-import { keyEnvName, lookedIn, resolveCredentials, unsetKeySlots } from '../credentials/resolve.ts';
+import { sourcesText } from './describe.ts';
+import { lookedIn, resolveCredentials, unsetKeySlots } from './resolve.ts';
+import { keyEnvName } from '../config/key-slots.ts';
 import type { CredentialStore } from '../state/types.ts';
-import type { WithheldKey } from '../credentials/host-binding.ts';
+import type { WithheldKey } from './host-binding.ts';
 import { explainMissing, missingKeyAdvice } from '../errors/messages.ts';
-import type { LoadedConfig } from './types.ts';
-import { envValue } from './local-env.ts';
+import type { LoadedConfig } from '../config/types.ts';
+import { envValue } from '../config/local-env.ts';
 
 /** A key in the config, its key variable or .env: what can be known without the state store. */
 export function hasConfiguredKey(loaded: LoadedConfig, provider: string): boolean {
