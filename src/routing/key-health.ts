@@ -11,51 +11,52 @@ import type { UpstreamError } from '../errors/upstream-error.ts';
 import { explainAllUnusable, explainFailure, explainMissing, explainRejected, rejectionLikelyTransient, type FailureFacts } from '../errors/messages.ts';
 import { providerWords } from '../errors/explain-format.ts';
 import { coolingWait, retryDelay } from './backoff.ts';
-import type { CallContext } from './call-context.ts';
 import type { UnusableKey } from './types.ts';
 import type { RouteFailureKind } from './errors.ts';
 import { AUTH_RULES, coolingWaitAction } from './policy.ts';
-import { facts, failed, pause, record, upstreamFacts, type RouteState, type Step } from './route-state.ts';
+import type { RouteRun, Step } from './route-run.ts';
 
 /**
  * A key set aside is news once: calls already in flight when it was set aside (a burst of 50 sharing one key) each
  * get the same 429 and extend the same cooldown, and 50 identical log lines and metric increments would drown the
  * one that matters. Emitted when the key was not already resting for the same reason.
  */
-function emitCooldown(ctx: CallContext, s: RouteState, cred: Credential, reason: CoolingReason | 'rejected' | 'revoked', until: number, before: HealthRecord | undefined, said?: string): void {
+function emitCooldown(run: RouteRun, cred: Credential, reason: CoolingReason | 'rejected' | 'revoked', until: number, before: HealthRecord | undefined, said?: string): void {
+  const { ctx } = run;
   const resting = before !== undefined && before.until !== undefined && before.until > ctx.now();
   const sameReason = before?.state === 'rejected' ? reason === 'rejected' || reason === 'revoked' : before?.state === 'cooling' && before.reason === reason;
   if (resting && sameReason) return;
-  const event = { type: 'cooldown' as const, provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), reason, until };
+  const event = { type: 'cooldown' as const, provider: run.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), reason, until };
   ctx.events.emit(said ? { ...event, said } : event);
 }
 
 /** A key that was set aside (cooling, or rejected and probed) answered. */
-export function emitRecovered(ctx: CallContext, s: RouteState, cred: Credential, before: HealthRecord): void {
+export function emitRecovered(run: RouteRun, cred: Credential, before: HealthRecord): void {
   const after = before.state === 'rejected' ? 'rejected' : (before.reason ?? 'rate_limited');
-  ctx.events.emit({ type: 'recovered', provider: s.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), after });
+  run.ctx.events.emit({ type: 'recovered', provider: run.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), after });
 }
 
-export function coolAndRotate(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Step {
+export function coolAndRotate(run: RouteRun, cred: Credential, err: UpstreamError): Step {
+  const { ctx } = run;
   const kind = err.kind as 'rate_limited' | 'quota';
   const resetAt = err.resetAt ?? (err.retryAfterMs !== undefined ? ctx.now() + err.retryAfterMs : undefined);
   const before = ctx.store.getHealth(cred.fingerprint);
   const health = ctx.pool.recordFailure(cred, { kind, ...(resetAt !== undefined ? { resetAt } : {}), ...(err.providerMessage ? { message: err.providerMessage } : {}) });
-  if (health.until !== undefined) emitCooldown(ctx, s, cred, health.reason ?? kind, health.until, before);
+  if (health.until !== undefined) emitCooldown(run, cred, health.reason ?? kind, health.until, before);
   const until = health.until !== undefined ? { until: health.until } : {};
-  s.keyFailures.push({ kind, explanation: explainFailure(facts(ctx, s, kind, { ...upstreamFacts(err, cred, s), ...until })) });
+  run.keyFailures.push({ kind, explanation: explainFailure(run.facts(kind, { ...run.upstreamFacts(err, cred), ...until })) });
   return { next: 'again' };
 }
 
 /** The provider refused this key this route's model: a restriction of the key (its organisation or project), not a
  * fault. It is set aside for this route only and the next key is tried; the route fails once no key is left
  * (noUsableKey). Its health is left alone: it stays in use for the provider's other models. */
-export function refusedModel(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Step {
-  const upstream = upstreamFacts(err, cred, s);
-  s.exclude.add(cred.fingerprint);
-  s.modelRefused.set(cred.fingerprint, { masked: cred.masked, sources: cred.sources });
-  s.lastRefusal = upstream;
-  s.keyFailures.push({ kind: 'not_found', explanation: explainFailure(facts(ctx, s, 'not_found', upstream)) });
+export function refusedModel(run: RouteRun, cred: Credential, err: UpstreamError): Step {
+  const upstream = run.upstreamFacts(err, cred);
+  run.exclude.add(cred.fingerprint);
+  run.modelRefused.set(cred.fingerprint, { masked: cred.masked, sources: cred.sources });
+  run.lastRefusal = upstream;
+  run.keyFailures.push({ kind: 'not_found', explanation: explainFailure(run.facts('not_found', upstream)) });
   return { next: 'again' };
 }
 
@@ -71,37 +72,37 @@ export function authRetryWait(verdict: AuthVerdict, used: number, retry: Pick<Co
 
 /** A rejected key: what the rejection means for it (authVerdict) picks the row of AUTH_RULES — retry it, or record
  * it as rejected, suspect or revoked and rotate. */
-export async function authRejected(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
+export async function authRejected(run: RouteRun, cred: Credential, err: UpstreamError): Promise<Step> {
+  const { ctx } = run;
   const retry = ctx.loaded.config.retry;
   const before = ctx.store.getHealth(cred.fingerprint);
   const verdict = authVerdict(before, ctx.now());
   const rule = AUTH_RULES[verdict];
-  const used = s.authRetries.get(cred.fingerprint) ?? 0;
+  const used = run.authRetries.get(cred.fingerprint) ?? 0;
   const message = err.providerMessage ? { message: err.providerMessage } : {};
   // A key that has worked before is probably fine: a transient 401 (seed 002). Back off and try it again.
-  const wait = authRetryWait(verdict, used, retry, ctx.random, s.deadline - ctx.now());
+  const wait = authRetryWait(verdict, used, retry, ctx.random, run.deadline - ctx.now());
   if (wait !== undefined) {
     ctx.pool.recordFailure(cred, { kind: 'auth_rejected', ...message });
-    s.authRetries.set(cred.fingerprint, used + 1);
-    await pause(ctx, s, err.kind, wait, used + 1);
-    s.pinned = cred;
-    return { next: 'again' };
+    run.authRetries.set(cred.fingerprint, used + 1);
+    await run.pause(err.kind, wait, used + 1);
+    return run.retry(cred);
   }
   const health = ctx.pool.recordFailure(cred, { kind: rule.report, ...message });
   // Set aside: cooling (auth_suspect), or rejected until its next single probe. A suspect key whose probe failed was
   // resting already, and says nothing new (emitCooldown).
   if (health.until !== undefined && (health.state === 'cooling' || health.state === 'rejected')) {
     const reason = health.state === 'rejected' ? (verdict === 'revoked' ? 'revoked' : 'rejected') : (health.reason ?? 'auth_suspect');
-    emitCooldown(ctx, s, cred, reason, health.until, before, providerWords(err.status, err.providerMessage));
+    emitCooldown(run, cred, reason, health.until, before, providerWords(err.status, err.providerMessage));
   }
-  s.exclude.add(cred.fingerprint);
-  const f = rejectedFacts(ctx, s, cred, err, { verdict, before, health, retries: used });
-  s.keyFailures.push({ kind: 'auth_rejected', explanation: explainRejected(f), ...(rejectionLikelyTransient(f) ? { likelyTransient: true as const } : {}) });
+  run.exclude.add(cred.fingerprint);
+  const f = rejectedFacts(run, cred, err, { verdict, before, health, retries: used });
+  run.keyFailures.push({ kind: 'auth_rejected', explanation: explainRejected(f), ...(rejectionLikelyTransient(f) ? { likelyTransient: true as const } : {}) });
   return { next: 'again' };
 }
 
-function rejectedFacts(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError, o: { verdict: AuthVerdict; before: HealthRecord | undefined; health: HealthRecord; retries: number }): FailureFacts {
-  const f = facts(ctx, s, 'auth_rejected', { ...upstreamFacts(err, cred, s), retries: o.retries, verdict: o.verdict });
+function rejectedFacts(run: RouteRun, cred: Credential, err: UpstreamError, o: { verdict: AuthVerdict; before: HealthRecord | undefined; health: HealthRecord; retries: number }): FailureFacts {
+  const f = run.facts('auth_rejected', { ...run.upstreamFacts(err, cred), retries: o.retries, verdict: o.verdict });
   const lastSuccessAt = o.before?.last_success_at;
   if (lastSuccessAt !== undefined) f.lastSuccessAt = lastSuccessAt;
   const since = suspectSince(o.before);
@@ -111,7 +112,7 @@ function rejectedFacts(ctx: CallContext, s: RouteState, cred: Credential, err: U
   const resting = o.verdict === 'suspect_probe' || (o.verdict === 'known_good' && o.health.state === 'cooling');
   if (resting) {
     if (o.health.until !== undefined) f.until = o.health.until;
-    f.probeEveryMs = suspectProbeInterval(ctx.loaded.config.cooldowns);
+    f.probeEveryMs = suspectProbeInterval(run.ctx.loaded.config.cooldowns);
   }
   return f;
 }
@@ -128,38 +129,39 @@ function unusableKind(candidates: readonly CandidateStatus[], authFailed: boolea
   return cooling.every((c) => c.health.reason === 'quota') ? 'quota' : 'all_cooling';
 }
 
-export async function noUsableKey(ctx: CallContext, s: RouteState, picked: Exclude<PickResult, { ok: true }>): Promise<Step> {
+export async function noUsableKey(run: RouteRun, picked: Exclude<PickResult, { ok: true }>): Promise<Step> {
+  const { ctx, route } = run;
   const now = ctx.now();
   if (picked.reason === 'missing') {
-    record(ctx, s, { outcome: 'auth_missing', startedAt: now, endedAt: now, message: 'no API key' });
-    return { next: 'done', failure: failed(s, 'auth_missing', explainMissing({ provider: s.route.provider, lookedIn: picked.lookedIn })) };
+    run.record({ outcome: 'auth_missing', startedAt: now, endedAt: now, message: 'no API key' });
+    return { next: 'done', failure: run.fail('auth_missing', explainMissing({ provider: route.provider, lookedIn: picked.lookedIn })) };
   }
   // Rate-limited with no key left: wait only if the first key is back within max_wait (and the deadline), and no later
   // route could answer now (COOLING_WAIT_RULE).
-  const back = coolingWait(picked.earliestUntil, now, ctx.loaded.config.retry.max_wait - s.coolingWaited, s.deadline - now);
-  const wait = back !== undefined && coolingWaitAction(s.later()) === 'wait_for_reset' ? back : undefined;
+  const back = coolingWait(picked.earliestUntil, now, ctx.loaded.config.retry.max_wait - run.coolingWaited, run.deadline - now);
+  const wait = back !== undefined && coolingWaitAction(run.later()) === 'wait_for_reset' ? back : undefined;
   if (wait !== undefined) {
     const ms = Math.max(1, wait);
-    s.coolingWaited += ms;
-    await pause(ctx, s, s.keyFailures.at(-1)?.kind ?? 'rate_limited', ms, s.retries);
+    run.coolingWaited += ms;
+    await run.pause(run.keyFailures.at(-1)?.kind ?? 'rate_limited', ms, run.retries);
     return { next: 'again' };
   }
-  const candidates = picked.candidates.map((c) => markRefused(c, s));
-  const others = candidates.filter((c) => !s.modelRefused.has(c.credential.fingerprint));
-  if (s.modelRefused.size > 0 && others.length === 0) return { next: 'done', failure: failed(s, 'not_found', noKeyForModel(ctx, s)) };
+  const candidates = picked.candidates.map((c) => markRefused(c, run));
+  const others = candidates.filter((c) => !run.modelRefused.has(c.credential.fingerprint));
+  if (run.modelRefused.size > 0 && others.length === 0) return { next: 'done', failure: run.fail('not_found', noKeyForModel(run)) };
   // Keys that could not even be minted had nothing to send: the route's failure is a missing key, not a rejection.
-  const unminted = s.keyFailures.length > 0 && s.keyFailures.every((f) => f.kind === 'auth_missing');
-  const kind = unminted ? 'auth_missing' : unusableKind(others, s.keyFailures.some((f) => f.kind === 'auth_rejected'));
-  const last = s.keyFailures.at(-1);
+  const unminted = run.keyFailures.length > 0 && run.keyFailures.every((f) => f.kind === 'auth_missing');
+  const kind = unminted ? 'auth_missing' : unusableKind(others, run.keyFailures.some((f) => f.kind === 'auth_rejected'));
+  const last = run.keyFailures.at(-1);
   const tf = ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {};
   // The only key's own failure is the route's: its explanation, and what that says of the failure being transient.
   const own = candidates.length === 1 ? last : undefined;
   const explanation = own
     ? own.explanation
-    : explainAllUnusable({ provider: s.route.provider, candidates, now, ...tf, ...(picked.earliestUntil !== undefined ? { earliestUntil: picked.earliestUntil } : {}) });
-  if (s.tried === 0) record(ctx, s, { outcome: 'skipped', startedAt: now, endedAt: now, message: `every key for ${s.route.provider} is unusable`, unusableKeys: candidates.map(unusableKey) });
+    : explainAllUnusable({ provider: route.provider, candidates, now, ...tf, ...(picked.earliestUntil !== undefined ? { earliestUntil: picked.earliestUntil } : {}) });
+  if (run.tried === 0) run.record({ outcome: 'skipped', startedAt: now, endedAt: now, message: `every key for ${route.provider} is unusable`, unusableKeys: candidates.map(unusableKey) });
   const retryAfter = kind !== 'auth_rejected' && picked.earliestUntil !== undefined ? picked.earliestUntil - now : undefined;
-  const failure = failed(s, kind, explanation, retryAfter);
+  const failure = run.fail(kind, explanation, retryAfter);
   if (own?.likelyTransient) failure.likelyTransient = true;
   return { next: 'done', failure };
 }
@@ -170,12 +172,12 @@ function unusableKey(c: CandidateStatus): UnusableKey {
 }
 
 /** A key refused this route's model says so in the list of unusable keys, rather than "already tried". */
-function markRefused(c: CandidateStatus, s: RouteState): CandidateStatus {
-  if (!s.modelRefused.has(c.credential.fingerprint)) return c;
-  return { ...c, usable: false, why: `may not use model "${s.route.model}"` };
+function markRefused(c: CandidateStatus, run: RouteRun): CandidateStatus {
+  if (!run.modelRefused.has(c.credential.fingerprint)) return c;
+  return { ...c, usable: false, why: `may not use model "${run.route.model}"` };
 }
 
 /** Every key of the provider was refused this model: one explanation naming them all, with the provider's words. */
-function noKeyForModel(ctx: CallContext, s: RouteState): string {
-  return explainFailure(facts(ctx, s, 'not_found', { ...s.lastRefusal, modelAccessDenied: true, refusedKeys: [...s.modelRefused.values()] }));
+function noKeyForModel(run: RouteRun): string {
+  return explainFailure(run.facts('not_found', { ...run.lastRefusal, modelAccessDenied: true, refusedKeys: [...run.modelRefused.values()] }));
 }

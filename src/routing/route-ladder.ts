@@ -1,9 +1,9 @@
 // One route (provider + model) until it succeeds or fails (SPEC §4 "On one route"). Each try: pick a credential,
 // send, and on failure look the kind up in ROUTE_LADDER (policy.ts) — retry the same key with backoff, lower
 // max_tokens, or give the route up here; cool the key and rotate, run the auth rules, set aside a key refused the
-// model, or settle a pick with no usable key in key-health.ts. The run's state and the writers both share are in
-// route-state.ts. Rotations never spend `max_retries`; every wait is bounded by the deadline; every try lands in the
-// trail and the event stream.
+// model, or settle a pick with no usable key in key-health.ts. The run itself — its state and the writers both
+// share — is a RouteRun (route-run.ts). Rotations never spend `max_retries`; every wait is bounded by the deadline;
+// every try lands in the trail and the event stream.
 import type { Credential, PickResult } from '../credentials/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import { explainFailure, formatDuration, timeoutWords } from '../errors/messages.ts';
@@ -21,7 +21,7 @@ import { makeAttempt, routeName } from './trail.ts';
 import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
 import { usability } from '../credentials/health.ts';
 import { authRecovery, withToken } from './mint-step.ts';
-import { facts, failed, pause, record, timeoutFacts, timeoutLimit, upstreamFacts, type RouteState, type Step } from './route-state.ts';
+import { RouteRun, type Step } from './route-run.ts';
 
 export type RouteOutcome<T> =
   | { ok: true; value: T; credential: Credential }
@@ -29,13 +29,6 @@ export type RouteOutcome<T> =
 
 function contextWindowOf(ctx: CallContext, route: RouteSpec): number | undefined {
   return ctx.loaded.config.providers[route.provider]?.models[route.model]?.context_window;
-}
-
-/** The request was sent, then the caller cancelled the call: it stays in the trail (the gateway's log counts what was
- * sent), but no event goes out, since nothing about the provider or its key was learned. */
-function recordCancelled(ctx: CallContext, s: RouteState, cred: Credential, startedAt: number): void {
-  ctx.trail.push(makeAttempt({ route: s.route, credential: cred, outcome: 'cancelled', startedAt, endedAt: ctx.now(), waitMs: s.waitMs }));
-  s.waitMs = 0;
 }
 
 /** A route the config cannot make work (unknown provider, no model): fails at once, nothing is sent. */
@@ -53,40 +46,32 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
   const provider = ctx.loaded.config.providers[route.provider];
   if (route.invalid || !provider) return invalidRoute(ctx, route, route.invalid ?? `provider ${route.provider} is not configured (there is no providers.${route.provider})`);
   const started = ctx.now();
-  const s: RouteState = {
-    route, provider, deadline: deadline ?? ctx.deadline ?? started + provider.timeout, attemptTimeoutMs: provider.timeout,
-    attemptLimit: { setting: `providers.${route.provider}.timeout` },
-    retries: 0, authRetries: new Map(), exclude: new Set(), waitMs: 0, coolingWaited: 0, keyFailures: [], modelRefused: new Map(), tried: 0,
-    adjust: {}, probes: new Set(), later,
-  };
+  const run = new RouteRun({ ctx, route, provider, deadline: deadline ?? ctx.deadline ?? started + provider.timeout, later });
   for (;;) {
     const now = ctx.now();
-    if (now >= s.deadline) return { ok: false, failure: deadlinePassed(ctx, s) };
-    if (!ctx.breakers.allow(route.provider)) return { ok: false, failure: breakerOpen(ctx, s) };
-    const picked: PickResult = s.pinned ? retryOrPick(ctx, s, s.pinned) : pickFor(route, pickDeps(ctx), s.exclude);
-    s.pinned = undefined;
-    if (picked.ok && picked.probe) s.probes.add(picked.credential.fingerprint);
+    if (now >= run.deadline) return { ok: false, failure: deadlinePassed(run) };
+    if (!ctx.breakers.allow(route.provider)) return { ok: false, failure: breakerOpen(run) };
+    const pinned = run.takePinned();
+    const picked: PickResult = pinned ? retryOrPick(run, pinned) : pickFor(route, pickDeps(ctx), run.exclude);
+    if (picked.ok && picked.probe) run.probes.add(picked.credential.fingerprint);
     if (!picked.ok) {
       ctx.breakers.release(route.provider);
-      const step = await noUsableKey(ctx, s, picked);
+      const step = await noUsableKey(run, picked);
       if (step.next === 'done') return { ok: false, failure: step.failure };
       continue;
     }
     // A key is sent as it is; only a minted credential waits for its token (mint-step.ts).
-    const ready = picked.credential.minted === undefined ? { ok: true as const, credential: picked.credential } : await withToken(ctx, s, picked.credential);
+    const ready = picked.credential.minted === undefined ? { ok: true as const, credential: picked.credential } : await withToken(run, picked.credential);
     if (!ready.ok) {
       ctx.breakers.release(route.provider);
       if (ready.step.next === 'done') return { ok: false, failure: ready.step.failure };
       continue;
     }
     const cred = ready.credential;
-    if (s.previous && s.previous.fingerprint !== cred.fingerprint) {
-      ctx.events.emit({ type: 'rotate', task: ctx.task, provider: route.provider, from: s.previous.masked, to: cred.masked, kind: s.keyFailures.at(-1)?.kind ?? 'rate_limited' });
-    }
-    s.previous = cred;
-    const result = await tryOnce(ctx, s, cred, send);
+    run.sending(cred);
+    const result = await tryOnce(run, cred, send);
     if (result.ok) return result;
-    const step = await afterFailure(ctx, s, cred, result.error);
+    const step = await afterFailure(run, cred, result.error);
     if (step.next === 'done') return step.contextWindow !== undefined ? { ok: false, failure: step.failure, contextWindow: step.contextWindow } : { ok: false, failure: step.failure };
   }
 }
@@ -95,33 +80,32 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
  * try (rejected, suspect, cooling). Then it is given up for this call like a key this call set aside, and the next
  * usable key is picked. A key this call took the single probe of (rejected, or back from a cooldown) rests for the
  * others until the probe's answer: its retries are this call's to make. */
-function retryOrPick(ctx: CallContext, s: RouteState, cred: Credential): PickResult {
+function retryOrPick(run: RouteRun, cred: Credential): PickResult {
+  const { ctx } = run;
   const u = usability(ctx.store.getHealth(cred.fingerprint), ctx.now());
-  if ((u.usable && !u.probe) || s.probes.has(cred.fingerprint)) return { ok: true, credential: cred, skipped: [], probe: false };
-  s.exclude.add(cred.fingerprint);
-  const err = s.lastError;
+  if ((u.usable && !u.probe) || run.probes.has(cred.fingerprint)) return { ok: true, credential: cred, skipped: [], probe: false };
+  run.exclude.add(cred.fingerprint);
+  const err = run.lastError;
   if (err !== undefined) {
-    const said = explainFailure(facts(ctx, s, err.kind, { ...upstreamFacts(err, cred, s), retries: s.retries, ...timeoutFacts(s) }));
-    s.keyFailures.push({ kind: err.kind, explanation: `${said}; before it was asked again, another request set it aside (${u.why ?? 'unusable'})` });
+    const said = explainFailure(run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }));
+    run.keyFailures.push({ kind: err.kind, explanation: `${said}; before it was asked again, another request set it aside (${u.why ?? 'unusable'})` });
   }
-  return pickFor(s.route, pickDeps(ctx), s.exclude);
+  return pickFor(run.route, pickDeps(ctx), run.exclude);
 }
 
 function pickDeps(ctx: CallContext): Parameters<typeof pickFor>[1] {
   return { pool: ctx.pool, store: ctx.store, cooldowns: ctx.loaded.config.cooldowns, now: ctx.now, origins: ctx.loaded.origins };
 }
 
-async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, send: Sender<T>): Promise<{ ok: true; value: T; credential: Credential } | { ok: false; error: UpstreamError }> {
-  const { route, provider } = s;
+async function tryOnce<T>(run: RouteRun, cred: Credential, send: Sender<T>): Promise<{ ok: true; value: T; credential: Credential } | { ok: false; error: UpstreamError }> {
+  const { ctx, route, provider } = run;
   const adapter = ctx.adapterFor(provider.type);
   ctx.pool.recordUse(cred);
-  s.tried += 1;
   const startedAt = ctx.now();
   const baseUrl = route.baseUrl ?? provider.base_url;
-  s.attemptTimeoutMs = Math.max(1, Math.min(provider.timeout, s.deadline - startedAt));
-  s.attemptLimit = timeoutLimit(ctx, route.provider, provider.timeout, s.deadline - startedAt);
+  const timeoutMs = run.startAttempt(startedAt);
   let status: number | undefined;
-  const sendCtx: SendContext = { provider: route.provider, baseUrl, apiKey: cred.secret, headers: provider.headers, timeoutMs: s.attemptTimeoutMs, onStatus: (n) => (status = n) };
+  const sendCtx: SendContext = { provider: route.provider, baseUrl, apiKey: cred.secret, headers: provider.headers, timeoutMs, onStatus: (n) => (status = n) };
   if (provider.auth !== undefined) sendCtx.auth = authHeaderFor(provider.type, provider.auth);
   if (ctx.loaded.config.credentials.strategy === 'most_headroom') sendCtx.onHeaders = (headers) => ctx.pool.recordHeaders(cred, headers);
   if (ctx.signal) sendCtx.signal = ctx.signal;
@@ -129,38 +113,39 @@ async function tryOnce<T>(ctx: CallContext, s: RouteState, cred: Credential, sen
   const proxy = proxyFor(provider, route.provider, baseUrl, ctx.loaded.env, ctx.loaded.dotenv);
   if (proxy !== undefined) sendCtx.proxy = proxy;
   try {
-    const value = await send(adapter, sendCtx, route, s.adjust);
+    const value = await send(adapter, sendCtx, route, run.adjust);
     const before = ctx.store.getHealth(cred.fingerprint);
     const after = ctx.pool.recordSuccess(cred, startedAt);
-    if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(ctx, s, cred, before);
+    if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(run, cred, before);
     ctx.breakers.recordSuccess(route.provider);
-    record(ctx, s, { credential: cred, outcome: 'ok', startedAt, endedAt: ctx.now(), ...(status !== undefined ? { status } : {}) });
+    run.record({ credential: cred, outcome: 'ok', startedAt, endedAt: ctx.now(), ...(status !== undefined ? { status } : {}) });
     return { ok: true, value, credential: cred };
   } catch (err) {
     // A caller's abort is not the provider's failure: no health, no breaker, no fallback.
     if (ctx.signal?.aborted || !UpstreamError.isInstance(err)) {
       ctx.breakers.release(route.provider);
-      if (ctx.signal?.aborted) recordCancelled(ctx, s, cred, startedAt);
+      if (ctx.signal?.aborted) run.recordCancelled(cred, startedAt);
       throw err;
     }
-    s.lastError = err;
+    run.lastError = err;
     if (err.blocked !== undefined && BREAKER_DEAF.has(err.blocked)) ctx.breakers.release(route.provider);
     else ctx.breakers.recordFailure(route.provider, err.kind);
     const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
-    const init = { credential: cred, startedAt, endedAt: ctx.now(), ...failedOutcome(s, err), ...(refusal !== undefined ? { refusal } : {}) };
-    record(ctx, s, err.status !== undefined ? { ...init, status: err.status } : init);
+    const init = { credential: cred, startedAt, endedAt: ctx.now(), ...failedOutcome(run, err), ...(refusal !== undefined ? { refusal } : {}) };
+    run.record(err.status !== undefined ? { ...init, status: err.status } : init);
     return { ok: false, error: err };
   }
 }
 
 /** A failed attempt's outcome in the trail: its kind, or `max_tokens_clamped` (and to what) when the route is about
  * to send the request again with a lower max_tokens (afterFailure's `lower_max_tokens`). */
-function failedOutcome(s: RouteState, err: UpstreamError): { outcome: Attempt['outcome']; message?: string; maxTokens?: number } {
-  const said = err.providerMessage ? { message: ownTimeout(err) ? `no answer within ${timeoutWords(s.attemptTimeoutMs, s.attemptLimit.setting, s.attemptLimit.taskMs)}` : err.providerMessage } : {};
-  const lowerTo = routeAction(err.kind, refinementOf(s, err)) === 'lower_max_tokens' ? err.outputLimit : undefined;
+function failedOutcome(run: RouteRun, err: UpstreamError): { outcome: Attempt['outcome']; message?: string; maxTokens?: number } {
+  const limit = run.attemptLimit;
+  const said = err.providerMessage ? { message: ownTimeout(err) ? `no answer within ${timeoutWords(run.attemptTimeoutMs, limit.setting, limit.taskMs)}` : err.providerMessage } : {};
+  const lowerTo = routeAction(err.kind, refinementOf(run, err)) === 'lower_max_tokens' ? err.outputLimit : undefined;
   if (lowerTo === undefined) return { outcome: err.kind, ...said };
   const quoted = err.providerMessage ? ` — ${err.providerMessage}` : '';
-  return { outcome: 'max_tokens_clamped', maxTokens: lowerTo, message: `max_tokens is above what ${s.route.model} accepts: sent again with max_tokens ${lowerTo}${quoted}` };
+  return { outcome: 'max_tokens_clamped', maxTokens: lowerTo, message: `max_tokens is above what ${run.route.model} accepts: sent again with max_tokens ${lowerTo}${quoted}` };
 }
 
 /** Our own timer gave up on the attempt (not a provider's 408 or 504, nor a stream gone idle): the trail says how long
@@ -171,90 +156,90 @@ function ownTimeout(err: UpstreamError): boolean {
 
 /** What the failure says beyond its kind that the route may act on: the proxy refusing the tunnel, a stated output
  * limit until the route has lowered max_tokens once, or a bad request the provider says to send again. */
-function refinementOf(s: RouteState, err: UpstreamError): Refinement | undefined {
+function refinementOf(run: RouteRun, err: UpstreamError): Refinement | undefined {
   if (err.blocked === 'proxy') return 'proxy_refused';
-  if (err.outputLimit !== undefined && s.adjust.maxTokens === undefined) return 'output_limit';
+  if (err.outputLimit !== undefined && run.adjust.maxTokens === undefined) return 'output_limit';
   return err.kind === 'bad_request' && err.shouldRetry === true ? 'provider_says_retry' : undefined;
 }
 
-async function afterFailure(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
+/** The route's failure with the plain explanation of what the provider said. */
+function failedAsSaid(run: RouteRun, cred: Credential, err: UpstreamError): Step {
+  return { next: 'done', failure: run.fail(err.kind, explainFailure(run.facts(err.kind, run.upstreamFacts(err, cred)))) };
+}
+
+async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError): Promise<Step> {
   const kind = err.kind;
-  switch (routeAction(kind, refinementOf(s, err))) {
+  switch (routeAction(kind, refinementOf(run, err))) {
     case 'lower_max_tokens':
       // Nothing is wrong with the key or the provider: the same key, at once, with what the model said it takes.
-      if (err.outputLimit === undefined) return { next: 'done', failure: failed(s, kind, explainFailure(facts(ctx, s, kind, upstreamFacts(err, cred, s)))) };
-      s.adjust.maxTokens = err.outputLimit;
-      s.pinned = cred;
-      return { next: 'again' };
+      if (err.outputLimit === undefined) return failedAsSaid(run, cred, err);
+      run.adjust.maxTokens = err.outputLimit;
+      return run.retry(cred);
     case 'retry_same_key':
-      return retrySameKey(ctx, s, cred, err);
+      return retrySameKey(run, cred, err);
     case 'cool_and_rotate':
-      return coolAndRotate(ctx, s, cred, err);
+      return coolAndRotate(run, cred, err);
     case 'auth':
-      return authRecovery(ctx, s, cred, err);
+      return authRecovery(run, cred, err);
     case 'skip_to_fitting_route': {
-      const window = contextWindowOf(ctx, s.route);
-      const explanation = explainFailure(facts(ctx, s, kind, { ...upstreamFacts(err, cred, s), ...(window !== undefined ? { contextWindow: window } : {}) }));
-      return window !== undefined ? { next: 'done', failure: failed(s, kind, explanation), contextWindow: window } : { next: 'done', failure: failed(s, kind, explanation) };
+      const window = contextWindowOf(run.ctx, run.route);
+      const explanation = explainFailure(run.facts(kind, { ...run.upstreamFacts(err, cred), ...(window !== undefined ? { contextWindow: window } : {}) }));
+      return window !== undefined ? { next: 'done', failure: run.fail(kind, explanation), contextWindow: window } : { next: 'done', failure: run.fail(kind, explanation) };
     }
     case 'fail_route':
-      if (err.modelAccessDenied) return refusedModel(ctx, s, cred, err);
-      return { next: 'done', failure: failed(s, kind, explainFailure(facts(ctx, s, kind, upstreamFacts(err, cred, s)))) };
+      if (err.modelAccessDenied) return refusedModel(run, cred, err);
+      return failedAsSaid(run, cred, err);
     case 'fail_call':
-      return { next: 'done', failure: failed(s, kind, explainFailure(facts(ctx, s, kind, upstreamFacts(err, cred, s)))) };
+      return failedAsSaid(run, cred, err);
   }
 }
 
-async function retrySameKey(ctx: CallContext, s: RouteState, cred: Credential, err: UpstreamError): Promise<Step> {
+async function retrySameKey(run: RouteRun, cred: Credential, err: UpstreamError): Promise<Step> {
+  const { ctx } = run;
   const retry = ctx.loaded.config.retry;
-  const explain = (): string => explainFailure(facts(ctx, s, err.kind, { ...upstreamFacts(err, cred, s), retries: s.retries, ...timeoutFacts(s) }));
-  if (s.retries >= retry.max_retries) return { next: 'done', failure: failed(s, err.kind, explain()) };
+  const explain = (): string => explainFailure(run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }));
+  if (run.retries >= retry.max_retries) return { next: 'done', failure: run.fail(err.kind, explain()) };
   // `x-should-retry: false`: the provider says this one will not get better by asking again.
-  if (err.shouldRetry === false) return { next: 'done', failure: failed(s, err.kind, `${explain()} (the provider said not to retry)`) };
+  if (err.shouldRetry === false) return { next: 'done', failure: run.fail(err.kind, `${explain()} (the provider said not to retry)`) };
   const delay = retryDelay({
-    attempt: s.retries, baseMs: retry.base_delay, maxMs: retry.max_delay, rand: ctx.random,
-    remainingMs: s.deadline - ctx.now(), longestServerWaitMs: Math.max(retry.max_delay, retry.max_wait),
+    attempt: run.retries, baseMs: retry.base_delay, maxMs: retry.max_delay, rand: ctx.random,
+    remainingMs: run.deadline - ctx.now(), longestServerWaitMs: Math.max(retry.max_delay, retry.max_wait),
     ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
   });
   if (!delay.wait) {
-    const why = delay.reason === 'deadline' ? `no time left to retry within ${deadlineSetting(ctx, s)}` : `the provider asked to wait ${formatDuration(delay.delayMs)}, longer than worth waiting`;
-    return { next: 'done', failure: failed(s, err.kind, `${explain()} (${why})`) };
+    const why = delay.reason === 'deadline' ? `no time left to retry within ${run.deadlineSetting()}` : `the provider asked to wait ${formatDuration(delay.delayMs)}, longer than worth waiting`;
+    return { next: 'done', failure: run.fail(err.kind, `${explain()} (${why})`) };
   }
-  s.retries += 1;
-  await pause(ctx, s, err.kind, delay.delayMs, s.retries);
-  s.pinned = cred;
-  return { next: 'again' };
+  run.retries += 1;
+  await run.pause(err.kind, delay.delayMs, run.retries);
+  return run.retry(cred);
 }
 
-function deadlinePassed(ctx: CallContext, s: RouteState): RouteFailure {
-  const last = s.keyFailures.at(-1);
-  const explanation = explainFailure(facts(ctx, s, 'timeout', { retries: s.retries, ...timeoutFacts(s) }));
+function deadlinePassed(run: RouteRun): RouteFailure {
+  const { ctx } = run;
+  const last = run.keyFailures.at(-1);
+  const explanation = explainFailure(run.facts('timeout', { retries: run.retries, ...run.timeoutFacts() }));
   const length = ctx.timeoutMs !== undefined ? ` (${formatDuration(ctx.timeoutMs)})` : '';
-  const failure = failed(s, last?.kind ?? 'timeout', last ? `${last.explanation}; then ${deadlineSetting(ctx, s)}${length} ran out` : explanation);
+  const failure = run.fail(last?.kind ?? 'timeout', last ? `${last.explanation}; then ${run.deadlineSetting()}${length} ran out` : explanation);
   if (last?.likelyTransient) failure.likelyTransient = true;
   return failure;
 }
 
-/** What set the route's deadline, named so the user knows what to raise: the task's timeout, or, for the main
- * chain, the provider's. */
-function deadlineSetting(ctx: CallContext, s: RouteState): string {
-  return ctx.timeoutMs === undefined ? `providers.${s.route.provider}.timeout` : `auxiliary.${ctx.task}.timeout`;
-}
-
-function breakerOpen(ctx: CallContext, s: RouteState): RouteFailure {
+function breakerOpen(run: RouteRun): RouteFailure {
+  const { ctx, route } = run;
   const now = ctx.now();
-  record(ctx, s, { outcome: 'breaker_open', startedAt: now, endedAt: now, message: 'circuit breaker open' });
-  const at = ctx.breakers.reopensAt(s.route.provider);
+  run.record({ outcome: 'breaker_open', startedAt: now, endedAt: now, message: 'circuit breaker open' });
+  const at = ctx.breakers.reopensAt(route.provider);
   const when = at !== undefined ? `; one probe is let through in ${formatDuration(Math.max(0, at - now))}` : '';
-  const opened = `${s.route.provider} is failing repeatedly (connection or server errors), so its circuit breaker is open${when}`;
+  const opened = `${route.provider} is failing repeatedly (connection or server errors), so its circuit breaker is open${when}`;
   // This call's own requests opened it (or its probe failed): the route failed for what they met — a timeout stays a
   // timeout (a 504 that SDKs are told not to retry), not "come back later" for a probe that will time out again.
-  const last = s.lastError;
-  if (last !== undefined && s.previous !== undefined) {
-    // A key pinned for its next try is a retry the breaker stopped: counted in s.retries, never sent.
-    const retries = s.pinned !== undefined && s.retries > 0 ? s.retries - 1 : s.retries;
-    const explanation = explainFailure(facts(ctx, s, last.kind, { ...upstreamFacts(last, s.previous, s), retries, ...timeoutFacts(s) }));
-    return failed(s, last.kind, `${explanation}; ${opened}`);
+  const last = run.lastError;
+  if (last !== undefined && run.previous !== undefined) {
+    // A key pinned for its next try is a retry the breaker stopped: counted in run.retries, never sent.
+    const retries = run.retryPending && run.retries > 0 ? run.retries - 1 : run.retries;
+    const explanation = explainFailure(run.facts(last.kind, { ...run.upstreamFacts(last, run.previous), retries, ...run.timeoutFacts() }));
+    return run.fail(last.kind, `${explanation}; ${opened}`);
   }
-  return failed(s, 'breaker_open', opened, at !== undefined ? Math.max(0, at - now) : undefined);
+  return run.fail('breaker_open', opened, at !== undefined ? Math.max(0, at - now) : undefined);
 }

@@ -27,141 +27,117 @@ interface Answer {
 }
 
 test('chat -m --json answers once and waits for the generated title', async () => {
-  const w = await world();
-  try {
-    const r = await runCli(['chat', '-m', 'What is a masked key?', '--json'], { env: w.cliEnv });
-    assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as Answer;
-    assert.equal(out.answer, '[sim-large] reply to: What is a masked key?');
-    assert.equal(out.route, 'main/sim-large');
-    assert.equal(out.attempts, 1);
-    assert.equal(out.title, 'Sim title: What is a masked key');
-    assert.equal(w.sim.calls(GOOD), 2);
+  await using w = await world();
+  const r = await runCli(['chat', '-m', 'What is a masked key?', '--json'], { env: w.cliEnv });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Answer;
+  assert.equal(out.answer, '[sim-large] reply to: What is a masked key?');
+  assert.equal(out.route, 'main/sim-large');
+  assert.equal(out.attempts, 1);
+  assert.equal(out.title, 'Sim title: What is a masked key');
+  assert.equal(w.sim.calls(GOOD), 2);
 
-    const more = await runCli(['chat', '-m', 'And a fingerprint?', '--session', out.session.slice(0, 5)], { env: w.cliEnv });
-    assert.equal(more.code, 0, more.stderr);
-    assert.equal(more.stdout, '[sim-large] reply to: And a fingerprint?\n');
-    assert.equal(w.sim.calls(GOOD), 3, 'no second title call for the same session');
+  const more = await runCli(['chat', '-m', 'And a fingerprint?', '--session', out.session.slice(0, 5)], { env: w.cliEnv });
+  assert.equal(more.code, 0, more.stderr);
+  assert.equal(more.stdout, '[sim-large] reply to: And a fingerprint?\n');
+  assert.equal(w.sim.calls(GOOD), 3, 'no second title call for the same session');
 
-    const shown = await runCli(['sessions', 'show', out.session, '--json'], { env: w.cliEnv });
-    const session = JSON.parse(shown.stdout) as { title: string; title_source: string; messages: { content: string }[] };
-    assert.equal(session.title_source, 'generated');
-    assert.deepEqual(session.messages.map((m) => m.content), ['What is a masked key?', out.answer, 'And a fingerprint?', '[sim-large] reply to: And a fingerprint?']);
-  } finally {
-    await w.close();
-  }
+  const shown = await runCli(['sessions', 'show', out.session, '--json'], { env: w.cliEnv });
+  const session = JSON.parse(shown.stdout) as { title: string; title_source: string; messages: { content: string }[] };
+  assert.equal(session.title_source, 'generated');
+  assert.deepEqual(session.messages.map((m) => m.content), ['What is a masked key?', out.answer, 'And a fingerprint?', '[sim-large] reply to: And a fingerprint?']);
 });
 
 test('chat -m --no-session: the answer alone — no session stored, no title call', async () => {
-  const w = await world();
-  try {
-    const r = await runCli(['chat', '-m', 'hello', '--no-session', '--json'], { env: w.cliEnv });
-    assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    assert.equal(out['answer'], '[sim-large] reply to: hello');
-    assert.equal(out['session'], null);
-    assert.equal(out['title'], null);
-    const plain = await runCli(['chat', '-m', 'again', '--no-session'], { env: w.cliEnv });
-    assert.equal(plain.code, 0, plain.stderr);
-    assert.equal(plain.stdout, '[sim-large] reply to: again\n');
-    assert.equal(w.sim.calls(GOOD), 2, 'one call per answer, none for a title');
-    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+  await using w = await world();
+  const r = await runCli(['chat', '-m', 'hello', '--no-session', '--json'], { env: w.cliEnv });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Record<string, unknown>;
+  assert.equal(out['answer'], '[sim-large] reply to: hello');
+  assert.equal(out['session'], null);
+  assert.equal(out['title'], null);
+  const plain = await runCli(['chat', '-m', 'again', '--no-session'], { env: w.cliEnv });
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.equal(plain.stdout, '[sim-large] reply to: again\n');
+  assert.equal(w.sim.calls(GOOD), 2, 'one call per answer, none for a title');
+  assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
 
-    const interactive = await runCli(['chat', '--no-session'], { env: w.cliEnv });
-    assert.equal(interactive.code, 2);
-    assert.match(interactive.stderr, /--no-session needs -m "message"/);
-  } finally {
-    await w.close();
-  }
+  const interactive = await runCli(['chat', '--no-session'], { env: w.cliEnv });
+  assert.equal(interactive.code, 2);
+  assert.match(interactive.stderr, /--no-session needs -m "message"/);
 });
 
 test('chat -m failing: exit 1 with the explained error on stderr, no stack trace, no secret', async () => {
-  const w = await world(BAD, { title_generation: { provider: 'none' } });
-  try {
-    const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
-    assert.equal(r.code, 1);
-    assert.equal(r.stdout, '');
-    assert.match(afterInEffect(r.stderr), /^switchyard: main: main rejected key sk-…5555 \(config\) \(HTTP 401: Incorrect API key provided: sk-…5555\. [^\n]*\); it has never been accepted — check or replace it\n$/);
-    const j = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
-    assert.equal(j.code, 1);
-    const out = JSON.parse(j.stdout) as { error: string; kind: string };
-    assert.match(out.error, /unusable|never been accepted/);
-    assert.equal(w.sim.calls(BAD), 1);
-    assertNoSecrets(ALL_KEYS);
-  } finally {
-    await w.close();
-  }
+  await using w = await world(BAD, { title_generation: { provider: 'none' } });
+  const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(afterInEffect(r.stderr), /^switchyard: main: main rejected key sk-…5555 \(config\) \(HTTP 401: Incorrect API key provided: sk-…5555\. [^\n]*\); it has never been accepted — check or replace it\n$/);
+  const j = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
+  assert.equal(j.code, 1);
+  const out = JSON.parse(j.stdout) as { error: string; kind: string };
+  assert.match(out.error, /unusable|never been accepted/);
+  assert.equal(w.sim.calls(BAD), 1);
+  assertNoSecrets(ALL_KEYS);
 });
 
 test('usage errors exit 2', async () => {
-  const w = await world();
-  try {
-    const json = await runCli(['chat', '--json'], { env: w.cliEnv });
-    assert.equal(json.code, 2);
-    assert.match(json.stderr, /--json needs -m/);
-    const missing = await runCli(['sessions', 'show', 'nope'], { env: w.cliEnv });
-    assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /no session "nope"/);
-    const route = await runCli(['chat', '-m', 'x', '--model', 'ghost/model'], { env: w.cliEnv });
-    assert.equal(route.code, 2);
-    assert.match(route.stderr, /no provider "ghost"/);
-  } finally {
-    await w.close();
-  }
+  await using w = await world();
+  const json = await runCli(['chat', '--json'], { env: w.cliEnv });
+  assert.equal(json.code, 2);
+  assert.match(json.stderr, /--json needs -m/);
+  const missing = await runCli(['sessions', 'show', 'nope'], { env: w.cliEnv });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no session "nope"/);
+  const route = await runCli(['chat', '-m', 'x', '--model', 'ghost/model'], { env: w.cliEnv });
+  assert.equal(route.code, 2);
+  assert.match(route.stderr, /no provider "ghost"/);
 });
 
 test('interactive chat with piped stdin: one line per message, commands, /quit', async () => {
-  const w = await world();
-  try {
-    const input = ['hello there', '/title', '/title  My chat ', 'second one', '/model backup/sim-large', 'third one', '/bogus', '/quit', 'never sent', ''].join('\n');
-    const r = await runCli(['chat'], { env: w.cliEnv, input });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(
-      r.stdout,
-      [
-        '[sim-large] reply to: hello there',
-        'title: hello there (derived)',
-        'title set: My chat',
-        '[sim-large] reply to: second one',
-        'route: backup/sim-large for this session',
-        '[sim-large] reply to: third one',
-        '',
-      ].join('\n'),
-    );
-    assert.match(r.stderr, /unknown command \/bogus/);
-    assert.equal(w.sim.calls(BACKUP), 1);
-    assert.equal(w.sim.calls(GOOD), 3, 'two turns and one title call; "never sent" was not');
-    const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { id: string; title: string; title_source: string; messages: number }[];
-    assert.equal(list.length, 1);
-    assert.equal(list[0]?.title, 'My chat', 'the user title won over the generated one');
-    assert.equal(list[0]?.messages, 6);
-    const rm = await runCli(['sessions', 'rm', list[0]?.id ?? ''], { env: w.cliEnv });
-    assert.equal(rm.code, 0);
-    assert.match(rm.stdout, /removed session/);
-    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
-  } finally {
-    await w.close();
-  }
+  await using w = await world();
+  const input = ['hello there', '/title', '/title  My chat ', 'second one', '/model backup/sim-large', 'third one', '/bogus', '/quit', 'never sent', ''].join('\n');
+  const r = await runCli(['chat'], { env: w.cliEnv, input });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    [
+      '[sim-large] reply to: hello there',
+      'title: hello there (derived)',
+      'title set: My chat',
+      '[sim-large] reply to: second one',
+      'route: backup/sim-large for this session',
+      '[sim-large] reply to: third one',
+      '',
+    ].join('\n'),
+  );
+  assert.match(r.stderr, /unknown command \/bogus/);
+  assert.equal(w.sim.calls(BACKUP), 1);
+  assert.equal(w.sim.calls(GOOD), 3, 'two turns and one title call; "never sent" was not');
+  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { id: string; title: string; title_source: string; messages: number }[];
+  assert.equal(list.length, 1);
+  assert.equal(list[0]?.title, 'My chat', 'the user title won over the generated one');
+  assert.equal(list[0]?.messages, 6);
+  const rm = await runCli(['sessions', 'rm', list[0]?.id ?? ''], { env: w.cliEnv });
+  assert.equal(rm.code, 0);
+  assert.match(rm.stdout, /removed session/);
+  assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
 });
 
 test('chat --model stores no session until a message is sent; --session "" is a usage error', async () => {
-  const w = await world();
-  try {
-    const quit = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: '/quit\n' });
-    assert.equal(quit.code, 0, quit.stderr);
-    const empty = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: '' });
-    assert.equal(empty.code, 0, empty.stderr);
-    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
-    const blank = await runCli(['chat', '-m', 'hi', '--session', ''], { env: w.cliEnv });
-    assert.equal(blank.code, 2);
-    assert.match(blank.stderr, /--session needs a session id/);
-    const sent = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: 'hello\n' });
-    assert.equal(sent.code, 0, sent.stderr);
-    const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { route: string; title: string }[];
-    assert.deepEqual(list.map((s) => [s.route, s.title]), [['backup/sim-large', 'Sim title: hello']]);
-  } finally {
-    await w.close();
-  }
+  await using w = await world();
+  const quit = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: '/quit\n' });
+  assert.equal(quit.code, 0, quit.stderr);
+  const empty = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: '' });
+  assert.equal(empty.code, 0, empty.stderr);
+  assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+  const blank = await runCli(['chat', '-m', 'hi', '--session', ''], { env: w.cliEnv });
+  assert.equal(blank.code, 2);
+  assert.match(blank.stderr, /--session needs a session id/);
+  const sent = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: 'hello\n' });
+  assert.equal(sent.code, 0, sent.stderr);
+  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { route: string; title: string }[];
+  assert.deepEqual(list.map((s) => [s.route, s.title]), [['backup/sim-large', 'Sim title: hello']]);
 });
 
 test('piped chat exits 1 when a message got no answer; every failed route gets its own line', async () => {
@@ -213,72 +189,60 @@ test('chat -m with no main route: a configuration error (exit 2, kind config), n
 });
 
 test('kill -9 during an answer loses no earlier message', async () => {
-  const w = await world();
+  await using w = await world();
+  const first = await runCli(['chat', '-m', 'first message', '--json'], { env: w.cliEnv });
+  const id = (JSON.parse(first.stdout) as Answer).session;
+  const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, ...w.cliEnv };
+  const child = spawn(process.execPath, [CLI, 'chat', '--session', id, '--model', 'slow/sim-large', '-m', 'second message'], { env, stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
   try {
-    const first = await runCli(['chat', '-m', 'first message', '--json'], { env: w.cliEnv });
-    const id = (JSON.parse(first.stdout) as Answer).session;
-    const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, ...w.cliEnv };
-    const child = spawn(process.execPath, [CLI, 'chat', '--session', id, '--model', 'slow/sim-large', '-m', 'second message'], { env, stdio: 'ignore' });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    try {
-      // A generous bound (a CLI start can take seconds on a loaded machine); the exit is as soon as the call arrives.
-      for (let i = 0; i < 2400 && w.sim.calls(SLOW) === 0; i++) await sleep(25);
-      assert.equal(w.sim.calls(SLOW), 1, 'the slow answer was under way');
-    } finally {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    const shown = JSON.parse((await runCli(['sessions', 'show', id, '--json'], { env: w.cliEnv })).stdout) as { messages: { role: string; content: string }[] };
-    assert.deepEqual(shown.messages.map((m) => `${m.role}: ${m.content}`), [
-      'user: first message',
-      'assistant: [sim-large] reply to: first message',
-      'user: second message',
-    ]);
+    // A generous bound (a CLI start can take seconds on a loaded machine); the exit is as soon as the call arrives.
+    for (let i = 0; i < 2400 && w.sim.calls(SLOW) === 0; i++) await sleep(25);
+    assert.equal(w.sim.calls(SLOW), 1, 'the slow answer was under way');
   } finally {
-    await w.close();
+    child.kill('SIGKILL');
+    await exited;
   }
+  const shown = JSON.parse((await runCli(['sessions', 'show', id, '--json'], { env: w.cliEnv })).stdout) as { messages: { role: string; content: string }[] };
+  assert.deepEqual(shown.messages.map((m) => `${m.role}: ${m.content}`), [
+    'user: first message',
+    'assistant: [sim-large] reply to: first message',
+    'user: second message',
+  ]);
 });
 
 test('chat -m --json: every usage or configuration mistake prints the documented JSON too (exit 2)', async () => {
-  const w = await world();
-  try {
-    const cases: [string[], RegExp][] = [
-      [['--model', 'nosuch/x'], /no provider "nosuch"/],
-      [['--model', 'garbage'], /expected a route as provider\/model/],
-      [['--session', 'zzzz'], /no session "zzzz"/],
-      [['--session', ''], /--session needs a session id/],
-    ];
-    for (const [args, why] of cases) {
-      const r = await runCli(['chat', '-m', 'x', '--json', ...args], { env: w.cliEnv });
-      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(r.stderr, why);
-      const { in_effect: inEffect, ...out } = JSON.parse(r.stdout) as Record<string, unknown>;
-      assert.deepEqual({ ...out, error: '' }, { session: null, error: '', kind: 'config', attempts: 0, failures: [], title: null });
-      // Said once the config is loaded (an empty --session is refused before).
-      if (args[0] !== '--session' || args[1] !== '') assert.deepEqual(inEffect, inEffectJson(w.configPath, w.home));
-      assert.match(String(out['error']), why);
-    }
-    assert.equal(w.sim.calls(), 0);
-    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
-  } finally {
-    await w.close();
+  await using w = await world();
+  const cases: [string[], RegExp][] = [
+    [['--model', 'nosuch/x'], /no provider "nosuch"/],
+    [['--model', 'garbage'], /expected a route as provider\/model/],
+    [['--session', 'zzzz'], /no session "zzzz"/],
+    [['--session', ''], /--session needs a session id/],
+  ];
+  for (const [args, why] of cases) {
+    const r = await runCli(['chat', '-m', 'x', '--json', ...args], { env: w.cliEnv });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, why);
+    const { in_effect: inEffect, ...out } = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.deepEqual({ ...out, error: '' }, { session: null, error: '', kind: 'config', attempts: 0, failures: [], title: null });
+    // Said once the config is loaded (an empty --session is refused before).
+    if (args[0] !== '--session' || args[1] !== '') assert.deepEqual(inEffect, inEffectJson(w.configPath, w.home));
+    assert.match(String(out['error']), why);
   }
+  assert.equal(w.sim.calls(), 0);
+  assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
 });
 
 test('piped: /title before the first message is held like /model — leaving stores nothing', async () => {
-  const w = await world();
-  try {
-    const r = await runCli(['chat'], { env: w.cliEnv, input: '/model backup/sim-large\n/title Pre Title\n' });
-    assert.equal(r.code, 0, r.stderr);
-    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
-    const sent = await runCli(['chat'], { env: w.cliEnv, input: '/title Pre Title\nhello\n' });
-    assert.equal(sent.code, 0, sent.stderr);
-    const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { title: string; title_source: string }[];
-    assert.deepEqual(list.map((s) => [s.title, s.title_source]), [['Pre Title', 'user']]);
-    assert.equal(w.sim.calls(GOOD), 1, 'no title call: the user set one');
-  } finally {
-    await w.close();
-  }
+  await using w = await world();
+  const r = await runCli(['chat'], { env: w.cliEnv, input: '/model backup/sim-large\n/title Pre Title\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+  const sent = await runCli(['chat'], { env: w.cliEnv, input: '/title Pre Title\nhello\n' });
+  assert.equal(sent.code, 0, sent.stderr);
+  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { title: string; title_source: string }[];
+  assert.deepEqual(list.map((s) => [s.title, s.title_source]), [['Pre Title', 'user']]);
+  assert.equal(w.sim.calls(GOOD), 1, 'no title call: the user set one');
 });
 
 test('a running chat picks up an edited config: an invalid edit keeps the old one (said once), a new key is used at once', async () => {
@@ -430,42 +394,38 @@ test('a title whose task key was rejected, then answered by the provider\'s own 
 });
 
 test('/session and /title before the first message say plainly that nothing is saved yet, and where it will be', async () => {
-  const w = await world();
-  try {
-    const input = ['/session', '/title', '/title Mine', '/model backup/sim-large', '/session', 'hello', '/session', '/quit', ''].join('\n');
-    const r = await runCli(['chat'], { env: w.cliEnv, input });
-    assert.equal(r.code, 0, r.stderr);
-    const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { id: string }[];
-    assert.equal(list.length, 1);
-    const id = list[0]?.id ?? '';
-    const unsaved = `session ${id}: not saved yet — it is saved in ${join(w.home, 'state.db')} with your first message (then \`switchyard chat --session ${id}\` resumes it); leave before that and nothing is kept`;
-    const window = 'tokens (context window unknown: no automatic compression)';
-    assert.equal(
-      r.stdout.replace(/≈ \d+ tokens/g, '≈ N tokens'),
-      [
-        unsaved,
-        'title: none yet — your first message gives the session its title (or set one with /title TEXT)',
-        'route: main/sim-large',
-        `messages: 0, prompt ≈ N ${window}`,
-        'title: none yet — your first message gives the session its title (or set one with /title TEXT)',
-        'title set: Mine',
-        'route: backup/sim-large for this session',
-        unsaved,
-        'title: Mine (yours; saved with your first message)',
-        'route: backup/sim-large (set with /model; saved with your first message)',
-        `messages: 0, prompt ≈ N ${window}`,
-        '[sim-large] reply to: hello',
-        // Saved now: the id as it is, and the title and route as stored.
-        `session ${id}`,
-        'title: Mine (user)',
-        'route: backup/sim-large (set with /model)',
-        `messages: 2, prompt ≈ N ${window}`,
-        '',
-      ].join('\n'),
-    );
-  } finally {
-    await w.close();
-  }
+  await using w = await world();
+  const input = ['/session', '/title', '/title Mine', '/model backup/sim-large', '/session', 'hello', '/session', '/quit', ''].join('\n');
+  const r = await runCli(['chat'], { env: w.cliEnv, input });
+  assert.equal(r.code, 0, r.stderr);
+  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { id: string }[];
+  assert.equal(list.length, 1);
+  const id = list[0]?.id ?? '';
+  const unsaved = `session ${id}: not saved yet — it is saved in ${join(w.home, 'state.db')} with your first message (then \`switchyard chat --session ${id}\` resumes it); leave before that and nothing is kept`;
+  const window = 'tokens (context window unknown: no automatic compression)';
+  assert.equal(
+    r.stdout.replace(/≈ \d+ tokens/g, '≈ N tokens'),
+    [
+      unsaved,
+      'title: none yet — your first message gives the session its title (or set one with /title TEXT)',
+      'route: main/sim-large',
+      `messages: 0, prompt ≈ N ${window}`,
+      'title: none yet — your first message gives the session its title (or set one with /title TEXT)',
+      'title set: Mine',
+      'route: backup/sim-large for this session',
+      unsaved,
+      'title: Mine (yours; saved with your first message)',
+      'route: backup/sim-large (set with /model; saved with your first message)',
+      `messages: 0, prompt ≈ N ${window}`,
+      '[sim-large] reply to: hello',
+      // Saved now: the id as it is, and the title and route as stored.
+      `session ${id}`,
+      'title: Mine (user)',
+      'route: backup/sim-large (set with /model)',
+      `messages: 2, prompt ≈ N ${window}`,
+      '',
+    ].join('\n'),
+  );
 });
 
 test('a route skipped because its key is cooling is noted with the key\'s real state — rate-limited until when — in the chat and in the summary', async () => {

@@ -31,7 +31,8 @@ export interface HarnessOptions {
   stateFile?: { prepare?: (path: string) => void; maxPageCount?: number };
 }
 
-export interface Harness {
+/** `await using h = await startHarness(…)` closes it when the test's scope ends. */
+export interface Harness extends AsyncDisposable {
   sim: RunningSimulator;
   gw: GatewayHandle;
   url: string;
@@ -73,13 +74,15 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     configPath,
     logs,
     writeConfig: (config) => ws.write('switchyard.yaml', stringify(config)),
-    close: async () => {
-      await gw.close();
-      await store.close();
-      await sim.close();
-      ws.cleanup();
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
+  async function close(): Promise<void> {
+    await gw.close();
+    await store.close();
+    await sim.close();
+    ws.cleanup();
+  }
 }
 
 /** A provider block for the simulator. */

@@ -22,11 +22,8 @@ function lines(stderr: string): Line[] {
 
 test('the gateway names the credential of each attempt, answers with the one that answered, and logs reloads and resets', async (t) => {
   const sim = await startSimulator({ scenario: { models: { 'sim-large': {} }, keys: { [BAD]: { valid: false }, [GOOD]: {} } } });
-  const ws = tempWorkspace('switchyard-gw-in-effect-');
-  t.after(async () => {
-    await sim.close();
-    ws.cleanup();
-  });
+  t.after(() => sim.close());
+  using ws = tempWorkspace('switchyard-gw-in-effect-');
   const configPath = ws.write('switchyard.yaml', stringify({
     providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_keys: ['${FIRST_KEY}', '${SECOND_KEY}'] } },
     main: { provider: 'sim', model: 'sim-large' },
@@ -34,11 +31,7 @@ test('the gateway names the credential of each attempt, answers with the one tha
   }));
   ws.write('.env', `FIRST_KEY=${BAD}\nSECOND_KEY=${GOOD}\n`);
   const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home };
-  const gw = await spawnGateway(t, ['--config', configPath], env);
-  t.after(async () => {
-    gw.child.kill('SIGTERM');
-    await gw.exited;
-  });
+  await using gw = await spawnGateway(t, ['--config', configPath], env);
   await until('the banner', () => gw.stdout().includes(' · state '));
   assert.match(gw.stdout(), new RegExp(`config ${configPath} · state sqlite ${ws.home}/state\\.db`));
   await until('the listening line', () => lines(gw.stderr()).some((l) => l['msg'] === 'gateway listening'));

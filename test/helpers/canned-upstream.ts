@@ -13,7 +13,8 @@ export interface CannedReply {
   headers?: Record<string, string>;
 }
 
-export interface CannedUpstream {
+/** `await using up = await startCannedUpstream(…)` closes it when the test's scope ends. */
+export interface CannedUpstream extends AsyncDisposable {
   /** OpenAI-style base URL (`http://127.0.0.1:PORT/v1`). */
   baseUrl: string;
   /** `http://127.0.0.1:PORT`: an Anthropic-style base URL. */
@@ -69,9 +70,13 @@ export async function startCannedUpstream(replies: CannedReply[] = [], answer?: 
     script: (next) => {
       queue = [...next];
     },
-    close: () => new Promise<void>((resolve) => {
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+  function close(): Promise<void> {
+    return new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
-    }),
-  };
+    });
+  }
 }

@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { CLI } from './cli.ts';
 
-export interface GatewayProcess {
+/** `await using gw = await spawnGateway(…)` stops it (SIGTERM, then waits for its exit) when the scope ends. */
+export interface GatewayProcess extends AsyncDisposable {
   url: string;
   child: ChildProcess;
   exited: Promise<number | null>;
@@ -36,5 +37,9 @@ export async function spawnGateway(t: TestContext, args: readonly string[], env:
     });
     child.on('exit', () => reject(new Error(`gateway exited early: ${stderr}`)));
   });
-  return { url, child, exited, stderr: () => stderr, stdout: () => stdout };
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return { url, child, exited, stderr: () => stderr, stdout: () => stdout, [Symbol.asyncDispose]: stop };
 }

@@ -1,9 +1,19 @@
+// Temp directories for tests: real files, removed when the test is done.
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, dirname } from 'node:path';
 
-/** A temp directory with a `home/` for SWITCHYARD_HOME; removed by `cleanup()`. */
-export function tempWorkspace(prefix = 'switchyard-test-'): { dir: string; home: string; write(rel: string, text: string): string; cleanup(): void } {
+export interface TempWorkspace extends Disposable {
+  dir: string;
+  home: string;
+  /** Writes a file under `dir` (creating its folders) and returns its path. */
+  write(rel: string, text: string): string;
+  cleanup(): void;
+}
+
+/** A temp directory with a `home/` for SWITCHYARD_HOME; removed by `cleanup()`, or at the end of the scope of
+ * `using ws = tempWorkspace()`. */
+export function tempWorkspace(prefix = 'switchyard-test-'): TempWorkspace {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const home = join(dir, 'home');
   mkdirSync(home, { recursive: true });
@@ -18,10 +28,12 @@ export function tempWorkspace(prefix = 'switchyard-test-'): { dir: string; home:
       writeFileSync(p, text, holdsKeys(p) ? { mode: 0o600 } : {});
       return p;
     },
-    cleanup() {
-      rmSync(dir, { recursive: true, force: true });
-    },
+    cleanup,
+    [Symbol.dispose]: cleanup,
   };
+  function cleanup(): void {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function holdsKeys(path: string): boolean {

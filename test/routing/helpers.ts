@@ -32,7 +32,8 @@ export function loadedFrom(config: unknown, extra: { env?: Record<string, string
 /** Fast retry settings so tests run in milliseconds. */
 export const FAST_RETRY = { max_retries: 2, auth_retries: 2, base_delay: '2ms', max_delay: '10ms', max_wait: '50ms' };
 
-export interface Harness {
+/** `await using h = await harness(…)` closes it when the test's scope ends. */
+export interface Harness extends AsyncDisposable {
   sim: RunningSimulator;
   router: Switchyard;
   store: StateStore;
@@ -84,12 +85,14 @@ export async function harness(options: HarnessOptions): Promise<Harness> {
   router.events.on((e) => events.push(e));
   return {
     sim, router, store, events, warnings, sleeps, ...urls,
-    async close() {
-      await router.close();
-      await store.close();
-      await sim.close();
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
+  async function close(): Promise<void> {
+    await router.close();
+    await store.close();
+    await sim.close();
+  }
 }
 
 /** A loopback port nothing listens on (connection refused). */

@@ -10,7 +10,8 @@ import { openStore } from '../../src/state/open.ts';
 import type { StateStore } from '../../src/state/types.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
-export interface ChatWorld {
+/** `await using w = await startChatWorld(…)` closes it when the test's scope ends. */
+export interface ChatWorld extends AsyncDisposable {
   sim: RunningSimulator;
   store: StateStore;
   router: Switchyard;
@@ -33,13 +34,15 @@ export async function startChatWorld(scenario: ScenarioInput, config: (simUrl: s
   return {
     sim, store, router, loaded, dir: ws.dir, home: ws.home, configPath,
     cliEnv: { SWITCHYARD_HOME: ws.home, SWITCHYARD_CONFIG: configPath },
-    async close() {
-      await router.close();
-      await store.close();
-      await sim.close();
-      ws.cleanup();
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
+  async function close(): Promise<void> {
+    await router.close();
+    await store.close();
+    await sim.close();
+    ws.cleanup();
+  }
 }
 
 /** An OpenAI-shaped provider on the simulator. */

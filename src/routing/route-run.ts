@@ -1,0 +1,218 @@
+// One route run (route-ladder.ts) as an object: the route's state while it is tried, and the run's own behaviour —
+// the facts an explanation is built from, the route's failure, a trail entry with its event, a pause before the next
+// attempt, a key pinned for its next try. A file of its own so the ladder and its key-health and mint steps
+// (key-health.ts, mint-step.ts) share it without importing each other. The policy it acts on stays in policy.ts.
+import type { ProviderConfig } from '../config/schema.ts';
+import type { Credential } from '../credentials/types.ts';
+import type { ErrorKind } from '../errors/kinds.ts';
+import type { UpstreamError } from '../errors/upstream-error.ts';
+import type { FailureFacts, KeyFacts } from '../errors/messages.ts';
+import type { CallContext } from './call-context.ts';
+import type { RouteFailure, RouteFailureKind } from './errors.ts';
+import type { RequestAdjustments } from './adjust.ts';
+import type { RouteSpec } from '../config/resolve-task.ts';
+import type { LaterRoutes } from './policy.ts';
+import { makeAttempt, routeName } from './trail.ts';
+
+export interface KeyFailure {
+  kind: ErrorKind;
+  explanation: string;
+  /** The explanation calls the failure likely transient (RouteFailure.likelyTransient). */
+  likelyTransient?: true;
+}
+
+/** What bounded an attempt's time: the provider's own timeout (`providers.P.timeout`), or — when less of it was left
+ * — the task's (`auxiliary.T.timeout`, `taskMs`), which its routes share. */
+export interface TimeoutLimit {
+  setting: string;
+  taskMs?: number;
+}
+
+export type Step = { next: 'again' } | { next: 'done'; failure: RouteFailure; contextWindow?: number };
+
+type RecordInit = Omit<Parameters<typeof makeAttempt>[0], 'route' | 'waitMs'>;
+
+/** The limit on an attempt given `leftMs` before the route's deadline. */
+function timeoutLimit(ctx: CallContext, provider: string, providerTimeoutMs: number, leftMs: number): TimeoutLimit {
+  if (ctx.timeoutMs === undefined || leftMs >= providerTimeoutMs) return { setting: `providers.${provider}.timeout` };
+  return { setting: `auxiliary.${ctx.task}.timeout`, taskMs: ctx.timeoutMs };
+}
+
+export interface RouteRunInit {
+  ctx: CallContext;
+  route: RouteSpec;
+  provider: ProviderConfig;
+  deadline: number;
+  later: () => LaterRoutes;
+}
+
+/** One route tried until it succeeds or fails: its state, and the writers its steps share. */
+export class RouteRun {
+  readonly ctx: CallContext;
+  readonly route: RouteSpec;
+  readonly provider: ProviderConfig;
+  readonly deadline: number;
+  /** Whether a later route of the chain could answer now (asked only when the route would wait for a reset). */
+  readonly later: () => LaterRoutes;
+  /** Same-key retries spent (connection/timeout/server/overloaded); rotations never touch it. */
+  retries = 0;
+  readonly authRetries = new Map<string, number>();
+  /** Keys given up for this run: the next pick passes them by. */
+  readonly exclude = new Set<string>();
+  coolingWaited = 0;
+  readonly keyFailures: KeyFailure[] = [];
+  /** Keys the provider refused this route's model (a 403 "may not use model …"), by fingerprint: set aside for this
+   * route only — their health is untouched, they stay in use for other models. */
+  readonly modelRefused = new Map<string, KeyFacts>();
+  /** What the provider said to the last of them, for the route's explanation when no key may use the model. */
+  lastRefusal?: Partial<FailureFacts>;
+  /** The last classified upstream error of this route: the `cause` of its failure. */
+  lastError?: UpstreamError;
+  /** What this route changed in the request (max_tokens lowered to the model's limit): its later attempts send it,
+   * the next route starts from the caller's request again. */
+  readonly adjust: RequestAdjustments = {};
+  /** Keys this run took the single probe of (rejected, or back from a cooldown): their retries are this run's. */
+  readonly probes = new Set<string>();
+  /** Minted credentials this run re-minted already (by fingerprint): once each (mint-step.ts). */
+  readonly reminted = new Set<string>();
+  /** Wait before the next attempt, for the trail. */
+  #waitMs = 0;
+  /** What the next attempt's trail entry says was done before it (`re-minted after 401`), once. */
+  #note: string | undefined;
+  /** Retry this credential next instead of picking. */
+  #pinned: Credential | undefined;
+  #previous: Credential | undefined;
+  #tried = 0;
+  /** How long the last attempt was given (the provider's timeout, or less when the deadline was nearer): what a
+   * timeout's explanation quotes. */
+  #attemptTimeoutMs: number;
+  /** The setting that bounded it, which a timeout's explanation names so the user knows what to raise. */
+  #attemptLimit: TimeoutLimit;
+
+  constructor(init: RouteRunInit) {
+    this.ctx = init.ctx;
+    this.route = init.route;
+    this.provider = init.provider;
+    this.deadline = init.deadline;
+    this.later = init.later;
+    this.#attemptTimeoutMs = init.provider.timeout;
+    this.#attemptLimit = { setting: `providers.${init.route.provider}.timeout` };
+  }
+
+  /** Attempts sent so far. */
+  get tried(): number {
+    return this.#tried;
+  }
+
+  /** The key of the last attempt sent. */
+  get previous(): Credential | undefined {
+    return this.#previous;
+  }
+
+  /** A key is pinned for its next try (a retry not made yet). */
+  get retryPending(): boolean {
+    return this.#pinned !== undefined;
+  }
+
+  get attemptTimeoutMs(): number {
+    return this.#attemptTimeoutMs;
+  }
+
+  get attemptLimit(): TimeoutLimit {
+    return this.#attemptLimit;
+  }
+
+  /** Try this credential again next instead of picking, with what was done before it for the trail. */
+  retry(cred: Credential, note?: string): Step {
+    this.#pinned = cred;
+    if (note !== undefined) this.#note = note;
+    return { next: 'again' };
+  }
+
+  /** The credential pinned for this try, if any: once. */
+  takePinned(): Credential | undefined {
+    const pinned = this.#pinned;
+    this.#pinned = undefined;
+    return pinned;
+  }
+
+  /** The key about to be sent: a `rotate` event when it is not the one sent last. */
+  sending(cred: Credential): void {
+    const prev = this.#previous;
+    if (prev && prev.fingerprint !== cred.fingerprint) {
+      this.ctx.events.emit({ type: 'rotate', task: this.ctx.task, provider: this.route.provider, from: prev.masked, to: cred.masked, kind: this.keyFailures.at(-1)?.kind ?? 'rate_limited' });
+    }
+    this.#previous = cred;
+  }
+
+  /** An attempt starts at `startedAt`: counted, and given what is left of the provider's timeout and the deadline. */
+  startAttempt(startedAt: number): number {
+    this.#tried += 1;
+    this.#attemptTimeoutMs = Math.max(1, Math.min(this.provider.timeout, this.deadline - startedAt));
+    this.#attemptLimit = timeoutLimit(this.ctx, this.route.provider, this.provider.timeout, this.deadline - startedAt);
+    return this.#attemptTimeoutMs;
+  }
+
+  facts(kind: ErrorKind, extra: Partial<FailureFacts> = {}): FailureFacts {
+    const f: FailureFacts = { kind, provider: this.route.provider, model: this.route.model, origin: this.route.origin, now: this.ctx.now(), ...extra };
+    if (this.ctx.timeZone !== undefined) f.timeZone = this.ctx.timeZone;
+    return f;
+  }
+
+  /** A timeout's facts: how long the last attempt was given and by which setting. */
+  timeoutFacts(): Pick<FailureFacts, 'timeoutMs' | 'timeoutSetting' | 'taskTimeoutMs'> {
+    const f: Pick<FailureFacts, 'timeoutMs' | 'timeoutSetting' | 'taskTimeoutMs'> = { timeoutMs: this.#attemptTimeoutMs, timeoutSetting: this.#attemptLimit.setting };
+    if (this.#attemptLimit.taskMs !== undefined) f.taskTimeoutMs = this.#attemptLimit.taskMs;
+    return f;
+  }
+
+  upstreamFacts(err: UpstreamError, cred: Credential): Partial<FailureFacts> {
+    const route = this.route;
+    const f: Partial<FailureFacts> = { key: { masked: cred.masked, sources: cred.sources }, baseUrl: route.baseUrl ?? this.provider.base_url, providerMessage: err.providerMessage };
+    if (err.status !== undefined) f.status = err.status;
+    if (err.code !== undefined) f.code = err.code;
+    if (err.modelAccessDenied) f.modelAccessDenied = true;
+    if (err.blocked !== undefined) f.blocked = err.blocked;
+    if (err.via !== undefined) f.via = err.via;
+    // A task's own base_url (only a task's route has one): the message names that setting, not the provider's.
+    if (route.baseUrl !== undefined) f.baseUrlSetting = `${route.origin}.base_url`;
+    return f;
+  }
+
+  /** The route's failure, caused by its last upstream error. */
+  fail(kind: RouteFailureKind, explanation: string, retryAfterMs?: number): RouteFailure {
+    const failure: RouteFailure = { route: routeName(this.route), kind, explanation };
+    if (this.lastError !== undefined) failure.cause = this.lastError;
+    if (retryAfterMs !== undefined) failure.retryAfterMs = Math.max(0, retryAfterMs);
+    return failure;
+  }
+
+  /** A trail entry and its `attempt` event, carrying the wait before it (and, for a key's attempt, the note). */
+  record(init: RecordInit): void {
+    const attempt = makeAttempt({ ...init, route: this.route, waitMs: this.#waitMs, ...(this.#note !== undefined && init.credential !== undefined ? { note: this.#note } : {}) });
+    this.#waitMs = 0;
+    if (init.credential !== undefined) this.#note = undefined;
+    this.ctx.trail.push(attempt);
+    this.ctx.events.emit({ type: 'attempt', task: this.ctx.task, attempt });
+  }
+
+  /** The request was sent, then the caller cancelled the call: it stays in the trail (the gateway's log counts what
+   * was sent), but no event goes out, since nothing about the provider or its key was learned. */
+  recordCancelled(cred: Credential, startedAt: number): void {
+    this.ctx.trail.push(makeAttempt({ route: this.route, credential: cred, outcome: 'cancelled', startedAt, endedAt: this.ctx.now(), waitMs: this.#waitMs }));
+    this.#waitMs = 0;
+  }
+
+  /** Wait `ms` before the next attempt, with a `retry` event; the next trail entry says how long it waited. */
+  async pause(kind: ErrorKind, ms: number, attempt: number): Promise<void> {
+    this.ctx.events.emit({ type: 'retry', task: this.ctx.task, route: routeName(this.route), kind, delay_ms: ms, attempt });
+    await this.ctx.sleep(ms, this.ctx.signal);
+    this.#waitMs += ms;
+  }
+
+  /** What set the route's deadline, named so the user knows what to raise: the task's timeout, or, for the main
+   * chain, the provider's. */
+  deadlineSetting(): string {
+    return this.ctx.timeoutMs === undefined ? `providers.${this.route.provider}.timeout` : `auxiliary.${this.ctx.task}.timeout`;
+  }
+}
