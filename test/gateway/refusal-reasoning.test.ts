@@ -135,9 +135,9 @@ test('reasoning tokens reach a Responses caller in output_tokens_details, answer
   assert.deepEqual(streamed.usage, expected);
 });
 
-test('an Anthropic caller gets the usage without a reasoning count (Anthropic has none)', async () => {
+test('an Anthropic caller gets the reasoning count as output_tokens_details.thinking_tokens', async () => {
   const request = { model: 'main', max_tokens: 50, messages: [{ role: 'user' as const, content: 'where?' }] };
-  const expected = { input_tokens: 60, output_tokens: 20, cache_read_input_tokens: 40, cache_creation_input_tokens: 0 };
+  const expected = { input_tokens: 60, output_tokens: 20, cache_read_input_tokens: 40, cache_creation_input_tokens: 0, output_tokens_details: { thinking_tokens: 5 } };
   const whole = await anthropic().messages.create(request);
   assert.deepEqual(whole.usage, expected);
   const streamed = await anthropic().messages.stream(request).finalMessage();

@@ -41,6 +41,8 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       transcript.push(stdout, stderr);
       resolve({ code: code ?? 1, stdout, stderr });
     });
+    // A command that exits before reading its input (a usage error) closes the pipe: not the test's concern.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }

@@ -255,12 +255,12 @@ test('an OpenAI refusal (structured outputs) is kept apart from the text and fin
   assert.deepEqual(events.at(-1), { type: 'finish', finish_reason: 'stop' });
 });
 
-test('reasoning tokens: read from an OpenAI usage, given back in chat and Responses usage, not in Anthropic usage', () => {
+test('reasoning tokens: read from an OpenAI usage, given back in chat, Responses and Anthropic usage', () => {
   const usage = usageFromOpenAI({ prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 5 } });
   assert.deepEqual(usage, { input_tokens: 100, output_tokens: 20, cache_read_tokens: 40, reasoning_tokens: 5 });
   assert.deepEqual(usageToOpenAI(usage!), { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 5 } });
   assert.deepEqual((usageToResponses(usage!)['output_tokens_details']), { reasoning_tokens: 5 });
-  assert.deepEqual(usageToAnthropic(usage), { input_tokens: 60, output_tokens: 20, cache_read_input_tokens: 40, cache_creation_input_tokens: 0 });
+  assert.deepEqual(usageToAnthropic(usage), { input_tokens: 60, output_tokens: 20, cache_read_input_tokens: 40, cache_creation_input_tokens: 0, output_tokens_details: { thinking_tokens: 5 } });
   // Without the count, no completion_tokens_details is made up.
   assert.equal(usageToOpenAI({ input_tokens: 1, output_tokens: 2 })['completion_tokens_details'], undefined);
 });
