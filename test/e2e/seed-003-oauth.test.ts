@@ -68,10 +68,10 @@ test('seed 003 with OAuth: an invalidated token is re-minted and the same provid
     const r = await w.router.chat({ task: 'compression', messages: hello });
     assert.equal(r.status, 'ok');
     if (r.status !== 'ok') return;
-    assert.deepEqual(r.route, { provider: 'oauth_aux', model: 'sim-small' });
+    assert.equal(r.route, 'oauth_aux/sim-small');
     assert.deepEqual(r.trail.map((a) => [a.route, a.outcome, a.status, a.note]), [
       ['oauth_aux/sim-small', 'auth_rejected', 401, undefined],
-      ['oauth_aux/sim-small', 'ok', undefined, 're-minted after 401'],
+      ['oauth_aux/sim-small', 'ok', 200, 're-minted after 401'],
     ]);
     assert.equal(w.sim.calls(CHAIN) + w.sim.calls(MAIN), 0);
     assert.equal(w.sim.log().filter((c) => c.outcome === 'token_invalidated').length, 1);
@@ -89,7 +89,7 @@ for (const chainWorks of [true, false]) {
       const r = await w.router.chat({ task: 'compression', messages: hello });
       assert.equal(r.status, 'ok');
       if (r.status !== 'ok') return;
-      assert.deepEqual(r.route, chainWorks ? { provider: 'claude', model: 'sim-small' } : { provider: 'main_provider', model: 'sim-large' });
+      assert.equal(r.route, chainWorks ? 'claude/sim-small' : 'main_provider/sim-large');
       assert.equal(w.sim.calls(CHAIN), 1, 'the fallback_chain is tried');
       assert.equal(w.sim.calls(MAIN), chainWorks ? 0 : 1);
       const own = r.trail.filter((a) => a.route === 'oauth_aux/sim-small');
