@@ -1,6 +1,6 @@
 // `node bench/profile.ts [seconds] [connections] [gateway|proxy]`: runs the gateway under load in its own process with
 // `--cpu-prof`, then prints where its CPU time went (self time by function and by file). For finding hot spots;
-// the numbers to compare against SPEC §9 come from `npm run bench`.
+// the numbers to compare against docs/gateway.md come from `npm run bench`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

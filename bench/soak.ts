@@ -1,4 +1,4 @@
-// `./dev node bench/soak.ts [seconds]` (`npm run soak`): SPEC §9 "memory flat over a long run". The gateway, in its
+// `./dev node bench/soak.ts [seconds]` (`npm run soak`): docs/gateway.md "memory flat over a long run". The gateway, in its
 // own process, in front of the simulator with faults on (bench/soak-setup.ts), under a mix of calls: both APIs,
 // streaming and not, the router's tasks and explicit routes, callers' mistakes (unknown model, malformed JSON, a
 // wrong client key) and callers that hang up mid-call, while its config file is edited every 2 s (hot reload). Every few seconds the gateway reports its heap after a full

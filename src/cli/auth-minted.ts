@@ -1,4 +1,4 @@
-// Minted credentials in the auth commands (SPEC §2): `auth list` and `auth explain` say of each minted source what
+// Minted credentials in the auth commands (docs/credentials.md): `auth list` and `auth explain` say of each minted source what
 // gives its token, when the last token was minted and expires, or why the last mint failed — from this process and
 // the state store (a gateway's mints are recorded there), never the token. `auth refresh P [ID]` mints now, and asks
 // every process holding a token of the source (a running gateway, through the store) to mint a new one.

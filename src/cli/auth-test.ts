@@ -1,4 +1,4 @@
-// `switchyard auth test [P] [ID]` — a live probe of each credential (SPEC §2): valid / rejected (never worked) /
+// `switchyard auth test [P] [ID]` — a live probe of each credential (docs/credentials.md): valid / rejected (never worked) /
 // suspect (worked before) / revoked / quota / rate-limited / unreachable, with latency; `model_unavailable` when the
 // key got in but the model was not served (a failure: the route naming it cannot answer); `accepted` when only a
 // models list could be tried (no model is known for the provider), which proves less. Rows come as probes complete.

@@ -1,4 +1,4 @@
-// `switchyard auth list|explain|add|remove|reset` (SPEC §2). Every command opens the state store, does its work
+// `switchyard auth list|explain|add|remove|reset` (docs/credentials.md). Every command opens the state store, does its work
 // through the same CredentialPool the router uses (so what it shows is what a request would do), and closes the
 // store before returning so queued writes are on disk and the process exits at once.
 import type { Command } from 'commander';

@@ -1,4 +1,4 @@
-// `switchyard chat` — the interactive chat (SPEC §6), and `chat -m "…"` for one answer. See docs/chat.md.
+// `switchyard chat` — the interactive chat (docs/chat.md), and `chat -m "…"` for one answer. See docs/chat.md.
 import type { Command } from 'commander';
 import { cliConfig, printJson } from './context.ts';
 import { openCliStore } from './open-state.ts';

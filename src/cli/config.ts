@@ -1,4 +1,4 @@
-// `switchyard config check | show | init | trust` (SPEC §1).
+// `switchyard config check | show | init | trust` (docs/config.md).
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';

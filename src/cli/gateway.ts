@@ -194,7 +194,7 @@ async function keysList(opts: { json?: boolean }, cmd: Command): Promise<void> {
 }
 
 /** When a revocation takes effect: at once everywhere, except on a replica cut off from the shared store, which keeps
- * the list it last read (an outage must not fail every request: SPEC §7) — worth knowing when a key leaked. */
+ * the list it last read (an outage must not fail every request: docs/gateway.md) — worth knowing when a key leaked. */
 function revokedWhen(state: string): string {
   const now = 'A running gateway refuses it within a second.';
   if (state === 'sqlite') return now;

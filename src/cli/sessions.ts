@@ -1,4 +1,4 @@
-// `switchyard sessions list|show ID|rm ID` — chat history in the state store (SPEC §6). All with --json.
+// `switchyard sessions list|show ID|rm ID` — chat history in the state store (docs/chat.md). All with --json.
 import type { Command } from 'commander';
 import { cliConfig, printJson } from './context.ts';
 import { formatClock } from '../errors/explain-format.ts';

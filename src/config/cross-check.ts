@@ -1,4 +1,4 @@
-// Checks that span fields (SPEC §1): every route names a defined provider, `api_key` and `api_keys` are not both
+// Checks that span fields (docs/config.md): every route names a defined provider, `api_key` and `api_keys` are not both
 // given, every `gateway.aliases` target is a task or a `provider/model` with a defined provider. Runs on the raw (interpolated, not yet validated) data so its findings are listed together with the
 // schema's, and reads it defensively: shapes the schema rejects are simply skipped here.
 import { formatPath, type ConfigIssue, type ConfigPath } from './issue.ts';

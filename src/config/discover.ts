@@ -1,4 +1,4 @@
-// Which config file to use (SPEC §1): `--config FILE`, `$SWITCHYARD_CONFIG`, `./switchyard.yaml`,
+// Which config file to use (docs/config.md): `--config FILE`, `$SWITCHYARD_CONFIG`, `./switchyard.yaml`,
 // `$XDG_CONFIG_HOME/switchyard/config.yaml` (default `~/.config/switchyard/config.yaml`). The first two are named
 // explicitly by the user, so a missing file there is an error rather than a reason to look further.
 import { existsSync, statSync } from 'node:fs';

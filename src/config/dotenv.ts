@@ -1,4 +1,4 @@
-// The `.env` beside the config file: read, never written, never copied into process.env (SPEC §1).
+// The `.env` beside the config file: read, never written, never copied into process.env (docs/config.md).
 import { existsSync, lstatSync } from 'node:fs';
 import { readConfigFile } from './read-file.ts';
 import { join } from 'node:path';

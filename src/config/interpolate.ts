@@ -1,4 +1,4 @@
-// `${VAR}` in string values, replaced from the process environment, then from `.env` (SPEC §1). `$${` writes a
+// `${VAR}` in string values, replaced from the process environment, then from `.env` (docs/config.md). `$${` writes a
 // literal `${`. An unset variable inside a key slot (providers.*.api_key, api_keys[i], auxiliary.*.api_key,
 // gateway.admin_key) just means "no key from there"; anywhere else it is a located error, because silently
 // keeping `${TYPO}` as a URL or model name would fail much later and much less clearly.

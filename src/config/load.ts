@@ -1,4 +1,4 @@
-// Finds, reads, interpolates and validates the config (SPEC §1). Every problem found is reported at once, each
+// Finds, reads, interpolates and validates the config (docs/config.md). Every problem found is reported at once, each
 // at its file:line:col with its key path, as one UserError (exit code 2): a bad config never starts anything.
 import { readConfigFile } from './read-file.ts';
 import { decodeUtf8 } from './encoding.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Masks a secret as a recognisable prefix plus its last four characters (`sk-…a1b2`), per SPEC §2.
+ * Masks a secret as a recognisable prefix plus its last four characters (`sk-…a1b2`), per docs/credentials.md.
  * The prefix is only the part before the first dash-separated segment that looks random, at most 3 characters,
  * so nothing secret leaks through it. Short secrets show only their last characters.
  */

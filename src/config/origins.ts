@@ -1,4 +1,4 @@
-// Where every resolved value came from (SPEC §1, `config show --explain`): the file position it was written at,
+// Where every resolved value came from (docs/config.md, `config show --explain`): the file position it was written at,
 // the variable it was interpolated from, or the default.
 import { relative } from 'node:path';
 import type { Config } from './schema.ts';

@@ -1,4 +1,4 @@
-// Task → chain of routes (SPEC §4 "Across routes", §5). Pure: reads the config snapshot, touches nothing.
+// Task → chain of routes (docs/routing.md "Task resolution"). Pure: reads the config snapshot, touches nothing.
 // A task's chain is its primary, then its `fallback_chain`, then the main chain if `fallback_to_main`:
 //   provider: none / enabled: false → disabled (nothing is sent)
 //   provider: auto                  → primary = the main chain (`main` then `fallback`), `model` overriding main's

@@ -1,4 +1,4 @@
-// The configuration contract (SPEC §1). Every section is parsed and typed here, including the ones only later
+// The configuration contract (docs/config.md). Every section is parsed and typed here, including the ones only later
 // parts of the product act on. Durations are normalised to milliseconds.
 import { z } from 'zod';
 import { formatDurationSetting, parseDuration } from './duration.ts';
@@ -201,7 +201,7 @@ export const oauth2Schema = z.strictObject({
 });
 export type OAuth2Config = z.infer<typeof oauth2Schema>;
 
-/** The sources of a provider's minted key (SPEC §2): each is read, run or asked for a token when one is needed. */
+/** The sources of a provider's minted key (docs/credentials.md): each is read, run or asked for a token when one is needed. */
 const mintedShape = {
   /** A file holding the key (Docker and Kubernetes secrets), read at use and again when it changes. */
   api_key_file: z.string().trim().min(1, 'expected a file path').optional(),

@@ -1,6 +1,6 @@
 import type { Config } from './schema.ts';
 
-/** Where a resolved value came from (SPEC §1, `config show --explain`). */
+/** Where a resolved value came from (docs/config.md, `config show --explain`). */
 export type Origin =
   | { kind: 'file'; file: string; line: number; col: number }
   | { kind: 'env'; name: string; file?: string; line?: number; col?: number }

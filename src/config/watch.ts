@@ -1,4 +1,4 @@
-// Hot reload for the gateway (SPEC §7): watches the config file and its `.env` and hands over the reloaded config,
+// Hot reload for the gateway (docs/gateway.md): watches the config file and its `.env` and hands over the reloaded config,
 // or the UserError explaining why the new one is bad (the caller keeps the old one and logs it). The config is loaded
 // off the main thread, so a process that serves meanwhile is not held up.
 import { watch, type FSWatcher } from 'node:fs';

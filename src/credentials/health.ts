@@ -1,4 +1,4 @@
-// The SPEC §2 health table as code: pure functions from (record, event, cooldowns, now) to a HealthPatch, and
+// The docs/credentials.md health table as code: pure functions from (record, event, cooldowns, now) to a HealthPatch, and
 // from (record, now) to whether the credential can be used. The store merges patches (counters add, later state
 // wins, a cooldown is never shortened); these functions decide what each event means.
 import type { Cooldowns } from '../config/schema.ts';

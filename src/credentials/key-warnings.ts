@@ -70,7 +70,7 @@ export function heldKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'lis
 
 /**
  * One warning per key held by two providers or more (one vendor's OpenAI- and Anthropic-shaped endpoints, say).
- * Health is kept per key (SPEC §2), so a rejection, rate limit or exhausted quota on one endpoint sets the key aside
+ * Health is kept per key (docs/credentials.md), so a rejection, rate limit or exhausted quota on one endpoint sets the key aside
  * on both, and falling back from one to the other cannot help — the reason each provider should have its own key.
  */
 export function sharedKeys(keys: readonly HeldKey[]): string[] {

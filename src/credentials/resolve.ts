@@ -1,4 +1,4 @@
-// Which credentials a provider has right now (SPEC §2), in use order: config keys in file order, then the env
+// Which credentials a provider has right now (docs/credentials.md), in use order: config keys in file order, then the env
 // variable, then the same variable in `.env`, then stored keys by priority. Config, env and `.env` secrets are read
 // from the LoadedConfig on every call and never copied anywhere, so editing the config or a variable takes effect
 // at the next request: there is no cached pool entry that could shadow it (seed 001).

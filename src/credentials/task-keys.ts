@@ -1,5 +1,5 @@
 // A task's own key (`auxiliary.T.api_key` with `provider: P`): tried first on that task's route, before P's keys
-// (SPEC §4). It is not one of P's candidates, so `auth list|explain|test` and `doctor` ask for it here and show it
+// (docs/routing.md). It is not one of P's candidates, so `auth list|explain|test` and `doctor` ask for it here and show it
 // under P — otherwise a task's bad key is invisible while every request of that task keeps trying it.
 import { describeOrigin } from '../config/origins.ts';
 import type { LoadedConfig } from '../config/types.ts';

@@ -1,4 +1,4 @@
-// Credential contract (SPEC §2). A credential is a secret plus every source it came from; identity is the
+// Credential contract (docs/credentials.md). A credential is a secret plus every source it came from; identity is the
 // fingerprint; health is kept per fingerprint in the state store. Secrets from config/env/.env are references:
 // they are re-read from the loaded config on every resolution and never copied into the store.
 import type { ErrorKind } from '../errors/kinds.ts';

@@ -1,4 +1,4 @@
-// Upstream outcome → one ErrorKind (SPEC §3). Table-driven: the status gives a default kind, then ordered body
+// Upstream outcome → one ErrorKind (docs/routing.md). Table-driven: the status gives a default kind, then ordered body
 // refinements (provider codes and wording) sharpen it. Covers OpenAI, Anthropic and common OpenAI-compatible
 // shapes (DeepSeek, OpenRouter, vLLM, Google, gateways), errors inside 200 streams, and garbage bodies.
 import type { ErrorKind } from './kinds.ts';

@@ -1,4 +1,4 @@
-// Every upstream outcome is classified into exactly one kind (SPEC §3). The routing ladder maps kinds to actions.
+// Every upstream outcome is classified into exactly one kind (docs/routing.md). The routing ladder maps kinds to actions.
 export const ERROR_KINDS = [
   'auth_missing',
   'auth_rejected',

@@ -1,4 +1,4 @@
-// What happened and what to do, in one line the user can act on (SPEC §3). Pure functions over plain data, so
+// What happened and what to do, in one line the user can act on (docs/routing.md). Pure functions over plain data, so
 // the routing ladder, the CLI and the gateway all say the same thing. Each message names the setting to fix.
 import type { AuthVerdict, CandidateStatus, CredentialSource } from '../credentials/types.ts';
 import type { ErrorKind } from './kinds.ts';
@@ -114,7 +114,7 @@ type RejectedFacts = Pick<FailureFacts, 'provider' | 'key' | 'lastSuccessAt' | '
 const REJECTED: Record<AuthVerdict, (f: RejectedFacts, key: string, lastWorked: string) => string> = {
   never_accepted: (f, key) => `${f.provider} rejected ${key}; it has never been accepted — check or replace it`,
   known_good: (f, key, lastWorked) => {
-    // SPEC §3's words; then, when the key was set aside for it, until when (the next call will find it resting).
+    // docs/routing.md's words; then, when the key was set aside for it, until when (the next call will find it resting).
     const aside = f.until !== undefined ? `; it is set aside (auth suspect) until ${formatClock(f.until, { ...f, seconds: true })}, probed once ${f.probeEveryMs !== undefined ? `every ${formatDuration(f.probeEveryMs)}` : 'now and then'} while no other key can answer` : '';
     return `${f.provider} rejected ${key}, which last worked at ${lastWorked}; ${retried(f.retries)} — likely a transient provider problem${aside}`;
   },

@@ -1,4 +1,4 @@
-// A classified upstream failure (SPEC §3). Adapters throw these; the routing ladder reads `kind` (and the reset
+// A classified upstream failure (docs/routing.md). Adapters throw these; the routing ladder reads `kind` (and the reset
 // hints) to decide between retry, rotation and fallback. One subclass per kind gives each a stable `name`, so
 // `isInstance` works by name even when two copies of this module are loaded (a linked package, a test double).
 import type { ErrorKind } from './kinds.ts';

@@ -1,4 +1,4 @@
-// Errors answered in the caller's API shape (SPEC §7). One table says, per category, the status and the error
+// Errors answered in the caller's API shape (docs/gateway.md). One table says, per category, the status and the error
 // type each API uses; shaping turns an ApiError into the exact body each official SDK expects.
 
 export type Api = 'openai' | 'anthropic';

@@ -1,4 +1,4 @@
-// A failed call (every route tried) → the HTTP error the client sees, per SPEC §7: every key cooling is 503 with
+// A failed call (every route tried) → the HTTP error the client sees, per docs/gateway.md: every key cooling is 503 with
 // Retry-After; an upstream auth failure is a 502 (a 401 would tell the client its *gateway* key is wrong); a
 // request the upstream calls bad is the client's 400. Decisions as data.
 import type { ApiErrorCategory } from './api-error.ts';

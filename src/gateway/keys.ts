@@ -1,4 +1,4 @@
-// Gateway client keys: `sy-<random>`, shown once at creation, stored only as a sha256 hash (SPEC §7).
+// Gateway client keys: `sy-<random>`, shown once at creation, stored only as a sha256 hash (docs/gateway.md).
 import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { GatewayKeyRecord } from '../state/types.ts';
 

@@ -1,4 +1,4 @@
-// What the request's `model` names (SPEC §7), first match wins: an exact `gateway.aliases` name, a task (`main`,
+// What the request's `model` names (docs/gateway.md), first match wins: an exact `gateway.aliases` name, a task (`main`,
 // `title_generation`, any `auxiliary:` task), a `provider/model` with a configured provider, a bare model listed
 // under a provider or used by a configured route, then an alias pattern (`claude-*`; `"*"` last). Naming a model
 // puts that route first and keeps the main chain behind it as the fallback.

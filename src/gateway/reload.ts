@@ -1,4 +1,4 @@
-// Hot reload (SPEC §7): a new config (file or .env edited, or SIGHUP) replaces the gateway's settings and the
+// Hot reload (docs/gateway.md): a new config (file or .env edited, or SIGHUP) replaces the gateway's settings and the
 // router's config in one step; requests already running keep the snapshot they started with. An invalid config
 // keeps the old one and logs the located error, and so does one that would lose the main route or every provider (a
 // file cut short). The new config is read and checked on a worker thread, so serving goes on meanwhile. Changing

@@ -2,7 +2,7 @@
 // recurse), but JSON.stringify of a tool's schema, for the upstream request or a token count, runs out of stack
 // (RangeError) thousands of levels down. That is the caller's body, so a 400 naming the field, not a 500 the SDK
 // retries. The body is walked only once such a RangeError came back: a depth walk of every body would cost every
-// request (SPEC §9), and nothing short of the stack's limit breaks.
+// request (docs/gateway.md), and nothing short of the stack's limit breaks.
 import { ApiError } from './api-error.ts';
 import { formatPath } from '../providers/translate/wire-error.ts';
 

@@ -1,4 +1,4 @@
-// How a key is sent upstream (`auth: { header, scheme }`, SPEC §2): by default an openai provider sends
+// How a key is sent upstream (`auth: { header, scheme }`, docs/credentials.md): by default an openai provider sends
 // `authorization: Bearer KEY` and an anthropic provider `x-api-key: KEY`; Azure OpenAI reads `api-key`, and gateways
 // in front of a provider read headers of their own. One place decides it for every call (send, stream, list models).
 import type { AuthConfig } from '../config/schema.ts';

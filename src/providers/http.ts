@@ -1,4 +1,4 @@
-// HTTP to upstreams over undici: one keep-alive Pool per origin, reused across calls (SPEC §9: no connection setup
+// HTTP to upstreams over undici: one keep-alive Pool per origin, reused across calls (docs/gateway.md: no connection setup
 // on the hot path). Failures come back already classified as UpstreamError; no secret the call was sent with (the key,
 // header values, the base URL's password and query) enters a message.
 import type { IncomingHttpHeaders } from 'node:http';
@@ -213,7 +213,7 @@ export function readAnswer<T>(read: () => T, provider: string): T {
 /**
  * Collects a whole answer through undici's dispatch API: no Readable body stream, no promise per chunk and no
  * AbortSignal — the deadline aborts through the dispatch controller. This is the request path of every
- * non-streaming call, where those layers cost more than the rest of the call's own work (SPEC §9).
+ * non-streaming call, where those layers cost more than the rest of the call's own work (docs/gateway.md).
  */
 class BufferedAnswer implements Dispatcher.DispatchHandler {
   status = 0;

@@ -159,7 +159,7 @@ export interface ChatResponse {
   responses_object?: Record<string, unknown>;
 }
 
-/** Stream events in the canonical shape. `text`, `refusal` and `tool_call_*` are "content deltas" (SPEC §4 streaming):
+/** Stream events in the canonical shape. `text`, `refusal` and `tool_call_*` are "content deltas" (docs/routing.md streaming):
  * until the first of them reaches the caller, the call can still retry or fall back. `start.usage` is the usage an
  * upstream reports before any content (Anthropic's message_start: the whole prompt, with its cache counts); absent
  * when it only comes at the end (OpenAI). `finish.usage` is always the whole answer's. */

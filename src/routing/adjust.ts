@@ -1,4 +1,4 @@
-// What a route changes in the caller's request before sending it again (SPEC §4 "On one route"): max_tokens lowered
+// What a route changes in the caller's request before sending it again (docs/routing.md "On one route"): max_tokens lowered
 // to the largest the model accepts, once the provider said it (the `lower_max_tokens` action in policy.ts). Only
 // ever lowered: a caller who asked for less keeps what they asked for.
 import type { ChatRequest } from '../providers/types.ts';

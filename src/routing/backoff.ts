@@ -37,7 +37,7 @@ export function retryDelay(input: RetryDelayInput): RetryDelay {
 }
 
 /**
- * Whether to wait for a cooling key when no usable key is left (rate_limited row of SPEC §4): only when the earliest
+ * Whether to wait for a cooling key when no usable key is left (rate_limited row of docs/routing.md): only when the earliest
  * reset is within `max_wait` and before the deadline. Returns the wait, or undefined to fail the route.
  */
 export function coolingWait(earliestUntil: number | undefined, now: number, maxWaitMs: number, remainingMs: number): number | undefined {

@@ -1,4 +1,4 @@
-// A circuit breaker per provider (SPEC §4): after `threshold` consecutive connection/server failures the provider is
+// A circuit breaker per provider (docs/routing.md): after `threshold` consecutive connection/server failures the provider is
 // skipped (its routes fail at once with `breaker_open`, so the chain moves on without waiting for timeouts); after
 // `pauseMs` one probe request is let through (half-open); a success closes it, a failure opens it again.
 // In memory; state changes are reported through `onChange` so logs and metrics can follow. With a shared store

@@ -1,4 +1,4 @@
-// The chain (SPEC §4 "Across routes"): routes in order until one succeeds. A failed route moves the call on for
+// The chain (docs/routing.md "Across routes"): routes in order until one succeeds. A failed route moves the call on for
 // every kind except bad_request/content_filter (CHAIN_RULE in policy.ts) and a model the caller named that the
 // provider does not have (REQUESTED_ROUTE_RULE); `context_length` skips ahead to a route whose context window is
 // larger than the input. When everything fails, one SwitchyardError with the trail.

@@ -1,4 +1,4 @@
-// The one error a failed call throws (SPEC §4): every route tried (or a route the whole call cannot survive), with
+// The one error a failed call throws (docs/routing.md): every route tried (or a route the whole call cannot survive), with
 // the attempt trail and an explanation that leads with the most useful message — a cooling or rejected key says
 // more than the connection error of the last fallback — followed by what every other route did.
 import type { BlockedBy } from '../errors/classify.ts';

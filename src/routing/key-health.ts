@@ -1,4 +1,4 @@
-// What a route's failures mean for its keys (SPEC §4 "On one route"), the credential-health steps of the ladder
+// What a route's failures mean for its keys (docs/routing.md "On one route"), the credential-health steps of the ladder
 // (route-ladder.ts): a rate limit or quota cools the key and rotates; a rejected key runs AUTH_RULES (policy.ts) —
 // retried, or set aside as rejected, suspect or revoked; a key refused the route's model is set aside for this route
 // only; when no key is left, wait for the first one back or fail saying why. The ladder drives the attempts and

@@ -1,4 +1,4 @@
-// Minted credentials on the ladder (SPEC §2, §4). Before each send the credential's token is asked of the minter
+// Minted credentials on the ladder (docs/credentials.md, docs/routing.md). Before each send the credential's token is asked of the minter
 // (cached, or minted now); a mint that fails sets the credential aside for this call like a missing key, and the
 // trail says why. After a 401/403 a minted credential is re-minted once per route run: a token other than the one
 // refused is sent again at once — no backoff, no retry budget spent, nothing recorded against the source — and only

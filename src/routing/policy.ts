@@ -1,4 +1,4 @@
-// The retry/rotation ladder as data (SPEC §4). Classification (src/errors/) decides the *kind* of a failure;
+// The retry/rotation ladder as data (docs/routing.md). Classification (src/errors/) decides the *kind* of a failure;
 // these tables decide what the router does about it. Tests read the tables row by row against the spec, and the
 // ladder (route-ladder.ts; key-health.ts for AUTH_RULES) and the chain (chain.ts) only ever look actions up here.
 import type { ErrorKind } from '../errors/kinds.ts';

@@ -1,4 +1,4 @@
-// One route (provider + model) until it succeeds or fails (SPEC §4 "On one route"). Each try: pick a credential,
+// One route (provider + model) until it succeeds or fails (docs/routing.md "On one route"). Each try: pick a credential,
 // send, and on failure look the kind up in ROUTE_LADDER (policy.ts) — retry the same key with backoff, lower
 // max_tokens, or give the route up here; cool the key and rotate, run the auth rules, set aside a key refused the
 // model, or settle a pick with no usable key in key-health.ts. The run itself — its state and the writers both

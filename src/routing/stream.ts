@@ -1,4 +1,4 @@
-// Streaming across the ladder (SPEC §4 "Streaming"). An attempt opens the upstream stream and reads until the first
+// Streaming across the ladder (docs/routing.md "Streaming"). An attempt opens the upstream stream and reads until the first
 // content delta, holding lifecycle frames (`start`) back: until then a failure is an ordinary failed attempt and the
 // ladder retries, rotates or falls back with the caller none the wiser. Once content has been delivered the route is
 // committed: a later failure ends the caller's iterator by throwing a mid-stream SwitchyardError, never a clean end.

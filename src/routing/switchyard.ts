@@ -1,4 +1,4 @@
-// The library API (SPEC §4, §5): createSwitchyard({ config }) → chat({ task, messages, stream }). Each call takes a
+// The library API (docs/routing.md "Library API"): createSwitchyard({ config }) → chat({ task, messages, stream }). Each call takes a
 // snapshot of the config it started with, resolves its task to a chain, and runs the chain over the shared
 // credential pool, breakers and event stream. Health lives in the pool/store memory view: nothing here waits on
 // disk. `reload()` swaps the config for the calls that start after it.

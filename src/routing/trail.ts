@@ -1,4 +1,4 @@
-// The attempt trail (SPEC §4): one entry per try — route, credential (fingerprint, masked, its sources), outcome,
+// The attempt trail (docs/routing.md): one entry per try — route, credential (fingerprint, masked, its sources), outcome,
 // status, latency and the wait before it. Never a secret.
 import type { Credential } from '../credentials/types.ts';
 import type { Attempt } from './types.ts';

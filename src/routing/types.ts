@@ -1,4 +1,4 @@
-// The library contract (SPEC §4, §5): createSwitchyard({ config }).chat({ task, messages, stream }).
+// The library contract (docs/routing.md "Library API"): createSwitchyard({ config }).chat({ task, messages, stream }).
 import type { Route } from '../config/schema.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { RouteFailureKind } from './failure-kinds.ts';

@@ -1,4 +1,4 @@
-// What compression does to a history (SPEC §5), as pure functions: when to trigger, which messages are protected
+// What compression does to a history (docs/chat.md), as pure functions: when to trigger, which messages are protected
 // and which middle part is summarised, and the text of the summary request and of the truncation marker.
 import type { ChatMessage } from '../providers/types.ts';
 import type { MessageRecord } from '../state/types.ts';

@@ -1,4 +1,4 @@
-// Runs compression on a session (SPEC §5): the `compression` task summarises the unprotected middle. When it
+// Runs compression on a session (docs/chat.md): the `compression` task summarises the unprotected middle. When it
 // cannot (failure, or the task is disabled) nothing is deleted: the history stays whole in the store, and only when
 // the prompt must shrink (the automatic trigger) is the middle left out of what is sent, behind a marked
 // deterministic marker, so the conversation can go on and a later compression can still summarise it.

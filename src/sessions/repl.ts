@@ -1,4 +1,4 @@
-// The interactive `switchyard chat` loop (SPEC §6) on node:readline. On a terminal: a prompt, streamed answers,
+// The interactive `switchyard chat` loop (docs/chat.md) on node:readline. On a terminal: a prompt, streamed answers,
 // Ctrl-C cancelling the answer in progress (not the session), Ctrl-C at the prompt or twice in a row leaving. What is
 // typed while an answer streams is not echoed into it: a line entered then is sent after the answer, shown at its own
 // prompt; a line still being typed is back at the next prompt, to finish or edit (type-ahead, as in a shell).

@@ -1,4 +1,4 @@
-// A chat session over the state store (SPEC §6). Every message is written to the store before the next step, so
+// A chat session over the state store (docs/chat.md). Every message is written to the store before the next step, so
 // killing the process mid-answer loses nothing said before. The session is created in the store with its first
 // user message (an empty `switchyard chat` leaves no trace).
 import type { Route } from '../config/schema.ts';

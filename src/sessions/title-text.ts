@@ -1,4 +1,4 @@
-// Title text rules (SPEC §5): the instant title derived from the first user message, and the cleaning of a title
+// Title text rules (docs/chat.md): the instant title derived from the first user message, and the cleaning of a title
 // that a model generated (models like to add quotes, a "Title:" prefix or a full stop).
 
 /** How many words of the first message make the instant title: enough to recognise the chat in a list. */

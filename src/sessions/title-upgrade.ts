@@ -1,4 +1,4 @@
-// The background title upgrade (SPEC §5, seed 000): one `title_generation` call after the first exchange. It never
+// The background title upgrade (docs/chat.md, seed 000): one `title_generation` call after the first exchange. It never
 // fails the chat: any failure keeps the derived title and is reported as an outcome the caller prints once.
 import { fallbackReason, type FallbackReason } from './fallback-note.ts';
 import type { Route } from '../config/schema.ts';

@@ -1,4 +1,4 @@
-// Prompt-size estimates (SPEC §5 compression). The provider's reported prompt tokens are the truth when we have
+// Prompt-size estimates (docs/chat.md compression). The provider's reported prompt tokens are the truth when we have
 // them; before the first answer (or after the history changed) we estimate with gpt-tokenizer's o200k encoding.
 // The per-message overhead follows OpenAI's chat format accounting (role and separators ≈ 4 tokens, priming 3).
 import { countTokens } from 'gpt-tokenizer';

@@ -1,4 +1,4 @@
-// The scenario format (SPEC §8): which models are served, and how each key behaves. Validated with zod; durations
+// The scenario format (docs/simulator.md): which models are served, and how each key behaves. Validated with zod; durations
 // are normalised to milliseconds. See docs/simulator.md for every field.
 import { z } from 'zod';
 import { durationSchema, MAX_TIMEOUT_MS } from '../config/schema.ts';

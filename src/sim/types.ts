@@ -1,4 +1,4 @@
-// The simulator contract (SPEC §8). Scenario files are YAML; see docs/simulator.md.
+// The simulator contract (docs/simulator.md). Scenario files are YAML; see docs/simulator.md.
 
 export interface SimCallRecord {
   at: number;

@@ -1,4 +1,4 @@
-// The state store contract (SPEC §7). One interface, several implementations (SQLite, Redis), one
+// The state store contract (docs/gateway.md). One interface, several implementations (SQLite, Redis), one
 // conformance suite. Reads on the request path are synchronous and come from memory; writes are applied to memory
 // at once and persisted asynchronously in batches. Changes made by another process become visible within 1s.
 import type { HealthRecord, CoolingReason, HealthState } from '../credentials/types.ts';
@@ -90,7 +90,7 @@ export interface HealthStore {
   forgetHealth(fingerprints: readonly string[], unchangedSince: number): string[];
 }
 
-/** A circuit breaker's shared state (SPEC §7): open since `opened_at`, or closed again at `at`. The later `at` wins. */
+/** A circuit breaker's shared state (docs/gateway.md): open since `opened_at`, or closed again at `at`. The later `at` wins. */
 export interface BreakerRecord {
   provider: string;
   state: 'open' | 'closed';
@@ -146,7 +146,7 @@ export interface SessionStore {
  * file cannot grow; changes are kept in memory until it can). */
 export type DegradedReason = 'shared_store_unreachable' | 'disk_full';
 
-/** What is kept of a minted credential (SPEC §2), by source identity: the refresh token an OAuth refresh_token grant
+/** What is kept of a minted credential (docs/credentials.md), by source identity: the refresh token an OAuth refresh_token grant
  * rotated (the one secret a mint writes, since the one in the config is spent), and when it was last minted and how,
  * for `auth list` in another process. Never an access token. Times are epoch milliseconds. */
 export interface MintRecord {

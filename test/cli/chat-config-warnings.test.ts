@@ -73,7 +73,7 @@ test('seed 001 in chat: the key variable out of quota in the environment, a new 
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`reply to: ${message}`));
     assert.match(r.stderr, /warning: XIAOMI_API_KEY is set in the environment \(sk-…0006\) and differently in .*\.env \(sk-…0013\); the environment's value is tried first, the \.env's after it\n/);
-    // Known out of quota from the first call on: each chat says which key answered instead (SPEC §2).
+    // Known out of quota from the first call on: each chat says which key answered instead (docs/credentials.md).
     assert.match(r.stderr, /warning: xiaomi: env XIAOMI_API_KEY sk-…0006 out of quota until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; using \.env XIAOMI_API_KEY sk-…0013\n/);
     assert.equal(r.stderr.match(/; using /g)?.length, 1, 'once per change');
   }

@@ -1,4 +1,4 @@
-// Every row of the SPEC §2 health table, as pure functions.
+// Every row of the docs/credentials.md health table, as pure functions.
 import { it, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { authVerdict, failurePatch, probePatch, successPatch, suspectProbeInterval, suspectSince, usability, usePatch } from '../../src/credentials/health.ts';

@@ -149,7 +149,7 @@ const keyEchoingUpstream = (): ReturnType<typeof rawUpstream> =>
       ? { type: 'text/event-stream', body: `event: message_start\ndata: {not json, sent with ${key}}\n\ndata: {not json, sent with ${key}}\n\n` }
       : { type: 'text/html', body: `<html><body>proxy saw ${key} and the plain secret ${key.replace(/^Bearer /, '')}</body></html>` });
 
-/** Secrets a call carries beside its key (SPEC §2): headers a proxy or AI gateway takes, and a base URL's user-info
+/** Secrets a call carries beside its key (docs/credentials.md): headers a proxy or AI gateway takes, and a base URL's user-info
  * and query. Not key-shaped on purpose, so only exact scrubbing can catch them. */
 const PLANTED = {
   key: 'plain-key-secret-0042',

@@ -1,4 +1,4 @@
-// max_tokens above a model's output limit (SPEC §4 "On one route"): a provider that refuses a request only for that,
+// max_tokens above a model's output limit (docs/routing.md "On one route"): a provider that refuses a request only for that,
 // and says the largest it takes, is asked again once on the same key with max_tokens lowered to it — the fallback
 // that would otherwise end a Claude Code call (max_tokens 32000) on gpt-4o (16384). The simulator refuses as the
 // real APIs do (its models' max_output_tokens); the canned upstream answers what the simulator has no step for.

@@ -1,4 +1,4 @@
-// The ladder tables against SPEC §4, row by row, and the pure backoff arithmetic.
+// The ladder tables against docs/routing.md, row by row, and the pure backoff arithmetic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_KINDS } from '../../src/errors/kinds.ts';
@@ -6,7 +6,7 @@ import { AUTH_RULES, BREAKER_DEAF, BREAKER_KINDS, CHAIN_RULE, COOLING_WAIT_RULE,
 import { backoff, coolingWait, retryDelay } from '../../src/routing/backoff.ts';
 import { ROUTE_FAILURE_KINDS } from '../../src/routing/failure-kinds.ts';
 
-test('route ladder: every kind has exactly the action SPEC §4 gives it', () => {
+test('route ladder: every kind has exactly the action docs/routing.md gives it', () => {
   const spec: [string[], string][] = [
     [['connection', 'timeout', 'server', 'overloaded'], 'retry_same_key'],
     [['rate_limited'], 'cool_and_rotate'],
@@ -47,8 +47,8 @@ test('a route the caller named ends the call when its provider has no such model
 
 test('auth rules: a key that has worked is retried (a suspect one on its probe excepted); the rest are given up at once', () => {
   assert.deepEqual(AUTH_RULES, {
-    never_accepted: { retry: false, report: 'auth_rejected' }, // SPEC §4: mark it rejected, rotate at once
-    known_good: { retry: true, report: 'auth_suspect' }, // SPEC §4: retry up to auth_retries, then auth_suspect
+    never_accepted: { retry: false, report: 'auth_rejected' }, // docs/routing.md: mark it rejected, rotate at once
+    known_good: { retry: true, report: 'auth_suspect' }, // docs/routing.md: retry up to auth_retries, then auth_suspect
     suspect_probe: { retry: false, report: 'auth_rejected' }, // counted: it stays suspect until its cooldown ends
     revoked: { retry: true, report: 'auth_revoked' }, // rejected again since its suspicion: retried, then revoked
   });

@@ -1,4 +1,4 @@
-// Compression against the real simulator and router (SPEC §5): the automatic trigger at threshold × the main
+// Compression against the real simulator and router (docs/chat.md): the automatic trigger at threshold × the main
 // route's context window, the protected head and tail, the summary replacing the middle in the store, the
 // prompt-only omission when the summary fails or the task is disabled (the store keeps everything), the running
 // total of summarised messages, and skipping routes too small.

@@ -1,4 +1,4 @@
-// Chat sessions against the real simulator and router: durable messages, titles (every path of SPEC §5) and
+// Chat sessions against the real simulator and router: durable messages, titles (every path of docs/chat.md) and
 // compression, asserting on what reached the simulator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

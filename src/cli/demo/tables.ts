@@ -1,4 +1,4 @@
-// The two tables the demo shows: an attempt trail (SPEC §4) and `auth explain` (SPEC §2), keys masked.
+// The two tables the demo shows: an attempt trail (docs/routing.md) and `auth explain` (docs/credentials.md), keys masked.
 import type { SourceKind } from '../../credentials/types.ts';
 import type { ProviderExplanation } from '../../credentials/pool.ts';
 import { CANDIDATE_HEADER, candidateRows } from '../../credentials/table.ts';

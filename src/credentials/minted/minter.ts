@@ -1,4 +1,4 @@
-// The minter (SPEC §2 "minted"): gives the token of a minted source — cached until shortly before it expires, minted
+// The minter (docs/credentials.md "minted"): gives the token of a minted source — cached until shortly before it expires, minted
 // again ahead of that in the background (so a request waits on a mint only when nothing usable is cached), one mint at
 // a time per source in this process (single flight), and, for OAuth2, one at a time across processes and replicas
 // through a lease in the state store, so a single-use refresh token is never spent twice. A mint that failed is not

@@ -1,4 +1,4 @@
-// What a key command prints (SPEC §2): the token alone on one line, or JSON with `token` or `access_token` and an
+// What a key command prints (docs/credentials.md): the token alone on one line, or JSON with `token` or `access_token` and an
 // expiry — `expires_at` (ISO date or epoch seconds/milliseconds), `expires_in` (seconds), or `Expiration` as AWS's
 // credential_process writes it. Anything else is refused with what was wrong, never with what was printed.
 

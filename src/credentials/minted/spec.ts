@@ -1,4 +1,4 @@
-// Minted credentials (SPEC §2): a key read from a file, printed by a command or issued by an OAuth2 token endpoint
+// Minted credentials (docs/credentials.md): a key read from a file, printed by a command or issued by an OAuth2 token endpoint
 // when it is needed, instead of written in the config. This file turns a provider's (or a task's) `api_key_file`,
 // `api_key_command` or `oauth2` into a self-contained source description: everything a mint needs (the command's
 // environment included) so that the minter (minter.ts) never reads the config, and an identity that names the source

@@ -1,5 +1,5 @@
 // The client keys a replica last read from Redis, kept in a file beside its state.db, so that a replica started
-// while Redis is unreachable still knows them (SPEC §7: an outage degrades to local state, never to failed
+// while Redis is unreachable still knows them (docs/gateway.md: an outage degrades to local state, never to failed
 // requests) — exactly as a replica that was running when Redis went away keeps the keys it last read. The records
 // hold each key's sha256 (as Redis does), never a key; the file is written 0600 all the same, and whole (a temp file
 // renamed into place), so a crash cannot leave half of it.

@@ -1,5 +1,5 @@
 // Credential health, circuit breakers and gateway client keys in Redis, shared by every process that names the same
-// server (SPEC §7). One hash holds every health record (field: fingerprint, value: the record as JSON), one every
+// server (docs/gateway.md). One hash holds every health record (field: fingerprint, value: the record as JSON), one every
 // breaker (field: provider), one every client key (field: id; the key's hash, never the key), and a counter moves on
 // every write, so a reader polls one small key and reads the hashes only when it moved. A flush is one optimistic transaction: WATCH the hashes, read the records the batch touches, fold the batch
 // into them (mergeHealth, the rules memory and SQLite use; the later breaker record wins), then write them back and

@@ -1,4 +1,4 @@
-// The shared state store (`gateway.state: redis://…`, SPEC §7): credential health and circuit breakers live in
+// The shared state store (`gateway.state: redis://…`, docs/gateway.md): credential health and circuit breakers live in
 // Redis, so every replica naming the same server skips a key another one cooled, and a provider another one found
 // down; so do client keys created from then on, so one key works on every replica behind a load balancer (keys
 // created before, in the embedded file, keep working where they were made). Stored upstream credentials and chat

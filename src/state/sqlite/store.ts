@@ -1,4 +1,4 @@
-// The embedded state store (SPEC §7). Health lives in memory (loaded at open) and is what the request path reads;
+// The embedded state store (docs/gateway.md). Health lives in memory (loaded at open) and is what the request path reads;
 // writes change memory at once and are queued, and a short unref'd timer writes the batch in one transaction.
 // Another process's changes are noticed by polling PRAGMA data_version and reading rows whose change sequence
 // moved, so a reset or a cooldown made elsewhere is seen here within a second. A write the file refuses (a full
