@@ -73,6 +73,8 @@ export class KeyCache {
     }
     let found = matchKey(presented, this.entries);
     if (!found && this.now() - this.lastRefresh >= REFRESH_ON_MISS_MIN_GAP_MS) {
+      // The store's own copy may be a poll behind a key the CLI has just created.
+      this.store.syncGatewayKeys?.();
       this.refresh();
       found = matchKey(presented, this.entries);
     }

@@ -127,6 +127,9 @@ export interface GatewayKeyStore {
   /** False while keys kept elsewhere (Redis) are unknown to this process: not read since it started, and no copy of
    * the ones it last read (a key not found may then exist all the same). Absent: always known (an embedded store). */
   gatewayKeysKnown?(): boolean;
+  /** Takes in keys another process created or revoked now rather than at the next poll, so a key created a moment
+   * ago works at once. Absent: the store's list is always current. */
+  syncGatewayKeys?(): void;
 }
 
 export interface SessionStore {

@@ -180,6 +180,11 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   addGatewayKey(k: GatewayKeyRecord): void {
     this.setClientKey({ ...k });
   }
+  /** Keys kept in Redis arrive by its messages; the embedded file's, by asking it. */
+  syncGatewayKeys(): void {
+    this.local.syncGatewayKeys?.();
+  }
+
   listGatewayKeys(): GatewayKeyRecord[] {
     return [...this.local.listGatewayKeys(), ...[...this.clientKeys.values()].map((k) => ({ ...k }))].sort((a, b) => a.created_at - b.created_at);
   }

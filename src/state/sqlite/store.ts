@@ -368,6 +368,16 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     this.credentialsVersion += 1;
   }
 
+  /** One counter read; the keys are read again only when another process changed them. */
+  syncGatewayKeys(): void {
+    if (this.closed) return;
+    try {
+      if (creds.readCounter(this.db, 'gateway_keys_seq') !== this.gatewayKeysSeq) this.reloadGatewayKeys();
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
   private reloadGatewayKeys(): void {
     this.gatewayKeysSeq = creds.readCounter(this.db, 'gateway_keys_seq');
     this.gatewayKeys = creds.loadGatewayKeys(this.db);
