@@ -8,6 +8,8 @@ declare module 'autocannon' {
     path?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Called with each answer's status and body (autocannon reads the body only when this is set). */
+    onResponse?: (status: number, body: string) => void;
   }
 
   interface Options {
