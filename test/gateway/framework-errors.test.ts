@@ -91,3 +91,14 @@ test('a compressed body is a 415 saying so; a __proto__ key is dropped, not call
   });
   assert.equal(proto.status, 200, 'the key is dropped like any unused field');
 });
+
+test('a compressed body (Content-Encoding) is a 415 saying to send it uncompressed, not parsed as text', async () => {
+  const body = JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] });
+  const res = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body });
+  assert.equal(res.status, 415);
+  const err = ((await res.json()) as { error: { code: string; message: string } }).error;
+  assert.equal(err.code, 'unsupported_content_encoding');
+  assert.match(err.message, /Content-Encoding "gzip" is not supported: send the request body uncompressed/);
+  const plain = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'content-encoding': 'identity' }, body });
+  assert.equal(plain.status, 200);
+});
