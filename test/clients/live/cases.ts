@@ -1,0 +1,152 @@
+// What `npm run test:clients` runs: one row per client and case — the command (a real CLI, or a driver script using
+// a real library), which gateway it talks to, and what its output must show. Each client keeps its default
+// settings; only the gateway's URL and key are given, the way docs/clients.md says.
+import { join } from 'node:path';
+import { CACHE, bin } from './install.ts';
+import type { Exchange } from '../record.ts';
+import type { WorldName } from './world.ts';
+
+export interface CaseContext {
+  /** The recording proxy in front of the gateway. */
+  url: string;
+  key: string;
+  /** HOME for the CLIs (their config files are written there). */
+  home: string;
+  /** Where the CLIs run (an empty project directory). */
+  workdir: string;
+}
+
+export interface Command {
+  cmd: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface RunOutcome {
+  code: number | null;
+  output: string;
+  exchanges: Exchange[];
+}
+
+export interface LiveCase {
+  /** As the results table names it. */
+  client: string;
+  /** The package whose pinned version the row shows. */
+  pkg: string;
+  /** Fixture folder prefix: test/fixtures/clients/<fixtures>-<version>/. */
+  fixtures: string;
+  name: string;
+  world: WorldName;
+  command(ctx: CaseContext): Command;
+  /** Undefined when the outcome is right; otherwise why not. */
+  check(o: RunOutcome): string | undefined;
+  timeoutMs?: number;
+}
+
+const TELEMETRY_OFF = { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
+const OPENCODE_QUIET = { OPENCODE_DISABLE_AUTOUPDATE: '1', OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_SHARE: '1' };
+
+const claude = (prompt: string) => (ctx: CaseContext): Command => ({
+  cmd: bin('claude'),
+  args: ['-p', prompt],
+  env: { ANTHROPIC_BASE_URL: ctx.url, ANTHROPIC_API_KEY: ctx.key, ...TELEMETRY_OFF },
+});
+
+const codex = (prompt: string) => (ctx: CaseContext): Command => ({
+  cmd: bin('codex'),
+  args: ['exec', '--skip-git-repo-check', prompt],
+  env: { SWITCHYARD_KEY: ctx.key },
+});
+
+const opencode = (prompt: string) => (ctx: CaseContext): Command => ({
+  cmd: bin('opencode'),
+  args: ['run', prompt],
+  env: { SWITCHYARD_KEY: ctx.key, ...OPENCODE_QUIET },
+});
+
+const driver = (file: string, name: string) => (ctx: CaseContext): Command => ({
+  cmd: process.execPath,
+  args: [join(CACHE, 'drivers', file), name],
+  env: { SWITCHYARD_URL: ctx.url, SWITCHYARD_KEY: ctx.key },
+});
+
+// --- checks ---
+
+const has = (re: RegExp, what: string) => (o: RunOutcome): string | undefined =>
+  o.code === 0 && re.test(o.output) ? undefined : `expected ${what}; got exit ${o.code}: ${lastLine(o.output)}`;
+
+const answered = has(/reply to:/, 'an answer');
+const streamed = has(/^[2-9]\d* deltas: .*reply to:/m, 'an answer in several deltas');
+const structured = has(/^object \{"title":"[^"]*","score":-?[\d.]+\}/m, 'an object matching the schema');
+const toolRan = has(/tool results: sunny in .*got tool result: sunny in/, 'the tool to run and its result to be answered');
+
+/** A coding agent's tool round trip: the tool's result went back and was answered, and the tool took its arguments. */
+function agentToolRan(o: RunOutcome): string | undefined {
+  if (o.code !== 0 || !/got tool result/.test(o.output)) return `expected an answer to a tool result; got exit ${o.code}: ${lastLine(o.output)}`;
+  if (/invalid arguments|InputValidationError|SchemaError|invalid_type/i.test(o.output)) return 'the tool result came back, but the tool refused the arguments it was called with';
+  return undefined;
+}
+
+/** Every route failing: the client gives up with an error that carries the gateway's explanation. */
+function failedClearly(o: RunOutcome): string | undefined {
+  if (o.code === 0) return `expected a failure; exit 0: ${lastLine(o.output)}`;
+  return /every route failed|rejected key|never (been )?accepted|upstream_auth_failed/.test(o.output) ? undefined : `failed without the gateway's explanation: ${errorLine(o.output)}`;
+}
+
+/** The second turn of a beta thread went out with the whole conversation (the gateway keeps none). */
+function threadCarried(o: RunOutcome): string | undefined {
+  const bad = answered(o);
+  if (bad) return bad;
+  const last = o.exchanges.at(-1)?.request.body as { messages?: unknown[] } | undefined;
+  return (last?.messages?.length ?? 0) >= 3 ? undefined : 'the second turn reached the gateway without the first (the history was dropped)';
+}
+
+/** The line that says what went wrong (the first that mentions an error or failure), else the last. */
+export function errorLine(text: string): string {
+  const line = text.split('\n').map((l) => l.trim()).find((l) => /error|fail/i.test(l) && !/^\(node:/.test(l));
+  return line === undefined ? lastLine(text) : shorten(line);
+}
+
+function shorten(line: string): string {
+  return line.length > 160 ? `${line.slice(0, 157)}…` : line;
+}
+
+/** The output's last line that says something (the answer, or the error), without the runtimes' warnings. */
+export function lastLine(text: string): string {
+  const line = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^(\(node:|\(Use `node|WARNING: proceeding|Reading additional input|warning:)/.test(l)).at(-1) ?? '';
+  return shorten(line);
+}
+
+// --- the table ---
+
+const cli = (client: string, pkg: string, fixtures: string, run: (p: string) => (ctx: CaseContext) => Command, toolPrompt: string): LiveCase[] => [
+  { client, pkg, fixtures, name: 'text', world: 'ok', command: run('hi'), check: answered },
+  { client, pkg, fixtures, name: 'tool', world: 'ok', command: run(toolPrompt), check: agentToolRan },
+  { client, pkg, fixtures, name: 'error', world: 'failing', command: run('hi'), check: failedClearly, timeoutMs: 180_000 },
+];
+
+const lib = (client: string, pkg: string, fixtures: string, file: string, rows: [name: string, check: LiveCase['check']][]): LiveCase[] =>
+  rows.map(([name, check]) => ({ client, pkg, fixtures, name, world: name.endsWith('error') ? 'failing' : 'ok', command: driver(file, name), check }));
+
+export const CASES: readonly LiveCase[] = [
+  ...cli('Claude Code', '@anthropic-ai/claude-code', 'claude-code', claude, 'call Read'),
+  ...cli('Codex CLI', '@openai/codex', 'codex', codex, 'call exec'),
+  ...cli('OpenCode', 'opencode-ai', 'opencode', opencode, 'call read'),
+  ...lib('AI SDK', 'ai', 'ai-sdk', 'ai-sdk.ts', ['openai', 'chat', 'anthropic', 'compatible'].flatMap((p): [string, LiveCase['check']][] => [
+    [`${p}-text`, answered], [`${p}-stream`, streamed], [`${p}-tool`, toolRan], [`${p}-object`, structured],
+  ]).concat([['openai-error', failedClearly], ['anthropic-error', failedClearly]])),
+  ...lib('LangChain', '@langchain/openai', 'langchain', 'langchain.ts', ['openai', 'responses', 'anthropic'].flatMap((m): [string, LiveCase['check']][] => [
+    [`${m}-text`, answered], [`${m}-stream`, streamed], [`${m}-tool`, toolRan], [`${m}-structured`, structured],
+  ]).concat([['openai-error', failedClearly], ['anthropic-error', failedClearly]])),
+  ...lib('Agents SDK', '@openai/agents', 'openai-agents', 'agents.ts', [
+    ['text', answered], ['stream', streamed], ['tool', toolRan], ['namespace', toolRan], ['chat-tool', toolRan], ['error', failedClearly],
+  ]),
+  ...lib('openai', 'openai', 'openai', 'openai-sdk.ts', [
+    ['chat', answered], ['chat-stream', streamed], ['chat-tool', toolRan], ['parse', structured],
+    ['responses', answered], ['responses-stream', streamed], ['responses-tool', toolRan], ['error', failedClearly],
+  ]),
+  ...lib('@anthropic-ai/sdk', '@anthropic-ai/sdk', 'anthropic-sdk', 'anthropic-sdk.ts', [
+    ['messages', answered], ['stream', streamed], ['tool-runner', toolRan], ['thread', threadCarried],
+    ['count-tokens', has(/input_tokens \d+/, 'a token count')], ['error', failedClearly],
+  ]),
+];

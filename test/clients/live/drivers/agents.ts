@@ -1,0 +1,45 @@
+// The OpenAI Agents SDK (@openai/agents) against the gateway: an agent run with a function tool over the Responses
+// API (its default), streamed, with the tool in a toolNamespace(), and over chat completions; and a failure.
+//   node drivers/agents.ts <case>
+import { Agent, run, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled, tool, toolNamespace } from '@openai/agents';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import { GATEWAY, KEY, MODEL, TOOL_PROMPT, runCase, weather } from './common.ts';
+
+setTracingDisabled(true);
+setDefaultOpenAIClient(new OpenAI({ baseURL: `${GATEWAY}/v1`, apiKey: KEY }));
+
+const weatherTool = tool({
+  name: 'weather',
+  description: 'The weather in a city',
+  parameters: z.object({ city: z.string().describe('the city') }),
+  execute: async (args) => weather(args),
+});
+
+function agent(tools = [weatherTool]): Agent {
+  return new Agent({ name: 'switchyard-check', instructions: 'You answer briefly.', model: MODEL, tools });
+}
+
+async function toolRun(a: Agent): Promise<string> {
+  const result = await run(a, TOOL_PROMPT);
+  const outputs = result.newItems.filter((i) => i.type === 'tool_call_output_item').map((i) => String(i.output));
+  return `tool results: ${outputs.join(' | ')}; final: ${String(result.finalOutput)}`;
+}
+
+await runCase({
+  text: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
+  stream: async () => {
+    const result = await run(agent([]), 'stream from the Agents SDK', { stream: true });
+    const parts: string[] = [];
+    for await (const delta of result.toTextStream()) parts.push(delta);
+    await result.completed;
+    return `${parts.length} deltas: ${parts.join('')}`;
+  },
+  tool: () => toolRun(agent()),
+  namespace: () => toolRun(agent(toolNamespace({ name: 'forecast', description: 'Weather tools', tools: [weatherTool] }))),
+  'chat-tool': async () => {
+    setOpenAIAPI('chat_completions');
+    return toolRun(agent());
+  },
+  error: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
+});

@@ -1,0 +1,43 @@
+// The official `@anthropic-ai/sdk` against the gateway: messages.create, the stream helper, beta toolRunner, a beta
+// thread (the SDK holds the history itself once the gateway says it keeps none), countTokens, and a failure.
+//   node drivers/anthropic-sdk.ts <case>
+import Anthropic from '@anthropic-ai/sdk';
+import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
+import { z } from 'zod';
+import { GATEWAY, KEY, MODEL, TOOL_PROMPT, WEATHER, runCase, weather } from './common.ts';
+
+const client = new Anthropic({ baseURL: GATEWAY, apiKey: KEY });
+
+function text(content: { type: string }[]): string {
+  return content.map((b) => ('text' in b ? String(b.text) : '')).join('');
+}
+
+await runCase({
+  messages: async () => text((await client.messages.create({ model: MODEL, max_tokens: 256, messages: [{ role: 'user', content: 'hello from anthropic' }] })).content),
+  stream: async () => {
+    const stream = client.messages.stream({ model: MODEL, max_tokens: 256, messages: [{ role: 'user', content: 'stream from anthropic' }] });
+    let deltas = 0;
+    stream.on('text', () => (deltas += 1));
+    const done = await stream.finalMessage();
+    return `${deltas} deltas: ${text(done.content)}`;
+  },
+  'tool-runner': async () => {
+    const outputs: string[] = [];
+    const runner = client.beta.messages.toolRunner({
+      model: MODEL,
+      max_tokens: 256,
+      messages: [{ role: 'user', content: TOOL_PROMPT }],
+      tools: [betaZodTool({ name: WEATHER.name, description: WEATHER.description, inputSchema: z.object({ city: z.string() }), run: (args) => { const out = weather(args); outputs.push(out); return out; } })],
+    });
+    const final = await runner.runUntilDone();
+    return `tool results: ${outputs.join(' | ')}; final: ${text(final.content)}`;
+  },
+  thread: async () => {
+    const thread = client.beta.messages.thread({ model: MODEL, max_tokens: 256 });
+    await thread.send({ role: 'user', content: 'my name is Ada' });
+    const second = await thread.send({ role: 'user', content: 'what is my name?' });
+    return `second turn: ${text(second.content)}`;
+  },
+  'count-tokens': async () => `input_tokens ${(await client.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'count these tokens' }] })).input_tokens}`,
+  error: async () => text((await client.messages.create({ model: MODEL, max_tokens: 256, messages: [{ role: 'user', content: 'hello from anthropic' }] })).content),
+});

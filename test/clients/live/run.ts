@@ -1,0 +1,128 @@
+// `npm run test:clients`: installs the real clients at pinned versions (install.ts), starts a gateway in front of
+// the simulator and one whose routes all fail (world.ts), drives every client end to end through a recording proxy
+// (cases.ts), and prints a results table. Not part of `npm test` or CI: it needs the npm registry and takes minutes.
+//   npm run test:clients                     every case
+//   npm run test:clients -- --only codex     the cases whose client or fixture name contains "codex"
+//   npm run test:clients -- --record         also writes what each client sent to test/fixtures/clients/
+//   npm run test:clients -- --markdown       the table as Markdown (for docs/clients.md)
+//   npm run test:clients -- --serve          start the two gateways, print their URLs and keys, and wait (Ctrl-C)
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { CASES, errorLine, lastLine, type LiveCase, type RunOutcome } from './cases.ts';
+import { installClients, PINNED } from './install.ts';
+import { HOME, WORKDIR, prepareHome } from './home.ts';
+import { startWorld, type World } from './world.ts';
+import { writeFixtures } from './write-fixtures.ts';
+
+export interface CaseResult {
+  c: LiveCase;
+  version: string;
+  pass: boolean;
+  note: string;
+  outcome: RunOutcome;
+  seconds: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+const OUTPUT_LIMIT = 1 << 20;
+
+async function runCase(c: LiveCase, world: World): Promise<CaseResult> {
+  const key = world.use(c.world);
+  const command = c.command({ url: world.recorder.url, key, home: HOME, workdir: WORKDIR });
+  const started = Date.now();
+  const { code, output, timedOut } = await spawnBounded(command.cmd, command.args, { ...baseEnv(), ...command.env }, c.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const seconds = (Date.now() - started) / 1000;
+  const outcome: RunOutcome = { code, output, exchanges: world.recorder.take() };
+  const problem = timedOut ? `still running after ${Math.round(seconds)}s: ${lastLine(output)}` : c.check(outcome);
+  const requests = `${outcome.exchanges.length} request${outcome.exchanges.length === 1 ? '' : 's'}`;
+  const note = c.world === 'failing'
+    ? `${requests} in ${seconds.toFixed(1)}s; ${problem ?? `shows: ${errorLine(output)}`}`
+    : problem ?? `${lastLine(output)} (${requests})`;
+  return { c, version: PINNED[c.pkg] ?? '?', pass: problem === undefined, note, outcome, seconds };
+}
+
+/** Only what a client needs to run: none of the caller's own API keys or settings leak in. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = { HOME, PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'dumb', NO_COLOR: '1', CI: '1' };
+  if (process.env['TMPDIR']) env['TMPDIR'] = process.env['TMPDIR'];
+  return env;
+}
+
+function spawnBounded(cmd: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: WORKDIR, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    let timedOut = false;
+    const take = (chunk: Buffer): void => {
+      if (output.length < OUTPUT_LIMIT) output += chunk.toString('utf8');
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    // The agents start helpers of their own: the whole process group goes.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    }, timeoutMs);
+    child.on('error', (err) => {
+      output += `\n${err.message}`;
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: stripAnsi(output), timedOut });
+    });
+  });
+}
+
+function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+}
+
+export function table(results: readonly CaseResult[], markdown: boolean): string {
+  const rows = results.map((r) => [r.c.client, r.version, r.c.name, r.pass ? 'pass' : 'FAIL', r.note]);
+  const head = ['client', 'version', 'case', 'result', 'note'];
+  if (markdown) {
+    const cell = (s: string): string => s.replace(/\|/g, '\\|');
+    return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.map(cell).join(' | ')} |`).join('\n');
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 4 ? 0 : (r[i] ?? '').length))));
+  const line = (r: string[]): string => r.map((s, i) => (i === 4 ? s : s.padEnd(widths[i] ?? 0))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: 'string' }, record: { type: 'boolean', default: false }, markdown: { type: 'boolean', default: false }, serve: { type: 'boolean', default: false } } });
+  if (values.serve) return serve();
+  const only = values.only?.toLowerCase();
+  const cases = CASES.filter((c) => !only || `${c.client} ${c.fixtures} ${c.fixtures}-${c.name}`.toLowerCase().includes(only));
+  installClients((line) => console.error(line));
+  const world = await startWorld();
+  prepareHome(world.recorder.url);
+  const results: CaseResult[] = [];
+  try {
+    for (const c of cases) {
+      process.stderr.write(`${c.client} ${c.name} … `);
+      const r = await runCase(c, world);
+      process.stderr.write(`${r.pass ? 'pass' : 'FAIL'} (${r.seconds.toFixed(1)}s)\n`);
+      results.push(r);
+    }
+  } finally {
+    await world.close();
+  }
+  console.log(table(results, values.markdown));
+  const failed = results.filter((r) => !r.pass).length;
+  console.log(`\n${results.length - failed}/${results.length} cases pass; node ${process.version}.`);
+  if (values.record) for (const dir of writeFixtures(results)) console.error(`wrote ${dir}`);
+  if (failed > 0) process.exitCode = 1;
+}
+
+/** The two gateways, for trying a client by hand against them. */
+async function serve(): Promise<void> {
+  const world = await startWorld();
+  for (const [name, g] of Object.entries(world.gateways)) console.log(`${name.padEnd(8)} ${g.url}  key ${g.key}`);
+  console.log(`recorder ${world.recorder.url} (→ ok)\nCtrl-C stops.`);
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  await world.close();
+}
+
+if (import.meta.main) await main();

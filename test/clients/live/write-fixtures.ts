@@ -1,0 +1,88 @@
+// `npm run test:clients -- --record`: what each client sent becomes test/fixtures/clients/<client>-<version>/<case>-<n>.json
+// (trimmed, see ../trim.ts) with a README saying how it was captured, what was trimmed and how the gateway answered
+// then. The replay suite (../replay.test.ts) reads them.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES_DIR, fixtureFile, type Fixture } from '../fixture.ts';
+import { DEFAULT_TRIM, trimValue, type TrimRules } from '../trim.ts';
+import { HOME, WORKDIR } from './home.ts';
+import { ROOT } from './install.ts';
+import type { CaseResult } from './run.ts';
+
+const RULES: TrimRules = { ...DEFAULT_TRIM, replace: [[WORKDIR, '/home/user/project'], [HOME, '/home/user'], [ROOT, '/path/to/switchyard']] };
+const CLIENT_KEY = /sy-[0-9a-f]{40}/g;
+
+/** Writes every result's exchanges; returns the folders written. */
+export function writeFixtures(results: readonly CaseResult[]): string[] {
+  const folders = new Map<string, CaseResult[]>();
+  for (const r of results) {
+    const folder = `${r.c.fixtures}-${r.version}`;
+    folders.set(folder, [...(folders.get(folder) ?? []), r]);
+  }
+  const written: string[] = [];
+  for (const [folder, rs] of folders) {
+    const dir = join(FIXTURES_DIR, folder);
+    mkdirSync(dir, { recursive: true });
+    const rows: string[] = [];
+    let cut = 0;
+    for (const r of rs) {
+      for (const f of readdirSync(dir).filter((f) => f.startsWith(`${r.c.name}-`) && /-\d+\.json$/.test(f))) rmSync(join(dir, f));
+      // The retries of a failing request are the same request again: the first is kept, the README counts them.
+      const kept = r.c.world === 'failing' ? r.outcome.exchanges.slice(0, 1) : r.outcome.exchanges;
+      kept.forEach((e, i) => {
+        const stats = { cut: 0 };
+        const fixture: Fixture = {
+          client: r.c.client,
+          version: r.version,
+          case: r.c.name,
+          seq: i + 1,
+          request: { ...e.request, headers: trimValue(e.request.headers, RULES) as Record<string, string>, body: trimValue(e.request.body, RULES, stats) },
+          answered: e.answered,
+        };
+        cut += stats.cut;
+        writeFileSync(join(dir, fixtureFile(fixture)), `${JSON.stringify(fixture, null, 2).replace(CLIENT_KEY, '<redacted>')}\n`);
+        rows.push(`| ${fixtureFile(fixture)} | ${r.c.name} | \`${e.request.method} ${e.request.path}\` | ${answeredText(e.answered)} |`);
+      });
+      if (r.c.world === 'failing' && r.outcome.exchanges.length > 1) rows.push(`| | | (${r.outcome.exchanges.length - 1} more: the client's retries of the same request) | |`);
+    }
+    writeFileSync(join(dir, 'README.md'), readme(folder, rs, rows, cut));
+    written.push(dir);
+  }
+  return written;
+}
+
+function answeredText(a: Fixture['answered']): string {
+  if (a.status < 400) return String(a.status);
+  const error = a.error as { error?: { message?: unknown } | string; message?: unknown } | string | undefined;
+  const message = typeof error === 'object' && error !== null ? (typeof error.error === 'object' ? error.error.message : error.error ?? error.message) : error;
+  const text = String(message ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+  return `${a.status}: ${text.length > 140 ? `${text.slice(0, 137)}…` : text}`;
+}
+
+function readme(folder: string, rs: readonly CaseResult[], rows: readonly string[], cut: number): string {
+  const first = rs[0];
+  const rev = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  return [
+    `# ${first?.c.client ?? folder} ${first?.version ?? ''}: captured requests`,
+    '',
+    `Captured on ${new Date().toISOString().slice(0, 10)} by \`npm run test:clients -- --record\` (Switchyard ${rev || 'unknown revision'}):`,
+    `the real client (\`${first?.c.pkg ?? ''}\` ${first?.version ?? ''}) with its default settings, pointed at a gateway in front of the`,
+    'simulator as docs/clients.md says, through the recording proxy (test/clients/record.ts). The `error` case ran against a',
+    "gateway whose every route fails (each upstream key rejected). `test/clients/replay.test.ts` replays these requests.",
+    '',
+    '| file | case | request | answered at capture |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    '## What was trimmed',
+    '',
+    '- Paths of the capturing machine: its HOME is `/home/user`, the project directory `/home/user/project`.',
+    `- Strings longer than ${RULES.maxString} characters (system prompts, tool descriptions, grammars) are cut to their first`,
+    `  ${RULES.keep}, ending \`… [N characters trimmed]\` (${cut} in this folder). Every field, message, block and tool is kept.`,
+    '- Credentials: `authorization`, `x-api-key` and other key headers read `<redacted>`. Connection headers (`host`,',
+    '  `content-length`, `connection`, `accept-encoding`) are not kept.',
+    '- An `error` case keeps the first request only; the table counts the retries the client sent after it.',
+    '',
+  ].join('\n');
+}
