@@ -10,10 +10,6 @@ export interface CaseContext {
   /** The recording proxy in front of the gateway. */
   url: string;
   key: string;
-  /** HOME for the CLIs (their config files are written there). */
-  home: string;
-  /** Where the CLIs run (an empty project directory). */
-  workdir: string;
 }
 
 export interface Command {

@@ -1,16 +1,19 @@
 // The HOME the coding agents run in: their config files, pointing them at the gateway as docs/clients.md says, and
 // nothing else of the user's. Kept under .tools/clients/home between runs (OpenCode caches the provider package it
-// installs there); the config files are written afresh each run, for the recorder's port.
+// installs there); the config files are written afresh each run, for the recorder's port. They work in an empty
+// directory outside any git repository (inside this one, Codex would report the clone as the user's workspace).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CACHE } from './install.ts';
 
 export const HOME = join(CACHE, 'home');
-export const WORKDIR = join(HOME, 'project');
+export const WORKDIR = join(tmpdir(), 'switchyard-clients-project');
 
 export function prepareHome(gatewayUrl: string): void {
   // Sessions and logs of earlier runs would only make the first turn look different.
-  for (const dir of ['.claude', '.claude.json', '.codex', '.config/opencode', '.local/share/opencode', 'project']) rmSync(join(HOME, dir), { recursive: true, force: true });
+  for (const dir of ['.claude', '.claude.json', '.codex', '.config/opencode', '.local/share/opencode']) rmSync(join(HOME, dir), { recursive: true, force: true });
+  rmSync(WORKDIR, { recursive: true, force: true });
   mkdirSync(WORKDIR, { recursive: true });
   write('.codex/config.toml', codexConfig(gatewayUrl));
   write('.config/opencode/opencode.json', `${JSON.stringify(opencodeConfig(gatewayUrl), null, 2)}\n`);

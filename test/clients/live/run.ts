@@ -28,7 +28,7 @@ const OUTPUT_LIMIT = 1 << 20;
 
 async function runCase(c: LiveCase, world: World): Promise<CaseResult> {
   const key = world.use(c.world);
-  const command = c.command({ url: world.recorder.url, key, home: HOME, workdir: WORKDIR });
+  const command = c.command({ url: world.recorder.url, key });
   const started = Date.now();
   const { code, output, timedOut } = await spawnBounded(command.cmd, command.args, { ...baseEnv(), ...command.env }, c.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const seconds = (Date.now() - started) / 1000;

@@ -9,6 +9,7 @@ import { DEFAULT_TRIM, trimValue, type TrimRules } from '../trim.ts';
 import { HOME, WORKDIR } from './home.ts';
 import { ROOT } from './install.ts';
 import type { CaseResult } from './run.ts';
+import type { Exchange } from '../record.ts';
 
 const RULES: TrimRules = { ...DEFAULT_TRIM, replace: [[WORKDIR, '/home/user/project'], [HOME, '/home/user'], [ROOT, '/path/to/switchyard']] };
 const CLIENT_KEY = /sy-[0-9a-f]{40}/g;
@@ -28,9 +29,8 @@ export function writeFixtures(results: readonly CaseResult[]): string[] {
     let cut = 0;
     for (const r of rs) {
       for (const f of readdirSync(dir).filter((f) => f.startsWith(`${r.c.name}-`) && /-\d+\.json$/.test(f))) rmSync(join(dir, f));
-      // The retries of a failing request are the same request again: the first is kept, the README counts them.
-      const kept = r.c.world === 'failing' ? r.outcome.exchanges.slice(0, 1) : r.outcome.exchanges;
-      kept.forEach((e, i) => {
+      // A request sent again unchanged (a retry) is kept once; the README says how many times it went.
+      for (const [i, { e, times }] of distinct(r.outcome.exchanges).entries()) {
         const stats = { cut: 0 };
         const fixture: Fixture = {
           client: r.c.client,
@@ -42,14 +42,25 @@ export function writeFixtures(results: readonly CaseResult[]): string[] {
         };
         cut += stats.cut;
         writeFileSync(join(dir, fixtureFile(fixture)), `${JSON.stringify(fixture, null, 2).replace(CLIENT_KEY, '<redacted>')}\n`);
-        rows.push(`| ${fixtureFile(fixture)} | ${r.c.name} | \`${e.request.method} ${e.request.path}\` | ${answeredText(e.answered)} |`);
-      });
-      if (r.c.world === 'failing' && r.outcome.exchanges.length > 1) rows.push(`| | | (${r.outcome.exchanges.length - 1} more: the client's retries of the same request) | |`);
+        rows.push(`| ${fixtureFile(fixture)} | ${r.c.name} | \`${e.request.method} ${e.request.path}\`${times > 1 ? ` (sent ${times} times)` : ''} | ${answeredText(e.answered)} |`);
+      }
     }
     writeFileSync(join(dir, 'README.md'), readme(folder, rs, rows, cut));
     written.push(dir);
   }
   return written;
+}
+
+/** The exchanges with a request not sent before in this case, each with how many times it was sent. */
+function distinct(exchanges: readonly Exchange[]): { e: Exchange; times: number }[] {
+  const seen = new Map<string, { e: Exchange; times: number }>();
+  for (const e of exchanges) {
+    const key = JSON.stringify([e.request.method, e.request.path, e.request.body]);
+    const entry = seen.get(key);
+    if (entry) entry.times += 1;
+    else seen.set(key, { e, times: 1 });
+  }
+  return [...seen.values()];
 }
 
 function answeredText(a: Fixture['answered']): string {
@@ -82,7 +93,7 @@ function readme(folder: string, rs: readonly CaseResult[], rows: readonly string
     `  ${RULES.keep}, ending \`… [N characters trimmed]\` (${cut} in this folder). Every field, message, block and tool is kept.`,
     '- Credentials: `authorization`, `x-api-key` and other key headers read `<redacted>`. Connection headers (`host`,',
     '  `content-length`, `connection`, `accept-encoding`) are not kept.',
-    '- An `error` case keeps the first request only; the table counts the retries the client sent after it.',
+    '- A request the client sent again unchanged (a retry) is kept once; the table says how many times it went.',
     '',
   ].join('\n');
 }
