@@ -35,7 +35,7 @@ async function runCase(c: LiveCase, world: World): Promise<CaseResult> {
   const outcome: RunOutcome = { code, output, exchanges: world.recorder.take() };
   const problem = timedOut ? `still running after ${Math.round(seconds)}s: ${lastLine(output)}` : c.check(outcome);
   const requests = `${outcome.exchanges.length} request${outcome.exchanges.length === 1 ? '' : 's'}`;
-  const note = c.world === 'failing'
+  const note = c.world !== 'ok'
     ? `${requests} in ${seconds.toFixed(1)}s; ${problem ?? `shows: ${errorLine(output)}`}`
     : problem ?? `${lastLine(output)} (${requests})`;
   return { c, version: PINNED[c.pkg] ?? '?', pass: problem === undefined, note, outcome, seconds };

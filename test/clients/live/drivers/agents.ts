@@ -42,4 +42,5 @@ await runCase({
     return toolRun(agent());
   },
   error: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
+  cooling: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
 });

@@ -12,7 +12,8 @@ const MODELS: Record<string, () => LanguageModel> = {
   openai: () => createOpenAI({ baseURL: `${GATEWAY}/v1`, apiKey: KEY })(MODEL),
   chat: () => createOpenAI({ baseURL: `${GATEWAY}/v1`, apiKey: KEY }).chat(MODEL),
   anthropic: () => createAnthropic({ baseURL: `${GATEWAY}/v1`, apiKey: KEY })(MODEL),
-  compatible: () => createOpenAICompatible({ name: 'switchyard', baseURL: `${GATEWAY}/v1`, apiKey: KEY })(MODEL),
+  // supportsStructuredOutputs: generateObject sends the schema (json_schema); without it, json_object and no schema.
+  compatible: () => createOpenAICompatible({ name: 'switchyard', baseURL: `${GATEWAY}/v1`, apiKey: KEY, supportsStructuredOutputs: true })(MODEL),
 };
 
 const weatherTool = tool({
@@ -40,6 +41,8 @@ const CASES = {
   },
   // Every route failing: what the caller is shown, after the SDK's own retries (maxRetries left at its default).
   error: async (model: LanguageModel) => (await generateText({ model, prompt: 'hello from the AI SDK' })).text,
+  // Every key rate-limited: 503 with a Retry-After of a few seconds.
+  cooling: async (model: LanguageModel) => (await generateText({ model, prompt: 'hello from the AI SDK' })).text,
 };
 
 await runCase(Object.fromEntries(Object.entries(MODELS).flatMap(([provider, model]) =>

@@ -32,12 +32,19 @@ await runCase({
     const final = await runner.runUntilDone();
     return `tool results: ${outputs.join(' | ')}; final: ${text(final.content)}`;
   },
+  // By default a thread throws the gateway's refusal (it keeps no conversation); told to, it sends the whole history.
   thread: async () => {
     const thread = client.beta.messages.thread({ model: MODEL, max_tokens: 256 });
+    await thread.send({ role: 'user', content: 'my name is Ada' });
+    return 'the first turn was answered';
+  },
+  'thread-unthreaded': async () => {
+    const thread = client.beta.messages.thread({ model: MODEL, max_tokens: 256, unsupportedRequestBehavior: 'continue_unthreaded' });
     await thread.send({ role: 'user', content: 'my name is Ada' });
     const second = await thread.send({ role: 'user', content: 'what is my name?' });
     return `second turn: ${text(second.content)}`;
   },
   'count-tokens': async () => `input_tokens ${(await client.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'count these tokens' }] })).input_tokens}`,
   error: async () => text((await client.messages.create({ model: MODEL, max_tokens: 256, messages: [{ role: 'user', content: 'hello from anthropic' }] })).content),
+  cooling: async () => text((await client.messages.create({ model: MODEL, max_tokens: 256, messages: [{ role: 'user', content: 'hello from anthropic' }] })).content),
 });

@@ -52,6 +52,7 @@ const CASES = {
     return `object ${JSON.stringify(rating)}`;
   },
   error: async (model: BaseChatModel) => text(await model.invoke('hello from LangChain')),
+  cooling: async (model: BaseChatModel) => text(await model.invoke('hello from LangChain')),
 };
 
 await runCase(Object.fromEntries(Object.entries(MODELS).flatMap(([name, model]) =>

@@ -25,7 +25,8 @@ await runCase({
       messages: [{ role: 'user', content: TOOL_PROMPT }],
       tools: [zodFunction({ name: WEATHER.name, description: WEATHER.description, parameters: city, function: (args: { city: string }) => { const out = weather(args); outputs.push(out); return out; } })],
     });
-    return `tool results: ${outputs.join(' | ')}; final: ${(await runner.finalContent()) ?? ''}`;
+    const final = (await runner.finalContent()) ?? '';
+    return `tool results: ${outputs.join(' | ')}; final: ${final}`;
   },
   parse: async () => {
     const done = await client.chat.completions.parse({ model: MODEL, messages: [{ role: 'user', content: 'rate this gateway as json' }], response_format: zodResponseFormat(z.object({ title: z.string(), score: z.number() }), 'rating') });
@@ -55,4 +56,5 @@ await runCase({
     return `tool results: ${outputs.join(' | ')}; final: ${final.output_text}`;
   },
   error: async () => (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] })).choices[0]?.message.content ?? '',
+  cooling: async () => (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] })).choices[0]?.message.content ?? '',
 });
