@@ -1,27 +1,24 @@
 // The client-conformance suite: every request a real client sent (captured by `npm run test:clients -- --record`
 // into test/fixtures/clients/<client>-<version>/) replayed through the gateway against the simulator, exactly as
 // sent, and its answer read with the official SDKs' parsers (test/clients/replay.ts). Each answering request runs
-// twice — through an OpenAI-compatible route and through an Anthropic one — and each `error` case against a gateway
-// whose every route fails. One row per fixture below; a new fixture without a row fails the suite.
+// twice — through an OpenAI-compatible route and through an Anthropic one —, each `error` case against a gateway
+// whose every route fails and each `cooling` case against one whose every key is rate-limited. One row per fixture
+// below; a new fixture without a row fails the suite.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, simProvider, type Harness } from '../gateway/harness.ts';
 import { loadFixtures } from './fixture.ts';
 import { replay, type Answer, type Gateway } from './replay.ts';
 
-/** What the gateway must answer: a reply, a tool call, the every-route-failed error, or a plain status. */
-type Expect = 'reply' | 'tool_call' | 'failed' | { status: number };
+/** What the gateway must answer: a reply, a tool call, the every-route-failed error (502), every key cooling (503 with
+ * Retry-After), or a plain status. */
+type Expect = 'reply' | 'tool_call' | 'failed' | 'cooling' | { status: number };
 
 interface Row {
   expect: Expect;
-  /** Why the row cannot pass yet; the test is skipped with this reason. */
+  /** Why the row cannot pass yet (a gateway change it waits for); the test is skipped with this reason. */
   skip?: string;
 }
-
-const SYSTEM_ROLE = 'needs role "system" in messages[] — issue 20 item 1';
-const ADDITIONAL_TOOLS = 'needs Responses `additional_tools` input items and `namespace` tools — issue 20 item 1';
-const NAMESPACE = 'needs Responses `namespace` tools — issue 20 item 1';
-const THREAD = 'needs the `thread` field refused so the SDK goes stateless — issue 20 item 1';
 
 const TABLE: Record<string, Row> = {
   // ai-sdk-7.0.173
@@ -47,47 +44,63 @@ const TABLE: Record<string, Row> = {
   'ai-sdk-7.0.173/compatible-object-1.json': { expect: 'reply' },
   'ai-sdk-7.0.173/openai-error-1.json': { expect: 'failed' },
   'ai-sdk-7.0.173/anthropic-error-1.json': { expect: 'failed' },
+  'ai-sdk-7.0.173/openai-cooling-1.json': { expect: 'cooling' },
+  'ai-sdk-7.0.173/anthropic-cooling-1.json': { expect: 'cooling' },
   // anthropic-sdk-1.12.0
   'anthropic-sdk-1.12.0/messages-1.json': { expect: 'reply' },
   'anthropic-sdk-1.12.0/stream-1.json': { expect: 'reply' },
-  'anthropic-sdk-1.12.0/tool-runner-1.json': { expect: { status: 400 }, skip: THREAD },
-  'anthropic-sdk-1.12.0/tool-runner-2.json': { expect: { status: 400 }, skip: THREAD },
-  'anthropic-sdk-1.12.0/thread-1.json': { expect: { status: 400 }, skip: THREAD },
-  'anthropic-sdk-1.12.0/thread-2.json': { expect: { status: 400 }, skip: THREAD },
+  'anthropic-sdk-1.12.0/tool-runner-1.json': { expect: { status: 400 } },
+  'anthropic-sdk-1.12.0/tool-runner-2.json': { expect: 'tool_call' },
+  'anthropic-sdk-1.12.0/tool-runner-3.json': { expect: 'reply' },
+  'anthropic-sdk-1.12.0/thread-1.json': { expect: { status: 400 } },
+  'anthropic-sdk-1.12.0/thread-unthreaded-1.json': { expect: { status: 400 } },
+  'anthropic-sdk-1.12.0/thread-unthreaded-2.json': { expect: 'reply' },
+  'anthropic-sdk-1.12.0/thread-unthreaded-3.json': { expect: 'reply' },
   'anthropic-sdk-1.12.0/count-tokens-1.json': { expect: { status: 200 } },
   'anthropic-sdk-1.12.0/error-1.json': { expect: 'failed' },
+  'anthropic-sdk-1.12.0/cooling-1.json': { expect: 'cooling' },
   // claude-code-2.1.330
-  'claude-code-2.1.330/text-1.json': { expect: 'reply', skip: SYSTEM_ROLE },
-  'claude-code-2.1.330/text-2.json': { expect: 'reply', skip: SYSTEM_ROLE },
-  'claude-code-2.1.330/text-3.json': { expect: 'reply', skip: SYSTEM_ROLE },
-  'claude-code-2.1.330/text-4.json': { expect: 'reply', skip: SYSTEM_ROLE },
-  'claude-code-2.1.330/tool-1.json': { expect: 'tool_call', skip: SYSTEM_ROLE },
-  'claude-code-2.1.330/tool-2.json': { expect: 'tool_call', skip: SYSTEM_ROLE },
-  'claude-code-2.1.330/tool-3.json': { expect: 'tool_call', skip: SYSTEM_ROLE },
-  'claude-code-2.1.330/tool-4.json': { expect: 'tool_call', skip: SYSTEM_ROLE },
-  'claude-code-2.1.330/error-1.json': { expect: 'failed', skip: SYSTEM_ROLE },
-  'claude-code-2.1.330/error-2.json': { expect: 'failed', skip: SYSTEM_ROLE },
-  'claude-code-2.1.330/error-3.json': { expect: 'failed', skip: SYSTEM_ROLE },
-  'claude-code-2.1.330/error-4.json': { expect: 'failed', skip: SYSTEM_ROLE },
+  'claude-code-2.1.330/text-1.json': { expect: 'reply' },
+  'claude-code-2.1.330/tool-1.json': { expect: 'tool_call' },
+  'claude-code-2.1.330/tool-2.json': { expect: 'reply' },
+  'claude-code-2.1.330/error-1.json': { expect: 'failed' },
+  'claude-code-2.1.330/cooling-1.json': { expect: 'cooling' },
   // codex-0.169.0
-  'codex-0.169.0/text-1.json': { expect: 'reply', skip: ADDITIONAL_TOOLS },
-  'codex-0.169.0/tool-1.json': { expect: 'tool_call', skip: ADDITIONAL_TOOLS },
-  'codex-0.169.0/error-1.json': { expect: 'failed', skip: ADDITIONAL_TOOLS },
+  'codex-0.169.0/text-1.json': { expect: 'reply' },
+  'codex-0.169.0/tool-1.json': { expect: 'tool_call' },
+  'codex-0.169.0/tool-2.json': { expect: 'reply' },
+  'codex-0.169.0/error-1.json': { expect: 'failed' },
+  'codex-0.169.0/error-2.json': { expect: 'failed' },
+  'codex-0.169.0/error-3.json': { expect: 'failed' },
+  'codex-0.169.0/error-4.json': { expect: 'failed' },
+  'codex-0.169.0/error-5.json': { expect: 'failed' },
+  'codex-0.169.0/error-6.json': { expect: 'failed' },
+  'codex-0.169.0/cooling-1.json': { expect: 'cooling' },
+  'codex-0.169.0/cooling-2.json': { expect: 'cooling' },
+  'codex-0.169.0/cooling-3.json': { expect: 'cooling' },
+  'codex-0.169.0/cooling-4.json': { expect: 'cooling' },
+  'codex-0.169.0/cooling-5.json': { expect: 'cooling' },
+  'codex-0.169.0/cooling-6.json': { expect: 'cooling' },
   // langchain-1.6.0
   'langchain-1.6.0/openai-text-1.json': { expect: 'reply' },
   'langchain-1.6.0/openai-stream-1.json': { expect: 'reply' },
   'langchain-1.6.0/openai-tool-1.json': { expect: 'tool_call' },
+  'langchain-1.6.0/openai-tool-2.json': { expect: 'reply' },
   'langchain-1.6.0/openai-structured-1.json': { expect: 'reply' },
   'langchain-1.6.0/responses-text-1.json': { expect: 'reply' },
   'langchain-1.6.0/responses-stream-1.json': { expect: 'reply' },
   'langchain-1.6.0/responses-tool-1.json': { expect: 'tool_call' },
+  'langchain-1.6.0/responses-tool-2.json': { expect: 'reply' },
   'langchain-1.6.0/responses-structured-1.json': { expect: 'reply' },
   'langchain-1.6.0/anthropic-text-1.json': { expect: 'reply' },
   'langchain-1.6.0/anthropic-stream-1.json': { expect: 'reply' },
   'langchain-1.6.0/anthropic-tool-1.json': { expect: 'tool_call' },
+  'langchain-1.6.0/anthropic-tool-2.json': { expect: 'reply' },
   'langchain-1.6.0/anthropic-structured-1.json': { expect: 'tool_call' },
   'langchain-1.6.0/openai-error-1.json': { expect: 'failed' },
   'langchain-1.6.0/anthropic-error-1.json': { expect: 'failed' },
+  'langchain-1.6.0/openai-cooling-1.json': { expect: 'cooling' },
+  'langchain-1.6.0/anthropic-cooling-1.json': { expect: 'cooling' },
   // openai-7.57.0
   'openai-7.57.0/chat-1.json': { expect: 'reply' },
   'openai-7.57.0/chat-stream-1.json': { expect: 'reply' },
@@ -97,16 +110,20 @@ const TABLE: Record<string, Row> = {
   'openai-7.57.0/responses-1.json': { expect: 'reply' },
   'openai-7.57.0/responses-stream-1.json': { expect: 'reply' },
   'openai-7.57.0/responses-tool-1.json': { expect: 'tool_call' },
+  'openai-7.57.0/responses-tool-2.json': { expect: 'reply' },
   'openai-7.57.0/error-1.json': { expect: 'failed' },
+  'openai-7.57.0/cooling-1.json': { expect: 'cooling' },
   // openai-agents-0.20.0
   'openai-agents-0.20.0/text-1.json': { expect: 'reply' },
   'openai-agents-0.20.0/stream-1.json': { expect: 'reply' },
   'openai-agents-0.20.0/tool-1.json': { expect: 'tool_call' },
   'openai-agents-0.20.0/tool-2.json': { expect: 'reply' },
-  'openai-agents-0.20.0/namespace-1.json': { expect: 'tool_call', skip: NAMESPACE },
+  'openai-agents-0.20.0/namespace-1.json': { expect: 'tool_call' },
+  'openai-agents-0.20.0/namespace-2.json': { expect: 'reply' },
   'openai-agents-0.20.0/chat-tool-1.json': { expect: 'tool_call' },
   'openai-agents-0.20.0/chat-tool-2.json': { expect: 'reply' },
   'openai-agents-0.20.0/error-1.json': { expect: 'failed' },
+  'openai-agents-0.20.0/cooling-1.json': { expect: 'cooling' },
   // opencode-1.18.33
   'opencode-1.18.33/text-1.json': { expect: 'reply' },
   'opencode-1.18.33/text-2.json': { expect: 'reply' },
@@ -115,34 +132,44 @@ const TABLE: Record<string, Row> = {
   'opencode-1.18.33/tool-3.json': { expect: 'reply' },
   'opencode-1.18.33/error-1.json': { expect: 'failed' },
   'opencode-1.18.33/error-2.json': { expect: 'failed' },
+  'opencode-1.18.33/cooling-1.json': { expect: 'cooling' },
+  'opencode-1.18.33/cooling-2.json': { expect: 'cooling' },
 
 };
 
 const fixtures = loadFixtures();
-const models = [...new Set([...fixtures.values()].map((f) => (f.request.body as { model?: unknown } | null)?.model).filter((m): m is string => typeof m === 'string' && m !== 'main'))];
 
 let viaOpenAI: Harness;
 let viaAnthropic: Harness;
 let failing: Harness;
+let cooling: Harness;
 
-/** A gateway whose main route is the simulator behind one API; every model a client asked for is served by it. */
-function gateway(type: 'openai' | 'anthropic', valid = true): Promise<Harness> {
-  const served = Object.fromEntries(['sim-large', ...models].map((m) => [m, {}]));
+type Upstream = 'answering' | 'rejected' | 'rate-limited';
+const KEY: Record<Upstream, Record<string, unknown>> = {
+  answering: {},
+  rejected: { valid: false },
+  'rate-limited': { script: ['429'], loop_script: true, reset: '30s', reset_headers: ['retry-after'] },
+};
+
+/** A gateway whose main route is the simulator behind one API, and every model name a client sends an alias of it
+ * (as docs/clients.md sets it up). */
+function gateway(type: 'openai' | 'anthropic', upstream: Upstream = 'answering'): Promise<Harness> {
   return startHarness({
-    scenario: { models: served, keys: { 'sk-replay-upstream-0001': { valid } } },
+    scenario: { keys: { 'sk-replay-upstream-0001': KEY[upstream] } },
     config: (sim) => ({
-      providers: { up: simProvider(sim, type, 'sk-replay-upstream-0001', { models: served }) },
+      providers: { up: simProvider(sim, type, 'sk-replay-upstream-0001') },
       main: { provider: 'up', model: 'sim-large' },
       retry: { max_retries: 0, auth_retries: 0, base_delay: '1ms', max_delay: '5ms', max_wait: '10ms' },
+      gateway: { aliases: { '*': 'main' } },
     }),
   });
 }
 
 before(async () => {
-  [viaOpenAI, viaAnthropic, failing] = await Promise.all([gateway('openai'), gateway('anthropic'), gateway('openai', false)]);
+  [viaOpenAI, viaAnthropic, failing, cooling] = await Promise.all([gateway('openai'), gateway('anthropic'), gateway('openai', 'rejected'), gateway('openai', 'rate-limited')]);
 });
 after(async () => {
-  await Promise.all([viaOpenAI.close(), viaAnthropic.close(), failing.close()]);
+  await Promise.all([viaOpenAI.close(), viaAnthropic.close(), failing.close(), cooling.close()]);
 });
 
 const gw = (h: Harness): Gateway => ({ url: h.url, key: h.key });
@@ -157,6 +184,12 @@ function check(answer: Answer, expect: Expect, where: string): void {
     assert.equal(answer.status, 502);
     assert.equal(answer.shouldRetry, 'false', 'the gateway tells the SDK not to retry what it has retried already');
     assert.match(answer.message, /every route failed|rejected/);
+    return;
+  }
+  if (expect === 'cooling') {
+    assert.equal(answer.kind, 'error', `${where}: expected every key cooling, got ${JSON.stringify(answer)}`);
+    assert.equal(answer.status, 503);
+    assert.match(answer.retryAfter ?? '', /^[1-9]\d*$/, 'the 503 says when to come back');
     return;
   }
   assert.equal(answer.kind, 'answer', `${where}: expected an answer, got ${JSON.stringify(answer)}`);
@@ -179,8 +212,9 @@ for (const [file, row] of Object.entries(TABLE)) {
   if (!f) continue;
   const title = `${f.client} ${f.version} · ${f.case} #${f.seq}: ${f.request.method} ${f.request.path.split('?')[0] ?? ''}`;
   const opts = row.skip ? { skip: row.skip } : {};
-  if (row.expect === 'failed') {
-    test(`${title} — every route failing`, opts, async () => check(await replay(f, gw(failing)), row.expect, file));
+  if (row.expect === 'failed' || row.expect === 'cooling') {
+    const [world, label] = row.expect === 'failed' ? [(): Harness => failing, 'every route failing'] : [(): Harness => cooling, 'every key rate-limited'];
+    test(`${title} — ${label}`, opts, async () => check(await replay(f, gw(world())), row.expect, file));
     continue;
   }
   test(`${title} — via an OpenAI-compatible route`, opts, async () => check(await replay(f, gw(viaOpenAI)), row.expect, `${file} (openai route)`));

@@ -19,7 +19,7 @@ export interface Gateway {
 /** What came back, as the SDK read it. */
 export type Answer =
   | { kind: 'answer'; status: 200; text: string; toolCalls: string[]; finish: string }
-  | { kind: 'error'; status: number; type: string; message: string; shouldRetry: string | null }
+  | { kind: 'error'; status: number; type: string; message: string; shouldRetry: string | null; retryAfter: string | null }
   | { kind: 'plain'; status: number; body: unknown };
 
 export type Api = 'messages' | 'chat' | 'responses' | 'other';
@@ -106,7 +106,7 @@ function errorAnswer(err: AnthropicAPIError | OpenAIAPIError): Answer {
   const body = err.error as { type?: unknown; error?: { type?: unknown } } | undefined;
   // Anthropic's body is {type: "error", error: {type, message}}; the OpenAI SDK keeps the inner {message, type, code}.
   const type = err instanceof AnthropicAPIError ? String(body?.error?.type ?? '') : String(body?.type ?? '');
-  return { kind: 'error', status: err.status ?? 0, type, message: err.message, shouldRetry: err.headers?.get('x-should-retry') ?? null };
+  return { kind: 'error', status: err.status ?? 0, type, message: err.message, shouldRetry: err.headers?.get('x-should-retry') ?? null, retryAfter: err.headers?.get('retry-after') ?? null };
 }
 
 async function plain(res: Response): Promise<Answer> {
