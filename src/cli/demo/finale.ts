@@ -30,6 +30,9 @@ export function printFinale(world: DemoWorld, p: Printer): void {
       `console.log(r.choices[0].message.content);`,
     ].join('\n'),
   );
+  p.line(p.style('Agents and SDKs:', 'bold'));
+  p.line(`  Claude Code, Codex, OpenCode, Hermes, the AI SDK, LangChain, …: docs/clients.md (any model name they send is the main task here)`);
+  p.line();
   p.line(p.style('Chat with the same setup:', 'bold'));
   p.block(`SWITCHYARD_HOME=${world.home} SIM_URL=${world.sim.url} ./dev node bin/switchyard.js --config ${world.configPath} chat`);
   p.line();
