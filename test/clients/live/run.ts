@@ -82,7 +82,8 @@ export function table(results: readonly CaseResult[], markdown: boolean): string
   const rows = results.map((r) => [r.c.client, r.version, r.c.name, r.pass ? 'pass' : 'FAIL', r.note]);
   const head = ['client', 'version', 'case', 'result', 'note'];
   if (markdown) {
-    const cell = (s: string): string => s.replace(/\|/g, '\\|');
+    // A note may quote the client's prompt (`<system-reminder> …`): escaped, so Markdown shows it.
+    const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/</g, '&lt;');
     return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.map(cell).join(' | ')} |`).join('\n');
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 4 ? 0 : (r[i] ?? '').length))));
