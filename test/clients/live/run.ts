@@ -51,24 +51,30 @@ function baseEnv(): Record<string, string> {
 function spawnBounded(cmd: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: WORKDIR, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
+    // Kept as bytes and decoded once: a character split between two chunks would not survive decoding each.
+    const chunks: Buffer[] = [];
+    let size = 0;
     let timedOut = false;
     const take = (chunk: Buffer): void => {
-      if (output.length < OUTPUT_LIMIT) output += chunk.toString('utf8');
+      if (size >= OUTPUT_LIMIT) return;
+      chunks.push(chunk);
+      size += chunk.length;
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
     // The agents start helpers of their own: the whole process group goes.
     const timer = setTimeout(() => {
       timedOut = true;
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Gone already: it ended as the timer fired.
+      }
     }, timeoutMs);
-    child.on('error', (err) => {
-      output += `\n${err.message}`;
-    });
+    child.on('error', (err) => take(Buffer.from(`\n${err.message}`)));
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, output: stripAnsi(output), timedOut });
+      resolve({ code, output: stripAnsi(Buffer.concat(chunks).toString('utf8')), timedOut });
     });
   });
 }
