@@ -1,5 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+// Last: turns off the rules that disagree with prettier, which owns the layout (`npm run format`).
+import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.tools/', 'dist/', '.pkgtest-*/'] },
@@ -13,4 +15,5 @@ export default tseslint.config(
     },
   },
   { files: ['bin/**/*.js'], languageOptions: { globals: { process: 'readonly' } } },
+  prettier,
 );

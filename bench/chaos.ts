@@ -40,10 +40,14 @@ interface Gateway {
 }
 
 function startGateway(configPath: string, home: string): Promise<Gateway> {
-  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', '--log-format', 'json', '--config', configPath], {
-    env: { PATH: process.env['PATH'] ?? '', SWITCHYARD_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'gateway', '--listen', '127.0.0.1:0', '--log-format', 'json', '--config', configPath],
+    {
+      env: { PATH: process.env['PATH'] ?? '', SWITCHYARD_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let errors = 0;
   createInterface({ input: child.stderr! }).on('line', (line) => {
     if (/"level":(50|60)/.test(line) || line.includes('unexpected gateway error')) errors++;
@@ -59,10 +63,14 @@ function startGateway(configPath: string, home: string): Promise<Gateway> {
 }
 
 function createClientKey(configPath: string, home: string): string {
-  const out = execFileSync(process.execPath, [CLI, 'gateway', 'keys', 'create', '--name', 'chaos', '--json', '--config', configPath], {
-    env: { PATH: process.env['PATH'] ?? '', SWITCHYARD_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const out = execFileSync(
+    process.execPath,
+    [CLI, 'gateway', 'keys', 'create', '--name', 'chaos', '--json', '--config', configPath],
+    {
+      env: { PATH: process.env['PATH'] ?? '', SWITCHYARD_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return (JSON.parse(out.toString()) as { key: string }).key;
 }
 
@@ -94,7 +102,11 @@ function requestMix(key: string, tally: Tally): RequestSpec[] {
     if (status === 500 || code === 'internal_error' || code === 'not our error shape') tally.unintended++;
   };
   const post = (path: string, headers: Record<string, string>, body: unknown): RequestSpec => ({
-    method: 'POST', path, headers, body: typeof body === 'string' ? body : JSON.stringify(body), onResponse,
+    method: 'POST',
+    path,
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    onResponse,
   });
   return [
     post('/v1/chat/completions', openai, { model: 'main', messages }),
@@ -107,7 +119,10 @@ function requestMix(key: string, tally: Tally): RequestSpec[] {
   ];
 }
 
-interface CallRecord { at: number; outcome: string }
+interface CallRecord {
+  at: number;
+  outcome: string;
+}
 
 /** Collects the limited key's calls from the simulator's bounded log, polling often enough that none scroll out. */
 function watchCalls(simUrl: string): { stop: () => Promise<CallRecord[]> } {
@@ -128,7 +143,13 @@ function watchCalls(simUrl: string): { stop: () => Promise<CallRecord[]> } {
     }
     await poll();
   })();
-  return { stop: async () => { running = false; await loop; return calls; } };
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return calls;
+    },
+  };
 }
 
 /** 429s answered well after the first 429 of the same window: requests sent to a key known to be cooling. */
@@ -138,9 +159,16 @@ function freshPicks(calls: CallRecord[], graceMs: number): { picks: number; wind
   let windows = 0;
   let limited = 0;
   for (const c of [...calls].sort((a, b) => a.at - b.at)) {
-    if (c.outcome !== 'rate_limited') { first = undefined; continue; }
+    if (c.outcome !== 'rate_limited') {
+      first = undefined;
+      continue;
+    }
     limited++;
-    if (first === undefined) { first = c.at; windows++; continue; }
+    if (first === undefined) {
+      first = c.at;
+      windows++;
+      continue;
+    }
     if (c.at - first > graceMs) picks++;
   }
   return { picks, windows, limited };
@@ -151,15 +179,31 @@ async function chaos(simUrl: string, configPath: string, home: string, key: stri
   let crashed = 0;
   void gw.exited.then(() => crashed++);
   console.log('\n== chaos: gateway in front of the faulty simulator');
-  console.log('conns  requests  errors  statuses                              5xx (status code)                      unintended 5xx  crashes');
+  console.log(
+    'conns  requests  errors  statuses                              5xx (status code)                      unintended 5xx  crashes',
+  );
   const watcher = watchCalls(simUrl);
   try {
     for (const connections of [32, 64]) {
       const tally: Tally = { statuses: new Map(), fivexx: new Map(), unintended: 0 };
-      const result = await autocannon({ url: gw.url, connections, duration: SECONDS, requests: requestMix(key, tally) });
-      const statuses = [...tally.statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}:${n}`).join(' ');
-      const fivexx = [...tally.fivexx].sort().map(([s, n]) => `${s}:${n}`).join(', ') || '-';
-      console.log(`${String(connections).padStart(5)}  ${String(result.requests.total).padStart(8)}  ${String(result.errors).padStart(6)}  ${statuses.padEnd(36)}  ${fivexx.padEnd(38)}  ${String(tally.unintended).padStart(14)}  ${crashed}`);
+      const result = await autocannon({
+        url: gw.url,
+        connections,
+        duration: SECONDS,
+        requests: requestMix(key, tally),
+      });
+      const statuses = [...tally.statuses]
+        .sort((a, b) => a[0] - b[0])
+        .map(([s, n]) => `${s}:${n}`)
+        .join(' ');
+      const fivexx =
+        [...tally.fivexx]
+          .sort()
+          .map(([s, n]) => `${s}:${n}`)
+          .join(', ') || '-';
+      console.log(
+        `${String(connections).padStart(5)}  ${String(result.requests.total).padStart(8)}  ${String(result.errors).padStart(6)}  ${statuses.padEnd(36)}  ${fivexx.padEnd(38)}  ${String(tally.unintended).padStart(14)}  ${crashed}`,
+      );
     }
   } finally {
     const calls = await watcher.stop();
@@ -169,7 +213,9 @@ async function chaos(simUrl: string, configPath: string, home: string, key: stri
     console.log(`gateway error-level log lines: ${gw.errorLines()}; crashes: ${exitedAlready ? 1 : 0}`);
     for (const grace of GRACE_MS) {
       const { picks, windows, limited } = freshPicks(calls, grace);
-      console.log(`${LIMITED_KEY}: ${calls.length} calls, ${limited} answered 429 in ${windows} rate-limit windows; 429s answered > ${grace} ms after the window's first 429 (fresh picks of a cooling key): ${picks}`);
+      console.log(
+        `${LIMITED_KEY}: ${calls.length} calls, ${limited} answered 429 in ${windows} rate-limit windows; 429s answered > ${grace} ms after the window's first 429 (fresh picks of a cooling key): ${picks}`,
+      );
     }
   }
 }
@@ -179,7 +225,8 @@ function badRequests(): string[] {
   const chat = (headers: string, body: string): string =>
     `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer KEY\r\n${headers}Content-Length: ${Buffer.byteLength(body, 'latin1')}\r\n\r\n${body}`;
   const json = 'Content-Type: application/json\r\n';
-  const msg = (model: unknown, extra = ''): string => `{"model":${JSON.stringify(model)},"messages":[{"role":"user","content":"hi"}]${extra}}`;
+  const msg = (model: unknown, extra = ''): string =>
+    `{"model":${JSON.stringify(model)},"messages":[{"role":"user","content":"hi"}]${extra}}`;
   const deep = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
   return [
     chat(json, '{"model": "main", "messages": ['),
@@ -238,15 +285,24 @@ function sendRaw(url: string, raw: string): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname);
     let got = '';
-    const done = (what: string): void => { socket.destroy(); resolve(what); };
+    const done = (what: string): void => {
+      socket.destroy();
+      resolve(what);
+    };
     const timer = setTimeout(() => done('no answer in 10 s'), 10_000);
     socket.on('error', () => undefined);
     socket.on('data', (d: Buffer) => {
       got += d.toString('latin1');
       const m = /^HTTP\/1\.1 (\d{3})/.exec(got);
-      if (m?.[1]) { clearTimeout(timer); done(m[1]); }
+      if (m?.[1]) {
+        clearTimeout(timer);
+        done(m[1]);
+      }
     });
-    socket.on('close', () => { clearTimeout(timer); done('closed'); });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      done('closed');
+    });
     socket.write(Buffer.from(raw, 'latin1'), () => undefined);
   });
 }
@@ -265,21 +321,31 @@ async function badHttp(configPath: string, home: string, key: string): Promise<v
     const shown = `${raw.slice(0, raw.indexOf('\r\n'))} … ${raw.replaceAll(key, 'KEY').slice(-90)}`;
     if (!status.startsWith('4')) notRefused.push(`#${i + 1} ${JSON.stringify(shown)}: ${status}`);
   }
-  const alive = gw.child.exitCode === null && gw.child.signalCode === null && (await fetch(`${gw.url}/healthz`)).status === 200;
+  const alive =
+    gw.child.exitCode === null && gw.child.signalCode === null && (await fetch(`${gw.url}/healthz`)).status === 200;
   gw.child.kill('SIGTERM');
   await gw.exited;
   console.log(`\n== bad HTTP: ${cases.length} malformed requests over raw sockets`);
-  console.log(`answers: ${[...answers].sort().map(([s, n]) => `${s}:${n}`).join(' ')}; 5xx: ${fivexx}; gateway alive after: ${alive}; error-level log lines: ${gw.errorLines()}`);
+  console.log(
+    `answers: ${[...answers]
+      .sort()
+      .map(([s, n]) => `${s}:${n}`)
+      .join(' ')}; 5xx: ${fivexx}; gateway alive after: ${alive}; error-level log lines: ${gw.errorLines()}`,
+  );
   for (const line of notRefused) console.log(`  not a 4xx: ${line}`);
 }
 
 function createKeyAsync(configPath: string, home: string, name: string): Promise<string | Error> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, 'gateway', 'keys', 'create', '--name', name, '--json', '--config', configPath],
-      { env: { PATH: process.env['PATH'] ?? '', SWITCHYARD_HOME: home } }, (err, stdout, stderr) => {
+    execFile(
+      process.execPath,
+      [CLI, 'gateway', 'keys', 'create', '--name', name, '--json', '--config', configPath],
+      { env: { PATH: process.env['PATH'] ?? '', SWITCHYARD_HOME: home } },
+      (err, stdout, stderr) => {
         if (err) resolve(new Error(`${name}: ${stderr.trim()}`));
         else resolve((JSON.parse(stdout) as { key: string }).key);
-      });
+      },
+    );
   });
 }
 
@@ -295,7 +361,8 @@ async function race(configPath: string, home: string, key: string): Promise<void
   await Promise.all(Array.from({ length: RACE_PARALLEL }, worker));
   const created = results.filter((r): r is string => typeof r === 'string');
   const db = new DatabaseSync(join(home, 'state.db'), { readOnly: true });
-  const stored = (db.prepare("SELECT count(*) AS n FROM gateway_keys WHERE name LIKE 'race-%'").get() as { n: number }).n;
+  const stored = (db.prepare("SELECT count(*) AS n FROM gateway_keys WHERE name LIKE 'race-%'").get() as { n: number })
+    .n;
   db.close();
   const accepted = async (k: string): Promise<boolean> => {
     const res = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${k}` } });
@@ -314,12 +381,20 @@ async function race(configPath: string, home: string, key: string): Promise<void
   const alive = gw.child.exitCode === null && gw.child.signalCode === null;
   gw.child.kill('SIGTERM');
   await gw.exited;
-  console.log(`\n== race: ${RACERS} \`gateway keys create\` (${RACE_PARALLEL} at once) while the gateway serves 16 connections`);
+  console.log(
+    `\n== race: ${RACERS} \`gateway keys create\` (${RACE_PARALLEL} at once) while the gateway serves 16 connections`,
+  );
   for (const r of results) if (r instanceof Error) console.log(`failed: ${r.message}`);
-  console.log(`created: ${created.length}/${RACERS}; in state.db: ${stored}; refused by the running gateway at first: ${refusedAtFirst.length}, still 1.1 s later: ${refused}; lost updates: ${RACERS - stored + refused}; 5xx under load: ${tally.unintended}; gateway alive: ${alive}`);
+  console.log(
+    `created: ${created.length}/${RACERS}; in state.db: ${stored}; refused by the running gateway at first: ${refusedAtFirst.length}, still 1.1 s later: ${refused}; lost updates: ${RACERS - stored + refused}; 5xx under load: ${tally.unintended}; gateway alive: ${alive}`,
+  );
 }
 
-interface HealthRow { fingerprint: string; updated_at: number; seq: number }
+interface HealthRow {
+  fingerprint: string;
+  updated_at: number;
+  seq: number;
+}
 
 function readHealth(dbPath: string): HealthRow[] {
   const db = new DatabaseSync(dbPath, { readOnly: true });
@@ -360,7 +435,9 @@ async function crash(configPath: string, home: string, key: string): Promise<voi
     let integrity: string;
     try {
       const db = new DatabaseSync(dbPath);
-      integrity = (db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+      integrity = (db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[])
+        .map((r) => r.integrity_check)
+        .join('; ');
       db.close();
     } catch (err) {
       integrity = (err as Error).message;
@@ -379,7 +456,12 @@ async function crash(configPath: string, home: string, key: string): Promise<voi
   }
   console.log(`kills: ${kills}, restarts that failed: ${startFailures}, integrity_check not ok: ${corruptions}`);
   console.log(`health rows read before a kill: ${rowsChecked}; missing after: ${lost}; older after: ${older}`);
-  console.log(`answers between restarts: ${[...answers.statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}:${n}`).join(' ')} (a 401 would mean the client key was lost); unintended 5xx: ${answers.unintended}`);
+  console.log(
+    `answers between restarts: ${[...answers.statuses]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, n]) => `${s}:${n}`)
+      .join(' ')} (a 401 would mean the client key was lost); unintended 5xx: ${answers.unintended}`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -8,11 +8,16 @@ const CANNED = JSON.stringify({
   object: 'chat.completion',
   created: 1_700_000_000,
   model: 'bench-model',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the fake upstream.' }, finish_reason: 'stop' }],
+  choices: [
+    { index: 0, message: { role: 'assistant', content: 'Hello from the fake upstream.' }, finish_reason: 'stop' },
+  ],
   usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
 });
 
-const MODELS = JSON.stringify({ object: 'list', data: [{ id: 'bench-model', object: 'model', created: 0, owned_by: 'bench' }] });
+const MODELS = JSON.stringify({
+  object: 'list',
+  data: [{ id: 'bench-model', object: 'model', created: 0, owned_by: 'bench' }],
+});
 
 export type Upstream = BenchServer;
 

@@ -20,7 +20,9 @@ export async function startFloor(loaded: LoadedConfig): Promise<BenchServer> {
   app.post('/v1/chat/completions', { schema: { body: openaiBodySchema } }, async (req) => {
     const parsed = openaiWire.parse(req.body);
     // The request as serve-chat.ts hands it to the router.
-    const result = await router.chat(copySettings<ChatOptions>({ task: 'main', messages: parsed.request.messages, trail: [] }, parsed.request));
+    const result = await router.chat(
+      copySettings<ChatOptions>({ task: 'main', messages: parsed.request.messages, trail: [] }, parsed.request),
+    );
     if (result.status !== 'ok') throw new Error(`task main is disabled: ${result.reason}`);
     return openaiWire.response(result.response, parsed);
   });

@@ -80,9 +80,16 @@ function report(results: Record<string, LoadResult>): void {
     if (!r) throw new Error(`missing result ${k}`);
     return r;
   };
-  const [d1, p1, g1, p32, g32] = [get('direct@1'), get('proxy@1'), get('gateway@1'), get('proxy@32'), get('gateway@32')];
+  const [d1, p1, g1, p32, g32] = [
+    get('direct@1'),
+    get('proxy@1'),
+    get('gateway@1'),
+    get('proxy@32'),
+    get('gateway@32'),
+  ];
   const f32 = results['floor@32'];
-  if (g1.non2xx + g32.non2xx + g1.errors + g32.errors > 0) console.log('WARNING: the gateway answered some requests with errors; the figures are not valid');
+  if (g1.non2xx + g32.non2xx + g1.errors + g32.errors > 0)
+    console.log('WARNING: the gateway answered some requests with errors; the figures are not valid');
   const medianRatio = g1.medianMs / p1.medianMs;
   const p99Ratio = g1.p99Ms / p1.p99Ms;
   const addedRatio = (g1.medianMs - d1.medianMs) / (p1.medianMs - d1.medianMs);
@@ -90,17 +97,26 @@ function report(results: Record<string, LoadResult>): void {
   console.log('');
   // docs/gateway.md bounds the *added* median latency: what each server adds over calling the upstream directly. The
   // ratio of total medians includes the upstream's own time on both sides and so flatters the slower server.
-  console.log(`median latency added over the upstream @1, gateway / proxy: ${(g1.medianMs - d1.medianMs).toFixed(3)} ms / ${(p1.medianMs - d1.medianMs).toFixed(3)} ms = ${addedRatio.toFixed(2)}×  (target ≤ 1.30×) ${addedRatio <= 1.3 ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `median latency added over the upstream @1, gateway / proxy: ${(g1.medianMs - d1.medianMs).toFixed(3)} ms / ${(p1.medianMs - d1.medianMs).toFixed(3)} ms = ${addedRatio.toFixed(2)}×  (target ≤ 1.30×) ${addedRatio <= 1.3 ? 'PASS' : 'FAIL'}`,
+  );
   console.log(`median latency @1 connection (total), gateway / proxy: ${medianRatio.toFixed(2)}×`);
   console.log(`p99 latency    @1 connection, gateway / proxy: ${p99Ratio.toFixed(2)}×`);
-  console.log(`throughput     @32 connections, gateway / proxy: ${(throughputRatio * 100).toFixed(0)}%  (target ≥ 80%) ${throughputRatio >= 0.8 ? 'PASS' : 'FAIL'}  ${sliceSpread(p32, g32)}`);
+  console.log(
+    `throughput     @32 connections, gateway / proxy: ${(throughputRatio * 100).toFixed(0)}%  (target ≥ 80%) ${throughputRatio >= 0.8 ? 'PASS' : 'FAIL'}  ${sliceSpread(p32, g32)}`,
+  );
   // Both servers are bound by their one event loop at 32 connections, so the throughput ratio is the ratio of their CPU
   // per request; what the gateway adds over the proxy, in µs, is the same fact in a form less tied to this machine.
   const added = (g32.cpuMicrosPerRequest ?? NaN) - (p32.cpuMicrosPerRequest ?? NaN);
   // The floor (floor.ts) splits the gap: what the stack and the routing core cost, and what the gateway's own
   // per-request features (client keys, the request line, metrics, hang-up handling) add on top.
-  if (f32) console.log(`throughput     @32 connections, floor / proxy: ${((f32.rps / p32.rps) * 100).toFixed(0)}%  (fastify + the router + translation, none of the gateway's own per-request features) ${sliceSpread(p32, f32)}`);
-  console.log(`CPU per request @32 connections: gateway ${(g32.cpuMicrosPerRequest ?? NaN).toFixed(0)} µs, proxy ${(p32.cpuMicrosPerRequest ?? NaN).toFixed(0)} µs: the gateway adds ${added.toFixed(0)} µs (80% would need ≤ ${((p32.cpuMicrosPerRequest ?? NaN) / 4).toFixed(0)})`);
+  if (f32)
+    console.log(
+      `throughput     @32 connections, floor / proxy: ${((f32.rps / p32.rps) * 100).toFixed(0)}%  (fastify + the router + translation, none of the gateway's own per-request features) ${sliceSpread(p32, f32)}`,
+    );
+  console.log(
+    `CPU per request @32 connections: gateway ${(g32.cpuMicrosPerRequest ?? NaN).toFixed(0)} µs, proxy ${(p32.cpuMicrosPerRequest ?? NaN).toFixed(0)} µs: the gateway adds ${added.toFixed(0)} µs (80% would need ≤ ${((p32.cpuMicrosPerRequest ?? NaN) / 4).toFixed(0)})`,
+  );
 }
 
 await main();

@@ -9,7 +9,10 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export async function listenLoopback(server: Server, onClose: () => Promise<void> = async () => {}): Promise<BenchServer> {
+export async function listenLoopback(
+  server: Server,
+  onClose: () => Promise<void> = async () => {},
+): Promise<BenchServer> {
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

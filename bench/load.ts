@@ -28,7 +28,11 @@ export interface LoadTarget {
   headers: Record<string, string>;
 }
 
-const BODY = JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16 });
+const BODY = JSON.stringify({
+  model: 'main',
+  messages: [{ role: 'user', content: 'Say hello in five words.' }],
+  max_tokens: 16,
+});
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;

@@ -22,17 +22,23 @@ interface ProfileNode {
   children?: number[];
 }
 
-function start(args: string[], nodeArgs: string[] = []): Promise<{ kill(): Promise<void>; info: { url: string; key?: string } }> {
-  const child = spawn(process.execPath, [...nodeArgs, join(HERE, 'serve.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+function start(
+  args: string[],
+  nodeArgs: string[] = [],
+): Promise<{ kill(): Promise<void>; info: { url: string; key?: string } }> {
+  const child = spawn(process.execPath, [...nodeArgs, join(HERE, 'serve.ts'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout });
   return new Promise((resolve) => {
     lines.once('line', (line) => {
       resolve({
         info: JSON.parse(line) as { url: string; key?: string },
-        kill: () => new Promise<void>((done) => {
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        }),
+        kill: () =>
+          new Promise<void>((done) => {
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
       });
     });
   });
@@ -70,8 +76,12 @@ function inclusiveOwn(profile: { nodes: ProfileNode[] }, total: number): string 
   };
   const root = profile.nodes[0];
   if (root) walk(root.id);
-  return [...inclusive].filter(([name]) => name.includes(' src/')).sort((a, b) => b[1] - a[1]).slice(0, 30)
-    .map(([name, h]) => `${((100 * h) / total).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+  return [...inclusive]
+    .filter(([name]) => name.includes(' src/'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 30)
+    .map(([name, h]) => `${((100 * h) / total).toFixed(1).padStart(5)}%  ${name}`)
+    .join('\n');
 }
 
 function summarize(file: string): void {
@@ -88,8 +98,15 @@ function summarize(file: string): void {
     const f = url.startsWith('node_modules/') ? url.split('/').slice(0, 2).join('/') : url || n.callFrame.functionName;
     byFile.set(f, (byFile.get(f) ?? 0) + hits);
   }
-  const top = (m: Map<string, number>, k: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, h]) => `${((100 * h) / total).toFixed(1).padStart(5)}%  ${name}`).join('\n');
-  console.log(`--- self time by function (${total} samples)\n${top(byFn, 45)}\n--- by file/package\n${top(byFile, 35)}`);
+  const top = (m: Map<string, number>, k: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([name, h]) => `${((100 * h) / total).toFixed(1).padStart(5)}%  ${name}`)
+      .join('\n');
+  console.log(
+    `--- self time by function (${total} samples)\n${top(byFn, 45)}\n--- by file/package\n${top(byFile, 35)}`,
+  );
   console.log(`--- inclusive time of our own functions (self + what they call)\n${inclusiveOwn(profile, total)}`);
 }
 

@@ -23,16 +23,36 @@ const UPSTREAM_KEY = 'sk-bench-upstream-key-0000';
 
 function benchConfig(upstreamUrl: string): LoadedConfig {
   const config = configSchema.parse({
-    providers: { bench: { type: 'openai', base_url: `${upstreamUrl}/v1`, api_key: UPSTREAM_KEY, models: { 'bench-model': {} } } },
+    providers: {
+      bench: { type: 'openai', base_url: `${upstreamUrl}/v1`, api_key: UPSTREAM_KEY, models: { 'bench-model': {} } },
+    },
     main: { provider: 'bench', model: 'bench-model' },
     gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: 'info' },
   });
-  return { config, path: null, dir: process.cwd(), dotenvPath: null, dotenv: {}, env: {}, origins: new Map(), warnings: [], loadedAt: Date.now() };
+  return {
+    config,
+    path: null,
+    dir: process.cwd(),
+    dotenvPath: null,
+    dotenv: {},
+    env: {},
+    origins: new Map(),
+    warnings: [],
+    loadedAt: Date.now(),
+  };
 }
 
 /** A gateway as `switchyard gateway` runs one: its line per request to a file, a store, a client key. */
-async function benchGateway(loaded: LoadedConfig, logFile: string, stateHome?: string, watch = false): Promise<{ close: () => Promise<void>; url: string; key: string }> {
-  const store = stateHome === undefined ? openStore({ kind: 'memory' }) : openStore({ kind: loaded.config.gateway.state, home: stateHome });
+async function benchGateway(
+  loaded: LoadedConfig,
+  logFile: string,
+  stateHome?: string,
+  watch = false,
+): Promise<{ close: () => Promise<void>; url: string; key: string }> {
+  const store =
+    stateHome === undefined
+      ? openStore({ kind: 'memory' })
+      : openStore({ kind: loaded.config.gateway.state, home: stateHome });
   const key = generateKey();
   store.addGatewayKey(newKeyRecord(key, 'bench'));
   // The gateway logs one line per request, as in production, with the destination `switchyard gateway` uses
@@ -87,7 +107,9 @@ async function main(): Promise<void> {
     close = gw.close;
     process.stdout.write(`${JSON.stringify({ url: gw.url, key: gw.key })}\n`);
   } else {
-    process.stderr.write('usage: node bench/serve.ts upstream | proxy <upstreamUrl> | floor <upstreamUrl> | gateway <upstreamUrl> <logFile> | sim | soak-gateway <configFile> <logFile>\n');
+    process.stderr.write(
+      'usage: node bench/serve.ts upstream | proxy <upstreamUrl> | floor <upstreamUrl> | gateway <upstreamUrl> <logFile> | sim | soak-gateway <configFile> <logFile>\n',
+    );
     process.exit(2);
   }
   // SIGUSR2: report the CPU time used so far, so the benchmark can give CPU per request for each server.

@@ -25,7 +25,8 @@ type Sample = Required<ServerUsage>;
 
 /** The gateway runs with --expose-gc, so every report carries its memory. */
 function memoryOf(u: ServerUsage): Sample {
-  if (u.heapUsed === undefined || u.heapTotal === undefined || u.rss === undefined) throw new Error('the soak gateway must run with --expose-gc');
+  if (u.heapUsed === undefined || u.heapTotal === undefined || u.rss === undefined)
+    throw new Error('the soak gateway must run with --expose-gc');
   return { cpuMicros: u.cpuMicros, heapUsed: u.heapUsed, heapTotal: u.heapTotal, rss: u.rss };
 }
 
@@ -36,7 +37,10 @@ function requestMix(key: string): RequestSpec[] {
   const openai = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
   const anthropic = { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' };
   const post = (path: string, headers: Record<string, string>, body: unknown): RequestSpec => ({
-    method: 'POST', path, headers, body: typeof body === 'string' ? body : JSON.stringify(body),
+    method: 'POST',
+    path,
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return [
     post('/v1/chat/completions', openai, { model: 'main', messages }),
@@ -47,9 +51,21 @@ function requestMix(key: string): RequestSpec[] {
     post('/v1/responses', openai, { model: 'main', instructions: 'Be brief.', input: 'Say hello in five words.' }),
     post('/v1/responses', openai, { model: 'claude/sim-large', input: messages, stream: true }),
     post('/v1/messages/count_tokens', anthropic, { model: 'main', messages }),
-    post('/v1/chat/completions', openai, { model: 'mimo/sim-small', messages, stream: true, stream_options: { include_usage: true } }),
-    post('/v1/chat/completions', openai, { model: `no-such-model-${Math.random().toString(36).slice(2, 8)}`, messages }),
-    post('/v1/chat/completions', { ...openai, authorization: 'Bearer sy-not-a-real-key-0000000000' }, { model: 'main', messages }),
+    post('/v1/chat/completions', openai, {
+      model: 'mimo/sim-small',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
+    post('/v1/chat/completions', openai, {
+      model: `no-such-model-${Math.random().toString(36).slice(2, 8)}`,
+      messages,
+    }),
+    post(
+      '/v1/chat/completions',
+      { ...openai, authorization: 'Bearer sy-not-a-real-key-0000000000' },
+      { model: 'main', messages },
+    ),
     { method: 'GET', path: '/v1/models', headers: openai },
     // Last: fastify answers a body it cannot parse with `Connection: close` (the client may still be sending), and
     // autocannon then loses the request it had queued on that connection.
@@ -99,25 +115,37 @@ async function main(): Promise<void> {
     const hungUp = hangUps(gateway.url, gateway.key ?? '', until);
     const samples: { t: number; requests: number; usage: Sample }[] = [];
     const started = Date.now();
-    console.log(`soak: ${SECONDS} s, ${CONNECTIONS} connections + hang-ups; heap after a full GC every ${SAMPLE_SECONDS} s`);
+    console.log(
+      `soak: ${SECONDS} s, ${CONNECTIONS} connections + hang-ups; heap after a full GC every ${SAMPLE_SECONDS} s`,
+    );
     // heap: what is still reachable after a full collection (a leak grows it); reserved: what V8 keeps for the heap,
     // which follows the allocation rate (the young generation grows to 32 MiB semi-spaces under load), as does rss.
     console.log('     t   requests  heap MB  reserved MB   rss MB');
     while (Date.now() < until) {
       const result = await autocannon({
-        url: gateway.url, connections: CONNECTIONS, duration: Math.min(SAMPLE_SECONDS, Math.max(1, (until - Date.now()) / 1000)),
+        url: gateway.url,
+        connections: CONNECTIONS,
+        duration: Math.min(SAMPLE_SECONDS, Math.max(1, (until - Date.now()) / 1000)),
         requests: requestMix(gateway.key ?? ''),
       });
       requests += result.requests.total;
-      for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses.set(code, (statuses.get(code) ?? 0) + stat.count);
+      for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))
+        statuses.set(code, (statuses.get(code) ?? 0) + stat.count);
       const usage = memoryOf(await gateway.usage());
       const t = (Date.now() - started) / 1000;
       samples.push({ t, requests, usage });
-      console.log(`${t.toFixed(0).padStart(6)} ${String(requests).padStart(10)} ${mb(usage.heapUsed)}       ${mb(usage.heapTotal)}   ${mb(usage.rss)}${t < WARMUP_SECONDS ? '   (warm-up)' : ''}`);
+      console.log(
+        `${t.toFixed(0).padStart(6)} ${String(requests).padStart(10)} ${mb(usage.heapUsed)}       ${mb(usage.heapTotal)}   ${mb(usage.rss)}${t < WARMUP_SECONDS ? '   (warm-up)' : ''}`,
+      );
     }
     const hangUpCount = await hungUp;
     clearInterval(editing);
-    console.log(`\nanswers by status: ${[...statuses].sort().map(([c, n]) => `${c}: ${n}`).join(', ')}; hang-ups: ${hangUpCount}`);
+    console.log(
+      `\nanswers by status: ${[...statuses]
+        .sort()
+        .map(([c, n]) => `${c}: ${n}`)
+        .join(', ')}; hang-ups: ${hangUpCount}`,
+    );
     console.log(`config edits: ${edition}; ${logCounts(logPath)}`);
     report(samples);
   } finally {
@@ -156,7 +184,9 @@ function report(samples: { t: number; requests: number; usage: Sample }[]): void
   const growth = end - start;
   const perMillion = (growth / Math.max(1, last.requests - first.requests)) * 1e6;
   const verdict = growth < FLAT_BYTES ? 'PASS' : 'FAIL';
-  console.log(`heap after GC: ${mb(start).trim()} MB in the first half → ${mb(end).trim()} MB at the end, ${last.requests - first.requests} requests after the warm-up (${growth >= 0 ? '+' : ''}${(growth / 1024).toFixed(0)} KiB, ${(perMillion / 1024).toFixed(0)} KiB per million requests)  (target: flat, < ${FLAT_BYTES / 1024 / 1024} MiB) ${verdict}`);
+  console.log(
+    `heap after GC: ${mb(start).trim()} MB in the first half → ${mb(end).trim()} MB at the end, ${last.requests - first.requests} requests after the warm-up (${growth >= 0 ? '+' : ''}${(growth / 1024).toFixed(0)} KiB, ${(perMillion / 1024).toFixed(0)} KiB per million requests)  (target: flat, < ${FLAT_BYTES / 1024 / 1024} MiB) ${verdict}`,
+  );
 }
 
 await main();

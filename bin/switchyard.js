@@ -84,7 +84,9 @@ function useCompileCache() {
 async function run() {
   if (process.env.SWITCHYARD_RERUN === '1' && process.channel) followParent();
   if (!fromSource && !existsSync(built)) {
-    process.stderr.write(`switchyard: neither ${source} nor ${built} exists; reinstall the package (or run npm run build)\n`);
+    process.stderr.write(
+      `switchyard: neither ${source} nor ${built} exists; reinstall the package (or run npm run build)\n`,
+    );
     process.exit(2);
   }
   useCompileCache();

@@ -16,7 +16,15 @@ export type { Switchyard, SwitchyardOptions } from './routing/switchyard.ts';
 export type { AdapterFor, Sleep } from './routing/call-context.ts';
 export type { Breakers } from './routing/breaker.ts';
 export type { Logger } from './log.ts';
-export type { Attempt, UnusableKey, ChatOptions, ChatSuccess, Disabled, LadderEvent, StreamSuccess } from './routing/types.ts';
+export type {
+  Attempt,
+  UnusableKey,
+  ChatOptions,
+  ChatSuccess,
+  Disabled,
+  LadderEvent,
+  StreamSuccess,
+} from './routing/types.ts';
 export type { LadderEvents, LadderListener } from './routing/events.ts';
 export { SwitchyardError, EXPLANATION_RANK } from './routing/errors.ts';
 export type { RouteFailure, RouteFailureKind } from './routing/errors.ts';

@@ -6,8 +6,19 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 export type { Logger };
 
 const REDACT_PATHS = [
-  'apiKey', 'api_key', 'secret', 'authorization', 'Authorization', '*.apiKey', '*.api_key', '*.secret',
-  '*.authorization', '*.Authorization', 'req.headers.authorization', 'req.headers["x-api-key"]', 'headers.authorization',
+  'apiKey',
+  'api_key',
+  'secret',
+  'authorization',
+  'Authorization',
+  '*.apiKey',
+  '*.api_key',
+  '*.secret',
+  '*.authorization',
+  '*.Authorization',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
   'headers["x-api-key"]',
 ];
 
@@ -23,10 +34,12 @@ const REDACT_PATHS = [
 const KEY_SHAPE_PREFIX = /\b(?:(?:sk|pk|rk|key|sy)[-_]|gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza)/;
 /** Every run of key characters with a place a key may start in it, matched whole (a lookahead does not backtrack),
  * so each run is looked at once: the prefix is looked for from the run's start only. */
-const KEY_RUN = /(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*?(?<![A-Za-z0-9_])(?:(?:sk|pk|rk|key|sy)[-_]|gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza))(?=([A-Za-z0-9_-]+))\1/g;
+const KEY_RUN =
+  /(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*?(?<![A-Za-z0-9_])(?:(?:sk|pk|rk|key|sy)[-_]|gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza))(?=([A-Za-z0-9_-]+))\1/g;
 /** Where a key may start in a run: at its start or after a `-`; group 1 for the short prefixes, whose keys need a
  * body of 4 characters, the others 16. */
-const KEY_START = /(?<![A-Za-z0-9_])(?:((?:sk|pk|rk|key|sy)[-_])|(?:gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza))/g;
+const KEY_START =
+  /(?<![A-Za-z0-9_])(?:((?:sk|pk|rk|key|sy)[-_])|(?:gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza))/g;
 
 /**
  * A key a provider echoed half-masked: a well-known prefix, some of the key's first characters, the provider's mask
@@ -97,7 +110,11 @@ function scrubOutsideOwnPaths(text: string): string {
     for (let at = text.indexOf(dir); at >= 0; at = text.indexOf(dir, at + 1)) {
       const after = text[at + dir.length];
       const before = text[at - 1];
-      if ((after !== undefined && after !== '/' && !PATH_END.test(after)) || (before !== undefined && /[\w.~/-]/.test(before))) continue;
+      if (
+        (after !== undefined && after !== '/' && !PATH_END.test(after)) ||
+        (before !== undefined && /[\w.~/-]/.test(before))
+      )
+        continue;
       let end = at + dir.length;
       while (end < text.length && !PATH_END.test(text[end]!)) end++;
       kept.push([at, end]);

@@ -11,7 +11,10 @@ export class UserError extends Error {
    * mistake, exit 2) unless said otherwise; `state`: the state store could not be opened or written (exit 1). */
   readonly kind: UserErrorKind;
 
-  constructor(message: string, options: { exitCode?: number; details?: string[]; cause?: unknown; kind?: UserErrorKind } = {}) {
+  constructor(
+    message: string,
+    options: { exitCode?: number; details?: string[]; cause?: unknown; kind?: UserErrorKind } = {},
+  ) {
     super(message, { cause: options.cause });
     this.exitCode = options.exitCode ?? 2;
     this.details = options.details ?? [];

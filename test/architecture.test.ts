@@ -27,12 +27,19 @@ const topLevel = (path: string): boolean => !path.includes('/');
 
 test('config/ imports only config/ and top-level modules', () => {
   const outside = tsFiles(join(SRC, 'config')).flatMap((file) =>
-    importsOf(file).filter((target) => !target.startsWith('config/') && !topLevel(target)).map((target) => `${relative(SRC, file)} -> ${target}`));
+    importsOf(file)
+      .filter((target) => !target.startsWith('config/') && !topLevel(target))
+      .map((target) => `${relative(SRC, file)} -> ${target}`),
+  );
   assert.deepEqual(outside, []);
 });
 
 test('the top-level modules config/ uses import no folder', () => {
   const used = new Set(tsFiles(join(SRC, 'config')).flatMap(importsOf).filter(topLevel));
-  const reaching = [...used].flatMap((file) => importsOf(join(SRC, file)).filter((target) => !topLevel(target)).map((target) => `${file} -> ${target}`));
+  const reaching = [...used].flatMap((file) =>
+    importsOf(join(SRC, file))
+      .filter((target) => !topLevel(target))
+      .map((target) => `${file} -> ${target}`),
+  );
   assert.deepEqual(reaching, []);
 });

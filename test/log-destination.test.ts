@@ -38,7 +38,10 @@ test('many batches: every line arrives once, in order and whole', async (t) => {
   dest.close();
   const got = lines(path).map((l) => JSON.parse(l) as { i: number });
   assert.equal(got.length, 3000);
-  assert.deepEqual(got.map((l) => l.i), Array.from({ length: 3000 }, (_, i) => i));
+  assert.deepEqual(
+    got.map((l) => l.i),
+    Array.from({ length: 3000 }, (_, i) => i),
+  );
 });
 
 test('a lone line is written within the flush interval, without a full batch', async (t) => {

@@ -17,8 +17,16 @@ function capture(): { stream: Writable; lines: string[] } {
 }
 
 const FIELDS = {
-  method: 'POST', path: '/v1/chat/completions', status: 200, key: 'ci "quoted"\n\\', model: null, stream: false, ms: 1.25,
-  route: 'prov/modèle-😀', odd: 'lone \ud800 surrogate', big: Number.NaN,
+  method: 'POST',
+  path: '/v1/chat/completions',
+  status: 200,
+  key: 'ci "quoted"\n\\',
+  model: null,
+  stream: false,
+  ms: 1.25,
+  route: 'prov/modèle-😀',
+  odd: 'lone \ud800 surrogate',
+  big: Number.NaN,
 };
 
 test('lineWriter writes the line pino writes for the same fields', async () => {
@@ -52,7 +60,8 @@ test('lineWriter honours the level and scrubs key-shaped strings', async () => {
 test('lineWriter scrubs every line, however many distinct values it has seen (the remembered texts are bounded)', async () => {
   const out = capture();
   const write = lineWriter(createLogger({ level: 'info', destination: out.stream }));
-  for (let i = 0; i < 1200; i++) write('info', { model: `sk-live-${String(i).padStart(6, '0')}abcd`, route: 'p/m' }, 'request');
+  for (let i = 0; i < 1200; i++)
+    write('info', { model: `sk-live-${String(i).padStart(6, '0')}abcd`, route: 'p/m' }, 'request');
   write('info', { model: 'sk-live-000007abcd', route: 'p/m' }, 'request');
   await new Promise((r) => setImmediate(r));
   assert.equal(out.lines.length, 1201);
@@ -71,9 +80,21 @@ test('lineWriter falls back to the logger for destinations that need pino metada
 test('rawJson values (ids seen once) are written as rendered: scrubbed unless trusted, also through the fallback', async () => {
   const out = capture();
   const write = lineWriter(createLogger({ level: 'info', destination: out.stream }));
-  write('info', { req_id: rawJson('5f0c2a9e71b4-1x3', true), other: rawJson('sk-caller-put-a-key-here-9z9z', false), quoted: rawJson('a "b"', false) }, 'request');
+  write(
+    'info',
+    {
+      req_id: rawJson('5f0c2a9e71b4-1x3', true),
+      other: rawJson('sk-caller-put-a-key-here-9z9z', false),
+      quoted: rawJson('a "b"', false),
+    },
+    'request',
+  );
   const viaPino = capture();
-  lineWriter(pino({ level: 'info' }, pino.multistream([{ stream: viaPino.stream }])))('info', { req_id: rawJson('lb-1', false) }, 'request');
+  lineWriter(pino({ level: 'info' }, pino.multistream([{ stream: viaPino.stream }])))(
+    'info',
+    { req_id: rawJson('lb-1', false) },
+    'request',
+  );
   await new Promise((r) => setImmediate(r));
   const line = JSON.parse(out.lines[0] ?? '{}');
   assert.equal(line.req_id, '5f0c2a9e71b4-1x3');
@@ -83,31 +104,72 @@ test('rawJson values (ids seen once) are written as rendered: scrubbed unless tr
 });
 
 test('scrubSecrets masks the well-known key prefixes and leaves names that merely start like them', () => {
-  const keys = ['AIzaSyD-AbCdEf1234567890XyZ', 'gsk_abcdefabcdef1234567890ABCD', 'xai-ABCDEFGH12345678abcdEFGH', 'hf_abcdefghij1234567890WXYZ', 'sk-proj-abc123def456'];
+  const keys = [
+    'AIzaSyD-AbCdEf1234567890XyZ',
+    'gsk_abcdefabcdef1234567890ABCD',
+    'xai-ABCDEFGH12345678abcdEFGH',
+    'hf_abcdefghij1234567890WXYZ',
+    'sk-proj-abc123def456',
+  ];
   for (const key of keys) {
     const out = scrubSecrets(`got "${key}" there`);
     assert.equal(out, `got "…${key.slice(-4)}" there`);
   }
-  for (const name of ['xai-grok-beta', 'hf-inference-endpoint', 'skateboarding', 'trace 4bf92f3577b34da6a3ce929d0e0e4736']) assert.equal(scrubSecrets(name), name);
+  for (const name of [
+    'xai-grok-beta',
+    'hf-inference-endpoint',
+    'skateboarding',
+    'trace 4bf92f3577b34da6a3ce929d0e0e4736',
+  ])
+    assert.equal(scrubSecrets(name), name);
 });
 
-test('scrubSecrets masks what one key-shaped expression would, and in time linear in the text', { timeout: 30_000 }, () => {
-  // The definition, as one regular expression: it scans a long run with no key end again from every prefix in it.
-  const SHAPE = /\b((?:sk|pk|rk|key|sy)[-_][A-Za-z0-9_-]{4,}|(?:gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza)[A-Za-z0-9_-]{16,})([A-Za-z0-9]{4})\b/g;
-  const reference = (text: string): string => text.replace(SHAPE, (_m, _head: string, tail: string) => `…${tail}`);
-  const atoms = ['sk', 'pk', 'key', 'sy', '-', '_', 'a', 'B', '1', '9', ' ', '.', 'gsk_', 'xai-', 'AIza', 'hf_', 'x', 'é', ':', 'abcd', '1234', 'github_pat_'];
-  let seed = 42;
-  const next = (n: number): number => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed % n;
-  };
-  for (let i = 0; i < 50_000; i++) {
-    let text = '';
-    for (let j = next(14); j >= 0; j--) text += atoms[next(atoms.length)];
-    assert.equal(scrubSecrets(text), reference(text), JSON.stringify(text));
-  }
-  // Runs full of prefixes and no key end (an upstream's garbage, a hostile error body): the expression above takes
-  // over a second for 12 KB of `sk-`; these are 200 KB each.
-  for (const text of ['sk-'.repeat(70_000), 'AIza_-'.repeat(35_000), `${'key_a'.repeat(40_000)}-`]) assert.ok(scrubSecrets(text) === text, `${text.slice(0, 12)}… is left as it is`);
-  assert.equal(scrubSecrets(`${'sk-'.repeat(70_000)}abcd1234`), '…1234');
-});
+test(
+  'scrubSecrets masks what one key-shaped expression would, and in time linear in the text',
+  { timeout: 30_000 },
+  () => {
+    // The definition, as one regular expression: it scans a long run with no key end again from every prefix in it.
+    const SHAPE =
+      /\b((?:sk|pk|rk|key|sy)[-_][A-Za-z0-9_-]{4,}|(?:gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza)[A-Za-z0-9_-]{16,})([A-Za-z0-9]{4})\b/g;
+    const reference = (text: string): string => text.replace(SHAPE, (_m, _head: string, tail: string) => `…${tail}`);
+    const atoms = [
+      'sk',
+      'pk',
+      'key',
+      'sy',
+      '-',
+      '_',
+      'a',
+      'B',
+      '1',
+      '9',
+      ' ',
+      '.',
+      'gsk_',
+      'xai-',
+      'AIza',
+      'hf_',
+      'x',
+      'é',
+      ':',
+      'abcd',
+      '1234',
+      'github_pat_',
+    ];
+    let seed = 42;
+    const next = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 50_000; i++) {
+      let text = '';
+      for (let j = next(14); j >= 0; j--) text += atoms[next(atoms.length)];
+      assert.equal(scrubSecrets(text), reference(text), JSON.stringify(text));
+    }
+    // Runs full of prefixes and no key end (an upstream's garbage, a hostile error body): the expression above takes
+    // over a second for 12 KB of `sk-`; these are 200 KB each.
+    for (const text of ['sk-'.repeat(70_000), 'AIza_-'.repeat(35_000), `${'key_a'.repeat(40_000)}-`])
+      assert.ok(scrubSecrets(text) === text, `${text.slice(0, 12)}… is left as it is`);
+    assert.equal(scrubSecrets(`${'sk-'.repeat(70_000)}abcd1234`), '…1234');
+  },
+);

@@ -72,9 +72,11 @@ export function mintedLine(provider: string, v: MintedView, now: number): string
   const clock = (iso: string): string => formatClock(Date.parse(iso), { now, seconds: true });
   const parts: string[] = [];
   if (v.minted_at !== undefined) parts.push(`minted ${clock(v.minted_at)}`);
-  if (v.expires_at !== undefined) parts.push(Date.parse(v.expires_at) > now ? `expires ${clock(v.expires_at)}` : `expired ${clock(v.expires_at)}`);
+  if (v.expires_at !== undefined)
+    parts.push(Date.parse(v.expires_at) > now ? `expires ${clock(v.expires_at)}` : `expired ${clock(v.expires_at)}`);
   else if (v.minted_at !== undefined) parts.push('no expiry given (used until rejected)');
-  if (v.error !== undefined && v.error_at !== undefined) parts.push(`last mint failed at ${clock(v.error_at)}: ${v.error}`);
+  if (v.error !== undefined && v.error_at !== undefined)
+    parts.push(`last mint failed at ${clock(v.error_at)}: ${v.error}`);
   if (parts.length === 0) parts.push('not minted yet (the first request, `auth test` or `auth refresh` mints it)');
   return `${provider} ${v.id}: ${v.source} (${v.setting}): ${parts.join('; ')}`;
 }
@@ -88,28 +90,58 @@ interface RefreshContext {
   store: StateStore;
 }
 
-export function registerAuthRefresh(auth: Command, withAuth: (cmd: Command, fn: (ctx: RefreshContext) => Promise<void>) => Promise<void>, requireProvider: (ctx: RefreshContext, provider: string) => void): void {
+export function registerAuthRefresh(
+  auth: Command,
+  withAuth: (cmd: Command, fn: (ctx: RefreshContext) => Promise<void>) => Promise<void>,
+  requireProvider: (ctx: RefreshContext, provider: string) => void,
+): void {
   auth
     .command('refresh <provider> [id]')
-    .description('mint a new token for the provider\'s minted credential (api_key_file, api_key_command, oauth2) now; a running gateway mints its own within a second')
+    .description(
+      "mint a new token for the provider's minted credential (api_key_file, api_key_command, oauth2) now; a running gateway mints its own within a second",
+    )
     .option('--json', 'machine-readable output')
-    .action((provider: string, id: string | undefined, opts: RefreshOptions, cmd: Command) => withAuth(cmd, async (ctx) => {
-      requireProvider(ctx, provider);
-      await refresh(ctx, provider, id, opts);
-    }));
+    .action((provider: string, id: string | undefined, opts: RefreshOptions, cmd: Command) =>
+      withAuth(cmd, async (ctx) => {
+        requireProvider(ctx, provider);
+        await refresh(ctx, provider, id, opts);
+      }),
+    );
 }
 
-async function refresh(ctx: RefreshContext, provider: string, id: string | undefined, opts: RefreshOptions): Promise<void> {
+async function refresh(
+  ctx: RefreshContext,
+  provider: string,
+  id: string | undefined,
+  opts: RefreshOptions,
+): Promise<void> {
   const all = ctx.pool.mintedSources(provider);
-  if (all.length === 0) throw new UserError(`${provider} has no minted credential to refresh: its keys are used as written (a minted one comes from api_key_file, api_key_command or oauth2 under providers.${provider})`);
-  const chosen = id === undefined ? all : [matchOne(all, id, () => undefined, `minted credential of ${provider}`)].filter((s): s is MintedSource => s !== undefined);
-  if (chosen.length === 0) throw new UserError(`no minted credential of ${provider} has the ID "${id ?? ''}"; its minted credentials: ${all.map((s) => `${s.id} (${s.describe})`).join(', ')}`);
-  const results: { id: string; source: string; ok: boolean; expires_at?: string; error?: string; failure?: string }[] = [];
+  if (all.length === 0)
+    throw new UserError(
+      `${provider} has no minted credential to refresh: its keys are used as written (a minted one comes from api_key_file, api_key_command or oauth2 under providers.${provider})`,
+    );
+  const chosen =
+    id === undefined
+      ? all
+      : [matchOne(all, id, () => undefined, `minted credential of ${provider}`)].filter(
+          (s): s is MintedSource => s !== undefined,
+        );
+  if (chosen.length === 0)
+    throw new UserError(
+      `no minted credential of ${provider} has the ID "${id ?? ''}"; its minted credentials: ${all.map((s) => `${s.id} (${s.describe})`).join(', ')}`,
+    );
+  const results: { id: string; source: string; ok: boolean; expires_at?: string; error?: string; failure?: string }[] =
+    [];
   for (const source of chosen) {
     try {
       const t = await ctx.pool.minter.refresh(source);
       await ctx.store.writeMint(source.id, { provider, at: Date.now(), refresh_requested_at: Date.now() });
-      results.push({ id: source.id, source: source.describe, ok: true, ...(t.expiresAt !== undefined ? { expires_at: new Date(t.expiresAt).toISOString() } : {}) });
+      results.push({
+        id: source.id,
+        source: source.describe,
+        ok: true,
+        ...(t.expiresAt !== undefined ? { expires_at: new Date(t.expiresAt).toISOString() } : {}),
+      });
     } catch (err) {
       if (!MintError.isInstance(err)) throw err;
       results.push({ id: source.id, source: source.describe, ok: false, error: err.message, failure: err.failure });
@@ -123,8 +155,12 @@ async function refresh(ctx: RefreshContext, provider: string, id: string | undef
       process.stdout.write(`${provider} ${r.id}: could not mint a token: ${r.error ?? ''}\n`);
       continue;
     }
-    const expires = r.expires_at !== undefined ? `; it expires ${formatClock(Date.parse(r.expires_at), { now, seconds: true })}` : '; no expiry given (used until rejected)';
+    const expires =
+      r.expires_at !== undefined
+        ? `; it expires ${formatClock(Date.parse(r.expires_at), { now, seconds: true })}`
+        : '; no expiry given (used until rejected)';
     process.stdout.write(`${provider} ${r.id}: minted a new token from ${r.source}${expires}\n`);
   }
-  if (results.some((r) => r.ok)) process.stdout.write('  a running gateway on this state store mints its own new token within a second\n');
+  if (results.some((r) => r.ok))
+    process.stdout.write('  a running gateway on this state store mints its own new token within a second\n');
 }

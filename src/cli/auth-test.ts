@@ -22,13 +22,25 @@ interface TestOptions {
 export function registerAuthTest(auth: Command): void {
   auth
     .command('test [provider] [id]')
-    .description('probe each credential live (a one-token chat; a models list when no model is known): valid, rejected (never worked), suspect (worked before), quota, rate-limited, unreachable, …; records nothing unless --record')
-    .option('--record', 'save each outcome in the state store as a request would (a valid key is ok again, a failing one is set aside)')
+    .description(
+      'probe each credential live (a one-token chat; a models list when no model is known): valid, rejected (never worked), suspect (worked before), quota, rate-limited, unreachable, …; records nothing unless --record',
+    )
+    .option(
+      '--record',
+      'save each outcome in the state store as a request would (a valid key is ok again, a failing one is set aside)',
+    )
     .option('--json', 'machine-readable output')
-    .action((provider: string | undefined, id: string | undefined, opts: TestOptions, cmd: Command) => authTest(cmd, provider, id, opts));
+    .action((provider: string | undefined, id: string | undefined, opts: TestOptions, cmd: Command) =>
+      authTest(cmd, provider, id, opts),
+    );
 }
 
-async function authTest(cmd: Command, provider: string | undefined, id: string | undefined, opts: TestOptions): Promise<void> {
+async function authTest(
+  cmd: Command,
+  provider: string | undefined,
+  id: string | undefined,
+  opts: TestOptions,
+): Promise<void> {
   const loaded = cliConfig(cmd, { require: true });
   // As every auth command: which of two values of a key variable is tried first decides what the probe means.
   const warn = authWarnings(loaded);
@@ -39,11 +51,21 @@ async function authTest(cmd: Command, provider: string | undefined, id: string |
   try {
     const pool = new CredentialPool({ loaded, store, onNotice: warn });
     const record = opts.record === true;
-    const probes = await probeProviders({ loaded, store, pool, adapterFor, providers: provider ? [provider] : configured, record, ...(id !== undefined ? { id } : {}), ...(table ? { progress: table } : {}) });
+    const probes = await probeProviders({
+      loaded,
+      store,
+      pool,
+      adapterFor,
+      providers: provider ? [provider] : configured,
+      record,
+      ...(id !== undefined ? { id } : {}),
+      ...(table ? { progress: table } : {}),
+    });
     table?.finish();
     const ok = allValid(probes);
     if (opts.json) printJson({ ok, recorded: record, providers: probes });
-    else if (!record && probes.some((p) => p.results.length > 0)) process.stdout.write(`${readOnlyLine(storeName(store))}\n`);
+    else if (!record && probes.some((p) => p.results.length > 0))
+      process.stdout.write(`${readOnlyLine(storeName(store))}\n`);
     if (!ok) process.exitCode = 1;
   } finally {
     table?.finish();

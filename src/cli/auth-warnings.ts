@@ -14,7 +14,10 @@ export function authWarnings(loaded: LoadedConfig): (notice: { message: string }
     process.stderr.write(`warning: ${scrubSecrets(message)}\n`);
   };
   // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials.
-  const keyVariables = [...Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p)), ...interpolatedKeyVariables(loaded)];
+  const keyVariables = [
+    ...Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p)),
+    ...interpolatedKeyVariables(loaded),
+  ];
   for (const v of keyVariables) {
     const conflict = loaded.envConflicts?.get(v);
     if (conflict !== undefined) warn(conflict);

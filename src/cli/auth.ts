@@ -9,7 +9,14 @@ import { describeCredential } from '../credentials/describe.ts';
 import { fingerprint, mask } from '../config/mask.ts';
 import { CredentialPool, type ProviderExplanation, type ResetOutcome } from '../credentials/pool.ts';
 import { readSecret } from '../credentials/secret-input.ts';
-import { CANDIDATE_HEADER, candidateRow, candidateRows, healthUnknown, withheldLine, withheldRow } from '../credentials/table.ts';
+import {
+  CANDIDATE_HEADER,
+  candidateRow,
+  candidateRows,
+  healthUnknown,
+  withheldLine,
+  withheldRow,
+} from '../credentials/table.ts';
 import { keyTarget } from '../credentials/host-binding.ts';
 import type { CandidateStatus } from '../credentials/types.ts';
 import { resolveTask } from '../config/resolve-task.ts';
@@ -40,7 +47,9 @@ export function register(program: Command): void {
     .command('list [provider]')
     .description('every credential of every provider (or one), in use order, with its health')
     .option('--json', 'machine-readable output')
-    .action((provider: string | undefined, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => list(ctx, provider, opts)));
+    .action((provider: string | undefined, opts: JsonOption, cmd: Command) =>
+      withAuth(cmd, (ctx) => list(ctx, provider, opts)),
+    );
   auth
     .command('explain <provider>')
     .description('which credential the next request uses, and why')
@@ -54,22 +63,34 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     // A key typed after the provider is caught by us (with advice), not by commander's "too many arguments".
     .allowExcessArguments(true)
-    .action((provider: string, opts: AddOptions, cmd: Command) => withAuth(cmd, (ctx) => add(ctx, provider, cmd.args.length > 1, opts)));
+    .action((provider: string, opts: AddOptions, cmd: Command) =>
+      withAuth(cmd, (ctx) => add(ctx, provider, cmd.args.length > 1, opts)),
+    );
   auth
     .command('remove <provider> <id-or-label>')
     .description('delete a stored key (by ID, a unique ID prefix, or label)')
     .option('--json', 'machine-readable output')
-    .action((provider: string, id: string, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => remove(ctx, provider, id, opts)));
+    .action((provider: string, id: string, opts: JsonOption, cmd: Command) =>
+      withAuth(cmd, (ctx) => remove(ctx, provider, id, opts)),
+    );
   auth
     .command('rebind <provider> <id-or-label>')
-    .description("let a stored key go to the host the config names for the provider now (it is sent only to the host it was added for)")
+    .description(
+      'let a stored key go to the host the config names for the provider now (it is sent only to the host it was added for)',
+    )
     .option('--json', 'machine-readable output')
-    .action((provider: string, id: string, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => rebind(ctx, provider, id, opts)));
+    .action((provider: string, id: string, opts: JsonOption, cmd: Command) =>
+      withAuth(cmd, (ctx) => rebind(ctx, provider, id, opts)),
+    );
   auth
     .command('reset <provider> [id]')
-    .description("clear cooldowns and rejections (all of the provider's credentials, or one); a running gateway sees it within a second")
+    .description(
+      "clear cooldowns and rejections (all of the provider's credentials, or one); a running gateway sees it within a second",
+    )
     .option('--json', 'machine-readable output')
-    .action((provider: string, id: string | undefined, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => reset(ctx, provider, id, opts)));
+    .action((provider: string, id: string | undefined, opts: JsonOption, cmd: Command) =>
+      withAuth(cmd, (ctx) => reset(ctx, provider, id, opts)),
+    );
   registerAuthTest(auth);
   registerAuthRefresh(auth, withAuth, (ctx, provider) => requireProvider(ctx as AuthContext, provider, true));
 }
@@ -92,7 +113,11 @@ function knownProviders(ctx: AuthContext): string[] {
 }
 
 function requireProvider(ctx: AuthContext, provider: string, configured = false): void {
-  requireKnownProvider(ctx.loaded, provider, configured ? Object.keys(ctx.loaded.config.providers) : knownProviders(ctx));
+  requireKnownProvider(
+    ctx.loaded,
+    provider,
+    configured ? Object.keys(ctx.loaded.config.providers) : knownProviders(ctx),
+  );
 }
 
 /** A task's own key (`auxiliary.T.api_key`), shown under its provider: the task tries it before the provider's keys. */
@@ -112,7 +137,12 @@ type Explained = ProviderExplanation & { task_keys: TaskKeyView[]; health_known?
 
 function explainWithTasks(ctx: AuthContext, provider: string): Explained {
   const now = Date.now();
-  const views = taskKeys(ctx.loaded, provider).map((k) => ({ task: k.task, where: k.where, next: afterOwnRoute(ctx.loaded, k.task), ...taskKeyStatus(ctx.store, k, now) }));
+  const views = taskKeys(ctx.loaded, provider).map((k) => ({
+    task: k.task,
+    where: k.where,
+    next: afterOwnRoute(ctx.loaded, k.task),
+    ...taskKeyStatus(ctx.store, k, now),
+  }));
   const unknown = ctx.store.sharedStateRead?.() === false ? { health_known: false as const } : {};
   return { ...ctx.pool.explain(provider), task_keys: views, ...unknown };
 }
@@ -136,8 +166,12 @@ function afterOwnRoute(loaded: LoadedConfig, task: string): string {
   const next = routes.slice(own + 1).find((r) => !r.invalid);
   if (next) return `the task goes on to ${next.provider}/${next.model} (${next.origin})`;
   const t = loaded.config.auxiliary[task];
-  const chain = (t?.fallback_chain.length ?? 0) === 0 ? 'its fallback_chain is empty' : 'no route of its fallback_chain is usable';
-  const why = t?.fallback_to_main === false ? `auxiliary.${task}.fallback_to_main is false and ${chain}` : 'no other route is configured';
+  const chain =
+    (t?.fallback_chain.length ?? 0) === 0 ? 'its fallback_chain is empty' : 'no route of its fallback_chain is usable';
+  const why =
+    t?.fallback_to_main === false
+      ? `auxiliary.${task}.fallback_to_main is false and ${chain}`
+      : 'no other route is configured';
   return `${task} has no other route (${why}): its calls fail until the key is fixed or replaced`;
 }
 
@@ -154,7 +188,8 @@ function taskKeyLine(e: Explained, v: TaskKeyView): string {
     const skips = `${v.task} skips ${key} (${v.why ?? 'unusable'})`;
     return others ? `${skips} and uses the keys above` : `${skips}; ${e.provider} has no other key, so ${v.next}`;
   }
-  const first = v.health.state === 'rejected' ? `tries ${key} once more (${v.why ?? 'its probe is due'})` : `uses ${key} first`;
+  const first =
+    v.health.state === 'rejected' ? `tries ${key} once more (${v.why ?? 'its probe is due'})` : `uses ${key} first`;
   return `${v.task} ${first}${others ? ', then the keys above' : ''}`;
 }
 
@@ -165,13 +200,19 @@ function printExplanation(e: Explained, now: number, store: StateStore): void {
   if (rows.length > 0) printTable(rows, CANDIDATE_HEADER);
   if (unknown) process.stdout.write(`${unknownHealthLine(store)}\n`);
   // With the health unknown, "usable" means only "by the config's order": said so.
-  const summary = unknown && e.candidates.length > 0 ? `${e.summary} (by the config's order: its health is unknown here)` : e.summary;
+  const summary =
+    unknown && e.candidates.length > 0 ? `${e.summary} (by the config's order: its health is unknown here)` : e.summary;
   process.stdout.write(`${e.candidates.length > 0 ? '→ ' : ''}${summary}\n`);
   // With no other key the summary already says why they are held back.
   if (e.candidates.length > 0) for (const w of e.withheld) process.stdout.write(`${withheldLine(w)}\n`);
   if (e.task_keys.length === 0) return;
-  process.stdout.write(`tasks' own keys (each tried first by its task, before ${e.candidates.length > 0 ? 'the keys above' : `any key of ${e.provider}`}):\n`);
-  printTable(e.task_keys.map((v) => (unknown ? healthUnknown(taskKeyRow(v, now)) : taskKeyRow(v, now))), CANDIDATE_HEADER);
+  process.stdout.write(
+    `tasks' own keys (each tried first by its task, before ${e.candidates.length > 0 ? 'the keys above' : `any key of ${e.provider}`}):\n`,
+  );
+  printTable(
+    e.task_keys.map((v) => (unknown ? healthUnknown(taskKeyRow(v, now)) : taskKeyRow(v, now))),
+    CANDIDATE_HEADER,
+  );
   for (const v of e.task_keys) process.stdout.write(`→ ${taskKeyLine(e, v)}\n`);
 }
 
@@ -197,7 +238,9 @@ async function list(ctx: AuthContext, provider: string | undefined, opts: JsonOp
   const unknown = explanations.some((e) => e.health_known === false);
   const health = (row: string[]): string[] => (unknown ? healthUnknown(row, 1) : row);
   const rows = explanations.flatMap((e) => [
-    ...(e.candidates.length > 0 || e.withheld.length > 0 ? candidateRows(e, now, true).map(health) : [[e.provider, '', '', '-', 'none', 'missing', '-', '-', '-']]),
+    ...(e.candidates.length > 0 || e.withheld.length > 0
+      ? candidateRows(e, now, true).map(health)
+      : [[e.provider, '', '', '-', 'none', 'missing', '-', '-', '-']]),
     ...e.withheld.map((w) => [e.provider, ...withheldRow(w)]),
     ...e.task_keys.map((v) => health([e.provider, ...taskKeyRow(v, now)])),
   ]);
@@ -222,7 +265,9 @@ async function explain(ctx: AuthContext, provider: string, opts: JsonOption): Pr
  * before and after them. */
 function printChains(provider: string, chains: readonly TaskChain[]): void {
   if (chains.length === 0) {
-    process.stdout.write(`no task's chain goes through ${provider} (a gateway request naming ${provider}/MODEL can still use it)\n`);
+    process.stdout.write(
+      `no task's chain goes through ${provider} (a gateway request naming ${provider}/MODEL can still use it)\n`,
+    );
     return;
   }
   process.stdout.write(`chains through ${provider} (each task's routes, in the order they are tried):\n`);
@@ -236,27 +281,53 @@ interface AddOptions extends JsonOption {
 
 async function add(ctx: AuthContext, provider: string, keyOnArgv: boolean, opts: AddOptions): Promise<void> {
   if (keyOnArgv) {
-    throw new UserError('refusing to read a key from the command line (it would stay in your shell history and be visible in `ps`)', {
-      details: [`pipe it instead:  printf %s "$KEY" | switchyard auth add ${provider}`, `or run \`switchyard auth add ${provider}\` and paste it at the hidden prompt`],
-    });
+    throw new UserError(
+      'refusing to read a key from the command line (it would stay in your shell history and be visible in `ps`)',
+      {
+        details: [
+          `pipe it instead:  printf %s "$KEY" | switchyard auth add ${provider}`,
+          `or run \`switchyard auth add ${provider}\` and paste it at the hidden prompt`,
+        ],
+      },
+    );
   }
   requireProvider(ctx, provider, true);
   const priority = parsePriority(opts.priority);
   const secret = await readSecret(`API key for ${provider} (input hidden): `);
   if (secret.length === 0) throw new UserError(`no key given: pipe it on stdin or type it at the prompt`);
   // No masked excerpt here: the "last four characters" of two pasted keys would be part of the second one.
-  if (/\s/.test(secret)) throw new UserError(`the key for ${provider} contains spaces or several lines; give exactly one key`);
+  if (/\s/.test(secret))
+    throw new UserError(`the key for ${provider} contains spaces or several lines; give exactly one key`);
   // The key is bound to the host the config sends the provider to now: it is never sent anywhere else.
   const target = keyTarget(ctx.loaded, provider)!;
-  const entry = { id: fingerprint(secret), provider, secret, priority, origin: target.origin, ...(opts.label !== undefined ? { label: opts.label } : {}) };
+  const entry = {
+    id: fingerprint(secret),
+    provider,
+    secret,
+    priority,
+    origin: target.origin,
+    ...(opts.label !== undefined ? { label: opts.label } : {}),
+  };
   const stored = addOnce(ctx, entry);
-  const out = { provider, id: stored.id, masked: mask(secret), label: stored.label ?? null, priority: stored.priority, origin: target.origin };
+  const out = {
+    provider,
+    id: stored.id,
+    masked: mask(secret),
+    label: stored.label ?? null,
+    priority: stored.priority,
+    origin: target.origin,
+  };
   if (opts.json) return printJson(out);
   const label = stored.label !== undefined ? `, label "${stored.label}"` : '';
-  process.stdout.write(`stored ${provider} key ${out.masked} (ID ${stored.id}${label}, priority ${stored.priority}) for ${target.origin}\n`);
-  process.stdout.write(`  it is sent only there: to ${provider} as ${target.setting} (${target.writtenAt}) names it now\n`);
+  process.stdout.write(
+    `stored ${provider} key ${out.masked} (ID ${stored.id}${label}, priority ${stored.priority}) for ${target.origin}\n`,
+  );
+  process.stdout.write(
+    `  it is sent only there: to ${provider} as ${target.setting} (${target.writtenAt}) names it now\n`,
+  );
   const also = ctx.pool.candidates(provider).find((c) => c.credential.fingerprint === stored.id);
-  if (also && also.credential.sources.length > 1) process.stdout.write(`note: the same key is also in ${describeCredential(also.credential)}\n`);
+  if (also && also.credential.sources.length > 1)
+    process.stdout.write(`note: the same key is also in ${describeCredential(also.credential)}\n`);
   process.stdout.write(`→ ${ctx.pool.explain(provider).summary}\n`);
 }
 
@@ -264,16 +335,22 @@ async function add(ctx: AuthContext, provider: string, keyOnArgv: boolean, opts:
 function addOnce(ctx: AuthContext, entry: Omit<StoredCredential, 'created_at'>): StoredCredential {
   const existing = ctx.store.listStoredCredentials(entry.provider).find((c) => c.id === entry.id);
   if (existing && existing.origin !== entry.origin) {
-    throw new UserError(`that key is already stored for ${entry.provider} (ID ${entry.id}), for ${existing.origin ?? 'a host not recorded yet'}`, {
-      details: [`to send it to ${entry.origin ?? 'this host'} instead: \`switchyard auth rebind ${entry.provider} ${entry.id}\``],
-    });
+    throw new UserError(
+      `that key is already stored for ${entry.provider} (ID ${entry.id}), for ${existing.origin ?? 'a host not recorded yet'}`,
+      {
+        details: [
+          `to send it to ${entry.origin ?? 'this host'} instead: \`switchyard auth rebind ${entry.provider} ${entry.id}\``,
+        ],
+      },
+    );
   }
   return ctx.store.addStoredCredential(entry);
 }
 
 function parsePriority(text: string | undefined): number {
   if (text === undefined) return 0;
-  if (!/^-?\d+$/.test(text)) throw new UserError(`--priority expects a whole number (lower is used first), got "${text}"`);
+  if (!/^-?\d+$/.test(text))
+    throw new UserError(`--priority expects a whole number (lower is used first), got "${text}"`);
   return Number(text);
 }
 
@@ -283,7 +360,9 @@ function remove(ctx: AuthContext, provider: string, idOrLabel: string, opts: Jso
   if (!removed) throw notStored(ctx, provider, idOrLabel);
   const out = { provider, id: removed.id, masked: mask(removed.secret), label: removed.label ?? null };
   if (opts.json) return printJson(out);
-  process.stdout.write(`removed stored ${provider} key ${out.masked} (ID ${removed.id}${removed.label !== undefined ? `, label "${removed.label}"` : ''})\n`);
+  process.stdout.write(
+    `removed stored ${provider} key ${out.masked} (ID ${removed.id}${removed.label !== undefined ? `, label "${removed.label}"` : ''})\n`,
+  );
 }
 
 /** `auth rebind P ID`: the stored key may go to the host the config names for P now, and only there. */
@@ -292,34 +371,70 @@ function rebind(ctx: AuthContext, provider: string, idOrLabel: string, opts: Jso
   const target = keyTarget(ctx.loaded, provider)!;
   const before = ctx.store.bindStoredCredential(provider, idOrLabel, target.origin);
   if (!before) throw notStored(ctx, provider, idOrLabel, 'it goes wherever the config that names it sends it');
-  const out = { provider, id: before.id, masked: mask(before.secret), label: before.label ?? null, origin: target.origin, previous_origin: before.origin ?? null };
+  const out = {
+    provider,
+    id: before.id,
+    masked: mask(before.secret),
+    label: before.label ?? null,
+    origin: target.origin,
+    previous_origin: before.origin ?? null,
+  };
   if (opts.json) return printJson(out);
   const label = before.label !== undefined ? `, label "${before.label}"` : '';
-  const was = before.origin === undefined ? 'it had no host recorded' : before.origin === target.origin ? 'it already was' : `it was for ${before.origin}, and is not sent there any more`;
-  process.stdout.write(`stored ${provider} key ${out.masked} (ID ${before.id}${label}) is now for ${target.origin}, as ${target.setting} (${target.writtenAt}) names it; ${was}\n`);
+  const was =
+    before.origin === undefined
+      ? 'it had no host recorded'
+      : before.origin === target.origin
+        ? 'it already was'
+        : `it was for ${before.origin}, and is not sent there any more`;
+  process.stdout.write(
+    `stored ${provider} key ${out.masked} (ID ${before.id}${label}) is now for ${target.origin}, as ${target.setting} (${target.writtenAt}) names it; ${was}\n`,
+  );
   process.stdout.write(`→ ${ctx.pool.explain(provider).summary}\n`);
 }
 
 /** Not a stored key: say where it does come from, since only stored keys can be removed here. Matched by the same
  * rules as the store (exact ID or label, or a unique prefix of 4+ characters), so a short prefix of a stored key's
  * ID is not mistaken for "that key, which is not stored". */
-function notStored(ctx: AuthContext, provider: string, idOrLabel: string, advice = 'remove it where it is set'): UserError {
-  const candidates = ctx.pool.candidates(provider).map((c) => ({ id: c.credential.fingerprint, credential: c.credential }));
+function notStored(
+  ctx: AuthContext,
+  provider: string,
+  idOrLabel: string,
+  advice = 'remove it where it is set',
+): UserError {
+  const candidates = ctx.pool
+    .candidates(provider)
+    .map((c) => ({ id: c.credential.fingerprint, credential: c.credential }));
   // A task's own key is not stored either: say where it is set rather than "no such key".
   for (const k of taskKeys(ctx.loaded, provider)) {
     if (candidates.some((c) => c.id === k.credential.fingerprint)) continue;
-    candidates.push({ id: k.credential.fingerprint, credential: { ...k.credential, sources: [{ kind: 'config', where: k.where }] } });
+    candidates.push({
+      id: k.credential.fingerprint,
+      credential: { ...k.credential, sources: [{ kind: 'config', where: k.where }] },
+    });
   }
   const match = matchOne(candidates, idOrLabel, (c) => c.credential.label, `credential of ${provider}`);
   if (match && !match.credential.sources.some((s) => s.kind === 'stored')) {
-    return new UserError(`${describeCredential(match.credential)} is not a stored key; ${advice} (${match.credential.sources.map((s) => s.where).join(', ')})`);
+    return new UserError(
+      `${describeCredential(match.credential)} is not a stored key; ${advice} (${match.credential.sources.map((s) => s.where).join(', ')})`,
+    );
   }
   // Exit 2 like `auth reset P ID` and `auth test P ID` with an ID that matches nothing: a bad argument.
-  const hint = shortPrefixHint(candidates.map((c) => c.id), idOrLabel);
-  return new UserError(`no stored key of ${provider} matches "${idOrLabel}"${hint}; see \`switchyard auth list ${provider}\``);
+  const hint = shortPrefixHint(
+    candidates.map((c) => c.id),
+    idOrLabel,
+  );
+  return new UserError(
+    `no stored key of ${provider} matches "${idOrLabel}"${hint}; see \`switchyard auth list ${provider}\``,
+  );
 }
 
-async function reset(ctx: AuthContext, provider: string, idOrLabel: string | undefined, opts: JsonOption): Promise<void> {
+async function reset(
+  ctx: AuthContext,
+  provider: string,
+  idOrLabel: string | undefined,
+  opts: JsonOption,
+): Promise<void> {
   requireProvider(ctx, provider);
   const outcome = ctx.pool.reset(provider, idOrLabel);
   await saveReset(ctx, provider);
@@ -337,29 +452,51 @@ async function reset(ctx: AuthContext, provider: string, idOrLabel: string | und
 }
 
 /** What the reset changed, said of the keys it changed: "ok again" only of a key that was set aside and is ok now. */
-function resetLines(ctx: AuthContext, provider: string, idOrLabel: string | undefined, outcome: ResetOutcome, now: number): string[] {
+function resetLines(
+  ctx: AuthContext,
+  provider: string,
+  idOrLabel: string | undefined,
+  outcome: ResetOutcome,
+  now: number,
+): string[] {
   const at = `as of ${formatClock(now, { now, seconds: true })} in ${storeName(ctx.store)}`;
   const lines: string[] = [];
   const { reset: changed, already_ok: alreadyOk, still_set_aside: still } = outcome;
   if (changed.length > 0) {
     const all = idOrLabel === undefined && still.length === 0;
-    const what = all ? 'all credentials are' : changed.length === 1 ? `credential ${changed[0]} is` : `credentials ${changed.join(', ')} are`;
-    const others = alreadyOk.length > 0 ? `; ${alreadyOk.length} ${alreadyOk.length === 1 ? 'was' : 'were'} ok already` : '';
+    const what = all
+      ? 'all credentials are'
+      : changed.length === 1
+        ? `credential ${changed[0]} is`
+        : `credentials ${changed.join(', ')} are`;
+    const others =
+      alreadyOk.length > 0 ? `; ${alreadyOk.length} ${alreadyOk.length === 1 ? 'was' : 'were'} ok already` : '';
     lines.push(`reset ${provider}: ${keysChanged(changed.length)} — ${what} ok again ${at}${others}`);
     // Said because a reset in one store does nothing for a gateway using another (a shell and a service with
     // different SWITCHYARD_HOME): the reset looks done while the gateway keeps refusing.
-    lines.push('  a running gateway sees it within a second if it uses this state store (the same SWITCHYARD_HOME, or the same gateway.state)');
+    lines.push(
+      '  a running gateway sees it within a second if it uses this state store (the same SWITCHYARD_HOME, or the same gateway.state)',
+    );
   } else if (still.length === 0) {
-    const what = idOrLabel !== undefined ? `credential ${alreadyOk[0]} was ok already` : alreadyOk.length > 0 ? `every credential of ${provider} was ok already` : `${provider} has no credential to reset`;
+    const what =
+      idOrLabel !== undefined
+        ? `credential ${alreadyOk[0]} was ok already`
+        : alreadyOk.length > 0
+          ? `every credential of ${provider} was ok already`
+          : `${provider} has no credential to reset`;
     lines.push(`reset ${provider}: nothing to reset (${keysChanged(0)}): ${what} (${at})`);
   }
   for (const fp of still) {
     const record = ctx.store.getHealth(fp);
     const when = record?.state_at !== undefined ? ` at ${formatClock(record.state_at, { now, seconds: true })}` : '';
-    lines.push(`reset ${provider}: credential ${fp} is still set aside: its state was recorded${when}, after this reset (a process whose clock is ahead of this one's), and a failure recorded after a reset stands; run the reset again once that time has passed`);
+    lines.push(
+      `reset ${provider}: credential ${fp} is still set aside: its state was recorded${when}, after this reset (a process whose clock is ahead of this one's), and a failure recorded after a reset stands; run the reset again once that time has passed`,
+    );
   }
   for (const [fp, others] of Object.entries(outcome.shared)) {
-    lines.push(`  ${fp} is also ${others.join(' and ')}'s key, and health is kept per key: it is ok again for ${others.length > 1 ? 'them' : others[0]} too`);
+    lines.push(
+      `  ${fp} is also ${others.join(' and ')}'s key, and health is kept per key: it is ok again for ${others.length > 1 ? 'them' : others[0]} too`,
+    );
   }
   return lines;
 }
@@ -375,10 +512,17 @@ async function saveReset(ctx: AuthContext, provider: string): Promise<void> {
     await ctx.store.flush();
   } catch (err) {
     const why = ctx.store.status().lastError ?? (err instanceof Error ? err.message : String(err));
-    const where = ctx.store.kind === 'redis' ? `${storeName(ctx.store)} is unreachable (${why})` : `${storeName(ctx.store)} could not be written (${why})`;
+    const where =
+      ctx.store.kind === 'redis'
+        ? `${storeName(ctx.store)} is unreachable (${why})`
+        : `${storeName(ctx.store)} could not be written (${why})`;
     throw new UserError(`the reset of ${provider} was not saved: ${where}; nothing changed for a running gateway`, {
       exitCode: 1,
-      details: [ctx.store.kind === 'redis' ? 'start Redis or fix gateway.state, then run the reset again' : 'fix the state directory, then run the reset again'],
+      details: [
+        ctx.store.kind === 'redis'
+          ? 'start Redis or fix gateway.state, then run the reset again'
+          : 'fix the state directory, then run the reset again',
+      ],
       cause: err,
     });
   }

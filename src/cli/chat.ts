@@ -31,7 +31,10 @@ export function register(program: Command): void {
   program
     .command('chat')
     .description('chat with the main route: interactive, or one answer with -m (see docs/chat.md)')
-    .option('-m, --message <text>', 'send one message, print the answer and exit (0 answered, 1 not answered, 2 a usage or config error)')
+    .option(
+      '-m, --message <text>',
+      'send one message, print the answer and exit (0 answered, 1 not answered, 2 a usage or config error)',
+    )
     .option('-s, --session <id>', 'continue a session (id or unique prefix, from `switchyard sessions list`)')
     .option('--no-session', 'with -m: store no session and make no title call (for scripts)')
     .option('--model <provider/model>', 'use this route for the session (like /model)')
@@ -52,25 +55,32 @@ async function runChat(opts: ChatOpts, cmd: Command): Promise<void> {
 }
 
 async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
-  if (opts.json && opts.message === undefined) throw new UserError('--json needs -m "message" (the interactive chat has no JSON mode)');
+  if (opts.json && opts.message === undefined)
+    throw new UserError('--json needs -m "message" (the interactive chat has no JSON mode)');
   if (opts.message !== undefined && opts.message.trim() === '') throw new UserError('-m needs a non-empty message');
-  if (typeof opts.session === 'string' && opts.session.trim() === '') throw new UserError('--session needs a session id or prefix (see `switchyard sessions list`)');
+  if (typeof opts.session === 'string' && opts.session.trim() === '')
+    throw new UserError('--session needs a session id or prefix (see `switchyard sessions list`)');
   const keep = opts.session !== false;
-  if (!keep && opts.message === undefined) throw new UserError('--no-session needs -m "message" (an interactive chat is a session)');
+  if (!keep && opts.message === undefined)
+    throw new UserError('--no-session needs -m "message" (an interactive chat is a session)');
   const loaded = cliConfig(cmd, { require: true });
   const warned = new Set<string>();
   sayConfigWarnings(loaded, warned, (line) => process.stderr.write(`${line}\n`));
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
   const store = await openCliStore({ kind: loaded.config.gateway.state, env: { ...loaded.env } });
-  const runtime = await openChatRuntime(loaded, store, (message) => process.stderr.write(`warning: ${scrubSecrets(message)}\n`));
+  const runtime = await openChatRuntime(loaded, store, (message) =>
+    process.stderr.write(`warning: ${scrubSecrets(message)}\n`),
+  );
   // --no-session: the conversation lives in a store private to this process, written nowhere (the credentials'
   // health still goes to the real one: a key that failed here is one the gateway should know about).
   const scratch = keep ? undefined : openStore({ kind: 'memory' });
   try {
     const sessions = scratch ?? runtime.store;
-    const session = typeof opts.session === 'string' ? ChatSession.resume(sessions, opts.session) : ChatSession.fresh(sessions);
+    const session =
+      typeof opts.session === 'string' ? ChatSession.resume(sessions, opts.session) : ChatSession.fresh(sessions);
     if (opts.model) session.setRoute(parseRouteFor(loaded.config, opts.model));
-    if (opts.message !== undefined) await answerOnce(runtime, session, opts.message, { json: opts.json === true, stored: keep });
+    if (opts.message !== undefined)
+      await answerOnce(runtime, session, opts.message, { json: opts.json === true, stored: keep });
     else await interactive(runtime, session, opts.color !== false, warned);
   } finally {
     await runtime.close();
@@ -103,7 +113,10 @@ async function waitForTitle(settled: Promise<unknown>, tty: boolean, timeoutMs: 
   const first = await Promise.race([settled.then(() => 'done' as const), late]);
   clearTimeout(timer);
   if (first === 'done') return;
-  if (tty) process.stderr.write(`finishing the chat title before exiting (it is given at most ${formatDuration(timeoutMs)} in all: auxiliary.title_generation.timeout)…\n`);
+  if (tty)
+    process.stderr.write(
+      `finishing the chat title before exiting (it is given at most ${formatDuration(timeoutMs)} in all: auxiliary.title_generation.timeout)…\n`,
+    );
   await settled;
 }
 
@@ -114,10 +127,17 @@ async function waitForTitle(settled: Promise<unknown>, tty: boolean, timeoutMs: 
 function routeProblem(runtime: ChatRuntime, session: ChatSession): UserError | undefined {
   if (session.route || runtime.loaded.config.main) return undefined;
   const where = runtime.loaded.path ? `in ${runtime.loaded.path}` : 'and no config file was found (see docs/config.md)';
-  return new UserError(`no main route is configured ${where}; add \`main: { provider: …, model: … }\` to the config, or pass --model PROVIDER/MODEL`);
+  return new UserError(
+    `no main route is configured ${where}; add \`main: { provider: …, model: … }\` to the config, or pass --model PROVIDER/MODEL`,
+  );
 }
 
-async function answerOnce(runtime: ChatRuntime, session: ChatSession, message: string, how: { json: boolean; stored: boolean }): Promise<void> {
+async function answerOnce(
+  runtime: ChatRuntime,
+  session: ChatSession,
+  message: string,
+  how: { json: boolean; stored: boolean },
+): Promise<void> {
   const { json } = how;
   const shown = how.stored ? session : undefined;
   const problem = routeProblem(runtime, session);
@@ -125,14 +145,27 @@ async function answerOnce(runtime: ChatRuntime, session: ChatSession, message: s
     if (!json) throw problem;
     return failed(shown, problem, json);
   }
-  const conv = new Conversation({ session, backend: runtime.backend, config: runtime.loaded.config, notify: (line) => process.stderr.write(`${line}\n`), titles: how.stored });
+  const conv = new Conversation({
+    session,
+    backend: runtime.backend,
+    config: runtime.loaded.config,
+    notify: (line) => process.stderr.write(`${line}\n`),
+    titles: how.stored,
+  });
   try {
     const result = await conv.send(message, json ? {} : { onText: (t) => process.stdout.write(t) });
     if (!json) process.stdout.write('\n');
     if (result.note !== undefined) process.stderr.write(`${result.note}\n`);
     // The title upgrade runs in the background; wait for it (bounded by its task timeout) so it lands in the store.
     await conv.titleSettled();
-    if (json) printJson({ session: shown?.id ?? null, answer: result.answer, route: result.route, attempts: result.attempts, title: shown?.title ?? null });
+    if (json)
+      printJson({
+        session: shown?.id ?? null,
+        answer: result.answer,
+        route: result.route,
+        attempts: result.attempts,
+        title: shown?.title ?? null,
+      });
   } catch (err) {
     failed(shown, err, json);
   }
@@ -173,11 +206,17 @@ function failureJsonRow(f: RouteFailure): Record<string, unknown> {
   return { route: f.route, kind: f.kind, ...(blocked !== undefined ? { blocked } : {}), explanation: f.explanation };
 }
 
-async function interactive(runtime: ChatRuntime, session: ChatSession, color: boolean, warned: Set<string>): Promise<void> {
+async function interactive(
+  runtime: ChatRuntime,
+  session: ChatSession,
+  color: boolean,
+  warned: Set<string>,
+): Promise<void> {
   const tty = process.stdin.isTTY && process.stdout.isTTY;
   // Notices arrive from the conversation while the REPL owns the terminal: route them through it.
   const notices: { repl?: Repl } = {};
-  const notify = (line: string): void => void (notices.repl ? notices.repl.notice(line) : process.stderr.write(`${line}\n`));
+  const notify = (line: string): void =>
+    void (notices.repl ? notices.repl.notice(line) : process.stderr.write(`${line}\n`));
   const conv = new Conversation({ session, backend: runtime.backend, config: runtime.loaded.config, notify });
   const repl = new Repl(conv, runtime.loaded.config, {
     input: process.stdin,
@@ -215,7 +254,11 @@ function sessionsFileOf(runtime: ChatRuntime): { sessionsFile?: string } {
  * request uses the new key): a valid change replaces the router's config and the chat's; an invalid one keeps the
  * previous config and says why, once per change.
  */
-function followConfig(runtime: ChatRuntime, notify: (line: string) => void, apply: (next: LoadedConfig) => void): () => void {
+function followConfig(
+  runtime: ChatRuntime,
+  notify: (line: string) => void,
+  apply: (next: LoadedConfig) => void,
+): () => void {
   try {
     return watchConfig(runtime.loaded, (next) => {
       if (UserError.isInstance(next)) {

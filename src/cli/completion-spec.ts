@@ -21,7 +21,12 @@ export interface CommandSpec {
 
 function optionSpec(o: Option): OptionSpec {
   const flags = [o.short, o.long].filter((f): f is string => typeof f === 'string');
-  return { flags, description: o.description, value: o.required || o.optional, ...(o.argChoices ? { choices: o.argChoices } : {}) };
+  return {
+    flags,
+    description: o.description,
+    value: o.required || o.optional,
+    ...(o.argChoices ? { choices: o.argChoices } : {}),
+  };
 }
 
 const HELP: OptionSpec = { flags: ['-h', '--help'], description: 'display help for command', value: false };
@@ -32,7 +37,12 @@ export function commandSpecs(program: Command): CommandSpec[] {
   const walk = (cmd: Command, path: string, inherited: OptionSpec[]): void => {
     const options = [...inherited, ...cmd.options.filter((o) => !o.hidden).map(optionSpec)];
     const subs = cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden);
-    out.push({ path, description: cmd.description(), subcommands: subs.map((c) => ({ name: c.name(), description: c.description() })), options: [...options, HELP] });
+    out.push({
+      path,
+      description: cmd.description(),
+      subcommands: subs.map((c) => ({ name: c.name(), description: c.description() })),
+      options: [...options, HELP],
+    });
     for (const sub of subs) walk(sub, path === '' ? sub.name() : `${path} ${sub.name()}`, options);
   };
   walk(program, '', []);

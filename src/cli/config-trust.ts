@@ -14,7 +14,8 @@ export interface TrustOptions {
 }
 
 export function trustCommand(file: string | undefined, opts: TrustOptions): void {
-  if (opts.list && (opts.remove || file !== undefined)) throw new UserError('config trust --list takes no file and no --remove: it only lists the trusted files');
+  if (opts.list && (opts.remove || file !== undefined))
+    throw new UserError('config trust --list takes no file and no --remove: it only lists the trusted files');
   if (opts.list) {
     const list = trustedConfigs();
     process.stdout.write(list.length === 0 ? 'no config file is trusted\n' : `${list.join('\n')}\n`);
@@ -22,7 +23,12 @@ export function trustCommand(file: string | undefined, opts: TrustOptions): void
   }
   const path = resolve(process.cwd(), file ?? 'switchyard.yaml');
   keepPathsUnder(dirname(path));
-  if (!existsSync(path)) throw new UserError(`${path} does not exist`, { details: ['run this in the directory that holds switchyard.yaml, or name the file: switchyard config trust path/to/switchyard.yaml'] });
+  if (!existsSync(path))
+    throw new UserError(`${path} does not exist`, {
+      details: [
+        'run this in the directory that holds switchyard.yaml, or name the file: switchyard config trust path/to/switchyard.yaml',
+      ],
+    });
   // Trust is kept for the file where it is (trustPath): said as kept, its directory's links resolved.
   const named = trustPath(path);
   if (opts.remove) {
@@ -37,21 +43,35 @@ export function trustCommand(file: string | undefined, opts: TrustOptions): void
     return;
   }
   process.stdout.write(`trusted: ${named}\n`);
-  if (reads.length === 0) process.stdout.write('it read nothing from the environment that it was refused, so nothing changes for now; later edits to it are trusted too\n');
+  if (reads.length === 0)
+    process.stdout.write(
+      'it read nothing from the environment that it was refused, so nothing changes for now; later edits to it are trusted too\n',
+    );
   else {
     process.stdout.write('it may now read from the environment and send:\n');
     for (const w of reads) process.stdout.write(`  ${w.name} → ${w.hosts.join(', ')} (${w.readAt.join(', ')})\n`);
   }
-  process.stdout.write('undo with `switchyard config trust --remove`; a running gateway or chat reads the environment again when it next reloads its config (an edit to it or its .env; SIGHUP for the gateway)\n');
+  process.stdout.write(
+    'undo with `switchyard config trust --remove`; a running gateway or chat reads the environment again when it next reloads its config (an edit to it or its .env; SIGHUP for the gateway)\n',
+  );
   sayIfBroken(path);
 }
 
 /** Trusted, the file may still not load (a typo, an unset variable): said now rather than at the next command. */
 function sayIfBroken(path: string): void {
   try {
-    loadConfig({ configPath: path, env: process.env, cwd: process.cwd(), allowMissing: false, local: true, configFrom: 'the command line' });
+    loadConfig({
+      configPath: path,
+      env: process.env,
+      cwd: process.cwd(),
+      allowMissing: false,
+      local: true,
+      configFrom: 'the command line',
+    });
   } catch (err) {
     if (!UserError.isInstance(err)) throw err;
-    process.stderr.write(`warning: it does not load yet: ${err.message.split('\n')[0] ?? ''} — \`switchyard config check\` lists every problem\n`);
+    process.stderr.write(
+      `warning: it does not load yet: ${err.message.split('\n')[0] ?? ''} — \`switchyard config check\` lists every problem\n`,
+    );
   }
 }

@@ -23,8 +23,13 @@ export function register(program: Command): void {
     .command('check')
     .argument('[files...]', 'config files to check (default: the one --config or discovery finds)')
     .description('validate the config file(s); errors name file:line:col and the key')
-    .option('--json', 'machine-readable output: {ok, files: [{path, ok, providers, main, warnings} or {path, ok: false, error, details}]}')
-    .action((files: string[], opts: { json?: boolean }, cmd: Command) => checkFiles(files.length ? files : [undefined], cmd, opts.json === true));
+    .option(
+      '--json',
+      'machine-readable output: {ok, files: [{path, ok, providers, main, warnings} or {path, ok: false, error, details}]}',
+    )
+    .action((files: string[], opts: { json?: boolean }, cmd: Command) =>
+      checkFiles(files.length ? files : [undefined], cmd, opts.json === true),
+    );
   config
     .command('show')
     .description('print the resolved config (secrets masked)')
@@ -59,7 +64,13 @@ type Checked =
 function checked(loaded: LoadedConfig, name: string): Checked {
   // Providers with no key: a reminder (stored keys live in the state store, which checking a file does not open).
   // The systemd differences too: `gateway service` hands this .env to the service through EnvironmentFile=.
-  const warnings = [...loaded.warnings, ...(loaded.gatewayWarnings ?? []), ...keylessProviders(loaded), ...sharedKeyWarnings(loaded), ...systemdDotenvWarnings(loaded.dotenvPath)];
+  const warnings = [
+    ...loaded.warnings,
+    ...(loaded.gatewayWarnings ?? []),
+    ...keylessProviders(loaded),
+    ...sharedKeyWarnings(loaded),
+    ...systemdDotenvWarnings(loaded.dotenvPath),
+  ];
   const main = loaded.config.main ? `${loaded.config.main.provider}/${loaded.config.main.model}` : null;
   return { path: loaded.path ?? name, ok: true, providers: Object.keys(loaded.config.providers), main, warnings };
 }
@@ -85,7 +96,13 @@ function checkFiles(files: (string | undefined)[], cmd: Command, json: boolean):
       if (!json && c.ok) printChecked(loaded, c);
     } catch (err) {
       worst = Math.max(worst, reportError(err));
-      if (UserError.isInstance(err)) results.push({ path: file === undefined ? null : resolve(file), ok: false, error: err.message, details: [...err.details] });
+      if (UserError.isInstance(err))
+        results.push({
+          path: file === undefined ? null : resolve(file),
+          ok: false,
+          error: err.message,
+          details: [...err.details],
+        });
     }
   }
   if (json) printJson({ ok: worst === 0, files: results });
@@ -100,7 +117,13 @@ function loadNamed(cmd: Command): LoadedConfig {
 function loadArgument(file: string): LoadedConfig {
   // Named as an argument, so the loader's "(from --config)" wording would mislead.
   if (!existsSync(file)) throw new UserError(`config file ${resolve(file)} does not exist`);
-  return loadConfig({ configPath: file, env: process.env, cwd: process.cwd(), allowMissing: false, configFrom: 'the command line' });
+  return loadConfig({
+    configPath: file,
+    env: process.env,
+    cwd: process.cwd(),
+    allowMissing: false,
+    configFrom: 'the command line',
+  });
 }
 
 function show(cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
@@ -111,9 +134,12 @@ function show(cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
     const chains = taskChains(loaded.config);
     if (opts.json) return printJson({ path: loaded.path, values: rows, chains });
     process.stdout.write(`# ${loaded.path ?? 'no config file found: every value is a default'}\n`);
-    printTable(rows.map((r) => [r.path, displayValue(r.value), r.from]), ['KEY', 'VALUE', 'FROM']);
+    printTable(
+      rows.map((r) => [r.path, displayValue(r.value), r.from]),
+      ['KEY', 'VALUE', 'FROM'],
+    );
     // What the values above add up to: the order each task tries its routes in.
-    process.stdout.write('\nchains (each task\'s routes, in the order they are tried):\n');
+    process.stdout.write("\nchains (each task's routes, in the order they are tried):\n");
     for (const c of chains) process.stdout.write(`  ${taskChainLine(c)}\n`);
     return;
   }
@@ -127,17 +153,24 @@ function trustWritten(target: string): void {
   try {
     trustConfig(target);
   } catch (err) {
-    process.stderr.write(`warning: ${(err as Error).message}; run \`switchyard config trust\` in its directory to let it read your environment's keys\n`);
+    process.stderr.write(
+      `warning: ${(err as Error).message}; run \`switchyard config trust\` in its directory to let it read your environment's keys\n`,
+    );
   }
 }
 
 function init(path: string): void {
   // resolve('') is the current directory, which would then be reported as "already exists".
-  if (path.trim() === '') throw new UserError('config init --path: expected a file name, got an empty string', { details: ['e.g. --path switchyard.yaml'] });
+  if (path.trim() === '')
+    throw new UserError('config init --path: expected a file name, got an empty string', {
+      details: ['e.g. --path switchyard.yaml'],
+    });
   const target = resolve(process.cwd(), path);
   keepPathsUnder(dirname(target));
   if (existsSync(target) && statSync(target).isDirectory()) {
-    throw new UserError(`${target} is a directory, not a file`, { details: [`give a file name inside it: --path ${join(path, 'switchyard.yaml')}`] });
+    throw new UserError(`${target} is a directory, not a file`, {
+      details: [`give a file name inside it: --path ${join(path, 'switchyard.yaml')}`],
+    });
   }
   mkdirSync(dirname(target), { recursive: true });
   try {
@@ -145,10 +178,15 @@ function init(path: string): void {
     writeFileSync(target, EXAMPLE_CONFIG, { flag: 'wx', mode: 0o600 });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new UserError(`${target} already exists; not overwriting it`, { details: ['choose another file with --path, or remove it first'] });
+    if (code === 'EEXIST')
+      throw new UserError(`${target} already exists; not overwriting it`, {
+        details: ['choose another file with --path, or remove it first'],
+      });
     throw new UserError(`cannot write ${target}: ${code ?? String(err)}`);
   }
   process.stdout.write(`wrote ${target}\n`);
   trustWritten(target);
-  process.stdout.write('next: put your keys in the environment or in a .env file beside it (MIMO_API_KEY=…), then run `switchyard config check`\n');
+  process.stdout.write(
+    'next: put your keys in the environment or in a .env file beside it (MIMO_API_KEY=…), then run `switchyard config check`\n',
+  );
 }

@@ -29,7 +29,12 @@ let said = false;
  * `require`d. Says what is in effect before the command's own output and warnings. */
 export function cliConfig(cmd: Command, options: CliConfigOptions = {}): LoadedConfig {
   const opts = cmd.optsWithGlobals<{ config?: string }>();
-  const loaded = loadConfig({ configPath: opts.config, env: process.env, cwd: process.cwd(), allowMissing: options.require !== true });
+  const loaded = loadConfig({
+    configPath: opts.config,
+    env: process.env,
+    cwd: process.cwd(),
+    allowMissing: options.require !== true,
+  });
   inEffect = { ...inEffect, config: loaded.path };
   if (options.store !== false) inEffect.state ??= stateOf(loaded.config.gateway.state, process.env);
   sayInEffect();
@@ -45,7 +50,13 @@ function stateOf(kind: string, env: Record<string, string | undefined>): NonNull
 
 /** Records the store a command opened (called by openCliStore), for --json; said on stderr if it was not yet. */
 export function noteStore(store: Pick<StateStore, 'kind' | 'location'>, env: Record<string, string | undefined>): void {
-  inEffect = { config: inEffect?.config ?? null, state: store.kind === 'redis' ? { ...stateOf('redis', env), location: store.location } : { kind: store.kind, location: store.location } };
+  inEffect = {
+    config: inEffect?.config ?? null,
+    state:
+      store.kind === 'redis'
+        ? { ...stateOf('redis', env), location: store.location }
+        : { kind: store.kind, location: store.location },
+  };
   sayInEffect();
 }
 
@@ -65,7 +76,14 @@ export function inEffectText(e: InEffect): string {
 
 /** JSON on stdout; an object gets `in_effect` (see InEffect) once the command has loaded its config. */
 export function printJson(value: unknown): void {
-  const shown = inEffect !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value) && !Object.hasOwn(value, 'in_effect') ? { ...value, in_effect: inEffect } : value;
+  const shown =
+    inEffect !== undefined &&
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !Object.hasOwn(value, 'in_effect')
+      ? { ...value, in_effect: inEffect }
+      : value;
   process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
 }
 
@@ -74,6 +92,9 @@ export function printTable(rows: string[][], header: string[]): void {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string =>
-    widths.map((w, i) => (i === widths.length - 1 ? (r[i] ?? '') : (r[i] ?? '').padEnd(w))).join('  ').trimEnd();
+    widths
+      .map((w, i) => (i === widths.length - 1 ? (r[i] ?? '') : (r[i] ?? '').padEnd(w)))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${all.map(line).join('\n')}\n`);
 }

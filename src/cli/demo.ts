@@ -26,7 +26,10 @@ export function register(program: Command): void {
     .description('walk through the seed scenarios against a simulator, then leave a gateway running to try')
     .option('--ci', 'run the scripted part and exit (also when stdin is not a terminal or CI=true)')
     .option('--no-color', 'no ANSI colours')
-    .option('--listen <host:port>', "the gateway's address, to point a client at a known port (default: a free loopback port)")
+    .option(
+      '--listen <host:port>',
+      "the gateway's address, to point a client at a known port (default: a free loopback port)",
+    )
     .action(runDemo);
 }
 
@@ -53,7 +56,9 @@ async function runDemo(opts: DemoOpts): Promise<void> {
 
 function intro(world: DemoWorld, p: Printer): void {
   p.heading('Switchyard demo');
-  p.line('The four user reports behind Switchyard, replayed against a simulated provider. Every key below is fake and shown masked.');
+  p.line(
+    'The four user reports behind Switchyard, replayed against a simulated provider. Every key below is fake and shown masked.',
+  );
   p.para('Simulator', `${world.sim.url} — scenario examples/demo/scenario.yaml`);
   p.para('Gateway', world.gateway.url);
   p.para('Config', `${world.configPath} (a copy of examples/demo/switchyard.yaml, with .env beside it)`);
@@ -74,7 +79,8 @@ async function runSection(section: Section, world: DemoWorld, p: Printer): Promi
 function summary(p: Printer, elapsedMs: number): void {
   const ok = p.results.filter((r) => r.ok).length;
   p.heading('Summary');
-  for (const r of p.results) p.line(`  ${r.ok ? p.style('✓', 'green') : p.style('✗', 'red')} ${r.section.padEnd(5)} ${r.text}`);
+  for (const r of p.results)
+    p.line(`  ${r.ok ? p.style('✓', 'green') : p.style('✗', 'red')} ${r.section.padEnd(5)} ${r.text}`);
   p.line(`${ok}/${p.results.length} outcomes as expected, in ${(elapsedMs / 1000).toFixed(1)}s.`);
 }
 

@@ -22,8 +22,11 @@ import { cliConfig, printJson } from './context.ts';
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('check the config, probe every credential live, check the state store and show each task\'s chain')
-    .option('--record', 'save each probe\'s outcome in the state store as a request would (by default doctor changes nothing)')
+    .description("check the config, probe every credential live, check the state store and show each task's chain")
+    .option(
+      '--record',
+      "save each probe's outcome in the state store as a request would (by default doctor changes nothing)",
+    )
     .option('--json', 'machine-readable output')
     .action((opts: DoctorOptions, cmd: Command) => doctor(cmd, opts));
 }
@@ -43,7 +46,11 @@ async function doctor(cmd: Command, opts: DoctorOptions): Promise<void> {
     loaded = cliConfig(cmd, { require: true });
   } catch (err) {
     if (!UserError.isInstance(err)) throw err;
-    if (opts.json) printJson({ ok: false, config: { ok: false, error: scrubSecrets(err.message), details: err.details.map(scrubSecrets) } });
+    if (opts.json)
+      printJson({
+        ok: false,
+        config: { ok: false, error: scrubSecrets(err.message), details: err.details.map(scrubSecrets) },
+      });
     else {
       out(`config   FAIL  ${err.message}`);
       for (const d of err.details) out(`         ${d}`);
@@ -62,8 +69,21 @@ async function doctor(cmd: Command, opts: DoctorOptions): Promise<void> {
   const table = opts.json ? undefined : probeTable();
   try {
     // The admin key's too: doctor checks the config as `config check` does, gateway: section included.
-    const warnings = [...(loaded.gatewayWarnings ?? []), ...sharedKeyWarnings(loaded, store), ...withheldKeyWarnings(loaded, store), ...serviceWarnings(loaded, store)];
-    const input = { loaded, store, adapterFor, warnings, record: opts.record === true, ...(storeError !== undefined ? { storeError } : {}), ...(table ? { progress: table } : {}) };
+    const warnings = [
+      ...(loaded.gatewayWarnings ?? []),
+      ...sharedKeyWarnings(loaded, store),
+      ...withheldKeyWarnings(loaded, store),
+      ...serviceWarnings(loaded, store),
+    ];
+    const input = {
+      loaded,
+      store,
+      adapterFor,
+      warnings,
+      record: opts.record === true,
+      ...(storeError !== undefined ? { storeError } : {}),
+      ...(table ? { progress: table } : {}),
+    };
     // What needs no probe is said first; the probes' rows follow as they come in.
     if (!opts.json) renderHead(doctorConfig(input), doctorStore(input));
     const report = await runDoctor(input);
@@ -85,16 +105,20 @@ async function doctor(cmd: Command, opts: DoctorOptions): Promise<void> {
 function serviceWarnings(loaded: LoadedConfig, store: StateStore): string[] {
   if (!loaded.path) return [];
   const installed = existsSync(unitPath(process.env));
-  const reader = installed ? `the installed service (${UNIT_NAME})` : 'a gateway run as a service (`switchyard gateway service`)';
+  const reader = installed
+    ? `the installed service (${UNIT_NAME})`
+    : 'a gateway run as a service (`switchyard gateway service`)';
   return [...shellOnlyWarnings(loaded, store, reader), ...(installed ? systemdDotenvWarnings(loaded.dotenvPath) : [])];
 }
 
 function renderHead(config: DoctorReport['config'], s: DoctorReport['store']): void {
   out(`config   ok    ${config.path ?? '(no config file: every value is a default)'}`);
   for (const w of config.warnings) out(`         warning: ${w}`);
-  out(s.ok
-    ? `state    ok    ${s.kind} at ${s.location} (schema v${s.schemaVersion ?? '?'}, ${s.pendingWrites ?? 0} pending writes)`
-    : `state    FAIL  ${s.kind} at ${s.location}: ${s.error ?? 'not healthy'}`);
+  out(
+    s.ok
+      ? `state    ok    ${s.kind} at ${s.location} (schema v${s.schemaVersion ?? '?'}, ${s.pendingWrites ?? 0} pending writes)`
+      : `state    FAIL  ${s.kind} at ${s.location}: ${s.error ?? 'not healthy'}`,
+  );
   out();
   out('credentials (live probe):');
 }
@@ -117,5 +141,9 @@ function renderTail(r: DoctorReport, store: string | undefined): void {
   out();
   const warned = r.config.warnings.length;
   // "all good" alone under a warning read as "nothing to do" (seed 001's shell-only key): count them.
-  out(r.ok ? `all good${warned > 0 ? `, with ${warned} warning${warned === 1 ? '' : 's'} above` : ''}` : 'problems found (see above)');
+  out(
+    r.ok
+      ? `all good${warned > 0 ? `, with ${warned} warning${warned === 1 ? '' : 's'} above` : ''}`
+      : 'problems found (see above)',
+  );
 }

@@ -33,7 +33,12 @@ export function register(program: Command): void {
     .command('gateway')
     .description('run the OpenAI- and Anthropic-compatible gateway (see docs/gateway.md)')
     .option('--listen <host:port>', 'address to listen on (default: gateway.listen, 127.0.0.1:4141)')
-    .addOption(new Option('--log-format <format>', 'log lines on stderr: pretty (for a terminal) or json (default: pretty on a terminal, json otherwise, e.g. under systemd)').choices(LOG_FORMATS))
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines on stderr: pretty (for a terminal) or json (default: pretty on a terminal, json otherwise, e.g. under systemd)',
+      ).choices(LOG_FORMATS),
+    )
     // `gateway key` is a mistyped subcommand, not an argument: let it reach runGateway, which says so (with the
     // nearest subcommand) instead of commander's "too many arguments".
     .allowExcessArguments(true)
@@ -48,7 +53,11 @@ export function register(program: Command): void {
     .option('--name <name>', 'a name to recognise the key by in logs and `keys list`')
     .option('--json', 'machine-readable output')
     .action(keysCreate);
-  keys.command('list').description('list client keys (never the keys themselves)').option('--json', 'machine-readable output').action(keysList);
+  keys
+    .command('list')
+    .description('list client keys (never the keys themselves)')
+    .option('--json', 'machine-readable output')
+    .action(keysList);
   keys
     .command('revoke')
     .description('revoke a client key by id or name; a running gateway refuses it within a second')
@@ -62,12 +71,17 @@ export function register(program: Command): void {
     .option('--print', 'print the unit (default)')
     .option('--install', `write it to ${unitPath().replace(process.env['HOME'] ?? '\0', '~')}`)
     .option('--force', 'with --install: overwrite an existing unit')
-    .option('--allow-clone', 'run the service from this clone of the repository (by default only an installed switchyard is)')
+    .option(
+      '--allow-clone',
+      'run the service from this clone of the repository (by default only an installed switchyard is)',
+    )
     .action(service);
 
   gateway
     .command('wait')
-    .description("wait until the gateway the config names answers /readyz (the unit's ExecStartPost=); exit 1 if it does not in time")
+    .description(
+      "wait until the gateway the config names answers /readyz (the unit's ExecStartPost=); exit 1 if it does not in time",
+    )
     .option('--timeout <duration>', 'how long to wait', '60s')
     .action(waitReady);
 }
@@ -85,13 +99,26 @@ async function runGateway(opts: { listen?: string; logFormat?: LogFormat }, cmd:
   if (cmd.args.length > 0) unknownCommand(cmd, cmd.args[0]!);
   // No config file at all is refused (with where it looked), unlike the other commands: a gateway on the defaults has
   // no route to serve, yet would answer /readyz as ready — a service started in the wrong directory would look healthy.
-  const loaded = loadConfig({ configPath: cmd.optsWithGlobals<{ config?: string }>().config, env: process.env, cwd: process.cwd(), allowMissing: false });
-  refuseUntrusted(loaded, 'a gateway serves whoever reaches it with your keys, as the file says (its listen address, require_keys, the Redis its client keys come from)');
+  const loaded = loadConfig({
+    configPath: cmd.optsWithGlobals<{ config?: string }>().config,
+    env: process.env,
+    cwd: process.cwd(),
+    allowMissing: false,
+  });
+  refuseUntrusted(
+    loaded,
+    'a gateway serves whoever reaches it with your keys, as the file says (its listen address, require_keys, the Redis its client keys come from)',
+  );
   // Log lines go to stderr in batches: one write per ~16 KiB rather than one per request, at most 250 ms late,
   // everything written before exit (see log-destination.ts).
   const format = opts.logFormat ?? defaultLogFormat(process.stderr);
   const batched = batchedDestination({ dest: 2 });
-  const destination = format === 'pretty' ? (await import('../log-pretty.ts')).prettyDestination(batched, { colorize: process.stderr.isTTY === true && !process.env['NO_COLOR'] }) : batched;
+  const destination =
+    format === 'pretty'
+      ? (await import('../log-pretty.ts')).prettyDestination(batched, {
+          colorize: process.stderr.isTTY === true && !process.env['NO_COLOR'],
+        })
+      : batched;
   const logger = createLogger({ level: loaded.config.gateway.log_level, destination, name: 'switchyard-gateway' });
   // The config's warnings, and those about the gateway alone (no admin key; said also for a config without a
   // `gateway:` section, which `config check` does not nag about: see admin-key.ts).
@@ -105,14 +132,25 @@ async function runGateway(opts: { listen?: string; logFormat?: LogFormat }, cmd:
     process.exit(code);
   });
   const store = handle.app.gateway.store;
-  logger.info({ url: handle.url, version: VERSION, config: loaded.path, state: { kind: store.kind, location: store.location }, require_keys: loaded.config.gateway.require_keys }, 'gateway listening');
+  logger.info(
+    {
+      url: handle.url,
+      version: VERSION,
+      config: loaded.path,
+      state: { kind: store.kind, location: store.location },
+      require_keys: loaded.config.gateway.require_keys,
+    },
+    'gateway listening',
+  );
   process.stdout.write(`switchyard gateway listening on ${handle.url}\n`);
   process.stdout.write(`  OpenAI base_url: ${handle.url}/v1   Anthropic base_url: ${handle.url}\n`);
   // The URL above is the one to use from this machine; a bind to every interface is said, since others reach it too.
   const bound = handle.app.server.address();
   const note = typeof bound === 'object' && bound !== null ? everyInterfaceNote(bound.address, bound.port) : undefined;
   if (note !== undefined) process.stdout.write(`  ${note}\n`);
-  process.stdout.write(`  ${inEffectText({ config: loaded.path, state: { kind: store.kind, location: store.location } })}\n`);
+  process.stdout.write(
+    `  ${inEffectText({ config: loaded.path, state: { kind: store.kind, location: store.location } })}\n`,
+  );
 }
 
 /** The store the gateway uses (gateway.state), opened for one CLI command. */
@@ -126,7 +164,10 @@ async function withStore<T>(cmd: Command, fn: (store: StateStore) => T): Promise
     // such key" and a list would show none. Say what is wrong instead.
     const status = store.status();
     if (status.degradedBy?.includes('shared_store_unreachable') === true) {
-      throw new UserError(`cannot reach the shared state store (Redis at ${status.location}): the gateway keys kept there are unknown until it is back${status.lastError ? ` (${status.lastError})` : ''}`, { exitCode: 1 });
+      throw new UserError(
+        `cannot reach the shared state store (Redis at ${status.location}): the gateway keys kept there are unknown until it is back${status.lastError ? ` (${status.lastError})` : ''}`,
+        { exitCode: 1 },
+      );
     }
     const result = fn(store);
     // Written before anything is printed: a key shown as created must exist for the gateways (Redis may be down).
@@ -151,18 +192,26 @@ function publicView(k: GatewayKeyRecord) {
 /** The name given as `keys create NAME` or `--name NAME`; two different ones are refused rather than one guessed. */
 function requestedName(positional: string | undefined, option: string | undefined): string | undefined {
   if (positional !== undefined && option !== undefined && positional !== option) {
-    throw new UserError(`two names given ("${positional}" and --name "${option}"); usage: switchyard gateway keys create [NAME | --name NAME] [--json]`);
+    throw new UserError(
+      `two names given ("${positional}" and --name "${option}"); usage: switchyard gateway keys create [NAME | --name NAME] [--json]`,
+    );
   }
   return positional ?? option;
 }
 
-async function keysCreate(positional: string | undefined, opts: { name?: string; json?: boolean }, cmd: Command): Promise<void> {
+async function keysCreate(
+  positional: string | undefined,
+  opts: { name?: string; json?: boolean },
+  cmd: Command,
+): Promise<void> {
   const requested = requestedName(positional, opts.name);
   const created = await withStore(cmd, (store) => {
     const active = store.listGatewayKeys().filter((k) => !k.revoked_at);
     const name = requested ?? `key-${store.listGatewayKeys().length + 1}`;
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/.test(name)) throw new UserError(`the key's name: use letters, digits, _ . @ - (at most 64), got ${JSON.stringify(name)}`);
-    if (active.some((k) => k.name === name)) throw new UserError(`a gateway key named "${name}" already exists; pick another name or revoke it first`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/.test(name))
+      throw new UserError(`the key's name: use letters, digits, _ . @ - (at most 64), got ${JSON.stringify(name)}`);
+    if (active.some((k) => k.name === name))
+      throw new UserError(`a gateway key named "${name}" already exists; pick another name or revoke it first`);
     const key = generateKey();
     const record = newKeyRecord(key, name);
     store.addGatewayKey(record);
@@ -172,8 +221,12 @@ async function keysCreate(positional: string | undefined, opts: { name?: string;
     printJson({ ...publicView(created.record), key: created.key });
     return;
   }
-  process.stdout.write(`Created gateway key "${created.record.name}" (id ${created.record.id}). Copy it now; it is not shown again:\n\n  ${created.key}\n\n`);
-  process.stdout.write('Clients send it as `Authorization: Bearer <key>` (OpenAI SDKs) or `x-api-key: <key>` (Anthropic SDKs).\n');
+  process.stdout.write(
+    `Created gateway key "${created.record.name}" (id ${created.record.id}). Copy it now; it is not shown again:\n\n  ${created.key}\n\n`,
+  );
+  process.stdout.write(
+    'Clients send it as `Authorization: Bearer <key>` (OpenAI SDKs) or `x-api-key: <key>` (Anthropic SDKs).\n',
+  );
 }
 
 async function keysList(opts: { json?: boolean }, cmd: Command): Promise<void> {
@@ -188,7 +241,14 @@ async function keysList(opts: { json?: boolean }, cmd: Command): Promise<void> {
   }
   const when = (ms: number | undefined) => (ms ? formatClock(ms, { seconds: true }) : '-');
   printTable(
-    records.map((k) => [k.id, k.name, `${k.prefix}…`, when(k.created_at), when(k.last_used_at), k.revoked_at ? `revoked ${when(k.revoked_at)}` : 'active']),
+    records.map((k) => [
+      k.id,
+      k.name,
+      `${k.prefix}…`,
+      when(k.created_at),
+      when(k.last_used_at),
+      k.revoked_at ? `revoked ${when(k.revoked_at)}` : 'active',
+    ]),
     ['ID', 'NAME', 'KEY', 'CREATED', 'LAST USED', 'STATUS'],
   );
 }
@@ -207,8 +267,12 @@ async function keysRevoke(idOrName: string, opts: { json?: boolean }, cmd: Comma
     const { key, already } = outcome;
     const when = formatClock(key.revoked_at ?? Date.now(), { seconds: true });
     if (opts.json) printJson({ ...publicView(key), already_revoked: already });
-    else if (already) process.stdout.write(`Gateway key "${key.name}" (id ${key.id}) was already revoked at ${when}; nothing to do.\n`);
-    else process.stdout.write(`Revoked gateway key "${key.name}" (id ${key.id}). ${revokedWhen(cliConfig(cmd).config.gateway.state)}\n`);
+    else if (already)
+      process.stdout.write(`Gateway key "${key.name}" (id ${key.id}) was already revoked at ${when}; nothing to do.\n`);
+    else
+      process.stdout.write(
+        `Revoked gateway key "${key.name}" (id ${key.id}). ${revokedWhen(cliConfig(cmd).config.gateway.state)}\n`,
+      );
   } catch (err) {
     // --json promises JSON on stdout, failures included; the message still goes to stderr like every error.
     if (opts.json && UserError.isInstance(err)) printJson({ error: err.message, exit_code: err.exitCode });
@@ -220,9 +284,17 @@ async function keysRevoke(idOrName: string, opts: { json?: boolean }, cmd: Comma
 function revokeOrFindRevoked(store: StateStore, idOrName: string): { key: GatewayKeyRecord; already: boolean } {
   const revoked = store.revokeGatewayKey(idOrName);
   if (revoked) return { key: revoked, already: false };
-  const earlier = matchOne(store.listGatewayKeys().filter((k) => k.revoked_at), idOrName, (k) => k.name, 'revoked gateway key');
+  const earlier = matchOne(
+    store.listGatewayKeys().filter((k) => k.revoked_at),
+    idOrName,
+    (k) => k.name,
+    'revoked gateway key',
+  );
   if (earlier) return { key: earlier, already: true };
-  const hint = shortPrefixHint(store.listGatewayKeys().map((k) => k.id), idOrName);
+  const hint = shortPrefixHint(
+    store.listGatewayKeys().map((k) => k.id),
+    idOrName,
+  );
   throw new UserError(`no gateway key has the id or name "${idOrName}"${hint}; see \`switchyard gateway keys list\``);
 }
 
@@ -235,18 +307,27 @@ interface ServiceOptions {
 
 async function service(opts: ServiceOptions, cmd: Command): Promise<void> {
   // Checked before anything is written: a flag that would be ignored means the user expected something else.
-  if (opts.print && opts.install) throw new UserError('--print and --install cannot be used together: --print shows the unit, --install writes it');
-  if (opts.force && !opts.install) throw new UserError('--force only applies to --install (it overwrites an existing unit)');
+  if (opts.print && opts.install)
+    throw new UserError('--print and --install cannot be used together: --print shows the unit, --install writes it');
+  if (opts.force && !opts.install)
+    throw new UserError('--force only applies to --install (it overwrites an existing unit)');
   const loaded = cliConfig(cmd);
   if (!loaded.path) {
-    throw new UserError('no config file found: pass --config FILE (the service runs with an explicit config path), or create one with `switchyard config init`');
+    throw new UserError(
+      'no config file found: pass --config FILE (the service runs with an explicit config path), or create one with `switchyard config init`',
+    );
   }
   // The unit names the file with --config (so it reads the whole environment) and loads the .env beside it as the
   // service's real environment (EnvironmentFile=): for a file that may have come with a cloned repository, that is
   // the user's decision to make, not a side effect.
   refuseUntrusted(loaded, 'the service would run it as a named config, with the .env beside it as its environment');
   const command = serviceCommand(BIN, process.env, opts.allowClone === true);
-  const text = renderUnit({ ...command, configPath: resolve(loaded.path), env: process.env, drainTimeoutMs: loaded.config.gateway.drain_timeout });
+  const text = renderUnit({
+    ...command,
+    configPath: resolve(loaded.path),
+    env: process.env,
+    drainTimeoutMs: loaded.config.gateway.drain_timeout,
+  });
   // Said, not refused: the unit is right; what the service will read may not be what this shell has (seed 001).
   const warnings = [...(await serviceShellWarnings(loaded, process.env)), ...systemdDotenvWarnings(loaded.dotenvPath)];
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
@@ -260,21 +341,38 @@ async function service(opts: ServiceOptions, cmd: Command): Promise<void> {
   // the note says where the unit does take effect, and how to run the gateway meanwhile.
   const missing = userManagerMissing(process.env);
   if (missing === undefined) {
-    process.stdout.write(`Now run:\n${enableInstructions().map((l) => `  ${l}`).join('\n')}\n`);
+    process.stdout.write(
+      `Now run:\n${enableInstructions()
+        .map((l) => `  ${l}`)
+        .join('\n')}\n`,
+    );
     return;
   }
-  process.stdout.write(`No systemd user manager answers here (${missing}): the unit takes effect in a login session under systemd, or for a user with lingering on (\`loginctl enable-linger "$USER"\`); there, run:\n`);
-  process.stdout.write(`${enableInstructions().slice(0, 2).map((l) => `  ${l}`).join('\n')}\n`);
-  process.stdout.write(`Meanwhile, run the gateway yourself: ${[command.bin, 'gateway', '--config', resolve(loaded.path)].join(' ')}\n`);
+  process.stdout.write(
+    `No systemd user manager answers here (${missing}): the unit takes effect in a login session under systemd, or for a user with lingering on (\`loginctl enable-linger "$USER"\`); there, run:\n`,
+  );
+  process.stdout.write(
+    `${enableInstructions()
+      .slice(0, 2)
+      .map((l) => `  ${l}`)
+      .join('\n')}\n`,
+  );
+  process.stdout.write(
+    `Meanwhile, run the gateway yourself: ${[command.bin, 'gateway', '--config', resolve(loaded.path)].join(' ')}\n`,
+  );
 }
 
 /** `gateway wait`: polls /readyz on gateway.listen until it answers 200, or the timeout passes. */
 async function waitReady(opts: { timeout: string }, cmd: Command): Promise<void> {
   const timeoutMs = parseDuration(opts.timeout);
-  if (timeoutMs === undefined) throw new UserError(`--timeout: expected a duration such as 30s or 2m, got ${JSON.stringify(opts.timeout)}`);
+  if (timeoutMs === undefined)
+    throw new UserError(`--timeout: expected a duration such as 30s or 2m, got ${JSON.stringify(opts.timeout)}`);
   const loaded = cliConfig(cmd, { require: true, store: false });
   const { host, port } = parseListen(loaded.config.gateway.listen);
-  if (port === 0) throw new UserError(`gateway.listen ${loaded.config.gateway.listen} picks a free port at start: there is no fixed address to wait on; give it a port`);
+  if (port === 0)
+    throw new UserError(
+      `gateway.listen ${loaded.config.gateway.listen} picks a free port at start: there is no fixed address to wait on; give it a port`,
+    );
   const url = `${localUrlFor(host, port)}/readyz`;
   const deadline = Date.now() + timeoutMs;
   let last: string;
@@ -287,7 +385,8 @@ async function waitReady(opts: { timeout: string }, cmd: Command): Promise<void>
     } catch (err) {
       last = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
     }
-    if (Date.now() >= deadline) throw new UserError(`the gateway did not answer ${url} within ${opts.timeout} (last: ${last})`, { exitCode: 1 });
+    if (Date.now() >= deadline)
+      throw new UserError(`the gateway did not answer ${url} within ${opts.timeout} (last: ${last})`, { exitCode: 1 });
     await new Promise((r) => setTimeout(r, 250));
   }
   process.stdout.write(`ready: ${url}\n`);

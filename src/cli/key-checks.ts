@@ -13,7 +13,12 @@ export const NO_STORED_KEYS: StoredKeys = { listStoredCredentials: () => [] };
 
 /** Providers sharing a key, the tasks' own keys included (a task's key is health-bound to the same fingerprint). */
 export function sharedKeyWarnings(loaded: LoadedConfig, store: StoredKeys = NO_STORED_KEYS): string[] {
-  const tasks = taskKeys(loaded).map((k) => ({ provider: k.provider, fingerprint: k.credential.fingerprint, masked: k.credential.masked, where: `${k.task}'s own key` }));
+  const tasks = taskKeys(loaded).map((k) => ({
+    provider: k.provider,
+    fingerprint: k.credential.fingerprint,
+    masked: k.credential.masked,
+    where: `${k.task}'s own key`,
+  }));
   return sharedKeys([...heldKeys(loaded, store), ...tasks]);
 }
 

@@ -28,15 +28,20 @@ const GROUPS: Record<string, () => Promise<{ register: Registrar }>> = {
 };
 
 export function buildProgram(): Command {
-  return new Command('switchyard')
-    .description('Keeps AI agents talking to their language models.')
-    .version(VERSION, '-V, --version', 'print the version')
-    .option('-c, --config <file>', 'config file (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, ~/.config/switchyard/config.yaml)')
-    // Every subcommand's help lists -c/--config (it is read wherever it is written), under "Global Options".
-    .configureHelp({ showGlobalOptions: true })
-    .exitOverride()
-    .helpCommand(false)
-    .addCommand(helpCommand());
+  return (
+    new Command('switchyard')
+      .description('Keeps AI agents talking to their language models.')
+      .version(VERSION, '-V, --version', 'print the version')
+      .option(
+        '-c, --config <file>',
+        'config file (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, ~/.config/switchyard/config.yaml)',
+      )
+      // Every subcommand's help lists -c/--config (it is read wherever it is written), under "Global Options".
+      .configureHelp({ showGlobalOptions: true })
+      .exitOverride()
+      .helpCommand(false)
+      .addCommand(helpCommand())
+  );
 }
 
 /**

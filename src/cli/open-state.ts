@@ -19,7 +19,9 @@ export async function openCliStore(options: OpenStoreOptions): Promise<StateStor
     throw new UserError(`cannot open the state store ${path}: ${why}`, {
       exitCode: 1,
       kind: 'state',
-      details: ['its directory is $SWITCHYARD_HOME (else $XDG_STATE_HOME/switchyard, else ~/.local/state/switchyard); point it at a writable directory, or move the broken file away'],
+      details: [
+        'its directory is $SWITCHYARD_HOME (else $XDG_STATE_HOME/switchyard, else ~/.local/state/switchyard); point it at a writable directory, or move the broken file away',
+      ],
       cause: err,
     });
   }

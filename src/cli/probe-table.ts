@@ -75,17 +75,34 @@ export function probeTable(): ProbeTable {
     process.stdout.write(`${scrubSecrets(line)}\n`);
     spinner?.draw();
   };
-  const row = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const row = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   const status = (): string => {
     const waiting = [...pending.values()];
-    const names = waiting.slice(0, 2).map((p) => `${p.provider} ${p.masked}`).join(', ') + (waiting.length > 2 ? `, +${waiting.length - 2} more` : '');
+    const names =
+      waiting
+        .slice(0, 2)
+        .map((p) => `${p.provider} ${p.masked}`)
+        .join(', ') + (waiting.length > 2 ? `, +${waiting.length - 2} more` : '');
     return `probing: ${total - waiting.length} of ${total} answered; waiting on ${names} (${Math.floor((Date.now() - started) / 1000)}s)`;
   };
 
   return {
     planned(plan: readonly ProviderPlan[]): void {
-      const cells = plan.flatMap((p) => p.probes.map((x) => [p.provider, x.credential.fingerprint, x.credential.masked, x.target.origin ?? sourcesText(x.credential.sources)]));
-      widths = HEADER.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length), i === 4 ? LATENCY_WIDTH : 0));
+      const cells = plan.flatMap((p) =>
+        p.probes.map((x) => [
+          p.provider,
+          x.credential.fingerprint,
+          x.credential.masked,
+          x.target.origin ?? sourcesText(x.credential.sources),
+        ]),
+      );
+      widths = HEADER.map((h, i) =>
+        Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length), i === 4 ? LATENCY_WIDTH : 0),
+      );
       if (plan.length === 0) {
         write('no providers configured; add one under `providers:` in the config (see docs/config.md)');
         return;
@@ -97,7 +114,11 @@ export function probeTable(): ProbeTable {
           write(row([p.provider, '-', '-', '-', '-'.padStart(LATENCY_WIDTH), 'missing']));
           write(`  ${p.missing}`);
         }
-        for (const x of p.probes) pending.set(key(p.provider, x.credential.fingerprint, x.target.task), { provider: p.provider, masked: x.credential.masked });
+        for (const x of p.probes)
+          pending.set(key(p.provider, x.credential.fingerprint, x.target.task), {
+            provider: p.provider,
+            masked: x.credential.masked,
+          });
       }
       total = pending.size;
       started = Date.now();
@@ -112,9 +133,19 @@ export function probeTable(): ProbeTable {
       pending.delete(key(r.provider, r.credential.fingerprint, r.task));
       // A task's own key says which task and where its value comes from; "config key" would send the user to the
       // provider's entry.
-      write(row([r.provider, r.credential.fingerprint, r.credential.masked, r.origin ?? sourcesText(r.credential.sources), `${r.latency_ms}ms`.padStart(LATENCY_WIDTH), probeText(r)]));
+      write(
+        row([
+          r.provider,
+          r.credential.fingerprint,
+          r.credential.masked,
+          r.origin ?? sourcesText(r.credential.sources),
+          `${r.latency_ms}ms`.padStart(LATENCY_WIDTH),
+          probeText(r),
+        ]),
+      );
       const whose = r.task !== undefined ? ` (${r.task}'s own key)` : '';
-      if (r.status !== 'valid' || r.message !== 'accepted') write(`  ${r.provider} ${r.credential.masked}${whose}: ${r.message}`);
+      if (r.status !== 'valid' || r.message !== 'accepted')
+        write(`  ${r.provider} ${r.credential.masked}${whose}: ${r.message}`);
       if (pending.size === 0) this.finish();
       else spinner?.update(status());
     },

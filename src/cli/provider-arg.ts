@@ -4,7 +4,11 @@ import { UserError } from '../user-error.ts';
 import { closest } from '../config/suggest.ts';
 
 /** Throws a located "unknown provider" error unless `provider` is among `known` (default: the configured ones). */
-export function requireKnownProvider(loaded: LoadedConfig, provider: string, known: string[] = Object.keys(loaded.config.providers)): void {
+export function requireKnownProvider(
+  loaded: LoadedConfig,
+  provider: string,
+  known: string[] = Object.keys(loaded.config.providers),
+): void {
   if (known.includes(provider)) return;
   const guess = closest(provider, known);
   const where = loaded.path ? ` in ${loaded.path}` : ' (no config file found)';

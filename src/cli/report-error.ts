@@ -17,6 +17,7 @@ export function reportError(err: unknown): number {
   }
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`switchyard: internal error: ${scrubSecrets(message)}\n`);
-  if (process.env['SWITCHYARD_DEBUG'] && err instanceof Error && err.stack) process.stderr.write(`${scrubSecrets(err.stack)}\n`);
+  if (process.env['SWITCHYARD_DEBUG'] && err instanceof Error && err.stack)
+    process.stderr.write(`${scrubSecrets(err.stack)}\n`);
   return 1;
 }

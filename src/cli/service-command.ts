@@ -13,20 +13,29 @@ export interface ServiceCommand {
 }
 
 /** `bin`: this package's bin/switchyard.js. `allowClone`: --allow-clone. */
-export function serviceCommand(bin: string, env: Record<string, string | undefined>, allowClone: boolean): ServiceCommand {
+export function serviceCommand(
+  bin: string,
+  env: Record<string, string | undefined>,
+  allowClone: boolean,
+): ServiceCommand {
   const root = resolve(dirname(bin), '..');
   const node = process.execPath;
   const clone = existsSync(join(root, 'src', 'cli', 'main.ts'));
   const ownNode = node.startsWith(join(root, '.tools') + sep);
   if ((clone || ownNode) && !allowClone) {
-    const how = ownNode ? `from a clone of its repository, on the clone's own Node (${node})` : 'from a clone of its repository (its TypeScript sources)';
-    throw new UserError(`this switchyard runs ${how} at ${root}: a service pinned to it stops working when the clone is moved, rebuilt or its .tools/ fetched again`, {
-      details: [
-        'install it as a package and run this again with the installed command:',
-        `  cd ${root} && npm pack && npm install -g ./switchyard-*.tgz && switchyard gateway service --install`,
-        'or pass --allow-clone to pin this clone all the same',
-      ],
-    });
+    const how = ownNode
+      ? `from a clone of its repository, on the clone's own Node (${node})`
+      : 'from a clone of its repository (its TypeScript sources)';
+    throw new UserError(
+      `this switchyard runs ${how} at ${root}: a service pinned to it stops working when the clone is moved, rebuilt or its .tools/ fetched again`,
+      {
+        details: [
+          'install it as a package and run this again with the installed command:',
+          `  cd ${root} && npm pack && npm install -g ./switchyard-*.tgz && switchyard gateway service --install`,
+          'or pass --allow-clone to pin this clone all the same',
+        ],
+      },
+    );
   }
   return { node, bin: onPath(bin, env) ?? bin };
 }

@@ -29,7 +29,8 @@ export interface ShellVariable {
  */
 export function shellOnlyVariables(loaded: LoadedConfig, store: StoredKeys): ShellVariable[] {
   const found = new Map<string, ShellVariable>();
-  const dotenvValue = (name: string): string | undefined => (Object.hasOwn(loaded.dotenv, name) && loaded.dotenv[name]!.trim() !== '' ? loaded.dotenv[name] : undefined);
+  const dotenvValue = (name: string): string | undefined =>
+    Object.hasOwn(loaded.dotenv, name) && loaded.dotenv[name]!.trim() !== '' ? loaded.dotenv[name] : undefined;
   const note = (name: string, shell: string): void => {
     const inDotenv = dotenvValue(name);
     if (inDotenv === shell || found.has(name)) return;
@@ -59,7 +60,8 @@ function dotenvState(loaded: LoadedConfig): string {
  * values are shown masked only, as the env-vs-.env warning shows them. */
 export function shellOnlyWarnings(loaded: LoadedConfig, store: StoredKeys, reader = 'the service'): string[] {
   return shellOnlyVariables(loaded, store).map(({ name, differs }) => {
-    if (!differs) return `${name} is set only in this shell's environment; ${reader} reads ${dotenvState(loaded)} — add it there`;
+    if (!differs)
+      return `${name} is set only in this shell's environment; ${reader} reads ${dotenvState(loaded)} — add it there`;
     const path = loaded.dotenvPath ?? join(loaded.dir, '.env');
     return `${name} is set in this shell's environment (${mask(loaded.env[name] ?? '')}) differently from ${path} (${mask(loaded.dotenv[name] ?? '')}); ${reader} reads only the .env, so it would use another ${name} than this shell — set the same value in both`;
   });
@@ -67,7 +69,10 @@ export function shellOnlyWarnings(loaded: LoadedConfig, store: StoredKeys, reade
 
 /** For `gateway service`: stored keys reach the service through the state store, so they are read when there is a
  * store file (none is created just to look). */
-export async function serviceShellWarnings(loaded: LoadedConfig, env: Record<string, string | undefined>): Promise<string[]> {
+export async function serviceShellWarnings(
+  loaded: LoadedConfig,
+  env: Record<string, string | undefined>,
+): Promise<string[]> {
   let path: string;
   try {
     path = statePath({ env });

@@ -13,9 +13,23 @@ interface JsonOpt {
 
 export function register(program: Command): void {
   const sessions = program.command('sessions').description('list, show and remove chat sessions (see docs/chat.md)');
-  sessions.command('list').description('every session, most recent first').option('--json', 'machine-readable output').action(list);
-  sessions.command('show').description('a session and its messages').argument('<id>', 'session id or unique prefix').option('--json', 'machine-readable output').action(show);
-  sessions.command('rm').description('remove a session and its messages').argument('<id>', 'session id or unique prefix').option('--json', 'machine-readable output').action(remove);
+  sessions
+    .command('list')
+    .description('every session, most recent first')
+    .option('--json', 'machine-readable output')
+    .action(list);
+  sessions
+    .command('show')
+    .description('a session and its messages')
+    .argument('<id>', 'session id or unique prefix')
+    .option('--json', 'machine-readable output')
+    .action(show);
+  sessions
+    .command('rm')
+    .description('remove a session and its messages')
+    .argument('<id>', 'session id or unique prefix')
+    .option('--json', 'machine-readable output')
+    .action(remove);
 }
 
 async function withStore(cmd: Command, fn: (store: StateStore) => void): Promise<void> {
@@ -38,7 +52,11 @@ function list(opts: JsonOpt, cmd: Command): Promise<void> {
       { header: 'ID', cell: (r) => r.id },
       { header: 'UPDATED', cell: (r) => when(r.updated_at) },
       { header: 'MSGS', cell: (r) => String(r.messages), right: true },
-      { header: 'TITLE', cell: (r) => `${r.title}${r.title_source === 'derived' ? '' : ` (${r.title_source})`}`, max: 70 },
+      {
+        header: 'TITLE',
+        cell: (r) => `${r.title}${r.title_source === 'derived' ? '' : ` (${r.title_source})`}`,
+        max: 70,
+      },
     ]);
     process.stdout.write(`${table}\n`);
   });

@@ -34,7 +34,10 @@ export function parseListen(text: string): { host: string; port: number } {
   if (!m || !Number.isInteger(port)) {
     throw new UserError(`--listen: expected HOST:PORT (e.g. ${DEFAULT_LISTEN}), got ${JSON.stringify(text)}`);
   }
-  if (port > 65535) throw new UserError(`--listen: port ${port} is out of range (0–65535; 0 picks a free one), in ${JSON.stringify(text)}`);
+  if (port > 65535)
+    throw new UserError(
+      `--listen: port ${port} is out of range (0–65535; 0 picks a free one), in ${JSON.stringify(text)}`,
+    );
   const host = m[1] || m[2] || '127.0.0.1';
   assertHostShape(host, '--listen', text);
   return { host, port };
@@ -68,7 +71,12 @@ export function servedText(total: number, sinceReset: number): string {
 }
 
 /** `url` is the one to use from this machine; `everyInterface`, when set, says that other machines can reach it too. */
-function printBanner(url: string, everyInterface: string | undefined, file: string, described: { models: string[]; keys: string[] }): void {
+function printBanner(
+  url: string,
+  everyInterface: string | undefined,
+  file: string,
+  described: { models: string[]; keys: string[] },
+): void {
   const lines = [
     `switchyard sim listening on ${url}  (scenario ${file})`,
     `  OpenAI base_url:    ${url}/v1`,
@@ -101,5 +109,7 @@ function printCall(call: SimCallRecord, name: (key: string) => string): void {
   const key = call.key ? name(call.key) : '(no key)';
   const status = call.status === 0 ? '---' : String(call.status);
   const stream = call.stream ? ' stream' : '';
-  process.stdout.write(`${new Date(call.at).toISOString()} ${call.api}${stream} ${key} ${call.model || '-'} → ${status} ${call.outcome}\n`);
+  process.stdout.write(
+    `${new Date(call.at).toISOString()} ${call.api}${stream} ${key} ${call.model || '-'} → ${status} ${call.outcome}\n`,
+  );
 }

@@ -18,7 +18,10 @@ export function oneLineUsageErrors(command: Command): void {
  * mean gateway? see `switchyard --help`)`: commander's suggestion line is kept, folded into the hint.
  */
 export function usageLine(text: string, help: string): string {
-  const [first = '', ...rest] = text.trim().replace(/^error: /, '').split('\n');
+  const [first = '', ...rest] = text
+    .trim()
+    .replace(/^error: /, '')
+    .split('\n');
   const hints = rest.map((line) => line.trim().replace(/^\((.*)\)$/, '$1')).filter((line) => line !== '');
   const suggestion = hints.map((h) => `${h.charAt(0).toLowerCase()}${h.slice(1)} `).join('');
   return `switchyard: ${first.replace(/\.$/, '')} (${suggestion}see \`${help}\`)`;

@@ -13,7 +13,12 @@ const NOT_SET = `${SUBJECT} is not set, ${ADMIN_OFF}`;
  * `config`, as unset), or not written in a `gateway:` section. A config with no `gateway:` section says nothing here:
  * `config check` does not nag whoever has no gateway to configure; the gateway says it at start instead
  * (`gatewayAdminKeyWarning`). */
-export function adminKeyWarnings(config: Config, written: unknown, unsetVar: string | undefined, origin: Origin | undefined): string[] {
+export function adminKeyWarnings(
+  config: Config,
+  written: unknown,
+  unsetVar: string | undefined,
+  origin: Origin | undefined,
+): string[] {
   if (unsetVar) return [`${SUBJECT}: \${${unsetVar}} is not set, ${ADMIN_OFF}`];
   const empty = emptyAdminKey(config, origin);
   if (empty) return [empty];

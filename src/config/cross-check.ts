@@ -44,10 +44,16 @@ function collectRefs(data: Obj): RouteRef[] {
 
 /** Warnings about what is not there at all; a command that needs it says so as its error (exported so it can tell
  * them apart and not say the same thing twice). */
-export const NO_PROVIDERS = 'no providers are defined: nothing can be called (add providers: { NAME: { type, base_url } })';
-export const NO_MAIN = 'no `main:` route is set: chat and the `main` task have nothing to call (add main: { provider, model })';
+export const NO_PROVIDERS =
+  'no providers are defined: nothing can be called (add providers: { NAME: { type, base_url } })';
+export const NO_MAIN =
+  'no `main:` route is set: chat and the `main` task have nothing to call (add main: { provider, model })';
 
-export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { issues: ConfigIssue[]; warnings: string[] } {
+export function crossCheck(
+  data: unknown,
+  raw: unknown,
+  source: YamlSource,
+): { issues: ConfigIssue[]; warnings: string[] } {
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
   const root = obj(data);
@@ -61,7 +67,9 @@ export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { i
   for (const ref of collectRefs(root)) {
     if (providers.includes(ref.provider) || (ref.keywords && TASK_KEYWORDS.includes(ref.provider))) continue;
     const choices = ref.keywords ? [...providers, ...TASK_KEYWORDS] : providers;
-    const defined = providers.length ? `defined providers: ${providers.join(', ')}` : 'no providers are defined under `providers:`';
+    const defined = providers.length
+      ? `defined providers: ${providers.join(', ')}`
+      : 'no providers are defined under `providers:`';
     const extra = ref.keywords ? '; or auto (the main chain), none (disabled)' : '';
     issueAt(ref.path, `unknown provider \`${ref.provider}\`${didYouMean(ref.provider, choices)}; ${defined}${extra}`);
   }
@@ -70,12 +78,20 @@ export function crossCheck(data: unknown, raw: unknown, source: YamlSource): { i
   // interpolation dropped any unset variables.
   for (const [name, cfg] of Object.entries(obj(obj(raw)?.['providers']) ?? {})) {
     const p = obj(cfg);
-    if (p && 'api_key' in p && 'api_keys' in p) issueAt(['providers', name, 'api_keys'], 'give either `api_key` (one key) or `api_keys` (a list), not both', true);
+    if (p && 'api_key' in p && 'api_keys' in p)
+      issueAt(
+        ['providers', name, 'api_keys'],
+        'give either `api_key` (one key) or `api_keys` (a list), not both',
+        true,
+      );
   }
 
   for (const [task, cfg] of Object.entries(obj(root['auxiliary']) ?? {})) {
     const near = BUILTIN_TASKS.includes(task) ? undefined : closest(task, BUILTIN_TASKS);
-    if (near) warnings.push(`auxiliary.${task} is not a built-in task (did you mean \`${near}\`?); it is kept as a custom task`);
+    if (near)
+      warnings.push(
+        `auxiliary.${task} is not a built-in task (did you mean \`${near}\`?); it is kept as a custom task`,
+      );
     warnings.push(...unusedOnAuto(task, obj(cfg)));
   }
   for (const issue of aliasIssues(root, providers)) issueAt(issue.path, issue.message, issue.key);
@@ -99,7 +115,12 @@ function aliasIssues(root: Obj, providers: string[]): AliasIssue[] {
   const issues: AliasIssue[] = [];
   for (const [name, value] of Object.entries(obj(obj(root['gateway'])?.['aliases']) ?? {})) {
     const path = ['gateway', 'aliases', name];
-    if (tasks.includes(name)) issues.push({ path, key: true, message: `\`${name}\` is a task: a client that names it gets the task, so an alias cannot take its name` });
+    if (tasks.includes(name))
+      issues.push({
+        path,
+        key: true,
+        message: `\`${name}\` is a task: a client that names it gets the task, so an alias cannot take its name`,
+      });
     if (typeof value !== 'string' || value === '') continue; // the schema says what is wrong
     const problem = aliasTargetProblem(value, tasks, providers, root);
     if (problem !== undefined) issues.push({ path, key: false, message: problem });
@@ -113,11 +134,14 @@ function aliasTargetProblem(value: string, tasks: string[], providers: string[],
   if (slash > 0 && slash < value.length - 1) {
     const provider = value.slice(0, slash);
     if (providers.includes(provider)) return undefined;
-    const defined = providers.length ? `defined providers: ${providers.join(', ')}` : 'no providers are defined under `providers:`';
+    const defined = providers.length
+      ? `defined providers: ${providers.join(', ')}`
+      : 'no providers are defined under `providers:`';
     return `unknown provider \`${provider}\` in \`${value}\`${didYouMean(provider, providers)}; ${defined}`;
   }
   const owners = providers.filter((p) => Object.hasOwn(obj(obj(obj(root['providers'])?.[p])?.['models']) ?? {}, value));
-  const hint = owners.length > 0 ? `; name the route with its provider: \`${owners[0]}/${value}\`` : didYouMean(value, tasks);
+  const hint =
+    owners.length > 0 ? `; name the route with its provider: \`${owners[0]}/${value}\`` : didYouMean(value, tasks);
   return `\`${value}\` is neither a task (${tasks.join(', ')}) nor a provider/model route${hint}`;
 }
 
@@ -128,7 +152,10 @@ function unusedOnAuto(task: string, cfg: Obj | undefined): string[] {
   if (!cfg || provider !== 'auto') return [];
   return ['api_key', 'base_url']
     .filter((k) => typeof cfg[k] === 'string' && (cfg[k] as string).trim() !== '')
-    .map((k) => `auxiliary.${task}.${k} is not used: with provider: auto the task's first routes are the main chain's, on their providers' own settings (then its fallback_chain's); name the provider (provider: P) for the task's ${k} to apply`);
+    .map(
+      (k) =>
+        `auxiliary.${task}.${k} is not used: with provider: auto the task's first routes are the main chain's, on their providers' own settings (then its fallback_chain's); name the provider (provider: P) for the task's ${k} to apply`,
+    );
 }
 
 /** `timeout: 30` (seconds, in many tools' configs) is 30ms here: worth a word where so short makes no sense. */
@@ -137,7 +164,9 @@ function bareMilliseconds(root: Obj): string[] {
   forEachLeaf(root, (path, value) => {
     const sensible = path[path.length - 1] === 'timeout' || path[0] === 'cooldowns';
     if (typeof value !== 'number' || value <= 0 || value >= 1000 || !sensible || !isDurationAt(path)) return;
-    out.push(`${formatPath(path)}: a bare number is milliseconds, so ${value} means ${value}ms; write ${value}s if you meant seconds`);
+    out.push(
+      `${formatPath(path)}: a bare number is milliseconds, so ${value} means ${value}ms; write ${value}s if you meant seconds`,
+    );
   });
   return out;
 }

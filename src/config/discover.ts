@@ -26,7 +26,12 @@ interface Candidate {
 
 const LOCAL = './switchyard.yaml';
 
-function candidates(configPath: string | undefined, cwd: string, env: Record<string, string | undefined>, configFrom: string): Candidate[] {
+function candidates(
+  configPath: string | undefined,
+  cwd: string,
+  env: Record<string, string | undefined>,
+  configFrom: string,
+): Candidate[] {
   const list: Candidate[] = [];
   if (configPath) list.push({ path: resolve(cwd, configPath), explicit: true, how: configFrom });
   const fromEnv = env['SWITCHYARD_CONFIG'];
@@ -38,17 +43,26 @@ function candidates(configPath: string | undefined, cwd: string, env: Record<str
 }
 
 /** `configFrom` names where `configPath` came from in messages (default `--config`). */
-export function discoverConfig(configPath: string | undefined, cwd: string, env: Record<string, string | undefined>, configFrom = '--config'): Discovered {
+export function discoverConfig(
+  configPath: string | undefined,
+  cwd: string,
+  env: Record<string, string | undefined>,
+  configFrom = '--config',
+): Discovered {
   const searched: string[] = [];
   for (const c of candidates(configPath, cwd, env, configFrom)) {
     searched.push(c.path);
     keepPathsUnder(dirname(c.path));
     if (existsSync(c.path)) {
-      if (statSync(c.path).isDirectory()) throw new UserError(`config ${c.path} (from ${c.how}) is a directory, not a YAML file`);
+      if (statSync(c.path).isDirectory())
+        throw new UserError(`config ${c.path} (from ${c.how}) is a directory, not a YAML file`);
       return { path: c.path, searched, local: c.how === LOCAL };
     }
     // An explicitly named file wins over everything after it, so its absence must not silently fall through.
-    if (c.explicit) throw new UserError(`config file ${c.path} (from ${c.how}) does not exist`, { details: ['create one with `switchyard config init --path ' + c.path + '`'] });
+    if (c.explicit)
+      throw new UserError(`config file ${c.path} (from ${c.how}) does not exist`, {
+        details: ['create one with `switchyard config init --path ' + c.path + '`'],
+      });
   }
   return { path: null, searched, local: false };
 }
@@ -58,8 +72,10 @@ export function discoverConfig(configPath: string | undefined, cwd: string, env:
  * advice to create one would be wrong there — the process keeps the config it has (its caller says so). */
 export function rediscoverConfig(path: string): Discovered {
   keepPathsUnder(dirname(path));
-  if (!existsSync(path)) throw new UserError(`config file ${path}, read at start, no longer exists; put it back to change the config`);
-  if (statSync(path).isDirectory()) throw new UserError(`config ${path}, read at start, is now a directory, not a YAML file`);
+  if (!existsSync(path))
+    throw new UserError(`config file ${path}, read at start, no longer exists; put it back to change the config`);
+  if (statSync(path).isDirectory())
+    throw new UserError(`config ${path}, read at start, is now a directory, not a YAML file`);
   // Whether it is a ./switchyard.yaml found in the current directory, the caller knows (LoadOptions.local).
   return { path, searched: [path], local: false };
 }

@@ -58,7 +58,9 @@ export function scanDotenv(path: string, text: string): DotenvScan {
     // Only double-quoted values may span lines; any other quote must close on its own line.
     const closing = quote === '"' || quote === "'" || quote === '`' ? closingLine(lines, i, quote, value) : i;
     if (closing === -1) {
-      scan.warnings.push(`${path}:${i + 1}: ignored: the value of ${name} opens a ${quote} quote that is never closed (add the closing ${quote})`);
+      scan.warnings.push(
+        `${path}:${i + 1}: ignored: the value of ${name} opens a ${quote} quote that is never closed (add the closing ${quote})`,
+      );
       scan.ignored.add(i);
       return;
     }
@@ -97,7 +99,10 @@ function withoutLines(text: string, ignored: ReadonlySet<number>): string {
 export function encodingWarnings(path: string, bytes: Uint8Array): string[] {
   const utf16 = utf16Hint(bytes);
   if (utf16) return [`${path}: not UTF-8 text (${utf16}); its values cannot be read correctly: save it as UTF-8`];
-  return invalidUtf8Lines(bytes).map((line) => `${path}:${line}: not valid UTF-8 (Latin-1 or another legacy encoding?): the invalid bytes read as U+FFFD (�), so this value is not what the file says; save the file as UTF-8`);
+  return invalidUtf8Lines(bytes).map(
+    (line) =>
+      `${path}:${line}: not valid UTF-8 (Latin-1 or another legacy encoding?): the invalid bytes read as U+FFFD (�), so this value is not what the file says; save the file as UTF-8`,
+  );
 }
 
 /** `plainFileOnly`: the .env beside a ./switchyard.yaml that is not trusted (local-env.ts) — it may have come with a
@@ -107,7 +112,9 @@ export function readDotenv(dir: string, options: { plainFileOnly?: boolean } = {
   const path = join(dir, '.env');
   if (!existsSync(path)) return noDotenv();
   if (options.plainFileOnly && !lstatSync(path).isFile()) {
-    return noDotenv([`${path} is a link or not a regular file, and the ./switchyard.yaml beside it is not trusted, so it is not read; \`switchyard config trust\` if both are yours`]);
+    return noDotenv([
+      `${path} is a link or not a regular file, and the ./switchyard.yaml beside it is not trusted, so it is not read; \`switchyard config trust\` if both are yours`,
+    ]);
   }
   const read = readConfigFile(path);
   if (!read.ok) throw new UserError(`cannot read ${path}: ${read.why}`);
@@ -116,8 +123,14 @@ export function readDotenv(dir: string, options: { plainFileOnly?: boolean } = {
   const scan = scanDotenv(path, text);
   const values: Record<string, string> = {};
   // parseEnv returns a plain object; copy own string values only (no prototype surprises).
-  for (const [k, v] of Object.entries(parseEnv(withoutLines(text, scan.ignored)))) if (typeof v === 'string') values[k] = v;
-  return { path, values, warnings: [...encodingWarnings(path, bytes), ...scan.warnings, ...exposureWarnings(path, values)], lines: scan.lines };
+  for (const [k, v] of Object.entries(parseEnv(withoutLines(text, scan.ignored))))
+    if (typeof v === 'string') values[k] = v;
+  return {
+    path,
+    values,
+    warnings: [...encodingWarnings(path, bytes), ...scan.warnings, ...exposureWarnings(path, values)],
+    lines: scan.lines,
+  };
 }
 
 /** A `.env` holds keys (file-exposure.ts): one that other users of the machine can read (a shell's `echo … > .env`
@@ -134,7 +147,10 @@ export function exposureWarnings(path: string, values: Readonly<Record<string, s
  * variables already set; as the environment wins over `.env`, an edit to the file (a rotated key) would never take
  * effect until a restart. A variable whose value at start was the file's value came from the file, and follows it.
  */
-export function environmentForReloads(env: Readonly<Record<string, string | undefined>>, dotenvAtStart: Readonly<Record<string, string>>): Record<string, string | undefined> {
+export function environmentForReloads(
+  env: Readonly<Record<string, string | undefined>>,
+  dotenvAtStart: Readonly<Record<string, string>>,
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(env)) {
     if (cameFromDotenv(name, value, dotenvAtStart)) continue;
@@ -144,10 +160,21 @@ export function environmentForReloads(env: Readonly<Record<string, string | unde
 }
 
 /** The variables environmentForReloads leaves out: set in this process only as the .env's values at start. */
-export function followedFromDotenv(env: Readonly<Record<string, string | undefined>>, dotenvAtStart: Readonly<Record<string, string>>): ReadonlySet<string> {
-  return new Set(Object.entries(env).filter(([name, value]) => cameFromDotenv(name, value, dotenvAtStart)).map(([name]) => name));
+export function followedFromDotenv(
+  env: Readonly<Record<string, string | undefined>>,
+  dotenvAtStart: Readonly<Record<string, string>>,
+): ReadonlySet<string> {
+  return new Set(
+    Object.entries(env)
+      .filter(([name, value]) => cameFromDotenv(name, value, dotenvAtStart))
+      .map(([name]) => name),
+  );
 }
 
-function cameFromDotenv(name: string, value: string | undefined, dotenvAtStart: Readonly<Record<string, string>>): boolean {
+function cameFromDotenv(
+  name: string,
+  value: string | undefined,
+  dotenvAtStart: Readonly<Record<string, string>>,
+): boolean {
   return Object.hasOwn(dotenvAtStart, name) && dotenvAtStart[name] === value;
 }

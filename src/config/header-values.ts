@@ -11,8 +11,14 @@
  * attribution (`HTTP-Referer`, `X-Title`: a public URL and name), and the client's name.
  */
 const HARMLESS_HEADERS: ReadonlySet<string> = new Set([
-  'anthropic-version', 'anthropic-beta', 'openai-beta', 'openai-organization', 'openai-project', 'http-referer',
-  'x-title', 'user-agent',
+  'anthropic-version',
+  'anthropic-beta',
+  'openai-beta',
+  'openai-organization',
+  'openai-project',
+  'http-referer',
+  'x-title',
+  'user-agent',
 ]);
 
 /** Whether the value of the header named `name` (any case) is a secret: anything not on the allow-list. */

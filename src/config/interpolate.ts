@@ -11,7 +11,6 @@ import { withheldWhy } from './local-env.ts';
 import { isKeySlot } from './slot-paths.ts';
 import type { WithheldVariable } from './types.ts';
 
-
 export interface Interpolated {
   data: unknown;
   /** Origins of values that came (partly) from a variable, keyed by the *original* path. */
@@ -38,7 +37,11 @@ type Expansion = { ok: true; value: string; refs: Ref[] } | { ok: false; error: 
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function expand(text: string, env: Readonly<Record<string, string | undefined>>, dotenv: Readonly<Record<string, string>>): Expansion {
+function expand(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  dotenv: Readonly<Record<string, string>>,
+): Expansion {
   let out = '';
   const refs: Ref[] = [];
   let i = 0;
@@ -56,7 +59,11 @@ function expand(text: string, env: Readonly<Record<string, string | undefined>>,
     const end = text.indexOf('}', i + 2);
     if (end < 0) return { ok: false, error: 'unclosed `${` (write ${NAME}, or $${ for a literal `${`)' };
     const name = text.slice(i + 2, end);
-    if (!NAME_RE.test(name)) return { ok: false, error: `\`\${${name}}\` is not a variable reference (names use letters, digits and _, not starting with a digit)` };
+    if (!NAME_RE.test(name))
+      return {
+        ok: false,
+        error: `\`\${${name}}\` is not a variable reference (names use letters, digits and _, not starting with a digit)`,
+      };
     const fromEnv = env[name];
     const fromDotenv = Object.hasOwn(dotenv, name) ? dotenv[name] : undefined;
     const from = fromEnv !== undefined ? 'env' : fromDotenv !== undefined ? 'dotenv' : null;
@@ -82,7 +89,16 @@ export interface InterpolateInput {
 }
 
 export function interpolate(input: InterpolateInput): Interpolated {
-  const result: Interpolated = { data: undefined, origins: new Map(), refs: new Map(), unresolved: new Map(), kept: new Map(), issues: [], warnings: [], conflicts: new Map() };
+  const result: Interpolated = {
+    data: undefined,
+    origins: new Map(),
+    refs: new Map(),
+    unresolved: new Map(),
+    kept: new Map(),
+    issues: [],
+    warnings: [],
+    conflicts: new Map(),
+  };
 
   const visitString = (text: string, path: ConfigPath): string | undefined => {
     if (!text.includes('${')) return text;
@@ -110,13 +126,22 @@ export function interpolate(input: InterpolateInput): Interpolated {
       return text;
     }
     const names = unset.map((r) => `\${${r.name}}`).join(', ');
-    result.issues.push({ ...where, path: pathText, message: `${names} is not set (not in the environment${input.dotenvPath ? ' nor in ' + input.dotenvPath : ', and there is no .env beside the config'})` });
+    result.issues.push({
+      ...where,
+      path: pathText,
+      message: `${names} is not set (not in the environment${input.dotenvPath ? ' nor in ' + input.dotenvPath : ', and there is no .env beside the config'})`,
+    });
     return text;
   };
 
   // The environment wins over .env; say so once when they disagree, masked, since either may be a secret.
   const warnOnConflict = (name: string): void => {
-    const warning = conflictWarning(name, input.env[name], Object.hasOwn(input.dotenv, name) ? input.dotenv[name] : undefined, input.dotenvPath);
+    const warning = conflictWarning(
+      name,
+      input.env[name],
+      Object.hasOwn(input.dotenv, name) ? input.dotenv[name] : undefined,
+      input.dotenvPath,
+    );
     if (warning === undefined || result.conflicts.has(name)) return;
     result.conflicts.set(name, warning);
     result.warnings.push(warning);
@@ -143,7 +168,8 @@ export function interpolate(input: InterpolateInput): Interpolated {
         const next = visit(v, [...path, k]);
         // defineProperty, not `out[k] =`: a `__proto__` key stays a key (for the schema to refuse by name) instead of
         // replacing the object's prototype.
-        if (next !== undefined || v === undefined) Object.defineProperty(out, k, { value: next, enumerable: true, writable: true, configurable: true });
+        if (next !== undefined || v === undefined)
+          Object.defineProperty(out, k, { value: next, enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
@@ -156,7 +182,13 @@ export function interpolate(input: InterpolateInput): Interpolated {
 
 /** The warning for a variable set in the environment and, differently, in .env (undefined when they agree or one
  * is missing). Both values masked, since either may be a secret. */
-export function conflictWarning(name: string, env: string | undefined, dotenv: string | undefined, dotenvPath: string | null, outcome = "the environment's value is used"): string | undefined {
+export function conflictWarning(
+  name: string,
+  env: string | undefined,
+  dotenv: string | undefined,
+  dotenvPath: string | null,
+  outcome = "the environment's value is used",
+): string | undefined {
   if (env === undefined || dotenv === undefined || env === dotenv) return undefined;
   return `${name} is set in the environment (${mask(env)}) and differently in ${dotenvPath ?? '.env'} (${mask(dotenv)}); ${outcome}`;
 }

@@ -29,7 +29,10 @@ export function unsendableKeys(loaded: LoadedConfig, provider: string): string[]
   const variable = keyEnvName(loaded, provider);
   const slots: { where: () => string; value: string | undefined }[] = [
     { where: () => describeSlot(loaded, `providers.${provider}.api_key`), value: p.api_key },
-    ...(p.api_keys ?? []).map((value, i) => ({ where: () => describeSlot(loaded, `providers.${provider}.api_keys[${i}]`), value })),
+    ...(p.api_keys ?? []).map((value, i) => ({
+      where: () => describeSlot(loaded, `providers.${provider}.api_keys[${i}]`),
+      value,
+    })),
     { where: () => `env ${variable}`, value: envValue(loaded, variable) },
     { where: () => `.env ${variable}`, value: loaded.dotenv[variable] },
   ];
@@ -38,7 +41,9 @@ export function unsendableKeys(loaded: LoadedConfig, provider: string): string[]
     const v = value?.trim();
     const what = v === undefined ? undefined : unsendableInHeader(v);
     if (what === undefined) continue;
-    out.push(`providers.${provider}: the key from ${where()} contains ${what}, which an HTTP header cannot carry; it is not used — ${what.startsWith('a line break') ? 'write the key on one line' : 'copy the key again from where it was issued'}`);
+    out.push(
+      `providers.${provider}: the key from ${where()} contains ${what}, which an HTTP header cannot carry; it is not used — ${what.startsWith('a line break') ? 'write the key on one line' : 'copy the key again from where it was issued'}`,
+    );
   }
   return out;
 }

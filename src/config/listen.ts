@@ -15,7 +15,10 @@ export function parseListen(value: string, where = 'gateway.listen'): ListenAddr
   if (!m || !m[1] || !Number.isInteger(port)) {
     throw new UserError(`${where}: expected HOST:PORT (e.g. 127.0.0.1:4141), got ${JSON.stringify(value)}`);
   }
-  if (port > 65535) throw new UserError(`${where}: port ${port} is out of range (0–65535; 0 picks a free one), in ${JSON.stringify(value)}`);
+  if (port > 65535)
+    throw new UserError(
+      `${where}: port ${port} is out of range (0–65535; 0 picks a free one), in ${JSON.stringify(value)}`,
+    );
   assertHostShape(m[1], where, value);
   return { host: m[1], port };
 }
@@ -23,7 +26,9 @@ export function parseListen(value: string, where = 'gateway.listen'): ListenAddr
 /** `300.1.1.1` would be looked up as a host name and fail only at listen time; `config check` says so first. */
 export function assertHostShape(host: string, where: string, value: string): void {
   if (/^\d+(\.\d+){3}$/.test(host) && isIP(host) !== 4) {
-    throw new UserError(`${where}: ${host} is not an IPv4 address (each of its four numbers is 0–255), in ${JSON.stringify(value)}`);
+    throw new UserError(
+      `${where}: ${host} is not an IPv4 address (each of its four numbers is 0–255), in ${JSON.stringify(value)}`,
+    );
   }
 }
 
@@ -33,7 +38,11 @@ export { isLoopback };
 
 /** The check behind `require_keys: false`: open access only where nobody else can connect. Made at start and on
  * every reload (an edit must not open a gateway that is already listening on a reachable address). */
-export function assertSafeListen(loaded: { config: { gateway: { require_keys: boolean } } }, host: string, where: string): void {
+export function assertSafeListen(
+  loaded: { config: { gateway: { require_keys: boolean } } },
+  host: string,
+  where: string,
+): void {
   if (!loaded.config.gateway.require_keys && !isLoopback(host)) {
     throw new UserError(
       `gateway.require_keys is false but the gateway would listen on ${host} (${where}), which is reachable from other machines; ` +
@@ -85,5 +94,8 @@ export function listenError(address: string, err: unknown): UserError {
   const code = (err as { code?: unknown }).code;
   const why = typeof code === 'string' ? LISTEN_FAILURES[code] : undefined;
   if (why !== undefined) return new UserError(`cannot listen on ${address}: ${why}`, { exitCode: 2 });
-  return new UserError(`cannot listen on ${address}: ${typeof code === 'string' ? code : err instanceof Error ? err.message : String(err)}`, { exitCode: 1 });
+  return new UserError(
+    `cannot listen on ${address}: ${typeof code === 'string' ? code : err instanceof Error ? err.message : String(err)}`,
+    { exitCode: 1 },
+  );
 }

@@ -27,7 +27,11 @@ export function literalSecretPaths(source: YamlSource, fromVariables: ReadonlyMa
 }
 
 /** The warning for the config file at `path` when it holds keys literally and others can read it; none otherwise. */
-export function configExposureWarnings(path: string, source: YamlSource, fromVariables: ReadonlyMap<string, Origin>): string[] {
+export function configExposureWarnings(
+  path: string,
+  source: YamlSource,
+  fromVariables: ReadonlyMap<string, Origin>,
+): string[] {
   const keys = literalSecretPaths(source, fromVariables);
   if (keys.length === 0) return [];
   const warning = exposureWarning(path, keys);

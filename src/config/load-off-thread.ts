@@ -40,7 +40,12 @@ function answer(options: LoadOptions): Answer {
   try {
     return { ok: true, loaded: loadConfig(options) };
   } catch (err) {
-    if (UserError.isInstance(err)) return { ok: false, message: err.message, user: { details: err.details, exitCode: err.exitCode, kind: err.kind } };
+    if (UserError.isInstance(err))
+      return {
+        ok: false,
+        message: err.message,
+        user: { details: err.details, exitCode: err.exitCode, kind: err.kind },
+      };
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }
 }
@@ -51,7 +56,10 @@ function serve(options: LoadOptions): void {
     parentPort?.postMessage(reply);
   } catch (err) {
     // Something in the result that cannot be cloned is a bug here, said as such rather than as a silent exit.
-    parentPort?.postMessage({ ok: false, message: `the loaded config could not be passed back: ${err instanceof Error ? err.message : String(err)}` } satisfies Answer);
+    parentPort?.postMessage({
+      ok: false,
+      message: `the loaded config could not be passed back: ${err instanceof Error ? err.message : String(err)}`,
+    } satisfies Answer);
   }
 }
 

@@ -47,7 +47,10 @@ function readText(path: string): string {
   const read = readConfigFile(path);
   if (!read.ok) throw new UserError(`cannot read config ${path}: ${read.why}`);
   const decoded = decodeUtf8(read.bytes);
-  if (!decoded.ok) throw new UserError(`config ${path} is not UTF-8 text: ${decoded.why}`, { details: ['save it as UTF-8 (most editors: "Save with encoding" → UTF-8)'] });
+  if (!decoded.ok)
+    throw new UserError(`config ${path} is not UTF-8 text: ${decoded.why}`, {
+      details: ['save it as UTF-8 (most editors: "Save with encoding" → UTF-8)'],
+    });
   return decoded.text;
 }
 
@@ -61,14 +64,29 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   // A snapshot: later changes to process.env do not change a loaded config (reload to pick them up).
   const env: Record<string, string | undefined> = { ...(options.env ?? process.env) };
-  const found = options.reread === true && options.configPath !== undefined ? rediscoverConfig(resolve(cwd, options.configPath)) : discoverConfig(options.configPath, cwd, env, options.configFrom);
+  const found =
+    options.reread === true && options.configPath !== undefined
+      ? rediscoverConfig(resolve(cwd, options.configPath))
+      : discoverConfig(options.configPath, cwd, env, options.configFrom);
   if (found.path === null) {
     if (options.allowMissing === false) {
-      throw new UserError(`no config file found — looked in ${found.searched.join(', ')}`, { details: ['create one with `switchyard config init`, or name one with --config FILE'] });
+      throw new UserError(`no config file found — looked in ${found.searched.join(', ')}`, {
+        details: ['create one with `switchyard config init`, or name one with --config FILE'],
+      });
     }
     const dotenv = readDotenv(cwd);
     const config = defaults();
-    return { config, path: null, dir: cwd, dotenvPath: dotenv.path, dotenv: dotenv.values, env, origins: buildOrigins(config, null, null), warnings: [...dotenv.warnings], loadedAt: Date.now() };
+    return {
+      config,
+      path: null,
+      dir: cwd,
+      dotenvPath: dotenv.path,
+      dotenv: dotenv.values,
+      env,
+      origins: buildOrigins(config, null, null),
+      warnings: [...dotenv.warnings],
+      loadedAt: Date.now(),
+    };
   }
   const local = found.local || options.local === true;
   const loaded = loadFile(found.path, env, local);
@@ -78,7 +96,8 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
 
 /** An empty file is never a config meant to run: it is what `: > file`, or a generator writing with `>` that failed
  * before its first line, leaves behind (a gateway reloading it would lose every route). No file means the defaults. */
-const EMPTY_FILE = 'the file is empty (nothing but blank lines or comments): write the config into it (`switchyard config init` writes a starting one)';
+const EMPTY_FILE =
+  'the file is empty (nothing but blank lines or comments): write the config into it (`switchyard config init` writes a starting one)';
 
 /** `local`: a ./switchyard.yaml found in the current directory, which reads the environment only as far as
  * local-env.ts allows until the user trusts it. */
@@ -88,9 +107,17 @@ function loadFile(path: string, env: Record<string, string | undefined>, local: 
   // Past a syntax error the structure is guesswork; report just the syntax. A duplicate key is not such an error:
   // it is reported together with everything else.
   if (!syntaxIssues.every(isDuplicateKey)) throw issuesError(path, syntaxIssues);
-  if (isEmptyDocument(source)) throw issuesError(path, [{ file: path, line: 1, col: 1, path: '', message: EMPTY_FILE }]);
+  if (isEmptyDocument(source))
+    throw issuesError(path, [{ file: path, line: 1, col: 1, path: '', message: EMPTY_FILE }]);
   const untrusted = local && !isTrusted(path, env);
-  const input: SourceInput = { source, syntaxIssues, path, dir, env, dotenv: readDotenv(dir, { plainFileOnly: untrusted }) };
+  const input: SourceInput = {
+    source,
+    syntaxIssues,
+    path,
+    dir,
+    env,
+    dotenv: readDotenv(dir, { plainFileOnly: untrusted }),
+  };
   const withheld = untrusted ? untrustedReads(input) : undefined;
   const checked = checkSource(withheld ? { ...input, withheld } : input);
   if (!checked.ok) throw issuesError(path, checked.issues);
@@ -111,23 +138,37 @@ function limitUntrusted(loaded: LoadedConfig, path: string): void {
   dropUntrustedMinting(loaded, path);
   const config = loaded.config;
   if (config.gateway.state !== 'sqlite') {
-    loaded.warnings.push(`gateway.state ${maskRedisUrl(config.gateway.state)} is not used: ${path} was found in the current directory and is not trusted to choose where your keys' health is kept (the embedded store is used); \`switchyard config trust\` if the file is yours`);
+    loaded.warnings.push(
+      `gateway.state ${maskRedisUrl(config.gateway.state)} is not used: ${path} was found in the current directory and is not trusted to choose where your keys' health is kept (the embedded store is used); \`switchyard config trust\` if the file is yours`,
+    );
     config.gateway.state = 'sqlite';
   }
   const defaults = configSchema.parse({}).cooldowns;
   const longer = (Object.keys(defaults) as (keyof typeof defaults)[]).filter((k) => config.cooldowns[k] > defaults[k]);
   for (const k of longer) config.cooldowns[k] = defaults[k];
   if (longer.length > 0) {
-    loaded.warnings.push(`cooldowns.${longer.join(', cooldowns.')} ${longer.length === 1 ? 'is' : 'are'} held to the default: ${path} was found in the current directory and is not trusted to set your keys aside for longer (their health is shared with your own configs); \`switchyard config trust\` if the file is yours`);
+    loaded.warnings.push(
+      `cooldowns.${longer.join(', cooldowns.')} ${longer.length === 1 ? 'is' : 'are'} held to the default: ${path} was found in the current directory and is not trusted to set your keys aside for longer (their health is shared with your own configs); \`switchyard config trust\` if the file is yours`,
+    );
   }
 }
 
 /** What `path`, found as ./switchyard.yaml and not trusted, would not be allowed to read (for `config trust`, which
  * must be able to trust a file that cannot load untrusted). Undefined: nothing, or a file too broken to tell. */
-export function untrustedReadsOf(path: string, env: Record<string, string | undefined>): ReadonlyMap<string, WithheldVariable> | undefined {
+export function untrustedReadsOf(
+  path: string,
+  env: Record<string, string | undefined>,
+): ReadonlyMap<string, WithheldVariable> | undefined {
   const { source, issues } = parseYaml(path, readText(path));
   if (!issues.every(isDuplicateKey)) return undefined;
-  return untrustedReads({ source, syntaxIssues: issues, path, dir: dirname(path), env, dotenv: readDotenv(dirname(path), { plainFileOnly: true }) });
+  return untrustedReads({
+    source,
+    syntaxIssues: issues,
+    path,
+    dir: dirname(path),
+    env,
+    dotenv: readDotenv(dirname(path), { plainFileOnly: true }),
+  });
 }
 
 /**
@@ -144,7 +185,12 @@ function untrustedReads(input: SourceInput): Map<string, WithheldVariable> | und
   // .env chains them (no fixed cap a longer chain could outrun).
   for (;;) {
     const env = without(input.env, withheld);
-    const data = interpolate({ source: input.source, env, dotenv: input.dotenv.values, dotenvPath: input.dotenv.path }).data;
+    const data = interpolate({
+      source: input.source,
+      env,
+      dotenv: input.dotenv.values,
+      dotenvPath: input.dotenv.path,
+    }).data;
     const parsed = configSchema.safeParse(data);
     if (!parsed.success) break;
     const keyEnv = new Map(Object.keys(parsed.data.providers).map((p) => [p, keyVariable(parsed.data, p)] as const));
@@ -155,7 +201,10 @@ function untrustedReads(input: SourceInput): Map<string, WithheldVariable> | und
   return withheld.size > 0 ? withheld : undefined;
 }
 
-function without(env: Record<string, string | undefined>, names: ReadonlyMap<string, unknown>): Record<string, string | undefined> {
+function without(
+  env: Record<string, string | undefined>,
+  names: ReadonlyMap<string, unknown>,
+): Record<string, string | undefined> {
   const out = { ...env };
   for (const name of names.keys()) delete out[name];
   return out;
@@ -177,23 +226,39 @@ export interface SourceInput {
 
 /** Interpolates, validates and cross-checks a parsed document: the file loader's work after reading, shared with
  * `configFromObject` so an object gets exactly the same defaults, `${VAR}` handling and checks as a file. */
-export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfig } | { ok: false; issues: ConfigIssue[] } {
+export function checkSource(
+  input: SourceInput,
+): { ok: true; loaded: LoadedConfig } | { ok: false; issues: ConfigIssue[] } {
   const { source, syntaxIssues, path, dir, env, dotenv } = input;
   // A withheld variable is interpolated as if unset (the .env may supply it); `loaded.env` keeps the whole snapshot,
   // read through envValue, so a reload after `config trust` can read it.
   const readable = input.withheld ? without(env, input.withheld) : env;
-  const interpolated = interpolate({ source, env: readable, dotenv: dotenv.values, dotenvPath: dotenv.path, ...(input.withheld ? { withheld: input.withheld } : {}) });
+  const interpolated = interpolate({
+    source,
+    env: readable,
+    dotenv: dotenv.values,
+    dotenvPath: dotenv.path,
+    ...(input.withheld ? { withheld: input.withheld } : {}),
+  });
   const parsed = configSchema.safeParse(interpolated.data);
   const checked = crossCheck(interpolated.data, source.data, source);
   // A value whose ${VAR} failed is reported once, for the variable, not again for the text left in its place.
   const badVars = new Set(interpolated.issues.map((i) => i.path));
-  const later = [...(parsed.success ? [] : zodIssues(parsed.error.issues, source, interpolated.data)), ...checked.issues].map((i) => withVariables(i, interpolated.refs, dotenv));
+  const later = [
+    ...(parsed.success ? [] : zodIssues(parsed.error.issues, source, interpolated.data)),
+    ...checked.issues,
+  ].map((i) => withVariables(i, interpolated.refs, dotenv));
   const issues = [...syntaxIssues, ...interpolated.issues, ...later.filter((i) => !badVars.has(i.path))];
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
   // A config built from an object (no path) has no file for anyone else to read.
   const exposed = path === null ? [] : configExposureWarnings(path, source, interpolated.origins);
   const warnings = [...dotenv.warnings, ...exposed, ...interpolated.warnings, ...checked.warnings];
-  const gatewayWarnings = adminKeyWarnings(parsed.data, source.data, interpolated.unresolved.get('gateway.admin_key'), interpolated.origins.get('gateway.admin_key'));
+  const gatewayWarnings = adminKeyWarnings(
+    parsed.data,
+    source.data,
+    interpolated.unresolved.get('gateway.admin_key'),
+    interpolated.origins.get('gateway.admin_key'),
+  );
   const loaded: LoadedConfig = {
     config: parsed.data,
     path,
@@ -208,9 +273,12 @@ export function checkSource(input: SourceInput): { ok: true; loaded: LoadedConfi
   if (input.withheld) loaded.withheldEnv = input.withheld;
   if (gatewayWarnings.length > 0) loaded.gatewayWarnings = gatewayWarnings;
   const conflicts = new Map([...interpolated.conflicts, ...keyEnvConflicts(loaded, interpolated.conflicts)]);
-  loaded.warnings.push(...[...conflicts].filter(([name]) => !interpolated.conflicts.has(name)).map(([, warning]) => warning));
+  loaded.warnings.push(
+    ...[...conflicts].filter(([name]) => !interpolated.conflicts.has(name)).map(([, warning]) => warning),
+  );
   if (conflicts.size > 0) loaded.envConflicts = conflicts;
-  for (const provider of Object.keys(loaded.config.providers)) loaded.warnings.push(...unsendableKeys(loaded, provider));
+  for (const provider of Object.keys(loaded.config.providers))
+    loaded.warnings.push(...unsendableKeys(loaded, provider));
   loaded.warnings.push(...environmentProxyWarnings(loaded.config.providers, loaded.env, loaded.dotenv));
   if (interpolated.unresolved.size > 0) loaded.unresolved = interpolated.unresolved;
   if (interpolated.kept.size > 0) loaded.keptIndices = interpolated.kept;
@@ -249,7 +317,13 @@ function keyEnvConflicts(loaded: LoadedConfig, already: ReadonlyMap<string, stri
     if (already.has(name)) continue;
     // Both values are keys of the provider: the .env's is still a candidate after the environment's (seed 001: "is
     // used" read as the opposite of what happened when the environment's key was out of quota and the .env's answered).
-    const warning = conflictWarning(name, env, dotenv, loaded.dotenvPath, "the environment's value is tried first, the .env's after it");
+    const warning = conflictWarning(
+      name,
+      env,
+      dotenv,
+      loaded.dotenvPath,
+      "the environment's value is tried first, the .env's after it",
+    );
     if (warning) out.set(name, warning);
   }
   return out;

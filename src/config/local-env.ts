@@ -59,7 +59,8 @@ export function referencedNames(text: string): string[] {
 function* strings(value: unknown, path: ConfigPath): Generator<[ConfigPath, string]> {
   if (typeof value === 'string') yield [path, value];
   else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield* strings(value[i], [...path, i]);
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
 }
 
 /** Where provider P's keys (and anything else of P's sent with a request) go: its base_url, the base_url of any
@@ -71,7 +72,8 @@ function providerHosts(config: Config, provider: string): string[] {
   const p = config.providers[provider];
   if (p) hosts.add(originOf(p.base_url));
   if (p?.proxy !== undefined && p.proxy !== 'none') hosts.add(originOf(p.proxy));
-  for (const task of Object.values(config.auxiliary)) if (task.provider === provider && task.base_url) hosts.add(originOf(task.base_url));
+  for (const task of Object.values(config.auxiliary))
+    if (task.provider === provider && task.base_url) hosts.add(originOf(task.base_url));
   return [...hosts];
 }
 
@@ -84,7 +86,10 @@ function allProviderHosts(config: Config): string[] {
 function routeHosts(config: Config, node: { provider?: unknown; base_url?: unknown }): string[] {
   const own = typeof node.base_url === 'string' ? [originOf(node.base_url)] : [];
   if (node.provider === 'none') return own;
-  const of = typeof node.provider === 'string' && node.provider !== 'auto' ? providerHosts(config, node.provider) : allProviderHosts(config);
+  const of =
+    typeof node.provider === 'string' && node.provider !== 'auto'
+      ? providerHosts(config, node.provider)
+      : allProviderHosts(config);
   return [...new Set([...own, ...of])];
 }
 
@@ -101,7 +106,8 @@ function redisHost(url: string): string {
 
 function at(root: unknown, path: ConfigPath): unknown {
   let v = root;
-  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
+  for (const k of path)
+    v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
   return v;
 }
 
@@ -109,7 +115,8 @@ function at(root: unknown, path: ConfigPath): unknown {
  * retry timings…), a provider's hosts, its proxy, or the Redis server of `gateway.state`. */
 export function hostsFor(config: Config, path: ConfigPath): string[] {
   const [top, name, field] = path;
-  if (top === 'gateway') return name === 'state' && config.gateway.state !== 'sqlite' ? [redisHost(config.gateway.state)] : [];
+  if (top === 'gateway')
+    return name === 'state' && config.gateway.state !== 'sqlite' ? [redisHost(config.gateway.state)] : [];
   if (top === 'providers' && typeof name === 'string') {
     if (field === 'proxy') return config.providers[name]?.proxy ? [originOf(config.providers[name].proxy)] : [];
     return providerHosts(config, name);
@@ -117,7 +124,8 @@ export function hostsFor(config: Config, path: ConfigPath): string[] {
   // The deepest object on the path that names a provider decides (a fallback_chain entry inside a task).
   for (let depth = path.length; depth >= 1; depth--) {
     const node = at(config, path.slice(0, depth));
-    if (node !== null && typeof node === 'object' && !Array.isArray(node) && 'provider' in node) return routeHosts(config, node);
+    if (node !== null && typeof node === 'object' && !Array.isArray(node) && 'provider' in node)
+      return routeHosts(config, node);
   }
   return [];
 }
@@ -128,7 +136,12 @@ export function hostsFor(config: Config, path: ConfigPath): string[] {
  * interpolated with the whole environment (for where values go: nothing has been sent at this point), `keyEnv` the
  * key variable of each provider (key_env, or its default).
  */
-export function withheldVariables(raw: unknown, config: Config, env: Readonly<Record<string, string | undefined>>, keyEnv: ReadonlyMap<string, string>): Map<string, WithheldVariable> {
+export function withheldVariables(
+  raw: unknown,
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+  keyEnv: ReadonlyMap<string, string>,
+): Map<string, WithheldVariable> {
   const out = new Map<string, WithheldVariable>();
   const note = (name: string, hosts: readonly string[], readAt: string, asKey: boolean): void => {
     if (env[name] === undefined) return;
@@ -145,7 +158,8 @@ export function withheldVariables(raw: unknown, config: Config, env: Readonly<Re
     const asKey = isKeySlot(path) && text.trim() === `\${${names[0] ?? ''}}`;
     if (names.length > 0) for (const name of names) note(name, hostsFor(config, path), formatPath(path), asKey);
   }
-  for (const [provider, variable] of keyEnv) note(variable, providerHosts(config, provider), `providers.${provider}.key_env`, true);
+  for (const [provider, variable] of keyEnv)
+    note(variable, providerHosts(config, provider), `providers.${provider}.key_env`, true);
   return out;
 }
 

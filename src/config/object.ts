@@ -25,7 +25,9 @@ const HOW = 'configFromObject({ providers: { NAME: { type, base_url } }, main: {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? `an instance of ${value.constructor?.name ?? 'an unknown class'}` : `${typeof value} ${JSON.stringify(value) ?? String(value)}`;
+  return typeof value === 'object'
+    ? `an instance of ${value.constructor?.name ?? 'an unknown class'}`
+    : `${typeof value} ${JSON.stringify(value) ?? String(value)}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -52,7 +54,10 @@ function objectError(issues: ConfigIssue[]): UserError {
  * every bad key path. The result has `path: null` (there is no file to watch).
  */
 export function configFromObject(object: unknown, options: ConfigObjectOptions = {}): LoadedConfig {
-  if (!isPlainObject(object)) throw new UserError(`configFromObject expects a plain object like the YAML config, got ${describe(object)}`, { details: [HOW] });
+  if (!isPlainObject(object))
+    throw new UserError(`configFromObject expects a plain object like the YAML config, got ${describe(object)}`, {
+      details: [HOW],
+    });
   const dir = options.dir ?? process.cwd();
   // A snapshot, as for a file: later changes to process.env do not change the config.
   const env: Record<string, string | undefined> = { ...(options.env ?? process.env) };
@@ -61,7 +66,10 @@ export function configFromObject(object: unknown, options: ConfigObjectOptions =
   try {
     text = stringify(object);
   } catch (err) {
-    throw new UserError(`configFromObject cannot read the object: ${err instanceof Error ? err.message : String(err)}`, { details: [HOW] });
+    throw new UserError(
+      `configFromObject cannot read the object: ${err instanceof Error ? err.message : String(err)}`,
+      { details: [HOW] },
+    );
   }
   const { source, issues: syntaxIssues } = parseYaml(LABEL, text);
   const checked = checkSource({ source, syntaxIssues, path: null, dir, env, dotenv });
@@ -75,7 +83,8 @@ function withoutPositions(origins: ReadonlyMap<string, Origin>): Map<string, Ori
   for (const [path, origin] of origins) {
     if (origin.kind === 'file') out.set(path, { kind: 'file', file: LABEL, line: 0, col: 0 });
     else if (origin.kind === 'env') out.set(path, { kind: 'env', name: origin.name });
-    else if (origin.kind === 'dotenv') out.set(path, { kind: 'dotenv', name: origin.name, dotenvFile: origin.dotenvFile });
+    else if (origin.kind === 'dotenv')
+      out.set(path, { kind: 'dotenv', name: origin.name, dotenvFile: origin.dotenvFile });
     else out.set(path, origin);
   }
   return out;
@@ -103,12 +112,19 @@ export function isLoadedConfig(value: unknown): value is LoadedConfig {
  * object, a file path, a promise): says what to pass instead. `where` names the argument. */
 export function assertLoadedConfig(value: unknown, where: string): asserts value is LoadedConfig {
   if (isLoadedConfig(value)) return;
-  const pass = 'pass loadConfig() (reads switchyard.yaml, or { configPath }) or configFromObject({ providers: …, main: … })';
+  const pass =
+    'pass loadConfig() (reads switchyard.yaml, or { configPath }) or configFromObject({ providers: …, main: … })';
   if (value === undefined) throw new UserError(`${where} is missing: ${pass}`);
-  if (typeof value === 'string') throw new UserError(`${where} is a string, not a loaded config: for a file, pass loadConfig({ configPath: ${JSON.stringify(value)} })`);
-  if (value instanceof Promise) throw new UserError(`${where} is a Promise, not a loaded config: ${pass} (both are synchronous)`);
+  if (typeof value === 'string')
+    throw new UserError(
+      `${where} is a string, not a loaded config: for a file, pass loadConfig({ configPath: ${JSON.stringify(value)} })`,
+    );
+  if (value instanceof Promise)
+    throw new UserError(`${where} is a Promise, not a loaded config: ${pass} (both are synchronous)`);
   if (isPlainObject(value) && !('origins' in value)) {
-    throw new UserError(`${where} is a plain config object, not a loaded config: wrap it, configFromObject(yourObject), which validates it and applies the defaults`);
+    throw new UserError(
+      `${where} is a plain config object, not a loaded config: wrap it, configFromObject(yourObject), which validates it and applies the defaults`,
+    );
   }
   throw new UserError(`${where} is not a loaded config (got ${describe(value)}): ${pass}`);
 }

@@ -13,7 +13,11 @@ function isLeaf(value: unknown): boolean {
 }
 
 /** Calls `visit` for every leaf (scalars, and empty lists/maps so that `headers: {}` is explained too). */
-export function forEachLeaf(value: unknown, visit: (path: ConfigPath, leaf: unknown) => void, path: ConfigPath = []): void {
+export function forEachLeaf(
+  value: unknown,
+  visit: (path: ConfigPath, leaf: unknown) => void,
+  path: ConfigPath = [],
+): void {
   if (value === undefined) return;
   if (isLeaf(value)) {
     visit(path, value);
@@ -23,7 +27,11 @@ export function forEachLeaf(value: unknown, visit: (path: ConfigPath, leaf: unkn
   else for (const [k, v] of Object.entries(value as Record<string, unknown>)) forEachLeaf(v, visit, [...path, k]);
 }
 
-export function buildOrigins(config: Config, source: YamlSource | null, interpolated: Interpolated | null): Map<string, Origin> {
+export function buildOrigins(
+  config: Config,
+  source: YamlSource | null,
+  interpolated: Interpolated | null,
+): Map<string, Origin> {
   const origins = new Map<string, Origin>();
   const kept = interpolated?.kept ?? new Map<string, number[]>();
   forEachLeaf(config, (path) => {
@@ -37,7 +45,8 @@ export function buildOrigins(config: Config, source: YamlSource | null, interpol
       // `api_key_command: CMD` is the short form of `api_key_command: { run: CMD }`: the command's own line.
       const run = written.findIndex((seg, i) => seg === 'run' && written[i - 1] === 'api_key_command');
       const short = run > 0 ? locateValue(source, [...written.slice(0, run), ...written.slice(run + 1)]) : undefined;
-      if (short?.exact) return void origins.set(key, { kind: 'file', file: source.file, line: short.line, col: short.col });
+      if (short?.exact)
+        return void origins.set(key, { kind: 'file', file: source.file, line: short.line, col: short.col });
     }
     origins.set(key, { kind: 'default' });
   });

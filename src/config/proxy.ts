@@ -33,7 +33,8 @@ export function proxyProblem(value: string): string | undefined {
   }
   if (PROXY_SCHEMES.includes(url.protocol) && url.hostname !== '') return undefined;
   if (!value.includes('://')) return `it has no scheme: write http://${value}`;
-  if (url.protocol === 'socks5:' || url.protocol === 'socks:' || url.protocol === 'socks5h:') return 'SOCKS proxies are not supported; use an HTTP proxy (CONNECT)';
+  if (url.protocol === 'socks5:' || url.protocol === 'socks:' || url.protocol === 'socks5h:')
+    return 'SOCKS proxies are not supported; use an HTTP proxy (CONNECT)';
   return url.hostname === '' ? 'it names no host' : `${url.protocol} is not a proxy scheme (http or https)`;
 }
 
@@ -47,8 +48,15 @@ function variablesFor(protocol: string): readonly string[] {
   return protocol === 'https:' ? ['https_proxy', 'HTTPS_PROXY'] : ['http_proxy', 'HTTP_PROXY'];
 }
 
-function lookup(names: readonly string[], env: Env, dotenv: Env): { value: string; from: string; name: string; inDotenv: boolean } | undefined {
-  for (const [vars, where] of [[env, 'env'], [dotenv, '.env']] as const) {
+function lookup(
+  names: readonly string[],
+  env: Env,
+  dotenv: Env,
+): { value: string; from: string; name: string; inDotenv: boolean } | undefined {
+  for (const [vars, where] of [
+    [env, 'env'],
+    [dotenv, '.env'],
+  ] as const) {
     for (const name of names) {
       const value = vars[name]?.trim();
       if (value) return { value, from: `${where} ${name}`, name, inDotenv: where === '.env' };
@@ -67,7 +75,10 @@ export function noProxyMatches(noProxy: string, hostname: string, port: number):
     if (raw === '') continue;
     if (raw === '*') return true;
     const m = /^(.+):(\d+)$/.exec(raw);
-    const entry = (m?.[1] ?? raw).replace(/^\*?\./, '').replace(/^\[|\]$/g, '').toLowerCase();
+    const entry = (m?.[1] ?? raw)
+      .replace(/^\*?\./, '')
+      .replace(/^\[|\]$/g, '')
+      .toLowerCase();
     if (m?.[2] !== undefined && Number(m[2]) !== port) continue;
     if (host === entry || host.endsWith(`.${entry}`)) return true;
   }
@@ -77,7 +88,13 @@ export function noProxyMatches(noProxy: string, hostname: string, port: number):
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443 };
 
 /** The proxy for calls to `baseUrl`, or undefined to send them directly. `setting` is the provider's `proxy:`. */
-export function chooseProxy(provider: string, setting: string | undefined, baseUrl: string, env: Env, dotenv: Env): ProxyChoice | undefined {
+export function chooseProxy(
+  provider: string,
+  setting: string | undefined,
+  baseUrl: string,
+  env: Env,
+  dotenv: Env,
+): ProxyChoice | undefined {
   if (setting === 'none') return undefined;
   if (setting !== undefined) return { url: setting, from: `providers.${provider}.proxy` };
   let url: URL;
@@ -94,13 +111,21 @@ export function chooseProxy(provider: string, setting: string | undefined, baseU
   if (found === undefined || proxyProblem(fromEnvironment(found.value)) !== undefined) return undefined;
   const noProxy = lookup(['no_proxy', 'NO_PROXY'], env, dotenv)?.value ?? '';
   if (noProxyMatches(noProxy, hostname, Number(url.port) || DEFAULT_PORTS[url.protocol] || 0)) return undefined;
-  return { url: fromEnvironment(found.value), from: found.from, variable: { name: found.name, inDotenv: found.inDotenv } };
+  return {
+    url: fromEnvironment(found.value),
+    from: found.from,
+    variable: { name: found.name, inDotenv: found.inDotenv },
+  };
 }
 
 /** What is wrong with the environment's (or the .env's) proxy variables that some provider would read — one without
  * its own `proxy:`, whose base URL is not on loopback — one warning each, for the config's warnings (config check,
  * doctor, chat, the gateway's log). A variable no provider reads is none of our business. */
-export function environmentProxyWarnings(providers: Readonly<Record<string, { proxy?: string | undefined; base_url: string }>>, env: Env, dotenv: Env): string[] {
+export function environmentProxyWarnings(
+  providers: Readonly<Record<string, { proxy?: string | undefined; base_url: string }>>,
+  env: Env,
+  dotenv: Env,
+): string[] {
   const schemes = new Set<string>();
   for (const p of Object.values(providers)) {
     if (p.proxy !== undefined) continue;
@@ -113,15 +138,20 @@ export function environmentProxyWarnings(providers: Readonly<Record<string, { pr
   }
   const out: string[] = [];
   for (const scheme of schemes) {
-    for (const [vars, where] of [[env, 'env'], [dotenv, '.env']] as const) {
+    for (const [vars, where] of [
+      [env, 'env'],
+      [dotenv, '.env'],
+    ] as const) {
       for (const name of variablesFor(scheme)) {
         const value = vars[name]?.trim();
         if (!value) continue;
         const problem = proxyProblem(fromEnvironment(value));
-        if (problem !== undefined) out.push(`${where} ${name} is not a proxy switchyard can use (${JSON.stringify(redactUrl(value))}: ${problem}); calls to ${scheme === 'https:' ? 'https' : 'http'} providers go directly`);
+        if (problem !== undefined)
+          out.push(
+            `${where} ${name} is not a proxy switchyard can use (${JSON.stringify(redactUrl(value))}: ${problem}); calls to ${scheme === 'https:' ? 'https' : 'http'} providers go directly`,
+          );
       }
     }
   }
   return out;
 }
-

@@ -38,7 +38,11 @@ function readToEnd(fd: number, size: number): Buffer {
     const n = readSync(fd, buffer, length, buffer.length - length, null);
     length += n;
     if (n === 0 || length > MAX_CONFIG_BYTES) return buffer.subarray(0, length);
-    if (length === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(Math.min(buffer.length, MAX_CONFIG_BYTES + 1 - buffer.length))]);
+    if (length === buffer.length)
+      buffer = Buffer.concat([
+        buffer,
+        Buffer.allocUnsafe(Math.min(buffer.length, MAX_CONFIG_BYTES + 1 - buffer.length)),
+      ]);
   }
 }
 

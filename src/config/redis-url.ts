@@ -20,7 +20,8 @@ export function redisUrlProblem(url: string): string | undefined {
   }
   if (parsed.hostname === '') return 'the Redis URL has no host; expected redis://host:port/db';
   const db = parsed.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d+$/.test(db)) return `the Redis database must be a number (redis://host:port/0), got ${JSON.stringify(db)}`;
+  if (db !== '' && !/^\d+$/.test(db))
+    return `the Redis database must be a number (redis://host:port/0), got ${JSON.stringify(db)}`;
   return undefined;
 }
 

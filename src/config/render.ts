@@ -61,14 +61,19 @@ export function explainRows(loaded: LoadedConfig, raw = false): ExplainRow[] {
     const key = formatPath(path);
     const origin = loaded.origins.get(key) ?? { kind: 'default' };
     // A command given as a string runs through a shell: said where it is shown, as the config does not say it.
-    const shown = isCommandRun(path) && typeof value === 'string' && !raw ? `${value}  (run by sh -c)` : displayLeaf(path, value, raw);
+    const shown =
+      isCommandRun(path) && typeof value === 'string' && !raw
+        ? `${value}  (run by sh -c)`
+        : displayLeaf(path, value, raw);
     rows.push({ path: key, value: shown, origin, from: describeOrigin(origin) });
   });
   // Key slots whose variable is unset: no value, but worth seeing where a key would have come from. Each goes
   // next to its siblings (after the last row sharing its parent), replacing an emptied `api_keys: []` row.
   for (const [path, name] of loaded.unresolved ?? []) {
     const origin = loaded.origins.get(path) ?? { kind: 'default' };
-    const unset = loaded.withheldEnv?.has(name) ? `(not read: \${${name}} is set, but this ./switchyard.yaml is not trusted with it)` : `(unset: \${${name}} is not set)`;
+    const unset = loaded.withheldEnv?.has(name)
+      ? `(not read: \${${name}} is set, but this ./switchyard.yaml is not trusted with it)`
+      : `(unset: \${${name}} is not set)`;
     const row: ExplainRow = { path, value: unset, origin, from: describeOrigin(origin) };
     const parent = path.replace(/(\[\d+\]|\.[^.[]+)$/, '');
     const emptied = rows.findIndex((r) => r.path === parent && Array.isArray(r.value) && r.value.length === 0);
@@ -98,7 +103,12 @@ function markWithheldKeyEnv(loaded: LoadedConfig, provider: string, rows: Explai
 function defaultKeyEnvRow(loaded: LoadedConfig, provider: string, rows: ExplainRow[]): void {
   if (loaded.config.providers[provider]?.key_env !== undefined) return;
   const origin: Origin = { kind: 'default' };
-  const row: ExplainRow = { path: formatPath(['providers', provider, 'key_env']), value: keyEnvName(loaded, provider), origin, from: describeOrigin(origin) };
+  const row: ExplainRow = {
+    path: formatPath(['providers', provider, 'key_env']),
+    value: keyEnvName(loaded, provider),
+    origin,
+    from: describeOrigin(origin),
+  };
   insertBesideSiblings(rows, formatPath(['providers', provider]), row);
 }
 
@@ -110,8 +120,15 @@ function environmentProxyRow(loaded: LoadedConfig, provider: string, rows: Expla
   const choice = chooseProxy(provider, undefined, p.base_url, loaded.env, loaded.dotenv);
   if (choice?.variable === undefined) return;
   const { name, inDotenv } = choice.variable;
-  const origin: Origin = inDotenv ? { kind: 'dotenv', name, dotenvFile: loaded.dotenvPath ?? '.env' } : { kind: 'env', name };
-  const row: ExplainRow = { path: formatPath(['providers', provider, 'proxy']), value: redactUrl(choice.url), origin, from: describeOrigin(origin) };
+  const origin: Origin = inDotenv
+    ? { kind: 'dotenv', name, dotenvFile: loaded.dotenvPath ?? '.env' }
+    : { kind: 'env', name };
+  const row: ExplainRow = {
+    path: formatPath(['providers', provider, 'proxy']),
+    value: redactUrl(choice.url),
+    origin,
+    from: describeOrigin(origin),
+  };
   insertBesideSiblings(rows, formatPath(['providers', provider]), row);
 }
 

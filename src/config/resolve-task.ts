@@ -52,22 +52,38 @@ export function routeKey(r: RouteSpec): string {
 
 function mainChain(config: Config, modelOverride?: string): RouteSpec[] {
   if (!config.main) return [];
-  const first: RouteSpec = { provider: config.main.provider, model: modelOverride || config.main.model, origin: 'main' };
+  const first: RouteSpec = {
+    provider: config.main.provider,
+    model: modelOverride || config.main.model,
+    origin: 'main',
+  };
   return [first, ...config.fallback.map((r, i) => ({ ...r, origin: `fallback[${i}]` }))];
 }
 
 function noMain(task: string): UserError {
-  return new UserError(`task ${task} uses the main chain, but no main route is configured; add \`main: { provider: …, model: … }\` to the config`);
+  return new UserError(
+    `task ${task} uses the main chain, but no main route is configured; add \`main: { provider: …, model: … }\` to the config`,
+  );
 }
 
-function explicitRoute(config: Config, task: string, provider: string, model: string, baseUrl?: string, apiKey?: string): RouteSpec {
+function explicitRoute(
+  config: Config,
+  task: string,
+  provider: string,
+  model: string,
+  baseUrl?: string,
+  apiKey?: string,
+): RouteSpec {
   const origin = `auxiliary.${task}`;
   const listed = Object.keys(config.providers[provider]?.models ?? {});
   const route: RouteSpec = { provider, model: model || listed[0] || '', origin };
   if (baseUrl) route.baseUrl = baseUrl;
-  if (apiKey && apiKey.trim() && !/^\$\{[^}]*\}$/.test(apiKey.trim())) route.apiKey = { secret: apiKey.trim(), where: `auxiliary.${task}.api_key` };
-  if (!Object.hasOwn(config.providers, provider)) route.invalid = `provider ${provider} (auxiliary.${task}.provider) is not configured (there is no providers.${provider})`;
-  else if (!route.model) route.invalid = `auxiliary.${task}.model is not set and providers.${provider}.models lists no model`;
+  if (apiKey && apiKey.trim() && !/^\$\{[^}]*\}$/.test(apiKey.trim()))
+    route.apiKey = { secret: apiKey.trim(), where: `auxiliary.${task}.api_key` };
+  if (!Object.hasOwn(config.providers, provider))
+    route.invalid = `provider ${provider} (auxiliary.${task}.provider) is not configured (there is no providers.${provider})`;
+  else if (!route.model)
+    route.invalid = `auxiliary.${task}.model is not set and providers.${provider}.models lists no model`;
   return route;
 }
 
@@ -100,7 +116,10 @@ export function resolveTask(config: Config, task = 'main', override?: Route): Ta
     if (!t.enabled) return { status: 'disabled', task, reason: `auxiliary.${task}.enabled is false` };
     if (t.provider === 'none') return { status: 'disabled', task, reason: `auxiliary.${task}.provider is none` };
     timeoutMs = t.timeout;
-    const primary = t.provider === 'auto' ? mainChain(config, t.model) : [explicitRoute(config, task, t.provider, t.model, t.base_url, t.api_key)];
+    const primary =
+      t.provider === 'auto'
+        ? mainChain(config, t.model)
+        : [explicitRoute(config, task, t.provider, t.model, t.base_url, t.api_key)];
     hasPrimary = primary.length > 0;
     routes = dedupe([
       ...primary,
@@ -113,7 +132,9 @@ export function resolveTask(config: Config, task = 'main', override?: Route): Ta
   if (override) {
     // The caller's own mistake, not an upstream failure: said before anything is tried.
     if (!Object.hasOwn(config.providers, override.provider)) {
-      throw new UserError(`route: provider ${JSON.stringify(override.provider)} is not configured; configured: ${Object.keys(config.providers).join(', ') || 'none'}`);
+      throw new UserError(
+        `route: provider ${JSON.stringify(override.provider)} is not configured; configured: ${Object.keys(config.providers).join(', ') || 'none'}`,
+      );
     }
     // Replaces the first route of the chain as resolved (duplicates already dropped), the rest staying behind it.
     const first: RouteSpec = { provider: override.provider, model: override.model, origin: 'request' };

@@ -29,7 +29,10 @@ export interface DurationBounds {
 }
 
 /** A duration (`250ms`, `30s`, `5m`, `1h` or bare milliseconds) normalised to milliseconds, within `bounds`. */
-export function durationSchema(bounds: DurationBounds, example = '250ms, 30s, 5m or 1h'): z.ZodType<number, string | number> {
+export function durationSchema(
+  bounds: DurationBounds,
+  example = '250ms, 30s, 5m or 1h',
+): z.ZodType<number, string | number> {
   const schema = z.union([z.number(), z.string()]).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined) {
@@ -37,11 +40,17 @@ export function durationSchema(bounds: DurationBounds, example = '250ms, 30s, 5m
       return z.NEVER;
     }
     if (bounds.positive && ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `must be longer than 0 (0 would fail every call at once), got ${JSON.stringify(v)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be longer than 0 (0 would fail every call at once), got ${JSON.stringify(v)}`,
+      });
       return z.NEVER;
     }
     if (ms > bounds.max) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${formatDurationSetting(bounds.max)}${describeMax(bounds.max)}, got ${JSON.stringify(v)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at most ${formatDurationSetting(bounds.max)}${describeMax(bounds.max)}, got ${JSON.stringify(v)}`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -70,7 +79,9 @@ function httpUrl(): z.ZodString {
       url = undefined;
     }
     if (url && (url.protocol === 'http:' || url.protocol === 'https:')) return;
-    const why = url ? `a URL starting with http:// or https://, got ${JSON.stringify(redactUrl(value))} (${url.protocol} is not served)` : `a URL like https://api.example.com/v1, got ${JSON.stringify(redactUrl(value))}`;
+    const why = url
+      ? `a URL starting with http:// or https://, got ${JSON.stringify(redactUrl(value))} (${url.protocol} is not served)`
+      : `a URL like https://api.example.com/v1, got ${JSON.stringify(redactUrl(value))}`;
     ctx.addIssue({ code: 'custom', message: `expected ${why}` });
   });
 }
@@ -79,7 +90,11 @@ function httpUrl(): z.ZodString {
 function proxyUrl(): z.ZodString {
   return z.string().superRefine((value, ctx) => {
     const problem = value === 'none' ? undefined : proxyProblem(value);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `expected a proxy URL like http://proxy.example:3128 (or none to ignore HTTPS_PROXY), got ${JSON.stringify(redactUrl(value))}: ${problem}` });
+    if (problem !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a proxy URL like http://proxy.example:3128 (or none to ignore HTTPS_PROXY), got ${JSON.stringify(redactUrl(value))}: ${problem}`,
+      });
   });
 }
 
@@ -94,7 +109,9 @@ function listenProblem(value: string): string | undefined {
 
 /** A `headers:` name HTTP can send. */
 function headerName(): z.ZodString {
-  return z.string().refine(isHeaderName, { message: "a header name is letters, digits and !#$%&'*+-.^_`|~ (no spaces, no colon)" });
+  return z
+    .string()
+    .refine(isHeaderName, { message: "a header name is letters, digits and !#$%&'*+-.^_`|~ (no spaces, no colon)" });
 }
 
 /** A `headers:` value HTTP can send: refused here, not at every call, where it failed as "could not reach" and opened
@@ -102,7 +119,11 @@ function headerName(): z.ZodString {
 function headerValue(): z.ZodString {
   return z.string().superRefine((value, ctx) => {
     const what = unsendableInHeader(value);
-    if (what !== undefined) ctx.addIssue({ code: 'custom', message: `the value contains ${what}, which an HTTP header cannot carry: every call would fail; write the value on one line, in plain characters` });
+    if (what !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: `the value contains ${what}, which an HTTP header cannot carry: every call would fail; write the value on one line, in plain characters`,
+      });
   });
 }
 
@@ -116,12 +137,20 @@ function keyName(schema: z.ZodString = z.string()): z.ZodString {
 
 /** A record whose reserved keys are reported: zod drops a `__proto__` key before any key check sees it. */
 function namedRecord<V extends z.ZodType>(key: z.ZodString, value: V) {
-  return z.preprocess((input, ctx) => {
-    if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
-      ctx.addIssue({ code: 'custom', message: `invalid name \`__proto__\`: ${RESERVED_MESSAGE}`, path: ['__proto__'], input });
-    }
-    return input;
-  }, z.record(keyName(key), value));
+  return z.preprocess(
+    (input, ctx) => {
+      if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `invalid name \`__proto__\`: ${RESERVED_MESSAGE}`,
+          path: ['__proto__'],
+          input,
+        });
+      }
+      return input;
+    },
+    z.record(keyName(key), value),
+  );
 }
 
 export const routeSchema = z.strictObject({
@@ -137,26 +166,63 @@ export const modelMetaSchema = z.strictObject({
 /** An HTTP header name (a token: letters, digits and !#$%&'*+.^_`|~-). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers the HTTP client and the adapters set themselves: a key sent in one of them would be lost or break every call. */
-const NOT_AN_AUTH_HEADER: ReadonlySet<string> = new Set(['accept', 'anthropic-version', 'connection', 'content-length', 'content-type', 'host', 'transfer-encoding']);
+const NOT_AN_AUTH_HEADER: ReadonlySet<string> = new Set([
+  'accept',
+  'anthropic-version',
+  'connection',
+  'content-length',
+  'content-type',
+  'host',
+  'transfer-encoding',
+]);
 
 /** How a provider's key is sent (src/providers/auth-header.ts): `authorization` with `Bearer`, the default of an
  * openai provider; `x-api-key` with no scheme, an anthropic provider's; `api-key` for Azure OpenAI; any other name. */
 export const authSchema = z.strictObject({
-  header: z.string().superRefine((value, ctx) => {
-    if (!HEADER_NAME.test(value)) ctx.addIssue({ code: 'custom', message: `expected a header name such as authorization, x-api-key or api-key, got ${JSON.stringify(value)}` });
-    else if (NOT_AN_AUTH_HEADER.has(value.toLowerCase())) ctx.addIssue({ code: 'custom', message: `${value} is set by Switchyard itself and cannot carry the key; name the header the provider reads the key from` });
-  }).optional(),
+  header: z
+    .string()
+    .superRefine((value, ctx) => {
+      if (!HEADER_NAME.test(value))
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a header name such as authorization, x-api-key or api-key, got ${JSON.stringify(value)}`,
+        });
+      else if (NOT_AN_AUTH_HEADER.has(value.toLowerCase()))
+        ctx.addIssue({
+          code: 'custom',
+          message: `${value} is set by Switchyard itself and cannot carry the key; name the header the provider reads the key from`,
+        });
+    })
+    .optional(),
   /** `Bearer` puts `Bearer ` before the key; `none` sends the key alone. Default: Bearer for authorization, else none. */
-  scheme: z.preprocess((v) => (typeof v === 'string' && v.toLowerCase() === 'bearer' ? 'Bearer' : v), z.enum(['Bearer', 'none'], { error: (issue) => `expected Bearer or none, got ${JSON.stringify(issue.input)}` })).optional(),
+  scheme: z
+    .preprocess(
+      (v) => (typeof v === 'string' && v.toLowerCase() === 'bearer' ? 'Bearer' : v),
+      z.enum(['Bearer', 'none'], { error: (issue) => `expected Bearer or none, got ${JSON.stringify(issue.input)}` }),
+    )
+    .optional(),
 });
 export type AuthConfig = z.infer<typeof authSchema>;
 
-const envName = (): z.ZodString => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits and _, not starting with a digit)');
+const envName = (): z.ZodString =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]*$/,
+      'expected an environment variable name (letters, digits and _, not starting with a digit)',
+    );
 
 /** A command line: an argv list run as it is (no shell), or a string run by `sh -c`. */
-const commandLine = z.union([z.string().trim().min(1, 'expected a command'), z.array(z.string()).min(1, 'expected the command and its arguments, e.g. [gcloud, auth, print-access-token]')], {
-  error: () => 'expected a command: a list such as [gcloud, auth, print-access-token] (run as it is), or a string run by sh -c',
-});
+const commandLine = z.union(
+  [
+    z.string().trim().min(1, 'expected a command'),
+    z.array(z.string()).min(1, 'expected the command and its arguments, e.g. [gcloud, auth, print-access-token]'),
+  ],
+  {
+    error: () =>
+      'expected a command: a list such as [gcloud, auth, print-access-token] (run as it is), or a string run by sh -c',
+  },
+);
 
 /** `api_key_command:` — the command alone, or `{ run, timeout, ttl, env }` (src/credentials/minted/command.ts). */
 export const keyCommandSchema = z.preprocess(
@@ -174,31 +240,59 @@ export const keyCommandSchema = z.preprocess(
 export type KeyCommandConfig = z.infer<typeof keyCommandSchema>;
 
 /** `oauth2:` — a token endpoint (src/credentials/minted/oauth2.ts). */
-export const oauth2Schema = z.strictObject({
-  token_url: httpUrl(),
-  /** Default: refresh_token when a refresh token is given, else client_credentials. */
-  grant: z.enum(['client_credentials', 'refresh_token']).optional(),
-  client_id: z.string().min(1),
-  client_secret: z.string().optional(),
-  /** Space-separated, or a list. */
-  scope: z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v.join(' ') : v)).optional(),
-  audience: z.string().optional(),
-  /** The refresh_token grant's first refresh token, usually `${VAR}`; each rotated one is kept in the state store. */
-  refresh_token: z.string().optional(),
-  /** Or a file holding it. */
-  refresh_token_file: z.string().min(1).optional(),
-  /** How the client authenticates: `body` (client_id and client_secret as form fields) or `basic` (HTTP Basic). */
-  client_auth: z.enum(['body', 'basic']).default('body'),
-  timeout: timeout().default(30_000),
-}).superRefine((o, ctx) => {
-  const hasRefresh = o.refresh_token !== undefined || o.refresh_token_file !== undefined;
-  if (o.refresh_token !== undefined && o.refresh_token_file !== undefined) ctx.addIssue({ code: 'custom', path: ['refresh_token_file'], message: 'give either refresh_token or refresh_token_file, not both' });
-  if (o.grant === 'refresh_token' && !hasRefresh) ctx.addIssue({ code: 'custom', path: ['grant'], message: 'the refresh_token grant needs the first refresh token: refresh_token: ${VAR} or refresh_token_file: PATH' });
-  if (o.grant === 'client_credentials' && hasRefresh) ctx.addIssue({ code: 'custom', path: ['grant'], message: 'a refresh token is given but grant is client_credentials, which does not use it; remove one' });
-  if ((o.grant ?? (hasRefresh ? 'refresh_token' : 'client_credentials')) === 'client_credentials' && o.client_secret === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'the client_credentials grant needs client_secret (usually ${VAR})' });
-  }
-});
+export const oauth2Schema = z
+  .strictObject({
+    token_url: httpUrl(),
+    /** Default: refresh_token when a refresh token is given, else client_credentials. */
+    grant: z.enum(['client_credentials', 'refresh_token']).optional(),
+    client_id: z.string().min(1),
+    client_secret: z.string().optional(),
+    /** Space-separated, or a list. */
+    scope: z
+      .union([z.string(), z.array(z.string())])
+      .transform((v) => (Array.isArray(v) ? v.join(' ') : v))
+      .optional(),
+    audience: z.string().optional(),
+    /** The refresh_token grant's first refresh token, usually `${VAR}`; each rotated one is kept in the state store. */
+    refresh_token: z.string().optional(),
+    /** Or a file holding it. */
+    refresh_token_file: z.string().min(1).optional(),
+    /** How the client authenticates: `body` (client_id and client_secret as form fields) or `basic` (HTTP Basic). */
+    client_auth: z.enum(['body', 'basic']).default('body'),
+    timeout: timeout().default(30_000),
+  })
+  .superRefine((o, ctx) => {
+    const hasRefresh = o.refresh_token !== undefined || o.refresh_token_file !== undefined;
+    if (o.refresh_token !== undefined && o.refresh_token_file !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['refresh_token_file'],
+        message: 'give either refresh_token or refresh_token_file, not both',
+      });
+    if (o.grant === 'refresh_token' && !hasRefresh)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grant'],
+        message:
+          'the refresh_token grant needs the first refresh token: refresh_token: ${VAR} or refresh_token_file: PATH',
+      });
+    if (o.grant === 'client_credentials' && hasRefresh)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grant'],
+        message: 'a refresh token is given but grant is client_credentials, which does not use it; remove one',
+      });
+    if (
+      (o.grant ?? (hasRefresh ? 'refresh_token' : 'client_credentials')) === 'client_credentials' &&
+      o.client_secret === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['client_secret'],
+        message: 'the client_credentials grant needs client_secret (usually ${VAR})',
+      });
+    }
+  });
 export type OAuth2Config = z.infer<typeof oauth2Schema>;
 
 /** The sources of a provider's minted key (docs/credentials.md): each is read, run or asked for a token when one is needed. */
@@ -213,40 +307,66 @@ const MINTED_FIELDS = ['api_key_file', 'api_key_command', 'oauth2'] as const;
 /** One minted source per provider: each is the key's identity (health is kept per source). */
 function oneMintedSource(value: Partial<Record<(typeof MINTED_FIELDS)[number], unknown>>, ctx: z.RefinementCtx): void {
   const given = MINTED_FIELDS.filter((f) => value[f] !== undefined);
-  if (given.length > 1) ctx.addIssue({ code: 'custom', path: [given[1]!], message: `give one of ${MINTED_FIELDS.join(', ')}, not ${given.join(' and ')}` });
+  if (given.length > 1)
+    ctx.addIssue({
+      code: 'custom',
+      path: [given[1]!],
+      message: `give one of ${MINTED_FIELDS.join(', ')}, not ${given.join(' and ')}`,
+    });
 }
 
-export const providerSchema = z.strictObject({
-  type: z.enum(['openai', 'anthropic']),
-  base_url: httpUrl(),
-  api_key: z.string().optional(),
-  api_keys: z.array(z.string()).optional(),
-  key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits and _, not starting with a digit)').optional(),
-  timeout: timeout().default(60_000),
-  headers: z.record(headerName(), headerValue()).default({}),
-  models: namedRecord(z.string(), modelMetaSchema).default({}),
-  /** The proxy to reach this provider through, or `none` to ignore the environment's (src/providers/proxy.ts). */
-  proxy: proxyUrl().optional(),
-  /** The provider also serves OpenAI's Responses API at {base_url}/responses: the gateway's Responses requests are
-   * sent there as they came (built-in tools included) rather than translated to chat completions. */
-  responses_api: z.boolean().default(false),
-  auth: authSchema.optional(),
-  ...mintedShape,
-}).superRefine((p, ctx) => {
-  if (p.responses_api && p.type !== 'openai') {
-    ctx.addIssue({ code: 'custom', path: ['responses_api'], message: 'only a type: openai provider can serve the Responses API; leave it out (or false) for an anthropic provider' });
-  }
-  oneMintedSource(p, ctx);
-  authHeaderClash(p, ctx);
-});
+export const providerSchema = z
+  .strictObject({
+    type: z.enum(['openai', 'anthropic']),
+    base_url: httpUrl(),
+    api_key: z.string().optional(),
+    api_keys: z.array(z.string()).optional(),
+    key_env: z
+      .string()
+      .regex(
+        /^[A-Za-z_][A-Za-z0-9_]*$/,
+        'expected an environment variable name (letters, digits and _, not starting with a digit)',
+      )
+      .optional(),
+    timeout: timeout().default(60_000),
+    headers: z.record(headerName(), headerValue()).default({}),
+    models: namedRecord(z.string(), modelMetaSchema).default({}),
+    /** The proxy to reach this provider through, or `none` to ignore the environment's (src/providers/proxy.ts). */
+    proxy: proxyUrl().optional(),
+    /** The provider also serves OpenAI's Responses API at {base_url}/responses: the gateway's Responses requests are
+     * sent there as they came (built-in tools included) rather than translated to chat completions. */
+    responses_api: z.boolean().default(false),
+    auth: authSchema.optional(),
+    ...mintedShape,
+  })
+  .superRefine((p, ctx) => {
+    if (p.responses_api && p.type !== 'openai') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['responses_api'],
+        message:
+          'only a type: openai provider can serve the Responses API; leave it out (or false) for an anthropic provider',
+      });
+    }
+    oneMintedSource(p, ctx);
+    authHeaderClash(p, ctx);
+  });
 export type ProviderConfig = z.infer<typeof providerSchema>;
 
 /** A `headers:` entry naming the header `auth.header` sends the key in: it would replace the key. */
-function authHeaderClash(p: { auth?: AuthConfig | undefined; headers: Record<string, string> }, ctx: z.RefinementCtx): void {
+function authHeaderClash(
+  p: { auth?: AuthConfig | undefined; headers: Record<string, string> },
+  ctx: z.RefinementCtx,
+): void {
   const header = p.auth?.header?.toLowerCase();
   if (header === undefined) return;
   const clash = Object.keys(p.headers).find((h) => h.toLowerCase() === header);
-  if (clash !== undefined) ctx.addIssue({ code: 'custom', path: ['headers', clash], message: `${clash} is the header auth.header sends the key in; this value would replace the key — remove it, or send the key in another header` });
+  if (clash !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['headers', clash],
+      message: `${clash} is the header auth.header sends the key in; this value would replace the key — remove it, or send the key in another header`,
+    });
 }
 
 const taskShape = {
@@ -326,7 +446,11 @@ export const gatewaySchema = z.strictObject({
   admin_key: z.string().optional(),
   /** Largest accepted request body in bytes. 32 MiB is Anthropic's own request limit: agents send screenshots
    * (base64, 1–5 MB each) and re-send them with the rest of the conversation every turn. */
-  body_limit: z.number().int().positive().default(32 * 1024 * 1024),
+  body_limit: z
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
   /** When false, the gateway accepts requests without a client key (loopback development only). */
   require_keys: z.boolean().default(true),
   /** Most requests one client key may have in flight at once (more get 429 with Retry-After); unset, no limit. */
@@ -337,14 +461,20 @@ export const gatewaySchema = z.strictObject({
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Client model names (or patterns: `claude-*`, `"*"` for any other) → a task or `provider/model`; the targets are
    * checked in cross-check.ts, the matching is src/gateway/model-aliases.ts. */
-  aliases: namedRecord(z.string().min(1, 'an alias name cannot be empty'), z.string().min(1, 'expected a task name or provider/model')).default({}),
+  aliases: namedRecord(
+    z.string().min(1, 'an alias name cannot be empty'),
+    z.string().min(1, 'expected a task name or provider/model'),
+  ).default({}),
   /** What a Responses request's built-in tools (web_search, file_search, mcp, …), which only OpenAI runs, get:
    * `drop` leaves them out and says so in `x-switchyard-dropped-tools`; `refuse` answers 400. */
   hosted_tools: z.enum(['drop', 'refuse']).default('drop'),
 });
 
 export const configSchema = z.strictObject({
-  providers: namedRecord(z.string().regex(/^[A-Za-z0-9_-]+$/, 'provider names use letters, digits, - and _'), providerSchema).default({}),
+  providers: namedRecord(
+    z.string().regex(/^[A-Za-z0-9_-]+$/, 'provider names use letters, digits, - and _'),
+    providerSchema,
+  ).default({}),
   main: routeSchema.optional(),
   fallback: z.array(routeSchema).default([]),
   auxiliary: auxiliarySchema.default(defaultsOf(auxiliarySchema)),

@@ -18,18 +18,23 @@ const SYSTEMD = "systemd's EnvironmentFile=";
 function valueDifference(value: string, name: string): string | undefined {
   const differs = `so a service would see a different ${name}`;
   const quote = value[0];
-  if (quote === '`') return `${SYSTEMD} does not treat backticks as quotes: they stay in the value, ${differs}; use double or single quotes`;
+  if (quote === '`')
+    return `${SYSTEMD} does not treat backticks as quotes: they stay in the value, ${differs}; use double or single quotes`;
   if (quote === '"' || quote === "'") {
     const close = value.indexOf(quote, 1);
     // Unclosed on this line: a multi-line double-quoted value (read alike) or a quote never closed (said by the caller).
     if (close === -1) return undefined;
     // First: `"a\"b"` is one value to systemd, but Switchyard's reading ends at the escaped quote.
-    if (quote === '"' && value.slice(1, close).includes('\\')) return `${SYSTEMD} and Switchyard read backslash escapes in double quotes differently, ${differs}; use single quotes (no escapes in either)`;
-    if (value.slice(close + 1).trim() !== '') return `${SYSTEMD} keeps the text after the closing quote in the value (Switchyard drops it), ${differs}; put a comment on a line of its own`;
+    if (quote === '"' && value.slice(1, close).includes('\\'))
+      return `${SYSTEMD} and Switchyard read backslash escapes in double quotes differently, ${differs}; use single quotes (no escapes in either)`;
+    if (value.slice(close + 1).trim() !== '')
+      return `${SYSTEMD} keeps the text after the closing quote in the value (Switchyard drops it), ${differs}; put a comment on a line of its own`;
     return undefined;
   }
-  if (value.includes('#')) return `${SYSTEMD} has no inline comments: it keeps the text from \`#\` on in the value, while Switchyard stops before it, ${differs}; put the comment on a line of its own`;
-  if (value.includes('\\')) return `${SYSTEMD} removes a backslash from an unquoted value (one at the end of the line joins the next line) while Switchyard keeps it, ${differs}; put the value in single quotes`;
+  if (value.includes('#'))
+    return `${SYSTEMD} has no inline comments: it keeps the text from \`#\` on in the value, while Switchyard stops before it, ${differs}; put the comment on a line of its own`;
+  if (value.includes('\\'))
+    return `${SYSTEMD} removes a backslash from an unquoted value (one at the end of the line joins the next line) while Switchyard keeps it, ${differs}; put the value in single quotes`;
   return undefined;
 }
 
@@ -56,12 +61,15 @@ export function systemdDifferences(path: string, text: string): string[] {
     const [, exported, name = '', value = ''] = m;
     const at = `${path}:${i + 1}: ${name}`;
     if (exported) {
-      warnings.push(`${at}: ${SYSTEMD} does not accept "export " and skips this line, so a service would not have ${name} at all; remove "export "`);
+      warnings.push(
+        `${at}: ${SYSTEMD} does not accept "export " and skips this line, so a service would not have ${name} at all; remove "export "`,
+      );
       return;
     }
     if (value.startsWith('"') && value.indexOf('"', 1) === -1) inQuoted = true;
     // Backticks are no quotes to systemd at all: valueDifference says so.
-    const why = unclosed.has(i) && value[0] !== '`' ? unclosedDifference(value[0]!, name) : valueDifference(value, name);
+    const why =
+      unclosed.has(i) && value[0] !== '`' ? unclosedDifference(value[0]!, name) : valueDifference(value, name);
     if (why) warnings.push(`${at}: ${why}`);
   });
   return warnings;

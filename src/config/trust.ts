@@ -51,7 +51,9 @@ function write(list: readonly string[], env: Env): void {
     renameSync(`${file}.tmp`, file);
   } catch (err) {
     throw new UserError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
-      details: ['its directory is $SWITCHYARD_HOME (else $XDG_STATE_HOME/switchyard, else ~/.local/state/switchyard); point it at a writable directory'],
+      details: [
+        'its directory is $SWITCHYARD_HOME (else $XDG_STATE_HOME/switchyard, else ~/.local/state/switchyard); point it at a writable directory',
+      ],
     });
   }
 }
@@ -70,6 +72,9 @@ export function untrustConfig(path: string, env: Env = process.env): boolean {
   const real = trustPath(path);
   const list = trustedConfigs(env);
   if (!list.includes(real)) return false;
-  write(list.filter((p) => p !== real), env);
+  write(
+    list.filter((p) => p !== real),
+    env,
+  );
   return true;
 }

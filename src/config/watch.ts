@@ -40,7 +40,11 @@ export interface WatchOptions {
  * inode), and notices a `.env` that is created after start. One load at a time: a change during a load is looked at
  * when it ends. Returns a function that stops watching.
  */
-export function watchConfig(loaded: LoadedConfig, onChange: (next: LoadedConfig | UserError) => void, options: WatchOptions = {}): () => void {
+export function watchConfig(
+  loaded: LoadedConfig,
+  onChange: (next: LoadedConfig | UserError) => void,
+  options: WatchOptions = {},
+): () => void {
   if (loaded.path === null) return () => {};
   const load = options.load ?? loadConfigOffThread;
   const configPath = loaded.path;
@@ -67,7 +71,14 @@ export function watchConfig(loaded: LoadedConfig, onChange: (next: LoadedConfig 
     loading = true;
     // A ./switchyard.yaml found in the current directory stays that when re-read by path: an edit (a `git pull`)
     // must not turn it into a named config that reads the whole environment (local-env.ts, host-binding.ts).
-    void load({ configPath, reread: true, env: { ...loaded.env }, cwd: dir, allowMissing: false, ...(loaded.localConfig ? { local: true } : {}) })
+    void load({
+      configPath,
+      reread: true,
+      env: { ...loaded.env },
+      cwd: dir,
+      allowMissing: false,
+      ...(loaded.localConfig ? { local: true } : {}),
+    })
       .then((next): LoadedConfig | UserError => next, asUserError)
       .then((next) => {
         loading = false;
@@ -88,7 +99,9 @@ export function watchConfig(loaded: LoadedConfig, onChange: (next: LoadedConfig 
       timer.unref();
     });
   } catch (err) {
-    throw new UserError(`cannot watch ${dir} for config changes: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new UserError(
+      `cannot watch ${dir} for config changes: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
   // A watcher error (directory removed) must not crash the gateway; the last good config stays in use.
   watcher.on('error', () => {});

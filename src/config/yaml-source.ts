@@ -1,6 +1,19 @@
 // The YAML side of loading: parse with node ranges kept, so every later problem (a zod issue, an unset ${VAR},
 // a dangling provider name) can be reported at the file:line:col where the user wrote it.
-import { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, isPair, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import {
+  LineCounter,
+  parseDocument,
+  isAlias,
+  isMap,
+  isSeq,
+  isScalar,
+  isPair,
+  type Alias,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import type { ConfigIssue, ConfigPath } from './issue.ts';
 import { checkStructure, MAX_EXPANDED_VALUES } from './yaml-structure.ts';
 
@@ -32,9 +45,17 @@ export function parseYaml(file: string, text: string): { source: YamlSource; iss
     // prettyErrors appends " at line X, column Y:" and an excerpt; we print our own location instead.
     const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     if (e.code === 'MULTIPLE_DOCS') {
-      return { file, line: pos.line, col: pos.col, path: '', message: 'YAML syntax error: a second document starts here (`---`); a config file is one YAML document' };
+      return {
+        file,
+        line: pos.line,
+        col: pos.col,
+        path: '',
+        message: 'YAML syntax error: a second document starts here (`---`); a config file is one YAML document',
+      };
     }
-    const hint = /\{[^}\n]*\$\{/.test(lineAt(text, pos.line)) ? ' (inside { … } a value with ${VAR} must be quoted: "${VAR}")' : '';
+    const hint = /\{[^}\n]*\$\{/.test(lineAt(text, pos.line))
+      ? ' (inside { … } a value with ${VAR} must be quoted: "${VAR}")'
+      : '';
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${message}${hint}` };
   });
   const issues = firstSyntaxErrorOnly([...parsed, ...structure.issues]);
@@ -43,7 +64,7 @@ export function parseYaml(file: string, text: string): { source: YamlSource; iss
   const readable = issues.every(isDuplicateKey);
   // checkStructure has bounded what the aliases expand to; the parser's own bound (uses of an anchor times the
   // aliases inside it) stays as a second line, at the same figure.
-  const data = readable ? (doc.toJS({ maxAliasCount: MAX_EXPANDED_VALUES }) as unknown) ?? {} : {};
+  const data = readable ? ((doc.toJS({ maxAliasCount: MAX_EXPANDED_VALUES }) as unknown) ?? {}) : {};
   return { source: { file, doc, lines, data, aliases: structure.aliases }, issues };
 }
 
@@ -81,7 +102,8 @@ function ownEntry(map: YAMLMap, seg: string | number): Pair | undefined {
   if (index === undefined) {
     index = new Map();
     // The last one wins: with a duplicated key it is the entry whose value is used.
-    for (const p of map.items) if (isPair(p) && isScalar(p.key) && !isMergeKey(p.key)) index.set(String(p.key.value), p as Pair);
+    for (const p of map.items)
+      if (isPair(p) && isScalar(p.key) && !isMergeKey(p.key)) index.set(String(p.key.value), p as Pair);
     entryIndex.set(map, index);
   }
   return index.get(String(seg));
@@ -159,7 +181,10 @@ function firstSyntaxErrorOnly(issues: ConfigIssue[]): ConfigIssue[] {
   const syntax = issues.filter((i) => i.message.startsWith('YAML syntax error'));
   const rest = issues.filter((i) => !i.message.startsWith('YAML syntax error'));
   if (syntax.length <= 1) return issues;
-  const first = { ...syntax[0]!, message: `${syntax[0]!.message} (${syntax.length - 1} more syntax error${syntax.length > 2 ? 's' : ''} after it, likely caused by this one)` };
+  const first = {
+    ...syntax[0]!,
+    message: `${syntax[0]!.message} (${syntax.length - 1} more syntax error${syntax.length > 2 ? 's' : ''} after it, likely caused by this one)`,
+  };
   return [first, ...rest].sort((a, b) => a.line - b.line || a.col - b.col);
 }
 

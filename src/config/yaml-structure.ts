@@ -3,7 +3,18 @@
 // and aliases — one that names no anchor, one inside the value it names (a loop: the document would be infinite),
 // and aliases that together make the document too large once expanded (a "billion laughs": nine aliases of nine
 // aliases of … stand for 9⁹ values). Each is located at the key or alias that causes it.
-import { isAlias, isCollection, isMap, isPair, isScalar, visit, type Alias, type Document, type LineCounter, type Node } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  visit,
+  type Alias,
+  type Document,
+  type LineCounter,
+  type Node,
+} from 'yaml';
 import type { ConfigIssue } from './issue.ts';
 
 /** The most values a config may hold once its aliases are expanded: far past any real config (20,000 providers,
@@ -32,8 +43,16 @@ export function checkStructure(file: string, doc: Document.Parsed, lines: LineCo
       if (isMap(node)) duplicateKeys(node.items, at);
       if (!isAlias(node)) return undefined;
       const source = anchors.get(node.source);
-      if (source === undefined) at(node, `YAML alias \`*${node.source}\` names no anchor before it (write \`&${node.source}\` on a value above, then \`*${node.source}\` to repeat it)`);
-      else if (path.includes(source)) at(node, `YAML alias \`*${node.source}\` is inside the value it repeats (\`&${node.source}\`): the value would contain itself without end`);
+      if (source === undefined)
+        at(
+          node,
+          `YAML alias \`*${node.source}\` names no anchor before it (write \`&${node.source}\` on a value above, then \`*${node.source}\` to repeat it)`,
+        );
+      else if (path.includes(source))
+        at(
+          node,
+          `YAML alias \`*${node.source}\` is inside the value it repeats (\`&${node.source}\`): the value would contain itself without end`,
+        );
       else aliases.set(node, source);
       return undefined;
     },
@@ -49,7 +68,8 @@ function duplicateKeys(items: readonly unknown[], at: (node: Node, message: stri
   for (const pair of items) {
     if (!isPair(pair) || !isScalar(pair.key)) continue;
     const key = pair.key.value;
-    if (seen.has(key)) at(pair.key, `duplicate key \`${keyText(pair.key.source ?? key)}\`: each key may appear only once in a mapping`);
+    if (seen.has(key))
+      at(pair.key, `duplicate key \`${keyText(pair.key.source ?? key)}\`: each key may appear only once in a mapping`);
     seen.add(key);
   }
 }
@@ -60,7 +80,11 @@ function keyText(key: unknown): string {
 
 /** The document expanded past MAX_EXPANDED_VALUES, said at the alias that stands for the most values. Each node's
  * expanded size is worked out once (an alias reuses its anchor's), so this is linear however deep the aliases nest. */
-function tooLarge(doc: Document.Parsed, aliases: ReadonlyMap<Alias, Node>, at: (node: Node, message: string) => void): void {
+function tooLarge(
+  doc: Document.Parsed,
+  aliases: ReadonlyMap<Alias, Node>,
+  at: (node: Node, message: string) => void,
+): void {
   const sizes = new Map<unknown, number>();
   const size = (node: unknown): number => {
     const known = sizes.get(node);
@@ -77,7 +101,10 @@ function tooLarge(doc: Document.Parsed, aliases: ReadonlyMap<Alias, Node>, at: (
   let worst: Alias | undefined;
   for (const alias of aliases.keys()) if (worst === undefined || size(alias) > size(worst)) worst = alias;
   if (worst === undefined) return;
-  at(worst, `YAML alias \`*${worst.source}\` stands for ${count(size(worst))} values: the document's aliases expand it past the ${MAX_EXPANDED_VALUES.toLocaleString('en')} values a config may hold; write the values out, or repeat fewer`);
+  at(
+    worst,
+    `YAML alias \`*${worst.source}\` stands for ${count(size(worst))} values: the document's aliases expand it past the ${MAX_EXPANDED_VALUES.toLocaleString('en')} values a config may hold; write the values out, or repeat fewer`,
+  );
 }
 
 /** A count as a reader takes it in: exact up to the limit, past it only that it is past it (an alias bomb's count has

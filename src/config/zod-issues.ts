@@ -18,7 +18,15 @@ function valueAt(data: unknown, path: ConfigPath): unknown {
   return v;
 }
 
-const TYPE_NAMES: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', int: 'a whole number', object: 'a mapping (key: value)', array: 'a list', record: 'a mapping (key: value)' };
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  int: 'a whole number',
+  object: 'a mapping (key: value)',
+  array: 'a list',
+  record: 'a mapping (key: value)',
+};
 
 /** What the user wrote, short and never a secret. `written`: the YAML text of a scalar, for a number JSON cannot
  * show (1e400 parses as Infinity, which JSON.stringify prints as `null`). */
@@ -31,7 +39,9 @@ function describe(value: unknown, path: ConfigPath, written?: string): string {
   if (isSecretPath(path)) return `a ${typeof value} (not shown: a secret)`;
   if (typeof value === 'number' && !Number.isFinite(value)) return nonFinite(value, written);
   const text = JSON.stringify(isUrlPath(path) && typeof value === 'string' ? redactUrl(value) : value);
-  return text.length > 60 ? `${typeof value} ${text.slice(0, 57)}…"` : `${typeof value === 'string' ? '' : typeof value + ' '}${text}`;
+  return text.length > 60
+    ? `${typeof value} ${text.slice(0, 57)}…"`
+    : `${typeof value === 'string' ? '' : typeof value + ' '}${text}`;
 }
 
 /** `1e400 (too large to be a number)`, `.inf (infinity)`, `.nan (not a number)`: as written, and why it is not one. */
@@ -52,7 +62,10 @@ const CONFIG_TOP_LEVEL = 'the config must be a mapping of sections (providers:, 
 
 function expectedText(issue: ZodIssue, path: ConfigPath, subject: Subject): string {
   if (isDurationAt(path, subject.schema)) return 'a duration like 250ms, 30s, 5m or 1h';
-  if (issue.code === 'invalid_type') return issue.expected === 'number' && isIntAt(path, subject.schema) ? 'a whole number' : (TYPE_NAMES[issue.expected] ?? issue.expected);
+  if (issue.code === 'invalid_type')
+    return issue.expected === 'number' && isIntAt(path, subject.schema)
+      ? 'a whole number'
+      : (TYPE_NAMES[issue.expected] ?? issue.expected);
   if (issue.code === 'invalid_value') return `one of ${issue.values.map(String).join(' | ')}`;
   if (issue.code === 'invalid_union') return unionChoices(issue) ?? 'a valid value';
   return 'a valid value';
@@ -112,11 +125,22 @@ function unknownKeys(keys: string[], parent: ConfigPath, source: YamlSource, sub
     const at = locateKey(source, path);
     const hint = didYouMean(key, valid);
     const list = hint || valid.length === 0 ? '' : ` (valid keys here: ${valid.join(', ')})`;
-    return { file: source.file, line: at.line, col: at.col, path: formatPath(path), message: `unknown key \`${key}\`${hint}${list}` };
+    return {
+      file: source.file,
+      line: at.line,
+      col: at.col,
+      path: formatPath(path),
+      message: `unknown key \`${key}\`${hint}${list}`,
+    };
   });
 }
 
-export function zodIssues(issues: readonly ZodIssue[], source: YamlSource, data: unknown, subject: Subject = {}): ConfigIssue[] {
+export function zodIssues(
+  issues: readonly ZodIssue[],
+  source: YamlSource,
+  data: unknown,
+  subject: Subject = {},
+): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
@@ -127,13 +151,25 @@ export function zodIssues(issues: readonly ZodIssue[], source: YamlSource, data:
     if (issue.code === 'invalid_key') {
       const at = locateKey(source, path);
       const inner = issue.issues[0]?.message ?? 'invalid key';
-      out.push({ file: source.file, line: at.line, col: at.col, path: formatPath(path), message: `invalid name \`${String(path[path.length - 1])}\`: ${inner}` });
+      out.push({
+        file: source.file,
+        line: at.line,
+        col: at.col,
+        path: formatPath(path),
+        message: `invalid name \`${String(path[path.length - 1])}\`: ${inner}`,
+      });
       continue;
     }
     // A whole section of the wrong shape (a list for a mapping) reads best at its key, `retry:`.
     const value = valueAt(data, path);
     const at = value !== null && typeof value === 'object' ? locateKey(source, path) : locateValue(source, path);
-    out.push({ file: source.file, line: at.line, col: at.col, path: formatPath(path), message: messageFor(issue, path, data, subject, writtenAt(source, path)) });
+    out.push({
+      file: source.file,
+      line: at.line,
+      col: at.col,
+      path: formatPath(path),
+      message: messageFor(issue, path, data, subject, writtenAt(source, path)),
+    });
   }
   return out;
 }

@@ -11,7 +11,8 @@ export function sourceLabel(source: CredentialSource): string {
     return `${configSlotLabel(source.where)}${via}`;
   }
   // A minted source by what gives its token: `command gcloud`, `oauth2 client app at login.example.com`.
-  if (source.kind === 'file' || source.kind === 'command' || source.kind === 'oauth2') return source.via ?? source.where;
+  if (source.kind === 'file' || source.kind === 'command' || source.kind === 'oauth2')
+    return source.via ?? source.where;
   return source.where;
 }
 

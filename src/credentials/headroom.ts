@@ -13,8 +13,19 @@ interface Family {
   reset: string;
 }
 
-const FAMILIES: readonly Family[] = ['requests', 'tokens'].map((d) => ({ limit: `x-ratelimit-limit-${d}`, remaining: `x-ratelimit-remaining-${d}`, reset: `x-ratelimit-reset-${d}` }))
-  .concat(['requests', 'tokens', 'input-tokens', 'output-tokens'].map((d) => ({ limit: `anthropic-ratelimit-${d}-limit`, remaining: `anthropic-ratelimit-${d}-remaining`, reset: `anthropic-ratelimit-${d}-reset` })));
+const FAMILIES: readonly Family[] = ['requests', 'tokens']
+  .map((d) => ({
+    limit: `x-ratelimit-limit-${d}`,
+    remaining: `x-ratelimit-remaining-${d}`,
+    reset: `x-ratelimit-reset-${d}`,
+  }))
+  .concat(
+    ['requests', 'tokens', 'input-tokens', 'output-tokens'].map((d) => ({
+      limit: `anthropic-ratelimit-${d}-limit`,
+      remaining: `anthropic-ratelimit-${d}-remaining`,
+      reset: `anthropic-ratelimit-${d}-reset`,
+    })),
+  );
 
 export interface Headroom {
   /** Remaining ÷ limit of the tightest limit, 0…1. */

@@ -11,10 +11,31 @@ import type { AuthVerdict, CoolingReason, FailureReport, HealthRecord, HealthSta
  * `probeWhenOver`: once the cooldown is over, one request goes first and the others wait for its answer (cooledDown):
  * a burst arriving together at the end of a rate limit or an empty quota would otherwise meet it together. Not for
  * auth_suspect, which has its own probes while it rests and dates the suspicion by its state (suspectSince). */
-export const COOLING_RULES: Record<CoolingReason, { cooldown: keyof Cooldowns; honoursServerReset: boolean; probeWhenOver: boolean; text: string; brief: string }> = {
-  rate_limited: { cooldown: 'rate_limited', honoursServerReset: true, probeWhenOver: true, text: 'rate-limited', brief: 'rate-limited' },
-  quota: { cooldown: 'quota', honoursServerReset: true, probeWhenOver: true, text: 'out of quota', brief: 'out of quota' },
-  auth_suspect: { cooldown: 'auth_suspect', honoursServerReset: false, probeWhenOver: false, text: 'auth suspect (a known-good key kept being rejected)', brief: 'auth suspect' },
+export const COOLING_RULES: Record<
+  CoolingReason,
+  { cooldown: keyof Cooldowns; honoursServerReset: boolean; probeWhenOver: boolean; text: string; brief: string }
+> = {
+  rate_limited: {
+    cooldown: 'rate_limited',
+    honoursServerReset: true,
+    probeWhenOver: true,
+    text: 'rate-limited',
+    brief: 'rate-limited',
+  },
+  quota: {
+    cooldown: 'quota',
+    honoursServerReset: true,
+    probeWhenOver: true,
+    text: 'out of quota',
+    brief: 'out of quota',
+  },
+  auth_suspect: {
+    cooldown: 'auth_suspect',
+    honoursServerReset: false,
+    probeWhenOver: false,
+    text: 'auth suspect (a known-good key kept being rejected)',
+    brief: 'auth suspect',
+  },
 };
 
 /** A server "reset now" still cools the key briefly, so the next request does not walk straight into a 429. */
@@ -51,7 +72,8 @@ export function suspectSince(record: HealthRecord | undefined): number | undefin
 
 function failureFields(report: FailureReport, now: number, provider: string): HealthPatch {
   const patch: HealthPatch = { provider, at: now, add_failures: 1, last_failure_at: now };
-  patch.last_failure_kind = report.kind === 'auth_suspect' || report.kind === 'auth_revoked' ? 'auth_rejected' : report.kind;
+  patch.last_failure_kind =
+    report.kind === 'auth_suspect' || report.kind === 'auth_revoked' ? 'auth_rejected' : report.kind;
   if (report.message !== undefined) patch.last_failure_message = report.message;
   return patch;
 }
@@ -73,7 +95,13 @@ function coolingDeadline(reason: CoolingReason, report: FailureReport, cooldowns
  *   key, with its probe one `cooldowns.rejected` away;
  * - auth_suspect also opens its probe window (suspectProbeInterval).
  */
-export function failurePatch(record: HealthRecord | undefined, report: FailureReport, cooldowns: Cooldowns, now: number, provider: string): HealthPatch {
+export function failurePatch(
+  record: HealthRecord | undefined,
+  report: FailureReport,
+  cooldowns: Cooldowns,
+  now: number,
+  provider: string,
+): HealthPatch {
   const patch = failureFields(report, now, provider);
   if (report.kind === 'auth_rejected' || report.kind === 'auth_revoked') {
     if (report.kind === 'auth_rejected' && isKnownGood(record)) return patch;
@@ -81,9 +109,15 @@ export function failurePatch(record: HealthRecord | undefined, report: FailureRe
   }
   const reason: CoolingReason = report.kind;
   const until = coolingDeadline(reason, report, cooldowns, now);
-  const current = record?.state === 'cooling' && record.until !== undefined && record.until > until ? record : undefined;
+  const current =
+    record?.state === 'cooling' && record.until !== undefined && record.until > until ? record : undefined;
   // A new cooldown never shortens an existing one: the later deadline (and its reason) stands.
-  const cooling: HealthPatch = { ...patch, state: 'cooling', reason: current?.reason ?? reason, until: current?.until ?? until };
+  const cooling: HealthPatch = {
+    ...patch,
+    state: 'cooling',
+    reason: current?.reason ?? reason,
+    until: current?.until ?? until,
+  };
   return reason === 'auth_suspect' ? { ...cooling, probe_at: now + suspectProbeInterval(cooldowns) } : cooling;
 }
 
@@ -91,7 +125,15 @@ export function failurePatch(record: HealthRecord | undefined, report: FailureRe
 /** `startedAt`: when the call that succeeded was sent. Its "ok" is as of then, so a cooldown another call recorded
  * while it was in flight stands (a long answer arriving after a 429 must not put the key straight back in use). */
 export function successPatch(provider: string, now: number, startedAt = now): HealthPatch {
-  return { provider, at: Math.min(startedAt, now), state: 'ok', reason: null, until: null, last_success_at: now, add_successes: 1 };
+  return {
+    provider,
+    at: Math.min(startedAt, now),
+    state: 'ok',
+    reason: null,
+    until: null,
+    last_success_at: now,
+    add_successes: 1,
+  };
 }
 
 export function usePatch(provider: string, now: number): HealthPatch {
@@ -103,9 +145,15 @@ export function usePatch(provider: string, now: number): HealthPatch {
  * and a key whose cooldown is over by a full cooldown of its reason (its `probe_at`, with its state written again so
  * that the mark is dated after the cooldown: see probeOut). The probe's answer ends the wait for everyone: a success
  * makes the key ok, a failure sets its new state. */
-export function probePatch(record: HealthRecord | undefined, provider: string, cooldowns: Cooldowns, now: number): HealthPatch {
+export function probePatch(
+  record: HealthRecord | undefined,
+  provider: string,
+  cooldowns: Cooldowns,
+  now: number,
+): HealthPatch {
   if (record?.state === 'cooling') {
-    if ((record.until ?? 0) > now || !COOLING_RULES[record.reason ?? 'rate_limited'].probeWhenOver) return { provider, at: now, probe_at: now + suspectProbeInterval(cooldowns) };
+    if ((record.until ?? 0) > now || !COOLING_RULES[record.reason ?? 'rate_limited'].probeWhenOver)
+      return { provider, at: now, probe_at: now + suspectProbeInterval(cooldowns) };
     const window = cooldowns[COOLING_RULES[record.reason ?? 'rate_limited'].cooldown];
     return { provider, at: now, state: 'cooling', probe_at: now + window };
   }
@@ -131,7 +179,10 @@ export interface Usability {
   back?: number;
 }
 
-const REJECTED_TEXT = { rejected: 'rejected (never accepted)', revoked: 'rejected (worked before; probably revoked)' } as const;
+const REJECTED_TEXT = {
+  rejected: 'rejected (never accepted)',
+  revoked: 'rejected (worked before; probably revoked)',
+} as const;
 
 /** Why a key is set aside and until when: `rate-limited until 10:32:10`, `rejected (never accepted); next probe at …`;
  * `revoked`: a key that worked once and is rejected since (see authVerdict). */
@@ -198,9 +249,16 @@ export function usability(record: HealthRecord | undefined, now: number): Usabil
   if (record.state === 'cooling') {
     if (until === undefined || until <= now) return cooledDown(record, until ?? 0, now);
     const probe = record.reason === 'auth_suspect' && (record.probe_at ?? 0) <= now;
-    return { usable: false, probe, until, back: backAt(record, until, now), why: restingText(record.reason ?? 'rate_limited', until, now) };
+    return {
+      usable: false,
+      probe,
+      until,
+      back: backAt(record, until, now),
+      why: restingText(record.reason ?? 'rate_limited', until, now),
+    };
   }
   const rejected = isKnownGood(record) ? 'revoked' : 'rejected';
-  if (until === undefined || until <= now) return { usable: true, probe: true, why: `${REJECTED_TEXT[rejected]}; one probe is due` };
+  if (until === undefined || until <= now)
+    return { usable: true, probe: true, why: `${REJECTED_TEXT[rejected]}; one probe is due` };
   return { usable: false, probe: false, until, why: restingText(rejected, until, now) };
 }

@@ -17,7 +17,6 @@ import type { KeyTarget, WithheldKey } from './types.ts';
 
 export type { KeyTarget, WithheldKey };
 
-
 /** A task's own base_url: its routes send the provider's keys there instead (src/routing/pick.ts). */
 export interface TargetOverride {
   baseUrl: string;
@@ -54,7 +53,12 @@ export type Binding =
  * $SWITCHYARD_CONFIG, a systemd service's), the user's own config.yaml and a config built in code bind it; from a
  * local ./switchyard.yaml it is withheld until `switchyard auth rebind` (or a use with the user's own config).
  */
-export function bindingFor(loaded: LoadedConfig, key: StoredCredential, target: KeyTarget, providerOrigin: string): Binding {
+export function bindingFor(
+  loaded: LoadedConfig,
+  key: StoredCredential,
+  target: KeyTarget,
+  providerOrigin: string,
+): Binding {
   const legacy = key.origin === undefined;
   const addedFor = key.origin ?? (loaded.localConfig ? undefined : providerOrigin);
   if (addedFor === target.origin) return legacy ? { send: true, bind: addedFor } : { send: true };

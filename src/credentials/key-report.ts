@@ -56,7 +56,15 @@ export interface ExplainInput {
 export function buildExplanation(input: ExplainInput): ProviderExplanation {
   const { provider, strategy, all, chosen } = input;
   const candidates = all.map((e) => ({ ...e.status, position: e.order + 1, next: e === chosen }));
-  const explanation: ProviderExplanation = { provider, strategy, candidates, summary: '', lookedIn: input.lookedIn, warnings: input.warnings, withheld: input.withheld };
+  const explanation: ProviderExplanation = {
+    provider,
+    strategy,
+    candidates,
+    summary: '',
+    lookedIn: input.lookedIn,
+    warnings: input.warnings,
+    withheld: input.withheld,
+  };
   if (all.length === 0 && input.withheld.length > 0) {
     explanation.summary = onlyWithheldSummary(provider, input.withheld);
     return explanation;
@@ -82,14 +90,21 @@ function onlyWithheldSummary(provider: string, withheld: readonly WithheldKey[])
 function reasonFor(chosen: Evaluated, all: Evaluated[], strategy: Strategy): string {
   const parts: string[] = [];
   if (chosen.probe && chosen.status.usable && chosen.status.health.state === 'cooling') {
-    parts.push('its cooldown is over, and it takes one probe request before the others (if it succeeds, it is back for good)');
+    parts.push(
+      'its cooldown is over, and it takes one probe request before the others (if it succeeds, it is back for good)',
+    );
   } else if (chosen.probe && chosen.status.health.state === 'cooling') {
-    parts.push('it rests as auth suspect, but no other key is usable and its single probe is due (if it succeeds, it is back for good)');
+    parts.push(
+      'it rests as auth suspect, but no other key is usable and its single probe is due (if it succeeds, it is back for good)',
+    );
   } else if (chosen.probe) {
     parts.push('it was rejected before, and its single probe is due (if it succeeds, it is back for good)');
   }
   const skipped = all.filter((e) => e.order < chosen.order && !e.status.usable);
-  if (skipped.length > 0) parts.push(`skipping ${skipped.map((e) => `${describeCredential(e.credential)} (${e.status.why ?? 'unusable'})`).join('; ')}`);
+  if (skipped.length > 0)
+    parts.push(
+      `skipping ${skipped.map((e) => `${describeCredential(e.credential)} (${e.status.why ?? 'unusable'})`).join('; ')}`,
+    );
   if (chosen.order === 0 && !chosen.probe) parts.push('it is first in order and usable');
   if (strategy !== 'fill_first') parts.push(STRATEGY_TEXT[strategy]);
   return parts.join('; ');
@@ -102,7 +117,8 @@ function withUnusableSummary(explanation: ProviderExplanation, all: Evaluated[],
     const first = returning.reduce((a, b) => (b.back! < a.back! ? b : a));
     explanation.earliestUntil = first.back!;
     // Which key, and why then: the time is the one its row shows (a suspect key's probe, or its cooldown's end).
-    const why = first.until !== undefined && first.back! < first.until ? 'its single probe as auth suspect' : 'its cooldown ends';
+    const why =
+      first.until !== undefined && first.back! < first.until ? 'its single probe as auth suspect' : 'its cooldown ends';
     explanation.summary = `${head}; the first comes back at ${formatClock(first.back!, { now, seconds: true })} (${describeCredential(first.credential)}: ${why}; or run \`switchyard auth reset ${explanation.provider}\`)`;
   } else {
     // A replaced key is a new fingerprint with clean health: only a key that stays needs `auth reset`.

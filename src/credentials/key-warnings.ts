@@ -46,7 +46,9 @@ export function keylessProviders(loaded: LoadedConfig, options: KeylessOptions =
     const tail = options.storeChecked ? '' : ' (stored keys are not checked here)';
     // The variable the config itself names comes first: setting the default one would work, but is not what was meant.
     const variable = unsetKeySlots(loaded, name)[0]?.[1] ?? keyEnvName(loaded, name);
-    const advice = loaded.withheldEnv?.has(variable) ? missingKeyAdvice(name, places) : `set ${variable}, or store one with \`switchyard auth add ${name}\`${tail}`;
+    const advice = loaded.withheldEnv?.has(variable)
+      ? missingKeyAdvice(name, places)
+      : `set ${variable}, or store one with \`switchyard auth add ${name}\`${tail}`;
     out.push(`providers.${name}: no API key found (looked in ${places.join(', ')}); ${advice}`);
   }
   return out;
@@ -64,7 +66,12 @@ export interface HeldKey {
 /** Every key each provider holds: its own credentials (config, env, .env and, given a store, stored keys). */
 export function heldKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStoredCredentials'>): HeldKey[] {
   return Object.keys(loaded.config.providers).flatMap((provider) =>
-    resolveCredentials(loaded, store, provider).map((c) => ({ provider, fingerprint: c.fingerprint, masked: c.masked, where: sourcesText(c.sources) })),
+    resolveCredentials(loaded, store, provider).map((c) => ({
+      provider,
+      fingerprint: c.fingerprint,
+      masked: c.masked,
+      where: sourcesText(c.sources),
+    })),
   );
 }
 
@@ -81,8 +88,18 @@ export function sharedKeys(keys: readonly HeldKey[]): string[] {
     const providers = [...new Set(holders.map((h) => h.provider))];
     if (providers.length < 2) continue;
     const names = `${providers.slice(0, -1).join(', ')} and ${providers.at(-1)!}`;
-    const where = providers.map((p) => `${p}: ${holders.filter((h) => h.provider === p).map((h) => h.where).join(', ')}`).join('; ');
-    out.push(`providers ${names} share one key ${holders[0]!.masked} (${where}): health is kept per key, so when one of them rejects, rate-limits or runs it out of quota it is set aside for all of them, and falling back from one to another cannot help; give each provider its own key where the vendor allows it`);
+    const where = providers
+      .map(
+        (p) =>
+          `${p}: ${holders
+            .filter((h) => h.provider === p)
+            .map((h) => h.where)
+            .join(', ')}`,
+      )
+      .join('; ');
+    out.push(
+      `providers ${names} share one key ${holders[0]!.masked} (${where}): health is kept per key, so when one of them rejects, rate-limits or runs it out of quota it is set aside for all of them, and falling back from one to another cannot help; give each provider its own key where the vendor allows it`,
+    );
   }
   return out;
 }

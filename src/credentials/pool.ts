@@ -119,16 +119,32 @@ export class CredentialPool {
     if (all.length === 0) {
       // A stored key held back for another host is named in "looked in": "no API key" alone would hide it.
       const withheld = this.withheld(provider, options.target);
-      const missing: PickResult = { ok: false, reason: 'missing', provider, lookedIn: lookedIn(this.loaded, provider, withheld) };
+      const missing: PickResult = {
+        ok: false,
+        reason: 'missing',
+        provider,
+        lookedIn: lookedIn(this.loaded, provider, withheld),
+      };
       return withheld.length > 0 ? { ...missing, withheld } : missing;
     }
     const exclude = options.exclude ?? new Set<string>();
     const chosen = this.choose(provider, all, exclude);
     if (!chosen) return allUnusable(provider, all, exclude);
-    if (chosen.probe) this.store.applyHealth(chosen.credential.fingerprint, probePatch(chosen.status.health, provider, this.loaded.config.cooldowns, this.now()));
+    if (chosen.probe)
+      this.store.applyHealth(
+        chosen.credential.fingerprint,
+        probePatch(chosen.status.health, provider, this.loaded.config.cooldowns, this.now()),
+      );
     this.lastPick.set(provider, chosen.order);
-    const skipped = all.filter((e) => e.order < chosen.order && (!e.status.usable || exclude.has(e.credential.fingerprint)));
-    return { ok: true, credential: chosen.credential, skipped: skipped.map((e) => statusFor(e, exclude)), probe: chosen.probe };
+    const skipped = all.filter(
+      (e) => e.order < chosen.order && (!e.status.usable || exclude.has(e.credential.fingerprint)),
+    );
+    return {
+      ok: true,
+      credential: chosen.credential,
+      skipped: skipped.map((e) => statusFor(e, exclude)),
+      probe: chosen.probe,
+    };
   }
 
   /** A success also decides the "not using the first credential" warning: the credential *in use* is the one that
@@ -148,7 +164,13 @@ export class CredentialPool {
   }
 
   recordFailure(cred: CredentialRef, report: FailureReport): HealthRecord {
-    const patch = failurePatch(this.store.getHealth(cred.fingerprint), report, this.loaded.config.cooldowns, this.now(), cred.provider);
+    const patch = failurePatch(
+      this.store.getHealth(cred.fingerprint),
+      report,
+      this.loaded.config.cooldowns,
+      this.now(),
+      cred.provider,
+    );
     return this.store.applyHealth(cred.fingerprint, patch);
   }
 
@@ -166,7 +188,8 @@ export class CredentialPool {
    */
   reset(provider: string, idOrLabel?: string): ResetOutcome {
     const now = this.now();
-    const fingerprints = idOrLabel === undefined ? this.resettable(provider) : [this.findFingerprint(provider, idOrLabel)];
+    const fingerprints =
+      idOrLabel === undefined ? this.resettable(provider) : [this.findFingerprint(provider, idOrLabel)];
     const before = fingerprints.map((fp) => effectiveHealth(this.store.getHealth(fp), now).state);
     if (idOrLabel === undefined) this.store.resetHealth(provider, undefined, now);
     for (const fp of fingerprints) this.store.resetHealth(provider, fp, now);
@@ -190,7 +213,10 @@ export class CredentialPool {
   /** The keys an ID or label of `provider` can name, each once, in `auth list` order: its candidates, its tasks' own
    * keys, then the former credentials whose health was recorded under its name. */
   private namedKeys(provider: string): { id: string; label: string | undefined }[] {
-    const items: { id: string; label: string | undefined }[] = this.evaluate(provider).map((e) => ({ id: e.credential.fingerprint, label: e.credential.label }));
+    const items: { id: string; label: string | undefined }[] = this.evaluate(provider).map((e) => ({
+      id: e.credential.fingerprint,
+      label: e.credential.label,
+    }));
     const add = (id: string): void => {
       if (!items.some((i) => i.id === id)) items.push({ id, label: undefined });
     };
@@ -218,7 +244,9 @@ export class CredentialPool {
   /** Every key this config holds, with the provider holding it: each provider's credentials, then the tasks' own keys
    * (under their task's provider). Resolved without the pool's side effects (warnings, host binding). */
   private heldKeys(): { holder: string; credential: Credential }[] {
-    const held = Object.keys(this.loaded.config.providers).flatMap((p) => resolveCredentials(this.loaded, this.store, p).map((credential) => ({ holder: p, credential })));
+    const held = Object.keys(this.loaded.config.providers).flatMap((p) =>
+      resolveCredentials(this.loaded, this.store, p).map((credential) => ({ holder: p, credential })),
+    );
     for (const k of taskKeys(this.loaded)) held.push({ holder: k.provider, credential: k.credential });
     return held;
   }
@@ -251,8 +279,13 @@ export class CredentialPool {
     if (!found) {
       const key = this.heldKey(idOrLabel);
       if (key !== undefined) throw keyGivenAsId(provider, key);
-      const hint = shortPrefixHint(items.map((i) => i.id), idOrLabel);
-      throw new UserError(`no credential of ${provider} matches "${scrubSecrets(idOrLabel).slice(0, 80)}"${hint}; see \`switchyard auth list ${provider}\``);
+      const hint = shortPrefixHint(
+        items.map((i) => i.id),
+        idOrLabel,
+      );
+      throw new UserError(
+        `no credential of ${provider} matches "${scrubSecrets(idOrLabel).slice(0, 80)}"${hint}; see \`switchyard auth list ${provider}\``,
+      );
     }
     return found.id;
   }
@@ -320,12 +353,18 @@ export class CredentialPool {
       else if (e.probe) lastResort ??= e;
     }
     if (usable.length === 0) return lastResort;
-    const selectable = usable.map((e) => ({ entry: e, fingerprint: e.credential.fingerprint, order: e.order, uses: e.status.health.uses }));
+    const selectable = usable.map((e) => ({
+      entry: e,
+      fingerprint: e.credential.fingerprint,
+      order: e.order,
+      uses: e.status.health.uses,
+    }));
     const lastOrder = this.lastPick.get(provider);
     const strategy = this.loaded.config.credentials.strategy;
     const now = this.now();
     const headroom = strategy === 'most_headroom' ? { headroom: (fp: string) => this.headroom.share(fp, now) } : {};
-    const ctx = lastOrder === undefined ? { random: this.random, ...headroom } : { random: this.random, lastOrder, ...headroom };
+    const ctx =
+      lastOrder === undefined ? { random: this.random, ...headroom } : { random: this.random, lastOrder, ...headroom };
     return selectCandidate(strategy, selectable, ctx).entry;
   }
 
@@ -344,7 +383,14 @@ export class CredentialPool {
     const level = h.state === 'cooling' && h.reason === 'rate_limited' ? 'info' : 'warn';
     const from = describeCredential(first.credential);
     const to = describeCredential(chosen.credential);
-    this.onNotice({ code: 'credential_switch', level, provider, from, to, message: `${provider}: ${from} ${first.status.why ?? 'unusable'}; using ${to}` });
+    this.onNotice({
+      code: 'credential_switch',
+      level,
+      provider,
+      from,
+      to,
+      message: `${provider}: ${from} ${first.status.why ?? 'unusable'}; using ${to}`,
+    });
   }
 
   private warnEnvConflict(provider: string): void {
@@ -355,19 +401,31 @@ export class CredentialPool {
     this.warnedConflicts.add(key);
     // The config loader has said this of every variable the config reads; one warning is enough.
     if (this.loaded.envConflicts?.has(conflict.variable)) return;
-    this.onNotice({ code: 'env_conflict', level: 'warn', provider, variable: conflict.variable, message: envConflictMessage(provider, conflict) });
+    this.onNotice({
+      code: 'env_conflict',
+      level: 'warn',
+      provider,
+      variable: conflict.variable,
+      message: envConflictMessage(provider, conflict),
+    });
   }
 }
 
 function statusFor(e: Evaluated, exclude: Set<string>): CandidateStatus {
-  if (e.status.usable && exclude.has(e.credential.fingerprint)) return { ...e.status, usable: false, why: ALREADY_TRIED };
+  if (e.status.usable && exclude.has(e.credential.fingerprint))
+    return { ...e.status, usable: false, why: ALREADY_TRIED };
   return e.status;
 }
 
 function allUnusable(provider: string, all: Evaluated[], exclude: Set<string>): PickResult {
   // Keys given up on during this call are not waited for: the ladder would not try them again anyway.
   const cooling = all.filter((e) => e.back !== undefined && !exclude.has(e.credential.fingerprint)).map((e) => e.back!);
-  const result: PickResult = { ok: false, reason: 'all_unusable', provider, candidates: all.map((e) => statusFor(e, exclude)) };
+  const result: PickResult = {
+    ok: false,
+    reason: 'all_unusable',
+    provider,
+    candidates: all.map((e) => statusFor(e, exclude)),
+  };
   if (cooling.length > 0) result.earliestUntil = Math.min(...cooling);
   return result;
 }
@@ -375,5 +433,7 @@ function allUnusable(provider: string, all: Evaluated[], exclude: Set<string>): 
 /** A key given where its ID goes: said without the key (it would be echoed into the output, or the gateway's log for
  * the admin API), with the ID to use instead. */
 function keyGivenAsId(provider: string, key: { fingerprint: string; masked: string }): UserError {
-  return new UserError(`that is a key itself (${key.masked}), not an ID: its ID is ${key.fingerprint}, which is what to pass (\`switchyard auth list ${provider}\` shows every ID); a key typed on a command line stays in the shell's history`);
+  return new UserError(
+    `that is a key itself (${key.masked}), not an ID: its ID is ${key.fingerprint}, which is what to pass (\`switchyard auth list ${provider}\` shows every ID); a key typed on a command line stays in the shell's history`,
+  );
 }

@@ -39,7 +39,12 @@ export class ResolutionCache {
   }
 
   /** `onResolve` runs when the provider's credentials are resolved afresh (not on a cache hit). */
-  get(loaded: LoadedConfig, provider: string, onResolve: (fresh: ProviderKeys) => void, override?: TargetOverride): ResolvedKeys {
+  get(
+    loaded: LoadedConfig,
+    provider: string,
+    onResolve: (fresh: ProviderKeys) => void,
+    override?: TargetOverride,
+  ): ResolvedKeys {
     // A store that cannot say when its keys change is asked every time.
     const version = this.store.storedCredentialsVersion?.();
     if (version === undefined || loaded !== this.loaded || version !== this.version) {

@@ -9,7 +9,16 @@ import type { LoadedConfig } from '../config/types.ts';
 import { envValue } from '../config/local-env.ts';
 import type { CredentialStore, StoredCredential } from '../state/types.ts';
 import type { Credential, CredentialSource } from './types.ts';
-import { bindingFor, describeWithheld, keyTarget, originOf, rebindHint, type KeyTarget, type TargetOverride, type WithheldKey } from './host-binding.ts';
+import {
+  bindingFor,
+  describeWithheld,
+  keyTarget,
+  originOf,
+  rebindHint,
+  type KeyTarget,
+  type TargetOverride,
+  type WithheldKey,
+} from './host-binding.ts';
 import { describeProxy, proxyFor } from '../providers/proxy.ts';
 import { fingerprint, mask } from '../config/mask.ts';
 import { unsendableInHeader } from '../config/header-values.ts';
@@ -27,14 +36,25 @@ export function lookedIn(loaded: LoadedConfig, provider: string, withheld: reado
   // A slot written as ${VAR} with VAR unset is the first thing to fix: naming only the provider's default variable
   // would send the user after a variable the config never asked for.
   const unset = unsetKeySlots(loaded, provider);
-  const slots = unset.map(([slot, name]) => `${slot} is \${${name}}, which is ${envNote(loaded, name) ?? `not set (${hasDotenv ? 'neither in the environment nor in .env' : 'not in the environment, and there is no .env'})`}`);
-  const stored = withheld.map((w) => heldBackPlace(`${describeWithheld(w)} is held back — ${w.why} (${rebindHint(w)})`));
+  const slots = unset.map(
+    ([slot, name]) =>
+      `${slot} is \${${name}}, which is ${envNote(loaded, name) ?? `not set (${hasDotenv ? 'neither in the environment nor in .env' : 'not in the environment, and there is no .env'})`}`,
+  );
+  const stored = withheld.map((w) =>
+    heldBackPlace(`${describeWithheld(w)} is held back — ${w.why} (${rebindHint(w)})`),
+  );
   // A slot reading the default variable itself (`api_keys: [${DEEPSEEK_API_KEY}, …]`) has just said where that
   // variable is not: "env DEEPSEEK_API_KEY" after it would say it again.
   const readBySlot = unset.some(([, name]) => name === variable);
   const note = envNote(loaded, variable);
   const env = readBySlot ? [] : [note !== undefined ? `env ${variable} (${note})` : `env ${variable}`];
-  return [...slots, ...otherKeySlots(loaded, provider, unset), ...env, hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`, ...stored];
+  return [
+    ...slots,
+    ...otherKeySlots(loaded, provider, unset),
+    ...env,
+    hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`,
+    ...stored,
+  ];
 }
 
 /**
@@ -95,12 +115,17 @@ function configKeys(loaded: LoadedConfig, provider: string): RawKey[] {
   const p = loaded.config.providers[provider];
   if (!p) return [];
   const keys: RawKey[] = [];
-  if (usableSecret(p.api_key)) keys.push({ secret: p.api_key.trim(), source: configSource(loaded.origins, `providers.${provider}.api_key`) });
+  if (usableSecret(p.api_key))
+    keys.push({ secret: p.api_key.trim(), source: configSource(loaded.origins, `providers.${provider}.api_key`) });
   // Named by the position in the file, which differs from the position here once an entry with an unset ${VAR} was
   // dropped.
   const kept = loaded.keptIndices ?? new Map<string, readonly number[]>();
   (p.api_keys ?? []).forEach((k, i) => {
-    if (usableSecret(k)) keys.push({ secret: k.trim(), source: configSource(loaded.origins, formatPath(originalPath(['providers', provider, 'api_keys', i], kept))) });
+    if (usableSecret(k))
+      keys.push({
+        secret: k.trim(),
+        source: configSource(loaded.origins, formatPath(originalPath(['providers', provider, 'api_keys', i], kept))),
+      });
   });
   return keys;
 }
@@ -111,7 +136,8 @@ function environmentKeys(loaded: LoadedConfig, provider: string): RawKey[] {
   const fromEnv = envValue(loaded, variable);
   const fromDotenv = loaded.dotenv[variable];
   if (usableSecret(fromEnv)) keys.push({ secret: fromEnv.trim(), source: { kind: 'env', where: `env ${variable}` } });
-  if (usableSecret(fromDotenv)) keys.push({ secret: fromDotenv.trim(), source: { kind: 'dotenv', where: `.env ${variable}` } });
+  if (usableSecret(fromDotenv))
+    keys.push({ secret: fromDotenv.trim(), source: { kind: 'dotenv', where: `.env ${variable}` } });
   return keys;
 }
 
@@ -123,25 +149,40 @@ interface StoredKeys {
 }
 
 /** The provider's stored keys that may go where the config sends its keys; the others are withheld, with why. */
-function storedKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStoredCredentials'>, provider: string, override?: TargetOverride): StoredKeys {
+function storedKeys(
+  loaded: LoadedConfig,
+  store: Pick<CredentialStore, 'listStoredCredentials'>,
+  provider: string,
+  override?: TargetOverride,
+): StoredKeys {
   const out: StoredKeys = { keys: [], withheld: [], toBind: [] };
   const target = keyTarget(loaded, provider, override);
   const providerBase = loaded.config.providers[provider]?.base_url;
   // listStoredCredentials returns them by priority (ascending), then oldest first.
   for (const c of store.listStoredCredentials(provider)) {
     // A provider the config does not name has nowhere to send keys; `auth list` still shows them.
-    const binding = target && providerBase !== undefined ? bindingFor(loaded, c, target, originOf(providerBase)) : { send: true as const };
+    const binding =
+      target && providerBase !== undefined
+        ? bindingFor(loaded, c, target, originOf(providerBase))
+        : { send: true as const };
     if (!binding.send) {
       out.withheld.push(binding.withheld);
       continue;
     }
-    const seen = target && providerBase !== undefined ? seenInTheClear(loaded, provider, override?.baseUrl ?? providerBase, c, target) : undefined;
+    const seen =
+      target && providerBase !== undefined
+        ? seenInTheClear(loaded, provider, override?.baseUrl ?? providerBase, c, target)
+        : undefined;
     if (seen !== undefined) {
       out.withheld.push(seen);
       continue;
     }
     if (binding.bind !== undefined) out.toBind.push({ id: c.id, origin: binding.bind });
-    const key: RawKey = { secret: c.secret, source: { kind: 'stored', where: c.label ? `stored "${c.label}"` : `stored ${c.id}` }, priority: c.priority };
+    const key: RawKey = {
+      secret: c.secret,
+      source: { kind: 'stored', where: c.label ? `stored "${c.label}"` : `stored ${c.id}` },
+      priority: c.priority,
+    };
     if (c.label !== undefined) key.label = c.label;
     out.keys.push(key);
   }
@@ -154,14 +195,23 @@ function storedKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStor
  * the key is held back: a cloned repository could otherwise collect the key stored for a local model server
  * (`http://127.0.0.1:11434`) by naming a proxy of its own. A proxy from the process environment is the user's own.
  */
-function seenInTheClear(loaded: LoadedConfig, provider: string, baseUrl: string, key: StoredCredential, target: KeyTarget): WithheldKey | undefined {
+function seenInTheClear(
+  loaded: LoadedConfig,
+  provider: string,
+  baseUrl: string,
+  key: StoredCredential,
+  target: KeyTarget,
+): WithheldKey | undefined {
   const p = loaded.config.providers[provider];
   // Read as the URL it is (`HTTP://`, a leading space): the text's first letters say nothing for sure.
   if (!loaded.localConfig || p === undefined || protocolOf(baseUrl) !== 'http:') return undefined;
   const proxy = proxyFor(p, provider, baseUrl, loaded.env, loaded.dotenv);
   if (proxy === undefined || proxy.from.startsWith('env ')) return undefined;
   const w: WithheldKey = {
-    provider, id: key.id, masked: mask(key.secret), target,
+    provider,
+    id: key.id,
+    masked: mask(key.secret),
+    target,
     why: `${target.setting} sends it over plain http through the proxy ${describeProxy(proxy)}, which would see it in the clear, and that proxy was chosen by ./switchyard.yaml of the current directory or the .env beside it`,
     fix: `\`proxy: none\` under providers.${provider}, or name the config with --config if the proxy is yours`,
   };
@@ -199,14 +249,27 @@ export interface ProviderKeys {
   toBind: { id: string; origin: string }[];
 }
 
-export function resolveCredentials(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStoredCredentials'>, provider: string, override?: TargetOverride): Credential[] {
+export function resolveCredentials(
+  loaded: LoadedConfig,
+  store: Pick<CredentialStore, 'listStoredCredentials'>,
+  provider: string,
+  override?: TargetOverride,
+): Credential[] {
   return resolveProviderKeys(loaded, store, provider, override).credentials;
 }
 
 /** `override`: a task's own base_url, where its routes send the provider's keys. */
-export function resolveProviderKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'listStoredCredentials'>, provider: string, override?: TargetOverride): ProviderKeys {
+export function resolveProviderKeys(
+  loaded: LoadedConfig,
+  store: Pick<CredentialStore, 'listStoredCredentials'>,
+  provider: string,
+  override?: TargetOverride,
+): ProviderKeys {
   const stored = storedKeys(loaded, store, provider, override);
-  const credentials = mergeSources([...configKeys(loaded, provider), ...environmentKeys(loaded, provider), ...stored.keys], provider);
+  const credentials = mergeSources(
+    [...configKeys(loaded, provider), ...environmentKeys(loaded, provider), ...stored.keys],
+    provider,
+  );
   // A minted source comes right after the keys written in the config: it is written there too.
   const minted = mintedCredential(loaded, provider);
   if (minted !== undefined) {
@@ -226,7 +289,14 @@ function mintedCredential(loaded: LoadedConfig, provider: string): Credential | 
 
 /** A minted source as a credential (a provider's, or a task's own). */
 export function mintedAsCredential(source: MintedSource): Credential {
-  return { provider: source.provider, fingerprint: source.id, secret: '', masked: MINTED_MASK, sources: [{ kind: source.spec.kind, where: source.where, via: source.describe }], minted: source };
+  return {
+    provider: source.provider,
+    fingerprint: source.id,
+    secret: '',
+    masked: MINTED_MASK,
+    sources: [{ kind: source.spec.kind, where: source.where, via: source.describe }],
+    minted: source,
+  };
 }
 
 /** What a minted credential shows where a key is masked, until a token is at hand. */
@@ -252,7 +322,13 @@ function mergeSources(raw: readonly RawKey[], provider: string): Credential[] {
       if (key.label !== undefined && existing.label === undefined) existing.label = key.label;
       continue;
     }
-    const credential: Credential = { provider, fingerprint: fp, secret: key.secret, masked: mask(key.secret), sources: [key.source] };
+    const credential: Credential = {
+      provider,
+      fingerprint: fp,
+      secret: key.secret,
+      masked: mask(key.secret),
+      sources: [key.source],
+    };
     if (key.label !== undefined) credential.label = key.label;
     if (key.priority !== undefined) credential.priority = key.priority;
     byFingerprint.set(fp, credential);
@@ -276,6 +352,8 @@ export function envConflict(loaded: LoadedConfig, provider: string): EnvConflict
 }
 
 export function envConflictMessage(provider: string, c: EnvConflict): string {
-  return `${provider}: ${c.variable} is set in the environment (${mask(c.env)}) and differently in .env (${mask(c.dotenv)}); `
-    + `the environment's value wins and is tried first`;
+  return (
+    `${provider}: ${c.variable} is set in the environment (${mask(c.env)}) and differently in .env (${mask(c.dotenv)}); ` +
+    `the environment's value wins and is tried first`
+  );
 }

@@ -23,7 +23,8 @@ export const STRATEGIES: Record<Strategy, Selector> = {
   /** Always the first usable one: the others are spares. */
   fill_first: (usable) => usable[0]!,
   /** The next usable one after the last pick, wrapping around. */
-  round_robin: (usable, ctx) => (ctx.lastOrder === undefined ? undefined : usable.find((c) => c.order > ctx.lastOrder!)) ?? usable[0]!,
+  round_robin: (usable, ctx) =>
+    (ctx.lastOrder === undefined ? undefined : usable.find((c) => c.order > ctx.lastOrder!)) ?? usable[0]!,
   /** Fewest recorded uses; ties go to the earlier one in order. */
   least_used: (usable) => usable.reduce((best, c) => (c.uses < best.uses ? c : best)),
   random: (usable, ctx) => usable[Math.min(usable.length - 1, Math.floor(ctx.random() * usable.length))]!,
@@ -50,5 +51,6 @@ export const STRATEGY_TEXT: Record<Strategy, string> = {
   round_robin: 'round_robin: usable credentials take turns, in order',
   least_used: 'least_used: the usable credential with the fewest recorded uses is used',
   random: 'random: a usable credential is chosen at random for each request',
-  most_headroom: 'most_headroom: the usable credential with the most of its rate limits left (by the last answer\'s rate-limit headers) is used; keys not heard from yet count as full',
+  most_headroom:
+    "most_headroom: the usable credential with the most of its rate limits left (by the last answer's rate-limit headers) is used; keys not heard from yet count as full",
 };

@@ -42,7 +42,11 @@ export function healthUnknown(row: readonly string[], offset = 0): string[] {
 }
 
 /** One row under CANDIDATE_HEADER; `sources` replaces the SOURCES cell (a task's key says which task and slot). */
-export function candidateRow(c: ExplainedCandidate, now: number, sources = sourcesText(c.credential.sources)): string[] {
+export function candidateRow(
+  c: ExplainedCandidate,
+  now: number,
+  sources = sourcesText(c.credential.sources),
+): string[] {
   return [
     c.next ? '→' : '',
     c.position > 0 ? String(c.position) : '-',
@@ -57,7 +61,16 @@ export function candidateRow(c: ExplainedCandidate, now: number, sources = sourc
 
 /** A stored key held back for another host (host-binding.ts), under CANDIDATE_HEADER: no position, never next. */
 export function withheldRow(w: WithheldKey): string[] {
-  return ['', '-', w.id, w.masked, w.label !== undefined ? `stored "${w.label}"` : `stored ${w.id}`, `held back: added for ${w.added_for ?? 'an unrecorded host'}`, '-', '-'];
+  return [
+    '',
+    '-',
+    w.id,
+    w.masked,
+    w.label !== undefined ? `stored "${w.label}"` : `stored ${w.id}`,
+    `held back: added for ${w.added_for ?? 'an unrecorded host'}`,
+    '-',
+    '-',
+  ];
 }
 
 /** The line under the table that says why, and how to send it anyway. */

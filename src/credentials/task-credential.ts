@@ -7,11 +7,20 @@ import { cachedFingerprint, configSource } from './resolve.ts';
 import type { Credential } from './types.ts';
 
 /** The task-level key as a credential: same fingerprint (and so the same health) as the secret anywhere else. */
-export function taskCredential(route: RouteSpec, origins: LoadedConfig['origins'] = NO_ORIGINS): Credential | undefined {
+export function taskCredential(
+  route: RouteSpec,
+  origins: LoadedConfig['origins'] = NO_ORIGINS,
+): Credential | undefined {
   if (!route.apiKey) return undefined;
   const secret = route.apiKey.secret;
   // Hashed once per secret (the pool's cache): this runs on every pick of a task with its own key.
-  return { provider: route.provider, fingerprint: cachedFingerprint(secret), secret, masked: mask(secret), sources: [configSource(origins, route.apiKey.where)] };
+  return {
+    provider: route.provider,
+    fingerprint: cachedFingerprint(secret),
+    secret,
+    masked: mask(secret),
+    sources: [configSource(origins, route.apiKey.where)],
+  };
 }
 
 const NO_ORIGINS: LoadedConfig['origins'] = new Map();

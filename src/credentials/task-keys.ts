@@ -43,7 +43,13 @@ function taskKeyOf(loaded: LoadedConfig, task: string): TaskKey | undefined {
   const route = plan.routes.find((r) => r.origin === `auxiliary.${task}` && r.apiKey !== undefined);
   const credential = route ? taskCredential(route, loaded.origins) : undefined;
   if (!route || !credential) return undefined;
-  const key: TaskKey = { task, provider: route.provider, credential, where: slotWhere(loaded, `auxiliary.${task}.api_key`), model: route.model };
+  const key: TaskKey = {
+    task,
+    provider: route.provider,
+    credential,
+    where: slotWhere(loaded, `auxiliary.${task}.api_key`),
+    model: route.model,
+  };
   if (route.baseUrl !== undefined) key.baseUrl = route.baseUrl;
   return key;
 }

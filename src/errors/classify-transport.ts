@@ -4,7 +4,11 @@ import type { Classification } from './classification.ts';
 import { cleanMessage } from './error-body.ts';
 
 const TIMEOUT_CODES = new Set([
-  'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ESOCKETTIMEDOUT',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ESOCKETTIMEDOUT',
 ]);
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'ConnectTimeoutError', 'HeadersTimeoutError', 'BodyTimeoutError']);
 
@@ -33,7 +37,10 @@ export function classifyTransport(err: unknown, secrets: readonly string[] = [])
   // The innermost message is the most specific ("connect ECONNREFUSED 127.0.0.1:9").
   const messages = links.map((l) => (typeof l.message === 'string' ? l.message : '')).filter((m) => m !== '');
   const message = messages[messages.length - 1] ?? (typeof err === 'string' ? err : 'transport error');
-  const c: Classification = { kind: timedOut ? 'timeout' : 'connection', providerMessage: cleanMessage(message, secrets) };
+  const c: Classification = {
+    kind: timedOut ? 'timeout' : 'connection',
+    providerMessage: cleanMessage(message, secrets),
+  };
   const code = codes[codes.length - 1] ?? (timedOut ? 'TIMEOUT' : undefined);
   if (code !== undefined) c.code = code;
   return c;

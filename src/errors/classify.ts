@@ -76,7 +76,10 @@ interface Refinement {
 
 const is4xx = (s: number): boolean => s >= 400 && s < 500;
 const is5xx = (s: number): boolean => s >= 500;
-const oneOf = (...list: number[]) => (s: number): boolean => list.includes(s);
+const oneOf =
+  (...list: number[]) =>
+  (s: number): boolean =>
+    list.includes(s);
 
 const QUOTA_WORDS =
   /insufficient[ _](quota|balance|credits?|funds)|exceeded your current quota|quota (has been |was )?exceeded|out of (quota|credits?)|credit balance|billing|payment required|top ?up|recharge|arrearage|余额不足|额度不足/;
@@ -101,55 +104,122 @@ export const REFINEMENTS: readonly Refinement[] = [
   // never saw the key. Retried like a connection failure, then the route fails — the key is not judged.
   { kind: 'connection', statuses: oneOf(403), wording: /^html error page:/, blocked: 'firewall' },
   // The provider refuses where the request comes from; every key would meet the same answer.
-  { kind: 'not_found', statuses: oneOf(400, 403), codes: ['unsupported_country_region_territory', 'unsupported_country', 'unsupported_region'], wording: REGION_WORDS, blocked: 'region' },
+  {
+    kind: 'not_found',
+    statuses: oneOf(400, 403),
+    codes: ['unsupported_country_region_territory', 'unsupported_country', 'unsupported_region'],
+    wording: REGION_WORDS,
+    blocked: 'region',
+  },
   // Anthropic's refusal of a region it does not serve says nothing of regions: a 403
   // {"error":{"type":"forbidden","message":"Request not allowed"}}, without the root "type":"error" its API errors
   // carry (served by Cloudflare in front of the API). Reported in anthropics/anthropic-sdk-typescript#457,
   // anthropics/claude-code#1613, enricoros/big-AGI#485, corbt/agent.exe#15, camel-ai/owl#476, each gone once sent
   // from a supported country. Only that type with those exact words: a key Anthropic refuses is `permission_error`
   // ("Your API key does not have permission to use the specified resource."), and stays a rejection.
-  { kind: 'not_found', statuses: oneOf(403), codes: ['forbidden'], wording: /^request not allowed\.?$/, both: true, blocked: 'region' },
+  {
+    kind: 'not_found',
+    statuses: oneOf(403),
+    codes: ['forbidden'],
+    wording: /^request not allowed\.?$/,
+    both: true,
+    blocked: 'region',
+  },
   // A gateway that wraps its own failure in a 403 is not rejecting the key.
-  { kind: 'server', statuses: oneOf(403), codes: ['server_error', 'internal_error', 'internal'], wording: /server_error|internal server error/ },
   {
-    kind: 'content_filter', statuses: is4xx,
+    kind: 'server',
+    statuses: oneOf(403),
+    codes: ['server_error', 'internal_error', 'internal'],
+    wording: /server_error|internal server error/,
+  },
+  {
+    kind: 'content_filter',
+    statuses: is4xx,
     codes: ['content_filter', 'content_policy_violation', 'moderation_blocked', 'content_blocked', 'safety'],
-    wording: /content (management )?polic|content[ _]filter|safety system|input was flagged|flagged by|requires moderation/,
+    wording:
+      /content (management )?polic|content[ _]filter|safety system|input was flagged|flagged by|requires moderation/,
   },
   {
-    kind: 'context_length', statuses: (s) => is4xx(s) && s !== 429,
+    kind: 'context_length',
+    statuses: (s) => is4xx(s) && s !== 429,
     codes: ['context_length_exceeded', 'context_window_exceeded', 'string_above_max_length', 'token_limit_exceeded'],
-    wording: /context[ _]length|maximum context|context window|prompt is too long|too many (input )?tokens|input is too long|tokens? > \d+ maximum|reduce the length of the (messages|prompt|input)|exceeds? the (model'?s? )?(max(imum)?) (context|input|number of tokens|token)/,
+    wording:
+      /context[ _]length|maximum context|context window|prompt is too long|too many (input )?tokens|input is too long|tokens? > \d+ maximum|reduce the length of the (messages|prompt|input)|exceeds? the (model'?s? )?(max(imum)?) (context|input|number of tokens|token)/,
   },
   {
-    kind: 'not_found', statuses: oneOf(400, 401, 403, 404), modelAccess: true,
-    codes: ['model_permission_blocked_org', 'model_permission_blocked_project', 'model_not_allowed', 'model_access_denied'],
+    kind: 'not_found',
+    statuses: oneOf(400, 401, 403, 404),
+    modelAccess: true,
+    codes: [
+      'model_permission_blocked_org',
+      'model_permission_blocked_project',
+      'model_not_allowed',
+      'model_access_denied',
+    ],
     wording: MODEL_ACCESS_WORDS,
   },
   // Google says "You exceeded your current quota" (and RESOURCE_EXHAUSTED) for every limit; the limit's window
   // tells a per-day quota (as good as empty until it resets) from a per-minute rate limit (gone in seconds).
   { kind: 'quota', statuses: oneOf(429), window: 'day', codes: ['resource_exhausted'], wording: QUOTA_WORDS },
   { kind: 'rate_limited', statuses: oneOf(429), window: 'minute', codes: ['resource_exhausted'], wording: QUOTA_WORDS },
-  { kind: 'quota', statuses: oneOf(400, 402, 403, 429), codes: ['insufficient_quota', 'billing_error', 'insufficient_balance', 'payment_required', 'billing_hard_limit_reached'], wording: QUOTA_WORDS },
-  // A 401 stays auth_rejected (a gateway's transient 401 included) unless the provider plainly says "balance".
-  { kind: 'quota', statuses: oneOf(401), codes: ['insufficient_quota', 'insufficient_balance'], wording: /insufficient[ _](quota|balance|credits?)/ },
   {
-    kind: 'not_found', statuses: oneOf(400, 404, 422),
-    codes: ['model_not_found', 'not_found_error', 'not_found'],
-    wording: /model.{0,80}(does not exist|not exist|not found|is not supported|unknown)|no such model|unknown model|invalid model/,
+    kind: 'quota',
+    statuses: oneOf(400, 402, 403, 429),
+    codes: [
+      'insufficient_quota',
+      'billing_error',
+      'insufficient_balance',
+      'payment_required',
+      'billing_hard_limit_reached',
+    ],
+    wording: QUOTA_WORDS,
+  },
+  // A 401 stays auth_rejected (a gateway's transient 401 included) unless the provider plainly says "balance".
+  {
+    kind: 'quota',
+    statuses: oneOf(401),
+    codes: ['insufficient_quota', 'insufficient_balance'],
+    wording: /insufficient[ _](quota|balance|credits?)/,
   },
   {
-    kind: 'rate_limited', statuses: oneOf(400, 413, 429),
+    kind: 'not_found',
+    statuses: oneOf(400, 404, 422),
+    codes: ['model_not_found', 'not_found_error', 'not_found'],
+    wording:
+      /model.{0,80}(does not exist|not exist|not found|is not supported|unknown)|no such model|unknown model|invalid model/,
+  },
+  {
+    kind: 'rate_limited',
+    statuses: oneOf(400, 413, 429),
     codes: ['rate_limit_exceeded', 'rate_limit_error', 'resource_exhausted', 'too_many_requests'],
     wording: /rate[ _]limit|too many requests|per minute|tokens per min|requests per min/,
   },
   {
-    kind: 'auth_rejected', statuses: oneOf(400, 404),
-    codes: ['invalid_api_key', 'authentication_error', 'unauthenticated', 'permission_denied', 'api_key_invalid', 'permission_error'],
-    wording: /api key not valid|invalid api[ _-]?key|incorrect api key|invalid x-api-key|api key (is )?(missing|expired|revoked|disabled)/,
+    kind: 'auth_rejected',
+    statuses: oneOf(400, 404),
+    codes: [
+      'invalid_api_key',
+      'authentication_error',
+      'unauthenticated',
+      'permission_denied',
+      'api_key_invalid',
+      'permission_error',
+    ],
+    wording:
+      /api key not valid|invalid api[ _-]?key|incorrect api key|invalid x-api-key|api key (is )?(missing|expired|revoked|disabled)/,
   },
-  { kind: 'overloaded', statuses: is5xx, codes: ['overloaded_error', 'overloaded'], wording: /overloaded|over capacity|at capacity|server is busy|too busy|服务器繁忙/ },
-  { kind: 'timeout', statuses: oneOf(500, 502, 503), codes: ['timeout', 'timeout_error', 'deadline_exceeded'], wording: /timed? ?out|timeout/ },
+  {
+    kind: 'overloaded',
+    statuses: is5xx,
+    codes: ['overloaded_error', 'overloaded'],
+    wording: /overloaded|over capacity|at capacity|server is busy|too busy|服务器繁忙/,
+  },
+  {
+    kind: 'timeout',
+    statuses: oneOf(500, 502, 503),
+    codes: ['timeout', 'timeout_error', 'deadline_exceeded'],
+    wording: /timed? ?out|timeout/,
+  },
 ];
 
 const DAY_WINDOW = /per[ _-]?day|daily/i;
@@ -187,7 +257,9 @@ function refine(status: number, body: ErrorBody): Refinement | undefined {
 const GOOGLE_DAILY_RESET_ZONE = 'America/Los_Angeles';
 
 function isGoogle(body: ErrorBody): boolean {
-  return body.quotaIds !== undefined || body.retryDelayMs !== undefined || body.type?.toUpperCase() === 'RESOURCE_EXHAUSTED';
+  return (
+    body.quotaIds !== undefined || body.retryDelayMs !== undefined || body.type?.toUpperCase() === 'RESOURCE_EXHAUSTED'
+  );
 }
 
 /**
@@ -197,11 +269,17 @@ function isGoogle(body: ErrorBody): boolean {
  */
 function bodyResetAt(kind: ErrorKind, body: ErrorBody, now: number): number | undefined {
   if (kind === 'rate_limited' && body.retryDelayMs !== undefined) return now + body.retryDelayMs;
-  if (kind === 'quota' && isGoogle(body) && quotaWindow(body) === 'day') return nextMidnight(now, GOOGLE_DAILY_RESET_ZONE);
+  if (kind === 'quota' && isGoogle(body) && quotaWindow(body) === 'day')
+    return nextMidnight(now, GOOGLE_DAILY_RESET_ZONE);
   return undefined;
 }
 
-function build(rule: Refinement | undefined, kind: ErrorKind, body: ErrorBody, status: number | undefined): Classification {
+function build(
+  rule: Refinement | undefined,
+  kind: ErrorKind,
+  body: ErrorBody,
+  status: number | undefined,
+): Classification {
   const c: Classification = { kind, providerMessage: body.message };
   if (status !== undefined) c.status = status;
   const code = body.code ?? body.type;
@@ -213,7 +291,12 @@ function build(rule: Refinement | undefined, kind: ErrorKind, body: ErrorBody, s
   return c;
 }
 
-function withResetHints(c: Classification, body: ErrorBody, headers: HeaderBag | undefined, now: number): Classification {
+function withResetHints(
+  c: Classification,
+  body: ErrorBody,
+  headers: HeaderBag | undefined,
+  now: number,
+): Classification {
   const hints = parseRetryHints(headers, now);
   if (hints.shouldRetry !== undefined) c.shouldRetry = hints.shouldRetry;
   const resetAt = hints.resetAt ?? bodyResetAt(c.kind, body, now);

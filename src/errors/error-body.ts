@@ -36,7 +36,8 @@ function text(v: unknown): string | undefined {
 /** A query-string value named like a credential (`?api-key=…`, `&access_token=…`, `&sig=…`), in a URL an upstream
  * quotes back: the exact secrets of the call are scrubbed already, this catches the ones we did not send (a proxy's
  * own, a signed URL). Only upstream messages go through it, and only on failures: it costs nothing on the hot path. */
-const CREDENTIAL_QUERY_VALUE = /([?&;][\w.-]*(?:key|token|secret|passw(?:or)?d|pwd|auth|sig|signature|credential)[\w.-]*=)[^&\s"'<>#;]+/gi;
+const CREDENTIAL_QUERY_VALUE =
+  /([?&;][\w.-]*(?:key|token|secret|passw(?:or)?d|pwd|auth|sig|signature|credential)[\w.-]*=)[^&\s"'<>#;]+/gi;
 
 /** How much of an upstream message is read: far past the MAX_MESSAGE characters kept, and a bound all the same (an
  * error body may be 64 KiB, an event's data has no size limit; this is an error path, not a free one). */
@@ -69,7 +70,10 @@ function fromHtml(raw: string): string {
   const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(raw)?.[1];
   const h1 = /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(raw)?.[1];
   const found = title ?? h1 ?? raw.replace(/<[^>]+>/g, ' ');
-  return `HTML error page: ${found.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()}`;
+  return `HTML error page: ${found
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()}`;
 }
 
 /** A google.protobuf.Duration as JSON (`"34s"`, `"0.5s"`) → ms. */
@@ -106,7 +110,12 @@ function fromJson(value: unknown): ErrorBody | undefined {
   const inner = root['error'];
   const err: Obj = isObj(inner) ? inner : root;
   const message =
-    text(err['message']) ?? text(inner) ?? text(root['message']) ?? text(root['detail']) ?? text(err['detail']) ?? JSON.stringify(root);
+    text(err['message']) ??
+    text(inner) ??
+    text(root['message']) ??
+    text(root['detail']) ??
+    text(err['detail']) ??
+    JSON.stringify(root);
   const body: ErrorBody = { message, json: true };
   // Anthropic puts "error" in the root `type`; the real type is inside.
   const type = text(err['type']) ?? text(err['status']) ?? (err === root ? undefined : text(root['type']));

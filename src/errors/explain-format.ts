@@ -12,8 +12,14 @@ export interface TimeFormat {
 
 function parts(ms: number, timeZone: string | undefined, seconds: boolean): Record<string, string> {
   const fmt = new Intl.DateTimeFormat('en-CA', {
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-    ...(seconds ? { second: '2-digit' } : {}), hourCycle: 'h23', ...(timeZone ? { timeZone } : {}),
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}),
+    hourCycle: 'h23',
+    ...(timeZone ? { timeZone } : {}),
   });
   const out: Record<string, string> = {};
   for (const p of fmt.formatToParts(ms)) out[p.type] = p.value;
@@ -33,7 +39,9 @@ export function formatClock(ms: number, options: TimeFormat & { seconds?: boolea
   const clock = `${p['hour']}:${p['minute']}${seconds ? `:${p['second']}` : ''}`;
   const today = parts(now, options.timeZone, false);
   const sameDay = p['year'] === today['year'] && p['month'] === today['month'] && p['day'] === today['day'];
-  return sameDay && Math.abs(ms - now) <= CLOCK_ONLY_WITHIN_MS ? clock : `${p['year']}-${p['month']}-${p['day']} ${clock}`;
+  return sameDay && Math.abs(ms - now) <= CLOCK_ONLY_WITHIN_MS
+    ? clock
+    : `${p['year']}-${p['month']}-${p['day']} ${clock}`;
 }
 
 /** `30s`, `5m`, `1h 10m`: for timeouts and waits in messages. */

@@ -7,9 +7,18 @@ const PROVIDER = '([A-Za-z0-9_.-]+)';
 
 /** A CLI command in an explanation → what a library caller does instead. */
 const LIBRARY_ADVICE: readonly { cli: RegExp; instead: (provider: string) => string }[] = [
-  { cli: new RegExp(`\`switchyard auth add ${PROVIDER}\``, 'g'), instead: (p) => `\`providers.${p}.api_keys\` in the config object (or its key_env variable)` },
-  { cli: new RegExp(`\`switchyard auth reset ${PROVIDER}(?: [^\`]+)?\``, 'g'), instead: (p) => `\`pool.reset('${p}')\` on the Switchyard instance` },
-  { cli: new RegExp(`\`switchyard auth (?:explain|list|test) ${PROVIDER}(?: [^\`]+)?\``, 'g'), instead: (p) => `\`pool.explain('${p}')\` on the Switchyard instance` },
+  {
+    cli: new RegExp(`\`switchyard auth add ${PROVIDER}\``, 'g'),
+    instead: (p) => `\`providers.${p}.api_keys\` in the config object (or its key_env variable)`,
+  },
+  {
+    cli: new RegExp(`\`switchyard auth reset ${PROVIDER}(?: [^\`]+)?\``, 'g'),
+    instead: (p) => `\`pool.reset('${p}')\` on the Switchyard instance`,
+  },
+  {
+    cli: new RegExp(`\`switchyard auth (?:explain|list|test) ${PROVIDER}(?: [^\`]+)?\``, 'g'),
+    instead: (p) => `\`pool.explain('${p}')\` on the Switchyard instance`,
+  },
   { cli: /`switchyard doctor`/g, instead: () => "the provider's models list" },
 ];
 
@@ -21,6 +30,7 @@ export function adviseLibrary(loaded: Pick<LoadedConfig, 'fromObject'>): boolean
 /** The explanation with each CLI command replaced by what a library caller does instead. */
 export function libraryAdvice(text: string): string {
   let out = text;
-  for (const { cli, instead } of LIBRARY_ADVICE) out = out.replace(cli, (_m, provider: string | undefined) => instead(provider ?? ''));
+  for (const { cli, instead } of LIBRARY_ADVICE)
+    out = out.replace(cli, (_m, provider: string | undefined) => instead(provider ?? ''));
   return out;
 }

@@ -81,7 +81,8 @@ export function heldBackPlace(text: string): string {
 
 /** How a "looked in" place says its variable is set but withheld from an untrusted ./switchyard.yaml
  * (credentials/resolve.ts, config/local-env.ts). */
-export const UNTRUSTED_READ = 'set, but not read by a ./switchyard.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours';
+export const UNTRUSTED_READ =
+  'set, but not read by a ./switchyard.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours';
 
 /** What to do about no key. "Add one" — unless the key is there and withheld from a ./switchyard.yaml that would
  * send it to a host of its own: a key added now would be stored for that host, which is the very thing withheld. */
@@ -94,12 +95,18 @@ export function missingKeyAdvice(provider: string, lookedIn: readonly string[]):
 
 /** `no API key for provider mimo — looked in providers.mimo.api_key, env MIMO_API_KEY, .env; add one with …` */
 export function explainMissing(f: { provider: string; lookedIn?: readonly string[] }): string {
-  const looked = f.lookedIn ?? [`providers.${f.provider}.api_key`, `env ${f.provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`, '.env'];
+  const looked = f.lookedIn ?? [
+    `providers.${f.provider}.api_key`,
+    `env ${f.provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`,
+    '.env',
+  ];
   const held = looked.filter((l) => l.startsWith(HELD_BACK)).map((l) => l.slice(HELD_BACK.length));
   if (held.length > 0) {
     const empty = looked.filter((l) => !l.startsWith(HELD_BACK));
-    return `no API key of provider ${f.provider} may be sent where the config sends it: ${held.join('; ')}; nothing in ${empty.join(', ')}; `
-      + `or store a key for that host with \`switchyard auth add ${f.provider}\``;
+    return (
+      `no API key of provider ${f.provider} may be sent where the config sends it: ${held.join('; ')}; nothing in ${empty.join(', ')}; ` +
+      `or store a key for that host with \`switchyard auth add ${f.provider}\``
+    );
   }
   return `no API key for provider ${f.provider} — looked in ${looked.join(', ')}; ${missingKeyAdvice(f.provider, looked)}`;
 }
@@ -108,14 +115,31 @@ function retried(retries: number | undefined): string {
   return retries && retries > 0 ? `retried ${retries}× with backoff` : 'not retried';
 }
 
-type RejectedFacts = Pick<FailureFacts, 'provider' | 'key' | 'lastSuccessAt' | 'retries' | 'status' | 'providerMessage' | 'until' | 'verdict' | 'rejectedSince' | 'probeEveryMs' | 'timeZone' | 'now'>;
+type RejectedFacts = Pick<
+  FailureFacts,
+  | 'provider'
+  | 'key'
+  | 'lastSuccessAt'
+  | 'retries'
+  | 'status'
+  | 'providerMessage'
+  | 'until'
+  | 'verdict'
+  | 'rejectedSince'
+  | 'probeEveryMs'
+  | 'timeZone'
+  | 'now'
+>;
 
 /** One message per verdict. `key` already carries the provider's words (`key sk-…a1b2 (config) (HTTP 401: …)`). */
 const REJECTED: Record<AuthVerdict, (f: RejectedFacts, key: string, lastWorked: string) => string> = {
   never_accepted: (f, key) => `${f.provider} rejected ${key}; it has never been accepted — check or replace it`,
   known_good: (f, key, lastWorked) => {
     // docs/routing.md's words; then, when the key was set aside for it, until when (the next call will find it resting).
-    const aside = f.until !== undefined ? `; it is set aside (auth suspect) until ${formatClock(f.until, { ...f, seconds: true })}, probed once ${f.probeEveryMs !== undefined ? `every ${formatDuration(f.probeEveryMs)}` : 'now and then'} while no other key can answer` : '';
+    const aside =
+      f.until !== undefined
+        ? `; it is set aside (auth suspect) until ${formatClock(f.until, { ...f, seconds: true })}, probed once ${f.probeEveryMs !== undefined ? `every ${formatDuration(f.probeEveryMs)}` : 'now and then'} while no other key can answer`
+        : '';
     return `${f.provider} rejected ${key}, which last worked at ${lastWorked}; ${retried(f.retries)} — likely a transient provider problem${aside}`;
   },
   suspect_probe: (f, key, lastWorked) => {
@@ -168,7 +192,9 @@ function untilText(f: FailureFacts, fallback: string): string {
  * the provider said about when it resets. */
 function asideText(f: FailureFacts, verb: string, fallback: string): string {
   if (f.recorded !== false) return `; ${verb} ${untilText(f, fallback)}`;
-  return f.until !== undefined ? `; the provider says it resets at ${formatClock(f.until, { ...f, seconds: true })}` : '';
+  return f.until !== undefined
+    ? `; the provider says it resets at ${formatClock(f.until, { ...f, seconds: true })}`
+    : '';
 }
 
 function explainQuota(f: FailureFacts): string {
@@ -186,16 +212,22 @@ function routeName(f: FailureFacts): string {
 }
 
 function explainContextLength(f: FailureFacts): string {
-  const window = f.contextWindow !== undefined ? `its context window of ${f.contextWindow} tokens` : 'its context window';
+  const window =
+    f.contextWindow !== undefined ? `its context window of ${f.contextWindow} tokens` : 'its context window';
   const prompt = f.estimatedTokens !== undefined ? ` (prompt ≈ ${f.estimatedTokens} tokens)` : '';
-  const setting = f.model ? `providers.${f.provider}.models.${f.model}.context_window` : `providers.${f.provider}.models`;
+  const setting = f.model
+    ? `providers.${f.provider}.models.${f.model}.context_window`
+    : `providers.${f.provider}.models`;
   return `the conversation is too long for ${routeName(f)}: it exceeds ${window}${prompt}${detail(f.status, f.providerMessage)} — compress or shorten it, add a larger model to the fallback chain, and set ${setting} so Switchyard can skip routes that cannot hold it`;
 }
 
 /** The provider knows the key and the model and keeps them apart: nothing is wrong with the key as such. */
 function explainModelAccess(f: FailureFacts): string {
   const model = f.model ? `model "${f.model}"` : 'the requested model';
-  const where = f.origin === 'request' ? 'ask for another model' : `or name another model in ${f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)'}`;
+  const where =
+    f.origin === 'request'
+      ? 'ask for another model'
+      : `or name another model in ${f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)'}`;
   const keys = f.refusedKeys ?? [];
   if (keys.length > 1) {
     const list = keys.map(describeKey).join(', ');
@@ -208,7 +240,8 @@ function explainModelAccess(f: FailureFacts): string {
 /** The provider refuses the place the request comes from: no key would do better, and none is judged. */
 function explainRegion(f: FailureFacts): string {
   // A route the caller named has no fallback (REQUESTED_ROUTE_RULE): the other way out is to ask for another provider.
-  const instead = f.origin === 'request' ? 'or ask for a model of another provider' : 'or add a fallback route to another provider';
+  const instead =
+    f.origin === 'request' ? 'or ask for a model of another provider' : 'or add a fallback route to another provider';
   return `${f.provider} does not serve the country or region this request comes from${detail(f.status, f.providerMessage)} — the key was not judged and stays as it is; send from a region the provider supports (a server there, or a proxy there set as providers.${f.provider}.proxy), ${instead}`;
 }
 
@@ -223,7 +256,8 @@ function explainNotFound(f: FailureFacts): string {
   if (f.modelAccessDenied) return explainModelAccess(f);
   if (f.blocked === 'region') return explainRegion(f);
   const model = f.model ? `model "${f.model}"` : 'the requested model';
-  if (f.origin === 'request') return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — the request named it; \`switchyard doctor\` (or GET /v1/models on the gateway) lists the models`;
+  if (f.origin === 'request')
+    return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — the request named it; \`switchyard doctor\` (or GET /v1/models on the gateway) lists the models`;
   const where = f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)';
   return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — check the model name in ${where} and providers.${f.provider}.models; \`switchyard doctor\` lists the models the provider offers`;
 }
@@ -252,7 +286,8 @@ function explainConnection(f: FailureFacts): string {
 }
 
 function explainTimeout(f: FailureFacts): string {
-  const within = f.timeoutMs !== undefined ? ` within ${timeoutWords(f.timeoutMs, f.timeoutSetting, f.taskTimeoutMs)}` : ' in time';
+  const within =
+    f.timeoutMs !== undefined ? ` within ${timeoutWords(f.timeoutMs, f.timeoutSetting, f.taskTimeoutMs)}` : ' in time';
   const raise = f.timeoutSetting ?? `providers.${f.provider}.timeout (or the task's timeout)`;
   return `${routeName(f)} did not answer${within}${f.retries ? `; ${retried(f.retries)}` : ''} — raise ${raise} if the model is slow, or add a fallback route`;
 }
@@ -315,15 +350,27 @@ function candidateState(c: CandidateStatus, t: TimeFormat): string {
   const h = c.health;
   const until = h.until !== undefined ? ` until ${formatClock(h.until, { ...t, seconds: true })}` : '';
   if (h.state === 'rejected') {
-    const ever = h.last_success_at === undefined ? 'never worked' : `worked before, last at ${formatClock(h.last_success_at, t)}; probably revoked`;
+    const ever =
+      h.last_success_at === undefined
+        ? 'never worked'
+        : `worked before, last at ${formatClock(h.last_success_at, t)}; probably revoked`;
     return `rejected (${ever})${until}`;
   }
   // Its cooldown is over and its single probe is out: usability's words (health.ts).
-  if (h.state === 'cooling' && !c.usable && c.why !== undefined && h.until !== undefined && (h.state_at ?? 0) >= h.until) return c.why;
+  if (
+    h.state === 'cooling' &&
+    !c.usable &&
+    c.why !== undefined &&
+    h.until !== undefined &&
+    (h.state_at ?? 0) >= h.until
+  )
+    return c.why;
   if (h.state === 'cooling') {
     // A suspect key is probed before its cooldown ends, when nothing else can answer.
-    const probe = h.reason === 'auth_suspect' && h.probe_at !== undefined && h.until !== undefined && h.probe_at < h.until
-      ? `, next probe at ${formatClock(h.probe_at, { ...t, seconds: true })}` : '';
+    const probe =
+      h.reason === 'auth_suspect' && h.probe_at !== undefined && h.until !== undefined && h.probe_at < h.until
+        ? `, next probe at ${formatClock(h.probe_at, { ...t, seconds: true })}`
+        : '';
     return `${COOLING_RULES[h.reason ?? 'rate_limited'].text}${until}${probe}`;
   }
   return c.usable ? 'ok' : (c.why ?? 'unusable');
@@ -333,9 +380,10 @@ function candidateState(c: CandidateStatus, t: TimeFormat): string {
 export function explainAllUnusable(
   f: { provider: string; candidates: readonly CandidateStatus[]; earliestUntil?: number } & TimeFormat,
 ): string {
-  const list = f.candidates
-    .map((c) => `${describeKey(c.credential)}: ${candidateState(c, f)}`)
-    .join('; ');
-  const next = f.earliestUntil !== undefined ? `; the first one is usable again at ${formatClock(f.earliestUntil, { ...f, seconds: true })}` : '';
+  const list = f.candidates.map((c) => `${describeKey(c.credential)}: ${candidateState(c, f)}`).join('; ');
+  const next =
+    f.earliestUntil !== undefined
+      ? `; the first one is usable again at ${formatClock(f.earliestUntil, { ...f, seconds: true })}`
+      : '';
   return `every key for ${f.provider} is unusable — ${list}${next}; add a key with \`switchyard auth add ${f.provider}\`, or clear a state with \`switchyard auth reset ${f.provider}\` if the provider has recovered`;
 }

@@ -18,11 +18,21 @@ interface OutputLimitPattern {
 }
 
 export const OUTPUT_LIMIT_PATTERNS: readonly OutputLimitPattern[] = [
-  { wording: /max_(?:completion_)?tokens is too large: \d+\. this model supports at most (\d+) completion tokens/, limit: ([max]) => max },
+  {
+    wording: /max_(?:completion_)?tokens is too large: \d+\. this model supports at most (\d+) completion tokens/,
+    limit: ([max]) => max,
+  },
   { wording: /max_tokens: \d+ > (\d+), which is the maximum allowed number of output tokens/, limit: ([max]) => max },
-  { wording: /input length and `?max_tokens`? exceed context limit: (\d+) \+ \d+ > (\d+)/, limit: ([input, window]) => left(window, input) },
+  {
+    wording: /input length and `?max_tokens`? exceed context limit: (\d+) \+ \d+ > (\d+)/,
+    limit: ([input, window]) => left(window, input),
+  },
   { wording: /invalid max_tokens value, the valid range of max_tokens is \[1, (\d+)\]/, limit: ([max]) => max },
-  { wording: /'max_tokens' or 'max_completion_tokens' is too large: \d+\. this model's maximum context length is (\d+) tokens and your request has (\d+) input tokens/, limit: ([window, input]) => left(window, input) },
+  {
+    wording:
+      /'max_tokens' or 'max_completion_tokens' is too large: \d+\. this model's maximum context length is (\d+) tokens and your request has (\d+) input tokens/,
+    limit: ([window, input]) => left(window, input),
+  },
 ];
 
 function left(window: number | undefined, input: number | undefined): number | undefined {

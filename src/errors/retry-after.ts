@@ -121,7 +121,13 @@ export function parseRetryHints(headers: HeaderBag | undefined, now: number): Re
 }
 
 function wallClockMs(ms: number, timeZone: string): { hour: number; sinceMidnight: number } {
-  const fmt = new Intl.DateTimeFormat('en-US', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  const fmt = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  });
   const p: Record<string, number> = {};
   for (const part of fmt.formatToParts(ms)) if (part.type !== 'literal') p[part.type] = Number(part.value);
   const hour = p['hour'] ?? 0;

@@ -57,7 +57,10 @@ function echoedHeads(text: string, secret: string): string {
 /** An end of `secret` longer than 4 characters shown right after a mask (`sk-****ijklwxyz`), cut to its last 4: what
  * our masked form shows (`sk-…wxyz`). */
 function shownEnds(text: string, secret: string): string {
-  return text.replace(/((?:\*|•|…|\.\.\.)[*•….]*)([A-Za-z0-9_-]{5,})(?![A-Za-z0-9])/g, (all, mask: string, end: string) => (secret.endsWith(end) ? `${mask}${end.slice(-4)}` : all));
+  return text.replace(
+    /((?:\*|•|…|\.\.\.)[*•….]*)([A-Za-z0-9_-]{5,})(?![A-Za-z0-9])/g,
+    (all, mask: string, end: string) => (secret.endsWith(end) ? `${mask}${end.slice(-4)}` : all),
+  );
 }
 
 /** The words and separators a secret starts with that are not random (`sk-proj-`, `sk-ant-`, `custom-auth-SECRET-`):

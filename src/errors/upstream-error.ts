@@ -118,58 +118,84 @@ export class UpstreamError extends Error {
 
 export class AuthMissingError extends UpstreamError {
   override readonly name = ERROR_NAMES.auth_missing;
-  static override isInstance(v: unknown): v is AuthMissingError { return hasName(v, ERROR_NAMES.auth_missing); }
+  static override isInstance(v: unknown): v is AuthMissingError {
+    return hasName(v, ERROR_NAMES.auth_missing);
+  }
 }
 export class AuthRejectedError extends UpstreamError {
   override readonly name = ERROR_NAMES.auth_rejected;
-  static override isInstance(v: unknown): v is AuthRejectedError { return hasName(v, ERROR_NAMES.auth_rejected); }
+  static override isInstance(v: unknown): v is AuthRejectedError {
+    return hasName(v, ERROR_NAMES.auth_rejected);
+  }
 }
 export class QuotaExceededError extends UpstreamError {
   override readonly name = ERROR_NAMES.quota;
-  static override isInstance(v: unknown): v is QuotaExceededError { return hasName(v, ERROR_NAMES.quota); }
+  static override isInstance(v: unknown): v is QuotaExceededError {
+    return hasName(v, ERROR_NAMES.quota);
+  }
 }
 export class RateLimitedError extends UpstreamError {
   override readonly name = ERROR_NAMES.rate_limited;
-  static override isInstance(v: unknown): v is RateLimitedError { return hasName(v, ERROR_NAMES.rate_limited); }
+  static override isInstance(v: unknown): v is RateLimitedError {
+    return hasName(v, ERROR_NAMES.rate_limited);
+  }
 }
 export class OverloadedError extends UpstreamError {
   override readonly name = ERROR_NAMES.overloaded;
-  static override isInstance(v: unknown): v is OverloadedError { return hasName(v, ERROR_NAMES.overloaded); }
+  static override isInstance(v: unknown): v is OverloadedError {
+    return hasName(v, ERROR_NAMES.overloaded);
+  }
 }
 export class UpstreamServerError extends UpstreamError {
   override readonly name = ERROR_NAMES.server;
-  static override isInstance(v: unknown): v is UpstreamServerError { return hasName(v, ERROR_NAMES.server); }
+  static override isInstance(v: unknown): v is UpstreamServerError {
+    return hasName(v, ERROR_NAMES.server);
+  }
 }
 export class UpstreamTimeoutError extends UpstreamError {
   override readonly name = ERROR_NAMES.timeout;
-  static override isInstance(v: unknown): v is UpstreamTimeoutError { return hasName(v, ERROR_NAMES.timeout); }
+  static override isInstance(v: unknown): v is UpstreamTimeoutError {
+    return hasName(v, ERROR_NAMES.timeout);
+  }
 }
 export class UpstreamConnectionError extends UpstreamError {
   override readonly name = ERROR_NAMES.connection;
-  static override isInstance(v: unknown): v is UpstreamConnectionError { return hasName(v, ERROR_NAMES.connection); }
+  static override isInstance(v: unknown): v is UpstreamConnectionError {
+    return hasName(v, ERROR_NAMES.connection);
+  }
 }
 export class ContextLengthError extends UpstreamError {
   override readonly name = ERROR_NAMES.context_length;
-  static override isInstance(v: unknown): v is ContextLengthError { return hasName(v, ERROR_NAMES.context_length); }
+  static override isInstance(v: unknown): v is ContextLengthError {
+    return hasName(v, ERROR_NAMES.context_length);
+  }
 }
 export class ContentFilterError extends UpstreamError {
   override readonly name = ERROR_NAMES.content_filter;
-  static override isInstance(v: unknown): v is ContentFilterError { return hasName(v, ERROR_NAMES.content_filter); }
+  static override isInstance(v: unknown): v is ContentFilterError {
+    return hasName(v, ERROR_NAMES.content_filter);
+  }
 }
 export class ModelNotFoundError extends UpstreamError {
   override readonly name = ERROR_NAMES.not_found;
-  static override isInstance(v: unknown): v is ModelNotFoundError { return hasName(v, ERROR_NAMES.not_found); }
+  static override isInstance(v: unknown): v is ModelNotFoundError {
+    return hasName(v, ERROR_NAMES.not_found);
+  }
 }
 /** The provider refuses the country or region the request comes from (kind `not_found`, `blocked: 'region'`): the
  * model exists and the key was not judged. Not a ModelNotFoundError, so code that tells the user "no such model" on
  * one does not say it here. */
 export class RegionRefusedError extends UpstreamError {
   override readonly name = REGION_REFUSED_NAME;
-  static override isInstance(v: unknown): v is RegionRefusedError { return hasName(v, REGION_REFUSED_NAME); }
+  static override isInstance(v: unknown): v is RegionRefusedError {
+    return hasName(v, REGION_REFUSED_NAME);
+  }
 }
 export class UpstreamBadRequestError extends UpstreamError {
   override readonly name = ERROR_NAMES.bad_request;
-  static override isInstance(v: unknown): v is UpstreamBadRequestError { return hasName(v, ERROR_NAMES.bad_request); }
+  static override isInstance(v: unknown): v is UpstreamBadRequestError {
+    return hasName(v, ERROR_NAMES.bad_request);
+  }
 }
 
 const CLASSES: Record<ErrorKind, new (init: UpstreamErrorInit) => UpstreamError> = {
@@ -195,7 +221,18 @@ export function upstreamError(init: UpstreamErrorInit): UpstreamError {
 
 /** A classification (src/errors/classify.ts) as the error to throw. */
 export function fromClassification(
-  c: { kind: ErrorKind; status?: number; code?: string; providerMessage: string; retryAfterMs?: number; resetAt?: number; shouldRetry?: boolean; modelAccessDenied?: boolean; blocked?: BlockedBy; outputLimit?: number },
+  c: {
+    kind: ErrorKind;
+    status?: number;
+    code?: string;
+    providerMessage: string;
+    retryAfterMs?: number;
+    resetAt?: number;
+    shouldRetry?: boolean;
+    modelAccessDenied?: boolean;
+    blocked?: BlockedBy;
+    outputLimit?: number;
+  },
   provider: string,
   extra: { midStream?: boolean; cause?: unknown; via?: string } = {},
 ): UpstreamError {

@@ -5,8 +5,14 @@
 // canonical answer cannot carry, or belong to the caller's own credentials (Claude Code's OAuth and product betas),
 // which the gateway's keys do not have.
 const FORWARDED_PREFIXES = [
-  'context-1m-', 'extended-cache-ttl-', 'output-128k-', 'token-efficient-tools-', 'fine-grained-tool-streaming-', 'prompt-caching-',
-  'context-management-', 'effort-',
+  'context-1m-',
+  'extended-cache-ttl-',
+  'output-128k-',
+  'token-efficient-tools-',
+  'fine-grained-tool-streaming-',
+  'prompt-caching-',
+  'context-management-',
+  'effort-',
 ];
 
 const NAME = /^[a-z0-9][\w.-]{0,99}$/i;

@@ -7,7 +7,8 @@
 // would send the upstream the newest turn alone.
 import { ApiError } from './api-error.ts';
 
-const MESSAGE = 'thread: message threads are not supported here: this gateway keeps no conversation between requests (each may be answered by another route or key), so send the whole conversation in `messages` without `thread`. The Anthropic SDK\'s toolRunner() does so by itself; thread() does with unsupportedRequestBehavior: \'continue_unthreaded\'';
+const MESSAGE =
+  "thread: message threads are not supported here: this gateway keeps no conversation between requests (each may be answered by another route or key), so send the whole conversation in `messages` without `thread`. The Anthropic SDK's toolRunner() does so by itself; thread() does with unsupportedRequestBehavior: 'continue_unthreaded'";
 
 /** Throws the refusal when the body asks for a thread (`null` asks for none). */
 export function refuseThread(body: unknown): void {

@@ -83,12 +83,24 @@ export class ApiError extends Error {
 }
 
 /** OpenAI: `{"error":{"message","type","param","code"}}`. */
-export function openaiErrorBody(err: ApiError): { error: { message: string; type: string; param: string | null; code: string | null } } {
-  return { error: { message: err.message, type: CATEGORY_TABLE[err.category].openai, param: err.param ?? null, code: err.code ?? null } };
+export function openaiErrorBody(err: ApiError): {
+  error: { message: string; type: string; param: string | null; code: string | null };
+} {
+  return {
+    error: {
+      message: err.message,
+      type: CATEGORY_TABLE[err.category].openai,
+      param: err.param ?? null,
+      code: err.code ?? null,
+    },
+  };
 }
 
 /** Anthropic: `{"type":"error","error":{"type","message"}}`, and `details` when the error has them. */
-export function anthropicErrorBody(err: ApiError): { type: 'error'; error: { type: string; message: string; details?: Readonly<Record<string, unknown>> } } {
+export function anthropicErrorBody(err: ApiError): {
+  type: 'error';
+  error: { type: string; message: string; details?: Readonly<Record<string, unknown>> };
+} {
   const error = { type: CATEGORY_TABLE[err.category].anthropic, message: anthropicMessage(err) };
   return { type: 'error', error: err.details === undefined ? error : { ...error, details: err.details } };
 }
@@ -116,6 +128,7 @@ export function errorBody(api: Api, err: ApiError): object {
 /** Response headers for an error: `Retry-After` when known, plus the error's own. */
 export function errorHeaders(err: ApiError): Record<string, string> {
   const headers: Record<string, string> = { ...err.headers };
-  if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
+  if (err.retryAfterSeconds !== undefined)
+    headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
   return headers;
 }

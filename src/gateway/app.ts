@@ -78,7 +78,11 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   // Read at scrape time only, when `ctx` exists.
   const metrics = new GatewayMetrics({
     credentialCounts: () => credentialCounts(ctx),
-    breakerStates: () => Object.keys(ctx.settings.loaded.config.providers).map((provider) => ({ provider, state: ctx.router.breakers.state(provider) })),
+    breakerStates: () =>
+      Object.keys(ctx.settings.loaded.config.providers).map((provider) => ({
+        provider,
+        state: ctx.router.breakers.state(provider),
+      })),
     storeStatus: () => options.store.status(),
   });
   const ctx: GatewayContext = {

@@ -87,10 +87,16 @@ export function failureToApiError(failure: CallFailure, explicit: boolean): ApiE
   const attempts = sentAttempts(failure.trail ?? []);
   // Every key cooling always carries a Retry-After (at least 1s) so well-behaved clients back off.
   const retryAfterSeconds =
-    failure.retryAfterMs !== undefined ? failure.retryAfterMs / 1000 : category === 'unavailable' || category === 'overloaded' ? 1 : undefined;
+    failure.retryAfterMs !== undefined
+      ? failure.retryAfterMs / 1000
+      : category === 'unavailable' || category === 'overloaded'
+        ? 1
+        : undefined;
   return new ApiError(category, failure.explanation || failure.message, {
     code,
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-    headers: noClientRetry(row, failure) ? { 'x-switchyard-attempts': String(attempts), 'x-should-retry': 'false' } : { 'x-switchyard-attempts': String(attempts) },
+    headers: noClientRetry(row, failure)
+      ? { 'x-switchyard-attempts': String(attempts), 'x-should-retry': 'false' }
+      : { 'x-switchyard-attempts': String(attempts) },
   });
 }

@@ -13,7 +13,11 @@ export function drainTimeUp(drainMs: number): ApiError {
 /** What they end with when a second signal stops the gateway at once (their log lines say it; the callers' connections
  * are cut). */
 export function stoppedAtOnce(): ApiError {
-  return new ApiError('unavailable', 'the gateway was stopped at once (a second signal) before this answer was complete', { code: 'gateway_shutting_down' });
+  return new ApiError(
+    'unavailable',
+    'the gateway was stopped at once (a second signal) before this answer was complete',
+    { code: 'gateway_shutting_down' },
+  );
 }
 
 export class InFlight {

@@ -11,18 +11,24 @@ export function installJsonBody(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, raw, done) => {
     // A compressed body would be read as text: refused, saying so, rather than parsed as garbage or taken as it is.
     const encoding = req.headers['content-encoding'];
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') return done(unsupportedEncoding(encoding), undefined);
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity')
+      return done(unsupportedEncoding(encoding), undefined);
     // parseAs 'string': always a string here (the type allows a Buffer for parseAs 'buffer').
     const body = raw as string;
     parse(req, body, (err: Error | null, value?: unknown) => {
-      if (err !== null && (err as Partial<FastifyError>).code === 'FST_ERR_CTP_INVALID_JSON_BODY') return done(whereParseFails(body) ?? err, undefined);
+      if (err !== null && (err as Partial<FastifyError>).code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+        return done(whereParseFails(body) ?? err, undefined);
       done(err, value);
     });
   });
 }
 
 function unsupportedEncoding(encoding: string): ApiError {
-  return new ApiError('unsupported_media', `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the request body uncompressed`, { code: 'unsupported_content_encoding' });
+  return new ApiError(
+    'unsupported_media',
+    `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the request body uncompressed`,
+    { code: 'unsupported_content_encoding' },
+  );
 }
 
 /** Whether JSON.parse stopped at the end of the text: "Unexpected end of JSON input", or a position at its end
@@ -42,7 +48,9 @@ function whereParseFails(text: string): SyntaxError | undefined {
     JSON.parse(text);
   } catch (err) {
     if (!(err instanceof SyntaxError)) return undefined;
-    return endsEarly(err.message, text.length) ? new SyntaxError(`it ends before the JSON is complete (${text.length} characters)`) : err;
+    return endsEarly(err.message, text.length)
+      ? new SyntaxError(`it ends before the JSON is complete (${text.length} characters)`)
+      : err;
   }
   return undefined;
 }

@@ -15,14 +15,23 @@ export function hashKey(key: string): string {
 
 /** A fresh record for `key`; the key itself is not in it. `prefix` lets `keys list` show which key is which. */
 export function newKeyRecord(key: string, name: string, now: number = Date.now()): GatewayKeyRecord {
-  return { id: randomBytes(4).toString('hex'), name, hash: hashKey(key), prefix: key.slice(0, KEY_PREFIX.length + 6), created_at: now };
+  return {
+    id: randomBytes(4).toString('hex'),
+    name,
+    hash: hashKey(key),
+    prefix: key.slice(0, KEY_PREFIX.length + 6),
+    created_at: now,
+  };
 }
 
 /**
  * Compares a presented key's hash against every active key's hash with `timingSafeEqual`, without stopping at the
  * first match, so response timing says nothing about which key (or how much of a hash) matched.
  */
-export function matchKey(presented: string, records: readonly { hash: Buffer; record: GatewayKeyRecord }[]): GatewayKeyRecord | undefined {
+export function matchKey(
+  presented: string,
+  records: readonly { hash: Buffer; record: GatewayKeyRecord }[],
+): GatewayKeyRecord | undefined {
   // One-shot hash: half the cost of a Hash object, and this runs on every API request.
   const digest = hash('sha256', presented, 'buffer');
   let found: GatewayKeyRecord | undefined;

@@ -39,25 +39,96 @@ const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 export class GatewayMetrics {
   readonly registry = new Registry();
   // Observed on every request or attempt: the lean series (fast-metrics.ts), registered below.
-  private readonly requests = new FastCounter({ name: 'switchyard_gateway_requests_total', help: 'Gateway requests by API, final route and outcome', labelNames: ['api', 'route', 'outcome'] });
-  private readonly requestAttempts = new FastHistogram({ name: 'switchyard_gateway_request_attempts', help: 'Upstream attempts per gateway request', labelNames: ['api'], buckets: [1, 2, 3, 4, 6, 10, 20] });
-  private readonly duration = new FastHistogram({ name: 'switchyard_gateway_request_duration_seconds', help: 'Total gateway request latency', labelNames: ['api'], buckets: LATENCY_BUCKETS });
-  private readonly overhead = new FastHistogram({ name: 'switchyard_gateway_overhead_seconds', help: 'Latency the gateway adds: total minus upstream time (non-streaming requests)', labelNames: ['api'], buckets: OVERHEAD_BUCKETS });
-  private readonly attempts = new FastCounter({ name: 'switchyard_attempts_total', help: 'Upstream attempts by provider and outcome', labelNames: ['provider', 'outcome'] });
-  private readonly tokens = new FastCounter({ name: 'switchyard_gateway_tokens_total', help: 'Tokens the answers used, as providers counted them, by final route and kind (input is the whole prompt, cached parts included)', labelNames: ['route', 'kind'] });
-  private readonly upstream = new FastHistogram({ name: 'switchyard_upstream_latency_seconds', help: 'Latency of each upstream attempt', labelNames: ['provider'], buckets: LATENCY_BUCKETS });
+  private readonly requests = new FastCounter({
+    name: 'switchyard_gateway_requests_total',
+    help: 'Gateway requests by API, final route and outcome',
+    labelNames: ['api', 'route', 'outcome'],
+  });
+  private readonly requestAttempts = new FastHistogram({
+    name: 'switchyard_gateway_request_attempts',
+    help: 'Upstream attempts per gateway request',
+    labelNames: ['api'],
+    buckets: [1, 2, 3, 4, 6, 10, 20],
+  });
+  private readonly duration = new FastHistogram({
+    name: 'switchyard_gateway_request_duration_seconds',
+    help: 'Total gateway request latency',
+    labelNames: ['api'],
+    buckets: LATENCY_BUCKETS,
+  });
+  private readonly overhead = new FastHistogram({
+    name: 'switchyard_gateway_overhead_seconds',
+    help: 'Latency the gateway adds: total minus upstream time (non-streaming requests)',
+    labelNames: ['api'],
+    buckets: OVERHEAD_BUCKETS,
+  });
+  private readonly attempts = new FastCounter({
+    name: 'switchyard_attempts_total',
+    help: 'Upstream attempts by provider and outcome',
+    labelNames: ['provider', 'outcome'],
+  });
+  private readonly tokens = new FastCounter({
+    name: 'switchyard_gateway_tokens_total',
+    help: 'Tokens the answers used, as providers counted them, by final route and kind (input is the whole prompt, cached parts included)',
+    labelNames: ['route', 'kind'],
+  });
+  private readonly upstream = new FastHistogram({
+    name: 'switchyard_upstream_latency_seconds',
+    help: 'Latency of each upstream attempt',
+    labelNames: ['provider'],
+    buckets: LATENCY_BUCKETS,
+  });
   /** Requests being served, read when scraped. */
   private inFlightCount = 0;
-  private readonly retries = new Counter({ name: 'switchyard_retries_total', help: 'Retries of the same key after a transient failure', labelNames: ['provider', 'kind'], registers: [this.registry] });
-  private readonly rotations = new Counter({ name: 'switchyard_rotations_total', help: 'Switches to the next credential of a provider', labelNames: ['provider', 'kind'], registers: [this.registry] });
-  private readonly cooldowns = new Counter({ name: 'switchyard_cooldowns_total', help: 'Credentials put to cool, by reason', labelNames: ['provider', 'reason'], registers: [this.registry] });
-  private readonly fallbacks = new Counter({ name: 'switchyard_fallbacks_total', help: 'Moves to the next route of a chain', labelNames: ['task', 'kind'], registers: [this.registry] });
-  private readonly giveUps = new Counter({ name: 'switchyard_give_ups_total', help: 'Calls that failed after every route', labelNames: ['task', 'kind'], registers: [this.registry] });
-  private readonly reloads = new Counter({ name: 'switchyard_gateway_config_reloads_total', help: 'Config reloads by result', labelNames: ['result'], registers: [this.registry] });
+  private readonly retries = new Counter({
+    name: 'switchyard_retries_total',
+    help: 'Retries of the same key after a transient failure',
+    labelNames: ['provider', 'kind'],
+    registers: [this.registry],
+  });
+  private readonly rotations = new Counter({
+    name: 'switchyard_rotations_total',
+    help: 'Switches to the next credential of a provider',
+    labelNames: ['provider', 'kind'],
+    registers: [this.registry],
+  });
+  private readonly cooldowns = new Counter({
+    name: 'switchyard_cooldowns_total',
+    help: 'Credentials put to cool, by reason',
+    labelNames: ['provider', 'reason'],
+    registers: [this.registry],
+  });
+  private readonly fallbacks = new Counter({
+    name: 'switchyard_fallbacks_total',
+    help: 'Moves to the next route of a chain',
+    labelNames: ['task', 'kind'],
+    registers: [this.registry],
+  });
+  private readonly giveUps = new Counter({
+    name: 'switchyard_give_ups_total',
+    help: 'Calls that failed after every route',
+    labelNames: ['task', 'kind'],
+    registers: [this.registry],
+  });
+  private readonly reloads = new Counter({
+    name: 'switchyard_gateway_config_reloads_total',
+    help: 'Config reloads by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
 
   constructor(sources: ScrapeSources) {
     const { credentialCounts, breakerStates, storeStatus } = sources;
-    for (const m of [this.requests, this.requestAttempts, this.duration, this.overhead, this.attempts, this.upstream, this.tokens]) register(this.registry, m);
+    for (const m of [
+      this.requests,
+      this.requestAttempts,
+      this.duration,
+      this.overhead,
+      this.attempts,
+      this.upstream,
+      this.tokens,
+    ])
+      register(this.registry, m);
     const inFlight = (): number => this.inFlightCount;
     new Gauge({
       name: 'switchyard_gateway_in_flight_requests',
@@ -86,11 +157,17 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const b of breakerStates()) this.set({ provider: b.provider }, b.state === 'open' ? 1 : b.state === 'half_open' ? 0.5 : 0);
+        for (const b of breakerStates())
+          this.set({ provider: b.provider }, b.state === 'open' ? 1 : b.state === 'half_open' ? 0.5 : 0);
       },
     });
     // The usual build-info series: which version each replica runs, for dashboards during a rollout.
-    new Gauge({ name: 'switchyard_build_info', help: 'Always 1; the label says the version', labelNames: ['version'], registers: [this.registry] }).set({ version: VERSION }, 1);
+    new Gauge({
+      name: 'switchyard_build_info',
+      help: 'Always 1; the label says the version',
+      labelNames: ['version'],
+      registers: [this.registry],
+    }).set({ version: VERSION }, 1);
     if (storeStatus) this.storeGauges(storeStatus);
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
   }
@@ -120,7 +197,8 @@ export class GatewayMetrics {
     switch (event.type) {
       case 'attempt':
         this.attempts.inc([event.attempt.provider, event.attempt.outcome]);
-        if (event.attempt.outcome !== 'skipped' && event.attempt.outcome !== 'breaker_open') this.upstream.observe([event.attempt.provider], event.attempt.latency_ms / 1000);
+        if (event.attempt.outcome !== 'skipped' && event.attempt.outcome !== 'breaker_open')
+          this.upstream.observe([event.attempt.provider], event.attempt.latency_ms / 1000);
         break;
       case 'retry':
         this.retries.inc({ provider: providerOf(event.route), kind: event.kind });

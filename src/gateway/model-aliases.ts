@@ -33,7 +33,8 @@ export const isPattern = (name: string): boolean => picomatch.scan(name).isGlob;
 export function aliasTarget(config: Config, value: string): AliasTarget | undefined {
   if (value === 'main' || Object.hasOwn(config.auxiliary, value)) return { task: value };
   const slash = value.indexOf('/');
-  if (slash <= 0 || slash === value.length - 1 || !Object.hasOwn(config.providers, value.slice(0, slash))) return undefined;
+  if (slash <= 0 || slash === value.length - 1 || !Object.hasOwn(config.providers, value.slice(0, slash)))
+    return undefined;
   return { task: 'main', route: { provider: value.slice(0, slash), model: value.slice(slash + 1) } };
 }
 

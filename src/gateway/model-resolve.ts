@@ -36,7 +36,8 @@ export function buildModelIndex(config: Config): ModelIndex {
   if (config.main) routes.push(config.main);
   routes.push(...config.fallback);
   for (const task of Object.values(config.auxiliary)) {
-    if (task.model && task.provider !== 'auto' && task.provider !== 'none') routes.push({ provider: task.provider, model: task.model });
+    if (task.model && task.provider !== 'auto' && task.provider !== 'none')
+      routes.push({ provider: task.provider, model: task.model });
     routes.push(...task.fallback_chain);
   }
   const bare = new Map<string, Route>();
@@ -52,12 +53,21 @@ export function buildModelIndex(config: Config): ModelIndex {
   }
   // An `auto` task with a model of its own runs it on the main route's provider: a route of a chain too.
   const known = new Set(seen);
-  for (const task of Object.values(config.auxiliary)) if (task.provider === 'auto' && task.model && config.main) known.add(`${config.main.provider}/${task.model}`);
-  return { tasks, providers: new Set(Object.keys(config.providers)), bare, listed, known, aliases: buildAliases(config) };
+  for (const task of Object.values(config.auxiliary))
+    if (task.provider === 'auto' && task.model && config.main) known.add(`${config.main.provider}/${task.model}`);
+  return {
+    tasks,
+    providers: new Set(Object.keys(config.providers)),
+    bare,
+    listed,
+    known,
+    aliases: buildAliases(config),
+  };
 }
 
 /** An alias names a task (the client named no model of its own) or a route, like `provider/model` does. */
-const fromAlias = (target: AliasTarget): ModelTarget => (target.route ? { task: target.task, route: target.route, explicit: true } : { task: target.task, explicit: false });
+const fromAlias = (target: AliasTarget): ModelTarget =>
+  target.route ? { task: target.task, route: target.route, explicit: true } : { task: target.task, explicit: false };
 
 export function resolveModel(index: ModelIndex, model: string): ModelTarget | undefined {
   const alias = index.aliases.exact.get(model);
@@ -67,7 +77,8 @@ export function resolveModel(index: ModelIndex, model: string): ModelTarget | un
   if (slash > 0) {
     const provider = model.slice(0, slash);
     const rest = model.slice(slash + 1);
-    if (index.providers.has(provider) && rest !== '') return { task: 'main', route: { provider, model: rest }, explicit: true };
+    if (index.providers.has(provider) && rest !== '')
+      return { task: 'main', route: { provider, model: rest }, explicit: true };
   }
   const route = index.bare.get(model);
   if (route) return { task: 'main', route, explicit: true };
@@ -106,13 +117,19 @@ const CONTROL_CHARACTER = /[\x00-\x1f\x7f-\x9f]/;
  * be billed and then fail), and a caller's SDK would retry whatever came back as a 5xx. */
 export function checkModelName(model: string): void {
   if (CONTROL_CHARACTER.test(model)) {
-    throw new ApiError('invalid_request', `invalid request body: model ${JSON.stringify(shownModel(model))} contains a control character (a line break, tab or the like); no model is named with one`, { code: 'invalid_model', param: 'model' });
+    throw new ApiError(
+      'invalid_request',
+      `invalid request body: model ${JSON.stringify(shownModel(model))} contains a control character (a line break, tab or the like); no model is named with one`,
+      { code: 'invalid_model', param: 'model' },
+    );
   }
 }
 
 /** The model name as shown in messages and logs. */
 export function shownModel(model: string): string {
-  return model.length <= SHOWN_MODEL_CHARS ? model : `${model.slice(0, SHOWN_MODEL_CHARS)}… (${model.length} characters)`;
+  return model.length <= SHOWN_MODEL_CHARS
+    ? model
+    : `${model.slice(0, SHOWN_MODEL_CHARS)}… (${model.length} characters)`;
 }
 
 /** The message of a 404 for an unknown model: says what is valid, and how to make the name valid (a client such as

@@ -48,17 +48,29 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
 function afterReload(ctx: GatewayContext, next: LoadedConfig): void {
   const step = (work: () => void, then?: () => void): void => {
     // An immediate set while handling I/O runs before any more I/O is handled; one set from it runs after.
-    setImmediate(() => setImmediate(() => {
-      if (ctx.settings.loaded !== next) return;
-      try {
-        work();
-      } catch (err) {
-        ctx.logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not finish the reload\'s checks');
-      }
-      then?.();
-    }));
+    setImmediate(() =>
+      setImmediate(() => {
+        if (ctx.settings.loaded !== next) return;
+        try {
+          work();
+        } catch (err) {
+          ctx.logger.warn(
+            { error: err instanceof Error ? err.message : String(err) },
+            "could not finish the reload's checks",
+          );
+        }
+        then?.();
+      }),
+    );
   };
-  step(() => forgetFormerCredentials(ctx), () => step(() => warnKeyless(ctx, next), () => step(() => logFirstKeys(ctx, next))));
+  step(
+    () => forgetFormerCredentials(ctx),
+    () =>
+      step(
+        () => warnKeyless(ctx, next),
+        () => step(() => logFirstKeys(ctx, next)),
+      ),
+  );
 }
 
 /** `require_keys: false` is refused at start on an address other machines can reach; an edit while the gateway
@@ -84,18 +96,30 @@ function assertStillServes(current: LoadedConfig, next: LoadedConfig): void {
   const file = next.path ?? 'the config';
   const main = current.config.main;
   if (main && !next.config.main) {
-    throw new UserError(`invalid config: ${file}: main: not set, and the running config has one (${main.provider}/${main.model}): every request for main would fail; set it again, or restart the gateway to run without one`);
+    throw new UserError(
+      `invalid config: ${file}: main: not set, and the running config has one (${main.provider}/${main.model}): every request for main would fail; set it again, or restart the gateway to run without one`,
+    );
   }
   const before = Object.keys(current.config.providers).length;
   if (before > 0 && Object.keys(next.config.providers).length === 0) {
-    throw new UserError(`invalid config: ${file}: providers: none left, and the running config has ${before}: every request would fail; put them back, or restart the gateway to run without any`);
+    throw new UserError(
+      `invalid config: ${file}: providers: none left, and the running config has ${before}: every request would fail; put them back, or restart the gateway to run without any`,
+    );
   }
 }
 
 /** Who may call changed: worth a line at warn when it opens the gateway, at info when it closes it. */
 function requireKeysChanged(ctx: GatewayContext, required: boolean): void {
-  if (required) ctx.logger.info({ setting: 'gateway.require_keys' }, 'gateway.require_keys is now true: every request needs a client key');
-  else ctx.logger.warn({ setting: 'gateway.require_keys' }, 'gateway.require_keys is now false: requests are answered without a client key');
+  if (required)
+    ctx.logger.info(
+      { setting: 'gateway.require_keys' },
+      'gateway.require_keys is now true: every request needs a client key',
+    );
+  else
+    ctx.logger.warn(
+      { setting: 'gateway.require_keys' },
+      'gateway.require_keys is now false: requests are answered without a client key',
+    );
 }
 
 /** The line saying so is written under whichever of the two levels shows it (info → warn: before the change). */
@@ -111,7 +135,10 @@ function changeLogLevel(ctx: GatewayContext, level: string): void {
  * command line: "takes effect at the next restart" would be untrue, so the line says the override stays. */
 function restartOnlyChanged(ctx: GatewayContext, key: 'listen' | 'body_limit' | 'state'): void {
   if (key === 'listen' && ctx.listenOverride !== undefined) {
-    ctx.logger.info({ setting: 'gateway.listen', listen: ctx.listenOverride }, `gateway.listen changed; --listen ${ctx.listenOverride} overrides it and stays in force`);
+    ctx.logger.info(
+      { setting: 'gateway.listen', listen: ctx.listenOverride },
+      `gateway.listen changed; --listen ${ctx.listenOverride} overrides it and stays in force`,
+    );
     return;
   }
   ctx.logger.warn({ setting: `gateway.${key}` }, `gateway.${key} changed; it takes effect at the next restart`);
@@ -126,7 +153,9 @@ export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
   // The router's pool resolves each provider's keys once per config, for both questions and for the requests after
   // (forgetting former credentials has mostly done it already); another config is resolved here.
   const pool = ctx.router.config() === loaded ? ctx.router.pool : undefined;
-  const keys = pool ? undefined : new Map(Object.keys(loaded.config.providers).map((p) => [p, resolveProviderKeys(loaded, ctx.router.store, p)]));
+  const keys = pool
+    ? undefined
+    : new Map(Object.keys(loaded.config.providers).map((p) => [p, resolveProviderKeys(loaded, ctx.router.store, p)]));
   const count = (p: string): number => (pool ? pool.candidates(p).length : (keys?.get(p)?.credentials.length ?? 0));
   const hasKey = (p: string): boolean => count(p) > 0 || taskKeys(loaded, p).length > 0;
   const withheld = (p: string): readonly WithheldKey[] => (pool ? pool.withheld(p) : (keys?.get(p)?.withheld ?? []));
@@ -151,7 +180,8 @@ export function logFirstKeys(ctx: GatewayContext, loaded: LoadedConfig): void {
 export function forgetFormerCredentials(ctx: GatewayContext): void {
   try {
     const n = forgetFormerHealth(ctx.router);
-    if (n > 0) ctx.logger.info({ forgotten: n }, `forgot the health of ${n} former credential(s), unchanged for 30 days`);
+    if (n > 0)
+      ctx.logger.info({ forgotten: n }, `forgot the health of ${n} former credential(s), unchanged for 30 days`);
   } catch (err) {
     ctx.logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not forget former credentials');
   }
@@ -160,8 +190,15 @@ export function forgetFormerCredentials(ctx: GatewayContext): void {
 /** Logs why a new config was refused; the old one stays in force. */
 export function rejectConfig(app: FastifyInstance, err: unknown): void {
   app.gateway.metrics.reloaded('invalid');
-  const message = UserError.isInstance(err) ? [err.message, ...err.details].join('\n') : err instanceof Error ? err.message : String(err);
-  app.gateway.logger.error({ error: scrubSecrets(message) }, 'new config is invalid; still serving with the previous one');
+  const message = UserError.isInstance(err)
+    ? [err.message, ...err.details].join('\n')
+    : err instanceof Error
+      ? err.message
+      : String(err);
+  app.gateway.logger.error(
+    { error: scrubSecrets(message) },
+    'new config is invalid; still serving with the previous one',
+  );
   // Kept for /readyz and /admin/status: a log line alone is easy to miss, and the file on disk no longer says what runs.
   app.gateway.lastReload = { ok: false, at: Date.now(), error: scrubSecrets(message) };
 }
@@ -173,7 +210,10 @@ const loadQueues = new WeakMap<FastifyInstance, Promise<unknown>>();
 
 function queuedLoad(app: FastifyInstance, options: LoadOptions): Promise<LoadedConfig> {
   const load = (loadQueues.get(app) ?? Promise.resolve()).then(() => loadConfigOffThread(options));
-  loadQueues.set(app, load.catch(() => undefined));
+  loadQueues.set(
+    app,
+    load.catch(() => undefined),
+  );
   return load;
 }
 
@@ -182,7 +222,13 @@ export async function reloadFromDisk(app: FastifyInstance): Promise<void> {
   const current = app.gateway.settings.loaded;
   try {
     // A ./switchyard.yaml the gateway found in its directory stays that (host-binding.ts), though re-read by path.
-    const next = await queuedLoad(app, { ...(current.path ? { configPath: current.path, reread: true } : {}), cwd: current.dir, env: app.gateway.reloadEnv, allowMissing: current.path === null, ...(current.localConfig ? { local: true } : {}) });
+    const next = await queuedLoad(app, {
+      ...(current.path ? { configPath: current.path, reread: true } : {}),
+      cwd: current.dir,
+      env: app.gateway.reloadEnv,
+      allowMissing: current.path === null,
+      ...(current.localConfig ? { local: true } : {}),
+    });
     applyConfig(app, next);
   } catch (err) {
     rejectConfig(app, err);

@@ -60,5 +60,17 @@ declare module 'fastify' {
 }
 
 export function newRequestState(api: Api, id: { id: string; json: RawJson }): RequestState {
-  return { id: id.id, idJson: id.json, api, started: performance.now(), stream: false, attempts: 0, outcome: 'ok', calling: false, hungUp: false, logged: false, cutWith: undefined };
+  return {
+    id: id.id,
+    idJson: id.json,
+    api,
+    started: performance.now(),
+    stream: false,
+    attempts: 0,
+    outcome: 'ok',
+    calling: false,
+    hungUp: false,
+    logged: false,
+    cutWith: undefined,
+  };
 }

@@ -37,9 +37,20 @@ export function logResetsSeen(ctx: GatewayContext): () => void {
 }
 
 function say(ctx: GatewayContext, provider: string, keys: { fingerprint: string; at: number }[]): void {
-  const masked = new Map(ctx.router.pool.candidates(provider).map((c) => [c.credential.fingerprint, c.credential.masked]));
-  const names = keys.map((k) => (masked.has(k.fingerprint) ? `${k.fingerprint} (${masked.get(k.fingerprint)})` : k.fingerprint));
+  const masked = new Map(
+    ctx.router.pool.candidates(provider).map((c) => [c.credential.fingerprint, c.credential.masked]),
+  );
+  const names = keys.map((k) =>
+    masked.has(k.fingerprint) ? `${k.fingerprint} (${masked.get(k.fingerprint)})` : k.fingerprint,
+  );
   const when = formatClock(Math.max(...keys.map((k) => k.at)), { seconds: true });
   const what = names.length === 1 ? `credential ${names[0]} is` : `credentials ${names.join(', ')} are`;
-  ctx.logger.info({ provider, credentials: keys.map((k) => k.fingerprint), reset_at: new Date(Math.max(...keys.map((k) => k.at))).toISOString() }, `auth reset seen: ${provider}'s ${what} ok again (reset at ${when} by another process, e.g. \`switchyard auth reset ${provider}\`)`);
+  ctx.logger.info(
+    {
+      provider,
+      credentials: keys.map((k) => k.fingerprint),
+      reset_at: new Date(Math.max(...keys.map((k) => k.at))).toISOString(),
+    },
+    `auth reset seen: ${provider}'s ${what} ok again (reset at ${when} by another process, e.g. \`switchyard auth reset ${provider}\`)`,
+  );
 }

@@ -21,4 +21,5 @@ export function routeWithoutResponses(config: Config, target: ModelTarget): stri
   return without && `${without.provider}/${without.model} (${without.origin})`;
 }
 
-export const servesResponses = (config: Config, route: Pick<Route, 'provider'>): boolean => config.providers[route.provider]?.responses_api === true;
+export const servesResponses = (config: Config, route: Pick<Route, 'provider'>): boolean =>
+  config.providers[route.provider]?.responses_api === true;

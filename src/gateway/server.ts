@@ -47,7 +47,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   assertSafeListen(options.loaded, host, options.listen ? '--listen' : 'gateway.listen');
   const ownsStore = options.store === undefined;
   const logger = options.logger;
-  const store = options.store ?? openStore({ kind: options.loaded.config.gateway.state, env: { ...options.loaded.env }, ...(logger ? { warn: (m: string) => logger.warn(m) } : {}) });
+  const store =
+    options.store ??
+    openStore({
+      kind: options.loaded.config.gateway.state,
+      env: { ...options.loaded.env },
+      ...(logger ? { warn: (m: string) => logger.warn(m) } : {}),
+    });
   // Shared state (Redis) loads before the first request; if it cannot be reached the gateway starts on local state.
   await store.ready();
   const app = buildGateway({
@@ -101,6 +107,10 @@ const LINES_GRACE_MS = 1000;
  * event) and writes its log line; connections still open a moment later are cut. */
 function endInFlight(app: GatewayHandle['app'], drainMs: number, logger: Logger | undefined): NodeJS.Timeout {
   const ended = app.gateway.inFlight.cutAll(drainTimeUp(drainMs));
-  if (ended > 0) logger?.warn({ requests: ended, drain_timeout_ms: drainMs }, `drain time is up: ending ${ended} request${ended === 1 ? '' : 's'} still running with an error`);
+  if (ended > 0)
+    logger?.warn(
+      { requests: ended, drain_timeout_ms: drainMs },
+      `drain time is up: ending ${ended} request${ended === 1 ? '' : 's'} still running with an error`,
+    );
   return setTimeout(() => app.server.closeAllConnections(), CUT_GRACE_MS);
 }

@@ -7,7 +7,11 @@ import { reloadFromDisk } from './reload.ts';
 import { stoppedAtOnce } from './in-flight.ts';
 import type { GatewayHandle } from './server.ts';
 
-export function handleSignals(handle: GatewayHandle, logger: Logger, exit: (code: number) => void = (c) => process.exit(c)): () => void {
+export function handleSignals(
+  handle: GatewayHandle,
+  logger: Logger,
+  exit: (code: number) => void = (c) => process.exit(c),
+): () => void {
   let draining = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (isRepeat(signal)) return;

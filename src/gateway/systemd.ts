@@ -41,7 +41,11 @@ function unitValue(value: string): string {
 }
 
 export function renderUnit(options: UnitOptions): string {
-  for (const [what, p] of [['node', options.node], ['bin', options.bin], ['config', options.configPath]] as const) {
+  for (const [what, p] of [
+    ['node', options.node],
+    ['bin', options.bin],
+    ['config', options.configPath],
+  ] as const) {
     if (!isAbsolute(p)) throw new UserError(`service unit: the ${what} path must be absolute, got ${p}`);
   }
   const dir = dirname(options.configPath);
@@ -49,7 +53,8 @@ export function renderUnit(options: UnitOptions): string {
     const v = options.env?.[name];
     return v ? [`Environment=${quoteArg(`${name}=${resolve(v)}`)}`] : [];
   });
-  const command = (...args: string[]): string => [options.node, options.bin, ...args, '--config', options.configPath].map(quoteArg).join(' ');
+  const command = (...args: string[]): string =>
+    [options.node, options.bin, ...args, '--config', options.configPath].map(quoteArg).join(' ');
   return [
     '# Written by `switchyard gateway service --install`. Regenerate rather than edit: it tracks the config path.',
     '[Unit]',
@@ -101,8 +106,14 @@ export function installUnit(text: string, path: string, force: boolean): string 
 /** Whether a systemd user manager answers for this user (`systemctl --user` reaches it): undefined when it does,
  * else why not, in a few words. */
 export function userManagerMissing(env: Record<string, string | undefined>): string | undefined {
-  const r = spawnSync('systemctl', ['--user', 'show-environment'], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 5_000 });
-  if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'systemctl is not installed' : r.error.message;
+  const r = spawnSync('systemctl', ['--user', 'show-environment'], {
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    timeout: 5_000,
+  });
+  if (r.error)
+    return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'systemctl is not installed' : r.error.message;
   if (r.status === 0) return undefined;
   return r.stderr.trim().split('\n')[0] || `systemctl --user exited ${r.status ?? r.signal}`;
 }

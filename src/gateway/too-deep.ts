@@ -28,7 +28,9 @@ function deepestPath(root: unknown): Node {
   for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     if (typeof node.value !== 'object' || node.value === null) continue;
     if (node.depth > deepest.depth) deepest = node;
-    const entries: [PropertyKey, unknown][] = Array.isArray(node.value) ? node.value.map((v, i) => [i, v]) : Object.entries(node.value);
+    const entries: [PropertyKey, unknown][] = Array.isArray(node.value)
+      ? node.value.map((v, i) => [i, v])
+      : Object.entries(node.value);
     for (const [key, value] of entries) stack.push({ value, depth: node.depth + 1, key, parent: node });
   }
   return deepest;
@@ -56,5 +58,9 @@ export function tooDeepError(err: unknown, body: unknown): ApiError | undefined 
   const deepest = deepestPath(body);
   if (deepest.depth <= PLAUSIBLE_DEPTH) return undefined;
   const field = fieldOf(pathOf(deepest));
-  return new ApiError('invalid_request', `invalid request body: ${field} is nested too deeply to be sent on (${deepest.depth} levels of objects and arrays; no real schema needs more than a few dozen)`, { code: 'nested_too_deeply', param: field });
+  return new ApiError(
+    'invalid_request',
+    `invalid request body: ${field} is nested too deeply to be sent on (${deepest.depth} levels of objects and arrays; no real schema needs more than a few dozen)`,
+    { code: 'nested_too_deeply', param: field },
+  );
 }

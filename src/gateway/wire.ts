@@ -8,7 +8,13 @@ import { createOpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE } from '../pr
 import { parseAnthropicRequest, toAnthropicResponse } from '../providers/translate/anthropic-wire.ts';
 import { createAnthropicEventEncoder } from '../providers/translate/anthropic-stream.ts';
 import { namedSseFrame } from '../providers/sse.ts';
-import { parseResponsesRequest, toResponsesResponse, type HostedToolsPolicy, type ResponseEcho, type ResponsesAnswerOptions } from '../providers/translate/responses-wire.ts';
+import {
+  parseResponsesRequest,
+  toResponsesResponse,
+  type HostedToolsPolicy,
+  type ResponseEcho,
+  type ResponsesAnswerOptions,
+} from '../providers/translate/responses-wire.ts';
 import type { NamespaceNames } from '../providers/translate/responses-namespace.ts';
 import { createResponsesEventEncoder } from '../providers/translate/responses-stream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
@@ -103,7 +109,14 @@ export const responsesWire: WireApi = {
       // An `error` event; its `error` object is what the OpenAI SDK raises as APIError.
       error: (err) => {
         const body = openaiErrorBody(err);
-        const data = { type: 'error', sequence_number: encoder.sequence(), code: body.error.code, message: body.error.message, param: body.error.param, error: body.error };
+        const data = {
+          type: 'error',
+          sequence_number: encoder.sequence(),
+          code: body.error.code,
+          message: body.error.message,
+          param: body.error.param,
+          error: body.error,
+        };
         return namedSseFrame({ event: 'error', data });
       },
     };
@@ -138,6 +151,8 @@ function withStart<T>(encode: (ev: StreamEvent) => T[]): (ev: StreamEvent) => T[
     if (started) return encode(ev);
     started = true;
     // A Responses route's own stream opens with its own response.created.
-    return ev.type === 'start' || ev.type === 'responses_event' ? encode(ev) : [...encode({ type: 'start', id: `msg_${randomUUID().replace(/-/g, '')}`, model: '' }), ...encode(ev)];
+    return ev.type === 'start' || ev.type === 'responses_event'
+      ? encode(ev)
+      : [...encode({ type: 'start', id: `msg_${randomUUID().replace(/-/g, '')}`, model: '' }), ...encode(ev)];
   };
 }

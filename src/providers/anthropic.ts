@@ -24,7 +24,13 @@ function url(ctx: SendContext, path: string): UpstreamTarget {
 }
 
 function headers(ctx: SendContext, accept: string, req?: ChatRequest): Record<string, string> {
-  const out: Record<string, string> = { 'content-type': 'application/json', accept, ...authHeaders(ctx.auth ?? authHeaderFor('anthropic', undefined), ctx.apiKey), 'anthropic-version': ANTHROPIC_VERSION, ...ctx.headers };
+  const out: Record<string, string> = {
+    'content-type': 'application/json',
+    accept,
+    ...authHeaders(ctx.auth ?? authHeaderFor('anthropic', undefined), ctx.apiKey),
+    'anthropic-version': ANTHROPIC_VERSION,
+    ...ctx.headers,
+  };
   if (req?.anthropic_beta === undefined || req.anthropic_beta.length === 0) return out;
   // The config may spell the header in any case: merge into one, lower-case.
   const configuredKey = Object.keys(out).find((k) => k.toLowerCase() === 'anthropic-beta');
@@ -35,7 +41,10 @@ function headers(ctx: SendContext, accept: string, req?: ChatRequest): Record<st
 }
 
 /** The provider's configured betas and the caller's, each once. */
-export function betaHeader(configured: string | undefined, requested: readonly string[] | undefined): string | undefined {
+export function betaHeader(
+  configured: string | undefined,
+  requested: readonly string[] | undefined,
+): string | undefined {
   if (requested === undefined || requested.length === 0) return configured;
   const all = new Set([...(configured ?? '').split(','), ...requested].map((b) => b.trim()).filter((b) => b !== ''));
   return [...all].join(',');
@@ -43,7 +52,9 @@ export function betaHeader(configured: string | undefined, requested: readonly s
 
 async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   const body = await callJson(ctx, {
-    url: url(ctx, '/messages'), method: 'POST', headers: headers(ctx, 'application/json', req),
+    url: url(ctx, '/messages'),
+    method: 'POST',
+    headers: headers(ctx, 'application/json', req),
     body: JSON.stringify(toAnthropicRequest(req, { stream: false })),
   });
   const res = readAnswer(() => fromAnthropicResponse(body), ctx.provider);
@@ -51,7 +62,10 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   if (typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'error') {
     throw fromClassification(classifyStreamError(body, callSecrets(ctx)), ctx.provider);
   }
-  throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer was not a message' }, ctx.provider);
+  throw fromClassification(
+    { kind: 'server', code: 'invalid_response', providerMessage: 'answer was not a message' },
+    ctx.provider,
+  );
 }
 
 function streamHandler(ctx: SendContext): StreamHandler {
@@ -59,7 +73,10 @@ function streamHandler(ctx: SendContext): StreamHandler {
   return {
     onEvent(e) {
       const data = eventJson(e, ctx, 'invalid_event', 'stream event');
-      if (e.event === 'error' || (typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'error')) {
+      if (
+        e.event === 'error' ||
+        (typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'error')
+      ) {
         throw fromClassification(classifyStreamError(data, callSecrets(ctx)), ctx.provider, { midStream: true });
       }
       return decoder.push(data);
@@ -71,13 +88,24 @@ function streamHandler(ctx: SendContext): StreamHandler {
 function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
   return streamCall(
     ctx,
-    { url: url(ctx, '/messages'), method: 'POST', headers: headers(ctx, 'text/event-stream', req), body: JSON.stringify(toAnthropicRequest(req, { stream: true })) },
+    {
+      url: url(ctx, '/messages'),
+      method: 'POST',
+      headers: headers(ctx, 'text/event-stream', req),
+      body: JSON.stringify(toAnthropicRequest(req, { stream: true })),
+    },
     streamHandler(ctx),
   );
 }
 
 async function listModels(ctx: SendContext): Promise<string[]> {
-  return modelIds(await callJson(ctx, { url: url(ctx, '/models?limit=1000'), method: 'GET', headers: headers(ctx, 'application/json') }));
+  return modelIds(
+    await callJson(ctx, {
+      url: url(ctx, '/models?limit=1000'),
+      method: 'GET',
+      headers: headers(ctx, 'application/json'),
+    }),
+  );
 }
 
 export const anthropicAdapter: ProviderAdapter = {

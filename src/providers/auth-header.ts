@@ -19,7 +19,8 @@ const DEFAULTS: Readonly<Record<'openai' | 'anthropic', AuthHeader>> = {
 export function authHeaderFor(type: 'openai' | 'anthropic', auth: AuthConfig | undefined): AuthHeader {
   if (auth === undefined) return DEFAULTS[type];
   const header = auth.header?.toLowerCase() ?? DEFAULTS[type].header;
-  const scheme = auth.scheme ?? (auth.header === undefined ? DEFAULTS[type].scheme : header === 'authorization' ? 'Bearer' : 'none');
+  const scheme =
+    auth.scheme ?? (auth.header === undefined ? DEFAULTS[type].scheme : header === 'authorization' ? 'Bearer' : 'none');
   return { header, scheme };
 }
 

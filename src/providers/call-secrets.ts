@@ -24,7 +24,13 @@ export function callSecrets(sent: SentWith): readonly string[] {
 export function configSecrets(headers: Record<string, string>, baseUrl: string, proxyUrl?: string): readonly string[] {
   // A space is in no URL: the two cannot run together into another pair's key.
   const urls = proxyUrl === undefined ? baseUrl : `${baseUrl} ${proxyUrl}`;
-  return byHeaders.get(headers, urls, () => longestFirst([...headerSecrets(headers), ...urlSecrets(baseUrl), ...(proxyUrl === undefined ? [] : urlSecrets(proxyUrl))]));
+  return byHeaders.get(headers, urls, () =>
+    longestFirst([
+      ...headerSecrets(headers),
+      ...urlSecrets(baseUrl),
+      ...(proxyUrl === undefined ? [] : urlSecrets(proxyUrl)),
+    ]),
+  );
 }
 
 /** Each secret header value, and the credential after its scheme (`Bearer X` → also `X`): an echo may quote either. */

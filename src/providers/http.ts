@@ -121,17 +121,33 @@ async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): P
 /** Turns whatever a failed transfer threw into the error to surface: a caller abort as is, else classified.
  * `answerStarted`: the provider had begun its answer (a whole answer cut in its body), which is no failure to reach
  * it — the code `answer_cut` says so, and the explanation reads like a cut stream's. */
-export function transportFailure(err: unknown, call: Pick<UpstreamCall, 'provider' | 'deadline' | 'sentWith'>, midStream: boolean, answerStarted = false): unknown {
+export function transportFailure(
+  err: unknown,
+  call: Pick<UpstreamCall, 'provider' | 'deadline' | 'sentWith'>,
+  midStream: boolean,
+  answerStarted = false,
+): unknown {
   if (UpstreamError.isInstance(err)) return err;
   if (call.deadline.callerAborted) return call.deadline.reason ?? err;
   const transport = call.deadline.timedOut ? undefined : classifyTransport(err, callSecrets(call.sentWith));
-  const c = transport === undefined
-    ? { kind: 'timeout' as const, code: 'TIMEOUT', providerMessage: midStream ? 'stream went idle past the timeout' : 'no answer within the timeout' }
-    : answerStarted ? { ...transport, code: 'answer_cut' } : transport;
+  const c =
+    transport === undefined
+      ? {
+          kind: 'timeout' as const,
+          code: 'TIMEOUT',
+          providerMessage: midStream ? 'stream went idle past the timeout' : 'no answer within the timeout',
+        }
+      : answerStarted
+        ? { ...transport, code: 'answer_cut' }
+        : transport;
   const proxy = call.sentWith.proxy;
   if (proxy === undefined) return fromClassification(c, call.provider, { midStream, cause: err });
   const refused = tunnelRefused(c.providerMessage) ? { blocked: 'proxy' as const } : {};
-  return fromClassification({ ...c, ...refused, providerMessage: tunnelMessage(c.providerMessage) }, call.provider, { midStream, cause: err, via: describeProxy(proxy) });
+  return fromClassification({ ...c, ...refused, providerMessage: tunnelMessage(c.providerMessage) }, call.provider, {
+    midStream,
+    cause: err,
+    via: describeProxy(proxy),
+  });
 }
 
 /** Sends the request; a non-2xx answer is read, classified and thrown. Returns the open 2xx response. */
@@ -159,7 +175,10 @@ export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.Re
   } catch {
     text = '';
   }
-  throw fromClassification(classifyHttp({ status: res.statusCode, headers: res.headers, body: text, secrets: callSecrets(call.sentWith) }), call.provider);
+  throw fromClassification(
+    classifyHttp({ status: res.statusCode, headers: res.headers, body: text, secrets: callSecrets(call.sentWith) }),
+    call.provider,
+  );
 }
 
 /**
@@ -178,10 +197,32 @@ export async function nonStreamAnswer(res: Dispatcher.ResponseData, call: Upstre
   try {
     body = JSON.parse(text) as unknown;
   } catch {
-    return fromClassification({ kind: 'server', status: res.statusCode, code: 'invalid_json', providerMessage: unparsableMessage(`a stream was asked for and the answer came whole (${String(res.headers['content-type'] ?? 'no content type')}), not as JSON either`, text, callSecrets(call.sentWith)) }, call.provider);
+    return fromClassification(
+      {
+        kind: 'server',
+        status: res.statusCode,
+        code: 'invalid_json',
+        providerMessage: unparsableMessage(
+          `a stream was asked for and the answer came whole (${String(res.headers['content-type'] ?? 'no content type')}), not as JSON either`,
+          text,
+          callSecrets(call.sentWith),
+        ),
+      },
+      call.provider,
+    );
   }
-  if (typeof body === 'object' && body !== null && 'error' in body) return fromClassification(classifyStreamError(body, callSecrets(call.sentWith)), call.provider);
-  return fromClassification({ kind: 'server', status: res.statusCode, code: 'not_a_stream', providerMessage: 'a stream was asked for and the answer came whole (application/json): the server does not stream on this endpoint' }, call.provider);
+  if (typeof body === 'object' && body !== null && 'error' in body)
+    return fromClassification(classifyStreamError(body, callSecrets(call.sentWith)), call.provider);
+  return fromClassification(
+    {
+      kind: 'server',
+      status: res.statusCode,
+      code: 'not_a_stream',
+      providerMessage:
+        'a stream was asked for and the answer came whole (application/json): the server does not stream on this endpoint',
+    },
+    call.provider,
+  );
 }
 
 /** Parses a 2xx body as JSON; garbage is an upstream `server` failure, never a crash. */
@@ -189,7 +230,15 @@ function parseJson(text: string, status: number, call: UpstreamCall): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw fromClassification({ kind: 'server', status, code: 'invalid_json', providerMessage: unparsableMessage('answer was not JSON', text, callSecrets(call.sentWith)) }, call.provider);
+    throw fromClassification(
+      {
+        kind: 'server',
+        status,
+        code: 'invalid_json',
+        providerMessage: unparsableMessage('answer was not JSON', text, callSecrets(call.sentWith)),
+      },
+      call.provider,
+    );
   }
 }
 
@@ -206,7 +255,10 @@ export function readAnswer<T>(read: () => T, provider: string): T {
     return read();
   } catch (err) {
     if (!(err instanceof MalformedAnswer)) throw err;
-    throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: `answer was malformed: ${err.message}` }, provider);
+    throw fromClassification(
+      { kind: 'server', code: 'invalid_response', providerMessage: `answer was malformed: ${err.message}` },
+      provider,
+    );
   }
 }
 
@@ -269,7 +321,8 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
     // The deadline lives exactly as long as the answer: cleared when it is complete, failed or never sent.
     const handler = new BufferedAnswer(deadline, (err, answer) => {
       deadline.clear();
-      if (err !== undefined || answer === undefined) return reject(transportFailure(err, call, false, handler.status !== 0));
+      if (err !== undefined || answer === undefined)
+        return reject(transportFailure(err, call, false, handler.status !== 0));
       const text = answer.text();
       if (answer.status >= 200 && answer.status < 300) {
         call.sentWith.onStatus?.(answer.status);
@@ -281,10 +334,29 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
         }
         return;
       }
-      reject(fromClassification(classifyHttp({ status: answer.status, headers: answer.headers, body: text.slice(0, MAX_ERROR_BODY), secrets: callSecrets(call.sentWith) }), call.provider));
+      reject(
+        fromClassification(
+          classifyHttp({
+            status: answer.status,
+            headers: answer.headers,
+            body: text.slice(0, MAX_ERROR_BODY),
+            secrets: callSecrets(call.sentWith),
+          }),
+          call.provider,
+        ),
+      );
     });
     try {
-      dispatcherFor(call.url.origin, call.sentWith.proxy).dispatch({ origin: call.url.origin, path: call.url.path, method: call.method, headers: call.headers, body: call.body ?? null }, handler);
+      dispatcherFor(call.url.origin, call.sentWith.proxy).dispatch(
+        {
+          origin: call.url.origin,
+          path: call.url.path,
+          method: call.method,
+          headers: call.headers,
+          body: call.body ?? null,
+        },
+        handler,
+      );
     } catch (err) {
       deadline.clear();
       reject(transportFailure(err, call, false));

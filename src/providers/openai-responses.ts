@@ -13,21 +13,37 @@ import { isObj } from './translate/obj.ts';
 import type { ChatRequest, ChatResponse, SendContext, StreamEvent } from './types.ts';
 
 /** Sent to a Responses route: a Responses request with a route of that provider, which then gets it whole. */
-export const goesToResponses = (req: ChatRequest, ctx: SendContext): boolean => ctx.responsesApi === true && req.responses_body !== undefined;
+export const goesToResponses = (req: ChatRequest, ctx: SendContext): boolean =>
+  ctx.responsesApi === true && req.responses_body !== undefined;
 
 function headers(ctx: SendContext, accept: string): Record<string, string> {
-  return { 'content-type': 'application/json', accept, ...authHeaders(ctx.auth ?? authHeaderFor('openai', undefined), ctx.apiKey), ...ctx.headers };
+  return {
+    'content-type': 'application/json',
+    accept,
+    ...authHeaders(ctx.auth ?? authHeaderFor('openai', undefined), ctx.apiKey),
+    ...ctx.headers,
+  };
 }
 
-const bodyFor = (req: ChatRequest, stream: boolean): string => JSON.stringify({ ...req.responses_body, model: req.model, stream });
+const bodyFor = (req: ChatRequest, stream: boolean): string =>
+  JSON.stringify({ ...req.responses_body, model: req.model, stream });
 
 export async function sendResponses(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
-  const body = await callJson(ctx, { url: upstreamTarget(ctx.baseUrl, '/responses'), method: 'POST', headers: headers(ctx, 'application/json'), body: bodyFor(req, false) });
+  const body = await callJson(ctx, {
+    url: upstreamTarget(ctx.baseUrl, '/responses'),
+    method: 'POST',
+    headers: headers(ctx, 'application/json'),
+    body: bodyFor(req, false),
+  });
   const res = readAnswer(() => fromResponsesObject(body), ctx.provider);
   if (res && res.responses_object?.['status'] !== 'failed') return withModel(res, req);
   // A failed response, or an error object in a 200.
-  if (isObj(body) && (isObj(body['error']) || body['status'] === 'failed')) throw fromClassification(classifyStreamError(failureOf(body), callSecrets(ctx)), ctx.provider);
-  throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer was not a Responses API response object' }, ctx.provider);
+  if (isObj(body) && (isObj(body['error']) || body['status'] === 'failed'))
+    throw fromClassification(classifyStreamError(failureOf(body), callSecrets(ctx)), ctx.provider);
+  throw fromClassification(
+    { kind: 'server', code: 'invalid_response', providerMessage: 'answer was not a Responses API response object' },
+    ctx.provider,
+  );
 }
 
 function streamHandler(ctx: SendContext): StreamHandler {
@@ -38,7 +54,9 @@ function streamHandler(ctx: SendContext): StreamHandler {
       if (!isObj(data)) return { events: [] };
       const type = typeof data['type'] === 'string' ? data['type'] : (e.event ?? '');
       if (type === 'error' || type === 'response.failed') {
-        throw fromClassification(classifyStreamError(failureOf(data), callSecrets(ctx)), ctx.provider, { midStream: true });
+        throw fromClassification(classifyStreamError(failureOf(data), callSecrets(ctx)), ctx.provider, {
+          midStream: true,
+        });
       }
       const events = decoder.push(e.event ?? type, data);
       return { events, done: decoder.complete };
@@ -48,5 +66,14 @@ function streamHandler(ctx: SendContext): StreamHandler {
 }
 
 export function streamResponses(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
-  return streamCall(ctx, { url: upstreamTarget(ctx.baseUrl, '/responses'), method: 'POST', headers: headers(ctx, 'text/event-stream'), body: bodyFor(req, true) }, streamHandler(ctx));
+  return streamCall(
+    ctx,
+    {
+      url: upstreamTarget(ctx.baseUrl, '/responses'),
+      method: 'POST',
+      headers: headers(ctx, 'text/event-stream'),
+      body: bodyFor(req, true),
+    },
+    streamHandler(ctx),
+  );
 }

@@ -15,7 +15,12 @@ import { splitStops, stopAnswer, stopStream } from './stop-sequences.ts';
 import { goesToResponses, sendResponses, streamResponses } from './openai-responses.ts';
 
 function headers(ctx: SendContext, accept: string): Record<string, string> {
-  return { 'content-type': 'application/json', accept, ...authHeaders(ctx.auth ?? authHeaderFor('openai', undefined), ctx.apiKey), ...ctx.headers };
+  return {
+    'content-type': 'application/json',
+    accept,
+    ...authHeaders(ctx.auth ?? authHeaderFor('openai', undefined), ctx.apiKey),
+    ...ctx.headers,
+  };
 }
 
 function inBandError(body: unknown): unknown {
@@ -25,14 +30,20 @@ function inBandError(body: unknown): unknown {
 async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   if (goesToResponses(req, ctx)) return sendResponses(req, ctx);
   const body = await callJson(ctx, {
-    url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'application/json'),
+    url: upstreamTarget(ctx.baseUrl, '/chat/completions'),
+    method: 'POST',
+    headers: headers(ctx, 'application/json'),
     body: JSON.stringify(toOpenAIRequest(req, { stream: false, maxTokensField: maxTokensFieldFor(ctx.baseUrl) })),
   });
   const res = readAnswer(() => fromOpenAIResponse(body), ctx.provider);
   if (res) return stopAnswer(withModel(res, req), splitStops(req.stop).kept);
   // Some compatible servers answer 200 with an error object instead of choices.
-  if (inBandError(body) !== undefined) throw fromClassification(classifyStreamError(body, callSecrets(ctx)), ctx.provider);
-  throw fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: 'answer had no choices' }, ctx.provider);
+  if (inBandError(body) !== undefined)
+    throw fromClassification(classifyStreamError(body, callSecrets(ctx)), ctx.provider);
+  throw fromClassification(
+    { kind: 'server', code: 'invalid_response', providerMessage: 'answer had no choices' },
+    ctx.provider,
+  );
 }
 
 function streamHandler(ctx: SendContext): StreamHandler {
@@ -55,7 +66,12 @@ function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> 
   const kept = splitStops(req.stop).kept;
   const events = streamCall(
     ctx,
-    { url: upstreamTarget(ctx.baseUrl, '/chat/completions'), method: 'POST', headers: headers(ctx, 'text/event-stream'), body: JSON.stringify(toOpenAIRequest(req, { stream: true, maxTokensField: maxTokensFieldFor(ctx.baseUrl) })) },
+    {
+      url: upstreamTarget(ctx.baseUrl, '/chat/completions'),
+      method: 'POST',
+      headers: headers(ctx, 'text/event-stream'),
+      body: JSON.stringify(toOpenAIRequest(req, { stream: true, maxTokensField: maxTokensFieldFor(ctx.baseUrl) })),
+    },
     streamHandler(ctx),
   );
   return kept.length > 0 ? stopStream(events, kept) : events;
@@ -70,7 +86,13 @@ export function modelIds(body: unknown): string[] {
 }
 
 async function listModels(ctx: SendContext): Promise<string[]> {
-  return modelIds(await callJson(ctx, { url: upstreamTarget(ctx.baseUrl, '/models'), method: 'GET', headers: headers(ctx, 'application/json') }));
+  return modelIds(
+    await callJson(ctx, {
+      url: upstreamTarget(ctx.baseUrl, '/models'),
+      method: 'GET',
+      headers: headers(ctx, 'application/json'),
+    }),
+  );
 }
 
 export const openaiAdapter: ProviderAdapter = {

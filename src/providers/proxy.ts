@@ -37,6 +37,12 @@ export function describeProxy(p: ProxyChoice): string {
 const cache = new PerConfigCache<object, ProxyChoice | undefined>();
 
 /** chooseProxy, worked out once per provider config and base URL. */
-export function proxyFor(providerConfig: { proxy?: string | undefined }, provider: string, baseUrl: string, env: Env, dotenv: Env): ProxyChoice | undefined {
+export function proxyFor(
+  providerConfig: { proxy?: string | undefined },
+  provider: string,
+  baseUrl: string,
+  env: Env,
+  dotenv: Env,
+): ProxyChoice | undefined {
   return cache.get(providerConfig, baseUrl, () => chooseProxy(provider, providerConfig.proxy, baseUrl, env, dotenv));
 }

@@ -13,9 +13,9 @@ const ADAPTERS: Readonly<Record<ProviderType, ProviderAdapter>> = {
 
 export function adapterFor(type: ProviderType | string): ProviderAdapter {
   const adapter = (ADAPTERS as Record<string, ProviderAdapter | undefined>)[type];
-  if (!adapter) throw new UserError(`unknown provider type "${type}": expected one of ${Object.keys(ADAPTERS).join(', ')}`);
+  if (!adapter)
+    throw new UserError(`unknown provider type "${type}": expected one of ${Object.keys(ADAPTERS).join(', ')}`);
   return adapter;
 }
-
 
 export { closePools } from './http.ts';

@@ -7,8 +7,24 @@ export type RequestSettings = Omit<ChatRequest, 'model' | 'messages'>;
 /** Every key of RequestSettings: the type below fails to check when one is added to ChatRequest and not here
  * (then add it to copySettings too; test/providers/settings.test.ts checks that every listed key is copied). */
 export const SETTING_KEYS = [
-  'tools', 'tool_choice', 'max_tokens', 'temperature', 'top_p', 'stop', 'user', 'parallel_tool_calls', 'response_format',
-  'seed', 'presence_penalty', 'frequency_penalty', 'reasoning_effort', 'logit_bias', 'prompt_cache_key', 'top_k', 'anthropic_beta', 'anthropic_fields',
+  'tools',
+  'tool_choice',
+  'max_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  'user',
+  'parallel_tool_calls',
+  'response_format',
+  'seed',
+  'presence_penalty',
+  'frequency_penalty',
+  'reasoning_effort',
+  'logit_bias',
+  'prompt_cache_key',
+  'top_k',
+  'anthropic_beta',
+  'anthropic_fields',
   'responses_body',
 ] as const satisfies readonly (keyof RequestSettings)[];
 type Listed = (typeof SETTING_KEYS)[number];

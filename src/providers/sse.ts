@@ -3,7 +3,10 @@
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 
-export async function* sseEvents(body: AsyncIterable<Uint8Array>, onChunk: () => void): AsyncGenerator<EventSourceMessage> {
+export async function* sseEvents(
+  body: AsyncIterable<Uint8Array>,
+  onChunk: () => void,
+): AsyncGenerator<EventSourceMessage> {
   const queue: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (e) => queue.push(e) });
   const decoder = new TextDecoder();

@@ -37,7 +37,13 @@ function earliestStop(text: string, stops: readonly string[]): { at: number; seq
 export function stopAnswer(res: ChatResponse, kept: readonly string[]): ChatResponse {
   const stop = kept.length > 0 ? earliestStop(res.content, kept) : undefined;
   if (!stop) return res;
-  return { ...res, content: res.content.slice(0, stop.at), tool_calls: [], finish_reason: 'stop_sequence', stop_sequence: stop.sequence };
+  return {
+    ...res,
+    content: res.content.slice(0, stop.at),
+    tool_calls: [],
+    finish_reason: 'stop_sequence',
+    stop_sequence: stop.sequence,
+  };
 }
 
 /** How many characters at the end of `text` could be the start of one of `stops` (to hold back until the next delta
@@ -63,7 +69,11 @@ export const USAGE_DRAIN_MS = 1_000;
  * end (OpenAI, with include_usage), so it is read on, its text dropped, for up to `drainMs`: its usage — what the
  * provider bills, the text past the stop included — goes on the finish. An answer that goes on longer finishes
  * without usage rather than keep the caller waiting; either way the upstream iterator is then closed. */
-export async function* stopStream(events: AsyncIterable<StreamEvent>, kept: readonly string[], drainMs = USAGE_DRAIN_MS): AsyncGenerator<StreamEvent> {
+export async function* stopStream(
+  events: AsyncIterable<StreamEvent>,
+  kept: readonly string[],
+  drainMs = USAGE_DRAIN_MS,
+): AsyncGenerator<StreamEvent> {
   const it = events[Symbol.asyncIterator]();
   let held = '';
   // After a drain that ran out of time a next() is still pending, and an async generator's return() waits behind it:
@@ -84,7 +94,9 @@ export async function* stopStream(events: AsyncIterable<StreamEvent>, kept: read
         if (stop.at > 0) yield { type: 'text', text: text.slice(0, stop.at) };
         const { usage, timedOut } = await usageAtEnd(it, drainMs);
         pending = timedOut;
-        yield usage ? { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: stop.sequence, usage } : { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: stop.sequence };
+        yield usage
+          ? { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: stop.sequence, usage }
+          : { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: stop.sequence };
         return;
       }
       const keep = partialTail(text, kept);
@@ -101,7 +113,10 @@ export async function* stopStream(events: AsyncIterable<StreamEvent>, kept: read
 
 /** The usage of the upstream's own finish, read within `ms` (events before it dropped), or undefined. A failure
  * after the stop is no failure of the answer, which is complete: it only means no usage. */
-async function usageAtEnd(it: AsyncIterator<StreamEvent>, ms: number): Promise<{ usage: Usage | undefined; timedOut: boolean }> {
+async function usageAtEnd(
+  it: AsyncIterator<StreamEvent>,
+  ms: number,
+): Promise<{ usage: Usage | undefined; timedOut: boolean }> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
   try {

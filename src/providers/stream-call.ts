@@ -16,7 +16,11 @@ export function eventJson(e: EventSourceMessage, ctx: SendContext, code: string,
   try {
     return JSON.parse(e.data);
   } catch {
-    throw fromClassification({ kind: 'server', code, providerMessage: unparsableMessage(`${what} was not JSON`, e.data, callSecrets(ctx)) }, ctx.provider, { midStream: true });
+    throw fromClassification(
+      { kind: 'server', code, providerMessage: unparsableMessage(`${what} was not JSON`, e.data, callSecrets(ctx)) },
+      ctx.provider,
+      { midStream: true },
+    );
   }
 }
 
@@ -47,7 +51,9 @@ export async function* streamCall(
     throw failure;
   }
   const cut = (message: string): Error =>
-    fromClassification({ kind: 'connection', code: 'stream_cut', providerMessage: message }, ctx.provider, { midStream: emitted });
+    fromClassification({ kind: 'connection', code: 'stream_cut', providerMessage: message }, ctx.provider, {
+      midStream: emitted,
+    });
   try {
     let done = false;
     try {

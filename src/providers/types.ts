@@ -2,7 +2,6 @@
 // the lingua franca of OpenAI-compatible APIs) but is our own typed subset, so the Anthropic adapter and the
 // gateway's /v1/messages endpoint translate through it and a chain can cross provider types.
 
-
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
 export interface ToolCall {
@@ -70,7 +69,10 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
-  | { type: 'json_schema'; json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean } };
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean };
+    };
 
 export interface ChatRequest {
   model: string;

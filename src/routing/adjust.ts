@@ -10,8 +10,13 @@ export interface RequestAdjustments {
 }
 
 /** The request one attempt on `route` sends. */
-export function requestFor(request: Omit<ChatRequest, 'model'>, route: RouteSpec, adjust: RequestAdjustments): ChatRequest {
+export function requestFor(
+  request: Omit<ChatRequest, 'model'>,
+  route: RouteSpec,
+  adjust: RequestAdjustments,
+): ChatRequest {
   const sent: ChatRequest = { ...request, model: route.model };
-  if (adjust.maxTokens !== undefined) sent.max_tokens = Math.min(request.max_tokens ?? adjust.maxTokens, adjust.maxTokens);
+  if (adjust.maxTokens !== undefined)
+    sent.max_tokens = Math.min(request.max_tokens ?? adjust.maxTokens, adjust.maxTokens);
   return sent;
 }

@@ -20,7 +20,8 @@ export interface RetryDelayInput {
   longestServerWaitMs: number;
 }
 
-export type RetryDelay = { wait: true; delayMs: number } | { wait: false; reason: 'deadline' | 'server_wait_too_long'; delayMs: number };
+export type RetryDelay =
+  { wait: true; delayMs: number } | { wait: false; reason: 'deadline' | 'server_wait_too_long'; delayMs: number };
 
 /**
  * The wait before retrying the same key. The jittered delay is raised to the server's Retry-After (never less than
@@ -40,7 +41,12 @@ export function retryDelay(input: RetryDelayInput): RetryDelay {
  * Whether to wait for a cooling key when no usable key is left (rate_limited row of docs/routing.md): only when the earliest
  * reset is within `max_wait` and before the deadline. Returns the wait, or undefined to fail the route.
  */
-export function coolingWait(earliestUntil: number | undefined, now: number, maxWaitMs: number, remainingMs: number): number | undefined {
+export function coolingWait(
+  earliestUntil: number | undefined,
+  now: number,
+  maxWaitMs: number,
+  remainingMs: number,
+): number | undefined {
   if (earliestUntil === undefined) return undefined;
   const wait = Math.max(0, earliestUntil - now);
   if (wait > maxWaitMs || wait >= remainingMs) return undefined;

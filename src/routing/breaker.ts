@@ -151,7 +151,11 @@ export class Breakers {
     // Going half-open here is no news to or from the other replicas: it leaves changedAt alone.
     if (state !== 'half_open') c.changedAt = adoptedAt ?? this.#now();
     if (adoptedAt === undefined && state !== 'half_open') {
-      this.#shared?.setBreaker(state === 'open' ? { provider, state, at: c.changedAt, opened_at: c.openedAt } : { provider, state, at: c.changedAt });
+      this.#shared?.setBreaker(
+        state === 'open'
+          ? { provider, state, at: c.changedAt, opened_at: c.openedAt }
+          : { provider, state, at: c.changedAt },
+      );
     }
     for (const l of this.#listeners) l(provider, state);
   }

@@ -36,4 +36,9 @@ export interface CallContext {
 
 /** Sends one attempt on a route, with what the route changed in the request so far (requestFor in adjust.ts). Throws
  * UpstreamError (classified) on failure. */
-export type Sender<T> = (adapter: ProviderAdapter, ctx: SendContext, route: RouteSpec, adjust: RequestAdjustments) => Promise<T>;
+export type Sender<T> = (
+  adapter: ProviderAdapter,
+  ctx: SendContext,
+  route: RouteSpec,
+  adjust: RequestAdjustments,
+) => Promise<T>;

@@ -44,7 +44,14 @@ function windowOf(ctx: CallContext, route: RouteSpec): number | undefined {
 
 function skip(ctx: CallContext, route: RouteSpec, needed: number, window: number): void {
   const now = ctx.now();
-  const attempt = makeAttempt({ route, outcome: 'skipped', startedAt: now, endedAt: now, waitMs: 0, message: `context window ${window} cannot hold ≈${needed} tokens` });
+  const attempt = makeAttempt({
+    route,
+    outcome: 'skipped',
+    startedAt: now,
+    endedAt: now,
+    waitMs: 0,
+    message: `context window ${window} cannot hold ≈${needed} tokens`,
+  });
   ctx.trail.push(attempt);
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
 }
@@ -88,12 +95,28 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
       previous ??= { name: routeName(route), kind: 'context_length' };
       continue;
     }
-    if (previous) ctx.events.emit({ type: 'fallback', task: ctx.task, from: previous.name, to: routeName(route), kind: previous.kind });
+    if (previous)
+      ctx.events.emit({
+        type: 'fallback',
+        task: ctx.task,
+        from: previous.name,
+        to: routeName(route),
+        kind: previous.kind,
+      });
     if (ctx.deadline !== undefined && ctx.now() >= ctx.deadline && failures.length > 0) break;
-    const later = (): LaterRoutes => (input.routes.slice(index + 1).some((r) => canServeNow(ctx, r, needed)) ? 'one_can_serve_now' : 'none_can_serve_now');
+    const later = (): LaterRoutes =>
+      input.routes.slice(index + 1).some((r) => canServeNow(ctx, r, needed))
+        ? 'one_can_serve_now'
+        : 'none_can_serve_now';
     const outcome = await runRoute(route, ctx, send, routeShare(ctx, input.routes.length - index), later);
     if (outcome.ok) {
-      ctx.events.emit({ type: 'success', task: ctx.task, route: routeName(route), attempts: ctx.trail.length, latency_ms: ctx.trail.at(-1)?.latency_ms ?? 0 });
+      ctx.events.emit({
+        type: 'success',
+        task: ctx.task,
+        route: routeName(route),
+        attempts: ctx.trail.length,
+        latency_ms: ctx.trail.at(-1)?.latency_ms ?? 0,
+      });
       return { route, value: outcome.value, credential: outcome.credential };
     }
     failures.push(outcome.failure);
@@ -110,10 +133,16 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
   }
   if (failures.length === 0) {
     // Every route was skipped for its window before any was tried.
-    failures.push({ route: routeName(input.routes[0] ?? { provider: '?', model: '?' }), kind: 'context_length', explanation: `the input (≈${needed ?? input.estimatedTokens} tokens) is larger than the context window of every route of this task — compress or shorten it, or add a model with a larger window` });
+    failures.push({
+      route: routeName(input.routes[0] ?? { provider: '?', model: '?' }),
+      kind: 'context_length',
+      explanation: `the input (≈${needed ?? input.estimatedTokens} tokens) is larger than the context window of every route of this task — compress or shorten it, or add a model with a larger window`,
+    });
   }
   // A configFromObject config is invisible to the CLI: its advice names library calls instead.
-  const advised = adviseLibrary(ctx.loaded) ? failures.map((f) => ({ ...f, explanation: libraryAdvice(f.explanation) })) : failures;
+  const advised = adviseLibrary(ctx.loaded)
+    ? failures.map((f) => ({ ...f, explanation: libraryAdvice(f.explanation) }))
+    : failures;
   const error = callFailed(ctx.task, advised, ctx.trail);
   ctx.events.emit({ type: 'give_up', task: ctx.task, kind: error.kind, message: error.explanation });
   throw error;

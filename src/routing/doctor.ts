@@ -29,7 +29,14 @@ export interface DoctorTask {
 export interface DoctorReport {
   ok: boolean;
   config: { ok: true; path: string | null; warnings: string[] };
-  store: { ok: boolean; kind: string; location: string; schemaVersion?: number; pendingWrites?: number; error?: string };
+  store: {
+    ok: boolean;
+    kind: string;
+    location: string;
+    schemaVersion?: number;
+    pendingWrites?: number;
+    error?: string;
+  };
   providers: ProviderProbe[];
   tasks: DoctorTask[];
   /** Whether the probes' outcomes were recorded in the keys' health (--record). */
@@ -44,10 +51,14 @@ function unusableNote(provider: string, probe: ProviderProbe | undefined, model:
   const results = probe?.results ?? [];
   const refused = results.find((x) => x.status === 'model_unavailable' && x.model === model);
   if (refused) return `${provider} accepts its keys but does not serve ${model} to them (see its probe)`;
-  if (results.some((x) => x.blocked === 'region')) return `${provider} does not serve the country or region this request comes from (see its probe); its keys could not be checked`;
-  if (results.length > 0 && results.every((x) => x.status === 'mint_failed')) return `${provider}'s token could not be minted (see its probe); ${provider} itself was not asked`;
-  if (results.length > 0 && results.every((x) => x.status === 'unreachable')) return `${provider} could not be reached (see its probe); its keys could not be checked`;
-  if (results.length > 0 && results.every((x) => x.status === 'unreachable' || x.status === 'error')) return `${provider} answered with errors or could not be reached (see its probe); its keys could not be checked`;
+  if (results.some((x) => x.blocked === 'region'))
+    return `${provider} does not serve the country or region this request comes from (see its probe); its keys could not be checked`;
+  if (results.length > 0 && results.every((x) => x.status === 'mint_failed'))
+    return `${provider}'s token could not be minted (see its probe); ${provider} itself was not asked`;
+  if (results.length > 0 && results.every((x) => x.status === 'unreachable'))
+    return `${provider} could not be reached (see its probe); its keys could not be checked`;
+  if (results.length > 0 && results.every((x) => x.status === 'unreachable' || x.status === 'error'))
+    return `${provider} answered with errors or could not be reached (see its probe); its keys could not be checked`;
   return `no key of ${provider} is valid right now`;
 }
 
@@ -59,7 +70,11 @@ function servesRoute(result: ProbeResult, model: string): boolean {
 /** A route that works although its task's own key does not: said, since every call of the task tries that key first. */
 function ownKeyNote(results: readonly ProbeResult[], task: string): { note?: string } {
   const own = results.find((x) => x.task === task && !serves(x));
-  return own ? { note: `its own key ${own.credential.masked} (auxiliary.${task}.api_key) is ${own.status}; the provider's other keys answer instead` } : {};
+  return own
+    ? {
+        note: `its own key ${own.credential.masked} (auxiliary.${task}.api_key) is ${own.status}; the provider's other keys answer instead`,
+      }
+    : {};
 }
 
 function taskReport(loaded: LoadedConfig, task: string, probes: readonly ProviderProbe[]): DoctorTask {
@@ -75,13 +90,23 @@ function taskReport(loaded: LoadedConfig, task: string, probes: readonly Provide
     if (r.invalid) return { ...base, status: 'invalid', note: r.invalid };
     const found = probes.find((p) => p.provider === r.provider);
     // A task's own key serves only that task's own route; every other route has the provider's keys alone.
-    const probe = found && { ...found, results: found.results.filter((x) => x.task === undefined || (r.apiKey !== undefined && x.task === task)) };
+    const probe = found && {
+      ...found,
+      results: found.results.filter((x) => x.task === undefined || (r.apiKey !== undefined && x.task === task)),
+    };
     const valid = probe?.results.some((x) => servesRoute(x, r.model)) ?? false;
     if (valid) return { ...base, status: 'ok', ...ownKeyNote(probe?.results ?? [], task) };
-    return { ...base, status: 'no_valid_key', note: probe && probe.results.length === 0 && probe.missing ? probe.missing : unusableNote(r.provider, probe, r.model) };
+    return {
+      ...base,
+      status: 'no_valid_key',
+      note:
+        probe && probe.results.length === 0 && probe.missing ? probe.missing : unusableNote(r.provider, probe, r.model),
+    };
   });
   const ok = routes.some((r) => r.status === 'ok');
-  return ok ? { task, status: 'ok', routes } : { task, status: 'broken', reason: 'no route of this task can answer right now', routes };
+  return ok
+    ? { task, status: 'ok', routes }
+    : { task, status: 'broken', reason: 'no route of this task can answer right now', routes };
 }
 
 export interface DoctorInput {
@@ -100,11 +125,26 @@ export interface DoctorInput {
 export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const { loaded, store } = input;
   const pool = new CredentialPool({ loaded, store });
-  const probes = await probeProviders({ loaded, store, pool, adapterFor: input.adapterFor, providers: Object.keys(loaded.config.providers), record: input.record === true, ...(input.progress ? { progress: input.progress } : {}) });
+  const probes = await probeProviders({
+    loaded,
+    store,
+    pool,
+    adapterFor: input.adapterFor,
+    providers: Object.keys(loaded.config.providers),
+    record: input.record === true,
+    ...(input.progress ? { progress: input.progress } : {}),
+  });
   const tasks = taskNames(loaded.config).map((t) => taskReport(loaded, t, probes));
   const storeReport = doctorStore(input);
   const ok = storeReport.ok && allValid(probes) && tasks.every((t) => t.status !== 'broken');
-  return { ok, config: doctorConfig(input), store: storeReport, providers: probes, tasks, recorded: input.record === true };
+  return {
+    ok,
+    config: doctorConfig(input),
+    store: storeReport,
+    providers: probes,
+    tasks,
+    recorded: input.record === true,
+  };
 }
 
 /** The report's config part: known before anything is probed. */
@@ -117,8 +157,20 @@ export function doctorStore(input: Pick<DoctorInput, 'loaded' | 'store' | 'store
   const { loaded, store } = input;
   const status = input.storeError === undefined ? store.status() : undefined;
   return status
-    ? { ok: status.ok, kind: store.kind, location: status.location, schemaVersion: status.schemaVersion, pendingWrites: status.pendingWrites, ...(status.lastError ? { error: status.lastError } : {}) }
-    : { ok: false, kind: storeKind(loaded.config.gateway.state), location: safeStatePath(loaded.config.gateway.state), error: input.storeError ?? 'unavailable' };
+    ? {
+        ok: status.ok,
+        kind: store.kind,
+        location: status.location,
+        schemaVersion: status.schemaVersion,
+        pendingWrites: status.pendingWrites,
+        ...(status.lastError ? { error: status.lastError } : {}),
+      }
+    : {
+        ok: false,
+        kind: storeKind(loaded.config.gateway.state),
+        location: safeStatePath(loaded.config.gateway.state),
+        error: input.storeError ?? 'unavailable',
+      };
 }
 
 function storeKind(state: string): string {

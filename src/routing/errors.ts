@@ -59,7 +59,8 @@ export function leadFailure(failures: readonly RouteFailure[]): RouteFailure | u
 
 /** Lead line first, then one line per route in the order tried. */
 export function composeExplanation(task: string, failures: readonly RouteFailure[], lead: RouteFailure): string {
-  const head = failures.length > 1 ? `${task}: every route failed; ${lead.explanation}` : `${task}: ${lead.explanation}`;
+  const head =
+    failures.length > 1 ? `${task}: every route failed; ${lead.explanation}` : `${task}: ${lead.explanation}`;
   if (failures.length <= 1) return head;
   const lines = failures.map((f, i) => `  ${i + 1}. ${f.route}: ${f === lead ? `${f.kind} (above)` : f.explanation}`);
   return [head, ...lines].join('\n');
@@ -112,15 +113,26 @@ export class SwitchyardError extends Error {
 
   /** Name-based, so it works across two copies of this module. */
   static isInstance(value: unknown): value is SwitchyardError {
-    return value instanceof Error && value.name === 'SwitchyardError' && typeof (value as { kind?: unknown }).kind === 'string';
+    return (
+      value instanceof Error &&
+      value.name === 'SwitchyardError' &&
+      typeof (value as { kind?: unknown }).kind === 'string'
+    );
   }
 }
 
 /** The error for a call whose every route failed (or whose last route failed the whole call). */
 export function callFailed(task: string, failures: RouteFailure[], trail: Attempt[]): SwitchyardError {
   const lead = leadFailure(failures);
-  if (!lead) return new SwitchyardError({ task, kind: 'not_found', explanation: `${task}: no route to try`, trail, failures });
-  const init: SwitchyardErrorInit = { task, kind: lead.kind, explanation: composeExplanation(task, failures, lead), trail, failures };
+  if (!lead)
+    return new SwitchyardError({ task, kind: 'not_found', explanation: `${task}: no route to try`, trail, failures });
+  const init: SwitchyardErrorInit = {
+    task,
+    kind: lead.kind,
+    explanation: composeExplanation(task, failures, lead),
+    trail,
+    failures,
+  };
   // The typed upstream error behind the lead failure (or the last one any route got), for `instanceof`-style checks.
   const cause = lead.cause ?? failures.findLast((f) => f.cause !== undefined)?.cause;
   if (cause !== undefined) init.cause = cause;
@@ -129,7 +141,8 @@ export function callFailed(task: string, failures: RouteFailure[], trail: Attemp
   if (lead.likelyTransient) init.likelyTransient = true;
   // "Every key cooling" (or out of quota, or a breaker open) → the gateway answers 503 with Retry-After: the soonest
   // any of those routes is back (a fallback whose breaker lets a probe through in 30 s beats a key resting for 5 min).
-  const resting = (kind: RouteFailureKind): boolean => kind === 'all_cooling' || kind === 'quota' || kind === 'breaker_open';
+  const resting = (kind: RouteFailureKind): boolean =>
+    kind === 'all_cooling' || kind === 'quota' || kind === 'breaker_open';
   const waits = failures.filter((f) => resting(f.kind) && f.retryAfterMs !== undefined).map((f) => f.retryAfterMs!);
   if (resting(lead.kind) && waits.length > 0) init.retryAfterMs = Math.min(...waits);
   return new SwitchyardError(init);

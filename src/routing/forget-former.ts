@@ -9,9 +9,17 @@ import { taskKeys } from '../credentials/task-keys.ts';
 export const FORGET_AFTER_MS = 30 * 24 * 3600 * 1000;
 
 /** The records to forget: unknown to the config, unchanged for `forgetAfterMs`, no cooldown running. */
-export function formerHealth(records: readonly HealthRecord[], known: ReadonlySet<string>, now: number, forgetAfterMs = FORGET_AFTER_MS): string[] {
+export function formerHealth(
+  records: readonly HealthRecord[],
+  known: ReadonlySet<string>,
+  now: number,
+  forgetAfterMs = FORGET_AFTER_MS,
+): string[] {
   return records
-    .filter((r) => !known.has(r.fingerprint) && r.updated_at < now - forgetAfterMs && (r.until === undefined || r.until < now))
+    .filter(
+      (r) =>
+        !known.has(r.fingerprint) && r.updated_at < now - forgetAfterMs && (r.until === undefined || r.until < now),
+    )
     .map((r) => r.fingerprint);
 }
 

@@ -4,11 +4,25 @@
 // only; when no key is left, wait for the first one back or fail saying why. The ladder drives the attempts and
 // looks the action up; what becomes of the key, and the cooldown/recovered events that say so, is decided here.
 import type { Config } from '../config/schema.ts';
-import type { AuthVerdict, CandidateStatus, CoolingReason, Credential, HealthRecord, PickResult } from '../credentials/types.ts';
+import type {
+  AuthVerdict,
+  CandidateStatus,
+  CoolingReason,
+  Credential,
+  HealthRecord,
+  PickResult,
+} from '../credentials/types.ts';
 import { authVerdict, suspectProbeInterval, suspectSince } from '../credentials/health.ts';
 import { describeCredential } from '../credentials/describe.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
-import { explainAllUnusable, explainFailure, explainMissing, explainRejected, rejectionLikelyTransient, type FailureFacts } from '../errors/messages.ts';
+import {
+  explainAllUnusable,
+  explainFailure,
+  explainMissing,
+  explainRejected,
+  rejectionLikelyTransient,
+  type FailureFacts,
+} from '../errors/messages.ts';
 import { providerWords } from '../errors/explain-format.ts';
 import { coolingWait, retryDelay } from './backoff.ts';
 import type { UnusableKey } from './types.ts';
@@ -21,19 +35,44 @@ import type { RouteRun, Step } from './route-run.ts';
  * get the same 429 and extend the same cooldown, and 50 identical log lines and metric increments would drown the
  * one that matters. Emitted when the key was not already resting for the same reason.
  */
-function emitCooldown(run: RouteRun, cred: Credential, reason: CoolingReason | 'rejected' | 'revoked', until: number, before: HealthRecord | undefined, said?: string): void {
+function emitCooldown(
+  run: RouteRun,
+  cred: Credential,
+  reason: CoolingReason | 'rejected' | 'revoked',
+  until: number,
+  before: HealthRecord | undefined,
+  said?: string,
+): void {
   const { ctx } = run;
   const resting = before !== undefined && before.until !== undefined && before.until > ctx.now();
-  const sameReason = before?.state === 'rejected' ? reason === 'rejected' || reason === 'revoked' : before?.state === 'cooling' && before.reason === reason;
+  const sameReason =
+    before?.state === 'rejected'
+      ? reason === 'rejected' || reason === 'revoked'
+      : before?.state === 'cooling' && before.reason === reason;
   if (resting && sameReason) return;
-  const event = { type: 'cooldown' as const, provider: run.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), reason, until };
+  const event = {
+    type: 'cooldown' as const,
+    provider: run.route.provider,
+    fingerprint: cred.fingerprint,
+    masked: cred.masked,
+    credential: describeCredential(cred),
+    reason,
+    until,
+  };
   ctx.events.emit(said ? { ...event, said } : event);
 }
 
 /** A key that was set aside (cooling, or rejected and probed) answered. */
 export function emitRecovered(run: RouteRun, cred: Credential, before: HealthRecord): void {
   const after = before.state === 'rejected' ? 'rejected' : (before.reason ?? 'rate_limited');
-  run.ctx.events.emit({ type: 'recovered', provider: run.route.provider, fingerprint: cred.fingerprint, masked: cred.masked, credential: describeCredential(cred), after });
+  run.ctx.events.emit({
+    type: 'recovered',
+    provider: run.route.provider,
+    fingerprint: cred.fingerprint,
+    masked: cred.masked,
+    credential: describeCredential(cred),
+    after,
+  });
 }
 
 export function coolAndRotate(run: RouteRun, cred: Credential, err: UpstreamError): Step {
@@ -41,10 +80,17 @@ export function coolAndRotate(run: RouteRun, cred: Credential, err: UpstreamErro
   const kind = err.kind as 'rate_limited' | 'quota';
   const resetAt = err.resetAt ?? (err.retryAfterMs !== undefined ? ctx.now() + err.retryAfterMs : undefined);
   const before = ctx.store.getHealth(cred.fingerprint);
-  const health = ctx.pool.recordFailure(cred, { kind, ...(resetAt !== undefined ? { resetAt } : {}), ...(err.providerMessage ? { message: err.providerMessage } : {}) });
+  const health = ctx.pool.recordFailure(cred, {
+    kind,
+    ...(resetAt !== undefined ? { resetAt } : {}),
+    ...(err.providerMessage ? { message: err.providerMessage } : {}),
+  });
   if (health.until !== undefined) emitCooldown(run, cred, health.reason ?? kind, health.until, before);
   const until = health.until !== undefined ? { until: health.until } : {};
-  run.keyFailures.push({ kind, explanation: explainFailure(run.facts(kind, { ...run.upstreamFacts(err, cred), ...until })) });
+  run.keyFailures.push({
+    kind,
+    explanation: explainFailure(run.facts(kind, { ...run.upstreamFacts(err, cred), ...until })),
+  });
   return { next: 'again' };
 }
 
@@ -64,9 +110,22 @@ export function refusedModel(run: RouteRun, cred: Credential, err: UpstreamError
  * made so far, up to `retry.auth_retries`, with the retry backoff); undefined when it is not asked again (a row that
  * does not retry, its retries used, or no time left). Shared with the live probe (probe.ts), which must judge a key as
  * a request would. */
-export function authRetryWait(verdict: AuthVerdict, used: number, retry: Pick<Config['retry'], 'auth_retries' | 'base_delay' | 'max_delay'>, rand: () => number, remainingMs: number): number | undefined {
+export function authRetryWait(
+  verdict: AuthVerdict,
+  used: number,
+  retry: Pick<Config['retry'], 'auth_retries' | 'base_delay' | 'max_delay'>,
+  rand: () => number,
+  remainingMs: number,
+): number | undefined {
   if (!AUTH_RULES[verdict].retry || used >= retry.auth_retries) return undefined;
-  const delay = retryDelay({ attempt: used, baseMs: retry.base_delay, maxMs: retry.max_delay, rand, remainingMs, longestServerWaitMs: 0 });
+  const delay = retryDelay({
+    attempt: used,
+    baseMs: retry.base_delay,
+    maxMs: retry.max_delay,
+    rand,
+    remainingMs,
+    longestServerWaitMs: 0,
+  });
   return delay.wait ? delay.delayMs : undefined;
 }
 
@@ -92,16 +151,30 @@ export async function authRejected(run: RouteRun, cred: Credential, err: Upstrea
   // Set aside: cooling (auth_suspect), or rejected until its next single probe. A suspect key whose probe failed was
   // resting already, and says nothing new (emitCooldown).
   if (health.until !== undefined && (health.state === 'cooling' || health.state === 'rejected')) {
-    const reason = health.state === 'rejected' ? (verdict === 'revoked' ? 'revoked' : 'rejected') : (health.reason ?? 'auth_suspect');
+    const reason =
+      health.state === 'rejected'
+        ? verdict === 'revoked'
+          ? 'revoked'
+          : 'rejected'
+        : (health.reason ?? 'auth_suspect');
     emitCooldown(run, cred, reason, health.until, before, providerWords(err.status, err.providerMessage));
   }
   run.exclude.add(cred.fingerprint);
   const f = rejectedFacts(run, cred, err, { verdict, before, health, retries: used });
-  run.keyFailures.push({ kind: 'auth_rejected', explanation: explainRejected(f), ...(rejectionLikelyTransient(f) ? { likelyTransient: true as const } : {}) });
+  run.keyFailures.push({
+    kind: 'auth_rejected',
+    explanation: explainRejected(f),
+    ...(rejectionLikelyTransient(f) ? { likelyTransient: true as const } : {}),
+  });
   return { next: 'again' };
 }
 
-function rejectedFacts(run: RouteRun, cred: Credential, err: UpstreamError, o: { verdict: AuthVerdict; before: HealthRecord | undefined; health: HealthRecord; retries: number }): FailureFacts {
+function rejectedFacts(
+  run: RouteRun,
+  cred: Credential,
+  err: UpstreamError,
+  o: { verdict: AuthVerdict; before: HealthRecord | undefined; health: HealthRecord; retries: number },
+): FailureFacts {
   const f = run.facts('auth_rejected', { ...run.upstreamFacts(err, cred), retries: o.retries, verdict: o.verdict });
   const lastSuccessAt = o.before?.last_success_at;
   if (lastSuccessAt !== undefined) f.lastSuccessAt = lastSuccessAt;
@@ -134,11 +207,19 @@ export async function noUsableKey(run: RouteRun, picked: Exclude<PickResult, { o
   const now = ctx.now();
   if (picked.reason === 'missing') {
     run.record({ outcome: 'auth_missing', startedAt: now, endedAt: now, message: 'no API key' });
-    return { next: 'done', failure: run.fail('auth_missing', explainMissing({ provider: route.provider, lookedIn: picked.lookedIn })) };
+    return {
+      next: 'done',
+      failure: run.fail('auth_missing', explainMissing({ provider: route.provider, lookedIn: picked.lookedIn })),
+    };
   }
   // Rate-limited with no key left: wait only if the first key is back within max_wait (and the deadline), and no later
   // route could answer now (COOLING_WAIT_RULE).
-  const back = coolingWait(picked.earliestUntil, now, ctx.loaded.config.retry.max_wait - run.coolingWaited, run.deadline - now);
+  const back = coolingWait(
+    picked.earliestUntil,
+    now,
+    ctx.loaded.config.retry.max_wait - run.coolingWaited,
+    run.deadline - now,
+  );
   const wait = back !== undefined && coolingWaitAction(run.later()) === 'wait_for_reset' ? back : undefined;
   if (wait !== undefined) {
     const ms = Math.max(1, wait);
@@ -148,19 +229,39 @@ export async function noUsableKey(run: RouteRun, picked: Exclude<PickResult, { o
   }
   const candidates = picked.candidates.map((c) => markRefused(c, run));
   const others = candidates.filter((c) => !run.modelRefused.has(c.credential.fingerprint));
-  if (run.modelRefused.size > 0 && others.length === 0) return { next: 'done', failure: run.fail('not_found', noKeyForModel(run)) };
+  if (run.modelRefused.size > 0 && others.length === 0)
+    return { next: 'done', failure: run.fail('not_found', noKeyForModel(run)) };
   // Keys that could not even be minted had nothing to send: the route's failure is a missing key, not a rejection.
   const unminted = run.keyFailures.length > 0 && run.keyFailures.every((f) => f.kind === 'auth_missing');
-  const kind = unminted ? 'auth_missing' : unusableKind(others, run.keyFailures.some((f) => f.kind === 'auth_rejected'));
+  const kind = unminted
+    ? 'auth_missing'
+    : unusableKind(
+        others,
+        run.keyFailures.some((f) => f.kind === 'auth_rejected'),
+      );
   const last = run.keyFailures.at(-1);
   const tf = ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {};
   // The only key's own failure is the route's: its explanation, and what that says of the failure being transient.
   const own = candidates.length === 1 ? last : undefined;
   const explanation = own
     ? own.explanation
-    : explainAllUnusable({ provider: route.provider, candidates, now, ...tf, ...(picked.earliestUntil !== undefined ? { earliestUntil: picked.earliestUntil } : {}) });
-  if (run.tried === 0) run.record({ outcome: 'skipped', startedAt: now, endedAt: now, message: `every key for ${route.provider} is unusable`, unusableKeys: candidates.map(unusableKey) });
-  const retryAfter = kind !== 'auth_rejected' && picked.earliestUntil !== undefined ? picked.earliestUntil - now : undefined;
+    : explainAllUnusable({
+        provider: route.provider,
+        candidates,
+        now,
+        ...tf,
+        ...(picked.earliestUntil !== undefined ? { earliestUntil: picked.earliestUntil } : {}),
+      });
+  if (run.tried === 0)
+    run.record({
+      outcome: 'skipped',
+      startedAt: now,
+      endedAt: now,
+      message: `every key for ${route.provider} is unusable`,
+      unusableKeys: candidates.map(unusableKey),
+    });
+  const retryAfter =
+    kind !== 'auth_rejected' && picked.earliestUntil !== undefined ? picked.earliestUntil - now : undefined;
   const failure = run.fail(kind, explanation, retryAfter);
   if (own?.likelyTransient) failure.likelyTransient = true;
   return { next: 'done', failure };
@@ -168,7 +269,11 @@ export async function noUsableKey(run: RouteRun, picked: Exclude<PickResult, { o
 
 /** A key and why it could not be used, for the trail: a skipped route's note names each key's real state. */
 function unusableKey(c: CandidateStatus): UnusableKey {
-  return { masked: c.credential.masked, from: c.credential.sources.map((src) => ({ ...src })), why: c.why ?? 'unusable' };
+  return {
+    masked: c.credential.masked,
+    from: c.credential.sources.map((src) => ({ ...src })),
+    why: c.why ?? 'unusable',
+  };
 }
 
 /** A key refused this route's model says so in the list of unusable keys, rather than "already tried". */
@@ -179,5 +284,11 @@ function markRefused(c: CandidateStatus, run: RouteRun): CandidateStatus {
 
 /** Every key of the provider was refused this model: one explanation naming them all, with the provider's words. */
 function noKeyForModel(run: RouteRun): string {
-  return explainFailure(run.facts('not_found', { ...run.lastRefusal, modelAccessDenied: true, refusedKeys: [...run.modelRefused.values()] }));
+  return explainFailure(
+    run.facts('not_found', {
+      ...run.lastRefusal,
+      modelAccessDenied: true,
+      refusedKeys: [...run.modelRefused.values()],
+    }),
+  );
 }

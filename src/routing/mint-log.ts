@@ -11,9 +11,15 @@ export function mintLog(logger: Logger): (event: MintEvent) => void {
       const expires = event.expiresAt !== undefined ? { expires_at: new Date(event.expiresAt).toISOString() } : {};
       logger.debug({ provider, source, why: event.why, ...expires }, `minted a token for ${provider} from ${source}`);
     } else if (event.type === 'mint_failed') {
-      logger.warn({ provider, source, setting: where, failure: event.error.failure }, `could not mint a token for ${provider}: ${event.error.message}`);
+      logger.warn(
+        { provider, source, setting: where, failure: event.error.failure },
+        `could not mint a token for ${provider}: ${event.error.message}`,
+      );
     } else {
-      logger.error({ provider, source }, `${provider}: the refresh token ${source} rotated could not be kept in the state store (${event.message}); this process keeps it, and other processes cannot mint until it is stored`);
+      logger.error(
+        { provider, source },
+        `${provider}: the refresh token ${source} rotated could not be kept in the state store (${event.message}); this process keeps it, and other processes cannot mint until it is stored`,
+      );
     }
   };
 }

@@ -51,7 +51,8 @@ export async function authRecovery(run: RouteRun, cred: Credential, err: Upstrea
   const step = await authRejected(run, cred, err);
   // Said with the rejection, so "rejected" is not read as "and nothing was tried".
   const last = run.keyFailures.at(-1);
-  if (again.why !== undefined && last !== undefined && last.kind === 'auth_rejected') last.explanation = `${last.explanation} (${again.why})`;
+  if (again.why !== undefined && last !== undefined && last.kind === 'auth_rejected')
+    last.explanation = `${last.explanation} (${again.why})`;
   return step;
 }
 
@@ -62,7 +63,8 @@ async function remint(run: RouteRun, cred: Credential, err: UpstreamError): Prom
   const status = err.status ?? 401;
   try {
     const fresh = await run.ctx.pool.minter.remint(source, cred.secret);
-    if (fresh.token === cred.secret) return { why: `re-minted after ${status}, and ${source.describe} gave the same token again` };
+    if (fresh.token === cred.secret)
+      return { why: `re-minted after ${status}, and ${source.describe} gave the same token again` };
     return { step: run.retry(tokenCredential(cred, fresh.token), `re-minted after ${status}`) };
   } catch (e) {
     if (!MintError.isInstance(e)) throw e;

@@ -19,9 +19,9 @@ export interface PickDeps {
   origins?: LoadedConfig['origins'];
 }
 
-
 function statusOf(credential: Credential, deps: PickDeps): { status: CandidateStatus; probe: boolean; back?: number } {
-  const health = deps.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, credential.provider);
+  const health =
+    deps.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, credential.provider);
   const u = usability(health, deps.now());
   const { secret: _secret, ...visible } = credential;
   const status: CandidateStatus = { credential: visible, health, usable: u.usable };
@@ -33,7 +33,8 @@ const ALREADY_TRIED = 'already tried for this request';
 
 /** Picks the task key; a probe moves its next probe window first (probePatch), so only one caller probes. */
 function take(own: Credential, mine: { status: CandidateStatus; probe: boolean }, deps: PickDeps): PickResult {
-  if (mine.probe) deps.store.applyHealth(own.fingerprint, probePatch(mine.status.health, own.provider, deps.cooldowns, deps.now()));
+  if (mine.probe)
+    deps.store.applyHealth(own.fingerprint, probePatch(mine.status.health, own.provider, deps.cooldowns, deps.now()));
   return { ok: true, credential: own, skipped: [], probe: mine.probe };
 }
 
@@ -45,7 +46,10 @@ function take(own: Credential, mine: { status: CandidateStatus; probe: boolean }
 export function pickFor(route: RouteSpec, deps: PickDeps, exclude: Set<string>): PickResult {
   const own = taskCredential(route, deps.origins);
   // A task's own base_url receives the provider's keys too: stored keys added for another host stay out of it.
-  const options = route.baseUrl === undefined ? { exclude } : { exclude, target: { baseUrl: route.baseUrl, setting: `${route.origin}.base_url` } };
+  const options =
+    route.baseUrl === undefined
+      ? { exclude }
+      : { exclude, target: { baseUrl: route.baseUrl, setting: `${route.origin}.base_url` } };
   if (!own) return deps.pool.pick(route.provider, options);
   const mine = statusOf(own, deps);
   const tried = exclude.has(own.fingerprint);
@@ -56,7 +60,12 @@ export function pickFor(route: RouteSpec, deps: PickDeps, exclude: Set<string>):
   // Nothing else usable: the task key's own probe, if one is due (a key resting as auth_suspect), as in the pool.
   if (!tried && mine.probe) return take(own, mine, deps);
   const others = rest.reason === 'all_unusable' ? rest.candidates : [];
-  const result: PickResult = { ok: false, reason: 'all_unusable', provider: route.provider, candidates: [status, ...others] };
+  const result: PickResult = {
+    ok: false,
+    reason: 'all_unusable',
+    provider: route.provider,
+    candidates: [status, ...others],
+  };
   // A key given up on during this call is not waited for (as in the pool).
   const untils = [!tried ? mine.back : undefined, rest.reason === 'all_unusable' ? rest.earliestUntil : undefined];
   const defined = untils.filter((u): u is number => u !== undefined);

@@ -54,7 +54,9 @@ export interface ProviderPlan extends Omit<ProviderProbe, 'results'> {
   probes: PlannedProbe[];
 }
 
-export function planProbes(input: Pick<ProbeAllInput, 'loaded' | 'store' | 'pool' | 'providers' | 'id'>): ProviderPlan[] {
+export function planProbes(
+  input: Pick<ProbeAllInput, 'loaded' | 'store' | 'pool' | 'providers' | 'id'>,
+): ProviderPlan[] {
   return input.providers.map((provider): ProviderPlan => {
     const keys = resolveProviderKeys(input.loaded, input.store, provider);
     const all = keys.credentials;
@@ -68,14 +70,24 @@ export function planProbes(input: Pick<ProbeAllInput, 'loaded' | 'store' | 'pool
     }
     const probes: PlannedProbe[] = [
       ...credentials.map((credential) => ({ credential, target: {} })),
-      ...tasks.map((k) => ({ credential: k.credential, target: { task: k.task, model: k.model, origin: k.where, ...(k.baseUrl !== undefined ? { baseUrl: k.baseUrl } : {}) } })),
+      ...tasks.map((k) => ({
+        credential: k.credential,
+        target: {
+          task: k.task,
+          model: k.model,
+          origin: k.where,
+          ...(k.baseUrl !== undefined ? { baseUrl: k.baseUrl } : {}),
+        },
+      })),
     ];
     const plan: ProviderPlan = { provider, probes };
     const p = input.loaded.config.providers[provider];
-    const proxy = p === undefined ? undefined : proxyFor(p, provider, p.base_url, input.loaded.env, input.loaded.dotenv);
+    const proxy =
+      p === undefined ? undefined : proxyFor(p, provider, p.base_url, input.loaded.env, input.loaded.dotenv);
     if (proxy !== undefined) plan.proxy = describeProxy(proxy);
     // A named ID asks about one key: the provider's lack of others is not part of the answer.
-    if (all.length === 0 && input.id === undefined) plan.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider, keys.withheld) });
+    if (all.length === 0 && input.id === undefined)
+      plan.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider, keys.withheld) });
     return plan;
   });
 }
@@ -85,15 +97,26 @@ export function planProbes(input: Pick<ProbeAllInput, 'loaded' | 'store' | 'pool
 export async function probeProviders(input: ProbeAllInput): Promise<ProviderProbe[]> {
   const plan = planProbes(input);
   input.progress?.planned(plan);
-  const deps = { loaded: input.loaded, pool: input.pool, store: input.store, adapterFor: input.adapterFor, record: input.record === true, ...(input.timeZone ? { timeZone: input.timeZone } : {}) };
-  return Promise.all(plan.map(async ({ probes, ...provider }): Promise<ProviderProbe> => {
-    const results = await Promise.all(probes.map(async (x) => {
-      const result = await probeCredential(deps, x.credential, x.target);
-      input.progress?.result(result);
-      return result;
-    }));
-    return { ...provider, results };
-  }));
+  const deps = {
+    loaded: input.loaded,
+    pool: input.pool,
+    store: input.store,
+    adapterFor: input.adapterFor,
+    record: input.record === true,
+    ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+  };
+  return Promise.all(
+    plan.map(async ({ probes, ...provider }): Promise<ProviderProbe> => {
+      const results = await Promise.all(
+        probes.map(async (x) => {
+          const result = await probeCredential(deps, x.credential, x.target);
+          input.progress?.result(result);
+          return result;
+        }),
+      );
+      return { ...provider, results };
+    }),
+  );
 }
 
 /** The key can serve as far as the probe can tell: a chat answered, or a models list did and nothing sets it aside. */

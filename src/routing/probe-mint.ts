@@ -15,7 +15,11 @@ export interface MintProbeFailure {
 }
 
 /** The credential with its token (a key as it is), or the mint's failure. */
-export async function tokenForProbe(pool: CredentialPool, credential: Credential, now: () => number): Promise<{ credential: Credential } | { failure: MintProbeFailure }> {
+export async function tokenForProbe(
+  pool: CredentialPool,
+  credential: Credential,
+  now: () => number,
+): Promise<{ credential: Credential } | { failure: MintProbeFailure }> {
   const source = credential.minted;
   if (source === undefined) return { credential };
   const started = now();
@@ -24,6 +28,14 @@ export async function tokenForProbe(pool: CredentialPool, credential: Credential
     return { credential: { ...credential, secret: t.token, masked: mask(t.token) } };
   } catch (err) {
     if (!MintError.isInstance(err)) throw err;
-    return { failure: { status: 'mint_failed', mint_failure: err.failure, method: `mint ${source.describe}`, message: `could not mint a token (${source.where}): ${err.message}; ${credential.provider} was not asked`, latency_ms: now() - started } };
+    return {
+      failure: {
+        status: 'mint_failed',
+        mint_failure: err.failure,
+        method: `mint ${source.describe}`,
+        message: `could not mint a token (${source.where}): ${err.message}; ${credential.provider} was not asked`,
+        latency_ms: now() - started,
+      },
+    };
   }
 }

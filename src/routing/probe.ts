@@ -27,7 +27,18 @@ import type { SendContext } from '../providers/types.ts';
  * the key may be fine, yet every call of the route that names that model fails, so it is no pass.
  * A rejection reads by the key's past (authVerdict): `rejected` never worked, `suspect` worked before (likely
  * transient), `revoked` worked before and has been rejected since it was first suspected. */
-export type ProbeStatus = 'valid' | 'accepted' | 'model_unavailable' | 'rejected' | 'suspect' | 'revoked' | 'quota' | 'rate_limited' | 'unreachable' | 'error' | 'mint_failed';
+export type ProbeStatus =
+  | 'valid'
+  | 'accepted'
+  | 'model_unavailable'
+  | 'rejected'
+  | 'suspect'
+  | 'revoked'
+  | 'quota'
+  | 'rate_limited'
+  | 'unreachable'
+  | 'error'
+  | 'mint_failed';
 
 /** Each outcome in words (the RESULT column of `auth test` and `doctor`). A new way for a probe to end (a minted
  * credential that could not be minted) is a new row here. */
@@ -133,7 +144,14 @@ const PROBE_TIMEOUT_MS = 15_000;
 /** The model to probe with: the provider's model in the main chain, any route, or its first listed model. */
 export function probeModel(loaded: LoadedConfig, provider: string): string | undefined {
   const c = loaded.config;
-  const routes = [c.main, ...c.fallback, ...Object.values(c.auxiliary).flatMap((t) => [t.provider === provider && t.model ? { provider, model: t.model } : undefined, ...t.fallback_chain])];
+  const routes = [
+    c.main,
+    ...c.fallback,
+    ...Object.values(c.auxiliary).flatMap((t) => [
+      t.provider === provider && t.model ? { provider, model: t.model } : undefined,
+      ...t.fallback_chain,
+    ]),
+  ];
   const named = routes.find((r) => r?.provider === provider)?.model;
   return named ?? Object.keys(c.providers[provider]?.models ?? {})[0];
 }
@@ -150,21 +168,57 @@ export interface ProbeDeps {
   record?: boolean;
 }
 
-export async function probeCredential(deps: ProbeDeps, given: Credential, target: ProbeTarget = {}): Promise<ProbeResult> {
+export async function probeCredential(
+  deps: ProbeDeps,
+  given: Credential,
+  target: ProbeTarget = {},
+): Promise<ProbeResult> {
   const now = deps.now ?? Date.now;
   // A minted credential's token first: a mint that fails is its own result (probe-mint.ts).
   const minted = await tokenForProbe(deps.pool, given, now);
-  if ('failure' in minted) return { provider: given.provider, credential: { fingerprint: given.fingerprint, masked: given.masked, sources: given.sources.map((s) => ({ ...s })) }, ...minted.failure, ...(target.task !== undefined ? { task: target.task } : {}) };
+  if ('failure' in minted)
+    return {
+      provider: given.provider,
+      credential: {
+        fingerprint: given.fingerprint,
+        masked: given.masked,
+        sources: given.sources.map((s) => ({ ...s })),
+      },
+      ...minted.failure,
+      ...(target.task !== undefined ? { task: target.task } : {}),
+    };
   const credential = minted.credential;
   const provider = credential.provider;
   const p = deps.loaded.config.providers[provider];
-  const view = { fingerprint: credential.fingerprint, masked: credential.masked, sources: credential.sources.map((s) => ({ ...s })) };
-  const task: Pick<ProbeResult, 'task' | 'origin' | 'model'> = { ...(target.task !== undefined ? { task: target.task } : {}), ...(target.origin !== undefined ? { origin: target.origin } : {}) };
-  if (!p) return { provider, credential: view, status: 'error', latency_ms: 0, method: '-', message: `provider ${provider} is not configured`, ...task };
+  const view = {
+    fingerprint: credential.fingerprint,
+    masked: credential.masked,
+    sources: credential.sources.map((s) => ({ ...s })),
+  };
+  const task: Pick<ProbeResult, 'task' | 'origin' | 'model'> = {
+    ...(target.task !== undefined ? { task: target.task } : {}),
+    ...(target.origin !== undefined ? { origin: target.origin } : {}),
+  };
+  if (!p)
+    return {
+      provider,
+      credential: view,
+      status: 'error',
+      latency_ms: 0,
+      method: '-',
+      message: `provider ${provider} is not configured`,
+      ...task,
+    };
   const model = target.model || probeModel(deps.loaded, provider);
   const adapter = deps.adapterFor(p.type);
   const baseUrl = target.baseUrl ?? p.base_url;
-  const ctx: SendContext = { provider, baseUrl, apiKey: credential.secret, headers: p.headers, timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS) };
+  const ctx: SendContext = {
+    provider,
+    baseUrl,
+    apiKey: credential.secret,
+    headers: p.headers,
+    timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS),
+  };
   if (p.auth !== undefined) ctx.auth = authHeaderFor(p.type, p.auth);
   const proxy = proxyFor(p, provider, baseUrl, deps.loaded.env, deps.loaded.dotenv);
   if (proxy !== undefined) ctx.proxy = proxy;
@@ -173,23 +227,69 @@ export async function probeCredential(deps: ProbeDeps, given: Credential, target
   if (model) task.model = model;
   // Read before any failure is recorded: what a rejection means depends on the key's state until now.
   const before = deps.store.getHealth(credential.fingerprint);
-  const sent = await sendAsTheRouterWould(deps, credential, model ? () => adapter.send({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, ctx) : () => adapter.listModels(ctx));
+  const sent = await sendAsTheRouterWould(
+    deps,
+    credential,
+    model
+      ? () => adapter.send({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, ctx)
+      : () => adapter.listModels(ctx),
+  );
   if (sent.err === undefined) {
-    if (!model) return { ...listedOnly(deps, credential, now()), provider, credential: view, latency_ms: now() - started, method, ...task };
+    if (!model)
+      return {
+        ...listedOnly(deps, credential, now()),
+        provider,
+        credential: view,
+        latency_ms: now() - started,
+        method,
+        ...task,
+      };
     if (deps.record) deps.pool.recordSuccess(credential);
-    const retried = sent.retries > 0 ? `accepted on retry ${sent.retries} (rejected before it: a transient rejection, which the router retries too)` : 'accepted';
+    const retried =
+      sent.retries > 0
+        ? `accepted on retry ${sent.retries} (rejected before it: a transient rejection, which the router retries too)`
+        : 'accepted';
     const aside = deps.record ? undefined : setAside(before, now());
     // Not recorded: the router keeps skipping it until its own probe or a reset, and should be told so.
-    const message = aside ? `${retried}, but not recorded, so the router still skips it (${aside}); run with --record, or \`switchyard auth reset ${provider} ${credential.fingerprint}\`, to put it back in use` : retried;
-    return { provider, credential: view, status: 'valid', latency_ms: now() - started, method, message, ...(aside ? { set_aside: aside } : {}), ...task };
+    const message = aside
+      ? `${retried}, but not recorded, so the router still skips it (${aside}); run with --record, or \`switchyard auth reset ${provider} ${credential.fingerprint}\`, to put it back in use`
+      : retried;
+    return {
+      provider,
+      credential: view,
+      status: 'valid',
+      latency_ms: now() - started,
+      method,
+      message,
+      ...(aside ? { set_aside: aside } : {}),
+      ...task,
+    };
   }
   const err = sent.err;
   const verdict = err.kind === 'auth_rejected' && err.blocked === undefined ? authVerdict(before, started) : undefined;
   const status = verdict !== undefined ? REJECTION[verdict].status : probeStatus(err);
   const health = deps.record ? record(deps, credential, err, status, now()) : undefined;
   const until = deps.record ? health?.until : serverReset(err, now());
-  const message = probeMessage(deps, { credential, err, model, before, until, target, retries: sent.retries, recorded: deps.record === true });
-  const result: ProbeResult = { provider, credential: view, status, latency_ms: now() - started, method, kind: err.kind, message, ...task };
+  const message = probeMessage(deps, {
+    credential,
+    err,
+    model,
+    before,
+    until,
+    target,
+    retries: sent.retries,
+    recorded: deps.record === true,
+  });
+  const result: ProbeResult = {
+    provider,
+    credential: view,
+    status,
+    latency_ms: now() - started,
+    method,
+    kind: err.kind,
+    message,
+    ...task,
+  };
   if (err.status !== undefined) result.http_status = err.status;
   if (err.blocked !== undefined) result.blocked = err.blocked;
   if (verdict !== undefined) result.verdict = verdict;
@@ -202,7 +302,11 @@ export async function probeCredential(deps: ProbeDeps, given: Credential, target
  * one transient 401 (seed 002) must not make `auth test` or `doctor` call it rejected while every request through
  * the router would have gone through. Recording, each rejection retried is recorded as the router records it.
  */
-async function sendAsTheRouterWould(deps: ProbeDeps, credential: Credential, send: () => Promise<unknown>): Promise<{ err?: UpstreamError; retries: number }> {
+async function sendAsTheRouterWould(
+  deps: ProbeDeps,
+  credential: Credential,
+  send: () => Promise<unknown>,
+): Promise<{ err?: UpstreamError; retries: number }> {
   const retry = deps.loaded.config.retry;
   const now = deps.now ?? Date.now;
   for (let retries = 0; ; retries++) {
@@ -212,9 +316,19 @@ async function sendAsTheRouterWould(deps: ProbeDeps, credential: Credential, sen
     } catch (err) {
       if (!UpstreamError.isInstance(err)) throw err;
       if (err.kind !== 'auth_rejected' || err.blocked !== undefined) return { err, retries };
-      const wait = authRetryWait(authVerdict(deps.store.getHealth(credential.fingerprint), now()), retries, retry, Math.random, PROBE_TIMEOUT_MS);
+      const wait = authRetryWait(
+        authVerdict(deps.store.getHealth(credential.fingerprint), now()),
+        retries,
+        retry,
+        Math.random,
+        PROBE_TIMEOUT_MS,
+      );
       if (wait === undefined) return { err, retries };
-      if (deps.record) deps.pool.recordFailure(credential, { kind: 'auth_rejected', ...(err.providerMessage ? { message: err.providerMessage } : {}) });
+      if (deps.record)
+        deps.pool.recordFailure(credential, {
+          kind: 'auth_rejected',
+          ...(err.providerMessage ? { message: err.providerMessage } : {}),
+        });
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
@@ -225,11 +339,19 @@ async function sendAsTheRouterWould(deps: ProbeDeps, credential: Credential, sen
  * quota or rate limits. So it records nothing: no success (which would make a dead key "known-good", buying it
  * auth retries on the next chat), and no clearing of a rejection or cooldown the chat calls recorded.
  */
-function listedOnly(deps: ProbeDeps, credential: Credential, now: number): Pick<ProbeResult, 'status' | 'message' | 'set_aside'> {
+function listedOnly(
+  deps: ProbeDeps,
+  credential: Credential,
+  now: number,
+): Pick<ProbeResult, 'status' | 'message' | 'set_aside'> {
   const aside = setAside(deps.store.getHealth(credential.fingerprint), now);
-  if (aside) return { status: 'accepted', message: `${LISTED_ONLY}, so its state is unchanged: ${aside}`, set_aside: aside };
+  if (aside)
+    return { status: 'accepted', message: `${LISTED_ONLY}, so its state is unchanged: ${aside}`, set_aside: aside };
   const provider = credential.provider;
-  return { status: 'accepted', message: `${LISTED_ONLY}; to test it with a one-token chat, name a model for ${provider} (a route, or providers.${provider}.models)` };
+  return {
+    status: 'accepted',
+    message: `${LISTED_ONLY}; to test it with a one-token chat, name a model for ${provider} (a route, or providers.${provider}.models)`,
+  };
 }
 
 /** Why the router still skips this key (`rejected (never accepted); next probe at …`, `out of quota until …`). */
@@ -246,7 +368,13 @@ function serverReset(err: UpstreamError, now: number): number | undefined {
 }
 
 /** With --record: the outcome as the router records a request's. */
-function record(deps: ProbeDeps, credential: Credential, err: UpstreamError, status: ProbeStatus, now: number): HealthRecord | undefined {
+function record(
+  deps: ProbeDeps,
+  credential: Credential,
+  err: UpstreamError,
+  status: ProbeStatus,
+  now: number,
+): HealthRecord | undefined {
   const pool = deps.pool;
   const message = err.providerMessage ? { message: err.providerMessage } : {};
   if (status === 'valid') return pool.recordSuccess(credential);
@@ -256,12 +384,19 @@ function record(deps: ProbeDeps, credential: Credential, err: UpstreamError, sta
   // A rejection the retries did not clear is recorded as the router records it (AUTH_RULES): a known-good key rests
   // as auth suspect, one rejected again since is revoked.
   if (err.kind === 'auth_rejected' && err.blocked === undefined) {
-    return pool.recordFailure(credential, { kind: AUTH_RULES[authVerdict(deps.store.getHealth(credential.fingerprint), now)].report, ...message });
+    return pool.recordFailure(credential, {
+      kind: AUTH_RULES[authVerdict(deps.store.getHealth(credential.fingerprint), now)].report,
+      ...message,
+    });
   }
   if (status === 'rejected') return pool.recordFailure(credential, { kind: 'auth_rejected', ...message });
   if (err.kind === 'quota' || err.kind === 'rate_limited') {
     const resetAt = serverReset(err, now);
-    return pool.recordFailure(credential, { kind: err.kind, ...(resetAt !== undefined ? { resetAt } : {}), ...message });
+    return pool.recordFailure(credential, {
+      kind: err.kind,
+      ...(resetAt !== undefined ? { resetAt } : {}),
+      ...message,
+    });
   }
   // unreachable / provider errors say nothing about the key: its health is left alone.
   return undefined;
@@ -297,27 +432,46 @@ function probeMessage(deps: ProbeDeps, f: FailedProbe): string {
   const { credential, err } = f;
   const status = probeStatus(err);
   if (status === 'model_unavailable') return modelUnavailableMessage(credential.provider, f);
-  if (status === 'valid') return `accepted (the test request itself failed: ${err.kind}${err.providerMessage ? `: ${err.providerMessage}` : ''})`;
+  if (status === 'valid')
+    return `accepted (the test request itself failed: ${err.kind}${err.providerMessage ? `: ${err.providerMessage}` : ''})`;
   const now = deps.now?.() ?? Date.now();
   const p = deps.loaded.config.providers[credential.provider];
   const baseUrl = f.target.baseUrl ?? p?.base_url;
   const facts: FailureFacts = {
-    kind: err.kind, provider: credential.provider, key: { masked: credential.masked, sources: credential.sources }, providerMessage: err.providerMessage,
-    ...(f.model ? { model: f.model } : {}), ...(baseUrl !== undefined ? { baseUrl } : {}), ...(err.status !== undefined ? { status: err.status } : {}),
-    ...(err.code !== undefined ? { code: err.code } : {}), ...(err.blocked !== undefined ? { blocked: err.blocked } : {}), ...(err.via !== undefined ? { via: err.via } : {}), ...(f.until !== undefined ? { until: f.until } : {}),
-    ...(deps.timeZone ? { timeZone: deps.timeZone } : {}), now, ...(f.recorded ? {} : { recorded: false }),
+    kind: err.kind,
+    provider: credential.provider,
+    key: { masked: credential.masked, sources: credential.sources },
+    providerMessage: err.providerMessage,
+    ...(f.model ? { model: f.model } : {}),
+    ...(baseUrl !== undefined ? { baseUrl } : {}),
+    ...(err.status !== undefined ? { status: err.status } : {}),
+    ...(err.code !== undefined ? { code: err.code } : {}),
+    ...(err.blocked !== undefined ? { blocked: err.blocked } : {}),
+    ...(err.via !== undefined ? { via: err.via } : {}),
+    ...(f.until !== undefined ? { until: f.until } : {}),
+    ...(deps.timeZone ? { timeZone: deps.timeZone } : {}),
+    now,
+    ...(f.recorded ? {} : { recorded: false }),
   };
   // A task's own base_url is set in the task, not under the provider: name the setting that holds it.
-  if (f.target.baseUrl !== undefined && f.target.task !== undefined) facts.baseUrlSetting = `auxiliary.${f.target.task}.base_url`;
+  if (f.target.baseUrl !== undefined && f.target.task !== undefined)
+    facts.baseUrlSetting = `auxiliary.${f.target.task}.base_url`;
   if (err.kind === 'auth_rejected') Object.assign(facts, rejectionFacts(deps, f.before, now, f.retries, f.until));
   return explainFailure(facts);
 }
 
-function rejectionFacts(deps: ProbeDeps, before: HealthRecord | undefined, now: number, retries: number, until: number | undefined): Partial<FailureFacts> {
+function rejectionFacts(
+  deps: ProbeDeps,
+  before: HealthRecord | undefined,
+  now: number,
+  retries: number,
+  until: number | undefined,
+): Partial<FailureFacts> {
   const verdict = authVerdict(before, now);
   const facts: Partial<FailureFacts> = { verdict, retries };
   // A known-good key given up on rests as auth suspect from now, probed now and then (as the router says it).
-  if (verdict === 'known_good' && until !== undefined) facts.probeEveryMs = suspectProbeInterval(deps.loaded.config.cooldowns);
+  if (verdict === 'known_good' && until !== undefined)
+    facts.probeEveryMs = suspectProbeInterval(deps.loaded.config.cooldowns);
   if (before?.last_success_at !== undefined) facts.lastSuccessAt = before.last_success_at;
   const since = suspectSince(before);
   if (verdict === 'revoked' && since !== undefined) facts.rejectedSince = since;

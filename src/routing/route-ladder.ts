@@ -24,8 +24,7 @@ import { authRecovery, withToken } from './mint-step.ts';
 import { RouteRun, type Step } from './route-run.ts';
 
 export type RouteOutcome<T> =
-  | { ok: true; value: T; credential: Credential }
-  | { ok: false; failure: RouteFailure; contextWindow?: number };
+  { ok: true; value: T; credential: Credential } | { ok: false; failure: RouteFailure; contextWindow?: number };
 
 function contextWindowOf(ctx: CallContext, route: RouteSpec): number | undefined {
   return ctx.loaded.config.providers[route.provider]?.models[route.model]?.context_window;
@@ -42,11 +41,28 @@ function invalidRoute(ctx: CallContext, route: RouteSpec, why: string): RouteOut
 
 /** `deadline`: when this route must give up (its share of a task's deadline, see runChain); else the provider's
  * timeout bounds each attempt. `later`: whether a later route of the chain could answer now (COOLING_WAIT_RULE). */
-export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Sender<T>, deadline?: number, later: () => LaterRoutes = () => 'none_can_serve_now'): Promise<RouteOutcome<T>> {
+export async function runRoute<T>(
+  route: RouteSpec,
+  ctx: CallContext,
+  send: Sender<T>,
+  deadline?: number,
+  later: () => LaterRoutes = () => 'none_can_serve_now',
+): Promise<RouteOutcome<T>> {
   const provider = ctx.loaded.config.providers[route.provider];
-  if (route.invalid || !provider) return invalidRoute(ctx, route, route.invalid ?? `provider ${route.provider} is not configured (there is no providers.${route.provider})`);
+  if (route.invalid || !provider)
+    return invalidRoute(
+      ctx,
+      route,
+      route.invalid ?? `provider ${route.provider} is not configured (there is no providers.${route.provider})`,
+    );
   const started = ctx.now();
-  const run = new RouteRun({ ctx, route, provider, deadline: deadline ?? ctx.deadline ?? started + provider.timeout, later });
+  const run = new RouteRun({
+    ctx,
+    route,
+    provider,
+    deadline: deadline ?? ctx.deadline ?? started + provider.timeout,
+    later,
+  });
   for (;;) {
     const now = ctx.now();
     if (now >= run.deadline) return { ok: false, failure: deadlinePassed(run) };
@@ -61,7 +77,10 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
       continue;
     }
     // A key is sent as it is; only a minted credential waits for its token (mint-step.ts).
-    const ready = picked.credential.minted === undefined ? { ok: true as const, credential: picked.credential } : await withToken(run, picked.credential);
+    const ready =
+      picked.credential.minted === undefined
+        ? { ok: true as const, credential: picked.credential }
+        : await withToken(run, picked.credential);
     if (!ready.ok) {
       ctx.breakers.release(route.provider);
       if (ready.step.next === 'done') return { ok: false, failure: ready.step.failure };
@@ -72,7 +91,10 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
     const result = await tryOnce(run, cred, send);
     if (result.ok) return result;
     const step = await afterFailure(run, cred, result.error);
-    if (step.next === 'done') return step.contextWindow !== undefined ? { ok: false, failure: step.failure, contextWindow: step.contextWindow } : { ok: false, failure: step.failure };
+    if (step.next === 'done')
+      return step.contextWindow !== undefined
+        ? { ok: false, failure: step.failure, contextWindow: step.contextWindow }
+        : { ok: false, failure: step.failure };
   }
 }
 
@@ -83,21 +105,37 @@ export async function runRoute<T>(route: RouteSpec, ctx: CallContext, send: Send
 function retryOrPick(run: RouteRun, cred: Credential): PickResult {
   const { ctx } = run;
   const u = usability(ctx.store.getHealth(cred.fingerprint), ctx.now());
-  if ((u.usable && !u.probe) || run.probes.has(cred.fingerprint)) return { ok: true, credential: cred, skipped: [], probe: false };
+  if ((u.usable && !u.probe) || run.probes.has(cred.fingerprint))
+    return { ok: true, credential: cred, skipped: [], probe: false };
   run.exclude.add(cred.fingerprint);
   const err = run.lastError;
   if (err !== undefined) {
-    const said = explainFailure(run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }));
-    run.keyFailures.push({ kind: err.kind, explanation: `${said}; before it was asked again, another request set it aside (${u.why ?? 'unusable'})` });
+    const said = explainFailure(
+      run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }),
+    );
+    run.keyFailures.push({
+      kind: err.kind,
+      explanation: `${said}; before it was asked again, another request set it aside (${u.why ?? 'unusable'})`,
+    });
   }
   return pickFor(run.route, pickDeps(ctx), run.exclude);
 }
 
 function pickDeps(ctx: CallContext): Parameters<typeof pickFor>[1] {
-  return { pool: ctx.pool, store: ctx.store, cooldowns: ctx.loaded.config.cooldowns, now: ctx.now, origins: ctx.loaded.origins };
+  return {
+    pool: ctx.pool,
+    store: ctx.store,
+    cooldowns: ctx.loaded.config.cooldowns,
+    now: ctx.now,
+    origins: ctx.loaded.origins,
+  };
 }
 
-async function tryOnce<T>(run: RouteRun, cred: Credential, send: Sender<T>): Promise<{ ok: true; value: T; credential: Credential } | { ok: false; error: UpstreamError }> {
+async function tryOnce<T>(
+  run: RouteRun,
+  cred: Credential,
+  send: Sender<T>,
+): Promise<{ ok: true; value: T; credential: Credential } | { ok: false; error: UpstreamError }> {
   const { ctx, route, provider } = run;
   const adapter = ctx.adapterFor(provider.type);
   ctx.pool.recordUse(cred);
@@ -105,9 +143,17 @@ async function tryOnce<T>(run: RouteRun, cred: Credential, send: Sender<T>): Pro
   const baseUrl = route.baseUrl ?? provider.base_url;
   const timeoutMs = run.startAttempt(startedAt);
   let status: number | undefined;
-  const sendCtx: SendContext = { provider: route.provider, baseUrl, apiKey: cred.secret, headers: provider.headers, timeoutMs, onStatus: (n) => (status = n) };
+  const sendCtx: SendContext = {
+    provider: route.provider,
+    baseUrl,
+    apiKey: cred.secret,
+    headers: provider.headers,
+    timeoutMs,
+    onStatus: (n) => (status = n),
+  };
   if (provider.auth !== undefined) sendCtx.auth = authHeaderFor(provider.type, provider.auth);
-  if (ctx.loaded.config.credentials.strategy === 'most_headroom') sendCtx.onHeaders = (headers) => ctx.pool.recordHeaders(cred, headers);
+  if (ctx.loaded.config.credentials.strategy === 'most_headroom')
+    sendCtx.onHeaders = (headers) => ctx.pool.recordHeaders(cred, headers);
   if (ctx.signal) sendCtx.signal = ctx.signal;
   if (provider.responses_api) sendCtx.responsesApi = true;
   const proxy = proxyFor(provider, route.provider, baseUrl, ctx.loaded.env, ctx.loaded.dotenv);
@@ -118,7 +164,13 @@ async function tryOnce<T>(run: RouteRun, cred: Credential, send: Sender<T>): Pro
     const after = ctx.pool.recordSuccess(cred, startedAt);
     if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(run, cred, before);
     ctx.breakers.recordSuccess(route.provider);
-    run.record({ credential: cred, outcome: 'ok', startedAt, endedAt: ctx.now(), ...(status !== undefined ? { status } : {}) });
+    run.record({
+      credential: cred,
+      outcome: 'ok',
+      startedAt,
+      endedAt: ctx.now(),
+      ...(status !== undefined ? { status } : {}),
+    });
     return { ok: true, value, credential: cred };
   } catch (err) {
     // A caller's abort is not the provider's failure: no health, no breaker, no fallback.
@@ -131,7 +183,13 @@ async function tryOnce<T>(run: RouteRun, cred: Credential, send: Sender<T>): Pro
     if (err.blocked !== undefined && BREAKER_DEAF.has(err.blocked)) ctx.breakers.release(route.provider);
     else ctx.breakers.recordFailure(route.provider, err.kind);
     const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
-    const init = { credential: cred, startedAt, endedAt: ctx.now(), ...failedOutcome(run, err), ...(refusal !== undefined ? { refusal } : {}) };
+    const init = {
+      credential: cred,
+      startedAt,
+      endedAt: ctx.now(),
+      ...failedOutcome(run, err),
+      ...(refusal !== undefined ? { refusal } : {}),
+    };
     run.record(err.status !== undefined ? { ...init, status: err.status } : init);
     return { ok: false, error: err };
   }
@@ -139,13 +197,26 @@ async function tryOnce<T>(run: RouteRun, cred: Credential, send: Sender<T>): Pro
 
 /** A failed attempt's outcome in the trail: its kind, or `max_tokens_clamped` (and to what) when the route is about
  * to send the request again with a lower max_tokens (afterFailure's `lower_max_tokens`). */
-function failedOutcome(run: RouteRun, err: UpstreamError): { outcome: Attempt['outcome']; message?: string; maxTokens?: number } {
+function failedOutcome(
+  run: RouteRun,
+  err: UpstreamError,
+): { outcome: Attempt['outcome']; message?: string; maxTokens?: number } {
   const limit = run.attemptLimit;
-  const said = err.providerMessage ? { message: ownTimeout(err) ? `no answer within ${timeoutWords(run.attemptTimeoutMs, limit.setting, limit.taskMs)}` : err.providerMessage } : {};
+  const said = err.providerMessage
+    ? {
+        message: ownTimeout(err)
+          ? `no answer within ${timeoutWords(run.attemptTimeoutMs, limit.setting, limit.taskMs)}`
+          : err.providerMessage,
+      }
+    : {};
   const lowerTo = routeAction(err.kind, refinementOf(run, err)) === 'lower_max_tokens' ? err.outputLimit : undefined;
   if (lowerTo === undefined) return { outcome: err.kind, ...said };
   const quoted = err.providerMessage ? ` — ${err.providerMessage}` : '';
-  return { outcome: 'max_tokens_clamped', maxTokens: lowerTo, message: `max_tokens is above what ${run.route.model} accepts: sent again with max_tokens ${lowerTo}${quoted}` };
+  return {
+    outcome: 'max_tokens_clamped',
+    maxTokens: lowerTo,
+    message: `max_tokens is above what ${run.route.model} accepts: sent again with max_tokens ${lowerTo}${quoted}`,
+  };
 }
 
 /** Our own timer gave up on the attempt (not a provider's 408 or 504, nor a stream gone idle): the trail says how long
@@ -164,7 +235,10 @@ function refinementOf(run: RouteRun, err: UpstreamError): Refinement | undefined
 
 /** The route's failure with the plain explanation of what the provider said. */
 function failedAsSaid(run: RouteRun, cred: Credential, err: UpstreamError): Step {
-  return { next: 'done', failure: run.fail(err.kind, explainFailure(run.facts(err.kind, run.upstreamFacts(err, cred)))) };
+  return {
+    next: 'done',
+    failure: run.fail(err.kind, explainFailure(run.facts(err.kind, run.upstreamFacts(err, cred)))),
+  };
 }
 
 async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError): Promise<Step> {
@@ -183,8 +257,15 @@ async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError)
       return authRecovery(run, cred, err);
     case 'skip_to_fitting_route': {
       const window = contextWindowOf(run.ctx, run.route);
-      const explanation = explainFailure(run.facts(kind, { ...run.upstreamFacts(err, cred), ...(window !== undefined ? { contextWindow: window } : {}) }));
-      return window !== undefined ? { next: 'done', failure: run.fail(kind, explanation), contextWindow: window } : { next: 'done', failure: run.fail(kind, explanation) };
+      const explanation = explainFailure(
+        run.facts(kind, {
+          ...run.upstreamFacts(err, cred),
+          ...(window !== undefined ? { contextWindow: window } : {}),
+        }),
+      );
+      return window !== undefined
+        ? { next: 'done', failure: run.fail(kind, explanation), contextWindow: window }
+        : { next: 'done', failure: run.fail(kind, explanation) };
     }
     case 'fail_route':
       if (err.modelAccessDenied) return refusedModel(run, cred, err);
@@ -197,17 +278,28 @@ async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError)
 async function retrySameKey(run: RouteRun, cred: Credential, err: UpstreamError): Promise<Step> {
   const { ctx } = run;
   const retry = ctx.loaded.config.retry;
-  const explain = (): string => explainFailure(run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }));
+  const explain = (): string =>
+    explainFailure(
+      run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }),
+    );
   if (run.retries >= retry.max_retries) return { next: 'done', failure: run.fail(err.kind, explain()) };
   // `x-should-retry: false`: the provider says this one will not get better by asking again.
-  if (err.shouldRetry === false) return { next: 'done', failure: run.fail(err.kind, `${explain()} (the provider said not to retry)`) };
+  if (err.shouldRetry === false)
+    return { next: 'done', failure: run.fail(err.kind, `${explain()} (the provider said not to retry)`) };
   const delay = retryDelay({
-    attempt: run.retries, baseMs: retry.base_delay, maxMs: retry.max_delay, rand: ctx.random,
-    remainingMs: run.deadline - ctx.now(), longestServerWaitMs: Math.max(retry.max_delay, retry.max_wait),
+    attempt: run.retries,
+    baseMs: retry.base_delay,
+    maxMs: retry.max_delay,
+    rand: ctx.random,
+    remainingMs: run.deadline - ctx.now(),
+    longestServerWaitMs: Math.max(retry.max_delay, retry.max_wait),
     ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
   });
   if (!delay.wait) {
-    const why = delay.reason === 'deadline' ? `no time left to retry within ${run.deadlineSetting()}` : `the provider asked to wait ${formatDuration(delay.delayMs)}, longer than worth waiting`;
+    const why =
+      delay.reason === 'deadline'
+        ? `no time left to retry within ${run.deadlineSetting()}`
+        : `the provider asked to wait ${formatDuration(delay.delayMs)}, longer than worth waiting`;
     return { next: 'done', failure: run.fail(err.kind, `${explain()} (${why})`) };
   }
   run.retries += 1;
@@ -220,7 +312,10 @@ function deadlinePassed(run: RouteRun): RouteFailure {
   const last = run.keyFailures.at(-1);
   const explanation = explainFailure(run.facts('timeout', { retries: run.retries, ...run.timeoutFacts() }));
   const length = ctx.timeoutMs !== undefined ? ` (${formatDuration(ctx.timeoutMs)})` : '';
-  const failure = run.fail(last?.kind ?? 'timeout', last ? `${last.explanation}; then ${run.deadlineSetting()}${length} ran out` : explanation);
+  const failure = run.fail(
+    last?.kind ?? 'timeout',
+    last ? `${last.explanation}; then ${run.deadlineSetting()}${length} ran out` : explanation,
+  );
   if (last?.likelyTransient) failure.likelyTransient = true;
   return failure;
 }
@@ -238,7 +333,9 @@ function breakerOpen(run: RouteRun): RouteFailure {
   if (last !== undefined && run.previous !== undefined) {
     // A key pinned for its next try is a retry the breaker stopped: counted in run.retries, never sent.
     const retries = run.retryPending && run.retries > 0 ? run.retries - 1 : run.retries;
-    const explanation = explainFailure(run.facts(last.kind, { ...run.upstreamFacts(last, run.previous), retries, ...run.timeoutFacts() }));
+    const explanation = explainFailure(
+      run.facts(last.kind, { ...run.upstreamFacts(last, run.previous), retries, ...run.timeoutFacts() }),
+    );
     return run.fail(last.kind, `${explanation}; ${opened}`);
   }
   return run.fail('breaker_open', opened, at !== undefined ? Math.max(0, at - now) : undefined);

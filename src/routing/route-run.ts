@@ -140,7 +140,14 @@ export class RouteRun {
   sending(cred: Credential): void {
     const prev = this.#previous;
     if (prev && prev.fingerprint !== cred.fingerprint) {
-      this.ctx.events.emit({ type: 'rotate', task: this.ctx.task, provider: this.route.provider, from: prev.masked, to: cred.masked, kind: this.keyFailures.at(-1)?.kind ?? 'rate_limited' });
+      this.ctx.events.emit({
+        type: 'rotate',
+        task: this.ctx.task,
+        provider: this.route.provider,
+        from: prev.masked,
+        to: cred.masked,
+        kind: this.keyFailures.at(-1)?.kind ?? 'rate_limited',
+      });
     }
     this.#previous = cred;
   }
@@ -154,21 +161,35 @@ export class RouteRun {
   }
 
   facts(kind: ErrorKind, extra: Partial<FailureFacts> = {}): FailureFacts {
-    const f: FailureFacts = { kind, provider: this.route.provider, model: this.route.model, origin: this.route.origin, now: this.ctx.now(), ...extra };
+    const f: FailureFacts = {
+      kind,
+      provider: this.route.provider,
+      model: this.route.model,
+      origin: this.route.origin,
+      now: this.ctx.now(),
+      ...extra,
+    };
     if (this.ctx.timeZone !== undefined) f.timeZone = this.ctx.timeZone;
     return f;
   }
 
   /** A timeout's facts: how long the last attempt was given and by which setting. */
   timeoutFacts(): Pick<FailureFacts, 'timeoutMs' | 'timeoutSetting' | 'taskTimeoutMs'> {
-    const f: Pick<FailureFacts, 'timeoutMs' | 'timeoutSetting' | 'taskTimeoutMs'> = { timeoutMs: this.#attemptTimeoutMs, timeoutSetting: this.#attemptLimit.setting };
+    const f: Pick<FailureFacts, 'timeoutMs' | 'timeoutSetting' | 'taskTimeoutMs'> = {
+      timeoutMs: this.#attemptTimeoutMs,
+      timeoutSetting: this.#attemptLimit.setting,
+    };
     if (this.#attemptLimit.taskMs !== undefined) f.taskTimeoutMs = this.#attemptLimit.taskMs;
     return f;
   }
 
   upstreamFacts(err: UpstreamError, cred: Credential): Partial<FailureFacts> {
     const route = this.route;
-    const f: Partial<FailureFacts> = { key: { masked: cred.masked, sources: cred.sources }, baseUrl: route.baseUrl ?? this.provider.base_url, providerMessage: err.providerMessage };
+    const f: Partial<FailureFacts> = {
+      key: { masked: cred.masked, sources: cred.sources },
+      baseUrl: route.baseUrl ?? this.provider.base_url,
+      providerMessage: err.providerMessage,
+    };
     if (err.status !== undefined) f.status = err.status;
     if (err.code !== undefined) f.code = err.code;
     if (err.modelAccessDenied) f.modelAccessDenied = true;
@@ -189,7 +210,12 @@ export class RouteRun {
 
   /** A trail entry and its `attempt` event, carrying the wait before it (and, for a key's attempt, the note). */
   record(init: RecordInit): void {
-    const attempt = makeAttempt({ ...init, route: this.route, waitMs: this.#waitMs, ...(this.#note !== undefined && init.credential !== undefined ? { note: this.#note } : {}) });
+    const attempt = makeAttempt({
+      ...init,
+      route: this.route,
+      waitMs: this.#waitMs,
+      ...(this.#note !== undefined && init.credential !== undefined ? { note: this.#note } : {}),
+    });
     this.#waitMs = 0;
     if (init.credential !== undefined) this.#note = undefined;
     this.ctx.trail.push(attempt);
@@ -199,13 +225,29 @@ export class RouteRun {
   /** The request was sent, then the caller cancelled the call: it stays in the trail (the gateway's log counts what
    * was sent), but no event goes out, since nothing about the provider or its key was learned. */
   recordCancelled(cred: Credential, startedAt: number): void {
-    this.ctx.trail.push(makeAttempt({ route: this.route, credential: cred, outcome: 'cancelled', startedAt, endedAt: this.ctx.now(), waitMs: this.#waitMs }));
+    this.ctx.trail.push(
+      makeAttempt({
+        route: this.route,
+        credential: cred,
+        outcome: 'cancelled',
+        startedAt,
+        endedAt: this.ctx.now(),
+        waitMs: this.#waitMs,
+      }),
+    );
     this.#waitMs = 0;
   }
 
   /** Wait `ms` before the next attempt, with a `retry` event; the next trail entry says how long it waited. */
   async pause(kind: ErrorKind, ms: number, attempt: number): Promise<void> {
-    this.ctx.events.emit({ type: 'retry', task: this.ctx.task, route: routeName(this.route), kind, delay_ms: ms, attempt });
+    this.ctx.events.emit({
+      type: 'retry',
+      task: this.ctx.task,
+      route: routeName(this.route),
+      kind,
+      delay_ms: ms,
+      attempt,
+    });
     await this.ctx.sleep(ms, this.ctx.signal);
     this.#waitMs += ms;
   }
@@ -213,6 +255,8 @@ export class RouteRun {
   /** What set the route's deadline, named so the user knows what to raise: the task's timeout, or, for the main
    * chain, the provider's. */
   deadlineSetting(): string {
-    return this.ctx.timeoutMs === undefined ? `providers.${this.route.provider}.timeout` : `auxiliary.${this.ctx.task}.timeout`;
+    return this.ctx.timeoutMs === undefined
+      ? `providers.${this.route.provider}.timeout`
+      : `auxiliary.${this.ctx.task}.timeout`;
   }
 }

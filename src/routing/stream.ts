@@ -20,7 +20,11 @@ export interface OpenedStream {
 
 /** `text` and `refusal` (non-empty) and `tool_call_*` are content; `start`, empty text and `finish` are not. */
 export function isContentDelta(e: StreamEvent): boolean {
-  return ((e.type === 'text' || e.type === 'refusal') && e.text.length > 0) || e.type === 'tool_call_start' || e.type === 'tool_call_delta';
+  return (
+    ((e.type === 'text' || e.type === 'refusal') && e.text.length > 0) ||
+    e.type === 'tool_call_start' ||
+    e.type === 'tool_call_delta'
+  );
 }
 
 async function closeQuietly(it: AsyncIterator<StreamEvent>): Promise<void> {
@@ -33,14 +37,24 @@ async function closeQuietly(it: AsyncIterator<StreamEvent>): Promise<void> {
 
 /** The streaming Sender: one attempt = open the stream and read up to the first content delta (or the finish). */
 export function streamSender(request: Omit<ChatRequest, 'model'>): Sender<OpenedStream> {
-  return async (adapter: ProviderAdapter, ctx: SendContext, route: RouteSpec, adjust: RequestAdjustments): Promise<OpenedStream> => {
+  return async (
+    adapter: ProviderAdapter,
+    ctx: SendContext,
+    route: RouteSpec,
+    adjust: RequestAdjustments,
+  ): Promise<OpenedStream> => {
     const iterator = adapter.stream(requestFor(request, route, adjust), ctx)[Symbol.asyncIterator]();
     const held: StreamEvent[] = [];
     try {
       for (;;) {
         const r = await iterator.next();
         // Ending with neither content nor a finish is a cut before commit: an ordinary, retryable failure.
-        if (r.done) throw upstreamError({ kind: 'connection', provider: ctx.provider, providerMessage: 'the stream ended before any content' });
+        if (r.done)
+          throw upstreamError({
+            kind: 'connection',
+            provider: ctx.provider,
+            providerMessage: 'the stream ended before any content',
+          });
         held.push(r.value);
         if (isContentDelta(r.value) || r.value.type === 'finish') return { iterator, held };
       }
@@ -74,15 +88,30 @@ function midStreamError(ctx: CallContext, route: RouteSpec, err: unknown, starte
   }
   if (UpstreamError.isInstance(err) && err.status !== undefined) attempt.status = err.status;
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
-  if (kind === 'connection' || kind === 'timeout' || kind === 'server') ctx.breakers.recordFailure(route.provider, kind);
-  const explanation = `${ctx.task}: the answer from ${routeName(route)} broke off after it had started (${kind}${detail ? `: ${detail}` : ''}); `
-    + 'a stream is never switched to another route once content has been delivered — ask again';
+  if (kind === 'connection' || kind === 'timeout' || kind === 'server')
+    ctx.breakers.recordFailure(route.provider, kind);
+  const explanation =
+    `${ctx.task}: the answer from ${routeName(route)} broke off after it had started (${kind}${detail ? `: ${detail}` : ''}); ` +
+    'a stream is never switched to another route once content has been delivered — ask again';
   ctx.events.emit({ type: 'give_up', task: ctx.task, kind, message: explanation });
-  return new SwitchyardError({ task: ctx.task, kind, explanation, trail: ctx.trail, failures: [{ route: routeName(route), kind, explanation }], midStream: true, cause: err });
+  return new SwitchyardError({
+    task: ctx.task,
+    kind,
+    explanation,
+    trail: ctx.trail,
+    failures: [{ route: routeName(route), kind, explanation }],
+    midStream: true,
+    cause: err,
+  });
 }
 
 /** The caller's iterator over a committed stream. */
-export async function* committedEvents(ctx: CallContext, route: RouteSpec, opened: OpenedStream, onBroken: () => void = () => {}): AsyncGenerator<StreamEvent> {
+export async function* committedEvents(
+  ctx: CallContext,
+  route: RouteSpec,
+  opened: OpenedStream,
+  onBroken: () => void = () => {},
+): AsyncGenerator<StreamEvent> {
   const startedAt = ctx.now();
   let finished = false;
   let drained = false;

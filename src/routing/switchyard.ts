@@ -100,7 +100,8 @@ class Router implements Switchyard {
   constructor(options: SwitchyardOptions) {
     // A library caller may hand anything (a plain config object, a path, a promise): say what to pass, here rather
     // than as a TypeError deep inside the first call.
-    if (options === null || typeof options !== 'object') throw new UserError('createSwitchyard needs options: createSwitchyard({ config: loadConfig() })');
+    if (options === null || typeof options !== 'object')
+      throw new UserError('createSwitchyard needs options: createSwitchyard({ config: loadConfig() })');
     assertLoadedConfig(options.config, 'createSwitchyard({ config }): config');
     this.#loaded = options.config;
     this.#logger = options.logger ?? silentLogger();
@@ -110,14 +111,22 @@ class Router implements Switchyard {
     this.#adapterFor = options.adapterFor ?? defaultAdapterFor;
     this.#timeZone = options.timeZone;
     this.#ownsStore = options.store === undefined;
-    this.store = options.store ?? openStore({ kind: options.config.config.gateway.state, env: { ...options.config.env } });
+    this.store =
+      options.store ?? openStore({ kind: options.config.config.gateway.state, env: { ...options.config.env } });
     // Said once, for a store it opened itself: which file (or Redis) keeps the health, so a CLI reset or another
     // process can be pointed at the same one. A caller that passed its own knows.
-    if (options.store === undefined) this.#logger.info({ store: this.store.kind, location: this.store.location }, `state store: ${this.store.kind} at ${this.store.location}`);
+    if (options.store === undefined)
+      this.#logger.info(
+        { store: this.store.kind, location: this.store.location },
+        `state store: ${this.store.kind} at ${this.store.location}`,
+      );
     this.breakers = new Breakers(options.breaker, this.#now, this.store);
     this.breakers.onChange((provider, state) => {
       this.events.emit({ type: 'breaker', provider, state });
-      this.#logger[state === 'open' ? 'warn' : 'info']({ provider, state }, `circuit breaker for ${provider} is ${state.replace('_', '-')}`);
+      this.#logger[state === 'open' ? 'warn' : 'info'](
+        { provider, state },
+        `circuit breaker for ${provider} is ${state.replace('_', '-')}`,
+      );
     });
     this.events.on(keyLog(this.#logger, this.#now));
     // Another replica opened or closed a breaker (shared state): take it on now, so this replica's logs and metrics
@@ -133,7 +142,14 @@ class Router implements Switchyard {
       // "Not using the first credential": the pool says it once per change; we log it and tell subscribers.
       onNotice: (notice) => {
         this.#logger[notice.level](notice.message);
-        if (notice.code === 'credential_switch') this.events.emit({ type: 'credential_switch', provider: notice.provider, from: notice.from, to: notice.to, message: notice.message });
+        if (notice.code === 'credential_switch')
+          this.events.emit({
+            type: 'credential_switch',
+            provider: notice.provider,
+            from: notice.from,
+            to: notice.to,
+            message: notice.message,
+          });
       },
     });
     this.pool.minter.onEvent = mintLog(this.#logger);
@@ -164,7 +180,8 @@ class Router implements Switchyard {
   chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled>;
   async chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled> {
     // After close() the store takes no more writes: a call would run, but the health it learns would be lost.
-    if (this.#closed) throw new UserError('this Switchyard was closed; create another with createSwitchyard() to make more calls');
+    if (this.#closed)
+      throw new UserError('this Switchyard was closed; create another with createSwitchyard() to make more calls');
     // Shared state (Redis) is read before the first call picks a key; after that, one boolean per call.
     if (!this.#storeReady) await this.#waitForStore();
     const loaded = this.#loaded;
@@ -175,7 +192,11 @@ class Router implements Switchyard {
       return { status: 'disabled', task, reason: plan.reason, trail: [] };
     }
     const ctx = this.#context(loaded, task, plan, options);
-    const input = { routes: plan.routes, estimatedTokens: estimateTokens(options.messages, options.estimated_tokens), explicitEstimate: options.estimated_tokens !== undefined };
+    const input = {
+      routes: plan.routes,
+      estimatedTokens: estimateTokens(options.messages, options.estimated_tokens),
+      explicitEstimate: options.estimated_tokens !== undefined,
+    };
     const request = requestOf(options);
     try {
       if (options.stream) {
@@ -183,14 +204,24 @@ class Router implements Switchyard {
         const route = answeredBy(done.route);
         // The trail was logged when the stream started (below); a break after that changes it, so it is logged again.
         const logBroken = (): void => {
-          if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail (the stream broke off)');
+          if (this.#logger.isLevelEnabled('debug'))
+            this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail (the stream broke off)');
         };
-        return { status: 'ok', task, ...route, trail: ctx.trail, events: committedEvents(ctx, done.route, done.value, logBroken) };
+        return {
+          status: 'ok',
+          task,
+          ...route,
+          trail: ctx.trail,
+          events: committedEvents(ctx, done.route, done.value, logBroken),
+        };
       }
-      const done = await runChain(ctx, input, (adapter, sendCtx, route, adjust) => adapter.send(requestFor(request, route, adjust), sendCtx));
+      const done = await runChain(ctx, input, (adapter, sendCtx, route, adjust) =>
+        adapter.send(requestFor(request, route, adjust), sendCtx),
+      );
       return { status: 'ok', task, ...answeredBy(done.route), response: done.value, trail: ctx.trail };
     } finally {
-      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail');
+      if (this.#logger.isLevelEnabled('debug'))
+        this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail');
     }
   }
 
@@ -216,10 +247,24 @@ class Router implements Switchyard {
     return plan;
   }
 
-  #context(loaded: LoadedConfig, task: string, plan: Extract<TaskPlan, { status: 'chain' }>, options: ChatOptions): CallContext {
+  #context(
+    loaded: LoadedConfig,
+    task: string,
+    plan: Extract<TaskPlan, { status: 'chain' }>,
+    options: ChatOptions,
+  ): CallContext {
     const ctx: CallContext = {
-      task, loaded, pool: this.pool, store: this.store, breakers: this.breakers, adapterFor: this.#adapterFor,
-      events: this.events, trail: options.trail ?? [], now: this.#now, sleep: this.#sleep, random: this.#random,
+      task,
+      loaded,
+      pool: this.pool,
+      store: this.store,
+      breakers: this.breakers,
+      adapterFor: this.#adapterFor,
+      events: this.events,
+      trail: options.trail ?? [],
+      now: this.#now,
+      sleep: this.#sleep,
+      random: this.#random,
     };
     if (plan.timeoutMs !== undefined) {
       ctx.deadline = this.#now() + plan.timeoutMs;

@@ -19,7 +19,12 @@ export type TaskChain =
   | { task: string; status: 'disabled' | 'broken'; reason: string; routes: [] };
 
 export function chainRoute(r: RouteSpec): ChainRoute {
-  return { route: `${r.provider}/${r.model}`, provider: r.provider, origin: r.origin, ...(r.invalid !== undefined ? { invalid: r.invalid } : {}) };
+  return {
+    route: `${r.provider}/${r.model}`,
+    provider: r.provider,
+    origin: r.origin,
+    ...(r.invalid !== undefined ? { invalid: r.invalid } : {}),
+  };
 }
 
 export function taskChain(config: Config, task: string): TaskChain {
@@ -48,12 +53,17 @@ export function originLabel(task: string, origin: string): string {
 
 /** `mimo/mimo-v2.5-pro (main) → deepseek/deepseek-chat (fallback[0]) → claude/claude-haiku-4-5 (fallback_chain[0])`;
  * `mark` adds a suffix to a route (doctor's ✗). */
-export function chainText(task: string, routes: readonly Pick<ChainRoute, 'route' | 'origin'>[], mark: (index: number) => string = () => ''): string {
+export function chainText(
+  task: string,
+  routes: readonly Pick<ChainRoute, 'route' | 'origin'>[],
+  mark: (index: number) => string = () => '',
+): string {
   return routes.map((r, i) => `${r.route} (${originLabel(task, r.origin)})${mark(i)}`).join(' → ');
 }
 
 /** One line per task: `title_generation: mimo/… (main) → …`, or why it has no chain. */
 export function taskChainLine(c: TaskChain): string {
-  if (c.status === 'chain') return `${c.task}: ${chainText(c.task, c.routes, (i) => (c.routes[i]?.invalid !== undefined ? ' ✗' : ''))}`;
+  if (c.status === 'chain')
+    return `${c.task}: ${chainText(c.task, c.routes, (i) => (c.routes[i]?.invalid !== undefined ? ' ✗' : ''))}`;
   return `${c.task}: ${c.status} (${c.reason})`;
 }

@@ -8,8 +8,15 @@ export function routeName(route: { provider: string; model: string }): string {
   return `${route.provider}/${route.model}`;
 }
 
-export function credentialView(c: Pick<Credential, 'fingerprint' | 'masked' | 'sources'>): NonNullable<Attempt['credential']> {
-  return { fingerprint: c.fingerprint, masked: c.masked, sources: [...new Set(c.sources.map((s) => s.kind))], from: c.sources.map((s) => ({ ...s })) };
+export function credentialView(
+  c: Pick<Credential, 'fingerprint' | 'masked' | 'sources'>,
+): NonNullable<Attempt['credential']> {
+  return {
+    fingerprint: c.fingerprint,
+    masked: c.masked,
+    sources: [...new Set(c.sources.map((s) => s.kind))],
+    from: c.sources.map((s) => ({ ...s })),
+  };
 }
 
 export interface AttemptInit {

@@ -101,12 +101,27 @@ export type LadderEvent =
   /** A key set aside: cooling (rate_limited, quota, auth_suspect) or rejected until its next probe. `credential`
    * says where the key came from and its masked form (`config key sk-…a1b2`). */
   /** `revoked`: a key that worked before, rejected again with no success since its suspicion (set aside as rejected). */
-  | { type: 'cooldown'; provider: string; fingerprint: string; masked: string; credential: string; reason: CoolingReason | 'rejected' | 'revoked'; until: number;
+  | {
+      type: 'cooldown';
+      provider: string;
+      fingerprint: string;
+      masked: string;
+      credential: string;
+      reason: CoolingReason | 'rejected' | 'revoked';
+      until: number;
       /** What the provider said, when a key is set aside for its auth (`HTTP 401: Your authentication token has been
        * invalidated.`); scrubbed like every provider message. */
-      said?: string }
+      said?: string;
+    }
   /** A key that was set aside answered again (`after`: why it had been set aside). */
-  | { type: 'recovered'; provider: string; fingerprint: string; masked: string; credential: string; after: CoolingReason | 'rejected' }
+  | {
+      type: 'recovered';
+      provider: string;
+      fingerprint: string;
+      masked: string;
+      credential: string;
+      after: CoolingReason | 'rejected';
+    }
   | { type: 'fallback'; task: string; from: string; to: string; kind: RouteFailureKind }
   | { type: 'give_up'; task: string; kind: RouteFailureKind; message: string }
   | { type: 'breaker'; provider: string; state: 'open' | 'half_open' | 'closed' }

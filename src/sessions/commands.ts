@@ -6,7 +6,11 @@ export const COMMANDS = [
   { name: 'model', usage: '/model [provider/model|default]', help: 'show or set the route for this session' },
   { name: 'session', usage: '/session', help: 'show the session id, route and prompt size' },
   { name: 'help', usage: '/help', help: 'this list' },
-  { name: 'quit', usage: '/quit', help: 'leave (Ctrl-C at the prompt or Ctrl-D too); Ctrl-C during an answer cancels it' },
+  {
+    name: 'quit',
+    usage: '/quit',
+    help: 'leave (Ctrl-C at the prompt or Ctrl-D too); Ctrl-C during an answer cancels it',
+  },
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number]['name'];

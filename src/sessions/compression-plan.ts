@@ -10,8 +10,7 @@ export interface CompressionSettings {
 }
 
 export type CompressionPlan =
-  | { ok: true; head: MessageRecord[]; middle: MessageRecord[]; tail: MessageRecord[] }
-  | { ok: false; why: string };
+  { ok: true; head: MessageRecord[]; middle: MessageRecord[]; tail: MessageRecord[] } | { ok: false; why: string };
 
 /** Summarising a single message saves nothing worth a model call. */
 export const MIN_MIDDLE_MESSAGES = 2;
@@ -45,7 +44,7 @@ export function planCompression(messages: readonly MessageRecord[], settings: Co
 }
 
 const SUMMARY_INSTRUCTIONS =
-  'You compress the middle of a long conversation so it can continue within the model\'s context window. ' +
+  "You compress the middle of a long conversation so it can continue within the model's context window. " +
   'Summarise the messages below: keep every fact, decision, name, number, file path and open question the ' +
   'conversation may need later; drop pleasantries and repetition. Write the summary as plain prose or a short ' +
   'list, in the language of the conversation. Reply with the summary only.';

@@ -5,7 +5,14 @@
 import { fallbackReason, type FallbackReason } from './fallback-note.ts';
 import type { CompressionTaskConfig, Route } from '../config/schema.ts';
 import type { ChatBackend } from './backend.ts';
-import { coveredCount, MIN_MIDDLE_MESSAGES, omissionContent, planCompression, summaryContent, summaryRequest } from './compression-plan.ts';
+import {
+  coveredCount,
+  MIN_MIDDLE_MESSAGES,
+  omissionContent,
+  planCompression,
+  summaryContent,
+  summaryRequest,
+} from './compression-plan.ts';
 import type { MessageRecord } from '../state/types.ts';
 import { SwitchyardError } from '../routing/errors.ts';
 import { explainErrorInline, isAbort } from './error-text.ts';
@@ -35,7 +42,12 @@ export interface CompressOptions {
  * the messages after it, so a middle too long for the task's routes is taken a part at a time (summariseFitting). */
 const MAX_PASSES = 4;
 
-export async function compressSession(session: ChatSession, backend: ChatBackend, settings: CompressionTaskConfig, options: CompressOptions = {}): Promise<CompressOutcome> {
+export async function compressSession(
+  session: ChatSession,
+  backend: ChatBackend,
+  settings: CompressionTaskConfig,
+  options: CompressOptions = {},
+): Promise<CompressOutcome> {
   const before = session.promptTokens();
   let done: Extract<CompressOutcome, { status: 'summarised' }> | undefined;
   let failed: { count: number; explanation: string; first: number; last: number } | undefined;
@@ -51,7 +63,8 @@ export async function compressSession(session: ChatSession, backend: ChatBackend
       // After a pass of this compression, the middle starts with its summary: what is left is what comes after it.
       const rest = done ? plan.middle.slice(1) : plan.middle;
       const [from, to] = [rest[0], rest.at(-1)];
-      if (from && to) failed = { count: coveredCount(rest), explanation: summary.explanation, first: from.seq, last: to.seq };
+      if (from && to)
+        failed = { count: coveredCount(rest), explanation: summary.explanation, first: from.seq, last: to.seq };
       break;
     }
     // The running total: an earlier summary in the part counts the messages it stands for.
@@ -59,17 +72,32 @@ export async function compressSession(session: ChatSession, backend: ChatBackend
     const end = summary.part.at(-1) ?? first;
     session.replaceRange(first.seq, end.seq, summaryContent(count, summary.text), 'summary');
     const fellBack = summary.fellBack ?? done?.fellBack;
-    done = { status: 'summarised', count, before, after: session.promptTokens(), route: summary.route, ...(fellBack !== undefined ? { fellBack } : {}) };
+    done = {
+      status: 'summarised',
+      count,
+      before,
+      after: session.promptTokens(),
+      route: summary.route,
+      ...(fellBack !== undefined ? { fellBack } : {}),
+    };
     if (summary.part.length === plan.middle.length) break;
   }
   if (!failed) return done ?? { status: 'nothing', why: 'nothing to compress' };
   // What a pass already summarised stays summarised; what is left is kept whole, or left out of the prompt.
   if (!options.mustShrink) return done ?? { status: 'kept', count: failed.count, explanation: failed.explanation };
   session.omitFromPrompt(failed.first, failed.last, omissionContent(failed.count, failed.explanation));
-  return { status: 'omitted', count: failed.count, before, after: session.promptTokens(), explanation: failed.explanation };
+  return {
+    status: 'omitted',
+    count: failed.count,
+    before,
+    after: session.promptTokens(),
+    explanation: failed.explanation,
+  };
 }
 
-type Summary = { ok: true; text: string; route: string; fellBack?: FallbackReason } | { ok: false; explanation: string; tooLong: boolean };
+type Summary =
+  | { ok: true; text: string; route: string; fellBack?: FallbackReason }
+  | { ok: false; explanation: string; tooLong: boolean };
 /** A summary of `part`, the oldest messages of the middle. */
 type PartSummary = Extract<Summary, { ok: true }> & { part: readonly MessageRecord[] };
 
@@ -79,7 +107,11 @@ type PartSummary = Extract<Summary, { ok: true }> & { part: readonly MessageReco
  * one failed summary left a middle that no later compression could send, and the session never had a summary
  * again. `part`: the messages the summary covers, the oldest of the middle.
  */
-async function summariseFitting(backend: ChatBackend, middle: readonly MessageRecord[], options: CompressOptions): Promise<PartSummary | Extract<Summary, { ok: false }>> {
+async function summariseFitting(
+  backend: ChatBackend,
+  middle: readonly MessageRecord[],
+  options: CompressOptions,
+): Promise<PartSummary | Extract<Summary, { ok: false }>> {
   let part = middle;
   for (;;) {
     const summary = await summarise(backend, part, options);
@@ -89,7 +121,11 @@ async function summariseFitting(backend: ChatBackend, middle: readonly MessageRe
   }
 }
 
-async function summarise(backend: ChatBackend, middle: readonly MessageRecord[], options: CompressOptions): Promise<Summary> {
+async function summarise(
+  backend: ChatBackend,
+  middle: readonly MessageRecord[],
+  options: CompressOptions,
+): Promise<Summary> {
   const messages = summaryRequest(middle);
   const { signal, route } = options;
   try {
@@ -101,16 +137,24 @@ async function summarise(backend: ChatBackend, middle: readonly MessageRecord[],
       ...(signal ? { signal } : {}),
       ...(route ? { route } : {}),
     });
-    if (result.status === 'disabled') return { ok: false, explanation: `the compression task is disabled (${result.reason})`, tooLong: false };
+    if (result.status === 'disabled')
+      return { ok: false, explanation: `the compression task is disabled (${result.reason})`, tooLong: false };
     const text = result.response.content.trim();
-    if (text.length === 0) return { ok: false, explanation: `${result.route} returned an empty summary`, tooLong: false };
+    if (text.length === 0)
+      return { ok: false, explanation: `${result.route} returned an empty summary`, tooLong: false };
     const answeredBy = result.route;
     const fellBack = fallbackReason(result.trail, answeredBy);
-    return fellBack === undefined ? { ok: true, text, route: answeredBy } : { ok: true, text, route: answeredBy, fellBack };
+    return fellBack === undefined
+      ? { ok: true, text, route: answeredBy }
+      : { ok: true, text, route: answeredBy, fellBack };
   } catch (err) {
     // The user cancelled (Ctrl-C): leave the history as it was rather than dropping anything.
     if (isAbort(err) || signal?.aborted) throw err;
-    return { ok: false, explanation: explainErrorInline(err), tooLong: SwitchyardError.isInstance(err) && err.kind === 'context_length' };
+    return {
+      ok: false,
+      explanation: explainErrorInline(err),
+      tooLong: SwitchyardError.isInstance(err) && err.kind === 'context_length',
+    };
   }
 }
 

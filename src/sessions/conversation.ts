@@ -86,7 +86,8 @@ export class Conversation {
       }
     }
     this.session.appendAssistant(answer, promptTokens);
-    if (this.titles && this.session.answerCount() === 1 && this.session.titleSource === 'derived') this.startTitleUpgrade();
+    if (this.titles && this.session.answerCount() === 1 && this.session.titleSource === 'derived')
+      this.startTitleUpgrade();
     const answeredBy = result.route;
     // Requests actually sent, as the gateway's x-switchyard-attempts counts them: a route skipped without a call is not one.
     const turn: TurnResult = { answer, route: answeredBy, attempts: sentAttempts(result.trail), trail: result.trail };
@@ -132,7 +133,12 @@ export class Conversation {
       if (outcome.status === 'failed' && !this.titleNoticeGiven) {
         this.titleNoticeGiven = true;
         this.notify(titleFailureLine(outcome));
-      } else if (outcome.status === 'generated' && outcome.fellBack !== undefined && !this.titleNoticeGiven && !this.notedProviders.has(outcome.fellBack.provider)) {
+      } else if (
+        outcome.status === 'generated' &&
+        outcome.fellBack !== undefined &&
+        !this.titleNoticeGiven &&
+        !this.notedProviders.has(outcome.fellBack.provider)
+      ) {
         // The title came, but not from the route tried first: said once (unless the chat's own note already named
         // that provider), or a broken title provider would go unnoticed for ever.
         this.titleNoticeGiven = true;
@@ -153,7 +159,9 @@ export class Conversation {
     } else if (!this.overflowNoticeGiven) {
       // Said once: repeating it every turn would drown the chat.
       this.overflowNoticeGiven = true;
-      this.notify(`compression: the prompt (≈${tokens} tokens) reached the trigger (${triggerTokens(window, settings.threshold)}), but ${outcome.why}`);
+      this.notify(
+        `compression: the prompt (≈${tokens} tokens) reached the trigger (${triggerTokens(window, settings.threshold)}), but ${outcome.why}`,
+      );
     }
   }
 }

@@ -15,7 +15,10 @@ export function explainError(err: unknown): string {
  */
 export function explainErrorLines(err: unknown): string[] {
   if (!SwitchyardError.isInstance(err) || err.failures.length < 2) return [explainError(err)];
-  return [`${err.task}: every route failed`, ...err.failures.map((f, i) => `  ${i + 1}. ${oneLine(`${f.route}: ${f.explanation}`)}`)];
+  return [
+    `${err.task}: every route failed`,
+    ...err.failures.map((f, i) => `  ${i + 1}. ${oneLine(`${f.route}: ${f.explanation}`)}`),
+  ];
 }
 
 /**
@@ -27,7 +30,9 @@ export function explainErrorLines(err: unknown): string[] {
 export function explainErrorInline(err: unknown): string {
   if (!SwitchyardError.isInstance(err) || err.failures.length < 2) return explainError(err);
   const lead = leadFailure(err.failures);
-  const routes = err.failures.map((f, i) => `${i + 1}. ${atRoute(f.route, f === lead ? f.explanation : whatHappened(f.explanation))}`);
+  const routes = err.failures.map(
+    (f, i) => `${i + 1}. ${atRoute(f.route, f === lead ? f.explanation : whatHappened(f.explanation))}`,
+  );
   return oneLine(`${err.task}: every route failed: ${routes.join('; ')}`);
 }
 
@@ -56,7 +61,10 @@ export function isAbort(err: unknown): boolean {
 }
 
 function oneLine(text: string): string {
-  const flat = text.replace(/\s*\n\s*/g, ' — ').replace(/\s+/g, ' ').trim();
+  const flat = text
+    .replace(/\s*\n\s*/g, ' — ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return scrubSecrets(flat.length > 0 ? flat : 'unknown error');
 }
 

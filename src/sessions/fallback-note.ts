@@ -19,7 +19,8 @@ const authExplain = (a: Attempt): string => `\`switchyard auth explain ${a.provi
 
 /** Skipped without a call because no key of the provider is usable (known rejected, cooling): a key problem seen
  * from a later call. */
-const skippedUnusable = (a: Attempt): boolean => a.outcome === 'skipped' && a.credential === undefined && /unusable/.test(a.message ?? '');
+const skippedUnusable = (a: Attempt): boolean =>
+  a.outcome === 'skipped' && a.credential === undefined && /unusable/.test(a.message ?? '');
 
 /** A skipped route's keys with their real state (`rate-limited until 10:32:10`, `out of quota until …`, `rejected
  * (never accepted)`), as the trail recorded them: "rejected or cooling" left the user to guess which, and until when. */
@@ -29,7 +30,8 @@ function unusableKeys(a: Attempt): string {
   const why = (k: UnusableKey): string => k.why.replace(/; /g, ', ');
   const [only] = keys;
   if (only === undefined) return `every key for ${a.provider} is set aside`;
-  if (keys.length === 1) return `${a.provider} key ${describeKey({ masked: only.masked, sources: only.from })} is set aside: ${why(only)}`;
+  if (keys.length === 1)
+    return `${a.provider} key ${describeKey({ masked: only.masked, sources: only.from })} is set aside: ${why(only)}`;
   return `every key for ${a.provider} is set aside: ${keys.map((k) => `${describeKey({ masked: k.masked, sources: k.from })} ${why(k)}`).join(', ')}`;
 }
 
@@ -40,9 +42,18 @@ function unusableKeys(a: Attempt): string {
  * meet it).
  */
 export const SET_ASIDE_REASONS: readonly { applies: (a: Attempt) => boolean; words: Words }[] = [
-  { applies: (a) => a.outcome === 'auth_rejected', words: (a, key) => ({ what: `${a.provider} rejected ${key}`, hint: authExplain(a) }) },
-  { applies: (a) => a.outcome === 'quota', words: (a, key) => ({ what: `${a.provider} ${key} is out of quota`, hint: authExplain(a) }) },
-  { applies: (a) => a.outcome === 'auth_missing', words: (a) => ({ what: `no API key for ${a.provider}`, hint: authExplain(a) }) },
+  {
+    applies: (a) => a.outcome === 'auth_rejected',
+    words: (a, key) => ({ what: `${a.provider} rejected ${key}`, hint: authExplain(a) }),
+  },
+  {
+    applies: (a) => a.outcome === 'quota',
+    words: (a, key) => ({ what: `${a.provider} ${key} is out of quota`, hint: authExplain(a) }),
+  },
+  {
+    applies: (a) => a.outcome === 'auth_missing',
+    words: (a) => ({ what: `no API key for ${a.provider}`, hint: authExplain(a) }),
+  },
   { applies: skippedUnusable, words: (a) => ({ what: unusableKeys(a), hint: authExplain(a) }) },
   {
     applies: (a) => a.outcome === 'not_found' && a.refusal === 'model_access',
@@ -60,7 +71,10 @@ export const SET_ASIDE_REASONS: readonly { applies: (a: Attempt) => boolean; wor
   },
   {
     applies: (a) => a.outcome === 'not_found' && a.refusal === undefined && a.credential !== undefined,
-    words: (a) => ({ what: `${a.provider} does not know model "${a.model}"`, hint: `check the model name; \`switchyard doctor\` lists the models ${a.provider} offers` }),
+    words: (a) => ({
+      what: `${a.provider} does not know model "${a.model}"`,
+      hint: `check the model name; \`switchyard doctor\` lists the models ${a.provider} offers`,
+    }),
   },
 ];
 
@@ -77,7 +91,9 @@ function setAside(trail: readonly Attempt[], answeredBy: string): SetAside | und
 function inWords(a: Attempt): SetAside | undefined {
   const reason = SET_ASIDE_REASONS.find((r) => r.applies(a));
   if (!reason) return undefined;
-  const key = a.credential ? `key ${describeKey({ masked: a.credential.masked, sources: a.credential.from })}` : 'its key';
+  const key = a.credential
+    ? `key ${describeKey({ masked: a.credential.masked, sources: a.credential.from })}`
+    : 'its key';
   return { ...reason.words(a, key), provider: a.provider };
 }
 
@@ -104,7 +120,9 @@ export interface FallbackReason {
  * the provider refuses, a model it does not know): said once per session. */
 export function setAsideNote(trail: readonly Attempt[], answeredBy: string): FallbackReason | undefined {
   const aside = setAside(trail, answeredBy);
-  return aside && { text: `note: ${aside.what}; answering from ${answeredBy} — ${aside.hint}`, provider: aside.provider };
+  return (
+    aside && { text: `note: ${aside.what}; answering from ${answeredBy} — ${aside.hint}`, provider: aside.provider }
+  );
 }
 
 /**
@@ -136,5 +154,10 @@ function routeReason(trail: readonly Attempt[], route: string, first: boolean): 
   }
   // A lowered max_tokens is the route carrying on, not why it failed.
   const failed = attempts.find((a) => !['ok', 'skipped', 'cancelled', 'max_tokens_clamped'].includes(a.outcome));
-  return failed && { text: `${failed.route} failed${first ? ' first' : ''}: ${failed.message ?? failed.outcome.replace(/_/g, ' ')}`, provider: failed.provider };
+  return (
+    failed && {
+      text: `${failed.route} failed${first ? ' first' : ''}: ${failed.message ?? failed.outcome.replace(/_/g, ' ')}`,
+      provider: failed.provider,
+    }
+  );
 }

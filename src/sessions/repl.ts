@@ -56,7 +56,12 @@ export class Repl {
     this.config = config;
     this.io = io;
     this.echo = io.interactive ? new EchoGate(io.output) : undefined;
-    this.rl = createInterface({ input: io.input, ...(this.echo ? { output: this.echo } : {}), terminal: io.interactive, prompt: '> ' });
+    this.rl = createInterface({
+      input: io.input,
+      ...(this.echo ? { output: this.echo } : {}),
+      terminal: io.interactive,
+      prompt: '> ',
+    });
     this.rl.on('close', () => {
       this.closed = true;
     });
@@ -138,16 +143,30 @@ export class Repl {
     this.muteEcho();
     let wrote = false;
     try {
-      const result = await this.conv.send(text, { signal: controller.signal, onText: (t) => { wrote = true; this.io.output.write(t); } });
+      const result = await this.conv.send(text, {
+        signal: controller.signal,
+        onText: (t) => {
+          wrote = true;
+          this.io.output.write(t);
+        },
+      });
       this.io.output.write('\n');
-      if (this.io.interactive) this.io.output.write(`${this.dim(`  ${result.route} · ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`)}\n`);
+      if (this.io.interactive)
+        this.io.output.write(
+          `${this.dim(`  ${result.route} · ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`)}\n`,
+        );
       if (result.note !== undefined) this.warn(this.io.interactive ? this.dim(result.note) : result.note);
     } catch (err) {
       if (wrote) this.io.output.write('\n');
-      if (controller.signal.aborted || isAbort(err)) this.warn('answer cancelled (your message is kept in the session)');
+      if (controller.signal.aborted || isAbort(err))
+        this.warn('answer cancelled (your message is kept in the session)');
       else {
         this.failures++;
-        this.warn(explainErrorLines(err).map((line, i) => (i === 0 ? `error: ${line}` : line)).join('\n'));
+        this.warn(
+          explainErrorLines(err)
+            .map((line, i) => (i === 0 ? `error: ${line}` : line))
+            .join('\n'),
+        );
       }
     } finally {
       this.answering = undefined;
@@ -223,7 +242,11 @@ export class Repl {
     const main = this.config.main ? formatRoute(this.config.main) : '(no main route configured)';
     if (arg === '') {
       const route = session.route;
-      return this.say(route ? `route: ${formatRoute(route)} (this session; /model default goes back to ${main})` : `route: ${main} (main)`);
+      return this.say(
+        route
+          ? `route: ${formatRoute(route)} (this session; /model default goes back to ${main})`
+          : `route: ${main} (main)`,
+      );
     }
     if (arg === 'default' || arg === 'main') {
       session.setRoute(undefined);
@@ -245,7 +268,9 @@ export class Repl {
       this.titleLine(),
       `route: ${route ? formatRoute(route) : '(none)'}${s.route ? chosen : ''}`,
       `messages: ${s.messages.length}, prompt ≈ ${s.promptTokens()} tokens` +
-        (trigger === undefined ? ' (context window unknown: no automatic compression)' : `, compression at ${trigger} (of ${window})`),
+        (trigger === undefined
+          ? ' (context window unknown: no automatic compression)'
+          : `, compression at ${trigger} (of ${window})`),
     ].join('\n');
   }
 
@@ -269,7 +294,9 @@ export class Repl {
 
   private banner(): void {
     const s = this.conv.session;
-    const what = s.exists ? `resuming "${s.title}" (${s.messages.length} messages), id ${s.id}` : `new session, id ${s.id} (saved with your first message)`;
+    const what = s.exists
+      ? `resuming "${s.title}" (${s.messages.length} messages), id ${s.id}`
+      : `new session, id ${s.id} (saved with your first message)`;
     this.io.output.write(`${this.dim(`switchyard chat — ${what}. /help for commands, Ctrl-C or /quit to leave.`)}\n`);
   }
 

@@ -19,7 +19,9 @@ export function parseRouteFor(config: Config, text: string): Route {
   if (!route) throw new UserError(`expected a route as provider/model (e.g. ${exampleRoute(config)}), got "${text}"`);
   if (!Object.hasOwn(config.providers, route.provider)) {
     const known = Object.keys(config.providers);
-    throw new UserError(`no provider "${route.provider}" in the config${known.length > 0 ? ` (providers: ${known.join(', ')})` : ''}`);
+    throw new UserError(
+      `no provider "${route.provider}" in the config${known.length > 0 ? ` (providers: ${known.join(', ')})` : ''}`,
+    );
   }
   return route;
 }

@@ -17,7 +17,11 @@ export interface ChatRuntime {
 /** `onKeySwitch`: "not using the first key" (docs/credentials.md: "config key …a1b2 out of quota until 10:32; using .env
  * MIMO_API_KEY …c3d4"), once per change. The router's own logger is silent in a chat; without this the user would
  * never learn that the key they meant is set aside (seed 001). */
-export async function openChatRuntime(loaded: LoadedConfig, store?: StateStore, onKeySwitch?: (message: string) => void): Promise<ChatRuntime> {
+export async function openChatRuntime(
+  loaded: LoadedConfig,
+  store?: StateStore,
+  onKeySwitch?: (message: string) => void,
+): Promise<ChatRuntime> {
   // Loaded on use: `switchyard sessions` and `--help` need no router.
   const { createSwitchyard } = await import('../routing/switchyard.ts');
   const ownsStore = store === undefined;

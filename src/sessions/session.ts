@@ -68,12 +68,17 @@ export class ChatSession {
 
   appendUser(text: string): MessageRecord {
     if (!this.record) this.createRecord(text);
-    else if (this.titleSource === 'derived' && !this.history.some((m) => m.role === 'user')) this.update({ title: deriveTitle(text) });
+    else if (this.titleSource === 'derived' && !this.history.some((m) => m.role === 'user'))
+      this.update({ title: deriveTitle(text) });
     return this.append({ role: 'user', content: text });
   }
 
   appendAssistant(text: string, promptTokens?: number): MessageRecord {
-    return this.append(promptTokens === undefined ? { role: 'assistant', content: text } : { role: 'assistant', content: text, prompt_tokens: promptTokens });
+    return this.append(
+      promptTokens === undefined
+        ? { role: 'assistant', content: text }
+        : { role: 'assistant', content: text, prompt_tokens: promptTokens },
+    );
   }
 
   /** A title the user set: it always wins. Before the first message it is held (like a route), so leaving without
@@ -106,7 +111,14 @@ export class ChatSession {
 
   /** Replaces messages [fromSeq, toSeq] by one (a compression summary), in the store and here. */
   replaceRange(fromSeq: number, toSeq: number, content: string, kind: 'summary' | 'truncation'): MessageRecord {
-    const replacement: MessageRecord = { session_id: this.id, seq: fromSeq, role: 'system', content, kind, created_at: this.now() };
+    const replacement: MessageRecord = {
+      session_id: this.id,
+      seq: fromSeq,
+      role: 'system',
+      content,
+      kind,
+      created_at: this.now(),
+    };
     this.store.replaceMessages(this.id, fromSeq, toSeq, replacement);
     this.history = this.store.listMessages(this.id);
     // The summary covers the middle the omission left out (both start after the same protected head).
@@ -139,7 +151,10 @@ export class ChatSession {
    * came after it, or an estimate of everything when no count is usable (none yet, or the history was compressed
    * after that count was taken). */
   promptTokens(): number {
-    const lastCompression = Math.max(this.omission?.at ?? -1, ...this.history.filter((m) => m.kind !== undefined).map((m) => m.created_at));
+    const lastCompression = Math.max(
+      this.omission?.at ?? -1,
+      ...this.history.filter((m) => m.kind !== undefined).map((m) => m.created_at),
+    );
     for (let i = this.history.length - 1; i >= 0; i--) {
       const m = this.history[i];
       if (m?.role !== 'assistant' || m.prompt_tokens === undefined) continue;

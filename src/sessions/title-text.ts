@@ -12,7 +12,11 @@ const LEADING_NOISE = /^[\s#>*_`"'“”‘’([-]+/u;
 
 /** The instant title: the first words of the first user message, trimmed, without trailing punctuation. */
 export function deriveTitle(firstUserMessage: string): string {
-  const words = firstUserMessage.replace(/\s+/g, ' ').trim().split(' ').filter((w) => w.length > 0);
+  const words = firstUserMessage
+    .replace(/\s+/g, ' ')
+    .trim()
+    .split(' ')
+    .filter((w) => w.length > 0);
   const title = tidy(words.slice(0, DERIVED_TITLE_WORDS).join(' '));
   return title.length > 0 ? title : EMPTY_TITLE;
 }

@@ -44,25 +44,44 @@ export function titleRequest(user: string, assistant: string): ChatMessage[] {
  * `route`: the session's own route (`/model`, `--model`) when the task is `provider: auto` — the title then tries the
  * route the session answers from first, with the main chain behind it, as the chat itself does.
  */
-export async function upgradeTitle(session: ChatSession, backend: ChatBackend, timeoutMs: number, route?: Route): Promise<TitleOutcome> {
+export async function upgradeTitle(
+  session: ChatSession,
+  backend: ChatBackend,
+  timeoutMs: number,
+  route?: Route,
+): Promise<TitleOutcome> {
   const exchange = session.firstExchange();
   if (!exchange) return { status: 'failed', kept: session.title, explanation: 'no exchange to title yet' };
   // The router enforces the task's own timeout; this signal is only a backstop so a caller waiting for the title
   // before exiting can never hang.
   const backstop = AbortSignal.timeout(timeoutMs + BACKSTOP_GRACE_MS);
   try {
-    const result = await backend.chat({ task: TITLE_TASK, messages: titleRequest(exchange.user, exchange.assistant), max_tokens: 40, signal: backstop, ...(route ? { route } : {}) });
+    const result = await backend.chat({
+      task: TITLE_TASK,
+      messages: titleRequest(exchange.user, exchange.assistant),
+      max_tokens: 40,
+      signal: backstop,
+      ...(route ? { route } : {}),
+    });
     if (result.status === 'disabled') return { status: 'disabled' };
     const title = cleanGeneratedTitle(result.response.content);
-    if (title === undefined) return { status: 'failed', kept: session.title, explanation: `${result.route} answered with an empty title` };
+    if (title === undefined)
+      return { status: 'failed', kept: session.title, explanation: `${result.route} answered with an empty title` };
     if (!session.offerGeneratedTitle(title)) return { status: 'user_title' };
     const answeredBy = result.route;
-    const generated: TitleOutcome = { status: 'generated', title, route: answeredBy, attempts: sentAttempts(result.trail) };
+    const generated: TitleOutcome = {
+      status: 'generated',
+      title,
+      route: answeredBy,
+      attempts: sentAttempts(result.trail),
+    };
     const fellBack = fallbackReason(result.trail, answeredBy);
     return fellBack === undefined ? generated : { ...generated, fellBack };
   } catch (err) {
     // The backstop's own error says only "aborted due to timeout": say how long the title had, and what sets it.
-    const explanation = backstop.aborted ? `${TITLE_TASK}: no title within ${formatDuration(timeoutMs)} (auxiliary.${TITLE_TASK}.timeout)` : explainErrorInline(err);
+    const explanation = backstop.aborted
+      ? `${TITLE_TASK}: no title within ${formatDuration(timeoutMs)} (auxiliary.${TITLE_TASK}.timeout)`
+      : explainErrorInline(err);
     return { status: 'failed', kept: session.title, explanation };
   }
 }

@@ -69,6 +69,7 @@ export function estimateRequestTokens(request: Pick<ChatRequest, 'messages' | 't
   const count = new TokenCount();
   let n = promptTokens(request.messages, count);
   for (const m of request.messages) for (const p of m.parts ?? []) if (p.type === 'image') n += IMAGE_TOKENS;
-  for (const t of request.tools ?? []) n += count.text(`${t.name} ${t.description ?? ''} ${JSON.stringify(t.parameters)}`);
+  for (const t of request.tools ?? [])
+    n += count.text(`${t.name} ${t.description ?? ''} ${JSON.stringify(t.parameters)}`);
   return n;
 }

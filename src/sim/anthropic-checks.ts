@@ -41,7 +41,12 @@ export function anthropicProblem(body: Json): string | undefined {
     toolUseIdProblem(messages) ??
     firstTurnProblem(messages) ??
     emptyContentProblem(messages) ??
-    textBlockProblem('messages', messages.flatMap((m, i) => (isFinalAssistant(messages, i) && typeof m['content'] === 'string' ? [] : blocksOf(m['content'])))) ??
+    textBlockProblem(
+      'messages',
+      messages.flatMap((m, i) =>
+        isFinalAssistant(messages, i) && typeof m['content'] === 'string' ? [] : blocksOf(m['content']),
+      ),
+    ) ??
     systemProblem(body['system']) ??
     systemMessagesProblem(messages, modelOf(body)) ??
     samplingProblem(body) ??
@@ -51,7 +56,8 @@ export function anthropicProblem(body: Json): string | undefined {
   );
 }
 
-const isFinalAssistant = (messages: Json[], i: number): boolean => i === messages.length - 1 && messages[i]?.['role'] === 'assistant';
+const isFinalAssistant = (messages: Json[], i: number): boolean =>
+  i === messages.length - 1 && messages[i]?.['role'] === 'assistant';
 
 function roleProblem(messages: Json[]): string | undefined {
   const i = messages.findIndex((m) => m['role'] !== 'user' && m['role'] !== 'assistant' && m['role'] !== 'system');
@@ -72,12 +78,15 @@ const lacks = (model: string, feature: RegExp): boolean => CLAUDE.test(model) &&
 function systemMessagesProblem(messages: Json[], model: string): string | undefined {
   for (const [i, m] of messages.entries()) {
     if (m['role'] !== 'system') continue;
-    if (lacks(model, MID_SYSTEM)) return `messages.${i}.role: role 'system' is not supported on this model; use the top-level \`system\` field`;
+    if (lacks(model, MID_SYSTEM))
+      return `messages.${i}.role: role 'system' is not supported on this model; use the top-level \`system\` field`;
     if (i === 0) return `messages.0: a system message cannot be the first message; use the top-level \`system\` field`;
-    if (messages[i - 1]?.['role'] !== 'user') return `messages.${i}: a system message must immediately follow a user message`;
+    if (messages[i - 1]?.['role'] !== 'user')
+      return `messages.${i}: a system message must immediately follow a user message`;
     const next = messages[i + 1];
     if (next?.['role'] === 'system') return `messages.${i + 1}: a system message cannot follow another system message`;
-    if (next !== undefined && next['role'] !== 'assistant') return `messages.${i}: a system message must be the last message or be followed by an assistant message`;
+    if (next !== undefined && next['role'] !== 'assistant')
+      return `messages.${i}: a system message must be the last message or be followed by an assistant message`;
     const j = blocksOf(m['content']).findIndex((b) => !isObject(b) || b['type'] !== 'text');
     if (j >= 0) return `messages.${i}.content.${j}: system messages may hold text blocks only`;
   }
@@ -89,11 +98,19 @@ function thinkingProblem(body: Json, messages: Json[]): string | undefined {
   const model = modelOf(body);
   const thinking = isObject(body['thinking']) ? body['thinking'] : undefined;
   const output = isObject(body['output_config']) ? body['output_config'] : undefined;
-  if (output?.['effort'] != null && lacks(model, EFFORT)) return 'output_config.effort: effort is not supported on this model';
-  if (thinking?.['type'] === 'adaptive' && lacks(model, ADAPTIVE)) return 'thinking.type: adaptive thinking is not supported on this model';
+  if (output?.['effort'] != null && lacks(model, EFFORT))
+    return 'output_config.effort: effort is not supported on this model';
+  if (thinking?.['type'] === 'adaptive' && lacks(model, ADAPTIVE))
+    return 'thinking.type: adaptive thinking is not supported on this model';
   const on = thinking !== undefined && thinking['type'] !== 'disabled';
-  const edits = isObject(body['context_management']) && Array.isArray(body['context_management']['edits']) ? body['context_management']['edits'] : [];
-  if (!on && edits.some((e) => isObject(e) && typeof e['type'] === 'string' && e['type'].startsWith('clear_thinking'))) {
+  const edits =
+    isObject(body['context_management']) && Array.isArray(body['context_management']['edits'])
+      ? body['context_management']['edits']
+      : [];
+  if (
+    !on &&
+    edits.some((e) => isObject(e) && typeof e['type'] === 'string' && e['type'].startsWith('clear_thinking'))
+  ) {
     return 'context_management.edits: the clear_thinking strategy requires thinking to be enabled';
   }
   return on ? thinkingBlockProblem(messages) : undefined;
@@ -103,7 +120,8 @@ function thinkingProblem(body: Json, messages: Json[]): string | undefined {
 function thinkingBlockProblem(messages: Json[]): string | undefined {
   const turns = messages.filter((m) => m['role'] !== 'system');
   const last = turns.at(-1);
-  if (last?.['role'] !== 'user' || !blocksOf(last['content']).some((b) => isObject(b) && b['type'] === 'tool_result')) return undefined;
+  if (last?.['role'] !== 'user' || !blocksOf(last['content']).some((b) => isObject(b) && b['type'] === 'tool_result'))
+    return undefined;
   const i = messages.lastIndexOf(turns.at(-2) ?? {});
   const first = blocksOf(messages[i]?.['content']).at(0);
   const type = isObject(first) ? first['type'] : undefined;
@@ -121,7 +139,8 @@ function temperatureProblem(t: unknown): string | undefined {
 function stopSequencesProblem(stops: unknown): string | undefined {
   if (!Array.isArray(stops)) return undefined;
   if (stops.some((s) => s === '')) return 'stop_sequences: each stop sequence must be non-empty';
-  if (stops.some((s) => typeof s === 'string' && s.trim() === '')) return 'stop_sequences: each stop sequence must contain non-whitespace';
+  if (stops.some((s) => typeof s === 'string' && s.trim() === ''))
+    return 'stop_sequences: each stop sequence must contain non-whitespace';
   return undefined;
 }
 
@@ -132,7 +151,8 @@ const NO_TEMPERATURE = /^claude-(opus-4-[7-9]|[a-z]+-([5-9]|\d{2,}))(?!\d)/;
 
 function samplingProblem(body: Json): string | undefined {
   const model = typeof body['model'] === 'string' ? body['model'] : '';
-  if (NO_TEMPERATURE.test(model) && body['temperature'] !== undefined) return '`temperature` is deprecated for this model.';
+  if (NO_TEMPERATURE.test(model) && body['temperature'] !== undefined)
+    return '`temperature` is deprecated for this model.';
   if (ONE_SAMPLER.test(model) && body['temperature'] !== undefined && body['top_p'] !== undefined) {
     return '`temperature` and `top_p` cannot both be specified for this model. Please use only one.';
   }
@@ -176,8 +196,14 @@ function firstTurnProblem(messages: Json[]): string | undefined {
 
 /** `""` and `[]` are refused, except as the final assistant turn (an empty prefill). */
 function emptyContentProblem(messages: Json[]): string | undefined {
-  const i = messages.findIndex((m, i) => !isFinalAssistant(messages, i) && (m['content'] === '' || (Array.isArray(m['content']) && m['content'].length === 0)));
-  return i < 0 ? undefined : `messages.${i}: all messages must have non-empty content except for the optional final assistant message`;
+  const i = messages.findIndex(
+    (m, i) =>
+      !isFinalAssistant(messages, i) &&
+      (m['content'] === '' || (Array.isArray(m['content']) && m['content'].length === 0)),
+  );
+  return i < 0
+    ? undefined
+    : `messages.${i}: all messages must have non-empty content except for the optional final assistant message`;
 }
 
 function textBlockProblem(where: string, blocks: unknown[]): string | undefined {

@@ -37,12 +37,14 @@ function turnsOf(messages: Json[]): Turn[] {
   return turns;
 }
 
-const ofType = (turn: Turn | undefined, type: string): Located[] => (turn ? turn.blocks.filter((b) => b.value['type'] === type) : []);
+const ofType = (turn: Turn | undefined, type: string): Located[] =>
+  turn ? turn.blocks.filter((b) => b.value['type'] === type) : [];
 
 function duplicateIdProblem(messages: Json[]): string | undefined {
   const seen = new Set<unknown>();
   for (const use of turnsOf(messages).flatMap((t) => ofType(t, 'tool_use'))) {
-    if (seen.has(use.value['id'])) return `messages.${use.message}.content.${use.block}: \`tool_use\` ids must be unique`;
+    if (seen.has(use.value['id']))
+      return `messages.${use.message}.content.${use.block}: \`tool_use\` ids must be unique`;
     seen.add(use.value['id']);
   }
   return undefined;
@@ -50,7 +52,8 @@ function duplicateIdProblem(messages: Json[]): string | undefined {
 
 function turnsProblem(turns: Turn[]): string | undefined {
   for (const [t, turn] of turns.entries()) {
-    const problem = turn.role === 'assistant' ? unansweredProblem(turn, turns[t + 1]) : unexpectedResultProblem(turn, turns[t - 1]);
+    const problem =
+      turn.role === 'assistant' ? unansweredProblem(turn, turns[t + 1]) : unexpectedResultProblem(turn, turns[t - 1]);
     if (problem) return problem;
   }
   return undefined;
@@ -67,7 +70,9 @@ function unansweredProblem(turn: Turn, next: Turn | undefined): string | undefin
 }
 
 function unexpectedResultProblem(turn: Turn, previous: Turn | undefined): string | undefined {
-  const calls = new Set(ofType(previous?.role === 'assistant' ? previous : undefined, 'tool_use').map((u) => u.value['id']));
+  const calls = new Set(
+    ofType(previous?.role === 'assistant' ? previous : undefined, 'tool_use').map((u) => u.value['id']),
+  );
   for (const result of ofType(turn, 'tool_result')) {
     const id = result.value['tool_use_id'];
     const at = `messages.${result.message}.content.${result.block}`;

@@ -9,7 +9,12 @@ export interface AnthropicMeta {
   model: string;
 }
 
-const STOP: Record<SimReply['finish'], string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', stop_sequence: 'stop_sequence' };
+const STOP: Record<SimReply['finish'], string> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+  stop_sequence: 'stop_sequence',
+};
 
 /** Anthropic's input_tokens leaves out what was read from or written to the cache; those are counted apart. */
 function usageOf(reply: SimReply, outputTokens: number): Record<string, number> {
@@ -23,7 +28,10 @@ function usageOf(reply: SimReply, outputTokens: number): Record<string, number> 
   };
 }
 
-const frame = (event: string, data: Record<string, unknown>): SseFrame => ({ event, data: JSON.stringify({ type: event, ...data }) });
+const frame = (event: string, data: Record<string, unknown>): SseFrame => ({
+  event,
+  data: JSON.stringify({ type: event, ...data }),
+});
 
 function contentOf(reply: SimReply): Record<string, unknown>[] {
   if (!reply.toolCall) return [{ type: 'text', text: reply.text }];
@@ -45,7 +53,13 @@ export function anthropicMessage(reply: SimReply, meta: AnthropicMeta): Record<s
 }
 
 export function anthropicStream(reply: SimReply, meta: AnthropicMeta): StreamPlan {
-  const message = { ...anthropicMessage(reply, meta), content: [], stop_reason: null, stop_sequence: null, usage: usageOf(reply, 1) };
+  const message = {
+    ...anthropicMessage(reply, meta),
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: usageOf(reply, 1),
+  };
   const call = reply.toolCall;
   const block = call ? { type: 'tool_use', id: call.id, name: call.name, input: {} } : { type: 'text', text: '' };
   const head = [
@@ -54,11 +68,18 @@ export function anthropicStream(reply: SimReply, meta: AnthropicMeta): StreamPla
     frame('ping', {}),
   ];
   const deltas = call
-    ? halves(call.arguments).map((part) => frame('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: part } }))
-    : wordPieces(reply.text).map((piece) => frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }));
+    ? halves(call.arguments).map((part) =>
+        frame('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: part } }),
+      )
+    : wordPieces(reply.text).map((piece) =>
+        frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }),
+      );
   const tail = [
     frame('content_block_stop', { index: 0 }),
-    frame('message_delta', { delta: { stop_reason: STOP[reply.finish], stop_sequence: reply.stopSequence ?? null }, usage: { output_tokens: reply.outputTokens } }),
+    frame('message_delta', {
+      delta: { stop_reason: STOP[reply.finish], stop_sequence: reply.stopSequence ?? null },
+      usage: { output_tokens: reply.outputTokens },
+    }),
     frame('message_stop', {}),
   ];
   const error = { event: 'error', data: JSON.stringify(anthropicErrorBody('overloaded_error', 'Overloaded')) };

@@ -35,7 +35,10 @@ export class CallBook {
 
   /** The calls in order; with `key` or `model`, only theirs (the calls `calls(key, model)` counts). */
   log(key?: string, model?: string): SimCallRecord[] {
-    const kept = key === undefined && model === undefined ? this.#log : this.#log.filter((r) => (key === undefined || r.key === key) && (model === undefined || r.model === model));
+    const kept =
+      key === undefined && model === undefined
+        ? this.#log
+        : this.#log.filter((r) => (key === undefined || r.key === key) && (model === undefined || r.model === model));
     return kept.map((r) => ({ ...r, fields: [...r.fields], roles: [...r.roles] }));
   }
 

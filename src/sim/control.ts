@@ -23,7 +23,11 @@ export interface ControlTarget {
   reset(): void;
 }
 
-const json = (status: number, value: unknown): HttpReply => ({ status, contentType: 'application/json', body: JSON.stringify(value) });
+const json = (status: number, value: unknown): HttpReply => ({
+  status,
+  contentType: 'application/json',
+  body: JSON.stringify(value),
+});
 
 type Handler = (req: IncomingMessage, url: URL, target: ControlTarget) => HttpReply | Promise<HttpReply>;
 
@@ -40,7 +44,10 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
   '/_sim/oauth2/invalidate': {
     POST: (_req, url, target) => {
       const client = url.searchParams.get('client');
-      if (client === null) return json(400, { error: { message: 'name the client: POST /_sim/oauth2/invalidate?client=ID', type: 'invalid_request' } });
+      if (client === null)
+        return json(400, {
+          error: { message: 'name the client: POST /_sim/oauth2/invalidate?client=ID', type: 'invalid_request' },
+        });
       return json(200, { invalidated: target.oauth.invalidate(client) });
     },
   },
@@ -57,7 +64,10 @@ export async function control(req: IncomingMessage, url: URL, target: ControlTar
   if (handler) return handler(req, url, target);
   // Nothing below reads the body; drained, a client still sending one gets the answer rather than a broken pipe.
   await readBody(req);
-  if (!methods) return json(404, { error: { message: `unknown control route ${method} ${url.pathname}; see docs/simulator.md`, type: 'not_found' } });
+  if (!methods)
+    return json(404, {
+      error: { message: `unknown control route ${method} ${url.pathname}; see docs/simulator.md`, type: 'not_found' },
+    });
   return methodNotAllowed(method, url.pathname, allowed(methods));
 }
 
@@ -77,7 +87,8 @@ function callsView(url: URL, book: CallBook): unknown {
   const key = url.searchParams.get('key') ?? undefined;
   const model = url.searchParams.get('model') ?? undefined;
   const withLog = url.searchParams.get('log') === '1';
-  const view: Record<string, unknown> = key !== undefined || model !== undefined ? { count: book.calls(key, model) } : { ...book.summary() };
+  const view: Record<string, unknown> =
+    key !== undefined || model !== undefined ? { count: book.calls(key, model) } : { ...book.summary() };
   if (withLog) view['log'] = book.log(key, model);
   return view;
 }
@@ -85,7 +96,13 @@ function callsView(url: URL, book: CallBook): unknown {
 function replaceScenario(text: string, target: ControlTarget): HttpReply {
   // Easily sent by mistake (`--data-binary "$(cat wrong-path)"`), and it would answer every key 401 from then on.
   if (text.trim() === '') {
-    return json(400, { error: { message: 'request body is empty: send the scenario as YAML or JSON (`{}` for the defaults, where every key is answered 401)', type: 'invalid_scenario' } });
+    return json(400, {
+      error: {
+        message:
+          'request body is empty: send the scenario as YAML or JSON (`{}` for the defaults, where every key is answered 401)',
+        type: 'invalid_scenario',
+      },
+    });
   }
   try {
     target.setScenario(parseScenarioText(text, 'request body'));
@@ -96,5 +113,9 @@ function replaceScenario(text: string, target: ControlTarget): HttpReply {
     const details = err.details.length > 0 ? { details: err.details } : {};
     return json(400, { error: { message: err.message, ...details, type: 'invalid_scenario' } });
   }
-  return json(200, { ok: true, models: Object.keys(target.scenario().models), keys: Object.keys(target.scenario().keys).length });
+  return json(200, {
+    ok: true,
+    models: Object.keys(target.scenario().models),
+    keys: Object.keys(target.scenario().keys).length,
+  });
 }

@@ -1,7 +1,14 @@
 // The fault decision: given the scenario, the key's progress and the request, what happens to this call.
 // Order: authentication, request validity, model, the key's script, context window, quota, rate limit, random
 // faults, success. Seeded: the same scenario and the same calls per key give the same outcomes.
-import { keySchema, type ApiName, type KeyBehaviour, type ModelSpec, type RateName, type Scenario } from './scenario.ts';
+import {
+  keySchema,
+  type ApiName,
+  type KeyBehaviour,
+  type ModelSpec,
+  type RateName,
+  type Scenario,
+} from './scenario.ts';
 import { STEPS, type Action, type ErrorName, type StepName } from './steps.ts';
 import type { KeyStates, KeyState } from './key-state.ts';
 import { resetHeaders } from './reset-headers.ts';
@@ -36,7 +43,10 @@ export interface Decision {
   answer: AnswerOptions;
 }
 
-const errorDecision = (error: ErrorName, outcome: string): Pick<Decision, 'action' | 'outcome'> => ({ action: { kind: 'error', error }, outcome });
+const errorDecision = (error: ErrorName, outcome: string): Pick<Decision, 'action' | 'outcome'> => ({
+  action: { kind: 'error', error },
+  outcome,
+});
 
 /** Random faults in the order they are drawn; one draw each per call, so the sequence never shifts. */
 const RATE_OUTCOMES: [RateName, StepName, string][] = [
@@ -48,16 +58,25 @@ const RATE_OUTCOMES: [RateName, StepName, string][] = [
 ];
 
 export function decide(scenario: Scenario, states: KeyStates, input: DecideInput): Decision {
-  const behaviour = input.key === undefined ? undefined : (scenario.keys[input.key] ?? issuedBehaviour(scenario, input.issued) ?? scenario.keys['*']);
+  const behaviour =
+    input.key === undefined
+      ? undefined
+      : (scenario.keys[input.key] ?? issuedBehaviour(scenario, input.issued) ?? scenario.keys['*']);
   const modelSpec = input.model === undefined ? undefined : scenario.models[input.model];
   const timing = {
     latencyMs: behaviour?.latency ?? modelSpec?.latency ?? scenario.latency,
     streamDelayMs: behaviour?.stream_delay ?? modelSpec?.stream_delay ?? scenario.stream_delay,
   };
-  const base = { headers: {}, ...timing, ...(modelSpec ? { modelSpec } : {}), answer: answerOptions(behaviour, modelSpec) };
+  const base = {
+    headers: {},
+    ...timing,
+    ...(modelSpec ? { modelSpec } : {}),
+    answer: answerOptions(behaviour, modelSpec),
+  };
 
   if (input.key === undefined) return { ...base, ...errorDecision('missing_key', 'auth_missing') };
-  if (input.issued?.problem !== undefined) return { ...base, ...errorDecision(input.issued.problem, input.issued.problem) };
+  if (input.issued?.problem !== undefined)
+    return { ...base, ...errorDecision(input.issued.problem, input.issued.problem) };
   if (!behaviour || !behaviour.valid || (behaviour.apis && !behaviour.apis.includes(input.api))) {
     return { ...base, ...errorDecision('invalid_key', 'auth') };
   }
@@ -67,9 +86,16 @@ export function decide(scenario: Scenario, states: KeyStates, input: DecideInput
   }
   const state = states.get(input.key);
   const step = nextScriptStep(behaviour, state);
-  if (step) return { ...base, ...STEPS[step], headers: step === '429' ? resetHeaders(behaviour.reset_headers, behaviour.reset, input.now) : {} };
-  if (input.promptTokens > modelSpec.context_window) return { ...base, ...errorDecision('context_length', 'context_length') };
-  if (behaviour.quota !== false) return { ...base, ...errorDecision(behaviour.quota === 'payment' ? 'payment' : 'quota', 'quota') };
+  if (step)
+    return {
+      ...base,
+      ...STEPS[step],
+      headers: step === '429' ? resetHeaders(behaviour.reset_headers, behaviour.reset, input.now) : {},
+    };
+  if (input.promptTokens > modelSpec.context_window)
+    return { ...base, ...errorDecision('context_length', 'context_length') };
+  if (behaviour.quota !== false)
+    return { ...base, ...errorDecision(behaviour.quota === 'payment' ? 'payment' : 'quota', 'quota') };
 
   const limited = rateLimit(behaviour, state, input.now);
   if (limited) return { ...base, ...errorDecision('rate_limited', 'rate_limited'), headers: limited };
@@ -102,7 +128,11 @@ function rateLimit(behaviour: KeyBehaviour, state: KeyState, now: number): Recor
   }
   if (state.windowCount >= limit) {
     const remaining = state.windowStart + behaviour.reset - now;
-    return { ...resetHeaders(behaviour.reset_headers, remaining, now), 'x-ratelimit-limit-requests': String(limit), 'x-ratelimit-remaining-requests': '0' };
+    return {
+      ...resetHeaders(behaviour.reset_headers, remaining, now),
+      'x-ratelimit-limit-requests': String(limit),
+      'x-ratelimit-remaining-requests': '0',
+    };
   }
   state.windowCount++;
   return undefined;
@@ -111,11 +141,18 @@ function rateLimit(behaviour: KeyBehaviour, state: KeyState, now: number): Recor
 function remainingHeaders(behaviour: KeyBehaviour, state: KeyState): Record<string, string> {
   const limit = behaviour.rate_limit_after;
   if (limit === undefined) return {};
-  return { 'x-ratelimit-limit-requests': String(limit), 'x-ratelimit-remaining-requests': String(Math.max(0, limit - state.windowCount)) };
+  return {
+    'x-ratelimit-limit-requests': String(limit),
+    'x-ratelimit-remaining-requests': String(Math.max(0, limit - state.windowCount)),
+  };
 }
 
 /** Key and model rates both apply: a fault fires when either would fire, i.e. with p = 1 − (1−pk)(1−pm). */
-function drawFault(behaviour: KeyBehaviour, model: ModelSpec, state: KeyState): Pick<Decision, 'action' | 'outcome'> | undefined {
+function drawFault(
+  behaviour: KeyBehaviour,
+  model: ModelSpec,
+  state: KeyState,
+): Pick<Decision, 'action' | 'outcome'> | undefined {
   let chosen: Pick<Decision, 'action' | 'outcome'> | undefined;
   for (const [rate, step, outcome] of RATE_OUTCOMES) {
     const p = 1 - (1 - (behaviour[rate] ?? 0)) * (1 - (model[rate] ?? 0));

@@ -26,7 +26,11 @@ export function keyNamer(scenarioKeys: Iterable<string>): (key: string) => strin
 }
 
 /** `label` is how the key is named (see keyNamer); by default its mask alone. */
-export function describeKey(key: string, b: KeyBehaviour, label: string = key === '*' ? '* (any other key)' : mask(key)): string {
+export function describeKey(
+  key: string,
+  b: KeyBehaviour,
+  label: string = key === '*' ? '* (any other key)' : mask(key),
+): string {
   if (!b.valid) return `${label}: never valid (401 invalid_api_key)`;
   const parts: string[] = [];
   if (b.apis) parts.push(`only ${b.apis.join(', ')} API`);
@@ -35,7 +39,9 @@ export function describeKey(key: string, b: KeyBehaviour, label: string = key ==
   if (b.quota === 'payment') parts.push('out of credit (402)');
   else if (b.quota !== false) parts.push('quota exhausted (429 insufficient_quota)');
   if (b.rate_limit_after !== undefined) {
-    parts.push(`429 after ${b.rate_limit_after} calls per ${formatDurationSetting(b.reset)} window (${b.reset_headers.join(', ')})`);
+    parts.push(
+      `429 after ${b.rate_limit_after} calls per ${formatDurationSetting(b.reset)} window (${b.reset_headers.join(', ')})`,
+    );
   }
   parts.push(...ratesAndTiming(b), ...answerNotes(b));
   return `${label}: ${parts.length > 0 ? `valid; ${parts.join('; ')}` : 'valid'}`;

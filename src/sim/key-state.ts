@@ -26,7 +26,13 @@ export class KeyStates {
   get(key: string): KeyState {
     let state = this.#states.get(key);
     if (!state) {
-      state = { scriptPos: 0, windowStart: undefined, windowCount: 0, rng: rngFor(this.#seed, key), promptCache: new Set() };
+      state = {
+        scriptPos: 0,
+        windowStart: undefined,
+        windowCount: 0,
+        rng: rngFor(this.#seed, key),
+        promptCache: new Set(),
+      };
       this.#states.set(key, state);
     }
     return state;

@@ -10,7 +10,9 @@ import { renderError, type HttpReply } from './errors.ts';
 const CREATED = 1_735_689_600; // 2025-01-01, fixed so answers are stable
 
 export function apiOfModelsRequest(req: IncomingMessage): ApiName {
-  return req.headers['x-api-key'] !== undefined || req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
+  return req.headers['x-api-key'] !== undefined || req.headers['anthropic-version'] !== undefined
+    ? 'anthropic'
+    : 'openai';
 }
 
 export function listModels(req: IncomingMessage, scenario: Scenario, modelId: string | undefined): HttpReply {
@@ -27,11 +29,21 @@ export function listModels(req: IncomingMessage, scenario: Scenario, modelId: st
     return json(api === 'openai' ? openAiModel(modelId) : anthropicModel(modelId));
   }
   if (api === 'openai') return json({ object: 'list', data: ids.map(openAiModel) });
-  return json({ data: ids.map(anthropicModel), has_more: false, first_id: ids[0] ?? null, last_id: ids.at(-1) ?? null });
+  return json({
+    data: ids.map(anthropicModel),
+    has_more: false,
+    first_id: ids[0] ?? null,
+    last_id: ids.at(-1) ?? null,
+  });
 }
 
 const openAiModel = (id: string) => ({ id, object: 'model', created: CREATED, owned_by: 'switchyard-sim' });
-const anthropicModel = (id: string) => ({ type: 'model', id, display_name: id, created_at: new Date(CREATED * 1000).toISOString() });
+const anthropicModel = (id: string) => ({
+  type: 'model',
+  id,
+  display_name: id,
+  created_at: new Date(CREATED * 1000).toISOString(),
+});
 
 function json(value: unknown): HttpReply {
   return { status: 200, contentType: 'application/json', body: JSON.stringify(value) };

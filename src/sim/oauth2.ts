@@ -28,12 +28,19 @@ export interface OAuthCounts {
 }
 
 /** What a chat call's key is to the token endpoint: not one of its tokens, or one (with what is wrong with it). */
-export type TokenCheck = { issued: false } | { issued: true; client: string; problem?: 'token_expired' | 'token_invalidated' };
+export type TokenCheck =
+  { issued: false } | { issued: true; client: string; problem?: 'token_expired' | 'token_invalidated' };
 
 export const OAUTH2_TOKEN_PATH = '/oauth2/token';
 
-const json = (status: number, value: unknown): HttpReply => ({ status, contentType: 'application/json', body: JSON.stringify(value), headers: { 'cache-control': 'no-store' } });
-const oauthError = (status: number, error: string, description: string): HttpReply => json(status, { error, error_description: description });
+const json = (status: number, value: unknown): HttpReply => ({
+  status,
+  contentType: 'application/json',
+  body: JSON.stringify(value),
+  headers: { 'cache-control': 'no-store' },
+});
+const oauthError = (status: number, error: string, description: string): HttpReply =>
+  json(status, { error, error_description: description });
 
 export class OAuthEndpoint {
   readonly #tokens = new Map<string, Issued>();
@@ -53,7 +60,8 @@ export class OAuthEndpoint {
     this.#refresh.clear();
     this.#counts.clear();
     this.#scriptPos.clear();
-    for (const [id, c] of Object.entries(scenario.oauth2.clients)) if (c.refresh_token !== undefined) this.#refresh.set(c.refresh_token, { client: id, spent: false });
+    for (const [id, c] of Object.entries(scenario.oauth2.clients))
+      if (c.refresh_token !== undefined) this.#refresh.set(c.refresh_token, { client: id, spent: false });
   }
 
   counts(): Record<string, OAuthCounts> {
@@ -85,7 +93,13 @@ export class OAuthEndpoint {
     return { issued: true, client: t.client };
   }
 
-  async token(scenario: Scenario, form: URLSearchParams, authorization: string | undefined, now: () => number, signal: AbortSignal): Promise<HttpReply> {
+  async token(
+    scenario: Scenario,
+    form: URLSearchParams,
+    authorization: string | undefined,
+    now: () => number,
+    signal: AbortSignal,
+  ): Promise<HttpReply> {
     const creds = clientCredentials(form, authorization);
     const client = creds.id === undefined ? undefined : scenario.oauth2.clients[creds.id];
     if (creds.id === undefined || client === undefined) return oauthError(401, 'invalid_client', 'unknown client');
@@ -96,8 +110,10 @@ export class OAuthEndpoint {
       return oauthError(401, 'invalid_client', 'client authentication failed');
     }
     const grant = form.get('grant_type') ?? '';
-    if (grant !== 'client_credentials' && grant !== 'refresh_token') return oauthError(400, 'unsupported_grant_type', `grant_type ${grant || '(none)'} is not supported`);
-    if (!client.grants.includes(grant)) return oauthError(400, 'unauthorized_client', `this client may not use the ${grant} grant`);
+    if (grant !== 'client_credentials' && grant !== 'refresh_token')
+      return oauthError(400, 'unsupported_grant_type', `grant_type ${grant || '(none)'} is not supported`);
+    if (!client.grants.includes(grant))
+      return oauthError(400, 'unauthorized_client', `this client may not use the ${grant} grant`);
     const step = this.#nextStep(creds.id, client);
     if (step === '500') return json(500, { error: 'server_error', error_description: 'the token endpoint failed' });
     if (step === 'invalid_client') {
@@ -110,7 +126,11 @@ export class OAuthEndpoint {
       const known = this.#refresh.get(given);
       if (step === 'invalid_grant' || known === undefined || known.client !== creds.id || known.spent) {
         counts.invalid_grant++;
-        return oauthError(400, 'invalid_grant', known?.spent ? 'the refresh token was already used' : 'the refresh token is not valid');
+        return oauthError(
+          400,
+          'invalid_grant',
+          known?.spent ? 'the refresh token was already used' : 'the refresh token is not valid',
+        );
       }
       counts.refreshed++;
       if (client.rotate) {
@@ -127,7 +147,11 @@ export class OAuthEndpoint {
     if (client.max_requests !== undefined) issued.maxRequests = client.max_requests;
     this.#tokens.set(token, issued);
     counts.issued++;
-    const body: Record<string, unknown> = { access_token: token, token_type: 'Bearer', expires_in: Math.max(1, Math.round(client.expires_in / 1000)) };
+    const body: Record<string, unknown> = {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: Math.max(1, Math.round(client.expires_in / 1000)),
+    };
     if (rotated !== undefined) body['refresh_token'] = rotated;
     return json(200, body);
   }
@@ -154,7 +178,8 @@ function clientCredentials(form: URLSearchParams, authorization: string | undefi
   if (basic !== undefined) {
     const text = Buffer.from(basic, 'base64').toString('utf8');
     const colon = text.indexOf(':');
-    if (colon > 0) return { id: decodeURIComponent(text.slice(0, colon)), secret: decodeURIComponent(text.slice(colon + 1)) };
+    if (colon > 0)
+      return { id: decodeURIComponent(text.slice(0, colon)), secret: decodeURIComponent(text.slice(colon + 1)) };
   }
   const out: { id?: string; secret?: string } = {};
   const id = form.get('client_id');

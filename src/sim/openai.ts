@@ -15,11 +15,20 @@ export interface OpenAiMeta {
 }
 
 /** OpenAI has no separate reason for a stop sequence: it is a plain `stop`. */
-const FINISH: Record<SimReply['finish'], string> = { stop: 'stop', length: 'length', tool_calls: 'tool_calls', stop_sequence: 'stop' };
+const FINISH: Record<SimReply['finish'], string> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  stop_sequence: 'stop',
+};
 
 /** OpenAI's prompt_tokens includes the cached ones; cached_tokens says how many (writes are not reported). */
 function usageOf(reply: SimReply): Record<string, unknown> {
-  const usage = { prompt_tokens: reply.inputTokens, completion_tokens: reply.outputTokens, total_tokens: reply.inputTokens + reply.outputTokens };
+  const usage = {
+    prompt_tokens: reply.inputTokens,
+    completion_tokens: reply.outputTokens,
+    total_tokens: reply.inputTokens + reply.outputTokens,
+  };
   return reply.cache ? { ...usage, prompt_tokens_details: { cached_tokens: reply.cache.read } } : usage;
 }
 
@@ -31,10 +40,16 @@ function idOf(id: string, meta: OpenAiMeta): { id?: string } {
 }
 
 export function openAiCompletion(reply: SimReply, meta: OpenAiMeta): Record<string, unknown> {
-  const message: Record<string, unknown> = { role: 'assistant', content: reply.toolCall ? null : reply.text, refusal: null };
+  const message: Record<string, unknown> = {
+    role: 'assistant',
+    content: reply.toolCall ? null : reply.text,
+    refusal: null,
+  };
   if (reply.toolCall) {
     const call = reply.toolCall;
-    message['tool_calls'] = [{ ...idOf(call.id, meta), type: 'function', function: { name: call.name, arguments: call.arguments } }];
+    message['tool_calls'] = [
+      { ...idOf(call.id, meta), type: 'function', function: { name: call.name, arguments: call.arguments } },
+    ];
   }
   return {
     id: meta.id,
@@ -60,20 +75,48 @@ export function openAiStream(reply: SimReply, meta: OpenAiMeta, includeUsage: bo
     }),
   });
   const head = [chunk({ role: 'assistant', content: '', refusal: null })];
-  const deltas = reply.toolCall ? toolDeltas(reply, meta, chunk) : wordPieces(reply.text).map((piece) => chunk({ content: piece }));
+  const deltas = reply.toolCall
+    ? toolDeltas(reply, meta, chunk)
+    : wordPieces(reply.text).map((piece) => chunk({ content: piece }));
   const tail = [chunk({}, FINISH[reply.finish])];
   if (includeUsage) {
-    tail.push({ data: JSON.stringify({ id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, system_fingerprint: null, choices: [], usage: usageOf(reply) }) });
+    tail.push({
+      data: JSON.stringify({
+        id: meta.id,
+        object: 'chat.completion.chunk',
+        created: meta.created,
+        model: meta.model,
+        system_fingerprint: null,
+        choices: [],
+        usage: usageOf(reply),
+      }),
+    });
   }
   tail.push({ data: '[DONE]' });
   // OpenAI-compatible servers (vLLM, OpenRouter, …) report a failure mid-stream as a bare error object.
-  const error = { data: JSON.stringify(openAiErrorBody({ message: 'The server is overloaded, please try again later.', type: 'server_error', code: 'overloaded' })) };
+  const error = {
+    data: JSON.stringify(
+      openAiErrorBody({
+        message: 'The server is overloaded, please try again later.',
+        type: 'server_error',
+        code: 'overloaded',
+      }),
+    ),
+  };
   return { head, deltas, tail, error };
 }
 
-function toolDeltas(reply: SimReply, meta: OpenAiMeta, chunk: (delta: Record<string, unknown>) => SseFrame): SseFrame[] {
+function toolDeltas(
+  reply: SimReply,
+  meta: OpenAiMeta,
+  chunk: (delta: Record<string, unknown>) => SseFrame,
+): SseFrame[] {
   const call = reply.toolCall!;
-  const start = chunk({ tool_calls: [{ index: 0, ...idOf(call.id, meta), type: 'function', function: { name: call.name, arguments: '' } }] });
-  const args = halves(call.arguments).map((part) => chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] }));
+  const start = chunk({
+    tool_calls: [{ index: 0, ...idOf(call.id, meta), type: 'function', function: { name: call.name, arguments: '' } }],
+  });
+  const args = halves(call.arguments).map((part) =>
+    chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] }),
+  );
   return [start, ...args];
 }

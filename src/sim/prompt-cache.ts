@@ -57,7 +57,10 @@ function prefixesOf(segments: Segment[], request: SimRequest): { hash: string; t
   let hash = `${request.api}\n${request.model ?? ''}`;
   let chars = 0;
   return segments.map((s) => {
-    hash = createHash('sha256').update(hash).update(JSON.stringify(unmarked(s.value))).digest('hex');
+    hash = createHash('sha256')
+      .update(hash)
+      .update(JSON.stringify(unmarked(s.value)))
+      .digest('hex');
     chars += s.chars;
     return { hash, tokens: Math.min(request.promptTokens, Math.ceil(chars / 4)) };
   });

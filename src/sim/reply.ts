@@ -60,16 +60,30 @@ export function composeReply(req: SimRequest, model: string, callId: string, opt
 
   const tool = chosenTool(req, last, lastUser);
   if (tool) {
-    const args = JSON.stringify(instanceOf(req.toolSchemas.get(tool) ?? NO_PARAMETERS, { rng: requestRng(req, model, options.seed, tool), text: snippet }));
-    return { text: '', toolCall: { id: callId, name: tool, arguments: args }, finish: 'tool_calls', ...usage, outputTokens: estimateTokens(args) };
+    const args = JSON.stringify(
+      instanceOf(req.toolSchemas.get(tool) ?? NO_PARAMETERS, {
+        rng: requestRng(req, model, options.seed, tool),
+        text: snippet,
+      }),
+    );
+    return {
+      text: '',
+      toolCall: { id: callId, name: tool, arguments: args },
+      finish: 'tool_calls',
+      ...usage,
+      outputTokens: estimateTokens(args),
+    };
   }
-  const stop = options.stopSequences && lastUser && last === lastUser ? firstStop(lastUser.text, req.stopSequences) : undefined;
+  const stop =
+    options.stopSequences && lastUser && last === lastUser ? firstStop(lastUser.text, req.stopSequences) : undefined;
   if (stop) {
     const text = `[${model}] reply to: ${collapse(lastUser!.text.slice(0, stop.at)).slice(0, SNIPPET)}`;
     return limitLength(text, req.maxTokens, { ...usage, finish: 'stop_sequence', stopSequence: stop.sequence });
   }
   const text = replyText(req, model, last, snippet);
-  const answer = req.responseFormat ? asJson(text, req.responseFormat, { rng: requestRng(req, model, options.seed, ''), text: snippet }) : text;
+  const answer = req.responseFormat
+    ? asJson(text, req.responseFormat, { rng: requestRng(req, model, options.seed, ''), text: snippet })
+    : text;
   return limitLength(answer, req.maxTokens, { ...usage, finish: 'stop' });
 }
 
@@ -93,12 +107,18 @@ function firstStop(text: string, sequences: string[]): { sequence: string; at: n
 /** JSON mode: the usual reply, wrapped (`{"reply": "…"}`), a small object any client accepts; a schema: a value of it
  * (free strings saying the request's text). */
 function asJson(text: string, format: ResponseFormat, options: { rng: Rng; text: string }): string {
-  return JSON.stringify(format.kind === 'json_object' ? { reply: text } : instanceOf(format.schema ?? { type: 'object' }, options));
+  return JSON.stringify(
+    format.kind === 'json_object' ? { reply: text } : instanceOf(format.schema ?? { type: 'object' }, options),
+  );
 }
 
 /** `none` never calls a tool, whatever the prompt says; `any` (OpenAI `required`) always calls one: the one the
  * prompt names, else the first offered. */
-function chosenTool(req: SimRequest, last: SimMessage | undefined, lastUser: SimMessage | undefined): string | undefined {
+function chosenTool(
+  req: SimRequest,
+  last: SimMessage | undefined,
+  lastUser: SimMessage | undefined,
+): string | undefined {
   const choice = req.toolChoice;
   if (req.tools.length === 0 || choice === 'none') return undefined;
   if (typeof choice === 'object' && req.tools.includes(choice.name)) return choice.name;
@@ -139,7 +159,11 @@ function afterColon(text: string): string {
 }
 
 /** Honours max_tokens (≈ 4 characters a token), so a 1-token probe gets a 1-token answer and finish "length". */
-function limitLength(text: string, maxTokens: number | undefined, rest: Omit<SimReply, 'text' | 'outputTokens'>): SimReply {
+function limitLength(
+  text: string,
+  maxTokens: number | undefined,
+  rest: Omit<SimReply, 'text' | 'outputTokens'>,
+): SimReply {
   const outputTokens = estimateTokens(text);
   if (maxTokens === undefined || outputTokens <= maxTokens) return { ...rest, text, outputTokens };
   const { stopSequence: _unused, ...cut } = rest;

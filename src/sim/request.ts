@@ -75,14 +75,39 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
   const xApiKey = req.headers['x-api-key'];
   // Azure OpenAI reads its key from `api-key`.
   const apiKey = req.headers['api-key'];
-  const key = api === 'anthropic' ? (typeof xApiKey === 'string' ? xApiKey.trim() : undefined) || bearer : bearer || (typeof apiKey === 'string' ? apiKey.trim() : undefined);
+  const key =
+    api === 'anthropic'
+      ? (typeof xApiKey === 'string' ? xApiKey.trim() : undefined) || bearer
+      : bearer || (typeof apiKey === 'string' ? apiKey.trim() : undefined);
   return key ? key : undefined;
 }
 
-export function parseChatRequest(api: ApiName, key: string | undefined, rawBody: string, anthropicVersion: string | undefined): SimRequest {
+export function parseChatRequest(
+  api: ApiName,
+  key: string | undefined,
+  rawBody: string,
+  anthropicVersion: string | undefined,
+): SimRequest {
   const empty: SimRequest = {
-    api, key, model: undefined, stream: false, includeUsage: false, maxTokens: undefined, system: '', messages: [], tools: [], toolSchemas: new Map(),
-    toolChoice: 'auto', responseFormat: undefined, stopSequences: [], promptTokens: 0, images: 0, fields: [], roles: [], cacheMarks: 0, body: {},
+    api,
+    key,
+    model: undefined,
+    stream: false,
+    includeUsage: false,
+    maxTokens: undefined,
+    system: '',
+    messages: [],
+    tools: [],
+    toolSchemas: new Map(),
+    toolChoice: 'auto',
+    responseFormat: undefined,
+    stopSequences: [],
+    promptTokens: 0,
+    images: 0,
+    fields: [],
+    roles: [],
+    cacheMarks: 0,
+    body: {},
   };
   let body: unknown;
   try {
@@ -90,25 +115,35 @@ export function parseChatRequest(api: ApiName, key: string | undefined, rawBody:
   } catch {
     return { ...empty, problem: { error: 'invalid_body', detail: 'the request body is not valid JSON' } };
   }
-  if (!isObject(body)) return { ...empty, problem: { error: 'invalid_body', detail: 'the request body must be a JSON object' } };
+  if (!isObject(body))
+    return { ...empty, problem: { error: 'invalid_body', detail: 'the request body must be a JSON object' } };
   const parsed = api === 'openai' ? fromOpenAi(body) : fromAnthropic(body);
   const request: SimRequest = { ...empty, ...parsed, body };
-  request.promptTokens = Math.ceil((request.system.length + request.messages.reduce((n, m) => n + m.text.length, 0)) / 4);
+  request.promptTokens = Math.ceil(
+    (request.system.length + request.messages.reduce((n, m) => n + m.text.length, 0)) / 4,
+  );
   request.images = countImages(body['messages']);
-  request.fields = Object.keys(body).filter((k) => k !== 'model' && k !== 'messages').sort();
-  request.roles = Array.isArray(body['messages']) ? body['messages'].map((m: unknown) => (isObject(m) ? String(m['role']) : typeof m)) : [];
+  request.fields = Object.keys(body)
+    .filter((k) => k !== 'model' && k !== 'messages')
+    .sort();
+  request.roles = Array.isArray(body['messages'])
+    ? body['messages'].map((m: unknown) => (isObject(m) ? String(m['role']) : typeof m))
+    : [];
   request.cacheMarks = countCacheMarks([body['system'], body['messages'], body['tools']]);
   request.problem = problemOf(api, body, anthropicVersion);
   return request;
 }
 
 function problemOf(api: ApiName, body: Json, anthropicVersion: string | undefined): RequestProblem | undefined {
-  if (api === 'anthropic' && !anthropicVersion) return { error: 'missing_version', detail: 'anthropic-version: header is required' };
-  if (typeof body['model'] !== 'string' || body['model'] === '') return { error: 'invalid_body', detail: 'model: field required' };
+  if (api === 'anthropic' && !anthropicVersion)
+    return { error: 'missing_version', detail: 'anthropic-version: header is required' };
+  if (typeof body['model'] !== 'string' || body['model'] === '')
+    return { error: 'invalid_body', detail: 'model: field required' };
   if (!Array.isArray(body['messages']) || body['messages'].length === 0) {
     return { error: 'invalid_body', detail: 'messages: expected a non-empty array' };
   }
-  if (api === 'anthropic' && typeof body['max_tokens'] !== 'number') return { error: 'missing_max_tokens', detail: 'max_tokens: Field required' };
+  if (api === 'anthropic' && typeof body['max_tokens'] !== 'number')
+    return { error: 'missing_max_tokens', detail: 'max_tokens: Field required' };
   if (api === 'anthropic') {
     const detail = anthropicProblem(body);
     return detail === undefined ? undefined : { error: 'invalid_body', detail };
@@ -144,12 +179,15 @@ export function countCacheMarks(value: unknown): number {
   if (Array.isArray(value)) return value.reduce((n: number, v: unknown) => n + countCacheMarks(v), 0);
   if (!isObject(value)) return 0;
   let n = isObject(value['cache_control']) ? 1 : 0;
-  for (const [k, v] of Object.entries(value)) if (k !== 'cache_control' && typeof v === 'object') n += countCacheMarks(v);
+  for (const [k, v] of Object.entries(value))
+    if (k !== 'cache_control' && typeof v === 'object') n += countCacheMarks(v);
   return n;
 }
 
 const onlyToolResults = (content: unknown): boolean =>
-  Array.isArray(content) && content.length > 0 && content.every((p: unknown) => isObject(p) && p['type'] === 'tool_result');
+  Array.isArray(content) &&
+  content.length > 0 &&
+  content.every((p: unknown) => isObject(p) && p['type'] === 'tool_result');
 
 function common(body: Json): Pick<SimRequest, 'model' | 'stream' | 'maxTokens'> {
   const maxTokens = body['max_completion_tokens'] ?? body['max_tokens'];
@@ -162,14 +200,25 @@ function common(body: Json): Pick<SimRequest, 'model' | 'stream' | 'maxTokens'> 
 
 function fromOpenAi(body: Json): Partial<SimRequest> {
   const raw = Array.isArray(body['messages']) ? body['messages'].filter(isObject) : [];
-  const system = raw.filter((m) => m['role'] === 'system' || m['role'] === 'developer').map((m) => textOf(m['content']));
+  const system = raw
+    .filter((m) => m['role'] === 'system' || m['role'] === 'developer')
+    .map((m) => textOf(m['content']));
   const messages = raw
     .filter((m) => m['role'] !== 'system' && m['role'] !== 'developer')
     .map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: m['role'] === 'tool' }));
-  const functions = Array.isArray(body['tools']) ? body['tools'].filter(isObject).map((t) => t['function']).filter(isObject) : [];
+  const functions = Array.isArray(body['tools'])
+    ? body['tools']
+        .filter(isObject)
+        .map((t) => t['function'])
+        .filter(isObject)
+    : [];
   const streamOptions = body['stream_options'];
   return {
-    ...common(body), system: system.join('\n'), messages, ...toolsOf(functions, 'parameters'), toolChoice: openAiToolChoice(body['tool_choice']),
+    ...common(body),
+    system: system.join('\n'),
+    messages,
+    ...toolsOf(functions, 'parameters'),
+    toolChoice: openAiToolChoice(body['tool_choice']),
     includeUsage: isObject(streamOptions) && streamOptions['include_usage'] === true,
     responseFormat: responseFormatOf(body['response_format']),
     stopSequences: stringsOf(body['stop']),
@@ -188,15 +237,27 @@ function responseFormatOf(format: unknown): ResponseFormat | undefined {
  * answer is made from is the user's and the assistant's. */
 function fromAnthropic(body: Json): Partial<SimRequest> {
   const raw = Array.isArray(body['messages']) ? body['messages'].filter(isObject) : [];
-  const messages = raw.filter((m) => m['role'] !== 'system').map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: onlyToolResults(m['content']) }));
-  const system = [textOf(body['system']), ...raw.filter((m) => m['role'] === 'system').map((m) => textOf(m['content']))].filter((t) => t !== '');
+  const messages = raw
+    .filter((m) => m['role'] !== 'system')
+    .map((m) => ({ role: String(m['role']), text: textOf(m['content']), toolResult: onlyToolResults(m['content']) }));
+  const system = [
+    textOf(body['system']),
+    ...raw.filter((m) => m['role'] === 'system').map((m) => textOf(m['content'])),
+  ].filter((t) => t !== '');
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObject) : [];
   const outputConfig = body['output_config'];
   const format = isObject(outputConfig) ? outputConfig['format'] : body['output_format'];
   return {
-    ...common(body), system: system.join('\n'), messages, ...toolsOf(tools, 'input_schema'), toolChoice: anthropicToolChoice(body['tool_choice']),
+    ...common(body),
+    system: system.join('\n'),
+    messages,
+    ...toolsOf(tools, 'input_schema'),
+    toolChoice: anthropicToolChoice(body['tool_choice']),
     stopSequences: stringsOf(body['stop_sequences']),
-    responseFormat: isObject(format) && format['type'] === 'json_schema' ? { kind: 'json_schema', schema: format['schema'] } : undefined,
+    responseFormat:
+      isObject(format) && format['type'] === 'json_schema'
+        ? { kind: 'json_schema', schema: format['schema'] }
+        : undefined,
   };
 }
 
@@ -209,7 +270,9 @@ function toolsOf(tools: Json[], schemaField: 'parameters' | 'input_schema'): Pic
 }
 
 const stringsOf = (value: unknown): string[] =>
-  (typeof value === 'string' ? [value] : Array.isArray(value) ? value : []).filter((v): v is string => typeof v === 'string' && v !== '');
+  (typeof value === 'string' ? [value] : Array.isArray(value) ? value : []).filter(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
 
 function openAiToolChoice(choice: unknown): ToolChoice {
   if (choice === 'none') return 'none';

@@ -16,7 +16,10 @@ const WRITERS: Record<ResetHeader, (ms: number, now: number) => [string, string]
   'retry-after-date': (ms, now) => ['retry-after', new Date(Math.ceil((now + ms) / 1000) * 1000).toUTCString()],
   'x-ratelimit-reset-requests': (ms) => ['x-ratelimit-reset-requests', openAiResetText(ms)],
   'x-ratelimit-reset-tokens': (ms) => ['x-ratelimit-reset-tokens', openAiResetText(ms)],
-  'anthropic-ratelimit-requests-reset': (ms, now) => ['anthropic-ratelimit-requests-reset', new Date(now + ms).toISOString()],
+  'anthropic-ratelimit-requests-reset': (ms, now) => [
+    'anthropic-ratelimit-requests-reset',
+    new Date(now + ms).toISOString(),
+  ],
 };
 
 export function resetHeaders(names: readonly ResetHeader[], remainingMs: number, now: number): Record<string, string> {

@@ -35,11 +35,17 @@ export async function respond(req: IncomingMessage, res: ServerResponse, ctx: Re
       const e = renderError(request.api, action.error, {
         ...(request.model !== undefined ? { model: request.model } : {}),
         ...(request.key !== undefined ? { maskedKey: mask(request.key) } : {}),
-        ...(request.problem ? { detail: request.problem.detail, param: request.problem.param, code: request.problem.code } : {}),
+        ...(request.problem
+          ? { detail: request.problem.detail, param: request.problem.param, code: request.problem.code }
+          : {}),
         ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
         promptTokens: request.promptTokens,
       });
-      res.writeHead(e.status, { ...headers, 'content-type': e.contentType, 'content-length': Buffer.byteLength(e.body) });
+      res.writeHead(e.status, {
+        ...headers,
+        'content-type': e.contentType,
+        'content-length': Buffer.byteLength(e.body),
+      });
       res.end(e.body);
       return;
     }
@@ -74,22 +80,45 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
 function replyFor(ctx: RespondContext) {
   const { request, seq } = ctx;
   const model = request.model ?? '';
-  const options = { stopSequences: ctx.decision.answer.stopSequences, seed: ctx.seed, ...(ctx.cache ? { cache: ctx.cache } : {}) };
-  const reply = composeReply(request, model, request.api === 'openai' ? `call_sim_${seq}` : `toolu_sim_${seq}`, options);
+  const options = {
+    stopSequences: ctx.decision.answer.stopSequences,
+    seed: ctx.seed,
+    ...(ctx.cache ? { cache: ctx.cache } : {}),
+  };
+  const reply = composeReply(
+    request,
+    model,
+    request.api === 'openai' ? `call_sim_${seq}` : `toolu_sim_${seq}`,
+    options,
+  );
   return { reply, model };
 }
 
-async function answerWhole(req: IncomingMessage, res: ServerResponse, ctx: RespondContext, headers: Record<string, string>): Promise<void> {
+async function answerWhole(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RespondContext,
+  headers: Record<string, string>,
+): Promise<void> {
   const { reply, model } = replyFor(ctx);
   const api = ctx.request.api;
   const action = ctx.decision.action;
   let payload: unknown =
     api === 'openai'
-      ? openAiCompletion(reply, { id: `chatcmpl-sim-${ctx.seq}`, model, created: Math.floor(Date.now() / 1000), toolCallIds: ctx.decision.answer.toolCallIds })
+      ? openAiCompletion(reply, {
+          id: `chatcmpl-sim-${ctx.seq}`,
+          model,
+          created: Math.floor(Date.now() / 1000),
+          toolCallIds: ctx.decision.answer.toolCallIds,
+        })
       : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
   if (action.kind === 'stream_error') {
     // Without a stream, "an error inside a 200" is a 200 whose body is an error object.
-    payload = JSON.parse(api === 'openai' ? openAiStream(reply, { id: '', model, created: 0 }, false).error.data : anthropicStream(reply, { id: '', model }).error.data);
+    payload = JSON.parse(
+      api === 'openai'
+        ? openAiStream(reply, { id: '', model, created: 0 }, false).error.data
+        : anthropicStream(reply, { id: '', model }).error.data,
+    );
   }
   const body = JSON.stringify(payload);
   res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -102,11 +131,25 @@ async function answerWhole(req: IncomingMessage, res: ServerResponse, ctx: Respo
   res.end(body);
 }
 
-async function streamAnswer(req: IncomingMessage, res: ServerResponse, ctx: RespondContext, headers: Record<string, string>): Promise<void> {
+async function streamAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RespondContext,
+  headers: Record<string, string>,
+): Promise<void> {
   const { reply, model } = replyFor(ctx);
   const plan: StreamPlan =
     ctx.request.api === 'openai'
-      ? openAiStream(reply, { id: `chatcmpl-sim-${ctx.seq}`, model, created: Math.floor(Date.now() / 1000), toolCallIds: ctx.decision.answer.toolCallIds }, ctx.request.includeUsage)
+      ? openAiStream(
+          reply,
+          {
+            id: `chatcmpl-sim-${ctx.seq}`,
+            model,
+            created: Math.floor(Date.now() / 1000),
+            toolCallIds: ctx.decision.answer.toolCallIds,
+          },
+          ctx.request.includeUsage,
+        )
       : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
   res.writeHead(200, { ...headers, ...SSE_HEADERS });
   res.flushHeaders();
@@ -129,7 +172,12 @@ async function streamAnswer(req: IncomingMessage, res: ServerResponse, ctx: Resp
 }
 
 /** Writes frames one by one (pausing between them if asked); false if the connection went away meanwhile. */
-async function writeFrames(res: ServerResponse, frames: SseFrame[], delayMs: number, signal: AbortSignal): Promise<boolean> {
+async function writeFrames(
+  res: ServerResponse,
+  frames: SseFrame[],
+  delayMs: number,
+  signal: AbortSignal,
+): Promise<boolean> {
   for (const [i, frame] of frames.entries()) {
     if (i > 0 && !(await pause(delayMs, signal))) return false;
     if (!(await flushed(res, formatFrame(frame)))) return false;

@@ -26,7 +26,11 @@ export function loadScenario(path: string): Scenario {
   } catch (err) {
     if (UserError.isInstance(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `scenario file not found: ${path}` : `cannot read scenario file ${path}: ${code ?? String(err)}`);
+    throw new UserError(
+      code === 'ENOENT'
+        ? `scenario file not found: ${path}`
+        : `cannot read scenario file ${path}: ${code ?? String(err)}`,
+    );
   }
   const decoded = decodeUtf8(bytes);
   if (!decoded.ok) throw new UserError(`scenario file ${path} is not UTF-8 text: ${decoded.why}`);
@@ -67,4 +71,3 @@ function inlineError(error: z.ZodError, input: unknown): UserError {
   if (sorted.length === 1) return new UserError(`invalid scenario: ${sorted[0]!}`);
   return new UserError(`invalid scenario: ${sorted.length} problems`, { details: sorted });
 }
-

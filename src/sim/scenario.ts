@@ -11,7 +11,13 @@ const duration = durationSchema({ max: MAX_TIMEOUT_MS }, '0ms, 250ms, 30s or 5m'
 const rate = z.number().min(0).max(1);
 
 /** Probabilities (0..1) of a fault on a call; set on a key, a model, or both (then either can fire). */
-export const RATE_NAMES = ['reset_rate', 'transient_401_rate', 'server_error_rate', 'overloaded_rate', 'cut_rate'] as const;
+export const RATE_NAMES = [
+  'reset_rate',
+  'transient_401_rate',
+  'server_error_rate',
+  'overloaded_rate',
+  'cut_rate',
+] as const;
 export type RateName = (typeof RATE_NAMES)[number];
 
 const behaviourShape = {
@@ -98,10 +104,20 @@ const keyObject = z.strictObject({
 /** Settings that each read well but together do nothing, or less than they say: refused, not silently half-applied. */
 function checkKey(key: z.output<typeof keyObject>, ctx: z.RefinementCtx): void {
   if (key.rate_limit_after !== undefined && key.reset === 0) {
-    ctx.addIssue({ code: 'custom', path: ['reset'], message: 'with rate_limit_after, reset is how long the window lasts: 0 would never limit anything; give a duration such as 30s' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reset'],
+      message:
+        'with rate_limit_after, reset is how long the window lasts: 0 would never limit anything; give a duration such as 30s',
+    });
   }
   if (key.reset_headers.includes('retry-after') && key.reset_headers.includes('retry-after-date')) {
-    ctx.addIssue({ code: 'custom', path: ['reset_headers'], message: 'retry-after and retry-after-date are both sent as the Retry-After header, and the date would replace the seconds: choose one' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reset_headers'],
+      message:
+        'retry-after and retry-after-date are both sent as the Retry-After header, and the date would replace the seconds: choose one',
+    });
   }
 }
 
@@ -138,26 +154,35 @@ export const DEFAULT_MODELS = {
 
 export const scenarioSchema = z.preprocess(
   emptyIsObject,
-  z.strictObject({
-    seed: z.number().int().default(1),
-    latency: duration.default(0),
-    stream_delay: duration.default(0),
-    models: z.record(z.string().min(1), modelSchema).default(DEFAULT_MODELS),
-    /** Key `'*'` (if present) is the behaviour of every key not listed; without it unknown keys get 401. */
-    keys: z.record(z.string().min(1), keySchema).default({}),
-    /** A token endpoint (POST /oauth2/token); the tokens it issues are keys (behaving as the key named like their
-     * client, when there is one, else as a plain valid key). */
-    oauth2: z.preprocess(emptyIsObject, oauth2Object).default({ clients: {} }),
-  }).superRefine(checkKeyModels),
+  z
+    .strictObject({
+      seed: z.number().int().default(1),
+      latency: duration.default(0),
+      stream_delay: duration.default(0),
+      models: z.record(z.string().min(1), modelSchema).default(DEFAULT_MODELS),
+      /** Key `'*'` (if present) is the behaviour of every key not listed; without it unknown keys get 401. */
+      keys: z.record(z.string().min(1), keySchema).default({}),
+      /** A token endpoint (POST /oauth2/token); the tokens it issues are keys (behaving as the key named like their
+       * client, when there is one, else as a plain valid key). */
+      oauth2: z.preprocess(emptyIsObject, oauth2Object).default({ clients: {} }),
+    })
+    .superRefine(checkKeyModels),
 );
 
 /** A key's `models:` must name served models: a typo would answer every call 404 and list no model, unexplained. */
-function checkKeyModels(scenario: { models: Record<string, unknown>; keys: Record<string, { models?: string[] | undefined }> }, ctx: z.RefinementCtx): void {
+function checkKeyModels(
+  scenario: { models: Record<string, unknown>; keys: Record<string, { models?: string[] | undefined }> },
+  ctx: z.RefinementCtx,
+): void {
   const served = Object.keys(scenario.models);
   for (const [name, key] of Object.entries(scenario.keys)) {
     key.models?.forEach((model, i) => {
       if (served.includes(model)) return;
-      ctx.addIssue({ code: 'custom', path: ['keys', name, 'models', i], message: `${model} is not a served model (served: ${served.join(', ') || 'none'})${didYouMean(model, served)}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keys', name, 'models', i],
+        message: `${model} is not a served model (served: ${served.join(', ') || 'none'})${didYouMean(model, served)}`,
+      });
     });
   }
 }

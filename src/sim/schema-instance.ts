@@ -64,7 +64,8 @@ class Generator {
     if ('const' in schema) return schema['const'];
     if (Array.isArray(schema['enum']) && schema['enum'].length > 0) return this.#pick(schema['enum']);
     const alternatives = schema['anyOf'] ?? schema['oneOf'];
-    if (Array.isArray(alternatives) && alternatives.length > 0) return this.value(this.#alternative(alternatives, schema), depth + 1);
+    if (Array.isArray(alternatives) && alternatives.length > 0)
+      return this.value(this.#alternative(alternatives, schema), depth + 1);
     if (Array.isArray(schema['allOf'])) return this.value(this.#merged(schema), depth + 1);
     switch (this.#typeOf(schema)) {
       case 'object':
@@ -91,16 +92,22 @@ class Generator {
   /** `#`, `#/$defs/X`, `#/definitions/X`, … within the root schema (JSON pointer, ~0/~1 escapes). */
   #resolve(ref: string): unknown {
     if (!ref.startsWith('#')) return {};
-    const parts = ref.slice(1).split('/').filter(Boolean).map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = ref
+      .slice(1)
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'));
     let node: unknown = this.#root;
-    for (const part of parts) node = isObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[part] : undefined;
+    for (const part of parts)
+      node = isObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[part] : undefined;
     return node;
   }
 
   /** One of anyOf/oneOf, a non-null one when there is one (a nullable field's value is more telling than null);
    * the keywords beside the list (a `type`, `properties`) apply to it too. */
   #alternative(alternatives: unknown[], schema: Json): unknown {
-    const deref = (s: unknown): unknown => (isObject(s) && typeof s['$ref'] === 'string' ? this.#resolve(s['$ref']) : s);
+    const deref = (s: unknown): unknown =>
+      isObject(s) && typeof s['$ref'] === 'string' ? this.#resolve(s['$ref']) : s;
     const nonNull = alternatives.filter((s) => !(isObject(deref(s)) && (deref(s) as Json)['type'] === 'null'));
     const chosen = deref(this.#pick(nonNull.length > 0 ? nonNull : alternatives));
     const { anyOf: _a, oneOf: _o, ...beside } = schema;
@@ -110,7 +117,9 @@ class Generator {
   /** allOf: the schemas merged into one (properties and required joined), beside the keywords around it. */
   #merged(schema: Json): Json {
     const { allOf, ...beside } = schema;
-    const parts = (allOf as unknown[]).map((s) => (isObject(s) && typeof s['$ref'] === 'string' ? this.#resolve(s['$ref']) : s));
+    const parts = (allOf as unknown[]).map((s) =>
+      isObject(s) && typeof s['$ref'] === 'string' ? this.#resolve(s['$ref']) : s,
+    );
     return mergeSchemas([beside, ...parts.filter(isObject)]);
   }
 
@@ -132,7 +141,9 @@ class Generator {
    * `minProperties` asks for more. Only declared properties: `additionalProperties: false` always holds. */
   #object(schema: Json, depth: number): Json {
     const properties = isObject(schema['properties']) ? schema['properties'] : {};
-    const required = new Set(Array.isArray(schema['required']) ? schema['required'].filter((r): r is string => typeof r === 'string') : []);
+    const required = new Set(
+      Array.isArray(schema['required']) ? schema['required'].filter((r): r is string => typeof r === 'string') : [],
+    );
     const minProperties = typeof schema['minProperties'] === 'number' ? schema['minProperties'] : 0;
     const names = Object.keys(properties);
     const chosen = new Set(names.filter((name) => required.has(name) || (depth < OPTIONAL_DEPTH && this.#rng() < 0.5)));
@@ -147,7 +158,11 @@ class Generator {
   /** Tuple items first (`prefixItems`, or an array `items`), then items up to at least minItems — one or two more
    * near the top, so an answer shows what a list holds — within maxItems; unique when `uniqueItems` says so. */
   #array(schema: Json, depth: number): unknown[] {
-    const prefix = Array.isArray(schema['prefixItems']) ? schema['prefixItems'] : Array.isArray(schema['items']) ? schema['items'] : [];
+    const prefix = Array.isArray(schema['prefixItems'])
+      ? schema['prefixItems']
+      : Array.isArray(schema['items'])
+        ? schema['items']
+        : [];
     const itemSchema = Array.isArray(schema['items']) ? (schema['additionalItems'] ?? {}) : (schema['items'] ?? {});
     const min = Math.max(typeof schema['minItems'] === 'number' ? schema['minItems'] : 0, prefix.length);
     const max = typeof schema['maxItems'] === 'number' ? schema['maxItems'] : Infinity;

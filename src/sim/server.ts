@@ -66,18 +66,42 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const version = req.headers['anthropic-version'];
     const request = parseChatRequest(api, key, body, typeof version === 'string' ? version : undefined);
     // A body the API accepts can still ask the served model for more output than it may write.
-    request.problem ??= modelLimitProblem(api, request.body, request.model, request.model === undefined ? undefined : scenario.models[request.model]);
+    request.problem ??= modelLimitProblem(
+      api,
+      request.body,
+      request.model,
+      request.model === undefined ? undefined : scenario.models[request.model],
+    );
     const now = Date.now();
     const token = oauth.check(key, now);
     const decision = decide(scenario, states, {
-      api, key, model: request.model, promptTokens: request.promptTokens, now,
-      ...(token.issued ? { issued: token.problem !== undefined ? { client: token.client, problem: token.problem } : { client: token.client } } : {}),
+      api,
+      key,
+      model: request.model,
+      promptTokens: request.promptTokens,
+      now,
+      ...(token.issued
+        ? {
+            issued:
+              token.problem !== undefined ? { client: token.client, problem: token.problem } : { client: token.client },
+          }
+        : {}),
       ...(request.problem ? { requestProblem: request.problem.error } : {}),
     });
     const call: SimCallRecord = {
-      at: now, key: key ?? '', model: request.model ?? '', api, path, stream: request.stream,
-      status: statusOf(decision.action, api), outcome: decision.outcome, images: request.images, fields: request.fields, cache_marks: request.cacheMarks,
-      anthropic_beta: typeof req.headers['anthropic-beta'] === 'string' ? req.headers['anthropic-beta'] : null, roles: request.roles,
+      at: now,
+      key: key ?? '',
+      model: request.model ?? '',
+      api,
+      path,
+      stream: request.stream,
+      status: statusOf(decision.action, api),
+      outcome: decision.outcome,
+      images: request.images,
+      fields: request.fields,
+      cache_marks: request.cacheMarks,
+      anthropic_beta: typeof req.headers['anthropic-beta'] === 'string' ? req.headers['anthropic-beta'] : null,
+      roles: request.roles,
     };
     book.record(call);
     served++;
@@ -86,8 +110,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     res.on('close', () => gone.abort());
     // A call that gets (some of) an answer went through the model, so it reads and fills the key's prompt cache.
     const answered = !['error', 'reset', 'timeout'].includes(decision.action.kind);
-    const cache = answered && decision.answer.promptCache && key !== undefined ? { cache: promptCacheUsage(request, states.get(key).promptCache) } : {};
-    await respond(req, res, { request, decision, seq: ++seq, seed: scenario.seed, signal: AbortSignal.any([closing.signal, gone.signal]), ...cache });
+    const cache =
+      answered && decision.answer.promptCache && key !== undefined
+        ? { cache: promptCacheUsage(request, states.get(key).promptCache) }
+        : {};
+    await respond(req, res, {
+      request,
+      decision,
+      seq: ++seq,
+      seed: scenario.seed,
+      signal: AbortSignal.any([closing.signal, gone.signal]),
+      ...cache,
+    });
   }
 
   async function tokenRequest(req: IncomingMessage): Promise<HttpReply> {
@@ -103,7 +137,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     if (url.pathname === OAUTH2_TOKEN_PATH && req.method === 'POST') return send(res, await tokenRequest(req));
     if (url.pathname.startsWith('/_sim/')) return send(res, await control(req, url, target));
     const modelsMatch = /^\/v1\/models(?:\/(.+))?$/.exec(url.pathname);
-    if (modelsMatch && req.method === 'GET') return send(res, listModels(req, scenario, modelsMatch[1] && decodeURIComponent(modelsMatch[1])));
+    if (modelsMatch && req.method === 'GET')
+      return send(res, listModels(req, scenario, modelsMatch[1] && decodeURIComponent(modelsMatch[1])));
     await readBody(req);
     send(res, unknownRoute(req, url));
   }
@@ -111,7 +146,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       // A bug in the simulator, not a scripted fault: say so plainly.
-      if (!res.headersSent) send(res, { status: 500, contentType: 'text/plain', body: `simulator error: ${err instanceof Error ? err.message : String(err)}` });
+      if (!res.headersSent)
+        send(res, {
+          status: 500,
+          contentType: 'text/plain',
+          body: `simulator error: ${err instanceof Error ? err.message : String(err)}`,
+        });
       else res.destroy();
     });
   });
@@ -155,12 +195,19 @@ function statusOf(action: { kind: string; error?: string }, api: ApiName): numbe
 
 function unknownRoute(req: IncomingMessage, url: URL): HttpReply {
   const message = `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}. The simulator serves POST /v1/chat/completions (OpenAI base_url: <sim>/v1), POST /v1/messages (Anthropic base_url: <sim>) and GET /v1/models.`;
-  const body = apiOfModelsRequest(req) === 'anthropic' ? anthropicErrorBody('not_found_error', message) : openAiErrorBody({ message, type: 'invalid_request_error', code: 'unknown_url' });
+  const body =
+    apiOfModelsRequest(req) === 'anthropic'
+      ? anthropicErrorBody('not_found_error', message)
+      : openAiErrorBody({ message, type: 'invalid_request_error', code: 'unknown_url' });
   return { status: 404, contentType: 'application/json', body: JSON.stringify(body) };
 }
 
 function send(res: ServerResponse, reply: HttpReply): void {
-  res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
+  res.writeHead(reply.status, {
+    ...reply.headers,
+    'content-type': reply.contentType,
+    'content-length': Buffer.byteLength(reply.body),
+  });
   res.end(reply.body);
 }
 

@@ -10,12 +10,20 @@ function isCounterOnly(p: HealthPatch): boolean {
 
 /** Back to ok with nothing else about state: a success (see successPatch). */
 function isPlainOk(p: HealthPatch): boolean {
-  return p.state === 'ok' && (p.reason === null || p.reason === undefined) && (p.until === null || p.until === undefined);
+  return (
+    p.state === 'ok' && (p.reason === null || p.reason === undefined) && (p.until === null || p.until === undefined)
+  );
 }
 
 function foldable(p: HealthPatch): boolean {
-  return p.reset !== true && p.probe_at === undefined && p.last_failure_at === undefined && p.last_failure_kind === undefined && p.last_failure_message === undefined
-    && (isCounterOnly(p) || isPlainOk(p));
+  return (
+    p.reset !== true &&
+    p.probe_at === undefined &&
+    p.last_failure_at === undefined &&
+    p.last_failure_kind === undefined &&
+    p.last_failure_message === undefined &&
+    (isCounterOnly(p) || isPlainOk(p))
+  );
 }
 
 function sum(a: number | undefined, b: number | undefined): number | undefined {

@@ -69,7 +69,13 @@ export class HealthCache {
     const dropped: string[] = [];
     for (const fp of fingerprints) {
       const record = this.records.get(fp);
-      if (record === undefined || record.updated_at >= since || this.queued.patches.has(fp) || this.inFlight?.patches.has(fp)) continue;
+      if (
+        record === undefined ||
+        record.updated_at >= since ||
+        this.queued.patches.has(fp) ||
+        this.inFlight?.patches.has(fp)
+      )
+        continue;
       this.records.delete(fp);
       dropped.push(fp);
     }
@@ -95,7 +101,8 @@ export class HealthCache {
   failed(batch: HealthBatch): void {
     this.inFlight = undefined;
     this.queued.resets = [...batch.resets, ...this.queued.resets];
-    for (const [fingerprint, list] of batch.patches) this.queued.patches.set(fingerprint, [...list, ...(this.queued.patches.get(fingerprint) ?? [])]);
+    for (const [fingerprint, list] of batch.patches)
+      this.queued.patches.set(fingerprint, [...list, ...(this.queued.patches.get(fingerprint) ?? [])]);
   }
 
   /** Records changed in the store by someone else. */
@@ -106,8 +113,10 @@ export class HealthCache {
   private withPending(row: HealthRecord): HealthRecord {
     let record = row;
     for (const batch of this.inFlight ? [this.inFlight, this.queued] : [this.queued]) {
-      for (const reset of batch.resets) if (resetApplies(reset, record)) record = mergeHealth(record, record.fingerprint, resetPatch(reset));
-      for (const patch of batch.patches.get(row.fingerprint) ?? []) record = mergeHealth(record, row.fingerprint, patch);
+      for (const reset of batch.resets)
+        if (resetApplies(reset, record)) record = mergeHealth(record, record.fingerprint, resetPatch(reset));
+      for (const patch of batch.patches.get(row.fingerprint) ?? [])
+        record = mergeHealth(record, row.fingerprint, patch);
     }
     return record;
   }
@@ -133,5 +142,7 @@ export function resetPatch(reset: PendingReset): HealthPatch {
  * matches it by fingerprint alone — matching the name too made `auth reset b KEY` a silent no-op on a key `a` had
  * written. A reset of a whole provider still goes by the name, for the records of keys it no longer lists. */
 export function resetApplies(reset: PendingReset, record: HealthRecord): boolean {
-  return reset.fingerprint !== undefined ? reset.fingerprint === record.fingerprint : record.provider === reset.provider;
+  return reset.fingerprint !== undefined
+    ? reset.fingerprint === record.fingerprint
+    : record.provider === reset.provider;
 }

@@ -4,13 +4,20 @@ import { UserError } from '../user-error.ts';
 
 export const MIN_PREFIX = 4;
 
-export function matchOne<T extends { id: string }>(items: T[], query: string, labelOf: (item: T) => string | undefined, what: string): T | undefined {
+export function matchOne<T extends { id: string }>(
+  items: T[],
+  query: string,
+  labelOf: (item: T) => string | undefined,
+  what: string,
+): T | undefined {
   const exact = items.find((i) => i.id === query) ?? items.find((i) => labelOf(i) === query);
   if (exact) return exact;
   if (query.length < MIN_PREFIX) return undefined;
   const byPrefix = items.filter((i) => i.id.startsWith(query));
   if (byPrefix.length > 1) {
-    throw new UserError(`"${query}" matches ${byPrefix.length} of ${what}s (${byPrefix.map((i) => i.id).join(', ')}); type more of the ID`);
+    throw new UserError(
+      `"${query}" matches ${byPrefix.length} of ${what}s (${byPrefix.map((i) => i.id).join(', ')}); type more of the ID`,
+    );
   }
   return byPrefix[0];
 }

@@ -36,7 +36,11 @@ export function statePath(options: OpenStoreOptions = {}): string {
 export function openStore(options: OpenStoreOptions = {}): StateStore {
   const kind = options.kind ?? 'sqlite';
   const timing = { flushIntervalMs: options.flushIntervalMs, pollIntervalMs: options.pollIntervalMs };
-  const local = { ...timing, ...(options.warn ? { warn: options.warn } : {}), ...(options.maxPageCount !== undefined ? { maxPageCount: options.maxPageCount } : {}) };
+  const local = {
+    ...timing,
+    ...(options.warn ? { warn: options.warn } : {}),
+    ...(options.maxPageCount !== undefined ? { maxPageCount: options.maxPageCount } : {}),
+  };
   if (kind === 'memory') return new SqliteStore({ path: ':memory:', ...timing });
   if (kind === 'sqlite') return new SqliteStore({ path: statePath(options), ...local });
   if (/^rediss?:\/\//.test(kind)) {
@@ -44,8 +48,13 @@ export function openStore(options: OpenStoreOptions = {}): StateStore {
     // Health is shared through Redis; keys, stored credentials and sessions stay in the embedded file.
     const embedded = new SqliteStore({ path: statePath(options), ...local });
     const keyMirrorPath = join(dirname(statePath(options)), KEY_MIRROR_FILE);
-    return new RedisStore({ url: kind, local: embedded, keyMirrorPath, ...timing, ...(options.warn ? { warn: options.warn } : {}) });
+    return new RedisStore({
+      url: kind,
+      local: embedded,
+      keyMirrorPath,
+      ...timing,
+      ...(options.warn ? { warn: options.warn } : {}),
+    });
   }
   throw new UserError(`gateway.state: expected sqlite or redis://host:port/db, got ${JSON.stringify(kind)}`);
 }
-

@@ -169,7 +169,9 @@ export interface MintRecord {
 }
 
 /** A change to a MintRecord: fields given are set, `null` clears one, fields left out are kept. */
-export type MintPatch = { provider: string; at: number } & { [K in Exclude<keyof MintRecord, 'id' | 'provider' | 'updated_at'>]?: MintRecord[K] | null };
+export type MintPatch = { provider: string; at: number } & {
+  [K in Exclude<keyof MintRecord, 'id' | 'provider' | 'updated_at'>]?: MintRecord[K] | null;
+};
 
 export interface MintStore {
   /** Takes the lease `name` for `holder` for `ttlMs` (wall clock) when it is free, has run out, or is the holder's
@@ -195,7 +197,8 @@ export interface StoreStatus {
   degradedBy?: DegradedReason[];
 }
 
-export interface StateStore extends HealthStore, BreakerStore, CredentialStore, GatewayKeyStore, SessionStore, MintStore {
+export interface StateStore
+  extends HealthStore, BreakerStore, CredentialStore, GatewayKeyStore, SessionStore, MintStore {
   readonly kind: 'sqlite' | 'redis' | 'memory';
   readonly location: string;
   /** Subscribe to changes made by other processes (and by this one). Returns an unsubscribe function. */

@@ -22,14 +22,17 @@ after(async () => {
 
 function config(name: string, steps: Parameters<typeof writeTokenScript>[1]): { path: string; script: string } {
   const script = writeTokenScript(join(ws.dir, `${name}.json`), steps);
-  const path = ws.write(`${name}/switchyard.yaml`, `providers:
+  const path = ws.write(
+    `${name}/switchyard.yaml`,
+    `providers:
   p:
     type: openai
     base_url: ${sim.url}/v1
     api_key_command: { run: ${JSON.stringify(tokenCommand(script))} }
 main: { provider: p, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
+`,
+  );
   return { path, script };
 }
 
@@ -45,11 +48,25 @@ test('auth list shows a minted credential by its source; refresh mints, and list
   assert.equal(refreshed.code, 0, refreshed.stderr);
   assert.match(refreshed.stdout, /minted a new token from command node; it expires \d\d:\d\d:\d\d/);
   const after = await runCli(['auth', 'explain', 'p', '--config', c.path], { env: env() });
-  assert.match(after.stdout, /command node \(providers\.p\.api_key_command\): minted \d\d:\d\d:\d\d; expires \d\d:\d\d:\d\d/);
-  const json = JSON.parse((await runCli(['auth', 'list', 'p', '--json', '--config', c.path], { env: env() })).stdout) as { providers: { minted: { source: string; expires_at?: string }[]; candidates: { credential: Record<string, unknown> }[] }[] };
+  assert.match(
+    after.stdout,
+    /command node \(providers\.p\.api_key_command\): minted \d\d:\d\d:\d\d; expires \d\d:\d\d:\d\d/,
+  );
+  const json = JSON.parse(
+    (await runCli(['auth', 'list', 'p', '--json', '--config', c.path], { env: env() })).stdout,
+  ) as {
+    providers: {
+      minted: { source: string; expires_at?: string }[];
+      candidates: { credential: Record<string, unknown> }[];
+    }[];
+  };
   assert.equal(json.providers[0]!.minted[0]!.source, 'command node');
   assert.ok(json.providers[0]!.minted[0]!.expires_at);
-  assert.equal(json.providers[0]!.candidates[0]!.credential['minted'], undefined, 'the source\'s settings are not shown');
+  assert.equal(
+    json.providers[0]!.candidates[0]!.credential['minted'],
+    undefined,
+    "the source's settings are not shown",
+  );
   for (const out of [before, refreshed, after]) assert.doesNotMatch(out.stdout + out.stderr, /tok-cli-minted-0001/);
 });
 
@@ -58,7 +75,10 @@ test('auth test and doctor report a failed mint as such; the provider is not ask
   const t = await runCli(['auth', 'test', 'p', '--config', c.path], { env: env() });
   assert.equal(t.code, 1);
   assert.match(t.stdout, /\(minted\) +command node +\d+ms +could not mint a token\n/, 'RESULT says it in words');
-  assert.match(t.stdout, /could not mint a token \(providers\.p\.api_key_command\): command node: node exited with code 7.*p was not asked/);
+  assert.match(
+    t.stdout,
+    /could not mint a token \(providers\.p\.api_key_command\): command node: node exited with code 7.*p was not asked/,
+  );
   const d = await runCli(['doctor', '--config', c.path], { env: env() });
   assert.equal(d.code, 1);
   assert.match(d.stdout, /p's token could not be minted \(see its probe\); p itself was not asked/);
@@ -68,7 +88,10 @@ test('auth test and doctor report a failed mint as such; the provider is not ask
 });
 
 test('auth refresh of a provider with no minted credential says so', async () => {
-  const path = ws.write('static/switchyard.yaml', `providers: { s: { type: openai, base_url: ${sim.url}/v1, api_key: sk-static-key-000001 } }\n`);
+  const path = ws.write(
+    'static/switchyard.yaml',
+    `providers: { s: { type: openai, base_url: ${sim.url}/v1, api_key: sk-static-key-000001 } }\n`,
+  );
   const r = await runCli(['auth', 'refresh', 's', '--config', path], { env: env() });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /s has no minted credential to refresh/);
@@ -83,7 +106,13 @@ test('a ./switchyard.yaml found in the current directory and not trusted runs no
 });
 
 test('config show --explain says a command given as a string runs by sh -c, at the line it is written', async () => {
-  const path = ws.write('shell/switchyard.yaml', `providers:\n  p:\n    type: openai\n    base_url: ${sim.url}/v1\n    api_key_command: gcloud auth print-access-token\n`);
+  const path = ws.write(
+    'shell/switchyard.yaml',
+    `providers:\n  p:\n    type: openai\n    base_url: ${sim.url}/v1\n    api_key_command: gcloud auth print-access-token\n`,
+  );
   const r = await runCli(['config', 'show', '--explain', '--config', path], { env: env() });
-  assert.match(r.stdout, /providers\.p\.api_key_command\.run +gcloud auth print-access-token {2}\(run by sh -c\) +\S*switchyard\.yaml:5/);
+  assert.match(
+    r.stdout,
+    /providers\.p\.api_key_command\.run +gcloud auth print-access-token {2}\(run by sh -c\) +\S*switchyard\.yaml:5/,
+  );
 });

@@ -11,14 +11,20 @@ test('Redis unreachable from the start: auth list and explain show every key\'s 
   const ws = tempWorkspace('switchyard-auth-redis-down-');
   t.after(() => ws.cleanup());
   const port = await closedPort();
-  const config = ws.write('switchyard.yaml', `providers:\n  sim: { type: openai, base_url: http://127.0.0.1:9/v1, api_keys: [sk-redis-down-key-0001, sk-redis-down-key-0002] }\nmain: { provider: sim, model: m }\ngateway: { state: "redis://127.0.0.1:${port}/0" }\n`);
+  const config = ws.write(
+    'switchyard.yaml',
+    `providers:\n  sim: { type: openai, base_url: http://127.0.0.1:9/v1, api_keys: [sk-redis-down-key-0001, sk-redis-down-key-0002] }\nmain: { provider: sim, model: m }\ngateway: { state: "redis://127.0.0.1:${port}/0" }\n`,
+  );
   const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
   const list = await runCli(['-c', config, 'auth', 'list'], { env });
   assert.equal(list.code, 0, list.stderr);
   const rows = list.stdout.split('\n').filter((l) => l.startsWith('sim '));
   assert.equal(rows.length, 2);
   for (const row of rows) assert.match(row, /\sunknown\s+-\s+\?$/, row);
-  assert.match(list.stdout, /note: Redis at redis:\/\/127\.0\.0\.1:\d+\/0 has not answered since this command started, so every key's health is unknown here/);
+  assert.match(
+    list.stdout,
+    /note: Redis at redis:\/\/127\.0\.0\.1:\d+\/0 has not answered since this command started, so every key's health is unknown here/,
+  );
   assert.match(list.stderr, /the shared state store \(Redis at .*\) is unreachable/);
   const text = await runCli(['-c', config, 'auth', 'explain', 'sim'], { env });
   assert.match(text.stdout, /→ the next request uses .* \(by the config's order: its health is unknown here\)\n/);

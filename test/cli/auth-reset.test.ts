@@ -21,11 +21,15 @@ test('every key rejected: replacing it needs no reset; `auth reset` names the st
     await sim.close();
     ws.cleanup();
   });
-  const config = (key: string): string => ws.write('switchyard.yaml', `providers:
+  const config = (key: string): string =>
+    ws.write(
+      'switchyard.yaml',
+      `providers:
   mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${key} }
 main: { provider: mimo, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
+`,
+    );
   config(DEAD);
   const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
 
@@ -33,14 +37,27 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   assert.equal(chat.code, 1, chat.stderr);
   const explain = await run(['auth', 'explain', 'mimo']);
   assert.equal(explain.code, 0, explain.stderr);
-  assert.match(explain.stdout, /every credential of mimo is unusable; replace the rejected keys \(a new key starts clean: no reset needed\), or, if the provider accepts them again, run `switchyard auth reset mimo`/);
+  assert.match(
+    explain.stdout,
+    /every credential of mimo is unusable; replace the rejected keys \(a new key starts clean: no reset needed\), or, if the provider accepts them again, run `switchyard auth reset mimo`/,
+  );
   assert.doesNotMatch(explain.stdout, /fix or replace/);
 
   const reset = await run(['auth', 'reset', 'mimo']);
   assert.equal(reset.code, 0, reset.stderr);
-  assert.match(reset.stdout, new RegExp(`reset mimo: 1 key changed — all credentials are ok again as of \\d\\d:\\d\\d:\\d\\d in ${join(ws.home, 'state.db').replace(/[.]/g, '\\.')}\\n`));
-  assert.match(reset.stdout, /a running gateway sees it within a second if it uses this state store \(the same SWITCHYARD_HOME, or the same gateway\.state\)/);
-  const json = JSON.parse((await run(['auth', 'reset', 'mimo', '--json'])).stdout) as { store: { kind: string; location: string } };
+  assert.match(
+    reset.stdout,
+    new RegExp(
+      `reset mimo: 1 key changed — all credentials are ok again as of \\d\\d:\\d\\d:\\d\\d in ${join(ws.home, 'state.db').replace(/[.]/g, '\\.')}\\n`,
+    ),
+  );
+  assert.match(
+    reset.stdout,
+    /a running gateway sees it within a second if it uses this state store \(the same SWITCHYARD_HOME, or the same gateway\.state\)/,
+  );
+  const json = JSON.parse((await run(['auth', 'reset', 'mimo', '--json'])).stdout) as {
+    store: { kind: string; location: string };
+  };
   assert.deepEqual(json.store, { kind: 'sqlite', location: join(ws.home, 'state.db') });
 
   // The rejected key again, then replaced in the config: the new key is a new credential, usable at once.
@@ -55,17 +72,28 @@ test('`auth reset` with Redis unreachable says the reset was not saved (masked U
   const ws = tempWorkspace();
   t.after(() => ws.cleanup());
   const port = await freePort();
-  ws.write('switchyard.yaml', `providers:
+  ws.write(
+    'switchyard.yaml',
+    `providers:
   mimo: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: ${FRESH} }
 main: { provider: mimo, model: sim-large }
 gateway: { state: 'redis://:hunter2secret@127.0.0.1:${port}/0' }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
+`,
+  );
   // Named: a discovered ./switchyard.yaml that is not trusted does not choose the state store (local-env.test.ts).
-  const reset = await runCli(['-c', join(ws.dir, 'switchyard.yaml'), 'auth', 'reset', 'mimo'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const reset = await runCli(['-c', join(ws.dir, 'switchyard.yaml'), 'auth', 'reset', 'mimo'], {
+    cwd: ws.dir,
+    env: { SWITCHYARD_HOME: ws.home },
+  });
   assert.equal(reset.code, 1, reset.stdout + reset.stderr);
   assert.doesNotMatch(reset.stdout, /ok again/);
-  assert.match(reset.stderr, new RegExp(`the reset of mimo was not saved: Redis at redis://:\\*+@127\\.0\\.0\\.1:${port}/0 is unreachable \\([^)]+\\); nothing changed for a running gateway`));
+  assert.match(
+    reset.stderr,
+    new RegExp(
+      `the reset of mimo was not saved: Redis at redis://:\\*+@127\\.0\\.0\\.1:${port}/0 is unreachable \\([^)]+\\); nothing changed for a running gateway`,
+    ),
+  );
   assert.match(reset.stderr, /start Redis or fix gateway\.state, then run the reset again/);
   assert.doesNotMatch(reset.stdout + reset.stderr, /hunter2secret/);
 });
@@ -81,18 +109,22 @@ async function sharedKeyWorld(t: TestContext, extra = '') {
     await sim.close();
     ws.cleanup();
   });
-  ws.write('switchyard.yaml', `providers:
+  ws.write(
+    'switchyard.yaml',
+    `providers:
   a: { type: openai, base_url: ${sim.url}/v1, api_key: ${SHARED} }
   b: { type: openai, base_url: ${sim.url}/v1, api_key: ${SHARED} }
 main: { provider: a, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-${extra}`);
+${extra}`,
+  );
   const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   /** The STATE cell of the key's row in `auth list P`. */
   const state = async (provider: string): Promise<string> => {
     const list = await run(['auth', 'list', provider, '--json']);
     assert.equal(list.code, 0, list.stderr);
-    const e = (JSON.parse(list.stdout) as { providers: { candidates: { health: { state: string } }[] }[] }).providers[0]!;
+    const e = (JSON.parse(list.stdout) as { providers: { candidates: { health: { state: string } }[] }[] })
+      .providers[0]!;
     return e.candidates[0]!.health.state;
   };
   return { sim, ws, run, state, fp: fingerprint(SHARED) };
@@ -106,8 +138,14 @@ test('a key two providers share: `auth reset` of the one that did not record its
   // By ID (a prefix): the key b lists, whose health a recorded.
   const one = await w.run(['auth', 'reset', 'b', w.fp.slice(0, 6)]);
   assert.equal(one.code, 0, one.stderr);
-  assert.match(one.stdout, new RegExp(`^reset b: 1 key changed — credential ${w.fp} is ok again as of \\d\\d:\\d\\d:\\d\\d in `));
-  assert.match(one.stdout, new RegExp(`\\n  ${w.fp} is also a's key, and health is kept per key: it is ok again for a too\\n`));
+  assert.match(
+    one.stdout,
+    new RegExp(`^reset b: 1 key changed — credential ${w.fp} is ok again as of \\d\\d:\\d\\d:\\d\\d in `),
+  );
+  assert.match(
+    one.stdout,
+    new RegExp(`\\n  ${w.fp} is also a's key, and health is kept per key: it is ok again for a too\\n`),
+  );
   assert.match(one.stdout, new RegExp(`→  1  ${w.fp}  sk-…0003  config key  ok `));
   assert.deepEqual([await w.state('b'), await w.state('a')], ['ok', 'ok']);
 
@@ -116,16 +154,26 @@ test('a key two providers share: `auth reset` of the one that did not record its
   const all = await w.run(['auth', 'reset', 'b']);
   assert.equal(all.code, 0, all.stderr);
   assert.match(all.stdout, /^reset b: \d+ keys? changed — all credentials are ok again as of /);
-  assert.doesNotMatch(all.stdout, /rejected|auth reset b/, 'neither the table nor the summary says it is still rejected');
+  assert.doesNotMatch(
+    all.stdout,
+    /rejected|auth reset b/,
+    'neither the table nor the summary says it is still rejected',
+  );
   assert.equal(await w.state('b'), 'ok');
 
   // Again, with nothing set aside: not "ok again", and no "a gateway sees it".
   const again = await w.run(['auth', 'reset', 'b']);
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, /^reset b: nothing to reset \(0 keys changed\): every credential of b was ok already \(as of \d\d:\d\d:\d\d in .+\)\n/);
+  assert.match(
+    again.stdout,
+    /^reset b: nothing to reset \(0 keys changed\): every credential of b was ok already \(as of \d\d:\d\d:\d\d in .+\)\n/,
+  );
   assert.doesNotMatch(again.stdout, /ok again|a running gateway sees it/);
   const byId = await w.run(['auth', 'reset', 'b', w.fp]);
-  assert.match(byId.stdout, new RegExp(`^reset b: nothing to reset \\(0 keys changed\\): credential ${w.fp} was ok already `));
+  assert.match(
+    byId.stdout,
+    new RegExp(`^reset b: nothing to reset \\(0 keys changed\\): credential ${w.fp} was ok already `),
+  );
   const json = JSON.parse((await w.run(['auth', 'reset', 'b', '--json'])).stdout) as Record<string, unknown>;
   assert.deepEqual([json['reset'], json['already_ok'], json['still_set_aside'], json['shared']], [[], [w.fp], [], {}]);
   assertNoSecrets([SHARED, OWN]);
@@ -134,14 +182,17 @@ test('a key two providers share: `auth reset` of the one that did not record its
 test("a task's own key another provider holds too: `auth reset` of that provider clears the health the task's probe recorded", async (t) => {
   // title_generation runs on a with its own key, which is b's key as well; `auth test a` probes it there.
   const w = await sharedKeyWorld(t, '');
-  w.ws.write('switchyard.yaml', `providers:
+  w.ws.write(
+    'switchyard.yaml',
+    `providers:
   a: { type: openai, base_url: ${w.sim.url}/v1, api_key: ${OWN} }
   b: { type: openai, base_url: ${w.sim.url}/v1, api_key: ${SHARED} }
 main: { provider: a, model: sim-large }
 auxiliary:
   title_generation: { provider: a, model: sim-large, api_key: ${SHARED} }
   compression: { provider: none }
-`);
+`,
+  );
   assert.equal((await w.run(['auth', 'test', 'a', '--record'])).code, 1, 'the task key is rejected');
   assert.equal(await w.state('b'), 'rejected');
   const reset = await w.run(['auth', 'reset', 'b']);
@@ -149,7 +200,11 @@ auxiliary:
   assert.match(reset.stdout, /^reset b: \d+ keys? changed — all credentials are ok again as of /);
   assert.equal(await w.state('b'), 'ok');
   const list = await w.run(['auth', 'list', 'a']);
-  assert.match(list.stdout, new RegExp(`${w.fp}  sk-…0003  auxiliary\\.title_generation\\.api_key \\(switchyard\\.yaml:6\\)  ok `), list.stdout);
+  assert.match(
+    list.stdout,
+    new RegExp(`${w.fp}  sk-…0003  auxiliary\\.title_generation\\.api_key \\(switchyard\\.yaml:6\\)  ok `),
+    list.stdout,
+  );
   // And by the task key's ID under the task's provider, which lists it among its tasks' own keys.
   assert.equal((await w.run(['auth', 'test', 'a', '--record'])).code, 1);
   const byId = await w.run(['auth', 'reset', 'a', w.fp.slice(0, 4)]);
@@ -169,7 +224,12 @@ test('a failure stamped after the reset (a process whose clock is ahead) is not 
   const reset = await w.run(['auth', 'reset', 'b']);
   assert.equal(reset.code, 1, reset.stdout + reset.stderr);
   assert.doesNotMatch(reset.stdout, /ok again|nothing to reset/);
-  assert.match(reset.stdout, new RegExp(`^reset b: credential ${w.fp} is still set aside: its state was recorded at \\d\\d:\\d\\d:\\d\\d, after this reset \\(a process whose clock is ahead of this one's\\), and a failure recorded after a reset stands; run the reset again once that time has passed\\n`));
+  assert.match(
+    reset.stdout,
+    new RegExp(
+      `^reset b: credential ${w.fp} is still set aside: its state was recorded at \\d\\d:\\d\\d:\\d\\d, after this reset \\(a process whose clock is ahead of this one's\\), and a failure recorded after a reset stands; run the reset again once that time has passed\\n`,
+    ),
+  );
   assert.equal(await w.state('b'), 'rejected');
 });
 
@@ -178,16 +238,22 @@ test('a key given where its ID goes is refused without echoing it, naming the ID
   t.after(() => ws.cleanup());
   // A short key (as test and toy keys are): too short for the key-shaped scrub to catch if it were echoed.
   const SHORT = 'sk-tiny-1';
-  ws.write('switchyard.yaml', `providers:
+  ws.write(
+    'switchyard.yaml',
+    `providers:
   mimo: { type: openai, base_url: http://127.0.0.1:9/v1, api_keys: [${SHORT}, ${FRESH}] }
 main: { provider: mimo, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
+`,
+  );
   const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   for (const key of [SHORT, FRESH]) {
     const r = await run(['auth', 'reset', 'mimo', key]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`that is a key itself \\(\\S+\\), not an ID: its ID is ${fingerprint(key)}, which is what to pass`));
+    assert.match(
+      r.stderr,
+      new RegExp(`that is a key itself \\(\\S+\\), not an ID: its ID is ${fingerprint(key)}, which is what to pass`),
+    );
     assert.ok(!r.stdout.includes(key) && !r.stderr.includes(key), 'the key is not echoed');
   }
   const unknown = await run(['auth', 'reset', 'mimo', 'nothing-like-it']);

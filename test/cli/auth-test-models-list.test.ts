@@ -12,24 +12,31 @@ const CHAT_DEAD = 'sk-listed-chat-dead-0002';
 const UNUSED = 'sk-listed-unused-key-0003';
 
 interface Listed {
-  providers: { candidates: { credential: { fingerprint: string }; health: { state: string; last_success_at?: number } }[] }[];
+  providers: {
+    candidates: { credential: { fingerprint: string }; health: { state: string; last_success_at?: number } }[];
+  }[];
 }
 
 test('a models-list-only probe reads "accepted by /v1/models (chat not tested)" and leaves a rejected key rejected', async (t) => {
   // CHAT_DEAD: every chat call answers 401, but /v1/models lists models for it.
-  const sim = await startSimulator({ scenario: { keys: { [GOOD]: {}, [CHAT_DEAD]: { script: ['401'], loop_script: true }, [UNUSED]: {} } } });
+  const sim = await startSimulator({
+    scenario: { keys: { [GOOD]: {}, [CHAT_DEAD]: { script: ['401'], loop_script: true }, [UNUSED]: {} } },
+  });
   const ws = tempWorkspace();
   t.after(async () => {
     await sim.close();
     ws.cleanup();
   });
-  ws.write('switchyard.yaml', `providers:
+  ws.write(
+    'switchyard.yaml',
+    `providers:
   mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${GOOD} }
   spare: { type: openai, base_url: ${sim.url}/v1, api_key: ${CHAT_DEAD} }
   extra: { type: openai, base_url: ${sim.url}/v1, api_key: ${UNUSED} }
 main: { provider: mimo, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
+`,
+  );
   const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
 
   const chat = await run(['chat', '-m', 'hi', '--model', 'spare/sim-large']);
@@ -40,7 +47,10 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   assert.equal(probe.code, 1, 'a key still set aside is not "all good"');
   assert.match(probe.stdout, /spare\s+\w+\s+sk-…0002\s+config key\s+\d+ms\s+accepted/);
   assert.doesNotMatch(probe.stdout, /\bvalid\b/);
-  assert.match(probe.stdout, /spare sk-…0002: accepted by \/v1\/models \(chat not tested\), so its state is unchanged: rejected \(never accepted\); next probe at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d/);
+  assert.match(
+    probe.stdout,
+    /spare sk-…0002: accepted by \/v1\/models \(chat not tested\), so its state is unchanged: rejected \(never accepted\); next probe at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d/,
+  );
 
   const list = JSON.parse((await run(['auth', 'list', 'spare', '--json'])).stdout) as Listed;
   const health = list.providers[0]?.candidates[0]?.health;
@@ -56,10 +66,19 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   // A key nothing has judged: accepted, exit 0, and the way to a real test is named; still no success recorded.
   const fresh = await run(['auth', 'test', 'extra', '--json']);
   assert.equal(fresh.code, 0, fresh.stderr);
-  const parsed = JSON.parse(fresh.stdout) as { ok: boolean; providers: { results: { status: string; method: string; message: string }[] }[] };
+  const parsed = JSON.parse(fresh.stdout) as {
+    ok: boolean;
+    providers: { results: { status: string; method: string; message: string }[] }[];
+  };
   assert.equal(parsed.ok, true);
-  assert.deepEqual(parsed.providers[0]?.results.map((r) => [r.status, r.method]), [['accepted', 'models list']]);
-  assert.match(parsed.providers[0]?.results[0]?.message ?? '', /^accepted by \/v1\/models \(chat not tested\); to test it with a one-token chat, name a model for extra \(a route, or providers\.extra\.models\)$/);
+  assert.deepEqual(
+    parsed.providers[0]?.results.map((r) => [r.status, r.method]),
+    [['accepted', 'models list']],
+  );
+  assert.match(
+    parsed.providers[0]?.results[0]?.message ?? '',
+    /^accepted by \/v1\/models \(chat not tested\); to test it with a one-token chat, name a model for extra \(a route, or providers\.extra\.models\)$/,
+  );
   const extra = JSON.parse((await run(['auth', 'list', 'extra', '--json'])).stdout) as Listed;
   assert.equal(extra.providers[0]?.candidates[0]?.health.last_success_at, undefined);
 

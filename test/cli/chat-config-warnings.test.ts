@@ -19,14 +19,17 @@ test('chat prints the config warnings once at start, on stderr, as config check 
     await sim.close();
     ws.cleanup();
   });
-  ws.write('switchyard.yaml', `providers:
+  ws.write(
+    'switchyard.yaml',
+    `providers:
   mimo: { type: openai, base_url: ${sim.url}/v1, api_key: "\${MIMO_KEY}" }
   deepseek: { type: openai, base_url: ${sim.url}/v1 }
 main: { provider: mimo, model: sim-large }
 fallback: [ { provider: deepseek, model: sim-small } ]
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 gateway: { log_level: info }
-`);
+`,
+  );
   ws.write('.env', `MIMO_KEY=${FILE_KEY}\nDEEPSEEK_API_KEY: ${MISTYPED}\n`);
   const env = { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY };
   const dotenv = join(ws.dir, '.env');
@@ -41,12 +44,20 @@ gateway: { log_level: info }
   const show = await runCli(['config', 'show'], { cwd: ws.dir, env });
   assert.match(show.stderr, /^warning: gateway\.admin_key is not set/m);
   const doctor = await runCli(['doctor', '--json'], { cwd: ws.dir, env });
-  assert.ok((JSON.parse(doctor.stdout) as { config: { warnings: string[] } }).config.warnings.some((w) => w.startsWith('gateway.admin_key is not set')), doctor.stdout);
+  assert.ok(
+    (JSON.parse(doctor.stdout) as { config: { warnings: string[] } }).config.warnings.some((w) =>
+      w.startsWith('gateway.admin_key is not set'),
+    ),
+    doctor.stdout,
+  );
 
   const once = await runCli(['chat', '-m', 'hi'], { cwd: ws.dir, env });
   assert.equal(once.code, 0, once.stderr);
   const lines = once.stderr.trimEnd().split('\n');
-  assert.deepEqual(lines.filter((l) => l.startsWith('warning: ')), [badLine, conflict]);
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('warning: ')),
+    [badLine, conflict],
+  );
 
   // Interactive (piped): said once at start, not again per message.
   const piped = await runCli(['chat'], { cwd: ws.dir, env, input: 'hello\nagain\n' });
@@ -56,7 +67,7 @@ gateway: { log_level: info }
   assertNoSecrets([SHELL_KEY, FILE_KEY, MISTYPED]);
 });
 
-test('seed 001 in chat: the key variable out of quota in the environment, a new one in .env — the chat says which key it used instead, and the conflict line does not claim the environment\'s answered', async (t) => {
+test("seed 001 in chat: the key variable out of quota in the environment, a new one in .env — the chat says which key it used instead, and the conflict line does not claim the environment's answered", async (t) => {
   const QUOTA = 'sk-chatwarn-quota-key-0006';
   const GOOD = 'sk-chatwarn-new-good-0013';
   const sim = await startSimulator({ scenario: { keys: { [QUOTA]: { quota: 'openai' }, [GOOD]: {} } } });
@@ -65,16 +76,25 @@ test('seed 001 in chat: the key variable out of quota in the environment, a new 
     await sim.close();
     ws.cleanup();
   });
-  ws.write('switchyard.yaml', `providers:\n  xiaomi: { type: openai, base_url: ${sim.url}/v1 }\nmain: { provider: xiaomi, model: sim-large }\nauxiliary: { title_generation: { provider: none } }\n`);
+  ws.write(
+    'switchyard.yaml',
+    `providers:\n  xiaomi: { type: openai, base_url: ${sim.url}/v1 }\nmain: { provider: xiaomi, model: sim-large }\nauxiliary: { title_generation: { provider: none } }\n`,
+  );
   ws.write('.env', `XIAOMI_API_KEY=${GOOD}\n`);
   const env = { SWITCHYARD_HOME: ws.home, XIAOMI_API_KEY: QUOTA };
   for (const message of ['first', 'second']) {
     const r = await runCli(['chat', '-m', message], { cwd: ws.dir, env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`reply to: ${message}`));
-    assert.match(r.stderr, /warning: XIAOMI_API_KEY is set in the environment \(sk-…0006\) and differently in .*\.env \(sk-…0013\); the environment's value is tried first, the \.env's after it\n/);
+    assert.match(
+      r.stderr,
+      /warning: XIAOMI_API_KEY is set in the environment \(sk-…0006\) and differently in .*\.env \(sk-…0013\); the environment's value is tried first, the \.env's after it\n/,
+    );
     // Known out of quota from the first call on: each chat says which key answered instead (docs/credentials.md).
-    assert.match(r.stderr, /warning: xiaomi: env XIAOMI_API_KEY sk-…0006 out of quota until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; using \.env XIAOMI_API_KEY sk-…0013\n/);
+    assert.match(
+      r.stderr,
+      /warning: xiaomi: env XIAOMI_API_KEY sk-…0006 out of quota until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; using \.env XIAOMI_API_KEY sk-…0013\n/,
+    );
     assert.equal(r.stderr.match(/; using /g)?.length, 1, 'once per change');
   }
   assertNoSecrets([QUOTA, GOOD]);

@@ -69,7 +69,11 @@ test('a main model the provider does not know: the note names it and where to lo
   try {
     const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, inEffectLine(w.configPath, w.home) + 'note: main does not know model "sim-gone"; answering from backup/sim-large — check the model name; `switchyard doctor` lists the models main offers\n');
+    assert.equal(
+      r.stderr,
+      inEffectLine(w.configPath, w.home) +
+        'note: main does not know model "sim-gone"; answering from backup/sim-large — check the model name; `switchyard doctor` lists the models main offers\n',
+    );
   } finally {
     await w.close();
   }
@@ -82,16 +86,26 @@ test('--model naming a route refused for the region: exit 1, the region explaine
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     assert.ok(r.stderr.startsWith(inEffectLine(w.configPath, w.home)), r.stderr);
-    assert.match(r.stderr, /^switchyard: main: main does not serve the country or region this request comes from \(HTTP 403: Country, region, or territory not supported\) — the key was not judged and stays as it is; send from a region the provider supports \(a server there, or a proxy there set as providers\.main\.proxy\), or ask for a model of another provider\n$/m);
+    assert.match(
+      r.stderr,
+      /^switchyard: main: main does not serve the country or region this request comes from \(HTTP 403: Country, region, or territory not supported\) — the key was not judged and stays as it is; send from a region the provider supports \(a server there, or a proxy there set as providers\.main\.proxy\), or ask for a model of another provider\n$/m,
+    );
     assert.doesNotMatch(r.stderr, /not.found|does not know/i);
     assert.equal(w.sim.calls(BACKUP), 0, 'a route the user named has no fallback');
 
     const j = await runCli(['chat', '--model', 'main/sim-large', '-m', 'hello', '--json'], { env: w.cliEnv });
     assert.equal(j.code, 1);
-    const out = JSON.parse(j.stdout) as { kind: string; blocked?: string; failures: { kind: string; blocked?: string }[] };
+    const out = JSON.parse(j.stdout) as {
+      kind: string;
+      blocked?: string;
+      failures: { kind: string; blocked?: string }[];
+    };
     assert.equal(out.kind, 'not_found');
     assert.equal(out.blocked, 'region');
-    assert.deepEqual(out.failures.map((f) => [f.kind, f.blocked]), [['not_found', 'region']]);
+    assert.deepEqual(
+      out.failures.map((f) => [f.kind, f.blocked]),
+      [['not_found', 'region']],
+    );
   } finally {
     await w.close();
   }
@@ -103,7 +117,16 @@ function anthropicWorld(): Promise<ChatWorld> {
   return startChatWorld(
     { models: { 'sim-large': {} }, keys: { [REFUSED]: { script: ['403_region'], loop_script: true }, [BACKUP]: {} } },
     (url) => ({
-      providers: { main: { type: 'anthropic', base_url: url, api_key: REFUSED, key_env: 'SWITCHYARD_TEST_UNUSED_KEY', timeout: '10s' }, backup: simProvider(url, BACKUP) },
+      providers: {
+        main: {
+          type: 'anthropic',
+          base_url: url,
+          api_key: REFUSED,
+          key_env: 'SWITCHYARD_TEST_UNUSED_KEY',
+          timeout: '10s',
+        },
+        backup: simProvider(url, BACKUP),
+      },
       main: { provider: 'main', model: 'sim-large' },
       fallback: [{ provider: 'backup', model: 'sim-large' }],
       auxiliary: { title_generation: { provider: 'none' } },
@@ -126,18 +149,33 @@ test('Anthropic\'s "Request not allowed": chat, auth test and doctor say the reg
     const probe = await runCli(['auth', 'test', 'main'], { env: w.cliEnv });
     assert.equal(probe.code, 1, probe.stdout);
     assert.match(probe.stdout, /main\s+\w+\s+sk-…aaaa\s+config key\s+\d+ms\s+unreachable/);
-    assert.ok(probe.stdout.includes('  main sk-…aaaa: main does not serve the country or region this request comes from (HTTP 403: Request not allowed) — the key was not judged and stays as it is; send from a region the provider supports (a server there, or a proxy there set as providers.main.proxy), or add a fallback route to another provider\n'), probe.stdout);
+    assert.ok(
+      probe.stdout.includes(
+        '  main sk-…aaaa: main does not serve the country or region this request comes from (HTTP 403: Request not allowed) — the key was not judged and stays as it is; send from a region the provider supports (a server there, or a proxy there set as providers.main.proxy), or add a fallback route to another provider\n',
+      ),
+      probe.stdout,
+    );
     assert.doesNotMatch(probe.stdout, /rejected|key accepted|check or replace/);
-    const json = JSON.parse((await runCli(['auth', 'test', 'main', '--json'], { env: w.cliEnv })).stdout) as { providers: { results: { status: string; blocked?: string }[] }[] };
-    assert.deepEqual(json.providers[0]?.results.map((r) => [r.status, r.blocked]), [['unreachable', 'region']]);
+    const json = JSON.parse((await runCli(['auth', 'test', 'main', '--json'], { env: w.cliEnv })).stdout) as {
+      providers: { results: { status: string; blocked?: string }[] }[];
+    };
+    assert.deepEqual(
+      json.providers[0]?.results.map((r) => [r.status, r.blocked]),
+      [['unreachable', 'region']],
+    );
 
-    const list = JSON.parse((await runCli(['auth', 'list', 'main', '--json'], { env: w.cliEnv })).stdout) as { providers: { candidates: { health: { state: string } }[] }[] };
+    const list = JSON.parse((await runCli(['auth', 'list', 'main', '--json'], { env: w.cliEnv })).stdout) as {
+      providers: { candidates: { health: { state: string } }[] }[];
+    };
     assert.equal(list.providers[0]?.candidates[0]?.health.state, 'ok', 'the key was not judged');
 
     const doctor = await runCli(['doctor'], { env: w.cliEnv });
     assert.equal(doctor.code, 1, doctor.stdout);
     assert.match(doctor.stdout, /main: ok {2}main\/sim-large \(main\) ✗ → backup\/sim-large \(fallback\[0\]\)/);
-    assert.match(doctor.stdout, /main\/sim-large: main does not serve the country or region this request comes from \(see its probe\); its keys could not be checked/);
+    assert.match(
+      doctor.stdout,
+      /main\/sim-large: main does not serve the country or region this request comes from \(see its probe\); its keys could not be checked/,
+    );
     assertNoSecrets([REFUSED, BACKUP]);
   } finally {
     await w.close();

@@ -7,7 +7,18 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, afterInEffect, assertNoSecrets, inEffectJson, runCli } from '../helpers/cli.ts';
-import { ALL_KEYS, BACKUP, BAD, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld, type ChatWorld } from '../sessions/harness.ts';
+import {
+  ALL_KEYS,
+  BACKUP,
+  BAD,
+  FAST_RETRY,
+  GOOD,
+  SCENARIO,
+  SLOW,
+  simProvider,
+  startChatWorld,
+  type ChatWorld,
+} from '../sessions/harness.ts';
 
 function world(mainKey = GOOD, aux: Record<string, unknown> = {}): Promise<ChatWorld> {
   return startChatWorld(SCENARIO, (url) => ({
@@ -37,7 +48,9 @@ test('chat -m --json answers once and waits for the generated title', async () =
   assert.equal(out.title, 'Sim title: What is a masked key');
   assert.equal(w.sim.calls(GOOD), 2);
 
-  const more = await runCli(['chat', '-m', 'And a fingerprint?', '--session', out.session.slice(0, 5)], { env: w.cliEnv });
+  const more = await runCli(['chat', '-m', 'And a fingerprint?', '--session', out.session.slice(0, 5)], {
+    env: w.cliEnv,
+  });
   assert.equal(more.code, 0, more.stderr);
   assert.equal(more.stdout, '[sim-large] reply to: And a fingerprint?\n');
   assert.equal(w.sim.calls(GOOD), 3, 'no second title call for the same session');
@@ -45,7 +58,10 @@ test('chat -m --json answers once and waits for the generated title', async () =
   const shown = await runCli(['sessions', 'show', out.session, '--json'], { env: w.cliEnv });
   const session = JSON.parse(shown.stdout) as { title: string; title_source: string; messages: { content: string }[] };
   assert.equal(session.title_source, 'generated');
-  assert.deepEqual(session.messages.map((m) => m.content), ['What is a masked key?', out.answer, 'And a fingerprint?', '[sim-large] reply to: And a fingerprint?']);
+  assert.deepEqual(
+    session.messages.map((m) => m.content),
+    ['What is a masked key?', out.answer, 'And a fingerprint?', '[sim-large] reply to: And a fingerprint?'],
+  );
 });
 
 test('chat -m --no-session: the answer alone — no session stored, no title call', async () => {
@@ -72,7 +88,10 @@ test('chat -m failing: exit 1 with the explained error on stderr, no stack trace
   const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '');
-  assert.match(afterInEffect(r.stderr), /^switchyard: main: main rejected key sk-…5555 \(config\) \(HTTP 401: Incorrect API key provided: sk-…5555\. [^\n]*\); it has never been accepted — check or replace it\n$/);
+  assert.match(
+    afterInEffect(r.stderr),
+    /^switchyard: main: main rejected key sk-…5555 \(config\) \(HTTP 401: Incorrect API key provided: sk-…5555\. [^\n]*\); it has never been accepted — check or replace it\n$/,
+  );
   const j = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
   assert.equal(j.code, 1);
   const out = JSON.parse(j.stdout) as { error: string; kind: string };
@@ -96,7 +115,18 @@ test('usage errors exit 2', async () => {
 
 test('interactive chat with piped stdin: one line per message, commands, /quit', async () => {
   await using w = await world();
-  const input = ['hello there', '/title', '/title  My chat ', 'second one', '/model backup/sim-large', 'third one', '/bogus', '/quit', 'never sent', ''].join('\n');
+  const input = [
+    'hello there',
+    '/title',
+    '/title  My chat ',
+    'second one',
+    '/model backup/sim-large',
+    'third one',
+    '/bogus',
+    '/quit',
+    'never sent',
+    '',
+  ].join('\n');
   const r = await runCli(['chat'], { env: w.cliEnv, input });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
@@ -114,7 +144,12 @@ test('interactive chat with piped stdin: one line per message, commands, /quit',
   assert.match(r.stderr, /unknown command \/bogus/);
   assert.equal(w.sim.calls(BACKUP), 1);
   assert.equal(w.sim.calls(GOOD), 3, 'two turns and one title call; "never sent" was not');
-  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { id: string; title: string; title_source: string; messages: number }[];
+  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as {
+    id: string;
+    title: string;
+    title_source: string;
+    messages: number;
+  }[];
   assert.equal(list.length, 1);
   assert.equal(list[0]?.title, 'My chat', 'the user title won over the generated one');
   assert.equal(list[0]?.messages, 6);
@@ -136,13 +171,22 @@ test('chat --model stores no session until a message is sent; --session "" is a 
   assert.match(blank.stderr, /--session needs a session id/);
   const sent = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: 'hello\n' });
   assert.equal(sent.code, 0, sent.stderr);
-  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { route: string; title: string }[];
-  assert.deepEqual(list.map((s) => [s.route, s.title]), [['backup/sim-large', 'Sim title: hello']]);
+  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as {
+    route: string;
+    title: string;
+  }[];
+  assert.deepEqual(
+    list.map((s) => [s.route, s.title]),
+    [['backup/sim-large', 'Sim title: hello']],
+  );
 });
 
 test('piped chat exits 1 when a message got no answer; every failed route gets its own line', async () => {
   const w = await startChatWorld(SCENARIO, (url) => ({
-    providers: { main: simProvider(url, BAD), nokey: { type: 'openai', base_url: `${url}/v1`, key_env: 'SWITCHYARD_TEST_UNUSED_KEY' } },
+    providers: {
+      main: simProvider(url, BAD),
+      nokey: { type: 'openai', base_url: `${url}/v1`, key_env: 'SWITCHYARD_TEST_UNUSED_KEY' },
+    },
     main: { provider: 'main', model: 'sim-large' },
     fallback: [{ provider: 'nokey', model: 'sim-large' }],
     auxiliary: { title_generation: { provider: 'none' } },
@@ -161,7 +205,13 @@ test('piped chat exits 1 when a message got no answer; every failed route gets i
     assert.match(lines[2]!, /^ {2}2\. nokey\/sim-large: no API key for provider nokey/);
     const json = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
     const out = JSON.parse(json.stdout) as { kind: string; failures: { route: string; kind: string }[] };
-    assert.deepEqual(out.failures.map((f) => [f.route, f.kind]), [['main/sim-large', 'auth_rejected'], ['nokey/sim-large', 'auth_missing']]);
+    assert.deepEqual(
+      out.failures.map((f) => [f.route, f.kind]),
+      [
+        ['main/sim-large', 'auth_rejected'],
+        ['nokey/sim-large', 'auth_missing'],
+      ],
+    );
     assertNoSecrets(ALL_KEYS);
   } finally {
     await w.close();
@@ -193,7 +243,11 @@ test('kill -9 during an answer loses no earlier message', async () => {
   const first = await runCli(['chat', '-m', 'first message', '--json'], { env: w.cliEnv });
   const id = (JSON.parse(first.stdout) as Answer).session;
   const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, ...w.cliEnv };
-  const child = spawn(process.execPath, [CLI, 'chat', '--session', id, '--model', 'slow/sim-large', '-m', 'second message'], { env, stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'chat', '--session', id, '--model', 'slow/sim-large', '-m', 'second message'],
+    { env, stdio: 'ignore' },
+  );
   const exited = new Promise((resolve) => child.on('exit', resolve));
   try {
     // A generous bound (a CLI start can take seconds on a loaded machine); the exit is as soon as the call arrives.
@@ -203,12 +257,13 @@ test('kill -9 during an answer loses no earlier message', async () => {
     child.kill('SIGKILL');
     await exited;
   }
-  const shown = JSON.parse((await runCli(['sessions', 'show', id, '--json'], { env: w.cliEnv })).stdout) as { messages: { role: string; content: string }[] };
-  assert.deepEqual(shown.messages.map((m) => `${m.role}: ${m.content}`), [
-    'user: first message',
-    'assistant: [sim-large] reply to: first message',
-    'user: second message',
-  ]);
+  const shown = JSON.parse((await runCli(['sessions', 'show', id, '--json'], { env: w.cliEnv })).stdout) as {
+    messages: { role: string; content: string }[];
+  };
+  assert.deepEqual(
+    shown.messages.map((m) => `${m.role}: ${m.content}`),
+    ['user: first message', 'assistant: [sim-large] reply to: first message', 'user: second message'],
+  );
 });
 
 test('chat -m --json: every usage or configuration mistake prints the documented JSON too (exit 2)', async () => {
@@ -224,7 +279,10 @@ test('chat -m --json: every usage or configuration mistake prints the documented
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, why);
     const { in_effect: inEffect, ...out } = JSON.parse(r.stdout) as Record<string, unknown>;
-    assert.deepEqual({ ...out, error: '' }, { session: null, error: '', kind: 'config', attempts: 0, failures: [], title: null });
+    assert.deepEqual(
+      { ...out, error: '' },
+      { session: null, error: '', kind: 'config', attempts: 0, failures: [], title: null },
+    );
     // Said once the config is loaded (an empty --session is refused before).
     if (args[0] !== '--session' || args[1] !== '') assert.deepEqual(inEffect, inEffectJson(w.configPath, w.home));
     assert.match(String(out['error']), why);
@@ -240,8 +298,14 @@ test('piped: /title before the first message is held like /model — leaving sto
   assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
   const sent = await runCli(['chat'], { env: w.cliEnv, input: '/title Pre Title\nhello\n' });
   assert.equal(sent.code, 0, sent.stderr);
-  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { title: string; title_source: string }[];
-  assert.deepEqual(list.map((s) => [s.title, s.title_source]), [['Pre Title', 'user']]);
+  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as {
+    title: string;
+    title_source: string;
+  }[];
+  assert.deepEqual(
+    list.map((s) => [s.title, s.title_source]),
+    [['Pre Title', 'user']],
+  );
   assert.equal(w.sim.calls(GOOD), 1, 'no title call: the user set one');
 });
 
@@ -283,7 +347,10 @@ test('a key set aside is noted by where it is set — the .env variable, the sto
   const DOTENV_KEY = 'sk-chat-dotenv-dead-0000aaaa';
   const STORED_KEY = 'sk-chat-stored-dead-0000bbbb';
   const w = await startChatWorld(SCENARIO, (url) => ({
-    providers: { main: { type: 'openai', base_url: `${url}/v1`, key_env: 'MAIN_API_KEY' }, backup: simProvider(url, BACKUP) },
+    providers: {
+      main: { type: 'openai', base_url: `${url}/v1`, key_env: 'MAIN_API_KEY' },
+      backup: simProvider(url, BACKUP),
+    },
     main: { provider: 'main', model: 'sim-large' },
     fallback: [{ provider: 'backup', model: 'sim-large' }],
     auxiliary: { title_generation: { provider: 'none' } },
@@ -294,14 +361,20 @@ test('a key set aside is noted by where it is set — the .env variable, the sto
     writeFileSync(dotenv, `MAIN_API_KEY=${DOTENV_KEY}\n`, { mode: 0o600 });
     const fromDotenv = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(fromDotenv.code, 0, fromDotenv.stderr);
-    assert.equal(afterInEffect(fromDotenv.stderr), 'note: main rejected key sk-…aaaa (from .env MAIN_API_KEY); answering from backup/sim-large — `switchyard auth explain main`\n');
+    assert.equal(
+      afterInEffect(fromDotenv.stderr),
+      'note: main rejected key sk-…aaaa (from .env MAIN_API_KEY); answering from backup/sim-large — `switchyard auth explain main`\n',
+    );
 
     rmSync(dotenv);
     const added = await runCli(['auth', 'add', 'main', '--label', 'old'], { env: w.cliEnv, input: STORED_KEY });
     assert.equal(added.code, 0, added.stderr);
     const fromStore = await runCli(['chat'], { env: w.cliEnv, input: 'hello again\n' });
     assert.equal(fromStore.code, 0, fromStore.stderr);
-    assert.equal(afterInEffect(fromStore.stderr), 'note: main rejected key sk-…bbbb (stored "old"); answering from backup/sim-large — `switchyard auth explain main`\n');
+    assert.equal(
+      afterInEffect(fromStore.stderr),
+      'note: main rejected key sk-…bbbb (stored "old"); answering from backup/sim-large — `switchyard auth explain main`\n',
+    );
     assertNoSecrets([...ALL_KEYS, DOTENV_KEY, STORED_KEY]);
   } finally {
     await w.close();
@@ -311,7 +384,12 @@ test('a key set aside is noted by where it is set — the .env variable, the sto
 test('a failed title or summary names every route tried and what happened there, on one line, with the hint to fix', async () => {
   const DEAD = ['sk-chat-dead-one-0000cccc', 'sk-chat-dead-two-0000dddd'];
   // Each task on its own slow provider: four timeouts on one would come close to opening its circuit breaker.
-  const chain = (slow: string, fallback: string): Record<string, unknown> => ({ provider: slow, model: 'sim-large', fallback_chain: [{ provider: fallback, model: 'sim-large' }], fallback_to_main: false });
+  const chain = (slow: string, fallback: string): Record<string, unknown> => ({
+    provider: slow,
+    model: 'sim-large',
+    fallback_chain: [{ provider: fallback, model: 'sim-large' }],
+    fallback_to_main: false,
+  });
   const w = await startChatWorld(SCENARIO, (url) => ({
     providers: {
       main: simProvider(url, GOOD),
@@ -321,7 +399,10 @@ test('a failed title or summary names every route tried and what happened there,
       dead: { ...simProvider(url, ''), api_key: undefined, api_keys: DEAD },
     },
     main: { provider: 'main', model: 'sim-large' },
-    auxiliary: { title_generation: chain('slow', 'bad'), compression: { ...chain('slower', 'dead'), protect_first: 1, protect_last: 1 } },
+    auxiliary: {
+      title_generation: chain('slow', 'bad'),
+      compression: { ...chain('slower', 'dead'), protect_first: 1, protect_last: 1 },
+    },
     retry: FAST_RETRY,
   }));
   try {
@@ -348,7 +429,12 @@ test('a failed title or summary names every route tried and what happened there,
 });
 
 test('a title or summary that came from a fallback says once why the first route did not answer', async () => {
-  const chain = (first: string): Record<string, unknown> => ({ provider: first, model: 'sim-large', fallback_chain: [{ provider: 'main', model: 'sim-large' }], fallback_to_main: false });
+  const chain = (first: string): Record<string, unknown> => ({
+    provider: first,
+    model: 'sim-large',
+    fallback_chain: [{ provider: 'main', model: 'sim-large' }],
+    fallback_to_main: false,
+  });
   const w = await startChatWorld(SCENARIO, (url) => ({
     providers: {
       main: simProvider(url, GOOD),
@@ -364,17 +450,23 @@ test('a title or summary that came from a fallback says once why the first route
     assert.equal(r.code, 0, r.stderr);
     const title = r.stderr.split('\n').filter((l) => l.startsWith('title:'));
     assert.equal(title.length, 1, r.stderr);
-    assert.match(title[0]!, /^title: ".+" came from main\/sim-large; bad rejected key sk-…5555 \(config\) — `switchyard auth explain bad`$/);
+    assert.match(
+      title[0]!,
+      /^title: ".+" came from main\/sim-large; bad rejected key sk-…5555 \(config\) — `switchyard auth explain bad`$/,
+    );
     const compressed = r.stdout.split('\n').filter((l) => l.startsWith('compressed:'));
     assert.equal(compressed.length, 1, r.stdout);
-    assert.match(compressed[0]!, /summarised by main\/sim-large \(≈\d+ → \d+ prompt tokens\); slow\/sim-large failed first: no answer within 300ms \(providers\.slow\.timeout\)$/);
+    assert.match(
+      compressed[0]!,
+      /summarised by main\/sim-large \(≈\d+ → \d+ prompt tokens\); slow\/sim-large failed first: no answer within 300ms \(providers\.slow\.timeout\)$/,
+    );
     assertNoSecrets(ALL_KEYS);
   } finally {
     await w.close();
   }
 });
 
-test('a title whose task key was rejected, then answered by the provider\'s own key, says so once (the task key is dead, another key pays)', async () => {
+test("a title whose task key was rejected, then answered by the provider's own key, says so once (the task key is dead, another key pays)", async () => {
   const w = await startChatWorld(SCENARIO, (url) => ({
     providers: { main: simProvider(url, GOOD) },
     main: { provider: 'main', model: 'sim-large' },
@@ -386,7 +478,10 @@ test('a title whose task key was rejected, then answered by the provider\'s own 
     assert.equal(r.code, 0, r.stderr);
     const title = r.stderr.split('\n').filter((l) => l.startsWith('title:'));
     assert.equal(title.length, 1, r.stderr);
-    assert.match(title[0]!, /^title: ".+" came from main\/sim-large; main rejected key sk-…5555 \(config auxiliary\.title_generation\.api_key\), and another key of main answered — `switchyard auth explain main`$/);
+    assert.match(
+      title[0]!,
+      /^title: ".+" came from main\/sim-large; main rejected key sk-…5555 \(config auxiliary\.title_generation\.api_key\), and another key of main answered — `switchyard auth explain main`$/,
+    );
     assertNoSecrets(ALL_KEYS);
   } finally {
     await w.close();
@@ -395,7 +490,17 @@ test('a title whose task key was rejected, then answered by the provider\'s own 
 
 test('/session and /title before the first message say plainly that nothing is saved yet, and where it will be', async () => {
   await using w = await world();
-  const input = ['/session', '/title', '/title Mine', '/model backup/sim-large', '/session', 'hello', '/session', '/quit', ''].join('\n');
+  const input = [
+    '/session',
+    '/title',
+    '/title Mine',
+    '/model backup/sim-large',
+    '/session',
+    'hello',
+    '/session',
+    '/quit',
+    '',
+  ].join('\n');
   const r = await runCli(['chat'], { env: w.cliEnv, input });
   assert.equal(r.code, 0, r.stderr);
   const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { id: string }[];
@@ -428,7 +533,7 @@ test('/session and /title before the first message say plainly that nothing is s
   );
 });
 
-test('a route skipped because its key is cooling is noted with the key\'s real state — rate-limited until when — in the chat and in the summary', async () => {
+test("a route skipped because its key is cooling is noted with the key's real state — rate-limited until when — in the chat and in the summary", async () => {
   const LIMITED = 'sk-chat-limited-key-0000eeee';
   // A clock time in a message may carry its date (a time on another day does).
   const CLOCK = String.raw`(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d`;
@@ -446,10 +551,18 @@ test('a route skipped because its key is cooling is noted with the key\'s real s
     const r = await runCli(['chat'], { env: w.cliEnv, input: 'first\nsecond\nthird\n/compress\n' });
     assert.equal(r.code, 0, r.stderr);
     const setAside = `main key sk-…eeee \\(config\\) is set aside: rate-limited until ${CLOCK}`;
-    assert.match(afterInEffect(r.stderr), new RegExp(`^note: ${setAside}; answering from backup/sim-large — \`switchyard auth explain main\`\\n$`));
+    assert.match(
+      afterInEffect(r.stderr),
+      new RegExp(`^note: ${setAside}; answering from backup/sim-large — \`switchyard auth explain main\`\\n$`),
+    );
     const compressed = r.stdout.split('\n').filter((l) => l.startsWith('compressed:'));
     assert.equal(compressed.length, 1, r.stdout);
-    assert.match(compressed[0]!, new RegExp(`^compressed: \\d+ earlier messages summarised by backup/sim-large \\(≈\\d+ → \\d+ prompt tokens\\); ${setAside} — \`switchyard auth explain main\`$`));
+    assert.match(
+      compressed[0]!,
+      new RegExp(
+        `^compressed: \\d+ earlier messages summarised by backup/sim-large \\(≈\\d+ → \\d+ prompt tokens\\); ${setAside} — \`switchyard auth explain main\`$`,
+      ),
+    );
     assert.doesNotMatch(r.stdout + r.stderr, /rejected or cooling/);
     assert.equal(w.sim.calls(LIMITED), 2, 'the cooling key is not sent again');
     assertNoSecrets([...ALL_KEYS, LIMITED]);
@@ -458,11 +571,17 @@ test('a route skipped because its key is cooling is noted with the key\'s real s
   }
 });
 
-test('a title that timed out says how long it was given and which setting decided it — the task\'s timeout or the provider\'s', async () => {
+test("a title that timed out says how long it was given and which setting decided it — the task's timeout or the provider's", async () => {
   const w = await startChatWorld(SCENARIO, (url) => ({
-    providers: { main: simProvider(url, GOOD), slow: simProvider(url, SLOW), slower: { ...simProvider(url, SLOW), timeout: '300ms' } },
+    providers: {
+      main: simProvider(url, GOOD),
+      slow: simProvider(url, SLOW),
+      slower: { ...simProvider(url, SLOW), timeout: '300ms' },
+    },
     main: { provider: 'main', model: 'sim-large' },
-    auxiliary: { title_generation: { provider: 'slow', model: 'sim-large', timeout: '500ms', fallback_to_main: false } },
+    auxiliary: {
+      title_generation: { provider: 'slow', model: 'sim-large', timeout: '500ms', fallback_to_main: false },
+    },
     retry: FAST_RETRY,
   }));
   try {
@@ -480,12 +599,24 @@ test('a title that timed out says how long it was given and which setting decide
     writeFileSync(w.configPath, config.replace('fallback_to_main: false', 'fallback_to_main: true'));
     const shared = await runCli(['chat'], { env: w.cliEnv, input: 'hello again\n' });
     assert.equal(shared.code, 0, shared.stderr);
-    assert.match(afterInEffect(shared.stderr), /^title: "Sim title: hello again" came from main\/sim-large; slow\/sim-large failed first: no answer within \d+ms \(its share of auxiliary\.title_generation\.timeout, 500ms\)\n$/);
+    assert.match(
+      afterInEffect(shared.stderr),
+      /^title: "Sim title: hello again" came from main\/sim-large; slow\/sim-large failed first: no answer within \d+ms \(its share of auxiliary\.title_generation\.timeout, 500ms\)\n$/,
+    );
     // The provider's 300ms runs out well within the task's 5s: the provider's setting is the one to raise.
-    writeFileSync(w.configPath, config.replace('provider: slow\n', 'provider: slower\n').replace('timeout: 500ms', 'timeout: 5s').replace('fallback_to_main: false', 'fallback_to_main: true'));
+    writeFileSync(
+      w.configPath,
+      config
+        .replace('provider: slow\n', 'provider: slower\n')
+        .replace('timeout: 500ms', 'timeout: 5s')
+        .replace('fallback_to_main: false', 'fallback_to_main: true'),
+    );
     const provider = await runCli(['chat'], { env: w.cliEnv, input: 'hello once more\n' });
     assert.equal(provider.code, 0, provider.stderr);
-    assert.equal(afterInEffect(provider.stderr), 'title: "Sim title: hello once more" came from main/sim-large; slower/sim-large failed first: no answer within 300ms (providers.slower.timeout)\n');
+    assert.equal(
+      afterInEffect(provider.stderr),
+      'title: "Sim title: hello once more" came from main/sim-large; slower/sim-large failed first: no answer within 300ms (providers.slower.timeout)\n',
+    );
   } finally {
     await w.close();
   }

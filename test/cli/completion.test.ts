@@ -15,12 +15,19 @@ const has = (shell: string): boolean => spawnSync(shell, ['-c', 'true'], { stdio
 /** What bash offers for `words` (the last one being completed), with the script the CLI printed. */
 function bashComplete(script: string, words: string[]): string[] {
   const line = words.map((w) => `'${w}'`).join(' ');
-  const r = spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _switchyard; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+  const r = spawnSync(
+    'bash',
+    [
+      '-c',
+      `${script}\nCOMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _switchyard; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.split('\n').filter(Boolean);
 }
 
-test('bash: commands, subcommands after global options, each command\'s options, option choices', async () => {
+test("bash: commands, subcommands after global options, each command's options, option choices", async () => {
   const r = await runCli(['completion', 'bash']);
   assert.equal(r.code, 0, r.stderr);
   const script = r.stdout;
@@ -30,8 +37,17 @@ test('bash: commands, subcommands after global options, each command\'s options,
   const listed = [...help.matchAll(/^ {2}([a-z]+)(?: \[options\]| <|\s|$)/gm)].map((m) => m[1]!);
   assert.ok(listed.length >= 9, help);
   for (const name of listed) assert.ok(top.includes(name), `${name} is offered`);
-  assert.deepEqual(bashComplete(script, ['switchyard', '--config', 'x.yaml', 'auth', 're']), ['remove', 'rebind', 'reset', 'refresh']);
-  assert.deepEqual(bashComplete(script, ['switchyard', 'gateway', 'keys', '']).slice(0, 3), ['create', 'list', 'revoke']);
+  assert.deepEqual(bashComplete(script, ['switchyard', '--config', 'x.yaml', 'auth', 're']), [
+    'remove',
+    'rebind',
+    'reset',
+    'refresh',
+  ]);
+  assert.deepEqual(bashComplete(script, ['switchyard', 'gateway', 'keys', '']).slice(0, 3), [
+    'create',
+    'list',
+    'revoke',
+  ]);
   assert.deepEqual(bashComplete(script, ['switchyard', 'gateway', '--log-format', '']), ['pretty', 'json']);
   assert.deepEqual(bashComplete(script, ['switchyard', 'auth', 'explain', 'mimo', '--j']), ['--json']);
   assert.deepEqual(bashComplete(script, ['switchyard', 'chat', '--no-s']), ['--no-session']);
@@ -39,28 +55,46 @@ test('bash: commands, subcommands after global options, each command\'s options,
   assert.deepEqual(bashComplete(script, ['switchyard', '--config', '']), []);
 });
 
-test('zsh (through its bash emulation) and fish complete the same tree', { skip: !has('zsh') && !has('fish') && 'neither zsh nor fish is installed' }, async (t) => {
-  const ws = tempWorkspace();
-  t.after(() => ws.cleanup());
-  if (has('zsh')) {
-    const script = ws.write('sy.zsh', (await runCli(['completion', 'zsh'])).stdout);
-    const r = spawnSync('zsh', ['-f', '-c', `autoload -U compinit && compinit -u -D; source ${script}; emulate sh -c 'COMP_WORDS=(switchyard gateway keys ""); COMP_CWORD=3; _switchyard; echo "\${COMPREPLY[@]}"'`], { encoding: 'utf8', env: { HOME: ws.dir, PATH: process.env['PATH'] ?? '' } });
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^create list revoke /);
-  } else t.diagnostic('zsh is not installed: skipped');
-  if (has('fish')) {
-    const script = join(ws.dir, 'sy.fish');
-    writeFileSync(script, (await runCli(['completion', 'fish'])).stdout);
-    const complete = (line: string): string[] => {
-      const r = spawnSync('fish', ['--no-config', '-c', `source ${script}; complete -C ${JSON.stringify(line)}`], { encoding: 'utf8', env: { HOME: ws.dir, PATH: process.env['PATH'] ?? '' } });
+test(
+  'zsh (through its bash emulation) and fish complete the same tree',
+  { skip: !has('zsh') && !has('fish') && 'neither zsh nor fish is installed' },
+  async (t) => {
+    const ws = tempWorkspace();
+    t.after(() => ws.cleanup());
+    if (has('zsh')) {
+      const script = ws.write('sy.zsh', (await runCli(['completion', 'zsh'])).stdout);
+      const r = spawnSync(
+        'zsh',
+        [
+          '-f',
+          '-c',
+          `autoload -U compinit && compinit -u -D; source ${script}; emulate sh -c 'COMP_WORDS=(switchyard gateway keys ""); COMP_CWORD=3; _switchyard; echo "\${COMPREPLY[@]}"'`,
+        ],
+        { encoding: 'utf8', env: { HOME: ws.dir, PATH: process.env['PATH'] ?? '' } },
+      );
       assert.equal(r.status, 0, r.stderr);
-      return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!);
-    };
-    assert.deepEqual(complete('switchyard --config x auth re').sort(), ['rebind', 'refresh', 'remove', 'reset']);
-    assert.deepEqual(complete('switchyard gateway --log-format ').sort(), ['json', 'pretty']);
-    assert.ok(complete('switchyard gateway keys ').includes('revoke'));
-  } else t.diagnostic('fish is not installed: skipped');
-});
+      assert.match(r.stdout, /^create list revoke /);
+    } else t.diagnostic('zsh is not installed: skipped');
+    if (has('fish')) {
+      const script = join(ws.dir, 'sy.fish');
+      writeFileSync(script, (await runCli(['completion', 'fish'])).stdout);
+      const complete = (line: string): string[] => {
+        const r = spawnSync('fish', ['--no-config', '-c', `source ${script}; complete -C ${JSON.stringify(line)}`], {
+          encoding: 'utf8',
+          env: { HOME: ws.dir, PATH: process.env['PATH'] ?? '' },
+        });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('\t')[0]!);
+      };
+      assert.deepEqual(complete('switchyard --config x auth re').sort(), ['rebind', 'refresh', 'remove', 'reset']);
+      assert.deepEqual(complete('switchyard gateway --log-format ').sort(), ['json', 'pretty']);
+      assert.ok(complete('switchyard gateway keys ').includes('revoke'));
+    } else t.diagnostic('fish is not installed: skipped');
+  },
+);
 
 test('completion of an unknown shell is refused (exit 2)', async () => {
   const r = await runCli(['completion', 'tcsh']);
@@ -70,8 +104,13 @@ test('completion of an unknown shell is refused (exit 2)', async () => {
 
 test('-c/--config is in the help of every command', async () => {
   const walk = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(walk)];
-  for (const cmd of walk(await fullProgram())) assert.match(cmd.helpInformation(), /-c, --config <file>/, `${cmd.name()} --help`);
-  for (const args of [['auth', 'list', '--help'], ['gateway', 'keys', 'create', '--help'], ['sessions', 'show', '--help']]) {
+  for (const cmd of walk(await fullProgram()))
+    assert.match(cmd.helpInformation(), /-c, --config <file>/, `${cmd.name()} --help`);
+  for (const args of [
+    ['auth', 'list', '--help'],
+    ['gateway', 'keys', 'create', '--help'],
+    ['sessions', 'show', '--help'],
+  ]) {
     const r = await runCli(args);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Global Options:\n(?:.*\n)*? {2}-c, --config <file> +config file/, args.join(' '));

@@ -9,11 +9,14 @@ test('doctor: a route whose provider is unreachable says so in the tasks section
   const ws = tempWorkspace();
   t.after(() => ws.cleanup());
   const port = await freePort();
-  ws.write('switchyard.yaml', `providers:
+  ws.write(
+    'switchyard.yaml',
+    `providers:
   down: { type: openai, base_url: http://127.0.0.1:${port}/v1, api_key: sk-doctor-down-0001 }
 main: { provider: down, model: m }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
+`,
+  );
   const r = await runCli(['doctor'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /unreachable/);

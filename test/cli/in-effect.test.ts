@@ -12,10 +12,18 @@ test('no config file found: auth, doctor and chat say where they looked and exit
   t.after(() => ws.cleanup());
   const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home };
   const looked = `no config file found — looked in ${join(ws.dir, 'switchyard.yaml')}, ${join(ws.dir, '.config', 'switchyard', 'config.yaml')}`;
-  for (const args of [['auth', 'list'], ['auth', 'test'], ['chat', '-m', 'hi']]) {
+  for (const args of [
+    ['auth', 'list'],
+    ['auth', 'test'],
+    ['chat', '-m', 'hi'],
+  ]) {
     const r = await runCli(args, { cwd: ws.dir, env });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
-    assert.equal(r.stderr, `switchyard: ${looked}\n  create one with \`switchyard config init\`, or name one with --config FILE\n`, args.join(' '));
+    assert.equal(
+      r.stderr,
+      `switchyard: ${looked}\n  create one with \`switchyard config init\`, or name one with --config FILE\n`,
+      args.join(' '),
+    );
     assert.equal(r.stdout, '');
   }
   const doctor = await runCli(['doctor'], { cwd: ws.dir, env });
@@ -32,13 +40,18 @@ test('no config file found: auth, doctor and chat say where they looked and exit
 test('a command names the config file and state store it used, on stderr and as in_effect in --json', async (t) => {
   const ws = tempWorkspace();
   t.after(() => ws.cleanup());
-  const config = ws.write('conf/switchyard.yaml', 'providers:\n  mimo: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: sk-in-effect-0000000000001 }\nmain: { provider: mimo, model: m }\n');
+  const config = ws.write(
+    'conf/switchyard.yaml',
+    'providers:\n  mimo: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: sk-in-effect-0000000000001 }\nmain: { provider: mimo, model: m }\n',
+  );
   const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home };
   const list = await runCli(['auth', 'list', '--config', config], { env });
   assert.equal(list.code, 0, list.stderr);
   assert.equal(list.stderr, inEffectLine(config, ws.home));
   assert.equal(list.stderr, `switchyard: config ${config} · state sqlite ${join(ws.home, 'state.db')}\n`);
-  const json = JSON.parse((await runCli(['auth', 'explain', 'mimo', '--json', '--config', config], { env })).stdout) as { in_effect: unknown };
+  const json = JSON.parse(
+    (await runCli(['auth', 'explain', 'mimo', '--json', '--config', config], { env })).stdout,
+  ) as { in_effect: unknown };
   assert.deepEqual(json.in_effect, inEffectJson(config, ws.home));
   // Found by $SWITCHYARD_CONFIG, it is named all the same.
   const byEnv = await runCli(['gateway', 'keys', 'list'], { cwd: ws.dir, env: { ...env, SWITCHYARD_CONFIG: config } });

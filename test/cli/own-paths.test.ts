@@ -20,10 +20,16 @@ test('config check, config init and doctor name a key-shaped config file and dir
   t.after(() => ws.cleanup());
   const env = { HOME: ws.home, SWITCHYARD_HOME: join(ws.dir, 'sk-proj-home-abcdefghijkl1234') };
   for (const name of [KEY_NAMED, WORD_NAMED]) {
-    const file = ws.write(join('key-store-dir-abcdefgh', name), `providers:\n  p: { type: opnai, base_url: "https://p.example.com/v1?x=${STRAY_KEY}" }\n`);
+    const file = ws.write(
+      join('key-store-dir-abcdefgh', name),
+      `providers:\n  p: { type: opnai, base_url: "https://p.example.com/v1?x=${STRAY_KEY}" }\n`,
+    );
     // From elsewhere, so neither the current directory nor the home directory holds it.
     const checked = await runCli(['config', 'check', '--config', file], { cwd: ws.home, env });
-    assert.equal(checked.stderr, `switchyard: invalid config: ${file}:2:14: providers.p.type: expected one of openai | anthropic, got "opnai" (did you mean \`openai\`?)\n`);
+    assert.equal(
+      checked.stderr,
+      `switchyard: invalid config: ${file}:2:14: providers.p.type: expected one of openai | anthropic, got "opnai" (did you mean \`openai\`?)\n`,
+    );
     const doctor = await runCli(['doctor', '--config', file], { cwd: ws.home, env });
     assert.ok(doctor.stdout.includes(`invalid config: ${file}:2:14`), doctor.stdout);
     const init = await runCli(['config', 'init', '--path', file], { cwd: ws.home, env });
@@ -34,8 +40,16 @@ test('config check, config init and doctor name a key-shaped config file and dir
 test("the gateway's log names a key-shaped config path as it is", async (t) => {
   const ws = tempWorkspace('switchyard-own-paths-gw-');
   t.after(() => ws.cleanup());
-  const file = ws.write(join('api-key-store-abcdefgh', WORD_NAMED), 'providers:\n  p: { type: openai, base_url: "http://127.0.0.1:9/v1" }\nmain: { provider: p, model: m }\ngateway: { require_keys: false }\n');
-  const g = await spawnGateway(t, ['--config', file], { HOME: ws.home, SWITCHYARD_HOME: join(ws.dir, 'home') }, ws.home);
+  const file = ws.write(
+    join('api-key-store-abcdefgh', WORD_NAMED),
+    'providers:\n  p: { type: openai, base_url: "http://127.0.0.1:9/v1" }\nmain: { provider: p, model: m }\ngateway: { require_keys: false }\n',
+  );
+  const g = await spawnGateway(
+    t,
+    ['--config', file],
+    { HOME: ws.home, SWITCHYARD_HOME: join(ws.dir, 'home') },
+    ws.home,
+  );
   t.after(async () => {
     g.child.kill('SIGTERM');
     await g.exited;
@@ -53,6 +67,9 @@ test('scrubSecrets keeps paths under our own directories and masks the same name
   assert.equal(scrubSecrets(`invalid config: ${own}:2:14: got ${STRAY_KEY}`), `invalid config: ${own}:2:14: got …00aa`);
   assert.equal(scrubSecrets(`"config":"${own}"`), `"config":"${own}"`);
   // Not ours: an upstream quoting a URL or another path with the same name.
-  assert.equal(scrubSecrets(`GET https://gw.example/srv/sk-own-dir-abcdefghijkl1234/x`), 'GET https://gw.example/srv/…1234/x');
+  assert.equal(
+    scrubSecrets(`GET https://gw.example/srv/sk-own-dir-abcdefghijkl1234/x`),
+    'GET https://gw.example/srv/…1234/x',
+  );
   assert.equal(scrubSecrets(`/srv/sk-own-dir-abcdefghijkl1234x/${KEY_NAMED}`), '/srv/…234x/…1234.yaml');
 });

@@ -21,14 +21,20 @@ test('a key only in the shell: service --print/--install and doctor say the serv
     await sim.close();
     ws.cleanup();
   });
-  const config = ws.write('switchyard.yaml', `providers:
+  const config = ws.write(
+    'switchyard.yaml',
+    `providers:
   xiaomi: { type: openai, base_url: ${sim.url}/v1 }
 main: { provider: xiaomi, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
+`,
+  );
   const env = { SWITCHYARD_HOME: ws.home, XDG_CONFIG_HOME: join(ws.dir, 'xdg'), XIAOMI_API_KEY: SHELL_KEY };
   // From this clone (--allow-clone): test/package/install.test.ts runs the installed command.
-  const run = (args: string[], extra: Record<string, string> = {}) => runCli([...args, ...(args[1] === 'service' ? ['--allow-clone'] : []), '--config', config], { env: { ...env, ...extra } });
+  const run = (args: string[], extra: Record<string, string> = {}) =>
+    runCli([...args, ...(args[1] === 'service' ? ['--allow-clone'] : []), '--config', config], {
+      env: { ...env, ...extra },
+    });
   const said = inEffectLine(config, ws.home);
   const dotenv = join(ws.dir, '.env');
   const missing = `XIAOMI_API_KEY is set only in this shell's environment; the service reads ${dotenv} (missing) — add it there`;
@@ -44,13 +50,23 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 
   const doctor = await run(['doctor']);
   assert.equal(doctor.code, 0, doctor.stdout);
-  assert.ok(doctor.stdout.includes(`warning: XIAOMI_API_KEY is set only in this shell's environment; the installed service (switchyard-gateway.service) reads ${dotenv} (missing) — add it there`), doctor.stdout);
+  assert.ok(
+    doctor.stdout.includes(
+      `warning: XIAOMI_API_KEY is set only in this shell's environment; the installed service (switchyard-gateway.service) reads ${dotenv} (missing) — add it there`,
+    ),
+    doctor.stdout,
+  );
   assert.match(doctor.stdout, /^all good, with 1 warning above$/m);
 
   // In the .env (another variable there too), the service has it: nothing to say.
   ws.write('.env', `OTHER=1\n`);
   const lacking = await run(['gateway', 'service', '--print']);
-  assert.ok(lacking.stderr.includes(`XIAOMI_API_KEY is set only in this shell's environment; the service reads ${dotenv}, which does not set it — add it there`), lacking.stderr);
+  assert.ok(
+    lacking.stderr.includes(
+      `XIAOMI_API_KEY is set only in this shell's environment; the service reads ${dotenv}, which does not set it — add it there`,
+    ),
+    lacking.stderr,
+  );
   ws.write('.env', `XIAOMI_API_KEY=${SHELL_KEY}\n`);
   assert.equal((await run(['gateway', 'service', '--print'])).stderr, said);
 
@@ -59,7 +75,12 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   const differs = `XIAOMI_API_KEY is set in this shell's environment (sk-…0001) differently from ${dotenv} (sk-…0002); the service reads only the .env, so it would use another XIAOMI_API_KEY than this shell — set the same value in both`;
   assert.equal((await run(['gateway', 'service', '--print'])).stderr, `${said}warning: ${differs}\n`);
   const differsDoctor = await run(['doctor']);
-  assert.ok(differsDoctor.stdout.includes(`warning: ${differs.replace('the service', 'the installed service (switchyard-gateway.service)')}`), differsDoctor.stdout);
+  assert.ok(
+    differsDoctor.stdout.includes(
+      `warning: ${differs.replace('the service', 'the installed service (switchyard-gateway.service)')}`,
+    ),
+    differsDoctor.stdout,
+  );
   assertNoSecrets([SHELL_KEY, DOTENV_KEY], differsDoctor.stdout);
 
   // Stored with `auth add`, it reaches the service through the state store: nothing to say either.
@@ -73,20 +94,33 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 test('a config ${VAR} set only in the shell is named too', async (t) => {
   const ws = tempWorkspace();
   t.after(() => ws.cleanup());
-  const config = ws.write('switchyard.yaml', `providers:
+  const config = ws.write(
+    'switchyard.yaml',
+    `providers:
   mimo: { type: openai, base_url: "\${MIMO_URL}", api_key: "\${MIMO_KEY}" }
 main: { provider: mimo, model: m }
-`);
+`,
+  );
   ws.write('.env', 'MIMO_URL=http://127.0.0.1:9/v1\n');
-  const r = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', config], { env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY } });
+  const r = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', config], {
+    env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY },
+  });
   assert.equal(r.code, 0, r.stderr);
   const said = inEffectLine(config, ws.home);
-  assert.equal(r.stderr, `${said}warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`);
+  assert.equal(
+    r.stderr,
+    `${said}warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`,
+  );
   // Set in the .env too, differently: the service would be sent somewhere else than the shell's commands.
-  const r2 = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', config], { env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY, MIMO_URL: 'http://127.0.0.1:8/v1' } });
+  const r2 = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', config], {
+    env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY, MIMO_URL: 'http://127.0.0.1:8/v1' },
+  });
   assert.equal(r2.code, 0, r2.stderr);
-  assert.equal(r2.stderr, `${said}warning: MIMO_URL is set in this shell's environment (…8/v1) differently from ${join(ws.dir, '.env')} (…9/v1); the service reads only the .env, so it would use another MIMO_URL than this shell — set the same value in both
-warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`);
+  assert.equal(
+    r2.stderr,
+    `${said}warning: MIMO_URL is set in this shell's environment (…8/v1) differently from ${join(ws.dir, '.env')} (…9/v1); the service reads only the .env, so it would use another MIMO_URL than this shell — set the same value in both
+warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`,
+  );
   assertNoSecrets([SHELL_KEY]);
 });
 
@@ -118,11 +152,17 @@ gateway: { require_keys: false }
     child.on('exit', () => reject(new Error(`gateway exited early: ${logs}`)));
   });
   const xiaomi = `providers.xiaomi: no API key found (looked in providers.xiaomi.api_key, env XIAOMI_API_KEY, no .env at ${join(ws.dir, '.env')}, stored keys); set XIAOMI_API_KEY, or store one with \`switchyard auth add xiaomi\``;
-  await until(() => logs.includes(xiaomi), () => `the start-up warning; logs: ${logs}`);
+  await until(
+    () => logs.includes(xiaomi),
+    () => `the start-up warning; logs: ${logs}`,
+  );
   assert.doesNotMatch(logs, /providers\.keyed: no API key/);
 
   ws.write('switchyard.yaml', configText('\n  deepseek: { type: openai, base_url: http://127.0.0.1:9/v1 }'));
-  await until(() => logs.includes('providers.deepseek: no API key found'), () => `the reload warning; logs: ${logs}`);
+  await until(
+    () => logs.includes('providers.deepseek: no API key found'),
+    () => `the reload warning; logs: ${logs}`,
+  );
   assert.ok(logs.split(xiaomi).length - 1 >= 2, 'said again on reload');
   assertNoSecrets(['sk-gw-keyed-0002'], logs);
 });

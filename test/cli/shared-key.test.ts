@@ -17,17 +17,21 @@ test('config check and doctor warn about a key two providers share', async (t) =
     await sim.close();
     ws.cleanup();
   });
-  ws.write('switchyard.yaml', `providers:
+  ws.write(
+    'switchyard.yaml',
+    `providers:
   mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${SHARED} }
   mimo-claude: { type: anthropic, base_url: ${sim.url} }
   other: { type: openai, base_url: ${sim.url}/v1, api_key: ${OWN} }
 main: { provider: mimo, model: sim-large }
 fallback: [ { provider: mimo-claude, model: sim-large } ]
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
+`,
+  );
   ws.write('.env', `MIMO_CLAUDE_API_KEY=${SHARED}\n`);
   const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
-  const warning = "providers mimo and mimo-claude share one key sk-…0001 (mimo: config key; mimo-claude: .env MIMO_CLAUDE_API_KEY): health is kept per key, so when one of them rejects, rate-limits or runs it out of quota it is set aside for all of them, and falling back from one to another cannot help; give each provider its own key where the vendor allows it";
+  const warning =
+    'providers mimo and mimo-claude share one key sk-…0001 (mimo: config key; mimo-claude: .env MIMO_CLAUDE_API_KEY): health is kept per key, so when one of them rejects, rate-limits or runs it out of quota it is set aside for all of them, and falling back from one to another cannot help; give each provider its own key where the vendor allows it';
 
   const check = await run(['config', 'check']);
   assert.equal(check.code, 0, check.stderr);

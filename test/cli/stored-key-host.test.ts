@@ -76,7 +76,10 @@ describe('a stored key and a ./switchyard.yaml that sends its provider elsewhere
     assert.equal(r.code, 1);
     assert.deepEqual(keysSeenByOther(), [], 'the other host received no call at all');
     assert.match(r.stderr, /no API key of provider openai may be sent where the config sends it/);
-    assert.ok(r.stderr.includes(`stored "work" sk-…host (${ID}) is held back — it was added for ${real.url}`), r.stderr);
+    assert.ok(
+      r.stderr.includes(`stored "work" sk-…host (${ID}) is held back — it was added for ${real.url}`),
+      r.stderr,
+    );
     assert.ok(r.stderr.includes(`providers.openai.base_url (${join(repo, 'switchyard.yaml')}:`), r.stderr);
     assert.ok(r.stderr.includes(`sends openai's keys to ${other.url}`), r.stderr);
     assert.ok(r.stderr.includes(`\`switchyard auth rebind openai ${ID}\``), r.stderr);
@@ -87,13 +90,24 @@ describe('a stored key and a ./switchyard.yaml that sends its provider elsewhere
     writeRepoConfig(`${other.url}/v1`);
     const list = await run(['auth', 'list'], repo);
     assert.equal(list.code, 0, list.stderr);
-    assert.match(list.stdout, new RegExp(`openai\\s+-\\s+${ID}\\s+sk-…host\\s+stored "work"\\s+held back: added for ${real.url.replace(/[.:/]/g, '\\$&')}`));
-    assert.ok(list.stdout.includes(`openai stored "work" sk-…host (${ID}) is held back: it was added for ${real.url}`), list.stdout);
+    assert.match(
+      list.stdout,
+      new RegExp(
+        `openai\\s+-\\s+${ID}\\s+sk-…host\\s+stored "work"\\s+held back: added for ${real.url.replace(/[.:/]/g, '\\$&')}`,
+      ),
+    );
+    assert.ok(
+      list.stdout.includes(`openai stored "work" sk-…host (${ID}) is held back: it was added for ${real.url}`),
+      list.stdout,
+    );
 
     const explained = await run(['auth', 'explain', 'openai', '--json'], repo);
     const e = JSON.parse(explained.stdout) as ProviderExplanation;
     assert.deepEqual(e.candidates, []);
-    assert.deepEqual(e.withheld.map((w) => [w.id, w.added_for, w.target.origin, w.target.setting]), [[ID, real.url, other.url, 'providers.openai.base_url']]);
+    assert.deepEqual(
+      e.withheld.map((w) => [w.id, w.added_for, w.target.origin, w.target.setting]),
+      [[ID, real.url, other.url, 'providers.openai.base_url']],
+    );
     assert.ok(e.withheld[0]!.target.writtenAt.startsWith(`${join(repo, 'switchyard.yaml')}:`));
     assert.match(e.summary, /^no API key of provider openai may be sent to http:\/\/127\.0\.0\.1:\d+: stored "work"/);
 
@@ -104,10 +118,15 @@ describe('a stored key and a ./switchyard.yaml that sends its provider elsewhere
   });
 
   it('a task whose own base_url points elsewhere does not take the key there either', async () => {
-    writeRepoConfig(`${real.url}/v1`, { auxiliary: { title_generation: { provider: 'openai', model: 'sim-small', base_url: `${other.url}/v1` } } });
+    writeRepoConfig(`${real.url}/v1`, {
+      auxiliary: { title_generation: { provider: 'openai', model: 'sim-small', base_url: `${other.url}/v1` } },
+    });
     const r = await run(['chat', '-m', 'hello', '--json'], repo);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(real.log().some((c) => c.key === STORED && c.model === 'sim-large'), 'the main route used the key on its own host');
+    assert.ok(
+      real.log().some((c) => c.key === STORED && c.model === 'sim-large'),
+      'the main route used the key on its own host',
+    );
     assert.ok(!keysSeenByOther().includes(STORED), 'the title task did not send it to its base_url');
   });
 
@@ -133,7 +152,10 @@ describe('a stored key and a ./switchyard.yaml that sends its provider elsewhere
     assert.ok(keysSeenByOther().includes(STORED), 'sent where the user chose to send it');
     // Now the user's own config is the other host for it: held back there, until rebound back.
     const home = await run(['auth', 'explain', 'openai', '--json'], elsewhere);
-    assert.deepEqual((JSON.parse(home.stdout) as ProviderExplanation).withheld.map((w) => w.added_for), [other.url]);
+    assert.deepEqual(
+      (JSON.parse(home.stdout) as ProviderExplanation).withheld.map((w) => w.added_for),
+      [other.url],
+    );
     const back = await run(['auth', 'rebind', 'openai', ID.slice(0, 6)], elsewhere);
     assert.equal(back.code, 0, back.stderr);
     other.reset();
@@ -152,7 +174,13 @@ describe('a key stored before hosts were recorded', () => {
   before(async () => {
     // As an older switchyard stored it: no origin.
     const store = openStore({ home: ws.home });
-    store.addStoredCredential({ id: fingerprint(OLDER), provider: 'openai', secret: OLDER, priority: 5, label: 'older' });
+    store.addStoredCredential({
+      id: fingerprint(OLDER),
+      provider: 'openai',
+      secret: OLDER,
+      priority: 5,
+      label: 'older',
+    });
     await store.close();
   });
 
@@ -166,7 +194,7 @@ describe('a key stored before hosts were recorded', () => {
     assert.ok(r.stderr.includes('it was stored before switchyard recorded hosts'), r.stderr);
   });
 
-  it('is bound to the host of the user\'s own config the first time that config uses it, and held back elsewhere after', async () => {
+  it("is bound to the host of the user's own config the first time that config uses it, and held back elsewhere after", async () => {
     const r = await run(['auth', 'list', 'openai', '--json'], elsewhere);
     assert.equal(r.code, 0, r.stderr);
     const store = openStore({ home: ws.home });
@@ -178,7 +206,10 @@ describe('a key stored before hosts were recorded', () => {
     writeRepoConfig(`${other.url}/v1`);
     const there = await run(['auth', 'explain', 'openai', '--json'], repo);
     const e = JSON.parse(there.stdout) as ProviderExplanation;
-    assert.deepEqual(e.withheld.map((w) => [w.label, w.added_for]).sort(), [['older', real.url], ['work', real.url]]);
+    assert.deepEqual(e.withheld.map((w) => [w.label, w.added_for]).sort(), [
+      ['older', real.url],
+      ['work', real.url],
+    ]);
   });
 
   it('printed no secret', () => {

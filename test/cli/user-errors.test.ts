@@ -25,7 +25,10 @@ function noStack(r: CliResult): void {
 }
 
 /** A workspace with the config, .env and a scenario, removed when the test ends. */
-function setup(t: TestContext): { run(args: string[], env?: Record<string, string>, input?: string): Promise<CliResult>; ws: ReturnType<typeof tempWorkspace> } {
+function setup(t: TestContext): {
+  run(args: string[], env?: Record<string, string>, input?: string): Promise<CliResult>;
+  ws: ReturnType<typeof tempWorkspace>;
+} {
   const ws = tempWorkspace('switchyard-qa-');
   t.after(() => ws.cleanup());
   ws.write('switchyard.yaml', CONFIG);
@@ -35,7 +38,12 @@ function setup(t: TestContext): { run(args: string[], env?: Record<string, strin
   ws.write('scenario.yaml', 'keys: { sk-sim: {} }\n');
   return {
     ws,
-    run: (args, env = {}, input) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home, ...env }, ...(input !== undefined ? { input } : {}) }),
+    run: (args, env = {}, input) =>
+      runCli(args, {
+        cwd: ws.dir,
+        env: { SWITCHYARD_HOME: ws.home, ...env },
+        ...(input !== undefined ? { input } : {}),
+      }),
   };
 }
 
@@ -59,13 +67,25 @@ test('bad arguments to every command: a message, exit 2, no stack trace', async 
     [['sim'], /required option '-s, --scenario <file>'/],
     [['sim', '--scenario', 'missing.yaml'], /scenario file not found/],
     [['sim', '--scenario', 'scenario.yaml', '--listen', 'nowhere'], /--listen: expected HOST:PORT/],
-    [['sim', '--scenario', 'scenario.yaml', '--listen', '127.0.0.1:99999'], /--listen: port 99999 is out of range \(0–65535; 0 picks a free one\)/],
+    [
+      ['sim', '--scenario', 'scenario.yaml', '--listen', '127.0.0.1:99999'],
+      /--listen: port 99999 is out of range \(0–65535; 0 picks a free one\)/,
+    ],
     [['gateway', '--listen', '127.0.0.1:99999'], /--listen: port 99999 is out of range/],
     [['gateway', '--listen', 'nowhere'], /--listen: expected HOST:PORT/],
     [['gateway', '--listen', '300.1.1.1:0'], /--listen: 300\.1\.1\.1 is not an IPv4 address/],
-    [['sim', '--scenario', 'scenario.yaml', '--listen', '300.1.1.1:0'], /--listen: 300\.1\.1\.1 is not an IPv4 address/],
-    [['gateway', '--listen', 'nosuchhost.invalid:0'], /cannot listen on nosuchhost\.invalid:0: the host name (does not resolve|could not be looked up)/],
-    [['sim', '--scenario', 'scenario.yaml', '--listen', 'nosuchhost.invalid:0'], /cannot listen on nosuchhost\.invalid:0: the host name (does not resolve|could not be looked up)/],
+    [
+      ['sim', '--scenario', 'scenario.yaml', '--listen', '300.1.1.1:0'],
+      /--listen: 300\.1\.1\.1 is not an IPv4 address/,
+    ],
+    [
+      ['gateway', '--listen', 'nosuchhost.invalid:0'],
+      /cannot listen on nosuchhost\.invalid:0: the host name (does not resolve|could not be looked up)/,
+    ],
+    [
+      ['sim', '--scenario', 'scenario.yaml', '--listen', 'nosuchhost.invalid:0'],
+      /cannot listen on nosuchhost\.invalid:0: the host name (does not resolve|could not be looked up)/,
+    ],
     [['no-such-command'], /unknown command/],
     [['help', 'nonexist'], /^switchyard: unknown command 'nonexist' \(see `switchyard --help`\)$/m],
     [['help', 'gaetway'], /unknown command 'gaetway' \(did you mean gateway\? see `switchyard --help`\)/],
@@ -81,19 +101,28 @@ test('bad arguments to every command: a message, exit 2, no stack trace', async 
   }
 });
 
-test('a usage mistake commander catches: one line naming the command\'s --help, exit 2, no help text', async (t) => {
+test("a usage mistake commander catches: one line naming the command's --help, exit 2, no help text", async (t) => {
   const { run } = setup(t);
   const cases: [string[], string][] = [
     [['config', 'show', '--bogus'], "switchyard: unknown option '--bogus' (see `switchyard config show --help`)"],
-    [['config', 'show', '--jsn'], "switchyard: unknown option '--jsn' (did you mean --json? see `switchyard config show --help`)"],
+    [
+      ['config', 'show', '--jsn'],
+      "switchyard: unknown option '--jsn' (did you mean --json? see `switchyard config show --help`)",
+    ],
     [['auth', 'list', '--bogus'], "switchyard: unknown option '--bogus' (see `switchyard auth list --help`)"],
     [['bogus'], "switchyard: unknown command 'bogus' (see `switchyard --help`)"],
     [['gatway'], "switchyard: unknown command 'gatway' (did you mean gateway? see `switchyard --help`)"],
     [['config', 'bogus'], "switchyard: unknown command 'bogus' (see `switchyard config --help`)"],
     [['chat', '--session'], "switchyard: option '-s, --session <id>' argument missing (see `switchyard chat --help`)"],
     [['sessions', 'show'], "switchyard: missing required argument 'id' (see `switchyard sessions show --help`)"],
-    [['auth', 'remove', 'mimo'], "switchyard: missing required argument 'id-or-label' (see `switchyard auth remove --help`)"],
-    [['auth', 'list', 'a', 'b'], "switchyard: too many arguments for 'list'. Expected 1 argument but got 2 (see `switchyard auth list --help`)"],
+    [
+      ['auth', 'remove', 'mimo'],
+      "switchyard: missing required argument 'id-or-label' (see `switchyard auth remove --help`)",
+    ],
+    [
+      ['auth', 'list', 'a', 'b'],
+      "switchyard: too many arguments for 'list'. Expected 1 argument but got 2 (see `switchyard auth list --help`)",
+    ],
   ];
   for (const [args, line] of cases) {
     const r = await run(args, {}, '');
@@ -113,7 +142,10 @@ test('an address already in use: sim and gateway both exit 2 with the same messa
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
   t.after(() => busy.close());
   const address = `127.0.0.1:${(busy.address() as AddressInfo).port}`;
-  for (const args of [['sim', '--scenario', 'scenario.yaml', '--listen', address], ['gateway', '--listen', address]]) {
+  for (const args of [
+    ['sim', '--scenario', 'scenario.yaml', '--listen', address],
+    ['gateway', '--listen', address],
+  ]) {
     const r = await run(args);
     assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`cannot listen on ${address}: the address is already in use`), args[0]);
@@ -121,7 +153,7 @@ test('an address already in use: sim and gateway both exit 2 with the same messa
   }
 });
 
-test('help COMMAND [SUBCOMMAND] prints that command\'s help, exit 0', async (t) => {
+test("help COMMAND [SUBCOMMAND] prints that command's help, exit 0", async (t) => {
   const { run } = setup(t);
   const r = await run(['help', 'gateway', 'keys']);
   assert.equal(r.code, 0, r.stderr);
@@ -154,7 +186,12 @@ test('a state directory that cannot hold the store: names the file, exit 1, no "
   const { run, ws } = setup(t);
   const notADir = join(ws.dir, 'a-file');
   writeFileSync(notADir, 'x');
-  for (const args of [['auth', 'list'], ['chat', '-m', 'hi'], ['sessions', 'list'], ['sessions', 'show', 'x']]) {
+  for (const args of [
+    ['auth', 'list'],
+    ['chat', '-m', 'hi'],
+    ['sessions', 'list'],
+    ['sessions', 'show', 'x'],
+  ]) {
     const r = await run(args, { SWITCHYARD_HOME: notADir });
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /cannot open the state store .*a-file\/state\.db/);
@@ -166,14 +203,21 @@ test('a state directory that cannot hold the store: names the file, exit 1, no "
   const json = await run(['chat', '-m', 'hi', '--json'], { SWITCHYARD_HOME: notADir });
   assert.equal(json.code, 1, json.stderr);
   const { in_effect: inEffect, ...out } = JSON.parse(json.stdout) as Record<string, unknown>;
-  assert.deepEqual({ ...out, error: '' }, { session: null, error: '', kind: 'state', attempts: 0, failures: [], title: null });
+  assert.deepEqual(
+    { ...out, error: '' },
+    { session: null, error: '', kind: 'state', attempts: 0, failures: [], title: null },
+  );
   // The store it could not open is the one named.
   assert.deepEqual((inEffect as { state: unknown }).state, { kind: 'sqlite', location: join(notADir, 'state.db') });
   assert.match(String(out['error']), /cannot open the state store .*a-file\/state\.db/);
 
   const broken = join(ws.dir, 'broken');
   ws.write('broken/state.db', 'this is not a database '.repeat(400));
-  for (const args of [['auth', 'explain', 'mimo'], ['chat', '-m', 'hi'], ['sessions', 'list']]) {
+  for (const args of [
+    ['auth', 'explain', 'mimo'],
+    ['chat', '-m', 'hi'],
+    ['sessions', 'list'],
+  ]) {
     const b = await run(args, { SWITCHYARD_HOME: broken });
     assert.equal(b.code, 1, `${args.join(' ')}: ${b.stderr}`);
     assert.match(b.stderr, /cannot open the state store .*broken\/state\.db: file is not a database/);
@@ -187,7 +231,9 @@ test('never prints a full secret', () => {
 
 test('--version prints the package version and exits 0', async (t) => {
   const { run } = setup(t);
-  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   for (const flag of ['--version', '-V']) {
     const r = await run([flag]);
     assert.equal(r.code, 0, r.stderr);

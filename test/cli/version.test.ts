@@ -23,7 +23,9 @@ test('--version and -V print the package version without loading the CLI (no src
     assert.equal(r.stderr, '');
   }
   // Anything else needs the CLI, and says it is missing.
-  const other = spawnSync(process.execPath, [join(ws.dir, 'pkg', 'bin', 'switchyard.js'), '--version', 'x'], { encoding: 'utf8' });
+  const other = spawnSync(process.execPath, [join(ws.dir, 'pkg', 'bin', 'switchyard.js'), '--version', 'x'], {
+    encoding: 'utf8',
+  });
   assert.equal(other.status, 2);
   assert.match(other.stderr, /reinstall the package/);
 });

@@ -38,18 +38,35 @@ export const FIXTURES_DIR = join(import.meta.dirname, '..', 'fixtures', 'clients
 export const REDACTED = '<redacted>';
 
 // Headers that describe the connection, not the client: not kept (they change with every run and mean nothing to a replay).
-const DROPPED = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'accept-encoding', 'te', 'upgrade', 'proxy-connection']);
+const DROPPED = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+  'accept-encoding',
+  'te',
+  'upgrade',
+  'proxy-connection',
+]);
 
 /** Whether a header carries a credential (its value is replaced by REDACTED). */
 export function isCredentialHeader(name: string): boolean {
   const n = name.toLowerCase();
-  return n === 'authorization' || n === 'proxy-authorization' || n === 'cookie' || /(^|-)(api-?key|token|secret)($|-)/.test(n);
+  return (
+    n === 'authorization' ||
+    n === 'proxy-authorization' ||
+    n === 'cookie' ||
+    /(^|-)(api-?key|token|secret)($|-)/.test(n)
+  );
 }
 
 /** The headers a fixture keeps: lower-cased, sorted, credentials redacted (their scheme kept: `Bearer <redacted>`). */
 export function keptHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of Object.keys(raw).map((n) => n.toLowerCase()).sort()) {
+  for (const name of Object.keys(raw)
+    .map((n) => n.toLowerCase())
+    .sort()) {
     const value = raw[name];
     if (value === undefined || DROPPED.has(name)) continue;
     const text = Array.isArray(value) ? value.join(', ') : value;
@@ -77,7 +94,9 @@ export function loadFixtures(dir = FIXTURES_DIR): Map<string, Fixture> {
   const out = new Map<string, Fixture>();
   for (const folder of readdirSync(dir, { withFileTypes: true })) {
     if (!folder.isDirectory()) continue;
-    for (const file of readdirSync(join(dir, folder.name)).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(join(dir, folder.name))
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       out.set(`${folder.name}/${file}`, JSON.parse(readFileSync(join(dir, folder.name, file), 'utf8')) as Fixture);
     }
   }

@@ -29,19 +29,26 @@ export interface Recorder {
 // An error body larger than this is cut: it is kept to show what the client was told, not to replay.
 const ERROR_BODY_LIMIT = 8192;
 
-export async function startRecorder(options: { target: string; listen?: { host: string; port: number }; onExchange?: (e: Exchange) => void }): Promise<Recorder> {
+export async function startRecorder(options: {
+  target: string;
+  listen?: { host: string; port: number };
+  onExchange?: (e: Exchange) => void;
+}): Promise<Recorder> {
   let target = new URL(options.target);
   let exchanges: Exchange[] = [];
   const all: Exchange[] = [];
   const server = createServer((req, res) => {
-    void forward(req, res, target).then((e) => {
-      exchanges.push(e);
-      all.push(e);
-      options.onExchange?.(e);
-    }, (err: unknown) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`recorder: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    void forward(req, res, target).then(
+      (e) => {
+        exchanges.push(e);
+        all.push(e);
+        options.onExchange?.(e);
+      },
+      (err: unknown) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`recorder: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
   });
   const { host = '127.0.0.1', port = 0 } = options.listen ?? {};
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
@@ -57,39 +64,49 @@ export async function startRecorder(options: { target: string; listen?: { host: 
     retarget(next) {
       target = new URL(next);
     },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
 async function forward(req: IncomingMessage, res: ServerResponse, target: URL): Promise<Exchange> {
   const body = await readAll(req);
   const path = req.url ?? '/';
-  const request: CapturedRequest = { method: req.method ?? 'GET', path, headers: keptHeaders(req.headers), body: parseBody(body.toString('utf8')) };
+  const request: CapturedRequest = {
+    method: req.method ?? 'GET',
+    path,
+    headers: keptHeaders(req.headers),
+    body: parseBody(body.toString('utf8')),
+  };
   const headers = { ...req.headers, host: target.host };
   return new Promise<Exchange>((resolve, reject) => {
-    const upstream = httpRequest({ host: target.hostname, port: target.port, method: request.method, path: joinPath(target, path), headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      const status = up.statusCode ?? 0;
-      const errorChunks: Buffer[] = [];
-      let kept = 0;
-      up.on('data', (chunk: Buffer) => {
-        if (status >= 400 && kept < ERROR_BODY_LIMIT) {
-          errorChunks.push(chunk);
-          kept += chunk.length;
-        }
-        res.write(chunk);
-      });
-      up.on('end', () => {
-        res.end();
-        const answered: CapturedAnswer = { status, contentType: String(up.headers['content-type'] ?? '') };
-        if (status >= 400) answered.error = parseBody(Buffer.concat(errorChunks).subarray(0, ERROR_BODY_LIMIT).toString('utf8'));
-        resolve({ request, answered });
-      });
-      up.on('error', reject);
-    });
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: request.method, path: joinPath(target, path), headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        const status = up.statusCode ?? 0;
+        const errorChunks: Buffer[] = [];
+        let kept = 0;
+        up.on('data', (chunk: Buffer) => {
+          if (status >= 400 && kept < ERROR_BODY_LIMIT) {
+            errorChunks.push(chunk);
+            kept += chunk.length;
+          }
+          res.write(chunk);
+        });
+        up.on('end', () => {
+          res.end();
+          const answered: CapturedAnswer = { status, contentType: String(up.headers['content-type'] ?? '') };
+          if (status >= 400)
+            answered.error = parseBody(Buffer.concat(errorChunks).subarray(0, ERROR_BODY_LIMIT).toString('utf8'));
+          resolve({ request, answered });
+        });
+        up.on('error', reject);
+      },
+    );
     upstream.on('error', reject);
     // The client hung up: so does the forwarded request (an aborted stream must not run on upstream).
     res.on('close', () => {
@@ -120,7 +137,13 @@ export function exchangeSlug(e: Exchange): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { target: { type: 'string' }, out: { type: 'string' }, listen: { type: 'string', default: '127.0.0.1:0' } } });
+  const { values } = parseArgs({
+    options: {
+      target: { type: 'string' },
+      out: { type: 'string' },
+      listen: { type: 'string', default: '127.0.0.1:0' },
+    },
+  });
   if (!values.target || !values.out) {
     console.error('usage: node test/clients/record.ts --target URL --out DIR [--listen HOST:PORT]');
     process.exit(2);

@@ -134,7 +134,6 @@ const TABLE: Record<string, Row> = {
   'opencode-1.18.33/error-2.json': { expect: 'failed' },
   'opencode-1.18.33/cooling-1.json': { expect: 'cooling' },
   'opencode-1.18.33/cooling-2.json': { expect: 'cooling' },
-
 };
 
 const fixtures = loadFixtures();
@@ -166,7 +165,12 @@ function gateway(type: 'openai' | 'anthropic', upstream: Upstream = 'answering')
 }
 
 before(async () => {
-  [viaOpenAI, viaAnthropic, failing, cooling] = await Promise.all([gateway('openai'), gateway('anthropic'), gateway('openai', 'rejected'), gateway('openai', 'rate-limited')]);
+  [viaOpenAI, viaAnthropic, failing, cooling] = await Promise.all([
+    gateway('openai'),
+    gateway('anthropic'),
+    gateway('openai', 'rejected'),
+    gateway('openai', 'rate-limited'),
+  ]);
 });
 after(async () => {
   await Promise.all([viaOpenAI.close(), viaAnthropic.close(), failing.close(), cooling.close()]);
@@ -180,7 +184,11 @@ function check(answer: Answer, expect: Expect, where: string): void {
     return;
   }
   if (expect === 'failed') {
-    assert.equal(answer.kind, 'error', `${where}: expected the every-route-failed error, got ${JSON.stringify(answer)}`);
+    assert.equal(
+      answer.kind,
+      'error',
+      `${where}: expected the every-route-failed error, got ${JSON.stringify(answer)}`,
+    );
     assert.equal(answer.status, 502);
     assert.equal(answer.shouldRetry, 'false', 'the gateway tells the SDK not to retry what it has retried already');
     assert.match(answer.message, /every route failed|rejected/);
@@ -198,13 +206,25 @@ function check(answer: Answer, expect: Expect, where: string): void {
     assert.match(answer.finish, /^(tool_use|tool_calls|completed)$/);
   } else {
     assert.deepEqual(answer.toolCalls, [], `${where}: expected no tool call`);
-    assert.match(answer.text, /reply to:|got tool result:|^Sim title:|^\{/, `${where}: expected the simulator's answer, got ${JSON.stringify(answer.text)}`);
+    assert.match(
+      answer.text,
+      /reply to:|got tool result:|^Sim title:|^\{/,
+      `${where}: expected the simulator's answer, got ${JSON.stringify(answer.text)}`,
+    );
   }
 }
 
 test('every captured fixture has a row in the table, and every row a fixture', () => {
-  assert.deepEqual([...fixtures.keys()].filter((k) => !(k in TABLE)), [], 'fixtures without a row (add them to TABLE)');
-  assert.deepEqual(Object.keys(TABLE).filter((k) => !fixtures.has(k)), [], 'rows without a fixture');
+  assert.deepEqual(
+    [...fixtures.keys()].filter((k) => !(k in TABLE)),
+    [],
+    'fixtures without a row (add them to TABLE)',
+  );
+  assert.deepEqual(
+    Object.keys(TABLE).filter((k) => !fixtures.has(k)),
+    [],
+    'rows without a fixture',
+  );
 });
 
 for (const [file, row] of Object.entries(TABLE)) {
@@ -213,10 +233,17 @@ for (const [file, row] of Object.entries(TABLE)) {
   const title = `${f.client} ${f.version} · ${f.case} #${f.seq}: ${f.request.method} ${f.request.path.split('?')[0] ?? ''}`;
   const opts = row.skip ? { skip: row.skip } : {};
   if (row.expect === 'failed' || row.expect === 'cooling') {
-    const [world, label] = row.expect === 'failed' ? [(): Harness => failing, 'every route failing'] : [(): Harness => cooling, 'every key rate-limited'];
+    const [world, label] =
+      row.expect === 'failed'
+        ? [(): Harness => failing, 'every route failing']
+        : [(): Harness => cooling, 'every key rate-limited'];
     test(`${title} — ${label}`, opts, async () => check(await replay(f, gw(world())), row.expect, file));
     continue;
   }
-  test(`${title} — via an OpenAI-compatible route`, opts, async () => check(await replay(f, gw(viaOpenAI)), row.expect, `${file} (openai route)`));
-  test(`${title} — via an Anthropic route`, opts, async () => check(await replay(f, gw(viaAnthropic)), row.expect, `${file} (anthropic route)`));
+  test(`${title} — via an OpenAI-compatible route`, opts, async () =>
+    check(await replay(f, gw(viaOpenAI)), row.expect, `${file} (openai route)`),
+  );
+  test(`${title} — via an Anthropic route`, opts, async () =>
+    check(await replay(f, gw(viaAnthropic)), row.expect, `${file} (anthropic route)`),
+  );
 }

@@ -19,7 +19,14 @@ export interface Gateway {
 /** What came back, as the SDK read it. */
 export type Answer =
   | { kind: 'answer'; status: 200; text: string; toolCalls: string[]; finish: string }
-  | { kind: 'error'; status: number; type: string; message: string; shouldRetry: string | null; retryAfter: string | null }
+  | {
+      kind: 'error';
+      status: number;
+      type: string;
+      message: string;
+      shouldRetry: string | null;
+      retryAfter: string | null;
+    }
   | { kind: 'plain'; status: number; body: unknown };
 
 export type Api = 'messages' | 'chat' | 'responses' | 'other';
@@ -47,7 +54,9 @@ export async function replay(f: Fixture, gw: Gateway): Promise<Answer> {
 
 /** The captured request, sent as it was captured. */
 function send(f: Fixture, gw: Gateway, signal?: AbortSignal | null): Promise<Response> {
-  const headers = Object.fromEntries(Object.entries(f.request.headers).map(([k, v]) => [k, v.replace(REDACTED, gw.key)]));
+  const headers = Object.fromEntries(
+    Object.entries(f.request.headers).map(([k, v]) => [k, v.replace(REDACTED, gw.key)]),
+  );
   const { body } = f.request;
   const init: RequestInit = { method: f.request.method, headers, signal: signal ?? null };
   if (body !== null) init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -62,7 +71,14 @@ function sendingCaptured(f: Fixture, gw: Gateway): typeof fetch {
 async function messages(f: Fixture, gw: Gateway, stream: boolean): Promise<Answer> {
   const client = new Anthropic({ baseURL: gw.url, apiKey: gw.key, maxRetries: 0, fetch: sendingCaptured(f, gw) });
   const message = stream
-    ? await MessageStream.fromReadableStream((await client.post<AnthropicStream<Anthropic.RawMessageStreamEvent>>(f.request.path, { body: {}, stream: true })).toReadableStream()).finalMessage()
+    ? await MessageStream.fromReadableStream(
+        (
+          await client.post<AnthropicStream<Anthropic.RawMessageStreamEvent>>(f.request.path, {
+            body: {},
+            stream: true,
+          })
+        ).toReadableStream(),
+      ).finalMessage()
     : await client.post<Anthropic.Message>(f.request.path, { body: {} });
   return {
     kind: 'answer',
@@ -76,7 +92,11 @@ async function messages(f: Fixture, gw: Gateway, stream: boolean): Promise<Answe
 async function chat(f: Fixture, gw: Gateway, stream: boolean): Promise<Answer> {
   const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0, fetch: sendingCaptured(f, gw) });
   const completion = stream
-    ? await ChatCompletionStream.fromReadableStream((await client.post<OpenAIStream<OpenAI.ChatCompletionChunk>>(f.request.path, { body: {}, stream: true })).toReadableStream()).finalChatCompletion()
+    ? await ChatCompletionStream.fromReadableStream(
+        (
+          await client.post<OpenAIStream<OpenAI.ChatCompletionChunk>>(f.request.path, { body: {}, stream: true })
+        ).toReadableStream(),
+      ).finalChatCompletion()
     : await client.post<OpenAI.ChatCompletion>(f.request.path, { body: {} });
   const choice = completion.choices[0];
   return {
@@ -91,13 +111,24 @@ async function chat(f: Fixture, gw: Gateway, stream: boolean): Promise<Answer> {
 async function responses(f: Fixture, gw: Gateway, stream: boolean): Promise<Answer> {
   const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0, fetch: sendingCaptured(f, gw) });
   const response = stream
-    ? await ResponseStream.fromReadableStream((await client.post<OpenAIStream<OpenAI.Responses.ResponseStreamEvent>>(f.request.path, { body: {}, stream: true })).toReadableStream()).finalResponse()
+    ? await ResponseStream.fromReadableStream(
+        (
+          await client.post<OpenAIStream<OpenAI.Responses.ResponseStreamEvent>>(f.request.path, {
+            body: {},
+            stream: true,
+          })
+        ).toReadableStream(),
+      ).finalResponse()
     : await client.post<OpenAI.Responses.Response>(f.request.path, { body: {} });
   return {
     kind: 'answer',
     status: 200,
-    text: response.output.flatMap((o) => (o.type === 'message' ? o.content.map((c) => (c.type === 'output_text' ? c.text : '')) : [])).join(''),
-    toolCalls: response.output.flatMap((o) => (o.type === 'function_call' || o.type === 'custom_tool_call' ? [o.name] : [])),
+    text: response.output
+      .flatMap((o) => (o.type === 'message' ? o.content.map((c) => (c.type === 'output_text' ? c.text : '')) : []))
+      .join(''),
+    toolCalls: response.output.flatMap((o) =>
+      o.type === 'function_call' || o.type === 'custom_tool_call' ? [o.name] : [],
+    ),
     finish: response.status ?? '',
   };
 }
@@ -106,7 +137,14 @@ function errorAnswer(err: AnthropicAPIError | OpenAIAPIError): Answer {
   const body = err.error as { type?: unknown; error?: { type?: unknown } } | undefined;
   // Anthropic's body is {type: "error", error: {type, message}}; the OpenAI SDK keeps the inner {message, type, code}.
   const type = err instanceof AnthropicAPIError ? String(body?.error?.type ?? '') : String(body?.type ?? '');
-  return { kind: 'error', status: err.status ?? 0, type, message: err.message, shouldRetry: err.headers?.get('x-should-retry') ?? null, retryAfter: err.headers?.get('retry-after') ?? null };
+  return {
+    kind: 'error',
+    status: err.status ?? 0,
+    type,
+    message: err.message,
+    shouldRetry: err.headers?.get('x-should-retry') ?? null,
+    retryAfter: err.headers?.get('retry-after') ?? null,
+  };
 }
 
 async function plain(res: Response): Promise<Answer> {

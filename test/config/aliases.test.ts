@@ -42,29 +42,63 @@ test('aliases load, and a model name resolves through them: exact, longer patter
   const target = (model: string) => resolveModel(index, model);
   assert.deepEqual(target('claude-sonnet-5'), { task: 'main', explicit: false });
   assert.deepEqual(target('claude-haiku-4-5-20251001'), { task: 'fast', explicit: false }, 'the longer pattern wins');
-  assert.deepEqual(target('claude-haiku-4-5-exact'), { task: 'main', route: { provider: 'claude', model: 'claude-haiku-4-5' }, explicit: true });
-  assert.deepEqual(target('gpt-5.5-codex'), { task: 'main', route: { provider: 'oai', model: 'gpt-5.5' }, explicit: true });
+  assert.deepEqual(target('claude-haiku-4-5-exact'), {
+    task: 'main',
+    route: { provider: 'claude', model: 'claude-haiku-4-5' },
+    explicit: true,
+  });
+  assert.deepEqual(target('gpt-5.5-codex'), {
+    task: 'main',
+    route: { provider: 'oai', model: 'gpt-5.5' },
+    explicit: true,
+  });
   assert.deepEqual(target('llama-4'), { task: 'fast', explicit: false }, '"*" takes any other name');
   // What the config names itself comes before the patterns: a task, a provider/model, a listed model.
   assert.deepEqual(target('main'), { task: 'main', explicit: false });
-  assert.deepEqual(target('claude-opus-5-5'), { task: 'main', route: { provider: 'claude', model: 'claude-opus-5-5' }, explicit: true }, 'a model a route uses');
-  assert.deepEqual(target('claude/claude-opus-4-8'), { task: 'main', route: { provider: 'claude', model: 'claude-opus-4-8' }, explicit: true });
-  assert.deepEqual(target('claude-haiku-4-5'), { task: 'main', route: { provider: 'claude', model: 'claude-haiku-4-5' }, explicit: true });
+  assert.deepEqual(
+    target('claude-opus-5-5'),
+    { task: 'main', route: { provider: 'claude', model: 'claude-opus-5-5' }, explicit: true },
+    'a model a route uses',
+  );
+  assert.deepEqual(target('claude/claude-opus-4-8'), {
+    task: 'main',
+    route: { provider: 'claude', model: 'claude-opus-4-8' },
+    explicit: true,
+  });
+  assert.deepEqual(target('claude-haiku-4-5'), {
+    task: 'main',
+    route: { provider: 'claude', model: 'claude-haiku-4-5' },
+    explicit: true,
+  });
 });
 
-test('config check refuses an alias that leads nowhere, or takes a task\'s name — located, with what to write', () => {
-  const err = userError(() => load(`${BASE}gateway:
+test("config check refuses an alias that leads nowhere, or takes a task's name — located, with what to write", () => {
+  const err = userError(() =>
+    load(`${BASE}gateway:
   aliases:
     claude-*: mian
     gpt-5*: openia/gpt-5.5
     haiku: claude-haiku-4-5
     fast: main
-`));
+`),
+  );
   const text = [err.message, ...(err.details ?? [])].join('\n');
-  assert.match(text, /switchyard\.yaml:9:15: gateway\.aliases\.claude-\*: `mian` is neither a task \(main, title_generation, compression, fast\) nor a provider\/model route \(did you mean `main`\?\)/);
-  assert.match(text, /switchyard\.yaml:10:13: gateway\.aliases\.gpt-5\*: unknown provider `openia` in `openia\/gpt-5\.5`; defined providers: claude, oai/);
-  assert.match(text, /switchyard\.yaml:11:12: gateway\.aliases\.haiku: `claude-haiku-4-5` is neither a task .* nor a provider\/model route; name the route with its provider: `claude\/claude-haiku-4-5`/);
-  assert.match(text, /switchyard\.yaml:12:5: gateway\.aliases\.fast: `fast` is a task: a client that names it gets the task, so an alias cannot take its name/);
+  assert.match(
+    text,
+    /switchyard\.yaml:9:15: gateway\.aliases\.claude-\*: `mian` is neither a task \(main, title_generation, compression, fast\) nor a provider\/model route \(did you mean `main`\?\)/,
+  );
+  assert.match(
+    text,
+    /switchyard\.yaml:10:13: gateway\.aliases\.gpt-5\*: unknown provider `openia` in `openia\/gpt-5\.5`; defined providers: claude, oai/,
+  );
+  assert.match(
+    text,
+    /switchyard\.yaml:11:12: gateway\.aliases\.haiku: `claude-haiku-4-5` is neither a task .* nor a provider\/model route; name the route with its provider: `claude\/claude-haiku-4-5`/,
+  );
+  assert.match(
+    text,
+    /switchyard\.yaml:12:5: gateway\.aliases\.fast: `fast` is a task: a client that names it gets the task, so an alias cannot take its name/,
+  );
 });
 
 test('config show --explain lists each alias with where it was written; none by default', async () => {
@@ -79,10 +113,18 @@ test('config show --explain lists each alias with where it was written; none by 
   assert.deepEqual(load(BASE).config.gateway.aliases, {});
 });
 
-test('config init\'s commented aliases, uncommented, are a config check accepts', () => {
-  const uncommented = EXAMPLE_CONFIG.replace(/^ {2}# (aliases:.*| {2}\S.*)$/gm, (_line, rest: string) => `  ${rest.replace(/\s+#.*$/, '')}`);
+test("config init's commented aliases, uncommented, are a config check accepts", () => {
+  const uncommented = EXAMPLE_CONFIG.replace(
+    /^ {2}# (aliases:.*| {2}\S.*)$/gm,
+    (_line, rest: string) => `  ${rest.replace(/\s+#.*$/, '')}`,
+  );
   assert.match(uncommented, /^ {2}aliases:$/m);
   assert.match(uncommented, /^ {4}"\*": main$/m);
   const loaded = load(uncommented);
-  assert.deepEqual(loaded.config.gateway.aliases, { 'claude-*': 'main', 'gpt-5*': 'main', 'claude-haiku-4-5': 'claude/claude-haiku-4-5', '*': 'main' });
+  assert.deepEqual(loaded.config.gateway.aliases, {
+    'claude-*': 'main',
+    'gpt-5*': 'main',
+    'claude-haiku-4-5': 'claude/claude-haiku-4-5',
+    '*': 'main',
+  });
 });

@@ -11,7 +11,8 @@ import { userError } from '../helpers/errors.ts';
 const ws = tempWorkspace('switchyard-config-load-');
 after(() => ws.cleanup());
 
-const MINIMAL = 'providers:\n  mimo: { type: openai, base_url: https://api.example.com/v1 }\nmain: { provider: mimo, model: m1 }\n';
+const MINIMAL =
+  'providers:\n  mimo: { type: openai, base_url: https://api.example.com/v1 }\nmain: { provider: mimo, model: m1 }\n';
 let n = 0;
 /** A fresh directory per test, with the given files. */
 function dir(files: Record<string, string>): string {
@@ -67,7 +68,11 @@ test('an empty file (or only comments, or a lone null) is refused at 1:1; an emp
   for (const text of ['', '\n\n', '# nothing yet\n', '~\n']) {
     const d = dir({ 'switchyard.yaml': text });
     const e = userError(() => loadConfig({ cwd: d, env: {} }));
-    assert.equal(e.message.split(': the file is empty')[0], `invalid config: ${join(d, 'switchyard.yaml')}:1:1`, JSON.stringify(text));
+    assert.equal(
+      e.message.split(': the file is empty')[0],
+      `invalid config: ${join(d, 'switchyard.yaml')}:1:1`,
+      JSON.stringify(text),
+    );
   }
   const d = dir({ 'switchyard.yaml': '{}\n' });
   const loaded = loadConfig({ cwd: d, env: {} });
@@ -78,7 +83,10 @@ test('an empty file (or only comments, or a lone null) is refused at 1:1; an emp
 });
 
 test('durations are normalised to milliseconds', () => {
-  const d = dir({ 'switchyard.yaml': 'retry: { base_delay: 250ms, max_delay: 4s, max_wait: 1500 }\ncooldowns: { quota: 1h, auth_suspect: 5m, rate_limited: 1.5s }\n' });
+  const d = dir({
+    'switchyard.yaml':
+      'retry: { base_delay: 250ms, max_delay: 4s, max_wait: 1500 }\ncooldowns: { quota: 1h, auth_suspect: 5m, rate_limited: 1.5s }\n',
+  });
   const c = loadConfig({ cwd: d, env: {} }).config;
   assert.equal(c.retry.base_delay, 250);
   assert.equal(c.retry.max_delay, 4000);
@@ -86,10 +94,17 @@ test('durations are normalised to milliseconds', () => {
   assert.equal(c.cooldowns.quota, 3_600_000);
   assert.equal(c.cooldowns.auth_suspect, 300_000);
   assert.equal(c.cooldowns.rate_limited, 1500);
-  const short = dir({ 'switchyard.yaml': 'auxiliary:\n  title_generation: { timeout: 30 }\nretry: { base_delay: 100 }\n' });
+  const short = dir({
+    'switchyard.yaml': 'auxiliary:\n  title_generation: { timeout: 30 }\nretry: { base_delay: 100 }\n',
+  });
   const warned = loadConfig({ cwd: short, env: {} });
   assert.equal(warned.config.auxiliary.title_generation.timeout, 30);
-  assert.deepEqual(warned.warnings.filter((w) => w.includes('bare number')), ['auxiliary.title_generation.timeout: a bare number is milliseconds, so 30 means 30ms; write 30s if you meant seconds']);
+  assert.deepEqual(
+    warned.warnings.filter((w) => w.includes('bare number')),
+    [
+      'auxiliary.title_generation.timeout: a bare number is milliseconds, so 30 means 30ms; write 30s if you meant seconds',
+    ],
+  );
 });
 
 test('${VAR} comes from the environment first, then .env; .env is never copied into process.env', () => {
@@ -103,21 +118,41 @@ test('${VAR} comes from the environment first, then .env; .env is never copied i
   assert.equal(loaded.dotenvPath, join(d, '.env'));
   assert.equal(loaded.dotenv['STATE'], 'sqlite');
   assert.equal(process.env['SWITCHYARD_TEST_ONLY_IN_DOTENV'], undefined);
-  assert.deepEqual(loaded.origins.get('gateway.listen'), { kind: 'env', name: 'LISTEN', file: join(d, 'switchyard.yaml'), line: 5, col: 11 });
-  assert.deepEqual(loaded.origins.get('gateway.state'), { kind: 'dotenv', name: 'STATE', dotenvFile: join(d, '.env'), file: join(d, 'switchyard.yaml'), line: 6, col: 10 });
+  assert.deepEqual(loaded.origins.get('gateway.listen'), {
+    kind: 'env',
+    name: 'LISTEN',
+    file: join(d, 'switchyard.yaml'),
+    line: 5,
+    col: 11,
+  });
+  assert.deepEqual(loaded.origins.get('gateway.state'), {
+    kind: 'dotenv',
+    name: 'STATE',
+    dotenvFile: join(d, '.env'),
+    file: join(d, 'switchyard.yaml'),
+    line: 6,
+    col: 10,
+  });
   assert.match(loaded.warnings.join('\n'), /LISTEN is set in the environment .* and differently in .*\.env/);
 });
 
 test('$${ writes a literal ${, and text around a variable is kept', () => {
   const d = dir({ 'switchyard.yaml': MINIMAL.replace('model: m1', () => 'model: "pre-${M}-$${LITERAL}"') });
   // Named: a discovered file would not send M to api.example.com untrusted (local-env.test.ts).
-  assert.equal(loadConfig({ cwd: d, env: { M: 'x' }, configPath: join(d, 'switchyard.yaml') }).config.main?.model, 'pre-x-${LITERAL}');
+  assert.equal(
+    loadConfig({ cwd: d, env: { M: 'x' }, configPath: join(d, 'switchyard.yaml') }).config.main?.model,
+    'pre-x-${LITERAL}',
+  );
 });
 
 test('an unset variable in a key slot means "no key from there", and its origin is kept', () => {
-  const yaml = MINIMAL.replace('base_url: https://api.example.com/v1 }', 'base_url: https://api.example.com/v1, api_key: "${MIMO_API_KEY}" }')
-    + 'auxiliary:\n  title_generation: { provider: mimo, api_key: "${TITLE_KEY}" }\n'
-    + 'gateway: { admin_key: "${ADMIN}" }\n';
+  const yaml =
+    MINIMAL.replace(
+      'base_url: https://api.example.com/v1 }',
+      'base_url: https://api.example.com/v1, api_key: "${MIMO_API_KEY}" }',
+    ) +
+    'auxiliary:\n  title_generation: { provider: mimo, api_key: "${TITLE_KEY}" }\n' +
+    'gateway: { admin_key: "${ADMIN}" }\n';
   const d = dir({ 'switchyard.yaml': yaml });
   const loaded = loadConfig({ cwd: d, env: {} });
   assert.equal(loaded.config.providers['mimo']?.api_key, undefined);
@@ -125,14 +160,26 @@ test('an unset variable in a key slot means "no key from there", and its origin 
   assert.equal(loaded.config.gateway.admin_key, undefined);
   assert.equal(loaded.unresolved?.get('providers.mimo.api_key'), 'MIMO_API_KEY');
   assert.equal(loaded.unresolved?.get('auxiliary.title_generation.api_key'), 'TITLE_KEY');
-  assert.deepEqual(loaded.origins.get('providers.mimo.api_key'), { kind: 'env', name: 'MIMO_API_KEY', file: join(d, 'switchyard.yaml'), line: 2, col: 72 });
+  assert.deepEqual(loaded.origins.get('providers.mimo.api_key'), {
+    kind: 'env',
+    name: 'MIMO_API_KEY',
+    file: join(d, 'switchyard.yaml'),
+    line: 2,
+    col: 72,
+  });
   // About the gateway alone: kept apart from the warnings a library caller (or a chat) is handed.
-  assert.deepEqual(loaded.gatewayWarnings, ["gateway.admin_key: ${ADMIN} is not set, so the gateway's admin endpoints are off and /metrics is served without a key"]);
+  assert.deepEqual(loaded.gatewayWarnings, [
+    "gateway.admin_key: ${ADMIN} is not set, so the gateway's admin endpoints are off and /metrics is served without a key",
+  ]);
   assert.doesNotMatch(loaded.warnings.join('\n'), /admin_key/);
 });
 
 test("the admin key is the gateway's business: a library caller's warnings never speak of it, whatever the gateway: section says", () => {
-  for (const gateway of ['gateway: { listen: "127.0.0.1:4141" }\n', 'gateway: { admin_key: "" }\n', 'gateway: { admin_key: "${NO_SUCH_ADMIN_KEY}" }\n']) {
+  for (const gateway of [
+    'gateway: { listen: "127.0.0.1:4141" }\n',
+    'gateway: { admin_key: "" }\n',
+    'gateway: { admin_key: "${NO_SUCH_ADMIN_KEY}" }\n',
+  ]) {
     const loaded = loadConfig({ cwd: dir({ 'switchyard.yaml': MINIMAL + gateway }), env: {} });
     assert.deepEqual(loaded.warnings, [], gateway);
     assert.equal(loaded.gatewayWarnings?.length, 1, gateway);
@@ -140,22 +187,45 @@ test("the admin key is the gateway's business: a library caller's warnings never
   }
   // No gateway: section, or a key: nothing to say, even to the gateway's checks.
   assert.equal(loadConfig({ cwd: dir({ 'switchyard.yaml': MINIMAL }), env: {} }).gatewayWarnings, undefined);
-  const keyed = loadConfig({ cwd: dir({ 'switchyard.yaml': `${MINIMAL}gateway: { admin_key: "\${ADMIN}" }\n` }), env: { ADMIN: 'adm-0123456789abcdef' } });
+  const keyed = loadConfig({
+    cwd: dir({ 'switchyard.yaml': `${MINIMAL}gateway: { admin_key: "\${ADMIN}" }\n` }),
+    env: { ADMIN: 'adm-0123456789abcdef' },
+  });
   assert.equal(keyed.gatewayWarnings, undefined);
   assert.deepEqual(keyed.warnings, []);
-  const fromObject = configFromObject({ providers: { mimo: { type: 'openai', base_url: 'https://api.example.com/v1' } }, main: { provider: 'mimo', model: 'm1' }, gateway: { listen: '127.0.0.1:4141' } }, { env: {}, dotenv: false });
+  const fromObject = configFromObject(
+    {
+      providers: { mimo: { type: 'openai', base_url: 'https://api.example.com/v1' } },
+      main: { provider: 'mimo', model: 'm1' },
+      gateway: { listen: '127.0.0.1:4141' },
+    },
+    { env: {}, dotenv: false },
+  );
   assert.deepEqual(fromObject.warnings, []);
   assert.match(fromObject.gatewayWarnings?.[0] ?? '', /^gateway\.admin_key is not set/);
 });
 
 test('api_keys entries with unset variables drop out; origins still point at the written entry', () => {
-  const yaml = 'providers:\n  ds:\n    type: openai\n    base_url: https://api.deepseek.com/v1\n    api_keys:\n      - ${K1}\n      - ${K2}\n      - literal-key-three\n';
+  const yaml =
+    'providers:\n  ds:\n    type: openai\n    base_url: https://api.deepseek.com/v1\n    api_keys:\n      - ${K1}\n      - ${K2}\n      - literal-key-three\n';
   const d = dir({ 'switchyard.yaml': yaml, '.env': 'K2=from-dotenv-two\n' });
   const loaded = loadConfig({ cwd: d, env: {} });
   assert.deepEqual(loaded.config.providers['ds']?.api_keys, ['from-dotenv-two', 'literal-key-three']);
   assert.equal(loaded.unresolved?.get('providers.ds.api_keys[0]'), 'K1');
-  assert.deepEqual(loaded.origins.get('providers.ds.api_keys[0]'), { kind: 'dotenv', name: 'K2', dotenvFile: join(d, '.env'), file: join(d, 'switchyard.yaml'), line: 7, col: 9 });
-  assert.deepEqual(loaded.origins.get('providers.ds.api_keys[1]'), { kind: 'file', file: join(d, 'switchyard.yaml'), line: 8, col: 9 });
+  assert.deepEqual(loaded.origins.get('providers.ds.api_keys[0]'), {
+    kind: 'dotenv',
+    name: 'K2',
+    dotenvFile: join(d, '.env'),
+    file: join(d, 'switchyard.yaml'),
+    line: 7,
+    col: 9,
+  });
+  assert.deepEqual(loaded.origins.get('providers.ds.api_keys[1]'), {
+    kind: 'file',
+    file: join(d, 'switchyard.yaml'),
+    line: 8,
+    col: 9,
+  });
 });
 
 test('origins: every leaf of the resolved config, defaults included', () => {
@@ -168,7 +238,8 @@ test('origins: every leaf of the resolved config, defaults included', () => {
   assert.deepEqual(loaded.origins.get('providers.mimo.timeout'), { kind: 'default' });
   assert.deepEqual(loaded.origins.get('auxiliary.compression.threshold'), { kind: 'default' });
   assert.deepEqual(loaded.origins.get('providers.mimo.headers'), { kind: 'default' });
-  for (const key of ['gateway.listen', 'credentials.strategy', 'cooldowns.rejected', 'fallback']) assert.ok(loaded.origins.has(key), key);
+  for (const key of ['gateway.listen', 'credentials.strategy', 'cooldowns.rejected', 'fallback'])
+    assert.ok(loaded.origins.has(key), key);
 });
 
 test('origins through YAML anchors, aliases and merge keys point at where the value was written', () => {
@@ -205,14 +276,19 @@ test('origins through YAML anchors, aliases and merge keys point at where the va
 });
 
 test('custom auxiliary tasks are accepted; one that looks like a typo of a built-in is warned about', () => {
-  const d = dir({ 'switchyard.yaml': MINIMAL + 'auxiliary:\n  summarise: { provider: mimo, model: m2 }\n  title_genration: { provider: none }\n' });
+  const d = dir({
+    'switchyard.yaml':
+      MINIMAL + 'auxiliary:\n  summarise: { provider: mimo, model: m2 }\n  title_genration: { provider: none }\n',
+  });
   const loaded = loadConfig({ cwd: d, env: {} });
   assert.equal(loaded.config.auxiliary['summarise']?.model, 'm2');
   assert.match(loaded.warnings.join('\n'), /auxiliary\.title_genration .*did you mean `title_generation`/);
 });
 
 test('errors are located UserErrors listing every problem; the environment is a snapshot', () => {
-  const d = dir({ 'switchyard.yaml': 'providers:\n  mimo: { type: openai, base_url: "${URL}" }\nretry: { max_retries: -1 }\n' });
+  const d = dir({
+    'switchyard.yaml': 'providers:\n  mimo: { type: openai, base_url: "${URL}" }\nretry: { max_retries: -1 }\n',
+  });
   const e = userError(() => loadConfig({ cwd: d, env: {} }));
   assert.equal(e.exitCode, 2);
   const text = [e.message, ...e.details].join('\n');
@@ -227,17 +303,30 @@ test('errors are located UserErrors listing every problem; the environment is a 
 test('a key written over several lines in .env is named as unsendable (not a network fault later), and its lines are not "not NAME=value"', () => {
   const ws = tempWorkspace();
   try {
-    ws.write('switchyard.yaml', 'providers:\n  ml: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n  cfg: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: "${CFG_KEY}" }\n');
-    ws.write('.env', 'ML_API_KEY="sk-mlml-line1\nline2-aaaa"\nCFG_KEY="sk-cfg-one\ntwo"\nCERT="-----BEGIN\nabc\n-----END"\nOTHER=fine\n');
+    ws.write(
+      'switchyard.yaml',
+      'providers:\n  ml: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n  cfg: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: "${CFG_KEY}" }\n',
+    );
+    ws.write(
+      '.env',
+      'ML_API_KEY="sk-mlml-line1\nline2-aaaa"\nCFG_KEY="sk-cfg-one\ntwo"\nCERT="-----BEGIN\nabc\n-----END"\nOTHER=fine\n',
+    );
     const loaded = loadConfig({ cwd: ws.dir, env: {} });
     assert.equal(loaded.dotenv['OTHER'], 'fine');
-    assert.deepEqual(loaded.warnings.filter((w) => w.includes('.env:')), [], 'a value over several lines is one assignment');
+    assert.deepEqual(
+      loaded.warnings.filter((w) => w.includes('.env:')),
+      [],
+      'a value over several lines is one assignment',
+    );
     const unsendable = loaded.warnings.filter((w) => w.includes('cannot carry'));
     assert.deepEqual(unsendable, [
       'providers.ml: the key from .env ML_API_KEY contains a line break (a quoted value written over several lines?), which an HTTP header cannot carry; it is not used — write the key on one line',
       'providers.cfg: the key from providers.cfg.api_key (.env CFG_KEY) contains a line break (a quoted value written over several lines?), which an HTTP header cannot carry; it is not used — write the key on one line',
     ]);
-    assert.ok(!loaded.warnings.some((w) => w.includes('sk-mlml') || w.includes('line2')), 'the value itself is never quoted');
+    assert.ok(
+      !loaded.warnings.some((w) => w.includes('sk-mlml') || w.includes('line2')),
+      'the value itself is never quoted',
+    );
     const noStored = { listStoredCredentials: () => [] };
     assert.deepEqual(resolveCredentials(loaded, noStored, 'ml'), [], 'never sent');
     assert.deepEqual(resolveCredentials(loaded, noStored, 'cfg'), []);
@@ -256,7 +345,10 @@ test('.env lines that are not NAME=value, or open a quote they never close, are 
     const dotenvWarnings = loaded.warnings.filter((w) => w.includes('.env:'));
     assert.equal(dotenvWarnings.length, 3, dotenvWarnings.join('\n'));
     assert.match(dotenvWarnings[0]!, /\.env:3: ignored: not a NAME=value line/);
-    assert.match(dotenvWarnings[1]!, /\.env:4: ignored: the value of BAD opens a " quote that is never closed \(add the closing "\)$/);
+    assert.match(
+      dotenvWarnings[1]!,
+      /\.env:4: ignored: the value of BAD opens a " quote that is never closed \(add the closing "\)$/,
+    );
     assert.match(dotenvWarnings[2]!, /\.env:5: ignored: the value of SINGLE opens a ' quote that is never closed/);
     // Ignored as the warning says, not read with the quote in it.
     assert.deepEqual(Object.keys(loaded.dotenv), ['GOOD']);
@@ -268,18 +360,27 @@ test('.env lines that are not NAME=value, or open a quote they never close, are 
 test('a key in .env whose quote is never closed is not sent (not as "sk-…, quote and all), and lines after it are read as written', () => {
   const ws = tempWorkspace();
   try {
-    ws.write('switchyard.yaml', 'providers:\n  ds: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n  ml: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n');
+    ws.write(
+      'switchyard.yaml',
+      'providers:\n  ds: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n  ml: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n',
+    );
     // parseEnv would take the single quote as closed on the next line, swallowing ML_API_KEY into DS's value.
-    ws.write('.env', 'DS_API_KEY="sk-unterminated\r\nML_API_KEY=\'sk-ml-closed-0001\'\r\nOTHER=\'x\nAFTER=\'y\'\n');
+    ws.write('.env', "DS_API_KEY=\"sk-unterminated\r\nML_API_KEY='sk-ml-closed-0001'\r\nOTHER='x\nAFTER='y'\n");
     const loaded = loadConfig({ cwd: ws.dir, env: {} });
     assert.deepEqual(loaded.dotenv, { ML_API_KEY: 'sk-ml-closed-0001', AFTER: 'y' });
     const noStored = { listStoredCredentials: () => [] };
     assert.deepEqual(resolveCredentials(loaded, noStored, 'ds'), [], 'no key from the broken line');
-    assert.deepEqual(resolveCredentials(loaded, noStored, 'ml').map((c) => c.secret), ['sk-ml-closed-0001']);
-    assert.deepEqual(loaded.warnings.filter((w) => w.includes('.env:')).map((w) => w.replace(/^.*\.env:/, '.env:')), [
-      '.env:1: ignored: the value of DS_API_KEY opens a " quote that is never closed (add the closing ")',
-      ".env:3: ignored: the value of OTHER opens a ' quote that is never closed (add the closing ')",
-    ]);
+    assert.deepEqual(
+      resolveCredentials(loaded, noStored, 'ml').map((c) => c.secret),
+      ['sk-ml-closed-0001'],
+    );
+    assert.deepEqual(
+      loaded.warnings.filter((w) => w.includes('.env:')).map((w) => w.replace(/^.*\.env:/, '.env:')),
+      [
+        '.env:1: ignored: the value of DS_API_KEY opens a " quote that is never closed (add the closing ")',
+        ".env:3: ignored: the value of OTHER opens a ' quote that is never closed (add the closing ')",
+      ],
+    );
     assert.ok(!loaded.warnings.some((w) => w.includes('sk-unterminated')), 'the value itself is never quoted');
   } finally {
     ws.cleanup();
@@ -288,17 +389,23 @@ test('a key in .env whose quote is never closed is not sent (not as "sk-…, quo
 
 test('a value from ${VAR} that does not validate says which variable it came from, and the .env line', () => {
   const d = dir({
-    'switchyard.yaml': 'providers:\n  ds: { type: openai, base_url: "http://127.0.0.1:9/v1", timeout: "${TMO}" }\nmain: { provider: "${PROV}", model: m }\nretry: { base_delay: "${A}${B}", max_delay: 4s }\n',
+    'switchyard.yaml':
+      'providers:\n  ds: { type: openai, base_url: "http://127.0.0.1:9/v1", timeout: "${TMO}" }\nmain: { provider: "${PROV}", model: m }\nretry: { base_delay: "${A}${B}", max_delay: 4s }\n',
     '.env': '# durations\nA=1\nTMO=abc\nB=x\n',
   });
   const e = userError(() => loadConfig({ cwd: d, env: { PROV: 'nope' } }));
   const dotenv = join(d, '.env');
-  assert.deepEqual(e.details.map((l) => l.replace(/^.*?switchyard\.yaml:\d+:\d+: /, '')), [
-    `providers.ds.timeout: expected a duration like 250ms, 30s, 5m or 1h, got "abc" (the value comes from \${TMO} in ${dotenv}:3)`,
-    'main.provider: unknown provider `nope`; defined providers: ds (the value comes from ${PROV} in the environment)',
-    `retry.base_delay: expected a duration like 250ms, 30s, 5m or 1h, got "1x" (the value comes from \${A} in ${dotenv}:2 and \${B} in ${dotenv}:4)`,
-  ]);
+  assert.deepEqual(
+    e.details.map((l) => l.replace(/^.*?switchyard\.yaml:\d+:\d+: /, '')),
+    [
+      `providers.ds.timeout: expected a duration like 250ms, 30s, 5m or 1h, got "abc" (the value comes from \${TMO} in ${dotenv}:3)`,
+      'main.provider: unknown provider `nope`; defined providers: ds (the value comes from ${PROV} in the environment)',
+      `retry.base_delay: expected a duration like 250ms, 30s, 5m or 1h, got "1x" (the value comes from \${A} in ${dotenv}:2 and \${B} in ${dotenv}:4)`,
+    ],
+  );
   // A value written in the file is located by the file alone.
-  const plain = userError(() => loadConfig({ cwd: dir({ 'switchyard.yaml': 'retry: { base_delay: abc }\n' }), env: {} }));
+  const plain = userError(() =>
+    loadConfig({ cwd: dir({ 'switchyard.yaml': 'retry: { base_delay: abc }\n' }), env: {} }),
+  );
   assert.doesNotMatch(plain.message, /comes from/);
 });

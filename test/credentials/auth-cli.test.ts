@@ -25,7 +25,10 @@ after(() => ws.cleanup());
 
 function writeConfig(apiKey: string | null): string {
   const key = apiKey === null ? '' : `\n    api_key: ${apiKey}`;
-  return ws.write('switchyard.yaml', `providers:\n  mimo:\n    type: openai\n    base_url: http://127.0.0.1:9/v1${key}\nmain: { provider: mimo, model: mimo-v2 }\n`);
+  return ws.write(
+    'switchyard.yaml',
+    `providers:\n  mimo:\n    type: openai\n    base_url: http://127.0.0.1:9/v1${key}\nmain: { provider: mimo, model: mimo-v2 }\n`,
+  );
 }
 
 function auth(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
@@ -45,7 +48,14 @@ describe('switchyard auth (seed 001)', () => {
     // The gateway's view: a store in another process (this one) that recorded the old key as rate-limited.
     store = openStore({ home: ws.home });
     const now = Date.now();
-    store.applyHealth(fingerprint(OLD_CONFIG), { provider: 'mimo', at: now, state: 'cooling', reason: 'rate_limited', until: now + 3_600_000, add_failures: 1 });
+    store.applyHealth(fingerprint(OLD_CONFIG), {
+      provider: 'mimo',
+      at: now,
+      state: 'cooling',
+      reason: 'rate_limited',
+      until: now + 3_600_000,
+      add_failures: 1,
+    });
     await store.flush();
   });
   after(() => store.close());
@@ -54,7 +64,10 @@ describe('switchyard auth (seed 001)', () => {
     const r = await auth(['explain', 'mimo'], { MIMO_API_KEY: ENV_KEY });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /cooling: rate_limited/);
-    assert.match(r.stdout, /the next request uses env MIMO_API_KEY sk-…c3d4 .*skipping config key sk-…a1b2 \(rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\)/);
+    assert.match(
+      r.stdout,
+      /the next request uses env MIMO_API_KEY sk-…c3d4 .*skipping config key sk-…a1b2 \(rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\)/,
+    );
   });
 
   it('after the config is edited, the new key is first and used, and the old one is no candidate', async () => {
@@ -71,7 +84,13 @@ describe('switchyard auth (seed 001)', () => {
 
   it('a changed env value is a fresh credential with clean health', async () => {
     const now = Date.now();
-    store.applyHealth(fingerprint(ENV_KEY), { provider: 'mimo', at: now, state: 'cooling', reason: 'quota', until: now + 3_600_000 });
+    store.applyHealth(fingerprint(ENV_KEY), {
+      provider: 'mimo',
+      at: now,
+      state: 'cooling',
+      reason: 'quota',
+      until: now + 3_600_000,
+    });
     await store.flush();
     const e = parse<ProviderExplanation>(await auth(['explain', 'mimo', '--json'], { MIMO_API_KEY: ENV_KEY_2 }));
     const env = e.candidates.find((c) => c.credential.sources.some((s) => s.kind === 'env'));
@@ -81,7 +100,13 @@ describe('switchyard auth (seed 001)', () => {
 
   it('auth reset clears a cooldown, and another process sees it (it polls every 250 ms)', async () => {
     const now = Date.now();
-    store.applyHealth(fingerprint(NEW_CONFIG), { provider: 'mimo', at: now, state: 'cooling', reason: 'rate_limited', until: now + 3_600_000 });
+    store.applyHealth(fingerprint(NEW_CONFIG), {
+      provider: 'mimo',
+      at: now,
+      state: 'cooling',
+      reason: 'rate_limited',
+      until: now + 3_600_000,
+    });
     await store.flush();
     const before = await auth(['explain', 'mimo'], { MIMO_API_KEY: ENV_KEY_2 });
     assert.match(before.stdout, /skipping config key sk-…e5f6/);
@@ -89,7 +114,11 @@ describe('switchyard auth (seed 001)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`reset mimo: 1 key changed — credential ${fingerprint(NEW_CONFIG)} is ok again`));
     assert.match(r.stdout, /→ the next request uses config key sk-…e5f6/);
-    await waitFor(() => store.getHealth(fingerprint(NEW_CONFIG))?.state === 'ok', 'the other process to see the reset', 5_000); // polled every 250 ms; the bound is generous so a loaded CI machine does not flake
+    await waitFor(
+      () => store.getHealth(fingerprint(NEW_CONFIG))?.state === 'ok',
+      'the other process to see the reset',
+      5_000,
+    ); // polled every 250 ms; the bound is generous so a loaded CI machine does not flake
   });
 
   it('never prints a full secret', () => {
@@ -124,16 +153,26 @@ describe('switchyard auth add / list / remove', () => {
   it('stores a key from stdin, lists it after config and env keys, and removes it by label', async () => {
     writeConfig(NEW_CONFIG);
     ws.write('.env', '');
-    const added = await auth(['add', 'mimo', '--label', 'backup', '--priority', '3'], { MIMO_API_KEY: ENV_KEY }, `${STORED}\n`);
+    const added = await auth(
+      ['add', 'mimo', '--label', 'backup', '--priority', '3'],
+      { MIMO_API_KEY: ENV_KEY },
+      `${STORED}\n`,
+    );
     assert.equal(added.code, 0, added.stderr);
-    assert.match(added.stdout, new RegExp(`stored mimo key sk-…99cc \\(ID ${fingerprint(STORED)}, label "backup", priority 3\\)`));
+    assert.match(
+      added.stdout,
+      new RegExp(`stored mimo key sk-…99cc \\(ID ${fingerprint(STORED)}, label "backup", priority 3\\)`),
+    );
     assert.equal(statSync(join(ws.home, 'state.db')).mode & 0o777, 0o600);
 
     const list = await auth(['list'], { MIMO_API_KEY: ENV_KEY });
     assert.equal(list.code, 0, list.stderr);
     const rows = list.stdout.trim().split('\n');
     assert.match(rows[0]!, /^PROVIDER\s+#\s+ID\s+KEY\s+SOURCES\s+STATE\s+UNTIL\s+LAST SUCCESS$/);
-    assert.deepEqual(rows.slice(1).map((l) => /(config key|env MIMO_API_KEY|stored "backup")/.exec(l)?.[1]), ['config key', 'env MIMO_API_KEY', 'stored "backup"']);
+    assert.deepEqual(
+      rows.slice(1).map((l) => /(config key|env MIMO_API_KEY|stored "backup")/.exec(l)?.[1]),
+      ['config key', 'env MIMO_API_KEY', 'stored "backup"'],
+    );
 
     const json = parse<{ providers: ProviderExplanation[] }>(await auth(['list', '--json'], { MIMO_API_KEY: ENV_KEY }));
     assert.equal(json.providers[0]?.candidates[2]?.credential.label, 'backup');
@@ -146,7 +185,10 @@ describe('switchyard auth add / list / remove', () => {
     for (const cmd of ['remove', 'reset']) {
       const short = await auth([cmd, 'mimo', fingerprint(STORED).slice(0, 2)]);
       assert.equal(short.code, 2, short.stderr);
-      assert.match(short.stderr, /no (stored key|credential) of mimo matches "\w\w" \(an ID prefix needs 4 or more characters\)/);
+      assert.match(
+        short.stderr,
+        /no (stored key|credential) of mimo matches "\w\w" \(an ID prefix needs 4 or more characters\)/,
+      );
       assert.doesNotMatch(short.stderr, /is not a stored key/);
     }
 
@@ -170,7 +212,10 @@ describe('switchyard auth add / list / remove', () => {
     assert.match(empty.stderr, /no key given/);
     const cfg = await auth(['remove', 'mimo', fingerprint(NEW_CONFIG)]);
     assert.equal(cfg.code, 2);
-    assert.match(cfg.stderr, /config key sk-…e5f6 is not a stored key; remove it where it is set \(providers\.mimo\.api_key\)/);
+    assert.match(
+      cfg.stderr,
+      /config key sk-…e5f6 is not a stored key; remove it where it is set \(providers\.mimo\.api_key\)/,
+    );
     assert.ok(!/\n\s+at /.test(argv.stderr + unknown.stderr + cfg.stderr), 'no stack traces');
   });
 

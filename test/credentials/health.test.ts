@@ -1,7 +1,16 @@
 // Every row of the docs/credentials.md health table, as pure functions.
 import { it, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { authVerdict, failurePatch, probePatch, successPatch, suspectProbeInterval, suspectSince, usability, usePatch } from '../../src/credentials/health.ts';
+import {
+  authVerdict,
+  failurePatch,
+  probePatch,
+  successPatch,
+  suspectProbeInterval,
+  suspectSince,
+  usability,
+  usePatch,
+} from '../../src/credentials/health.ts';
 import { mergeHealth, emptyHealth } from '../../src/state/merge.ts';
 import type { HealthRecord } from '../../src/credentials/types.ts';
 import { cooldownsSchema } from '../../src/config/schema.ts';
@@ -45,7 +54,10 @@ describe('health table', () => {
   it('quota cools for the server reset or cooldowns.quota', () => {
     assert.equal(failurePatch(fresh(), { kind: 'quota' }, cooldowns, NOW, 'p').until, NOW + cooldowns.quota);
     assert.equal(failurePatch(fresh(), { kind: 'quota', resetAt: NOW + 5000 }, cooldowns, NOW, 'p').until, NOW + 5000);
-    assert.match(usability(apply(fresh(), failurePatch(fresh(), { kind: 'quota' }, cooldowns, NOW, 'p')), NOW).why ?? '', /out of quota/);
+    assert.match(
+      usability(apply(fresh(), failurePatch(fresh(), { kind: 'quota' }, cooldowns, NOW, 'p')), NOW).why ?? '',
+      /out of quota/,
+    );
   });
 
   it('a new cooldown never shortens an existing one', () => {
@@ -53,7 +65,13 @@ describe('health table', () => {
     const p = failurePatch(quota, { kind: 'rate_limited', resetAt: NOW + 2000 }, cooldowns, NOW + 1, 'p');
     assert.equal(p.until, NOW + cooldowns.quota);
     assert.equal(p.reason, 'quota');
-    const longer = failurePatch(quota, { kind: 'rate_limited', resetAt: NOW + cooldowns.quota * 2 }, cooldowns, NOW + 1, 'p');
+    const longer = failurePatch(
+      quota,
+      { kind: 'rate_limited', resetAt: NOW + cooldowns.quota * 2 },
+      cooldowns,
+      NOW + 1,
+      'p',
+    );
     assert.equal(longer.until, NOW + cooldowns.quota * 2);
   });
 
@@ -70,7 +88,10 @@ describe('health table', () => {
   });
 
   it('a never-successful key answering 401/403 is rejected, with one probe per cooldowns.rejected', () => {
-    const r = apply(fresh(), failurePatch(fresh(), { kind: 'auth_rejected', message: 'invalid key' }, cooldowns, NOW, 'p'));
+    const r = apply(
+      fresh(),
+      failurePatch(fresh(), { kind: 'auth_rejected', message: 'invalid key' }, cooldowns, NOW, 'p'),
+    );
     assert.deepEqual([r.state, r.until, r.last_failure_message], ['rejected', NOW + cooldowns.rejected, 'invalid key']);
     assert.equal(usability(r, NOW).usable, false);
     assert.match(usability(r, NOW).why ?? '', /rejected \(never accepted\); next probe at/);
@@ -103,16 +124,26 @@ describe('health table', () => {
     const early = usability(suspect, NOW + 29_999);
     assert.deepEqual([early.usable, early.probe], [false, false]);
     const due = usability(suspect, NOW + 30_000);
-    assert.deepEqual([due.usable, due.probe, due.until], [false, true, NOW + cooldowns.auth_suspect], 'not usable: probed only as a last resort');
+    assert.deepEqual(
+      [due.usable, due.probe, due.until],
+      [false, true, NOW + cooldowns.auth_suspect],
+      'not usable: probed only as a last resort',
+    );
     // Taking the probe moves the next one away; the cooldown's end and the time it began are untouched.
     const taken = apply(suspect, probePatch(suspect, 'p', cooldowns, NOW + 30_000));
-    assert.deepEqual([taken.probe_at, taken.until, taken.state_at, taken.reason], [NOW + 60_000, NOW + cooldowns.auth_suspect, NOW, 'auth_suspect']);
+    assert.deepEqual(
+      [taken.probe_at, taken.until, taken.state_at, taken.reason],
+      [NOW + 60_000, NOW + cooldowns.auth_suspect, NOW, 'auth_suspect'],
+    );
     assert.equal(usability(taken, NOW + 30_001).probe, false, 'one caller probes');
     // A success brings it back; a probe that fails again only counts.
     assert.equal(apply(taken, successPatch('p', NOW + 30_100, NOW + 30_000)).state, 'ok');
     assert.equal(apply(taken, successPatch('p', NOW + 30_100, NOW + 30_000)).probe_at, undefined);
     const failed = apply(taken, failurePatch(taken, { kind: 'auth_rejected' }, cooldowns, NOW + 30_100, 'p'));
-    assert.deepEqual([failed.state, failed.reason, failed.until], ['cooling', 'auth_suspect', NOW + cooldowns.auth_suspect]);
+    assert.deepEqual(
+      [failed.state, failed.reason, failed.until],
+      ['cooling', 'auth_suspect', NOW + cooldowns.auth_suspect],
+    );
   });
 
   it('authVerdict: what a rejection means, from the health before it', () => {
@@ -121,22 +152,42 @@ describe('health table', () => {
     assert.equal(authVerdict(knownGood(), NOW), 'known_good');
     const suspect = apply(knownGood(), failurePatch(knownGood(), { kind: 'auth_suspect' }, cooldowns, NOW, 'p'));
     assert.equal(authVerdict(suspect, NOW + 1000), 'suspect_probe', 'inside its cooldown: its probe');
-    assert.equal(authVerdict(suspect, NOW + cooldowns.auth_suspect), 'revoked', 'suspicion over, no success since, rejected again');
+    assert.equal(
+      authVerdict(suspect, NOW + cooldowns.auth_suspect),
+      'revoked',
+      'suspicion over, no success since, rejected again',
+    );
     assert.equal(suspectSince(suspect), NOW);
     // A call sent before the suspicion that answered after it: the key did work since.
     const answered = apply(suspect, successPatch('p', NOW + 500, NOW - 500));
     assert.equal(answered.state, 'cooling');
     assert.equal(authVerdict(answered, NOW + cooldowns.auth_suspect), 'known_good');
-    const revoked = apply(suspect, failurePatch(suspect, { kind: 'auth_revoked' }, cooldowns, NOW + cooldowns.auth_suspect, 'p'));
-    assert.equal(authVerdict(revoked, NOW + cooldowns.auth_suspect + cooldowns.rejected), 'revoked', 'its probe as a rejected key fails: still revoked');
+    const revoked = apply(
+      suspect,
+      failurePatch(suspect, { kind: 'auth_revoked' }, cooldowns, NOW + cooldowns.auth_suspect, 'p'),
+    );
+    assert.equal(
+      authVerdict(revoked, NOW + cooldowns.auth_suspect + cooldowns.rejected),
+      'revoked',
+      'its probe as a rejected key fails: still revoked',
+    );
     const reset = mergeHealth(suspect, 'fp', { provider: 'p', at: NOW + 1, reset: true });
     assert.equal(authVerdict(reset, NOW + cooldowns.auth_suspect), 'known_good', '`auth reset` is a fresh start');
   });
 
   it('auth_revoked: a known-good key is rejected at once, with one probe per cooldowns.rejected, and says it worked before', () => {
-    const r = apply(knownGood(), failurePatch(knownGood(), { kind: 'auth_revoked', message: 'Invalid API Key' }, cooldowns, NOW, 'p'));
-    assert.deepEqual([r.state, r.until, r.last_failure_kind, r.last_failure_message], ['rejected', NOW + cooldowns.rejected, 'auth_rejected', 'Invalid API Key']);
+    const r = apply(
+      knownGood(),
+      failurePatch(knownGood(), { kind: 'auth_revoked', message: 'Invalid API Key' }, cooldowns, NOW, 'p'),
+    );
+    assert.deepEqual(
+      [r.state, r.until, r.last_failure_kind, r.last_failure_message],
+      ['rejected', NOW + cooldowns.rejected, 'auth_rejected', 'Invalid API Key'],
+    );
     assert.match(usability(r, NOW).why ?? '', /^rejected \(worked before; probably revoked\); next probe at/);
-    assert.deepEqual([usability(r, NOW + cooldowns.rejected).usable, usability(r, NOW + cooldowns.rejected).probe], [true, true]);
+    assert.deepEqual(
+      [usability(r, NOW + cooldowns.rejected).usable, usability(r, NOW + cooldowns.rejected).probe],
+      [true, true],
+    );
   });
 });

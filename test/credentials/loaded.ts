@@ -2,7 +2,11 @@
 import { configSchema } from '../../src/config/schema.ts';
 import type { LoadedConfig } from '../../src/config/types.ts';
 
-export function loadedFrom(raw: unknown, env: Record<string, string> = {}, dotenv: Record<string, string> = {}): LoadedConfig {
+export function loadedFrom(
+  raw: unknown,
+  env: Record<string, string> = {},
+  dotenv: Record<string, string> = {},
+): LoadedConfig {
   return {
     config: configSchema.parse(raw),
     path: null,

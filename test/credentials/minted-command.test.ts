@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { harness, hello, failure, FAST_RETRY, type Harness } from '../routing/helpers.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
-import { tokenCommand, tokenScriptEnv, tokenScriptRuns, writeTokenScript, type TokenStep } from '../helpers/token-script.ts';
+import {
+  tokenCommand,
+  tokenScriptEnv,
+  tokenScriptRuns,
+  writeTokenScript,
+  type TokenStep,
+} from '../helpers/token-script.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { formatTrail } from '../../src/routing/trail.ts';
 
@@ -18,11 +24,22 @@ after(() => ws.cleanup());
 let n = 0;
 
 /** A router whose provider `p` takes its key from a scripted command. */
-async function withCommand(steps: TokenStep[], scenarioKeys: Record<string, unknown>, command: Record<string, unknown> = {}, extra: { env?: Record<string, string> } = {}): Promise<Harness & { script: string }> {
+async function withCommand(
+  steps: TokenStep[],
+  scenarioKeys: Record<string, unknown>,
+  command: Record<string, unknown> = {},
+  extra: { env?: Record<string, string> } = {},
+): Promise<Harness & { script: string }> {
   const script = writeTokenScript(join(ws.dir, `script-${++n}.json`), steps);
   const h = await harness({
     scenario: { keys: scenarioKeys as never },
-    config: (u) => ({ providers: { p: { type: 'openai', base_url: u.openai, api_key_command: { run: tokenCommand(script), ...command } } }, main: { provider: 'p', model: 'sim-large' }, retry: FAST_RETRY }),
+    config: (u) => ({
+      providers: {
+        p: { type: 'openai', base_url: u.openai, api_key_command: { run: tokenCommand(script), ...command } },
+      },
+      main: { provider: 'p', model: 'sim-large' },
+      retry: FAST_RETRY,
+    }),
     ...(extra.env ? { env: extra.env } : {}),
   });
   return Object.assign(h, { script });
@@ -42,7 +59,9 @@ describe('api_key_command', () => {
   });
 
   it('reads JSON with access_token and expires_in', async () => {
-    const h = await withCommand([{ json: { access_token: 'tok-json-abcdef-1', expires_in: 3600 } }], { 'tok-json-abcdef-1': {} });
+    const h = await withCommand([{ json: { access_token: 'tok-json-abcdef-1', expires_in: 3600 } }], {
+      'tok-json-abcdef-1': {},
+    });
     try {
       const r = await h.router.chat({ messages: hello });
       assert.equal(r.status, 'ok');
@@ -53,13 +72,26 @@ describe('api_key_command', () => {
   });
 
   it('re-mints once after a 401 and sends the new token at once: no backoff, nothing held against the source', async () => {
-    const h = await withCommand(['tok-old-0000001', 'tok-new-0000002'], { 'tok-old-0000001': { valid: false }, 'tok-new-0000002': {} });
+    const h = await withCommand(['tok-old-0000001', 'tok-new-0000002'], {
+      'tok-old-0000001': { valid: false },
+      'tok-new-0000002': {},
+    });
     try {
       const r = await h.router.chat({ messages: hello });
       assert.equal(r.status, 'ok');
-      assert.deepEqual(r.trail.map((a) => [a.outcome, a.credential?.masked, a.note]), [['auth_rejected', 'tok-…0001', undefined], ['ok', 'tok-…0002', 're-minted after 401']]);
+      assert.deepEqual(
+        r.trail.map((a) => [a.outcome, a.credential?.masked, a.note]),
+        [
+          ['auth_rejected', 'tok-…0001', undefined],
+          ['ok', 'tok-…0002', 're-minted after 401'],
+        ],
+      );
       assert.deepEqual(h.sleeps, []);
-      assert.equal(r.trail[0]!.credential!.fingerprint, r.trail[1]!.credential!.fingerprint, 'health is kept per source, not per token');
+      assert.equal(
+        r.trail[0]!.credential!.fingerprint,
+        r.trail[1]!.credential!.fingerprint,
+        'health is kept per source, not per token',
+      );
       assert.deepEqual(r.trail[1]!.credential!.sources, ['command']);
       const health = h.store.getHealth(r.trail[1]!.credential!.fingerprint);
       assert.equal(health?.state, 'ok');
@@ -77,7 +109,11 @@ describe('api_key_command', () => {
       const err = await failure(h.router.chat({ messages: hello }));
       assert.equal(err.kind, 'auth_rejected');
       assert.match(err.message, /re-minted after 401, and command node gave the same token again/);
-      assert.equal(err.trail.filter((a) => a.credential !== undefined).length, 1, 'a never-accepted source is not hammered');
+      assert.equal(
+        err.trail.filter((a) => a.credential !== undefined).length,
+        1,
+        'a never-accepted source is not hammered',
+      );
     } finally {
       await h.close();
     }
@@ -119,8 +155,18 @@ describe('api_key_command', () => {
   });
 
   it('gives the command a minimal environment plus the variables it names', async () => {
-    const env = { PATH: process.env['PATH'] ?? '/usr/bin', HOME: '/tmp', OP_SERVICE_ACCOUNT_TOKEN: 'ops_x', UNRELATED_SECRET: 'nope' };
-    const h = await withCommand(['tok-env-0000001'], { 'tok-env-0000001': {} }, { env: ['OP_SERVICE_ACCOUNT_TOKEN'] }, { env });
+    const env = {
+      PATH: process.env['PATH'] ?? '/usr/bin',
+      HOME: '/tmp',
+      OP_SERVICE_ACCOUNT_TOKEN: 'ops_x',
+      UNRELATED_SECRET: 'nope',
+    };
+    const h = await withCommand(
+      ['tok-env-0000001'],
+      { 'tok-env-0000001': {} },
+      { env: ['OP_SERVICE_ACCOUNT_TOKEN'] },
+      { env },
+    );
     try {
       await h.router.chat({ messages: hello });
       const names = tokenScriptEnv(h.script);
@@ -135,7 +181,10 @@ describe('api_key_command', () => {
   it('runs a string by sh -c', async () => {
     const h = await harness({
       scenario: { keys: { 'tok-shell-000001': {} } },
-      config: (u) => ({ providers: { p: { type: 'openai', base_url: u.openai, api_key_command: 'printf "%s\\n" tok-shell-000001' } }, main: { provider: 'p', model: 'sim-large' } }),
+      config: (u) => ({
+        providers: { p: { type: 'openai', base_url: u.openai, api_key_command: 'printf "%s\\n" tok-shell-000001' } },
+        main: { provider: 'p', model: 'sim-large' },
+      }),
       env: { PATH: process.env['PATH'] ?? '/usr/bin' },
     });
     try {
@@ -156,15 +205,27 @@ describe('api_key_file', () => {
 
   it('reads the key from the file, re-reads it after a 401, and sees a change by itself', async () => {
     const h = await harness({
-      scenario: { keys: { 'tok-file-first-01': { script: ['ok', '401'] }, 'tok-file-second1': {}, 'tok-file-third-1': {} } },
-      config: (u) => ({ providers: { p: { type: 'openai', base_url: u.openai, api_key_file: file } }, main: { provider: 'p', model: 'sim-large' }, retry: FAST_RETRY }),
+      scenario: {
+        keys: { 'tok-file-first-01': { script: ['ok', '401'] }, 'tok-file-second1': {}, 'tok-file-third-1': {} },
+      },
+      config: (u) => ({
+        providers: { p: { type: 'openai', base_url: u.openai, api_key_file: file } },
+        main: { provider: 'p', model: 'sim-large' },
+        retry: FAST_RETRY,
+      }),
     });
     try {
       assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
       writeFileSync(file, 'tok-file-second1\n');
       // The first key is rejected now (its script); the file is read again at once.
       const r = await h.router.chat({ messages: hello });
-      assert.deepEqual(r.trail.map((a) => [a.outcome, a.credential?.masked, a.note]), [['auth_rejected', 'tok-…t-01', undefined], ['ok', 'tok-…ond1', 're-minted after 401']]);
+      assert.deepEqual(
+        r.trail.map((a) => [a.outcome, a.credential?.masked, a.note]),
+        [
+          ['auth_rejected', 'tok-…t-01', undefined],
+          ['ok', 'tok-…ond1', 're-minted after 401'],
+        ],
+      );
       // A change is seen without a 401 too.
       writeFileSync(file, 'tok-file-third-1\n');
       await until('the third key in use', async () => {
@@ -179,7 +240,10 @@ describe('api_key_file', () => {
   it('says there is no such file', async () => {
     const h = await harness({
       scenario: {},
-      config: (u) => ({ providers: { p: { type: 'openai', base_url: u.openai, api_key_file: join(ws.dir, 'missing') } }, main: { provider: 'p', model: 'sim-large' } }),
+      config: (u) => ({
+        providers: { p: { type: 'openai', base_url: u.openai, api_key_file: join(ws.dir, 'missing') } },
+        main: { provider: 'p', model: 'sim-large' },
+      }),
     });
     try {
       const err = await failure(h.router.chat({ messages: hello }));

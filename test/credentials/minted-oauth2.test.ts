@@ -20,7 +20,13 @@ const ws = tempWorkspace('switchyard-oauth-');
 after(() => ws.cleanup());
 
 const oauthProvider = (sim: string, oauth2: Record<string, unknown>): unknown => ({
-  providers: { p: { type: 'openai', base_url: `${sim}/v1`, oauth2: { token_url: `${sim}/oauth2/token`, client_id: 'app', ...oauth2 } } },
+  providers: {
+    p: {
+      type: 'openai',
+      base_url: `${sim}/v1`,
+      oauth2: { token_url: `${sim}/oauth2/token`, client_id: 'app', ...oauth2 },
+    },
+  },
   main: { provider: 'p', model: 'sim-large' },
   retry: FAST_RETRY,
 });
@@ -49,8 +55,9 @@ describe('oauth2 credentials', () => {
 
   it('sends Basic client authentication when client_auth is basic', async () => {
     const h = await harness({
-      scenario: { oauth2: { clients: { 'app': { secret: 'p@ss:word' } } } },
-      config: (u) => oauthProvider(u.anthropic, { client_secret: 'p@ss:word', client_auth: 'basic', scope: ['chat', 'models'] }),
+      scenario: { oauth2: { clients: { app: { secret: 'p@ss:word' } } } },
+      config: (u) =>
+        oauthProvider(u.anthropic, { client_secret: 'p@ss:word', client_auth: 'basic', scope: ['chat', 'models'] }),
     });
     try {
       assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
@@ -66,11 +73,15 @@ describe('oauth2 credentials', () => {
       config: (u) => oauthProvider(u.anthropic, { client_secret: 's' }),
     });
     try {
-      await until('a third token', async () => {
-        const r = await h.router.chat({ messages: hello });
-        assert.equal(r.status, 'ok');
-        return h.sim.oauth2()['app']!.issued >= 3;
-      }, 15_000);
+      await until(
+        'a third token',
+        async () => {
+          const r = await h.router.chat({ messages: hello });
+          assert.equal(r.status, 'ok');
+          return h.sim.oauth2()['app']!.issued >= 3;
+        },
+        15_000,
+      );
       assert.equal(h.sim.log().filter((c) => c.outcome !== 'ok').length, 0, 'no call met an expired token');
     } finally {
       await h.close();
@@ -103,7 +114,10 @@ describe('oauth2 credentials', () => {
     try {
       const err = await failure(h.router.chat({ messages: hello }));
       assert.equal(err.kind, 'auth_missing');
-      assert.match(err.message, /oauth2 client app at 127\.0\.0\.1:\d+: the token endpoint refused the refresh token \(400 invalid_grant: the refresh token is not valid\); sign in again/);
+      assert.match(
+        err.message,
+        /oauth2 client app at 127\.0\.0\.1:\d+: the token endpoint refused the refresh token \(400 invalid_grant: the refresh token is not valid\); sign in again/,
+      );
       assert.doesNotMatch(JSON.stringify({ m: err.message, t: err.trail, w: h.warnings }), /rt-stale-and-secret/);
     } finally {
       await h.close();
@@ -113,14 +127,17 @@ describe('oauth2 credentials', () => {
 
 describe('oauth2 refresh tokens across processes', () => {
   it('two minters on one state file, minting at once again and again, never spend a refresh token twice', async () => {
-    const sim = await startSimulator({ scenario: { oauth2: { clients: { app: { refresh_token: 'rt-0', latency: '20ms' } } } } });
+    const sim = await startSimulator({
+      scenario: { oauth2: { clients: { app: { refresh_token: 'rt-0', latency: '20ms' } } } },
+    });
     const home = join(ws.dir, 'shared-state');
     const stores = [openStore({ home }), openStore({ home })];
     try {
       const loaded = loadedFrom(configSchema.parse(oauthProvider(sim.url, { refresh_token: 'rt-0' })));
       const source = mintedSource(loaded, 'p', 'providers.p', loaded.config.providers['p']!)!;
       const minters = stores.map((store) => new Minter({ store }));
-      for (let round = 0; round < 5; round++) await Promise.all(minters.flatMap((m) => [m.refresh(source), m.refresh(source)]));
+      for (let round = 0; round < 5; round++)
+        await Promise.all(minters.flatMap((m) => [m.refresh(source), m.refresh(source)]));
       const counts = sim.oauth2()['app']!;
       assert.equal(counts.invalid_grant, 0);
       assert.equal(counts.refreshed, 10, 'single flight in each, one mint at a time between them');

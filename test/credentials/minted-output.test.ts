@@ -12,16 +12,29 @@ describe('key command output', () => {
   });
 
   it('takes token or access_token with expires_in seconds', () => {
-    assert.deepEqual(parseTokenOutput('{"access_token":"a1","expires_in":3600}', NOW), { ok: true, value: { token: 'a1', expiresAt: NOW + 3_600_000 } });
-    assert.deepEqual(parseTokenOutput('{"token":"t1","expires_in":"60"}', NOW), { ok: true, value: { token: 't1', expiresAt: NOW + 60_000 } });
+    assert.deepEqual(parseTokenOutput('{"access_token":"a1","expires_in":3600}', NOW), {
+      ok: true,
+      value: { token: 'a1', expiresAt: NOW + 3_600_000 },
+    });
+    assert.deepEqual(parseTokenOutput('{"token":"t1","expires_in":"60"}', NOW), {
+      ok: true,
+      value: { token: 't1', expiresAt: NOW + 60_000 },
+    });
   });
 
-  it('takes expires_at as an ISO date, epoch seconds or epoch milliseconds, and AWS\'s Expiration', () => {
+  it("takes expires_at as an ISO date, epoch seconds or epoch milliseconds, and AWS's Expiration", () => {
     const at = NOW + 600_000;
     for (const v of [JSON.stringify(new Date(at).toISOString()), String(at / 1000), String(at)]) {
-      assert.deepEqual(parseTokenOutput(`{"token":"t","expires_at":${v}}`, NOW), { ok: true, value: { token: 't', expiresAt: at } }, v);
+      assert.deepEqual(
+        parseTokenOutput(`{"token":"t","expires_at":${v}}`, NOW),
+        { ok: true, value: { token: 't', expiresAt: at } },
+        v,
+      );
     }
-    assert.deepEqual(parseTokenOutput(`{"token":"t","Expiration":"${new Date(at).toISOString()}"}`, NOW), { ok: true, value: { token: 't', expiresAt: at } });
+    assert.deepEqual(parseTokenOutput(`{"token":"t","Expiration":"${new Date(at).toISOString()}"}`, NOW), {
+      ok: true,
+      value: { token: 't', expiresAt: at },
+    });
   });
 
   it('refuses nothing, several lines, JSON without a token, a bad expiry and a token already expired', () => {

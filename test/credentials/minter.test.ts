@@ -18,7 +18,18 @@ let n = 0;
 
 function commandSource(steps: TokenStep[], extra: Record<string, unknown> = {}) {
   const script = writeTokenScript(join(ws.dir, `m-${++n}.json`), steps);
-  const loaded = loadedFrom({ providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key_command: { run: tokenCommand(script), ...extra } } } }, { env: { PATH: process.env['PATH'] ?? '' } });
+  const loaded = loadedFrom(
+    {
+      providers: {
+        p: {
+          type: 'openai',
+          base_url: 'http://127.0.0.1:9/v1',
+          api_key_command: { run: tokenCommand(script), ...extra },
+        },
+      },
+    },
+    { env: { PATH: process.env['PATH'] ?? '' } },
+  );
   return { source: mintedSource(loaded, 'p', 'providers.p', loaded.config.providers['p']!)!, script };
 }
 

@@ -14,11 +14,25 @@ let store: StateStore;
 let clock = Date.UTC(2026, 4, 8, 10, 0, 0);
 afterEach(() => store.close());
 
-function setup(extra: Record<string, unknown> = {}, env: Record<string, string> = { MIMO_API_KEY: K2 }, dotenv: Record<string, string> = {}) {
+function setup(
+  extra: Record<string, unknown> = {},
+  env: Record<string, string> = { MIMO_API_KEY: K2 },
+  dotenv: Record<string, string> = {},
+) {
   store = openStore({ kind: 'memory' });
   const warnings: string[] = [];
-  const loaded = loadedFrom({ providers: { mimo: { type: 'openai', base_url: BASE, api_key: K1 } }, ...extra }, env, dotenv);
-  const pool = new CredentialPool({ loaded, store, now: () => clock, onNotice: (n) => warnings.push(n.message), random: () => 0 });
+  const loaded = loadedFrom(
+    { providers: { mimo: { type: 'openai', base_url: BASE, api_key: K1 } }, ...extra },
+    env,
+    dotenv,
+  );
+  const pool = new CredentialPool({
+    loaded,
+    store,
+    now: () => clock,
+    onNotice: (n) => warnings.push(n.message),
+    random: () => 0,
+  });
   return { pool, warnings, loaded };
 }
 
@@ -42,7 +56,10 @@ describe('CredentialPool', () => {
     assert.equal(picked(pool), K1);
     assert.equal(picked(pool, new Set([fingerprint(K1)])), K2);
     assert.deepEqual(warnings, [], 'a per-request exclusion is not a switch');
-    pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K1) }, { kind: 'rate_limited', resetAt: clock + 30_000 });
+    pool.recordFailure(
+      { provider: 'mimo', fingerprint: fingerprint(K1) },
+      { kind: 'rate_limited', resetAt: clock + 30_000 },
+    );
     const r = pool.pick('mimo');
     assert.ok(r.ok);
     assert.equal(r.credential.secret, K2);
@@ -56,7 +73,10 @@ describe('CredentialPool', () => {
     used(pool);
     used(pool);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /^mimo: config key sk-…a1b2 rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; using env MIMO_API_KEY sk-…c3d4$/);
+    assert.match(
+      warnings[0]!,
+      /^mimo: config key sk-…a1b2 rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; using env MIMO_API_KEY sk-…c3d4$/,
+    );
     clock += 120_000; // cooldown over: back to the first, then a new switch warns again
     assert.equal(used(pool), K1);
     pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K1) }, { kind: 'quota' });
@@ -77,18 +97,29 @@ describe('CredentialPool', () => {
   it('says missing, with where it looked, when there is no key', () => {
     const { pool } = setup({ providers: { mimo: { type: 'openai', base_url: BASE } } }, {});
     const r = pool.pick('mimo');
-    assert.deepEqual(r, { ok: false, reason: 'missing', provider: 'mimo', lookedIn: ['providers.mimo.api_key', 'env MIMO_API_KEY', 'no .env at /nonexistent/.env'] });
+    assert.deepEqual(r, {
+      ok: false,
+      reason: 'missing',
+      provider: 'mimo',
+      lookedIn: ['providers.mimo.api_key', 'env MIMO_API_KEY', 'no .env at /nonexistent/.env'],
+    });
   });
 
   it('says all_unusable with each state and the earliest deadline; never an empty key', () => {
     const { pool } = setup();
     pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K1) }, { kind: 'quota', resetAt: clock + 50_000 });
-    pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K2) }, { kind: 'rate_limited', resetAt: clock + 20_000 });
+    pool.recordFailure(
+      { provider: 'mimo', fingerprint: fingerprint(K2) },
+      { kind: 'rate_limited', resetAt: clock + 20_000 },
+    );
     const r = pool.pick('mimo');
     assert.equal(r.ok, false);
     assert.ok(!r.ok && r.reason === 'all_unusable');
     assert.equal(r.earliestUntil, clock + 20_000);
-    assert.deepEqual(r.candidates.map((c) => c.health.reason), ['quota', 'rate_limited']);
+    assert.deepEqual(
+      r.candidates.map((c) => c.health.reason),
+      ['quota', 'rate_limited'],
+    );
     assert.ok(!JSON.stringify(r).includes(K1) && !JSON.stringify(r).includes(K2));
   });
 
@@ -113,10 +144,19 @@ describe('CredentialPool', () => {
     clock += 30_000;
     const spare = pool.pick('mimo');
     assert.ok(spare.ok && spare.credential.secret === K2 && !spare.probe, 'the usable key first');
-    pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K2) }, { kind: 'rate_limited', resetAt: clock + 600_000 });
-    assert.match(pool.explain('mimo').summary, /it rests as auth suspect, but no other key is usable and its single probe is due/);
+    pool.recordFailure(
+      { provider: 'mimo', fingerprint: fingerprint(K2) },
+      { kind: 'rate_limited', resetAt: clock + 600_000 },
+    );
+    assert.match(
+      pool.explain('mimo').summary,
+      /it rests as auth suspect, but no other key is usable and its single probe is due/,
+    );
     const probe = pool.pick('mimo');
-    assert.ok(probe.ok && probe.credential.secret === K1 && probe.probe, 'nothing else usable: the suspect key, as a probe');
+    assert.ok(
+      probe.ok && probe.credential.secret === K1 && probe.probe,
+      'nothing else usable: the suspect key, as a probe',
+    );
     assert.equal(pool.pick('mimo').ok, false, 'the second caller does not probe');
     assert.equal(pool.pick('mimo', { exclude: new Set([fingerprint(K1)]) }).ok, false);
     clock += 30_000;
@@ -137,24 +177,53 @@ describe('CredentialPool', () => {
 
   it('resets by fingerprint prefix, by label, or all', () => {
     const { pool } = setup();
-    store.addStoredCredential({ id: fingerprint('sk-stored-key-9999'), provider: 'mimo', secret: 'sk-stored-key-9999', priority: 0, label: 'backup' });
-    for (const s of [K1, K2, 'sk-stored-key-9999']) pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(s) }, { kind: 'quota' });
+    store.addStoredCredential({
+      id: fingerprint('sk-stored-key-9999'),
+      provider: 'mimo',
+      secret: 'sk-stored-key-9999',
+      priority: 0,
+      label: 'backup',
+    });
+    for (const s of [K1, K2, 'sk-stored-key-9999'])
+      pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(s) }, { kind: 'quota' });
     assert.deepEqual(pool.reset('mimo', fingerprint(K1).slice(0, 6)).reset, [fingerprint(K1)]);
     assert.equal(store.getHealth(fingerprint(K1))?.state, 'ok');
     assert.equal(store.getHealth(fingerprint(K2))?.state, 'cooling');
     assert.deepEqual(pool.reset('mimo', 'backup').reset, [fingerprint('sk-stored-key-9999')]);
     assert.throws(() => pool.reset('mimo', 'nothing-like-this'), /no credential of mimo matches/);
     // Only the key still set aside is said to be reset; the others were ok already.
-    assert.deepEqual(pool.reset('mimo'), { reset: [fingerprint(K2)], already_ok: [fingerprint(K1), fingerprint('sk-stored-key-9999')], still_set_aside: [], shared: {} });
+    assert.deepEqual(pool.reset('mimo'), {
+      reset: [fingerprint(K2)],
+      already_ok: [fingerprint(K1), fingerprint('sk-stored-key-9999')],
+      still_set_aside: [],
+      shared: {},
+    });
     assert.equal(store.getHealth(fingerprint(K2))?.state, 'ok');
   });
 
   it('resets a key whose health another provider recorded, and says who else holds it; a later failure stands', () => {
-    const { pool } = setup({ providers: { mimo: { type: 'openai', base_url: BASE, api_key: K1 }, other: { type: 'openai', base_url: BASE, api_key: K1 } } }, {});
+    const { pool } = setup(
+      {
+        providers: {
+          mimo: { type: 'openai', base_url: BASE, api_key: K1 },
+          other: { type: 'openai', base_url: BASE, api_key: K1 },
+        },
+      },
+      {},
+    );
     const fp = fingerprint(K1);
     pool.recordFailure({ provider: 'mimo', fingerprint: fp }, { kind: 'auth_rejected' });
-    assert.equal(pool.candidates('other')[0]?.health.state, 'rejected', 'the listing of other reads the record mimo wrote');
-    assert.deepEqual(pool.reset('other', fp.slice(0, 5)), { reset: [fp], already_ok: [], still_set_aside: [], shared: { [fp]: ['mimo'] } });
+    assert.equal(
+      pool.candidates('other')[0]?.health.state,
+      'rejected',
+      'the listing of other reads the record mimo wrote',
+    );
+    assert.deepEqual(pool.reset('other', fp.slice(0, 5)), {
+      reset: [fp],
+      already_ok: [],
+      still_set_aside: [],
+      shared: { [fp]: ['mimo'] },
+    });
     assert.equal(pool.candidates('other')[0]?.health.state, 'ok');
     assert.deepEqual(pool.reset('other', fp), { reset: [], already_ok: [fp], still_set_aside: [], shared: {} });
     // A failure stamped after the reset's time (another process, its clock ahead) is not undone, nor called undone.
@@ -166,9 +235,18 @@ describe('CredentialPool', () => {
     const { pool } = setup();
     pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K1) }, { kind: 'rate_limited' });
     const e = pool.explain('mimo');
-    assert.deepEqual(e.candidates.map((c) => [c.position, c.usable, c.next]), [[1, false, false], [2, true, true]]);
+    assert.deepEqual(
+      e.candidates.map((c) => [c.position, c.usable, c.next]),
+      [
+        [1, false, false],
+        [2, true, true],
+      ],
+    );
     assert.equal(e.next?.fingerprint, fingerprint(K2));
-    assert.match(e.summary, /next request uses env MIMO_API_KEY sk-…c3d4 .*skipping config key sk-…a1b2 \(rate-limited until/);
+    assert.match(
+      e.summary,
+      /next request uses env MIMO_API_KEY sk-…c3d4 .*skipping config key sk-…a1b2 \(rate-limited until/,
+    );
     assert.ok(!JSON.stringify(e).includes(K1) && !JSON.stringify(e).includes(K2));
     assert.equal(pool.pick('mimo').ok && pool.pick('mimo').ok, true, 'explain does not consume anything');
   });
@@ -177,7 +255,12 @@ describe('CredentialPool', () => {
     const { pool } = setup();
     pool.recordFailure({ provider: 'mimo', fingerprint: fingerprint(K1) }, { kind: 'quota' });
     assert.equal(picked(pool), K2);
-    pool.setConfig(loadedFrom({ providers: { mimo: { type: 'openai', base_url: BASE, api_key: 'sk-brand-new-key-7777' } } }, { MIMO_API_KEY: K2 }));
+    pool.setConfig(
+      loadedFrom(
+        { providers: { mimo: { type: 'openai', base_url: BASE, api_key: 'sk-brand-new-key-7777' } } },
+        { MIMO_API_KEY: K2 },
+      ),
+    );
     assert.equal(picked(pool), 'sk-brand-new-key-7777');
     assert.ok(!pool.candidates('mimo').some((c) => c.credential.fingerprint === fingerprint(K1)));
   });

@@ -19,23 +19,46 @@ after(() => store.close());
 
 describe('resolveCredentials', () => {
   it('orders config keys (file order), env, .env, then stored keys by priority', () => {
-    store.addStoredCredential({ id: fingerprint('sk-stored-late-0009'), provider: 'mimo', secret: 'sk-stored-late-0009', priority: 9, label: 'late' });
-    store.addStoredCredential({ id: fingerprint('sk-stored-early-001'), provider: 'mimo', secret: 'sk-stored-early-001', priority: 1 });
+    store.addStoredCredential({
+      id: fingerprint('sk-stored-late-0009'),
+      provider: 'mimo',
+      secret: 'sk-stored-late-0009',
+      priority: 9,
+      label: 'late',
+    });
+    store.addStoredCredential({
+      id: fingerprint('sk-stored-early-001'),
+      provider: 'mimo',
+      secret: 'sk-stored-early-001',
+      priority: 1,
+    });
     const loaded = loadedFrom(
-      { providers: { mimo: { type: 'openai', base_url: BASE, api_key: 'sk-config-one-0001', api_keys: ['sk-config-two-0002', 'sk-config-three-03'] } } },
+      {
+        providers: {
+          mimo: {
+            type: 'openai',
+            base_url: BASE,
+            api_key: 'sk-config-one-0001',
+            api_keys: ['sk-config-two-0002', 'sk-config-three-03'],
+          },
+        },
+      },
       { MIMO_API_KEY: 'sk-env-value-00004' },
       { MIMO_API_KEY: 'sk-dotenv-value-05' },
     );
     const creds = resolveCredentials(loaded, store, 'mimo');
-    assert.deepEqual(creds.map((c) => c.sources.map((s) => s.where).join('+')), [
-      'providers.mimo.api_key',
-      'providers.mimo.api_keys[0]',
-      'providers.mimo.api_keys[1]',
-      'env MIMO_API_KEY',
-      '.env MIMO_API_KEY',
-      `stored ${fingerprint('sk-stored-early-001')}`,
-      'stored "late"',
-    ]);
+    assert.deepEqual(
+      creds.map((c) => c.sources.map((s) => s.where).join('+')),
+      [
+        'providers.mimo.api_key',
+        'providers.mimo.api_keys[0]',
+        'providers.mimo.api_keys[1]',
+        'env MIMO_API_KEY',
+        '.env MIMO_API_KEY',
+        `stored ${fingerprint('sk-stored-early-001')}`,
+        'stored "late"',
+      ],
+    );
     assert.equal(creds[0]?.fingerprint, fingerprint('sk-config-one-0001'));
     assert.equal(creds[0]?.masked, 'sk-…0001');
     assert.equal(creds[6]?.label, 'late');
@@ -43,27 +66,50 @@ describe('resolveCredentials', () => {
 
   it('one secret from several sources is one credential with every source, in first position', () => {
     const loaded = loadedFrom(
-      { providers: { p: { type: 'openai', base_url: BASE, api_keys: ['sk-other-key-00001', 'sk-shared-key-0002'], key_env: 'P_KEY' } } },
+      {
+        providers: {
+          p: {
+            type: 'openai',
+            base_url: BASE,
+            api_keys: ['sk-other-key-00001', 'sk-shared-key-0002'],
+            key_env: 'P_KEY',
+          },
+        },
+      },
       { P_KEY: 'sk-shared-key-0002' },
       { P_KEY: 'sk-shared-key-0002' },
     );
     const creds = resolveCredentials(loaded, store, 'p');
     assert.equal(creds.length, 2);
-    assert.deepEqual(creds[1]?.sources.map((s) => s.kind), ['config', 'env', 'dotenv']);
+    assert.deepEqual(
+      creds[1]?.sources.map((s) => s.kind),
+      ['config', 'env', 'dotenv'],
+    );
   });
 
   it('skips empty values and unresolved ${VAR}; never an empty key', () => {
-    const loaded = loadedFrom({ providers: { p: { type: 'openai', base_url: BASE, api_key: '${P_API_KEY}', api_keys: ['', '  '] } } }, { P_API_KEY: '' });
+    const loaded = loadedFrom(
+      { providers: { p: { type: 'openai', base_url: BASE, api_key: '${P_API_KEY}', api_keys: ['', '  '] } } },
+      { P_API_KEY: '' },
+    );
     assert.deepEqual(resolveCredentials(loaded, store, 'p'), []);
-    assert.deepEqual(lookedIn(loaded, 'p'), ['providers.p.api_key', 'providers.p.api_keys', 'env P_API_KEY', 'no .env at /nonexistent/.env']);
+    assert.deepEqual(lookedIn(loaded, 'p'), [
+      'providers.p.api_key',
+      'providers.p.api_keys',
+      'env P_API_KEY',
+      'no .env at /nonexistent/.env',
+    ]);
   });
 
-  it('an api_keys list of unset ${VAR}s: every entry is named, even the default variable\'s, and no api_key', () => {
+  it("an api_keys list of unset ${VAR}s: every entry is named, even the default variable's, and no api_key", () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-resolve-'));
     try {
       const file = join(dir, 'switchyard.yaml');
       // As `config init` writes it: the first entry reads the provider's own variable.
-      writeFileSync(file, `providers:\n  deepseek:\n    type: openai\n    base_url: ${BASE}\n    api_keys: ["\${DEEPSEEK_API_KEY}", "\${DEEPSEEK_API_KEY_2}"]\n`);
+      writeFileSync(
+        file,
+        `providers:\n  deepseek:\n    type: openai\n    base_url: ${BASE}\n    api_keys: ["\${DEEPSEEK_API_KEY}", "\${DEEPSEEK_API_KEY_2}"]\n`,
+      );
       const unset = 'which is not set (not in the environment, and there is no .env)';
       // "env DEEPSEEK_API_KEY" is not repeated after the slot that already says that variable is not set.
       assert.deepEqual(lookedIn(loadConfig({ configPath: file, env: {} }), 'deepseek'), [
@@ -72,7 +118,10 @@ describe('resolveCredentials', () => {
         `no .env at ${join(dir, '.env')}`,
       ]);
       // With one entry set, the other is still named, and the default variable is listed as a place of its own.
-      writeFileSync(file, `providers:\n  deepseek:\n    type: openai\n    base_url: ${BASE}\n    api_keys: ["", "\${DS_2}"]\n`);
+      writeFileSync(
+        file,
+        `providers:\n  deepseek:\n    type: openai\n    base_url: ${BASE}\n    api_keys: ["", "\${DS_2}"]\n`,
+      );
       assert.deepEqual(lookedIn(loadConfig({ configPath: file, env: {} }), 'deepseek'), [
         `providers.deepseek.api_keys[1] is \${DS_2}, ${unset}`,
         'env DEEPSEEK_API_KEY',
@@ -85,7 +134,11 @@ describe('resolveCredentials', () => {
 
   it('says ".env" when the config has one beside it, and where it would be when it does not', () => {
     const raw = { providers: { p: { type: 'openai', base_url: BASE } } };
-    assert.deepEqual(lookedIn(loadedFrom(raw, {}, { OTHER: 'x' }), 'p'), ['providers.p.api_key', 'env P_API_KEY', '.env']);
+    assert.deepEqual(lookedIn(loadedFrom(raw, {}, { OTHER: 'x' }), 'p'), [
+      'providers.p.api_key',
+      'env P_API_KEY',
+      '.env',
+    ]);
     assert.deepEqual(lookedIn(loadedFrom(raw), 'p').at(-1), 'no .env at /nonexistent/.env');
   });
 
@@ -93,7 +146,10 @@ describe('resolveCredentials', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-resolve-'));
     try {
       const file = join(dir, 'switchyard.yaml');
-      writeFileSync(file, `providers:\n  p:\n    type: openai\n    base_url: ${BASE}\n    api_keys:\n      - \${UNSET_KEY_A}\n      - sk-literal-key-000001\n      - \${SET_KEY_B}\n`);
+      writeFileSync(
+        file,
+        `providers:\n  p:\n    type: openai\n    base_url: ${BASE}\n    api_keys:\n      - \${UNSET_KEY_A}\n      - sk-literal-key-000001\n      - \${SET_KEY_B}\n`,
+      );
       const loaded = loadConfig({ configPath: file, env: { SET_KEY_B: 'sk-env-key-000000002' } });
       const where = resolveCredentials(loaded, store, 'p').map((c) => c.sources[0]?.where);
       assert.deepEqual(where, ['providers.p.api_keys[1]', 'providers.p.api_keys[2]']);
@@ -106,16 +162,24 @@ describe('resolveCredentials', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-resolve-'));
     try {
       const file = join(dir, 'switchyard.yaml');
-      writeFileSync(file, `providers:\n  p:\n    type: openai\n    base_url: ${BASE}\n    api_keys:\n      - \${HTML_KEY}\n      - sk-literal-key-000001\n      - \${SET_KEY_B}\n  q:\n    type: openai\n    base_url: ${BASE}\n    api_key: \${HTML_KEY}\n`);
+      writeFileSync(
+        file,
+        `providers:\n  p:\n    type: openai\n    base_url: ${BASE}\n    api_keys:\n      - \${HTML_KEY}\n      - sk-literal-key-000001\n      - \${SET_KEY_B}\n  q:\n    type: openai\n    base_url: ${BASE}\n    api_key: \${HTML_KEY}\n`,
+      );
       writeFileSync(join(dir, '.env'), 'HTML_KEY=sk-dotenv-key-0000003\n');
       const loaded = loadConfig({ configPath: file, env: { SET_KEY_B: 'sk-env-key-000000002' }, cwd: dir });
       const [fromDotenv, literal, fromEnv] = resolveCredentials(loaded, store, 'p');
-      assert.deepEqual(fromDotenv?.sources, [{ kind: 'config', where: 'providers.p.api_keys[0]', via: '.env HTML_KEY' }]);
+      assert.deepEqual(fromDotenv?.sources, [
+        { kind: 'config', where: 'providers.p.api_keys[0]', via: '.env HTML_KEY' },
+      ]);
       assert.equal(describeKey(fromDotenv!), 'sk-…0003 (config providers.p.api_keys[0], from .env HTML_KEY)');
       assert.equal(describeKey(literal!), 'sk-…0001 (config providers.p.api_keys[1])');
       assert.equal(describeKey(fromEnv!), 'sk-…0002 (config providers.p.api_keys[2], from env SET_KEY_B)');
       assert.equal(describeKey(resolveCredentials(loaded, store, 'q')[0]!), 'sk-…0003 (config, from .env HTML_KEY)');
-      assert.equal(describeCredential(resolveCredentials(loaded, store, 'q')[0]!), 'config key (.env HTML_KEY) sk-…0003');
+      assert.equal(
+        describeCredential(resolveCredentials(loaded, store, 'q')[0]!),
+        'config key (.env HTML_KEY) sk-…0003',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -125,12 +189,22 @@ describe('resolveCredentials', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-resolve-'));
     try {
       const file = join(dir, 'switchyard.yaml');
-      writeFileSync(file, `providers:\n  x:\n    type: openai\n    base_url: ${BASE}\n    api_key: sk-provider-key-00001\nmain: { provider: x, model: m }\nauxiliary:\n  title_generation: { provider: x, model: m, api_key: "\${TITLE_KEY}" }\n  compression: { provider: x, model: m, api_key: sk-compression-00002 }\n`);
+      writeFileSync(
+        file,
+        `providers:\n  x:\n    type: openai\n    base_url: ${BASE}\n    api_key: sk-provider-key-00001\nmain: { provider: x, model: m }\nauxiliary:\n  title_generation: { provider: x, model: m, api_key: "\${TITLE_KEY}" }\n  compression: { provider: x, model: m, api_key: sk-compression-00002 }\n`,
+      );
       writeFileSync(join(dir, '.env'), 'TITLE_KEY=sk-title-key-000003\n');
       const loaded = loadConfig({ configPath: file, env: {}, cwd: dir });
       const named = taskKeys(loaded).map((k) => describeCredential(k.credential));
-      assert.deepEqual(named, ['config auxiliary.title_generation.api_key (.env TITLE_KEY) sk-…0003', 'config auxiliary.compression.api_key sk-…0002']);
-      assert.equal(describeCredential(resolveCredentials(loaded, store, 'x')[0]!), 'config key sk-…0001', "the provider's own key is still just \"config key\"");
+      assert.deepEqual(named, [
+        'config auxiliary.title_generation.api_key (.env TITLE_KEY) sk-…0003',
+        'config auxiliary.compression.api_key sk-…0002',
+      ]);
+      assert.equal(
+        describeCredential(resolveCredentials(loaded, store, 'x')[0]!),
+        'config key sk-…0001',
+        'the provider\'s own key is still just "config key"',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -140,8 +214,14 @@ describe('resolveCredentials', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-resolve-'));
     try {
       const file = join(dir, 'switchyard.yaml');
-      writeFileSync(file, `providers:\n  initp:\n    type: openai\n    base_url: ${BASE}\n    key_env: MIMO_API_KEY\n    api_key: \${MIMO_API_KEY}\n`);
-      for (const [env, dotenv, via] of [[{ MIMO_API_KEY: 'sk-same-variable-00001' }, '', 'env MIMO_API_KEY'], [{}, 'MIMO_API_KEY=sk-same-variable-00001\n', '.env MIMO_API_KEY']] as const) {
+      writeFileSync(
+        file,
+        `providers:\n  initp:\n    type: openai\n    base_url: ${BASE}\n    key_env: MIMO_API_KEY\n    api_key: \${MIMO_API_KEY}\n`,
+      );
+      for (const [env, dotenv, via] of [
+        [{ MIMO_API_KEY: 'sk-same-variable-00001' }, '', 'env MIMO_API_KEY'],
+        [{}, 'MIMO_API_KEY=sk-same-variable-00001\n', '.env MIMO_API_KEY'],
+      ] as const) {
         writeFileSync(join(dir, '.env'), dotenv);
         const [key, ...rest] = resolveCredentials(loadConfig({ configPath: file, env, cwd: dir }), store, 'initp');
         assert.deepEqual(key?.sources, [{ kind: 'config', where: 'providers.initp.api_key', via }]);
@@ -150,8 +230,15 @@ describe('resolveCredentials', () => {
       }
       // The same value in the environment and in .env: the .env is a second place it is written, and says so.
       writeFileSync(join(dir, '.env'), 'MIMO_API_KEY=sk-same-variable-00001\n');
-      const [both] = resolveCredentials(loadConfig({ configPath: file, env: { MIMO_API_KEY: 'sk-same-variable-00001' }, cwd: dir }), store, 'initp');
-      assert.deepEqual(both?.sources.map((s) => s.where), ['providers.initp.api_key', '.env MIMO_API_KEY']);
+      const [both] = resolveCredentials(
+        loadConfig({ configPath: file, env: { MIMO_API_KEY: 'sk-same-variable-00001' }, cwd: dir }),
+        store,
+        'initp',
+      );
+      assert.deepEqual(
+        both?.sources.map((s) => s.where),
+        ['providers.initp.api_key', '.env MIMO_API_KEY'],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -159,9 +246,14 @@ describe('resolveCredentials', () => {
 
   it('re-reads config every time: an edited key is a new credential, the old one is gone', () => {
     const before = loadedFrom({ providers: { p: { type: 'openai', base_url: BASE, api_key: 'sk-old-key-000001' } } });
-    const afterEdit = loadedFrom({ providers: { p: { type: 'openai', base_url: BASE, api_key: 'sk-new-key-000002' } } });
+    const afterEdit = loadedFrom({
+      providers: { p: { type: 'openai', base_url: BASE, api_key: 'sk-new-key-000002' } },
+    });
     assert.equal(resolveCredentials(before, store, 'p')[0]?.fingerprint, fingerprint('sk-old-key-000001'));
-    assert.deepEqual(resolveCredentials(afterEdit, store, 'p').map((c) => c.fingerprint), [fingerprint('sk-new-key-000002')]);
+    assert.deepEqual(
+      resolveCredentials(afterEdit, store, 'p').map((c) => c.fingerprint),
+      [fingerprint('sk-new-key-000002')],
+    );
   });
 
   it('derives the key variable name from the provider name', () => {
@@ -171,7 +263,13 @@ describe('resolveCredentials', () => {
 
   it('detects env and .env disagreeing', () => {
     const p = { providers: { p: { type: 'openai', base_url: BASE } } };
-    assert.equal(envConflict(loadedFrom(p, { P_API_KEY: 'sk-a-000000000001' }, { P_API_KEY: 'sk-a-000000000001' }), 'p'), undefined);
-    assert.equal(envConflict(loadedFrom(p, { P_API_KEY: 'sk-a-000000000001' }, { P_API_KEY: 'sk-b-000000000002' }), 'p')?.variable, 'P_API_KEY');
+    assert.equal(
+      envConflict(loadedFrom(p, { P_API_KEY: 'sk-a-000000000001' }, { P_API_KEY: 'sk-a-000000000001' }), 'p'),
+      undefined,
+    );
+    assert.equal(
+      envConflict(loadedFrom(p, { P_API_KEY: 'sk-a-000000000001' }, { P_API_KEY: 'sk-b-000000000002' }), 'p')?.variable,
+      'P_API_KEY',
+    );
   });
 });

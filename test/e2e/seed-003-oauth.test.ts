@@ -22,9 +22,13 @@ const CHAIN = 'sk-aux-fallback-key-2';
 const MAIN = 'sk-main-model-key-003';
 
 async function seed003(scenario: ScenarioInput, chainWorks: boolean) {
-  const sim = await startSimulator({ scenario: { ...scenario, keys: { [CHAIN]: chainWorks ? {} : { valid: false }, [MAIN]: {} } } });
+  const sim = await startSimulator({
+    scenario: { ...scenario, keys: { [CHAIN]: chainWorks ? {} : { valid: false }, [MAIN]: {} } },
+  });
   const ws = tempWorkspace();
-  const configPath = ws.write('switchyard.yaml', `providers:
+  const configPath = ws.write(
+    'switchyard.yaml',
+    `providers:
   oauth_aux:
     type: openai
     base_url: ${sim.url}/v1
@@ -38,7 +42,8 @@ auxiliary:
     model: sim-small
     fallback_chain: [ { provider: claude, model: sim-small } ]
     fallback_to_main: true
-${RETRY}`);
+${RETRY}`,
+  );
   ws.write('.env', 'APP_SECRET=app-secret-value\n');
   const store = openStore({ home: ws.home });
   let router;
@@ -50,7 +55,8 @@ ${RETRY}`);
     throw err;
   }
   return {
-    sim, router,
+    sim,
+    router,
     async close() {
       await router.close();
       await store.close();
@@ -69,10 +75,13 @@ test('seed 003 with OAuth: an invalidated token is re-minted and the same provid
     assert.equal(r.status, 'ok');
     if (r.status !== 'ok') return;
     assert.equal(r.route, 'oauth_aux/sim-small');
-    assert.deepEqual(r.trail.map((a) => [a.route, a.outcome, a.status, a.note]), [
-      ['oauth_aux/sim-small', 'auth_rejected', 401, undefined],
-      ['oauth_aux/sim-small', 'ok', 200, 're-minted after 401'],
-    ]);
+    assert.deepEqual(
+      r.trail.map((a) => [a.route, a.outcome, a.status, a.note]),
+      [
+        ['oauth_aux/sim-small', 'auth_rejected', 401, undefined],
+        ['oauth_aux/sim-small', 'ok', 200, 're-minted after 401'],
+      ],
+    );
     assert.equal(w.sim.calls(CHAIN) + w.sim.calls(MAIN), 0);
     assert.equal(w.sim.log().filter((c) => c.outcome === 'token_invalidated').length, 1);
   } finally {
@@ -81,8 +90,11 @@ test('seed 003 with OAuth: an invalidated token is re-minted and the same provid
 });
 
 for (const chainWorks of [true, false]) {
-  test(`seed 003 with OAuth: the re-mint fails → ${chainWorks ? 'the task\'s fallback_chain' : 'fallback_chain fails too → the main model'}`, async () => {
-    const w = await seed003({ oauth2: { clients: { app: { secret: 'app-secret-value', script: ['ok', '500'] } } } }, chainWorks);
+  test(`seed 003 with OAuth: the re-mint fails → ${chainWorks ? "the task's fallback_chain" : 'fallback_chain fails too → the main model'}`, async () => {
+    const w = await seed003(
+      { oauth2: { clients: { app: { secret: 'app-secret-value', script: ['ok', '500'] } } } },
+      chainWorks,
+    );
     try {
       assert.equal((await w.router.chat({ task: 'compression', messages: hello })).status, 'ok');
       w.sim.invalidateTokens('app');
@@ -102,23 +114,31 @@ for (const chainWorks of [true, false]) {
 }
 
 test('two gateway processes on one state file share a single-use refresh token under load: no invalid_grant', async (t) => {
-  const sim = await startSimulator({ scenario: { oauth2: { clients: { app: { refresh_token: 'rt-seed-0001', max_requests: 15, latency: '15ms' } } } } });
+  const sim = await startSimulator({
+    scenario: { oauth2: { clients: { app: { refresh_token: 'rt-seed-0001', max_requests: 15, latency: '15ms' } } } },
+  });
   const ws = tempWorkspace();
   t.after(async () => {
     await sim.close();
     ws.cleanup();
   });
-  const configPath = ws.write('switchyard.yaml', `providers:
+  const configPath = ws.write(
+    'switchyard.yaml',
+    `providers:
   oauth:
     type: openai
     base_url: ${sim.url}/v1
     oauth2: { token_url: ${sim.url}/oauth2/token, client_id: app, refresh_token: "\${APP_REFRESH_TOKEN}" }
 main: { provider: oauth, model: sim-large }
 gateway: { require_keys: false }
-${RETRY}`);
+${RETRY}`,
+  );
   ws.write('.env', 'APP_REFRESH_TOKEN=rt-seed-0001\n');
   const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
-  const gateways = await Promise.all([spawnGateway(t, ['--config', configPath], env), spawnGateway(t, ['--config', configPath], env)]);
+  const gateways = await Promise.all([
+    spawnGateway(t, ['--config', configPath], env),
+    spawnGateway(t, ['--config', configPath], env),
+  ]);
   t.after(async () => {
     for (const g of gateways) {
       g.child.kill('SIGTERM');
@@ -127,12 +147,16 @@ ${RETRY}`);
   });
   const clients = gateways.map((g) => new OpenAI({ baseURL: `${g.url}/v1`, apiKey: 'unused', maxRetries: 0 }));
   const results: string[] = [];
-  await Promise.all(clients.flatMap((client) => Array.from({ length: 6 }, async () => {
-    for (let i = 0; i < 10; i++) {
-      const r = await client.chat.completions.create({ model: 'main', messages: hello });
-      results.push(r.choices[0]?.finish_reason ?? '');
-    }
-  })));
+  await Promise.all(
+    clients.flatMap((client) =>
+      Array.from({ length: 6 }, async () => {
+        for (let i = 0; i < 10; i++) {
+          const r = await client.chat.completions.create({ model: 'main', messages: hello });
+          results.push(r.choices[0]?.finish_reason ?? '');
+        }
+      }),
+    ),
+  );
   assert.equal(results.length, 120);
   const counts = sim.oauth2()['app']!;
   assert.equal(counts.invalid_grant, 0);

@@ -33,7 +33,12 @@ interface World {
   close(): Promise<void>;
 }
 
-async function world(scenario: ScenarioInput, yaml: (urls: { openai: string; anthropic: string }) => string, dotenv = '', env: Record<string, string> = {}): Promise<World> {
+async function world(
+  scenario: ScenarioInput,
+  yaml: (urls: { openai: string; anthropic: string }) => string,
+  dotenv = '',
+  env: Record<string, string> = {},
+): Promise<World> {
   const sim = await startSimulator({ scenario });
   const ws = tempWorkspace();
   const configPath = ws.write('switchyard.yaml', yaml({ openai: `${sim.url}/v1`, anthropic: sim.url }));
@@ -74,7 +79,14 @@ async function world(scenario: ScenarioInput, yaml: (urls: { openai: string; ant
     throw err;
   }
   return {
-    sim, store, router, warnings, lines, sleeps, ws, open,
+    sim,
+    store,
+    router,
+    warnings,
+    lines,
+    sleeps,
+    ws,
+    open,
     async close() {
       for (const r of routers) await r.close();
       await store.close();
@@ -105,7 +117,13 @@ ${RETRY}`,
     assert.ok(r.response.content.length > 0);
     assert.equal(w.sim.calls('sk-xiaomi-expired-01'), 1, 'the invalid key is tried once');
     assert.equal(w.sim.calls('sk-deepseek-works-02'), 1);
-    assert.deepEqual(r.trail.map((a) => [a.route, a.outcome]), [['xiaomi/sim-large', 'auth_rejected'], ['deepseek/sim-small', 'ok']]);
+    assert.deepEqual(
+      r.trail.map((a) => [a.route, a.outcome]),
+      [
+        ['xiaomi/sim-large', 'auth_rejected'],
+        ['deepseek/sim-small', 'ok'],
+      ],
+    );
     assert.deepEqual(r.trail[0]?.credential?.sources, ['dotenv']);
     // The next title call does not knock on the rejected key again.
     await w.router.chat({ task: 'title_generation', messages: hello });
@@ -116,10 +134,13 @@ ${RETRY}`,
 });
 
 test('seed 000: provider: none sends nothing and returns the typed disabled result', async () => {
-  const w = await world({ keys: { 'sk-xiaomi-works-0001': {} } }, (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_key: sk-xiaomi-works-0001 } }
+  const w = await world(
+    { keys: { 'sk-xiaomi-works-0001': {} } },
+    (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_key: sk-xiaomi-works-0001 } }
 main: { provider: xiaomi, model: sim-large }
 auxiliary: { title_generation: { provider: none } }
-`);
+`,
+  );
   try {
     const r = await w.router.chat({ task: 'title_generation', messages: hello });
     assert.equal(r.status, 'disabled');
@@ -136,8 +157,17 @@ test('a key set aside is logged when it happens, whichever key it is: rate limit
   const BROKE = 'sk-no-quota-key-00bro3';
   const TYPO = 'sk-typo-key-0000000ty4';
   const w = await world(
-    { keys: { [OK]: {}, [LIMITED]: { rate_limit_after: 0, reset: '1h' }, [BROKE]: { quota: true }, [TYPO]: { valid: false } } },
-    (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_keys: [${OK}, ${LIMITED}, ${BROKE}, ${TYPO}] } }
+    {
+      keys: {
+        [OK]: {},
+        [LIMITED]: { rate_limit_after: 0, reset: '1h' },
+        [BROKE]: { quota: true },
+        [TYPO]: { valid: false },
+      },
+    },
+    (
+      u,
+    ) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_keys: [${OK}, ${LIMITED}, ${BROKE}, ${TYPO}] } }
 main: { provider: xiaomi, model: sim-large }
 credentials: { strategy: round_robin }
 ${RETRY}`,
@@ -146,11 +176,26 @@ ${RETRY}`,
     for (let i = 0; i < 6; i++) assert.equal((await w.router.chat({ messages: hello })).status, 'ok');
     const setAside = w.lines.filter(([, msg]) => / until | next probe at /.test(msg));
     const at = (masked: string) => setAside.filter(([, msg]) => msg.includes(masked));
-    assert.deepEqual(at('sk-…lim2').map(([level]) => level), [30], 'the rate-limited key, once, at info');
-    assert.match(at('sk-…lim2')[0]?.[1] ?? '', /^xiaomi: config api_keys\[1\] sk-…lim2 rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d$/);
-    assert.deepEqual(at('sk-…bro3').map(([level]) => level), [40], 'the key out of quota, once, at warn');
+    assert.deepEqual(
+      at('sk-…lim2').map(([level]) => level),
+      [30],
+      'the rate-limited key, once, at info',
+    );
+    assert.match(
+      at('sk-…lim2')[0]?.[1] ?? '',
+      /^xiaomi: config api_keys\[1\] sk-…lim2 rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d$/,
+    );
+    assert.deepEqual(
+      at('sk-…bro3').map(([level]) => level),
+      [40],
+      'the key out of quota, once, at warn',
+    );
     assert.match(at('sk-…bro3')[0]?.[1] ?? '', /out of quota until/);
-    assert.deepEqual(at('sk-…0ty4').map(([level]) => level), [40], 'the never-valid key, once, at warn');
+    assert.deepEqual(
+      at('sk-…0ty4').map(([level]) => level),
+      [40],
+      'the never-valid key, once, at warn',
+    );
     assert.match(at('sk-…0ty4')[0]?.[1] ?? '', /rejected \(never accepted\); next probe at/);
     assert.deepEqual(at('sk-…0ok1'), [], 'nothing about the key that works');
   } finally {
@@ -178,7 +223,9 @@ ${RETRY}`,
     assert.ok(w.sim.calls(BROKE) >= 2, 'the key out of quota was used again once its cooldown ended');
     assert.ok(w.sim.calls(LIMITED) >= 2, 'so was the rate-limited one');
     const back = w.lines.filter(([, msg]) => msg.includes('back in use'));
-    assert.deepEqual(back, [[30, 'xiaomi: config api_keys[1] sk-…-bk2 answers again (set aside: out of quota); back in use']]);
+    assert.deepEqual(back, [
+      [30, 'xiaomi: config api_keys[1] sk-…-bk2 answers again (set aside: out of quota); back in use'],
+    ]);
   } finally {
     await w.close();
   }
@@ -198,9 +245,16 @@ ${RETRY}`,
   try {
     const first = await w.router.chat({ messages: hello });
     assert.equal(first.status, 'ok');
-    assert.deepEqual(first.trail.map((a) => a.outcome), ['rate_limited', 'ok']);
+    assert.deepEqual(
+      first.trail.map((a) => a.outcome),
+      ['rate_limited', 'ok'],
+    );
     const second = await w.router.chat({ messages: hello });
-    assert.deepEqual(second.trail.map((a) => [a.credential?.masked, a.outcome]), [['sk-…0002', 'ok']], 'straight to the second key');
+    assert.deepEqual(
+      second.trail.map((a) => [a.credential?.masked, a.outcome]),
+      [['sk-…0002', 'ok']],
+      'straight to the second key',
+    );
     await w.router.chat({ messages: hello });
     assert.equal(w.sim.calls(A), 1);
     assert.equal(w.sim.calls(B), 3);
@@ -209,7 +263,10 @@ ${RETRY}`,
     const switches = w.lines.filter(([, m]) => m.includes('; using '));
     assert.equal(switches.length, 1, `one line: ${JSON.stringify(w.lines)}`);
     assert.equal(switches[0]?.[0], 30);
-    assert.match(switches[0]?.[1] ?? '', /config key sk-…ed-1 rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; using env XIAOMI_API_KEY sk-…0002/);
+    assert.match(
+      switches[0]?.[1] ?? '',
+      /config key sk-…ed-1 rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; using env XIAOMI_API_KEY sk-…0002/,
+    );
   } finally {
     await w.close();
   }
@@ -225,8 +282,14 @@ main: { provider: xiaomi, model: sim-large }
 ${RETRY}`,
   );
   try {
-    await assert.rejects(w.router.chat({ messages: hello }), (err: unknown) => SwitchyardError.isInstance(err) && err.kind === 'quota' && err.retryAfterMs !== undefined);
-    const configPath = w.ws.write('switchyard.yaml', `providers: { xiaomi: { type: openai, base_url: ${w.sim.url}/v1, api_key: ${NEW} } }\nmain: { provider: xiaomi, model: sim-large }\n${RETRY}`);
+    await assert.rejects(
+      w.router.chat({ messages: hello }),
+      (err: unknown) => SwitchyardError.isInstance(err) && err.kind === 'quota' && err.retryAfterMs !== undefined,
+    );
+    const configPath = w.ws.write(
+      'switchyard.yaml',
+      `providers: { xiaomi: { type: openai, base_url: ${w.sim.url}/v1, api_key: ${NEW} } }\nmain: { provider: xiaomi, model: sim-large }\n${RETRY}`,
+    );
     w.router.reload(loadConfig({ configPath, env: {} }));
     const r = await w.router.chat({ messages: hello });
     assert.equal(r.status, 'ok');

@@ -8,23 +8,74 @@ const CASES: { name: string; headers: Record<string, string>; retryAfterMs?: num
   { name: 'retry-after seconds', headers: { 'retry-after': '30' }, retryAfterMs: 30_000 },
   { name: 'retry-after fractional seconds', headers: { 'Retry-After': '1.5' }, retryAfterMs: 1500 },
   { name: 'retry-after HTTP date', headers: { 'retry-after': 'Fri, 12 Jun 2026 10:01:00 GMT' }, retryAfterMs: 60_000 },
-  { name: 'retry-after date in the past', headers: { 'retry-after': 'Fri, 12 Jun 2026 09:00:00 GMT' }, retryAfterMs: 0 },
-  { name: 'retry-after-ms wins over retry-after', headers: { 'retry-after-ms': '250', 'retry-after': '9' }, retryAfterMs: 250 },
+  {
+    name: 'retry-after date in the past',
+    headers: { 'retry-after': 'Fri, 12 Jun 2026 09:00:00 GMT' },
+    retryAfterMs: 0,
+  },
+  {
+    name: 'retry-after-ms wins over retry-after',
+    headers: { 'retry-after-ms': '250', 'retry-after': '9' },
+    retryAfterMs: 250,
+  },
   { name: 'x-ratelimit-reset-requests 1s', headers: { 'x-ratelimit-reset-requests': '1s' }, retryAfterMs: 1000 },
   { name: 'x-ratelimit-reset-tokens 6m0s', headers: { 'x-ratelimit-reset-tokens': '6m0s' }, retryAfterMs: 360_000 },
   { name: 'x-ratelimit-reset 250ms', headers: { 'x-ratelimit-reset-requests': '250ms' }, retryAfterMs: 250 },
-  { name: 'the exhausted limit decides', headers: { 'x-ratelimit-reset-requests': '2s', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-tokens': '1m', 'x-ratelimit-remaining-tokens': '5000' }, retryAfterMs: 2000 },
-  { name: 'otherwise the latest reset', headers: { 'x-ratelimit-reset-requests': '2s', 'x-ratelimit-reset-tokens': '1m30s' }, retryAfterMs: 90_000 },
-  { name: 'anthropic RFC 3339', headers: { 'anthropic-ratelimit-requests-reset': '2026-06-12T10:00:20Z', 'anthropic-ratelimit-requests-remaining': '0' }, resetAt: NOW + 20_000 },
-  { name: 'retry-after beats reset headers', headers: { 'retry-after': '5', 'anthropic-ratelimit-tokens-reset': '2026-06-12T10:05:00Z' }, retryAfterMs: 5000 },
-  { name: 'x-ratelimit-reset epoch ms (OpenRouter)', headers: { 'x-ratelimit-reset': String(NOW + 45_000) }, retryAfterMs: 45_000 },
-  { name: 'x-ratelimit-reset epoch seconds', headers: { 'x-ratelimit-reset': String((NOW + 10_000) / 1000) }, retryAfterMs: 10_000 },
+  {
+    name: 'the exhausted limit decides',
+    headers: {
+      'x-ratelimit-reset-requests': '2s',
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-tokens': '1m',
+      'x-ratelimit-remaining-tokens': '5000',
+    },
+    retryAfterMs: 2000,
+  },
+  {
+    name: 'otherwise the latest reset',
+    headers: { 'x-ratelimit-reset-requests': '2s', 'x-ratelimit-reset-tokens': '1m30s' },
+    retryAfterMs: 90_000,
+  },
+  {
+    name: 'anthropic RFC 3339',
+    headers: {
+      'anthropic-ratelimit-requests-reset': '2026-06-12T10:00:20Z',
+      'anthropic-ratelimit-requests-remaining': '0',
+    },
+    resetAt: NOW + 20_000,
+  },
+  {
+    name: 'retry-after beats reset headers',
+    headers: { 'retry-after': '5', 'anthropic-ratelimit-tokens-reset': '2026-06-12T10:05:00Z' },
+    retryAfterMs: 5000,
+  },
+  {
+    name: 'x-ratelimit-reset epoch ms (OpenRouter)',
+    headers: { 'x-ratelimit-reset': String(NOW + 45_000) },
+    retryAfterMs: 45_000,
+  },
+  {
+    name: 'x-ratelimit-reset epoch seconds',
+    headers: { 'x-ratelimit-reset': String((NOW + 10_000) / 1000) },
+    retryAfterMs: 10_000,
+  },
   { name: 'garbage is ignored', headers: { 'retry-after': 'soon', 'x-ratelimit-reset-tokens': 'later' } },
   // Date.parse reads both as years: they were "reset now", a 1 s cooldown instead of the config's.
   { name: 'a negative retry-after is garbage, not a date', headers: { 'retry-after': '-5', 'retry-after-ms': 'abc' } },
-  { name: 'a bare number in a reset header is seconds, a word is garbage', headers: { 'x-ratelimit-reset': 'twelve', 'x-ratelimit-reset-tokens': '-12' } },
-  { name: 'a wait over a day is taken as a day', headers: { 'retry-after': '999999999' }, retryAfterMs: MAX_SERVER_WAIT_MS },
-  { name: 'a reset date years away is taken as a day', headers: { 'anthropic-ratelimit-requests-reset': '2058-08-01T00:00:00Z' }, retryAfterMs: MAX_SERVER_WAIT_MS },
+  {
+    name: 'a bare number in a reset header is seconds, a word is garbage',
+    headers: { 'x-ratelimit-reset': 'twelve', 'x-ratelimit-reset-tokens': '-12' },
+  },
+  {
+    name: 'a wait over a day is taken as a day',
+    headers: { 'retry-after': '999999999' },
+    retryAfterMs: MAX_SERVER_WAIT_MS,
+  },
+  {
+    name: 'a reset date years away is taken as a day',
+    headers: { 'anthropic-ratelimit-requests-reset': '2058-08-01T00:00:00Z' },
+    retryAfterMs: MAX_SERVER_WAIT_MS,
+  },
 ];
 
 for (const c of CASES) {

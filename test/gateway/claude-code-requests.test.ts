@@ -36,17 +36,26 @@ after(() => h.close());
 const client = (): Anthropic => new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 0 });
 
 function lastCall(key: string): SimCallRecord {
-  const call = h.sim.log().filter((c) => c.key === key).at(-1);
+  const call = h.sim
+    .log()
+    .filter((c) => c.key === key)
+    .at(-1);
   assert.ok(call, `no call reached ${key}`);
   return call;
 }
 
-const BETAS: Anthropic.Beta.AnthropicBeta[] = ['claude-code-20250219', 'context-management-2025-06-27', 'interleaved-thinking-2025-05-14'];
+const BETAS: Anthropic.Beta.AnthropicBeta[] = [
+  'claude-code-20250219',
+  'context-management-2025-06-27',
+  'interleaved-thinking-2025-05-14',
+];
 
 /** A first turn as Claude Code sends it: the system prompt, the question, then a system message after it. */
 function claudeCodeTurn(model: string, question: string): Anthropic.Beta.MessageCreateParamsNonStreaming {
   return {
-    model, max_tokens: 4096, betas: BETAS,
+    model,
+    max_tokens: 4096,
+    betas: BETAS,
     system: [{ type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral' } }],
     messages: [
       { role: 'user', content: [{ type: 'text', text: question }] },
@@ -67,11 +76,20 @@ test('to a Claude model that takes them: the system message stays in place, thin
   const call = lastCall(ANT_KEY);
   assert.equal(call.model, 'claude-opus-5-5');
   assert.deepEqual(call.roles, ['user', 'system']);
-  assert.deepEqual(call.fields, ['context_management', 'max_tokens', 'metadata', 'output_config', 'system', 'thinking']);
+  assert.deepEqual(call.fields, [
+    'context_management',
+    'max_tokens',
+    'metadata',
+    'output_config',
+    'system',
+    'thinking',
+  ]);
   assert.match(call.anthropic_beta ?? '', /context-management-2025-06-27/);
   assert.doesNotMatch(call.anthropic_beta ?? '', /claude-code|interleaved-thinking/);
 
-  const streamed = await client().beta.messages.stream({ ...claudeCodeTurn('main', 'stream it'), stream: true }).finalMessage();
+  const streamed = await client()
+    .beta.messages.stream({ ...claudeCodeTurn('main', 'stream it'), stream: true })
+    .finalMessage();
   assert.equal(streamed.stop_reason, 'end_turn');
   assert.deepEqual(lastCall(ANT_KEY).roles, ['user', 'system']);
 });
@@ -95,12 +113,19 @@ test('to an OpenAI-compatible route: system messages in place, the Anthropic-onl
 });
 
 test('a tool turn with thinking on is answered: the request that sends the tool result goes without thinking', async () => {
-  const tools: Anthropic.Beta.BetaTool[] = [{ name: 'lookup', description: 'look up', input_schema: { type: 'object', properties: { echo: { type: 'string' } } } }];
+  const tools: Anthropic.Beta.BetaTool[] = [
+    {
+      name: 'lookup',
+      description: 'look up',
+      input_schema: { type: 'object', properties: { echo: { type: 'string' } } },
+    },
+  ];
   const first = await client().beta.messages.create({ ...claudeCodeTurn('main', 'please call lookup now'), tools });
   const use = first.content.find((b) => b.type === 'tool_use');
   assert.ok(use && use.type === 'tool_use', JSON.stringify(first.content));
   const second = await client().beta.messages.create({
-    ...claudeCodeTurn('main', 'please call lookup now'), tools,
+    ...claudeCodeTurn('main', 'please call lookup now'),
+    tools,
     messages: [
       { role: 'user', content: 'please call lookup now' },
       { role: 'assistant', content: first.content },
@@ -121,8 +146,13 @@ test('fields the gateway does not know never fail a request', async () => {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': h.key, 'anthropic-version': '2023-06-01' },
     body: JSON.stringify({
-      model: 'main', max_tokens: 100, messages: [{ role: 'user', content: 'hello' }],
-      speed: 'fast', service_tier: 'auto', diagnostics: { previous_message_id: 'msg_1' }, cache_control: { type: 'ephemeral' },
+      model: 'main',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'hello' }],
+      speed: 'fast',
+      service_tier: 'auto',
+      diagnostics: { previous_message_id: 'msg_1' },
+      cache_control: { type: 'ephemeral' },
       a_field_from_2027: { anything: [1, 2, 3] },
     }),
   });

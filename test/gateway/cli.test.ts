@@ -24,7 +24,9 @@ function workspace(config: Record<string, unknown> = {}) {
 test('keys create shows the key once; list never shows it; revoke by name', async (t) => {
   const { ws, configPath, env } = workspace();
   t.after(() => ws.cleanup());
-  const created = await runCli(['gateway', 'keys', 'create', '--name', 'ci', '--json', '--config', configPath], { env });
+  const created = await runCli(['gateway', 'keys', 'create', '--name', 'ci', '--json', '--config', configPath], {
+    env,
+  });
   assert.equal(created.code, 0, created.stderr);
   const record = JSON.parse(created.stdout) as { id: string; name: string; key: string; prefix: string };
   assert.match(record.key, /^sy-[0-9a-f]{40}$/);
@@ -43,17 +45,29 @@ test('keys create shows the key once; list never shows it; revoke by name', asyn
 
   const revoked = await runCli(['gateway', 'keys', 'revoke', 'ci', '--config', configPath], { env });
   assert.equal(revoked.code, 0, revoked.stderr);
-  const listed = JSON.parse((await runCli(['gateway', 'keys', 'list', '--json', '--config', configPath], { env })).stdout) as { name: string; revoked_at: string | null }[];
+  const listed = JSON.parse(
+    (await runCli(['gateway', 'keys', 'list', '--json', '--config', configPath], { env })).stdout,
+  ) as { name: string; revoked_at: string | null }[];
   assert.ok(listed.find((k) => k.name === 'ci')?.revoked_at);
   // Revoking is idempotent: again is "already revoked (when)", exit 0, not "unknown key".
   // In local time, as every time the CLI shows (formatClock): a zone half an hour off UTC tells it from UTC.
-  const again = await runCli(['gateway', 'keys', 'revoke', 'ci', '--config', configPath], { env: { ...env, TZ: 'Asia/Kolkata' } });
+  const again = await runCli(['gateway', 'keys', 'revoke', 'ci', '--config', configPath], {
+    env: { ...env, TZ: 'Asia/Kolkata' },
+  });
   assert.equal(again.code, 0, again.stderr);
   const revokedAt = Date.parse(listed.find((k) => k.name === 'ci')?.revoked_at ?? '');
   const clock = formatClock(revokedAt, { seconds: true, timeZone: 'Asia/Kolkata' }).slice(-8);
-  assert.match(again.stdout, new RegExp(`^Gateway key "ci" \\(id \\w+\\) was already revoked at (?:\\d{4}-\\d\\d-\\d\\d )?${clock}; nothing to do\\.$`, 'm'));
+  assert.match(
+    again.stdout,
+    new RegExp(
+      `^Gateway key "ci" \\(id \\w+\\) was already revoked at (?:\\d{4}-\\d\\d-\\d\\d )?${clock}; nothing to do\\.$`,
+      'm',
+    ),
+  );
   assert.match(list.stdout, /ci\s+sy-[0-9a-f]{6}…\s+(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\s+-\s+active$/m);
-  const againJson = JSON.parse((await runCli(['gateway', 'keys', 'revoke', 'ci', '--json', '--config', configPath], { env })).stdout) as { already_revoked: boolean; revoked_at: string };
+  const againJson = JSON.parse(
+    (await runCli(['gateway', 'keys', 'revoke', 'ci', '--json', '--config', configPath], { env })).stdout,
+  ) as { already_revoked: boolean; revoked_at: string };
   assert.equal(againJson.already_revoked, true);
   assert.ok(againJson.revoked_at);
   // An unknown key with --json: JSON on stdout, the message on stderr, exit 2.
@@ -69,18 +83,32 @@ test('service --print and --install write a unit with the .env beside the config
   // Run from this clone: refused unless asked for (test/package/install.test.ts installs the package and runs it).
   const clone = await runCli(['gateway', 'service', '--print', '--config', configPath], { env });
   assert.equal(clone.code, 2);
-  assert.match(clone.stderr, /this switchyard runs from a clone of its repository.* a service pinned to it stops working when the clone is moved/);
-  assert.match(clone.stderr, /npm pack && npm install -g \.\/switchyard-\*\.tgz && switchyard gateway service --install/);
+  assert.match(
+    clone.stderr,
+    /this switchyard runs from a clone of its repository.* a service pinned to it stops working when the clone is moved/,
+  );
+  assert.match(
+    clone.stderr,
+    /npm pack && npm install -g \.\/switchyard-\*\.tgz && switchyard gateway service --install/,
+  );
   assert.match(clone.stderr, /or pass --allow-clone/);
   assert.equal(clone.stdout, '');
 
   const printed = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', configPath], { env });
   assert.equal(printed.code, 0, printed.stderr);
-  assert.match(printed.stdout, new RegExp(`^ExecStart=\\S+node\\S* ${join(REPO_ROOT, 'bin', 'switchyard.js').replace(/[.]/g, '\\.')} gateway --config ${configPath.replace(/[.]/g, '\\.')}$`, 'm'));
+  assert.match(
+    printed.stdout,
+    new RegExp(
+      `^ExecStart=\\S+node\\S* ${join(REPO_ROOT, 'bin', 'switchyard.js').replace(/[.]/g, '\\.')} gateway --config ${configPath.replace(/[.]/g, '\\.')}$`,
+      'm',
+    ),
+  );
   assert.match(printed.stdout, new RegExp(`^EnvironmentFile=-${join(ws.dir, '.env').replace(/[.]/g, '\\.')}$`, 'm'));
   assert.match(printed.stdout, /^Environment=SWITCHYARD_HOME=/m);
 
-  const both = await runCli(['gateway', 'service', '--print', '--install', '--allow-clone', '--config', configPath], { env });
+  const both = await runCli(['gateway', 'service', '--print', '--install', '--allow-clone', '--config', configPath], {
+    env,
+  });
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--print and --install cannot be used together/);
   const forceAlone = await runCli(['gateway', 'service', '--force', '--allow-clone', '--config', configPath], { env });
@@ -90,13 +118,20 @@ test('service --print and --install write a unit with the .env beside the config
 
   const installed = await runCli(['gateway', 'service', '--install', '--allow-clone', '--config', configPath], { env });
   assert.equal(installed.code, 0, installed.stderr);
-  assert.match(installed.stdout, /systemctl --user daemon-reload && systemctl --user enable --now switchyard-gateway\.service/);
+  assert.match(
+    installed.stdout,
+    /systemctl --user daemon-reload && systemctl --user enable --now switchyard-gateway\.service/,
+  );
   const unitFile = join(ws.dir, 'xdg', 'systemd', 'user', 'switchyard-gateway.service');
   assert.equal(readFileSync(unitFile, 'utf8'), printed.stdout);
   const refused = await runCli(['gateway', 'service', '--install', '--allow-clone', '--config', configPath], { env });
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /already exists; pass --force/);
-  assert.equal((await runCli(['gateway', 'service', '--install', '--force', '--allow-clone', '--config', configPath], { env })).code, 0);
+  assert.equal(
+    (await runCli(['gateway', 'service', '--install', '--force', '--allow-clone', '--config', configPath], { env }))
+      .code,
+    0,
+  );
 
   const noConfig = await runCli(['gateway', 'service', '--print', '--allow-clone'], { env, cwd: ws.home });
   assert.equal(noConfig.code, 2);
@@ -116,9 +151,15 @@ test('no config file found: the gateway does not start (it would have no route, 
   const ws = tempWorkspace('switchyard-gw-noconfig-');
   t.after(() => ws.cleanup());
   const port = await freePort();
-  const r = await runCli(['gateway', '--listen', `127.0.0.1:${port}`], { cwd: ws.dir, env: { HOME: ws.dir, SWITCHYARD_HOME: ws.home } });
+  const r = await runCli(['gateway', '--listen', `127.0.0.1:${port}`], {
+    cwd: ws.dir,
+    env: { HOME: ws.dir, SWITCHYARD_HOME: ws.home },
+  });
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /^switchyard: no config file found — looked in .*switchyard\.yaml.*\n {2}create one with `switchyard config init`, or name one with --config FILE\n$/);
+  assert.match(
+    r.stderr,
+    /^switchyard: no config file found — looked in .*switchyard\.yaml.*\n {2}create one with `switchyard config init`, or name one with --config FILE\n$/,
+  );
 });
 
 test('a gateway bound to every interface says so under the local URL it prints', async (t) => {
@@ -129,12 +170,18 @@ test('a gateway bound to every interface says so under the local URL it prints',
     gw.child.kill('SIGTERM');
     await gw.exited;
   });
-  for (let i = 0; i < 100 && !/bound to every interface/.test(gw.stdout()); i++) await new Promise((r) => setTimeout(r, 20));
-  assert.match(gw.stdout(), /listening on http:\/\/127\.0\.0\.1:\d+\n.*\n {2}bound to every interface \(0\.0\.0\.0:\d+\): other machines that reach this one can call it too\n/);
+  for (let i = 0; i < 100 && !/bound to every interface/.test(gw.stdout()); i++)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.match(
+    gw.stdout(),
+    /listening on http:\/\/127\.0\.0\.1:\d+\n.*\n {2}bound to every interface \(0\.0\.0\.0:\d+\): other machines that reach this one can call it too\n/,
+  );
 });
 
 test('SIGTERM drains the in-flight request, then exits 0', async (t) => {
-  const sim = await startSimulator({ scenario: { models: { 'sim-large': {} }, keys: { [UPSTREAM_KEY]: { latency: '1500ms' } } } });
+  const sim = await startSimulator({
+    scenario: { models: { 'sim-large': {} }, keys: { [UPSTREAM_KEY]: { latency: '1500ms' } } },
+  });
   const { ws, configPath, env } = workspace({
     providers: { p: { type: 'openai', base_url: `${sim.url}/v1`, api_key: UPSTREAM_KEY } },
     main: { provider: 'p', model: 'sim-large' },
@@ -143,7 +190,11 @@ test('SIGTERM drains the in-flight request, then exits 0', async (t) => {
     await sim.close();
     ws.cleanup();
   });
-  const key = (JSON.parse((await runCli(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout) as { key: string }).key;
+  const key = (
+    JSON.parse((await runCli(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout) as {
+      key: string;
+    }
+  ).key;
   const gw = await spawnGateway(t, ['--config', configPath], env);
   const { url, child } = gw;
   const inFlight = fetch(`${url}/v1/chat/completions`, {
@@ -156,19 +207,33 @@ test('SIGTERM drains the in-flight request, then exits 0', async (t) => {
   child.kill('SIGTERM');
   const res = await inFlight;
   assert.equal(res.status, 200);
-  assert.match(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content ?? '', /slow one/);
+  assert.match(
+    ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content ?? '',
+    /slow one/,
+  );
   assert.equal(await gw.exited, 0, gw.stderr());
   assert.match(gw.stderr(), /draining in-flight requests/);
   // No `gateway:` section, so the config said nothing about the admin key: the gateway says it, once.
-  assert.equal(gw.stderr().split('gateway.admin_key is not set, so the gateway\'s admin endpoints are off').length, 2, gw.stderr());
+  assert.equal(
+    gw.stderr().split("gateway.admin_key is not set, so the gateway's admin endpoints are off").length,
+    2,
+    gw.stderr(),
+  );
   assertNoSecrets([UPSTREAM_KEY, key], gw.stderr());
 });
 
 test('Redis unreachable: the gateway starts and serves on local state, and SIGTERM exits 0 saying what was not shared', async (t) => {
-  const sim = await startSimulator({ scenario: { models: { 'sim-large': {} }, keys: { [UPSTREAM_KEY]: { rate_limit_after: 0, reset: '1h' }, 'sk-sim-cli-second-key-77': {} } } });
+  const sim = await startSimulator({
+    scenario: {
+      models: { 'sim-large': {} },
+      keys: { [UPSTREAM_KEY]: { rate_limit_after: 0, reset: '1h' }, 'sk-sim-cli-second-key-77': {} },
+    },
+  });
   const deadPort = await freePort();
   const { ws, configPath, env } = workspace({
-    providers: { p: { type: 'openai', base_url: `${sim.url}/v1`, api_keys: [UPSTREAM_KEY, 'sk-sim-cli-second-key-77'] } },
+    providers: {
+      p: { type: 'openai', base_url: `${sim.url}/v1`, api_keys: [UPSTREAM_KEY, 'sk-sim-cli-second-key-77'] },
+    },
     main: { provider: 'p', model: 'sim-large' },
     gateway: { state: `redis://:redis-pw-never-shown@127.0.0.1:${deadPort}/0`, require_keys: false },
   });
@@ -177,7 +242,11 @@ test('Redis unreachable: the gateway starts and serves on local state, and SIGTE
     ws.cleanup();
   });
   const gw = await spawnGateway(t, ['--config', configPath], env);
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) });
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+  });
   assert.equal(res.status, 200, 'the first key cooled, the second answered: no request fails for want of Redis');
   gw.child.kill('SIGTERM');
   assert.equal(await gw.exited, 0, gw.stderr());
@@ -202,7 +271,14 @@ test('keys create NAME names the key like --name; two different names are refuse
   assert.equal(same.code, 0, same.stderr);
   const both = await runCli(['gateway', 'keys', 'create', 'a', '--name', 'b', '--config', configPath], { env });
   assert.equal(both.code, 2);
-  assert.match(both.stderr, /two names given \("a" and --name "b"\); usage: switchyard gateway keys create \[NAME \| --name NAME\] \[--json\]/);
+  assert.match(
+    both.stderr,
+    /two names given \("a" and --name "b"\); usage: switchyard gateway keys create \[NAME \| --name NAME\] \[--json\]/,
+  );
   const list = await runCli(['gateway', 'keys', 'list', '--json', '--config', configPath], { env });
-  assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((k) => k.name).sort(), ['laptop', 'phone', 'tester']);
+  assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((k) => k.name).sort(), [
+    'laptop',
+    'phone',
+    'tester',
+  ]);
 });

@@ -30,7 +30,10 @@ test('when a rate-limit cooldown ends, a burst of 20 sends one probe to the key 
     // The cooled key answers slowly, so the burst is all in before its probe's answer is back.
     scenario: {
       models: { 'sim-large': {} },
-      keys: { [COOLED]: { script: ['429'], reset: '1s', reset_headers: ['retry-after-ms'], latency: '1500ms' }, [OTHER]: {} },
+      keys: {
+        [COOLED]: { script: ['429'], reset: '1s', reset_headers: ['retry-after-ms'], latency: '1500ms' },
+        [OTHER]: {},
+      },
     },
     config: (sim) => ({
       providers: { p: simProvider(sim, 'openai', [COOLED, OTHER]) },
@@ -48,7 +51,10 @@ test('when a rate-limit cooldown ends, a burst of 20 sends one probe to the key 
   const burst = Array.from({ length: 20 }, () => chat(h));
   await until('the other 19 to be answered by the other key', async () => (await calls(h, OTHER)) >= 1 + 19);
   assert.equal(await calls(h, COOLED), 2, 'one probe while its answer is out');
-  assert.deepEqual(await Promise.all(burst), Array.from({ length: 20 }, () => 200));
+  assert.deepEqual(
+    await Promise.all(burst),
+    Array.from({ length: 20 }, () => 200),
+  );
   assert.equal(await calls(h, OTHER), 20);
   // The probe answered: the key is back in use, first in order again.
   assert.equal(h.store.getHealth(fingerprint(COOLED))?.state, 'ok');

@@ -49,13 +49,28 @@ interface World {
 
 /** `before`: run before the gateway starts, with the CLI on another config (written from `config`'s shape) and the
  * same state store — how a key's health comes to be recorded under a provider name the gateway's config no longer has. */
-async function world(t: TestContext, scenario: ScenarioInput, config: (simUrl: string) => Record<string, unknown>, before?: (cliWith: (config: Record<string, unknown>, args: string[]) => ReturnType<typeof runCli>, simUrl: string) => Promise<void>): Promise<World> {
+async function world(
+  t: TestContext,
+  scenario: ScenarioInput,
+  config: (simUrl: string) => Record<string, unknown>,
+  before?: (
+    cliWith: (config: Record<string, unknown>, args: string[]) => ReturnType<typeof runCli>,
+    simUrl: string,
+  ) => Promise<void>,
+): Promise<World> {
   const sim = await startSimulator({ scenario });
   const ws = tempWorkspace('switchyard-gw-state-');
-  const configPath = ws.write('switchyard.yaml', stringify({ ...config(sim.url), gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' } }));
+  const configPath = ws.write(
+    'switchyard.yaml',
+    stringify({ ...config(sim.url), gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' } }),
+  );
   const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home, SWITCHYARD_ADMIN_KEY: ADMIN };
   const cli = (args: string[]) => runCli(['-c', configPath, ...args], { cwd: ws.dir, env });
-  if (before) await before((c, args) => runCli(['-c', ws.write('before.yaml', stringify(c)), ...args], { cwd: ws.dir, env }), sim.url);
+  if (before)
+    await before(
+      (c, args) => runCli(['-c', ws.write('before.yaml', stringify(c)), ...args], { cwd: ws.dir, env }),
+      sim.url,
+    );
   const key = (JSON.parse((await cli(['gateway', 'keys', 'create', '--json'])).stdout) as { key: string }).key;
   const gw = await spawnGateway(t, ['--config', configPath], env, ws.dir);
   t.after(async () => {
@@ -66,7 +81,10 @@ async function world(t: TestContext, scenario: ScenarioInput, config: (simUrl: s
   });
   const admin = { authorization: `Bearer ${ADMIN}` };
   return {
-    sim, gw, key, cli,
+    sim,
+    gw,
+    key,
+    cli,
     async chat() {
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
@@ -76,10 +94,17 @@ async function world(t: TestContext, scenario: ScenarioInput, config: (simUrl: s
       return { status: res.status, body: await res.text() };
     },
     async credentials() {
-      return ((await (await fetch(`${gw.url}/admin/credentials`, { headers: admin })).json()) as { providers: Record<string, CredentialView[]> }).providers;
+      return (
+        (await (await fetch(`${gw.url}/admin/credentials`, { headers: admin })).json()) as {
+          providers: Record<string, CredentialView[]>;
+        }
+      ).providers;
     },
     async reset(provider, id) {
-      const init = id === undefined ? { method: 'POST', headers: admin } : { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ id }) };
+      const init =
+        id === undefined
+          ? { method: 'POST', headers: admin }
+          : { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ id }) };
       const res = await fetch(`${gw.url}/admin/credentials/${provider}/reset`, init);
       return { status: res.status, body: (await res.json()) as ResetAnswer };
     },
@@ -89,16 +114,22 @@ async function world(t: TestContext, scenario: ScenarioInput, config: (simUrl: s
   };
 }
 
-
 test('a cooldown that has run out with no traffic since: /metrics, /admin/credentials and auth list all say ok', async (t) => {
-  const w = await world(t, { models: { 'sim-large': {} }, keys: { [RL]: { rate_limit_after: 1, reset: '1s' }, [SPARE]: {} } }, (sim) => ({
-    providers: { p: { type: 'openai', base_url: `${sim}/v1`, api_keys: [RL, SPARE] } },
-    main: { provider: 'p', model: 'sim-large' },
-  }));
+  const w = await world(
+    t,
+    { models: { 'sim-large': {} }, keys: { [RL]: { rate_limit_after: 1, reset: '1s' }, [SPARE]: {} } },
+    (sim) => ({
+      providers: { p: { type: 'openai', base_url: `${sim}/v1`, api_keys: [RL, SPARE] } },
+      main: { provider: 'p', model: 'sim-large' },
+    }),
+  );
   assert.equal((await w.chat()).status, 200);
   assert.equal((await w.chat()).status, 200, 'the 429 rotates to the spare key');
   const cooling = (await w.credentials())['p']![0]!;
-  assert.deepEqual([cooling.state, cooling.reason, cooling.usable, cooling.cooldown_over], ['cooling', 'rate_limited', false, null]);
+  assert.deepEqual(
+    [cooling.state, cooling.reason, cooling.usable, cooling.cooldown_over],
+    ['cooling', 'rate_limited', false, null],
+  );
   assert.match(cooling.why ?? '', /^rate-limited until \d\d:\d\d:\d\d$/);
   assert.match(await w.metrics(), /switchyard_credentials\{provider="p",state="rate_limited"\} 1\n/);
 
@@ -106,10 +137,22 @@ test('a cooldown that has run out with no traffic since: /metrics, /admin/creden
   const until_ = cooling.until!;
   await until('the cooldown to end', () => Date.now() > Date.parse(until_) + 50, 5000);
   const over = (await w.credentials())['p']![0]!;
-  assert.deepEqual(over, { ...over, state: 'ok', reason: null, until: null, usable: true, why: null, cooldown_over: { reason: 'rate_limited', until: until_ } });
+  assert.deepEqual(over, {
+    ...over,
+    state: 'ok',
+    reason: null,
+    until: null,
+    usable: true,
+    why: null,
+    cooldown_over: { reason: 'rate_limited', until: until_ },
+  });
   const metrics = await w.metrics();
   assert.match(metrics, /switchyard_credentials\{provider="p",state="ok"\} 2\n/);
-  assert.doesNotMatch(metrics, /switchyard_credentials\{provider="p",state="rate_limited"\}/, 'an alert on rate_limited > 0 clears by itself');
+  assert.doesNotMatch(
+    metrics,
+    /switchyard_credentials\{provider="p",state="rate_limited"\}/,
+    'an alert on rate_limited > 0 clears by itself',
+  );
   const list = await w.cli(['auth', 'list', 'p']);
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, new RegExp(`${over.id}\\s+sk-…0001\\s+config api_keys\\[0\\]\\s+ok \\(cooldown over\\)`));
@@ -118,13 +161,24 @@ test('a cooldown that has run out with no traffic since: /metrics, /admin/creden
 
 const QUOTA = 'sk-sim-state-quota-0003';
 
-test('a provider renamed with its key out of quota: the 503 says `auth reset mimo`, and that reset — the admin API\'s or the CLI\'s — clears it', async (t) => {
-  const mimo = (sim: string) => ({ providers: { mimo: { type: 'openai', base_url: `${sim}/v1`, api_key: QUOTA } }, main: { provider: 'mimo', model: 'sim-large' } });
-  const w = await world(t, { models: { 'sim-large': {} }, keys: { [QUOTA]: { quota: 'openai' } } }, mimo, async (cliWith, sim) => {
-    // Before the rename: the key ran out of quota as xiaomi's, so its health was recorded under that name.
-    const xiaomi = { providers: { xiaomi: { type: 'openai', base_url: `${sim}/v1`, api_key: QUOTA } }, main: { provider: 'xiaomi', model: 'sim-large' } };
-    assert.equal((await cliWith(xiaomi, ['chat', '-m', 'hi'])).code, 1);
+test("a provider renamed with its key out of quota: the 503 says `auth reset mimo`, and that reset — the admin API's or the CLI's — clears it", async (t) => {
+  const mimo = (sim: string) => ({
+    providers: { mimo: { type: 'openai', base_url: `${sim}/v1`, api_key: QUOTA } },
+    main: { provider: 'mimo', model: 'sim-large' },
   });
+  const w = await world(
+    t,
+    { models: { 'sim-large': {} }, keys: { [QUOTA]: { quota: 'openai' } } },
+    mimo,
+    async (cliWith, sim) => {
+      // Before the rename: the key ran out of quota as xiaomi's, so its health was recorded under that name.
+      const xiaomi = {
+        providers: { xiaomi: { type: 'openai', base_url: `${sim}/v1`, api_key: QUOTA } },
+        main: { provider: 'xiaomi', model: 'sim-large' },
+      };
+      assert.equal((await cliWith(xiaomi, ['chat', '-m', 'hi'])).code, 1);
+    },
+  );
   const calls = w.sim.calls(QUOTA);
   const refused = await w.chat();
   assert.equal(refused.status, 503, refused.body);
@@ -139,7 +193,11 @@ test('a provider renamed with its key out of quota: the 503 says `auth reset mim
   assert.deepEqual([byId.body.reset, byId.body.already_ok, byId.body.still_set_aside], [[before!.id], [], []]);
   assert.deepEqual([byId.body.credentials[0]!.state, byId.body.credentials[0]!.usable], ['ok', true]);
   const again = await w.reset('mimo');
-  assert.deepEqual([again.status, again.body.reset, again.body.already_ok], [200, [], [before!.id]], 'nothing set aside: nothing said to be reset');
+  assert.deepEqual(
+    [again.status, again.body.reset, again.body.already_ok],
+    [200, [], [before!.id]],
+    'nothing set aside: nothing said to be reset',
+  );
 
   // Still out of quota upstream: cooled again. Topped up, then `switchyard auth reset mimo` from a shell.
   assert.equal((await w.chat()).status, 503);
@@ -157,7 +215,10 @@ test('a provider renamed with its key out of quota: the 503 says `auth reset mim
 test('the admin API resets a key two providers share from either, and says who else holds it', async (t) => {
   const NEVER = 'sk-sim-state-never-0004';
   const w = await world(t, { models: { 'sim-large': {} }, keys: { [NEVER]: { valid: false } } }, (sim) => ({
-    providers: { a: { type: 'openai', base_url: `${sim}/v1`, api_key: NEVER }, b: { type: 'openai', base_url: `${sim}/v1`, api_key: NEVER } },
+    providers: {
+      a: { type: 'openai', base_url: `${sim}/v1`, api_key: NEVER },
+      b: { type: 'openai', base_url: `${sim}/v1`, api_key: NEVER },
+    },
     main: { provider: 'a', model: 'sim-large' },
   }));
   assert.equal((await w.chat()).status, 502, 'a rejects the key');

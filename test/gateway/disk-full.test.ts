@@ -90,14 +90,20 @@ test('a full state file: requests go on, /readyz is 200 and degraded by disk_ful
   assert.match(admin.body.store.error ?? '', /^disk full \(database or disk is full\)$/);
   const full = linesSaying(h, 'disk full');
   assert.equal(full.length, 1, full.join('\n'));
-  assert.match(full[0]!, /"level":40.*cannot write to the state store .*state\.db: disk full \(database or disk is full\); requests are still served/);
+  assert.match(
+    full[0]!,
+    /"level":40.*cannot write to the state store .*state\.db: disk full \(database or disk is full\); requests are still served/,
+  );
   assert.equal(linesSaying(h, 'rollback').length, 0);
 
   // A write a command asks for is refused in words.
-  assert.throws(() => h.store.addGatewayKey({ id: 'k2', name: 'x'.repeat(20_000), hash: 'h2', prefix: 'sy-', created_at: 1 }), {
-    name: 'UserError',
-    message: /^could not write to the state store .*state\.db: disk full \(database or disk is full\)$/,
-  });
+  assert.throws(
+    () => h.store.addGatewayKey({ id: 'k2', name: 'x'.repeat(20_000), hash: 'h2', prefix: 'sy-', created_at: 1 }),
+    {
+      name: 'UserError',
+      message: /^could not write to the state store .*state\.db: disk full \(database or disk is full\)$/,
+    },
+  );
 
   freeSpace(statePath);
   await until('the store to be written again', async () => (await readyz(h.url)).body.store.ok);
@@ -177,20 +183,27 @@ test('a real full disk (tmpfs) under `switchyard gateway` and `gateway keys crea
   assert.equal(ready.status, 200);
   assert.deepEqual(ready.body.store.degraded_by, ['disk_full']);
   // Log lines reach stderr in batches, a little later.
-  await until('the log to say the disk is full', () => /cannot write to the state store .*state\.db: disk full/.test(stderr()));
+  await until('the log to say the disk is full', () =>
+    /cannot write to the state store .*state\.db: disk full/.test(stderr()),
+  );
   assert.doesNotMatch(stderr(), /rollback/);
 
   const keys = await runCli(['gateway', 'keys', 'create', 'ci', '--config', configPath], { env });
   assert.equal(keys.code, 1);
   // After the line every command starts with, naming the config and the store in effect.
-  assert.match(keys.stderr, /^switchyard: config .* · state sqlite .*\n+switchyard: could not write to the state store .*state\.db: disk full \(database or disk is full\)\n {2}free space on the disk that holds it, then try again\n$/);
+  assert.match(
+    keys.stderr,
+    /^switchyard: config .* · state sqlite .*\n+switchyard: could not write to the state store .*state\.db: disk full \(database or disk is full\)\n {2}free space on the disk that holds it, then try again\n$/,
+  );
 
   rmSync(join(home, 'filler'));
   await until('the gateway to write again', async () => {
     assert.equal(await chat(url), 200);
     return (await readyz(url)).body.store.ok;
   });
-  await until('the log to say the store is written again', () => /can be written again \(there is space on the disk again\)/.test(stderr()));
+  await until('the log to say the store is written again', () =>
+    /can be written again \(there is space on the disk again\)/.test(stderr()),
+  );
   const created = await runCli(['gateway', 'keys', 'create', 'ci', '--config', configPath], { env });
   assert.equal(created.code, 0, created.stderr);
 });

@@ -19,7 +19,16 @@ let h: Harness;
 before(async () => {
   const limited = { script: ['429'], loop_script: true };
   h = await startHarness({
-    scenario: { keys: { [OA_LIMITED[0]!]: limited, [OA_LIMITED[1]!]: limited, [ANT_LIMITED]: limited, [ANT_OK]: {}, [OA_OK]: {}, [OA_FRESH]: limited } },
+    scenario: {
+      keys: {
+        [OA_LIMITED[0]!]: limited,
+        [OA_LIMITED[1]!]: limited,
+        [ANT_LIMITED]: limited,
+        [ANT_OK]: {},
+        [OA_OK]: {},
+        [OA_FRESH]: limited,
+      },
+    },
     config: (sim) => ({
       providers: {
         oalimited: simProvider(sim, 'openai', OA_LIMITED),
@@ -31,9 +40,19 @@ before(async () => {
       main: { provider: 'oalimited', model: 'sim-large' },
       fallback: [{ provider: 'antok', model: 'sim-small' }],
       auxiliary: {
-        reverse: { provider: 'antlimited', model: 'sim-large', fallback_chain: [{ provider: 'oaok', model: 'sim-small' }], fallback_to_main: false },
+        reverse: {
+          provider: 'antlimited',
+          model: 'sim-large',
+          fallback_chain: [{ provider: 'oaok', model: 'sim-small' }],
+          fallback_to_main: false,
+        },
         alone: { provider: 'oalimited', model: 'sim-large', fallback_to_main: false },
-        fresh: { provider: 'oafresh', model: 'sim-large', fallback_chain: [{ provider: 'antok', model: 'sim-small' }], fallback_to_main: false },
+        fresh: {
+          provider: 'oafresh',
+          model: 'sim-large',
+          fallback_chain: [{ provider: 'antok', model: 'sim-small' }],
+          fallback_to_main: false,
+        },
       },
       retry: FAST_RETRY,
     }),
@@ -46,15 +65,23 @@ const anthropic = (): Anthropic => new Anthropic({ baseURL: h.url, apiKey: h.key
 
 /** The simulator's record of the last call that reached a key. */
 function lastCallTo(key: string): { outcome: string; fields: string[] } {
-  const call = h.sim.log().filter((c) => c.key === key).at(-1);
+  const call = h.sim
+    .log()
+    .filter((c) => c.key === key)
+    .at(-1);
   assert.ok(call, `no call reached ${key}`);
   return call;
 }
 
 /** The message of an Anthropic error body, as the caller reads it. */
-const messageOf = (err: InstanceType<typeof Anthropic.APIError>): string => String((err.error as { error?: { message?: unknown } } | undefined)?.error?.message);
+const messageOf = (err: InstanceType<typeof Anthropic.APIError>): string =>
+  String((err.error as { error?: { message?: unknown } } | undefined)?.error?.message);
 
-const call = (id: string, name: string, args: string): OpenAI.ChatCompletionMessageToolCall => ({ id, type: 'function', function: { name, arguments: args } });
+const call = (id: string, name: string, args: string): OpenAI.ChatCompletionMessageToolCall => ({
+  id,
+  type: 'function',
+  function: { name, arguments: args },
+});
 
 /** An agent's history as OpenAI-compatible upstreams write it: Kimi's `functions.Bash:0`, `call_0` in every turn,
  * an empty id. */
@@ -79,7 +106,9 @@ const SCHEMALESS_TOOLS: OpenAI.ChatCompletionTool[] = [
 ];
 
 test('OpenAI SDK: rate-limited OpenAI primary → the Anthropic fallback accepts the history with Kimi-style, repeated and empty ids, schema-less tools and temperature 1.5', async () => {
-  const { data, response } = await openai().chat.completions.create({ model: 'main', temperature: 1.5, tools: SCHEMALESS_TOOLS, messages: HISTORY }).withResponse();
+  const { data, response } = await openai()
+    .chat.completions.create({ model: 'main', temperature: 1.5, tools: SCHEMALESS_TOOLS, messages: HISTORY })
+    .withResponse();
   assert.equal(response.status, 200);
   assert.equal(response.headers.get('x-switchyard-route'), 'antok/sim-small');
   assert.equal(lastCallTo(ANT_OK).outcome, 'ok');
@@ -89,8 +118,15 @@ test('OpenAI SDK: rate-limited OpenAI primary → the Anthropic fallback accepts
 
   // The next turn carries that answer back, and streams: accepted again.
   const stream = await openai().chat.completions.create({
-    model: 'main', stream: true, temperature: 2, tools: SCHEMALESS_TOOLS,
-    messages: [...HISTORY, { role: 'assistant', content: null, tool_calls: [bash] }, { role: 'tool', tool_call_id: bash.id, content: 'done' }],
+    model: 'main',
+    stream: true,
+    temperature: 2,
+    tools: SCHEMALESS_TOOLS,
+    messages: [
+      ...HISTORY,
+      { role: 'assistant', content: null, tool_calls: [bash] },
+      { role: 'tool', tool_call_id: bash.id, content: 'done' },
+    ],
   });
   let text = '';
   for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -107,10 +143,15 @@ test('without the fallback the same failure is the retryable 503 it always was',
 
 test('Anthropic SDK: rate-limited Anthropic primary → the OpenAI fallback is not sent a tool_choice without tools', async () => {
   for (const tools of [undefined, []]) {
-    const { data, response } = await anthropic().messages.create({
-      model: 'reverse', max_tokens: 50, tool_choice: { type: 'auto' }, ...(tools ? { tools } : {}),
-      messages: [{ role: 'user', content: 'no tools today' }],
-    }).withResponse();
+    const { data, response } = await anthropic()
+      .messages.create({
+        model: 'reverse',
+        max_tokens: 50,
+        tool_choice: { type: 'auto' },
+        ...(tools ? { tools } : {}),
+        messages: [{ role: 'user', content: 'no tools today' }],
+      })
+      .withResponse();
     assert.equal(response.headers.get('x-switchyard-route'), 'oaok/sim-small');
     assert.deepEqual(data.content, [{ type: 'text', text: '[sim-small] reply to: no tools today' }]);
     assert.equal(lastCallTo(OA_OK).outcome, 'ok');
@@ -118,29 +159,43 @@ test('Anthropic SDK: rate-limited Anthropic primary → the OpenAI fallback is n
   }
 });
 
-test('Anthropic SDK: a server tool (Claude Code\'s web search) is a 400 naming it, before any call upstream', async () => {
+test("Anthropic SDK: a server tool (Claude Code's web search) is a 400 naming it, before any call upstream", async () => {
   const before = h.sim.served();
   await assert.rejects(
     anthropic().messages.create({
-      model: 'main', max_tokens: 50,
-      tools: [{ name: 'Bash', input_schema: { type: 'object', properties: {} } }, { type: 'web_search_20250305', name: 'web_search', max_uses: 5 }],
+      model: 'main',
+      max_tokens: 50,
+      tools: [
+        { name: 'Bash', input_schema: { type: 'object', properties: {} } },
+        { type: 'web_search_20250305', name: 'web_search', max_uses: 5 },
+      ],
       messages: [{ role: 'user', content: 'search the web' }],
     }),
-    (err: unknown) => err instanceof Anthropic.BadRequestError
-      && /tools\[1\]\.type: "web_search_20250305" is one of Anthropic's own tools \(server tools such as web search and code execution, and tools such as bash, text editor and computer use\), which other providers do not have, so the gateway does not route them/.test(messageOf(err)),
+    (err: unknown) =>
+      err instanceof Anthropic.BadRequestError &&
+      /tools\[1\]\.type: "web_search_20250305" is one of Anthropic's own tools \(server tools such as web search and code execution, and tools such as bash, text editor and computer use\), which other providers do not have, so the gateway does not route them/.test(
+        messageOf(err),
+      ),
   );
   assert.equal(h.sim.served(), before);
 });
 
 test('a request the fallback route cannot take (an empty last message for Anthropic) still counts the requests sent before', async () => {
-  await assert.rejects(openai().chat.completions.create({
-    model: 'fresh',
-    messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: '' }],
-  }), (err: unknown) => {
-    assert.ok(err instanceof OpenAI.BadRequestError);
-    assert.match(err.message, /last message has no content/);
-    assert.equal(err.headers?.get('x-switchyard-attempts'), '1', 'the rate-limited primary was sent the request');
-    return true;
-  });
+  await assert.rejects(
+    openai().chat.completions.create({
+      model: 'fresh',
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: 'b' },
+        { role: 'user', content: '' },
+      ],
+    }),
+    (err: unknown) => {
+      assert.ok(err instanceof OpenAI.BadRequestError);
+      assert.match(err.message, /last message has no content/);
+      assert.equal(err.headers?.get('x-switchyard-attempts'), '1', 'the rate-limited primary was sent the request');
+      return true;
+    },
+  );
   assert.match(h.logs.filter((l) => l.includes('last message has no content')).at(-1) ?? '', /"attempts":1/);
 });

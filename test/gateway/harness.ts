@@ -58,11 +58,22 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
   options.stateFile?.prepare?.(statePath({ home: ws.home }));
   const capped = options.stateFile?.maxPageCount !== undefined ? { maxPageCount: options.stateFile.maxPageCount } : {};
-  const store = openStore({ home: ws.home, pollIntervalMs: 100, flushIntervalMs: 20, warn: (m) => logger.warn(m), ...capped });
+  const store = openStore({
+    home: ws.home,
+    pollIntervalMs: 100,
+    flushIntervalMs: 20,
+    warn: (m) => logger.warn(m),
+    ...capped,
+  });
   const key = generateKey();
   store.addGatewayKey(newKeyRecord(key, 'test-client'));
   const gw = await startGateway({
-    loaded, store, logger, listen: options.listen ?? '127.0.0.1:0', watch: options.watch ?? false, drainMs: 10_000,
+    loaded,
+    store,
+    logger,
+    listen: options.listen ?? '127.0.0.1:0',
+    watch: options.watch ?? false,
+    drainMs: 10_000,
     ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
   });
   return {
@@ -86,7 +97,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 }
 
 /** A provider block for the simulator. */
-export function simProvider(simUrl: string, type: 'openai' | 'anthropic', keys: string | string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function simProvider(
+  simUrl: string,
+  type: 'openai' | 'anthropic',
+  keys: string | string[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     type,
     base_url: type === 'openai' ? `${simUrl}/v1` : simUrl,
@@ -103,7 +119,10 @@ export const FAST_RETRY = { max_retries: 1, auth_retries: 1, base_delay: '1ms', 
 /** The gateway with one provider, `compat`, in front of a canned upstream (test/helpers/canned-upstream.ts): for
  * answers the simulator does not give (a refusal, a stop sequence, arguments that are not JSON). No retries: each
  * request reaches the upstream once. */
-export function startCannedHarness(up: CannedUpstream, o: { type: 'openai' | 'anthropic'; key: string; model: string }): Promise<Harness> {
+export function startCannedHarness(
+  up: CannedUpstream,
+  o: { type: 'openai' | 'anthropic'; key: string; model: string },
+): Promise<Harness> {
   return startHarness({
     scenario: {},
     config: () => ({

@@ -11,7 +11,8 @@ const UNSAFE = ['free-ü', '模型-%41', 'free-\ud800'];
 
 function chat(model: string, extra: Record<string, unknown> = {}): Promise<Response> {
   return fetch(`${h.url}/v1/chat/completions`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], ...extra }),
   });
 }
@@ -23,9 +24,15 @@ async function metricsText(): Promise<string> {
 before(async () => {
   h = await startHarness({
     // Models the upstream serves but the config does not list: a server that takes any model name.
-    scenario: { keys: { 'sk-sim-good-hostile-0001': {} }, models: { 'sim-large': {}, ...Object.fromEntries([...UNLISTED, ...UNSAFE].map((m) => [m, {}])) } },
+    scenario: {
+      keys: { 'sk-sim-good-hostile-0001': {} },
+      models: { 'sim-large': {}, ...Object.fromEntries([...UNLISTED, ...UNSAFE].map((m) => [m, {}])) },
+    },
     config: (sim) => ({
-      providers: { oa: simProvider(sim, 'openai', 'sk-sim-good-hostile-0001'), an: simProvider(sim, 'anthropic', 'sk-sim-good-hostile-0001') },
+      providers: {
+        oa: simProvider(sim, 'openai', 'sk-sim-good-hostile-0001'),
+        an: simProvider(sim, 'anthropic', 'sk-sim-good-hostile-0001'),
+      },
       main: { provider: 'oa', model: 'sim-large' },
       gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
     }),
@@ -36,7 +43,8 @@ after(() => h.close());
 test('a long unknown model name is quoted clipped in the 404 and in the log line', async () => {
   const model = `x${'y'.repeat(500)}`;
   const res = await fetch(`${h.url}/v1/chat/completions`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
   });
   assert.equal(res.status, 404);
@@ -50,7 +58,8 @@ test('a long unknown model name is quoted clipped in the 404 and in the log line
 test('a model name over 512 characters is refused before anything is sent, even after a configured provider', async () => {
   const before = h.sim.calls();
   const res = await fetch(`${h.url}/v1/chat/completions`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
     body: JSON.stringify({ model: `oa/${'y'.repeat(100_000)}`, messages: [{ role: 'user', content: 'hi' }] }),
   });
   assert.equal(res.status, 400);
@@ -62,7 +71,10 @@ test('a model name over 512 characters is refused before anything is sent, even 
 
 test('admin reset of a provider named like an object property is a 404', async () => {
   for (const name of ['__proto__', 'constructor', 'toString']) {
-    const res = await fetch(`${h.url}/admin/credentials/${name}/reset`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const res = await fetch(`${h.url}/admin/credentials/${name}/reset`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
     assert.equal(res.status, 404, name);
   }
 });
@@ -85,10 +97,16 @@ test('models the config does not know share one route label per provider; the lo
   const other = series.filter((l) => l.includes('route="oa/other"'));
   assert.equal(other.length, 1, series.join('\n'));
   assert.ok(Number(other[0]?.split(' ')[1]) >= UNLISTED.length, other[0]);
-  assert.ok(series.some((l) => l.includes('route="oa/sim-large"')), 'a configured route keeps its own label');
+  assert.ok(
+    series.some((l) => l.includes('route="oa/sim-large"')),
+    'a configured route keeps its own label',
+  );
   for (const m of UNLISTED) {
     assert.ok(!series.some((l) => l.includes(m)), `no series names ${m}`);
-    assert.ok(h.logs.some((l) => l.includes(`"route":"oa/${m}"`)), `the log line of oa/${m} names it`);
+    assert.ok(
+      h.logs.some((l) => l.includes(`"route":"oa/${m}"`)),
+      `the log line of oa/${m} names it`,
+    );
   }
 });
 
@@ -117,7 +135,8 @@ test('a model name with a control character is a 400 naming the model, before an
     assert.match(body.error.message, /control character/);
   }
   const counted = await fetch(`${h.url}/v1/messages/count_tokens`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': h.key, 'anthropic-version': '2023-06-01' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': h.key, 'anthropic-version': '2023-06-01' },
     body: JSON.stringify({ model: 'main\r\n', messages: [{ role: 'user', content: 'hi' }] }),
   });
   assert.equal(counted.status, 400);
@@ -134,16 +153,74 @@ function deepBody(body: Record<string, unknown>, levels: number): string {
 test('a schema nested thousands deep is a 400 naming the field, in the caller shape, before any upstream call', async () => {
   const user = [{ role: 'user', content: 'hi' }];
   const cases: { path: string; anthropic?: boolean; body: Record<string, unknown>; field: string }[] = [
-    { path: '/v1/chat/completions', body: { model: 'oa/sim-large', messages: user, tools: [{ type: 'function', function: { name: 'f', parameters: 'DEEP' } }] }, field: 'tools[0].function.parameters' },
-    { path: '/v1/chat/completions', body: { model: 'oa/sim-large', stream: true, messages: user, tools: [{ type: 'function', function: { name: 'f', parameters: 'DEEP' } }] }, field: 'tools[0].function.parameters' },
-    { path: '/v1/chat/completions', body: { model: 'an/sim-large', messages: user, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: 'DEEP' } } }, field: 'response_format.json_schema.schema' },
-    { path: '/v1/messages', anthropic: true, body: { model: 'an/sim-large', max_tokens: 10, messages: user, tools: [{ name: 'f', input_schema: { type: 'object' } }, { name: 'g', input_schema: 'DEEP' }] }, field: 'tools[1].input_schema' },
-    { path: '/v1/messages/count_tokens', anthropic: true, body: { model: 'main', messages: user, tools: [{ name: 'f', input_schema: 'DEEP' }] }, field: 'tools[0].input_schema' },
-    { path: '/v1/responses', body: { model: 'main', input: 'hi', tools: [{ type: 'function', name: 'f', parameters: 'DEEP' }] }, field: 'tools[0].parameters' },
+    {
+      path: '/v1/chat/completions',
+      body: {
+        model: 'oa/sim-large',
+        messages: user,
+        tools: [{ type: 'function', function: { name: 'f', parameters: 'DEEP' } }],
+      },
+      field: 'tools[0].function.parameters',
+    },
+    {
+      path: '/v1/chat/completions',
+      body: {
+        model: 'oa/sim-large',
+        stream: true,
+        messages: user,
+        tools: [{ type: 'function', function: { name: 'f', parameters: 'DEEP' } }],
+      },
+      field: 'tools[0].function.parameters',
+    },
+    {
+      path: '/v1/chat/completions',
+      body: {
+        model: 'an/sim-large',
+        messages: user,
+        response_format: { type: 'json_schema', json_schema: { name: 'x', schema: 'DEEP' } },
+      },
+      field: 'response_format.json_schema.schema',
+    },
+    {
+      path: '/v1/messages',
+      anthropic: true,
+      body: {
+        model: 'an/sim-large',
+        max_tokens: 10,
+        messages: user,
+        tools: [
+          { name: 'f', input_schema: { type: 'object' } },
+          { name: 'g', input_schema: 'DEEP' },
+        ],
+      },
+      field: 'tools[1].input_schema',
+    },
+    {
+      path: '/v1/messages/count_tokens',
+      anthropic: true,
+      body: { model: 'main', messages: user, tools: [{ name: 'f', input_schema: 'DEEP' }] },
+      field: 'tools[0].input_schema',
+    },
+    {
+      path: '/v1/responses',
+      body: { model: 'main', input: 'hi', tools: [{ type: 'function', name: 'f', parameters: 'DEEP' }] },
+      field: 'tools[0].parameters',
+    },
     // Deep in a message rather than a schema: it runs out while the request is read, before any route is chosen.
     {
-      path: '/v1/messages', anthropic: true, field: 'messages[1].content[0].input',
-      body: { model: 'an/sim-large', max_tokens: 10, tools: [{ name: 'f', input_schema: { type: 'object' } }], messages: [...user, { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: 'DEEP' }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok' }] }] },
+      path: '/v1/messages',
+      anthropic: true,
+      field: 'messages[1].content[0].input',
+      body: {
+        model: 'an/sim-large',
+        max_tokens: 10,
+        tools: [{ name: 'f', input_schema: { type: 'object' } }],
+        messages: [
+          ...user,
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: 'DEEP' }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok' }] },
+        ],
+      },
     },
   ];
   const before = h.sim.calls();
@@ -161,8 +238,16 @@ test('a schema nested thousands deep is a 400 naming the field, in the caller sh
   assert.equal(h.sim.calls(), before, 'nothing reached the upstream');
   // A real schema's depth goes through as usual.
   const res = await fetch(`${h.url}/v1/chat/completions`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
-    body: deepBody({ model: 'an/sim-large', messages: user, tools: [{ type: 'function', function: { name: 'f', parameters: 'DEEP' } }] }, 30),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    body: deepBody(
+      {
+        model: 'an/sim-large',
+        messages: user,
+        tools: [{ type: 'function', function: { name: 'f', parameters: 'DEEP' } }],
+      },
+      30,
+    ),
   });
   assert.equal(res.status, 200, await res.text());
 });

@@ -48,12 +48,26 @@ before(async () => {
 });
 after(() => h.close());
 
-function post(path: string, body: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
-  return fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, ...headers }, body, ...(signal ? { signal } : {}) });
+function post(
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Response> {
+  return fetch(`${h.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, ...headers },
+    body,
+    ...(signal ? { signal } : {}),
+  });
 }
 
-async function openaiError(res: Response): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
-  const body = (await res.json()) as { error: { message: string; type: string; param: string | null; code: string | null } };
+async function openaiError(
+  res: Response,
+): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
+  const body = (await res.json()) as {
+    error: { message: string; type: string; param: string | null; code: string | null };
+  };
   assert.equal(typeof body.error.message, 'string');
   assert.ok('param' in body.error && 'code' in body.error && 'type' in body.error, 'OpenAI error shape');
   return body.error;
@@ -65,10 +79,14 @@ async function anthropicError(res: Response): Promise<{ type: string; message: s
   return body.error;
 }
 
-test('malformed JSON is a 400 in the caller\'s shape', async () => {
+test("malformed JSON is a 400 in the caller's shape", async () => {
   const a = await post('/v1/chat/completions', '{"model": "main", "messages": [');
   assert.equal(a.status, 400);
-  assert.equal(a.headers.get('x-switchyard-attempts'), '0', 'refused before anything was sent: 0, as on every chat answer');
+  assert.equal(
+    a.headers.get('x-switchyard-attempts'),
+    '0',
+    'refused before anything was sent: 0, as on every chat answer',
+  );
   const ea = await openaiError(a);
   assert.match(ea.message, /not valid JSON/);
   assert.doesNotMatch(ea.message, /not valid JSON.*not valid JSON/, 'says it once');
@@ -77,7 +95,10 @@ test('malformed JSON is a 400 in the caller\'s shape', async () => {
   const c = await post('/v1/chat/completions', '{"model": "main",\n "messages": [{"role": "user" "content": "hi"}]}');
   assert.match((await openaiError(c)).message, /not valid JSON: .*line 2 column 31/);
   // Cut short where JSON.parse still names a place (its end): said as cut short, too.
-  assert.match((await openaiError(await post('/v1/chat/completions', '{"model":"main"'))).message, /not valid JSON: it ends before the JSON is complete \(15 characters\)/);
+  assert.match(
+    (await openaiError(await post('/v1/chat/completions', '{"model":"main"'))).message,
+    /not valid JSON: it ends before the JSON is complete \(15 characters\)/,
+  );
   const b = await post('/v1/messages', '{"model": ', { 'x-api-key': h.key, 'anthropic-version': '2023-06-01' });
   assert.equal(b.status, 400);
   assert.equal((await anthropicError(b)).type, 'invalid_request_error');
@@ -99,7 +120,10 @@ test('an invalid body names the field', async () => {
   const ea = await openaiError(a);
   assert.equal(ea.param, 'messages');
   assert.match(ea.message, /messages is required/);
-  const b = await post('/v1/chat/completions', JSON.stringify({ model: 'main', messages: [{ role: 'wizard', content: 'x' }] }));
+  const b = await post(
+    '/v1/chat/completions',
+    JSON.stringify({ model: 'main', messages: [{ role: 'wizard', content: 'x' }] }),
+  );
   assert.equal(b.status, 400);
   assert.match((await openaiError(b)).message, /messages\[0\]\.role/);
   const c = await post('/v1/messages', JSON.stringify({ messages: [{ role: 'user', content: 'x' }], max_tokens: 5 }));
@@ -110,7 +134,11 @@ test('an invalid body names the field', async () => {
 });
 
 test('non-JSON content types and unknown endpoints are answered in shape', async () => {
-  const a = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'text/plain', authorization: `Bearer ${h.key}` }, body: 'hi' });
+  const a = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', authorization: `Bearer ${h.key}` },
+    body: 'hi',
+  });
   assert.equal(a.status, 415);
   await openaiError(a);
   const b = await fetch(`${h.url}/v1/nothing-here`, { headers: { authorization: `Bearer ${h.key}` } });
@@ -125,8 +153,13 @@ test('healthz, readyz and models', async () => {
   const body = (await ready.json()) as { status: string; store: { ok: boolean } };
   assert.equal(body.status, 'ready');
   assert.equal(body.store.ok, true);
-  const models = (await (await fetch(`${h.url}/v1/models`, { headers: { authorization: `Bearer ${h.key}` } })).json()) as { data: { id: string }[] };
-  assert.deepEqual(models.data.slice(0, 2).map((m) => m.id), ['main', 'title_generation']);
+  const models = (await (
+    await fetch(`${h.url}/v1/models`, { headers: { authorization: `Bearer ${h.key}` } })
+  ).json()) as { data: { id: string }[] };
+  assert.deepEqual(
+    models.data.slice(0, 2).map((m) => m.id),
+    ['main', 'title_generation'],
+  );
   assert.ok(models.data.some((m) => m.id === 'oa/sim-large'));
 });
 
@@ -141,8 +174,15 @@ test('HEAD / and GET / answer 200 without a key (Claude Code sends HEAD / before
 });
 
 test('a model no route has is a 404 before anything is sent: x-switchyard-attempts 0, in both shapes', async () => {
-  for (const [path, headers] of [['/v1/chat/completions', {}], ['/v1/messages', { 'anthropic-version': '2023-06-01' }]] as const) {
-    const res = await post(path, JSON.stringify({ model: 'no-such-model', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }), headers);
+  for (const [path, headers] of [
+    ['/v1/chat/completions', {}],
+    ['/v1/messages', { 'anthropic-version': '2023-06-01' }],
+  ] as const) {
+    const res = await post(
+      path,
+      JSON.stringify({ model: 'no-such-model', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      headers,
+    );
     assert.equal(res.status, 404, path);
     assert.equal(res.headers.get('x-switchyard-attempts'), '0', path);
     await res.body?.cancel();
@@ -151,7 +191,10 @@ test('a model no route has is a 404 before anything is sent: x-switchyard-attemp
 
 test('a model the client named that the provider does not have is a 404, not an answer from another model', async () => {
   const fallbackCalls = h.sim.calls('sk-ant-sim-good-http-01');
-  const res = await post('/v1/chat/completions', JSON.stringify({ model: 'oa/sim-nope', messages: [{ role: 'user', content: 'hi' }] }));
+  const res = await post(
+    '/v1/chat/completions',
+    JSON.stringify({ model: 'oa/sim-nope', messages: [{ role: 'user', content: 'hi' }] }),
+  );
   assert.equal(res.status, 404);
   assert.equal(res.headers.get('x-switchyard-attempts'), '1');
   const err = await openaiError(res);
@@ -165,18 +208,37 @@ test('a model the client named that the provider does not have is a 404, not an 
 
 test('fields that would pick an upstream or a key are ignored', async () => {
   const before = h.sim.calls('sk-sim-good-http-000001');
-  const res = await post('/v1/chat/completions', JSON.stringify({ model: 'main', base_url: 'http://169.254.169.254/', api_key: 'sk-evil', api_base: 'http://evil', messages: [{ role: 'user', content: 'hi' }] }));
+  const res = await post(
+    '/v1/chat/completions',
+    JSON.stringify({
+      model: 'main',
+      base_url: 'http://169.254.169.254/',
+      api_key: 'sk-evil',
+      api_base: 'http://evil',
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
+  );
   assert.equal(res.status, 200);
   assert.equal(h.sim.calls('sk-sim-good-http-000001'), before + 1);
   assert.equal(h.sim.calls('sk-evil'), 0);
 });
 
 test('OpenAI stream cut after the first delta: an error event, and no [DONE]', async () => {
-  const res = await post('/v1/chat/completions', JSON.stringify({ model: 'cut_openai', stream: true, messages: [{ role: 'user', content: 'a fairly long message so the reply has several deltas' }] }));
+  const res = await post(
+    '/v1/chat/completions',
+    JSON.stringify({
+      model: 'cut_openai',
+      stream: true,
+      messages: [{ role: 'user', content: 'a fairly long message so the reply has several deltas' }],
+    }),
+  );
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
   const text = await res.text();
-  const datas = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+  const datas = text
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => l.slice(6));
   assert.ok(datas.length >= 2, text);
   const last = JSON.parse(datas.at(-1) ?? '{}') as { error?: { message: string; type: string } };
   assert.ok(last.error, `last frame is an error: ${datas.at(-1)}`);
@@ -184,7 +246,15 @@ test('OpenAI stream cut after the first delta: an error event, and no [DONE]', a
 });
 
 test('Anthropic stream error after the first delta: event: error, and no message_stop', async () => {
-  const res = await post('/v1/messages', JSON.stringify({ model: 'cut_anthropic', max_tokens: 300, stream: true, messages: [{ role: 'user', content: 'a fairly long message so the reply has several deltas' }] }));
+  const res = await post(
+    '/v1/messages',
+    JSON.stringify({
+      model: 'cut_anthropic',
+      max_tokens: 300,
+      stream: true,
+      messages: [{ role: 'user', content: 'a fairly long message so the reply has several deltas' }],
+    }),
+  );
   assert.equal(res.status, 200);
   const text = await res.text();
   assert.match(text, /event: content_block_delta/);
@@ -206,7 +276,11 @@ test('a caller that hangs up mid-call is logged once as client_closed (499), cou
     const id = `hangup-${i}`;
     const callsBefore = h.sim.calls(c.key);
     const hangUp = new AbortController();
-    const body = JSON.stringify({ model: c.model, stream: c.stream, messages: [{ role: 'user', content: 'a fairly long message so the reply has several deltas' }] });
+    const body = JSON.stringify({
+      model: c.model,
+      stream: c.stream,
+      messages: [{ role: 'user', content: 'a fairly long message so the reply has several deltas' }],
+    });
     const sent = post('/v1/chat/completions', body, { 'x-request-id': id }, hangUp.signal);
     if (c.route === null) {
       // Leave once every request is out (the last one hangs).
@@ -223,7 +297,14 @@ test('a caller that hangs up mid-call is logged once as client_closed (499), cou
     }
     const ofThis = () => h.logs.filter((l) => l.includes(`"req_id":"${id}"`) && l.includes('"msg":"request"'));
     const line = await waitFor(() => ofThis()[0]);
-    const fields = JSON.parse(line) as { status: number; outcome: string; level: number; attempts: number; route: string | null; stream: boolean };
+    const fields = JSON.parse(line) as {
+      status: number;
+      outcome: string;
+      level: number;
+      attempts: number;
+      route: string | null;
+      stream: boolean;
+    };
     assert.equal(fields.outcome, 'client_closed', line);
     assert.equal(fields.status, 499, line);
     assert.equal(fields.stream, c.stream, line);
@@ -234,7 +315,10 @@ test('a caller that hangs up mid-call is logged once as client_closed (499), cou
     await new Promise((r) => setTimeout(r, 150));
     assert.equal(ofThis().length, 1, `one line per request: ${ofThis().join('')}`);
   }
-  assert.ok(!h.logs.some((l) => l.includes('unexpected gateway error') || l.includes('AbortError')), 'no error line, no stack');
+  assert.ok(
+    !h.logs.some((l) => l.includes('unexpected gateway error') || l.includes('AbortError')),
+    'no error line, no stack',
+  );
 });
 
 async function waitFor<T>(probe: () => T | undefined, ms = 5000): Promise<T> {
@@ -242,13 +326,17 @@ async function waitFor<T>(probe: () => T | undefined, ms = 5000): Promise<T> {
   for (;;) {
     const value = probe();
     if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting; logs: ${h.logs.filter((l) => l.includes('slow')).join('')}`);
+    if (Date.now() > until)
+      throw new Error(`timed out waiting; logs: ${h.logs.filter((l) => l.includes('slow')).join('')}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 test('every answer carries x-request-id, also found in its log line; a sane id from the caller is kept', async () => {
-  const ok = await post('/v1/chat/completions', JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'id please' }] }));
+  const ok = await post(
+    '/v1/chat/completions',
+    JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'id please' }] }),
+  );
   assert.equal(ok.status, 200);
   const id = ok.headers.get('x-request-id');
   assert.match(id ?? '', /^[0-9a-f]{12}-[0-9a-z]+$/);
@@ -258,9 +346,17 @@ test('every answer carries x-request-id, also found in its log line; a sane id f
   const unknown = await fetch(`${h.url}/v1/nowhere`, { headers: { authorization: `Bearer ${h.key}` } });
   assert.ok(unknown.headers.get('x-request-id'), 'a 404 carries one too');
 
-  const traced = await post('/v1/chat/completions', JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'traced' }] }), { 'x-request-id': 'lb-7f3a:2' });
+  const traced = await post(
+    '/v1/chat/completions',
+    JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'traced' }] }),
+    { 'x-request-id': 'lb-7f3a:2' },
+  );
   assert.equal(traced.headers.get('x-request-id'), 'lb-7f3a:2');
-  const hostile = await post('/v1/chat/completions', JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'x' }] }), { 'x-request-id': 'a b"c' });
+  const hostile = await post(
+    '/v1/chat/completions',
+    JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'x' }] }),
+    { 'x-request-id': 'a b"c' },
+  );
   assert.match(hostile.headers.get('x-request-id') ?? '', /^[0-9a-f]{12}-/, 'an id with spaces or quotes is replaced');
 
   await waitForLine((l) => l.includes('"req_id":"lb-7f3a:2"'));

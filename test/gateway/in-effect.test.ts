@@ -17,18 +17,26 @@ const GOOD = 'sk-sim-in-effect-good-key-9c2e';
 type Line = Record<string, unknown>;
 
 function lines(stderr: string): Line[] {
-  return stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Line);
 }
 
 test('the gateway names the credential of each attempt, answers with the one that answered, and logs reloads and resets', async (t) => {
-  const sim = await startSimulator({ scenario: { models: { 'sim-large': {} }, keys: { [BAD]: { valid: false }, [GOOD]: {} } } });
+  const sim = await startSimulator({
+    scenario: { models: { 'sim-large': {} }, keys: { [BAD]: { valid: false }, [GOOD]: {} } },
+  });
   t.after(() => sim.close());
   using ws = tempWorkspace('switchyard-gw-in-effect-');
-  const configPath = ws.write('switchyard.yaml', stringify({
-    providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_keys: ['${FIRST_KEY}', '${SECOND_KEY}'] } },
-    main: { provider: 'sim', model: 'sim-large' },
-    gateway: { require_keys: false },
-  }));
+  const configPath = ws.write(
+    'switchyard.yaml',
+    stringify({
+      providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_keys: ['${FIRST_KEY}', '${SECOND_KEY}'] } },
+      main: { provider: 'sim', model: 'sim-large' },
+      gateway: { require_keys: false },
+    }),
+  );
   ws.write('.env', `FIRST_KEY=${BAD}\nSECOND_KEY=${GOOD}\n`);
   const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home };
   await using gw = await spawnGateway(t, ['--config', configPath], env);
@@ -46,10 +54,17 @@ test('the gateway names the credential of each attempt, answers with the one tha
   await res.arrayBuffer();
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('x-switchyard-credential'), fingerprint(GOOD));
-  await until('the request line', () => lines(gw.stderr()).some((l) => l['msg'] === 'request' && l['path'] === '/v1/chat/completions'));
+  await until('the request line', () =>
+    lines(gw.stderr()).some((l) => l['msg'] === 'request' && l['path'] === '/v1/chat/completions'),
+  );
   const line = lines(gw.stderr()).find((l) => l['msg'] === 'request' && l['path'] === '/v1/chat/completions')!;
   assert.equal(line['credential'], fingerprint(GOOD));
-  const upstream = (line['upstream'] as Line[]).map(({ route, credential, key, outcome }) => ({ route, credential, key, outcome }));
+  const upstream = (line['upstream'] as Line[]).map(({ route, credential, key, outcome }) => ({
+    route,
+    credential,
+    key,
+    outcome,
+  }));
   assert.deepEqual(upstream, [
     { route: 'sim/sim-large', credential: fingerprint(BAD), key: mask(BAD), outcome: 'auth_rejected' },
     { route: 'sim/sim-large', credential: fingerprint(GOOD), key: mask(GOOD), outcome: 'ok' },
@@ -59,16 +74,32 @@ test('the gateway names the credential of each attempt, answers with the one tha
   // The CLI resets the rejected key in the same store: the running gateway says it saw that.
   const reset = await runCli(['auth', 'reset', 'sim', fingerprint(BAD), '--config', configPath], { env });
   assert.equal(reset.code, 0, reset.stderr);
-  await until('the reset to be logged', () => lines(gw.stderr()).some((l) => String(l['msg']).startsWith('auth reset seen')));
+  await until('the reset to be logged', () =>
+    lines(gw.stderr()).some((l) => String(l['msg']).startsWith('auth reset seen')),
+  );
   const seen = lines(gw.stderr()).find((l) => String(l['msg']).startsWith('auth reset seen'))!;
-  assert.match(String(seen['msg']), new RegExp(`^auth reset seen: sim's credential ${fingerprint(BAD)} \\(${mask(BAD).replace('…', '…')}\\) is ok again`));
+  assert.match(
+    String(seen['msg']),
+    new RegExp(
+      `^auth reset seen: sim's credential ${fingerprint(BAD)} \\(${mask(BAD).replace('…', '…')}\\) is ok again`,
+    ),
+  );
   assert.deepEqual(seen['credentials'], [fingerprint(BAD)]);
 
   // The keys swapped in the .env: the reload says which is first now, and why.
   ws.write('.env', `FIRST_KEY=${GOOD}\nSECOND_KEY=${BAD}\n`);
   await until('the reload', () => lines(gw.stderr()).some((l) => l['msg'] === 'config reloaded'));
-  await until('the first key after the reload', () => lines(gw.stderr()).some((l) => l['provider'] === 'sim' && l['credential'] === fingerprint(GOOD) && String(l['msg']).startsWith('sim: the next request uses')));
-  const first = lines(gw.stderr()).filter((l) => l['provider'] === 'sim' && String(l['msg']).startsWith('sim: the next request uses')).at(-1)!;
+  await until('the first key after the reload', () =>
+    lines(gw.stderr()).some(
+      (l) =>
+        l['provider'] === 'sim' &&
+        l['credential'] === fingerprint(GOOD) &&
+        String(l['msg']).startsWith('sim: the next request uses'),
+    ),
+  );
+  const first = lines(gw.stderr())
+    .filter((l) => l['provider'] === 'sim' && String(l['msg']).startsWith('sim: the next request uses'))
+    .at(-1)!;
   assert.equal(first['key'], mask(GOOD));
   assertNoSecrets([BAD, GOOD], gw.stderr() + gw.stdout());
 });

@@ -15,11 +15,14 @@ const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status
 
 function workspace() {
   const ws = tempWorkspace('switchyard-gw-logs-');
-  const configPath = ws.write('switchyard.yaml', stringify({
-    providers: { sim: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-log-format-key-000000001' } },
-    main: { provider: 'sim', model: 'sim-large' },
-    gateway: { require_keys: false },
-  }));
+  const configPath = ws.write(
+    'switchyard.yaml',
+    stringify({
+      providers: { sim: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-log-format-key-000000001' } },
+      main: { provider: 'sim', model: 'sim-large' },
+      gateway: { require_keys: false },
+    }),
+  );
   return { ws, configPath, env: { HOME: ws.dir, SWITCHYARD_HOME: ws.home } };
 }
 
@@ -31,7 +34,11 @@ test('--log-format pretty: one readable line per event, scrubbed as the JSON is;
     gw.child.kill('SIGTERM');
     await gw.exited;
   });
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: SENT, messages: [{ role: 'user', content: 'hi' }] }) });
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: SENT, messages: [{ role: 'user', content: 'hi' }] }),
+  });
   assert.equal(res.status, 404);
   await res.arrayBuffer();
   await until('the request line', () => / INFO: request \{/.test(gw.stderr()));
@@ -53,18 +60,30 @@ test('--log-format pretty: one readable line per event, scrubbed as the JSON is;
   assert.match(bad.stderr, /argument 'xml' is invalid\. Allowed choices are pretty, json/);
 });
 
-test('on a terminal the gateway logs pretty by default', { skip: !hasScript && 'util-linux script not found', timeout: 60_000 }, async (t) => {
-  const { ws, configPath, env } = workspace();
-  t.after(() => ws.cleanup());
-  const child = spawn('script', ['-qfec', `exec '${process.execPath}' '${CLI}' gateway --listen 127.0.0.1:0 --config '${configPath}'`, '/dev/null'], { env: { PATH: process.env['PATH'] ?? '', ...env, NO_COLOR: '1' }, stdio: 'pipe' });
-  let screen = '';
-  child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  t.after(async () => {
-    child.kill('SIGTERM');
-    await exited;
-  });
-  await until('the listening line', () => /INFO: gateway listening/.test(screen), 30_000);
-  assert.match(screen, /\[\d\d:\d\d:\d\d\.\d{3}\] INFO: gateway listening \{/);
-  assert.doesNotMatch(screen, /\{"level":/);
-});
+test(
+  'on a terminal the gateway logs pretty by default',
+  { skip: !hasScript && 'util-linux script not found', timeout: 60_000 },
+  async (t) => {
+    const { ws, configPath, env } = workspace();
+    t.after(() => ws.cleanup());
+    const child = spawn(
+      'script',
+      [
+        '-qfec',
+        `exec '${process.execPath}' '${CLI}' gateway --listen 127.0.0.1:0 --config '${configPath}'`,
+        '/dev/null',
+      ],
+      { env: { PATH: process.env['PATH'] ?? '', ...env, NO_COLOR: '1' }, stdio: 'pipe' },
+    );
+    let screen = '';
+    child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    t.after(async () => {
+      child.kill('SIGTERM');
+      await exited;
+    });
+    await until('the listening line', () => /INFO: gateway listening/.test(screen), 30_000);
+    assert.match(screen, /\[\d\d:\d\d:\d\d\.\d{3}\] INFO: gateway listening \{/);
+    assert.doesNotMatch(screen, /\{"level":/);
+  },
+);

@@ -32,13 +32,15 @@ function flow(h: Harness, n: number, model = 'main'): { stop(): Promise<{ status
   };
 }
 
-
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 
 test('a credential reset through /admin while requests flow: no request fails, the first key is used again', async (t) => {
   const h = await startHarness({
     // The first key answers 429 to everything (until the scenario changes below).
-    scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-first-key-00001': { rate_limit_after: 0, reset: '1h' }, 'sk-sim-second-key-0002': {} } },
+    scenario: {
+      models: { 'sim-large': {} },
+      keys: { 'sk-sim-first-key-00001': { rate_limit_after: 0, reset: '1h' }, 'sk-sim-second-key-0002': {} },
+    },
     config: (sim) => ({
       providers: { p: simProvider(sim, 'openai', ['sk-sim-first-key-00001', 'sk-sim-second-key-0002']) },
       main: { provider: 'p', model: 'sim-large' },
@@ -49,18 +51,31 @@ test('a credential reset through /admin while requests flow: no request fails, t
   t.after(() => h.close());
   const load = flow(h, 4);
   await until('the first key to cool', () => h.sim.calls('sk-sim-second-key-0002') >= 5);
-  const creds = (await (await fetch(`${h.url}/admin/credentials`, { headers: admin })).json()) as { providers: { p: { id: string; state: string; reason: string | null; masked: string }[] } };
+  const creds = (await (await fetch(`${h.url}/admin/credentials`, { headers: admin })).json()) as {
+    providers: { p: { id: string; state: string; reason: string | null; masked: string }[] };
+  };
   const first = creds.providers.p[0];
   assert.equal(first?.state, 'cooling');
   assert.equal(first?.reason, 'rate_limited');
   // The provider recovers (the simulator forgets its rate limit; counts restart at 0); only a reset tells us so.
-  h.sim.setScenario({ models: { 'sim-large': {} }, keys: { 'sk-sim-first-key-00001': {}, 'sk-sim-second-key-0002': {} } });
-  const reset = await fetch(`${h.url}/admin/credentials/p/reset`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ id: first?.id }) });
+  h.sim.setScenario({
+    models: { 'sim-large': {} },
+    keys: { 'sk-sim-first-key-00001': {}, 'sk-sim-second-key-0002': {} },
+  });
+  const reset = await fetch(`${h.url}/admin/credentials/p/reset`, {
+    method: 'POST',
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: first?.id }),
+  });
   assert.equal(reset.status, 200);
   await until('the first key to be used again', () => h.sim.calls('sk-sim-first-key-00001') > 3);
   const results = await load.stop();
   assert.ok(results.length > 10);
-  assert.deepEqual(results.filter((r) => r.status !== 200), [], 'no request failed');
+  assert.deepEqual(
+    results.filter((r) => r.status !== 200),
+    [],
+    'no request failed',
+  );
   const unknown = await fetch(`${h.url}/admin/credentials/nope/reset`, { method: 'POST', headers: admin });
   assert.equal(unknown.status, 404);
 });
@@ -75,7 +90,11 @@ test('/readyz tells anyone the status; the config path and the store kind only t
     }),
   });
   t.after(() => h.close());
-  const callers: Record<string, string>[] = [{}, { authorization: `Bearer ${h.key}` }, { authorization: 'Bearer wrong' }];
+  const callers: Record<string, string>[] = [
+    {},
+    { authorization: `Bearer ${h.key}` },
+    { authorization: 'Bearer wrong' },
+  ];
   for (const headers of callers) {
     const res = await fetch(`${h.url}/readyz`, { headers });
     assert.equal(res.status, 200);
@@ -83,7 +102,11 @@ test('/readyz tells anyone the status; the config path and the store kind only t
     assert.deepEqual(JSON.parse(text), { status: 'ready', store: { ok: true } }, JSON.stringify(headers));
     assert.ok(!text.includes(h.configPath), 'no path without the admin key');
   }
-  const full = (await (await fetch(`${h.url}/readyz`, { headers: admin })).json()) as { status: string; config: { path: string }; store: { ok: boolean; kind: string } };
+  const full = (await (await fetch(`${h.url}/readyz`, { headers: admin })).json()) as {
+    status: string;
+    config: { path: string };
+    store: { ok: boolean; kind: string };
+  };
   assert.equal(full.status, 'ready');
   assert.equal(full.config.path, h.configPath);
   assert.equal(full.store.kind, h.store.kind);
@@ -115,19 +138,37 @@ test('a config edit while requests flow applies without a failed request; a bad 
   assert.match(line, /switchyard\.yaml:\d+/);
   assert.equal((await chat(h)).route, 'p/sim-small');
   const results = await load.stop();
-  assert.deepEqual(results.filter((r) => r.status !== 200), [], 'no request failed');
+  assert.deepEqual(
+    results.filter((r) => r.status !== 200),
+    [],
+    'no request failed',
+  );
 
   // The log level applies at once: at warn, a successful request writes no line.
-  h.writeConfig({ ...config(h.sim.url, 'sim-small'), gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', log_level: 'warn' } });
+  h.writeConfig({
+    ...config(h.sim.url, 'sim-small'),
+    gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', log_level: 'warn' },
+  });
   await until('the new log level', () => h.logs.some((l) => l.includes('gateway.log_level is now warn')));
   const linesBefore = h.logs.length;
   assert.equal((await chat(h)).route, 'p/sim-small');
-  assert.deepEqual(h.logs.slice(linesBefore).filter((l) => l.includes('"path":"/v1/chat/completions"')), []);
+  assert.deepEqual(
+    h.logs.slice(linesBefore).filter((l) => l.includes('"path":"/v1/chat/completions"')),
+    [],
+  );
 
   // A reload whose admin key names an unset variable says so, as a start does (loopback: the edit is not refused).
-  h.writeConfig({ ...config(h.sim.url, 'sim-small'), gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY_UNSET_HERE}', log_level: 'warn' } });
-  await until('the admin key warning', () => h.logs.some((l) => l.includes('gateway.admin_key: ${SWITCHYARD_ADMIN_KEY_UNSET_HERE} is not set')));
-  h.writeConfig({ ...config(h.sim.url, 'sim-small'), gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', log_level: 'warn' } });
+  h.writeConfig({
+    ...config(h.sim.url, 'sim-small'),
+    gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY_UNSET_HERE}', log_level: 'warn' },
+  });
+  await until('the admin key warning', () =>
+    h.logs.some((l) => l.includes('gateway.admin_key: ${SWITCHYARD_ADMIN_KEY_UNSET_HERE} is not set')),
+  );
+  h.writeConfig({
+    ...config(h.sim.url, 'sim-small'),
+    gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', log_level: 'warn' },
+  });
   await until('the admin key back', async () => (await fetch(`${h.url}/metrics`, { headers: admin })).status === 200);
 
   const metrics = await (await fetch(`${h.url}/metrics`, { headers: admin })).text();
@@ -136,14 +177,24 @@ test('a config edit while requests flow applies without a failed request; a bad 
 });
 
 test('an edit that would leave no providers is refused, also when the gateway runs without a main route', async (t) => {
-  const config = (sim: string) => ({ providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') }, gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' } });
-  const h = await startHarness({ scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } }, config, watch: true });
+  const config = (sim: string) => ({
+    providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') },
+    gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
+  });
+  const h = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } },
+    config,
+    watch: true,
+  });
   t.after(() => h.close());
   const direct = async (): Promise<string | null> => (await chat(h, 'p/sim-large')).route;
   assert.equal(await direct(), 'p/sim-large');
   h.writeConfig({ providers: {}, gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' } });
   await until('the edit to be refused', () => h.logs.some((l) => l.includes('new config is invalid')));
-  assert.match(h.logs.find((l) => l.includes('new config is invalid')) ?? '', /switchyard\.yaml: providers: none left, and the running config has 1: every request would fail/);
+  assert.match(
+    h.logs.find((l) => l.includes('new config is invalid')) ?? '',
+    /switchyard\.yaml: providers: none left, and the running config has 1: every request would fail/,
+  );
   assert.equal(await direct(), 'p/sim-large', 'still serving on the old config');
 });
 
@@ -153,14 +204,29 @@ test('an edit turning require_keys off is refused while the gateway listens on a
     main: { provider: 'p', model: 'sim-large' },
     gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', ...gateway },
   });
-  const h = await startHarness({ scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } }, config: (sim) => config(sim, {}), watch: true, listen: '0.0.0.0:0' });
+  const h = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } },
+    config: (sim) => config(sim, {}),
+    watch: true,
+    listen: '0.0.0.0:0',
+  });
   t.after(() => h.close());
-  const anonymous = async (): Promise<number> => (await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) })).status;
+  const anonymous = async (): Promise<number> =>
+    (
+      await fetch(`${h.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+      })
+    ).status;
   assert.equal(await anonymous(), 401);
   h.writeConfig(config(h.sim.url, { require_keys: false }));
   await until('the edit to be refused', () => h.logs.some((l) => l.includes('new config is invalid')));
   const line = h.logs.find((l) => l.includes('new config is invalid')) ?? '';
-  assert.match(line, /require_keys is false but the gateway would listen on 0\.0\.0\.0 \(the address it is listening on\)/);
+  assert.match(
+    line,
+    /require_keys is false but the gateway would listen on 0\.0\.0\.0 \(the address it is listening on\)/,
+  );
   assert.equal(await anonymous(), 401, 'still closed to callers without a key');
   assert.ok(!h.logs.some((l) => l.includes('require_keys is now false')));
 
@@ -168,8 +234,14 @@ test('an edit turning require_keys off is refused while the gateway listens on a
   const refusedBefore = h.logs.filter((l) => l.includes('new config is invalid')).length;
   const { gateway: _dropped, ...withoutGateway } = config(h.sim.url, {});
   h.writeConfig(withoutGateway);
-  await until('the second refusal', () => h.logs.filter((l) => l.includes('new config is invalid')).length > refusedBefore);
-  assert.match(h.logs.filter((l) => l.includes('new config is invalid')).at(-1) ?? '', /gateway\.admin_key would no longer be set .* \/metrics would be open to them/);
+  await until(
+    'the second refusal',
+    () => h.logs.filter((l) => l.includes('new config is invalid')).length > refusedBefore,
+  );
+  assert.match(
+    h.logs.filter((l) => l.includes('new config is invalid')).at(-1) ?? '',
+    /gateway\.admin_key would no longer be set .* \/metrics would be open to them/,
+  );
   assert.equal((await fetch(`${h.url}/metrics`)).status, 401, '/metrics still needs the admin key');
 });
 
@@ -179,34 +251,90 @@ test('on loopback, turning require_keys off and on applies at once and is logged
     main: { provider: 'p', model: 'sim-large' },
     gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', ...gateway },
   });
-  const h = await startHarness({ scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } }, config: (sim) => config(sim, {}), watch: true });
+  const h = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } },
+    config: (sim) => config(sim, {}),
+    watch: true,
+  });
   t.after(() => h.close());
-  const anonymous = async (): Promise<number> => (await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) })).status;
+  const anonymous = async (): Promise<number> =>
+    (
+      await fetch(`${h.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+      })
+    ).status;
   h.writeConfig(config(h.sim.url, { require_keys: false }));
-  await until('the warning', () => h.logs.some((l) => l.includes('gateway.require_keys is now false: requests are answered without a client key') && l.includes('"level":40')));
+  await until('the warning', () =>
+    h.logs.some(
+      (l) =>
+        l.includes('gateway.require_keys is now false: requests are answered without a client key') &&
+        l.includes('"level":40'),
+    ),
+  );
   assert.equal(await anonymous(), 200);
   // Without a key, only callers on this machine as themselves: not through a proxy, not under another host name.
-  for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }, { host: 'rebind.attacker.example:4141' }] as Record<string, string>[]) {
-    const r = await rawPost(h.url, '/v1/chat/completions', headers, { model: 'main', messages: [{ role: 'user', content: 'hi' }] });
+  for (const headers of [
+    { 'x-forwarded-for': '203.0.113.9' },
+    { forwarded: 'for=203.0.113.9' },
+    { 'x-real-ip': '203.0.113.9' },
+    { host: 'rebind.attacker.example:4141' },
+  ] as Record<string, string>[]) {
+    const r = await rawPost(h.url, '/v1/chat/completions', headers, {
+      model: 'main',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     assert.equal(r.status, 401, JSON.stringify(headers));
-    assert.match((JSON.parse(r.body) as { error: { message: string } }).error.message, /require_keys is false, which lets in callers on this machine only, and this request (came through a proxy|is addressed to "rebind\.attacker\.example")/);
+    assert.match(
+      (JSON.parse(r.body) as { error: { message: string } }).error.message,
+      /require_keys is false, which lets in callers on this machine only, and this request (came through a proxy|is addressed to "rebind\.attacker\.example")/,
+    );
   }
-  assert.equal((await rawPost(h.url, '/v1/chat/completions', { host: `localhost:${new URL(h.url).port}` }, { model: 'main', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+  assert.equal(
+    (
+      await rawPost(
+        h.url,
+        '/v1/chat/completions',
+        { host: `localhost:${new URL(h.url).port}` },
+        { model: 'main', messages: [{ role: 'user', content: 'hi' }] },
+      )
+    ).status,
+    200,
+  );
   h.writeConfig(config(h.sim.url, { require_keys: true }));
   await until('the note', () => h.logs.some((l) => l.includes('gateway.require_keys is now true')));
   assert.equal(await anonymous(), 401);
 });
 
 /** A POST with headers fetch will not set (Host). */
-function rawPost(base: string, path: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; body: string }> {
+function rawPost(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<{ status: number; body: string }> {
   const url = new URL(path, base);
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(payload)),
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -216,7 +344,11 @@ test('metrics: requests, attempts, rotations, cooldowns, fallbacks, credential s
   const h = await startHarness({
     scenario: {
       models: { 'sim-large': {} },
-      keys: { 'sk-sim-metrics-rl-0001': { script: ['429'], reset: '1h' }, 'sk-sim-metrics-ok-0002': {}, 'sk-sim-metrics-bad-003': { valid: false } },
+      keys: {
+        'sk-sim-metrics-rl-0001': { script: ['429'], reset: '1h' },
+        'sk-sim-metrics-ok-0002': {},
+        'sk-sim-metrics-bad-003': { valid: false },
+      },
     },
     config: (sim) => ({
       providers: {

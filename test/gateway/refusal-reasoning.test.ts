@@ -11,7 +11,13 @@ import { startCannedUpstream, type CannedUpstream } from '../helpers/canned-upst
 
 const KEY = 'sk-scripted-refusal-0001';
 const REFUSAL = "I can't help with that.";
-const USAGE = { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 5 } };
+const USAGE = {
+  prompt_tokens: 100,
+  completion_tokens: 20,
+  total_tokens: 120,
+  prompt_tokens_details: { cached_tokens: 40 },
+  completion_tokens_details: { reasoning_tokens: 5 },
+};
 const ANSWER = '{"city":"Paris"}';
 
 const frame = (data: unknown): string => `data: ${JSON.stringify(data)}\n\n`;
@@ -21,11 +27,27 @@ function answer(body: { stream?: boolean; messages: { content: unknown }[] }): {
   const refuse = JSON.stringify(body.messages.at(-1)?.content).includes('refuse');
   const head = { id: 'chatcmpl-scripted', created: 0, model: 'gpt-scripted' };
   if (body.stream !== true) {
-    const message = refuse ? { role: 'assistant', content: null, refusal: REFUSAL } : { role: 'assistant', content: ANSWER, refusal: null };
-    return { type: 'application/json', body: JSON.stringify({ ...head, object: 'chat.completion', choices: [{ index: 0, message, finish_reason: 'stop' }], usage: USAGE }) };
+    const message = refuse
+      ? { role: 'assistant', content: null, refusal: REFUSAL }
+      : { role: 'assistant', content: ANSWER, refusal: null };
+    return {
+      type: 'application/json',
+      body: JSON.stringify({
+        ...head,
+        object: 'chat.completion',
+        choices: [{ index: 0, message, finish_reason: 'stop' }],
+        usage: USAGE,
+      }),
+    };
   }
-  const chunk = (delta: unknown, finish: string | null = null) => ({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
-  const pieces = refuse ? [{ refusal: "I can't " }, { refusal: 'help with that.' }] : [{ content: '{"city":' }, { content: '"Paris"}' }];
+  const chunk = (delta: unknown, finish: string | null = null) => ({
+    ...head,
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
+  const pieces = refuse
+    ? [{ refusal: "I can't " }, { refusal: 'help with that.' }]
+    : [{ content: '{"city":' }, { content: '"Paris"}' }];
   return {
     type: 'text/event-stream',
     body: [
@@ -58,14 +80,30 @@ const openai = (): OpenAI => new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key,
 
 const CITY_FORMAT = {
   type: 'json_schema' as const,
-  json_schema: { name: 'city', strict: true, schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } },
+  json_schema: {
+    name: 'city',
+    strict: true,
+    schema: {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+      additionalProperties: false,
+    },
+  },
 };
 
 test('OpenAI SDK (chat completions): parse() gets the refusal as message.refusal with parsed null and finish_reason stop, answered and streamed', async () => {
-  const request = { model: 'main', messages: [{ role: 'user' as const, content: 'refuse this' }], response_format: CITY_FORMAT };
+  const request = {
+    model: 'main',
+    messages: [{ role: 'user' as const, content: 'refuse this' }],
+    response_format: CITY_FORMAT,
+  };
   const whole = await openai().chat.completions.parse(request);
   const choice = whole.choices[0];
-  assert.deepEqual([choice?.finish_reason, choice?.message.refusal, choice?.message.content, choice?.message.parsed], ['stop', REFUSAL, null, null]);
+  assert.deepEqual(
+    [choice?.finish_reason, choice?.message.refusal, choice?.message.content, choice?.message.parsed],
+    ['stop', REFUSAL, null, null],
+  );
 
   const streamed = await openai().chat.completions.stream(request).finalChatCompletion();
   const last = streamed.choices[0];
@@ -83,7 +121,11 @@ test('OpenAI SDK (chat completions): parse() gets the refusal as message.refusal
 });
 
 test('OpenAI SDK (chat completions): an answer that is not refused still parses', async () => {
-  const whole = await openai().chat.completions.parse({ model: 'main', messages: [{ role: 'user', content: 'where?' }], response_format: CITY_FORMAT });
+  const whole = await openai().chat.completions.parse({
+    model: 'main',
+    messages: [{ role: 'user', content: 'where?' }],
+    response_format: CITY_FORMAT,
+  });
   assert.deepEqual(whole.choices[0]?.message.parsed, { city: 'Paris' });
   assert.equal(whole.choices[0]?.message.refusal, null);
 });
@@ -93,7 +135,10 @@ test('OpenAI SDK (responses): the refusal is a refusal part of a completed messa
   assert.deepEqual([whole.status, whole.incomplete_details], ['completed', null]);
   const message = whole.output[0];
   assert.equal(message?.type, 'message');
-  assert.deepEqual(message?.type === 'message' ? [message.status, message.content] : undefined, ['completed', [{ type: 'refusal', refusal: REFUSAL }]]);
+  assert.deepEqual(message?.type === 'message' ? [message.status, message.content] : undefined, [
+    'completed',
+    [{ type: 'refusal', refusal: REFUSAL }],
+  ]);
 
   const types: string[] = [];
   const stream = openai().responses.stream({ model: 'main', input: 'refuse this' });
@@ -102,8 +147,14 @@ test('OpenAI SDK (responses): the refusal is a refusal part of a completed messa
   assert.deepEqual([streamed.status, streamed.incomplete_details], ['completed', null]);
   const item = streamed.output[0];
   // The stream helper adds its own `parsed: null` to each part: compared without it.
-  const parts = item?.type === 'message' ? item.content.map((p) => (p.type === 'refusal' ? { type: p.type, refusal: p.refusal } : p)) : [];
-  assert.deepEqual([item?.type === 'message' ? item.status : item?.type, parts], ['completed', [{ type: 'refusal', refusal: REFUSAL }]]);
+  const parts =
+    item?.type === 'message'
+      ? item.content.map((p) => (p.type === 'refusal' ? { type: p.type, refusal: p.refusal } : p))
+      : [];
+  assert.deepEqual(
+    [item?.type === 'message' ? item.status : item?.type, parts],
+    ['completed', [{ type: 'refusal', refusal: REFUSAL }]],
+  );
   assert.ok(types.includes('response.refusal.delta') && types.includes('response.refusal.done'), types.join(' '));
   assert.ok(!types.includes('response.output_text.delta'), types.join(' '));
 });
@@ -112,10 +163,16 @@ test('Anthropic SDK: an OpenAI refusal is its text, ending "refusal", answered a
   const request = { model: 'main', max_tokens: 50, messages: [{ role: 'user' as const, content: 'refuse this' }] };
   const whole = await anthropic().messages.create(request);
   assert.equal(whole.stop_reason, 'refusal');
-  assert.deepEqual(whole.content.map((b) => (b.type === 'text' ? b.text : b.type)), [REFUSAL]);
+  assert.deepEqual(
+    whole.content.map((b) => (b.type === 'text' ? b.text : b.type)),
+    [REFUSAL],
+  );
   const streamed = await anthropic().messages.stream(request).finalMessage();
   assert.equal(streamed.stop_reason, 'refusal');
-  assert.deepEqual(streamed.content.map((b) => (b.type === 'text' ? b.text : b.type)), [REFUSAL]);
+  assert.deepEqual(
+    streamed.content.map((b) => (b.type === 'text' ? b.text : b.type)),
+    [REFUSAL],
+  );
 });
 
 test('reasoning tokens reach an OpenAI caller in completion_tokens_details, answered and streamed', async () => {
@@ -123,12 +180,23 @@ test('reasoning tokens reach an OpenAI caller in completion_tokens_details, answ
   const whole = await openai().chat.completions.create(request);
   assert.deepEqual(whole.usage, USAGE);
   let usage: unknown;
-  for await (const chunk of await openai().chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } })) usage = chunk.usage ?? usage;
+  for await (const chunk of await openai().chat.completions.create({
+    ...request,
+    stream: true,
+    stream_options: { include_usage: true },
+  }))
+    usage = chunk.usage ?? usage;
   assert.deepEqual(usage, USAGE);
 });
 
 test('reasoning tokens reach a Responses caller in output_tokens_details, answered and streamed', async () => {
-  const expected = { input_tokens: 100, input_tokens_details: { cached_tokens: 40 }, output_tokens: 20, output_tokens_details: { reasoning_tokens: 5 }, total_tokens: 120 };
+  const expected = {
+    input_tokens: 100,
+    input_tokens_details: { cached_tokens: 40 },
+    output_tokens: 20,
+    output_tokens_details: { reasoning_tokens: 5 },
+    total_tokens: 120,
+  };
   const whole = await openai().responses.create({ model: 'main', input: 'where?' });
   assert.deepEqual(whole.usage, expected);
   const streamed = await openai().responses.stream({ model: 'main', input: 'where?' }).finalResponse();
@@ -137,7 +205,13 @@ test('reasoning tokens reach a Responses caller in output_tokens_details, answer
 
 test('an Anthropic caller gets the reasoning count as output_tokens_details.thinking_tokens', async () => {
   const request = { model: 'main', max_tokens: 50, messages: [{ role: 'user' as const, content: 'where?' }] };
-  const expected = { input_tokens: 60, output_tokens: 20, cache_read_input_tokens: 40, cache_creation_input_tokens: 0, output_tokens_details: { thinking_tokens: 5 } };
+  const expected = {
+    input_tokens: 60,
+    output_tokens: 20,
+    cache_read_input_tokens: 40,
+    cache_creation_input_tokens: 0,
+    output_tokens_details: { thinking_tokens: 5 },
+  };
   const whole = await anthropic().messages.create(request);
   assert.deepEqual(whole.usage, expected);
   const streamed = await anthropic().messages.stream(request).finalMessage();

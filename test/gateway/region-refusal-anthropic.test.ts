@@ -21,15 +21,21 @@ after(() => h.close());
 
 test('a named Anthropic route answered "Request not allowed" is a 403 region refusal in both APIs, not a rejected key', async () => {
   const anthropic = new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 3 });
-  await assert.rejects(anthropic.messages.create({ model: 'ant/sim-large', max_tokens: 50, messages: ask }), (err: unknown) => {
-    assert.ok(err instanceof Anthropic.PermissionDeniedError, String(err));
-    const body = err.error as { error?: { type?: string; message?: string } } | undefined;
-    assert.equal(body?.error?.type, 'permission_error');
-    assert.match(body?.error?.message ?? '', /ant does not serve the country or region this request comes from \(HTTP 403: Request not allowed\)/);
-    assert.doesNotMatch(body?.error?.message ?? '', /rejected|check or replace/);
-    assert.equal(err.headers?.get('x-should-retry'), 'false');
-    return true;
-  });
+  await assert.rejects(
+    anthropic.messages.create({ model: 'ant/sim-large', max_tokens: 50, messages: ask }),
+    (err: unknown) => {
+      assert.ok(err instanceof Anthropic.PermissionDeniedError, String(err));
+      const body = err.error as { error?: { type?: string; message?: string } } | undefined;
+      assert.equal(body?.error?.type, 'permission_error');
+      assert.match(
+        body?.error?.message ?? '',
+        /ant does not serve the country or region this request comes from \(HTTP 403: Request not allowed\)/,
+      );
+      assert.doesNotMatch(body?.error?.message ?? '', /rejected|check or replace/);
+      assert.equal(err.headers?.get('x-should-retry'), 'false');
+      return true;
+    },
+  );
   const openai = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 3 });
   await assert.rejects(openai.chat.completions.create({ model: 'ant/sim-large', messages: ask }), (err: unknown) => {
     assert.ok(err instanceof OpenAI.PermissionDeniedError, String(err));

@@ -38,15 +38,18 @@ test('a named route refused for its region is a 403 permission error in the Open
 
 test('the same refusal through the Anthropic API is a permission_error', async () => {
   const client = new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 0 });
-  await assert.rejects(client.messages.create({ model: 'oa/sim-large', max_tokens: 50, messages: ask }), (err: unknown) => {
-    assert.ok(err instanceof Anthropic.PermissionDeniedError, String(err));
-    assert.equal(err.status, 403);
-    const body = err.error as { error?: { type?: string; message?: string } } | undefined;
-    assert.equal(body?.error?.type, 'permission_error');
-    assert.match(body?.error?.message ?? '', /does not serve the country or region/);
-    assert.equal(err.headers?.get('x-should-retry'), 'false');
-    return true;
-  });
+  await assert.rejects(
+    client.messages.create({ model: 'oa/sim-large', max_tokens: 50, messages: ask }),
+    (err: unknown) => {
+      assert.ok(err instanceof Anthropic.PermissionDeniedError, String(err));
+      assert.equal(err.status, 403);
+      const body = err.error as { error?: { type?: string; message?: string } } | undefined;
+      assert.equal(body?.error?.type, 'permission_error');
+      assert.match(body?.error?.message ?? '', /does not serve the country or region/);
+      assert.equal(err.headers?.get('x-should-retry'), 'false');
+      return true;
+    },
+  );
 });
 
 test('on the main chain the refusal moves on to the fallback, which answers', async () => {

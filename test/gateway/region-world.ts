@@ -6,7 +6,10 @@ import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.t
 export const ask = [{ role: 'user' as const, content: 'hello from somewhere' }];
 
 /** `refused` names the refusing provider's type; it is `oa` (openai) or `ant` (anthropic), the other is the fallback. */
-export function regionWorld(refused: 'openai' | 'anthropic', keys: { refused: string; fallback: string }): Promise<Harness> {
+export function regionWorld(
+  refused: 'openai' | 'anthropic',
+  keys: { refused: string; fallback: string },
+): Promise<Harness> {
   const fallbackType = refused === 'openai' ? 'anthropic' : 'openai';
   const name = (type: 'openai' | 'anthropic'): string => (type === 'openai' ? 'oa' : 'ant');
   return startHarness({

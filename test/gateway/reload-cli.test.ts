@@ -15,11 +15,18 @@ import { until } from '../helpers/until.ts';
 const OLD_KEY = 'sk-sim-reload-old-key-7a1c';
 const NEW_KEY = 'sk-sim-reload-new-key-3e9d';
 
-
-const SCENARIO = (oldKeyValid: boolean) => ({ models: { 'sim-large': {}, 'sim-small': {} }, keys: { [OLD_KEY]: { valid: oldKeyValid }, [NEW_KEY]: {} } });
+const SCENARIO = (oldKeyValid: boolean) => ({
+  models: { 'sim-large': {}, 'sim-small': {} },
+  keys: { [OLD_KEY]: { valid: oldKeyValid }, [NEW_KEY]: {} },
+});
 
 /** `listenFlag: false` starts it without `--listen`, on the config's own `gateway.listen` (a free port). */
-async function startGateway(t: test.TestContext, processEnv: Record<string, string>, oldKeyValid = false, { listenFlag = true } = {}) {
+async function startGateway(
+  t: test.TestContext,
+  processEnv: Record<string, string>,
+  oldKeyValid = false,
+  { listenFlag = true } = {},
+) {
   const sim = await startSimulator({ scenario: SCENARIO(oldKeyValid) });
   const ws = tempWorkspace('switchyard-gw-reload-');
   const config = (model: string, gateway: Record<string, unknown> = listenFlag ? {} : { listen: '127.0.0.1:0' }) => ({
@@ -30,8 +37,16 @@ async function startGateway(t: test.TestContext, processEnv: Record<string, stri
   const configPath = ws.write('switchyard.yaml', stringify(config('sim-large')));
   ws.write('.env', `SIM_API_KEY=${OLD_KEY}\n`);
   const env = { PATH: process.env['PATH'] ?? '', HOME: ws.dir, SWITCHYARD_HOME: ws.home, ...processEnv };
-  const key = (JSON.parse((await runCli(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout) as { key: string }).key;
-  const child = spawn(process.execPath, [CLI, 'gateway', ...(listenFlag ? ['--listen', '127.0.0.1:0'] : []), '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const key = (
+    JSON.parse((await runCli(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout) as {
+      key: string;
+    }
+  ).key;
+  const child = spawn(
+    process.execPath,
+    [CLI, 'gateway', ...(listenFlag ? ['--listen', '127.0.0.1:0'] : []), '--config', configPath],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -59,7 +74,17 @@ async function startGateway(t: test.TestContext, processEnv: Record<string, stri
     await res.arrayBuffer();
     return { status: res.status, route: res.headers.get('x-switchyard-route') };
   };
-  return { ws, sim, child, chat, config, key, url, logs: () => stderr, writeConfig: (c: unknown) => ws.write('switchyard.yaml', typeof c === 'string' ? c : stringify(c)) };
+  return {
+    ws,
+    sim,
+    child,
+    chat,
+    config,
+    key,
+    url,
+    logs: () => stderr,
+    writeConfig: (c: unknown) => ws.write('switchyard.yaml', typeof c === 'string' ? c : stringify(c)),
+  };
 }
 
 for (const [name, processEnv] of [
@@ -90,19 +115,26 @@ test('under systemd (EnvironmentFile= is the .env) a rotated key in .env replace
   assert.equal((await g.chat()).status, 200);
   g.sim.setScenario(SCENARIO(false));
   g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
-  await until('the new key from .env to serve', async () => (await g.chat()).status === 200 && g.sim.calls(NEW_KEY) > 0, 30_000);
+  await until(
+    'the new key from .env to serve',
+    async () => (await g.chat()).status === 200 && g.sim.calls(NEW_KEY) > 0,
+    30_000,
+  );
   const oldCalls = g.sim.calls(OLD_KEY);
   assert.equal((await g.chat()).status, 200);
   assert.equal(g.sim.calls(OLD_KEY), oldCalls, 'the old key is not tried again');
   assert.doesNotMatch(g.logs(), /is set in the environment/);
 });
 
-test('under systemd, a key taken out of the .env is not used, and the warning says why the process environment\'s copy is ignored', async (t) => {
+test("under systemd, a key taken out of the .env is not used, and the warning says why the process environment's copy is ignored", async (t) => {
   const g = await startGateway(t, { SIM_API_KEY: OLD_KEY }, true);
   assert.equal((await g.chat()).status, 200);
   g.ws.write('.env', '# the key moved elsewhere\n');
   await until('the reload warning', () => /no API key found/.test(g.logs()), 30_000);
-  assert.match(g.logs(), /providers\.sim\.api_key is \$\{SIM_API_KEY\}, which is set in this process only as the \.env's value at start \(systemd's EnvironmentFile=\), and it follows the \.env, which no longer has it/);
+  assert.match(
+    g.logs(),
+    /providers\.sim\.api_key is \$\{SIM_API_KEY\}, which is set in this process only as the \.env's value at start \(systemd's EnvironmentFile=\), and it follows the \.env, which no longer has it/,
+  );
   assert.notEqual((await g.chat()).status, 200, 'the old key is not used');
   assertNoSecrets([OLD_KEY, NEW_KEY, g.key], g.logs());
 });
@@ -111,10 +143,20 @@ test('SIGHUP with a broken config keeps the old one and logs the located error',
   const g = await startGateway(t, {});
   g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
   await until('the new key from .env to serve', async () => (await g.chat()).status === 200, 30_000);
-  g.writeConfig('providers:\n  sim: { type: openai, base_url: http://127.0.0.1:1/v1, api_key: x }\nmain: { provider: sim, model: sim-small }\nretry: { max_retries: lots }\n');
+  g.writeConfig(
+    'providers:\n  sim: { type: openai, base_url: http://127.0.0.1:1/v1, api_key: x }\nmain: { provider: sim, model: sim-small }\nretry: { max_retries: lots }\n',
+  );
   g.child.kill('SIGHUP');
-  await until('the SIGHUP reload to be refused', () => /"signal":"SIGHUP"[\s\S]*new config is invalid/.test(g.logs()), 30_000);
-  const refused = g.logs().split('\n').find((l) => l.includes('new config is invalid')) ?? '';
+  await until(
+    'the SIGHUP reload to be refused',
+    () => /"signal":"SIGHUP"[\s\S]*new config is invalid/.test(g.logs()),
+    30_000,
+  );
+  const refused =
+    g
+      .logs()
+      .split('\n')
+      .find((l) => l.includes('new config is invalid')) ?? '';
   assert.match(refused, /switchyard\.yaml:4:\d+/);
   assert.match(refused, /retry\.max_retries/);
   assert.deepEqual(await g.chat(), { status: 200, route: 'sim/sim-large' }, 'still serving on the old config');
@@ -127,7 +169,11 @@ test('SIGHUP with a broken config keeps the old one and logs the located error',
 test('an emptied or truncated config is refused on reload like a syntax error; the old one keeps serving', async (t) => {
   const g = await startGateway(t, {}, true);
   assert.equal((await g.chat()).status, 200);
-  const refusals = () => g.logs().split('\n').filter((l) => l.includes('new config is invalid; still serving with the previous one'));
+  const refusals = () =>
+    g
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('new config is invalid; still serving with the previous one'));
   // `: > switchyard.yaml`, or a generator writing with `>` that failed before its first line.
   g.writeConfig('');
   await until('the emptied file to be refused', () => refusals().length >= 1, 30_000);
@@ -151,14 +197,23 @@ test('a reload to thousands of providers is read off the main thread: requests f
   const g = await startGateway(t, {}, true);
   assert.equal((await g.chat()).status, 200);
   const many = g.config('sim-small') as { providers: Record<string, unknown> };
-  for (let i = 0; i < 3000; i++) many.providers[`spare${i}`] = { type: 'openai', base_url: `https://spare${i}.example.com/v1`, api_key: '${SIM_API_KEY}' };
+  for (let i = 0; i < 3000; i++)
+    many.providers[`spare${i}`] = {
+      type: 'openai',
+      base_url: `https://spare${i}.example.com/v1`,
+      api_key: '${SIM_API_KEY}',
+    };
   g.writeConfig(many);
   const seen: { status: number; route: string | null }[] = [];
   while (!/"msg":"config reloaded"/.test(g.logs())) {
     seen.push(await g.chat());
     assert.ok(seen.length < 10_000, 'the reload never came');
   }
-  assert.deepEqual(seen.filter((r) => r.status !== 200), [], 'every request during the reload was answered');
+  assert.deepEqual(
+    seen.filter((r) => r.status !== 200),
+    [],
+    'every request during the reload was answered',
+  );
   assert.match(g.logs(), /"providers":3001,"msg":"config reloaded"/);
   // Requests were served while the new config was being read (their log lines fall between the two): a load on the
   // main thread would answer none until it ended.
@@ -170,7 +225,10 @@ test('a reload to thousands of providers is read off the main thread: requests f
 test('a refused reload is shown by /readyz (when) and /admin/status (when and why) until a good one applies', async (t) => {
   const ADMIN = 'adm-reload-status-admin-key-5c1d';
   const g = await startGateway(t, { SWITCHYARD_ADMIN_KEY: ADMIN }, true);
-  type Body = { status?: string; config?: { last_reload?: { ok: boolean; at: string; serving?: string; error?: string } } };
+  type Body = {
+    status?: string;
+    config?: { last_reload?: { ok: boolean; at: string; serving?: string; error?: string } };
+  };
   const get = async (path: string, admin = false): Promise<{ status: number; body: Body }> => {
     const res = await fetch(`${g.url}${path}`, admin ? { headers: { authorization: `Bearer ${ADMIN}` } } : {});
     return { status: res.status, body: (await res.json()) as Body };
@@ -181,9 +239,15 @@ test('a refused reload is shown by /readyz (when) and /admin/status (when and wh
   assert.equal((await get('/admin/status', true)).body.config?.last_reload?.ok, true);
   assert.equal((await get('/readyz')).body.config, undefined, 'nothing to say while the last reload applied');
 
-  g.writeConfig('providers:\n  sim: { type: openai, base_url: http://127.0.0.1:1/v1, api_key: x }\nmain: { provider: sim, model: sim-small }\nretry: { max_retries: lots }\n');
+  g.writeConfig(
+    'providers:\n  sim: { type: openai, base_url: http://127.0.0.1:1/v1, api_key: x }\nmain: { provider: sim, model: sim-small }\nretry: { max_retries: lots }\n',
+  );
   g.child.kill('SIGHUP');
-  await until('the reload to be refused', async () => (await get('/readyz')).body.config?.last_reload?.ok === false, 30_000);
+  await until(
+    'the reload to be refused',
+    async () => (await get('/readyz')).body.config?.last_reload?.ok === false,
+    30_000,
+  );
   const ready = await get('/readyz');
   assert.equal(ready.status, 200, 'still ready: the previous config serves');
   assert.equal(ready.body.status, 'ready');
@@ -197,7 +261,11 @@ test('a refused reload is shown by /readyz (when) and /admin/status (when and wh
 
   g.writeConfig(g.config('sim-small', { admin_key: '${SWITCHYARD_ADMIN_KEY}' }));
   g.child.kill('SIGHUP');
-  await until('the fixed config to apply', async () => (await get('/admin/status', true)).body.config?.last_reload?.ok === true, 30_000);
+  await until(
+    'the fixed config to apply',
+    async () => (await get('/admin/status', true)).body.config?.last_reload?.ok === true,
+    30_000,
+  );
   assert.equal((await get('/readyz')).body.config, undefined);
   assertNoSecrets([ADMIN]);
 });
@@ -212,7 +280,11 @@ test('a gateway.listen edit warns that it takes effect at the next restart, unle
   }
   // With --listen 127.0.0.1:0 the file's gateway.listen never applies, not even after a restart with that command.
   assert.doesNotMatch(flagged.logs(), /gateway\.listen changed; it takes effect/);
-  const kept = flagged.logs().split('\n').find((l) => l.includes('gateway.listen changed')) ?? '';
+  const kept =
+    flagged
+      .logs()
+      .split('\n')
+      .find((l) => l.includes('gateway.listen changed')) ?? '';
   assert.match(kept, /"level":30/, 'information, not a warning');
   assert.match(kept, /--listen 127\.0\.0\.1:0 overrides it and stays in force/);
   assert.match(plain.logs(), /"level":40[^\n]*gateway\.listen changed; it takes effect at the next restart/);
@@ -238,13 +310,21 @@ test('the ./switchyard.yaml it started with removed: the reload says so as it is
     ws.cleanup();
   });
   const chat = async () => {
-    const res = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) });
+    const res = await fetch(`${g.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+    });
     await res.arrayBuffer();
     return res.status;
   };
   assert.equal(await chat(), 200);
   const gone = `config file ${configPath}, read at start, no longer exists; put it back to change the config`;
-  const refusals = () => g.stderr().split('\n').filter((l) => l.includes('new config is invalid'));
+  const refusals = () =>
+    g
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('new config is invalid'));
   unlinkSync(configPath);
   await until('the file watch to refuse the reload', () => refusals().length >= 1, 30_000);
   g.child.kill('SIGHUP');

@@ -50,10 +50,12 @@ function expectContinue(headers: { key?: string; length?: number } = {}): Exchan
     text += d.toString();
     for (const w of waiters.splice(0)) w();
   });
-  const closed = new Promise<void>((resolve) => socket.on('close', () => {
-    for (const w of waiters.splice(0)) w();
-    resolve();
-  }));
+  const closed = new Promise<void>((resolve) =>
+    socket.on('close', () => {
+      for (const w of waiters.splice(0)) w();
+      resolve();
+    }),
+  );
   socket.on('error', () => {});
   const lines = [
     'POST /v1/chat/completions HTTP/1.1',
@@ -115,19 +117,28 @@ test('the key already at gateway.max_in_flight_per_key: 429 without 100 Continue
   first.socket.destroy();
 });
 
-test('a caller that leaves while its body is still arriving gets a 499 client_closed line, and the in-flight gauge comes back', LIMIT, async () => {
-  const url = new URL(h.url);
-  const socket = connect(Number(url.port), url.hostname);
-  await new Promise<void>((r) => socket.once('connect', () => r()));
-  socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nAuthorization: Bearer ${h.key}\r\n\r\n{"model":"main",`);
-  // The headers are in (the key checked, the request counted in flight) before the caller goes.
-  for (let i = 0; i < 200 && !/^switchyard_gateway_in_flight_requests 1$/m.test(await metricsText()); i++) await new Promise((r) => setTimeout(r, 10));
-  socket.destroy();
-  let line: { status?: number; outcome?: string; key?: string } | undefined;
-  for (let i = 0; i < 100 && line === undefined; i++) {
-    line = h.logs.map((l) => JSON.parse(l) as { status?: number; outcome?: string; key?: string; msg: string }).find((l) => l.msg === 'request' && l.status === 499);
-    if (line === undefined) await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.deepEqual([line?.status, line?.outcome, line?.key], [499, 'client_closed', 'test-client']);
-  assert.match(await metricsText(), /^switchyard_gateway_in_flight_requests 0$/m);
-});
+test(
+  'a caller that leaves while its body is still arriving gets a 499 client_closed line, and the in-flight gauge comes back',
+  LIMIT,
+  async () => {
+    const url = new URL(h.url);
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nAuthorization: Bearer ${h.key}\r\n\r\n{"model":"main",`,
+    );
+    // The headers are in (the key checked, the request counted in flight) before the caller goes.
+    for (let i = 0; i < 200 && !/^switchyard_gateway_in_flight_requests 1$/m.test(await metricsText()); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    socket.destroy();
+    let line: { status?: number; outcome?: string; key?: string } | undefined;
+    for (let i = 0; i < 100 && line === undefined; i++) {
+      line = h.logs
+        .map((l) => JSON.parse(l) as { status?: number; outcome?: string; key?: string; msg: string })
+        .find((l) => l.msg === 'request' && l.status === 499);
+      if (line === undefined) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual([line?.status, line?.outcome, line?.key], [499, 'client_closed', 'test-client']);
+    assert.match(await metricsText(), /^switchyard_gateway_in_flight_requests 0$/m);
+  },
+);

@@ -16,7 +16,10 @@ let h: Harness;
 
 before(async () => {
   h = await startHarness({
-    scenario: { models: { 'sim-large': {}, 'sim-small': {} }, keys: { 'sk-sim-good-codex-00001': {}, 'sk-ant-good-codex-00001': {} } },
+    scenario: {
+      models: { 'sim-large': {}, 'sim-small': {} },
+      keys: { 'sk-sim-good-codex-00001': {}, 'sk-ant-good-codex-00001': {} },
+    },
     config: (sim) => ({
       providers: {
         oa: simProvider(sim, 'openai', 'sk-sim-good-codex-00001'),
@@ -33,7 +36,9 @@ after(() => h.close());
 const client = (): OpenAI => new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
 
 type Body = Record<string, unknown> & { input: Record<string, unknown>[] };
-const captured = JSON.parse(readFileSync(new URL('../fixtures/responses/codex-0.169.0-tool.json', import.meta.url), 'utf8')) as { request: { body: Body } };
+const captured = JSON.parse(
+  readFileSync(new URL('../fixtures/responses/codex-0.169.0-tool.json', import.meta.url), 'utf8'),
+) as { request: { body: Body } };
 
 /** The captured request for a model of this gateway, the user's last words replaced. */
 function codexRequest(model: string, say: string): Body {
@@ -50,10 +55,12 @@ function declared(namespace: string, name: string): Record<string, unknown> {
   return ns.tools.find((t) => t.name === name) as Record<string, unknown>;
 }
 
-const create = (body: Body) => client().responses.create(body as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming);
-const stream = (body: Body) => client().responses.stream(body as unknown as OpenAI.Responses.ResponseCreateParamsStreaming);
+const create = (body: Body) =>
+  client().responses.create(body as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+const stream = (body: Body) =>
+  client().responses.stream(body as unknown as OpenAI.Responses.ResponseCreateParamsStreaming);
 
-test('Codex\'s request is answered: its own tool (functions namespace) is called plain, streaming and not', async () => {
+test("Codex's request is answered: its own tool (functions namespace) is called plain, streaming and not", async () => {
   for (const model of ['main', 'claude']) {
     const whole = await create({ ...codexRequest(model, 'call exec'), stream: false });
     const call = whole.output.find((o) => o.type === 'custom_tool_call');
@@ -90,7 +97,7 @@ test('a tool of another namespace is called inside it, with arguments its schema
   }
 });
 
-test('a plain answer to Codex\'s request streams as text', async () => {
+test("a plain answer to Codex's request streams as text", async () => {
   const final = await stream(codexRequest('main', 'say hello')).finalResponse();
   assert.equal(final.status, 'completed');
   assert.match(final.output_text, /reply to: say hello/);

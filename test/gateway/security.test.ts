@@ -30,7 +30,10 @@ before(async () => {
 });
 after(() => h.close());
 
-async function call(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<{ status: number; text: string; headers: Headers }> {
+async function call(
+  path: string,
+  init: RequestInit & { headers?: Record<string, string> } = {},
+): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(`${h.url}${path}`, init);
   const text = await res.text();
   seen.push(text, JSON.stringify([...res.headers.entries()]));
@@ -38,13 +41,22 @@ async function call(path: string, init: RequestInit & { headers?: Record<string,
 }
 
 const chatBody = (model = 'main') => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] });
-const chat = (headers: Record<string, string>, model = 'main') => call('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: chatBody(model) });
+const chat = (headers: Record<string, string>, model = 'main') =>
+  call('/v1/chat/completions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: chatBody(model),
+  });
 
-test('no client key → 401 in each API\'s shape; a valid key via Bearer or x-api-key works', async () => {
+test("no client key → 401 in each API's shape; a valid key via Bearer or x-api-key works", async () => {
   const a = await chat({});
   assert.equal(a.status, 401);
   assert.match(JSON.parse(a.text).error.message, /missing gateway key/);
-  const b = await call('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }) });
+  const b = await call('/v1/messages', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'main', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+  });
   assert.equal(b.status, 401);
   assert.equal(JSON.parse(b.text).error.type, 'authentication_error');
   assert.equal((await chat({ authorization: `Bearer ${h.key}` })).status, 200);
@@ -73,7 +85,11 @@ test('admin endpoints and /metrics take the admin key, never a client key', asyn
     // A working client key is known but not allowed here: 403, saying which key it is (by name).
     const client = await call(path, { headers: { authorization: `Bearer ${h.key}` } });
     assert.equal(client.status, 403, path);
-    assert.deepEqual([JSON.parse(client.text).error.type, JSON.parse(client.text).error.code], ['permission_error', 'admin_key_required'], path);
+    assert.deepEqual(
+      [JSON.parse(client.text).error.type, JSON.parse(client.text).error.code],
+      ['permission_error', 'admin_key_required'],
+      path,
+    );
     assert.match(JSON.parse(client.text).error.message, /client key "[^"]+", which opens \/v1\/\* only/, path);
     // A mistyped admin key is not told that client keys are refused.
     const wrong = await call(path, { headers: { authorization: `Bearer ${ADMIN_KEY}x` } });
@@ -83,8 +99,11 @@ test('admin endpoints and /metrics take the admin key, never a client key', asyn
   }
   const reset = await call('/admin/credentials/good/reset', { method: 'POST', headers: { 'x-api-key': h.key } });
   assert.equal(reset.status, 403);
-  const keyNames = h.logs.filter((l) => l.includes('"api":"admin"') || l.includes('"path":"/metrics"')).map((l) => (JSON.parse(l) as { key: string }).key);
-  for (const name of ['none', 'not-admin', 'invalid']) assert.ok(keyNames.includes(name), `the log names a refused admin call "${name}"`);
+  const keyNames = h.logs
+    .filter((l) => l.includes('"api":"admin"') || l.includes('"path":"/metrics"'))
+    .map((l) => (JSON.parse(l) as { key: string }).key);
+  for (const name of ['none', 'not-admin', 'invalid'])
+    assert.ok(keyNames.includes(name), `the log names a refused admin call "${name}"`);
   // The admin key does not open the client API either way round: it is not a client key.
   assert.equal((await chat({ authorization: `Bearer ${ADMIN_KEY}` })).status, 401);
 });
@@ -93,7 +112,10 @@ test("each request's log line names what the endpoint is (admin, probe, the chat
   const adminAuth = { authorization: `Bearer ${ADMIN_KEY}` };
   let n = 0;
   /** Calls `path` with its own request id and returns the response and the request's log line. */
-  const traced = async (path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) => {
+  const traced = async (
+    path: string,
+    init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  ) => {
     const id = `api-field-${n++}`;
     const res = await call(path, { ...init, headers: { ...init.headers, 'x-request-id': id } });
     // Written when the server sees the response finish, which may come after the client has read it.
@@ -111,9 +133,17 @@ test("each request's log line names what the endpoint is (admin, probe, the chat
   assert.deepEqual(Object.keys(JSON.parse(refused.text).error).sort(), ['code', 'message', 'param', 'type']);
   assert.equal(JSON.parse(refused.text).error.code, 'invalid_admin_key');
   const anthropicClient = await traced('/admin/credentials', { headers: { 'anthropic-version': '2023-06-01' } });
-  assert.equal(JSON.parse(anthropicClient.text).type, 'error', 'with anthropic-version, the Anthropic shape, as before');
+  assert.equal(
+    JSON.parse(anthropicClient.text).type,
+    'error',
+    'with anthropic-version, the Anthropic shape, as before',
+  );
   assert.equal(anthropicClient.line.api, 'admin');
-  for (const [path, method, status] of [['/admin/credentials', 'GET', 200], ['/admin/credentials/nope/reset', 'POST', 404], ['/admin/nothing-here', 'GET', 404]] as const) {
+  for (const [path, method, status] of [
+    ['/admin/credentials', 'GET', 200],
+    ['/admin/credentials/nope/reset', 'POST', 404],
+    ['/admin/nothing-here', 'GET', 404],
+  ] as const) {
     const r = await traced(path, { method, headers: adminAuth });
     assert.equal(r.status, status, path);
     assert.equal(r.line.api, 'admin', path);
@@ -126,9 +156,17 @@ test("each request's log line names what the endpoint is (admin, probe, the chat
   }
   assert.equal((await traced('/metrics')).line.api, 'probe', 'refused too');
 
-  const openai = await traced('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` }, body: chatBody() });
+  const openai = await traced('/v1/chat/completions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    body: chatBody(),
+  });
   assert.equal(openai.line.api, 'openai');
-  const anthropic = await traced('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': h.key, 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'main', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }) });
+  const anthropic = await traced('/v1/messages', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': h.key, 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'main', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+  });
   assert.equal(anthropic.line.api, 'anthropic');
   // The metrics' api label is the chat API's, as before (probes and admin calls are not in them).
   const metrics = (await call('/metrics', { headers: adminAuth })).text;
@@ -148,18 +186,69 @@ test('an upstream that rejects its key is a 502 with an explanation, not a 401',
 test('every API answers without leaking: the Responses API, token counts, models, failures on each', async () => {
   const auth = { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' };
   const anthropic = { 'x-api-key': h.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' };
-  assert.equal((await call('/v1/responses', { method: 'POST', headers: auth, body: JSON.stringify({ model: 'main', input: 'hi' }) })).status, 200);
-  assert.equal((await call('/v1/responses', { method: 'POST', headers: auth, body: JSON.stringify({ model: 'main', input: 'hi', stream: true }) })).status, 200);
-  assert.equal((await call('/v1/responses', { method: 'POST', headers: auth, body: JSON.stringify({ model: 'rejected', input: 'hi' }) })).status, 502);
-  assert.equal((await call('/v1/messages', { method: 'POST', headers: anthropic, body: JSON.stringify({ model: 'rejected', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }) })).status, 502);
-  assert.equal((await call('/v1/messages/count_tokens', { method: 'POST', headers: anthropic, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'x' }] }) })).status, 200);
+  assert.equal(
+    (
+      await call('/v1/responses', {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ model: 'main', input: 'hi' }),
+      })
+    ).status,
+    200,
+  );
+  assert.equal(
+    (
+      await call('/v1/responses', {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ model: 'main', input: 'hi', stream: true }),
+      })
+    ).status,
+    200,
+  );
+  assert.equal(
+    (
+      await call('/v1/responses', {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ model: 'rejected', input: 'hi' }),
+      })
+    ).status,
+    502,
+  );
+  assert.equal(
+    (
+      await call('/v1/messages', {
+        method: 'POST',
+        headers: anthropic,
+        body: JSON.stringify({ model: 'rejected', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+      })
+    ).status,
+    502,
+  );
+  assert.equal(
+    (
+      await call('/v1/messages/count_tokens', {
+        method: 'POST',
+        headers: anthropic,
+        body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'x' }] }),
+      })
+    ).status,
+    200,
+  );
   assert.equal((await call('/v1/models/good%2Fsim-large', { headers: auth })).status, 200);
-  assert.equal((await call('/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 401);
+  assert.equal(
+    (await call('/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))
+      .status,
+    401,
+  );
 });
 
 test('admin credentials are masked; the planted secret appears nowhere (responses, metrics, logs)', async () => {
   const creds = await call('/admin/credentials', { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-  const body = JSON.parse(creds.text) as { providers: Record<string, { masked: string; sources: { kind: string }[] }[]> };
+  const body = JSON.parse(creds.text) as {
+    providers: Record<string, { masked: string; sources: { kind: string }[] }[]>;
+  };
   assert.equal(body.providers['good']?.[0]?.masked.endsWith('T5y2'), true);
   await call('/metrics', { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
   const everything = [...seen, ...h.logs].join('\n');

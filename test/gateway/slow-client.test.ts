@@ -24,14 +24,20 @@ function trickle(url: string, key: string, giveUpMs: number): Promise<{ answer: 
     socket.on('data', (chunk) => (answer += chunk.toString()));
     socket.on('close', () => done(true));
     socket.on('error', () => {});
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"model":`);
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"model":`,
+    );
   });
 }
 
 test('a client trickling its body gets 408 and its connection closed at the request timeout; others are served meanwhile, and a longer stream is not cut', async () => {
   const h = await startHarness({
     scenario: { keys: { 'sk-sim-good-key-0001': {} }, stream_delay: 150 },
-    config: (sim) => ({ providers: { p: simProvider(sim, 'openai', 'sk-sim-good-key-0001') }, main: { provider: 'p', model: 'sim-large' }, retry: FAST_RETRY }),
+    config: (sim) => ({
+      providers: { p: simProvider(sim, 'openai', 'sk-sim-good-key-0001') },
+      main: { provider: 'p', model: 'sim-large' },
+      retry: FAST_RETRY,
+    }),
     requestTimeout: { ms: 400, checkEveryMs: 100 },
   });
   try {
@@ -50,7 +56,11 @@ test('a client trickling its body gets 408 and its connection closed at the requ
     const stream = await fetch(`${h.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'main', stream: true, messages: [{ role: 'user', content: 'tell me a longer story' }] }),
+      body: JSON.stringify({
+        model: 'main',
+        stream: true,
+        messages: [{ role: 'user', content: 'tell me a longer story' }],
+      }),
     });
     const text = await stream.text();
     assert.ok(Date.now() - started > 400, `the stream outlived the request timeout (${Date.now() - started} ms)`);

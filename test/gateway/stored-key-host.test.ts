@@ -20,7 +20,10 @@ test('a gateway started on a ./switchyard.yaml it found keeps it a local config 
     await store.close();
     ws.cleanup();
   });
-  ws.write('switchyard.yaml', 'providers:\n  p: { type: openai, base_url: "https://api.example.com/v1", key_env: P_KEY }\nmain: { provider: p, model: m }\n');
+  ws.write(
+    'switchyard.yaml',
+    'providers:\n  p: { type: openai, base_url: "https://api.example.com/v1", key_env: P_KEY }\nmain: { provider: p, model: m }\n',
+  );
   const loaded = loadConfig({ cwd: ws.dir, env: { HOME: ws.home, XDG_CONFIG_HOME: join(ws.home, 'cfg') } });
   assert.equal(loaded.localConfig, true);
   const gw = await startGateway({ loaded, store, listen: '127.0.0.1:0', watch: false });
@@ -30,22 +33,40 @@ test('a gateway started on a ./switchyard.yaml it found keeps it a local config 
   assert.equal(gw.app.gateway.settings.loaded.path, loaded.path);
 });
 
-test('the gateway\'s start-up warning says when a provider\'s only keys are stored ones held back for another host', async (t) => {
+test("the gateway's start-up warning says when a provider's only keys are stored ones held back for another host", async (t) => {
   const ws = tempWorkspace('switchyard-held-back-');
   const store = openStore({ kind: 'memory' });
   const key = 'sk-held-back-for-other-01';
-  store.addStoredCredential({ id: fingerprint(key), provider: 'p', secret: key, priority: 0, origin: 'https://api.example.com' });
+  store.addStoredCredential({
+    id: fingerprint(key),
+    provider: 'p',
+    secret: key,
+    priority: 0,
+    origin: 'https://api.example.com',
+  });
   t.after(async () => {
     await store.close();
     ws.cleanup();
   });
-  const path = ws.write('switchyard.yaml', 'providers:\n  p: { type: openai, base_url: "https://elsewhere.example/v1", key_env: P_KEY }\nmain: { provider: p, model: m }\n');
+  const path = ws.write(
+    'switchyard.yaml',
+    'providers:\n  p: { type: openai, base_url: "https://elsewhere.example/v1", key_env: P_KEY }\nmain: { provider: p, model: m }\n',
+  );
   const lines: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(l) } });
-  const gw = await startGateway({ loaded: loadConfig({ configPath: path, env: { HOME: ws.home } }), store, logger, listen: '127.0.0.1:0', watch: false });
+  const gw = await startGateway({
+    loaded: loadConfig({ configPath: path, env: { HOME: ws.home } }),
+    store,
+    logger,
+    listen: '127.0.0.1:0',
+    watch: false,
+  });
   t.after(() => gw.close());
   const warning = lines.map((l) => JSON.parse(l) as { msg: string }).find((l) => l.msg.startsWith('providers.p:'));
   assert.ok(warning, lines.join('\n'));
-  assert.match(warning.msg, /^providers\.p: no API key of provider p may be sent where the config sends it: stored sk-…r-01 \(\w+\) is held back — it was added for https:\/\/api\.example\.com, but providers\.p\.base_url \(.*switchyard\.yaml:2\) sends p's keys to https:\/\/elsewhere\.example .*; nothing in providers\.p\.api_key, env P_KEY, no \.env at [^;]*; or store a key/);
+  assert.match(
+    warning.msg,
+    /^providers\.p: no API key of provider p may be sent where the config sends it: stored sk-…r-01 \(\w+\) is held back — it was added for https:\/\/api\.example\.com, but providers\.p\.base_url \(.*switchyard\.yaml:2\) sends p's keys to https:\/\/elsewhere\.example .*; nothing in providers\.p\.api_key, env P_KEY, no \.env at [^;]*; or store a key/,
+  );
   assert.ok(!lines.join('\n').includes(key), 'the key itself never');
 });

@@ -9,14 +9,25 @@ import { installUnit, quoteArg, renderUnit, unitPath } from '../../src/gateway/s
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 test('the unit runs the gateway with absolute paths and the .env beside the config', () => {
-  const unit = renderUnit({ node: '/opt/node/bin/node', bin: '/srv/switchyard/bin/switchyard.js', configPath: '/home/u/.config/switchyard/config.yaml', env: { SWITCHYARD_HOME: '/var/lib/sy' } });
-  assert.match(unit, /^ExecStart=\/opt\/node\/bin\/node \/srv\/switchyard\/bin\/switchyard\.js gateway --config \/home\/u\/\.config\/switchyard\/config\.yaml$/m);
+  const unit = renderUnit({
+    node: '/opt/node/bin/node',
+    bin: '/srv/switchyard/bin/switchyard.js',
+    configPath: '/home/u/.config/switchyard/config.yaml',
+    env: { SWITCHYARD_HOME: '/var/lib/sy' },
+  });
+  assert.match(
+    unit,
+    /^ExecStart=\/opt\/node\/bin\/node \/srv\/switchyard\/bin\/switchyard\.js gateway --config \/home\/u\/\.config\/switchyard\/config\.yaml$/m,
+  );
   assert.match(unit, /^EnvironmentFile=-\/home\/u\/\.config\/switchyard\/\.env$/m);
   assert.match(unit, /^WorkingDirectory=\/home\/u\/\.config\/switchyard$/m);
   assert.match(unit, /^Restart=on-failure$/m);
   // A bad config (exit 2) is not restarted over and over; the unit is started once /readyz answers.
   assert.match(unit, /^RestartPreventExitStatus=2$/m);
-  assert.match(unit, /^ExecStartPost=\/opt\/node\/bin\/node \/srv\/switchyard\/bin\/switchyard\.js gateway wait --config \/home\/u\/\.config\/switchyard\/config\.yaml$/m);
+  assert.match(
+    unit,
+    /^ExecStartPost=\/opt\/node\/bin\/node \/srv\/switchyard\/bin\/switchyard\.js gateway wait --config \/home\/u\/\.config\/switchyard\/config\.yaml$/m,
+  );
   // A user manager has no network-online.target.
   assert.doesNotMatch(unit, /network-online/);
   assert.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);

@@ -13,7 +13,11 @@ before(async () => {
   h = await startHarness({
     scenario: {
       models: { 'sim-large': {} },
-      keys: { 'sk-sim-tokens-oa-00001': {}, 'sk-ant-sim-tokens-00001': { prompt_cache: true }, 'sk-ant-sim-tokens-cut01': { script: ['cut'], loop_script: true } },
+      keys: {
+        'sk-sim-tokens-oa-00001': {},
+        'sk-ant-sim-tokens-00001': { prompt_cache: true },
+        'sk-ant-sim-tokens-cut01': { script: ['cut'], loop_script: true },
+      },
     },
     config: (sim) => ({
       providers: {
@@ -51,35 +55,73 @@ async function metricValue(route: string, kind: string): Promise<number> {
 
 test('the line and the metric carry what the callers were told, streaming and not, on both APIs', async () => {
   const openai = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
-  const whole = await openai.chat.completions.create({ model: 'main', messages: [{ role: 'user', content: 'Count me' }] });
-  const stream = await openai.chat.completions.create({ model: 'main', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Count me as I stream' }] });
+  const whole = await openai.chat.completions.create({
+    model: 'main',
+    messages: [{ role: 'user', content: 'Count me' }],
+  });
+  const stream = await openai.chat.completions.create({
+    model: 'main',
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'Count me as I stream' }],
+  });
   let streamed: OpenAI.CompletionUsage | undefined;
   for await (const chunk of stream) if (chunk.usage) streamed = chunk.usage;
   assert.ok(whole.usage && streamed);
 
   const anthropic = new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 0 });
-  const cached = (): Promise<Anthropic.Message> => anthropic.messages.create({
-    model: 'an/sim-large', max_tokens: 100,
-    system: [{ type: 'text', text: 'A long system prompt worth caching. '.repeat(20), cache_control: { type: 'ephemeral' } }],
-    messages: [{ role: 'user', content: 'Hello' }],
-  });
+  const cached = (): Promise<Anthropic.Message> =>
+    anthropic.messages.create({
+      model: 'an/sim-large',
+      max_tokens: 100,
+      system: [
+        { type: 'text', text: 'A long system prompt worth caching. '.repeat(20), cache_control: { type: 'ephemeral' } },
+      ],
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
   const written = await cached();
-  const read = (await anthropic.messages.stream({
-    model: 'an/sim-large', max_tokens: 100,
-    system: [{ type: 'text', text: 'A long system prompt worth caching. '.repeat(20), cache_control: { type: 'ephemeral' } }],
-    messages: [{ role: 'user', content: 'Hello' }],
-  }).finalMessage()).usage;
-  assert.ok((written.usage.cache_creation_input_tokens ?? 0) > 0 && (read.cache_read_input_tokens ?? 0) > 0, 'the simulator cached the system prompt');
+  const read = (
+    await anthropic.messages
+      .stream({
+        model: 'an/sim-large',
+        max_tokens: 100,
+        system: [
+          {
+            type: 'text',
+            text: 'A long system prompt worth caching. '.repeat(20),
+            cache_control: { type: 'ephemeral' },
+          },
+        ],
+        messages: [{ role: 'user', content: 'Hello' }],
+      })
+      .finalMessage()
+  ).usage;
+  assert.ok(
+    (written.usage.cache_creation_input_tokens ?? 0) > 0 && (read.cache_read_input_tokens ?? 0) > 0,
+    'the simulator cached the system prompt',
+  );
 
   // The last line is written as the stream's answer ends; wait for it rather than for a fixed time.
   for (let i = 0; i < 100 && requestLines().length < 4; i++) await new Promise((r) => setTimeout(r, 20));
   const [l1, l2, l3, l4] = requestLines();
   assert.ok(l1 && l2 && l3 && l4, 'four request lines');
-  assert.deepEqual([l1.tokens_in, l1.tokens_out, l1.stream], [whole.usage.prompt_tokens, whole.usage.completion_tokens, false]);
-  assert.deepEqual([l2.tokens_in, l2.tokens_out, l2.stream], [streamed.prompt_tokens, streamed.completion_tokens, true]);
+  assert.deepEqual(
+    [l1.tokens_in, l1.tokens_out, l1.stream],
+    [whole.usage.prompt_tokens, whole.usage.completion_tokens, false],
+  );
+  assert.deepEqual(
+    [l2.tokens_in, l2.tokens_out, l2.stream],
+    [streamed.prompt_tokens, streamed.completion_tokens, true],
+  );
   // An Anthropic caller is told the prompt in three parts; the line's tokens_in is the whole prompt, as for OpenAI.
-  const whole3 = written.usage.input_tokens + (written.usage.cache_creation_input_tokens ?? 0) + (written.usage.cache_read_input_tokens ?? 0);
-  assert.deepEqual([l3.tokens_in, l3.tokens_out, l3.tokens_cache_write, l3.tokens_cache_read], [whole3, written.usage.output_tokens, written.usage.cache_creation_input_tokens, undefined]);
+  const whole3 =
+    written.usage.input_tokens +
+    (written.usage.cache_creation_input_tokens ?? 0) +
+    (written.usage.cache_read_input_tokens ?? 0);
+  assert.deepEqual(
+    [l3.tokens_in, l3.tokens_out, l3.tokens_cache_write, l3.tokens_cache_read],
+    [whole3, written.usage.output_tokens, written.usage.cache_creation_input_tokens, undefined],
+  );
   const whole4 = read.input_tokens + (read.cache_creation_input_tokens ?? 0) + (read.cache_read_input_tokens ?? 0);
   assert.equal(l4.tokens_in, whole4);
   assert.equal(l4.tokens_cache_read, read.cache_read_input_tokens);
@@ -89,13 +131,19 @@ test('the line and the metric carry what the callers were told, streaming and no
   assert.equal(await metricValue('oa/sim-large', 'output'), whole.usage.completion_tokens + streamed.completion_tokens);
   assert.equal(await metricValue('an/sim-large', 'input'), whole3 + whole4);
   assert.equal(await metricValue('an/sim-large', 'cache_read'), read.cache_read_input_tokens);
-  assert.equal(await metricValue('an/sim-large', 'cache_write'), (written.usage.cache_creation_input_tokens ?? 0) + (read.cache_creation_input_tokens ?? 0));
+  assert.equal(
+    await metricValue('an/sim-large', 'cache_write'),
+    (written.usage.cache_creation_input_tokens ?? 0) + (read.cache_creation_input_tokens ?? 0),
+  );
 });
 
 test('a request that was not answered has no token fields and adds nothing', async () => {
   const before = await metricValue('oa/sim-large', 'input');
   const openai = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
-  await assert.rejects(openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }), OpenAI.NotFoundError);
+  await assert.rejects(
+    openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
+    OpenAI.NotFoundError,
+  );
   const last = requestLines().at(-1);
   assert.equal(last?.status, 404);
   assert.equal(last?.tokens_in, undefined);
@@ -106,12 +154,20 @@ test('a stream cut short counts the prompt an Anthropic route reported as it sta
   const before = await metricValue('cut/sim-large', 'input');
   const anthropic = new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 0 });
   let started: number | undefined;
-  await assert.rejects((async () => {
-    const stream = await anthropic.messages.create({ model: 'cut/sim-large', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'Cut me off halfway please' }] });
-    for await (const event of stream) if (event.type === 'message_start') started = event.message.usage.input_tokens;
-  })());
+  await assert.rejects(
+    (async () => {
+      const stream = await anthropic.messages.create({
+        model: 'cut/sim-large',
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: 'user', content: 'Cut me off halfway please' }],
+      });
+      for await (const event of stream) if (event.type === 'message_start') started = event.message.usage.input_tokens;
+    })(),
+  );
   assert.ok(started !== undefined && started > 0, 'the stream began');
-  for (let i = 0; i < 100 && requestLines().at(-1)?.route !== 'cut/sim-large'; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 100 && requestLines().at(-1)?.route !== 'cut/sim-large'; i++)
+    await new Promise((r) => setTimeout(r, 20));
   const last = requestLines().at(-1);
   assert.equal(last?.route, 'cut/sim-large');
   assert.equal(last?.tokens_in, started);

@@ -23,14 +23,35 @@ after(async () => {
 
 const anthropic = (): Anthropic => new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 0 });
 const openai = (): OpenAI => new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
-const ASK = { model: 'main', max_tokens: 100, messages: [{ role: 'user' as const, content: 'time?' }], tools: [{ name: 'get_time', input_schema: { type: 'object' as const, properties: {} } }] };
+const ASK = {
+  model: 'main',
+  max_tokens: 100,
+  messages: [{ role: 'user' as const, content: 'time?' }],
+  tools: [{ name: 'get_time', input_schema: { type: 'object' as const, properties: {} } }],
+};
 
 function whole(args: string, finish: string): CannedReply {
-  return { status: 200, body: {
-    id: 'chatcmpl-x', object: 'chat.completion', created: 0, model: 'm',
-    choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_time', arguments: args } }] }, finish_reason: finish }],
-    usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
-  } };
+  return {
+    status: 200,
+    body: {
+      id: 'chatcmpl-x',
+      object: 'chat.completion',
+      created: 0,
+      model: 'm',
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_time', arguments: args } }],
+          },
+          finish_reason: finish,
+        },
+      ],
+      usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
+    },
+  };
 }
 
 /** The same answer streamed, the arguments in two pieces. */
@@ -38,9 +59,17 @@ function streamed(args: string, finish: string): CannedReply {
   const chunk = (delta: unknown, finish_reason: string | null = null): string =>
     `data: ${JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason }] })}\n\n`;
   const cut = Math.floor(args.length / 2);
-  const body = chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_time', arguments: args.slice(0, cut) } }] })
-    + chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(cut) } }] })
-    + chunk({}, finish) + 'data: [DONE]\n\n';
+  const body =
+    chunk({
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { index: 0, id: 'call_1', type: 'function', function: { name: 'get_time', arguments: args.slice(0, cut) } },
+      ],
+    }) +
+    chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(cut) } }] }) +
+    chunk({}, finish) +
+    'data: [DONE]\n\n';
   return { status: 200, body, headers: { 'content-type': 'text/event-stream' } };
 }
 
@@ -66,7 +95,11 @@ test('arguments that are JSON but no object (an array) are malformed too', async
 });
 
 test('arguments cut by the token limit: the object their complete part holds, the same whole and streamed', async () => {
-  for (const [args, input] of [['{"city":"Par', { city: 'Par' }], ['{"city":"Paris","days":', { city: 'Paris' }], ['not json{', {}]] as const) {
+  for (const [args, input] of [
+    ['{"city":"Par', { city: 'Par' }],
+    ['{"city":"Paris","days":', { city: 'Paris' }],
+    ['not json{', {}],
+  ] as const) {
     up.script([whole(args, 'length')]);
     const message = await anthropic().messages.create(ASK);
     assert.equal(message.stop_reason, 'max_tokens');
@@ -87,7 +120,10 @@ test('valid arguments come through whole and streamed', async () => {
 
 test('an OpenAI caller gets arguments that are not JSON as they came, as OpenAI passes them on', async () => {
   up.script([whole('not json{', 'tool_calls')]);
-  const answer = await openai().chat.completions.create({ model: 'main', messages: [{ role: 'user', content: 'time?' }] });
+  const answer = await openai().chat.completions.create({
+    model: 'main',
+    messages: [{ role: 'user', content: 'time?' }],
+  });
   const call = answer.choices[0]?.message.tool_calls?.[0];
   assert.equal(call?.type === 'function' ? call.function.arguments : undefined, 'not json{');
 });

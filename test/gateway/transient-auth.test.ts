@@ -14,18 +14,31 @@ const ask = { messages: [{ role: 'user' as const, content: 'hi' }] };
 
 /** The statuses of the gateway's request lines for one model, in order. */
 function statuses(logs: readonly string[], model: string): number[] {
-  return logs.filter((l) => l.includes(`"model":"${model}"`) && l.includes('"status":')).map((l) => (JSON.parse(l) as { status: number }).status);
+  return logs
+    .filter((l) => l.includes(`"model":"${model}"`) && l.includes('"status":'))
+    .map((l) => (JSON.parse(l) as { status: number }).status);
 }
 
 test('a known-good key rejected after its retries: "likely transient", and no x-should-retry: false (the SDK retries it)', async () => {
   const h = await startHarness({
     // Each WORKED key answers once, then 401s through the gateway's auth retry (FAST_RETRY: auth_retries 1).
-    scenario: { keys: { [WORKED]: { script: ['ok', '401', '401'] }, [WORKED_TOO]: { script: ['ok', '401', '401'] }, [NEVER]: { valid: false } } },
+    scenario: {
+      keys: {
+        [WORKED]: { script: ['ok', '401', '401'] },
+        [WORKED_TOO]: { script: ['ok', '401', '401'] },
+        [NEVER]: { valid: false },
+      },
+    },
     config: (url) => ({
-      providers: { worked: simProvider(url, 'openai', WORKED), again: simProvider(url, 'openai', WORKED_TOO), never: simProvider(url, 'openai', NEVER) },
+      providers: {
+        worked: simProvider(url, 'openai', WORKED),
+        again: simProvider(url, 'openai', WORKED_TOO),
+        never: simProvider(url, 'openai', NEVER),
+      },
       main: { provider: 'worked', model: 'sim-large' },
       auxiliary: {
-        title_generation: { provider: 'none' }, compression: { provider: 'none' },
+        title_generation: { provider: 'none' },
+        compression: { provider: 'none' },
         retried: { provider: 'again', model: 'sim-large', fallback_to_main: false },
         badkey: { provider: 'never', model: 'sim-large', fallback_to_main: false },
       },
@@ -39,8 +52,15 @@ test('a known-good key rejected after its retries: "likely transient", and no x-
       assert.ok(err instanceof OpenAI.APIError);
       assert.equal(err.status, 502);
       assert.equal(err.code, 'upstream_auth_failed');
-      assert.match(err.message, /worked rejected key sk-…0001 \(config\) \(HTTP 401: .*\), which last worked at .*; retried 1× with backoff — likely a transient provider problem/);
-      assert.equal(err.headers?.get('x-should-retry'), null, 'the message says likely transient: the header does not say otherwise');
+      assert.match(
+        err.message,
+        /worked rejected key sk-…0001 \(config\) \(HTTP 401: .*\), which last worked at .*; retried 1× with backoff — likely a transient provider problem/,
+      );
+      assert.equal(
+        err.headers?.get('x-should-retry'),
+        null,
+        'the message says likely transient: the header does not say otherwise',
+      );
       return true;
     });
 

@@ -30,7 +30,10 @@ function start(fallbackKey: Record<string, unknown>): Promise<Harness> {
   return startHarness({
     scenario: {
       models: { 'sim-large': {} },
-      keys: { [SHORT_WINDOWS]: { rate_limit_after: 1, reset: '1500ms', reset_headers: ['retry-after-ms'] }, [FALLBACK]: fallbackKey },
+      keys: {
+        [SHORT_WINDOWS]: { rate_limit_after: 1, reset: '1500ms', reset_headers: ['retry-after-ms'] },
+        [FALLBACK]: fallbackKey,
+      },
     },
     config: (sim) => ({
       providers: { p: simProvider(sim, 'openai', [SHORT_WINDOWS, SET_ASIDE]), q: simProvider(sim, 'openai', FALLBACK) },

@@ -27,7 +27,11 @@ function sseFetch(sse: string): typeof fetch {
 }
 
 /** A usage in the shape of `Parsed`: the optional counts only when there are some. */
-function counts(input: number, output: number, more: { cached?: number | null; cacheWrite?: number | null; reasoning?: number | null }): Parsed['usage'] {
+function counts(
+  input: number,
+  output: number,
+  more: { cached?: number | null; cacheWrite?: number | null; reasoning?: number | null },
+): Parsed['usage'] {
   const usage: NonNullable<Parsed['usage']> = { input, output };
   for (const key of ['cached', 'cacheWrite', 'reasoning'] as const) {
     const n = more[key];
@@ -48,19 +52,36 @@ function parseArgs(text: string): unknown {
 const OPENAI_CHAT: WireUnderTest = {
   name: 'OpenAI chat completions',
   wire: openaiWire,
-  body: { model: 'main', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] },
+  body: {
+    model: 'main',
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'hi' }],
+  },
   async read(sse) {
-    const client = new OpenAI({ apiKey: 'sk-wire', baseURL: 'http://wire.invalid/v1', fetch: sseFetch(sse), maxRetries: 0 });
-    const done = await client.chat.completions.stream({ model: 'main', messages: [{ role: 'user', content: 'hi' }], stream_options: { include_usage: true } }).finalChatCompletion();
+    const client = new OpenAI({
+      apiKey: 'sk-wire',
+      baseURL: 'http://wire.invalid/v1',
+      fetch: sseFetch(sse),
+      maxRetries: 0,
+    });
+    const done = await client.chat.completions
+      .stream({ model: 'main', messages: [{ role: 'user', content: 'hi' }], stream_options: { include_usage: true } })
+      .finalChatCompletion();
     const choice = done.choices[0]!;
     const refusal = choice.message.refusal ?? '';
     return {
       text: choice.message.content ?? '',
       refusal,
-      tools: (choice.message.tool_calls ?? []).flatMap((t) => (t.type === 'function' ? [{ id: t.id, name: t.function.name, input: parseArgs(t.function.arguments) }] : [])),
+      tools: (choice.message.tool_calls ?? []).flatMap((t) =>
+        t.type === 'function' ? [{ id: t.id, name: t.function.name, input: parseArgs(t.function.arguments) }] : [],
+      ),
       finish: refusal !== '' ? 'refusal' : choice.finish_reason,
       usage: done.usage
-        ? counts(done.usage.prompt_tokens, done.usage.completion_tokens, { cached: done.usage.prompt_tokens_details?.cached_tokens, reasoning: done.usage.completion_tokens_details?.reasoning_tokens })
+        ? counts(done.usage.prompt_tokens, done.usage.completion_tokens, {
+            cached: done.usage.prompt_tokens_details?.cached_tokens,
+            reasoning: done.usage.completion_tokens_details?.reasoning_tokens,
+          })
         : null,
     };
   },
@@ -71,29 +92,62 @@ const ANTHROPIC: WireUnderTest = {
   wire: anthropicWire,
   body: { model: 'main', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] },
   async read(sse) {
-    const client = new Anthropic({ apiKey: 'sk-wire', baseURL: 'http://wire.invalid', fetch: sseFetch(sse), maxRetries: 0 });
-    const message = await client.messages.stream({ model: 'main', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
-    const finish: Record<string, string> = { end_turn: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'refusal', stop_sequence: 'stop_sequence', pause_turn: 'pause_turn' };
+    const client = new Anthropic({
+      apiKey: 'sk-wire',
+      baseURL: 'http://wire.invalid',
+      fetch: sseFetch(sse),
+      maxRetries: 0,
+    });
+    const message = await client.messages
+      .stream({ model: 'main', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
+      .finalMessage();
+    const finish: Record<string, string> = {
+      end_turn: 'stop',
+      max_tokens: 'length',
+      tool_use: 'tool_calls',
+      refusal: 'refusal',
+      stop_sequence: 'stop_sequence',
+      pause_turn: 'pause_turn',
+    };
     const { usage } = message;
     const read = usage.cache_read_input_tokens ?? 0;
     const write = usage.cache_creation_input_tokens ?? 0;
     return {
       text: message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(''),
       refusal: '',
-      tools: message.content.flatMap((b) => (b.type === 'tool_use' ? [{ id: b.id, name: b.name, input: b.input }] : [])),
+      tools: message.content.flatMap((b) =>
+        b.type === 'tool_use' ? [{ id: b.id, name: b.name, input: b.input }] : [],
+      ),
       finish: finish[message.stop_reason ?? ''] ?? String(message.stop_reason),
       // Anthropic's input_tokens is only the uncached rest of the prompt (see src/providers/translate/usage.ts).
-      usage: counts(usage.input_tokens + read + write, usage.output_tokens, { cached: read, cacheWrite: write, reasoning: usage.output_tokens_details?.thinking_tokens }),
+      usage: counts(usage.input_tokens + read + write, usage.output_tokens, {
+        cached: read,
+        cacheWrite: write,
+        reasoning: usage.output_tokens_details?.thinking_tokens,
+      }),
       ...(message.stop_sequence !== null ? { stopSequence: message.stop_sequence } : {}),
     };
   },
   differs: {
     'a refusal after some text': {
-      expect: { text: "Let me see. \n\nI can't help with that.", refusal: '', tools: [], finish: 'refusal', usage: { input: 11, output: 7 } },
-      reason: 'the Messages API has no refusal part: the words follow the text after a blank line, with stop_reason refusal',
+      expect: {
+        text: "Let me see. \n\nI can't help with that.",
+        refusal: '',
+        tools: [],
+        finish: 'refusal',
+        usage: { input: 11, output: 7 },
+      },
+      reason:
+        'the Messages API has no refusal part: the words follow the text after a blank line, with stop_reason refusal',
     },
     'a tool call cut at max_tokens mid-arguments': {
-      expect: { text: '', refusal: '', tools: [{ id: 'call_cut', name: 'write', input: { path: 'a.txt', text: 'unfin' } }], finish: 'length', usage: { input: 11, output: 7 } },
+      expect: {
+        text: '',
+        refusal: '',
+        tools: [{ id: 'call_cut', name: 'write', input: { path: 'a.txt', text: 'unfin' } }],
+        finish: 'length',
+        usage: { input: 11, output: 7 },
+      },
       reason: 'a tool_use input must be an object: the complete part of the arguments, read leniently',
     },
     'no usage reported': {
@@ -105,7 +159,14 @@ const ANTHROPIC: WireUnderTest = {
       reason: 'only the Messages API counts the prompt tokens written to the cache',
     },
     'ended by a stop sequence': {
-      expect: { text: 'one, two, ', refusal: '', tools: [], finish: 'stop_sequence', usage: { input: 11, output: 7 }, stopSequence: 'three' },
+      expect: {
+        text: 'one, two, ',
+        refusal: '',
+        tools: [],
+        finish: 'stop_sequence',
+        usage: { input: 11, output: 7 },
+        stopSequence: 'three',
+      },
       reason: 'only the Messages API names the stop sequence; the OpenAI shapes say stop',
     },
     'a paused turn (pause_turn)': {
@@ -117,11 +178,19 @@ const ANTHROPIC: WireUnderTest = {
       reason: 'the Messages API has no content-filter stop: it says refusal',
     },
     'a refusal alone, in pieces': {
-      expect: { text: "I can't help with that.", refusal: '', tools: [], finish: 'refusal', usage: { input: 11, output: 7 } },
+      expect: {
+        text: "I can't help with that.",
+        refusal: '',
+        tools: [],
+        finish: 'refusal',
+        usage: { input: 11, output: 7 },
+      },
       reason: 'the Messages API has no refusal part: the words are the text, with stop_reason refusal',
     },
     'a finished tool call whose arguments are not a JSON object': {
-      expect: { error: /upstream answer was malformed: tool call call_bad \(run\) has arguments that are not a JSON object/ },
+      expect: {
+        error: /upstream answer was malformed: tool call call_bad \(run\) has arguments that are not a JSON object/,
+      },
       reason: 'a tool_use input must be an object: the stream ends with an error event instead of made-up input',
     },
   },
@@ -132,7 +201,12 @@ const RESPONSES: WireUnderTest = {
   wire: responsesWire,
   body: { model: 'main', stream: true, input: 'hi' },
   async read(sse) {
-    const client = new OpenAI({ apiKey: 'sk-wire', baseURL: 'http://wire.invalid/v1', fetch: sseFetch(sse), maxRetries: 0 });
+    const client = new OpenAI({
+      apiKey: 'sk-wire',
+      baseURL: 'http://wire.invalid/v1',
+      fetch: sseFetch(sse),
+      maxRetries: 0,
+    });
     const response = await client.responses.stream({ model: 'main', input: 'hi' }).finalResponse();
     let text = '';
     let refusal = '';
@@ -153,8 +227,22 @@ const RESPONSES: WireUnderTest = {
       text,
       refusal,
       tools,
-      finish: refusal !== '' ? 'refusal' : cut === 'max_output_tokens' ? 'length' : cut === 'content_filter' ? 'content_filter' : tools.length > 0 ? 'tool_calls' : 'stop',
-      usage: usage ? counts(usage.input_tokens, usage.output_tokens, { cached: usage.input_tokens_details.cached_tokens, reasoning: usage.output_tokens_details.reasoning_tokens }) : null,
+      finish:
+        refusal !== ''
+          ? 'refusal'
+          : cut === 'max_output_tokens'
+            ? 'length'
+            : cut === 'content_filter'
+              ? 'content_filter'
+              : tools.length > 0
+                ? 'tool_calls'
+                : 'stop',
+      usage: usage
+        ? counts(usage.input_tokens, usage.output_tokens, {
+            cached: usage.input_tokens_details.cached_tokens,
+            reasoning: usage.output_tokens_details.reasoning_tokens,
+          })
+        : null,
     };
   },
 };
@@ -173,7 +261,9 @@ function encode(w: WireUnderTest, script: WireScript): string {
     if (!(err instanceof ApiError)) throw err;
     return sse + encoder.error(err);
   }
-  sse += script.failsWith ? encoder.error(new ApiError('upstream', script.failsWith.message, { code: 'upstream_error' })) : encoder.end();
+  sse += script.failsWith
+    ? encoder.error(new ApiError('upstream', script.failsWith.message, { code: 'upstream_error' }))
+    : encoder.end();
   return sse;
 }
 

@@ -31,7 +31,13 @@ const usage = { input_tokens: 11, output_tokens: 7 };
 export const WIRE_SCRIPTS: readonly WireScript[] = [
   {
     name: 'text in pieces, then usage',
-    events: [start, { type: 'text', text: 'Hel' }, { type: 'text', text: 'lo, ' }, { type: 'text', text: 'world' }, { type: 'finish', finish_reason: 'stop', usage }],
+    events: [
+      start,
+      { type: 'text', text: 'Hel' },
+      { type: 'text', text: 'lo, ' },
+      { type: 'text', text: 'world' },
+      { type: 'finish', finish_reason: 'stop', usage },
+    ],
     expect: { text: 'Hello, world', refusal: '', tools: [], finish: 'stop', usage: { input: 11, output: 7 } },
   },
   {
@@ -50,15 +56,29 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     expect: {
       text: 'Checking both.',
       refusal: '',
-      tools: [{ id: 'call_a', name: 'weather', input: { city: 'Paris' } }, { id: 'call_b', name: 'time', input: { zone: 'UTC' } }],
+      tools: [
+        { id: 'call_a', name: 'weather', input: { city: 'Paris' } },
+        { id: 'call_b', name: 'time', input: { zone: 'UTC' } },
+      ],
       finish: 'tool_calls',
       usage: { input: 11, output: 7 },
     },
   },
   {
     name: 'a refusal after some text',
-    events: [start, { type: 'text', text: 'Let me see. ' }, { type: 'refusal', text: "I can't help with that." }, { type: 'finish', finish_reason: 'stop', usage }],
-    expect: { text: 'Let me see. ', refusal: "I can't help with that.", tools: [], finish: 'refusal', usage: { input: 11, output: 7 } },
+    events: [
+      start,
+      { type: 'text', text: 'Let me see. ' },
+      { type: 'refusal', text: "I can't help with that." },
+      { type: 'finish', finish_reason: 'stop', usage },
+    ],
+    expect: {
+      text: 'Let me see. ',
+      refusal: "I can't help with that.",
+      tools: [],
+      finish: 'refusal',
+      usage: { input: 11, output: 7 },
+    },
   },
   {
     name: 'cut at max_tokens',
@@ -73,7 +93,13 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
       { type: 'tool_call_delta', index: 0, arguments: '{"path":"a.txt","text":"unfin' },
       { type: 'finish', finish_reason: 'length', usage },
     ],
-    expect: { text: '', refusal: '', tools: [{ id: 'call_cut', name: 'write', input: '{"path":"a.txt","text":"unfin' }], finish: 'length', usage: { input: 11, output: 7 } },
+    expect: {
+      text: '',
+      refusal: '',
+      tools: [{ id: 'call_cut', name: 'write', input: '{"path":"a.txt","text":"unfin' }],
+      finish: 'length',
+      usage: { input: 11, output: 7 },
+    },
   },
   {
     name: 'usage reported only with the finish, after a tool call with no text',
@@ -83,11 +109,20 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
       { type: 'tool_call_delta', index: 0, arguments: '{"q":"x"}' },
       { type: 'finish', finish_reason: 'tool_calls', usage: { input_tokens: 3, output_tokens: 2 } },
     ],
-    expect: { text: '', refusal: '', tools: [{ id: 'call_only', name: 'lookup', input: { q: 'x' } }], finish: 'tool_calls', usage: { input: 3, output: 2 } },
+    expect: {
+      text: '',
+      refusal: '',
+      tools: [{ id: 'call_only', name: 'lookup', input: { q: 'x' } }],
+      finish: 'tool_calls',
+      usage: { input: 3, output: 2 },
+    },
   },
   {
     name: 'content with no start event before it',
-    events: [{ type: 'text', text: 'No start.' }, { type: 'finish', finish_reason: 'stop', usage }],
+    events: [
+      { type: 'text', text: 'No start.' },
+      { type: 'finish', finish_reason: 'stop', usage },
+    ],
     expect: { text: 'No start.', refusal: '', tools: [], finish: 'stop', usage: { input: 11, output: 7 } },
   },
   {
@@ -102,12 +137,30 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
   },
   {
     name: 'cached prompt tokens and reasoning tokens in the usage',
-    events: [start, { type: 'text', text: 'ok' }, { type: 'finish', finish_reason: 'stop', usage: { input_tokens: 120, output_tokens: 30, cache_read_tokens: 100, reasoning_tokens: 12 } }],
-    expect: { text: 'ok', refusal: '', tools: [], finish: 'stop', usage: { input: 120, output: 30, cached: 100, reasoning: 12 } },
+    events: [
+      start,
+      { type: 'text', text: 'ok' },
+      {
+        type: 'finish',
+        finish_reason: 'stop',
+        usage: { input_tokens: 120, output_tokens: 30, cache_read_tokens: 100, reasoning_tokens: 12 },
+      },
+    ],
+    expect: {
+      text: 'ok',
+      refusal: '',
+      tools: [],
+      finish: 'stop',
+      usage: { input: 120, output: 30, cached: 100, reasoning: 12 },
+    },
   },
   {
     name: 'prompt tokens written to the cache, in the usage',
-    events: [start, { type: 'text', text: 'ok' }, { type: 'finish', finish_reason: 'stop', usage: { input_tokens: 100, output_tokens: 5, cache_write_tokens: 60 } }],
+    events: [
+      start,
+      { type: 'text', text: 'ok' },
+      { type: 'finish', finish_reason: 'stop', usage: { input_tokens: 100, output_tokens: 5, cache_write_tokens: 60 } },
+    ],
     expect: { text: 'ok', refusal: '', tools: [], finish: 'stop', usage: { input: 100, output: 5 } },
   },
   {
@@ -121,7 +174,11 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
   },
   {
     name: 'ended by a stop sequence',
-    events: [start, { type: 'text', text: 'one, two, ' }, { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'three', usage }],
+    events: [
+      start,
+      { type: 'text', text: 'one, two, ' },
+      { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'three', usage },
+    ],
     expect: { text: 'one, two, ', refusal: '', tools: [], finish: 'stop', usage: { input: 11, output: 7 } },
   },
   {
@@ -136,13 +193,34 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
   },
   {
     name: 'a refusal alone, in pieces',
-    events: [start, { type: 'refusal', text: "I can't" }, { type: 'refusal', text: ' help with that.' }, { type: 'finish', finish_reason: 'stop', usage }],
-    expect: { text: '', refusal: "I can't help with that.", tools: [], finish: 'refusal', usage: { input: 11, output: 7 } },
+    events: [
+      start,
+      { type: 'refusal', text: "I can't" },
+      { type: 'refusal', text: ' help with that.' },
+      { type: 'finish', finish_reason: 'stop', usage },
+    ],
+    expect: {
+      text: '',
+      refusal: "I can't help with that.",
+      tools: [],
+      finish: 'refusal',
+      usage: { input: 11, output: 7 },
+    },
   },
   {
     name: 'a tool call with no arguments',
-    events: [start, { type: 'tool_call_start', index: 0, id: 'call_none', name: 'now' }, { type: 'finish', finish_reason: 'tool_calls', usage }],
-    expect: { text: '', refusal: '', tools: [{ id: 'call_none', name: 'now', input: {} }], finish: 'tool_calls', usage: { input: 11, output: 7 } },
+    events: [
+      start,
+      { type: 'tool_call_start', index: 0, id: 'call_none', name: 'now' },
+      { type: 'finish', finish_reason: 'tool_calls', usage },
+    ],
+    expect: {
+      text: '',
+      refusal: '',
+      tools: [{ id: 'call_none', name: 'now', input: {} }],
+      finish: 'tool_calls',
+      usage: { input: 11, output: 7 },
+    },
   },
   {
     name: 'two interleaved tool calls, then text after them',
@@ -159,15 +237,29 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     expect: {
       text: 'Asked both.',
       refusal: '',
-      tools: [{ id: 'call_a', name: 'weather', input: { city: 'Paris' } }, { id: 'call_b', name: 'time', input: { zone: 'UTC' } }],
+      tools: [
+        { id: 'call_a', name: 'weather', input: { city: 'Paris' } },
+        { id: 'call_b', name: 'time', input: { zone: 'UTC' } },
+      ],
       finish: 'tool_calls',
       usage: { input: 11, output: 7 },
     },
   },
   {
     name: 'a finished tool call whose arguments are not a JSON object',
-    events: [start, { type: 'tool_call_start', index: 0, id: 'call_bad', name: 'run' }, { type: 'tool_call_delta', index: 0, arguments: 'ls -la' }, { type: 'finish', finish_reason: 'tool_calls', usage }],
-    expect: { text: '', refusal: '', tools: [{ id: 'call_bad', name: 'run', input: 'ls -la' }], finish: 'tool_calls', usage: { input: 11, output: 7 } },
+    events: [
+      start,
+      { type: 'tool_call_start', index: 0, id: 'call_bad', name: 'run' },
+      { type: 'tool_call_delta', index: 0, arguments: 'ls -la' },
+      { type: 'finish', finish_reason: 'tool_calls', usage },
+    ],
+    expect: {
+      text: '',
+      refusal: '',
+      tools: [{ id: 'call_bad', name: 'run', input: 'ls -la' }],
+      finish: 'tool_calls',
+      usage: { input: 11, output: 7 },
+    },
   },
   {
     name: 'an upstream failure after content began: the stream error event, which the SDK raises',

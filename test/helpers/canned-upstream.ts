@@ -28,7 +28,10 @@ export interface CannedUpstream extends AsyncDisposable {
 
 function okAnswer(model: string): unknown {
   return {
-    id: 'chatcmpl-canned', object: 'chat.completion', created: 0, model,
+    id: 'chatcmpl-canned',
+    object: 'chat.completion',
+    created: 0,
+    model,
     choices: [{ index: 0, message: { role: 'assistant', content: `[${model}] canned answer` }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
   };
@@ -36,7 +39,10 @@ function okAnswer(model: string): unknown {
 
 /** Answers a call from its parsed JSON body (and the URL it was sent to, for an upstream that quotes it), once the
  * canned replies have run out. */
-export type CannedAnswer = (request: { model?: string; stream?: boolean; messages: { content: unknown }[] }, sent: { url: string }) => CannedReply;
+export type CannedAnswer = (
+  request: { model?: string; stream?: boolean; messages: { content: unknown }[] },
+  sent: { url: string },
+) => CannedReply;
 
 export async function startCannedUpstream(replies: CannedReply[] = [], answer?: CannedAnswer): Promise<CannedUpstream> {
   let queue = [...replies];
@@ -53,11 +59,19 @@ export async function startCannedUpstream(replies: CannedReply[] = [], answer?: 
       }
       const model = String(request.model ?? '');
       const path = req.url ?? '';
-      calls.push({ key: (req.headers.authorization ?? '').replace(/^Bearer /, ''), model, path, body: request as unknown as Record<string, unknown> });
+      calls.push({
+        key: (req.headers.authorization ?? '').replace(/^Bearer /, ''),
+        model,
+        path,
+        body: request as unknown as Record<string, unknown>,
+      });
       const reply = queue.shift() ?? answer?.(request, { url: path }) ?? { status: 200, body: okAnswer(model) };
       // A string body is sent as it is, as an HTML page (a firewall's challenge page); anything else as JSON.
       const page = typeof reply.body === 'string' ? reply.body : undefined;
-      res.writeHead(reply.status, { 'content-type': page !== undefined ? 'text/html; charset=UTF-8' : 'application/json', ...reply.headers });
+      res.writeHead(reply.status, {
+        'content-type': page !== undefined ? 'text/html; charset=UTF-8' : 'application/json',
+        ...reply.headers,
+      });
       res.end(page ?? JSON.stringify(reply.body));
     });
   });

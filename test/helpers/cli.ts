@@ -26,10 +26,17 @@ export interface CliOptions {
 export const transcript: string[] = [];
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: options.env?.['HOME'] ?? process.env['HOME'] ?? '/tmp' };
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    HOME: options.env?.['HOME'] ?? process.env['HOME'] ?? '/tmp',
+  };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? REPO_ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -60,7 +67,10 @@ export function inEffectLine(config: string | null, home: string | null): string
 }
 
 /** `in_effect` as a --json object carries it (src/cli/context.ts). */
-export function inEffectJson(config: string | null, home: string): { config: string | null; state: { kind: string; location: string } } {
+export function inEffectJson(
+  config: string | null,
+  home: string,
+): { config: string | null; state: { kind: string; location: string } } {
   return { config, state: { kind: 'sqlite', location: `${home}/state.db` } };
 }
 

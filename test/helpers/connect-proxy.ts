@@ -16,7 +16,9 @@ export interface ConnectProxy {
 export async function startConnectProxy(credentials?: { user: string; password: string }): Promise<ConnectProxy> {
   const connects: string[] = [];
   const sockets = new Set<Socket>();
-  const expected = credentials ? `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}` : undefined;
+  const expected = credentials
+    ? `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`
+    : undefined;
   const server = createServer((_req, res) => {
     res.writeHead(405).end();
   });
@@ -28,7 +30,9 @@ export async function startConnectProxy(credentials?: { user: string; password: 
     const target = req.url ?? '';
     connects.push(target);
     if (expected !== undefined && req.headers['proxy-authorization'] !== expected) {
-      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n',
+      );
       return;
     }
     const colon = target.lastIndexOf(':');
@@ -49,7 +53,9 @@ export async function startConnectProxy(credentials?: { user: string; password: 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const auth = credentials ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@` : '';
+  const auth = credentials
+    ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`
+    : '';
   return {
     url: `http://${auth}127.0.0.1:${port}`,
     connects,

@@ -17,7 +17,12 @@ export interface GatewayProcess extends AsyncDisposable {
 }
 
 /** `args` after `gateway --listen 127.0.0.1:0` (e.g. `['--config', path]`); `env` over a clean PATH. */
-export async function spawnGateway(t: TestContext, args: readonly string[], env: Record<string, string>, cwd?: string): Promise<GatewayProcess> {
+export async function spawnGateway(
+  t: TestContext,
+  args: readonly string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', ...args], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

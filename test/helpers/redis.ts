@@ -4,9 +4,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accepting, freePort } from './net.ts';
 
-export const REDIS_MISSING = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
-  ? undefined
-  : 'redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)';
+export const REDIS_MISSING =
+  spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
+    ? undefined
+    : 'redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)';
 
 export interface TestRedis {
   url: string;
@@ -22,7 +23,11 @@ export async function startTestRedis(): Promise<TestRedis> {
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     if (child && child.exitCode === null) return;
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+      { stdio: 'ignore' },
+    );
     const deadline = Date.now() + 10_000;
     while (!(await accepting(port))) {
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
@@ -39,5 +44,11 @@ export async function startTestRedis(): Promise<TestRedis> {
     });
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}/0`, start, stop, freeze: () => child?.kill('SIGSTOP'), thaw: () => child?.kill('SIGCONT') };
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    start,
+    stop,
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
+  };
 }

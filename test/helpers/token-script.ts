@@ -5,11 +5,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
 export type TokenStep =
-  | string
-  | { json: unknown }
-  | { lines: string[] }
-  | { exit: number; print?: string }
-  | { hang: true };
+  string | { json: unknown } | { lines: string[] } | { exit: number; print?: string } | { hang: true };
 
 export interface TokenScript {
   steps: TokenStep[];

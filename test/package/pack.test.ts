@@ -46,47 +46,81 @@ createSwitchyard({ config: { providers: {} } });
 export { r, b, first };
 `;
 
-test('npm pack → installed copy in node_modules: imports by name, runs a chat against the simulator, types resolve, the CLI starts', { timeout: 300_000 }, () => {
-  const tmp = mkdtempSync(join(ROOT, '.pkgtest-'));
-  const packed = packInto(tmp);
-  try {
-    const files = packed.files;
-    for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'bin/switchyard.js', 'README.md', 'LICENSE', 'examples/demo/switchyard.yaml', 'docs/config.md']) {
-      assert.ok(files.includes(f), `${f} is in the tarball`);
+test(
+  'npm pack → installed copy in node_modules: imports by name, runs a chat against the simulator, types resolve, the CLI starts',
+  { timeout: 300_000 },
+  () => {
+    const tmp = mkdtempSync(join(ROOT, '.pkgtest-'));
+    const packed = packInto(tmp);
+    try {
+      const files = packed.files;
+      for (const f of [
+        'package.json',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/cli/main.js',
+        'bin/switchyard.js',
+        'README.md',
+        'LICENSE',
+        'examples/demo/switchyard.yaml',
+        'docs/config.md',
+      ]) {
+        assert.ok(files.includes(f), `${f} is in the tarball`);
+      }
+      assert.deepEqual(
+        files.filter((f) => /^(src|test|bench|scripts)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
+        [],
+        'no sources, tests or dev scripts are shipped',
+      );
+
+      const modules = join(tmp, 'node_modules');
+      mkdirSync(modules);
+      run('tar', ['-xzf', packed.tarball, '-C', modules], tmp);
+      renameSync(join(modules, 'package'), join(modules, 'switchyard'));
+      writeFileSync(
+        join(tmp, 'package.json'),
+        JSON.stringify({ name: 'pkgtest-consumer', private: true, type: 'module' }),
+      );
+      writeFileSync(join(tmp, 'consumer.js'), CONSUMER_JS);
+      const env = { ...process.env, SWITCHYARD_HOME: join(tmp, 'home'), NODE_OPTIONS: '' };
+
+      const out = JSON.parse(run(process.execPath, ['consumer.js'], tmp, env)) as Record<string, unknown>;
+      assert.equal(out['resolved'], `file://${join(modules, 'switchyard', 'dist', 'index.js')}`);
+      assert.equal(out['status'], 'ok');
+      assert.equal(typeof out['content'], 'string');
+      assert.equal(out['route'], 'sim/sim-large');
+      assert.equal(out['calls'], 1);
+      assert.match(String(out['refused']), /plain config object, not a loaded config: wrap it, configFromObject/);
+
+      // The declarations resolve for a TypeScript consumer (nodenext), with library checking on.
+      writeFileSync(join(tmp, 'consumer.ts'), CONSUMER_TS);
+      const tsconfig = {
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2023',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules', '@types')],
+        },
+        files: ['consumer.ts'],
+      };
+      writeFileSync(join(tmp, 'tsconfig.json'), JSON.stringify(tsconfig));
+      run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', tmp], tmp, env);
+
+      // The installed command runs the built JavaScript (there is no src/ to strip types from).
+      const version = run(
+        process.execPath,
+        [join(modules, 'switchyard', 'bin', 'switchyard.js'), '--version'],
+        tmp,
+        env,
+      );
+      assert.match(version, /\d+\.\d+\.\d+/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+      packed.removeBuild();
     }
-    assert.deepEqual(
-      files.filter((f) => /^(src|test|bench|scripts)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
-      [],
-      'no sources, tests or dev scripts are shipped',
-    );
-
-    const modules = join(tmp, 'node_modules');
-    mkdirSync(modules);
-    run('tar', ['-xzf', packed.tarball, '-C', modules], tmp);
-    renameSync(join(modules, 'package'), join(modules, 'switchyard'));
-    writeFileSync(join(tmp, 'package.json'), JSON.stringify({ name: 'pkgtest-consumer', private: true, type: 'module' }));
-    writeFileSync(join(tmp, 'consumer.js'), CONSUMER_JS);
-    const env = { ...process.env, SWITCHYARD_HOME: join(tmp, 'home'), NODE_OPTIONS: '' };
-
-    const out = JSON.parse(run(process.execPath, ['consumer.js'], tmp, env)) as Record<string, unknown>;
-    assert.equal(out['resolved'], `file://${join(modules, 'switchyard', 'dist', 'index.js')}`);
-    assert.equal(out['status'], 'ok');
-    assert.equal(typeof out['content'], 'string');
-    assert.equal(out['route'], 'sim/sim-large');
-    assert.equal(out['calls'], 1);
-    assert.match(String(out['refused']), /plain config object, not a loaded config: wrap it, configFromObject/);
-
-    // The declarations resolve for a TypeScript consumer (nodenext), with library checking on.
-    writeFileSync(join(tmp, 'consumer.ts'), CONSUMER_TS);
-    const tsconfig = { compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] }, files: ['consumer.ts'] };
-    writeFileSync(join(tmp, 'tsconfig.json'), JSON.stringify(tsconfig));
-    run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', tmp], tmp, env);
-
-    // The installed command runs the built JavaScript (there is no src/ to strip types from).
-    const version = run(process.execPath, [join(modules, 'switchyard', 'bin', 'switchyard.js'), '--version'], tmp, env);
-    assert.match(version, /\d+\.\d+\.\d+/);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-    packed.removeBuild();
-  }
-});
+  },
+);

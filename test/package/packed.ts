@@ -25,7 +25,10 @@ export interface Packed {
 
 export function packInto(dir: string): Packed {
   const distExisted = existsSync(join(ROOT, 'dist'));
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], ROOT)) as { filename: string; files: { path: string }[] }[];
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], ROOT)) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   return {
     tarball: join(dir, packed[0]!.filename),
     files: packed[0]!.files.map((f) => f.path),

@@ -49,7 +49,10 @@ const requested: string | undefined = REQUESTED_ROUTE_RULE.not_found;
 const chain: string = CHAIN_RULE.not_found;
 const scenarioInput: ScenarioInput = { latency: '10ms', keys: { 'sk-x': { script: ['timeout'] } } };
 const useScenario = (s: Scenario): number => s.seed + Object.keys(s.keys).length;
-const stopWatching: () => void = watchConfig(configFromObject({}, { env: {}, dotenv: false }), (next: LoadedConfig | Error) => void next);
+const stopWatching: () => void = watchConfig(
+  configFromObject({}, { env: {}, dotenv: false }),
+  (next: LoadedConfig | Error) => void next,
+);
 stopWatching();
 
 /** A consumer's adapter: answers every request with the last user message, counting calls. */
@@ -60,7 +63,14 @@ function echoAdapter(seen: SendContext[]): ProviderAdapter {
     type: 'openai',
     async send(req, ctx) {
       seen.push(ctx);
-      return { id: 'echo-1', model: req.model, content: last(req.messages), tool_calls: [], finish_reason: finish, usage };
+      return {
+        id: 'echo-1',
+        model: req.model,
+        content: last(req.messages),
+        tool_calls: [],
+        finish_reason: finish,
+        usage,
+      };
     },
     async *stream(req, ctx): AsyncIterable<StreamEvent> {
       seen.push(ctx);
@@ -81,7 +91,10 @@ test('public types: a custom adapter, sleep and logger plug in; chat() with a ru
   const sleep: Sleep = async () => {};
   const logger: Logger = pino({ level: 'silent' });
   const config = configFromObject(
-    { providers: { echo: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-echo-key-0000001' } }, main: { provider: 'echo', model: 'echo-model' } },
+    {
+      providers: { echo: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-echo-key-0000001' } },
+      main: { provider: 'echo', model: 'echo-model' },
+    },
     { env: {}, dotenv: false },
   );
   const sy: Switchyard = createSwitchyard({ config, adapterFor, sleep, logger, store: openStore({ kind: 'memory' }) });
@@ -120,11 +133,17 @@ test('public types: a custom adapter, sleep and logger plug in; chat() with a ru
 });
 
 test('the scenario checks are exported: a bad scenario is a located UserError, a good one resolves', () => {
-  assert.throws(() => parseScenarioText('keys:\n  sk-x: { rate_limit_afer: 1 }\n', 'ci.yaml'), (err: unknown) => {
-    assert.ok(err instanceof UserError);
-    assert.match(err.message, /ci\.yaml:2:\d+: keys\.sk-x\.rate_limit_afer: unknown key .*did you mean `rate_limit_after`/);
-    return true;
-  });
+  assert.throws(
+    () => parseScenarioText('keys:\n  sk-x: { rate_limit_afer: 1 }\n', 'ci.yaml'),
+    (err: unknown) => {
+      assert.ok(err instanceof UserError);
+      assert.match(
+        err.message,
+        /ci\.yaml:2:\d+: keys\.sk-x\.rate_limit_afer: unknown key .*did you mean `rate_limit_after`/,
+      );
+      return true;
+    },
+  );
   const scenario: Scenario = resolveScenario(scenarioInput);
   assert.deepEqual(Object.keys(scenario.keys), ['sk-x']);
 });

@@ -13,10 +13,31 @@ import type { ErrorKind } from '../../src/errors/kinds.ts';
 import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../../src/providers/types.ts';
 
 export const CHECKS = [
-  'send', 'stream', 'tools', 'tool results', 'stream tools', 'errors classified', 'stream errors before first event',
-  'error after deltas', 'cut mid-stream', 'cut mid-answer', 'connection refused', 'timeout', 'idle stream timeout', 'caller abort',
-  'models', 'no secret in errors', 'no secret in garbage', 'no config secret in echoed errors', 'stream answered whole', 'images', 'settings',
-  'failed tool results', 'strict tools', 'sampling a recent model takes', 'base url with a query',
+  'send',
+  'stream',
+  'tools',
+  'tool results',
+  'stream tools',
+  'errors classified',
+  'stream errors before first event',
+  'error after deltas',
+  'cut mid-stream',
+  'cut mid-answer',
+  'connection refused',
+  'timeout',
+  'idle stream timeout',
+  'caller abort',
+  'models',
+  'no secret in errors',
+  'no secret in garbage',
+  'no config secret in echoed errors',
+  'stream answered whole',
+  'images',
+  'settings',
+  'failed tool results',
+  'strict tools',
+  'sampling a recent model takes',
+  'base url with a query',
 ] as const;
 export type Check = (typeof CHECKS)[number];
 
@@ -71,8 +92,18 @@ function scenario(): Record<string, unknown> {
   return { seed: 7, keys, models: { ...DEFAULT_MODELS, 'claude-sonnet-4-5': { context_window: 200_000 } } };
 }
 
-const hello: ChatRequest = { model: 'sim-large', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello there' }] };
-const weatherTool = { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+const hello: ChatRequest = {
+  model: 'sim-large',
+  messages: [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'hello there' },
+  ],
+};
+const weatherTool = {
+  name: 'get_weather',
+  description: 'Weather for a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
 
 async function drain(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   const out: StreamEvent[] = [];
@@ -108,7 +139,9 @@ async function closedPort(): Promise<number> {
 }
 
 /** A loopback upstream whose answer the test writes: (request body, the key header) → status, content type, body. */
-async function rawUpstream(answer: (body: string, key: string) => { type: string; body: string }): Promise<{ url: string; close: () => Promise<void> }> {
+async function rawUpstream(
+  answer: (body: string, key: string) => { type: string; body: string },
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createHttpServer((req, res) => {
     const key = String(req.headers['x-api-key'] ?? req.headers.authorization ?? '');
     let body = '';
@@ -122,17 +155,29 @@ async function rawUpstream(answer: (body: string, key: string) => { type: string
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** One answer both adapters read: the fields of a chat completion and of an Anthropic message side by side. */
 const EITHER_ANSWER = JSON.stringify({
-  id: 'both', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-  type: 'message', role: 'assistant', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn',
+  id: 'both',
+  model: 'm',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+  type: 'message',
+  role: 'assistant',
+  content: [{ type: 'text', text: 'ok' }],
+  stop_reason: 'end_turn',
 });
 
 /** A loopback upstream that answers every call with EITHER_ANSWER and keeps the request bodies it was sent. */
-async function recordingUpstream(): Promise<{ url: string; bodies: Record<string, unknown>[]; close: () => Promise<void> }> {
+async function recordingUpstream(): Promise<{
+  url: string;
+  bodies: Record<string, unknown>[];
+  close: () => Promise<void>;
+}> {
   const bodies: Record<string, unknown>[] = [];
   const up = await rawUpstream((body) => {
     bodies.push(JSON.parse(body) as Record<string, unknown>);
@@ -146,22 +191,50 @@ async function recordingUpstream(): Promise<{ url: string; bodies: Record<string
 const keyEchoingUpstream = (): ReturnType<typeof rawUpstream> =>
   rawUpstream((body, key) =>
     body.includes('"stream":true')
-      ? { type: 'text/event-stream', body: `event: message_start\ndata: {not json, sent with ${key}}\n\ndata: {not json, sent with ${key}}\n\n` }
-      : { type: 'text/html', body: `<html><body>proxy saw ${key} and the plain secret ${key.replace(/^Bearer /, '')}</body></html>` });
+      ? {
+          type: 'text/event-stream',
+          body: `event: message_start\ndata: {not json, sent with ${key}}\n\ndata: {not json, sent with ${key}}\n\n`,
+        }
+      : {
+          type: 'text/html',
+          body: `<html><body>proxy saw ${key} and the plain secret ${key.replace(/^Bearer /, '')}</body></html>`,
+        },
+  );
 
 /** Secrets a call carries beside its key (docs/credentials.md): headers a proxy or AI gateway takes, and a base URL's user-info
  * and query. Not key-shaped on purpose, so only exact scrubbing can catch them. */
 const PLANTED = {
   key: 'plain-key-secret-0042',
-  headers: { 'Helicone-Auth': 'Bearer hel-HEADERSECRET-abcdef', 'cf-aig-authorization': 'Bearer CFSECRET987654', 'X-Custom-Auth': 'custom-auth-SECRET-1234' },
+  headers: {
+    'Helicone-Auth': 'Bearer hel-HEADERSECRET-abcdef',
+    'cf-aig-authorization': 'Bearer CFSECRET987654',
+    'X-Custom-Auth': 'custom-auth-SECRET-1234',
+  },
   query: '?api-key=QUERYSECRET123456&sig=SIGSECRET7777',
   userinfo: 'user:basepass1234@',
   /** In the upstream's message only: a credential we never sent, in a URL's query. */
   foreign: 'PROXYTOKEN99887',
 };
-const PLANTED_SECRETS = ['plain-key-secret-0042', 'hel-HEADERSECRET-abcdef', 'CFSECRET987654', 'custom-auth-SECRET-1234', 'QUERYSECRET123456', 'SIGSECRET7777', 'basepass1234', 'PROXYTOKEN99887'];
+const PLANTED_SECRETS = [
+  'plain-key-secret-0042',
+  'hel-HEADERSECRET-abcdef',
+  'CFSECRET987654',
+  'custom-auth-SECRET-1234',
+  'QUERYSECRET123456',
+  'SIGSECRET7777',
+  'basepass1234',
+  'PROXYTOKEN99887',
+];
 /** Request headers an echo leaves out: noise that would push the planted ones past the message's length limit. */
-const ECHO_NOISE = new Set(['host', 'connection', 'content-length', 'content-type', 'accept', 'accept-encoding', 'anthropic-version']);
+const ECHO_NOISE = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'content-type',
+  'accept',
+  'accept-encoding',
+  'anthropic-version',
+]);
 
 /** An upstream that repeats the request (its URL and headers) in its error, as some proxies and gateways do: a 400
  * (`please-400`), a 500 (`please-500`), or a 200 stream whose first event is an error. */
@@ -170,7 +243,9 @@ async function requestEchoingUpstream(): Promise<{ url: string; close: () => Pro
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      const headers = Object.entries(req.headers).filter(([k]) => !ECHO_NOISE.has(k)).map(([k, v]) => `${k}=${String(v)}`);
+      const headers = Object.entries(req.headers)
+        .filter(([k]) => !ECHO_NOISE.has(k))
+        .map(([k, v]) => `${k}=${String(v)}`);
       const echo = `via https://proxy.internal/cb?access_token=${PLANTED.foreign} url=${req.url ?? ''} ${headers.join(' ')}`;
       const error = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: echo } });
       if (body.includes('please-500')) {
@@ -188,7 +263,10 @@ async function requestEchoingUpstream(): Promise<{ url: string; close: () => Pro
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://${PLANTED.userinfo}127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://${PLANTED.userinfo}127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 export function runAdapterConformance(o: ConformanceOptions): void {
@@ -196,7 +274,12 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     let sim: RunningSimulator;
     const adapter = o.adapter();
     const ctx = (apiKey: string, extra: Partial<SendContext> = {}): SendContext => ({
-      provider: 'simprov', baseUrl: o.baseUrl(sim.url), apiKey, headers: {}, timeoutMs: 10_000, ...extra,
+      provider: 'simprov',
+      baseUrl: o.baseUrl(sim.url),
+      apiKey,
+      headers: {},
+      timeoutMs: 10_000,
+      ...extra,
     });
     const check = (name: Check, fn: () => Promise<void>): void => {
       const reason = o.skip?.[name];
@@ -243,7 +326,11 @@ export function runAdapterConformance(o: ConformanceOptions): void {
 
     check('images', async () => {
       const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
-      const parts = [{ type: 'text' as const, text: 'look at these' }, { type: 'image' as const, url: `data:image/png;base64,${png}` }, { type: 'image' as const, url: 'https://example.com/b.jpg' }];
+      const parts = [
+        { type: 'text' as const, text: 'look at these' },
+        { type: 'image' as const, url: `data:image/png;base64,${png}` },
+        { type: 'image' as const, url: 'https://example.com/b.jpg' },
+      ];
       const req: ChatRequest = { model: 'sim-large', messages: [{ role: 'user', content: 'look at these', parts }] };
       assert.match((await adapter.send(req, ctx(GOOD))).content, /reply to: look at these \[2 images\]/);
       const text = (await drain(adapter.stream(req, ctx(GOOD)))).map((e) => (e.type === 'text' ? e.text : '')).join('');
@@ -253,8 +340,22 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     check('settings', async () => {
       // Every setting goes out as this provider type spells it (or stays out): the simulator records the fields.
       // JSON mode needs the word "json" in the messages (OpenAI refuses it otherwise).
-      const asJson: ChatRequest = { ...hello, messages: [...hello.messages, { role: 'user', content: 'answer in json' }] };
-      await adapter.send({ ...asJson, user: 'u-1', seed: 3, top_k: 4, response_format: { type: 'json_object' }, logit_bias: { '50256': -100 }, prompt_cache_key: 'conv-1' }, ctx(GOOD));
+      const asJson: ChatRequest = {
+        ...hello,
+        messages: [...hello.messages, { role: 'user', content: 'answer in json' }],
+      };
+      await adapter.send(
+        {
+          ...asJson,
+          user: 'u-1',
+          seed: 3,
+          top_k: 4,
+          response_format: { type: 'json_object' },
+          logit_bias: { '50256': -100 },
+          prompt_cache_key: 'conv-1',
+        },
+        ctx(GOOD),
+      );
       const fields = sim.log().at(-1)?.fields ?? [];
       for (const f of o.settingFields.sent) assert.ok(fields.includes(f), `${f} in ${fields.join(',')}`);
       for (const f of o.settingFields.absent) assert.ok(!fields.includes(f), `${f} must stay out: ${fields.join(',')}`);
@@ -262,11 +363,18 @@ export function runAdapterConformance(o: ConformanceOptions): void {
 
     check('sampling a recent model takes', async () => {
       // An OpenAI SDK's usual pair (and a newline stop) sent to a model that would refuse them as they came: answered.
-      const req: ChatRequest = { ...hello, model: 'claude-sonnet-4-5', temperature: 0.7, top_p: 0.9, stop: ['\n', 'END'] };
+      const req: ChatRequest = {
+        ...hello,
+        model: 'claude-sonnet-4-5',
+        temperature: 0.7,
+        top_p: 0.9,
+        stop: ['\n', 'END'],
+      };
       await adapter.send(req, ctx(GOOD));
       const fields = sim.log().at(-1)?.fields ?? [];
       for (const f of o.recentModelSampling.sent) assert.ok(fields.includes(f), `${f} in ${fields.join(',')}`);
-      for (const f of o.recentModelSampling.absent) assert.ok(!fields.includes(f), `${f} must stay out: ${fields.join(',')}`);
+      for (const f of o.recentModelSampling.absent)
+        assert.ok(!fields.includes(f), `${f} must stay out: ${fields.join(',')}`);
       const events = await drain(adapter.stream(req, ctx(GOOD)));
       assert.equal(events.at(-1)?.type, 'finish');
     });
@@ -276,11 +384,21 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       try {
         const at = { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) };
         const turn = (isError: boolean): ChatRequest => ({
-          model: 'sim-large', tools: [weatherTool],
+          model: 'sim-large',
+          tools: [weatherTool],
           messages: [
             { role: 'user', content: 'please call get_weather for Paris' },
-            { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
-            { role: 'tool', tool_call_id: 'call_1', content: 'weather service unreachable', ...(isError ? { is_error: true } : {}) },
+            {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+            },
+            {
+              role: 'tool',
+              tool_call_id: 'call_1',
+              content: 'weather service unreachable',
+              ...(isError ? { is_error: true } : {}),
+            },
           ],
         });
         await adapter.send(turn(true), at);
@@ -295,10 +413,16 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     check('strict tools', async () => {
       const up = await recordingUpstream();
       try {
-        const tools = [{ ...weatherTool, strict: true }, { ...weatherTool, name: 'get_time', strict: false }, { ...weatherTool, name: 'get_date' }];
+        const tools = [
+          { ...weatherTool, strict: true },
+          { ...weatherTool, name: 'get_time', strict: false },
+          { ...weatherTool, name: 'get_date' },
+        ];
         await adapter.send({ ...hello, tools }, { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) });
         // OpenAI nests the definition under `function`; Anthropic's tools are flat.
-        const sent = (up.bodies[0]?.['tools'] as Record<string, unknown>[]).map((t) => ((t['function'] ?? t) as { strict?: boolean }).strict);
+        const sent = (up.bodies[0]?.['tools'] as Record<string, unknown>[]).map(
+          (t) => ((t['function'] ?? t) as { strict?: boolean }).strict,
+        );
         assert.deepEqual(sent, o.strictTools === 'sent' ? [true, false, undefined] : [undefined, undefined, undefined]);
       } finally {
         await up.close();
@@ -306,7 +430,14 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     });
 
     check('tools', async () => {
-      const res = await adapter.send({ model: 'sim-large', messages: [{ role: 'user', content: 'please call get_weather for Paris' }], tools: [weatherTool] }, ctx(GOOD));
+      const res = await adapter.send(
+        {
+          model: 'sim-large',
+          messages: [{ role: 'user', content: 'please call get_weather for Paris' }],
+          tools: [weatherTool],
+        },
+        ctx(GOOD),
+      );
       assert.equal(res.finish_reason, 'tool_calls');
       assert.equal(res.tool_calls.length, 1);
       assert.equal(res.tool_calls[0]?.name, 'get_weather');
@@ -314,21 +445,33 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     });
 
     check('tool results', async () => {
-      const res = await adapter.send({
-        model: 'sim-large',
-        tools: [weatherTool],
-        messages: [
-          { role: 'user', content: 'please call get_weather for Paris' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
-          { role: 'tool', tool_call_id: 'call_1', content: 'sunny, 21C' },
-        ],
-      }, ctx(GOOD));
+      const res = await adapter.send(
+        {
+          model: 'sim-large',
+          tools: [weatherTool],
+          messages: [
+            { role: 'user', content: 'please call get_weather for Paris' },
+            {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+            },
+            { role: 'tool', tool_call_id: 'call_1', content: 'sunny, 21C' },
+          ],
+        },
+        ctx(GOOD),
+      );
       assert.equal(res.finish_reason, 'stop');
       assert.match(res.content, /sunny, 21C/);
     });
 
     check('stream tools', async () => {
-      const events = await drain(adapter.stream({ model: 'sim-large', messages: [{ role: 'user', content: 'call get_weather now' }], tools: [weatherTool] }, ctx(GOOD)));
+      const events = await drain(
+        adapter.stream(
+          { model: 'sim-large', messages: [{ role: 'user', content: 'call get_weather now' }], tools: [weatherTool] },
+          ctx(GOOD),
+        ),
+      );
       const start = events.find((e) => e.type === 'tool_call_start');
       assert.ok(start && start.type === 'tool_call_start' && start.name === 'get_weather' && start.index === 0);
       const args = events.map((e) => (e.type === 'tool_call_delta' && e.index === 0 ? e.arguments : '')).join('');
@@ -351,15 +494,24 @@ export function runAdapterConformance(o: ConformanceOptions): void {
         [SCRIPTED['bad_request'] ?? '', 'bad_request'],
       ];
       for (const [key, kind] of expect) {
-        const err = await adapter.send(hello, ctx(key)).then(() => undefined, (e: unknown) => e);
+        const err = await adapter.send(hello, ctx(key)).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         const u = assertKind(err, kind, false);
         assert.ok(u.status !== undefined && u.status >= 400, `${kind} has a status`);
         assert.equal(u.provider, 'simprov');
       }
-      const limited = await adapter.send(hello, ctx('sk-sim-ratelimited-000000016')).then(() => undefined, (e: unknown) => e);
+      const limited = await adapter.send(hello, ctx('sk-sim-ratelimited-000000016')).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const rl = assertKind(limited, 'rate_limited');
       assert.ok(rl.retryAfterMs !== undefined && rl.retryAfterMs > 0 && rl.resetAt !== undefined, 'reset parsed');
-      const missing = await adapter.send({ ...hello, model: 'no-such-model' }, ctx(GOOD)).then(() => undefined, (e: unknown) => e);
+      const missing = await adapter.send({ ...hello, model: 'no-such-model' }, ctx(GOOD)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assertKind(missing, 'not_found');
     });
 
@@ -373,7 +525,10 @@ export function runAdapterConformance(o: ConformanceOptions): void {
 
     check('error after deltas', async () => {
       const { events, error } = await drainUntilError(adapter.stream(hello, ctx(SCRIPTED['stream_error'] ?? '')));
-      assert.ok(events.some((e) => e.type === 'text'), 'some text arrived first');
+      assert.ok(
+        events.some((e) => e.type === 'text'),
+        'some text arrived first',
+      );
       assertKind(error, 'overloaded', true);
       assert.ok(!events.some((e) => e.type === 'finish'), 'never a clean end');
     });
@@ -383,14 +538,20 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       // The simulator destroys the socket right after writing, so the first frames may or may not arrive.
       assertKind(error, 'connection', events.length > 0);
       assert.ok(!events.some((e) => e.type === 'finish'), 'never a clean end');
-      const reset = await adapter.send(hello, ctx(SCRIPTED['reset'] ?? '')).then(() => undefined, (e: unknown) => e);
+      const reset = await adapter.send(hello, ctx(SCRIPTED['reset'] ?? '')).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assertKind(reset, 'connection', false);
     });
 
     check('cut mid-answer', async () => {
       // Headers and half the body, then the socket closes (the simulator flushes both first): the provider was reached
       // and had begun answering — a connection failure, but `answer_cut`, never "could not reach".
-      const err = await adapter.send(hello, ctx(SCRIPTED['cut'] ?? '')).then(() => undefined, (e: unknown) => e);
+      const err = await adapter.send(hello, ctx(SCRIPTED['cut'] ?? '')).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const u = assertKind(err, 'connection', false);
       assert.equal(u.code, 'answer_cut');
     });
@@ -398,7 +559,10 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     check('connection refused', async () => {
       const port = await closedPort();
       const url = o.baseUrl(`http://127.0.0.1:${port}`);
-      const err = await adapter.send(hello, { ...ctx(GOOD), baseUrl: url }).then(() => undefined, (e: unknown) => e);
+      const err = await adapter.send(hello, { ...ctx(GOOD), baseUrl: url }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const u = assertKind(err, 'connection', false);
       assert.match(`${u.code} ${u.message}`, /ECONNREFUSED/);
       const it = adapter.stream(hello, { ...ctx(GOOD), baseUrl: url })[Symbol.asyncIterator]();
@@ -406,12 +570,17 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     });
 
     check('timeout', async () => {
-      const err = await adapter.send(hello, ctx(SCRIPTED['timeout'] ?? '', { timeoutMs: 300 })).then(() => undefined, (e: unknown) => e);
+      const err = await adapter.send(hello, ctx(SCRIPTED['timeout'] ?? '', { timeoutMs: 300 })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assertKind(err, 'timeout', false);
     });
 
     check('idle stream timeout', async () => {
-      const { events, error } = await drainUntilError(adapter.stream(hello, ctx(SCRIPTED['stall'] ?? '', { timeoutMs: 300 })));
+      const { events, error } = await drainUntilError(
+        adapter.stream(hello, ctx(SCRIPTED['stall'] ?? '', { timeoutMs: 300 })),
+      );
       assert.ok(events.some((e) => e.type === 'text'));
       assertKind(error, 'timeout', true);
     });
@@ -420,7 +589,10 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       const controller = new AbortController();
       const pending = adapter.send(hello, ctx(SCRIPTED['timeout'] ?? '', { signal: controller.signal }));
       setTimeout(() => controller.abort(new Error('user pressed ctrl-c')), 50).unref();
-      await assert.rejects(pending, (e: unknown) => !UpstreamError.isInstance(e) && e instanceof Error && /ctrl-c/.test(e.message));
+      await assert.rejects(
+        pending,
+        (e: unknown) => !UpstreamError.isInstance(e) && e instanceof Error && /ctrl-c/.test(e.message),
+      );
     });
 
     check('models', async () => {
@@ -429,7 +601,10 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     });
 
     check('no secret in errors', async () => {
-      const err = await adapter.send(hello, ctx(SECRET_BAD)).then(() => undefined, (e: unknown) => e);
+      const err = await adapter.send(hello, ctx(SECRET_BAD)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const u = assertKind(err, 'auth_rejected');
       const text = `${u.message} ${u.providerMessage} ${JSON.stringify(u)}`;
       assert.ok(!text.includes(SECRET_BAD), text);
@@ -441,11 +616,17 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       const echo = await keyEchoingUpstream();
       try {
         const bad = { ...ctx(secret), baseUrl: o.baseUrl(echo.url) };
-        const err = await adapter.send(hello, bad).then(() => undefined, (e: unknown) => e);
+        const err = await adapter.send(hello, bad).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         const u = assertKind(err, 'server');
         assert.match(u.providerMessage ?? '', /not JSON/);
         const it = adapter.stream(hello, bad)[Symbol.asyncIterator]();
-        const streamErr = await it.next().then(() => undefined, (e: unknown) => e);
+        const streamErr = await it.next().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         const s = assertKind(streamErr, 'server');
         for (const e of [u, s]) {
           const text = `${e.message} ${e.providerMessage} ${JSON.stringify(e)}`;
@@ -461,13 +642,36 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       // request must not carry any of them to a client, a log line or doctor.
       const echo = await requestEchoingUpstream();
       try {
-        const at = { ...ctx(PLANTED.key, { headers: PLANTED.headers }), baseUrl: `${o.baseUrl(echo.url)}${PLANTED.query}` };
+        const at = {
+          ...ctx(PLANTED.key, { headers: PLANTED.headers }),
+          baseUrl: `${o.baseUrl(echo.url)}${PLANTED.query}`,
+        };
         const asking = (text: string): ChatRequest => ({ ...hello, messages: [{ role: 'user', content: text }] });
         const failures = [
-          await adapter.send(asking('please-400'), at).then(() => undefined, (e: unknown) => e),
-          await adapter.send(asking('please-500'), at).then(() => undefined, (e: unknown) => e),
-          await adapter.stream(asking('please-400'), at)[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e),
-          await adapter.stream(asking('stream'), at)[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e),
+          await adapter.send(asking('please-400'), at).then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+          await adapter.send(asking('please-500'), at).then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+          await adapter
+            .stream(asking('please-400'), at)
+            [Symbol.asyncIterator]()
+            .next()
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            ),
+          await adapter
+            .stream(asking('stream'), at)
+            [Symbol.asyncIterator]()
+            .next()
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            ),
         ];
         for (const f of failures) {
           assert.ok(UpstreamError.isInstance(f), `expected an UpstreamError, got ${String(f)}`);
@@ -486,21 +690,49 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       // server failure that says so (not "the connection broke mid-answer").
       const up = await rawUpstream((body) => ({
         type: 'application/json',
-        body: body.includes('please-fail') ? JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }) : JSON.stringify({ id: 'x', choices: [], content: [] }),
+        body: body.includes('please-fail')
+          ? JSON.stringify({
+              error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' },
+            })
+          : JSON.stringify({ id: 'x', choices: [], content: [] }),
       }));
       try {
         const at = { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) };
-        const whole = await adapter.stream(hello, at)[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
+        const whole = await adapter
+          .stream(hello, at)
+          [Symbol.asyncIterator]()
+          .next()
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         const u = assertKind(whole, 'server', false);
         assert.equal(u.code, 'not_a_stream');
         const failing = { ...hello, messages: [{ role: 'user' as const, content: 'please-fail' }] };
-        const inBand = await adapter.stream(failing, at)[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
+        const inBand = await adapter
+          .stream(failing, at)
+          [Symbol.asyncIterator]()
+          .next()
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         assertKind(inBand, 'auth_rejected', false);
         // A proxy's HTML page with a 200: a server failure quoting it, not "the connection broke mid-answer".
         const html = await rawUpstream(() => ({ type: 'text/html', body: '<html><title>Bad gateway</title></html>' }));
         try {
-          const page = await adapter.stream(hello, { ...ctx(GOOD), baseUrl: o.baseUrl(html.url) })[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
-          assert.match(assertKind(page, 'server', false).providerMessage ?? '', /answer came whole \(text\/html\).*Bad gateway/);
+          const page = await adapter
+            .stream(hello, { ...ctx(GOOD), baseUrl: o.baseUrl(html.url) })
+            [Symbol.asyncIterator]()
+            .next()
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+          assert.match(
+            assertKind(page, 'server', false).providerMessage ?? '',
+            /answer came whole \(text\/html\).*Bad gateway/,
+          );
         } finally {
           await html.close();
         }

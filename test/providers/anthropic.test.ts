@@ -11,7 +11,10 @@ runAdapterConformance({
   baseUrl: (sim) => sim,
   // seed, response_format, logit_bias and prompt_cache_key have no Anthropic equivalent (JSON is asked for in the
   // system prompt).
-  settingFields: { sent: ['metadata', 'top_k'], absent: ['seed', 'response_format', 'user', 'logit_bias', 'prompt_cache_key'] },
+  settingFields: {
+    sent: ['metadata', 'top_k'],
+    absent: ['seed', 'response_format', 'user', 'logit_bias', 'prompt_cache_key'],
+  },
   // tool_result.is_error, as Anthropic's own clients send it.
   marksFailedTool: (body) => {
     const messages = body['messages'] as { content: { type: string; is_error?: boolean }[] }[];

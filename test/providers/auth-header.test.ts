@@ -20,8 +20,22 @@ async function recordingUpstream(): Promise<{ url: string; seen: IncomingHttpHea
     req.on('end', () => {
       const anthropic = req.url?.includes('/messages') ?? false;
       const body = anthropic
-        ? { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } }
-        : { id: 'c1', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] };
+        ? {
+            id: 'msg_1',
+            type: 'message',
+            role: 'assistant',
+            model: 'm',
+            content: [{ type: 'text', text: 'hi' }],
+            stop_reason: 'end_turn',
+            usage: { input_tokens: 1, output_tokens: 1 },
+          }
+        : {
+            id: 'c1',
+            object: 'chat.completion',
+            created: 0,
+            model: 'm',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+          };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
   });
@@ -34,7 +48,15 @@ async function headersSent(type: 'openai' | 'anthropic', auth: unknown): Promise
   const up = await recordingUpstream();
   const store = openStore({ kind: 'memory' });
   const base = type === 'openai' ? `${up.url}/v1` : up.url;
-  const router = createSwitchyard({ config: loadedFrom({ providers: { p: { type, base_url: base, api_key: 'sk-test-key-123456', ...(auth === undefined ? {} : { auth }) } }, main: { provider: 'p', model: 'm' } }), store });
+  const router = createSwitchyard({
+    config: loadedFrom({
+      providers: {
+        p: { type, base_url: base, api_key: 'sk-test-key-123456', ...(auth === undefined ? {} : { auth }) },
+      },
+      main: { provider: 'p', model: 'm' },
+    }),
+    store,
+  });
   try {
     await router.chat({ messages: [{ role: 'user', content: 'hello' }] });
     return up.seen[0]!;
@@ -46,7 +68,7 @@ async function headersSent(type: 'openai' | 'anthropic', auth: unknown): Promise
 }
 
 describe('auth header and scheme', () => {
-  it('sends an openai provider\'s key as Bearer in authorization by default', async () => {
+  it("sends an openai provider's key as Bearer in authorization by default", async () => {
     const h = await headersSent('openai', undefined);
     assert.equal(h.authorization, 'Bearer sk-test-key-123456');
   });
@@ -57,7 +79,7 @@ describe('auth header and scheme', () => {
     assert.equal(h.authorization, undefined);
   });
 
-  it('sends an anthropic provider\'s key as a Bearer authorization when told', async () => {
+  it("sends an anthropic provider's key as a Bearer authorization when told", async () => {
     const h = await headersSent('anthropic', { header: 'Authorization' });
     assert.equal(h.authorization, 'Bearer sk-test-key-123456');
     assert.equal(h['x-api-key'], undefined);
@@ -75,7 +97,9 @@ describe('auth header and scheme', () => {
 });
 
 describe('auth config', () => {
-  const provider = (extra: unknown): unknown => ({ providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', ...(extra as object) } } });
+  const provider = (extra: unknown): unknown => ({
+    providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', ...(extra as object) } },
+  });
   const problem = (raw: unknown): string => {
     const r = configSchema.safeParse(raw);
     assert.equal(r.success, false);
@@ -83,7 +107,10 @@ describe('auth config', () => {
   };
 
   it('refuses a header name that is not one', () => {
-    assert.match(problem(provider({ auth: { header: 'api key' } })), /providers\.p\.auth\.header: expected a header name/);
+    assert.match(
+      problem(provider({ auth: { header: 'api key' } })),
+      /providers\.p\.auth\.header: expected a header name/,
+    );
   });
 
   it('refuses a header Switchyard sets itself', () => {
@@ -95,6 +122,9 @@ describe('auth config', () => {
   });
 
   it('refuses a headers: entry that would replace the key', () => {
-    assert.match(problem(provider({ auth: { header: 'api-key' }, headers: { 'API-Key': 'x' } })), /providers\.p\.headers\.API-Key: API-Key is the header auth\.header sends the key in/);
+    assert.match(
+      problem(provider({ auth: { header: 'api-key' }, headers: { 'API-Key': 'x' } })),
+      /providers\.p\.headers\.API-Key: API-Key is the header auth\.header sends the key in/,
+    );
   });
 });

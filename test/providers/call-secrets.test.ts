@@ -6,11 +6,29 @@ import { callSecrets, configSecrets } from '../../src/providers/call-secrets.ts'
 import { cleanMessage } from '../../src/errors/error-body.ts';
 
 test('header values (and the credential after a scheme), user-info and query values are secrets', () => {
-  const headers = { 'Helicone-Auth': 'Bearer hel-abcdef123456', 'Ocp-Apim-Subscription-Key': 'apim0123456789', 'anthropic-version': '2023-06-01', 'HTTP-Referer': 'https://myapp.example' };
-  const secrets = configSecrets(headers, 'https://me:p%40ss-word99@gw.example/v1?key=QK%2F123456&api-version=2024-06-01');
-  for (const s of ['Bearer hel-abcdef123456', 'hel-abcdef123456', 'apim0123456789', 'p%40ss-word99', 'p@ss-word99', 'QK%2F123456', 'QK/123456']) assert.ok(secrets.includes(s), `${s} missing from ${secrets.join(', ')}`);
+  const headers = {
+    'Helicone-Auth': 'Bearer hel-abcdef123456',
+    'Ocp-Apim-Subscription-Key': 'apim0123456789',
+    'anthropic-version': '2023-06-01',
+    'HTTP-Referer': 'https://myapp.example',
+  };
+  const secrets = configSecrets(
+    headers,
+    'https://me:p%40ss-word99@gw.example/v1?key=QK%2F123456&api-version=2024-06-01',
+  );
+  for (const s of [
+    'Bearer hel-abcdef123456',
+    'hel-abcdef123456',
+    'apim0123456789',
+    'p%40ss-word99',
+    'p@ss-word99',
+    'QK%2F123456',
+    'QK/123456',
+  ])
+    assert.ok(secrets.includes(s), `${s} missing from ${secrets.join(', ')}`);
   // Settings are not secrets: scrubbing them would only blank dates and URLs out of every error message.
-  for (const s of ['2023-06-01', 'https://myapp.example', '2024-06-01', 'me']) assert.ok(!secrets.includes(s), `${s} taken for a secret`);
+  for (const s of ['2023-06-01', 'https://myapp.example', '2024-06-01', 'me'])
+    assert.ok(!secrets.includes(s), `${s} taken for a secret`);
   // Longest first: `Bearer X` is scrubbed whole before `X` alone.
   assert.ok(secrets.indexOf('Bearer hel-abcdef123456') < secrets.indexOf('hel-abcdef123456'));
 });
@@ -20,7 +38,15 @@ test('a query value is a secret whatever its name, unless it is a date (an API v
 });
 
 test("the proxy's password is a secret too", () => {
-  assert.deepEqual(callSecrets({ apiKey: 'k-1', headers: {}, baseUrl: 'https://h/v1', proxy: { url: 'http://me:PROXYPASS99@proxy.corp:3128', from: 'providers.p.proxy' } }), ['k-1', 'PROXYPASS99']);
+  assert.deepEqual(
+    callSecrets({
+      apiKey: 'k-1',
+      headers: {},
+      baseUrl: 'https://h/v1',
+      proxy: { url: 'http://me:PROXYPASS99@proxy.corp:3128', from: 'providers.p.proxy' },
+    }),
+    ['k-1', 'PROXYPASS99'],
+  );
 });
 
 test('a lone user name in the base URL is taken for a token', () => {
@@ -35,6 +61,11 @@ test('worked out once per provider config; the key comes first', () => {
 });
 
 test('credential-looking query values are scrubbed from upstream messages even when we did not send them', () => {
-  const m = cleanMessage('redirected to https://x.example/cb?code=1&access_token=abc123XYZ&sig=zz99zz99&page=2 then failed');
-  assert.equal(m, 'redirected to https://x.example/cb?code=1&access_token=[redacted]&sig=[redacted]&page=2 then failed');
+  const m = cleanMessage(
+    'redirected to https://x.example/cb?code=1&access_token=abc123XYZ&sig=zz99zz99&page=2 then failed',
+  );
+  assert.equal(
+    m,
+    'redirected to https://x.example/cb?code=1&access_token=[redacted]&sig=[redacted]&page=2 then failed',
+  );
 });

@@ -10,7 +10,10 @@ runAdapterConformance({
   adapter: () => openaiAdapter,
   baseUrl: (sim) => `${sim}/v1`,
   // top_k is Anthropic's; OpenAI refuses it.
-  settingFields: { sent: ['user', 'seed', 'response_format', 'logit_bias', 'prompt_cache_key'], absent: ['top_k', 'metadata'] },
+  settingFields: {
+    sent: ['user', 'seed', 'response_format', 'logit_bias', 'prompt_cache_key'],
+    absent: ['top_k', 'metadata'],
+  },
   // No error flag in OpenAI's API: the tool message's text says it.
   marksFailedTool: (body) => {
     const messages = body['messages'] as { role: string; content: unknown }[];

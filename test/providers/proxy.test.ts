@@ -42,11 +42,14 @@ test('providers.X.proxy: both provider types reach the upstream through the prox
   if (streamed.status === 'ok') for await (const e of streamed.events) if (e.type === 'text') text += e.text;
   assert.match(text, /reply to/);
   assert.ok(proxy.connects.length >= 1, 'the proxy carried the calls');
-  assert.ok(proxy.connects.every((c) => c === simHostPort(h.openai)), `every tunnel went to the simulator: ${proxy.connects.join(', ')}`);
+  assert.ok(
+    proxy.connects.every((c) => c === simHostPort(h.openai)),
+    `every tunnel went to the simulator: ${proxy.connects.join(', ')}`,
+  );
   assert.equal(h.sim.calls(), 3, 'the simulator answered all three');
 });
 
-test('a proxy that wants a password: the one in the URL is sent to the proxy, never shown; a wrong one is named as the proxy\'s refusal, not the key\'s', async (t) => {
+test("a proxy that wants a password: the one in the URL is sent to the proxy, never shown; a wrong one is named as the proxy's refusal, not the key's", async (t) => {
   const proxy = await startConnectProxy({ user: 'me', password: 'proxy-secret-pw-123' });
   t.after(() => proxy.close());
   const wrong = proxy.url.replace('proxy-secret-pw-123', 'wrong-password-456');
@@ -64,21 +67,31 @@ test('a proxy that wants a password: the one in the URL is sent to the proxy, ne
   t.after(() => h.close());
   assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
   const tunnelsBefore = proxy.connects.length;
-  await assert.rejects(h.router.chat({ messages: hello, route: { provider: 'bad', model: 'sim-large' } }), (err: unknown) => {
-    assert.ok(SwitchyardError.isInstance(err));
-    assert.equal(err.kind, 'connection');
-    assert.equal(err.blocked, 'proxy');
-    assert.match(err.message, /the proxy http:\/\/me:\*\*\*@127\.0\.0\.1:\d+ \(providers\.bad\.proxy\) would not open a tunnel to bad at http:\/\/127\.0\.0\.1:\d+\/v1/);
-    assert.match(err.message, /the proxy refused the tunnel with HTTP 407: it wants a user and password, or refused the ones given/);
-    assert.match(err.message, /not retried, as asking again cannot change that, and the key was never sent/);
-    assert.match(err.message, /put the proxy's user and password in its URL \(http:\/\/user:password@host:port\)/);
-    assert.doesNotMatch(err.message, /wrong-password-456|proxy-secret-pw-123/);
-    return true;
-  });
+  await assert.rejects(
+    h.router.chat({ messages: hello, route: { provider: 'bad', model: 'sim-large' } }),
+    (err: unknown) => {
+      assert.ok(SwitchyardError.isInstance(err));
+      assert.equal(err.kind, 'connection');
+      assert.equal(err.blocked, 'proxy');
+      assert.match(
+        err.message,
+        /the proxy http:\/\/me:\*\*\*@127\.0\.0\.1:\d+ \(providers\.bad\.proxy\) would not open a tunnel to bad at http:\/\/127\.0\.0\.1:\d+\/v1/,
+      );
+      assert.match(
+        err.message,
+        /the proxy refused the tunnel with HTTP 407: it wants a user and password, or refused the ones given/,
+      );
+      assert.match(err.message, /not retried, as asking again cannot change that, and the key was never sent/);
+      assert.match(err.message, /put the proxy's user and password in its URL \(http:\/\/user:password@host:port\)/);
+      assert.doesNotMatch(err.message, /wrong-password-456|proxy-secret-pw-123/);
+      return true;
+    },
+  );
   // Asked once: retrying cannot mend a wrong password (max_retries is 2 here).
   assert.equal(proxy.connects.length - tunnelsBefore, 1, 'one tunnel asked for, not retried');
   // Refused again and again, the provider's breaker hears nothing: the provider was never reached.
-  for (let i = 0; i < 6; i++) await h.router.chat({ messages: hello, route: { provider: 'bad', model: 'sim-large' } }).catch(() => {});
+  for (let i = 0; i < 6; i++)
+    await h.router.chat({ messages: hello, route: { provider: 'bad', model: 'sim-large' } }).catch(() => {});
   assert.equal(h.router.breakers.state('bad'), 'closed', 'the proxy refusing is not the provider failing');
   // The key was never judged: the proxy refused before the provider saw anything.
   const [candidate] = h.router.pool.candidates('bad');
@@ -100,7 +113,10 @@ test('a proxy that is down: the message names the proxy and where it was set', a
   t.after(() => h.close());
   await assert.rejects(h.router.chat({ messages: hello }), (err: unknown) => {
     assert.ok(SwitchyardError.isInstance(err));
-    assert.match(err.message, new RegExp(`through the proxy http://127\\.0\\.0\\.1:${port} \\(providers\\.oa\\.proxy\\) \\(.*ECONNREFUSED`));
+    assert.match(
+      err.message,
+      new RegExp(`through the proxy http://127\\.0\\.0\\.1:${port} \\(providers\\.oa\\.proxy\\) \\(.*ECONNREFUSED`),
+    );
     assert.match(err.message, /`proxy: none` under providers\.oa sends directly/);
     return true;
   });
@@ -109,19 +125,38 @@ test('a proxy that is down: the message names the proxy and where it was set', a
 
 test('the environment: HTTPS_PROXY for https upstreams, HTTP_PROXY for http ones, lower case first, then the .env', () => {
   const env = { HTTPS_PROXY: 'http://corp:3128', http_proxy: 'http://plain:8080', HTTP_PROXY: 'http://upper:8080' };
-  assert.deepEqual(chooseProxy('openai', undefined, 'https://api.openai.com/v1', env, {}), { url: 'http://corp:3128', from: 'env HTTPS_PROXY', variable: { name: 'HTTPS_PROXY', inDotenv: false } });
-  assert.deepEqual(chooseProxy('local', undefined, 'http://models.lan:8000/v1', env, {}), { url: 'http://plain:8080', from: 'env http_proxy', variable: { name: 'http_proxy', inDotenv: false } });
-  assert.deepEqual(chooseProxy('openai', undefined, 'https://api.openai.com/v1', {}, { https_proxy: 'http://dot:1' }), { url: 'http://dot:1', from: '.env https_proxy', variable: { name: 'https_proxy', inDotenv: true } });
+  assert.deepEqual(chooseProxy('openai', undefined, 'https://api.openai.com/v1', env, {}), {
+    url: 'http://corp:3128',
+    from: 'env HTTPS_PROXY',
+    variable: { name: 'HTTPS_PROXY', inDotenv: false },
+  });
+  assert.deepEqual(chooseProxy('local', undefined, 'http://models.lan:8000/v1', env, {}), {
+    url: 'http://plain:8080',
+    from: 'env http_proxy',
+    variable: { name: 'http_proxy', inDotenv: false },
+  });
+  assert.deepEqual(chooseProxy('openai', undefined, 'https://api.openai.com/v1', {}, { https_proxy: 'http://dot:1' }), {
+    url: 'http://dot:1',
+    from: '.env https_proxy',
+    variable: { name: 'https_proxy', inDotenv: true },
+  });
   assert.equal(chooseProxy('openai', undefined, 'https://api.openai.com/v1', {}, {}), undefined);
 });
 
-test('the provider\'s proxy: wins over the environment; none ignores it; loopback never takes the environment\'s', () => {
+test("the provider's proxy: wins over the environment; none ignores it; loopback never takes the environment's", () => {
   const env = { HTTPS_PROXY: 'http://corp:3128', HTTP_PROXY: 'http://corp:3128' };
-  assert.deepEqual(chooseProxy('a', 'http://eu-exit:3128', 'https://api.anthropic.com', env, {}), { url: 'http://eu-exit:3128', from: 'providers.a.proxy' });
+  assert.deepEqual(chooseProxy('a', 'http://eu-exit:3128', 'https://api.anthropic.com', env, {}), {
+    url: 'http://eu-exit:3128',
+    from: 'providers.a.proxy',
+  });
   assert.equal(chooseProxy('a', 'none', 'https://api.anthropic.com', env, {}), undefined);
-  for (const base of ['http://127.0.0.1:8000/v1', 'http://localhost:11434/v1', 'http://[::1]:8000/v1']) assert.equal(chooseProxy('local', undefined, base, env, {}), undefined, base);
+  for (const base of ['http://127.0.0.1:8000/v1', 'http://localhost:11434/v1', 'http://[::1]:8000/v1'])
+    assert.equal(chooseProxy('local', undefined, base, env, {}), undefined, base);
   // A proxy written for the provider applies even on loopback: the user asked for it.
-  assert.deepEqual(chooseProxy('local', 'http://127.0.0.1:3128', 'http://127.0.0.1:8000/v1', {}, {}), { url: 'http://127.0.0.1:3128', from: 'providers.local.proxy' });
+  assert.deepEqual(chooseProxy('local', 'http://127.0.0.1:3128', 'http://127.0.0.1:8000/v1', {}, {}), {
+    url: 'http://127.0.0.1:3128',
+    from: 'providers.local.proxy',
+  });
 });
 
 test('NO_PROXY as curl reads it: hosts and their subdomains, a leading dot or *., a port, or * for all', () => {
@@ -147,11 +182,14 @@ test('auth test and chat as a user runs them: through the proxy the config names
     await proxy.close();
     ws.cleanup();
   });
-  ws.write('switchyard.yaml', `providers:
+  ws.write(
+    'switchyard.yaml',
+    `providers:
   oa: { type: openai, base_url: ${sim.url}/v1, api_key: ${KEY}, proxy: "${proxy.url}" }
 main: { provider: oa, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
+`,
+  );
   const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   const probe = await run(['auth', 'test']);
   assert.equal(probe.code, 0, probe.stdout + probe.stderr);
@@ -167,15 +205,32 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 });
 
 test('a proxy variable written as curl takes it (host:port) is http://host:port; one that cannot be used is warned about once, if a provider reads it, and ignored', () => {
-  assert.deepEqual(chooseProxy('o', undefined, 'https://api.openai.com/v1', { HTTPS_PROXY: 'proxy.corp:3128' }, {}), { url: 'http://proxy.corp:3128', from: 'env HTTPS_PROXY', variable: { name: 'HTTPS_PROXY', inDotenv: false } });
-  assert.equal(chooseProxy('o', undefined, 'https://api.openai.com/v1', { HTTPS_PROXY: 'http://bad:99999' }, {}), undefined);
+  assert.deepEqual(chooseProxy('o', undefined, 'https://api.openai.com/v1', { HTTPS_PROXY: 'proxy.corp:3128' }, {}), {
+    url: 'http://proxy.corp:3128',
+    from: 'env HTTPS_PROXY',
+    variable: { name: 'HTTPS_PROXY', inDotenv: false },
+  });
+  assert.equal(
+    chooseProxy('o', undefined, 'https://api.openai.com/v1', { HTTPS_PROXY: 'http://bad:99999' }, {}),
+    undefined,
+  );
   const providers = { o: { base_url: 'https://api.openai.com/v1' }, local: { base_url: 'http://127.0.0.1:8000/v1' } };
-  assert.deepEqual(environmentProxyWarnings(providers, { HTTPS_PROXY: 'socks5://eu:1080' }, { https_proxy: 'http://bad:99999' }), [
-    'env HTTPS_PROXY is not a proxy switchyard can use ("socks5://eu:1080": SOCKS proxies are not supported; use an HTTP proxy (CONNECT)); calls to https providers go directly',
-    '.env https_proxy is not a proxy switchyard can use ("http://bad:99999": not a valid URL (a port above 65535, a space, …)); calls to https providers go directly',
-  ]);
+  assert.deepEqual(
+    environmentProxyWarnings(providers, { HTTPS_PROXY: 'socks5://eu:1080' }, { https_proxy: 'http://bad:99999' }),
+    [
+      'env HTTPS_PROXY is not a proxy switchyard can use ("socks5://eu:1080": SOCKS proxies are not supported; use an HTTP proxy (CONNECT)); calls to https providers go directly',
+      '.env https_proxy is not a proxy switchyard can use ("http://bad:99999": not a valid URL (a port above 65535, a space, …)); calls to https providers go directly',
+    ],
+  );
   // Nobody reads HTTP_PROXY here (the only http provider is on loopback), and o has its own proxy: nothing to say.
-  assert.deepEqual(environmentProxyWarnings({ ...providers, o: { base_url: 'https://api.openai.com/v1', proxy: 'none' } }, { HTTP_PROXY: 'garbage', HTTPS_PROXY: 'garbage' }, {}), []);
+  assert.deepEqual(
+    environmentProxyWarnings(
+      { ...providers, o: { base_url: 'https://api.openai.com/v1', proxy: 'none' } },
+      { HTTP_PROXY: 'garbage', HTTPS_PROXY: 'garbage' },
+      {},
+    ),
+    [],
+  );
 });
 
 test('a proxy: that cannot be used says why: no scheme, SOCKS, a bad port, no host', () => {
@@ -189,15 +244,21 @@ test('a proxy: that cannot be used says why: no scheme, SOCKS, a bad port, no ho
 test('config show --explain shows a proxy the environment or the .env gives a provider, with the variable, password masked', async (t) => {
   const ws = tempWorkspace();
   t.after(() => ws.cleanup());
-  ws.write('switchyard.yaml', `providers:
+  ws.write(
+    'switchyard.yaml',
+    `providers:
   oa: { type: openai, base_url: "https://api.example.com/v1", key_env: OA_KEY }
   plain: { type: openai, base_url: "http://models.example:8000/v1", key_env: OA_KEY }
   local: { type: openai, base_url: "http://127.0.0.1:8000/v1", key_env: OA_KEY }
   own: { type: openai, base_url: "https://api.example.com/v1", key_env: OA_KEY, proxy: none }
 main: { provider: oa, model: m }
-`);
+`,
+  );
   ws.write('.env', 'HTTP_PROXY=dotenv-proxy.example:8080\n');
-  const r = await runCli(['config', 'show', '--explain'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home, HTTPS_PROXY: 'http://me:env-proxy-pw-42@corp.example:3128' } });
+  const r = await runCli(['config', 'show', '--explain'], {
+    cwd: ws.dir,
+    env: { SWITCHYARD_HOME: ws.home, HTTPS_PROXY: 'http://me:env-proxy-pw-42@corp.example:3128' },
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /providers\.oa\.proxy\s+http:\/\/me:\*\*\*@corp\.example:3128\s+env HTTPS_PROXY/);
   assert.match(r.stdout, /providers\.plain\.proxy\s+http:\/\/dotenv-proxy\.example:8080\s+\.env/);

@@ -9,13 +9,28 @@ const STOPS = ['a1', 'a2', 'a3', 'a4', 'END', 'STOP'];
 
 test('the upstream is sent the first four; the rest are kept to enforce', () => {
   assert.deepEqual(splitStops(STOPS), { sent: ['a1', 'a2', 'a3', 'a4'], kept: ['END', 'STOP'] });
-  assert.deepEqual(toOpenAIRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], stop: STOPS }, { stream: false })['stop'], ['a1', 'a2', 'a3', 'a4']);
+  assert.deepEqual(
+    toOpenAIRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], stop: STOPS }, { stream: false })['stop'],
+    ['a1', 'a2', 'a3', 'a4'],
+  );
   assert.deepEqual(splitStops(undefined), { sent: [], kept: [] });
 });
 
 test('a whole answer is cut at the earliest kept sequence, finishing stop_sequence and naming it; what followed is dropped', () => {
-  const res: ChatResponse = { id: 'x', model: 'm', content: 'one STOP two END three', tool_calls: [{ id: 'c', name: 'f', arguments: '{}' }], finish_reason: 'tool_calls' };
-  assert.deepEqual(stopAnswer(res, ['END', 'STOP']), { ...res, content: 'one ', tool_calls: [], finish_reason: 'stop_sequence', stop_sequence: 'STOP' });
+  const res: ChatResponse = {
+    id: 'x',
+    model: 'm',
+    content: 'one STOP two END three',
+    tool_calls: [{ id: 'c', name: 'f', arguments: '{}' }],
+    finish_reason: 'tool_calls',
+  };
+  assert.deepEqual(stopAnswer(res, ['END', 'STOP']), {
+    ...res,
+    content: 'one ',
+    tool_calls: [],
+    finish_reason: 'stop_sequence',
+    stop_sequence: 'STOP',
+  });
   const none = { ...res, content: 'nothing here' };
   assert.equal(stopAnswer(none, ['END', 'STOP']), none);
 });
@@ -30,13 +45,38 @@ async function collect(events: StreamEvent[], kept: string[]): Promise<StreamEve
 }
 
 test('a stream holds back only what could begin a sequence, and ends at one split across deltas', async () => {
-  const out = await collect([{ type: 'text', text: 'hello E' }, { type: 'text', text: 'ND' }, { type: 'text', text: ' never' }, { type: 'finish', finish_reason: 'stop' }], ['END']);
-  assert.deepEqual(out, [{ type: 'text', text: 'hello ' }, { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'END' }]);
+  const out = await collect(
+    [
+      { type: 'text', text: 'hello E' },
+      { type: 'text', text: 'ND' },
+      { type: 'text', text: ' never' },
+      { type: 'finish', finish_reason: 'stop' },
+    ],
+    ['END'],
+  );
+  assert.deepEqual(out, [
+    { type: 'text', text: 'hello ' },
+    { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'END' },
+  ]);
 });
 
 test('held text that turns out not to be a sequence is released, before the finish', async () => {
-  const out = await collect([{ type: 'text', text: 'an E' }, { type: 'text', text: 'ncore' }, { type: 'text', text: ' S' }, { type: 'finish', finish_reason: 'stop' }], ['END', 'STOP']);
-  assert.deepEqual(out, [{ type: 'text', text: 'an ' }, { type: 'text', text: 'Encore' }, { type: 'text', text: ' ' }, { type: 'text', text: 'S' }, { type: 'finish', finish_reason: 'stop' }]);
+  const out = await collect(
+    [
+      { type: 'text', text: 'an E' },
+      { type: 'text', text: 'ncore' },
+      { type: 'text', text: ' S' },
+      { type: 'finish', finish_reason: 'stop' },
+    ],
+    ['END', 'STOP'],
+  );
+  assert.deepEqual(out, [
+    { type: 'text', text: 'an ' },
+    { type: 'text', text: 'Encore' },
+    { type: 'text', text: ' ' },
+    { type: 'text', text: 'S' },
+    { type: 'finish', finish_reason: 'stop' },
+  ]);
 });
 
 test('a stream stopped here reads the upstream on for its usage (what the provider bills), dropping its text; closed after', async () => {
@@ -53,7 +93,10 @@ test('a stream stopped here reads the upstream on for its usage (what the provid
   }
   const out: StreamEvent[] = [];
   for await (const e of stopStream(upstream(), ['beta gamma'])) out.push(e);
-  assert.deepEqual(out, [{ type: 'text', text: 'alpha ' }, { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'beta gamma', usage }]);
+  assert.deepEqual(out, [
+    { type: 'text', text: 'alpha ' },
+    { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'beta gamma', usage },
+  ]);
   assert.ok(closed, 'the upstream iterator is closed');
 });
 
@@ -73,7 +116,10 @@ test('an upstream that goes on past the drain time: the finish comes without usa
   }
   const out: StreamEvent[] = [];
   for await (const e of stopStream(endless(), ['STOP'], 30)) out.push(e);
-  assert.deepEqual(out, [{ type: 'text', text: 'one ' }, { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'STOP' }]);
+  assert.deepEqual(out, [
+    { type: 'text', text: 'one ' },
+    { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'STOP' },
+  ]);
   await closed; // once its pending delta has come, without this stream waiting for it
 });
 

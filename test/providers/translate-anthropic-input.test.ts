@@ -11,14 +11,25 @@ import { modelTakes } from '../../src/providers/translate/anthropic-features.ts'
 type Obj = Record<string, unknown>;
 
 const parse = (body: Obj): ChatRequest => parseAnthropicRequest({ max_tokens: 100, ...body }).request;
-const toAnthropic = (request: ChatRequest, model: string): Obj => toAnthropicRequest({ ...request, model }, { stream: false });
+const toAnthropic = (request: ChatRequest, model: string): Obj =>
+  toAnthropicRequest({ ...request, model }, { stream: false });
 const roles = (body: Obj): unknown[] => (body['messages'] as Obj[]).map((m) => m['role']);
 
-const REMINDER = { role: 'system', content: [{ type: 'text', text: 'Reminder: be brief.', cache_control: { type: 'ephemeral' } }] };
+const REMINDER = {
+  role: 'system',
+  content: [{ type: 'text', text: 'Reminder: be brief.', cache_control: { type: 'ephemeral' } }],
+};
 
 test('a system message mid-conversation stays in place for a model that takes it, with its cache mark', () => {
-  const request = parse({ model: 'claude-opus-5-5', system: 'You are Claude Code.', messages: [{ role: 'user', content: 'hi' }, REMINDER] });
-  assert.deepEqual(request.messages.map((m) => m.role), ['system', 'user', 'system']);
+  const request = parse({
+    model: 'claude-opus-5-5',
+    system: 'You are Claude Code.',
+    messages: [{ role: 'user', content: 'hi' }, REMINDER],
+  });
+  assert.deepEqual(
+    request.messages.map((m) => m.role),
+    ['system', 'user', 'system'],
+  );
   const wire = toAnthropic(request, 'claude-opus-5-5');
   assert.equal(wire['system'], 'You are Claude Code.');
   assert.deepEqual(wire['messages'], [
@@ -29,18 +40,52 @@ test('a system message mid-conversation stays in place for a model that takes it
 });
 
 test('where Anthropic would refuse it — an older model, or a place the API does not take — it joins the top-level system', () => {
-  const request = parse({ model: 'm', system: 'Base.', messages: [{ role: 'user', content: 'hi' }, { role: 'system', content: 'Later.' }] });
+  const request = parse({
+    model: 'm',
+    system: 'Base.',
+    messages: [
+      { role: 'user', content: 'hi' },
+      { role: 'system', content: 'Later.' },
+    ],
+  });
   for (const model of ['claude-sonnet-4-5', 'claude-opus-4-7', 'deepseek-chat', 'sonnet']) {
     const wire = toAnthropic(request, model);
     assert.deepEqual(roles(wire), ['user'], model);
     assert.equal(wire['system'], 'Base.\n\nLater.', model);
   }
   // Followed by a user turn (Anthropic wants it last or before the assistant): the user turns either side merge.
-  const between = toAnthropic(parse({ model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'system', content: 'S' }, { role: 'user', content: 'b' }] }), 'claude-opus-5-5');
+  const between = toAnthropic(
+    parse({
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'b' },
+      ],
+    }),
+    'claude-opus-5-5',
+  );
   assert.equal(between['system'], 'S');
-  assert.deepEqual(between['messages'], [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }]);
+  assert.deepEqual(between['messages'], [
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'a' },
+        { type: 'text', text: 'b' },
+      ],
+    },
+  ]);
   // After an assistant turn: hoisted; before one: in place.
-  const history = parse({ model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'system', content: 'S1' }, { role: 'assistant', content: 'ok' }, { role: 'system', content: 'S2' }, { role: 'user', content: 'b' }] });
+  const history = parse({
+    model: 'm',
+    messages: [
+      { role: 'user', content: 'a' },
+      { role: 'system', content: 'S1' },
+      { role: 'assistant', content: 'ok' },
+      { role: 'system', content: 'S2' },
+      { role: 'user', content: 'b' },
+    ],
+  });
   const wire = toAnthropic(history, 'claude-opus-5-5');
   assert.deepEqual(roles(wire), ['user', 'system', 'assistant', 'user']);
   assert.equal(wire['system'], 'S2');
@@ -59,23 +104,54 @@ test('side-by-side system messages are one; blank ones and those cleared by a la
       { role: 'system', content: [{ type: 'text', text: 'S2' }], clear_at: 'next_user_message' },
     ],
   });
-  assert.deepEqual(request.messages.map((m) => [m.role, m.content]), [['user', 'a'], ['assistant', 'ok'], ['user', 'b'], ['system', 'S1'], ['system', 'S2']]);
+  assert.deepEqual(
+    request.messages.map((m) => [m.role, m.content]),
+    [
+      ['user', 'a'],
+      ['assistant', 'ok'],
+      ['user', 'b'],
+      ['system', 'S1'],
+      ['system', 'S2'],
+    ],
+  );
   const wire = toAnthropic(request, 'claude-opus-5-5');
-  assert.deepEqual((wire['messages'] as Obj[]).at(-1), { role: 'system', content: [{ type: 'text', text: 'S1' }, { type: 'text', text: 'S2' }] });
+  assert.deepEqual((wire['messages'] as Obj[]).at(-1), {
+    role: 'system',
+    content: [
+      { type: 'text', text: 'S1' },
+      { type: 'text', text: 'S2' },
+    ],
+  });
 });
 
 test('an OpenAI-compatible route gets the system messages in place, and none of the Anthropic-only fields', () => {
   const request = parse({
-    model: 'm', system: 'Base.', messages: [{ role: 'user', content: 'hi' }, REMINDER],
-    thinking: { type: 'adaptive' }, context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] }, output_config: { effort: 'high' },
+    model: 'm',
+    system: 'Base.',
+    messages: [{ role: 'user', content: 'hi' }, REMINDER],
+    thinking: { type: 'adaptive' },
+    context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+    output_config: { effort: 'high' },
   });
   const wire = toOpenAIRequest(request, { stream: false });
-  assert.deepEqual((wire['messages'] as Obj[]).map((m) => [m['role'], m['content']]), [['system', 'Base.'], ['user', 'hi'], ['system', 'Reminder: be brief.']]);
-  for (const field of ['thinking', 'context_management', 'output_config', 'reasoning_effort']) assert.equal(wire[field], undefined, field);
+  assert.deepEqual(
+    (wire['messages'] as Obj[]).map((m) => [m['role'], m['content']]),
+    [
+      ['system', 'Base.'],
+      ['user', 'hi'],
+      ['system', 'Reminder: be brief.'],
+    ],
+  );
+  for (const field of ['thinking', 'context_management', 'output_config', 'reasoning_effort'])
+    assert.equal(wire[field], undefined, field);
 });
 
 test('thinking, context_management and effort reach an Anthropic route whose model takes them, as sent', () => {
-  const fields = { thinking: { type: 'adaptive', display: 'omitted' }, context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] }, output_config: { effort: 'high' } };
+  const fields = {
+    thinking: { type: 'adaptive', display: 'omitted' },
+    context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+    output_config: { effort: 'high' },
+  };
   const request = parse({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...fields });
   assert.deepEqual(request.anthropic_fields, fields);
   const wire = toAnthropic(request, 'claude-opus-5-5');
@@ -89,7 +165,17 @@ test('thinking, context_management and effort reach an Anthropic route whose mod
   assert.deepEqual(opus45['output_config'], { effort: 'high' });
   assert.equal(opus45['thinking'], undefined);
   // Thinking that is not adaptive goes as the caller set it; `disabled` too.
-  assert.deepEqual(toAnthropic(parse({ model: 'm', messages: [{ role: 'user', content: 'hi' }], thinking: { type: 'enabled', budget_tokens: 2048 } }), 'claude-haiku-4-5')['thinking'], { type: 'enabled', budget_tokens: 2048 });
+  assert.deepEqual(
+    toAnthropic(
+      parse({
+        model: 'm',
+        messages: [{ role: 'user', content: 'hi' }],
+        thinking: { type: 'enabled', budget_tokens: 2048 },
+      }),
+      'claude-haiku-4-5',
+    )['thinking'],
+    { type: 'enabled', budget_tokens: 2048 },
+  );
 });
 
 test('a request that sends tool results goes without thinking (its signed thinking block is not carried), keeping other edits', () => {
@@ -97,13 +183,21 @@ test('a request that sends tool results goes without thinking (its signed thinki
     model: 'm',
     messages: [
       { role: 'user', content: 'list files' },
-      { role: 'assistant', content: [{ type: 'thinking', thinking: '', signature: 'sig' }, { type: 'tool_use', id: 'toolu_1', name: 'ls', input: {} }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: '', signature: 'sig' },
+          { type: 'tool_use', id: 'toolu_1', name: 'ls', input: {} },
+        ],
+      },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'a.txt' }] },
       REMINDER,
     ],
     tools: [{ name: 'ls', input_schema: { type: 'object' } }],
     thinking: { type: 'adaptive' },
-    context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }, { type: 'clear_tool_uses_20250919' }] },
+    context_management: {
+      edits: [{ type: 'clear_thinking_20251015', keep: 'all' }, { type: 'clear_tool_uses_20250919' }],
+    },
   });
   const wire = toAnthropic(request, 'claude-opus-5-5');
   assert.equal(wire['thinking'], undefined);
@@ -113,12 +207,27 @@ test('a request that sends tool results goes without thinking (its signed thinki
 
 test('the model table: mid-conversation system messages, adaptive thinking and effort by model id', () => {
   const cases: [string, boolean, boolean, boolean][] = [
-    ['claude-opus-5-5', true, true, true], ['claude-sonnet-5', true, true, true], ['claude-opus-4-8', true, true, true],
-    ['claude-opus-4-7', false, true, true], ['claude-opus-4-6', false, true, true], ['claude-sonnet-4-6', false, true, true],
-    ['claude-opus-4-5-20251101', false, false, true], ['claude-sonnet-4-5', false, false, false], ['claude-haiku-4-5', false, false, false],
-    ['anthropic.claude-opus-4-8-v1:0', true, true, true], ['glm-5.1', false, true, true],
+    ['claude-opus-5-5', true, true, true],
+    ['claude-sonnet-5', true, true, true],
+    ['claude-opus-4-8', true, true, true],
+    ['claude-opus-4-7', false, true, true],
+    ['claude-opus-4-6', false, true, true],
+    ['claude-sonnet-4-6', false, true, true],
+    ['claude-opus-4-5-20251101', false, false, true],
+    ['claude-sonnet-4-5', false, false, false],
+    ['claude-haiku-4-5', false, false, false],
+    ['anthropic.claude-opus-4-8-v1:0', true, true, true],
+    ['glm-5.1', false, true, true],
   ];
   for (const [model, mid, adaptive, effort] of cases) {
-    assert.deepEqual([modelTakes(model, 'mid_conversation_system'), modelTakes(model, 'adaptive_thinking'), modelTakes(model, 'effort')], [mid, adaptive, effort], model);
+    assert.deepEqual(
+      [
+        modelTakes(model, 'mid_conversation_system'),
+        modelTakes(model, 'adaptive_thinking'),
+        modelTakes(model, 'effort'),
+      ],
+      [mid, adaptive, effort],
+      model,
+    );
   }
 });

@@ -2,13 +2,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../../src/providers/types.ts';
-import { fromOpenAIResponse, parseOpenAIRequest, toOpenAIRequest, toOpenAIResponse } from '../../src/providers/translate/openai-wire.ts';
+import {
+  fromOpenAIResponse,
+  parseOpenAIRequest,
+  toOpenAIRequest,
+  toOpenAIResponse,
+} from '../../src/providers/translate/openai-wire.ts';
 import { createOpenAIChunkDecoder, createOpenAIChunkEncoder } from '../../src/providers/translate/openai-stream.ts';
-import { DEFAULT_MAX_TOKENS, fromAnthropicResponse, parseAnthropicRequest, toAnthropicRequest, toAnthropicResponse } from '../../src/providers/translate/anthropic-wire.ts';
-import { createAnthropicEventDecoder, createAnthropicEventEncoder } from '../../src/providers/translate/anthropic-stream.ts';
+import {
+  DEFAULT_MAX_TOKENS,
+  fromAnthropicResponse,
+  parseAnthropicRequest,
+  toAnthropicRequest,
+  toAnthropicResponse,
+} from '../../src/providers/translate/anthropic-wire.ts';
+import {
+  createAnthropicEventDecoder,
+  createAnthropicEventEncoder,
+} from '../../src/providers/translate/anthropic-stream.ts';
 import { toResponsesResponse } from '../../src/providers/translate/responses-wire.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
-import { usageFromOpenAI, usageToAnthropic, usageToOpenAI, usageToResponses } from '../../src/providers/translate/usage.ts';
+import {
+  usageFromOpenAI,
+  usageToAnthropic,
+  usageToOpenAI,
+  usageToResponses,
+} from '../../src/providers/translate/usage.ts';
 
 const CONVERSATION: ChatRequest = {
   model: 'm',
@@ -16,7 +35,8 @@ const CONVERSATION: ChatRequest = {
     { role: 'system', content: 'You are terse.' },
     { role: 'user', content: 'Weather in Paris and Rome?' },
     {
-      role: 'assistant', content: null,
+      role: 'assistant',
+      content: null,
       tool_calls: [
         { id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
         { id: 'call_2', name: 'get_weather', arguments: '{"city":"Rome"}' },
@@ -27,7 +47,13 @@ const CONVERSATION: ChatRequest = {
     { role: 'assistant', content: 'Paris sunny, Rome rain.' },
     { role: 'user', content: 'Thanks' },
   ],
-  tools: [{ name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
+  tools: [
+    {
+      name: 'get_weather',
+      description: 'Weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } } },
+    },
+  ],
   tool_choice: { name: 'get_weather' },
   max_tokens: 100,
   temperature: 0.5,
@@ -54,32 +80,85 @@ test('openai request: streaming asks for usage', () => {
 
 test('openai request: SDK variants (developer role, content parts, string stop, max_completion_tokens)', () => {
   const { request } = parseOpenAIRequest({
-    model: 'x', max_completion_tokens: 7, stop: 'X', stream_options: null, prediction: { type: 'content', content: 'ignored' },
-    messages: [{ role: 'developer', content: 'sys' }, { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }],
+    model: 'x',
+    max_completion_tokens: 7,
+    stop: 'X',
+    stream_options: null,
+    prediction: { type: 'content', content: 'ignored' },
+    messages: [
+      { role: 'developer', content: 'sys' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
+    ],
   });
-  assert.deepEqual(request, { model: 'x', max_tokens: 7, stop: ['X'], messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'ab' }] });
+  assert.deepEqual(request, {
+    model: 'x',
+    max_tokens: 7,
+    stop: ['X'],
+    messages: [
+      { role: 'system', content: 'sys' },
+      { role: 'user', content: 'ab' },
+    ],
+  });
 });
 
 test('openai request: bad bodies give located errors', () => {
   const cases: [unknown, RegExp][] = [
-    [{ model: 'x', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'robot', content: 'c' }] }, /^messages\[2\]\.role: expected one of/],
+    [
+      {
+        model: 'x',
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 'b' },
+          { role: 'robot', content: 'c' },
+        ],
+      },
+      /^messages\[2\]\.role: expected one of/,
+    ],
     [{ messages: [{ role: 'user', content: 'a' }] }, /^model is required \(a string\)/],
     [{ model: 'x', messages: [] }, /^messages: /],
     [{ model: 'x', messages: [{ role: 'tool', content: 'a' }] }, /^messages\[0\]\.tool_call_id: required/],
-    [{ model: 'x', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] }, /^messages\[0\]\.content\[0\]\.type: content part "input_audio" is not supported; text and image_url parts are/],
-    [{ model: 'x', messages: [{ role: 'user', content: 'a' }], temperature: 'hot' }, /^temperature: expected a number, got a string/],
-    [{ model: 'x', messages: [{ role: 'user', content: [{ type: 'text', text: 5 }] }] }, /^messages\[0\]\.content\[0\]\.text: expected a string, got a number/],
-    [{ model: 'x', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }] }, /^messages\[0\]\.content\[0\]\.image_url: expected an object/],
-    [{ model: 'x', messages: [{ role: 'user', content: 'a' }], stop: 5 }, /^stop: expected a string or an array of strings/],
+    [
+      { model: 'x', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] },
+      /^messages\[0\]\.content\[0\]\.type: content part "input_audio" is not supported; text and image_url parts are/,
+    ],
+    [
+      { model: 'x', messages: [{ role: 'user', content: 'a' }], temperature: 'hot' },
+      /^temperature: expected a number, got a string/,
+    ],
+    [
+      { model: 'x', messages: [{ role: 'user', content: [{ type: 'text', text: 5 }] }] },
+      /^messages\[0\]\.content\[0\]\.text: expected a string, got a number/,
+    ],
+    [
+      { model: 'x', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }] },
+      /^messages\[0\]\.content\[0\]\.image_url: expected an object/,
+    ],
+    [
+      { model: 'x', messages: [{ role: 'user', content: 'a' }], stop: 5 },
+      /^stop: expected a string or an array of strings/,
+    ],
     ['not json object', /^the body must be a JSON object/],
   ];
   for (const [body, pattern] of cases) {
-    assert.throws(() => parseOpenAIRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));
+    assert.throws(
+      () => parseOpenAIRequest(body),
+      (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message),
+      String(pattern),
+    );
   }
 });
 
 const RESPONSE: ChatResponse = {
-  id: 'r1', model: 'm', content: 'Checking.', finish_reason: 'tool_calls',
+  id: 'r1',
+  model: 'm',
+  content: 'Checking.',
+  finish_reason: 'tool_calls',
   tool_calls: [{ id: 'call_9', name: 'get_weather', arguments: '{"city":"Oslo"}' }],
   usage: { input_tokens: 12, output_tokens: 5 },
 };
@@ -90,7 +169,10 @@ test('openai response: canonical → wire → canonical', () => {
   assert.deepEqual(wire['usage'], { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 });
   // The message as OpenAI sends it: refusal null and annotations empty, always.
   assert.deepEqual((wire['choices'] as { message: unknown }[])[0]?.message, {
-    role: 'assistant', content: 'Checking.', refusal: null, annotations: [],
+    role: 'assistant',
+    content: 'Checking.',
+    refusal: null,
+    annotations: [],
     tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
   });
   // The id takes the caller's API shape; the upstream's stays in it for matching logs.
@@ -103,9 +185,14 @@ test('anthropic request: canonical → wire shape', () => {
   assert.equal(wire['system'], 'You are terse.');
   assert.deepEqual(wire['stop_sequences'], ['END']);
   assert.deepEqual(wire['tool_choice'], { type: 'tool', name: 'get_weather' });
-  assert.deepEqual(wire['tools'], [{ name: 'get_weather', description: 'Weather', input_schema: CONVERSATION.tools?.[0]?.parameters }]);
+  assert.deepEqual(wire['tools'], [
+    { name: 'get_weather', description: 'Weather', input_schema: CONVERSATION.tools?.[0]?.parameters },
+  ]);
   const messages = wire['messages'] as { role: string; content: Record<string, unknown>[] }[];
-  assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant', 'user', 'assistant', 'user']);
+  assert.deepEqual(
+    messages.map((m) => m.role),
+    ['user', 'assistant', 'user', 'assistant', 'user'],
+  );
   assert.deepEqual(messages[1]?.content, [
     { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } },
     { type: 'tool_use', id: 'call_2', name: 'get_weather', input: { city: 'Rome' } },
@@ -126,21 +213,52 @@ test('anthropic request: canonical → wire → canonical', () => {
 });
 
 test('anthropic request: defaults and tool_choice', () => {
-  const wire = toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], tool_choice: 'required' }, { stream: false });
+  const wire = toAnthropicRequest(
+    { model: 'm', messages: [{ role: 'user', content: 'hi' }], tool_choice: 'required' },
+    { stream: false },
+  );
   assert.equal(wire['max_tokens'], DEFAULT_MAX_TOKENS);
   assert.deepEqual(wire['tool_choice'], { type: 'any' });
   assert.equal(wire['system'], undefined);
-  const bad = toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: null, tool_calls: [{ id: 'a', name: 'f', arguments: 'not json' }] }] }, { stream: false });
-  assert.deepEqual((bad['messages'] as { content: unknown[] }[])[1]?.content, [{ type: 'tool_use', id: 'a', name: 'f', input: { _raw: 'not json' } }]);
+  const bad = toAnthropicRequest(
+    {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'a', name: 'f', arguments: 'not json' }] },
+      ],
+    },
+    { stream: false },
+  );
+  assert.deepEqual((bad['messages'] as { content: unknown[] }[])[1]?.content, [
+    { type: 'tool_use', id: 'a', name: 'f', input: { _raw: 'not json' } },
+  ]);
 });
 
 test('anthropic request from a client: system blocks, user turn with tool results then text', () => {
   const { request } = parseAnthropicRequest({
-    model: 'claude', max_tokens: 50, system: [{ type: 'text', text: 'S1' }, { type: 'text', text: 'S2' }],
+    model: 'claude',
+    max_tokens: 50,
+    system: [
+      { type: 'text', text: 'S1' },
+      { type: 'text', text: 'S2' },
+    ],
     messages: [
       { role: 'user', content: 'go' },
-      { role: 'assistant', content: [{ type: 'text', text: 'ok' }, { type: 'tool_use', id: 't1', name: 'f', input: { a: 1 } }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'done' }] }, { type: 'text', text: 'next?' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'ok' },
+          { type: 'tool_use', id: 't1', name: 'f', input: { a: 1 } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'done' }] },
+          { type: 'text', text: 'next?' },
+        ],
+      },
     ],
     tools: [{ name: 'f', input_schema: { type: 'object' } }],
     tool_choice: { type: 'any' },
@@ -158,17 +276,57 @@ test('anthropic request from a client: system blocks, user turn with tool result
 
 test('anthropic request: bad bodies give located errors', () => {
   const cases: [unknown, RegExp][] = [
-    [{ model: 'c', messages: [{ role: 'user', content: 'a' }, { role: 'developer', content: 'b' }] }, /^messages\[1\]\.role: expected one of/],
-    [{ model: 'c', messages: [{ role: 'user', content: 'a' }, { role: 'system', content: [{ type: 'image', source: {} }] }] }, /^messages\[1\]\.content\[0\]\.type: block "image" is not supported in a system message; text blocks are/],
-    [{ model: 'c', messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, /^messages\[0\]\.content\[0\]\.type: block "document" is not supported/],
-    [{ model: 'c', messages: [{ role: 'user', content: 'a' }], tool_choice: { type: 'tool' } }, /^tool_choice\.name: required/],
-    [{ model: 'c', messages: [{ role: 'user', content: 5 }] }, /^messages\[0\]\.content: expected a string or an array/],
-    [{ model: 'c', messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 5 }] }] }, /^messages\[0\]\.content\[0\]\.content: expected a string or an array of text and image blocks/],
-    [{ model: 'c', messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', input: {} }] }] }, /^messages\[0\]\.content\[0\]\.name is required/],
-    [{ model: 'c', messages: [{ role: 'user', content: 'a' }], tool_choice: { type: 'tool', name: 'f' } }, /^tool_choice: names the tool "f", which is not in tools/],
+    [
+      {
+        model: 'c',
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'developer', content: 'b' },
+        ],
+      },
+      /^messages\[1\]\.role: expected one of/,
+    ],
+    [
+      {
+        model: 'c',
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'system', content: [{ type: 'image', source: {} }] },
+        ],
+      },
+      /^messages\[1\]\.content\[0\]\.type: block "image" is not supported in a system message; text blocks are/,
+    ],
+    [
+      { model: 'c', messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] },
+      /^messages\[0\]\.content\[0\]\.type: block "document" is not supported/,
+    ],
+    [
+      { model: 'c', messages: [{ role: 'user', content: 'a' }], tool_choice: { type: 'tool' } },
+      /^tool_choice\.name: required/,
+    ],
+    [
+      { model: 'c', messages: [{ role: 'user', content: 5 }] },
+      /^messages\[0\]\.content: expected a string or an array/,
+    ],
+    [
+      { model: 'c', messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 5 }] }] },
+      /^messages\[0\]\.content\[0\]\.content: expected a string or an array of text and image blocks/,
+    ],
+    [
+      { model: 'c', messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', input: {} }] }] },
+      /^messages\[0\]\.content\[0\]\.name is required/,
+    ],
+    [
+      { model: 'c', messages: [{ role: 'user', content: 'a' }], tool_choice: { type: 'tool', name: 'f' } },
+      /^tool_choice: names the tool "f", which is not in tools/,
+    ],
   ];
   for (const [body, pattern] of cases) {
-    assert.throws(() => parseAnthropicRequest(body), (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message), String(pattern));
+    assert.throws(
+      () => parseAnthropicRequest(body),
+      (e: unknown) => WireRequestError.isInstance(e) && pattern.test(e.message),
+      String(pattern),
+    );
   }
 });
 
@@ -203,7 +361,11 @@ test('openai stream: events → chunks → events', () => {
   const chunks = EVENTS.flatMap(encode);
   // The usage chunk has no choices, as OpenAI sends it; the first delta carries `refusal: null`, as OpenAI's does.
   assert.deepEqual((chunks.at(-1) as { choices: unknown[] }).choices, []);
-  assert.deepEqual((chunks[0] as { choices: { delta: unknown }[] }).choices[0]?.delta, { role: 'assistant', content: '', refusal: null });
+  assert.deepEqual((chunks[0] as { choices: { delta: unknown }[] }).choices[0]?.delta, {
+    role: 'assistant',
+    content: '',
+    refusal: null,
+  });
   const decoder = createOpenAIChunkDecoder();
   const back = [...chunks.flatMap((c) => decoder.push(JSON.parse(JSON.stringify(c)))), ...decoder.end()];
   assert.deepEqual(back, withStartId(EVENTS, 'chatcmpl-id1'));
@@ -219,16 +381,34 @@ test('openai stream decoder: a stream without finish_reason is incomplete', () =
 test('anthropic stream: events → SSE events → events', () => {
   const encode = createAnthropicEventEncoder();
   const sse = EVENTS.flatMap(encode);
-  assert.deepEqual(sse.map((e) => e.event), [
-    'message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop',
-    // A tool call's arguments are held until its block stops, then written as one delta (tool-input.ts).
-    'content_block_start', 'content_block_delta', 'content_block_stop',
-    'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop',
-  ]);
+  assert.deepEqual(
+    sse.map((e) => e.event),
+    [
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      // A tool call's arguments are held until its block stops, then written as one delta (tool-input.ts).
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ],
+  );
   for (const e of sse) assert.equal(e.data['type'], e.event);
   const decoder = createAnthropicEventDecoder();
-  const back = [...sse.flatMap((e) => decoder.push(JSON.parse(JSON.stringify(e.data))).events), ...(decoder.end() ?? [])];
-  const joined = EVENTS.filter((e) => !(e.type === 'tool_call_delta' && e.arguments === '1}')).map((e) => (e.type === 'tool_call_delta' && e.index === 0 ? { ...e, arguments: '{"a":1}' } : e));
+  const back = [
+    ...sse.flatMap((e) => decoder.push(JSON.parse(JSON.stringify(e.data))).events),
+    ...(decoder.end() ?? []),
+  ];
+  const joined = EVENTS.filter((e) => !(e.type === 'tool_call_delta' && e.arguments === '1}')).map((e) =>
+    e.type === 'tool_call_delta' && e.index === 0 ? { ...e, arguments: '{"a":1}' } : e,
+  );
   assert.deepEqual(back, withStartId(joined, 'msg_id1'));
 });
 
@@ -239,28 +419,63 @@ test('anthropic stream decoder: no message_stop means incomplete', () => {
 });
 
 test('an OpenAI refusal (structured outputs) is kept apart from the text and finishes as the upstream said, answer and stream', () => {
-  const res = fromOpenAIResponse({ id: 'r', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' }, finish_reason: 'stop' }] });
+  const res = fromOpenAIResponse({
+    id: 'r',
+    model: 'm',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' },
+        finish_reason: 'stop',
+      },
+    ],
+  });
   assert.equal(res?.content, '');
   assert.equal(res?.refusal, 'I cannot help with that.');
   assert.equal(res?.finish_reason, 'stop');
   const decoder = createOpenAIChunkDecoder();
   const events = [
-    ...decoder.push({ id: 'r', model: 'm', choices: [{ index: 0, delta: { role: 'assistant', refusal: 'I cannot ' } }] }),
+    ...decoder.push({
+      id: 'r',
+      model: 'm',
+      choices: [{ index: 0, delta: { role: 'assistant', refusal: 'I cannot ' } }],
+    }),
     ...decoder.push({ id: 'r', model: 'm', choices: [{ index: 0, delta: { refusal: 'help.' } }] }),
     ...decoder.push({ id: 'r', model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
     ...decoder.end(),
   ];
   assert.equal(events.map((e) => (e.type === 'refusal' ? e.text : '')).join(''), 'I cannot help.');
-  assert.equal(events.some((e) => e.type === 'text'), false);
+  assert.equal(
+    events.some((e) => e.type === 'text'),
+    false,
+  );
   assert.deepEqual(events.at(-1), { type: 'finish', finish_reason: 'stop' });
 });
 
 test('reasoning tokens: read from an OpenAI usage, given back in chat, Responses and Anthropic usage', () => {
-  const usage = usageFromOpenAI({ prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 5 } });
+  const usage = usageFromOpenAI({
+    prompt_tokens: 100,
+    completion_tokens: 20,
+    total_tokens: 120,
+    prompt_tokens_details: { cached_tokens: 40 },
+    completion_tokens_details: { reasoning_tokens: 5 },
+  });
   assert.deepEqual(usage, { input_tokens: 100, output_tokens: 20, cache_read_tokens: 40, reasoning_tokens: 5 });
-  assert.deepEqual(usageToOpenAI(usage!), { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 5 } });
-  assert.deepEqual((usageToResponses(usage!)['output_tokens_details']), { reasoning_tokens: 5 });
-  assert.deepEqual(usageToAnthropic(usage), { input_tokens: 60, output_tokens: 20, cache_read_input_tokens: 40, cache_creation_input_tokens: 0, output_tokens_details: { thinking_tokens: 5 } });
+  assert.deepEqual(usageToOpenAI(usage!), {
+    prompt_tokens: 100,
+    completion_tokens: 20,
+    total_tokens: 120,
+    prompt_tokens_details: { cached_tokens: 40 },
+    completion_tokens_details: { reasoning_tokens: 5 },
+  });
+  assert.deepEqual(usageToResponses(usage!)['output_tokens_details'], { reasoning_tokens: 5 });
+  assert.deepEqual(usageToAnthropic(usage), {
+    input_tokens: 60,
+    output_tokens: 20,
+    cache_read_input_tokens: 40,
+    cache_creation_input_tokens: 0,
+    output_tokens_details: { thinking_tokens: 5 },
+  });
   // Without the count, no completion_tokens_details is made up.
   assert.equal(usageToOpenAI({ input_tokens: 1, output_tokens: 2 })['completion_tokens_details'], undefined);
 });
@@ -292,10 +507,16 @@ test('anthropic stream encoder: interleaved argument pieces of parallel tool cal
     }
     if (e.event === 'content_block_stop') open = undefined;
   }
-  assert.deepEqual([...inputs.values()].map((t) => JSON.parse(t)), [{ city: 'Paris' }, { tz: 'UTC' }]);
+  assert.deepEqual(
+    [...inputs.values()].map((t) => JSON.parse(t)),
+    [{ city: 'Paris' }, { tz: 'UTC' }],
+  );
   const decoder = createAnthropicEventDecoder();
   const back = sse.flatMap((e) => decoder.push(JSON.parse(JSON.stringify(e.data))).events);
-  assert.deepEqual(back.filter((e) => e.type === 'tool_call_start').map((e) => (e.type === 'tool_call_start' ? e.id : '')), ['call_A', 'call_B']);
+  assert.deepEqual(
+    back.filter((e) => e.type === 'tool_call_start').map((e) => (e.type === 'tool_call_start' ? e.id : '')),
+    ['call_A', 'call_B'],
+  );
 });
 
 test('streams: a tool call without arguments is {} and tool calls finishing "stop" finish tool_calls, as in whole answers', () => {
@@ -309,29 +530,54 @@ test('streams: a tool call without arguments is {} and tool calls finishing "sto
     { type: 'message_stop' },
   ].flatMap((d) => anthropic.push(d).events);
   fromAnthropic.push(...(anthropic.end() ?? []));
-  assert.deepEqual(fromAnthropic.filter((e) => e.type === 'tool_call_delta'), [{ type: 'tool_call_delta', index: 0, arguments: '{}' }]);
+  assert.deepEqual(
+    fromAnthropic.filter((e) => e.type === 'tool_call_delta'),
+    [{ type: 'tool_call_delta', index: 0, arguments: '{}' }],
+  );
   assert.equal((fromAnthropic.at(-1) as { finish_reason: string }).finish_reason, 'tool_calls');
   const openai = createOpenAIChunkDecoder();
-  const pieces = openai.push({ id: 'x', model: 'm', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', function: { name: 'f', arguments: { a: 1 } } }] } }] });
-  assert.deepEqual(pieces.at(-1), { type: 'tool_call_delta', index: 0, arguments: '{"a":1}' }, 'arguments given as an object');
+  const pieces = openai.push({
+    id: 'x',
+    model: 'm',
+    choices: [
+      { index: 0, delta: { tool_calls: [{ index: 0, id: 'c', function: { name: 'f', arguments: { a: 1 } } }] } },
+    ],
+  });
+  assert.deepEqual(
+    pieces.at(-1),
+    { type: 'tool_call_delta', index: 0, arguments: '{"a":1}' },
+    'arguments given as an object',
+  );
   openai.push({ id: 'x', model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
   assert.deepEqual(openai.end(), [{ type: 'finish', finish_reason: 'tool_calls' }]);
 });
 
 test('anthropic request: instructions alone become the user turn (Anthropic needs one)', () => {
-  const wire = toAnthropicRequest({ model: 'm', messages: [{ role: 'system', content: 'Say hi.' }] }, { stream: false });
+  const wire = toAnthropicRequest(
+    { model: 'm', messages: [{ role: 'system', content: 'Say hi.' }] },
+    { stream: false },
+  );
   assert.deepEqual(wire['messages'], [{ role: 'user', content: [{ type: 'text', text: 'Say hi.' }] }]);
   assert.equal(wire['system'], undefined);
 });
 
 test('a failed tool result: Anthropic is_error survives to an Anthropic route; an OpenAI route reads "Error: " in the content', () => {
   const { request } = parseAnthropicRequest({
-    model: 'c', max_tokens: 10,
+    model: 'c',
+    max_tokens: 10,
     messages: [
       { role: 'user', content: 'run it' },
-      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'bash', input: {} }, { type: 'tool_use', id: 't2', name: 'bash', input: {} }, { type: 'tool_use', id: 't3', name: 'bash', input: {} }] },
       {
-        role: 'user', content: [
+        role: 'assistant',
+        content: [
+          { type: 'tool_use', id: 't1', name: 'bash', input: {} },
+          { type: 'tool_use', id: 't2', name: 'bash', input: {} },
+          { type: 'tool_use', id: 't3', name: 'bash', input: {} },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
           { type: 'tool_result', tool_use_id: 't1', content: 'permission denied', is_error: true },
           { type: 'tool_result', tool_use_id: 't2', content: 'Error: exit code 1', is_error: true },
           { type: 'tool_result', tool_use_id: 't3', content: 'fine', is_error: false },
@@ -353,13 +599,25 @@ test('a failed tool result: Anthropic is_error survives to an Anthropic route; a
   ]);
   const openai = toOpenAIRequest(request, { stream: false })['messages'] as { content: unknown }[];
   // A text that already says it was an error is not told twice.
-  assert.deepEqual(openai.slice(2).map((m) => m.content), ['Error: permission denied', 'Error: exit code 1', 'fine']);
-  const empty = toOpenAIRequest({ model: 'm', messages: [{ role: 'tool', tool_call_id: 't', content: '', is_error: true }] }, { stream: false });
+  assert.deepEqual(
+    openai.slice(2).map((m) => m.content),
+    ['Error: permission denied', 'Error: exit code 1', 'fine'],
+  );
+  const empty = toOpenAIRequest(
+    { model: 'm', messages: [{ role: 'tool', tool_call_id: 't', content: '', is_error: true }] },
+    { stream: false },
+  );
   assert.equal((empty['messages'] as { content: unknown }[])[0]!.content, 'Error');
 });
 
 test('stop reasons: a stop sequence (and which one), a paused turn and a refusal reach each caller shape as well as it can say them', () => {
-  const answer = (stop_reason: string, stop_sequence: string | null = null): unknown => ({ id: 'm', model: 'c', content: [{ type: 'text', text: 'partial' }], stop_reason, stop_sequence });
+  const answer = (stop_reason: string, stop_sequence: string | null = null): unknown => ({
+    id: 'm',
+    model: 'c',
+    content: [{ type: 'text', text: 'partial' }],
+    stop_reason,
+    stop_sequence,
+  });
   const seq = fromAnthropicResponse(answer('stop_sequence', 'STOP'))!;
   assert.equal(seq.finish_reason, 'stop_sequence');
   assert.equal(seq.stop_sequence, 'STOP');
@@ -373,44 +631,80 @@ test('stop reasons: a stop sequence (and which one), a paused turn and a refusal
   for (const [res, stopReason, stopSequence, finish, status] of cases) {
     const anthropic = toAnthropicResponse(res);
     assert.deepEqual([anthropic['stop_reason'], anthropic['stop_sequence']], [stopReason, stopSequence], stopReason);
-    assert.equal((toOpenAIResponse(res)['choices'] as { finish_reason: string }[])[0]?.finish_reason, finish, stopReason);
+    assert.equal(
+      (toOpenAIResponse(res)['choices'] as { finish_reason: string }[])[0]?.finish_reason,
+      finish,
+      stopReason,
+    );
     assert.equal(toResponsesResponse(res)['status'], status, stopReason);
   }
   // A plain stop (what an OpenAI upstream says, stop sequence or not) names no sequence.
   assert.equal(fromAnthropicResponse(answer('end_turn'))!.stop_sequence, undefined);
 });
 
-test('stop reasons in streams: Anthropic message_delta\'s stop_sequence rides on the finish and back out; OpenAI chunks say stop', () => {
+test("stop reasons in streams: Anthropic message_delta's stop_sequence rides on the finish and back out; OpenAI chunks say stop", () => {
   const decoder = createAnthropicEventDecoder();
   const events = [
     { type: 'message_start', message: { id: 'm', model: 'c', usage: { input_tokens: 9, output_tokens: 1 } } },
     { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
     { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'one two' } },
     { type: 'content_block_stop', index: 0 },
-    { type: 'message_delta', delta: { stop_reason: 'stop_sequence', stop_sequence: 'STOP' }, usage: { output_tokens: 3 } },
+    {
+      type: 'message_delta',
+      delta: { stop_reason: 'stop_sequence', stop_sequence: 'STOP' },
+      usage: { output_tokens: 3 },
+    },
     { type: 'message_stop' },
   ].flatMap((d) => decoder.push(d).events);
   events.push(...(decoder.end() ?? []));
   const finish = events.at(-1);
-  assert.deepEqual(finish, { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'STOP', usage: { input_tokens: 9, output_tokens: 3 } });
+  assert.deepEqual(finish, {
+    type: 'finish',
+    finish_reason: 'stop_sequence',
+    stop_sequence: 'STOP',
+    usage: { input_tokens: 9, output_tokens: 3 },
+  });
   const delta = events.flatMap(createAnthropicEventEncoder()).find((e) => e.event === 'message_delta');
   assert.deepEqual((delta?.data as { delta: unknown }).delta, { stop_reason: 'stop_sequence', stop_sequence: 'STOP' });
   const chunks = events.flatMap(createOpenAIChunkEncoder({ created: 1 }));
   assert.equal((chunks.at(-1) as { choices: { finish_reason: string }[] }).choices[0]?.finish_reason, 'stop');
   const paused = createOpenAIChunkEncoder({ created: 1 })({ type: 'finish', finish_reason: 'pause_turn' });
   assert.equal((paused[0] as { choices: { finish_reason: string }[] }).choices[0]?.finish_reason, 'stop');
-  const pausedDelta = createAnthropicEventEncoder()({ type: 'finish', finish_reason: 'pause_turn' }).find((e) => e.event === 'message_delta');
+  const pausedDelta = createAnthropicEventEncoder()({ type: 'finish', finish_reason: 'pause_turn' }).find(
+    (e) => e.event === 'message_delta',
+  );
   assert.deepEqual((pausedDelta?.data as { delta: unknown }).delta, { stop_reason: 'pause_turn', stop_sequence: null });
 });
 
 test('an OpenAI refusal to an Anthropic caller: its words as text (after any text, a blank line between), ending refusal, answer and stream', () => {
-  const res: ChatResponse = { id: 'r', model: 'm', content: 'Well.', refusal: 'No.', tool_calls: [], finish_reason: 'stop' };
+  const res: ChatResponse = {
+    id: 'r',
+    model: 'm',
+    content: 'Well.',
+    refusal: 'No.',
+    tool_calls: [],
+    finish_reason: 'stop',
+  };
   const whole = toAnthropicResponse(res);
   assert.deepEqual([whole['content'], whole['stop_reason']], [[{ type: 'text', text: 'Well.\n\nNo.' }], 'refusal']);
   const encode = createAnthropicEventEncoder();
-  const events = ([
-    { type: 'start', id: 'r', model: 'm' }, { type: 'text', text: 'Well.' }, { type: 'refusal', text: 'N' }, { type: 'refusal', text: 'o.' }, { type: 'finish', finish_reason: 'stop' },
-  ] as StreamEvent[]).flatMap(encode).map((e) => e.data as { type: string; delta?: { text?: string; stop_reason?: string } });
-  assert.equal(events.filter((e) => e.type === 'content_block_delta').map((e) => e.delta?.text).join(''), 'Well.\n\nNo.');
+  const events = (
+    [
+      { type: 'start', id: 'r', model: 'm' },
+      { type: 'text', text: 'Well.' },
+      { type: 'refusal', text: 'N' },
+      { type: 'refusal', text: 'o.' },
+      { type: 'finish', finish_reason: 'stop' },
+    ] as StreamEvent[]
+  )
+    .flatMap(encode)
+    .map((e) => e.data as { type: string; delta?: { text?: string; stop_reason?: string } });
+  assert.equal(
+    events
+      .filter((e) => e.type === 'content_block_delta')
+      .map((e) => e.delta?.text)
+      .join(''),
+    'Well.\n\nNo.',
+  );
   assert.equal(events.find((e) => e.type === 'message_delta')?.delta?.stop_reason, 'refusal');
 });

@@ -10,10 +10,18 @@ const GOOD = 'sk-cli-good-key-0001';
 const BAD = 'sk-cli-never-valid-02';
 const BROKE = 'sk-cli-no-credit-0003';
 
-async function setup(): Promise<{ run(args: string[]): ReturnType<typeof runCli>; close(): Promise<void>; calls(key: string): number }> {
-  const sim = await startSimulator({ scenario: { keys: { [GOOD]: {}, [BAD]: { valid: false }, [BROKE]: { quota: 'payment' } } } });
+async function setup(): Promise<{
+  run(args: string[]): ReturnType<typeof runCli>;
+  close(): Promise<void>;
+  calls(key: string): number;
+}> {
+  const sim = await startSimulator({
+    scenario: { keys: { [GOOD]: {}, [BAD]: { valid: false }, [BROKE]: { quota: 'payment' } } },
+  });
   const ws = tempWorkspace();
-  ws.write('switchyard.yaml', `providers:
+  ws.write(
+    'switchyard.yaml',
+    `providers:
   mimo: { type: openai, base_url: ${sim.url}/v1, api_keys: [${GOOD}, ${BAD}] }
   deepseek: { type: openai, base_url: ${sim.url}/v1, api_key: ${BROKE} }
   claude: { type: anthropic, base_url: ${sim.url} }
@@ -22,7 +30,8 @@ fallback: [ { provider: deepseek, model: sim-small } ]
 auxiliary:
   title_generation: { provider: none }
   compression: { provider: claude, model: sim-small, fallback_to_main: false }
-`);
+`,
+  );
   return {
     run: (args) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } }),
     calls: (key) => sim.calls(key),
@@ -42,11 +51,18 @@ test('auth test: one live probe per credential with its result, read-only unless
     assert.match(r.stdout, /mimo\s+\w+\s+sk-…0001\s+config api_keys\[0\]\s+\d+ms\s+valid$/m);
     assert.match(r.stdout, /sk-…d-02\s+config api_keys\[1\]\s+\d+ms\s+rejected \(never worked\)$/m);
     assert.match(r.stdout, /it has never been accepted — check or replace it/);
-    assert.match(r.stdout, /^nothing was recorded: a probe is read-only unless run with --record, which saves each outcome in .*state\.db as a request's would$/m);
+    assert.match(
+      r.stdout,
+      /^nothing was recorded: a probe is read-only unless run with --record, which saves each outcome in .*state\.db as a request's would$/m,
+    );
     assert.equal(s.calls(GOOD), 1);
     assert.equal(s.calls(BAD), 1);
     const untouched = await s.run(['auth', 'list', 'mimo', '--json']);
-    assert.doesNotMatch(untouched.stdout, /"state": "rejected"|"last_success_at"/, 'a probe records nothing by default');
+    assert.doesNotMatch(
+      untouched.stdout,
+      /"state": "rejected"|"last_success_at"/,
+      'a probe records nothing by default',
+    );
 
     const recorded = await s.run(['auth', 'test', 'mimo', '--record', '--json']);
     assert.equal((JSON.parse(recorded.stdout) as { recorded: boolean }).recorded, true);
@@ -55,10 +71,17 @@ test('auth test: one live probe per credential with its result, read-only unless
     assert.match(list.stdout, /"last_success_at": \d+/);
     const one = await s.run(['auth', 'test', 'mimo', '--json', list.stdout.match(/"fingerprint": "(\w+)"/)?.[1] ?? '']);
     assert.equal(one.code, 0, one.stderr);
-    const parsed = JSON.parse(one.stdout) as { ok: boolean; recorded: boolean; providers: { results: { status: string }[] }[] };
+    const parsed = JSON.parse(one.stdout) as {
+      ok: boolean;
+      recorded: boolean;
+      providers: { results: { status: string }[] }[];
+    };
     assert.equal(parsed.ok, true);
     assert.equal(parsed.recorded, false);
-    assert.deepEqual(parsed.providers[0]?.results.map((x) => x.status), ['valid']);
+    assert.deepEqual(
+      parsed.providers[0]?.results.map((x) => x.status),
+      ['valid'],
+    );
     assertNoSecrets([GOOD, BAD, BROKE]);
   } finally {
     await s.close();
@@ -78,10 +101,21 @@ test('doctor: config, store, every credential probed, each task with its chain; 
     assert.match(r.stdout, /title_generation: disabled \(auxiliary\.title_generation\.provider is none\)/);
     assert.match(r.stdout, /compression: BROKEN {2}claude\/sim-small \(task\) ✗/);
     const json = await s.run(['doctor', '--json']);
-    const report = JSON.parse(json.stdout) as { ok: boolean; tasks: { task: string; status: string }[]; store: { ok: boolean } };
+    const report = JSON.parse(json.stdout) as {
+      ok: boolean;
+      tasks: { task: string; status: string }[];
+      store: { ok: boolean };
+    };
     assert.equal(report.ok, false);
     assert.equal(report.store.ok, true);
-    assert.deepEqual(report.tasks.map((t) => [t.task, t.status]), [['main', 'ok'], ['title_generation', 'disabled'], ['compression', 'broken']]);
+    assert.deepEqual(
+      report.tasks.map((t) => [t.task, t.status]),
+      [
+        ['main', 'ok'],
+        ['title_generation', 'disabled'],
+        ['compression', 'broken'],
+      ],
+    );
     assertNoSecrets([GOOD, BAD, BROKE]);
   } finally {
     await s.close();
@@ -91,7 +125,10 @@ test('doctor: config, store, every credential probed, each task with its chain; 
 test('doctor on an invalid config reports it with its location and exits 2', async () => {
   const ws = tempWorkspace();
   try {
-    ws.write('switchyard.yaml', 'providers:\n  mimo: { type: openai, base_url: http://127.0.0.1:9/v1, fallback_chian: [] }\n');
+    ws.write(
+      'switchyard.yaml',
+      'providers:\n  mimo: { type: openai, base_url: http://127.0.0.1:9/v1, fallback_chian: [] }\n',
+    );
     const r = await runCli(['doctor'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
     assert.equal(r.code, 2);
     assert.match(r.stdout, /config\s+FAIL/);
@@ -106,12 +143,15 @@ test('auth test by models list (no model known) does not bring an out-of-quota k
   const sim = await startSimulator({ scenario: { keys: { [GOOD]: {}, [QUOTA]: { quota: true } } } });
   const ws = tempWorkspace();
   try {
-    ws.write('switchyard.yaml', `providers:
+    ws.write(
+      'switchyard.yaml',
+      `providers:
   mimo: { type: openai, base_url: ${sim.url}/v1, api_key: ${GOOD} }
   spare: { type: openai, base_url: ${sim.url}/v1, api_key: ${QUOTA} }
 main: { provider: mimo, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
-`);
+`,
+    );
     const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
     const chat = await run(['chat', '-m', 'hi', '--model', 'spare/sim-large']);
     assert.notEqual(chat.code, 0, 'the quota key fails the chat and is set aside');

@@ -17,11 +17,15 @@ test('the explanation leads with the most useful failure, not the last fallback'
 });
 
 test('auth beats transport noise; ties go to the earlier route; no Retry-After unless keys are cooling', () => {
-  const err = callFailed('title_generation', [
-    { route: 'a/x', kind: 'server', explanation: 's' },
-    { route: 'b/y', kind: 'auth_rejected', explanation: 'b rejected key' },
-    { route: 'c/z', kind: 'auth_rejected', explanation: 'c rejected key' },
-  ], []);
+  const err = callFailed(
+    'title_generation',
+    [
+      { route: 'a/x', kind: 'server', explanation: 's' },
+      { route: 'b/y', kind: 'auth_rejected', explanation: 'b rejected key' },
+      { route: 'c/z', kind: 'auth_rejected', explanation: 'c rejected key' },
+    ],
+    [],
+  );
   assert.equal(err.kind, 'auth_rejected');
   assert.match(err.explanation, /b rejected key/);
   assert.equal(err.retryAfterMs, undefined);

@@ -20,7 +20,12 @@ function record(fp: string, updatedAt: number, until?: number) {
 
 test('formerHealth: only records the config does not know, unchanged for a month, with no cooldown running', () => {
   const known = new Set(['known-old']);
-  const records = [record('gone-old', OLD), record('gone-recent', NOW - 1000), record('known-old', OLD), record('gone-cooling', OLD, NOW + 60_000)];
+  const records = [
+    record('gone-old', OLD),
+    record('gone-recent', NOW - 1000),
+    record('known-old', OLD),
+    record('gone-cooling', OLD, NOW + 60_000),
+  ];
   assert.deepEqual(formerHealth(records, known, NOW), ['gone-old']);
 });
 
@@ -41,7 +46,9 @@ test('knownFingerprints: a config with no main route still names a task key (the
 
 test('knownFingerprints: every provider key and a task-level api_key', async () => {
   const loaded = loadedFrom({
-    providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_keys: ['sk-known-one-0001', 'sk-known-two-0002'] } },
+    providers: {
+      p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_keys: ['sk-known-one-0001', 'sk-known-two-0002'] },
+    },
     main: { provider: 'p', model: 'm' },
     auxiliary: { title_generation: { provider: 'p', model: 'm', api_key: 'sk-task-own-key-0003' } },
   });
@@ -49,7 +56,8 @@ test('knownFingerprints: every provider key and a task-level api_key', async () 
   const router = createSwitchyard({ config: loaded, store });
   try {
     const known = knownFingerprints(router);
-    for (const key of ['sk-known-one-0001', 'sk-known-two-0002', 'sk-task-own-key-0003']) assert.ok(known.has(fingerprint(key)), key);
+    for (const key of ['sk-known-one-0001', 'sk-known-two-0002', 'sk-task-own-key-0003'])
+      assert.ok(known.has(fingerprint(key)), key);
     assert.equal(known.size, 3);
   } finally {
     await router.close();

@@ -15,7 +15,10 @@ import { createSwitchyard, type Switchyard, type SwitchyardOptions } from '../..
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import type { LadderEvent } from '../../src/routing/types.ts';
 
-export function loadedFrom(config: unknown, extra: { env?: Record<string, string>; dotenv?: Record<string, string> } = {}): LoadedConfig {
+export function loadedFrom(
+  config: unknown,
+  extra: { env?: Record<string, string>; dotenv?: Record<string, string> } = {},
+): LoadedConfig {
   return {
     config: configSchema.parse(config),
     path: null,
@@ -71,7 +74,10 @@ export async function harness(options: HarnessOptions): Promise<Harness> {
   });
   const sleeps: number[] = [];
   const router = createSwitchyard({
-    config: loadedFrom(options.config(urls), { ...(options.env ? { env: options.env } : {}), ...(options.dotenv ? { dotenv: options.dotenv } : {}) }),
+    config: loadedFrom(options.config(urls), {
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.dotenv ? { dotenv: options.dotenv } : {}),
+    }),
     store,
     logger: createLogger({ level: 'debug', destination }),
     timeZone: 'UTC',
@@ -84,7 +90,13 @@ export async function harness(options: HarnessOptions): Promise<Harness> {
   const events: LadderEvent[] = [];
   router.events.on((e) => events.push(e));
   return {
-    sim, router, store, events, warnings, sleeps, ...urls,
+    sim,
+    router,
+    store,
+    events,
+    warnings,
+    sleeps,
+    ...urls,
     close,
     [Symbol.asyncDispose]: close,
   };

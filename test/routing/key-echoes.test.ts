@@ -17,9 +17,27 @@ function pieces(text: string): string[] {
 }
 
 const REPLIES: Record<string, CannedReply> = {
-  'OpenAI, half-masked': { status: 401, body: { error: { message: `Incorrect API key provided: ${KEY.slice(0, 12)}${'*'.repeat(60)}${KEY.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } },
-  'a proxy, cut off': { status: 401, body: { error: { message: `upstream rejected Authorization: Bearer ${KEY.slice(0, 36)}`, type: 'authentication_error' } } },
-  'Anthropic-style, no echo': { status: 401, body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } } },
+  'OpenAI, half-masked': {
+    status: 401,
+    body: {
+      error: {
+        message: `Incorrect API key provided: ${KEY.slice(0, 12)}${'*'.repeat(60)}${KEY.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_api_key',
+      },
+    },
+  },
+  'a proxy, cut off': {
+    status: 401,
+    body: {
+      error: { message: `upstream rejected Authorization: Bearer ${KEY.slice(0, 36)}`, type: 'authentication_error' },
+    },
+  },
+  'Anthropic-style, no echo': {
+    status: 401,
+    body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } },
+  },
 };
 
 for (const [name, reply] of Object.entries(REPLIES)) {
@@ -27,13 +45,23 @@ for (const [name, reply] of Object.entries(REPLIES)) {
     const up = await startCannedUpstream([reply]);
     const h = await harness({
       scenario: {},
-      config: () => ({ providers: { mimo: { type: 'openai', base_url: up.baseUrl, api_key: KEY } }, main: { provider: 'mimo', model: 'mimo-v2.5-pro' }, retry: FAST_RETRY }),
+      config: () => ({
+        providers: { mimo: { type: 'openai', base_url: up.baseUrl, api_key: KEY } },
+        main: { provider: 'mimo', model: 'mimo-v2.5-pro' },
+        retry: FAST_RETRY,
+      }),
     });
     try {
       const err = await failure(h.router.chat({ messages: hello }));
       assert.equal(err.kind, 'auth_rejected');
       assert.match(err.explanation, /mimo rejected key sk-…wxyz/);
-      const said = [err.message, err.explanation, ...err.trail.map((a) => a.message ?? ''), ...h.warnings, ...h.events.map((e) => JSON.stringify(e))].join('\n');
+      const said = [
+        err.message,
+        err.explanation,
+        ...err.trail.map((a) => a.message ?? ''),
+        ...h.warnings,
+        ...h.events.map((e) => JSON.stringify(e)),
+      ].join('\n');
       assert.deepEqual(pieces(said), [], said);
     } finally {
       await h.close();

@@ -20,14 +20,20 @@ function mimo(openai: string, keys: string[], extra: Record<string, unknown> = {
 }
 
 test('seed 002: a known-good key that gets two transient 401s is retried with backoff and succeeds on the third call', async () => {
-  const h = await harness({ scenario: { keys: { [GOOD]: { script: ['ok', '401', '401'] } } }, config: (u) => mimo(u.openai, [GOOD]) });
+  const h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['ok', '401', '401'] } } },
+    config: (u) => mimo(u.openai, [GOOD]),
+  });
   try {
     assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
     const sleepsBefore = h.sleeps.length;
     const r = await h.router.chat({ messages: hello });
     assert.equal(r.status, 'ok');
     assert.equal(h.sim.calls(GOOD), 4, 'one call, then exactly three for the second chat');
-    assert.deepEqual(r.trail.map((a) => a.outcome), ['auth_rejected', 'auth_rejected', 'ok']);
+    assert.deepEqual(
+      r.trail.map((a) => a.outcome),
+      ['auth_rejected', 'auth_rejected', 'ok'],
+    );
     assert.equal(h.sleeps.length - sleepsBefore, 2, 'two backoffs');
     assert.equal(h.store.getHealth(fingerprint(GOOD))?.state, 'ok');
   } finally {
@@ -36,13 +42,19 @@ test('seed 002: a known-good key that gets two transient 401s is retried with ba
 });
 
 test('seed 002: a known-good key still rejected after auth_retries is set aside with the "known-good" message', async () => {
-  const h = await harness({ scenario: { keys: { [GOOD]: { script: ['ok', '401', '401', '401'] } } }, config: (u) => mimo(u.openai, [GOOD]) });
+  const h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['ok', '401', '401', '401'] } } },
+    config: (u) => mimo(u.openai, [GOOD]),
+  });
   try {
     await h.router.chat({ messages: hello });
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(h.sim.calls(GOOD), 4, 'auth_retries = 2: three tries on the second chat, no more');
     assert.equal(err.kind, 'auth_rejected');
-    assert.match(err.explanation, /mimo rejected key sk-…0001 \(config providers\.mimo\.api_keys\[0\]\) \(HTTP 401: Incorrect API key provided: sk-…0001\. .*\), which last worked at \d\d:\d\d; retried 2× with backoff — likely a transient provider problem/);
+    assert.match(
+      err.explanation,
+      /mimo rejected key sk-…0001 \(config providers\.mimo\.api_keys\[0\]\) \(HTTP 401: Incorrect API key provided: sk-…0001\. .*\), which last worked at \d\d:\d\d; retried 2× with backoff — likely a transient provider problem/,
+    );
     const health = h.store.getHealth(fingerprint(GOOD));
     assert.equal(health?.state, 'cooling');
     assert.equal(health?.reason, 'auth_suspect');
@@ -58,7 +70,10 @@ test('seed 002: a never-successful key that gets 401 is called exactly once and 
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(h.sim.calls(bad), 1, 'a bad key is not hammered');
     assert.equal(err.kind, 'auth_rejected');
-    assert.match(err.explanation, /mimo rejected key sk-…bad1 \(config providers\.mimo\.api_keys\[0\]\) \(HTTP 401: Incorrect API key provided: sk-…bad1\. .*\); it has never been accepted — check or replace it/);
+    assert.match(
+      err.explanation,
+      /mimo rejected key sk-…bad1 \(config providers\.mimo\.api_keys\[0\]\) \(HTTP 401: Incorrect API key provided: sk-…bad1\. .*\); it has never been accepted — check or replace it/,
+    );
     assert.equal(h.sleeps.length, 0, 'no backoff for a never-successful key');
     const again = await failure(h.router.chat({ messages: hello }));
     assert.equal(h.sim.calls(bad), 1, 'a rejected key is not sent again before its probe window');
@@ -69,11 +84,21 @@ test('seed 002: a never-successful key that gets 401 is called exactly once and 
 });
 
 test('seed 002: no key anywhere → the "missing" message naming where it looked, and nothing is sent', async () => {
-  const h = await harness({ scenario: {}, config: (u) => ({ providers: { mimo: { type: 'openai', base_url: u.openai } }, main: { provider: 'mimo', model: 'sim-large' }, retry: FAST_RETRY }) });
+  const h = await harness({
+    scenario: {},
+    config: (u) => ({
+      providers: { mimo: { type: 'openai', base_url: u.openai } },
+      main: { provider: 'mimo', model: 'sim-large' },
+      retry: FAST_RETRY,
+    }),
+  });
   try {
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(err.kind, 'auth_missing');
-    assert.match(err.explanation, /no API key for provider mimo — looked in providers\.mimo\.api_key, env MIMO_API_KEY, no \.env at \S+\/\.env;/);
+    assert.match(
+      err.explanation,
+      /no API key for provider mimo — looked in providers\.mimo\.api_key, env MIMO_API_KEY, no \.env at \S+\/\.env;/,
+    );
     assert.match(err.explanation, /switchyard auth add mimo/);
     assert.equal(h.sim.calls(), 0, 'never an empty key upstream');
   } finally {
@@ -84,7 +109,10 @@ test('seed 002: no key anywhere → the "missing" message naming where it looked
 test('ten keys, nine rate-limited: success on the tenth, no backoff, and rotations do not spend max_retries', async () => {
   const keys = Array.from({ length: 10 }, (_, i) => `sk-ten-keys-0000${String(i).padStart(2, '0')}`);
   const scenarioKeys = Object.fromEntries(keys.map((k, i) => [k, i < 9 ? { script: ['429'], reset: '10m' } : {}]));
-  const h = await harness({ scenario: { keys: scenarioKeys }, config: (u) => mimo(u.openai, keys, { retry: { ...FAST_RETRY, max_retries: 0 } }) });
+  const h = await harness({
+    scenario: { keys: scenarioKeys },
+    config: (u) => mimo(u.openai, keys, { retry: { ...FAST_RETRY, max_retries: 0 } }),
+  });
   try {
     const r = await h.router.chat({ messages: hello });
     assert.equal(r.status, 'ok');
@@ -97,7 +125,11 @@ test('ten keys, nine rate-limited: success on the tenth, no backoff, and rotatio
     assert.equal(switches.length, 1, 'one warning, naming the key that answered');
     const [sw] = switches;
     assert.ok(sw?.type === 'credential_switch');
-    assert.deepEqual([sw.provider, sw.from, sw.to], ['mimo', 'config api_keys[0] sk-…0000', 'config api_keys[9] sk-…0009'], 'the event carries its facts, not only its words');
+    assert.deepEqual(
+      [sw.provider, sw.from, sw.to],
+      ['mimo', 'config api_keys[0] sk-…0000', 'config api_keys[9] sk-…0009'],
+      'the event carries its facts, not only its words',
+    );
   } finally {
     await h.close();
   }
@@ -105,14 +137,23 @@ test('ten keys, nine rate-limited: success on the tenth, no backoff, and rotatio
 
 for (const header of ['retry-after', 'retry-after-date', 'retry-after-ms'] as const) {
   test(`a 429 with ${header} cools the key until the server's reset time`, async () => {
-    const h = await harness({ scenario: { keys: { [GOOD]: { script: ['429'], reset: '90s', reset_headers: [header] } } }, config: (u) => mimo(u.openai, [GOOD]) });
+    const h = await harness({
+      scenario: { keys: { [GOOD]: { script: ['429'], reset: '90s', reset_headers: [header] } } },
+      config: (u) => mimo(u.openai, [GOOD]),
+    });
     try {
       const before = Date.now();
       const err = await failure(h.router.chat({ messages: hello }));
       const until = h.store.getHealth(fingerprint(GOOD))?.until ?? 0;
-      assert.ok(until >= before + 88_000 && until <= Date.now() + 92_000, `until ≈ now + 90s, got +${until - before}ms`);
+      assert.ok(
+        until >= before + 88_000 && until <= Date.now() + 92_000,
+        `until ≈ now + 90s, got +${until - before}ms`,
+      );
       assert.equal(err.kind, 'all_cooling');
-      assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 80_000 && err.retryAfterMs <= 92_000, 'Retry-After for the gateway');
+      assert.ok(
+        err.retryAfterMs !== undefined && err.retryAfterMs > 80_000 && err.retryAfterMs <= 92_000,
+        'Retry-After for the gateway',
+      );
     } finally {
       await h.close();
     }
@@ -121,7 +162,10 @@ for (const header of ['retry-after', 'retry-after-date', 'retry-after-ms'] as co
 
 test('a cooldown is never shortened by a later 429 with an earlier reset', async () => {
   // Two requests pick the key before either answer is back: the first is told "quota" (1h), the second "429, 1s".
-  const h = await harness({ scenario: { latency: '150ms', keys: { [GOOD]: { script: ['429_quota', '429'], reset: '1s' } } }, config: (u) => mimo(u.openai, [GOOD]) });
+  const h = await harness({
+    scenario: { latency: '150ms', keys: { [GOOD]: { script: ['429_quota', '429'], reset: '1s' } } },
+    config: (u) => mimo(u.openai, [GOOD]),
+  });
   try {
     const first = failure(h.router.chat({ messages: hello }));
     while (h.sim.calls(GOOD) < 1) await new Promise((r) => setTimeout(r, 2));
@@ -139,7 +183,10 @@ test('a cooldown is never shortened by a later 429 with an earlier reset', async
 test('a success from a call sent before a cooldown was recorded does not lift it', async () => {
   // A long answer on key A is still in flight when a second call gets A's 429: A must stay set aside.
   const h = await harness({
-    scenario: { models: { 'sim-large': { latency: '300ms' }, 'sim-small': {} }, keys: { [GOOD]: { script: ['ok', '429'], reset: '60s' }, [OTHER]: {} } },
+    scenario: {
+      models: { 'sim-large': { latency: '300ms' }, 'sim-small': {} },
+      keys: { [GOOD]: { script: ['ok', '429'], reset: '60s' }, [OTHER]: {} },
+    },
     config: (u) => mimo(u.openai, [GOOD, OTHER]),
   });
   try {
@@ -159,10 +206,16 @@ test('a success from a call sent before a cooldown was recorded does not lift it
 
 test('a burst of calls that all meet the same rate limit reports the key set aside once', async () => {
   // Every call is in flight before the first 429 comes back: each extends the same cooldown.
-  const h = await harness({ scenario: { latency: '100ms', keys: { [GOOD]: { rate_limit_after: 0, reset: '30s' }, [OTHER]: {} } }, config: (u) => mimo(u.openai, [GOOD, OTHER]) });
+  const h = await harness({
+    scenario: { latency: '100ms', keys: { [GOOD]: { rate_limit_after: 0, reset: '30s' }, [OTHER]: {} } },
+    config: (u) => mimo(u.openai, [GOOD, OTHER]),
+  });
   try {
     const results = await Promise.all(Array.from({ length: 12 }, () => h.router.chat({ messages: hello })));
-    assert.ok(results.every((r) => r.status === 'ok'), 'each rotated to the other key');
+    assert.ok(
+      results.every((r) => r.status === 'ok'),
+      'each rotated to the other key',
+    );
     assert.ok(h.sim.calls(GOOD) > 1, 'several calls met the limit');
     assert.equal(h.events.filter((e) => e.type === 'cooldown').length, 1);
   } finally {
@@ -171,7 +224,10 @@ test('a burst of calls that all meet the same rate limit reports the key set asi
 });
 
 test('every key out of quota: the kind is quota (top up billing), not all_cooling (wait), still with a Retry-After', async () => {
-  const h = await harness({ scenario: { keys: { [GOOD]: { script: ['429_quota'] }, [OTHER]: { script: ['429_quota'] } } }, config: (u) => mimo(u.openai, [GOOD, OTHER]) });
+  const h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['429_quota'] }, [OTHER]: { script: ['429_quota'] } } },
+    config: (u) => mimo(u.openai, [GOOD, OTHER]),
+  });
   try {
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(err.kind, 'quota');
@@ -186,14 +242,19 @@ test('every key out of quota: the kind is quota (top up billing), not all_coolin
 test('a known-good key set aside during the call is not waited for, even when its cooldown is within max_wait', async () => {
   const h = await harness({
     scenario: { keys: { [GOOD]: { script: ['ok', '401', '401', '401'] } } },
-    config: (u) => mimo(u.openai, [GOOD], { cooldowns: { auth_suspect: '1s' }, retry: { ...FAST_RETRY, max_wait: '2s' } }),
+    config: (u) =>
+      mimo(u.openai, [GOOD], { cooldowns: { auth_suspect: '1s' }, retry: { ...FAST_RETRY, max_wait: '2s' } }),
   });
   try {
     await h.router.chat({ messages: hello });
     const sleepsBefore = h.sleeps.length;
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(err.kind, 'auth_rejected');
-    assert.equal(h.sleeps.length - sleepsBefore, FAST_RETRY.auth_retries, 'only the auth retries wait; nothing waits for the key just set aside');
+    assert.equal(
+      h.sleeps.length - sleepsBefore,
+      FAST_RETRY.auth_retries,
+      'only the auth retries wait; nothing waits for the key just set aside',
+    );
   } finally {
     await h.close();
   }
@@ -210,9 +271,15 @@ test('every key cooling: the error lists each key with state and until-when, and
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(h.sim.calls(), 2, 'no request goes upstream with a cooling key');
     assert.equal(err.kind, 'all_cooling');
-    assert.match(err.explanation, /every key for mimo is unusable — sk-…0001 \([^)]*\): rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; sk-…0002 \([^)]*\): out of quota until/);
+    assert.match(
+      err.explanation,
+      /every key for mimo is unusable — sk-…0001 \([^)]*\): rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; sk-…0002 \([^)]*\): out of quota until/,
+    );
     assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 9 * 60_000);
-    assert.deepEqual(err.trail.map((a) => a.outcome), ['skipped']);
+    assert.deepEqual(
+      err.trail.map((a) => a.outcome),
+      ['skipped'],
+    );
     assert.ok(!err.explanation.includes(GOOD) && !err.explanation.includes(OTHER));
   } finally {
     await h.close();
@@ -220,7 +287,10 @@ test('every key cooling: the error lists each key with state and until-when, and
 });
 
 test('rate-limited with no key left waits when the reset is within max_wait, then succeeds on the same key', async () => {
-  const h = await harness({ scenario: { keys: { [GOOD]: { script: ['429'], reset: '20ms', reset_headers: ['retry-after-ms'] } } }, config: (u) => mimo(u.openai, [GOOD], { retry: { ...FAST_RETRY, max_wait: '2s' } }) });
+  const h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['429'], reset: '20ms', reset_headers: ['retry-after-ms'] } } },
+    config: (u) => mimo(u.openai, [GOOD], { retry: { ...FAST_RETRY, max_wait: '2s' } }),
+  });
   try {
     const r = await h.router.chat({ messages: hello });
     assert.equal(r.status, 'ok');
@@ -236,7 +306,10 @@ test('server errors retry the same key up to max_retries, then the chain falls b
   const h = await harness({
     scenario: { keys: { [GOOD]: { script: ['500', '503', '502'] }, [OTHER]: {} } },
     config: (u) => ({
-      providers: { mimo: { type: 'openai', base_url: u.openai, api_key: GOOD }, deepseek: { type: 'openai', base_url: u.openai, api_key: OTHER } },
+      providers: {
+        mimo: { type: 'openai', base_url: u.openai, api_key: GOOD },
+        deepseek: { type: 'openai', base_url: u.openai, api_key: OTHER },
+      },
       main: { provider: 'mimo', model: 'sim-large' },
       fallback: [{ provider: 'deepseek', model: 'sim-small' }],
       retry: FAST_RETRY,
@@ -260,11 +333,24 @@ test('context_length skips to a route whose context window is large enough', asy
     config: (u) => ({
       providers: {
         small: { type: 'openai', base_url: u.openai, api_key: GOOD, models: { 'sim-small': { context_window: 8000 } } },
-        alsosmall: { type: 'openai', base_url: u.openai, api_key: OTHER, models: { 'sim-small': { context_window: 8000 } } },
-        big: { type: 'openai', base_url: u.openai, api_key: OTHER, models: { 'sim-large': { context_window: 128000 } } },
+        alsosmall: {
+          type: 'openai',
+          base_url: u.openai,
+          api_key: OTHER,
+          models: { 'sim-small': { context_window: 8000 } },
+        },
+        big: {
+          type: 'openai',
+          base_url: u.openai,
+          api_key: OTHER,
+          models: { 'sim-large': { context_window: 128000 } },
+        },
       },
       main: { provider: 'small', model: 'sim-small' },
-      fallback: [{ provider: 'alsosmall', model: 'sim-small' }, { provider: 'big', model: 'sim-large' }],
+      fallback: [
+        { provider: 'alsosmall', model: 'sim-small' },
+        { provider: 'big', model: 'sim-large' },
+      ],
       retry: FAST_RETRY,
     }),
   });
@@ -275,7 +361,10 @@ test('context_length skips to a route whose context window is large enough', asy
     assert.equal(r.status === 'ok' ? r.route : undefined, 'big/sim-large');
     assert.equal(h.sim.calls(GOOD, 'sim-small'), 1);
     assert.equal(h.sim.calls(OTHER, 'sim-small'), 0, 'the route that cannot hold it is skipped');
-    assert.deepEqual(r.trail.map((a) => a.outcome), ['context_length', 'skipped', 'ok']);
+    assert.deepEqual(
+      r.trail.map((a) => a.outcome),
+      ['context_length', 'skipped', 'ok'],
+    );
     // The move from the route tried to the next one tried is a fallback of a kind in ERROR_KINDS.
     const moves = h.events.flatMap((e) => (e.type === 'fallback' ? [`${e.from} → ${e.to}: ${e.kind}`] : []));
     assert.deepEqual(moves, ['small/sim-small → big/sim-large: context_length']);
@@ -291,7 +380,12 @@ test('a first route skipped for its window (the caller gave an estimate) is fall
     config: (u) => ({
       providers: {
         small: { type: 'openai', base_url: u.openai, api_key: GOOD, models: { 'sim-small': { context_window: 8000 } } },
-        big: { type: 'openai', base_url: u.openai, api_key: OTHER, models: { 'sim-large': { context_window: 128000 } } },
+        big: {
+          type: 'openai',
+          base_url: u.openai,
+          api_key: OTHER,
+          models: { 'sim-large': { context_window: 128000 } },
+        },
       },
       main: { provider: 'small', model: 'sim-small' },
       fallback: [{ provider: 'big', model: 'sim-large' }],
@@ -302,7 +396,10 @@ test('a first route skipped for its window (the caller gave an estimate) is fall
     const r = await h.router.chat({ messages: hello, estimated_tokens: 15_000 });
     assert.equal(r.status, 'ok');
     assert.equal(h.sim.calls(GOOD), 0, 'nothing sent to the route that cannot hold it');
-    assert.deepEqual(r.trail.map((a) => a.outcome), ['skipped', 'ok']);
+    assert.deepEqual(
+      r.trail.map((a) => a.outcome),
+      ['skipped', 'ok'],
+    );
     const moves = h.events.flatMap((e) => (e.type === 'fallback' ? [`${e.from} → ${e.to}: ${e.kind}`] : []));
     assert.deepEqual(moves, ['small/sim-small → big/sim-large: context_length']);
   } finally {
@@ -314,7 +411,10 @@ test('bad_request fails the whole call: no fallback', async () => {
   const h = await harness({
     scenario: { keys: { [GOOD]: { script: ['bad_request'] }, [OTHER]: {} } },
     config: (u) => ({
-      providers: { mimo: { type: 'openai', base_url: u.openai, api_key: GOOD }, deepseek: { type: 'openai', base_url: u.openai, api_key: OTHER } },
+      providers: {
+        mimo: { type: 'openai', base_url: u.openai, api_key: GOOD },
+        deepseek: { type: 'openai', base_url: u.openai, api_key: OTHER },
+      },
       main: { provider: 'mimo', model: 'sim-large' },
       fallback: [{ provider: 'deepseek', model: 'sim-large' }],
       retry: FAST_RETRY,
@@ -335,7 +435,10 @@ test('the breaker opens on repeated connection failures and later calls skip the
   const h = await harness({
     scenario: { keys: { [OTHER]: {} } },
     config: (u) => ({
-      providers: { down: { type: 'openai', base_url: `http://127.0.0.1:${port}/v1`, api_key: GOOD }, up: { type: 'openai', base_url: u.openai, api_key: OTHER } },
+      providers: {
+        down: { type: 'openai', base_url: `http://127.0.0.1:${port}/v1`, api_key: GOOD },
+        up: { type: 'openai', base_url: u.openai, api_key: OTHER },
+      },
       main: { provider: 'down', model: 'm' },
       fallback: [{ provider: 'up', model: 'sim-large' }],
       retry: { ...FAST_RETRY, max_retries: 5 },
@@ -344,9 +447,15 @@ test('the breaker opens on repeated connection failures and later calls skip the
   });
   try {
     const first = await h.router.chat({ messages: hello });
-    assert.deepEqual(first.trail.map((a) => a.outcome), ['connection', 'connection', 'breaker_open', 'ok']);
+    assert.deepEqual(
+      first.trail.map((a) => a.outcome),
+      ['connection', 'connection', 'breaker_open', 'ok'],
+    );
     const second = await h.router.chat({ messages: hello });
-    assert.deepEqual(second.trail.map((a) => a.outcome), ['breaker_open', 'ok']);
+    assert.deepEqual(
+      second.trail.map((a) => a.outcome),
+      ['breaker_open', 'ok'],
+    );
     assert.ok(h.events.some((e) => e.type === 'breaker' && e.state === 'open'));
   } finally {
     await h.close();
@@ -366,7 +475,10 @@ test('a retry the breaker stops is not counted as made: the explanation says how
   });
   try {
     const err = await failure(h.router.chat({ messages: hello }));
-    assert.deepEqual(err.trail.map((a) => a.outcome), ['connection', 'connection', 'breaker_open']);
+    assert.deepEqual(
+      err.trail.map((a) => a.outcome),
+      ['connection', 'connection', 'breaker_open'],
+    );
     // Two requests: the first and one retry; the second retry met the open breaker.
     assert.match(err.explanation, /retried 1× with backoff/);
     assert.match(err.explanation, /circuit breaker is open/);
@@ -376,10 +488,18 @@ test('a retry the breaker stops is not counted as made: the explanation says how
 });
 
 test('provider: none sends nothing and returns the typed disabled result', async () => {
-  const h = await harness({ scenario: { keys: { [GOOD]: {} } }, config: (u) => mimo(u.openai, [GOOD], { auxiliary: { title_generation: { provider: 'none' } } }) });
+  const h = await harness({
+    scenario: { keys: { [GOOD]: {} } },
+    config: (u) => mimo(u.openai, [GOOD], { auxiliary: { title_generation: { provider: 'none' } } }),
+  });
   try {
     const r = await h.router.chat({ task: 'title_generation', messages: hello });
-    assert.deepEqual(r, { status: 'disabled', task: 'title_generation', reason: 'auxiliary.title_generation.provider is none', trail: [] });
+    assert.deepEqual(r, {
+      status: 'disabled',
+      task: 'title_generation',
+      reason: 'auxiliary.title_generation.provider is none',
+      trail: [],
+    });
     assert.equal(h.sim.calls(), 0);
     assert.deepEqual(h.warnings, []);
   } finally {
@@ -393,13 +513,25 @@ test("a task's own base_url that cannot be reached is named as that setting, not
     scenario: { keys: { [GOOD]: {} } },
     config: (u) => ({
       ...(mimo(u.openai, [GOOD]) as Record<string, unknown>),
-      auxiliary: { title_generation: { provider: 'mimo', model: 'sim-large', base_url: `http://127.0.0.1:${port}/v1`, fallback_to_main: false } },
+      auxiliary: {
+        title_generation: {
+          provider: 'mimo',
+          model: 'sim-large',
+          base_url: `http://127.0.0.1:${port}/v1`,
+          fallback_to_main: false,
+        },
+      },
     }),
   });
   try {
     const err = await failure(h.router.chat({ task: 'title_generation', messages: hello }));
     assert.equal(err.kind, 'connection');
-    assert.match(err.explanation ?? err.message, new RegExp(`could not reach mimo at http://127\\.0\\.0\\.1:${port}/v1 .*check auxiliary\\.title_generation\\.base_url`));
+    assert.match(
+      err.explanation ?? err.message,
+      new RegExp(
+        `could not reach mimo at http://127\\.0\\.0\\.1:${port}/v1 .*check auxiliary\\.title_generation\\.base_url`,
+      ),
+    );
   } finally {
     await h.close();
   }
@@ -412,7 +544,9 @@ test('a call whose own timeouts open the breaker fails as a timeout (not "come b
     config: (u) => ({
       ...(mimo(u.openai, [GOOD]) as Record<string, unknown>),
       providers: { mimo: { type: 'openai', base_url: u.openai, api_keys: [GOOD], timeout: '50ms' } },
-      auxiliary: { title_generation: { provider: 'mimo', model: 'sim-large', timeout: '10s', fallback_to_main: false } },
+      auxiliary: {
+        title_generation: { provider: 'mimo', model: 'sim-large', timeout: '10s', fallback_to_main: false },
+      },
       retry: { ...FAST_RETRY, max_retries: 5 },
     }),
     router: { breaker: { threshold: 2, pauseMs: 60_000 } },

@@ -24,7 +24,10 @@ async function world(t: test.TestContext) {
     ws.cleanup();
   });
   const object = {
-    providers: { bad: { type: 'openai', base_url: `${sim.url}/v1`, api_key: BAD }, good: { type: 'openai', base_url: `${sim.url}/v1`, api_key: GOOD } },
+    providers: {
+      bad: { type: 'openai', base_url: `${sim.url}/v1`, api_key: BAD },
+      good: { type: 'openai', base_url: `${sim.url}/v1`, api_key: GOOD },
+    },
     main: { provider: 'bad', model: 'sim-large' },
     fallback: [{ provider: 'good', model: 'sim-small' }],
   };
@@ -42,7 +45,10 @@ test('result.route and trail[].route have one shape; a successful attempt carrie
   assert.equal(r.provider, 'good');
   assert.equal(r.model, 'sim-small');
   const last = r.trail.at(-1)!;
-  assert.deepEqual([last.route, last.provider, last.model, last.outcome, last.status], [r.route, r.provider, r.model, 'ok', 200]);
+  assert.deepEqual(
+    [last.route, last.provider, last.model, last.outcome, last.status],
+    [r.route, r.provider, r.model, 'ok', 200],
+  );
   assert.equal(r.trail[0]?.status, 401, 'the failed attempt before it has its status too');
   const s = await sy.chat({ messages: hello, stream: true });
   assert.ok(s.status === 'ok');
@@ -59,10 +65,13 @@ test('the library opens the state store the config names, in its home, and says 
   t.after(() => sy.close());
   assert.equal(sy.store.kind, 'sqlite');
   assert.equal(sy.store.location, join(w.ws.home, 'state.db'));
-  assert.ok(lines.some((l) => l.includes(`state store: sqlite at ${join(w.ws.home, 'state.db')}`)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.includes(`state store: sqlite at ${join(w.ws.home, 'state.db')}`)),
+    lines.join('\n'),
+  );
 });
 
-test('a configFromObject config\'s explanations name library calls, not CLI commands that cannot see it', async (t) => {
+test("a configFromObject config's explanations name library calls, not CLI commands that cannot see it", async (t) => {
   const w = await world(t);
   const only = { ...w.object, fallback: [] };
   const fromObject = createSwitchyard({ config: configFromObject(only, { env: w.env, dotenv: false }) });

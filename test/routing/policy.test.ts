@@ -2,7 +2,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_KINDS } from '../../src/errors/kinds.ts';
-import { AUTH_RULES, BREAKER_DEAF, BREAKER_KINDS, CHAIN_RULE, COOLING_WAIT_RULE, REFINED_ROUTE_LADDER, REQUESTED_ROUTE_RULE, ROUTE_LADDER, chainAction, routeAction } from '../../src/routing/policy.ts';
+import {
+  AUTH_RULES,
+  BREAKER_DEAF,
+  BREAKER_KINDS,
+  CHAIN_RULE,
+  COOLING_WAIT_RULE,
+  REFINED_ROUTE_LADDER,
+  REQUESTED_ROUTE_RULE,
+  ROUTE_LADDER,
+  chainAction,
+  routeAction,
+} from '../../src/routing/policy.ts';
 import { backoff, coolingWait, retryDelay } from '../../src/routing/backoff.ts';
 import { ROUTE_FAILURE_KINDS } from '../../src/routing/failure-kinds.ts';
 
@@ -30,7 +41,12 @@ test('route ladder: every kind has exactly the action docs/routing.md gives it',
 test('chain rule: every way a route fails moves on to the next route except bad_request and content_filter', () => {
   assert.deepEqual(Object.keys(CHAIN_RULE).sort(), [...ROUTE_FAILURE_KINDS].sort(), 'every route failure is a row');
   for (const kind of ROUTE_FAILURE_KINDS) {
-    const expected = kind === 'bad_request' || kind === 'content_filter' ? 'fail_call' : kind === 'context_length' ? 'next_fitting_route' : 'next_route';
+    const expected =
+      kind === 'bad_request' || kind === 'content_filter'
+        ? 'fail_call'
+        : kind === 'context_length'
+          ? 'next_fitting_route'
+          : 'next_route';
     assert.equal(CHAIN_RULE[kind], expected, kind);
   }
   assert.equal(CHAIN_RULE.auth_rejected, 'next_route', 'auth failures fall back too (seed 003)');
@@ -42,7 +58,8 @@ test('a route the caller named ends the call when its provider has no such model
   assert.deepEqual(REQUESTED_ROUTE_RULE, { not_found: 'fail_call' });
   assert.equal(chainAction('not_found', true), 'fail_call');
   assert.equal(chainAction('not_found', false), 'next_route', 'a configured route with a missing model falls back');
-  for (const kind of ROUTE_FAILURE_KINDS) if (kind !== 'not_found') assert.equal(chainAction(kind, true), CHAIN_RULE[kind], kind);
+  for (const kind of ROUTE_FAILURE_KINDS)
+    if (kind !== 'not_found') assert.equal(chainAction(kind, true), CHAIN_RULE[kind], kind);
 });
 
 test('auth rules: a key that has worked is retried (a suspect one on its probe excepted); the rest are given up at once', () => {
@@ -54,16 +71,28 @@ test('auth rules: a key that has worked is retried (a suspect one on its probe e
   });
 });
 
-test('breaker counts only failures where the provider did not answer properly, and never hears of a proxy\'s refusal', () => {
+test("breaker counts only failures where the provider did not answer properly, and never hears of a proxy's refusal", () => {
   assert.deepEqual([...BREAKER_KINDS].sort(), ['connection', 'server', 'timeout']);
   assert.deepEqual([...BREAKER_DEAF], ['proxy']);
 });
 
 test('full-jitter backoff stays within [0, min(max, base·2^n)]', () => {
-  assert.equal(backoff(0, 100, 4000, () => 0.999999), 99);
-  assert.equal(backoff(3, 100, 4000, () => 0.5), 400);
-  assert.equal(backoff(10, 100, 4000, () => 0.999999), 3999);
-  assert.equal(backoff(2, 100, 4000, () => 0), 0);
+  assert.equal(
+    backoff(0, 100, 4000, () => 0.999999),
+    99,
+  );
+  assert.equal(
+    backoff(3, 100, 4000, () => 0.5),
+    400,
+  );
+  assert.equal(
+    backoff(10, 100, 4000, () => 0.999999),
+    3999,
+  );
+  assert.equal(
+    backoff(2, 100, 4000, () => 0),
+    0,
+  );
 });
 
 test('retry delay is never less than Retry-After and gives up when the deadline cannot be met', () => {
@@ -87,7 +116,11 @@ test('a reset within max_wait is waited for only when no later route of the chai
 });
 
 test('a stated output limit lowers max_tokens on the same route; without it a bad request fails the call as before', () => {
-  assert.deepEqual(REFINED_ROUTE_LADDER, { output_limit: 'lower_max_tokens', proxy_refused: 'fail_route', provider_says_retry: 'retry_same_key' });
+  assert.deepEqual(REFINED_ROUTE_LADDER, {
+    output_limit: 'lower_max_tokens',
+    proxy_refused: 'fail_route',
+    provider_says_retry: 'retry_same_key',
+  });
   assert.equal(routeAction('bad_request', 'output_limit'), 'lower_max_tokens');
   assert.equal(routeAction('bad_request'), 'fail_call');
 });
@@ -95,7 +128,11 @@ test('a stated output limit lowers max_tokens on the same route; without it a ba
 test('a proxy refusing the tunnel fails the route at once; any other connection failure is retried', () => {
   assert.equal(routeAction('connection', 'proxy_refused'), 'fail_route');
   assert.equal(routeAction('connection'), 'retry_same_key');
-  assert.equal(chainAction('connection'), 'next_route', 'the chain still moves on: another provider may not use that proxy');
+  assert.equal(
+    chainAction('connection'),
+    'next_route',
+    'the chain still moves on: another provider may not use that proxy',
+  );
 });
 
 test('a bad request the provider says to send again (x-should-retry: true) is retried on the same key', () => {

@@ -37,11 +37,17 @@ test('a known-good key retried after a 401 is not sent to again once another req
   // Meanwhile another request meets A's rate limit and cools it.
   const other = await h.router.chat({ task: 'main', messages: hello });
   assert.equal(other.status, 'ok');
-  assert.deepEqual(other.trail.map((a) => a.outcome), ['rate_limited', 'ok']);
+  assert.deepEqual(
+    other.trail.map((a) => a.outcome),
+    ['rate_limited', 'ok'],
+  );
   release();
   const result = await retrying;
   assert.equal(result.status, 'ok');
-  assert.deepEqual(result.trail.map((a) => `${a.credential?.masked ?? ''} ${a.outcome}`), ['sk-…-001 auth_rejected', 'sk-…-002 ok']);
+  assert.deepEqual(
+    result.trail.map((a) => `${a.credential?.masked ?? ''} ${a.outcome}`),
+    ['sk-…-001 auth_rejected', 'sk-…-002 ok'],
+  );
   assert.equal(h.sim.calls(A), 3, 'A: the first call, the 401, the 429 — no retry after it was set aside');
   assert.equal(h.sim.calls(B), 2);
 });

@@ -10,14 +10,27 @@ const KEY = 'sk-should-retry-0001';
 const CONFLICT: CannedReply = {
   status: 409,
   headers: { 'x-should-retry': 'true' },
-  body: { error: { message: 'The server had an error processing your request (lock timeout).', type: 'invalid_request_error', code: null } },
+  body: {
+    error: {
+      message: 'The server had an error processing your request (lock timeout).',
+      type: 'invalid_request_error',
+      code: null,
+    },
+  },
 };
 
-async function withUpstream(replies: CannedReply[], run: (h: Awaited<ReturnType<typeof harness>>, calls: () => number) => Promise<void>): Promise<void> {
+async function withUpstream(
+  replies: CannedReply[],
+  run: (h: Awaited<ReturnType<typeof harness>>, calls: () => number) => Promise<void>,
+): Promise<void> {
   const up = await startCannedUpstream(replies);
   const h = await harness({
     scenario: {},
-    config: () => ({ providers: { p: { type: 'openai', base_url: up.baseUrl, api_key: KEY } }, main: { provider: 'p', model: 'm' }, retry: FAST_RETRY }),
+    config: () => ({
+      providers: { p: { type: 'openai', base_url: up.baseUrl, api_key: KEY } },
+      main: { provider: 'p', model: 'm' },
+      retry: FAST_RETRY,
+    }),
   });
   try {
     await run(h, () => up.calls.length);
@@ -31,7 +44,10 @@ test('a 409 the provider marks x-should-retry: true is retried on the same key, 
   await withUpstream([CONFLICT], async (h, calls) => {
     const r = await h.router.chat({ messages: hello });
     assert.equal(r.status, 'ok');
-    assert.deepEqual(r.trail.map((a) => a.outcome), ['bad_request', 'ok']);
+    assert.deepEqual(
+      r.trail.map((a) => a.outcome),
+      ['bad_request', 'ok'],
+    );
     assert.equal(calls(), 2);
     assert.equal(h.events.filter((e) => e.type === 'retry').length, 1);
   });

@@ -8,9 +8,16 @@ import { FAST_RETRY, harness, hello } from './helpers.ts';
 const A = 'sk-stream-a-000001';
 const B = 'sk-stream-b-000002';
 
-function twoProviders(first: { type: string; url: string }, second: { type: string; url: string }, models: [string, string] = ['sim-large', 'sim-small']): unknown {
+function twoProviders(
+  first: { type: string; url: string },
+  second: { type: string; url: string },
+  models: [string, string] = ['sim-large', 'sim-small'],
+): unknown {
   return {
-    providers: { one: { type: first.type, base_url: first.url, api_key: A }, two: { type: second.type, base_url: second.url, api_key: B } },
+    providers: {
+      one: { type: first.type, base_url: first.url, api_key: A },
+      two: { type: second.type, base_url: second.url, api_key: B },
+    },
     main: { provider: 'one', model: models[0] },
     fallback: [{ provider: 'two', model: models[1] }],
     retry: FAST_RETRY,
@@ -28,7 +35,10 @@ function text(events: StreamEvent[]): string {
 }
 
 test('a failure before the first delta falls back invisibly: one start frame, from the route that answered', async () => {
-  const h = await harness({ scenario: { keys: { [A]: { valid: false }, [B]: {} } }, config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }) });
+  const h = await harness({
+    scenario: { keys: { [A]: { valid: false }, [B]: {} } },
+    config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }),
+  });
   try {
     const r = await h.router.chat({ messages: hello, stream: true });
     assert.equal(r.status, 'ok');
@@ -47,7 +57,10 @@ test('a failure before the first delta falls back invisibly: one start frame, fr
 });
 
 test('an error inside a 200 stream before any content is retried like any other failure', async () => {
-  const h = await harness({ scenario: { keys: { [A]: { script: ['stream_error_first'] }, [B]: {} } }, config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }) });
+  const h = await harness({
+    scenario: { keys: { [A]: { script: ['stream_error_first'] }, [B]: {} } },
+    config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }),
+  });
   try {
     const r = await h.router.chat({ messages: hello, stream: true });
     assert.equal(r.status, 'ok');
@@ -64,7 +77,10 @@ test('an error inside a 200 stream before any content is retried like any other 
 for (const step of ['cut', 'stream_error'] as const) {
   test(`a ${step} after the first delta ends the stream with an error, never a clean end, and does not switch`, async () => {
     // A pause between stream events lets the first content reach us before the cut.
-    const h = await harness({ scenario: { stream_delay: '15ms', keys: { [A]: { script: [step] }, [B]: {} } }, config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }) });
+    const h = await harness({
+      scenario: { stream_delay: '15ms', keys: { [A]: { script: [step] }, [B]: {} } },
+      config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }),
+    });
     try {
       const r = await h.router.chat({ messages: hello, stream: true });
       assert.equal(r.status, 'ok');
@@ -81,7 +97,10 @@ for (const step of ['cut', 'stream_error'] as const) {
           return true;
         },
       );
-      assert.ok(seen.some((e) => e.type === 'text'), 'content was delivered before the failure');
+      assert.ok(
+        seen.some((e) => e.type === 'text'),
+        'content was delivered before the failure',
+      );
       assert.ok(!seen.some((e) => e.type === 'finish'), 'no clean end');
       assert.equal(h.sim.calls(B), 0, 'no switch after the first delta');
       // The attempt the stream was committed on says how it ended, with the key it was sent with; no second entry.
@@ -96,14 +115,24 @@ for (const step of ['cut', 'stream_error'] as const) {
   });
 }
 
-for (const [from, to] of [['openai', 'anthropic'], ['anthropic', 'openai']] as const) {
+for (const [from, to] of [
+  ['openai', 'anthropic'],
+  ['anthropic', 'openai'],
+] as const) {
   test(`a chain from ${from} to ${to} answers in the caller's shape, streaming and not`, async () => {
     const h = await harness({
       scenario: { keys: { [A]: { valid: false }, [B]: {} } },
-      config: (u) => twoProviders({ type: from, url: from === 'openai' ? u.openai : u.anthropic }, { type: to, url: to === 'openai' ? u.openai : u.anthropic }),
+      config: (u) =>
+        twoProviders(
+          { type: from, url: from === 'openai' ? u.openai : u.anthropic },
+          { type: to, url: to === 'openai' ? u.openai : u.anthropic },
+        ),
     });
     try {
-      const plain = await h.router.chat({ messages: [{ role: 'system', content: 'be brief' }, ...hello], max_tokens: 50 });
+      const plain = await h.router.chat({
+        messages: [{ role: 'system', content: 'be brief' }, ...hello],
+        max_tokens: 50,
+      });
       assert.equal(plain.status, 'ok');
       if (plain.status !== 'ok') return;
       assert.equal(plain.route, 'two/sim-small');
@@ -116,7 +145,10 @@ for (const [from, to] of [['openai', 'anthropic'], ['anthropic', 'openai']] as c
       assert.ok(text(events).length > 0);
       assert.equal(events.at(-1)?.type, 'finish');
       const log = h.sim.log();
-      assert.ok(log.some((c) => c.key === B && c.api === to && c.outcome === 'ok'), `answered by the ${to} API`);
+      assert.ok(
+        log.some((c) => c.key === B && c.api === to && c.outcome === 'ok'),
+        `answered by the ${to} API`,
+      );
     } finally {
       await h.close();
     }

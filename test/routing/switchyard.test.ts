@@ -13,9 +13,14 @@ test("an auxiliary task's timeout is shared by its routes: a hung route gives wa
   const h = await harness({
     scenario: { keys: { [A]: { script: ['timeout'] }, [B]: {} } },
     config: (u) => ({
-      providers: { slow: { type: 'openai', base_url: u.openai, api_key: A }, fast: { type: 'openai', base_url: u.openai, api_key: B } },
+      providers: {
+        slow: { type: 'openai', base_url: u.openai, api_key: A },
+        fast: { type: 'openai', base_url: u.openai, api_key: B },
+      },
       main: { provider: 'fast', model: 'sim-large' },
-      auxiliary: { title_generation: { provider: 'slow', model: 'sim-small', timeout: '400ms', fallback_to_main: true } },
+      auxiliary: {
+        title_generation: { provider: 'slow', model: 'sim-small', timeout: '400ms', fallback_to_main: true },
+      },
       retry: FAST_RETRY,
     }),
   });
@@ -38,7 +43,9 @@ test("a task's deadline still bounds the whole call: the last route gets only wh
     config: (u) => ({
       providers: { slow: { type: 'openai', base_url: u.openai, api_key: A } },
       main: { provider: 'slow', model: 'sim-large' },
-      auxiliary: { title_generation: { provider: 'slow', model: 'sim-small', timeout: '300ms', fallback_to_main: false } },
+      auxiliary: {
+        title_generation: { provider: 'slow', model: 'sim-small', timeout: '300ms', fallback_to_main: false },
+      },
       retry: FAST_RETRY,
     }),
   });
@@ -61,7 +68,10 @@ test("a caller's abort ends the call as an abort: no fallback, no health change;
   const h = await harness({
     scenario: { latency: '300ms', keys: { [A]: {}, [B]: {} } },
     config: (u) => ({
-      providers: { one: { type: 'openai', base_url: u.openai, api_key: A }, two: { type: 'openai', base_url: u.openai, api_key: B } },
+      providers: {
+        one: { type: 'openai', base_url: u.openai, api_key: A },
+        two: { type: 'openai', base_url: u.openai, api_key: B },
+      },
       main: { provider: 'one', model: 'sim-large' },
       fallback: [{ provider: 'two', model: 'sim-large' }],
       retry: FAST_RETRY,
@@ -80,7 +90,10 @@ test("a caller's abort ends the call as an abort: no fallback, no health change;
     assert.equal(h.sim.calls(B), 0);
     assert.equal(h.router.pool.candidates('one')[0]?.health.failures ?? 0, 0);
     // The rejection carries no trail; the caller's array holds the request that was in flight when it was cancelled.
-    assert.deepEqual(trail.map((a) => [a.route, a.credential?.masked, a.outcome]), [['one/sim-large', 'sk-…0001', 'cancelled']]);
+    assert.deepEqual(
+      trail.map((a) => [a.route, a.credential?.masked, a.outcome]),
+      [['one/sim-large', 'sk-…0001', 'cancelled']],
+    );
     assert.ok(!events.includes('attempt'), 'nothing learned about the provider: no attempt event (metrics, key log)');
   } finally {
     await h.close();
@@ -100,10 +113,20 @@ test("a task's own api_key is tried first on its route; when it is rejected the 
   try {
     const r = await h.router.chat({ task: 'compression', messages: hello });
     assert.equal(r.status, 'ok');
-    assert.deepEqual(r.trail.map((a) => [a.credential?.masked, a.outcome]), [['sk-…0003', 'auth_rejected'], ['sk-…0001', 'ok']]);
+    assert.deepEqual(
+      r.trail.map((a) => [a.credential?.masked, a.outcome]),
+      [
+        ['sk-…0003', 'auth_rejected'],
+        ['sk-…0001', 'ok'],
+      ],
+    );
     assert.equal(h.sim.calls(T), 1);
     const main = await h.router.chat({ messages: hello });
-    assert.deepEqual(main.trail.map((a) => a.credential?.masked), ['sk-…0001'], "the task's key is for its route only");
+    assert.deepEqual(
+      main.trail.map((a) => a.credential?.masked),
+      ['sk-…0001'],
+      "the task's key is for its route only",
+    );
   } finally {
     await h.close();
   }
@@ -112,12 +135,22 @@ test("a task's own api_key is tried first on its route; when it is rejected the 
 test('reload: a call in flight finishes on the config it started with; the next call uses the new one', async () => {
   const h = await harness({
     scenario: { latency: '150ms', keys: { [A]: {}, [B]: {} } },
-    config: (u) => ({ providers: { one: { type: 'openai', base_url: u.openai, api_key: A } }, main: { provider: 'one', model: 'sim-large' }, retry: FAST_RETRY }),
+    config: (u) => ({
+      providers: { one: { type: 'openai', base_url: u.openai, api_key: A } },
+      main: { provider: 'one', model: 'sim-large' },
+      retry: FAST_RETRY,
+    }),
   });
   try {
     const inFlight = h.router.chat({ messages: hello });
     while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
-    h.router.reload(loadedFrom({ providers: { two: { type: 'openai', base_url: h.openai, api_key: B } }, main: { provider: 'two', model: 'sim-small' }, retry: FAST_RETRY }));
+    h.router.reload(
+      loadedFrom({
+        providers: { two: { type: 'openai', base_url: h.openai, api_key: B } },
+        main: { provider: 'two', model: 'sim-small' },
+        retry: FAST_RETRY,
+      }),
+    );
     const first = await inFlight;
     assert.equal(first.status === 'ok' ? first.route : undefined, 'one/sim-large');
     const next = await h.router.chat({ messages: hello });
@@ -132,7 +165,10 @@ test('events: attempts, fallbacks and the final success are emitted; a listener 
   const h = await harness({
     scenario: { keys: { [A]: { valid: false }, [B]: {} } },
     config: (u) => ({
-      providers: { one: { type: 'openai', base_url: u.openai, api_key: A }, two: { type: 'openai', base_url: u.openai, api_key: B } },
+      providers: {
+        one: { type: 'openai', base_url: u.openai, api_key: A },
+        two: { type: 'openai', base_url: u.openai, api_key: B },
+      },
       main: { provider: 'one', model: 'sim-large' },
       fallback: [{ provider: 'two', model: 'sim-large' }],
       retry: FAST_RETRY,
@@ -145,12 +181,24 @@ test('events: attempts, fallbacks and the final success are emitted; a listener 
     const r = await h.router.chat({ messages: hello });
     assert.equal(r.status, 'ok');
     // The never-valid key is set aside until its next probe (a cooldown of reason `rejected`), then the chain moves on.
-    assert.deepEqual(h.events.map((e) => e.type), ['attempt', 'cooldown', 'fallback', 'attempt', 'success']);
+    assert.deepEqual(
+      h.events.map((e) => e.type),
+      ['attempt', 'cooldown', 'fallback', 'attempt', 'success'],
+    );
     const cooldown = h.events.find((e) => e.type === 'cooldown');
     assert.equal(cooldown?.type === 'cooldown' && cooldown.reason, 'rejected');
-    assert.equal(cooldown?.type === 'cooldown' && cooldown.credential, `config key ${cooldown?.type === 'cooldown' ? cooldown.masked : ''}`);
+    assert.equal(
+      cooldown?.type === 'cooldown' && cooldown.credential,
+      `config key ${cooldown?.type === 'cooldown' ? cooldown.masked : ''}`,
+    );
     const fallback = h.events.find((e) => e.type === 'fallback');
-    assert.deepEqual(fallback, { type: 'fallback', task: 'main', from: 'one/sim-large', to: 'two/sim-large', kind: 'auth_rejected' });
+    assert.deepEqual(fallback, {
+      type: 'fallback',
+      task: 'main',
+      from: 'one/sim-large',
+      to: 'two/sim-large',
+      kind: 'auth_rejected',
+    });
   } finally {
     await h.close();
   }

@@ -13,7 +13,11 @@ import { BACKUP, BAD, FAST_RETRY, GOOD, SCENARIO, simProvider, startChatWorld, t
 
 const PROTECT = { threshold: 0.5, protect_first: 2, protect_last: 2 };
 
-function world(compression: Record<string, unknown>, mainWindow?: number, backupModels: Record<string, { context_window?: number }> = {}): Promise<ChatWorld> {
+function world(
+  compression: Record<string, unknown>,
+  mainWindow?: number,
+  backupModels: Record<string, { context_window?: number }> = {},
+): Promise<ChatWorld> {
   return startChatWorld(SCENARIO, (url) => ({
     providers: {
       main: simProvider(url, GOOD, mainWindow === undefined ? {} : { 'sim-large': { context_window: mainWindow } }),
@@ -41,13 +45,21 @@ test('automatic: at threshold × context window the middle is summarised by the 
   try {
     const session = seeded(w, 4);
     const notices: string[] = [];
-    const conv = new Conversation({ session, backend: w.router, config: w.loaded.config, notify: (l) => notices.push(l) });
+    const conv = new Conversation({
+      session,
+      backend: w.router,
+      config: w.loaded.config,
+      notify: (l) => notices.push(l),
+    });
     await conv.send('one more question');
     assert.equal(w.sim.calls(BACKUP), 1, 'one summary call');
     assert.equal(w.sim.calls(GOOD), 1, 'then the chat turn');
     const stored = ChatSession.resume(w.store, session.id).messages;
     // head 2 + summary + tail 2 (the last answer and the new question) + the new answer
-    assert.deepEqual(stored.map((m) => m.kind ?? m.role), ['user', 'assistant', 'summary', 'assistant', 'user', 'assistant']);
+    assert.deepEqual(
+      stored.map((m) => m.kind ?? m.role),
+      ['user', 'assistant', 'summary', 'assistant', 'user', 'assistant'],
+    );
     assert.match(stored[2]?.content ?? '', /^\[summary of 5 earlier messages\]\n/);
     assert.equal(notices.length, 1);
     assert.match(notices[0] ?? '', /^compressed: 5 earlier messages summarised by backup\/sim-large/);
@@ -75,14 +87,22 @@ test('automatic, summary failed: the store keeps every message; only the prompt 
   const w = await world({ provider: 'bad', model: 'sim-large', fallback_to_main: false });
   try {
     const session = seeded(w, 5);
-    const outcome = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, { mustShrink: true });
+    const outcome = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, {
+      mustShrink: true,
+    });
     assert.equal(outcome.status, 'omitted');
     assert.equal(w.sim.calls(BAD), 1);
-    assert.match(compressionLine(outcome), /^compression: summary failed, 6 earlier messages left out of the prompt but kept in the session/);
+    assert.match(
+      compressionLine(outcome),
+      /^compression: summary failed, 6 earlier messages left out of the prompt but kept in the session/,
+    );
     assert.equal(ChatSession.resume(w.store, session.id).messages.length, 10, 'nothing was deleted');
     const prompt = session.prompt();
     assert.equal(prompt.length, 5);
-    assert.match(prompt[2]?.content ?? '', /^\[compressed: 6 earlier messages left out of this prompt — summary failed: .*never been accepted.*\]$/);
+    assert.match(
+      prompt[2]?.content ?? '',
+      /^\[compressed: 6 earlier messages left out of this prompt — summary failed: .*never been accepted.*\]$/,
+    );
     assert.ok(outcome.status === 'omitted' && outcome.after < outcome.before);
 
     // A later compression that works summarises what was left out: nothing was lost.
@@ -91,9 +111,18 @@ test('automatic, summary failed: the store keeps every message; only the prompt 
     const later = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, { mustShrink: true });
     assert.equal(later.status, 'summarised');
     const stored = ChatSession.resume(w.store, session.id).messages;
-    assert.deepEqual(stored.map((m) => m.kind ?? m.role), ['user', 'assistant', 'summary', 'user', 'assistant']);
+    assert.deepEqual(
+      stored.map((m) => m.kind ?? m.role),
+      ['user', 'assistant', 'summary', 'user', 'assistant'],
+    );
     assert.match(stored[2]?.content ?? '', /^\[summary of 6 earlier messages\]/);
-    assert.doesNotMatch(session.prompt().map((m) => m.content).join('\n'), /left out/);
+    assert.doesNotMatch(
+      session
+        .prompt()
+        .map((m) => m.content)
+        .join('\n'),
+      /left out/,
+    );
   } finally {
     await w.close();
   }
@@ -106,7 +135,10 @@ test('/compress whose summary fails keeps the history and the prompt as they wer
     const conv = new Conversation({ session, backend: w.router, config: w.loaded.config, notify: () => {} });
     const outcome = await conv.compress();
     assert.equal(outcome.status, 'kept');
-    assert.match(compressionLine(outcome), /^compression: summary failed, the history is kept as it was \(6 earlier messages not summarised\) — /);
+    assert.match(
+      compressionLine(outcome),
+      /^compression: summary failed, the history is kept as it was \(6 earlier messages not summarised\) — /,
+    );
     assert.equal(session.prompt().length, 10);
     assert.equal(ChatSession.resume(w.store, session.id).messages.length, 10);
   } finally {
@@ -118,7 +150,9 @@ test('a disabled compression task leaves the middle out of the prompt without ca
   const w = await world({ provider: 'none' });
   try {
     const session = seeded(w, 5);
-    const outcome = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, { mustShrink: true });
+    const outcome = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, {
+      mustShrink: true,
+    });
     assert.equal(outcome.status, 'omitted');
     assert.match(outcome.status === 'omitted' ? outcome.explanation : '', /disabled/);
     assert.equal(w.sim.calls(), 0);
@@ -141,7 +175,10 @@ test('a second compression counts the messages the first summary stood for (runn
     // head 2 + [summary of 6] + 4 new middle messages + the last 2 (tail)
     const second = await compressSession(session, w.router, w.loaded.config.auxiliary.compression);
     assert.equal(second.status === 'summarised' ? second.count : 0, 12);
-    assert.match(ChatSession.resume(w.store, session.id).messages[2]?.content ?? '', /^\[summary of 12 earlier messages\]/);
+    assert.match(
+      ChatSession.resume(w.store, session.id).messages[2]?.content ?? '',
+      /^\[summary of 12 earlier messages\]/,
+    );
   } finally {
     await w.close();
   }
@@ -162,7 +199,12 @@ test('seed 003: an explicit provider failing with 401 falls back to the main cha
 
 test('routes whose context window cannot hold the input are skipped (estimated_tokens)', async () => {
   const w = await world(
-    { provider: 'backup', model: 'sim-small', fallback_chain: [{ provider: 'main', model: 'sim-large' }], fallback_to_main: false },
+    {
+      provider: 'backup',
+      model: 'sim-small',
+      fallback_chain: [{ provider: 'main', model: 'sim-large' }],
+      fallback_to_main: false,
+    },
     undefined,
     { 'sim-small': { context_window: 50 } },
   );
@@ -179,10 +221,14 @@ test('routes whose context window cannot hold the input are skipped (estimated_t
 test('a middle too long for every route of the task is summarised a part at a time, oldest first (it failed for good before)', async () => {
   // Each pass fits the task's 320-token window by halving the part it sends; a later pass summarises the earlier
   // summary with the messages after it. Before, the whole middle was sent every time, skipped as too long for ever.
-  const w = await world({ provider: 'backup', model: 'sim-small', fallback_to_main: false }, undefined, { 'sim-small': { context_window: 320 } });
+  const w = await world({ provider: 'backup', model: 'sim-small', fallback_to_main: false }, undefined, {
+    'sim-small': { context_window: 320 },
+  });
   try {
     const session = seeded(w, 10);
-    const outcome = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, { mustShrink: true });
+    const outcome = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, {
+      mustShrink: true,
+    });
     assert.equal(outcome.status, 'summarised', compressionLine(outcome));
     assert.ok(w.sim.calls(BACKUP) >= 2, 'more than one summary call');
     const stored = ChatSession.resume(w.store, session.id).messages;
@@ -200,18 +246,33 @@ test('a middle too long for every route of the task is summarised a part at a ti
 });
 
 test('after a failed summary left the middle out, a later compression on a small window still summarises it', async () => {
-  const w = await world({ provider: 'bad', model: 'sim-large', fallback_to_main: false }, undefined, { 'sim-small': { context_window: 320 } });
+  const w = await world({ provider: 'bad', model: 'sim-large', fallback_to_main: false }, undefined, {
+    'sim-small': { context_window: 320 },
+  });
   try {
     const session = seeded(w, 10);
-    const failed = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, { mustShrink: true });
+    const failed = await compressSession(session, w.router, w.loaded.config.auxiliary.compression, {
+      mustShrink: true,
+    });
     assert.equal(failed.status, 'omitted');
-    writeFileSync(w.configPath, readFileSync(w.configPath, 'utf8').replace('provider: bad', 'provider: backup').replace('model: sim-large\n    fallback_to_main', 'model: sim-small\n    fallback_to_main'));
+    writeFileSync(
+      w.configPath,
+      readFileSync(w.configPath, 'utf8')
+        .replace('provider: bad', 'provider: backup')
+        .replace('model: sim-large\n    fallback_to_main', 'model: sim-small\n    fallback_to_main'),
+    );
     const reloaded = loadConfig({ configPath: w.configPath, env: {}, cwd: w.dir });
     assert.equal(reloaded.config.auxiliary.compression.model, 'sim-small', readFileSync(w.configPath, 'utf8'));
     w.router.reload(reloaded);
     const later = await compressSession(session, w.router, reloaded.config.auxiliary.compression, { mustShrink: true });
     assert.equal(later.status, 'summarised', compressionLine(later));
-    assert.doesNotMatch(session.prompt().map((m) => m.content).join('\n'), /left out/);
+    assert.doesNotMatch(
+      session
+        .prompt()
+        .map((m) => m.content)
+        .join('\n'),
+      /left out/,
+    );
   } finally {
     await w.close();
   }

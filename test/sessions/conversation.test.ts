@@ -4,7 +4,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Conversation } from '../../src/sessions/conversation.ts';
 import { ChatSession } from '../../src/sessions/session.ts';
-import { BACKUP, BAD, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld, type ChatWorld } from './harness.ts';
+import {
+  BACKUP,
+  BAD,
+  FAST_RETRY,
+  GOOD,
+  SCENARIO,
+  SLOW,
+  simProvider,
+  startChatWorld,
+  type ChatWorld,
+} from './harness.ts';
 
 type Aux = Record<string, unknown>;
 
@@ -26,7 +36,10 @@ function world(aux: Aux = {}, mainKey = GOOD, extra: Record<string, unknown> = {
 
 function conversation(w: ChatWorld, session = ChatSession.fresh(w.store)): { conv: Conversation; notices: string[] } {
   const notices: string[] = [];
-  return { conv: new Conversation({ session, backend: w.router, config: w.loaded.config, notify: (l) => notices.push(l) }), notices };
+  return {
+    conv: new Conversation({ session, backend: w.router, config: w.loaded.config, notify: (l) => notices.push(l) }),
+    notices,
+  };
 }
 
 test('a chat turn streams the answer and stores both messages; the session resumes with them', async () => {
@@ -40,10 +53,13 @@ test('a chat turn streams the answer and stores both messages; the session resum
     assert.equal(turn.route, 'main/sim-large');
     await conv.titleSettled();
     const again = ChatSession.resume(w.store, conv.session.id.slice(0, 4));
-    assert.deepEqual(again.messages.map((m) => [m.role, m.content]), [
-      ['user', 'What is a credential fingerprint?'],
-      ['assistant', turn.answer],
-    ]);
+    assert.deepEqual(
+      again.messages.map((m) => [m.role, m.content]),
+      [
+        ['user', 'What is a credential fingerprint?'],
+        ['assistant', turn.answer],
+      ],
+    );
     assert.ok((again.messages[1]?.prompt_tokens ?? 0) > 0, 'the provider-reported prompt tokens are kept');
   } finally {
     await w.close();
@@ -99,7 +115,10 @@ test('title: a failed upgrade keeps the derived title and says so in one line, o
     assert.equal(conv.session.title, 'Explain quotas and cooldowns please');
     assert.equal(conv.session.titleSource, 'derived');
     assert.equal(notices.length, 1);
-    assert.match(notices[0] ?? '', /^title: kept "Explain quotas and cooldowns please" — .*rejected key .*never been accepted/);
+    assert.match(
+      notices[0] ?? '',
+      /^title: kept "Explain quotas and cooldowns please" — .*rejected key .*never been accepted/,
+    );
     assert.doesNotMatch(notices[0] ?? '', /\n|at .*\.ts:\d+/);
     assert.equal(w.sim.calls(BAD), 1);
     assert.equal(w.sim.calls(GOOD), 2, 'the chat itself went on');
@@ -145,8 +164,13 @@ test('a failed answer keeps the user message, is explained in one line, and the 
   const w = await world({}, BAD, { fallback: [] });
   try {
     const { conv } = conversation(w);
-    await assert.rejects(conv.send('first try'), (err: Error & { explanation?: string }) => /never been accepted/.test(err.explanation ?? ''));
-    assert.deepEqual(conv.session.messages.map((m) => m.content), ['first try']);
+    await assert.rejects(conv.send('first try'), (err: Error & { explanation?: string }) =>
+      /never been accepted/.test(err.explanation ?? ''),
+    );
+    assert.deepEqual(
+      conv.session.messages.map((m) => m.content),
+      ['first try'],
+    );
     conv.session.setRoute({ provider: 'backup', model: 'sim-large' });
     const turn = await conv.send('second try');
     assert.equal(turn.route, 'backup/sim-large');
@@ -168,7 +192,10 @@ test('a cancelled answer (AbortSignal) leaves the session usable', async () => {
     conv.session.setRoute(undefined);
     const turn = await conv.send('fast one');
     assert.equal(turn.answer, '[sim-large] reply to: fast one');
-    assert.deepEqual(conv.session.messages.map((m) => m.content), ['slow one', 'fast one', turn.answer]);
+    assert.deepEqual(
+      conv.session.messages.map((m) => m.content),
+      ['slow one', 'fast one', turn.answer],
+    );
   } finally {
     await w.close();
   }
@@ -200,7 +227,10 @@ test('attempts count requests sent; a route set aside for its key is noted once 
     const first = await conv.send('first');
     assert.equal(first.route, 'backup/sim-large');
     assert.equal(first.attempts, 2);
-    assert.equal(first.note, 'note: main rejected key sk-…5555 (config); answering from backup/sim-large — `switchyard auth explain main`');
+    assert.equal(
+      first.note,
+      'note: main rejected key sk-…5555 (config); answering from backup/sim-large — `switchyard auth explain main`',
+    );
     const second = await conv.send('second');
     // The rejected key is skipped without a call: not an attempt, and not said again.
     assert.equal(second.attempts, 1);

@@ -13,26 +13,55 @@ test('a long explanation is printed whole, not cut mid-word', () => {
 });
 
 test('several failed routes: a headline, then each route with its own reason', () => {
-  const err = callFailed('main', [
-    { route: 'nokey/m', kind: 'auth_missing', explanation: 'no API key for provider nokey' },
-    { route: 'down/m', kind: 'connection', explanation: 'could not reach down' },
-  ], []);
+  const err = callFailed(
+    'main',
+    [
+      { route: 'nokey/m', kind: 'auth_missing', explanation: 'no API key for provider nokey' },
+      { route: 'down/m', kind: 'connection', explanation: 'could not reach down' },
+    ],
+    [],
+  );
   assert.match(explainError(err), /^main: every route failed; no API key for provider nokey/);
-  assert.deepEqual(explainErrorLines(err), ['main: every route failed', '  1. nokey/m: no API key for provider nokey', '  2. down/m: could not reach down']);
+  assert.deepEqual(explainErrorLines(err), [
+    'main: every route failed',
+    '  1. nokey/m: no API key for provider nokey',
+    '  2. down/m: could not reach down',
+  ]);
 });
 
 test('a background failure on one line: every route with what happened, the lead keeping its hint', () => {
-  const err = callFailed('title_generation', [
-    { route: 'slow/m', kind: 'timeout', explanation: 'slow/m did not answer within 15s — raise providers.slow.timeout' },
-    { route: 'dead/m', kind: 'all_cooling', explanation: 'every key for dead is unusable — sk-…cccc (config): quota until 10:00:00; add a key with `switchyard auth add dead`' },
-    { route: 'odd/m', kind: 'server', explanation: 'odd/m failed with a server error (HTTP 500: upstream — busy); not retried — try again later' },
-  ], []);
+  const err = callFailed(
+    'title_generation',
+    [
+      {
+        route: 'slow/m',
+        kind: 'timeout',
+        explanation: 'slow/m did not answer within 15s — raise providers.slow.timeout',
+      },
+      {
+        route: 'dead/m',
+        kind: 'all_cooling',
+        explanation:
+          'every key for dead is unusable — sk-…cccc (config): quota until 10:00:00; add a key with `switchyard auth add dead`',
+      },
+      {
+        route: 'odd/m',
+        kind: 'server',
+        explanation: 'odd/m failed with a server error (HTTP 500: upstream — busy); not retried — try again later',
+      },
+    ],
+    [],
+  );
   assert.equal(
     explainErrorInline(err),
     'title_generation: every route failed: 1. slow/m did not answer within 15s; ' +
       '2. dead/m: every key for dead is unusable — sk-…cccc (config): quota until 10:00:00; add a key with `switchyard auth add dead`; ' +
       '3. odd/m failed with a server error (HTTP 500: upstream — busy); not retried',
   );
-  const one = callFailed('compression', [{ route: 'p/m', kind: 'timeout', explanation: 'p/m did not answer within 15s — raise providers.p.timeout' }], []);
+  const one = callFailed(
+    'compression',
+    [{ route: 'p/m', kind: 'timeout', explanation: 'p/m did not answer within 15s — raise providers.p.timeout' }],
+    [],
+  );
   assert.equal(explainErrorInline(one), 'compression: p/m did not answer within 15s — raise providers.p.timeout');
 });

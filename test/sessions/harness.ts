@@ -24,7 +24,10 @@ export interface ChatWorld extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-export async function startChatWorld(scenario: ScenarioInput, config: (simUrl: string) => Record<string, unknown>): Promise<ChatWorld> {
+export async function startChatWorld(
+  scenario: ScenarioInput,
+  config: (simUrl: string) => Record<string, unknown>,
+): Promise<ChatWorld> {
   const ws = tempWorkspace('switchyard-chat-');
   const sim = await startSimulator({ scenario });
   const configPath = ws.write('switchyard.yaml', stringify(config(sim.url)));
@@ -32,7 +35,13 @@ export async function startChatWorld(scenario: ScenarioInput, config: (simUrl: s
   const store = openStore({ home: ws.home, flushIntervalMs: 20, pollIntervalMs: 100 });
   const router = createSwitchyard({ config: loaded, store });
   return {
-    sim, store, router, loaded, dir: ws.dir, home: ws.home, configPath,
+    sim,
+    store,
+    router,
+    loaded,
+    dir: ws.dir,
+    home: ws.home,
+    configPath,
     cliEnv: { SWITCHYARD_HOME: ws.home, SWITCHYARD_CONFIG: configPath },
     close,
     [Symbol.asyncDispose]: close,
@@ -46,8 +55,19 @@ export async function startChatWorld(scenario: ScenarioInput, config: (simUrl: s
 }
 
 /** An OpenAI-shaped provider on the simulator. */
-export function simProvider(simUrl: string, key: string, models: Record<string, { context_window?: number }> = {}): Record<string, unknown> {
-  return { type: 'openai', base_url: `${simUrl}/v1`, api_key: key, key_env: 'SWITCHYARD_TEST_UNUSED_KEY', timeout: '10s', models };
+export function simProvider(
+  simUrl: string,
+  key: string,
+  models: Record<string, { context_window?: number }> = {},
+): Record<string, unknown> {
+  return {
+    type: 'openai',
+    base_url: `${simUrl}/v1`,
+    api_key: key,
+    key_env: 'SWITCHYARD_TEST_UNUSED_KEY',
+    timeout: '10s',
+    models,
+  };
 }
 
 export const FAST_RETRY = { max_retries: 1, auth_retries: 1, base_delay: '1ms', max_delay: '5ms', max_wait: '10ms' };

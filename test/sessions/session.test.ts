@@ -82,7 +82,10 @@ test('prompt tokens: the provider count plus estimates after it; an estimate aga
     s.appendAssistant('b', 7_000);
     s.replaceRange(2, 3, '[summary of 2 earlier messages]\n…', 'summary');
     assert.ok(s.promptTokens() < 100, 'counts taken before the compression no longer apply');
-    assert.deepEqual(s.messages.map((m) => m.seq), [1, 2, 4, 5, 6]);
+    assert.deepEqual(
+      s.messages.map((m) => m.seq),
+      [1, 2, 4, 5, 6],
+    );
     s.appendUser('next');
     assert.equal(s.messages.at(-1)?.seq, 7);
   } finally {
@@ -97,7 +100,10 @@ test('resume by unique prefix; unknown and ambiguous ids are user errors', async
     s.appendUser('x');
     assert.equal(ChatSession.resume(store, s.id.slice(0, 3)).id, s.id);
     assert.equal(ChatSession.resume(store, s.id.slice(0, 4).toUpperCase()).id, s.id, 'an id copied in capitals');
-    assert.throws(() => ChatSession.resume(store, 'zzzzzzzzz'), { name: 'UserError', message: /no session "zzzzzzzzz"/ });
+    assert.throws(() => ChatSession.resume(store, 'zzzzzzzzz'), {
+      name: 'UserError',
+      message: /no session "zzzzzzzzz"/,
+    });
   } finally {
     await store.close();
   }

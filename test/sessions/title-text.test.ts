@@ -1,9 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanGeneratedTitle, cleanUserTitle, deriveTitle, EMPTY_TITLE, MAX_TITLE_CHARS } from '../../src/sessions/title-text.ts';
+import {
+  cleanGeneratedTitle,
+  cleanUserTitle,
+  deriveTitle,
+  EMPTY_TITLE,
+  MAX_TITLE_CHARS,
+} from '../../src/sessions/title-text.ts';
 
 test('derived title: first words of the first message, no trailing punctuation', () => {
-  assert.equal(deriveTitle('  Why does title generation fail with HTTP 401 when chat works?  '), 'Why does title generation fail with HTTP');
+  assert.equal(
+    deriveTitle('  Why does title generation fail with HTTP 401 when chat works?  '),
+    'Why does title generation fail with HTTP',
+  );
   assert.equal(deriveTitle('Hello there!!!'), 'Hello there');
   assert.equal(deriveTitle('what is\n\n  a fingerprint?'), 'what is a fingerprint');
   assert.equal(deriveTitle('   '), EMPTY_TITLE);
@@ -16,7 +25,10 @@ test('derived title: a very long word is cut to the maximum', () => {
 });
 
 test('generated title: first non-empty line, without quotes, Title: prefix or full stop', () => {
-  assert.equal(cleanGeneratedTitle('\n"Debugging a 401 in title generation."\nmore'), 'Debugging a 401 in title generation');
+  assert.equal(
+    cleanGeneratedTitle('\n"Debugging a 401 in title generation."\nmore'),
+    'Debugging a 401 in title generation',
+  );
   assert.equal(cleanGeneratedTitle('Title: Key rotation basics'), 'Key rotation basics');
   assert.equal(cleanGeneratedTitle('**Title:** Quotas'), 'Quotas');
   assert.equal(cleanGeneratedTitle('Sim title: what is a fingerprint'), 'Sim title: what is a fingerprint');

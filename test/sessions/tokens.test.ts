@@ -15,7 +15,10 @@ test('past EXACT_CHARS an estimate extrapolates at the measured rate instead of 
   const unit = 'The quick brown fox jumps over the lazy dog. ';
   const exact = estimateTextTokens(unit.repeat(1000));
   const huge = unit.repeat(Math.ceil((3 * EXACT_CHARS) / unit.length));
-  const estimate = estimatePromptTokens([{ role: 'user', content: huge.slice(0, EXACT_CHARS / 2) }, { role: 'user', content: huge }]);
+  const estimate = estimatePromptTokens([
+    { role: 'user', content: huge.slice(0, EXACT_CHARS / 2) },
+    { role: 'user', content: huge },
+  ]);
   const expected = ((EXACT_CHARS / 2 + huge.length) / (unit.length * 1000)) * exact;
   assert.ok(Math.abs(estimate - expected) / expected < 0.02, `${estimate} vs ≈${Math.round(expected)}`);
 });

@@ -17,7 +17,12 @@ function typed(events: SseEvent[]): { event: string; data: Record<string, unknow
 
 test('a message answers with the model name and the start of the last user message', async () => {
   await withSim(SCENARIO, async (sim) => {
-    const r = await anthropic(sim, KEY, { model: 'sim-large', max_tokens: 256, system: 'be brief', messages: [userMessage('hello there')] });
+    const r = await anthropic(sim, KEY, {
+      model: 'sim-large',
+      max_tokens: 256,
+      system: 'be brief',
+      messages: [userMessage('hello there')],
+    });
     assert.equal(r.status, 200);
     const body = parseJson(r.text);
     assert.equal(body['type'], 'message');
@@ -33,7 +38,12 @@ test('a message answers with the model name and the start of the last user messa
 
 test('a stream has the exact event sequence and its text deltas add up to the reply', async () => {
   await withSim(SCENARIO, async (sim) => {
-    const r = await anthropic(sim, KEY, { model: 'sim-small', max_tokens: 256, stream: true, messages: [userMessage([{ type: 'text', text: 'stream me please' }] as never)] });
+    const r = await anthropic(sim, KEY, {
+      model: 'sim-small',
+      max_tokens: 256,
+      stream: true,
+      messages: [userMessage([{ type: 'text', text: 'stream me please' }] as never)],
+    });
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type') ?? '', /text\/event-stream/);
     const events = typed(parseSse(r.text));
@@ -52,7 +62,17 @@ test('a stream has the exact event sequence and its text deltas add up to the re
 
 test('"call <tool>" answers with tool_use, whole and streamed as input_json_delta', async () => {
   await withSim(SCENARIO, async (sim) => {
-    const body = { model: 'sim-large', max_tokens: 256, tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }], messages: [userMessage('call get_weather now')] };
+    const body = {
+      model: 'sim-large',
+      max_tokens: 256,
+      tools: [
+        {
+          name: 'get_weather',
+          input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        },
+      ],
+      messages: [userMessage('call get_weather now')],
+    };
     const whole = parseJson((await anthropic(sim, KEY, body)).text);
     assert.equal(whole['stop_reason'], 'tool_use');
     const block = (whole['content'] as Record<string, unknown>[])[0]!;
@@ -61,31 +81,55 @@ test('"call <tool>" answers with tool_use, whole and streamed as input_json_delt
     assert.deepEqual(block['input'], { city: 'call get_weather now' });
 
     const events = typed(parseSse((await anthropic(sim, KEY, { ...body, stream: true })).text));
-    const start = events.find((e) => e.event === 'content_block_start')!.data['content_block'] as Record<string, unknown>;
+    const start = events.find((e) => e.event === 'content_block_start')!.data['content_block'] as Record<
+      string,
+      unknown
+    >;
     assert.equal(start['type'], 'tool_use');
-    const json = events.filter((e) => e.event === 'content_block_delta').map((e) => (e.data['delta'] as { type: string; partial_json: string })).map((d) => {
-      assert.equal(d.type, 'input_json_delta');
-      return d.partial_json;
-    });
+    const json = events
+      .filter((e) => e.event === 'content_block_delta')
+      .map((e) => e.data['delta'] as { type: string; partial_json: string })
+      .map((d) => {
+        assert.equal(d.type, 'input_json_delta');
+        return d.partial_json;
+      });
     assert.deepEqual(JSON.parse(json.join('')), { city: 'call get_weather now' });
   });
 });
 
 test('a tool_result turn gets a text answer quoting the result', async () => {
   await withSim(SCENARIO, async (sim) => {
-    const body = parseJson((await anthropic(sim, KEY, {
-      model: 'sim-large', max_tokens: 256, tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
-      messages: [userMessage('call get_weather'), { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'get_weather', input: {} }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'rainy' }] }],
-    })).text);
+    const body = parseJson(
+      (
+        await anthropic(sim, KEY, {
+          model: 'sim-large',
+          max_tokens: 256,
+          tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
+          messages: [
+            userMessage('call get_weather'),
+            { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'get_weather', input: {} }] },
+            { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'rainy' }] },
+          ],
+        })
+      ).text,
+    );
     assert.deepEqual(body['content'], [{ type: 'text', text: '[sim-large] got tool result: rainy' }]);
   });
 });
 
 test('anthropic-version and max_tokens are required, as the real API requires them', async () => {
   await withSim(SCENARIO, async (sim) => {
-    const noVersion = await anthropic(sim, KEY, { model: 'sim-large', max_tokens: 10, messages: [userMessage('hi')] }, { version: null });
+    const noVersion = await anthropic(
+      sim,
+      KEY,
+      { model: 'sim-large', max_tokens: 10, messages: [userMessage('hi')] },
+      { version: null },
+    );
     assert.equal(noVersion.status, 400);
-    assert.deepEqual(parseJson(noVersion.text), { type: 'error', error: { type: 'invalid_request_error', message: 'anthropic-version: header is required' } });
+    assert.deepEqual(parseJson(noVersion.text), {
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'anthropic-version: header is required' },
+    });
     const noMax = await anthropic(sim, KEY, { model: 'sim-large', messages: [userMessage('hi')] });
     assert.equal(noMax.status, 400);
     assert.match(noMax.text, /max_tokens: Field required/);
@@ -96,7 +140,11 @@ test('a Bearer token is accepted on /v1/messages too (OAuth-style clients)', asy
   await withSim(SCENARIO, async (sim) => {
     const r = await fetch(`${sim.url}/v1/messages`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${KEY}`, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${KEY}`,
+        'anthropic-version': '2023-06-01',
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ model: 'sim-large', max_tokens: 10, messages: [userMessage('hi')] }),
     });
     assert.equal(r.status, 200);
@@ -108,12 +156,27 @@ test('GET /v1/models answers in the Anthropic list shape when the caller speaks 
   await withSim(SCENARIO, async (sim) => {
     const r = await fetch(`${sim.url}/v1/models`, { headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' } });
     assert.equal(r.status, 200);
-    const body = (await r.json()) as { data: { type: string; id: string; display_name: string }[]; has_more: boolean; first_id: string };
-    assert.deepEqual(body.data.map((m) => [m.type, m.id]), [['model', 'sim-large'], ['model', 'sim-small']]);
+    const body = (await r.json()) as {
+      data: { type: string; id: string; display_name: string }[];
+      has_more: boolean;
+      first_id: string;
+    };
+    assert.deepEqual(
+      body.data.map((m) => [m.type, m.id]),
+      [
+        ['model', 'sim-large'],
+        ['model', 'sim-small'],
+      ],
+    );
     assert.equal(body.has_more, false);
     assert.equal(body.first_id, 'sim-large');
-    const bad = await fetch(`${sim.url}/v1/models`, { headers: { 'x-api-key': 'sk-ant-unknown-0000', 'anthropic-version': '2023-06-01' } });
+    const bad = await fetch(`${sim.url}/v1/models`, {
+      headers: { 'x-api-key': 'sk-ant-unknown-0000', 'anthropic-version': '2023-06-01' },
+    });
     assert.equal(bad.status, 401);
-    assert.deepEqual(await bad.json(), { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
+    assert.deepEqual(await bad.json(), {
+      type: 'error',
+      error: { type: 'authentication_error', message: 'invalid x-api-key' },
+    });
   });
 });

@@ -9,7 +9,21 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 import { fingerprint } from '../../src/config/mask.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'basic.yaml');
-const FIXTURE_KEYS = ['sk-sim-good', 'sk-sim-good-2', 'sk-sim-never', 'sk-sim-rl', 'sk-sim-quota', 'sk-sim-payment', 'sk-sim-flaky', 'sk-sim-script', 'sk-sim-token', 'sk-sim-openai-only', 'sk-sim-small-only', 'sk-sim-cache', 'sk-sim-ollama'];
+const FIXTURE_KEYS = [
+  'sk-sim-good',
+  'sk-sim-good-2',
+  'sk-sim-never',
+  'sk-sim-rl',
+  'sk-sim-quota',
+  'sk-sim-payment',
+  'sk-sim-flaky',
+  'sk-sim-script',
+  'sk-sim-token',
+  'sk-sim-openai-only',
+  'sk-sim-small-only',
+  'sk-sim-cache',
+  'sk-sim-ollama',
+];
 
 interface SimChild {
   /** The URL the banner says to use. */
@@ -61,11 +75,12 @@ test('switchyard sim serves the scenario, prints base_urls and masked keys, and 
   assert.match(sim.stdout(), /never valid \(401 invalid_api_key\)/);
   assert.doesNotMatch(sim.stdout(), /every interface/, 'loopback only');
 
-  const call = () => fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer sk-sim-script', 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'sim-large', messages: [{ role: 'user', content: 'hi' }] }),
-  });
+  const call = () =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-sim-script', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sim-large', messages: [{ role: 'user', content: 'hi' }] }),
+    });
   assert.equal((await call()).status, 401);
   assert.equal((await call()).status, 401);
   assert.equal((await call()).status, 200);
@@ -85,7 +100,12 @@ test('--listen 0.0.0.0:PORT prints a URL a client can connect to, and says it is
   const sim = await spawnSim(t, ['--scenario', FIXTURE, '--listen', '0.0.0.0:0', '--quiet']);
   assert.match(sim.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   const port = new URL(sim.url).port;
-  assert.match(sim.stdout(), new RegExp(`control: .*\\n {2}bound to every interface \\(0\\.0\\.0\\.0:${port}\\): other machines that reach this one can call it too\\n`));
+  assert.match(
+    sim.stdout(),
+    new RegExp(
+      `control: .*\\n {2}bound to every interface \\(0\\.0\\.0\\.0:${port}\\): other machines that reach this one can call it too\\n`,
+    ),
+  );
   assert.doesNotMatch(sim.stdout(), /0\.0\.0\.0:\d+\/|http:\/\/0\.0\.0\.0/, 'no URL names 0.0.0.0');
   const models = await fetch(`${sim.url}/v1/models`, { headers: { authorization: 'Bearer sk-sim-good' } });
   assert.equal(models.status, 200, 'the printed URL answers');
@@ -105,8 +125,14 @@ test('keys that mask alike are told apart by their ID, in the banner and in call
     return r.status;
   };
   const id = (key: string) => fingerprint(key);
-  assert.match(sim.stdout(), new RegExp(`\\n {2}sk-…only \\(ID ${id('sk-sim-openai-only')}\\): valid; only openai API\\n`));
-  assert.match(sim.stdout(), new RegExp(`\\n {2}sk-…only \\(ID ${id('sk-sim-small-only')}\\): valid; only models sim-small\\n`));
+  assert.match(
+    sim.stdout(),
+    new RegExp(`\\n {2}sk-…only \\(ID ${id('sk-sim-openai-only')}\\): valid; only openai API\\n`),
+  );
+  assert.match(
+    sim.stdout(),
+    new RegExp(`\\n {2}sk-…only \\(ID ${id('sk-sim-small-only')}\\): valid; only models sim-small\\n`),
+  );
   assert.equal(await call('sk-sim-openai-only'), 200);
   assert.equal(await call('sk-sim-small-only'), 404);
   assert.equal(await call('sk-not-listed-only'), 401);
@@ -120,7 +146,11 @@ test('keys that mask alike are told apart by their ID, in the banner and in call
   const out = sim.stdout();
   assert.match(out, new RegExp(`openai sk-…only \\(ID ${id('sk-sim-openai-only')}\\) sim-large → 200 ok\\n`));
   assert.match(out, new RegExp(`openai sk-…only \\(ID ${id('sk-sim-small-only')}\\) sim-large → 404 not_found\\n`));
-  assert.match(out, new RegExp(`openai sk-…only \\(ID ${id('sk-not-listed-only')}\\) sim-large → 401 auth\\n`), 'an unlisted key carries its ID');
+  assert.match(
+    out,
+    new RegExp(`openai sk-…only \\(ID ${id('sk-not-listed-only')}\\) sim-large → 401 auth\\n`),
+    'an unlisted key carries its ID',
+  );
   assert.match(out, /openai sk-…only sim-large → 200 ok\nswitchyard sim: stopped/);
   assertNoSecrets([...FIXTURE_KEYS, 'sk-not-listed-only'], out + sim.stderr());
 });

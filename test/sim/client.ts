@@ -12,7 +12,10 @@ export interface Reply {
 export type Body = Record<string, unknown>;
 
 /** Starts a simulator for one test and always closes it. */
-export async function withSim<T>(scenario: SimulatorOptions['scenario'], fn: (sim: RunningSimulator) => Promise<T>): Promise<T> {
+export async function withSim<T>(
+  scenario: SimulatorOptions['scenario'],
+  fn: (sim: RunningSimulator) => Promise<T>,
+): Promise<T> {
   const sim = await startSimulator({ scenario });
   try {
     return await fn(sim);
@@ -23,10 +26,20 @@ export async function withSim<T>(scenario: SimulatorOptions['scenario'], fn: (si
 
 export const userMessage = (text: string): Body => ({ role: 'user', content: text });
 
-export async function openai(sim: RunningSimulator, key: string | undefined, body: Body, init: { signal?: AbortSignal } = {}): Promise<Reply> {
+export async function openai(
+  sim: RunningSimulator,
+  key: string | undefined,
+  body: Body,
+  init: { signal?: AbortSignal } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (key !== undefined) headers['authorization'] = `Bearer ${key}`;
-  const res = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify(body), ...init });
+  const res = await fetch(`${sim.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    ...init,
+  });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
@@ -39,18 +52,34 @@ export async function anthropic(
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (key !== undefined) headers['x-api-key'] = key;
   if (init.version !== null) headers['anthropic-version'] = init.version ?? '2023-06-01';
-  const res = await fetch(`${sim.url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify(body), ...(init.signal ? { signal: init.signal } : {}) });
+  const res = await fetch(`${sim.url}/v1/messages`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    ...(init.signal ? { signal: init.signal } : {}),
+  });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
 /** Sends a request and reads as much of the body as arrives before the connection fails. */
-export async function readUntilFailure(url: string, headers: Record<string, string>, body: Body, signal?: AbortSignal): Promise<{ status?: number; received: string; error?: Error }> {
+export async function readUntilFailure(
+  url: string,
+  headers: Record<string, string>,
+  body: Body,
+  signal?: AbortSignal,
+): Promise<{ status?: number; received: string; error?: Error }> {
   let received = '';
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) received += decoder.decode(chunk, { stream: true });
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>)
+        received += decoder.decode(chunk, { stream: true });
     } catch (error) {
       return { status: res.status, received, error: error as Error };
     }

@@ -23,10 +23,24 @@ test('every chat call is counted, rejected ones included, per key and per model'
     const log = sim.log();
     assert.equal(log.length, 6);
     assert.deepEqual(
-      { key: log[2]?.key, api: log[2]?.api, path: log[2]?.path, stream: log[2]?.stream, status: log[2]?.status, outcome: log[2]?.outcome },
+      {
+        key: log[2]?.key,
+        api: log[2]?.api,
+        path: log[2]?.path,
+        stream: log[2]?.stream,
+        status: log[2]?.status,
+        outcome: log[2]?.outcome,
+      },
       { key: 'a', api: 'anthropic', path: '/v1/messages', stream: true, status: 200, outcome: 'ok' },
     );
-    assert.deepEqual(log.slice(3).map((c) => [c.status, c.outcome]), [[500, 'server'], [401, 'auth'], [401, 'auth_missing']]);
+    assert.deepEqual(
+      log.slice(3).map((c) => [c.status, c.outcome]),
+      [
+        [500, 'server'],
+        [401, 'auth'],
+        [401, 'auth_missing'],
+      ],
+    );
     sim.reset();
     assert.equal(sim.calls(), 0);
     assert.equal(sim.log().length, 0);
@@ -39,16 +53,32 @@ test('GET /_sim/calls gives counts per key, one count with ?key=&model=, and the
     await openai(sim, 'a', ask());
     await openai(sim, 'a', ask('sim-small'));
     await openai(sim, 'b', ask('nope'));
-    const all = (await (await fetch(`${sim.url}/_sim/calls`)).json()) as { total: number; keys: Record<string, { total: number; models: Record<string, number>; outcomes: Record<string, number> }> };
+    const all = (await (await fetch(`${sim.url}/_sim/calls`)).json()) as {
+      total: number;
+      keys: Record<string, { total: number; models: Record<string, number>; outcomes: Record<string, number> }>;
+    };
     assert.equal(all.total, 3);
     assert.deepEqual(all.keys['a'], { total: 2, models: { 'sim-large': 1, 'sim-small': 1 }, outcomes: { ok: 2 } });
     assert.deepEqual(all.keys['b']?.outcomes, { not_found: 1 });
     assert.deepEqual(await (await fetch(`${sim.url}/_sim/calls?key=a&model=sim-small`)).json(), { count: 1 });
-    const withLog = (await (await fetch(`${sim.url}/_sim/calls?key=a&log=1`)).json()) as { count: number; log: { key: string; model: string }[] };
+    const withLog = (await (await fetch(`${sim.url}/_sim/calls?key=a&log=1`)).json()) as {
+      count: number;
+      log: { key: string; model: string }[];
+    };
     assert.equal(withLog.count, 2);
-    assert.deepEqual(withLog.log.map((r) => r.key), ['a', 'a'], 'the log of the calls counted');
-    const oneModel = (await (await fetch(`${sim.url}/_sim/calls?model=sim-small&log=1`)).json()) as { count: number; log: { model: string }[] };
-    assert.deepEqual(oneModel.log.map((r) => r.model), ['sim-small']);
+    assert.deepEqual(
+      withLog.log.map((r) => r.key),
+      ['a', 'a'],
+      'the log of the calls counted',
+    );
+    const oneModel = (await (await fetch(`${sim.url}/_sim/calls?model=sim-small&log=1`)).json()) as {
+      count: number;
+      log: { model: string }[];
+    };
+    assert.deepEqual(
+      oneModel.log.map((r) => r.model),
+      ['sim-small'],
+    );
     const everything = (await (await fetch(`${sim.url}/_sim/calls?log=1`)).json()) as { log: unknown[] };
     assert.equal(everything.log.length, 3);
   });
@@ -101,7 +131,9 @@ test('PUT /_sim/scenario replaces the scenario (YAML or JSON); a bad one is a lo
       'request body:3:47: keys.x.server_error_rate: expected a number, got "often"',
     ]);
     assert.deepEqual(Object.keys(sim.scenario().keys), ['j'], 'the previous scenario stays');
-    const current = (await (await fetch(`${sim.url}/_sim/scenario`)).json()) as { keys: Record<string, { valid: boolean }> };
+    const current = (await (await fetch(`${sim.url}/_sim/scenario`)).json()) as {
+      keys: Record<string, { valid: boolean }>;
+    };
     assert.equal(current.keys['j']?.valid, false);
   });
 });
@@ -117,14 +149,19 @@ test('setScenario() on the handle does the same in-process', async () => {
 
 test('concurrent calls are all answered and counted', async () => {
   await withSim({ keys: { k: {} } }, async (sim) => {
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => openai(sim, 'k', { ...ask(), stream: i % 2 === 0 })));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => openai(sim, 'k', { ...ask(), stream: i % 2 === 0 })),
+    );
     assert.ok(results.every((r) => r.status === 200));
     assert.equal(sim.calls('k'), 30);
   });
 });
 
 test('a simulator bound to every interface gives a loopback url a client can connect to', async (t) => {
-  for (const [host, loopback] of [['0.0.0.0', '127.0.0.1'], ['::', '[::1]']] as const) {
+  for (const [host, loopback] of [
+    ['0.0.0.0', '127.0.0.1'],
+    ['::', '[::1]'],
+  ] as const) {
     const sim = await startSimulator({ scenario: { keys: { k: {} } }, host }).catch((err: unknown) => {
       // Some CI containers have no IPv6 at all; 0.0.0.0 must work everywhere.
       if (host === '::') return undefined;
@@ -163,11 +200,18 @@ test('request ids stay unique across /_sim/reset, reset() and a new scenario', a
     await callBoth();
     sim.setScenario({ keys: { k: {} } });
     await callBoth();
-    assert.ok(requestIds.every((id) => /^req_sim_\d+$/.test(id)), requestIds.join(' '));
+    assert.ok(
+      requestIds.every((id) => /^req_sim_\d+$/.test(id)),
+      requestIds.join(' '),
+    );
     assert.equal(new Set(requestIds).size, requestIds.length, `ids repeat: ${requestIds.join(' ')}`);
     assert.equal(answerIds.length, 4);
     assert.equal(new Set(answerIds).size, answerIds.length, `message ids repeat: ${answerIds.join(' ')}`);
-    assert.deepEqual(sim.log().map((c) => c.outcome), ['ok', 'ok'], 'the reset still cleared the counts');
+    assert.deepEqual(
+      sim.log().map((c) => c.outcome),
+      ['ok', 'ok'],
+      'the reset still cleared the counts',
+    );
   });
 });
 
@@ -180,7 +224,10 @@ test('a control route asked with the wrong method answers 405 with Allow, and ch
       assert.equal(r.headers.get('allow'), allow, `${method} ${path}`);
       assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
       assert.deepEqual(await r.json(), {
-        error: { message: `${method} is not allowed on ${path}; it answers ${allow} (see docs/simulator.md)`, type: 'method_not_allowed' },
+        error: {
+          message: `${method} is not allowed on ${path}; it answers ${allow} (see docs/simulator.md)`,
+          type: 'method_not_allowed',
+        },
       });
     };
     await wrong('POST', '/_sim/calls', 'GET, HEAD');
@@ -199,6 +246,8 @@ test('a control route asked with the wrong method answers 405 with Allow, and ch
     const unknown = await fetch(`${sim.url}/_sim/nope`, { method: 'POST' });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.headers.get('allow'), null);
-    assert.deepEqual(await unknown.json(), { error: { message: 'unknown control route POST /_sim/nope; see docs/simulator.md', type: 'not_found' } });
+    assert.deepEqual(await unknown.json(), {
+      error: { message: 'unknown control route POST /_sim/nope; see docs/simulator.md', type: 'not_found' },
+    });
   });
 });

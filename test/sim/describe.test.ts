@@ -12,20 +12,28 @@ test('keys that mask alike are told apart by their ID; a key masked uniquely is 
   assert.equal(name('sk-sim-openai-only'), `sk-…only (ID ${fingerprint('sk-sim-openai-only')})`);
   assert.equal(name('sk-sim-small-only'), `sk-…only (ID ${fingerprint('sk-sim-small-only')})`);
   assert.notEqual(name('sk-sim-openai-only'), name('sk-sim-small-only'));
-  for (const key of ['sk-sim-openai-only', 'sk-sim-small-only']) assert.ok(!name(key).includes(key), 'never the whole key');
+  for (const key of ['sk-sim-openai-only', 'sk-sim-small-only'])
+    assert.ok(!name(key).includes(key), 'never the whole key');
 });
 
 test('a key the scenario does not list always carries its ID (nothing keeps two of them apart)', () => {
   const name = keyNamer(['sk-sim-script']);
-  assert.equal(name('sk-other-ript'), `sk-…ript (ID ${fingerprint('sk-other-ript')})`, 'not mistaken for the listed sk-…ript');
+  assert.equal(
+    name('sk-other-ript'),
+    `sk-…ript (ID ${fingerprint('sk-other-ript')})`,
+    'not mistaken for the listed sk-…ript',
+  );
   assert.notEqual(name('sk-one-zzzz-1234'), name('sk-two-zzzz-1234'));
   assert.equal(name('sk-sim-script'), 'sk-…ript');
 });
 
-test('the banner names each of the fixture\'s keys distinctly', () => {
+test("the banner names each of the fixture's keys distinctly", () => {
   const { keys } = describeScenario(loadScenario(join(import.meta.dirname, 'fixtures', 'basic.yaml')));
   const names = keys.map((line) => line.slice(0, line.indexOf(': ')));
   assert.equal(new Set(names).size, names.length, names.join(', '));
-  assert.ok(keys.includes(`sk-…only (ID ${fingerprint('sk-sim-openai-only')}): valid; only openai API`), keys.join('\n'));
+  assert.ok(
+    keys.includes(`sk-…only (ID ${fingerprint('sk-sim-openai-only')}): valid; only openai API`),
+    keys.join('\n'),
+  );
   assert.ok(keys.includes('sk-…ript: valid; script 401, 401, ok'));
 });

@@ -17,7 +17,10 @@ test('mulberry32 is a pure function of its seed', () => {
   const a = mulberry32(42);
   const b = mulberry32(42);
   const xs = Array.from({ length: 5 }, () => a());
-  assert.deepEqual(xs, Array.from({ length: 5 }, () => b()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 5 }, () => b()),
+  );
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   assert.notDeepEqual(Array.from({ length: 5 }, rngFor(1, 'k')), Array.from({ length: 5 }, rngFor(2, 'k')));
 });
@@ -39,7 +42,7 @@ test('same seed → same outcome sequence, across restarts and after reset()', a
   assert.notDeepEqual(other, first, 'another seed, another sequence');
 });
 
-test('a key\'s sequence does not depend on other keys\' calls interleaved with it', async () => {
+test("a key's sequence does not depend on other keys' calls interleaved with it", async () => {
   const scenario = { seed: 7, keys: { a: { server_error_rate: 0.5 }, b: { server_error_rate: 0.5 } } };
   const alone = await withSim(scenario, (sim) => statuses(sim, 'a', 20));
   const interleaved = await withSim(scenario, async (sim) => {
@@ -66,6 +69,9 @@ test('overloaded_rate and reset_rate produce their faults', async () => {
   await withSim({ keys: { o: { overloaded_rate: 1 }, r: { reset_rate: 1 } } }, async (sim) => {
     assert.equal((await openai(sim, 'o', ask)).status, 503);
     await assert.rejects(openai(sim, 'r', ask));
-    assert.deepEqual(sim.log().map((c) => c.outcome), ['overloaded', 'reset']);
+    assert.deepEqual(
+      sim.log().map((c) => c.outcome),
+      ['overloaded', 'reset'],
+    );
   });
 });

@@ -33,7 +33,13 @@ test('a missing key is 401 with the "no API key provided" wording, in both APIs'
     const e = anthropicError(a.text);
     assert.equal(e.type, 'authentication_error');
     assert.match(e.message, /No API key provided/);
-    assert.deepEqual(sim.log().map((c) => [c.key, c.outcome, c.status]), [['', 'auth_missing', 401], ['', 'auth_missing', 401]]);
+    assert.deepEqual(
+      sim.log().map((c) => [c.key, c.outcome, c.status]),
+      [
+        ['', 'auth_missing', 401],
+        ['', 'auth_missing', 401],
+      ],
+    );
   });
 });
 
@@ -65,17 +71,20 @@ test('the * key gives every unlisted key a behaviour', async () => {
 });
 
 test('a key scoped to one API is rejected on the other; one scoped to models gets 404 on the rest', async () => {
-  await withSim({ keys: { 'sk-openai-only': { apis: ['openai'] }, 'sk-small-only': { models: ['sim-small'] } } }, async (sim) => {
-    assert.equal((await openai(sim, 'sk-openai-only', ask)).status, 200);
-    assert.equal((await anthropic(sim, 'sk-openai-only', ask)).status, 401);
-    assert.equal((await openai(sim, 'sk-small-only', { ...ask, model: 'sim-small' })).status, 200);
-    const o = await openai(sim, 'sk-small-only', ask);
-    assert.equal(o.status, 404);
-    assert.equal(openAiError(o.text).code, 'model_not_found');
-    const a = await anthropic(sim, 'sk-small-only', ask);
-    assert.equal(a.status, 404);
-    assert.deepEqual(anthropicError(a.text), { type: 'not_found_error', message: 'model: sim-large' });
-  });
+  await withSim(
+    { keys: { 'sk-openai-only': { apis: ['openai'] }, 'sk-small-only': { models: ['sim-small'] } } },
+    async (sim) => {
+      assert.equal((await openai(sim, 'sk-openai-only', ask)).status, 200);
+      assert.equal((await anthropic(sim, 'sk-openai-only', ask)).status, 401);
+      assert.equal((await openai(sim, 'sk-small-only', { ...ask, model: 'sim-small' })).status, 200);
+      const o = await openai(sim, 'sk-small-only', ask);
+      assert.equal(o.status, 404);
+      assert.equal(openAiError(o.text).code, 'model_not_found');
+      const a = await anthropic(sim, 'sk-small-only', ask);
+      assert.equal(a.status, 404);
+      assert.deepEqual(anthropicError(a.text), { type: 'not_found_error', message: 'model: sim-large' });
+    },
+  );
 });
 
 test('an unknown model is 404 model_not_found', async () => {
@@ -92,7 +101,15 @@ test('an unknown model is 404 model_not_found', async () => {
 /** step → [OpenAI status, OpenAI type, OpenAI code, Anthropic status, Anthropic type, outcome] */
 const ERROR_STEPS: [string, number, string, unknown, number, string, string][] = [
   ['401', 401, 'invalid_request_error', 'invalid_api_key', 401, 'authentication_error', 'auth'],
-  ['401_token_invalidated', 401, 'invalid_request_error', 'token_invalidated', 401, 'authentication_error', 'token_invalidated'],
+  [
+    '401_token_invalidated',
+    401,
+    'invalid_request_error',
+    'token_invalidated',
+    401,
+    'authentication_error',
+    'token_invalidated',
+  ],
   ['403', 403, 'permission_error', 'permission_denied', 403, 'permission_error', 'forbidden'],
   ['403_server_error', 403, 'server_error', 'server_error', 403, 'api_error', 'server'],
   ['403_region', 403, 'request_forbidden', 'unsupported_country_region_territory', 403, 'forbidden', 'region'],
@@ -104,7 +121,15 @@ const ERROR_STEPS: [string, number, string, unknown, number, string, string][] =
   ['503', 503, 'server_error', 'service_unavailable', 503, 'api_error', 'server'],
   ['529', 529, 'overloaded_error', null, 529, 'overloaded_error', 'overloaded'],
   ['overloaded', 503, 'server_error', null, 529, 'overloaded_error', 'overloaded'],
-  ['context_length', 400, 'invalid_request_error', 'context_length_exceeded', 400, 'invalid_request_error', 'context_length'],
+  [
+    'context_length',
+    400,
+    'invalid_request_error',
+    'context_length_exceeded',
+    400,
+    'invalid_request_error',
+    'context_length',
+  ],
   ['bad_request', 400, 'invalid_request_error', 'invalid_value', 400, 'invalid_request_error', 'bad_request'],
   ['content_filter', 400, 'invalid_request_error', 'content_filter', 400, 'invalid_request_error', 'content_filter'],
 ];
@@ -128,11 +153,19 @@ test('every scripted HTTP error has the right status and body shape in both APIs
   });
 });
 
-test('the wording that tells the kinds apart is the real services\' wording', async () => {
-  const script = ['429_quota', 'context_length', 'overloaded', '401_token_invalidated', '403_region', '403_model_access'];
+test("the wording that tells the kinds apart is the real services' wording", async () => {
+  const script = [
+    '429_quota',
+    'context_length',
+    'overloaded',
+    '401_token_invalidated',
+    '403_region',
+    '403_model_access',
+  ];
   await withSim({ keys: { 'sk-o': { script }, 'sk-a': { script } } }, async (sim) => {
     const o: string[] = [];
-    for (const _ of script) o.push(openAiError((await openai(sim, 'sk-o', { ...ask, model: 'sim-small' })).text).message);
+    for (const _ of script)
+      o.push(openAiError((await openai(sim, 'sk-o', { ...ask, model: 'sim-small' })).text).message);
     assert.match(o[0]!, /exceeded your current quota/);
     assert.match(o[1]!, /maximum context length is 8000 tokens/);
     assert.match(o[2]!, /overloaded/);
@@ -140,7 +173,11 @@ test('the wording that tells the kinds apart is the real services\' wording', as
     assert.equal(o[4], 'Country, region, or territory not supported');
     assert.equal(o[5], 'Project `proj_sim` does not have access to model `sim-small`');
     const a: string[] = [];
-    for (const step of script) a.push(anthropicError((await anthropic(sim, 'sk-a', { ...ask, model: 'sim-small' })).text, step === '403_region').message);
+    for (const step of script)
+      a.push(
+        anthropicError((await anthropic(sim, 'sk-a', { ...ask, model: 'sim-small' })).text, step === '403_region')
+          .message,
+      );
     assert.match(a[0]!, /credit balance is too low/);
     assert.match(a[1]!, /prompt is too long: \d+ tokens > 8000 maximum/);
     assert.equal(a[2], 'Overloaded');
@@ -168,11 +205,14 @@ test('quota keys: openai → 429 insufficient_quota (Anthropic: 400 credit balan
     assert.equal(p.status, 402);
     assert.match(openAiError(p.text).message, /Insufficient credits/);
     assert.equal((await anthropic(sim, 'sk-p', ask)).status, 402);
-    assert.deepEqual(sim.log().map((c) => c.outcome), ['quota', 'quota', 'quota', 'quota']);
+    assert.deepEqual(
+      sim.log().map((c) => c.outcome),
+      ['quota', 'quota', 'quota', 'quota'],
+    );
   });
 });
 
-test('a prompt larger than the model\'s context window gets the context-length error', async () => {
+test("a prompt larger than the model's context window gets the context-length error", async () => {
   await withSim({ models: { tiny: { context_window: 10 } }, keys: { k: {} } }, async (sim) => {
     const o = await openai(sim, 'k', { model: 'tiny', messages: [userMessage('x'.repeat(400))] });
     assert.equal(o.status, 400);

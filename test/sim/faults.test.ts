@@ -8,9 +8,19 @@ import type { RunningSimulator } from '../../src/sim/types.ts';
 const ask = { model: 'sim-large', max_tokens: 64, messages: [userMessage('tell me a few words please')] };
 
 const openAiStream = (sim: RunningSimulator, key: string, signal?: AbortSignal) =>
-  readUntilFailure(`${sim.url}/v1/chat/completions`, { authorization: `Bearer ${key}` }, { ...ask, stream: true }, signal);
+  readUntilFailure(
+    `${sim.url}/v1/chat/completions`,
+    { authorization: `Bearer ${key}` },
+    { ...ask, stream: true },
+    signal,
+  );
 const anthropicStream = (sim: RunningSimulator, key: string, signal?: AbortSignal) =>
-  readUntilFailure(`${sim.url}/v1/messages`, { 'x-api-key': key, 'anthropic-version': '2023-06-01' }, { ...ask, stream: true }, signal);
+  readUntilFailure(
+    `${sim.url}/v1/messages`,
+    { 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+    { ...ask, stream: true },
+    signal,
+  );
 
 /** The complete SSE events in a possibly cut-off body. */
 const completeEvents = (text: string) => parseSse(text.slice(0, text.lastIndexOf('\n\n') + 2));
@@ -19,11 +29,17 @@ test('reset destroys the connection without a response, and is counted', async (
   await withSim({ keys: { k: { script: ['reset', 'reset'] } } }, async (sim) => {
     await assert.rejects(openai(sim, 'k', ask));
     await assert.rejects(anthropic(sim, 'k', ask));
-    assert.deepEqual(sim.log().map((c) => [c.outcome, c.status]), [['reset', 0], ['reset', 0]]);
+    assert.deepEqual(
+      sim.log().map((c) => [c.outcome, c.status]),
+      [
+        ['reset', 0],
+        ['reset', 0],
+      ],
+    );
   });
 });
 
-test('timeout never answers: the client\'s own timeout fires; close() still returns', async () => {
+test("timeout never answers: the client's own timeout fires; close() still returns", async () => {
   await withSim({ keys: { k: { script: ['timeout'] } } }, async (sim) => {
     await assert.rejects(openai(sim, 'k', ask, { signal: AbortSignal.timeout(200) }), { name: 'TimeoutError' });
     assert.equal(sim.calls('k'), 1);
@@ -32,7 +48,10 @@ test('timeout never answers: the client\'s own timeout fires; close() still retu
   // A hung call still open when the simulator closes must not keep close() waiting; the client sees the drop.
   let hung: Promise<unknown> = Promise.resolve();
   await withSim({ keys: { k: { script: ['timeout'] } } }, async (sim) => {
-    hung = openai(sim, 'k', ask).then(() => 'answered', (err: unknown) => err);
+    hung = openai(sim, 'k', ask).then(
+      () => 'answered',
+      (err: unknown) => err,
+    );
     while (sim.calls() === 0) await sleep(5);
   });
   assert.ok((await hung) instanceof Error);
@@ -44,7 +63,10 @@ test('cut: a stream sends some content, then the connection dies with no termina
     assert.equal(o.status, 200);
     assert.ok(o.error, 'the body read fails');
     const oEvents = completeEvents(o.received);
-    assert.ok(oEvents.some((e) => e.data !== '[DONE]' && JSON.parse(e.data).choices[0]?.delta?.content), 'some content arrived');
+    assert.ok(
+      oEvents.some((e) => e.data !== '[DONE]' && JSON.parse(e.data).choices[0]?.delta?.content),
+      'some content arrived',
+    );
     assert.ok(!o.received.includes('[DONE]'));
     assert.ok(!o.received.includes('finish_reason":"stop'));
 
@@ -53,7 +75,10 @@ test('cut: a stream sends some content, then the connection dies with no termina
     const names = completeEvents(a.received).map((e) => e.event);
     assert.ok(names.includes('content_block_delta'));
     assert.ok(!names.includes('message_stop') && !names.includes('message_delta'));
-    assert.deepEqual(sim.log().map((c) => c.outcome), ['cut', 'cut']);
+    assert.deepEqual(
+      sim.log().map((c) => c.outcome),
+      ['cut', 'cut'],
+    );
   });
 });
 
@@ -76,7 +101,7 @@ test('stall: a stream sends some content, then goes silent until the client give
   });
 });
 
-test('stream_error: content, then an error event inside the 200 stream, in each API\'s format', async () => {
+test("stream_error: content, then an error event inside the 200 stream, in each API's format", async () => {
   await withSim({ keys: { k: { script: ['stream_error', 'stream_error'] } } }, async (sim) => {
     const o = await openAiStream(sim, 'k');
     assert.equal(o.status, 200);
@@ -91,7 +116,10 @@ test('stream_error: content, then an error event inside the 200 stream, in each 
     const a = await anthropicStream(sim, 'k');
     const aEvents = parseSse(a.received);
     assert.equal(aEvents.at(-1)?.event, 'error');
-    assert.deepEqual(JSON.parse(aEvents.at(-1)!.data), { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    assert.deepEqual(JSON.parse(aEvents.at(-1)!.data), {
+      type: 'error',
+      error: { type: 'overloaded_error', message: 'Overloaded' },
+    });
     assert.ok(aEvents.some((e) => e.event === 'content_block_delta'));
     assert.ok(!aEvents.some((e) => e.event === 'message_stop'));
   });
@@ -103,7 +131,10 @@ test('stream_error_first: the error event comes before any content delta', async
     assert.ok(!oEvents.some((e) => !e.data.includes('"error"') && JSON.parse(e.data).choices[0]?.delta?.content));
     assert.ok('error' in JSON.parse(oEvents.at(-1)!.data));
     const aEvents = parseSse((await anthropicStream(sim, 'k')).received);
-    assert.deepEqual(aEvents.map((e) => e.event), ['message_start', 'content_block_start', 'ping', 'error']);
+    assert.deepEqual(
+      aEvents.map((e) => e.event),
+      ['message_start', 'content_block_start', 'ping', 'error'],
+    );
   });
 });
 
@@ -119,7 +150,16 @@ test('stream_error without streaming is a 200 whose body is an error object', as
 });
 
 test('rate_limit_after: N calls pass, then 429 with the configured reset headers until the window closes', async () => {
-  const key = { rate_limit_after: 2, reset: '30s', reset_headers: ['retry-after', 'retry-after-ms', 'x-ratelimit-reset-requests', 'anthropic-ratelimit-requests-reset'] } as const;
+  const key = {
+    rate_limit_after: 2,
+    reset: '30s',
+    reset_headers: [
+      'retry-after',
+      'retry-after-ms',
+      'x-ratelimit-reset-requests',
+      'anthropic-ratelimit-requests-reset',
+    ],
+  } as const;
   await withSim({ keys: { k: { ...key, reset_headers: [...key.reset_headers] } } }, async (sim) => {
     const first = await openai(sim, 'k', ask);
     assert.equal(first.status, 200);
@@ -135,41 +175,53 @@ test('rate_limit_after: N calls pass, then 429 with the configured reset headers
       assert.ok(Date.parse(r.headers.get('anthropic-ratelimit-requests-reset') ?? '') > Date.now());
       assert.equal(r.headers.get('x-ratelimit-remaining-requests'), '0');
     }
-    assert.deepEqual(sim.log().map((c) => c.outcome), ['ok', 'ok', 'rate_limited', 'rate_limited']);
+    assert.deepEqual(
+      sim.log().map((c) => c.outcome),
+      ['ok', 'ok', 'rate_limited', 'rate_limited'],
+    );
     sim.reset();
     assert.equal((await openai(sim, 'k', ask)).status, 200, 'reset() clears the window');
   });
 });
 
 test('the rate-limit window reopens once `reset` has passed; retry-after can be an HTTP date', async () => {
-  await withSim({ keys: { k: { rate_limit_after: 1, reset: '100ms', reset_headers: ['retry-after-date'] } } }, async (sim) => {
-    assert.equal((await openai(sim, 'k', ask)).status, 200);
-    const limited = await openai(sim, 'k', ask);
-    assert.equal(limited.status, 429);
-    assert.ok(!Number.isNaN(Date.parse(limited.headers.get('retry-after') ?? '')), 'an HTTP date');
-    await sleep(300);
-    assert.equal((await openai(sim, 'k', ask)).status, 200);
-  });
+  await withSim(
+    { keys: { k: { rate_limit_after: 1, reset: '100ms', reset_headers: ['retry-after-date'] } } },
+    async (sim) => {
+      assert.equal((await openai(sim, 'k', ask)).status, 200);
+      const limited = await openai(sim, 'k', ask);
+      assert.equal(limited.status, 429);
+      assert.ok(!Number.isNaN(Date.parse(limited.headers.get('retry-after') ?? '')), 'an HTTP date');
+      await sleep(300);
+      assert.equal((await openai(sim, 'k', ask)).status, 200);
+    },
+  );
 });
 
-test('a scripted 429 carries the key\'s reset headers for its full reset time', async () => {
-  await withSim({ keys: { k: { script: [429], reset: '90s', reset_headers: ['retry-after', 'x-ratelimit-reset-requests'] } } }, async (sim) => {
-    const r = await openai(sim, 'k', ask);
-    assert.equal(r.status, 429);
-    assert.equal(r.headers.get('retry-after'), '90');
-    assert.equal(r.headers.get('x-ratelimit-reset-requests'), '1m30s');
-  });
+test("a scripted 429 carries the key's reset headers for its full reset time", async () => {
+  await withSim(
+    { keys: { k: { script: [429], reset: '90s', reset_headers: ['retry-after', 'x-ratelimit-reset-requests'] } } },
+    async (sim) => {
+      const r = await openai(sim, 'k', ask);
+      assert.equal(r.status, 429);
+      assert.equal(r.headers.get('retry-after'), '90');
+      assert.equal(r.headers.get('x-ratelimit-reset-requests'), '1m30s');
+    },
+  );
 });
 
 test('scripts run in order then fall back to the default; loop_script repeats them', async () => {
-  await withSim({ keys: { once: { script: [401, 401, 'ok'] }, loop: { script: [500, 'ok'], loop_script: true } } }, async (sim) => {
-    const once = [];
-    for (let i = 0; i < 5; i++) once.push((await openai(sim, 'once', ask)).status);
-    assert.deepEqual(once, [401, 401, 200, 200, 200]);
-    const loop = [];
-    for (let i = 0; i < 5; i++) loop.push((await openai(sim, 'loop', ask)).status);
-    assert.deepEqual(loop, [500, 200, 500, 200, 500]);
-  });
+  await withSim(
+    { keys: { once: { script: [401, 401, 'ok'] }, loop: { script: [500, 'ok'], loop_script: true } } },
+    async (sim) => {
+      const once = [];
+      for (let i = 0; i < 5; i++) once.push((await openai(sim, 'once', ask)).status);
+      assert.deepEqual(once, [401, 401, 200, 200, 200]);
+      const loop = [];
+      for (let i = 0; i < 5; i++) loop.push((await openai(sim, 'loop', ask)).status);
+      assert.deepEqual(loop, [500, 200, 500, 200, 500]);
+    },
+  );
 });
 
 test('latency and stream_delay slow answers down without changing them', async () => {

@@ -26,23 +26,94 @@ const SCHEMAS: Record<string, Record<string, unknown>> = {
   everything: {
     type: 'object',
     properties: {
-      name: { type: 'string' }, age: { type: 'integer', minimum: 18, maximum: 30 }, score: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
-      ok: { type: 'boolean' }, tags: { type: 'array', items: { type: 'string' }, maxItems: 3 }, pair: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 },
-      kind: { enum: ['a', 'b', 'c'] }, fixed: { const: 7 }, when: { type: 'string', format: 'date-time' }, mail: { type: 'string', format: 'email' },
-      site: { type: 'string', format: 'uri' }, code: { type: 'string', minLength: 5, maxLength: 8 }, id: { type: 'string', format: 'uuid' },
-      maybe: { anyOf: [{ type: 'null' }, { type: 'string' }] }, nested: { $ref: '#/$defs/Inner' }, either: { type: ['null', 'integer'] },
-      nothing: { type: 'null' }, optional: { type: 'string' }, even: { type: 'integer', multipleOf: 2, minimum: 1, maximum: 9 },
-      shape: { oneOf: [{ type: 'object', properties: { kind: { const: 'circle' }, r: { type: 'number', minimum: 0 } }, required: ['kind', 'r'], additionalProperties: false },
-        { type: 'object', properties: { kind: { const: 'square' }, side: { type: 'number' } }, required: ['kind', 'side'], additionalProperties: false }] },
-      both: { allOf: [{ type: 'object', properties: { a: { type: 'string' } }, required: ['a'] }, { properties: { b: { type: 'integer' } }, required: ['b'] }] },
+      name: { type: 'string' },
+      age: { type: 'integer', minimum: 18, maximum: 30 },
+      score: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+      ok: { type: 'boolean' },
+      tags: { type: 'array', items: { type: 'string' }, maxItems: 3 },
+      pair: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 },
+      kind: { enum: ['a', 'b', 'c'] },
+      fixed: { const: 7 },
+      when: { type: 'string', format: 'date-time' },
+      mail: { type: 'string', format: 'email' },
+      site: { type: 'string', format: 'uri' },
+      code: { type: 'string', minLength: 5, maxLength: 8 },
+      id: { type: 'string', format: 'uuid' },
+      maybe: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+      nested: { $ref: '#/$defs/Inner' },
+      either: { type: ['null', 'integer'] },
+      nothing: { type: 'null' },
+      optional: { type: 'string' },
+      even: { type: 'integer', multipleOf: 2, minimum: 1, maximum: 9 },
+      shape: {
+        oneOf: [
+          {
+            type: 'object',
+            properties: { kind: { const: 'circle' }, r: { type: 'number', minimum: 0 } },
+            required: ['kind', 'r'],
+            additionalProperties: false,
+          },
+          {
+            type: 'object',
+            properties: { kind: { const: 'square' }, side: { type: 'number' } },
+            required: ['kind', 'side'],
+            additionalProperties: false,
+          },
+        ],
+      },
+      both: {
+        allOf: [
+          { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] },
+          { properties: { b: { type: 'integer' } }, required: ['b'] },
+        ],
+      },
       unique: { type: 'array', items: { enum: [1, 2, 3] }, minItems: 3, uniqueItems: true },
       word: { type: 'string', pattern: '^[a-z]+$' },
     },
-    required: ['name', 'age', 'score', 'ok', 'tags', 'pair', 'kind', 'fixed', 'when', 'mail', 'site', 'code', 'id', 'maybe', 'nested', 'either', 'nothing', 'even', 'shape', 'both', 'unique', 'word'],
+    required: [
+      'name',
+      'age',
+      'score',
+      'ok',
+      'tags',
+      'pair',
+      'kind',
+      'fixed',
+      'when',
+      'mail',
+      'site',
+      'code',
+      'id',
+      'maybe',
+      'nested',
+      'either',
+      'nothing',
+      'even',
+      'shape',
+      'both',
+      'unique',
+      'word',
+    ],
     additionalProperties: false,
-    $defs: { Inner: { type: 'object', properties: { deep: { type: 'boolean' }, list: { type: 'array', items: { $ref: '#/$defs/Inner' } } }, required: ['deep'], additionalProperties: false } },
+    $defs: {
+      Inner: {
+        type: 'object',
+        properties: { deep: { type: 'boolean' }, list: { type: 'array', items: { $ref: '#/$defs/Inner' } } },
+        required: ['deep'],
+        additionalProperties: false,
+      },
+    },
   },
-  tree: { $ref: '#/definitions/Node', definitions: { Node: { type: 'object', properties: { value: { type: 'integer' }, children: { type: 'array', items: { $ref: '#/definitions/Node' } } }, required: ['value', 'children'] } } },
+  tree: {
+    $ref: '#/definitions/Node',
+    definitions: {
+      Node: {
+        type: 'object',
+        properties: { value: { type: 'integer' }, children: { type: 'array', items: { $ref: '#/definitions/Node' } } },
+        required: ['value', 'children'],
+      },
+    },
+  },
   nullableArray: { type: ['array', 'null'], items: { type: 'number', minimum: -5, maximum: -1 }, minItems: 1 },
   noType: { properties: { free: {} }, required: ['free'] },
   emptyObject: { type: 'object', properties: {}, additionalProperties: false },
@@ -54,31 +125,64 @@ test('a generated value is valid against its schema, for many seeds; the same se
     for (let seed = 1; seed <= 50; seed++) {
       const value = instanceOf(schema, { rng: mulberry32(seed), text: 'Alice and Bob meet on Friday' });
       assert.ok(validate(value), `${name}, seed ${seed}: ${JSON.stringify(value)}\n${ajv.errorsText(validate.errors)}`);
-      assert.deepEqual(instanceOf(schema, { rng: mulberry32(seed), text: 'Alice and Bob meet on Friday' }), value, `${name}, seed ${seed}: deterministic`);
+      assert.deepEqual(
+        instanceOf(schema, { rng: mulberry32(seed), text: 'Alice and Bob meet on Friday' }),
+        value,
+        `${name}, seed ${seed}: deterministic`,
+      );
     }
   }
 });
 
-test('free strings carry the request\'s text; optional properties come and go with the seed', () => {
-  const schema = { type: 'object', properties: { note: { type: 'string' }, extra: { type: 'string' } }, required: ['note'] };
-  const values = Array.from({ length: 20 }, (_, seed) => instanceOf(schema, { rng: mulberry32(seed), text: 'hello there' }) as Record<string, unknown>);
+test("free strings carry the request's text; optional properties come and go with the seed", () => {
+  const schema = {
+    type: 'object',
+    properties: { note: { type: 'string' }, extra: { type: 'string' } },
+    required: ['note'],
+  };
+  const values = Array.from(
+    { length: 20 },
+    (_, seed) => instanceOf(schema, { rng: mulberry32(seed), text: 'hello there' }) as Record<string, unknown>,
+  );
   assert.ok(values.every((v) => v['note'] === 'hello there'));
-  assert.ok(values.some((v) => 'extra' in v) && values.some((v) => !('extra' in v)), 'optional properties are sometimes present');
+  assert.ok(
+    values.some((v) => 'extra' in v) && values.some((v) => !('extra' in v)),
+    'optional properties are sometimes present',
+  );
 });
 
 test('json_object answers {"reply": …}, whole and streamed', async () => {
   await withSim(SCENARIO, async (sim) => {
-    const body = { model: 'sim-large', response_format: { type: 'json_object' }, messages: [{ role: 'system', content: 'Answer in JSON.' }, userMessage('hello')] };
-    assert.deepEqual(JSON.parse(contentOf((await openai(sim, KEY, body)).text)), { reply: '[sim-large] reply to: hello' });
-    const chunks = parseSse((await openai(sim, KEY, { ...body, stream: true })).text).slice(0, -1).map((e) => JSON.parse(e.data) as { choices: { delta: { content?: string } }[] });
-    assert.deepEqual(JSON.parse(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')), { reply: '[sim-large] reply to: hello' });
+    const body = {
+      model: 'sim-large',
+      response_format: { type: 'json_object' },
+      messages: [{ role: 'system', content: 'Answer in JSON.' }, userMessage('hello')],
+    };
+    assert.deepEqual(JSON.parse(contentOf((await openai(sim, KEY, body)).text)), {
+      reply: '[sim-large] reply to: hello',
+    });
+    const chunks = parseSse((await openai(sim, KEY, { ...body, stream: true })).text)
+      .slice(0, -1)
+      .map((e) => JSON.parse(e.data) as { choices: { delta: { content?: string } }[] });
+    assert.deepEqual(JSON.parse(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')), {
+      reply: '[sim-large] reply to: hello',
+    });
   });
 });
 
 test('json_schema answers a value of the schema, the same each time for the same request', async () => {
   await withSim(SCENARIO, async (sim) => {
-    const schema = { type: 'object', properties: { city: { type: 'string' }, temp: { type: 'number' } }, required: ['city', 'temp'], additionalProperties: false };
-    const body = { model: 'sim-large', response_format: { type: 'json_schema', json_schema: { name: 'weather', strict: true, schema } }, messages: [userMessage('weather?')] };
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string' }, temp: { type: 'number' } },
+      required: ['city', 'temp'],
+      additionalProperties: false,
+    };
+    const body = {
+      model: 'sim-large',
+      response_format: { type: 'json_schema', json_schema: { name: 'weather', strict: true, schema } },
+      messages: [userMessage('weather?')],
+    };
     const r = await openai(sim, KEY, body);
     assert.equal(r.status, 200);
     const value = JSON.parse(contentOf(r.text)) as { city: string; temp: number };
@@ -91,22 +195,33 @@ test('json_schema answers a value of the schema, the same each time for the same
 test('Anthropic structured outputs (output_config.format) answer a value of the schema as the text', async () => {
   await withSim(SCENARIO, async (sim) => {
     const schema = SCHEMAS['everything']!;
-    const r = await anthropic(sim, KEY, { model: 'sim-large', max_tokens: 4096, output_config: { format: { type: 'json_schema', schema } }, messages: [userMessage('fill the form')] });
+    const r = await anthropic(sim, KEY, {
+      model: 'sim-large',
+      max_tokens: 4096,
+      output_config: { format: { type: 'json_schema', schema } },
+      messages: [userMessage('fill the form')],
+    });
     const block = (parseJson(r.text)['content'] as { type: string; text: string }[])[0]!;
     assert.equal(block.type, 'text');
     assert.ok(ajv.validate(schema, JSON.parse(block.text)), block.text);
   });
 });
 
-test('the OpenAI SDK\'s chat.completions.parse() with a zod schema gets a parsed object', async () => {
+test("the OpenAI SDK's chat.completions.parse() with a zod schema gets a parsed object", async () => {
   await withSim(SCENARIO, async (sim) => {
     const client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: KEY, maxRetries: 0 });
     const Event = z.object({
-      name: z.string(), date: z.string(), attendees: z.array(z.string()), priority: z.enum(['low', 'high']),
-      location: z.object({ city: z.string(), floor: z.number().int() }), note: z.string().nullable(),
+      name: z.string(),
+      date: z.string(),
+      attendees: z.array(z.string()),
+      priority: z.enum(['low', 'high']),
+      location: z.object({ city: z.string(), floor: z.number().int() }),
+      note: z.string().nullable(),
     });
     const completion = await client.chat.completions.parse({
-      model: 'sim-large', response_format: zodResponseFormat(Event, 'event'), messages: [{ role: 'user', content: 'Alice and Bob meet on Friday.' }],
+      model: 'sim-large',
+      response_format: zodResponseFormat(Event, 'event'),
+      messages: [{ role: 'user', content: 'Alice and Bob meet on Friday.' }],
     });
     const parsed = completion.choices[0]?.message.parsed;
     assert.ok(parsed, 'parsed');

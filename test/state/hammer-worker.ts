@@ -13,7 +13,16 @@ let lastAt = 0;
 for (let i = 0; i < count; i++) {
   const at = Date.now();
   if (role === 'fail') {
-    store.applyHealth('fp-hammer', { provider: 'p', at, state: 'cooling', reason: 'rate_limited', until: at + 60_000, add_failures: 1, last_failure_at: at, last_failure_kind: 'rate_limited' });
+    store.applyHealth('fp-hammer', {
+      provider: 'p',
+      at,
+      state: 'cooling',
+      reason: 'rate_limited',
+      until: at + 60_000,
+      add_failures: 1,
+      last_failure_at: at,
+      last_failure_kind: 'rate_limited',
+    });
   } else {
     store.resetHealth('p', undefined, at);
     store.applyHealth('fp-hammer', { provider: 'p', at, add_uses: 1 });

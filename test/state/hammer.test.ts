@@ -18,7 +18,9 @@ const RESETS = 1000;
 
 function runWorker(home: string, role: 'fail' | 'reset', count: number, kind = 'sqlite'): Promise<{ lastAt: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, home, role, String(count), kind], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WORKER, home, role, String(count), kind], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -48,7 +50,10 @@ it('two processes hammering one store lose no update', { timeout: 180_000 }, asy
   try {
     // Create the schema first so both workers start on an existing file (they also cope with a fresh one).
     await openStore({ home: ws.home }).close();
-    const [fail, reset] = await Promise.all([runWorker(ws.home, 'fail', FAILURES), runWorker(ws.home, 'reset', RESETS)]);
+    const [fail, reset] = await Promise.all([
+      runWorker(ws.home, 'fail', FAILURES),
+      runWorker(ws.home, 'reset', RESETS),
+    ]);
 
     await assertHammered(openStore({ home: ws.home }), fail, reset);
 
@@ -68,6 +73,9 @@ it('two processes hammering one Redis lose no update', { timeout: 180_000, skip:
     await redis.stop();
     ws.cleanup();
   });
-  const [fail, reset] = await Promise.all([runWorker(ws.home, 'fail', FAILURES, redis.url), runWorker(ws.home, 'reset', RESETS, redis.url)]);
+  const [fail, reset] = await Promise.all([
+    runWorker(ws.home, 'fail', FAILURES, redis.url),
+    runWorker(ws.home, 'reset', RESETS, redis.url),
+  ]);
   await assertHammered(openStore({ home: ws.home, kind: redis.url }), fail, reset);
 });

@@ -30,7 +30,9 @@ test('processes opening a new state file in a new directory at the same instant 
     t.after(() => ws.cleanup());
     // Far enough ahead that every process has loaded and is waiting for it.
     const at = Date.now() + 1_500;
-    const results = await Promise.all(Array.from({ length: 6 }, () => open(join(ws.dir, 'new-home', 'switchyard'), at)));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => open(join(ws.dir, 'new-home', 'switchyard'), at)),
+    );
     failures.push(...results.filter((r): r is string => r !== undefined));
   }
   assert.deepEqual(failures, []);

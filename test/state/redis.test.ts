@@ -40,7 +40,11 @@ function redisFactory(server: TestRedis, options: { warn?: (m: string) => void }
 /** A Redis store whose embedded part is private memory, keeping the warnings it gives. */
 function memoryBacked(options: Omit<RedisStoreOptions, 'local' | 'warn'>): { store: RedisStore; warnings: string[] } {
   const warnings: string[] = [];
-  const store = new RedisStore({ ...options, local: new SqliteStore({ path: ':memory:' }), warn: (m) => warnings.push(m) });
+  const store = new RedisStore({
+    ...options,
+    local: new SqliteStore({ path: ':memory:' }),
+    warn: (m) => warnings.push(m),
+  });
   return { store, warnings };
 }
 
@@ -64,16 +68,30 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
 
       await server.stop();
       await waitFor(() => a.status().degraded === true, 'replica a to notice Redis is gone');
-      assert.ok(warnings.some((w) => /unreachable/.test(w)), 'with a warning');
+      assert.ok(
+        warnings.some((w) => /unreachable/.test(w)),
+        'with a warning',
+      );
       // The request path neither throws nor waits: memory has the cooldown at once.
-      const cooled = a.applyHealth('fp', { provider: 'p', at: 2000, state: 'cooling', reason: 'rate_limited', until: 9e12, add_failures: 1 });
+      const cooled = a.applyHealth('fp', {
+        provider: 'p',
+        at: 2000,
+        state: 'cooling',
+        reason: 'rate_limited',
+        until: 9e12,
+        add_failures: 1,
+      });
       assert.equal(cooled.state, 'cooling');
       assert.equal(a.getHealth('fp')?.state, 'cooling');
       assert.equal(a.status().ok, false);
       assert.ok(a.status().pendingWrites > 0);
 
       await server.start();
-      await waitFor(() => b.getHealth('fp')?.state === 'cooling', 'the queued cooldown to reach the other replica', 10_000);
+      await waitFor(
+        () => b.getHealth('fp')?.state === 'cooling',
+        'the queued cooldown to reach the other replica',
+        10_000,
+      );
       await waitFor(() => warnings.some((w) => /reachable again/.test(w)), 'a warning that Redis is back', 10_000);
       assert.equal(b.getHealth('fp')?.failures, 1);
       assert.equal(a.status().pendingWrites, 0);
@@ -88,7 +106,13 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
   });
 
   it('a stalled Redis (connected, answering nothing) degrades the same way and recovers when it answers again', async () => {
-    const { store, warnings } = memoryBacked({ url: server.url, prefix: `stall${process.pid}:`, flushIntervalMs: 10, pollIntervalMs: 50, commandTimeoutMs: 300 });
+    const { store, warnings } = memoryBacked({
+      url: server.url,
+      prefix: `stall${process.pid}:`,
+      flushIntervalMs: 10,
+      pollIntervalMs: 50,
+      commandTimeoutMs: 300,
+    });
     try {
       await store.ready();
       server.freeze();
@@ -96,8 +120,15 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
       await waitFor(() => store.status().degraded === true, 'the store to report itself degraded');
       assert.equal(store.getHealth('fp')?.state, 'cooling');
       server.thaw();
-      await waitFor(() => store.status().degraded !== true && store.status().pendingWrites === 0, 'the store to write its queue once Redis answers', 10_000);
-      assert.deepEqual(warnings.map((w) => (/unreachable/.test(w) ? 'down' : /reachable again/.test(w) ? 'up' : w)), ['down', 'up']);
+      await waitFor(
+        () => store.status().degraded !== true && store.status().pendingWrites === 0,
+        'the store to write its queue once Redis answers',
+        10_000,
+      );
+      assert.deepEqual(
+        warnings.map((w) => (/unreachable/.test(w) ? 'down' : /reachable again/.test(w) ? 'up' : w)),
+        ['down', 'up'],
+      );
     } finally {
       server.thaw();
       await store.close();
@@ -107,12 +138,23 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
   it('a damaged value in Redis is left out, not trusted, and overwritten by the next write', async () => {
     const prefix = `damaged${process.pid}:`;
     const raw = new Redis(server.url);
-    await raw.hset(`${prefix}health`, 'fp', 'not json', 'fp2', '[1,2]', 'ok', JSON.stringify({ provider: 'p', state: 'ok', successes: 1, failures: 0, uses: 1, updated_at: 1, state_at: 0 }));
+    await raw.hset(
+      `${prefix}health`,
+      'fp',
+      'not json',
+      'fp2',
+      '[1,2]',
+      'ok',
+      JSON.stringify({ provider: 'p', state: 'ok', successes: 1, failures: 0, uses: 1, updated_at: 1, state_at: 0 }),
+    );
     await raw.hset(`${prefix}breakers`, 'p', '{"state":"half-way"}');
     const { store } = memoryBacked({ url: server.url, prefix, flushIntervalMs: 10 });
     try {
       await store.ready();
-      assert.deepEqual(store.allHealth().map((h) => h.fingerprint), ['ok']);
+      assert.deepEqual(
+        store.allHealth().map((h) => h.fingerprint),
+        ['ok'],
+      );
       assert.equal(store.getBreaker('p'), undefined);
       store.applyHealth('fp', { provider: 'p', at: 5, add_failures: 1 });
       await store.flush();
@@ -136,7 +178,15 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
       for (let i = 0; i < 200; i++) {
         if (i === 20) await raw.client('PAUSE', 300, 'WRITE');
         a.applyHealth('fp', { provider: 'p', at: 1000 + i, add_uses: 1 });
-        if (i === 100) a.applyHealth('fp', { provider: 'p', at: 1100, state: 'cooling', reason: 'rate_limited', until: 9e12, add_failures: 1 });
+        if (i === 100)
+          a.applyHealth('fp', {
+            provider: 'p',
+            at: 1100,
+            state: 'cooling',
+            reason: 'rate_limited',
+            until: 9e12,
+            add_failures: 1,
+          });
         await new Promise((r) => setTimeout(r, 1));
         assert.equal(a.getHealth('fp')?.uses, i + 1, 'memory never goes back in time');
       }
@@ -167,11 +217,17 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
       await a.flush();
       await waitFor(() => b.findGatewayKeyByHash('h1')?.name === 'shared', 'the other replica to know the new key');
       await waitFor(() => a.findGatewayKeyByHash('h-old')?.name === 'before-redis', 'the file key to be found too');
-      assert.deepEqual(a.listGatewayKeys().map((k) => k.name), ['before-redis', 'shared']);
+      assert.deepEqual(
+        a.listGatewayKeys().map((k) => k.name),
+        ['before-redis', 'shared'],
+      );
       b.touchGatewayKey('k1', 5000);
       assert.equal(b.revokeGatewayKey('shared')?.id, 'k1');
       await b.flush();
-      await waitFor(() => a.findGatewayKeyByHash('h1')?.revoked_at !== undefined, 'the revocation to reach the first replica');
+      await waitFor(
+        () => a.findGatewayKeyByHash('h1')?.revoked_at !== undefined,
+        'the revocation to reach the first replica',
+      );
       assert.equal(a.findGatewayKeyByHash('h1')?.last_used_at, 5000);
       // A late touch from a replica that had not heard of the revocation does not undo it.
       a.touchGatewayKey('k1', 6000);
@@ -226,7 +282,14 @@ describe('redis URL', () => {
     assert.equal(maskRedisUrl('redis://user:pw@h:1/2'), 'redis://user:***@h:1/2');
     assert.equal(maskRedisUrl('rediss://pw@h'), 'rediss://***@h');
     assert.equal(maskRedisUrl('redis://h:6379/0'), 'redis://h:6379/0');
-    assert.throws(() => openStore({ kind: 'redis://h:6379/zero' }), /gateway\.state: the Redis database must be a number/);
-    assert.throws(() => openStore({ kind: 'redis://:pw@[bad' }), (err: Error) => /gateway\.state: .* is not a URL/.test(err.message) && !/pw/.test(err.message.replace('gateway', '')));
+    assert.throws(
+      () => openStore({ kind: 'redis://h:6379/zero' }),
+      /gateway\.state: the Redis database must be a number/,
+    );
+    assert.throws(
+      () => openStore({ kind: 'redis://:pw@[bad' }),
+      (err: Error) =>
+        /gateway\.state: .* is not a URL/.test(err.message) && !/pw/.test(err.message.replace('gateway', '')),
+    );
   });
 });

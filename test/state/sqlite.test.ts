@@ -10,24 +10,31 @@ import { MIGRATIONS } from '../../src/state/sqlite/migrations.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { storeConformance } from './store.case.ts';
 
-storeConformance('sqlite', () => {
-  const ws = tempWorkspace('switchyard-store-');
-  return { open: () => openStore({ home: ws.home, pollIntervalMs: 50 }), cleanup: () => ws.cleanup() };
-}, {
-  'breakers: shared with another handle': 'with SQLite (one gateway per state file) breakers are private to the process; Redis shares them between replicas',
-});
+storeConformance(
+  'sqlite',
+  () => {
+    const ws = tempWorkspace('switchyard-store-');
+    return { open: () => openStore({ home: ws.home, pollIntervalMs: 50 }), cleanup: () => ws.cleanup() };
+  },
+  {
+    'breakers: shared with another handle':
+      'with SQLite (one gateway per state file) breakers are private to the process; Redis shares them between replicas',
+  },
+);
 
 storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), cleanup: () => {} }), {
   'health survives close and reopen': 'a memory store is private to one handle and gone when closed',
   'two handles: counters add up and changes are seen and announced': 'a memory store cannot be shared',
-  'a reset of one key recorded under another name is written: another handle and a reopen see it': 'a memory store cannot be shared',
+  'a reset of one key recorded under another name is written: another handle and a reopen see it':
+    'a memory store cannot be shared',
   'stored credentials: order, identity, removal, visible to another handle': 'a memory store cannot be shared',
   'stored credentials: the host a key was added for is kept, and can be rebound': 'a memory store cannot be shared',
   'an appended message is durable before flush': 'a memory store cannot be shared',
   'breakers: shared with another handle': 'a memory store cannot be shared',
   'forgetHealth: a new handle does not see the forgotten record': 'a memory store cannot be shared',
   'leases: two handles never hold one lease at once': 'a memory store cannot be shared',
-  'mint records: fields are set, kept and cleared, and another handle reads them at once': 'a memory store cannot be shared',
+  'mint records: fields are set, kept and cleared, and another handle reads them at once':
+    'a memory store cannot be shared',
 });
 
 describe('sqlite store files', () => {
@@ -39,7 +46,8 @@ describe('sqlite store files', () => {
       store.applyHealth('fp', { provider: 'p', at: 1, add_uses: 1 });
       await store.flush();
       assert.equal(store.location, join(home, 'state.db'));
-      for (const f of ['state.db', 'state.db-wal', 'state.db-shm']) assert.equal(statSync(join(home, f)).mode & 0o777, 0o600, f);
+      for (const f of ['state.db', 'state.db-wal', 'state.db-shm'])
+        assert.equal(statSync(join(home, f)).mode & 0o777, 0o600, f);
       assert.equal(statSync(home).mode & 0o777, 0o700);
       await store.close();
     } finally {
@@ -61,10 +69,17 @@ describe('sqlite store files', () => {
       const old = new DatabaseSync(join(ws.home, 'state.db'));
       old.exec(MIGRATIONS[0]!);
       old.exec('PRAGMA user_version = 1');
-      old.prepare("INSERT INTO health (fingerprint, provider, state, reason, until, successes, failures, uses, state_at, updated_at, seq) VALUES ('fp', 'p', 'cooling', 'auth_suspect', 9000, 1, 3, 4, 1000, 1000, 1)").run();
+      old
+        .prepare(
+          "INSERT INTO health (fingerprint, provider, state, reason, until, successes, failures, uses, state_at, updated_at, seq) VALUES ('fp', 'p', 'cooling', 'auth_suspect', 9000, 1, 3, 4, 1000, 1000, 1)",
+        )
+        .run();
       old.close();
       const store = openStore({ home: ws.home });
-      assert.deepEqual([store.getHealth('fp')?.reason, store.getHealth('fp')?.failures, store.getHealth('fp')?.probe_at], ['auth_suspect', 3, undefined]);
+      assert.deepEqual(
+        [store.getHealth('fp')?.reason, store.getHealth('fp')?.failures, store.getHealth('fp')?.probe_at],
+        ['auth_suspect', 3, undefined],
+      );
       store.applyHealth('fp', { provider: 'p', at: 2000, probe_at: 5000 });
       await store.close();
       const again = openStore({ home: ws.home });
@@ -83,7 +98,11 @@ describe('sqlite store files', () => {
       old.exec(MIGRATIONS[0]!);
       old.exec(MIGRATIONS[1]!);
       old.exec('PRAGMA user_version = 2');
-      old.prepare("INSERT INTO credentials (provider, id, secret, label, priority, created_at) VALUES ('p', 'aaaa1111bbbb', 'sk-old-secret-0001', 'old', 0, 1000)").run();
+      old
+        .prepare(
+          "INSERT INTO credentials (provider, id, secret, label, priority, created_at) VALUES ('p', 'aaaa1111bbbb', 'sk-old-secret-0001', 'old', 0, 1000)",
+        )
+        .run();
       old.close();
       const store = openStore({ home: ws.home });
       const [key] = store.listStoredCredentials('p');

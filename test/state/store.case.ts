@@ -41,7 +41,14 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
 
     test('applyHealth is visible at once and merges counters', async () => {
       const s = await open(fresh());
-      const a = s.applyHealth('fp1', { provider: 'p', at: 1000, add_failures: 1, state: 'cooling', reason: 'rate_limited', until: 5000 });
+      const a = s.applyHealth('fp1', {
+        provider: 'p',
+        at: 1000,
+        add_failures: 1,
+        state: 'cooling',
+        reason: 'rate_limited',
+        until: 5000,
+      });
       assert.equal(a.failures, 1);
       s.applyHealth('fp1', { provider: 'p', at: 1001, add_failures: 2, add_uses: 1 });
       const r = s.getHealth('fp1');
@@ -49,17 +56,34 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(r?.uses, 1);
       assert.equal(r?.state, 'cooling');
       assert.equal(r?.until, 5000);
-      assert.deepEqual(s.allHealth().map((h) => h.fingerprint), ['fp1']);
+      assert.deepEqual(
+        s.allHealth().map((h) => h.fingerprint),
+        ['fp1'],
+      );
       assert.equal(s.getHealth('nope'), undefined);
     });
 
     test('a reset wins over earlier failures but not over later ones', async () => {
       const s = await open(fresh());
-      s.applyHealth('fp', { provider: 'p', at: 1000, state: 'cooling', reason: 'quota', until: 99_000, add_failures: 1 });
+      s.applyHealth('fp', {
+        provider: 'p',
+        at: 1000,
+        state: 'cooling',
+        reason: 'quota',
+        until: 99_000,
+        add_failures: 1,
+      });
       s.resetHealth('p', undefined, 2000);
       assert.equal(s.getHealth('fp')?.state, 'ok');
       // A failure recorded before the reset (arriving late) does not undo it.
-      s.applyHealth('fp', { provider: 'p', at: 1500, state: 'cooling', reason: 'rate_limited', until: 50_000, add_failures: 1 });
+      s.applyHealth('fp', {
+        provider: 'p',
+        at: 1500,
+        state: 'cooling',
+        reason: 'rate_limited',
+        until: 50_000,
+        add_failures: 1,
+      });
       assert.equal(s.getHealth('fp')?.state, 'ok');
       assert.equal(s.getHealth('fp')?.failures, 2);
       s.applyHealth('fp', { provider: 'p', at: 2500, state: 'cooling', reason: 'rate_limited', until: 60_000 });
@@ -74,9 +98,16 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(s.getHealth('fp')?.reason, 'quota');
     });
 
-    test('a suspect key\'s probe window only moves forward, is not a change of state, and a reset clears it', async () => {
+    test("a suspect key's probe window only moves forward, is not a change of state, and a reset clears it", async () => {
       const s = await open(fresh());
-      s.applyHealth('fp', { provider: 'p', at: 1000, state: 'cooling', reason: 'auth_suspect', until: 301_000, probe_at: 31_000 });
+      s.applyHealth('fp', {
+        provider: 'p',
+        at: 1000,
+        state: 'cooling',
+        reason: 'auth_suspect',
+        until: 301_000,
+        probe_at: 31_000,
+      });
       s.applyHealth('fp', { provider: 'p', at: 1500, probe_at: 61_000 });
       s.applyHealth('fp', { provider: 'p', at: 1600, probe_at: 41_000 });
       assert.equal(s.getHealth('fp')?.probe_at, 61_000);
@@ -91,9 +122,15 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       s.applyHealth('b', { provider: 'p', at: 1000, state: 'rejected', until: 9000 });
       s.applyHealth('c', { provider: 'q', at: 1000, state: 'rejected', until: 9000 });
       s.resetHealth('p', 'a', 2000);
-      assert.deepEqual(['a', 'b', 'c'].map((f) => s.getHealth(f)?.state), ['ok', 'rejected', 'rejected']);
+      assert.deepEqual(
+        ['a', 'b', 'c'].map((f) => s.getHealth(f)?.state),
+        ['ok', 'rejected', 'rejected'],
+      );
       s.resetHealth('p', undefined, 3000);
-      assert.deepEqual(['a', 'b', 'c'].map((f) => s.getHealth(f)?.state), ['ok', 'ok', 'rejected']);
+      assert.deepEqual(
+        ['a', 'b', 'c'].map((f) => s.getHealth(f)?.state),
+        ['ok', 'ok', 'rejected'],
+      );
     });
 
     test('resetHealth of one key clears it whichever provider recorded it; a provider-wide reset goes by the name', async () => {
@@ -102,7 +139,10 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       s.applyHealth('shared', { provider: 'p', at: 1000, state: 'rejected', until: 9e12 });
       s.applyHealth('own', { provider: 'p', at: 1000, state: 'cooling', reason: 'quota', until: 9e12 });
       s.resetHealth('q', 'shared', 2000);
-      assert.deepEqual(['shared', 'own'].map((fp) => s.getHealth(fp)?.state), ['ok', 'cooling']);
+      assert.deepEqual(
+        ['shared', 'own'].map((fp) => s.getHealth(fp)?.state),
+        ['ok', 'cooling'],
+      );
       s.resetHealth('q', undefined, 3000);
       assert.equal(s.getHealth('own')?.state, 'cooling', "q's reset leaves what p recorded of keys q does not name");
       assert.equal(s.getHealth('shared')?.provider, 'p', 'the record keeps the name it was written under');
@@ -122,14 +162,26 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       await waitFor(() => other.getHealth('shared')?.state === 'ok', 'the second handle to see the reset');
       assert.equal(other.getHealth('own')?.state, 'cooling');
       const reopened = await open(f);
-      assert.deepEqual(['shared', 'own'].map((fp) => reopened.getHealth(fp)?.state), ['ok', 'cooling']);
+      assert.deepEqual(
+        ['shared', 'own'].map((fp) => reopened.getHealth(fp)?.state),
+        ['ok', 'cooling'],
+      );
     });
 
     test('health survives close and reopen', async () => {
       const f = fresh();
       const s = f.open();
       await s.ready();
-      s.applyHealth('fp', { provider: 'p', at: 1000, state: 'cooling', reason: 'quota', until: 7000, add_failures: 4, last_failure_at: 1000, last_failure_kind: 'quota' });
+      s.applyHealth('fp', {
+        provider: 'p',
+        at: 1000,
+        state: 'cooling',
+        reason: 'quota',
+        until: 7000,
+        add_failures: 4,
+        last_failure_at: 1000,
+        last_failure_kind: 'quota',
+      });
       await s.close();
       const t = await open(f);
       const r = t.getHealth('fp');
@@ -138,7 +190,14 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(r?.last_failure_kind, 'quota');
       assert.equal(t.status().pendingWrites, 0);
       // A suspect key's probe window is kept too, and a reset written by this handle clears it for the next.
-      t.applyHealth('sus', { provider: 'p', at: 1000, state: 'cooling', reason: 'auth_suspect', until: 301_000, probe_at: 31_000 });
+      t.applyHealth('sus', {
+        provider: 'p',
+        at: 1000,
+        state: 'cooling',
+        reason: 'auth_suspect',
+        until: 301_000,
+        probe_at: 31_000,
+      });
       await t.close();
       const u = await open(f);
       assert.equal(u.getHealth('sus')?.probe_at, 31_000);
@@ -224,12 +283,24 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       const f = fresh();
       const s = await open(f);
       const other = await open(f);
-      s.addStoredCredential({ id: 'aaaa1111bbbb', provider: 'p', secret: 'sk-one-secret-0001', priority: 5, label: 'backup' });
+      s.addStoredCredential({
+        id: 'aaaa1111bbbb',
+        provider: 'p',
+        secret: 'sk-one-secret-0001',
+        priority: 5,
+        label: 'backup',
+      });
       s.addStoredCredential({ id: 'cccc2222dddd', provider: 'p', secret: 'sk-two-secret-0002', priority: 1 });
       s.addStoredCredential({ id: 'eeee3333ffff', provider: 'q', secret: 'sk-three-secret-03', priority: 0 });
-      assert.deepEqual(s.listStoredCredentials('p').map((c) => c.id), ['cccc2222dddd', 'aaaa1111bbbb']);
+      assert.deepEqual(
+        s.listStoredCredentials('p').map((c) => c.id),
+        ['cccc2222dddd', 'aaaa1111bbbb'],
+      );
       assert.equal(s.listStoredCredentials().length, 3);
-      assert.throws(() => s.addStoredCredential({ id: 'aaaa1111bbbb', provider: 'p', secret: 'sk-one-secret-0001', priority: 0 }), /already stored/);
+      assert.throws(
+        () => s.addStoredCredential({ id: 'aaaa1111bbbb', provider: 'p', secret: 'sk-one-secret-0001', priority: 0 }),
+        /already stored/,
+      );
       await waitFor(() => other.listStoredCredentials('p').length === 2, 'the other handle to see stored keys');
       assert.equal(s.removeStoredCredential('p', 'backup')?.id, 'aaaa1111bbbb');
       assert.equal(s.removeStoredCredential('p', 'cccc')?.id, 'cccc2222dddd');
@@ -241,16 +312,32 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
     test('stored credentials: the host a key was added for is kept, and can be rebound', async () => {
       const f = fresh();
       const s = await open(f);
-      s.addStoredCredential({ id: 'aaaa1111bbbb', provider: 'p', secret: 'sk-one-secret-0001', priority: 0, label: 'work', origin: 'https://api.example.com' });
+      s.addStoredCredential({
+        id: 'aaaa1111bbbb',
+        provider: 'p',
+        secret: 'sk-one-secret-0001',
+        priority: 0,
+        label: 'work',
+        origin: 'https://api.example.com',
+      });
       s.addStoredCredential({ id: 'cccc2222dddd', provider: 'p', secret: 'sk-two-secret-0002', priority: 1 });
-      assert.deepEqual(s.listStoredCredentials('p').map((c) => c.origin), ['https://api.example.com', undefined]);
+      assert.deepEqual(
+        s.listStoredCredentials('p').map((c) => c.origin),
+        ['https://api.example.com', undefined],
+      );
       const before = s.bindStoredCredential('p', 'work', 'http://127.0.0.1:8080');
       assert.equal(before?.origin, 'https://api.example.com', 'returns the record as it was');
       assert.equal(s.bindStoredCredential('p', 'cccc', 'https://api.example.com')?.id, 'cccc2222dddd');
       assert.equal(s.bindStoredCredential('p', 'zzzz', 'https://api.example.com'), undefined);
-      assert.deepEqual(s.listStoredCredentials('p').map((c) => c.origin), ['http://127.0.0.1:8080', 'https://api.example.com']);
+      assert.deepEqual(
+        s.listStoredCredentials('p').map((c) => c.origin),
+        ['http://127.0.0.1:8080', 'https://api.example.com'],
+      );
       const again = await open(f);
-      assert.deepEqual(again.listStoredCredentials('p').map((c) => c.origin), ['http://127.0.0.1:8080', 'https://api.example.com']);
+      assert.deepEqual(
+        again.listStoredCredentials('p').map((c) => c.origin),
+        ['http://127.0.0.1:8080', 'https://api.example.com'],
+      );
     });
 
     test('gateway keys: add, find by hash, revoke, touch', async () => {
@@ -272,13 +359,44 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
     test('sessions and messages', async () => {
       const s = await open(fresh());
       s.createSession({ id: 's1', title: 'Hello', title_source: 'derived', created_at: 1, updated_at: 1 });
-      s.createSession({ id: 's2', title: 'Other', title_source: 'derived', route: 'p/m', created_at: 2, updated_at: 2 });
-      for (let i = 1; i <= 5; i++) s.appendMessage({ session_id: 's1', seq: i, role: i % 2 ? 'user' : 'assistant', content: `m${i}`, created_at: i });
+      s.createSession({
+        id: 's2',
+        title: 'Other',
+        title_source: 'derived',
+        route: 'p/m',
+        created_at: 2,
+        updated_at: 2,
+      });
+      for (let i = 1; i <= 5; i++)
+        s.appendMessage({
+          session_id: 's1',
+          seq: i,
+          role: i % 2 ? 'user' : 'assistant',
+          content: `m${i}`,
+          created_at: i,
+        });
       s.updateSession('s1', { title: 'Better', title_source: 'generated', updated_at: 10 });
       assert.equal(s.getSession('s1')?.title, 'Better');
-      assert.deepEqual(s.listSessions().map((x) => x.id), ['s1', 's2']);
-      s.replaceMessages('s1', 2, 4, { session_id: 's1', seq: 2, role: 'system', content: 'summary', kind: 'summary', created_at: 11 });
-      assert.deepEqual(s.listMessages('s1').map((m) => [m.seq, m.content]), [[1, 'm1'], [2, 'summary'], [5, 'm5']]);
+      assert.deepEqual(
+        s.listSessions().map((x) => x.id),
+        ['s1', 's2'],
+      );
+      s.replaceMessages('s1', 2, 4, {
+        session_id: 's1',
+        seq: 2,
+        role: 'system',
+        content: 'summary',
+        kind: 'summary',
+        created_at: 11,
+      });
+      assert.deepEqual(
+        s.listMessages('s1').map((m) => [m.seq, m.content]),
+        [
+          [1, 'm1'],
+          [2, 'summary'],
+          [5, 'm5'],
+        ],
+      );
       assert.equal(s.listMessages('s1')[1]?.kind, 'summary');
       assert.equal(s.deleteSession('s1'), true);
       assert.equal(s.deleteSession('s1'), false);
@@ -292,7 +410,10 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       const b = await open(f);
       a.createSession({ id: 's', title: 't', title_source: 'user', created_at: 1, updated_at: 1 });
       a.appendMessage({ session_id: 's', seq: 1, role: 'user', content: 'hi', prompt_tokens: 3, created_at: 1 });
-      assert.deepEqual(b.listMessages('s').map((m) => [m.content, m.prompt_tokens]), [['hi', 3]]);
+      assert.deepEqual(
+        b.listMessages('s').map((m) => [m.content, m.prompt_tokens]),
+        [['hi', 3]],
+      );
     });
 
     test('leases: one holder at a time; the holder extends it, and it is free again once let go', async () => {
@@ -331,10 +452,34 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       const a = await open(f);
       const b = await open(f);
       assert.equal(await a.readMint('src1'), undefined);
-      await a.writeMint('src1', { provider: 'p', at: 1000, refresh_token: 'rt-2', refresh_seed: 'seed', minted_at: 1000, expires_at: 4600_000 });
+      await a.writeMint('src1', {
+        provider: 'p',
+        at: 1000,
+        refresh_token: 'rt-2',
+        refresh_seed: 'seed',
+        minted_at: 1000,
+        expires_at: 4600_000,
+      });
       await a.writeMint('src1', { provider: 'p', at: 2000, error: 'invalid_grant', error_at: 2000 });
-      assert.deepEqual(await b.readMint('src1'), { id: 'src1', provider: 'p', refresh_token: 'rt-2', refresh_seed: 'seed', minted_at: 1000, expires_at: 4600_000, error: 'invalid_grant', error_at: 2000, updated_at: 2000 });
-      await b.writeMint('src1', { provider: 'p', at: 3000, refresh_token: 'rt-3', error: null, error_at: null, minted_at: 3000 });
+      assert.deepEqual(await b.readMint('src1'), {
+        id: 'src1',
+        provider: 'p',
+        refresh_token: 'rt-2',
+        refresh_seed: 'seed',
+        minted_at: 1000,
+        expires_at: 4600_000,
+        error: 'invalid_grant',
+        error_at: 2000,
+        updated_at: 2000,
+      });
+      await b.writeMint('src1', {
+        provider: 'p',
+        at: 3000,
+        refresh_token: 'rt-3',
+        error: null,
+        error_at: null,
+        minted_at: 3000,
+      });
       const r = await a.readMint('src1');
       assert.equal(r?.refresh_token, 'rt-3');
       assert.equal(r?.error, undefined);

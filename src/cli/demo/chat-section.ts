@@ -13,7 +13,12 @@ export const chatSection: Section = {
   async run(world, p) {
     const backend = new RecordingBackend(world.router);
     const notices: string[] = [];
-    const conv = new Conversation({ session: ChatSession.fresh(world.store), backend, config: world.loaded().config, notify: (l) => notices.push(l) });
+    const conv = new Conversation({
+      session: ChatSession.fresh(world.store),
+      backend,
+      config: world.loaded().config,
+      notify: (l) => notices.push(l),
+    });
     const question = 'How do I rotate an expired API key without downtime?';
     p.step(`you: ${question}`);
     const turn = await conv.send(question);
@@ -24,6 +29,10 @@ export const chatSection: Section = {
     p.block(trailTable(backend.lastTrail('title_generation')));
     for (const n of notices) p.line(`  ${n}`);
     p.line(`  title now: "${conv.session.title}" (${conv.session.titleSource}) — session ${conv.session.id}`);
-    p.outcome('chat', title?.status === 'generated' && conv.session.titleSource === 'generated', 'the session got its generated title through the fallback');
+    p.outcome(
+      'chat',
+      title?.status === 'generated' && conv.session.titleSource === 'generated',
+      'the session got its generated title through the fallback',
+    );
   },
 };

@@ -7,7 +7,10 @@ export function printFinale(world: DemoWorld, p: Printer): void {
   const url = world.gateway.url;
   p.heading('Your turn: the gateway is running');
   p.para('Gateway', `${url} (OpenAI and Anthropic shapes), in front of the simulator at ${world.sim.url}`);
-  p.para('Key', `a client key was created for you and saved in ${world.clientKeyFile} (mode 0600; it is not shown here)`);
+  p.para(
+    'Key',
+    `a client key was created for you and saved in ${world.clientKeyFile} (mode 0600; it is not shown here)`,
+  );
   p.line();
   p.line(p.style('curl:', 'bold'));
   p.block(
@@ -31,10 +34,16 @@ export function printFinale(world: DemoWorld, p: Printer): void {
     ].join('\n'),
   );
   p.line(p.style('Agents and SDKs:', 'bold'));
-  p.line(`  Claude Code, Codex, OpenCode, Hermes, the AI SDK, LangChain, …: docs/clients.md (any model name they send is the main task here)`);
+  p.line(
+    `  Claude Code, Codex, OpenCode, Hermes, the AI SDK, LangChain, …: docs/clients.md (any model name they send is the main task here)`,
+  );
   p.line();
   p.line(p.style('Chat with the same setup:', 'bold'));
-  p.block(`SWITCHYARD_HOME=${world.home} SIM_URL=${world.sim.url} ./dev node bin/switchyard.js --config ${world.configPath} chat`);
+  p.block(
+    `SWITCHYARD_HOME=${world.home} SIM_URL=${world.sim.url} ./dev node bin/switchyard.js --config ${world.configPath} chat`,
+  );
   p.line();
-  p.line(`Stop with ${p.style('Ctrl-C', 'bold')} (the gateway drains, the temporary directory ${world.dir} is removed).`);
+  p.line(
+    `Stop with ${p.style('Ctrl-C', 'bold')} (the gateway drains, the temporary directory ${world.dir} is removed).`,
+  );
 }

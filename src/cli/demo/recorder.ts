@@ -27,7 +27,9 @@ export class RecordingBackend implements ChatBackend {
   async chat(options: ChatOptions & { stream?: boolean }): Promise<ChatSuccess | StreamSuccess | Disabled> {
     const task = options.task ?? 'main';
     try {
-      const result = options.stream ? await this.inner.chat({ ...options, stream: true }) : await this.inner.chat({ ...options, stream: false });
+      const result = options.stream
+        ? await this.inner.chat({ ...options, stream: true })
+        : await this.inner.chat({ ...options, stream: false });
       this.calls.push({ task, trail: result.trail });
       return result;
     } catch (err) {

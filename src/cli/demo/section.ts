@@ -24,11 +24,21 @@ export type TaskCall =
   | { ok: false; disabled?: Disabled; explanation: string; trail: Attempt[] };
 
 /** One call of a task through the library, never throwing: the demo shows failures, it does not die of them. */
-export async function callTask(world: DemoWorld, task: string, input: string | ChatMessage[], maxTokens?: number): Promise<TaskCall> {
+export async function callTask(
+  world: DemoWorld,
+  task: string,
+  input: string | ChatMessage[],
+  maxTokens?: number,
+): Promise<TaskCall> {
   const messages: ChatMessage[] = typeof input === 'string' ? [{ role: 'user', content: input }] : input;
   try {
-    const result = await world.router.chat({ task, messages, ...(maxTokens === undefined ? {} : { max_tokens: maxTokens }) });
-    if (result.status === 'disabled') return { ok: false, disabled: result, explanation: `disabled: ${result.reason}`, trail: [] };
+    const result = await world.router.chat({
+      task,
+      messages,
+      ...(maxTokens === undefined ? {} : { max_tokens: maxTokens }),
+    });
+    if (result.status === 'disabled')
+      return { ok: false, disabled: result, explanation: `disabled: ${result.reason}`, trail: [] };
     return { ok: true, result, trail: result.trail };
   } catch (err) {
     return { ok: false, explanation: explainError(err), trail: SwitchyardError.isInstance(err) ? err.trail : [] };
@@ -38,7 +48,8 @@ export async function callTask(world: DemoWorld, task: string, input: string | C
 /** Prints a call: its trail, then the answer or the explained error. */
 export function showCall(p: Printer, call: TaskCall): void {
   p.block(trailTable(call.trail));
-  if (call.ok) p.line(`  answer via ${call.result.route}: ${p.style(JSON.stringify(call.result.response.content), 'dim')}`);
+  if (call.ok)
+    p.line(`  answer via ${call.result.route}: ${p.style(JSON.stringify(call.result.response.content), 'dim')}`);
   else p.line(`  error: ${call.explanation}`);
 }
 

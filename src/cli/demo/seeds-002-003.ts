@@ -45,22 +45,39 @@ export const seed003: Section = {
   upstream:
     'Compression runs on an explicit provider, kimi, whose token was invalidated (401 token_invalidated); its fallback_chain ' +
     'provider, claude, is out of credit. In the report auxiliary tasks stopped at an auth error instead of falling back.',
-  config: 'auxiliary.compression: { provider: kimi, fallback_chain: [claude/claude-haiku-4-5], fallback_to_main: true, protect_first: 2, protect_last: 4 }',
+  config:
+    'auxiliary.compression: { provider: kimi, fallback_chain: [claude/claude-haiku-4-5], fallback_to_main: true, protect_first: 2, protect_last: 4 }',
   async run(world, p) {
     const session = ChatSession.fresh(world.store);
-    const topics = ['the release plan', 'the database migration', 'the rollback steps', 'the on-call rota', 'the launch checklist'];
+    const topics = [
+      'the release plan',
+      'the database migration',
+      'the rollback steps',
+      'the on-call rota',
+      'the launch checklist',
+    ];
     for (const t of topics) {
       session.appendUser(`Let us talk about ${t}.`);
       session.appendAssistant(`Here are my notes on ${t}: keep it small, test it twice, write it down.`);
     }
-    p.step(`a session with ${session.messages.length} messages is compressed (the middle ${session.messages.length - 6} are summarised):`);
+    p.step(
+      `a session with ${session.messages.length} messages is compressed (the middle ${session.messages.length - 6} are summarised):`,
+    );
     const backend = new RecordingBackend(world.router);
     const outcome = await compressSession(session, backend, world.loaded().config.auxiliary.compression);
     const trail = backend.lastTrail('compression');
     p.block(trailTable(trail));
     p.line(`  ${compressionLine(outcome)}`);
     const providers = trail.map((a) => a.provider);
-    const walked = providers[0] === 'kimi' && providers.includes('claude') && trail.at(-1)?.outcome === 'ok' && trail.at(-1)?.provider === 'deepseek';
-    p.outcome('003', outcome.status === 'summarised' && walked, 'the auth failure moved on: kimi → its fallback_chain (claude) → the main chain, where deepseek summarised');
+    const walked =
+      providers[0] === 'kimi' &&
+      providers.includes('claude') &&
+      trail.at(-1)?.outcome === 'ok' &&
+      trail.at(-1)?.provider === 'deepseek';
+    p.outcome(
+      '003',
+      outcome.status === 'summarised' && walked,
+      'the auth failure moved on: kimi → its fallback_chain (claude) → the main chain, where deepseek summarised',
+    );
   },
 };

@@ -5,7 +5,15 @@ import { CANDIDATE_HEADER, candidateRows } from '../../credentials/table.ts';
 import type { Attempt } from '../../routing/types.ts';
 import { renderTable } from '../../sessions/text-table.ts';
 
-const SOURCE_TEXT: Record<SourceKind, string> = { config: 'config', env: 'env', dotenv: '.env', stored: 'stored', file: 'file', command: 'command', oauth2: 'oauth2' };
+const SOURCE_TEXT: Record<SourceKind, string> = {
+  config: 'config',
+  env: 'env',
+  dotenv: '.env',
+  stored: 'stored',
+  file: 'file',
+  command: 'command',
+  oauth2: 'oauth2',
+};
 
 export function trailTable(trail: readonly Attempt[]): string {
   if (trail.length === 0) return '(no attempt: nothing was sent)';
@@ -14,9 +22,19 @@ export function trailTable(trail: readonly Attempt[]): string {
     [
       { header: '#', cell: (r) => String(r.n), right: true },
       { header: 'ROUTE', cell: (r) => r.a.route },
-      { header: 'KEY (SOURCE)', cell: (r) => (r.a.credential ? `${r.a.credential.masked} (${r.a.credential.sources.map((s) => SOURCE_TEXT[s]).join('+')})` : '—') },
+      {
+        header: 'KEY (SOURCE)',
+        cell: (r) =>
+          r.a.credential
+            ? `${r.a.credential.masked} (${r.a.credential.sources.map((s) => SOURCE_TEXT[s]).join('+')})`
+            : '—',
+      },
       { header: 'OUTCOME', cell: (r) => r.a.outcome },
-      { header: 'STATUS', cell: (r) => (r.a.status !== undefined ? String(r.a.status) : r.a.outcome === 'ok' ? '200' : '—'), right: true },
+      {
+        header: 'STATUS',
+        cell: (r) => (r.a.status !== undefined ? String(r.a.status) : r.a.outcome === 'ok' ? '200' : '—'),
+        right: true,
+      },
       { header: 'WAIT', cell: (r) => ms(r.a.wait_ms), right: true },
       { header: 'LATENCY', cell: (r) => ms(r.a.latency_ms), right: true },
       { header: 'NOTE', cell: (r) => (r.a.outcome === 'ok' ? '' : (r.a.message ?? '')), max: 60 },
@@ -37,7 +55,11 @@ export function explainTable(e: ProviderExplanation, now = Date.now()): string {
 function authTable(rows: string[][], header: string[]): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => widths.map((w, i) => (i === widths.length - 1 ? (r[i] ?? '') : (r[i] ?? '').padEnd(w))).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    widths
+      .map((w, i) => (i === widths.length - 1 ? (r[i] ?? '') : (r[i] ?? '').padEnd(w)))
+      .join('  ')
+      .trimEnd();
   return all.map(line).join('\n');
 }
 

@@ -72,7 +72,17 @@ export async function startWorld(listen = '127.0.0.1:0'): Promise<DemoWorld> {
     const gateway = await startGateway({ loaded, store, logger, router, listen, watch: true, drainMs: 5_000 });
     cleanups.push(() => gateway.close());
     return {
-      dir, home, configPath, env, sim, store, router, gateway, logger, clientKeyFile, clientKey,
+      dir,
+      home,
+      configPath,
+      env,
+      sim,
+      store,
+      router,
+      gateway,
+      logger,
+      clientKeyFile,
+      clientKey,
       loaded: () => loaded,
       editConfig(from, to) {
         const text = readFileSync(configPath, 'utf8');

@@ -20,7 +20,13 @@ export function runKeyCommand(spec: CommandSpec, source: string, now: () => numb
     let settled = false;
     const chunks: Buffer[] = [];
     let size = 0;
-    const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'ignore'], detached: true, windowsHide: true });
+    const child = spawn(file, args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      detached: true,
+      windowsHide: true,
+    });
     const stopGroup = (): void => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
@@ -35,21 +41,53 @@ export function runKeyCommand(spec: CommandSpec, source: string, now: () => numb
       stopGroup();
       reject(err);
     };
-    const timer = setTimeout(() => fail(new MintError(source, 'timeout', `${word} did not finish within ${Math.round(spec.timeoutMs / 100) / 10}s (api_key_command timeout) and was stopped`)), spec.timeoutMs);
+    const timer = setTimeout(
+      () =>
+        fail(
+          new MintError(
+            source,
+            'timeout',
+            `${word} did not finish within ${Math.round(spec.timeoutMs / 100) / 10}s (api_key_command timeout) and was stopped`,
+          ),
+        ),
+      spec.timeoutMs,
+    );
     timer.unref();
     child.stdout.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_OUTPUT_BYTES) fail(new MintError(source, 'format', `${word} printed more than ${MAX_OUTPUT_BYTES / 1024} KiB, which is not a token`));
+      if (size > MAX_OUTPUT_BYTES)
+        fail(
+          new MintError(
+            source,
+            'format',
+            `${word} printed more than ${MAX_OUTPUT_BYTES / 1024} KiB, which is not a token`,
+          ),
+        );
       else chunks.push(chunk);
     });
     child.on('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'ENOENT' && !existsSync(spec.cwd) ? `the directory it runs in (${spec.cwd}, the config's) does not exist` : err.code === 'ENOENT' ? `${word} was not found (it is looked for on the PATH it is given: ${spec.env['PATH'] ?? 'none'})` : err.code === 'EACCES' ? `${word} cannot be run (permission denied)` : `${word} could not be started (${err.code ?? err.message})`;
+      const why =
+        err.code === 'ENOENT' && !existsSync(spec.cwd)
+          ? `the directory it runs in (${spec.cwd}, the config's) does not exist`
+          : err.code === 'ENOENT'
+            ? `${word} was not found (it is looked for on the PATH it is given: ${spec.env['PATH'] ?? 'none'})`
+            : err.code === 'EACCES'
+              ? `${word} cannot be run (permission denied)`
+              : `${word} could not be started (${err.code ?? err.message})`;
       fail(new MintError(source, 'spawn', why));
     });
     child.on('close', (code, signal) => {
       if (settled) return;
       if (code !== 0) {
-        fail(new MintError(source, 'exit', code === null ? `${word} was killed by ${signal ?? 'a signal'}` : `${word} exited with code ${code} (its output is not shown: it may hold a secret; run the command yourself to see why)`));
+        fail(
+          new MintError(
+            source,
+            'exit',
+            code === null
+              ? `${word} was killed by ${signal ?? 'a signal'}`
+              : `${word} exited with code ${code} (its output is not shown: it may hold a secret; run the command yourself to see why)`,
+          ),
+        );
         return;
       }
       const parsed = parseTokenOutput(Buffer.concat(chunks).toString('utf8'), now());

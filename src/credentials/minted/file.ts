@@ -22,7 +22,14 @@ export async function readKeyFile(spec: FileSpec, source: string, now: number): 
     text = await readFile(spec.path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'it cannot be read (permission denied)' : code === 'EISDIR' ? 'it is a directory' : `it cannot be read (${code ?? String(err)})`;
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EACCES'
+          ? 'it cannot be read (permission denied)'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : `it cannot be read (${code ?? String(err)})`;
     throw new MintError(source, 'read', why);
   }
   const parsed = parseTokenOutput(text, now);

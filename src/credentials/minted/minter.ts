@@ -43,7 +43,12 @@ export const MINT_POLICY = {
 } as const;
 
 export type MintEvent =
-  | { type: 'minted'; source: MintedSource; expiresAt?: number; why: 'first' | 'expiring' | 'rejected' | 'changed' | 'forced' | 'asked' }
+  | {
+      type: 'minted';
+      source: MintedSource;
+      expiresAt?: number;
+      why: 'first' | 'expiring' | 'rejected' | 'changed' | 'forced' | 'asked';
+    }
   | { type: 'mint_failed'; source: MintedSource; error: MintError }
   /** The rotated refresh token could not be written to the state store: this process keeps it. */
   | { type: 'store_failed'; source: MintedSource; message: string };
@@ -185,7 +190,8 @@ export class Minter {
       const cur = e.current;
       if (cur === undefined) continue;
       const record = await store.readMint(e.source.id).catch(() => undefined);
-      if (record?.refresh_requested_at !== undefined && record.refresh_requested_at > cur.mintedAt && e.current === cur) this.#background(e.source, e, 'asked');
+      if (record?.refresh_requested_at !== undefined && record.refresh_requested_at > cur.mintedAt && e.current === cur)
+        this.#background(e.source, e, 'asked');
     }
   }
 
@@ -208,16 +214,28 @@ export class Minter {
 
   #mint(source: MintedSource, e: Entry, why: Why, forced: boolean): Promise<MintedToken> {
     if (e.inflight !== undefined) return e.inflight;
-    if (!forced && e.failure !== undefined && this.#now() - e.failure.at < MINT_POLICY.failureHoldMs) return Promise.reject(e.failure.error);
+    if (!forced && e.failure !== undefined && this.#now() - e.failure.at < MINT_POLICY.failureHoldMs)
+      return Promise.reject(e.failure.error);
     const p = this.#mintOnce(source, e).then(
       (token) => {
         this.#keep(source, e, token);
-        this.#onEvent(token.expiresAt === undefined ? { type: 'minted', source, why } : { type: 'minted', source, why, expiresAt: token.expiresAt });
-        this.#record(source, { minted_at: token.mintedAt, expires_at: token.expiresAt ?? null, error: null, error_at: null });
+        this.#onEvent(
+          token.expiresAt === undefined
+            ? { type: 'minted', source, why }
+            : { type: 'minted', source, why, expiresAt: token.expiresAt },
+        );
+        this.#record(source, {
+          minted_at: token.mintedAt,
+          expires_at: token.expiresAt ?? null,
+          error: null,
+          error_at: null,
+        });
         return token;
       },
       (err: unknown) => {
-        const error = MintError.isInstance(err) ? err : new MintError(source.describe, 'exit', err instanceof Error ? err.message : String(err));
+        const error = MintError.isInstance(err)
+          ? err
+          : new MintError(source.describe, 'exit', err instanceof Error ? err.message : String(err));
         const at = this.#now();
         e.failure = { error, at };
         this.#onEvent({ type: 'mint_failed', source, error });
@@ -245,7 +263,10 @@ export class Minter {
     }
     if (spec.kind === 'command') {
       const t = await runKeyCommand(spec, source.describe, this.#now);
-      return withExpiry({ token: t.token, mintedAt }, t.expiresAt ?? (spec.ttlMs !== undefined ? mintedAt + spec.ttlMs : undefined));
+      return withExpiry(
+        { token: t.token, mintedAt },
+        t.expiresAt ?? (spec.ttlMs !== undefined ? mintedAt + spec.ttlMs : undefined),
+      );
     }
     return this.#withLease(source, spec, () => this.#oauth2(source, spec, e));
   }
@@ -264,7 +285,12 @@ export class Minter {
       // Kept before the lease is let go: the next holder must spend this one, not the one just used up.
       try {
         if (this.#store === undefined) throw new Error('no state store');
-        await this.#store.writeMint(source.id, { provider: source.provider, at: this.#now(), refresh_token: a.refreshToken, refresh_seed: seed });
+        await this.#store.writeMint(source.id, {
+          provider: source.provider,
+          at: this.#now(),
+          refresh_token: a.refreshToken,
+          refresh_seed: seed,
+        });
         e.unsaved = undefined;
       } catch (err) {
         e.unsaved = a.refreshToken;
@@ -279,7 +305,11 @@ export class Minter {
     try {
       return (await readFile(spec.refreshTokenFile, 'utf8')).trim();
     } catch (err) {
-      throw new MintError(source.describe, 'read', `the refresh token file ${spec.refreshTokenFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new MintError(
+        source.describe,
+        'read',
+        `the refresh token file ${spec.refreshTokenFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
     }
   }
 
@@ -308,7 +338,12 @@ export class Minter {
         return mint();
       }
       if (held) break;
-      if (Date.now() > deadline) throw new MintError(source.describe, 'timeout', `another process has been minting this token for longer than ${Math.round(ttl / 1000)}s; try again`);
+      if (Date.now() > deadline)
+        throw new MintError(
+          source.describe,
+          'timeout',
+          `another process has been minting this token for longer than ${Math.round(ttl / 1000)}s; try again`,
+        );
       await this.#sleep(MINT_POLICY.leasePollMs);
     }
     try {
@@ -330,9 +365,12 @@ export class Minter {
       cached.staleAt = token.expiresAt - Math.min(MINT_POLICY.safetyMs, MINT_POLICY.safetyShare * life);
       // Refreshed ahead only when it was used since: a provider nobody calls is not kept warm for ever.
       if (!this.#closed) {
-        e.timer = setTimeout(() => {
-          if (e.used && e.current === cached) this.#background(source, e, 'expiring');
-        }, Math.max(0, cached.refreshAt - this.#now()));
+        e.timer = setTimeout(
+          () => {
+            if (e.used && e.current === cached) this.#background(source, e, 'expiring');
+          },
+          Math.max(0, cached.refreshAt - this.#now()),
+        );
         e.timer.unref();
       }
     }
@@ -343,7 +381,8 @@ export class Minter {
   #checkFile(source: MintedSource, e: Entry): void {
     const f = e.file;
     const spec = source.spec;
-    if (spec.kind !== 'file' || f === undefined || f.checking || this.#now() - f.checkedAt < MINT_POLICY.fileCheckMs) return;
+    if (spec.kind !== 'file' || f === undefined || f.checking || this.#now() - f.checkedAt < MINT_POLICY.fileCheckMs)
+      return;
     f.checking = true;
     void fileVersion(spec).then((version) => {
       f.checking = false;

@@ -14,12 +14,20 @@ export interface TokenAnswer {
 }
 
 /** `refreshToken`: the one to spend (the grant's), read by the caller from the store or the config. */
-export async function requestToken(spec: OAuth2Spec, source: string, now: () => number, refreshToken?: string): Promise<TokenAnswer> {
+export async function requestToken(
+  spec: OAuth2Spec,
+  source: string,
+  now: () => number,
+  refreshToken?: string,
+): Promise<TokenAnswer> {
   const form = new URLSearchParams({ grant_type: spec.grant });
   if (spec.grant === 'refresh_token') form.set('refresh_token', refreshToken ?? '');
   if (spec.scope !== undefined) form.set('scope', spec.scope);
   if (spec.audience !== undefined) form.set('audience', spec.audience);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
   if (spec.clientAuth === 'basic') {
     // RFC 6749 §2.3.1: each part form-encoded before joining.
     const basic = `${encodeURIComponent(spec.clientId)}:${encodeURIComponent(spec.clientSecret ?? '')}`;
@@ -32,13 +40,27 @@ export async function requestToken(spec: OAuth2Spec, source: string, now: () => 
   let status: number;
   let text: string;
   try {
-    const res = await request(spec.tokenUrl, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(spec.timeoutMs) });
+    const res = await request(spec.tokenUrl, {
+      method: 'POST',
+      headers,
+      body: form.toString(),
+      signal: AbortSignal.timeout(spec.timeoutMs),
+    });
     status = res.statusCode;
     text = await res.body.text();
   } catch (err) {
     const e = err as { name?: string; code?: string; message?: string };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new MintError(source, 'timeout', `the token endpoint did not answer within ${Math.round(spec.timeoutMs / 100) / 10}s (oauth2 timeout)`);
-    throw new MintError(source, 'connection', `the token endpoint ${endpoint(spec.tokenUrl)} could not be reached (${e.code ?? scrub(e.message ?? String(err), secrets)})`);
+    if (e.name === 'TimeoutError' || e.name === 'AbortError')
+      throw new MintError(
+        source,
+        'timeout',
+        `the token endpoint did not answer within ${Math.round(spec.timeoutMs / 100) / 10}s (oauth2 timeout)`,
+      );
+    throw new MintError(
+      source,
+      'connection',
+      `the token endpoint ${endpoint(spec.tokenUrl)} could not be reached (${e.code ?? scrub(e.message ?? String(err), secrets)})`,
+    );
   }
   let body: Record<string, unknown> | undefined;
   try {
@@ -49,7 +71,8 @@ export async function requestToken(spec: OAuth2Spec, source: string, now: () => 
   }
   if (status < 200 || status >= 300) throw refusal(spec, source, status, body, secrets);
   const token = body?.['access_token'];
-  if (typeof token !== 'string' || token.trim() === '') throw new MintError(source, 'format', `the token endpoint answered ${status} without an access_token`);
+  if (typeof token !== 'string' || token.trim() === '')
+    throw new MintError(source, 'format', `the token endpoint answered ${status} without an access_token`);
   const answer: TokenAnswer = { token: token.trim() };
   const expiresIn = Number(body?.['expires_in']);
   if (Number.isFinite(expiresIn) && expiresIn > 0) answer.expiresAt = now() + expiresIn * 1000;
@@ -58,12 +81,25 @@ export async function requestToken(spec: OAuth2Spec, source: string, now: () => 
   return answer;
 }
 
-function refusal(spec: OAuth2Spec, source: string, status: number, body: Record<string, unknown> | undefined, secrets: readonly string[]): MintError {
+function refusal(
+  spec: OAuth2Spec,
+  source: string,
+  status: number,
+  body: Record<string, unknown> | undefined,
+  secrets: readonly string[],
+): MintError {
   const code = typeof body?.['error'] === 'string' ? body['error'] : undefined;
-  const description = typeof body?.['error_description'] === 'string' ? scrub(body['error_description'], secrets).slice(0, 200) : undefined;
+  const description =
+    typeof body?.['error_description'] === 'string'
+      ? scrub(body['error_description'], secrets).slice(0, 200)
+      : undefined;
   const said = code === undefined ? '' : ` ${code}${description ? `: ${description}` : ''}`;
   if (code === 'invalid_grant' && spec.grant === 'refresh_token') {
-    return new MintError(source, 'invalid_grant', `the token endpoint refused the refresh token (${status}${said}); sign in again and give the new refresh token (oauth2.refresh_token)`);
+    return new MintError(
+      source,
+      'invalid_grant',
+      `the token endpoint refused the refresh token (${status}${said}); sign in again and give the new refresh token (oauth2.refresh_token)`,
+    );
   }
   return new MintError(source, 'refused', `the token endpoint ${endpoint(spec.tokenUrl)} answered ${status}${said}`);
 }

@@ -18,8 +18,13 @@ export function parseTokenOutput(text: string, now: number): ParseResult {
   if (out === '') return { ok: false, why: 'it printed nothing' };
   if (out.startsWith('{')) return parseJson(out, now);
   const lines = out.split(/\r?\n/).length;
-  if (lines > 1) return { ok: false, why: `it printed ${lines} lines; print the token alone on one line, or JSON with "token" and "expires_at"` };
-  if (UNSENDABLE.test(out)) return { ok: false, why: 'it printed a control character, which an HTTP header cannot carry' };
+  if (lines > 1)
+    return {
+      ok: false,
+      why: `it printed ${lines} lines; print the token alone on one line, or JSON with "token" and "expires_at"`,
+    };
+  if (UNSENDABLE.test(out))
+    return { ok: false, why: 'it printed a control character, which an HTTP header cannot carry' };
   return { ok: true, value: { token: out } };
 }
 
@@ -32,25 +37,34 @@ function parseJson(text: string, now: number): ParseResult {
   }
   const o = body as Record<string, unknown>;
   const token = o['token'] ?? o['access_token'];
-  if (typeof token !== 'string' || token.trim() === '') return { ok: false, why: 'its JSON has no "token" or "access_token" string' };
-  if (UNSENDABLE.test(token.trim())) return { ok: false, why: 'its token holds a line break or a control character, which an HTTP header cannot carry' };
+  if (typeof token !== 'string' || token.trim() === '')
+    return { ok: false, why: 'its JSON has no "token" or "access_token" string' };
+  if (UNSENDABLE.test(token.trim()))
+    return { ok: false, why: 'its token holds a line break or a control character, which an HTTP header cannot carry' };
   const expiry = expiryOf(o, now);
   if (!expiry.ok) return expiry;
-  if (expiry.at !== undefined && expiry.at <= now) return { ok: false, why: `the token it printed had expired already (at ${new Date(expiry.at).toISOString()})` };
-  return { ok: true, value: expiry.at === undefined ? { token: token.trim() } : { token: token.trim(), expiresAt: expiry.at } };
+  if (expiry.at !== undefined && expiry.at <= now)
+    return { ok: false, why: `the token it printed had expired already (at ${new Date(expiry.at).toISOString()})` };
+  return {
+    ok: true,
+    value: expiry.at === undefined ? { token: token.trim() } : { token: token.trim(), expiresAt: expiry.at },
+  };
 }
 
 function expiryOf(o: Record<string, unknown>, now: number): { ok: true; at?: number } | { ok: false; why: string } {
   const inSeconds = o['expires_in'];
   if (inSeconds !== undefined) {
     const n = typeof inSeconds === 'string' ? Number(inSeconds) : inSeconds;
-    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return { ok: false, why: `its "expires_in" is not a number of seconds (got ${JSON.stringify(inSeconds)})` };
+    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0)
+      return { ok: false, why: `its "expires_in" is not a number of seconds (got ${JSON.stringify(inSeconds)})` };
     return { ok: true, at: now + n * 1000 };
   }
   const field = o['expires_at'] !== undefined ? 'expires_at' : o['Expiration'] !== undefined ? 'Expiration' : undefined;
   if (field === undefined) return { ok: true };
   const at = instant(o[field]);
-  return at === undefined ? { ok: false, why: `its "${field}" is neither a date nor epoch seconds (got ${JSON.stringify(o[field])})` } : { ok: true, at };
+  return at === undefined
+    ? { ok: false, why: `its "${field}" is neither a date nor epoch seconds (got ${JSON.stringify(o[field])})` }
+    : { ok: true, at };
 }
 
 /** An ISO date, or epoch seconds or milliseconds (told apart by size). */

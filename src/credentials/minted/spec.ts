@@ -70,14 +70,34 @@ export interface MintedFields {
 
 /** Variables a command gets whatever it names: where it finds its tools, its home and its locale; none holds a secret. */
 export const MINIMAL_ENV: readonly string[] = [
-  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR',
-  'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'XDG_RUNTIME_DIR',
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'TMPDIR',
+  'XDG_CONFIG_HOME',
+  'XDG_CACHE_HOME',
+  'XDG_DATA_HOME',
+  'XDG_STATE_HOME',
+  'XDG_RUNTIME_DIR',
 ];
 
 /** The source written at `slot` (`providers.P` or `auxiliary.T`), if any. */
-export function mintedSource(loaded: LoadedConfig, provider: string, slot: string, fields: MintedFields): MintedSource | undefined {
-  if (fields.api_key_file !== undefined) return fileSource(loaded, provider, `${slot}.api_key_file`, fields.api_key_file);
-  if (fields.api_key_command !== undefined) return commandSource(loaded, provider, `${slot}.api_key_command`, fields.api_key_command);
+export function mintedSource(
+  loaded: LoadedConfig,
+  provider: string,
+  slot: string,
+  fields: MintedFields,
+): MintedSource | undefined {
+  if (fields.api_key_file !== undefined)
+    return fileSource(loaded, provider, `${slot}.api_key_file`, fields.api_key_file);
+  if (fields.api_key_command !== undefined)
+    return commandSource(loaded, provider, `${slot}.api_key_command`, fields.api_key_command);
   if (fields.oauth2 !== undefined) return oauth2Source(loaded, provider, `${slot}.oauth2`, fields.oauth2);
   return undefined;
 }
@@ -115,14 +135,21 @@ function commandSource(loaded: LoadedConfig, provider: string, where: string, c:
 function oauth2Source(loaded: LoadedConfig, provider: string, where: string, o: OAuth2Config): MintedSource {
   const hasRefresh = o.refresh_token !== undefined || o.refresh_token_file !== undefined;
   const spec: OAuth2Spec = {
-    kind: 'oauth2', tokenUrl: o.token_url, grant: o.grant ?? (hasRefresh ? 'refresh_token' : 'client_credentials'),
-    clientId: o.client_id, clientAuth: o.client_auth, timeoutMs: o.timeout,
+    kind: 'oauth2',
+    tokenUrl: o.token_url,
+    grant: o.grant ?? (hasRefresh ? 'refresh_token' : 'client_credentials'),
+    clientId: o.client_id,
+    clientAuth: o.client_auth,
+    timeoutMs: o.timeout,
   };
   if (o.client_secret !== undefined) spec.clientSecret = o.client_secret;
   if (o.scope !== undefined && o.scope !== '') spec.scope = o.scope;
   if (o.audience !== undefined) spec.audience = o.audience;
   if (o.refresh_token !== undefined) spec.refreshToken = o.refresh_token.trim();
-  if (o.refresh_token_file !== undefined) spec.refreshTokenFile = isAbsolute(o.refresh_token_file) ? o.refresh_token_file : resolve(loaded.dir, o.refresh_token_file);
+  if (o.refresh_token_file !== undefined)
+    spec.refreshTokenFile = isAbsolute(o.refresh_token_file)
+      ? o.refresh_token_file
+      : resolve(loaded.dir, o.refresh_token_file);
   const id = hashed('oauth2', [spec.tokenUrl, spec.clientId, spec.grant, spec.scope ?? '', spec.audience ?? '']);
   const version = hashed('oauth2', [spec]);
   return { provider, spec, id, version, where, describe: `oauth2 client ${o.client_id} at ${hostOf(o.token_url)}` };

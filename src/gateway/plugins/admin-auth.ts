@@ -6,12 +6,19 @@ import type { GatewayContext } from '../context.ts';
 import { presentedKey, secretsEqual } from '../keys.ts';
 
 /** `optional`: with no admin key configured the endpoint is open (used by /metrics); otherwise it is off (404). */
-export function adminAuthHook(ctx: GatewayContext, mode: { optional: boolean }): (req: FastifyRequest) => Promise<void> {
+export function adminAuthHook(
+  ctx: GatewayContext,
+  mode: { optional: boolean },
+): (req: FastifyRequest) => Promise<void> {
   return async (req) => {
     const adminKey = ctx.settings.adminKey;
     if (!adminKey) {
       if (mode.optional) return;
-      throw new ApiError('not_found', 'the admin API is off: set gateway.admin_key (e.g. admin_key: ${SWITCHYARD_ADMIN_KEY}) to enable it', { code: 'admin_disabled' });
+      throw new ApiError(
+        'not_found',
+        'the admin API is off: set gateway.admin_key (e.g. admin_key: ${SWITCHYARD_ADMIN_KEY}) to enable it',
+        { code: 'admin_disabled' },
+      );
     }
     const presented = presentedKey(req.headers);
     if (presented !== undefined && secretsEqual(presented, adminKey)) {
@@ -35,7 +42,11 @@ function refusal(ctx: GatewayContext, req: FastifyRequest, presented: string | u
   const client = ctx.keys.verify(presented);
   if (client !== undefined) {
     if (req.sy) req.sy.keyName = 'not-admin';
-    return new ApiError('permission', `this endpoint needs the admin key; the key sent is client key "${client.name}", which opens /v1/* only: ${HOW}`, { code: 'admin_key_required' });
+    return new ApiError(
+      'permission',
+      `this endpoint needs the admin key; the key sent is client key "${client.name}", which opens /v1/* only: ${HOW}`,
+      { code: 'admin_key_required' },
+    );
   }
   if (req.sy) req.sy.keyName = 'invalid';
   return new ApiError('authentication', `invalid admin key: ${HOW}`, { code: 'invalid_admin_key' });

@@ -73,26 +73,47 @@ export function adminPlugin(ctx: GatewayContext) {
       return { providers };
     });
 
-    app.post<{ Params: { provider: string }; Body: { id?: string } | null }>('/admin/credentials/:provider/reset', { schema: resetSchema }, async (req) => {
-      const { provider } = req.params;
-      if (!Object.hasOwn(ctx.settings.loaded.config.providers, provider)) {
-        throw new ApiError('not_found', `unknown provider ${JSON.stringify(provider)}; configured: ${Object.keys(ctx.settings.loaded.config.providers).join(', ') || 'none'}`, { code: 'unknown_provider' });
-      }
-      const id = req.body?.id;
-      let outcome: ResetOutcome;
-      try {
-        // The same reset as `switchyard auth reset`: what `auth list` shows for the provider, by fingerprint.
-        outcome = ctx.router.pool.reset(provider, id);
-        // The operator says the provider is usable again: a breaker left open by earlier outages would still refuse it.
-        ctx.router.breakers.reset(provider);
-      } catch (err) {
-        // The pool says which id it could not match (unknown or ambiguous prefix): a 404 for this request.
-        if (UserError.isInstance(err)) throw new ApiError('not_found', err.message, { code: 'unknown_credential' });
-        throw err;
-      }
-      ctx.logger.info({ provider, credential: id ?? 'all', reset: outcome.reset, already_ok: outcome.already_ok, still_set_aside: outcome.still_set_aside }, 'credentials reset through the admin API');
-      const now = Date.now();
-      return { ...outcome, provider, credentials: ctx.router.pool.candidates(provider).map((c) => candidateView(c, now)) };
-    });
+    app.post<{ Params: { provider: string }; Body: { id?: string } | null }>(
+      '/admin/credentials/:provider/reset',
+      { schema: resetSchema },
+      async (req) => {
+        const { provider } = req.params;
+        if (!Object.hasOwn(ctx.settings.loaded.config.providers, provider)) {
+          throw new ApiError(
+            'not_found',
+            `unknown provider ${JSON.stringify(provider)}; configured: ${Object.keys(ctx.settings.loaded.config.providers).join(', ') || 'none'}`,
+            { code: 'unknown_provider' },
+          );
+        }
+        const id = req.body?.id;
+        let outcome: ResetOutcome;
+        try {
+          // The same reset as `switchyard auth reset`: what `auth list` shows for the provider, by fingerprint.
+          outcome = ctx.router.pool.reset(provider, id);
+          // The operator says the provider is usable again: a breaker left open by earlier outages would still refuse it.
+          ctx.router.breakers.reset(provider);
+        } catch (err) {
+          // The pool says which id it could not match (unknown or ambiguous prefix): a 404 for this request.
+          if (UserError.isInstance(err)) throw new ApiError('not_found', err.message, { code: 'unknown_credential' });
+          throw err;
+        }
+        ctx.logger.info(
+          {
+            provider,
+            credential: id ?? 'all',
+            reset: outcome.reset,
+            already_ok: outcome.already_ok,
+            still_set_aside: outcome.still_set_aside,
+          },
+          'credentials reset through the admin API',
+        );
+        const now = Date.now();
+        return {
+          ...outcome,
+          provider,
+          credentials: ctx.router.pool.candidates(provider).map((c) => candidateView(c, now)),
+        };
+      },
+    );
   };
 }

@@ -9,17 +9,21 @@ import type { GatewayContext } from '../context.ts';
 import { presentedKey } from '../keys.ts';
 import { isLoopback } from '../../config/listen.ts';
 
-const HOW = 'send a gateway key as `Authorization: Bearer sy-…` or `x-api-key: sy-…` (create one with `switchyard gateway keys create`)';
+const HOW =
+  'send a gateway key as `Authorization: Bearer sy-…` or `x-api-key: sy-…` (create one with `switchyard gateway keys create`)';
 
 /** Callback style (no promise per request): it runs on every API call. */
-export function clientAuthHook(ctx: GatewayContext): (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
+export function clientAuthHook(
+  ctx: GatewayContext,
+): (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
   return (req, reply, done) => {
     const presented = presentedKey(req.headers);
     const record = presented === undefined ? undefined : ctx.keys.verify(presented);
     if (record) {
       if (req.sy) req.sy.keyName = record.name;
       const limit = ctx.settings.maxInFlightPerKey;
-      if (limit !== undefined && !ctx.keyConcurrency.enter(record.id, limit, reply.raw)) return done(tooManyInFlight(record.name, limit));
+      if (limit !== undefined && !ctx.keyConcurrency.enter(record.id, limit, reply.raw))
+        return done(tooManyInFlight(record.name, limit));
       return done();
     }
     if (!ctx.settings.requireKeys) {
@@ -29,19 +33,33 @@ export function clientAuthHook(ctx: GatewayContext): (req: FastifyRequest, reply
         return done();
       }
       if (req.sy) req.sy.keyName = 'none';
-      return done(new ApiError('authentication', `require_keys is false, which lets in callers on this machine only, and ${notLocal}: ${HOW}`, { code: 'invalid_api_key' }));
+      return done(
+        new ApiError(
+          'authentication',
+          `require_keys is false, which lets in callers on this machine only, and ${notLocal}: ${HOW}`,
+          { code: 'invalid_api_key' },
+        ),
+      );
     }
     if (presented !== undefined && !ctx.keys.known()) {
       // Not "invalid or revoked": the key may well be valid. A 503 with Retry-After, which SDKs retry by themselves.
       if (req.sy) req.sy.keyName = 'unverified';
-      return done(new ApiError('unavailable', `this gateway cannot check client keys yet: it keeps them in shared state (gateway.state) that has not answered since it started; retry shortly — if it persists, check that Redis is up and reachable from here`, { code: 'gateway_keys_unavailable', retryAfterSeconds: 1 }));
+      return done(
+        new ApiError(
+          'unavailable',
+          `this gateway cannot check client keys yet: it keeps them in shared state (gateway.state) that has not answered since it started; retry shortly — if it persists, check that Redis is up and reachable from here`,
+          { code: 'gateway_keys_unavailable', retryAfterSeconds: 1 },
+        ),
+      );
     }
     if (req.sy) req.sy.keyName = presented === undefined ? 'none' : 'invalid';
-    done(new ApiError(
-      'authentication',
-      presented === undefined ? `missing gateway key: ${HOW}` : `invalid or revoked gateway key: ${HOW}`,
-      { code: 'invalid_api_key' },
-    ));
+    done(
+      new ApiError(
+        'authentication',
+        presented === undefined ? `missing gateway key: ${HOW}` : `invalid or revoked gateway key: ${HOW}`,
+        { code: 'invalid_api_key' },
+      ),
+    );
   };
 }
 
@@ -62,7 +80,8 @@ export function notFromThisMachine(headers: FastifyRequest['headers']): string |
   const forwarded = FORWARDING_HEADERS.find((h) => headers[h] !== undefined);
   if (forwarded !== undefined) return `this request came through a proxy (it carries ${forwarded})`;
   const host = hostName(headers.host ?? '');
-  if (!isLoopback(host)) return `this request is addressed to ${JSON.stringify(host.slice(0, 100))}, not to this machine's loopback address`;
+  if (!isLoopback(host))
+    return `this request is addressed to ${JSON.stringify(host.slice(0, 100))}, not to this machine's loopback address`;
   return undefined;
 }
 

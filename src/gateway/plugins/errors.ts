@@ -25,7 +25,11 @@ interface ValidationIssue {
 
 /** `/messages/0/role` → `messages[0].role`: the form the translators' errors use (WireRequestError). */
 function bracketPath(instancePath: string): string {
-  return instancePath.split('/').filter((p) => p !== '').map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  return instancePath
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join('');
 }
 
 /** `body/messages must be array` → `messages must be array`; a missing property names itself. */
@@ -38,11 +42,14 @@ function validationMessage(issues: readonly ValidationIssue[]): { message: strin
     const param = path ? `${path}.${missing}` : missing;
     return { message: `invalid request body: ${param} is required`, param };
   }
-  return path ? { message: `invalid request body: ${path} ${first.message ?? 'is invalid'}`, param: path } : { message: `invalid request body: ${first.message ?? 'is invalid'}` };
+  return path
+    ? { message: `invalid request body: ${path} ${first.message ?? 'is invalid'}`, param: path }
+    : { message: `invalid request body: ${first.message ?? 'is invalid'}` };
 }
 
 /** The body itself is not an object (`null`, `[]`, `5`): said as plainly as an empty body is. */
-const notAnObject = (issues: readonly ValidationIssue[]): boolean => (issues[0]?.instancePath ?? '') === '' && issues[0]?.keyword === 'type';
+const notAnObject = (issues: readonly ValidationIssue[]): boolean =>
+  (issues[0]?.instancePath ?? '') === '' && issues[0]?.keyword === 'type';
 
 /** A located translation error (zod) → `messages[2].role: …`. */
 interface ZodLike {
@@ -56,7 +63,9 @@ function zodPath(path: PropertyKey[]): string {
 }
 
 function isCallFailure(err: unknown): err is Error & CallFailure {
-  return err instanceof Error && err.name === 'SwitchyardError' && typeof (err as unknown as CallFailure).kind === 'string';
+  return (
+    err instanceof Error && err.name === 'SwitchyardError' && typeof (err as unknown as CallFailure).kind === 'string'
+  );
 }
 
 /** Turns anything thrown into the ApiError the client sees. `explicit`: the request named a model. */
@@ -66,24 +75,38 @@ export function toApiError(err: unknown, explicit = false, bodyLimit?: number): 
   if (err instanceof Error && err.name === 'WireRequestError') {
     // The translator's located error: `messages[2].role: expected one of …`.
     const { path, code } = err as Error & { path?: string; code?: string };
-    return new ApiError('invalid_request', `invalid request body: ${scrubSecrets(err.message)}`, { ...(path ? { param: path } : {}), ...(code ? { code } : {}) });
+    return new ApiError('invalid_request', `invalid request body: ${scrubSecrets(err.message)}`, {
+      ...(path ? { param: path } : {}),
+      ...(code ? { code } : {}),
+    });
   }
   if (isZodLike(err)) {
     const issue = err.issues[0];
     const param = issue ? zodPath(issue.path) : undefined;
-    return new ApiError('invalid_request', `invalid request body: ${param ? `${param}: ` : ''}${issue?.message ?? 'invalid'}`, param ? { param } : {});
+    return new ApiError(
+      'invalid_request',
+      `invalid request body: ${param ? `${param}: ` : ''}${issue?.message ?? 'invalid'}`,
+      param ? { param } : {},
+    );
   }
   const fe = err as Partial<FastifyError> & { validation?: ValidationIssue[] };
   if (err instanceof Error && Array.isArray(fe.validation)) {
-    if (notAnObject(fe.validation)) return new ApiError('invalid_request', 'request body must be a JSON object', { code: 'invalid_json' });
+    if (notAnObject(fe.validation))
+      return new ApiError('invalid_request', 'request body must be a JSON object', { code: 'invalid_json' });
     const { message, param } = validationMessage(fe.validation);
     return new ApiError('invalid_request', message, param ? { param } : {});
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('too_large', `request body is larger than the gateway accepts (gateway.body_limit: ${bodyLimit ?? 'see config'} bytes)`, { code: 'request_too_large' });
+      return new ApiError(
+        'too_large',
+        `request body is larger than the gateway accepts (gateway.body_limit: ${bodyLimit ?? 'see config'} bytes)`,
+        { code: 'request_too_large' },
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('unsupported_media', 'request body must be JSON (Content-Type: application/json)', { code: 'unsupported_media_type' });
+      return new ApiError('unsupported_media', 'request body must be JSON (Content-Type: application/json)', {
+        code: 'unsupported_media_type',
+      });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError('invalid_request', 'request body is empty; expected a JSON object', { code: 'invalid_json' });
     default:
@@ -91,10 +114,14 @@ export function toApiError(err: unknown, explicit = false, bodyLimit?: number): 
   }
   if (err instanceof SyntaxError) {
     // JSON.parse says where it failed ("… in JSON at position 12"); fastify's wrapper only repeats the content type.
-    return new ApiError('invalid_request', `request body is not valid JSON: ${scrubSecrets(err.message)}`, { code: 'invalid_json' });
+    return new ApiError('invalid_request', `request body is not valid JSON: ${scrubSecrets(err.message)}`, {
+      code: 'invalid_json',
+    });
   }
-  if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return new ApiError('invalid_request', 'request body is not valid JSON', { code: 'invalid_json' });
-  if (err instanceof Error && err.name === 'UserError') return new ApiError('invalid_request', scrubSecrets(err.message));
+  if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+    return new ApiError('invalid_request', 'request body is not valid JSON', { code: 'invalid_json' });
+  if (err instanceof Error && err.name === 'UserError')
+    return new ApiError('invalid_request', scrubSecrets(err.message));
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new ApiError('invalid_request', scrubSecrets(fe.message ?? 'bad request'));
   }
@@ -112,9 +139,14 @@ export function sendApiError(reply: FastifyReply, api: Api, err: ApiError): Fast
 function compressedBody(req: FastifyRequest, err: unknown): ApiError | undefined {
   const encoding = req.headers['content-encoding'];
   if (encoding === undefined || encoding === '' || encoding.toLowerCase() === 'identity') return undefined;
-  const parseFailed = err instanceof SyntaxError || String((err as { code?: unknown }).code ?? '').startsWith('FST_ERR_CTP_');
+  const parseFailed =
+    err instanceof SyntaxError || String((err as { code?: unknown }).code ?? '').startsWith('FST_ERR_CTP_');
   if (!parseFailed) return undefined;
-  return new ApiError('unsupported_media', `Content-Encoding ${JSON.stringify(encoding)} is not supported: send the body uncompressed`, { code: 'unsupported_content_encoding' });
+  return new ApiError(
+    'unsupported_media',
+    `Content-Encoding ${JSON.stringify(encoding)} is not supported: send the body uncompressed`,
+    { code: 'unsupported_content_encoding' },
+  );
 }
 
 /** The caller hung up before its answer was complete: the call was cancelled on its behalf (serve-chat). */
@@ -152,7 +184,11 @@ function cutOff(req: FastifyRequest): boolean {
 
 /** `onCutOff` writes the line of a request whose caller left before it had arrived (request-log.ts's logHangUp,
  * passed in: that module imports this one). */
-export function installErrorHandling(app: FastifyInstance, logger: Logger, onCutOff: (req: FastifyRequest) => void = () => {}): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  logger: Logger,
+  onCutOff: (req: FastifyRequest) => void = () => {},
+): void {
   app.setErrorHandler((err, req, reply) => {
     // Not the gateway's failure and nobody left to tell: serve-chat already logged the hang-up (499, client_closed).
     if (clientGone(err, reply)) return reply.code(499).send();
@@ -162,8 +198,21 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, onCut
     }
     // A body nested deeper than the stack allows, wherever it ran out (parsing a shape, translating, counting
     // tokens): the caller's 400, found here once rather than by a catch in every route (too-deep.ts).
-    const apiErr = compressedBody(req, err) ?? tooDeepError(err, req.body) ?? toApiError(err, req.sy?.target?.explicit ?? false, req.routeOptions?.bodyLimit);
-    if (apiErr.category === 'internal') logger.error({ err: { message: scrubSecrets(String((err as Error).message)), stack: scrubSecrets(String((err as Error).stack)) }, url: req.url }, 'unexpected gateway error');
+    const apiErr =
+      compressedBody(req, err) ??
+      tooDeepError(err, req.body) ??
+      toApiError(err, req.sy?.target?.explicit ?? false, req.routeOptions?.bodyLimit);
+    if (apiErr.category === 'internal')
+      logger.error(
+        {
+          err: {
+            message: scrubSecrets(String((err as Error).message)),
+            stack: scrubSecrets(String((err as Error).stack)),
+          },
+          url: req.url,
+        },
+        'unexpected gateway error',
+      );
     if (req.sy) {
       req.sy.outcome = apiErr.code ?? apiErr.category;
       req.sy.error = apiErr.message;
@@ -191,10 +240,18 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, onCut
     if (allowed.length > 0) {
       // The path exists with other methods (GET /v1/chat/completions, OPTIONS from a browser): 405, saying which.
       reply.header('allow', allowed.join(', '));
-      const err = new ApiError('method_not_allowed', `${req.method} is not allowed on ${path}; use ${allowed.join(' or ')}`, { code: 'method_not_allowed' });
+      const err = new ApiError(
+        'method_not_allowed',
+        `${req.method} is not allowed on ${path}; use ${allowed.join(' or ')}`,
+        { code: 'method_not_allowed' },
+      );
       if (req.sy) req.sy.outcome = 'method_not_allowed';
       return sendApiError(reply, apiOf(req), err);
     }
-    return sendApiError(reply, apiOf(req), new ApiError('not_found', `no such endpoint: ${req.method} ${path}`, { code: 'unknown_endpoint' }));
+    return sendApiError(
+      reply,
+      apiOf(req),
+      new ApiError('not_found', `no such endpoint: ${req.method} ${path}`, { code: 'unknown_endpoint' }),
+    );
   });
 }

@@ -32,15 +32,32 @@ function lastReload(ctx: GatewayContext, withError: boolean): Record<string, unk
   if (r === undefined) return {};
   const at = new Date(r.at).toISOString();
   if (r.ok) return { last_reload: { ok: true, at } };
-  return { last_reload: { ok: false, at, serving: 'the previous config', ...(withError && r.error !== undefined ? { error: r.error } : {}) } };
+  return {
+    last_reload: {
+      ok: false,
+      at,
+      serving: 'the previous config',
+      ...(withError && r.error !== undefined ? { error: r.error } : {}),
+    },
+  };
 }
 
 /** What the admin key adds: where the config came from, its last reload, and what the store last said (/readyz with
  * the admin key, and /admin/status). */
 export function gatewayStatus(ctx: GatewayContext, store: StoreHealth = storeHealth(ctx)): Record<string, unknown> {
   return {
-    config: { loaded: true, path: ctx.settings.loaded.path, loaded_at: new Date(ctx.settings.loaded.loadedAt).toISOString(), ...lastReload(ctx, true) },
-    store: { ok: store.ok, kind: ctx.store.kind, ...degradation(store), ...(store.lastError ? { error: store.lastError } : {}) },
+    config: {
+      loaded: true,
+      path: ctx.settings.loaded.path,
+      loaded_at: new Date(ctx.settings.loaded.loadedAt).toISOString(),
+      ...lastReload(ctx, true),
+    },
+    store: {
+      ok: store.ok,
+      kind: ctx.store.kind,
+      ...degradation(store),
+      ...(store.lastError ? { error: store.lastError } : {}),
+    },
   };
 }
 

@@ -93,7 +93,13 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
   if (CHAT_PATHS.has(path)) {
     // The label is bounded (metricRoute); the line below keeps the real route.
     const route = s.route === undefined ? 'none' : metricRoute(ctx.settings.models, s.route);
-    const sample: RequestSample = { api: s.api, route, outcome: s.outcome, attempts: s.attempts, totalSeconds: ms / 1000 };
+    const sample: RequestSample = {
+      api: s.api,
+      route,
+      outcome: s.outcome,
+      attempts: s.attempts,
+      totalSeconds: ms / 1000,
+    };
     if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
     ctx.metrics.requestFinished(sample);
     if (s.usage !== undefined) ctx.metrics.tokensUsed(route, s.usage);

@@ -12,7 +12,11 @@ export const openaiBodySchema = {
   required: ['model', 'messages'],
   properties: {
     model: MODEL_FIELD_SCHEMA,
-    messages: { type: 'array', minItems: 1, items: { type: 'object', required: ['role'], properties: { role: { type: 'string' } } } },
+    messages: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', required: ['role'], properties: { role: { type: 'string' } } },
+    },
     stream: { type: 'boolean' },
   },
 } as const;
@@ -20,6 +24,8 @@ export const openaiBodySchema = {
 export function openaiPlugin(ctx: GatewayContext) {
   return async function openai(app: FastifyInstance): Promise<void> {
     app.addHook('onRequest', clientAuthHook(ctx));
-    app.post<{ Body: WireBody }>('/v1/chat/completions', { schema: { body: openaiBodySchema } }, (req, reply) => serveChat(ctx, openaiWire, req, reply));
+    app.post<{ Body: WireBody }>('/v1/chat/completions', { schema: { body: openaiBodySchema } }, (req, reply) =>
+      serveChat(ctx, openaiWire, req, reply),
+    );
   };
 }

@@ -14,7 +14,10 @@ export function countTokensRoute(ctx: GatewayContext, app: FastifyInstance, body
     checkModelName(req.body.model);
     const models = ctx.settings.models;
     if (!resolveModel(models, req.body.model)) {
-      throw new ApiError('not_found', unknownModelMessage(models, req.body.model), { code: 'model_not_found', param: 'model' });
+      throw new ApiError('not_found', unknownModelMessage(models, req.body.model), {
+        code: 'model_not_found',
+        param: 'model',
+      });
     }
     const { request } = anthropicWire.parse(req.body);
     // Loaded on first use: the tokenizer's tables take a moment to load and most gateways never count.

@@ -13,7 +13,11 @@ export const anthropicBodySchema = {
   required: ['model', 'messages'],
   properties: {
     model: MODEL_FIELD_SCHEMA,
-    messages: { type: 'array', minItems: 1, items: { type: 'object', required: ['role'], properties: { role: { type: 'string' } } } },
+    messages: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', required: ['role'], properties: { role: { type: 'string' } } },
+    },
     max_tokens: { type: 'integer', minimum: 1 },
     stream: { type: 'boolean' },
   },
@@ -22,7 +26,9 @@ export const anthropicBodySchema = {
 export function anthropicPlugin(ctx: GatewayContext) {
   return async function anthropic(app: FastifyInstance): Promise<void> {
     app.addHook('onRequest', clientAuthHook(ctx));
-    app.post<{ Body: WireBody }>('/v1/messages', { schema: { body: anthropicBodySchema } }, (req, reply) => serveChat(ctx, anthropicWire, req, reply));
+    app.post<{ Body: WireBody }>('/v1/messages', { schema: { body: anthropicBodySchema } }, (req, reply) =>
+      serveChat(ctx, anthropicWire, req, reply),
+    );
     countTokensRoute(ctx, app, anthropicBodySchema);
   };
 }

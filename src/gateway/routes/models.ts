@@ -20,7 +20,12 @@ function modelObjects(ctx: GatewayContext, req: FastifyRequest, ids = listedIds(
     return ids.map((id) => ({ type: 'model', id, display_name: id, created_at: createdAt }));
   }
   // A task or an alias is the gateway's own name; a listed model is its provider's.
-  return ids.map((id) => ({ id, object: 'model', created, owned_by: listed.includes(id) && !tasks.includes(id) ? id.split('/')[0] : 'switchyard' }));
+  return ids.map((id) => ({
+    id,
+    object: 'model',
+    created,
+    owned_by: listed.includes(id) && !tasks.includes(id) ? id.split('/')[0] : 'switchyard',
+  }));
 }
 
 function listedIds(ctx: GatewayContext): string[] {
@@ -42,13 +47,21 @@ export function modelsPlugin(ctx: GatewayContext) {
     app.addHook('onRequest', clientAuthHook(ctx));
     app.get('/v1/models', async (req) => {
       const data = modelObjects(ctx, req);
-      if (apiOf(req) === 'anthropic') return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+      if (apiOf(req) === 'anthropic')
+        return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
       return { object: 'list', data };
     });
     app.get('/v1/models/*', async (req) => {
       const id = idParam(req);
-      const found = modelObjects(ctx, req).find((m) => m.id === id) ?? (patternAlias(ctx.settings.models.aliases, id) ? modelObjects(ctx, req, [id])[0] : undefined);
-      if (!found) throw new ApiError('not_found', `no model "${id}" here: GET /v1/models lists the tasks and provider/model names this gateway serves`, { code: 'model_not_found', param: 'model' });
+      const found =
+        modelObjects(ctx, req).find((m) => m.id === id) ??
+        (patternAlias(ctx.settings.models.aliases, id) ? modelObjects(ctx, req, [id])[0] : undefined);
+      if (!found)
+        throw new ApiError(
+          'not_found',
+          `no model "${id}" here: GET /v1/models lists the tasks and provider/model names this gateway serves`,
+          { code: 'model_not_found', param: 'model' },
+        );
       return found;
     });
   };

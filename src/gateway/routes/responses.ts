@@ -22,13 +22,19 @@ export const responsesBodySchema = {
 /** Reading a response back (and what needs one stored: its input items, cancelling, deleting): the gateway stores
  * none, whatever `store` said, so each is the 404 OpenAI gives for an id it does not know. */
 function noStoredResponse(req: FastifyRequest<{ Params: { id: string } }>): never {
-  throw new ApiError('not_found', `Response with id '${req.params.id}' not found: the gateway keeps no responses (it answers store: true requests without storing them); send the whole conversation in input instead`, { param: 'response_id' });
+  throw new ApiError(
+    'not_found',
+    `Response with id '${req.params.id}' not found: the gateway keeps no responses (it answers store: true requests without storing them); send the whole conversation in input instead`,
+    { param: 'response_id' },
+  );
 }
 
 export function responsesPlugin(ctx: GatewayContext) {
   return async function responses(app: FastifyInstance): Promise<void> {
     app.addHook('onRequest', clientAuthHook(ctx));
-    app.post<{ Body: WireBody }>('/v1/responses', { schema: { body: responsesBodySchema } }, (req, reply) => serveChat(ctx, responsesWire, req, reply));
+    app.post<{ Body: WireBody }>('/v1/responses', { schema: { body: responsesBodySchema } }, (req, reply) =>
+      serveChat(ctx, responsesWire, req, reply),
+    );
     app.get('/v1/responses/:id', noStoredResponse);
     app.delete('/v1/responses/:id', noStoredResponse);
     app.get('/v1/responses/:id/input_items', noStoredResponse);

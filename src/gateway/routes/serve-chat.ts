@@ -35,7 +35,12 @@ function upstreamMs(trail: readonly Attempt[]): number {
  * when the router call is over (a stream being relayed, an answer being written), else when it settles — promptly,
  * once aborted — so the line counts every request sent, the cancelled one included (callSettled). A shutdown whose
  * drain time is up aborts it too, and the request ends with the shutdown's error (sy.cutWith) instead. */
-function abortOnDisconnect(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, sy: RequestState): AbortSignal {
+function abortOnDisconnect(
+  ctx: GatewayContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  sy: RequestState,
+): AbortSignal {
   const controller = new AbortController();
   ctx.inFlight.add(sy, (err) => {
     sy.cutWith = err;
@@ -56,27 +61,48 @@ function callSettled(ctx: GatewayContext, req: FastifyRequest, sy: RequestState)
   if (sy.hungUp) logHangUp(ctx, req);
 }
 
-function chatOptions(canonical: ChatRequest, target: { task: string; route?: { provider: string; model: string } }, signal: AbortSignal, trail: Attempt[]): ChatOptions {
+function chatOptions(
+  canonical: ChatRequest,
+  target: { task: string; route?: { provider: string; model: string } },
+  signal: AbortSignal,
+  trail: Attempt[],
+): ChatOptions {
   const opts = copySettings<ChatOptions>({ task: target.task, messages: canonical.messages, signal, trail }, canonical);
   if (target.route) opts.route = target.route;
   return opts;
 }
 
 function disabledError(task: string, reason: string): ApiError {
-  return new ApiError('permission', `task ${task} is disabled in the gateway's config (${reason}); enable it under auxiliary.${task} or use another model`, { code: 'task_disabled' });
+  return new ApiError(
+    'permission',
+    `task ${task} is disabled in the gateway's config (${reason}); enable it under auxiliary.${task} or use another model`,
+    { code: 'task_disabled' },
+  );
 }
 
-export async function serveChat(ctx: GatewayContext, wire: WireApi, req: FastifyRequest<{ Body: WireBody }>, reply: FastifyReply): Promise<unknown> {
+export async function serveChat(
+  ctx: GatewayContext,
+  wire: WireApi,
+  req: FastifyRequest<{ Body: WireBody }>,
+  reply: FastifyReply,
+): Promise<unknown> {
   const sy = req.sy as RequestState;
   const body = req.body;
   sy.model = shownModel(body.model);
   checkModelName(body.model);
   const settings = ctx.settings;
   const target = resolveModel(settings.models, body.model);
-  if (!target) throw new ApiError('not_found', unknownModelMessage(settings.models, body.model), { code: 'model_not_found', param: 'model' });
+  if (!target)
+    throw new ApiError('not_found', unknownModelMessage(settings.models, body.model), {
+      code: 'model_not_found',
+      param: 'model',
+    });
   sy.target = target;
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
-  const parsed = wire.parse(body, { hostedTools: settings.hostedTools, routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target) });
+  const parsed = wire.parse(body, {
+    hostedTools: settings.hostedTools,
+    routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target),
+  });
   if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) sy.droppedTools = parsed.droppedTools;
   const beta = forwardedBetas(req.headers['anthropic-beta']);
   if (beta !== undefined) parsed.request.anthropic_beta = beta;
@@ -132,7 +158,14 @@ function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestStat
   if (ctx.closing) reply.header('connection', 'close');
 }
 
-async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions, req: FastifyRequest, reply: FastifyReply, parsed: ParsedWire): Promise<unknown> {
+async function serveStream(
+  ctx: GatewayContext,
+  wire: WireApi,
+  opts: ChatOptions,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  parsed: ParsedWire,
+): Promise<unknown> {
   const sy = req.sy as RequestState;
   let result: StreamSuccess | Disabled;
   sy.calling = true;
@@ -163,10 +196,21 @@ async function serveStream(ctx: GatewayContext, wire: WireApi, opts: ChatOptions
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no');
-  return reply.send(Readable.from(frames(first, events, encoder, sy, () => sentAttempts(result.trail)), { objectMode: false }));
+  return reply.send(
+    Readable.from(
+      frames(first, events, encoder, sy, () => sentAttempts(result.trail)),
+      { objectMode: false },
+    ),
+  );
 }
 
-async function* frames(first: IteratorResult<StreamEvent>, events: AsyncIterator<StreamEvent>, encoder: StreamEncoder, sy: RequestState, attempts: () => number): AsyncGenerator<string> {
+async function* frames(
+  first: IteratorResult<StreamEvent>,
+  events: AsyncIterator<StreamEvent>,
+  encoder: StreamEncoder,
+  sy: RequestState,
+  attempts: () => number,
+): AsyncGenerator<string> {
   try {
     let next = first;
     while (!next.done) {

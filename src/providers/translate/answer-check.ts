@@ -12,7 +12,11 @@ export class MalformedAnswer extends Error {
 }
 
 export function malformed(path: string, value: unknown, expected: string): MalformedAnswer {
-  return new MalformedAnswer(value === undefined ? `${path} is missing, expected ${expected}` : `${path} is ${kindOf(value)}, expected ${expected}`);
+  return new MalformedAnswer(
+    value === undefined
+      ? `${path} is missing, expected ${expected}`
+      : `${path} is ${kindOf(value)}, expected ${expected}`,
+  );
 }
 
 /** Text content: a string, null/absent (''), or an array of text parts (some compatible servers) joined. */
@@ -23,8 +27,10 @@ export function textContent(value: unknown, path: string): string {
     let text = '';
     value.forEach((part: unknown, i) => {
       if (typeof part === 'string') text += part;
-      else if (typeof part === 'object' && part !== null && typeof (part as { text?: unknown }).text === 'string') text += (part as { text: string }).text;
-      else if (!(typeof part === 'object' && part !== null && 'type' in part)) throw malformed(`${path}[${i}]`, part, 'a text part');
+      else if (typeof part === 'object' && part !== null && typeof (part as { text?: unknown }).text === 'string')
+        text += (part as { text: string }).text;
+      else if (!(typeof part === 'object' && part !== null && 'type' in part))
+        throw malformed(`${path}[${i}]`, part, 'a text part');
     });
     return text;
   }

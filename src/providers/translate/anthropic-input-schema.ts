@@ -13,7 +13,8 @@ const COMBINATORS = ['anyOf', 'oneOf', 'allOf'] as const;
 export function anthropicInputSchema(parameters: Schema | undefined): Schema {
   const combined = parameters !== undefined && COMBINATORS.some((k) => k in parameters);
   const properties = parameters?.['properties'];
-  if (parameters?.['type'] === 'object' && !combined && (properties === undefined || isObj(properties))) return parameters;
+  if (parameters?.['type'] === 'object' && !combined && (properties === undefined || isObj(properties)))
+    return parameters;
   const schema: Schema = combined ? withoutCombinators(parameters) : { ...parameters, type: 'object' };
   schema['type'] = 'object';
   if (!isObj(schema['properties'])) schema['properties'] = {};
@@ -29,14 +30,17 @@ export function anthropicInputSchema(parameters: Schema | undefined): Schema {
 function withoutCombinators(parameters: Schema): Schema {
   const { anyOf, oneOf, allOf, ...rest } = parameters;
   const properties: Schema = isObj(rest['properties']) ? { ...rest['properties'] } : {};
-  const required = new Set(Array.isArray(rest['required']) ? rest['required'].filter((r): r is string => typeof r === 'string') : []);
+  const required = new Set(
+    Array.isArray(rest['required']) ? rest['required'].filter((r): r is string => typeof r === 'string') : [],
+  );
   const branchesOf = (v: unknown): Schema[] => (Array.isArray(v) ? v.filter(isObj) : []);
   for (const branch of branchesOf(allOf)) merge(branch, properties, (r) => r.forEach((x) => required.add(x)));
   const either = [...branchesOf(anyOf), ...branchesOf(oneOf)];
   if (either.length > 0) {
     const requiredEach = either.map((b) => new Set(Array.isArray(b['required']) ? b['required'] : []));
     for (const branch of either) merge(branch, properties, () => {});
-    for (const r of requiredEach[0] ?? []) if (typeof r === 'string' && requiredEach.every((set) => set.has(r))) required.add(r);
+    for (const r of requiredEach[0] ?? [])
+      if (typeof r === 'string' && requiredEach.every((set) => set.has(r))) required.add(r);
   }
   const schema: Schema = { ...rest, properties };
   if (required.size > 0) schema['required'] = [...required];
@@ -44,6 +48,8 @@ function withoutCombinators(parameters: Schema): Schema {
 }
 
 function merge(branch: Schema, properties: Schema, onRequired: (required: string[]) => void): void {
-  if (isObj(branch['properties'])) for (const [k, v] of Object.entries(branch['properties'])) if (!(k in properties)) properties[k] = v;
-  if (Array.isArray(branch['required'])) onRequired(branch['required'].filter((r): r is string => typeof r === 'string'));
+  if (isObj(branch['properties']))
+    for (const [k, v] of Object.entries(branch['properties'])) if (!(k in properties)) properties[k] = v;
+  if (Array.isArray(branch['required']))
+    onRequired(branch['required'].filter((r): r is string => typeof r === 'string'));
 }

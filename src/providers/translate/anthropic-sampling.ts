@@ -45,7 +45,8 @@ function samplersOf(req: ChatRequest, sampling: Sampling): { temperature?: numbe
   // OpenAI's range is 0–2, Anthropic's 0–1: above it, the most Anthropic allows rather than a refused request.
   const temperature = req.temperature === undefined ? undefined : Math.min(req.temperature, 1);
   const topP = req.top_p;
-  if (temperature === undefined || topP === undefined) return { ...(temperature !== undefined ? { temperature } : {}), ...(topP !== undefined ? { top_p: topP } : {}) };
+  if (temperature === undefined || topP === undefined)
+    return { ...(temperature !== undefined ? { temperature } : {}), ...(topP !== undefined ? { top_p: topP } : {}) };
   if (topP >= 1) return { temperature };
   if (sampling === 'all') return { temperature, top_p: topP };
   return temperature === 1 ? { top_p: topP } : { temperature };

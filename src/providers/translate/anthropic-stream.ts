@@ -54,7 +54,9 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
     if (block['type'] === 'tool_use') {
       const index = tools++;
       toolIndexOfBlock.set(blockIndex, index);
-      const out: StreamEvent[] = [{ type: 'tool_call_start', index, id: toolCallIdOf(block['id'], 'toolu_'), name: str(block['name']) ?? '' }];
+      const out: StreamEvent[] = [
+        { type: 'tool_call_start', index, id: toolCallIdOf(block['id'], 'toolu_'), name: str(block['name']) ?? '' },
+      ];
       if (isObj(block['input']) && Object.keys(block['input']).length > 0) {
         out.push({ type: 'tool_call_delta', index, arguments: JSON.stringify(block['input']) });
         withArguments.add(index);
@@ -148,7 +150,9 @@ interface ToolCallSoFar {
  * (tool-input.ts): the Anthropic SDK parses the joined deltas at content_block_stop, and text an OpenAI-type upstream
  * sent that is not JSON would throw there and lose the whole answer. Throws MalformedAnswer for such a finished call.
  */
-export function createAnthropicEventEncoder(options: { id?: string; model?: string } = {}): (ev: StreamEvent) => NamedSseEvent[] {
+export function createAnthropicEventEncoder(
+  options: { id?: string; model?: string } = {},
+): (ev: StreamEvent) => NamedSseEvent[] {
   const encoder = new AnthropicEventEncoder(options);
   return (ev) => dispatch(encoder, ev);
 }
@@ -172,18 +176,26 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   }
 
   start(ev: EventOf<'start'>): NamedSseEvent[] {
-    return [{
-      event: 'message_start',
-      data: {
-        type: 'message_start',
-        message: {
-          id: this.options.id ?? shapedId('msg_', ev.id), type: 'message', role: 'assistant', model: this.options.model ?? ev.model, content: [],
-          // The prompt's usage when the upstream gave it before the content (an Anthropic upstream does; clients
-          // such as the Vercel AI SDK read input and cache tokens only here). Else zeros: message_delta has all.
-          stop_reason: null, stop_sequence: null, usage: usageToAnthropic(ev.usage),
+    return [
+      {
+        event: 'message_start',
+        data: {
+          type: 'message_start',
+          message: {
+            id: this.options.id ?? shapedId('msg_', ev.id),
+            type: 'message',
+            role: 'assistant',
+            model: this.options.model ?? ev.model,
+            content: [],
+            // The prompt's usage when the upstream gave it before the content (an Anthropic upstream does; clients
+            // such as the Vercel AI SDK read input and cache tokens only here). Else zeros: message_delta has all.
+            stop_reason: null,
+            stop_sequence: null,
+            usage: usageToAnthropic(ev.usage),
+          },
         },
       },
-    }];
+    ];
   }
 
   text(ev: EventOf<'text'>): NamedSseEvent[] {
@@ -218,7 +230,10 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
       event: 'message_delta',
       data: {
         type: 'message_delta',
-        delta: { stop_reason: this.refused ? 'refusal' : finishToAnthropic(ev.finish_reason), stop_sequence: ev.stop_sequence ?? null },
+        delta: {
+          stop_reason: this.refused ? 'refusal' : finishToAnthropic(ev.finish_reason),
+          stop_sequence: ev.stop_sequence ?? null,
+        },
         usage: usageToAnthropic(ev.usage),
       },
     });
@@ -235,7 +250,10 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   private textDelta(text: string): NamedSseEvent[] {
     this.wrote = true;
     const out = this.open === 'text' ? [] : [...this.close(), ...this.begin('text', { type: 'text', text: '' })];
-    out.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: this.block, delta: { type: 'text_delta', text } } });
+    out.push({
+      event: 'content_block_delta',
+      data: { type: 'content_block_delta', index: this.block, delta: { type: 'text_delta', text } },
+    });
     return out;
   }
 
@@ -245,7 +263,10 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
     if (this.open === undefined) return [];
     const out: NamedSseEvent[] = [];
     const live = this.live;
-    if (this.open === 'tool' && live !== undefined && live.args.trim() !== '') out.push(this.argsDelta(JSON.stringify(toolUseInput({ id: live.id, name: live.name, arguments: live.args }, finish))));
+    if (this.open === 'tool' && live !== undefined && live.args.trim() !== '')
+      out.push(
+        this.argsDelta(JSON.stringify(toolUseInput({ id: live.id, name: live.name, arguments: live.args }, finish))),
+      );
     this.open = undefined;
     this.live = undefined;
     out.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index: this.block } });
@@ -261,7 +282,10 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   }
 
   private argsDelta(partial_json: string): NamedSseEvent {
-    return { event: 'content_block_delta', data: { type: 'content_block_delta', index: this.block, delta: { type: 'input_json_delta', partial_json } } };
+    return {
+      event: 'content_block_delta',
+      data: { type: 'content_block_delta', index: this.block, delta: { type: 'input_json_delta', partial_json } },
+    };
   }
 
   private beginTool(call: ToolCallSoFar): NamedSseEvent[] {

@@ -66,7 +66,8 @@ export function withAnthropicToolIds(messages: readonly ChatMessage[]): readonly
     if (m.role === 'tool') {
       const original = answeredId(m);
       // A result that answers no earlier call is refused by Anthropic whatever its id; it is only made well-formed.
-      const id = pending.get(original)?.shift() ?? latest.get(original) ?? (original.replace(INVALID_CHARS, '_') || EMPTY_BASE);
+      const id =
+        pending.get(original)?.shift() ?? latest.get(original) ?? (original.replace(INVALID_CHARS, '_') || EMPTY_BASE);
       return id === m.tool_call_id ? m : { ...m, tool_call_id: id };
     }
     if (m.tool_calls === undefined) return m;

@@ -2,7 +2,16 @@
 // where the model takes them; tool calls are `tool_use` blocks with an `input` object (canonical keeps OpenAI's JSON
 // text); tool results are `tool_result` blocks inside a user turn (consecutive ones merged, since Anthropic wants
 // alternating turns).
-import type { AnthropicFields, ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ToolCall, ToolChoice } from '../types.ts';
+import type {
+  AnthropicFields,
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ContentPart,
+  FinishReason,
+  ToolCall,
+  ToolChoice,
+} from '../types.ts';
 import { cacheControlOf, cacheField, fromAnthropicImage, needsParts, textOfParts, toAnthropicImage } from './parts.ts';
 import { jsonInstruction } from './response-format.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
@@ -14,7 +23,12 @@ import { anthropicInputSchema } from './anthropic-input-schema.ts';
 import { samplingToWire } from './anthropic-sampling.ts';
 import { modelTakes } from './anthropic-features.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
-import type { AnthropicCustomTool, AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './anthropic-schema.ts';
+import type {
+  AnthropicCustomTool,
+  AnthropicWireBlock,
+  AnthropicWireMessage,
+  AnthropicWireRequest,
+} from './anthropic-schema.ts';
 import { anthropicRequest } from './anthropic-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
 import { type Obj, isObj } from './obj.ts';
@@ -35,14 +49,20 @@ function toolResultFromWire(block: ToolResultBlock, path: string): Pick<ChatMess
   const c = block.content;
   if (c === undefined) return { content: '' };
   if (typeof c === 'string') return { content: c };
-  const parts = c.map((p, k): ContentPart => (p.type === 'image' ? fromAnthropicImage(p, `${path}.content[${k}]`) : textPart(p)));
+  const parts = c.map((p, k): ContentPart =>
+    p.type === 'image' ? fromAnthropicImage(p, `${path}.content[${k}]`) : textPart(p),
+  );
   return needsParts(parts) ? { content: textOfParts(parts), parts } : { content: textOfParts(parts) };
 }
 
 type ToolResultBlock = Extract<AnthropicWireBlock, { type: 'tool_result' }>;
 type ToolUseBlock = Extract<AnthropicWireBlock, { type: 'tool_use' }>;
 
-const textPart = (b: { text: string; cache_control?: unknown }): ContentPart => ({ type: 'text', text: b.text, ...cacheField(cacheControlOf(b.cache_control)) });
+const textPart = (b: { text: string; cache_control?: unknown }): ContentPart => ({
+  type: 'text',
+  text: b.text,
+  ...cacheField(cacheControlOf(b.cache_control)),
+});
 
 /** One Anthropic turn → canonical messages: a user turn may hold tool results (one `tool` message each), text and
  * images. */
@@ -61,7 +81,12 @@ function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
       calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
     } else if (block.type === 'tool_result' && m.role === 'user') {
       const b = block as ToolResultBlock;
-      const result: ChatMessage = { role: 'tool', tool_call_id: b.tool_use_id, ...toolResultFromWire(b, path), ...cacheField(cacheControlOf(b['cache_control'])) };
+      const result: ChatMessage = {
+        role: 'tool',
+        tool_call_id: b.tool_use_id,
+        ...toolResultFromWire(b, path),
+        ...cacheField(cacheControlOf(b['cache_control'])),
+      };
       if (b.is_error === true) result.is_error = true;
       results.push(result);
     } else if (block.type !== 'thinking' && block.type !== 'redacted_thinking') {
@@ -86,7 +111,11 @@ function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
 function systemMessageFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
   if (typeof m.content === 'string') return m.content.trim() === '' ? [] : [{ role: 'system', content: m.content }];
   const parts = m.content.map((block, j): ContentPart => {
-    if (block.type !== 'text') throw new WireRequestError(`messages[${i}].content[${j}].type`, `block "${block.type}" is not supported in a system message; text blocks are`);
+    if (block.type !== 'text')
+      throw new WireRequestError(
+        `messages[${i}].content[${j}].type`,
+        `block "${block.type}" is not supported in a system message; text blocks are`,
+      );
     return textPart(block as Extract<AnthropicWireBlock, { type: 'text' }>);
   });
   const text = textOfParts(parts);
@@ -98,7 +127,11 @@ function systemMessageFromWire(m: AnthropicWireMessage, i: number): ChatMessage[
  * exists: after one, Anthropic keeps it in the array but the model no longer reads it, so neither does any route. */
 function clearedSystem(messages: readonly AnthropicWireMessage[], i: number): boolean {
   const m = messages[i];
-  return m?.role === 'system' && m.clear_at === 'next_user_message' && messages.slice(i + 1).some((later) => later.role === 'user');
+  return (
+    m?.role === 'system' &&
+    m.clear_at === 'next_user_message' &&
+    messages.slice(i + 1).some((later) => later.role === 'user')
+  );
 }
 
 function toolChoiceFromWire(c: AnthropicWireRequest['tool_choice']): ToolChoice | undefined {
@@ -114,7 +147,11 @@ function toolChoiceFromWire(c: AnthropicWireRequest['tool_choice']): ToolChoice 
 function systemFromWire(system: AnthropicWireRequest['system']): ChatMessage | undefined {
   if (system === undefined) return undefined;
   if (typeof system === 'string') return system === '' ? undefined : { role: 'system', content: system };
-  const parts: ContentPart[] = system.map((b) => ({ type: 'text', text: b.text, ...cacheField(cacheControlOf(b['cache_control'])) }));
+  const parts: ContentPart[] = system.map((b) => ({
+    type: 'text',
+    text: b.text,
+    ...cacheField(cacheControlOf(b['cache_control'])),
+  }));
   const text = system.map((b) => b.text).join('\n');
   if (text === '') return undefined;
   return needsParts(parts) ? { role: 'system', content: text, parts } : { role: 'system', content: text };
@@ -125,7 +162,10 @@ function systemFromWire(system: AnthropicWireRequest['system']): ChatMessage | u
 function customTools(tools: NonNullable<AnthropicWireRequest['tools']>): AnthropicCustomTool[] {
   return tools.map((t, i) => {
     if (t.type !== undefined && t.type !== 'custom') {
-      throw new WireRequestError(`tools[${i}].type`, `"${t.type}" is one of Anthropic's own tools (server tools such as web search and code execution, and tools such as bash, text editor and computer use), which other providers do not have, so the gateway does not route them; custom tools, with an input_schema, are supported`);
+      throw new WireRequestError(
+        `tools[${i}].type`,
+        `"${t.type}" is one of Anthropic's own tools (server tools such as web search and code execution, and tools such as bash, text editor and computer use), which other providers do not have, so the gateway does not route them; custom tools, with an input_schema, are supported`,
+      );
     }
     return t as AnthropicCustomTool;
   });
@@ -143,7 +183,10 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   const request: ChatRequest = { model: wire.model, messages };
   if (wire.tools) {
     request.tools = customTools(wire.tools).map((t) => ({
-      name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.input_schema, ...cacheField(cacheControlOf(t['cache_control'])),
+      name: t.name,
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      parameters: t.input_schema,
+      ...cacheField(cacheControlOf(t['cache_control'])),
     }));
   }
   const choice = toolChoiceFromWire(wire.tool_choice);
@@ -157,7 +200,8 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   if (typeof wire.metadata?.user_id === 'string') request.user = wire.metadata.user_id;
   if (wire.tool_choice?.disable_parallel_tool_use === true) request.parallel_tool_calls = false;
   const output = wire.output_config;
-  if (output?.format != null) request.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: output.format.schema } };
+  if (output?.format != null)
+    request.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: output.format.schema } };
   const fields = anthropicFieldsFromWire(wire);
   if (fields !== undefined) request.anthropic_fields = fields;
   return { request, stream: wire.stream === true };
@@ -191,20 +235,28 @@ function partsToBlocks(parts: readonly ContentPart[]): Obj[] {
   // Anthropic rejects empty text blocks.
   return parts
     .filter((p) => p.type === 'image' || !blank(p.text))
-    .map((p) => (p.type === 'text' ? { type: 'text', text: p.text, ...cacheField(p.cache_control) } : toAnthropicImage(p)));
+    .map((p) =>
+      p.type === 'text' ? { type: 'text', text: p.text, ...cacheField(p.cache_control) } : toAnthropicImage(p),
+    );
 }
 
 function blocksOf(m: ChatMessage): Obj[] {
   if (m.role === 'tool') {
     const content = m.parts !== undefined ? partsToBlocks(m.parts) : (m.content ?? '');
-    const result: Obj = { type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content, ...cacheField(m.cache_control) };
+    const result: Obj = {
+      type: 'tool_result',
+      tool_use_id: m.tool_call_id ?? '',
+      content,
+      ...cacheField(m.cache_control),
+    };
     if (m.is_error === true) result['is_error'] = true;
     return [result];
   }
   if (m.parts !== undefined && m.role === 'user') return partsToBlocks(m.parts);
   const blocks: Obj[] = m.parts !== undefined ? partsToBlocks(m.parts) : [];
   if (m.parts === undefined && m.content && !blank(m.content)) blocks.push({ type: 'text', text: m.content });
-  for (const c of m.tool_calls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
+  for (const c of m.tool_calls ?? [])
+    blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsToInput(c.arguments) });
   return blocks;
 }
 
@@ -223,7 +275,10 @@ export interface AnthropicMessagesOptions {
 /** Canonical messages → Anthropic turns: tool results become user turns and same-role neighbours merge. System
  * messages before the conversation go to `system`; later ones stay in place where Anthropic takes them
  * (placeSystemTurns), else they join `system` too. */
-export function toAnthropicMessages(messages: readonly ChatMessage[], options: AnthropicMessagesOptions = {}): { system?: string | Obj[]; messages: Obj[] } {
+export function toAnthropicMessages(
+  messages: readonly ChatMessage[],
+  options: AnthropicMessagesOptions = {},
+): { system?: string | Obj[]; messages: Obj[] } {
   const opening = messages.findIndex((m) => m.role !== 'system');
   const leading = opening < 0 ? messages : messages.slice(0, opening);
   const turns: Turn[] = [];
@@ -251,19 +306,34 @@ export function toAnthropicMessages(messages: readonly ChatMessage[], options: A
   const system = systemToWire([...leading, ...hoisted]);
   // Leaving out an empty last question would turn the request into a prefill: the model would continue the
   // assistant's previous message instead of answering. Anthropic refuses an empty message; so does this route.
-  if (emptyLastAsk && (turns.length > 0 || system === undefined)) throw new WireRequestError('messages', 'the last message has no content: an Anthropic route cannot take an empty message, and without it the model would continue the previous assistant message instead of answering');
+  if (emptyLastAsk && (turns.length > 0 || system === undefined))
+    throw new WireRequestError(
+      'messages',
+      'the last message has no content: an Anthropic route cannot take an empty message, and without it the model would continue the previous assistant message instead of answering',
+    );
   trimPrefill(turns);
   userFirst(turns);
   // Instructions alone (an OpenAI caller may send only a system or developer message): Anthropic needs a user turn,
   // so the instructions become it rather than the call failing as a bad request that no fallback would retry.
-  if (turns.length === 0 && system !== undefined) return { messages: [{ role: 'user', content: typeof system === 'string' ? [{ type: 'text', text: system }] : system }] };
-  return { ...(system !== undefined ? { system } : {}), messages: turns.map((t) => ({ role: t.role, content: t.content })) };
+  if (turns.length === 0 && system !== undefined)
+    return {
+      messages: [{ role: 'user', content: typeof system === 'string' ? [{ type: 'text', text: system }] : system }],
+    };
+  return {
+    ...(system !== undefined ? { system } : {}),
+    messages: turns.map((t) => ({ role: t.role, content: t.content })),
+  };
 }
 
 /** A system message after the conversation began: a turn of its own (consecutive ones are one turn, as Anthropic
  * allows no two system messages side by side). */
 function addSystemTurn(turns: Turn[], m: ChatMessage): void {
-  const blocks = m.parts !== undefined ? partsToBlocks(m.parts) : m.content && !blank(m.content) ? [{ type: 'text', text: m.content }] : [];
+  const blocks =
+    m.parts !== undefined
+      ? partsToBlocks(m.parts)
+      : m.content && !blank(m.content)
+        ? [{ type: 'text', text: m.content }]
+        : [];
   if (blocks.length === 0) return;
   const last = turns.at(-1);
   if (last?.role === 'system') {
@@ -282,11 +352,14 @@ function addSystemTurn(turns: Turn[], m: ChatMessage): void {
  */
 function placeSystemTurns(turns: Turn[], midSystem: boolean): ChatMessage[] {
   const hoisted: ChatMessage[] = [];
-  for (let i = 0; i < turns.length; ) {
+  for (let i = 0; i < turns.length;) {
     const turn = turns[i]!;
     const before = turns[i - 1];
     const after = turns[i + 1];
-    if (turn.role !== 'system' || (midSystem && before?.role === 'user' && (after === undefined || after.role === 'assistant'))) {
+    if (
+      turn.role !== 'system' ||
+      (midSystem && before?.role === 'user' && (after === undefined || after.role === 'assistant'))
+    ) {
       i++;
       continue;
     }
@@ -309,7 +382,8 @@ const OPENING_USER_TURN = '.';
  * first question, left out above, leaves the assistant first. A minimal user turn goes before it, so the greeting
  * stays in the history the model reads, as the caller sent it. */
 function userFirst(turns: Turn[]): void {
-  if (turns[0]?.role === 'assistant') turns.unshift({ role: 'user', content: [{ type: 'text', text: OPENING_USER_TURN }] });
+  if (turns[0]?.role === 'assistant')
+    turns.unshift({ role: 'user', content: [{ type: 'text', text: OPENING_USER_TURN }] });
 }
 
 /** A conversation ending with an assistant turn asks the model to continue it (a prefill); Anthropic refuses one
@@ -324,7 +398,9 @@ function trimPrefill(turns: Turn[]): void {
  * cache breakpoint is placed on a block). */
 function systemToWire(system: readonly ChatMessage[]): string | Obj[] | undefined {
   if (system.some((m) => m.parts !== undefined)) {
-    const blocks = system.flatMap((m) => (m.parts !== undefined ? partsToBlocks(m.parts) : m.content ? [{ type: 'text', text: m.content }] : []));
+    const blocks = system.flatMap((m) =>
+      m.parts !== undefined ? partsToBlocks(m.parts) : m.content ? [{ type: 'text', text: m.content }] : [],
+    );
     return blocks.length > 0 ? blocks : undefined;
   }
   const texts = system.map((m) => m.content ?? '').filter((t) => !blank(t));
@@ -340,8 +416,16 @@ function toolChoiceToWire(c: ToolChoice): Obj {
 function settingsToWire(req: ChatRequest, body: Obj): void {
   if (req.user !== undefined) body['metadata'] = { user_id: req.user };
   // Only with a tool_choice that lets the model call tools: Anthropic's `none` has no such field.
-  if (req.parallel_tool_calls === false && req.tools !== undefined && req.tools.length > 0 && req.tool_choice !== 'none') {
-    body['tool_choice'] = { ...((body['tool_choice'] as Obj | undefined) ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  if (
+    req.parallel_tool_calls === false &&
+    req.tools !== undefined &&
+    req.tools.length > 0 &&
+    req.tool_choice !== 'none'
+  ) {
+    body['tool_choice'] = {
+      ...((body['tool_choice'] as Obj | undefined) ?? { type: 'auto' }),
+      disable_parallel_tool_use: true,
+    };
   }
   const instruction = req.response_format === undefined ? undefined : jsonInstruction(req.response_format);
   if (instruction === undefined) return;
@@ -357,12 +441,17 @@ const stopSequences = (stop: readonly string[] | undefined): string[] => (stop ?
 
 /** Canonical → the JSON body sent to the Anthropic Messages API. */
 export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean }): Obj {
-  const { system, messages } = toAnthropicMessages(withAnthropicToolIds(req.messages), { midSystem: modelTakes(req.model, 'mid_conversation_system') });
+  const { system, messages } = toAnthropicMessages(withAnthropicToolIds(req.messages), {
+    midSystem: modelTakes(req.model, 'mid_conversation_system'),
+  });
   const body: Obj = { model: req.model, max_tokens: req.max_tokens ?? DEFAULT_MAX_TOKENS, messages };
   if (system !== undefined) body['system'] = system;
   if (req.tools && req.tools.length > 0) {
     body['tools'] = req.tools.map((t) => ({
-      name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), input_schema: anthropicInputSchema(t.parameters), ...cacheField(t.cache_control),
+      name: t.name,
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      input_schema: anthropicInputSchema(t.parameters),
+      ...cacheField(t.cache_control),
     }));
   }
   if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
@@ -386,7 +475,8 @@ function anthropicFieldsToWire(req: ChatRequest, fields: AnthropicFields, body: 
   const thinking = fields.thinking !== undefined && thinkingTaken(req, fields.thinking) ? fields.thinking : undefined;
   if (thinking !== undefined) body['thinking'] = thinking;
   const thinks = thinking !== undefined && thinking['type'] !== 'disabled';
-  const context = fields.context_management === undefined ? undefined : contextManagement(fields.context_management, thinks);
+  const context =
+    fields.context_management === undefined ? undefined : contextManagement(fields.context_management, thinks);
   if (context !== undefined) body['context_management'] = context;
   const output = { ...fields.output_config };
   if (!modelTakes(req.model, 'effort')) delete output['effort'];
@@ -400,10 +490,15 @@ function thinkingTaken(req: ChatRequest, thinking: Readonly<Record<string, unkno
 }
 
 /** `context_management` without its `clear_thinking_…` edits when no thinking is sent; left out when no edit is left. */
-function contextManagement(context: Readonly<Record<string, unknown>>, thinks: boolean): Record<string, unknown> | undefined {
+function contextManagement(
+  context: Readonly<Record<string, unknown>>,
+  thinks: boolean,
+): Record<string, unknown> | undefined {
   const edits = context['edits'];
   if (thinks || !Array.isArray(edits)) return context;
-  const kept = edits.filter((e: unknown) => !(isObj(e) && typeof e['type'] === 'string' && e['type'].startsWith('clear_thinking')));
+  const kept = edits.filter(
+    (e: unknown) => !(isObj(e) && typeof e['type'] === 'string' && e['type'].startsWith('clear_thinking')),
+  );
   if (kept.length === edits.length) return context;
   return kept.length > 0 ? { ...context, edits: kept } : undefined;
 }
@@ -433,7 +528,6 @@ export function finishToAnthropic(reason: FinishReason): string {
   return FINISH_TO_ANTHROPIC[reason];
 }
 
-
 /** An upstream Messages response → canonical; undefined when it is not a message (the caller reports garbage). */
 export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
   if (!isObj(body) || !Array.isArray(body['content'])) return undefined;
@@ -446,7 +540,11 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
     else if (b['type'] === 'tool_use') {
       const input = b['input'] ?? {};
       if (!isObj(input)) throw malformed(`content[${i}].input`, input, 'an object');
-      toolCalls.push({ id: toolCallIdOf(b['id'], 'toolu_'), name: toolCallName(b['name'], `content[${i}].name`), arguments: JSON.stringify(input) });
+      toolCalls.push({
+        id: toolCallIdOf(b['id'], 'toolu_'),
+        name: toolCallName(b['name'], `content[${i}].name`),
+        arguments: JSON.stringify(input),
+      });
     }
   });
   const res: ChatResponse = {
@@ -478,10 +576,16 @@ export function toAnthropicResponse(res: ChatResponse): Obj {
   // back next turn, and Anthropic refuses whitespace-only text.
   if (res.tool_calls.length === 0 || !blank(text)) content.push({ type: 'text', text });
   // Throws MalformedAnswer for a finished call whose arguments are no object (tool-input.ts).
-  for (const c of res.tool_calls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolUseInput(c, res.finish_reason) });
+  for (const c of res.tool_calls)
+    content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolUseInput(c, res.finish_reason) });
   return {
-    id: shapedId('msg_', res.id), type: 'message', role: 'assistant', model: res.model, content,
-    stop_reason: res.refusal !== undefined ? 'refusal' : finishToAnthropic(res.finish_reason), stop_sequence: res.stop_sequence ?? null,
+    id: shapedId('msg_', res.id),
+    type: 'message',
+    role: 'assistant',
+    model: res.model,
+    content,
+    stop_reason: res.refusal !== undefined ? 'refusal' : finishToAnthropic(res.finish_reason),
+    stop_sequence: res.stop_sequence ?? null,
     usage: usageToAnthropic(res.usage),
   };
 }

@@ -30,5 +30,7 @@ export function claudeModel(model: string): ClaudeModel | undefined {
 /** Whether `rule` reaches the model. */
 export function reaches(rule: SinceRule, m: ClaudeModel): boolean {
   const [major, minor] = rule.from;
-  return (rule.family === '*' || rule.family === m.family) && (m.major > major || (m.major === major && m.minor >= minor));
+  return (
+    (rule.family === '*' || rule.family === m.family) && (m.major > major || (m.major === major && m.minor >= minor))
+  );
 }

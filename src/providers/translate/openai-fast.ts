@@ -5,12 +5,12 @@
 import type { OpenAIWireRequest } from './openai-schema.ts';
 import { type Obj, isObj } from './obj.ts';
 
-
 const ROLES: ReadonlySet<unknown> = new Set(['system', 'developer', 'user', 'assistant']);
 
 const absent = (v: unknown): boolean => v === undefined || v === null;
 const positiveInt = (v: unknown): boolean => absent(v) || (Number.isSafeInteger(v) && (v as number) > 0);
-const inRange = (v: unknown, max: number): boolean => absent(v) || (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max);
+const inRange = (v: unknown, max: number): boolean =>
+  absent(v) || (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max);
 
 /** A plain text message: role without tool semantics, content a string or null, optional string name. */
 function isPlainMessage(m: unknown): boolean {
@@ -23,9 +23,19 @@ function isPlainMessage(m: unknown): boolean {
 
 /** Any of OPENAI_SETTINGS present (named loads: this runs on every request). */
 function hasSettings(b: Obj): boolean {
-  return b['user'] !== undefined || b['parallel_tool_calls'] !== undefined || b['response_format'] !== undefined || b['seed'] !== undefined
-    || b['presence_penalty'] !== undefined || b['frequency_penalty'] !== undefined || b['reasoning_effort'] !== undefined
-    || b['logit_bias'] !== undefined || b['prompt_cache_key'] !== undefined || b['n'] !== undefined || b['logprobs'] !== undefined;
+  return (
+    b['user'] !== undefined ||
+    b['parallel_tool_calls'] !== undefined ||
+    b['response_format'] !== undefined ||
+    b['seed'] !== undefined ||
+    b['presence_penalty'] !== undefined ||
+    b['frequency_penalty'] !== undefined ||
+    b['reasoning_effort'] !== undefined ||
+    b['logit_bias'] !== undefined ||
+    b['prompt_cache_key'] !== undefined ||
+    b['n'] !== undefined ||
+    b['logprobs'] !== undefined
+  );
 }
 
 /** The body as the schema would accept it, or undefined when only the schema can decide. */
@@ -45,6 +55,10 @@ export function fastOpenAIRequest(body: unknown): OpenAIWireRequest | undefined 
   const stream = body['stream'];
   if (!absent(stream) && typeof stream !== 'boolean') return undefined;
   const options = body['stream_options'];
-  if (!absent(options) && !(isObj(options) && (options['include_usage'] === undefined || typeof options['include_usage'] === 'boolean'))) return undefined;
+  if (
+    !absent(options) &&
+    !(isObj(options) && (options['include_usage'] === undefined || typeof options['include_usage'] === 'boolean'))
+  )
+    return undefined;
   return body as OpenAIWireRequest;
 }

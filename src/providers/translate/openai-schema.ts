@@ -43,10 +43,13 @@ export const openaiTool = z.looseObject({
   }),
 });
 
-export const openaiToolChoice = z.union([
-  z.enum(['auto', 'none', 'required']),
-  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) }),
-], { error: 'expected "auto", "none", "required" or {type: "function", function: {name}}' });
+export const openaiToolChoice = z.union(
+  [
+    z.enum(['auto', 'none', 'required']),
+    z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) }),
+  ],
+  { error: 'expected "auto", "none", "required" or {type: "function", function: {name}}' },
+);
 
 export const openaiResponseFormat = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('text') }),
@@ -65,8 +68,17 @@ export const openaiResponseFormat = z.discriminatedUnion('type', [
 /** Settings besides the messages that the gateway checks and carries (docs/gateway.md, "What is carried"); the
  * fast path (openai-fast.ts) leaves a body holding any of them to this schema. */
 export const OPENAI_SETTINGS = [
-  'user', 'parallel_tool_calls', 'response_format', 'seed', 'presence_penalty', 'frequency_penalty', 'reasoning_effort', 'logit_bias', 'prompt_cache_key',
-  'n', 'logprobs',
+  'user',
+  'parallel_tool_calls',
+  'response_format',
+  'seed',
+  'presence_penalty',
+  'frequency_penalty',
+  'reasoning_effort',
+  'logit_bias',
+  'prompt_cache_key',
+  'n',
+  'logprobs',
 ] as const;
 
 export const openaiRequest = z.looseObject({
@@ -88,7 +100,11 @@ export const openaiRequest = z.looseObject({
   presence_penalty: z.number().min(-2).max(2).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   reasoning_effort: z.string().min(1).nullish(),
-  logit_bias: z.record(z.string(), z.number().min(-100).max(100), { error: 'expected an object of token id → number from -100 to 100' }).nullish(),
+  logit_bias: z
+    .record(z.string(), z.number().min(-100).max(100), {
+      error: 'expected an object of token id → number from -100 to 100',
+    })
+    .nullish(),
   prompt_cache_key: z.string().nullish(),
   n: z.number().int().positive().nullish(),
   logprobs: z.boolean().nullish(),

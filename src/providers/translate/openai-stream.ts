@@ -134,7 +134,11 @@ class OpenAIChunkEncoder implements EventMethods<Obj[]> {
   }
 
   tool_call_start(ev: EventOf<'tool_call_start'>): Obj[] {
-    return [this.chunk({ tool_calls: [{ index: ev.index, id: ev.id, type: 'function', function: { name: ev.name, arguments: '' } }] })];
+    return [
+      this.chunk({
+        tool_calls: [{ index: ev.index, id: ev.id, type: 'function', function: { name: ev.name, arguments: '' } }],
+      }),
+    ];
   }
 
   tool_call_delta(ev: EventOf<'tool_call_delta'>): Obj[] {
@@ -144,7 +148,8 @@ class OpenAIChunkEncoder implements EventMethods<Obj[]> {
   /** The finish_reason chunk, then the usage in a chunk of its own (no choices) when the caller asked for it. */
   finish(ev: EventOf<'finish'>): Obj[] {
     const out = [this.chunk({}, finishToOpenAI(ev.finish_reason))];
-    if (this.options.includeUsage && ev.usage) out.push({ ...this.head(), choices: [], usage: usageToOpenAI(ev.usage) });
+    if (this.options.includeUsage && ev.usage)
+      out.push({ ...this.head(), choices: [], usage: usageToOpenAI(ev.usage) });
     return out;
   }
 

@@ -1,7 +1,17 @@
 // OpenAI chat-completions wire shape ⇄ canonical (src/providers/types.ts). Pure functions: the OpenAI adapter
 // uses them to talk upstream, the gateway to accept OpenAI-shaped requests and answer in that shape.
 import { splitStops } from '../stop-sequences.ts';
-import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../types.ts';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ContentPart,
+  FinishReason,
+  ResponseFormat,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+} from '../types.ts';
 import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest, OpenAIWireTool } from './openai-schema.ts';
 import { cacheControlOf, cacheField, checkImageUrl, hasImage, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
@@ -32,11 +42,17 @@ function partFromWire(part: WirePart, path: string, role: string): ContentPart {
     const text = part as Extract<WirePart, { type: 'text' }>;
     return { type: 'text', text: text.text, ...cacheField(cacheControlOf(text['cache_control'])) };
   }
-  if (part.type !== 'image_url') throw new WireRequestError(`${path}.type`, `content part "${part.type}" is not supported; text and image_url parts are`);
+  if (part.type !== 'image_url')
+    throw new WireRequestError(
+      `${path}.type`,
+      `content part "${part.type}" is not supported; text and image_url parts are`,
+    );
   if (role !== 'user') throw new WireRequestError(`${path}.type`, 'image parts are allowed in user messages only');
   const image = (part as Extract<WirePart, { type: 'image_url' }>).image_url;
   checkImageUrl(image.url, `${path}.image_url.url`);
-  return image.detail === undefined ? { type: 'image', url: image.url } : { type: 'image', url: image.url, detail: image.detail };
+  return image.detail === undefined
+    ? { type: 'image', url: image.url }
+    : { type: 'image', url: image.url, detail: image.detail };
 }
 
 /** Text parts are joined into `content`; when there is an image or a cache mark among them the parts are also kept. */
@@ -55,7 +71,8 @@ function messageFromWire(m: OpenAIWireMessage, i: number): ChatMessage {
     out.tool_calls = m.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
   }
   if (role === 'tool') {
-    if (m.tool_call_id === undefined) throw new WireRequestError(`messages[${i}].tool_call_id`, 'required for a tool message');
+    if (m.tool_call_id === undefined)
+      throw new WireRequestError(`messages[${i}].tool_call_id`, 'required for a tool message');
     out.tool_call_id = m.tool_call_id;
   }
   return out;
@@ -81,8 +98,10 @@ function responseFormatFromWire(f: OpenAIResponseFormat): ResponseFormat {
 /** The settings besides sampling and tools. `n` > 1 and `logprobs` are refused: the answer could not carry them,
  * and dropping them would hand the caller something other than what it asked for. */
 function settingsFromWire(wire: OpenAIWireRequest, request: ChatRequest): void {
-  if (wire.n != null && wire.n > 1) throw new WireRequestError('n', 'only one choice per request is supported; send the request n times instead');
-  if (wire.logprobs === true) throw new WireRequestError('logprobs', 'log probabilities are not carried through the gateway; leave logprobs out');
+  if (wire.n != null && wire.n > 1)
+    throw new WireRequestError('n', 'only one choice per request is supported; send the request n times instead');
+  if (wire.logprobs === true)
+    throw new WireRequestError('logprobs', 'log probabilities are not carried through the gateway; leave logprobs out');
   if (wire.user != null) request.user = wire.user;
   if (wire.parallel_tool_calls != null) request.parallel_tool_calls = wire.parallel_tool_calls;
   if (wire.response_format != null) request.response_format = responseFormatFromWire(wire.response_format);
@@ -115,7 +134,9 @@ export function parseOpenAIRequest(body: unknown): ParsedOpenAIRequest {
 function contentToWire(m: ChatMessage): unknown {
   if (m.parts === undefined || m.role !== 'user') return m.content;
   return m.parts.map((p) =>
-    p.type === 'text' ? { type: 'text', text: p.text } : { type: 'image_url', image_url: p.detail === undefined ? { url: p.url } : { url: p.url, detail: p.detail } },
+    p.type === 'text'
+      ? { type: 'text', text: p.text }
+      : { type: 'image_url', image_url: p.detail === undefined ? { url: p.url } : { url: p.url, detail: p.detail } },
   );
 }
 
@@ -127,10 +148,17 @@ export function toolErrorText(text: string | null): string {
 }
 
 function messageToWire(m: ChatMessage): Record<string, unknown> {
-  const out: Record<string, unknown> = { role: m.role, content: m.is_error === true ? toolErrorText(m.content) : contentToWire(m) };
+  const out: Record<string, unknown> = {
+    role: m.role,
+    content: m.is_error === true ? toolErrorText(m.content) : contentToWire(m),
+  };
   if (m.name !== undefined) out['name'] = m.name;
   if (m.tool_calls && m.tool_calls.length > 0) {
-    out['tool_calls'] = m.tool_calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+    out['tool_calls'] = m.tool_calls.map((c) => ({
+      id: c.id,
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+    }));
   }
   if (m.tool_call_id !== undefined) out['tool_call_id'] = m.tool_call_id;
   return out;
@@ -144,14 +172,18 @@ function messagesToWire(messages: readonly ChatMessage[]): Record<string, unknow
   const out: Record<string, unknown>[] = [];
   let toolImages: ContentPart[] = [];
   const flush = (): void => {
-    if (toolImages.length > 0) out.push(messageToWire({ role: 'user', content: textOfParts(toolImages), parts: toolImages }));
+    if (toolImages.length > 0)
+      out.push(messageToWire({ role: 'user', content: textOfParts(toolImages), parts: toolImages }));
     toolImages = [];
   };
   for (const m of messages) {
     if (m.role !== 'tool') flush();
     out.push(messageToWire(m));
     if (m.role === 'tool' && m.parts !== undefined && hasImage(m.parts)) {
-      toolImages.push({ type: 'text', text: `(images returned by tool call ${m.tool_call_id ?? ''})` }, ...m.parts.filter((p) => p.type === 'image'));
+      toolImages.push(
+        { type: 'text', text: `(images returned by tool call ${m.tool_call_id ?? ''})` },
+        ...m.parts.filter((p) => p.type === 'image'),
+      );
     }
   }
   flush();
@@ -248,14 +280,18 @@ export function finishToOpenAI(reason: FinishReason): 'stop' | 'length' | 'tool_
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-
 function toolCallsFromOpenAI(list: unknown, path: string): ToolCall[] {
   if (list === null || list === undefined) return [];
   if (!Array.isArray(list)) throw malformed(path, list, 'an array');
   return list.map((c: unknown, i) => {
-    if (!isObj(c) || !isObj(c['function'])) throw malformed(`${path}[${i}].function`, isObj(c) ? c['function'] : c, 'an object');
+    if (!isObj(c) || !isObj(c['function']))
+      throw malformed(`${path}[${i}].function`, isObj(c) ? c['function'] : c, 'an object');
     const fn = c['function'];
-    return { id: toolCallIdOf(c['id'], 'call_'), name: toolCallName(fn['name'], `${path}[${i}].function.name`), arguments: toolCallArguments(fn['arguments'], `${path}[${i}].function.arguments`) };
+    return {
+      id: toolCallIdOf(c['id'], 'call_'),
+      name: toolCallName(fn['name'], `${path}[${i}].function.name`),
+      arguments: toolCallArguments(fn['arguments'], `${path}[${i}].function.arguments`),
+    };
   });
 }
 
@@ -286,15 +322,23 @@ export function fromOpenAIResponse(body: unknown): ChatResponse | undefined {
   return res;
 }
 
-
 /** Canonical response → the OpenAI `chat.completion` object the gateway answers with. */
 export function toOpenAIResponse(res: ChatResponse, options: { created?: number } = {}): Obj {
   // `refusal` and `annotations` as OpenAI always sends them (the SDK types refusal as `string | null`, not optional).
   // Content is null beside tool calls or a refusal and no text, as OpenAI sends it.
   const noText = res.content === '' && (res.tool_calls.length > 0 || res.refusal !== undefined);
-  const message: Obj = { role: 'assistant', content: noText ? null : res.content, refusal: res.refusal ?? null, annotations: [] };
+  const message: Obj = {
+    role: 'assistant',
+    content: noText ? null : res.content,
+    refusal: res.refusal ?? null,
+    annotations: [],
+  };
   if (res.tool_calls.length > 0) {
-    message['tool_calls'] = res.tool_calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+    message['tool_calls'] = res.tool_calls.map((c) => ({
+      id: c.id,
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+    }));
   }
   const out: Obj = {
     id: shapedId('chatcmpl-', res.id),

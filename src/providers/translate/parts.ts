@@ -6,7 +6,6 @@ import type { CacheControl, ContentPart, ImagePart } from '../types.ts';
 import { WireRequestError } from './wire-error.ts';
 import { type Obj, isObj } from './obj.ts';
 
-
 /** The media types Anthropic accepts for base64 images (OpenAI accepts the same four). */
 const IMAGE_MEDIA_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
@@ -16,14 +15,18 @@ const DATA_URL = /^data:([^;,]+);base64,/;
 export function checkImageUrl(url: string, path: string): void {
   if (url.startsWith('http://') || url.startsWith('https://')) return;
   const media = DATA_URL.exec(url)?.[1];
-  if (media === undefined) throw new WireRequestError(path, 'expected an http(s) URL or a base64 data: URL (data:image/png;base64,…)');
-  if (!IMAGE_MEDIA_TYPES.has(media)) throw new WireRequestError(path, `image type ${media} is not supported; use ${[...IMAGE_MEDIA_TYPES].join(', ')}`);
+  if (media === undefined)
+    throw new WireRequestError(path, 'expected an http(s) URL or a base64 data: URL (data:image/png;base64,…)');
+  if (!IMAGE_MEDIA_TYPES.has(media))
+    throw new WireRequestError(path, `image type ${media} is not supported; use ${[...IMAGE_MEDIA_TYPES].join(', ')}`);
 }
 
 /** Canonical image → Anthropic image block. */
 export function toAnthropicImage(part: ImagePart): Obj {
   const m = DATA_URL.exec(part.url);
-  const source = m ? { type: 'base64', media_type: m[1], data: part.url.slice(m[0].length) } : { type: 'url', url: part.url };
+  const source = m
+    ? { type: 'base64', media_type: m[1], data: part.url.slice(m[0].length) }
+    : { type: 'url', url: part.url };
   return { type: 'image', source, ...cacheField(part.cache_control) };
 }
 
@@ -35,7 +38,11 @@ export function fromAnthropicImage(block: Obj, path: string): ImagePart {
     if (!IMAGE_MEDIA_TYPES.has(source['media_type'])) {
       throw new WireRequestError(`${path}.source.media_type`, `expected one of ${[...IMAGE_MEDIA_TYPES].join(', ')}`);
     }
-    return { type: 'image', url: `data:${source['media_type']};base64,${source['data']}`, ...cacheField(cacheControlOf(block['cache_control'])) };
+    return {
+      type: 'image',
+      url: `data:${source['media_type']};base64,${source['data']}`,
+      ...cacheField(cacheControlOf(block['cache_control'])),
+    };
   }
   if (source['type'] === 'url' && typeof source['url'] === 'string') {
     checkImageUrl(source['url'], `${path}.source.url`);
@@ -54,7 +61,8 @@ export function textOfParts(parts: readonly ContentPart[]): string {
 export const hasImage = (parts: readonly ContentPart[]): boolean => parts.some((p) => p.type === 'image');
 
 /** Parts are kept beside the joined text only when the text alone would lose something: an image or a cache mark. */
-export const needsParts = (parts: readonly ContentPart[]): boolean => parts.some((p) => p.type === 'image' || p.cache_control !== undefined);
+export const needsParts = (parts: readonly ContentPart[]): boolean =>
+  parts.some((p) => p.type === 'image' || p.cache_control !== undefined);
 
 /** A prompt-cache mark as a client sent it (Anthropic's `cache_control`, also used by OpenRouter on OpenAI-shaped
  * text parts), or undefined when there is none or it is not one we know. */
@@ -64,4 +72,5 @@ export function cacheControlOf(v: unknown): CacheControl | undefined {
 }
 
 /** `{cache_control}` to spread into a block, or nothing. */
-export const cacheField = (c: CacheControl | undefined): { cache_control?: CacheControl } => (c === undefined ? {} : { cache_control: c });
+export const cacheField = (c: CacheControl | undefined): { cache_control?: CacheControl } =>
+  c === undefined ? {} : { cache_control: c };

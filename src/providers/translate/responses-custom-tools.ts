@@ -4,7 +4,6 @@
 import type { ToolDefinition } from '../types.ts';
 import { type Obj, isObj } from './obj.ts';
 
-
 const INPUT_SCHEMA = {
   type: 'object',
   properties: { input: { type: 'string', description: 'The whole free-form input of the call, as plain text.' } },
@@ -17,9 +16,15 @@ export function customToolDefinition(t: Obj & { name: string }): ToolDefinition 
   const lines = typeof t['description'] === 'string' && t['description'] !== '' ? [t['description']] : [];
   const format = t['format'];
   if (isObj(format) && format['type'] === 'grammar' && typeof format['definition'] === 'string') {
-    lines.push(`The input must follow this ${typeof format['syntax'] === 'string' ? format['syntax'] : ''} grammar:\n${format['definition']}`);
+    lines.push(
+      `The input must follow this ${typeof format['syntax'] === 'string' ? format['syntax'] : ''} grammar:\n${format['definition']}`,
+    );
   }
-  return { name: t.name, ...(lines.length > 0 ? { description: lines.join('\n\n') } : {}), parameters: structuredClone(INPUT_SCHEMA) as Record<string, unknown> };
+  return {
+    name: t.name,
+    ...(lines.length > 0 ? { description: lines.join('\n\n') } : {}),
+    parameters: structuredClone(INPUT_SCHEMA) as Record<string, unknown>,
+  };
 }
 
 /** A custom call's free-form input as the JSON arguments of the function it travels as. */

@@ -35,17 +35,21 @@ export const responsesCustomToolCall = z.looseObject({
   namespace: z.string().min(1).nullish(),
 });
 
-const callOutput = <T extends string>(type: T) => z.looseObject({ type: z.literal(type), call_id: z.string().min(1), output: content });
+const callOutput = <T extends string>(type: T) =>
+  z.looseObject({ type: z.literal(type), call_id: z.string().min(1), output: content });
 
 /** Messages (`type` may be left out), calls and their outputs are checked; other items (reasoning, item_reference,
  * …) are left to the translator. */
-export const responsesItem = byType({
-  message: responsesMessageItem,
-  function_call: responsesFunctionCall,
-  function_call_output: callOutput('function_call_output'),
-  custom_tool_call: responsesCustomToolCall,
-  custom_tool_call_output: callOutput('custom_tool_call_output'),
-}, 'message');
+export const responsesItem = byType(
+  {
+    message: responsesMessageItem,
+    function_call: responsesFunctionCall,
+    function_call_output: callOutput('function_call_output'),
+    custom_tool_call: responsesCustomToolCall,
+    custom_tool_call_output: callOutput('custom_tool_call_output'),
+  },
+  'message',
+);
 
 export const responsesTool = z.looseObject({
   type: z.string(),
@@ -69,18 +73,34 @@ export const responsesTextFormat = z.discriminatedUnion('type', [
 
 export const responsesRequest = z.looseObject({
   model: z.string().min(1),
-  input: z.union([z.string(), z.array(responsesItem).min(1)], { error: 'expected a string or a non-empty array of input items' }),
+  input: z.union([z.string(), z.array(responsesItem).min(1)], {
+    error: 'expected a string or a non-empty array of input items',
+  }),
   instructions: z.string().nullish(),
   tools: z.array(responsesTool).optional(),
   // A forced built-in tool ({type: "web_search"}, {type: "mcp", …}) is checked by the translator, which says why it
   // cannot be forced here.
-  tool_choice: z.union([
-    z.enum(['auto', 'none', 'required']),
-    z.looseObject({ type: z.enum(['function', 'custom']), name: z.string().min(1), namespace: z.string().min(1).nullish() }),
-    z.looseObject({ type: z.string().min(1).refine((t) => t !== 'function' && t !== 'custom') }),
-  ], {
-    error: 'expected "auto", "none", "required" or {type: "function" | "custom", name}',
-  }).optional(),
+  tool_choice: z
+    .union(
+      [
+        z.enum(['auto', 'none', 'required']),
+        z.looseObject({
+          type: z.enum(['function', 'custom']),
+          name: z.string().min(1),
+          namespace: z.string().min(1).nullish(),
+        }),
+        z.looseObject({
+          type: z
+            .string()
+            .min(1)
+            .refine((t) => t !== 'function' && t !== 'custom'),
+        }),
+      ],
+      {
+        error: 'expected "auto", "none", "required" or {type: "function" | "custom", name}',
+      },
+    )
+    .optional(),
   max_output_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
@@ -91,7 +111,10 @@ export const responsesRequest = z.looseObject({
   prompt_cache_key: z.string().nullish(),
   // OpenAI's limits: up to 16 pairs, keys of up to 64 characters, string values of up to 512. Carried nowhere, only
   // echoed in the response object.
-  metadata: z.record(z.string().max(64), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, 'at most 16 keys').nullish(),
+  metadata: z
+    .record(z.string().max(64), z.string().max(512))
+    .refine((m) => Object.keys(m).length <= 16, 'at most 16 keys')
+    .nullish(),
   // Stateful fields, refused by the translator with the codes clients act on (the gateway keeps no responses).
   previous_response_id: z.string().nullish(),
   conversation: z.unknown().optional(),

@@ -5,10 +5,21 @@
 import type { StreamEvent, Usage } from '../types.ts';
 import type { NamedSseEvent } from '../sse.ts';
 import { shapedId } from './ids.ts';
-import { customCallItem, finishedItemStatus, functionCallItem, messageItem, newItemId, outputTextPart, refusalPart, responseObject, statusOf, type ItemStatus, type ResponsesAnswerOptions } from './responses-wire.ts';
+import {
+  customCallItem,
+  finishedItemStatus,
+  functionCallItem,
+  messageItem,
+  newItemId,
+  outputTextPart,
+  refusalPart,
+  responseObject,
+  statusOf,
+  type ItemStatus,
+  type ResponsesAnswerOptions,
+} from './responses-wire.ts';
 import { type Obj } from './obj.ts';
 import { dispatch, type EventMethods, type EventOf } from './event-methods.ts';
-
 
 /** A content part of the open message: its text, or the model's refusal (a part of its own, with its own events). */
 interface OpenPart {
@@ -38,7 +49,10 @@ interface OpenCall {
 
 /** Canonical events → the Responses API's stream events for the gateway; `sequence()` is the next sequence number
  * (the stream's error event takes it). */
-export function createResponsesEventEncoder(options: ResponsesAnswerOptions = {}): { encode(ev: StreamEvent): NamedSseEvent[]; sequence(): number } {
+export function createResponsesEventEncoder(options: ResponsesAnswerOptions = {}): {
+  encode(ev: StreamEvent): NamedSseEvent[];
+  sequence(): number;
+} {
   const encoder = new ResponsesEventEncoder(options);
   return { encode: (ev) => encoder.encode(ev), sequence: () => encoder.sequence() };
 }
@@ -81,7 +95,10 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
   start(ev: EventOf<'start'>): NamedSseEvent[] {
     this.id = shapedId('resp_', ev.id);
     this.model = ev.model;
-    return [this.emit('response.created', { response: this.snapshot('in_progress') }), this.emit('response.in_progress', { response: this.snapshot('in_progress') })];
+    return [
+      this.emit('response.created', { response: this.snapshot('in_progress') }),
+      this.emit('response.in_progress', { response: this.snapshot('in_progress') }),
+    ];
   }
 
   /** Text after tool calls finishes them first: each item is done before the next is added. */
@@ -113,7 +130,13 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
     }
     live.call.arguments += ev.arguments;
     if (live.custom) return [];
-    return [this.emit('response.function_call_arguments.delta', { item_id: live.itemId, output_index: live.outputIndex, delta: ev.arguments })];
+    return [
+      this.emit('response.function_call_arguments.delta', {
+        item_id: live.itemId,
+        output_index: live.outputIndex,
+        delta: ev.arguments,
+      }),
+    ];
   }
 
   finish(ev: EventOf<'finish'>): NamedSseEvent[] {
@@ -136,7 +159,15 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
   }
 
   private snapshot(status: string, extra: { incomplete_details?: { reason: string } | null; usage?: Usage } = {}): Obj {
-    return responseObject({ id: this.id, created: this.created, model: this.model, output: this.output.filter(Boolean), status, ...extra, ...(this.options.echo ? { echo: this.options.echo } : {}) });
+    return responseObject({
+      id: this.id,
+      created: this.created,
+      model: this.model,
+      output: this.output.filter(Boolean),
+      status,
+      ...extra,
+      ...(this.options.echo ? { echo: this.options.echo } : {}),
+    });
   }
 
   private closedStatus(outputIndex: number): ItemStatus {
@@ -149,9 +180,10 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
     const part = message?.parts.at(-1);
     if (!message || !part) return [];
     const at = { item_id: message.itemId, output_index: message.outputIndex, content_index: message.parts.length - 1 };
-    const done = part.kind === 'text'
-      ? this.emit('response.output_text.done', { ...at, text: part.text, logprobs: [] })
-      : this.emit('response.refusal.done', { ...at, refusal: part.text });
+    const done =
+      part.kind === 'text'
+        ? this.emit('response.output_text.done', { ...at, text: part.text, logprobs: [] })
+        : this.emit('response.refusal.done', { ...at, refusal: part.text });
     return [done, this.emit('response.content_part.done', { ...at, part: partOf(part) })];
   }
 
@@ -172,19 +204,35 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
     if (!this.message) {
       this.message = { outputIndex: this.output.length, itemId: newItemId('msg'), parts: [] };
       this.output.push(messageItem(this.message.itemId, [], 'in_progress'));
-      out.push(this.emit('response.output_item.added', { output_index: this.message.outputIndex, item: messageItem(this.message.itemId, [], 'in_progress') }));
+      out.push(
+        this.emit('response.output_item.added', {
+          output_index: this.message.outputIndex,
+          item: messageItem(this.message.itemId, [], 'in_progress'),
+        }),
+      );
     }
     const message = this.message;
     if (message.parts.at(-1)?.kind !== kind) {
       out.push(...this.closePart());
       message.parts.push({ kind, text: '' });
       const part = partOf({ kind, text: '' });
-      out.push(this.emit('response.content_part.added', { item_id: message.itemId, output_index: message.outputIndex, content_index: message.parts.length - 1, part }));
+      out.push(
+        this.emit('response.content_part.added', {
+          item_id: message.itemId,
+          output_index: message.outputIndex,
+          content_index: message.parts.length - 1,
+          part,
+        }),
+      );
     }
     const open = message.parts.at(-1)!;
     open.text += delta;
     const at = { item_id: message.itemId, output_index: message.outputIndex, content_index: message.parts.length - 1 };
-    out.push(kind === 'text' ? this.emit('response.output_text.delta', { ...at, delta, logprobs: [] }) : this.emit('response.refusal.delta', { ...at, delta }));
+    out.push(
+      kind === 'text'
+        ? this.emit('response.output_text.delta', { ...at, delta, logprobs: [] })
+        : this.emit('response.refusal.delta', { ...at, delta }),
+    );
     return out;
   }
 
@@ -215,12 +263,30 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
   private addCall(call: PendingCall): NamedSseEvent[] {
     const out = this.closeLive();
     const custom = this.options.customTools?.has(call.name) === true;
-    const open: OpenCall = { index: call.index, outputIndex: this.output.length, itemId: newItemId(custom ? 'ctc' : 'fc'), call: { id: call.id, name: call.name, arguments: call.arguments }, custom };
+    const open: OpenCall = {
+      index: call.index,
+      outputIndex: this.output.length,
+      itemId: newItemId(custom ? 'ctc' : 'fc'),
+      call: { id: call.id, name: call.name, arguments: call.arguments },
+      custom,
+    };
     this.live = open;
-    const item = (custom ? customCallItem : functionCallItem)(open.itemId, { ...open.call, arguments: '' }, 'in_progress', this.options.namespaces);
+    const item = (custom ? customCallItem : functionCallItem)(
+      open.itemId,
+      { ...open.call, arguments: '' },
+      'in_progress',
+      this.options.namespaces,
+    );
     this.output.push(item);
     out.push(this.emit('response.output_item.added', { output_index: open.outputIndex, item: { ...item } }));
-    if (!custom && call.arguments !== '') out.push(this.emit('response.function_call_arguments.delta', { item_id: open.itemId, output_index: open.outputIndex, delta: call.arguments }));
+    if (!custom && call.arguments !== '')
+      out.push(
+        this.emit('response.function_call_arguments.delta', {
+          item_id: open.itemId,
+          output_index: open.outputIndex,
+          delta: call.arguments,
+        }),
+      );
     return out;
   }
 

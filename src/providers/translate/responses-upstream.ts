@@ -5,14 +5,17 @@ import type { ChatResponse, FinishReason, StreamEvent, ToolCall, Usage } from '.
 import { type Obj, isObj } from './obj.ts';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+const count = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 
 /** The Responses API's usage → canonical (its input_tokens is the whole prompt, cached part included). */
 export function usageFromResponses(u: unknown): Usage | undefined {
   if (!isObj(u)) return undefined;
   const usage: Usage = { input_tokens: count(u['input_tokens']) ?? 0, output_tokens: count(u['output_tokens']) ?? 0 };
   const cached = isObj(u['input_tokens_details']) ? count(u['input_tokens_details']['cached_tokens']) : undefined;
-  const reasoning = isObj(u['output_tokens_details']) ? count(u['output_tokens_details']['reasoning_tokens']) : undefined;
+  const reasoning = isObj(u['output_tokens_details'])
+    ? count(u['output_tokens_details']['reasoning_tokens'])
+    : undefined;
   if (cached !== undefined) usage.cache_read_tokens = cached;
   if (reasoning !== undefined) usage.reasoning_tokens = reasoning;
   return usage;
@@ -20,8 +23,14 @@ export function usageFromResponses(u: unknown): Usage | undefined {
 
 /** A function or custom call item → a canonical call (its name as the caller's tools say it, namespace and all). */
 function callOf(item: Obj): ToolCall | undefined {
-  if (item['type'] === 'function_call') return { id: str(item['call_id']), name: str(item['name']), arguments: str(item['arguments']) };
-  if (item['type'] === 'custom_tool_call') return { id: str(item['call_id']), name: str(item['name']), arguments: JSON.stringify({ input: str(item['input']) }) };
+  if (item['type'] === 'function_call')
+    return { id: str(item['call_id']), name: str(item['name']), arguments: str(item['arguments']) };
+  if (item['type'] === 'custom_tool_call')
+    return {
+      id: str(item['call_id']),
+      name: str(item['name']),
+      arguments: JSON.stringify({ input: str(item['input']) }),
+    };
   return undefined;
 }
 
@@ -47,7 +56,14 @@ export function fromResponsesObject(body: unknown): ChatResponse | undefined {
       if (part['type'] === 'refusal') refusal = (refusal ?? '') + str(part['refusal']);
     }
   }
-  const res: ChatResponse = { id: str(body['id']), model: str(body['model']), content, tool_calls, finish_reason: finishOf(body, tool_calls.length), responses_object: body };
+  const res: ChatResponse = {
+    id: str(body['id']),
+    model: str(body['model']),
+    content,
+    tool_calls,
+    finish_reason: finishOf(body, tool_calls.length),
+    responses_object: body,
+  };
   if (refusal !== undefined) res.refusal = refusal;
   const usage = usageFromResponses(body['usage']);
   if (usage) res.usage = usage;
@@ -64,7 +80,10 @@ export function failureOf(data: Obj): unknown {
 
 /** A Responses stream → canonical events: each upstream event is passed on as it came (`responses_event`), then
  * what it says in canonical terms. */
-export function createResponsesStreamDecoder(): { push(event: string, data: Obj): StreamEvent[]; readonly complete: boolean } {
+export function createResponsesStreamDecoder(): {
+  push(event: string, data: Obj): StreamEvent[];
+  readonly complete: boolean;
+} {
   /** Output item id → canonical tool-call index. */
   const calls = new Map<string, number>();
   let complete = false;

@@ -3,17 +3,32 @@
 // stored state are refused with a located error rather than answered without the context they name.
 import { randomUUID } from 'node:crypto';
 import { shapedId } from './ids.ts';
-import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ResponseFormat, ToolCall, ToolChoice, ToolDefinition, Usage } from '../types.ts';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ContentPart,
+  FinishReason,
+  ResponseFormat,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+  Usage,
+} from '../types.ts';
 import { checkImageUrl, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
 import { checkToolChoice } from './tool-choice.ts';
 import { usageToResponses } from './usage.ts';
 import { customCallArguments, customInputOf, customToolDefinition } from './responses-custom-tools.ts';
-import { responsesRequest, responsesTool, type ResponsesWireItem, type ResponsesWireRequest } from './responses-schema.ts';
+import {
+  responsesRequest,
+  responsesTool,
+  type ResponsesWireItem,
+  type ResponsesWireRequest,
+} from './responses-schema.ts';
 import { NamespaceNames } from './responses-namespace.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
 import { type Obj, isObj } from './obj.ts';
-
 
 export interface ParsedResponsesRequest {
   request: ChatRequest;
@@ -63,7 +78,16 @@ export interface ResponseEcho {
 
 /** What the response says of a request that set none of them: OpenAI's defaults where they are the gateway's too
  * (`auto`, parallel calls, no tools); sampling left unset is null, since the route's model picks its own. */
-export const NO_ECHO: ResponseEcho = { instructions: null, tools: [], tool_choice: 'auto', parallel_tool_calls: true, temperature: null, top_p: null, max_output_tokens: null, metadata: {} };
+export const NO_ECHO: ResponseEcho = {
+  instructions: null,
+  tools: [],
+  tool_choice: 'auto',
+  parallel_tool_calls: true,
+  temperature: null,
+  top_p: null,
+  max_output_tokens: null,
+  metadata: {},
+};
 
 function settingsEcho(wire: ResponsesWireRequest): ResponseEcho {
   return {
@@ -80,16 +104,30 @@ function settingsEcho(wire: ResponsesWireRequest): ResponseEcho {
 
 /** One content part of an input message → canonical (text or image). */
 function partFromWire(p: Obj, path: string, role: string): ContentPart {
-  if ((p['type'] === 'input_text' || p['type'] === 'output_text' || p['type'] === 'text') && typeof p['text'] === 'string') return { type: 'text', text: p['text'] };
+  if (
+    (p['type'] === 'input_text' || p['type'] === 'output_text' || p['type'] === 'text') &&
+    typeof p['text'] === 'string'
+  )
+    return { type: 'text', text: p['text'] };
   if (p['type'] === 'input_image') {
-    if (role !== 'user' && role !== 'tool') throw new WireRequestError(`${path}.type`, 'images are allowed in user messages and tool outputs only');
+    if (role !== 'user' && role !== 'tool')
+      throw new WireRequestError(`${path}.type`, 'images are allowed in user messages and tool outputs only');
     const url = p['image_url'];
-    if (typeof url !== 'string') throw new WireRequestError(`${path}.image_url`, 'required (a file_id needs stored files, which the gateway does not keep)');
+    if (typeof url !== 'string')
+      throw new WireRequestError(
+        `${path}.image_url`,
+        'required (a file_id needs stored files, which the gateway does not keep)',
+      );
     checkImageUrl(url, `${path}.image_url`);
     const detail = p['detail'];
-    return detail === 'low' || detail === 'high' || detail === 'auto' ? { type: 'image', url, detail } : { type: 'image', url };
+    return detail === 'low' || detail === 'high' || detail === 'auto'
+      ? { type: 'image', url, detail }
+      : { type: 'image', url };
   }
-  throw new WireRequestError(`${path}.type`, `content part "${String(p['type'])}" is not supported; input_text, output_text and input_image are`);
+  throw new WireRequestError(
+    `${path}.type`,
+    `content part "${String(p['type'])}" is not supported; input_text, output_text and input_image are`,
+  );
 }
 
 type MessageItem = Extract<ResponsesWireItem, { role: string }>;
@@ -121,8 +159,10 @@ function addToolCall(out: ChatMessage[], call: ToolCall): void {
 type Item<T extends string> = Extract<ResponsesWireItem, { type: T }>;
 
 /** A call's name as the canonical request has it: flattened when the call was made inside a namespace. */
-const calledName = (call: { name: string; namespace?: string | null | undefined }, namespaces: NamespaceNames): string =>
-  (call.namespace ? namespaces.flatten({ namespace: call.namespace, name: call.name }) : call.name);
+const calledName = (
+  call: { name: string; namespace?: string | null | undefined },
+  namespaces: NamespaceNames,
+): string => (call.namespace ? namespaces.flatten({ namespace: call.namespace, name: call.name }) : call.name);
 
 /** The items in order → canonical messages; consecutive function calls join the assistant turn before them. */
 function messagesFromItems(items: readonly ResponsesWireItem[], namespaces: NamespaceNames): ChatMessage[] {
@@ -134,7 +174,11 @@ function messagesFromItems(items: readonly ResponsesWireItem[], namespaces: Name
       addToolCall(out, { id: call.call_id, name: calledName(call, namespaces), arguments: call.arguments });
     } else if (item.type === 'custom_tool_call') {
       const call = item as Item<'custom_tool_call'>;
-      addToolCall(out, { id: call.call_id, name: calledName(call, namespaces), arguments: customCallArguments(call.input) });
+      addToolCall(out, {
+        id: call.call_id,
+        name: calledName(call, namespaces),
+        arguments: customCallArguments(call.input),
+      });
     } else if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
       const result = item as Item<'function_call_output' | 'custom_tool_call_output'>;
       out.push(toolResultFromWire(result.call_id, result.output, path));
@@ -146,7 +190,10 @@ function messagesFromItems(items: readonly ResponsesWireItem[], namespaces: Name
       // A message may come without its `type`.
       out.push(messageFromWire(item as MessageItem, path));
     } else {
-      throw new WireRequestError(`${path}.type`, `item "${String(item.type)}" is not supported; message, function_call, custom_tool_call and their outputs are (send the whole conversation: the gateway keeps no state)`);
+      throw new WireRequestError(
+        `${path}.type`,
+        `item "${String(item.type)}" is not supported; message, function_call, custom_tool_call and their outputs are (send the whole conversation: the gateway keeps no state)`,
+      );
     }
   });
   return out;
@@ -170,9 +217,11 @@ function clientTool(t: WireTool, name: string, custom: Set<string>): ToolDefinit
 
 /** A namespace's tools, checked: each a function or custom tool with a name. */
 function namespaceMembers(t: WireTool, path: string): { tool: WireTool; path: string }[] {
-  if (typeof t.name !== 'string' || t.name === '') throw new WireRequestError(`${path}.name`, 'required (the namespace\'s name)');
+  if (typeof t.name !== 'string' || t.name === '')
+    throw new WireRequestError(`${path}.name`, "required (the namespace's name)");
   const members: unknown = (t as Obj)['tools'];
-  if (!Array.isArray(members) || members.length === 0) throw new WireRequestError(`${path}.tools`, 'expected a non-empty array of function or custom tools');
+  if (!Array.isArray(members) || members.length === 0)
+    throw new WireRequestError(`${path}.tools`, 'expected a non-empty array of function or custom tools');
   return members.map((m: unknown, k) => {
     const at = `${path}.tools[${k}]`;
     const member = responsesTool.safeParse(m);
@@ -226,25 +275,37 @@ function toolsFromWire(wire: ResponsesWireRequest): WireTools {
     }
   }
   const namespaces = new NamespaceNames(plain.keys());
-  const flattened = [...grouped.values()].map(({ namespace, tool }) => clientTool(tool, namespaces.add({ namespace, name: tool.name! }), custom));
+  const flattened = [...grouped.values()].map(({ namespace, tool }) =>
+    clientTool(tool, namespaces.add({ namespace, name: tool.name! }), custom),
+  );
   const tools = declared.length === 0 && wire.tools === undefined ? undefined : [...plain.values(), ...flattened];
   return { tools, custom, namespaces, builtIn };
 }
 
 /** Where built-in tools cannot go: the first route of the chain that does not serve the Responses API, or the
  * gateway as a whole when no route was named. */
-const noRunner = (route: string | undefined): string => (route === undefined ? 'no route of this gateway runs it' : `route ${route} does not serve the Responses API, which runs it`);
+const noRunner = (route: string | undefined): string =>
+  route === undefined
+    ? 'no route of this gateway runs it'
+    : `route ${route} does not serve the Responses API, which runs it`;
 
 /** Built-in tools on a chain whose every route serves the Responses API go as they are (in responses_body); else
  * gateway.hosted_tools: `refuse` fails the request at the first one, `drop` lists their types (left out of the
  * translated request, still sent to the routes that serve the Responses API). */
-function applyHostedPolicy(builtIn: WireTools['builtIn'], options: ResponsesParseOptions): { dropped: string[]; passed: boolean } {
+function applyHostedPolicy(
+  builtIn: WireTools['builtIn'],
+  options: ResponsesParseOptions,
+): { dropped: string[]; passed: boolean } {
   const first = builtIn[0];
   if (!first) return { dropped: [], passed: false };
   const without = options.routeWithoutResponses ? options.routeWithoutResponses() : '';
   if (without === undefined) return { dropped: [], passed: true };
   if (options.hostedTools === 'refuse') {
-    throw new WireRequestError(`${first.path}.type`, `"${first.type}" is a built-in tool that OpenAI runs on its side, and ${noRunner(without || undefined)}; the gateway is set to refuse such tools (gateway.hosted_tools: refuse; drop leaves them out instead)`, 'hosted_tool_unsupported');
+    throw new WireRequestError(
+      `${first.path}.type`,
+      `"${first.type}" is a built-in tool that OpenAI runs on its side, and ${noRunner(without || undefined)}; the gateway is set to refuse such tools (gateway.hosted_tools: refuse; drop leaves them out instead)`,
+      'hosted_tool_unsupported',
+    );
   }
   return { dropped: [...new Set(builtIn.map((t) => t.type))], passed: false };
 }
@@ -252,7 +313,11 @@ function applyHostedPolicy(builtIn: WireTools['builtIn'], options: ResponsesPars
 /** tool_choice → canonical: a function or custom tool by name (flattened when it names a namespace), or a mode. A
  * built-in tool can be forced only where every route runs it (then the canonical request, which no route is sent,
  * has no choice); elsewhere it is not there to call. */
-function toolChoiceFromWire(choice: NonNullable<ResponsesWireRequest['tool_choice']>, namespaces: NamespaceNames, options: ResponsesParseOptions): ToolChoice | undefined {
+function toolChoiceFromWire(
+  choice: NonNullable<ResponsesWireRequest['tool_choice']>,
+  namespaces: NamespaceNames,
+  options: ResponsesParseOptions,
+): ToolChoice | undefined {
   if (typeof choice === 'string') return choice;
   if (choice.type === 'allowed_tools') return (choice as Obj)['mode'] === 'required' ? 'required' : 'auto';
   if (choice.type === 'function' || choice.type === 'custom') {
@@ -261,19 +326,32 @@ function toolChoiceFromWire(choice: NonNullable<ResponsesWireRequest['tool_choic
   }
   const without = options.routeWithoutResponses ? options.routeWithoutResponses() : '';
   if (without === undefined) return undefined;
-  throw new WireRequestError('tool_choice.type', `forces the built-in "${choice.type}" tool, which OpenAI runs on its side, and ${noRunner(without || undefined)} (built-in tools are left out or refused there: gateway.hosted_tools)`, 'hosted_tool_unsupported');
+  throw new WireRequestError(
+    'tool_choice.type',
+    `forces the built-in "${choice.type}" tool, which OpenAI runs on its side, and ${noRunner(without || undefined)} (built-in tools are left out or refused there: gateway.hosted_tools)`,
+    'hosted_tool_unsupported',
+  );
 }
 
 /** `tool_choice: {type: "allowed_tools", mode, tools}` lets the model call only the tools it lists: the routes are
  * offered just those (by their flattened names); its built-in entries are the built-in tools' business. */
-function allowedTools(choice: ResponsesWireRequest['tool_choice'], namespaces: NamespaceNames): Set<string> | undefined {
+function allowedTools(
+  choice: ResponsesWireRequest['tool_choice'],
+  namespaces: NamespaceNames,
+): Set<string> | undefined {
   if (typeof choice !== 'object' || choice.type !== 'allowed_tools') return undefined;
   const listed: unknown = (choice as Obj)['tools'];
-  if (!Array.isArray(listed)) throw new WireRequestError('tool_choice.tools', 'expected an array of the tools the model may call');
+  if (!Array.isArray(listed))
+    throw new WireRequestError('tool_choice.tools', 'expected an array of the tools the model may call');
   const names = new Set<string>();
   for (const t of listed.filter(isObj)) {
     if ((t['type'] === 'function' || t['type'] === 'custom') && typeof t['name'] === 'string') {
-      names.add(calledName({ name: t['name'], namespace: typeof t['namespace'] === 'string' ? t['namespace'] : undefined }, namespaces));
+      names.add(
+        calledName(
+          { name: t['name'], namespace: typeof t['namespace'] === 'string' ? t['namespace'] : undefined },
+          namespaces,
+        ),
+      );
     }
   }
   return names;
@@ -284,18 +362,32 @@ function allowedTools(choice: ResponsesWireRequest['tool_choice'], namespaces: N
  * name. `store: true` is accepted: nothing reads the response back here, and the answer says `store: false`. */
 function refuseStateful(wire: ResponsesWireRequest): void {
   if (wire.previous_response_id != null) {
-    throw new WireRequestError('previous_response_id', `the gateway keeps no responses, so "${wire.previous_response_id}" cannot be found: send the whole conversation in input (and store: false)`, 'previous_response_not_found');
+    throw new WireRequestError(
+      'previous_response_id',
+      `the gateway keeps no responses, so "${wire.previous_response_id}" cannot be found: send the whole conversation in input (and store: false)`,
+      'previous_response_not_found',
+    );
   }
   if (wire.conversation != null) {
-    throw new WireRequestError('conversation', 'the gateway keeps no conversations: send the whole conversation in input (and store: false)', 'unsupported_parameter');
+    throw new WireRequestError(
+      'conversation',
+      'the gateway keeps no conversations: send the whole conversation in input (and store: false)',
+      'unsupported_parameter',
+    );
   }
   if (wire.background === true) {
-    throw new WireRequestError('background', 'the gateway keeps no responses to poll: leave background out and wait for the answer, or stream it', 'unsupported_parameter');
+    throw new WireRequestError(
+      'background',
+      'the gateway keeps no responses to poll: leave background out and wait for the answer, or stream it',
+      'unsupported_parameter',
+    );
   }
 }
 
 function formatFromWire(format: NonNullable<NonNullable<ResponsesWireRequest['text']>['format']>): ResponseFormat {
-  return format.type === 'json_schema' ? jsonSchemaFormat(format as Extract<typeof format, { type: 'json_schema' }>) : { type: format.type };
+  return format.type === 'json_schema'
+    ? jsonSchemaFormat(format as Extract<typeof format, { type: 'json_schema' }>)
+    : { type: format.type };
 }
 
 /** Validates a Responses API request body and translates it; throws WireRequestError naming the bad field. */
@@ -327,15 +419,24 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   if (wire.reasoning?.effort != null) request.reasoning_effort = wire.reasoning.effort;
   if (wire.user != null) request.user = wire.user;
   if (wire.prompt_cache_key != null) request.prompt_cache_key = wire.prompt_cache_key;
-  return { request, stream: wire.stream === true, customTools: custom, namespaces, droppedTools: hosted.dropped, echo: settingsEcho(wire) };
+  return {
+    request,
+    stream: wire.stream === true,
+    customTools: custom,
+    namespaces,
+    droppedTools: hosted.dropped,
+    echo: settingsEcho(wire),
+  };
 }
-
 
 export const newItemId = (prefix: 'msg' | 'fc' | 'ctc'): string => `${prefix}_${randomUUID().replace(/-/g, '')}`;
 
 /** A finished answer's status: `length` and `content_filter` are `incomplete`, with the reason (the only two the
  * Responses API has); every other finish, a stop sequence or an Anthropic paused turn included, is `completed`. */
-export function statusOf(finish: FinishReason): { status: 'completed' | 'incomplete'; incomplete_details: { reason: string } | null } {
+export function statusOf(finish: FinishReason): {
+  status: 'completed' | 'incomplete';
+  incomplete_details: { reason: string } | null;
+} {
   if (finish === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
   if (finish === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
   return { status: 'completed', incomplete_details: null };
@@ -369,23 +470,64 @@ function messageParts(res: ChatResponse): Obj[] {
 }
 
 /** A called name as the client knows it: a flattened one back inside its namespace. */
-const callee = (name: string, namespaces: NamespaceNames | undefined): { name: string; namespace?: string } => namespaces?.unflatten(name) ?? { name };
+const callee = (name: string, namespaces: NamespaceNames | undefined): { name: string; namespace?: string } =>
+  namespaces?.unflatten(name) ?? { name };
 
-export function functionCallItem(id: string, call: { id: string; name: string; arguments: string }, status: ItemStatus, namespaces?: NamespaceNames): Obj {
-  return { type: 'function_call', id, call_id: call.id, ...callee(call.name, namespaces), arguments: call.arguments, status };
+export function functionCallItem(
+  id: string,
+  call: { id: string; name: string; arguments: string },
+  status: ItemStatus,
+  namespaces?: NamespaceNames,
+): Obj {
+  return {
+    type: 'function_call',
+    id,
+    call_id: call.id,
+    ...callee(call.name, namespaces),
+    arguments: call.arguments,
+    status,
+  };
 }
 
 /** A call of a custom tool: its free-form input, unwrapped from the `{"input": …}` it travelled as. */
-export function customCallItem(id: string, call: { id: string; name: string; arguments: string }, status: ItemStatus, namespaces?: NamespaceNames): Obj {
-  return { type: 'custom_tool_call', id, call_id: call.id, ...callee(call.name, namespaces), input: status === 'in_progress' ? '' : customInputOf(call.arguments), status };
+export function customCallItem(
+  id: string,
+  call: { id: string; name: string; arguments: string },
+  status: ItemStatus,
+  namespaces?: NamespaceNames,
+): Obj {
+  return {
+    type: 'custom_tool_call',
+    id,
+    call_id: call.id,
+    ...callee(call.name, namespaces),
+    input: status === 'in_progress' ? '' : customInputOf(call.arguments),
+    status,
+  };
 }
 
 /** The response object around its output: what `responses.create` returns and `response.completed` carries. */
-export function responseObject(fields: { id: string; created: number; model: string; output: Obj[]; status: string; incomplete_details?: { reason: string } | null; usage?: Usage; echo?: ResponseEcho }): Obj {
+export function responseObject(fields: {
+  id: string;
+  created: number;
+  model: string;
+  output: Obj[];
+  status: string;
+  incomplete_details?: { reason: string } | null;
+  usage?: Usage;
+  echo?: ResponseEcho;
+}): Obj {
   return {
-    id: fields.id, object: 'response', created_at: fields.created, status: fields.status, error: null,
-    incomplete_details: fields.incomplete_details ?? null, model: fields.model, output: fields.output,
-    ...(fields.echo ?? NO_ECHO), store: false,
+    id: fields.id,
+    object: 'response',
+    created_at: fields.created,
+    status: fields.status,
+    error: null,
+    incomplete_details: fields.incomplete_details ?? null,
+    model: fields.model,
+    output: fields.output,
+    ...(fields.echo ?? NO_ECHO),
+    store: false,
     usage: fields.usage ? usageToResponses(fields.usage) : null,
   };
 }
@@ -398,18 +540,31 @@ export interface ResponsesAnswerOptions {
   echo?: ResponseEcho;
 }
 
-export function toResponsesResponse(res: ChatResponse, options: ResponsesAnswerOptions & { created?: number } = {}): Obj {
+export function toResponsesResponse(
+  res: ChatResponse,
+  options: ResponsesAnswerOptions & { created?: number } = {},
+): Obj {
   // A Responses route's own answer goes back as it came.
   if (res.responses_object !== undefined) return res.responses_object;
   const answer = statusOf(res.finish_reason);
   const items: ((status: ItemStatus) => Obj)[] = [];
-  if (res.content !== '' || res.refusal !== undefined || res.tool_calls.length === 0) items.push((status) => messageItem(newItemId('msg'), messageParts(res), status));
+  if (res.content !== '' || res.refusal !== undefined || res.tool_calls.length === 0)
+    items.push((status) => messageItem(newItemId('msg'), messageParts(res), status));
   for (const call of res.tool_calls) {
-    items.push((status) => (options.customTools?.has(call.name) ? customCallItem(newItemId('ctc'), call, status, options.namespaces) : functionCallItem(newItemId('fc'), call, status, options.namespaces)));
+    items.push((status) =>
+      options.customTools?.has(call.name)
+        ? customCallItem(newItemId('ctc'), call, status, options.namespaces)
+        : functionCallItem(newItemId('fc'), call, status, options.namespaces),
+    );
   }
   const output = items.map((item, i) => item(finishedItemStatus(i, items.length, answer.status)));
   return responseObject({
-    id: shapedId('resp_', res.id), created: options.created ?? Math.floor(Date.now() / 1000), model: res.model, output,
-    ...answer, ...(res.usage ? { usage: res.usage } : {}), ...(options.echo ? { echo: options.echo } : {}),
+    id: shapedId('resp_', res.id),
+    created: options.created ?? Math.floor(Date.now() / 1000),
+    model: res.model,
+    output,
+    ...answer,
+    ...(res.usage ? { usage: res.usage } : {}),
+    ...(options.echo ? { echo: options.echo } : {}),
   });
 }

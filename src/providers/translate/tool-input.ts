@@ -78,7 +78,9 @@ export function toolUseInput(call: { id: string; name: string; arguments: string
   if (isCut(finish)) return partialArgumentsObject(call.arguments);
   const input = argumentsObject(call.arguments);
   if (input !== undefined) return input;
-  throw new MalformedAnswer(`tool call ${call.id} (${call.name}) has arguments that are not a JSON object: ${preview(call.arguments)}`);
+  throw new MalformedAnswer(
+    `tool call ${call.id} (${call.name}) has arguments that are not a JSON object: ${preview(call.arguments)}`,
+  );
 }
 
 const preview = (text: string): string => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);

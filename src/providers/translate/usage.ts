@@ -6,7 +6,8 @@
 import type { Usage } from '../types.ts';
 import { type Obj, isObj } from './obj.ts';
 
-const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+const count = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 
 function withCache(u: Usage, read: number | undefined, write: number | undefined): Usage {
   if (read !== undefined) u.cache_read_tokens = read;
@@ -24,12 +25,20 @@ export function usageFromOpenAI(u: unknown): Usage | undefined {
   if (!isObj(u)) return undefined;
   const details = isObj(u['prompt_tokens_details']) ? u['prompt_tokens_details'] : {};
   const completion = isObj(u['completion_tokens_details']) ? u['completion_tokens_details'] : {};
-  const usage = withCache({ input_tokens: count(u['prompt_tokens']) ?? 0, output_tokens: count(u['completion_tokens']) ?? 0 }, count(details['cached_tokens']), undefined);
+  const usage = withCache(
+    { input_tokens: count(u['prompt_tokens']) ?? 0, output_tokens: count(u['completion_tokens']) ?? 0 },
+    count(details['cached_tokens']),
+    undefined,
+  );
   return withReasoning(usage, count(completion['reasoning_tokens']));
 }
 
 export function usageToOpenAI(u: Usage): Obj {
-  const out: Obj = { prompt_tokens: u.input_tokens, completion_tokens: u.output_tokens, total_tokens: u.input_tokens + u.output_tokens };
+  const out: Obj = {
+    prompt_tokens: u.input_tokens,
+    completion_tokens: u.output_tokens,
+    total_tokens: u.input_tokens + u.output_tokens,
+  };
   if (u.cache_read_tokens !== undefined) out['prompt_tokens_details'] = { cached_tokens: u.cache_read_tokens };
   if (u.reasoning_tokens !== undefined) out['completion_tokens_details'] = { reasoning_tokens: u.reasoning_tokens };
   return out;
@@ -43,7 +52,10 @@ export function usageFromAnthropic(u: unknown): Usage | undefined {
   const write = count(u['cache_creation_input_tokens']);
   const input = (count(u['input_tokens']) ?? 0) + (read ?? 0) + (write ?? 0);
   const details = isObj(u['output_tokens_details']) ? u['output_tokens_details'] : {};
-  return withReasoning(withCache({ input_tokens: input, output_tokens: count(u['output_tokens']) ?? 0 }, read, write), count(details['thinking_tokens']));
+  return withReasoning(
+    withCache({ input_tokens: input, output_tokens: count(u['output_tokens']) ?? 0 }, read, write),
+    count(details['thinking_tokens']),
+  );
 }
 
 export function usageToAnthropic(u: Usage | undefined): Obj {
@@ -61,8 +73,10 @@ export function usageToAnthropic(u: Usage | undefined): Obj {
 
 export function usageToResponses(u: Usage): Obj {
   return {
-    input_tokens: u.input_tokens, input_tokens_details: { cached_tokens: u.cache_read_tokens ?? 0 },
-    output_tokens: u.output_tokens, output_tokens_details: { reasoning_tokens: u.reasoning_tokens ?? 0 },
+    input_tokens: u.input_tokens,
+    input_tokens_details: { cached_tokens: u.cache_read_tokens ?? 0 },
+    output_tokens: u.output_tokens,
+    output_tokens_details: { reasoning_tokens: u.reasoning_tokens ?? 0 },
     total_tokens: u.input_tokens + u.output_tokens,
   };
 }

@@ -43,12 +43,20 @@ type Issue = z.core.$ZodIssue;
 function locate(issue: Issue, base: readonly PropertyKey[]): { issue: Issue; path: PropertyKey[] } {
   const path = [...base, ...issue.path];
   if (issue.code !== 'invalid_union') return { issue, path };
-  const deeper = issue.errors.map((list) => list[0]).filter((first): first is Issue => first !== undefined && first.path.length > 0);
+  const deeper = issue.errors
+    .map((list) => list[0])
+    .filter((first): first is Issue => first !== undefined && first.path.length > 0);
   return deeper.length === 1 ? locate(deeper[0]!, path) : { issue, path };
 }
 
 const ARTICLE: Readonly<Record<string, string>> = {
-  string: 'a string', number: 'a number', int: 'an integer', boolean: 'a boolean', object: 'an object', record: 'an object', array: 'an array',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'a boolean',
+  object: 'an object',
+  record: 'an object',
+  array: 'an array',
 };
 
 /** What a value is, in the words of an error message (a request's field here, an upstream answer's in
@@ -83,6 +91,7 @@ export function parseWire<T>(schema: z.ZodType<T>, body: unknown): T {
   const first = result.error.issues[0];
   if (!first) throw new WireRequestError('', 'invalid request body');
   const { issue, path } = locate(first, []);
-  if (path.length === 0 && issue.code === 'invalid_type') throw new WireRequestError('', 'the body must be a JSON object');
+  if (path.length === 0 && issue.code === 'invalid_type')
+    throw new WireRequestError('', 'the body must be a JSON object');
   throw new WireRequestError(formatPath(path), wording(issue));
 }

@@ -10,7 +10,9 @@ import { hasGatewayKeyFields } from './shared-state.ts';
 export const KEY_MIRROR_FILE = 'shared-client-keys.json';
 
 function isRecord(v: unknown): v is GatewayKeyRecord {
-  return typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string' && hasGatewayKeyFields(v);
+  return (
+    typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string' && hasGatewayKeyFields(v)
+  );
 }
 
 /** The mirrored records, or undefined when there is no usable mirror: never written, damaged, or read from another
@@ -28,16 +30,26 @@ export function readKeyMirror(path: string, source: string): GatewayKeyRecord[] 
 
 /** What a mirror must change for: a key added or revoked. `last_used_at` moves every minute and is no reason. */
 export function mirrorSignature(records: Iterable<GatewayKeyRecord>): string {
-  return [...records].map((k) => `${k.id}:${k.revoked_at ?? ''}`).sort().join(',');
+  return [...records]
+    .map((k) => `${k.id}:${k.revoked_at ?? ''}`)
+    .sort()
+    .join(',');
 }
 
 /** Writes the mirror; a failure (a read-only state directory) is reported to `warn` and changes nothing else. */
 /** `source`: which Redis (and key prefix) the records were read from, the password masked. */
-export function writeKeyMirror(path: string, source: string, records: Iterable<GatewayKeyRecord>, warn: (message: string) => void): void {
+export function writeKeyMirror(
+  path: string,
+  source: string,
+  records: Iterable<GatewayKeyRecord>,
+  warn: (message: string) => void,
+): void {
   try {
     writeFileSync(`${path}.tmp`, `${JSON.stringify({ source, keys: [...records] })}\n`, { mode: 0o600 });
     renameSync(`${path}.tmp`, path);
   } catch (err) {
-    warn(`could not keep a copy of the client keys read from Redis in ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); a replica restarted while Redis is unreachable will not know them`);
+    warn(
+      `could not keep a copy of the client keys read from Redis in ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); a replica restarted while Redis is unreachable will not know them`,
+    );
   }
 }

@@ -23,7 +23,13 @@ export function mintKeys(prefix: string): MintKeys {
   return { lease: (name) => `${prefix}lease:${name}`, mint: (id) => `${prefix}mint:${id}` };
 }
 
-export async function acquireLease(redis: Redis, keys: MintKeys, name: string, holder: string, ttlMs: number): Promise<boolean> {
+export async function acquireLease(
+  redis: Redis,
+  keys: MintKeys,
+  name: string,
+  holder: string,
+  ttlMs: number,
+): Promise<boolean> {
   const taken = await redis.eval(TAKE, 1, keys.lease(name), holder, String(Math.max(1, Math.round(ttlMs))));
   return taken === 1;
 }
@@ -32,7 +38,13 @@ export async function releaseLease(redis: Redis, keys: MintKeys, name: string, h
   await redis.eval(RELEASE, 1, keys.lease(name), holder);
 }
 
-const NUMBERS: ReadonlySet<string> = new Set(['minted_at', 'expires_at', 'error_at', 'refresh_requested_at', 'updated_at']);
+const NUMBERS: ReadonlySet<string> = new Set([
+  'minted_at',
+  'expires_at',
+  'error_at',
+  'refresh_requested_at',
+  'updated_at',
+]);
 
 export async function readMint(redis: Redis, keys: MintKeys, id: string): Promise<MintRecord | undefined> {
   const hash = await redis.hgetall(keys.mint(id));
@@ -47,7 +59,8 @@ export async function writeMint(redis: Redis, keys: MintKeys, id: string, patch:
   const next = applyMintPatch(undefined, id, patch);
   const cleared = (Object.keys(patch) as (keyof MintPatch)[]).filter((f) => patch[f] === null);
   const set: Record<string, string> = {};
-  for (const [field, value] of Object.entries(next)) if (field !== 'id' && value !== undefined) set[field] = String(value);
+  for (const [field, value] of Object.entries(next))
+    if (field !== 'id' && value !== undefined) set[field] = String(value);
   const tx = redis.multi().hset(keys.mint(id), set);
   if (cleared.length > 0) tx.hdel(keys.mint(id), ...cleared);
   const results = await tx.exec();

@@ -24,7 +24,12 @@ export interface SharedKeys {
 }
 
 export function sharedKeys(prefix: string): SharedKeys {
-  return { records: `${prefix}health`, breakers: `${prefix}breakers`, clientKeys: `${prefix}gateway_keys`, seq: `${prefix}health:seq` };
+  return {
+    records: `${prefix}health`,
+    breakers: `${prefix}breakers`,
+    clientKeys: `${prefix}gateway_keys`,
+    seq: `${prefix}health:seq`,
+  };
 }
 
 /** What one flush writes. */
@@ -78,7 +83,12 @@ function parseBreaker(provider: string, text: string | null | undefined): Breake
 /** A client key record's fields, as Redis holds them (the id is the hash field) and as the key mirror keeps them. */
 export function hasGatewayKeyFields(r: object): boolean {
   const k = r as Partial<Record<keyof GatewayKeyRecord, unknown>>;
-  return typeof k.name === 'string' && typeof k.hash === 'string' && typeof k.prefix === 'string' && typeof k.created_at === 'number';
+  return (
+    typeof k.name === 'string' &&
+    typeof k.hash === 'string' &&
+    typeof k.prefix === 'string' &&
+    typeof k.created_at === 'number'
+  );
 }
 
 function parseGatewayKey(id: string, text: string | null | undefined): GatewayKeyRecord | undefined {
@@ -106,8 +116,17 @@ export async function readSeq(redis: Redis, keys: SharedKeys): Promise<number> {
  * again). A pipeline, not MULTI/EXEC: the flush's WATCH lives on the same connection, and any EXEC there would
  * silently drop it, letting a flush overwrite another replica's write.
  */
-export async function loadShared(redis: Redis, keys: SharedKeys): Promise<{ records: HealthRecord[]; breakers: BreakerRecord[]; clientKeys: GatewayKeyRecord[]; seq: number }> {
-  const replies = await redis.pipeline().get(keys.seq).hgetall(keys.records).hgetall(keys.breakers).hgetall(keys.clientKeys).exec();
+export async function loadShared(
+  redis: Redis,
+  keys: SharedKeys,
+): Promise<{ records: HealthRecord[]; breakers: BreakerRecord[]; clientKeys: GatewayKeyRecord[]; seq: number }> {
+  const replies = await redis
+    .pipeline()
+    .get(keys.seq)
+    .hgetall(keys.records)
+    .hgetall(keys.breakers)
+    .hgetall(keys.clientKeys)
+    .exec();
   if (replies === null) throw new Error('Redis returned no replies to the read');
   for (const [err] of replies) if (err) throw err;
   const [seqReply, hashReply, breakersReply, clientKeysReply] = replies;
@@ -126,7 +145,11 @@ interface Stored {
   clientKeys: Map<string, GatewayKeyRecord>;
 }
 
-function parsedFields<T>(fields: string[], texts: unknown, parse: (field: string, text: string | null) => T | undefined): Map<string, T> {
+function parsedFields<T>(
+  fields: string[],
+  texts: unknown,
+  parse: (field: string, text: string | null) => T | undefined,
+): Map<string, T> {
   const out = new Map<string, T>();
   const list = (texts ?? []) as (string | null)[];
   fields.forEach((field, i) => {
@@ -159,13 +182,18 @@ async function readStored(redis: Redis, keys: SharedKeys, batch: SharedBatch): P
   } else if (fingerprints.length > 0) {
     records = parsedFields(fingerprints, next(), parseRecord);
   }
-  const breakers = providers.length > 0 ? parsedFields(providers, next(), parseBreaker) : new Map<string, BreakerRecord>();
+  const breakers =
+    providers.length > 0 ? parsedFields(providers, next(), parseBreaker) : new Map<string, BreakerRecord>();
   const clientKeys = ids.length > 0 ? parsedFields(ids, next(), parseGatewayKey) : new Map<string, GatewayKeyRecord>();
   return { records, breakers, clientKeys };
 }
 
 /** The batch folded into the records as they are now: only the records it changes. */
-export function foldBatch(current: Map<string, HealthRecord>, resets: PendingReset[], patches: Map<string, HealthPatch[]>): Map<string, HealthRecord> {
+export function foldBatch(
+  current: Map<string, HealthRecord>,
+  resets: PendingReset[],
+  patches: Map<string, HealthPatch[]>,
+): Map<string, HealthRecord> {
   const changed = new Map<string, HealthRecord>();
   for (const reset of resets) {
     for (const [fp, record] of current) {
@@ -182,7 +210,11 @@ export function foldBatch(current: Map<string, HealthRecord>, resets: PendingRes
 }
 
 /** Writes a batch; returns the health records as written and the counter after the write. */
-export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedBatch): Promise<{ written: HealthRecord[]; seq?: number }> {
+export async function writeShared(
+  redis: Redis,
+  keys: SharedKeys,
+  batch: SharedBatch,
+): Promise<{ written: HealthRecord[]; seq?: number }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // WATCH belongs to the connection: if it was replaced (a reconnect) before EXEC, the watch is gone — start over.
     const connection = redis.stream;
@@ -193,7 +225,9 @@ export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedB
     const breakers = [...batch.breakers.values()].filter((b) => isNewerBreaker(stored.breakers.get(b.provider), b));
     const clientKeys = [...batch.clientKeys.values()].map((k) => mergeGatewayKey(stored.clientKeys.get(k.id), k));
     // Forgotten health: deleted where still unchanged since it was forgotten, and not written again in this batch.
-    const forget = [...batch.forgets].filter(([fp, since]) => !changed.has(fp) && (stored.records.get(fp)?.updated_at ?? Infinity) < since).map(([fp]) => fp);
+    const forget = [...batch.forgets]
+      .filter(([fp, since]) => !changed.has(fp) && (stored.records.get(fp)?.updated_at ?? Infinity) < since)
+      .map(([fp]) => fp);
     if (changed.size === 0 && breakers.length === 0 && clientKeys.length === 0 && forget.length === 0) {
       await redis.unwatch();
       return { written: [] };
@@ -202,14 +236,24 @@ export async function writeShared(redis: Redis, keys: SharedKeys, batch: SharedB
     const tx = redis.multi();
     if (forget.length > 0) tx.hdel(keys.records, ...forget);
     hsetJson(tx, keys.records, [...changed]);
-    hsetJson(tx, keys.breakers, breakers.map((b) => [b.provider, b]));
-    hsetJson(tx, keys.clientKeys, clientKeys.map((k) => [k.id, k]));
+    hsetJson(
+      tx,
+      keys.breakers,
+      breakers.map((b) => [b.provider, b]),
+    );
+    hsetJson(
+      tx,
+      keys.clientKeys,
+      clientKeys.map((k) => [k.id, k]),
+    );
     const replies = await tx.incr(keys.seq).exec();
     if (replies === null) continue; // another writer got in between: fold again on its result
     for (const [err] of replies) if (err) throw err;
     return { written: [...changed.values()], seq: Number(replies[replies.length - 1]?.[1]) };
   }
-  throw new Error(`shared state writes lost the race to other writers ${MAX_ATTEMPTS} times in a row; retrying on the next flush`);
+  throw new Error(
+    `shared state writes lost the race to other writers ${MAX_ATTEMPTS} times in a row; retrying on the next flush`,
+  );
 }
 
 /** One HSET of field → value as JSON, when there is anything to set. */

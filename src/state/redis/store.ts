@@ -11,7 +11,17 @@ import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { MemoryFirstStore } from '../memory-first.ts';
-import type { BreakerRecord, GatewayKeyRecord, MessageRecord, MintPatch, MintRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
+import type {
+  BreakerRecord,
+  GatewayKeyRecord,
+  MessageRecord,
+  MintPatch,
+  MintRecord,
+  SessionRecord,
+  StateStore,
+  StoreStatus,
+  StoredCredential,
+} from '../types.ts';
 import * as mint from './mint.ts';
 import { BreakerCache } from '../breaker-cache.ts';
 import { PendingWrites } from '../pending-writes.ts';
@@ -153,16 +163,28 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   // Redis does not answer (a replica minting alone is better than no token) ----
 
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    return this.sharedOrLocal(() => mint.acquireLease(this.redis, this.mintKeys, name, holder, ttlMs), () => this.local.acquireLease(name, holder, ttlMs));
+    return this.sharedOrLocal(
+      () => mint.acquireLease(this.redis, this.mintKeys, name, holder, ttlMs),
+      () => this.local.acquireLease(name, holder, ttlMs),
+    );
   }
   releaseLease(name: string, holder: string): Promise<void> {
-    return this.sharedOrLocal(() => mint.releaseLease(this.redis, this.mintKeys, name, holder), () => this.local.releaseLease(name, holder));
+    return this.sharedOrLocal(
+      () => mint.releaseLease(this.redis, this.mintKeys, name, holder),
+      () => this.local.releaseLease(name, holder),
+    );
   }
   readMint(id: string): Promise<MintRecord | undefined> {
-    return this.sharedOrLocal(() => mint.readMint(this.redis, this.mintKeys, id), () => this.local.readMint(id));
+    return this.sharedOrLocal(
+      () => mint.readMint(this.redis, this.mintKeys, id),
+      () => this.local.readMint(id),
+    );
   }
   writeMint(id: string, patch: MintPatch): Promise<void> {
-    return this.sharedOrLocal(() => mint.writeMint(this.redis, this.mintKeys, id, patch), () => this.local.writeMint(id, patch));
+    return this.sharedOrLocal(
+      () => mint.writeMint(this.redis, this.mintKeys, id, patch),
+      () => this.local.writeMint(id, patch),
+    );
   }
 
   private async sharedOrLocal<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
@@ -186,7 +208,9 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   }
 
   listGatewayKeys(): GatewayKeyRecord[] {
-    return [...this.local.listGatewayKeys(), ...[...this.clientKeys.values()].map((k) => ({ ...k }))].sort((a, b) => a.created_at - b.created_at);
+    return [...this.local.listGatewayKeys(), ...[...this.clientKeys.values()].map((k) => ({ ...k }))].sort(
+      (a, b) => a.created_at - b.created_at,
+    );
   }
   findGatewayKeyByHash(hash: string): GatewayKeyRecord | undefined {
     for (const k of this.clientKeys.values()) if (k.hash === hash) return { ...k };
@@ -258,7 +282,10 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     await this.flushNow();
     await this.local.flush();
     if (this.lastError !== undefined && this.pendingCount() > 0) {
-      throw new UserError(`could not write to the shared state store (Redis at ${this.location}): ${this.lastError}`, { exitCode: 1, kind: 'state' });
+      throw new UserError(`could not write to the shared state store (Redis at ${this.location}): ${this.lastError}`, {
+        exitCode: 1,
+        kind: 'state',
+      });
     }
   }
 
@@ -267,7 +294,10 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     // Last chance for queued health to reach the other replicas; a Redis that is down does not hold the exit up.
     await this.flushNow();
     const lost = this.pendingCount();
-    if (lost > 0) this.warn(`${lost} change(s) to credential health, breakers or client keys could not be written to Redis at ${this.location} (${this.lastError ?? 'unreachable'}) and end with this process`);
+    if (lost > 0)
+      this.warn(
+        `${lost} change(s) to credential health, breakers or client keys could not be written to Redis at ${this.location} (${this.lastError ?? 'unreachable'}) and end with this process`,
+      );
     this.closed = true;
     clearTimeout(this.flushTimer);
     clearInterval(this.pollTimer);
@@ -280,7 +310,12 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   status(): StoreStatus {
     const local = this.local.status();
     const lastError = this.lastError ?? local.lastError;
-    const s: StoreStatus = { ok: lastError === undefined && !this.closed && local.ok, location: this.location, schemaVersion: local.schemaVersion, pendingWrites: this.pendingCount() + local.pendingWrites };
+    const s: StoreStatus = {
+      ok: lastError === undefined && !this.closed && local.ok,
+      location: this.location,
+      schemaVersion: local.schemaVersion,
+      pendingWrites: this.pendingCount() + local.pendingWrites,
+    };
     if (lastError !== undefined) s.lastError = lastError;
     const degradedBy = [...(this.degraded ? ['shared_store_unreachable' as const] : []), ...(local.degradedBy ?? [])];
     if (degradedBy.length > 0) {
@@ -293,7 +328,9 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   // ---- internals ----
 
   private pendingCount(): number {
-    return this.health.pendingCount() + this.breakers.pending.size + this.pendingClientKeys.size + this.pendingForgets.size;
+    return (
+      this.health.pendingCount() + this.breakers.pending.size + this.pendingClientKeys.size + this.pendingForgets.size
+    );
   }
 
   private async firstLoad(timeoutMs: number): Promise<void> {
@@ -331,7 +368,12 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
       const merged = this.pendingClientKeys.over(k.id, k);
       const before = this.clientKeys.get(k.id);
       // Only news is announced: the gateway's key cache starts over on every announcement.
-      if (before === undefined || before.revoked_at !== merged.revoked_at || before.last_used_at !== merged.last_used_at) keysChanged = true;
+      if (
+        before === undefined ||
+        before.revoked_at !== merged.revoked_at ||
+        before.last_used_at !== merged.last_used_at
+      )
+        keysChanged = true;
       this.clientKeys.set(k.id, merged);
     }
     this.onFirstLoad?.();
@@ -442,13 +484,17 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private goDegraded(why: string): void {
     if (this.closed) return;
     this.degraded = true;
-    this.warn(`the shared state store (Redis at ${this.location}) is unreachable (${why}); credential health is kept in this process and written when it is back`);
+    this.warn(
+      `the shared state store (Redis at ${this.location}) is unreachable (${why}); credential health is kept in this process and written when it is back`,
+    );
   }
 
   private recovered(): void {
     this.lastError = undefined;
     if (!this.degraded) return;
     this.degraded = false;
-    this.warn(`the shared state store (Redis at ${this.location}) is reachable again; changes made meanwhile are written to it`);
+    this.warn(
+      `the shared state store (Redis at ${this.location}) is reachable again; changes made meanwhile are written to it`,
+    );
   }
 }

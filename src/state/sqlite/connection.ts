@@ -12,7 +12,8 @@ export const BUSY_TIMEOUT_MS = 10_000;
  * the library at all, before node-version.ts can say why. */
 function sqlite(): typeof import('node:sqlite') {
   const mod = process.getBuiltinModule?.('node:sqlite');
-  if (mod === undefined) throw new Error(`node:sqlite is not available in Node ${process.version}; switchyard needs Node >= 22.18`);
+  if (mod === undefined)
+    throw new Error(`node:sqlite is not available in Node ${process.version}; switchyard needs Node >= 22.18`);
   return mod;
 }
 

@@ -43,7 +43,13 @@ export function writeMarked<T>(db: DatabaseSync, counter: 'credentials_seq' | 'g
 }
 
 function rowToCredential(row: CredentialRow): StoredCredential {
-  const c: StoredCredential = { id: row.id, provider: row.provider, secret: row.secret, priority: row.priority, created_at: row.created_at };
+  const c: StoredCredential = {
+    id: row.id,
+    provider: row.provider,
+    secret: row.secret,
+    priority: row.priority,
+    created_at: row.created_at,
+  };
   if (row.label !== null) c.label = row.label;
   if (row.origin !== null) c.origin = row.origin;
   return c;
@@ -51,14 +57,16 @@ function rowToCredential(row: CredentialRow): StoredCredential {
 
 /** All stored credentials, in use order within a provider: priority ascending, then oldest first. */
 export function loadCredentials(db: DatabaseSync): StoredCredential[] {
-  const rows = db.prepare('SELECT * FROM credentials ORDER BY provider, priority, created_at, id').all() as unknown as CredentialRow[];
+  const rows = db
+    .prepare('SELECT * FROM credentials ORDER BY provider, priority, created_at, id')
+    .all() as unknown as CredentialRow[];
   return rows.map(rowToCredential);
 }
 
 export function insertCredential(db: DatabaseSync, c: StoredCredential): void {
-  db.prepare('INSERT INTO credentials (provider, id, secret, label, priority, created_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-    c.provider, c.id, c.secret, c.label ?? null, c.priority, c.created_at, c.origin ?? null,
-  );
+  db.prepare(
+    'INSERT INTO credentials (provider, id, secret, label, priority, created_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(c.provider, c.id, c.secret, c.label ?? null, c.priority, c.created_at, c.origin ?? null);
 }
 
 export function updateCredentialOrigin(db: DatabaseSync, provider: string, id: string, origin: string): void {
@@ -70,7 +78,13 @@ export function deleteCredential(db: DatabaseSync, provider: string, id: string)
 }
 
 function rowToGatewayKey(row: GatewayKeyRow): GatewayKeyRecord {
-  const k: GatewayKeyRecord = { id: row.id, name: row.name, hash: row.hash, prefix: row.prefix, created_at: row.created_at };
+  const k: GatewayKeyRecord = {
+    id: row.id,
+    name: row.name,
+    hash: row.hash,
+    prefix: row.prefix,
+    created_at: row.created_at,
+  };
   if (row.revoked_at !== null) k.revoked_at = row.revoked_at;
   if (row.last_used_at !== null) k.last_used_at = row.last_used_at;
   return k;
@@ -82,8 +96,18 @@ export function loadGatewayKeys(db: DatabaseSync): GatewayKeyRecord[] {
 }
 
 export function insertGatewayKey(db: DatabaseSync, k: GatewayKeyRecord): void {
-  const values: SQLInputValue[] = [k.id, k.name, k.hash, k.prefix, k.created_at, k.revoked_at ?? null, k.last_used_at ?? null];
-  db.prepare('INSERT INTO gateway_keys (id, name, hash, prefix, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(...values);
+  const values: SQLInputValue[] = [
+    k.id,
+    k.name,
+    k.hash,
+    k.prefix,
+    k.created_at,
+    k.revoked_at ?? null,
+    k.last_used_at ?? null,
+  ];
+  db.prepare(
+    'INSERT INTO gateway_keys (id, name, hash, prefix, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(...values);
 }
 
 export function markGatewayKeyRevoked(db: DatabaseSync, id: string, at: number): void {

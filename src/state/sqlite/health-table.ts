@@ -11,7 +11,6 @@ import { statement } from './statements.ts';
 import { inTransaction } from './transaction.ts';
 import type { PendingReset } from '../health-cache.ts';
 
-
 interface HealthRow {
   fingerprint: string;
   provider: string;
@@ -61,7 +60,9 @@ export function loadHealthSince(db: DatabaseSync, seq: number): { records: Healt
 
 /** Bumps the global change counter inside the current transaction and returns the new value. */
 export function nextSeq(db: DatabaseSync): number {
-  const row = statement(db, "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").get() as { value: number };
+  const row = statement(db, "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").get() as {
+    value: number;
+  };
   return row.value;
 }
 
@@ -77,14 +78,31 @@ const UPSERT = `INSERT INTO health (fingerprint, provider, state, reason, until,
 
 function healthValues(r: HealthRecord, seq: number): SQLInputValue[] {
   return [
-    r.fingerprint, r.provider, r.state, r.reason ?? null, r.until ?? null, r.probe_at ?? null, r.last_success_at ?? null,
-    r.last_failure_at ?? null, r.last_failure_kind ?? null, r.last_failure_message ?? null, r.successes, r.failures,
-    r.uses, r.state_at ?? 0, r.updated_at, seq,
+    r.fingerprint,
+    r.provider,
+    r.state,
+    r.reason ?? null,
+    r.until ?? null,
+    r.probe_at ?? null,
+    r.last_success_at ?? null,
+    r.last_failure_at ?? null,
+    r.last_failure_kind ?? null,
+    r.last_failure_message ?? null,
+    r.successes,
+    r.failures,
+    r.uses,
+    r.state_at ?? 0,
+    r.updated_at,
+    seq,
   ];
 }
 
 /** Writes resets and patches in one transaction; returns the records as they now are in the database. */
-export function flushHealth(db: DatabaseSync, resets: PendingReset[], patches: Map<string, HealthPatch[]>): HealthRecord[] {
+export function flushHealth(
+  db: DatabaseSync,
+  resets: PendingReset[],
+  patches: Map<string, HealthPatch[]>,
+): HealthRecord[] {
   return inTransaction(db, () => {
     const seq = nextSeq(db);
     for (const reset of resets) applyResetRow(db, reset, seq);

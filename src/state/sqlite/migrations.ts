@@ -103,7 +103,10 @@ export function migrate(db: DatabaseSync): number {
   if (userVersion(db) === SCHEMA_VERSION) return SCHEMA_VERSION;
   inTransaction(db, () => {
     const from = userVersion(db);
-    if (from > SCHEMA_VERSION) throw new Error(`state database schema version ${from} is newer than this switchyard (${SCHEMA_VERSION}); upgrade switchyard`);
+    if (from > SCHEMA_VERSION)
+      throw new Error(
+        `state database schema version ${from} is newer than this switchyard (${SCHEMA_VERSION}); upgrade switchyard`,
+      );
     for (let v = from; v < SCHEMA_VERSION; v++) {
       db.exec(MIGRATIONS[v]!);
       db.exec(`PRAGMA user_version = ${v + 1}`);

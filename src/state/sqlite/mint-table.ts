@@ -21,11 +21,23 @@ export function releaseLease(db: DatabaseSync, name: string, holder: string): vo
 
 type Row = Record<string, string | number | null>;
 
-const FIELDS = ['refresh_token', 'refresh_seed', 'minted_at', 'expires_at', 'error', 'error_at', 'refresh_requested_at'] as const;
+const FIELDS = [
+  'refresh_token',
+  'refresh_seed',
+  'minted_at',
+  'expires_at',
+  'error',
+  'error_at',
+  'refresh_requested_at',
+] as const;
 const TEXT_FIELDS: ReadonlySet<string> = new Set(['refresh_token', 'refresh_seed', 'error']);
 
 function fromRow(row: Row): MintRecord {
-  const r: Record<string, unknown> = { id: String(row['id']), provider: String(row['provider']), updated_at: Number(row['updated_at']) };
+  const r: Record<string, unknown> = {
+    id: String(row['id']),
+    provider: String(row['provider']),
+    updated_at: Number(row['updated_at']),
+  };
   for (const f of FIELDS) {
     const v = row[f];
     if (v !== null && v !== undefined) r[f] = TEXT_FIELDS.has(f) ? String(v) : Number(v);
@@ -53,8 +65,22 @@ export function writeMint(db: DatabaseSync, id: string, patch: MintPatch): void 
   db.exec('BEGIN IMMEDIATE');
   try {
     const r = applyMintPatch(readMint(db, id), id, patch);
-    statement(db, `INSERT OR REPLACE INTO mints (id, provider, refresh_token, refresh_seed, minted_at, expires_at, error, error_at, refresh_requested_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.id, r.provider, r.refresh_token ?? null, r.refresh_seed ?? null, r.minted_at ?? null, r.expires_at ?? null, r.error ?? null, r.error_at ?? null, r.refresh_requested_at ?? null, r.updated_at);
+    statement(
+      db,
+      `INSERT OR REPLACE INTO mints (id, provider, refresh_token, refresh_seed, minted_at, expires_at, error, error_at, refresh_requested_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      r.id,
+      r.provider,
+      r.refresh_token ?? null,
+      r.refresh_seed ?? null,
+      r.minted_at ?? null,
+      r.expires_at ?? null,
+      r.error ?? null,
+      r.error_at ?? null,
+      r.refresh_requested_at ?? null,
+      r.updated_at,
+    );
     db.exec('COMMIT');
   } catch (err) {
     db.exec('ROLLBACK');

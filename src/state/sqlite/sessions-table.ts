@@ -51,9 +51,9 @@ function rowToMessage(row: MessageRow): MessageRecord {
 }
 
 export function insertSession(db: DatabaseSync, s: SessionRecord): void {
-  db.prepare('INSERT INTO sessions (id, title, title_source, route, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-    s.id, s.title, s.title_source, s.route ?? null, s.created_at, s.updated_at,
-  );
+  db.prepare(
+    'INSERT INTO sessions (id, title, title_source, route, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(s.id, s.title, s.title_source, s.route ?? null, s.created_at, s.updated_at);
 }
 
 export function selectSession(db: DatabaseSync, id: string): SessionRecord | undefined {
@@ -83,17 +83,25 @@ export function deleteSessionRow(db: DatabaseSync, id: string): boolean {
 }
 
 export function insertMessage(db: DatabaseSync, m: MessageRecord): void {
-  db.prepare('INSERT INTO messages (session_id, seq, role, content, kind, prompt_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-    m.session_id, m.seq, m.role, m.content, m.kind ?? null, m.prompt_tokens ?? null, m.created_at,
-  );
+  db.prepare(
+    'INSERT INTO messages (session_id, seq, role, content, kind, prompt_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(m.session_id, m.seq, m.role, m.content, m.kind ?? null, m.prompt_tokens ?? null, m.created_at);
 }
 
 export function selectMessages(db: DatabaseSync, sessionId: string): MessageRecord[] {
-  const rows = db.prepare('SELECT * FROM messages WHERE session_id = ? ORDER BY seq').all(sessionId) as unknown as MessageRow[];
+  const rows = db
+    .prepare('SELECT * FROM messages WHERE session_id = ? ORDER BY seq')
+    .all(sessionId) as unknown as MessageRow[];
   return rows.map(rowToMessage);
 }
 
-export function replaceMessageRange(db: DatabaseSync, sessionId: string, fromSeq: number, toSeq: number, replacement: MessageRecord): void {
+export function replaceMessageRange(
+  db: DatabaseSync,
+  sessionId: string,
+  fromSeq: number,
+  toSeq: number,
+  replacement: MessageRecord,
+): void {
   inTransaction(db, () => {
     db.prepare('DELETE FROM messages WHERE session_id = ? AND seq BETWEEN ? AND ?').run(sessionId, fromSeq, toSeq);
     insertMessage(db, { ...replacement, session_id: sessionId });

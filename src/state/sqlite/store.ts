@@ -6,7 +6,17 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../user-error.ts';
-import type { BreakerRecord, GatewayKeyRecord, MessageRecord, MintPatch, MintRecord, SessionRecord, StateStore, StoreStatus, StoredCredential } from '../types.ts';
+import type {
+  BreakerRecord,
+  GatewayKeyRecord,
+  MessageRecord,
+  MintPatch,
+  MintRecord,
+  SessionRecord,
+  StateStore,
+  StoreStatus,
+  StoredCredential,
+} from '../types.ts';
 import { openDatabase } from './connection.ts';
 import { deleteStaleHealth, flushHealth, loadHealthSince } from './health-table.ts';
 import { statement } from './statements.ts';
@@ -75,7 +85,6 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
 
   // ---- health (memory first) ----
 
-
   // ---- circuit breakers (in memory) ----
 
   getBreaker(provider: string): BreakerRecord | undefined {
@@ -98,30 +107,49 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
 
   addStoredCredential(c: Omit<StoredCredential, 'created_at'>): StoredCredential {
     const existing = this.listStoredCredentials(c.provider);
-    if (existing.some((e) => e.id === c.id)) throw new UserError(`that key is already stored for ${c.provider} (ID ${c.id})`);
+    if (existing.some((e) => e.id === c.id))
+      throw new UserError(`that key is already stored for ${c.provider} (ID ${c.id})`);
     if (c.label !== undefined && existing.some((e) => e.label === c.label)) {
       throw new UserError(`${c.provider} already has a stored key labelled "${c.label}"; choose another --label`);
     }
     const record: StoredCredential = { ...c, created_at: Date.now() };
-    this.writeThrough(() => creds.writeMarked(this.db, 'credentials_seq', () => creds.insertCredential(this.db, record)));
+    this.writeThrough(() =>
+      creds.writeMarked(this.db, 'credentials_seq', () => creds.insertCredential(this.db, record)),
+    );
     this.afterCredentialsWrite(c.provider);
     return record;
   }
 
   removeStoredCredential(provider: string, idOrLabel: string): StoredCredential | undefined {
     this.reloadCredentials();
-    const found = matchOne(this.listStoredCredentials(provider), idOrLabel, (c) => c.label, `stored key of ${provider}`);
+    const found = matchOne(
+      this.listStoredCredentials(provider),
+      idOrLabel,
+      (c) => c.label,
+      `stored key of ${provider}`,
+    );
     if (!found) return undefined;
-    this.writeThrough(() => creds.writeMarked(this.db, 'credentials_seq', () => creds.deleteCredential(this.db, provider, found.id)));
+    this.writeThrough(() =>
+      creds.writeMarked(this.db, 'credentials_seq', () => creds.deleteCredential(this.db, provider, found.id)),
+    );
     this.afterCredentialsWrite(provider);
     return found;
   }
 
   bindStoredCredential(provider: string, idOrLabel: string, origin: string): StoredCredential | undefined {
     this.reloadCredentials();
-    const found = matchOne(this.listStoredCredentials(provider), idOrLabel, (c) => c.label, `stored key of ${provider}`);
+    const found = matchOne(
+      this.listStoredCredentials(provider),
+      idOrLabel,
+      (c) => c.label,
+      `stored key of ${provider}`,
+    );
     if (!found) return undefined;
-    this.writeThrough(() => creds.writeMarked(this.db, 'credentials_seq', () => creds.updateCredentialOrigin(this.db, provider, found.id, origin)));
+    this.writeThrough(() =>
+      creds.writeMarked(this.db, 'credentials_seq', () =>
+        creds.updateCredentialOrigin(this.db, provider, found.id, origin),
+      ),
+    );
     this.afterCredentialsWrite(provider);
     return found;
   }
@@ -166,7 +194,9 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     const found = matchOne(active, idOrName, (k) => k.name, 'gateway key');
     if (!found) return undefined;
     const at = Date.now();
-    this.writeThrough(() => creds.writeMarked(this.db, 'gateway_keys_seq', () => creds.markGatewayKeyRevoked(this.db, found.id, at)));
+    this.writeThrough(() =>
+      creds.writeMarked(this.db, 'gateway_keys_seq', () => creds.markGatewayKeyRevoked(this.db, found.id, at)),
+    );
     this.afterGatewayKeysWrite();
     return { ...found, revoked_at: at };
   }
@@ -211,8 +241,13 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
   async flush(): Promise<void> {
     this.flushNow();
     if (this.lastError !== undefined && this.pendingCount() > 0) {
-      const details = this.writeProblem?.diskFull === true ? ['free space on the disk that holds it, then try again'] : [];
-      throw new UserError(`could not write to the state store ${this.location}: ${this.lastError}`, { exitCode: 1, kind: 'state', details });
+      const details =
+        this.writeProblem?.diskFull === true ? ['free space on the disk that holds it, then try again'] : [];
+      throw new UserError(`could not write to the state store ${this.location}: ${this.lastError}`, {
+        exitCode: 1,
+        kind: 'state',
+        details,
+      });
     }
   }
 
@@ -229,7 +264,12 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
 
   /** A full disk is degraded, not broken: requests are served from memory, and what is queued is written later. */
   status(): StoreStatus {
-    const s: StoreStatus = { ok: this.lastError === undefined && !this.closed, location: this.location, schemaVersion: this.schemaVersion, pendingWrites: this.pendingCount() };
+    const s: StoreStatus = {
+      ok: this.lastError === undefined && !this.closed,
+      location: this.location,
+      schemaVersion: this.schemaVersion,
+      pendingWrites: this.pendingCount(),
+    };
     if (this.lastError !== undefined) s.lastError = this.lastError;
     if (this.writeProblem?.diskFull === true) {
       s.degraded = true;

@@ -39,47 +39,71 @@ export interface LiveCase {
   timeoutMs?: number;
 }
 
-const TELEMETRY_OFF = { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
-const OPENCODE_QUIET = { OPENCODE_DISABLE_AUTOUPDATE: '1', OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_SHARE: '1' };
+const TELEMETRY_OFF = {
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  DISABLE_TELEMETRY: '1',
+  DISABLE_AUTOUPDATER: '1',
+  DISABLE_ERROR_REPORTING: '1',
+};
+const OPENCODE_QUIET = {
+  OPENCODE_DISABLE_AUTOUPDATE: '1',
+  OPENCODE_DISABLE_MODELS_FETCH: '1',
+  OPENCODE_DISABLE_SHARE: '1',
+};
 
-const claude = (prompt: string) => (ctx: CaseContext): Command => ({
-  cmd: bin('claude'),
-  args: ['-p', prompt],
-  env: { ANTHROPIC_BASE_URL: ctx.url, ANTHROPIC_API_KEY: ctx.key, ...TELEMETRY_OFF },
-});
+const claude =
+  (prompt: string) =>
+  (ctx: CaseContext): Command => ({
+    cmd: bin('claude'),
+    args: ['-p', prompt],
+    env: { ANTHROPIC_BASE_URL: ctx.url, ANTHROPIC_API_KEY: ctx.key, ...TELEMETRY_OFF },
+  });
 
-const codex = (prompt: string) => (ctx: CaseContext): Command => ({
-  cmd: bin('codex'),
-  args: ['exec', '--skip-git-repo-check', prompt],
-  env: { SWITCHYARD_KEY: ctx.key },
-});
+const codex =
+  (prompt: string) =>
+  (ctx: CaseContext): Command => ({
+    cmd: bin('codex'),
+    args: ['exec', '--skip-git-repo-check', prompt],
+    env: { SWITCHYARD_KEY: ctx.key },
+  });
 
-const opencode = (prompt: string) => (ctx: CaseContext): Command => ({
-  cmd: bin('opencode'),
-  args: ['run', prompt],
-  env: { SWITCHYARD_KEY: ctx.key, ...OPENCODE_QUIET },
-});
+const opencode =
+  (prompt: string) =>
+  (ctx: CaseContext): Command => ({
+    cmd: bin('opencode'),
+    args: ['run', prompt],
+    env: { SWITCHYARD_KEY: ctx.key, ...OPENCODE_QUIET },
+  });
 
-const driver = (file: string, name: string) => (ctx: CaseContext): Command => ({
-  cmd: process.execPath,
-  args: [join(CACHE, 'drivers', file), name],
-  env: { SWITCHYARD_URL: ctx.url, SWITCHYARD_KEY: ctx.key },
-});
+const driver =
+  (file: string, name: string) =>
+  (ctx: CaseContext): Command => ({
+    cmd: process.execPath,
+    args: [join(CACHE, 'drivers', file), name],
+    env: { SWITCHYARD_URL: ctx.url, SWITCHYARD_KEY: ctx.key },
+  });
 
 // --- checks ---
 
-const has = (re: RegExp, what: string) => (o: RunOutcome): string | undefined =>
-  o.code === 0 && re.test(o.output) ? undefined : `expected ${what}; got exit ${o.code}: ${lastLine(o.output)}`;
+const has =
+  (re: RegExp, what: string) =>
+  (o: RunOutcome): string | undefined =>
+    o.code === 0 && re.test(o.output) ? undefined : `expected ${what}; got exit ${o.code}: ${lastLine(o.output)}`;
 
 /** The client gives up with the error `re` matches (a refusal it is meant to see). */
-const refused = (re: RegExp, what: string) => (o: RunOutcome): string | undefined =>
-  o.code !== 0 && re.test(o.output) ? undefined : `expected ${what}; got exit ${o.code}: ${lastLine(o.output)}`;
+const refused =
+  (re: RegExp, what: string) =>
+  (o: RunOutcome): string | undefined =>
+    o.code !== 0 && re.test(o.output) ? undefined : `expected ${what}; got exit ${o.code}: ${lastLine(o.output)}`;
 
 // The simulator's answers: a reply, a title (Claude Code's system prompt mentions titles), or a tool result's echo.
 const answered = has(/reply to:|Sim title:|got tool result:/, 'an answer');
 const streamed = has(/^[2-9]\d* deltas: .*reply to:/m, 'an answer in several deltas');
 const structured = has(/^object \{"title":"[^"]*","score":-?[\d.]+\}/m, 'an object matching the schema');
-const toolRan = has(/tool results: sunny in .*got tool result: sunny in/, 'the tool to run and its result to be answered');
+const toolRan = has(
+  /tool results: sunny in .*got tool result: sunny in/,
+  'the tool to run and its result to be answered',
+);
 
 /** A coding agent's tool round trip: the model called a tool, the agent sent its result back, and the answer to that
  * ended the turn. Whether the tool liked the simulator's arguments (made from the schema, not meant to be useful) is
@@ -87,7 +111,9 @@ const toolRan = has(/tool results: sunny in .*got tool result: sunny in/, 'the t
 function agentToolRan(o: RunOutcome): string | undefined {
   const bad = answered(o);
   if (bad) return bad;
-  return o.exchanges.some((e) => TOOL_RESULT.test(JSON.stringify(e.request.body))) ? undefined : 'no tool result was sent back (the model called no tool, or the agent did not run it)';
+  return o.exchanges.some((e) => TOOL_RESULT.test(JSON.stringify(e.request.body)))
+    ? undefined
+    : 'no tool result was sent back (the model called no tool, or the agent did not run it)';
 }
 
 /** A tool's result in a request, in any of the three APIs. */
@@ -96,7 +122,9 @@ const TOOL_RESULT = /"type":"(tool_result|function_call_output|custom_tool_call_
 /** Every route failing: the client gives up with an error that carries the gateway's explanation. */
 function failedClearly(o: RunOutcome): string | undefined {
   if (o.code === 0) return `expected a failure; exit 0: ${lastLine(o.output)}`;
-  return /every route failed|rejected key|never (been )?accepted|upstream_auth_failed/.test(o.output) ? undefined : `failed without the gateway's explanation: ${errorLine(o.output)}`;
+  return /every route failed|rejected key|never (been )?accepted|upstream_auth_failed/.test(o.output)
+    ? undefined
+    : `failed without the gateway's explanation: ${errorLine(o.output)}`;
 }
 
 /** The second turn of a beta thread went out with the whole conversation (the gateway keeps none). */
@@ -104,12 +132,18 @@ function threadCarried(o: RunOutcome): string | undefined {
   const bad = answered(o);
   if (bad) return bad;
   const last = o.exchanges.at(-1)?.request.body as { messages?: unknown[] } | undefined;
-  return (last?.messages?.length ?? 0) >= 3 ? undefined : 'the second turn reached the gateway without the first (the history was dropped)';
+  return (last?.messages?.length ?? 0) >= 3
+    ? undefined
+    : 'the second turn reached the gateway without the first (the history was dropped)';
 }
 
 /** The line that says what went wrong (the last that mentions an error or failure), else the last. */
 export function errorLine(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).filter((l) => /error|fail/i.test(l) && !/^\(node:/.test(l)).at(-1);
+  const line = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /error|fail/i.test(l) && !/^\(node:/.test(l))
+    .at(-1);
   return line === undefined ? lastLine(text) : shorten(line);
 }
 
@@ -119,18 +153,49 @@ function shorten(line: string): string {
 
 /** The output's last line that says something (the answer, or the error), without the runtimes' warnings. */
 export function lastLine(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^(\(node:|\(Use `node|WARNING: proceeding|Reading additional input|warning:)/.test(l)).at(-1) ?? '';
+  const line =
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(
+        (l) => l !== '' && !/^(\(node:|\(Use `node|WARNING: proceeding|Reading additional input|warning:)/.test(l),
+      )
+      .at(-1) ?? '';
   return shorten(line);
 }
 
 // --- the table ---
 
-const cli = (client: string, pkg: string, fixtures: string, run: (p: string) => (ctx: CaseContext) => Command, toolPrompt: string): LiveCase[] => [
+const cli = (
+  client: string,
+  pkg: string,
+  fixtures: string,
+  run: (p: string) => (ctx: CaseContext) => Command,
+  toolPrompt: string,
+): LiveCase[] => [
   { client, pkg, fixtures, name: 'text', world: 'ok', command: run('hi'), check: answered },
   { client, pkg, fixtures, name: 'tool', world: 'ok', command: run(toolPrompt), check: agentToolRan },
-  { client, pkg, fixtures, name: 'error', world: 'failing', command: run('hi'), check: failedClearly, timeoutMs: 180_000 },
+  {
+    client,
+    pkg,
+    fixtures,
+    name: 'error',
+    world: 'failing',
+    command: run('hi'),
+    check: failedClearly,
+    timeoutMs: 180_000,
+  },
   // Claude Code gives up after about three minutes of its own backoff here.
-  { client, pkg, fixtures, name: 'cooling', world: 'cooling', command: run('hi'), check: failedClearly, timeoutMs: 300_000 },
+  {
+    client,
+    pkg,
+    fixtures,
+    name: 'cooling',
+    world: 'cooling',
+    command: run('hi'),
+    check: failedClearly,
+    timeoutMs: 300_000,
+  },
 ];
 
 /** The gateway a library case talks to, by the end of its name. */
@@ -139,30 +204,100 @@ function worldOf(name: string): WorldName {
   return name.endsWith('cooling') ? 'cooling' : 'ok';
 }
 
-const lib = (client: string, pkg: string, fixtures: string, file: string, rows: [name: string, check: LiveCase['check']][]): LiveCase[] =>
-  rows.map(([name, check]) => ({ client, pkg, fixtures, name, world: worldOf(name), command: driver(file, name), check, timeoutMs: 180_000 }));
+const lib = (
+  client: string,
+  pkg: string,
+  fixtures: string,
+  file: string,
+  rows: [name: string, check: LiveCase['check']][],
+): LiveCase[] =>
+  rows.map(([name, check]) => ({
+    client,
+    pkg,
+    fixtures,
+    name,
+    world: worldOf(name),
+    command: driver(file, name),
+    check,
+    timeoutMs: 180_000,
+  }));
 
 export const CASES: readonly LiveCase[] = [
   ...cli('Claude Code', '@anthropic-ai/claude-code', 'claude-code', claude, 'call Read'),
   ...cli('Codex CLI', '@openai/codex', 'codex', codex, 'call exec'),
   ...cli('OpenCode', 'opencode-ai', 'opencode', opencode, 'call read'),
-  ...lib('AI SDK', 'ai', 'ai-sdk', 'ai-sdk.ts', ['openai', 'chat', 'anthropic', 'compatible'].flatMap((p): [string, LiveCase['check']][] => [
-    [`${p}-text`, answered], [`${p}-stream`, streamed], [`${p}-tool`, toolRan], [`${p}-object`, structured],
-  ]).concat([['openai-error', failedClearly], ['anthropic-error', failedClearly], ['openai-cooling', failedClearly], ['anthropic-cooling', failedClearly]])),
-  ...lib('LangChain', '@langchain/openai', 'langchain', 'langchain.ts', ['openai', 'responses', 'anthropic'].flatMap((m): [string, LiveCase['check']][] => [
-    [`${m}-text`, answered], [`${m}-stream`, streamed], [`${m}-tool`, toolRan], [`${m}-structured`, structured],
-  ]).concat([['openai-error', failedClearly], ['anthropic-error', failedClearly], ['openai-cooling', failedClearly], ['anthropic-cooling', failedClearly]])),
+  ...lib(
+    'AI SDK',
+    'ai',
+    'ai-sdk',
+    'ai-sdk.ts',
+    ['openai', 'chat', 'anthropic', 'compatible']
+      .flatMap((p): [string, LiveCase['check']][] => [
+        [`${p}-text`, answered],
+        [`${p}-stream`, streamed],
+        [`${p}-tool`, toolRan],
+        [`${p}-object`, structured],
+      ])
+      .concat([
+        ['openai-error', failedClearly],
+        ['anthropic-error', failedClearly],
+        ['openai-cooling', failedClearly],
+        ['anthropic-cooling', failedClearly],
+      ]),
+  ),
+  ...lib(
+    'LangChain',
+    '@langchain/openai',
+    'langchain',
+    'langchain.ts',
+    ['openai', 'responses', 'anthropic']
+      .flatMap((m): [string, LiveCase['check']][] => [
+        [`${m}-text`, answered],
+        [`${m}-stream`, streamed],
+        [`${m}-tool`, toolRan],
+        [`${m}-structured`, structured],
+      ])
+      .concat([
+        ['openai-error', failedClearly],
+        ['anthropic-error', failedClearly],
+        ['openai-cooling', failedClearly],
+        ['anthropic-cooling', failedClearly],
+      ]),
+  ),
   ...lib('Agents SDK', '@openai/agents', 'openai-agents', 'agents.ts', [
-    ['text', answered], ['stream', streamed], ['tool', toolRan], ['namespace', toolRan], ['chat-tool', toolRan], ['error', failedClearly], ['cooling', failedClearly],
+    ['text', answered],
+    ['stream', streamed],
+    ['tool', toolRan],
+    ['namespace', toolRan],
+    ['chat-tool', toolRan],
+    ['error', failedClearly],
+    ['cooling', failedClearly],
   ]),
   ...lib('openai', 'openai', 'openai', 'openai-sdk.ts', [
-    ['chat', answered], ['chat-stream', streamed], ['chat-tool', toolRan], ['parse', structured],
-    ['responses', answered], ['responses-stream', streamed], ['responses-tool', toolRan], ['error', failedClearly], ['cooling', failedClearly],
+    ['chat', answered],
+    ['chat-stream', streamed],
+    ['chat-tool', toolRan],
+    ['parse', structured],
+    ['responses', answered],
+    ['responses-stream', streamed],
+    ['responses-tool', toolRan],
+    ['error', failedClearly],
+    ['cooling', failedClearly],
   ]),
   ...lib('@anthropic-ai/sdk', '@anthropic-ai/sdk', 'anthropic-sdk', 'anthropic-sdk.ts', [
-    ['messages', answered], ['stream', streamed], ['tool-runner', toolRan],
-    ['thread', refused(/ThreadUnsupportedRequestError 400: .*message threads are not supported here/, 'the gateway\'s refusal of the thread, as the SDK\'s own error')],
+    ['messages', answered],
+    ['stream', streamed],
+    ['tool-runner', toolRan],
+    [
+      'thread',
+      refused(
+        /ThreadUnsupportedRequestError 400: .*message threads are not supported here/,
+        "the gateway's refusal of the thread, as the SDK's own error",
+      ),
+    ],
     ['thread-unthreaded', threadCarried],
-    ['count-tokens', has(/input_tokens \d+/, 'a token count')], ['error', failedClearly], ['cooling', failedClearly],
+    ['count-tokens', has(/input_tokens \d+/, 'a token count')],
+    ['error', failedClearly],
+    ['cooling', failedClearly],
   ]),
 ];

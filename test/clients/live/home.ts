@@ -12,7 +12,8 @@ export const WORKDIR = join(tmpdir(), 'switchyard-clients-project');
 
 export function prepareHome(gatewayUrl: string): void {
   // Sessions and logs of earlier runs would only make the first turn look different.
-  for (const dir of ['.claude', '.claude.json', '.codex', '.config/opencode', '.local/share/opencode']) rmSync(join(HOME, dir), { recursive: true, force: true });
+  for (const dir of ['.claude', '.claude.json', '.codex', '.config/opencode', '.local/share/opencode'])
+    rmSync(join(HOME, dir), { recursive: true, force: true });
   rmSync(WORKDIR, { recursive: true, force: true });
   mkdirSync(WORKDIR, { recursive: true });
   write('.codex/config.toml', codexConfig(gatewayUrl));

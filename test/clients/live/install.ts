@@ -32,10 +32,17 @@ export function installClients(log: (line: string) => void): void {
   const wanted = JSON.stringify(PINNED);
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== wanted) {
     log(`installing ${Object.keys(PINNED).length} packages into ${CACHE} …`);
-    writeFileSync(join(CACHE, 'package.json'), `${JSON.stringify({ name: 'switchyard-client-matrix', private: true, type: 'module', dependencies: PINNED }, null, 2)}\n`);
+    writeFileSync(
+      join(CACHE, 'package.json'),
+      `${JSON.stringify({ name: 'switchyard-client-matrix', private: true, type: 'module', dependencies: PINNED }, null, 2)}\n`,
+    );
     // With their install scripts, as users install them: OpenCode's puts its platform binary in place.
-    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: CACHE, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`npm install in ${CACHE} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
+    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: CACHE,
+      stdio: 'inherit',
+    });
+    if (r.status !== 0)
+      throw new Error(`npm install in ${CACHE} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
     writeFileSync(stamp, wanted);
   }
   cpSync(join(import.meta.dirname, 'drivers'), join(CACHE, 'drivers'), { recursive: true });

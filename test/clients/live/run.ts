@@ -30,25 +30,43 @@ async function runCase(c: LiveCase, world: World): Promise<CaseResult> {
   const key = world.use(c.world);
   const command = c.command({ url: world.recorder.url, key });
   const started = Date.now();
-  const { code, output, timedOut } = await spawnBounded(command.cmd, command.args, { ...baseEnv(), ...command.env }, c.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const { code, output, timedOut } = await spawnBounded(
+    command.cmd,
+    command.args,
+    { ...baseEnv(), ...command.env },
+    c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  );
   const seconds = (Date.now() - started) / 1000;
   const outcome: RunOutcome = { code, output, exchanges: world.recorder.take() };
   const problem = timedOut ? `still running after ${Math.round(seconds)}s: ${lastLine(output)}` : c.check(outcome);
   const requests = `${outcome.exchanges.length} request${outcome.exchanges.length === 1 ? '' : 's'}`;
-  const note = c.world !== 'ok'
-    ? `${requests} in ${seconds.toFixed(1)}s; ${problem ?? `shows: ${errorLine(output)}`}`
-    : problem ?? `${lastLine(output)} (${requests})`;
+  const note =
+    c.world !== 'ok'
+      ? `${requests} in ${seconds.toFixed(1)}s; ${problem ?? `shows: ${errorLine(output)}`}`
+      : (problem ?? `${lastLine(output)} (${requests})`);
   return { c, version: PINNED[c.pkg] ?? '?', pass: problem === undefined, note, outcome, seconds };
 }
 
 /** Only what a client needs to run: none of the caller's own API keys or settings leak in. */
 function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = { HOME, PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'dumb', NO_COLOR: '1', CI: '1' };
+  const env: Record<string, string> = {
+    HOME,
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+    NO_COLOR: '1',
+    CI: '1',
+  };
   if (process.env['TMPDIR']) env['TMPDIR'] = process.env['TMPDIR'];
   return env;
 }
 
-function spawnBounded(cmd: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+function spawnBounded(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: WORKDIR, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     // Kept as bytes and decoded once: a character split between two chunks would not survive decoding each.
@@ -98,10 +116,19 @@ export function table(results: readonly CaseResult[], markdown: boolean): string
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, record: { type: 'boolean', default: false }, markdown: { type: 'boolean', default: false }, serve: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      record: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
+      serve: { type: 'boolean', default: false },
+    },
+  });
   if (values.serve) return serve();
   const only = values.only?.toLowerCase();
-  const cases = CASES.filter((c) => !only || `${c.client} ${c.fixtures} ${c.fixtures}-${c.name}`.toLowerCase().includes(only));
+  const cases = CASES.filter(
+    (c) => !only || `${c.client} ${c.fixtures} ${c.fixtures}-${c.name}`.toLowerCase().includes(only),
+  );
   installClients((line) => console.error(line));
   const world = await startWorld();
   prepareHome(world.recorder.url);

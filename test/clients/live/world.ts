@@ -51,11 +51,19 @@ export async function startWorld(): Promise<World> {
   const cooling = await gateway('cooling');
   // Its keys are refused once before any client comes, so every error case meets the same gateway: each key known
   // to be rejected, every request a 502 `upstream_auth_failed` with `x-should-retry: false` at once.
-  await fetch(`${failing.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${failing.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }) });
+  await fetch(`${failing.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${failing.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+  });
   const recorder = await startRecorder({ target: ok.url });
   return {
     recorder,
-    gateways: { ok: { url: ok.url, key: ok.key }, failing: { url: failing.url, key: failing.key }, cooling: { url: cooling.url, key: cooling.key } },
+    gateways: {
+      ok: { url: ok.url, key: ok.key },
+      failing: { url: failing.url, key: failing.key },
+      cooling: { url: cooling.url, key: cooling.key },
+    },
     use(name) {
       const h = { ok, failing, cooling }[name];
       recorder.retarget(h.url);

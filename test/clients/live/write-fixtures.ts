@@ -11,7 +11,14 @@ import { ROOT } from './install.ts';
 import type { CaseResult } from './run.ts';
 import type { Exchange } from '../record.ts';
 
-const RULES: TrimRules = { ...DEFAULT_TRIM, replace: [[WORKDIR, '/home/user/project'], [HOME, '/home/user'], [ROOT, '/path/to/switchyard']] };
+const RULES: TrimRules = {
+  ...DEFAULT_TRIM,
+  replace: [
+    [WORKDIR, '/home/user/project'],
+    [HOME, '/home/user'],
+    [ROOT, '/path/to/switchyard'],
+  ],
+};
 const CLIENT_KEY = /sy-[0-9a-f]{40}/g;
 
 /** Writes every result's exchanges; returns the folders written. */
@@ -28,7 +35,8 @@ export function writeFixtures(results: readonly CaseResult[]): string[] {
     const rows: string[] = [];
     let cut = 0;
     for (const r of rs) {
-      for (const f of readdirSync(dir).filter((f) => f.startsWith(`${r.c.name}-`) && /-\d+\.json$/.test(f))) rmSync(join(dir, f));
+      for (const f of readdirSync(dir).filter((f) => f.startsWith(`${r.c.name}-`) && /-\d+\.json$/.test(f)))
+        rmSync(join(dir, f));
       // A request sent again unchanged (a retry) is kept once; the README says how many times it went.
       for (const [i, { e, times }] of distinct(r.outcome.exchanges).entries()) {
         const stats = { cut: 0 };
@@ -37,12 +45,21 @@ export function writeFixtures(results: readonly CaseResult[]): string[] {
           version: r.version,
           case: r.c.name,
           seq: i + 1,
-          request: { ...e.request, headers: trimValue(e.request.headers, RULES) as Record<string, string>, body: trimValue(e.request.body, RULES, stats) },
+          request: {
+            ...e.request,
+            headers: trimValue(e.request.headers, RULES) as Record<string, string>,
+            body: trimValue(e.request.body, RULES, stats),
+          },
           answered: e.answered,
         };
         cut += stats.cut;
-        writeFileSync(join(dir, fixtureFile(fixture)), `${JSON.stringify(fixture, null, 2).replace(CLIENT_KEY, '<redacted>')}\n`);
-        rows.push(`| ${fixtureFile(fixture)} | ${r.c.name} | \`${e.request.method} ${e.request.path}\`${times > 1 ? ` (sent ${times} times)` : ''} | ${answeredText(e.answered)} |`);
+        writeFileSync(
+          join(dir, fixtureFile(fixture)),
+          `${JSON.stringify(fixture, null, 2).replace(CLIENT_KEY, '<redacted>')}\n`,
+        );
+        rows.push(
+          `| ${fixtureFile(fixture)} | ${r.c.name} | \`${e.request.method} ${e.request.path}\`${times > 1 ? ` (sent ${times} times)` : ''} | ${answeredText(e.answered)} |`,
+        );
       }
     }
     writeFileSync(join(dir, 'README.md'), readme(folder, rs, rows, cut));
@@ -66,8 +83,15 @@ function distinct(exchanges: readonly Exchange[]): { e: Exchange; times: number 
 function answeredText(a: Fixture['answered']): string {
   if (a.status < 400) return String(a.status);
   const error = a.error as { error?: { message?: unknown } | string; message?: unknown } | string | undefined;
-  const message = typeof error === 'object' && error !== null ? (typeof error.error === 'object' ? error.error.message : error.error ?? error.message) : error;
-  const text = String(message ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+  const message =
+    typeof error === 'object' && error !== null
+      ? typeof error.error === 'object'
+        ? error.error.message
+        : (error.error ?? error.message)
+      : error;
+  const text = String(message ?? '')
+    .replace(/\s+/g, ' ')
+    .replace(/\|/g, '\\|');
   return `${a.status}: ${text.length > 140 ? `${text.slice(0, 137)}…` : text}`;
 }
 
@@ -80,7 +104,7 @@ function readme(folder: string, rs: readonly CaseResult[], rows: readonly string
     `Captured on ${new Date().toISOString().slice(0, 10)} by \`npm run test:clients -- --record\` (Switchyard ${rev || 'unknown revision'}):`,
     `the real client (\`${first?.c.pkg ?? ''}\` ${first?.version ?? ''}) with its default settings, pointed at a gateway in front of the`,
     'simulator as docs/clients.md says, through the recording proxy (test/clients/record.ts). The `error` case ran against a',
-    "gateway whose every route fails (each upstream key rejected), the `cooling` case against one whose every key is",
+    'gateway whose every route fails (each upstream key rejected), the `cooling` case against one whose every key is',
     'rate-limited (503 with Retry-After). `test/clients/replay.test.ts` replays these requests.',
     '',
     '| file | case | request | answered at capture |',

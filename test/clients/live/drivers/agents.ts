@@ -1,7 +1,15 @@
 // The OpenAI Agents SDK (@openai/agents) against the gateway: an agent run with a function tool over the Responses
 // API (its default), streamed, with the tool in a toolNamespace(), and over chat completions; and a failure.
 //   node drivers/agents.ts <case>
-import { Agent, run, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled, tool, toolNamespace } from '@openai/agents';
+import {
+  Agent,
+  run,
+  setDefaultOpenAIClient,
+  setOpenAIAPI,
+  setTracingDisabled,
+  tool,
+  toolNamespace,
+} from '@openai/agents';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { GATEWAY, KEY, MODEL, TOOL_PROMPT, runCase, weather } from './common.ts';
@@ -36,7 +44,8 @@ await runCase({
     return `${parts.length} deltas: ${parts.join('')}`;
   },
   tool: () => toolRun(agent()),
-  namespace: () => toolRun(agent(toolNamespace({ name: 'forecast', description: 'Weather tools', tools: [weatherTool] }))),
+  namespace: () =>
+    toolRun(agent(toolNamespace({ name: 'forecast', description: 'Weather tools', tools: [weatherTool] }))),
   'chat-tool': async () => {
     setOpenAIAPI('chat_completions');
     return toolRun(agent());

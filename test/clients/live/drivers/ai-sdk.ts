@@ -13,7 +13,13 @@ const MODELS: Record<string, () => LanguageModel> = {
   chat: () => createOpenAI({ baseURL: `${GATEWAY}/v1`, apiKey: KEY }).chat(MODEL),
   anthropic: () => createAnthropic({ baseURL: `${GATEWAY}/v1`, apiKey: KEY })(MODEL),
   // supportsStructuredOutputs: generateObject sends the schema (json_schema); without it, json_object and no schema.
-  compatible: () => createOpenAICompatible({ name: 'switchyard', baseURL: `${GATEWAY}/v1`, apiKey: KEY, supportsStructuredOutputs: true })(MODEL),
+  compatible: () =>
+    createOpenAICompatible({
+      name: 'switchyard',
+      baseURL: `${GATEWAY}/v1`,
+      apiKey: KEY,
+      supportsStructuredOutputs: true,
+    })(MODEL),
 };
 
 const weatherTool = tool({
@@ -31,12 +37,21 @@ const CASES = {
     return `${parts.length} deltas: ${parts.join('')}`;
   },
   tool: async (model: LanguageModel) => {
-    const result = await generateText({ model, prompt: TOOL_PROMPT, tools: { weather: weatherTool }, stopWhen: isStepCount(3) });
+    const result = await generateText({
+      model,
+      prompt: TOOL_PROMPT,
+      tools: { weather: weatherTool },
+      stopWhen: isStepCount(3),
+    });
     const outputs = result.steps.flatMap((s) => s.toolResults.map((r) => String(r.output)));
     return `tool results: ${outputs.join(' | ')}; final: ${result.text}`;
   },
   object: async (model: LanguageModel) => {
-    const result = await generateObject({ model, schema: z.object({ title: z.string(), score: z.number() }), prompt: 'rate this gateway as json' });
+    const result = await generateObject({
+      model,
+      schema: z.object({ title: z.string(), score: z.number() }),
+      prompt: 'rate this gateway as json',
+    });
     return `object ${JSON.stringify(result.object)}`;
   },
   // Every route failing: what the caller is shown, after the SDK's own retries (maxRetries left at its default).
@@ -45,5 +60,10 @@ const CASES = {
   cooling: async (model: LanguageModel) => (await generateText({ model, prompt: 'hello from the AI SDK' })).text,
 };
 
-await runCase(Object.fromEntries(Object.entries(MODELS).flatMap(([provider, model]) =>
-  Object.entries(CASES).map(([name, run]) => [`${provider}-${name}`, () => run(model())]))));
+await runCase(
+  Object.fromEntries(
+    Object.entries(MODELS).flatMap(([provider, model]) =>
+      Object.entries(CASES).map(([name, run]) => [`${provider}-${name}`, () => run(model())]),
+    ),
+  ),
+);

@@ -13,9 +13,22 @@ function text(content: { type: string }[]): string {
 }
 
 await runCase({
-  messages: async () => text((await client.messages.create({ model: MODEL, max_tokens: 256, messages: [{ role: 'user', content: 'hello from anthropic' }] })).content),
+  messages: async () =>
+    text(
+      (
+        await client.messages.create({
+          model: MODEL,
+          max_tokens: 256,
+          messages: [{ role: 'user', content: 'hello from anthropic' }],
+        })
+      ).content,
+    ),
   stream: async () => {
-    const stream = client.messages.stream({ model: MODEL, max_tokens: 256, messages: [{ role: 'user', content: 'stream from anthropic' }] });
+    const stream = client.messages.stream({
+      model: MODEL,
+      max_tokens: 256,
+      messages: [{ role: 'user', content: 'stream from anthropic' }],
+    });
     let deltas = 0;
     stream.on('text', () => (deltas += 1));
     const done = await stream.finalMessage();
@@ -27,7 +40,18 @@ await runCase({
       model: MODEL,
       max_tokens: 256,
       messages: [{ role: 'user', content: TOOL_PROMPT }],
-      tools: [betaZodTool({ name: WEATHER.name, description: WEATHER.description, inputSchema: z.object({ city: z.string() }), run: (args) => { const out = weather(args); outputs.push(out); return out; } })],
+      tools: [
+        betaZodTool({
+          name: WEATHER.name,
+          description: WEATHER.description,
+          inputSchema: z.object({ city: z.string() }),
+          run: (args) => {
+            const out = weather(args);
+            outputs.push(out);
+            return out;
+          },
+        }),
+      ],
     });
     const final = await runner.runUntilDone();
     return `tool results: ${outputs.join(' | ')}; final: ${text(final.content)}`;
@@ -39,12 +63,35 @@ await runCase({
     return 'the first turn was answered';
   },
   'thread-unthreaded': async () => {
-    const thread = client.beta.messages.thread({ model: MODEL, max_tokens: 256, unsupportedRequestBehavior: 'continue_unthreaded' });
+    const thread = client.beta.messages.thread({
+      model: MODEL,
+      max_tokens: 256,
+      unsupportedRequestBehavior: 'continue_unthreaded',
+    });
     await thread.send({ role: 'user', content: 'my name is Ada' });
     const second = await thread.send({ role: 'user', content: 'what is my name?' });
     return `second turn: ${text(second.content)}`;
   },
-  'count-tokens': async () => `input_tokens ${(await client.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'count these tokens' }] })).input_tokens}`,
-  error: async () => text((await client.messages.create({ model: MODEL, max_tokens: 256, messages: [{ role: 'user', content: 'hello from anthropic' }] })).content),
-  cooling: async () => text((await client.messages.create({ model: MODEL, max_tokens: 256, messages: [{ role: 'user', content: 'hello from anthropic' }] })).content),
+  'count-tokens': async () =>
+    `input_tokens ${(await client.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'count these tokens' }] })).input_tokens}`,
+  error: async () =>
+    text(
+      (
+        await client.messages.create({
+          model: MODEL,
+          max_tokens: 256,
+          messages: [{ role: 'user', content: 'hello from anthropic' }],
+        })
+      ).content,
+    ),
+  cooling: async () =>
+    text(
+      (
+        await client.messages.create({
+          model: MODEL,
+          max_tokens: 256,
+          messages: [{ role: 'user', content: 'hello from anthropic' }],
+        })
+      ).content,
+    ),
 });

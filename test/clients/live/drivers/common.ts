@@ -11,7 +11,12 @@ export const MODEL = process.env['SWITCHYARD_MODEL'] ?? 'main';
 export const WEATHER = {
   name: 'weather',
   description: 'The weather in a city',
-  parameters: { type: 'object', properties: { city: { type: 'string', description: 'the city' } }, required: ['city'], additionalProperties: false },
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string', description: 'the city' } },
+    required: ['city'],
+    additionalProperties: false,
+  },
 } as const;
 
 export function weather(args: { city: string }): string {
@@ -38,7 +43,11 @@ export async function runCase(cases: Record<string, () => Promise<string>>): Pro
 
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+  const status =
+    (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
   const cause = err.cause instanceof Error ? ` (cause: ${err.cause.message})` : '';
-  return `${err.constructor.name}${status === undefined ? '' : ` ${String(status)}`}: ${err.message}${cause}`.replace(/\s+/g, ' ');
+  return `${err.constructor.name}${status === undefined ? '' : ` ${String(status)}`}: ${err.message}${cause}`.replace(
+    /\s+/g,
+    ' ',
+  );
 }

@@ -12,7 +12,8 @@ import { GATEWAY, KEY, MODEL, TOOL_PROMPT, runCase, weather } from './common.ts'
 
 const MODELS: Record<string, () => ChatOpenAI | ChatAnthropic> = {
   openai: () => new ChatOpenAI({ model: MODEL, apiKey: KEY, configuration: { baseURL: `${GATEWAY}/v1` } }),
-  responses: () => new ChatOpenAI({ model: MODEL, apiKey: KEY, configuration: { baseURL: `${GATEWAY}/v1` }, useResponsesApi: true }),
+  responses: () =>
+    new ChatOpenAI({ model: MODEL, apiKey: KEY, configuration: { baseURL: `${GATEWAY}/v1` }, useResponsesApi: true }),
   anthropic: () => new ChatAnthropic({ model: MODEL, apiKey: KEY, anthropicApiUrl: GATEWAY }),
 };
 
@@ -23,7 +24,9 @@ const weatherTool = tool(async (args: { city: string }) => weather(args), {
 });
 
 function text(message: BaseMessage): string {
-  return typeof message.content === 'string' ? message.content : message.content.map((p) => ('text' in p ? String(p.text) : '')).join('');
+  return typeof message.content === 'string'
+    ? message.content
+    : message.content.map((p) => ('text' in p ? String(p.text) : '')).join('');
 }
 
 const CASES = {
@@ -48,12 +51,19 @@ const CASES = {
     return `tool results: ${outputs.join(' | ')}; final: ${text(final)}`;
   },
   structured: async (model: BaseChatModel) => {
-    const rating = await model.withStructuredOutput(z.object({ title: z.string(), score: z.number() })).invoke('rate this gateway as json');
+    const rating = await model
+      .withStructuredOutput(z.object({ title: z.string(), score: z.number() }))
+      .invoke('rate this gateway as json');
     return `object ${JSON.stringify(rating)}`;
   },
   error: async (model: BaseChatModel) => text(await model.invoke('hello from LangChain')),
   cooling: async (model: BaseChatModel) => text(await model.invoke('hello from LangChain')),
 };
 
-await runCase(Object.fromEntries(Object.entries(MODELS).flatMap(([name, model]) =>
-  Object.entries(CASES).map(([c, run]) => [`${name}-${c}`, () => run(model())]))));
+await runCase(
+  Object.fromEntries(
+    Object.entries(MODELS).flatMap(([name, model]) =>
+      Object.entries(CASES).map(([c, run]) => [`${name}-${c}`, () => run(model())]),
+    ),
+  ),
+);

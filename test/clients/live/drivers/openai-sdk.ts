@@ -10,9 +10,15 @@ const client = new OpenAI({ baseURL: `${GATEWAY}/v1`, apiKey: KEY });
 const city = z.object({ city: z.string().describe('the city') });
 
 await runCase({
-  chat: async () => (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] })).choices[0]?.message.content ?? '',
+  chat: async () =>
+    (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] }))
+      .choices[0]?.message.content ?? '',
   'chat-stream': async () => {
-    const stream = client.chat.completions.stream({ model: MODEL, messages: [{ role: 'user', content: 'stream from openai' }], stream_options: { include_usage: true } });
+    const stream = client.chat.completions.stream({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'stream from openai' }],
+      stream_options: { include_usage: true },
+    });
     let deltas = 0;
     stream.on('content.delta', () => (deltas += 1));
     const done = await stream.finalChatCompletion();
@@ -23,16 +29,32 @@ await runCase({
     const runner = client.chat.completions.runTools({
       model: MODEL,
       messages: [{ role: 'user', content: TOOL_PROMPT }],
-      tools: [zodFunction({ name: WEATHER.name, description: WEATHER.description, parameters: city, function: (args: { city: string }) => { const out = weather(args); outputs.push(out); return out; } })],
+      tools: [
+        zodFunction({
+          name: WEATHER.name,
+          description: WEATHER.description,
+          parameters: city,
+          function: (args: { city: string }) => {
+            const out = weather(args);
+            outputs.push(out);
+            return out;
+          },
+        }),
+      ],
     });
     const final = (await runner.finalContent()) ?? '';
     return `tool results: ${outputs.join(' | ')}; final: ${final}`;
   },
   parse: async () => {
-    const done = await client.chat.completions.parse({ model: MODEL, messages: [{ role: 'user', content: 'rate this gateway as json' }], response_format: zodResponseFormat(z.object({ title: z.string(), score: z.number() }), 'rating') });
+    const done = await client.chat.completions.parse({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'rate this gateway as json' }],
+      response_format: zodResponseFormat(z.object({ title: z.string(), score: z.number() }), 'rating'),
+    });
     return `object ${JSON.stringify(done.choices[0]?.message.parsed)}`;
   },
-  responses: async () => (await client.responses.create({ model: MODEL, input: 'hello from openai responses' })).output_text,
+  responses: async () =>
+    (await client.responses.create({ model: MODEL, input: 'hello from openai responses' })).output_text,
   'responses-stream': async () => {
     const stream = client.responses.stream({ model: MODEL, input: 'stream from openai responses' });
     let deltas = 0;
@@ -41,7 +63,15 @@ await runCase({
     return `${deltas} deltas: ${done.output_text}`;
   },
   'responses-tool': async () => {
-    const tools = [{ type: 'function' as const, name: WEATHER.name, description: WEATHER.description, parameters: WEATHER.parameters, strict: true }];
+    const tools = [
+      {
+        type: 'function' as const,
+        name: WEATHER.name,
+        description: WEATHER.description,
+        parameters: WEATHER.parameters,
+        strict: true,
+      },
+    ];
     const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: TOOL_PROMPT }];
     const first = await client.responses.create({ model: MODEL, input, tools });
     const outputs: string[] = [];
@@ -55,6 +85,10 @@ await runCase({
     const final = await client.responses.create({ model: MODEL, input, tools });
     return `tool results: ${outputs.join(' | ')}; final: ${final.output_text}`;
   },
-  error: async () => (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] })).choices[0]?.message.content ?? '',
-  cooling: async () => (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] })).choices[0]?.message.content ?? '',
+  error: async () =>
+    (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] }))
+      .choices[0]?.message.content ?? '',
+  cooling: async () =>
+    (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] }))
+      .choices[0]?.message.content ?? '',
 });
