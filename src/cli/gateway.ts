@@ -8,8 +8,7 @@ import { loadConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { isTrusted } from '../config/trust.ts';
 import { createLogger } from '../log.ts';
-import { batchedDestination } from '../log-destination.ts';
-import { defaultLogFormat, LOG_FORMATS, type LogFormat } from '../log-format.ts';
+import { defaultLogFormat, LOG_FORMATS, stderrLogDestination, type LogFormat } from '../log-format.ts';
 import { UserError } from '../user-error.ts';
 import { formatClock } from '../errors/explain-format.ts';
 import { VERSION } from '../version.ts';
@@ -111,14 +110,7 @@ async function runGateway(opts: { listen?: string; logFormat?: LogFormat }, cmd:
   );
   // Log lines go to stderr in batches: one write per ~16 KiB rather than one per request, at most 250 ms late,
   // everything written before exit (see log-destination.ts).
-  const format = opts.logFormat ?? defaultLogFormat(process.stderr);
-  const batched = batchedDestination({ dest: 2 });
-  const destination =
-    format === 'pretty'
-      ? (await import('../log-pretty.ts')).prettyDestination(batched, {
-          colorize: process.stderr.isTTY === true && !process.env['NO_COLOR'],
-        })
-      : batched;
+  const destination = await stderrLogDestination(opts.logFormat ?? defaultLogFormat(process.stderr));
   const logger = createLogger({ level: loaded.config.gateway.log_level, destination, name: 'switchyard-gateway' });
   // The config's warnings, and those about the gateway alone (no admin key; said also for a config without a
   // `gateway:` section, which `config check` does not nag about: see admin-key.ts).

@@ -11,6 +11,7 @@ import type { LoadedConfig } from '../../config/types.ts';
 import { generateKey, newKeyRecord } from '../../gateway/keys.ts';
 import { startGateway, type GatewayHandle } from '../../gateway/server.ts';
 import { createLogger, type Logger } from '../../log.ts';
+import { defaultLogFormat, stderrLogDestination } from '../../log-format.ts';
 import { createSwitchyard, type Switchyard } from '../../routing/switchyard.ts';
 import { startSimulator } from '../../sim/server.ts';
 import type { RunningSimulator } from '../../sim/types.ts';
@@ -64,7 +65,9 @@ export async function startWorld(listen = '127.0.0.1:0'): Promise<DemoWorld> {
     cleanups.push(() => store.close());
     const router = createSwitchyard({ config: loaded, store });
     cleanups.push(() => router.close());
-    const logger = createLogger({ level: 'silent', name: 'switchyard-gateway' });
+    // As `switchyard gateway` writes them: pretty on a terminal, where the demo leaves the gateway running.
+    const destination = await stderrLogDestination(defaultLogFormat(process.stderr));
+    const logger = createLogger({ level: 'silent', destination, name: 'switchyard-gateway' });
     const clientKey = generateKey();
     store.addGatewayKey(newKeyRecord(clientKey, 'demo'));
     const clientKeyFile = join(dir, 'client-key');
