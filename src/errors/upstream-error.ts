@@ -3,7 +3,7 @@
 // `isInstance` works by name even when two copies of this module are loaded (a linked package, a test double).
 import type { ErrorKind } from './kinds.ts';
 import { isErrorKind } from './kinds.ts';
-import type { BlockedBy } from './classify.ts';
+import type { BlockedBy, Classification } from './classification.ts';
 
 export interface UpstreamErrorInit {
   kind: ErrorKind;
@@ -221,18 +221,7 @@ export function upstreamError(init: UpstreamErrorInit): UpstreamError {
 
 /** A classification (src/errors/classify.ts) as the error to throw. */
 export function fromClassification(
-  c: {
-    kind: ErrorKind;
-    status?: number;
-    code?: string;
-    providerMessage: string;
-    retryAfterMs?: number;
-    resetAt?: number;
-    shouldRetry?: boolean;
-    modelAccessDenied?: boolean;
-    blocked?: BlockedBy;
-    outputLimit?: number;
-  },
+  c: Classification,
   provider: string,
   extra: { midStream?: boolean; cause?: unknown; via?: string } = {},
 ): UpstreamError {
