@@ -133,6 +133,22 @@ function queue(list: HealthPatch[], patch: HealthPatch): void {
   }
 }
 
+/** One key's record as a flush writes it: its queued patches, then the batch's resets that apply to it. The resets
+ * go after the patches too, because a key whose first failure flushes with its reset had no record to reset before. */
+export function foldQueued(
+  record: HealthRecord | undefined,
+  fingerprint: string,
+  patches: readonly HealthPatch[],
+  resets: readonly PendingReset[],
+): HealthRecord | undefined {
+  let folded = record;
+  for (const patch of patches) folded = mergeHealth(folded, fingerprint, patch);
+  for (const reset of resets)
+    if (folded !== undefined && resetApplies(reset, folded))
+      folded = mergeHealth(folded, fingerprint, resetPatch(reset));
+  return folded;
+}
+
 export function resetPatch(reset: PendingReset): HealthPatch {
   return { provider: reset.provider, at: reset.at, reset: true };
 }

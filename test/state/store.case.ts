@@ -168,6 +168,15 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       );
     });
 
+    test('a reset queued in the same flush as the first failure of a key still clears it', async () => {
+      // The failure and the reset reach the store together: the key has no row yet when the reset is written.
+      const s = await open(fresh());
+      s.applyHealth('new', { provider: 'p', at: 1000, state: 'rejected', until: 9e12, add_failures: 1 });
+      s.resetHealth('q', 'new', 2000);
+      await s.flush();
+      assert.deepEqual([s.getHealth('new')?.state, s.getHealth('new')?.failures], ['ok', 1]);
+    });
+
     test('health survives close and reopen', async () => {
       const f = fresh();
       const s = f.open();

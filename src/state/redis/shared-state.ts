@@ -8,7 +8,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { mergeHealth } from '../merge.ts';
-import { resetApplies, resetPatch, type PendingReset } from '../health-cache.ts';
+import { foldQueued, resetApplies, resetPatch, type PendingReset } from '../health-cache.ts';
 import { isNewerBreaker } from '../breaker-cache.ts';
 import type { BreakerRecord, GatewayKeyRecord, HealthPatch } from '../types.ts';
 
@@ -202,8 +202,7 @@ export function foldBatch(
     }
   }
   for (const [fp, list] of patches) {
-    let record = changed.get(fp) ?? current.get(fp);
-    for (const patch of list) record = mergeHealth(record, fp, patch);
+    const record = foldQueued(changed.get(fp) ?? current.get(fp), fp, list, resets);
     if (record) changed.set(fp, record);
   }
   return changed;

@@ -6,10 +6,9 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { CoolingReason, HealthRecord, HealthState } from '../../credentials/types.ts';
 import type { ErrorKind } from '../../errors/kinds.ts';
 import type { HealthPatch } from '../types.ts';
-import { mergeHealth } from '../merge.ts';
 import { statement } from './statements.ts';
 import { inTransaction } from './transaction.ts';
-import type { PendingReset } from '../health-cache.ts';
+import { foldQueued, type PendingReset } from '../health-cache.ts';
 
 interface HealthRow {
   fingerprint: string;
@@ -111,8 +110,7 @@ export function flushHealth(
     const written: HealthRecord[] = [];
     for (const [fingerprint, list] of patches) {
       const row = select.get(fingerprint) as HealthRow | undefined;
-      let record = row ? rowToHealth(row) : undefined;
-      for (const patch of list) record = mergeHealth(record, fingerprint, patch);
+      const record = foldQueued(row ? rowToHealth(row) : undefined, fingerprint, list, resets);
       if (!record) continue;
       upsert.run(...healthValues(record, seq));
       written.push(record);
