@@ -8,7 +8,7 @@ import { statePath } from '../state/open.ts';
 import { maskUrlPassword } from '../config/mask.ts';
 import type { AdapterFor } from './call-context.ts';
 import { allValid, probeProviders, serves, type ProbeProgress, type ProviderProbe } from './probe-all.ts';
-import type { ProbeResult } from './probe.ts';
+import { probeText, type ProbeResult } from './probe.ts';
 import { resolveTask, taskNames } from '../config/resolve-task.ts';
 
 export interface DoctorRoute {
@@ -59,7 +59,14 @@ function unusableNote(provider: string, probe: ProviderProbe | undefined, model:
     return `${provider} could not be reached (see its probe); its keys could not be checked`;
   if (results.length > 0 && results.every((x) => x.status === 'unreachable' || x.status === 'error'))
     return `${provider} answered with errors or could not be reached (see its probe); its keys could not be checked`;
-  return `no key of ${provider} is valid right now`;
+  return `no key of ${provider} can serve right now: ${tally(results)} (see its probe)`;
+}
+
+/** The keys' outcomes counted by what `auth test` calls them: "2 rejected (never worked), 1 rate-limited". */
+function tally(results: readonly ProbeResult[]): string {
+  const counts = new Map<string, number>();
+  for (const r of results.filter((x) => !serves(x))) counts.set(probeText(r), (counts.get(probeText(r)) ?? 0) + 1);
+  return [...counts].map(([text, n]) => `${n} ${text}`).join(', ') || 'no key was checked';
 }
 
 /** A probe whose model was refused judged that model only: a route naming another model keeps the accepted key. */
