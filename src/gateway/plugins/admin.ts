@@ -14,7 +14,7 @@ function iso(ms: number | undefined): string | null {
   return ms === undefined || ms === null ? null : new Date(ms).toISOString();
 }
 
-/** A candidate without secrets, as `auth explain` shows it, with health as of `now` so an expired cooldown reads `ok`. */
+/** A candidate without secrets, as `auth explain` shows it; health as of `now`, so an expired cooldown reads `ok`. */
 export function candidateView(c: CandidateStatus, now: number) {
   const e = effectiveHealth(c.health, now);
   return {

@@ -425,7 +425,7 @@ function settingsToWire(req: ChatRequest, body: Obj): void {
   else body['system'] = typeof system === 'string' ? `${system}\n\n${instruction}` : instruction;
 }
 
-/** Blank stop sequences (`"\n"`) are dropped: Anthropic refuses them, and dropping one only means not stopping there. */
+/** Blank stop sequences (`"\n"`) are dropped: Anthropic refuses them, and dropping one only skips that stop. */
 const stopSequences = (stop: readonly string[] | undefined): string[] => (stop ?? []).filter((s) => !blank(s));
 
 /** Canonical → the JSON body sent to the Anthropic Messages API. */
