@@ -1,14 +1,5 @@
-// `./dev node bench/chaos.ts [seconds] [kills]` (`npm run chaos`): re-measures issue 21's chaos and crash figures
-// against the real `switchyard gateway` process, on loopback only, and stops by itself (about 2 × seconds + 3 s per
-// kill; defaults 20 s and 20 kills). Not run by CI.
-//   chaos: the gateway in front of the simulator with faults on (bench/soak-setup.ts), at 32 then 64 connections:
-//          answers by status, 5xx that are not the gateway's own answers (500 / internal_error, or not our error
-//          shape), gateway crashes, and fresh picks of a cooling key from the simulator's call log (/_sim/calls).
-//   bad HTTP: malformed requests over raw sockets: answers by status, 5xx, and whether the gateway is still up.
-//   race: CLI processes creating client keys at once, while the gateway serves on the same state.db: keys lost
-//          (not in the store, or refused by the running gateway).
-//   crash: kill -9 the gateway mid-load, restart it on the same state.db each time; then PRAGMA integrity_check and
-//          whether every health row read from the file just before each kill is still there, no older.
+// `./dev node bench/chaos.ts [seconds] [kills]` (`npm run chaos`): re-measures issue 21's chaos, bad-HTTP, race and
+// crash figures against the real gateway on loopback (docs/gateway.md#chaos-crashes-and-races). Not run by CI.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

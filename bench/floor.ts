@@ -1,8 +1,5 @@
-// The floor under the gateway: the same stack and core — fastify with the gateway's body schema, the real router
-// (task resolution, credential pick, the OpenAI adapter, classification, health) and the wire translation both ways —
-// without the gateway's own per-request features (client keys, the request line, metrics, request ids, `Expect:
-// 100-continue`, cancelling the upstream call when the caller hangs up, errors in the caller's shape). Measured beside
-// the proxy and the gateway, it splits the gap in two: what the stack and core cost, and what those features add.
+// The floor: the gateway's stack and core without its own per-request features, so a run can tell what the stack
+// costs from what those features add (docs/gateway.md#performance-and-the-benchmark).
 import Fastify from 'fastify';
 import type { LoadedConfig } from '../src/config/types.ts';
 import { openaiBodySchema } from '../src/gateway/routes/chat-completions.ts';

@@ -8,13 +8,11 @@ import { combine, load, type LoadResult, type LoadTarget } from './load.ts';
 import { serve, stop, type Served } from './server-process.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
-// Each target's SECONDS are measured in this many slices, taken in turn (direct, proxy, [floor,] gateway, direct, …). This
-// 2-core VM's speed drifts by ±20% over tens of seconds (other tenants); one block per server made the ratio depend
-// on which server ran in a fast or a slow stretch. Interleaved, both see the same machine.
+// Slices taken in turn (direct, proxy, [floor,] gateway, …): this VM's speed drifts ±20%, and interleaving lets every
+// server see the same machine.
 const SLICES = Math.max(1, Number(process.env['BENCH_SLICES'] ?? 4));
-// Each server is loaded this long at 32 connections before anything is measured. The gateway's CPU per request
-// keeps falling for its first ~50k requests (JIT tiering of a larger code path: ~300 → ~140 µs), the bare proxy's
-// for far fewer; a short warm-up measured the gateway's start-up, not the steady state a long-running gateway is in.
+// Warm-up at 32 connections: the gateway's CPU per request keeps falling for ~50k requests (JIT), so a short one
+// measures start-up, not the steady state.
 const WARMUP_SECONDS = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 10);
 
 function row(r: LoadResult): string {

@@ -49,13 +49,8 @@ function frameName(n: ProfileNode): string {
   return `${n.callFrame.functionName || '(anon)'} ${url}:${n.callFrame.lineNumber + 1}`;
 }
 
-/**
- * Inclusive time (self + callees) of our own functions. Self time alone spreads a cost over the many library and
- * runtime frames it calls into (no single item stands out); inclusive time says which of *our* steps causes it. A
- * function counts once per stack even when it recurses. Async continuations start from the microtask queue, not from
- * their caller, so an `await`ing function only counts the part before its first await and each resumption; and a
- * callback-style hook also counts whatever runs inside its `done()` (fastify's next hook, or writing the answer).
- */
+/** Inclusive time of our own functions, which says which of our steps causes a cost that self time spreads over
+ * library frames. Async functions count only up to each await (docs/gateway.md#performance-and-the-benchmark). */
 function inclusiveOwn(profile: { nodes: ProfileNode[] }, total: number): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const inclusive = new Map<string, number>();

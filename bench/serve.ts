@@ -1,8 +1,6 @@
-// One benchmark server per process, so the load generator, the upstream and the system under test never share an
-// event loop:  node bench/serve.ts upstream | proxy <upstreamUrl> | floor <upstreamUrl> | gateway <upstreamUrl> <logFile>
-//              | sim | soak-gateway <configFile> <logFile>   (the last two: bench/soak.ts)
-// Prints one JSON line {url, key?} on stdout when listening, {cpuMicros, heapUsed?, rss?} on SIGUSR2 (the heap after
-// a full collection when node runs with --expose-gc); exits on SIGTERM.
+// One benchmark server per process, so load generator, upstream and system under test never share an event loop.
+// Usage: node bench/serve.ts upstream | proxy URL | floor URL | gateway URL LOG | sim | soak-gateway CONFIG LOG.
+// Prints {url, key?} when listening and {cpuMicros, heapUsed?, rss?} on SIGUSR2; exits on SIGTERM.
 import { dirname } from 'node:path';
 import { configSchema } from '../src/config/schema.ts';
 import type { LoadedConfig } from '../src/config/types.ts';

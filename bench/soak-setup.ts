@@ -1,7 +1,5 @@
-// The world of `bench/soak.ts`: a simulator whose keys fail in every way the gateway handles (transient 401s, rate
-// limits, 5xx, overloads, resets, cut streams), and a gateway config with two providers of both API types, a
-// fallback, an auxiliary task and short cooldowns, so that in a few minutes every path of the request ladder runs
-// many thousands of times: retries, rotations, cooldowns and their expiry, fallbacks, breakers, streams, reloads.
+// The world of `bench/soak.ts`: a simulator whose keys fail in every way the gateway handles, and a config that makes
+// every path of the ladder run thousands of times in a few minutes.
 import type { ScenarioInput } from '../src/sim/scenario.ts';
 
 export const SOAK_SCENARIO: ScenarioInput = {
@@ -16,10 +14,8 @@ export const SOAK_SCENARIO: ScenarioInput = {
   },
 };
 
-/**
- * The gateway's config file. The soak rewrites it every few seconds (`edition` alternates two cooldowns) so that hot
- * reload runs under load too: the file watcher, loading, validation and the swap, with requests in flight.
- */
+/** The gateway's config file, rewritten every few seconds (`edition` alternates two cooldowns) so hot reload runs
+ * under load too. */
 export function soakConfigYaml(simUrl: string, edition: number): string {
   // SOAK_STATE=redis://…: the same soak with health, breakers and client keys shared through Redis.
   const state = process.env['SOAK_STATE'] ?? 'sqlite';

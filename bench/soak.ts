@@ -1,8 +1,5 @@
-// `./dev node bench/soak.ts [seconds]` (`npm run soak`): docs/gateway.md "memory flat over a long run". The gateway, in its
-// own process, in front of the simulator with faults on (bench/soak-setup.ts), under a mix of calls: both APIs,
-// streaming and not, the router's tasks and explicit routes, callers' mistakes (unknown model, malformed JSON, a
-// wrong client key) and callers that hang up mid-call, while its config file is edited every 2 s (hot reload). Every few seconds the gateway reports its heap after a full
-// collection; the soak prints them and how much the heap grew after the warm-up. Not run by CI (it takes minutes).
+// `./dev node bench/soak.ts [seconds]` (`npm run soak`): checks the gateway's heap stays flat over a long, faulty,
+// reloading run (docs/gateway.md#memory-over-a-long-run). Not run by CI.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,9 +172,8 @@ function report(samples: { t: number; requests: number; usage: Sample }[]): void
     console.log(`too short to judge: run at least ${WARMUP_SECONDS + 2 * SAMPLE_SECONDS} s`);
     return;
   }
-  // Smallest against smallest: one collection can leave a little more behind than the next, and V8 drops ~5 MiB of
-  // start-up code some time after the warm-up (bytecode flushing). So: the least heap over the first half of the
-  // measured samples against the least over the last three. A leak shows as the second above the first.
+  // Least against least: collections vary a little and V8 drops ~5 MiB of start-up bytecode after the warm-up, so a
+  // leak shows as the last three's least above the first half's.
   const firstHalf = measured.slice(0, Math.max(1, Math.floor(measured.length / 2)));
   const start = Math.min(...firstHalf.map((s) => s.usage.heapUsed));
   const end = Math.min(...measured.slice(-3).map((s) => s.usage.heapUsed));

@@ -1,16 +1,5 @@
-// Where a long-running process's log lines go (the gateway's, above all): lines are gathered into batches of ~16 KiB
-// and each batch is written with one call to pino's own writer (sonic-boom). A timer writes what is pending at least
-// every 250 ms, so `journalctl -f` stays live; whatever is pending is written before the process exits.
-//
-// Why not sonic-boom's own `minLength` batching: on every line it measures the byte length of its whole pending
-// buffer (up to 16 KiB while a write is in flight), which flattens and copies it: ~5–7 µs a line, against ~1 µs
-// batched here (docs/gateway.md, "Performance and the benchmark").
-//
-// A batch is written synchronously, on the event loop: one write() of ~16 KiB per ~60 request lines costs less CPU
-// than handing it to libuv's thread pool (and less per line than one of ~4 KiB per ~15 lines), and it keeps the lines
-// in order and complete at exit (an asynchronous write still in flight when the process exits is lost or lands after
-// the lines written at exit). The price, as with pino's default destination: if whatever reads stderr stops reading,
-// the process waits for it.
+// Where a long-running process's log lines go: ~16 KiB batches written synchronously through sonic-boom, at least
+// every 250 ms and before exit, in order (docs/architecture.md#hot-path-choices explains why not `minLength`).
 import { pino, type DestinationStream } from 'pino';
 
 export interface BatchedDestination extends DestinationStream {

@@ -1,7 +1,5 @@
-// How a long-running process's log lines look: `json` (one pino object per line: what journald, a pipe or a log
-// shipper reads) or `pretty` (pino-pretty's coloured one-line form, for a person at a terminal). Pretty is the
-// default on a terminal, JSON elsewhere (systemd, pipes, files). Lines are made, redacted and scrubbed as JSON first
-// (log.ts); pretty (log-pretty.ts) only re-renders that JSON, so what it shows is what JSON would have held.
+// How log lines look: `json` (for journald, pipes, shippers) or `pretty` (default on a terminal). Pretty only
+// re-renders the redacted JSON, so it never shows more than JSON would.
 import { batchedDestination, type BatchedDestination } from './log-destination.ts';
 
 export const LOG_FORMATS = ['pretty', 'json'] as const;

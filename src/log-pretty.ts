@@ -2,10 +2,7 @@
 import { prettyFactory } from 'pino-pretty';
 import type { BatchedDestination } from './log-destination.ts';
 
-/**
- * A destination that renders each JSON line with pino-pretty before handing it to `inner`. Synchronous (pino-pretty's
- * formatter, not its stream), so a line logged just before exit is written like any other.
- */
+/** Renders each JSON line with pino-pretty's synchronous formatter, so a line logged just before exit is written. */
 export function prettyDestination(inner: BatchedDestination, options: { colorize: boolean }): BatchedDestination {
   const pretty = prettyFactory({
     colorize: options.colorize,

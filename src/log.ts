@@ -22,15 +22,8 @@ const REDACT_PATHS = [
   'headers["x-api-key"]',
 ];
 
-/**
- * Shapes of API keys: the common `sk-`/`key_`… prefixes, and the well-known prefixes of Groq (`gsk_`), xAI (`xai-`),
- * Hugging Face (`hf_`), GitHub (`ghp_`, `github_pat_`), GitLab (`glpat-`), Perplexity (`pplx-`), NVIDIA (`nvapi-`),
- * Replicate (`r8_`) and Google (`AIza`). Those need a long body (their keys have 30 to 80 characters), so a model or
- * endpoint name such as `xai-grok-beta` or `hf-inference-endpoint` is left alone. Plain hex is not a shape here: trace
- * ids and digests are hex too, and a log that masks them cannot be followed. Cost (measured, Node 24): ~0.8 µs for a
- * 250-character log line against ~0.3 µs before the well-known prefixes, ~0.2 µs for a request id as before; the
- * gateway's line per request scrubs each repeated value once (StringTexts below), so that line does not pay it.
- */
+/** Shapes of API keys: common and well-known vendor prefixes, each with a long body so model names such as
+ * `xai-grok-beta` survive. Plain hex is left alone, so trace ids stay readable. */
 const KEY_SHAPE_PREFIX = /\b(?:(?:sk|pk|rk|key|sy)[-_]|gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza)/;
 /** Every run of key characters with a place a key may start in it, matched whole (a lookahead does not backtrack),
  * so each run is looked at once: the prefix is looked for from the run's start only. */
@@ -41,17 +34,8 @@ const KEY_RUN =
 const KEY_START =
   /(?<![A-Za-z0-9_])(?:((?:sk|pk|rk|key|sy)[-_])|(?:gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza))/g;
 
-/**
- * A key a provider echoed half-masked: a well-known prefix, some of the key's first characters, the provider's mask
- * (`***`, `•••`, `…`, `...`) and what it left of the end (OpenAI: `sk-proj-abcd****wxyz`, or `sk-abcd...` when cut
- * off). The key-shape scrub alone would keep the 4 characters before the mask as if they ended a key: they begin it. Only what
- * follows the mask is the key's end, so only its last 4 are kept, as mask() shows them (src/credentials/mask.ts);
- * with nothing after the mask nothing is kept. An echo that shows no more than mask() does (`sk-…a1b2`, which is what
- * mask() itself writes, or `sk-****a1b2`) is left as it is.
- * Matched from the start of a run of key characters only, and the run taken whole (a lookahead does not backtrack):
- * tried from every character, a long run with no mask after it (`sk-sk-sk-…`) would be scanned again from each. The
- * prefix is looked for inside the run (KEY_PREFIX).
- */
+/** A key a provider echoed half-masked (`sk-proj-abcd****wxyz`): the characters before the mask begin the key, so
+ * only what follows the mask is kept, as mask() would show it. Matched whole from a run's start to stay linear. */
 const KEY_ECHO = /(?<![A-Za-z0-9_-])(?=([A-Za-z0-9_-]+))\1(?:\*{2,}|•{2,}|…|\.{3,})[*•….]*([A-Za-z0-9_-]*)/g;
 const KEY_PREFIX = /\b(?:(?:sk|pk|rk|key|sy)[-_]|gsk_|xai-|hf_|ghp_|github_pat_|glpat-|pplx-|nvapi-|r8_|AIza)/;
 
@@ -82,12 +66,8 @@ function scrubKeyShapes(text: string): string {
   return KEY_SHAPE_PREFIX.test(unechoed) ? unechoed.replace(KEY_RUN, maskKeyInRun) : unechoed;
 }
 
-/**
- * Directories this process works in (the config's, the state home, the current and home directories): a path under
- * one is a file of ours, whatever its name looks like — `api-key-and-keys.yaml` or `sk-proj-….yaml` is a config file,
- * not a key, and showing it as `…/api-…keys.yaml` sends the user looking for a file that does not exist. Registered
- * where such a path is worked out, so a key-shaped name anywhere else (an upstream quoting a URL) is still masked.
- */
+/** Directories of ours: a path under one is our file whatever its name looks like (`sk-proj-….yaml`), so it is not
+ * masked into a path that does not exist. */
 const ownDirs = new Set<string>();
 
 /** Paths under `dir` (an absolute directory, not the root) are left as they are by scrubSecrets. */
@@ -133,12 +113,8 @@ function scrubOutsideOwnPaths(text: string): string {
   return out + scrubKeyShapes(text.slice(from));
 }
 
-/**
- * A run of key characters with the key in it masked: from the first place a key may start (KEY_START) whose body
- * reaches the run's last possible key end, to that end, as `…` and the key's last 4 characters. This is what one
- * regular expression (`\b(prefix[-_]body{4,})([A-Za-z0-9]{4})\b`) would replace, in time linear in the run: that
- * expression, tried again from every prefix of a long run with no key end (`sk-sk-sk-…`), took over a second for 12 KB.
- */
+/** A run of key characters with its key masked to `…` and the last 4 characters, in linear time: the equivalent
+ * single regex took over a second on a 12 KB run of `sk-sk-…`. */
 function maskKeyInRun(run: string): string {
   const end = lastKeyEnd(run);
   if (end < 0) return run;
@@ -186,11 +162,8 @@ export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
-/**
- * A value already rendered as JSON text (made by `rawJson`). For a value seen once, such as a request's id: going
- * through the memo of repeated values below, it evicted them and kept a stream of dead strings alive, which cost the
- * gateway ~10 µs a request under load (measured), far more than rendering it once up front.
- */
+/** A value pre-rendered as JSON text, for values seen once (a request id): through the memo below they evicted the
+ * repeated ones, costing ~10 µs a request. */
 export interface RawJson {
   readonly json: string;
 }
@@ -214,12 +187,8 @@ interface PinoInternals {
   [key: symbol]: unknown;
 }
 
-/**
- * Writes lines of scalar fields the way pino would (level, time, the logger's bindings, the fields, msg; scrubbed
- * like every line), as one string straight to the logger's destination. Made for the gateway's line per request:
- * pino's generic path (serializers, redaction, hooks, a string per value) cost ~13 µs a line there, as much as
- * routing the request. Falls back to the logger itself when its destination needs pino's metadata (multistream).
- */
+/** Writes scalar-field lines as pino would, straight to its destination: pino's generic path cost ~13 µs a line on
+ * the gateway's line per request. Falls back to the logger when the destination needs pino's metadata. */
 export function lineWriter(logger: Logger): LineWriter {
   const internals = logger as unknown as PinoInternals;
   const stream = internals[pino.symbols.streamSym] as (DestinationStream & PinoInternals) | undefined;
@@ -251,12 +220,8 @@ function plainFields(fields: LineFields): Record<string, unknown> {
   return out;
 }
 
-/**
- * The scrubbed JSON text of string values, remembered: the line per request repeats the same few (route, model,
- * key name, outcome) on every request, and scrubbing plus quoting them each time was a third of the line's cost.
- * Scrubbing each value is as strict as scrubbing the whole line: a key-shaped string cannot span two JSON values,
- * and the field names are ours. Bounded, so a stream of distinct values (model names sent by callers) cannot grow it.
- */
+/** Scrubbed JSON text of the few repeated string values (route, model, key name), remembered: that was a third of the
+ * line's cost. Per-value scrubbing is as strict, since a key cannot span two values; bounded. */
 class StringTexts {
   static readonly LIMIT = 512;
   readonly #texts = new Map<string, string>();

@@ -22,7 +22,5 @@ export interface Classification {
   outputLimit?: number;
 }
 
-/** What refused a request when it was not the provider judging the key: a firewall or challenge page in front of
- * the provider (Cloudflare's "Attention Required!"), the provider refusing the country or region it comes from, or
- * the proxy the call goes through refusing the tunnel (407: its user and password; 403: it will not go there). */
+/** What refused when it was not the provider judging the key: a firewall page, a region refusal, or the proxy. */
 export type BlockedBy = 'firewall' | 'region' | 'proxy';

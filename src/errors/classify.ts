@@ -89,9 +89,7 @@ const QUOTA_WORDS =
 const MODEL_ACCESS_WORDS =
   /(do|does) not have access to (the )?model|(no|without) access to (the )?model|not (allowed|authori[sz]ed|permitted) to (use|access) (the )?model|blocked at the (organi[sz]ation|project) level/;
 
-/** The provider refuses the country or region the request comes from (OpenAI's `unsupported_country_region_territory`,
- * Google's "User location is not supported"; Anthropic's has a rule of its own): the same for every key, so nothing to
- * rotate to. */
+/** A region refusal is the same for every key, so there is nothing to rotate to (Anthropic's has its own rule). */
 const REGION_WORDS =
   /country, region,? or territory not supported|unsupported[ _](country|region)|(country|region|location) (is )?not supported|not available in your (country|region)/;
 
@@ -111,12 +109,8 @@ export const REFINEMENTS: readonly Refinement[] = [
     wording: REGION_WORDS,
     blocked: 'region',
   },
-  // Anthropic's refusal of a region it does not serve says nothing of regions: a 403
-  // {"error":{"type":"forbidden","message":"Request not allowed"}}, without the root "type":"error" its API errors
-  // carry (served by Cloudflare in front of the API). Reported in anthropics/anthropic-sdk-typescript#457,
-  // anthropics/claude-code#1613, enricoros/big-AGI#485, corbt/agent.exe#15, camel-ai/owl#476, each gone once sent
-  // from a supported country. Only that type with those exact words: a key Anthropic refuses is `permission_error`
-  // ("Your API key does not have permission to use the specified resource."), and stays a rejection.
+  // Anthropic's region refusal names no region: a bare 403 `forbidden` "Request not allowed"
+  // (docs/routing.md#classification-which-kind). Only that type and those words, so a refused key stays a rejection.
   {
     kind: 'not_found',
     statuses: oneOf(403),
@@ -262,11 +256,8 @@ function isGoogle(body: ErrorBody): boolean {
   );
 }
 
-/**
- * When the body says the limit resets (only read when the headers said nothing): Google's RetryInfo for a rate
- * limit; midnight Pacific for a Google per-day quota — whose RetryInfo (a few seconds) is not to be believed: the
- * next call would meet the same 429.
- */
+/** When the body says the limit resets: Google's RetryInfo for a rate limit, but midnight Pacific for a per-day quota,
+ * whose RetryInfo would only meet the same 429 again. */
 function bodyResetAt(kind: ErrorKind, body: ErrorBody, now: number): number | undefined {
   if (kind === 'rate_limited' && body.retryDelayMs !== undefined) return now + body.retryDelayMs;
   if (kind === 'quota' && isGoogle(body) && quotaWindow(body) === 'day')

@@ -33,9 +33,8 @@ function text(v: unknown): string | undefined {
   return undefined;
 }
 
-/** A query-string value named like a credential (`?api-key=…`, `&access_token=…`, `&sig=…`), in a URL an upstream
- * quotes back: the exact secrets of the call are scrubbed already, this catches the ones we did not send (a proxy's
- * own, a signed URL). Only upstream messages go through it, and only on failures: it costs nothing on the hot path. */
+/** Credential-named query values in a URL an upstream quotes back, for secrets we did not send ourselves (a proxy's,
+ * a signed URL). Run on failures only. */
 const CREDENTIAL_QUERY_VALUE =
   /([?&;][\w.-]*(?:key|token|secret|passw(?:or)?d|pwd|auth|sig|signature|credential)[\w.-]*=)[^&\s"'<>#;]+/gi;
 

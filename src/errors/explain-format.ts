@@ -1,7 +1,5 @@
-// Small formatting pieces shared by the explanations: clock times for "until 10:32:10", durations, provider words.
-// Where a key came from is said by src/credentials/describe.ts.
-// formatClock is the one formatter of a moment for people: the explanations, `auth list`/`auth explain`, the health
-// texts (`rate-limited until …`) and the key log lines all use it, so a time reads the same everywhere.
+// Small formatting pieces shared by the explanations. formatClock is the one formatter of a moment for people, so a
+// time reads the same everywhere.
 
 export interface TimeFormat {
   /** IANA zone for clock times; the machine's zone by default (tests pass `UTC`). */

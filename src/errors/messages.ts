@@ -153,9 +153,8 @@ const REJECTED: Record<AuthVerdict, (f: RejectedFacts, key: string, lastWorked: 
   },
 };
 
-/** Which verdicts REJECTED calls likely transient: a caller told so may ask again, and nothing said with it may tell
- * the caller not to (the gateway's `x-should-retry`, src/gateway/failure-map.ts, reads this through
- * SwitchyardError.likelyTransient). */
+/** Which REJECTED verdicts are likely transient: then nothing said with them, such as the gateway's `x-should-retry`,
+ * may tell the caller not to ask again. */
 export const REJECTION_LIKELY_TRANSIENT: Readonly<Record<AuthVerdict, boolean>> = {
   never_accepted: false,
   known_good: true,
@@ -169,10 +168,8 @@ function spokenVerdict(f: Pick<FailureFacts, 'lastSuccessAt' | 'verdict'>): Auth
   return f.lastSuccessAt === undefined ? 'never_accepted' : (f.verdict ?? 'known_good');
 }
 
-/** The rejected cases read differently: a key that never worked is bad; a known-good one is likely a blip — until
- * it is rejected again with no success since its suspicion, when it was probably revoked. Either way the
- * provider's own words come first ("HTTP 401: Your authentication token has been invalidated."): a suspended
- * account or a revoked token says more than any guess of ours. */
+/** A key that never worked is bad; a known-good one is likely a blip, until rejected again with no success between.
+ * The provider's own words come first: they say more than our guess. */
 export function explainRejected(f: RejectedFacts): string {
   const key = `${f.key ? `key ${describeKey(f.key)}` : 'the key'}${detail(f.status, f.providerMessage)}`;
   const verdict = spokenVerdict(f);
@@ -295,11 +292,7 @@ function explainTimeout(f: FailureFacts): string {
 /** The part of a task's timeout above which a route is said to have had all of it (timeoutWords). */
 const WHOLE_SHARE = 0.95;
 
-/**
- * How long an attempt waited and the setting that decided it — `300ms (providers.slow.timeout)`, or `15s (its share
- * of auxiliary.title_generation.timeout, 30s)` — so a timed-out title or summary says how long it was given and what to
- * raise, not just "the timeout".
- */
+/** How long an attempt waited and which setting decided it, so a timeout says what to raise. */
 export function timeoutWords(ms: number, setting?: string, taskMs?: number): string {
   if (setting === undefined) return formatDuration(ms);
   if (taskMs === undefined) return `${formatDuration(ms)} (${setting})`;

@@ -1,7 +1,5 @@
-// Reset hints in provider headers → how long to wait and when a limit resets. Pure: `now` is injected.
-// Read, in order of authority: `retry-after-ms`, `retry-after` (seconds or HTTP date), then the per-limit reset
-// headers: OpenAI's `x-ratelimit-reset-requests|tokens` (Go durations like `6m0s`), Anthropic's
-// `anthropic-ratelimit-*-reset` (RFC 3339), and the common `x-ratelimit-reset` (epoch seconds/ms or a delta).
+// Reset hints in provider headers → how long to wait, read in order of authority
+// (docs/routing.md#classification-which-kind). Pure: `now` is injected.
 import type { HeaderBag } from './headers.ts';
 import { headerGetter } from './headers.ts';
 
@@ -27,9 +25,8 @@ export function parseGoDuration(text: string): number | undefined {
   return total;
 }
 
-/** The longest wait a server's headers are taken at: a reset a day or more away (a monthly quota, or a garbled
- * `retry-after: 999999999`) would otherwise bench a key for as long, past any `cooldowns` the config allows; capped,
- * the key is tried again after a day, and a limit still in force says so again, for one request a day. */
+/** Capped, so a monthly quota or a garbled `retry-after` cannot bench a key past a day; a limit still in force will
+ * say so again. */
 export const MAX_SERVER_WAIT_MS = 24 * 3_600_000;
 
 /** A server's reset time as it is honoured: not before now, not more than MAX_SERVER_WAIT_MS away. */

@@ -1,8 +1,5 @@
-// The secrets a call sent (src/providers/call-secrets.ts), taken out of what an upstream says back: whole, and as
-// providers echo a key they refuse — cut short (`…provided: sk-proj-abcdEF`, a body cut at its size limit) or
-// half-masked (OpenAI: `sk-proj-abcd****wxyz`). The key-shaped scrubber (scrubSecrets in src/log.ts) would keep the
-// last 4 characters of such a head as if they ended the key; they are its middle, which our own masked form
-// (`sk-…wxyz`, src/credentials/mask.ts) never shows.
+// The secrets a call sent, taken out of what an upstream says back, also where a provider echoes a key cut short or
+// half-masked, whose last characters the key-shaped scrubber would wrongly keep.
 
 const REDACTED = '[redacted]';
 
@@ -25,13 +22,8 @@ export function redactSentSecrets(text: string, secrets: readonly string[]): str
   return out;
 }
 
-/**
- * Every head of `secret` in `text`, with the mask and the end a provider may have put after it. A head counts when
- * it starts a word, ends one (what follows is not a letter or digit: the key went on differently, so this is another
- * string that merely starts alike), and is longer than MIN_HEAD and than the secret's readable prefix: `custom-auth`
- * in a header named `X-Custom-Auth` is no echo of its value `custom-auth-SECRET-1234`, nor `sk-proj` of every
- * OpenAI project key. Linear: a character compared at each word start, more only where the secret begins.
- */
+/** Every head of `secret` in `text` that starts and ends a word and is longer than the secret's readable prefix, so
+ * `sk-proj` alone or a header name is no echo. Linear in the text. */
 function echoedHeads(text: string, secret: string): string {
   const shortest = Math.max(MIN_HEAD, readablePrefix(secret).length + 1);
   let out = '';

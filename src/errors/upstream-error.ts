@@ -51,9 +51,7 @@ export const ERROR_NAMES = {
   bad_request: 'UpstreamBadRequestError',
 } as const satisfies Record<ErrorKind, string>;
 
-/** A refusal filed under a kind for what the ladder does with it, but that is something else to the caller: the
- * provider refusing the region is `not_found` to the chain (move on, leave the key alone), never "model not found"
- * to whoever reads the error. Its own name, and its own word in the message. */
+/** A region refusal is `not_found` to the chain but must never read as "model not found" to the caller. */
 export const REGION_REFUSED_NAME = 'RegionRefusedError';
 
 const NAMES: ReadonlySet<string> = new Set([...Object.values(ERROR_NAMES), REGION_REFUSED_NAME]);
@@ -182,9 +180,7 @@ export class ModelNotFoundError extends UpstreamError {
     return hasName(v, ERROR_NAMES.not_found);
   }
 }
-/** The provider refuses the country or region the request comes from (kind `not_found`, `blocked: 'region'`): the
- * model exists and the key was not judged. Not a ModelNotFoundError, so code that tells the user "no such model" on
- * one does not say it here. */
+/** The provider refuses the request's region: not a ModelNotFoundError, so callers do not say "no such model". */
 export class RegionRefusedError extends UpstreamError {
   override readonly name = REGION_REFUSED_NAME;
   static override isInstance(v: unknown): v is RegionRefusedError {

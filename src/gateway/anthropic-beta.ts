@@ -1,9 +1,5 @@
-// The caller's `anthropic-beta` header, as far as the gateway passes it on to Anthropic routes. Only betas that
-// change limits or efficiency are forwarded (a longer context window, longer cache lifetimes, more output, leaner
-// tool streaming), and those of the request fields the gateway passes on (`context_management`, `output_config.effort`
-// on Opus 4.5): others would change what the answer holds (interleaved thinking, server tools, files), which the
-// canonical answer cannot carry, or belong to the caller's own credentials (Claude Code's OAuth and product betas),
-// which the gateway's keys do not have.
+// The `anthropic-beta` values forwarded to Anthropic routes: only betas that change limits or efficiency, or belong
+// to fields the gateway passes on; others change what the answer holds or need the caller's own credentials.
 const FORWARDED_PREFIXES = [
   'context-1m-',
   'extended-cache-ttl-',

@@ -1,10 +1,5 @@
-// `thread` (Anthropic's message threads beta, `message-threads-…`, which the SDK's beta.messages.toolRunner() and
-// thread() send): the server keeps the conversation and each request sends only what is new. The gateway keeps no
-// conversation — each request may be answered by another key, route or provider — so a thread is refused in
-// Anthropic's shape with the code its SDK understands, `thread_unsupported_request` (naming `fallbacks`, one of the
-// features the API itself refuses threads for): toolRunner() then sends the whole history without a thread by
-// itself, and thread() does with `unsupportedRequestBehavior: 'continue_unthreaded'`. Dropping the field instead
-// would send the upstream the newest turn alone.
+// `thread` (Anthropic's message threads): the gateway keeps no conversation, so a thread is refused with the code
+// the SDK then falls back on, rather than sending the newest turn alone (docs/gateway.md#message-threads).
 import { ApiError } from './api-error.ts';
 
 const MESSAGE =

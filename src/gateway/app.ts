@@ -48,14 +48,12 @@ export interface RequestTimeout {
   checkEveryMs: number;
 }
 
-/** A request — headers and body — must have arrived this long after it began, or node answers 408 and closes the
- * connection. fastify's default is no limit: a client trickling its body a byte at a time could hold a connection,
- * and the memory of its half-read body, for ever. Generous, so a slow link can still send a large body. */
+/** Without a limit (fastify's default), a client trickling its body could hold a connection and its memory for
+ * ever; generous, so a slow link can still send a large body. */
 const REQUEST_TIMEOUT: RequestTimeout = { ms: 120_000, checkEveryMs: 30_000 };
 
-/** Credentials per provider and state, for the `switchyard_credentials` gauge: the state as of the scrape, as `auth
- * list` shows it (effectiveHealth), so a cooldown that has run out counts as ok and an alert on it clears by itself
- * — the record says `cooling` until the key is next used, which on a quiet gateway may be never. */
+/** Credentials per provider and state as of the scrape (effectiveHealth), so an alert on a cooldown that ran out
+ * clears even on a quiet gateway. */
 function credentialCounts(ctx: GatewayContext): { provider: string; state: string; count: number }[] {
   const rows: { provider: string; state: string; count: number }[] = [];
   const now = Date.now();

@@ -11,10 +11,8 @@ import { sentAttempts } from '../routing/trail.ts';
 interface FailureRow {
   category: ApiErrorCategory;
   code: string;
-  /** false: the answer says `x-should-retry: false`, which both official SDKs obey. The gateway has already retried
-   * and fallen back; an SDK's own retries of these would only multiply the cost (a timed-out generation is paid for
-   * each time) or ask again what cannot change (a key the upstream rejects). Not when the failure's own explanation
-   * calls it likely transient (CallFailure.likelyTransient): the header may not contradict the message. */
+  /** false: answer `x-should-retry: false`, since the gateway already retried and an SDK's retries would only multiply
+   * cost. Not when the failure is likely transient: the header may not contradict the message. */
   clientRetry?: false;
 }
 
@@ -41,11 +39,8 @@ export const EXPLICIT_FAILURE_TABLE: Readonly<Partial<Record<RouteFailureKind, F
   not_found: { category: 'not_found', code: 'model_not_found', clientRetry: false },
 };
 
-/** What refused when it was neither the key nor the model (SwitchyardError.blocked) wins over the kind it is filed
- * under: a region refusal is `not_found` to the chain (move on, leave the key alone), but a 404 model_not_found would
- * have SDKs and agents tell the user the model does not exist. OpenAI's own code, a 403 both SDKs raise as
- * PermissionDenied, and no SDK retry: the region will not change between retries. A firewall page stays with its kind
- * (`connection`: the provider could not be reached). */
+/** A blocked request is answered by what blocked it, not its kind: a region refusal filed as `not_found` would
+ * otherwise make SDKs report a missing model. */
 export const BLOCKED_FAILURE_TABLE: Readonly<Partial<Record<BlockedBy, FailureRow>>> = {
   region: { category: 'permission', code: 'unsupported_country_region_territory', clientRetry: false },
   // The gateway's own proxy refused it: a 502 like any upstream failure, but one an SDK's retry cannot mend.

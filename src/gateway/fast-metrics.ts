@@ -1,7 +1,5 @@
-// Request-path metrics without prom-client's per-observation cost (label validation, hashing an object of labels,
-// a closure per call: several µs a request over six observations). Values are kept in plain arrays keyed by the
-// joined label values and turned into prom-client's shape only when /metrics is scraped. Register with
-// `register(registry, metric)`; the exposition text is prom-client's own.
+// Request-path metrics without prom-client's per-observation cost (several µs a request): plain arrays keyed by
+// label values, turned into prom-client's shape only on scrape.
 import type { Metric, Registry } from 'prom-client';
 
 /** What prom-client's registry reads from a metric when it is scraped (its `get()`). */

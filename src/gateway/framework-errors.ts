@@ -44,11 +44,7 @@ function clientErrorRow(code: string | undefined): ClientErrorRow {
   };
 }
 
-/**
- * node's `clientError`: the request could not even be parsed (headers too large, malformed HTTP, too slow), so
- * which API it was meant for is unknown. The body is both shapes at once — `error.message`/`type`/`code` for the
- * OpenAI SDK, the `type: "error"` envelope for Anthropic's.
- */
+/** node's `clientError`: the request could not be parsed, so its API is unknown and the body is both shapes at once. */
 export function onClientError(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const row = clientErrorRow(err.code);

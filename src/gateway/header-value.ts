@@ -1,7 +1,5 @@
-// Response header values the gateway builds from what a caller sent (the route, which holds the request's model
-// name). Node refuses a header value with a control or non-Latin-1 character, and would turn the answer — already
-// paid for upstream — into a 500 the caller's SDK retries. Such a value goes percent-encoded (UTF-8) instead, `%`
-// included, so `decodeURIComponent` of the header always gives the value back; a plain value costs one regex test.
+// Response header values built from what a caller sent. Node throws on non-Latin-1 values, which would turn a paid
+// answer into a 500, so such values go percent-encoded (`%` too, so decoding is always exact).
 
 /** Anything but printable ASCII, and `%` (so an encoded value is never mistaken for a plain one). */
 const NEEDS_ENCODING = /[^\x20-\x24\x26-\x7e]/;

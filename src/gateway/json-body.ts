@@ -39,10 +39,8 @@ function endsEarly(message: string, length: number): boolean {
   return at !== null && Number(at[1]) >= length;
 }
 
-/** JSON.parse's own error for the text ("Expected ',' or '}' after property value in JSON at position 48 (line 2
- * column 31)", or the text around a mistake it gives no position for), worked out again only for a body already
- * refused. One that ends early is said so: that is a body cut short (a client's size cap, a proxy), and its length
- * is the clue. */
+/** JSON.parse's own error for a body already refused; a body that ends early says so, since it was likely cut by a
+ * size cap or a proxy. */
 function whereParseFails(text: string): SyntaxError | undefined {
   try {
     JSON.parse(text);

@@ -16,13 +16,8 @@ type Entry = { hash: Buffer; record: GatewayKeyRecord };
 export class KeyCache {
   private entries: Entry[] = [];
   private lastRefresh = 0;
-  /**
-   * Keys presented and found active since the last refresh (at most a second ago), by the presented string: hashing
-   * the key and comparing it with every active key's hash costs ~6 µs a request under load, more than anything else
-   * in authentication. Only a key that matched is remembered, so an unknown key always takes the constant-time
-   * path; a hit tells the caller nothing the 200 would not. Emptied on every refresh, so a revocation still applies
-   * within a second.
-   */
+  /** Keys verified since the last refresh: hashing and comparing costs ~6 µs a request. Only matches are kept, so
+   * unknown keys stay on the constant-time path, and a refresh empties it so revocations apply within a second. */
   private verified = new Map<string, GatewayKeyRecord>();
   private readonly touched = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;

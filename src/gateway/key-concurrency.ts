@@ -1,7 +1,5 @@
-// `gateway.max_in_flight_per_key`: how many requests one client key may have in the gateway at once. Checked when
-// the key is, before the body is read, so one runaway client (an agent loop, a batch job with no pool limit) can
-// neither hold every upstream connection nor make the gateway buffer hundreds of 32 MiB bodies, while the other
-// clients are served. Counted per key id in this process (a replica counts its own); unset means no limit.
+// `gateway.max_in_flight_per_key`, checked before the body is read, so one runaway client can neither hold every
+// upstream connection nor make the gateway buffer its bodies. Counted per process.
 import type { ServerResponse } from 'node:http';
 
 export class KeyConcurrency {

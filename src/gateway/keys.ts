@@ -24,10 +24,7 @@ export function newKeyRecord(key: string, name: string, now: number = Date.now()
   };
 }
 
-/**
- * Compares a presented key's hash against every active key's hash with `timingSafeEqual`, without stopping at the
- * first match, so response timing says nothing about which key (or how much of a hash) matched.
- */
+/** Compares against every active key without stopping at a match, so timing reveals nothing. */
 export function matchKey(
   presented: string,
   records: readonly { hash: Buffer; record: GatewayKeyRecord }[],

@@ -1,8 +1,5 @@
-// `gateway.aliases`: client model names → a task or a `provider/model` route, so clients whose model names are fixed
-// (Claude Code asks for `claude-opus-5-5`, Codex for `gpt-5.5`) reach the chains the config has. A name with glob
-// characters is a pattern (picomatch, `*` matching across `/` too: `claude-*`, `gpt-5*`, `openrouter/*`); `"*"` is
-// the default for every other name. An exact name wins over every pattern, a longer pattern over a shorter one (then
-// the one written first), and `*` comes last. Where this sits among tasks and listed models: model-resolve.ts.
+// `gateway.aliases`: client model names → a task or a route, for clients whose names are fixed. Exact names beat
+// patterns, longer patterns shorter ones, and `*` is last (docs/gateway.md#model-aliases).
 import picomatch from 'picomatch';
 import type { Config, Route } from '../config/schema.ts';
 

@@ -1,7 +1,5 @@
-// What the request's `model` names (docs/gateway.md), first match wins: an exact `gateway.aliases` name, a task (`main`,
-// `title_generation`, any `auxiliary:` task), a `provider/model` with a configured provider, a bare model listed
-// under a provider or used by a configured route, then an alias pattern (`claude-*`; `"*"` last). Naming a model
-// puts that route first and keeps the main chain behind it as the fallback.
+// What the request's `model` names, first match wins (docs/gateway.md#choosing-a-model). A named model goes first,
+// with the main chain behind it as the fallback.
 import type { Config, Route } from '../config/schema.ts';
 import { ApiError } from './api-error.ts';
 import { buildAliases, patternAlias, type AliasTable, type AliasTarget } from './model-aliases.ts';
@@ -86,12 +84,8 @@ export function resolveModel(index: ModelIndex, model: string): ModelTarget | un
   return pattern ? fromAlias(pattern) : undefined;
 }
 
-/**
- * The `route` label of the request metrics: a route the config knows (of a chain, or listed under its provider's
- * `models:`) as is, any other `provider/model` as `<provider>/other`. A caller may name any model of a configured
- * provider, and an upstream that takes any name (llama.cpp, a LiteLLM wildcard) answers them all: as labels they
- * would make one series per name, without bound. The provider part is always a configured provider.
- */
+/** The metrics `route` label: unknown `provider/model`s become `<provider>/other`, since upstreams that take any name
+ * would otherwise make series without bound. */
 export function metricRoute(index: ModelIndex, route: string): string {
   if (index.known.has(route)) return route;
   const slash = route.indexOf('/');

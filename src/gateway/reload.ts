@@ -1,8 +1,5 @@
-// Hot reload (docs/gateway.md): a new config (file or .env edited, or SIGHUP) replaces the gateway's settings and the
-// router's config in one step; requests already running keep the snapshot they started with. An invalid config
-// keeps the old one and logs the located error, and so does one that would lose the main route or every provider (a
-// file cut short). The new config is read and checked on a worker thread, so serving goes on meanwhile. Changing
-// `gateway.listen` (unless `--listen` overrides it), `body_limit` or `state` needs a restart.
+// Hot reload: a new config replaces the gateway's and router's in one step, read and checked on a worker thread;
+// an invalid one keeps the old (docs/gateway.md#hot-reload-and-shutdown).
 import type { FastifyInstance } from 'fastify';
 import type { LoadedConfig } from '../config/types.ts';
 import type { LoadOptions } from '../config/load.ts';
@@ -42,9 +39,7 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   afterReload(ctx, next);
 }
 
-/** What only logs or tidies up waits for later turns of the event loop, each on its own: with thousands of providers
- * each takes tens of milliseconds, and requests that came in meanwhile are served in between. A later reload says it
- * for its own config instead. */
+/** Logging and tidying each take their own event-loop turn, so requests are served in between on large configs. */
 function afterReload(ctx: GatewayContext, next: LoadedConfig): void {
   const step = (work: () => void, then?: () => void): void => {
     // An immediate set while handling I/O runs before any more I/O is handled; one set from it runs after.
@@ -73,10 +68,8 @@ function afterReload(ctx: GatewayContext, next: LoadedConfig): void {
   );
 }
 
-/** `require_keys: false` is refused at start on an address other machines can reach; an edit while the gateway
- * listens on one must not get round that (it would open the gateway to anyone who can reach it). Nor may an edit
- * lose the admin key there — a `.env` rewritten with the variable missing would silently open /metrics to them:
- * running without one on such an address is a choice made at start, where the log says so. */
+/** An edit must not get round what start refuses on a reachable address: `require_keys: false`, or losing the admin
+ * key that guards /metrics. */
 function assertSafeHere(app: FastifyInstance, next: LoadedConfig): void {
   const address = app.server.address();
   if (address === null || typeof address !== 'object') return;
@@ -89,9 +82,7 @@ function assertSafeHere(app: FastifyInstance, next: LoadedConfig): void {
   }
 }
 
-/** A reload may not leave the gateway unable to serve what it served: a file cut short (a generator writing with `>`,
- * a half-written save) loses `main:` or every provider and would fail every request at once. Running without them
- * is a choice made at start. */
+/** A file cut short (a generator writing with `>`) must not drop `main:` or every provider and fail every request. */
 function assertStillServes(current: LoadedConfig, next: LoadedConfig): void {
   const file = next.path ?? 'the config';
   const main = current.config.main;
@@ -144,11 +135,8 @@ function restartOnlyChanged(ctx: GatewayContext, key: 'listen' | 'body_limit' | 
   ctx.logger.warn({ setting: `gateway.${key}` }, `gateway.${key} changed; it takes effect at the next restart`);
 }
 
-/**
- * At start and after each reload: each provider with no key anywhere (config, environment, .env, stored, or a task's
- * own key) is named, as `config check` names it. Under systemd this is often the first sign that a key lives only in
- * the shell's profile, which a service never reads (seed 001); without it the first word would be a failed request.
- */
+/** Names each provider with no key anywhere: under systemd, often the first sign a key lives only in the shell's
+ * profile (seed 001). */
 export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
   // The router's pool resolves each provider's keys once per config, for both questions and for the requests after
   // (forgetting former credentials has mostly done it already); another config is resolved here.
@@ -162,11 +150,7 @@ export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
   for (const w of keylessProviders(loaded, { hasKey, storeChecked: true, withheld })) ctx.logger.warn(w);
 }
 
-/**
- * At start and after each reload, per provider: which key the next request goes out with, and why (the pool's own
- * explanation, as `auth explain` prints it) — after a key swap in the .env this is the line that says it took. A
- * provider with no key at all is left to warnKeyless.
- */
+/** Per provider, which key the next request uses and why, so a key swap in the .env is seen to have taken. */
 export function logFirstKeys(ctx: GatewayContext, loaded: LoadedConfig): void {
   for (const provider of Object.keys(loaded.config.providers)) {
     const e = ctx.router.pool.explain(provider);
@@ -203,9 +187,7 @@ export function rejectConfig(app: FastifyInstance, err: unknown): void {
   app.gateway.lastReload = { ok: false, at: Date.now(), error: scrubSecrets(message) };
 }
 
-/** Each gateway's config loads, one at a time in the order asked for (a file change, SIGHUP), each on a worker
- * thread (load-off-thread.ts): a load reads the file after the one before it was applied, so the last one applied is
- * the newest. */
+/** Config loads, one at a time per gateway, so the last one applied is the newest. */
 const loadQueues = new WeakMap<FastifyInstance, Promise<unknown>>();
 
 function queuedLoad(app: FastifyInstance, options: LoadOptions): Promise<LoadedConfig> {

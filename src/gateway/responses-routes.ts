@@ -5,9 +5,8 @@ import type { Config, Route } from '../config/schema.ts';
 import { resolveTask } from '../config/resolve-task.ts';
 import type { ModelTarget } from './model-resolve.ts';
 
-/** The first route of the target's chain whose provider does not serve the Responses API, as `provider/model
- * (origin)`; undefined when every route does. A chain that cannot be resolved counts as not served (the call then
- * fails on its own account). */
+/** The first route of the chain not served by the Responses API, or undefined; an unresolvable chain counts as not
+ * served, since the call then fails anyway. */
 export function routeWithoutResponses(config: Config, target: ModelTarget): string | undefined {
   let routes;
   try {

@@ -1,8 +1,5 @@
-// Starting and stopping the gateway: listen, refuse `require_keys: false` off loopback, hot reload on file
-// changes, and a draining close: in-flight requests finish and idle connections close; when the drain time
-// (gateway.drain_timeout) is up, each chat request still running ends with an error in its own shape (a stream with
-// its error event), and a moment later whatever connection is left is cut, so a stuck client cannot hold a shutdown
-// forever. Every request's log line is written before close() resolves.
+// Starting and stopping the gateway. Shutdown drains, then ends running requests with an error in their own shape,
+// then cuts what is left, so a stuck client cannot hold it (docs/gateway.md#hot-reload-and-shutdown).
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/types.ts';

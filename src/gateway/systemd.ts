@@ -1,7 +1,5 @@
-// `switchyard gateway service --print|--install`: a systemd user unit whose EnvironmentFile= is the .env beside
-// the config, so the service and the user's shell see the same keys (seed 001: a service that did not inherit the
-// shell's variables kept using a stale, exhausted key). Readiness: the unit is started once `switchyard gateway wait`
-// (ExecStartPost=) has seen /readyz answer — sd_notify needs a native addon in Node, see docs/gateway.md.
+// `gateway service --print|--install`: a systemd user unit reading the .env beside the config, so service and shell
+// see the same keys (seed 001). Readiness via `gateway wait` (docs/gateway.md#running-under-systemd).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';

@@ -1,8 +1,5 @@
-// A request whose JSON nests deeper than the gateway can serialize again: the body parses (JSON.parse does not
-// recurse), but JSON.stringify of a tool's schema, for the upstream request or a token count, runs out of stack
-// (RangeError) thousands of levels down. That is the caller's body, so a 400 naming the field, not a 500 the SDK
-// retries. The body is walked only once such a RangeError came back: a depth walk of every body would cost every
-// request (docs/gateway.md), and nothing short of the stack's limit breaks.
+// A body nested too deep to serialize again is the caller's fault: a 400 naming the field, not a retried 500. Walked
+// only after a RangeError, so normal requests pay nothing.
 import { ApiError } from './api-error.ts';
 import { formatPath } from '../providers/translate/wire-error.ts';
 

@@ -131,9 +131,8 @@ function responsesOptions(parsed: ParsedWire): ResponsesAnswerOptions {
   };
 }
 
-/** An answer the caller's shape cannot hold (tool arguments that are not an object, for an Anthropic caller: see
- * tool-input.ts) is the upstream's failure, answered as one (502, or the stream's error event), never an answer
- * with made-up fields. */
+/** An answer the caller's shape cannot hold is the upstream's failure (502 or a stream error), never an answer with
+ * made-up fields. */
 function asUpstreamFailure<T>(write: () => T): T {
   try {
     return write();

@@ -1,9 +1,5 @@
-// The exact secrets a call sends, to be scrubbed from whatever an upstream says back: a proxy or gateway that
-// repeats the request in its error (URL, headers) must not carry them to a client, a log line or `doctor`. Beside
-// the key: every secret `headers:` value (src/credentials/header-values.ts) and the user-info and secret query values
-// of the base URL and of the proxy (what `config show` masks). Only failures need them, so nothing is worked out while
-// upstreams answer; the part that comes from the config is worked out once per provider config (its headers object,
-// base URL and proxy), not per request.
+// The secrets a call sends (key, secret header values, base URL and proxy credentials), to scrub from whatever an
+// upstream echoes back. Worked out only on failure, and once per provider config.
 import { isSecretHeader } from '../config/header-values.ts';
 import { isSecretQueryValue } from '../config/mask.ts';
 import type { SendContext } from './types.ts';

@@ -15,12 +15,8 @@ import type { ChatRequest, ChatResponse, SendContext } from './types.ts';
 
 const pools = new Map<string, Pool>();
 
-/**
- * No cap on connections (`connections: null`, as Node's default agent): the pool is per origin, shared by every
- * provider and key on that host, so a cap let one client's long streams queue everyone else's calls there — and a
- * queued request is not aborted by its deadline until it reaches a socket (undici calls onRequestStart only then).
- * Providers bound concurrency themselves (429s, which the router handles). Idle sockets close after 30 s.
- */
+/** Uncapped, per origin: a cap would let one client's long streams queue every other call to that host past its
+ * deadline (docs/gateway.md#connections-to-upstreams). */
 function poolFor(origin: string): Pool {
   let pool = pools.get(origin);
   if (!pool) {
@@ -69,9 +65,7 @@ export interface UpstreamTarget {
   readonly path: string;
 }
 
-// Parsing a URL per call is measurable on the request path, and a provider's base URL rarely changes: keep the
-// parsed target per (base, suffix). Bounded, in case base URLs keep changing over a long life of hot reloads.
-// Keyed base first, then suffix: both are long-lived strings (config, constants), so no key is built per call.
+// Parsed targets per (base, suffix): parsing a URL per call is measurable. Bounded against endless hot reloads.
 const targets = new Map<string, Map<string, UpstreamTarget>>();
 const MAX_BASES = 1_000;
 
@@ -118,9 +112,8 @@ async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): P
   return Buffer.concat(chunks).toString('utf8').slice(0, cap);
 }
 
-/** Turns whatever a failed transfer threw into the error to surface: a caller abort as is, else classified.
- * `answerStarted`: the provider had begun its answer (a whole answer cut in its body), which is no failure to reach
- * it — the code `answer_cut` says so, and the explanation reads like a cut stream's. */
+/** A failed transfer → the error to surface: a caller abort as is, else classified. `answerStarted` makes it
+ * `answer_cut`, since the provider was reached. */
 export function transportFailure(
   err: unknown,
   call: Pick<UpstreamCall, 'provider' | 'deadline' | 'sentWith'>,
@@ -181,11 +174,8 @@ export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.Re
   );
 }
 
-/**
- * A stream was asked for and a 2xx JSON body came back instead (a server or proxy that ignores `stream: true`, or
- * puts an error in a 200): the error it holds, or a `server` failure saying what came — not "the connection broke
- * in the middle of the answer", which is what reading it as SSE would end up saying.
- */
+/** A 2xx JSON body where a stream was asked for: the error it holds, or a `server` failure saying what came, rather
+ * than a misleading "stream broke". */
 export async function nonStreamAnswer(res: Dispatcher.ResponseData, call: UpstreamCall): Promise<unknown> {
   let text: string;
   try {
@@ -262,11 +252,8 @@ export function readAnswer<T>(read: () => T, provider: string): T {
   }
 }
 
-/**
- * Collects a whole answer through undici's dispatch API: no Readable body stream, no promise per chunk and no
- * AbortSignal — the deadline aborts through the dispatch controller. This is the request path of every
- * non-streaming call, where those layers cost more than the rest of the call's own work (docs/gateway.md).
- */
+/** Collects a non-streaming answer through undici's dispatch API, skipping the Readable, promise-per-chunk and
+ * AbortSignal layers that cost more than the call (docs/gateway.md#performance-and-the-benchmark). */
 class BufferedAnswer implements Dispatcher.DispatchHandler {
   status = 0;
   headers: IncomingHttpHeaders = {};

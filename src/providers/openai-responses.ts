@@ -1,7 +1,5 @@
-// OpenAI's Responses API as an upstream (a provider with `responses_api: true`): a Responses request from the
-// gateway goes to POST {base_url}/responses as its caller sent it, with the route's model, so built-in tools
-// (web_search, file_search, mcp, …), namespaces and every other field reach a service that runs them. The answer is
-// relayed as it came, summarised in canonical terms for the router. Errors are classified like chat completions'.
+// OpenAI's Responses API as an upstream (`responses_api: true`): the caller's request goes as sent, with the route's
+// model, so built-in tools reach a service that runs them (docs/gateway.md#built-in-tools-web_search-file_search-mcp-).
 import { classifyStreamError } from '../errors/classify.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { authHeaderFor, authHeaders } from './auth-header.ts';

@@ -1,7 +1,5 @@
-// A value worked out once per (config object, base URL): the config object is a loaded config's (a reload makes a
-// new one, and the old entries go with it, hence the WeakMap); a task's own base_url shares its provider's config.
-// Bounded per config object, in case base URLs keep changing over a long life of hot reloads. Used for the secrets
-// a provider's calls carry (call-secrets.ts) and the proxy they go through (proxy.ts).
+// A value worked out once per (config object, base URL); the WeakMap drops a config's entries when a reload
+// replaces it. Bounded, in case base URLs keep changing over many reloads.
 const MAX_BASES = 100;
 
 export class PerConfigCache<O extends object, V> {

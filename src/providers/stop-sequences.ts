@@ -1,8 +1,5 @@
-// Stop sequences an OpenAI-compatible upstream is not sent. Chat Completions takes at most four (`'stop': array too
-// long`, a 400), and an Anthropic caller may send more `stop_sequences`; the upstream gets the first four and the
-// gateway stops the answer at the others itself: the text is cut where one begins and the answer finishes as a
-// stop-sequence stop naming it, as an upstream that honoured it would. Streaming, only the tail of the text that
-// could still become one is held back, and the upstream stream is closed once one is complete.
+// Stop sequences beyond the four Chat Completions takes: the gateway stops the answer at them itself
+// (docs/gateway.md#limits-a-fallback-may-have).
 import type { ChatResponse, StreamEvent, Usage } from './types.ts';
 
 /** OpenAI's limit. Applied to every OpenAI-compatible route: Azure, Groq and gateways in front of OpenAI keep it
@@ -64,11 +61,8 @@ function partialTail(text: string, stops: readonly string[]): number {
 /** How long a stream stopped here keeps reading the upstream for its usage (below). */
 export const USAGE_DRAIN_MS = 1_000;
 
-/** A stream stopped at the first kept sequence in its text: the text before it, then a `finish` naming it. Text that
- * might begin a sequence waits for the next delta. The upstream did not stop there and reports usage only at its own
- * end (OpenAI, with include_usage), so it is read on, its text dropped, for up to `drainMs`: its usage — what the
- * provider bills, the text past the stop included — goes on the finish. An answer that goes on longer finishes
- * without usage rather than keep the caller waiting; either way the upstream iterator is then closed. */
+/** A stream stopped at the first kept sequence. The upstream is drained for up to `drainMs` so the finish carries
+ * its billed usage (docs/gateway.md#limits-a-fallback-may-have). */
 export async function* stopStream(
   events: AsyncIterable<StreamEvent>,
   kept: readonly string[],

@@ -33,11 +33,8 @@ export interface ChatMessage {
   role: Role;
   /** Text content. Multi-part text content is joined; null for an assistant message that only calls tools. */
   content: string | null;
-  /**
-   * The whole content, in order, when text alone would lose something: images (user and tool messages) or
-   * prompt-cache marks. `content` is then its text, so what reads text only (titles, compression, token estimates,
-   * logs) keeps working unchanged.
-   */
+  /** The whole content, in order, when text alone would lose images or cache marks; `content` stays its text for
+   * what reads text only. */
   parts?: ContentPart[];
   /** A prompt-cache mark on the message as a whole (an Anthropic tool result). */
   cache_control?: CacheControl;
@@ -46,9 +43,7 @@ export interface ChatMessage {
   tool_calls?: ToolCall[];
   /** For role `tool`: which call this answers. */
   tool_call_id?: string;
-  /** For role `tool`: the tool failed (Anthropic's `tool_result.is_error`, which Claude Code sets on failed tools and
-   * permission denials). OpenAI has no such field: an OpenAI route gets the content prefixed `Error: ` instead, so
-   * the model still learns the call failed. */
+  /** For role `tool`: the tool failed (Anthropic's `is_error`). An OpenAI route gets an `Error: ` prefix instead. */
   is_error?: boolean;
 }
 
@@ -106,9 +101,7 @@ export interface ChatRequest {
   /** Anthropic request fields with no equivalent elsewhere, as an Anthropic caller sent them: sent to Anthropic routes
    * only, as far as the route's model takes them (anthropic-wire.ts); an OpenAI-compatible route leaves them out. */
   anthropic_fields?: AnthropicFields;
-  /** An OpenAI Responses API request as its caller sent it (the gateway's /v1/responses): a route whose provider
-   * serves the Responses API (`responses_api: true`) is sent this, with the route's model, instead of a translation
-   * — built-in tools, namespaces and every field as they were. Other routes ignore it. */
+  /** A Responses request as its caller sent it, sent as is to a route with `responses_api: true`; others ignore it. */
   responses_body?: Record<string, unknown>;
 }
 
@@ -135,12 +128,7 @@ export interface Usage {
   reasoning_tokens?: number;
 }
 
-/**
- * Why the answer ended. Anthropic says more than OpenAI's four reasons, and an Anthropic caller is told it:
- * `stop_sequence` — one of the request's `stop` sequences was generated (which one is in `stop_sequence` beside it;
- * an OpenAI upstream cannot tell, and reports `stop`); `pause_turn` — Anthropic paused a long-running turn, which
- * continues when the answer is sent back. OpenAI shapes read both as `stop`.
- */
+/** Why the answer ended. `stop_sequence` and `pause_turn` are Anthropic's; OpenAI shapes read both as `stop`. */
 export type FinishReason = 'stop' | 'stop_sequence' | 'length' | 'tool_calls' | 'content_filter' | 'pause_turn';
 
 export interface ChatResponse {
@@ -151,9 +139,8 @@ export interface ChatResponse {
   finish_reason: FinishReason;
   /** The stop sequence that ended the answer, when finish_reason is `stop_sequence` and the upstream named it. */
   stop_sequence?: string;
-  /** The model declined to answer (OpenAI structured outputs: `message.refusal`): why, in its words. `content` is
-   * then usually empty. Kept apart from the text so an OpenAI caller gets it back as `refusal` (the SDK's `parse()`
-   * returns it with `parsed: null`) rather than as an answer to parse. */
+  /** The model declined (OpenAI's `message.refusal`), kept apart from the text so an OpenAI caller gets it back as
+   * `refusal`, not as an answer to parse. */
   refusal?: string;
   usage?: Usage;
   /** The upstream's own Responses API object, when a Responses route answered a `responses_body` request: a
@@ -161,10 +148,8 @@ export interface ChatResponse {
   responses_object?: Record<string, unknown>;
 }
 
-/** Stream events in the canonical shape. `text`, `refusal` and `tool_call_*` are "content deltas" (docs/routing.md streaming):
- * until the first of them reaches the caller, the call can still retry or fall back. `start.usage` is the usage an
- * upstream reports before any content (Anthropic's message_start: the whole prompt, with its cache counts); absent
- * when it only comes at the end (OpenAI). `finish.usage` is always the whole answer's. */
+/** Canonical stream events. Until the first content delta (`text`, `refusal`, `tool_call_*`) reaches the caller,
+ * the call can still retry or fall back (docs/routing.md#streaming). */
 export type StreamEvent =
   | { type: 'start'; id: string; model: string; usage?: Usage }
   | { type: 'text'; text: string }
@@ -173,9 +158,8 @@ export type StreamEvent =
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }
   | { type: 'finish'; finish_reason: FinishReason; stop_sequence?: string; usage?: Usage }
-  /** One event of a Responses route's own stream, as it sent it (a `responses_body` request): a Responses caller
-   * gets these verbatim, and the canonical events that follow each one only summarise it (other shapes, and the
-   * router, read those). Not content. */
+  /** A Responses route's own event, relayed verbatim to a Responses caller; the canonical events after it summarise
+   * it for everyone else. Not content. */
   | { type: 'responses_event'; event: string; data: Record<string, unknown> };
 
 import type { ProxyChoice } from './proxy.ts';

@@ -23,11 +23,8 @@ export interface RetryDelayInput {
 export type RetryDelay =
   { wait: true; delayMs: number } | { wait: false; reason: 'deadline' | 'server_wait_too_long'; delayMs: number };
 
-/**
- * The wait before retrying the same key. The jittered delay is raised to the server's Retry-After (never less than
- * the server asked); if that cannot be honoured before the deadline, or the server asks for longer than is worth
- * waiting, the caller gives up on this route instead of sleeping uselessly.
- */
+/** The wait before retrying the same key: jitter raised to the server's Retry-After, or give the route up when that
+ * cannot be honoured before the deadline rather than sleep uselessly. */
 export function retryDelay(input: RetryDelayInput): RetryDelay {
   const jittered = backoff(input.attempt, input.baseMs, input.maxMs, input.rand);
   const asked = input.retryAfterMs ?? 0;
@@ -37,10 +34,8 @@ export function retryDelay(input: RetryDelayInput): RetryDelay {
   return { wait: true, delayMs };
 }
 
-/**
- * Whether to wait for a cooling key when no usable key is left (rate_limited row of docs/routing.md): only when the earliest
- * reset is within `max_wait` and before the deadline. Returns the wait, or undefined to fail the route.
- */
+/** Wait for a cooling key only when its reset is within `max_wait` and before the deadline; undefined fails the route
+ * (docs/routing.md#the-route-ladder-one-route). */
 export function coolingWait(
   earliestUntil: number | undefined,
   now: number,

@@ -1,9 +1,5 @@
-// A circuit breaker per provider (docs/routing.md): after `threshold` consecutive connection/server failures the provider is
-// skipped (its routes fail at once with `breaker_open`, so the chain moves on without waiting for timeouts); after
-// `pauseMs` one probe request is let through (half-open); a success closes it, a failure opens it again.
-// In memory; state changes are reported through `onChange` so logs and metrics can follow. With a shared store
-// (Redis) an opening or closing is also published there, and one published by another replica is adopted here:
-// a provider one replica found down is skipped by all of them until its pause is over.
+// A circuit breaker per provider, so the chain moves on without waiting for timeouts from a provider that is down
+// (docs/routing.md#the-route-ladder-one-route). Shared through the store, so one replica's finding holds for all.
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { BreakerStore } from '../state/types.ts';
 import { BREAKER_KINDS } from './policy.ts';

@@ -1,7 +1,5 @@
-// The chain (docs/routing.md "Across routes"): routes in order until one succeeds. A failed route moves the call on for
-// every kind except bad_request/content_filter (CHAIN_RULE in policy.ts) and a model the caller named that the
-// provider does not have (REQUESTED_ROUTE_RULE); `context_length` skips ahead to a route whose context window is
-// larger than the input. When everything fails, one SwitchyardError with the trail.
+// The chain: routes in order until one succeeds, moving on as CHAIN_RULE says
+// (docs/routing.md#the-chain-across-routes). When everything fails, one SwitchyardError with the trail.
 import type { ChatMessage } from '../providers/types.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import { callFailed, type RouteFailure, type RouteFailureKind } from './errors.ts';
@@ -56,11 +54,8 @@ function skip(ctx: CallContext, route: RouteSpec, needed: number, window: number
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
 }
 
-/**
- * A route's share of a task's deadline: the time left, split evenly over the routes left. A title provider that
- * hangs must not spend the whole 30 s before its fallback gets a turn; a route that fails fast hands its share on.
- * Without a task deadline (the main chat), each attempt is bounded by its provider's timeout alone.
- */
+/** A route's share of a task's deadline, split evenly over the routes left, so a hanging title provider cannot spend
+ * the fallback's time; without a task deadline, only the provider's timeout applies. */
 function routeShare(ctx: CallContext, routesLeft: number): number | undefined {
   if (ctx.deadline === undefined || routesLeft <= 1) return ctx.deadline;
   const now = ctx.now();
@@ -89,9 +84,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
     const window = windowOf(ctx, route);
     if (needed !== undefined && window !== undefined && window <= needed) {
       skip(ctx, route, needed, window);
-      // Skipped for its window without a request. When it is the first route, the call falls back from it all the
-      // same (and for the reason a server saying "too long" would have given); after a route was tried, the fallback
-      // is from that one, as the trail shows.
+      // Skipped for its window without a request; the fallback is from the last route tried, or from this one.
       previous ??= { name: routeName(route), kind: 'context_length' };
       continue;
     }

@@ -43,10 +43,8 @@ export interface DoctorReport {
   recorded: boolean;
 }
 
-/**
- * Why no key of a provider can serve, in the probe's own terms: a provider that could not be reached (or only
- * answered with errors) says nothing about its keys, so "no key is valid" would send the user after the wrong thing.
- */
+/** Why no key of a provider can serve: an unreachable provider says nothing about its keys, so "no key is valid"
+ * would send the user after the wrong thing. */
 function unusableNote(provider: string, probe: ProviderProbe | undefined, model: string): string {
   const results = probe?.results ?? [];
   const refused = results.find((x) => x.status === 'model_unavailable' && x.model === model);

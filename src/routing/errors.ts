@@ -24,10 +24,8 @@ export interface RouteFailure {
   likelyTransient?: true;
 }
 
-/** How useful each failure is as the lead line, most useful first: things the user can fix or must wait out beat
- * transport noise from a later fallback. A key that was sent and refused beats a provider with no key at all: the
- * refused key is the one the user configured for this and is waiting on (seed 000: a task's own key rejected, then a
- * main chain with no key, led with "no API key"). */
+/** Failures by usefulness as the lead line: what the user can fix or must wait out beats transport noise, and a
+ * refused key beats a missing one (seed 000). */
 export const EXPLANATION_RANK: readonly RouteFailureKind[] = [
   'bad_request',
   'content_filter',

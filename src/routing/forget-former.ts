@@ -1,7 +1,5 @@
-// Forgetting the health of credentials that are gone. A key removed from the config, the .env or the credential
-// store leaves its health record behind (a row in the state file, a field in Redis) for ever. When the gateway starts
-// and on each reload, records of credentials the config no longer knows, unchanged for a month and with no cooldown
-// still running, are forgotten. The month keeps a key that is only swapped out for a while from coming back blind.
+// Forgets the health of credentials the config no longer knows, once unchanged for a month with no cooldown running;
+// the month keeps a briefly swapped-out key from coming back blind (docs/credentials.md#where-state-lives).
 import type { HealthRecord } from '../credentials/types.ts';
 import type { Switchyard } from './switchyard.ts';
 import { taskKeys } from '../credentials/task-keys.ts';

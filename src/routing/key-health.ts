@@ -1,8 +1,5 @@
-// What a route's failures mean for its keys (docs/routing.md "On one route"), the credential-health steps of the ladder
-// (route-ladder.ts): a rate limit or quota cools the key and rotates; a rejected key runs AUTH_RULES (policy.ts) —
-// retried, or set aside as rejected, suspect or revoked; a key refused the route's model is set aside for this route
-// only; when no key is left, wait for the first one back or fail saying why. The ladder drives the attempts and
-// looks the action up; what becomes of the key, and the cooldown/recovered events that say so, is decided here.
+// What a route's failures mean for its keys: cool and rotate, run AUTH_RULES, set a key aside for a model, or settle
+// a pick with no usable key (docs/routing.md#the-route-ladder-one-route). The ladder only looks the action up.
 import type { Config } from '../config/schema.ts';
 import type {
   AuthVerdict,
@@ -30,11 +27,8 @@ import type { RouteFailureKind } from './errors.ts';
 import { AUTH_RULES, coolingWaitAction } from './policy.ts';
 import type { RouteRun, Step } from './route-run.ts';
 
-/**
- * A key set aside is news once: calls already in flight when it was set aside (a burst of 50 sharing one key) each
- * get the same 429 and extend the same cooldown, and 50 identical log lines and metric increments would drown the
- * one that matters. Emitted when the key was not already resting for the same reason.
- */
+/** A key set aside is news once: a burst of calls sharing it each get the same 429, and identical lines would drown
+ * the one that matters. */
 function emitCooldown(
   run: RouteRun,
   cred: Credential,
@@ -94,9 +88,8 @@ export function coolAndRotate(run: RouteRun, cred: Credential, err: UpstreamErro
   return { next: 'again' };
 }
 
-/** The provider refused this key this route's model: a restriction of the key (its organisation or project), not a
- * fault. It is set aside for this route only and the next key is tried; the route fails once no key is left
- * (noUsableKey). Its health is left alone: it stays in use for the provider's other models. */
+/** The key may not use this route's model: a restriction, not a fault, so it is set aside for this route only and its
+ * health left alone. */
 export function refusedModel(run: RouteRun, cred: Credential, err: UpstreamError): Step {
   const upstream = run.upstreamFacts(err, cred);
   run.exclude.add(cred.fingerprint);
@@ -106,10 +99,8 @@ export function refusedModel(run: RouteRun, cred: Credential, err: UpstreamError
   return { next: 'again' };
 }
 
-/** How long to wait before asking again with a rejected key, as AUTH_RULES' row for its verdict says (`used` retries
- * made so far, up to `retry.auth_retries`, with the retry backoff); undefined when it is not asked again (a row that
- * does not retry, its retries used, or no time left). Shared with the live probe (probe.ts), which must judge a key as
- * a request would. */
+/** How long before asking again with a rejected key, per AUTH_RULES; undefined when not asked again. Shared with the
+ * live probe, which must judge a key as a request would. */
 export function authRetryWait(
   verdict: AuthVerdict,
   used: number,
@@ -190,12 +181,8 @@ function rejectedFacts(
   return f;
 }
 
-/**
- * Why no key of a route is usable, as the call's kind. A key rejected during this very call is the news; otherwise,
- * if keys are merely resting, the caller can come back later (a 503 with Retry-After at the gateway) — `quota` when
- * every resting key is out of quota, so a caller can tell "top up billing" from "wait" by the kind, else
- * `all_cooling`; every key rejected is an auth failure.
- */
+/** Why no key of a route is usable, as a kind: a key rejected in this call first; then `quota` or `all_cooling` for
+ * resting keys, so a caller can tell "top up billing" from "wait". */
 function unusableKind(candidates: readonly CandidateStatus[], authFailed: boolean): RouteFailureKind {
   const cooling = candidates.filter((c) => c.health.state === 'cooling');
   if (authFailed || cooling.length === 0) return 'auth_rejected';

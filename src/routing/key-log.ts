@@ -1,8 +1,5 @@
-// What the log says about keys as the ladder sets them aside and takes them back (a subscriber of the ladder's
-// events, like the metrics). A benched key nobody hears about is what the seed reports cost hours, so every key set
-// aside is logged when it happens, whichever its place in the order: a rate limit heals by itself (info); a quota,
-// a suspect or a rejected key needs a person (warn). A key that answers again after that says so once (info); not
-// after a rate limit, which comes and goes all day.
+// Logs keys as the ladder sets them aside and takes them back: a benched key nobody hears about cost hours in the
+// seed reports. Rate limits at info, what needs a person at warn.
 import { restedText, restingText } from '../credentials/health.ts';
 import type { Logger } from '../log.ts';
 import type { LadderEvent } from './types.ts';

@@ -12,9 +12,8 @@ export type RouteAction =
   | 'retry_same_key'
   /** Cool the key until its reset time and rotate at once to the next usable key (no backoff, no budget spent). */
   | 'cool_and_rotate'
-  /** Known-good key: retry it up to `retry.auth_retries` with backoff, then cool it `auth_suspect` (or, rejected
-   * again since its suspicion, mark it `rejected` as revoked) and rotate. Never-successful key: mark it `rejected`
-   * and rotate at once, so a bad key is not hammered. */
+  /** Retry a known-good key, then suspect or reject it and rotate; a never-successful key is rejected at once, so it is
+   * not hammered. */
   | 'auth'
   /** The route fails; the chain skips to a route whose context window fits. */
   | 'skip_to_fitting_route'
@@ -22,9 +21,8 @@ export type RouteAction =
   | 'fail_route'
   /** The whole call fails with no fallback: another provider would refuse the same request. */
   | 'fail_call'
-  /** The request asked for more output than the model may write, and the provider said how much it would take: send
-   * it again on the same key with max_tokens lowered to that — once per route, spending no retry, leaving the key's
-   * health alone (nothing is wrong with it). Refused again, the kind's own row of ROUTE_LADDER applies. */
+  /** Send again on the same key with max_tokens lowered to what the provider said it takes: once per route, no retry
+   * spent, health untouched. */
   | 'lower_max_tokens';
 
 export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
@@ -42,11 +40,8 @@ export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
   content_filter: 'fail_call',
 };
 
-/** What a classification can say beyond its kind (src/errors/classify.ts) that changes what a route does about it.
- * `output_limit`: a `bad_request` only because max_tokens is above the model's stated maximum (outputLimit).
- * `proxy_refused`: a `connection` failure because the proxy refused the tunnel (407 wrong or missing password, 403
- * not allowed there): asking again cannot fix that, and the key was never sent.
- * `provider_says_retry`: a `bad_request` the provider marked `x-should-retry: true` (OpenAI's 409 lock timeout). */
+/** What a classification says beyond its kind that changes what a route does: `output_limit` (max_tokens above the
+ * stated maximum), `proxy_refused` (asking again cannot fix it), `provider_says_retry` (OpenAI's 409 lock timeout). */
 export type Refinement = 'output_limit' | 'proxy_refused' | 'provider_says_retry';
 
 /** Looked up before ROUTE_LADDER: a refinement's row wins over its kind's. */
@@ -85,9 +80,8 @@ export type LaterRoutes = 'one_can_serve_now' | 'none_can_serve_now';
 /** A route none of whose keys is usable now, though the first is back within `retry.max_wait`: what it does. */
 export type CoolingWaitAction = 'wait_for_reset' | 'fail_route';
 
-/** Waiting for a reset only pays when nothing else can answer: a healthy fallback answers at once, where waiting for a
- * key rate-limited in short windows held every request for up to max_wait (throughput fell ~10×). The route fails
- * as `all_cooling` and the chain moves on (CHAIN_RULE's next_route). */
+/** Waiting for a reset only pays when nothing else can answer now: waiting in front of a healthy fallback cut
+ * throughput ~10×. */
 export const COOLING_WAIT_RULE: Readonly<Record<LaterRoutes, CoolingWaitAction>> = {
   one_can_serve_now: 'fail_route',
   none_can_serve_now: 'wait_for_reset',
@@ -96,9 +90,8 @@ export const COOLING_WAIT_RULE: Readonly<Record<LaterRoutes, CoolingWaitAction>>
 /** What the chain does when a route has failed with a kind. */
 export type ChainAction = 'next_route' | 'next_fitting_route' | 'fail_call';
 
-/** Every way a route can fail moves the call on to the next route — auth failures included, for the main chain and
- * every auxiliary task alike (seed 003) — except the two that any provider would refuse too. A route whose keys are
- * all resting, or whose breaker is open, sent nothing: the next route may well answer now. */
+/** Every failure moves the call on (seed 003), except those any provider would refuse too. Resting keys and open
+ * breakers sent nothing, so the next route may answer now. */
 export const CHAIN_RULE: Readonly<Record<RouteFailureKind, ChainAction>> = {
   connection: 'next_route',
   timeout: 'next_route',
@@ -116,9 +109,7 @@ export const CHAIN_RULE: Readonly<Record<RouteFailureKind, ChainAction>> = {
   breaker_open: 'next_route',
 };
 
-/** Where the route is one the caller named (a gateway request's `provider/model`, chat's `/model`), these rules
- * win: the provider not having that model is the answer to the request, and falling back would answer it with a
- * model the caller did not ask for (a typo would look like success). */
+/** For a route the caller named, a missing model is the answer: falling back would make a typo look like success. */
 export const REQUESTED_ROUTE_RULE: Readonly<Partial<Record<RouteFailureKind, ChainAction>>> = {
   not_found: 'fail_call',
 };

@@ -1,8 +1,5 @@
-// A live probe of one credential (`switchyard auth test`, `switchyard doctor`): one tiny chat request (max_tokens 1)
-// on a model the provider serves in this config — it notices quota and rate limits, which a models list does not —
-// or, when no model is known, a models list. A probe is a diagnostic: it records nothing in the credential's health
-// unless asked to (`record`, the CLI's --record), so a flaky working key is never benched by looking at it. Recording,
-// a chat probe's outcome goes in as a request's would; a models list that answers records nothing (see listedOnly).
+// A live probe of one credential (`auth test`, `doctor`): one tiny chat request, or a models list when no model is
+// known. Records nothing unless asked, so looking at a flaky key never benches it.
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import { AUTH_RULES } from './policy.ts';
@@ -22,11 +19,8 @@ import { tokenForProbe } from './probe-mint.ts';
 import type { MintFailure } from '../credentials/minted/mint-error.ts';
 import type { SendContext } from '../providers/types.ts';
 
-/** `accepted`: only a models list was tried (no model is known for the provider) and it answered; chat untested.
- * `model_unavailable`: the provider answered, but not with the probed model (unknown to it, or refused to this key):
- * the key may be fine, yet every call of the route that names that model fails, so it is no pass.
- * A rejection reads by the key's past (authVerdict): `rejected` never worked, `suspect` worked before (likely
- * transient), `revoked` worked before and has been rejected since it was first suspected. */
+/** `accepted`: only a models list answered. `model_unavailable`: the provider answered but not with the model, so
+ * no pass. Rejections read by the key's past (authVerdict). */
 export type ProbeStatus =
   | 'valid'
   | 'accepted'
@@ -88,9 +82,8 @@ export const PROBE_STATUS: Readonly<Record<ErrorKind, ProbeStatus>> = {
   content_filter: 'valid',
 };
 
-/** A refusal that is neither the key's nor the model's, by what refused: a firewall page or a proxy refusing the
- * tunnel (kind `connection`) and a provider refusing the region (kind `not_found`, which would read "key accepted,
- * model not served") all mean the provider cannot be used from here, and the key could not be checked. */
+/** A refusal by something other than the key or the model: the provider cannot be used from here, and the key was not
+ * checked. */
 const BLOCKED_STATUS: Readonly<Record<BlockedBy, ProbeStatus>> = {
   firewall: 'unreachable',
   region: 'unreachable',
@@ -296,12 +289,8 @@ export async function probeCredential(
   return result;
 }
 
-/**
- * Sends the probe, and retries a rejection the router would retry (AUTH_RULES: a key that has worked, or one that
- * looks revoked), as often and with the same backoff (`retry.auth_retries`, `retry.base_delay`): a working key's
- * one transient 401 (seed 002) must not make `auth test` or `doctor` call it rejected while every request through
- * the router would have gone through. Recording, each rejection retried is recorded as the router records it.
- */
+/** Retries a rejection as the router would, so one transient 401 on a working key (seed 002) does not make the probe
+ * call it rejected. */
 async function sendAsTheRouterWould(
   deps: ProbeDeps,
   credential: Credential,
@@ -334,11 +323,8 @@ async function sendAsTheRouterWould(
   }
 }
 
-/**
- * A models list that answers proves little: some providers list models for any key (or none), and it cannot tell
- * quota or rate limits. So it records nothing: no success (which would make a dead key "known-good", buying it
- * auth retries on the next chat), and no clearing of a rejection or cooldown the chat calls recorded.
- */
+/** A models list proves little (some providers list for any key), so it records nothing, neither a success nor a
+ * clearing. */
 function listedOnly(
   deps: ProbeDeps,
   credential: Credential,

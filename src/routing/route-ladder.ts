@@ -1,9 +1,5 @@
-// One route (provider + model) until it succeeds or fails (docs/routing.md "On one route"). Each try: pick a credential,
-// send, and on failure look the kind up in ROUTE_LADDER (policy.ts) — retry the same key with backoff, lower
-// max_tokens, or give the route up here; cool the key and rotate, run the auth rules, set aside a key refused the
-// model, or settle a pick with no usable key in key-health.ts. The run itself — its state and the writers both
-// share — is a RouteRun (route-run.ts). Rotations never spend `max_retries`; every wait is bounded by the deadline;
-// every try lands in the trail and the event stream.
+// One route until it succeeds or fails: pick a key, send, look the failure up in ROUTE_LADDER
+// (docs/routing.md#the-route-ladder-one-route). Rotations never spend `max_retries`; waits are bounded by the deadline.
 import type { Credential, PickResult } from '../credentials/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import { explainFailure, formatDuration, timeoutWords } from '../errors/messages.ts';
@@ -98,10 +94,8 @@ export async function runRoute<T>(
   }
 }
 
-/** A retry of the same key looks at its health first: another request may have set it aside since this one's last
- * try (rejected, suspect, cooling). Then it is given up for this call like a key this call set aside, and the next
- * usable key is picked. A key this call took the single probe of (rejected, or back from a cooldown) rests for the
- * others until the probe's answer: its retries are this call's to make. */
+/** A retry re-checks the key's health, since another request may have set it aside meanwhile; a key whose single
+ * probe this call holds stays this call's to retry. */
 function retryOrPick(run: RouteRun, cred: Credential): PickResult {
   const { ctx } = run;
   const u = usability(ctx.store.getHealth(cred.fingerprint), ctx.now());

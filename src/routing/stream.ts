@@ -1,7 +1,5 @@
-// Streaming across the ladder (docs/routing.md "Streaming"). An attempt opens the upstream stream and reads until the first
-// content delta, holding lifecycle frames (`start`) back: until then a failure is an ordinary failed attempt and the
-// ladder retries, rotates or falls back with the caller none the wiser. Once content has been delivered the route is
-// committed: a later failure ends the caller's iterator by throwing a mid-stream SwitchyardError, never a clean end.
+// Streaming across the ladder: until the first content delta a failure is an ordinary failed attempt; after it the
+// route is committed and a failure throws mid-stream (docs/routing.md#streaming).
 import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../providers/types.ts';
 import { UpstreamError, upstreamError } from '../errors/upstream-error.ts';
 import type { ErrorKind } from '../errors/kinds.ts';

@@ -1,7 +1,5 @@
-// The library API (docs/routing.md "Library API"): createSwitchyard({ config }) → chat({ task, messages, stream }). Each call takes a
-// snapshot of the config it started with, resolves its task to a chain, and runs the chain over the shared
-// credential pool, breakers and event stream. Health lives in the pool/store memory view: nothing here waits on
-// disk. `reload()` swaps the config for the calls that start after it.
+// The library API (docs/routing.md#library-api). Each call runs on a snapshot of the config it started with, and never
+// waits on disk; `reload()` swaps the config for later calls.
 import { UserError } from '../user-error.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LoadedConfig } from '../config/types.ts';
@@ -28,9 +26,8 @@ import { assertLoadedConfig } from '../config/object.ts';
 
 export interface SwitchyardOptions {
   config: LoadedConfig;
-  /** State store for credential health and stored keys; default: the one `gateway.state` names — the SQLite file
-   * in $SWITCHYARD_HOME (else $XDG_STATE_HOME/switchyard, else ~/.local/state/switchyard), as the CLI and gateway
-   * use — owned and closed by this instance, and logged at info. `openStore({ kind: 'memory' })` keeps nothing. */
+  /** State store for health and stored keys; default: the one `gateway.state` names, owned and closed by this
+   * instance. `openStore({ kind: 'memory' })` keeps nothing. */
   store?: StateStore;
   logger?: Logger;
   now?: () => number;

@@ -12,9 +12,7 @@ export interface Attempt {
   route: string;
   provider: string;
   model: string;
-  /** `sources`: the kinds (`config`, `env`, `dotenv`, `stored`); `from`: each source with where it is
-   * (`{ kind: 'dotenv', where: '.env MIMO_API_KEY' }`), as `auth explain --json` gives them, so a message about the
-   * attempt can name what the user edits. Never the secret. */
+  /** The key's sources and where each is set, so a message can name what the user edits. Never the secret. */
   credential?: { fingerprint: string; masked: string; sources: SourceKind[]; from: CredentialSource[] };
   /** `ok` on success; `cancelled`: the caller's signal aborted it while it was in flight; `max_tokens_clamped`: refused
    * only because max_tokens was above the model's stated maximum, and sent again with `max_tokens` lowered to it. */
@@ -32,9 +30,8 @@ export interface Attempt {
   refusal?: AttemptRefusal;
   /** With `max_tokens_clamped`: the max_tokens the next attempt on this route is sent with (the model's maximum). */
   max_tokens?: number;
-  /** With `skipped` because no key of the provider was usable: each key (masked, where it is set) and why it was not
-   * (`rate-limited until 10:32:10`, `out of quota until …`, `rejected (never accepted); next probe at …`), so what is
-   * said about the skip gives the keys' real state rather than "rejected or cooling". Never the secret. */
+  /** With `skipped` for lack of a usable key: each key and why it was not usable, so the skip states the keys' real
+   * state. Never the secret. */
   unusable_keys?: UnusableKey[];
   started_at: number;
 }
@@ -98,9 +95,8 @@ export type LadderEvent =
   | { type: 'attempt'; task: string; attempt: Attempt }
   | { type: 'retry'; task: string; route: string; kind: ErrorKind; delay_ms: number; attempt: number }
   | { type: 'rotate'; task: string; provider: string; from: string; to: string; kind: ErrorKind }
-  /** A key set aside: cooling (rate_limited, quota, auth_suspect) or rejected until its next probe. `credential`
-   * says where the key came from and its masked form (`config key sk-…a1b2`). */
-  /** `revoked`: a key that worked before, rejected again with no success since its suspicion (set aside as rejected). */
+  /** A key set aside: cooling or rejected until its next probe; `credential` says where it came from. `revoked`: it
+   * worked before and was rejected again since its suspicion. */
   | {
       type: 'cooldown';
       provider: string;

@@ -70,9 +70,8 @@ export function omissionContent(count: number, explanation: string): string {
 
 const COVERED = /^\[(?:summary of|compressed:) (\d+) earlier messages/;
 
-/** How many original messages these records stand for: a summary (or an older store's truncation marker) counts
- * the messages it replaced, so a second compression's marker keeps the running total instead of counting the
- * earlier summary as one. */
+/** How many original messages these records stand for, counting a summary as those it replaced so a second
+ * compression keeps the running total. */
 export function coveredCount(messages: readonly MessageRecord[]): number {
   let n = 0;
   for (const m of messages) {

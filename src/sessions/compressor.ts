@@ -1,7 +1,5 @@
-// Runs compression on a session (docs/chat.md): the `compression` task summarises the unprotected middle. When it
-// cannot (failure, or the task is disabled) nothing is deleted: the history stays whole in the store, and only when
-// the prompt must shrink (the automatic trigger) is the middle left out of what is sent, behind a marked
-// deterministic marker, so the conversation can go on and a later compression can still summarise it.
+// Runs compression on a session (docs/chat.md#compression). When summarising fails nothing is deleted: if the prompt
+// must shrink, the middle is left out of what is sent, behind a marker, so a later compression can still summarise it.
 import { fallbackReason, type FallbackReason } from './fallback-note.ts';
 import type { CompressionTaskConfig, Route } from '../config/schema.ts';
 import type { ChatBackend } from './backend.ts';
@@ -101,12 +99,8 @@ type Summary =
 /** A summary of `part`, the oldest messages of the middle. */
 type PartSummary = Extract<Summary, { ok: true }> & { part: readonly MessageRecord[] };
 
-/**
- * The summary of the middle, or, when it is too long for every route of the task (a middle that grew while
- * summaries failed, or a small window), of its oldest part that fits: halved until a route takes it. Without this,
- * one failed summary left a middle that no later compression could send, and the session never had a summary
- * again. `part`: the messages the summary covers, the oldest of the middle.
- */
+/** The summary of the middle, or of its oldest part that fits, halved until a route takes it: otherwise one failed
+ * summary could leave a middle too long ever to summarise. */
 async function summariseFitting(
   backend: ChatBackend,
   middle: readonly MessageRecord[],

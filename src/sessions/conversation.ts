@@ -166,12 +166,8 @@ export class Conversation {
   }
 }
 
-/**
- * The route a background task of this session should try first: a task on `provider: auto` follows the main chain,
- * and this session's main chain starts at its own route (`/model`, `--model`) — so the title and the summary come
- * from the route that answers the session, with the configured chain behind it. A task with an explicit provider
- * keeps its own chain.
- */
+/** A `provider: auto` task tries this session's own route first, so titles and summaries come from the route that
+ * answers the session; an explicit provider keeps its own chain. */
 export function autoTaskRoute(config: Config, task: string, sessionRoute: Route | undefined): Route | undefined {
   return sessionRoute && config.auxiliary[task]?.provider === 'auto' ? sessionRoute : undefined;
 }

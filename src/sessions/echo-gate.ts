@@ -1,7 +1,5 @@
-// What readline writes to the terminal — the prompt, and the echo of every key typed — goes through this gate, so
-// the chat can mute it while an answer streams: on a terminal readline keeps reading keys (Ctrl-C must still cancel
-// the answer), and without the gate each one typed was echoed into the middle of the streamed text. Readline still
-// takes the keys into its line; the REPL shows what was typed once the answer is done (repl.ts).
+// Gates readline's terminal output so the chat can mute the echo of typed keys while an answer streams: readline must
+// keep reading (for Ctrl-C), and echoed keys would land in the streamed text.
 import { Writable } from 'node:stream';
 
 export class EchoGate extends Writable {

@@ -9,10 +9,7 @@ export function explainError(err: unknown): string {
   return oneLine(rawExplanation(err));
 }
 
-/**
- * The explanation as lines: when several routes failed, a headline and then one line per route in the order
- * tried, each with its own reason, so the failure is not blamed on the one route a lead line would name.
- */
+/** The explanation as lines: a headline, then one line per route tried, so the failure is not blamed on one route. */
 export function explainErrorLines(err: unknown): string[] {
   if (!SwitchyardError.isInstance(err) || err.failures.length < 2) return [explainError(err)];
   return [
@@ -21,12 +18,8 @@ export function explainErrorLines(err: unknown): string[] {
   ];
 }
 
-/**
- * One line for a background task that failed (the title, a summary), where there is room for one line only: every
- * route in the order tried with what happened there, so a timeout on the first route is not hidden behind the
- * fallback's key problem that leads the explanation. The lead failure (the most useful, see EXPLANATION_RANK) keeps
- * its whole explanation, hint included; the others say what happened and leave out their hint.
- */
+/** One line for a failed background task, naming every route tried, so a first route's timeout is not hidden behind
+ * a fallback's key problem. Only the lead failure keeps its hint. */
 export function explainErrorInline(err: unknown): string {
   if (!SwitchyardError.isInstance(err) || err.failures.length < 2) return explainError(err);
   const lead = leadFailure(err.failures);
@@ -41,10 +34,7 @@ function atRoute(route: string, text: string): string {
   return text.startsWith(`${route} `) ? text : `${route}: ${text}`;
 }
 
-/**
- * An explanation without its hint: they read "what happened — what to do" (src/errors/messages.ts), so this is the
- * text before the first " — " that is not inside a quoted provider message in parentheses.
- */
+/** An explanation without its hint: the text before the first " — " outside a parenthesised provider message. */
 function whatHappened(explanation: string): string {
   let depth = 0;
   for (let i = 0; i < explanation.length; i++) {

@@ -1,8 +1,5 @@
-// When an answer came from another route than the first one tried, the user would otherwise never learn that the
-// first is broken: a main key that is dead, a title provider whose model is gone. One line says which route was
-// set aside and why, the route that answered, and where to look. The key is named as the error explanations name it
-// (masked, and where it is set: `sk-…a1b2 (from .env MIMO_API_KEY)`, `(stored "backup")`), so the line points at
-// the variable or store entry to fix, not just its kind.
+// When another route than the first answered, one line says which was set aside and why, naming the key as the error
+// explanations do, so the user learns what to fix instead of never hearing of it.
 import { describeKey } from '../credentials/describe.ts';
 import type { Attempt, UnusableKey } from '../routing/types.ts';
 
@@ -35,12 +32,8 @@ function unusableKeys(a: Attempt): string {
   return `every key for ${a.provider} is set aside: ${keys.map((k) => `${describeKey({ masked: k.masked, sources: k.from })} ${why(k)}`).join(', ')}`;
 }
 
-/**
- * What set a route aside, as data: the first row that applies to an attempt gives its words. A key problem points at
- * `auth explain`; a model the key may not use, a region the provider refuses and a model it does not know are not the
- * key's state and point where the fix is (a timeout or a server error is not worth a note: the next call may not
- * meet it).
- */
+/** What set a route aside; the first row that applies gives its words. Timeouts and server errors get no note: the
+ * next call may not meet them. */
 export const SET_ASIDE_REASONS: readonly { applies: (a: Attempt) => boolean; words: Words }[] = [
   {
     applies: (a) => a.outcome === 'auth_rejected',
@@ -125,11 +118,7 @@ export function setAsideNote(trail: readonly Attempt[], answeredBy: string): Fal
   );
 }
 
-/**
- * A background task (title, summary) succeeded from a later route, or from another key than the first it tried: why
- * the earlier one did not answer — what set it aside, or what went wrong there (a timeout, a server error). Undefined
- * when the first route and key answered.
- */
+/** Why the first route or key did not answer a background task that succeeded later; undefined when it did. */
 export function fallbackReason(trail: readonly Attempt[], answeredBy: string): FallbackReason | undefined {
   // Every route tried before the one that answered, each once, in the order tried: a title provider and the
   // fallback behind it may both be broken, and naming the first alone left the second unnoticed.

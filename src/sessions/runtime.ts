@@ -14,9 +14,8 @@ export interface ChatRuntime {
   close(): Promise<void>;
 }
 
-/** `onKeySwitch`: "not using the first key" (docs/credentials.md: "config key …a1b2 out of quota until 10:32; using .env
- * MIMO_API_KEY …c3d4"), once per change. The router's own logger is silent in a chat; without this the user would
- * never learn that the key they meant is set aside (seed 001). */
+/** `onKeySwitch` tells the user, once per change, that the key they meant is set aside: the router's own logger is
+ * silent in a chat (seed 001). */
 export async function openChatRuntime(
   loaded: LoadedConfig,
   store?: StateStore,

@@ -147,9 +147,8 @@ export class ChatSession {
     return out;
   }
 
-  /** Prompt tokens of the next request: the provider's count for the last answered prompt plus estimates of what
-   * came after it, or an estimate of everything when no count is usable (none yet, or the history was compressed
-   * after that count was taken). */
+  /** Prompt tokens of the next request: the provider's last count plus estimates of what came after, or an estimate
+   * of everything when no count is usable. */
   promptTokens(): number {
     const lastCompression = Math.max(
       this.omission?.at ?? -1,

@@ -40,10 +40,7 @@ export function titleRequest(user: string, assistant: string): ChatMessage[] {
   ];
 }
 
-/**
- * `route`: the session's own route (`/model`, `--model`) when the task is `provider: auto` — the title then tries the
- * route the session answers from first, with the main chain behind it, as the chat itself does.
- */
+/** `route`: the session's own route when the task is `provider: auto`, tried first as the chat itself does. */
 export async function upgradeTitle(
   session: ChatSession,
   backend: ChatBackend,

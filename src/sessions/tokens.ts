@@ -9,10 +9,8 @@ const REPLY_PRIMING = 3;
 /** Text is user data: a literal `<|endoftext|>` in it is just text, not a reason to throw. */
 const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
-/** Characters tokenized exactly in one estimate; past them the rest is extrapolated at the rate measured so far.
- * Tokenizing blocks the event loop: a 30 MB count_tokens body held the gateway for ~1 s, stalling every other
- * request; a million characters take a few tens of milliseconds, and a million characters of sample put the
- * estimate well within what an estimate promises. */
+/** Characters tokenized exactly per estimate; the rest is extrapolated, since tokenizing blocks the event loop (a
+ * 30 MB body once held the gateway ~1 s). */
 export const EXACT_CHARS = 1_000_000;
 
 /** One estimate's running count: exact until EXACT_CHARS, then characters × the tokens-per-character seen. */

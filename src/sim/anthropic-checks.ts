@@ -1,31 +1,5 @@
-// The Anthropic Messages request rules the real API enforces with a 400 invalid_request_error, worded as it words
-// them, so a translation bug that the real API would refuse is refused here too instead of answered.
-//
-// Where each rule comes from (the API's own answers, as quoted in public bug reports, and its SDK's docs):
-//   field types      pydantic-style `path: Input should be …` / `Field required` (e.g. `messages.0.role: Input
-//                    should be 'user', 'assistant' or 'system'`)
-//   system messages  mid-conversation `role: "system"` messages (Anthropic's docs, build-with-claude/mid-conversation-
-//                    system-messages): Opus 4.8 and later only (Claude 5 here too), never first, right after a user
-//                    turn, last or before an assistant turn, not two side by side, text blocks only; the docs give
-//                    no wording, so these messages are ours
-//   thinking         with `thinking` on, a request whose last turn holds tool results needs the assistant turn before
-//                    it to open with its thinking block: `messages.1.content.0.type: Expected \`thinking\` or
-//                    \`redacted_thinking\`, but found \`tool_use\`. When \`thinking\` is enabled, a final
-//                    \`assistant\` message must start with a thinking block …` (claude-code#10823); adaptive thinking
-//                    and `output_config.effort` on models that lack them, and `context_management`'s
-//                    `clear_thinking_…` edit without thinking, are refused (our wording)
-//   temperature      documented range 0.0–1.0; `temperature: Input should be less than or equal to 1`
-//   tools            a custom tool needs `input_schema` with `type: "object"`:
-//                    `tools.0.custom.input_schema.type: Field required`
-//   tool_use.id      `messages.1.content.1.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`
-//   empty content    `messages.0: all messages must have non-empty content except for the optional final assistant
-//                    message`, `messages: text content blocks must be non-empty` / `… must contain non-whitespace text`
-//   first turn       `messages: first message must use the "user" role`
-//   final turn       `messages: final assistant content cannot end with trailing whitespace`
-//   stop_sequences   `stop_sequences: each stop sequence must be non-empty` / `… must contain non-whitespace`
-//   sampling         by model (anthropic-sampling.ts has the sources): Opus 4.1–4.6, Sonnet 4.5+, Haiku 4.5+ take
-//                    temperature or top_p, not both; Opus 4.7+ and Claude 5 models refuse temperature
-// Tool pairing (ids unique, results answering the previous turn's calls) is in anthropic-tool-pairing.ts.
+// The Messages request rules the real API enforces with a 400, worded as it words them, so a translation bug it would
+// refuse is refused here too. The rules and their sources: docs/simulator.md#request-checks.
 import { blocksOf, isObject, type Json } from './json.ts';
 import { toolPairingProblem } from './anthropic-tool-pairing.ts';
 
@@ -66,9 +40,8 @@ function roleProblem(messages: Json[]): string | undefined {
 
 const modelOf = (body: Json): string => (typeof body['model'] === 'string' ? body['model'] : '');
 
-// Claude models with mid-conversation system messages, adaptive thinking and effort, written out here rather than
-// imported from the gateway's table (anthropic-features.ts), so a mistake there shows up as a refusal in tests. Ids
-// that name no Claude model (the simulator's own `sim-large`, …) take everything.
+// Written out rather than imported from anthropic-features.ts, so a mistake there shows up as a refusal in tests.
+// Ids that name no Claude model (`sim-large`, …) take everything.
 const CLAUDE = /^claude-[a-z]+-\d/;
 const MID_SYSTEM = /^claude-(opus-4-[89]|[a-z]+-([5-9]|\d{2,}))(?!\d)/;
 const ADAPTIVE = /^claude-((opus|sonnet)-4-[6-9]|opus-4-\d{2,}|[a-z]+-([5-9]|\d{2,}))(?!\d)/;

@@ -1,12 +1,5 @@
-// How Anthropic ties tool calls to their results, and the 400s it answers when they do not line up (wording as the
-// API sends it, quoted in public bug reports):
-//   ``messages.5.content.1: `tool_use` ids must be unique``
-//   ``messages.8.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_…. Each `tool_result` block
-//     must have a corresponding `tool_use` block in the previous message.``
-//   ``messages.6: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_…. Each `tool_use`
-//     block must have a corresponding `tool_result` block in the next message.``
-// "Message" means turn: the API combines consecutive messages of one role into a single turn (documented on
-// `messages` in the Messages API reference), so the turns are compared, and the message indices reported.
+// How Anthropic ties tool calls to their results, and its 400s when they do not line up
+// (docs/simulator.md#request-checks). Consecutive messages of one role are one turn, as the API combines them.
 import { blocksOf, isObject, type Json } from './json.ts';
 
 interface Located {

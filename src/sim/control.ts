@@ -1,11 +1,4 @@
-// The control API, for driving a simulator from another process (the CLI, a demo, a user's own checks):
-//   GET  /_sim/calls[?key=K&model=M]   counts per key (or one count), `&log=1` adds the call log (of K, M)
-//   POST /_sim/reset                   clear counts and per-key progress
-//   GET  /_sim/scenario                the scenario in force (resolved, JSON)
-//   PUT  /_sim/scenario                replace it (YAML or JSON body); 400 with a located message if invalid
-//   GET  /_sim/oauth2                  the token endpoint's counts per client (issued, refreshed, invalid_grant, …)
-//   POST /_sim/oauth2/invalidate?client=ID   every token of the client answers 401 token_invalidated from now on
-// HEAD is answered wherever GET is; another method on these paths is a 405 with `Allow`, any other path a 404.
+// The control API (/_sim/*), for driving a simulator from another process (docs/simulator.md#control-api).
 import type { IncomingMessage } from 'node:http';
 import { UserError } from '../user-error.ts';
 import type { HttpReply } from './errors.ts';

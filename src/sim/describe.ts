@@ -4,12 +4,8 @@ import { fingerprint, mask } from '../config/mask.ts';
 import { formatDurationSetting } from '../config/duration.ts';
 import { RATE_NAMES, type KeyBehaviour, type ModelSpec, type Scenario } from './scenario.ts';
 
-/**
- * Names keys as the simulator's console shows them: masked (`sk-…a1b2`), with the key's ID — its fingerprint, as
- * `switchyard auth list` shows it — where the mask alone could be another key's: when another key of the scenario
- * masks alike (`sk-sim-openai-only` and `sk-sim-small-only` are both `sk-…only`), and for a key the scenario does not
- * list, since nothing keeps those apart (`sk-…only (ID 3f9c2a1b4d5e)`). A whole key is never shown.
- */
+/** Names keys masked, as the simulator's console shows them, adding the key's ID where the mask alone could be
+ * another key's. A whole key is never shown. */
 export function keyNamer(scenarioKeys: Iterable<string>): (key: string) => string {
   const masks = new Map<string, number>();
   const listed = new Set<string>();

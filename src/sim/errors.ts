@@ -1,8 +1,5 @@
-// Every error the simulator can answer with, in each API's real wire shape:
-//   OpenAI     {"error":{"message","type","param","code"}}
-//   Anthropic  {"type":"error","error":{"type","message"}}
-// Wording follows what the real services (and common OpenAI-compatible ones) send, so classifiers are tested
-// against the real thing. docs/simulator.md lists them.
+// Every error the simulator can answer with, in each API's real wire shape and wording, so classifiers are tested
+// against the real thing (docs/simulator.md).
 import type { ApiName } from './scenario.ts';
 import type { ErrorName } from './steps.ts';
 
@@ -119,9 +116,8 @@ const RENDERINGS: Record<Exclude<ErrorName, 'bad_gateway'>, Rendering> = {
     openai: () => ({ status: 403, type: 'server_error', code: 'server_error', message: 'server_error' }),
     anthropic: same(403, 'api_error', 'server_error'),
   },
-  // OpenAI's answer to a request from a country it does not serve (the same for every key). Anthropic's counterpart
-  // is a 403 "Request not allowed" that does not say why, in a body without the root type (the sources are named at
-  // its rule in src/errors/classify.ts): told from a refused key (`forbidden` above) by its type and words alone.
+  // OpenAI's answer for a country it does not serve. Anthropic's counterpart is a bare 403 told from a refused key by
+  // its type and words alone (sources at its rule in src/errors/classify.ts).
   region_refused: {
     openai: () => ({
       status: 403,

@@ -1,8 +1,5 @@
-// Request rules that depend on the model served: its largest max_tokens (the scenario's `max_output_tokens`). Real
-// APIs refuse a max_tokens above it with a 400 that states the limit, worded as each words it (public bug reports):
-//   OpenAI     "max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you
-//              provided 32000." (param max_tokens, code invalid_value; `max_completion_tokens` named when that was sent)
-//   Anthropic  "max_tokens: 32000 > 16384, which is the maximum allowed number of output tokens for <model>"
+// Request rules that depend on the model served: a max_tokens above its `max_output_tokens` is refused as each real API
+// words it (docs/simulator.md#request-checks).
 import type { Json } from './json.ts';
 import type { ApiName, ModelSpec } from './scenario.ts';
 import type { RequestProblem } from './request.ts';

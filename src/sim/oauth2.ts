@@ -1,9 +1,5 @@
-// The simulator's OAuth2 token endpoint (docs/simulator.md "OAuth2"): POST /oauth2/token with the client_credentials
-// or refresh_token grant (RFC 6749 §4.4, §6), the client authenticated in the form or with HTTP Basic. Refresh tokens
-// rotate: each is single-use, and spending one twice is `invalid_grant` — what two gateways sharing one refresh token
-// without a lease would meet. The access tokens it issues are keys of the simulator until they expire (401
-// token_expired) or have served `max_requests` calls (401 token_invalidated). Counted per client for tests and
-// `GET /_sim/oauth2`.
+// The simulator's OAuth2 token endpoint (docs/simulator.md#oauth2). Refresh tokens are single-use, so two gateways
+// sharing one without a lease meet `invalid_grant` here as they would for real.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpReply } from './errors.ts';
 import type { OAuthClient, Scenario } from './scenario.ts';

@@ -1,20 +1,5 @@
-// The chat-completions request rules OpenAI enforces with a 400 invalid_request_error, with its message, `param` and
-// `code`, so a translation bug the real API would refuse is refused here too. The wording is OpenAI's own, as quoted
-// in public bug reports:
-//   temperature   documented range 0–2: "Invalid 'temperature': decimal above maximum value. Expected a value <= 2,
-//                 but got 2.5 instead." (code decimal_above_max_value)
-//   tools         "Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array
-//                 instead." (code empty_array)
-//   tool_choice   "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified."
-//                 (param tool_choice) — whatever the value, `none` included; the same for parallel_tool_calls
-//   tool messages "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with
-//                 'tool_calls'." (sic), "Invalid parameter: 'tool_call_id' of 'X' not found in 'tool_calls' of
-//                 previous message.", "An assistant message with 'tool_calls' must be followed by tool messages
-//                 responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: X"
-//   stop          at most 4 sequences: "Invalid 'stop': array too long. Expected an array with maximum length 4, but
-//                 got an array with length 14 instead." (code array_above_max_length)
-//   JSON mode     "'messages' must contain the word 'json' in some form, to use 'response_format' of type
-//                 'json_object'."
+// The chat-completions request rules OpenAI enforces with a 400, with its message, `param` and `code`, so a translation
+// bug it would refuse is refused here too (docs/simulator.md#request-checks).
 import { isObject, type Json } from './json.ts';
 
 export interface OpenAiProblem {

@@ -1,15 +1,5 @@
-// Prompt-cache accounting for the `prompt_cache` answer option: which part of a prompt a real provider would have
-// read from its cache, and which part it would have written to it. Deterministic: it depends only on the calls the
-// key made before (since the last reset), as a real cache does, minus expiry.
-//
-// The prompt is a row of segments — the tools, the system prompt, each message — and a cache entry is a prefix of
-// it (hashed without the cache marks themselves, which do not change what is cached).
-//   Anthropic  writes an entry at each segment holding a `cache_control` mark; a call reads the longest earlier
-//              entry that its prompt starts with, up to its last mark, and writes the rest up to that mark
-//              (cache_read_input_tokens / cache_creation_input_tokens). No mark, no caching.
-//   OpenAI     caches automatically: every prefix is written; a call reads the longest earlier prefix short of
-//              its last message (prompt_tokens_details.cached_tokens). Writes are not reported.
-// Real providers only cache prefixes of 1024 tokens or more; the simulator caches any, so short test prompts show it.
+// Prompt-cache accounting for the `prompt_cache` answer option, deterministic from the key's earlier calls
+// (docs/simulator.md#answer-options has each provider's rules).
 import { createHash } from 'node:crypto';
 import type { SimRequest } from './request.ts';
 import { countCacheMarks, textOf } from './request.ts';

@@ -1,13 +1,5 @@
-// What the simulator answers: deterministic, and telling enough for tests to check what was sent.
-//   "[sim-large] reply to: <first 60 chars of the last user message>" (+ " [N images]" when the request had some)
-//   a tool call when tools are offered and the last user message says "call <tool>" (or tool_choice forces one;
-//   never with tool_choice none), its arguments a value of the tool's schema (schema-instance.ts)
-//   "Sim title: <first words>" when the system prompt or last message asks for a title
-//   JSON when the request asks for it (OpenAI response_format, Anthropic output_config.format): {"reply": …} for
-//   any object, else a value of the schema
-//   with the `stop_sequences` answer option: the reply to the last user message up to the first stop sequence in it
-// Values generated from a schema are seeded by the scenario's seed and the request, so the same request always gets
-// the same answer.
+// What the simulator answers: deterministic, and telling enough for tests to check what was sent
+// (docs/simulator.md#answers).
 import type { SimRequest, SimMessage, ResponseFormat } from './request.ts';
 import { instanceOf } from './schema-instance.ts';
 import { rngFor, type Rng } from './rng.ts';

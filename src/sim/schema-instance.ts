@@ -1,12 +1,5 @@
-// A value a JSON schema accepts, for the simulator's structured answers: tool-call arguments (OpenAI
-// `tools[].function.parameters`, Anthropic `input_schema`) and `response_format: json_schema`, so a client's
-// structured-output parsing (the OpenAI SDK's parse() with zod, forced tool use, generateObject) can be exercised end
-// to end. Deterministic: the same schema, seed and text always give the same value. Strings that the schema leaves
-// free carry the request's text, so a test can still see what was asked.
-//
-// Written here rather than taken from json-schema-faker: that is a ~430 kB runtime dependency for one simulator
-// answer, its free strings are lorem ipsum rather than the request's text, and this covers the keywords structured
-// outputs use (docs/simulator.md, "Structured answers").
+// A value a JSON schema accepts, for structured answers and tool arguments: deterministic, with free strings carrying
+// the request's text. Ours, not json-schema-faker (docs/simulator.md#structured-answers).
 import { isObject, type Json } from './json.ts';
 import type { Rng } from './rng.ts';
 

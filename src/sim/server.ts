@@ -1,7 +1,5 @@
-// The simulator's HTTP server (plain node:http, for socket-level control: resets, cuts, stalls).
-//   POST /v1/chat/completions   OpenAI        POST /v1/messages   Anthropic
-//   GET  /v1/models[/ID]        either shape  /_sim/*             control API (control.ts)
-//   POST /oauth2/token          OAuth2 token endpoint (oauth2.ts)
+// The simulator's HTTP server, on plain node:http for socket-level control (resets, cuts, stalls); its endpoints are
+// in docs/simulator.md#endpoints.
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallBook } from './call-book.ts';

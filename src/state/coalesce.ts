@@ -1,7 +1,5 @@
-// Folding two queued health patches into one, where the result is exactly what applying them in turn would give
-// (mergeHealth, any starting record). A busy gateway queues a use and a success per request; folding keeps the
-// flush to about one patch per credential however many requests went by. Only counter-only patches and plain
-// successes fold: failures, cooldowns and resets stay as they are, in order.
+// Folds queued health patches where the result equals applying them in turn, so a busy gateway flushes about one
+// patch per credential. Failures, cooldowns and resets never fold.
 import type { HealthPatch } from './types.ts';
 
 function isCounterOnly(p: HealthPatch): boolean {
@@ -30,10 +28,8 @@ function sum(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : a + b;
 }
 
-/**
- * `earlier` then `later` as one patch, or undefined when that would not be the same. A patch that sets state must
- * be the later-stamped of the two (its `at` orders it against other writers and becomes the record's `state_at`).
- */
+/** `earlier` then `later` as one patch, or undefined when not equivalent. A state-setting patch must be the later one,
+ * since its `at` orders it against other writers. */
 export function coalescePatches(earlier: HealthPatch, later: HealthPatch): HealthPatch | undefined {
   if (earlier.provider !== later.provider || !foldable(earlier) || !foldable(later)) return undefined;
   const earlierState = !isCounterOnly(earlier);

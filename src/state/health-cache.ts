@@ -153,10 +153,8 @@ export function resetPatch(reset: PendingReset): HealthPatch {
   return { provider: reset.provider, at: reset.at, reset: true };
 }
 
-/** Health is kept per key: a record carries the name of the provider that first wrote it, but every provider holding
- * the key (two sharing it, a provider renamed since, a task's own key) reads that one record. So a reset of one key
- * matches it by fingerprint alone — matching the name too made `auth reset b KEY` a silent no-op on a key `a` had
- * written. A reset of a whole provider still goes by the name, for the records of keys it no longer lists. */
+/** Health is per key, read by every provider holding it, so a key's reset matches by fingerprint alone; a provider's
+ * reset goes by name. */
 export function resetApplies(reset: PendingReset, record: HealthRecord): boolean {
   return reset.fingerprint !== undefined
     ? reset.fingerprint === record.fingerprint

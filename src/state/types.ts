@@ -31,9 +31,8 @@ export interface StoredCredential {
   label?: string;
   priority: number;
   created_at: number;
-  /** The origin (`https://api.openai.com`, `http://127.0.0.1:8080`) the key was stored for: the origin of the
-   * provider's base_url when it was added or last bound. The key is sent to that origin only
-   * (src/credentials/host-binding.ts). Absent on a key stored before origins were recorded. */
+  /** The origin the key was stored for, and the only one it is sent to (src/credentials/host-binding.ts); absent on
+   * keys stored before origins were recorded. */
   origin?: string;
 }
 
@@ -81,9 +80,8 @@ export interface HealthStore {
   allHealth(): HealthRecord[];
   /** Applies at once in memory and returns the new record; persisted asynchronously. */
   applyHealth(fingerprint: string, patch: HealthPatch): HealthRecord;
-  /** Reset to ok, as of `at` (default now), every record written under the provider's name — or, given a
-   * fingerprint, that key's record, whichever provider's name it was written under (health is per key). Failures
-   * recorded before `at` lose to the reset, failures recorded after it win. */
+  /** Reset to ok as of `at` (default now): the provider's records, or one key's record by fingerprint. Failures before
+   * `at` lose to it, later ones win. */
   resetHealth(provider: string, fingerprint?: string, at?: number): void;
   /** Forgets the health of these credentials where it has not changed since `unchangedSince` (a change made
    * meanwhile, here or by another process, keeps the record); returns the fingerprints forgotten here. */
@@ -149,9 +147,8 @@ export interface SessionStore {
  * file cannot grow; changes are kept in memory until it can). */
 export type DegradedReason = 'shared_store_unreachable' | 'disk_full';
 
-/** What is kept of a minted credential (docs/credentials.md), by source identity: the refresh token an OAuth refresh_token grant
- * rotated (the one secret a mint writes, since the one in the config is spent), and when it was last minted and how,
- * for `auth list` in another process. Never an access token. Times are epoch milliseconds. */
+/** What is kept of a minted credential (docs/credentials.md#how-minting-works): the rotated refresh token and when and
+ * how it was last minted. Never an access token; times in epoch ms. */
 export interface MintRecord {
   id: string;
   provider: string;
@@ -190,9 +187,8 @@ export interface StoreStatus {
   schemaVersion: number;
   pendingWrites: number;
   lastError?: string;
-  /** Requests are unaffected, yet state is not written where it belongs: the shared backing (Redis) is unreachable
-   * and the store works on this process's own state (other replicas do not see this one's changes until it is back),
-   * or the disk is full and changes are kept in memory. `degradedBy` says which. */
+  /** Requests are unaffected but state is not written where it belongs (Redis unreachable, or a full disk):
+   * `degradedBy` says which. */
   degraded?: boolean;
   degradedBy?: DegradedReason[];
 }
@@ -206,9 +202,8 @@ export interface StateStore
   /** Resolves once the store's state is loaded: at once for SQLite; for Redis when health has been read, or after
    * a connect timeout (then on local state, with a warning). */
   ready(): Promise<void>;
-  /** False while state kept elsewhere has not been read since this process started (Redis unreachable from the
-   * start): credential health shown is then only this process's own, and a client key not found may exist all the
-   * same. Absent: always read (an embedded store). */
+  /** False while shared state has not been read since start (Redis unreachable): health and client keys are then only
+   * this process's own. Absent on an embedded store. */
   sharedStateRead?(): boolean;
   /** Persist everything pending now. */
   flush(): Promise<void>;

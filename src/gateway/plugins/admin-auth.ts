@@ -31,9 +31,7 @@ export function adminAuthHook(
 
 const HOW = 'send the admin key (gateway.admin_key) as `Authorization: Bearer …`';
 
-/** No key or a wrong one is a 401 (who are you?); a working client key is a 403 (known, but not allowed here), so
- * whoever mistyped the admin key is not told that client keys are refused, and whoever sent a client key is not told
- * that it is wrong. */
+/** No key or a wrong one is a 401; a working client key is a 403 (known, but not allowed here). */
 function refusal(ctx: GatewayContext, req: FastifyRequest, presented: string | undefined): ApiError {
   if (presented === undefined) {
     if (req.sy) req.sy.keyName = 'none';

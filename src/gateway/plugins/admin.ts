@@ -1,9 +1,5 @@
-// The admin API: credentials with their health (masked — a secret never leaves the process) and resets.
-//   GET  /admin/status                        the config in force (path, load time, the last reload and, when it
-//                                             was refused, why) and the state store
-//   GET  /admin/credentials                   every provider's candidates, in the order they are tried
-//   POST /admin/credentials/:provider/reset   body {"id": "<fingerprint|label>"} optional: reset one, else all;
-//                                             answers what changed (ResetOutcome) and the provider's credentials
+// The admin API: the config in force, credentials with their health (masked) and resets
+// (docs/gateway.md#admin-api).
 import type { FastifyInstance } from 'fastify';
 import { effectiveHealth } from '../../credentials/health.ts';
 import type { ResetOutcome } from '../../credentials/pool.ts';
@@ -18,9 +14,7 @@ function iso(ms: number | undefined): string | null {
   return ms === undefined || ms === null ? null : new Date(ms).toISOString();
 }
 
-/** The public view of a candidate: no secret, only what `auth explain` shows. `state`, `reason` and `until` are as of
- * `now` (effectiveHealth), as `auth list` shows them: a cooldown that has run out is `ok`, with `cooldown_over`
- * naming it, rather than `cooling` with an end in the past beside `usable: true`. */
+/** A candidate without secrets, as `auth explain` shows it; health as of `now`, so an expired cooldown reads `ok`. */
 export function candidateView(c: CandidateStatus, now: number) {
   const e = effectiveHealth(c.health, now);
   return {

@@ -1,8 +1,5 @@
-// Client-key authentication for /v1/*: `Authorization: Bearer sy-…` (OpenAI SDK) or `x-api-key: sy-…` (Anthropic
-// SDK), checked against the in-memory key cache in constant time. With `gateway.require_keys: false` (loopback
-// only; enforced at start and reload) a request without a key is let in when it comes from this machine as itself:
-// not through a proxy (a reverse proxy on the same host would open the gateway to whoever reaches the proxy) and
-// not addressed to another host name (a web page on a DNS-rebound domain could otherwise spend the provider keys).
+// Client-key authentication for /v1/*. With `require_keys: false`, only a direct local request gets in without a key:
+// not one through a proxy or to another host name, which would open it to a proxy's users or DNS rebinding.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';

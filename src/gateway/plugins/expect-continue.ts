@@ -1,14 +1,5 @@
-// `Expect: 100-continue` (curl sends it for bodies over 1 MB; some SDK transports too): node answers "100 Continue"
-// as soon as the headers arrive, so a caller about to be refused — no or a wrong key, its key's requests in flight
-// at `gateway.max_in_flight_per_key`, a Content-Length over `gateway.body_limit` — would start uploading a body the
-// gateway will not read. Here the 100 is sent when the body starts being read (after the key checks of onRequest),
-// and not at all for a body over the limit; a caller refused before it gets the final answer instead, as RFC 9110
-// allows, on a connection that then closes (its body never came, so the next bytes on it could not be read as a
-// request).
-//
-// Only such requests pay for this: node hands them to `checkContinue` instead of `request`, and the 100 is sent on
-// the request stream's `resume`, which fastify's body reader triggers. A preParsing hook did the same, but every
-// request ran it (~6 µs a request under load, measured), for the rare one that asks.
+// `Expect: 100-continue`: the 100 is sent only once the body is read, so a caller refused by the key checks or the
+// body limit never uploads. Hooked on `checkContinue` so only such requests pay for it.
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 

@@ -1,11 +1,5 @@
-// Liveness and readiness: `/` and /healthz say the process answers (Claude Code sends `HEAD /` before its first
-// request, and curl users try `/` first); /readyz says a config is loaded and the state store is healthy (what a load
-// balancer should check before sending traffic). A shared store (Redis) that is unreachable, or a full disk under the
-// state file, leaves the gateway ready: it goes on serving from the state in memory (docs/gateway.md), and taking it out of
-// the load balancer would turn a store problem into an outage. /readyz says `degraded` and why (`degraded_by`) instead.
-// Probes carry no key, so what anyone may see is the status, the store's ok/degraded and when the last reload was
-// refused; the config file's path, why the reload was refused, the store's kind and its raw error (which can name
-// hosts and users) go only to a caller with the admin key — the log has them too.
+// Liveness and readiness. A failing store leaves /readyz ready but `degraded`, since the gateway serves from memory and
+// dropping out would turn a store problem into an outage; details go only to the admin key (docs/gateway.md#endpoints).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
 import { presentsAdminKey } from './admin-auth.ts';

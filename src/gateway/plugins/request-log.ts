@@ -48,10 +48,8 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): vo
   });
 }
 
-/** The caller closed its connection before the answer was complete: fastify's onResponse will not run, so the line
- * is written here, as nginx would log it (499, outcome client_closed), counting the upstream requests sent — the
- * one cancelled in flight included (see serve-chat's abortOnDisconnect for when). A connection the shutdown cut (its
- * drain time up, or a second signal) is not the caller's doing: its outcome says so (`gateway_shutting_down`). */
+/** The caller hung up, so onResponse will not run: the line is written here, as nginx would (499), unless the
+ * shutdown cut it (`gateway_shutting_down`). */
 export function logHangUp(ctx: GatewayContext, req: FastifyRequest): void {
   const s = req.sy;
   if (!s || s.logged) return;

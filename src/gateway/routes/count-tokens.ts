@@ -1,7 +1,5 @@
-// POST /v1/messages/count_tokens — the Anthropic SDK's messages.countTokens (agents such as Claude Code call it to
-// manage their context). Answered here, without an upstream call: the chain may not end at Anthropic, and a count
-// should not spend a key's quota. The count is an estimate (o200k tokenizer, images at their upper bound), which
-// docs/gateway.md says.
+// POST /v1/messages/count_tokens, estimated here (o200k) without an upstream call: the chain may not end at
+// Anthropic, and a count should not spend a key's quota.
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';

@@ -1,8 +1,5 @@
-// GET /v1/models — the tasks, the `gateway.aliases` names (not the patterns: a client that checks a name against
-// the list has a name, not a pattern), then `provider/model` for every model the config knows; GET /v1/models/{id}
-// — one of them, or any name an alias pattern takes (the SDKs' models.retrieve; `provider/model` ids may come with
-// the slash encoded or not). Answered in Anthropic's shape when the caller sends `anthropic-version` (the Anthropic
-// SDK), else OpenAI's.
+// GET /v1/models and /v1/models/{id}: tasks, alias names and known `provider/model`s, in Anthropic's shape when the
+// caller sends `anthropic-version`, else OpenAI's.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';

@@ -1,7 +1,5 @@
-// The request path shared by /v1/chat/completions and /v1/messages: resolve the model, translate the wire body to
-// the canonical request, call the router, answer in the caller's shape. Streaming holds the response headers back
-// until the first event is ready (a fallback before it is invisible to the caller); after that, a failure ends the
-// stream with an error event in the stream's own format, never a clean end.
+// The request path shared by the chat APIs. Stream headers wait for the first event, so a fallback before it is
+// invisible; after it, a failure ends the stream with an error event, never a clean end.
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatOptions, Attempt, AnsweredBy, ChatSuccess, Disabled, StreamSuccess } from '../../routing/types.ts';
@@ -31,10 +29,8 @@ function upstreamMs(trail: readonly Attempt[]): number {
   return ms;
 }
 
-/** Aborts the upstream call when the client goes away before the answer is complete, and logs the hang-up: at once
- * when the router call is over (a stream being relayed, an answer being written), else when it settles — promptly,
- * once aborted — so the line counts every request sent, the cancelled one included (callSettled). A shutdown whose
- * drain time is up aborts it too, and the request ends with the shutdown's error (sy.cutWith) instead. */
+/** Aborts the upstream call when the client goes away and logs the hang-up once the call settles, so the line counts
+ * the cancelled request. A drain timeout aborts it too, ending with the shutdown's error. */
 function abortOnDisconnect(
   ctx: GatewayContext,
   req: FastifyRequest,
@@ -146,10 +142,8 @@ function answeredBy(ctx: GatewayContext, sy: RequestState, route: AnsweredBy, tr
   }
 }
 
-/** The route (percent-encoded when the caller's model name makes it unfit for a header: header-value.ts), attempt count
- * and the credential that answered; while the gateway drains, also `Connection: close`, so the caller does not send
- * its next request on a connection that is about to close (checked here and in sendApiError rather than in an
- * onSend hook, which every response would pay for). */
+/** Route, attempts and credential; while draining also `Connection: close`, set here rather than in an onSend hook
+ * every response would pay for. */
 function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestState): void {
   reply.header('x-switchyard-route', headerValue(sy.route ?? '')).header('x-switchyard-attempts', String(sy.attempts));
   if (sy.droppedTools) reply.header('x-switchyard-dropped-tools', sy.droppedTools.join(', '));

@@ -1,8 +1,5 @@
-// What an upstream answer must hold for the gateway to pass it on. Compatible servers differ in small ways that
-// are read leniently (a missing id, an unknown finish reason, arguments given as an object, content as text parts);
-// a field that is there with a type that cannot be read (content: 5, a tool call without a name) is a malformed
-// answer: an upstream `server` failure (502 in the gateway, and the chain falls back), never an answer with blanked
-// fields that the caller would take at face value.
+// What an upstream answer must hold to be passed on. Harmless variations are read leniently; an unreadable field
+// makes a malformed answer (a `server` failure that falls back), never a blanked one the caller would trust.
 import type { FinishReason } from '../types.ts';
 import { kindOf } from './wire-error.ts';
 

@@ -21,12 +21,8 @@ export function anthropicInputSchema(parameters: Schema | undefined): Schema {
   return schema;
 }
 
-/**
- * Anthropic refuses `anyOf`/`oneOf`/`allOf` at the top of an input_schema (common in MCP tools). Their branches'
- * properties are merged into the object: every branch's for `allOf` (and their required fields), any branch's for
- * `anyOf`/`oneOf` (required only where every branch requires it). The model may then send a mix the branches did
- * not allow, which the tool itself still checks — better than a refused request.
- */
+/** Anthropic refuses top-level `anyOf`/`oneOf`/`allOf` (common in MCP tools), so their branches are merged: looser
+ * than the tool's schema, which the tool still checks, but better than a refused request. */
 function withoutCombinators(parameters: Schema): Schema {
   const { anyOf, oneOf, allOf, ...rest } = parameters;
   const properties: Schema = isObj(rest['properties']) ? { ...rest['properties'] } : {};

@@ -141,15 +141,8 @@ interface ToolCallSoFar {
   args: string;
 }
 
-/**
- * Canonical events → Anthropic SSE events for the gateway (message_start … message_stop). Anthropic's blocks come
- * one after another — a block is stopped before the next starts — while an OpenAI upstream may interleave the
- * argument pieces of parallel tool calls. So one tool call opens its block at once, and any other that starts
- * meanwhile is gathered and written as a whole block once the open one is done (at the next text or the finish).
- * Each call's arguments are held until its block stops and written as one input_json_delta that is an object
- * (tool-input.ts): the Anthropic SDK parses the joined deltas at content_block_stop, and text an OpenAI-type upstream
- * sent that is not JSON would throw there and lose the whole answer. Throws MalformedAnswer for such a finished call.
- */
+/** Canonical events → Anthropic SSE. Anthropic's blocks never interleave and the SDK parses tool input at
+ * content_block_stop, so parallel calls are serialised and each call's input is written whole. */
 export function createAnthropicEventEncoder(
   options: { id?: string; model?: string } = {},
 ): (ev: StreamEvent) => NamedSseEvent[] {

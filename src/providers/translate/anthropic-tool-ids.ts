@@ -1,7 +1,5 @@
-// Tool-call ids as Anthropic accepts them: each tool_use id must match ^[a-zA-Z0-9_-]+$ and be unique in the
-// conversation. Histories from OpenAI-compatible upstreams break both — Kimi's `functions.Bash:0`, empty ids, or
-// `call_0` in every turn from servers that number the calls of each answer — and a fallback to an Anthropic route
-// that forwarded them would turn a retryable failure of the primary into a 400 that no one retries.
+// Tool-call ids as Anthropic accepts them (valid characters, unique in the conversation): OpenAI-style histories
+// break both, and forwarded they would turn a fallback into a 400 (docs/gateway.md#tool-call-ids).
 import type { ChatMessage, ToolCall } from '../types.ts';
 
 const VALID = /^[a-zA-Z0-9_-]+$/;
@@ -46,14 +44,8 @@ function idAllocator(messages: readonly ChatMessage[]): (original: string) => st
   };
 }
 
-/**
- * The messages with tool-call ids Anthropic accepts, mapped deterministically: invalid characters become `_`, an
- * empty id becomes `tool_call`, a repeated id gets `_2`, `_3`, … — and each tool result names the id of the call it
- * answers: the k-th result with an id answers the k-th call of the turn before it sent with that id, else the most
- * recent call sent with it. Returns the same array when every id is already valid
- * and unique (the common case, so Anthropic-to-Anthropic traffic passes untouched); otherwise only the messages
- * whose ids change are copied.
- */
+/** The messages with ids mapped deterministically, tool results following their calls. Returns the same array
+ * when every id is already valid and unique (Anthropic-to-Anthropic traffic). */
 export function withAnthropicToolIds(messages: readonly ChatMessage[]): readonly ChatMessage[] {
   if (alreadyValid(messages)) return messages;
   const allocate = idAllocator(messages);

@@ -1,7 +1,5 @@
-// Anthropic Messages wire shape ⇄ canonical. System messages live in the top-level `system`, and later ones in place
-// where the model takes them; tool calls are `tool_use` blocks with an `input` object (canonical keeps OpenAI's JSON
-// text); tool results are `tool_result` blocks inside a user turn (consecutive ones merged, since Anthropic wants
-// alternating turns).
+// Anthropic Messages wire shape ⇄ canonical: system messages, tool_use/tool_result blocks and alternating turns
+// (docs/gateway.md#what-is-carried-across-shapes).
 import type {
   AnthropicFields,
   ChatMessage,
@@ -272,9 +270,8 @@ export interface AnthropicMessagesOptions {
   midSystem?: boolean;
 }
 
-/** Canonical messages → Anthropic turns: tool results become user turns and same-role neighbours merge. System
- * messages before the conversation go to `system`; later ones stay in place where Anthropic takes them
- * (placeSystemTurns), else they join `system` too. */
+/** Canonical messages → Anthropic turns: tool results become user turns, same-role neighbours merge, and system
+ * messages go to `system` unless they may stay in place. */
 export function toAnthropicMessages(
   messages: readonly ChatMessage[],
   options: AnthropicMessagesOptions = {},
@@ -344,12 +341,8 @@ function addSystemTurn(turns: Turn[], m: ChatMessage): void {
   }
 }
 
-/**
- * Keeps a system turn in place only where Anthropic takes one: on a model that has mid-conversation system messages,
- * right after a user turn (Anthropic also allows one after a server tool use, which no route here makes), and last or
- * before an assistant turn. Any other goes to the top-level `system` instead — its instructions still reach the model,
- * as a bad request would not — and the turns either side of it merge when they are the same role. Returns those.
- */
+/** Keeps a system turn in place only where Anthropic allows one; any other joins `system`, so its instructions still
+ * reach the model (docs/gateway.md#system-messages-mid-conversation). */
 function placeSystemTurns(turns: Turn[], midSystem: boolean): ChatMessage[] {
   const hoisted: ChatMessage[] = [];
   for (let i = 0; i < turns.length;) {
@@ -377,10 +370,8 @@ function placeSystemTurns(turns: Turn[], midSystem: boolean): ChatMessage[] {
  * empty and whitespace-only text), as LiteLLM sends. */
 const OPENING_USER_TURN = '.';
 
-/** Anthropic refuses a history whose first turn is not the user's ("first message must use the "user" role"), as a
- * bad request that no fallback retries. OpenAI takes one: chat UIs open with the assistant's greeting, and a blank
- * first question, left out above, leaves the assistant first. A minimal user turn goes before it, so the greeting
- * stays in the history the model reads, as the caller sent it. */
+/** Anthropic refuses a history that opens with the assistant (a chat UI's greeting), so a minimal user turn goes
+ * first and the greeting stays. */
 function userFirst(turns: Turn[]): void {
   if (turns[0]?.role === 'assistant')
     turns.unshift({ role: 'user', content: [{ type: 'text', text: OPENING_USER_TURN }] });
@@ -434,9 +425,7 @@ function settingsToWire(req: ChatRequest, body: Obj): void {
   else body['system'] = typeof system === 'string' ? `${system}\n\n${instruction}` : instruction;
 }
 
-/** Anthropic refuses a stop sequence that is empty or only whitespace ("stop_sequences: each stop sequence must
- * contain non-whitespace"), which OpenAI callers send (`stop: ["\n"]`): those are left out, so the answer is not
- * cut there, rather than the whole request refused. */
+/** Blank stop sequences (`"\n"`) are dropped: Anthropic refuses them, and dropping one only skips that stop. */
 const stopSequences = (stop: readonly string[] | undefined): string[] => (stop ?? []).filter((s) => !blank(s));
 
 /** Canonical → the JSON body sent to the Anthropic Messages API. */
@@ -464,13 +453,8 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
   return body;
 }
 
-/**
- * The caller's Anthropic-only fields, as the route's model takes them. `thinking` is left out where Anthropic would
- * refuse it: adaptive on a model without adaptive thinking, and on a request that sends tool results, whose assistant
- * turn Anthropic then requires to open with its signed thinking block — which the gateway does not carry (answers
- * hold no thinking blocks). Without thinking, `context_management`'s thinking edits (which require it) go too.
- * `output_config.effort` goes to models that have effort.
- */
+/** The caller's Anthropic-only fields, left out where the route's model would refuse them
+ * (docs/gateway.md#anthropic-only-fields-thinking-context_management-effort). */
 function anthropicFieldsToWire(req: ChatRequest, fields: AnthropicFields, body: Obj): void {
   const thinking = fields.thinking !== undefined && thinkingTaken(req, fields.thinking) ? fields.thinking : undefined;
   if (thinking !== undefined) body['thinking'] = thinking;

@@ -164,10 +164,7 @@ function messageToWire(m: ChatMessage): Record<string, unknown> {
   return out;
 }
 
-/**
- * Canonical messages → OpenAI's. OpenAI's tool messages hold text only, so images a tool returned (Anthropic allows
- * them in a tool result) follow the run of tool messages in a user message that says where they came from.
- */
+/** Canonical messages → OpenAI's. Tool messages hold text only, so images a tool returned follow in a user message. */
 function messagesToWire(messages: readonly ChatMessage[]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   let toolImages: ContentPart[] = [];
@@ -312,9 +309,7 @@ export function fromOpenAIResponse(body: unknown): ChatResponse | undefined {
     tool_calls: toolCalls,
     finish_reason: finishWithTools(finishFromOpenAI(choice['finish_reason']), toolCalls.length),
   };
-  // A refusal (structured outputs) comes as `refusal`, beside no content, with finish_reason `stop`: kept apart from
-  // the text, so each caller shape gets it as a refusal of its own (toOpenAIResponse, toResponsesResponse,
-  // toAnthropicResponse).
+  // A refusal is kept apart from the text so each caller shape can return it as its own kind of refusal.
   const refusal = str(message['refusal']);
   if (refusal) res.refusal = refusal;
   const usage = usageFromOpenAI(body['usage']);

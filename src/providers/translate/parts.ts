@@ -1,7 +1,5 @@
-// Content parts: images, between the canonical part (`{type: 'image', url}`: a `data:` URL or an http(s) URL, as
-// OpenAI sends them) and Anthropic's image block (`source`: base64 with a media type, or a URL); prompt-cache marks;
-// and when a message needs its parts kept at all. Pure functions, shared by the gateway's request parsers and the
-// adapters.
+// Content parts between the canonical shape and Anthropic's: images, prompt-cache marks, and whether a message needs
+// its parts kept. Shared by the gateway's parsers and the adapters.
 import type { CacheControl, ContentPart, ImagePart } from '../types.ts';
 import { WireRequestError } from './wire-error.ts';
 import { type Obj, isObj } from './obj.ts';

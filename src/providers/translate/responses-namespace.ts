@@ -1,7 +1,5 @@
-// The Responses API's `namespace` tools group a client's own function (and custom) tools under one name — Codex puts
-// each MCP server's tools in one, the Agents SDK's toolNamespace() makes them. No other API has them, so each tool
-// travels flattened to a plain tool with a name of its own (docs/gateway.md, "Namespace tools"), and a call of that
-// name comes back as the namespaced call the client expects: `{name: <inner name>, namespace: <namespace>}`.
+// The Responses API's `namespace` tools, which no other API has: flattened to plain tools, and their calls mapped
+// back (docs/gateway.md#namespace-tools).
 import { createHash } from 'node:crypto';
 
 /** A tool inside a namespace. */
@@ -17,10 +15,8 @@ const DEFAULT_NAMESPACE = 'functions';
 /** OpenAI's limit on a function name (Anthropic's is longer): a flattened name never exceeds it. */
 const MAX_NAME = 64;
 
-/** The name a namespaced tool is flattened to, before collisions: namespace and name joined by `__` (not doubled
- * when the namespace ends in `__`, as Codex's `mcp__server__` namespaces do, which gives Codex's own
- * `mcp__server__tool` names), characters other than letters, digits, `_` and `-` replaced by `_`, and a name longer
- * than 64 characters cut, with a hash of the whole name, to fit. */
+/** The flat name of a namespaced tool before collisions, by the rules in docs/gateway.md#namespace-tools (Codex's
+ * `mcp__server__` namespaces are not doubled). */
 export function baseFlatName(ref: NamespacedName): string {
   if (ref.namespace === DEFAULT_NAMESPACE) return ref.name;
   const joined = ref.namespace.endsWith('__') ? `${ref.namespace}${ref.name}` : `${ref.namespace}__${ref.name}`;

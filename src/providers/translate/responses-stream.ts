@@ -1,7 +1,5 @@
-// Canonical StreamEvents → the Responses API's stream: `response.created`, then per output item
-// `response.output_item.added` … deltas … `response.output_item.done`, and `response.completed` (or
-// `response.incomplete`) carrying the whole response. Every event has the type in its data and a sequence number;
-// the official SDK's stream helper rebuilds the response from exactly these events.
+// Canonical StreamEvents → the Responses API's stream, event for event as the official SDK's stream helper rebuilds
+// the response from them.
 import type { StreamEvent, Usage } from '../types.ts';
 import type { NamedSseEvent } from '../sse.ts';
 import { shapedId } from './ids.ts';
@@ -68,9 +66,8 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
   private readonly output: Obj[] = [];
   /** The message streaming now: its parts so far, the last one open. */
   private message: { outputIndex: number; itemId: string; parts: OpenPart[] } | undefined;
-  /** The call whose item is open and streaming. OpenAI finishes each item before adding the next, while an upstream
-   * may interleave the argument pieces of parallel calls: a call that starts while one is open is gathered here and
-   * written whole once the open one is done (at the next text or the finish), as the Anthropic encoder does. */
+  /** The call whose item is open. OpenAI finishes each item before the next, so a call that starts meanwhile waits in
+   * `pending` and is written whole. */
   private live: OpenCall | undefined;
   private readonly pending = new Map<number, PendingCall>();
   /** The status an item closed now ends with: `incomplete` for the one an incomplete answer was cut in. */

@@ -49,9 +49,8 @@ export type HostedToolsPolicy = 'drop' | 'refuse';
 
 export interface ResponsesParseOptions {
   hostedTools?: HostedToolsPolicy;
-  /** The first route of the request's chain that does not serve the Responses API, said as `provider/model
-   * (origin)`; undefined when every route does (then built-in tools reach them all, untouched). Asked only when the
-   * request has built-in tools. */
+  /** The first route of the chain that does not serve the Responses API, or undefined; asked only when the request has
+   * built-in tools. */
   routeWithoutResponses?: () => string | undefined;
 }
 
@@ -252,9 +251,8 @@ function declaredTools(wire: ResponsesWireRequest): { tool: WireTool; path: stri
   return declared;
 }
 
-/** Function and custom tools, plain and in namespaces (flattened after every plain name is known, so a plain tool
- * keeps its name), and the built-in ones, set apart. A tool declared again (the same name, in the same namespace:
- * a conversation that re-sends its tools) is offered once, as first declared. */
+/** Function, custom and namespaced tools, and the built-in ones apart. Namespaces are flattened last so plain tools
+ * keep their names; a re-declared tool is offered once. */
 function toolsFromWire(wire: ResponsesWireRequest): WireTools {
   const declared = declaredTools(wire);
   const custom = new Set<string>();
@@ -289,9 +287,8 @@ const noRunner = (route: string | undefined): string =>
     ? 'no route of this gateway runs it'
     : `route ${route} does not serve the Responses API, which runs it`;
 
-/** Built-in tools on a chain whose every route serves the Responses API go as they are (in responses_body); else
- * gateway.hosted_tools: `refuse` fails the request at the first one, `drop` lists their types (left out of the
- * translated request, still sent to the routes that serve the Responses API). */
+/** Built-in tools follow gateway.hosted_tools unless every route serves the Responses API
+ * (docs/gateway.md#built-in-tools-web_search-file_search-mcp-). */
 function applyHostedPolicy(
   builtIn: WireTools['builtIn'],
   options: ResponsesParseOptions,
@@ -310,9 +307,7 @@ function applyHostedPolicy(
   return { dropped: [...new Set(builtIn.map((t) => t.type))], passed: false };
 }
 
-/** tool_choice → canonical: a function or custom tool by name (flattened when it names a namespace), or a mode. A
- * built-in tool can be forced only where every route runs it (then the canonical request, which no route is sent,
- * has no choice); elsewhere it is not there to call. */
+/** tool_choice → canonical. A built-in tool can be forced only where every route runs it. */
 function toolChoiceFromWire(
   choice: NonNullable<ResponsesWireRequest['tool_choice']>,
   namespaces: NamespaceNames,
@@ -357,9 +352,8 @@ function allowedTools(
   return names;
 }
 
-/** Fields that need responses the gateway does not keep: refused with the codes OpenAI's SDKs and agents act on
- * (`previous_response_not_found` makes them send the whole conversation), never answered without the context they
- * name. `store: true` is accepted: nothing reads the response back here, and the answer says `store: false`. */
+/** Fields that need stored responses are refused with the codes SDKs act on, never answered without their context
+ * (docs/gateway.md#stateful-fields-previous_response_id-store-conversation). */
 function refuseStateful(wire: ResponsesWireRequest): void {
   if (wire.previous_response_id != null) {
     throw new WireRequestError(

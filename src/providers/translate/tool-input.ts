@@ -1,8 +1,5 @@
-// A tool call's arguments as the Anthropic shape needs them: `tool_use.input` is an object, and a stream's
-// `input_json_delta`s must join into JSON by content_block_stop (the Anthropic SDK parses them there and throws,
-// losing the whole answer, if they do not). Canonical keeps OpenAI's JSON text, which an OpenAI-type upstream may
-// fill with anything. A finished call whose text is not an object is a malformed answer (no object to give that the
-// caller's schema defines); a call cut by the token limit gets what its complete part says.
+// A tool call's arguments as Anthropic's `tool_use.input` object: the Anthropic SDK throws away the whole answer
+// if streamed input is not JSON, so non-object text is a malformed answer unless the call was cut short.
 import type { FinishReason } from '../types.ts';
 import { isObj, type Obj } from './obj.ts';
 import { MalformedAnswer } from './answer-check.ts';
@@ -25,11 +22,8 @@ export function argumentsObject(args: string): Obj | undefined {
  * garbage text from costing a parse per character. */
 const MAX_CUTS = 256;
 
-/**
- * The object that the complete part of cut-short JSON text holds, as lenient partial-JSON parsers read it: open
- * strings, arrays and objects are closed, a trailing key without its value or a dangling comma is left out
- * (`{"city":"Par` → `{"city":"Par"}`, `{"a":1,"b":` → `{"a":1}`). `{}` when no object can be read.
- */
+/** The object the complete part of cut-short JSON holds, read as lenient partial-JSON parsers do
+ * (`{"a":1,"b":` → `{"a":1}`); `{}` when none. */
 export function partialArgumentsObject(args: string): Obj {
   const whole = argumentsObject(args);
   if (whole !== undefined) return whole;
@@ -71,9 +65,8 @@ function closeJson(prefix: string): string | undefined {
   return text + open.reverse().join('');
 }
 
-/** A tool call of a finished answer → its `tool_use.input`: the arguments object, or, for a call the answer was cut
- * in, the object its complete part holds. Throws MalformedAnswer naming the call when a finished call's arguments
- * are not a JSON object. */
+/** A finished answer's tool call → its `tool_use.input`. Throws MalformedAnswer when a finished call's arguments are
+ * not a JSON object. */
 export function toolUseInput(call: { id: string; name: string; arguments: string }, finish: FinishReason): Obj {
   if (isCut(finish)) return partialArgumentsObject(call.arguments);
   const input = argumentsObject(call.arguments);

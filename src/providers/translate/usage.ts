@@ -1,8 +1,5 @@
-// Token usage between the canonical shape and each API. Canonical `input_tokens` is the whole prompt, cached parts
-// included (what a context window holds, and what compression compares with its threshold); the cache counts say
-// how much of it was read from or written to the provider's prompt cache. OpenAI reports it that way already;
-// Anthropic's `input_tokens` is only the uncached rest, so the three are added up on the way in and split on the
-// way out.
+// Token usage between the canonical shape and each API. Canonical `input_tokens` is the whole prompt, cache included
+// (as OpenAI reports it); Anthropic's counts only the uncached rest, so it is summed in and split out.
 import type { Usage } from '../types.ts';
 import { type Obj, isObj } from './obj.ts';
 

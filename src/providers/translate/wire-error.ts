@@ -34,12 +34,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 type Issue = z.core.$ZodIssue;
 
-/**
- * The issue to report and its full path. A union that failed reports its own message ("expected a string or an
- * array of …") unless exactly one of its options got past the value's outer shape (its issue lies deeper): then the
- * value was meant as that option, and that option's issue names the field that is wrong (`content[0].text`, not
- * `content`).
- */
+/** The issue to report and its path. A failed union reports itself, unless exactly one option matched the outer
+ * shape: then that option's deeper issue names the wrong field. */
 function locate(issue: Issue, base: readonly PropertyKey[]): { issue: Issue; path: PropertyKey[] } {
   const path = [...base, ...issue.path];
   if (issue.code !== 'invalid_union') return { issue, path };
@@ -68,9 +64,8 @@ export function kindOf(v: unknown): string {
   return ARTICLE[typeof v] ?? typeof v;
 }
 
-/** zod's default wordings ("Invalid input: expected string, received undefined") → "is required (a string)" for a
- * missing field, "expected a string, got a number" for a wrong one, "must not be empty" for an empty one; a
- * schema's own message is kept. */
+/** zod's default wording → ours ("is required (a string)", "expected a string, got a number"); a schema's own
+ * message is kept. */
 function wording(issue: Issue): string {
   const own = issue.message.replace(/^Invalid (option|input): /, '');
   const missing = issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union');

@@ -4,14 +4,8 @@ import { z } from 'zod';
 /** A block of a type the gateway does not check: kept as sent, for the translator to take or refuse by name. */
 export type LooseBlock = { type: string } & Record<string, unknown>;
 
-/**
- * A content block (or input item) chosen by its `type`. A zod union cannot say "this schema for these types,
- * anything for the rest": with a catch-all option a malformed known block passes as "some block", and without one
- * an unknown type fails with every option's error. Here a known type is checked by its own schema alone, so an error
- * names the field inside the block (`content[0].text`); any other type passes, for the translator to take (thinking
- * blocks) or refuse with a located error naming the type. `untyped`: the schema for a block sent without a `type`
- * (Responses message items); without it `type` is required.
- */
+/** A block chosen by its `type`: a known type is checked by its own schema alone, so errors name the field inside
+ * it; unknown types pass for the translator. `untyped`: the schema for a block without a `type`. */
 export function byType<const K extends Record<string, z.ZodType>>(known: K, untyped?: keyof K & string) {
   const shape = z.looseObject({ type: untyped === undefined ? z.string() : z.string().optional() });
   return shape.transform((block, ctx): z.output<K[keyof K]> | LooseBlock => {

@@ -1,8 +1,5 @@
-// The client keys a replica last read from Redis, kept in a file beside its state.db, so that a replica started
-// while Redis is unreachable still knows them (docs/gateway.md: an outage degrades to local state, never to failed
-// requests) — exactly as a replica that was running when Redis went away keeps the keys it last read. The records
-// hold each key's sha256 (as Redis does), never a key; the file is written 0600 all the same, and whole (a temp file
-// renamed into place), so a crash cannot leave half of it.
+// The client keys a replica last read from Redis, mirrored to a file so a replica started during an outage still
+// knows them (docs/gateway.md#several-replicas-shared-state-in-redis). Hashes only, 0600, written whole.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { GatewayKeyRecord } from '../types.ts';
 import { hasGatewayKeyFields } from './shared-state.ts';
@@ -15,9 +12,8 @@ function isRecord(v: unknown): v is GatewayKeyRecord {
   );
 }
 
-/** The mirrored records, or undefined when there is no usable mirror: never written, damaged, or read from another
- * Redis than `source` (the Redis a ./switchyard.yaml of a cloned repository named must not leave keys behind for the
- * user's own). Then nothing is known, as before there was a mirror. */
+/** The mirrored records, or undefined when there is none usable, including one from another Redis than `source`
+ * (a cloned repository's config must not leave its keys behind). */
 export function readKeyMirror(path: string, source: string): GatewayKeyRecord[] | undefined {
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as { source?: unknown; keys?: unknown };

@@ -1,10 +1,5 @@
-// Credential health, circuit breakers and gateway client keys in Redis, shared by every process that names the same
-// server (docs/gateway.md). One hash holds every health record (field: fingerprint, value: the record as JSON), one every
-// breaker (field: provider), one every client key (field: id; the key's hash, never the key), and a counter moves on
-// every write, so a reader polls one small key and reads the hashes only when it moved. A flush is one optimistic transaction: WATCH the hashes, read the records the batch touches, fold the batch
-// into them (mergeHealth, the rules memory and SQLite use; the later breaker record wins), then write them back and
-// bump the counter in MULTI/EXEC. If another process wrote in between, EXEC is refused and the fold is done again on
-// fresh records, so counters add up and resets order correctly however many replicas flush at once.
+// Health, breakers and client keys in Redis, shared by every process naming the server. A flush is one optimistic
+// transaction that re-folds on conflict (docs/architecture.md#state-stores-across-processes).
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { mergeHealth } from '../merge.ts';
@@ -111,11 +106,8 @@ export async function readSeq(redis: Redis, keys: SharedKeys): Promise<number> {
   return Number((await redis.get(keys.seq)) ?? 0);
 }
 
-/**
- * Every record, and the counter read just before them (a write landing in between only makes the next poll read
- * again). A pipeline, not MULTI/EXEC: the flush's WATCH lives on the same connection, and any EXEC there would
- * silently drop it, letting a flush overwrite another replica's write.
- */
+/** Every record, and the counter read just before them. A pipeline, not MULTI/EXEC: an EXEC on this connection
+ * would silently drop the flush's WATCH. */
 export async function loadShared(
   redis: Redis,
   keys: SharedKeys,
@@ -159,11 +151,8 @@ function parsedFields<T>(
   return out;
 }
 
-/**
- * Everything the batch touches, in one round trip (a pipeline: no EXEC, so the WATCH stays). Health: every record
- * when a reset is pending (it applies to records this process may never have seen), otherwise the ones patched or
- * forgotten.
- */
+/** What the batch touches, in one pipelined round trip: every health record when a reset is pending (it applies to
+ * records never seen here), else those patched or forgotten. */
 async function readStored(redis: Redis, keys: SharedKeys, batch: SharedBatch): Promise<Stored> {
   const fingerprints = [...new Set([...batch.patches.keys(), ...batch.forgets.keys()])];
   const providers = [...batch.breakers.keys()];

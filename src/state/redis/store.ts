@@ -1,12 +1,5 @@
-// The shared state store (`gateway.state: redis://…`, docs/gateway.md): credential health and circuit breakers live in
-// Redis, so every replica naming the same server skips a key another one cooled, and a provider another one found
-// down; so do client keys created from then on, so one key works on every replica behind a load balancer (keys
-// created before, in the embedded file, keep working where they were made). Stored upstream credentials and chat
-// sessions stay in the embedded SQLite store beside it. The request path never waits for Redis: state is read from
-// memory and written to memory at once; a short timer writes the queue to Redis, and a poll of one counter brings
-// other replicas' changes in within a second.
-// When Redis is unreachable the store keeps working on local state, warns once, keeps the queue, and writes it
-// when Redis is back.
+// The shared state store (`gateway.state: redis://…`). The request path never waits for Redis: memory first, a timer
+// flushes, a counter poll brings others' changes (docs/gateway.md#several-replicas-shared-state-in-redis).
 import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import type { HealthRecord } from '../../credentials/types.ts';

@@ -38,11 +38,8 @@ export function openDatabase(path: string, maxPageCount?: number): { db: Databas
   }
 }
 
-/**
- * WAL mode is a property of the file: once set, later openers find it so. Setting it takes an exclusive lock for
- * which SQLite does not call the busy handler, so processes opening a new state file at the same moment (the gateway
- * starting while `switchyard gateway keys create` runs) could fail with "database is locked": wait and try again.
- */
+/** Setting WAL takes a lock SQLite does not retry, so two processes opening a new file at once could fail with
+ * "database is locked": wait and try again. */
 function useWal(db: DatabaseSync): void {
   const deadline = Date.now() + BUSY_TIMEOUT_MS;
   for (;;) {
@@ -75,9 +72,8 @@ function prepareFile(path: string): void {
   chmodSync(path, 0o600);
 }
 
-/** `mkdirSync(…, { recursive: true })` spins forever under pseudo-filesystems such as /proc; walking up by hand
- * fails with an ordinary error instead. New directories are private (0700). Another process may create one between
- * the check and the mkdir (two commands run at once on a machine's first use): that is fine. */
+/** By hand, since recursive `mkdirSync` spins forever on pseudo-filesystems such as /proc. Private (0700); losing a
+ * race to another process is fine. */
 function makeDirs(dir: string): void {
   if (existsSync(dir)) return;
   const parent = dirname(dir);

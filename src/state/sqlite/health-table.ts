@@ -1,7 +1,5 @@
-// SQL for the health table. The flush runs as one BEGIN IMMEDIATE transaction: it reads the current rows, folds
-// the pending patches into them with mergeHealth (the same rules as memory), and writes them back stamped with a
-// new change sequence number. Holding the write lock across read-merge-write is what makes counters add up and
-// resets order correctly when two processes flush at once.
+// SQL for the health table. A flush reads, merges and writes in one BEGIN IMMEDIATE transaction, so counters add up
+// across processes (docs/architecture.md#state-stores-across-processes).
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { CoolingReason, HealthRecord, HealthState } from '../../credentials/types.ts';
 import type { ErrorKind } from '../../errors/kinds.ts';

@@ -1,7 +1,5 @@
-// Leases and mint records in SQLite (MintStore, state/types.ts). A lease is one row taken by an upsert that only
-// succeeds when the row is free, run out or already the holder's: one statement, so two processes on one state file
-// cannot both take it. Mint records are read from the file each time (another process may have rotated the refresh
-// token a moment ago) and written in one immediate transaction.
+// Leases and mint records in SQLite. A lease is taken by one conditional upsert, so two processes cannot both hold
+// it; records are re-read each time, since another process may have rotated the refresh token.
 import type { DatabaseSync } from 'node:sqlite';
 import type { MintPatch, MintRecord } from '../types.ts';
 import { statement } from './statements.ts';

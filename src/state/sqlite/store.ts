@@ -1,8 +1,5 @@
-// The embedded state store (docs/gateway.md). Health lives in memory (loaded at open) and is what the request path reads;
-// writes change memory at once and are queued, and a short unref'd timer writes the batch in one transaction.
-// Another process's changes are noticed by polling PRAGMA data_version and reading rows whose change sequence
-// moved, so a reset or a cooldown made elsewhere is seen here within a second. A write the file refuses (a full
-// disk) leaves the queue queued and is said once when it starts failing and once when it works again.
+// The embedded state store: health in memory for the request path, writes batched to SQLite by a timer, and other
+// processes' changes polled (docs/architecture.md#state-stores-across-processes).
 import type { DatabaseSync } from 'node:sqlite';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../user-error.ts';
