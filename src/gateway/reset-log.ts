@@ -12,22 +12,33 @@ function resetAt(r: HealthRecord): number | undefined {
   return r.state === 'ok' && at > (r.last_success_at ?? 0) ? at : undefined;
 }
 
-/** Logs each reset seen in the store's changes; returns the unsubscribe function. A reset older than the gateway is
- * not news, nor is one said already (later changes to the same record, a use or a count, come through again). */
+/** Set aside (not plainly ok): a reset of such a key is news; one of a key already ok is not. */
+function setAside(r: HealthRecord): boolean {
+  return r.state !== 'ok' || r.probe_at !== undefined;
+}
+
+/** Logs each reset seen in the store's changes that put a set-aside key back to ok; returns the unsubscribe function.
+ * A reset older than the gateway is not news, nor is one said already, nor one of a key that was ok already. */
 export function logResetsSeen(ctx: GatewayContext): () => void {
   const said = new Map<string, number>();
+  const wasSetAside = new Map<string, boolean>();
   for (const r of ctx.store.allHealth()) {
     const at = resetAt(r);
     if (at !== undefined) said.set(r.fingerprint, at);
+    wasSetAside.set(r.fingerprint, setAside(r));
   }
   return ctx.store.onChange((change) => {
     if (change.type !== 'health') return;
     const byProvider = new Map<string, { fingerprint: string; at: number }[]>();
     for (const fingerprint of change.fingerprints) {
       const r = ctx.store.getHealth(fingerprint);
-      const at = r === undefined ? undefined : resetAt(r);
-      if (r === undefined || at === undefined || said.get(fingerprint) === at) continue;
+      if (r === undefined) continue;
+      const before = wasSetAside.get(fingerprint) === true;
+      wasSetAside.set(fingerprint, setAside(r));
+      const at = resetAt(r);
+      if (at === undefined || said.get(fingerprint) === at) continue;
       said.set(fingerprint, at);
+      if (!before) continue;
       const list = byProvider.get(r.provider) ?? [];
       list.push({ fingerprint, at });
       byProvider.set(r.provider, list);

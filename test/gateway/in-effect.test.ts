@@ -86,6 +86,20 @@ test('the gateway names the credential of each attempt, answers with the one tha
   );
   assert.deepEqual(seen['credentials'], [fingerprint(BAD)]);
 
+  // Rejected again, then a reset of the whole provider: the log names the key it put back, not the one already ok.
+  const again = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await again.arrayBuffer();
+  const all = await runCli(['auth', 'reset', 'sim', '--config', configPath], { env });
+  assert.equal(all.code, 0, all.stderr);
+  const resetsSeen = (): Line[] => lines(gw.stderr()).filter((l) => String(l['msg']).startsWith('auth reset seen'));
+  await until('the second reset to be logged', () => resetsSeen().length === 2);
+  const second = resetsSeen()[1]!;
+  assert.deepEqual(second['credentials'], [fingerprint(BAD)]);
+
   // The keys swapped in the .env: the reload says which is first now, and why.
   ws.write('.env', `FIRST_KEY=${GOOD}\nSECOND_KEY=${BAD}\n`);
   await until('the reload', () => lines(gw.stderr()).some((l) => l['msg'] === 'config reloaded'));
