@@ -13,6 +13,7 @@ import { openStore } from '../../src/state/open.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
+import { closing } from '../helpers/closing.ts';
 
 test.after(closePools);
 
@@ -21,6 +22,7 @@ const RETRY = 'retry: { max_retries: 2, auth_retries: 2, base_delay: 2ms, max_de
 const CHAIN = 'sk-aux-fallback-key-2';
 const MAIN = 'sk-main-model-key-003';
 
+/** `await using w = await seed003(…)` closes it when the test's scope ends. */
 async function seed003(scenario: ScenarioInput, chainWorks: boolean) {
   const sim = await startSimulator({
     scenario: { ...scenario, keys: { [CHAIN]: chainWorks ? {} : { valid: false }, [MAIN]: {} } },
@@ -57,7 +59,7 @@ ${RETRY}`,
   return {
     sim,
     router,
-    async close() {
+    async [Symbol.asyncDispose]() {
       await router.close();
       await store.close();
       await sim.close();
@@ -67,61 +69,51 @@ ${RETRY}`,
 }
 
 test('seed 003 with OAuth: an invalidated token is re-minted and the same provider answers — no fallback', async () => {
-  const w = await seed003({ oauth2: { clients: { app: { secret: 'app-secret-value' } } } }, true);
-  try {
+  await using w = await seed003({ oauth2: { clients: { app: { secret: 'app-secret-value' } } } }, true);
+  assert.equal((await w.router.chat({ task: 'compression', messages: hello })).status, 'ok');
+  w.sim.invalidateTokens('app');
+  const r = await w.router.chat({ task: 'compression', messages: hello });
+  assert.equal(r.status, 'ok');
+  if (r.status !== 'ok') return;
+  assert.equal(r.route, 'oauth_aux/sim-small');
+  assert.deepEqual(
+    r.trail.map((a) => [a.route, a.outcome, a.status, a.note]),
+    [
+      ['oauth_aux/sim-small', 'auth_rejected', 401, undefined],
+      ['oauth_aux/sim-small', 'ok', 200, 're-minted after 401'],
+    ],
+  );
+  assert.equal(w.sim.calls(CHAIN) + w.sim.calls(MAIN), 0);
+  assert.equal(w.sim.log().filter((c) => c.outcome === 'token_invalidated').length, 1);
+});
+
+for (const chainWorks of [true, false]) {
+  test(`seed 003 with OAuth: the re-mint fails → ${chainWorks ? "the task's fallback_chain" : 'fallback_chain fails too → the main model'}`, async () => {
+    await using w = await seed003(
+      { oauth2: { clients: { app: { secret: 'app-secret-value', script: ['ok', '500'] } } } },
+      chainWorks,
+    );
     assert.equal((await w.router.chat({ task: 'compression', messages: hello })).status, 'ok');
     w.sim.invalidateTokens('app');
     const r = await w.router.chat({ task: 'compression', messages: hello });
     assert.equal(r.status, 'ok');
     if (r.status !== 'ok') return;
-    assert.equal(r.route, 'oauth_aux/sim-small');
-    assert.deepEqual(
-      r.trail.map((a) => [a.route, a.outcome, a.status, a.note]),
-      [
-        ['oauth_aux/sim-small', 'auth_rejected', 401, undefined],
-        ['oauth_aux/sim-small', 'ok', 200, 're-minted after 401'],
-      ],
-    );
-    assert.equal(w.sim.calls(CHAIN) + w.sim.calls(MAIN), 0);
-    assert.equal(w.sim.log().filter((c) => c.outcome === 'token_invalidated').length, 1);
-  } finally {
-    await w.close();
-  }
-});
-
-for (const chainWorks of [true, false]) {
-  test(`seed 003 with OAuth: the re-mint fails → ${chainWorks ? "the task's fallback_chain" : 'fallback_chain fails too → the main model'}`, async () => {
-    const w = await seed003(
-      { oauth2: { clients: { app: { secret: 'app-secret-value', script: ['ok', '500'] } } } },
-      chainWorks,
-    );
-    try {
-      assert.equal((await w.router.chat({ task: 'compression', messages: hello })).status, 'ok');
-      w.sim.invalidateTokens('app');
-      const r = await w.router.chat({ task: 'compression', messages: hello });
-      assert.equal(r.status, 'ok');
-      if (r.status !== 'ok') return;
-      assert.equal(r.route, chainWorks ? 'claude/sim-small' : 'main_provider/sim-large');
-      assert.equal(w.sim.calls(CHAIN), 1, 'the fallback_chain is tried');
-      assert.equal(w.sim.calls(MAIN), chainWorks ? 0 : 1);
-      const own = r.trail.filter((a) => a.route === 'oauth_aux/sim-small');
-      assert.ok(own.length >= 1 && own.every((a) => a.outcome === 'auth_rejected'));
-      assert.equal(w.sim.oauth2()['app']!.issued, 1, 'the re-mint was tried and failed');
-    } finally {
-      await w.close();
-    }
+    assert.equal(r.route, chainWorks ? 'claude/sim-small' : 'main_provider/sim-large');
+    assert.equal(w.sim.calls(CHAIN), 1, 'the fallback_chain is tried');
+    assert.equal(w.sim.calls(MAIN), chainWorks ? 0 : 1);
+    const own = r.trail.filter((a) => a.route === 'oauth_aux/sim-small');
+    assert.ok(own.length >= 1 && own.every((a) => a.outcome === 'auth_rejected'));
+    assert.equal(w.sim.oauth2()['app']!.issued, 1, 'the re-mint was tried and failed');
   });
 }
 
 test('two gateway processes on one state file share a single-use refresh token under load: no invalid_grant', async (t) => {
-  const sim = await startSimulator({
-    scenario: { oauth2: { clients: { app: { refresh_token: 'rt-seed-0001', max_requests: 15, latency: '15ms' } } } },
-  });
-  const ws = tempWorkspace();
-  t.after(async () => {
-    await sim.close();
-    ws.cleanup();
-  });
+  await using sim = closing(
+    await startSimulator({
+      scenario: { oauth2: { clients: { app: { refresh_token: 'rt-seed-0001', max_requests: 15, latency: '15ms' } } } },
+    }),
+  );
+  using ws = tempWorkspace();
   const configPath = ws.write(
     'switchyard.yaml',
     `providers:
@@ -135,16 +127,13 @@ ${RETRY}`,
   );
   ws.write('.env', 'APP_REFRESH_TOKEN=rt-seed-0001\n');
   const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
-  const gateways = await Promise.all([
+  const [first, second] = await Promise.all([
     spawnGateway(t, ['--config', configPath], env),
     spawnGateway(t, ['--config', configPath], env),
   ]);
-  t.after(async () => {
-    for (const g of gateways) {
-      g.child.kill('SIGTERM');
-      await g.exited;
-    }
-  });
+  await using one = first;
+  await using two = second;
+  const gateways = [one, two];
   const clients = gateways.map((g) => new OpenAI({ baseURL: `${g.url}/v1`, apiKey: 'unused', maxRetries: 0 }));
   const results: string[] = [];
   await Promise.all(

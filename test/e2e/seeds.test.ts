@@ -20,7 +20,8 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 const hello = [{ role: 'user' as const, content: 'Why does title generation fail?' }];
 const RETRY = 'retry: { max_retries: 2, auth_retries: 2, base_delay: 2ms, max_delay: 10ms, max_wait: 20ms }\n';
 
-interface World {
+/** `await using w = await world(…)` closes it when the test's scope ends. */
+interface World extends AsyncDisposable {
   sim: RunningSimulator;
   store: StateStore;
   router: Switchyard;
@@ -87,17 +88,19 @@ async function world(
     sleeps,
     ws,
     open,
-    async close() {
-      for (const r of routers) await r.close();
-      await store.close();
-      await sim.close();
-      ws.cleanup();
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
+  async function close(): Promise<void> {
+    for (const r of routers) await r.close();
+    await store.close();
+    await sim.close();
+    ws.cleanup();
+  }
 }
 
 test('seed 000: title_generation on auto with an invalid main key and a working main fallback succeeds through the fallback', async () => {
-  const w = await world(
+  await using w = await world(
     { keys: { 'sk-xiaomi-expired-01': { valid: false }, 'sk-deepseek-works-02': {} } },
     (u) => `providers:
   xiaomi: { type: openai, base_url: ${u.openai} }
@@ -109,46 +112,38 @@ auxiliary:
 ${RETRY}`,
     'XIAOMI_API_KEY=sk-xiaomi-expired-01\nDEEPSEEK_API_KEY=sk-deepseek-works-02\n',
   );
-  try {
-    const r = await w.router.chat({ task: 'title_generation', messages: hello });
-    assert.equal(r.status, 'ok');
-    if (r.status !== 'ok') return;
-    assert.equal(r.route, 'deepseek/sim-small');
-    assert.ok(r.response.content.length > 0);
-    assert.equal(w.sim.calls('sk-xiaomi-expired-01'), 1, 'the invalid key is tried once');
-    assert.equal(w.sim.calls('sk-deepseek-works-02'), 1);
-    assert.deepEqual(
-      r.trail.map((a) => [a.route, a.outcome]),
-      [
-        ['xiaomi/sim-large', 'auth_rejected'],
-        ['deepseek/sim-small', 'ok'],
-      ],
-    );
-    assert.deepEqual(r.trail[0]?.credential?.sources, ['dotenv']);
-    // The next title call does not knock on the rejected key again.
-    await w.router.chat({ task: 'title_generation', messages: hello });
-    assert.equal(w.sim.calls('sk-xiaomi-expired-01'), 1);
-  } finally {
-    await w.close();
-  }
+  const r = await w.router.chat({ task: 'title_generation', messages: hello });
+  assert.equal(r.status, 'ok');
+  if (r.status !== 'ok') return;
+  assert.equal(r.route, 'deepseek/sim-small');
+  assert.ok(r.response.content.length > 0);
+  assert.equal(w.sim.calls('sk-xiaomi-expired-01'), 1, 'the invalid key is tried once');
+  assert.equal(w.sim.calls('sk-deepseek-works-02'), 1);
+  assert.deepEqual(
+    r.trail.map((a) => [a.route, a.outcome]),
+    [
+      ['xiaomi/sim-large', 'auth_rejected'],
+      ['deepseek/sim-small', 'ok'],
+    ],
+  );
+  assert.deepEqual(r.trail[0]?.credential?.sources, ['dotenv']);
+  // The next title call does not knock on the rejected key again.
+  await w.router.chat({ task: 'title_generation', messages: hello });
+  assert.equal(w.sim.calls('sk-xiaomi-expired-01'), 1);
 });
 
 test('seed 000: provider: none sends nothing and returns the typed disabled result', async () => {
-  const w = await world(
+  await using w = await world(
     { keys: { 'sk-xiaomi-works-0001': {} } },
     (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_key: sk-xiaomi-works-0001 } }
 main: { provider: xiaomi, model: sim-large }
 auxiliary: { title_generation: { provider: none } }
 `,
   );
-  try {
-    const r = await w.router.chat({ task: 'title_generation', messages: hello });
-    assert.equal(r.status, 'disabled');
-    assert.equal(w.sim.calls(), 0);
-    assert.deepEqual(w.warnings, [], 'nothing logged above debug');
-  } finally {
-    await w.close();
-  }
+  const r = await w.router.chat({ task: 'title_generation', messages: hello });
+  assert.equal(r.status, 'disabled');
+  assert.equal(w.sim.calls(), 0);
+  assert.deepEqual(w.warnings, [], 'nothing logged above debug');
 });
 
 test('a key set aside is logged when it happens, whichever key it is: rate limits at info, quota and rejected keys at warn', async () => {
@@ -156,7 +151,7 @@ test('a key set aside is logged when it happens, whichever key it is: rate limit
   const LIMITED = 'sk-limited-key-000lim2';
   const BROKE = 'sk-no-quota-key-00bro3';
   const TYPO = 'sk-typo-key-0000000ty4';
-  const w = await world(
+  await using w = await world(
     {
       keys: {
         [OK]: {},
@@ -172,42 +167,38 @@ main: { provider: xiaomi, model: sim-large }
 credentials: { strategy: round_robin }
 ${RETRY}`,
   );
-  try {
-    for (let i = 0; i < 6; i++) assert.equal((await w.router.chat({ messages: hello })).status, 'ok');
-    const setAside = w.lines.filter(([, msg]) => / until | next probe at /.test(msg));
-    const at = (masked: string) => setAside.filter(([, msg]) => msg.includes(masked));
-    assert.deepEqual(
-      at('sk-…lim2').map(([level]) => level),
-      [30],
-      'the rate-limited key, once, at info',
-    );
-    assert.match(
-      at('sk-…lim2')[0]?.[1] ?? '',
-      /^xiaomi: config api_keys\[1\] sk-…lim2 rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d$/,
-    );
-    assert.deepEqual(
-      at('sk-…bro3').map(([level]) => level),
-      [40],
-      'the key out of quota, once, at warn',
-    );
-    assert.match(at('sk-…bro3')[0]?.[1] ?? '', /out of quota until/);
-    assert.deepEqual(
-      at('sk-…0ty4').map(([level]) => level),
-      [40],
-      'the never-valid key, once, at warn',
-    );
-    assert.match(at('sk-…0ty4')[0]?.[1] ?? '', /rejected \(never accepted\); next probe at/);
-    assert.deepEqual(at('sk-…0ok1'), [], 'nothing about the key that works');
-  } finally {
-    await w.close();
-  }
+  for (let i = 0; i < 6; i++) assert.equal((await w.router.chat({ messages: hello })).status, 'ok');
+  const setAside = w.lines.filter(([, msg]) => / until | next probe at /.test(msg));
+  const at = (masked: string) => setAside.filter(([, msg]) => msg.includes(masked));
+  assert.deepEqual(
+    at('sk-…lim2').map(([level]) => level),
+    [30],
+    'the rate-limited key, once, at info',
+  );
+  assert.match(
+    at('sk-…lim2')[0]?.[1] ?? '',
+    /^xiaomi: config api_keys\[1\] sk-…lim2 rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d$/,
+  );
+  assert.deepEqual(
+    at('sk-…bro3').map(([level]) => level),
+    [40],
+    'the key out of quota, once, at warn',
+  );
+  assert.match(at('sk-…bro3')[0]?.[1] ?? '', /out of quota until/);
+  assert.deepEqual(
+    at('sk-…0ty4').map(([level]) => level),
+    [40],
+    'the never-valid key, once, at warn',
+  );
+  assert.match(at('sk-…0ty4')[0]?.[1] ?? '', /rejected \(never accepted\); next probe at/);
+  assert.deepEqual(at('sk-…0ok1'), [], 'nothing about the key that works');
 });
 
 test('a key set aside that answers again says so once: back in use (not after a rate limit, which comes and goes)', async () => {
   const OK = 'sk-steady-key-00000ok1';
   const BROKE = 'sk-broke-then-paid-bk2';
   const LIMITED = 'sk-limited-once-000li3';
-  const w = await world(
+  await using w = await world(
     { keys: { [OK]: {}, [BROKE]: { script: [402] }, [LIMITED]: { script: [429], reset_headers: [] } } },
     (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_keys: [${OK}, ${BROKE}, ${LIMITED}] } }
 main: { provider: xiaomi, model: sim-large }
@@ -215,26 +206,22 @@ credentials: { strategy: round_robin }
 cooldowns: { quota: 20ms, rate_limited: 20ms }
 ${RETRY}`,
   );
-  try {
-    for (let i = 0; i < 40 && (w.sim.calls(BROKE) < 2 || w.sim.calls(LIMITED) < 2); i++) {
-      assert.equal((await w.router.chat({ messages: hello })).status, 'ok');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    assert.ok(w.sim.calls(BROKE) >= 2, 'the key out of quota was used again once its cooldown ended');
-    assert.ok(w.sim.calls(LIMITED) >= 2, 'so was the rate-limited one');
-    const back = w.lines.filter(([, msg]) => msg.includes('back in use'));
-    assert.deepEqual(back, [
-      [30, 'xiaomi: config api_keys[1] sk-…-bk2 answers again (set aside: out of quota); back in use'],
-    ]);
-  } finally {
-    await w.close();
+  for (let i = 0; i < 40 && (w.sim.calls(BROKE) < 2 || w.sim.calls(LIMITED) < 2); i++) {
+    assert.equal((await w.router.chat({ messages: hello })).status, 'ok');
+    await new Promise((r) => setTimeout(r, 10));
   }
+  assert.ok(w.sim.calls(BROKE) >= 2, 'the key out of quota was used again once its cooldown ended');
+  assert.ok(w.sim.calls(LIMITED) >= 2, 'so was the rate-limited one');
+  const back = w.lines.filter(([, msg]) => msg.includes('back in use'));
+  assert.deepEqual(back, [
+    [30, 'xiaomi: config api_keys[1] sk-…-bk2 answers again (set aside: out of quota); back in use'],
+  ]);
 });
 
 test('seed 001: the first credential is rate-limited → the very next call uses the second, no backoff, one line names both', async () => {
   const A = 'sk-config-exhausted-1';
   const B = 'sk-env-fresh-key-0002';
-  const w = await world(
+  await using w = await world(
     { keys: { [A]: { rate_limit_after: 0, reset: '1h' }, [B]: {} } },
     (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_key: ${A} } }
 main: { provider: xiaomi, model: sim-large }
@@ -242,85 +229,73 @@ ${RETRY}`,
     '',
     { XIAOMI_API_KEY: B },
   );
-  try {
-    const first = await w.router.chat({ messages: hello });
-    assert.equal(first.status, 'ok');
-    assert.deepEqual(
-      first.trail.map((a) => a.outcome),
-      ['rate_limited', 'ok'],
-    );
-    const second = await w.router.chat({ messages: hello });
-    assert.deepEqual(
-      second.trail.map((a) => [a.credential?.masked, a.outcome]),
-      [['sk-…0002', 'ok']],
-      'straight to the second key',
-    );
-    await w.router.chat({ messages: hello });
-    assert.equal(w.sim.calls(A), 1);
-    assert.equal(w.sim.calls(B), 3);
-    assert.deepEqual(w.sleeps, [], 'no backoff anywhere');
-    // Said once, at info: a rate limit heals by itself (a quota or a rejected key is said at warn).
-    const switches = w.lines.filter(([, m]) => m.includes('; using '));
-    assert.equal(switches.length, 1, `one line: ${JSON.stringify(w.lines)}`);
-    assert.equal(switches[0]?.[0], 30);
-    assert.match(
-      switches[0]?.[1] ?? '',
-      /config key sk-…ed-1 rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; using env XIAOMI_API_KEY sk-…0002/,
-    );
-  } finally {
-    await w.close();
-  }
+  const first = await w.router.chat({ messages: hello });
+  assert.equal(first.status, 'ok');
+  assert.deepEqual(
+    first.trail.map((a) => a.outcome),
+    ['rate_limited', 'ok'],
+  );
+  const second = await w.router.chat({ messages: hello });
+  assert.deepEqual(
+    second.trail.map((a) => [a.credential?.masked, a.outcome]),
+    [['sk-…0002', 'ok']],
+    'straight to the second key',
+  );
+  await w.router.chat({ messages: hello });
+  assert.equal(w.sim.calls(A), 1);
+  assert.equal(w.sim.calls(B), 3);
+  assert.deepEqual(w.sleeps, [], 'no backoff anywhere');
+  // Said once, at info: a rate limit heals by itself (a quota or a rejected key is said at warn).
+  const switches = w.lines.filter(([, m]) => m.includes('; using '));
+  assert.equal(switches.length, 1, `one line: ${JSON.stringify(w.lines)}`);
+  assert.equal(switches[0]?.[0], 30);
+  assert.match(
+    switches[0]?.[1] ?? '',
+    /config key sk-…ed-1 rate-limited until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d; using env XIAOMI_API_KEY sk-…0002/,
+  );
 });
 
 test('seed 001: a key edited in the config takes effect at the next request, with no stale pool entry shadowing it', async () => {
   const OLD = 'sk-old-exhausted-0001';
   const NEW = 'sk-new-with-quota-002';
-  const w = await world(
+  await using w = await world(
     { keys: { [OLD]: { quota: true }, [NEW]: {} } },
     (u) => `providers: { xiaomi: { type: openai, base_url: ${u.openai}, api_key: ${OLD} } }
 main: { provider: xiaomi, model: sim-large }
 ${RETRY}`,
   );
-  try {
-    await assert.rejects(
-      w.router.chat({ messages: hello }),
-      (err: unknown) => SwitchyardError.isInstance(err) && err.kind === 'quota' && err.retryAfterMs !== undefined,
-    );
-    const configPath = w.ws.write(
-      'switchyard.yaml',
-      `providers: { xiaomi: { type: openai, base_url: ${w.sim.url}/v1, api_key: ${NEW} } }\nmain: { provider: xiaomi, model: sim-large }\n${RETRY}`,
-    );
-    w.router.reload(loadConfig({ configPath, env: {} }));
-    const r = await w.router.chat({ messages: hello });
-    assert.equal(r.status, 'ok');
-    assert.equal(w.sim.calls(OLD), 1);
-    assert.equal(w.sim.calls(NEW), 1);
-  } finally {
-    await w.close();
-  }
+  await assert.rejects(
+    w.router.chat({ messages: hello }),
+    (err: unknown) => SwitchyardError.isInstance(err) && err.kind === 'quota' && err.retryAfterMs !== undefined,
+  );
+  const configPath = w.ws.write(
+    'switchyard.yaml',
+    `providers: { xiaomi: { type: openai, base_url: ${w.sim.url}/v1, api_key: ${NEW} } }\nmain: { provider: xiaomi, model: sim-large }\n${RETRY}`,
+  );
+  w.router.reload(loadConfig({ configPath, env: {} }));
+  const r = await w.router.chat({ messages: hello });
+  assert.equal(r.status, 'ok');
+  assert.equal(w.sim.calls(OLD), 1);
+  assert.equal(w.sim.calls(NEW), 1);
 });
 
 test('seed 002: a known-good key (remembered across restarts) survives two transient 401s; the third call succeeds', async () => {
   const KEY = 'sk-mimo-token-plan-01';
-  const w = await world(
+  await using w = await world(
     { keys: { [KEY]: { script: ['ok', '401', '401'] } } },
     (u) => `providers: { mimo: { type: openai, base_url: ${u.openai}, api_key: ${KEY} } }
 main: { provider: mimo, model: sim-large }
 ${RETRY}`,
   );
-  try {
-    assert.equal((await w.router.chat({ messages: hello })).status, 'ok');
-    await w.router.close();
-    await w.store.flush();
-    // A fresh router (as after a restart) over the same state store still knows the key has worked.
-    const restarted = w.open();
-    const r = await restarted.chat({ messages: hello });
-    assert.equal(r.status, 'ok');
-    assert.equal(w.sim.calls(KEY), 4, 'exactly three calls for the second chat');
-    assert.ok(w.store.getHealth(fingerprint(KEY))?.last_success_at !== undefined);
-  } finally {
-    await w.close();
-  }
+  assert.equal((await w.router.chat({ messages: hello })).status, 'ok');
+  await w.router.close();
+  await w.store.flush();
+  // A fresh router (as after a restart) over the same state store still knows the key has worked.
+  const restarted = w.open();
+  const r = await restarted.chat({ messages: hello });
+  assert.equal(r.status, 'ok');
+  assert.equal(w.sim.calls(KEY), 4, 'exactly three calls for the second chat');
+  assert.ok(w.store.getHealth(fingerprint(KEY))?.last_success_at !== undefined);
 });
 
 const SEED_003_FAULTS: [string, (port: number) => { key: Record<string, unknown>; baseUrl?: string }][] = [
@@ -338,7 +313,7 @@ for (const [name, fault] of SEED_003_FAULTS) {
       const CHAIN = 'sk-aux-fallback-key-2';
       const MAIN = 'sk-main-model-key-003';
       const f = fault(await closedPort());
-      const w = await world(
+      await using w = await world(
         { keys: { [AUX]: f.key, [CHAIN]: chainWorks ? {} : { valid: false }, [MAIN]: {} } },
         (u) => `providers:
   openai_aux: { type: openai, base_url: ${f.baseUrl ?? u.openai}, api_key: ${AUX} }
@@ -353,19 +328,15 @@ auxiliary:
     fallback_to_main: true
 ${RETRY}`,
       );
-      try {
-        const r = await w.router.chat({ task: 'compression', messages: hello });
-        assert.equal(r.status, 'ok');
-        if (r.status !== 'ok') return;
-        assert.equal(r.route, chainWorks ? 'claude/sim-small' : 'main_provider/sim-large');
-        assert.equal(w.sim.calls(CHAIN), 1, 'the fallback_chain is tried');
-        assert.equal(w.sim.calls(MAIN), chainWorks ? 0 : 1);
-        const first = r.trail[0];
-        assert.equal(first?.route, 'openai_aux/sim-small');
-        assert.notEqual(first?.outcome, 'ok');
-      } finally {
-        await w.close();
-      }
+      const r = await w.router.chat({ task: 'compression', messages: hello });
+      assert.equal(r.status, 'ok');
+      if (r.status !== 'ok') return;
+      assert.equal(r.route, chainWorks ? 'claude/sim-small' : 'main_provider/sim-large');
+      assert.equal(w.sim.calls(CHAIN), 1, 'the fallback_chain is tried');
+      assert.equal(w.sim.calls(MAIN), chainWorks ? 0 : 1);
+      const first = r.trail[0];
+      assert.equal(first?.route, 'openai_aux/sim-small');
+      assert.notEqual(first?.outcome, 'ok');
     });
   }
 }

@@ -25,8 +25,8 @@ async function chat(h: Harness): Promise<number> {
   return res.status;
 }
 
-test('when a rate-limit cooldown ends, a burst of 20 sends one probe to the key and the other 19 elsewhere until it answers', async (t) => {
-  const h = await startHarness({
+test('when a rate-limit cooldown ends, a burst of 20 sends one probe to the key and the other 19 elsewhere until it answers', async () => {
+  await using h = await startHarness({
     // The cooled key answers slowly, so the burst is all in before its probe's answer is back.
     scenario: {
       models: { 'sim-large': {} },
@@ -41,7 +41,6 @@ test('when a rate-limit cooldown ends, a burst of 20 sends one probe to the key 
       retry: FAST_RETRY,
     }),
   });
-  t.after(() => h.close());
   assert.equal(await chat(h), 200);
   assert.equal(await calls(h, COOLED), 1);
   const cooled = h.store.getHealth(fingerprint(COOLED));

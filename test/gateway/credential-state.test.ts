@@ -34,7 +34,8 @@ interface ResetAnswer {
   credentials: CredentialView[];
 }
 
-interface World {
+/** `await using w = await world(…)` stops the gateway and the simulator when the test's scope ends. */
+interface World extends AsyncDisposable {
   sim: Awaited<ReturnType<typeof startSimulator>>;
   gw: GatewayProcess;
   key: string;
@@ -73,14 +74,14 @@ async function world(
     );
   const key = (JSON.parse((await cli(['gateway', 'keys', 'create', '--json'])).stdout) as { key: string }).key;
   const gw = await spawnGateway(t, ['--config', configPath], env, ws.dir);
-  t.after(async () => {
-    gw.child.kill('SIGTERM');
-    await gw.exited;
-    await sim.close();
-    ws.cleanup();
-  });
   const admin = { authorization: `Bearer ${ADMIN}` };
   return {
+    async [Symbol.asyncDispose]() {
+      gw.child.kill('SIGTERM');
+      await gw.exited;
+      await sim.close();
+      ws.cleanup();
+    },
     sim,
     gw,
     key,
@@ -115,7 +116,7 @@ async function world(
 }
 
 test('a cooldown that has run out with no traffic since: /metrics, /admin/credentials and auth list all say ok', async (t) => {
-  const w = await world(
+  await using w = await world(
     t,
     { models: { 'sim-large': {} }, keys: { [RL]: { rate_limit_after: 1, reset: '1s' }, [SPARE]: {} } },
     (sim) => ({
@@ -166,7 +167,7 @@ test("a provider renamed with its key out of quota: the 503 says `auth reset mim
     providers: { mimo: { type: 'openai', base_url: `${sim}/v1`, api_key: QUOTA } },
     main: { provider: 'mimo', model: 'sim-large' },
   });
-  const w = await world(
+  await using w = await world(
     t,
     { models: { 'sim-large': {} }, keys: { [QUOTA]: { quota: 'openai' } } },
     mimo,
@@ -214,7 +215,7 @@ test("a provider renamed with its key out of quota: the 503 says `auth reset mim
 
 test('the admin API resets a key two providers share from either, and says who else holds it', async (t) => {
   const NEVER = 'sk-sim-state-never-0004';
-  const w = await world(t, { models: { 'sim-large': {} }, keys: { [NEVER]: { valid: false } } }, (sim) => ({
+  await using w = await world(t, { models: { 'sim-large': {} }, keys: { [NEVER]: { valid: false } } }, (sim) => ({
     providers: {
       a: { type: 'openai', base_url: `${sim}/v1`, api_key: NEVER },
       b: { type: 'openai', base_url: `${sim}/v1`, api_key: NEVER },

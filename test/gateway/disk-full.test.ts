@@ -62,9 +62,9 @@ function linesSaying(h: Harness, words: string): string[] {
   return h.logs.filter((l) => l.includes(words));
 }
 
-test('a full state file: requests go on, /readyz is 200 and degraded by disk_full, said once, and it recovers', async (t) => {
+test('a full state file: requests go on, /readyz is 200 and degraded by disk_full, said once, and it recovers', async () => {
   let statePath = '';
-  const h = await startHarness({
+  await using h = await startHarness({
     scenario: { models: { 'sim-large': {} }, keys: { [GOOD]: {} } },
     config: (sim) => ({
       providers: { many: simProvider(sim, 'openai', REJECTED), good: simProvider(sim, 'openai', GOOD) },
@@ -76,7 +76,6 @@ test('a full state file: requests go on, /readyz is 200 and degraded by disk_ful
     // Capped at its size when opened: a write that needs one more page fails with SQLITE_FULL.
     stateFile: { prepare: (path) => stateWithFiller((statePath = path)), maxPageCount: 1 },
   });
-  t.after(() => h.close());
 
   // Forty rejected keys are forty health rows: more than the file's free room.
   assert.equal(await chat(h.url, h.key), 200);

@@ -9,9 +9,10 @@ import { startSimulator } from '../../src/sim/server.ts';
 import { startHarness, simProvider, FAST_RETRY } from './harness.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { closing } from '../helpers/closing.ts';
 
 test('requests in flight when draining begins finish with Connection: close', async () => {
-  const h = await startHarness({
+  await using h = await startHarness({
     scenario: {
       models: { 'sim-large': {} },
       keys: {
@@ -35,29 +36,25 @@ test('requests in flight when draining begins finish with Connection: close', as
       headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
       body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
     });
-  try {
-    // Before draining, connections are kept alive.
-    const before = await ask('main');
-    await before.text();
-    assert.notEqual(before.headers.get('connection'), 'close');
+  // Before draining, connections are kept alive.
+  const before = await ask('main');
+  await before.text();
+  assert.notEqual(before.headers.get('connection'), 'close');
 
-    const ok = ask('main');
-    const failing = ask('failing');
-    // Both calls must be in flight (reached the upstream) before draining begins; a fixed pause was not enough on a
-    // busy machine (a request not yet received when draining starts is rightly answered 503).
-    while (h.sim.calls('sk-sim-slow-drain-00001') < 2 || h.sim.calls('sk-sim-slowbad-drain-01') < 1)
-      await new Promise((r) => setTimeout(r, 10));
-    const closed = h.gw.close();
-    const [okRes, badRes] = await Promise.all([ok, failing]);
-    assert.equal(okRes.status, 200);
-    assert.equal(okRes.headers.get('connection'), 'close');
-    assert.equal(badRes.status, 400);
-    assert.equal(badRes.headers.get('connection'), 'close');
-    await Promise.all([okRes.text(), badRes.text()]);
-    await closed;
-  } finally {
-    await h.close();
-  }
+  const ok = ask('main');
+  const failing = ask('failing');
+  // Both calls must be in flight (reached the upstream) before draining begins; a fixed pause was not enough on a
+  // busy machine (a request not yet received when draining starts is rightly answered 503).
+  while (h.sim.calls('sk-sim-slow-drain-00001') < 2 || h.sim.calls('sk-sim-slowbad-drain-01') < 1)
+    await new Promise((r) => setTimeout(r, 10));
+  const closed = h.gw.close();
+  const [okRes, badRes] = await Promise.all([ok, failing]);
+  assert.equal(okRes.status, 200);
+  assert.equal(okRes.headers.get('connection'), 'close');
+  assert.equal(badRes.status, 400);
+  assert.equal(badRes.headers.get('connection'), 'close');
+  await Promise.all([okRes.text(), badRes.text()]);
+  await closed;
 });
 
 const STREAM_KEY = 'sk-sim-drain-stream-key-01';
@@ -97,17 +94,15 @@ function requestLines(stderr: string): { status: number; outcome: string; stream
 }
 
 test('SIGTERM: what still runs when gateway.drain_timeout is up ends with its own error event or a 503, and every request is logged', async (t) => {
-  const sim = await startSimulator({
-    scenario: {
-      models: { 'sim-large': {} },
-      keys: { [STREAM_KEY]: { stream_delay: '400ms' }, [SLOW_KEY]: { latency: '20s' } },
-    },
-  });
-  const ws = tempWorkspace('switchyard-drain-');
-  t.after(async () => {
-    await sim.close();
-    ws.cleanup();
-  });
+  await using sim = closing(
+    await startSimulator({
+      scenario: {
+        models: { 'sim-large': {} },
+        keys: { [STREAM_KEY]: { stream_delay: '400ms' }, [SLOW_KEY]: { latency: '20s' } },
+      },
+    }),
+  );
+  using ws = tempWorkspace('switchyard-drain-');
   const configPath = ws.write(
     'switchyard.yaml',
     stringify({

@@ -18,7 +18,7 @@ const STATUSES = [401, 400, 429, 502] as const;
 const keyOf = (status: number): string => `plain-key-${status}-secret`;
 
 test("a key in base_url's query is scrubbed wherever an upstream that quotes the URL is repeated", async (t) => {
-  const up = await startCannedUpstream([], (request, sent) => {
+  await using up = await startCannedUpstream([], (request, sent) => {
     const status = Number(/^m(\d+)$/.exec(request.model ?? '')?.[1] ?? 500);
     return {
       status,
@@ -27,11 +27,7 @@ test("a key in base_url's query is scrubbed wherever an upstream that quotes the
       },
     };
   });
-  const ws = tempWorkspace('switchyard-url-secrets-');
-  t.after(async () => {
-    await up.close();
-    ws.cleanup();
-  });
+  using ws = tempWorkspace('switchyard-url-secrets-');
   const baseUrl = `${up.baseUrl}?api-version=${QUERY_KEY}&v=2024-06-01`;
   const providers = Object.fromEntries(
     STATUSES.map((s) => [`p${s}`, { type: 'openai', base_url: baseUrl, api_key: keyOf(s), timeout: '5s' }]),
@@ -50,11 +46,7 @@ test("a key in base_url's query is scrubbed wherever an upstream that quotes the
     }),
   );
   const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home };
-  const gw = await spawnGateway(t, ['--config', configPath], env, ws.dir);
-  t.after(async () => {
-    gw.child.kill('SIGTERM');
-    await gw.exited;
-  });
+  await using gw = await spawnGateway(t, ['--config', configPath], env, ws.dir);
 
   const seen: string[] = [];
   const send = async (model: string, stream = false): Promise<number> => {

@@ -3,30 +3,23 @@
 // polled the file (it did not for up to 250 ms: a 401 "invalid or revoked gateway key" for a key seconds old).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openStore } from '../../src/state/open.ts';
 import { KeyCache } from '../../src/gateway/key-cache.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { closing } from '../helpers/closing.ts';
 
 test('a key created by another process a moment ago is accepted at once', async () => {
-  const home = mkdtempSync(join(tmpdir(), 'switchyard-keycache-'));
+  using ws = tempWorkspace('switchyard-keycache-');
+  const home = ws.dir;
   // The gateway's store polls the file so rarely here that only the look-up on an unknown key can find the new one.
-  const gateway = openStore({ kind: 'sqlite', home, pollIntervalMs: 3_600_000 });
-  const cli = openStore({ kind: 'sqlite', home });
+  await using gateway = closing(openStore({ kind: 'sqlite', home, pollIntervalMs: 3_600_000 }));
+  await using cli = closing(openStore({ kind: 'sqlite', home }));
   let clock = 1_000_000;
-  const cache = new KeyCache(gateway, () => clock);
-  try {
-    clock += 1_000;
-    const key = generateKey();
-    cli.addGatewayKey(newKeyRecord(key, 'fresh', clock));
-    assert.equal(cache.verify(key)?.name, 'fresh');
-    assert.equal(cache.verify(generateKey()), undefined, 'an unknown key is still unknown');
-  } finally {
-    cache.close();
-    await gateway.close();
-    await cli.close();
-    rmSync(home, { recursive: true, force: true });
-  }
+  await using cache = closing(new KeyCache(gateway, () => clock));
+  clock += 1_000;
+  const key = generateKey();
+  cli.addGatewayKey(newKeyRecord(key, 'fresh', clock));
+  assert.equal(cache.verify(key)?.name, 'fresh');
+  assert.equal(cache.verify(generateKey()), undefined, 'an unknown key is still unknown');
 });

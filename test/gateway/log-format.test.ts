@@ -13,6 +13,7 @@ import { until } from '../helpers/until.ts';
 const SENT = 'sk-proj-callersentthisinthemodel0000abcd';
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
+/** `using w = workspace()` removes it when the test's scope ends. */
 function workspace() {
   const ws = tempWorkspace('switchyard-gw-logs-');
   const configPath = ws.write(
@@ -23,17 +24,13 @@ function workspace() {
       gateway: { require_keys: false },
     }),
   );
-  return { ws, configPath, env: { HOME: ws.dir, SWITCHYARD_HOME: ws.home } };
+  return { configPath, env: { HOME: ws.dir, SWITCHYARD_HOME: ws.home }, [Symbol.dispose]: () => ws.cleanup() };
 }
 
 test('--log-format pretty: one readable line per event, scrubbed as the JSON is; json is the default on a pipe', async (t) => {
-  const { ws, configPath, env } = workspace();
-  t.after(() => ws.cleanup());
-  const gw = await spawnGateway(t, ['--config', configPath, '--log-format', 'pretty'], env);
-  t.after(async () => {
-    gw.child.kill('SIGTERM');
-    await gw.exited;
-  });
+  using w = workspace();
+  const { configPath, env } = w;
+  await using gw = await spawnGateway(t, ['--config', configPath, '--log-format', 'pretty'], env);
   const res = await fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -48,11 +45,7 @@ test('--log-format pretty: one readable line per event, scrubbed as the JSON is;
   assert.ok(gw.stderr().includes('…abcd'), gw.stderr());
   assert.doesNotMatch(gw.stderr(), /^\{"level"/m, 'no JSON lines');
 
-  const json = await spawnGateway(t, ['--config', configPath], env);
-  t.after(async () => {
-    json.child.kill('SIGTERM');
-    await json.exited;
-  });
+  await using json = await spawnGateway(t, ['--config', configPath], env);
   await until('a JSON line', () => /^\{"level":30,.*"msg":"gateway listening"\}$/m.test(json.stderr()));
 
   const bad = await runCli(['gateway', '--config', configPath, '--log-format', 'xml'], { env });
@@ -64,8 +57,8 @@ test(
   'on a terminal the gateway logs pretty by default',
   { skip: !hasScript && 'util-linux script not found', timeout: 60_000 },
   async (t) => {
-    const { ws, configPath, env } = workspace();
-    t.after(() => ws.cleanup());
+    using w = workspace();
+    const { configPath, env } = w;
     const child = spawn(
       'script',
       [

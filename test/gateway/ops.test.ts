@@ -34,8 +34,8 @@ function flow(h: Harness, n: number, model = 'main'): { stop(): Promise<{ status
 
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 
-test('a credential reset through /admin while requests flow: no request fails, the first key is used again', async (t) => {
-  const h = await startHarness({
+test('a credential reset through /admin while requests flow: no request fails, the first key is used again', async () => {
+  await using h = await startHarness({
     // The first key answers 429 to everything (until the scenario changes below).
     scenario: {
       models: { 'sim-large': {} },
@@ -48,7 +48,6 @@ test('a credential reset through /admin while requests flow: no request fails, t
       gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
     }),
   });
-  t.after(() => h.close());
   const load = flow(h, 4);
   await until('the first key to cool', () => h.sim.calls('sk-sim-second-key-0002') >= 5);
   const creds = (await (await fetch(`${h.url}/admin/credentials`, { headers: admin })).json()) as {
@@ -80,8 +79,8 @@ test('a credential reset through /admin while requests flow: no request fails, t
   assert.equal(unknown.status, 404);
 });
 
-test('/readyz tells anyone the status; the config path and the store kind only to the admin key', async (t) => {
-  const h = await startHarness({
+test('/readyz tells anyone the status; the config path and the store kind only to the admin key', async () => {
+  await using h = await startHarness({
     scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-ready-key-00001': {} } },
     config: (sim) => ({
       providers: { p: simProvider(sim, 'openai', 'sk-sim-ready-key-00001') },
@@ -89,7 +88,6 @@ test('/readyz tells anyone the status; the config path and the store kind only t
       gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
     }),
   });
-  t.after(() => h.close());
   const callers: Record<string, string>[] = [
     {},
     { authorization: `Bearer ${h.key}` },
@@ -112,19 +110,18 @@ test('/readyz tells anyone the status; the config path and the store kind only t
   assert.equal(full.store.kind, h.store.kind);
 });
 
-test('a config edit while requests flow applies without a failed request; a bad edit is refused and logged', async (t) => {
+test('a config edit while requests flow applies without a failed request; a bad edit is refused and logged', async () => {
   const config = (sim: string, model: string) => ({
     providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') },
     main: { provider: 'p', model },
     retry: FAST_RETRY,
     gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
   });
-  const h = await startHarness({
+  await using h = await startHarness({
     scenario: { models: { 'sim-large': {}, 'sim-small': {} }, keys: { 'sk-sim-reload-key-0001': {} } },
     config: (sim) => config(sim, 'sim-large'),
     watch: true,
   });
-  t.after(() => h.close());
   const load = flow(h, 4);
   await until('requests to flow', () => h.sim.calls() > 10);
   h.writeConfig(config(h.sim.url, 'sim-small'));
@@ -176,17 +173,16 @@ test('a config edit while requests flow applies without a failed request; a bad 
   assert.match(metrics, /switchyard_gateway_config_reloads_total\{result="invalid"\} [1-9]/);
 });
 
-test('an edit that would leave no providers is refused, also when the gateway runs without a main route', async (t) => {
+test('an edit that would leave no providers is refused, also when the gateway runs without a main route', async () => {
   const config = (sim: string) => ({
     providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') },
     gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
   });
-  const h = await startHarness({
+  await using h = await startHarness({
     scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } },
     config,
     watch: true,
   });
-  t.after(() => h.close());
   const direct = async (): Promise<string | null> => (await chat(h, 'p/sim-large')).route;
   assert.equal(await direct(), 'p/sim-large');
   h.writeConfig({ providers: {}, gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' } });
@@ -198,19 +194,18 @@ test('an edit that would leave no providers is refused, also when the gateway ru
   assert.equal(await direct(), 'p/sim-large', 'still serving on the old config');
 });
 
-test('an edit turning require_keys off is refused while the gateway listens on an address other machines reach', async (t) => {
+test('an edit turning require_keys off is refused while the gateway listens on an address other machines reach', async () => {
   const config = (sim: string, gateway: Record<string, unknown>) => ({
     providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') },
     main: { provider: 'p', model: 'sim-large' },
     gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', ...gateway },
   });
-  const h = await startHarness({
+  await using h = await startHarness({
     scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } },
     config: (sim) => config(sim, {}),
     watch: true,
     listen: '0.0.0.0:0',
   });
-  t.after(() => h.close());
   const anonymous = async (): Promise<number> =>
     (
       await fetch(`${h.url}/v1/chat/completions`, {
@@ -245,18 +240,17 @@ test('an edit turning require_keys off is refused while the gateway listens on a
   assert.equal((await fetch(`${h.url}/metrics`)).status, 401, '/metrics still needs the admin key');
 });
 
-test('on loopback, turning require_keys off and on applies at once and is logged each way', async (t) => {
+test('on loopback, turning require_keys off and on applies at once and is logged each way', async () => {
   const config = (sim: string, gateway: Record<string, unknown>) => ({
     providers: { p: simProvider(sim, 'openai', 'sk-sim-reload-key-0001') },
     main: { provider: 'p', model: 'sim-large' },
     gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}', ...gateway },
   });
-  const h = await startHarness({
+  await using h = await startHarness({
     scenario: { models: { 'sim-large': {} }, keys: { 'sk-sim-reload-key-0001': {} } },
     config: (sim) => config(sim, {}),
     watch: true,
   });
-  t.after(() => h.close());
   const anonymous = async (): Promise<number> =>
     (
       await fetch(`${h.url}/v1/chat/completions`, {
@@ -340,8 +334,8 @@ function rawPost(
   });
 }
 
-test('metrics: requests, attempts, rotations, cooldowns, fallbacks, credential states, latency', async (t) => {
-  const h = await startHarness({
+test('metrics: requests, attempts, rotations, cooldowns, fallbacks, credential states, latency', async () => {
+  await using h = await startHarness({
     scenario: {
       models: { 'sim-large': {} },
       keys: {
@@ -360,7 +354,6 @@ test('metrics: requests, attempts, rotations, cooldowns, fallbacks, credential s
       retry: FAST_RETRY,
     }),
   });
-  t.after(() => h.close());
   // Before any request: every provider's breaker has a series (closed), for a dashboard or an alert to start from.
   const fresh = await (await fetch(`${h.url}/metrics`)).text();
   assert.match(fresh, /switchyard_breaker_open\{provider="p"\} 0/);

@@ -29,8 +29,8 @@ const GEMINI_PER_MINUTE = [
 ];
 
 test('a Gemini per-minute limit: the gateway answers 503 with Retry-After ≈ 34 s (the retryDelay), not 3600', async () => {
-  const up = await startCannedUpstream([{ status: 429, body: GEMINI_PER_MINUTE }]);
-  const h = await startHarness({
+  await using up = await startCannedUpstream([{ status: 429, body: GEMINI_PER_MINUTE }]);
+  await using h = await startHarness({
     scenario: {},
     config: () => ({
       providers: {
@@ -45,29 +45,24 @@ test('a Gemini per-minute limit: the gateway answers 503 with Retry-After ≈ 34
       retry: FAST_RETRY,
     }),
   });
-  try {
-    const res = await fetch(`${h.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
-      body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
-    });
-    assert.equal(res.status, 503);
-    const retryAfter = Number(res.headers.get('retry-after'));
-    assert.ok(retryAfter >= 30 && retryAfter <= 34, `Retry-After ${retryAfter}`);
-    const body = (await res.json()) as { error: { code: string; message: string } };
-    assert.equal(body.error.code, 'all_keys_cooling');
-    assert.match(body.error.message, /rate-limited key/);
-    assert.equal(up.calls.length, 1);
-  } finally {
-    await h.close();
-    await up.close();
-  }
+  const res = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(res.status, 503);
+  const retryAfter = Number(res.headers.get('retry-after'));
+  assert.ok(retryAfter >= 30 && retryAfter <= 34, `Retry-After ${retryAfter}`);
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, 'all_keys_cooling');
+  assert.match(body.error.message, /rate-limited key/);
+  assert.equal(up.calls.length, 1);
 });
 
 test('every key resting, a known-good one auth_suspect: Retry-After is its next probe (≤ 30 s), not the end of its 5-minute suspicion', async () => {
   const GOOD = 'sk-gw-suspect-good-000001';
   const SPARE = 'sk-gw-suspect-spare-00002';
-  const h = await startHarness({
+  await using h = await startHarness({
     scenario: {
       keys: {
         [GOOD]: { script: ['ok', '401', '401'] },
@@ -86,14 +81,10 @@ test('every key resting, a known-good one auth_suspect: Retry-After is its next 
       headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
       body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
     });
-  try {
-    assert.equal((await ask()).status, 200);
-    await (await ask()).body?.cancel(); // GOOD: 401, retried, suspect (probe in 30 s); SPARE: rate-limited for 90 s
-    const res = await ask();
-    assert.equal(res.status, 503);
-    const retryAfter = Number(res.headers.get('retry-after'));
-    assert.ok(retryAfter >= 25 && retryAfter <= 30, `Retry-After ${retryAfter}`);
-  } finally {
-    await h.close();
-  }
+  assert.equal((await ask()).status, 200);
+  await (await ask()).body?.cancel(); // GOOD: 401, retried, suspect (probe in 30 s); SPARE: rate-limited for 90 s
+  const res = await ask();
+  assert.equal(res.status, 503);
+  const retryAfter = Number(res.headers.get('retry-after'));
+  assert.ok(retryAfter >= 25 && retryAfter <= 30, `Retry-After ${retryAfter}`);
 });

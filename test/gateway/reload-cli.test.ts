@@ -11,6 +11,7 @@ import { CLI, runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
+import { closing } from '../helpers/closing.ts';
 
 const OLD_KEY = 'sk-sim-reload-old-key-7a1c';
 const NEW_KEY = 'sk-sim-reload-new-key-3e9d';
@@ -291,8 +292,8 @@ test('a gateway.listen edit warns that it takes effect at the next restart, unle
 });
 
 test('the ./switchyard.yaml it started with removed: the reload says so as it is, no --config and no `config init`, and it keeps serving', async (t) => {
-  const sim = await startSimulator({ scenario: SCENARIO(true) });
-  const ws = tempWorkspace('switchyard-gw-gone-');
+  await using sim = closing(await startSimulator({ scenario: SCENARIO(true) }));
+  using ws = tempWorkspace('switchyard-gw-gone-');
   const text = stringify({
     providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_key: OLD_KEY } },
     main: { provider: 'sim', model: 'sim-large' },
@@ -302,13 +303,7 @@ test('the ./switchyard.yaml it started with removed: the reload says so as it is
   const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home };
   // Found in the current directory (no --config): a gateway runs on such a file once it is trusted.
   assert.equal((await runCli(['config', 'trust'], { cwd: ws.dir, env })).code, 0);
-  const g = await spawnGateway(t, [], env, ws.dir);
-  t.after(async () => {
-    g.child.kill('SIGTERM');
-    await g.exited;
-    await sim.close();
-    ws.cleanup();
-  });
+  await using g = await spawnGateway(t, [], env, ws.dir);
   const chat = async () => {
     const res = await fetch(`${g.url}/v1/chat/completions`, {
       method: 'POST',

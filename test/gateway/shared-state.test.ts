@@ -229,8 +229,7 @@ test(
       true,
     );
     // The operator's shell: the CLI with the same gateway.state, on another state directory.
-    const ws = tempWorkspace('switchyard-replica-cli-');
-    t.after(() => ws.cleanup());
+    using ws = tempWorkspace('switchyard-replica-cli-');
     const configPath = ws.write('switchyard.yaml', stringify({ gateway: { state: redis.url } }));
     const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
     const created = await runCli(['gateway', 'keys', 'create', '--name', 'fleet', '--json', '--config', configPath], {
@@ -265,9 +264,8 @@ test(
 test(
   'with Redis down, `gateway keys create|revoke|list` fail saying so (no key printed that no replica would know, no "no such key")',
   { skip: REDIS_MISSING },
-  async (t) => {
-    const ws = tempWorkspace('switchyard-replica-cli-');
-    t.after(() => ws.cleanup());
+  async () => {
+    using ws = tempWorkspace('switchyard-replica-cli-');
     const configPath = ws.write(
       'switchyard.yaml',
       stringify({ gateway: { state: `redis://127.0.0.1:${await freePort()}/0` } }),

@@ -31,7 +31,7 @@ function trickle(url: string, key: string, giveUpMs: number): Promise<{ answer: 
 }
 
 test('a client trickling its body gets 408 and its connection closed at the request timeout; others are served meanwhile, and a longer stream is not cut', async () => {
-  const h = await startHarness({
+  await using h = await startHarness({
     scenario: { keys: { 'sk-sim-good-key-0001': {} }, stream_delay: 150 },
     config: (sim) => ({
       providers: { p: simProvider(sim, 'openai', 'sk-sim-good-key-0001') },
@@ -40,32 +40,28 @@ test('a client trickling its body gets 408 and its connection closed at the requ
     }),
     requestTimeout: { ms: 400, checkEveryMs: 100 },
   });
-  try {
-    const slow = trickle(h.url, h.key, 5_000);
-    const res = await fetch(`${h.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
-    });
-    assert.equal(res.status, 200, 'an ordinary caller is served while the slow one trickles');
-    const { answer, closed } = await slow;
-    assert.ok(closed, 'the gateway closed the trickling connection (it did not wait for the body for ever)');
-    assert.match(answer, /^HTTP\/1\.1 408 /);
-    // The limit is on receiving the request, not on the answer: a stream that lasts longer is not cut.
-    const started = Date.now();
-    const stream = await fetch(`${h.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'main',
-        stream: true,
-        messages: [{ role: 'user', content: 'tell me a longer story' }],
-      }),
-    });
-    const text = await stream.text();
-    assert.ok(Date.now() - started > 400, `the stream outlived the request timeout (${Date.now() - started} ms)`);
-    assert.match(text, /data: \[DONE\]/);
-  } finally {
-    await h.close();
-  }
+  const slow = trickle(h.url, h.key, 5_000);
+  const res = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(res.status, 200, 'an ordinary caller is served while the slow one trickles');
+  const { answer, closed } = await slow;
+  assert.ok(closed, 'the gateway closed the trickling connection (it did not wait for the body for ever)');
+  assert.match(answer, /^HTTP\/1\.1 408 /);
+  // The limit is on receiving the request, not on the answer: a stream that lasts longer is not cut.
+  const started = Date.now();
+  const stream = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'main',
+      stream: true,
+      messages: [{ role: 'user', content: 'tell me a longer story' }],
+    }),
+  });
+  const text = await stream.text();
+  assert.ok(Date.now() - started > 400, `the stream outlived the request timeout (${Date.now() - started} ms)`);
+  assert.match(text, /data: \[DONE\]/);
 });

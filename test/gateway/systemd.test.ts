@@ -47,9 +47,8 @@ test('ExecStart arguments with spaces, quotes, % and $ are quoted the systemd wa
   assert.equal(quoteArg('/$HOME/x'), '"/$$HOME/x"');
 });
 
-test('install writes under XDG_CONFIG_HOME/systemd/user and refuses to overwrite without force', (t) => {
-  const ws = tempWorkspace();
-  t.after(() => ws.cleanup());
+test('install writes under XDG_CONFIG_HOME/systemd/user and refuses to overwrite without force', () => {
+  using ws = tempWorkspace();
   const path = unitPath({ XDG_CONFIG_HOME: join(ws.dir, 'cfg'), HOME: ws.dir });
   assert.equal(path, join(ws.dir, 'cfg', 'systemd', 'user', 'switchyard-gateway.service'));
   assert.equal(unitPath({ HOME: '/home/u' }), '/home/u/.config/systemd/user/switchyard-gateway.service');

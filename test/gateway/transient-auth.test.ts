@@ -20,7 +20,7 @@ function statuses(logs: readonly string[], model: string): number[] {
 }
 
 test('a known-good key rejected after its retries: "likely transient", and no x-should-retry: false (the SDK retries it)', async () => {
-  const h = await startHarness({
+  await using h = await startHarness({
     // Each WORKED key answers once, then 401s through the gateway's auth retry (FAST_RETRY: auth_retries 1).
     scenario: {
       keys: {
@@ -45,48 +45,44 @@ test('a known-good key rejected after its retries: "likely transient", and no x-
       retry: FAST_RETRY,
     }),
   });
-  try {
-    const once = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
-    await once.chat.completions.create({ model: 'main', ...ask });
-    await assert.rejects(once.chat.completions.create({ model: 'main', ...ask }), (err: unknown) => {
-      assert.ok(err instanceof OpenAI.APIError);
-      assert.equal(err.status, 502);
-      assert.equal(err.code, 'upstream_auth_failed');
-      assert.match(
-        err.message,
-        /worked rejected key sk-…0001 \(config\) \(HTTP 401: .*\), which last worked at .*; retried 1× with backoff — likely a transient provider problem/,
-      );
-      assert.equal(
-        err.headers?.get('x-should-retry'),
-        null,
-        'the message says likely transient: the header does not say otherwise',
-      );
-      return true;
-    });
+  const once = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
+  await once.chat.completions.create({ model: 'main', ...ask });
+  await assert.rejects(once.chat.completions.create({ model: 'main', ...ask }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.APIError);
+    assert.equal(err.status, 502);
+    assert.equal(err.code, 'upstream_auth_failed');
+    assert.match(
+      err.message,
+      /worked rejected key sk-…0001 \(config\) \(HTTP 401: .*\), which last worked at .*; retried 1× with backoff — likely a transient provider problem/,
+    );
+    assert.equal(
+      err.headers?.get('x-should-retry'),
+      null,
+      'the message says likely transient: the header does not say otherwise',
+    );
+    return true;
+  });
 
-    // The SDK's own retry of that 502 happens: it asks again, and meets the key resting (auth suspect) until its
-    // probe — a 503 with Retry-After, which it would wait for with a retry to spare.
-    const retrying = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 1 });
-    await retrying.chat.completions.create({ model: 'retried', ...ask });
-    await assert.rejects(retrying.chat.completions.create({ model: 'retried', ...ask }), (err: unknown) => {
-      assert.ok(err instanceof OpenAI.APIError);
-      assert.equal(err.status, 503);
-      assert.ok(Number(err.headers?.get('retry-after')) > 0);
-      return true;
-    });
-    assert.deepEqual(statuses(h.logs, 'retried'), [200, 502, 503], 'the SDK asked again after the 502');
+  // The SDK's own retry of that 502 happens: it asks again, and meets the key resting (auth suspect) until its
+  // probe — a 503 with Retry-After, which it would wait for with a retry to spare.
+  const retrying = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 1 });
+  await retrying.chat.completions.create({ model: 'retried', ...ask });
+  await assert.rejects(retrying.chat.completions.create({ model: 'retried', ...ask }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.APIError);
+    assert.equal(err.status, 503);
+    assert.ok(Number(err.headers?.get('retry-after')) > 0);
+    return true;
+  });
+  assert.deepEqual(statuses(h.logs, 'retried'), [200, 502, 503], 'the SDK asked again after the 502');
 
-    // A key that has never worked: "check or replace it", and the SDK is told not to ask again.
-    const wouldRetry = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 2 });
-    await assert.rejects(wouldRetry.chat.completions.create({ model: 'badkey', ...ask }), (err: unknown) => {
-      assert.ok(err instanceof OpenAI.APIError);
-      assert.equal(err.status, 502);
-      assert.match(err.message, /never rejected key sk-…0002 .*; it has never been accepted — check or replace it/);
-      assert.equal(err.headers?.get('x-should-retry'), 'false');
-      return true;
-    });
-    assert.deepEqual(statuses(h.logs, 'badkey'), [502], 'asked once');
-  } finally {
-    await h.close();
-  }
+  // A key that has never worked: "check or replace it", and the SDK is told not to ask again.
+  const wouldRetry = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 2 });
+  await assert.rejects(wouldRetry.chat.completions.create({ model: 'badkey', ...ask }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.APIError);
+    assert.equal(err.status, 502);
+    assert.match(err.message, /never rejected key sk-…0002 .*; it has never been accepted — check or replace it/);
+    assert.equal(err.headers?.get('x-should-retry'), 'false');
+    return true;
+  });
+  assert.deepEqual(statuses(h.logs, 'badkey'), [502], 'asked once');
 });

@@ -44,9 +44,8 @@ function start(fallbackKey: Record<string, unknown>): Promise<Harness> {
   });
 }
 
-test('a rate-limited key back within max_wait is not waited for when the next route can answer now', async (t) => {
-  const h = await start({});
-  t.after(() => h.close());
+test('a rate-limited key back within max_wait is not waited for when the next route can answer now', async () => {
+  await using h = await start({});
   assert.deepEqual(await chat(h), { status: 200, route: 'p/sim-large' });
   // The window's one call is spent: 429 (back in ≈1.5 s, within max_wait), the other key is rejected.
   assert.deepEqual(await chat(h), { status: 200, route: 'q/sim-large' });
@@ -55,10 +54,9 @@ test('a rate-limited key back within max_wait is not waited for when the next ro
   assert.equal(await calls(h, FALLBACK), 1);
 });
 
-test('with no later route able to answer now, the request still waits for the reset', async (t) => {
+test('with no later route able to answer now, the request still waits for the reset', async () => {
   // The fallback's key is rate-limited for an hour at its first call.
-  const h = await start({ rate_limit_after: 0, reset: '1h' });
-  t.after(() => h.close());
+  await using h = await start({ rate_limit_after: 0, reset: '1h' });
   assert.deepEqual(await chat(h), { status: 200, route: 'p/sim-large' });
   // p: 429 and a rejected key; q could answer (nothing known against it): tried, and rate-limited for an hour.
   assert.notEqual((await chat(h)).status, 200);

@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-export interface ConnectProxy {
+/** `await using proxy = await startConnectProxy(…)` closes it when the test's scope ends. */
+export interface ConnectProxy extends AsyncDisposable {
   /** `http://127.0.0.1:PORT` (with `user:password@` when started with credentials). */
   url: string;
   /** `host:port` of every tunnel asked for, in order. */
@@ -56,13 +57,10 @@ export async function startConnectProxy(credentials?: { user: string; password: 
   const auth = credentials
     ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`
     : '';
-  return {
-    url: `http://${auth}127.0.0.1:${port}`,
-    connects,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const close = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return { url: `http://${auth}127.0.0.1:${port}`, connects, close, [Symbol.asyncDispose]: close };
 }

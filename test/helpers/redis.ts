@@ -9,7 +9,8 @@ export const REDIS_MISSING =
     ? undefined
     : 'redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)';
 
-export interface TestRedis {
+/** `await using redis = await startTestRedis()` stops it when the test's scope ends. */
+export interface TestRedis extends AsyncDisposable {
   url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -50,5 +51,6 @@ export async function startTestRedis(): Promise<TestRedis> {
     stop,
     freeze: () => child?.kill('SIGSTOP'),
     thaw: () => child?.kill('SIGCONT'),
+    [Symbol.asyncDispose]: stop,
   };
 }

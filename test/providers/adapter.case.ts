@@ -138,10 +138,14 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** `await using up = await rawUpstream(…)` closes it when the test's scope ends. */
+interface Upstream extends AsyncDisposable {
+  url: string;
+  close: () => Promise<void>;
+}
+
 /** A loopback upstream whose answer the test writes: (request body, the key header) → status, content type, body. */
-async function rawUpstream(
-  answer: (body: string, key: string) => { type: string; body: string },
-): Promise<{ url: string; close: () => Promise<void> }> {
+async function rawUpstream(answer: (body: string, key: string) => { type: string; body: string }): Promise<Upstream> {
   const server: Server = createHttpServer((req, res) => {
     const key = String(req.headers['x-api-key'] ?? req.headers.authorization ?? '');
     let body = '';
@@ -155,10 +159,8 @@ async function rawUpstream(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const close = (): Promise<void> => new Promise<void>((resolve) => server.close(() => resolve()));
+  return { url: `http://127.0.0.1:${port}`, close, [Symbol.asyncDispose]: close };
 }
 
 /** One answer both adapters read: the fields of a chat completion and of an Anthropic message side by side. */
@@ -173,11 +175,7 @@ const EITHER_ANSWER = JSON.stringify({
 });
 
 /** A loopback upstream that answers every call with EITHER_ANSWER and keeps the request bodies it was sent. */
-async function recordingUpstream(): Promise<{
-  url: string;
-  bodies: Record<string, unknown>[];
-  close: () => Promise<void>;
-}> {
+async function recordingUpstream(): Promise<Upstream & { bodies: Record<string, unknown>[] }> {
   const bodies: Record<string, unknown>[] = [];
   const up = await rawUpstream((body) => {
     bodies.push(JSON.parse(body) as Record<string, unknown>);
@@ -238,7 +236,7 @@ const ECHO_NOISE = new Set([
 
 /** An upstream that repeats the request (its URL and headers) in its error, as some proxies and gateways do: a 400
  * (`please-400`), a 500 (`please-500`), or a 200 stream whose first event is an error. */
-async function requestEchoingUpstream(): Promise<{ url: string; close: () => Promise<void> }> {
+async function requestEchoingUpstream(): Promise<Upstream> {
   const server: Server = createHttpServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -263,10 +261,8 @@ async function requestEchoingUpstream(): Promise<{ url: string; close: () => Pro
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://${PLANTED.userinfo}127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const close = (): Promise<void> => new Promise<void>((resolve) => server.close(() => resolve()));
+  return { url: `http://${PLANTED.userinfo}127.0.0.1:${port}`, close, [Symbol.asyncDispose]: close };
 }
 
 export function runAdapterConformance(o: ConformanceOptions): void {
@@ -380,53 +376,45 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     });
 
     check('failed tool results', async () => {
-      const up = await recordingUpstream();
-      try {
-        const at = { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) };
-        const turn = (isError: boolean): ChatRequest => ({
-          model: 'sim-large',
-          tools: [weatherTool],
-          messages: [
-            { role: 'user', content: 'please call get_weather for Paris' },
-            {
-              role: 'assistant',
-              content: null,
-              tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
-            },
-            {
-              role: 'tool',
-              tool_call_id: 'call_1',
-              content: 'weather service unreachable',
-              ...(isError ? { is_error: true } : {}),
-            },
-          ],
-        });
-        await adapter.send(turn(true), at);
-        await adapter.send(turn(false), at);
-        assert.equal(o.marksFailedTool(up.bodies[0]!), true, JSON.stringify(up.bodies[0]));
-        assert.equal(o.marksFailedTool(up.bodies[1]!), false, JSON.stringify(up.bodies[1]));
-      } finally {
-        await up.close();
-      }
+      await using up = await recordingUpstream();
+      const at = { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) };
+      const turn = (isError: boolean): ChatRequest => ({
+        model: 'sim-large',
+        tools: [weatherTool],
+        messages: [
+          { role: 'user', content: 'please call get_weather for Paris' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+          },
+          {
+            role: 'tool',
+            tool_call_id: 'call_1',
+            content: 'weather service unreachable',
+            ...(isError ? { is_error: true } : {}),
+          },
+        ],
+      });
+      await adapter.send(turn(true), at);
+      await adapter.send(turn(false), at);
+      assert.equal(o.marksFailedTool(up.bodies[0]!), true, JSON.stringify(up.bodies[0]));
+      assert.equal(o.marksFailedTool(up.bodies[1]!), false, JSON.stringify(up.bodies[1]));
     });
 
     check('strict tools', async () => {
-      const up = await recordingUpstream();
-      try {
-        const tools = [
-          { ...weatherTool, strict: true },
-          { ...weatherTool, name: 'get_time', strict: false },
-          { ...weatherTool, name: 'get_date' },
-        ];
-        await adapter.send({ ...hello, tools }, { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) });
-        // OpenAI nests the definition under `function`; Anthropic's tools are flat.
-        const sent = (up.bodies[0]?.['tools'] as Record<string, unknown>[]).map(
-          (t) => ((t['function'] ?? t) as { strict?: boolean }).strict,
-        );
-        assert.deepEqual(sent, o.strictTools === 'sent' ? [true, false, undefined] : [undefined, undefined, undefined]);
-      } finally {
-        await up.close();
-      }
+      await using up = await recordingUpstream();
+      const tools = [
+        { ...weatherTool, strict: true },
+        { ...weatherTool, name: 'get_time', strict: false },
+        { ...weatherTool, name: 'get_date' },
+      ];
+      await adapter.send({ ...hello, tools }, { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) });
+      // OpenAI nests the definition under `function`; Anthropic's tools are flat.
+      const sent = (up.bodies[0]?.['tools'] as Record<string, unknown>[]).map(
+        (t) => ((t['function'] ?? t) as { strict?: boolean }).strict,
+      );
+      assert.deepEqual(sent, o.strictTools === 'sent' ? [true, false, undefined] : [undefined, undefined, undefined]);
     });
 
     check('tools', async () => {
@@ -613,82 +601,74 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     check('no secret in garbage', async () => {
       // Not key-shaped on purpose: the exact secret sent is scrubbed, not only what looks like a key.
       const secret = 'plain-upstream-secret-0042';
-      const echo = await keyEchoingUpstream();
-      try {
-        const bad = { ...ctx(secret), baseUrl: o.baseUrl(echo.url) };
-        const err = await adapter.send(hello, bad).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        const u = assertKind(err, 'server');
-        assert.match(u.providerMessage ?? '', /not JSON/);
-        const it = adapter.stream(hello, bad)[Symbol.asyncIterator]();
-        const streamErr = await it.next().then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        const s = assertKind(streamErr, 'server');
-        for (const e of [u, s]) {
-          const text = `${e.message} ${e.providerMessage} ${JSON.stringify(e)}`;
-          assert.ok(!text.includes(secret), text);
-        }
-      } finally {
-        await echo.close();
+      await using echo = await keyEchoingUpstream();
+      const bad = { ...ctx(secret), baseUrl: o.baseUrl(echo.url) };
+      const err = await adapter.send(hello, bad).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const u = assertKind(err, 'server');
+      assert.match(u.providerMessage ?? '', /not JSON/);
+      const it = adapter.stream(hello, bad)[Symbol.asyncIterator]();
+      const streamErr = await it.next().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const s = assertKind(streamErr, 'server');
+      for (const e of [u, s]) {
+        const text = `${e.message} ${e.providerMessage} ${JSON.stringify(e)}`;
+        assert.ok(!text.includes(secret), text);
       }
     });
 
     check('no config secret in echoed errors', async () => {
       // Header values and the base URL's user-info and query go upstream beside the key; an error that repeats the
       // request must not carry any of them to a client, a log line or doctor.
-      const echo = await requestEchoingUpstream();
-      try {
-        const at = {
-          ...ctx(PLANTED.key, { headers: PLANTED.headers }),
-          baseUrl: `${o.baseUrl(echo.url)}${PLANTED.query}`,
-        };
-        const asking = (text: string): ChatRequest => ({ ...hello, messages: [{ role: 'user', content: text }] });
-        const failures = [
-          await adapter.send(asking('please-400'), at).then(
+      await using echo = await requestEchoingUpstream();
+      const at = {
+        ...ctx(PLANTED.key, { headers: PLANTED.headers }),
+        baseUrl: `${o.baseUrl(echo.url)}${PLANTED.query}`,
+      };
+      const asking = (text: string): ChatRequest => ({ ...hello, messages: [{ role: 'user', content: text }] });
+      const failures = [
+        await adapter.send(asking('please-400'), at).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        await adapter.send(asking('please-500'), at).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        await adapter
+          .stream(asking('please-400'), at)
+          [Symbol.asyncIterator]()
+          .next()
+          .then(
             () => undefined,
             (e: unknown) => e,
           ),
-          await adapter.send(asking('please-500'), at).then(
+        await adapter
+          .stream(asking('stream'), at)
+          [Symbol.asyncIterator]()
+          .next()
+          .then(
             () => undefined,
             (e: unknown) => e,
           ),
-          await adapter
-            .stream(asking('please-400'), at)
-            [Symbol.asyncIterator]()
-            .next()
-            .then(
-              () => undefined,
-              (e: unknown) => e,
-            ),
-          await adapter
-            .stream(asking('stream'), at)
-            [Symbol.asyncIterator]()
-            .next()
-            .then(
-              () => undefined,
-              (e: unknown) => e,
-            ),
-        ];
-        for (const f of failures) {
-          assert.ok(UpstreamError.isInstance(f), `expected an UpstreamError, got ${String(f)}`);
-          const text = `${f.message} ${f.providerMessage} ${JSON.stringify(f)}`;
-          // The echo reached the message (its last header is there), so the scrubbing is what kept the secrets out.
-          assert.match(f.providerMessage ?? '', /x-custom-auth=\[redacted\]/, text);
-          for (const secret of PLANTED_SECRETS) assert.ok(!text.includes(secret), `${secret} in: ${text}`);
-        }
-      } finally {
-        await echo.close();
+      ];
+      for (const f of failures) {
+        assert.ok(UpstreamError.isInstance(f), `expected an UpstreamError, got ${String(f)}`);
+        const text = `${f.message} ${f.providerMessage} ${JSON.stringify(f)}`;
+        // The echo reached the message (its last header is there), so the scrubbing is what kept the secrets out.
+        assert.match(f.providerMessage ?? '', /x-custom-auth=\[redacted\]/, text);
+        for (const secret of PLANTED_SECRETS) assert.ok(!text.includes(secret), `${secret} in: ${text}`);
       }
     });
 
     check('stream answered whole', async () => {
       // A server that ignores `stream: true` answers JSON: an error it holds is classified, anything else is a
       // server failure that says so (not "the connection broke mid-answer").
-      const up = await rawUpstream((body) => ({
+      await using up = await rawUpstream((body) => ({
         type: 'application/json',
         body: body.includes('please-fail')
           ? JSON.stringify({
@@ -696,49 +676,44 @@ export function runAdapterConformance(o: ConformanceOptions): void {
             })
           : JSON.stringify({ id: 'x', choices: [], content: [] }),
       }));
-      try {
-        const at = { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) };
-        const whole = await adapter
-          .stream(hello, at)
-          [Symbol.asyncIterator]()
-          .next()
-          .then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-        const u = assertKind(whole, 'server', false);
-        assert.equal(u.code, 'not_a_stream');
-        const failing = { ...hello, messages: [{ role: 'user' as const, content: 'please-fail' }] };
-        const inBand = await adapter
-          .stream(failing, at)
-          [Symbol.asyncIterator]()
-          .next()
-          .then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-        assertKind(inBand, 'auth_rejected', false);
-        // A proxy's HTML page with a 200: a server failure quoting it, not "the connection broke mid-answer".
-        const html = await rawUpstream(() => ({ type: 'text/html', body: '<html><title>Bad gateway</title></html>' }));
-        try {
-          const page = await adapter
-            .stream(hello, { ...ctx(GOOD), baseUrl: o.baseUrl(html.url) })
-            [Symbol.asyncIterator]()
-            .next()
-            .then(
-              () => undefined,
-              (e: unknown) => e,
-            );
-          assert.match(
-            assertKind(page, 'server', false).providerMessage ?? '',
-            /answer came whole \(text\/html\).*Bad gateway/,
-          );
-        } finally {
-          await html.close();
-        }
-      } finally {
-        await up.close();
-      }
+      const at = { ...ctx(GOOD), baseUrl: o.baseUrl(up.url) };
+      const whole = await adapter
+        .stream(hello, at)
+        [Symbol.asyncIterator]()
+        .next()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      const u = assertKind(whole, 'server', false);
+      assert.equal(u.code, 'not_a_stream');
+      const failing = { ...hello, messages: [{ role: 'user' as const, content: 'please-fail' }] };
+      const inBand = await adapter
+        .stream(failing, at)
+        [Symbol.asyncIterator]()
+        .next()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      assertKind(inBand, 'auth_rejected', false);
+      // A proxy's HTML page with a 200: a server failure quoting it, not "the connection broke mid-answer".
+      await using html = await rawUpstream(() => ({
+        type: 'text/html',
+        body: '<html><title>Bad gateway</title></html>',
+      }));
+      const page = await adapter
+        .stream(hello, { ...ctx(GOOD), baseUrl: o.baseUrl(html.url) })
+        [Symbol.asyncIterator]()
+        .next()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      assert.match(
+        assertKind(page, 'server', false).providerMessage ?? '',
+        /answer came whole \(text\/html\).*Bad gateway/,
+      );
     });
 
     test('the simulator saw our calls', () => {

@@ -8,11 +8,13 @@ import { createSwitchyard } from '../../src/routing/switchyard.ts';
 import { openStore } from '../../src/state/open.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { loadedFrom } from '../routing/helpers.ts';
+import { closing } from '../helpers/closing.ts';
 
 after(closePools);
 
 /** An upstream that records the headers of each call and answers in the shape of the path asked. */
-async function recordingUpstream(): Promise<{ url: string; seen: IncomingHttpHeaders[]; close(): Promise<void> }> {
+/** `await using up = await recordingUpstream()` closes it when the test's scope ends. */
+async function recordingUpstream(): Promise<AsyncDisposable & { url: string; seen: IncomingHttpHeaders[] }> {
   const seen: IncomingHttpHeaders[] = [];
   const server = createServer((req, res) => {
     seen.push(req.headers);
@@ -41,30 +43,27 @@ async function recordingUpstream(): Promise<{ url: string; seen: IncomingHttpHea
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
+  const close = (): Promise<void> => new Promise((r) => server.close(() => r()));
+  return { url: `http://127.0.0.1:${port}`, seen, [Symbol.asyncDispose]: close };
 }
 
 async function headersSent(type: 'openai' | 'anthropic', auth: unknown): Promise<IncomingHttpHeaders> {
-  const up = await recordingUpstream();
-  const store = openStore({ kind: 'memory' });
+  await using up = await recordingUpstream();
+  await using store = closing(openStore({ kind: 'memory' }));
   const base = type === 'openai' ? `${up.url}/v1` : up.url;
-  const router = createSwitchyard({
-    config: loadedFrom({
-      providers: {
-        p: { type, base_url: base, api_key: 'sk-test-key-123456', ...(auth === undefined ? {} : { auth }) },
-      },
-      main: { provider: 'p', model: 'm' },
+  await using router = closing(
+    createSwitchyard({
+      config: loadedFrom({
+        providers: {
+          p: { type, base_url: base, api_key: 'sk-test-key-123456', ...(auth === undefined ? {} : { auth }) },
+        },
+        main: { provider: 'p', model: 'm' },
+      }),
+      store,
     }),
-    store,
-  });
-  try {
-    await router.chat({ messages: [{ role: 'user', content: 'hello' }] });
-    return up.seen[0]!;
-  } finally {
-    await router.close();
-    await store.close();
-    await up.close();
-  }
+  );
+  await router.chat({ messages: [{ role: 'user', content: 'hello' }] });
+  return up.seen[0]!;
 }
 
 describe('auth header and scheme', () => {

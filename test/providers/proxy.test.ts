@@ -10,6 +10,7 @@ import { closedPort, FAST_RETRY, harness, hello } from '../routing/helpers.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { closing } from '../helpers/closing.ts';
 
 const KEY = 'sk-proxy-test-0000000001';
 const ANT = 'sk-ant-proxy-test-000001';
@@ -18,10 +19,9 @@ function simHostPort(url: string): string {
   return new URL(url).host;
 }
 
-test('providers.X.proxy: both provider types reach the upstream through the proxy, streaming and not', async (t) => {
-  const proxy = await startConnectProxy();
-  t.after(() => proxy.close());
-  const h = await harness({
+test('providers.X.proxy: both provider types reach the upstream through the proxy, streaming and not', async () => {
+  await using proxy = await startConnectProxy();
+  await using h = await harness({
     scenario: { keys: { [KEY]: {}, [ANT]: {} } },
     config: (u) => ({
       providers: {
@@ -31,7 +31,6 @@ test('providers.X.proxy: both provider types reach the upstream through the prox
       main: { provider: 'oa', model: 'sim-large' },
     }),
   });
-  t.after(() => h.close());
   const answer = await h.router.chat({ messages: hello });
   assert.equal(answer.status, 'ok');
   const viaAnthropic = await h.router.chat({ messages: hello, route: { provider: 'an', model: 'sim-large' } });
@@ -49,11 +48,10 @@ test('providers.X.proxy: both provider types reach the upstream through the prox
   assert.equal(h.sim.calls(), 3, 'the simulator answered all three');
 });
 
-test("a proxy that wants a password: the one in the URL is sent to the proxy, never shown; a wrong one is named as the proxy's refusal, not the key's", async (t) => {
-  const proxy = await startConnectProxy({ user: 'me', password: 'proxy-secret-pw-123' });
-  t.after(() => proxy.close());
+test("a proxy that wants a password: the one in the URL is sent to the proxy, never shown; a wrong one is named as the proxy's refusal, not the key's", async () => {
+  await using proxy = await startConnectProxy({ user: 'me', password: 'proxy-secret-pw-123' });
   const wrong = proxy.url.replace('proxy-secret-pw-123', 'wrong-password-456');
-  const h = await harness({
+  await using h = await harness({
     scenario: { keys: { [KEY]: {} } },
     config: (u) => ({
       providers: {
@@ -64,7 +62,6 @@ test("a proxy that wants a password: the one in the URL is sent to the proxy, ne
       retry: FAST_RETRY,
     }),
   });
-  t.after(() => h.close());
   assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
   const tunnelsBefore = proxy.connects.length;
   await assert.rejects(
@@ -100,9 +97,9 @@ test("a proxy that wants a password: the one in the URL is sent to the proxy, ne
   assert.equal(candidate.usable, true);
 });
 
-test('a proxy that is down: the message names the proxy and where it was set', async (t) => {
+test('a proxy that is down: the message names the proxy and where it was set', async () => {
   const port = await closedPort();
-  const h = await harness({
+  await using h = await harness({
     scenario: { keys: { [KEY]: {} } },
     config: (u) => ({
       providers: { oa: { type: 'openai', base_url: u.openai, api_key: KEY, proxy: `http://127.0.0.1:${port}` } },
@@ -110,7 +107,6 @@ test('a proxy that is down: the message names the proxy and where it was set', a
       retry: FAST_RETRY,
     }),
   });
-  t.after(() => h.close());
   await assert.rejects(h.router.chat({ messages: hello }), (err: unknown) => {
     assert.ok(SwitchyardError.isInstance(err));
     assert.match(
@@ -173,15 +169,10 @@ test('NO_PROXY as curl reads it: hosts and their subdomains, a leading dot or *.
   assert.equal(chooseProxy('o', undefined, 'https://api.openai.com/v1', env, {})?.url, 'http://corp:3128');
 });
 
-test('auth test and chat as a user runs them: through the proxy the config names, which auth test says, password never printed', async (t) => {
-  const proxy = await startConnectProxy({ user: 'me', password: 'proxy-cli-secret-789' });
-  const sim = await startSimulator({ scenario: { keys: { [KEY]: {} } } });
-  const ws = tempWorkspace();
-  t.after(async () => {
-    await sim.close();
-    await proxy.close();
-    ws.cleanup();
-  });
+test('auth test and chat as a user runs them: through the proxy the config names, which auth test says, password never printed', async () => {
+  await using proxy = await startConnectProxy({ user: 'me', password: 'proxy-cli-secret-789' });
+  await using sim = closing(await startSimulator({ scenario: { keys: { [KEY]: {} } } }));
+  using ws = tempWorkspace();
   ws.write(
     'switchyard.yaml',
     `providers:
@@ -241,9 +232,8 @@ test('a proxy: that cannot be used says why: no scheme, SOCKS, a bad port, no ho
   assert.equal(proxyProblem('http://proxy.corp:3128'), undefined);
 });
 
-test('config show --explain shows a proxy the environment or the .env gives a provider, with the variable, password masked', async (t) => {
-  const ws = tempWorkspace();
-  t.after(() => ws.cleanup());
+test('config show --explain shows a proxy the environment or the .env gives a provider, with the variable, password masked', async () => {
+  using ws = tempWorkspace();
   ws.write(
     'switchyard.yaml',
     `providers:

@@ -42,8 +42,8 @@ const REPLIES: Record<string, CannedReply> = {
 
 for (const [name, reply] of Object.entries(REPLIES)) {
   test(`a refused key quoted back (${name}) is named only as sk-…wxyz`, async () => {
-    const up = await startCannedUpstream([reply]);
-    const h = await harness({
+    await using up = await startCannedUpstream([reply]);
+    await using h = await harness({
       scenario: {},
       config: () => ({
         providers: { mimo: { type: 'openai', base_url: up.baseUrl, api_key: KEY } },
@@ -51,21 +51,16 @@ for (const [name, reply] of Object.entries(REPLIES)) {
         retry: FAST_RETRY,
       }),
     });
-    try {
-      const err = await failure(h.router.chat({ messages: hello }));
-      assert.equal(err.kind, 'auth_rejected');
-      assert.match(err.explanation, /mimo rejected key sk-…wxyz/);
-      const said = [
-        err.message,
-        err.explanation,
-        ...err.trail.map((a) => a.message ?? ''),
-        ...h.warnings,
-        ...h.events.map((e) => JSON.stringify(e)),
-      ].join('\n');
-      assert.deepEqual(pieces(said), [], said);
-    } finally {
-      await h.close();
-      await up.close();
-    }
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'auth_rejected');
+    assert.match(err.explanation, /mimo rejected key sk-…wxyz/);
+    const said = [
+      err.message,
+      err.explanation,
+      ...err.trail.map((a) => a.message ?? ''),
+      ...h.warnings,
+      ...h.events.map((e) => JSON.stringify(e)),
+    ].join('\n');
+    assert.deepEqual(pieces(said), [], said);
   });
 }

@@ -11,18 +11,16 @@ import { createSwitchyard } from '../../src/routing/switchyard.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { closing } from '../helpers/closing.ts';
 
 const GOOD = 'sk-lib-shape-good-0001';
 const BAD = 'sk-lib-shape-never-0002';
 const hello = [{ role: 'user' as const, content: 'hi' }];
 
-async function world(t: test.TestContext) {
+/** `await using w = await world()` closes it when the test's scope ends. */
+async function world() {
   const sim = await startSimulator({ scenario: { keys: { [GOOD]: {}, [BAD]: { valid: false } } } });
   const ws = tempWorkspace();
-  t.after(async () => {
-    await sim.close();
-    ws.cleanup();
-  });
   const object = {
     providers: {
       bad: { type: 'openai', base_url: `${sim.url}/v1`, api_key: BAD },
@@ -31,13 +29,16 @@ async function world(t: test.TestContext) {
     main: { provider: 'bad', model: 'sim-large' },
     fallback: [{ provider: 'good', model: 'sim-small' }],
   };
-  return { sim, ws, object, env: { SWITCHYARD_HOME: ws.home } };
+  const close = async (): Promise<void> => {
+    await sim.close();
+    ws.cleanup();
+  };
+  return { sim, ws, object, env: { SWITCHYARD_HOME: ws.home }, [Symbol.asyncDispose]: close };
 }
 
-test('result.route and trail[].route have one shape; a successful attempt carries its status', async (t) => {
-  const w = await world(t);
-  const sy = createSwitchyard({ config: configFromObject(w.object, { env: w.env, dotenv: false }) });
-  t.after(() => sy.close());
+test('result.route and trail[].route have one shape; a successful attempt carries its status', async () => {
+  await using w = await world();
+  await using sy = closing(createSwitchyard({ config: configFromObject(w.object, { env: w.env, dotenv: false }) }));
   const r = await sy.chat({ messages: hello });
   assert.equal(r.status, 'ok');
   if (r.status !== 'ok') return;
@@ -57,12 +58,13 @@ test('result.route and trail[].route have one shape; a successful attempt carrie
   assert.equal(s.trail.at(-1)?.status, 200);
 });
 
-test('the library opens the state store the config names, in its home, and says which', async (t) => {
-  const w = await world(t);
+test('the library opens the state store the config names, in its home, and says which', async () => {
+  await using w = await world();
   const lines: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
-  const sy = createSwitchyard({ config: configFromObject(w.object, { env: w.env, dotenv: false }), logger });
-  t.after(() => sy.close());
+  await using sy = closing(
+    createSwitchyard({ config: configFromObject(w.object, { env: w.env, dotenv: false }), logger }),
+  );
   assert.equal(sy.store.kind, 'sqlite');
   assert.equal(sy.store.location, join(w.ws.home, 'state.db'));
   assert.ok(
@@ -71,11 +73,10 @@ test('the library opens the state store the config names, in its home, and says 
   );
 });
 
-test("a configFromObject config's explanations name library calls, not CLI commands that cannot see it", async (t) => {
-  const w = await world(t);
+test("a configFromObject config's explanations name library calls, not CLI commands that cannot see it", async () => {
+  await using w = await world();
   const only = { ...w.object, fallback: [] };
-  const fromObject = createSwitchyard({ config: configFromObject(only, { env: w.env, dotenv: false }) });
-  t.after(() => fromObject.close());
+  await using fromObject = closing(createSwitchyard({ config: configFromObject(only, { env: w.env, dotenv: false }) }));
   await assert.rejects(fromObject.chat({ messages: hello }), (err: unknown) => {
     assert.ok(SwitchyardError.isInstance(err));
     assert.match(err.explanation, /never been accepted/);
@@ -94,8 +95,9 @@ test("a configFromObject config's explanations name library calls, not CLI comma
 
   // The same failure for a config file: the CLI can see it, and the advice says so.
   const file = w.ws.write('switchyard.yaml', JSON.stringify(only));
-  const fromFile = createSwitchyard({ config: loadConfig({ configPath: file, env: w.env, cwd: w.ws.dir }) });
-  t.after(() => fromFile.close());
+  await using fromFile = closing(
+    createSwitchyard({ config: loadConfig({ configPath: file, env: w.env, cwd: w.ws.dir }) }),
+  );
   await fromFile.chat({ messages: hello }).catch(() => {});
   await assert.rejects(fromFile.chat({ messages: hello }), (err: unknown) => {
     assert.ok(SwitchyardError.isInstance(err));

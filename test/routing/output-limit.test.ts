@@ -16,7 +16,7 @@ async function withSim(
   run: (h: Harness) => Promise<void>,
   keys: Record<string, { script?: string[] }> = {},
 ): Promise<void> {
-  const h = await harness({
+  await using h = await harness({
     scenario: {
       models: {
         'gpt-4o': { max_output_tokens: 16384 },
@@ -27,11 +27,7 @@ async function withSim(
     },
     config,
   });
-  try {
-    await run(h);
-  } finally {
-    await h.close();
-  }
+  await run(h);
 }
 
 const openaiOnly = (u: { openai: string }): unknown => ({
@@ -139,8 +135,8 @@ const DEEPSEEK_RANGE = {
 };
 
 test('lowered once per route: refused again, the request fails as any bad request does', async () => {
-  const up = await startCannedUpstream([DEEPSEEK_RANGE, DEEPSEEK_RANGE]);
-  const h = await harness({
+  await using up = await startCannedUpstream([DEEPSEEK_RANGE, DEEPSEEK_RANGE]);
+  await using h = await harness({
     scenario: {},
     config: () => ({
       providers: { deepseek: { type: 'openai', base_url: up.baseUrl, api_keys: ['sk-deepseek-0001'] } },
@@ -148,23 +144,18 @@ test('lowered once per route: refused again, the request fails as any bad reques
       retry: FAST_RETRY,
     }),
   });
-  try {
-    const err = await failure(h.router.chat({ messages: hello, max_tokens: 32000 }));
-    assert.equal(err.kind, 'bad_request');
-    assert.deepEqual(
-      err.trail.map((a) => a.outcome),
-      ['max_tokens_clamped', 'bad_request'],
-    );
-    assert.equal(err.trail[0]?.max_tokens, 8192);
-    assert.equal(up.calls.length, 2);
-  } finally {
-    await h.close();
-    await up.close();
-  }
+  const err = await failure(h.router.chat({ messages: hello, max_tokens: 32000 }));
+  assert.equal(err.kind, 'bad_request');
+  assert.deepEqual(
+    err.trail.map((a) => a.outcome),
+    ['max_tokens_clamped', 'bad_request'],
+  );
+  assert.equal(err.trail[0]?.max_tokens, 8192);
+  assert.equal(up.calls.length, 2);
 });
 
 test('a refusal that states no maximum is a bad request, as before: one attempt, no second try', async () => {
-  const up = await startCannedUpstream([
+  await using up = await startCannedUpstream([
     {
       status: 400,
       body: {
@@ -177,7 +168,7 @@ test('a refusal that states no maximum is a bad request, as before: one attempt,
       },
     },
   ]);
-  const h = await harness({
+  await using h = await harness({
     scenario: {},
     config: () => ({
       providers: { compat: { type: 'openai', base_url: up.baseUrl, api_keys: ['sk-compat-0001'] } },
@@ -185,15 +176,10 @@ test('a refusal that states no maximum is a bad request, as before: one attempt,
       retry: FAST_RETRY,
     }),
   });
-  try {
-    const err = await failure(h.router.chat({ messages: hello, max_tokens: 32000 }));
-    assert.equal(err.kind, 'bad_request');
-    assert.deepEqual(
-      err.trail.map((a) => a.outcome),
-      ['bad_request'],
-    );
-  } finally {
-    await h.close();
-    await up.close();
-  }
+  const err = await failure(h.router.chat({ messages: hello, max_tokens: 32000 }));
+  assert.equal(err.kind, 'bad_request');
+  assert.deepEqual(
+    err.trail.map((a) => a.outcome),
+    ['bad_request'],
+  );
 });

@@ -55,8 +55,8 @@ async function withGemini(
   run: (h: Harness, up: CannedUpstream) => Promise<void>,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const up = await startCannedUpstream();
-  const h = await harness({
+  await using up = await startCannedUpstream();
+  await using h = await harness({
     scenario: {},
     config: () => ({
       providers: { gemini: { type: 'openai', base_url: up.baseUrl, api_keys: keys } },
@@ -65,12 +65,7 @@ async function withGemini(
       ...extra,
     }),
   });
-  try {
-    await run(h, up);
-  } finally {
-    await h.close();
-    await up.close();
-  }
+  await run(h, up);
 }
 
 test('a Gemini per-minute limit is a rate limit: the key rests for its retryDelay (34s), the next key answers', async () => {
@@ -130,8 +125,8 @@ const BLOCKED = {
 };
 
 async function withGroq(run: (h: Harness, up: CannedUpstream) => Promise<void>, fallback: unknown[]): Promise<void> {
-  const up = await startCannedUpstream();
-  const h = await harness({
+  await using up = await startCannedUpstream();
+  await using h = await harness({
     scenario: {},
     config: () => ({
       providers: { groq: { type: 'openai', base_url: up.baseUrl, api_key: KEY } },
@@ -140,12 +135,7 @@ async function withGroq(run: (h: Harness, up: CannedUpstream) => Promise<void>, 
       retry: FAST_RETRY,
     }),
   });
-  try {
-    await run(h, up);
-  } finally {
-    await h.close();
-    await up.close();
-  }
+  await run(h, up);
 }
 
 test('a 403 "this key may not use this model" fails the route only: the chain moves on with the same key, whose health is untouched', async () => {
@@ -195,8 +185,8 @@ test('a 403 "this key may not use this model" on the only route: not_found, sayi
 });
 
 async function withGroqKeys(keys: string[], run: (h: Harness, up: CannedUpstream) => Promise<void>): Promise<void> {
-  const up = await startCannedUpstream();
-  const h = await harness({
+  await using up = await startCannedUpstream();
+  await using h = await harness({
     scenario: {},
     config: () => ({
       providers: { groq: { type: 'openai', base_url: up.baseUrl, api_keys: keys } },
@@ -204,12 +194,7 @@ async function withGroqKeys(keys: string[], run: (h: Harness, up: CannedUpstream
       retry: FAST_RETRY,
     }),
   });
-  try {
-    await run(h, up);
-  } finally {
-    await h.close();
-    await up.close();
-  }
+  await run(h, up);
 }
 
 test('a key refused one model: the route rotates to the next key, which answers; the refused key is set aside for this route only, its health untouched', async () => {

@@ -28,47 +28,36 @@ function world(): ReturnType<typeof harness> {
 }
 
 test('a named route refused for its region: SwitchyardError blocked region, cause RegionRefusedError, never "not found"', async () => {
-  const h = await world();
-  try {
-    await assert.rejects(
-      h.router.chat({ messages: hello, route: { provider: 'oa', model: 'sim-large' } }),
-      (err: unknown) => {
-        assert.ok(SwitchyardError.isInstance(err));
-        assert.equal(err.kind, 'not_found');
-        assert.equal(err.blocked, 'region');
-        assert.ok(RegionRefusedError.isInstance(err.cause));
-        assert.ok(UpstreamError.isInstance(err.cause));
-        assert.ok(!ModelNotFoundError.isInstance(err.cause));
-        assert.match(
-          err.cause.message,
-          /^oa: region refused \(HTTP 403\): Country, region, or territory not supported$/,
-        );
-        assert.match(
-          err.message,
-          /does not serve the country or region this request comes from.*or ask for a model of another provider/,
-        );
-        assert.doesNotMatch(`${err.message}\n${err.cause.message}`, /not.found|does not know/i);
-        return true;
-      },
-    );
-    assert.equal(h.sim.calls(OTHER), 0, 'a named route has no fallback');
-  } finally {
-    await h.close();
-  }
+  await using h = await world();
+  await assert.rejects(
+    h.router.chat({ messages: hello, route: { provider: 'oa', model: 'sim-large' } }),
+    (err: unknown) => {
+      assert.ok(SwitchyardError.isInstance(err));
+      assert.equal(err.kind, 'not_found');
+      assert.equal(err.blocked, 'region');
+      assert.ok(RegionRefusedError.isInstance(err.cause));
+      assert.ok(UpstreamError.isInstance(err.cause));
+      assert.ok(!ModelNotFoundError.isInstance(err.cause));
+      assert.match(err.cause.message, /^oa: region refused \(HTTP 403\): Country, region, or territory not supported$/);
+      assert.match(
+        err.message,
+        /does not serve the country or region this request comes from.*or ask for a model of another provider/,
+      );
+      assert.doesNotMatch(`${err.message}\n${err.cause.message}`, /not.found|does not know/i);
+      return true;
+    },
+  );
+  assert.equal(h.sim.calls(OTHER), 0, 'a named route has no fallback');
 });
 
 test('on the main chain the next route answers; the trail marks the refusal', async () => {
-  const h = await world();
-  try {
-    const r = await h.router.chat({ messages: hello });
-    assert.equal(r.status, 'ok');
-    const first = r.trail[0];
-    assert.equal(first?.outcome, 'not_found');
-    assert.equal(first?.refusal, 'region');
-    assert.equal(r.trail[1]?.outcome, 'ok');
-  } finally {
-    await h.close();
-  }
+  await using h = await world();
+  const r = await h.router.chat({ messages: hello });
+  assert.equal(r.status, 'ok');
+  const first = r.trail[0];
+  assert.equal(first?.outcome, 'not_found');
+  assert.equal(first?.refusal, 'region');
+  assert.equal(r.trail[1]?.outcome, 'ok');
 });
 
 // Anthropic refuses a region with a bare 403 {"error":{"type":"forbidden","message":"Request not allowed"}} (the
@@ -91,36 +80,32 @@ function anthropicWorld(): ReturnType<typeof harness> {
 }
 
 test('Anthropic\'s "Request not allowed" on a named route: a region refusal, and the key is not judged', async () => {
-  const h = await anthropicWorld();
-  try {
-    await assert.rejects(
-      h.router.chat({ messages: hello, route: { provider: 'ant', model: 'sim-large' } }),
-      (err: unknown) => {
-        assert.ok(SwitchyardError.isInstance(err));
-        assert.deepEqual([err.kind, err.blocked], ['not_found', 'region']);
-        assert.ok(RegionRefusedError.isInstance(err.cause));
-        assert.match(err.cause.message, /^ant: region refused \(HTTP 403\): Request not allowed$/);
-        assert.match(
-          err.message,
-          /ant does not serve the country or region this request comes from \(HTTP 403: Request not allowed\) — the key was not judged/,
-        );
-        assert.doesNotMatch(err.message, /rejected|check or replace/);
-        return true;
-      },
-    );
-    assert.equal(h.sim.calls(ANT_REFUSED), 1, 'every key would meet the same answer: not retried');
-    assert.equal(h.store.getHealth(fingerprint(ANT_REFUSED))?.state ?? 'ok', 'ok');
-    const r = await h.router.chat({ messages: hello });
-    assert.equal(r.status, 'ok');
-    assert.deepEqual(
-      r.trail.map((a) => [a.provider, a.outcome, a.refusal]),
-      [
-        ['ant', 'not_found', 'region'],
-        ['other', 'ok', undefined],
-      ],
-    );
-    assert.equal(h.store.getHealth(fingerprint(ANT_REFUSED))?.state ?? 'ok', 'ok');
-  } finally {
-    await h.close();
-  }
+  await using h = await anthropicWorld();
+  await assert.rejects(
+    h.router.chat({ messages: hello, route: { provider: 'ant', model: 'sim-large' } }),
+    (err: unknown) => {
+      assert.ok(SwitchyardError.isInstance(err));
+      assert.deepEqual([err.kind, err.blocked], ['not_found', 'region']);
+      assert.ok(RegionRefusedError.isInstance(err.cause));
+      assert.match(err.cause.message, /^ant: region refused \(HTTP 403\): Request not allowed$/);
+      assert.match(
+        err.message,
+        /ant does not serve the country or region this request comes from \(HTTP 403: Request not allowed\) — the key was not judged/,
+      );
+      assert.doesNotMatch(err.message, /rejected|check or replace/);
+      return true;
+    },
+  );
+  assert.equal(h.sim.calls(ANT_REFUSED), 1, 'every key would meet the same answer: not retried');
+  assert.equal(h.store.getHealth(fingerprint(ANT_REFUSED))?.state ?? 'ok', 'ok');
+  const r = await h.router.chat({ messages: hello });
+  assert.equal(r.status, 'ok');
+  assert.deepEqual(
+    r.trail.map((a) => [a.provider, a.outcome, a.refusal]),
+    [
+      ['ant', 'not_found', 'region'],
+      ['other', 'ok', undefined],
+    ],
+  );
+  assert.equal(h.store.getHealth(fingerprint(ANT_REFUSED))?.state ?? 'ok', 'ok');
 });

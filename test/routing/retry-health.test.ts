@@ -7,14 +7,14 @@ import { harness, hello } from './helpers.ts';
 const A = 'sk-sim-retry-health-a-001';
 const B = 'sk-sim-retry-health-b-002';
 
-test('a known-good key retried after a 401 is not sent to again once another request has set it aside', async (t) => {
+test('a known-good key retried after a 401 is not sent to again once another request has set it aside', async () => {
   // The first pause (the 401 retry's backoff) is held until the second request has run.
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   let paused!: () => void;
   const pausedNow = new Promise<void>((r) => (paused = r));
   let pauses = 0;
-  const h = await harness({
+  await using h = await harness({
     scenario: { models: { 'sim-large': {} }, keys: { [A]: { script: ['ok', '401', '429'] }, [B]: {} } },
     config: ({ openai }) => ({
       providers: { p: { type: 'openai', base_url: openai, api_keys: [A, B] } },
@@ -29,7 +29,6 @@ test('a known-good key retried after a 401 is not sent to again once another req
       },
     },
   });
-  t.after(() => h.close());
   // A has worked: a 401 from it is retried (AUTH_RULES known_good).
   await h.router.chat({ task: 'main', messages: hello });
   const retrying = h.router.chat({ task: 'main', messages: hello });

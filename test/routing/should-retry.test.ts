@@ -23,8 +23,8 @@ async function withUpstream(
   replies: CannedReply[],
   run: (h: Awaited<ReturnType<typeof harness>>, calls: () => number) => Promise<void>,
 ): Promise<void> {
-  const up = await startCannedUpstream(replies);
-  const h = await harness({
+  await using up = await startCannedUpstream(replies);
+  await using h = await harness({
     scenario: {},
     config: () => ({
       providers: { p: { type: 'openai', base_url: up.baseUrl, api_key: KEY } },
@@ -32,12 +32,7 @@ async function withUpstream(
       retry: FAST_RETRY,
     }),
   });
-  try {
-    await run(h, () => up.calls.length);
-  } finally {
-    await h.close();
-    await up.close();
-  }
+  await run(h, () => up.calls.length);
 }
 
 test('a 409 the provider marks x-should-retry: true is retried on the same key, and the call succeeds', async () => {

@@ -35,83 +35,71 @@ function text(events: StreamEvent[]): string {
 }
 
 test('a failure before the first delta falls back invisibly: one start frame, from the route that answered', async () => {
-  const h = await harness({
+  await using h = await harness({
     scenario: { keys: { [A]: { valid: false }, [B]: {} } },
     config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }),
   });
-  try {
-    const r = await h.router.chat({ messages: hello, stream: true });
-    assert.equal(r.status, 'ok');
-    if (r.status !== 'ok') return;
-    assert.equal(r.route, 'two/sim-small');
-    const events = await collect(r.events);
-    const starts = events.filter((e) => e.type === 'start');
-    assert.equal(starts.length, 1);
-    assert.equal(events.at(-1)?.type, 'finish');
-    assert.ok(text(events).length > 0);
-    assert.equal(h.sim.calls(A), 1);
-    assert.equal(h.sim.calls(B), 1);
-  } finally {
-    await h.close();
-  }
+  const r = await h.router.chat({ messages: hello, stream: true });
+  assert.equal(r.status, 'ok');
+  if (r.status !== 'ok') return;
+  assert.equal(r.route, 'two/sim-small');
+  const events = await collect(r.events);
+  const starts = events.filter((e) => e.type === 'start');
+  assert.equal(starts.length, 1);
+  assert.equal(events.at(-1)?.type, 'finish');
+  assert.ok(text(events).length > 0);
+  assert.equal(h.sim.calls(A), 1);
+  assert.equal(h.sim.calls(B), 1);
 });
 
 test('an error inside a 200 stream before any content is retried like any other failure', async () => {
-  const h = await harness({
+  await using h = await harness({
     scenario: { keys: { [A]: { script: ['stream_error_first'] }, [B]: {} } },
     config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }),
   });
-  try {
-    const r = await h.router.chat({ messages: hello, stream: true });
-    assert.equal(r.status, 'ok');
-    if (r.status !== 'ok') return;
-    const events = await collect(r.events);
-    assert.equal(events.filter((e) => e.type === 'start').length, 1);
-    assert.equal(events.at(-1)?.type, 'finish');
-    assert.equal(h.sim.calls(A) + h.sim.calls(B), 2, 'one failed try, one good one');
-  } finally {
-    await h.close();
-  }
+  const r = await h.router.chat({ messages: hello, stream: true });
+  assert.equal(r.status, 'ok');
+  if (r.status !== 'ok') return;
+  const events = await collect(r.events);
+  assert.equal(events.filter((e) => e.type === 'start').length, 1);
+  assert.equal(events.at(-1)?.type, 'finish');
+  assert.equal(h.sim.calls(A) + h.sim.calls(B), 2, 'one failed try, one good one');
 });
 
 for (const step of ['cut', 'stream_error'] as const) {
   test(`a ${step} after the first delta ends the stream with an error, never a clean end, and does not switch`, async () => {
     // A pause between stream events lets the first content reach us before the cut.
-    const h = await harness({
+    await using h = await harness({
       scenario: { stream_delay: '15ms', keys: { [A]: { script: [step] }, [B]: {} } },
       config: (u) => twoProviders({ type: 'openai', url: u.openai }, { type: 'openai', url: u.openai }),
     });
-    try {
-      const r = await h.router.chat({ messages: hello, stream: true });
-      assert.equal(r.status, 'ok');
-      if (r.status !== 'ok') return;
-      const seen: StreamEvent[] = [];
-      await assert.rejects(
-        (async () => {
-          for await (const e of r.events) seen.push(e);
-        })(),
-        (err: unknown) => {
-          assert.ok(SwitchyardError.isInstance(err), String(err));
-          assert.equal(err.midStream, true);
-          assert.match(err.explanation, /broke off after it had started/);
-          return true;
-        },
-      );
-      assert.ok(
-        seen.some((e) => e.type === 'text'),
-        'content was delivered before the failure',
-      );
-      assert.ok(!seen.some((e) => e.type === 'finish'), 'no clean end');
-      assert.equal(h.sim.calls(B), 0, 'no switch after the first delta');
-      // The attempt the stream was committed on says how it ended, with the key it was sent with; no second entry.
-      assert.equal(r.trail.length, 1, JSON.stringify(r.trail));
-      const [broken] = r.trail;
-      assert.equal(broken?.outcome, step === 'cut' ? 'connection' : 'overloaded');
-      assert.match(broken?.message ?? '', /^mid-stream: /);
-      assert.ok(broken?.credential?.fingerprint, 'the attempt keeps its key');
-    } finally {
-      await h.close();
-    }
+    const r = await h.router.chat({ messages: hello, stream: true });
+    assert.equal(r.status, 'ok');
+    if (r.status !== 'ok') return;
+    const seen: StreamEvent[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const e of r.events) seen.push(e);
+      })(),
+      (err: unknown) => {
+        assert.ok(SwitchyardError.isInstance(err), String(err));
+        assert.equal(err.midStream, true);
+        assert.match(err.explanation, /broke off after it had started/);
+        return true;
+      },
+    );
+    assert.ok(
+      seen.some((e) => e.type === 'text'),
+      'content was delivered before the failure',
+    );
+    assert.ok(!seen.some((e) => e.type === 'finish'), 'no clean end');
+    assert.equal(h.sim.calls(B), 0, 'no switch after the first delta');
+    // The attempt the stream was committed on says how it ended, with the key it was sent with; no second entry.
+    assert.equal(r.trail.length, 1, JSON.stringify(r.trail));
+    const [broken] = r.trail;
+    assert.equal(broken?.outcome, step === 'cut' ? 'connection' : 'overloaded');
+    assert.match(broken?.message ?? '', /^mid-stream: /);
+    assert.ok(broken?.credential?.fingerprint, 'the attempt keeps its key');
   });
 }
 
@@ -120,7 +108,7 @@ for (const [from, to] of [
   ['anthropic', 'openai'],
 ] as const) {
   test(`a chain from ${from} to ${to} answers in the caller's shape, streaming and not`, async () => {
-    const h = await harness({
+    await using h = await harness({
       scenario: { keys: { [A]: { valid: false }, [B]: {} } },
       config: (u) =>
         twoProviders(
@@ -128,29 +116,25 @@ for (const [from, to] of [
           { type: to, url: to === 'openai' ? u.openai : u.anthropic },
         ),
     });
-    try {
-      const plain = await h.router.chat({
-        messages: [{ role: 'system', content: 'be brief' }, ...hello],
-        max_tokens: 50,
-      });
-      assert.equal(plain.status, 'ok');
-      if (plain.status !== 'ok') return;
-      assert.equal(plain.route, 'two/sim-small');
-      assert.ok(plain.response.content.length > 0);
-      assert.equal(plain.response.finish_reason, 'stop');
-      const streamed = await h.router.chat({ messages: hello, max_tokens: 50, stream: true });
-      assert.equal(streamed.status, 'ok');
-      if (streamed.status !== 'ok') return;
-      const events = await collect(streamed.events);
-      assert.ok(text(events).length > 0);
-      assert.equal(events.at(-1)?.type, 'finish');
-      const log = h.sim.log();
-      assert.ok(
-        log.some((c) => c.key === B && c.api === to && c.outcome === 'ok'),
-        `answered by the ${to} API`,
-      );
-    } finally {
-      await h.close();
-    }
+    const plain = await h.router.chat({
+      messages: [{ role: 'system', content: 'be brief' }, ...hello],
+      max_tokens: 50,
+    });
+    assert.equal(plain.status, 'ok');
+    if (plain.status !== 'ok') return;
+    assert.equal(plain.route, 'two/sim-small');
+    assert.ok(plain.response.content.length > 0);
+    assert.equal(plain.response.finish_reason, 'stop');
+    const streamed = await h.router.chat({ messages: hello, max_tokens: 50, stream: true });
+    assert.equal(streamed.status, 'ok');
+    if (streamed.status !== 'ok') return;
+    const events = await collect(streamed.events);
+    assert.ok(text(events).length > 0);
+    assert.equal(events.at(-1)?.type, 'finish');
+    const log = h.sim.log();
+    assert.ok(
+      log.some((c) => c.key === B && c.api === to && c.outcome === 'ok'),
+      `answered by the ${to} API`,
+    );
   });
 }

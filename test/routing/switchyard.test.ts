@@ -10,7 +10,7 @@ const B = 'sk-lib-bbbbbbbb0002';
 const T = 'sk-lib-task-key-0003';
 
 test("an auxiliary task's timeout is shared by its routes: a hung route gives way to its fallback in time", async () => {
-  const h = await harness({
+  await using h = await harness({
     scenario: { keys: { [A]: { script: ['timeout'] }, [B]: {} } },
     config: (u) => ({
       providers: {
@@ -24,21 +24,17 @@ test("an auxiliary task's timeout is shared by its routes: a hung route gives wa
       retry: FAST_RETRY,
     }),
   });
-  try {
-    const r = await h.router.chat({ task: 'title_generation', messages: hello });
-    assert.equal(r.status, 'ok');
-    assert.equal(r.status === 'ok' ? r.provider : '', 'fast');
-    assert.equal(h.sim.calls(A), 1, 'the hung route had its share, then gave up');
-    assert.equal(h.sim.calls(B), 1);
-    const first = r.trail[0];
-    assert.equal(first?.outcome, 'timeout');
-  } finally {
-    await h.close();
-  }
+  const r = await h.router.chat({ task: 'title_generation', messages: hello });
+  assert.equal(r.status, 'ok');
+  assert.equal(r.status === 'ok' ? r.provider : '', 'fast');
+  assert.equal(h.sim.calls(A), 1, 'the hung route had its share, then gave up');
+  assert.equal(h.sim.calls(B), 1);
+  const first = r.trail[0];
+  assert.equal(first?.outcome, 'timeout');
 });
 
 test("a task's deadline still bounds the whole call: the last route gets only what is left", async () => {
-  const h = await harness({
+  await using h = await harness({
     scenario: { keys: { [A]: { script: ['timeout'] } } },
     config: (u) => ({
       providers: { slow: { type: 'openai', base_url: u.openai, api_key: A } },
@@ -49,23 +45,19 @@ test("a task's deadline still bounds the whole call: the last route gets only wh
       retry: FAST_RETRY,
     }),
   });
-  try {
-    await assert.rejects(h.router.chat({ task: 'title_generation', messages: hello }), (err: unknown) => {
-      assert.ok(SwitchyardError.isInstance(err));
-      assert.equal(err.kind, 'timeout');
-      // The explanation quotes the time the attempt was given, not the provider's 60 s default.
-      assert.match(err.explanation, /did not answer within (\d+ms|[0-9.]+s)/);
-      assert.doesNotMatch(err.explanation, /within 1m/);
-      return true;
-    });
-    assert.equal(h.sim.calls(A), 1);
-  } finally {
-    await h.close();
-  }
+  await assert.rejects(h.router.chat({ task: 'title_generation', messages: hello }), (err: unknown) => {
+    assert.ok(SwitchyardError.isInstance(err));
+    assert.equal(err.kind, 'timeout');
+    // The explanation quotes the time the attempt was given, not the provider's 60 s default.
+    assert.match(err.explanation, /did not answer within (\d+ms|[0-9.]+s)/);
+    assert.doesNotMatch(err.explanation, /within 1m/);
+    return true;
+  });
+  assert.equal(h.sim.calls(A), 1);
 });
 
 test("a caller's abort ends the call as an abort: no fallback, no health change; a trail passed in says what was sent", async () => {
-  const h = await harness({
+  await using h = await harness({
     scenario: { latency: '300ms', keys: { [A]: {}, [B]: {} } },
     config: (u) => ({
       providers: {
@@ -77,31 +69,27 @@ test("a caller's abort ends the call as an abort: no fallback, no health change;
       retry: FAST_RETRY,
     }),
   });
-  try {
-    const controller = new AbortController();
-    const events: string[] = [];
-    const off = h.router.events.on((e) => events.push(e.type));
-    const trail: Attempt[] = [];
-    const call = h.router.chat({ messages: hello, signal: controller.signal, trail });
-    while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
-    controller.abort();
-    await assert.rejects(call, (err: unknown) => !SwitchyardError.isInstance(err));
-    off();
-    assert.equal(h.sim.calls(B), 0);
-    assert.equal(h.router.pool.candidates('one')[0]?.health.failures ?? 0, 0);
-    // The rejection carries no trail; the caller's array holds the request that was in flight when it was cancelled.
-    assert.deepEqual(
-      trail.map((a) => [a.route, a.credential?.masked, a.outcome]),
-      [['one/sim-large', 'sk-…0001', 'cancelled']],
-    );
-    assert.ok(!events.includes('attempt'), 'nothing learned about the provider: no attempt event (metrics, key log)');
-  } finally {
-    await h.close();
-  }
+  const controller = new AbortController();
+  const events: string[] = [];
+  const off = h.router.events.on((e) => events.push(e.type));
+  const trail: Attempt[] = [];
+  const call = h.router.chat({ messages: hello, signal: controller.signal, trail });
+  while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
+  controller.abort();
+  await assert.rejects(call, (err: unknown) => !SwitchyardError.isInstance(err));
+  off();
+  assert.equal(h.sim.calls(B), 0);
+  assert.equal(h.router.pool.candidates('one')[0]?.health.failures ?? 0, 0);
+  // The rejection carries no trail; the caller's array holds the request that was in flight when it was cancelled.
+  assert.deepEqual(
+    trail.map((a) => [a.route, a.credential?.masked, a.outcome]),
+    [['one/sim-large', 'sk-…0001', 'cancelled']],
+  );
+  assert.ok(!events.includes('attempt'), 'nothing learned about the provider: no attempt event (metrics, key log)');
 });
 
 test("a task's own api_key is tried first on its route; when it is rejected the provider's keys follow", async () => {
-  const h = await harness({
+  await using h = await harness({
     scenario: { keys: { [T]: { valid: false }, [A]: {} } },
     config: (u) => ({
       providers: { mimo: { type: 'openai', base_url: u.openai, api_key: A } },
@@ -110,30 +98,26 @@ test("a task's own api_key is tried first on its route; when it is rejected the 
       retry: FAST_RETRY,
     }),
   });
-  try {
-    const r = await h.router.chat({ task: 'compression', messages: hello });
-    assert.equal(r.status, 'ok');
-    assert.deepEqual(
-      r.trail.map((a) => [a.credential?.masked, a.outcome]),
-      [
-        ['sk-…0003', 'auth_rejected'],
-        ['sk-…0001', 'ok'],
-      ],
-    );
-    assert.equal(h.sim.calls(T), 1);
-    const main = await h.router.chat({ messages: hello });
-    assert.deepEqual(
-      main.trail.map((a) => a.credential?.masked),
-      ['sk-…0001'],
-      "the task's key is for its route only",
-    );
-  } finally {
-    await h.close();
-  }
+  const r = await h.router.chat({ task: 'compression', messages: hello });
+  assert.equal(r.status, 'ok');
+  assert.deepEqual(
+    r.trail.map((a) => [a.credential?.masked, a.outcome]),
+    [
+      ['sk-…0003', 'auth_rejected'],
+      ['sk-…0001', 'ok'],
+    ],
+  );
+  assert.equal(h.sim.calls(T), 1);
+  const main = await h.router.chat({ messages: hello });
+  assert.deepEqual(
+    main.trail.map((a) => a.credential?.masked),
+    ['sk-…0001'],
+    "the task's key is for its route only",
+  );
 });
 
 test('reload: a call in flight finishes on the config it started with; the next call uses the new one', async () => {
-  const h = await harness({
+  await using h = await harness({
     scenario: { latency: '150ms', keys: { [A]: {}, [B]: {} } },
     config: (u) => ({
       providers: { one: { type: 'openai', base_url: u.openai, api_key: A } },
@@ -141,28 +125,24 @@ test('reload: a call in flight finishes on the config it started with; the next 
       retry: FAST_RETRY,
     }),
   });
-  try {
-    const inFlight = h.router.chat({ messages: hello });
-    while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
-    h.router.reload(
-      loadedFrom({
-        providers: { two: { type: 'openai', base_url: h.openai, api_key: B } },
-        main: { provider: 'two', model: 'sim-small' },
-        retry: FAST_RETRY,
-      }),
-    );
-    const first = await inFlight;
-    assert.equal(first.status === 'ok' ? first.route : undefined, 'one/sim-large');
-    const next = await h.router.chat({ messages: hello });
-    assert.equal(next.status === 'ok' ? next.route : undefined, 'two/sim-small');
-    assert.deepEqual(h.router.tasks(), ['main', 'title_generation', 'compression']);
-  } finally {
-    await h.close();
-  }
+  const inFlight = h.router.chat({ messages: hello });
+  while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
+  h.router.reload(
+    loadedFrom({
+      providers: { two: { type: 'openai', base_url: h.openai, api_key: B } },
+      main: { provider: 'two', model: 'sim-small' },
+      retry: FAST_RETRY,
+    }),
+  );
+  const first = await inFlight;
+  assert.equal(first.status === 'ok' ? first.route : undefined, 'one/sim-large');
+  const next = await h.router.chat({ messages: hello });
+  assert.equal(next.status === 'ok' ? next.route : undefined, 'two/sim-small');
+  assert.deepEqual(h.router.tasks(), ['main', 'title_generation', 'compression']);
 });
 
 test('events: attempts, fallbacks and the final success are emitted; a listener that throws changes nothing', async () => {
-  const h = await harness({
+  await using h = await harness({
     scenario: { keys: { [A]: { valid: false }, [B]: {} } },
     config: (u) => ({
       providers: {
@@ -174,32 +154,28 @@ test('events: attempts, fallbacks and the final success are emitted; a listener 
       retry: FAST_RETRY,
     }),
   });
-  try {
-    h.router.events.on(() => {
-      throw new Error('observer bug');
-    });
-    const r = await h.router.chat({ messages: hello });
-    assert.equal(r.status, 'ok');
-    // The never-valid key is set aside until its next probe (a cooldown of reason `rejected`), then the chain moves on.
-    assert.deepEqual(
-      h.events.map((e) => e.type),
-      ['attempt', 'cooldown', 'fallback', 'attempt', 'success'],
-    );
-    const cooldown = h.events.find((e) => e.type === 'cooldown');
-    assert.equal(cooldown?.type === 'cooldown' && cooldown.reason, 'rejected');
-    assert.equal(
-      cooldown?.type === 'cooldown' && cooldown.credential,
-      `config key ${cooldown?.type === 'cooldown' ? cooldown.masked : ''}`,
-    );
-    const fallback = h.events.find((e) => e.type === 'fallback');
-    assert.deepEqual(fallback, {
-      type: 'fallback',
-      task: 'main',
-      from: 'one/sim-large',
-      to: 'two/sim-large',
-      kind: 'auth_rejected',
-    });
-  } finally {
-    await h.close();
-  }
+  h.router.events.on(() => {
+    throw new Error('observer bug');
+  });
+  const r = await h.router.chat({ messages: hello });
+  assert.equal(r.status, 'ok');
+  // The never-valid key is set aside until its next probe (a cooldown of reason `rejected`), then the chain moves on.
+  assert.deepEqual(
+    h.events.map((e) => e.type),
+    ['attempt', 'cooldown', 'fallback', 'attempt', 'success'],
+  );
+  const cooldown = h.events.find((e) => e.type === 'cooldown');
+  assert.equal(cooldown?.type === 'cooldown' && cooldown.reason, 'rejected');
+  assert.equal(
+    cooldown?.type === 'cooldown' && cooldown.credential,
+    `config key ${cooldown?.type === 'cooldown' ? cooldown.masked : ''}`,
+  );
+  const fallback = h.events.find((e) => e.type === 'fallback');
+  assert.deepEqual(fallback, {
+    type: 'fallback',
+    task: 'main',
+    from: 'one/sim-large',
+    to: 'two/sim-large',
+    kind: 'auth_rejected',
+  });
 });

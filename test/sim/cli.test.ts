@@ -25,7 +25,7 @@ const FIXTURE_KEYS = [
   'sk-sim-ollama',
 ];
 
-interface SimChild {
+interface SimChild extends AsyncDisposable {
   /** The URL the banner says to use. */
   url: string;
   stdout(): string;
@@ -34,7 +34,8 @@ interface SimChild {
   stop(): Promise<number | null>;
 }
 
-/** Runs `switchyard sim ARGS` as a child process until its banner is complete; always killed when the test ends. */
+/** Runs `switchyard sim ARGS` as a child process until its banner is complete; `await using sim = await spawnSim(…)`
+ * kills it when the test's scope ends if it still runs. */
 async function spawnSim(t: TestContext, args: string[]): Promise<SimChild> {
   const child = spawn(process.execPath, [CLI, 'sim', ...args], {
     cwd: REPO_ROOT,
@@ -42,10 +43,7 @@ async function spawnSim(t: TestContext, args: string[]): Promise<SimChild> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  t.after(() => {
-    clearTimeout(killer);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  t.after(() => clearTimeout(killer));
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -63,11 +61,17 @@ async function spawnSim(t: TestContext, args: string[]): Promise<SimChild> {
     const [code] = (await exited) as [number | null];
     return code;
   };
-  return { url, stdout: () => stdout, stderr: () => stderr, stop };
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { url, stdout: () => stdout, stderr: () => stderr, stop, [Symbol.asyncDispose]: kill };
 }
 
 test('switchyard sim serves the scenario, prints base_urls and masked keys, and exits 0 on SIGTERM', async (t) => {
-  const sim = await spawnSim(t, ['--scenario', FIXTURE, '--listen', '127.0.0.1:0']);
+  await using sim = await spawnSim(t, ['--scenario', FIXTURE, '--listen', '127.0.0.1:0']);
   const { url } = sim;
   assert.match(sim.stdout(), new RegExp(`OpenAI base_url: +${url}/v1\\n`));
   assert.match(sim.stdout(), new RegExp(`Anthropic base_url: +${url}\\n`));
@@ -97,7 +101,7 @@ test('switchyard sim serves the scenario, prints base_urls and masked keys, and 
 });
 
 test('--listen 0.0.0.0:PORT prints a URL a client can connect to, and says it is bound to every interface', async (t) => {
-  const sim = await spawnSim(t, ['--scenario', FIXTURE, '--listen', '0.0.0.0:0', '--quiet']);
+  await using sim = await spawnSim(t, ['--scenario', FIXTURE, '--listen', '0.0.0.0:0', '--quiet']);
   assert.match(sim.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   const port = new URL(sim.url).port;
   assert.match(
@@ -114,7 +118,7 @@ test('--listen 0.0.0.0:PORT prints a URL a client can connect to, and says it is
 });
 
 test('keys that mask alike are told apart by their ID, in the banner and in call lines, for the scenario in force', async (t) => {
-  const sim = await spawnSim(t, ['--scenario', FIXTURE, '--listen', '127.0.0.1:0']);
+  await using sim = await spawnSim(t, ['--scenario', FIXTURE, '--listen', '127.0.0.1:0']);
   const call = async (key: string) => {
     const r = await fetch(`${sim.url}/v1/chat/completions`, {
       method: 'POST',
@@ -156,22 +160,18 @@ test('keys that mask alike are told apart by their ID, in the banner and in call
 });
 
 test('a bad scenario file is a located error and exit 2; so is a missing one and a bad --listen', async () => {
-  const ws = tempWorkspace();
-  try {
-    const bad = ws.write('bad.yaml', 'keys:\n  sk-sim-a:\n    scirpt: [ok]\n');
-    const r = await runCli(['sim', '--scenario', bad]);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /bad\.yaml:3:5: keys\.sk-sim-a\.scirpt: .*did you mean `script`\?/);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  using ws = tempWorkspace();
+  const bad = ws.write('bad.yaml', 'keys:\n  sk-sim-a:\n    scirpt: [ok]\n');
+  const r = await runCli(['sim', '--scenario', bad]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /bad\.yaml:3:5: keys\.sk-sim-a\.scirpt: .*did you mean `script`\?/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 
-    const missing = await runCli(['sim', '--scenario', join(ws.dir, 'none.yaml')]);
-    assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /scenario file not found/);
+  const missing = await runCli(['sim', '--scenario', join(ws.dir, 'none.yaml')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /scenario file not found/);
 
-    const listen = await runCli(['sim', '--scenario', FIXTURE, '--listen', 'nowhere']);
-    assert.equal(listen.code, 2);
-    assert.match(listen.stderr, /--listen: expected HOST:PORT/);
-  } finally {
-    ws.cleanup();
-  }
+  const listen = await runCli(['sim', '--scenario', FIXTURE, '--listen', 'nowhere']);
+  assert.equal(listen.code, 2);
+  assert.match(listen.stderr, /--listen: expected HOST:PORT/);
 });

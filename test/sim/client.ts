@@ -2,6 +2,7 @@
 import { createParser } from 'eventsource-parser';
 import { startSimulator, type SimulatorOptions } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
+import { closing } from '../helpers/closing.ts';
 
 export interface Reply {
   status: number;
@@ -16,12 +17,8 @@ export async function withSim<T>(
   scenario: SimulatorOptions['scenario'],
   fn: (sim: RunningSimulator) => Promise<T>,
 ): Promise<T> {
-  const sim = await startSimulator({ scenario });
-  try {
-    return await fn(sim);
-  } finally {
-    await sim.close();
-  }
+  await using sim = closing(await startSimulator({ scenario }));
+  return await fn(sim);
 }
 
 export const userMessage = (text: string): Body => ({ role: 'user', content: text });

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
 import { withSim, openai, anthropic, userMessage, parseJson } from './client.ts';
+import { closing } from '../helpers/closing.ts';
 
 const ask = (model = 'sim-large') => ({ model, max_tokens: 16, messages: [userMessage('hi')] });
 
@@ -162,21 +163,18 @@ test('a simulator bound to every interface gives a loopback url a client can con
     ['0.0.0.0', '127.0.0.1'],
     ['::', '[::1]'],
   ] as const) {
-    const sim = await startSimulator({ scenario: { keys: { k: {} } }, host }).catch((err: unknown) => {
+    const started = await startSimulator({ scenario: { keys: { k: {} } }, host }).catch((err: unknown) => {
       // Some CI containers have no IPv6 at all; 0.0.0.0 must work everywhere.
       if (host === '::') return undefined;
       throw err;
     });
-    if (!sim) {
+    if (!started) {
       t.diagnostic('no IPv6 here: [::] not checked');
       continue;
     }
-    try {
-      assert.equal(sim.url, `http://${loopback}:${sim.port}`);
-      assert.equal((await openai(sim, 'k', ask())).status, 200);
-    } finally {
-      await sim.close();
-    }
+    await using sim = closing(started);
+    assert.equal(sim.url, `http://${loopback}:${sim.port}`);
+    assert.equal((await openai(sim, 'k', ask())).status, 200);
   }
 });
 

@@ -85,18 +85,14 @@ test('an inline object is validated too, with the key path', () => {
 });
 
 test('resolveScenario takes a file path or YAML text', () => {
-  const ws = tempWorkspace();
-  try {
-    const path = ws.write('s.yaml', 'seed: 7\n');
-    assert.equal(resolveScenario(path).seed, 7);
-    assert.equal(resolveScenario('seed: 8\nkeys: {}\n').seed, 8);
-    assert.match(
-      userError(() => resolveScenario(join(ws.dir, 'missing.yaml'))).message,
-      /scenario file not found: .*missing\.yaml/,
-    );
-  } finally {
-    ws.cleanup();
-  }
+  using ws = tempWorkspace();
+  const path = ws.write('s.yaml', 'seed: 7\n');
+  assert.equal(resolveScenario(path).seed, 7);
+  assert.equal(resolveScenario('seed: 8\nkeys: {}\n').seed, 8);
+  assert.match(
+    userError(() => resolveScenario(join(ws.dir, 'missing.yaml'))).message,
+    /scenario file not found: .*missing\.yaml/,
+  );
 });
 
 test('every problem at once, in file order, worded like config errors (no raw zod text)', () => {
@@ -118,16 +114,12 @@ test('every problem at once, in file order, worded like config errors (no raw zo
 });
 
 test('a directory, or a file that is not UTF-8, is named as such', () => {
-  const ws = tempWorkspace();
-  try {
-    assert.equal(
-      userError(() => loadScenario(ws.dir)).message,
-      `scenario file ${ws.dir} is a directory, not a YAML file`,
-    );
-    const utf16 = ws.write('u16.yaml', '');
-    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('seed: 1\n', 'utf16le')]));
-    assert.match(userError(() => loadScenario(utf16)).message, /u16\.yaml is not UTF-8 text: .*UTF-16/);
-  } finally {
-    ws.cleanup();
-  }
+  using ws = tempWorkspace();
+  assert.equal(
+    userError(() => loadScenario(ws.dir)).message,
+    `scenario file ${ws.dir} is a directory, not a YAML file`,
+  );
+  const utf16 = ws.write('u16.yaml', '');
+  writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('seed: 1\n', 'utf16le')]));
+  assert.match(userError(() => loadScenario(utf16)).message, /u16\.yaml is not UTF-8 text: .*UTF-16/);
 });

@@ -46,33 +46,22 @@ async function assertHammered(store: StateStore, fail: { lastAt: number }, reset
 }
 
 it('two processes hammering one store lose no update', { timeout: 180_000 }, async () => {
-  const ws = tempWorkspace('switchyard-hammer-');
-  try {
-    // Create the schema first so both workers start on an existing file (they also cope with a fresh one).
-    await openStore({ home: ws.home }).close();
-    const [fail, reset] = await Promise.all([
-      runWorker(ws.home, 'fail', FAILURES),
-      runWorker(ws.home, 'reset', RESETS),
-    ]);
+  using ws = tempWorkspace('switchyard-hammer-');
+  // Create the schema first so both workers start on an existing file (they also cope with a fresh one).
+  await openStore({ home: ws.home }).close();
+  const [fail, reset] = await Promise.all([runWorker(ws.home, 'fail', FAILURES), runWorker(ws.home, 'reset', RESETS)]);
 
-    await assertHammered(openStore({ home: ws.home }), fail, reset);
+  await assertHammered(openStore({ home: ws.home }), fail, reset);
 
-    const db = new DatabaseSync(join(ws.home, 'state.db'));
-    const check = db.prepare('PRAGMA integrity_check').get() as { integrity_check: string };
-    db.close();
-    assert.equal(check.integrity_check, 'ok');
-  } finally {
-    ws.cleanup();
-  }
+  const db = new DatabaseSync(join(ws.home, 'state.db'));
+  const check = db.prepare('PRAGMA integrity_check').get() as { integrity_check: string };
+  db.close();
+  assert.equal(check.integrity_check, 'ok');
 });
 
-it('two processes hammering one Redis lose no update', { timeout: 180_000, skip: REDIS_MISSING }, async (t) => {
-  const redis = await startTestRedis();
-  const ws = tempWorkspace('switchyard-hammer-');
-  t.after(async () => {
-    await redis.stop();
-    ws.cleanup();
-  });
+it('two processes hammering one Redis lose no update', { timeout: 180_000, skip: REDIS_MISSING }, async () => {
+  await using redis = await startTestRedis();
+  using ws = tempWorkspace('switchyard-hammer-');
   const [fail, reset] = await Promise.all([
     runWorker(ws.home, 'fail', FAILURES, redis.url),
     runWorker(ws.home, 'reset', RESETS, redis.url),

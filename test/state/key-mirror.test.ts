@@ -12,9 +12,8 @@ const KEY: GatewayKeyRecord = { id: 'k1', name: 'fleet', hash: 'a'.repeat(64), p
 
 const SOURCE = 'redis://127.0.0.1:6379/0#switchyard:gateway_keys';
 
-test('written 0600 and read back; missing, damaged, or from another Redis: nothing known', (t) => {
-  const ws = tempWorkspace('switchyard-key-mirror-');
-  t.after(() => ws.cleanup());
+test('written 0600 and read back; missing, damaged, or from another Redis: nothing known', () => {
+  using ws = tempWorkspace('switchyard-key-mirror-');
   const path = join(ws.home, 'shared-client-keys.json');
   assert.equal(readKeyMirror(path, SOURCE), undefined);
   const warnings: string[] = [];

@@ -21,13 +21,12 @@ function open(home: string, at: number): Promise<string | undefined> {
   });
 }
 
-test('processes opening a new state file in a new directory at the same instant all succeed', async (t) => {
+test('processes opening a new state file in a new directory at the same instant all succeed', async () => {
   const failures: string[] = [];
   // Before the fixes, every run failed (the directory), and about one run in three also on the WAL switch (~5% of
   // opens in a tighter loop); since, none has.
   for (let round = 0; round < ROUNDS; round++) {
-    const ws = tempWorkspace('switchyard-open-race-');
-    t.after(() => ws.cleanup());
+    using ws = tempWorkspace('switchyard-open-race-');
     // Far enough ahead that every process has loaded and is waiting for it.
     const at = Date.now() + 1_500;
     const results = await Promise.all(

@@ -12,12 +12,14 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis, type TestRedis } from '../helpers/redis.ts';
 import { storeConformance } from './store.case.ts';
 import { waitFor } from './wait.ts';
+import { closing } from '../helpers/closing.ts';
 
 const redis: TestRedis | undefined = REDIS_MISSING ? undefined : await startTestRedis();
 after(() => redis?.stop());
 
 let prefixes = 0;
-/** One backing state per factory: its own key prefix in Redis and its own embedded file. */
+/** One backing state per factory: its own key prefix in Redis and its own embedded file, removed at the end of the
+ * scope of `using f = redisFactory(…)`. */
 function redisFactory(server: TestRedis, options: { warn?: (m: string) => void } = {}) {
   const ws = tempWorkspace('switchyard-redis-');
   const prefix = `t${process.pid}-${++prefixes}:`;
@@ -34,6 +36,7 @@ function redisFactory(server: TestRedis, options: { warn?: (m: string) => void }
       }),
     home: ws.home,
     cleanup: () => ws.cleanup(),
+    [Symbol.dispose]: () => ws.cleanup(),
   };
 }
 
@@ -203,44 +206,38 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
   });
 
   it('client keys: new ones are shared by every replica, revocations too; keys made before in the file still work', async () => {
-    const f = redisFactory(server);
-    const a = f.open();
-    const b = f.open();
-    try {
-      await a.ready();
-      await b.ready();
-      // A key created while the state was the embedded file: it lives there, and keeps working on this machine.
-      const localOnly = new SqliteStore({ path: statePath({ home: f.home }) });
-      localOnly.addGatewayKey({ id: 'old1', name: 'before-redis', hash: 'h-old', prefix: 'sy-00', created_at: 500 });
-      await localOnly.close();
-      a.addGatewayKey({ id: 'k1', name: 'shared', hash: 'h1', prefix: 'sy-ab', created_at: 1000 });
-      await a.flush();
-      await waitFor(() => b.findGatewayKeyByHash('h1')?.name === 'shared', 'the other replica to know the new key');
-      await waitFor(() => a.findGatewayKeyByHash('h-old')?.name === 'before-redis', 'the file key to be found too');
-      assert.deepEqual(
-        a.listGatewayKeys().map((k) => k.name),
-        ['before-redis', 'shared'],
-      );
-      b.touchGatewayKey('k1', 5000);
-      assert.equal(b.revokeGatewayKey('shared')?.id, 'k1');
-      await b.flush();
-      await waitFor(
-        () => a.findGatewayKeyByHash('h1')?.revoked_at !== undefined,
-        'the revocation to reach the first replica',
-      );
-      assert.equal(a.findGatewayKeyByHash('h1')?.last_used_at, 5000);
-      // A late touch from a replica that had not heard of the revocation does not undo it.
-      a.touchGatewayKey('k1', 6000);
-      await a.flush();
-      await waitFor(() => b.findGatewayKeyByHash('h1')?.last_used_at === 6000, 'the late touch to arrive');
-      assert.ok(b.findGatewayKeyByHash('h1')?.revoked_at !== undefined);
-      assert.equal(a.revokeGatewayKey('before-redis')?.id, 'old1');
-      assert.ok(a.findGatewayKeyByHash('h-old')?.revoked_at !== undefined);
-    } finally {
-      await a.close();
-      await b.close();
-      f.cleanup();
-    }
+    using f = redisFactory(server);
+    await using a = closing(f.open());
+    await using b = closing(f.open());
+    await a.ready();
+    await b.ready();
+    // A key created while the state was the embedded file: it lives there, and keeps working on this machine.
+    const localOnly = new SqliteStore({ path: statePath({ home: f.home }) });
+    localOnly.addGatewayKey({ id: 'old1', name: 'before-redis', hash: 'h-old', prefix: 'sy-00', created_at: 500 });
+    await localOnly.close();
+    a.addGatewayKey({ id: 'k1', name: 'shared', hash: 'h1', prefix: 'sy-ab', created_at: 1000 });
+    await a.flush();
+    await waitFor(() => b.findGatewayKeyByHash('h1')?.name === 'shared', 'the other replica to know the new key');
+    await waitFor(() => a.findGatewayKeyByHash('h-old')?.name === 'before-redis', 'the file key to be found too');
+    assert.deepEqual(
+      a.listGatewayKeys().map((k) => k.name),
+      ['before-redis', 'shared'],
+    );
+    b.touchGatewayKey('k1', 5000);
+    assert.equal(b.revokeGatewayKey('shared')?.id, 'k1');
+    await b.flush();
+    await waitFor(
+      () => a.findGatewayKeyByHash('h1')?.revoked_at !== undefined,
+      'the revocation to reach the first replica',
+    );
+    assert.equal(a.findGatewayKeyByHash('h1')?.last_used_at, 5000);
+    // A late touch from a replica that had not heard of the revocation does not undo it.
+    a.touchGatewayKey('k1', 6000);
+    await a.flush();
+    await waitFor(() => b.findGatewayKeyByHash('h1')?.last_used_at === 6000, 'the late touch to arrive');
+    assert.ok(b.findGatewayKeyByHash('h1')?.revoked_at !== undefined);
+    assert.equal(a.revokeGatewayKey('before-redis')?.id, 'old1');
+    assert.ok(a.findGatewayKeyByHash('h-old')?.revoked_at !== undefined);
   });
 
   it('starts while Redis is down: ready() gives up after the connect timeout, on local state, with a warning', async () => {
@@ -260,20 +257,15 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
   });
 
   it('is what `gateway.state: redis://…` opens; keys and sessions stay in the embedded file', async () => {
-    const ws = tempWorkspace('switchyard-redis-');
-    const store = openStore({ kind: server.url, home: ws.home });
-    try {
-      await store.ready();
-      assert.equal(store.kind, 'redis');
-      assert.equal(store.location, server.url);
-      store.createSession({ id: 's', title: 't', title_source: 'user', created_at: 1, updated_at: 1 });
-      const local = openStore({ home: ws.home });
-      assert.equal(local.getSession('s')?.title, 't');
-      await local.close();
-    } finally {
-      await store.close();
-      ws.cleanup();
-    }
+    using ws = tempWorkspace('switchyard-redis-');
+    await using store = closing(openStore({ kind: server.url, home: ws.home }));
+    await store.ready();
+    assert.equal(store.kind, 'redis');
+    assert.equal(store.location, server.url);
+    store.createSession({ id: 's', title: 't', title_source: 'user', created_at: 1, updated_at: 1 });
+    const local = openStore({ home: ws.home });
+    assert.equal(local.getSession('s')?.title, 't');
+    await local.close();
   });
 });
 

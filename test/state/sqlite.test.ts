@@ -39,20 +39,16 @@ storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), c
 
 describe('sqlite store files', () => {
   it('creates a private directory and 0600 files under SWITCHYARD_HOME', async () => {
-    const ws = tempWorkspace();
-    try {
-      const home = join(ws.dir, 'fresh', 'state');
-      const store = openStore({ home });
-      store.applyHealth('fp', { provider: 'p', at: 1, add_uses: 1 });
-      await store.flush();
-      assert.equal(store.location, join(home, 'state.db'));
-      for (const f of ['state.db', 'state.db-wal', 'state.db-shm'])
-        assert.equal(statSync(join(home, f)).mode & 0o777, 0o600, f);
-      assert.equal(statSync(home).mode & 0o777, 0o700);
-      await store.close();
-    } finally {
-      ws.cleanup();
-    }
+    using ws = tempWorkspace();
+    const home = join(ws.dir, 'fresh', 'state');
+    const store = openStore({ home });
+    store.applyHealth('fp', { provider: 'p', at: 1, add_uses: 1 });
+    await store.flush();
+    assert.equal(store.location, join(home, 'state.db'));
+    for (const f of ['state.db', 'state.db-wal', 'state.db-shm'])
+      assert.equal(statSync(join(home, f)).mode & 0o777, 0o600, f);
+    assert.equal(statSync(home).mode & 0o777, 0o700);
+    await store.close();
   });
 
   it('finds its home the documented way', () => {
@@ -63,59 +59,51 @@ describe('sqlite store files', () => {
   });
 
   it('a state file from before the probe window (schema 1) is upgraded in place, its health kept', async () => {
-    const ws = tempWorkspace();
-    try {
-      mkdirSync(ws.home, { recursive: true });
-      const old = new DatabaseSync(join(ws.home, 'state.db'));
-      old.exec(MIGRATIONS[0]!);
-      old.exec('PRAGMA user_version = 1');
-      old
-        .prepare(
-          "INSERT INTO health (fingerprint, provider, state, reason, until, successes, failures, uses, state_at, updated_at, seq) VALUES ('fp', 'p', 'cooling', 'auth_suspect', 9000, 1, 3, 4, 1000, 1000, 1)",
-        )
-        .run();
-      old.close();
-      const store = openStore({ home: ws.home });
-      assert.deepEqual(
-        [store.getHealth('fp')?.reason, store.getHealth('fp')?.failures, store.getHealth('fp')?.probe_at],
-        ['auth_suspect', 3, undefined],
-      );
-      store.applyHealth('fp', { provider: 'p', at: 2000, probe_at: 5000 });
-      await store.close();
-      const again = openStore({ home: ws.home });
-      assert.equal(again.getHealth('fp')?.probe_at, 5000);
-      await again.close();
-    } finally {
-      ws.cleanup();
-    }
+    using ws = tempWorkspace();
+    mkdirSync(ws.home, { recursive: true });
+    const old = new DatabaseSync(join(ws.home, 'state.db'));
+    old.exec(MIGRATIONS[0]!);
+    old.exec('PRAGMA user_version = 1');
+    old
+      .prepare(
+        "INSERT INTO health (fingerprint, provider, state, reason, until, successes, failures, uses, state_at, updated_at, seq) VALUES ('fp', 'p', 'cooling', 'auth_suspect', 9000, 1, 3, 4, 1000, 1000, 1)",
+      )
+      .run();
+    old.close();
+    const store = openStore({ home: ws.home });
+    assert.deepEqual(
+      [store.getHealth('fp')?.reason, store.getHealth('fp')?.failures, store.getHealth('fp')?.probe_at],
+      ['auth_suspect', 3, undefined],
+    );
+    store.applyHealth('fp', { provider: 'p', at: 2000, probe_at: 5000 });
+    await store.close();
+    const again = openStore({ home: ws.home });
+    assert.equal(again.getHealth('fp')?.probe_at, 5000);
+    await again.close();
   });
 
   it('a state file from before stored keys had hosts (schema 2) is upgraded in place: its keys are kept, with no host', async () => {
-    const ws = tempWorkspace();
-    try {
-      mkdirSync(ws.home, { recursive: true });
-      const old = new DatabaseSync(join(ws.home, 'state.db'));
-      old.exec(MIGRATIONS[0]!);
-      old.exec(MIGRATIONS[1]!);
-      old.exec('PRAGMA user_version = 2');
-      old
-        .prepare(
-          "INSERT INTO credentials (provider, id, secret, label, priority, created_at) VALUES ('p', 'aaaa1111bbbb', 'sk-old-secret-0001', 'old', 0, 1000)",
-        )
-        .run();
-      old.close();
-      const store = openStore({ home: ws.home });
-      const [key] = store.listStoredCredentials('p');
-      assert.deepEqual([key?.id, key?.label, key?.origin], ['aaaa1111bbbb', 'old', undefined]);
-      assert.equal(store.status().schemaVersion, MIGRATIONS.length);
-      store.bindStoredCredential('p', 'old', 'https://api.example.com');
-      await store.close();
-      const again = openStore({ home: ws.home });
-      assert.equal(again.listStoredCredentials('p')[0]?.origin, 'https://api.example.com');
-      await again.close();
-    } finally {
-      ws.cleanup();
-    }
+    using ws = tempWorkspace();
+    mkdirSync(ws.home, { recursive: true });
+    const old = new DatabaseSync(join(ws.home, 'state.db'));
+    old.exec(MIGRATIONS[0]!);
+    old.exec(MIGRATIONS[1]!);
+    old.exec('PRAGMA user_version = 2');
+    old
+      .prepare(
+        "INSERT INTO credentials (provider, id, secret, label, priority, created_at) VALUES ('p', 'aaaa1111bbbb', 'sk-old-secret-0001', 'old', 0, 1000)",
+      )
+      .run();
+    old.close();
+    const store = openStore({ home: ws.home });
+    const [key] = store.listStoredCredentials('p');
+    assert.deepEqual([key?.id, key?.label, key?.origin], ['aaaa1111bbbb', 'old', undefined]);
+    assert.equal(store.status().schemaVersion, MIGRATIONS.length);
+    store.bindStoredCredential('p', 'old', 'https://api.example.com');
+    await store.close();
+    const again = openStore({ home: ws.home });
+    assert.equal(again.listStoredCredentials('p')[0]?.origin, 'https://api.example.com');
+    await again.close();
   });
 
   it('refuses an unknown state kind with a clear message', () => {
