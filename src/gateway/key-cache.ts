@@ -13,7 +13,7 @@ const MAX_VERIFIED = 1_024;
 
 type Entry = { hash: Buffer; record: GatewayKeyRecord };
 
-export class KeyCache {
+export class KeyCache implements Disposable {
   private entries: Entry[] = [];
   private lastRefresh = 0;
   /** Keys verified since the last refresh: hashing and comparing costs ~6 µs a request. Only matches are kept, so
@@ -94,6 +94,10 @@ export class KeyCache {
         // informational only
       }
     });
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   close(): void {

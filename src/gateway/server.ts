@@ -31,7 +31,7 @@ export interface StartGatewayOptions {
   requestTimeout?: RequestTimeout;
 }
 
-export interface GatewayHandle {
+export interface GatewayHandle extends AsyncDisposable {
   url: string;
   app: FastifyInstance;
   /** Stops accepting, waits for in-flight requests (up to drainMs), then releases everything. */
@@ -92,7 +92,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         if (ownsStore) await store.close();
       }
     })());
-  return { url, app, close };
+  return { url, app, close, [Symbol.asyncDispose]: close };
 }
 
 /** How long requests ended at the drain deadline get to write their error and finish, before connections are cut

@@ -41,7 +41,8 @@ export interface SwitchyardOptions {
   timeZone?: string;
 }
 
-export interface Switchyard {
+/** `await using router = createSwitchyard(…)` closes it at the end of the scope. */
+export interface Switchyard extends AsyncDisposable {
   chat(options: ChatOptions & { stream: true }): Promise<StreamSuccess | Disabled>;
   chat(options: ChatOptions & { stream?: false }): Promise<ChatSuccess | Disabled>;
   /** `stream` known only at run time: narrow on `'events' in result`. */
@@ -270,6 +271,10 @@ class Router implements Switchyard {
     if (options.signal) ctx.signal = options.signal;
     if (this.#timeZone !== undefined) ctx.timeZone = this.#timeZone;
     return ctx;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   async close(): Promise<void> {

@@ -171,6 +171,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     oauth2: () => oauth.counts(),
     invalidateTokens: (client) => oauth.invalidate(client),
     close: () => close(server, closing),
+    [Symbol.asyncDispose]: () => close(server, closing),
   };
 }
 

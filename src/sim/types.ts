@@ -24,7 +24,8 @@ export interface SimCallRecord {
   roles: string[];
 }
 
-export interface SimulatorHandle {
+/** `await using sim = await startSimulator(…)` closes it at the end of the scope. */
+export interface SimulatorHandle extends AsyncDisposable {
   /** e.g. http://127.0.0.1:43123 — OpenAI base_url is `${url}/v1`, Anthropic base_url is `url`. */
   url: string;
   port: number;

@@ -42,6 +42,12 @@ export abstract class MemoryFirstStore {
   }
 
   /** Queued writes go out after a short delay: one timer for a burst of writes. */
+  abstract close(): Promise<void>;
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   protected abstract scheduleFlush(): void;
 
   /** Removes forgotten records from the backing store, where they are still unchanged since `since`. */

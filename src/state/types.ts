@@ -193,8 +193,9 @@ export interface StoreStatus {
   degradedBy?: DegradedReason[];
 }
 
+/** `await using store = openStore(…)` closes it (flushing what is pending) at the end of the scope. */
 export interface StateStore
-  extends HealthStore, BreakerStore, CredentialStore, GatewayKeyStore, SessionStore, MintStore {
+  extends HealthStore, BreakerStore, CredentialStore, GatewayKeyStore, SessionStore, MintStore, AsyncDisposable {
   readonly kind: 'sqlite' | 'redis' | 'memory';
   readonly location: string;
   /** Subscribe to changes made by other processes (and by this one). Returns an unsubscribe function. */

@@ -13,7 +13,6 @@ import { openStore } from '../../src/state/open.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
-import { closing } from '../helpers/closing.ts';
 
 test.after(closePools);
 
@@ -108,11 +107,9 @@ for (const chainWorks of [true, false]) {
 }
 
 test('two gateway processes on one state file share a single-use refresh token under load: no invalid_grant', async (t) => {
-  await using sim = closing(
-    await startSimulator({
-      scenario: { oauth2: { clients: { app: { refresh_token: 'rt-seed-0001', max_requests: 15, latency: '15ms' } } } },
-    }),
-  );
+  await using sim = await startSimulator({
+    scenario: { oauth2: { clients: { app: { refresh_token: 'rt-seed-0001', max_requests: 15, latency: '15ms' } } } },
+  });
   using ws = tempWorkspace();
   const configPath = ws.write(
     'switchyard.yaml',

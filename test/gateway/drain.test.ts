@@ -9,7 +9,6 @@ import { startSimulator } from '../../src/sim/server.ts';
 import { startHarness, simProvider, FAST_RETRY } from './harness.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { closing } from '../helpers/closing.ts';
 
 test('requests in flight when draining begins finish with Connection: close', async () => {
   await using h = await startHarness({
@@ -94,14 +93,12 @@ function requestLines(stderr: string): { status: number; outcome: string; stream
 }
 
 test('SIGTERM: what still runs when gateway.drain_timeout is up ends with its own error event or a 503, and every request is logged', async (t) => {
-  await using sim = closing(
-    await startSimulator({
-      scenario: {
-        models: { 'sim-large': {} },
-        keys: { [STREAM_KEY]: { stream_delay: '400ms' }, [SLOW_KEY]: { latency: '20s' } },
-      },
-    }),
-  );
+  await using sim = await startSimulator({
+    scenario: {
+      models: { 'sim-large': {} },
+      keys: { [STREAM_KEY]: { stream_delay: '400ms' }, [SLOW_KEY]: { latency: '20s' } },
+    },
+  });
   using ws = tempWorkspace('switchyard-drain-');
   const configPath = ws.write(
     'switchyard.yaml',

@@ -10,7 +10,6 @@ import { assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
-import { closing } from '../helpers/closing.ts';
 
 const BAD = 'sk-sim-in-effect-bad-key-0b1d';
 const GOOD = 'sk-sim-in-effect-good-key-9c2e';
@@ -25,11 +24,9 @@ function lines(stderr: string): Line[] {
 }
 
 test('the gateway names the credential of each attempt, answers with the one that answered, and logs reloads and resets', async (t) => {
-  await using sim = closing(
-    await startSimulator({
-      scenario: { models: { 'sim-large': {} }, keys: { [BAD]: { valid: false }, [GOOD]: {} } },
-    }),
-  );
+  await using sim = await startSimulator({
+    scenario: { models: { 'sim-large': {} }, keys: { [BAD]: { valid: false }, [GOOD]: {} } },
+  });
   using ws = tempWorkspace('switchyard-gw-in-effect-');
   const configPath = ws.write(
     'switchyard.yaml',

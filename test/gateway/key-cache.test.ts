@@ -7,16 +7,15 @@ import { openStore } from '../../src/state/open.ts';
 import { KeyCache } from '../../src/gateway/key-cache.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { closing } from '../helpers/closing.ts';
 
 test('a key created by another process a moment ago is accepted at once', async () => {
   using ws = tempWorkspace('switchyard-keycache-');
   const home = ws.dir;
   // The gateway's store polls the file so rarely here that only the look-up on an unknown key can find the new one.
-  await using gateway = closing(openStore({ kind: 'sqlite', home, pollIntervalMs: 3_600_000 }));
-  await using cli = closing(openStore({ kind: 'sqlite', home }));
+  await using gateway = openStore({ kind: 'sqlite', home, pollIntervalMs: 3_600_000 });
+  await using cli = openStore({ kind: 'sqlite', home });
   let clock = 1_000_000;
-  await using cache = closing(new KeyCache(gateway, () => clock));
+  await using cache = new KeyCache(gateway, () => clock);
   clock += 1_000;
   const key = generateKey();
   cli.addGatewayKey(newKeyRecord(key, 'fresh', clock));

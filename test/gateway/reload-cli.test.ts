@@ -11,7 +11,6 @@ import { CLI, runCli, assertNoSecrets } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
-import { closing } from '../helpers/closing.ts';
 
 const OLD_KEY = 'sk-sim-reload-old-key-7a1c';
 const NEW_KEY = 'sk-sim-reload-new-key-3e9d';
@@ -292,7 +291,7 @@ test('a gateway.listen edit warns that it takes effect at the next restart, unle
 });
 
 test('the ./switchyard.yaml it started with removed: the reload says so as it is, no --config and no `config init`, and it keeps serving', async (t) => {
-  await using sim = closing(await startSimulator({ scenario: SCENARIO(true) }));
+  await using sim = await startSimulator({ scenario: SCENARIO(true) });
   using ws = tempWorkspace('switchyard-gw-gone-');
   const text = stringify({
     providers: { sim: { type: 'openai', base_url: `${sim.url}/v1`, api_key: OLD_KEY } },

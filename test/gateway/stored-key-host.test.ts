@@ -12,18 +12,17 @@ import { reloadFromDisk } from '../../src/gateway/reload.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { createLogger } from '../../src/log.ts';
 import { fingerprint } from '../../src/config/mask.ts';
-import { closing } from '../helpers/closing.ts';
 
 test('a gateway started on a ./switchyard.yaml it found keeps it a local config across reloads (it never becomes "named")', async () => {
   using ws = tempWorkspace('switchyard-local-reload-');
-  await using store = closing(openStore({ kind: 'memory' }));
+  await using store = openStore({ kind: 'memory' });
   ws.write(
     'switchyard.yaml',
     'providers:\n  p: { type: openai, base_url: "https://api.example.com/v1", key_env: P_KEY }\nmain: { provider: p, model: m }\n',
   );
   const loaded = loadConfig({ cwd: ws.dir, env: { HOME: ws.home, XDG_CONFIG_HOME: join(ws.home, 'cfg') } });
   assert.equal(loaded.localConfig, true);
-  await using gw = closing(await startGateway({ loaded, store, listen: '127.0.0.1:0', watch: false }));
+  await using gw = await startGateway({ loaded, store, listen: '127.0.0.1:0', watch: false });
   await reloadFromDisk(gw.app);
   assert.equal(gw.app.gateway.settings.loaded.localConfig, true);
   assert.equal(gw.app.gateway.settings.loaded.path, loaded.path);
@@ -31,7 +30,7 @@ test('a gateway started on a ./switchyard.yaml it found keeps it a local config 
 
 test("the gateway's start-up warning says when a provider's only keys are stored ones held back for another host", async () => {
   using ws = tempWorkspace('switchyard-held-back-');
-  await using store = closing(openStore({ kind: 'memory' }));
+  await using store = openStore({ kind: 'memory' });
   const key = 'sk-held-back-for-other-01';
   store.addStoredCredential({
     id: fingerprint(key),
@@ -46,15 +45,13 @@ test("the gateway's start-up warning says when a provider's only keys are stored
   );
   const lines: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(l) } });
-  await using _gw = closing(
-    await startGateway({
-      loaded: loadConfig({ configPath: path, env: { HOME: ws.home } }),
-      store,
-      logger,
-      listen: '127.0.0.1:0',
-      watch: false,
-    }),
-  );
+  await using _gw = await startGateway({
+    loaded: loadConfig({ configPath: path, env: { HOME: ws.home } }),
+    store,
+    logger,
+    listen: '127.0.0.1:0',
+    watch: false,
+  });
   const warning = lines.map((l) => JSON.parse(l) as { msg: string }).find((l) => l.msg.startsWith('providers.p:'));
   assert.ok(warning, lines.join('\n'));
   assert.match(

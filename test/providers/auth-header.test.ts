@@ -8,7 +8,6 @@ import { createSwitchyard } from '../../src/routing/switchyard.ts';
 import { openStore } from '../../src/state/open.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { loadedFrom } from '../routing/helpers.ts';
-import { closing } from '../helpers/closing.ts';
 
 after(closePools);
 
@@ -49,19 +48,17 @@ async function recordingUpstream(): Promise<AsyncDisposable & { url: string; see
 
 async function headersSent(type: 'openai' | 'anthropic', auth: unknown): Promise<IncomingHttpHeaders> {
   await using up = await recordingUpstream();
-  await using store = closing(openStore({ kind: 'memory' }));
+  await using store = openStore({ kind: 'memory' });
   const base = type === 'openai' ? `${up.url}/v1` : up.url;
-  await using router = closing(
-    createSwitchyard({
-      config: loadedFrom({
-        providers: {
-          p: { type, base_url: base, api_key: 'sk-test-key-123456', ...(auth === undefined ? {} : { auth }) },
-        },
-        main: { provider: 'p', model: 'm' },
-      }),
-      store,
+  await using router = createSwitchyard({
+    config: loadedFrom({
+      providers: {
+        p: { type, base_url: base, api_key: 'sk-test-key-123456', ...(auth === undefined ? {} : { auth }) },
+      },
+      main: { provider: 'p', model: 'm' },
     }),
-  );
+    store,
+  });
   await router.chat({ messages: [{ role: 'user', content: 'hello' }] });
   return up.seen[0]!;
 }

@@ -10,7 +10,6 @@ import { closedPort, FAST_RETRY, harness, hello } from '../routing/helpers.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { closing } from '../helpers/closing.ts';
 
 const KEY = 'sk-proxy-test-0000000001';
 const ANT = 'sk-ant-proxy-test-000001';
@@ -171,7 +170,7 @@ test('NO_PROXY as curl reads it: hosts and their subdomains, a leading dot or *.
 
 test('auth test and chat as a user runs them: through the proxy the config names, which auth test says, password never printed', async () => {
   await using proxy = await startConnectProxy({ user: 'me', password: 'proxy-cli-secret-789' });
-  await using sim = closing(await startSimulator({ scenario: { keys: { [KEY]: {} } } }));
+  await using sim = await startSimulator({ scenario: { keys: { [KEY]: {} } } });
   using ws = tempWorkspace();
   ws.write(
     'switchyard.yaml',

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { closing } from '../helpers/closing.ts';
 
 const GOOD = 'sk-cli-good-key-0001';
 const BAD = 'sk-cli-never-valid-02';
@@ -127,7 +126,7 @@ test('doctor on an invalid config reports it with its location and exits 2', asy
 
 test('auth test by models list (no model known) does not bring an out-of-quota key back: the list cannot tell quota', async () => {
   const QUOTA = 'sk-cli-out-of-quota-04';
-  await using sim = closing(await startSimulator({ scenario: { keys: { [GOOD]: {}, [QUOTA]: { quota: true } } } }));
+  await using sim = await startSimulator({ scenario: { keys: { [GOOD]: {}, [QUOTA]: { quota: true } } } });
   using ws = tempWorkspace();
   ws.write(
     'switchyard.yaml',

@@ -9,7 +9,6 @@ import { createSwitchyard } from '../../src/routing/switchyard.ts';
 import { FORGET_AFTER_MS, formerHealth, knownFingerprints } from '../../src/routing/forget-former.ts';
 import { startGateway } from '../../src/gateway/server.ts';
 import { loadedFrom } from './helpers.ts';
-import { closing } from '../helpers/closing.ts';
 
 const NOW = Date.UTC(2026, 10, 22);
 const OLD = NOW - FORGET_AFTER_MS - 1000;
@@ -35,7 +34,7 @@ test('knownFingerprints: a config with no main route still names a task key (the
     providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-known-one-0001' } },
     auxiliary: { title_generation: { provider: 'p', model: 'm', api_key: 'sk-task-own-key-0003' } },
   });
-  await using router = closing(createSwitchyard({ config: loaded, store: openStore({ kind: 'memory' }) }));
+  await using router = createSwitchyard({ config: loaded, store: openStore({ kind: 'memory' }) });
   const known = knownFingerprints(router);
   assert.ok(known.has(fingerprint('sk-known-one-0001')));
   assert.ok(known.has(fingerprint('sk-task-own-key-0003')));
@@ -49,8 +48,8 @@ test('knownFingerprints: every provider key and a task-level api_key', async () 
     main: { provider: 'p', model: 'm' },
     auxiliary: { title_generation: { provider: 'p', model: 'm', api_key: 'sk-task-own-key-0003' } },
   });
-  await using store = closing(openStore({ kind: 'memory' }));
-  await using router = closing(createSwitchyard({ config: loaded, store }));
+  await using store = openStore({ kind: 'memory' });
+  await using router = createSwitchyard({ config: loaded, store });
   const known = knownFingerprints(router);
   for (const key of ['sk-known-one-0001', 'sk-known-two-0002', 'sk-task-own-key-0003'])
     assert.ok(known.has(fingerprint(key)), key);
@@ -58,7 +57,7 @@ test('knownFingerprints: every provider key and a task-level api_key', async () 
 });
 
 test('a gateway forgets former credentials when it starts, and keeps the health of the ones it uses', async () => {
-  await using store = closing(openStore({ kind: 'memory' }));
+  await using store = openStore({ kind: 'memory' });
   const old = Date.now() - FORGET_AFTER_MS - 60_000;
   const configured = fingerprint('sk-still-configured-01');
   store.applyHealth('removed-long-ago', { provider: 'p', at: old, add_uses: 3 });
@@ -69,7 +68,7 @@ test('a gateway forgets former credentials when it starts, and keeps the health 
     main: { provider: 'p', model: 'm' },
     gateway: { require_keys: false },
   });
-  await using _gw = closing(await startGateway({ loaded, store, listen: '127.0.0.1:0', watch: false }));
+  await using _gw = await startGateway({ loaded, store, listen: '127.0.0.1:0', watch: false });
   assert.equal(store.getHealth('removed-long-ago'), undefined);
   assert.equal(store.getHealth(configured)?.uses, 5);
 });

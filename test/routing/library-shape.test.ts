@@ -11,7 +11,6 @@ import { createSwitchyard } from '../../src/routing/switchyard.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { closing } from '../helpers/closing.ts';
 
 const GOOD = 'sk-lib-shape-good-0001';
 const BAD = 'sk-lib-shape-never-0002';
@@ -38,7 +37,7 @@ async function world() {
 
 test('result.route and trail[].route have one shape; a successful attempt carries its status', async () => {
   await using w = await world();
-  await using sy = closing(createSwitchyard({ config: configFromObject(w.object, { env: w.env, dotenv: false }) }));
+  await using sy = createSwitchyard({ config: configFromObject(w.object, { env: w.env, dotenv: false }) });
   const r = await sy.chat({ messages: hello });
   assert.equal(r.status, 'ok');
   if (r.status !== 'ok') return;
@@ -62,9 +61,7 @@ test('the library opens the state store the config names, in its home, and says 
   await using w = await world();
   const lines: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
-  await using sy = closing(
-    createSwitchyard({ config: configFromObject(w.object, { env: w.env, dotenv: false }), logger }),
-  );
+  await using sy = createSwitchyard({ config: configFromObject(w.object, { env: w.env, dotenv: false }), logger });
   assert.equal(sy.store.kind, 'sqlite');
   assert.equal(sy.store.location, join(w.ws.home, 'state.db'));
   assert.ok(
@@ -76,7 +73,7 @@ test('the library opens the state store the config names, in its home, and says 
 test("a configFromObject config's explanations name library calls, not CLI commands that cannot see it", async () => {
   await using w = await world();
   const only = { ...w.object, fallback: [] };
-  await using fromObject = closing(createSwitchyard({ config: configFromObject(only, { env: w.env, dotenv: false }) }));
+  await using fromObject = createSwitchyard({ config: configFromObject(only, { env: w.env, dotenv: false }) });
   await assert.rejects(fromObject.chat({ messages: hello }), (err: unknown) => {
     assert.ok(SwitchyardError.isInstance(err));
     assert.match(err.explanation, /never been accepted/);
@@ -95,9 +92,7 @@ test("a configFromObject config's explanations name library calls, not CLI comma
 
   // The same failure for a config file: the CLI can see it, and the advice says so.
   const file = w.ws.write('switchyard.yaml', JSON.stringify(only));
-  await using fromFile = closing(
-    createSwitchyard({ config: loadConfig({ configPath: file, env: w.env, cwd: w.ws.dir }) }),
-  );
+  await using fromFile = createSwitchyard({ config: loadConfig({ configPath: file, env: w.env, cwd: w.ws.dir }) });
   await fromFile.chat({ messages: hello }).catch(() => {});
   await assert.rejects(fromFile.chat({ messages: hello }), (err: unknown) => {
     assert.ok(SwitchyardError.isInstance(err));

@@ -3,10 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatSession } from '../../src/sessions/session.ts';
 import { openStore } from '../../src/state/open.ts';
-import { closing } from '../helpers/closing.ts';
 
 test('a session reaches the store with its first message, titled from it', async () => {
-  await using store = closing(openStore({ kind: 'memory' }));
+  await using store = openStore({ kind: 'memory' });
   const s = ChatSession.fresh(store);
   assert.equal(s.exists, false);
   assert.equal(store.listSessions().length, 0, 'an empty chat leaves no trace');
@@ -16,7 +15,7 @@ test('a session reaches the store with its first message, titled from it', async
 });
 
 test('a route set before the first message does not steal the derived title', async () => {
-  await using store = closing(openStore({ kind: 'memory' }));
+  await using store = openStore({ kind: 'memory' });
   const s = ChatSession.fresh(store);
   s.setRoute({ provider: 'deepseek', model: 'deepseek/chat-v3' });
   assert.equal(s.exists, false, 'choosing a route alone stores nothing (`chat --model` then quit)');
@@ -29,7 +28,7 @@ test('a route set before the first message does not steal the derived title', as
 });
 
 test('a title set before the first message is held like a route: nothing stored until a message', async () => {
-  await using store = closing(openStore({ kind: 'memory' }));
+  await using store = openStore({ kind: 'memory' });
   const s = ChatSession.fresh(store);
   s.setUserTitle('Pre Title');
   assert.equal(s.exists, false, '`/title` then quit leaves nothing behind');
@@ -43,7 +42,7 @@ test('a title set before the first message is held like a route: nothing stored 
 });
 
 test('a generated title never overwrites a user title', async () => {
-  await using store = closing(openStore({ kind: 'memory' }));
+  await using store = openStore({ kind: 'memory' });
   const s = ChatSession.fresh(store);
   s.appendUser('hello');
   s.setUserTitle('Mine');
@@ -52,7 +51,7 @@ test('a generated title never overwrites a user title', async () => {
 });
 
 test('prompt tokens: the provider count plus estimates after it; an estimate again after compression', async () => {
-  await using store = closing(openStore({ kind: 'memory' }));
+  await using store = openStore({ kind: 'memory' });
   let now = 1_000;
   const s = ChatSession.fresh(store, () => now++);
   s.appendUser('hello');
@@ -75,7 +74,7 @@ test('prompt tokens: the provider count plus estimates after it; an estimate aga
 });
 
 test('resume by unique prefix; unknown and ambiguous ids are user errors', async () => {
-  await using store = closing(openStore({ kind: 'memory' }));
+  await using store = openStore({ kind: 'memory' });
   const s = ChatSession.fresh(store);
   s.appendUser('x');
   assert.equal(ChatSession.resume(store, s.id.slice(0, 3)).id, s.id);

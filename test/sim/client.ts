@@ -2,7 +2,6 @@
 import { createParser } from 'eventsource-parser';
 import { startSimulator, type SimulatorOptions } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
-import { closing } from '../helpers/closing.ts';
 
 export interface Reply {
   status: number;
@@ -17,7 +16,7 @@ export async function withSim<T>(
   scenario: SimulatorOptions['scenario'],
   fn: (sim: RunningSimulator) => Promise<T>,
 ): Promise<T> {
-  await using sim = closing(await startSimulator({ scenario }));
+  await using sim = await startSimulator({ scenario });
   return await fn(sim);
 }
 

@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
 import { withSim, openai, anthropic, userMessage, parseJson } from './client.ts';
-import { closing } from '../helpers/closing.ts';
 
 const ask = (model = 'sim-large') => ({ model, max_tokens: 16, messages: [userMessage('hi')] });
 
@@ -172,7 +171,7 @@ test('a simulator bound to every interface gives a loopback url a client can con
       t.diagnostic('no IPv6 here: [::] not checked');
       continue;
     }
-    await using sim = closing(started);
+    await using sim = started;
     assert.equal(sim.url, `http://${loopback}:${sim.port}`);
     assert.equal((await openai(sim, 'k', ask())).status, 200);
   }

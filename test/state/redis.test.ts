@@ -12,7 +12,6 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis, type TestRedis } from '../helpers/redis.ts';
 import { storeConformance } from './store.case.ts';
 import { waitFor } from './wait.ts';
-import { closing } from '../helpers/closing.ts';
 
 const redis: TestRedis | undefined = REDIS_MISSING ? undefined : await startTestRedis();
 after(() => redis?.stop());
@@ -207,8 +206,8 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
 
   it('client keys: new ones are shared by every replica, revocations too; keys made before in the file still work', async () => {
     using f = redisFactory(server);
-    await using a = closing(f.open());
-    await using b = closing(f.open());
+    await using a = f.open();
+    await using b = f.open();
     await a.ready();
     await b.ready();
     // A key created while the state was the embedded file: it lives there, and keeps working on this machine.
@@ -258,7 +257,7 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
 
   it('is what `gateway.state: redis://…` opens; keys and sessions stay in the embedded file', async () => {
     using ws = tempWorkspace('switchyard-redis-');
-    await using store = closing(openStore({ kind: server.url, home: ws.home }));
+    await using store = openStore({ kind: server.url, home: ws.home });
     await store.ready();
     assert.equal(store.kind, 'redis');
     assert.equal(store.location, server.url);
