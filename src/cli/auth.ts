@@ -162,7 +162,9 @@ function afterOwnRoute(loaded: LoadedConfig, task: string): string {
     return 'the task goes on to the next route of its chain, if any';
   }
   const routes = plan.status === 'chain' ? plan.routes : [];
-  const own = routes.findIndex((r) => r.origin === `auxiliary.${task}` && r.apiKey !== undefined);
+  const own = routes.findIndex(
+    (r) => r.origin === `auxiliary.${task}` && (r.apiKey !== undefined || r.mintedKey !== undefined),
+  );
   const next = routes.slice(own + 1).find((r) => !r.invalid);
   if (next) return `the task goes on to ${next.provider}/${next.model} (${next.origin})`;
   const t = loaded.config.auxiliary[task];

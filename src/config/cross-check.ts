@@ -145,13 +145,13 @@ function aliasTargetProblem(value: string, tasks: string[], providers: string[],
   return `\`${value}\` is neither a task (${tasks.join(', ')}) nor a provider/model route${hint}`;
 }
 
-/** `api_key`/`base_url` on a task whose provider is `auto` (the default): the main chain that starts its chain runs on
+/** `api_key`/`base_url` (or a minted key) on a task whose provider is `auto` (the default): the main chain that starts its chain runs on
  * its own providers' settings, so they are never used — and a key the user believes is the task's would be invisible. */
 function unusedOnAuto(task: string, cfg: Obj | undefined): string[] {
   const provider = cfg?.['provider'] ?? 'auto';
   if (!cfg || provider !== 'auto') return [];
-  return ['api_key', 'base_url']
-    .filter((k) => typeof cfg[k] === 'string' && (cfg[k] as string).trim() !== '')
+  return ['api_key', 'base_url', 'api_key_file', 'api_key_command', 'oauth2']
+    .filter((k) => cfg[k] !== undefined && cfg[k] !== null && (typeof cfg[k] !== 'string' || cfg[k].trim() !== ''))
     .map(
       (k) =>
         `auxiliary.${task}.${k} is not used: with provider: auto the task's first routes are the main chain's, on their providers' own settings (then its fallback_chain's); name the provider (provider: P) for the task's ${k} to apply`,

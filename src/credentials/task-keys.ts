@@ -40,14 +40,19 @@ function taskKeyOf(loaded: LoadedConfig, task: string): TaskKey | undefined {
     return undefined;
   }
   if (plan.status !== 'chain') return undefined;
-  const route = plan.routes.find((r) => r.origin === `auxiliary.${task}` && r.apiKey !== undefined);
-  const credential = route ? taskCredential(route, loaded.origins) : undefined;
+  const route = plan.routes.find(
+    (r) => r.origin === `auxiliary.${task}` && (r.apiKey !== undefined || r.mintedKey !== undefined),
+  );
+  const credential = route ? taskCredential(route, loaded) : undefined;
   if (!route || !credential) return undefined;
   const key: TaskKey = {
     task,
     provider: route.provider,
     credential,
-    where: slotWhere(loaded, `auxiliary.${task}.api_key`),
+    where:
+      credential.minted !== undefined
+        ? `${credential.minted.where} ← ${credential.minted.describe}`
+        : slotWhere(loaded, `auxiliary.${task}.api_key`),
     model: route.model,
   };
   if (route.baseUrl !== undefined) key.baseUrl = route.baseUrl;

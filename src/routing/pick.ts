@@ -15,8 +15,9 @@ export interface PickDeps {
   store: StateStore;
   cooldowns: Cooldowns;
   now: () => number;
-  /** The config's origins, so a task key written as `${VAR}` is described by where the variable is set. */
-  origins?: LoadedConfig['origins'];
+  /** The config: a task key written as `${VAR}` is described by where the variable is set (its origins), and a
+   * task's minted key is built from it. */
+  loaded?: LoadedConfig;
 }
 
 function statusOf(credential: Credential, deps: PickDeps): { status: CandidateStatus; probe: boolean; back?: number } {
@@ -44,7 +45,7 @@ function take(own: Credential, mine: { status: CandidateStatus; probe: boolean }
  * unusable" (the task key rejected), never "no API key" — that key was sent and refused (seed 000).
  */
 export function pickFor(route: RouteSpec, deps: PickDeps, exclude: Set<string>): PickResult {
-  const own = taskCredential(route, deps.origins);
+  const own = taskCredential(route, deps.loaded);
   // A task's own base_url receives the provider's keys too: stored keys added for another host stay out of it.
   const options =
     route.baseUrl === undefined

@@ -186,6 +186,7 @@ export async function probeCredential(
       },
       ...minted.failure,
       ...(target.task !== undefined ? { task: target.task } : {}),
+      ...(target.origin !== undefined ? { origin: target.origin } : {}),
     };
   const credential = minted.credential;
   const provider = credential.provider;

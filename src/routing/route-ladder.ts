@@ -127,7 +127,7 @@ function pickDeps(ctx: CallContext): Parameters<typeof pickFor>[1] {
     store: ctx.store,
     cooldowns: ctx.loaded.config.cooldowns,
     now: ctx.now,
-    origins: ctx.loaded.origins,
+    loaded: ctx.loaded,
   };
 }
 
