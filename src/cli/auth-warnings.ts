@@ -1,5 +1,6 @@
 // The warnings every `switchyard auth …` command prints on stderr before its work: of the config's warnings, those
-// about a variable a key is read from (env and .env disagree: docs/credentials.md), and then whatever the credential
+// about a variable a key is read from (env and .env disagree: docs/credentials.md) and about minted keys an untrusted
+// config may not use, and then whatever the credential
 // pool says while the command runs — each once, scrubbed, starting `warning: `.
 import type { LoadedConfig } from '../config/types.ts';
 import { keyEnvName } from '../config/key-slots.ts';
@@ -13,16 +14,31 @@ export function authWarnings(loaded: LoadedConfig): (notice: { message: string }
     said.add(message);
     process.stderr.write(`warning: ${scrubSecrets(message)}\n`);
   };
-  // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials.
+  for (const w of authConfigWarnings(loaded)) warn(w);
+  return (notice) => warn(notice.message);
+}
+
+/** The config's warnings that concern credentials, scrubbed; `--json` output carries them as `config_warnings`. */
+export function authConfigWarnings(loaded: LoadedConfig): string[] {
+  const out: string[] = [];
+  // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials…
   const keyVariables = [
     ...Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p)),
     ...interpolatedKeyVariables(loaded),
   ];
   for (const v of keyVariables) {
     const conflict = loaded.envConflicts?.get(v);
-    if (conflict !== undefined) warn(conflict);
+    if (conflict !== undefined) out.push(conflict);
   }
-  return (notice) => warn(notice.message);
+  // …and minted keys dropped from an untrusted file, missing from every listing: said why, as `config check` says it.
+  if (loaded.untrustedMinting !== undefined) out.push(loaded.untrustedMinting.warning);
+  return [...new Set(out)].map(scrubSecrets);
+}
+
+/** `{ config_warnings }` for a command's `--json`, when there are any. */
+export function jsonConfigWarnings(loaded: LoadedConfig): { config_warnings?: string[] } {
+  const warnings = authConfigWarnings(loaded);
+  return warnings.length > 0 ? { config_warnings: warnings } : {};
 }
 
 /** Variables a provider's `api_key`/`api_keys[i]` or a task's `api_key` was read from (`api_key: ${CFG_KEY}`): their

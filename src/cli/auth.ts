@@ -28,7 +28,7 @@ import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, StoredCredential } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
 import { mintedLine, mintedViews, registerAuthRefresh, type MintedView } from './auth-minted.ts';
-import { authWarnings } from './auth-warnings.ts';
+import { authWarnings, jsonConfigWarnings } from './auth-warnings.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 
 interface AuthContext {
@@ -231,7 +231,7 @@ async function list(ctx: AuthContext, provider: string | undefined, opts: JsonOp
   if (provider !== undefined) requireProvider(ctx, provider);
   const providers = provider !== undefined ? [provider] : knownProviders(ctx);
   const explanations = await Promise.all(providers.map((p) => explainWithMinted(ctx, p)));
-  if (opts.json) return printJson({ providers: explanations });
+  if (opts.json) return printJson({ providers: explanations, ...jsonConfigWarnings(ctx.loaded) });
   if (explanations.length === 0) {
     process.stdout.write('no providers configured; add one under `providers:` in the config (see docs/config.md)\n');
     return;
@@ -256,7 +256,7 @@ async function explain(ctx: AuthContext, provider: string, opts: JsonOption): Pr
   requireProvider(ctx, provider);
   const e = await explainWithMinted(ctx, provider);
   const chains = taskChains(ctx.loaded.config).filter((c) => c.routes.some((r) => r.provider === provider));
-  if (opts.json) return printJson({ ...e, chains });
+  if (opts.json) return printJson({ ...e, chains, ...jsonConfigWarnings(ctx.loaded) });
   const now = Date.now();
   printExplanation(e, now, ctx.store);
   printMinted([e], now);
