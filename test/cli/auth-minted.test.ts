@@ -156,6 +156,14 @@ auxiliary:
   assert.equal(tokenScriptRuns(c.script), 0);
 });
 
+test('config check does not call a provider whose key is minted keyless', async () => {
+  const c = config('keyless', ['tok-cli-minted-0001']);
+  const r = await runCli(['config', 'check', '--config', c.path], { env: env() });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /no API key/);
+  assert.equal(tokenScriptRuns(c.script), 0, 'config check mints nothing');
+});
+
 test('config show --explain says a command given as a string runs by sh -c, at the line it is written', async () => {
   const path = ws.write(
     'shell/switchyard.yaml',
