@@ -1,7 +1,7 @@
 // The warnings every `switchyard auth …` command prints on stderr before its work: of the config's warnings, those
 // about a variable a key is read from (env and .env disagree: docs/credentials.md) and about minted keys an untrusted
-// config may not use, and then whatever the credential
-// pool says while the command runs — each once, scrubbed, starting `warning: `.
+// config may not use, and then whatever the credential pool says while the command runs — each once, scrubbed,
+// starting `warning: `.
 import type { LoadedConfig } from '../config/types.ts';
 import { keyEnvName } from '../config/key-slots.ts';
 import { scrubSecrets } from '../log.ts';
@@ -14,31 +14,24 @@ export function authWarnings(loaded: LoadedConfig): (notice: { message: string }
     said.add(message);
     process.stderr.write(`warning: ${scrubSecrets(message)}\n`);
   };
-  for (const w of authConfigWarnings(loaded)) warn(w);
-  return (notice) => warn(notice.message);
-}
-
-/** The config's warnings that concern credentials, scrubbed; `--json` output carries them as `config_warnings`. */
-export function authConfigWarnings(loaded: LoadedConfig): string[] {
-  const out: string[] = [];
-  // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials…
+  // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials.
   const keyVariables = [
     ...Object.keys(loaded.config.providers).map((p) => keyEnvName(loaded, p)),
     ...interpolatedKeyVariables(loaded),
   ];
   for (const v of keyVariables) {
     const conflict = loaded.envConflicts?.get(v);
-    if (conflict !== undefined) out.push(conflict);
+    if (conflict !== undefined) warn(conflict);
   }
-  // …and minted keys dropped from an untrusted file, missing from every listing: said why, as `config check` says it.
-  if (loaded.untrustedMinting !== undefined) out.push(loaded.untrustedMinting.warning);
-  return [...new Set(out)].map(scrubSecrets);
+  // A minted key dropped from an untrusted file is missing from every listing: said why, as `config check` says it.
+  if (loaded.untrustedMinting !== undefined) warn(loaded.untrustedMinting.warning);
+  return (notice) => warn(notice.message);
 }
 
-/** `{ config_warnings }` for a command's `--json`, when there are any. */
+/** For `--json`: the config's warning about minted keys an untrusted file may not use, when there is one. */
 export function jsonConfigWarnings(loaded: LoadedConfig): { config_warnings?: string[] } {
-  const warnings = authConfigWarnings(loaded);
-  return warnings.length > 0 ? { config_warnings: warnings } : {};
+  const w = loaded.untrustedMinting?.warning;
+  return w === undefined ? {} : { config_warnings: [scrubSecrets(w)] };
 }
 
 /** Variables a provider's `api_key`/`api_keys[i]` or a task's `api_key` was read from (`api_key: ${CFG_KEY}`): their

@@ -19,7 +19,7 @@ import {
 } from '../credentials/table.ts';
 import { keyTarget } from '../credentials/host-binding.ts';
 import type { CandidateStatus } from '../credentials/types.ts';
-import { resolveTask } from '../config/resolve-task.ts';
+import { hasOwnKey, resolveTask } from '../config/resolve-task.ts';
 import { taskKeyStatus, taskKeys } from '../credentials/task-keys.ts';
 import { taskChainLine, taskChains, type TaskChain } from '../routing/task-chains.ts';
 import { UserError } from '../user-error.ts';
@@ -162,9 +162,7 @@ function afterOwnRoute(loaded: LoadedConfig, task: string): string {
     return 'the task goes on to the next route of its chain, if any';
   }
   const routes = plan.status === 'chain' ? plan.routes : [];
-  const own = routes.findIndex(
-    (r) => r.origin === `auxiliary.${task}` && (r.apiKey !== undefined || r.mintedKey !== undefined),
-  );
+  const own = routes.findIndex((r) => r.origin === `auxiliary.${task}` && hasOwnKey(r));
   const next = routes.slice(own + 1).find((r) => !r.invalid);
   if (next) return `the task goes on to ${next.provider}/${next.model} (${next.origin})`;
   const t = loaded.config.auxiliary[task];

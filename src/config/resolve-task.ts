@@ -56,6 +56,11 @@ export function routeKey(r: RouteSpec): string {
   return [r.provider, r.model, r.baseUrl ?? '', r.apiKey?.secret ?? '', r.mintedKey?.slot ?? ''].join('\u0000');
 }
 
+/** The route carries a task's own key (written or minted), tried before the provider's. */
+export function hasOwnKey(r: RouteSpec): boolean {
+  return r.apiKey !== undefined || r.mintedKey !== undefined;
+}
+
 function mainChain(config: Config, modelOverride?: string): RouteSpec[] {
   if (!config.main) return [];
   const first: RouteSpec = {

@@ -8,7 +8,7 @@ import type { CandidateStatus, Credential } from './types.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { HealthStore } from '../state/types.ts';
 import { taskCredential } from './task-credential.ts';
-import { resolveTask } from '../config/resolve-task.ts';
+import { hasOwnKey, resolveTask } from '../config/resolve-task.ts';
 
 export interface TaskKey {
   task: string;
@@ -40,9 +40,7 @@ function taskKeyOf(loaded: LoadedConfig, task: string): TaskKey | undefined {
     return undefined;
   }
   if (plan.status !== 'chain') return undefined;
-  const route = plan.routes.find(
-    (r) => r.origin === `auxiliary.${task}` && (r.apiKey !== undefined || r.mintedKey !== undefined),
-  );
+  const route = plan.routes.find((r) => r.origin === `auxiliary.${task}` && hasOwnKey(r));
   const credential = route ? taskCredential(route, loaded) : undefined;
   if (!route || !credential) return undefined;
   const key: TaskKey = {

@@ -9,7 +9,7 @@ import { maskUrlPassword } from '../config/mask.ts';
 import type { AdapterFor } from './call-context.ts';
 import { allValid, probeProviders, serves, type ProbeProgress, type ProviderProbe } from './probe-all.ts';
 import type { ProbeResult } from './probe.ts';
-import { resolveTask, taskNames, type RouteSpec } from '../config/resolve-task.ts';
+import { hasOwnKey, resolveTask, taskNames, type RouteSpec } from '../config/resolve-task.ts';
 
 export interface DoctorRoute {
   route: string;
@@ -94,9 +94,7 @@ function taskReport(loaded: LoadedConfig, task: string, probes: readonly Provide
     // A task's own key serves only that task's own route; every other route has the provider's keys alone.
     const probe = found && {
       ...found,
-      results: found.results.filter(
-        (x) => x.task === undefined || ((r.apiKey !== undefined || r.mintedKey !== undefined) && x.task === task),
-      ),
+      results: found.results.filter((x) => x.task === undefined || (hasOwnKey(r) && x.task === task)),
     };
     const valid = probe?.results.some((x) => servesRoute(x, r.model)) ?? false;
     if (valid) return { ...base, status: 'ok', ...ownKeyNote(probe?.results ?? [], task, r) };
