@@ -8,6 +8,7 @@ import type { CandidateStatus, Credential } from './types.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { HealthStore } from '../state/types.ts';
 import { taskCredential } from './task-credential.ts';
+import { visibleCredential } from './resolution-cache.ts';
 import { hasOwnKey, resolveTask } from '../config/resolve-task.ts';
 
 export interface TaskKey {
@@ -66,7 +67,7 @@ function slotWhere(loaded: LoadedConfig, slot: string): string {
 
 /** The task key's health as the router sees it when the task picks it. */
 export function taskKeyStatus(store: Pick<HealthStore, 'getHealth'>, key: TaskKey, now: number): CandidateStatus {
-  const { secret: _secret, ...visible } = key.credential;
+  const visible = visibleCredential(key.credential);
   const health = store.getHealth(visible.fingerprint) ?? emptyHealth(visible.fingerprint, key.provider);
   const u = usability(health, now);
   const status: CandidateStatus = { credential: visible, health, usable: u.usable };

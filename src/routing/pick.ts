@@ -6,6 +6,7 @@ import type { CandidateStatus, Credential, PickResult } from '../credentials/typ
 import type { Cooldowns } from '../config/schema.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { taskCredential } from '../credentials/task-credential.ts';
+import { visibleCredential } from '../credentials/resolution-cache.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
@@ -24,7 +25,8 @@ function statusOf(credential: Credential, deps: PickDeps): { status: CandidateSt
   const health =
     deps.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, credential.provider);
   const u = usability(health, deps.now());
-  const { secret: _secret, ...visible } = credential;
+  // A task's minted key: its source's settings (a client secret, a command's environment) stay out of statuses too.
+  const visible = visibleCredential(credential);
   const status: CandidateStatus = { credential: visible, health, usable: u.usable };
   if (u.why !== undefined) status.why = u.why;
   return u.back !== undefined ? { status, probe: u.probe, back: u.back } : { status, probe: u.probe };

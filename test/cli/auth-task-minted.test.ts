@@ -136,3 +136,22 @@ auxiliary: { title_generation: { oauth2: { token_url: ${sim.url}/oauth2/token, c
   const unused = await run(['config', 'check'], auto);
   assert.match(unused.stdout + unused.stderr, /auxiliary\.title_generation\.oauth2 is not used: with provider: auto/);
 });
+
+test("a task's oauth2 client secret is never in auth or doctor output, --json included", async () => {
+  const secret = 'task-client-secret-value-77';
+  const path = config(
+    'secret',
+    `    oauth2: { token_url: ${sim.url}/oauth2/token, client_id: titles, client_secret: ${secret} }\n`,
+  );
+  for (const args of [
+    ['auth', 'list', '--json'],
+    ['auth', 'explain', 'p', '--json'],
+    ['auth', 'explain', 'p'],
+    ['auth', 'test', '--json'],
+    ['doctor', '--json'],
+  ]) {
+    const r = await run(args, path);
+    assert.match(r.stdout, /auxiliary\.title_generation\.oauth2/, args.join(' '));
+    assert.doesNotMatch(r.stdout + r.stderr, new RegExp(secret), args.join(' '));
+  }
+});
