@@ -151,7 +151,7 @@ function aliasTargetProblem(value: string, tasks: string[], providers: string[],
 function unusedOnAuto(task: string, cfg: Obj | undefined): string[] {
   const provider = cfg?.['provider'] ?? 'auto';
   if (!cfg || provider !== 'auto') return [];
-  return ['api_key', 'base_url', 'api_key_file', 'api_key_command', 'oauth2']
+  return ['api_key', 'base_url', 'api_key_file', 'api_key_command', 'oauth2', 'auth']
     .filter((k) => cfg[k] !== undefined && cfg[k] !== null && (typeof cfg[k] !== 'string' || cfg[k].trim() !== ''))
     .map(
       (k) =>

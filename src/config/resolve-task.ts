@@ -4,7 +4,7 @@
 //   provider: auto                  → primary = the main chain (`main` then `fallback`), `model` overriding main's
 //   provider: P                     → primary = {P, model} (with the task's base_url / api_key)
 // Duplicate routes are tried once. `main` is the main task.
-import type { Config, Route, TaskConfig } from './schema.ts';
+import type { AuthConfig, Config, Route, TaskConfig } from './schema.ts';
 import { UserError } from '../user-error.ts';
 
 export interface RouteSpec extends Route {
@@ -17,6 +17,8 @@ export interface RouteSpec extends Route {
   /** Task-level minted key (`api_key_file`, `api_key_command`, `oauth2`): the settings as written, and the task's
    * slot (`auxiliary.title_generation`); made a credential by src/credentials/task-credential.ts. */
   mintedKey?: { slot: string; fields: TaskMintedFields };
+  /** Task-level `auth`: how keys are sent to the task's `baseUrl`, instead of the provider's `auth`. */
+  auth?: AuthConfig;
   /** Set when the config cannot make this route work (e.g. no model anywhere); the route fails with this. */
   invalid?: string;
 }
@@ -85,6 +87,7 @@ function explicitRoute(
   baseUrl?: string,
   apiKey?: string,
   minted?: TaskMintedFields,
+  auth?: AuthConfig,
 ): RouteSpec {
   const origin = `auxiliary.${task}`;
   const listed = Object.keys(config.providers[provider]?.models ?? {});
@@ -93,6 +96,7 @@ function explicitRoute(
   if (apiKey && apiKey.trim() && !/^\$\{[^}]*\}$/.test(apiKey.trim()))
     route.apiKey = { secret: apiKey.trim(), where: `auxiliary.${task}.api_key` };
   if (minted !== undefined) route.mintedKey = { slot: origin, fields: minted };
+  if (auth !== undefined && baseUrl) route.auth = auth;
   if (!Object.hasOwn(config.providers, provider))
     route.invalid = `provider ${provider} (auxiliary.${task}.provider) is not configured (there is no providers.${provider})`;
   else if (!route.model)
@@ -142,7 +146,7 @@ export function resolveTask(config: Config, task = 'main', override?: Route): Ta
     const primary =
       t.provider === 'auto'
         ? mainChain(config, t.model)
-        : [explicitRoute(config, task, t.provider, t.model, t.base_url, t.api_key, mintedFields(t))];
+        : [explicitRoute(config, task, t.provider, t.model, t.base_url, t.api_key, mintedFields(t), t.auth)];
     hasPrimary = primary.length > 0;
     routes = dedupe([
       ...primary,

@@ -381,14 +381,26 @@ const taskShape = {
   fallback_to_main: z.boolean().default(true),
   /** The task's own key minted like a provider's (docs/credentials.md): tried first on the task's route. */
   ...mintedShape,
+  /** How keys are sent to the task's own `base_url` (the provider's `auth:` applies otherwise). */
+  auth: authSchema.optional(),
 };
 
 /** A task's own key is one key: `api_key` or one minted source. */
 function oneTaskKey(
-  value: { api_key?: string | undefined } & Partial<Record<(typeof MINTED_FIELDS)[number], unknown>>,
+  value: { api_key?: string | undefined; base_url?: string | undefined; auth?: AuthConfig | undefined } & Partial<
+    Record<(typeof MINTED_FIELDS)[number], unknown>
+  >,
   ctx: z.RefinementCtx,
 ): void {
   oneMintedSource(value, ctx);
+  // The header belongs to the endpoint: without a base_url of its own the task calls the provider's, whose auth: holds.
+  if (value.auth !== undefined && value.base_url === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['auth'],
+      message:
+        "auth on a task says how keys are sent to the task's own base_url, and it has none: its calls go to the provider's base_url, whose auth: applies; set base_url here, or move auth under the provider",
+    });
   const minted = MINTED_FIELDS.find((f) => value[f] !== undefined);
   if (value.api_key !== undefined && minted !== undefined)
     ctx.addIssue({

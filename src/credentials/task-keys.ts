@@ -3,6 +3,7 @@
 // under P — otherwise a task's bad key is invisible while every request of that task keeps trying it.
 import { describeOrigin } from '../config/origins.ts';
 import type { LoadedConfig } from '../config/types.ts';
+import type { AuthConfig } from '../config/schema.ts';
 import { usability } from './health.ts';
 import type { CandidateStatus, Credential } from './types.ts';
 import { emptyHealth } from '../state/merge.ts';
@@ -21,6 +22,8 @@ export interface TaskKey {
   /** The task route's model and base URL: where the task sends this key, so where a probe should. */
   model: string;
   baseUrl?: string;
+  /** The task's own `auth` for that base URL. */
+  auth?: AuthConfig;
 }
 
 /** Every enabled task's own key, in config order; only those of `provider` when given. */
@@ -55,6 +58,7 @@ function taskKeyOf(loaded: LoadedConfig, task: string): TaskKey | undefined {
     model: route.model,
   };
   if (route.baseUrl !== undefined) key.baseUrl = route.baseUrl;
+  if (route.auth !== undefined) key.auth = route.auth;
   return key;
 }
 

@@ -151,7 +151,8 @@ async function tryOnce<T>(
     timeoutMs,
     onStatus: (n) => (status = n),
   };
-  if (provider.auth !== undefined) sendCtx.auth = authHeaderFor(provider.type, provider.auth);
+  const auth = route.auth ?? provider.auth;
+  if (auth !== undefined) sendCtx.auth = authHeaderFor(provider.type, auth);
   if (ctx.loaded.config.credentials.strategy === 'most_headroom')
     sendCtx.onHeaders = (headers) => ctx.pool.recordHeaders(cred, headers);
   if (ctx.signal) sendCtx.signal = ctx.signal;

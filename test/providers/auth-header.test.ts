@@ -6,8 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { configSchema } from '../../src/config/schema.ts';
 import { createSwitchyard } from '../../src/routing/switchyard.ts';
 import { openStore } from '../../src/state/open.ts';
-import { closePools } from '../../src/providers/registry.ts';
 import { loadedFrom } from '../routing/helpers.ts';
+import { CredentialPool } from '../../src/credentials/pool.ts';
+import { probeProviders } from '../../src/routing/probe-all.ts';
+import { adapterFor, closePools } from '../../src/providers/registry.ts';
 
 after(closePools);
 
@@ -93,6 +95,84 @@ describe('auth header and scheme', () => {
   it('puts Bearer before the key in any header when asked', async () => {
     const h = await headersSent('openai', { header: 'x-gateway-key', scheme: 'bearer' });
     assert.equal(h['x-gateway-key'], 'Bearer sk-test-key-123456');
+  });
+});
+
+describe("a task's own auth", () => {
+  it("sends the task's keys to its own base_url as its auth: says, and the provider's calls as the provider's says", async () => {
+    const up = await recordingUpstream();
+    const store = openStore({ kind: 'memory' });
+    const router = createSwitchyard({
+      config: loadedFrom({
+        providers: { p: { type: 'openai', base_url: `${up.url}/v1`, api_key: 'sk-provider-key-000001' } },
+        main: { provider: 'p', model: 'm' },
+        auxiliary: {
+          title_generation: {
+            provider: 'p',
+            model: 'small',
+            base_url: `${up.url}/azure/v1`,
+            api_key: 'sk-task-azure-key-0002',
+            auth: { header: 'api-key' },
+          },
+        },
+      }),
+      store,
+    });
+    try {
+      await router.chat({ task: 'title_generation', messages: [{ role: 'user', content: 'hello' }] });
+      await router.chat({ messages: [{ role: 'user', content: 'hello' }] });
+      assert.equal(up.seen[0]!['api-key'], 'sk-task-azure-key-0002');
+      assert.equal(up.seen[0]!.authorization, undefined);
+      assert.equal(up.seen[1]!.authorization, 'Bearer sk-provider-key-000001');
+      assert.equal(up.seen[1]!['api-key'], undefined);
+    } finally {
+      await router.close();
+      await store.close();
+      await up.close();
+    }
+  });
+
+  it("auth test probes a task's own key at its base_url with its auth", async () => {
+    const up = await recordingUpstream();
+    const store = openStore({ kind: 'memory' });
+    const loaded = loadedFrom({
+      providers: {
+        p: { type: 'openai', base_url: `${up.url}/v1`, api_key: 'sk-provider-key-000001', models: { m: {} } },
+      },
+      auxiliary: {
+        title_generation: {
+          provider: 'p',
+          model: 'small',
+          base_url: `${up.url}/azure/v1`,
+          api_key: 'sk-task-azure-key-0002',
+          auth: { header: 'api-key' },
+        },
+      },
+    });
+    try {
+      const pool = new CredentialPool({ loaded, store });
+      await probeProviders({ loaded, store, pool, adapterFor, providers: ['p'] });
+      assert.equal(up.seen.length, 2);
+      const task = up.seen.find((h) => h['api-key'] !== undefined);
+      const own = up.seen.find((h) => h['api-key'] === undefined);
+      assert.deepEqual([task?.['api-key'], task?.authorization], ['sk-task-azure-key-0002', undefined]);
+      assert.equal(own?.authorization, 'Bearer sk-provider-key-000001');
+    } finally {
+      await store.close();
+      await up.close();
+    }
+  });
+
+  it("refuses a task's auth without a base_url of its own: the provider's endpoint, and its auth, are used", () => {
+    const r = configSchema.safeParse({
+      providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1' } },
+      auxiliary: { title_generation: { provider: 'p', auth: { header: 'api-key' } } },
+    });
+    assert.equal(r.success, false);
+    assert.match(
+      r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'),
+      /auxiliary\.title_generation\.auth: auth on a task says how keys are sent to the task's own base_url, and it has none/,
+    );
   });
 });
 
