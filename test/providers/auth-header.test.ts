@@ -7,11 +7,15 @@ import { configSchema } from '../../src/config/schema.ts';
 import { createSwitchyard } from '../../src/routing/switchyard.ts';
 import { openStore } from '../../src/state/open.ts';
 import { loadedFrom } from '../routing/helpers.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
 import { CredentialPool } from '../../src/credentials/pool.ts';
 import { probeProviders } from '../../src/routing/probe-all.ts';
 import { adapterFor, closePools } from '../../src/providers/registry.ts';
 
 after(closePools);
+const ws = tempWorkspace('switchyard-auth-header-');
+after(() => ws.cleanup());
 
 /** An upstream that records the headers of each call and answers in the shape of the path asked. */
 async function recordingUpstream(): Promise<{ url: string; seen: IncomingHttpHeaders[]; close(): Promise<void> }> {
@@ -161,6 +165,24 @@ describe("a task's own auth", () => {
       await store.close();
       await up.close();
     }
+  });
+
+  it("refuses a task's auth header that its provider's headers: also set, at its line", () => {
+    const path = ws.write(
+      'clash.yaml',
+      `providers:
+  p: { type: openai, base_url: http://127.0.0.1:9/v1, headers: { Api-Key: x } }
+auxiliary:
+  title_generation:
+    provider: p
+    base_url: http://127.0.0.1:9/azure/v1
+    auth: { header: api-key }
+`,
+    );
+    assert.throws(
+      () => loadConfig({ configPath: path, env: {} }),
+      /clash\.yaml:7:\d+: auxiliary\.title_generation\.auth\.header: api-key is set by providers\.p\.headers\.Api-Key/,
+    );
   });
 
   it("refuses a task's auth without a base_url of its own: the provider's endpoint, and its auth, are used", () => {
