@@ -118,7 +118,7 @@ async function refresh(
   const all = ctx.pool.mintedSources(provider);
   if (all.length === 0)
     throw new UserError(
-      `${provider} has no minted credential to refresh: its keys are used as written (a minted one comes from api_key_file, api_key_command or oauth2 under providers.${provider})`,
+      `${provider} has no minted credential to refresh: its keys are used as written (a minted one comes from api_key_file, api_key_command or oauth2 under providers.${provider}, or under a task auxiliary.T with provider: ${provider})`,
     );
   const chosen =
     id === undefined

@@ -10,7 +10,7 @@ import { adapterFor } from '../providers/registry.ts';
 import { openCliStore, storeName } from './open-state.ts';
 import { allValid, probeProviders } from '../routing/probe-all.ts';
 import { requireKnownProvider } from './provider-arg.ts';
-import { authWarnings } from './auth-warnings.ts';
+import { authWarnings, jsonConfigWarnings } from './auth-warnings.ts';
 import { cliConfig, printJson } from './context.ts';
 import { probeTable, readOnlyLine } from './probe-table.ts';
 
@@ -63,7 +63,7 @@ async function authTest(
     });
     table?.finish();
     const ok = allValid(probes);
-    if (opts.json) printJson({ ok, recorded: record, providers: probes });
+    if (opts.json) printJson({ ok, recorded: record, providers: probes, ...jsonConfigWarnings(loaded) });
     else if (!record && probes.some((p) => p.results.length > 0))
       process.stdout.write(`${readOnlyLine(storeName(store))}\n`);
     if (!ok) process.exitCode = 1;

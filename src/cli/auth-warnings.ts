@@ -1,6 +1,7 @@
 // The warnings every `switchyard auth …` command prints on stderr before its work: of the config's warnings, those
-// about a variable a key is read from (env and .env disagree: docs/credentials.md), and then whatever the credential
-// pool says while the command runs — each once, scrubbed, starting `warning: `.
+// about a variable a key is read from (env and .env disagree: docs/credentials.md) and about minted keys an untrusted
+// config may not use, and then whatever the credential pool says while the command runs — each once, scrubbed,
+// starting `warning: `.
 import type { LoadedConfig } from '../config/types.ts';
 import { keyEnvName } from '../config/key-slots.ts';
 import { scrubSecrets } from '../log.ts';
@@ -22,7 +23,15 @@ export function authWarnings(loaded: LoadedConfig): (notice: { message: string }
     const conflict = loaded.envConflicts?.get(v);
     if (conflict !== undefined) warn(conflict);
   }
+  // A minted key dropped from an untrusted file is missing from every listing: said why, as `config check` says it.
+  if (loaded.untrustedMinting !== undefined) warn(loaded.untrustedMinting.warning);
   return (notice) => warn(notice.message);
+}
+
+/** For `--json`: the config's warning about minted keys an untrusted file may not use, when there is one. */
+export function jsonConfigWarnings(loaded: LoadedConfig): { config_warnings?: string[] } {
+  const w = loaded.untrustedMinting?.warning;
+  return w === undefined ? {} : { config_warnings: [scrubSecrets(w)] };
 }
 
 /** Variables a provider's `api_key`/`api_keys[i]` or a task's `api_key` was read from (`api_key: ${CFG_KEY}`): their

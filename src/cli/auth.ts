@@ -19,7 +19,7 @@ import {
 } from '../credentials/table.ts';
 import { keyTarget } from '../credentials/host-binding.ts';
 import type { CandidateStatus } from '../credentials/types.ts';
-import { resolveTask } from '../config/resolve-task.ts';
+import { hasOwnKey, resolveTask } from '../config/resolve-task.ts';
 import { taskKeyStatus, taskKeys } from '../credentials/task-keys.ts';
 import { taskChainLine, taskChains, type TaskChain } from '../routing/task-chains.ts';
 import { UserError } from '../user-error.ts';
@@ -28,7 +28,7 @@ import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, StoredCredential } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
 import { mintedLine, mintedViews, registerAuthRefresh, type MintedView } from './auth-minted.ts';
-import { authWarnings } from './auth-warnings.ts';
+import { authWarnings, jsonConfigWarnings } from './auth-warnings.ts';
 import { cliConfig, printJson, printTable } from './context.ts';
 
 interface AuthContext {
@@ -162,7 +162,7 @@ function afterOwnRoute(loaded: LoadedConfig, task: string): string {
     return 'the task goes on to the next route of its chain, if any';
   }
   const routes = plan.status === 'chain' ? plan.routes : [];
-  const own = routes.findIndex((r) => r.origin === `auxiliary.${task}` && r.apiKey !== undefined);
+  const own = routes.findIndex((r) => r.origin === `auxiliary.${task}` && hasOwnKey(r));
   const next = routes.slice(own + 1).find((r) => !r.invalid);
   if (next) return `the task goes on to ${next.provider}/${next.model} (${next.origin})`;
   const t = loaded.config.auxiliary[task];
@@ -229,7 +229,7 @@ async function list(ctx: AuthContext, provider: string | undefined, opts: JsonOp
   if (provider !== undefined) requireProvider(ctx, provider);
   const providers = provider !== undefined ? [provider] : knownProviders(ctx);
   const explanations = await Promise.all(providers.map((p) => explainWithMinted(ctx, p)));
-  if (opts.json) return printJson({ providers: explanations });
+  if (opts.json) return printJson({ providers: explanations, ...jsonConfigWarnings(ctx.loaded) });
   if (explanations.length === 0) {
     process.stdout.write('no providers configured; add one under `providers:` in the config (see docs/config.md)\n');
     return;
@@ -254,7 +254,7 @@ async function explain(ctx: AuthContext, provider: string, opts: JsonOption): Pr
   requireProvider(ctx, provider);
   const e = await explainWithMinted(ctx, provider);
   const chains = taskChains(ctx.loaded.config).filter((c) => c.routes.some((r) => r.provider === provider));
-  if (opts.json) return printJson({ ...e, chains });
+  if (opts.json) return printJson({ ...e, chains, ...jsonConfigWarnings(ctx.loaded) });
   const now = Date.now();
   printExplanation(e, now, ctx.store);
   printMinted([e], now);

@@ -93,6 +93,8 @@ export function crossCheck(
         `auxiliary.${task} is not a built-in task (did you mean \`${near}\`?); it is kept as a custom task`,
       );
     warnings.push(...unusedOnAuto(task, obj(cfg)));
+    const clash = taskAuthClash(task, obj(cfg), obj(root['providers']));
+    if (clash !== undefined) issueAt(['auxiliary', task, 'auth', 'header'], clash);
   }
   for (const issue of aliasIssues(root, providers)) issueAt(issue.path, issue.message, issue.key);
   if (providers.length === 0) warnings.push(NO_PROVIDERS);
@@ -145,17 +147,31 @@ function aliasTargetProblem(value: string, tasks: string[], providers: string[],
   return `\`${value}\` is neither a task (${tasks.join(', ')}) nor a provider/model route${hint}`;
 }
 
-/** `api_key`/`base_url` on a task whose provider is `auto` (the default): the main chain that starts its chain runs on
- * its own providers' settings, so they are never used — and a key the user believes is the task's would be invisible. */
+/** `api_key`/`base_url` (or a minted key) on a task whose provider is `auto` (the default): the main chain that starts
+ * its chain runs on its own providers' settings, so they are never used — and a key the user believes is the task's
+ * would be invisible. */
 function unusedOnAuto(task: string, cfg: Obj | undefined): string[] {
   const provider = cfg?.['provider'] ?? 'auto';
   if (!cfg || provider !== 'auto') return [];
-  return ['api_key', 'base_url']
-    .filter((k) => typeof cfg[k] === 'string' && (cfg[k] as string).trim() !== '')
+  return ['api_key', 'base_url', 'api_key_file', 'api_key_command', 'oauth2', 'auth']
+    .filter((k) => cfg[k] !== undefined && cfg[k] !== null && (typeof cfg[k] !== 'string' || cfg[k].trim() !== ''))
     .map(
       (k) =>
         `auxiliary.${task}.${k} is not used: with provider: auto the task's first routes are the main chain's, on their providers' own settings (then its fallback_chain's); name the provider (provider: P) for the task's ${k} to apply`,
     );
+}
+
+/** A task's `auth.header` that its provider's `headers:` also sets (they go with every call to it): that value would
+ * replace the key, as schema.ts refuses on a provider. */
+function taskAuthClash(task: string, cfg: Obj | undefined, providers: Obj | undefined): string | undefined {
+  const header = obj(cfg?.['auth'])?.['header'];
+  const provider = cfg?.['provider'];
+  if (typeof header !== 'string' || typeof provider !== 'string') return undefined;
+  const headers = Object.keys(obj(obj(providers?.[provider])?.['headers']) ?? {});
+  const clash = headers.find((h) => h.toLowerCase() === header.toLowerCase());
+  return clash === undefined
+    ? undefined
+    : `${header} is set by providers.${provider}.headers.${clash}, which goes with the task's calls too and would replace the key — send the key in another header, or remove that entry`;
 }
 
 /** `timeout: 30` (seconds, in many tools' configs) is 30ms here: worth a word where so short makes no sense. */

@@ -4,7 +4,7 @@
 //   provider: auto                  → primary = the main chain (`main` then `fallback`), `model` overriding main's
 //   provider: P                     → primary = {P, model} (with the task's base_url / api_key)
 // Duplicate routes are tried once. `main` is the main task.
-import type { Config, Route } from './schema.ts';
+import type { AuthConfig, Config, Route, TaskConfig } from './schema.ts';
 import { UserError } from '../user-error.ts';
 
 export interface RouteSpec extends Route {
@@ -14,9 +14,17 @@ export interface RouteSpec extends Route {
   baseUrl?: string;
   /** Task-level `api_key`: a config-source credential tried before the provider's own keys on this route. */
   apiKey?: { secret: string; where: string };
+  /** Task-level minted key (`api_key_file`, `api_key_command`, `oauth2`): the settings as written, and the task's
+   * slot (`auxiliary.title_generation`); made a credential by src/credentials/task-credential.ts. */
+  mintedKey?: { slot: string; fields: TaskMintedFields };
+  /** Task-level `auth`: how keys are sent to the task's `baseUrl`, instead of the provider's `auth`. */
+  auth?: AuthConfig;
   /** Set when the config cannot make this route work (e.g. no model anywhere); the route fails with this. */
   invalid?: string;
 }
+
+/** The settings a task's own minted key is written in. */
+export type TaskMintedFields = Pick<TaskConfig, 'api_key_file' | 'api_key_command' | 'oauth2'>;
 
 export type TaskPlan =
   | { status: 'disabled'; task: string; reason: string }
@@ -47,7 +55,12 @@ export function taskNames(config: Config): string[] {
 }
 
 export function routeKey(r: RouteSpec): string {
-  return [r.provider, r.model, r.baseUrl ?? '', r.apiKey?.secret ?? ''].join('\u0000');
+  return [r.provider, r.model, r.baseUrl ?? '', r.apiKey?.secret ?? '', r.mintedKey?.slot ?? ''].join('\u0000');
+}
+
+/** The route carries a task's own key (written or minted), tried before the provider's. */
+export function hasOwnKey(r: RouteSpec): boolean {
+  return r.apiKey !== undefined || r.mintedKey !== undefined;
 }
 
 function mainChain(config: Config, modelOverride?: string): RouteSpec[] {
@@ -73,6 +86,8 @@ function explicitRoute(
   model: string,
   baseUrl?: string,
   apiKey?: string,
+  minted?: TaskMintedFields,
+  auth?: AuthConfig,
 ): RouteSpec {
   const origin = `auxiliary.${task}`;
   const listed = Object.keys(config.providers[provider]?.models ?? {});
@@ -80,11 +95,23 @@ function explicitRoute(
   if (baseUrl) route.baseUrl = baseUrl;
   if (apiKey && apiKey.trim() && !/^\$\{[^}]*\}$/.test(apiKey.trim()))
     route.apiKey = { secret: apiKey.trim(), where: `auxiliary.${task}.api_key` };
+  if (minted !== undefined) route.mintedKey = { slot: origin, fields: minted };
+  if (auth !== undefined && baseUrl) route.auth = auth;
   if (!Object.hasOwn(config.providers, provider))
     route.invalid = `provider ${provider} (auxiliary.${task}.provider) is not configured (there is no providers.${provider})`;
   else if (!route.model)
     route.invalid = `auxiliary.${task}.model is not set and providers.${provider}.models lists no model`;
   return route;
+}
+
+/** The task's minted key settings, when it has one. */
+function mintedFields(t: TaskConfig): TaskMintedFields | undefined {
+  if (t.api_key_file === undefined && t.api_key_command === undefined && t.oauth2 === undefined) return undefined;
+  const fields: TaskMintedFields = {};
+  if (t.api_key_file !== undefined) fields.api_key_file = t.api_key_file;
+  if (t.api_key_command !== undefined) fields.api_key_command = t.api_key_command;
+  if (t.oauth2 !== undefined) fields.oauth2 = t.oauth2;
+  return fields;
 }
 
 function dedupe(routes: RouteSpec[]): RouteSpec[] {
@@ -119,7 +146,7 @@ export function resolveTask(config: Config, task = 'main', override?: Route): Ta
     const primary =
       t.provider === 'auto'
         ? mainChain(config, t.model)
-        : [explicitRoute(config, task, t.provider, t.model, t.base_url, t.api_key)];
+        : [explicitRoute(config, task, t.provider, t.model, t.base_url, t.api_key, mintedFields(t), t.auth)];
     hasPrimary = primary.length > 0;
     routes = dedupe([
       ...primary,

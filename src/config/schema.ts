@@ -379,17 +379,51 @@ const taskShape = {
   timeout: timeout().default(60_000),
   fallback_chain: z.array(routeSchema).default([]),
   fallback_to_main: z.boolean().default(true),
+  /** The task's own key minted like a provider's (docs/credentials.md): tried first on the task's route. */
+  ...mintedShape,
+  /** How keys are sent to the task's own `base_url` (the provider's `auth:` applies otherwise). */
+  auth: authSchema.optional(),
 };
-export const taskSchema = z.strictObject(taskShape);
-export const compressionTaskSchema = z.strictObject({
-  ...taskShape,
-  timeout: timeout().default(300_000),
-  threshold: z.number().gt(0).lte(1).default(0.75),
-  protect_first: z.number().int().min(0).default(3),
-  protect_last: z.number().int().min(0).default(20),
-});
+
+/** A task's own key is one key: `api_key` or one minted source. */
+function oneTaskKey(
+  value: { api_key?: string | undefined; base_url?: string | undefined; auth?: AuthConfig | undefined } & Partial<
+    Record<(typeof MINTED_FIELDS)[number], unknown>
+  >,
+  ctx: z.RefinementCtx,
+): void {
+  oneMintedSource(value, ctx);
+  // The header belongs to the endpoint: without a base_url of its own the task calls the provider's, whose auth: holds.
+  if (value.auth !== undefined && value.base_url === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['auth'],
+      message:
+        "auth on a task says how keys are sent to the task's own base_url, and it has none: its calls go to the provider's base_url, whose auth: applies; set base_url here, or move auth under the provider",
+    });
+  const minted = MINTED_FIELDS.find((f) => value[f] !== undefined);
+  if (value.api_key !== undefined && minted !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: [minted],
+      message: `give the task's own key as api_key or as ${minted}, not both: it is one key`,
+    });
+}
+
+export const taskSchema = z.strictObject(taskShape).superRefine(oneTaskKey);
+export const compressionTaskSchema = z
+  .strictObject({
+    ...taskShape,
+    timeout: timeout().default(300_000),
+    threshold: z.number().gt(0).lte(1).default(0.75),
+    protect_first: z.number().int().min(0).default(3),
+    protect_last: z.number().int().min(0).default(20),
+  })
+  .superRefine(oneTaskKey);
 /** Titles are short and run in the background: a 30s default, whether or not the block is written out. */
-export const titleTaskSchema = z.strictObject({ ...taskShape, timeout: timeout().default(30_000) });
+export const titleTaskSchema = z
+  .strictObject({ ...taskShape, timeout: timeout().default(30_000) })
+  .superRefine(oneTaskKey);
 export type TaskConfig = z.infer<typeof taskSchema>;
 export type CompressionTaskConfig = z.infer<typeof compressionTaskSchema>;
 

@@ -43,6 +43,10 @@ export interface LoadedConfig {
    * kept may be sent (src/credentials/host-binding.ts). Absent for a named file, the user's own config and
    * configFromObject. */
   localConfig?: true;
+  /** Minted sources (`providers.P.api_key_command`, `auxiliary.T.oauth2`, …) this untrusted local config has and may
+   * not use (untrusted-minting.ts): dropped from `config`, named here with the warning (also in `warnings`), so the
+   * auth commands can say why a minted key is missing. Absent when none was dropped. */
+  untrustedMinting?: { slots: readonly string[]; warning: string };
   /** Environment variables this (untrusted, local) config reads but may not send where they would go: left out of
    * `env` (src/config/local-env.ts). */
   withheldEnv?: ReadonlyMap<string, WithheldVariable>;

@@ -16,8 +16,9 @@ export function dropUntrustedMinting(loaded: LoadedConfig, path: string): void {
     }
   };
   for (const [name, p] of Object.entries(loaded.config.providers)) drop(`providers.${name}`, p);
+  for (const [task, t] of Object.entries(loaded.config.auxiliary)) drop(`auxiliary.${task}`, t);
   if (dropped.length === 0) return;
-  loaded.warnings.push(
-    `${dropped.join(', ')} ${dropped.length === 1 ? 'is' : 'are'} not used: ${path} was found in the current directory and is not trusted to run commands, read files or ask for tokens with your credentials; \`switchyard config trust\` if the file is yours`,
-  );
+  const warning = `${dropped.join(', ')} ${dropped.length === 1 ? 'is' : 'are'} not used: ${path} was found in the current directory and is not trusted to run commands, read files or ask for tokens with your credentials; \`switchyard config trust\` if the file is yours`;
+  loaded.warnings.push(warning);
+  loaded.untrustedMinting = { slots: dropped, warning };
 }

@@ -103,9 +103,12 @@ export class CredentialPool {
     this.headroom.record(cred.fingerprint, headers, this.now());
   }
 
-  /** The provider's minted sources (api_key_file, api_key_command, oauth2), for `auth list` and `auth refresh`. */
+  /** The provider's minted sources (api_key_file, api_key_command, oauth2), then its tasks' own minted keys, for
+   * `auth list` and `auth refresh`. */
   mintedSources(provider: string): MintedSource[] {
-    return this.evaluate(provider).flatMap((e) => (e.credential.minted !== undefined ? [e.credential.minted] : []));
+    const own = this.evaluate(provider).map((e) => e.credential.minted);
+    const tasks = taskKeys(this.loaded, provider).map((k) => k.credential.minted);
+    return [...own, ...tasks].filter((m): m is MintedSource => m !== undefined);
   }
 
   candidates(provider: string): CandidateStatus[] {

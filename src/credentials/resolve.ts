@@ -4,7 +4,7 @@
 // at the next request: there is no cached pool entry that could shadow it (seed 001).
 import { join } from 'node:path';
 import { formatPath, originalPath } from '../config/issue.ts';
-import { heldBackPlace, UNTRUSTED_READ } from '../errors/messages.ts';
+import { heldBackPlace, UNTRUSTED_MINT, UNTRUSTED_READ } from '../errors/messages.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { envValue } from '../config/local-env.ts';
 import type { CredentialStore, StoredCredential } from '../state/types.ts';
@@ -48,9 +48,14 @@ export function lookedIn(loaded: LoadedConfig, provider: string, withheld: reado
   const readBySlot = unset.some(([, name]) => name === variable);
   const note = envNote(loaded, variable);
   const env = readBySlot ? [] : [note !== undefined ? `env ${variable} (${note})` : `env ${variable}`];
+  // A minted source the untrusted file has but may not use: the key the user expects, said where it was looked for.
+  const dropped = (loaded.untrustedMinting?.slots ?? [])
+    .filter((slot) => slot.startsWith(`providers.${provider}.`))
+    .map((slot) => `${slot} (${UNTRUSTED_MINT})`);
   return [
     ...slots,
     ...otherKeySlots(loaded, provider, unset),
+    ...dropped,
     ...env,
     hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`,
     ...stored,

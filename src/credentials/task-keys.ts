@@ -3,12 +3,14 @@
 // under P — otherwise a task's bad key is invisible while every request of that task keeps trying it.
 import { describeOrigin } from '../config/origins.ts';
 import type { LoadedConfig } from '../config/types.ts';
+import type { AuthConfig } from '../config/schema.ts';
 import { usability } from './health.ts';
 import type { CandidateStatus, Credential } from './types.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { HealthStore } from '../state/types.ts';
 import { taskCredential } from './task-credential.ts';
-import { resolveTask } from '../config/resolve-task.ts';
+import { visibleCredential } from './resolution-cache.ts';
+import { hasOwnKey, resolveTask } from '../config/resolve-task.ts';
 
 export interface TaskKey {
   task: string;
@@ -20,6 +22,8 @@ export interface TaskKey {
   /** The task route's model and base URL: where the task sends this key, so where a probe should. */
   model: string;
   baseUrl?: string;
+  /** The task's own `auth` for that base URL. */
+  auth?: AuthConfig;
 }
 
 /** Every enabled task's own key, in config order; only those of `provider` when given. */
@@ -40,17 +44,21 @@ function taskKeyOf(loaded: LoadedConfig, task: string): TaskKey | undefined {
     return undefined;
   }
   if (plan.status !== 'chain') return undefined;
-  const route = plan.routes.find((r) => r.origin === `auxiliary.${task}` && r.apiKey !== undefined);
-  const credential = route ? taskCredential(route, loaded.origins) : undefined;
+  const route = plan.routes.find((r) => r.origin === `auxiliary.${task}` && hasOwnKey(r));
+  const credential = route ? taskCredential(route, loaded) : undefined;
   if (!route || !credential) return undefined;
   const key: TaskKey = {
     task,
     provider: route.provider,
     credential,
-    where: slotWhere(loaded, `auxiliary.${task}.api_key`),
+    where:
+      credential.minted !== undefined
+        ? `${credential.minted.where} ← ${credential.minted.describe}`
+        : slotWhere(loaded, `auxiliary.${task}.api_key`),
     model: route.model,
   };
   if (route.baseUrl !== undefined) key.baseUrl = route.baseUrl;
+  if (route.auth !== undefined) key.auth = route.auth;
   return key;
 }
 
@@ -63,7 +71,7 @@ function slotWhere(loaded: LoadedConfig, slot: string): string {
 
 /** The task key's health as the router sees it when the task picks it. */
 export function taskKeyStatus(store: Pick<HealthStore, 'getHealth'>, key: TaskKey, now: number): CandidateStatus {
-  const { secret: _secret, ...visible } = key.credential;
+  const visible = visibleCredential(key.credential);
   const health = store.getHealth(visible.fingerprint) ?? emptyHealth(visible.fingerprint, key.provider);
   const u = usability(health, now);
   const status: CandidateStatus = { credential: visible, health, usable: u.usable };

@@ -84,12 +84,19 @@ export function heldBackPlace(text: string): string {
 export const UNTRUSTED_READ =
   'set, but not read by a ./switchyard.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours';
 
+/** How a "looked in" place says a minted source (`api_key_command`, …) is written but dropped from an untrusted
+ * ./switchyard.yaml (config/untrusted-minting.ts). */
+export const UNTRUSTED_MINT =
+  'written, but not used: a ./switchyard.yaml found in the current directory and not trusted may not run commands, read files or ask for tokens with your credentials';
+
 /** What to do about no key. "Add one" — unless the key is there and withheld from a ./switchyard.yaml that would
  * send it to a host of its own: a key added now would be stored for that host, which is the very thing withheld. */
 export function missingKeyAdvice(provider: string, lookedIn: readonly string[]): string {
   if (lookedIn.some((l) => l.includes(UNTRUSTED_READ))) {
     return `if this ./switchyard.yaml is yours, \`switchyard config trust\`; if not, it sends ${provider}'s keys to a host of its choosing (providers.${provider}.base_url) — do not add one for it`;
   }
+  if (lookedIn.some((l) => l.includes(UNTRUSTED_MINT)))
+    return `if this ./switchyard.yaml is yours, \`switchyard config trust\` lets it mint its key; or add one with \`switchyard auth add ${provider}\``;
   return `add one with \`switchyard auth add ${provider}\``;
 }
 

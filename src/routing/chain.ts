@@ -69,7 +69,7 @@ function canServeNow(ctx: CallContext, route: RouteSpec, needed: number | undefi
   const window = windowOf(ctx, route);
   if (needed !== undefined && window !== undefined && window <= needed) return false;
   if (ctx.breakers.state(route.provider) !== 'closed') return false;
-  const own = taskCredential(route, ctx.loaded.origins);
+  const own = taskCredential(route, ctx.loaded);
   if (own !== undefined && usability(ctx.store.getHealth(own.fingerprint), ctx.now()).usable) return true;
   return ctx.pool.candidates(route.provider).some((c) => c.usable);
 }

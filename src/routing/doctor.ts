@@ -9,7 +9,7 @@ import { maskUrlPassword } from '../config/mask.ts';
 import type { AdapterFor } from './call-context.ts';
 import { allValid, probeProviders, serves, type ProbeProgress, type ProviderProbe } from './probe-all.ts';
 import { probeText, type ProbeResult } from './probe.ts';
-import { resolveTask, taskNames } from '../config/resolve-task.ts';
+import { hasOwnKey, resolveTask, taskNames, type RouteSpec } from '../config/resolve-task.ts';
 
 export interface DoctorRoute {
   route: string;
@@ -73,11 +73,13 @@ function servesRoute(result: ProbeResult, model: string): boolean {
 }
 
 /** A route that works although its task's own key does not: said, since every call of the task tries that key first. */
-function ownKeyNote(results: readonly ProbeResult[], task: string): { note?: string } {
+function ownKeyNote(results: readonly ProbeResult[], task: string, r: RouteSpec): { note?: string } {
   const own = results.find((x) => x.task === task && !serves(x));
+  const minted = r.mintedKey === undefined ? undefined : Object.keys(r.mintedKey.fields)[0];
+  const slot = `auxiliary.${task}.${minted ?? 'api_key'}`;
   return own
     ? {
-        note: `its own key ${own.credential.masked} (auxiliary.${task}.api_key) is ${own.status}; the provider's other keys answer instead`,
+        note: `its own key ${own.credential.masked} (${slot}) is ${own.status}; the provider's other keys answer instead`,
       }
     : {};
 }
@@ -97,10 +99,10 @@ function taskReport(loaded: LoadedConfig, task: string, probes: readonly Provide
     // A task's own key serves only that task's own route; every other route has the provider's keys alone.
     const probe = found && {
       ...found,
-      results: found.results.filter((x) => x.task === undefined || (r.apiKey !== undefined && x.task === task)),
+      results: found.results.filter((x) => x.task === undefined || (hasOwnKey(r) && x.task === task)),
     };
     const valid = probe?.results.some((x) => servesRoute(x, r.model)) ?? false;
-    if (valid) return { ...base, status: 'ok', ...ownKeyNote(probe?.results ?? [], task) };
+    if (valid) return { ...base, status: 'ok', ...ownKeyNote(probe?.results ?? [], task, r) };
     return {
       ...base,
       status: 'no_valid_key',

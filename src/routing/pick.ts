@@ -6,6 +6,7 @@ import type { CandidateStatus, Credential, PickResult } from '../credentials/typ
 import type { Cooldowns } from '../config/schema.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { taskCredential } from '../credentials/task-credential.ts';
+import { visibleCredential } from '../credentials/resolution-cache.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
@@ -15,15 +16,17 @@ export interface PickDeps {
   store: StateStore;
   cooldowns: Cooldowns;
   now: () => number;
-  /** The config's origins, so a task key written as `${VAR}` is described by where the variable is set. */
-  origins?: LoadedConfig['origins'];
+  /** The config: a task key written as `${VAR}` is described by where the variable is set (its origins), and a
+   * task's minted key is built from it. */
+  loaded?: LoadedConfig;
 }
 
 function statusOf(credential: Credential, deps: PickDeps): { status: CandidateStatus; probe: boolean; back?: number } {
   const health =
     deps.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, credential.provider);
   const u = usability(health, deps.now());
-  const { secret: _secret, ...visible } = credential;
+  // A task's minted key: its source's settings (a client secret, a command's environment) stay out of statuses too.
+  const visible = visibleCredential(credential);
   const status: CandidateStatus = { credential: visible, health, usable: u.usable };
   if (u.why !== undefined) status.why = u.why;
   return u.back !== undefined ? { status, probe: u.probe, back: u.back } : { status, probe: u.probe };
@@ -44,7 +47,7 @@ function take(own: Credential, mine: { status: CandidateStatus; probe: boolean }
  * unusable" (the task key rejected), never "no API key" — that key was sent and refused (seed 000).
  */
 export function pickFor(route: RouteSpec, deps: PickDeps, exclude: Set<string>): PickResult {
-  const own = taskCredential(route, deps.origins);
+  const own = taskCredential(route, deps.loaded);
   // A task's own base_url receives the provider's keys too: stored keys added for another host stay out of it.
   const options =
     route.baseUrl === undefined

@@ -77,6 +77,7 @@ export function planProbes(
           model: k.model,
           origin: k.where,
           ...(k.baseUrl !== undefined ? { baseUrl: k.baseUrl } : {}),
+          ...(k.auth !== undefined ? { auth: k.auth } : {}),
         },
       })),
     ];

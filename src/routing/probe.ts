@@ -15,6 +15,7 @@ import { UpstreamError } from '../errors/upstream-error.ts';
 import type { AdapterFor } from './call-context.ts';
 import { proxyFor } from '../providers/proxy.ts';
 import { authHeaderFor } from '../providers/auth-header.ts';
+import type { AuthConfig } from '../config/schema.ts';
 import { tokenForProbe } from './probe-mint.ts';
 import type { MintFailure } from '../credentials/minted/mint-error.ts';
 import type { SendContext } from '../providers/types.ts';
@@ -127,6 +128,8 @@ export interface ProbeTarget {
   origin?: string;
   model?: string;
   baseUrl?: string;
+  /** A task's own `auth` for its base_url. */
+  auth?: AuthConfig;
 }
 
 /** The words for a key only a models list has seen: it proves less than the name suggests. */
@@ -179,6 +182,7 @@ export async function probeCredential(
       },
       ...minted.failure,
       ...(target.task !== undefined ? { task: target.task } : {}),
+      ...(target.origin !== undefined ? { origin: target.origin } : {}),
     };
   const credential = minted.credential;
   const provider = credential.provider;
@@ -212,7 +216,8 @@ export async function probeCredential(
     headers: p.headers,
     timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS),
   };
-  if (p.auth !== undefined) ctx.auth = authHeaderFor(p.type, p.auth);
+  const auth = target.auth ?? p.auth;
+  if (auth !== undefined) ctx.auth = authHeaderFor(p.type, auth);
   const proxy = proxyFor(p, provider, baseUrl, deps.loaded.env, deps.loaded.dotenv);
   if (proxy !== undefined) ctx.proxy = proxy;
   const method = model ? `chat ${provider}/${model}` : 'models list';

@@ -121,7 +121,7 @@ function pickDeps(ctx: CallContext): Parameters<typeof pickFor>[1] {
     store: ctx.store,
     cooldowns: ctx.loaded.config.cooldowns,
     now: ctx.now,
-    origins: ctx.loaded.origins,
+    loaded: ctx.loaded,
   };
 }
 
@@ -145,7 +145,8 @@ async function tryOnce<T>(
     timeoutMs,
     onStatus: (n) => (status = n),
   };
-  if (provider.auth !== undefined) sendCtx.auth = authHeaderFor(provider.type, provider.auth);
+  const auth = route.auth ?? provider.auth;
+  if (auth !== undefined) sendCtx.auth = authHeaderFor(provider.type, auth);
   if (ctx.loaded.config.credentials.strategy === 'most_headroom')
     sendCtx.onHeaders = (headers) => ctx.pool.recordHeaders(cred, headers);
   if (ctx.signal) sendCtx.signal = ctx.signal;

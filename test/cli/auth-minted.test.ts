@@ -105,6 +105,65 @@ test('a ./switchyard.yaml found in the current directory and not trusted runs no
   assert.equal(tokenScriptRuns(c.script), 0);
 });
 
+test('auth list, explain and test say why an untrusted ./switchyard.yaml has no minted key — on stderr and in --json', async () => {
+  const c = config('untrusted-list', ['tok-cli-minted-0001']);
+  ws.write(
+    'untrusted-list/switchyard.yaml',
+    `providers:
+  p:
+    type: openai
+    base_url: ${sim.url}/v1
+    api_key_command: { run: ${JSON.stringify(tokenCommand(c.script))} }
+main: { provider: p, model: sim-large }
+auxiliary:
+  title_generation: { provider: p, model: sim-small, api_key_file: ./title-key }
+  compression: { provider: none }
+`,
+  );
+  const cwd = join(ws.dir, 'untrusted-list');
+  const warning =
+    /warning: providers\.p\.api_key_command, auxiliary\.title_generation\.api_key_file are not used: \S*switchyard\.yaml was found in the current directory and is not trusted to run commands, read files or ask for tokens with your credentials; `switchyard config trust` if the file is yours/;
+  for (const args of [
+    ['auth', 'list'],
+    ['auth', 'explain', 'p'],
+    ['auth', 'test'],
+  ]) {
+    const r = await runCli(args, { cwd, env: env() });
+    assert.match(r.stderr, warning, args.join(' '));
+  }
+  const explain = await runCli(['auth', 'explain', 'p'], { cwd, env: env() });
+  assert.match(
+    explain.stdout,
+    /looked in providers\.p\.api_key, providers\.p\.api_key_command \(written, but not used: a \.\/switchyard\.yaml found in the current directory and not trusted may not run commands, read files or ask for tokens with your credentials\), .*; if this \.\/switchyard\.yaml is yours, `switchyard config trust` lets it mint its key/,
+  );
+  for (const args of [
+    ['auth', 'list', '--json'],
+    ['auth', 'explain', 'p', '--json'],
+    ['auth', 'test', '--json'],
+  ]) {
+    const json = JSON.parse((await runCli(args, { cwd, env: env() })).stdout) as { config_warnings?: string[] };
+    assert.match(
+      json.config_warnings?.[0] ?? '',
+      /providers\.p\.api_key_command, auxiliary\.title_generation\.api_key_file are not used/,
+      args.join(' '),
+    );
+  }
+  const doctor = await runCli(['doctor', '--json'], { cwd, env: env() });
+  assert.match(
+    JSON.stringify(JSON.parse(doctor.stdout)),
+    /providers\.p\.api_key_command, auxiliary\.title_generation\.api_key_file are not used/,
+  );
+  assert.equal(tokenScriptRuns(c.script), 0);
+});
+
+test('config check does not call a provider whose key is minted keyless', async () => {
+  const c = config('keyless', ['tok-cli-minted-0001']);
+  const r = await runCli(['config', 'check', '--config', c.path], { env: env() });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /no API key/);
+  assert.equal(tokenScriptRuns(c.script), 0, 'config check mints nothing');
+});
+
 test('config show --explain says a command given as a string runs by sh -c, at the line it is written', async () => {
   const path = ws.write(
     'shell/switchyard.yaml',

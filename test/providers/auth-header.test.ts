@@ -6,10 +6,16 @@ import type { AddressInfo } from 'node:net';
 import { configSchema } from '../../src/config/schema.ts';
 import { createSwitchyard } from '../../src/routing/switchyard.ts';
 import { openStore } from '../../src/state/open.ts';
-import { closePools } from '../../src/providers/registry.ts';
 import { loadedFrom } from '../routing/helpers.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { CredentialPool } from '../../src/credentials/pool.ts';
+import { probeProviders } from '../../src/routing/probe-all.ts';
+import { adapterFor, closePools } from '../../src/providers/registry.ts';
 
 after(closePools);
+const ws = tempWorkspace('switchyard-auth-header-');
+after(() => ws.cleanup());
 
 /** An upstream that records the headers of each call and answers in the shape of the path asked. */
 /** `await using up = await recordingUpstream()` closes it when the test's scope ends. */
@@ -89,6 +95,91 @@ describe('auth header and scheme', () => {
   it('puts Bearer before the key in any header when asked', async () => {
     const h = await headersSent('openai', { header: 'x-gateway-key', scheme: 'bearer' });
     assert.equal(h['x-gateway-key'], 'Bearer sk-test-key-123456');
+  });
+});
+
+describe("a task's own auth", () => {
+  it("sends the task's keys to its own base_url as its auth: says, and the provider's calls as the provider's says", async () => {
+    await using up = await recordingUpstream();
+    await using store = openStore({ kind: 'memory' });
+    await using router = createSwitchyard({
+      config: loadedFrom({
+        providers: { p: { type: 'openai', base_url: `${up.url}/v1`, api_key: 'sk-provider-key-000001' } },
+        main: { provider: 'p', model: 'm' },
+        auxiliary: {
+          title_generation: {
+            provider: 'p',
+            model: 'small',
+            base_url: `${up.url}/azure/v1`,
+            api_key: 'sk-task-azure-key-0002',
+            auth: { header: 'api-key' },
+          },
+        },
+      }),
+      store,
+    });
+    await router.chat({ task: 'title_generation', messages: [{ role: 'user', content: 'hello' }] });
+    await router.chat({ messages: [{ role: 'user', content: 'hello' }] });
+    assert.equal(up.seen[0]!['api-key'], 'sk-task-azure-key-0002');
+    assert.equal(up.seen[0]!.authorization, undefined);
+    assert.equal(up.seen[1]!.authorization, 'Bearer sk-provider-key-000001');
+    assert.equal(up.seen[1]!['api-key'], undefined);
+  });
+
+  it("auth test probes a task's own key at its base_url with its auth", async () => {
+    await using up = await recordingUpstream();
+    await using store = openStore({ kind: 'memory' });
+    const loaded = loadedFrom({
+      providers: {
+        p: { type: 'openai', base_url: `${up.url}/v1`, api_key: 'sk-provider-key-000001', models: { m: {} } },
+      },
+      auxiliary: {
+        title_generation: {
+          provider: 'p',
+          model: 'small',
+          base_url: `${up.url}/azure/v1`,
+          api_key: 'sk-task-azure-key-0002',
+          auth: { header: 'api-key' },
+        },
+      },
+    });
+    const pool = new CredentialPool({ loaded, store });
+    await probeProviders({ loaded, store, pool, adapterFor, providers: ['p'] });
+    assert.equal(up.seen.length, 2);
+    const task = up.seen.find((h) => h['api-key'] !== undefined);
+    const own = up.seen.find((h) => h['api-key'] === undefined);
+    assert.deepEqual([task?.['api-key'], task?.authorization], ['sk-task-azure-key-0002', undefined]);
+    assert.equal(own?.authorization, 'Bearer sk-provider-key-000001');
+  });
+
+  it("refuses a task's auth header that its provider's headers: also set, at its line", () => {
+    const path = ws.write(
+      'clash.yaml',
+      `providers:
+  p: { type: openai, base_url: http://127.0.0.1:9/v1, headers: { Api-Key: x } }
+auxiliary:
+  title_generation:
+    provider: p
+    base_url: http://127.0.0.1:9/azure/v1
+    auth: { header: api-key }
+`,
+    );
+    assert.throws(
+      () => loadConfig({ configPath: path, env: {} }),
+      /clash\.yaml:7:\d+: auxiliary\.title_generation\.auth\.header: api-key is set by providers\.p\.headers\.Api-Key/,
+    );
+  });
+
+  it("refuses a task's auth without a base_url of its own: the provider's endpoint, and its auth, are used", () => {
+    const r = configSchema.safeParse({
+      providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1' } },
+      auxiliary: { title_generation: { provider: 'p', auth: { header: 'api-key' } } },
+    });
+    assert.equal(r.success, false);
+    assert.match(
+      r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'),
+      /auxiliary\.title_generation\.auth: auth on a task says how keys are sent to the task's own base_url, and it has none/,
+    );
   });
 });
 

@@ -2,9 +2,10 @@
 // encoded, the client authenticated in the body or with HTTP Basic. The answer's access_token and expires_in make the
 // token; a refresh_token in the answer replaces the one used (rotation: the minter keeps it in the state store before
 // anyone else may mint). An error answer is said by its `error` code and description, scrubbed of what was sent.
-import { request } from 'undici';
+import { ProxyAgent, request } from 'undici';
 import type { OAuth2Spec } from './spec.ts';
 import { MintError } from './mint-error.ts';
+import { describeProxy, tunnelMessage } from '../../providers/proxy.ts';
 
 export interface TokenAnswer {
   token: string;
@@ -39,28 +40,39 @@ export async function requestToken(
   const secrets = [spec.clientSecret, refreshToken].filter((s): s is string => s !== undefined && s !== '');
   let status: number;
   let text: string;
+  // A token is asked for once in a while: an agent for the one request, closed after it, rather than a pool kept open.
+  const agent = spec.proxy === undefined ? undefined : new ProxyAgent({ uri: spec.proxy.url });
+  const signal = AbortSignal.timeout(spec.timeoutMs);
   try {
     const res = await request(spec.tokenUrl, {
       method: 'POST',
       headers,
       body: form.toString(),
-      signal: AbortSignal.timeout(spec.timeoutMs),
+      signal,
+      ...(agent !== undefined ? { dispatcher: agent } : {}),
     });
     status = res.statusCode;
     text = await res.body.text();
   } catch (err) {
     const e = err as { name?: string; code?: string; message?: string };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError')
+    // By the signal, not the error's name: undici says a proxy's refused tunnel with an AbortError too.
+    if (signal.aborted)
       throw new MintError(
         source,
         'timeout',
         `the token endpoint did not answer within ${Math.round(spec.timeoutMs / 100) / 10}s (oauth2 timeout)`,
       );
+    // A proxy's refusal is in the message only (its code is UND_ERR_ABORTED); otherwise the code says enough.
+    const message = tunnelMessage(scrub(e.message ?? String(err), secrets));
+    const why = message.startsWith('the proxy') ? message : (e.code ?? message);
+    const via = spec.proxy === undefined ? '' : ` through the proxy ${describeProxy(spec.proxy)}`;
     throw new MintError(
       source,
       'connection',
-      `the token endpoint ${endpoint(spec.tokenUrl)} could not be reached (${e.code ?? scrub(e.message ?? String(err), secrets)})`,
+      `the token endpoint ${endpoint(spec.tokenUrl)} could not be reached${via} (${why})`,
     );
+  } finally {
+    void agent?.close().catch(() => {});
   }
   let body: Record<string, unknown> | undefined;
   try {

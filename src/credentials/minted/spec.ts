@@ -8,6 +8,7 @@ import type { KeyCommandConfig, OAuth2Config } from '../../config/schema.ts';
 import type { LoadedConfig } from '../../config/types.ts';
 import { envValue } from '../../config/local-env.ts';
 import { fingerprint } from '../../config/mask.ts';
+import { chooseProxy, type ProxyChoice } from '../../config/proxy.ts';
 
 export type MintedKind = 'file' | 'command' | 'oauth2';
 
@@ -43,6 +44,9 @@ export interface OAuth2Spec {
   refreshTokenFile?: string;
   clientAuth: 'body' | 'basic';
   timeoutMs: number;
+  /** The proxy the provider's own calls would take to the token URL's host (its `proxy:`, else HTTPS_PROXY and
+   * NO_PROXY as for its base URL): a network that needs a proxy for the API needs it for the token too. */
+  proxy?: ProxyChoice;
 }
 
 export type MintedSpec = FileSpec | CommandSpec | OAuth2Spec;
@@ -146,6 +150,8 @@ function oauth2Source(loaded: LoadedConfig, provider: string, where: string, o: 
   if (o.scope !== undefined && o.scope !== '') spec.scope = o.scope;
   if (o.audience !== undefined) spec.audience = o.audience;
   if (o.refresh_token !== undefined) spec.refreshToken = o.refresh_token.trim();
+  const proxy = chooseProxy(provider, loaded.config.providers[provider]?.proxy, o.token_url, loaded.env, loaded.dotenv);
+  if (proxy !== undefined) spec.proxy = proxy;
   if (o.refresh_token_file !== undefined)
     spec.refreshTokenFile = isAbsolute(o.refresh_token_file)
       ? o.refresh_token_file
