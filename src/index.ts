@@ -1,10 +1,5 @@
-// The public library API: `import { createSwitchyard, loadConfig, configFromObject } from 'switchyard'`.
-//
-//   const sy = createSwitchyard({ config: loadConfig() });   // or configFromObject({ providers: …, main: … })
-//   const r = await sy.chat({ task: 'title_generation', messages: [{ role: 'user', content: 'hi' }] });
-//   if (r.status === 'ok') console.log(r.response.content, r.trail);
-//
-// See docs/routing.md for the ladder, task resolution, the attempt trail and every explanation message.
+// The public library API: `import { createSwitchyard, loadConfig, configFromObject } from 'switchyard'`
+// (docs/routing.md#library-api).
 
 // First: on a Node too old to run the library, fail saying so (node-version.ts).
 import './node-version.ts';

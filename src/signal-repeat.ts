@@ -1,7 +1,5 @@
-// One signal can arrive twice within milliseconds: from a terminal or `kill %1` to the whole process group *and*
-// forwarded by bin/switchyard.js, which re-runs the command under the Node that ./dev fetched. Handlers that treat a
-// second signal as "stop harder" (the gateway cuts its draining connections, chat and the demo exit at once) would
-// act on that echo; they ask `isRepeat` first. A person pressing Ctrl-C again takes far longer than this window.
+// One signal can arrive twice within milliseconds, to the process group and forwarded by bin/switchyard.js. Handlers
+// that take a second signal as "stop harder" ask `isRepeat` first; a person's second Ctrl-C takes far longer.
 const ECHO_WINDOW_MS = 250;
 
 const lastSeen = new Map<string, number>();

@@ -1,8 +1,5 @@
-// What a service would not see (seed 001): a gateway run by systemd from `gateway service` gets its variables from the
-// .env beside the config (EnvironmentFile=) and never from the shell's profile. A key exported in ~/.bashrc works for
-// every `switchyard` command typed in that shell and is missing from the service, which then says nothing until a
-// request fails; one exported with another value than the .env's has the service use another key than the shell
-// tested. `gateway service --print|--install` and `doctor` say it up front.
+// Variables a systemd service would not see: it reads the .env beside the config, never the shell's profile, so a
+// key exported only in the shell fails there silently (docs/gateway.md#running-under-systemd).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/types.ts';
@@ -22,11 +19,8 @@ export interface ShellVariable {
   differs: boolean;
 }
 
-/**
- * Variables the config draws on that are set in this process's environment and not, or differently, in the .env: a
- * provider's key variable whose key (this shell's value) is nowhere else (not in the config, .env or the store), and
- * every `${VAR}` the config was interpolated from the environment. In config order, each once.
- */
+/** The config's variables this shell sets and the .env lacks or sets differently: key variables whose key is
+ * nowhere else, and `${VAR}`s read from the environment. */
 export function shellOnlyVariables(loaded: LoadedConfig, store: StoredKeys): ShellVariable[] {
   const found = new Map<string, ShellVariable>();
   const dotenvValue = (name: string): string | undefined =>

@@ -1,7 +1,5 @@
-// What the config says about `gateway.admin_key`: with no key the gateway's admin endpoints are off and /metrics is
-// open to anyone who can reach the gateway, which a user should hear about rather than find out. Only where the
-// gateway is run or the config checked: these are LoadedConfig.gatewayWarnings, not `warnings`, which the library
-// hands to its callers and `chat` prints — neither runs a gateway, and a warning about one is noise there.
+// Warnings about a missing `gateway.admin_key`, which leaves /metrics open. They are gatewayWarnings, not `warnings`:
+// the library and `chat` run no gateway (docs/config.md#gateway).
 import type { Config } from './schema.ts';
 import type { LoadedConfig, Origin } from './types.ts';
 
@@ -9,10 +7,8 @@ const ADMIN_OFF = "so the gateway's admin endpoints are off and /metrics is serv
 const SUBJECT = 'gateway.admin_key';
 const NOT_SET = `${SUBJECT} is not set, ${ADMIN_OFF}`;
 
-/** The config's admin key warnings (its gatewayWarnings): its `${VAR}` unset, its value empty (then dropped from
- * `config`, as unset), or not written in a `gateway:` section. A config with no `gateway:` section says nothing here:
- * `config check` does not nag whoever has no gateway to configure; the gateway says it at start instead
- * (`gatewayAdminKeyWarning`). */
+/** Its `${VAR}` unset, its value empty, or none in a `gateway:` section. Without that section `config check` does not
+ * nag; the gateway says it at start (`gatewayAdminKeyWarning`). */
 export function adminKeyWarnings(
   config: Config,
   written: unknown,

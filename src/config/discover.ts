@@ -67,9 +67,8 @@ export function discoverConfig(
   return { path: null, searched, local: false };
 }
 
-/** The file a running gateway or chat started with, re-read by path however it was found then (`--config`,
- * $SWITCHYARD_CONFIG, ./switchyard.yaml, XDG): gone or replaced, it is no `--config` the user just gave, and the
- * advice to create one would be wrong there — the process keeps the config it has (its caller says so). */
+/** The file a running gateway or chat started with, re-read by path. Gone, it gets no advice to create one: the
+ * user gave no `--config` just now, and the process keeps the config it has. */
 export function rediscoverConfig(path: string): Discovered {
   keepPathsUnder(dirname(path));
   if (!existsSync(path))

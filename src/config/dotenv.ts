@@ -32,10 +32,8 @@ export interface DotenvScan {
   lines: Record<string, number>;
 }
 
-/** Finds lines that are not `NAME=value` and single-line values with an unclosed quote: parseEnv drops the first
- * without a word, and keeps the second with the quote in it (`"sk-…` sent as the key) or, for a quote that closes on
- * some later line, swallows the lines between — a key that silently fails to load is exactly what this product exists
- * to explain. Such a value is ignored (readDotenv leaves its line out), and the warning says so. */
+/** Finds the lines parseEnv would drop silently (not `NAME=value`) or misread (an unclosed quote kept in the key):
+ * they are ignored and warned about, since a key that silently fails to load is what we exist to explain. */
 export function scanDotenv(path: string, text: string): DotenvScan {
   const scan: DotenvScan = { warnings: [], ignored: new Set(), lines: {} };
   const lines = text.split(/\r?\n/);
@@ -105,9 +103,8 @@ export function encodingWarnings(path: string, bytes: Uint8Array): string[] {
   );
 }
 
-/** `plainFileOnly`: the .env beside a ./switchyard.yaml that is not trusted (local-env.ts) — it may have come with a
- * cloned repository, and a link there could point at the user's own files (another project's .env, a shell profile,
- * /proc/self/environ, which would hand over the whole environment the file is not allowed to read). */
+/** `plainFileOnly`: beside an untrusted ./switchyard.yaml, a link could point at the user's own files (another .env,
+ * /proc/self/environ), so only a regular file is read. */
 export function readDotenv(dir: string, options: { plainFileOnly?: boolean } = {}): Dotenv {
   const path = join(dir, '.env');
   if (!existsSync(path)) return noDotenv();
@@ -141,12 +138,8 @@ export function exposureWarnings(path: string, values: Readonly<Record<string, s
   return warning === undefined ? [] : [warning];
 }
 
-/**
- * The environment to re-read the config with, for a long-running process: without the variables it got from the
- * `.env` itself. Under systemd the unit's `EnvironmentFile=` is that `.env`, so the process starts with each of its
- * variables already set; as the environment wins over `.env`, an edit to the file (a rotated key) would never take
- * effect until a restart. A variable whose value at start was the file's value came from the file, and follows it.
- */
+/** The environment to re-read the config with: without the variables systemd's EnvironmentFile= took from the .env,
+ * which would otherwise win over every later edit of it (docs/gateway.md#running-under-systemd). */
 export function environmentForReloads(
   env: Readonly<Record<string, string | undefined>>,
   dotenvAtStart: Readonly<Record<string, string>>,

@@ -1,15 +1,8 @@
-// Which configured `headers:` values are secrets. Every value is, except a short allow-list of headers that are
-// settings or public identifiers: proxies and AI gateways carry keys in headers of any name (Helicone-Auth,
-// cf-aig-authorization, Ocp-Apim-Subscription-Key, X-Custom-Auth …), so no pattern of names can tell a key apart;
-// only a list of names known to be harmless can. One rule for every place a header value is shown or scrubbed.
-// And what a header can carry at all, for the config's headers and for keys (sent in one).
+// Which `headers:` values are secrets: all but a short allow-list, since gateways take keys in headers of any name
+// (docs/config.md#providersname). And what a header can carry at all.
 
-/**
- * Lower-case names whose values are shown as they are and not scrubbed from upstream messages. Each is a setting or
- * an identifier that authenticates nothing by itself, and seeing it helps to tell which one is in effect:
- * API versions and betas, OpenAI's organization and project ids (billing routing beside a key), OpenRouter's app
- * attribution (`HTTP-Referer`, `X-Title`: a public URL and name), and the client's name.
- */
+/** Settings and public ids that authenticate nothing alone: shown as written, since seeing them tells which one is in
+ * effect. */
 const HARMLESS_HEADERS: ReadonlySet<string> = new Set([
   'anthropic-version',
   'anthropic-beta',
@@ -36,12 +29,8 @@ export function isHeaderName(name: string): boolean {
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
-/**
- * What in `value` an HTTP header cannot carry, or undefined when it can be sent: a line break (a quoted value written
- * over several lines), another control character (a tab is fine), or a character beyond Latin-1 (`ü` is fine, `€` is
- * not). Sent, such a value fails inside the HTTP client ("invalid … header"), which reads like a network fault and
- * is retried as one.
- */
+/** What in `value` an HTTP header cannot carry, or undefined. Sent, it would fail in the HTTP client like a network
+ * fault, and be retried as one. */
 export function unsendableInHeader(value: string): string | undefined {
   if (/[\r\n]/.test(value)) return 'a line break (a quoted value written over several lines?)';
   if (CONTROL.test(value)) return 'a control character';

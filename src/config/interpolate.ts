@@ -1,7 +1,5 @@
-// `${VAR}` in string values, replaced from the process environment, then from `.env` (docs/config.md). `$${` writes a
-// literal `${`. An unset variable inside a key slot (providers.*.api_key, api_keys[i], auxiliary.*.api_key,
-// gateway.admin_key) just means "no key from there"; anywhere else it is a located error, because silently
-// keeping `${TYPO}` as a URL or model name would fail much later and much less clearly.
+// `${VAR}` in string values, from the environment, then `.env` (docs/config.md#env-and-var). Unset outside a key slot
+// it is a located error: `${TYPO}` kept as a URL would fail later and less clearly.
 import { mask } from './mask.ts';
 import type { Origin } from './types.ts';
 import type { ConfigIssue, ConfigPath } from './issue.ts';

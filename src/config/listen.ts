@@ -61,11 +61,8 @@ export function isEveryInterface(host: string): boolean {
   return host === '0.0.0.0' || (isIP(host) === 6 && /^[0:]+$/.test(host));
 }
 
-/**
- * The URL to print for a listening address, used by `gateway` and `sim` alike. A bind to every interface is not an
- * address a client can connect to on every system, so it is given as this machine's loopback of the same family
- * (`0.0.0.0` → 127.0.0.1, `::` → [::1]); everything else as it is.
- */
+/** The URL to print for a listening address. A bind to every interface is printed as loopback of its family, since
+ * not every system lets a client connect to `0.0.0.0`. */
 export function localUrlFor(host: string, port: number): string {
   if (!isEveryInterface(host)) return urlFor(host, port);
   return urlFor(isIP(host) === 6 ? '::1' : '127.0.0.1', port);
@@ -86,10 +83,8 @@ const LISTEN_FAILURES: Readonly<Record<string, string>> = {
   EAI_AGAIN: 'the host name could not be looked up (no answer from DNS)',
 };
 
-/**
- * The error for a failed listen, shared by `gateway` and `sim` so both read and exit the same: an address the user
- * picked that cannot be had is theirs to change (exit 2); anything else is a failure (exit 1), still without a stack.
- */
+/** The error for a failed listen, shared by `gateway` and `sim`: an address the user can change exits 2, anything
+ * else 1. */
 export function listenError(address: string, err: unknown): UserError {
   const code = (err as { code?: unknown }).code;
   const why = typeof code === 'string' ? LISTEN_FAILURES[code] : undefined;

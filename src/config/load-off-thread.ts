@@ -1,7 +1,5 @@
-// loadConfig on a worker thread, for a process that goes on serving while it reloads (the gateway, a chat): reading and
-// checking a config of thousands of providers takes a second of CPU, which on the main thread would hold up every
-// request meanwhile. The LoadedConfig comes back as a structured clone (plain data, Maps and Sets); a UserError's
-// fields are carried over and it is made again here. This module is its own worker's entry point.
+// loadConfig on a worker thread, for a process that serves while it reloads: a large config takes a second of CPU.
+// The LoadedConfig comes back as a structured clone, so it must stay plain data, Maps and Sets.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { UserError, type UserErrorKind } from '../user-error.ts';
 import { loadConfig, type LoadOptions } from './load.ts';

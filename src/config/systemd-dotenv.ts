@@ -1,12 +1,5 @@
-// Where systemd's EnvironmentFile= reads the .env differently from Switchyard (Node's parseEnv). The unit that
-// `gateway service` writes hands the service the same .env through EnvironmentFile=, and the environment wins over
-// .env, so a line the two read differently gives the service another key than the shell's `switchyard` uses —
-// with nothing in the file to show it. systemd (systemd.exec(5), EnvironmentFile=; src/basic/env-file.c): only lines
-// *starting* with `#` or `;` are comments, so `#` inside a value is part of it; a quoted value goes on after its
-// closing quote; an unquoted backslash escapes the next character (at the end of a line it joins the next line);
-// in double quotes `\"`, `\\`, `` \` ``, `\$` are unescaped; backticks are not quotes; and `export NAME=…` is not a
-// valid assignment, so the service skips it. parseEnv strips `export `, cuts unquoted values at `#`, drops text
-// after a closing quote, keeps backslashes, expands `\n` in double quotes and reads backticks as quotes.
+// Lines of the .env that systemd's EnvironmentFile= reads differently from Node's parseEnv: a service would get
+// another key than the shell, and nothing in the file shows it (docs/gateway.md#running-under-systemd).
 import { existsSync, readFileSync } from 'node:fs';
 import { scanDotenv } from './dotenv.ts';
 
@@ -22,7 +15,7 @@ function valueDifference(value: string, name: string): string | undefined {
     return `${SYSTEMD} does not treat backticks as quotes: they stay in the value, ${differs}; use double or single quotes`;
   if (quote === '"' || quote === "'") {
     const close = value.indexOf(quote, 1);
-    // Unclosed on this line: a multi-line double-quoted value (read alike) or a quote never closed (said by the caller).
+    // Unclosed on this line: a multi-line double-quoted value (read alike) or a quote never closed (the caller says).
     if (close === -1) return undefined;
     // First: `"a\"b"` is one value to systemd, but Switchyard's reading ends at the escaped quote.
     if (quote === '"' && value.slice(1, close).includes('\\'))

@@ -1,8 +1,5 @@
-// Local config files the user has said are theirs (`switchyard config trust`): such a ./switchyard.yaml may read the
-// process environment like a config named with --config (local-env.ts says what an untrusted one may not). Kept by
-// path (its directory's links resolved, not the file's own: trustPath) in `<state home>/trusted-configs.json`,
-// written 0600 (it says which files may read your keys). Trust is by path, as `mise trust` keeps it: a repository
-// cloned somewhere new is a new path, which is the case that matters.
+// Local config files the user has said are theirs (`switchyard config trust`). Kept by path, as `mise trust` does,
+// so a repository cloned somewhere new is not trusted (docs/config.md#where-the-file-is-found).
 import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stateHome } from './home.ts';
@@ -14,9 +11,8 @@ function trustFile(env: Env): string {
   return join(stateHome(env), 'trusted-configs.json');
 }
 
-/** The file in its real directory — the directory's links resolved, not the file's own: trust is for *this* file
- * where it is, with the .env beside it. Following a link to a trusted file would trust the link's directory, whose
- * .env may be anybody's. */
+/** The file in its real directory, its own link not followed: trust is for this file with the .env beside it, and a
+ * link's directory may hold anybody's .env. */
 export function trustPath(path: string): string {
   const dir = dirname(resolve(path));
   try {

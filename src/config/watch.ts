@@ -1,6 +1,5 @@
-// Hot reload for the gateway (docs/gateway.md): watches the config file and its `.env` and hands over the reloaded config,
-// or the UserError explaining why the new one is bad (the caller keeps the old one and logs it). The config is loaded
-// off the main thread, so a process that serves meanwhile is not held up.
+// Hot reload: watches the config file and its `.env` and hands over the reloaded config, or the UserError saying why
+// the new one is bad (docs/config.md#hot-reload-library).
 import { watch, type FSWatcher } from 'node:fs';
 import { readConfigFile } from './read-file.ts';
 import { basename, dirname, join } from 'node:path';
@@ -34,12 +33,8 @@ export interface WatchOptions {
   load?: (options: LoadOptions) => Promise<LoadedConfig>;
 }
 
-/**
- * Calls `onChange` with the new config (or why it is bad) whenever the config file or the `.env` beside it
- * changes content. Watching the directory rather than the files survives editors that replace the file (a new
- * inode), and notices a `.env` that is created after start. One load at a time: a change during a load is looked at
- * when it ends. Returns a function that stops watching.
- */
+/** Calls `onChange` when the config file or its `.env` changes content. Watches the directory, so editors that replace
+ * the file and a `.env` created later are noticed. Returns a function that stops watching. */
 export function watchConfig(
   loaded: LoadedConfig,
   onChange: (next: LoadedConfig | UserError) => void,

@@ -1,10 +1,9 @@
-// How credentials are named to a person: by their sources and masked key, never the secret. Two arrangements, both
-// here: `config key sk-…a1b2` in the key log (describeCredential), `sk-…a1b2 (config)` in explanations (describeKey).
+// How credentials are named to a person: by their sources and masked key, never the secret. Two arrangements:
+// `config key sk-…a1b2` in the key log (describeCredential), `sk-…a1b2 (config)` in explanations (describeKey).
 import type { Credential, CredentialSource } from './types.ts';
 
-/** `config key`, `config api_keys[1]`, `config auxiliary.title_generation.api_key`, `env MIMO_API_KEY`,
- * `.env MIMO_API_KEY`, `stored "backup"`. A task's own key is named by its slot: "config key" would send the reader
- * to the provider's `api_key`, which may be fine. */
+/** `config key`, `env MIMO_API_KEY`, `stored "backup"`, …; a task's own key by its slot, since "config key" would
+ * send the reader to the provider's `api_key`. */
 export function sourceLabel(source: CredentialSource): string {
   if (source.kind === 'config') {
     const via = source.via !== undefined ? ` (${source.via})` : '';
@@ -33,9 +32,8 @@ export function describeCredential(c: Pick<Credential, 'sources' | 'masked'>): s
   return `${sourcesText(c.sources)} ${c.masked}`;
 }
 
-/** One source inside an explanation's parentheses: `config` (a provider's single `api_key`), the whole path of any
- * other slot (`config providers.mimo.api_keys[1]`, `config auxiliary.title_generation.api_key`: an explanation may
- * be read far from the provider's name), `from env MIMO_API_KEY`, `from .env MIMO_API_KEY`, `stored "backup"`. */
+/** One source in an explanation's parentheses (`config`, `from env MIMO_API_KEY`, …); a slot other than `api_key` by
+ * its whole path, since an explanation may be read far from the provider's name. */
 export function describeSource(source: CredentialSource): string {
   switch (source.kind) {
     case 'config':

@@ -1,9 +1,5 @@
-// The data of the `most_headroom` strategy (docs/credentials.md): for each key, the share of its rate limits left
-// as the last successful answer's headers said — OpenAI's `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`,
-// Anthropic's `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`. The
-// tightest limit decides (9 of 10 requests but 1,000 of 100,000 tokens left is 1%). Kept in this process's memory
-// only, read on the request path; a share whose reset time has passed counts as full again, as does a key never
-// heard from (so it gets tried, and heard from).
+// The `most_headroom` strategy's data: each key's share of its rate limits left, as its last answer's headers said,
+// kept in memory for the request path (docs/credentials.md#order).
 import { headerGetter, type HeaderBag } from '../errors/headers.ts';
 import { parseResetValue } from '../errors/retry-after.ts';
 

@@ -1,16 +1,12 @@
-// The docs/credentials.md health table as code: pure functions from (record, event, cooldowns, now) to a HealthPatch, and
-// from (record, now) to whether the credential can be used. The store merges patches (counters add, later state
-// wins, a cooldown is never shortened); these functions decide what each event means.
+// The health table of docs/credentials.md#health as code: pure functions from an event to a HealthPatch, and from a
+// record to whether the key can be used. The store merges patches; these decide what each event means.
 import type { Cooldowns } from '../config/schema.ts';
 import type { HealthPatch } from '../state/types.ts';
 import { formatClock } from '../errors/explain-format.ts';
 import type { AuthVerdict, CoolingReason, FailureReport, HealthRecord, HealthState } from './types.ts';
 
-/** How each cooling event picks its deadline: the server's reset time when it sent one, else the config. */
-/** `text` says why a key rests; `brief` names that in a few words, for the line saying it answers again.
- * `probeWhenOver`: once the cooldown is over, one request goes first and the others wait for its answer (cooledDown):
- * a burst arriving together at the end of a rate limit or an empty quota would otherwise meet it together. Not for
- * auth_suspect, which has its own probes while it rests and dates the suspicion by its state (suspectSince). */
+/** Per cooling reason: its cooldown, whether a server's reset time wins, and whether one request probes first when it
+ * is over (auth_suspect has its own probes). `text` and `brief` name it for people. */
 export const COOLING_RULES: Record<
   CoolingReason,
   { cooldown: keyof Cooldowns; honoursServerReset: boolean; probeWhenOver: boolean; text: string; brief: string }
@@ -45,10 +41,8 @@ export function isKnownGood(record: HealthRecord | undefined): boolean {
   return record?.last_success_at !== undefined;
 }
 
-/** How often a key resting as `auth_suspect` may be probed while its route has no other usable key: a tenth of
- * `cooldowns.auth_suspect`, at most 30 s (the default 5 minutes → every 30 s). A working key that met a burst of
- * 401s (seed 002) is back within seconds of the burst, not five minutes later; one that is really dead costs one
- * request per interval, and only when nothing else could have answered. */
+/** How often a resting `auth_suspect` key is probed when nothing else can answer: a working key that met a burst of
+ * 401s is back in seconds, a dead one costs a request per interval (docs/credentials.md#health). */
 export function suspectProbeInterval(cooldowns: Cooldowns): number {
   return Math.min(30_000, cooldowns.auth_suspect / 10);
 }
@@ -85,16 +79,8 @@ function coolingDeadline(reason: CoolingReason, report: FailureReport, cooldowns
   return now + cooldowns[rule.cooldown];
 }
 
-/**
- * What a failed attempt does to a credential:
- * - rate_limited / quota / auth_suspect: cooling until the deadline (an existing later deadline is kept);
- * - auth_rejected on a never-successful key: `rejected`, with the next single probe one `cooldowns.rejected` away;
- * - auth_rejected on a known-good key: only counted. The ladder retries it (`auth_retries`) and reports
- *   `auth_suspect` if it is still rejected, so one transient 401 does not bench a working key;
- * - auth_revoked (a known-good key the ladder judged revoked, see authVerdict): `rejected`, like a never-successful
- *   key, with its probe one `cooldowns.rejected` away;
- * - auth_suspect also opens its probe window (suspectProbeInterval).
- */
+/** What a failed attempt does to a credential (docs/credentials.md#health). A known-good key's rejection is only
+ * counted: the ladder retries it, so one transient 401 does not bench a working key. */
 export function failurePatch(
   record: HealthRecord | undefined,
   report: FailureReport,
@@ -121,9 +107,8 @@ export function failurePatch(
   return reason === 'auth_suspect' ? { ...cooling, probe_at: now + suspectProbeInterval(cooldowns) } : cooling;
 }
 
-/** A success makes any credential ok and known-good. */
-/** `startedAt`: when the call that succeeded was sent. Its "ok" is as of then, so a cooldown another call recorded
- * while it was in flight stands (a long answer arriving after a 429 must not put the key straight back in use). */
+/** A success makes any credential ok and known-good, as of `startedAt`, when its call was sent: a cooldown recorded
+ * while it was in flight stands. */
 export function successPatch(provider: string, now: number, startedAt = now): HealthPatch {
   return {
     provider,
@@ -140,11 +125,8 @@ export function usePatch(provider: string, now: number): HealthPatch {
   return { provider, at: now, add_uses: 1 };
 }
 
-/** Taking a single probe moves the next one a full window away, so only one caller probes: a rejected key's by
- * `cooldowns.rejected` (its `until`), a suspect key's by suspectProbeInterval (its `probe_at`; its cooldown stands),
- * and a key whose cooldown is over by a full cooldown of its reason (its `probe_at`, with its state written again so
- * that the mark is dated after the cooldown: see probeOut). The probe's answer ends the wait for everyone: a success
- * makes the key ok, a failure sets its new state. */
+/** Taking a single probe moves the next one a full window away, so only one caller probes; its answer ends the wait
+ * for everyone. A cooled-down key's state is written again so the mark is dated after its cooldown (probeOut). */
 export function probePatch(
   record: HealthRecord | undefined,
   provider: string,
@@ -173,9 +155,8 @@ export interface Usability {
   why?: string;
   /** When it becomes usable again (cooling) or may next be probed (rejected). */
   until?: number;
-  /** Cooling only: when it may next be sent by itself — the end of its cooldown, or, for a key resting as
-   * auth_suspect, its next probe when that comes first (it is probed as soon as no other key can answer). What
-   * "the first key is back at" (a gateway's Retry-After) counts. */
+  /** Cooling only: when it may next be sent alone (its cooldown's end, or a suspect key's earlier probe), which is
+   * what a gateway's Retry-After counts. */
   back?: number;
 }
 
@@ -184,8 +165,8 @@ const REJECTED_TEXT = {
   revoked: 'rejected (worked before; probably revoked)',
 } as const;
 
-/** Why a key is set aside and until when: `rate-limited until 10:32:10`, `rejected (never accepted); next probe at …`;
- * `revoked`: a key that worked once and is rejected since (see authVerdict). */
+/** Why a key is set aside and until when (`rate-limited until 10:32:10`); `revoked`: a key that worked once and is
+ * rejected since (see authVerdict). */
 export function restingText(reason: CoolingReason | 'rejected' | 'revoked', until: number, now?: number): string {
   const at = formatClock(until, { seconds: true, ...(now !== undefined ? { now } : {}) });
   if (reason === 'rejected' || reason === 'revoked') return `${REJECTED_TEXT[reason]}; next probe at ${at}`;
@@ -203,10 +184,8 @@ function backAt(record: HealthRecord, until: number, now: number): number {
   return probeAt !== undefined && probeAt < until ? Math.max(probeAt, now) : until;
 }
 
-/** A record as it stands at `now`, for what shows a key's state (`auth list`, the admin API, the
- * switchyard_credentials gauge). Nothing is written when a cooldown ends: the record says `cooling` until the key's
- * next use writes over it, while the key is back in use from `until` on (usability(), by the same rule). So a
- * cooldown that has run out is shown as `ok`, with `ended` saying which one it was — not as a cooldown still on. */
+/** A record as it stands at `now`, for what shows a key's state. Nothing is written when a cooldown ends, so one that
+ * has run out is shown here as `ok`, with `ended` saying which. */
 export interface EffectiveHealth {
   state: HealthState;
   /** A cooldown still running: its reason and end. */
@@ -232,9 +211,8 @@ function probeOut(record: HealthRecord, until: number, now: number): boolean {
   return record.probe_at !== undefined && record.probe_at > now && (record.state_at ?? 0) >= until;
 }
 
-/** A cooldown that is over lets one request through, as a rejected key's probe does: a burst arriving at its end
- * would otherwise all meet the limit (or the empty quota) together. Until that request is sent the key is shown as
- * ok (effectiveHealth), so nothing is said of it. */
+/** A cooldown that is over lets one request through first, so a burst arriving at its end does not meet the limit
+ * together. */
 function cooledDown(record: HealthRecord, until: number, now: number): Usability {
   const rule = COOLING_RULES[record.reason ?? 'rate_limited'];
   if (!rule.probeWhenOver) return { usable: true, probe: false };

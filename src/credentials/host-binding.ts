@@ -1,12 +1,5 @@
-// A stored key (`switchyard auth add P`) is bound to the host it was added for. Otherwise it would follow the
-// provider's *name*: config discovery reads ./switchyard.yaml of the current directory first, so a cloned repository
-// saying `providers: { openai: { base_url: https://evil.example/v1 } }` would receive the user's stored OpenAI keys
-// at the first `switchyard chat` there. Keys from config, env and .env are not bound: they are part of (or named
-// by) the config that sends them.
-//
-// The host is the origin (scheme, host, port) of the provider's base_url, so `https://api.openai.com`,
-// `https://api.openai.com/` and `https://api.openai.com/v1` are one host. base_url is required by the schema:
-// there is no type default to fall back on.
+// A stored key is sent only to the host (origin) it was added for: following the provider's name, it would go wherever
+// a cloned repository's ./switchyard.yaml points that name (docs/credentials.md#sources).
 import type { LoadedConfig, Origin } from '../config/types.ts';
 import type { StoredCredential } from '../state/types.ts';
 import { mask } from '../config/mask.ts';
@@ -43,16 +36,8 @@ export type Binding =
   | { send: true; /** A key stored before origins were recorded, to be bound to this origin now. */ bind?: string }
   | { send: false; withheld: WithheldKey };
 
-/**
- * What to do with a stored key given where the config sends the provider's keys.
- *
- * A key stored before origins were recorded (no `origin`) was added for whatever the user's config named then. The
- * safe reading that keeps an unchanged setup working: it is bound to the provider's host in the first config that
- * uses it *unless* that config is a ./switchyard.yaml picked up from the current directory (localConfig): that file
- * may have come with a cloned repository, which is exactly the hole this closes. A named config (--config,
- * $SWITCHYARD_CONFIG, a systemd service's), the user's own config.yaml and a config built in code bind it; from a
- * local ./switchyard.yaml it is withheld until `switchyard auth rebind` (or a use with the user's own config).
- */
+/** What to do with a stored key given where the config sends the provider's keys. A key stored before hosts were
+ * recorded is bound by the first config that uses it, unless that is an unnamed ./switchyard.yaml from a clone. */
 export function bindingFor(
   loaded: LoadedConfig,
   key: StoredCredential,

@@ -1,7 +1,5 @@
-// Which credentials each provider has, remembered between requests. Resolving reads the whole LoadedConfig and
-// the store's stored keys, hashes and masks every secret: too much to redo per request. A LoadedConfig is an
-// immutable snapshot (a reload makes a new one), and the store says when its stored keys change, so the answer
-// for one (config, stored-keys version) pair can be kept; any change to either resolves afresh at the next call.
+// Which credentials each provider has, kept per (config, stored-keys version): resolving hashes and masks every
+// secret, too much to redo per request, and a LoadedConfig never changes (a reload makes a new one).
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialStore } from '../state/types.ts';
 import type { TargetOverride, WithheldKey } from './host-binding.ts';

@@ -12,9 +12,8 @@ export interface CredentialSource {
   /** Human description of where: `providers.mimo.api_key`, `providers.mimo.api_keys[1]`, `env MIMO_API_KEY`,
    * `.env MIMO_API_KEY`, `stored "backup"`; a minted source's setting, `providers.vertex.api_key_command`. */
   where: string;
-  /** A config slot written as `${VAR}`: where its value came from (`env VAR`, `.env VAR`), so a message names what
-   * to edit — the slot alone would send the user to a file that holds only the reference. A minted source: what
-   * gives the token (`command gcloud`, `oauth2 client app at login.example.com`). */
+  /** A `${VAR}` slot's variable (`env VAR`, `.env VAR`), so a message names what to edit, not the reference; a
+   * minted source's token giver (`command gcloud`). */
   via?: string;
 }
 
@@ -72,17 +71,8 @@ export type FailureReport =
   /** A known-good key rejected again with no success since it was first suspected: probably revoked. */
   | { kind: 'auth_revoked'; message?: string };
 
-/**
- * What a rejection (401/403) of a key means, read from its health just before:
- * - `never_accepted`: it has never worked — a bad key: `rejected` at once, not hammered;
- * - `known_good`: it has worked — likely a transient 401: retried (`auth_retries`), then `auth_suspect`;
- * - `suspect_probe`: the single probe of a key resting as `auth_suspect` — still rejected, it stays suspect (its
- *   cooldown is neither shortened nor extended) and is not retried;
- * - `revoked`: rejected again with no success since it was suspected (its suspicion has run out), or its probe as a
- *   `rejected` key failed — probably revoked: retried (`auth_retries`, a flaky working key answers on a retry), then
- *   `rejected`. Without this a revoked known-good key was "known-good" again after every suspicion and suspected
- *   (and retried) forever.
- */
+/** What a rejection (401/403) means, from the key's health just before; what each leads to is in
+ * docs/credentials.md#health. `revoked`: it worked once, but not since it was suspected or set aside. */
 export type AuthVerdict = 'never_accepted' | 'known_good' | 'suspect_probe' | 'revoked';
 
 /** A candidate credential with its health, as shown by `auth explain` and in "all unusable" errors. */

@@ -1,8 +1,5 @@
-// `api_key_command`: runs the command (an argv list as it is, a string by `sh -c`) in the config's directory with a
-// minimal environment plus the variables it names, and reads the token from what it prints (output.ts). Its output
-// and its stderr never reach a log, an error or a trail: stderr is not even read, and a failure says only the exit
-// code, the timeout or what was wrong with the shape of the output, naming the command by its first word. The command
-// runs in a process group of its own, so a timeout stops whatever it started too.
+// `api_key_command`: runs the command with a minimal environment and reads the token it prints, which never reaches a
+// log or an error (docs/credentials.md#api_key_command). Its own process group lets a timeout stop all it started.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { CommandSpec } from './spec.ts';

@@ -1,9 +1,5 @@
-// The minter (docs/credentials.md "minted"): gives the token of a minted source — cached until shortly before it expires, minted
-// again ahead of that in the background (so a request waits on a mint only when nothing usable is cached), one mint at
-// a time per source in this process (single flight), and, for OAuth2, one at a time across processes and replicas
-// through a lease in the state store, so a single-use refresh token is never spent twice. A mint that failed is not
-// tried again for a few seconds (a burst of requests runs the command once), except when forced (`auth refresh`).
-// `remint` serves the ladder's recovery: after a 401 on token T, a token other than T — one minted since, or a new one.
+// A minted source's token: cached, minted again ahead of expiry, one mint at a time (across processes for OAuth2, so a
+// single-use refresh token is spent once), a failed mint not rerun for seconds (docs/credentials.md#how-minting-works).
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { MintStore } from '../../state/types.ts';

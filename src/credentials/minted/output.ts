@@ -1,6 +1,5 @@
-// What a key command prints (docs/credentials.md): the token alone on one line, or JSON with `token` or `access_token` and an
-// expiry — `expires_at` (ISO date or epoch seconds/milliseconds), `expires_in` (seconds), or `Expiration` as AWS's
-// credential_process writes it. Anything else is refused with what was wrong, never with what was printed.
+// What a key command prints: the token alone, or JSON with a token and an optional expiry
+// (docs/credentials.md#api_key_command). Anything else is refused with what was wrong, never with what was printed.
 
 export interface ParsedToken {
   token: string;
