@@ -124,10 +124,7 @@ function dedupe(routes: RouteSpec[]): RouteSpec[] {
   });
 }
 
-/**
- * Resolves a task to its plan. `override` (a gateway request naming provider/model, or `/model` in chat) replaces
- * the first route; the rest of the chain stays behind it as the fallback.
- */
+/** A task's plan. `override` (a request naming provider/model, or chat's `/model`) replaces the first route only. */
 export function resolveTask(config: Config, task = 'main', override?: Route): TaskPlan {
   let routes: RouteSpec[];
   let timeoutMs: number | undefined;

@@ -79,11 +79,8 @@ export function heldKeys(loaded: LoadedConfig, store: Pick<CredentialStore, 'lis
   );
 }
 
-/**
- * One warning per key held by two providers or more (one vendor's OpenAI- and Anthropic-shaped endpoints, say).
- * Health is kept per key (docs/credentials.md), so a rejection, rate limit or exhausted quota on one endpoint sets the key aside
- * on both, and falling back from one to the other cannot help — the reason each provider should have its own key.
- */
+/** One warning per key held by two providers or more: health is kept per key, so a fallback between them cannot help
+ * (docs/credentials.md#warnings). */
 export function sharedKeys(keys: readonly HeldKey[]): string[] {
   const byKey = new Map<string, HeldKey[]>();
   for (const k of keys) byKey.set(k.fingerprint, [...(byKey.get(k.fingerprint) ?? []), k]);

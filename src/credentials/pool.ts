@@ -181,14 +181,8 @@ export class CredentialPool {
     return this.store.applyHealth(cred.fingerprint, usePatch(cred.provider, this.now()));
   }
 
-  /**
-   * `auth reset P [ID]` and the admin API's reset: back to ok every credential `auth list P` shows — P's candidates
-   * and its tasks' own keys — or the one whose fingerprint (or a unique prefix of it) or stored label matches. Health
-   * is kept per key, and the listing reads a key's by fingerprint alone, whichever provider's name the record was
-   * written under (a key P shares with another provider, a provider renamed since, a key first used as a task's own);
-   * so the reset clears that same record. A reset of all also clears the health recorded under P's name of keys it
-   * no longer lists (former credentials), which can be reset by fingerprint too. Says what changed (ResetOutcome).
-   */
+  /** `auth reset P [ID]` and the admin API's reset: what `auth list P` shows, or one key, back to ok by fingerprint,
+   * whichever provider's name its record carries (docs/credentials.md#auth-reset-p-id). */
   reset(provider: string, idOrLabel?: string): ResetOutcome {
     const now = this.now();
     const fingerprints =

@@ -25,9 +25,8 @@ import { unsendableInHeader } from '../config/header-values.ts';
 import { keyEnvName, slotVia } from '../config/key-slots.ts';
 import { mintedSource, type MintedSource } from './minted/spec.ts';
 
-/** Where we look, in order, for the "no API key" message: "providers.mimo.api_key, env MIMO_API_KEY, .env" — or
- * "no .env at /path/.env" when there is no such file, so a key kept only in a shell's profile (that a service
- * never sees) or in a `.env` somewhere else is found out at once (seed 001). */
+/** Where we look, in order, for the "no API key" message, naming a missing `.env` by its path: a key kept where a
+ * service never looks is found out at once (seed 001). */
 /** `withheld`: stored keys not sent to the host the config names (host-binding.ts), said last with why. */
 export function lookedIn(loaded: LoadedConfig, provider: string, withheld: readonly WithheldKey[] = []): string[] {
   // Stored keys are not listed: the message goes on to say "add one with `switchyard auth add P`".
@@ -62,10 +61,7 @@ export function lookedIn(loaded: LoadedConfig, provider: string, withheld: reado
   ];
 }
 
-/**
- * The provider's key slots not already named as unset: the ones the file has (`api_key`, `api_keys`), or `api_key`,
- * where a key would go, when it has neither — never `api_key` for a file that lists its keys under `api_keys`.
- */
+/** The provider's key slots not already named as unset: those the file has, else `api_key`, where a key would go. */
 function otherKeySlots(loaded: LoadedConfig, provider: string, unset: readonly [string, string][]): string[] {
   const p = loaded.config.providers[provider];
   const one = `providers.${provider}.api_key`;
@@ -194,12 +190,8 @@ function storedKeys(
   return out;
 }
 
-/**
- * A stored key is bound to its host, but a plain-http request to that host through a proxy hands the key to the
- * proxy as well. When a ./switchyard.yaml found in the current directory — or the .env beside it — chose that proxy,
- * the key is held back: a cloned repository could otherwise collect the key stored for a local model server
- * (`http://127.0.0.1:11434`) by naming a proxy of its own. A proxy from the process environment is the user's own.
- */
+/** A stored key sent over plain http through a proxy an untrusted ./switchyard.yaml chose is held back: that proxy
+ * would read it (docs/credentials.md#sources). */
 function seenInTheClear(
   loaded: LoadedConfig,
   provider: string,

@@ -41,11 +41,8 @@ function take(own: Credential, mine: { status: CandidateStatus; probe: boolean }
   return { ok: true, credential: own, skipped: [], probe: mine.probe };
 }
 
-/**
- * `exclude`: fingerprints already given up on during this call (so a probe is not repeated within one call). A task
- * key given up on still counts as the route's key: when the provider has none of its own, the route has "every key
- * unusable" (the task key rejected), never "no API key" — that key was sent and refused (seed 000).
- */
+/** `exclude`: keys given up on in this call. A task key given up on still counts, so the route reports "every key
+ * unusable", never "no API key" (seed 000). */
 export function pickFor(route: RouteSpec, deps: PickDeps, exclude: Set<string>): PickResult {
   const own = taskCredential(route, deps.loaded);
   // A task's own base_url receives the provider's keys too: stored keys added for another host stay out of it.
