@@ -4,12 +4,13 @@
 import { UserError } from '../user-error.ts';
 import { openStore, statePath, type OpenStoreOptions } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
-import { noteStore } from './context.ts';
+import type { CliRun } from './context.ts';
 
-export async function openCliStore(options: OpenStoreOptions): Promise<StateStore> {
+/** The store `options` names, its warnings (Redis unreachable, …) on the run's stderr unless `options.warn` says. */
+export async function openCliStore(cli: CliRun, options: OpenStoreOptions): Promise<StateStore> {
   let store: StateStore;
   try {
-    store = openStore(options);
+    store = openStore({ warn: (m) => cli.stderr.write(`warning: ${m}\n`), ...options });
   } catch (err) {
     if (UserError.isInstance(err)) throw err;
     const kind = options.kind ?? 'sqlite';
@@ -26,7 +27,7 @@ export async function openCliStore(options: OpenStoreOptions): Promise<StateStor
     });
   }
   // Said before Redis is waited for: its "unreachable" warning then follows the line naming it.
-  noteStore(store, options.env ?? process.env);
+  cli.noteStore(store, options.env ?? cli.env);
   // Shared state (Redis) is read before the command looks at it; unreachable, it warns and goes on locally.
   await store.ready();
   return store;
