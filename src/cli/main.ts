@@ -83,14 +83,19 @@ export async function fullProgram(io: CliIo = processIo()): Promise<Command> {
 
 /** `switchyard ARGS…` as a user types it: the process's own io, and its exit code set when the command returns. */
 export async function main(argv: string[]): Promise<void> {
-  quietOnClosedPipe();
-  process.exitCode = await runCommand(argv, processIo());
+  const cli = new CliRun(processIo());
+  quietOnClosedPipe(cli);
+  process.exitCode = await run(argv, cli);
 }
 
 /** Runs one command (`argv` as process.argv: node, script, words…) with the io given and returns its exit code.
  * Nothing is written, read or looked up past `io`, so a test can run commands in-process. */
-export async function runCommand(argv: string[], io: CliIo): Promise<number> {
-  const cli = new CliRun(io);
+export function runCommand(argv: string[], io: CliIo): Promise<number> {
+  return run(argv, new CliRun(io));
+}
+
+async function run(argv: string[], cli: CliRun): Promise<number> {
+  const io: CliIo = cli;
   // Paths under the run's own directories are its files, not keys (log.ts scrubSecrets).
   keepPathsUnder(io.cwd);
   if (io.env['HOME'] !== undefined) keepPathsUnder(io.env['HOME']);
@@ -114,9 +119,9 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
  * `switchyard sessions show ID | head` closes our stdout early: the reader has what it wanted, so leave quietly
  * instead of dying on an unhandled EPIPE with a stack trace. Any other stdout error is reported in one line.
  */
-function quietOnClosedPipe(): void {
+function quietOnClosedPipe(cli: CliRun): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (err.code === 'EPIPE') process.exit(cli.exitCode);
     process.stderr.write(`switchyard: cannot write to stdout: ${err.message}\n`);
     process.exit(1);
   });
