@@ -39,7 +39,7 @@ async function runDemo(cli: CliRun, opts: DemoOpts): Promise<void> {
   const color = opts.color !== false && cli.stdout.isTTY === true && !cli.env['NO_COLOR'];
   const p = new Printer(cli.stdout, color);
   const started = Date.now();
-  const world = await startWorld(opts.listen);
+  const world = await startWorld(cli, opts.listen);
   try {
     intro(world, p);
     for (const section of SECTIONS) await runSection(section, world, p);
