@@ -121,7 +121,13 @@ async function runGateway(cli: CliRun, opts: { listen?: string; logFormat?: LogF
   // Loaded on demand: `switchyard --help` and the keys/service commands need none of the router.
   const { startGateway } = await import('../gateway/server.ts');
   const { handleSignals } = await import('../gateway/signals.ts');
-  const handle = await startGateway({ loaded, logger, ...(opts.listen ? { listen: opts.listen } : {}) });
+  // A gateway that cannot start leaves nothing running: its log lines so far are written, and its timer stopped.
+  const handle = await startGateway({ loaded, logger, ...(opts.listen ? { listen: opts.listen } : {}) }).catch(
+    (err: unknown) => {
+      destination.close();
+      throw err;
+    },
+  );
   handleSignals(handle, logger, (code) => {
     destination.flushSync();
     process.exit(code);
