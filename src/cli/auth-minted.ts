@@ -10,7 +10,7 @@ import { formatClock } from '../errors/explain-format.ts';
 import { UserError } from '../user-error.ts';
 import { matchOne } from '../state/match.ts';
 import type { StateStore } from '../state/types.ts';
-import type { CliRun } from './context.ts';
+import type { CliRun } from './run.ts';
 
 /** One minted source as the auth commands show it. Times are ISO (JSON) and shown as clock times. */
 export interface MintedView {

@@ -11,7 +11,8 @@ import { openCliStore, storeName } from './open-state.ts';
 import { allValid, probeProviders } from '../routing/probe-all.ts';
 import { requireKnownProvider } from './provider-arg.ts';
 import { authWarnings } from './auth-warnings.ts';
-import type { CliRun } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 import { probeTable, readOnlyLine } from './probe-table.ts';
 
 interface TestOptions {
@@ -42,7 +43,7 @@ async function authTest(
   id: string | undefined,
   opts: TestOptions,
 ): Promise<void> {
-  const loaded = cli.config(cmd, { require: true });
+  const loaded = cliConfig(cli, cmd, { require: true });
   // As every auth command: which of two values of a key variable is tried first decides what the probe means.
   const warn = authWarnings(cli, loaded);
   const configured = Object.keys(loaded.config.providers);

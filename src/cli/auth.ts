@@ -29,7 +29,8 @@ import type { StateStore, StoredCredential } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
 import { mintedLine, mintedViews, registerAuthRefresh, type MintedView } from './auth-minted.ts';
 import { authWarnings } from './auth-warnings.ts';
-import type { CliRun } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 
 interface AuthContext {
   cli: CliRun;
@@ -103,7 +104,7 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
 }
 
 async function withAuth(cli: CliRun, cmd: Command, fn: (ctx: AuthContext) => void | Promise<void>): Promise<void> {
-  const loaded = cli.config(cmd, { require: true });
+  const loaded = cliConfig(cli, cmd, { require: true });
   const warn = authWarnings(cli, loaded);
   const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env });
   try {

@@ -1,6 +1,7 @@
 // `switchyard chat` — the interactive chat (docs/chat.md), and `chat -m "…"` for one answer. See docs/chat.md.
 import type { Command } from 'commander';
-import type { CliRun } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 import { openCliStore } from './open-state.ts';
 import { openStore, statePath } from '../state/open.ts';
 import type { LoadedConfig } from '../config/types.ts';
@@ -63,7 +64,7 @@ async function chat(cli: CliRun, opts: ChatOpts, cmd: Command): Promise<void> {
   const keep = opts.session !== false;
   if (!keep && opts.message === undefined)
     throw new UserError('--no-session needs -m "message" (an interactive chat is a session)');
-  const loaded = cli.config(cmd, { require: true });
+  const loaded = cliConfig(cli, cmd, { require: true });
   const warned = new Set<string>();
   sayConfigWarnings(loaded, warned, (line) => cli.stderr.write(`${line}\n`));
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".

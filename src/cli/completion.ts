@@ -3,7 +3,7 @@
 // costs a good part of a second). How to install each: README.md, "Installing".
 import type { Command } from 'commander';
 import { UserError } from '../user-error.ts';
-import type { CliRun } from './context.ts';
+import type { CliRun } from './run.ts';
 import { commandSpecs, valueFlags, type CommandSpec } from './completion-spec.ts';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;

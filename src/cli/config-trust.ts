@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { keepPathsUnder } from '../log.ts';
 import { UserError } from '../user-error.ts';
 import { loadConfig, untrustedReadsOf } from '../config/load.ts';
-import type { CliRun } from './context.ts';
+import type { CliRun } from './run.ts';
 import { trustConfig, trustedConfigs, trustPath, untrustConfig } from '../config/trust.ts';
 
 export interface TrustOptions {

@@ -10,7 +10,8 @@ import { configYaml, displayConfig, displayValue, explainRows } from '../config/
 import { EXAMPLE_CONFIG } from '../config/example.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { keylessProviders } from '../credentials/key-warnings.ts';
-import type { CliRun } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 import { taskChainLine, taskChains } from '../routing/task-chains.ts';
 import { sharedKeyWarnings } from './key-checks.ts';
 import { reportError } from './report-error.ts';
@@ -128,7 +129,7 @@ function loadArgument(cli: CliRun, file: string): LoadedConfig {
 }
 
 function show(cli: CliRun, cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
-  const loaded = cli.config(cmd, { store: false });
+  const loaded = cliConfig(cli, cmd, { store: false });
   for (const w of [...loaded.warnings, ...(loaded.gatewayWarnings ?? [])]) cli.stderr.write(`warning: ${w}\n`);
   if (opts.explain) {
     const rows = explainRows(loaded, opts.json === true);

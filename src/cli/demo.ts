@@ -11,7 +11,7 @@ import { seed000, seed001 } from './demo/seeds-000-001.ts';
 import { seed002, seed003 } from './demo/seeds-002-003.ts';
 import { startWorld, type DemoWorld } from './demo/world.ts';
 import { isRepeat } from '../signal-repeat.ts';
-import type { CliRun } from './context.ts';
+import type { CliRun } from './run.ts';
 
 const SECTIONS: readonly Section[] = [seed000, seed001, seed002, seed003, chatSection];
 

@@ -17,7 +17,8 @@ import { openCliStore, storeName } from './open-state.ts';
 import type { StateStore } from '../state/types.ts';
 import { probeTable, readOnlyLine } from './probe-table.ts';
 import { chainText } from '../routing/task-chains.ts';
-import type { CliRun } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 
 export function register(program: Command, { cli }: { cli: CliRun }): void {
   program
@@ -43,7 +44,7 @@ interface DoctorOptions {
 async function doctor(cli: CliRun, cmd: Command, opts: DoctorOptions): Promise<void> {
   let loaded;
   try {
-    loaded = cli.config(cmd, { require: true });
+    loaded = cliConfig(cli, cmd, { require: true });
   } catch (err) {
     if (!UserError.isInstance(err)) throw err;
     if (opts.json)

@@ -3,7 +3,8 @@
 import { Option, type Command } from 'commander';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inEffectText, type CliRun } from './context.ts';
+import { inEffectText, type CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 import { loadConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { isTrusted } from '../config/trust.ts';
@@ -156,7 +157,7 @@ async function runGateway(cli: CliRun, opts: { listen?: string; logFormat?: LogF
 
 /** The store the gateway uses (gateway.state), opened for one CLI command. */
 async function withStore<T>(cli: CliRun, cmd: Command, fn: (store: StateStore) => T): Promise<T> {
-  const loaded = cli.config(cmd);
+  const loaded = cliConfig(cli, cmd);
   // The store's own "unreachable, kept locally" warning speaks of a running gateway; a key command says below what an
   // outage means for it instead.
   const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env, warn: () => {} });
@@ -273,7 +274,7 @@ async function keysRevoke(cli: CliRun, idOrName: string, opts: { json?: boolean 
       cli.stdout.write(`Gateway key "${key.name}" (id ${key.id}) was already revoked at ${when}; nothing to do.\n`);
     else
       cli.stdout.write(
-        `Revoked gateway key "${key.name}" (id ${key.id}). ${revokedWhen(cli.config(cmd).config.gateway.state)}\n`,
+        `Revoked gateway key "${key.name}" (id ${key.id}). ${revokedWhen(cliConfig(cli, cmd).config.gateway.state)}\n`,
       );
   } catch (err) {
     // --json promises JSON on stdout, failures included; the message still goes to stderr like every error.
@@ -313,7 +314,7 @@ async function service(cli: CliRun, opts: ServiceOptions, cmd: Command): Promise
     throw new UserError('--print and --install cannot be used together: --print shows the unit, --install writes it');
   if (opts.force && !opts.install)
     throw new UserError('--force only applies to --install (it overwrites an existing unit)');
-  const loaded = cli.config(cmd);
+  const loaded = cliConfig(cli, cmd);
   if (!loaded.path) {
     throw new UserError(
       'no config file found: pass --config FILE (the service runs with an explicit config path), or create one with `switchyard config init`',
@@ -373,7 +374,7 @@ async function waitReady(cli: CliRun, opts: { timeout: string }, cmd: Command): 
   const timeoutMs = parseDuration(opts.timeout);
   if (timeoutMs === undefined)
     throw new UserError(`--timeout: expected a duration such as 30s or 2m, got ${JSON.stringify(opts.timeout)}`);
-  const loaded = cli.config(cmd, { require: true, store: false });
+  const loaded = cliConfig(cli, cmd, { require: true, store: false });
   const { host, port } = parseListen(loaded.config.gateway.listen);
   if (port === 0)
     throw new UserError(

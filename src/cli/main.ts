@@ -4,7 +4,7 @@ import { reportError } from './report-error.ts';
 import { VERSION } from '../version.ts';
 import { unknownCommand } from './unknown-command.ts';
 import { oneLineUsageErrors } from './usage-errors.ts';
-import { CliRun } from './context.ts';
+import { CliRun } from './run.ts';
 import { processIo, type CliIo } from './io.ts';
 import { keepPathsUnder } from '../log.ts';
 

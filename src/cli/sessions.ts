@@ -1,6 +1,7 @@
 // `switchyard sessions list|show ID|rm ID` — chat history in the state store (docs/chat.md). All with --json.
 import type { Command } from 'commander';
-import type { CliRun } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 import { formatClock } from '../errors/explain-format.ts';
 import { openCliStore } from './open-state.ts';
 import { findSession } from '../sessions/ids.ts';
@@ -33,7 +34,7 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
 }
 
 async function withStore(cli: CliRun, cmd: Command, fn: (store: StateStore) => void): Promise<void> {
-  const loaded = cli.config(cmd);
+  const loaded = cliConfig(cli, cmd);
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
   const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: { ...loaded.env } });
   try {

@@ -9,7 +9,7 @@ import { assertHostShape, everyInterfaceNote, listenError } from '../config/list
 import { describeScenario, keyNamer } from '../sim/describe.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import type { SimCallRecord } from '../sim/types.ts';
-import type { CliRun } from './context.ts';
+import type { CliRun } from './run.ts';
 
 const DEFAULT_LISTEN = '127.0.0.1:4010';
 

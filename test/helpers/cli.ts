@@ -114,14 +114,14 @@ export function assertNoSecrets(secrets: string[], text: string = transcript.joi
   for (const s of secrets) assert.ok(!text.includes(s), `a full secret (…${s.slice(-4)}) appeared in output`);
 }
 
-/** The line every command that reads config or state starts its stderr with (src/cli/context.ts): which config file
+/** The line every command that reads config or state starts its stderr with (src/cli/run.ts): which config file
  * and which state store it used. `config` null: none was found. */
 export function inEffectLine(config: string | null, home: string | null): string {
   const state = home === null ? '' : ` · state sqlite ${home}/state.db`;
   return `switchyard: config ${config ?? '(none found: every value is a default)'}${state}\n`;
 }
 
-/** `in_effect` as a --json object carries it (src/cli/context.ts). */
+/** `in_effect` as a --json object carries it (src/cli/run.ts). */
 export function inEffectJson(
   config: string | null,
   home: string,
