@@ -4,9 +4,10 @@ import type { Command } from 'commander';
 import type { CliIo } from './io.ts';
 
 /**
- * Sets every command's error output (commander copies output settings to a subcommand only when it is created, and
- * the command groups register theirs after the program is built, so each command gets its own, knowing its path).
- * main() still turns the CommanderError commander throws next into exit 2.
+ * Sets every command's output: help on the run's stdout, usage errors as one line on its stderr (commander copies
+ * output settings to a subcommand only when it is created, and the command groups register theirs after the program
+ * is built, so each command gets its own, knowing its path). main() still turns the CommanderError commander throws
+ * next into exit 2.
  */
 export function oneLineUsageErrors(command: Command, io: Pick<CliIo, 'stdout' | 'stderr'>): void {
   const help = `${commandPath(command)} --help`;
