@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { freePort } from '../helpers/net.ts';
 import { fullProgram } from '../../src/cli/main.ts';
 import { GOOD, SCENARIO, simProvider, startChatWorld } from '../sessions/harness.ts';
 
@@ -35,9 +36,12 @@ function leafCommands(program: Command, prefix: string[] = []): string[] {
 }
 
 test('every command runs as a child process: what it prints and its exit code', async () => {
+  // `gateway wait` waits on gateway.listen: a free port, where nothing answers.
+  const listen = `127.0.0.1:${await freePort()}`;
   await using w = await startChatWorld(SCENARIO, (url) => ({
     providers: { main: simProvider(url, GOOD) },
     main: { provider: 'main', model: 'sim-large' },
+    gateway: { listen },
   }));
   const run = (c: Case) => runCli(c.args, { env: w.cliEnv, ...(c.input !== undefined ? { input: c.input } : {}) });
   const answered = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
