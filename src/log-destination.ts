@@ -13,8 +13,8 @@ export interface BatchedDestination extends DestinationStream {
 }
 
 export interface BatchedDestinationOptions {
-  /** A file descriptor (2: stderr) or a file path (appended to). */
-  dest: number | string;
+  /** A file descriptor (2: stderr), a file path (appended to), or a stream (a command run in-process: its stderr). */
+  dest: number | string | { write(text: string): unknown };
   /** Pending characters that make a batch (default 16384). */
   batchSize?: number;
   /** Longest a line waits before it is written (default 250 ms). */
@@ -22,18 +22,14 @@ export interface BatchedDestinationOptions {
 }
 
 class Batched implements BatchedDestination {
-  readonly #writer: ReturnType<typeof pino.destination>;
+  readonly #writer: { write(text: string): unknown };
   readonly #batchSize: number;
   readonly #timer: NodeJS.Timeout;
   readonly #onExit = (): void => this.flush();
   #pending = '';
 
   constructor(options: BatchedDestinationOptions) {
-    // minLength 0: the batching is ours; sync: see above.
-    this.#writer = pino.destination({ dest: options.dest, sync: true, minLength: 0 });
-    // Logging is best effort: a line that cannot be written (stderr's reader gone, disk full) is dropped, and the
-    // process keeps serving. (pino already stops writing after EPIPE; other errors would otherwise be thrown.)
-    this.#writer.on('error', () => {});
+    this.#writer = typeof options.dest === 'object' ? options.dest : sonicBoom(options.dest);
     this.#batchSize = options.batchSize ?? 16_384;
     this.#timer = setInterval(() => this.flush(), options.flushMs ?? 250);
     this.#timer.unref();
@@ -61,6 +57,15 @@ class Batched implements BatchedDestination {
     process.off('exit', this.#onExit);
     this.flush();
   }
+}
+
+/** pino's own writer for a descriptor or a file. minLength 0: the batching is ours; sync: see above. */
+function sonicBoom(dest: number | string): { write(text: string): unknown } {
+  const writer = pino.destination({ dest, sync: true, minLength: 0 });
+  // Logging is best effort: a line that cannot be written (stderr's reader gone, disk full) is dropped, and the
+  // process keeps serving. (pino already stops writing after EPIPE; other errors would otherwise be thrown.)
+  writer.on('error', () => {});
+  return writer;
 }
 
 export function batchedDestination(options: BatchedDestinationOptions): BatchedDestination {

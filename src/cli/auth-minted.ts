@@ -10,7 +10,7 @@ import { formatClock } from '../errors/explain-format.ts';
 import { UserError } from '../user-error.ts';
 import { matchOne } from '../state/match.ts';
 import type { StateStore } from '../state/types.ts';
-import { printJson } from './context.ts';
+import type { CliRun } from './run.ts';
 
 /** One minted source as the auth commands show it. Times are ISO (JSON) and shown as clock times. */
 export interface MintedView {
@@ -86,6 +86,7 @@ interface RefreshOptions {
 }
 
 interface RefreshContext {
+  cli: CliRun;
   pool: CredentialPool;
   store: StateStore;
 }
@@ -147,20 +148,20 @@ async function refresh(
       results.push({ id: source.id, source: source.describe, ok: false, error: err.message, failure: err.failure });
     }
   }
-  if (results.some((r) => !r.ok)) process.exitCode = 1;
-  if (opts.json) return printJson({ provider, results });
+  if (results.some((r) => !r.ok)) ctx.cli.exitCode = 1;
+  if (opts.json) return ctx.cli.json({ provider, results });
   const now = Date.now();
   for (const r of results) {
     if (!r.ok) {
-      process.stdout.write(`${provider} ${r.id}: could not mint a token: ${r.error ?? ''}\n`);
+      ctx.cli.stdout.write(`${provider} ${r.id}: could not mint a token: ${r.error ?? ''}\n`);
       continue;
     }
     const expires =
       r.expires_at !== undefined
         ? `; it expires ${formatClock(Date.parse(r.expires_at), { now, seconds: true })}`
         : '; no expiry given (used until rejected)';
-    process.stdout.write(`${provider} ${r.id}: minted a new token from ${r.source}${expires}\n`);
+    ctx.cli.stdout.write(`${provider} ${r.id}: minted a new token from ${r.source}${expires}\n`);
   }
   if (results.some((r) => r.ok))
-    process.stdout.write('  a running gateway on this state store mints its own new token within a second\n');
+    ctx.cli.stdout.write('  a running gateway on this state store mints its own new token within a second\n');
 }

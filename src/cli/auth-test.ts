@@ -11,7 +11,8 @@ import { openCliStore, storeName } from './open-state.ts';
 import { allValid, probeProviders } from '../routing/probe-all.ts';
 import { requireKnownProvider } from './provider-arg.ts';
 import { authWarnings, jsonConfigWarnings } from './auth-warnings.ts';
-import { cliConfig, printJson } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 import { probeTable, readOnlyLine } from './probe-table.ts';
 
 interface TestOptions {
@@ -19,7 +20,7 @@ interface TestOptions {
   record?: boolean;
 }
 
-export function registerAuthTest(auth: Command): void {
+export function registerAuthTest(auth: Command, cli: CliRun): void {
   auth
     .command('test [provider] [id]')
     .description(
@@ -31,23 +32,24 @@ export function registerAuthTest(auth: Command): void {
     )
     .option('--json', 'machine-readable output')
     .action((provider: string | undefined, id: string | undefined, opts: TestOptions, cmd: Command) =>
-      authTest(cmd, provider, id, opts),
+      authTest(cli, cmd, provider, id, opts),
     );
 }
 
 async function authTest(
+  cli: CliRun,
   cmd: Command,
   provider: string | undefined,
   id: string | undefined,
   opts: TestOptions,
 ): Promise<void> {
-  const loaded = cliConfig(cmd, { require: true });
+  const loaded = cliConfig(cli, cmd, { require: true });
   // As every auth command: which of two values of a key variable is tried first decides what the probe means.
-  const warn = authWarnings(loaded);
+  const warn = authWarnings(cli, loaded);
   const configured = Object.keys(loaded.config.providers);
   if (provider !== undefined) requireKnownProvider(loaded, provider);
-  const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
-  const table = opts.json ? undefined : probeTable();
+  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env });
+  const table = opts.json ? undefined : probeTable(cli);
   try {
     const pool = new CredentialPool({ loaded, store, onNotice: warn });
     const record = opts.record === true;
@@ -63,10 +65,10 @@ async function authTest(
     });
     table?.finish();
     const ok = allValid(probes);
-    if (opts.json) printJson({ ok, recorded: record, providers: probes, ...jsonConfigWarnings(loaded) });
+    if (opts.json) cli.json({ ok, recorded: record, providers: probes, ...jsonConfigWarnings(loaded) });
     else if (!record && probes.some((p) => p.results.length > 0))
-      process.stdout.write(`${readOnlyLine(storeName(store))}\n`);
-    if (!ok) process.exitCode = 1;
+      cli.stdout.write(`${readOnlyLine(storeName(store))}\n`);
+    if (!ok) cli.exitCode = 1;
   } finally {
     table?.finish();
     await store.close();

@@ -5,14 +5,15 @@
 import type { LoadedConfig } from '../config/types.ts';
 import { keyEnvName } from '../config/key-slots.ts';
 import { scrubSecrets } from '../log.ts';
+import type { CliIo } from './io.ts';
 
 /** Prints the config's credential warnings and returns the writer for the pool's notices (CredentialPool onNotice). */
-export function authWarnings(loaded: LoadedConfig): (notice: { message: string }) => void {
+export function authWarnings(cli: Pick<CliIo, 'stderr'>, loaded: LoadedConfig): (notice: { message: string }) => void {
   const said = new Set<string>();
   const warn = (message: string): void => {
     if (said.has(message)) return;
     said.add(message);
-    process.stderr.write(`warning: ${scrubSecrets(message)}\n`);
+    cli.stderr.write(`warning: ${scrubSecrets(message)}\n`);
   };
   // Of the config's warnings, only those about a provider's key variable (env vs .env) concern credentials.
   const keyVariables = [

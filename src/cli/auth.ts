@@ -29,9 +29,11 @@ import type { StateStore, StoredCredential } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
 import { mintedLine, mintedViews, registerAuthRefresh, type MintedView } from './auth-minted.ts';
 import { authWarnings, jsonConfigWarnings } from './auth-warnings.ts';
-import { cliConfig, printJson, printTable } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 
 interface AuthContext {
+  cli: CliRun;
   loaded: LoadedConfig;
   store: StateStore;
   pool: CredentialPool;
@@ -41,20 +43,22 @@ interface JsonOption {
   json?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { cli }: { cli: CliRun }): void {
   const auth = program.command('auth').description('list, explain, add, remove and reset provider credentials');
   auth
     .command('list [provider]')
     .description('every credential of every provider (or one), in use order, with its health')
     .option('--json', 'machine-readable output')
     .action((provider: string | undefined, opts: JsonOption, cmd: Command) =>
-      withAuth(cmd, (ctx) => list(ctx, provider, opts)),
+      withAuth(cli, cmd, (ctx) => list(ctx, provider, opts)),
     );
   auth
     .command('explain <provider>')
     .description('which credential the next request uses, and why')
     .option('--json', 'machine-readable output')
-    .action((provider: string, opts: JsonOption, cmd: Command) => withAuth(cmd, (ctx) => explain(ctx, provider, opts)));
+    .action((provider: string, opts: JsonOption, cmd: Command) =>
+      withAuth(cli, cmd, (ctx) => explain(ctx, provider, opts)),
+    );
   auth
     .command('add <provider>')
     .description('store a key (read from stdin, or a hidden prompt; never from the command line)')
@@ -64,14 +68,14 @@ export function register(program: Command): void {
     // A key typed after the provider is caught by us (with advice), not by commander's "too many arguments".
     .allowExcessArguments(true)
     .action((provider: string, opts: AddOptions, cmd: Command) =>
-      withAuth(cmd, (ctx) => add(ctx, provider, cmd.args.length > 1, opts)),
+      withAuth(cli, cmd, (ctx) => add(ctx, provider, cmd.args.length > 1, opts)),
     );
   auth
     .command('remove <provider> <id-or-label>')
     .description('delete a stored key (by ID, a unique ID prefix, or label)')
     .option('--json', 'machine-readable output')
     .action((provider: string, id: string, opts: JsonOption, cmd: Command) =>
-      withAuth(cmd, (ctx) => remove(ctx, provider, id, opts)),
+      withAuth(cli, cmd, (ctx) => remove(ctx, provider, id, opts)),
     );
   auth
     .command('rebind <provider> <id-or-label>')
@@ -80,7 +84,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'machine-readable output')
     .action((provider: string, id: string, opts: JsonOption, cmd: Command) =>
-      withAuth(cmd, (ctx) => rebind(ctx, provider, id, opts)),
+      withAuth(cli, cmd, (ctx) => rebind(ctx, provider, id, opts)),
     );
   auth
     .command('reset <provider> [id]')
@@ -89,18 +93,22 @@ export function register(program: Command): void {
     )
     .option('--json', 'machine-readable output')
     .action((provider: string, id: string | undefined, opts: JsonOption, cmd: Command) =>
-      withAuth(cmd, (ctx) => reset(ctx, provider, id, opts)),
+      withAuth(cli, cmd, (ctx) => reset(ctx, provider, id, opts)),
     );
-  registerAuthTest(auth);
-  registerAuthRefresh(auth, withAuth, (ctx, provider) => requireProvider(ctx as AuthContext, provider, true));
+  registerAuthTest(auth, cli);
+  registerAuthRefresh(
+    auth,
+    (cmd, fn) => withAuth(cli, cmd, fn),
+    (ctx, provider) => requireProvider(ctx as AuthContext, provider, true),
+  );
 }
 
-async function withAuth(cmd: Command, fn: (ctx: AuthContext) => void | Promise<void>): Promise<void> {
-  const loaded = cliConfig(cmd, { require: true });
-  const warn = authWarnings(loaded);
-  const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
+async function withAuth(cli: CliRun, cmd: Command, fn: (ctx: AuthContext) => void | Promise<void>): Promise<void> {
+  const loaded = cliConfig(cli, cmd, { require: true });
+  const warn = authWarnings(cli, loaded);
+  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env });
   try {
-    await fn({ loaded, store, pool: new CredentialPool({ loaded, store, onNotice: warn }) });
+    await fn({ cli, loaded, store, pool: new CredentialPool({ loaded, store, onNotice: warn }) });
   } finally {
     await store.close();
   }
@@ -193,27 +201,27 @@ function taskKeyLine(e: Explained, v: TaskKeyView): string {
   return `${v.task} ${first}${others ? ', then the keys above' : ''}`;
 }
 
-function printExplanation(e: Explained, now: number, store: StateStore): void {
-  process.stdout.write(`${e.provider} (strategy ${e.strategy})\n`);
+function printExplanation(cli: CliRun, e: Explained, now: number, store: StateStore): void {
+  cli.stdout.write(`${e.provider} (strategy ${e.strategy})\n`);
   const unknown = e.health_known === false;
   const rows = [...candidateRows(e, now).map((r) => (unknown ? healthUnknown(r) : r)), ...e.withheld.map(withheldRow)];
-  if (rows.length > 0) printTable(rows, CANDIDATE_HEADER);
-  if (unknown) process.stdout.write(`${unknownHealthLine(store)}\n`);
+  if (rows.length > 0) cli.table(rows, CANDIDATE_HEADER);
+  if (unknown) cli.stdout.write(`${unknownHealthLine(store)}\n`);
   // With the health unknown, "usable" means only "by the config's order": said so.
   const summary =
     unknown && e.candidates.length > 0 ? `${e.summary} (by the config's order: its health is unknown here)` : e.summary;
-  process.stdout.write(`${e.candidates.length > 0 ? '→ ' : ''}${summary}\n`);
+  cli.stdout.write(`${e.candidates.length > 0 ? '→ ' : ''}${summary}\n`);
   // With no other key the summary already says why they are held back.
-  if (e.candidates.length > 0) for (const w of e.withheld) process.stdout.write(`${withheldLine(w)}\n`);
+  if (e.candidates.length > 0) for (const w of e.withheld) cli.stdout.write(`${withheldLine(w)}\n`);
   if (e.task_keys.length === 0) return;
-  process.stdout.write(
+  cli.stdout.write(
     `tasks' own keys (each tried first by its task, before ${e.candidates.length > 0 ? 'the keys above' : `any key of ${e.provider}`}):\n`,
   );
-  printTable(
+  cli.table(
     e.task_keys.map((v) => (unknown ? healthUnknown(taskKeyRow(v, now)) : taskKeyRow(v, now))),
     CANDIDATE_HEADER,
   );
-  for (const v of e.task_keys) process.stdout.write(`→ ${taskKeyLine(e, v)}\n`);
+  for (const v of e.task_keys) cli.stdout.write(`→ ${taskKeyLine(e, v)}\n`);
 }
 
 /** The explanation with what is known of the provider's minted credentials (auth-minted.ts). */
@@ -221,17 +229,17 @@ async function explainWithMinted(ctx: AuthContext, provider: string): Promise<Ex
   return { ...explainWithTasks(ctx, provider), minted: await mintedViews(ctx.pool, ctx.store, provider) };
 }
 
-function printMinted(explanations: readonly (Explained & { minted: MintedView[] })[], now: number): void {
-  for (const e of explanations) for (const v of e.minted) process.stdout.write(`${mintedLine(e.provider, v, now)}\n`);
+function printMinted(cli: CliRun, explanations: readonly (Explained & { minted: MintedView[] })[], now: number): void {
+  for (const e of explanations) for (const v of e.minted) cli.stdout.write(`${mintedLine(e.provider, v, now)}\n`);
 }
 
 async function list(ctx: AuthContext, provider: string | undefined, opts: JsonOption): Promise<void> {
   if (provider !== undefined) requireProvider(ctx, provider);
   const providers = provider !== undefined ? [provider] : knownProviders(ctx);
   const explanations = await Promise.all(providers.map((p) => explainWithMinted(ctx, p)));
-  if (opts.json) return printJson({ providers: explanations, ...jsonConfigWarnings(ctx.loaded) });
+  if (opts.json) return ctx.cli.json({ providers: explanations, ...jsonConfigWarnings(ctx.loaded) });
   if (explanations.length === 0) {
-    process.stdout.write('no providers configured; add one under `providers:` in the config (see docs/config.md)\n');
+    ctx.cli.stdout.write('no providers configured; add one under `providers:` in the config (see docs/config.md)\n');
     return;
   }
   const now = Date.now();
@@ -244,34 +252,34 @@ async function list(ctx: AuthContext, provider: string | undefined, opts: JsonOp
     ...e.withheld.map((w) => [e.provider, ...withheldRow(w)]),
     ...e.task_keys.map((v) => health([e.provider, ...taskKeyRow(v, now)])),
   ]);
-  printTable(rows, ['PROVIDER', ...CANDIDATE_HEADER]);
-  if (unknown) process.stdout.write(`${unknownHealthLine(ctx.store)}\n`);
-  for (const w of explanations.flatMap((e) => e.withheld)) process.stdout.write(`${withheldLine(w)}\n`);
-  printMinted(explanations, now);
+  ctx.cli.table(rows, ['PROVIDER', ...CANDIDATE_HEADER]);
+  if (unknown) ctx.cli.stdout.write(`${unknownHealthLine(ctx.store)}\n`);
+  for (const w of explanations.flatMap((e) => e.withheld)) ctx.cli.stdout.write(`${withheldLine(w)}\n`);
+  printMinted(ctx.cli, explanations, now);
 }
 
 async function explain(ctx: AuthContext, provider: string, opts: JsonOption): Promise<void> {
   requireProvider(ctx, provider);
   const e = await explainWithMinted(ctx, provider);
   const chains = taskChains(ctx.loaded.config).filter((c) => c.routes.some((r) => r.provider === provider));
-  if (opts.json) return printJson({ ...e, chains, ...jsonConfigWarnings(ctx.loaded) });
+  if (opts.json) return ctx.cli.json({ ...e, chains, ...jsonConfigWarnings(ctx.loaded) });
   const now = Date.now();
-  printExplanation(e, now, ctx.store);
-  printMinted([e], now);
-  printChains(provider, chains);
+  printExplanation(ctx.cli, e, now, ctx.store);
+  printMinted(ctx.cli, [e], now);
+  printChains(ctx.cli, provider, chains);
 }
 
 /** The tasks whose chains go through the provider, each chain whole: where these keys are used, and what comes
  * before and after them. */
-function printChains(provider: string, chains: readonly TaskChain[]): void {
+function printChains(cli: CliRun, provider: string, chains: readonly TaskChain[]): void {
   if (chains.length === 0) {
-    process.stdout.write(
+    cli.stdout.write(
       `no task's chain goes through ${provider} (a gateway request naming ${provider}/MODEL can still use it)\n`,
     );
     return;
   }
-  process.stdout.write(`chains through ${provider} (each task's routes, in the order they are tried):\n`);
-  for (const c of chains) process.stdout.write(`  ${taskChainLine(c)}\n`);
+  cli.stdout.write(`chains through ${provider} (each task's routes, in the order they are tried):\n`);
+  for (const c of chains) cli.stdout.write(`  ${taskChainLine(c)}\n`);
 }
 
 interface AddOptions extends JsonOption {
@@ -293,7 +301,7 @@ async function add(ctx: AuthContext, provider: string, keyOnArgv: boolean, opts:
   }
   requireProvider(ctx, provider, true);
   const priority = parsePriority(opts.priority);
-  const secret = await readSecret(`API key for ${provider} (input hidden): `);
+  const secret = await readSecret(`API key for ${provider} (input hidden): `, ctx.cli);
   if (secret.length === 0) throw new UserError(`no key given: pipe it on stdin or type it at the prompt`);
   // No masked excerpt here: the "last four characters" of two pasted keys would be part of the second one.
   if (/\s/.test(secret))
@@ -317,18 +325,18 @@ async function add(ctx: AuthContext, provider: string, keyOnArgv: boolean, opts:
     priority: stored.priority,
     origin: target.origin,
   };
-  if (opts.json) return printJson(out);
+  if (opts.json) return ctx.cli.json(out);
   const label = stored.label !== undefined ? `, label "${stored.label}"` : '';
-  process.stdout.write(
+  ctx.cli.stdout.write(
     `stored ${provider} key ${out.masked} (ID ${stored.id}${label}, priority ${stored.priority}) for ${target.origin}\n`,
   );
-  process.stdout.write(
+  ctx.cli.stdout.write(
     `  it is sent only there: to ${provider} as ${target.setting} (${target.writtenAt}) names it now\n`,
   );
   const also = ctx.pool.candidates(provider).find((c) => c.credential.fingerprint === stored.id);
   if (also && also.credential.sources.length > 1)
-    process.stdout.write(`note: the same key is also in ${describeCredential(also.credential)}\n`);
-  process.stdout.write(`→ ${ctx.pool.explain(provider).summary}\n`);
+    ctx.cli.stdout.write(`note: the same key is also in ${describeCredential(also.credential)}\n`);
+  ctx.cli.stdout.write(`→ ${ctx.pool.explain(provider).summary}\n`);
 }
 
 /** The same key stored again, bound elsewhere: the store's "already stored" plus how to move it. */
@@ -359,8 +367,8 @@ function remove(ctx: AuthContext, provider: string, idOrLabel: string, opts: Jso
   const removed = ctx.store.removeStoredCredential(provider, idOrLabel);
   if (!removed) throw notStored(ctx, provider, idOrLabel);
   const out = { provider, id: removed.id, masked: mask(removed.secret), label: removed.label ?? null };
-  if (opts.json) return printJson(out);
-  process.stdout.write(
+  if (opts.json) return ctx.cli.json(out);
+  ctx.cli.stdout.write(
     `removed stored ${provider} key ${out.masked} (ID ${removed.id}${removed.label !== undefined ? `, label "${removed.label}"` : ''})\n`,
   );
 }
@@ -379,7 +387,7 @@ function rebind(ctx: AuthContext, provider: string, idOrLabel: string, opts: Jso
     origin: target.origin,
     previous_origin: before.origin ?? null,
   };
-  if (opts.json) return printJson(out);
+  if (opts.json) return ctx.cli.json(out);
   const label = before.label !== undefined ? `, label "${before.label}"` : '';
   const was =
     before.origin === undefined
@@ -387,10 +395,10 @@ function rebind(ctx: AuthContext, provider: string, idOrLabel: string, opts: Jso
       : before.origin === target.origin
         ? 'it already was'
         : `it was for ${before.origin}, and is not sent there any more`;
-  process.stdout.write(
+  ctx.cli.stdout.write(
     `stored ${provider} key ${out.masked} (ID ${before.id}${label}) is now for ${target.origin}, as ${target.setting} (${target.writtenAt}) names it; ${was}\n`,
   );
-  process.stdout.write(`→ ${ctx.pool.explain(provider).summary}\n`);
+  ctx.cli.stdout.write(`→ ${ctx.pool.explain(provider).summary}\n`);
 }
 
 /** Not a stored key: say where it does come from, since only stored keys can be removed here. Matched by the same
@@ -441,14 +449,14 @@ async function reset(
   const explanation = explainWithTasks(ctx, provider);
   const store = { kind: ctx.store.kind, location: ctx.store.location };
   if (opts.json) {
-    printJson({ provider, changed: outcome.reset.length, ...outcome, store, explanation });
+    ctx.cli.json({ provider, changed: outcome.reset.length, ...outcome, store, explanation });
   } else {
     const now = Date.now();
-    for (const line of resetLines(ctx, provider, idOrLabel, outcome, now)) process.stdout.write(`${line}\n`);
-    printExplanation(explanation, now, ctx.store);
+    for (const line of resetLines(ctx, provider, idOrLabel, outcome, now)) ctx.cli.stdout.write(`${line}\n`);
+    printExplanation(ctx.cli, explanation, now, ctx.store);
   }
   // What was asked for did not happen: a failure recorded after the reset still sets a key aside.
-  if (outcome.still_set_aside.length > 0) process.exitCode = 1;
+  if (outcome.still_set_aside.length > 0) ctx.cli.exitCode = 1;
 }
 
 /** What the reset changed, said of the keys it changed: "ok again" only of a key that was set aside and is ok now. */

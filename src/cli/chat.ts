@@ -1,6 +1,7 @@
 // `switchyard chat` — the interactive chat (docs/chat.md), and `chat -m "…"` for one answer. See docs/chat.md.
 import type { Command } from 'commander';
-import { cliConfig, printJson } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 import { openCliStore } from './open-state.ts';
 import { openStore, statePath } from '../state/open.ts';
 import type { LoadedConfig } from '../config/types.ts';
@@ -27,7 +28,7 @@ interface ChatOpts {
   color?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { cli }: { cli: CliRun }): void {
   program
     .command('chat')
     .description('chat with the main route: interactive, or one answer with -m (see docs/chat.md)')
@@ -40,21 +41,21 @@ export function register(program: Command): void {
     .option('--model <provider/model>', 'use this route for the session (like /model)')
     .option('--json', 'with -m: print {session, answer, route, attempts, title} as JSON')
     .option('--no-color', 'no ANSI colours')
-    .action(runChat);
+    .action((opts: ChatOpts, cmd: Command) => runChat(cli, opts, cmd));
 }
 
-async function runChat(opts: ChatOpts, cmd: Command): Promise<void> {
+async function runChat(cli: CliRun, opts: ChatOpts, cmd: Command): Promise<void> {
   try {
-    await chat(opts, cmd);
+    await chat(cli, opts, cmd);
   } catch (err) {
     // Scripts read --json's stdout: a usage or configuration mistake gets the documented failure object there too
     // (no session was stored); the error itself is reported on stderr as always, with its exit code.
-    if (opts.json) printJson(failureJson(undefined, err));
+    if (opts.json) cli.json(failureJson(undefined, err));
     throw err;
   }
 }
 
-async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
+async function chat(cli: CliRun, opts: ChatOpts, cmd: Command): Promise<void> {
   if (opts.json && opts.message === undefined)
     throw new UserError('--json needs -m "message" (the interactive chat has no JSON mode)');
   if (opts.message !== undefined && opts.message.trim() === '') throw new UserError('-m needs a non-empty message');
@@ -63,13 +64,13 @@ async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
   const keep = opts.session !== false;
   if (!keep && opts.message === undefined)
     throw new UserError('--no-session needs -m "message" (an interactive chat is a session)');
-  const loaded = cliConfig(cmd, { require: true });
+  const loaded = cliConfig(cli, cmd, { require: true });
   const warned = new Set<string>();
-  sayConfigWarnings(loaded, warned, (line) => process.stderr.write(`${line}\n`));
+  sayConfigWarnings(loaded, warned, (line) => cli.stderr.write(`${line}\n`));
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
-  const store = await openCliStore({ kind: loaded.config.gateway.state, env: { ...loaded.env } });
+  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: { ...loaded.env } });
   const runtime = await openChatRuntime(loaded, store, (message) =>
-    process.stderr.write(`warning: ${scrubSecrets(message)}\n`),
+    cli.stderr.write(`warning: ${scrubSecrets(message)}\n`),
   );
   // --no-session: the conversation lives in a store private to this process, written nowhere (the credentials'
   // health still goes to the real one: a key that failed here is one the gateway should know about).
@@ -80,8 +81,8 @@ async function chat(opts: ChatOpts, cmd: Command): Promise<void> {
       typeof opts.session === 'string' ? ChatSession.resume(sessions, opts.session) : ChatSession.fresh(sessions);
     if (opts.model) session.setRoute(parseRouteFor(loaded.config, opts.model));
     if (opts.message !== undefined)
-      await answerOnce(runtime, session, opts.message, { json: opts.json === true, stored: keep });
-    else await interactive(runtime, session, opts.color !== false, warned);
+      await answerOnce(cli, runtime, session, opts.message, { json: opts.json === true, stored: keep });
+    else await interactive(cli, runtime, session, opts.color !== false, warned);
   } finally {
     await runtime.close();
     await scratch?.close();
@@ -107,14 +108,14 @@ function sayConfigWarnings(loaded: LoadedConfig, said: Set<string>, say: (line: 
 /** Leaving while the background title call still runs: it is given its time (up to the title task's timeout),
  * and an interactive user is told why the chat has not exited yet and for how long at most, rather than facing a
  * silent pause. */
-async function waitForTitle(settled: Promise<unknown>, tty: boolean, timeoutMs: number): Promise<void> {
+async function waitForTitle(cli: CliRun, settled: Promise<unknown>, tty: boolean, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 300)));
   const first = await Promise.race([settled.then(() => 'done' as const), late]);
   clearTimeout(timer);
   if (first === 'done') return;
   if (tty)
-    process.stderr.write(
+    cli.stderr.write(
       `finishing the chat title before exiting (it is given at most ${formatDuration(timeoutMs)} in all: auxiliary.title_generation.timeout)…\n`,
     );
   await settled;
@@ -133,6 +134,7 @@ function routeProblem(runtime: ChatRuntime, session: ChatSession): UserError | u
 }
 
 async function answerOnce(
+  cli: CliRun,
   runtime: ChatRuntime,
   session: ChatSession,
   message: string,
@@ -143,23 +145,23 @@ async function answerOnce(
   const problem = routeProblem(runtime, session);
   if (problem) {
     if (!json) throw problem;
-    return failed(shown, problem, json);
+    return failed(cli, shown, problem, json);
   }
   const conv = new Conversation({
     session,
     backend: runtime.backend,
     config: runtime.loaded.config,
-    notify: (line) => process.stderr.write(`${line}\n`),
+    notify: (line) => cli.stderr.write(`${line}\n`),
     titles: how.stored,
   });
   try {
-    const result = await conv.send(message, json ? {} : { onText: (t) => process.stdout.write(t) });
-    if (!json) process.stdout.write('\n');
-    if (result.note !== undefined) process.stderr.write(`${result.note}\n`);
+    const result = await conv.send(message, json ? {} : { onText: (t) => cli.stdout.write(t) });
+    if (!json) cli.stdout.write('\n');
+    if (result.note !== undefined) cli.stderr.write(`${result.note}\n`);
     // The title upgrade runs in the background; wait for it (bounded by its task timeout) so it lands in the store.
     await conv.titleSettled();
     if (json)
-      printJson({
+      cli.json({
         session: shown?.id ?? null,
         answer: result.answer,
         route: result.route,
@@ -167,18 +169,18 @@ async function answerOnce(
         title: shown?.title ?? null,
       });
   } catch (err) {
-    failed(shown, err, json);
+    failed(cli, shown, err, json);
   }
 }
 
 /** A failed `-m`: every route's reason on stderr; with --json also the shape scripts read. A UserError exits with
  * its own code (2 for a configuration mistake, 1 for a state store that cannot be written), a failed call 1. */
-function failed(session: ChatSession | undefined, err: unknown, json: boolean): void {
+function failed(cli: CliRun, session: ChatSession | undefined, err: unknown, json: boolean): void {
   const [lead = '', ...routes] = explainErrorLines(err);
-  process.stderr.write(`switchyard: ${lead}\n`);
-  for (const line of routes) process.stderr.write(`${line}\n`);
-  if (json) printJson(failureJson(session, err));
-  process.exitCode = UserError.isInstance(err) ? err.exitCode : 1;
+  cli.stderr.write(`switchyard: ${lead}\n`);
+  for (const line of routes) cli.stderr.write(`${line}\n`);
+  if (json) cli.json(failureJson(session, err));
+  cli.exitCode = UserError.isInstance(err) ? err.exitCode : 1;
 }
 
 /** The --json failure object (docs/chat.md). `session` and `title` are null when no session was stored. `attempts`
@@ -207,23 +209,24 @@ function failureJsonRow(f: RouteFailure): Record<string, unknown> {
 }
 
 async function interactive(
+  cli: CliRun,
   runtime: ChatRuntime,
   session: ChatSession,
   color: boolean,
   warned: Set<string>,
 ): Promise<void> {
-  const tty = process.stdin.isTTY && process.stdout.isTTY;
+  const tty = cli.stdin.isTTY === true && cli.stdout.isTTY === true;
   // Notices arrive from the conversation while the REPL owns the terminal: route them through it.
   const notices: { repl?: Repl } = {};
   const notify = (line: string): void =>
-    void (notices.repl ? notices.repl.notice(line) : process.stderr.write(`${line}\n`));
+    void (notices.repl ? notices.repl.notice(line) : cli.stderr.write(`${line}\n`));
   const conv = new Conversation({ session, backend: runtime.backend, config: runtime.loaded.config, notify });
   const repl = new Repl(conv, runtime.loaded.config, {
-    input: process.stdin,
-    output: process.stdout,
-    errors: process.stderr,
+    input: cli.stdin,
+    output: cli.stdout,
+    errors: cli.stderr,
     interactive: tty,
-    color: tty && color && !process.env['NO_COLOR'],
+    color: tty && color && !cli.env['NO_COLOR'],
     ...sessionsFileOf(runtime),
   });
   notices.repl = repl;
@@ -235,12 +238,12 @@ async function interactive(
   });
   try {
     await repl.run();
-    await waitForTitle(conv.titleSettled(), tty, runtime.loaded.config.auxiliary.title_generation.timeout);
+    await waitForTitle(cli, conv.titleSettled(), tty, runtime.loaded.config.auxiliary.title_generation.timeout);
   } finally {
     stopWatching();
   }
   // Piped, a script reads the exit code: a message that got no answer is a failure even if later ones worked.
-  if (!tty && repl.failedMessages > 0) process.exitCode = 1;
+  if (!tty && repl.failedMessages > 0) cli.exitCode = 1;
 }
 
 /** Where sessions are saved: the state store's file (with `gateway.state: redis://…` too — sessions stay in the

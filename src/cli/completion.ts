@@ -3,13 +3,14 @@
 // costs a good part of a second). How to install each: README.md, "Installing".
 import type { Command } from 'commander';
 import { UserError } from '../user-error.ts';
+import type { CliRun } from './run.ts';
 import { commandSpecs, valueFlags, type CommandSpec } from './completion-spec.ts';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 type Shell = (typeof SHELLS)[number];
 
 /** `app.fullProgram`: every command group registered (the CLI passes it in; importing it here would be a cycle). */
-export function register(program: Command, app: { fullProgram(): Promise<Command> }): void {
+export function register(program: Command, app: { cli: CliRun; fullProgram(): Promise<Command> }): void {
   program
     .command('completion')
     .description('print a shell completion script: bash, zsh or fish (to install it: README.md, "Installing")')
@@ -18,7 +19,7 @@ export function register(program: Command, app: { fullProgram(): Promise<Command
       if (!(SHELLS as readonly string[]).includes(shell))
         throw new UserError(`completion: expected one of ${SHELLS.join(', ')}, got ${JSON.stringify(shell)}`);
       // The whole program, every command group loaded, whatever this run loaded.
-      process.stdout.write(completionScript(shell as Shell, commandSpecs(await app.fullProgram())));
+      app.cli.stdout.write(completionScript(shell as Shell, commandSpecs(await app.fullProgram())));
     });
 }
 

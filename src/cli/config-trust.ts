@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { keepPathsUnder } from '../log.ts';
 import { UserError } from '../user-error.ts';
 import { loadConfig, untrustedReadsOf } from '../config/load.ts';
+import type { CliRun } from './run.ts';
 import { trustConfig, trustedConfigs, trustPath, untrustConfig } from '../config/trust.ts';
 
 export interface TrustOptions {
@@ -13,15 +14,15 @@ export interface TrustOptions {
   list?: boolean;
 }
 
-export function trustCommand(file: string | undefined, opts: TrustOptions): void {
+export function trustCommand(cli: CliRun, file: string | undefined, opts: TrustOptions): void {
   if (opts.list && (opts.remove || file !== undefined))
     throw new UserError('config trust --list takes no file and no --remove: it only lists the trusted files');
   if (opts.list) {
-    const list = trustedConfigs();
-    process.stdout.write(list.length === 0 ? 'no config file is trusted\n' : `${list.join('\n')}\n`);
+    const list = trustedConfigs(cli.env);
+    cli.stdout.write(list.length === 0 ? 'no config file is trusted\n' : `${list.join('\n')}\n`);
     return;
   }
-  const path = resolve(process.cwd(), file ?? 'switchyard.yaml');
+  const path = resolve(cli.cwd, file ?? 'switchyard.yaml');
   keepPathsUnder(dirname(path));
   if (!existsSync(path))
     throw new UserError(`${path} does not exist`, {
@@ -32,45 +33,45 @@ export function trustCommand(file: string | undefined, opts: TrustOptions): void
   // Trust is kept for the file where it is (trustPath): said as kept, its directory's links resolved.
   const named = trustPath(path);
   if (opts.remove) {
-    process.stdout.write(untrustConfig(path) ? `no longer trusted: ${named}\n` : `${named} was not trusted\n`);
+    cli.stdout.write(untrustConfig(path, cli.env) ? `no longer trusted: ${named}\n` : `${named} was not trusted\n`);
     return;
   }
   // Worked out before trusting, and without loading the file under the rule: a file that reads a variable outside a
   // key slot cannot load untrusted, and is exactly one that needs trusting.
-  const reads = [...(untrustedReadsOf(path, process.env)?.values() ?? [])];
-  if (!trustConfig(path)) {
-    process.stdout.write(`${named} is trusted already\n`);
+  const reads = [...(untrustedReadsOf(path, cli.env)?.values() ?? [])];
+  if (!trustConfig(path, cli.env)) {
+    cli.stdout.write(`${named} is trusted already\n`);
     return;
   }
-  process.stdout.write(`trusted: ${named}\n`);
+  cli.stdout.write(`trusted: ${named}\n`);
   if (reads.length === 0)
-    process.stdout.write(
+    cli.stdout.write(
       'it read nothing from the environment that it was refused, so nothing changes for now; later edits to it are trusted too\n',
     );
   else {
-    process.stdout.write('it may now read from the environment and send:\n');
-    for (const w of reads) process.stdout.write(`  ${w.name} → ${w.hosts.join(', ')} (${w.readAt.join(', ')})\n`);
+    cli.stdout.write('it may now read from the environment and send:\n');
+    for (const w of reads) cli.stdout.write(`  ${w.name} → ${w.hosts.join(', ')} (${w.readAt.join(', ')})\n`);
   }
-  process.stdout.write(
+  cli.stdout.write(
     'undo with `switchyard config trust --remove`; a running gateway or chat reads the environment again when it next reloads its config (an edit to it or its .env; SIGHUP for the gateway)\n',
   );
-  sayIfBroken(path);
+  sayIfBroken(cli, path);
 }
 
 /** Trusted, the file may still not load (a typo, an unset variable): said now rather than at the next command. */
-function sayIfBroken(path: string): void {
+function sayIfBroken(cli: CliRun, path: string): void {
   try {
     loadConfig({
       configPath: path,
-      env: process.env,
-      cwd: process.cwd(),
+      env: cli.env,
+      cwd: cli.cwd,
       allowMissing: false,
       local: true,
       configFrom: 'the command line',
     });
   } catch (err) {
     if (!UserError.isInstance(err)) throw err;
-    process.stderr.write(
+    cli.stderr.write(
       `warning: it does not load yet: ${err.message.split('\n')[0] ?? ''} — \`switchyard config check\` lists every problem\n`,
     );
   }

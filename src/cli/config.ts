@@ -10,14 +10,15 @@ import { configYaml, displayConfig, displayValue, explainRows } from '../config/
 import { EXAMPLE_CONFIG } from '../config/example.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { keylessProviders } from '../credentials/key-warnings.ts';
-import { cliConfig, printJson, printTable } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 import { taskChainLine, taskChains } from '../routing/task-chains.ts';
 import { sharedKeyWarnings } from './key-checks.ts';
 import { reportError } from './report-error.ts';
 import { trustCommand, type TrustOptions } from './config-trust.ts';
 import { trustConfig } from '../config/trust.ts';
 
-export function register(program: Command): void {
+export function register(program: Command, { cli }: { cli: CliRun }): void {
   const config = program.command('config').description('check, show and create the configuration');
   config
     .command('check')
@@ -28,26 +29,26 @@ export function register(program: Command): void {
       'machine-readable output: {ok, files: [{path, ok, providers, main, warnings} or {path, ok: false, error, details}]}',
     )
     .action((files: string[], opts: { json?: boolean }, cmd: Command) =>
-      checkFiles(files.length ? files : [undefined], cmd, opts.json === true),
+      checkFiles(cli, files.length ? files : [undefined], cmd, opts.json === true),
     );
   config
     .command('show')
     .description('print the resolved config (secrets masked)')
     .option('--explain', 'show where every value came from (file:line, env, .env, default)')
     .option('--json', 'machine-readable output')
-    .action((opts: { explain?: boolean; json?: boolean }, cmd: Command) => show(cmd, opts));
+    .action((opts: { explain?: boolean; json?: boolean }, cmd: Command) => show(cli, cmd, opts));
   config
     .command('init')
     .description('write a commented example config')
     .option('--path <file>', 'where to write it', 'switchyard.yaml')
-    .action((opts: { path: string }) => init(opts.path));
+    .action((opts: { path: string }) => init(cli, opts.path));
   config
     .command('trust')
     .argument('[file]', 'the config file (default: ./switchyard.yaml)')
     .description('let a ./switchyard.yaml found in the current directory read your environment (its keys, ${VAR})')
     .option('--remove', 'take the trust back')
     .option('--list', 'list the trusted files')
-    .action((file: string | undefined, opts: TrustOptions) => trustCommand(file, opts));
+    .action((file: string | undefined, opts: TrustOptions) => trustCommand(cli, file, opts));
 }
 
 function summary(loaded: LoadedConfig): string {
@@ -75,9 +76,9 @@ function checked(loaded: LoadedConfig, name: string): Checked {
   return { path: loaded.path ?? name, ok: true, providers: Object.keys(loaded.config.providers), main, warnings };
 }
 
-function printChecked(loaded: LoadedConfig, c: Extract<Checked, { ok: true }>): void {
-  process.stdout.write(`ok: ${c.path} (${summary(loaded)})\n`);
-  for (const w of c.warnings) process.stdout.write(`warning: ${w}\n`);
+function printChecked(cli: CliRun, loaded: LoadedConfig, c: Extract<Checked, { ok: true }>): void {
+  cli.stdout.write(`ok: ${c.path} (${summary(loaded)})\n`);
+  for (const w of c.warnings) cli.stdout.write(`warning: ${w}\n`);
 }
 
 /**
@@ -85,87 +86,88 @@ function printChecked(loaded: LoadedConfig, c: Extract<Checked, { ok: true }>): 
  * finds: each reported, exit 2 if any is bad. Checking nothing is almost certainly a mistake (wrong directory), so a
  * missing file is an error here.
  */
-function checkFiles(files: (string | undefined)[], cmd: Command, json: boolean): void {
+function checkFiles(cli: CliRun, files: (string | undefined)[], cmd: Command, json: boolean): void {
   let worst = 0;
   const results: Checked[] = [];
   for (const file of files) {
     try {
-      const loaded = file === undefined ? loadNamed(cmd) : loadArgument(file);
+      const loaded = file === undefined ? loadNamed(cli, cmd) : loadArgument(cli, file);
       const c = checked(loaded, file ?? '(defaults)');
       results.push(c);
-      if (!json && c.ok) printChecked(loaded, c);
+      if (!json && c.ok) printChecked(cli, loaded, c);
     } catch (err) {
-      worst = Math.max(worst, reportError(err));
+      worst = Math.max(worst, reportError(err, cli));
       if (UserError.isInstance(err))
         results.push({
-          path: file === undefined ? null : resolve(file),
+          path: file === undefined ? null : resolve(cli.cwd, file),
           ok: false,
           error: err.message,
           details: [...err.details],
         });
     }
   }
-  if (json) printJson({ ok: worst === 0, files: results });
-  process.exitCode = worst;
+  if (json) cli.json({ ok: worst === 0, files: results });
+  cli.exitCode = worst;
 }
 
-function loadNamed(cmd: Command): LoadedConfig {
+function loadNamed(cli: CliRun, cmd: Command): LoadedConfig {
   const opts = cmd.optsWithGlobals<{ config?: string }>();
-  return loadConfig({ configPath: opts.config, env: process.env, cwd: process.cwd(), allowMissing: false });
+  return loadConfig({ configPath: opts.config, env: cli.env, cwd: cli.cwd, allowMissing: false });
 }
 
-function loadArgument(file: string): LoadedConfig {
+function loadArgument(cli: CliRun, file: string): LoadedConfig {
   // Named as an argument, so the loader's "(from --config)" wording would mislead.
-  if (!existsSync(file)) throw new UserError(`config file ${resolve(file)} does not exist`);
+  const path = resolve(cli.cwd, file);
+  if (!existsSync(path)) throw new UserError(`config file ${path} does not exist`);
   return loadConfig({
-    configPath: file,
-    env: process.env,
-    cwd: process.cwd(),
+    configPath: path,
+    env: cli.env,
+    cwd: cli.cwd,
     allowMissing: false,
     configFrom: 'the command line',
   });
 }
 
-function show(cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
-  const loaded = cliConfig(cmd, { store: false });
-  for (const w of [...loaded.warnings, ...(loaded.gatewayWarnings ?? [])]) process.stderr.write(`warning: ${w}\n`);
+function show(cli: CliRun, cmd: Command, opts: { explain?: boolean; json?: boolean }): void {
+  const loaded = cliConfig(cli, cmd, { store: false });
+  for (const w of [...loaded.warnings, ...(loaded.gatewayWarnings ?? [])]) cli.stderr.write(`warning: ${w}\n`);
   if (opts.explain) {
     const rows = explainRows(loaded, opts.json === true);
     const chains = taskChains(loaded.config);
-    if (opts.json) return printJson({ path: loaded.path, values: rows, chains });
-    process.stdout.write(`# ${loaded.path ?? 'no config file found: every value is a default'}\n`);
-    printTable(
+    if (opts.json) return cli.json({ path: loaded.path, values: rows, chains });
+    cli.stdout.write(`# ${loaded.path ?? 'no config file found: every value is a default'}\n`);
+    cli.table(
       rows.map((r) => [r.path, displayValue(r.value), r.from]),
       ['KEY', 'VALUE', 'FROM'],
     );
     // What the values above add up to: the order each task tries its routes in.
-    process.stdout.write("\nchains (each task's routes, in the order they are tried):\n");
-    for (const c of chains) process.stdout.write(`  ${taskChainLine(c)}\n`);
+    cli.stdout.write("\nchains (each task's routes, in the order they are tried):\n");
+    for (const c of chains) cli.stdout.write(`  ${taskChainLine(c)}\n`);
     return;
   }
-  if (opts.json) return printJson(displayConfig(loaded, true));
-  process.stdout.write(`# ${loaded.path ?? 'no config file found: every value is a default'}\n${configYaml(loaded)}`);
+  if (opts.json) return cli.json(displayConfig(loaded, true));
+  cli.stdout.write(`# ${loaded.path ?? 'no config file found: every value is a default'}\n${configYaml(loaded)}`);
 }
 
 /** A file `config init` wrote is the user's: it may read their environment when found as ./switchyard.yaml
  * (src/config/local-env.ts). Not being able to record that is no reason to fail the init. */
-function trustWritten(target: string): void {
+function trustWritten(cli: CliRun, target: string): void {
   try {
-    trustConfig(target);
+    trustConfig(target, cli.env);
   } catch (err) {
-    process.stderr.write(
+    cli.stderr.write(
       `warning: ${(err as Error).message}; run \`switchyard config trust\` in its directory to let it read your environment's keys\n`,
     );
   }
 }
 
-function init(path: string): void {
+function init(cli: CliRun, path: string): void {
   // resolve('') is the current directory, which would then be reported as "already exists".
   if (path.trim() === '')
     throw new UserError('config init --path: expected a file name, got an empty string', {
       details: ['e.g. --path switchyard.yaml'],
     });
-  const target = resolve(process.cwd(), path);
+  const target = resolve(cli.cwd, path);
   keepPathsUnder(dirname(target));
   if (existsSync(target) && statSync(target).isDirectory()) {
     throw new UserError(`${target} is a directory, not a file`, {
@@ -184,9 +186,9 @@ function init(path: string): void {
       });
     throw new UserError(`cannot write ${target}: ${code ?? String(err)}`);
   }
-  process.stdout.write(`wrote ${target}\n`);
-  trustWritten(target);
-  process.stdout.write(
+  cli.stdout.write(`wrote ${target}\n`);
+  trustWritten(cli, target);
+  cli.stdout.write(
     'next: put your keys in the environment or in a .env file beside it (MIMO_API_KEY=…), then run `switchyard config check`\n',
   );
 }

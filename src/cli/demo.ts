@@ -11,6 +11,7 @@ import { seed000, seed001 } from './demo/seeds-000-001.ts';
 import { seed002, seed003 } from './demo/seeds-002-003.ts';
 import { startWorld, type DemoWorld } from './demo/world.ts';
 import { isRepeat } from '../signal-repeat.ts';
+import type { CliRun } from './run.ts';
 
 const SECTIONS: readonly Section[] = [seed000, seed001, seed002, seed003, chatSection];
 
@@ -20,7 +21,7 @@ interface DemoOpts {
   listen?: string;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { cli }: { cli: CliRun }): void {
   program
     .command('demo')
     .description('walk through the seed scenarios against a simulator, then leave a gateway running to try')
@@ -30,15 +31,15 @@ export function register(program: Command): void {
       '--listen <host:port>',
       "the gateway's address, to point a client at a known port (default: a free loopback port)",
     )
-    .action(runDemo);
+    .action((opts: DemoOpts) => runDemo(cli, opts));
 }
 
-async function runDemo(opts: DemoOpts): Promise<void> {
-  const ci = opts.ci === true || !process.stdin.isTTY || process.env['CI'] === 'true';
-  const color = opts.color !== false && process.stdout.isTTY === true && !process.env['NO_COLOR'];
-  const p = new Printer(process.stdout, color);
+async function runDemo(cli: CliRun, opts: DemoOpts): Promise<void> {
+  const ci = opts.ci === true || !cli.stdin.isTTY || cli.env['CI'] === 'true';
+  const color = opts.color !== false && cli.stdout.isTTY === true && !cli.env['NO_COLOR'];
+  const p = new Printer(cli.stdout, color);
   const started = Date.now();
-  const world = await startWorld(opts.listen);
+  const world = await startWorld(cli, opts.listen);
   try {
     intro(world, p);
     for (const section of SECTIONS) await runSection(section, world, p);
@@ -51,7 +52,7 @@ async function runDemo(opts: DemoOpts): Promise<void> {
   } finally {
     await world.close();
   }
-  if (p.results.some((r) => !r.ok)) process.exitCode = 1;
+  if (p.results.some((r) => !r.ok)) cli.exitCode = 1;
 }
 
 function intro(world: DemoWorld, p: Printer): void {

@@ -17,9 +17,10 @@ import { openCliStore, storeName } from './open-state.ts';
 import type { StateStore } from '../state/types.ts';
 import { probeTable, readOnlyLine } from './probe-table.ts';
 import { chainText } from '../routing/task-chains.ts';
-import { cliConfig, printJson } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 
-export function register(program: Command): void {
+export function register(program: Command, { cli }: { cli: CliRun }): void {
   program
     .command('doctor')
     .description("check the config, probe every credential live, check the state store and show each task's chain")
@@ -28,11 +29,11 @@ export function register(program: Command): void {
       "save each probe's outcome in the state store as a request would (by default doctor changes nothing)",
     )
     .option('--json', 'machine-readable output')
-    .action((opts: DoctorOptions, cmd: Command) => doctor(cmd, opts));
+    .action((opts: DoctorOptions, cmd: Command) => doctor(cli, cmd, opts));
 }
 
-function out(line = ''): void {
-  process.stdout.write(`${scrubSecrets(line)}\n`);
+function out(cli: CliRun, line = ''): void {
+  cli.stdout.write(`${scrubSecrets(line)}\n`);
 }
 
 interface DoctorOptions {
@@ -40,40 +41,40 @@ interface DoctorOptions {
   record?: boolean;
 }
 
-async function doctor(cmd: Command, opts: DoctorOptions): Promise<void> {
+async function doctor(cli: CliRun, cmd: Command, opts: DoctorOptions): Promise<void> {
   let loaded;
   try {
-    loaded = cliConfig(cmd, { require: true });
+    loaded = cliConfig(cli, cmd, { require: true });
   } catch (err) {
     if (!UserError.isInstance(err)) throw err;
     if (opts.json)
-      printJson({
+      cli.json({
         ok: false,
         config: { ok: false, error: scrubSecrets(err.message), details: err.details.map(scrubSecrets) },
       });
     else {
-      out(`config   FAIL  ${err.message}`);
-      for (const d of err.details) out(`         ${d}`);
+      out(cli, `config   FAIL  ${err.message}`);
+      for (const d of err.details) out(cli, `         ${d}`);
     }
-    process.exitCode = err.exitCode;
+    cli.exitCode = err.exitCode;
     return;
   }
   let store: StateStore;
   let storeError: string | undefined;
   try {
-    store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env });
+    store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env });
   } catch (err) {
     storeError = err instanceof Error ? err.message : String(err);
     store = openStore({ kind: 'memory' });
   }
-  const table = opts.json ? undefined : probeTable();
+  const table = opts.json ? undefined : probeTable(cli);
   try {
     // The admin key's too: doctor checks the config as `config check` does, gateway: section included.
     const warnings = [
       ...(loaded.gatewayWarnings ?? []),
       ...sharedKeyWarnings(loaded, store),
       ...withheldKeyWarnings(loaded, store),
-      ...serviceWarnings(loaded, store),
+      ...serviceWarnings(cli, loaded, store),
     ];
     const input = {
       loaded,
@@ -85,12 +86,12 @@ async function doctor(cmd: Command, opts: DoctorOptions): Promise<void> {
       ...(table ? { progress: table } : {}),
     };
     // What needs no probe is said first; the probes' rows follow as they come in.
-    if (!opts.json) renderHead(doctorConfig(input), doctorStore(input));
+    if (!opts.json) renderHead(cli, doctorConfig(input), doctorStore(input));
     const report = await runDoctor(input);
     table?.finish();
-    if (opts.json) printJson(report);
-    else renderTail(report, storeError === undefined ? storeName(store) : undefined);
-    if (!report.ok) process.exitCode = 1;
+    if (opts.json) cli.json(report);
+    else renderTail(cli, report, storeError === undefined ? storeName(store) : undefined);
+    if (!report.ok) cli.exitCode = 1;
   } finally {
     table?.finish();
     await store.close();
@@ -102,46 +103,49 @@ async function doctor(cmd: Command, opts: DoctorOptions): Promise<void> {
  * shell). Said whether or not a unit is installed — the shell is where doctor runs, the service is where it bites —
  * and, with the unit installed, also the .env lines systemd reads differently.
  */
-function serviceWarnings(loaded: LoadedConfig, store: StateStore): string[] {
+function serviceWarnings(cli: CliRun, loaded: LoadedConfig, store: StateStore): string[] {
   if (!loaded.path) return [];
-  const installed = existsSync(unitPath(process.env));
+  const installed = existsSync(unitPath(cli.env));
   const reader = installed
     ? `the installed service (${UNIT_NAME})`
     : 'a gateway run as a service (`switchyard gateway service`)';
   return [...shellOnlyWarnings(loaded, store, reader), ...(installed ? systemdDotenvWarnings(loaded.dotenvPath) : [])];
 }
 
-function renderHead(config: DoctorReport['config'], s: DoctorReport['store']): void {
-  out(`config   ok    ${config.path ?? '(no config file: every value is a default)'}`);
-  for (const w of config.warnings) out(`         warning: ${w}`);
+function renderHead(cli: CliRun, config: DoctorReport['config'], s: DoctorReport['store']): void {
+  out(cli, `config   ok    ${config.path ?? '(no config file: every value is a default)'}`);
+  for (const w of config.warnings) out(cli, `         warning: ${w}`);
   out(
+    cli,
     s.ok
       ? `state    ok    ${s.kind} at ${s.location} (schema v${s.schemaVersion ?? '?'}, ${s.pendingWrites ?? 0} pending writes)`
       : `state    FAIL  ${s.kind} at ${s.location}: ${s.error ?? 'not healthy'}`,
   );
-  out();
-  out('credentials (live probe):');
+  out(cli);
+  out(cli, 'credentials (live probe):');
 }
 
 /** `store`: where --record would have written (none when the store could not be opened). */
-function renderTail(r: DoctorReport, store: string | undefined): void {
-  if (!r.recorded && store !== undefined && r.providers.some((p) => p.results.length > 0)) out(readOnlyLine(store));
-  out();
-  out('tasks:');
+function renderTail(cli: CliRun, r: DoctorReport, store: string | undefined): void {
+  if (!r.recorded && store !== undefined && r.providers.some((p) => p.results.length > 0))
+    out(cli, readOnlyLine(store));
+  out(cli);
+  out(cli, 'tasks:');
   for (const t of r.tasks) {
     if (t.status === 'disabled') {
-      out(`  ${t.task}: disabled (${t.reason ?? ''})`);
+      out(cli, `  ${t.task}: disabled (${t.reason ?? ''})`);
       continue;
     }
     const chain = chainText(t.task, t.routes, (i) => (t.routes[i]?.status === 'ok' ? '' : ' ✗'));
-    out(`  ${t.task}: ${t.status === 'ok' ? 'ok' : 'BROKEN'}${chain ? `  ${chain}` : ''}`);
-    if (t.status === 'broken' && t.reason) out(`    ${t.reason}`);
-    for (const x of t.routes) if (x.note) out(`    ${x.route}: ${x.note}`);
+    out(cli, `  ${t.task}: ${t.status === 'ok' ? 'ok' : 'BROKEN'}${chain ? `  ${chain}` : ''}`);
+    if (t.status === 'broken' && t.reason) out(cli, `    ${t.reason}`);
+    for (const x of t.routes) if (x.note) out(cli, `    ${x.route}: ${x.note}`);
   }
-  out();
+  out(cli);
   const warned = r.config.warnings.length;
   // "all good" alone under a warning read as "nothing to do" (seed 001's shell-only key): count them.
   out(
+    cli,
     r.ok
       ? `all good${warned > 0 ? `, with ${warned} warning${warned === 1 ? '' : 's'} above` : ''}`
       : 'problems found (see above)',

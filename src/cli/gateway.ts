@@ -3,7 +3,8 @@
 import { Option, type Command } from 'commander';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cliConfig, inEffectText, printJson, printTable } from './context.ts';
+import { inEffectText, type CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 import { loadConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { isTrusted } from '../config/trust.ts';
@@ -27,7 +28,7 @@ import { everyInterfaceNote, localUrlFor, parseListen } from '../config/listen.t
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 
-export function register(program: Command): void {
+export function register(program: Command, { cli }: { cli: CliRun }): void {
   const gateway = program
     .command('gateway')
     .description('run the OpenAI- and Anthropic-compatible gateway (see docs/gateway.md)')
@@ -41,7 +42,7 @@ export function register(program: Command): void {
     // `gateway key` is a mistyped subcommand, not an argument: let it reach runGateway, which says so (with the
     // nearest subcommand) instead of commander's "too many arguments".
     .allowExcessArguments(true)
-    .action(runGateway);
+    .action((opts: { listen?: string; logFormat?: LogFormat }, cmd: Command) => runGateway(cli, opts, cmd));
 
   const keys = gateway.command('keys').description('manage the client keys callers present to the gateway');
   keys
@@ -51,30 +52,32 @@ export function register(program: Command): void {
     .argument('[name]', 'a name to recognise the key by in logs and `keys list` (same as --name)')
     .option('--name <name>', 'a name to recognise the key by in logs and `keys list`')
     .option('--json', 'machine-readable output')
-    .action(keysCreate);
+    .action((name: string | undefined, opts: { name?: string; json?: boolean }, cmd: Command) =>
+      keysCreate(cli, name, opts, cmd),
+    );
   keys
     .command('list')
     .description('list client keys (never the keys themselves)')
     .option('--json', 'machine-readable output')
-    .action(keysList);
+    .action((opts: { json?: boolean }, cmd: Command) => keysList(cli, opts, cmd));
   keys
     .command('revoke')
     .description('revoke a client key by id or name; a running gateway refuses it within a second')
     .argument('<id-or-name>')
     .option('--json', 'machine-readable output')
-    .action(keysRevoke);
+    .action((idOrName: string, opts: { json?: boolean }, cmd: Command) => keysRevoke(cli, idOrName, opts, cmd));
 
   gateway
     .command('service')
     .description('print or install a systemd user unit that runs this gateway with the .env beside the config')
     .option('--print', 'print the unit (default)')
-    .option('--install', `write it to ${unitPath().replace(process.env['HOME'] ?? '\0', '~')}`)
+    .option('--install', `write it to ${unitPath(cli.env).replace(cli.env['HOME'] ?? '\0', '~')}`)
     .option('--force', 'with --install: overwrite an existing unit')
     .option(
       '--allow-clone',
       'run the service from this clone of the repository (by default only an installed switchyard is)',
     )
-    .action(service);
+    .action((opts: ServiceOptions, cmd: Command) => service(cli, opts, cmd));
 
   gateway
     .command('wait')
@@ -82,35 +85,36 @@ export function register(program: Command): void {
       "wait until the gateway the config names answers /readyz (the unit's ExecStartPost=); exit 1 if it does not in time",
     )
     .option('--timeout <duration>', 'how long to wait', '60s')
-    .action(waitReady);
+    .action((opts: { timeout: string }, cmd: Command) => waitReady(cli, opts, cmd));
 }
 
 /** A ./switchyard.yaml found in the current directory may have come with a cloned repository: a gateway (or a service
  * of one) runs only on a file the user trusted (`config trust`) or named (--config). */
-function refuseUntrusted(loaded: LoadedConfig, why: string): void {
-  if (!loaded.localConfig || loaded.path === null || isTrusted(loaded.path)) return;
+function refuseUntrusted(cli: CliRun, loaded: LoadedConfig, why: string): void {
+  if (!loaded.localConfig || loaded.path === null || isTrusted(loaded.path, cli.env)) return;
   throw new UserError(`${loaded.path} was found in the current directory and is not trusted: ${why}`, {
     details: ['if it is yours: `switchyard config trust`, then run this again; or name the file with --config'],
   });
 }
 
-async function runGateway(opts: { listen?: string; logFormat?: LogFormat }, cmd: Command): Promise<void> {
+async function runGateway(cli: CliRun, opts: { listen?: string; logFormat?: LogFormat }, cmd: Command): Promise<void> {
   if (cmd.args.length > 0) unknownCommand(cmd, cmd.args[0]!);
   // No config file at all is refused (with where it looked), unlike the other commands: a gateway on the defaults has
   // no route to serve, yet would answer /readyz as ready — a service started in the wrong directory would look healthy.
   const loaded = loadConfig({
     configPath: cmd.optsWithGlobals<{ config?: string }>().config,
-    env: process.env,
-    cwd: process.cwd(),
+    env: cli.env,
+    cwd: cli.cwd,
     allowMissing: false,
   });
   refuseUntrusted(
+    cli,
     loaded,
     'a gateway serves whoever reaches it with your keys, as the file says (its listen address, require_keys, the Redis its client keys come from)',
   );
   // Log lines go to stderr in batches: one write per ~16 KiB rather than one per request, at most 250 ms late,
   // everything written before exit (see log-destination.ts).
-  const destination = await stderrLogDestination(opts.logFormat ?? defaultLogFormat(process.stderr));
+  const destination = await stderrLogDestination(opts.logFormat ?? defaultLogFormat(cli.stderr), cli);
   const logger = createLogger({ level: loaded.config.gateway.log_level, destination, name: 'switchyard-gateway' });
   // The config's warnings, and those about the gateway alone (no admin key; said also for a config without a
   // `gateway:` section, which `config check` does not nag about: see admin-key.ts).
@@ -118,7 +122,13 @@ async function runGateway(opts: { listen?: string; logFormat?: LogFormat }, cmd:
   // Loaded on demand: `switchyard --help` and the keys/service commands need none of the router.
   const { startGateway } = await import('../gateway/server.ts');
   const { handleSignals } = await import('../gateway/signals.ts');
-  const handle = await startGateway({ loaded, logger, ...(opts.listen ? { listen: opts.listen } : {}) });
+  // A gateway that cannot start leaves nothing running: its log lines so far are written, and its timer stopped.
+  const handle = await startGateway({ loaded, logger, ...(opts.listen ? { listen: opts.listen } : {}) }).catch(
+    (err: unknown) => {
+      destination.close();
+      throw err;
+    },
+  );
   handleSignals(handle, logger, (code) => {
     destination.flushSync();
     process.exit(code);
@@ -134,23 +144,23 @@ async function runGateway(opts: { listen?: string; logFormat?: LogFormat }, cmd:
     },
     'gateway listening',
   );
-  process.stdout.write(`switchyard gateway listening on ${handle.url}\n`);
-  process.stdout.write(`  OpenAI base_url: ${handle.url}/v1   Anthropic base_url: ${handle.url}\n`);
+  cli.stdout.write(`switchyard gateway listening on ${handle.url}\n`);
+  cli.stdout.write(`  OpenAI base_url: ${handle.url}/v1   Anthropic base_url: ${handle.url}\n`);
   // The URL above is the one to use from this machine; a bind to every interface is said, since others reach it too.
   const bound = handle.app.server.address();
   const note = typeof bound === 'object' && bound !== null ? everyInterfaceNote(bound.address, bound.port) : undefined;
-  if (note !== undefined) process.stdout.write(`  ${note}\n`);
-  process.stdout.write(
+  if (note !== undefined) cli.stdout.write(`  ${note}\n`);
+  cli.stdout.write(
     `  ${inEffectText({ config: loaded.path, state: { kind: store.kind, location: store.location } })}\n`,
   );
 }
 
 /** The store the gateway uses (gateway.state), opened for one CLI command. */
-async function withStore<T>(cmd: Command, fn: (store: StateStore) => T): Promise<T> {
-  const loaded = cliConfig(cmd);
+async function withStore<T>(cli: CliRun, cmd: Command, fn: (store: StateStore) => T): Promise<T> {
+  const loaded = cliConfig(cli, cmd);
   // The store's own "unreachable, kept locally" warning speaks of a running gateway; a key command says below what an
   // outage means for it instead.
-  const store = await openCliStore({ kind: loaded.config.gateway.state, env: process.env, warn: () => {} });
+  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env, warn: () => {} });
   try {
     // Shared state that could not be read: the keys the replicas know are unknown here, so a revoke would say "no
     // such key" and a list would show none. Say what is wrong instead.
@@ -192,12 +202,13 @@ function requestedName(positional: string | undefined, option: string | undefine
 }
 
 async function keysCreate(
+  cli: CliRun,
   positional: string | undefined,
   opts: { name?: string; json?: boolean },
   cmd: Command,
 ): Promise<void> {
   const requested = requestedName(positional, opts.name);
-  const created = await withStore(cmd, (store) => {
+  const created = await withStore(cli, cmd, (store) => {
     const active = store.listGatewayKeys().filter((k) => !k.revoked_at);
     const name = requested ?? `key-${store.listGatewayKeys().length + 1}`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/.test(name))
@@ -210,29 +221,29 @@ async function keysCreate(
     return { key, record };
   });
   if (opts.json) {
-    printJson({ ...publicView(created.record), key: created.key });
+    cli.json({ ...publicView(created.record), key: created.key });
     return;
   }
-  process.stdout.write(
+  cli.stdout.write(
     `Created gateway key "${created.record.name}" (id ${created.record.id}). Copy it now; it is not shown again:\n\n  ${created.key}\n\n`,
   );
-  process.stdout.write(
+  cli.stdout.write(
     'Clients send it as `Authorization: Bearer <key>` (OpenAI SDKs) or `x-api-key: <key>` (Anthropic SDKs).\n',
   );
 }
 
-async function keysList(opts: { json?: boolean }, cmd: Command): Promise<void> {
-  const records = await withStore(cmd, (store) => store.listGatewayKeys());
+async function keysList(cli: CliRun, opts: { json?: boolean }, cmd: Command): Promise<void> {
+  const records = await withStore(cli, cmd, (store) => store.listGatewayKeys());
   if (opts.json) {
-    printJson(records.map(publicView));
+    cli.json(records.map(publicView));
     return;
   }
   if (records.length === 0) {
-    process.stdout.write('No gateway keys yet. Create one with `switchyard gateway keys create --name NAME`.\n');
+    cli.stdout.write('No gateway keys yet. Create one with `switchyard gateway keys create --name NAME`.\n');
     return;
   }
   const when = (ms: number | undefined) => (ms ? formatClock(ms, { seconds: true }) : '-');
-  printTable(
+  cli.table(
     records.map((k) => [
       k.id,
       k.name,
@@ -253,21 +264,21 @@ function revokedWhen(state: string): string {
   return `${now} A replica that cannot reach Redis at this moment keeps accepting it until it reconnects (its /readyz says "degraded": true).`;
 }
 
-async function keysRevoke(idOrName: string, opts: { json?: boolean }, cmd: Command): Promise<void> {
+async function keysRevoke(cli: CliRun, idOrName: string, opts: { json?: boolean }, cmd: Command): Promise<void> {
   try {
-    const outcome = await withStore(cmd, (store) => revokeOrFindRevoked(store, idOrName));
+    const outcome = await withStore(cli, cmd, (store) => revokeOrFindRevoked(store, idOrName));
     const { key, already } = outcome;
     const when = formatClock(key.revoked_at ?? Date.now(), { seconds: true });
-    if (opts.json) printJson({ ...publicView(key), already_revoked: already });
+    if (opts.json) cli.json({ ...publicView(key), already_revoked: already });
     else if (already)
-      process.stdout.write(`Gateway key "${key.name}" (id ${key.id}) was already revoked at ${when}; nothing to do.\n`);
+      cli.stdout.write(`Gateway key "${key.name}" (id ${key.id}) was already revoked at ${when}; nothing to do.\n`);
     else
-      process.stdout.write(
-        `Revoked gateway key "${key.name}" (id ${key.id}). ${revokedWhen(cliConfig(cmd).config.gateway.state)}\n`,
+      cli.stdout.write(
+        `Revoked gateway key "${key.name}" (id ${key.id}). ${revokedWhen(cliConfig(cli, cmd).config.gateway.state)}\n`,
       );
   } catch (err) {
     // --json promises JSON on stdout, failures included; the message still goes to stderr like every error.
-    if (opts.json && UserError.isInstance(err)) printJson({ error: err.message, exit_code: err.exitCode });
+    if (opts.json && UserError.isInstance(err)) cli.json({ error: err.message, exit_code: err.exitCode });
     throw err;
   }
 }
@@ -297,13 +308,13 @@ interface ServiceOptions {
   allowClone?: boolean;
 }
 
-async function service(opts: ServiceOptions, cmd: Command): Promise<void> {
+async function service(cli: CliRun, opts: ServiceOptions, cmd: Command): Promise<void> {
   // Checked before anything is written: a flag that would be ignored means the user expected something else.
   if (opts.print && opts.install)
     throw new UserError('--print and --install cannot be used together: --print shows the unit, --install writes it');
   if (opts.force && !opts.install)
     throw new UserError('--force only applies to --install (it overwrites an existing unit)');
-  const loaded = cliConfig(cmd);
+  const loaded = cliConfig(cli, cmd);
   if (!loaded.path) {
     throw new UserError(
       'no config file found: pass --config FILE (the service runs with an explicit config path), or create one with `switchyard config init`',
@@ -312,54 +323,58 @@ async function service(opts: ServiceOptions, cmd: Command): Promise<void> {
   // The unit names the file with --config (so it reads the whole environment) and loads the .env beside it as the
   // service's real environment (EnvironmentFile=): for a file that may have come with a cloned repository, that is
   // the user's decision to make, not a side effect.
-  refuseUntrusted(loaded, 'the service would run it as a named config, with the .env beside it as its environment');
-  const command = serviceCommand(BIN, process.env, opts.allowClone === true);
+  refuseUntrusted(
+    cli,
+    loaded,
+    'the service would run it as a named config, with the .env beside it as its environment',
+  );
+  const command = serviceCommand(BIN, cli.env, opts.allowClone === true);
   const text = renderUnit({
     ...command,
     configPath: resolve(loaded.path),
-    env: process.env,
+    env: cli.env,
     drainTimeoutMs: loaded.config.gateway.drain_timeout,
   });
   // Said, not refused: the unit is right; what the service will read may not be what this shell has (seed 001).
-  const warnings = [...(await serviceShellWarnings(loaded, process.env)), ...systemdDotenvWarnings(loaded.dotenvPath)];
-  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  const warnings = [...(await serviceShellWarnings(loaded, cli.env)), ...systemdDotenvWarnings(loaded.dotenvPath)];
+  for (const w of warnings) cli.stderr.write(`warning: ${w}\n`);
   if (!opts.install) {
-    process.stdout.write(text);
+    cli.stdout.write(text);
     return;
   }
-  const path = installUnit(text, unitPath(process.env), opts.force === true);
-  process.stdout.write(`Wrote ${path}\n`);
+  const path = installUnit(text, unitPath(cli.env), opts.force === true);
+  cli.stdout.write(`Wrote ${path}\n`);
   // Installing only writes the file (enabling is the user's call); without a user manager the commands would fail, so
   // the note says where the unit does take effect, and how to run the gateway meanwhile.
-  const missing = userManagerMissing(process.env);
+  const missing = userManagerMissing(cli.env);
   if (missing === undefined) {
-    process.stdout.write(
+    cli.stdout.write(
       `Now run:\n${enableInstructions()
         .map((l) => `  ${l}`)
         .join('\n')}\n`,
     );
     return;
   }
-  process.stdout.write(
+  cli.stdout.write(
     `No systemd user manager answers here (${missing}): the unit takes effect in a login session under systemd, or for a user with lingering on (\`loginctl enable-linger "$USER"\`); there, run:\n`,
   );
-  process.stdout.write(
+  cli.stdout.write(
     `${enableInstructions()
       .slice(0, 2)
       .map((l) => `  ${l}`)
       .join('\n')}\n`,
   );
-  process.stdout.write(
+  cli.stdout.write(
     `Meanwhile, run the gateway yourself: ${[command.bin, 'gateway', '--config', resolve(loaded.path)].join(' ')}\n`,
   );
 }
 
 /** `gateway wait`: polls /readyz on gateway.listen until it answers 200, or the timeout passes. */
-async function waitReady(opts: { timeout: string }, cmd: Command): Promise<void> {
+async function waitReady(cli: CliRun, opts: { timeout: string }, cmd: Command): Promise<void> {
   const timeoutMs = parseDuration(opts.timeout);
   if (timeoutMs === undefined)
     throw new UserError(`--timeout: expected a duration such as 30s or 2m, got ${JSON.stringify(opts.timeout)}`);
-  const loaded = cliConfig(cmd, { require: true, store: false });
+  const loaded = cliConfig(cli, cmd, { require: true, store: false });
   const { host, port } = parseListen(loaded.config.gateway.listen);
   if (port === 0)
     throw new UserError(
@@ -381,5 +396,5 @@ async function waitReady(opts: { timeout: string }, cmd: Command): Promise<void>
       throw new UserError(`the gateway did not answer ${url} within ${opts.timeout} (last: ${last})`, { exitCode: 1 });
     await new Promise((r) => setTimeout(r, 250));
   }
-  process.stdout.write(`ready: ${url}\n`);
+  cli.stdout.write(`ready: ${url}\n`);
 }

@@ -4,15 +4,18 @@ import { reportError } from './report-error.ts';
 import { VERSION } from '../version.ts';
 import { unknownCommand } from './unknown-command.ts';
 import { oneLineUsageErrors } from './usage-errors.ts';
+import { CliRun } from './run.ts';
+import { processIo, type CliIo } from './io.ts';
+import { keepPathsUnder } from '../log.ts';
 
-/** What a command group may ask of the CLI beyond its program: the whole program (completion walks it). */
+/** What a command group may ask of the CLI beyond its program: the run it prints through, and the whole program
+ * (completion walks it). */
 export interface CliApp {
+  cli: CliRun;
   fullProgram(): Promise<Command>;
 }
 
 type Registrar = (program: Command, app: CliApp) => void;
-
-const APP: CliApp = { fullProgram };
 
 /** Command groups, loaded lazily so `switchyard config check` does not load the gateway. */
 const GROUPS: Record<string, () => Promise<{ register: Registrar }>> = {
@@ -27,9 +30,12 @@ const GROUPS: Record<string, () => Promise<{ register: Registrar }>> = {
   completion: () => import('./completion.ts'),
 };
 
-export function buildProgram(): Command {
+/** The bare program, writing through `io` (commander's help, version and usage errors too). A Command is used once:
+ * build one per run. */
+export function buildProgram(io: Pick<CliIo, 'stdout' | 'stderr'> = process): Command {
   return (
     new Command('switchyard')
+      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
       .description('Keeps AI agents talking to their language models.')
       .version(VERSION, '-V, --version', 'print the version')
       .option(
@@ -40,7 +46,7 @@ export function buildProgram(): Command {
       .configureHelp({ showGlobalOptions: true })
       .exitOverride()
       .helpCommand(false)
-      .addCommand(helpCommand())
+      .addCommand(helpCommand(io))
   );
 }
 
@@ -49,8 +55,9 @@ export function buildProgram(): Command {
  * with no hint that the word was wrong. Ours walks the words (`help gateway keys`) and reports the first unknown one
  * as commander does for `switchyard nonexist`: "unknown command", the nearest name, exit 2.
  */
-function helpCommand(): Command {
+function helpCommand(io: Pick<CliIo, 'stdout' | 'stderr'>): Command {
   return new Command('help')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .description('display help for command')
     .configureHelp({ showGlobalOptions: true })
     .argument('[command...]', 'a command, or a command and its subcommands')
@@ -66,35 +73,55 @@ function helpCommand(): Command {
 }
 
 /** The program with every command group registered (shell completion walks it). */
-export async function fullProgram(): Promise<Command> {
-  const program = buildProgram();
-  for (const load of Object.values(GROUPS)) (await load()).register(program, APP);
+export async function fullProgram(io: CliIo = processIo()): Promise<Command> {
+  const cli = new CliRun(io);
+  const program = buildProgram(io);
+  const app: CliApp = { cli, fullProgram: () => fullProgram(io) };
+  for (const load of Object.values(GROUPS)) (await load()).register(program, app);
   return program;
 }
 
+/** `switchyard ARGS…` as a user types it: the process's own io, and its exit code set when the command returns. */
 export async function main(argv: string[]): Promise<void> {
-  quietOnClosedPipe();
-  const program = buildProgram();
+  const cli = new CliRun(processIo());
+  quietOnClosedPipe(cli);
+  process.exitCode = await run(argv, cli);
+}
+
+/** Runs one command (`argv` as process.argv: node, script, words…) with the io given and returns its exit code.
+ * Nothing is written, read or looked up past `io`, so a test can run commands in-process. */
+export function runCommand(argv: string[], io: CliIo): Promise<number> {
+  return run(argv, new CliRun(io));
+}
+
+async function run(argv: string[], cli: CliRun): Promise<number> {
+  const io: CliIo = cli;
+  // Paths under the run's own directories are its files, not keys (log.ts scrubSecrets).
+  keepPathsUnder(io.cwd);
+  if (io.env['HOME'] !== undefined) keepPathsUnder(io.env['HOME']);
+  const program = buildProgram(io);
+  const app: CliApp = { cli, fullProgram: () => fullProgram(io) };
   // Load only the group being run (start-up time matters for a CLI); `--help` or an unknown word loads them all
   // so the help lists every command and commander can suggest the nearest one.
   const wanted = groupOf(argv.slice(2));
   const loaders = wanted ? [GROUPS[wanted]!] : Object.values(GROUPS);
-  for (const load of loaders) (await load()).register(program, APP);
-  oneLineUsageErrors(program);
+  for (const load of loaders) (await load()).register(program, app);
+  oneLineUsageErrors(program, io);
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    process.exitCode = reportError(err);
+    cli.exitCode = reportError(err, cli);
   }
+  return cli.exitCode;
 }
 
 /**
  * `switchyard sessions show ID | head` closes our stdout early: the reader has what it wanted, so leave quietly
  * instead of dying on an unhandled EPIPE with a stack trace. Any other stdout error is reported in one line.
  */
-function quietOnClosedPipe(): void {
+function quietOnClosedPipe(cli: CliRun): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (err.code === 'EPIPE') process.exit(cli.exitCode);
     process.stderr.write(`switchyard: cannot write to stdout: ${err.message}\n`);
     process.exit(1);
   });

@@ -1,15 +1,17 @@
 // Opening the state store for a CLI command. A state directory that is a file, unwritable, or a state.db that is
 // not a database is the user's environment, not our bug: say which file and how to point elsewhere, instead of
-// "internal error: file is not a database". The store opened is said on stderr (context.ts: what is in effect).
+// "internal error: file is not a database". The store opened is said on stderr (run.ts: what is in effect).
 import { UserError } from '../user-error.ts';
 import { openStore, statePath, type OpenStoreOptions } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
+import type { CliRun } from './run.ts';
 import { noteStore } from './context.ts';
 
-export async function openCliStore(options: OpenStoreOptions): Promise<StateStore> {
+/** The store `options` names, its warnings (Redis unreachable, …) on the run's stderr unless `options.warn` says. */
+export async function openCliStore(cli: CliRun, options: OpenStoreOptions): Promise<StateStore> {
   let store: StateStore;
   try {
-    store = openStore(options);
+    store = openStore({ warn: (m) => cli.stderr.write(`warning: ${m}\n`), ...options });
   } catch (err) {
     if (UserError.isInstance(err)) throw err;
     const kind = options.kind ?? 'sqlite';
@@ -26,7 +28,7 @@ export async function openCliStore(options: OpenStoreOptions): Promise<StateStor
     });
   }
   // Said before Redis is waited for: its "unreachable" warning then follows the line naming it.
-  noteStore(store, options.env ?? process.env);
+  noteStore(cli, store, options.env ?? cli.env);
   // Shared state (Redis) is read before the command looks at it; unreachable, it warns and goes on locally.
   await store.ready();
   return store;

@@ -6,6 +6,7 @@ import { sourcesText } from '../credentials/describe.ts';
 import { scrubSecrets } from '../log.ts';
 import type { ProbeProgress, ProviderPlan } from '../routing/probe-all.ts';
 import { probeText, type ProbeResult } from '../routing/probe.ts';
+import type { CliIo, CliOutput } from './io.ts';
 
 const HEADER = ['PROVIDER', 'ID', 'KEY', 'SOURCES', 'LATENCY', 'RESULT'];
 /** `15000ms`: the probe's timeout is 15 s. */
@@ -24,7 +25,9 @@ class Spinner {
   #frame = 0;
   #text = '';
   readonly #timer: NodeJS.Timeout;
-  constructor(text: string) {
+  readonly #out: CliOutput;
+  constructor(out: CliOutput, text: string) {
+    this.#out = out;
     this.#text = text;
     this.#timer = setInterval(() => {
       this.#frame = (this.#frame + 1) % FRAMES.length;
@@ -39,12 +42,12 @@ class Spinner {
   }
   draw(): void {
     this.clear();
-    const width = (process.stdout.columns || 80) - 1;
-    process.stdout.write(`${FRAMES[this.#frame]} ${this.#text}`.slice(0, width));
+    const width = (this.#out.columns || 80) - 1;
+    this.#out.write(`${FRAMES[this.#frame]} ${this.#text}`.slice(0, width));
   }
   clear(): void {
-    clearLine(process.stdout, 0);
-    cursorTo(process.stdout, 0);
+    clearLine(this.#out, 0);
+    cursorTo(this.#out, 0);
   }
   stop(): void {
     clearInterval(this.#timer);
@@ -53,8 +56,8 @@ class Spinner {
 }
 
 /** A terminal a spinner may draw on (not a pipe, a log, a dumb terminal or CI). */
-function spinnerTerminal(): boolean {
-  return process.stdout.isTTY === true && process.env['TERM'] !== 'dumb' && !('CI' in process.env);
+function spinnerTerminal(cli: CliIo): boolean {
+  return cli.stdout.isTTY === true && cli.env['TERM'] !== 'dumb' && !('CI' in cli.env);
 }
 
 interface Pending {
@@ -62,7 +65,7 @@ interface Pending {
   masked: string;
 }
 
-export function probeTable(): ProbeTable {
+export function probeTable(cli: CliIo): ProbeTable {
   let widths: number[] = [];
   const pending = new Map<string, Pending>();
   let total = 0;
@@ -72,7 +75,7 @@ export function probeTable(): ProbeTable {
 
   const write = (line: string): void => {
     spinner?.clear();
-    process.stdout.write(`${scrubSecrets(line)}\n`);
+    cli.stdout.write(`${scrubSecrets(line)}\n`);
     spinner?.draw();
   };
   const row = (cells: readonly string[]): string =>
@@ -122,8 +125,8 @@ export function probeTable(): ProbeTable {
       }
       total = pending.size;
       started = Date.now();
-      if (total > 0 && spinnerTerminal()) {
-        spinner = new Spinner(status());
+      if (total > 0 && spinnerTerminal(cli)) {
+        spinner = new Spinner(cli.stdout, status());
         // The seconds go on counting while a slow provider keeps everyone waiting.
         ticker = setInterval(() => spinner?.update(status()), 1000);
         ticker.unref();

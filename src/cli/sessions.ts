@@ -1,6 +1,7 @@
 // `switchyard sessions list|show ID|rm ID` — chat history in the state store (docs/chat.md). All with --json.
 import type { Command } from 'commander';
-import { cliConfig, printJson } from './context.ts';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
 import { formatClock } from '../errors/explain-format.ts';
 import { openCliStore } from './open-state.ts';
 import { findSession } from '../sessions/ids.ts';
@@ -11,31 +12,31 @@ interface JsonOpt {
   json?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { cli }: { cli: CliRun }): void {
   const sessions = program.command('sessions').description('list, show and remove chat sessions (see docs/chat.md)');
   sessions
     .command('list')
     .description('every session, most recent first')
     .option('--json', 'machine-readable output')
-    .action(list);
+    .action((opts: JsonOpt, cmd: Command) => list(cli, opts, cmd));
   sessions
     .command('show')
     .description('a session and its messages')
     .argument('<id>', 'session id or unique prefix')
     .option('--json', 'machine-readable output')
-    .action(show);
+    .action((id: string, opts: JsonOpt, cmd: Command) => show(cli, id, opts, cmd));
   sessions
     .command('rm')
     .description('remove a session and its messages')
     .argument('<id>', 'session id or unique prefix')
     .option('--json', 'machine-readable output')
-    .action(remove);
+    .action((id: string, opts: JsonOpt, cmd: Command) => remove(cli, id, opts, cmd));
 }
 
-async function withStore(cmd: Command, fn: (store: StateStore) => void): Promise<void> {
-  const loaded = cliConfig(cmd);
+async function withStore(cli: CliRun, cmd: Command, fn: (store: StateStore) => void): Promise<void> {
+  const loaded = cliConfig(cli, cmd);
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
-  const store = await openCliStore({ kind: loaded.config.gateway.state, env: { ...loaded.env } });
+  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: { ...loaded.env } });
   try {
     fn(store);
   } finally {
@@ -43,11 +44,11 @@ async function withStore(cmd: Command, fn: (store: StateStore) => void): Promise
   }
 }
 
-function list(opts: JsonOpt, cmd: Command): Promise<void> {
-  return withStore(cmd, (store) => {
+function list(cli: CliRun, opts: JsonOpt, cmd: Command): Promise<void> {
+  return withStore(cli, cmd, (store) => {
     const rows = store.listSessions().map((s) => ({ ...s, messages: store.listMessages(s.id).length }));
-    if (opts.json) return printJson(rows);
-    if (rows.length === 0) return void process.stdout.write('no sessions yet — start one with `switchyard chat`\n');
+    if (opts.json) return cli.json(rows);
+    if (rows.length === 0) return void cli.stdout.write('no sessions yet — start one with `switchyard chat`\n');
     const table = renderTable(rows, [
       { header: 'ID', cell: (r) => r.id },
       { header: 'UPDATED', cell: (r) => when(r.updated_at) },
@@ -58,26 +59,26 @@ function list(opts: JsonOpt, cmd: Command): Promise<void> {
         max: 70,
       },
     ]);
-    process.stdout.write(`${table}\n`);
+    cli.stdout.write(`${table}\n`);
   });
 }
 
-function show(id: string, opts: JsonOpt, cmd: Command): Promise<void> {
-  return withStore(cmd, (store) => {
+function show(cli: CliRun, id: string, opts: JsonOpt, cmd: Command): Promise<void> {
+  return withStore(cli, cmd, (store) => {
     const session = findSession(store, id);
     const messages = store.listMessages(session.id);
-    if (opts.json) return printJson({ ...session, messages });
-    process.stdout.write(`${header(session, messages.length)}\n\n`);
-    for (const m of messages) process.stdout.write(`${renderMessage(m)}\n\n`);
+    if (opts.json) return cli.json({ ...session, messages });
+    cli.stdout.write(`${header(session, messages.length)}\n\n`);
+    for (const m of messages) cli.stdout.write(`${renderMessage(m)}\n\n`);
   });
 }
 
-function remove(id: string, opts: JsonOpt, cmd: Command): Promise<void> {
-  return withStore(cmd, (store) => {
+function remove(cli: CliRun, id: string, opts: JsonOpt, cmd: Command): Promise<void> {
+  return withStore(cli, cmd, (store) => {
     const session = findSession(store, id);
     store.deleteSession(session.id);
-    if (opts.json) return printJson({ removed: session.id, title: session.title });
-    process.stdout.write(`removed session ${session.id} ("${session.title}")\n`);
+    if (opts.json) return cli.json({ removed: session.id, title: session.title });
+    cli.stdout.write(`removed session ${session.id} ("${session.title}")\n`);
   });
 }
 

@@ -1,4 +1,5 @@
 // `switchyard sim --scenario FILE [--listen HOST:PORT]`: runs the fault-injecting simulator until SIGINT/SIGTERM.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../user-error.ts';
 import { mask } from '../config/mask.ts';
@@ -8,6 +9,7 @@ import { assertHostShape, everyInterfaceNote, listenError } from '../config/list
 import { describeScenario, keyNamer } from '../sim/describe.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import type { SimCallRecord } from '../sim/types.ts';
+import type { CliRun } from './run.ts';
 
 const DEFAULT_LISTEN = '127.0.0.1:4010';
 
@@ -17,14 +19,14 @@ interface SimOptions {
   quiet?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { cli }: { cli: CliRun }): void {
   program
     .command('sim')
     .description('run the fault-injecting OpenAI/Anthropic-compatible simulator (see docs/simulator.md)')
     .requiredOption('-s, --scenario <file>', 'scenario YAML file (required; docs/simulator.md)')
     .option('-l, --listen <host:port>', 'address to listen on (port 0: any free port)', DEFAULT_LISTEN)
     .option('-q, --quiet', 'do not print a line per call')
-    .action((options: SimOptions) => runSim(options));
+    .action((options: SimOptions) => runSim(cli, options));
 }
 
 /** `HOST:PORT`, `:PORT`, `PORT` or `[::1]:PORT`. */
@@ -43,10 +45,11 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host, port };
 }
 
-async function runSim(options: SimOptions): Promise<void> {
-  const scenario = loadScenario(options.scenario);
+async function runSim(cli: CliRun, options: SimOptions): Promise<void> {
+  // Named relative to the directory the command runs in (a test runs it in-process, in another).
+  const scenario = loadScenario(resolve(cli.cwd, options.scenario));
   const { host, port } = parseListen(options.listen);
-  const onCall = options.quiet ? undefined : callPrinter();
+  const onCall = options.quiet ? undefined : callPrinter(cli);
   const sim = await startSimulator({ scenario, host, port, ...(onCall ? { onCall } : {}) }).catch((err: unknown) => {
     throw listenError(`${host}:${port}`, err);
   });
@@ -58,10 +61,10 @@ async function runSim(options: SimOptions): Promise<void> {
     process.on('SIGINT', () => resolve('SIGINT'));
     process.on('SIGTERM', () => resolve('SIGTERM'));
   });
-  printBanner(sim.url, everyInterfaceNote(host, sim.port), options.scenario, describeScenario(scenario));
+  printBanner(cli, sim.url, everyInterfaceNote(host, sim.port), options.scenario, describeScenario(scenario));
   const signal = await stopped;
   await sim.close();
-  process.stdout.write(`switchyard sim: stopped (${signal}) ${servedText(sim.served(), sim.calls())}\n`);
+  cli.stdout.write(`switchyard sim: stopped (${signal}) ${servedText(sim.served(), sim.calls())}\n`);
 }
 
 /** `after 12 calls`, and `(3 since the last reset)` when a reset cleared the count the control API shows. */
@@ -72,6 +75,7 @@ export function servedText(total: number, sinceReset: number): string {
 
 /** `url` is the one to use from this machine; `everyInterface`, when set, says that other machines can reach it too. */
 function printBanner(
+  cli: CliRun,
   url: string,
   everyInterface: string | undefined,
   file: string,
@@ -89,11 +93,11 @@ function printBanner(
     ...(described.keys.length > 0 ? described.keys.map((k) => `  ${k}`) : ['  (none: every key is answered 401)']),
     'Ctrl-C to stop.',
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  cli.stdout.write(`${lines.join('\n')}\n`);
 }
 
 /** Prints a line per call, naming keys as the banner does for the scenario in force (a PUT may have changed it). */
-function callPrinter(): (call: SimCallRecord, scenario: Scenario) => void {
+function callPrinter(cli: CliRun): (call: SimCallRecord, scenario: Scenario) => void {
   let namedFor: Scenario | undefined;
   let name: (key: string) => string = mask;
   return (call, scenario) => {
@@ -101,15 +105,15 @@ function callPrinter(): (call: SimCallRecord, scenario: Scenario) => void {
       namedFor = scenario;
       name = keyNamer(Object.keys(scenario.keys));
     }
-    printCall(call, name);
+    printCall(cli, call, name);
   };
 }
 
-function printCall(call: SimCallRecord, name: (key: string) => string): void {
+function printCall(cli: CliRun, call: SimCallRecord, name: (key: string) => string): void {
   const key = call.key ? name(call.key) : '(no key)';
   const status = call.status === 0 ? '---' : String(call.status);
   const stream = call.stream ? ' stream' : '';
-  process.stdout.write(
+  cli.stdout.write(
     `${new Date(call.at).toISOString()} ${call.api}${stream} ${key} ${call.model || '-'} → ${status} ${call.outcome}\n`,
   );
 }

@@ -1,16 +1,22 @@
 // Commander's own usage errors (an unknown option or command, a missing argument or option value) in the project's
 // style: one `switchyard: …` line naming the command's --help, instead of `error: …` followed by the whole help text.
 import type { Command } from 'commander';
+import type { CliIo } from './io.ts';
 
 /**
- * Sets every command's error output (commander copies output settings to a subcommand only when it is created, and
- * the command groups register theirs after the program is built, so each command gets its own, knowing its path).
- * main() still turns the CommanderError commander throws next into exit 2.
+ * Sets every command's output: help on the run's stdout, usage errors as one line on its stderr (commander copies
+ * output settings to a subcommand only when it is created, and the command groups register theirs after the program
+ * is built, so each command gets its own, knowing its path). main() still turns the CommanderError commander throws
+ * next into exit 2.
  */
-export function oneLineUsageErrors(command: Command): void {
+export function oneLineUsageErrors(command: Command, io: Pick<CliIo, 'stdout' | 'stderr'>): void {
   const help = `${commandPath(command)} --help`;
-  command.configureOutput({ outputError: (text, write) => write(`${usageLine(text, help)}\n`) });
-  for (const sub of command.commands) oneLineUsageErrors(sub);
+  command.configureOutput({
+    writeOut: (s) => io.stdout.write(s),
+    writeErr: (s) => io.stderr.write(s),
+    outputError: (text, write) => write(`${usageLine(text, help)}\n`),
+  });
+  for (const sub of command.commands) oneLineUsageErrors(sub, io);
 }
 
 /**

@@ -80,6 +80,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       config,
       path: null,
       dir: cwd,
+      cwd,
       dotenvPath: dotenv.path,
       dotenv: dotenv.values,
       env,
@@ -91,6 +92,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const local = found.local || options.local === true;
   const loaded = loadFile(found.path, env, local);
   if (local) loaded.localConfig = true;
+  loaded.cwd = cwd;
   return loaded;
 }
 

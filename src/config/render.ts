@@ -65,7 +65,7 @@ export function explainRows(loaded: LoadedConfig, raw = false): ExplainRow[] {
       isCommandRun(path) && typeof value === 'string' && !raw
         ? `${value}  (run by sh -c)`
         : displayLeaf(path, value, raw);
-    rows.push({ path: key, value: shown, origin, from: describeOrigin(origin) });
+    rows.push({ path: key, value: shown, origin, from: describeOrigin(origin, loaded.cwd) });
   });
   // Key slots whose variable is unset: no value, but worth seeing where a key would have come from. Each goes
   // next to its siblings (after the last row sharing its parent), replacing an emptied `api_keys: []` row.
@@ -74,7 +74,7 @@ export function explainRows(loaded: LoadedConfig, raw = false): ExplainRow[] {
     const unset = loaded.withheldEnv?.has(name)
       ? `(not read: \${${name}} is set, but this ./switchyard.yaml is not trusted with it)`
       : `(unset: \${${name}} is not set)`;
-    const row: ExplainRow = { path, value: unset, origin, from: describeOrigin(origin) };
+    const row: ExplainRow = { path, value: unset, origin, from: describeOrigin(origin, loaded.cwd) };
     const parent = path.replace(/(\[\d+\]|\.[^.[]+)$/, '');
     const emptied = rows.findIndex((r) => r.path === parent && Array.isArray(r.value) && r.value.length === 0);
     if (emptied >= 0) {
@@ -107,7 +107,7 @@ function defaultKeyEnvRow(loaded: LoadedConfig, provider: string, rows: ExplainR
     path: formatPath(['providers', provider, 'key_env']),
     value: keyEnvName(loaded, provider),
     origin,
-    from: describeOrigin(origin),
+    from: describeOrigin(origin, loaded.cwd),
   };
   insertBesideSiblings(rows, formatPath(['providers', provider]), row);
 }
@@ -127,7 +127,7 @@ function environmentProxyRow(loaded: LoadedConfig, provider: string, rows: Expla
     path: formatPath(['providers', provider, 'proxy']),
     value: redactUrl(choice.url),
     origin,
-    from: describeOrigin(origin),
+    from: describeOrigin(origin, loaded.cwd),
   };
   insertBesideSiblings(rows, formatPath(['providers', provider]), row);
 }

@@ -13,6 +13,8 @@ export interface LoadedConfig {
   path: string | null;
   /** Directory of the config file (or cwd): `.env` and relative paths are resolved here. */
   dir: string;
+  /** The directory the command ran in: files under it are shown relative to it (describeOrigin). */
+  cwd?: string;
   /** `.env` beside the config, if present. Read, never written, never copied into process.env. */
   dotenvPath: string | null;
   dotenv: Readonly<Record<string, string>>;

@@ -3,8 +3,14 @@
 import { createInterface } from 'node:readline';
 import { UserError } from '../user-error.ts';
 
-export async function readSecret(prompt: string): Promise<string> {
-  const text = process.stdin.isTTY ? await hiddenPrompt(prompt) : await readAll(process.stdin);
+/** Where the secret is read from and the prompt written to (a test passes its own). */
+export interface SecretIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+}
+
+export async function readSecret(prompt: string, io: SecretIo = process): Promise<string> {
+  const text = io.stdin.isTTY ? await hiddenPrompt(prompt, io) : await readAll(io.stdin);
   return text.trim();
 }
 
@@ -17,15 +23,15 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 /** Ctrl-C at the prompt: the shell convention for "interrupted" (128 + SIGINT). */
 const INTERRUPTED = 130;
 
-function hiddenPrompt(prompt: string): Promise<string> {
+function hiddenPrompt(prompt: string, io: SecretIo): Promise<string> {
   return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
     // readline draws the line as prompt + typed text, after moving to column 0 and clearing the rest of the screen
     // (which it writes directly). Let only the prompt through: the typed characters never echo, and the prompt is
     // drawn again whenever readline redraws (writing it ourselves before `question('')` had it erased at once).
     const output = rl as unknown as { _writeToOutput: (s: string) => void };
     output._writeToOutput = (s: string) => {
-      if (s.startsWith(prompt)) process.stderr.write(prompt);
+      if (s.startsWith(prompt)) io.stderr.write(prompt);
     };
     let answered = false;
     // Ctrl-C and Ctrl-D must settle the promise: an unsettled one leaves Node to end the process with its
@@ -33,18 +39,18 @@ function hiddenPrompt(prompt: string): Promise<string> {
     rl.on('SIGINT', () => {
       answered = true;
       rl.close();
-      process.stderr.write('\n');
+      io.stderr.write('\n');
       reject(new UserError('cancelled; no key stored', { exitCode: INTERRUPTED }));
     });
     rl.on('close', () => {
       if (answered) return;
-      process.stderr.write('\n');
+      io.stderr.write('\n');
       reject(new UserError('cancelled (end of input); no key stored', { exitCode: 2 }));
     });
     rl.question(prompt, (answer) => {
       answered = true;
       rl.close();
-      process.stderr.write('\n');
+      io.stderr.write('\n');
       resolve(answer);
     });
   });

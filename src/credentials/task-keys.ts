@@ -66,7 +66,9 @@ function taskKeyOf(loaded: LoadedConfig, task: string): TaskKey | undefined {
 function slotWhere(loaded: LoadedConfig, slot: string): string {
   const origin = loaded.origins.get(slot);
   if (!origin || origin.kind === 'default') return slot;
-  return origin.kind === 'file' ? `${slot} (${describeOrigin(origin)})` : `${slot} ← ${describeOrigin(origin)}`;
+  return origin.kind === 'file'
+    ? `${slot} (${describeOrigin(origin, loaded.cwd)})`
+    : `${slot} ← ${describeOrigin(origin, loaded.cwd)}`;
 }
 
 /** The task key's health as the router sees it when the task picks it. */

@@ -175,7 +175,7 @@ export function doctorStore(input: Pick<DoctorInput, 'loaded' | 'store' | 'store
     : {
         ok: false,
         kind: storeKind(loaded.config.gateway.state),
-        location: safeStatePath(loaded.config.gateway.state),
+        location: safeStatePath(loaded.config.gateway.state, loaded.env),
         error: input.storeError ?? 'unavailable',
       };
 }
@@ -185,10 +185,10 @@ function storeKind(state: string): string {
 }
 
 /** Where the store would be, for the report when it could not be opened (statePath itself can fail on a bad home). */
-function safeStatePath(state: string): string {
+function safeStatePath(state: string, env: LoadedConfig['env']): string {
   if (state !== 'sqlite') return maskUrlPassword(state);
   try {
-    return statePath({ env: process.env });
+    return statePath({ env });
   } catch {
     return '(state directory unavailable)';
   }

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
@@ -40,20 +40,20 @@ const env = (): Record<string, string> => ({ SWITCHYARD_HOME: join(ws.dir, 'home
 
 test('auth list shows a minted credential by its source; refresh mints, and list then says when it expires — never the token', async () => {
   const c = config('listing', [{ json: { token: 'tok-cli-minted-0001', expires_in: 3600 } }]);
-  const before = await runCli(['auth', 'list', 'p', '--config', c.path], { env: env() });
+  const before = await runCliInProcess(['auth', 'list', 'p', '--config', c.path], { env: env() });
   assert.equal(before.code, 0, before.stderr);
   assert.match(before.stdout, /command node/);
   assert.match(before.stdout, /not minted yet/);
-  const refreshed = await runCli(['auth', 'refresh', 'p', '--config', c.path], { env: env() });
+  const refreshed = await runCliInProcess(['auth', 'refresh', 'p', '--config', c.path], { env: env() });
   assert.equal(refreshed.code, 0, refreshed.stderr);
   assert.match(refreshed.stdout, /minted a new token from command node; it expires \d\d:\d\d:\d\d/);
-  const after = await runCli(['auth', 'explain', 'p', '--config', c.path], { env: env() });
+  const after = await runCliInProcess(['auth', 'explain', 'p', '--config', c.path], { env: env() });
   assert.match(
     after.stdout,
     /command node \(providers\.p\.api_key_command\): minted \d\d:\d\d:\d\d; expires \d\d:\d\d:\d\d/,
   );
   const json = JSON.parse(
-    (await runCli(['auth', 'list', 'p', '--json', '--config', c.path], { env: env() })).stdout,
+    (await runCliInProcess(['auth', 'list', 'p', '--json', '--config', c.path], { env: env() })).stdout,
   ) as {
     providers: {
       minted: { source: string; expires_at?: string }[];
@@ -72,17 +72,17 @@ test('auth list shows a minted credential by its source; refresh mints, and list
 
 test('auth test and doctor report a failed mint as such; the provider is not asked', async () => {
   const c = config('failing', [{ exit: 7, print: 'tok-should-never-show' }]);
-  const t = await runCli(['auth', 'test', 'p', '--config', c.path], { env: env() });
+  const t = await runCliInProcess(['auth', 'test', 'p', '--config', c.path], { env: env() });
   assert.equal(t.code, 1);
   assert.match(t.stdout, /\(minted\) +command node +\d+ms +could not mint a token\n/, 'RESULT says it in words');
   assert.match(
     t.stdout,
     /could not mint a token \(providers\.p\.api_key_command\): command node: node exited with code 7.*p was not asked/,
   );
-  const d = await runCli(['doctor', '--config', c.path], { env: env() });
+  const d = await runCliInProcess(['doctor', '--config', c.path], { env: env() });
   assert.equal(d.code, 1);
   assert.match(d.stdout, /p's token could not be minted \(see its probe\); p itself was not asked/);
-  const list = await runCli(['auth', 'list', 'p', '--config', c.path], { env: env() });
+  const list = await runCliInProcess(['auth', 'list', 'p', '--config', c.path], { env: env() });
   assert.match(list.stdout, /last mint failed at \d\d:\d\d:\d\d: command node: node exited with code 7/);
   for (const out of [t, d, list]) assert.doesNotMatch(out.stdout + out.stderr, /tok-should-never-show|stderr text/);
 });
@@ -92,16 +92,16 @@ test('auth refresh of a provider with no minted credential says so', async () =>
     'static/switchyard.yaml',
     `providers: { s: { type: openai, base_url: ${sim.url}/v1, api_key: sk-static-key-000001 } }\n`,
   );
-  const r = await runCli(['auth', 'refresh', 's', '--config', path], { env: env() });
+  const r = await runCliInProcess(['auth', 'refresh', 's', '--config', path], { env: env() });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /s has no minted credential to refresh/);
 });
 
 test('a ./switchyard.yaml found in the current directory and not trusted runs no key command', async () => {
   const c = config('untrusted', ['tok-cli-minted-0001']);
-  const r = await runCli(['config', 'check'], { cwd: join(ws.dir, 'untrusted'), env: env() });
+  const r = await runCliInProcess(['config', 'check'], { cwd: join(ws.dir, 'untrusted'), env: env() });
   assert.match(r.stdout + r.stderr, /providers\.p\.api_key_command is not used: .* is not trusted to run commands/);
-  await runCli(['auth', 'test'], { cwd: join(ws.dir, 'untrusted'), env: env() });
+  await runCliInProcess(['auth', 'test'], { cwd: join(ws.dir, 'untrusted'), env: env() });
   assert.equal(tokenScriptRuns(c.script), 0);
 });
 
@@ -128,10 +128,10 @@ auxiliary:
     ['auth', 'explain', 'p'],
     ['auth', 'test'],
   ]) {
-    const r = await runCli(args, { cwd, env: env() });
+    const r = await runCliInProcess(args, { cwd, env: env() });
     assert.match(r.stderr, warning, args.join(' '));
   }
-  const explain = await runCli(['auth', 'explain', 'p'], { cwd, env: env() });
+  const explain = await runCliInProcess(['auth', 'explain', 'p'], { cwd, env: env() });
   assert.match(
     explain.stdout,
     /looked in providers\.p\.api_key, providers\.p\.api_key_command \(written, but not used: a \.\/switchyard\.yaml found in the current directory and not trusted may not run commands, read files or ask for tokens with your credentials\), .*; if this \.\/switchyard\.yaml is yours, `switchyard config trust` lets it mint its key/,
@@ -141,14 +141,16 @@ auxiliary:
     ['auth', 'explain', 'p', '--json'],
     ['auth', 'test', '--json'],
   ]) {
-    const json = JSON.parse((await runCli(args, { cwd, env: env() })).stdout) as { config_warnings?: string[] };
+    const json = JSON.parse((await runCliInProcess(args, { cwd, env: env() })).stdout) as {
+      config_warnings?: string[];
+    };
     assert.match(
       json.config_warnings?.[0] ?? '',
       /providers\.p\.api_key_command, auxiliary\.title_generation\.api_key_file are not used/,
       args.join(' '),
     );
   }
-  const doctor = await runCli(['doctor', '--json'], { cwd, env: env() });
+  const doctor = await runCliInProcess(['doctor', '--json'], { cwd, env: env() });
   assert.match(
     JSON.stringify(JSON.parse(doctor.stdout)),
     /providers\.p\.api_key_command, auxiliary\.title_generation\.api_key_file are not used/,
@@ -158,7 +160,7 @@ auxiliary:
 
 test('config check does not call a provider whose key is minted keyless', async () => {
   const c = config('keyless', ['tok-cli-minted-0001']);
-  const r = await runCli(['config', 'check', '--config', c.path], { env: env() });
+  const r = await runCliInProcess(['config', 'check', '--config', c.path], { env: env() });
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stdout + r.stderr, /no API key/);
   assert.equal(tokenScriptRuns(c.script), 0, 'config check mints nothing');
@@ -169,7 +171,7 @@ test('config show --explain says a command given as a string runs by sh -c, at t
     'shell/switchyard.yaml',
     `providers:\n  p:\n    type: openai\n    base_url: ${sim.url}/v1\n    api_key_command: gcloud auth print-access-token\n`,
   );
-  const r = await runCli(['config', 'show', '--explain', '--config', path], { env: env() });
+  const r = await runCliInProcess(['config', 'show', '--explain', '--config', path], { env: env() });
   assert.match(
     r.stdout,
     /providers\.p\.api_key_command\.run +gcloud auth print-access-token {2}\(run by sh -c\) +\S*switchyard\.yaml:5/,

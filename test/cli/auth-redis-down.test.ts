@@ -3,7 +3,7 @@
 // in the table and in --json. No Redis server is needed: a closed port plays the outage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { closedPort } from '../routing/helpers.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -16,7 +16,7 @@ test('Redis unreachable from the start: auth list and explain show every key\'s 
     `providers:\n  sim: { type: openai, base_url: http://127.0.0.1:9/v1, api_keys: [sk-redis-down-key-0001, sk-redis-down-key-0002] }\nmain: { provider: sim, model: m }\ngateway: { state: "redis://127.0.0.1:${port}/0" }\n`,
   );
   const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
-  const list = await runCli(['-c', config, 'auth', 'list'], { env });
+  const list = await runCliInProcess(['-c', config, 'auth', 'list'], { env });
   assert.equal(list.code, 0, list.stderr);
   const rows = list.stdout.split('\n').filter((l) => l.startsWith('sim '));
   assert.equal(rows.length, 2);
@@ -26,9 +26,9 @@ test('Redis unreachable from the start: auth list and explain show every key\'s 
     /note: Redis at redis:\/\/127\.0\.0\.1:\d+\/0 has not answered since this command started, so every key's health is unknown here/,
   );
   assert.match(list.stderr, /the shared state store \(Redis at .*\) is unreachable/);
-  const text = await runCli(['-c', config, 'auth', 'explain', 'sim'], { env });
+  const text = await runCliInProcess(['-c', config, 'auth', 'explain', 'sim'], { env });
   assert.match(text.stdout, /→ the next request uses .* \(by the config's order: its health is unknown here\)\n/);
-  const explained = await runCli(['-c', config, 'auth', 'explain', 'sim', '--json'], { env });
+  const explained = await runCliInProcess(['-c', config, 'auth', 'explain', 'sim', '--json'], { env });
   assert.equal(explained.code, 0, explained.stderr);
   assert.equal((JSON.parse(explained.stdout) as { health_known?: boolean }).health_known, false);
 });

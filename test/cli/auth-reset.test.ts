@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fingerprint } from '../../src/config/mask.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { openStore } from '../../src/state/open.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { freePort } from '../helpers/net.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -31,7 +31,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 `,
     );
   config(DEAD);
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const run = (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
 
   const chat = await run(['chat', '-m', 'hi']);
   assert.equal(chat.code, 1, chat.stderr);
@@ -82,7 +82,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 `,
   );
   // Named: a discovered ./switchyard.yaml that is not trusted does not choose the state store (local-env.test.ts).
-  const reset = await runCli(['-c', join(ws.dir, 'switchyard.yaml'), 'auth', 'reset', 'mimo'], {
+  const reset = await runCliInProcess(['-c', join(ws.dir, 'switchyard.yaml'), 'auth', 'reset', 'mimo'], {
     cwd: ws.dir,
     env: { SWITCHYARD_HOME: ws.home },
   });
@@ -118,7 +118,7 @@ main: { provider: a, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 ${extra}`,
   );
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const run = (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   /** The STATE cell of the key's row in `auth list P`. */
   const state = async (provider: string): Promise<string> => {
     const list = await run(['auth', 'list', provider, '--json']);
@@ -246,7 +246,7 @@ main: { provider: mimo, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 `,
   );
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const run = (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   for (const key of [SHORT, FRESH]) {
     const r = await run(['auth', 'reset', 'mimo', key]);
     assert.equal(r.code, 2, r.stderr);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
 import { fingerprint } from '../../src/config/mask.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { freePort } from '../helpers/net.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -38,7 +38,7 @@ async function setup(t: { after(fn: () => Promise<void>): void }, dotenv: string
   });
   ws.write('switchyard.yaml', CONFIG(sim.url, extra));
   ws.write('.env', dotenv);
-  return { sim, run: (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } }) };
+  return { sim, run: (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } }) };
 }
 
 test("a task's bad key is listed, probed on the task's model and reported under its provider", async (t) => {
@@ -148,13 +148,13 @@ auxiliary:
 `,
   );
   ws.write('.env', `XIAOMI_API_KEY=${PROVIDER_KEY}\nTITLE_KEY=${TITLE_GOOD}\n`);
-  const check = await runCli(['config', 'check'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const check = await runCliInProcess(['config', 'check'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.equal(check.code, 0, check.stderr);
   assert.match(
     check.stdout,
     /^warning: auxiliary\.title_generation\.api_key is not used: with provider: auto the task's first routes are the main chain's, on their providers' own settings \(then its fallback_chain's\); name the provider \(provider: P\) for the task's api_key to apply$/m,
   );
-  const list = await runCli(['auth', 'list'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const list = await runCliInProcess(['auth', 'list'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.doesNotMatch(list.stdout, /auxiliary\.title_generation/, 'an unused key is not listed as if it were tried');
   assertNoSecrets(SECRETS);
 });
@@ -164,7 +164,10 @@ test("auth commands say when a task key's variable differs between the environme
   t.after(() => ws.cleanup());
   ws.write('switchyard.yaml', CONFIG('http://127.0.0.1:9'));
   ws.write('.env', `TITLE_KEY=${TITLE_BAD}\n`);
-  const r = await runCli(['auth', 'list'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home, TITLE_KEY: TITLE_GOOD } });
+  const r = await runCliInProcess(['auth', 'list'], {
+    cwd: ws.dir,
+    env: { SWITCHYARD_HOME: ws.home, TITLE_KEY: TITLE_GOOD },
+  });
   assert.equal(r.code, 0, r.stderr);
   const warnings = r.stderr.split('\n').filter((l) => l.includes('TITLE_KEY'));
   assert.equal(warnings.length, 1, r.stderr);

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
@@ -40,7 +40,7 @@ ${own}  compression: { provider: none }
 }
 
 const env = (): Record<string, string> => ({ SWITCHYARD_HOME: join(ws.dir, 'home') });
-const run = (args: string[], path: string) => runCli([...args, '--config', path], { env: env() });
+const run = (args: string[], path: string) => runCliInProcess([...args, '--config', path], { env: env() });
 
 test("auth list, explain and refresh show a task's own minted key under its provider, by its source — never the token", async () => {
   const script = writeTokenScript(join(ws.dir, 'listing.json'), [{ json: { token: TOKEN, expires_in: 3600 } }]);

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const GOOD = 'sk-listed-good-key-0001';
@@ -37,7 +37,7 @@ main: { provider: mimo, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 `,
   );
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const run = (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
 
   const chat = await run(['chat', '-m', 'hi', '--model', 'spare/sim-large']);
   assert.equal(chat.code, 1, chat.stderr);

@@ -7,7 +7,7 @@ import { startSimulator } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
 import type { ScenarioInput } from '../../src/sim/scenario.ts';
 import { startCannedUpstream } from '../helpers/canned-upstream.ts';
-import { assertNoSecrets, inEffectLine, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, inEffectLine, runCliInProcess } from '../helpers/cli.ts';
 import { join } from 'node:path';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -21,7 +21,7 @@ async function turningKey(
   t: TestContext,
   extraYaml = '',
   o: { key?: NonNullable<ScenarioInput['keys']>[string]; retry?: string } = {},
-): Promise<{ sim: RunningSimulator; run: (args: string[]) => ReturnType<typeof runCli> }> {
+): Promise<{ sim: RunningSimulator; run: (args: string[]) => ReturnType<typeof runCliInProcess> }> {
   const sim = await startSimulator({ scenario: { keys: { [TURNS]: o.key ?? {} } } });
   const ws = tempWorkspace();
   t.after(async () => {
@@ -37,7 +37,7 @@ retry: ${o.retry ?? '{ auth_retries: 0 }'}
 ${extraYaml}auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 `,
   );
-  return { sim, run: (args) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } }) };
+  return { sim, run: (args) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } }) };
 }
 
 interface Listed {
@@ -60,7 +60,7 @@ main: { provider: oa, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 `,
   );
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const run = (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
 
   const probe = await run(['auth', 'test']);
   assert.equal(probe.code, 1, probe.stdout);
@@ -136,7 +136,7 @@ main: { provider: oa, model: o1 }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 `,
   );
-  const probe = await runCli(['auth', 'test', '--json'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const probe = await runCliInProcess(['auth', 'test', '--json'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.equal(probe.code, 1, probe.stdout);
   const parsed = JSON.parse(probe.stdout) as {
     ok: boolean;
@@ -231,7 +231,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   );
   ws.write('.env', `XIAOMI_API_KEY=${fromDotenv}\n`);
   const run = (args: string[]) =>
-    runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home, XIAOMI_API_KEY: fromEnv } });
+    runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home, XIAOMI_API_KEY: fromEnv } });
   const warning = `${inEffectLine(join(ws.dir, 'switchyard.yaml'), ws.home)}warning: XIAOMI_API_KEY is set in the environment (sk-…0004) and differently in ${ws.dir}/.env (sk-…0005); the environment's value is tried first, the .env's after it\n`;
   for (const args of [
     ['auth', 'test'],

@@ -74,6 +74,7 @@ test("auth explain and auth list date every time far from now; the summary's ski
     });
     await store.flush();
     await store.close();
+    // Spawned (runCli): the time zone the times are shown in is the process's (TZ), not a run's.
     const env = { SWITCHYARD_HOME: ws.home, TZ: 'UTC' };
     const config = ['-c', join(ws.dir, 'switchyard.yaml')];
 

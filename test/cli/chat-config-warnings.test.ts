@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/sim/server.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const SHELL_KEY = 'sk-chatwarn-shell-good-0001';
@@ -36,14 +36,14 @@ gateway: { log_level: info }
   const conflict = `warning: MIMO_KEY is set in the environment (sk-…0001) and differently in ${dotenv} (sk-…0002); the environment's value is used`;
   const badLine = `warning: ${dotenv}:2: ignored: not a NAME=value line`;
 
-  const check = await runCli(['config', 'check'], { cwd: ws.dir, env });
+  const check = await runCliInProcess(['config', 'check'], { cwd: ws.dir, env });
   assert.ok(check.stdout.includes(conflict) && check.stdout.includes(badLine), check.stdout);
   // A gateway: section without admin_key: config check says so, as do config show and doctor (they check the config,
   // gateway: section included); a chat has no admin endpoints and does not.
   assert.match(check.stdout, /warning: gateway\.admin_key is not set/);
-  const show = await runCli(['config', 'show'], { cwd: ws.dir, env });
+  const show = await runCliInProcess(['config', 'show'], { cwd: ws.dir, env });
   assert.match(show.stderr, /^warning: gateway\.admin_key is not set/m);
-  const doctor = await runCli(['doctor', '--json'], { cwd: ws.dir, env });
+  const doctor = await runCliInProcess(['doctor', '--json'], { cwd: ws.dir, env });
   assert.ok(
     (JSON.parse(doctor.stdout) as { config: { warnings: string[] } }).config.warnings.some((w) =>
       w.startsWith('gateway.admin_key is not set'),
@@ -51,7 +51,7 @@ gateway: { log_level: info }
     doctor.stdout,
   );
 
-  const once = await runCli(['chat', '-m', 'hi'], { cwd: ws.dir, env });
+  const once = await runCliInProcess(['chat', '-m', 'hi'], { cwd: ws.dir, env });
   assert.equal(once.code, 0, once.stderr);
   const lines = once.stderr.trimEnd().split('\n');
   assert.deepEqual(
@@ -60,7 +60,7 @@ gateway: { log_level: info }
   );
 
   // Interactive (piped): said once at start, not again per message.
-  const piped = await runCli(['chat'], { cwd: ws.dir, env, input: 'hello\nagain\n' });
+  const piped = await runCliInProcess(['chat'], { cwd: ws.dir, env, input: 'hello\nagain\n' });
   assert.equal(piped.code, 0, piped.stderr);
   assert.equal(piped.stderr.split(conflict).length - 1, 1, piped.stderr);
   assert.equal(piped.stderr.split(badLine).length - 1, 1, piped.stderr);
@@ -83,7 +83,7 @@ test("seed 001 in chat: the key variable out of quota in the environment, a new 
   ws.write('.env', `XIAOMI_API_KEY=${GOOD}\n`);
   const env = { SWITCHYARD_HOME: ws.home, XIAOMI_API_KEY: QUOTA };
   for (const message of ['first', 'second']) {
-    const r = await runCli(['chat', '-m', message], { cwd: ws.dir, env });
+    const r = await runCliInProcess(['chat', '-m', message], { cwd: ws.dir, env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`reply to: ${message}`));
     assert.match(

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
-import { CLI, runCli } from '../helpers/cli.ts';
+import { CLI, runCliInProcess } from '../helpers/cli.ts';
 import { BACKUP, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld } from '../sessions/harness.ts';
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -147,10 +147,10 @@ test(
         '',
       ].join('\n');
       assert.ok(plain.includes(`\n${after}`), plain);
-      const shown = await runCli(['sessions', 'list', '--json'], { env: w.cliEnv });
+      const shown = await runCliInProcess(['sessions', 'list', '--json'], { env: w.cliEnv });
       const [session] = JSON.parse(shown.stdout) as { id: string }[];
       const messages = JSON.parse(
-        (await runCli(['sessions', 'show', session!.id, '--json'], { env: w.cliEnv })).stdout,
+        (await runCliInProcess(['sessions', 'show', session!.id, '--json'], { env: w.cliEnv })).stdout,
       ) as { messages: { role: string; content: string }[] };
       assert.deepEqual(
         messages.messages.filter((m) => m.role === 'user').map((m) => m.content),

@@ -1,10 +1,10 @@
 // `switchyard chat` when the provider refuses rather than fails: a key that may not use the model (OpenAI's 403
 // "Project … does not have access to model …"), the region the request comes from, a model it does not know. The
-// real CLI as a child process, the simulator's 403_model_access / 403_region steps, state in a temp SWITCHYARD_HOME.
+// real CLI (in-process), the simulator's 403_model_access / 403_region steps, state in a temp SWITCHYARD_HOME.
 // Anthropic's region refusal ("Request not allowed", which does not say why) through chat, auth test and doctor too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoSecrets, inEffectLine, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, inEffectLine, runCliInProcess } from '../helpers/cli.ts';
 import { BACKUP, FAST_RETRY, simProvider, startChatWorld, type ChatWorld } from '../sessions/harness.ts';
 
 const REFUSED = 'sk-chat-refused-key-0000aaaa';
@@ -26,7 +26,7 @@ function world(step: string): Promise<ChatWorld> {
 test('the main route refused the model for its key: the fallback answers and the note says why', async () => {
   const w = await world('403_model_access');
   try {
-    const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    const r = await runCliInProcess(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '[sim-large] reply to: hello\n');
     assert.equal(
@@ -43,7 +43,7 @@ test('the main route refused the model for its key: the fallback answers and the
 test('the main route refused for the region: the note says so, not "model not found"', async () => {
   const w = await world('403_region');
   try {
-    const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    const r = await runCliInProcess(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stderr,
@@ -67,7 +67,7 @@ test('a main model the provider does not know: the note names it and where to lo
     }),
   );
   try {
-    const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    const r = await runCliInProcess(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stderr,
@@ -82,7 +82,7 @@ test('a main model the provider does not know: the note names it and where to lo
 test('--model naming a route refused for the region: exit 1, the region explained, never "not found"; --json says blocked', async () => {
   const w = await world('403_region');
   try {
-    const r = await runCli(['chat', '--model', 'main/sim-large', '-m', 'hello'], { env: w.cliEnv });
+    const r = await runCliInProcess(['chat', '--model', 'main/sim-large', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     assert.ok(r.stderr.startsWith(inEffectLine(w.configPath, w.home)), r.stderr);
@@ -93,7 +93,7 @@ test('--model naming a route refused for the region: exit 1, the region explaine
     assert.doesNotMatch(r.stderr, /not.found|does not know/i);
     assert.equal(w.sim.calls(BACKUP), 0, 'a route the user named has no fallback');
 
-    const j = await runCli(['chat', '--model', 'main/sim-large', '-m', 'hello', '--json'], { env: w.cliEnv });
+    const j = await runCliInProcess(['chat', '--model', 'main/sim-large', '-m', 'hello', '--json'], { env: w.cliEnv });
     assert.equal(j.code, 1);
     const out = JSON.parse(j.stdout) as {
       kind: string;
@@ -138,7 +138,7 @@ function anthropicWorld(): Promise<ChatWorld> {
 test('Anthropic\'s "Request not allowed": chat, auth test and doctor say the region, never a rejected key', async () => {
   const w = await anthropicWorld();
   try {
-    const chat = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    const chat = await runCliInProcess(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(chat.code, 0, chat.stderr);
     assert.equal(
       chat.stderr,
@@ -146,7 +146,7 @@ test('Anthropic\'s "Request not allowed": chat, auth test and doctor say the reg
         'note: main does not serve the country or region this request comes from; answering from backup/sim-large — the key was not judged; send from a region main supports (a server there, or a proxy there set as providers.main.proxy), or put another provider first\n',
     );
 
-    const probe = await runCli(['auth', 'test', 'main'], { env: w.cliEnv });
+    const probe = await runCliInProcess(['auth', 'test', 'main'], { env: w.cliEnv });
     assert.equal(probe.code, 1, probe.stdout);
     assert.match(probe.stdout, /main\s+\w+\s+sk-…aaaa\s+config key\s+\d+ms\s+unreachable/);
     assert.ok(
@@ -156,7 +156,7 @@ test('Anthropic\'s "Request not allowed": chat, auth test and doctor say the reg
       probe.stdout,
     );
     assert.doesNotMatch(probe.stdout, /rejected|key accepted|check or replace/);
-    const json = JSON.parse((await runCli(['auth', 'test', 'main', '--json'], { env: w.cliEnv })).stdout) as {
+    const json = JSON.parse((await runCliInProcess(['auth', 'test', 'main', '--json'], { env: w.cliEnv })).stdout) as {
       providers: { results: { status: string; blocked?: string }[] }[];
     };
     assert.deepEqual(
@@ -164,12 +164,12 @@ test('Anthropic\'s "Request not allowed": chat, auth test and doctor say the reg
       [['unreachable', 'region']],
     );
 
-    const list = JSON.parse((await runCli(['auth', 'list', 'main', '--json'], { env: w.cliEnv })).stdout) as {
+    const list = JSON.parse((await runCliInProcess(['auth', 'list', 'main', '--json'], { env: w.cliEnv })).stdout) as {
       providers: { candidates: { health: { state: string } }[] }[];
     };
     assert.equal(list.providers[0]?.candidates[0]?.health.state, 'ok', 'the key was not judged');
 
-    const doctor = await runCli(['doctor'], { env: w.cliEnv });
+    const doctor = await runCliInProcess(['doctor'], { env: w.cliEnv });
     assert.equal(doctor.code, 1, doctor.stdout);
     assert.match(doctor.stdout, /main: ok {2}main\/sim-large \(main\) ✗ → backup\/sim-large \(fallback\[0\]\)/);
     assert.match(

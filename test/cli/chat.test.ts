@@ -1,12 +1,13 @@
-// `switchyard chat` and `switchyard sessions` as a user runs them: the real CLI as a child process, the real
-// simulator over loopback, state in a temp SWITCHYARD_HOME.
+// `switchyard chat` and `switchyard sessions` as a user runs them: the real CLI in-process (a child process where the
+// process is the subject: kill -9, a chat left running), the real simulator over loopback, state in a temp
+// SWITCHYARD_HOME.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, afterInEffect, assertNoSecrets, inEffectJson, runCli } from '../helpers/cli.ts';
+import { CLI, afterInEffect, assertNoSecrets, inEffectJson, runCliInProcess } from '../helpers/cli.ts';
 import {
   ALL_KEYS,
   BACKUP,
@@ -39,7 +40,7 @@ interface Answer {
 
 test('chat -m --json answers once and waits for the generated title', async () => {
   await using w = await world();
-  const r = await runCli(['chat', '-m', 'What is a masked key?', '--json'], { env: w.cliEnv });
+  const r = await runCliInProcess(['chat', '-m', 'What is a masked key?', '--json'], { env: w.cliEnv });
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as Answer;
   assert.equal(out.answer, '[sim-large] reply to: What is a masked key?');
@@ -48,14 +49,14 @@ test('chat -m --json answers once and waits for the generated title', async () =
   assert.equal(out.title, 'Sim title: What is a masked key');
   assert.equal(w.sim.calls(GOOD), 2);
 
-  const more = await runCli(['chat', '-m', 'And a fingerprint?', '--session', out.session.slice(0, 5)], {
+  const more = await runCliInProcess(['chat', '-m', 'And a fingerprint?', '--session', out.session.slice(0, 5)], {
     env: w.cliEnv,
   });
   assert.equal(more.code, 0, more.stderr);
   assert.equal(more.stdout, '[sim-large] reply to: And a fingerprint?\n');
   assert.equal(w.sim.calls(GOOD), 3, 'no second title call for the same session');
 
-  const shown = await runCli(['sessions', 'show', out.session, '--json'], { env: w.cliEnv });
+  const shown = await runCliInProcess(['sessions', 'show', out.session, '--json'], { env: w.cliEnv });
   const session = JSON.parse(shown.stdout) as { title: string; title_source: string; messages: { content: string }[] };
   assert.equal(session.title_source, 'generated');
   assert.deepEqual(
@@ -66,33 +67,33 @@ test('chat -m --json answers once and waits for the generated title', async () =
 
 test('chat -m --no-session: the answer alone — no session stored, no title call', async () => {
   await using w = await world();
-  const r = await runCli(['chat', '-m', 'hello', '--no-session', '--json'], { env: w.cliEnv });
+  const r = await runCliInProcess(['chat', '-m', 'hello', '--no-session', '--json'], { env: w.cliEnv });
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as Record<string, unknown>;
   assert.equal(out['answer'], '[sim-large] reply to: hello');
   assert.equal(out['session'], null);
   assert.equal(out['title'], null);
-  const plain = await runCli(['chat', '-m', 'again', '--no-session'], { env: w.cliEnv });
+  const plain = await runCliInProcess(['chat', '-m', 'again', '--no-session'], { env: w.cliEnv });
   assert.equal(plain.code, 0, plain.stderr);
   assert.equal(plain.stdout, '[sim-large] reply to: again\n');
   assert.equal(w.sim.calls(GOOD), 2, 'one call per answer, none for a title');
-  assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+  assert.match((await runCliInProcess(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
 
-  const interactive = await runCli(['chat', '--no-session'], { env: w.cliEnv });
+  const interactive = await runCliInProcess(['chat', '--no-session'], { env: w.cliEnv });
   assert.equal(interactive.code, 2);
   assert.match(interactive.stderr, /--no-session needs -m "message"/);
 });
 
 test('chat -m failing: exit 1 with the explained error on stderr, no stack trace, no secret', async () => {
   await using w = await world(BAD, { title_generation: { provider: 'none' } });
-  const r = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+  const r = await runCliInProcess(['chat', '-m', 'hello'], { env: w.cliEnv });
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '');
   assert.match(
     afterInEffect(r.stderr),
     /^switchyard: main: main rejected key sk-…5555 \(config\) \(HTTP 401: Incorrect API key provided: sk-…5555\. [^\n]*\); it has never been accepted — check or replace it\n$/,
   );
-  const j = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
+  const j = await runCliInProcess(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
   assert.equal(j.code, 1);
   const out = JSON.parse(j.stdout) as { error: string; kind: string };
   assert.match(out.error, /unusable|never been accepted/);
@@ -102,13 +103,13 @@ test('chat -m failing: exit 1 with the explained error on stderr, no stack trace
 
 test('usage errors exit 2', async () => {
   await using w = await world();
-  const json = await runCli(['chat', '--json'], { env: w.cliEnv });
+  const json = await runCliInProcess(['chat', '--json'], { env: w.cliEnv });
   assert.equal(json.code, 2);
   assert.match(json.stderr, /--json needs -m/);
-  const missing = await runCli(['sessions', 'show', 'nope'], { env: w.cliEnv });
+  const missing = await runCliInProcess(['sessions', 'show', 'nope'], { env: w.cliEnv });
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no session "nope"/);
-  const route = await runCli(['chat', '-m', 'x', '--model', 'ghost/model'], { env: w.cliEnv });
+  const route = await runCliInProcess(['chat', '-m', 'x', '--model', 'ghost/model'], { env: w.cliEnv });
   assert.equal(route.code, 2);
   assert.match(route.stderr, /no provider "ghost"/);
 });
@@ -127,7 +128,7 @@ test('interactive chat with piped stdin: one line per message, commands, /quit',
     'never sent',
     '',
   ].join('\n');
-  const r = await runCli(['chat'], { env: w.cliEnv, input });
+  const r = await runCliInProcess(['chat'], { env: w.cliEnv, input });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
     r.stdout,
@@ -144,7 +145,7 @@ test('interactive chat with piped stdin: one line per message, commands, /quit',
   assert.match(r.stderr, /unknown command \/bogus/);
   assert.equal(w.sim.calls(BACKUP), 1);
   assert.equal(w.sim.calls(GOOD), 3, 'two turns and one title call; "never sent" was not');
-  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as {
+  const list = JSON.parse((await runCliInProcess(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as {
     id: string;
     title: string;
     title_source: string;
@@ -153,25 +154,25 @@ test('interactive chat with piped stdin: one line per message, commands, /quit',
   assert.equal(list.length, 1);
   assert.equal(list[0]?.title, 'My chat', 'the user title won over the generated one');
   assert.equal(list[0]?.messages, 6);
-  const rm = await runCli(['sessions', 'rm', list[0]?.id ?? ''], { env: w.cliEnv });
+  const rm = await runCliInProcess(['sessions', 'rm', list[0]?.id ?? ''], { env: w.cliEnv });
   assert.equal(rm.code, 0);
   assert.match(rm.stdout, /removed session/);
-  assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+  assert.match((await runCliInProcess(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
 });
 
 test('chat --model stores no session until a message is sent; --session "" is a usage error', async () => {
   await using w = await world();
-  const quit = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: '/quit\n' });
+  const quit = await runCliInProcess(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: '/quit\n' });
   assert.equal(quit.code, 0, quit.stderr);
-  const empty = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: '' });
+  const empty = await runCliInProcess(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: '' });
   assert.equal(empty.code, 0, empty.stderr);
-  assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
-  const blank = await runCli(['chat', '-m', 'hi', '--session', ''], { env: w.cliEnv });
+  assert.match((await runCliInProcess(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+  const blank = await runCliInProcess(['chat', '-m', 'hi', '--session', ''], { env: w.cliEnv });
   assert.equal(blank.code, 2);
   assert.match(blank.stderr, /--session needs a session id/);
-  const sent = await runCli(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: 'hello\n' });
+  const sent = await runCliInProcess(['chat', '--model', 'backup/sim-large'], { env: w.cliEnv, input: 'hello\n' });
   assert.equal(sent.code, 0, sent.stderr);
-  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as {
+  const list = JSON.parse((await runCliInProcess(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as {
     route: string;
     title: string;
   }[];
@@ -193,17 +194,17 @@ test('piped chat exits 1 when a message got no answer; every failed route gets i
     retry: FAST_RETRY,
   }));
   try {
-    const piped = await runCli(['chat'], { env: w.cliEnv, input: 'hello\nsecond\n' });
+    const piped = await runCliInProcess(['chat'], { env: w.cliEnv, input: 'hello\nsecond\n' });
     assert.equal(piped.code, 1, piped.stderr);
     assert.equal(piped.stdout, '');
-    const once = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    const once = await runCliInProcess(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(once.code, 1);
     const lines = afterInEffect(once.stderr).trimEnd().split('\n');
     assert.equal(lines.length, 3, once.stderr);
     assert.equal(lines[0], 'switchyard: main: every route failed');
     assert.match(lines[1]!, /^ {2}1\. main\/sim-large: .*main.*sk-…5555/, 'the key rejected in the piped run is named');
     assert.match(lines[2]!, /^ {2}2\. nokey\/sim-large: no API key for provider nokey/);
-    const json = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
+    const json = await runCliInProcess(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
     const out = JSON.parse(json.stdout) as { kind: string; failures: { route: string; kind: string }[] };
     assert.deepEqual(
       out.failures.map((f) => [f.route, f.kind]),
@@ -221,7 +222,7 @@ test('piped chat exits 1 when a message got no answer; every failed route gets i
 test('chat -m with no main route: a configuration error (exit 2, kind config), no session stored', async () => {
   const w = await startChatWorld(SCENARIO, (url) => ({ providers: { main: simProvider(url, GOOD) } }));
   try {
-    const r = await runCli(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
+    const r = await runCliInProcess(['chat', '-m', 'hello', '--json'], { env: w.cliEnv });
     assert.equal(r.code, 2, r.stderr);
     const out = JSON.parse(r.stdout) as { session: string | null; kind: string; error: string };
     assert.equal(out.kind, 'config');
@@ -229,9 +230,9 @@ test('chat -m with no main route: a configuration error (exit 2, kind config), n
     assert.equal((out as { title?: unknown }).title, null, 'no session, so no "New chat" title either');
     assert.match(out.error, /no main route is configured/);
     assert.match(afterInEffect(r.stderr), /^switchyard: no main route is configured/);
-    const plain = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    const plain = await runCliInProcess(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(plain.code, 2);
-    assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+    assert.match((await runCliInProcess(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
     assert.equal(w.sim.calls(GOOD), 0);
   } finally {
     await w.close();
@@ -240,7 +241,7 @@ test('chat -m with no main route: a configuration error (exit 2, kind config), n
 
 test('kill -9 during an answer loses no earlier message', async () => {
   await using w = await world();
-  const first = await runCli(['chat', '-m', 'first message', '--json'], { env: w.cliEnv });
+  const first = await runCliInProcess(['chat', '-m', 'first message', '--json'], { env: w.cliEnv });
   const id = (JSON.parse(first.stdout) as Answer).session;
   const env = { PATH: process.env['PATH'] ?? '', HOME: w.dir, ...w.cliEnv };
   const child = spawn(
@@ -257,7 +258,7 @@ test('kill -9 during an answer loses no earlier message', async () => {
     child.kill('SIGKILL');
     await exited;
   }
-  const shown = JSON.parse((await runCli(['sessions', 'show', id, '--json'], { env: w.cliEnv })).stdout) as {
+  const shown = JSON.parse((await runCliInProcess(['sessions', 'show', id, '--json'], { env: w.cliEnv })).stdout) as {
     messages: { role: string; content: string }[];
   };
   assert.deepEqual(
@@ -275,7 +276,7 @@ test('chat -m --json: every usage or configuration mistake prints the documented
     [['--session', ''], /--session needs a session id/],
   ];
   for (const [args, why] of cases) {
-    const r = await runCli(['chat', '-m', 'x', '--json', ...args], { env: w.cliEnv });
+    const r = await runCliInProcess(['chat', '-m', 'x', '--json', ...args], { env: w.cliEnv });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, why);
     const { in_effect: inEffect, ...out } = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -288,17 +289,17 @@ test('chat -m --json: every usage or configuration mistake prints the documented
     assert.match(String(out['error']), why);
   }
   assert.equal(w.sim.calls(), 0);
-  assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+  assert.match((await runCliInProcess(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
 });
 
 test('piped: /title before the first message is held like /model — leaving stores nothing', async () => {
   await using w = await world();
-  const r = await runCli(['chat'], { env: w.cliEnv, input: '/model backup/sim-large\n/title Pre Title\n' });
+  const r = await runCliInProcess(['chat'], { env: w.cliEnv, input: '/model backup/sim-large\n/title Pre Title\n' });
   assert.equal(r.code, 0, r.stderr);
-  assert.match((await runCli(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
-  const sent = await runCli(['chat'], { env: w.cliEnv, input: '/title Pre Title\nhello\n' });
+  assert.match((await runCliInProcess(['sessions', 'list'], { env: w.cliEnv })).stdout, /no sessions yet/);
+  const sent = await runCliInProcess(['chat'], { env: w.cliEnv, input: '/title Pre Title\nhello\n' });
   assert.equal(sent.code, 0, sent.stderr);
-  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as {
+  const list = JSON.parse((await runCliInProcess(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as {
     title: string;
     title_source: string;
   }[];
@@ -359,7 +360,7 @@ test('a key set aside is noted by where it is set — the .env variable, the sto
   try {
     const dotenv = join(w.dir, '.env');
     writeFileSync(dotenv, `MAIN_API_KEY=${DOTENV_KEY}\n`, { mode: 0o600 });
-    const fromDotenv = await runCli(['chat', '-m', 'hello'], { env: w.cliEnv });
+    const fromDotenv = await runCliInProcess(['chat', '-m', 'hello'], { env: w.cliEnv });
     assert.equal(fromDotenv.code, 0, fromDotenv.stderr);
     assert.equal(
       afterInEffect(fromDotenv.stderr),
@@ -367,9 +368,12 @@ test('a key set aside is noted by where it is set — the .env variable, the sto
     );
 
     rmSync(dotenv);
-    const added = await runCli(['auth', 'add', 'main', '--label', 'old'], { env: w.cliEnv, input: STORED_KEY });
+    const added = await runCliInProcess(['auth', 'add', 'main', '--label', 'old'], {
+      env: w.cliEnv,
+      input: STORED_KEY,
+    });
     assert.equal(added.code, 0, added.stderr);
-    const fromStore = await runCli(['chat'], { env: w.cliEnv, input: 'hello again\n' });
+    const fromStore = await runCliInProcess(['chat'], { env: w.cliEnv, input: 'hello again\n' });
     assert.equal(fromStore.code, 0, fromStore.stderr);
     assert.equal(
       afterInEffect(fromStore.stderr),
@@ -406,7 +410,7 @@ test('a failed title or summary names every route tried and what happened there,
     retry: FAST_RETRY,
   }));
   try {
-    const r = await runCli(['chat'], { env: w.cliEnv, input: 'hello there\nsecond\n/compress\n' });
+    const r = await runCliInProcess(['chat'], { env: w.cliEnv, input: 'hello there\nsecond\n/compress\n' });
     assert.equal(r.code, 0, r.stderr);
     // The first route timed out; the fallback's key problem leads the explanation, but must not hide the timeout.
     const title = r.stderr.split('\n').filter((l) => l.startsWith('title:'));
@@ -446,7 +450,7 @@ test('a title or summary that came from a fallback says once why the first route
     retry: FAST_RETRY,
   }));
   try {
-    const r = await runCli(['chat'], { env: w.cliEnv, input: 'hello there\nsecond\n/compress\n' });
+    const r = await runCliInProcess(['chat'], { env: w.cliEnv, input: 'hello there\nsecond\n/compress\n' });
     assert.equal(r.code, 0, r.stderr);
     const title = r.stderr.split('\n').filter((l) => l.startsWith('title:'));
     assert.equal(title.length, 1, r.stderr);
@@ -474,7 +478,7 @@ test("a title whose task key was rejected, then answered by the provider's own k
     retry: FAST_RETRY,
   }));
   try {
-    const r = await runCli(['chat'], { env: w.cliEnv, input: 'hello there\nsecond\n' });
+    const r = await runCliInProcess(['chat'], { env: w.cliEnv, input: 'hello there\nsecond\n' });
     assert.equal(r.code, 0, r.stderr);
     const title = r.stderr.split('\n').filter((l) => l.startsWith('title:'));
     assert.equal(title.length, 1, r.stderr);
@@ -501,9 +505,11 @@ test('/session and /title before the first message say plainly that nothing is s
     '/quit',
     '',
   ].join('\n');
-  const r = await runCli(['chat'], { env: w.cliEnv, input });
+  const r = await runCliInProcess(['chat'], { env: w.cliEnv, input });
   assert.equal(r.code, 0, r.stderr);
-  const list = JSON.parse((await runCli(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as { id: string }[];
+  const list = JSON.parse((await runCliInProcess(['sessions', 'list', '--json'], { env: w.cliEnv })).stdout) as {
+    id: string;
+  }[];
   assert.equal(list.length, 1);
   const id = list[0]?.id ?? '';
   const unsaved = `session ${id}: not saved yet — it is saved in ${join(w.home, 'state.db')} with your first message (then \`switchyard chat --session ${id}\` resumes it); leave before that and nothing is kept`;
@@ -548,7 +554,7 @@ test("a route skipped because its key is cooling is noted with the key's real st
   try {
     // The second message meets the 429 (the key cools for the server's 10 minutes); the third skips the route, and
     // so does the summary.
-    const r = await runCli(['chat'], { env: w.cliEnv, input: 'first\nsecond\nthird\n/compress\n' });
+    const r = await runCliInProcess(['chat'], { env: w.cliEnv, input: 'first\nsecond\nthird\n/compress\n' });
     assert.equal(r.code, 0, r.stderr);
     const setAside = `main key sk-…eeee \\(config\\) is set aside: rate-limited until ${CLOCK}`;
     assert.match(
@@ -586,7 +592,7 @@ test("a title that timed out says how long it was given and which setting decide
   }));
   try {
     // The title task's 500ms runs out before the provider's 10s: that is the setting to raise.
-    const kept = await runCli(['chat'], { env: w.cliEnv, input: 'hello\n' });
+    const kept = await runCliInProcess(['chat'], { env: w.cliEnv, input: 'hello\n' });
     assert.equal(kept.code, 0, kept.stderr);
     assert.equal(
       afterInEffect(kept.stderr),
@@ -597,7 +603,7 @@ test("a title that timed out says how long it was given and which setting decide
     // says how long the first route had, and that it was its share of the task's timeout.
     const config = readFileSync(w.configPath, 'utf8');
     writeFileSync(w.configPath, config.replace('fallback_to_main: false', 'fallback_to_main: true'));
-    const shared = await runCli(['chat'], { env: w.cliEnv, input: 'hello again\n' });
+    const shared = await runCliInProcess(['chat'], { env: w.cliEnv, input: 'hello again\n' });
     assert.equal(shared.code, 0, shared.stderr);
     assert.match(
       afterInEffect(shared.stderr),
@@ -611,7 +617,7 @@ test("a title that timed out says how long it was given and which setting decide
         .replace('timeout: 500ms', 'timeout: 5s')
         .replace('fallback_to_main: false', 'fallback_to_main: true'),
     );
-    const provider = await runCli(['chat'], { env: w.cliEnv, input: 'hello once more\n' });
+    const provider = await runCliInProcess(['chat'], { env: w.cliEnv, input: 'hello once more\n' });
     assert.equal(provider.code, 0, provider.stderr);
     assert.equal(
       afterInEffect(provider.stderr),

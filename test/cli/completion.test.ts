@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { fullProgram } from '../../src/cli/main.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const has = (shell: string): boolean => spawnSync(shell, ['-c', 'true'], { stdio: 'ignore' }).status === 0;
@@ -28,12 +28,12 @@ function bashComplete(script: string, words: string[]): string[] {
 }
 
 test("bash: commands, subcommands after global options, each command's options, option choices", async () => {
-  const r = await runCli(['completion', 'bash']);
+  const r = await runCliInProcess(['completion', 'bash']);
   assert.equal(r.code, 0, r.stderr);
   const script = r.stdout;
   const top = bashComplete(script, ['switchyard', '']);
   // Every command `switchyard --help` lists is offered.
-  const help = (await runCli(['--help'])).stdout;
+  const help = (await runCliInProcess(['--help'])).stdout;
   const listed = [...help.matchAll(/^ {2}([a-z]+)(?: \[options\]| <|\s|$)/gm)].map((m) => m[1]!);
   assert.ok(listed.length >= 9, help);
   for (const name of listed) assert.ok(top.includes(name), `${name} is offered`);
@@ -62,7 +62,7 @@ test(
     const ws = tempWorkspace();
     t.after(() => ws.cleanup());
     if (has('zsh')) {
-      const script = ws.write('sy.zsh', (await runCli(['completion', 'zsh'])).stdout);
+      const script = ws.write('sy.zsh', (await runCliInProcess(['completion', 'zsh'])).stdout);
       const r = spawnSync(
         'zsh',
         [
@@ -77,7 +77,7 @@ test(
     } else t.diagnostic('zsh is not installed: skipped');
     if (has('fish')) {
       const script = join(ws.dir, 'sy.fish');
-      writeFileSync(script, (await runCli(['completion', 'fish'])).stdout);
+      writeFileSync(script, (await runCliInProcess(['completion', 'fish'])).stdout);
       const complete = (line: string): string[] => {
         const r = spawnSync('fish', ['--no-config', '-c', `source ${script}; complete -C ${JSON.stringify(line)}`], {
           encoding: 'utf8',
@@ -97,7 +97,7 @@ test(
 );
 
 test('completion of an unknown shell is refused (exit 2)', async () => {
-  const r = await runCli(['completion', 'tcsh']);
+  const r = await runCliInProcess(['completion', 'tcsh']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^switchyard: completion: expected one of bash, zsh, fish, got "tcsh"\n$/);
 });
@@ -111,7 +111,7 @@ test('-c/--config is in the help of every command', async () => {
     ['gateway', 'keys', 'create', '--help'],
     ['sessions', 'show', '--help'],
   ]) {
-    const r = await runCli(args);
+    const r = await runCliInProcess(args);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Global Options:\n(?:.*\n)*? {2}-c, --config <file> +config file/, args.join(' '));
   }

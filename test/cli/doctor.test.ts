@@ -1,7 +1,7 @@
 // `switchyard doctor` against a provider nothing listens for: the tasks section blames the connection, not the key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { freePort } from '../helpers/net.ts';
 
@@ -17,13 +17,13 @@ main: { provider: down, model: m }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 `,
   );
-  const r = await runCli(['doctor'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const r = await runCliInProcess(['doctor'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /unreachable/);
   assert.match(r.stdout, /down\/m: down could not be reached \(see its probe\)/);
   assert.doesNotMatch(r.stdout, /no key of down is valid/);
   // --json says the same (the note is routing's, not the CLI's rendering).
-  const json = await runCli(['doctor', '--json'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const json = await runCliInProcess(['doctor', '--json'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   const report = JSON.parse(json.stdout) as { tasks: { routes: { route: string; note?: string }[] }[] };
   assert.match(report.tasks[0]?.routes[0]?.note ?? '', /could not be reached/);
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
@@ -25,14 +25,14 @@ test('config check, config init and doctor name a key-shaped config file and dir
       `providers:\n  p: { type: opnai, base_url: "https://p.example.com/v1?x=${STRAY_KEY}" }\n`,
     );
     // From elsewhere, so neither the current directory nor the home directory holds it.
-    const checked = await runCli(['config', 'check', '--config', file], { cwd: ws.home, env });
+    const checked = await runCliInProcess(['config', 'check', '--config', file], { cwd: ws.home, env });
     assert.equal(
       checked.stderr,
       `switchyard: invalid config: ${file}:2:14: providers.p.type: expected one of openai | anthropic, got "opnai" (did you mean \`openai\`?)\n`,
     );
-    const doctor = await runCli(['doctor', '--config', file], { cwd: ws.home, env });
+    const doctor = await runCliInProcess(['doctor', '--config', file], { cwd: ws.home, env });
     assert.ok(doctor.stdout.includes(`invalid config: ${file}:2:14`), doctor.stdout);
-    const init = await runCli(['config', 'init', '--path', file], { cwd: ws.home, env });
+    const init = await runCliInProcess(['config', 'init', '--path', file], { cwd: ws.home, env });
     assert.equal(init.stderr.split('\n')[0], `switchyard: ${file} already exists; not overwriting it`);
   }
 });

@@ -8,7 +8,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
 import { fingerprint } from '../../src/config/mask.ts';
 import { openStore } from '../../src/state/open.ts';
-import { CLI, assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { CLI, assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
 
@@ -37,7 +37,7 @@ retry: { auth_retries: 2, base_delay: 5ms, max_delay: 10ms }
 `,
   );
   const env = { SWITCHYARD_HOME: ws.home };
-  return { sim, ws, env, run: (args: string[]) => runCli(args, { cwd: ws.dir, env }) };
+  return { sim, ws, env, run: (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env }) };
 }
 
 test("doctor and auth test never change a flaky known-good key's health without --record; their verdicts say what each failure means", async (t) => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const MIMO = 'sk-svc-mimo-key-aaaa1111';
@@ -46,18 +46,22 @@ LOG_LEVEL=info
     ),
   ];
 
-  const printed = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', config], { env });
+  const printed = await runCliInProcess(['gateway', 'service', '--print', '--allow-clone', '--config', config], {
+    env,
+  });
   assert.equal(printed.code, 0, printed.stderr);
   assert.match(printed.stdout, /^EnvironmentFile=-.*\.env$/m);
   for (const re of expected) assert.match(printed.stderr, new RegExp(`^warning: ${re.source}`, 'm'));
   assert.doesNotMatch(printed.stderr, /LOG_LEVEL|:1:|:5:/);
 
-  const installed = await runCli(['gateway', 'service', '--install', '--allow-clone', '--config', config], { env });
+  const installed = await runCliInProcess(['gateway', 'service', '--install', '--allow-clone', '--config', config], {
+    env,
+  });
   assert.equal(installed.code, 0, installed.stderr);
   assert.ok(existsSync(join(ws.dir, 'xdg', 'systemd', 'user', 'switchyard-gateway.service')));
   for (const re of expected) assert.match(installed.stderr, re);
 
-  const check = await runCli(['config', 'check', '--config', config], { env });
+  const check = await runCliInProcess(['config', 'check', '--config', config], { env });
   assert.equal(check.code, 0, check.stderr);
   for (const re of expected) assert.match(check.stdout, new RegExp(`^warning: ${re.source}`, 'm'));
   assertNoSecrets([MIMO, DS, CLAUDE]);

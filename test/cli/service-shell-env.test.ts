@@ -8,7 +8,7 @@ import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSimulator } from '../../src/sim/server.ts';
-import { assertNoSecrets, CLI, inEffectLine, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, CLI, inEffectLine, runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const SHELL_KEY = 'sk-svc-shell-only-key-0001';
@@ -32,7 +32,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   const env = { SWITCHYARD_HOME: ws.home, XDG_CONFIG_HOME: join(ws.dir, 'xdg'), XIAOMI_API_KEY: SHELL_KEY };
   // From this clone (--allow-clone): test/package/install.test.ts runs the installed command.
   const run = (args: string[], extra: Record<string, string> = {}) =>
-    runCli([...args, ...(args[1] === 'service' ? ['--allow-clone'] : []), '--config', config], {
+    runCliInProcess([...args, ...(args[1] === 'service' ? ['--allow-clone'] : []), '--config', config], {
       env: { ...env, ...extra },
     });
   const said = inEffectLine(config, ws.home);
@@ -85,7 +85,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 
   // Stored with `auth add`, it reaches the service through the state store: nothing to say either.
   unlinkSync(dotenv);
-  const added = await runCli(['auth', 'add', 'xiaomi', '--config', config], { env, input: SHELL_KEY });
+  const added = await runCliInProcess(['auth', 'add', 'xiaomi', '--config', config], { env, input: SHELL_KEY });
   assert.equal(added.code, 0, added.stderr);
   assert.equal((await run(['gateway', 'service', '--print'])).stderr, said);
   assertNoSecrets([SHELL_KEY, DOTENV_KEY]);
@@ -102,7 +102,7 @@ main: { provider: mimo, model: m }
 `,
   );
   ws.write('.env', 'MIMO_URL=http://127.0.0.1:9/v1\n');
-  const r = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', config], {
+  const r = await runCliInProcess(['gateway', 'service', '--print', '--allow-clone', '--config', config], {
     env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY },
   });
   assert.equal(r.code, 0, r.stderr);
@@ -112,7 +112,7 @@ main: { provider: mimo, model: m }
     `${said}warning: MIMO_KEY is set only in this shell's environment; the service reads ${join(ws.dir, '.env')}, which does not set it — add it there\n`,
   );
   // Set in the .env too, differently: the service would be sent somewhere else than the shell's commands.
-  const r2 = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', config], {
+  const r2 = await runCliInProcess(['gateway', 'service', '--print', '--allow-clone', '--config', config], {
     env: { SWITCHYARD_HOME: ws.home, MIMO_KEY: SHELL_KEY, MIMO_URL: 'http://127.0.0.1:8/v1' },
   });
   assert.equal(r2.code, 0, r2.stderr);

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const SHARED = 'sk-shared-vendor-key-0001';
@@ -29,7 +29,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 `,
   );
   ws.write('.env', `MIMO_CLAUDE_API_KEY=${SHARED}\n`);
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const run = (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   const warning =
     'providers mimo and mimo-claude share one key sk-…0001 (mimo: config key; mimo-claude: .env MIMO_CLAUDE_API_KEY): health is kept per key, so when one of them rejects, rate-limits or runs it out of quota it is set aside for all of them, and falling back from one to another cannot help; give each provider its own key where the vendor allows it';
 

@@ -1,13 +1,13 @@
 // A stored key goes only to the host it was added for (src/credentials/host-binding.ts). The attack: a cloned
 // repository's ./switchyard.yaml names the user's provider but points it at another host. Two simulators on loopback
-// stand for the real provider and the other host; the CLI runs as a child process in the "repository" directory,
+// stand for the real provider and the other host; the CLI runs (in-process) in the "repository" directory,
 // and the other host's call log is checked for the key it must never see.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { assertNoSecrets, runCli, type CliResult } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess, type CliResult } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { fingerprint } from '../../src/config/mask.ts';
 import type { ProviderExplanation } from '../../src/credentials/pool.ts';
@@ -39,7 +39,7 @@ function config(baseUrl: string, extra: Record<string, unknown> = {}): string {
 
 function run(args: string[], cwd: string, input?: string): Promise<CliResult> {
   const env = { HOME: join(ws.dir, 'user'), XDG_CONFIG_HOME: join(ws.dir, 'xdg'), SWITCHYARD_HOME: ws.home };
-  return runCli(args, { cwd, env, ...(input !== undefined ? { input } : {}) });
+  return runCliInProcess(args, { cwd, env, ...(input !== undefined ? { input } : {}) });
 }
 
 /** Every key the other host was sent; it must never hold a stored key. */

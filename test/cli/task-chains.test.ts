@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -78,7 +78,7 @@ async function setup(t: test.TestContext) {
     }),
   );
   const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
-  return { sim, ws, configPath, env, run: (args: string[]) => runCli(args, { cwd: ws.dir, env }) };
+  return { sim, ws, configPath, env, run: (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env }) };
 }
 
 test("config show --explain prints every task's resolved chain, for every auto/explicit × fallback_chain × fallback_to_main", async (t) => {

@@ -2,7 +2,7 @@
 // first, not only the provider's default variable (DEEPSEEK_API_KEY), which the config never asked for.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const UNSET =
@@ -21,7 +21,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   );
   ws.write('.env', 'OTHER=1\n');
   const env = { SWITCHYARD_HOME: ws.home };
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env });
+  const run = (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env });
 
   const check = await run(['config', 'check']);
   const checked = check.stdout + check.stderr;

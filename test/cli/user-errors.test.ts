@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
-import { assertNoSecrets, runCli, type CliResult } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess, type CliResult } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { trustConfig } from '../../src/config/trust.ts';
 
@@ -39,7 +39,7 @@ function setup(t: TestContext): {
   return {
     ws,
     run: (args, env = {}, input) =>
-      runCli(args, {
+      runCliInProcess(args, {
         cwd: ws.dir,
         env: { SWITCHYARD_HOME: ws.home, ...env },
         ...(input !== undefined ? { input } : {}),

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { EXAMPLE_CONFIG } from '../../src/config/example.ts';
 import { trustConfig } from '../../src/config/trust.ts';
 import { buildModelIndex, resolveModel } from '../../src/gateway/model-resolve.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { userError } from '../helpers/errors.ts';
 
@@ -106,7 +106,7 @@ test('config show --explain lists each alias with where it was written; none by 
   ws.write('show/switchyard.yaml', `${BASE}gateway:\n  aliases: { "claude-*": main, "*": fast }\n`);
   const env = { HOME: ws.home };
   trustConfig(join(dir, 'switchyard.yaml'), env);
-  const r = await runCli(['config', 'show', '--explain'], { cwd: dir, env });
+  const r = await runCliInProcess(['config', 'show', '--explain'], { cwd: dir, env });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^gateway\.aliases\.claude-\*\s+main\s+switchyard\.yaml:8$/m);
   assert.match(r.stdout, /^gateway\.aliases\.\*\s+fast\s+switchyard\.yaml:8$/m);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trustConfig } from '../../src/config/trust.ts';
-import { runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { runCliInProcess, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { explainFailure } from '../../src/errors/messages.ts';
 import { redactUrl } from '../../src/config/mask.ts';
@@ -23,7 +23,7 @@ function project(yaml: string, dotenv?: string): string {
 }
 const env = { HOME: ws.home, SWITCHYARD_HOME: ws.home };
 const check = (cwd: string, args: string[] = [], extra: Record<string, string> = {}) =>
-  runCli(['config', 'check', ...args], { cwd, env: { ...env, ...extra } });
+  runCliInProcess(['config', 'check', ...args], { cwd, env: { ...env, ...extra } });
 const PROVIDER =
   'providers:\n  p: { type: openai, base_url: https://api.example.com/v1, api_key: sk-literal000000000000abcd }\nmain: { provider: p, model: m }\n';
 
@@ -77,10 +77,10 @@ test("a base_url's password and query values are masked in show, --explain, --js
     `providers:\n  p: { type: openai, base_url: "${url}", api_key: sk-literal000000000000abcd }\nmain: { provider: p, model: m }\n`,
   );
   const outputs = await Promise.all([
-    runCli(['config', 'show'], { cwd: dir, env }),
-    runCli(['config', 'show', '--explain'], { cwd: dir, env }),
-    runCli(['config', 'show', '--json'], { cwd: dir, env }),
-    runCli(['config', 'show', '--explain', '--json'], { cwd: dir, env }),
+    runCliInProcess(['config', 'show'], { cwd: dir, env }),
+    runCliInProcess(['config', 'show', '--explain'], { cwd: dir, env }),
+    runCliInProcess(['config', 'show', '--json'], { cwd: dir, env }),
+    runCliInProcess(['config', 'show', '--explain', '--json'], { cwd: dir, env }),
   ]);
   for (const r of outputs) {
     assert.equal(r.code, 0, r.stderr);
@@ -173,7 +173,7 @@ test('an empty admin key counts as unset, with the same warning', async () => {
       r.stdout,
       /warning: gateway\.admin_key is empty.*counts as unset, so the gateway's admin endpoints are off and \/metrics is served without a key/,
     );
-    const shown = await runCli(['config', 'show', '--json'], { cwd: dir, env });
+    const shown = await runCliInProcess(['config', 'show', '--json'], { cwd: dir, env });
     assert.equal((JSON.parse(shown.stdout) as { gateway: Record<string, unknown> }).gateway['admin_key'], undefined);
   }
 });
@@ -203,7 +203,7 @@ test('a header value with a line break is refused at load, located, naming the v
   const checked = await check(dir);
   const said = `invalid config: ${file}:6:22: providers.p.headers.Helicone-Auth: the value contains a line break (a quoted value written over several lines?), which an HTTP header cannot carry: every call would fail; write the value on one line, in plain characters (the value comes from \${HELICONE} in ${join(dir, '.env')}:1)`;
   assert.deepEqual([checked.code, checked.stderr], [2, `switchyard: ${said}\n`]);
-  const gateway = await runCli(['gateway', '--listen', '127.0.0.1:0', '--config', file], { cwd: dir, env });
+  const gateway = await runCliInProcess(['gateway', '--listen', '127.0.0.1:0', '--config', file], { cwd: dir, env });
   assert.deepEqual([gateway.code, gateway.stderr], [2, `switchyard: ${said}\n`]);
   assertNoSecrets(['SECRETHEADER']);
 });
@@ -214,7 +214,7 @@ test('an empty file is refused, by config check and by a gateway starting on it'
   const said = `invalid config: ${file}:1:1: the file is empty (nothing but blank lines or comments): write the config into it (\`switchyard config init\` writes a starting one)\n`;
   const checked = await check(dir);
   assert.deepEqual([checked.code, checked.stderr], [2, `switchyard: ${said}`]);
-  const gateway = await runCli(['gateway', '--listen', '127.0.0.1:0', '--config', file], { cwd: dir, env });
+  const gateway = await runCliInProcess(['gateway', '--listen', '127.0.0.1:0', '--config', file], { cwd: dir, env });
   assert.deepEqual([gateway.code, gateway.stderr], [2, `switchyard: ${said}`]);
 });
 
@@ -225,7 +225,7 @@ test('an empty mapping and the init template pass with warnings: no providers, n
   assert.match(empty.stdout, /warning: no `main:` route is set/);
 
   const dir = join(ws.dir, 'init');
-  assert.equal((await runCli(['config', 'init', '--path', join(dir, 'switchyard.yaml')], { env })).code, 0);
+  assert.equal((await runCliInProcess(['config', 'init', '--path', join(dir, 'switchyard.yaml')], { env })).code, 0);
   const r = await check(dir);
   assert.equal(r.code, 0, r.stderr);
   // mimo's api_key and deepseek's api_keys read ${VAR}s, the first its provider's own variable: each slot is named
@@ -249,19 +249,19 @@ test('an empty mapping and the init template pass with warnings: no providers, n
 });
 
 test('messages name where a path came from: a directory argument, an empty --path, a directory --path', async () => {
-  const asArg = await runCli(['config', 'check', ws.home], { env });
+  const asArg = await runCliInProcess(['config', 'check', ws.home], { env });
   assert.equal(asArg.code, 2);
   assert.match(asArg.stderr, /config .* \(from the command line\) is a directory, not a YAML file/);
-  const empty = await runCli(['config', 'init', '--path', ''], { cwd: ws.dir, env });
+  const empty = await runCliInProcess(['config', 'init', '--path', ''], { cwd: ws.dir, env });
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /config init --path: expected a file name, got an empty string/);
-  const dir = await runCli(['config', 'init', '--path', ws.home], { cwd: ws.dir, env });
+  const dir = await runCliInProcess(['config', 'init', '--path', ws.home], { cwd: ws.dir, env });
   assert.equal(dir.code, 2);
   assert.match(dir.stderr, /is a directory, not a file/);
 });
 
 test('config show prints durations in their shortest exact unit, as docs/config.md says', async () => {
-  const r = await runCli(['config', 'show'], { cwd: project(PROVIDER + 'retry: { max_wait: 90s }\n'), env });
+  const r = await runCliInProcess(['config', 'show'], { cwd: project(PROVIDER + 'retry: { max_wait: 90s }\n'), env });
   assert.match(r.stdout, /rate_limited: 1m\n/);
   assert.match(r.stdout, /max_wait: 90s\n/);
   assert.match(r.stdout, /base_delay: 250ms\n/);
@@ -324,7 +324,7 @@ test('a .env that sets a variable twice is warned about, naming both lines: the 
     r.stdout.includes(`warning: ${dotenv}:4: OTHER is set again (first at line 2, with the same value)`),
     r.stdout,
   );
-  const show = await runCli(['config', 'show', '--explain'], { cwd: dir, env });
+  const show = await runCliInProcess(['config', 'show', '--explain'], { cwd: dir, env });
   assert.match(show.stdout, /providers\.p\.api_key\s+sk-…0002\s+\.env P_KEY/, 'the last value is the one used');
   assertNoSecrets(['sk-first-value-000000001', 'sk-second-value-00000002']);
 });

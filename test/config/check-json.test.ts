@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 test('config check --json: ok with providers, main and warnings; a bad file with its located error; exit 2 if any is bad', async (t) => {
@@ -18,7 +18,7 @@ test('config check --json: ok with providers, main and warnings; a bad file with
   );
   const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home };
 
-  const one = await runCli(['config', 'check', '--json', '--config', good], { env });
+  const one = await runCliInProcess(['config', 'check', '--json', '--config', good], { env });
   assert.equal(one.code, 0, one.stderr);
   const ok = JSON.parse(one.stdout) as {
     ok: boolean;
@@ -34,7 +34,7 @@ test('config check --json: ok with providers, main and warnings; a bad file with
     'the keyless provider is said, as without --json',
   );
 
-  const both = await runCli(['config', 'check', '--json', good, bad], { env });
+  const both = await runCliInProcess(['config', 'check', '--json', good, bad], { env });
   assert.equal(both.code, 2);
   const out = JSON.parse(both.stdout) as { ok: boolean; files: { path: string; ok: boolean; error?: string }[] };
   assert.equal(out.ok, false);
@@ -48,7 +48,7 @@ test('config check --json: ok with providers, main and warnings; a bad file with
   assert.match(out.files[1]!.error ?? '', /bad\.yaml:2:\d+/);
   assert.match(both.stderr, /bad\.yaml:2/, 'the error is on stderr as well');
 
-  const none = await runCli(['config', 'check', '--json'], { env, cwd: ws.home });
+  const none = await runCliInProcess(['config', 'check', '--json'], { env, cwd: ws.home });
   assert.equal(none.code, 2);
   const missing = JSON.parse(none.stdout) as { ok: boolean; files: { path: null; ok: boolean; error: string }[] };
   assert.deepEqual(

@@ -1,7 +1,7 @@
 // A config file with keys written in it (not `${VAR}`) that other users of the machine can read is warned about in
 // the `.env`'s words, with the chmod that fixes it, wherever the config's warnings are shown: `config check`,
 // `doctor`, `chat`, the gateway's log. One whose keys all come from variables is not, whatever its mode. The real
-// CLI (and gateway) as child processes, real files in a temp dir, the simulator on loopback.
+// CLI (in-process; the gateway as a child process), real files in a temp dir, the simulator on loopback.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,7 +9,7 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSimulator } from '../../src/sim/server.ts';
-import { CLI, assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { CLI, assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const KEY = 'sk-exposed-literal-key-0001';
@@ -26,7 +26,7 @@ function project(t: TestContext, yaml: string, mode: number, dotenv?: string) {
   chmodSync(path, mode);
   if (dotenv !== undefined) ws.write('.env', dotenv);
   const env = { HOME: ws.home, SWITCHYARD_HOME: ws.home };
-  return { ws, path, env, run: (args: string[]) => runCli(args, { cwd: ws.dir, env }) };
+  return { ws, path, env, run: (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env }) };
 }
 
 /** The warning for `path` holding the given keys at mode 0644. */

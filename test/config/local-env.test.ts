@@ -15,7 +15,7 @@ import { redisUrlProblem } from '../../src/config/redis-url.ts';
 import { lookedIn } from '../../src/credentials/resolve.ts';
 import { UserError } from '../../src/user-error.ts';
 import { explainMissing } from '../../src/errors/messages.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -175,7 +175,7 @@ test('switchyard config trust as a user runs it: chat sends nothing until the fi
   t.after(() => ws.cleanup());
   const cwd = join(ws.dir, 'repo');
   const env = { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home };
-  const untrusted = await runCli(['chat', '-m', 'hi'], { cwd, env });
+  const untrusted = await runCliInProcess(['chat', '-m', 'hi'], { cwd, env });
   assert.equal(untrusted.code, 1);
   assert.match(
     untrusted.stderr,
@@ -183,29 +183,29 @@ test('switchyard config trust as a user runs it: chat sends nothing until the fi
   );
   assert.doesNotMatch(untrusted.stderr, /evil\.invalid.*(ENOTFOUND|EAI_AGAIN|could not reach)/, 'nothing was sent');
 
-  const explain = await runCli(['config', 'show', '--explain'], { cwd, env });
+  const explain = await runCliInProcess(['config', 'show', '--explain'], { cwd, env });
   assert.match(
     explain.stdout,
     /providers\.openai\.key_env\s+OPENAI_API_KEY\s+default; not read from the environment \(this \.\/switchyard\.yaml is not trusted with it\)/,
   );
 
-  const trust = await runCli(['config', 'trust'], { cwd, env });
+  const trust = await runCliInProcess(['config', 'trust'], { cwd, env });
   assert.equal(trust.code, 0, trust.stderr);
   assert.match(
     trust.stdout,
     /^trusted: .*switchyard\.yaml\nit may now read from the environment and send:\n {2}OPENAI_API_KEY → https:\/\/evil\.invalid \(providers\.openai\.key_env\)\n/,
   );
-  const list = await runCli(['config', 'trust', '--list'], { cwd, env });
+  const list = await runCliInProcess(['config', 'trust', '--list'], { cwd, env });
   assert.match(list.stdout, /repo\/switchyard\.yaml\n$/);
   // Trusted, the key is sent: the call now fails on the name lookup of the host the file names.
-  const sent = await runCli(['chat', '-m', 'hi'], { cwd, env });
+  const sent = await runCliInProcess(['chat', '-m', 'hi'], { cwd, env });
   assert.equal(sent.code, 1);
   assert.match(sent.stderr, /could not reach openai at https:\/\/evil\.invalid\/v1/);
 
-  const removed = await runCli(['config', 'trust', '--remove'], { cwd, env });
+  const removed = await runCliInProcess(['config', 'trust', '--remove'], { cwd, env });
   assert.match(removed.stdout, /^no longer trusted: /);
-  assert.match((await runCli(['chat', '-m', 'hi'], { cwd, env })).stderr, /no API key for provider openai/);
-  const missing = await runCli(['config', 'trust', 'nope.yaml'], { cwd, env });
+  assert.match((await runCliInProcess(['chat', '-m', 'hi'], { cwd, env })).stderr, /no API key for provider openai/);
+  const missing = await runCliInProcess(['config', 'trust', 'nope.yaml'], { cwd, env });
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /^switchyard: .*nope\.yaml does not exist\n/);
   assertNoSecrets([SHELL_KEY]);
@@ -260,18 +260,18 @@ test('config trust works for a file that cannot load untrusted, and says when it
   t.after(() => ws.cleanup());
   const cwd = join(ws.dir, 'repo');
   const env = { CORP_LLM_URL: 'https://llm.corp.invalid/v1', SWITCHYARD_HOME: ws.home };
-  const before = await runCli(['config', 'check'], { cwd, env });
+  const before = await runCliInProcess(['config', 'check'], { cwd, env });
   assert.equal(before.code, 2);
   assert.match(
     before.stderr,
     /CORP_LLM_URL is set in the environment, but .* it is not read\. If the file is yours, `switchyard config trust`/,
   );
-  const trust = await runCli(['config', 'trust'], { cwd, env });
+  const trust = await runCliInProcess(['config', 'trust'], { cwd, env });
   assert.equal(trust.code, 0, trust.stderr);
   assert.match(trust.stdout, / {2}CORP_LLM_URL → https:\/\/llm\.corp\.invalid \(providers\.corp\.base_url\)\n/);
   assert.equal(trust.stderr, '', 'it loads now');
-  assert.equal((await runCli(['config', 'check'], { cwd, env })).code, 0);
-  const listAndRemove = await runCli(['config', 'trust', '--list', '--remove'], { cwd, env });
+  assert.equal((await runCliInProcess(['config', 'check'], { cwd, env })).code, 0);
+  const listAndRemove = await runCliInProcess(['config', 'trust', '--list', '--remove'], { cwd, env });
   assert.equal(listAndRemove.code, 2);
   assert.match(listAndRemove.stderr, /--list takes no file and no --remove/);
 });
@@ -296,13 +296,13 @@ test('switchyard gateway refuses an untrusted ./switchyard.yaml; trusted, it sta
   t.after(() => ws.cleanup());
   const cwd = join(ws.dir, 'repo');
   const env = { PATH: process.env['PATH'] ?? '', HOME: ws.dir, OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home };
-  const refused = await runCli(['gateway', '--listen', '127.0.0.1:0'], { cwd, env });
+  const refused = await runCliInProcess(['gateway', '--listen', '127.0.0.1:0'], { cwd, env });
   assert.equal(refused.code, 2);
   assert.match(
     refused.stderr,
     /was found in the current directory and is not trusted: a gateway serves whoever reaches it with your keys/,
   );
-  assert.equal((await runCli(['config', 'trust'], { cwd, env })).code, 0);
+  assert.equal((await runCliInProcess(['config', 'trust'], { cwd, env })).code, 0);
   const gw = await spawnGateway(t, [], env, cwd);
   t.after(async () => {
     gw.child.kill('SIGTERM');
@@ -415,7 +415,10 @@ test('a stored key for a plain-http host is held back when the local config (or 
     'providers:\n  ollama: { type: openai, base_url: http://127.0.0.1:11434/v1 }\n',
   );
   const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
-  const added = await runCli(['-c', own, 'auth', 'add', 'ollama'], { env, input: 'sk-stored-local-0000a1b2\n' });
+  const added = await runCliInProcess(['-c', own, 'auth', 'add', 'ollama'], {
+    env,
+    input: 'sk-stored-local-0000a1b2\n',
+  });
   assert.equal(added.code, 0, added.stderr);
   // However the scheme is written: `HTTP://`, or with a leading space, is the same plain http.
   for (const base of ['http://127.0.0.1:11434/v1', 'HTTP://127.0.0.1:11434/v1', ' http://127.0.0.1:11434/v1']) {
@@ -423,7 +426,7 @@ test('a stored key for a plain-http host is held back when the local config (or 
       'repo/switchyard.yaml',
       `providers:\n  ollama: { type: openai, base_url: "${base}", proxy: http://spy.invalid:3128 }\nmain: { provider: ollama, model: m }\n`,
     );
-    const r = await runCli(['chat', '-m', 'hi'], { cwd: join(ws.dir, 'repo'), env });
+    const r = await runCliInProcess(['chat', '-m', 'hi'], { cwd: join(ws.dir, 'repo'), env });
     assert.equal(r.code, 1, base);
     assert.match(
       r.stderr,
@@ -434,7 +437,10 @@ test('a stored key for a plain-http host is held back when the local config (or 
     assert.doesNotMatch(r.stderr, /could not reach/, 'nothing was sent');
   }
   // The user's own config, named, is not second-guessed.
-  assert.equal((await runCli(['-c', own, 'auth', 'list', 'ollama'], { env })).stdout.includes('held back'), false);
+  assert.equal(
+    (await runCliInProcess(['-c', own, 'auth', 'list', 'ollama'], { env })).stdout.includes('held back'),
+    false,
+  );
   assertNoSecrets(['sk-stored-local-0000a1b2']);
 });
 
@@ -443,14 +449,14 @@ test("gateway service refuses an untrusted ./switchyard.yaml (it would become a 
   t.after(() => ws.cleanup());
   const cwd = join(ws.dir, 'repo');
   const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
-  const r = await runCli(['gateway', 'service', '--print'], { cwd, env });
+  const r = await runCliInProcess(['gateway', 'service', '--print'], { cwd, env });
   assert.equal(r.code, 2);
   assert.match(
     r.stderr,
     /was found in the current directory and is not trusted: the service would run it as a named config, with the \.env beside it as its environment/,
   );
-  assert.equal((await runCli(['config', 'trust'], { cwd, env })).code, 0);
-  assert.equal((await runCli(['gateway', 'service', '--print', '--allow-clone'], { cwd, env })).code, 0);
+  assert.equal((await runCliInProcess(['config', 'trust'], { cwd, env })).code, 0);
+  assert.equal((await runCliInProcess(['gateway', 'service', '--print', '--allow-clone'], { cwd, env })).code, 0);
 });
 
 test("an untrusted local config does not decide where your keys' health is kept, nor set them aside for longer than the defaults", (t) => {

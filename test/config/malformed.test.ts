@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { runCliInProcess, type CliResult } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { CASES, type MalformedCase } from './malformed-cases.ts';
 
@@ -61,7 +61,7 @@ function linesAbout(out: string, file: string): string {
 }
 
 const run = (args: string[]): Promise<CliResult> =>
-  runCli(['config', 'check', ...args], { cwd: ws.dir, env: { HOME: ws.home } });
+  runCliInProcess(['config', 'check', ...args], { cwd: ws.dir, env: { HOME: ws.home } });
 
 /** The first few run exactly as a user would (`--config FILE`), the rest several files per process for speed. */
 const SINGLE = 8;
@@ -106,7 +106,7 @@ test('several problems in one file are all listed, in file order', async () => {
     'multi/switchyard.yaml',
     'providers:\n  mimo:\n    type: opnai\n    base_url: nope\n    timout: 3s\nmain: { provider: mimoo, model: m }\nretry: { max_retries: -1 }\n',
   );
-  const r = await runCli(['config', 'check', '--config', file], { cwd: ws.dir, env: { HOME: ws.home } });
+  const r = await runCliInProcess(['config', 'check', '--config', file], { cwd: ws.dir, env: { HOME: ws.home } });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /5 problems/);
   const lines = [

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const ws = tempWorkspace('switchyard-config-pathological-');
@@ -33,7 +33,7 @@ function manyProviders(n: number, extra = ''): string {
 
 test(`${PROVIDERS} providers sharing settings through an alias load, and mistakes after them are located`, async () => {
   const good = ws.write('good/switchyard.yaml', manyProviders(PROVIDERS));
-  const checked = await runCli(['config', 'check', '--config', good], { cwd: ws.dir, env });
+  const checked = await runCliInProcess(['config', 'check', '--config', good], { cwd: ws.dir, env });
   assert.equal(checked.code, 0, checked.stderr);
   assert.match(checked.stdout, new RegExp(`^ok: .*\\(${PROVIDERS + 1} providers, main p0/m\\)`, 'm'));
 
@@ -42,7 +42,7 @@ test(`${PROVIDERS} providers sharing settings through an alias load, and mistake
     'bad/switchyard.yaml',
     manyProviders(PROVIDERS, `  p${PROVIDERS - 1}: { <<: *defaults }\n  last: { <<: *defaults, timeout: soon }\n`),
   );
-  const r = await runCli(['config', 'check', '--config', bad], { cwd: ws.dir, env });
+  const r = await runCliInProcess(['config', 'check', '--config', bad], { cwd: ws.dir, env });
   assert.equal(r.code, 2, r.stdout);
   assert.match(r.stderr, /: 2 problems\n/);
   assert.ok(r.stderr.includes(`${bad}:${after}:3: duplicate key \`p${PROVIDERS - 1}\``), r.stderr);
@@ -60,7 +60,7 @@ test('--config on a FIFO, /dev/zero or /dev/urandom is refused at once: regular 
   ] as const;
   for (const [path, kind] of cases) {
     // A reader that hung would be killed at the timeout and fail the exit-code check.
-    const r = await runCli(['config', 'check', '--config', path], { cwd: ws.dir, env, timeoutMs: 20_000 });
+    const r = await runCliInProcess(['config', 'check', '--config', path], { cwd: ws.dir, env, timeoutMs: 20_000 });
     assert.deepEqual(
       [r.code, r.stderr],
       [2, `switchyard: cannot read config ${path}: it is ${kind}, not a regular file\n`],
@@ -69,7 +69,7 @@ test('--config on a FIFO, /dev/zero or /dev/urandom is refused at once: regular 
   const dir = join(ws.dir, 'fifo-env');
   ws.write('fifo-env/switchyard.yaml', 'providers:\n  p: { type: openai, base_url: "https://p.example.com/v1" }\n');
   execFileSync('mkfifo', [join(dir, '.env')]);
-  const r = await runCli(['config', 'check', '--config', join(dir, 'switchyard.yaml')], {
+  const r = await runCliInProcess(['config', 'check', '--config', join(dir, 'switchyard.yaml')], {
     cwd: ws.dir,
     env,
     timeoutMs: 20_000,
@@ -86,9 +86,9 @@ test('a config file over 1 MiB is refused before it is parsed; one just under lo
   const padding = (bytes: number): string => `# ${'x'.repeat(bytes - 3)}\n`;
   const under = ws.write('under/switchyard.yaml', head + padding(MIB - head.length));
   const over = ws.write('over/switchyard.yaml', head + padding(2 * MIB));
-  const ok = await runCli(['config', 'check', '--config', under], { cwd: ws.dir, env });
+  const ok = await runCliInProcess(['config', 'check', '--config', under], { cwd: ws.dir, env });
   assert.equal(ok.code, 0, ok.stderr);
-  const r = await runCli(['config', 'check', '--config', over], { cwd: ws.dir, env });
+  const r = await runCliInProcess(['config', 'check', '--config', over], { cwd: ws.dir, env });
   assert.deepEqual(
     [r.code, r.stderr],
     [2, `switchyard: cannot read config ${over}: it is larger than the 1 MiB a config file may be (2.0 MiB)\n`],

@@ -2,7 +2,7 @@
 // that YAML read as a number) is named by its place and expected type in `config check`'s error, never printed.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { runCliInProcess, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const ws = tempWorkspace('switchyard-config-secret-errors-');
@@ -33,7 +33,7 @@ auxiliary:
 
 test('config check names where a misshapen secret is and what it should be, and shows only its type', async () => {
   const file = ws.write('switchyard.yaml', CONFIG);
-  const r = await runCli(['config', 'check', '--config', file], { cwd: ws.dir, env: { HOME: ws.home } });
+  const r = await runCliInProcess(['config', 'check', '--config', file], { cwd: ws.dir, env: { HOME: ws.home } });
   assert.equal(r.code, 2, r.stdout);
   const out = r.stderr;
   for (const [path, says] of [

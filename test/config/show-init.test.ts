@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { trustConfig } from '../../src/config/trust.ts';
-import { runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { runCliInProcess, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const ws = tempWorkspace('switchyard-config-show-');
@@ -49,7 +49,7 @@ const env = { HOME: ws.home, MIMO_API_KEY: FROM_ENV, ADMIN_KEY: ADMIN };
 trustConfig(join(dir, 'switchyard.yaml'), env);
 
 test('show --explain gives every value with its origin, secrets masked', async () => {
-  const r = await runCli(['config', 'show', '--explain'], { cwd: dir, env });
+  const r = await runCliInProcess(['config', 'show', '--explain'], { cwd: dir, env });
   assert.equal(r.code, 0, r.stderr);
   const row = (key: string): string =>
     r.stdout.split('\n').find((l) => l.startsWith(`${key} `)) ?? assert.fail(`no row for ${key}:\n${r.stdout}`);
@@ -78,7 +78,7 @@ test('show --explain gives every value with its origin, secrets masked', async (
 });
 
 test('show --explain --json carries structured origins', async () => {
-  const r = await runCli(['config', 'show', '--explain', '--json'], { cwd: dir, env });
+  const r = await runCliInProcess(['config', 'show', '--explain', '--json'], { cwd: dir, env });
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as {
     path: string;
@@ -100,11 +100,11 @@ test('show --explain --json carries structured origins', async () => {
 });
 
 test('show prints the resolved config as YAML, and --json as JSON, both masked', async () => {
-  const yaml = await runCli(['config', 'show'], { cwd: dir, env });
+  const yaml = await runCliInProcess(['config', 'show'], { cwd: dir, env });
   assert.equal(yaml.code, 0, yaml.stderr);
   assert.match(yaml.stdout, /api_key: sk-…c3d4/);
   assert.match(yaml.stdout, /base_delay: 500ms/);
-  const json = await runCli(['--config', join(dir, 'switchyard.yaml'), 'config', 'show', '--json'], { env });
+  const json = await runCliInProcess(['--config', join(dir, 'switchyard.yaml'), 'config', 'show', '--json'], { env });
   assert.equal(json.code, 0, json.stderr);
   const config = JSON.parse(json.stdout) as {
     providers: Record<string, { api_key?: string; api_keys?: string[]; headers?: Record<string, string> }>;
@@ -125,18 +125,18 @@ test('show prints the resolved config as YAML, and --json as JSON, both masked',
 test('show with no config file at all shows the defaults', async () => {
   const empty = join(ws.dir, 'empty');
   ws.write('empty/.keep', '');
-  const r = await runCli(['config', 'show', '--explain'], { cwd: empty, env: { HOME: ws.home } });
+  const r = await runCliInProcess(['config', 'show', '--explain'], { cwd: empty, env: { HOME: ws.home } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /no config file found/);
   assert.match(r.stdout, /retry\.max_retries\s+2\s+default/);
 });
 
 test('check reports ok with a summary, and warnings', async () => {
-  const r = await runCli(['config', 'check'], { cwd: dir, env: { HOME: ws.home, MIMO_API_KEY: FROM_ENV } });
+  const r = await runCliInProcess(['config', 'check'], { cwd: dir, env: { HOME: ws.home, MIMO_API_KEY: FROM_ENV } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`^ok: ${join(dir, 'switchyard.yaml')} \\(3 providers, main mimo/mimo-v2.5-pro\\)`));
   assert.match(r.stdout, /warning: gateway\.admin_key: \$\{ADMIN_KEY\} is not set/);
-  const none = await runCli(['config', 'check'], { cwd: ws.home, env: { HOME: ws.home } });
+  const none = await runCliInProcess(['config', 'check'], { cwd: ws.home, env: { HOME: ws.home } });
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no config file found/);
   assertNoSecrets(SECRETS);
@@ -145,7 +145,7 @@ test('check reports ok with a summary, and warnings', async () => {
 test('init writes a commented example that passes check, and never overwrites', async () => {
   const where = join(ws.dir, 'fresh');
   ws.write('fresh/.keep', '');
-  const r = await runCli(['config', 'init'], { cwd: where, env: { HOME: ws.home } });
+  const r = await runCliInProcess(['config', 'init'], { cwd: where, env: { HOME: ws.home } });
   assert.equal(r.code, 0, r.stderr);
   const file = join(where, 'switchyard.yaml');
   const text = readFileSync(file, 'utf8');
@@ -164,18 +164,21 @@ test('init writes a commented example that passes check, and never overwrites', 
     assert.ok(text.includes(section), `example lacks ${section}`);
   }
   assert.equal(statSync(file).mode & 0o777, 0o600);
-  const check = await runCli(['config', 'check'], { cwd: where, env: { HOME: ws.home } });
+  const check = await runCliInProcess(['config', 'check'], { cwd: where, env: { HOME: ws.home } });
   assert.equal(check.code, 0, check.stderr);
   assert.match(check.stdout, /^ok: .*\(3 providers, main mimo\/mimo-v2\.5-pro\)/);
 
-  const again = await runCli(['config', 'init'], { cwd: where, env: { HOME: ws.home } });
+  const again = await runCliInProcess(['config', 'init'], { cwd: where, env: { HOME: ws.home } });
   assert.equal(again.code, 2);
   assert.match(again.stderr, /already exists; not overwriting/);
   assert.equal(readFileSync(file, 'utf8'), text);
 
-  const nested = await runCli(['config', 'init', '--path', 'sub/dir/my.yaml'], { cwd: where, env: { HOME: ws.home } });
+  const nested = await runCliInProcess(['config', 'init', '--path', 'sub/dir/my.yaml'], {
+    cwd: where,
+    env: { HOME: ws.home },
+  });
   assert.equal(nested.code, 0, nested.stderr);
-  const checkNested = await runCli(['config', 'check', '--config', 'sub/dir/my.yaml'], {
+  const checkNested = await runCliInProcess(['config', 'check', '--config', 'sub/dir/my.yaml'], {
     cwd: where,
     env: { HOME: ws.home },
   });

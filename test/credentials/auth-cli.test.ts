@@ -1,10 +1,10 @@
-// `switchyard auth` as a real child process on real files: the seed 001 scenario end to end, the env/.env
+// `switchyard auth` (the real CLI, in-process) on real files: the seed 001 scenario end to end, the env/.env
 // warning, add/list/remove/reset, and a scan of everything printed for full secrets.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, assertNoSecrets, type CliResult } from '../helpers/cli.ts';
+import { runCliInProcess, assertNoSecrets, type CliResult } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { fingerprint, mask } from '../../src/config/mask.ts';
 import { openStore } from '../../src/state/open.ts';
@@ -33,7 +33,7 @@ function writeConfig(apiKey: string | null): string {
 
 function auth(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
   const options = { env: { SWITCHYARD_HOME: ws.home, ...env }, ...(input !== undefined ? { input } : {}) };
-  return runCli(['-c', join(ws.dir, 'switchyard.yaml'), 'auth', ...args], options);
+  return runCliInProcess(['-c', join(ws.dir, 'switchyard.yaml'), 'auth', ...args], options);
 }
 
 function parse<T>(r: CliResult): T {

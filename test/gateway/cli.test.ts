@@ -1,12 +1,12 @@
-// The gateway CLI as a real child process: client keys, the systemd unit, the loopback rule, SIGTERM drain, and a
-// start and stop with its shared state store (Redis) unreachable.
+// The gateway CLI: client keys, the systemd unit and the loopback rule in-process; as a real child process, SIGTERM
+// drain and a start and stop with its shared state store (Redis) unreachable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
-import { REPO_ROOT, runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { REPO_ROOT, runCli, runCliInProcess, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { freePort } from '../helpers/net.ts';
 import { formatClock } from '../../src/errors/explain-format.ts';
@@ -24,33 +24,37 @@ function workspace(config: Record<string, unknown> = {}) {
 test('keys create shows the key once; list never shows it; revoke by name', async (t) => {
   const { ws, configPath, env } = workspace();
   t.after(() => ws.cleanup());
-  const created = await runCli(['gateway', 'keys', 'create', '--name', 'ci', '--json', '--config', configPath], {
-    env,
-  });
+  const created = await runCliInProcess(
+    ['gateway', 'keys', 'create', '--name', 'ci', '--json', '--config', configPath],
+    {
+      env,
+    },
+  );
   assert.equal(created.code, 0, created.stderr);
   const record = JSON.parse(created.stdout) as { id: string; name: string; key: string; prefix: string };
   assert.match(record.key, /^sy-[0-9a-f]{40}$/);
   assert.equal(record.name, 'ci');
-  const human = await runCli(['gateway', 'keys', 'create', '--config', configPath], { env });
+  const human = await runCliInProcess(['gateway', 'keys', 'create', '--config', configPath], { env });
   assert.equal(human.code, 0);
   assert.match(human.stdout, /Copy it now; it is not shown again/);
-  const dup = await runCli(['gateway', 'keys', 'create', '--name', 'ci', '--config', configPath], { env });
+  const dup = await runCliInProcess(['gateway', 'keys', 'create', '--name', 'ci', '--config', configPath], { env });
   assert.equal(dup.code, 2);
   assert.match(dup.stderr, /already exists/);
 
-  const list = await runCli(['gateway', 'keys', 'list', '--config', configPath], { env });
+  const list = await runCliInProcess(['gateway', 'keys', 'list', '--config', configPath], { env });
   assert.equal(list.code, 0);
   assert.match(list.stdout, /ci\s+sy-[0-9a-f]{6}…/);
   assertNoSecrets([record.key], list.stdout + list.stderr);
 
-  const revoked = await runCli(['gateway', 'keys', 'revoke', 'ci', '--config', configPath], { env });
+  const revoked = await runCliInProcess(['gateway', 'keys', 'revoke', 'ci', '--config', configPath], { env });
   assert.equal(revoked.code, 0, revoked.stderr);
   const listed = JSON.parse(
-    (await runCli(['gateway', 'keys', 'list', '--json', '--config', configPath], { env })).stdout,
+    (await runCliInProcess(['gateway', 'keys', 'list', '--json', '--config', configPath], { env })).stdout,
   ) as { name: string; revoked_at: string | null }[];
   assert.ok(listed.find((k) => k.name === 'ci')?.revoked_at);
   // Revoking is idempotent: again is "already revoked (when)", exit 0, not "unknown key".
-  // In local time, as every time the CLI shows (formatClock): a zone half an hour off UTC tells it from UTC.
+  // In local time, as every time the CLI shows (formatClock): a zone half an hour off UTC tells it from UTC. Spawned:
+  // the time zone is the process's (TZ), not the run's.
   const again = await runCli(['gateway', 'keys', 'revoke', 'ci', '--config', configPath], {
     env: { ...env, TZ: 'Asia/Kolkata' },
   });
@@ -66,12 +70,14 @@ test('keys create shows the key once; list never shows it; revoke by name', asyn
   );
   assert.match(list.stdout, /ci\s+sy-[0-9a-f]{6}…\s+(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\s+-\s+active$/m);
   const againJson = JSON.parse(
-    (await runCli(['gateway', 'keys', 'revoke', 'ci', '--json', '--config', configPath], { env })).stdout,
+    (await runCliInProcess(['gateway', 'keys', 'revoke', 'ci', '--json', '--config', configPath], { env })).stdout,
   ) as { already_revoked: boolean; revoked_at: string };
   assert.equal(againJson.already_revoked, true);
   assert.ok(againJson.revoked_at);
   // An unknown key with --json: JSON on stdout, the message on stderr, exit 2.
-  const unknown = await runCli(['gateway', 'keys', 'revoke', 'nope', '--json', '--config', configPath], { env });
+  const unknown = await runCliInProcess(['gateway', 'keys', 'revoke', 'nope', '--json', '--config', configPath], {
+    env,
+  });
   assert.equal(unknown.code, 2);
   assert.match((JSON.parse(unknown.stdout) as { error: string }).error, /no gateway key has the id or name "nope"/);
   assert.match(unknown.stderr, /^switchyard: no gateway key has the id or name "nope"/m);
@@ -81,7 +87,7 @@ test('service --print and --install write a unit with the .env beside the config
   const { ws, configPath, env } = workspace();
   t.after(() => ws.cleanup());
   // Run from this clone: refused unless asked for (test/package/install.test.ts installs the package and runs it).
-  const clone = await runCli(['gateway', 'service', '--print', '--config', configPath], { env });
+  const clone = await runCliInProcess(['gateway', 'service', '--print', '--config', configPath], { env });
   assert.equal(clone.code, 2);
   assert.match(
     clone.stderr,
@@ -94,7 +100,9 @@ test('service --print and --install write a unit with the .env beside the config
   assert.match(clone.stderr, /or pass --allow-clone/);
   assert.equal(clone.stdout, '');
 
-  const printed = await runCli(['gateway', 'service', '--print', '--allow-clone', '--config', configPath], { env });
+  const printed = await runCliInProcess(['gateway', 'service', '--print', '--allow-clone', '--config', configPath], {
+    env,
+  });
   assert.equal(printed.code, 0, printed.stderr);
   assert.match(
     printed.stdout,
@@ -106,17 +114,25 @@ test('service --print and --install write a unit with the .env beside the config
   assert.match(printed.stdout, new RegExp(`^EnvironmentFile=-${join(ws.dir, '.env').replace(/[.]/g, '\\.')}$`, 'm'));
   assert.match(printed.stdout, /^Environment=SWITCHYARD_HOME=/m);
 
-  const both = await runCli(['gateway', 'service', '--print', '--install', '--allow-clone', '--config', configPath], {
-    env,
-  });
+  const both = await runCliInProcess(
+    ['gateway', 'service', '--print', '--install', '--allow-clone', '--config', configPath],
+    {
+      env,
+    },
+  );
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--print and --install cannot be used together/);
-  const forceAlone = await runCli(['gateway', 'service', '--force', '--allow-clone', '--config', configPath], { env });
+  const forceAlone = await runCliInProcess(['gateway', 'service', '--force', '--allow-clone', '--config', configPath], {
+    env,
+  });
   assert.equal(forceAlone.code, 2);
   assert.match(forceAlone.stderr, /--force only applies to --install/);
   assert.equal(forceAlone.stdout, '');
 
-  const installed = await runCli(['gateway', 'service', '--install', '--allow-clone', '--config', configPath], { env });
+  const installed = await runCliInProcess(
+    ['gateway', 'service', '--install', '--allow-clone', '--config', configPath],
+    { env },
+  );
   assert.equal(installed.code, 0, installed.stderr);
   assert.match(
     installed.stdout,
@@ -124,16 +140,21 @@ test('service --print and --install write a unit with the .env beside the config
   );
   const unitFile = join(ws.dir, 'xdg', 'systemd', 'user', 'switchyard-gateway.service');
   assert.equal(readFileSync(unitFile, 'utf8'), printed.stdout);
-  const refused = await runCli(['gateway', 'service', '--install', '--allow-clone', '--config', configPath], { env });
+  const refused = await runCliInProcess(['gateway', 'service', '--install', '--allow-clone', '--config', configPath], {
+    env,
+  });
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /already exists; pass --force/);
   assert.equal(
-    (await runCli(['gateway', 'service', '--install', '--force', '--allow-clone', '--config', configPath], { env }))
-      .code,
+    (
+      await runCliInProcess(['gateway', 'service', '--install', '--force', '--allow-clone', '--config', configPath], {
+        env,
+      })
+    ).code,
     0,
   );
 
-  const noConfig = await runCli(['gateway', 'service', '--print', '--allow-clone'], { env, cwd: ws.home });
+  const noConfig = await runCliInProcess(['gateway', 'service', '--print', '--allow-clone'], { env, cwd: ws.home });
   assert.equal(noConfig.code, 2);
   assert.match(noConfig.stderr, /no config file/);
 });
@@ -141,7 +162,7 @@ test('service --print and --install write a unit with the .env beside the config
 test('require_keys: false is refused off loopback', async (t) => {
   const { ws, configPath, env } = workspace({ gateway: { require_keys: false } });
   t.after(() => ws.cleanup());
-  const r = await runCli(['gateway', '--listen', '0.0.0.0:0', '--config', configPath], { env });
+  const r = await runCliInProcess(['gateway', '--listen', '0.0.0.0:0', '--config', configPath], { env });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /require_keys is false but the gateway would listen on 0\.0\.0\.0/);
   assert.ok(!r.stderr.includes('    at '), 'no stack trace');
@@ -151,7 +172,7 @@ test('no config file found: the gateway does not start (it would have no route, 
   const ws = tempWorkspace('switchyard-gw-noconfig-');
   t.after(() => ws.cleanup());
   const port = await freePort();
-  const r = await runCli(['gateway', '--listen', `127.0.0.1:${port}`], {
+  const r = await runCliInProcess(['gateway', '--listen', `127.0.0.1:${port}`], {
     cwd: ws.dir,
     env: { HOME: ws.dir, SWITCHYARD_HOME: ws.home },
   });
@@ -191,7 +212,9 @@ test('SIGTERM drains the in-flight request, then exits 0', async (t) => {
     ws.cleanup();
   });
   const key = (
-    JSON.parse((await runCli(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout) as {
+    JSON.parse(
+      (await runCliInProcess(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout,
+    ) as {
       key: string;
     }
   ).key;
@@ -261,21 +284,28 @@ test('Redis unreachable: the gateway starts and serves on local state, and SIGTE
 test('keys create NAME names the key like --name; two different names are refused with the usage', async (t) => {
   const { ws, configPath, env } = workspace();
   t.after(() => ws.cleanup());
-  const created = await runCli(['gateway', 'keys', 'create', 'tester', '--json', '--config', configPath], { env });
+  const created = await runCliInProcess(['gateway', 'keys', 'create', 'tester', '--json', '--config', configPath], {
+    env,
+  });
   assert.equal(created.code, 0, created.stderr);
   assert.equal((JSON.parse(created.stdout) as { name: string }).name, 'tester');
-  const human = await runCli(['gateway', 'keys', 'create', 'laptop', '--config', configPath], { env });
+  const human = await runCliInProcess(['gateway', 'keys', 'create', 'laptop', '--config', configPath], { env });
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /Created gateway key "laptop"/);
-  const same = await runCli(['gateway', 'keys', 'create', 'phone', '--name', 'phone', '--config', configPath], { env });
+  const same = await runCliInProcess(
+    ['gateway', 'keys', 'create', 'phone', '--name', 'phone', '--config', configPath],
+    { env },
+  );
   assert.equal(same.code, 0, same.stderr);
-  const both = await runCli(['gateway', 'keys', 'create', 'a', '--name', 'b', '--config', configPath], { env });
+  const both = await runCliInProcess(['gateway', 'keys', 'create', 'a', '--name', 'b', '--config', configPath], {
+    env,
+  });
   assert.equal(both.code, 2);
   assert.match(
     both.stderr,
     /two names given \("a" and --name "b"\); usage: switchyard gateway keys create \[NAME \| --name NAME\] \[--json\]/,
   );
-  const list = await runCli(['gateway', 'keys', 'list', '--json', '--config', configPath], { env });
+  const list = await runCliInProcess(['gateway', 'keys', 'list', '--json', '--config', configPath], { env });
   assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((k) => k.name).sort(), [
     'laptop',
     'phone',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
 import type { ScenarioInput } from '../../src/sim/server.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
@@ -40,7 +40,7 @@ interface World extends AsyncDisposable {
   gw: GatewayProcess;
   key: string;
   /** Runs the CLI on the gateway's config and state store. */
-  cli(args: string[]): ReturnType<typeof runCli>;
+  cli(args: string[]): ReturnType<typeof runCliInProcess>;
   chat(): Promise<{ status: number; body: string }>;
   credentials(): Promise<Record<string, CredentialView[]>>;
   /** POST /admin/credentials/P/reset, with `{"id": id}` when given. */
@@ -55,7 +55,7 @@ async function world(
   scenario: ScenarioInput,
   config: (simUrl: string) => Record<string, unknown>,
   before?: (
-    cliWith: (config: Record<string, unknown>, args: string[]) => ReturnType<typeof runCli>,
+    cliWith: (config: Record<string, unknown>, args: string[]) => ReturnType<typeof runCliInProcess>,
     simUrl: string,
   ) => Promise<void>,
 ): Promise<World> {
@@ -66,10 +66,10 @@ async function world(
     stringify({ ...config(sim.url), gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' } }),
   );
   const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home, SWITCHYARD_ADMIN_KEY: ADMIN };
-  const cli = (args: string[]) => runCli(['-c', configPath, ...args], { cwd: ws.dir, env });
+  const cli = (args: string[]) => runCliInProcess(['-c', configPath, ...args], { cwd: ws.dir, env });
   if (before)
     await before(
-      (c, args) => runCli(['-c', ws.write('before.yaml', stringify(c)), ...args], { cwd: ws.dir, env }),
+      (c, args) => runCliInProcess(['-c', ws.write('before.yaml', stringify(c)), ...args], { cwd: ws.dir, env }),
       sim.url,
     );
   const key = (JSON.parse((await cli(['gateway', 'keys', 'create', '--json'])).stdout) as { key: string }).key;

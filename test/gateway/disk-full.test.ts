@@ -15,7 +15,7 @@ import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 
 /** Keys the simulator does not know: each is rejected once, and each leaves a health row to write. */
@@ -187,7 +187,7 @@ test('a real full disk (tmpfs) under `switchyard gateway` and `gateway keys crea
   );
   assert.doesNotMatch(stderr(), /rollback/);
 
-  const keys = await runCli(['gateway', 'keys', 'create', 'ci', '--config', configPath], { env });
+  const keys = await runCliInProcess(['gateway', 'keys', 'create', 'ci', '--config', configPath], { env });
   assert.equal(keys.code, 1);
   // After the line every command starts with, naming the config and the store in effect.
   assert.match(
@@ -203,6 +203,6 @@ test('a real full disk (tmpfs) under `switchyard gateway` and `gateway keys crea
   await until('the log to say the store is written again', () =>
     /can be written again \(there is space on the disk again\)/.test(stderr()),
   );
-  const created = await runCli(['gateway', 'keys', 'create', 'ci', '--config', configPath], { env });
+  const created = await runCliInProcess(['gateway', 'keys', 'create', 'ci', '--config', configPath], { env });
   assert.equal(created.code, 0, created.stderr);
 });

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startCannedUpstream } from '../helpers/canned-upstream.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -67,16 +67,16 @@ test("a key in base_url's query is scrubbed wherever an upstream that quotes the
       /bad request to \/v1\/chat\/completions\?api-version=\[redacted\]&v=2024-06-01 \(version 2024-06-01 asked\)/,
     );
 
-  const list = await runCli(['-c', configPath, 'auth', 'list', '--json'], { cwd: ws.dir, env });
+  const list = await runCliInProcess(['-c', configPath, 'auth', 'list', '--json'], { cwd: ws.dir, env });
   assert.equal(list.code, 0, list.stderr);
   assert.match(
     list.stdout,
     /"last_failure_message": "bad request to \/v1\/chat\/completions\?api-version=\[redacted\]/,
   );
-  const chat = await runCli(['-c', configPath, 'chat', '-m', 'hi', '--json'], { cwd: ws.dir, env });
+  const chat = await runCliInProcess(['-c', configPath, 'chat', '-m', 'hi', '--json'], { cwd: ws.dir, env });
   assert.match(chat.stdout, /api-version=\[redacted\]/);
-  const chatPlain = await runCli(['-c', configPath, 'chat', '-m', 'hi'], { cwd: ws.dir, env });
-  const show = await runCli(['-c', configPath, 'config', 'show'], { cwd: ws.dir, env });
+  const chatPlain = await runCliInProcess(['-c', configPath, 'chat', '-m', 'hi'], { cwd: ws.dir, env });
+  const show = await runCliInProcess(['-c', configPath, 'config', 'show'], { cwd: ws.dir, env });
   assert.match(show.stdout, /api-version=\*\*\*&v=2024-06-01/, 'config show masks the key and shows the date');
 
   gw.child.kill('SIGTERM');

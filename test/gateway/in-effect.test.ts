@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
 import { fingerprint, mask } from '../../src/config/mask.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
@@ -71,7 +71,7 @@ test('the gateway names the credential of each attempt, answers with the one tha
   assert.equal((line['upstream'] as Line[])[0]!['status'], 401);
 
   // The CLI resets the rejected key in the same store: the running gateway says it saw that.
-  const reset = await runCli(['auth', 'reset', 'sim', fingerprint(BAD), '--config', configPath], { env });
+  const reset = await runCliInProcess(['auth', 'reset', 'sim', fingerprint(BAD), '--config', configPath], { env });
   assert.equal(reset.code, 0, reset.stderr);
   await until('the reset to be logged', () =>
     lines(gw.stderr()).some((l) => String(l['msg']).startsWith('auth reset seen')),
@@ -92,7 +92,7 @@ test('the gateway names the credential of each attempt, answers with the one tha
     body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
   });
   await again.arrayBuffer();
-  const all = await runCli(['auth', 'reset', 'sim', '--config', configPath], { env });
+  const all = await runCliInProcess(['auth', 'reset', 'sim', '--config', configPath], { env });
   assert.equal(all.code, 0, all.stderr);
   const resetsSeen = (): Line[] => lines(gw.stderr()).filter((l) => String(l['msg']).startsWith('auth reset seen'));
   await until('the second reset to be logged', () => resetsSeen().length === 2);

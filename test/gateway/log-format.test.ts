@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { stringify } from 'yaml';
-import { CLI, runCli } from '../helpers/cli.ts';
+import { CLI, runCliInProcess } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
@@ -48,7 +48,7 @@ test('--log-format pretty: one readable line per event, scrubbed as the JSON is;
   await using json = await spawnGateway(t, ['--config', configPath], env);
   await until('a JSON line', () => /^\{"level":30,.*"msg":"gateway listening"\}$/m.test(json.stderr()));
 
-  const bad = await runCli(['gateway', '--config', configPath, '--log-format', 'xml'], { env });
+  const bad = await runCliInProcess(['gateway', '--config', configPath, '--log-format', 'xml'], { env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /argument 'xml' is invalid\. Allowed choices are pretty, json/);
 });

@@ -7,7 +7,7 @@ import { unlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
-import { CLI, runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { CLI, runCliInProcess, assertNoSecrets } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
@@ -38,7 +38,9 @@ async function startGateway(
   ws.write('.env', `SIM_API_KEY=${OLD_KEY}\n`);
   const env = { PATH: process.env['PATH'] ?? '', HOME: ws.dir, SWITCHYARD_HOME: ws.home, ...processEnv };
   const key = (
-    JSON.parse((await runCli(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout) as {
+    JSON.parse(
+      (await runCliInProcess(['gateway', 'keys', 'create', '--json', '--config', configPath], { env })).stdout,
+    ) as {
       key: string;
     }
   ).key;
@@ -301,7 +303,7 @@ test('the ./switchyard.yaml it started with removed: the reload says so as it is
   const configPath = ws.write('switchyard.yaml', text);
   const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home };
   // Found in the current directory (no --config): a gateway runs on such a file once it is trusted.
-  assert.equal((await runCli(['config', 'trust'], { cwd: ws.dir, env })).code, 0);
+  assert.equal((await runCliInProcess(['config', 'trust'], { cwd: ws.dir, env })).code, 0);
   await using g = await spawnGateway(t, [], env, ws.dir);
   const chat = async () => {
     const res = await fetch(`${g.url}/v1/chat/completions`, {

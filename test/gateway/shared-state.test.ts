@@ -13,7 +13,7 @@ import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis, type TestRedis } from '../helpers/redis.ts';
 import { waitFor } from '../state/wait.ts';
-import { runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { runCliInProcess, assertNoSecrets } from '../helpers/cli.ts';
 import { freePort } from '../helpers/net.ts';
 import { ADMIN_KEY, FAST_RETRY, simProvider } from './harness.ts';
 
@@ -232,9 +232,12 @@ test(
     using ws = tempWorkspace('switchyard-replica-cli-');
     const configPath = ws.write('switchyard.yaml', stringify({ gateway: { state: redis.url } }));
     const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
-    const created = await runCli(['gateway', 'keys', 'create', '--name', 'fleet', '--json', '--config', configPath], {
-      env,
-    });
+    const created = await runCliInProcess(
+      ['gateway', 'keys', 'create', '--name', 'fleet', '--json', '--config', configPath],
+      {
+        env,
+      },
+    );
     assert.equal(created.code, 0, created.stderr);
     const key = (JSON.parse(created.stdout) as { key: string }).key;
     const call = (gw: GatewayHandle) =>
@@ -247,7 +250,7 @@ test(
       async () => (await call(one)).status === 200 && (await call(two)).status === 200,
       'both replicas to accept the new key',
     );
-    const revoked = await runCli(['gateway', 'keys', 'revoke', 'fleet', '--config', configPath], { env });
+    const revoked = await runCliInProcess(['gateway', 'keys', 'revoke', 'fleet', '--config', configPath], { env });
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.match(
       revoked.stdout,
@@ -271,7 +274,7 @@ test(
       stringify({ gateway: { state: `redis://127.0.0.1:${await freePort()}/0` } }),
     );
     for (const args of [['create', '--name', 'lost'], ['revoke', 'lost'], ['list']]) {
-      const res = await runCli(['gateway', 'keys', ...args, '--config', configPath], {
+      const res = await runCliInProcess(['gateway', 'keys', ...args, '--config', configPath], {
         env: { SWITCHYARD_HOME: ws.home, HOME: ws.dir },
       });
       assert.equal(res.code, 1, args.join(' ') + res.stdout + res.stderr);
@@ -310,9 +313,12 @@ test(
     const knownPath = known.write('switchyard.yaml', stringify(config));
     const freshPath = fresh.write('switchyard.yaml', stringify(config));
     const knownEnv = { SWITCHYARD_HOME: known.home, HOME: known.dir };
-    const created = await runCli(['gateway', 'keys', 'create', '--name', 'fleet', '--json', '--config', knownPath], {
-      env: knownEnv,
-    });
+    const created = await runCliInProcess(
+      ['gateway', 'keys', 'create', '--name', 'fleet', '--json', '--config', knownPath],
+      {
+        env: knownEnv,
+      },
+    );
     assert.equal(created.code, 0, created.stderr);
     const key = (JSON.parse(created.stdout) as { key: string }).key;
     // Frozen rather than stopped: this test Redis keeps nothing on disk, and the key must still be there when it is back.

@@ -8,7 +8,7 @@ import { SwitchyardError } from '../../src/routing/errors.ts';
 import { startConnectProxy } from '../helpers/connect-proxy.ts';
 import { closedPort, FAST_RETRY, harness, hello } from '../routing/helpers.ts';
 import { startSimulator } from '../../src/sim/server.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const KEY = 'sk-proxy-test-0000000001';
@@ -180,7 +180,7 @@ main: { provider: oa, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 `,
   );
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const run = (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   const probe = await run(['auth', 'test']);
   assert.equal(probe.code, 0, probe.stdout + probe.stderr);
   assert.match(probe.stdout, /oa\s+\w+\s+sk-…0001\s+config key\s+\d+ms\s+valid/);
@@ -244,7 +244,7 @@ main: { provider: oa, model: m }
 `,
   );
   ws.write('.env', 'HTTP_PROXY=dotenv-proxy.example:8080\n');
-  const r = await runCli(['config', 'show', '--explain'], {
+  const r = await runCliInProcess(['config', 'show', '--explain'], {
     cwd: ws.dir,
     env: { SWITCHYARD_HOME: ws.home, HTTPS_PROXY: 'http://me:env-proxy-pw-42@corp.example:3128' },
   });

@@ -1,9 +1,9 @@
-// `switchyard doctor` and `switchyard auth test` as a user runs them: the real CLI as a child process, a real config
+// `switchyard doctor` and `switchyard auth test` as a user runs them: the real CLI (in-process), a real config
 // file, a temp SWITCHYARD_HOME, the simulator over loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
-import { assertNoSecrets, runCli } from '../helpers/cli.ts';
+import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const GOOD = 'sk-cli-good-key-0001';
@@ -13,7 +13,7 @@ const BROKE = 'sk-cli-no-credit-0003';
 /** `await using s = await setup()` closes it when the test's scope ends. */
 async function setup(): Promise<
   AsyncDisposable & {
-    run(args: string[]): ReturnType<typeof runCli>;
+    run(args: string[]): ReturnType<typeof runCliInProcess>;
     calls(key: string): number;
   }
 > {
@@ -35,7 +35,7 @@ auxiliary:
 `,
   );
   return {
-    run: (args) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } }),
+    run: (args) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } }),
     calls: (key) => sim.calls(key),
     async [Symbol.asyncDispose]() {
       await sim.close();
@@ -118,7 +118,7 @@ test('doctor on an invalid config reports it with its location and exits 2', asy
     'switchyard.yaml',
     'providers:\n  mimo: { type: openai, base_url: http://127.0.0.1:9/v1, fallback_chian: [] }\n',
   );
-  const r = await runCli(['doctor'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const r = await runCliInProcess(['doctor'], { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   assert.equal(r.code, 2);
   assert.match(r.stdout, /config\s+FAIL/);
   assert.match(r.stdout, /switchyard\.yaml:2/);
@@ -137,7 +137,7 @@ main: { provider: mimo, model: sim-large }
 auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
 `,
   );
-  const run = (args: string[]) => runCli(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const run = (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
   const chat = await run(['chat', '-m', 'hi', '--model', 'spare/sim-large']);
   assert.notEqual(chat.code, 0, 'the quota key fails the chat and is set aside');
   const probe = await run(['auth', 'test', 'spare', '--json']);

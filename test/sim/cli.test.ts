@@ -1,10 +1,11 @@
-// `switchyard sim` as a real child process: banner, serving, masked keys, clean exit on SIGTERM; located errors.
+// `switchyard sim` as a real child process: banner, serving, masked keys, clean exit on SIGTERM; and, in-process,
+// located errors.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { CLI, REPO_ROOT, runCli, assertNoSecrets } from '../helpers/cli.ts';
+import { CLI, REPO_ROOT, runCliInProcess, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { fingerprint } from '../../src/config/mask.ts';
 
@@ -162,16 +163,16 @@ test('keys that mask alike are told apart by their ID, in the banner and in call
 test('a bad scenario file is a located error and exit 2; so is a missing one and a bad --listen', async () => {
   using ws = tempWorkspace();
   const bad = ws.write('bad.yaml', 'keys:\n  sk-sim-a:\n    scirpt: [ok]\n');
-  const r = await runCli(['sim', '--scenario', bad]);
+  const r = await runCliInProcess(['sim', '--scenario', bad]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /bad\.yaml:3:5: keys\.sk-sim-a\.scirpt: .*did you mean `script`\?/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 
-  const missing = await runCli(['sim', '--scenario', join(ws.dir, 'none.yaml')]);
+  const missing = await runCliInProcess(['sim', '--scenario', join(ws.dir, 'none.yaml')]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /scenario file not found/);
 
-  const listen = await runCli(['sim', '--scenario', FIXTURE, '--listen', 'nowhere']);
+  const listen = await runCliInProcess(['sim', '--scenario', FIXTURE, '--listen', 'nowhere']);
   assert.equal(listen.code, 2);
   assert.match(listen.stderr, /--listen: expected HOST:PORT/);
 });

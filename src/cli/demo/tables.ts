@@ -51,7 +51,7 @@ export function explainTable(e: ProviderExplanation, now = Date.now()): string {
   return lines.join('\n');
 }
 
-/** printTable's layout (src/cli/context.ts): columns padded to the widest cell, the last one not padded. */
+/** CliRun.table's layout (src/cli/run.ts): columns padded to the widest cell, the last one not padded. */
 function authTable(rows: string[][], header: string[]): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));

@@ -11,7 +11,7 @@ import type { LoadedConfig } from '../../config/types.ts';
 import { generateKey, newKeyRecord } from '../../gateway/keys.ts';
 import { startGateway, type GatewayHandle } from '../../gateway/server.ts';
 import { createLogger, type Logger } from '../../log.ts';
-import { defaultLogFormat, stderrLogDestination } from '../../log-format.ts';
+import { defaultLogFormat, stderrLogDestination, type LogStderr } from '../../log-format.ts';
 import { createSwitchyard, type Switchyard } from '../../routing/switchyard.ts';
 import { startSimulator } from '../../sim/server.ts';
 import type { RunningSimulator } from '../../sim/types.ts';
@@ -41,8 +41,8 @@ export interface DemoWorld {
   close(): Promise<void>;
 }
 
-/** `listen`: the gateway's address (`--listen`); default a free loopback port. */
-export async function startWorld(listen = '127.0.0.1:0'): Promise<DemoWorld> {
+/** `listen`: the gateway's address (`--listen`); default a free loopback port. The gateway logs to `io`'s stderr. */
+export async function startWorld(io: LogStderr, listen = '127.0.0.1:0'): Promise<DemoWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-demo-'));
   const home = join(dir, 'home');
   mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -66,7 +66,7 @@ export async function startWorld(listen = '127.0.0.1:0'): Promise<DemoWorld> {
     const router = createSwitchyard({ config: loaded, store });
     cleanups.push(() => router.close());
     // As `switchyard gateway` writes them: pretty on a terminal, where the demo leaves the gateway running.
-    const destination = await stderrLogDestination(defaultLogFormat(process.stderr));
+    const destination = await stderrLogDestination(defaultLogFormat(io.stderr), io);
     const logger = createLogger({ level: 'silent', destination, name: 'switchyard-gateway' });
     const clientKey = generateKey();
     store.addGatewayKey(newKeyRecord(clientKey, 'demo'));
