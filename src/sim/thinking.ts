@@ -1,0 +1,39 @@
+// The simulator's extended thinking: a thinking block opening each Anthropic answer when the request turns thinking
+// on, signed so that the request checks can tell a block it issued (docs/simulator.md#answers).
+import { createHash } from 'node:crypto';
+import { blocksOf, isObject, type Json } from './json.ts';
+
+/** A thinking block as the simulator writes it. */
+export interface SimThinking {
+  thinking: string;
+  signature: string;
+}
+
+/** Deterministic, so a test can predict it, and tied to the text, so an edited block fails as Anthropic's do. */
+export function simSignature(thinking: string): string {
+  return `sim-sig-${createHash('sha256').update(`switchyard-sim\u0000${thinking}`).digest('base64url')}`;
+}
+
+/** The request turns thinking on (`enabled` or `adaptive`). */
+export const thinkingOn = (body: Json): boolean =>
+  isObject(body['thinking']) && body['thinking']['type'] !== 'disabled';
+
+export function simThinking(about: string): SimThinking {
+  const thinking = `Thinking about ${about}.`;
+  return { thinking, signature: simSignature(thinking) };
+}
+
+/** A `thinking` block in the history whose signature the simulator did not issue for its text, in Anthropic's words.
+ * (`redacted_thinking` blocks are not checked: the simulator never writes one.) */
+export function signatureProblem(messages: Json[]): string | undefined {
+  for (const [i, m] of messages.entries()) {
+    if (m['role'] !== 'assistant') continue;
+    for (const [j, b] of blocksOf(m['content']).entries()) {
+      if (!isObject(b) || b['type'] !== 'thinking') continue;
+      const text = typeof b['thinking'] === 'string' ? b['thinking'] : '';
+      if (b['signature'] !== simSignature(text))
+        return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+    }
+  }
+  return undefined;
+}
