@@ -48,7 +48,8 @@ function thinkingFrames(reply: SimReply): SseFrame[] {
   if (!reply.thinking) return [];
   const { thinking, signature } = reply.thinking;
   return [
-    ...wordPieces(thinking).map((piece) =>
+    // Omitted thinking (`display: "omitted"`) streams only its signature.
+    ...(thinking === '' ? [] : wordPieces(thinking)).map((piece) =>
       frame('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: piece } }),
     ),
     frame('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature } }),

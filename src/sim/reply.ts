@@ -49,8 +49,8 @@ const collapse = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
 export function composeReply(req: SimRequest, model: string, callId: string, options: ReplyOptions): SimReply {
   const reply = composeAnswer(req, model, callId, options);
-  if (!req.thinking) return reply;
-  const thinking = simThinking(reply.toolCall ? `calling ${reply.toolCall.name}` : 'the reply');
+  if (req.thinking === 'off') return reply;
+  const thinking = simThinking(reply.toolCall ? `calling ${reply.toolCall.name}` : 'the reply', req.thinking);
   return { thinking, ...reply, outputTokens: reply.outputTokens + estimateTokens(thinking.thinking) };
 }
 

@@ -14,12 +14,16 @@ export function simSignature(thinking: string): string {
   return `sim-sig-${createHash('sha256').update(`switchyard-sim\u0000${thinking}`).digest('base64url')}`;
 }
 
-/** The request turns thinking on (`enabled` or `adaptive`). */
-export const thinkingOn = (body: Json): boolean =>
-  isObject(body['thinking']) && body['thinking']['type'] !== 'disabled';
+/** Whether the request turns thinking on (`enabled` or `adaptive`), and if so whether it asks for the text
+ * (`display: "omitted"`, as Claude Code sends, asks for the signature alone). */
+export function thinkingOf(body: Json): 'off' | 'shown' | 'omitted' {
+  const thinking = body['thinking'];
+  if (!isObject(thinking) || thinking['type'] === 'disabled') return 'off';
+  return thinking['display'] === 'omitted' ? 'omitted' : 'shown';
+}
 
-export function simThinking(about: string): SimThinking {
-  const thinking = `Thinking about ${about}.`;
+export function simThinking(about: string, display: 'shown' | 'omitted'): SimThinking {
+  const thinking = display === 'omitted' ? '' : `Thinking about ${about}.`;
   return { thinking, signature: simSignature(thinking) };
 }
 

@@ -150,3 +150,23 @@ test('an OpenAI-route fallback in the loop: its turn has no thinking block, so i
     ['text'],
   );
 });
+
+test("Claude Code's omitted thinking: a streamed block with only its signature, sent back intact with the tool results", async () => {
+  const question: Anthropic.MessageParam = { role: 'user', content: 'call get_weather for Lima' };
+  const omitted = (messages: Anthropic.MessageParam[]): Anthropic.MessageCreateParamsNonStreaming => ({
+    ...ask(messages),
+    thinking: { type: 'adaptive', display: 'omitted' },
+  });
+  const first = await client()
+    .messages.stream(omitted([question]))
+    .finalMessage();
+  assert.deepEqual(first.content[0], { type: 'thinking', thinking: '', signature: simSignature('') });
+  const second = await client()
+    .messages.stream(omitted([question, { role: 'assistant', content: first.content }, toolResults(first)]))
+    .finalMessage();
+  assert.ok(lastCallThought());
+  assert.deepEqual(
+    second.content.map((b) => b.type),
+    ['thinking', 'text'],
+  );
+});
