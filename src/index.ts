@@ -85,6 +85,7 @@ export type {
   ResponseFormat,
   SendContext,
   StreamEvent,
+  ThinkingPart,
   ToolCall,
   ToolDefinition,
   Usage,
