@@ -211,6 +211,24 @@ test('tool results for a turn that opened with its thinking block go with thinki
   assert.doesNotMatch(JSON.stringify(openai), /sig-1|opaque|thinking/);
 });
 
+test('a request sent without thinking goes without the thinking blocks, which Anthropic refuses then', () => {
+  const blocks = [{ type: 'thinking', thinking: 'Listing.', signature: 'sig-1' }];
+  // Adaptive thinking to a model without it (Haiku 4.5), and a caller that turned thinking off.
+  const haiku = toAnthropic(toolTurn(blocks), 'claude-haiku-4-5');
+  const off = toAnthropic(
+    { ...toolTurn(blocks), anthropic_fields: { thinking: { type: 'disabled' } } },
+    'claude-opus-5-5',
+  );
+  for (const wire of [haiku, off]) {
+    assert.notDeepEqual(wire['thinking'], { type: 'adaptive' });
+    assert.deepEqual((wire['messages'] as Obj[])[1], {
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: 'toolu_1', name: 'ls', input: {} }],
+    });
+  }
+  assert.deepEqual(off['thinking'], { type: 'disabled' });
+});
+
 test('tool results for a turn without a thinking block (an OpenAI route answered it) go without thinking, keeping other edits', () => {
   const wire = toAnthropic(toolTurn([]), 'claude-opus-5-5');
   assert.equal(wire['thinking'], undefined);

@@ -31,6 +31,7 @@ import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
 import { anthropicInputSchema } from './anthropic-input-schema.ts';
 import { samplingToWire } from './anthropic-sampling.ts';
 import { modelTakes } from './anthropic-features.ts';
+import { holdsThinking, thinkingToSend, thinks, withoutThinking } from './anthropic-thinking.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type {
   AnthropicCustomTool,
@@ -450,9 +451,12 @@ const stopSequences = (stop: readonly string[] | undefined): string[] => (stop ?
 
 /** Canonical → the JSON body sent to the Anthropic Messages API. */
 export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean }): Obj {
-  const { system, messages } = toAnthropicMessages(withAnthropicToolIds(req.messages), {
-    midSystem: modelTakes(req.model, 'mid_conversation_system'),
-  });
+  const history = withAnthropicToolIds(req.messages);
+  const midSystem = modelTakes(req.model, 'mid_conversation_system');
+  let { system, messages } = toAnthropicMessages(history, { midSystem });
+  const thinking = thinkingToSend(req, messages);
+  if (!thinks(thinking) && history.some(holdsThinking))
+    ({ system, messages } = toAnthropicMessages(withoutThinking(history), { midSystem }));
   const body: Obj = { model: req.model, max_tokens: req.max_tokens ?? DEFAULT_MAX_TOKENS, messages };
   if (system !== undefined) body['system'] = system;
   if (req.tools && req.tools.length > 0) {
@@ -468,49 +472,28 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
   const stops = stopSequences(req.stop);
   if (stops.length > 0) body['stop_sequences'] = stops;
   settingsToWire(req, body);
-  if (req.anthropic_fields !== undefined) anthropicFieldsToWire(req, req.anthropic_fields, body, messages);
+  if (req.anthropic_fields !== undefined) anthropicFieldsToWire(req, req.anthropic_fields, body, thinking);
   if (options.stream) body['stream'] = true;
   return body;
 }
 
 /** The caller's Anthropic-only fields, left out where the route's model would refuse them
- * (docs/gateway.md#anthropic-only-fields-thinking-context_management-effort). */
-function anthropicFieldsToWire(req: ChatRequest, fields: AnthropicFields, body: Obj, messages: readonly Obj[]): void {
-  const thinking =
-    fields.thinking !== undefined && thinkingTaken(req, fields.thinking, messages) ? fields.thinking : undefined;
+ * (docs/gateway.md#anthropic-only-fields-thinking-context_management-effort); `thinking` as thinkingToSend decided. */
+function anthropicFieldsToWire(
+  req: ChatRequest,
+  fields: AnthropicFields,
+  body: Obj,
+  thinking: Readonly<Record<string, unknown>> | undefined,
+): void {
   if (thinking !== undefined) body['thinking'] = thinking;
-  const thinks = thinking !== undefined && thinking['type'] !== 'disabled';
   const context =
-    fields.context_management === undefined ? undefined : contextManagement(fields.context_management, thinks);
+    fields.context_management === undefined
+      ? undefined
+      : contextManagement(fields.context_management, thinks(thinking));
   if (context !== undefined) body['context_management'] = context;
   const output = { ...fields.output_config };
   if (!modelTakes(req.model, 'effort')) delete output['effort'];
   if (Object.keys(output).length > 0) body['output_config'] = output;
-}
-
-function thinkingTaken(
-  req: ChatRequest,
-  thinking: Readonly<Record<string, unknown>>,
-  messages: readonly Obj[],
-): boolean {
-  if (thinking['type'] === 'disabled') return true;
-  if (thinking['type'] === 'adaptive' && !modelTakes(req.model, 'adaptive_thinking')) return false;
-  return !answersUnthoughtTools(messages);
-}
-
-const isThinkingBlock = (b: unknown): boolean =>
-  isObj(b) && (b['type'] === 'thinking' || b['type'] === 'redacted_thinking');
-
-/** The request sends tool results for an assistant turn that does not open with a thinking block (one an OpenAI
- * route answered, say): Anthropic refuses thinking then, so the model answers this turn without it. */
-function answersUnthoughtTools(messages: readonly Obj[]): boolean {
-  const turns = messages.filter((m) => m['role'] !== 'system');
-  const last = turns.at(-1);
-  const results =
-    Array.isArray(last?.['content']) && last['content'].some((b) => isObj(b) && b['type'] === 'tool_result');
-  if (last?.['role'] !== 'user' || !results) return false;
-  const asked = turns.at(-2)?.['content'];
-  return !(Array.isArray(asked) && isThinkingBlock(asked[0]));
 }
 
 /** `context_management` without its `clear_thinking_…` edits when no thinking is sent; left out when no edit is left. */
