@@ -2,7 +2,7 @@
 // refuse is refused here too. The rules and their sources: docs/simulator.md#request-checks.
 import { blocksOf, isObject, type Json } from './json.ts';
 import { toolPairingProblem } from './anthropic-tool-pairing.ts';
-import { signatureProblem } from './thinking.ts';
+import { offThinkingProblem, signatureProblem } from './thinking.ts';
 
 /** The first rule the body breaks, as Anthropic's error message; undefined when the real API would accept it. */
 export function anthropicProblem(body: Json): string | undefined {
@@ -88,7 +88,7 @@ function thinkingProblem(body: Json, messages: Json[]): string | undefined {
   ) {
     return 'context_management.edits: the clear_thinking strategy requires thinking to be enabled';
   }
-  return on ? thinkingBlockProblem(messages) : undefined;
+  return on ? thinkingBlockProblem(messages) : offThinkingProblem(messages);
 }
 
 /** With thinking on, tool results answer an assistant turn that must open with its thinking block. */

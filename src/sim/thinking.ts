@@ -27,6 +27,17 @@ export function simThinking(about: string, display: 'shown' | 'omitted'): SimThi
   return { thinking, signature: simSignature(thinking) };
 }
 
+/** With thinking off, the last assistant message may hold no thinking block (Anthropic's words). */
+export function offThinkingProblem(messages: Json[]): string | undefined {
+  const i = messages.findLastIndex((m) => m['role'] === 'assistant');
+  const j = i < 0 ? -1 : blocksOf(messages[i]?.['content']).findIndex(isThinkingBlock);
+  if (j < 0) return undefined;
+  return `messages.${i}.content.${j}: When thinking is disabled, an \`assistant\` message in the final position cannot contain \`thinking\`. To use thinking blocks, enable \`thinking\` in your request.`;
+}
+
+const isThinkingBlock = (b: unknown): boolean =>
+  isObject(b) && (b['type'] === 'thinking' || b['type'] === 'redacted_thinking');
+
 /** A `thinking` block in the history whose signature the simulator did not issue for its text, in Anthropic's words.
  * (`redacted_thinking` blocks are not checked: the simulator never writes one.) */
 export function signatureProblem(messages: Json[]): string | undefined {

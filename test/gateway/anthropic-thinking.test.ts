@@ -12,7 +12,7 @@ let h: Harness;
 before(async () => {
   h = await startHarness({
     scenario: {
-      models: { 'sim-large': {} },
+      models: { 'sim-large': {}, 'claude-haiku-4-5': {} },
       keys: {
         'sk-ant-thinking-000001': {},
         'sk-ant-overloaded-00001': { script: ['529'], loop_script: true },
@@ -28,6 +28,8 @@ before(async () => {
       main: { provider: 'ant', model: 'sim-large' },
       auxiliary: {
         compression: { enabled: false },
+        // A model without adaptive thinking.
+        haiku: { provider: 'ant', model: 'claude-haiku-4-5', fallback_to_main: false },
         // An Anthropic route that is down, and an OpenAI-compatible one behind it.
         busy: {
           provider: 'antbusy',
@@ -168,5 +170,24 @@ test("Claude Code's omitted thinking: a streamed block with only its signature, 
   assert.deepEqual(
     second.content.map((b) => b.type),
     ['thinking', 'text'],
+  );
+});
+
+test('to a model without adaptive thinking: the tool results go without thinking, and without the thinking blocks', async () => {
+  const adaptive = (messages: Anthropic.MessageParam[], model: string): Anthropic.MessageCreateParamsNonStreaming => ({
+    ...ask(messages, model),
+    thinking: { type: 'adaptive' },
+  });
+  const question: Anthropic.MessageParam = { role: 'user', content: 'call get_weather for Kyiv' };
+  const first = await client().messages.create(adaptive([question], 'main'));
+  assertThinkingBlock(first.content[0]);
+  // The simulator refuses thinking blocks in the last assistant turn when thinking is off, as Anthropic does.
+  const second = await client().messages.create(
+    adaptive([question, { role: 'assistant', content: first.content }, toolResults(first)], 'haiku'),
+  );
+  assert.equal(lastCallThought(), false);
+  assert.deepEqual(
+    second.content.map((b) => b.type),
+    ['text'],
   );
 });

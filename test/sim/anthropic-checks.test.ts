@@ -322,6 +322,21 @@ test("thinking: tool results need the assistant turn's thinking block; adaptive 
           adaptive,
         ),
       );
+      // Thinking off: the last assistant message may hold no thinking block.
+      assert.equal(
+        await refusal(
+          sim,
+          base(
+            [
+              userMessage('hi'),
+              assistant({ type: 'thinking', thinking: '', signature: simSignature('') }, call('t1')),
+              user(result('t1')),
+            ],
+            { thinking: { type: 'disabled' } },
+          ),
+        ),
+        'messages.1.content.0: When thinking is disabled, an `assistant` message in the final position cannot contain `thinking`. To use thinking blocks, enable `thinking` in your request.',
+      );
       // A signature the simulator did not issue for that text is refused, as Anthropic refuses another's.
       assert.equal(
         await refusal(
