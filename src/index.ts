@@ -80,6 +80,7 @@ export type {
   ResponseFormat,
   SendContext,
   StreamEvent,
+  ThinkingPart,
   ToolCall,
   ToolDefinition,
   Usage,

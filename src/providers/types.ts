@@ -27,14 +27,19 @@ export interface CacheControl {
   ttl?: '5m' | '1h';
 }
 
-export type ContentPart = { type: 'text'; text: string; cache_control?: CacheControl } | ImagePart;
+/** An Anthropic thinking block from an answer, kept as it came (its `signature` is only valid, unmodified, on the
+ * platform that made it): an Anthropic caller's history carries it back to Anthropic routes; no other route gets it. */
+export type ThinkingPart =
+  { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
+
+export type ContentPart = { type: 'text'; text: string; cache_control?: CacheControl } | ImagePart | ThinkingPart;
 
 export interface ChatMessage {
   role: Role;
   /** Text content. Multi-part text content is joined; null for an assistant message that only calls tools. */
   content: string | null;
-  /** The whole content, in order, when text alone would lose images or cache marks; `content` stays its text for
-   * what reads text only. */
+  /** The whole content, in order, when text alone would lose images, cache marks or (assistant) thinking blocks;
+   * `content` stays its text for what reads text only. */
   parts?: ContentPart[];
   /** A prompt-cache mark on the message as a whole (an Anthropic tool result). */
   cache_control?: CacheControl;
@@ -135,6 +140,9 @@ export interface ChatResponse {
   id: string;
   model: string;
   content: string;
+  /** An Anthropic route's thinking blocks, in order: an Anthropic caller gets them before the text and tool calls
+   * (where Anthropic puts them); other shapes leave them out. */
+  thinking?: ThinkingPart[];
   tool_calls: ToolCall[];
   finish_reason: FinishReason;
   /** The stop sequence that ended the answer, when finish_reason is `stop_sequence` and the upstream named it. */
@@ -155,6 +163,13 @@ export type StreamEvent =
   | { type: 'text'; text: string }
   /** A piece of the model's refusal (ChatResponse.refusal), streamed apart from the text. */
   | { type: 'refusal'; text: string }
+  /** A piece of an Anthropic thinking block's text; the first after other content (or a signature) opens a new
+   * block. Not content: held with the events before it until the first content delta (docs/gateway.md). */
+  | { type: 'thinking'; thinking: string }
+  /** The signature that ends the open thinking block (Anthropic's `signature_delta`). */
+  | { type: 'thinking_signature'; signature: string }
+  /** A whole `redacted_thinking` block. */
+  | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }
   | { type: 'finish'; finish_reason: FinishReason; stop_sequence?: string; usage?: Usage }

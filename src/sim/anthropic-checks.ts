@@ -2,6 +2,7 @@
 // refuse is refused here too. The rules and their sources: docs/simulator.md#request-checks.
 import { blocksOf, isObject, type Json } from './json.ts';
 import { toolPairingProblem } from './anthropic-tool-pairing.ts';
+import { offThinkingProblem, signatureProblem } from './thinking.ts';
 
 /** The first rule the body breaks, as Anthropic's error message; undefined when the real API would accept it. */
 export function anthropicProblem(body: Json): string | undefined {
@@ -24,6 +25,7 @@ export function anthropicProblem(body: Json): string | undefined {
     systemProblem(body['system']) ??
     systemMessagesProblem(messages, modelOf(body)) ??
     samplingProblem(body) ??
+    signatureProblem(messages) ??
     thinkingProblem(body, messages) ??
     toolPairingProblem(messages) ??
     finalTurnProblem(messages)
@@ -86,7 +88,7 @@ function thinkingProblem(body: Json, messages: Json[]): string | undefined {
   ) {
     return 'context_management.edits: the clear_thinking strategy requires thinking to be enabled';
   }
-  return on ? thinkingBlockProblem(messages) : undefined;
+  return on ? thinkingBlockProblem(messages) : offThinkingProblem(messages);
 }
 
 /** With thinking on, tool results answer an assistant turn that must open with its thinking block. */

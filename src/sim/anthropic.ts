@@ -34,9 +34,27 @@ const frame = (event: string, data: Record<string, unknown>): SseFrame => ({
 });
 
 function contentOf(reply: SimReply): Record<string, unknown>[] {
-  if (!reply.toolCall) return [{ type: 'text', text: reply.text }];
+  const thinking = reply.thinking ? [{ type: 'thinking', ...reply.thinking }] : [];
+  if (!reply.toolCall) return [...thinking, { type: 'text', text: reply.text }];
   const call = reply.toolCall;
-  return [{ type: 'tool_use', id: call.id, name: call.name, input: JSON.parse(call.arguments) as unknown }];
+  return [
+    ...thinking,
+    { type: 'tool_use', id: call.id, name: call.name, input: JSON.parse(call.arguments) as unknown },
+  ];
+}
+
+/** A thinking block streamed as Anthropic streams one: its text in pieces, then its signature, then its stop. */
+function thinkingFrames(reply: SimReply): SseFrame[] {
+  if (!reply.thinking) return [];
+  const { thinking, signature } = reply.thinking;
+  return [
+    // Omitted thinking (`display: "omitted"`) streams only its signature.
+    ...(thinking === '' ? [] : wordPieces(thinking)).map((piece) =>
+      frame('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: piece } }),
+    ),
+    frame('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature } }),
+    frame('content_block_stop', { index: 0 }),
+  ];
 }
 
 export function anthropicMessage(reply: SimReply, meta: AnthropicMeta): Record<string, unknown> {
@@ -62,20 +80,25 @@ export function anthropicStream(reply: SimReply, meta: AnthropicMeta): StreamPla
   };
   const call = reply.toolCall;
   const block = call ? { type: 'tool_use', id: call.id, name: call.name, input: {} } : { type: 'text', text: '' };
+  // With thinking, its block is the first (index 0) and the answer's the second.
+  const index = reply.thinking ? 1 : 0;
+  const start = (content_block: Record<string, unknown>, at: number) =>
+    frame('content_block_start', { index: at, content_block });
   const head = [
     frame('message_start', { message }),
-    frame('content_block_start', { index: 0, content_block: block }),
+    reply.thinking ? start({ type: 'thinking', thinking: '', signature: '' }, 0) : start(block, 0),
     frame('ping', {}),
   ];
-  const deltas = call
+  const answer = call
     ? halves(call.arguments).map((part) =>
-        frame('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: part } }),
+        frame('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: part } }),
       )
     : wordPieces(reply.text).map((piece) =>
-        frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }),
+        frame('content_block_delta', { index, delta: { type: 'text_delta', text: piece } }),
       );
+  const deltas = reply.thinking ? [...thinkingFrames(reply), start(block, 1), ...answer] : answer;
   const tail = [
-    frame('content_block_stop', { index: 0 }),
+    frame('content_block_stop', { index }),
     frame('message_delta', {
       delta: { stop_reason: STOP[reply.finish], stop_sequence: reply.stopSequence ?? null },
       usage: { output_tokens: reply.outputTokens },

@@ -4,6 +4,7 @@ import type { SimRequest, SimMessage, ResponseFormat } from './request.ts';
 import { instanceOf } from './schema-instance.ts';
 import { rngFor, type Rng } from './rng.ts';
 import type { CacheUsage } from './prompt-cache.ts';
+import { simThinking, type SimThinking } from './thinking.ts';
 
 export interface SimToolCall {
   id: string;
@@ -13,6 +14,8 @@ export interface SimToolCall {
 }
 
 export interface SimReply {
+  /** The thinking block the answer opens with (an Anthropic request with thinking on). */
+  thinking?: SimThinking;
   /** Empty when the reply is a tool call. */
   text: string;
   toolCall?: SimToolCall;
@@ -45,6 +48,13 @@ export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(te
 const collapse = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
 export function composeReply(req: SimRequest, model: string, callId: string, options: ReplyOptions): SimReply {
+  const reply = composeAnswer(req, model, callId, options);
+  if (req.thinking === 'off') return reply;
+  const thinking = simThinking(reply.toolCall ? `calling ${reply.toolCall.name}` : 'the reply', req.thinking);
+  return { thinking, ...reply, outputTokens: reply.outputTokens + estimateTokens(thinking.thinking) };
+}
+
+function composeAnswer(req: SimRequest, model: string, callId: string, options: ReplyOptions): SimReply {
   const last = req.messages.at(-1);
   const lastUser = [...req.messages].reverse().find((m) => m.role === 'user' && !m.toolResult);
   const snippet = collapse(lastUser?.text ?? '').slice(0, SNIPPET);

@@ -5,6 +5,7 @@ import type { ErrorName } from './steps.ts';
 import { isObject, type Json } from './json.ts';
 import { anthropicProblem } from './anthropic-checks.ts';
 import { openAiProblem } from './openai-checks.ts';
+import { thinkingOf } from './thinking.ts';
 
 export interface SimMessage {
   role: string;
@@ -36,6 +37,9 @@ export interface SimRequest {
   responseFormat: ResponseFormat | undefined;
   /** Stop sequences (OpenAI `stop`, a string or a list; Anthropic `stop_sequences`). */
   stopSequences: string[];
+  /** Anthropic `thinking`: when on (`enabled` or `adaptive`) the answer opens with a thinking block, its text left
+   * out when the request says `display: "omitted"`. */
+  thinking: 'off' | 'shown' | 'omitted';
   /** Rough prompt size: characters / 4. */
   promptTokens: number;
   /** Images in the messages (OpenAI `image_url` parts, Anthropic `image` blocks, tool results' included). */
@@ -102,6 +106,7 @@ export function parseChatRequest(
     toolChoice: 'auto',
     responseFormat: undefined,
     stopSequences: [],
+    thinking: 'off',
     promptTokens: 0,
     images: 0,
     fields: [],
@@ -254,6 +259,7 @@ function fromAnthropic(body: Json): Partial<SimRequest> {
     ...toolsOf(tools, 'input_schema'),
     toolChoice: anthropicToolChoice(body['tool_choice']),
     stopSequences: stringsOf(body['stop_sequences']),
+    thinking: thinkingOf(body),
     responseFormat:
       isObject(format) && format['type'] === 'json_schema'
         ? { kind: 'json_schema', schema: format['schema'] }

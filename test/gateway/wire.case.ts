@@ -15,6 +15,8 @@ export interface Parsed {
   usage: { input: number; output: number; cached?: number; cacheWrite?: number; reasoning?: number } | null;
   /** The stop sequence that ended the answer, when the SDK names one. */
   stopSequence?: string;
+  /** Anthropic thinking blocks, in order, when the SDK holds any. */
+  thinking?: ({ thinking: string; signature: string } | { redacted: string })[];
 }
 
 export interface WireScript {
@@ -259,6 +261,51 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
       tools: [{ id: 'call_bad', name: 'run', input: 'ls -la' }],
       finish: 'tool_calls',
       usage: { input: 11, output: 7 },
+    },
+  },
+  {
+    name: 'signed thinking in pieces and a redacted block, then text',
+    events: [
+      start,
+      { type: 'thinking', thinking: '' },
+      { type: 'thinking', thinking: 'Let me ' },
+      { type: 'thinking', thinking: 'think.' },
+      { type: 'thinking_signature', signature: 'sig-one' },
+      { type: 'redacted_thinking', data: 'opaque==' },
+      { type: 'text', text: 'Thought it through.' },
+      { type: 'finish', finish_reason: 'stop', usage },
+    ],
+    expect: {
+      text: 'Thought it through.',
+      refusal: '',
+      tools: [],
+      finish: 'stop',
+      usage: { input: 11, output: 7 },
+      thinking: [{ thinking: 'Let me think.', signature: 'sig-one' }, { redacted: 'opaque==' }],
+    },
+  },
+  {
+    name: 'two signed thinking blocks one after the other, then a tool call',
+    events: [
+      start,
+      { type: 'thinking', thinking: 'First.' },
+      { type: 'thinking_signature', signature: 'sig-a' },
+      { type: 'thinking', thinking: 'Second.' },
+      { type: 'thinking_signature', signature: 'sig-b' },
+      { type: 'tool_call_start', index: 0, id: 'call_t', name: 'weather' },
+      { type: 'tool_call_delta', index: 0, arguments: '{"city":"Oslo"}' },
+      { type: 'finish', finish_reason: 'tool_calls', usage },
+    ],
+    expect: {
+      text: '',
+      refusal: '',
+      tools: [{ id: 'call_t', name: 'weather', input: { city: 'Oslo' } }],
+      finish: 'tool_calls',
+      usage: { input: 11, output: 7 },
+      thinking: [
+        { thinking: 'First.', signature: 'sig-a' },
+        { thinking: 'Second.', signature: 'sig-b' },
+      ],
     },
   },
   {

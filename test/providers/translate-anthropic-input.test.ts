@@ -178,18 +178,12 @@ test('thinking, context_management and effort reach an Anthropic route whose mod
   );
 });
 
-test('a request that sends tool results goes without thinking (its signed thinking block is not carried), keeping other edits', () => {
-  const request = parse({
+const toolTurn = (asked: Obj[]): ChatRequest =>
+  parse({
     model: 'm',
     messages: [
       { role: 'user', content: 'list files' },
-      {
-        role: 'assistant',
-        content: [
-          { type: 'thinking', thinking: '', signature: 'sig' },
-          { type: 'tool_use', id: 'toolu_1', name: 'ls', input: {} },
-        ],
-      },
+      { role: 'assistant', content: [...asked, { type: 'tool_use', id: 'toolu_1', name: 'ls', input: {} }] },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'a.txt' }] },
       REMINDER,
     ],
@@ -199,7 +193,44 @@ test('a request that sends tool results goes without thinking (its signed thinki
       edits: [{ type: 'clear_thinking_20251015', keep: 'all' }, { type: 'clear_tool_uses_20250919' }],
     },
   });
-  const wire = toAnthropic(request, 'claude-opus-5-5');
+
+test('tool results for a turn that opened with its thinking block go with thinking and the block as sent', () => {
+  const blocks = [
+    { type: 'thinking', thinking: 'Listing.', signature: 'sig-1' },
+    { type: 'redacted_thinking', data: 'opaque' },
+  ];
+  const wire = toAnthropic(toolTurn(blocks), 'claude-opus-5-5');
+  assert.deepEqual(wire['thinking'], { type: 'adaptive' });
+  assert.deepEqual(wire['context_management'], {
+    edits: [{ type: 'clear_thinking_20251015', keep: 'all' }, { type: 'clear_tool_uses_20250919' }],
+  });
+  const asked = (wire['messages'] as Obj[])[1]!;
+  assert.deepEqual(asked['content'], [...blocks, { type: 'tool_use', id: 'toolu_1', name: 'ls', input: {} }]);
+  // An OpenAI-compatible route never gets them.
+  const openai = toOpenAIRequest({ ...toolTurn(blocks), model: 'gpt-x' }, { stream: false });
+  assert.doesNotMatch(JSON.stringify(openai), /sig-1|opaque|thinking/);
+});
+
+test('a request sent without thinking goes without the thinking blocks, which Anthropic refuses then', () => {
+  const blocks = [{ type: 'thinking', thinking: 'Listing.', signature: 'sig-1' }];
+  // Adaptive thinking to a model without it (Haiku 4.5), and a caller that turned thinking off.
+  const haiku = toAnthropic(toolTurn(blocks), 'claude-haiku-4-5');
+  const off = toAnthropic(
+    { ...toolTurn(blocks), anthropic_fields: { thinking: { type: 'disabled' } } },
+    'claude-opus-5-5',
+  );
+  for (const wire of [haiku, off]) {
+    assert.notDeepEqual(wire['thinking'], { type: 'adaptive' });
+    assert.deepEqual((wire['messages'] as Obj[])[1], {
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: 'toolu_1', name: 'ls', input: {} }],
+    });
+  }
+  assert.deepEqual(off['thinking'], { type: 'disabled' });
+});
+
+test('tool results for a turn without a thinking block (an OpenAI route answered it) go without thinking, keeping other edits', () => {
+  const wire = toAnthropic(toolTurn([]), 'claude-opus-5-5');
   assert.equal(wire['thinking'], undefined);
   assert.deepEqual(wire['context_management'], { edits: [{ type: 'clear_tool_uses_20250919' }] });
   assert.deepEqual(roles(wire), ['user', 'assistant', 'user', 'system']);

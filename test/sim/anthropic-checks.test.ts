@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withSim, anthropic, parseJson, userMessage, type Body } from './client.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
+import { simSignature } from '../../src/sim/thinking.ts';
 
 const KEY = 'sk-ant-good';
 const SCENARIO = { keys: { [KEY]: {} } };
@@ -315,11 +316,41 @@ test("thinking: tool results need the assistant turn's thinking block; adaptive 
         base(
           [
             userMessage('hi'),
-            assistant({ type: 'thinking', thinking: '', signature: 'sig' }, call('t1')),
+            assistant({ type: 'thinking', thinking: '', signature: simSignature('') }, call('t1')),
             user(result('t1')),
           ],
           adaptive,
         ),
+      );
+      // Thinking off: the last assistant message may hold no thinking block.
+      assert.equal(
+        await refusal(
+          sim,
+          base(
+            [
+              userMessage('hi'),
+              assistant({ type: 'thinking', thinking: '', signature: simSignature('') }, call('t1')),
+              user(result('t1')),
+            ],
+            { thinking: { type: 'disabled' } },
+          ),
+        ),
+        'messages.1.content.0: When thinking is disabled, an `assistant` message in the final position cannot contain `thinking`. To use thinking blocks, enable `thinking` in your request.',
+      );
+      // A signature the simulator did not issue for that text is refused, as Anthropic refuses another's.
+      assert.equal(
+        await refusal(
+          sim,
+          base(
+            [
+              userMessage('hi'),
+              assistant({ type: 'thinking', thinking: 'edited', signature: simSignature('') }, call('t1')),
+              user(result('t1')),
+            ],
+            adaptive,
+          ),
+        ),
+        'messages.1.content.0: Invalid `signature` in `thinking` block',
       );
       await accepted(sim, base(toolTurn, { thinking: { type: 'disabled' } }));
       await accepted(

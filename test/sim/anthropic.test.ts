@@ -1,7 +1,8 @@
 // The Anthropic endpoints' wire format over real HTTP: messages, the named-event stream, tool use, models.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withSim, anthropic, parseSse, parseJson, userMessage, type SseEvent } from './client.ts';
+import { withSim, anthropic, parseSse, parseJson, userMessage, type Body, type SseEvent } from './client.ts';
+import { simSignature } from '../../src/sim/thinking.ts';
 
 const SCENARIO = { keys: { 'sk-ant-good': {} } };
 const KEY = 'sk-ant-good';
@@ -178,5 +179,30 @@ test('GET /v1/models answers in the Anthropic list shape when the caller speaks 
       type: 'error',
       error: { type: 'authentication_error', message: 'invalid x-api-key' },
     });
+  });
+});
+
+test('with thinking on, the answer opens with a thinking block signed for its text, whole and streamed', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const ask = { model: 'sim-large', max_tokens: 256, thinking: { type: 'enabled', budget_tokens: 128 } };
+    const whole = parseJson((await anthropic(sim, KEY, { ...ask, messages: [userMessage('ponder')] })).text);
+    const [thinking, text] = whole['content'] as Record<string, unknown>[];
+    assert.equal(thinking?.['type'], 'thinking');
+    assert.equal(thinking?.['signature'], simSignature(String(thinking?.['thinking'])));
+    assert.deepEqual(text, { type: 'text', text: '[sim-large] reply to: ponder' });
+
+    const streamed = await anthropic(sim, KEY, { ...ask, stream: true, messages: [userMessage('ponder')] });
+    const events = typed(parseSse(streamed.text));
+    const deltas = events.flatMap((e) => (e.event === 'content_block_delta' ? [e.data['delta'] as Body] : []));
+    const thought = deltas.flatMap((d) => (d['type'] === 'thinking_delta' ? [d['thinking']] : [])).join('');
+    assert.equal(thought, thinking?.['thinking']);
+    assert.deepEqual(
+      deltas.filter((d) => d['type'] === 'signature_delta'),
+      [{ type: 'signature_delta', signature: thinking?.['signature'] }],
+    );
+    assert.deepEqual(
+      events.filter((e) => e.event === 'content_block_start').map((e) => e.data['index']),
+      [0, 1],
+    );
   });
 });

@@ -27,6 +27,14 @@ function promptUsage(u: unknown): Usage | undefined {
   return usage !== undefined && usage.input_tokens > 0 ? usage : undefined;
 }
 
+/** A thinking block's start opens it (even empty: a block may hold only a signature). */
+function thinkingStart(block: Obj): StreamEvent[] {
+  const out: StreamEvent[] = [{ type: 'thinking', thinking: str(block['thinking']) ?? '' }];
+  const signature = str(block['signature']);
+  if (signature) out.push({ type: 'thinking_signature', signature });
+  return out;
+}
+
 export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   const toolIndexOfBlock = new Map<number, number>();
   /** Tool calls that have had arguments: a call without any (no input_json_delta) is `{}`, as non-streamed. */
@@ -63,6 +71,8 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
       }
       return out;
     }
+    if (block['type'] === 'thinking') return thinkingStart(block);
+    if (block['type'] === 'redacted_thinking') return [{ type: 'redacted_thinking', data: str(block['data']) ?? '' }];
     const text = block['type'] === 'text' ? str(block['text']) : undefined;
     return text ? [{ type: 'text', text }] : [];
   }
@@ -80,7 +90,13 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
       withArguments.add(index);
       return [{ type: 'tool_call_delta', index, arguments: args }];
     }
-    return []; // thinking, signature, citations: not carried by the canonical shape.
+    if (delta['type'] === 'thinking_delta') {
+      const thinking = str(delta['thinking']);
+      return thinking ? [{ type: 'thinking', thinking }] : [];
+    }
+    if (delta['type'] === 'signature_delta')
+      return [{ type: 'thinking_signature', signature: str(delta['signature']) ?? '' }];
+    return []; // citations: not carried by the canonical shape.
   }
 
   function blockStop(d: Obj): StreamEvent[] {
@@ -133,6 +149,8 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   };
 }
 
+type BlockKind = 'text' | 'tool' | 'thinking' | 'redacted';
+
 /** A tool call being written: its arguments so far. */
 interface ToolCallSoFar {
   index: number;
@@ -155,7 +173,9 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   private readonly options: { id?: string; model?: string };
   /** The index of the last block started. */
   private block = -1;
-  private open: 'text' | 'tool' | undefined;
+  private open: BlockKind | undefined;
+  /** The open thinking block has its signature: more thinking opens another. */
+  private signed = false;
   /** The tool call of the open block. */
   private live: ToolCallSoFar | undefined;
   /** Tool calls that started while another's block was open, to be written whole once it stops. */
@@ -203,6 +223,25 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
     return this.textDelta(text);
   }
 
+  /** Thinking goes on in the open, unsigned thinking block, or opens a new one. */
+  thinking(ev: EventOf<'thinking'>): NamedSseEvent[] {
+    const out = this.open === 'thinking' && !this.signed ? [] : this.beginThinking();
+    if (ev.thinking !== '') out.push(this.delta({ type: 'thinking_delta', thinking: ev.thinking }));
+    return out;
+  }
+
+  thinking_signature(ev: EventOf<'thinking_signature'>): NamedSseEvent[] {
+    const out = this.open === 'thinking' && !this.signed ? [] : this.beginThinking();
+    out.push(this.delta({ type: 'signature_delta', signature: ev.signature }));
+    this.signed = true;
+    return out;
+  }
+
+  /** A redacted block comes whole: started and stopped at once. */
+  redacted_thinking(ev: EventOf<'redacted_thinking'>): NamedSseEvent[] {
+    return [...this.close(), ...this.begin('redacted', { type: 'redacted_thinking', data: ev.data }), ...this.stop()];
+  }
+
   tool_call_start(ev: EventOf<'tool_call_start'>): NamedSseEvent[] {
     const call = { index: ev.index, id: ev.id, name: ev.name, args: '' };
     if (this.open !== 'tool') return this.beginTool(call);
@@ -243,10 +282,17 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   private textDelta(text: string): NamedSseEvent[] {
     this.wrote = true;
     const out = this.open === 'text' ? [] : [...this.close(), ...this.begin('text', { type: 'text', text: '' })];
-    out.push({
-      event: 'content_block_delta',
-      data: { type: 'content_block_delta', index: this.block, delta: { type: 'text_delta', text } },
-    });
+    out.push(this.delta({ type: 'text_delta', text }));
+    return out;
+  }
+
+  private delta(delta: Obj): NamedSseEvent {
+    return { event: 'content_block_delta', data: { type: 'content_block_delta', index: this.block, delta } };
+  }
+
+  private beginThinking(): NamedSseEvent[] {
+    const out = [...this.close(), ...this.begin('thinking', { type: 'thinking', thinking: '', signature: '' })];
+    this.signed = false;
     return out;
   }
 
@@ -266,7 +312,7 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
     return out;
   }
 
-  private begin(kind: 'text' | 'tool', content_block: Obj): NamedSseEvent[] {
+  private begin(kind: BlockKind, content_block: Obj): NamedSseEvent[] {
     const out = this.stop();
     this.block += 1;
     this.open = kind;

@@ -7,10 +7,21 @@ import type {
   ChatResponse,
   ContentPart,
   FinishReason,
+  ThinkingPart,
   ToolCall,
   ToolChoice,
 } from '../types.ts';
-import { cacheControlOf, cacheField, fromAnthropicImage, needsParts, textOfParts, toAnthropicImage } from './parts.ts';
+import {
+  cacheControlOf,
+  cacheField,
+  fromAnthropicImage,
+  isThinking,
+  needsParts,
+  textOfParts,
+  thinkingBlock,
+  thinkingPartOf,
+  toAnthropicImage,
+} from './parts.ts';
 import { jsonInstruction } from './response-format.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
@@ -20,6 +31,7 @@ import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
 import { anthropicInputSchema } from './anthropic-input-schema.ts';
 import { samplingToWire } from './anthropic-sampling.ts';
 import { modelTakes } from './anthropic-features.ts';
+import { holdsThinking, thinkingToSend, thinks, withoutThinking } from './anthropic-thinking.ts';
 import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
 import type {
   AnthropicCustomTool,
@@ -87,14 +99,19 @@ function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
       };
       if (b.is_error === true) result.is_error = true;
       results.push(result);
-    } else if (block.type !== 'thinking' && block.type !== 'redacted_thinking') {
+    } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+      // Kept as sent, signature and all, for Anthropic routes; a user turn has none to keep.
+      const part = m.role === 'assistant' ? thinkingPartOf(block) : undefined;
+      if (part !== undefined) parts.push(part);
+    } else {
       throw new WireRequestError(`${path}.type`, `block "${block.type}" is not supported in a ${m.role} message`);
     }
   });
   const out: ChatMessage[] = [...results];
   const text = textOfParts(parts);
   if (m.role === 'assistant') {
-    const msg: ChatMessage = { role: 'assistant', content: parts.length > 0 ? text : calls.length > 0 ? null : '' };
+    const said = parts.some((p) => !isThinking(p));
+    const msg: ChatMessage = { role: 'assistant', content: said ? text : calls.length > 0 ? null : '' };
     if (needsParts(parts)) msg.parts = parts;
     if (calls.length > 0) msg.tool_calls = calls;
     out.push(msg);
@@ -232,9 +249,13 @@ const blank = (text: string): boolean => text.trim() === '';
 function partsToBlocks(parts: readonly ContentPart[]): Obj[] {
   // Anthropic rejects empty text blocks.
   return parts
-    .filter((p) => p.type === 'image' || !blank(p.text))
+    .filter((p) => p.type !== 'text' || !blank(p.text))
     .map((p) =>
-      p.type === 'text' ? { type: 'text', text: p.text, ...cacheField(p.cache_control) } : toAnthropicImage(p),
+      p.type === 'text'
+        ? { type: 'text', text: p.text, ...cacheField(p.cache_control) }
+        : p.type === 'image'
+          ? toAnthropicImage(p)
+          : thinkingBlock(p),
     );
 }
 
@@ -430,9 +451,12 @@ const stopSequences = (stop: readonly string[] | undefined): string[] => (stop ?
 
 /** Canonical → the JSON body sent to the Anthropic Messages API. */
 export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean }): Obj {
-  const { system, messages } = toAnthropicMessages(withAnthropicToolIds(req.messages), {
-    midSystem: modelTakes(req.model, 'mid_conversation_system'),
-  });
+  const history = withAnthropicToolIds(req.messages);
+  const midSystem = modelTakes(req.model, 'mid_conversation_system');
+  let { system, messages } = toAnthropicMessages(history, { midSystem });
+  const thinking = thinkingToSend(req, messages);
+  if (!thinks(thinking) && history.some(holdsThinking))
+    ({ system, messages } = toAnthropicMessages(withoutThinking(history), { midSystem }));
   const body: Obj = { model: req.model, max_tokens: req.max_tokens ?? DEFAULT_MAX_TOKENS, messages };
   if (system !== undefined) body['system'] = system;
   if (req.tools && req.tools.length > 0) {
@@ -448,29 +472,28 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
   const stops = stopSequences(req.stop);
   if (stops.length > 0) body['stop_sequences'] = stops;
   settingsToWire(req, body);
-  if (req.anthropic_fields !== undefined) anthropicFieldsToWire(req, req.anthropic_fields, body);
+  if (req.anthropic_fields !== undefined) anthropicFieldsToWire(req, req.anthropic_fields, body, thinking);
   if (options.stream) body['stream'] = true;
   return body;
 }
 
 /** The caller's Anthropic-only fields, left out where the route's model would refuse them
- * (docs/gateway.md#anthropic-only-fields-thinking-context_management-effort). */
-function anthropicFieldsToWire(req: ChatRequest, fields: AnthropicFields, body: Obj): void {
-  const thinking = fields.thinking !== undefined && thinkingTaken(req, fields.thinking) ? fields.thinking : undefined;
+ * (docs/gateway.md#anthropic-only-fields-thinking-context_management-effort); `thinking` as thinkingToSend decided. */
+function anthropicFieldsToWire(
+  req: ChatRequest,
+  fields: AnthropicFields,
+  body: Obj,
+  thinking: Readonly<Record<string, unknown>> | undefined,
+): void {
   if (thinking !== undefined) body['thinking'] = thinking;
-  const thinks = thinking !== undefined && thinking['type'] !== 'disabled';
   const context =
-    fields.context_management === undefined ? undefined : contextManagement(fields.context_management, thinks);
+    fields.context_management === undefined
+      ? undefined
+      : contextManagement(fields.context_management, thinks(thinking));
   if (context !== undefined) body['context_management'] = context;
   const output = { ...fields.output_config };
   if (!modelTakes(req.model, 'effort')) delete output['effort'];
   if (Object.keys(output).length > 0) body['output_config'] = output;
-}
-
-function thinkingTaken(req: ChatRequest, thinking: Readonly<Record<string, unknown>>): boolean {
-  if (thinking['type'] === 'disabled') return true;
-  if (thinking['type'] === 'adaptive' && !modelTakes(req.model, 'adaptive_thinking')) return false;
-  return req.messages.findLast((m) => m.role !== 'system')?.role !== 'tool';
 }
 
 /** `context_management` without its `clear_thinking_…` edits when no thinking is sent; left out when no edit is left. */
@@ -517,10 +540,13 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
   if (!isObj(body) || !Array.isArray(body['content'])) return undefined;
   let content = '';
   const toolCalls: ToolCall[] = [];
+  const thinking: ThinkingPart[] = [];
   body['content'].forEach((b: unknown, i) => {
     if (!isObj(b)) throw malformed(`content[${i}]`, b, 'a content block');
-    // Other block types (thinking, server tool results) carry nothing the canonical answer holds.
-    if (b['type'] === 'text') content += textContent(b['text'], `content[${i}].text`);
+    const thought = thinkingPartOf(b);
+    // Other block types (server tool results, …) carry nothing the canonical answer holds.
+    if (thought !== undefined) thinking.push(thought);
+    else if (b['type'] === 'text') content += textContent(b['text'], `content[${i}].text`);
     else if (b['type'] === 'tool_use') {
       const input = b['input'] ?? {};
       if (!isObj(input)) throw malformed(`content[${i}].input`, input, 'an object');
@@ -538,6 +564,7 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
     tool_calls: toolCalls,
     finish_reason: finishWithTools(finishFromAnthropic(body['stop_reason']), toolCalls.length),
   };
+  if (thinking.length > 0) res.thinking = thinking;
   const stopSequence = str(body['stop_sequence']);
   if (stopSequence !== undefined && res.finish_reason === 'stop_sequence') res.stop_sequence = stopSequence;
   const usage = usageFromAnthropic(body['usage']);
@@ -553,12 +580,13 @@ function refusalText(res: ChatResponse): string {
 
 /** Canonical response → the Anthropic `message` object the gateway answers with. */
 export function toAnthropicResponse(res: ChatResponse): Obj {
-  const content: Obj[] = [];
+  const content: Obj[] = (res.thinking ?? []).map(thinkingBlock);
   // An OpenAI refusal is told as Anthropic tells its own: the words as text, ending `refusal`.
   const text = refusalText(res);
   // A blank text beside tool calls ("\n\n", as Qwen, DeepSeek and GLM send) is left out: the caller would send it
   // back next turn, and Anthropic refuses whitespace-only text.
-  if (res.tool_calls.length === 0 || !blank(text)) content.push({ type: 'text', text });
+  // An answer that is only thinking (cut at max_tokens) has no text block, as Anthropic sends it.
+  if (!blank(text) || (res.tool_calls.length === 0 && content.length === 0)) content.push({ type: 'text', text });
   // Throws MalformedAnswer for a finished call whose arguments are no object (tool-input.ts).
   for (const c of res.tool_calls)
     content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolUseInput(c, res.finish_reason) });

@@ -153,6 +153,19 @@ class OpenAIChunkEncoder implements EventMethods<Obj[]> {
     return out;
   }
 
+  /** Anthropic thinking: this shape has no place for its signed blocks (docs/gateway.md), so it is left out. */
+  thinking(): Obj[] {
+    return [];
+  }
+
+  thinking_signature(): Obj[] {
+    return [];
+  }
+
+  redacted_thinking(): Obj[] {
+    return [];
+  }
+
   /** A Responses route's own event: only a Responses caller reads it; the canonical events beside it say the same. */
   responses_event(): Obj[] {
     return [];

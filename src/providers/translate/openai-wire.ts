@@ -133,10 +133,18 @@ export function parseOpenAIRequest(body: unknown): ParsedOpenAIRequest {
 
 function contentToWire(m: ChatMessage): unknown {
   if (m.parts === undefined || m.role !== 'user') return m.content;
-  return m.parts.map((p) =>
-    p.type === 'text'
-      ? { type: 'text', text: p.text }
-      : { type: 'image_url', image_url: p.detail === undefined ? { url: p.url } : { url: p.url, detail: p.detail } },
+  return m.parts.flatMap(
+    (p): Obj[] =>
+      p.type === 'text'
+        ? [{ type: 'text', text: p.text }]
+        : p.type === 'image'
+          ? [
+              {
+                type: 'image_url',
+                image_url: p.detail === undefined ? { url: p.url } : { url: p.url, detail: p.detail },
+              },
+            ]
+          : [], // Thinking is Anthropic's own (only assistant turns hold it).
   );
 }
 

@@ -1,6 +1,6 @@
 // Content parts between the canonical shape and Anthropic's: images, prompt-cache marks, and whether a message needs
 // its parts kept. Shared by the gateway's parsers and the adapters.
-import type { CacheControl, ContentPart, ImagePart } from '../types.ts';
+import type { CacheControl, ContentPart, ImagePart, ThinkingPart } from '../types.ts';
 import { WireRequestError } from './wire-error.ts';
 import { type Obj, isObj } from './obj.ts';
 
@@ -58,9 +58,33 @@ export function textOfParts(parts: readonly ContentPart[]): string {
 
 export const hasImage = (parts: readonly ContentPart[]): boolean => parts.some((p) => p.type === 'image');
 
-/** Parts are kept beside the joined text only when the text alone would lose something: an image or a cache mark. */
+export const isThinking = (p: ContentPart): p is ThinkingPart =>
+  p.type === 'thinking' || p.type === 'redacted_thinking';
+
+/** Parts are kept beside the joined text only when the text alone would lose something: an image, a cache mark or a
+ * thinking block. */
 export const needsParts = (parts: readonly ContentPart[]): boolean =>
-  parts.some((p) => p.type === 'image' || p.cache_control !== undefined);
+  parts.some((p) => p.type === 'image' || isThinking(p) || p.cache_control !== undefined);
+
+/** An Anthropic thinking block → its canonical part, exactly as sent (the signature is checked upstream); undefined
+ * for a block of another type. */
+export function thinkingPartOf(block: Readonly<Record<string, unknown>>): ThinkingPart | undefined {
+  if (block['type'] === 'redacted_thinking' && typeof block['data'] === 'string')
+    return { type: 'redacted_thinking', data: block['data'] };
+  if (block['type'] === 'thinking' && typeof block['thinking'] === 'string')
+    return {
+      type: 'thinking',
+      thinking: block['thinking'],
+      signature: typeof block['signature'] === 'string' ? block['signature'] : '',
+    };
+  return undefined;
+}
+
+/** A canonical thinking part → the Anthropic block it came from. */
+export const thinkingBlock = (p: ThinkingPart): Obj =>
+  p.type === 'thinking'
+    ? { type: 'thinking', thinking: p.thinking, signature: p.signature }
+    : { type: 'redacted_thinking', data: p.data };
 
 /** A prompt-cache mark as a client sent it (Anthropic's `cache_control`, also used by OpenRouter on OpenAI-shaped
  * text parts), or undefined when there is none or it is not one we know. */

@@ -145,6 +145,19 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
     return out;
   }
 
+  /** Anthropic thinking: this shape has no place for its signed blocks (docs/gateway.md), so it is left out. */
+  thinking(): NamedSseEvent[] {
+    return [];
+  }
+
+  thinking_signature(): NamedSseEvent[] {
+    return [];
+  }
+
+  redacted_thinking(): NamedSseEvent[] {
+    return [];
+  }
+
   /** From here on the route's own events are the stream. */
   responses_event(ev: EventOf<'responses_event'>): NamedSseEvent[] {
     this.relaying = true;

@@ -182,7 +182,7 @@ function messagesFromItems(items: readonly ResponsesWireItem[], namespaces: Name
       const result = item as Item<'function_call_output' | 'custom_tool_call_output'>;
       out.push(toolResultFromWire(result.call_id, result.output, path));
     } else if (item.type === 'reasoning') {
-      // A reasoning item from an earlier answer: other providers could not use it. Dropped, like Anthropic thinking.
+      // A reasoning item from an earlier answer: other providers could not use it. Dropped.
     } else if (item.type === 'additional_tools') {
       // Tools declared in the conversation (Codex's Responses Lite): offered with the request's tools (toolsFromWire).
     } else if (item.type === undefined || item.type === 'message') {

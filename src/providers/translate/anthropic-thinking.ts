@@ -1,0 +1,50 @@
+// Whether an Anthropic route is sent the caller's thinking, and the history's thinking blocks that go with it
+// (docs/gateway.md#thinking-blocks).
+import type { ChatMessage, ChatRequest } from '../types.ts';
+import { modelTakes } from './anthropic-features.ts';
+import { isThinking, needsParts } from './parts.ts';
+import { type Obj, isObj } from './obj.ts';
+
+type Thinking = Readonly<Record<string, unknown>>;
+
+/** The caller's thinking as the route is sent it, or undefined when it is left out: adaptive thinking to a model
+ * without it, or tool results answering a turn that does not open with a thinking block (`messages` is the wire
+ * history). */
+export function thinkingToSend(req: ChatRequest, messages: readonly Obj[]): Thinking | undefined {
+  const thinking = req.anthropic_fields?.thinking;
+  if (thinking === undefined || thinking['type'] === 'disabled') return thinking;
+  if (thinking['type'] === 'adaptive' && !modelTakes(req.model, 'adaptive_thinking')) return undefined;
+  return answersUnthoughtTools(messages) ? undefined : thinking;
+}
+
+export const thinks = (thinking: Thinking | undefined): boolean =>
+  thinking !== undefined && thinking['type'] !== 'disabled';
+
+const isThinkingBlock = (b: unknown): boolean =>
+  isObj(b) && (b['type'] === 'thinking' || b['type'] === 'redacted_thinking');
+
+/** The request sends tool results for an assistant turn that does not open with a thinking block (one an OpenAI
+ * route answered, say): Anthropic refuses thinking then, so the model answers this turn without it. */
+function answersUnthoughtTools(messages: readonly Obj[]): boolean {
+  const turns = messages.filter((m) => m['role'] !== 'system');
+  const last = turns.at(-1);
+  const results =
+    Array.isArray(last?.['content']) && last['content'].some((b) => isObj(b) && b['type'] === 'tool_result');
+  if (last?.['role'] !== 'user' || !results) return false;
+  const asked = turns.at(-2)?.['content'];
+  return !(Array.isArray(asked) && isThinkingBlock(asked[0]));
+}
+
+export const holdsThinking = (m: ChatMessage): boolean => m.parts?.some(isThinking) === true;
+
+/** The history without its thinking blocks, for a request sent without thinking: Anthropic refuses them in the last
+ * assistant turn then ("When thinking is disabled, an `assistant` message in the final position cannot contain
+ * `thinking`"), and elsewhere they would serve nothing. */
+export function withoutThinking(messages: readonly ChatMessage[]): ChatMessage[] {
+  return messages.map((m) => {
+    if (!holdsThinking(m)) return m;
+    const { parts: _all, ...rest } = m;
+    const parts = (m.parts ?? []).filter((p) => !isThinking(p));
+    return needsParts(parts) ? { ...rest, parts } : rest;
+  });
+}
