@@ -20,6 +20,9 @@ export interface Classification {
   /** A `bad_request` only because max_tokens is above what the model may write, and the provider said the largest it
    * would accept (output-limit.ts): that number. The router sends the request again with max_tokens lowered to it. */
   outputLimit?: number;
+  /** A `bad_request` refusing a thinking block's signature, one another platform made: sent again without the
+   * history's thinking blocks, it goes through. */
+  thinkingSignature?: boolean;
 }
 
 /** What refused when it was not the provider judging the key: a firewall page, a region refusal, or the proxy. */

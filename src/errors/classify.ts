@@ -69,6 +69,8 @@ interface Refinement {
   blocked?: BlockedBy;
   /** Matches only when the message states the largest max_tokens the model accepts (outputLimitOf). */
   outputLimit?: true;
+  /** The rule means a thinking block's signature was refused (see Classification.thinkingSignature). */
+  thinkingSignature?: true;
   /** Codes and wording must both match (else either does): for an answer whose code alone, or words alone, could
    * also be something else. */
   both?: true;
@@ -98,6 +100,13 @@ export const REFINEMENTS: readonly Refinement[] = [
   // max_tokens above the model's output limit, with the limit stated: before context_length, whose wording vLLM's
   // message shares ("maximum context length"), since lowering max_tokens is what makes it pass.
   { kind: 'bad_request', statuses: oneOf(400, 413, 422), outputLimit: true },
+  // Anthropic refusing a thinking block signed elsewhere (another platform answered an earlier turn).
+  {
+    kind: 'bad_request',
+    statuses: oneOf(400),
+    wording: /invalid [`'"]?signature[`'"]? in [`'"]?thinking[`'"]? block/,
+    thinkingSignature: true,
+  },
   // An HTML page instead of the API's JSON: a firewall or bot challenge (Cloudflare) in front of the provider, which
   // never saw the key. Retried like a connection failure, then the route fails — the key is not judged.
   { kind: 'connection', statuses: oneOf(403), wording: /^html error page:/, blocked: 'firewall' },
@@ -279,6 +288,7 @@ function build(
   if (rule?.blocked) c.blocked = rule.blocked;
   const outputLimit = rule?.outputLimit ? outputLimitOf(body.message) : undefined;
   if (outputLimit !== undefined) c.outputLimit = outputLimit;
+  if (rule?.thinkingSignature) c.thinkingSignature = true;
   return c;
 }
 

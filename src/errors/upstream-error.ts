@@ -25,6 +25,8 @@ export interface UpstreamErrorInit {
   /** A `bad_request` only because max_tokens is above the model's limit: the largest max_tokens the provider said it
    * would accept (Classification.outputLimit). */
   outputLimit?: number;
+  /** A `bad_request` refusing a thinking block's signature (Classification.thinkingSignature). */
+  thinkingSignature?: boolean;
   /** Upstream's own message, truncated and scrubbed of secrets. */
   providerMessage: string;
   /** True when the failure came after the first stream event. */
@@ -87,6 +89,7 @@ export class UpstreamError extends Error {
   readonly modelAccessDenied: boolean;
   readonly blocked: BlockedBy | undefined;
   readonly outputLimit: number | undefined;
+  readonly thinkingSignature: boolean;
   readonly providerMessage: string;
   readonly midStream: boolean;
   readonly via: string | undefined;
@@ -103,6 +106,7 @@ export class UpstreamError extends Error {
     this.modelAccessDenied = init.modelAccessDenied ?? false;
     this.blocked = init.blocked;
     this.outputLimit = init.outputLimit;
+    this.thinkingSignature = init.thinkingSignature ?? false;
     this.providerMessage = init.providerMessage;
     this.midStream = init.midStream ?? false;
     this.via = init.via;

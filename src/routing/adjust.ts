@@ -1,12 +1,14 @@
 // What a route changes in the caller's request before sending it again (docs/routing.md "On one route"): max_tokens lowered
 // to the largest the model accepts, once the provider said it (the `lower_max_tokens` action in policy.ts). Only
 // ever lowered: a caller who asked for less keeps what they asked for.
-import type { ChatRequest } from '../providers/types.ts';
+import type { ChatMessage, ChatRequest } from '../providers/types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 
 export interface RequestAdjustments {
   /** Send max_tokens no higher than this. */
   maxTokens?: number;
+  /** Send the history without its thinking blocks. */
+  dropThinking?: true;
 }
 
 /** The request one attempt on `route` sends. */
@@ -18,5 +20,11 @@ export function requestFor(
   const sent: ChatRequest = { ...request, model: route.model };
   if (adjust.maxTokens !== undefined)
     sent.max_tokens = Math.min(request.max_tokens ?? adjust.maxTokens, adjust.maxTokens);
+  if (adjust.dropThinking) sent.messages = request.messages.map(withoutThinking);
   return sent;
+}
+
+function withoutThinking(message: ChatMessage): ChatMessage {
+  if (message.role !== 'assistant' || !Array.isArray(message.parts)) return message;
+  return { ...message, parts: message.parts.filter((p) => p.type !== 'thinking' && p.type !== 'redacted_thinking') };
 }

@@ -23,7 +23,10 @@ export type RouteAction =
   | 'fail_call'
   /** Send again on the same key with max_tokens lowered to what the provider said it takes: once per route, no retry
    * spent, health untouched. */
-  | 'lower_max_tokens';
+  | 'lower_max_tokens'
+  /** Send again on the same key without the history's thinking blocks: once per route, no retry spent, health
+   * untouched. */
+  | 'drop_thinking_blocks';
 
 export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
   connection: 'retry_same_key',
@@ -41,8 +44,9 @@ export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
 };
 
 /** What a classification says beyond its kind that changes what a route does: `output_limit` (max_tokens above the
- * stated maximum), `proxy_refused` (asking again cannot fix it), `provider_says_retry` (OpenAI's 409 lock timeout). */
-export type Refinement = 'output_limit' | 'proxy_refused' | 'provider_says_retry';
+ * stated maximum), `proxy_refused` (asking again cannot fix it), `provider_says_retry` (OpenAI's 409 lock timeout),
+ * `thinking_signature` (a thinking block signed by another platform). */
+export type Refinement = 'output_limit' | 'proxy_refused' | 'provider_says_retry' | 'thinking_signature';
 
 /** Looked up before ROUTE_LADDER: a refinement's row wins over its kind's. */
 export const REFINED_ROUTE_LADDER: Readonly<Record<Refinement, RouteAction>> = {
@@ -50,6 +54,8 @@ export const REFINED_ROUTE_LADDER: Readonly<Record<Refinement, RouteAction>> = {
   proxy_refused: 'fail_route',
   // Retry on lock timeouts: the provider says the same request will go through.
   provider_says_retry: 'retry_same_key',
+  // A signature from another platform: this one thinks again without the history's blocks.
+  thinking_signature: 'drop_thinking_blocks',
 };
 
 /** The `auth` action, by what the rejection means for the key (authVerdict in src/credentials/health.ts). */

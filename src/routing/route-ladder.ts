@@ -204,7 +204,10 @@ function failedOutcome(
           : err.providerMessage,
       }
     : {};
-  const lowerTo = routeAction(err.kind, refinementOf(run, err)) === 'lower_max_tokens' ? err.outputLimit : undefined;
+  const action = routeAction(err.kind, refinementOf(run, err));
+  if (action === 'drop_thinking_blocks')
+    return { outcome: err.kind, message: `${err.providerMessage}: sent again without the history's thinking blocks` };
+  const lowerTo = action === 'lower_max_tokens' ? err.outputLimit : undefined;
   if (lowerTo === undefined) return { outcome: err.kind, ...said };
   const quoted = err.providerMessage ? ` — ${err.providerMessage}` : '';
   return {
@@ -225,6 +228,7 @@ function ownTimeout(err: UpstreamError): boolean {
 function refinementOf(run: RouteRun, err: UpstreamError): Refinement | undefined {
   if (err.blocked === 'proxy') return 'proxy_refused';
   if (err.outputLimit !== undefined && run.adjust.maxTokens === undefined) return 'output_limit';
+  if (err.thinkingSignature && run.adjust.dropThinking === undefined) return 'thinking_signature';
   return err.kind === 'bad_request' && err.shouldRetry === true ? 'provider_says_retry' : undefined;
 }
 
@@ -243,6 +247,9 @@ async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError)
       // Nothing is wrong with the key or the provider: the same key, at once, with what the model said it takes.
       if (err.outputLimit === undefined) return failedAsSaid(run, cred, err);
       run.adjust.maxTokens = err.outputLimit;
+      return run.retry(cred);
+    case 'drop_thinking_blocks':
+      run.adjust.dropThinking = true;
       return run.retry(cred);
     case 'retry_same_key':
       return retrySameKey(run, cred, err);

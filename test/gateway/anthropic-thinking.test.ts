@@ -191,3 +191,26 @@ test('to a model without adaptive thinking: the tool results go without thinking
     ['text'],
   );
 });
+
+test('a thinking block signed by another platform: refused, then the same route answers without the history’s blocks', async () => {
+  const question: Anthropic.MessageParam = { role: 'user', content: 'call get_weather for Bern' };
+  const first = await client().messages.create(ask([question]));
+  const foreign = first.content.map((b) =>
+    b.type === 'thinking' ? { ...b, signature: 'signed-by-another-platform' } : b,
+  );
+  const calls = h.sim.log().length;
+  const { data: second, response } = await client()
+    .messages.create(ask([question, { role: 'assistant', content: foreign }, toolResults(first)]))
+    .withResponse();
+  assert.equal(response.headers.get('x-switchyard-route'), 'ant/sim-large', 'no fallback: the same route answered');
+  const sent = h.sim.log().slice(calls);
+  assert.deepEqual(
+    sent.map((c) => c.fields.includes('thinking')),
+    [true, false],
+    'refused with the foreign block and thinking on; sent again with neither',
+  );
+  assert.deepEqual(
+    second.content.map((b) => b.type),
+    ['text'],
+  );
+});

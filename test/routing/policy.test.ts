@@ -120,6 +120,7 @@ test('a stated output limit lowers max_tokens on the same route; without it a ba
     output_limit: 'lower_max_tokens',
     proxy_refused: 'fail_route',
     provider_says_retry: 'retry_same_key',
+    thinking_signature: 'drop_thinking_blocks',
   });
   assert.equal(routeAction('bad_request', 'output_limit'), 'lower_max_tokens');
   assert.equal(routeAction('bad_request'), 'fail_call');
@@ -133,6 +134,10 @@ test('a proxy refusing the tunnel fails the route at once; any other connection 
     'next_route',
     'the chain still moves on: another provider may not use that proxy',
   );
+});
+
+test("a thinking block's signature refused is sent again without the history's thinking blocks, once", () => {
+  assert.equal(routeAction('bad_request', 'thinking_signature'), 'drop_thinking_blocks');
 });
 
 test('a bad request the provider says to send again (x-should-retry: true) is retried on the same key', () => {
