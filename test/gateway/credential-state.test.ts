@@ -204,6 +204,10 @@ test("a provider renamed with its key out of quota: the 503 says `auth reset mim
   assert.equal((await w.chat()).status, 503);
   assert.equal((await w.credentials())['mimo']![0]!.state, 'cooling');
   w.sim.setScenario({ models: { 'sim-large': {} }, keys: { [QUOTA]: {} } });
+  // The gateway writes health to the store within a second: a shell sees the cooldown once it has.
+  await until('the cooldown to reach the store', async () =>
+    /cooling/.test((await w.cli(['auth', 'list', 'mimo'])).stdout),
+  );
   const cli = await w.cli(['auth', 'reset', 'mimo']);
   assert.equal(cli.code, 0, cli.stderr);
   assert.match(cli.stdout, /^reset mimo: \d+ keys? changed — all credentials are ok again as of /);
