@@ -282,9 +282,21 @@ export function checkSource(
   for (const provider of Object.keys(loaded.config.providers))
     loaded.warnings.push(...unsendableKeys(loaded, provider));
   loaded.warnings.push(...environmentProxyWarnings(loaded.config.providers, loaded.env, loaded.dotenv));
+  const variables = setVariables(interpolated.refs);
+  if (variables.size > 0) loaded.variables = variables;
   if (interpolated.unresolved.size > 0) loaded.unresolved = interpolated.unresolved;
   if (interpolated.kept.size > 0) loaded.keptIndices = interpolated.kept;
   return { ok: true, loaded };
+}
+
+/** The variables (set somewhere) each interpolated value was made from. */
+function setVariables(refs: ReadonlyMap<string, readonly Ref[]>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [path, list] of refs) {
+    const names = list.filter((r) => r.from !== null).map((r) => r.name);
+    if (names.length > 0) out.set(path, names);
+  }
+  return out;
 }
 
 /** An issue about a value made from variables says which, and where each was set (`got "abc" (the value comes from

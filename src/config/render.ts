@@ -36,7 +36,29 @@ export function displayLeaf(path: ConfigPath, value: unknown, raw: boolean): unk
 
 /** The resolved config, masked; `raw` keeps durations in milliseconds (for --json). */
 export function displayConfig(loaded: LoadedConfig, raw = false): unknown {
-  return mapLeaves(loaded.config, (path, value) => displayLeaf(path, value, raw));
+  return mapLeaves(loaded.config, (path, value) => displayLeaf(path, asWritten(loaded, path, value), raw));
+}
+
+/** A key command's `run` (or an argv word) with each `${VAR}` put back as written: a variable there often holds a
+ * secret handed to the command (`-d client_secret=${SECRET}`), which `config show` must not print. */
+function asWritten(loaded: LoadedConfig, path: ConfigPath, value: unknown): unknown {
+  if (typeof value !== 'string' || loaded.variables === undefined || !isCommandPath(path)) return value;
+  // `api_key_command: "…"` was written without `run:`: its variables are recorded at the parent's path.
+  const names =
+    loaded.variables.get(formatPath(path)) ??
+    (path.at(-1) === 'run' ? loaded.variables.get(formatPath(path.slice(0, -1))) : undefined);
+  if (names === undefined) return value;
+  const values = [...new Set(names)]
+    .map((name) => ({ name, value: loaded.env[name] ?? loaded.dotenv[name] ?? '' }))
+    .filter((v) => v.value !== '')
+    .sort((a, b) => b.value.length - a.value.length);
+  return values.reduce((text, v) => text.split(v.value).join(`\${${v.name}}`), value);
+}
+
+/** `api_key_command.run`, or one word of it given as a list. */
+function isCommandPath(path: ConfigPath): boolean {
+  const i = path.lastIndexOf('run');
+  return i >= 1 && path[i - 1] === 'api_key_command' && path.length - i <= 2;
 }
 
 export function configYaml(loaded: LoadedConfig): string {
@@ -61,10 +83,11 @@ export function explainRows(loaded: LoadedConfig, raw = false): ExplainRow[] {
     const key = formatPath(path);
     const origin = loaded.origins.get(key) ?? { kind: 'default' };
     // A command given as a string runs through a shell: said where it is shown, as the config does not say it.
+    const written = asWritten(loaded, path, value);
     const shown =
-      isCommandRun(path) && typeof value === 'string' && !raw
-        ? `${value}  (run by sh -c)`
-        : displayLeaf(path, value, raw);
+      isCommandRun(path) && typeof written === 'string' && !raw
+        ? `${written}  (run by sh -c)`
+        : displayLeaf(path, written, raw);
     rows.push({ path: key, value: shown, origin, from: describeOrigin(origin, loaded.cwd) });
   });
   // Key slots whose variable is unset: no value, but worth seeing where a key would have come from. Each goes

@@ -38,6 +38,9 @@ export interface LoadedConfig {
   /** Lists that lost entries to such slots: list path (`providers.mimo.api_keys`) → the file's index of each kept
    * entry, so a message can name `api_keys[2]` as written even when `api_keys[1]` was dropped. */
   keptIndices?: ReadonlyMap<string, readonly number[]>;
+  /** Values made (partly) from `${VAR}`s, by dotted path → the variables set, in order: `config show` puts a key
+   * command back as written (render.ts), as the value may hold a secret. Absent when there are none. */
+  variables?: ReadonlyMap<string, readonly string[]>;
   /** When the load happened (epoch ms). */
   loadedAt: number;
   /** The file is `./switchyard.yaml` found in the current directory, not named by `--config` or $SWITCHYARD_CONFIG:

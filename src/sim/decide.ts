@@ -58,10 +58,7 @@ const RATE_OUTCOMES: [RateName, StepName, string][] = [
 ];
 
 export function decide(scenario: Scenario, states: KeyStates, input: DecideInput): Decision {
-  const behaviour =
-    input.key === undefined
-      ? undefined
-      : (scenario.keys[input.key] ?? issuedBehaviour(scenario, input.issued) ?? scenario.keys['*']);
+  const behaviour = input.key === undefined ? undefined : behaviourOf(scenario, input.key, input.issued);
   const modelSpec = input.model === undefined ? undefined : scenario.models[input.model];
   const timing = {
     latencyMs: behaviour?.latency ?? modelSpec?.latency ?? scenario.latency,
@@ -103,6 +100,11 @@ export function decide(scenario: Scenario, states: KeyStates, input: DecideInput
   const fault = drawFault(behaviour, modelSpec, state);
   if (fault) return { ...base, ...fault };
   return { ...base, ...STEPS.ok, headers: remainingHeaders(behaviour, state) };
+}
+
+/** The behaviour a key gets: its own, its client's when it is an issued token, else the `'*'` key's. */
+export function behaviourOf(scenario: Scenario, key: string, issued: DecideInput['issued']): KeyBehaviour | undefined {
+  return scenario.keys[key] ?? issuedBehaviour(scenario, issued) ?? scenario.keys['*'];
 }
 
 function issuedBehaviour(scenario: Scenario, issued: DecideInput['issued']): KeyBehaviour | undefined {

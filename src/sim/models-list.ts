@@ -6,6 +6,8 @@ import { mask } from '../config/mask.ts';
 import type { ApiName, Scenario } from './scenario.ts';
 import { keyOf } from './request.ts';
 import { renderError, type HttpReply } from './errors.ts';
+import { behaviourOf } from './decide.ts';
+import type { OAuthEndpoint } from './oauth2.ts';
 
 const CREATED = 1_735_689_600; // 2025-01-01, fixed so answers are stable
 
@@ -15,11 +17,19 @@ export function apiOfModelsRequest(req: IncomingMessage): ApiName {
     : 'openai';
 }
 
-export function listModels(req: IncomingMessage, scenario: Scenario, modelId: string | undefined): HttpReply {
+export function listModels(
+  req: IncomingMessage,
+  scenario: Scenario,
+  modelId: string | undefined,
+  tokens: OAuthEndpoint,
+): HttpReply {
   const api = apiOfModelsRequest(req);
   const key = keyOf(req, api);
-  const behaviour = key === undefined ? undefined : (scenario.keys[key] ?? scenario.keys['*']);
   if (key === undefined) return renderError(api, 'missing_key', { promptTokens: 0 });
+  // An access token of the token endpoint is a key too: expired or used up, it says so as a chat call would.
+  const token = tokens.peek(key, Date.now());
+  if (token.issued && token.problem) return renderError(api, token.problem, { promptTokens: 0 });
+  const behaviour = behaviourOf(scenario, key, token.issued ? { client: token.client } : undefined);
   if (!behaviour || !behaviour.valid || (behaviour.apis && !behaviour.apis.includes(api))) {
     return renderError(api, 'invalid_key', { maskedKey: mask(key), promptTokens: 0 });
   }

@@ -76,6 +76,16 @@ export class OAuthEndpoint {
     return n;
   }
 
+  /** What the key is, without counting a use: listing models probes a token as it probes a key. */
+  peek(key: string | undefined, now: number): TokenCheck {
+    const t = key === undefined ? undefined : this.#tokens.get(key);
+    if (t === undefined) return { issued: false };
+    if (now >= t.expiresAt) return { issued: true, client: t.client, problem: 'token_expired' };
+    if (t.invalidated || (t.maxRequests !== undefined && t.uses >= t.maxRequests))
+      return { issued: true, client: t.client, problem: 'token_invalidated' };
+    return { issued: true, client: t.client };
+  }
+
   /** Called once per chat call: a use of the token, when it is one. */
   check(key: string | undefined, now: number): TokenCheck {
     const t = key === undefined ? undefined : this.#tokens.get(key);

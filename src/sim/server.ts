@@ -136,7 +136,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     if (url.pathname.startsWith('/_sim/')) return send(res, await control(req, url, target));
     const modelsMatch = /^\/v1\/models(?:\/(.+))?$/.exec(url.pathname);
     if (modelsMatch && req.method === 'GET')
-      return send(res, listModels(req, scenario, modelsMatch[1] && decodeURIComponent(modelsMatch[1])));
+      return send(res, listModels(req, scenario, modelsMatch[1] && decodeURIComponent(modelsMatch[1]), oauth));
     await readBody(req);
     send(res, unknownRoute(req, url));
   }

@@ -111,6 +111,22 @@ describe('simulator token endpoint', () => {
     assert.deepEqual([a.status, (a.body as { error: { type: string } }).error.type], [401, 'authentication_error']);
   });
 
+  it('lists models for an issued token without spending one of its calls, and refuses an invalidated one', async () => {
+    const at = String(
+      (await token({ grant_type: 'client_credentials', client_id: 'app', client_secret: 'sec' })).body['access_token'],
+    );
+    const models = async (): Promise<{ status: number; code?: string }> => {
+      const res = await fetch(`${sim.url}/v1/models`, { headers: { authorization: `Bearer ${at}` } });
+      const body = (await res.json()) as { error?: { code: string } };
+      return body.error ? { status: res.status, code: body.error.code } : { status: res.status };
+    };
+    assert.deepEqual(await models(), { status: 200 });
+    assert.deepEqual(await models(), { status: 200 });
+    assert.equal((await chat(at)).status, 200, 'the listings spent none of its max_requests: 2');
+    assert.equal((await chat(at)).status, 200);
+    assert.deepEqual(await models(), { status: 401, code: 'token_invalidated' });
+  });
+
   it("plays a client's script of token answers, and the control API invalidates its tokens", async () => {
     assert.equal((await token({ grant_type: 'client_credentials', client_id: 'flaky' })).status, 500);
     const at = String((await token({ grant_type: 'client_credentials', client_id: 'flaky' })).body['access_token']);

@@ -75,6 +75,8 @@ function upstreamJson(trail: readonly Attempt[]): RawJson {
     ...(a.credential !== undefined ? { credential: a.credential.fingerprint, key: a.credential.masked } : {}),
     outcome: a.outcome,
     ...(a.status !== undefined ? { status: a.status } : {}),
+    // What was done before the attempt (`re-minted after 401`): recovery, not a second key out of nowhere.
+    ...(a.note !== undefined ? { note: a.note } : {}),
   }));
   // Scrubbed as every string in the line is (the route holds a caller's model name); a masked key passes as it is.
   return rawJsonValue(attempts);

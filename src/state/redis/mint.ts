@@ -54,16 +54,20 @@ export async function readMint(redis: Redis, keys: MintKeys, id: string): Promis
   return r as unknown as MintRecord;
 }
 
-/** Fields set and cleared in one MULTI; a field left out of the patch is left as it is. */
+/** Sets ARGV[2 .. 1+2n] as field/value pairs (n = ARGV[1]), then deletes the fields after them. */
+const WRITE = `local n = tonumber(ARGV[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2, 1 + 2 * n))
+if #ARGV > 1 + 2 * n then redis.call('HDEL', KEYS[1], unpack(ARGV, 2 + 2 * n)) end
+return 1`;
+
+/** Fields set and cleared in one script; a field left out of the patch is left as it is. Not MULTI/EXEC: the health
+ * writes WATCH on this same connection (shared-state.ts), and an EXEC of ours in between would be aborted — losing a
+ * rotated refresh token without a word — or would end their WATCH early. */
 export async function writeMint(redis: Redis, keys: MintKeys, id: string, patch: MintPatch): Promise<void> {
   const next = applyMintPatch(undefined, id, patch);
   const cleared = (Object.keys(patch) as (keyof MintPatch)[]).filter((f) => patch[f] === null);
-  const set: Record<string, string> = {};
+  const set: string[] = [];
   for (const [field, value] of Object.entries(next))
-    if (field !== 'id' && value !== undefined) set[field] = String(value);
-  const tx = redis.multi().hset(keys.mint(id), set);
-  if (cleared.length > 0) tx.hdel(keys.mint(id), ...cleared);
-  const results = await tx.exec();
-  const failed = results?.find(([err]) => err !== null);
-  if (failed?.[0]) throw failed[0];
+    if (field !== 'id' && value !== undefined) set.push(field, String(value));
+  await redis.eval(WRITE, 1, keys.mint(id), String(set.length / 2), ...set, ...cleared);
 }
