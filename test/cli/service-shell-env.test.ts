@@ -30,7 +30,7 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
 `,
   );
   const env = { SWITCHYARD_HOME: ws.home, XDG_CONFIG_HOME: join(ws.dir, 'xdg'), XIAOMI_API_KEY: SHELL_KEY };
-  // From this clone (--allow-clone): test/package/install.test.ts runs the installed command.
+  // From this clone (--allow-clone): test/package/tarball.test.ts runs the installed command.
   const run = (args: string[], extra: Record<string, string> = {}) =>
     runCliInProcess([...args, ...(args[1] === 'service' ? ['--allow-clone'] : []), '--config', config], {
       env: { ...env, ...extra },

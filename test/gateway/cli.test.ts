@@ -86,7 +86,7 @@ test('keys create shows the key once; list never shows it; revoke by name', asyn
 test('service --print and --install write a unit with the .env beside the config; no overwrite without --force', async (t) => {
   const { ws, configPath, env } = workspace();
   t.after(() => ws.cleanup());
-  // Run from this clone: refused unless asked for (test/package/install.test.ts installs the package and runs it).
+  // Run from this clone: refused unless asked for (test/package/tarball.test.ts installs the package and runs it).
   const clone = await runCliInProcess(['gateway', 'service', '--print', '--config', configPath], { env });
   assert.equal(clone.code, 2);
   assert.match(
