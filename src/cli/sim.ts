@@ -6,7 +6,7 @@ import { mask } from '../config/mask.ts';
 import { loadScenario } from '../sim/scenario-load.ts';
 import { startSimulator } from '../sim/server.ts';
 import { assertHostShape, everyInterfaceNote, listenError } from '../config/listen.ts';
-import { describeScenario, keyNamer } from '../sim/describe.ts';
+import { describeScenario, keyNamer, type ScenarioDescription } from '../sim/describe.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import type { SimCallRecord } from '../sim/types.ts';
 import type { CliRun } from './run.ts';
@@ -79,18 +79,21 @@ function printBanner(
   url: string,
   everyInterface: string | undefined,
   file: string,
-  described: { models: string[]; keys: string[] },
+  described: ScenarioDescription,
 ): void {
+  const clients = described.oauthClients;
   const lines = [
     `switchyard sim listening on ${url}  (scenario ${file})`,
     `  OpenAI base_url:    ${url}/v1`,
     `  Anthropic base_url: ${url}`,
     `  control:            GET ${url}/_sim/calls · POST ${url}/_sim/reset · PUT ${url}/_sim/scenario`,
+    ...(clients.length > 0 ? [`  OAuth2 token URL:   POST ${url}/oauth2/token`] : []),
     ...(everyInterface !== undefined ? [`  ${everyInterface}`] : []),
     'models:',
     ...described.models.map((m) => `  ${m}`),
     'keys:',
     ...(described.keys.length > 0 ? described.keys.map((k) => `  ${k}`) : ['  (none: every key is answered 401)']),
+    ...(clients.length > 0 ? ['oauth2 clients:', ...clients.map((c) => `  ${c}`)] : []),
     'Ctrl-C to stop.',
   ];
   cli.stdout.write(`${lines.join('\n')}\n`);

@@ -9,6 +9,7 @@ import type { LadderEvents } from './events.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt } from './types.ts';
 import type { RequestAdjustments } from './adjust.ts';
+import type { TrialsOut } from './trials-out.ts';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 export type AdapterFor = (type: 'openai' | 'anthropic') => ProviderAdapter;
@@ -19,6 +20,8 @@ export interface CallContext {
   pool: CredentialPool;
   store: StateStore;
   breakers: Breakers;
+  /** The keys whose single trial request this process has out (shared by every call). */
+  trials: TrialsOut;
   adapterFor: AdapterFor;
   events: LadderEvents;
   trail: Attempt[];

@@ -24,6 +24,7 @@ import { providerWords } from '../errors/explain-format.ts';
 import { coolingWait, retryDelay } from './backoff.ts';
 import type { UnusableKey } from './types.ts';
 import type { RouteFailureKind } from './errors.ts';
+import { unusableKeysReason } from './skip-reasons.ts';
 import { AUTH_RULES, coolingWaitAction } from './policy.ts';
 import type { RouteRun, Step } from './route-run.ts';
 
@@ -244,7 +245,7 @@ export async function noUsableKey(run: RouteRun, picked: Exclude<PickResult, { o
       outcome: 'skipped',
       startedAt: now,
       endedAt: now,
-      message: `every key for ${route.provider} is unusable`,
+      message: `every key for ${route.provider} is unusable: ${unusableKeysReason(candidates, now, ctx.trials, tf)}`,
       unusableKeys: candidates.map(unusableKey),
     });
   const retryAfter =

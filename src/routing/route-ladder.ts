@@ -18,6 +18,7 @@ import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-h
 import { usability } from '../credentials/health.ts';
 import { authRecovery, withToken } from './mint-step.ts';
 import { RouteRun, type Step } from './route-run.ts';
+import { breakerReason } from './skip-reasons.ts';
 
 export type RouteOutcome<T> =
   { ok: true; value: T; credential: Credential } | { ok: false; failure: RouteFailure; contextWindow?: number };
@@ -65,33 +66,42 @@ export async function runRoute<T>(
     if (!ctx.breakers.allow(route.provider)) return { ok: false, failure: breakerOpen(run) };
     const pinned = run.takePinned();
     const picked: PickResult = pinned ? retryOrPick(run, pinned) : pickFor(route, pickDeps(ctx), run.exclude);
-    if (picked.ok && picked.probe) run.probes.add(picked.credential.fingerprint);
     if (!picked.ok) {
       ctx.breakers.release(route.provider);
       const step = await noUsableKey(run, picked);
       if (step.next === 'done') return { ok: false, failure: step.failure };
       continue;
     }
-    // A key is sent as it is; only a minted credential waits for its token (mint-step.ts).
-    const ready =
-      picked.credential.minted === undefined
-        ? { ok: true as const, credential: picked.credential }
-        : await withToken(run, picked.credential);
-    if (!ready.ok) {
-      ctx.breakers.release(route.provider);
-      if (ready.step.next === 'done') return { ok: false, failure: ready.step.failure };
-      continue;
+    const trial = picked.probe ? picked.credential.fingerprint : undefined;
+    // A single trial request: other calls that find the key set aside meanwhile say they are waiting on it.
+    if (trial !== undefined) {
+      run.probes.add(trial);
+      ctx.trials.add(trial);
     }
-    const cred = ready.credential;
-    run.sending(cred);
-    const result = await tryOnce(run, cred, send);
-    if (result.ok) return result;
-    const step = await afterFailure(run, cred, result.error);
-    if (step.next === 'done')
-      return step.contextWindow !== undefined
-        ? { ok: false, failure: step.failure, contextWindow: step.contextWindow }
-        : { ok: false, failure: step.failure };
+    const sent = sendPicked(run, picked.credential, send);
+    const outcome = trial === undefined ? await sent : await sent.finally(() => ctx.trials.done(trial));
+    if (outcome !== undefined) return outcome;
   }
+}
+
+/** Sends with the picked key and settles what its failure means; undefined: the route goes on (another key, a retry). */
+async function sendPicked<T>(run: RouteRun, picked: Credential, send: Sender<T>): Promise<RouteOutcome<T> | undefined> {
+  const { ctx, route } = run;
+  // A key is sent as it is; only a minted credential waits for its token (mint-step.ts).
+  const ready = picked.minted === undefined ? { ok: true as const, credential: picked } : await withToken(run, picked);
+  if (!ready.ok) {
+    ctx.breakers.release(route.provider);
+    return ready.step.next === 'done' ? { ok: false, failure: ready.step.failure } : undefined;
+  }
+  const cred = ready.credential;
+  run.sending(cred);
+  const result = await tryOnce(run, cred, send);
+  if (result.ok) return result;
+  const step = await afterFailure(run, cred, result.error);
+  if (step.next !== 'done') return undefined;
+  return step.contextWindow !== undefined
+    ? { ok: false, failure: step.failure, contextWindow: step.contextWindow }
+    : { ok: false, failure: step.failure };
 }
 
 /** A retry re-checks the key's health, since another request may have set it aside meanwhile; a key whose single
@@ -325,9 +335,16 @@ function deadlinePassed(run: RouteRun): RouteFailure {
 function breakerOpen(run: RouteRun): RouteFailure {
   const { ctx, route } = run;
   const now = ctx.now();
-  run.record({ outcome: 'breaker_open', startedAt: now, endedAt: now, message: 'circuit breaker open' });
   const at = ctx.breakers.reopensAt(route.provider);
-  const when = at !== undefined ? `; one probe is let through in ${formatDuration(Math.max(0, at - now))}` : '';
+  const state = ctx.breakers.state(route.provider);
+  const tf = ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {};
+  run.record({ outcome: 'breaker_open', startedAt: now, endedAt: now, message: breakerReason(state, at, now, tf) });
+  const when =
+    at !== undefined
+      ? `; one probe is let through in ${formatDuration(Math.max(0, at - now))}`
+      : state === 'half_open'
+        ? '; its single probe is in flight'
+        : '';
   const opened = `${route.provider} is failing repeatedly (connection or server errors), so its circuit breaker is open${when}`;
   // This call's own requests opened it (or its probe failed): the route failed for what they met — a timeout stays a
   // timeout (a 504 that SDKs are told not to retry), not "come back later" for a probe that will time out again.

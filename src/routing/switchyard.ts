@@ -12,6 +12,7 @@ import { copySettings } from '../providers/settings.ts';
 import { openStore } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
 import { Breakers, type BreakerOptions } from './breaker.ts';
+import { TrialsOut } from './trials-out.ts';
 import type { AdapterFor, CallContext, Sleep } from './call-context.ts';
 import { requestFor } from './adjust.ts';
 import { estimateTokens, runChain } from './chain.ts';
@@ -87,6 +88,7 @@ class Router implements Switchyard {
   #storeReady = false;
   readonly #logger: Logger;
   readonly #now: () => number;
+  readonly #trials = new TrialsOut();
   readonly #random: () => number;
   readonly #sleep: Sleep;
   readonly #adapterFor: AdapterFor;
@@ -257,6 +259,7 @@ class Router implements Switchyard {
       pool: this.pool,
       store: this.store,
       breakers: this.breakers,
+      trials: this.#trials,
       adapterFor: this.#adapterFor,
       events: this.events,
       trail: options.trail ?? [],

@@ -1,8 +1,8 @@
-// One-line, human descriptions of a scenario's keys and models, for `switchyard sim` to print at start-up, and the
-// names its call lines give keys. Keys are always shown masked.
+// One-line, human descriptions of a scenario's keys, models and OAuth2 clients, for `switchyard sim` to print at
+// start-up, and the names its call lines give keys. Keys, client secrets and refresh tokens are always shown masked.
 import { fingerprint, mask } from '../config/mask.ts';
 import { formatDurationSetting } from '../config/duration.ts';
-import { RATE_NAMES, type KeyBehaviour, type ModelSpec, type Scenario } from './scenario.ts';
+import { RATE_NAMES, type KeyBehaviour, type ModelSpec, type OAuthClient, type Scenario } from './scenario.ts';
 
 /** Names keys masked, as the simulator's console shows them, adding the key's ID where the mask alone could be
  * another key's. A whole key is never shown. */
@@ -68,10 +68,36 @@ function ratesAndTiming(x: KeyBehaviour | ModelSpec): string[] {
   return parts;
 }
 
-export function describeScenario(s: Scenario): { models: string[]; keys: string[] } {
+/** `app: grants client_credentials, refresh_token; secret …et; refresh token rt-…irst (single-use, rotated); tokens
+ * expire after 1h; max_requests 100`. The secret and refresh token are masked as keys are; `asKey` names the key its
+ * tokens behave as. */
+export function describeOAuthClient(id: string, c: OAuthClient, asKey?: string): string {
+  const parts = [`grants ${c.grants.join(', ')}`, c.secret !== undefined ? `secret ${mask(c.secret)}` : 'any secret'];
+  if (c.refresh_token !== undefined)
+    parts.push(`refresh token ${mask(c.refresh_token)} (${c.rotate ? 'single-use, rotated' : 'reusable'})`);
+  parts.push(`tokens expire after ${formatDurationSetting(c.expires_in)}`);
+  // Its tokens behave as the scenario's key named like the client, when there is one (oauth2.ts).
+  if (asKey !== undefined) parts.push(`tokens behave as key ${asKey}`);
+  parts.push(c.max_requests !== undefined ? `max_requests ${c.max_requests}` : 'no max_requests');
+  if (c.script.length > 0) parts.push(`script ${c.script.join(', ')}`);
+  if (c.latency) parts.push(`latency ${formatDurationSetting(c.latency)}`);
+  return `${id}: ${parts.join('; ')}`;
+}
+
+export interface ScenarioDescription {
+  models: string[];
+  keys: string[];
+  /** One line per OAuth2 client of the token endpoint; empty when the scenario has none. */
+  oauthClients: string[];
+}
+
+export function describeScenario(s: Scenario): ScenarioDescription {
   const name = keyNamer(Object.keys(s.keys));
   return {
     models: Object.entries(s.models).map(([id, m]) => describeModel(id, m)),
     keys: Object.entries(s.keys).map(([k, b]) => describeKey(k, b, k === '*' ? undefined : name(k))),
+    oauthClients: Object.entries(s.oauth2.clients).map(([id, c]) =>
+      describeOAuthClient(id, c, s.keys[id] !== undefined ? name(id) : undefined),
+    ),
   };
 }

@@ -1,6 +1,6 @@
 // A key back from a cooldown takes one request first, as a rejected key's single probe does: a burst arriving as the
 // cooldown ends sends one call to it and rotates the rest, until that call's answer is back. Calls are counted per
-// key by the simulator (/_sim/calls).
+// key by the simulator (/_sim/calls). A call that falls back meanwhile says why in the request log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/config/mask.ts';
@@ -59,4 +59,40 @@ test('when a rate-limit cooldown ends, a burst of 20 sends one probe to the key 
   assert.equal(h.store.getHealth(fingerprint(COOLED))?.state, 'ok');
   assert.equal(await chat(h), 200);
   assert.equal(await calls(h, COOLED), 3);
+});
+
+test("while a cooled-down key's trial request is out, a call that falls back logs why its route was skipped", async () => {
+  await using h = await startHarness({
+    scenario: {
+      models: { 'sim-large': {} },
+      keys: {
+        [COOLED]: { script: ['429'], reset: '1s', reset_headers: ['retry-after-ms'], latency: '1500ms' },
+        [OTHER]: {},
+      },
+    },
+    config: (sim) => ({
+      providers: { p: simProvider(sim, 'openai', [COOLED]), q: simProvider(sim, 'openai', [OTHER]) },
+      main: { provider: 'p', model: 'sim-large' },
+      fallback: [{ provider: 'q', model: 'sim-large' }],
+      retry: FAST_RETRY,
+    }),
+  });
+  assert.equal(await chat(h), 200);
+  const cooled = h.store.getHealth(fingerprint(COOLED));
+  await until('the cooldown to end', () => Date.now() > (cooled?.until ?? 0));
+  const trial = chat(h);
+  await until('the trial request to reach the key', async () => (await calls(h, COOLED)) === 2);
+  assert.equal(await chat(h), 200);
+  const line = JSON.parse(h.logs.filter((l) => l.includes('"msg":"request"')).at(-1)!) as {
+    upstream: { route: string; outcome: string; reason?: string; key?: string }[];
+  };
+  assert.deepEqual(line.upstream, [
+    {
+      route: 'p/sim-large',
+      outcome: 'skipped',
+      reason: 'every key for p is unusable: sk-…y-01 rate-limited: its trial request is in flight',
+    },
+    { route: 'q/sim-large', credential: fingerprint(OTHER), key: 'sk-…-002', outcome: 'ok', status: 200 },
+  ]);
+  assert.equal(await trial, 200);
 });

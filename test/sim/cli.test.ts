@@ -1,5 +1,5 @@
-// `switchyard sim` as a real child process: banner, serving, masked keys, clean exit on SIGTERM; and, in-process,
-// located errors.
+// `switchyard sim` as a real child process: banner (keys masked, OAuth2 clients), serving, clean exit on SIGTERM;
+// and, in-process, located errors.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -99,6 +99,33 @@ test('switchyard sim serves the scenario, prints base_urls and masked keys, and 
   assert.match(sim.stdout(), /openai sk-…ript sim-large → 401 auth/);
   assert.match(sim.stdout(), /stopped \(SIGTERM\) after 4 calls \(1 since the last reset\)\n/);
   assertNoSecrets(FIXTURE_KEYS, sim.stdout() + sim.stderr());
+});
+
+test('the banner lists the OAuth2 token URL and each client, never a client secret or refresh token in full', async (t) => {
+  using ws = tempWorkspace();
+  const scenario = ws.write(
+    'oauth.yaml',
+    'keys:\n  sk-sim-good: {}\noauth2:\n  clients:\n    app:\n      secret: client-secret-s3cret\n' +
+      '      refresh_token: rt-first-refresh-token\n      expires_in: 10m\n      max_requests: 5\n',
+  );
+  await using sim = await spawnSim(t, ['--scenario', scenario, '--listen', '127.0.0.1:0', '--quiet']);
+  assert.match(sim.stdout(), new RegExp(`\\n {2}OAuth2 token URL: +POST ${sim.url}/oauth2/token\\n`));
+  assert.match(
+    sim.stdout(),
+    /\noauth2 clients:\n {2}app: grants client_credentials, refresh_token; secret …cret; refresh token rt-…oken \(single-use, rotated\); tokens expire after 10m; max_requests 5\n/,
+  );
+  const token = await fetch(`${sim.url}/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'app',
+      client_secret: 'client-secret-s3cret',
+    }),
+  });
+  assert.equal(token.status, 200, 'the printed token URL answers');
+  await token.body?.cancel();
+  assert.equal(await sim.stop(), 0, sim.stderr());
+  assertNoSecrets(['client-secret-s3cret', 'rt-first-refresh-token'], sim.stdout() + sim.stderr());
 });
 
 test('--listen 0.0.0.0:PORT prints a URL a client can connect to, and says it is bound to every interface', async (t) => {

@@ -1,10 +1,12 @@
-// How the simulator's console names keys: masked, and told apart by their ID where masks alone would collide.
+// How the simulator's console names keys (masked, and told apart by their ID where masks alone would collide) and
+// describes its OAuth2 clients.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fingerprint } from '../../src/config/mask.ts';
 import { describeScenario, keyNamer } from '../../src/sim/describe.ts';
-import { loadScenario } from '../../src/sim/scenario-load.ts';
+import { loadScenario, resolveScenario } from '../../src/sim/scenario-load.ts';
+import { assertNoSecrets } from '../helpers/cli.ts';
 
 test('keys that mask alike are told apart by their ID; a key masked uniquely is shown as before', () => {
   const name = keyNamer(['sk-sim-openai-only', 'sk-sim-small-only', 'sk-sim-script', '*']);
@@ -36,4 +38,30 @@ test("the banner names each of the fixture's keys distinctly", () => {
     keys.join('\n'),
   );
   assert.ok(keys.includes('sk-…ript: valid; script 401, 401, ok'));
+});
+
+test('each OAuth2 client is described with its grants, token lifetime and max_requests, its secrets masked', () => {
+  const scenario = resolveScenario({
+    keys: { app: { script: [429] } },
+    oauth2: {
+      clients: {
+        app: {
+          secret: 'client-secret-s3cret',
+          refresh_token: 'rt-first-refresh-token',
+          expires_in: '1h',
+          max_requests: 100,
+          script: ['ok', 'invalid_grant'],
+        },
+        batch: { grants: ['client_credentials'], rotate: false, expires_in: '90s' },
+      },
+    },
+  });
+  const { oauthClients } = describeScenario(scenario);
+  assert.deepEqual(oauthClients, [
+    'app: grants client_credentials, refresh_token; secret …cret; refresh token rt-…oken (single-use, rotated); ' +
+      'tokens expire after 1h; tokens behave as key …pp; max_requests 100; script ok, invalid_grant',
+    'batch: grants client_credentials; any secret; tokens expire after 90s; no max_requests',
+  ]);
+  assertNoSecrets(['client-secret-s3cret', 'rt-first-refresh-token'], oauthClients.join('\n'));
+  assert.deepEqual(describeScenario(resolveScenario({})).oauthClients, [], 'no clients, no lines');
 });

@@ -68,7 +68,8 @@ function addTokenFields(line: LineFields, usage: Usage): void {
 }
 
 /** Each attempt of the call, in order: its route, the credential it used (ID and masked key; none for a route skipped
- * without sending) and how it ended — so the line says which key a request went out with, and which it moved off. */
+ * without sending, which says why instead) and how it ended — so the line says which key a request went out with,
+ * and which it moved off. */
 function upstreamJson(trail: readonly Attempt[]): RawJson {
   const attempts = trail.map((a) => ({
     route: a.route,
@@ -77,6 +78,8 @@ function upstreamJson(trail: readonly Attempt[]): RawJson {
     ...(a.status !== undefined ? { status: a.status } : {}),
     // What was done before the attempt (`re-minted after 401`): recovery, not a second key out of nowhere.
     ...(a.note !== undefined ? { note: a.note } : {}),
+    // Why an attempt sent nothing (skipped, breaker open, no key): otherwise a fallback there is unexplained.
+    ...(a.credential === undefined && a.message !== undefined ? { reason: a.message } : {}),
   }));
   // Scrubbed as every string in the line is (the route holds a caller's model name); a masked key passes as it is.
   return rawJsonValue(attempts);
