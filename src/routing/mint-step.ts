@@ -62,7 +62,7 @@ async function remint(run: RouteRun, cred: Credential, err: UpstreamError): Prom
   run.reminted.add(cred.fingerprint);
   const status = err.status ?? 401;
   try {
-    const fresh = await run.ctx.pool.minter.remint(source, cred.secret);
+    const fresh = await run.ctx.pool.minter.remint(source, cred.secret, status);
     if (fresh.token === cred.secret)
       return { why: `re-minted after ${status}, and ${source.describe} gave the same token again` };
     return { step: run.retry(tokenCredential(cred, fresh.token), `re-minted after ${status}`) };

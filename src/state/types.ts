@@ -3,6 +3,7 @@
 // at once and persisted asynchronously in batches. Changes made by another process become visible within 1s.
 import type { HealthRecord, CoolingReason, HealthState } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
+import type { MintReason } from '../credentials/minted/mint-reason.ts';
 
 /** A change to one health record. Counters are increments so that two writers never lose each other's counts;
  * state fields are last-writer-wins by `at`. `reset: true` clears state to ok (an `auth reset`). */
@@ -156,6 +157,8 @@ export interface MintRecord {
   /** Fingerprint of the configured refresh token the stored one descends from: a new one in the config wins. */
   refresh_seed?: string;
   minted_at?: number;
+  /** Why the last token was minted (first use, ahead of expiry, after a 401/403, `auth refresh`). */
+  mint_reason?: MintReason;
   expires_at?: number;
   /** The last mint's failure (never the command's output or a secret), and when; cleared by a success. */
   error?: string;
