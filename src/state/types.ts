@@ -183,6 +183,9 @@ export interface MintStore {
   /** Read from the backing store, not a cache: another process's rotation must be seen. */
   readMint(id: string): Promise<MintRecord | undefined>;
   writeMint(id: string, patch: MintPatch): Promise<void>;
+  /** The mint records kept here that hold a refresh token: what an embedded store kept while Redis did not take it
+   * (redis/store.ts sends those newer than Redis's when it answers). */
+  refreshTokenMints?(): Promise<MintRecord[]>;
 }
 
 export interface StoreStatus {

@@ -160,3 +160,48 @@ for (const outage of ['stopped', 'stalled'] as const) {
     },
   );
 }
+
+test(
+  'a rotated refresh token still waiting for Redis when its replica ends is written by the next one on that state file',
+  { skip: REDIS_MISSING },
+  async () => {
+    await using redis = await startTestRedis();
+    await using sim = await startSimulator({ scenario: { oauth2: { clients: { app: { refresh_token: 'rt-0' } } } } });
+    using ws = tempWorkspace('switchyard-oauth-redis-restart-');
+    const loaded = loadedFrom(
+      configSchema.parse({
+        providers: {
+          p: {
+            type: 'openai',
+            base_url: `${sim.url}/v1`,
+            oauth2: { token_url: `${sim.url}/oauth2/token`, client_id: 'app', refresh_token: 'rt-0' },
+          },
+        },
+        main: { provider: 'p', model: 'sim-large' },
+      }),
+    );
+    const source = mintedSource(loaded, 'p', 'providers.p', loaded.config.providers['p']!)!;
+    const first = replica(redis, join(ws.dir, 'a'));
+    await first.store.ready();
+    await redis.stop();
+    await waitFor(() => first.store.status().degraded === true, 'the replica to notice Redis is gone');
+    await new Minter({ store: first.store }).refresh(source);
+    await first.store.close();
+    assert.match(first.warnings.at(-1) ?? '', /refresh token .* is kept in the state file, and the next switchyard/);
+
+    await redis.start();
+    const again = replica(redis, join(ws.dir, 'a'));
+    const other = replica(redis, join(ws.dir, 'b'));
+    try {
+      await Promise.all([again.store.ready(), other.store.ready()]);
+      await waitFor(() => again.store.status().pendingWrites === 0, 'the kept refresh token to reach Redis', 10_000);
+      await new Minter({ store: other.store }).refresh(source);
+      const counts = sim.oauth2()['app']!;
+      assert.equal(counts.invalid_grant, 0, 'the other replica spent the rotated refresh token, not the old one');
+      assert.equal(counts.refreshed, 2);
+    } finally {
+      await again.store.close();
+      await other.store.close();
+    }
+  },
+);

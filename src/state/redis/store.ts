@@ -316,10 +316,15 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     if (this.closed) return;
     // Last chance for queued health to reach the other replicas; a Redis that is down does not hold the exit up.
     await this.flushNow();
-    const lost = this.pendingCount();
+    const mints = this.pendingMints.size + this.mintsInFlight.size;
+    const lost = this.pendingCount() - mints;
     if (lost > 0)
       this.warn(
-        `${lost} change(s) to credential health, breakers, client keys or minted credentials could not be written to Redis at ${this.location} (${this.lastError ?? 'unreachable'}) and end with this process`,
+        `${lost} change(s) to credential health, breakers or client keys could not be written to Redis at ${this.location} (${this.lastError ?? 'unreachable'}) and end with this process`,
+      );
+    if (this.refreshTokenUnshared())
+      this.warn(
+        `a rotated refresh token could not be written to Redis at ${this.location} before this process ended: it is kept in the state file, and the next switchyard on that file writes it to Redis once it answers`,
       );
     this.closed = true;
     clearTimeout(this.flushTimer);
@@ -387,6 +392,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   /** On (re)connect: read everything, then write what queued up while we were away. */
   private async sync(): Promise<void> {
     try {
+      // Before the first load resolves ready(): a mint read from then on must see them.
+      await this.queueKeptRefreshTokens();
       await this.reload();
       if (this.pendingCount() === 0) this.recovered();
       await this.flushNow();
@@ -510,6 +517,20 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     // Our write is the only news when the counter moved by exactly one; otherwise the next poll reads the rest.
     if (result.seq !== undefined && before !== undefined && result.seq === before + 1) this.seenSeq = result.seq;
     this.recovered();
+  }
+
+  /** Refresh tokens the embedded file kept while Redis did not take them — by this process, or by one that ended
+   * before Redis came back — and newer than Redis's: queued for it, so a restart does not lose them. */
+  private async queueKeptRefreshTokens(): Promise<void> {
+    const kept = (await this.local.refreshTokenMints?.()) ?? [];
+    for (const r of kept) {
+      if (r.refresh_token === undefined || this.pendingMints.get(r.id) !== undefined || this.mintsInFlight.has(r.id))
+        continue;
+      const shared = await mint.readMint(this.redis, this.mintKeys, r.id);
+      if (shared?.refresh_token === r.refresh_token || (shared?.updated_at ?? -Infinity) >= r.updated_at) continue;
+      const seed = r.refresh_seed !== undefined ? { refresh_seed: r.refresh_seed } : {};
+      this.pendingMints.add(r.id, { provider: r.provider, at: r.updated_at, refresh_token: r.refresh_token, ...seed });
+    }
   }
 
   /** The mint records Redis missed, first: a rotated refresh token is what other replicas are waiting for. False when

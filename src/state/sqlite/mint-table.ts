@@ -44,6 +44,11 @@ function fromRow(row: Row): MintRecord {
   return r as unknown as MintRecord;
 }
 
+export function refreshTokenMints(db: DatabaseSync): MintRecord[] {
+  const rows = statement(db, 'SELECT * FROM mints WHERE refresh_token IS NOT NULL').all() as Row[];
+  return rows.map(fromRow);
+}
+
 export function readMint(db: DatabaseSync, id: string): MintRecord | undefined {
   const row = statement(db, 'SELECT * FROM mints WHERE id = ?').get(id) as Row | undefined;
   return row === undefined ? undefined : fromRow(row);
