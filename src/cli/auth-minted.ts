@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { CredentialPool } from '../credentials/pool.ts';
 import type { MintedSource } from '../credentials/minted/spec.ts';
 import { MintError } from '../credentials/minted/mint-error.ts';
+import { mintReasonText, type MintReason } from '../credentials/minted/mint-reason.ts';
 import { formatClock } from '../errors/explain-format.ts';
 import { UserError } from '../user-error.ts';
 import { matchOne } from '../state/match.ts';
@@ -19,6 +20,8 @@ export interface MintedView {
   source: string;
   setting: string;
   minted_at?: string;
+  /** Why it was minted: `first`, `expiring`, `expired`, `rejected_401`, `rejected_403`, `changed`, `forced`, `asked`. */
+  mint_reason?: MintReason;
   expires_at?: string;
   /** The last mint's failure, when it came after the last success. */
   error?: string;
@@ -27,6 +30,7 @@ export interface MintedView {
 
 interface Times {
   mintedAt?: number;
+  reason?: MintReason;
   expiresAt?: number;
   error?: string;
   errorAt?: number;
@@ -38,6 +42,7 @@ async function timesOf(pool: CredentialPool, store: StateStore, source: MintedSo
   const r = await store.readMint(source.id).catch(() => undefined);
   const stored: Times = {};
   if (r?.minted_at !== undefined) stored.mintedAt = r.minted_at;
+  if (r?.mint_reason !== undefined) stored.reason = r.mint_reason;
   if (r?.expires_at !== undefined) stored.expiresAt = r.expires_at;
   if (r?.error !== undefined) stored.error = r.error;
   if (r?.error_at !== undefined) stored.errorAt = r.error_at;
@@ -45,6 +50,7 @@ async function timesOf(pool: CredentialPool, store: StateStore, source: MintedSo
   const failed = (local.errorAt ?? 0) >= (stored.errorAt ?? 0) ? local : stored;
   const out: Times = {};
   if (minted.mintedAt !== undefined) out.mintedAt = minted.mintedAt;
+  if (minted.reason !== undefined) out.reason = minted.reason;
   if (minted.expiresAt !== undefined) out.expiresAt = minted.expiresAt;
   if (failed.error !== undefined && failed.errorAt !== undefined && failed.errorAt >= (out.mintedAt ?? 0)) {
     out.error = failed.error;
@@ -59,6 +65,7 @@ export async function mintedViews(pool: CredentialPool, store: StateStore, provi
     const t = await timesOf(pool, store, source);
     const v: MintedView = { id: source.id, source: source.describe, setting: source.where };
     if (t.mintedAt !== undefined) v.minted_at = new Date(t.mintedAt).toISOString();
+    if (t.reason !== undefined) v.mint_reason = t.reason;
     if (t.expiresAt !== undefined) v.expires_at = new Date(t.expiresAt).toISOString();
     if (t.error !== undefined) v.error = t.error;
     if (t.errorAt !== undefined) v.error_at = new Date(t.errorAt).toISOString();
@@ -67,11 +74,15 @@ export async function mintedViews(pool: CredentialPool, store: StateStore, provi
   return views;
 }
 
-/** `vertex 3f2a…: command gcloud (providers.vertex.api_key_command): minted 09:32:10, expires 10:32:10`. */
+/** `vertex 3f2a…: command gcloud (providers.vertex.api_key_command): minted 09:32:10 (re-minted after 401); expires
+ * 10:32:10`. */
 export function mintedLine(provider: string, v: MintedView, now: number): string {
   const clock = (iso: string): string => formatClock(Date.parse(iso), { now, seconds: true });
   const parts: string[] = [];
-  if (v.minted_at !== undefined) parts.push(`minted ${clock(v.minted_at)}`);
+  if (v.minted_at !== undefined)
+    parts.push(
+      `minted ${clock(v.minted_at)}${v.mint_reason !== undefined ? ` (${mintReasonText(v.mint_reason)})` : ''}`,
+    );
   if (v.expires_at !== undefined)
     parts.push(Date.parse(v.expires_at) > now ? `expires ${clock(v.expires_at)}` : `expired ${clock(v.expires_at)}`);
   else if (v.minted_at !== undefined) parts.push('no expiry given (used until rejected)');

@@ -14,7 +14,7 @@ import { adapterFor } from '../providers/registry.ts';
 import { doctorConfig, doctorStore, runDoctor, type DoctorReport } from '../routing/doctor.ts';
 import { openStore } from '../state/open.ts';
 import { openCliStore, storeName } from './open-state.ts';
-import type { StateStore } from '../state/types.ts';
+import type { DegradedReason, StateStore } from '../state/types.ts';
 import { probeTable, readOnlyLine } from './probe-table.ts';
 import { chainText } from '../routing/task-chains.ts';
 import type { CliRun } from './run.ts';
@@ -121,8 +121,20 @@ function renderHead(cli: CliRun, config: DoctorReport['config'], s: DoctorReport
       ? `state    ok    ${s.kind} at ${s.location} (schema v${s.schemaVersion ?? '?'}, ${s.pendingWrites ?? 0} pending writes)`
       : `state    FAIL  ${s.kind} at ${s.location}: ${s.error ?? 'not healthy'}`,
   );
+  if (s.degradedBy !== undefined) out(cli, `         ${degradedText(s.degradedBy)}`);
   out(cli);
   out(cli, 'credentials (live probe):');
+}
+
+/** What a degraded store means for a running gateway, reason by reason (docs/gateway.md#endpoints). */
+function degradedText(reasons: readonly DegradedReason[]): string {
+  const words: Record<DegradedReason, string> = {
+    shared_store_unreachable: 'Redis is unreachable: each gateway keeps its state to itself until it answers',
+    disk_full: 'the state file cannot grow: changes are kept in memory until it can',
+    refresh_token_not_shared:
+      'a rotated refresh token is not in Redis yet: other replicas spend the old one until it is written',
+  };
+  return `degraded (${reasons.join(', ')}): requests are served; ${reasons.map((r) => words[r]).join('; ')}`;
 }
 
 /** `store`: where --record would have written (none when the store could not be opened). */

@@ -3,7 +3,7 @@
 import type { LoadedConfig } from '../config/types.ts';
 import { CredentialPool } from '../credentials/pool.ts';
 import { UserError } from '../user-error.ts';
-import type { StateStore } from '../state/types.ts';
+import type { DegradedReason, StateStore } from '../state/types.ts';
 import { statePath } from '../state/open.ts';
 import { maskUrlPassword } from '../config/mask.ts';
 import type { AdapterFor } from './call-context.ts';
@@ -36,6 +36,8 @@ export interface DoctorReport {
     schemaVersion?: number;
     pendingWrites?: number;
     error?: string;
+    /** Requests are served, but state is not written where it belongs (StoreStatus.degradedBy). */
+    degradedBy?: DegradedReason[];
   };
   providers: ProviderProbe[];
   tasks: DoctorTask[];
@@ -171,6 +173,7 @@ export function doctorStore(input: Pick<DoctorInput, 'loaded' | 'store' | 'store
         schemaVersion: status.schemaVersion,
         pendingWrites: status.pendingWrites,
         ...(status.lastError ? { error: status.lastError } : {}),
+        ...(status.degraded === true ? { degradedBy: status.degradedBy ?? [] } : {}),
       }
     : {
         ok: false,

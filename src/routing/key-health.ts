@@ -122,8 +122,14 @@ export function authRetryWait(
 }
 
 /** A rejected key: what the rejection means for it (authVerdict) picks the row of AUTH_RULES — retry it, or record
- * it as rejected, suspect or revoked and rotate. */
-export async function authRejected(run: RouteRun, cred: Credential, err: UpstreamError): Promise<Step> {
+ * it as rejected, suspect or revoked and rotate. `remint`: what came of re-minting a minted credential (mint-step.ts),
+ * said with the cooldown and the explanation. */
+export async function authRejected(
+  run: RouteRun,
+  cred: Credential,
+  err: UpstreamError,
+  remint?: string,
+): Promise<Step> {
   const { ctx } = run;
   const retry = ctx.loaded.config.retry;
   const before = ctx.store.getHealth(cred.fingerprint);
@@ -149,13 +155,14 @@ export async function authRejected(run: RouteRun, cred: Credential, err: Upstrea
           ? 'revoked'
           : 'rejected'
         : (health.reason ?? 'auth_suspect');
-    emitCooldown(run, cred, reason, health.until, before, providerWords(err.status, err.providerMessage));
+    const said = [providerWords(err.status, err.providerMessage), remint].filter((w) => w !== undefined && w !== '');
+    emitCooldown(run, cred, reason, health.until, before, said.length > 0 ? said.join('; ') : undefined);
   }
   run.exclude.add(cred.fingerprint);
   const f = rejectedFacts(run, cred, err, { verdict, before, health, retries: used });
   run.keyFailures.push({
     kind: 'auth_rejected',
-    explanation: explainRejected(f),
+    explanation: remint === undefined ? explainRejected(f) : `${explainRejected(f)} (${remint})`,
     ...(rejectionLikelyTransient(f) ? { likelyTransient: true as const } : {}),
   });
   return { next: 'again' };

@@ -44,30 +44,38 @@ function mintFailed(run: RouteRun, cred: Credential, err: MintError, startedAt: 
 }
 
 /** A 401/403: a minted credential not re-minted yet in this route run gets a new token and is sent again at once;
- * otherwise (or when that gives nothing new) today's auth rules. */
+ * otherwise (or when that gives nothing new) today's auth rules, told what came of the re-mint so the explanation and
+ * the key's cooldown say it. */
 export async function authRecovery(run: RouteRun, cred: Credential, err: UpstreamError): Promise<Step> {
   const again = await remint(run, cred, err);
   if (again.step !== undefined) return again.step;
-  const step = await authRejected(run, cred, err);
-  // Said with the rejection, so "rejected" is not read as "and nothing was tried".
-  const last = run.keyFailures.at(-1);
-  if (again.why !== undefined && last !== undefined && last.kind === 'auth_rejected')
-    last.explanation = `${last.explanation} (${again.why})`;
-  return step;
+  return authRejected(run, cred, err, again.why);
 }
 
 async function remint(run: RouteRun, cred: Credential, err: UpstreamError): Promise<{ step?: Step; why?: string }> {
   const source = cred.minted;
-  if (source === undefined || run.reminted.has(cred.fingerprint)) return {};
-  run.reminted.add(cred.fingerprint);
+  if (source === undefined) return {};
+  // Once per run: a later rejection (an auth retry of the same token) is told what came of it.
+  if (run.reminted.has(cred.fingerprint)) {
+    const why = run.reminted.get(cred.fingerprint);
+    return why === undefined ? {} : { why };
+  }
+  run.reminted.set(cred.fingerprint, undefined);
   const status = err.status ?? 401;
+  const startedAt = run.ctx.now();
   try {
-    const fresh = await run.ctx.pool.minter.remint(source, cred.secret);
-    if (fresh.token === cred.secret)
-      return { why: `re-minted after ${status}, and ${source.describe} gave the same token again` };
-    return { step: run.retry(tokenCredential(cred, fresh.token), `re-minted after ${status}`) };
+    const fresh = await run.ctx.pool.minter.remint(source, cred.secret, status);
+    if (fresh.token !== cred.secret)
+      return { step: run.retry(tokenCredential(cred, fresh.token), `re-minted after ${status}`) };
+    const why = `re-minted after ${status}, and ${source.describe} gave the same token again`;
+    run.reminted.set(cred.fingerprint, why);
+    return { why };
   } catch (e) {
     if (!MintError.isInstance(e)) throw e;
-    return { why: `re-minting after ${status} failed: ${e.message}` };
+    const why = `re-minting after ${status} failed: ${e.message}`;
+    run.reminted.set(cred.fingerprint, why);
+    // In the trail as a failed mint is: no key, nothing sent.
+    run.record({ outcome: 'auth_missing', startedAt, endedAt: run.ctx.now(), message: why });
+    return { why };
   }
 }

@@ -73,8 +73,9 @@ export class RouteRun {
   readonly adjust: RequestAdjustments = {};
   /** Keys this run took the single probe of (rejected, or back from a cooldown): their retries are this run's. */
   readonly probes = new Set<string>();
-  /** Minted credentials this run re-minted already (by fingerprint): once each (mint-step.ts). */
-  readonly reminted = new Set<string>();
+  /** Minted credentials this run re-minted already (by fingerprint): once each (mint-step.ts), with what came of it
+   * when it did not help (`re-minting after 401 failed: …`), said with each later rejection of the key. */
+  readonly reminted = new Map<string, string | undefined>();
   /** Wait before the next attempt, for the trail. */
   #waitMs = 0;
   /** What the next attempt's trail entry says was done before it (`re-minted after 401`), once. */

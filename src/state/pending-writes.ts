@@ -31,6 +31,15 @@ export class PendingWrites<V> {
     for (const [key, value] of since) this.add(key, value);
   }
 
+  /** The change waiting for `key`, if any. */
+  get(key: string): V | undefined {
+    return this.queued.get(key);
+  }
+
+  values(): IterableIterator<V> {
+    return this.queued.values();
+  }
+
   /** What a record read back from the store becomes with the change still waiting for it folded on top. */
   over(key: string, stored: V): V {
     const waiting = this.queued.get(key);

@@ -3,6 +3,7 @@
 // at once and persisted asynchronously in batches. Changes made by another process become visible within 1s.
 import type { HealthRecord, CoolingReason, HealthState } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
+import type { MintReason } from '../credentials/minted/mint-reason.ts';
 
 /** A change to one health record. Counters are increments so that two writers never lose each other's counts;
  * state fields are last-writer-wins by `at`. `reset: true` clears state to ok (an `auth reset`). */
@@ -144,8 +145,9 @@ export interface SessionStore {
 }
 
 /** Why a store that still serves requests is degraded: `shared_store_unreachable` (Redis), `disk_full` (the state
- * file cannot grow; changes are kept in memory until it can). */
-export type DegradedReason = 'shared_store_unreachable' | 'disk_full';
+ * file cannot grow; changes are kept in memory until it can), `refresh_token_not_shared` (a rotated refresh token is
+ * kept in this process and its state file only, until Redis takes it: other replicas spend the old one). */
+export type DegradedReason = 'shared_store_unreachable' | 'disk_full' | 'refresh_token_not_shared';
 
 /** What is kept of a minted credential (docs/credentials.md#how-minting-works): the rotated refresh token and when and
  * how it was last minted. Never an access token; times in epoch ms. */
@@ -156,6 +158,8 @@ export interface MintRecord {
   /** Fingerprint of the configured refresh token the stored one descends from: a new one in the config wins. */
   refresh_seed?: string;
   minted_at?: number;
+  /** Why the last token was minted (first use, ahead of expiry, after a 401/403, `auth refresh`). */
+  mint_reason?: MintReason;
   expires_at?: number;
   /** The last mint's failure (never the command's output or a secret), and when; cleared by a success. */
   error?: string;
@@ -179,6 +183,9 @@ export interface MintStore {
   /** Read from the backing store, not a cache: another process's rotation must be seen. */
   readMint(id: string): Promise<MintRecord | undefined>;
   writeMint(id: string, patch: MintPatch): Promise<void>;
+  /** The mint records kept here that hold a refresh token: what an embedded store kept while Redis did not take it
+   * (redis/store.ts sends those newer than Redis's when it answers). */
+  refreshTokenMints?(): Promise<MintRecord[]>;
 }
 
 export interface StoreStatus {

@@ -50,18 +50,19 @@ test('auth list shows a minted credential by its source; refresh mints, and list
   const after = await runCliInProcess(['auth', 'explain', 'p', '--config', c.path], { env: env() });
   assert.match(
     after.stdout,
-    /command node \(providers\.p\.api_key_command\): minted \d\d:\d\d:\d\d; expires \d\d:\d\d:\d\d/,
+    /command node \(providers\.p\.api_key_command\): minted \d\d:\d\d:\d\d \(forced by `auth refresh`\); expires \d\d:\d\d:\d\d/,
   );
   const json = JSON.parse(
     (await runCliInProcess(['auth', 'list', 'p', '--json', '--config', c.path], { env: env() })).stdout,
   ) as {
     providers: {
-      minted: { source: string; expires_at?: string }[];
+      minted: { source: string; expires_at?: string; mint_reason?: string }[];
       candidates: { credential: Record<string, unknown> }[];
     }[];
   };
   assert.equal(json.providers[0]!.minted[0]!.source, 'command node');
   assert.ok(json.providers[0]!.minted[0]!.expires_at);
+  assert.equal(json.providers[0]!.minted[0]!.mint_reason, 'forced');
   assert.equal(
     json.providers[0]!.candidates[0]!.credential['minted'],
     undefined,

@@ -69,7 +69,7 @@ test("auth list, explain and refresh show a task's own minted key under its prov
   assert.match(explain.stdout, new RegExp(`→ title_generation uses its own key \\(minted\\) \\(${id}\\) first`));
   assert.match(
     explain.stdout,
-    /command node \(auxiliary\.title_generation\.api_key_command\): minted \d\d:\d\d:\d\d; expires \d\d:\d\d:\d\d/,
+    /command node \(auxiliary\.title_generation\.api_key_command\): minted \d\d:\d\d:\d\d \(forced by `auth refresh`\); expires \d\d:\d\d:\d\d/,
   );
   const json = JSON.parse((await run(['auth', 'list', 'p', '--json'], path)).stdout) as {
     providers: { minted: { id: string; setting: string; expires_at?: string }[]; task_keys: { task: string }[] }[];

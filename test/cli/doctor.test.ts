@@ -27,3 +27,29 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   const report = JSON.parse(json.stdout) as { tasks: { routes: { route: string; note?: string }[] }[] };
   assert.match(report.tasks[0]?.routes[0]?.note ?? '', /could not be reached/);
 });
+
+test('doctor: with Redis unreachable the state store is said to be degraded, and why — in text and --json', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  const [provider, redis] = [await freePort(), await freePort()];
+  const config = ws.write(
+    'switchyard.yaml',
+    `providers:
+  down: { type: openai, base_url: http://127.0.0.1:${provider}/v1, api_key: sk-doctor-down-0001 }
+main: { provider: down, model: m }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+gateway: { state: "redis://127.0.0.1:${redis}/0" }
+`,
+  );
+  const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
+  const r = await runCliInProcess(['doctor', '--config', config], { env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /state +FAIL +redis at redis:\/\/127\.0\.0\.1:\d+\/0: /);
+  assert.match(
+    r.stdout,
+    /\n +degraded \(shared_store_unreachable\): requests are served; Redis is unreachable: each gateway keeps its state to itself until it answers\n/,
+  );
+  const json = await runCliInProcess(['doctor', '--json', '--config', config], { env });
+  const report = JSON.parse(json.stdout) as { store: { ok: boolean; degradedBy?: string[] } };
+  assert.deepEqual([report.store.ok, report.store.degradedBy], [false, ['shared_store_unreachable']]);
+});

@@ -53,6 +53,25 @@ describe('oauth2 credentials', () => {
     }
   });
 
+  it('a re-mint that fails after a 401 is said in the trail, the explanation and the log line setting the key aside', async () => {
+    await using h = await harness({
+      scenario: { oauth2: { clients: { app: { secret: 's3cret', script: ['ok', '500'] } } } },
+      config: (u) => oauthProvider(u.anthropic, { client_secret: 's3cret' }),
+    });
+    assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+    h.sim.invalidateTokens('app');
+    const err = await failure(h.router.chat({ messages: hello }));
+    const failed =
+      /re-minting after 401 failed: oauth2 client app at 127\.0\.0\.1:\d+: the token endpoint \S+ answered 500/;
+    assert.match(err.message, failed);
+    const entry = err.trail.find((a) => a.outcome === 'auth_missing');
+    assert.match(entry?.message ?? '', failed);
+    assert.equal(entry?.credential, undefined, 'nothing was sent with it');
+    const setAside = h.warnings.find((w) => /auth suspect/.test(w));
+    assert.match(setAside ?? '', /token has been invalidated.*; re-minting after 401 failed: .*answered 500/);
+    assert.equal(h.sim.oauth2()['app']!.issued, 1, 'the re-mint was asked once');
+  });
+
   it('sends Basic client authentication when client_auth is basic', async () => {
     const h = await harness({
       scenario: { oauth2: { clients: { app: { secret: 'p@ss:word' } } } },

@@ -86,7 +86,9 @@ describe("a task's own minted key", () => {
     assert.equal(r.route, 'q/sim-small');
     assert.equal(h.sim.calls(CHAIN), 1);
     const own = r.trail.filter((a) => a.route === 'p/sim-small');
-    assert.ok(own.length >= 1 && own.every((a) => a.outcome === 'auth_rejected'));
+    // The 401, the failed re-mint (no key, nothing sent), and the auth rules' retries.
+    assert.ok(own.length >= 1 && own.every((a) => a.outcome === 'auth_rejected' || a.outcome === 'auth_missing'));
+    assert.match(own.find((a) => a.outcome === 'auth_missing')?.message ?? '', /^re-minting after 401 failed: /);
   });
 
   it('a helper command whose token is rejected is run again, and the new token sent at once', async () => {

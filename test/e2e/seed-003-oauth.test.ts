@@ -13,6 +13,7 @@ import { openStore } from '../../src/state/open.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
 test.after(closePools);
 
@@ -58,6 +59,11 @@ ${RETRY}`,
   return {
     sim,
     router,
+    /** `auth explain` on the same config and state file, as a user would run it after the load. */
+    explain: (...args: string[]) =>
+      runCliInProcess(['auth', 'explain', 'oauth_aux', ...args, '--config', configPath], {
+        env: { SWITCHYARD_HOME: ws.home },
+      }),
     async [Symbol.asyncDispose]() {
       await router.close();
       await store.close();
@@ -84,6 +90,11 @@ test('seed 003 with OAuth: an invalidated token is re-minted and the same provid
   );
   assert.equal(w.sim.calls(CHAIN) + w.sim.calls(MAIN), 0);
   assert.equal(w.sim.log().filter((c) => c.outcome === 'token_invalidated').length, 1);
+  const explained = await w.explain();
+  assert.equal(explained.code, 0, explained.stderr);
+  assert.match(explained.stdout, /minted \d\d:\d\d:\d\d \(re-minted after 401\); expires \d\d:\d\d:\d\d/);
+  const json = JSON.parse((await w.explain('--json')).stdout) as { minted: { mint_reason?: string }[] };
+  assert.equal(json.minted[0]?.mint_reason, 'rejected_401');
 });
 
 for (const chainWorks of [true, false]) {
@@ -101,7 +112,11 @@ for (const chainWorks of [true, false]) {
     assert.equal(w.sim.calls(CHAIN), 1, 'the fallback_chain is tried');
     assert.equal(w.sim.calls(MAIN), chainWorks ? 0 : 1);
     const own = r.trail.filter((a) => a.route === 'oauth_aux/sim-small');
-    assert.ok(own.length >= 1 && own.every((a) => a.outcome === 'auth_rejected'));
+    assert.ok(own.length >= 1 && own.every((a) => a.outcome === 'auth_rejected' || a.outcome === 'auth_missing'));
+    assert.match(
+      own.find((a) => a.outcome === 'auth_missing')?.message ?? '',
+      /^re-minting after 401 failed: oauth2 client app at .*answered 500/,
+    );
     assert.equal(w.sim.oauth2()['app']!.issued, 1, 'the re-mint was tried and failed');
   });
 }

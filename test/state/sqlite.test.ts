@@ -106,6 +106,29 @@ describe('sqlite store files', () => {
     await again.close();
   });
 
+  it('a state file from before mint reasons (schema 4) is upgraded in place: its mint records are kept', async () => {
+    using ws = tempWorkspace();
+    mkdirSync(ws.home, { recursive: true });
+    const old = new DatabaseSync(join(ws.home, 'state.db'));
+    for (const m of MIGRATIONS.slice(0, 4)) old.exec(m);
+    old.exec('PRAGMA user_version = 4');
+    old
+      .prepare(
+        "INSERT INTO mints (id, provider, refresh_token, minted_at, expires_at, updated_at) VALUES ('src', 'p', 'rt-1', 1000, 9000, 1000)",
+      )
+      .run();
+    old.close();
+    const store = openStore({ home: ws.home });
+    const before = await store.readMint('src');
+    assert.deepEqual([before?.refresh_token, before?.minted_at, before?.mint_reason], ['rt-1', 1000, undefined]);
+    await store.writeMint('src', { provider: 'p', at: 2000, minted_at: 2000, mint_reason: 'rejected_401' });
+    await store.close();
+    const again = openStore({ home: ws.home });
+    const after = await again.readMint('src');
+    assert.deepEqual([after?.refresh_token, after?.mint_reason], ['rt-1', 'rejected_401']);
+    await again.close();
+  });
+
   it('refuses an unknown state kind with a clear message', () => {
     assert.throws(() => openStore({ kind: 'postgres://x' }), /gateway\.state: expected sqlite/);
   });

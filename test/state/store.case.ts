@@ -467,6 +467,7 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
         refresh_token: 'rt-2',
         refresh_seed: 'seed',
         minted_at: 1000,
+        mint_reason: 'first',
         expires_at: 4600_000,
       });
       await a.writeMint('src1', { provider: 'p', at: 2000, error: 'invalid_grant', error_at: 2000 });
@@ -476,6 +477,7 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
         refresh_token: 'rt-2',
         refresh_seed: 'seed',
         minted_at: 1000,
+        mint_reason: 'first',
         expires_at: 4600_000,
         error: 'invalid_grant',
         error_at: 2000,
@@ -488,11 +490,13 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
         error: null,
         error_at: null,
         minted_at: 3000,
+        mint_reason: 'rejected_401',
       });
       const r = await a.readMint('src1');
       assert.equal(r?.refresh_token, 'rt-3');
       assert.equal(r?.error, undefined);
       assert.equal(r?.minted_at, 3000);
+      assert.equal(r?.mint_reason, 'rejected_401');
     });
 
     test('status, flush and close are safe to repeat', async () => {

@@ -7,6 +7,7 @@ import { fingerprint } from '../../config/mask.ts';
 import { runKeyCommand } from './command.ts';
 import { fileVersion, readKeyFile } from './file.ts';
 import { MintError } from './mint-error.ts';
+import { rejectedReason, type MintReason } from './mint-reason.ts';
 import { requestToken } from './oauth2.ts';
 import type { MintedSource, OAuth2Spec } from './spec.ts';
 import { readFile } from 'node:fs/promises';
@@ -43,7 +44,7 @@ export type MintEvent =
       type: 'minted';
       source: MintedSource;
       expiresAt?: number;
-      why: 'first' | 'expiring' | 'rejected' | 'changed' | 'forced' | 'asked';
+      why: MintReason;
     }
   | { type: 'mint_failed'; source: MintedSource; error: MintError }
   /** The rotated refresh token could not be written to the state store: this process keeps it. */
@@ -52,6 +53,7 @@ export type MintEvent =
 /** What `auth list` shows of a source in this process; never the token. */
 export interface MintStatus {
   mintedAt?: number;
+  reason?: MintReason;
   expiresAt?: number;
   error?: string;
   errorAt?: number;
@@ -66,6 +68,7 @@ export interface MinterOptions {
 }
 
 interface Cached extends MintedToken {
+  reason: MintReason;
   refreshAt?: number;
   staleAt?: number;
 }
@@ -83,8 +86,6 @@ interface Entry {
   /** A rotated refresh token this process could not write to the store. */
   unsaved?: string;
 }
-
-type Why = Extract<MintEvent, { type: 'minted' }>['why'];
 
 export class Minter {
   readonly #entries = new Map<string, Entry>();
@@ -119,7 +120,7 @@ export class Minter {
       return cur;
     }
     try {
-      return await this.#mint(source, e, cur === undefined ? 'first' : 'expiring', false);
+      return await this.#mint(source, e, staleReason(cur, now), false);
     } catch (err) {
       // Past its safety margin but not its expiry: better sent than nothing.
       if (cur?.expiresAt !== undefined && now < cur.expiresAt) return cur;
@@ -128,15 +129,16 @@ export class Minter {
   }
 
   /** After `rejected` was refused (401/403): a token other than it when one can be had — minted since by another
-   * request, or minted now (once per failure hold). May return `rejected` itself when the source gives it again. */
-  async remint(source: MintedSource, rejected: string): Promise<MintedToken> {
+   * request, or minted now (once per failure hold). May return `rejected` itself when the source gives it again.
+   * `status` is the refusal's (401 or 403), kept as the mint's reason. */
+  async remint(source: MintedSource, rejected: string, status?: number): Promise<MintedToken> {
     const e = this.#entry(source);
     if (e.current !== undefined && e.current.token !== rejected) return e.current;
     if (e.inflight !== undefined) {
       const t = await e.inflight.catch(() => undefined);
       if (t !== undefined && t.token !== rejected) return t;
     }
-    return this.#mint(source, e, 'rejected', false);
+    return this.#mint(source, e, rejectedReason(status), false);
   }
 
   /** A mint now, whatever is cached or failed a moment ago (`auth refresh`). */
@@ -150,6 +152,7 @@ export class Minter {
     const s: MintStatus = {};
     if (e.current !== undefined) {
       s.mintedAt = e.current.mintedAt;
+      s.reason = e.current.reason;
       if (e.current.expiresAt !== undefined) s.expiresAt = e.current.expiresAt;
     }
     if (e.failure !== undefined && (e.current === undefined || e.failure.at > e.current.mintedAt)) {
@@ -202,19 +205,19 @@ export class Minter {
     return e;
   }
 
-  #background(source: MintedSource, e: Entry, why: Why): void {
+  #background(source: MintedSource, e: Entry, why: MintReason): void {
     if (e.inflight !== undefined || this.#closed) return;
     if (e.failure !== undefined && this.#now() - e.failure.at < MINT_POLICY.failureHoldMs) return;
     this.#mint(source, e, why, false).catch(() => {});
   }
 
-  #mint(source: MintedSource, e: Entry, why: Why, forced: boolean): Promise<MintedToken> {
+  #mint(source: MintedSource, e: Entry, why: MintReason, forced: boolean): Promise<MintedToken> {
     if (e.inflight !== undefined) return e.inflight;
     if (!forced && e.failure !== undefined && this.#now() - e.failure.at < MINT_POLICY.failureHoldMs)
       return Promise.reject(e.failure.error);
     const p = this.#mintOnce(source, e).then(
       (token) => {
-        this.#keep(source, e, token);
+        this.#keep(source, e, token, why);
         this.#onEvent(
           token.expiresAt === undefined
             ? { type: 'minted', source, why }
@@ -222,6 +225,7 @@ export class Minter {
         );
         this.#record(source, {
           minted_at: token.mintedAt,
+          mint_reason: why,
           expires_at: token.expiresAt ?? null,
           error: null,
           error_at: null,
@@ -349,8 +353,8 @@ export class Minter {
     }
   }
 
-  #keep(source: MintedSource, e: Entry, token: MintedToken): void {
-    const cached: Cached = { ...token };
+  #keep(source: MintedSource, e: Entry, token: MintedToken, reason: MintReason): void {
+    const cached: Cached = { ...token, reason };
     clearTimeout(e.timer);
     e.timer = undefined;
     e.used = false;
@@ -390,6 +394,12 @@ export class Minter {
   #record(source: MintedSource, patch: Omit<Parameters<MintStore['writeMint']>[1], 'provider' | 'at'>): void {
     void this.#store?.writeMint(source.id, { provider: source.provider, at: this.#now(), ...patch }).catch(() => {});
   }
+}
+
+/** Why a token is minted when none can be sent: none yet, or the cached one is at (or past) its end. */
+function staleReason(cur: Cached | undefined, now: number): MintReason {
+  if (cur === undefined) return 'first';
+  return cur.expiresAt !== undefined && now >= cur.expiresAt ? 'expired' : 'expiring';
 }
 
 function withExpiry(token: MintedToken, expiresAt: number | undefined): MintedToken {

@@ -16,6 +16,8 @@ import type {
   StoredCredential,
 } from '../types.ts';
 import * as mint from './mint.ts';
+import { foldMintPatch, unsharedRefreshWarning } from './mint-pending.ts';
+import { applyMintPatch } from '../sqlite/mint-table.ts';
 import { BreakerCache } from '../breaker-cache.ts';
 import { PendingWrites } from '../pending-writes.ts';
 import { sharedKeys, loadShared, mergeGatewayKey, readSeq, writeShared, type SharedKeys } from './shared-state.ts';
@@ -74,6 +76,10 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private readonly pendingClientKeys = new PendingWrites<GatewayKeyRecord>(mergeGatewayKey);
   /** Health records to delete from Redis, with the time they must still be unchanged since (the earlier wins). */
   private readonly pendingForgets = new PendingWrites<number>(Math.min);
+  /** Mint records written only to the embedded store while Redis did not take them; sent until it does. */
+  private readonly pendingMints = new PendingWrites<MintPatch>(foldMintPatch);
+  /** Those of them on their way to Redis now: still not shared until it answers. */
+  private mintsInFlight = new Map<string, MintPatch>();
   private readonly unsubscribeLocal: () => void;
   private readonly warn: (message: string) => void;
   private readonly flushIntervalMs: number;
@@ -169,15 +175,39 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   }
   readMint(id: string): Promise<MintRecord | undefined> {
     return this.sharedOrLocal(
-      () => mint.readMint(this.redis, this.mintKeys, id),
+      async () => {
+        const shared = await mint.readMint(this.redis, this.mintKeys, id);
+        // Our own writes still on their way to Redis are newer than what Redis holds.
+        const waiting = [this.mintsInFlight.get(id), this.pendingMints.get(id)].filter((p) => p !== undefined);
+        return waiting.reduce<MintRecord | undefined>((r, p) => applyMintPatch(r, id, p), shared);
+      },
       () => this.local.readMint(id),
     );
   }
   writeMint(id: string, patch: MintPatch): Promise<void> {
+    // Behind an earlier write still waiting for Redis, not before it: the later refresh token must be the one left.
+    if (this.pendingMints.get(id) !== undefined || this.mintsInFlight.has(id))
+      return this.local.writeMint(id, patch).then(() => {
+        this.pendingMints.add(id, patch);
+        this.scheduleFlush();
+      });
     return this.sharedOrLocal(
       () => mint.writeMint(this.redis, this.mintKeys, id, patch),
-      () => this.local.writeMint(id, patch),
+      async () => {
+        await this.local.writeMint(id, patch);
+        this.queueMint(id, patch);
+      },
     );
+  }
+
+  /** Kept in the embedded store and sent to Redis with every flush until it lands. A rotated refresh token is the
+   * one that hurts: other replicas spend the old one meanwhile, so it is said at once, with what to do. */
+  private queueMint(id: string, patch: MintPatch): void {
+    this.pendingMints.add(id, patch);
+    if (typeof patch.refresh_token === 'string')
+      this.warn(unsharedRefreshWarning(patch.provider, this.location, this.lastError ?? 'unreachable'));
+    if (!this.degraded && !this.closed) this.goDegraded(this.lastError ?? 'unreachable');
+    this.scheduleFlush();
   }
 
   private async sharedOrLocal<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
@@ -286,10 +316,15 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     if (this.closed) return;
     // Last chance for queued health to reach the other replicas; a Redis that is down does not hold the exit up.
     await this.flushNow();
-    const lost = this.pendingCount();
+    const mints = this.pendingMints.size + this.mintsInFlight.size;
+    const lost = this.pendingCount() - mints;
     if (lost > 0)
       this.warn(
         `${lost} change(s) to credential health, breakers or client keys could not be written to Redis at ${this.location} (${this.lastError ?? 'unreachable'}) and end with this process`,
+      );
+    if (this.refreshTokenUnshared())
+      this.warn(
+        `a rotated refresh token could not be written to Redis at ${this.location} before this process ended: it is kept in the state file, and the next switchyard on that file writes it to Redis once it answers`,
       );
     this.closed = true;
     clearTimeout(this.flushTimer);
@@ -310,7 +345,11 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
       pendingWrites: this.pendingCount() + local.pendingWrites,
     };
     if (lastError !== undefined) s.lastError = lastError;
-    const degradedBy = [...(this.degraded ? ['shared_store_unreachable' as const] : []), ...(local.degradedBy ?? [])];
+    const degradedBy = [
+      ...(this.degraded ? ['shared_store_unreachable' as const] : []),
+      ...(this.refreshTokenUnshared() ? ['refresh_token_not_shared' as const] : []),
+      ...(local.degradedBy ?? []),
+    ];
     if (degradedBy.length > 0) {
       s.degraded = true;
       s.degradedBy = degradedBy;
@@ -322,8 +361,18 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
 
   private pendingCount(): number {
     return (
-      this.health.pendingCount() + this.breakers.pending.size + this.pendingClientKeys.size + this.pendingForgets.size
+      this.health.pendingCount() +
+      this.breakers.pending.size +
+      this.pendingClientKeys.size +
+      this.pendingForgets.size +
+      this.pendingMints.size +
+      this.mintsInFlight.size
     );
+  }
+
+  private refreshTokenUnshared(): boolean {
+    const waiting = [...this.pendingMints.values(), ...this.mintsInFlight.values()];
+    return waiting.some((patch) => typeof patch.refresh_token === 'string');
   }
 
   private async firstLoad(timeoutMs: number): Promise<void> {
@@ -343,6 +392,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   /** On (re)connect: read everything, then write what queued up while we were away. */
   private async sync(): Promise<void> {
     try {
+      // Before the first load resolves ready(): a mint read from then on must see them.
+      await this.queueKeptRefreshTokens();
       await this.reload();
       if (this.pendingCount() === 0) this.recovered();
       await this.flushNow();
@@ -442,6 +493,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   }
 
   private async writeQueue(): Promise<void> {
+    if (!(await this.writePendingMints())) return;
     const health = this.health.take();
     const breakers = this.breakers.pending.take();
     const clientKeys = this.pendingClientKeys.take();
@@ -465,6 +517,42 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     // Our write is the only news when the counter moved by exactly one; otherwise the next poll reads the rest.
     if (result.seq !== undefined && before !== undefined && result.seq === before + 1) this.seenSeq = result.seq;
     this.recovered();
+  }
+
+  /** Refresh tokens the embedded file kept while Redis did not take them — by this process, or by one that ended
+   * before Redis came back — and newer than Redis's: queued for it, so a restart does not lose them. */
+  private async queueKeptRefreshTokens(): Promise<void> {
+    const kept = (await this.local.refreshTokenMints?.()) ?? [];
+    for (const r of kept) {
+      if (r.refresh_token === undefined || this.pendingMints.get(r.id) !== undefined || this.mintsInFlight.has(r.id))
+        continue;
+      const shared = await mint.readMint(this.redis, this.mintKeys, r.id);
+      if (shared?.refresh_token === r.refresh_token || (shared?.updated_at ?? -Infinity) >= r.updated_at) continue;
+      const seed = r.refresh_seed !== undefined ? { refresh_seed: r.refresh_seed } : {};
+      this.pendingMints.add(r.id, { provider: r.provider, at: r.updated_at, refresh_token: r.refresh_token, ...seed });
+    }
+  }
+
+  /** The mint records Redis missed, first: a rotated refresh token is what other replicas are waiting for. False when
+   * Redis refused them (they wait for the next flush). */
+  private async writePendingMints(): Promise<boolean> {
+    if (this.pendingMints.size === 0) return true;
+    const batch = this.pendingMints.take();
+    this.mintsInFlight = batch;
+    try {
+      for (const [id, patch] of batch) {
+        await mint.writeMint(this.redis, this.mintKeys, id, patch);
+        batch.delete(id);
+      }
+    } catch (err) {
+      this.pendingMints.failed(batch);
+      this.noteFailure(err);
+      this.scheduleFlush();
+      return false;
+    } finally {
+      this.mintsInFlight = new Map();
+    }
+    return true;
   }
 
   /** A lost connection, a refused or timed-out command: the replica goes on with its own state (the first load's

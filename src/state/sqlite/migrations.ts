@@ -88,6 +88,8 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 5: why the last token of a minted credential was minted (credentials/minted/mint-reason.ts).
+  `ALTER TABLE mints ADD COLUMN mint_reason TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -23,12 +23,13 @@ const FIELDS = [
   'refresh_token',
   'refresh_seed',
   'minted_at',
+  'mint_reason',
   'expires_at',
   'error',
   'error_at',
   'refresh_requested_at',
 ] as const;
-const TEXT_FIELDS: ReadonlySet<string> = new Set(['refresh_token', 'refresh_seed', 'error']);
+const TEXT_FIELDS: ReadonlySet<string> = new Set(['refresh_token', 'refresh_seed', 'mint_reason', 'error']);
 
 function fromRow(row: Row): MintRecord {
   const r: Record<string, unknown> = {
@@ -41,6 +42,11 @@ function fromRow(row: Row): MintRecord {
     if (v !== null && v !== undefined) r[f] = TEXT_FIELDS.has(f) ? String(v) : Number(v);
   }
   return r as unknown as MintRecord;
+}
+
+export function refreshTokenMints(db: DatabaseSync): MintRecord[] {
+  const rows = statement(db, 'SELECT * FROM mints WHERE refresh_token IS NOT NULL').all() as Row[];
+  return rows.map(fromRow);
 }
 
 export function readMint(db: DatabaseSync, id: string): MintRecord | undefined {
@@ -65,14 +71,15 @@ export function writeMint(db: DatabaseSync, id: string, patch: MintPatch): void 
     const r = applyMintPatch(readMint(db, id), id, patch);
     statement(
       db,
-      `INSERT OR REPLACE INTO mints (id, provider, refresh_token, refresh_seed, minted_at, expires_at, error, error_at, refresh_requested_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO mints (id, provider, refresh_token, refresh_seed, minted_at, mint_reason, expires_at, error, error_at, refresh_requested_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       r.id,
       r.provider,
       r.refresh_token ?? null,
       r.refresh_seed ?? null,
       r.minted_at ?? null,
+      r.mint_reason ?? null,
       r.expires_at ?? null,
       r.error ?? null,
       r.error_at ?? null,

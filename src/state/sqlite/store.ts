@@ -169,6 +169,10 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     return Promise.resolve().then(() => mints.writeMint(this.db, id, patch));
   }
 
+  refreshTokenMints(): Promise<MintRecord[]> {
+    return Promise.resolve().then(() => mints.refreshTokenMints(this.db));
+  }
+
   // ---- gateway keys (cached; written through, except last-used times) ----
 
   addGatewayKey(k: GatewayKeyRecord): void {
