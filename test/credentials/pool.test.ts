@@ -12,7 +12,6 @@ const K2 = 'sk-second-envkey-c3d4';
 const K3 = 'sk-third-dotenv-e5f6';
 let store: StateStore;
 let clock = Date.UTC(2026, 4, 8, 10, 0, 0);
-afterEach(() => store.close());
 
 function setup(
   extra: Record<string, unknown> = {},
@@ -51,6 +50,8 @@ function used(pool: CredentialPool): string {
 }
 
 describe('CredentialPool', () => {
+  // Inside the describe: a top-level hook would be every file's when files share a process.
+  afterEach(() => store.close());
   it('uses the first credential, and rotates past excluded or cooling ones', () => {
     const { pool, warnings } = setup();
     assert.equal(picked(pool), K1);
