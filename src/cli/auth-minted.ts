@@ -1,7 +1,5 @@
-// Minted credentials in the auth commands (docs/credentials.md): `auth list` and `auth explain` say of each minted source what
-// gives its token, when the last token was minted and expires, or why the last mint failed — from this process and
-// the state store (a gateway's mints are recorded there), never the token. `auth refresh P [ID]` mints now, and asks
-// every process holding a token of the source (a running gateway, through the store) to mint a new one.
+// Minted credentials in the auth commands: their mint status, read from the state store too since a gateway's mints
+// are recorded there, and `auth refresh` (docs/credentials.md#auth-refresh-p-id).
 import type { Command } from 'commander';
 import type { CredentialPool } from '../credentials/pool.ts';
 import type { MintedSource } from '../credentials/minted/spec.ts';

@@ -1,9 +1,5 @@
-// `switchyard auth test [P] [ID]` — a live probe of each credential (docs/credentials.md): valid / rejected (never worked) /
-// suspect (worked before) / revoked / quota / rate-limited / unreachable, with latency; `model_unavailable` when the
-// key got in but the model was not served (a failure: the route naming it cannot answer); `accepted` when only a
-// models list could be tried (no model is known for the provider), which proves less. Rows come as probes complete.
-// Nothing is recorded in the credentials' health unless --record. Exit 0 when every probed credential can serve, 1
-// otherwise.
+// `switchyard auth test [P] [ID]`: a live, read-only probe of each credential, one row as each completes
+// (docs/credentials.md#auth-test-p-id).
 import type { Command } from 'commander';
 import { CredentialPool } from '../credentials/pool.ts';
 import { adapterFor } from '../providers/registry.ts';

@@ -1,7 +1,5 @@
-// The warnings every `switchyard auth …` command prints on stderr before its work: of the config's warnings, those
-// about a variable a key is read from (env and .env disagree: docs/credentials.md) and about minted keys an untrusted
-// config may not use, and then whatever the credential pool says while the command runs — each once, scrubbed,
-// starting `warning: `.
+// The warnings every `switchyard auth …` command prints on stderr: the config's warnings about keys, then the pool's,
+// each once and scrubbed (docs/credentials.md#warnings).
 import type { LoadedConfig } from '../config/types.ts';
 import { keyEnvName } from '../config/key-slots.ts';
 import { scrubSecrets } from '../log.ts';

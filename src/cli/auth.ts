@@ -138,9 +138,8 @@ interface TaskKeyView extends CandidateStatus {
   next: string;
 }
 
-/** The explanation, with the tasks' own keys of the provider (they are not among its candidates). `health_known`:
- * false when the shared state (Redis) has not answered since this command started — the health is then only this
- * process's own empty view, and is shown as unknown rather than as "ok, never succeeded". */
+/** The explanation plus the tasks' own keys. `health_known: false` when Redis has not answered: an empty local view
+ * would otherwise read as "ok, never succeeded". */
 type Explained = ProviderExplanation & { task_keys: TaskKeyView[]; health_known?: false };
 
 function explainWithTasks(ctx: AuthContext, provider: string): Explained {
@@ -401,9 +400,8 @@ function rebind(ctx: AuthContext, provider: string, idOrLabel: string, opts: Jso
   ctx.cli.stdout.write(`→ ${ctx.pool.explain(provider).summary}\n`);
 }
 
-/** Not a stored key: say where it does come from, since only stored keys can be removed here. Matched by the same
- * rules as the store (exact ID or label, or a unique prefix of 4+ characters), so a short prefix of a stored key's
- * ID is not mistaken for "that key, which is not stored". */
+/** Not a stored key: say where it comes from, since only stored keys can be removed. Matched by the store's rules so
+ * a short prefix of a stored key's ID is not taken for "not stored". */
 function notStored(
   ctx: AuthContext,
   provider: string,

@@ -90,11 +90,8 @@ async function chat(cli: CliRun, opts: ChatOpts, cmd: Command): Promise<void> {
   }
 }
 
-/**
- * The config's warnings (env and .env holding different values for a key, a .env line that is not NAME=value, …),
- * worded as `config check` words them, each once per chat. The router runs with a silent logger, so without this a
- * chat would show only "no API key for mimo" and never why the key in .env was not read.
- */
+/** The config's warnings, each once per chat: the router's logger is silent, so otherwise a chat would say "no API key"
+ * and never why the key in .env was not read. */
 function sayConfigWarnings(loaded: LoadedConfig, said: Set<string>, say: (line: string) => void): void {
   for (const w of loaded.warnings) {
     // A chat with no main route (or no providers) fails saying so, or runs on --model: the warning adds nothing.
@@ -105,9 +102,8 @@ function sayConfigWarnings(loaded: LoadedConfig, said: Set<string>, say: (line: 
   }
 }
 
-/** Leaving while the background title call still runs: it is given its time (up to the title task's timeout),
- * and an interactive user is told why the chat has not exited yet and for how long at most, rather than facing a
- * silent pause. */
+/** Leaving while the title call still runs: it gets up to its timeout, and a user at a terminal is told why, rather
+ * than facing a silent pause. */
 async function waitForTitle(cli: CliRun, settled: Promise<unknown>, tty: boolean, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 300)));
@@ -121,10 +117,7 @@ async function waitForTitle(cli: CliRun, settled: Promise<unknown>, tty: boolean
   await settled;
 }
 
-/**
- * A message with nowhere to go (no `main:` and no --model, e.g. no config at all) is a configuration mistake: said
- * before the message is stored, so a one-shot that could never be sent leaves no session behind.
- */
+/** A message with no route is a config mistake, said before it is stored so a one-shot leaves no session behind. */
 function routeProblem(runtime: ChatRuntime, session: ChatSession): UserError | undefined {
   if (session.route || runtime.loaded.config.main) return undefined;
   const where = runtime.loaded.path ? `in ${runtime.loaded.path}` : 'and no config file was found (see docs/config.md)';
@@ -252,11 +245,8 @@ function sessionsFileOf(runtime: ChatRuntime): { sessionsFile?: string } {
   return runtime.store.kind === 'memory' ? {} : { sessionsFile: statePath({ env: { ...runtime.loaded.env } }) };
 }
 
-/**
- * A running chat follows its config file and the .env beside it, as the gateway does (docs/credentials.md: the next
- * request uses the new key): a valid change replaces the router's config and the chat's; an invalid one keeps the
- * previous config and says why, once per change.
- */
+/** A chat follows its config and .env as the gateway does; an invalid change keeps the previous config and says why
+ * once (docs/gateway.md#hot-reload-and-shutdown). */
 function followConfig(
   runtime: ChatRuntime,
   notify: (line: string) => void,

@@ -81,11 +81,8 @@ function printChecked(cli: CliRun, loaded: LoadedConfig, c: Extract<Checked, { o
   for (const w of c.warnings) cli.stdout.write(`warning: ${w}\n`);
 }
 
-/**
- * The files named (a pre-commit hook, a directory of deployments), or `undefined` for the one --config or discovery
- * finds: each reported, exit 2 if any is bad. Checking nothing is almost certainly a mistake (wrong directory), so a
- * missing file is an error here.
- */
+/** Checks each file named, or the discovered one (`undefined`). A missing file is an error here: checking nothing is
+ * almost certainly a wrong directory. */
 function checkFiles(cli: CliRun, files: (string | undefined)[], cmd: Command, json: boolean): void {
   let worst = 0;
   const results: Checked[] = [];

@@ -1,7 +1,5 @@
-// `switchyard demo` — starts the simulator and the gateway in-process on free loopback ports (state in a temp
-// SWITCHYARD_HOME) and walks through the four seed reports and a chat session, each with what goes wrong
-// upstream, the attempt trail, and the outcome. Then it leaves the gateway running for you to try (or, with --ci,
-// non-TTY stdin or CI=true, exits: 0 when every outcome was as expected). See docs/chat.md.
+// `switchyard demo`: the seed reports and a chat session against the simulator, then a gateway left running to try
+// (docs/chat.md#the-demo).
 import type { Command } from 'commander';
 import { chatSection } from './demo/chat-section.ts';
 import { printFinale } from './demo/finale.ts';

@@ -98,11 +98,8 @@ async function doctor(cli: CliRun, cmd: Command, opts: DoctorOptions): Promise<v
   }
 }
 
-/**
- * What a gateway run as a systemd service would see differently from this shell (seed 001: a key exported only in the
- * shell). Said whether or not a unit is installed — the shell is where doctor runs, the service is where it bites —
- * and, with the unit installed, also the .env lines systemd reads differently.
- */
+/** What a systemd service would see differently from this shell, said even with no unit installed: doctor runs in
+ * the shell, the service is where it bites (docs/gateway.md#running-under-systemd). */
 function serviceWarnings(cli: CliRun, loaded: LoadedConfig, store: StateStore): string[] {
   if (!loaded.path) return [];
   const installed = existsSync(unitPath(cli.env));

@@ -320,9 +320,8 @@ async function service(cli: CliRun, opts: ServiceOptions, cmd: Command): Promise
       'no config file found: pass --config FILE (the service runs with an explicit config path), or create one with `switchyard config init`',
     );
   }
-  // The unit names the file with --config (so it reads the whole environment) and loads the .env beside it as the
-  // service's real environment (EnvironmentFile=): for a file that may have come with a cloned repository, that is
-  // the user's decision to make, not a side effect.
+  // The unit loads the .env beside the config as the service's environment: for a cloned repository's file, that is
+  // the user's decision, not a side effect.
   refuseUntrusted(
     cli,
     loaded,

@@ -50,11 +50,8 @@ export function buildProgram(io: Pick<CliIo, 'stdout' | 'stderr'> = process): Co
   );
 }
 
-/**
- * `switchyard help [command…]`: commander's own help command shows the top-level help for a word it does not know,
- * with no hint that the word was wrong. Ours walks the words (`help gateway keys`) and reports the first unknown one
- * as commander does for `switchyard nonexist`: "unknown command", the nearest name, exit 2.
- */
+/** `switchyard help [command…]`: commander's own shows the top-level help for an unknown word, with no hint it was
+ * wrong; ours reports it as an unknown command. */
 function helpCommand(io: Pick<CliIo, 'stdout' | 'stderr'>): Command {
   return new Command('help')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
@@ -115,10 +112,7 @@ async function run(argv: string[], cli: CliRun): Promise<number> {
   return cli.exitCode;
 }
 
-/**
- * `switchyard sessions show ID | head` closes our stdout early: the reader has what it wanted, so leave quietly
- * instead of dying on an unhandled EPIPE with a stack trace. Any other stdout error is reported in one line.
- */
+/** `… | head` closes stdout early: the reader has what it wanted, so leave quietly rather than die on EPIPE. */
 function quietOnClosedPipe(cli: CliRun): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(cli.exitCode);

@@ -1,7 +1,5 @@
-// One run of a command: the io it was given (io.ts), what is in effect (which config file and which state store it
-// used: said once on stderr, and in --json objects as `in_effect`), its exit code, and the two output shapes (JSON,
-// aligned table). Made per run, so two commands run in one process share nothing. Light to load: main.ts makes one
-// before it knows which command runs.
+// One run of a command: its io, what is in effect, its exit code and output shapes. Made per run so two commands in
+// one process share nothing; light to load, since main.ts makes one before it knows the command.
 import type { CliInput, CliIo, CliOutput, Env } from './io.ts';
 
 /** What a command ran with: the config file (null: none, every value a default) and the state store it opened. */

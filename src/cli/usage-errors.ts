@@ -3,12 +3,8 @@
 import type { Command } from 'commander';
 import type { CliIo } from './io.ts';
 
-/**
- * Sets every command's output: help on the run's stdout, usage errors as one line on its stderr (commander copies
- * output settings to a subcommand only when it is created, and the command groups register theirs after the program
- * is built, so each command gets its own, knowing its path). main() still turns the CommanderError commander throws
- * next into exit 2.
- */
+/** Sets every command's output: help on stdout, usage errors as one line on stderr. Per command, because commander
+ * copies output settings only to subcommands created after they are set. */
 export function oneLineUsageErrors(command: Command, io: Pick<CliIo, 'stdout' | 'stderr'>): void {
   const help = `${commandPath(command)} --help`;
   command.configureOutput({
@@ -19,10 +15,8 @@ export function oneLineUsageErrors(command: Command, io: Pick<CliIo, 'stdout' | 
   for (const sub of command.commands) oneLineUsageErrors(sub, io);
 }
 
-/**
- * `error: unknown command 'gatway'\n(Did you mean gateway?)\n` → `switchyard: unknown command 'gatway' (did you
- * mean gateway? see `switchyard --help`)`: commander's suggestion line is kept, folded into the hint.
- */
+/** Commander's error and its "Did you mean" line folded into one line: `switchyard: unknown command 'gatway' (did you
+ * mean gateway? see …)`. */
 export function usageLine(text: string, help: string): string {
   const [first = '', ...rest] = text
     .trim()

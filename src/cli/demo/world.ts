@@ -1,7 +1,5 @@
-// Everything the demo runs on, started in-process on free loopback ports: the simulator playing the upstream
-// providers, a private SWITCHYARD_HOME in a temp dir, a copy of examples/demo's config (edited in seed 001 as a
-// user would), the router, and the gateway with a client key. Nothing from the user's own setup leaks in: the
-// config sees only SIM_URL and the .env beside it, never the shell's API keys.
+// Everything the demo runs on, in-process on loopback: simulator, temp SWITCHYARD_HOME, a copy of examples/demo's
+// config, router and gateway. The config sees only SIM_URL and its .env, so none of the user's own keys leak in.
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
