@@ -147,9 +147,8 @@ function aliasTargetProblem(value: string, tasks: string[], providers: string[],
   return `\`${value}\` is neither a task (${tasks.join(', ')}) nor a provider/model route${hint}`;
 }
 
-/** `api_key`/`base_url` (or a minted key) on a task whose provider is `auto` (the default): the main chain that starts
- * its chain runs on its own providers' settings, so they are never used — and a key the user believes is the task's
- * would be invisible. */
+/** `api_key`/`base_url` on a task with `provider: auto` are never used (the main chain runs on its own providers'
+ * settings), so a key the user believes is the task's would silently be ignored. */
 function unusedOnAuto(task: string, cfg: Obj | undefined): string[] {
   const provider = cfg?.['provider'] ?? 'auto';
   if (!cfg || provider !== 'auto') return [];

@@ -130,12 +130,8 @@ function loadFile(path: string, env: Record<string, string | undefined>, local: 
   return checked.loaded;
 }
 
-/**
- * What an untrusted ./switchyard.yaml may not decide for the user's own state, shared by every config: where it is
- * kept (a Redis of its choosing would learn the keys' health, and overwrite the copy of the client keys a replica
- * keeps), and for how long a key it saw fail stays set aside (a year of "rejected" would bench the user's real key
- * for their own config too). Its gateway.state is not used, and its cooldowns go no longer than the defaults.
- */
+/** An untrusted config may not decide where the user's shared state is kept, nor bench their keys for longer than the
+ * defaults (docs/architecture.md#a-config-from-a-clone). */
 function limitUntrusted(loaded: LoadedConfig, path: string): void {
   dropUntrustedMinting(loaded, path);
   const config = loaded.config;
@@ -173,14 +169,8 @@ export function untrustedReadsOf(
   });
 }
 
-/**
- * What an untrusted local config may not read, worked out on the document as it would be interpolated (in memory
- * only; nothing has been sent), since where a value goes may itself come from a variable. Withholding a variable
- * lets the file's own .env supply it instead, which can move a destination (`base_url:
- * "https://api.openai.com${X}"` with X in the .env): so it is worked out again on the environment without what is
- * withheld, until nothing more needs to be. A document that does not validate withholds what was found so far: the
- * real pass reports its errors, and nothing runs.
- */
+/** What an untrusted config may not read, repeated until stable: a withheld variable may come from its .env instead
+ * and move where a value goes (docs/architecture.md#a-config-from-a-clone). */
 function untrustedReads(input: SourceInput): Map<string, WithheldVariable> | undefined {
   const withheld = new Map<string, WithheldVariable>();
   // Each round withholds at least one more of the variables the document can read, or ends: so it ends, however the

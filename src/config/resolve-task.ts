@@ -1,9 +1,5 @@
-// Task → chain of routes (docs/routing.md "Task resolution"). Pure: reads the config snapshot, touches nothing.
-// A task's chain is its primary, then its `fallback_chain`, then the main chain if `fallback_to_main`:
-//   provider: none / enabled: false → disabled (nothing is sent)
-//   provider: auto                  → primary = the main chain (`main` then `fallback`), `model` overriding main's
-//   provider: P                     → primary = {P, model} (with the task's base_url / api_key)
-// Duplicate routes are tried once. `main` is the main task.
+// Task → chain of routes: its primary, its `fallback_chain`, then the main chain if `fallback_to_main`
+// (docs/routing.md#task-resolution). Pure: reads the config snapshot, touches nothing.
 import type { AuthConfig, Config, Route, TaskConfig } from './schema.ts';
 import { UserError } from '../user-error.ts';
 

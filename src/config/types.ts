@@ -27,13 +27,10 @@ export interface LoadedConfig {
   /** Variables set differently in the environment and the .env that the config reads (interpolated, or a provider's
    * key variable), each → its warning in `warnings`. Absent when there are none. */
   envConflicts?: ReadonlyMap<string, string>;
-  /** Findings that concern the gateway alone (no admin key: src/config/admin-key.ts), kept out of `warnings`: the
-   * library and `chat` run no gateway. `switchyard gateway`, `config check`, `config show` and `doctor` say them.
-   * Absent when there are none. */
+  /** Findings about the gateway alone (no admin key), kept out of `warnings` since the library and `chat` run none. */
   gatewayWarnings?: string[];
-  /** Key slots (`providers.mimo.api_key`, `providers.mimo.api_keys[1]`, `auxiliary.T.api_key`, `gateway.admin_key`)
-   * written as `${VAR}` with VAR unset, by the path as written in the file → VAR. Their value is dropped from
-   * `config` ("no key from there"); their origin stays in `origins`. Absent when there are none. */
+  /** Key slot path → VAR, for keys written as `${VAR}` with VAR unset: dropped from `config`, kept here so messages
+   * can name the variable. */
   unresolved?: ReadonlyMap<string, string>;
   /** Lists that lost entries to such slots: list path (`providers.mimo.api_keys`) → the file's index of each kept
    * entry, so a message can name `api_keys[2]` as written even when `api_keys[1]` was dropped. */
@@ -43,21 +40,17 @@ export interface LoadedConfig {
   variables?: ReadonlyMap<string, readonly string[]>;
   /** When the load happened (epoch ms). */
   loadedAt: number;
-  /** The file is `./switchyard.yaml` found in the current directory, not named by `--config` or $SWITCHYARD_CONFIG:
-   * it may have come with a cloned repository, so it does not decide where a stored key recorded before hosts were
-   * kept may be sent (src/credentials/host-binding.ts). Absent for a named file, the user's own config and
-   * configFromObject. */
+  /** A `./switchyard.yaml` found in the current directory: it may have come with a cloned repository
+   * (docs/architecture.md#a-config-from-a-clone). */
   localConfig?: true;
-  /** Minted sources (`providers.P.api_key_command`, `auxiliary.T.oauth2`, …) this untrusted local config has and may
-   * not use (untrusted-minting.ts): dropped from `config`, named here with the warning (also in `warnings`), so the
-   * auth commands can say why a minted key is missing. Absent when none was dropped. */
+  /** Minted sources an untrusted config may not use, dropped from `config`: kept so the auth commands can say why a
+   * minted key is missing. */
   untrustedMinting?: { slots: readonly string[]; warning: string };
   /** Environment variables this (untrusted, local) config reads but may not send where they would go: left out of
    * `env` (src/config/local-env.ts). */
   withheldEnv?: ReadonlyMap<string, WithheldVariable>;
-  /** A long-running gateway's reloads: variables its process has only as the `.env`'s values at start (systemd's
-   * `EnvironmentFile=`), left out of `env` so that they follow the file (dotenv.ts environmentForReloads). Named in
-   * the "no API key" places when the file no longer has them. */
+  /** Variables the process has only from the `.env` at start (systemd's `EnvironmentFile=`): left out of `env` so a
+   * reload follows the file. */
   followsDotenv?: ReadonlySet<string>;
   /** Built by configFromObject: no CLI command can see it, so explanations advise library calls instead
    * (src/errors/library-advice.ts). */

@@ -1,7 +1,5 @@
-// A ./switchyard.yaml found in the current directory and not trusted may not mint keys: `api_key_command` would run
-// a command of a cloned repository's choosing, `api_key_file` would send any file the user can read to a host of its
-// choosing, and `oauth2` would spend the user's refresh token there. Such sources are dropped with a warning that
-// names them and the fix (`switchyard config trust`), as load.ts limitUntrusted does for the state store.
+// An untrusted ./switchyard.yaml may not mint keys: it would run a cloned repository's command, or send the user's
+// files or refresh token to a host of its choosing (docs/credentials.md#how-minting-works).
 import type { LoadedConfig } from './types.ts';
 
 const MINTED = ['api_key_file', 'api_key_command', 'oauth2'] as const;
