@@ -1,7 +1,5 @@
-// Warnings about a config's keys as a whole, beyond what loading one value can see: providers with no key at all,
-// and one key held by several providers.
-// Not among `loaded.warnings`, since whether a key exists also depends on the state store (stored keys), which
-// `config check` does not open; each caller says what it looked at.
+// Warnings about a config's keys as a whole: providers with no key, one key held by several providers. Not among
+// `loaded.warnings`, since they depend on the state store, which `config check` does not open.
 import { sourcesText } from './describe.ts';
 import { lookedIn, resolveCredentials, unsetKeySlots } from './resolve.ts';
 import { keyEnvName } from '../config/key-slots.ts';

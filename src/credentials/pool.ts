@@ -150,9 +150,8 @@ export class CredentialPool {
     };
   }
 
-  /** A success also decides the "not using the first credential" warning: the credential *in use* is the one that
-   * answered, so a call that rotates through nine rate-limited keys warns once, about the tenth, not nine times. */
-  /** `startedAt`: when the successful call was sent (see successPatch); default now. */
+  /** Also decides the "not using the first credential" warning, so a rotation through nine keys warns once.
+   * `startedAt`: when the call was sent (see successPatch). */
   recordSuccess(cred: CredentialRef, startedAt?: number): HealthRecord {
     const record = this.store.applyHealth(cred.fingerprint, successPatch(cred.provider, this.now(), startedAt));
     if (this.lastPick.get(cred.provider) === 0) this.warnedSwitch.delete(cred.provider);
@@ -222,9 +221,8 @@ export class CredentialPool {
     return items;
   }
 
-  /** The other configured providers holding each of these keys (as a credential or a task's own key): health is kept
-   * per key, so a reset here is one there too, and the caller should hear it. Resolved without the pool's side effects
-   * (warnings, host binding): only the fingerprints matter. */
+  /** Other providers holding each of these keys: health is per key, so a reset here is one there too and the caller
+   * should hear it. */
   private otherHolders(provider: string, fingerprints: readonly string[]): Map<string, string[]> {
     const out = new Map<string, string[]>();
     if (fingerprints.length === 0) return out;
@@ -338,9 +336,8 @@ export class CredentialPool {
     return out;
   }
 
-  /** The strategy's choice among usable, not excluded candidates — or, when there is none, the first key resting as
-   * auth_suspect whose probe is due (a last resort: a working key that met a burst of 401s comes back by itself,
-   * seed 002); no side effects (explain uses it too). */
+  /** The strategy's choice, or else an auth_suspect key whose probe is due, so a working key that met a burst of 401s
+   * comes back by itself (docs/routing.md#example-seed-002-a-transient-401-on-a-working-key). */
   private choose(provider: string, all: Evaluated[], exclude: Set<string>): Evaluated | undefined {
     const usable: Evaluated[] = [];
     let lastResort: Evaluated | undefined;

@@ -1,7 +1,5 @@
-// Which credentials a provider has right now (docs/credentials.md), in use order: config keys in file order, then the env
-// variable, then the same variable in `.env`, then stored keys by priority. Config, env and `.env` secrets are read
-// from the LoadedConfig on every call and never copied anywhere, so editing the config or a variable takes effect
-// at the next request: there is no cached pool entry that could shadow it (seed 001).
+// Which credentials a provider has right now, in use order (docs/credentials.md#order). Read from the LoadedConfig
+// on every call, so an edited key takes effect at the next request with no cached copy to shadow it.
 import { join } from 'node:path';
 import { formatPath, originalPath } from '../config/issue.ts';
 import { heldBackPlace, UNTRUSTED_MINT, UNTRUSTED_READ } from '../errors/messages.ts';
@@ -25,9 +23,8 @@ import { unsendableInHeader } from '../config/header-values.ts';
 import { keyEnvName, slotVia } from '../config/key-slots.ts';
 import { mintedSource, type MintedSource } from './minted/spec.ts';
 
-/** Where we look, in order, for the "no API key" message, naming a missing `.env` by its path: a key kept where a
- * service never looks is found out at once (seed 001). */
-/** `withheld`: stored keys not sent to the host the config names (host-binding.ts), said last with why. */
+/** Where we look, for the "no API key" message: a missing `.env` is named by its path so a key kept where a service
+ * never looks is found out at once. `withheld`: stored keys not sent to this host. */
 export function lookedIn(loaded: LoadedConfig, provider: string, withheld: readonly WithheldKey[] = []): string[] {
   // Stored keys are not listed: the message goes on to say "add one with `switchyard auth add P`".
   const hasDotenv = loaded.dotenvPath !== null || Object.keys(loaded.dotenv).length > 0;
@@ -90,9 +87,8 @@ export function unsetKeySlots(loaded: LoadedConfig, provider: string): [string, 
   return [...(loaded.unresolved ?? [])].filter(([slot]) => slot === prefix || slot.startsWith(`${prefix}s[`));
 }
 
-/** A config value that is really a key: not empty, not an unresolved `${VAR}` left by interpolation, sendable in a
- * header (a key that is not fails as "invalid authorization header", like a network fault; it is not used, and the
- * config's warnings say why: unsendableKeys). */
+/** A config value that is really a key. An unsendable one would fail like a network fault, so it is skipped and the
+ * config's warnings say why (unsendableKeys). */
 function usableSecret(value: string | undefined): value is string {
   if (value === undefined) return false;
   const v = value.trim();

@@ -26,9 +26,7 @@ const INTERRUPTED = 130;
 function hiddenPrompt(prompt: string, io: SecretIo): Promise<string> {
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
-    // readline draws the line as prompt + typed text, after moving to column 0 and clearing the rest of the screen
-    // (which it writes directly). Let only the prompt through: the typed characters never echo, and the prompt is
-    // drawn again whenever readline redraws (writing it ourselves before `question('')` had it erased at once).
+    // Let only the prompt through readline's redraws, so typed characters never echo and the prompt is not erased.
     const output = rl as unknown as { _writeToOutput: (s: string) => void };
     output._writeToOutput = (s: string) => {
       if (s.startsWith(prompt)) io.stderr.write(prompt);

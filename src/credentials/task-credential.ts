@@ -8,9 +8,8 @@ import { cachedFingerprint, configSource, mintedAsCredential } from './resolve.t
 import type { Credential } from './types.ts';
 import { mintedSource, type MintedSource } from './minted/spec.ts';
 
-/** The task-level key as a credential: same fingerprint (and so the same health) as the secret anywhere else; a
- * minted one is named by its source, like a provider's. `loaded` is needed for a minted key (its directory and
- * environment); without it only a written key is found. */
+/** The task's own key as a credential, sharing health with the same secret anywhere else. Without `loaded` only a
+ * written key is found, not a minted one. */
 export function taskCredential(route: RouteSpec, loaded?: LoadedConfig): Credential | undefined {
   if (route.mintedKey !== undefined && loaded !== undefined) {
     const source = taskMintedSource(loaded, route.provider, route.mintedKey);

@@ -128,9 +128,8 @@ export class Minter {
     }
   }
 
-  /** After `rejected` was refused (401/403): a token other than it when one can be had — minted since by another
-   * request, or minted now (once per failure hold). May return `rejected` itself when the source gives it again.
-   * `status` is the refusal's (401 or 403), kept as the mint's reason. */
+  /** After a 401/403: a token other than `rejected` if one can be had (may be `rejected` again if the source gives it).
+   * `status` is kept as the mint's reason. */
   async remint(source: MintedSource, rejected: string, status?: number): Promise<MintedToken> {
     const e = this.#entry(source);
     if (e.current !== undefined && e.current.token !== rejected) return e.current;

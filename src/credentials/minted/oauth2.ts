@@ -1,7 +1,5 @@
-// `oauth2:` — one token request (RFC 6749 §4.4 client_credentials, §6 refresh_token) to the token endpoint, form
-// encoded, the client authenticated in the body or with HTTP Basic. The answer's access_token and expires_in make the
-// token; a refresh_token in the answer replaces the one used (rotation: the minter keeps it in the state store before
-// anyone else may mint). An error answer is said by its `error` code and description, scrubbed of what was sent.
+// `oauth2:`: one token request (RFC 6749 client_credentials or refresh_token) to the token endpoint
+// (docs/credentials.md#oauth2). A rotated refresh_token in the answer replaces the one used.
 import { ProxyAgent, request } from 'undici';
 import type { OAuth2Spec } from './spec.ts';
 import { MintError } from './mint-error.ts';

@@ -1,8 +1,5 @@
-// Minted credentials (docs/credentials.md): a key read from a file, printed by a command or issued by an OAuth2 token endpoint
-// when it is needed, instead of written in the config. This file turns a provider's (or a task's) `api_key_file`,
-// `api_key_command` or `oauth2` into a self-contained source description: everything a mint needs (the command's
-// environment included) so that the minter (minter.ts) never reads the config, and an identity that names the source
-// rather than the token, so a rotating token keeps one health record.
+// A minted key's config as a self-contained source: all a mint needs, so the minter never reads the config, and an
+// identity naming the source, so a rotating token keeps one health record (docs/credentials.md#minted-credentials).
 import { isAbsolute, resolve } from 'node:path';
 import type { KeyCommandConfig, OAuth2Config } from '../../config/schema.ts';
 import type { LoadedConfig } from '../../config/types.ts';
