@@ -121,9 +121,8 @@ export function authRetryWait(
   return delay.wait ? delay.delayMs : undefined;
 }
 
-/** A rejected key: what the rejection means for it (authVerdict) picks the row of AUTH_RULES — retry it, or record
- * it as rejected, suspect or revoked and rotate. `remint`: what came of re-minting a minted credential (mint-step.ts),
- * said with the cooldown and the explanation. */
+/** A rejected key: its verdict picks the AUTH_RULES row. `remint`, what came of re-minting it, is said in the
+ * explanation. */
 export async function authRejected(
   run: RouteRun,
   cred: Credential,

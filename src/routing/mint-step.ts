@@ -1,8 +1,5 @@
-// Minted credentials on the ladder (docs/credentials.md, docs/routing.md). Before each send the credential's token is asked of the minter
-// (cached, or minted now); a mint that fails sets the credential aside for this call like a missing key, and the
-// trail says why. After a 401/403 a minted credential is re-minted once per route run: a token other than the one
-// refused is sent again at once — no backoff, no retry budget spent, nothing recorded against the source — and only
-// when there is none (the mint failed, or gave the same token) do the auth rules of key-health.ts apply.
+// Minted credentials on the ladder: a token before each send, and one re-mint per route run after a 401/403 before
+// the auth rules apply (docs/credentials.md#how-minting-works).
 import type { Credential } from '../credentials/types.ts';
 import { mask } from '../config/mask.ts';
 import { MintError } from '../credentials/minted/mint-error.ts';
@@ -43,9 +40,8 @@ function mintFailed(run: RouteRun, cred: Credential, err: MintError, startedAt: 
   return { next: 'again' };
 }
 
-/** A 401/403: a minted credential not re-minted yet in this route run gets a new token and is sent again at once;
- * otherwise (or when that gives nothing new) today's auth rules, told what came of the re-mint so the explanation and
- * the key's cooldown say it. */
+/** A 401/403: a new token sent at once if not re-minted yet in this run, else the auth rules, told what came of the
+ * re-mint. */
 export async function authRecovery(run: RouteRun, cred: Credential, err: UpstreamError): Promise<Step> {
   const again = await remint(run, cred, err);
   if (again.step !== undefined) return again.step;

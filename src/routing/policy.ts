@@ -43,9 +43,8 @@ export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
   content_filter: 'fail_call',
 };
 
-/** What a classification says beyond its kind that changes what a route does: `output_limit` (max_tokens above the
- * stated maximum), `proxy_refused` (asking again cannot fix it), `provider_says_retry` (OpenAI's 409 lock timeout),
- * `thinking_signature` (a thinking block signed by another platform). */
+/** Facts beyond the kind that change what a route does: max_tokens over the model's maximum, a proxy refusal, OpenAI's
+ * 409 lock timeout, a thinking block signed on another platform (docs/routing.md#the-route-ladder-one-route). */
 export type Refinement = 'output_limit' | 'proxy_refused' | 'provider_says_retry' | 'thinking_signature';
 
 /** Looked up before ROUTE_LADDER: a refinement's row wins over its kind's. */

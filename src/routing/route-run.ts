@@ -1,7 +1,5 @@
-// One route run (route-ladder.ts) as an object: the route's state while it is tried, and the run's own behaviour —
-// the facts an explanation is built from, the route's failure, a trail entry with its event, a pause before the next
-// attempt, a key pinned for its next try. A file of its own so the ladder and its key-health and mint steps
-// (key-health.ts, mint-step.ts) share it without importing each other. The policy it acts on stays in policy.ts.
+// One route run as an object: the route's state while tried, and its fail/record/pause. A file of its own so the
+// ladder, key-health.ts and mint-step.ts share it without importing each other; the policy stays in policy.ts.
 import type { ProviderConfig } from '../config/schema.ts';
 import type { Credential } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';

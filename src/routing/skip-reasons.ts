@@ -9,9 +9,8 @@ import type { TrialsOut } from './trials-out.ts';
 /** Keys named one by one, at most; a provider with dozens of keys gets a count for the rest. */
 const LISTED_KEYS = 3;
 
-/** `every key rate-limited until 12:00:05` when all rest for one reason (`the first back at` when their ends differ);
- * else each key and its state (`sk-…0001 rate-limited until 12:00:05; sk-…0002 rejected (never accepted), next probe
- * at 12:10:00`). A cooled-down key whose single trial request is out says so: that is what the others wait for. */
+/** `every key rate-limited until 12:00:05` when all rest for one reason, else each key and its state. A key whose
+ * trial request is out says so: that is what the others wait for. */
 export function unusableKeysReason(
   candidates: readonly CandidateStatus[],
   now: number,
