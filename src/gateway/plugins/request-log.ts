@@ -67,8 +67,7 @@ function addTokenFields(line: LineFields, usage: Usage): void {
   if (usage.cache_write_tokens) line['tokens_cache_write'] = usage.cache_write_tokens;
 }
 
-/** Each attempt of the call, in order: its route, the credential it used (ID and masked key; none for a route skipped
- * without sending, which says why instead) and how it ended — so the line says which key a request went out with,
+/** Each attempt with its route, masked credential and outcome, so the line says which key a request went out with
  * and which it moved off. */
 function upstreamJson(trail: readonly Attempt[]): RawJson {
   const attempts = trail.map((a) => ({

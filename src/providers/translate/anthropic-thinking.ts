@@ -7,9 +7,8 @@ import { type Obj, isObj } from './obj.ts';
 
 type Thinking = Readonly<Record<string, unknown>>;
 
-/** The caller's thinking as the route is sent it, or undefined when it is left out: adaptive thinking to a model
- * without it, or tool results answering a turn that does not open with a thinking block (`messages` is the wire
- * history). */
+/** The thinking to send, or undefined when Anthropic would refuse it (docs/gateway.md#thinking-blocks). `messages`
+ * is the wire history. */
 export function thinkingToSend(req: ChatRequest, messages: readonly Obj[]): Thinking | undefined {
   const thinking = req.anthropic_fields?.thinking;
   if (thinking === undefined || thinking['type'] === 'disabled') return thinking;
@@ -37,9 +36,8 @@ function answersUnthoughtTools(messages: readonly Obj[]): boolean {
 
 export const holdsThinking = (m: ChatMessage): boolean => m.parts?.some(isThinking) === true;
 
-/** The history without its thinking blocks, for a request sent without thinking: Anthropic refuses them in the last
- * assistant turn then ("When thinking is disabled, an `assistant` message in the final position cannot contain
- * `thinking`"), and elsewhere they would serve nothing. */
+/** The history without thinking blocks, for a request without thinking: Anthropic refuses them in the last assistant
+ * turn then, and elsewhere they serve nothing. */
 export function withoutThinking(messages: readonly ChatMessage[]): ChatMessage[] {
   return messages.map((m) => {
     if (!holdsThinking(m)) return m;

@@ -583,9 +583,8 @@ export function toAnthropicResponse(res: ChatResponse): Obj {
   const content: Obj[] = (res.thinking ?? []).map(thinkingBlock);
   // An OpenAI refusal is told as Anthropic tells its own: the words as text, ending `refusal`.
   const text = refusalText(res);
-  // A blank text beside tool calls ("\n\n", as Qwen, DeepSeek and GLM send) is left out: the caller would send it
-  // back next turn, and Anthropic refuses whitespace-only text.
-  // An answer that is only thinking (cut at max_tokens) has no text block, as Anthropic sends it.
+  // Blank text beside tool calls is dropped: the caller would send it back and Anthropic refuses whitespace-only text.
+  // An answer that is only thinking has no text block, as Anthropic sends it.
   if (!blank(text) || (res.tool_calls.length === 0 && content.length === 0)) content.push({ type: 'text', text });
   // Throws MalformedAnswer for a finished call whose arguments are no object (tool-input.ts).
   for (const c of res.tool_calls)
