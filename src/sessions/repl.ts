@@ -1,9 +1,5 @@
-// The interactive `switchyard chat` loop (docs/chat.md) on node:readline. On a terminal: a prompt, streamed answers,
-// Ctrl-C cancelling the answer in progress (not the session), Ctrl-C at the prompt or twice in a row leaving. What is
-// typed while an answer streams is not echoed into it: a line entered then is sent after the answer, shown at its own
-// prompt; a line still being typed is back at the next prompt, to finish or edit (type-ahead, as in a shell).
-// With piped stdin: no decorations, each input line is one message (or command) and each answer one line on
-// stdout; notices and errors go to stderr.
+// The interactive `switchyard chat` loop on node:readline: prompt, streamed answers, Ctrl-C and type-ahead on a
+// terminal; one line in, one line out when piped (docs/chat.md#the-chat).
 import { createInterface, type Interface } from 'node:readline';
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../user-error.ts';
@@ -274,10 +270,7 @@ export class Repl {
     ].join('\n');
   }
 
-  /**
-   * A new session is stored with its first message (an empty chat leaves nothing behind): before that, `/session`
-   * must not read as if something were saved. It says what will be: the id, and the file it will be in.
-   */
+  /** A session is stored with its first message, so until then `/session` says what will be saved, not what is. */
   private unsavedLine(): string {
     const s = this.conv.session;
     const where = this.io.sessionsFile !== undefined ? ` in ${this.io.sessionsFile}` : '';

@@ -68,9 +68,8 @@ function ratesAndTiming(x: KeyBehaviour | ModelSpec): string[] {
   return parts;
 }
 
-/** `app: grants client_credentials, refresh_token; secret …et; refresh token rt-…irst (single-use, rotated); tokens
- * expire after 1h; max_requests 100`. The secret and refresh token are masked as keys are; `asKey` names the key its
- * tokens behave as. */
+/** `app: grants client_credentials, refresh_token; secret …et; …; tokens expire after 1h`, secrets masked as keys
+ * are. `asKey` names the key its tokens behave as. */
 export function describeOAuthClient(id: string, c: OAuthClient, asKey?: string): string {
   const parts = [`grants ${c.grants.join(', ')}`, c.secret !== undefined ? `secret ${mask(c.secret)}` : 'any secret'];
   if (c.refresh_token !== undefined)

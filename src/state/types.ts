@@ -144,9 +144,8 @@ export interface SessionStore {
   replaceMessages(sessionId: string, fromSeq: number, toSeq: number, replacement: MessageRecord): void;
 }
 
-/** Why a store that still serves requests is degraded: `shared_store_unreachable` (Redis), `disk_full` (the state
- * file cannot grow; changes are kept in memory until it can), `refresh_token_not_shared` (a rotated refresh token is
- * kept in this process and its state file only, until Redis takes it: other replicas spend the old one). */
+/** Why a store that still serves requests is degraded: Redis unreachable, the state file unable to grow (changes kept
+ * in memory), or a rotated refresh token not yet in Redis (other replicas spend the old one). */
 export type DegradedReason = 'shared_store_unreachable' | 'disk_full' | 'refresh_token_not_shared';
 
 /** What is kept of a minted credential (docs/credentials.md#how-minting-works): the rotated refresh token and when and

@@ -60,9 +60,8 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2, 1 + 2 * n))
 if #ARGV > 1 + 2 * n then redis.call('HDEL', KEYS[1], unpack(ARGV, 2 + 2 * n)) end
 return 1`;
 
-/** Fields set and cleared in one script; a field left out of the patch is left as it is. Not MULTI/EXEC: the health
- * writes WATCH on this same connection (shared-state.ts), and an EXEC of ours in between would be aborted — losing a
- * rotated refresh token without a word — or would end their WATCH early. */
+/** Fields set and cleared in one script, not MULTI/EXEC: the health writes WATCH on this connection, and an EXEC in
+ * between would be aborted (losing a rotated refresh token) or end their WATCH early. */
 export async function writeMint(redis: Redis, keys: MintKeys, id: string, patch: MintPatch): Promise<void> {
   const next = applyMintPatch(undefined, id, patch);
   const cleared = (Object.keys(patch) as (keyof MintPatch)[]).filter((f) => patch[f] === null);
