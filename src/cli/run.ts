@@ -58,7 +58,7 @@ export class CliRun implements CliIo {
     this.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
   }
 
-  /** Columns padded to their widest cell, two spaces apart; the last column is not padded (no trailing spaces). */
+  /** The rows as tableText lays them out. */
   table(rows: string[][], header: string[]): void {
     this.stdout.write(`${tableText(rows, header)}\n`);
   }
@@ -71,7 +71,8 @@ export function inEffectText(e: InEffect): string {
   return `${config} · state ${e.state.kind} ${e.state.location}${local}`;
 }
 
-function tableText(rows: string[][], header: string[]): string {
+/** Columns padded to the widest cell, two spaces apart; the last one not padded (no trailing spaces). */
+export function tableText(rows: string[][], header: string[]): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string =>

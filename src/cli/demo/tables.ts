@@ -4,6 +4,7 @@ import type { ProviderExplanation } from '../../credentials/pool.ts';
 import { CANDIDATE_HEADER, candidateRows } from '../../credentials/table.ts';
 import type { Attempt } from '../../routing/types.ts';
 import { renderTable } from '../../sessions/text-table.ts';
+import { tableText } from '../run.ts';
 
 const SOURCE_TEXT: Record<SourceKind, string> = {
   config: 'config',
@@ -46,21 +47,9 @@ export function trailTable(trail: readonly Attempt[]): string {
  * out the same way (src/cli/auth.ts printExplanation), so the demo's block matches the real command. */
 export function explainTable(e: ProviderExplanation, now = Date.now()): string {
   const lines = [`${e.provider} (strategy ${e.strategy})`];
-  if (e.candidates.length > 0) lines.push(authTable(candidateRows(e, now), CANDIDATE_HEADER));
+  if (e.candidates.length > 0) lines.push(tableText(candidateRows(e, now), CANDIDATE_HEADER));
   lines.push(`${e.candidates.length > 0 ? '→ ' : ''}${e.summary}`);
   return lines.join('\n');
-}
-
-/** CliRun.table's layout (src/cli/run.ts): columns padded to the widest cell, the last one not padded. */
-function authTable(rows: string[][], header: string[]): string {
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string =>
-    widths
-      .map((w, i) => (i === widths.length - 1 ? (r[i] ?? '') : (r[i] ?? '').padEnd(w)))
-      .join('  ')
-      .trimEnd();
-  return all.map(line).join('\n');
 }
 
 function ms(value: number): string {
