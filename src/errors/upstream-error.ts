@@ -5,30 +5,9 @@ import type { ErrorKind } from './kinds.ts';
 import { isErrorKind } from './kinds.ts';
 import type { BlockedBy, Classification } from './classification.ts';
 
-export interface UpstreamErrorInit {
-  kind: ErrorKind;
+/** What classification found (Classification), and where the failure happened. */
+export interface UpstreamErrorInit extends Classification {
   provider: string;
-  status?: number;
-  /** Provider error code or type: `insufficient_quota`, `overloaded_error`, `ECONNREFUSED`, … */
-  code?: string;
-  /** How long the provider asked us to wait, parsed from its headers. */
-  retryAfterMs?: number;
-  /** When the provider says the limit resets (epoch ms). */
-  resetAt?: number;
-  /** From `x-should-retry`, when the provider sent it. */
-  shouldRetry?: boolean;
-  /** `not_found` because this key may not use this model (the key itself is fine). */
-  modelAccessDenied?: boolean;
-  /** Not the key: a firewall/challenge page in front of the provider, the provider refusing this region, or the
-   * proxy refusing the tunnel. */
-  blocked?: BlockedBy;
-  /** A `bad_request` only because max_tokens is above the model's limit: the largest max_tokens the provider said it
-   * would accept (Classification.outputLimit). */
-  outputLimit?: number;
-  /** A `bad_request` refusing a thinking block's signature (Classification.thinkingSignature). */
-  thinkingSignature?: boolean;
-  /** Upstream's own message, truncated and scrubbed of secrets. */
-  providerMessage: string;
   /** True when the failure came after the first stream event. */
   midStream?: boolean;
   /** The proxy a transport failure happened through, redacted, with where it was set:
