@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', 'dist/', '.pkgtest-*/'] },
+  { ignores: ['node_modules/', '.tools/', 'dist/', 'dist-ui/', '.pkgtest-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,5 +15,6 @@ export default tseslint.config(
     },
   },
   { files: ['bin/**/*.js'], languageOptions: { globals: { process: 'readonly' } } },
+  { files: ['examples/**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   prettier,
 );

@@ -2,6 +2,7 @@
 // Usage: node bench/serve.ts upstream | proxy URL | floor URL | gateway URL LOG | sim | soak-gateway CONFIG LOG.
 // Prints {url, key?} when listening and {cpuMicros, heapUsed?, rss?} on SIGUSR2; exits on SIGTERM.
 import { dirname } from 'node:path';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { configSchema } from '../src/config/schema.ts';
 import type { LoadedConfig } from '../src/config/types.ts';
 import { createLogger } from '../src/log.ts';
@@ -19,10 +20,26 @@ import type { ServerUsage } from './server-process.ts';
 
 const UPSTREAM_KEY = 'sk-bench-upstream-key-0000';
 
-function benchConfig(upstreamUrl: string): LoadedConfig {
+/** The budgets bench/budgets.bench.ts turns on: one of each level a request meets (the client key's USD, the main
+ * task's tokens, everything's requests, the provider's requests), limits no run reaches. */
+const BENCH_BUDGETS = {
+  key_usd: { client_key: 'bench', usd: { month: 1_000_000 } },
+  main_tokens: { task: 'main', tokens: { day: 1_000_000_000_000 } },
+  all_rate: { all: true, requests: { minute: 100_000_000 } },
+  provider_daily: { provider: 'bench', requests: { day: 1_000_000_000_000 } },
+};
+
+function benchConfig(upstreamUrl: string, usageStore = 'sqlite', budgets: Record<string, unknown> = {}): LoadedConfig {
   const config = configSchema.parse({
+    usage: { store: usageStore },
+    budgets,
     providers: {
-      bench: { type: 'openai', base_url: `${upstreamUrl}/v1`, api_key: UPSTREAM_KEY, models: { 'bench-model': {} } },
+      bench: {
+        type: 'openai',
+        base_url: `${upstreamUrl}/v1`,
+        api_key: UPSTREAM_KEY,
+        models: { 'bench-model': { price: { input: 1, output: 2 } } },
+      },
     },
     main: { provider: 'bench', model: 'bench-model' },
     gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: 'info' },
@@ -46,6 +63,7 @@ async function benchGateway(
   logFile: string,
   stateHome?: string,
   watch = false,
+  usageHome?: string,
 ): Promise<{ close: () => Promise<void>; url: string; key: string }> {
   const store =
     stateHome === undefined
@@ -57,7 +75,7 @@ async function benchGateway(
   // (src/cli/gateway.ts) — written to a file here instead of stderr.
   const destination = batchedDestination({ dest: logFile });
   const logger = createLogger({ level: 'info', destination });
-  const handle = await startGateway({ loaded, store, logger, watch });
+  const handle = await startGateway({ loaded, store, logger, watch, ...(usageHome ? { usageHome } : {}) });
   const close = async (): Promise<void> => {
     await handle.close();
     await store.close();
@@ -70,9 +88,11 @@ function usage(): ServerUsage {
   const u = process.cpuUsage();
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return { cpuMicros: u.user + u.system };
+  // The young generation's size before the collection: what V8 grew it to under the load.
+  const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
   gc();
   const m = process.memoryUsage();
-  return { cpuMicros: u.user + u.system, heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss };
+  return { cpuMicros: u.user + u.system, heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, young };
 }
 
 async function main(): Promise<void> {
@@ -94,6 +114,28 @@ async function main(): Promise<void> {
     const gw = await benchGateway(benchConfig(upstreamUrl), logFile);
     close = gw.close;
     process.stdout.write(`${JSON.stringify({ url: gw.url, key: gw.key })}\n`);
+  } else if (role === 'budgets-gateway' && upstreamUrl && logFile) {
+    // bench/budgets.bench.ts: the gateway on a SQLite state file beside its log, with budgets (`on`) or without.
+    const on = process.argv[5] === 'on';
+    const gw = await benchGateway(
+      benchConfig(upstreamUrl, 'sqlite', on ? BENCH_BUDGETS : {}),
+      logFile,
+      dirname(logFile),
+    );
+    close = gw.close;
+    process.stdout.write(`${JSON.stringify({ url: gw.url, key: gw.key })}\n`);
+  } else if ((role === 'gateway-ledger' || role === 'gateway-noledger') && upstreamUrl && logFile) {
+    // The usage ledger on (SQLite beside the log) or off (`usage.store: off`): bench/usage.bench.ts compares them.
+    const on = role === 'gateway-ledger';
+    const gw = await benchGateway(
+      benchConfig(upstreamUrl, on ? 'sqlite' : 'off'),
+      logFile,
+      undefined,
+      false,
+      dirname(logFile),
+    );
+    close = gw.close;
+    process.stdout.write(`${JSON.stringify({ url: gw.url, key: gw.key })}\n`);
   } else if (role === 'sim') {
     const sim = await startSimulator({ scenario: SOAK_SCENARIO });
     close = sim.close;
@@ -106,7 +148,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ url: gw.url, key: gw.key })}\n`);
   } else {
     process.stderr.write(
-      'usage: node bench/serve.ts upstream | proxy <upstreamUrl> | floor <upstreamUrl> | gateway <upstreamUrl> <logFile> | sim | soak-gateway <configFile> <logFile>\n',
+      'usage: node bench/serve.ts upstream | proxy <upstreamUrl> | floor <upstreamUrl> | gateway <upstreamUrl> <logFile> | budgets-gateway <upstreamUrl> <logFile> on|off | sim | soak-gateway <configFile> <logFile>\n',
     );
     process.exit(2);
   }

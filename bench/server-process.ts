@@ -15,6 +15,8 @@ export interface ServerUsage {
   heapUsed?: number;
   heapTotal?: number;
   rss?: number;
+  /** V8's young generation (new space) as grown, before the collection. */
+  young?: number;
 }
 
 export interface Served {
@@ -24,9 +26,10 @@ export interface Served {
   usage(): Promise<ServerUsage>;
 }
 
-export function serve(args: string[], nodeArgs: string[] = []): Promise<Served> {
+export function serve(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Served> {
   const child = spawn(process.execPath, [...nodeArgs, join(HERE, 'serve.ts'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const lines = createInterface({ input: child.stdout! });
   const waiting: ((line: string) => void)[] = [];

@@ -81,6 +81,30 @@ function useCompileCache() {
   }
 }
 
+/** `switchyard gateway` itself (not `gateway keys|service|wait`): the first two words that are not options. */
+function servesGateway(words) {
+  const positional = [];
+  for (let i = 0; i < words.length && positional.length < 2; i++) {
+    const w = words[i];
+    if (w === '-c' || w === '--config' || w === '--listen' || w === '--log-format' || w === '--workers') i++;
+    else if (!w.startsWith('-')) positional.push(w);
+  }
+  return positional[0] === 'gateway' && !['keys', 'service', 'wait', 'help'].includes(positional[1]);
+}
+
+/** A gateway runs with the allocator settings of src/gateway/process-memory.ts, which glibc reads only when a process
+ * starts: this process is replaced (same pid, so systemd and signals are unaffected) by one started with them. A
+ * variable the user set is kept as it is. */
+async function withGatewayEnv() {
+  if (typeof process.execve !== 'function' || process.platform !== 'linux' || !servesGateway(args)) return;
+  const memory = join(root, fromSource ? 'src/gateway/process-memory.ts' : 'dist/gateway/process-memory.js');
+  const { GATEWAY_ENV } = await import(memory);
+  const missing = Object.entries(GATEWAY_ENV).filter(([name]) => process.env[name] === undefined);
+  if (missing.length === 0) return;
+  const argv = [process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...args];
+  process.execve(process.execPath, argv, { ...process.env, ...Object.fromEntries(missing) });
+}
+
 async function run() {
   if (process.env.SWITCHYARD_RERUN === '1' && process.channel) followParent();
   if (!fromSource && !existsSync(built)) {
@@ -90,6 +114,7 @@ async function run() {
     process.exit(2);
   }
   useCompileCache();
+  await withGatewayEnv();
   const { main } = await import(fromSource ? source : built);
   await main(process.argv);
 }

@@ -29,6 +29,12 @@ if [ ! -f "$SY_ROOT/node_modules/.package-lock.json" ] || [ "$SY_ROOT/package-lo
   (cd "$SY_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# The dashboard's static files (dist-ui/), rebuilt only when its sources (ui/) changed since the last build.
+if [ -d "$SY_ROOT/node_modules/esbuild" ] && { [ ! -f "$SY_ROOT/dist-ui/.built" ] ||
+  [ -n "$(find "$SY_ROOT/ui" -newer "$SY_ROOT/dist-ui/.built" -print -quit)" ]; }; then
+  (cd "$SY_ROOT" && node scripts/build-ui.ts)
+fi
+
 # Node's compile cache for everything run through ./dev (test files, tsc, eslint), in the directory the CLI uses by
 # itself (bin/switchyard.js): loading the type-stripped sources again costs half the CPU.
 if [ -z "${NODE_DISABLE_COMPILE_CACHE:-}" ]; then

@@ -13,6 +13,7 @@ export type { Breakers } from './routing/breaker.ts';
 export type { Logger } from './log.ts';
 export type {
   Attempt,
+  AttemptUsage,
   UnusableKey,
   ChatOptions,
   ChatSuccess,
@@ -85,6 +86,16 @@ export type {
   ToolDefinition,
   Usage,
 } from './providers/types.ts';
+
+// Usage: the ledger, prices and what a usage costs (docs/usage.md)
+export { openLedger } from './usage/open.ts';
+export type { OpenLedgerOptions } from './usage/open.ts';
+export { UsageLedger } from './usage/ledger.ts';
+export type { LedgerStats } from './usage/ledger.ts';
+export { lookUpPrice, costOf, PriceBook } from './usage/prices.ts';
+export type { RoutePrice } from './usage/prices.ts';
+export type { UsageRow, Charge, GroupTotals, Totals, UsageQuery, RequestQuery, RequestPage } from './usage/row.ts';
+export type { SimBilled } from './sim/billing.ts';
 
 // The simulator
 export { startSimulator, loadScenario, parseScenarioText, resolveScenario } from './sim/server.ts';

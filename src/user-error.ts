@@ -1,6 +1,9 @@
 // A mistake the user can fix (bad config, bad CLI argument, missing file). The CLI prints its message without a
 // stack trace and exits with its code (2 by default).
+import { errorMarker, hasMarker, markAs } from './error-marker.ts';
 export type UserErrorKind = 'config' | 'state';
+
+const MARKER = errorMarker('UserError');
 
 export class UserError extends Error {
   override readonly name = 'UserError';
@@ -19,9 +22,10 @@ export class UserError extends Error {
     this.exitCode = options.exitCode ?? 2;
     this.details = options.details ?? [];
     this.kind = options.kind ?? 'config';
+    markAs(this, MARKER);
   }
 
   static isInstance(value: unknown): value is UserError {
-    return value instanceof Error && value.name === 'UserError';
+    return hasMarker(value, MARKER);
   }
 }

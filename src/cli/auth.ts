@@ -31,6 +31,7 @@ import { mintedLine, mintedViews, registerAuthRefresh, type MintedView } from '.
 import { authWarnings, jsonConfigWarnings } from './auth-warnings.ts';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
+import { cacheLines, cacheView, ledgerByKey } from './auth-cache.ts';
 
 interface AuthContext {
   cli: CliRun;
@@ -261,10 +262,13 @@ async function explain(ctx: AuthContext, provider: string, opts: JsonOption): Pr
   requireProvider(ctx, provider);
   const e = await explainWithMinted(ctx, provider);
   const chains = taskChains(ctx.loaded.config).filter((c) => c.routes.some((r) => r.provider === provider));
-  if (opts.json) return ctx.cli.json({ ...e, chains, ...jsonConfigWarnings(ctx.loaded) });
   const now = Date.now();
+  const ledger = await ledgerByKey(ctx.loaded, now);
+  const cache = cacheView(ctx.loaded.config, ctx.store, provider, e.candidates, now, ledger);
+  if (opts.json) return ctx.cli.json({ ...e, chains, prompt_cache: cache, ...jsonConfigWarnings(ctx.loaded) });
   printExplanation(ctx.cli, e, now, ctx.store);
   printMinted(ctx.cli, [e], now);
+  for (const line of cacheLines(provider, cache)) ctx.cli.stdout.write(`${line}\n`);
   printChains(ctx.cli, provider, chains);
 }
 

@@ -1,4 +1,5 @@
 // `switchyard chat` — the interactive chat (docs/chat.md), and `chat -m "…"` for one answer. See docs/chat.md.
+import { stateHome } from '../config/home.ts';
 import type { Command } from 'commander';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
@@ -69,8 +70,11 @@ async function chat(cli: CliRun, opts: ChatOpts, cmd: Command): Promise<void> {
   sayConfigWarnings(loaded, warned, (line) => cli.stderr.write(`${line}\n`));
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
   const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: { ...loaded.env } });
-  const runtime = await openChatRuntime(loaded, store, (message) =>
-    cli.stderr.write(`warning: ${scrubSecrets(message)}\n`),
+  const runtime = await openChatRuntime(
+    loaded,
+    store,
+    (message) => cli.stderr.write(`warning: ${scrubSecrets(message)}\n`),
+    stateHome({ ...loaded.env }),
   );
   // --no-session: the conversation lives in a store private to this process, written nowhere (the credentials'
   // health still goes to the real one: a key that failed here is one the gateway should know about).

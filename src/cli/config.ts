@@ -10,6 +10,7 @@ import { configYaml, displayConfig, displayValue, explainRows } from '../config/
 import { EXAMPLE_CONFIG } from '../config/example.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { keylessProviders } from '../credentials/key-warnings.ts';
+import { unpricedBudgetWarnings } from '../budgets/unpriced.ts';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
 import { taskChainLine, taskChains } from '../routing/task-chains.ts';
@@ -71,6 +72,7 @@ function checked(loaded: LoadedConfig, name: string): Checked {
     ...keylessProviders(loaded),
     ...sharedKeyWarnings(loaded),
     ...systemdDotenvWarnings(loaded.dotenvPath),
+    ...unpricedBudgetWarnings(loaded.config),
   ];
   const main = loaded.config.main ? `${loaded.config.main.provider}/${loaded.config.main.model}` : null;
   return { path: loaded.path ?? name, ok: true, providers: Object.keys(loaded.config.providers), main, warnings };

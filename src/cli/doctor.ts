@@ -130,6 +130,7 @@ function degradedText(reasons: readonly DegradedReason[]): string {
     disk_full: 'the state file cannot grow: changes are kept in memory until it can',
     refresh_token_not_shared:
       'a rotated refresh token is not in Redis yet: other replicas spend the old one until it is written',
+    usage_store: 'the usage ledger cannot be written: its rows are kept in memory until it can',
   };
   return `degraded (${reasons.join(', ')}): requests are served; ${reasons.map((r) => words[r]).join('; ')}`;
 }

@@ -1,6 +1,7 @@
 // `switchyard gateway` — run the OpenAI/Anthropic-compatible gateway; `gateway keys create|list|revoke` manage
 // client keys; `gateway service --print|--install` write a systemd user unit.
 import { Option, type Command } from 'commander';
+import cluster from 'node:cluster';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inEffectText, type CliRun } from './run.ts';
@@ -25,6 +26,7 @@ import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { serviceShellWarnings } from './service-env.ts';
 import { gatewayAdminKeyWarning } from '../config/admin-key.ts';
 import { everyInterfaceNote, localUrlFor, parseListen } from '../config/listen.ts';
+import type { FromWorker } from '../gateway/workers.ts';
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 
@@ -33,16 +35,21 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
     .command('gateway')
     .description('run the OpenAI- and Anthropic-compatible gateway (see docs/gateway.md)')
     .option('--listen <host:port>', 'address to listen on (default: gateway.listen, 127.0.0.1:4141)')
+    .option('--otel', 'export OpenTelemetry traces and metrics as the OTEL_* variables say (default: gateway.otel)')
     .addOption(
       new Option(
         '--log-format <format>',
         'log lines on stderr: pretty (for a terminal) or json (default: pretty on a terminal, json otherwise, e.g. under systemd)',
       ).choices(LOG_FORMATS),
     )
+    .option(
+      '--workers <n>',
+      'gateway processes sharing the port, or auto for one per core (default: gateway.workers, 1); see docs/gateway.md',
+    )
     // `gateway key` is a mistyped subcommand, not an argument: let it reach runGateway, which says so (with the
     // nearest subcommand) instead of commander's "too many arguments".
     .allowExcessArguments(true)
-    .action((opts: { listen?: string; logFormat?: LogFormat }, cmd: Command) => runGateway(cli, opts, cmd));
+    .action((opts: GatewayOptions, cmd: Command) => runGateway(cli, opts, cmd));
 
   const keys = gateway.command('keys').description('manage the client keys callers present to the gateway');
   keys
@@ -97,12 +104,20 @@ function refuseUntrusted(cli: CliRun, loaded: LoadedConfig, why: string): void {
   });
 }
 
-async function runGateway(cli: CliRun, opts: { listen?: string; logFormat?: LogFormat }, cmd: Command): Promise<void> {
+interface GatewayOptions {
+  listen?: string;
+  logFormat?: LogFormat;
+  workers?: string;
+  otel?: boolean;
+}
+
+async function runGateway(cli: CliRun, opts: GatewayOptions, cmd: Command): Promise<void> {
   if (cmd.args.length > 0) unknownCommand(cmd, cmd.args[0]!);
+  const configFlag = cmd.optsWithGlobals<{ config?: string }>().config;
   // No config file at all is refused (with where it looked), unlike the other commands: a gateway on the defaults has
   // no route to serve, yet would answer /readyz as ready — a service started in the wrong directory would look healthy.
   const loaded = loadConfig({
-    configPath: cmd.optsWithGlobals<{ config?: string }>().config,
+    configPath: configFlag,
     env: cli.env,
     cwd: cli.cwd,
     allowMissing: false,
@@ -112,27 +127,57 @@ async function runGateway(cli: CliRun, opts: { listen?: string; logFormat?: LogF
     loaded,
     'a gateway serves whoever reaches it with your keys, as the file says (its listen address, require_keys, the Redis its client keys come from)',
   );
+  const { workerCount, WORKER_ENV } = await import('../gateway/workers.ts');
+  const count = workerCount(
+    opts.workers ?? loaded.config.gateway.workers,
+    opts.workers !== undefined ? '--workers' : 'gateway.workers',
+  );
+  // A worker of `--workers N` runs this same command, told so by its environment (and node:cluster).
+  const worker = cluster.isWorker ? cli.env[WORKER_ENV] : undefined;
+  const format = opts.logFormat ?? defaultLogFormat(cli.stderr);
   // Log lines go to stderr in batches: one write per ~16 KiB rather than one per request, at most 250 ms late,
   // everything written before exit (see log-destination.ts).
-  const destination = await stderrLogDestination(opts.logFormat ?? defaultLogFormat(cli.stderr), cli);
+  const destination = await stderrLogDestination(format, cli);
   const logger = createLogger({ level: loaded.config.gateway.log_level, destination, name: 'switchyard-gateway' });
+  const exit = (code: number): void => {
+    destination.flushSync();
+    process.exit(code);
+  };
   // The config's warnings, and those about the gateway alone (no admin key; said also for a config without a
-  // `gateway:` section, which `config check` does not nag about: see admin-key.ts).
-  for (const w of [...loaded.warnings, ...gatewayAdminKeyWarning(loaded)]) logger.warn(w);
+  // `gateway:` section, which `config check` does not nag about: see admin-key.ts); once, not once per worker.
+  if (worker === '1' || (worker === undefined && count === 1))
+    for (const w of [...loaded.warnings, ...gatewayAdminKeyWarning(loaded)]) logger.warn(w);
+  if (worker === undefined && count > 1) {
+    const { runPrimary } = await import('./gateway-primary.ts');
+    const args = [
+      'gateway',
+      ...(configFlag !== undefined ? ['--config', configFlag] : []),
+      ...(opts.listen !== undefined ? ['--listen', opts.listen] : []),
+      '--log-format',
+      format,
+    ];
+    await runPrimary({ cli, loaded, logger, count, bin: BIN, args, exit }).catch((err: unknown) => {
+      destination.close();
+      throw err;
+    });
+    return;
+  }
   // Loaded on demand: `switchyard --help` and the keys/service commands need none of the router.
   const { startGateway } = await import('../gateway/server.ts');
   const { handleSignals } = await import('../gateway/signals.ts');
   // A gateway that cannot start leaves nothing running: its log lines so far are written, and its timer stopped.
-  const handle = await startGateway({ loaded, logger, ...(opts.listen ? { listen: opts.listen } : {}) }).catch(
-    (err: unknown) => {
-      destination.close();
-      throw err;
-    },
-  );
-  handleSignals(handle, logger, (code) => {
-    destination.flushSync();
-    process.exit(code);
+  const handle = await startGateway({
+    loaded,
+    logger,
+    ...(opts.listen ? { listen: opts.listen } : {}),
+    ...(opts.otel ? { otel: true } : {}),
+  }).catch((err: unknown) => {
+    destination.close();
+    // A worker's channel to its primary would keep it running: let it end with its error, as one process does.
+    if (worker !== undefined) process.channel?.unref();
+    throw err;
   });
+  handleSignals(handle, logger, exit, worker !== undefined);
   const store = handle.app.gateway.store;
   logger.info(
     {
@@ -141,9 +186,15 @@ async function runGateway(cli: CliRun, opts: { listen?: string; logFormat?: LogF
       config: loaded.path,
       state: { kind: store.kind, location: store.location },
       require_keys: loaded.config.gateway.require_keys,
+      ...(worker !== undefined ? { worker: Number(worker) } : {}),
     },
-    'gateway listening',
+    worker !== undefined ? `gateway worker ${worker} listening` : 'gateway listening',
   );
+  if (worker !== undefined) {
+    // The primary prints the banner once every worker listens.
+    process.send?.({ type: 'switchyard:ready', url: handle.url } satisfies FromWorker);
+    return;
+  }
   cli.stdout.write(`switchyard gateway listening on ${handle.url}\n`);
   cli.stdout.write(`  OpenAI base_url: ${handle.url}/v1   Anthropic base_url: ${handle.url}\n`);
   // The URL above is the one to use from this machine; a bind to every interface is said, since others reach it too.

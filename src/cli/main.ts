@@ -26,6 +26,7 @@ const GROUPS: Record<string, () => Promise<{ register: Registrar }>> = {
   gateway: () => import('./gateway.ts'),
   chat: () => import('./chat.ts'),
   sessions: () => import('./sessions.ts'),
+  usage: () => import('./usage.ts'),
   demo: () => import('./demo.ts'),
   completion: () => import('./completion.ts'),
 };

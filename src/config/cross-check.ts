@@ -6,6 +6,7 @@ import { didYouMean, closest } from './suggest.ts';
 import { locateKey, locateValue, type YamlSource } from './yaml-source.ts';
 import { forEachLeaf } from './origins.ts';
 import { isDurationAt } from './schema-walk.ts';
+import { budgetRefIssues } from './budget-refs.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -97,6 +98,7 @@ export function crossCheck(
     if (clash !== undefined) issueAt(['auxiliary', task, 'auth', 'header'], clash);
   }
   for (const issue of aliasIssues(root, providers)) issueAt(issue.path, issue.message, issue.key);
+  for (const issue of budgetRefIssues(root, providers)) issueAt(issue.path, issue.message);
   if (providers.length === 0) warnings.push(NO_PROVIDERS);
   if (!obj(root['main'])) warnings.push(NO_MAIN);
   warnings.push(...bareMilliseconds(root));

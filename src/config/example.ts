@@ -66,6 +66,25 @@ cooldowns:
   auth_suspect: 5m
   rejected: 1h                        # how often a rejected key gets one probe
 
+# Budgets and limits (docs/budgets.md). Each covers one thing — client_key: NAME (a gateway key), task: NAME,
+# provider: NAME (with model: M for one route, or credential: ID for one key), or all: true — with limits on
+# requests, tokens or usd per minute, hour, day, week or month (UTC windows). Over a client key's, a task's or
+# everything's budget a request is refused (429); a provider's, route's or key's is skipped like a cooling key;
+# soft: true serves and warns. Side tasks get budgets of their own so that titles and compression cannot eat the
+# main chat's quota:
+budgets:
+  titles:
+    task: title_generation
+    tokens: { day: 200000 }
+    requests: { minute: 30 }
+  summaries:
+    task: compression
+    tokens: { day: 2000000 }
+  # A gateway client key (\`switchyard gateway keys create my-app\`), in USD at the routes' prices (the built-in
+  # table, or providers.P.models.M.price), and one key holding $20 of credit (its ID as \`switchyard auth list\` shows):
+  # app-spend: { client_key: my-app, usd: { month: 20, day: 2 } }
+  # mimo-credit: { provider: mimo, credential: 3f9a1c, usd: { month: 20 } }
+
 gateway:
   listen: 127.0.0.1:4141
   state: sqlite                       # sqlite (embedded) | redis://host:port/db

@@ -6,6 +6,7 @@ import { keyEnvName, keyVariable, unsendableKeys } from './key-slots.ts';
 import { envValue, withheldVariables, withheldWhy, type WithheldVariable } from './local-env.ts';
 import { isTrusted } from './trust.ts';
 import { maskRedisUrl } from './redis-url.ts';
+import { redactUrl } from './mask.ts';
 import { conflictWarning } from './interpolate.ts';
 import { adminKeyWarnings } from './admin-key.ts';
 import { isDuplicateKey, isEmptyDocument } from './yaml-source.ts';
@@ -140,6 +141,12 @@ function limitUntrusted(loaded: LoadedConfig, path: string): void {
       `gateway.state ${maskRedisUrl(config.gateway.state)} is not used: ${path} was found in the current directory and is not trusted to choose where your keys' health is kept (the embedded store is used); \`switchyard config trust\` if the file is yours`,
     );
     config.gateway.state = 'sqlite';
+  }
+  if (config.usage.store !== 'sqlite' && config.usage.store !== 'off') {
+    loaded.warnings.push(
+      `usage.store ${redactUrl(config.usage.store)} is not used: ${path} was found in the current directory and is not trusted to choose where your usage ledger is kept (the embedded one is used); \`switchyard config trust\` if the file is yours`,
+    );
+    config.usage.store = 'sqlite';
   }
   const defaults = configSchema.parse({}).cooldowns;
   const longer = (Object.keys(defaults) as (keyof typeof defaults)[]).filter((k) => config.cooldowns[k] > defaults[k]);

@@ -20,7 +20,7 @@ export interface RouteSpec extends Route {
 }
 
 /** The settings a task's own minted key is written in. */
-export type TaskMintedFields = Pick<TaskConfig, 'api_key_file' | 'api_key_command' | 'oauth2'>;
+export type TaskMintedFields = Pick<TaskConfig, 'api_key_file' | 'api_key_command' | 'oauth2' | 'mint_wait'>;
 
 export type TaskPlan =
   | { status: 'disabled'; task: string; reason: string }
@@ -107,6 +107,7 @@ function mintedFields(t: TaskConfig): TaskMintedFields | undefined {
   if (t.api_key_file !== undefined) fields.api_key_file = t.api_key_file;
   if (t.api_key_command !== undefined) fields.api_key_command = t.api_key_command;
   if (t.oauth2 !== undefined) fields.oauth2 = t.oauth2;
+  if (t.mint_wait !== undefined) fields.mint_wait = t.mint_wait;
   return fields;
 }
 

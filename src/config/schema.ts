@@ -7,6 +7,7 @@ import { proxyProblem } from './proxy.ts';
 import { redactUrl } from './mask.ts';
 import { isHeaderName, unsendableInHeader } from './header-values.ts';
 import { redisUrlProblem } from './redis-url.ts';
+import { budgetSchema } from './budgets-schema.ts';
 
 /** Every duration schema, so that schema-walk can tell a duration leaf from a plain number (`config show` prints
  * `1m`, not 60000). */
@@ -68,6 +69,11 @@ function describeMax(ms: number): string {
 const timeout = (): z.ZodType<number, string | number> => durationSchema({ max: MAX_TIMEOUT_MS, positive: true });
 const delay = (): z.ZodType<number, string | number> => durationSchema({ max: MAX_DELAY_MS });
 const cooldown = (): z.ZodType<number, string | number> => durationSchema({ max: MAX_COOLDOWN_MS });
+
+/** Prompt-cache affinity (src/credentials/affinity.ts): `prefix` sends a conversation back to the key and route that
+ * served its earlier turns, where the provider's prompt cache is warm; `none` leaves every pick to the strategy. */
+export const affinityModeSchema = z.enum(['prefix', 'none']);
+export type AffinityMode = z.infer<typeof affinityModeSchema>;
 
 /** An http(s) URL: anything else (ftp://, a bare host) would only fail at the first call. */
 function httpUrl(): z.ZodString {
@@ -159,8 +165,19 @@ export const routeSchema = z.strictObject({
 });
 export type Route = z.infer<typeof routeSchema>;
 
+/** USD per million tokens (docs/usage.md#prices): overrides the build-time price table for this model. Cache reads
+ * and writes unset cost as input. */
+export const priceSchema = z.strictObject({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cache_read: z.number().nonnegative().optional(),
+  cache_write: z.number().nonnegative().optional(),
+});
+export type Price = z.infer<typeof priceSchema>;
+
 export const modelMetaSchema = z.strictObject({
   context_window: z.number().int().positive().optional(),
+  price: priceSchema.optional(),
 });
 
 /** An HTTP header name (a token: letters, digits and !#$%&'*+.^_`|~-). */
@@ -301,17 +318,30 @@ const mintedShape = {
   api_key_file: z.string().trim().min(1, 'expected a file path').optional(),
   api_key_command: keyCommandSchema.optional(),
   oauth2: oauth2Schema.optional(),
+  /** How long a request waits for the minted token before it moves on down its chain; the mint goes on. */
+  mint_wait: delay().optional(),
 };
+/** A mint_wait unset: a few seconds, enough for a healthy helper, short of any client's patience. */
+export const DEFAULT_MINT_WAIT_MS = 3_000;
 const MINTED_FIELDS = ['api_key_file', 'api_key_command', 'oauth2'] as const;
 
 /** One minted source per provider: each is the key's identity (health is kept per source). */
-function oneMintedSource(value: Partial<Record<(typeof MINTED_FIELDS)[number], unknown>>, ctx: z.RefinementCtx): void {
+function oneMintedSource(
+  value: Partial<Record<(typeof MINTED_FIELDS)[number] | 'mint_wait', unknown>>,
+  ctx: z.RefinementCtx,
+): void {
   const given = MINTED_FIELDS.filter((f) => value[f] !== undefined);
   if (given.length > 1)
     ctx.addIssue({
       code: 'custom',
       path: [given[1]!],
       message: `give one of ${MINTED_FIELDS.join(', ')}, not ${given.join(' and ')}`,
+    });
+  if (value.mint_wait !== undefined && given.length === 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['mint_wait'],
+      message: `mint_wait is how long a request waits for a minted token, and there is none here: add one of ${MINTED_FIELDS.join(', ')}, or remove mint_wait`,
     });
 }
 
@@ -336,6 +366,8 @@ export const providerSchema = z
     /** The provider also serves OpenAI's Responses API at {base_url}/responses: the gateway's Responses requests are
      * sent there as they came (built-in tools included) rather than translated to chat completions. */
     responses_api: z.boolean().default(false),
+    /** This provider's prompt-cache affinity; unset: `credentials.affinity`. */
+    affinity: affinityModeSchema.optional(),
     auth: authSchema.optional(),
     ...mintedShape,
   })
@@ -444,6 +476,13 @@ export const retrySchema = z.strictObject({
 
 export const credentialsSchema = z.strictObject({
   strategy: z.enum(['fill_first', 'round_robin', 'least_used', 'random', 'most_headroom']).default('fill_first'),
+  /** The default of every provider's `affinity`. */
+  affinity: affinityModeSchema.default('prefix'),
+  /** How long a conversation's key is remembered after its last turn: about as long as a provider keeps a prompt
+   * cached (Anthropic's default is 5 minutes, refreshed by each read). */
+  affinity_ttl: durationSchema({ max: MAX_COOLDOWN_MS, positive: true }).default(300_000),
+  /** Most prefix hashes kept in memory (least recently used go first); each is ~200 bytes. */
+  affinity_entries: z.number().int().min(1).max(10_000_000).default(10_000),
 });
 export type Strategy = z.infer<typeof credentialsSchema>['strategy'];
 
@@ -454,6 +493,9 @@ export const cooldownsSchema = z.strictObject({
   rejected: cooldown().default(3_600_000),
 });
 export type Cooldowns = z.infer<typeof cooldownsSchema>;
+
+/** More gateway workers than this is a typo, not a machine. */
+export const MAX_WORKERS = 256;
 
 export const gatewaySchema = z.strictObject({
   // Checked by the gateway's own parser, so `config check` refuses exactly what `switchyard gateway` would.
@@ -493,6 +535,12 @@ export const gatewaySchema = z.strictObject({
    * error event). */
   drain_timeout: delay().default(30_000),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Gateway processes sharing the port (node:cluster); `auto`: one per core. `--workers` overrides it. */
+  workers: z
+    .union([z.number().int().min(1).max(MAX_WORKERS), z.literal('auto')], {
+      error: `expected a number of workers from 1 to ${MAX_WORKERS}, or auto (one per core)`,
+    })
+    .default(1),
   /** Client model names (or patterns: `claude-*`, `"*"` for any other) → a task or `provider/model`; the targets are
    * checked in cross-check.ts, the matching is src/gateway/model-aliases.ts. */
   aliases: namedRecord(
@@ -502,7 +550,56 @@ export const gatewaySchema = z.strictObject({
   /** What a Responses request's built-in tools (web_search, file_search, mcp, …), which only OpenAI runs, get:
    * `drop` leaves them out and says so in `x-switchyard-dropped-tools`; `refuse` answers 400. */
   hosted_tools: z.enum(['drop', 'refuse']).default('drop'),
+  /** Export OpenTelemetry traces and GenAI metrics, configured by the standard OTEL_* variables
+   * (docs/observability.md#traces); `--otel` turns it on too. */
+  otel: z.boolean().default(false),
+  /** The longest Retry-After a client is left to wait out by itself: a 503 saying to wait longer (every key cooling
+   * for a minute or an hour) also says `x-should-retry: false`, so agents show it at once (docs/clients.md). */
+  client_retry_max_wait: delay().default(10_000),
 });
+
+const DAY = 24 * HOUR;
+
+/** How long the ledger keeps something: a duration or days (`30d`, which only retention takes), from an hour (rows are
+ * rolled up by the hour) to ten years. */
+function retention(): z.ZodType<number, string | number> {
+  const schema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const days = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*d\s*$/.exec(v) : null;
+    const ms = days ? Math.round(Number(days[1]) * DAY) : parseDuration(v);
+    const problem =
+      ms === undefined
+        ? 'expected a duration like 30d, 720h or 90m'
+        : ms < HOUR
+          ? 'must be at least 1h (the rollups are hourly)'
+          : ms > 3650 * DAY
+            ? 'must be at most 3650d'
+            : undefined;
+    if (problem === undefined) return ms!;
+    ctx.addIssue({ code: 'custom', message: `${problem}, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  });
+  DURATION_SCHEMAS.add(schema);
+  return schema;
+}
+
+/** The usage ledger (docs/usage.md): where rows go and how long they stay. */
+export const usageSchema = z.strictObject({
+  /** `sqlite` (embedded, beside the state), `postgres://user@host:port/db` (one ledger shared by several gateways) or
+   * `off` (nothing recorded). */
+  store: z
+    .string()
+    .regex(/^(sqlite|off|postgres(ql)?:\/\/.+)$/, 'expected sqlite, off or postgres://user@host:port/db')
+    .default('sqlite'),
+  retention: z
+    .strictObject({
+      /** One row per request. */
+      requests: retention().default(30 * DAY),
+      /** The hourly and daily rollups. */
+      rollups: retention().default(365 * DAY),
+    })
+    .default({ requests: 30 * DAY, rollups: 365 * DAY }),
+});
+export type UsageConfig = z.infer<typeof usageSchema>;
 
 export const configSchema = z.strictObject({
   providers: namedRecord(
@@ -516,6 +613,12 @@ export const configSchema = z.strictObject({
   credentials: credentialsSchema.default(defaultsOf(credentialsSchema)),
   cooldowns: cooldownsSchema.default(defaultsOf(cooldownsSchema)),
   gateway: gatewaySchema.default(defaultsOf(gatewaySchema)),
+  usage: usageSchema.default(defaultsOf(usageSchema)),
+  /** Named budgets and limits (budgets-schema.ts, docs/budgets.md). */
+  budgets: namedRecord(
+    z.string().regex(/^[A-Za-z0-9_.-]+$/, 'budget names use letters, digits, ., - and _'),
+    budgetSchema,
+  ).default({}),
 });
 export type Config = z.infer<typeof configSchema>;
 export type RetryConfig = Config['retry'];

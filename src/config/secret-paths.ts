@@ -20,5 +20,6 @@ export function isSecretPath(path: ConfigPath): boolean {
 /** Values that are URLs and may carry a password or a key in the query string: shown through `redactUrl`. */
 export function isUrlPath(path: ConfigPath): boolean {
   const last = path[path.length - 1];
+  if (path.length === 2 && path[0] === 'usage' && last === 'store') return true;
   return last === 'base_url' || last === 'proxy' || (path.length === 2 && path[0] === 'gateway' && last === 'state');
 }

@@ -53,7 +53,7 @@ export interface LoadedConfig {
    * reload follows the file. */
   followsDotenv?: ReadonlySet<string>;
   /** Built by configFromObject: no CLI command can see it, so explanations advise library calls instead
-   * (src/errors/library-advice.ts). */
+   * (LIBRARY_COMMANDS in src/errors/advice.ts). */
   fromObject?: true;
 }
 

@@ -2,7 +2,9 @@
 // why. The gateway's /admin/credentials and `doctor` show the same object.
 import type { Strategy } from '../config/schema.ts';
 import { formatClock } from '../errors/explain-format.ts';
-import { missingKeyAdvice } from '../errors/messages.ts';
+import { describeNoKey } from '../errors/messages.ts';
+import { CLI_COMMANDS, type Commands } from '../errors/advice.ts';
+import { renderLine } from '../errors/explanation.ts';
 import { describeCredential } from './describe.ts';
 import { describeWithheld, rebindHint, type WithheldKey } from './host-binding.ts';
 import { STRATEGY_TEXT } from './select.ts';
@@ -51,6 +53,8 @@ export interface ExplainInput {
   lookedIn: string[];
   warnings: string[];
   now: number;
+  /** Whose commands the summary names: the CLI's by default, a library caller's for a configFromObject config. */
+  commands?: Commands;
 }
 
 export function buildExplanation(input: ExplainInput): ProviderExplanation {
@@ -66,14 +70,14 @@ export function buildExplanation(input: ExplainInput): ProviderExplanation {
     withheld: input.withheld,
   };
   if (all.length === 0 && input.withheld.length > 0) {
-    explanation.summary = onlyWithheldSummary(provider, input.withheld);
+    explanation.summary = onlyWithheldSummary(provider, input.withheld, input.commands ?? CLI_COMMANDS);
     return explanation;
   }
   if (all.length === 0) {
-    explanation.summary = `no API key for provider ${provider} — looked in ${input.lookedIn.join(', ')}; ${missingKeyAdvice(provider, input.lookedIn)}`;
+    explanation.summary = renderLine(describeNoKey(provider, input.lookedIn), input.commands);
     return explanation;
   }
-  if (!chosen) return withUnusableSummary(explanation, all, input.now);
+  if (!chosen) return withUnusableSummary(explanation, all, input.now, input.commands ?? CLI_COMMANDS);
   const c = chosen.credential;
   explanation.next = { fingerprint: c.fingerprint, masked: c.masked, sources: c.sources, probe: chosen.probe };
   explanation.summary = `the next request uses ${describeCredential(c)} (${c.fingerprint}): ${reasonFor(chosen, all, strategy)}`;
@@ -81,10 +85,10 @@ export function buildExplanation(input: ExplainInput): ProviderExplanation {
 }
 
 /** Every key of the provider is a stored one added for another host: say that, not "looked in …". */
-function onlyWithheldSummary(provider: string, withheld: readonly WithheldKey[]): string {
+function onlyWithheldSummary(provider: string, withheld: readonly WithheldKey[], commands: Commands): string {
   const target = withheld[0]!.target.origin;
   const each = withheld.map((w) => `${describeWithheld(w)} is held back: ${w.why}; ${rebindHint(w)}`).join('; ');
-  return `no API key of provider ${provider} may be sent to ${target}: ${each}; or store a key for ${target} with \`switchyard auth add ${provider}\``;
+  return `no API key of provider ${provider} may be sent to ${target}: ${each}; or store a key for ${target} with ${commands.addKey(provider)}`;
 }
 
 function reasonFor(chosen: Evaluated, all: Evaluated[], strategy: Strategy): string {
@@ -110,7 +114,12 @@ function reasonFor(chosen: Evaluated, all: Evaluated[], strategy: Strategy): str
   return parts.join('; ');
 }
 
-function withUnusableSummary(explanation: ProviderExplanation, all: Evaluated[], now: number): ProviderExplanation {
+function withUnusableSummary(
+  explanation: ProviderExplanation,
+  all: Evaluated[],
+  now: number,
+  commands: Commands,
+): ProviderExplanation {
   const returning = all.filter((e) => e.back !== undefined);
   const head = `every credential of ${explanation.provider} is unusable`;
   if (returning.length > 0) {
@@ -119,10 +128,10 @@ function withUnusableSummary(explanation: ProviderExplanation, all: Evaluated[],
     // Which key, and why then: the time is the one its row shows (a suspect key's probe, or its cooldown's end).
     const why =
       first.until !== undefined && first.back! < first.until ? 'its single probe as auth suspect' : 'its cooldown ends';
-    explanation.summary = `${head}; the first comes back at ${formatClock(first.back!, { now, seconds: true })} (${describeCredential(first.credential)}: ${why}; or run \`switchyard auth reset ${explanation.provider}\`)`;
+    explanation.summary = `${head}; the first comes back at ${formatClock(first.back!, { now, seconds: true })} (${describeCredential(first.credential)}: ${why}; or run ${commands.reset(explanation.provider)})`;
   } else {
     // A replaced key is a new fingerprint with clean health: only a key that stays needs `auth reset`.
-    explanation.summary = `${head}; replace the rejected keys (a new key starts clean: no reset needed), or, if the provider accepts them again, run \`switchyard auth reset ${explanation.provider}\``;
+    explanation.summary = `${head}; replace the rejected keys (a new key starts clean: no reset needed), or, if the provider accepts them again, run ${commands.reset(explanation.provider)}`;
   }
   return explanation;
 }

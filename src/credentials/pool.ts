@@ -9,7 +9,7 @@ import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
 import { describeCredential } from './describe.ts';
 import { buildExplanation, type Evaluated, type ProviderExplanation } from './key-report.ts';
-import { adviseLibrary, libraryAdvice } from '../errors/library-advice.ts';
+import { commandsFor } from '../errors/advice.ts';
 import { effectiveHealth, failurePatch, probePatch, successPatch, usability, usePatch } from './health.ts';
 import type { TargetOverride, WithheldKey } from './host-binding.ts';
 import { envConflict, envConflictMessage, lookedIn, resolveCredentials, type ProviderKeys } from './resolve.ts';
@@ -150,6 +150,23 @@ export class CredentialPool {
     };
   }
 
+  /** One key by fingerprint, when it is usable now (prompt-cache affinity, credentials/affinity.ts): the same test
+   * the strategy's pick applies, so whatever sets a key aside (a cooldown, a rejection, a budget) sets it aside here
+   * too, and `why` says it as the pick would. */
+  pickKey(
+    provider: string,
+    fingerprint: string,
+    options: { exclude?: Set<string>; target?: TargetOverride } = {},
+  ): { ok: true; credential: Credential } | { ok: false; why: string } {
+    const e = this.evaluate(provider, options.target).find((c) => c.credential.fingerprint === fingerprint);
+    if (e === undefined) return { ok: false, why: `that key is no longer one of ${provider}'s` };
+    const key = `key ${e.credential.masked}`;
+    if (options.exclude?.has(fingerprint)) return { ok: false, why: `${key} was ${ALREADY_TRIED}` };
+    // A key due for its single probe is left to the strategy's pick, which takes the probe properly.
+    if (!e.status.usable || e.probe) return { ok: false, why: `${key} is ${e.status.why ?? 'unusable'}` };
+    return { ok: true, credential: e.credential };
+  }
+
   /** Also decides the "not using the first credential" warning, so a rotation through nine keys warns once.
    * `startedAt`: when the call was sent (see successPatch). */
   recordSuccess(cred: CredentialRef, startedAt?: number): HealthRecord {
@@ -261,9 +278,10 @@ export class CredentialPool {
       lookedIn: lookedIn(this.loaded, provider, withheld),
       warnings: conflict ? [envConflictMessage(provider, conflict)] : [],
       now: this.now(),
+      // A configFromObject config is invisible to the CLI: its advice names library calls instead.
+      commands: commandsFor(this.loaded),
     });
-    // A configFromObject config is invisible to the CLI: its advice names library calls instead.
-    return adviseLibrary(this.loaded) ? { ...explanation, summary: libraryAdvice(explanation.summary) } : explanation;
+    return explanation;
   }
 
   /** Resolves a user's ID (fingerprint or prefix) or label to a fingerprint of this provider: one of its candidates,

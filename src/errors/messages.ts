@@ -8,10 +8,16 @@ import { detail, formatClock, formatDuration } from './explain-format.ts';
 import { describeKey } from '../credentials/describe.ts';
 import { redactUrl } from '../config/mask.ts';
 import { COOLING_RULES } from '../credentials/health.ts';
+import type { Said } from './advice.ts';
+import { adviceText, CLI_COMMANDS } from './advice.ts';
+import type { Explanation } from './explanation.ts';
+import { cliLine } from './explanation.ts';
 
 export { formatClock, formatDuration } from './explain-format.ts';
 export { describeKey, describeSource, describeSources } from '../credentials/describe.ts';
 export type { TimeFormat } from './explain-format.ts';
+export type { Advice } from './advice.ts';
+export type { Explanation } from './explanation.ts';
 
 export interface KeyFacts {
   /** `sk-…a1b2`, from mask(): never the secret. */
@@ -91,17 +97,24 @@ export const UNTRUSTED_MINT =
 
 /** What to do about no key. "Add one" — unless the key is there and withheld from a ./switchyard.yaml that would
  * send it to a host of its own: a key added now would be stored for that host, which is the very thing withheld. */
-export function missingKeyAdvice(provider: string, lookedIn: readonly string[]): string {
-  if (lookedIn.some((l) => l.includes(UNTRUSTED_READ))) {
-    return `if this ./switchyard.yaml is yours, \`switchyard config trust\`; if not, it sends ${provider}'s keys to a host of its choosing (providers.${provider}.base_url) — do not add one for it`;
-  }
+export function missingAdvice(provider: string, lookedIn: readonly string[]): Said[] {
+  if (lookedIn.some((l) => l.includes(UNTRUSTED_READ)))
+    return [{ kind: 'trust_config', provider, because: 'sends_keys' }];
   if (lookedIn.some((l) => l.includes(UNTRUSTED_MINT)))
-    return `if this ./switchyard.yaml is yours, \`switchyard config trust\` lets it mint its key; or add one with \`switchyard auth add ${provider}\``;
-  return `add one with \`switchyard auth add ${provider}\``;
+    return [
+      { kind: 'trust_config', provider, because: 'mints_key' },
+      { kind: 'add_key', provider, count: 'one', joint: '; or ' },
+    ];
+  return [{ kind: 'add_key', provider, count: 'one' }];
+}
+
+/** missingAdvice as the CLI says it. */
+export function missingKeyAdvice(provider: string, lookedIn: readonly string[]): string {
+  return adviceText(missingAdvice(provider, lookedIn), CLI_COMMANDS, {}, '');
 }
 
 /** `no API key for provider mimo — looked in providers.mimo.api_key, env MIMO_API_KEY, .env; add one with …` */
-export function explainMissing(f: { provider: string; lookedIn?: readonly string[] }): string {
+export function describeMissing(f: { provider: string; lookedIn?: readonly string[] }): Explanation {
   const looked = f.lookedIn ?? [
     `providers.${f.provider}.api_key`,
     `env ${f.provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`,
@@ -110,12 +123,26 @@ export function explainMissing(f: { provider: string; lookedIn?: readonly string
   const held = looked.filter((l) => l.startsWith(HELD_BACK)).map((l) => l.slice(HELD_BACK.length));
   if (held.length > 0) {
     const empty = looked.filter((l) => !l.startsWith(HELD_BACK));
-    return (
-      `no API key of provider ${f.provider} may be sent where the config sends it: ${held.join('; ')}; nothing in ${empty.join(', ')}; ` +
-      `or store a key for that host with \`switchyard auth add ${f.provider}\``
-    );
+    return {
+      headline: `no API key of provider ${f.provider} may be sent where the config sends it: ${held.join('; ')}; nothing in ${empty.join(', ')}`,
+      advice: [{ kind: 'add_key', provider: f.provider, count: 'for_host', joint: '; or ' }],
+    };
   }
-  return `no API key for provider ${f.provider} — looked in ${looked.join(', ')}; ${missingKeyAdvice(f.provider, looked)}`;
+  return describeNoKey(f.provider, looked);
+}
+
+/** No key anywhere it was looked for (and none held back). */
+export function describeNoKey(provider: string, looked: readonly string[]): Explanation {
+  const [first, ...rest] = missingAdvice(provider, looked);
+  return {
+    headline: `no API key for provider ${provider}`,
+    detail: `looked in ${looked.join(', ')}`,
+    advice: first === undefined ? [] : [{ ...first, joint: '; ' }, ...rest],
+  };
+}
+
+export function explainMissing(f: { provider: string; lookedIn?: readonly string[] }): string {
+  return cliLine(describeMissing(f));
 }
 
 function retried(retries: number | undefined): string {
@@ -138,27 +165,47 @@ type RejectedFacts = Pick<
   | 'now'
 >;
 
-/** One message per verdict. `key` already carries the provider's words (`key sk-…a1b2 (config) (HTTP 401: …)`). */
-const REJECTED: Record<AuthVerdict, (f: RejectedFacts, key: string, lastWorked: string) => string> = {
-  never_accepted: (f, key) => `${f.provider} rejected ${key}; it has never been accepted — check or replace it`,
-  known_good: (f, key, lastWorked) => {
-    // docs/routing.md's words; then, when the key was set aside for it, until when (the next call will find it resting).
-    const aside =
-      f.until !== undefined
-        ? `; it is set aside (auth suspect) until ${formatClock(f.until, { ...f, seconds: true })}, probed once ${f.probeEveryMs !== undefined ? `every ${formatDuration(f.probeEveryMs)}` : 'now and then'} while no other key can answer`
-        : '';
-    return `${f.provider} rejected ${key}, which last worked at ${lastWorked}; ${retried(f.retries)} — likely a transient provider problem${aside}`;
-  },
+/** One explanation per verdict. `key` already carries the provider's words (`key sk-…a1b2 (config) (HTTP 401: …)`). */
+const REJECTED: Record<AuthVerdict, (f: RejectedFacts, key: string, lastWorked: string) => Explanation> = {
+  never_accepted: (f, key) => ({
+    headline: `${f.provider} rejected ${key}; it has never been accepted`,
+    advice: [{ kind: 'replace_key' }],
+  }),
+  // docs/routing.md's words; then, when the key was set aside for it, until when (the next call will find it resting).
+  known_good: (f, key, lastWorked) => ({
+    headline: `${f.provider} rejected ${key}, which last worked at ${lastWorked}; ${retried(f.retries)}`,
+    advice: [
+      {
+        kind: 'wait',
+        ...(f.until !== undefined ? { until: f.until } : {}),
+        ...(f.probeEveryMs !== undefined ? { probeEveryMs: f.probeEveryMs } : {}),
+      },
+    ],
+    time: timeOf(f),
+  }),
   suspect_probe: (f, key, lastWorked) => {
     const until = f.until !== undefined ? ` until ${formatClock(f.until, { ...f, seconds: true })}` : '';
     const every = f.probeEveryMs !== undefined ? `every ${formatDuration(f.probeEveryMs)}` : 'now and then';
-    return `${f.provider} still rejects ${key}, which last worked at ${lastWorked}; it stays set aside (auth suspect)${until}, probed once ${every} while no other key can answer — if this goes on, check or replace it`;
+    return {
+      headline: `${f.provider} still rejects ${key}, which last worked at ${lastWorked}; it stays set aside (auth suspect)${until}, probed once ${every} while no other key can answer`,
+      advice: [{ kind: 'replace_key', persists: true }],
+    };
   },
   revoked: (f, key, lastWorked) => {
     const since = f.rejectedSince !== undefined ? ` on every call since ${formatClock(f.rejectedSince, f)}` : ' again';
-    return `${f.provider} rejected ${key}${since} (last worked at ${lastWorked}); it was probably revoked — check or replace it`;
+    return {
+      headline: `${f.provider} rejected ${key}${since} (last worked at ${lastWorked}); it was probably revoked`,
+      advice: [{ kind: 'replace_key' }],
+    };
   },
 };
+
+function timeOf(t: TimeFormat): TimeFormat {
+  return {
+    ...(t.timeZone !== undefined ? { timeZone: t.timeZone } : {}),
+    ...(t.now !== undefined ? { now: t.now } : {}),
+  };
+}
 
 /** Which REJECTED verdicts are likely transient: then nothing said with them, such as the gateway's `x-should-retry`,
  * may tell the caller not to ask again. */
@@ -177,10 +224,14 @@ function spokenVerdict(f: Pick<FailureFacts, 'lastSuccessAt' | 'verdict'>): Auth
 
 /** A key that never worked is bad; a known-good one is likely a blip, until rejected again with no success between.
  * The provider's own words come first: they say more than our guess. */
-export function explainRejected(f: RejectedFacts): string {
+export function describeRejected(f: RejectedFacts): Explanation {
   const key = `${f.key ? `key ${describeKey(f.key)}` : 'the key'}${detail(f.status, f.providerMessage)}`;
   const verdict = spokenVerdict(f);
   return REJECTED[verdict](f, key, f.lastSuccessAt === undefined ? '' : formatClock(f.lastSuccessAt, f));
+}
+
+export function explainRejected(f: RejectedFacts): string {
+  return cliLine(describeRejected(f));
 }
 
 /** Whether explainRejected calls this rejection likely transient (REJECTION_LIKELY_TRANSIENT). */
@@ -201,99 +252,188 @@ function asideText(f: FailureFacts, verb: string, fallback: string): string {
     : '';
 }
 
-function explainQuota(f: FailureFacts): string {
+function explainQuota(f: FailureFacts): Explanation {
   const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
-  return `${f.provider} says ${key} is out of quota or credit${detail(f.status, f.providerMessage)}${asideText(f, 'it is set aside', 'for cooldowns.quota')} — top up billing with the provider (then \`switchyard auth reset ${f.provider}\` puts it back in use at once) or add another key with \`switchyard auth add ${f.provider}\``;
+  return {
+    headline: `${f.provider} says ${key} is out of quota or credit${detail(f.status, f.providerMessage)}${asideText(f, 'it is set aside', 'for cooldowns.quota')}`,
+    advice: [
+      { kind: 'reset_key', provider: f.provider, after: 'top_up' },
+      { kind: 'add_key', provider: f.provider, count: 'another', joint: ' or ' },
+    ],
+  };
 }
 
-function explainRateLimited(f: FailureFacts): string {
+function explainRateLimited(f: FailureFacts): Explanation {
   const key = f.key ? `key ${describeKey(f.key)}` : 'the key';
-  return `${f.provider} rate-limited ${key}${detail(f.status, f.providerMessage)}${asideText(f, 'it rests', 'for cooldowns.rate_limited')} — add more keys with \`switchyard auth add ${f.provider}\` or send fewer requests`;
+  return {
+    headline: `${f.provider} rate-limited ${key}${detail(f.status, f.providerMessage)}${asideText(f, 'it rests', 'for cooldowns.rate_limited')}`,
+    advice: [
+      { kind: 'add_key', provider: f.provider, count: 'more' },
+      { kind: 'retry_later', when: 'send_fewer', joint: ' or ' },
+    ],
+  };
 }
 
 function routeName(f: FailureFacts): string {
   return f.model ? `${f.provider}/${f.model}` : f.provider;
 }
 
-function explainContextLength(f: FailureFacts): string {
+function explainContextLength(f: FailureFacts): Explanation {
   const window =
     f.contextWindow !== undefined ? `its context window of ${f.contextWindow} tokens` : 'its context window';
   const prompt = f.estimatedTokens !== undefined ? ` (prompt ≈ ${f.estimatedTokens} tokens)` : '';
   const setting = f.model
     ? `providers.${f.provider}.models.${f.model}.context_window`
     : `providers.${f.provider}.models`;
-  return `the conversation is too long for ${routeName(f)}: it exceeds ${window}${prompt}${detail(f.status, f.providerMessage)} — compress or shorten it, add a larger model to the fallback chain, and set ${setting} so Switchyard can skip routes that cannot hold it`;
+  return {
+    headline: `the conversation is too long for ${routeName(f)}: it exceeds ${window}${prompt}${detail(f.status, f.providerMessage)}`,
+    advice: [
+      { kind: 'fix_request', how: 'shorten' },
+      { kind: 'add_fallback', to: 'larger_model', joint: ', ' },
+      { kind: 'raise_setting', path: setting, why: 'skip_small_routes', joint: ', and ' },
+    ],
+  };
+}
+
+/** Where another model is asked for: the caller named it, or a setting did. */
+function otherModel(f: FailureFacts): Said {
+  return f.origin === 'request'
+    ? { kind: 'other_model', how: 'ask', joint: ', ' }
+    : {
+        kind: 'other_model',
+        how: 'name',
+        joint: ', ',
+        path: f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)',
+      };
 }
 
 /** The provider knows the key and the model and keeps them apart: nothing is wrong with the key as such. */
-function explainModelAccess(f: FailureFacts): string {
+function explainModelAccess(f: FailureFacts): Explanation {
   const model = f.model ? `model "${f.model}"` : 'the requested model';
-  const where =
-    f.origin === 'request'
-      ? 'ask for another model'
-      : `or name another model in ${f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)'}`;
   const keys = f.refusedKeys ?? [];
   if (keys.length > 1) {
     const list = keys.map(describeKey).join(', ');
-    return `${f.provider} does not allow any of its keys to use ${model} — each was tried and refused: ${list}${detail(f.status, f.providerMessage)} — the keys themselves are fine and stay in use for other models; give their organisation or project access to the model with the provider, ${where}`;
+    return {
+      headline: `${f.provider} does not allow any of its keys to use ${model}`,
+      detail: `each was tried and refused: ${list}${detail(f.status, f.providerMessage)}`,
+      advice: [{ kind: 'key_kept', why: 'model_access_all' }, { kind: 'other_model', how: 'grant_all' }, otherModel(f)],
+    };
   }
   const key = f.key ? `key ${describeKey(f.key)}` : 'this key';
-  return `${f.provider} does not allow ${key} to use ${model}${detail(f.status, f.providerMessage)} — the key itself is fine and stays in use for other models; give the key's organisation or project access to the model with the provider, ${where}`;
+  return {
+    headline: `${f.provider} does not allow ${key} to use ${model}${detail(f.status, f.providerMessage)}`,
+    advice: [{ kind: 'key_kept', why: 'model_access' }, { kind: 'other_model', how: 'grant' }, otherModel(f)],
+  };
 }
 
 /** The provider refuses the place the request comes from: no key would do better, and none is judged. */
-function explainRegion(f: FailureFacts): string {
+function explainRegion(f: FailureFacts): Explanation {
   // A route the caller named has no fallback (REQUESTED_ROUTE_RULE): the other way out is to ask for another provider.
-  const instead =
-    f.origin === 'request' ? 'or ask for a model of another provider' : 'or add a fallback route to another provider';
-  return `${f.provider} does not serve the country or region this request comes from${detail(f.status, f.providerMessage)} — the key was not judged and stays as it is; send from a region the provider supports (a server there, or a proxy there set as providers.${f.provider}.proxy), ${instead}`;
+  return {
+    headline: `${f.provider} does not serve the country or region this request comes from${detail(f.status, f.providerMessage)}`,
+    advice: [
+      { kind: 'key_kept', why: 'not_judged' },
+      { kind: 'change_network', provider: f.provider, because: 'region' },
+      {
+        kind: 'add_fallback',
+        to: f.origin === 'request' ? 'other_provider_model' : 'other_provider',
+        joint: ', or ',
+      },
+    ],
+  };
 }
 
 /** Something in front of the provider answered with a web page: the request never reached its API, the key with it. */
-function explainFirewall(f: FailureFacts): string {
+function explainFirewall(f: FailureFacts): Explanation {
   const at = f.baseUrl ? ` at ${redactUrl(f.baseUrl)}` : '';
   const retries = f.retries ? `; ${retried(f.retries)}` : '';
-  return `a firewall or bot-challenge page in front of ${f.provider}${at} answered instead of its API${detail(f.status, f.providerMessage)}${retries} — the key was not judged and stays as it is; this network or IP is being blocked or challenged (a VPN, proxy or datacenter address often is): check providers.${f.provider}.base_url, and try from another network or through a proxy the provider accepts`;
+  return {
+    headline: `a firewall or bot-challenge page in front of ${f.provider}${at} answered instead of its API${detail(f.status, f.providerMessage)}${retries}`,
+    advice: [
+      { kind: 'key_kept', why: 'not_judged' },
+      { kind: 'change_network', provider: f.provider, because: 'firewall' },
+    ],
+  };
 }
 
-function explainNotFound(f: FailureFacts): string {
+function explainNotFound(f: FailureFacts): Explanation {
   if (f.modelAccessDenied) return explainModelAccess(f);
   if (f.blocked === 'region') return explainRegion(f);
   const model = f.model ? `model "${f.model}"` : 'the requested model';
-  if (f.origin === 'request')
-    return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — the request named it; \`switchyard doctor\` (or GET /v1/models on the gateway) lists the models`;
+  const headline = `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)}`;
+  if (f.origin === 'request') return { headline, advice: [{ kind: 'list_models', requestNamed: true }] };
   const where = f.origin !== undefined ? `${f.origin}.model` : 'main.model (or the route that names it)';
-  return `${f.provider} does not know ${model}${detail(f.status, f.providerMessage)} — check the model name in ${where} and providers.${f.provider}.models; \`switchyard doctor\` lists the models the provider offers`;
+  return {
+    headline,
+    advice: [
+      {
+        kind: 'check_setting',
+        about: 'model_name',
+        provider: f.provider,
+        path: `providers.${f.provider}.models`,
+        modelSetting: where,
+      },
+      { kind: 'list_models', requestNamed: false },
+    ],
+  };
 }
 
 /** The proxy said no to the tunnel: not retried (its answer will not change), the key never left this machine. */
-function explainProxyRefused(f: FailureFacts, setting: string): string {
+function explainProxyRefused(f: FailureFacts, setting: string): Explanation {
   const at = f.baseUrl ? ` at ${redactUrl(f.baseUrl)}` : '';
   const why = f.providerMessage ? ` (${f.providerMessage})` : '';
-  return `the proxy ${f.via ?? ''} would not open a tunnel to ${f.provider}${at}${why} — not retried, as asking again cannot change that, and the key was never sent, so it stays as it is; put the proxy's user and password in its URL (http://user:password@host:port), ask its administrator to allow that host, or check ${setting}; \`proxy: none\` under providers.${f.provider} sends directly`;
+  return {
+    headline: `the proxy ${f.via ?? ''} would not open a tunnel to ${f.provider}${at}${why}`,
+    advice: [
+      { kind: 'key_kept', why: 'never_sent' },
+      { kind: 'check_setting', about: 'proxy_refused', provider: f.provider, path: setting },
+      { kind: 'no_proxy', provider: f.provider },
+    ],
+  };
 }
 
-function explainConnection(f: FailureFacts): string {
+function explainConnection(f: FailureFacts): Explanation {
   if (f.blocked === 'firewall') return explainFirewall(f);
   const at = f.baseUrl ? ` at ${redactUrl(f.baseUrl)}` : '';
   const why = f.providerMessage || f.code;
   const retries = f.retries ? `; ${retried(f.retries)}` : '';
   const setting = f.baseUrlSetting ?? `providers.${f.provider}.base_url`;
   if (f.midStream || f.code === 'stream_cut' || f.code === 'answer_cut') {
-    return `the connection to ${f.provider}${at} broke in the middle of the answer${why ? ` (${why})` : ''}${retries} — usually a network or provider hiccup; if it keeps happening, check ${setting} and any proxy in between`;
+    return {
+      headline: `the connection to ${f.provider}${at} broke in the middle of the answer${why ? ` (${why})` : ''}${retries}`,
+      advice: [
+        { kind: 'hiccup', side: 'network' },
+        { kind: 'check_setting', about: 'proxy_between', provider: f.provider, path: setting },
+      ],
+    };
   }
   if (f.blocked === 'proxy' && f.via !== undefined) return explainProxyRefused(f, setting);
   if (f.via !== undefined) {
-    return `could not reach ${f.provider}${at} through the proxy ${f.via}${why ? ` (${why})` : ''}${retries} — check that the proxy is up, lets this machine through to that host and has the right user and password, and ${setting}; \`proxy: none\` under providers.${f.provider} sends directly`;
+    return {
+      headline: `could not reach ${f.provider}${at} through the proxy ${f.via}${why ? ` (${why})` : ''}${retries}`,
+      advice: [
+        { kind: 'check_setting', about: 'proxy_up', provider: f.provider, path: setting },
+        { kind: 'no_proxy', provider: f.provider },
+      ],
+    };
   }
-  return `could not reach ${f.provider}${at}${why ? ` (${why})` : ''}${retries} — check ${setting} and that the service is up and reachable from here`;
+  return {
+    headline: `could not reach ${f.provider}${at}${why ? ` (${why})` : ''}${retries}`,
+    advice: [{ kind: 'check_setting', about: 'reachable', provider: f.provider, path: setting }],
+  };
 }
 
-function explainTimeout(f: FailureFacts): string {
+function explainTimeout(f: FailureFacts): Explanation {
   const within =
     f.timeoutMs !== undefined ? ` within ${timeoutWords(f.timeoutMs, f.timeoutSetting, f.taskTimeoutMs)}` : ' in time';
   const raise = f.timeoutSetting ?? `providers.${f.provider}.timeout (or the task's timeout)`;
-  return `${routeName(f)} did not answer${within}${f.retries ? `; ${retried(f.retries)}` : ''} — raise ${raise} if the model is slow, or add a fallback route`;
+  return {
+    headline: `${routeName(f)} did not answer${within}${f.retries ? `; ${retried(f.retries)}` : ''}`,
+    advice: [
+      { kind: 'raise_setting', path: raise, why: 'slow_model' },
+      { kind: 'add_fallback', to: 'any', joint: ', or ' },
+    ],
+  };
 }
 
 /** The part of a task's timeout above which a route is said to have had all of it (timeoutWords). */
@@ -309,25 +449,44 @@ export function timeoutWords(ms: number, setting?: string, taskMs?: number): str
   return `${formatDuration(ms)} (its share of ${setting}, ${formatDuration(taskMs)})`;
 }
 
-function explainServer(f: FailureFacts): string {
-  return `${routeName(f)} failed with a server error${detail(f.status, f.providerMessage)}; ${retried(f.retries)} — a problem on the provider's side; try again later or add a fallback route`;
+function explainServer(f: FailureFacts): Explanation {
+  return {
+    headline: `${routeName(f)} failed with a server error${detail(f.status, f.providerMessage)}; ${retried(f.retries)}`,
+    advice: [
+      { kind: 'hiccup', side: 'provider' },
+      { kind: 'retry_later', when: 'later' },
+      { kind: 'add_fallback', to: 'any', joint: ' or ' },
+    ],
+  };
 }
 
-function explainOverloaded(f: FailureFacts): string {
-  return `${routeName(f)} is overloaded${detail(f.status, f.providerMessage)}; ${retried(f.retries)} — try again shortly or add a fallback route`;
+function explainOverloaded(f: FailureFacts): Explanation {
+  return {
+    headline: `${routeName(f)} is overloaded${detail(f.status, f.providerMessage)}; ${retried(f.retries)}`,
+    advice: [
+      { kind: 'retry_later', when: 'shortly' },
+      { kind: 'add_fallback', to: 'any', joint: ' or ' },
+    ],
+  };
 }
 
-function explainBadRequest(f: FailureFacts): string {
-  return `${routeName(f)} refused the request as invalid${detail(f.status, f.providerMessage)} — fix the request (another provider would refuse it too, so there was no fallback)`;
+function explainBadRequest(f: FailureFacts): Explanation {
+  return {
+    headline: `${routeName(f)} refused the request as invalid${detail(f.status, f.providerMessage)}`,
+    advice: [{ kind: 'fix_request', how: 'fix' }],
+  };
 }
 
-function explainContentFilter(f: FailureFacts): string {
-  return `${routeName(f)} blocked the request or its answer with a content filter${detail(f.status, f.providerMessage)} — rephrase the request (another provider would likely refuse it too, so there was no fallback)`;
+function explainContentFilter(f: FailureFacts): Explanation {
+  return {
+    headline: `${routeName(f)} blocked the request or its answer with a content filter${detail(f.status, f.providerMessage)}`,
+    advice: [{ kind: 'fix_request', how: 'rephrase' }],
+  };
 }
 
-const EXPLAINERS: Record<ErrorKind, (f: FailureFacts) => string> = {
-  auth_missing: (f) => explainMissing(f),
-  auth_rejected: (f) => explainRejected(f),
+const EXPLAINERS: Record<ErrorKind, (f: FailureFacts) => Explanation> = {
+  auth_missing: (f) => describeMissing(f),
+  auth_rejected: (f) => describeRejected(f),
   quota: explainQuota,
   rate_limited: explainRateLimited,
   overloaded: explainOverloaded,
@@ -340,9 +499,14 @@ const EXPLAINERS: Record<ErrorKind, (f: FailureFacts) => string> = {
   bad_request: explainBadRequest,
 };
 
-/** One explanation for any classified failure. */
-export function explainFailure(facts: FailureFacts): string {
+/** One explanation for any classified failure, as a value. */
+export function explain(facts: FailureFacts): Explanation {
   return EXPLAINERS[facts.kind](facts);
+}
+
+/** One explanation for any classified failure, as the CLI says it. */
+export function explainFailure(facts: FailureFacts): string {
+  return cliLine(explain(facts));
 }
 
 /** A key's state in words, as `auth explain` says why it skips a key — never a state name (`auth_suspect`). */
@@ -377,13 +541,26 @@ function candidateState(c: CandidateStatus, t: TimeFormat): string {
 }
 
 /** Every key of a provider is unusable: list each with its state and until-when, and say when one comes back. */
-export function explainAllUnusable(
+export function describeAllUnusable(
   f: { provider: string; candidates: readonly CandidateStatus[]; earliestUntil?: number } & TimeFormat,
-): string {
+): Explanation {
   const list = f.candidates.map((c) => `${describeKey(c.credential)}: ${candidateState(c, f)}`).join('; ');
   const next =
     f.earliestUntil !== undefined
       ? `; the first one is usable again at ${formatClock(f.earliestUntil, { ...f, seconds: true })}`
       : '';
-  return `every key for ${f.provider} is unusable — ${list}${next}; add a key with \`switchyard auth add ${f.provider}\`, or clear a state with \`switchyard auth reset ${f.provider}\` if the provider has recovered`;
+  return {
+    headline: `every key for ${f.provider} is unusable`,
+    detail: `${list}${next}`,
+    advice: [
+      { kind: 'add_key', provider: f.provider, count: 'a', joint: '; ' },
+      { kind: 'reset_key', provider: f.provider, after: 'recovered', joint: ', or ' },
+    ],
+  };
+}
+
+export function explainAllUnusable(
+  f: { provider: string; candidates: readonly CandidateStatus[]; earliestUntil?: number } & TimeFormat,
+): string {
+  return cliLine(describeAllUnusable(f));
 }

@@ -4,6 +4,7 @@
 import type { ErrorKind } from './kinds.ts';
 import { isErrorKind } from './kinds.ts';
 import type { BlockedBy, Classification } from './classification.ts';
+import { errorMarker, hasMarker, markAs } from '../error-marker.ts';
 
 /** What classification found (Classification), and where the failure happened. */
 export interface UpstreamErrorInit extends Classification {
@@ -35,8 +36,6 @@ export const ERROR_NAMES = {
 /** A region refusal is `not_found` to the chain but must never read as "model not found" to the caller. */
 export const REGION_REFUSED_NAME = 'RegionRefusedError';
 
-const NAMES: ReadonlySet<string> = new Set([...Object.values(ERROR_NAMES), REGION_REFUSED_NAME]);
-
 /** What the headline calls the failure: the kind, unless something other than the key refused (`blocked`). */
 const BLOCKED_WORDS: Readonly<Record<BlockedBy, string>> = {
   firewall: 'blocked by a firewall or challenge page',
@@ -52,8 +51,11 @@ function headline(init: UpstreamErrorInit): string {
   return `${init.provider}: ${what}${status}${where}${detail}`;
 }
 
+/** Every classified upstream error carries this marker, and its own class's (errorMarker of its stable name). */
+const UPSTREAM_MARKER = errorMarker('UpstreamError');
+
 function hasName(value: unknown, name: string): boolean {
-  return value instanceof Error && value.name === name;
+  return hasMarker(value, errorMarker(name));
 }
 
 export class UpstreamError extends Error {
@@ -75,6 +77,9 @@ export class UpstreamError extends Error {
 
   constructor(init: UpstreamErrorInit) {
     super(headline(init), init.cause === undefined ? undefined : { cause: init.cause });
+    // The class upstreamError() builds for these facts (a region refusal is not "model not found").
+    markAs(this, UPSTREAM_MARKER);
+    markAs(this, errorMarker(init.blocked === 'region' ? REGION_REFUSED_NAME : ERROR_NAMES[init.kind]));
     this.kind = init.kind;
     this.provider = init.provider;
     this.status = init.status;
@@ -93,7 +98,7 @@ export class UpstreamError extends Error {
 
   /** Any classified upstream error, whatever its kind. Name-based, so it works across module copies. */
   static isInstance(value: unknown): value is UpstreamError {
-    return value instanceof Error && NAMES.has(value.name) && isErrorKind((value as { kind?: unknown }).kind);
+    return hasMarker(value, UPSTREAM_MARKER) && isErrorKind((value as { kind?: unknown }).kind);
   }
 }
 

@@ -1,5 +1,6 @@
 // Errors answered in the caller's API shape (docs/gateway.md). One table says, per category, the status and the error
 // type each API uses; shaping turns an ApiError into the exact body each official SDK expects.
+import { errorMarker, hasMarker, markAs } from '../error-marker.ts';
 
 export type Api = 'openai' | 'anthropic';
 
@@ -54,6 +55,8 @@ export interface ApiErrorOptions {
   details?: Readonly<Record<string, unknown>>;
 }
 
+const MARKER = errorMarker('ApiError');
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly category: ApiErrorCategory;
@@ -71,6 +74,7 @@ export class ApiError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.headers = options.headers ?? {};
     this.details = options.details;
+    markAs(this, MARKER);
   }
 
   get status(): number {
@@ -78,7 +82,7 @@ export class ApiError extends Error {
   }
 
   static isInstance(value: unknown): value is ApiError {
-    return value instanceof Error && value.name === 'ApiError';
+    return hasMarker(value, MARKER);
   }
 }
 
@@ -125,9 +129,25 @@ export function errorBody(api: Api, err: ApiError): object {
   return api === 'anthropic' ? anthropicErrorBody(err) : openaiErrorBody(err);
 }
 
-/** Response headers for an error: `Retry-After` when known, plus the error's own. */
+/** Answers no retry of the same request can change (a key, a permission, a field): told to SDKs and agents as
+ * `x-should-retry: false`, so they show the message at once instead of asking again in silence. 429 is not here:
+ * a place in flight frees up. */
+export const NO_CLIENT_RETRY: ReadonlySet<ApiErrorCategory> = new Set<ApiErrorCategory>([
+  'invalid_request',
+  'authentication',
+  'permission',
+  'not_found',
+  'method_not_allowed',
+  'too_large',
+  'unsupported_media',
+]);
+
+/** Response headers for an error: `Retry-After` when known, `x-should-retry: false` when asking again cannot help,
+ * plus the error's own (which win). */
 export function errorHeaders(err: ApiError): Record<string, string> {
-  const headers: Record<string, string> = { ...err.headers };
+  const headers: Record<string, string> = NO_CLIENT_RETRY.has(err.category)
+    ? { 'x-should-retry': 'false', ...err.headers }
+    : { ...err.headers };
   if (err.retryAfterSeconds !== undefined)
     headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
   return headers;

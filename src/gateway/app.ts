@@ -21,6 +21,8 @@ import { logResetsSeen } from './reset-log.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { adminPlugin } from './plugins/admin.ts';
+import { adminUsagePlugin } from './plugins/admin-usage.ts';
+import { newUiState, uiPlugin } from './ui/plugin.ts';
 import { openaiPlugin } from './routes/chat-completions.ts';
 import { anthropicPlugin } from './routes/messages.ts';
 import { modelsPlugin } from './routes/models.ts';
@@ -28,6 +30,9 @@ import { responsesPlugin } from './routes/responses.ts';
 import './request-state.ts';
 import { onClientError, onFrameworkError } from './framework-errors.ts';
 import { environmentForReloads, followedFromDotenv } from '../config/dotenv.ts';
+import { currentBudgets } from './budgets-view.ts';
+import type { UsageLedger } from '../usage/ledger.ts';
+import { installUsageMetrics } from './usage-metrics.ts';
 
 export interface BuildGatewayOptions {
   loaded: LoadedConfig;
@@ -39,6 +44,8 @@ export interface BuildGatewayOptions {
   requestTimeout?: RequestTimeout;
   /** The address the gateway listens on instead of `gateway.listen` (`--listen`): a reload does not warn about it. */
   listenOverride?: string;
+  /** The usage ledger the requests are written to (closed with the app); none: nothing recorded. */
+  usage?: UsageLedger;
 }
 
 export interface RequestTimeout {
@@ -82,9 +89,13 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
         state: ctx.router.breakers.state(provider),
       })),
     storeStatus: () => options.store.status(),
+    budgetRows: () => currentBudgets(ctx),
   });
+  // The dashboard's own view of the ladder's events and of failed requests' trails (src/gateway/ui/).
+  const ui = newUiState();
   const ctx: GatewayContext = {
     router,
+    recent: ui.recent,
     store: options.store,
     logger,
     // The line per request holds only our own scalar fields (never a header or a body): see lineWriter.
@@ -98,8 +109,11 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     followsDotenv: followedFromDotenv(options.loaded.env, options.loaded.dotenv),
     closing: false,
     ...(options.listenOverride !== undefined ? { listenOverride: options.listenOverride } : {}),
+    ...(options.usage !== undefined ? { usage: options.usage } : {}),
   };
+  installUsageMetrics(ctx);
   const unsubscribe = router.events.on(metrics.onLadderEvent);
+  const unsubscribeUi = router.events.on(ui.rates.onEvent);
   const stopResetLog = logResetsSeen(ctx);
 
   const requestTimeout = options.requestTimeout ?? REQUEST_TIMEOUT;
@@ -137,6 +151,8 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.register(healthPlugin(ctx));
   app.register(metricsPlugin(ctx));
   app.register(adminPlugin(ctx));
+  app.register(adminUsagePlugin(ctx));
+  app.register(uiPlugin(ctx, ui));
   app.register(openaiPlugin(ctx));
   app.register(anthropicPlugin(ctx));
   app.register(responsesPlugin(ctx));
@@ -147,8 +163,10 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.addHook('onClose', async () => {
     ctx.keys.close();
     unsubscribe();
+    unsubscribeUi();
     stopResetLog();
     if (ownsRouter) await router.close();
+    await ctx.usage?.close();
   });
   return app;
 }

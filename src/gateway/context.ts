@@ -11,6 +11,9 @@ import type { KeyCache } from './key-cache.ts';
 import type { KeyConcurrency } from './key-concurrency.ts';
 import type { InFlight } from './in-flight.ts';
 import { buildModelIndex, type ModelIndex } from './model-resolve.ts';
+import type { UsageLedger } from '../usage/ledger.ts';
+import type { RecentTrails } from './ui/recent.ts';
+import { PriceBook } from '../usage/prices.ts';
 
 export interface GatewaySettings {
   loaded: LoadedConfig;
@@ -21,6 +24,10 @@ export interface GatewaySettings {
   models: ModelIndex;
   /** `gateway.hosted_tools`: what a Responses request's built-in tools get. */
   hostedTools: HostedToolsPolicy;
+  /** The price of each route under this config (docs/usage.md#prices). */
+  prices: PriceBook;
+  /** `gateway.client_retry_max_wait` in ms: a longer Retry-After also says `x-should-retry: false`. */
+  clientRetryMaxWaitMs: number;
 }
 
 export interface GatewayContext {
@@ -47,6 +54,10 @@ export interface GatewayContext {
   /** The last reload, once one has happened: a refused one is shown by /readyz and /admin/status (the previous config
    * still serving), until a later one applies. */
   lastReload?: ReloadOutcome;
+  /** The usage ledger (`usage.store`), when one is kept: a row per chat request (docs/usage.md). */
+  readonly usage?: UsageLedger;
+  /** The dashboard's recent failed or retried requests, with their trails (src/gateway/ui/recent.ts). */
+  readonly recent?: RecentTrails;
 }
 
 export interface ReloadOutcome {
@@ -67,5 +78,7 @@ export function settingsFrom(loaded: LoadedConfig): GatewaySettings {
     adminKey: g.admin_key ? g.admin_key : undefined,
     models: buildModelIndex(loaded.config),
     hostedTools: g.hosted_tools,
+    prices: new PriceBook(loaded.config),
+    clientRetryMaxWaitMs: g.client_retry_max_wait,
   };
 }

@@ -32,6 +32,8 @@ export const FAILURE_TABLE: Readonly<Record<RouteFailureKind, FailureRow>> = {
   context_length: { category: 'invalid_request', code: 'context_length_exceeded' },
   content_filter: { category: 'invalid_request', code: 'content_filter' },
   bad_request: { category: 'invalid_request', code: 'upstream_bad_request' },
+  // A budget: 429 with Retry-After at its reset; a spent one (not a rate) also says not to retry (budgetHeaders).
+  budget: { category: 'rate_limit', code: 'budget_exceeded' },
 };
 
 /** The client named the model (`explicit`): a kind here is the answer to its request, said as the provider would. */
@@ -60,6 +62,8 @@ export interface CallFailure {
   trail?: readonly Attempt[];
   /** SwitchyardError.likelyTransient: the explanation says asking again may well work (a known-good key rejected). */
   likelyTransient?: boolean;
+  /** SwitchyardError.budget: a spent budget (not a rate) tells SDKs not to retry before it resets. */
+  budget?: { rate: boolean } | undefined;
 }
 
 /** The row for a failure: what refused, then (when the client named the model) the explicit rows, then the kind. */
@@ -72,11 +76,22 @@ export function failureRow(failure: Pick<CallFailure, 'kind' | 'blocked'>, expli
 /** Whether the answer tells SDKs not to retry: its row says so, and the message does not call the failure likely
  * transient (a 502 without the header is one both SDKs retry, as they would any other transient upstream failure). */
 function noClientRetry(row: FailureRow, failure: CallFailure): boolean {
+  if (failure.budget !== undefined) return !failure.budget.rate;
   return row.clientRetry === false && failure.likelyTransient !== true;
 }
 
-/** `explicit`: the client named the model, so a model the upstream does not have is a 404 for that client. */
-export function failureToApiError(failure: CallFailure, explicit: boolean): ApiError {
+/** `gateway.client_retry_max_wait`'s default: a Retry-After longer than this is one no agent should sit through
+ * in silence. */
+export const CLIENT_RETRY_MAX_WAIT_MS = 10_000;
+
+/** `explicit`: the client named the model, so a model the upstream does not have is a 404 for that client.
+ * `clientRetryMaxWaitMs`: a Retry-After longer than this also says `x-should-retry: false` (the client shows the
+ * explanation now; its own retries would each wait that long), a shorter one is left for the client to ride out. */
+export function failureToApiError(
+  failure: CallFailure,
+  explicit: boolean,
+  clientRetryMaxWaitMs = CLIENT_RETRY_MAX_WAIT_MS,
+): ApiError {
   const row = failureRow(failure, explicit);
   const { category, code } = row;
   const attempts = sentAttempts(failure.trail ?? []);
@@ -90,8 +105,10 @@ export function failureToApiError(failure: CallFailure, explicit: boolean): ApiE
   return new ApiError(category, failure.explanation || failure.message, {
     code,
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-    headers: noClientRetry(row, failure)
-      ? { 'x-switchyard-attempts': String(attempts), 'x-should-retry': 'false' }
-      : { 'x-switchyard-attempts': String(attempts) },
+    headers:
+      noClientRetry(row, failure) ||
+      (retryAfterSeconds !== undefined && retryAfterSeconds * 1000 > clientRetryMaxWaitMs)
+        ? { 'x-switchyard-attempts': String(attempts), 'x-should-retry': 'false' }
+        : { 'x-switchyard-attempts': String(attempts) },
   });
 }

@@ -23,10 +23,17 @@ export function stoppedAtOnce(): ApiError {
 export class InFlight {
   readonly #cuts = new Map<object, (err: ApiError) => void>();
   #emptied: (() => void) | undefined;
+  #started = 0;
 
   /** `cut` ends the request with the shutdown's error; called at most once. */
   add(request: object, cut: (err: ApiError) => void): void {
     this.#cuts.set(request, cut);
+    this.#started++;
+  }
+
+  /** How many requests were ever added (the idle trim's sign of activity). */
+  get started(): number {
+    return this.#started;
   }
 
   /** The request's line is written: nothing more to wait for. */

@@ -7,6 +7,7 @@ import type { StoreStatus } from '../state/types.ts';
 import type { Usage } from '../providers/types.ts';
 import { FastCounter, FastHistogram, register } from './fast-metrics.ts';
 import { VERSION } from '../version.ts';
+import type { BudgetRow } from '../budgets/snapshot.ts';
 
 /** Per-provider credential counts by state, computed when /metrics is scraped. */
 export type CredentialCounts = () => { provider: string; state: string; count: number }[];
@@ -19,6 +20,8 @@ export interface ScrapeSources {
   credentialCounts: CredentialCounts;
   breakerStates: BreakerStates;
   storeStatus?: () => Pick<StoreStatus, 'pendingWrites' | 'degraded'>;
+  /** Every budget's counters now (docs/budgets.md#seeing-it). */
+  budgetRows?: () => Promise<BudgetRow[]>;
 }
 
 export interface RequestSample {
@@ -72,6 +75,12 @@ export class GatewayMetrics {
     help: 'Tokens the answers used, as providers counted them, by final route and kind (input is the whole prompt, cached parts included)',
     labelNames: ['route', 'kind'],
   });
+  /** Answers that report prompt caching only: `cache_read` over `input` is the hit ratio of a key, task or route. */
+  private readonly promptCache = new FastCounter({
+    name: 'switchyard_prompt_cache_tokens_total',
+    help: 'Prompt tokens of answers that report prompt caching, by route, task and key ID: input (the whole prompt), cache_read, cache_write',
+    labelNames: ['route', 'task', 'key', 'kind'],
+  });
   private readonly upstream = new FastHistogram({
     name: 'switchyard_upstream_latency_seconds',
     help: 'Latency of each upstream attempt',
@@ -110,6 +119,24 @@ export class GatewayMetrics {
     labelNames: ['task', 'kind'],
     registers: [this.registry],
   });
+  private readonly budgetEvents = new Counter({
+    name: 'switchyard_budget_events_total',
+    help: 'Budgets that refused a call or skipped a route or key (refused), or were gone over while soft (soft_over)',
+    labelNames: ['budget', 'resource', 'window', 'state'],
+    registers: [this.registry],
+  });
+  private readonly affinity = new Counter({
+    name: 'switchyard_cache_affinity_total',
+    help: 'Turns continuing an earlier one: kept on its route and key (warm prompt cache) or broken',
+    labelNames: ['provider', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly affinityTokens = new Counter({
+    name: 'switchyard_cache_affinity_prefix_tokens_total',
+    help: 'Estimated prefix tokens of turns continuing an earlier one: kept warm, or re-read at full price (broken)',
+    labelNames: ['provider', 'outcome'],
+    registers: [this.registry],
+  });
   private readonly reloads = new Counter({
     name: 'switchyard_gateway_config_reloads_total',
     help: 'Config reloads by result',
@@ -127,6 +154,7 @@ export class GatewayMetrics {
       this.attempts,
       this.upstream,
       this.tokens,
+      this.promptCache,
     ])
       register(this.registry, m);
     const inFlight = (): number => this.inFlightCount;
@@ -169,6 +197,7 @@ export class GatewayMetrics {
       registers: [this.registry],
     }).set({ version: VERSION }, 1);
     if (storeStatus) this.storeGauges(storeStatus);
+    if (sources.budgetRows) this.budgetGauges(sources.budgetRows);
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
   }
 
@@ -190,6 +219,29 @@ export class GatewayMetrics {
         this.set(storeStatus().pendingWrites);
       },
     });
+  }
+
+  /** Read when scraped: each budget's limit, spend, holds and what is left in its current window, labelled by the
+   * config's own budget names (bounded by the config), resource and window. */
+  private budgetGauges(rows: () => Promise<BudgetRow[]>): void {
+    const labelNames = ['budget', 'resource', 'window'] as const;
+    const gauge = (name: string, help: string, value: (r: BudgetRow) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const r of await rows())
+            this.set({ budget: r.budget, resource: r.resource, window: r.window }, value(r));
+        },
+      });
+    };
+    gauge('switchyard_budget_limit', 'Budget limit per window (USD in dollars)', (r) => r.limit);
+    gauge('switchyard_budget_spent', 'Settled spend in the current window', (r) => r.spent);
+    gauge('switchyard_budget_reserved', 'Held by requests in flight in the current window', (r) => r.reserved);
+    gauge('switchyard_budget_remaining', 'Limit minus spent and held, at least 0', (r) => r.remaining);
   }
 
   /** The ladder's events, turned into counters. Bound so it can be passed to `events.on` directly. */
@@ -214,6 +266,18 @@ export class GatewayMetrics {
         break;
       case 'give_up':
         this.giveUps.inc({ task: event.task, kind: event.kind });
+        break;
+      case 'budget':
+        this.budgetEvents.inc({
+          budget: event.budget,
+          resource: event.resource,
+          window: event.window,
+          state: event.state,
+        });
+        break;
+      case 'affinity':
+        this.affinity.inc({ provider: event.provider, outcome: event.outcome });
+        this.affinityTokens.inc({ provider: event.provider, outcome: event.outcome }, event.prefix_tokens);
         break;
       default:
         break;
@@ -242,6 +306,19 @@ export class GatewayMetrics {
     this.addTokens(route, 'output', usage.output_tokens);
     this.addTokens(route, 'cache_read', usage.cache_read_tokens);
     this.addTokens(route, 'cache_write', usage.cache_write_tokens);
+  }
+
+  /** The prompt-cache share of an answer, by route, task and the key that answered; only answers whose usage says
+   * anything of the cache, so the ratio is not diluted by providers that never report it. */
+  promptCacheUsed(labels: { route: string; task: string; key: string }, usage: Usage): void {
+    if (usage.cache_read_tokens === undefined && usage.cache_write_tokens === undefined) return;
+    const add = (kind: string, n: number | undefined): void => {
+      if (n !== undefined && n > 0 && Number.isFinite(n))
+        this.promptCache.inc([labels.route, labels.task, labels.key, kind], n);
+    };
+    add('input', usage.input_tokens);
+    add('cache_read', usage.cache_read_tokens);
+    add('cache_write', usage.cache_write_tokens);
   }
 
   /** A count a provider got wrong (negative, not a number) must not poison the series for good: it is left out. */

@@ -54,5 +54,10 @@ const rank = (pattern: string): number => (pattern === '*' ? -1 : pattern.length
 
 /** The most specific pattern alias that matches `name`. */
 export function patternAlias(table: AliasTable, name: string): AliasTarget | undefined {
-  return table.patterns.find((p) => p.matches(name))?.target;
+  return matchingPattern(table, name)?.target;
+}
+
+/** The same, with the pattern that matched (named in `x-switchyard-alias` and the request log). */
+export function matchingPattern(table: AliasTable, name: string): PatternAlias | undefined {
+  return table.patterns.find((p) => p.matches(name));
 }

@@ -2,7 +2,7 @@
 // with the main chain behind it as the fallback.
 import type { Config, Route } from '../config/schema.ts';
 import { ApiError } from './api-error.ts';
-import { buildAliases, patternAlias, type AliasTable, type AliasTarget } from './model-aliases.ts';
+import { buildAliases, matchingPattern, type AliasTable, type AliasTarget } from './model-aliases.ts';
 
 export interface ModelTarget {
   task: string;
@@ -10,6 +10,8 @@ export interface ModelTarget {
   route?: Route;
   /** True when the client named a model rather than a task (a missing upstream model is then a 404 for it). */
   explicit: boolean;
+  /** The `gateway.aliases` entry that matched (the name itself, or the pattern: `claude-*`, `*`), when one did. */
+  alias?: string;
 }
 
 export interface ModelIndex {
@@ -64,12 +66,14 @@ export function buildModelIndex(config: Config): ModelIndex {
 }
 
 /** An alias names a task (the client named no model of its own) or a route, like `provider/model` does. */
-const fromAlias = (target: AliasTarget): ModelTarget =>
-  target.route ? { task: target.task, route: target.route, explicit: true } : { task: target.task, explicit: false };
+const fromAlias = (target: AliasTarget, alias: string): ModelTarget =>
+  target.route
+    ? { task: target.task, route: target.route, explicit: true, alias }
+    : { task: target.task, explicit: false, alias };
 
 export function resolveModel(index: ModelIndex, model: string): ModelTarget | undefined {
   const alias = index.aliases.exact.get(model);
-  if (alias) return fromAlias(alias);
+  if (alias) return fromAlias(alias, model);
   if (index.tasks.includes(model)) return { task: model, explicit: false };
   const slash = model.indexOf('/');
   if (slash > 0) {
@@ -80,8 +84,8 @@ export function resolveModel(index: ModelIndex, model: string): ModelTarget | un
   }
   const route = index.bare.get(model);
   if (route) return { task: 'main', route, explicit: true };
-  const pattern = patternAlias(index.aliases, model);
-  return pattern ? fromAlias(pattern) : undefined;
+  const pattern = matchingPattern(index.aliases, model);
+  return pattern ? fromAlias(pattern.target, pattern.pattern) : undefined;
 }
 
 /** The metrics `route` label: unknown `provider/model`s become `<provider>/other`, since upstreams that take any name

@@ -36,6 +36,8 @@ export interface RequestState {
   /** Responses API built-in tools left out of the request (gateway.hosted_tools: drop): the line's `dropped_tools`
    * and the `x-switchyard-dropped-tools` header. */
   droppedTools?: string[];
+  /** Soft budgets the call went over, said in `x-switchyard-budget-warning` (docs/budgets.md). */
+  budgetWarning?: string;
   /** Sum of attempt latencies and waits, for the overhead histogram (non-streaming). */
   upstreamMs?: number;
   /** The router call's trail (chat requests): what a hang-up's line counts as sent. */
@@ -48,6 +50,14 @@ export interface RequestState {
   logged: boolean;
   /** The shutdown's drain time ran out while this request was running: what it ends with instead of its answer. */
   cutWith: ApiError | undefined;
+  /** Milliseconds from arrival to a stream's first event (the ledger's time to first token). */
+  ttftMs?: number;
+  /** How a stream ended: `finished`, `cut` (the upstream broke off or failed), `cancelled` (the caller left). */
+  streamEnd?: string;
+  /** A stream's events are still open: its usage is not final, so its ledger row waits (usage-record.ts). */
+  usagePending?: boolean;
+  /** The ledger row was queued (once). */
+  usageRecorded?: boolean;
 }
 
 declare module 'fastify' {

@@ -4,11 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
-import { openStore } from '../state/open.ts';
+import { openStore, stateHome } from '../state/open.ts';
+import { openLedger } from '../usage/open.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import { buildGateway, type RequestTimeout } from './app.ts';
 import { drainTimeUp } from './in-flight.ts';
+import { startIdleTrim } from './idle-trim.ts';
 import { assertSafeListen, listenError, localUrlFor, parseListen } from '../config/listen.ts';
 
 export { assertSafeListen };
@@ -29,6 +31,11 @@ export interface StartGatewayOptions {
   drainMs?: number;
   /** See BuildGatewayOptions (tests shorten it). */
   requestTimeout?: RequestTimeout;
+  /** Start the OpenTelemetry SDK (`--otel`); default `gateway.otel`. */
+  otel?: boolean;
+  /** Where the embedded usage ledger goes (the state directory). Opened from `usage.store` when the gateway opens
+   * its own store or this is given; a gateway handed a store and no home records no usage. */
+  usageHome?: string;
 }
 
 export interface GatewayHandle extends AsyncDisposable {
@@ -53,6 +60,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     });
   // Shared state (Redis) loads before the first request; if it cannot be reached the gateway starts on local state.
   await store.ready();
+  // Loaded only when asked for: a gateway without it imports nothing of the SDK.
+  const otel =
+    (options.otel ?? options.loaded.config.gateway.otel)
+      ? await (await import('../telemetry/sdk.ts')).startOtel(process.env, logger)
+      : undefined;
+  const usageHome = options.usageHome ?? (ownsStore ? stateHome({ ...options.loaded.env }) : undefined);
+  const usage =
+    usageHome === undefined
+      ? undefined
+      : openLedger(options.loaded.config.usage, {
+          home: usageHome,
+          ...(logger ? { warn: (m: string) => logger.warn(m) } : {}),
+        });
   const app = buildGateway({
     loaded: options.loaded,
     store,
@@ -60,6 +80,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     ...(options.router ? { router: options.router } : {}),
     ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
     ...(options.listen ? { listenOverride: options.listen } : {}),
+    ...(usage ? { usage } : {}),
   });
   forgetFormerCredentials(app.gateway);
   warnKeyless(app.gateway, options.loaded);
@@ -69,15 +90,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   } catch (err) {
     await app.close().catch(() => {});
     if (ownsStore) await store.close();
+    await otel?.shutdown();
     throw listenError(listen, err);
   }
   const stopWatching = options.watch === false ? () => {} : watchAndReload(app);
+  const inFlight = app.gateway.inFlight;
+  const stopTrim = startIdleTrim({ started: () => inFlight.started, running: () => inFlight.size });
   const address = app.server.address() as AddressInfo;
   const url = localUrlFor(host, address.port);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       stopWatching();
+      stopTrim();
       app.gateway.closing = true;
       const drainMs = options.drainMs ?? app.gateway.settings.loaded.config.gateway.drain_timeout;
       let cut: NodeJS.Timeout | undefined;
@@ -90,6 +115,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         clearTimeout(deadline);
         clearTimeout(cut);
         if (ownsStore) await store.close();
+        await otel?.shutdown();
       }
     })());
   return { url, app, close, [Symbol.asyncDispose]: close };

@@ -1,21 +1,32 @@
 // Process signals for a gateway run from the CLI (or systemd): SIGTERM/SIGINT drain in-flight requests then exit 0
 // (after gateway.drain_timeout those still running end with an error: server.ts; a second signal cuts the remaining
-// connections at once); SIGHUP reloads the config and .env.
+// connections at once); SIGHUP reloads the config and .env. A worker of `gateway --workers` takes the same orders from
+// its primary as messages, and drains when the primary is gone.
 import type { Logger } from '../log.ts';
 import { isRepeat } from '../signal-repeat.ts';
 import { reloadFromDisk } from './reload.ts';
 import { stoppedAtOnce } from './in-flight.ts';
 import type { GatewayHandle } from './server.ts';
+import type { ToWorker } from './workers.ts';
 
 export function handleSignals(
   handle: GatewayHandle,
   logger: Logger,
   exit: (code: number) => void = (c) => process.exit(c),
+  fromPrimary = false,
 ): () => void {
   let draining = false;
+  let cutting = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (isRepeat(signal)) return;
-    if (draining) {
+    drainOrCut(signal);
+  };
+  /** A drain asked for twice (the signal itself and the primary's message, under systemd or Ctrl-C) is one drain. */
+  const drainOrCut = (signal: NodeJS.Signals | 'primary', cut = draining): void => {
+    if (!cut && draining) return;
+    if (cut) {
+      if (!draining || cutting) return;
+      cutting = true;
       logger.warn({ signal }, 'second signal: closing remaining connections now');
       // Cut at once, with no time to tell the callers; their lines say it was the shutdown, not them.
       handle.app.gateway.inFlight.cutAll(stoppedAtOnce());
@@ -40,12 +51,24 @@ export function handleSignals(
     logger.info({ signal: 'SIGHUP' }, 'reloading config');
     void reloadFromDisk(handle.app);
   };
+  const order = (m: ToWorker): void => {
+    if (m?.type === 'switchyard:drain') drainOrCut('primary', false);
+    else if (m?.type === 'switchyard:cut') drainOrCut('primary', true);
+    else if (m?.type === 'switchyard:reload') hup();
+  };
+  const orphaned = (): void => drainOrCut('primary', false);
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', hup);
+  if (fromPrimary) {
+    process.on('message', order);
+    process.on('disconnect', orphaned);
+  }
   return () => {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
     process.off('SIGHUP', hup);
+    process.off('message', order);
+    process.off('disconnect', orphaned);
   };
 }

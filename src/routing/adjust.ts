@@ -9,6 +9,8 @@ export interface RequestAdjustments {
   maxTokens?: number;
   /** Send the history without its thinking blocks. */
   dropThinking?: true;
+  /** OpenAI's `prompt_cache_key` for a caller who sent none (routing/affinity-step.ts `deriveCacheKey`). */
+  promptCacheKey?: string;
 }
 
 /** The request one attempt on `route` sends. */
@@ -21,7 +23,15 @@ export function requestFor(
   if (adjust.maxTokens !== undefined)
     sent.max_tokens = Math.min(request.max_tokens ?? adjust.maxTokens, adjust.maxTokens);
   if (adjust.dropThinking) sent.messages = request.messages.map(withoutThinking);
+  if (adjust.promptCacheKey !== undefined) withCacheKey(sent, adjust.promptCacheKey);
   return sent;
+}
+
+/** The caller's own key, when it sent one, wins; a Responses body sent as it came gets the key too. */
+function withCacheKey(sent: ChatRequest, key: string): void {
+  sent.prompt_cache_key ??= key;
+  const body = sent.responses_body;
+  if (body !== undefined && body['prompt_cache_key'] == null) sent.responses_body = { ...body, prompt_cache_key: key };
 }
 
 function withoutThinking(message: ChatMessage): ChatMessage {

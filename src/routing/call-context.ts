@@ -10,6 +10,8 @@ import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt } from './types.ts';
 import type { RequestAdjustments } from './adjust.ts';
 import type { TrialsOut } from './trials-out.ts';
+import type { CallBudgets } from '../budgets/call.ts';
+import type { AffinityTurn } from '../credentials/affinity.ts';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 export type AdapterFor = (type: 'openai' | 'anthropic') => ProviderAdapter;
@@ -35,6 +37,10 @@ export interface CallContext {
   signal?: AbortSignal;
   /** Time zone for clock times in explanations (tests pass UTC). */
   timeZone?: string;
+  /** The call's budgets, when any is configured (docs/budgets.md): each attempt is admitted by them first. */
+  budgets?: CallBudgets;
+  /** Prompt-cache affinity: the earlier turn this one continues, if any (routing/affinity-step.ts). */
+  affinity?: AffinityTurn;
 }
 
 /** Sends one attempt on a route, with what the route changed in the request so far (requestFor in adjust.ts). Throws

@@ -5,12 +5,13 @@ import type { CallContext, Sender } from './call-context.ts';
 import { callFailed, type RouteFailure, type RouteFailureKind } from './errors.ts';
 import { taskCredential } from '../credentials/task-credential.ts';
 import { usability } from '../credentials/health.ts';
-import { adviseLibrary, libraryAdvice } from '../errors/library-advice.ts';
+import { explained, libraryLine } from '../errors/explanation.ts';
 import { chainAction, type LaterRoutes } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { runRoute } from './route-ladder.ts';
 import { makeAttempt, routeName } from './trail.ts';
 import type { Credential } from '../credentials/types.ts';
+import { affinityFellBack, checkAffinityRoute, rememberAffinity } from './affinity-step.ts';
 
 export interface ChainResult<T> {
   route: RouteSpec;
@@ -80,7 +81,9 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
   let needed: number | undefined = input.explicitEstimate ? input.estimatedTokens : undefined;
   // The route the call last moved on from, and why: the next route tried is a fallback from it (a `fallback` event).
   let previous: { name: string; kind: RouteFailureKind } | undefined;
-  for (const [index, route] of input.routes.entries()) {
+  const routes = input.routes;
+  checkAffinityRoute(ctx, routes);
+  for (const [index, route] of routes.entries()) {
     const window = windowOf(ctx, route);
     if (needed !== undefined && window !== undefined && window <= needed) {
       skip(ctx, route, needed, window);
@@ -98,11 +101,10 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
       });
     if (ctx.deadline !== undefined && ctx.now() >= ctx.deadline && failures.length > 0) break;
     const later = (): LaterRoutes =>
-      input.routes.slice(index + 1).some((r) => canServeNow(ctx, r, needed))
-        ? 'one_can_serve_now'
-        : 'none_can_serve_now';
-    const outcome = await runRoute(route, ctx, send, routeShare(ctx, input.routes.length - index), later);
+      routes.slice(index + 1).some((r) => canServeNow(ctx, r, needed)) ? 'one_can_serve_now' : 'none_can_serve_now';
+    const outcome = await runRoute(route, ctx, send, routeShare(ctx, routes.length - index), later);
     if (outcome.ok) {
+      rememberAffinity(ctx, route, outcome.credential);
       ctx.events.emit({
         type: 'success',
         task: ctx.task,
@@ -114,6 +116,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
     }
     failures.push(outcome.failure);
     const kind = outcome.failure.kind;
+    affinityFellBack(ctx, routeName(route), kind);
     const action = chainAction(kind, route.origin === 'request');
     if (action === 'fail_call') break;
     if (action === 'next_fitting_route') {
@@ -127,15 +130,22 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
   if (failures.length === 0) {
     // Every route was skipped for its window before any was tried.
     failures.push({
-      route: routeName(input.routes[0] ?? { provider: '?', model: '?' }),
+      route: routeName(routes[0] ?? { provider: '?', model: '?' }),
       kind: 'context_length',
-      explanation: `the input (≈${needed ?? input.estimatedTokens} tokens) is larger than the context window of every route of this task — compress or shorten it, or add a model with a larger window`,
+      ...explained({
+        headline: `the input (≈${needed ?? input.estimatedTokens} tokens) is larger than the context window of every route of this task`,
+        advice: [
+          { kind: 'fix_request', how: 'shorten' },
+          { kind: 'add_fallback', to: 'larger_window', joint: ', or ' },
+        ],
+      }),
     });
   }
   // A configFromObject config is invisible to the CLI: its advice names library calls instead.
-  const advised = adviseLibrary(ctx.loaded)
-    ? failures.map((f) => ({ ...f, explanation: libraryAdvice(f.explanation) }))
-    : failures;
+  const advised =
+    ctx.loaded.fromObject === true
+      ? failures.map((f) => (f.explained ? { ...f, explanation: libraryLine(f.explained) } : f))
+      : failures;
   const error = callFailed(ctx.task, advised, ctx.trail);
   ctx.events.emit({ type: 'give_up', task: ctx.task, kind: error.kind, message: error.explanation });
   throw error;

@@ -5,6 +5,10 @@ import type { BlockedBy } from '../errors/classify.ts';
 import type { RouteFailureKind } from './failure-kinds.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
 import type { Attempt } from './types.ts';
+import type { BudgetRefusal } from '../budgets/words.ts';
+import { RESTING_KINDS } from './policy.ts';
+import { errorMarker, hasMarker, markAs } from '../error-marker.ts';
+import type { Explanation } from '../errors/explanation.ts';
 
 export type { RouteFailureKind };
 
@@ -14,6 +18,8 @@ export interface RouteFailure {
   kind: RouteFailureKind;
   /** One line the user can act on (from src/errors/messages.ts); never contains a secret. */
   explanation: string;
+  /** The same as a value (headline, advice), for readers other than the CLI; absent where only words were made. */
+  explained?: Explanation;
   /** All keys cooling (or the breaker open): how long until the route may answer again. */
   retryAfterMs?: number;
   /** The provider's last classified answer on this route (an UpstreamError subclass: QuotaExceededError, …);
@@ -22,6 +28,8 @@ export interface RouteFailure {
   /** The explanation calls the failure likely transient (a known-good key rejected: REJECTION_LIKELY_TRANSIENT in
    * src/errors/messages.ts), so asking again later may well succeed. */
   likelyTransient?: true;
+  /** With kind `budget`: the budget that stopped the route (docs/budgets.md). */
+  budget?: BudgetRefusal;
 }
 
 /** Failures by usefulness as the lead line: what the user can fix or must wait out beats transport noise, and a
@@ -32,6 +40,7 @@ export const EXPLANATION_RANK: readonly RouteFailureKind[] = [
   'auth_rejected',
   'auth_missing',
   'all_cooling',
+  'budget',
   'quota',
   'rate_limited',
   'context_length',
@@ -77,8 +86,14 @@ export interface SwitchyardErrorInit {
   blocked?: BlockedBy;
   /** The lead failure's explanation calls it likely transient (RouteFailure.likelyTransient). */
   likelyTransient?: boolean;
+  /** With kind `budget`: the budget that refused the call, or stopped its last route. */
+  budget?: BudgetRefusal;
+  /** The lead failure's explanation as a value (RouteFailure.explained). */
+  explained?: Explanation;
   cause?: unknown;
 }
+
+const MARKER = errorMarker('SwitchyardError');
 
 export class SwitchyardError extends Error {
   override readonly name = 'SwitchyardError';
@@ -95,6 +110,11 @@ export class SwitchyardError extends Error {
   /** The explanation leads with a failure it calls likely transient (a known-good key rejected after its retries):
    * the same call may well succeed later. The gateway then does not tell SDKs not to retry (`x-should-retry`). */
   readonly likelyTransient: boolean;
+  /** See SwitchyardErrorInit.budget. */
+  readonly budget: BudgetRefusal | undefined;
+  /** The lead failure's explanation as a value (headline, advice), for readers other than the CLI: `explanation`
+   * stays the CLI's words. Absent where only words were made (a route that named no provider's failure). */
+  readonly explained: Explanation | undefined;
 
   constructor(init: SwitchyardErrorInit) {
     super(init.explanation, init.cause === undefined ? undefined : { cause: init.cause });
@@ -107,15 +127,14 @@ export class SwitchyardError extends Error {
     this.midStream = init.midStream ?? false;
     this.blocked = init.blocked;
     this.likelyTransient = init.likelyTransient ?? false;
+    this.budget = init.budget;
+    this.explained = init.explained;
+    markAs(this, MARKER);
   }
 
-  /** Name-based, so it works across two copies of this module. */
+  /** Marker-based (src/error-marker.ts), so it works across two copies of this module. */
   static isInstance(value: unknown): value is SwitchyardError {
-    return (
-      value instanceof Error &&
-      value.name === 'SwitchyardError' &&
-      typeof (value as { kind?: unknown }).kind === 'string'
-    );
+    return hasMarker(value, MARKER) && typeof (value as { kind?: unknown }).kind === 'string';
   }
 }
 
@@ -137,11 +156,16 @@ export function callFailed(task: string, failures: RouteFailure[], trail: Attemp
   // Only the lead's own answer says what refused: a fallback's region refusal does not describe a rejected key.
   if (lead.cause?.blocked !== undefined) init.blocked = lead.cause.blocked;
   if (lead.likelyTransient) init.likelyTransient = true;
+  if (lead.explained) init.explained = lead.explained;
   // "Every key cooling" (or out of quota, or a breaker open) → the gateway answers 503 with Retry-After: the soonest
   // any of those routes is back (a fallback whose breaker lets a probe through in 30 s beats a key resting for 5 min).
-  const resting = (kind: RouteFailureKind): boolean =>
-    kind === 'all_cooling' || kind === 'quota' || kind === 'breaker_open';
+  const resting = (kind: RouteFailureKind): boolean => RESTING_KINDS.has(kind);
   const waits = failures.filter((f) => resting(f.kind) && f.retryAfterMs !== undefined).map((f) => f.retryAfterMs!);
   if (resting(lead.kind) && waits.length > 0) init.retryAfterMs = Math.min(...waits);
+  // Every route over a budget: the client is told which, and when the first of them resets.
+  if (lead.kind === 'budget' && lead.budget !== undefined) {
+    init.budget = lead.budget;
+    if (lead.retryAfterMs !== undefined) init.retryAfterMs = lead.retryAfterMs;
+  }
   return new SwitchyardError(init);
 }

@@ -13,13 +13,14 @@ import { authVerdict, suspectProbeInterval, suspectSince } from '../credentials/
 import { describeCredential } from '../credentials/describe.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
 import {
-  explainAllUnusable,
-  explainFailure,
-  explainMissing,
-  explainRejected,
+  describeAllUnusable,
+  describeMissing,
+  describeRejected,
+  explain,
   rejectionLikelyTransient,
   type FailureFacts,
 } from '../errors/messages.ts';
+import { withPostscript, type Explanation } from '../errors/explanation.ts';
 import { providerWords } from '../errors/explain-format.ts';
 import { coolingWait, retryDelay } from './backoff.ts';
 import type { UnusableKey } from './types.ts';
@@ -84,7 +85,7 @@ export function coolAndRotate(run: RouteRun, cred: Credential, err: UpstreamErro
   const until = health.until !== undefined ? { until: health.until } : {};
   run.keyFailures.push({
     kind,
-    explanation: explainFailure(run.facts(kind, { ...run.upstreamFacts(err, cred), ...until })),
+    explanation: explain(run.facts(kind, { ...run.upstreamFacts(err, cred), ...until })),
   });
   return { next: 'again' };
 }
@@ -96,7 +97,7 @@ export function refusedModel(run: RouteRun, cred: Credential, err: UpstreamError
   run.exclude.add(cred.fingerprint);
   run.modelRefused.set(cred.fingerprint, { masked: cred.masked, sources: cred.sources });
   run.lastRefusal = upstream;
-  run.keyFailures.push({ kind: 'not_found', explanation: explainFailure(run.facts('not_found', upstream)) });
+  run.keyFailures.push({ kind: 'not_found', explanation: explain(run.facts('not_found', upstream)) });
   return { next: 'again' };
 }
 
@@ -161,7 +162,7 @@ export async function authRejected(
   const f = rejectedFacts(run, cred, err, { verdict, before, health, retries: used });
   run.keyFailures.push({
     kind: 'auth_rejected',
-    explanation: remint === undefined ? explainRejected(f) : `${explainRejected(f)} (${remint})`,
+    explanation: remint === undefined ? describeRejected(f) : withPostscript(describeRejected(f), ` (${remint})`),
     ...(rejectionLikelyTransient(f) ? { likelyTransient: true as const } : {}),
   });
   return { next: 'again' };
@@ -203,7 +204,7 @@ export async function noUsableKey(run: RouteRun, picked: Exclude<PickResult, { o
     run.record({ outcome: 'auth_missing', startedAt: now, endedAt: now, message: 'no API key' });
     return {
       next: 'done',
-      failure: run.fail('auth_missing', explainMissing({ provider: route.provider, lookedIn: picked.lookedIn })),
+      failure: run.fail('auth_missing', describeMissing({ provider: route.provider, lookedIn: picked.lookedIn })),
     };
   }
   // Rate-limited with no key left: wait only if the first key is back within max_wait (and the deadline), and no later
@@ -239,7 +240,7 @@ export async function noUsableKey(run: RouteRun, picked: Exclude<PickResult, { o
   const own = candidates.length === 1 ? last : undefined;
   const explanation = own
     ? own.explanation
-    : explainAllUnusable({
+    : describeAllUnusable({
         provider: route.provider,
         candidates,
         now,
@@ -277,8 +278,8 @@ function markRefused(c: CandidateStatus, run: RouteRun): CandidateStatus {
 }
 
 /** Every key of the provider was refused this model: one explanation naming them all, with the provider's words. */
-function noKeyForModel(run: RouteRun): string {
-  return explainFailure(
+function noKeyForModel(run: RouteRun): Explanation {
+  return explain(
     run.facts('not_found', {
       ...run.lastRefusal,
       modelAccessDenied: true,

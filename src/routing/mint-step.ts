@@ -6,6 +6,7 @@ import { MintError } from '../credentials/minted/mint-error.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
 import { authRejected } from './key-health.ts';
 import type { RouteRun, Step } from './route-run.ts';
+import { statement } from '../errors/explanation.ts';
 
 export type WithToken = { ok: true; credential: Credential } | { ok: false; step: Step };
 
@@ -16,12 +17,17 @@ export async function withToken(run: RouteRun, cred: Credential): Promise<WithTo
   if (source === undefined) return { ok: true, credential: cred };
   const startedAt = ctx.now();
   try {
-    const t = await ctx.pool.minter.token(source);
+    const t = await ctx.pool.minter.token(source, waitBound(run, source.waitMs));
     return { ok: true, credential: tokenCredential(cred, t.token) };
   } catch (err) {
     if (!MintError.isInstance(err)) throw err;
     return { ok: false, step: mintFailed(run, cred, err, startedAt) };
   }
+}
+
+/** A request waits for a token at most the source's `mint_wait`, and never past its route's deadline. */
+function waitBound(run: RouteRun, waitMs: number): number {
+  return Math.max(0, Math.min(waitMs, run.deadline - run.ctx.now()));
 }
 
 /** The credential as sent: the token, masked as a key is. Its fingerprint (the source) and sources stay. */
@@ -33,10 +39,16 @@ function tokenCredential(cred: Credential, token: string): Credential {
  * given up for this call. With nothing else to try, the route fails as `auth_missing` with the mint's own reason. */
 function mintFailed(run: RouteRun, cred: Credential, err: MintError, startedAt: number): Step {
   const where = cred.sources[0]?.where;
-  const explanation = `could not get a token for ${run.route.provider} from ${err.message}${where !== undefined ? ` (${where})` : ''}`;
-  run.record({ outcome: 'auth_missing', startedAt, endedAt: run.ctx.now(), message: explanation });
+  const at = where !== undefined ? ` (${where})` : '';
+  // A mint still running is a wait given up, not a missing key: the route moves on as after a timeout.
+  const waited = err.failure === 'wait';
+  const kind = waited ? 'timeout' : 'auth_missing';
+  const explanation = waited
+    ? `waiting for a token from ${err.message.replace(`${err.source}: `, `${err.source}${at}: `)}`
+    : `could not get a token for ${run.route.provider} from ${err.message}${at}`;
+  run.record({ outcome: kind, startedAt, endedAt: run.ctx.now(), message: explanation });
   run.exclude.add(cred.fingerprint);
-  run.keyFailures.push({ kind: 'auth_missing', explanation });
+  run.keyFailures.push({ kind, explanation: statement(explanation) });
   return { next: 'again' };
 }
 
@@ -60,7 +72,7 @@ async function remint(run: RouteRun, cred: Credential, err: UpstreamError): Prom
   const status = err.status ?? 401;
   const startedAt = run.ctx.now();
   try {
-    const fresh = await run.ctx.pool.minter.remint(source, cred.secret, status);
+    const fresh = await run.ctx.pool.minter.remint(source, cred.secret, status, waitBound(run, source.waitMs));
     if (fresh.token !== cred.secret)
       return { step: run.retry(tokenCredential(cred, fresh.token), `re-minted after ${status}`) };
     const why = `re-minted after ${status}, and ${source.describe} gave the same token again`;

@@ -26,7 +26,9 @@ export type RouteAction =
   | 'lower_max_tokens'
   /** Send again on the same key without the history's thinking blocks: once per route, no retry spent, health
    * untouched. */
-  | 'drop_thinking_blocks';
+  | 'drop_thinking_blocks'
+  /** The route fails without retrying the key: the provider said asking again will not help. */
+  | 'fail_route_unretried';
 
 export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
   connection: 'retry_same_key',
@@ -45,7 +47,8 @@ export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
 
 /** Facts beyond the kind that change what a route does: max_tokens over the model's maximum, a proxy refusal, OpenAI's
  * 409 lock timeout, a thinking block signed on another platform (docs/routing.md#the-route-ladder-one-route). */
-export type Refinement = 'output_limit' | 'proxy_refused' | 'provider_says_retry' | 'thinking_signature';
+export type Refinement =
+  'output_limit' | 'proxy_refused' | 'provider_says_retry' | 'provider_says_no_retry' | 'thinking_signature';
 
 /** Looked up before ROUTE_LADDER: a refinement's row wins over its kind's. */
 export const REFINED_ROUTE_LADDER: Readonly<Record<Refinement, RouteAction>> = {
@@ -53,6 +56,8 @@ export const REFINED_ROUTE_LADDER: Readonly<Record<Refinement, RouteAction>> = {
   proxy_refused: 'fail_route',
   // Retry on lock timeouts: the provider says the same request will go through.
   provider_says_retry: 'retry_same_key',
+  // `x-should-retry: false` on a failure the route would retry: the provider says this one will not get better.
+  provider_says_no_retry: 'fail_route_unretried',
   // A signature from another platform: this one thinks again without the history's blocks.
   thinking_signature: 'drop_thinking_blocks',
 };
@@ -112,6 +117,8 @@ export const CHAIN_RULE: Readonly<Record<RouteFailureKind, ChainAction>> = {
   content_filter: 'fail_call',
   all_cooling: 'next_route',
   breaker_open: 'next_route',
+  // A route, provider or key over its budget: skipped like a cooling key (a call's own budget refuses before this).
+  budget: 'next_route',
 };
 
 /** For a route the caller named, a missing model is the answer: falling back would make a typo look like success. */
@@ -122,6 +129,14 @@ export const REQUESTED_ROUTE_RULE: Readonly<Partial<Record<RouteFailureKind, Cha
 /** Kinds that count towards a provider's circuit breaker: the provider did not answer properly at all. A 4xx
  * answer (auth, quota, bad request…) proves the provider is up and closes the streak. */
 export const BREAKER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['connection', 'timeout', 'server']);
+
+/** Failures that rest rather than fail: every key cooling, out of quota, or a breaker open. The call's Retry-After is
+ * the soonest any of those routes is back (routing/errors.ts callFailed). */
+export const RESTING_KINDS: ReadonlySet<RouteFailureKind> = new Set<RouteFailureKind>([
+  'all_cooling',
+  'quota',
+  'breaker_open',
+]);
 
 /** Refusals the breaker does not hear of at all: the proxy refused before the provider was reached, so the failure
  * says nothing about the provider — it neither opens the breaker ("X is failing repeatedly") nor closes it. */

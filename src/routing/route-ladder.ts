@@ -1,8 +1,10 @@
 // One route until it succeeds or fails: pick a key, send, look the failure up in ROUTE_LADDER
 // (docs/routing.md#the-route-ladder-one-route). Rotations never spend `max_retries`; waits are bounded by the deadline.
+import { billedBy } from '../usage/billed.ts';
 import type { Credential, PickResult } from '../credentials/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
-import { explainFailure, formatDuration, timeoutWords } from '../errors/messages.ts';
+import { explain, formatDuration, timeoutWords } from '../errors/messages.ts';
+import { explained, statement, withPostscript, type Explanation } from '../errors/explanation.ts';
 import { retryDelay } from './backoff.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure } from './errors.ts';
@@ -19,6 +21,8 @@ import { usability } from '../credentials/health.ts';
 import { authRecovery, withToken } from './mint-step.ts';
 import { RouteRun, type Step } from './route-run.ts';
 import { breakerReason } from './skip-reasons.ts';
+import { keysOverBudget, overBudget } from './budget-step.ts';
+import { affinePick, deriveCacheKey, watchAffinity } from './affinity-step.ts';
 
 export type RouteOutcome<T> =
   { ok: true; value: T; credential: Credential } | { ok: false; failure: RouteFailure; contextWindow?: number };
@@ -33,7 +37,7 @@ function invalidRoute(ctx: CallContext, route: RouteSpec, why: string): RouteOut
   const attempt = makeAttempt({ route, outcome: 'skipped', startedAt: now, endedAt: now, waitMs: 0, message: why });
   ctx.trail.push(attempt);
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
-  return { ok: false, failure: { route: routeName(route), kind: 'not_found', explanation: why } };
+  return { ok: false, failure: { route: routeName(route), kind: 'not_found', ...explained(statement(why)) } };
 }
 
 /** `deadline`: when this route must give up (its share of a task's deadline, see runChain); else the provider's
@@ -60,17 +64,31 @@ export async function runRoute<T>(
     deadline: deadline ?? ctx.deadline ?? started + provider.timeout,
     later,
   });
+  deriveCacheKey(run);
   for (;;) {
     const now = ctx.now();
     if (now >= run.deadline) return { ok: false, failure: deadlinePassed(run) };
     if (!ctx.breakers.allow(route.provider)) return { ok: false, failure: breakerOpen(run) };
     const pinned = run.takePinned();
-    const picked: PickResult = pinned ? retryOrPick(run, pinned) : pickFor(route, pickDeps(ctx), run.exclude);
+    const picked: PickResult = pinned
+      ? retryOrPick(run, pinned)
+      : (affinePick(run) ?? pickFor(route, pickDeps(ctx), run.exclude));
     if (!picked.ok) {
       ctx.breakers.release(route.provider);
+      const spent = keysOverBudget(run);
+      if (spent !== undefined) return spent;
       const step = await noUsableKey(run, picked);
       if (step.next === 'done') return { ok: false, failure: step.failure };
       continue;
+    }
+    if (ctx.budgets !== undefined) {
+      const admitted = await ctx.budgets.admit(route, picked.credential.fingerprint);
+      if (!admitted.ok) {
+        const outcome = overBudget(run, picked.credential, admitted);
+        if (outcome !== undefined) return outcome;
+        ctx.breakers.release(route.provider);
+        continue;
+      }
     }
     const trial = picked.probe ? picked.credential.fingerprint : undefined;
     // A single trial request: other calls that find the key set aside meanwhile say they are waiting on it.
@@ -94,6 +112,8 @@ async function sendPicked<T>(run: RouteRun, picked: Credential, send: Sender<T>)
     return ready.step.next === 'done' ? { ok: false, failure: ready.step.failure } : undefined;
   }
   const cred = ready.credential;
+  // Before `sending`, which makes this key the run's previous one: the reason names the key that failed before it.
+  watchAffinity(run, cred);
   run.sending(cred);
   const result = await tryOnce(run, cred, send);
   if (result.ok) return result;
@@ -114,12 +134,15 @@ function retryOrPick(run: RouteRun, cred: Credential): PickResult {
   run.exclude.add(cred.fingerprint);
   const err = run.lastError;
   if (err !== undefined) {
-    const said = explainFailure(
+    const said = explain(
       run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }),
     );
     run.keyFailures.push({
       kind: err.kind,
-      explanation: `${said}; before it was asked again, another request set it aside (${u.why ?? 'unusable'})`,
+      explanation: withPostscript(
+        said,
+        `; before it was asked again, another request set it aside (${u.why ?? 'unusable'})`,
+      ),
     });
   }
   return pickFor(run.route, pickDeps(ctx), run.exclude);
@@ -169,31 +192,35 @@ async function tryOnce<T>(
     const after = ctx.pool.recordSuccess(cred, startedAt);
     if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(run, cred, before);
     ctx.breakers.recordSuccess(route.provider);
+    const usage = billedBy(value);
     run.record({
       credential: cred,
       outcome: 'ok',
       startedAt,
       endedAt: ctx.now(),
       ...(status !== undefined ? { status } : {}),
+      ...(usage !== undefined ? { usage } : {}),
     });
     return { ok: true, value, credential: cred };
   } catch (err) {
     // A caller's abort is not the provider's failure: no health, no breaker, no fallback.
     if (ctx.signal?.aborted || !UpstreamError.isInstance(err)) {
       ctx.breakers.release(route.provider);
-      if (ctx.signal?.aborted) run.recordCancelled(cred, startedAt);
+      if (ctx.signal?.aborted) run.recordCancelled(cred, startedAt, billedBy(err));
       throw err;
     }
     run.lastError = err;
     if (err.blocked !== undefined && BREAKER_DEAF.has(err.blocked)) ctx.breakers.release(route.provider);
     else ctx.breakers.recordFailure(route.provider, err.kind);
     const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
+    const billed = billedBy(err);
     const init = {
       credential: cred,
       startedAt,
       endedAt: ctx.now(),
       ...failedOutcome(run, err),
       ...(refusal !== undefined ? { refusal } : {}),
+      ...(billed !== undefined ? { usage: billed } : {}),
     };
     run.record(err.status !== undefined ? { ...init, status: err.status } : init);
     return { ok: false, error: err };
@@ -239,14 +266,15 @@ function refinementOf(run: RouteRun, err: UpstreamError): Refinement | undefined
   if (err.blocked === 'proxy') return 'proxy_refused';
   if (err.outputLimit !== undefined && run.adjust.maxTokens === undefined) return 'output_limit';
   if (err.thinkingSignature && run.adjust.dropThinking === undefined) return 'thinking_signature';
-  return err.kind === 'bad_request' && err.shouldRetry === true ? 'provider_says_retry' : undefined;
+  if (err.kind === 'bad_request' && err.shouldRetry === true) return 'provider_says_retry';
+  return err.shouldRetry === false && routeAction(err.kind) === 'retry_same_key' ? 'provider_says_no_retry' : undefined;
 }
 
 /** The route's failure with the plain explanation of what the provider said. */
 function failedAsSaid(run: RouteRun, cred: Credential, err: UpstreamError): Step {
   return {
     next: 'done',
-    failure: run.fail(err.kind, explainFailure(run.facts(err.kind, run.upstreamFacts(err, cred)))),
+    failure: run.fail(err.kind, explain(run.facts(err.kind, run.upstreamFacts(err, cred)))),
   };
 }
 
@@ -263,13 +291,15 @@ async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError)
       return run.retry(cred);
     case 'retry_same_key':
       return retrySameKey(run, cred, err);
+    case 'fail_route_unretried':
+      return failUnretried(run, cred, err);
     case 'cool_and_rotate':
       return coolAndRotate(run, cred, err);
     case 'auth':
       return authRecovery(run, cred, err);
     case 'skip_to_fitting_route': {
       const window = contextWindowOf(run.ctx, run.route);
-      const explanation = explainFailure(
+      const explanation = explain(
         run.facts(kind, {
           ...run.upstreamFacts(err, cred),
           ...(window !== undefined ? { contextWindow: window } : {}),
@@ -290,14 +320,9 @@ async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError)
 async function retrySameKey(run: RouteRun, cred: Credential, err: UpstreamError): Promise<Step> {
   const { ctx } = run;
   const retry = ctx.loaded.config.retry;
-  const explain = (): string =>
-    explainFailure(
-      run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }),
-    );
-  if (run.retries >= retry.max_retries) return { next: 'done', failure: run.fail(err.kind, explain()) };
-  // `x-should-retry: false`: the provider says this one will not get better by asking again.
-  if (err.shouldRetry === false)
-    return { next: 'done', failure: run.fail(err.kind, `${explain()} (the provider said not to retry)`) };
+  const explained = (): Explanation =>
+    explain(run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }));
+  if (run.retries >= retry.max_retries) return { next: 'done', failure: run.fail(err.kind, explained()) };
   const delay = retryDelay({
     attempt: run.retries,
     baseMs: retry.base_delay,
@@ -312,21 +337,32 @@ async function retrySameKey(run: RouteRun, cred: Credential, err: UpstreamError)
       delay.reason === 'deadline'
         ? `no time left to retry within ${run.deadlineSetting()}`
         : `the provider asked to wait ${formatDuration(delay.delayMs)}, longer than worth waiting`;
-    return { next: 'done', failure: run.fail(err.kind, `${explain()} (${why})`) };
+    return { next: 'done', failure: run.fail(err.kind, withPostscript(explained(), ` (${why})`)) };
   }
   run.retries += 1;
   await run.pause(err.kind, delay.delayMs, run.retries);
   return run.retry(cred);
 }
 
+/** `x-should-retry: false` (REFINED_ROUTE_LADDER's provider_says_no_retry row): the route fails as a spent retry
+ * budget would, saying why when retries were left. */
+function failUnretried(run: RouteRun, cred: Credential, err: UpstreamError): Step {
+  const said = explain(
+    run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }),
+  );
+  if (run.retries >= run.ctx.loaded.config.retry.max_retries)
+    return { next: 'done', failure: run.fail(err.kind, said) };
+  return { next: 'done', failure: run.fail(err.kind, withPostscript(said, ' (the provider said not to retry)')) };
+}
+
 function deadlinePassed(run: RouteRun): RouteFailure {
   const { ctx } = run;
   const last = run.keyFailures.at(-1);
-  const explanation = explainFailure(run.facts('timeout', { retries: run.retries, ...run.timeoutFacts() }));
+  const explanation = explain(run.facts('timeout', { retries: run.retries, ...run.timeoutFacts() }));
   const length = ctx.timeoutMs !== undefined ? ` (${formatDuration(ctx.timeoutMs)})` : '';
   const failure = run.fail(
     last?.kind ?? 'timeout',
-    last ? `${last.explanation}; then ${run.deadlineSetting()}${length} ran out` : explanation,
+    last ? withPostscript(last.explanation, `; then ${run.deadlineSetting()}${length} ran out`) : explanation,
   );
   if (last?.likelyTransient) failure.likelyTransient = true;
   return failure;
@@ -352,10 +388,10 @@ function breakerOpen(run: RouteRun): RouteFailure {
   if (last !== undefined && run.previous !== undefined) {
     // A key pinned for its next try is a retry the breaker stopped: counted in run.retries, never sent.
     const retries = run.retryPending && run.retries > 0 ? run.retries - 1 : run.retries;
-    const explanation = explainFailure(
+    const explanation = explain(
       run.facts(last.kind, { ...run.upstreamFacts(last, run.previous), retries, ...run.timeoutFacts() }),
     );
-    return run.fail(last.kind, `${explanation}; ${opened}`);
+    return run.fail(last.kind, withPostscript(explanation, `; ${opened}`));
   }
-  return run.fail('breaker_open', opened, at !== undefined ? Math.max(0, at - now) : undefined);
+  return run.fail('breaker_open', statement(opened), at !== undefined ? Math.max(0, at - now) : undefined);
 }

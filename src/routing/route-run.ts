@@ -10,11 +10,15 @@ import type { RouteFailure, RouteFailureKind } from './errors.ts';
 import type { RequestAdjustments } from './adjust.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { LaterRoutes } from './policy.ts';
+import type { Attempt } from './types.ts';
 import { makeAttempt, routeName } from './trail.ts';
+import type { BudgetRefusal } from '../budgets/words.ts';
+import type { Explanation } from '../errors/explanation.ts';
+import { cliLine } from '../errors/explanation.ts';
 
 export interface KeyFailure {
   kind: ErrorKind;
-  explanation: string;
+  explanation: Explanation;
   /** The explanation calls the failure likely transient (RouteFailure.likelyTransient). */
   likelyTransient?: true;
 }
@@ -74,6 +78,8 @@ export class RouteRun {
   /** Minted credentials this run re-minted already (by fingerprint): once each (mint-step.ts), with what came of it
    * when it did not help (`re-minting after 401 failed: …`), said with each later rejection of the key. */
   readonly reminted = new Map<string, string | undefined>();
+  /** The last key budget that set a key of this route aside (budget-step.ts): the route's failure when none is left. */
+  budgetRefusal?: BudgetRefusal;
   /** Wait before the next attempt, for the trail. */
   #waitMs = 0;
   /** What the next attempt's trail entry says was done before it (`re-minted after 401`), once. */
@@ -200,8 +206,8 @@ export class RouteRun {
   }
 
   /** The route's failure, caused by its last upstream error. */
-  fail(kind: RouteFailureKind, explanation: string, retryAfterMs?: number): RouteFailure {
-    const failure: RouteFailure = { route: routeName(this.route), kind, explanation };
+  fail(kind: RouteFailureKind, explained: Explanation, retryAfterMs?: number): RouteFailure {
+    const failure: RouteFailure = { route: routeName(this.route), kind, explanation: cliLine(explained), explained };
     if (this.lastError !== undefined) failure.cause = this.lastError;
     if (retryAfterMs !== undefined) failure.retryAfterMs = Math.max(0, retryAfterMs);
     return failure;
@@ -223,7 +229,7 @@ export class RouteRun {
 
   /** The request was sent, then the caller cancelled the call: it stays in the trail (the gateway's log counts what
    * was sent), but no event goes out, since nothing about the provider or its key was learned. */
-  recordCancelled(cred: Credential, startedAt: number): void {
+  recordCancelled(cred: Credential, startedAt: number, usage?: Attempt['usage']): void {
     this.ctx.trail.push(
       makeAttempt({
         route: this.route,
@@ -232,6 +238,7 @@ export class RouteRun {
         startedAt,
         endedAt: this.ctx.now(),
         waitMs: this.#waitMs,
+        ...(usage !== undefined ? { usage } : {}),
       }),
     );
     this.#waitMs = 0;

@@ -9,11 +9,18 @@ import type { RouteSpec } from '../config/resolve-task.ts';
 import { requestFor, type RequestAdjustments } from './adjust.ts';
 import { makeAttempt, routeName } from './trail.ts';
 import type { Attempt } from './types.ts';
+import { StreamTally } from '../usage/estimate.ts';
+import { abandoned, markBilled } from '../usage/billed.ts';
+import { BREAKER_KINDS } from './policy.ts';
 
 export interface OpenedStream {
   iterator: AsyncIterator<StreamEvent>;
   /** Events read before commit, released to the caller in order. */
   held: StreamEvent[];
+  /** What the attempt delivered so far, for its usage (docs/usage.md). */
+  tally: StreamTally;
+  /** The request as sent on this attempt: the prompt an estimate counts. */
+  sent: ChatRequest;
 }
 
 /** `text` and `refusal` (non-empty) and `tool_call_*` are content; `start`, empty text and `finish` are not. */
@@ -41,8 +48,10 @@ export function streamSender(request: Omit<ChatRequest, 'model'>): Sender<Opened
     route: RouteSpec,
     adjust: RequestAdjustments,
   ): Promise<OpenedStream> => {
-    const iterator = adapter.stream(requestFor(request, route, adjust), ctx)[Symbol.asyncIterator]();
+    const sent = requestFor(request, route, adjust);
+    const iterator = adapter.stream(sent, ctx)[Symbol.asyncIterator]();
     const held: StreamEvent[] = [];
+    const tally = new StreamTally();
     try {
       for (;;) {
         const r = await iterator.next();
@@ -54,10 +63,14 @@ export function streamSender(request: Omit<ChatRequest, 'model'>): Sender<Opened
             providerMessage: 'the stream ended before any content',
           });
         held.push(r.value);
-        if (isContentDelta(r.value) || r.value.type === 'finish') return { iterator, held };
+        tally.see(r.value);
+        if (isContentDelta(r.value) || r.value.type === 'finish') return { iterator, held, tally, sent };
       }
     } catch (err) {
       await closeQuietly(iterator);
+      // The upstream had begun answering (or the caller left after sending): it bills what it took and gave.
+      if ((held.length > 0 || abandoned(err, ctx.signal)) && typeof err === 'object' && err !== null)
+        markBilled(err, tally.usage(sent.messages));
       throw err;
     }
   };
@@ -86,8 +99,7 @@ function midStreamError(ctx: CallContext, route: RouteSpec, err: unknown, starte
   }
   if (UpstreamError.isInstance(err) && err.status !== undefined) attempt.status = err.status;
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
-  if (kind === 'connection' || kind === 'timeout' || kind === 'server')
-    ctx.breakers.recordFailure(route.provider, kind);
+  if (BREAKER_KINDS.has(kind)) ctx.breakers.recordFailure(route.provider, kind);
   const explanation =
     `${ctx.task}: the answer from ${routeName(route)} broke off after it had started (${kind}${detail ? `: ${detail}` : ''}); ` +
     'a stream is never switched to another route once content has been delivered — ask again';
@@ -111,6 +123,8 @@ export async function* committedEvents(
   onBroken: () => void = () => {},
 ): AsyncGenerator<StreamEvent> {
   const startedAt = ctx.now();
+  // The entry the stream was committed on: it is billed for everything the stream delivered, however it ends.
+  const billed = committedAttempt(ctx, route);
   let finished = false;
   let drained = false;
   const broke = (err: unknown): SwitchyardError => {
@@ -137,11 +151,13 @@ export async function* committedEvents(
         break;
       }
       if (r.value.type === 'finish') finished = true;
+      opened.tally.see(r.value);
       yield r.value;
     }
     // An upstream that stops without its terminal event was cut: say so, never end as if the answer were whole.
     if (!finished) throw broke(undefined);
   } finally {
     if (!drained) await closeQuietly(opened.iterator);
+    if (billed !== undefined) billed.usage = opened.tally.usage(opened.sent.messages);
   }
 }

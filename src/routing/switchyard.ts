@@ -1,5 +1,9 @@
 // The library API (docs/routing.md#library-api). Each call runs on a snapshot of the config it started with, and never
 // waits on disk; `reload()` swaps the config for later calls.
+import { sendBilled } from '../usage/billed.ts';
+import { CallRecorder, recordedEvents } from '../usage/library.ts';
+import type { UsageLedger } from '../usage/ledger.ts';
+import { SwitchyardError } from './errors.ts';
 import { UserError } from '../user-error.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LoadedConfig } from '../config/types.ts';
@@ -24,6 +28,13 @@ import { committedEvents, streamSender } from './stream.ts';
 import { formatTrail, routeName } from './trail.ts';
 import type { AnsweredBy, ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
 import { assertLoadedConfig } from '../config/object.ts';
+import { startChat } from '../telemetry/chat-telemetry.ts';
+import { Budgets } from '../budgets/budgets.ts';
+import type { CallBudgets } from '../budgets/call.ts';
+import type { BudgetWarning } from '../budgets/words.ts';
+import { settledOnEnd } from './budget-stream.ts';
+import { holdInputTokens } from '../budgets/hold-size.ts';
+import { startAffinity } from './affinity-step.ts';
 
 export interface SwitchyardOptions {
   config: LoadedConfig;
@@ -40,6 +51,8 @@ export interface SwitchyardOptions {
   breaker?: Partial<BreakerOptions>;
   /** Time zone for clock times in explanations (default: the machine's). */
   timeZone?: string;
+  /** A usage ledger (usage/open.ts openLedger) to write a row per call to; the caller closes it. */
+  usage?: UsageLedger;
 }
 
 /** `await using router = createSwitchyard(…)` closes it at the end of the scope. */
@@ -52,6 +65,8 @@ export interface Switchyard extends AsyncDisposable {
   readonly pool: CredentialPool;
   readonly store: StateStore;
   readonly breakers: Breakers;
+  /** Budget plans and prices of the current config, over the store's counters (docs/budgets.md). */
+  readonly budgets: Budgets;
   /** The config new calls use. */
   config(): LoadedConfig;
   /** Calls already running keep the snapshot they started with. */
@@ -81,6 +96,7 @@ class Router implements Switchyard {
   readonly pool: CredentialPool;
   readonly store: StateStore;
   readonly breakers: Breakers;
+  readonly budgets: Budgets;
   #loaded: LoadedConfig;
   readonly #ownsStore: boolean;
   #closed = false;
@@ -93,6 +109,8 @@ class Router implements Switchyard {
   readonly #sleep: Sleep;
   readonly #adapterFor: AdapterFor;
   readonly #timeZone: string | undefined;
+  /** Writes a ledger row per call, when a ledger was given. */
+  #calls: CallRecorder | undefined;
   /** Plans of the current config snapshot by task and override, so a request does not re-resolve its chain. */
   #plans = new Map<string, TaskPlan>();
   #plansFor: LoadedConfig['config'] | undefined;
@@ -110,6 +128,7 @@ class Router implements Switchyard {
     this.#sleep = options.sleep ?? defaultSleep;
     this.#adapterFor = options.adapterFor ?? defaultAdapterFor;
     this.#timeZone = options.timeZone;
+    if (options.usage !== undefined) this.#calls = new CallRecorder(options.usage);
     this.#ownsStore = options.store === undefined;
     this.store =
       options.store ?? openStore({ kind: options.config.config.gateway.state, env: { ...options.config.env } });
@@ -121,6 +140,7 @@ class Router implements Switchyard {
         `state store: ${this.store.kind} at ${this.store.location}`,
       );
     this.breakers = new Breakers(options.breaker, this.#now, this.store);
+    this.budgets = new Budgets(this.store.budgets, this.#now);
     this.breakers.onChange((provider, state) => {
       this.events.emit({ type: 'breaker', provider, state });
       this.#logger[state === 'open' ? 'warn' : 'info'](
@@ -152,6 +172,7 @@ class Router implements Switchyard {
           });
       },
     });
+    this.store.limitAffinity(options.config.config.credentials.affinity_entries);
     this.pool.minter.onEvent = mintLog(this.#logger);
     // `auth refresh` in another process asks the tokens held here to be minted again.
     this.pool.minter.watchRefreshRequests();
@@ -165,6 +186,7 @@ class Router implements Switchyard {
     assertLoadedConfig(loaded, 'reload(loaded): loaded');
     this.#loaded = loaded;
     this.pool.setConfig(loaded);
+    this.store.limitAffinity(loaded.config.credentials.affinity_entries);
   }
 
   tasks(): string[] {
@@ -198,31 +220,115 @@ class Router implements Switchyard {
       explicitEstimate: options.estimated_tokens !== undefined,
     };
     const request = requestOf(options);
+    const telemetry = startChat({
+      task,
+      first: plan.routes[0]!,
+      stream: options.stream === true,
+      maxTokens: options.max_tokens,
+      temperature: options.temperature,
+      providerType: (name) => loaded.config.providers[name]?.type,
+      now: this.#now,
+      env: process.env,
+    });
+    const budgets = this.#callBudgets(loaded, task, options);
+    if (budgets !== undefined) ctx.budgets = budgets;
+    // A stream's budgets are settled when it ends; everything else's when the call returns or throws.
+    let settleHere = true;
+    const calls = this.#calls;
+    const startedAt = Date.now();
+    const t0 = performance.now();
     try {
       if (options.stream) {
         const done = await runChain(ctx, input, streamSender(request));
+        settleHere = false;
         const route = answeredBy(done.route);
         // The trail was logged when the stream started (below); a break after that changes it, so it is logged again.
         const logBroken = (): void => {
           if (this.#logger.isLevelEnabled('debug'))
             this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail (the stream broke off)');
         };
-        return {
+        const events = committedEvents(ctx, done.route, done.value, logBroken);
+        // Budgets settle when the stream ends (inside the ledger's recording, which counts the stream's end).
+        const settled = budgets === undefined ? events : settledOnEnd(events, budgets, ctx.trail);
+        const streamed: StreamSuccess = {
           status: 'ok',
           task,
           ...route,
           trail: ctx.trail,
-          events: committedEvents(ctx, done.route, done.value, logBroken),
+          events:
+            calls === undefined
+              ? settled
+              : recordedEvents(settled, (how, first) =>
+                  calls.record(loaded.config, {
+                    task,
+                    trail: ctx.trail,
+                    startedAt,
+                    t0,
+                    status: how === 'finished' ? 'ok' : how === 'cut' ? 'stream_broken' : 'cancelled',
+                    route: route.route,
+                    streamEnd: how,
+                    ...(first !== undefined ? { ttftMs: first - t0 } : {}),
+                  }),
+                ),
+          ...warnings(budgets),
         };
+        return telemetry ? telemetry.streamed(streamed) : streamed;
       }
       const done = await runChain(ctx, input, (adapter, sendCtx, route, adjust) =>
-        adapter.send(requestFor(request, route, adjust), sendCtx),
+        sendBilled(adapter, requestFor(request, route, adjust), sendCtx),
       );
-      return { status: 'ok', task, ...answeredBy(done.route), response: done.value, trail: ctx.trail };
+      if (budgets !== undefined) {
+        settleHere = false;
+        budgets.finish(ctx.trail, done.value.usage);
+      }
+      const answered: ChatSuccess = {
+        status: 'ok',
+        task,
+        ...answeredBy(done.route),
+        response: done.value,
+        trail: ctx.trail,
+        ...warnings(budgets),
+      };
+      calls?.record(loaded.config, { task, trail: ctx.trail, startedAt, t0, status: 'ok', route: answered.route });
+      telemetry?.answered(answered);
+      return answered;
+    } catch (err) {
+      const status = SwitchyardError.isInstance(err) ? err.kind : ctx.signal?.aborted ? 'cancelled' : 'error';
+      calls?.record(loaded.config, { task, trail: ctx.trail, startedAt, t0, status });
+      telemetry?.failed(err, ctx.trail);
+      throw err;
     } finally {
+      if (settleHere) budgets?.finish(ctx.trail);
       if (this.#logger.isLevelEnabled('debug'))
         this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail');
     }
+  }
+
+  /** The call's budgets, when any is configured; a soft one gone over is logged and told to subscribers. */
+  #callBudgets(loaded: LoadedConfig, task: string, options: ChatOptions): CallBudgets | undefined {
+    return this.budgets.forCall(loaded, {
+      task,
+      clientKey: options.client_key,
+      // Counted only when some budget is configured (forCall says), as an upper bound (hold-size.ts).
+      inputTokens: () => Math.max(holdInputTokens(options.messages), options.estimated_tokens ?? 0),
+      maxTokens: options.max_tokens,
+      onWarning: (w) => {
+        this.#logger.warn(
+          { task, budget: w.budget, scope: w.scope, resource: w.resource, window: w.window },
+          w.message,
+        );
+        this.events.emit({
+          type: 'budget',
+          task,
+          budget: w.budget,
+          scope: w.scope,
+          resource: w.resource,
+          window: w.window,
+          state: 'soft_over',
+          message: w.message,
+        });
+      },
+    });
   }
 
   async #waitForStore(): Promise<void> {
@@ -273,6 +379,15 @@ class Router implements Switchyard {
     }
     if (options.signal) ctx.signal = options.signal;
     if (this.#timeZone !== undefined) ctx.timeZone = this.#timeZone;
+    const override =
+      options.route === undefined ? {} : { override: `${options.route.provider}/${options.route.model}` };
+    const affinity = startAffinity(loaded, this.store, this.#now(), {
+      task,
+      messages: options.messages,
+      tools: options.tools,
+      ...override,
+    });
+    if (affinity !== undefined) ctx.affinity = affinity;
     return ctx;
   }
 
@@ -288,6 +403,11 @@ class Router implements Switchyard {
     // Not ours: get our writes out early, but what cannot be written is for the owner to report when it closes it.
     else await this.store.flush().catch(() => {});
   }
+}
+
+/** `budget_warnings` on a result, when a soft budget was gone over. */
+function warnings(budgets: CallBudgets | undefined): { budget_warnings?: BudgetWarning[] } {
+  return budgets !== undefined && budgets.warnings.length > 0 ? { budget_warnings: budgets.warnings } : {};
 }
 
 export function createSwitchyard(options: SwitchyardOptions): Switchyard {

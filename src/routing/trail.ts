@@ -34,6 +34,8 @@ export interface AttemptInit {
   maxTokens?: number;
   /** `skipped` for no usable key: each key and why (Attempt.unusable_keys). */
   unusableKeys?: Attempt['unusable_keys'];
+  /** The tokens the attempt was billed for (Attempt.usage). */
+  usage?: Attempt['usage'];
 }
 
 export function makeAttempt(init: AttemptInit): Attempt {
@@ -53,6 +55,7 @@ export function makeAttempt(init: AttemptInit): Attempt {
   if (init.refusal !== undefined) a.refusal = init.refusal;
   if (init.maxTokens !== undefined) a.max_tokens = init.maxTokens;
   if (init.unusableKeys !== undefined) a.unusable_keys = init.unusableKeys;
+  if (init.usage !== undefined) a.usage = init.usage;
   return a;
 }
 

@@ -4,8 +4,9 @@ import type { ErrorKind } from '../errors/kinds.ts';
 import type { RouteFailureKind } from './failure-kinds.ts';
 import type { BlockedBy } from '../errors/classify.ts';
 import type { CoolingReason, CredentialSource, SourceKind } from '../credentials/types.ts';
-import type { ChatMessage, ChatResponse, StreamEvent } from '../providers/types.ts';
+import type { ChatMessage, ChatResponse, StreamEvent, Usage } from '../providers/types.ts';
 import type { RequestSettings } from '../providers/settings.ts';
+import type { BudgetWarning } from '../budgets/words.ts';
 
 export interface Attempt {
   /** `provider/model` */
@@ -16,7 +17,7 @@ export interface Attempt {
   credential?: { fingerprint: string; masked: string; sources: SourceKind[]; from: CredentialSource[] };
   /** `ok` on success; `cancelled`: the caller's signal aborted it while it was in flight; `max_tokens_clamped`: refused
    * only because max_tokens was above the model's stated maximum, and sent again with `max_tokens` lowered to it. */
-  outcome: 'ok' | ErrorKind | 'breaker_open' | 'skipped' | 'cancelled' | 'max_tokens_clamped';
+  outcome: 'ok' | ErrorKind | 'breaker_open' | 'skipped' | 'cancelled' | 'max_tokens_clamped' | 'budget';
   status?: number;
   latency_ms: number;
   /** Backoff or rate-limit wait before this attempt. */
@@ -33,7 +34,16 @@ export interface Attempt {
   /** With `skipped` for lack of a usable key: each key and why it was not usable, so the skip states the keys' real
    * state. Never the secret. */
   unusable_keys?: UnusableKey[];
+  /** The tokens this attempt was billed for (docs/usage.md): the upstream's own usage, or an estimate when it gave
+   * none (`estimated: true`); absent when no request reached the upstream. A retry or fallback has its own. */
+  usage?: AttemptUsage;
   started_at: number;
+}
+
+/** An attempt's tokens; `estimated`: counted with the tokenizer because the upstream reported none (a stream cut or
+ * cancelled before its usage, an upstream that omits it). */
+export interface AttemptUsage extends Usage {
+  estimated?: true;
 }
 
 export interface UnusableKey {
@@ -57,6 +67,8 @@ export interface ChatOptions extends RequestSettings {
   trail?: Attempt[];
   /** Estimated prompt tokens, used to skip routes whose context window cannot hold the input. */
   estimated_tokens?: number;
+  /** The gateway client key (by name) the call is made for: budgets scoped to it apply (docs/budgets.md). */
+  client_key?: string;
 }
 
 export interface Disabled {
@@ -79,6 +91,8 @@ export interface ChatSuccess extends AnsweredBy {
   task: string;
   response: ChatResponse;
   trail: Attempt[];
+  /** Soft budgets the call went over (served all the same); absent when none. */
+  budget_warnings?: BudgetWarning[];
 }
 
 /** `route`, `provider`, `model`: the route the first content delta was committed to. */
@@ -88,6 +102,8 @@ export interface StreamSuccess extends AnsweredBy {
   /** Grows while the stream runs. */
   trail: Attempt[];
   events: AsyncIterable<StreamEvent>;
+  /** Soft budgets the call went over (served all the same); absent when none. */
+  budget_warnings?: BudgetWarning[];
 }
 
 /** Events emitted by the ladder; metrics and logs subscribe. */
@@ -123,4 +139,27 @@ export type LadderEvent =
   | { type: 'breaker'; provider: string; state: 'open' | 'half_open' | 'closed' }
   /** `from`: the first key in order, unusable; `to`: the key used instead (both as describeCredential says them). */
   | { type: 'credential_switch'; provider: string; from: string; to: string; message: string }
-  | { type: 'success'; task: string; route: string; attempts: number; latency_ms: number };
+  | { type: 'success'; task: string; route: string; attempts: number; latency_ms: number }
+  /** A budget refused the call or skipped a route or key (`refused`), or a soft one was gone over (`soft_over`). */
+  | {
+      type: 'budget';
+      task: string;
+      budget: string;
+      scope: string;
+      resource: BudgetWarning['resource'];
+      window: BudgetWarning['window'];
+      state: 'refused' | 'soft_over';
+      message: string;
+    }
+  /** An answer to a turn that continues an earlier one (the same prompt prefix): `kept` when it came from the earlier
+   * turn's route and key, where the prompt cache is warm; `broken` (and why) when not, costing about `prefix_tokens`
+   * read again at full price. */
+  | {
+      type: 'affinity';
+      task: string;
+      provider: string;
+      route: string;
+      outcome: 'kept' | 'broken';
+      prefix_tokens: number;
+      why?: string;
+    };

@@ -3,6 +3,7 @@
 // and a reason cut mid-word ("…so Switchyard can skip routes tha…") is worse than a long line.
 import { scrubSecrets } from '../log.ts';
 import { leadFailure, SwitchyardError } from '../routing/errors.ts';
+import { whatHappened } from '../errors/explanation.ts';
 
 /** One line: the lead reason (for notices, and the `error` of `chat -m --json`). */
 export function explainError(err: unknown): string {
@@ -24,7 +25,7 @@ export function explainErrorInline(err: unknown): string {
   if (!SwitchyardError.isInstance(err) || err.failures.length < 2) return explainError(err);
   const lead = leadFailure(err.failures);
   const routes = err.failures.map(
-    (f, i) => `${i + 1}. ${atRoute(f.route, f === lead ? f.explanation : whatHappened(f.explanation))}`,
+    (f, i) => `${i + 1}. ${atRoute(f.route, f === lead || !f.explained ? f.explanation : whatHappened(f.explained))}`,
   );
   return oneLine(`${err.task}: every route failed: ${routes.join('; ')}`);
 }
@@ -32,18 +33,6 @@ export function explainErrorInline(err: unknown): string {
 /** `openai/gpt-4o-mini did not answer within 15s` rather than naming the route twice. */
 function atRoute(route: string, text: string): string {
   return text.startsWith(`${route} `) ? text : `${route}: ${text}`;
-}
-
-/** An explanation without its hint: the text before the first " — " outside a parenthesised provider message. */
-function whatHappened(explanation: string): string {
-  let depth = 0;
-  for (let i = 0; i < explanation.length; i++) {
-    const c = explanation[i];
-    if (c === '(') depth += 1;
-    else if (c === ')') depth = Math.max(0, depth - 1);
-    else if (depth === 0 && explanation.startsWith(' — ', i)) return explanation.slice(0, i);
-  }
-  return explanation;
 }
 
 export function isAbort(err: unknown): boolean {

@@ -20,12 +20,17 @@ export async function openChatRuntime(
   loaded: LoadedConfig,
   store?: StateStore,
   onKeySwitch?: (message: string) => void,
+  /** The state directory whose usage ledger the chat's calls (turns, titles, compression) are written to; none: no
+   * rows. */
+  usageHome?: string,
 ): Promise<ChatRuntime> {
   // Loaded on use: `switchyard sessions` and `--help` need no router.
   const { createSwitchyard } = await import('../routing/switchyard.ts');
   const ownsStore = store === undefined;
   const opened = store ?? openSessionStore(loaded);
-  const router = createSwitchyard({ config: loaded, store: opened });
+  const { openLedger } = await import('../usage/open.ts');
+  const usage = usageHome === undefined ? undefined : openLedger(loaded.config.usage, { home: usageHome });
+  const router = createSwitchyard({ config: loaded, store: opened, ...(usage ? { usage } : {}) });
   if (onKeySwitch) router.events.on((e) => e.type === 'credential_switch' && onKeySwitch(e.message));
   const runtime: ChatRuntime = {
     loaded,
@@ -37,6 +42,7 @@ export async function openChatRuntime(
     },
     async close() {
       await router.close();
+      await usage?.close();
       if (ownsStore) await opened.close();
     },
   };

@@ -27,6 +27,7 @@ export function anthropicProblem(body: Json): string | undefined {
     samplingProblem(body) ??
     signatureProblem(messages) ??
     thinkingProblem(body, messages) ??
+    outputFormatProblem(body) ??
     toolPairingProblem(messages) ??
     finalTurnProblem(messages)
   );
@@ -48,7 +49,51 @@ const CLAUDE = /^claude-[a-z]+-\d/;
 const MID_SYSTEM = /^claude-(opus-4-[89]|[a-z]+-([5-9]|\d{2,}))(?!\d)/;
 const ADAPTIVE = /^claude-((opus|sonnet)-4-[6-9]|opus-4-\d{2,}|[a-z]+-([5-9]|\d{2,}))(?!\d)/;
 const EFFORT = /^claude-(opus-4-[5-9]|sonnet-4-[6-9]|[a-z]+-([5-9]|\d{2,}))(?!\d)/;
+const STRUCTURED = /^claude-((opus|sonnet|haiku)-4-[5-9]|[a-z]+-([5-9]|\d{2,}))(?!\d)/;
 const lacks = (model: string, feature: RegExp): boolean => CLAUDE.test(model) && !feature.test(model);
+
+/** Structured outputs (`output_config.format`): models that have them, and the schema rules they hold it to
+ * (every object closed; no numeric or length bounds). */
+function outputFormatProblem(body: Json): string | undefined {
+  const output = isObject(body['output_config']) ? body['output_config'] : undefined;
+  const format = output?.['format'];
+  if (format == null) return undefined;
+  if (!isObject(format) || format['type'] !== 'json_schema' || !isObject(format['schema']))
+    return 'output_config.format: Input tag does not match the expected tag json_schema, or schema is missing';
+  if (lacks(modelOf(body), STRUCTURED))
+    return `output_config.format: structured outputs are not supported on model ${modelOf(body)}`;
+  return schemaProblem(format['schema'], 'output_config.format.schema');
+}
+
+const BOUNDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength'];
+
+function schemaProblem(schema: Json, at: string): string | undefined {
+  const closed = schema['additionalProperties'] === false;
+  if ((schema['type'] === 'object' || isObject(schema['properties'])) && !closed)
+    return `${at}: For 'object' type, 'additionalProperties' must be explicitly set to false`;
+  const bound = BOUNDS.find((k) => k in schema);
+  if (bound !== undefined) return `${at}: property '${bound}' is not supported`;
+  const subs: [string, unknown][] = [
+    ...Object.entries(isObject(schema['properties']) ? schema['properties'] : {}).map(([k, v]): [string, unknown] => [
+      `${at}.properties.${k}`,
+      v,
+    ]),
+    ...Object.entries(isObject(schema['$defs']) ? schema['$defs'] : {}).map(([k, v]): [string, unknown] => [
+      `${at}.$defs.${k}`,
+      v,
+    ]),
+    [`${at}.items`, schema['items']],
+    ...(Array.isArray(schema['anyOf']) ? schema['anyOf'] : []).map((v, i): [string, unknown] => [
+      `${at}.anyOf.${i}`,
+      v,
+    ]),
+  ];
+  for (const [path, sub] of subs) {
+    const problem = isObject(sub) ? schemaProblem(sub, path) : undefined;
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
 
 function systemMessagesProblem(messages: Json[], model: string): string | undefined {
   for (const [i, m] of messages.entries()) {

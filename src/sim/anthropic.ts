@@ -49,9 +49,10 @@ function thinkingFrames(reply: SimReply): SseFrame[] {
   const { thinking, signature } = reply.thinking;
   return [
     // Omitted thinking (`display: "omitted"`) streams only its signature.
-    ...(thinking === '' ? [] : wordPieces(thinking)).map((piece) =>
-      frame('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: piece } }),
-    ),
+    ...(thinking === '' ? [] : wordPieces(thinking)).map((piece) => ({
+      ...frame('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: piece } }),
+      content: { thinking: piece },
+    })),
     frame('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature } }),
     frame('content_block_stop', { index: 0 }),
   ];
@@ -90,12 +91,14 @@ export function anthropicStream(reply: SimReply, meta: AnthropicMeta): StreamPla
     frame('ping', {}),
   ];
   const answer = call
-    ? halves(call.arguments).map((part) =>
-        frame('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: part } }),
-      )
-    : wordPieces(reply.text).map((piece) =>
-        frame('content_block_delta', { index, delta: { type: 'text_delta', text: piece } }),
-      );
+    ? halves(call.arguments).map((part) => ({
+        ...frame('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: part } }),
+        content: { args: part },
+      }))
+    : wordPieces(reply.text).map((piece) => ({
+        ...frame('content_block_delta', { index, delta: { type: 'text_delta', text: piece } }),
+        content: { text: piece },
+      }));
   const deltas = reply.thinking ? [...thinkingFrames(reply), start(block, 1), ...answer] : answer;
   const tail = [
     frame('content_block_stop', { index }),

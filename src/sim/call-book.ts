@@ -1,6 +1,7 @@
 // The record of chat calls: exact counts per key and model (never truncated), and a bounded log of the calls
 // themselves, so a simulator left running for days does not grow without limit.
 import type { SimCallRecord } from './types.ts';
+import type { SimBilled } from './billing.ts';
 
 const LOG_LIMIT = 10_000;
 
@@ -40,6 +41,19 @@ export class CallBook {
         ? this.#log
         : this.#log.filter((r) => (key === undefined || r.key === key) && (model === undefined || r.model === model));
     return kept.map((r) => ({ ...r, fields: [...r.fields], roles: [...r.roles] }));
+  }
+
+  /** Billed tokens summed over the calls kept (the log's bound is far above what a test makes). */
+  billed(key?: string): SimBilled {
+    const sum: SimBilled = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 };
+    for (const r of this.#log) {
+      if (r.billed === null || (key !== undefined && r.key !== key)) continue;
+      sum.input_tokens += r.billed.input_tokens;
+      sum.output_tokens += r.billed.output_tokens;
+      sum.cache_read_tokens += r.billed.cache_read_tokens;
+      sum.cache_write_tokens += r.billed.cache_write_tokens;
+    }
+    return sum;
   }
 
   summary(): CallSummary {

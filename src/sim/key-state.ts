@@ -1,5 +1,5 @@
-// Per-key progress: where the key is in its script, its current rate-limit window, its own random stream, and its
-// prompt cache (each key is its own account, and a cache belongs to an account).
+// Per-key progress: where the key is in its script, its current rate-limit window, its own random stream; and each
+// account's prompt cache (a key is its own account unless the scenario gives it one, and a cache belongs to an account).
 // Cleared by reset() and by a new scenario.
 import { rngFor, type Rng } from './rng.ts';
 
@@ -11,12 +11,14 @@ export interface KeyState {
   /** Calls accepted in the current window. */
   windowCount: number;
   rng: Rng;
-  /** Prompt prefixes cached so far (see prompt-cache.ts). */
-  promptCache: Set<string>;
 }
+
+/** An account's cached prompt prefixes (see prompt-cache.ts): hash → when it expires (epoch ms). */
+export type PromptCache = Map<string, number>;
 
 export class KeyStates {
   readonly #states = new Map<string, KeyState>();
+  readonly #caches = new Map<string, PromptCache>();
   #seed: number;
 
   constructor(seed: number) {
@@ -31,16 +33,26 @@ export class KeyStates {
         windowStart: undefined,
         windowCount: 0,
         rng: rngFor(this.#seed, key),
-        promptCache: new Set(),
       };
       this.#states.set(key, state);
     }
     return state;
   }
 
+  /** The prompt cache of an account. */
+  cacheOf(account: string): PromptCache {
+    let cache = this.#caches.get(account);
+    if (cache === undefined) {
+      cache = new Map();
+      this.#caches.set(account, cache);
+    }
+    return cache;
+  }
+
   /** Forgets all progress; a new seed applies from here on. */
   clear(seed: number = this.#seed): void {
     this.#seed = seed;
     this.#states.clear();
+    this.#caches.clear();
   }
 }

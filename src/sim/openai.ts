@@ -77,7 +77,7 @@ export function openAiStream(reply: SimReply, meta: OpenAiMeta, includeUsage: bo
   const head = [chunk({ role: 'assistant', content: '', refusal: null })];
   const deltas = reply.toolCall
     ? toolDeltas(reply, meta, chunk)
-    : wordPieces(reply.text).map((piece) => chunk({ content: piece }));
+    : wordPieces(reply.text).map((piece) => ({ ...chunk({ content: piece }), content: { text: piece } }));
   const tail = [chunk({}, FINISH[reply.finish])];
   if (includeUsage) {
     tail.push({
@@ -115,8 +115,9 @@ function toolDeltas(
   const start = chunk({
     tool_calls: [{ index: 0, ...idOf(call.id, meta), type: 'function', function: { name: call.name, arguments: '' } }],
   });
-  const args = halves(call.arguments).map((part) =>
-    chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] }),
-  );
+  const args = halves(call.arguments).map((part) => ({
+    ...chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] }),
+    content: { args: part },
+  }));
   return [start, ...args];
 }

@@ -1,5 +1,6 @@
-// Prompt-cache accounting for the `prompt_cache` answer option, deterministic from the key's earlier calls
-// (docs/simulator.md#answer-options has each provider's rules).
+// Prompt-cache accounting for the `prompt_cache` answer option, deterministic from the account's earlier calls and
+// the clock (docs/simulator.md#answer-options has each provider's rules).
+import type { PromptCache } from './key-state.ts';
 import { createHash } from 'node:crypto';
 import type { SimRequest } from './request.ts';
 import { countCacheMarks, textOf } from './request.ts';
@@ -16,20 +17,21 @@ interface Segment {
   marked: boolean;
 }
 
-/** Entries kept per key; the oldest go first, so a simulator left running for days stays bounded. */
+/** Entries kept per account; the oldest go first, so a simulator left running for days stays bounded. */
 const MAX_ENTRIES = 10_000;
 
-/** Reads and updates `cache` (the key's entries) for one answered call. */
-export function promptCacheUsage(request: SimRequest, cache: Set<string>): CacheUsage {
+/** Reads and updates `cache` (the account's entries) for one answered call at `now`: an entry read or written lives
+ * `ttlMs` from then (a read refreshes it, as Anthropic's does). */
+export function promptCacheUsage(request: SimRequest, cache: PromptCache, now: number, ttlMs: number): CacheUsage {
   const segments = segmentsOf(request);
   const prefixes = prefixesOf(segments, request);
   const anthropic = request.api === 'anthropic';
   const last = anthropic ? segments.findLastIndex((s) => s.marked) : prefixes.length - 1;
   if (last < 0) return { read: 0, creation: 0 };
   const readUpTo = anthropic ? last : last - 1;
-  const hit = prefixes.slice(0, readUpTo + 1).findLastIndex((p) => cache.has(p.hash));
+  const hit = prefixes.slice(0, readUpTo + 1).findLastIndex((p) => (cache.get(p.hash) ?? 0) > now);
   const read = hit < 0 ? 0 : prefixes[hit]!.tokens;
-  for (const [i, p] of prefixes.entries()) if (!anthropic || segments[i]!.marked) remember(cache, p.hash);
+  for (const [i, p] of prefixes.entries()) if (!anthropic || segments[i]!.marked) remember(cache, p.hash, now + ttlMs);
   return { read, creation: anthropic ? prefixes[last]!.tokens - read : 0 };
 }
 
@@ -64,10 +66,10 @@ function unmarked(value: unknown): unknown {
   return out;
 }
 
-function remember(cache: Set<string>, hash: string): void {
+function remember(cache: PromptCache, hash: string, until: number): void {
   cache.delete(hash);
-  cache.add(hash);
-  for (const oldest of cache) {
+  cache.set(hash, until);
+  for (const oldest of cache.keys()) {
     if (cache.size <= MAX_ENTRIES) break;
     cache.delete(oldest);
   }

@@ -35,6 +35,8 @@ export interface ReplyOptions {
   cache?: CacheUsage;
   /** The scenario's seed, for values generated from a schema. */
   seed?: number;
+  /** Counts a text's tokens (the `token_count` answer option); default estimateTokens. */
+  count?: (text: string) => number;
 }
 
 /** A tool without a schema takes no arguments. */
@@ -51,7 +53,8 @@ export function composeReply(req: SimRequest, model: string, callId: string, opt
   const reply = composeAnswer(req, model, callId, options);
   if (req.thinking === 'off') return reply;
   const thinking = simThinking(reply.toolCall ? `calling ${reply.toolCall.name}` : 'the reply', req.thinking);
-  return { thinking, ...reply, outputTokens: reply.outputTokens + estimateTokens(thinking.thinking) };
+  const count = options.count ?? estimateTokens;
+  return { thinking, ...reply, outputTokens: reply.outputTokens + count(thinking.thinking) };
 }
 
 function composeAnswer(req: SimRequest, model: string, callId: string, options: ReplyOptions): SimReply {
@@ -73,20 +76,25 @@ function composeAnswer(req: SimRequest, model: string, callId: string, options: 
       toolCall: { id: callId, name: tool, arguments: args },
       finish: 'tool_calls',
       ...usage,
-      outputTokens: estimateTokens(args),
+      outputTokens: (options.count ?? estimateTokens)(args),
     };
   }
   const stop =
     options.stopSequences && lastUser && last === lastUser ? firstStop(lastUser.text, req.stopSequences) : undefined;
   if (stop) {
     const text = `[${model}] reply to: ${collapse(lastUser!.text.slice(0, stop.at)).slice(0, SNIPPET)}`;
-    return limitLength(text, req.maxTokens, { ...usage, finish: 'stop_sequence', stopSequence: stop.sequence });
+    return limitLength(
+      text,
+      req.maxTokens,
+      { ...usage, finish: 'stop_sequence', stopSequence: stop.sequence },
+      options.count,
+    );
   }
   const text = replyText(req, model, last, snippet);
   const answer = req.responseFormat
     ? asJson(text, req.responseFormat, { rng: requestRng(req, model, options.seed, ''), text: snippet })
     : text;
-  return limitLength(answer, req.maxTokens, { ...usage, finish: 'stop' });
+  return limitLength(answer, req.maxTokens, { ...usage, finish: 'stop' }, options.count);
 }
 
 /** The randomness one answer draws on: the scenario's seed, and the request's model, conversation and what is
@@ -165,9 +173,11 @@ function limitLength(
   text: string,
   maxTokens: number | undefined,
   rest: Omit<SimReply, 'text' | 'outputTokens'>,
+  count?: (text: string) => number,
 ): SimReply {
-  const outputTokens = estimateTokens(text);
+  const outputTokens = (count ?? estimateTokens)(text);
   if (maxTokens === undefined || outputTokens <= maxTokens) return { ...rest, text, outputTokens };
   const { stopSequence: _unused, ...cut } = rest;
-  return { ...cut, text: text.slice(0, maxTokens * 4), finish: 'length', outputTokens: maxTokens };
+  const kept = text.slice(0, maxTokens * 4);
+  return { ...cut, text: kept, finish: 'length', outputTokens: count ? count(kept) : maxTokens };
 }

@@ -40,8 +40,10 @@ export interface SimRequest {
   /** Anthropic `thinking`: when on (`enabled` or `adaptive`) the answer opens with a thinking block, its text left
    * out when the request says `display: "omitted"`. */
   thinking: 'off' | 'shown' | 'omitted';
-  /** Rough prompt size: characters / 4. */
+  /** Rough prompt size: characters / 4 (or counted with o200k under the `token_count` answer option). */
   promptTokens: number;
+  /** The system prompt's text and each message's, as a tokenizer counts a prompt (billing.ts). */
+  promptTexts: string[];
   /** Images in the messages (OpenAI `image_url` parts, Anthropic `image` blocks, tool results' included). */
   images: number;
   /** The body's top-level field names besides model and messages, sorted: which settings reached the model. */
@@ -108,6 +110,7 @@ export function parseChatRequest(
     stopSequences: [],
     thinking: 'off',
     promptTokens: 0,
+    promptTexts: [],
     images: 0,
     fields: [],
     roles: [],
@@ -127,6 +130,12 @@ export function parseChatRequest(
   request.promptTokens = Math.ceil(
     (request.system.length + request.messages.reduce((n, m) => n + m.text.length, 0)) / 4,
   );
+  request.promptTexts = [
+    ...(body['system'] !== undefined ? [textOf(body['system'])] : []),
+    ...(Array.isArray(body['messages'])
+      ? body['messages'].map((m: unknown) => (isObject(m) ? textOf(m['content']) : ''))
+      : []),
+  ];
   request.images = countImages(body['messages']);
   request.fields = Object.keys(body)
     .filter((k) => k !== 'model' && k !== 'messages')

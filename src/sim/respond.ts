@@ -11,6 +11,8 @@ import { renderError } from './errors.ts';
 import { openAiCompletion, openAiStream } from './openai.ts';
 import { anthropicMessage, anthropicStream } from './anthropic.ts';
 import { formatFrame, SSE_HEADERS, type SseFrame, type StreamPlan } from './sse.ts';
+import { partialBill, promptBill, wholeBill, type SimBilled } from './billing.ts';
+import { countTextTokens } from '../usage/count-tokens.ts';
 
 export interface RespondContext {
   request: SimRequest;
@@ -25,9 +27,16 @@ export interface RespondContext {
   seed: number;
 }
 
-export async function respond(req: IncomingMessage, res: ServerResponse, ctx: RespondContext): Promise<void> {
+/** Answers the call; resolves with what it billed (billing.ts), null for nothing. */
+export async function respond(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RespondContext,
+): Promise<SimBilled | null> {
   const { decision, request } = ctx;
-  if (!(await pause(decision.latencyMs, ctx.signal))) return;
+  const refused = decision.action.kind === 'error' || decision.action.kind === 'reset';
+  // The client left while the model was reading: the prompt is billed.
+  if (!(await pause(decision.latencyMs, ctx.signal))) return refused ? null : promptBill(request.promptTokens);
   const headers = { ...baseHeaders(ctx), ...decision.headers };
   const action = decision.action;
   switch (action.kind) {
@@ -47,17 +56,19 @@ export async function respond(req: IncomingMessage, res: ServerResponse, ctx: Re
         'content-length': Buffer.byteLength(e.body),
       });
       res.end(e.body);
-      return;
+      return null;
     }
     case 'reset':
       // An RST, like a proxy or load balancer dropping the connection (the client sees ECONNRESET).
       req.socket.resetAndDestroy();
-      return;
+      return null;
     case 'timeout':
-      return; // say nothing; the connection stays open until the client gives up or the server closes
+      // Say nothing; the connection stays open until the client gives up or the server closes. The model read the
+      // prompt.
+      return promptBill(request.promptTokens);
     default:
-      if (request.stream) await streamAnswer(req, res, ctx, headers);
-      else await answerWhole(req, res, ctx, headers);
+      if (request.stream) return streamAnswer(req, res, ctx, headers);
+      return answerWhole(req, res, ctx, headers);
   }
 }
 
@@ -84,6 +95,7 @@ function replyFor(ctx: RespondContext) {
     stopSequences: ctx.decision.answer.stopSequences,
     seed: ctx.seed,
     ...(ctx.cache ? { cache: ctx.cache } : {}),
+    ...(ctx.decision.answer.tokenCount === 'o200k' ? { count: countTextTokens } : {}),
   };
   const reply = composeReply(
     request,
@@ -99,7 +111,7 @@ async function answerWhole(
   res: ServerResponse,
   ctx: RespondContext,
   headers: Record<string, string>,
-): Promise<void> {
+): Promise<SimBilled | null> {
   const { reply, model } = replyFor(ctx);
   const api = ctx.request.api;
   const action = ctx.decision.action;
@@ -112,6 +124,7 @@ async function answerWhole(
           toolCallIds: ctx.decision.answer.toolCallIds,
         })
       : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
+  if (api === 'openai' && ctx.decision.answer.omitUsage) delete (payload as Record<string, unknown>)['usage'];
   if (action.kind === 'stream_error') {
     // Without a stream, "an error inside a 200" is a 200 whose body is an error object.
     payload = JSON.parse(
@@ -126,9 +139,12 @@ async function answerWhole(
     // Half the promised bytes, then the socket dies (cut) or goes quiet (stall).
     const sent = await flushed(res, body.slice(0, Math.floor(body.length / 2)));
     if (sent && action.kind === 'cut') req.socket.destroy();
-    return;
+    // The model wrote the whole answer; the client got half of it (and cannot tell how much it used).
+    return wholeBill(reply);
   }
   res.end(body);
+  // An error inside a 200 is a refusal: nothing billed.
+  return action.kind === 'stream_error' ? null : wholeBill(reply);
 }
 
 async function streamAnswer(
@@ -136,8 +152,9 @@ async function streamAnswer(
   res: ServerResponse,
   ctx: RespondContext,
   headers: Record<string, string>,
-): Promise<void> {
+): Promise<SimBilled | null> {
   const { reply, model } = replyFor(ctx);
+  const answer = ctx.decision.answer;
   const plan: StreamPlan =
     ctx.request.api === 'openai'
       ? openAiStream(
@@ -148,39 +165,49 @@ async function streamAnswer(
             created: Math.floor(Date.now() / 1000),
             toolCallIds: ctx.decision.answer.toolCallIds,
           },
-          ctx.request.includeUsage,
+          ctx.request.includeUsage && !answer.omitUsage,
         )
       : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
   res.writeHead(200, { ...headers, ...SSE_HEADERS });
   res.flushHeaders();
   const action = ctx.decision.action;
-  const some = plan.deltas.slice(0, Math.max(1, Math.floor(plan.deltas.length / 2)));
-  const write = (frames: SseFrame[]) => writeFrames(res, frames, ctx.decision.streamDelayMs, ctx.signal);
+  const half = Math.max(1, Math.floor(plan.deltas.length / 2));
+  const some = plan.deltas.slice(0, action.kind === 'cut' && answer.cutAfter !== undefined ? answer.cutAfter : half);
+  const delivered: SseFrame[] = [];
+  const write = (frames: SseFrame[]) => writeFrames(res, frames, ctx.decision.streamDelayMs, ctx.signal, delivered);
+  const partial = (): SimBilled => partialBill(reply, delivered, answer.tokenCount);
   switch (action.kind) {
     case 'cut':
       if (await write([...plan.head, ...some])) req.socket.destroy();
-      return;
+      return partial();
     case 'stall':
       await write([...plan.head, ...some]);
-      return;
+      return partial();
     case 'stream_error':
       if (await write([...plan.head, ...(action.first ? [] : some), plan.error])) res.end();
-      return;
+      return partial();
     default:
-      if (await write([...plan.head, ...plan.deltas, ...plan.tail])) res.end();
+      if (await write([...plan.head, ...plan.deltas, ...plan.tail])) {
+        res.end();
+        return wholeBill(reply);
+      }
+      return partial();
   }
 }
 
-/** Writes frames one by one (pausing between them if asked); false if the connection went away meanwhile. */
+/** Writes frames one by one (pausing between them if asked), noting each in `delivered` once written; false if the
+ * connection went away meanwhile. */
 async function writeFrames(
   res: ServerResponse,
   frames: SseFrame[],
   delayMs: number,
   signal: AbortSignal,
+  delivered: SseFrame[],
 ): Promise<boolean> {
   for (const [i, frame] of frames.entries()) {
     if (i > 0 && !(await pause(delayMs, signal))) return false;
     if (!(await flushed(res, formatFrame(frame)))) return false;
+    delivered.push(frame);
   }
   return !res.destroyed;
 }

@@ -41,9 +41,18 @@ export type ToolCallIds = (typeof TOOL_CALL_IDS)[number];
 const answerShape = {
   /** Report prompt-cache usage (Anthropic cache_read/cache_creation_input_tokens, OpenAI cached_tokens). */
   prompt_cache: z.boolean().optional(),
+  /** How long a cached prefix lives after it was last written or read (Anthropic's default: 5 minutes). */
+  prompt_cache_ttl: duration.optional(),
   /** Stop at a request's stop sequence when the last user message contains one. */
   stop_sequences: z.boolean().optional(),
   tool_call_ids: z.enum(TOOL_CALL_IDS).optional(),
+  /** How tokens are counted: `chars` (characters / 4, the default) or `o200k` (gpt-tokenizer's o200k encoding, as
+   * real models count; what the gateway's estimates count too, so a billed count can be compared exactly). */
+  token_count: z.enum(['chars', 'o200k']).optional(),
+  /** `omitted`: OpenAI answers carry no usage (no `usage` field, no usage chunk), as some compatible servers do. */
+  usage: z.enum(['reported', 'omitted']).optional(),
+  /** A `cut` stream delivers this many content chunks before the connection dies (default: half of them). */
+  cut_after: z.number().int().min(0).optional(),
 };
 
 /** Headers a 429 can carry to say when to come back (each is a real provider's convention). */
@@ -98,6 +107,8 @@ const keyObject = z.strictObject({
   /** Exact outcomes of the key's next calls, in order; then the default behaviour (or again, with loop_script). */
   script: z.array(stepSchema).default([]),
   loop_script: z.boolean().default(false),
+  /** The account the key belongs to: keys of one account share its prompt cache. Unset: the key is its own. */
+  account: z.string().min(1).optional(),
   ...behaviourShape,
   ...answerShape,
 });

@@ -13,6 +13,7 @@ import { respond } from './respond.ts';
 import { promptCacheUsage } from './prompt-cache.ts';
 import { renderError, openAiErrorBody, anthropicErrorBody, type HttpReply } from './errors.ts';
 import { resolveScenario } from './scenario-load.ts';
+import { countPromptTokens } from '../usage/count-tokens.ts';
 import { OAuthEndpoint, OAUTH2_TOKEN_PATH } from './oauth2.ts';
 import { localUrlFor } from '../config/listen.ts';
 import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
@@ -86,6 +87,21 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         : {}),
       ...(request.problem ? { requestProblem: request.problem.error } : {}),
     });
+    // Counted as real models count, when asked; before the prompt cache, which cannot read more than the prompt.
+    if (decision.answer.tokenCount === 'o200k') request.promptTokens = countPromptTokens(request.promptTexts);
+    // A call that gets (some of) an answer went through the model, so it reads and fills the account's prompt cache.
+    const answered = !['error', 'reset', 'timeout'].includes(decision.action.kind);
+    const cache =
+      answered && decision.answer.promptCache && key !== undefined
+        ? {
+            cache: promptCacheUsage(
+              request,
+              states.cacheOf(scenario.keys[key]?.account ?? key),
+              now,
+              decision.answer.promptCacheTtl,
+            ),
+          }
+        : {};
     const call: SimCallRecord = {
       at: now,
       key: key ?? '',
@@ -100,19 +116,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       cache_marks: request.cacheMarks,
       anthropic_beta: typeof req.headers['anthropic-beta'] === 'string' ? req.headers['anthropic-beta'] : null,
       roles: request.roles,
+      billed: null,
+      ended: false,
+      ...(cache.cache !== undefined ? { prompt_cache: { ...cache.cache } } : {}),
     };
     book.record(call);
     served++;
     options.onCall?.(call, scenario);
     const gone = new AbortController();
     res.on('close', () => gone.abort());
-    // A call that gets (some of) an answer went through the model, so it reads and fills the key's prompt cache.
-    const answered = !['error', 'reset', 'timeout'].includes(decision.action.kind);
-    const cache =
-      answered && decision.answer.promptCache && key !== undefined
-        ? { cache: promptCacheUsage(request, states.get(key).promptCache) }
-        : {};
-    await respond(req, res, {
+    call.billed = await respond(req, res, {
       request,
       decision,
       seq: ++seq,
@@ -120,6 +133,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       signal: AbortSignal.any([closing.signal, gone.signal]),
       ...cache,
     });
+    call.ended = true;
   }
 
   async function tokenRequest(req: IncomingMessage): Promise<HttpReply> {
@@ -165,6 +179,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     calls: (key, model) => book.calls(key, model),
     served: () => served,
     log: () => book.log(),
+    billed: (key) => book.billed(key),
     reset,
     setScenario,
     scenario: () => scenario,

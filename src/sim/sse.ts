@@ -4,6 +4,14 @@ export interface SseFrame {
   /** Anthropic names every event; OpenAI sends bare `data:` lines. */
   event?: string;
   data: string;
+  /** The answer content this frame delivers (not sent): what a stream cut after it has billed (billing.ts). */
+  content?: FrameContent;
+}
+
+export interface FrameContent {
+  text?: string;
+  args?: string;
+  thinking?: string;
 }
 
 export interface StreamPlan {

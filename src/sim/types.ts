@@ -22,6 +22,13 @@ export interface SimCallRecord {
   anthropic_beta: string | null;
   /** The roles of `messages`, in order (e.g. `user`, `system`, `assistant`): where system messages reached the model. */
   roles: string[];
+  /** What the call was billed (docs/simulator.md#usage-and-billing), once it has ended; null: nothing (an error status,
+   * a reset) or not ended yet. */
+  billed: import('./billing.ts').SimBilled | null;
+  /** The call has ended (answered, failed, cut, or left by its client): its `billed` is final. */
+  ended: boolean;
+  /** With the `prompt_cache` answer option: the prompt tokens read from and written to the account's cache. */
+  prompt_cache?: { read: number; creation: number };
 }
 
 /** `await using sim = await startSimulator(…)` closes it at the end of the scope. */
@@ -34,6 +41,8 @@ export interface SimulatorHandle extends AsyncDisposable {
   /** Every chat call since the simulator started: resets and scenario changes do not clear it. */
   served(): number;
   log(): SimCallRecord[];
+  /** The tokens billed since the last reset, summed over the calls that have ended (or those of one key). */
+  billed(key?: string): import('./billing.ts').SimBilled;
   /** Clears counters and per-key progress (scripts, rate-limit counters, RNG). */
   reset(): void;
   close(): Promise<void>;

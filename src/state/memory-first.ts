@@ -3,10 +3,12 @@
 // differ only in where the queue goes and how other processes' changes come in.
 import type { HealthRecord } from '../credentials/types.ts';
 import { HealthCache } from './health-cache.ts';
-import type { HealthPatch, StoreChange } from './types.ts';
+import { AffinityCache } from './affinity-cache.ts';
+import type { AffinityRecord, HealthPatch, StoreChange } from './types.ts';
 
 export abstract class MemoryFirstStore {
   protected readonly health = new HealthCache();
+  protected readonly affinity = new AffinityCache();
   private readonly listeners = new Set<(change: StoreChange) => void>();
 
   getHealth(fingerprint: string): HealthRecord | undefined {
@@ -34,6 +36,23 @@ export abstract class MemoryFirstStore {
     const dropped = this.health.forget(fingerprints, unchangedSince);
     if (dropped.length > 0) this.persistForget(dropped, unchangedSince);
     return dropped;
+  }
+
+  getAffinity(hash: string, now: number): AffinityRecord | undefined {
+    return this.affinity.get(hash, now);
+  }
+
+  setAffinity(record: AffinityRecord): void {
+    this.affinity.set(record);
+    this.scheduleFlush();
+  }
+
+  limitAffinity(max: number): void {
+    this.affinity.limit(max);
+  }
+
+  listAffinity(now: number): AffinityRecord[] {
+    return this.affinity.list(now);
   }
 
   onChange(listener: (change: StoreChange) => void): () => void {

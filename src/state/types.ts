@@ -4,6 +4,7 @@
 import type { HealthRecord, CoolingReason, HealthState } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { MintReason } from '../credentials/minted/mint-reason.ts';
+import type { BudgetStore } from './budget-store.ts';
 
 /** A change to one health record. Counters are increments so that two writers never lose each other's counts;
  * state fields are last-writer-wins by `at`. `reset: true` clears state to ok (an `auth reset`). */
@@ -99,8 +100,8 @@ export interface BreakerRecord {
 
 export interface BreakerStore {
   getBreaker(provider: string): BreakerRecord | undefined;
-  /** Kept in memory at once when newer than the record held; shared with other processes asynchronously (Redis),
-   * or private to this process (SQLite: one gateway per state file). */
+  /** Kept in memory at once when newer than the record held; shared with other processes asynchronously (through
+   * the SQLite file, as the workers of one gateway share it, or through Redis between replicas). */
   setBreaker(record: BreakerRecord): void;
 }
 
@@ -146,7 +147,12 @@ export interface SessionStore {
 
 /** Why a store that still serves requests is degraded: Redis unreachable, the state file unable to grow (changes kept
  * in memory), or a rotated refresh token not yet in Redis (other replicas spend the old one). */
-export type DegradedReason = 'shared_store_unreachable' | 'disk_full' | 'refresh_token_not_shared';
+export type DegradedReason =
+  | 'shared_store_unreachable'
+  | 'disk_full'
+  | 'refresh_token_not_shared'
+  /** The usage ledger cannot be written (src/usage/ledger.ts): rows wait in memory. */
+  | 'usage_store';
 
 /** What is kept of a minted credential (docs/credentials.md#how-minting-works): the rotated refresh token and when and
  * how it was last minted. Never an access token; times in epoch ms. */
@@ -199,11 +205,47 @@ export interface StoreStatus {
   degradedBy?: DegradedReason[];
 }
 
+/** Which key and route served a prompt prefix, kept for prompt-cache affinity (src/credentials/affinity.ts). Only a
+ * hash of the prefix, never its text. The later `at` wins. */
+export interface AffinityRecord {
+  hash: string;
+  provider: string;
+  /** `provider/model` of the route that answered. */
+  route: string;
+  fingerprint: string;
+  /** Estimated tokens of the prefix: what a rotation away from the key re-reads at full price. */
+  tokens: number;
+  at: number;
+  /** Forgotten from then on (about when the provider's cache would have let it go). */
+  expires_at: number;
+}
+
+export interface AffinityStore {
+  /** From memory, never waiting on disk or network: undefined when unknown or expired by `now`. */
+  getAffinity(hash: string, now: number): AffinityRecord | undefined;
+  /** Kept in memory at once, shared with other processes asynchronously (SQLite file, Redis). */
+  setAffinity(record: AffinityRecord): void;
+  /** Most records kept in memory (the least recently used go first). */
+  limitAffinity(max: number): void;
+  /** The records held in memory and not expired by `now` (`auth explain`: which key each conversation stays on). */
+  listAffinity(now: number): AffinityRecord[];
+}
+
 /** `await using store = openStore(…)` closes it (flushing what is pending) at the end of the scope. */
 export interface StateStore
-  extends HealthStore, BreakerStore, CredentialStore, GatewayKeyStore, SessionStore, MintStore, AsyncDisposable {
+  extends
+    HealthStore,
+    BreakerStore,
+    CredentialStore,
+    GatewayKeyStore,
+    SessionStore,
+    MintStore,
+    AffinityStore,
+    AsyncDisposable {
   readonly kind: 'sqlite' | 'redis' | 'memory';
   readonly location: string;
+  /** Budget counters and holds (docs/budgets.md): in this process's memory, the state file, or Redis. */
+  readonly budgets: BudgetStore;
   /** Subscribe to changes made by other processes (and by this one). Returns an unsubscribe function. */
   onChange(listener: (change: StoreChange) => void): () => void;
   /** Resolves once the store's state is loaded: at once for SQLite; for Redis when health has been read, or after

@@ -66,6 +66,8 @@ test('every command runs as a child process: what it prints and its exit code', 
     { args: ['sessions', 'list'], code: 0, stdout: new RegExp(session.slice(0, 8)) },
     { args: ['sessions', 'show', session], code: 0, stdout: /reply to: again/ },
     { args: ['sessions', 'rm', session], code: 0, stdout: /^removed session / },
+    { args: ['usage', '--by', 'route'], code: 0, stdout: /^(no usage since|route )/m },
+    { args: ['usage', 'prices'], code: 0, stdout: /^main\/sim-large\s+main\S*\s/m },
     { args: ['gateway', 'keys', 'create', '--name', 'smoke'], code: 0, stdout: /Copy it now/ },
     { args: ['gateway', 'keys', 'list'], code: 0, stdout: /^\S+\s+smoke\s+sy-/m },
     { args: ['gateway', 'keys', 'revoke', 'smoke'], code: 0, stdout: /^Revoked gateway key "smoke"/ },
@@ -73,6 +75,7 @@ test('every command runs as a child process: what it prints and its exit code', 
     { args: ['gateway', 'wait', '--timeout', '100ms'], code: 1, stderr: /the gateway did not answer .* within 100ms/ },
     { args: ['completion', 'bash'], code: 0, stdout: /^complete -o default -F _switchyard switchyard$/m },
     { args: ['help', 'config'], code: 0, stdout: /^Usage: switchyard config/ },
+    { args: ['usage', 'budgets'], code: 0, stdout: /^no budgets are configured/ },
   ];
   for (const c of cases) {
     const r = await run(c);

@@ -13,6 +13,8 @@ import { keptHeaders, parseBody, type CapturedAnswer, type CapturedRequest } fro
 export interface Exchange {
   request: CapturedRequest;
   answered: CapturedAnswer;
+  /** When the request arrived (epoch ms). */
+  at?: number;
 }
 
 export interface Recorder {
@@ -38,8 +40,10 @@ export async function startRecorder(options: {
   let exchanges: Exchange[] = [];
   const all: Exchange[] = [];
   const server = createServer((req, res) => {
+    const at = Date.now();
     void forward(req, res, target).then(
-      (e) => {
+      (answer) => {
+        const e = { ...answer, at };
         exchanges.push(e);
         all.push(e);
         options.onExchange?.(e);

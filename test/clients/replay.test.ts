@@ -247,3 +247,49 @@ for (const [file, row] of Object.entries(TABLE)) {
     check(await replay(f, gw(viaAnthropic)), row.expect, `${file} (anthropic route)`),
   );
 }
+
+// Retry hints on captured requests: what Claude Code (which obeys x-should-retry) and Codex sent, replayed with a
+// key the gateway never issued, and against keys cooling longer and shorter than gateway.client_retry_max_wait.
+const HINTED = ['claude-code-2.1.330/text-1.json', 'codex-0.169.0/text-1.json'];
+
+for (const file of HINTED) {
+  test(`${file} with a wrong client key: 401, x-should-retry: false, the gateway's explanation`, async () => {
+    const f = fixtures.get(file);
+    assert.ok(f, file);
+    const answer = await replay(f, { url: viaOpenAI.url, key: 'sy-not-issued-by-this-gateway-0000' });
+    assert.equal(answer.kind, 'error', JSON.stringify(answer));
+    assert.equal(answer.status, 401);
+    assert.equal(answer.shouldRetry, 'false');
+    // Not the words Claude Code swaps for its own "Invalid API key · Fix external API key".
+    assert.doesNotMatch(answer.message, /x-api-key/i);
+    assert.match(answer.message, /invalid or revoked gateway key/);
+  });
+}
+
+test('claude-code-2.1.330/text-1.json with every key cooling: past client_retry_max_wait x-should-retry: false, within it Retry-After alone', async () => {
+  const f = fixtures.get('claude-code-2.1.330/text-1.json');
+  assert.ok(f);
+  const long = await replay(f, gw(cooling));
+  assert.equal(long.kind, 'error', JSON.stringify(long));
+  assert.equal(long.status, 503);
+  assert.equal(long.shouldRetry, 'false', 'a 30 s cooldown: Claude Code shows it at once');
+  assert.match(long.retryAfter ?? '', /^[1-9]\d*$/);
+  await using brief = await startHarness({
+    scenario: {
+      keys: {
+        'sk-replay-upstream-0001': { script: ['429'], loop_script: true, reset: '2s', reset_headers: ['retry-after'] },
+      },
+    },
+    config: (sim) => ({
+      providers: { up: simProvider(sim, 'openai', 'sk-replay-upstream-0001') },
+      main: { provider: 'up', model: 'sim-large' },
+      retry: { max_retries: 0, auth_retries: 0, base_delay: '1ms', max_delay: '5ms', max_wait: '10ms' },
+      gateway: { aliases: { 'claude-*': 'main' } },
+    }),
+  });
+  const short = await replay(f, gw(brief));
+  assert.equal(short.kind, 'error', JSON.stringify(short));
+  assert.equal(short.status, 503);
+  assert.equal(short.shouldRetry, null, 'a 2 s cooldown: Claude Code rides it out');
+  assert.match(short.retryAfter ?? '', /^[12]$/);
+});

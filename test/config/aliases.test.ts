@@ -40,19 +40,25 @@ test('aliases load, and a model name resolves through them: exact, longer patter
 `);
   const index = buildModelIndex(loaded.config);
   const target = (model: string) => resolveModel(index, model);
-  assert.deepEqual(target('claude-sonnet-5'), { task: 'main', explicit: false });
-  assert.deepEqual(target('claude-haiku-4-5-20251001'), { task: 'fast', explicit: false }, 'the longer pattern wins');
+  assert.deepEqual(target('claude-sonnet-5'), { task: 'main', explicit: false, alias: 'claude-*' });
+  assert.deepEqual(
+    target('claude-haiku-4-5-20251001'),
+    { task: 'fast', explicit: false, alias: 'claude-haiku-*' },
+    'the longer pattern wins',
+  );
   assert.deepEqual(target('claude-haiku-4-5-exact'), {
     task: 'main',
     route: { provider: 'claude', model: 'claude-haiku-4-5' },
     explicit: true,
+    alias: 'claude-haiku-4-5-exact',
   });
   assert.deepEqual(target('gpt-5.5-codex'), {
     task: 'main',
     route: { provider: 'oai', model: 'gpt-5.5' },
     explicit: true,
+    alias: 'gpt-5*',
   });
-  assert.deepEqual(target('llama-4'), { task: 'fast', explicit: false }, '"*" takes any other name');
+  assert.deepEqual(target('llama-4'), { task: 'fast', explicit: false, alias: '*' }, '"*" takes any other name');
   // What the config names itself comes before the patterns: a task, a provider/model, a listed model.
   assert.deepEqual(target('main'), { task: 'main', explicit: false });
   assert.deepEqual(

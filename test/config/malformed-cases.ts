@@ -90,6 +90,12 @@ export const CASES: MalformedCase[] = [
     hint: 'base_url',
   },
   {
+    name: 'mint_wait without a minted source',
+    yaml: mimo('    mint_wait: 5s  #<\n'),
+    path: 'providers.mimo.mint_wait',
+    says: 'there is none here: add one of api_key_file, api_key_command, oauth2, or remove mint_wait',
+  },
+  {
     name: 'provider apikey',
     yaml: mimo('    apikey: literal-not-shown  #<\n'),
     path: 'providers.mimo.apikey',
@@ -558,5 +564,59 @@ export const CASES: MalformedCase[] = [
     yaml: base('retry: *defaults  #<\n'),
     path: null,
     says: 'YAML alias `*defaults` names no anchor before it',
+  },
+  // Budgets (docs/budgets.md).
+  {
+    name: 'budget window typo',
+    yaml: base('budgets:\n  titles:\n    task: title_generation\n    tokens: { dya: 5 }  #<\n'),
+    path: 'budgets.titles.tokens.dya',
+    hint: 'day',
+  },
+  {
+    name: 'budget resource typo',
+    yaml: base('budgets:\n  app:\n    client_key: app\n    toknes: { day: 5 }  #<\n'),
+    path: 'budgets.app.toknes',
+    hint: 'tokens',
+  },
+  {
+    name: 'budget over two scopes',
+    yaml: base('budgets:\n  app:\n    client_key: app\n    task: main  #<\n    usd: { day: 5 }\n'),
+    path: 'budgets.app.task',
+    says: 'a budget covers one thing; this one names client_key and task',
+  },
+  {
+    name: 'budget with no scope',
+    yaml: base('budgets:\n  app:  #<\n    usd: { day: 5 }\n'),
+    path: 'budgets.app',
+    says: 'say what the budget covers',
+  },
+  {
+    name: 'budget with no limit',
+    yaml: base('budgets:\n  app:  #<\n    client_key: app\n'),
+    path: 'budgets.app',
+    says: 'give the budget a limit',
+  },
+  {
+    name: 'budget on an unknown task',
+    yaml: base('budgets:\n  titles:\n    task: titel_generation  #<\n    tokens: { day: 5 }\n'),
+    path: 'budgets.titles.task',
+    hint: 'title_generation',
+  },
+  {
+    name: 'budget on an unknown provider',
+    yaml: base('budgets:\n  m:\n    provider: mimmo  #<\n    requests: { minute: 5 }\n'),
+    path: 'budgets.m.provider',
+    hint: 'mimo',
+  },
+  {
+    name: 'budget model without its provider',
+    yaml: base('budgets:\n  m:\n    model: m1  #<\n    requests: { minute: 5 }\n'),
+    path: 'budgets.m.model',
+    says: 'model needs the provider it belongs to',
+  },
+  {
+    name: 'budget of a fraction of a request',
+    yaml: base('budgets:\n  m:\n    all: true\n    requests: { minute: 1.5 }  #<\n'),
+    path: 'budgets.m.requests.minute',
   },
 ];

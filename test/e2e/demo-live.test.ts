@@ -26,13 +26,26 @@ test(
     child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
-      for (let i = 0; i < 1200 && !screen.includes('Stop with'); i++) await sleep(25);
+      for (let i = 0; i < 1200 && !/admin key in \S+admin-key/.test(screen); i++) await sleep(25);
       assert.match(screen, /5\/5 outcomes as expected/);
       const url = /Gateway\s+(http:\/\/127\.0\.0\.1:\d+) \(OpenAI/.exec(screen)?.[1];
       const keyFile = /saved in (\S+client-key)/.exec(screen)?.[1];
       assert.ok(url && keyFile, screen);
       const key = readFileSync(keyFile, 'utf8').trim();
       assert.ok(!screen.includes(key), 'the client key itself is never printed');
+      // It ends with the dashboard's address; its admin key is in a file, never on the screen.
+      const adminFile = /admin key in (\S+admin-key)/.exec(screen)?.[1];
+      assert.ok(adminFile, screen);
+      assert.ok(screen.indexOf(`Dashboard: ${url}/ui`) > screen.indexOf('Stop with'), 'the dashboard comes last');
+      const adminKey = readFileSync(adminFile, 'utf8').trim();
+      assert.ok(!screen.includes(adminKey), 'the admin key is never printed');
+      const login = await fetch(`${url}/ui/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ key: adminKey }).toString(),
+      });
+      assert.equal(login.status, 303, 'the dashboard opens with that key');
       const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 });
       const r = await client.chat.completions.create({
         model: 'title_generation',

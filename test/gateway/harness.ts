@@ -74,6 +74,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     listen: options.listen ?? '127.0.0.1:0',
     watch: options.watch ?? false,
     drainMs: 10_000,
+    usageHome: ws.home,
     ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
   });
   return {

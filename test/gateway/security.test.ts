@@ -1,18 +1,22 @@
 // Security: client keys (missing, wrong, revoked), the admin key, /metrics protection, upstream auth failures that
-// must not look like a bad gateway key, and a planted secret that must never leave the process.
+// must not look like a bad gateway key, and a planted secret that must never leave the process (responses, the
+// dashboard's data, metrics, logs, and the OpenTelemetry spans an SDK registered for the file exports).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
+import { installOtel, type TestOtel } from '../telemetry/otel.ts';
 
 const PLANTED = 'sk-planted-upstream-secret-Q7w3E9r1T5y2';
 const NEVER_VALID = 'sk-never-valid-upstream-Z8x6C4v2B0n1';
 
 let h: Harness;
+let otel: TestOtel;
 /** Everything any response carried (headers and bodies), for the final scan. */
 const seen: string[] = [];
 
 before(async () => {
+  otel = installOtel();
   h = await startHarness({
     scenario: { models: { 'sim-large': {} }, keys: { [PLANTED]: {}, [NEVER_VALID]: { valid: false } } },
     config: (sim) => ({
@@ -28,7 +32,10 @@ before(async () => {
     dotenv: `PLANTED_KEY=${PLANTED}\n`,
   });
 });
-after(() => h.close());
+after(async () => {
+  await h.close();
+  await otel[Symbol.asyncDispose]();
+});
 
 async function call(
   path: string,
@@ -244,14 +251,21 @@ test('every API answers without leaking: the Responses API, token counts, models
   );
 });
 
-test('admin credentials are masked; the planted secret appears nowhere (responses, metrics, logs)', async () => {
+test('admin credentials are masked; the planted secret appears nowhere (responses, dashboard, metrics, logs, spans)', async () => {
   const creds = await call('/admin/credentials', { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
   const body = JSON.parse(creds.text) as {
     providers: Record<string, { masked: string; sources: { kind: string }[] }[]>;
   };
   assert.equal(body.providers['good']?.[0]?.masked.endsWith('T5y2'), true);
   await call('/metrics', { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-  const everything = [...seen, ...h.logs].join('\n');
+  for (const path of ['/ui', '/ui/api/keys', '/ui/api/tasks', '/ui/api/requests', '/ui/api/usage'])
+    assert.equal((await call(path, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status, 200, path);
+  const spans = await otel.spans();
+  assert.ok(spans.length > 0, 'the chat requests made spans');
+  const exported = JSON.stringify(
+    spans.map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events })),
+  );
+  const everything = [...seen, ...h.logs, exported].join('\n');
   for (const secret of [PLANTED, NEVER_VALID, ADMIN_KEY, h.key]) {
     assert.ok(!everything.includes(secret), `a full secret (…${secret.slice(-4)}) leaked`);
   }

@@ -1,11 +1,17 @@
 // A key command for tests (api_key_command): `node token-script.ts SCRIPT.json` plays the script's next step — print a
 // bare token, print JSON, print several lines, exit with a code (after printing something that must never be shown),
-// or hang — and counts its runs in SCRIPT.json.runs. It also writes the names of the variables it was given to
+// hang, or print a token once a file exists or a delay has passed — and counts its runs in SCRIPT.json.runs. It also writes the names of the variables it was given to
 // SCRIPT.json.env, so a test can see what reached it. The last step repeats once the script has run out.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
 export type TokenStep =
-  string | { json: unknown } | { lines: string[] } | { exit: number; print?: string } | { hang: true };
+  | string
+  | { json: unknown }
+  | { lines: string[] }
+  | { exit: number; print?: string }
+  | { hang: true }
+  /** Prints `token` once the file `after` exists (a helper that hangs until the test lets it go), or after `delay_ms`. */
+  | { token: string; after?: string; delay_ms?: number };
 
 export interface TokenScript {
   steps: TokenStep[];
@@ -46,7 +52,14 @@ function main(path: string): void {
     if (step.print !== undefined) process.stdout.write(step.print);
     process.stderr.write('stderr text that must never be shown\n');
     process.exit(step.exit);
-  } else setInterval(() => {}, 1000);
+  } else if ('token' in step) void printLater(step);
+  else setInterval(() => {}, 1000);
+}
+
+async function printLater(step: { token: string; after?: string; delay_ms?: number }): Promise<void> {
+  if (step.delay_ms !== undefined) await new Promise((r) => setTimeout(r, step.delay_ms));
+  while (step.after !== undefined && !existsSync(step.after)) await new Promise((r) => setTimeout(r, 20));
+  process.stdout.write(`${step.token}\n`);
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) main(process.argv[2] ?? '');

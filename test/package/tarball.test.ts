@@ -23,6 +23,7 @@ after(() => {
 
 const CONSUMER_JS = `
 import { createSwitchyard, configFromObject, startSimulator, UserError } from 'switchyard';
+import { createSwitchyardProvider } from 'switchyard/ai-sdk';
 
 const KEY = 'sk-packed-000000000001';
 const sim = await startSimulator({ scenario: { keys: { [KEY]: {} } } });
@@ -32,6 +33,9 @@ const config = configFromObject({
 }, { env: { SIM_KEY: KEY, SWITCHYARD_HOME: process.env.SWITCHYARD_HOME }, dotenv: false });
 const sy = createSwitchyard({ config });
 const r = await sy.chat({ messages: [{ role: 'user', content: 'hello' }] });
+// The AI SDK face, called as the SDK calls a model (the consumer has no \`ai\` installed: it needs none).
+const aiSdk = createSwitchyardProvider({ switchyard: sy })('main');
+const generated = await aiSdk.doGenerate({ prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] });
 let refused = '';
 try { createSwitchyard({ config: { providers: {} } }); } catch (err) { refused = UserError.isInstance(err) ? err.message : String(err); }
 await sy.close();
@@ -43,11 +47,13 @@ console.log(JSON.stringify({
   route: r.route,
   calls: sim.calls(KEY),
   refused,
+  aiSdk: { version: aiSdk.specificationVersion, text: generated.content[0]?.text, resolved: import.meta.resolve('switchyard/ai-sdk') },
 }));
 `;
 
 const CONSUMER_TS = `
 import { createSwitchyard, configFromObject, EXPLANATION_RANK, type ChatSuccess, type Disabled, type StreamSuccess, type Breakers } from 'switchyard';
+import { createSwitchyardProvider, type SwitchyardLanguageModelV3 } from 'switchyard/ai-sdk';
 
 const sy = createSwitchyard({ config: configFromObject({}) });
 const flag: boolean = process.argv.length > 5;
@@ -56,7 +62,8 @@ const b: Breakers = sy.breakers;
 const first: string | undefined = EXPLANATION_RANK[0];
 // @ts-expect-error -- a LoadedConfig is required, not a plain object
 createSwitchyard({ config: { providers: {} } });
-export { r, b, first };
+const v3: SwitchyardLanguageModelV3 = createSwitchyardProvider({ switchyard: sy, specificationVersion: 'v3' })('main');
+export { r, b, first, v3 };
 `;
 
 test(
@@ -70,7 +77,11 @@ test(
         'package.json',
         'dist/index.js',
         'dist/index.d.ts',
+        'dist/ai-sdk/index.js',
+        'dist/ai-sdk/index.d.ts',
         'dist/cli/main.js',
+        'dist-ui/app.js',
+        'dist-ui/app.css',
         'bin/switchyard.js',
         'README.md',
         'LICENSE',
@@ -101,7 +112,12 @@ test(
       assert.equal(out['status'], 'ok');
       assert.equal(typeof out['content'], 'string');
       assert.equal(out['route'], 'sim/sim-large');
-      assert.equal(out['calls'], 1);
+      assert.equal(out['calls'], 2);
+      assert.deepEqual(out['aiSdk'], {
+        version: 'v4',
+        text: '[sim-large] reply to: hi',
+        resolved: `file://${join(modules, 'switchyard', 'dist', 'ai-sdk', 'index.js')}`,
+      });
       assert.match(String(out['refused']), /plain config object, not a loaded config: wrap it, configFromObject/);
 
       // The declarations resolve for a TypeScript consumer (nodenext), with library checking on.

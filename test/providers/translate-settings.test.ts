@@ -329,6 +329,7 @@ test('settings: n > 1 and logprobs are refused rather than silently dropped; bad
   }
 });
 
+// Four marks: Anthropic's limit (a fifth is refused; which are kept then is test/providers/translate-cache-hints.test.ts).
 test('prompt-cache marks: an Anthropic request keeps every cache_control through canonical; OpenAI routes get none', () => {
   const mark = { type: 'ephemeral' };
   const long = { type: 'ephemeral', ttl: '1h' };
@@ -345,7 +346,7 @@ test('prompt-cache marks: an Anthropic request keeps every cache_control through
       {
         role: 'assistant',
         content: [
-          { type: 'text', text: 'Reading it.', cache_control: mark },
+          { type: 'text', text: 'Reading it.' },
           { type: 'tool_use', id: 't1', name: 'read_file', input: { path: 'main.ts' } },
         ],
       },

@@ -120,6 +120,7 @@ test('a stated output limit lowers max_tokens on the same route; without it a ba
     output_limit: 'lower_max_tokens',
     proxy_refused: 'fail_route',
     provider_says_retry: 'retry_same_key',
+    provider_says_no_retry: 'fail_route_unretried',
     thinking_signature: 'drop_thinking_blocks',
   });
   assert.equal(routeAction('bad_request', 'output_limit'), 'lower_max_tokens');
@@ -142,4 +143,9 @@ test("a thinking block's signature refused is sent again without the history's t
 
 test('a bad request the provider says to send again (x-should-retry: true) is retried on the same key', () => {
   assert.equal(routeAction('bad_request', 'provider_says_retry'), 'retry_same_key');
+});
+
+test('a failure the route would retry that the provider says not to (x-should-retry: false) fails the route', () => {
+  assert.equal(routeAction('server', 'provider_says_no_retry'), 'fail_route_unretried');
+  assert.equal(routeAction('server'), 'retry_same_key');
 });

@@ -1,6 +1,7 @@
 // `x-should-retry` from the provider, through the real router and a loopback upstream: a bad request marked
 // `true` (OpenAI's 409 lock timeout) is sent again on the same key within retry.max_retries, where an unmarked one
-// fails the whole call at once (REFINED_ROUTE_LADDER's provider_says_retry row).
+// fails the whole call at once (REFINED_ROUTE_LADDER's provider_says_retry row); a retryable failure marked `false`
+// is not retried (its provider_says_no_retry row).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCannedUpstream, type CannedReply } from '../helpers/canned-upstream.ts';
@@ -62,5 +63,23 @@ test('a 409 without x-should-retry fails the call at once', async () => {
     const err = await failure(h.router.chat({ messages: hello }));
     assert.equal(err.kind, 'bad_request');
     assert.equal(calls(), 1);
+  });
+});
+
+test('a server error the provider marks x-should-retry: false fails the route without a retry, saying so', async () => {
+  const refused: CannedReply = {
+    status: 500,
+    headers: { 'x-should-retry': 'false' },
+    body: { error: { message: 'internal error', type: 'server_error', code: null } },
+  };
+  await withUpstream([refused, refused, refused], async (h, calls) => {
+    const err = await failure(h.router.chat({ messages: hello }));
+    assert.equal(err.kind, 'server');
+    assert.equal(calls(), 1, "REFINED_ROUTE_LADDER's provider_says_no_retry row: no retry");
+    assert.match(err.explanation, /\(the provider said not to retry\)/);
+    assert.deepEqual(
+      err.explained?.advice.map((a) => a.kind),
+      ['hiccup', 'retry_later', 'add_fallback'],
+    );
   });
 });

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { callFailed } from '../../src/routing/errors.ts';
 import { explainError, explainErrorInline, explainErrorLines } from '../../src/sessions/error-text.ts';
+import { explained } from '../../src/errors/explanation.ts';
 
 const LONG = `the provider wants a context window it can check; set providers.p.models.m.context_window ${'so Switchyard can skip routes that cannot hold the prompt '.repeat(8)}end`;
 
@@ -36,7 +37,10 @@ test('a background failure on one line: every route with what happened, the lead
       {
         route: 'slow/m',
         kind: 'timeout',
-        explanation: 'slow/m did not answer within 15s — raise providers.slow.timeout',
+        ...explained({
+          headline: 'slow/m did not answer within 15s',
+          advice: [{ kind: 'raise_setting', path: 'providers.slow.timeout', why: 'slow_model' }],
+        }),
       },
       {
         route: 'dead/m',
@@ -47,7 +51,11 @@ test('a background failure on one line: every route with what happened, the lead
       {
         route: 'odd/m',
         kind: 'server',
-        explanation: 'odd/m failed with a server error (HTTP 500: upstream — busy); not retried — try again later',
+        // The provider's own words hold a " — ": the headline is a value, so nothing has to find where it ends.
+        ...explained({
+          headline: 'odd/m failed with a server error (HTTP 500: upstream — busy); not retried',
+          advice: [{ kind: 'retry_later', when: 'later' }],
+        }),
       },
     ],
     [],

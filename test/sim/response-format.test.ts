@@ -10,6 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { instanceOf } from '../../src/sim/schema-instance.ts';
 import { mulberry32 } from '../../src/sim/rng.ts';
+import { anthropicOutputSchema } from '../../src/providers/translate/anthropic-output-format.ts';
 import { withSim, openai, anthropic, parseJson, parseSse, userMessage } from './client.ts';
 
 const KEY = 'sk-sim-good';
@@ -194,7 +195,8 @@ test('json_schema answers a value of the schema, the same each time for the same
 
 test('Anthropic structured outputs (output_config.format) answer a value of the schema as the text', async () => {
   await withSim(SCENARIO, async (sim) => {
-    const schema = SCHEMAS['everything']!;
+    // As Anthropic takes it: every object closed, no numeric or length bounds (the SDKs' transform; the gateway's).
+    const schema = anthropicOutputSchema(SCHEMAS['everything']!);
     const r = await anthropic(sim, KEY, {
       model: 'sim-large',
       max_tokens: 4096,
@@ -204,6 +206,32 @@ test('Anthropic structured outputs (output_config.format) answer a value of the 
     const block = (parseJson(r.text)['content'] as { type: string; text: string }[])[0]!;
     assert.equal(block.type, 'text');
     assert.ok(ajv.validate(schema, JSON.parse(block.text)), block.text);
+  });
+});
+
+test('Anthropic structured outputs are refused as Anthropic refuses them: an open object, a bound, an older model', async () => {
+  const models = { 'sim-large': {}, 'claude-sonnet-4-20250514': {}, 'claude-haiku-4-5': {} };
+  await withSim({ ...SCENARIO, models }, async (sim) => {
+    const ask = (model: string, schema: Record<string, unknown>) =>
+      anthropic(sim, KEY, {
+        model,
+        max_tokens: 64,
+        output_config: { format: { type: 'json_schema', schema } },
+        messages: [userMessage('fill the form')],
+      });
+    const open = await ask('sim-large', { type: 'object', properties: { a: { type: 'string' } } });
+    assert.equal(open.status, 400);
+    assert.match(open.text, /additionalProperties' must be explicitly set to false/);
+    const bounded = await ask('sim-large', {
+      type: 'object',
+      properties: { n: { type: 'number', minimum: 0 } },
+      additionalProperties: false,
+    });
+    assert.equal(bounded.status, 400);
+    assert.match(bounded.text, /output_config\.format\.schema\.properties\.n: property 'minimum' is not supported/);
+    const closed = { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false };
+    assert.equal((await ask('claude-sonnet-4-20250514', closed)).status, 400);
+    assert.equal((await ask('claude-haiku-4-5', closed)).status, 200);
   });
 });
 

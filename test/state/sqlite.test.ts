@@ -16,10 +16,7 @@ storeConformance(
     const ws = tempWorkspace('switchyard-store-');
     return { open: () => openStore({ home: ws.home, pollIntervalMs: 50 }), cleanup: () => ws.cleanup() };
   },
-  {
-    'breakers: shared with another handle':
-      'with SQLite (one gateway per state file) breakers are private to the process; Redis shares them between replicas',
-  },
+  {},
 );
 
 storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), cleanup: () => {} }), {
@@ -31,6 +28,8 @@ storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), c
   'stored credentials: the host a key was added for is kept, and can be rebound': 'a memory store cannot be shared',
   'an appended message is durable before flush': 'a memory store cannot be shared',
   'breakers: shared with another handle': 'a memory store cannot be shared',
+  'affinity: shared with another handle, the later record winning': 'a memory store cannot be shared',
+  'affinity: a new handle starts from the records not expired': 'a memory store cannot be shared',
   'forgetHealth: a new handle does not see the forgotten record': 'a memory store cannot be shared',
   'leases: two handles never hold one lease at once': 'a memory store cannot be shared',
   'mint records: fields are set, kept and cleared, and another handle reads them at once':

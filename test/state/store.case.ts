@@ -2,7 +2,7 @@
 // `open()` returns a new handle on the same backing state, standing in for a second process.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StateStore, StoreChange } from '../../src/state/types.ts';
+import type { AffinityRecord, StateStore, StoreChange } from '../../src/state/types.ts';
 import { waitFor } from './wait.ts';
 
 export interface StoreFactory {
@@ -286,6 +286,67 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       await waitFor(() => a.getBreaker('p')?.state === 'closed', 'handle a to see the closing');
       const c = await open(f);
       assert.equal(c.getBreaker('p')?.state, 'closed', 'a new handle starts from the shared records');
+    });
+
+    const affinity = (hash: string, at: number, fingerprint = 'fp1'): AffinityRecord => ({
+      hash,
+      provider: 'p',
+      route: 'p/m',
+      fingerprint,
+      tokens: 1200,
+      at,
+      expires_at: at + 300_000,
+    });
+
+    test('affinity: a record is visible at once, the later one wins, and it is gone once expired', async () => {
+      const s = await open(fresh());
+      assert.equal(s.getAffinity('h1', 1000), undefined);
+      s.setAffinity(affinity('h1', 1000));
+      assert.deepEqual(s.getAffinity('h1', 2000), affinity('h1', 1000));
+      s.setAffinity(affinity('h1', 5000, 'fp2'));
+      assert.equal(s.getAffinity('h1', 6000)?.fingerprint, 'fp2');
+      assert.equal(s.getAffinity('h1', 5000 + 300_000), undefined, 'expired');
+      assert.equal(s.getAffinity('h1', 6000), undefined, 'an expired record is forgotten');
+    });
+
+    test('affinity: memory is bounded, the least recently used going first', async () => {
+      const s = await open(fresh());
+      s.limitAffinity(2);
+      s.setAffinity(affinity('a', 1000));
+      s.setAffinity(affinity('b', 1000));
+      assert.ok(s.getAffinity('a', 1000), 'a used: b is now the least recently used');
+      s.setAffinity(affinity('c', 1000));
+      assert.equal(s.getAffinity('b', 1000), undefined);
+      assert.ok(s.getAffinity('a', 1000));
+      assert.ok(s.getAffinity('c', 1000));
+    });
+
+    test('affinity: shared with another handle, the later record winning', async () => {
+      const f = fresh();
+      const a = await open(f);
+      const b = await open(f);
+      const now = Date.now();
+      a.setAffinity(affinity('conv', now));
+      await a.flush();
+      await waitFor(() => b.getAffinity('conv', now) !== undefined, 'handle b to see the record');
+      b.setAffinity(affinity('conv', now + 10, 'fp2'));
+      a.setAffinity(affinity('conv', now + 5, 'fp3'));
+      await a.flush();
+      await b.flush();
+      await waitFor(() => a.getAffinity('conv', now + 10)?.fingerprint === 'fp2', 'handle a to take the later record');
+      assert.equal(b.getAffinity('conv', now + 10)?.fingerprint, 'fp2', 'the earlier record does not replace it');
+    });
+
+    test('affinity: a new handle starts from the records not expired', async () => {
+      const f = fresh();
+      const a = await open(f);
+      const now = Date.now();
+      a.setAffinity(affinity('kept', now));
+      a.setAffinity({ ...affinity('gone', now - 400_000) });
+      await a.flush();
+      const c = await open(f);
+      assert.equal(c.getAffinity('kept', now)?.fingerprint, 'fp1');
+      assert.equal(c.getAffinity('gone', now), undefined);
     });
 
     test('stored credentials: order, identity, removal, visible to another handle', async () => {

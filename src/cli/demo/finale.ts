@@ -35,7 +35,7 @@ export function printFinale(world: DemoWorld, p: Printer): void {
   );
   p.line(p.style('Agents and SDKs:', 'bold'));
   p.line(
-    `  Claude Code, Codex, OpenCode, Hermes, the AI SDK, LangChain, …: docs/clients.md (any model name they send is the main task here)`,
+    `  Claude Code, Codex, OpenCode, Hermes, the AI SDK, LangChain, …: docs/clients.md (their claude-* and gpt-* model names are the main task here)`,
   );
   p.line();
   p.line(p.style('Chat with the same setup:', 'bold'));
@@ -46,4 +46,8 @@ export function printFinale(world: DemoWorld, p: Printer): void {
   p.line(
     `Stop with ${p.style('Ctrl-C', 'bold')} (the gateway drains, the temporary directory ${world.dir} is removed).`,
   );
+  p.line();
+  // Last, so it is what the terminal shows: keys cooling and recovering, the requests above, their spend.
+  p.line(`${p.style('Dashboard:', 'bold')} ${url}/ui`);
+  p.line(`  sign in with the admin key in ${world.adminKeyFile} (mode 0600; not shown here) — docs/observability.md`);
 }

@@ -33,6 +33,8 @@ export interface DemoWorld {
   /** File holding the client key (0600), so no key is ever printed. */
   clientKeyFile: string;
   clientKey: string;
+  /** File holding the admin key (0600): the dashboard's login. */
+  adminKeyFile: string;
   loaded(): LoadedConfig;
   /** Replaces text in the config file, as a user editing it would, and reloads (the gateway reloads too). */
   editConfig(from: string, to: string): void;
@@ -56,7 +58,11 @@ export async function startWorld(io: LogStderr, listen = '127.0.0.1:0'): Promise
   try {
     const sim = await startSimulator({ scenario: join(EXAMPLES, 'scenario.yaml') });
     cleanups.push(() => sim.close());
-    const env = { SIM_URL: sim.url, SWITCHYARD_HOME: home };
+    // The dashboard's login: a fresh admin key, kept in a 0600 file like the client key and never printed.
+    const adminKey = generateKey();
+    const adminKeyFile = join(dir, 'admin-key');
+    writeFileSync(adminKeyFile, `${adminKey}\n`, { mode: 0o600 });
+    const env = { SIM_URL: sim.url, SWITCHYARD_HOME: home, SWITCHYARD_ADMIN_KEY: adminKey };
     const load = (): LoadedConfig => loadConfig({ configPath, env, cwd: dir });
     let loaded = load();
     const store = openStore({ home, env });
@@ -70,7 +76,16 @@ export async function startWorld(io: LogStderr, listen = '127.0.0.1:0'): Promise
     store.addGatewayKey(newKeyRecord(clientKey, 'demo'));
     const clientKeyFile = join(dir, 'client-key');
     writeFileSync(clientKeyFile, `${clientKey}\n`, { mode: 0o600 });
-    const gateway = await startGateway({ loaded, store, logger, router, listen, watch: true, drainMs: 5_000 });
+    const gateway = await startGateway({
+      loaded,
+      store,
+      logger,
+      router,
+      listen,
+      watch: true,
+      drainMs: 5_000,
+      usageHome: home,
+    });
     cleanups.push(() => gateway.close());
     return {
       dir,
@@ -84,6 +99,7 @@ export async function startWorld(io: LogStderr, listen = '127.0.0.1:0'): Promise
       logger,
       clientKeyFile,
       clientKey,
+      adminKeyFile,
       loaded: () => loaded,
       editConfig(from, to) {
         const text = readFileSync(configPath, 'utf8');

@@ -1,5 +1,6 @@
 // A mint that failed, said in the user's terms: which source, and what went wrong — the exit code, the timeout, the
 // shape of the output, the token endpoint's error code — never the command's output, a token or a client secret.
+import { errorMarker, hasMarker, markAs } from '../../error-marker.ts';
 
 export type MintFailure =
   /** The command could not be started (not found, not executable). */
@@ -17,7 +18,11 @@ export type MintFailure =
   /** The token endpoint refused the refresh token (invalid_grant): someone has to sign in again. */
   | 'invalid_grant'
   /** The token endpoint answered another error. */
-  | 'refused';
+  | 'refused'
+  /** The request stopped waiting for a mint that is still running (`mint_wait`): not a failure of the source. */
+  | 'wait';
+
+const MARKER = errorMarker('MintError');
 
 export class MintError extends Error {
   readonly failure: MintFailure;
@@ -29,9 +34,10 @@ export class MintError extends Error {
     this.name = 'MintError';
     this.source = source;
     this.failure = failure;
+    markAs(this, MARKER);
   }
 
   static isInstance(value: unknown): value is MintError {
-    return value instanceof MintError;
+    return hasMarker(value, MARKER);
   }
 }

@@ -11,6 +11,7 @@ import { rejectedReason, type MintReason } from './mint-reason.ts';
 import { requestToken } from './oauth2.ts';
 import type { MintedSource, OAuth2Spec } from './spec.ts';
 import { readFile } from 'node:fs/promises';
+import { formatDurationSetting } from '../../config/duration.ts';
 
 export interface MintedToken {
   token: string;
@@ -80,6 +81,8 @@ interface Entry {
   /** Used since it was minted: only then is it worth refreshing ahead. */
   used: boolean;
   inflight?: Promise<MintedToken>;
+  /** When the mint in flight started: a request joining it late waits only what is left of its bound. */
+  inflightSince?: number;
   failure?: { error: MintError; at: number };
   timer?: NodeJS.Timeout;
   file?: { version?: string; checkedAt: number; checking: boolean };
@@ -108,8 +111,9 @@ export class Minter {
     this.#onEvent = listener;
   }
 
-  /** The token to send now: the cached one while it is good (refreshed ahead in the background), else a mint. */
-  async token(source: MintedSource): Promise<MintedToken> {
+  /** The token to send now: the cached one while it is good (refreshed ahead in the background), else a mint. A mint
+   * running longer than `waitMs` fails the wait with a `wait` MintError and goes on for the requests after. */
+  async token(source: MintedSource, waitMs = Infinity): Promise<MintedToken> {
     const e = this.#entry(source);
     const cur = e.current;
     const now = this.#now();
@@ -120,7 +124,7 @@ export class Minter {
       return cur;
     }
     try {
-      return await this.#mint(source, e, staleReason(cur, now), false);
+      return await this.#within(source, e, this.#mint(source, e, staleReason(cur, now), false), waitMs);
     } catch (err) {
       // Past its safety margin but not its expiry: better sent than nothing.
       if (cur?.expiresAt !== undefined && now < cur.expiresAt) return cur;
@@ -130,14 +134,44 @@ export class Minter {
 
   /** After a 401/403: a token other than `rejected` if one can be had (may be `rejected` again if the source gives it).
    * `status` is kept as the mint's reason. */
-  async remint(source: MintedSource, rejected: string, status?: number): Promise<MintedToken> {
+  async remint(source: MintedSource, rejected: string, status?: number, waitMs = Infinity): Promise<MintedToken> {
     const e = this.#entry(source);
     if (e.current !== undefined && e.current.token !== rejected) return e.current;
     if (e.inflight !== undefined) {
-      const t = await e.inflight.catch(() => undefined);
+      const t = await this.#within(source, e, e.inflight, waitMs).catch((err: unknown) => {
+        if (MintError.isInstance(err) && err.failure === 'wait') throw err;
+        return undefined;
+      });
       if (t !== undefined && t.token !== rejected) return t;
     }
-    return this.#mint(source, e, rejectedReason(status), false);
+    return this.#within(source, e, this.#mint(source, e, rejectedReason(status), false), waitMs);
+  }
+
+  /** The mint's token if it comes within what is left of `waitMs` since the mint started; else a `wait` failure
+   * while the mint goes on (it is not a failed mint: nothing is held against the source). */
+  #within(source: MintedSource, e: Entry, minting: Promise<MintedToken>, waitMs: number): Promise<MintedToken> {
+    if (!Number.isFinite(waitMs)) return minting;
+    const left = waitMs - (this.#now() - (e.inflightSince ?? this.#now()));
+    const gaveUp = (): MintError =>
+      new MintError(
+        source.describe,
+        'wait',
+        `no token within ${formatDurationSetting(waitMs)}; the mint goes on and later requests use its token`,
+      );
+    if (left <= 0) return Promise.reject(gaveUp());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(gaveUp()), left);
+      minting.then(
+        (t) => {
+          clearTimeout(timer);
+          resolve(t);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
   }
 
   /** A mint now, whatever is cached or failed a moment ago (`auth refresh`). */
@@ -242,6 +276,7 @@ export class Minter {
         throw error;
       },
     );
+    e.inflightSince = this.#now();
     e.inflight = p.finally(() => {
       if (e.inflight === q) e.inflight = undefined;
     });

@@ -1,7 +1,7 @@
 // A minted key's config as a self-contained source: all a mint needs, so the minter never reads the config, and an
 // identity naming the source, so a rotating token keeps one health record (docs/credentials.md#minted-credentials).
 import { isAbsolute, resolve } from 'node:path';
-import type { KeyCommandConfig, OAuth2Config } from '../../config/schema.ts';
+import { DEFAULT_MINT_WAIT_MS, type KeyCommandConfig, type OAuth2Config } from '../../config/schema.ts';
 import type { LoadedConfig } from '../../config/types.ts';
 import { envValue } from '../../config/local-env.ts';
 import { fingerprint } from '../../config/mask.ts';
@@ -60,6 +60,8 @@ export interface MintedSource {
   where: string;
   /** For people: `command gcloud`, `file /run/secrets/openai`, `oauth2 client app at login.example.com`. */
   describe: string;
+  /** How long a request waits for a token before moving on (`mint_wait`); the mint itself goes on. */
+  waitMs: number;
 }
 
 /** The settings a minted source is written in, on a provider or a task. */
@@ -67,6 +69,7 @@ export interface MintedFields {
   api_key_file?: string | undefined;
   api_key_command?: KeyCommandConfig | undefined;
   oauth2?: OAuth2Config | undefined;
+  mint_wait?: number | undefined;
 }
 
 /** Variables a command gets whatever it names: where it finds its tools, its home and its locale; none holds a secret. */
@@ -95,6 +98,16 @@ export function mintedSource(
   slot: string,
   fields: MintedFields,
 ): MintedSource | undefined {
+  const source = sourceOf(loaded, provider, slot, fields);
+  return source === undefined ? undefined : { ...source, waitMs: fields.mint_wait ?? DEFAULT_MINT_WAIT_MS };
+}
+
+function sourceOf(
+  loaded: LoadedConfig,
+  provider: string,
+  slot: string,
+  fields: MintedFields,
+): Omit<MintedSource, 'waitMs'> | undefined {
   if (fields.api_key_file !== undefined)
     return fileSource(loaded, provider, `${slot}.api_key_file`, fields.api_key_file);
   if (fields.api_key_command !== undefined)
@@ -107,7 +120,7 @@ function hashed(kind: MintedKind, parts: readonly unknown[]): string {
   return fingerprint(`minted\u0000${kind}\u0000${JSON.stringify(parts)}`);
 }
 
-function fileSource(loaded: LoadedConfig, provider: string, where: string, path: string): MintedSource {
+function fileSource(loaded: LoadedConfig, provider: string, where: string, path: string): Omit<MintedSource, 'waitMs'> {
   const abs = isAbsolute(path) ? path : resolve(loaded.dir, path);
   const id = hashed('file', [abs]);
   return { provider, spec: { kind: 'file', path: abs }, id, version: id, where, describe: `file ${abs}` };
@@ -119,7 +132,12 @@ export function commandWord(run: string[] | string): string {
   return first.split('/').pop() || first;
 }
 
-function commandSource(loaded: LoadedConfig, provider: string, where: string, c: KeyCommandConfig): MintedSource {
+function commandSource(
+  loaded: LoadedConfig,
+  provider: string,
+  where: string,
+  c: KeyCommandConfig,
+): Omit<MintedSource, 'waitMs'> {
   const env: Record<string, string> = {};
   for (const name of [...MINIMAL_ENV, ...c.env]) {
     const value = envValue(loaded, name) ?? (c.env.includes(name) ? loaded.dotenv[name] : undefined);
@@ -133,7 +151,12 @@ function commandSource(loaded: LoadedConfig, provider: string, where: string, c:
   return { provider, spec, id, version, where, describe: `command ${commandWord(c.run)}${shell}` };
 }
 
-function oauth2Source(loaded: LoadedConfig, provider: string, where: string, o: OAuth2Config): MintedSource {
+function oauth2Source(
+  loaded: LoadedConfig,
+  provider: string,
+  where: string,
+  o: OAuth2Config,
+): Omit<MintedSource, 'waitMs'> {
   const hasRefresh = o.refresh_token !== undefined || o.refresh_token_file !== undefined;
   const spec: OAuth2Spec = {
     kind: 'oauth2',

@@ -9,6 +9,7 @@ import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { adminAuthHook } from './admin-auth.ts';
 import { gatewayStatus } from './health.ts';
+import { budgetsView } from '../budgets-view.ts';
 
 function iso(ms: number | undefined): string | null {
   return ms === undefined || ms === null ? null : new Date(ms).toISOString();
@@ -57,6 +58,7 @@ export function adminPlugin(ctx: GatewayContext) {
     });
 
     app.get('/admin/status', async () => gatewayStatus(ctx));
+    app.get('/admin/budgets', async () => budgetsView(ctx));
 
     app.get('/admin/credentials', async () => {
       const providers: Record<string, ReturnType<typeof candidateView>[]> = {};

@@ -9,6 +9,11 @@ import { isLoopback } from '../../config/listen.ts';
 const HOW =
   'send a gateway key as `Authorization: Bearer sy-…` or `x-api-key: sy-…` (create one with `switchyard gateway keys create`)';
 
+/** For a key that was sent: what to do, without naming the header. Claude Code replaces any 401 whose message
+ * mentions `x-api-key` with its own "Invalid API key · Fix external API key", hiding the gateway's explanation. */
+const WRONG_KEY =
+  'this gateway did not issue the key sent, or it was revoked; use a key from `switchyard gateway keys create` (`switchyard gateway keys list` shows which exist)';
+
 /** Callback style (no promise per request): it runs on every API call. */
 export function clientAuthHook(
   ctx: GatewayContext,
@@ -53,7 +58,7 @@ export function clientAuthHook(
     done(
       new ApiError(
         'authentication',
-        presented === undefined ? `missing gateway key: ${HOW}` : `invalid or revoked gateway key: ${HOW}`,
+        presented === undefined ? `missing gateway key: ${HOW}` : `invalid or revoked gateway key: ${WRONG_KEY}`,
         { code: 'invalid_api_key' },
       ),
     );

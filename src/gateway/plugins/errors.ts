@@ -9,6 +9,9 @@ import { tooDeepError } from '../too-deep.ts';
 import { isChatRequest } from '../chat-paths.ts';
 import { ApiError, errorBody, errorHeaders, type Api } from '../api-error.ts';
 import { failureToApiError, type CallFailure } from '../failure-map.ts';
+import { SwitchyardError } from '../../routing/errors.ts';
+import { WireRequestError } from '../../providers/translate/wire-error.ts';
+import { UserError } from '../../user-error.ts';
 
 /** /v1/messages speaks Anthropic; so does any request carrying `anthropic-version` (the Anthropic SDK sends it). */
 export function apiOf(req: FastifyRequest): Api {
@@ -63,18 +66,22 @@ function zodPath(path: PropertyKey[]): string {
 }
 
 function isCallFailure(err: unknown): err is Error & CallFailure {
-  return (
-    err instanceof Error && err.name === 'SwitchyardError' && typeof (err as unknown as CallFailure).kind === 'string'
-  );
+  return SwitchyardError.isInstance(err);
 }
 
-/** Turns anything thrown into the ApiError the client sees. `explicit`: the request named a model. */
-export function toApiError(err: unknown, explicit = false, bodyLimit?: number): ApiError {
+/** Turns anything thrown into the ApiError the client sees. `explicit`: the request named a model.
+ * `clientRetryMaxWaitMs`: `gateway.client_retry_max_wait` (failureToApiError). */
+export function toApiError(
+  err: unknown,
+  explicit = false,
+  bodyLimit?: number,
+  clientRetryMaxWaitMs?: number,
+): ApiError {
   if (ApiError.isInstance(err)) return err;
-  if (isCallFailure(err)) return failureToApiError(err, explicit);
-  if (err instanceof Error && err.name === 'WireRequestError') {
+  if (isCallFailure(err)) return failureToApiError(err, explicit, clientRetryMaxWaitMs);
+  if (WireRequestError.isInstance(err)) {
     // The translator's located error: `messages[2].role: expected one of …`.
-    const { path, code } = err as Error & { path?: string; code?: string };
+    const { path, code } = err;
     return new ApiError('invalid_request', `invalid request body: ${scrubSecrets(err.message)}`, {
       ...(path ? { param: path } : {}),
       ...(code ? { code } : {}),
@@ -120,8 +127,7 @@ export function toApiError(err: unknown, explicit = false, bodyLimit?: number): 
   }
   if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
     return new ApiError('invalid_request', 'request body is not valid JSON', { code: 'invalid_json' });
-  if (err instanceof Error && err.name === 'UserError')
-    return new ApiError('invalid_request', scrubSecrets(err.message));
+  if (UserError.isInstance(err)) return new ApiError('invalid_request', scrubSecrets(err.message));
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new ApiError('invalid_request', scrubSecrets(fe.message ?? 'bad request'));
   }
@@ -201,7 +207,12 @@ export function installErrorHandling(
     const apiErr =
       compressedBody(req, err) ??
       tooDeepError(err, req.body) ??
-      toApiError(err, req.sy?.target?.explicit ?? false, req.routeOptions?.bodyLimit);
+      toApiError(
+        err,
+        req.sy?.target?.explicit ?? false,
+        req.routeOptions?.bodyLimit,
+        req.server.gateway?.settings.clientRetryMaxWaitMs,
+      );
     if (apiErr.category === 'internal')
       logger.error(
         {

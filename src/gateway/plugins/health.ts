@@ -13,11 +13,16 @@ interface StoreHealth {
 }
 
 function storeHealth(ctx: GatewayContext): StoreHealth {
+  let health: StoreHealth;
   try {
-    return ctx.store.status();
+    health = ctx.store.status();
   } catch (err) {
-    return { ok: false, lastError: err instanceof Error ? err.message : String(err) };
+    health = { ok: false, lastError: err instanceof Error ? err.message : String(err) };
   }
+  // The ledger's store being down degrades the gateway as a full disk does: it serves, rows wait in memory.
+  const usage = ctx.usage?.degradedBy();
+  if (usage === undefined) return health;
+  return { ...health, degraded: true, degradedBy: [...(health.degradedBy ?? []), 'usage_store'] };
 }
 
 /** The last reload, when one has happened; `error` (why it was refused, which names files) only for the admin key. */

@@ -13,6 +13,7 @@ import { sentAttempts } from '../../routing/trail.ts';
 import { CHAT_PATHS, pathOf } from '../chat-paths.ts';
 import type { Usage } from '../../providers/types.ts';
 import type { Attempt } from '../../routing/types.ts';
+import { recordUsage } from '../usage-record.ts';
 
 const PROBES = new Set(['/', '/healthz', '/readyz', '/metrics']);
 
@@ -104,7 +105,13 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     };
     if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
     ctx.metrics.requestFinished(sample);
-    if (s.usage !== undefined) ctx.metrics.tokensUsed(route, s.usage);
+    if (s.usage !== undefined) {
+      ctx.metrics.tokensUsed(route, s.usage);
+      const key = s.credential ?? 'none';
+      ctx.metrics.promptCacheUsed({ route, task: s.target?.task ?? 'none', key }, s.usage);
+    }
+    recordUsage(ctx, req);
+    ctx.recent?.remember(s);
   }
   const probe = isProbe(path);
   const line: LineFields = {
@@ -121,6 +128,7 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
     stream: s.stream,
     ms: Math.round(ms * 100) / 100,
   };
+  if (s.target?.alias !== undefined) line['alias'] = s.target.alias;
   if (s.credential !== undefined) line['credential'] = s.credential;
   if (s.trail !== undefined && s.trail.length > 0) line['upstream'] = upstreamJson(s.trail);
   if (s.usage !== undefined) addTokenFields(line, s.usage);

@@ -16,6 +16,9 @@ import { headerValue } from '../header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, StreamEncoder, ParsedWire } from '../wire.ts';
 import { routeWithoutResponses, servesResponses } from '../responses-routes.ts';
+import { tracingOn } from '../../telemetry/active.ts';
+import { withCaller } from '../../telemetry/caller.ts';
+import { recordUsage, usageHeaderValue } from '../usage-record.ts';
 
 export interface WireBody {
   model: string;
@@ -94,6 +97,8 @@ export async function serveChat(
       param: 'model',
     });
   sy.target = target;
+  // Said on failures too: a mistyped name caught by `"*"` is what a user most needs to see.
+  if (target.alias !== undefined) reply.header('x-switchyard-alias', headerValue(target.alias));
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
   const parsed = wire.parse(body, {
     hostedTools: settings.hostedTools,
@@ -105,6 +110,8 @@ export async function serveChat(
   // The gateway's own trail array: a cancelled call rejects without one (see logHangUp).
   const trail: Attempt[] = (sy.trail = []);
   const opts = chatOptions(parsed.request, target, abortOnDisconnect(ctx, req, reply, sy), trail);
+  // Budgets scoped to the client key apply (docs/budgets.md); `anonymous` and the like are names too.
+  if (sy.keyName !== undefined) opts.client_key = sy.keyName;
   if (body.stream === true) {
     sy.stream = true;
     return serveStream(ctx, wire, opts, req, reply, parsed);
@@ -113,19 +120,39 @@ export async function serveChat(
   let result: ChatSuccess | Disabled;
   sy.calling = true;
   try {
-    result = await ctx.router.chat(opts);
+    result = await callRouter(ctx, req, opts);
   } catch (err) {
     callSettled(ctx, req, sy);
     throw sy.cutWith ?? err;
   }
   sy.attempts = sentAttempts(trail);
-  if (result.status === 'ok') answeredBy(ctx, sy, result, trail);
+  if (result.status === 'ok') {
+    answeredBy(ctx, sy, result, trail);
+    budgetWarning(sy, result);
+  }
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   sy.upstreamMs = upstreamMs(trail);
   sy.usage = result.response.usage;
   answerHeaders(ctx, reply, sy);
+  reply.header('x-switchyard-usage', usageHeaderValue(ctx, sy));
   return wire.response(result.response, parsed);
+}
+
+/** The router call, in the caller's trace (`traceparent`) and naming its client key when OpenTelemetry is on. */
+function callRouter(
+  ctx: GatewayContext,
+  req: FastifyRequest,
+  opts: ChatOptions & { stream: true },
+): Promise<StreamSuccess | Disabled>;
+function callRouter(ctx: GatewayContext, req: FastifyRequest, opts: ChatOptions): Promise<ChatSuccess | Disabled>;
+function callRouter(
+  ctx: GatewayContext,
+  req: FastifyRequest,
+  opts: ChatOptions & { stream?: boolean },
+): Promise<ChatSuccess | StreamSuccess | Disabled> {
+  if (!tracingOn()) return ctx.router.chat(opts);
+  return withCaller(req.headers, (req.sy as RequestState).keyName, () => ctx.router.chat(opts));
 }
 
 /** The route that answered, and its credential: the last attempt made with a key is the one that answered. A route
@@ -142,6 +169,12 @@ function answeredBy(ctx: GatewayContext, sy: RequestState, route: AnsweredBy, tr
   }
 }
 
+/** Soft budgets the call went over: the `x-switchyard-budget-warning` header, one entry each. */
+function budgetWarning(sy: RequestState, result: ChatSuccess | StreamSuccess): void {
+  const warnings = result.budget_warnings;
+  if (warnings !== undefined) sy.budgetWarning = warnings.map((w) => w.message).join('; ');
+}
+
 /** Route, attempts and credential; while draining also `Connection: close`, set here rather than in an onSend hook
  * every response would pay for. */
 function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestState): void {
@@ -149,6 +182,7 @@ function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestStat
   if (sy.droppedTools) reply.header('x-switchyard-dropped-tools', sy.droppedTools.join(', '));
   // A fingerprint is hex: no encoding needed.
   if (sy.credential !== undefined) reply.header('x-switchyard-credential', sy.credential);
+  if (sy.budgetWarning !== undefined) reply.header('x-switchyard-budget-warning', headerValue(sy.budgetWarning));
   if (ctx.closing) reply.header('connection', 'close');
 }
 
@@ -164,14 +198,17 @@ async function serveStream(
   let result: StreamSuccess | Disabled;
   sy.calling = true;
   try {
-    result = await ctx.router.chat({ ...opts, stream: true });
+    result = await callRouter(ctx, req, { ...opts, stream: true });
   } catch (err) {
     callSettled(ctx, req, sy);
     throw sy.cutWith ?? err;
   }
   // Committed to a route (or disabled): a hang-up from here on cancels no request, so its line is written at once.
   sy.attempts = sentAttempts(result.trail);
-  if (result.status === 'ok') answeredBy(ctx, sy, result, result.trail);
+  if (result.status === 'ok') {
+    answeredBy(ctx, sy, result, result.trail);
+    budgetWarning(sy, result);
+  }
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   const events = result.events[Symbol.asyncIterator]();
@@ -184,18 +221,42 @@ async function serveStream(
     throw sy.cutWith ?? err;
   }
   sy.attempts = sentAttempts(result.trail);
+  sy.ttftMs = performance.now() - sy.started;
   const encoder = wire.streamEncoder(parsed);
   answerHeaders(ctx, reply, sy);
+  // A stream's usage is known at its end: sent as an HTTP trailer (docs/usage.md#seeing-it).
+  reply.trailer('x-switchyard-usage', async () => usageHeaderValue(ctx, sy));
   reply
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no');
+  sy.usagePending = true;
+  const life: FramesLife = {
+    started: false,
+    settled: () => {
+      sy.usagePending = false;
+      // The line may have gone already (a caller that hung up): the row follows it now.
+      if (sy.logged) recordUsage(ctx, req);
+    },
+  };
+  // A caller gone before the first frame was read: the frames never run, so their cleanup is done here.
+  reply.raw.once('close', () => {
+    if (life.started) return;
+    sy.streamEnd ??= 'cancelled';
+    void (events.return?.() ?? Promise.resolve()).catch(() => {}).finally(life.settled);
+  });
   return reply.send(
     Readable.from(
-      frames(first, events, encoder, sy, () => sentAttempts(result.trail)),
+      frames(first, events, encoder, sy, () => sentAttempts(result.trail), life),
       { objectMode: false },
     ),
   );
+}
+
+/** Whether the frames began (else a caller who left first is cleaned up for them), and what to do when they end. */
+interface FramesLife {
+  started: boolean;
+  settled: () => void;
 }
 
 async function* frames(
@@ -204,7 +265,9 @@ async function* frames(
   encoder: StreamEncoder,
   sy: RequestState,
   attempts: () => number,
+  life: FramesLife,
 ): AsyncGenerator<string> {
+  life.started = true;
   try {
     let next = first;
     while (!next.done) {
@@ -216,10 +279,15 @@ async function* frames(
       if (text) yield text;
       next = await events.next();
     }
+    sy.streamEnd = 'finished';
     yield encoder.end();
   } catch (err) {
     // The caller hung up (abortOnDisconnect logged it): nobody to tell. Cut by the shutdown: the caller is told.
-    if (sy.cutWith === undefined && err instanceof Error && err.name === 'AbortError') return;
+    if (sy.cutWith === undefined && err instanceof Error && err.name === 'AbortError') {
+      sy.streamEnd = 'cancelled';
+      return;
+    }
+    sy.streamEnd = 'cut';
     const apiErr = sy.cutWith ?? toApiError(err);
     sy.outcome = `stream_${apiErr.code ?? apiErr.category}`;
     sy.error = apiErr.message;
@@ -228,5 +296,7 @@ async function* frames(
     sy.attempts = attempts();
     // Client gone or stream finished: let the router release the upstream connection.
     await events.return?.().catch(() => {});
+    sy.streamEnd ??= 'cancelled';
+    life.settled();
   }
 }

@@ -1,5 +1,6 @@
 // Anthropic Messages wire shape ⇄ canonical: system messages, tool_use/tool_result blocks and alternating turns
 // (docs/gateway.md#what-is-carried-across-shapes).
+import { limitCacheMarks } from './anthropic-cache-marks.ts';
 import type {
   AnthropicFields,
   ChatMessage,
@@ -22,7 +23,7 @@ import {
   thinkingPartOf,
   toAnthropicImage,
 } from './parts.ts';
-import { jsonInstruction } from './response-format.ts';
+import { anthropicJson } from './anthropic-output-format.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
 import { checkToolChoice } from './tool-choice.ts';
@@ -223,7 +224,8 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
 }
 
 /** The fields only Anthropic routes are sent (AnthropicFields); `output_config.format` is not among them: it travels
- * as `response_format`. Null counts as absent, as Anthropic reads it. */
+ * as `response_format`, which every route shape answers (an Anthropic route as `output_config.format` again). Null
+ * counts as absent, as Anthropic reads it. */
 function anthropicFieldsFromWire(wire: AnthropicWireRequest): AnthropicFields | undefined {
   const fields: AnthropicFields = {};
   if (wire.thinking != null) fields.thinking = wire.thinking;
@@ -439,7 +441,9 @@ function settingsToWire(req: ChatRequest, body: Obj): void {
       disable_parallel_tool_use: true,
     };
   }
-  const instruction = req.response_format === undefined ? undefined : jsonInstruction(req.response_format);
+  const json = req.response_format === undefined ? {} : anthropicJson(req.response_format, req.model);
+  if (json.format !== undefined) body['output_config'] = { format: json.format };
+  const instruction = json.instruction;
   if (instruction === undefined) return;
   const system = body['system'];
   if (Array.isArray(system)) system.push({ type: 'text', text: instruction });
@@ -474,6 +478,7 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
   settingsToWire(req, body);
   if (req.anthropic_fields !== undefined) anthropicFieldsToWire(req, req.anthropic_fields, body, thinking);
   if (options.stream) body['stream'] = true;
+  limitCacheMarks(body);
   return body;
 }
 
@@ -491,7 +496,8 @@ function anthropicFieldsToWire(
       ? undefined
       : contextManagement(fields.context_management, thinks(thinking));
   if (context !== undefined) body['context_management'] = context;
-  const output = { ...fields.output_config };
+  // After settingsToWire: the format it set stays beside the caller's other output_config fields.
+  const output = { ...(body['output_config'] as Obj | undefined), ...fields.output_config };
   if (!modelTakes(req.model, 'effort')) delete output['effort'];
   if (Object.keys(output).length > 0) body['output_config'] = output;
 }

@@ -1,6 +1,9 @@
 // A client sent a body that is not a valid request of its API shape. The gateway answers 400 in the caller's
 // shape with this message; `path` is the offending field (`messages[2].role`), also sent as OpenAI's `param`.
 import type { z } from 'zod';
+import { errorMarker, hasMarker, markAs } from '../../error-marker.ts';
+
+const MARKER = errorMarker('WireRequestError');
 
 export class WireRequestError extends Error {
   override readonly name = 'WireRequestError';
@@ -15,10 +18,11 @@ export class WireRequestError extends Error {
     super(path === '' ? message : message.startsWith('is ') ? `${path} ${message}` : `${path}: ${message}`);
     this.path = path;
     this.code = code;
+    markAs(this, MARKER);
   }
 
   static isInstance(value: unknown): value is WireRequestError {
-    return value instanceof Error && value.name === 'WireRequestError';
+    return hasMarker(value, MARKER);
   }
 }
 

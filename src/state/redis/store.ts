@@ -25,6 +25,8 @@ import { UserError } from '../../user-error.ts';
 import { matchOne } from '../match.ts';
 import { maskRedisUrl } from '../../config/redis-url.ts';
 import { mirrorSignature, readKeyMirror, writeKeyMirror } from './key-mirror.ts';
+import { RedisBudgetStore } from './budgets.ts';
+import { AffinityChannel } from './affinity-channel.ts';
 
 export interface RedisStoreOptions {
   url: string;
@@ -60,11 +62,14 @@ function message(err: unknown): string {
 export class RedisStore extends MemoryFirstStore implements StateStore {
   readonly kind = 'redis';
   readonly location: string;
+  /** Shared by every replica through a Lua script (budgets.ts). */
+  readonly budgets: RedisBudgetStore;
   private readonly redis: Redis;
   private readonly local: StateStore;
   private readonly keys: SharedKeys;
   private readonly mintKeys: mint.MintKeys;
   private readonly breakers = new BreakerCache();
+  private readonly affinityChannel: AffinityChannel;
   /** Client keys in Redis, by id, and the changes to them not written yet. */
   private readonly clientKeys = new Map<string, GatewayKeyRecord>();
   /** Redis has been read at least once (sharedStateRead). */
@@ -117,7 +122,14 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
       retryStrategy: (times) => Math.min(100 * times, 2000),
     });
     this.redis.on('error', (err: unknown) => this.noteFailure(err));
+    this.budgets = new RedisBudgetStore(this.redis, {
+      prefix: options.prefix ?? DEFAULT_PREFIX,
+      ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+    });
     this.redis.on('ready', () => void this.sync());
+    this.affinityChannel = new AffinityChannel(this.redis, `${options.prefix ?? DEFAULT_PREFIX}affinity`, (records) => {
+      for (const r of records) this.affinity.absorb(r);
+    });
     this.unsubscribeLocal = this.local.onChange((change) => {
       if (change.type !== 'health' && change.type !== 'breakers') this.emit(change);
     });
@@ -128,7 +140,19 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
 
   /** Resolves once health has been read from Redis, or after the connect timeout (then on local state, warned). */
   ready(): Promise<void> {
-    return this.readyPromise;
+    return this.readyPromise.then(() => this.listening());
+  }
+
+  /** The affinity channel subscribed, or a moment given up on it: affinity is a hint, not worth holding start-up. */
+  private async listening(): Promise<void> {
+    if (this.redis.status !== 'ready') return;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 1000);
+      timer.unref();
+    });
+    await Promise.race([this.affinityChannel.subscribed, gaveUp]);
+    clearTimeout(timer);
   }
 
   // ---- circuit breakers (memory first, shared through Redis) ----
@@ -303,6 +327,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
 
   async flush(): Promise<void> {
     await this.flushNow();
+    await this.budgets.flush();
     await this.local.flush();
     if (this.lastError !== undefined && this.pendingCount() > 0) {
       throw new UserError(`could not write to the shared state store (Redis at ${this.location}): ${this.lastError}`, {
@@ -316,6 +341,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     if (this.closed) return;
     // Last chance for queued health to reach the other replicas; a Redis that is down does not hold the exit up.
     await this.flushNow();
+    await this.budgets.close();
     const mints = this.pendingMints.size + this.mintsInFlight.size;
     const lost = this.pendingCount() - mints;
     if (lost > 0)
@@ -331,6 +357,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     clearInterval(this.pollTimer);
     this.unsubscribeLocal();
     this.dropListeners();
+    this.affinityChannel.close();
     this.redis.disconnect();
     await this.local.close();
   }
@@ -485,11 +512,22 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   /** One flush at a time (WATCH belongs to the connection); a call during a flush waits for it and goes again. */
   private async flushNow(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.closed || this.pendingCount() === 0 || this.redis.status !== 'ready') return;
+    if (this.closed || this.redis.status !== 'ready') return;
+    if (this.affinity.pending.size > 0) await this.publishAffinity();
+    if (this.pendingCount() === 0) return;
     this.flushing = this.writeQueue().finally(() => {
       this.flushing = undefined;
     });
     await this.flushing;
+  }
+
+  /** Hints, not state: what Redis does not take is dropped rather than queued again. */
+  private async publishAffinity(): Promise<void> {
+    try {
+      await this.affinityChannel.publish(this.affinity.pending.take().values());
+    } catch (err) {
+      this.noteFailure(err);
+    }
   }
 
   private async writeQueue(): Promise<void> {

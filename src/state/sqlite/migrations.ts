@@ -90,6 +90,40 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 5: why the last token of a minted credential was minted (credentials/minted/mint-reason.ts).
   `ALTER TABLE mints ADD COLUMN mint_reason TEXT;`,
+  // 6: budget counters (settled spend per budget, resource and window) and the holds on them (budgets/sqlite-store.ts).
+  `
+  CREATE TABLE budget_counters (counter TEXT PRIMARY KEY, spent INTEGER NOT NULL, resets_at INTEGER NOT NULL);
+  CREATE INDEX budget_counters_resets ON budget_counters (resets_at);
+  CREATE TABLE budget_holds (
+    hold TEXT NOT NULL,
+    counter TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (counter, hold)
+  );
+  CREATE INDEX budget_holds_expiry ON budget_holds (expires_at);
+  `,
+  // 7: circuit breakers, shared by the gateway workers (and any process) on one state file (breakers-table.ts).
+  `
+  CREATE TABLE breakers (provider TEXT PRIMARY KEY, state TEXT NOT NULL, at INTEGER NOT NULL, opened_at INTEGER);
+  INSERT INTO meta (key, value) VALUES ('breakers_seq', 0);
+  `,
+  // 8: prompt-cache affinity: which key and route served a prompt prefix, by its hash (state/sqlite/affinity-table.ts).
+  `
+  INSERT INTO meta (key, value) VALUES ('affinity_seq', 0);
+  CREATE TABLE affinity (
+    hash TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    route TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    tokens INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    seq INTEGER NOT NULL
+  );
+  CREATE INDEX affinity_seq ON affinity (seq);
+  CREATE INDEX affinity_expires ON affinity (expires_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

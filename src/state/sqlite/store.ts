@@ -18,12 +18,18 @@ import { openDatabase } from './connection.ts';
 import { deleteStaleHealth, flushHealth, loadHealthSince } from './health-table.ts';
 import { statement } from './statements.ts';
 import { MemoryFirstStore } from '../memory-first.ts';
-import { isNewerBreaker } from '../breaker-cache.ts';
+import { BreakerCache } from '../breaker-cache.ts';
+import { loadBreakers, readBreakersSeq, writeBreakers } from './breakers-table.ts';
 import * as creds from './credentials-table.ts';
 import * as sessions from './sessions-table.ts';
 import * as mints from './mint-table.ts';
+import { flushAffinity, loadAffinitySince } from './affinity-table.ts';
+import { DEFAULT_AFFINITY_ENTRIES } from '../affinity-cache.ts';
 import { matchOne } from '../match.ts';
 import { refusedWrite, writeFailure, type WriteFailure } from './write-failure.ts';
+import type { BudgetStore } from '../budget-store.ts';
+import { MemoryBudgetStore } from '../budget-memory.ts';
+import { SqliteBudgetStore } from './budgets.ts';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for a private in-process store (tests, library use without persistence). */
@@ -39,14 +45,17 @@ export interface SqliteStoreOptions {
 export class SqliteStore extends MemoryFirstStore implements StateStore {
   readonly kind: 'sqlite' | 'memory';
   readonly location: string;
+  readonly budgets: BudgetStore;
   private readonly db: DatabaseSync;
   private readonly schemaVersion: number;
-  /** Breakers are this process's own with SQLite (one gateway per state file); Redis shares them. */
-  private readonly breakers = new Map<string, BreakerRecord>();
+  /** Shared through the file like health, so the workers of one gateway (`--workers`) see each other's breakers. */
+  private readonly breakers = new BreakerCache();
+  private breakersSeq = 0;
   private pendingTouches = new Map<string, number>();
   private credentials: StoredCredential[] = [];
   private gatewayKeys: GatewayKeyRecord[] = [];
   private healthSeq = 0;
+  private affinitySeq = 0;
   private credentialsSeq = 0;
   /** Bumped on every reload of `credentials` (ours or another process's change). */
   private credentialsVersion = 0;
@@ -70,8 +79,19 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     ({ db: this.db, schemaVersion: this.schemaVersion } = openDatabase(options.path, options.maxPageCount));
     this.dataVersion = this.readDataVersion();
     this.refreshHealth();
+    this.refreshAffinity();
     this.reloadCredentials();
     this.reloadGatewayKeys();
+    // A private in-memory store keeps its budgets in plain maps: nothing is shared, nothing written.
+    this.budgets =
+      this.kind === 'memory'
+        ? new MemoryBudgetStore()
+        : new SqliteBudgetStore(this.db, {
+            location: this.location,
+            warn: this.warn,
+            ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+          });
+    this.reloadBreakers();
     if (this.kind === 'sqlite') {
       this.pollTimer = setInterval(() => this.poll(), options.pollIntervalMs ?? 250);
       this.pollTimer.unref();
@@ -82,14 +102,14 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
 
   // ---- health (memory first) ----
 
-  // ---- circuit breakers (in memory) ----
+  // ---- circuit breakers (memory first, written with health) ----
 
   getBreaker(provider: string): BreakerRecord | undefined {
-    return this.breakers.get(provider);
+    return this.breakers.records.get(provider);
   }
 
   setBreaker(record: BreakerRecord): void {
-    if (isNewerBreaker(this.breakers.get(record.provider), record)) this.breakers.set(record.provider, record);
+    if (this.breakers.set(record) && this.kind === 'sqlite') this.scheduleFlush();
   }
 
   // ---- stored credentials (cached; written through) ----
@@ -241,6 +261,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
 
   async flush(): Promise<void> {
     this.flushNow();
+    await this.budgets.flush();
     if (this.lastError !== undefined && this.pendingCount() > 0) {
       const details =
         this.writeProblem?.diskFull === true ? ['free space on the disk that holds it, then try again'] : [];
@@ -255,6 +276,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.flushNow();
+    await this.budgets.close();
     this.closed = true;
     clearTimeout(this.flushTimer);
     clearInterval(this.pollTimer);
@@ -282,7 +304,8 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
   // ---- internals ----
 
   private pendingCount(): number {
-    return this.health.pendingCount() + this.pendingTouches.size;
+    const breakers = this.kind === 'sqlite' ? this.breakers.pending.size : 0;
+    return this.health.pendingCount() + this.pendingTouches.size + breakers + this.affinity.pending.size;
   }
 
   protected scheduleFlush(): void {
@@ -310,6 +333,8 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     this.health.committed(written);
     try {
       this.writeTouches();
+      this.writeBreakers();
+      this.writeAffinity();
       this.writeWorked();
     } catch (err) {
       this.writeFailed(err);
@@ -368,6 +393,43 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     this.pendingTouches = new Map();
   }
 
+  /** Breakers set here since the last flush; given back to the queue if the write fails. */
+  private writeBreakers(): void {
+    if (this.breakers.pending.size === 0 || this.kind !== 'sqlite') return;
+    const batch = this.breakers.pending.take();
+    try {
+      writeBreakers(this.db, batch.values());
+    } catch (err) {
+      this.breakers.pending.failed(batch);
+      throw err;
+    }
+    // Read back: a newer record another process wrote meanwhile won over ours in the file, and must here too.
+    const changed = this.reloadBreakers();
+    if (changed.length > 0) this.emit({ type: 'breakers', providers: changed });
+  }
+
+  /** Adopts the stored breakers newer than ours; returns the providers whose breaker changed. */
+  private reloadBreakers(): string[] {
+    this.breakersSeq = readBreakersSeq(this.db);
+    return this.breakers.absorb(loadBreakers(this.db));
+  }
+
+  /** Affinity records set here; a private in-memory store has no one to share them with. A failed write drops them:
+   * they are hints that expire in minutes, not state to keep. */
+  private writeAffinity(): void {
+    const batch = this.affinity.pending.take();
+    if (batch.size === 0 || this.kind === 'memory') return;
+    flushAffinity(this.db, batch.values(), Date.now());
+  }
+
+  /** Other processes' affinity records since the last read (our own come back too, and are not newer). */
+  private refreshAffinity(): void {
+    if (this.kind === 'memory') return;
+    const { records, maxSeq } = loadAffinitySince(this.db, this.affinitySeq, Date.now(), DEFAULT_AFFINITY_ENTRIES);
+    this.affinitySeq = maxSeq;
+    for (const r of records) this.affinity.absorb(r);
+  }
+
   private readDataVersion(): number {
     const row = statement(this.db, 'PRAGMA data_version').get() as { data_version: number } | undefined;
     return row?.data_version ?? 0;
@@ -382,6 +444,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
       this.dataVersion = version;
       const fingerprints = this.refreshHealth();
       if (fingerprints.length > 0) this.emit({ type: 'health', fingerprints });
+      this.refreshAffinity();
       if (creds.readCounter(this.db, 'credentials_seq') !== this.credentialsSeq) {
         this.reloadCredentials();
         this.emit({ type: 'credentials' });
@@ -389,6 +452,10 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
       if (creds.readCounter(this.db, 'gateway_keys_seq') !== this.gatewayKeysSeq) {
         this.reloadGatewayKeys();
         this.emit({ type: 'gateway_keys' });
+      }
+      if (readBreakersSeq(this.db) !== this.breakersSeq) {
+        const providers = this.reloadBreakers();
+        if (providers.length > 0) this.emit({ type: 'breakers', providers });
       }
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);
@@ -443,7 +510,10 @@ function ensureExitFlush(): void {
   if (exitHooked) return;
   exitHooked = true;
   process.on('exit', () => {
-    for (const store of openStores) store.flushNow();
+    for (const store of openStores) {
+      store.flushNow();
+      if (store.budgets instanceof SqliteBudgetStore) store.budgets.flushNow();
+    }
   });
 }
 

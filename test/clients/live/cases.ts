@@ -1,8 +1,10 @@
 // What `npm run test:clients` runs: one row per client and case — the command (a real CLI, or a driver script using
 // a real library), which gateway it talks to, and what its output must show. Each client keeps its default
 // settings; only the gateway's URL and key are given, the way docs/clients.md says.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE, bin } from './install.ts';
+import { WORKDIR } from './home.ts';
 import type { Exchange } from '../record.ts';
 import type { WorldName } from './world.ts';
 
@@ -22,6 +24,10 @@ export interface RunOutcome {
   code: number | null;
   output: string;
   exchanges: Exchange[];
+  /** How long the client ran. */
+  seconds: number;
+  /** How long it ran on after its first request reached the gateway (its own start-up left out). */
+  afterFirstRequest: number;
 }
 
 export interface LiveCase {
@@ -75,13 +81,36 @@ const opencode =
     env: { SWITCHYARD_KEY: ctx.key, ...OPENCODE_QUIET },
   });
 
+/** `name@task`: the driver's case `name`, asking the gateway's `task` instead of `main` (`@anthropic`: the task
+ * whose one route is Anthropic's, for the route shape a case would otherwise not meet). */
 const driver =
   (file: string, name: string) =>
-  (ctx: CaseContext): Command => ({
-    cmd: process.execPath,
-    args: [join(CACHE, 'drivers', file), name],
-    env: { SWITCHYARD_URL: ctx.url, SWITCHYARD_KEY: ctx.key },
-  });
+  (ctx: CaseContext): Command => {
+    const [base = name, task] = name.split('@');
+    return {
+      cmd: process.execPath,
+      args: [join(CACHE, 'drivers', file), base],
+      env: { SWITCHYARD_URL: ctx.url, SWITCHYARD_KEY: ctx.key, ...(task ? { SWITCHYARD_MODEL: task } : {}) },
+    };
+  };
+
+/** The schema Codex's `--output-schema` holds its last message to (strict, as Codex requires). */
+const RATING_SCHEMA = {
+  type: 'object',
+  properties: { title: { type: 'string' }, score: { type: 'number' } },
+  required: ['title', 'score'],
+  additionalProperties: false,
+};
+
+/** `codex exec --output-schema`, on the task `model` (`anthropic`: an Anthropic route). */
+const codexSchema =
+  (model: string) =>
+  (ctx: CaseContext): Command => {
+    const schema = join(WORKDIR, 'rating.schema.json');
+    writeFileSync(schema, JSON.stringify(RATING_SCHEMA));
+    const c = codex('rate this gateway as json')(ctx);
+    return { ...c, args: ['exec', '--skip-git-repo-check', '-m', model, '--output-schema', schema, c.args.at(-1)!] };
+  };
 
 // --- checks ---
 
@@ -125,6 +154,37 @@ function failedClearly(o: RunOutcome): string | undefined {
   return /every route failed|rejected key|never (been )?accepted|upstream_auth_failed/.test(o.output)
     ? undefined
     : `failed without the gateway's explanation: ${errorLine(o.output)}`;
+}
+
+/** An answer a retry cannot change (a wrong client key, a long cooldown): shown with the gateway's explanation
+ * (`re`) within `CLEAR_WITHIN_SECONDS` of the first request, not after the client's retries. */
+const CLEAR_WITHIN_SECONDS = 15;
+const shownAtOnce =
+  (re: RegExp) =>
+  (o: RunOutcome): string | undefined => {
+    if (o.code === 0) return `expected a failure; exit 0: ${lastLine(o.output)}`;
+    if (!re.test(o.output)) return `failed without the gateway's explanation: ${errorLine(o.output)}`;
+    // Counted from the first request: how long the client takes to start (OpenCode: seconds, on a busy machine
+    // half a minute) is not the failure's doing.
+    return o.afterFirstRequest <= CLEAR_WITHIN_SECONDS
+      ? undefined
+      : `shown only ${o.afterFirstRequest.toFixed(1)}s after its first request (more than ${CLEAR_WITHIN_SECONDS}s)`;
+  };
+const wrongKeyShown = shownAtOnce(/invalid or revoked gateway key/);
+const longCoolingShown = shownAtOnce(/rate-limited key .*(rests until|every route failed)|every route failed/);
+
+/** The agent's last message is JSON of RATING_SCHEMA (Codex prints it alone on the last line). */
+function ratingJson(o: RunOutcome): string | undefined {
+  if (o.code !== 0) return `expected the answer; got exit ${o.code}: ${errorLine(o.output)}`;
+  const line = lastLine(o.output);
+  try {
+    const v = JSON.parse(line) as { title?: unknown; score?: unknown };
+    return typeof v.title === 'string' && typeof v.score === 'number' && Object.keys(v).length === 2
+      ? undefined
+      : `JSON, but not of the schema: ${line}`;
+  } catch {
+    return `not JSON: ${line}`;
+  }
 }
 
 /** The second turn of a beta thread went out with the whole conversation (the gateway keeps none). */
@@ -172,6 +232,8 @@ const cli = (
   fixtures: string,
   run: (p: string) => (ctx: CaseContext) => Command,
   toolPrompt: string,
+  /** How a long cooldown must be shown: at once, or (a client that ignores x-should-retry) at all. */
+  longCheck: LiveCase['check'] = longCoolingShown,
 ): LiveCase[] => [
   { client, pkg, fixtures, name: 'text', world: 'ok', command: run('hi'), check: answered },
   { client, pkg, fixtures, name: 'tool', world: 'ok', command: run(toolPrompt), check: agentToolRan },
@@ -196,13 +258,35 @@ const cli = (
     check: failedClearly,
     timeoutMs: 300_000,
   },
+  { client, pkg, fixtures, name: 'badkey', world: 'badkey', command: run('hi'), check: wrongKeyShown },
+  {
+    client,
+    pkg,
+    fixtures,
+    name: 'long-cooling',
+    world: 'long',
+    command: run('hi'),
+    check: longCheck,
+    // OpenCode waits the Retry-After (60 s) before each of its 5 retries.
+    timeoutMs: 480_000,
+  },
 ];
 
 /** The gateway a library case talks to, by the end of its name. */
 function worldOf(name: string): WorldName {
   if (name.endsWith('error')) return 'failing';
+  if (name.endsWith('badkey')) return 'badkey';
+  if (name.endsWith('long')) return 'long';
   return name.endsWith('cooling') ? 'cooling' : 'ok';
 }
+
+/** The rows every library has for answers a retry cannot change, by the prefixes its driver knows. A library that
+ * ignores x-should-retry (`obeys: false`) is held only to showing the long cooldown, however late. */
+const hopeless = (prefixes: readonly string[], obeys = true): [string, LiveCase['check']][] =>
+  prefixes.flatMap((p): [string, LiveCase['check']][] => [
+    [`${p}badkey`, wrongKeyShown],
+    [`${p}long`, obeys ? longCoolingShown : failedClearly],
+  ]);
 
 const lib = (
   client: string,
@@ -225,7 +309,25 @@ const lib = (
 export const CASES: readonly LiveCase[] = [
   ...cli('Claude Code', '@anthropic-ai/claude-code', 'claude-code', claude, 'call Read'),
   ...cli('Codex CLI', '@openai/codex', 'codex', codex, 'call exec'),
-  ...cli('OpenCode', 'opencode-ai', 'opencode', opencode, 'call read'),
+  {
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name: 'output-schema',
+    world: 'ok',
+    command: codexSchema('main'),
+    check: ratingJson,
+  },
+  {
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name: 'output-schema@anthropic',
+    world: 'ok',
+    command: codexSchema('anthropic'),
+    check: ratingJson,
+  },
+  ...cli('OpenCode', 'opencode-ai', 'opencode', opencode, 'call read', failedClearly),
   ...lib(
     'AI SDK',
     'ai',
@@ -243,6 +345,11 @@ export const CASES: readonly LiveCase[] = [
         ['anthropic-error', failedClearly],
         ['openai-cooling', failedClearly],
         ['anthropic-cooling', failedClearly],
+        ['openai-object@anthropic', structured],
+        ['chat-object@anthropic', structured],
+        ['anthropic-object@anthropic', structured],
+        ['compatible-object@anthropic', structured],
+        ...hopeless(['openai-', 'anthropic-'], false),
       ]),
   ),
   ...lib(
@@ -262,6 +369,7 @@ export const CASES: readonly LiveCase[] = [
         ['anthropic-error', failedClearly],
         ['openai-cooling', failedClearly],
         ['anthropic-cooling', failedClearly],
+        ...hopeless(['openai-', 'anthropic-'], false),
       ]),
   ),
   ...lib('Agents SDK', '@openai/agents', 'openai-agents', 'agents.ts', [
@@ -270,19 +378,28 @@ export const CASES: readonly LiveCase[] = [
     ['tool', toolRan],
     ['namespace', toolRan],
     ['chat-tool', toolRan],
+    [
+      'chat-namespace',
+      refused(/toolNamespace|namespace/i, "the SDK's own refusal of a tool namespace on chat completions"),
+    ],
     ['error', failedClearly],
     ['cooling', failedClearly],
+    ...hopeless(['']),
   ]),
   ...lib('openai', 'openai', 'openai', 'openai-sdk.ts', [
     ['chat', answered],
     ['chat-stream', streamed],
     ['chat-tool', toolRan],
     ['parse', structured],
+    ['parse@anthropic', structured],
+    ['responses-parse', structured],
+    ['responses-parse@anthropic', structured],
     ['responses', answered],
     ['responses-stream', streamed],
     ['responses-tool', toolRan],
     ['error', failedClearly],
     ['cooling', failedClearly],
+    ...hopeless(['']),
   ]),
   ...lib('@anthropic-ai/sdk', '@anthropic-ai/sdk', 'anthropic-sdk', 'anthropic-sdk.ts', [
     ['messages', answered],
@@ -297,7 +414,10 @@ export const CASES: readonly LiveCase[] = [
     ],
     ['thread-unthreaded', threadCarried],
     ['count-tokens', has(/input_tokens \d+/, 'a token count')],
+    ['parse', structured],
+    ['parse@anthropic', structured],
     ['error', failedClearly],
     ['cooling', failedClearly],
+    ...hopeless(['']),
   ]),
 ];

@@ -26,7 +26,8 @@ function write(rel: string, text: string): void {
   writeFileSync(path, text, { mode: 0o600 });
 }
 
-/** docs/clients.md's Codex setup: a provider of its own (the built-in `openai` one tries a WebSocket first). */
+/** docs/clients.md's Codex setup: a provider of its own (the built-in `openai` one tries a WebSocket first), without
+ * Codex's own retries (it ignores x-should-retry and waits out every Retry-After, 30 times). */
 export function codexConfig(url: string): string {
   return [
     'model_provider = "switchyard"',
@@ -40,6 +41,8 @@ export function codexConfig(url: string): string {
     `base_url = "${url}/v1"`,
     'env_key = "SWITCHYARD_KEY"',
     'wire_api = "responses"',
+    'request_max_retries = 0',
+    'stream_max_retries = 0',
     '',
   ].join('\n');
 }

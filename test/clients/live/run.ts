@@ -5,7 +5,7 @@
 //   npm run test:clients -- --only codex     the cases whose client or fixture name contains "codex"
 //   npm run test:clients -- --record         also writes what each client sent to test/fixtures/clients/
 //   npm run test:clients -- --markdown       the table as Markdown (for docs/clients.md)
-//   npm run test:clients -- --serve          start the two gateways, print their URLs and keys, and wait (Ctrl-C)
+//   npm run test:clients -- --serve          start the gateways, print their URLs and keys, and wait (Ctrl-C)
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { CASES, errorLine, lastLine, type LiveCase, type RunOutcome } from './cases.ts';
@@ -36,8 +36,11 @@ async function runCase(c: LiveCase, world: World): Promise<CaseResult> {
     { ...baseEnv(), ...command.env },
     c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   );
-  const seconds = (Date.now() - started) / 1000;
-  const outcome: RunOutcome = { code, output, exchanges: world.recorder.take() };
+  const ended = Date.now();
+  const seconds = (ended - started) / 1000;
+  const exchanges = world.recorder.take();
+  const first = exchanges[0]?.at ?? ended;
+  const outcome: RunOutcome = { code, output, exchanges, seconds, afterFirstRequest: (ended - first) / 1000 };
   const problem = timedOut ? `still running after ${Math.round(seconds)}s: ${lastLine(output)}` : c.check(outcome);
   const requests = `${outcome.exchanges.length} request${outcome.exchanges.length === 1 ? '' : 's'}`;
   const note =
@@ -150,7 +153,7 @@ async function main(): Promise<void> {
   if (failed > 0) process.exitCode = 1;
 }
 
-/** The two gateways, for trying a client by hand against them. */
+/** The gateways, for trying a client by hand against them. */
 async function serve(): Promise<void> {
   const world = await startWorld();
   for (const [name, g] of Object.entries(world.gateways)) console.log(`${name.padEnd(8)} ${g.url}  key ${g.key}`);

@@ -50,6 +50,13 @@ await runCase({
     setOpenAIAPI('chat_completions');
     return toolRun(agent());
   },
+  // The SDK refuses a tool namespace on chat completions itself, before any request (docs/clients.md).
+  'chat-namespace': async () => {
+    setOpenAIAPI('chat_completions');
+    return toolRun(agent(toolNamespace({ name: 'forecast', description: 'Weather tools', tools: [weatherTool] })));
+  },
   error: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
   cooling: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
+  badkey: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
+  long: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
 });

@@ -58,6 +58,9 @@ const CASES = {
   error: async (model: LanguageModel) => (await generateText({ model, prompt: 'hello from the AI SDK' })).text,
   // Every key rate-limited: 503 with a Retry-After of a few seconds.
   cooling: async (model: LanguageModel) => (await generateText({ model, prompt: 'hello from the AI SDK' })).text,
+  // A client key the gateway never issued, and every key cooling for a minute: answers no retry can change.
+  badkey: async (model: LanguageModel) => (await generateText({ model, prompt: 'hello from the AI SDK' })).text,
+  long: async (model: LanguageModel) => (await generateText({ model, prompt: 'hello from the AI SDK' })).text,
 };
 
 await runCase(

@@ -3,6 +3,7 @@
 //   node drivers/anthropic-sdk.ts <case>
 import Anthropic from '@anthropic-ai/sdk';
 import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
+import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import { z } from 'zod';
 import { GATEWAY, KEY, MODEL, TOOL_PROMPT, WEATHER, runCase, weather } from './common.ts';
 
@@ -10,6 +11,16 @@ const client = new Anthropic({ baseURL: GATEWAY, apiKey: KEY });
 
 function text(content: { type: string }[]): string {
   return content.map((b) => ('text' in b ? String(b.text) : '')).join('');
+}
+
+/** One plain request: the failure cases' call. */
+async function hello(): Promise<string> {
+  const done = await client.messages.create({
+    model: MODEL,
+    max_tokens: 256,
+    messages: [{ role: 'user', content: 'hello from anthropic' }],
+  });
+  return text(done.content);
 }
 
 await runCase({
@@ -74,24 +85,18 @@ await runCase({
   },
   'count-tokens': async () =>
     `input_tokens ${(await client.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'count these tokens' }] })).input_tokens}`,
-  error: async () =>
-    text(
-      (
-        await client.messages.create({
-          model: MODEL,
-          max_tokens: 256,
-          messages: [{ role: 'user', content: 'hello from anthropic' }],
-        })
-      ).content,
-    ),
-  cooling: async () =>
-    text(
-      (
-        await client.messages.create({
-          model: MODEL,
-          max_tokens: 256,
-          messages: [{ role: 'user', content: 'hello from anthropic' }],
-        })
-      ).content,
-    ),
+  // Structured output as Anthropic's API takes it (`output_config.format`), parsed by the SDK.
+  parse: async () => {
+    const done = await client.messages.parse({
+      model: MODEL,
+      max_tokens: 256,
+      messages: [{ role: 'user', content: 'rate this gateway as json' }],
+      output_config: { format: zodOutputFormat(z.object({ title: z.string(), score: z.number() })) },
+    });
+    return `object ${JSON.stringify(done.parsed_output)}`;
+  },
+  error: hello,
+  cooling: hello,
+  badkey: hello,
+  long: hello,
 });

@@ -58,6 +58,8 @@ const CASES = {
   },
   error: async (model: BaseChatModel) => text(await model.invoke('hello from LangChain')),
   cooling: async (model: BaseChatModel) => text(await model.invoke('hello from LangChain')),
+  badkey: async (model: BaseChatModel) => text(await model.invoke('hello from LangChain')),
+  long: async (model: BaseChatModel) => text(await model.invoke('hello from LangChain')),
 };
 
 await runCase(

@@ -2,7 +2,7 @@
 // and the Responses API (create, stream, a function-call round trip), and a failure.
 //   node drivers/openai-sdk.ts <case>
 import OpenAI from 'openai';
-import { zodFunction, zodResponseFormat } from 'openai/helpers/zod';
+import { zodFunction, zodResponseFormat, zodTextFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { GATEWAY, KEY, MODEL, TOOL_PROMPT, WEATHER, runCase, weather } from './common.ts';
 
@@ -53,6 +53,15 @@ await runCase({
     });
     return `object ${JSON.stringify(done.choices[0]?.message.parsed)}`;
   },
+  // Responses' structured output (text.format json_schema), through the SDK's parse helper.
+  'responses-parse': async () => {
+    const done = await client.responses.parse({
+      model: MODEL,
+      input: 'rate this gateway as json',
+      text: { format: zodTextFormat(z.object({ title: z.string(), score: z.number() }), 'rating') },
+    });
+    return `object ${JSON.stringify(done.output_parsed)}`;
+  },
   responses: async () =>
     (await client.responses.create({ model: MODEL, input: 'hello from openai responses' })).output_text,
   'responses-stream': async () => {
@@ -89,6 +98,12 @@ await runCase({
     (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] }))
       .choices[0]?.message.content ?? '',
   cooling: async () =>
+    (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] }))
+      .choices[0]?.message.content ?? '',
+  badkey: async () =>
+    (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] }))
+      .choices[0]?.message.content ?? '',
+  long: async () =>
     (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello from openai' }] }))
       .choices[0]?.message.content ?? '',
 });

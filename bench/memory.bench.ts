@@ -1,0 +1,53 @@
+// `npm run bench:memory`: the gateway's RSS at a given concurrency, for docs/gateway.md#memory-what-to-expect. For each
+// C, a fresh gateway process (the allocator settings `switchyard gateway` starts with) in front of the fixed fake
+// upstream: RSS after start, the highest RSS under C connections, and RSS once it has been idle a while. Not run by CI.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load } from './load.ts';
+import { serve, stop } from './server-process.ts';
+import { memoryParts, mib, partsText, rssOf } from './proc-memory.ts';
+import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
+
+const LEVELS = (process.env['BENCH_CONNECTIONS'] ?? '1,32,256').split(',').map(Number);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
+/** The gateway trims after 10 s without a new request, looked at every 10 s: 25 s covers both looks. */
+const IDLE_SECONDS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 25);
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-memory-'));
+  const upstream = await serve(['upstream']);
+  try {
+    console.log(`RSS of one gateway process, ${SECONDS} s of load at each concurrency, then ${IDLE_SECONDS} s idle`);
+    for (const c of LEVELS) {
+      const gateway = await serve(['gateway', upstream.url, join(dir, `gateway-${c}.log`)], [], { ...GATEWAY_ENV });
+      const pid = gateway.child.pid ?? 0;
+      await sleep(2000);
+      const start = rssOf(pid);
+      let peak = start;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 500);
+      const r = await load(
+        { name: 'gateway', url: gateway.url, headers: { authorization: `Bearer ${gateway.key ?? ''}` } },
+        c,
+        SECONDS,
+      );
+      clearInterval(sampler);
+      const loaded = memoryParts(pid);
+      await sleep(IDLE_SECONDS * 1000);
+      const idle = rssOf(pid);
+      console.log(
+        `C=${String(c).padEnd(4)} ${r.rps.toFixed(0).padStart(6)} req/s   rss: ${mib(start)} MiB at start, ${mib(peak)} MiB at most under load (${partsText(loaded)}), ${mib(idle)} MiB after ${IDLE_SECONDS} s idle`,
+      );
+      await stop(gateway);
+    }
+  } finally {
+    await stop(upstream);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

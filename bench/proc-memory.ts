@@ -1,0 +1,109 @@
+// A process's memory and CPU as Linux reports them in /proc, without asking the process (so without a collection):
+// RSS, and what it is made of from /proc/PID/smaps (V8's heap pages, malloc's heaps, the mapped binary).
+import { readFileSync } from 'node:fs';
+
+/** Resident set size in bytes (VmRSS). */
+export function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m?.[1] ? Number(m[1]) * 1024 : NaN;
+}
+
+/** CPU time (µs, user + system) a process has used, from /proc/PID/stat; with `children`, also that of the children
+ * it has waited for. */
+export function cpuMicrosOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may hold spaces and parentheses: the fields start after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks / CLOCK_TICKS) * 1e6;
+}
+
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
+
+/** The pids of a process's children (the workers of a cluster primary). */
+export function childrenOf(pid: number): number[] {
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return text === '' ? [] : text.split(' ').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export interface MemoryParts {
+  /** Anonymous mappings aligned as V8 allocates its heap pages (256 KiB): the JavaScript heap and code. */
+  v8: number;
+  /** glibc malloc: the main heap ([heap]) and the per-thread arenas (64 MiB-aligned regions). */
+  malloc: number;
+  /** Files mapped in: the node binary's code and data, shared libraries. */
+  files: number;
+  /** Every other anonymous mapping: large malloc blocks mmapped on their own, stacks, buffers. */
+  other: number;
+  /** How many malloc arenas (one per thread that allocated, at most 8 per core). */
+  arenas: number;
+}
+
+interface Region {
+  start: bigint;
+  end: bigint;
+  perm: string;
+  name: string;
+  rss: number;
+}
+
+const ARENA = 64n * 1024n * 1024n;
+const V8_PAGE = 256n * 1024n;
+
+function regionsOf(pid: number): Region[] {
+  const regions: Region[] = [];
+  let current: Region | undefined;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      current = {
+        start: BigInt(`0x${head[1]}`),
+        end: BigInt(`0x${head[2]}`),
+        perm: head[3] ?? '',
+        name: (head[4] ?? '').trim(),
+        rss: 0,
+      };
+      regions.push(current);
+    } else if (current && line.startsWith('Rss:')) {
+      current.rss = Number(/(\d+)/.exec(line)?.[1] ?? 0) * 1024;
+    }
+  }
+  return regions;
+}
+
+/** RSS split by who allocated it, as far as the mappings tell (a heuristic: see MemoryParts). */
+export function memoryParts(pid: number): MemoryParts {
+  const parts: MemoryParts = { v8: 0, malloc: 0, files: 0, other: 0, arenas: 0 };
+  const regions = regionsOf(pid);
+  regions.forEach((r, i) => {
+    if (r.name === '[heap]') parts.malloc += r.rss;
+    else if (r.name.startsWith('/')) parts.files += r.rss;
+    else if (r.name.startsWith('[')) parts.other += r.rss;
+    else if (isArena(r, regions[i + 1])) {
+      parts.malloc += r.rss;
+      parts.arenas++;
+    } else if (r.start % V8_PAGE === 0n && r.perm !== '---p') parts.v8 += r.rss;
+    else parts.other += r.rss;
+  });
+  return parts;
+}
+
+/** A thread's malloc arena: a 64 MiB-aligned read-write region, the rest of its 64 MiB reserved right after it. */
+function isArena(r: Region, next: Region | undefined): boolean {
+  if (r.start % ARENA !== 0n || r.perm !== 'rw-p' || r.name !== '') return false;
+  if (r.end - r.start === ARENA) return true;
+  return next !== undefined && next.start === r.end && next.perm === '---p' && next.end - r.start === ARENA;
+}
+
+export function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
+
+export function partsText(p: MemoryParts): string {
+  return `V8 ${mib(p.v8)} · malloc ${mib(p.malloc)} (${p.arenas} arenas) · files ${mib(p.files)} · other ${mib(p.other)} MiB`;
+}

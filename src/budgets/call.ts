@@ -1,0 +1,143 @@
+// One call's budgets (docs/budgets.md#how-it-holds): before each attempt, one reserve over every counter the attempt
+// touches that the call does not hold yet (its task, client key and everything on the first; the route's, provider's
+// and key's); at the end, one settle of each with what the trail says was really used, or 0 to release.
+import { randomUUID } from 'node:crypto';
+import type { Route } from '../config/schema.ts';
+import type { Usage } from '../providers/types.ts';
+import type { BudgetStore, HoldItem } from '../state/budget-store.ts';
+import type { Attempt } from '../routing/types.ts';
+import { appliesToAttempt, counterKey, MICRO_USD, type BudgetLimit, type BudgetPlan } from './rules.ts';
+import { refusalOf, warningOf, type BudgetRefusal, type BudgetWarning } from './words.ts';
+
+/** USD for a usage on a route, or null when its price is unknown (then it counts nothing against USD limits). */
+export type CostOf = (route: Route, usage: Usage) => number | null;
+
+export interface CallBudgetsInit {
+  store: BudgetStore;
+  plan: BudgetPlan;
+  costOf: CostOf;
+  now: () => number;
+  task: string;
+  clientKey?: string | undefined;
+  /** Prompt tokens, estimated before sending. */
+  inputTokens: number;
+  /** The request's max_tokens, when it set one. */
+  maxTokens?: number | undefined;
+  /** How long a hold may stay unsettled before it stops counting (its process is taken to have died). */
+  holdMs: number;
+  /** A soft budget this call went over, as it is found. */
+  onWarning?: (warning: BudgetWarning) => void;
+}
+
+export type Admission = { ok: true } | { ok: false; level: BudgetLimit['level']; refusal: BudgetRefusal };
+
+interface Held {
+  limit: BudgetLimit;
+  counter: string;
+  resetsAt: number;
+}
+
+export class CallBudgets {
+  readonly #init: CallBudgetsInit;
+  readonly #hold = randomUUID();
+  readonly #held: Held[] = [];
+  readonly #heldCounters = new Set<string>();
+  #callHeld = false;
+  #finished = false;
+  /** Soft budgets this call went over, said once each (log, metric, response header). */
+  readonly warnings: BudgetWarning[] = [];
+
+  constructor(init: CallBudgetsInit) {
+    this.#init = init;
+  }
+
+  /** Before an attempt on `route` with the key `fingerprint`: holds what it may use, or says which budget stops it. */
+  async admit(route: Route, fingerprint: string): Promise<Admission> {
+    const { plan, now } = this.#init;
+    const limits: BudgetLimit[] = [];
+    if (!this.#callHeld) limits.push(...plan.callLimits(this.#init.task, this.#init.clientKey));
+    limits.push(...plan.attemptLimits(route.provider, route.model, fingerprint));
+    const at = now();
+    const items: HoldItem[] = [];
+    const held: Held[] = [];
+    for (const limit of limits) {
+      const { start, end } = plan.bounds(limit.window, at);
+      const counter = counterKey(limit, start);
+      // A retry on the same key: its counters are held already, once for the call.
+      if (this.#heldCounters.has(counter)) continue;
+      items.push({ counter, limit: limit.limit, amount: this.#amount(limit, route), soft: limit.soft, resetsAt: end });
+      held.push({ limit, counter, resetsAt: end });
+    }
+    if (items.length === 0) {
+      this.#callHeld = true;
+      return { ok: true };
+    }
+    const result = await this.#init.store.reserve(this.#hold, items, at, at + this.#init.holdMs);
+    if (!result.ok) {
+      const h = held[result.refused]!;
+      const used = result.state.spent + result.state.reserved;
+      return { ok: false, level: h.limit.level, refusal: refusalOf(h.limit, used, h.resetsAt, at) };
+    }
+    this.#callHeld = true;
+    for (const h of held) {
+      this.#held.push(h);
+      this.#heldCounters.add(h.counter);
+    }
+    for (const i of result.softOver) {
+      const h = held[i]!;
+      const state = result.before[i]!;
+      const warning = warningOf(h.limit, state.spent + state.reserved, h.resetsAt);
+      this.warnings.push(warning);
+      this.#init.onWarning?.(warning);
+    }
+    return { ok: true };
+  }
+
+  /** The call is over (answered, failed or cancelled; a stream when it ended): each counter held is settled with what
+   * the attempts it covers were billed, or released. `answered`: the answer's usage, for an answering attempt whose
+   * trail entry carries none. Once. */
+  finish(trail: readonly Attempt[], answered?: Usage): void {
+    if (this.#finished || this.#held.length === 0) return;
+    this.#finished = true;
+    const spends = this.#held.map((h) => ({
+      counter: h.counter,
+      amount: this.#used(h.limit, trail, answered),
+      resetsAt: h.resetsAt,
+    }));
+    this.#init.store.settle(this.#hold, spends);
+  }
+
+  /** What an attempt on `route` may use of a limit, at most: its prompt and its max_tokens (or reserve_tokens). */
+  #amount(limit: BudgetLimit, route: Route): number {
+    if (limit.resource === 'requests') return 1;
+    const output = this.#init.maxTokens ?? limit.reserveTokens;
+    if (limit.resource === 'tokens') return this.#init.inputTokens + output;
+    const usd = this.#init.costOf(route, { input_tokens: this.#init.inputTokens, output_tokens: output });
+    return usd === null ? 0 : Math.ceil(usd * MICRO_USD);
+  }
+
+  #used(limit: BudgetLimit, trail: readonly Attempt[], answered: Usage | undefined): number {
+    let requests = 0;
+    let tokens = 0;
+    let micro = 0;
+    const lastOk = answered === undefined ? -1 : trail.findLastIndex((a) => a.outcome === 'ok');
+    for (const [i, a] of trail.entries()) {
+      if (a.credential === undefined) continue;
+      if (limit.level !== 'call' && !appliesToAttempt(limit.scope, a.provider, a.model, a.credential.fingerprint))
+        continue;
+      const usage = a.usage ?? (i === lastOk ? answered : undefined);
+      if (usage === undefined) {
+        if (a.outcome === 'ok') requests += 1;
+        continue;
+      }
+      requests += 1;
+      tokens += usage.input_tokens + usage.output_tokens;
+      if (limit.resource === 'usd') {
+        const usd = this.#init.costOf(a, usage);
+        if (usd !== null) micro += Math.round(usd * MICRO_USD);
+      }
+    }
+    if (limit.resource === 'requests') return limit.level === 'call' ? Math.min(1, requests) : requests;
+    return limit.resource === 'tokens' ? tokens : micro;
+  }
+}

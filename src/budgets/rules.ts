@@ -1,0 +1,183 @@
+// The `budgets:` config as the request path reads it: one BudgetLimit per budget, resource and window, indexed by
+// what a call and an attempt are (task, client key; provider, model, key), built once per config snapshot.
+import type { Config } from '../config/schema.ts';
+import {
+  BUDGET_RESOURCES,
+  BUDGET_WINDOWS,
+  type BudgetConfig,
+  type BudgetResource,
+  type BudgetWindow,
+} from '../config/budgets-schema.ts';
+import { windowBounds, type WindowBounds } from './windows.ts';
+
+export type BudgetScope =
+  | { kind: 'all' }
+  | { kind: 'client_key'; name: string }
+  | { kind: 'task'; name: string }
+  | { kind: 'provider'; provider: string }
+  | { kind: 'route'; provider: string; model: string }
+  | { kind: 'credential'; provider: string; id: string };
+
+/** What an over-budget scope does: a call's scope refuses the call; a route's or key's is skipped like a cooling key. */
+export type BudgetLevel = 'call' | 'route' | 'credential';
+
+export interface BudgetLimit {
+  budget: string;
+  scope: BudgetScope;
+  /** `client key app`, `task title_generation`, `route mimo/m1`, `credential mimo/3f9a1c`, `everything`. */
+  scopeText: string;
+  level: BudgetLevel;
+  resource: BudgetResource;
+  window: BudgetWindow;
+  /** In store units: requests, tokens, or micro-dollars. */
+  limit: number;
+  soft: boolean;
+  /** Output tokens held for a request without max_tokens. */
+  reserveTokens: number;
+}
+
+/** USD are kept as whole micro-dollars, so counters add exactly in every store. */
+export const MICRO_USD = 1_000_000;
+
+export function toUnits(resource: BudgetResource, amount: number): number {
+  return resource === 'usd' ? Math.round(amount * MICRO_USD) : Math.round(amount);
+}
+
+export function fromUnits(resource: BudgetResource, units: number): number {
+  return resource === 'usd' ? units / MICRO_USD : units;
+}
+
+function scopeOf(b: BudgetConfig): BudgetScope {
+  if (b.all === true) return { kind: 'all' };
+  if (b.client_key !== undefined) return { kind: 'client_key', name: b.client_key };
+  if (b.task !== undefined) return { kind: 'task', name: b.task };
+  const provider = b.provider ?? '';
+  if (b.credential !== undefined) return { kind: 'credential', provider, id: b.credential.toLowerCase() };
+  if (b.model !== undefined) return { kind: 'route', provider, model: b.model };
+  return { kind: 'provider', provider };
+}
+
+export function scopeText(scope: BudgetScope): string {
+  switch (scope.kind) {
+    case 'all':
+      return 'everything';
+    case 'client_key':
+      return `client key ${scope.name}`;
+    case 'task':
+      return `task ${scope.name}`;
+    case 'provider':
+      return `provider ${scope.provider}`;
+    case 'route':
+      return `route ${scope.provider}/${scope.model}`;
+    case 'credential':
+      return `credential ${scope.provider}/${scope.id}`;
+  }
+}
+
+function levelOf(scope: BudgetScope): BudgetLevel {
+  if (scope.kind === 'credential') return 'credential';
+  return scope.kind === 'provider' || scope.kind === 'route' ? 'route' : 'call';
+}
+
+export function limitsOf(config: Config): BudgetLimit[] {
+  const out: BudgetLimit[] = [];
+  for (const [budget, b] of Object.entries(config.budgets)) {
+    const scope = scopeOf(b);
+    for (const resource of BUDGET_RESOURCES)
+      for (const window of BUDGET_WINDOWS) {
+        const amount = b[resource]?.[window];
+        if (amount === undefined) continue;
+        out.push({
+          budget,
+          scope,
+          scopeText: scopeText(scope),
+          level: levelOf(scope),
+          resource,
+          window,
+          limit: toUnits(resource, amount),
+          soft: b.soft,
+          reserveTokens: b.reserve_tokens,
+        });
+      }
+  }
+  return out;
+}
+
+/** The counter a limit counts in during the window starting at `start`. */
+export function counterKey(limit: BudgetLimit, start: number): string {
+  return `${limit.budget}|${limit.scopeText}|${limit.resource}|${limit.window}|${start}`;
+}
+
+/** The limits of one config, by what they apply to. */
+export class BudgetPlan {
+  readonly limits: readonly BudgetLimit[];
+  readonly #all: BudgetLimit[] = [];
+  readonly #byTask = new Map<string, BudgetLimit[]>();
+  readonly #byClientKey = new Map<string, BudgetLimit[]>();
+  readonly #byProvider = new Map<string, BudgetLimit[]>();
+  /** Windows as last computed: reused until they end, so a request computes no dates. */
+  readonly #bounds = new Map<BudgetWindow, WindowBounds>();
+
+  constructor(config: Config) {
+    this.limits = limitsOf(config);
+    for (const l of this.limits) {
+      const s = l.scope;
+      if (s.kind === 'all') this.#all.push(l);
+      else if (s.kind === 'task') push(this.#byTask, s.name, l);
+      else if (s.kind === 'client_key') push(this.#byClientKey, s.name, l);
+      else push(this.#byProvider, s.provider, l);
+    }
+  }
+
+  get empty(): boolean {
+    return this.limits.length === 0;
+  }
+
+  /** Any route- or key-level limit on this provider: the attempt needs a look. */
+  coversProvider(provider: string): boolean {
+    return this.#byProvider.has(provider);
+  }
+
+  /** Limits that refuse the call itself: everything, its task, its client key. */
+  callLimits(task: string, clientKey: string | undefined): BudgetLimit[] {
+    const byTask = this.#byTask.get(task);
+    const byKey = clientKey === undefined ? undefined : this.#byClientKey.get(clientKey);
+    if (byTask === undefined && byKey === undefined) return this.#all;
+    return [...this.#all, ...(byTask ?? []), ...(byKey ?? [])];
+  }
+
+  /** Limits on a provider, its route, or the key an attempt is about to use. */
+  attemptLimits(provider: string, model: string, fingerprint: string): BudgetLimit[] {
+    const mine = this.#byProvider.get(provider);
+    if (mine === undefined) return [];
+    return mine.filter((l) => appliesToAttempt(l.scope, provider, model, fingerprint));
+  }
+
+  bounds(window: BudgetWindow, now: number): WindowBounds {
+    let b = this.#bounds.get(window);
+    if (b === undefined || now >= b.end || now < b.start) {
+      b = windowBounds(window, now);
+      this.#bounds.set(window, b);
+    }
+    return b;
+  }
+}
+
+export function appliesToAttempt(scope: BudgetScope, provider: string, model: string, fingerprint: string): boolean {
+  switch (scope.kind) {
+    case 'provider':
+      return scope.provider === provider;
+    case 'route':
+      return scope.provider === provider && scope.model === model;
+    case 'credential':
+      return scope.provider === provider && fingerprint.startsWith(scope.id);
+    default:
+      return true;
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}

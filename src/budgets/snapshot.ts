@@ -1,0 +1,46 @@
+// Where every budget stands now: one row per budget, resource and window (spent, reserved, remaining, resets at),
+// for `switchyard usage budgets`, `/admin/budgets` and the Prometheus gauges. Read off the request path.
+import type { BudgetResource, BudgetWindow } from '../config/budgets-schema.ts';
+import type { BudgetStore } from '../state/budget-store.ts';
+import { counterKey, fromUnits, type BudgetPlan } from './rules.ts';
+
+export interface BudgetRow {
+  budget: string;
+  /** `client key app`, `task title_generation`, `everything`, … */
+  scope: string;
+  resource: BudgetResource;
+  window: BudgetWindow;
+  soft: boolean;
+  /** In the resource's units (USD as dollars). */
+  limit: number;
+  spent: number;
+  reserved: number;
+  /** limit − spent − reserved, never below 0. */
+  remaining: number;
+  /** Epoch ms when the window resets. */
+  resets_at: number;
+}
+
+export async function budgetRows(plan: BudgetPlan, store: BudgetStore, now: number): Promise<BudgetRow[]> {
+  const windows = plan.limits.map((l) => plan.bounds(l.window, now));
+  const states = await store.read(
+    plan.limits.map((l, i) => counterKey(l, windows[i]!.start)),
+    now,
+  );
+  return plan.limits.map((l, i) => {
+    const state = states[i]!;
+    const units = (n: number): number => fromUnits(l.resource, n);
+    return {
+      budget: l.budget,
+      scope: l.scopeText,
+      resource: l.resource,
+      window: l.window,
+      soft: l.soft,
+      limit: units(l.limit),
+      spent: units(state.spent),
+      reserved: units(state.reserved),
+      remaining: units(Math.max(0, l.limit - state.spent - state.reserved)),
+      resets_at: windows[i]!.end,
+    };
+  });
+}

@@ -1,0 +1,72 @@
+// How a budget's state is said: amounts in their units, windows, reset times (UTC, as the windows are), and the
+// refusal and warning a client and the log read (docs/budgets.md#over-a-budget).
+import type { BudgetResource } from '../config/budgets-schema.ts';
+import { formatDuration } from '../errors/explain-format.ts';
+import { fromUnits, type BudgetLimit } from './rules.ts';
+import { isRateWindow } from './windows.ts';
+
+/** `$20.00`, `1,200 tokens`, `60 requests`. */
+export function formatAmount(resource: BudgetResource, units: number): string {
+  const value = fromUnits(resource, units);
+  if (resource === 'usd') return `$${value < 0.01 && value > 0 ? value.toFixed(6) : value.toFixed(2)}`;
+  const noun = resource === 'tokens' ? 'token' : 'request';
+  return `${value.toLocaleString('en-US')} ${value === 1 ? noun : `${noun}s`}`;
+}
+
+/** `2026-12-01 00:00 UTC`. */
+export function formatReset(at: number): string {
+  return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** What stopped a call or an attempt: the budget, its window, where it stands and when it resets. */
+export interface BudgetRefusal {
+  budget: string;
+  scope: string;
+  resource: BudgetResource;
+  window: BudgetLimit['window'];
+  /** A short window (minute, hour): a client may wait and retry; otherwise the budget is spent until it resets. */
+  rate: boolean;
+  /** In the resource's own units (USD, tokens, requests). */
+  limit: number;
+  used: number;
+  resetsAt: number;
+  message: string;
+}
+
+export function refusalOf(limit: BudgetLimit, used: number, resetsAt: number, now: number): BudgetRefusal {
+  const rate = isRateWindow(limit.window);
+  const per = `${formatAmount(limit.resource, limit.limit)} per ${limit.window}`;
+  const stands = `${formatAmount(limit.resource, used)} used or held`;
+  const when = `resets at ${formatReset(resetsAt)} (in ${formatDuration(Math.max(0, resetsAt - now))})`;
+  const message = `budget ${limit.budget} (${limit.scopeText}) is ${rate ? 'at its limit' : 'spent'}: ${per}, ${stands}; ${when}`;
+  return {
+    budget: limit.budget,
+    scope: limit.scopeText,
+    resource: limit.resource,
+    window: limit.window,
+    rate,
+    limit: fromUnits(limit.resource, limit.limit),
+    used: fromUnits(limit.resource, used),
+    resetsAt,
+    message,
+  };
+}
+
+/** A soft budget the call went over: served all the same. */
+export interface BudgetWarning {
+  budget: string;
+  scope: string;
+  resource: BudgetResource;
+  window: BudgetLimit['window'];
+  message: string;
+}
+
+export function warningOf(limit: BudgetLimit, used: number, resetsAt: number): BudgetWarning {
+  return {
+    budget: limit.budget,
+    scope: limit.scopeText,
+    resource: limit.resource,
+    window: limit.window,
+    message: `soft budget ${limit.budget} (${limit.scopeText}) is over ${formatAmount(limit.resource, limit.limit)} per ${limit.window} (${formatAmount(limit.resource, used)} used or held); served anyway, resets at ${formatReset(resetsAt)}`,
+  };
+}

@@ -1,0 +1,60 @@
+// `switchyard usage budgets`: each budget of the config, per resource and window — spent, held by requests in flight,
+// remaining, and when its window resets — read from the state store the gateway uses (docs/budgets.md#seeing-it).
+import type { Command } from 'commander';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
+import { openCliStore } from './open-state.ts';
+import { BudgetPlan } from '../budgets/rules.ts';
+import { budgetRows, type BudgetRow } from '../budgets/snapshot.ts';
+import { formatReset } from '../budgets/words.ts';
+import { renderTable } from '../sessions/text-table.ts';
+
+interface JsonOpt {
+  json?: boolean;
+}
+
+/** Adds `budgets` under the `usage` command. */
+export function addBudgetsCommand(usage: Command, cli: CliRun): void {
+  usage
+    .command('budgets')
+    .description('each budget: spent, reserved, remaining and when it resets')
+    .option('--json', 'machine-readable output')
+    .action((opts: JsonOpt, cmd: Command) => budgets(cli, opts, cmd));
+}
+
+async function budgets(cli: CliRun, own: JsonOpt, cmd: Command): Promise<void> {
+  // `usage` has a --json of its own, which commander gives the parent: read both.
+  const opts: JsonOpt = { json: own.json === true || (cmd.optsWithGlobals() as JsonOpt).json === true };
+  const loaded = cliConfig(cli, cmd);
+  const plan = new BudgetPlan(loaded.config);
+  if (plan.empty && !opts.json) {
+    cli.stdout.write('no budgets are configured — add some under budgets: (see docs/budgets.md)\n');
+    return;
+  }
+  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: { ...loaded.env } });
+  let rows: BudgetRow[];
+  try {
+    rows = await budgetRows(plan, store.budgets, Date.now());
+  } finally {
+    await store.close();
+  }
+  if (opts.json) return cli.json(rows.map((r) => ({ ...r, resets_at: new Date(r.resets_at).toISOString() })));
+  cli.stdout.write(
+    renderTable(rows, [
+      { header: 'BUDGET', cell: (r) => `${r.budget}${r.soft ? ' (soft)' : ''}` },
+      { header: 'SCOPE', cell: (r) => r.scope },
+      { header: 'PER', cell: (r) => r.window },
+      { header: 'LIMIT', cell: (r) => amount(r, r.limit), right: true },
+      { header: 'SPENT', cell: (r) => amount(r, r.spent), right: true },
+      { header: 'RESERVED', cell: (r) => amount(r, r.reserved), right: true },
+      { header: 'REMAINING', cell: (r) => amount(r, r.remaining), right: true },
+      { header: 'RESETS', cell: (r) => formatReset(r.resets_at) },
+    ]) + '\n',
+  );
+}
+
+/** `$1.234567`, `12,000 tokens`, `60 requests`: USD to the micro-dollar, as the counters keep it. */
+function amount(r: BudgetRow, value: number): string {
+  if (r.resource === 'usd') return `$${value.toFixed(value !== 0 && value < 0.01 ? 6 : 2)}`;
+  return `${value.toLocaleString('en-US')} ${r.resource === 'tokens' ? 'tok' : 'req'}`;
+}

@@ -1,0 +1,143 @@
+// `switchyard usage [--by day|hour|client_key|task|route|credential] [--since 7d] [--json|--csv]` — what requests
+// cost, from the usage ledger (docs/usage.md); `switchyard usage prices` — the price that applies to each route;
+// `switchyard usage budgets` — where each budget stands (usage-budgets.ts, docs/budgets.md).
+import type { Command } from 'commander';
+import type { CliRun } from './run.ts';
+import { cliConfig } from './context.ts';
+import { stateHome } from '../state/open.ts';
+import { openLedger } from '../usage/open.ts';
+import { GROUPS, type Group } from '../usage/row.ts';
+import { parseSince } from '../usage/since.ts';
+import { summed, usageCsv, usageTable } from '../usage/report.ts';
+import { withHitRatio } from '../usage/cache-ratio.ts';
+import { lookUpPrice, type RoutePrice } from '../usage/prices.ts';
+import { priceSnapshot } from '../usage/price-snapshot.ts';
+import { taskRoutes } from '../usage/routes.ts';
+import type { TablePrice } from '../usage/price-table.ts';
+import { UserError } from '../user-error.ts';
+import { redactUrl } from '../config/mask.ts';
+import { addBudgetsCommand } from './usage-budgets.ts';
+
+interface UsageOpts {
+  by?: string;
+  since?: string;
+  json?: boolean;
+  csv?: boolean;
+  clientKey?: string;
+  task?: string;
+  route?: string;
+}
+
+export function register(program: Command, { cli }: { cli: CliRun }): void {
+  const usage = program
+    .command('usage')
+    .description('tokens and estimated cost from the usage ledger, by day, client key, task, route or credential')
+    .option('--by <group>', `one of ${GROUPS.join(', ')}`, 'day')
+    .option('--since <when>', 'how far back: 7d, 24h, 2w or a date (2026-11-01)', '7d')
+    .option('--client-key <name>', 'only this client key')
+    .option('--task <task>', 'only this task')
+    .option('--route <provider/model>', 'only this route')
+    .option('--json', 'machine-readable output')
+    .option('--csv', 'comma-separated values')
+    .action((opts: UsageOpts, cmd: Command) => report(cli, opts, cmd));
+  usage
+    .command('prices')
+    .description('the price (USD per million tokens) that applies to each configured route, and where it comes from')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }, cmd: Command) => prices(cli, opts, cmd));
+  addBudgetsCommand(usage, cli);
+}
+
+async function report(cli: CliRun, opts: UsageOpts, cmd: Command): Promise<void> {
+  const by = opts.by as Group;
+  if (!GROUPS.includes(by))
+    throw new UserError(`--by: expected one of ${GROUPS.join(', ')}, got ${JSON.stringify(opts.by)}`);
+  if (opts.json && opts.csv) throw new UserError('--json and --csv: choose one');
+  const since = parseSince(opts.since ?? '7d', Date.now());
+  const loaded = cliConfig(cli, cmd, { store: false });
+  const config = loaded.config.usage;
+  const ledger = openLedger(config, { home: stateHome({ ...loaded.env }) });
+  if (ledger === undefined) throw new UserError('usage.store is off: no usage is recorded (docs/usage.md)');
+  try {
+    const groups = await ledger.totals({
+      by,
+      since,
+      ...(opts.clientKey !== undefined ? { client_key: opts.clientKey } : {}),
+      ...(opts.task !== undefined ? { task: opts.task } : {}),
+      ...(opts.route !== undefined ? { route: opts.route } : {}),
+    });
+    if (ledger.degradedBy() !== undefined)
+      throw new UserError(
+        `the usage ledger (${config.store === 'sqlite' ? 'sqlite' : redactUrl(config.store)}) cannot be read`,
+      );
+    if (opts.json)
+      return cli.json({
+        by,
+        since: new Date(since).toISOString(),
+        store: ledger.kind,
+        cost: 'estimated',
+        groups: groups.map(withHitRatio),
+        total: withHitRatio(summed(groups)),
+      });
+    if (opts.csv) return void cli.stdout.write(usageCsv(by, groups).join('\n') + '\n');
+    if (groups.length === 0)
+      return void cli.stdout.write(`no usage since ${new Date(since).toISOString()} (${ledger.kind} ledger)\n`);
+    cli.stdout.write(usageTable(by, groups).join('\n') + '\n');
+    cli.stdout.write(
+      "costs are estimates from the price table (switchyard usage prices); tokens are the providers' own counts but for the `estimated` attempts\n",
+    );
+  } finally {
+    await ledger.close();
+  }
+}
+
+function priceText(p: TablePrice | undefined): string {
+  if (p === undefined) return '-';
+  if (typeof p === 'number') return String(p);
+  return `${p.base} (${p.tiers.map((t) => `${t.price} over ${t.start}`).join(', ')})`;
+}
+
+function sourceText(p: RoutePrice | null): string {
+  if (p === null) return 'no price: cost unknown (set providers.P.models.M.price)';
+  if (p.source === 'config') return 'config';
+  return `${priceSnapshot().source}@${priceSnapshot().version}: ${p.matched}`;
+}
+
+function prices(cli: CliRun, own: { json?: boolean }, cmd: Command): void {
+  // `usage --json` is the parent's option too: commander gives it to whichever parses it first.
+  const opts = { json: own.json === true || cmd.parent?.opts<{ json?: boolean }>().json === true };
+  const loaded = cliConfig(cli, cmd, { store: false });
+  const day = new Date().toISOString().slice(0, 10);
+  const rows = taskRoutes(loaded.config).map((r) => ({ ...r, price: lookUpPrice(loaded.config, r.route, day) }));
+  if (opts.json)
+    return cli.json({
+      table: {
+        source: priceSnapshot().source,
+        version: priceSnapshot().version,
+        generated_at: priceSnapshot().generated_at,
+      },
+      routes: rows.map((r) => ({ route: `${r.route.provider}/${r.route.model}`, tasks: r.tasks, price: r.price })),
+    });
+  const head = ['route', 'tasks', 'input', 'output', 'cache read', 'cache write', 'source'];
+  const body = rows.map((r) => [
+    `${r.route.provider}/${r.route.model}`,
+    r.tasks.join(','),
+    priceText(r.price?.prices.input),
+    priceText(r.price?.prices.output),
+    priceText(r.price?.prices.cache_read),
+    priceText(r.price?.prices.cache_write),
+    sourceText(r.price),
+  ]);
+  const all = [head, ...body];
+  const widths = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  for (const r of all)
+    cli.stdout.write(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd() + '\n',
+    );
+  cli.stdout.write(
+    `USD per million tokens; table ${priceSnapshot().source}@${priceSnapshot().version} (${priceSnapshot().generated_at}); every cost is an estimate\n`,
+  );
+}

@@ -1,0 +1,103 @@
+// The `budgets:` section (docs/budgets.md): named budgets, each over one scope (a client key, a task, a provider, a
+// route, one upstream credential, or everything), with limits per window on requests, tokens or USD.
+import { z } from 'zod';
+
+export const BUDGET_WINDOWS = ['minute', 'hour', 'day', 'week', 'month'] as const;
+export type BudgetWindow = (typeof BUDGET_WINDOWS)[number];
+
+export const BUDGET_RESOURCES = ['requests', 'tokens', 'usd'] as const;
+export type BudgetResource = (typeof BUDGET_RESOURCES)[number];
+
+/** The fields that say what a budget covers; exactly one of them (with `provider` qualifying `model`/`credential`). */
+export const BUDGET_SCOPE_FIELDS = ['client_key', 'task', 'provider', 'credential', 'all'] as const;
+
+function windowLimits(amount: z.ZodNumber) {
+  return z
+    .strictObject({
+      minute: amount.optional(),
+      hour: amount.optional(),
+      day: amount.optional(),
+      week: amount.optional(),
+      month: amount.optional(),
+    })
+    .optional();
+}
+
+const count = z.number().int('expected a whole number').positive('must be more than 0');
+
+export const budgetSchema = z
+  .strictObject({
+    /** A client key of the gateway, by the name `gateway keys create NAME` gave it. */
+    client_key: z.string().min(1).optional(),
+    /** `main` or a task under `auxiliary:`. */
+    task: z.string().min(1).optional(),
+    /** A provider; with `model`, one route of it; with `credential`, one of its keys. */
+    provider: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    /** One key of `provider`, by its ID as `switchyard auth list` shows it (a unique prefix will do). */
+    credential: z
+      .string()
+      .regex(/^[0-9a-f]{4,64}$/i, 'expected the key ID `switchyard auth list` shows (hex, at least 4 characters)')
+      .optional(),
+    /** Every request through this switchyard. */
+    all: z.literal(true, { message: 'expected true (a budget over everything)' }).optional(),
+    requests: windowLimits(count),
+    tokens: windowLimits(count),
+    usd: windowLimits(z.number().positive('must be more than 0')),
+    /** Over it, requests are still served, with a warning (log, metric, response header). */
+    soft: z.boolean().default(false),
+    /** Output tokens held for a request that sets no max_tokens, until its real usage is known. */
+    reserve_tokens: count.default(4096),
+  })
+  .superRefine(oneScope)
+  .superRefine(someLimit);
+
+export type BudgetConfig = z.infer<typeof budgetSchema>;
+
+type Raw = Partial<Record<(typeof BUDGET_SCOPE_FIELDS)[number] | 'model', unknown>>;
+
+/** Exactly one scope: `provider` alone, or qualified by `model` or `credential` (not both). */
+function oneScope(b: Raw, ctx: z.RefinementCtx): void {
+  const given = (['client_key', 'task', 'all'] as const).filter((f) => b[f] !== undefined);
+  const onProvider = b.provider !== undefined || b.model !== undefined || b.credential !== undefined;
+  const scopes = [...given, ...(onProvider ? ['provider'] : [])];
+  if (scopes.length === 0)
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'say what the budget covers: client_key: NAME, task: NAME, provider: NAME (with model: M for one route, or credential: ID for one key), or all: true',
+    });
+  else if (scopes.length > 1)
+    ctx.addIssue({
+      code: 'custom',
+      path: [given[1] ?? given[0] ?? 'provider'],
+      message: `a budget covers one thing; this one names ${scopes.join(' and ')} — split it into one budget each`,
+    });
+  if (b.provider === undefined && (b.model !== undefined || b.credential !== undefined))
+    ctx.addIssue({
+      code: 'custom',
+      path: [b.model !== undefined ? 'model' : 'credential'],
+      message: `${b.model !== undefined ? 'model' : 'credential'} needs the provider it belongs to: add provider: NAME`,
+    });
+  if (b.model !== undefined && b.credential !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['credential'],
+      message: 'a budget covers one route (provider + model) or one key (provider + credential), not both',
+    });
+}
+
+function someLimit(b: Partial<Record<BudgetResource, unknown>>, ctx: z.RefinementCtx): void {
+  // A limit written wrongly (`tokens: { dya: 5 }`) is said where it is; "give it a limit" would only confuse.
+  if (ctx.issues.length > 0) return;
+  const limits = BUDGET_RESOURCES.filter((r) => {
+    const windows = b[r];
+    return windows !== undefined && windows !== null && Object.keys(windows).length > 0;
+  });
+  if (limits.length === 0)
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'give the budget a limit: requests, tokens or usd, each per minute, hour, day, week or month (e.g. usd: { month: 20 })',
+    });
+}

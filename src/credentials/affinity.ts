@@ -1,0 +1,118 @@
+// Prompt-cache affinity, the hashing half: which prefixes of a request an earlier request may have left in a
+// provider's prompt cache, as hashes (never the text). One pass over the prompt with one hash, copied at the few
+// message boundaries that matter (docs/credentials.md#cache-affinity).
+import { createHash } from 'node:crypto';
+import type { AffinityMode, Config } from '../config/schema.ts';
+import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
+import type { AffinityRecord } from '../state/types.ts';
+
+/** What one request's prompt says for affinity: the prefixes to look up, most recent first, and its own prompt to
+ * remember once it is answered. */
+export interface PrefixHashes {
+  /** Prefixes an earlier turn sent whole: before each of the last assistant messages (the turn that answered it),
+   * and up to the last cache breakpoint. */
+  lookups: { hash: string; tokens: number }[];
+  /** The whole prompt: what the next turn's lookup finds. */
+  whole: { hash: string; tokens: number };
+  /** The conversation's opening (tools, system, first message), the same on every turn of it: a derived
+   * `prompt_cache_key` for OpenAI (docs/credentials.md#cache-hints-across-api-shapes). */
+  conversation: string;
+}
+
+/** One call's affinity (routing/affinity-step.ts): its prompt's hashes, the earlier turn found, and what came of it. */
+export interface AffinityTurn {
+  hashes: PrefixHashes;
+  /** The earlier turn whose prefix this one repeats: its route and key are where the cache is warm. */
+  found?: AffinityRecord;
+  /** Why the earlier turn's key or route is not the one used, as last learnt. */
+  why?: string;
+  /** The earlier turn's key was asked for on its route (once per call). */
+  asked?: boolean;
+}
+
+/** How many earlier turns are looked for: the last one, and two before it (a turn whose answer was lost). */
+const TURNS_LOOKED_BACK = 3;
+
+/** A provider's affinity: its own setting, else `credentials.affinity`. */
+export function affinityMode(config: Config, provider: string): AffinityMode {
+  return config.providers[provider]?.affinity ?? config.credentials.affinity;
+}
+
+/** Whether any provider of the config keeps affinity: when none does, requests are not hashed at all. */
+export function affinityInUse(config: Config): boolean {
+  if (config.credentials.affinity === 'prefix') return true;
+  for (const p of Object.values(config.providers)) if (p.affinity === 'prefix') return true;
+  return false;
+}
+
+/** `scope`: what else must match besides the prompt (the task, a model the caller named). */
+export function prefixHashes(
+  scope: string,
+  messages: readonly ChatMessage[],
+  tools: readonly ToolDefinition[] | undefined,
+): PrefixHashes {
+  const wanted = boundaries(messages);
+  const opening = messages.findIndex((m) => m.role !== 'system');
+  const hash = createHash('sha256');
+  // The text between two boundaries is hashed in one update: one per message cost more than the hashing itself.
+  let pending = toolText(scope, tools);
+  let chars = 0;
+  const lookups: PrefixHashes['lookups'] = [];
+  let conversation: string | undefined;
+  const cut = (): string => {
+    hash.update(pending);
+    chars += pending.length;
+    pending = '';
+    return hash.copy().digest('base64url');
+  };
+  for (let i = 0; i < messages.length; i++) {
+    if (wanted.has(i)) {
+      const at = cut();
+      lookups.push({ hash: at, tokens: Math.ceil(chars / 4) });
+    }
+    pending += messageText(messages[i]!);
+    if (i === opening) conversation = cut();
+  }
+  lookups.reverse();
+  const whole = cut();
+  return { lookups, whole: { hash: whole, tokens: Math.ceil(chars / 4) }, conversation: conversation ?? whole };
+}
+
+/** Indexes the lookups are taken before: each of the last few assistant messages, and the message after the last
+ * cache breakpoint (an Anthropic caller's mark ends the prefix it wants cached). */
+function boundaries(messages: readonly ChatMessage[]): Set<number> {
+  const at = new Set<number>();
+  for (let i = messages.length - 1; i > 0 && at.size < TURNS_LOOKED_BACK; i--)
+    if (messages[i]!.role === 'assistant') at.add(i);
+  for (let i = messages.length - 2; i >= 0; i--) {
+    if (marked(messages[i]!)) {
+      at.add(i + 1);
+      break;
+    }
+  }
+  return at;
+}
+
+function marked(m: ChatMessage): boolean {
+  if (m.cache_control !== undefined) return true;
+  if (m.parts === undefined) return false;
+  for (const p of m.parts) if ('cache_control' in p && p.cache_control !== undefined) return true;
+  return false;
+}
+
+/** The scope, then the tools by name and description (their schemas rarely change alone, and serialising them costs
+ * more than a hint is worth). */
+function toolText(scope: string, tools: readonly ToolDefinition[] | undefined): string {
+  let text = `${scope}\u0000`;
+  if (tools !== undefined) for (const t of tools) text += `${t.name}\u0001${t.description ?? ''}\u0002`;
+  return text;
+}
+
+/** A message's role, text and tool calls (images count by their number only). */
+function messageText(m: ChatMessage): string {
+  let text = `\u001e${m.role}\u0001${m.content ?? ''}`;
+  if (m.tool_calls !== undefined) for (const c of m.tool_calls) text += `\u0002${c.name}\u0003${c.arguments}`;
+  if (m.tool_call_id !== undefined) text += `\u0004${m.tool_call_id}`;
+  if (m.parts !== undefined) for (const p of m.parts) if (p.type === 'image') text += '\u0005';
+  return text;
+}

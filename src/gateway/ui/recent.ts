@@ -1,0 +1,66 @@
+// The last few hundred requests that failed or needed more than one attempt, with their whole trail and the
+// explanation the caller was told: the ledger keeps each attempt's charge, not why it failed, so the Requests view
+// reads the why here while it is recent. Bounded; a request that went through on its first try costs one check.
+import type { Attempt } from '../../routing/types.ts';
+
+/** What the request log knows of a finished request (RequestState's fields). */
+export interface FinishedRequest {
+  id: string;
+  outcome: string;
+  error?: string;
+  trail?: Attempt[];
+}
+
+export interface RecentAttempt {
+  route: string;
+  key?: string;
+  outcome: string;
+  status?: number;
+  latency_ms: number;
+  wait_ms: number;
+  message?: string;
+  note?: string;
+}
+
+export interface RecentTrail {
+  id: string;
+  outcome: string;
+  /** What the caller was told (scrubbed like every message the gateway writes). */
+  error?: string;
+  attempts: RecentAttempt[];
+}
+
+export class RecentTrails {
+  readonly #max: number;
+  readonly #byId = new Map<string, RecentTrail>();
+
+  constructor(max = 500) {
+    this.#max = max;
+  }
+
+  /** Called when a request's line is written: keeps it when there is something to explain. */
+  remember(s: FinishedRequest): void {
+    const trail = s.trail;
+    if (trail === undefined || (s.outcome === 'ok' && trail.length <= 1)) return;
+    const kept: RecentTrail = {
+      id: s.id,
+      outcome: s.outcome,
+      attempts: trail.map((a) => {
+        const r: RecentAttempt = { route: a.route, outcome: a.outcome, latency_ms: a.latency_ms, wait_ms: a.wait_ms };
+        if (a.credential) r.key = a.credential.masked;
+        if (a.status !== undefined) r.status = a.status;
+        if (a.message !== undefined) r.message = a.message;
+        if (a.note !== undefined) r.note = a.note;
+        return r;
+      }),
+    };
+    if (s.error !== undefined) kept.error = s.error;
+    this.#byId.delete(s.id);
+    this.#byId.set(s.id, kept);
+    if (this.#byId.size > this.#max) this.#byId.delete(this.#byId.keys().next().value!);
+  }
+
+  get(id: string): RecentTrail | undefined {
+    return this.#byId.get(id);
+  }
+}

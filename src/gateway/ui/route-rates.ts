@@ -1,0 +1,87 @@
+// Success, rotation and fallback rates per route over the last hour, in one-minute buckets, counted from the
+// ladder's events (the ones the metrics count) while this gateway runs. Bounded: 60 buckets per route seen.
+import type { LadderEvent } from '../../routing/types.ts';
+
+const MINUTE = 60_000;
+const BUCKETS = 60;
+
+interface Bucket {
+  minute: number;
+  attempts: number;
+  ok: number;
+  rotations: number;
+  fallbacks: number;
+}
+
+export interface RouteSeries {
+  route: string;
+  /** Epoch seconds of each minute, oldest first. */
+  minutes: number[];
+  /** Per minute, as fractions of the minute's attempts on the route (null: no attempt that minute). */
+  success: (number | null)[];
+  rotation: (number | null)[];
+  fallback: (number | null)[];
+  attempts: number[];
+}
+
+export class RouteRates {
+  readonly #routes = new Map<string, Bucket[]>();
+  /** The last route attempted per provider: a rotation is counted on it (the event names the provider only). */
+  readonly #lastRoute = new Map<string, string>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  readonly onEvent = (e: LadderEvent): void => {
+    if (e.type === 'attempt') {
+      const a = e.attempt;
+      if (a.outcome === 'skipped' || a.outcome === 'breaker_open') return;
+      this.#lastRoute.set(a.provider, a.route);
+      const b = this.#bucket(a.route);
+      b.attempts += 1;
+      if (a.outcome === 'ok') b.ok += 1;
+    } else if (e.type === 'rotate') {
+      const route = this.#lastRoute.get(e.provider);
+      if (route !== undefined) this.#bucket(route).rotations += 1;
+    } else if (e.type === 'fallback') {
+      this.#bucket(e.from).fallbacks += 1;
+    }
+  };
+
+  #bucket(route: string): Bucket {
+    const minute = Math.floor(this.#now() / MINUTE);
+    let list = this.#routes.get(route);
+    if (list === undefined) this.#routes.set(route, (list = []));
+    let last = list.at(-1);
+    if (last?.minute !== minute) {
+      last = { minute, attempts: 0, ok: 0, rotations: 0, fallbacks: 0 };
+      list.push(last);
+      while (list.length > 0 && list[0]!.minute <= minute - BUCKETS) list.shift();
+    }
+    return last;
+  }
+
+  /** Every route with attempts in the last hour, minute by minute. */
+  series(): RouteSeries[] {
+    const current = Math.floor(this.#now() / MINUTE);
+    const out: RouteSeries[] = [];
+    for (const [route, list] of this.#routes) {
+      const byMinute = new Map(list.map((b) => [b.minute, b]));
+      if (!list.some((b) => b.minute > current - BUCKETS)) continue;
+      const s: RouteSeries = { route, minutes: [], success: [], rotation: [], fallback: [], attempts: [] };
+      for (let m = current - BUCKETS + 1; m <= current; m++) {
+        const b = byMinute.get(m);
+        s.minutes.push((m * MINUTE) / 1000);
+        s.attempts.push(b?.attempts ?? 0);
+        const n = b?.attempts ?? 0;
+        s.success.push(n > 0 ? b!.ok / n : null);
+        s.rotation.push(n > 0 ? b!.rotations / n : null);
+        s.fallback.push(n > 0 ? b!.fallbacks / n : null);
+      }
+      out.push(s);
+    }
+    return out.sort((a, b) => a.route.localeCompare(b.route));
+  }
+}

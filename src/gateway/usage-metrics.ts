@@ -1,0 +1,82 @@
+// The usage series on /metrics (docs/usage.md#metrics): tokens and estimated cost by task, route and client key,
+// and the ledger's own health. Labels stay bounded: tasks come from the config, routes through metricRoute, client
+// key names are the operator's own keys, capped at MAX_CLIENT_KEYS (then `other`).
+import { Gauge } from 'prom-client';
+import type { GatewayContext } from './context.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import { FastCounter, register } from './fast-metrics.ts';
+import { metricRoute } from './model-resolve.ts';
+import type { UsageRow } from '../usage/row.ts';
+
+export const MAX_CLIENT_KEYS = 200;
+const KINDS = ['input', 'output', 'cache_read', 'cache_write', 'reasoning'] as const;
+
+export class UsageMetrics {
+  readonly tokens = new FastCounter({
+    name: 'switchyard_usage_tokens_total',
+    help: 'Tokens billed, by task, route (each attempt its own), client key name and kind (input is the whole prompt, cached parts included; reasoning is part of output)',
+    labelNames: ['task', 'route', 'client_key', 'kind'],
+  });
+  readonly cost = new FastCounter({
+    name: 'switchyard_usage_cost_usd_total',
+    help: 'Estimated USD billed, by task, route and client key (routes without a price add nothing)',
+    labelNames: ['task', 'route', 'client_key'],
+  });
+  readonly #keys = new Set<string>();
+
+  clientLabel(name: string): string {
+    if (this.#keys.has(name)) return name;
+    if (this.#keys.size >= MAX_CLIENT_KEYS) return 'other';
+    this.#keys.add(name);
+    return name;
+  }
+}
+
+const BY_METRICS = new WeakMap<GatewayMetrics, UsageMetrics>();
+
+export function installUsageMetrics(ctx: GatewayContext): void {
+  const m = new UsageMetrics();
+  BY_METRICS.set(ctx.metrics, m);
+  register(ctx.metrics.registry, m.tokens);
+  register(ctx.metrics.registry, m.cost);
+  const ledger = ctx.usage;
+  if (ledger === undefined) return;
+  new Gauge({
+    name: 'switchyard_usage_ledger_pending_rows',
+    help: 'Ledger rows waiting to be written',
+    registers: [ctx.metrics.registry],
+    collect() {
+      this.set(ledger.stats.pending);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_usage_ledger_write_failures',
+    help: 'Ledger writes that failed since start (the rows stay queued)',
+    registers: [ctx.metrics.registry],
+    collect() {
+      this.set(ledger.stats.failures);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_usage_ledger_dropped_rows',
+    help: 'Ledger rows dropped since start because the queue was full while the store was down',
+    registers: [ctx.metrics.registry],
+    collect() {
+      this.set(ledger.stats.dropped);
+    },
+  });
+}
+
+export function countUsage(ctx: GatewayContext, row: UsageRow): void {
+  const m = BY_METRICS.get(ctx.metrics);
+  if (m === undefined || row.charges.length === 0) return;
+  const client = m.clientLabel(row.client_key || 'none');
+  for (const c of row.charges) {
+    const route = metricRoute(ctx.settings.models, c.route);
+    for (const kind of KINDS) {
+      const n = c[`${kind}_tokens`];
+      if (n > 0) m.tokens.inc([row.task, route, client, kind], n);
+    }
+    if (c.cost_usd !== null && c.cost_usd > 0) m.cost.inc([row.task, route, client], c.cost_usd);
+  }
+}

@@ -1,0 +1,86 @@
+// The budget store of one process with nothing written (`openStore({ kind: 'memory' })`, tests, and the stand-in while
+// Redis does not answer): counters and holds in maps.
+import {
+  EMPTY_COUNTER,
+  hasRoom,
+  type BudgetStore,
+  type CounterState,
+  type HoldItem,
+  type ReserveResult,
+  type Spend,
+} from './budget-store.ts';
+
+interface Counter {
+  spent: number;
+  resetsAt: number;
+  /** hold → amount and when it stops counting. */
+  holds: Map<string, { amount: number; expiresAt: number }>;
+}
+
+/** Counters are dropped this long after their window ends (they stay readable for a while after the reset). */
+const KEEP_AFTER_RESET_MS = 24 * 3_600_000;
+
+export class MemoryBudgetStore implements BudgetStore {
+  readonly #counters = new Map<string, Counter>();
+
+  reserve(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): Promise<ReserveResult> {
+    return Promise.resolve(this.reserveNow(hold, items, now, expiresAt));
+  }
+
+  /** Synchronous, for the Redis store's fallback. */
+  reserveNow(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): ReserveResult {
+    const before = items.map((item) => this.#state(item.counter, now));
+    const softOver: number[] = [];
+    for (const [i, item] of items.entries()) {
+      if (hasRoom(before[i]!, item.limit)) continue;
+      if (!item.soft) return { ok: false, refused: i, state: before[i]! };
+      softOver.push(i);
+    }
+    for (const item of items)
+      this.#counter(item.counter, item.resetsAt).holds.set(hold, { amount: item.amount, expiresAt });
+    this.#sweep(now);
+    return { ok: true, softOver, before };
+  }
+
+  settle(hold: string, spends: readonly Spend[]): void {
+    for (const s of spends) {
+      const c = this.#counter(s.counter, s.resetsAt);
+      c.holds.delete(hold);
+      c.spent += s.amount;
+    }
+  }
+
+  read(counters: readonly string[], now: number): Promise<CounterState[]> {
+    return Promise.resolve(counters.map((c) => this.#state(c, now)));
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  #state(counter: string, now: number): CounterState {
+    const c = this.#counters.get(counter);
+    if (c === undefined) return { ...EMPTY_COUNTER };
+    let reserved = 0;
+    for (const [id, h] of c.holds) {
+      if (h.expiresAt > now) reserved += h.amount;
+      else c.holds.delete(id);
+    }
+    return { spent: c.spent, reserved };
+  }
+
+  #counter(counter: string, resetsAt: number): Counter {
+    let c = this.#counters.get(counter);
+    if (c === undefined) {
+      c = { spent: 0, resetsAt, holds: new Map() };
+      this.#counters.set(counter, c);
+    }
+    return c;
+  }
+
+  /** Forgets counters of windows long gone, so a process that runs for months keeps a bounded map. */
+  #sweep(now: number): void {
+    if (this.#counters.size < 1024) return;
+    for (const [key, c] of this.#counters) if (c.resetsAt + KEEP_AFTER_RESET_MS < now) this.#counters.delete(key);
+  }
+}

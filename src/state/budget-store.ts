@@ -1,0 +1,68 @@
+// The budget store contract (docs/budgets.md#how-it-holds): counters per budget, resource and window, and holds on
+// them. One interface, three implementations (memory, SQLite, Redis) and one conformance suite
+// (test/state/budget-store.case.ts). Amounts are whole units: requests, tokens, or micro-dollars.
+
+/** One counter a hold is taken on. */
+export interface HoldItem {
+  /** Names the budget, resource and window start (rules.ts counterKey). */
+  counter: string;
+  /** The cap, in the counter's units. */
+  limit: number;
+  /** What the request may use, held until it is settled or released. */
+  amount: number;
+  /** Soft: never refuses, but says when the counter was already at its cap. */
+  soft: boolean;
+  /** Epoch ms when the window ends: a store may forget the counter some time after. */
+  resetsAt: number;
+}
+
+/** A counter as it stands: settled spend, and what holds not yet settled keep back. */
+export interface CounterState {
+  spent: number;
+  reserved: number;
+}
+
+export type ReserveResult =
+  | {
+      ok: true;
+      /** Indexes of soft items whose counter had no room left: served all the same, with a warning. */
+      softOver: number[];
+      /** The state of every item's counter before this hold, in order (for the warning's words). */
+      before: CounterState[];
+    }
+  | {
+      ok: false;
+      /** Index of the first hard item whose counter had no room left; nothing was held. */
+      refused: number;
+      state: CounterState;
+    };
+
+/** A settled amount: what the request really used of one counter (0 releases the hold without spending). */
+export interface Spend {
+  counter: string;
+  amount: number;
+  resetsAt: number;
+}
+
+export interface BudgetStore {
+  /** All or nothing, atomically across processes: when every hard item's counter has room (spent + reserved below its
+   * limit), holds each item's amount under `hold` until `expiresAt` (epoch ms, after which an unsettled hold stops
+   * counting: its process died). A counter with room admits one more request, so N racing requests overshoot a cap by
+   * at most one hold. */
+  reserve(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): Promise<ReserveResult>;
+  /** Ends the hold's items on these counters, adding what was really used. Applied in memory at once where the store
+   * keeps a copy, persisted off the request path. */
+  settle(hold: string, spends: readonly Spend[]): void;
+  /** Counters as they stand now (holds that ran out left out). */
+  read(counters: readonly string[], now: number): Promise<CounterState[]>;
+  /** Writes what settle queued. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const EMPTY_COUNTER: Readonly<CounterState> = Object.freeze({ spent: 0, reserved: 0 });
+
+/** A counter has room while what is spent and held is below its limit. */
+export function hasRoom(state: CounterState, limit: number): boolean {
+  return state.spent + state.reserved < limit;
+}

@@ -1,0 +1,64 @@
+// Prompt-cache affinity between replicas on one Redis: each flush publishes the records set since the last one, and
+// every replica subscribed takes them into its memory. Nothing is kept in Redis: a record is a hint that expires in
+// minutes, so one missed while a replica was disconnected costs at most one cold cache.
+import type { Redis } from 'ioredis';
+import { parseAffinity } from '../affinity-cache.ts';
+import type { AffinityRecord } from '../types.ts';
+
+export class AffinityChannel {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly channel: string;
+  /** Resolves once this replica listens (the store's ready() waits for it a little, so a record published by
+   * another replica right after start is not missed). */
+  readonly subscribed: Promise<void>;
+  private onSubscribed: () => void = () => {};
+
+  constructor(redis: Redis, channel: string, onRecords: (records: AffinityRecord[]) => void) {
+    this.publisher = redis;
+    this.channel = channel;
+    this.subscribed = new Promise((resolve) => {
+      this.onSubscribed = resolve;
+    });
+    // A connection in subscriber mode takes no other command: a second one, with the first one's options.
+    this.subscriber = redis.duplicate();
+    this.subscriber.on('error', () => {
+      // The main connection reports Redis being unreachable; this one only retries.
+    });
+    this.subscriber.on('ready', () => {
+      this.subscriber.subscribe(channel).then(
+        () => this.onSubscribed(),
+        () => {},
+      );
+    });
+    this.subscriber.on('message', (from: string, text: string) => {
+      if (from === channel) onRecords(parseBatch(text));
+    });
+  }
+
+  /** Sent to every replica subscribed now (this one included, which ignores what it holds already). */
+  async publish(records: Iterable<AffinityRecord>): Promise<void> {
+    const list = [...records];
+    if (list.length > 0) await this.publisher.publish(this.channel, JSON.stringify(list));
+  }
+
+  close(): void {
+    this.subscriber.disconnect();
+  }
+}
+
+function parseBatch(text: string): AffinityRecord[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(value)) return [];
+  const out: AffinityRecord[] = [];
+  for (const item of value) {
+    const r = parseAffinity(item);
+    if (r !== undefined) out.push(r);
+  }
+  return out;
+}

@@ -1,0 +1,243 @@
+// The span per library call (`chat {model}`, kind CLIENT, GenAI conventions) and the GenAI client metrics, made
+// from the call's result and trail when it is over (docs/observability.md#traces). Inert without an SDK.
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import type { Usage, StreamEvent, FinishReason } from '../providers/types.ts';
+import type { Attempt, ChatSuccess, Disabled, StreamSuccess } from '../routing/types.ts';
+import { ATTR, SCOPE, genAiConventions, providerName, type GenAiConventions } from './semconv.ts';
+import { attemptPlaces, attemptSpans, type ProviderType } from './attempt-spans.ts';
+import { genAiInstruments, recordTokens, type GenAiInstruments } from './genai-metrics.ts';
+import { metricsOn, tracingOn } from './active.ts';
+import { callerKey } from './caller.ts';
+import { VERSION } from '../version.ts';
+
+export interface ChatCall {
+  task: string;
+  /** The route asked for first: the span's `gen_ai.request.model`. */
+  first: { provider: string; model: string };
+  stream: boolean;
+  maxTokens?: number | undefined;
+  temperature?: number | undefined;
+  providerType: ProviderType;
+  now: () => number;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The call's span and metrics; `undefined` from startChat when no SDK listens. */
+export class ChatTelemetry {
+  readonly #call: ChatCall;
+  readonly #tracer: Tracer;
+  readonly #span: Span;
+  readonly #parent: Context;
+  readonly #metrics: GenAiInstruments | undefined;
+  readonly #conventions: GenAiConventions;
+  readonly #started: number;
+  #ended = false;
+
+  constructor(call: ChatCall) {
+    this.#call = call;
+    this.#conventions = genAiConventions(call.env);
+    this.#tracer = trace.getTracer(SCOPE, VERSION);
+    this.#started = call.now();
+    const active = context.active();
+    this.#span = this.#tracer.startSpan(
+      `chat ${call.first.model}`,
+      { kind: SpanKind.CLIENT, startTime: this.#started, attributes: this.#requestAttributes(active) },
+      active,
+    );
+    this.#parent = trace.setSpan(active, this.#span);
+    this.#metrics = metricsOn() ? genAiInstruments() : undefined;
+  }
+
+  #requestAttributes(active: Context): Attributes {
+    const call = this.#call;
+    const provider = providerName(call.providerType(call.first.provider));
+    const attrs: Attributes = {
+      [ATTR.operation]: 'chat',
+      [ATTR.provider]: provider,
+      [ATTR.requestModel]: call.first.model,
+      [ATTR.stream]: call.stream,
+      [ATTR.task]: call.task,
+      [ATTR.switchyardProvider]: call.first.provider,
+    };
+    if (this.#conventions === 'dup') attrs[ATTR.system] = provider;
+    if (call.maxTokens !== undefined) attrs[ATTR.maxTokens] = call.maxTokens;
+    if (call.temperature !== undefined) attrs[ATTR.temperature] = call.temperature;
+    const key = callerKey(active);
+    if (key !== undefined) attrs[ATTR.clientKey] = key;
+    return attrs;
+  }
+
+  /** A buffered answer: the call is over. */
+  answered(result: ChatSuccess | Disabled): void {
+    if (result.status === 'disabled') {
+      this.#span.setAttribute(ATTR.outcome, 'disabled');
+      this.#end(result.trail, undefined, undefined);
+      return;
+    }
+    this.#budgetWarnings(result);
+    const r = result.response;
+    this.#end(result.trail, answerAttributes(r.model, r.id, [r.finish_reason], r.usage), r.usage);
+  }
+
+  /** A failed call (SwitchyardError's kind, `cancelled` for an abort). */
+  failed(err: unknown, trail: readonly Attempt[]): void {
+    const kind = failureKind(err);
+    this.#span.setAttribute(ATTR.errorType, kind);
+    this.#span.setStatus({ code: SpanStatusCode.ERROR, message: kind });
+    this.#end(trail, undefined, undefined);
+  }
+
+  /** A stream: the span ends when its events do (finished, broken off, or left by the caller). */
+  streamed(result: StreamSuccess): StreamSuccess {
+    this.#budgetWarnings(result);
+    return { ...result, events: this.#watch(result) };
+  }
+
+  /** Soft budgets the call went over (a hard one refuses it: `error.type` says so). */
+  #budgetWarnings(result: ChatSuccess | StreamSuccess): void {
+    const names = result.budget_warnings?.map((w) => w.budget);
+    if (names !== undefined && names.length > 0) this.#span.setAttribute(ATTR.budget, names);
+  }
+
+  async *#watch(result: StreamSuccess): AsyncGenerator<StreamEvent> {
+    let model = result.model;
+    let id: string | undefined;
+    let usage: Usage | undefined;
+    let finish: FinishReason | undefined;
+    let last: number | undefined;
+    const attrs = this.#metricAttributes(result.provider, result.model);
+    try {
+      for await (const event of result.events) {
+        const at = this.#call.now();
+        if (event.type === 'start') {
+          model = event.model || model;
+          id = event.id;
+          if (event.usage) usage = event.usage;
+        } else if (event.type === 'finish') {
+          finish = event.finish_reason;
+          if (event.usage) usage = event.usage;
+        } else if (last === undefined) {
+          this.#span.setAttribute(ATTR.timeToFirstChunk, (at - this.#started) / 1000);
+          this.#metrics?.firstChunk.record((at - this.#started) / 1000, attrs);
+          last = at;
+        } else {
+          this.#metrics?.perChunk.record((at - last) / 1000, attrs);
+          last = at;
+        }
+        yield event;
+      }
+      this.#end(result.trail, answerAttributes(model, id, finish ? [finish] : [], usage), usage);
+    } catch (err) {
+      this.failed(err, result.trail);
+      throw err;
+    } finally {
+      // Left by the caller before the end: what it got is all there is.
+      if (!this.#ended) {
+        this.#span.setAttribute(ATTR.outcome, 'cancelled');
+        this.#end(result.trail, answerAttributes(model, id, finish ? [finish] : [], usage), usage);
+      }
+    }
+  }
+
+  #metricAttributes(provider: string, model: string): Attributes {
+    return {
+      [ATTR.operation]: 'chat',
+      [ATTR.provider]: providerName(this.#call.providerType(provider)),
+      [ATTR.requestModel]: model,
+    };
+  }
+
+  #end(trail: readonly Attempt[], answer: Attributes | undefined, usage: Usage | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const span = this.#span;
+    const places = attemptPlaces(trail);
+    const sent = trail.filter((a) => a.credential !== undefined).length;
+    span.setAttribute(ATTR.attempts, sent);
+    span.setAttribute(ATTR.rotations, rotations(trail));
+    span.setAttribute(ATTR.fallbackIndex, places.at(-1)?.fallbackIndex ?? 0);
+    span.setAttribute(
+      ATTR.waitMs,
+      trail.reduce((n, a) => n + a.wait_ms, 0),
+    );
+    const answeredBy = [...trail].reverse().find((a) => a.outcome === 'ok');
+    if (answeredBy) span.setAttribute(ATTR.route, answeredBy.route);
+    if (answer) span.setAttributes(answer);
+    if (tracingOn())
+      attemptSpans(this.#tracer, this.#parent, trail, this.#call.providerType, this.#conventions, answer);
+    this.#recordMetrics(trail, answer, usage);
+    span.end(this.#call.now());
+  }
+
+  #recordMetrics(trail: readonly Attempt[], answer: Attributes | undefined, usage: Usage | undefined): void {
+    const m = this.#metrics;
+    if (m === undefined) return;
+    for (const a of trail) {
+      if (a.credential === undefined) continue;
+      const attrs = this.#metricAttributes(a.provider, a.model);
+      if (a.outcome !== 'ok' && a.outcome !== 'max_tokens_clamped') attrs[ATTR.errorType] = a.outcome;
+      else if (answer?.[ATTR.responseModel] !== undefined) attrs[ATTR.responseModel] = answer[ATTR.responseModel];
+      m.duration.record(a.latency_ms / 1000, attrs);
+    }
+    const answeredBy = [...trail].reverse().find((a) => a.outcome === 'ok');
+    if (usage && answeredBy)
+      recordTokens(m.tokens, usage, this.#metricAttributes(answeredBy.provider, answeredBy.model));
+  }
+}
+
+/** Starts the call's telemetry, or says there is none to make (no SDK registered). */
+export function startChat(call: ChatCall): ChatTelemetry | undefined {
+  if (!tracingOn() && !metricsOn()) return undefined;
+  return new ChatTelemetry(call);
+}
+
+function answerAttributes(
+  model: string,
+  id: string | undefined,
+  finish: string[],
+  usage: Usage | undefined,
+): Attributes {
+  const attrs: Attributes = { [ATTR.responseModel]: model, [ATTR.finishReasons]: finish };
+  if (id) attrs[ATTR.responseId] = id;
+  if (usage) {
+    attrs[ATTR.inputTokens] = usage.input_tokens;
+    attrs[ATTR.outputTokens] = usage.output_tokens;
+    if (usage.cache_read_tokens !== undefined) attrs[ATTR.cacheRead] = usage.cache_read_tokens;
+    if (usage.cache_write_tokens !== undefined) attrs[ATTR.cacheCreation] = usage.cache_write_tokens;
+    if (usage.reasoning_tokens !== undefined) attrs[ATTR.reasoning] = usage.reasoning_tokens;
+  }
+  return attrs;
+}
+
+/** Keys given up for another on the same route: each route's distinct keys less its first. */
+function rotations(trail: readonly Attempt[]): number {
+  const keys = new Map<string, Set<string>>();
+  for (const a of trail) {
+    if (a.credential === undefined) continue;
+    const seen = keys.get(a.route) ?? new Set<string>();
+    seen.add(a.credential.fingerprint);
+    keys.set(a.route, seen);
+  }
+  let n = 0;
+  for (const seen of keys.values()) n += seen.size - 1;
+  return n;
+}
+
+/** Our failure kind as `error.type`: SwitchyardError's `kind`, `cancelled` for the caller's abort. */
+function failureKind(err: unknown): string {
+  if (err instanceof Error) {
+    if (err.name === 'AbortError') return 'cancelled';
+    const kind = (err as { kind?: unknown }).kind;
+    if (typeof kind === 'string') return kind;
+  }
+  return '_OTHER';
+}

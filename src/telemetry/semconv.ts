@@ -1,0 +1,62 @@
+// Which GenAI semantic conventions the spans and metrics speak (docs/observability.md#traces). The conventions are
+// still in development; OTEL_SEMCONV_STABILITY_OPT_IN is how a user picks a version where they changed.
+
+/** `latest`: the conventions as of v1.37+ (`gen_ai.provider.name`, cache and reasoning token counts). `dup`: those
+ * plus the names v1.36 used where they changed (`gen_ai.system`), for dashboards still reading the old ones. */
+export type GenAiConventions = 'latest' | 'dup';
+
+/** The opt-in list is comma-separated; `gen_ai_latest_experimental` asks for the latest (our default too: Switchyard
+ * emitted no earlier version, so there is no old default to keep) and `gen_ai_latest_experimental/dup` for both. */
+export function genAiConventions(env: Readonly<Record<string, string | undefined>>): GenAiConventions {
+  const values = (env['OTEL_SEMCONV_STABILITY_OPT_IN'] ?? '').split(',').map((v) => v.trim());
+  return values.includes('gen_ai_latest_experimental/dup') ? 'dup' : 'latest';
+}
+
+/** The well-known `gen_ai.provider.name` for a provider's API type; a config's own provider name goes in
+ * `switchyard.provider`. */
+export function providerName(type: 'openai' | 'anthropic' | undefined): string {
+  return type ?? '_OTHER';
+}
+
+/** Attribute names, in one place so a rename in the conventions is one edit. */
+export const ATTR = {
+  operation: 'gen_ai.operation.name',
+  provider: 'gen_ai.provider.name',
+  /** v1.36 and before: what `gen_ai.provider.name` replaced (emitted only with `/dup`). */
+  system: 'gen_ai.system',
+  requestModel: 'gen_ai.request.model',
+  responseModel: 'gen_ai.response.model',
+  responseId: 'gen_ai.response.id',
+  stream: 'gen_ai.request.stream',
+  maxTokens: 'gen_ai.request.max_tokens',
+  temperature: 'gen_ai.request.temperature',
+  finishReasons: 'gen_ai.response.finish_reasons',
+  timeToFirstChunk: 'gen_ai.response.time_to_first_chunk',
+  inputTokens: 'gen_ai.usage.input_tokens',
+  outputTokens: 'gen_ai.usage.output_tokens',
+  cacheRead: 'gen_ai.usage.cache_read.input_tokens',
+  cacheCreation: 'gen_ai.usage.cache_creation.input_tokens',
+  reasoning: 'gen_ai.usage.reasoning.output_tokens',
+  tokenType: 'gen_ai.token.type',
+  errorType: 'error.type',
+  httpStatus: 'http.response.status_code',
+  task: 'switchyard.task',
+  clientKey: 'switchyard.client_key',
+  switchyardProvider: 'switchyard.provider',
+  route: 'switchyard.route',
+  credentialId: 'switchyard.credential.id',
+  credentialMasked: 'switchyard.credential.masked',
+  credentialSource: 'switchyard.credential.source',
+  attempts: 'switchyard.attempts',
+  attemptIndex: 'switchyard.attempt.index',
+  rotations: 'switchyard.rotations',
+  rotation: 'switchyard.rotation',
+  fallbackIndex: 'switchyard.fallback.index',
+  waitMs: 'switchyard.wait_ms',
+  outcome: 'switchyard.outcome',
+  note: 'switchyard.note',
+  budget: 'switchyard.budget',
+} as const;
+
+/** The instrumentation scope every tracer and meter is named by. */
+export const SCOPE = 'switchyard';

@@ -1,0 +1,32 @@
+// Counting tokens of text with gpt-tokenizer's o200k encoding: the estimate of an attempt the upstream reported no
+// usage for, and the simulator's own count (so what it bills and what we estimate are counted alike).
+import { countTokens } from 'gpt-tokenizer';
+
+/** Text is user data: a literal `<|endoftext|>` in it is just text. */
+const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+/** Characters tokenized exactly; beyond, extrapolated (tokenizing 30 MB would hold the event loop for a second). */
+const EXACT_CHARS = 1_000_000;
+
+export function countTextTokens(text: string): number {
+  if (text.length === 0) return 0;
+  if (text.length <= EXACT_CHARS) return countTokens(text, AS_PLAIN_TEXT);
+  const exact = countTokens(text.slice(0, EXACT_CHARS), AS_PLAIN_TEXT);
+  return exact + Math.ceil(((text.length - EXACT_CHARS) * exact) / EXACT_CHARS);
+}
+
+/** A prompt's tokens: its system text and each message's text, counted apart and summed, at least 1. */
+export function countPromptTokens(texts: readonly string[]): number {
+  let n = 0;
+  for (const t of texts) n += countTextTokens(t);
+  return Math.max(1, n);
+}
+
+/** An answer's tokens: its text, refusal, thinking and tool-call arguments, each counted whole. */
+export function countOutputTokens(parts: { text: string; refusal: string; thinking: string; args: string }): number {
+  return (
+    countTextTokens(parts.text) +
+    countTextTokens(parts.refusal) +
+    countTextTokens(parts.thinking) +
+    countTextTokens(parts.args)
+  );
+}

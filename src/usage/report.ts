@@ -1,0 +1,64 @@
+// Usage totals as people read them: summed, and as a table (`switchyard usage`) or CSV.
+import { emptyTotals, type GroupTotals, type Totals } from './row.ts';
+import { cacheHitRatio, hitRatioText } from './cache-ratio.ts';
+
+export function summed(groups: readonly GroupTotals[]): Totals {
+  const t = emptyTotals();
+  for (const g of groups) for (const k of Object.keys(t) as (keyof Totals)[]) t[k] += g[k];
+  return t;
+}
+
+const COLUMNS = [
+  ['requests', 'requests'],
+  ['input_tokens', 'input'],
+  ['output_tokens', 'output'],
+  ['cache_read_tokens', 'cache read'],
+  ['cache_write_tokens', 'cache write'],
+  ['reasoning_tokens', 'reasoning'],
+] as const;
+
+/** USD with up to 6 significant digits; `~` when some attempts had no price (the sum leaves them out). */
+export function costText(t: Totals): string {
+  const usd = t.cost_usd === 0 ? '0' : Number(t.cost_usd.toPrecision(6)).toString();
+  return t.unpriced > 0 ? `$${usd} + ${t.unpriced} unpriced` : `$${usd}`;
+}
+
+export function usageTable(by: string, groups: readonly GroupTotals[]): string[] {
+  const head = [by, ...COLUMNS.map(([, h]) => h), 'cache hit', 'cost (est.)', 'estimated'];
+  const body = [...groups.map((g) => [g.group || '(none)', g] as const), ['total', summed(groups)] as const].map(
+    ([name, t]) => [name, ...COLUMNS.map(([k]) => String(t[k])), hitRatioText(t), costText(t), String(t.estimated)],
+  );
+  const rows = [head, ...body];
+  const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+const CSV_FIELDS = [
+  'requests',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'unpriced',
+  'estimated',
+] as const;
+
+function csvCell(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export function usageCsv(by: string, groups: readonly GroupTotals[]): string[] {
+  return [
+    [by, ...CSV_FIELDS, 'cache_hit_ratio'].join(','),
+    ...groups.map((g) =>
+      [csvCell(g.group), ...CSV_FIELDS.map((f) => String(g[f])), String(cacheHitRatio(g) ?? '')].join(','),
+    ),
+  ];
+}

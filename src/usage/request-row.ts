@@ -1,0 +1,95 @@
+// A request's ledger row from what the gateway (or a library caller) knows when it ends: its trail, whose attempts
+// carry their own usage, priced per attempt by the route it went to.
+import type { Attempt } from '../routing/types.ts';
+import { costOf, type PriceBook } from './prices.ts';
+import { chargeTokens, type Charge, type UsageRow } from './row.ts';
+
+export interface RequestFacts {
+  id: string;
+  /** Epoch ms the request arrived. */
+  at: number;
+  clientKey?: string;
+  task: string;
+  model?: string;
+  alias?: string;
+  route?: string;
+  credential?: string;
+  /** `ok`, or what the caller was told. */
+  status: string;
+  latencyMs: number;
+  ttftMs?: number;
+  streamEnd?: string;
+  trail: readonly Attempt[];
+}
+
+const NOT_FAILURES = new Set(['ok', 'skipped', 'max_tokens_clamped']);
+
+function charge(a: Attempt, prices: PriceBook): Charge | undefined {
+  const u = a.usage;
+  if (u === undefined || a.credential === undefined) return undefined;
+  return {
+    route: a.route,
+    credential: a.credential.fingerprint,
+    outcome: a.outcome,
+    ...chargeTokens(u),
+    estimated: u.estimated === true,
+    cost_usd: costOf(prices.priceOf({ provider: a.provider, model: a.model }), u),
+  };
+}
+
+export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
+  const charges: Charge[] = [];
+  let failure = '';
+  for (const a of facts.trail) {
+    const c = charge(a, prices);
+    if (c !== undefined) charges.push(c);
+    if (!NOT_FAILURES.has(a.outcome)) failure = a.outcome;
+  }
+  const row: UsageRow = {
+    id: facts.id,
+    at: Math.round(facts.at),
+    client_key: facts.clientKey ?? '',
+    task: facts.task,
+    model: facts.model ?? '',
+    alias: facts.alias ?? '',
+    route: facts.route ?? '',
+    credential: facts.credential ?? '',
+    attempts: facts.trail.reduce((n, a) => n + (a.credential !== undefined ? 1 : 0), 0),
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    estimated: false,
+    cost_usd: 0,
+    status: facts.status,
+    failure_kind: failure,
+    latency_ms: Math.round(facts.latencyMs * 100) / 100,
+    ttft_ms: facts.ttftMs === undefined ? null : Math.round(facts.ttftMs * 100) / 100,
+    stream_end: facts.streamEnd ?? '',
+    charges,
+  };
+  for (const c of charges) {
+    row.input_tokens += c.input_tokens;
+    row.output_tokens += c.output_tokens;
+    row.cache_read_tokens += c.cache_read_tokens;
+    row.cache_write_tokens += c.cache_write_tokens;
+    row.reasoning_tokens += c.reasoning_tokens;
+    if (c.estimated) row.estimated = true;
+    row.cost_usd = c.cost_usd === null || row.cost_usd === null ? null : row.cost_usd + c.cost_usd;
+  }
+  return row;
+}
+
+/** `x-switchyard-usage`: the request's tokens over all its attempts and their cost, e.g.
+ * `input=812; output=64; cache_read=512; cache_write=0; reasoning=0; cost_usd=0.000931; estimated`. The cost is
+ * always an estimate from the price table; `cost_usd=unknown` when a route has no price; `estimated` when some
+ * tokens were counted by us rather than reported. */
+export function usageHeader(row: UsageRow): string {
+  const cost = row.cost_usd === null ? 'unknown' : String(Number(row.cost_usd.toPrecision(6)));
+  return (
+    `input=${row.input_tokens}; output=${row.output_tokens}; cache_read=${row.cache_read_tokens}; ` +
+    `cache_write=${row.cache_write_tokens}; reasoning=${row.reasoning_tokens}; cost_usd=${cost}` +
+    (row.estimated ? '; estimated' : '')
+  );
+}

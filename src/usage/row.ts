@@ -1,0 +1,195 @@
+// The ledger's records (docs/usage.md#the-ledger): one row per request, the charge of each attempt in it, and the
+// rollups per hour and day by client key × task × route × credential that the rows add to.
+import type { Usage } from '../providers/types.ts';
+
+/** What one attempt was billed: its own tokens and their cost (null: no price for its route). */
+export interface Charge {
+  route: string;
+  /** The credential's fingerprint. */
+  credential: string;
+  outcome: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  estimated: boolean;
+  cost_usd: number | null;
+}
+
+export interface UsageRow {
+  id: string;
+  /** Epoch ms the request arrived. */
+  at: number;
+  /** The client key's name ('' without one: require_keys off, or the library). */
+  client_key: string;
+  task: string;
+  /** The model the caller asked for, and what it matched (`alias → target`; '' when it named a route or task). */
+  model: string;
+  alias: string;
+  /** The route and credential that answered ('' when none did). */
+  route: string;
+  credential: string;
+  /** Attempts sent to a provider. */
+  attempts: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  /** Some attempt's tokens were estimated. */
+  estimated: boolean;
+  /** USD, an estimate; null when some billed attempt's route has no price. */
+  cost_usd: number | null;
+  /** `ok`, or what the caller was told (`rate_limited`, `client_closed`, `stream_server`, …). */
+  status: string;
+  /** The failure kind of the last failed attempt ('' when none failed). */
+  failure_kind: string;
+  latency_ms: number;
+  /** Time to the first byte of the answer (a stream's first event); null when none came. */
+  ttft_ms: number | null;
+  /** A stream's end: `finished`, `cut` (the upstream broke off), `cancelled` (the caller left); '' for a buffered
+   * request. */
+  stream_end: string;
+  charges: Charge[];
+}
+
+export type Group = 'hour' | 'day' | 'client_key' | 'task' | 'route' | 'credential';
+export const GROUPS: readonly Group[] = ['day', 'hour', 'client_key', 'task', 'route', 'credential'];
+
+export interface Totals {
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  /** USD of the priced attempts. */
+  cost_usd: number;
+  /** Billed attempts whose route had no price: `cost_usd` leaves them out. */
+  unpriced: number;
+  /** Billed attempts whose tokens were estimated. */
+  estimated: number;
+}
+
+export interface GroupTotals extends Totals {
+  /** The group's value: an ISO day or hour, a client key name, a task, a route or a credential fingerprint. */
+  group: string;
+}
+
+export interface UsageQuery {
+  by: Group;
+  /** Epoch ms; rollups from the hour (or day) holding it. */
+  since: number;
+  until?: number;
+  client_key?: string;
+  task?: string;
+  route?: string;
+  credential?: string;
+}
+
+export interface RequestQuery {
+  /** Rows before this cursor (from the previous page's `next`). */
+  before?: string;
+  since?: number;
+  /** Epoch ms: rows before it (the dashboard's time filter). */
+  until?: number;
+  limit: number;
+  client_key?: string;
+  task?: string;
+  route?: string;
+  status?: string;
+  /** The answering credential's fingerprint. */
+  credential?: string;
+}
+
+export interface RequestPage {
+  rows: UsageRow[];
+  /** The cursor of the next (older) page; absent on the last. */
+  next?: string;
+}
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/** One rollup cell's key and what a batch adds to it. */
+export interface RollupDelta extends Totals {
+  bucket: number;
+  client_key: string;
+  task: string;
+  route: string;
+  credential: string;
+}
+
+export function emptyTotals(): Totals {
+  return {
+    requests: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    cost_usd: 0,
+    unpriced: 0,
+    estimated: 0,
+  };
+}
+
+function cell(cells: Map<string, RollupDelta>, bucket: number, row: UsageRow, route: string, credential: string) {
+  const key = `${bucket}\u0000${row.client_key}\u0000${row.task}\u0000${route}\u0000${credential}`;
+  let c = cells.get(key);
+  if (c === undefined) {
+    c = { bucket, client_key: row.client_key, task: row.task, route, credential, ...emptyTotals() };
+    cells.set(key, c);
+  }
+  return c;
+}
+
+/** What a batch of rows adds to the rollups of `size` (HOUR_MS or DAY_MS): each attempt's tokens and cost to its own
+ * route and credential, the request itself to the route and credential that answered (or its last attempt's). */
+export function rollupDeltas(rows: readonly UsageRow[], size: number): RollupDelta[] {
+  const cells = new Map<string, RollupDelta>();
+  for (const row of rows) {
+    const bucket = row.at - (row.at % size);
+    const last = row.charges.at(-1);
+    const route = row.route || last?.route || '';
+    const credential = row.credential || last?.credential || '';
+    cell(cells, bucket, row, route, credential).requests += 1;
+    for (const ch of row.charges) {
+      const c = cell(cells, bucket, row, ch.route, ch.credential);
+      c.input_tokens += ch.input_tokens;
+      c.output_tokens += ch.output_tokens;
+      c.cache_read_tokens += ch.cache_read_tokens;
+      c.cache_write_tokens += ch.cache_write_tokens;
+      c.reasoning_tokens += ch.reasoning_tokens;
+      if (ch.cost_usd === null) c.unpriced += 1;
+      else c.cost_usd += ch.cost_usd;
+      if (ch.estimated) c.estimated += 1;
+    }
+  }
+  return [...cells.values()];
+}
+
+/** A charge's tokens from an attempt's usage. */
+export function chargeTokens(
+  u: Usage,
+): Pick<Charge, 'input_tokens' | 'output_tokens' | 'cache_read_tokens' | 'cache_write_tokens' | 'reasoning_tokens'> {
+  return {
+    input_tokens: u.input_tokens,
+    output_tokens: u.output_tokens,
+    cache_read_tokens: u.cache_read_tokens ?? 0,
+    cache_write_tokens: u.cache_write_tokens ?? 0,
+    reasoning_tokens: u.reasoning_tokens ?? 0,
+  };
+}
+
+/** Keyset cursor of a row: newest first, ties by id. */
+export function cursorOf(row: Pick<UsageRow, 'at' | 'id'>): string {
+  return `${row.at}.${row.id}`;
+}
+
+export function parseCursor(cursor: string): { at: number; id: string } | undefined {
+  const dot = cursor.indexOf('.');
+  const at = Number(cursor.slice(0, dot));
+  return dot > 0 && Number.isSafeInteger(at) ? { at, id: cursor.slice(dot + 1) } : undefined;
+}

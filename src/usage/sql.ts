@@ -1,0 +1,225 @@
+// The ledger's SQL, one text for SQLite and PostgreSQL (`?` placeholders, numbered for PostgreSQL by `numbered`):
+// the tables, the batch write (rows inserted, rollups added to), the grouped totals and the keyset-paged row list.
+import {
+  DAY_MS,
+  HOUR_MS,
+  parseCursor,
+  type Group,
+  type RequestQuery,
+  type RollupDelta,
+  type UsageQuery,
+  type UsageRow,
+} from './row.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type SqlValue = string | number | null;
+
+const TOTAL_COLUMNS = [
+  'requests',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'unpriced',
+  'estimated',
+] as const;
+
+export const ROLLUP_TABLES = { hour: 'usage_hourly', day: 'usage_daily' } as const;
+
+export function schema(d: Dialect): string[] {
+  const int = d === 'postgres' ? 'BIGINT' : 'INTEGER';
+  const real = d === 'postgres' ? 'DOUBLE PRECISION' : 'REAL';
+  const rollup = (table: string) =>
+    `CREATE TABLE IF NOT EXISTS ${table} (bucket ${int} NOT NULL, client_key TEXT NOT NULL, task TEXT NOT NULL, ` +
+    `route TEXT NOT NULL, credential TEXT NOT NULL, ` +
+    TOTAL_COLUMNS.map((c) => `${c} ${c === 'cost_usd' ? real : int} NOT NULL DEFAULT 0`).join(', ') +
+    `, PRIMARY KEY (bucket, client_key, task, route, credential))`;
+  return [
+    `CREATE TABLE IF NOT EXISTS usage_requests (id TEXT NOT NULL, at ${int} NOT NULL, client_key TEXT NOT NULL, ` +
+      `task TEXT NOT NULL, model TEXT NOT NULL, alias TEXT NOT NULL, route TEXT NOT NULL, credential TEXT NOT NULL, ` +
+      `attempts ${int} NOT NULL, input_tokens ${int} NOT NULL, output_tokens ${int} NOT NULL, ` +
+      `cache_read_tokens ${int} NOT NULL, cache_write_tokens ${int} NOT NULL, reasoning_tokens ${int} NOT NULL, ` +
+      `estimated ${int} NOT NULL, cost_usd ${real}, status TEXT NOT NULL, failure_kind TEXT NOT NULL, ` +
+      `latency_ms ${real} NOT NULL, ttft_ms ${real}, stream_end TEXT NOT NULL, charges TEXT NOT NULL, ` +
+      `PRIMARY KEY (at, id))`,
+    'CREATE INDEX IF NOT EXISTS usage_requests_key ON usage_requests (client_key, at)',
+    rollup(ROLLUP_TABLES.hour),
+    rollup(ROLLUP_TABLES.day),
+  ];
+}
+
+const ROW_COLUMNS = [
+  'id',
+  'at',
+  'client_key',
+  'task',
+  'model',
+  'alias',
+  'route',
+  'credential',
+  'attempts',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'estimated',
+  'cost_usd',
+  'status',
+  'failure_kind',
+  'latency_ms',
+  'ttft_ms',
+  'stream_end',
+  'charges',
+] as const;
+
+/** Inserting a row (a row written twice — a flush retried after an error it had survived — is kept once). */
+export const INSERT_ROW =
+  `INSERT INTO usage_requests (${ROW_COLUMNS.join(', ')}) VALUES (${ROW_COLUMNS.map(() => '?').join(', ')}) ` +
+  'ON CONFLICT (at, id) DO NOTHING';
+
+export function rowValues(r: UsageRow): SqlValue[] {
+  return ROW_COLUMNS.map((c) => {
+    if (c === 'charges') return JSON.stringify(r.charges);
+    if (c === 'estimated') return r.estimated ? 1 : 0;
+    return r[c];
+  });
+}
+
+export function rowFrom(rec: Record<string, unknown>): UsageRow {
+  const num = (v: unknown): number => Number(v);
+  const opt = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: String(rec['id']),
+    at: num(rec['at']),
+    client_key: String(rec['client_key']),
+    task: String(rec['task']),
+    model: String(rec['model']),
+    alias: String(rec['alias']),
+    route: String(rec['route']),
+    credential: String(rec['credential']),
+    attempts: num(rec['attempts']),
+    input_tokens: num(rec['input_tokens']),
+    output_tokens: num(rec['output_tokens']),
+    cache_read_tokens: num(rec['cache_read_tokens']),
+    cache_write_tokens: num(rec['cache_write_tokens']),
+    reasoning_tokens: num(rec['reasoning_tokens']),
+    estimated: num(rec['estimated']) === 1,
+    cost_usd: opt(rec['cost_usd']),
+    status: String(rec['status']),
+    failure_kind: String(rec['failure_kind']),
+    latency_ms: num(rec['latency_ms']),
+    ttft_ms: opt(rec['ttft_ms']),
+    stream_end: String(rec['stream_end']),
+    charges: JSON.parse(String(rec['charges'])) as UsageRow['charges'],
+  };
+}
+
+const CELL_COLUMNS = ['bucket', 'client_key', 'task', 'route', 'credential', ...TOTAL_COLUMNS] as const;
+
+/** Adding a batch's delta to one rollup cell. */
+export function upsertRollup(table: string): string {
+  return (
+    `INSERT INTO ${table} (${CELL_COLUMNS.join(', ')}) VALUES (${CELL_COLUMNS.map(() => '?').join(', ')}) ` +
+    'ON CONFLICT (bucket, client_key, task, route, credential) DO UPDATE SET ' +
+    TOTAL_COLUMNS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')
+  );
+}
+
+export function deltaValues(d: RollupDelta): SqlValue[] {
+  return CELL_COLUMNS.map((c) => d[c]);
+}
+
+/** The rollup table a query reads: hours while they tell a day apart (a month back), days beyond. */
+function tableFor(q: UsageQuery, now: number): { table: string; size: number } {
+  return q.by === 'hour' || now - q.since <= 31 * DAY_MS
+    ? { table: ROLLUP_TABLES.hour, size: HOUR_MS }
+    : { table: ROLLUP_TABLES.day, size: DAY_MS };
+}
+
+function groupExpr(by: Group): string {
+  switch (by) {
+    case 'hour':
+      return 'bucket';
+    case 'day':
+      return `(bucket - (bucket % ${DAY_MS}))`;
+    default:
+      return by;
+  }
+}
+
+const FILTERS = ['client_key', 'task', 'route', 'credential'] as const;
+
+export function totalsQuery(q: UsageQuery, now: number, d: Dialect): { sql: string; values: SqlValue[] } {
+  const { table, size } = tableFor(q, now);
+  const where = ['bucket >= ?'];
+  const values: SqlValue[] = [q.since - (q.since % size)];
+  if (q.until !== undefined) {
+    where.push('bucket < ?');
+    values.push(q.until);
+  }
+  for (const f of FILTERS) {
+    const v = q[f];
+    if (v !== undefined) {
+      where.push(`${f} = ?`);
+      values.push(v);
+    }
+  }
+  const sum = (c: string) => (d === 'postgres' ? `SUM(${c})::float8 AS ${c}` : `SUM(${c}) AS ${c}`);
+  const g = groupExpr(q.by);
+  return {
+    sql:
+      `SELECT ${g} AS grp, ${TOTAL_COLUMNS.map(sum).join(', ')} FROM ${table} WHERE ${where.join(' AND ')} ` +
+      `GROUP BY ${g} ORDER BY ${g}`,
+    values,
+  };
+}
+
+/** One page of rows, newest first: one range scan of the (at, id) key, or of (client_key, at) with a key. */
+export function requestsQuery(q: RequestQuery): { sql: string; values: SqlValue[] } {
+  const where: string[] = [];
+  const values: SqlValue[] = [];
+  const cursor = q.before === undefined ? undefined : parseCursor(q.before);
+  if (cursor !== undefined) {
+    where.push('(at < ? OR (at = ? AND id < ?))');
+    values.push(cursor.at, cursor.at, cursor.id);
+  }
+  if (q.since !== undefined) {
+    where.push('at >= ?');
+    values.push(q.since);
+  }
+  if (q.until !== undefined) {
+    where.push('at < ?');
+    values.push(q.until);
+  }
+  for (const f of ['client_key', 'task', 'route', 'status', 'credential'] as const) {
+    const v = q[f];
+    if (v !== undefined) {
+      where.push(`${f} = ?`);
+      values.push(v);
+    }
+  }
+  values.push(q.limit + 1);
+  return {
+    sql:
+      `SELECT ${ROW_COLUMNS.join(', ')} FROM usage_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+      'ORDER BY at DESC, id DESC LIMIT ?',
+    values,
+  };
+}
+
+export function pruneStatements(rowsBefore: number, rollupsBefore: number): { sql: string; values: SqlValue[] }[] {
+  return [
+    { sql: 'DELETE FROM usage_requests WHERE at < ?', values: [rowsBefore] },
+    { sql: `DELETE FROM ${ROLLUP_TABLES.hour} WHERE bucket < ?`, values: [rollupsBefore] },
+    { sql: `DELETE FROM ${ROLLUP_TABLES.day} WHERE bucket < ?`, values: [rollupsBefore] },
+  ];
+}
+
+/** `?` → `$1, $2, …` for PostgreSQL. */
+export function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}

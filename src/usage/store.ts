@@ -1,0 +1,41 @@
+// The ledger's storage behind one interface (SQLite embedded, PostgreSQL shared), held to one conformance suite
+// (test/usage/store.case.ts). A store only stores: batching, retries and what a failure means are ledger.ts's.
+import {
+  GROUPS,
+  emptyTotals,
+  type GroupTotals,
+  type RequestPage,
+  type RequestQuery,
+  type UsageQuery,
+  type UsageRow,
+} from './row.ts';
+
+export interface UsageStore {
+  /** `sqlite` or `postgres`, for messages and `/readyz`. */
+  readonly kind: string;
+  /** Creates the tables when missing. */
+  open(): Promise<void>;
+  /** Inserts the rows and adds them to the hourly and daily rollups, in one transaction. */
+  write(rows: readonly UsageRow[]): Promise<void>;
+  totals(q: UsageQuery, now: number): Promise<GroupTotals[]>;
+  requests(q: RequestQuery): Promise<RequestPage>;
+  /** Deletes rows older than `rowsBefore` and rollups older than `rollupsBefore` (epoch ms). */
+  prune(rowsBefore: number, rollupsBefore: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export { GROUPS };
+
+/** A totals record from SQL (numbers may come as strings or null from an empty SUM) with its group named. */
+export function groupTotals(rec: Record<string, unknown>, by: UsageQuery['by']): GroupTotals {
+  const t = emptyTotals();
+  for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] = Number(rec[k] ?? 0);
+  const g = rec['grp'];
+  const group =
+    by === 'day'
+      ? new Date(Number(g)).toISOString().slice(0, 10)
+      : by === 'hour'
+        ? new Date(Number(g)).toISOString().slice(0, 13) + ':00Z'
+        : String(g);
+  return { group, ...t };
+}

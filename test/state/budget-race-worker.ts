@@ -1,0 +1,23 @@
+// A child process for the budget race: COUNT reserves of AMOUNT against LIMIT on one counter of a shared store,
+// as fast as it can. Usage: node budget-race-worker.ts HOME COUNT AMOUNT LIMIT [STATE]. Prints {"admitted": n}.
+import { openStore } from '../../src/state/open.ts';
+
+const [home, countText, amountText, limitText, kind = 'sqlite'] = process.argv.slice(2);
+if (!home) throw new Error('usage: budget-race-worker.ts HOME COUNT AMOUNT LIMIT [STATE]');
+const store = openStore({ home, kind });
+await store.ready();
+const now = Date.now();
+const item = {
+  counter: 'race',
+  limit: Number(limitText),
+  amount: Number(amountText),
+  soft: false,
+  resetsAt: now + 3_600_000,
+};
+const results = await Promise.all(
+  Array.from({ length: Number(countText) }, (_, i) =>
+    store.budgets.reserve(`${process.pid}-${i}`, [item], now, now + 600_000),
+  ),
+);
+await store.close();
+process.stdout.write(JSON.stringify({ admitted: results.filter((r) => r.ok).length }) + '\n');

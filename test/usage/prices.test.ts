@@ -1,0 +1,73 @@
+// Which price applies to a route (the config's, else the build-time table's, else none) and what a usage costs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configSchema } from '../../src/config/schema.ts';
+import { costOf, lookUpPrice, PriceBook } from '../../src/usage/prices.ts';
+import { priceSnapshot } from '../../src/usage/price-snapshot.ts';
+
+const config = configSchema.parse({
+  providers: {
+    openai: {
+      type: 'openai',
+      base_url: 'https://api.openai.com/v1',
+      models: { 'gpt-own': { price: { input: 2, output: 8 } } },
+    },
+    // Named "openai" by the user but pointed at DeepSeek: DeepSeek's prices apply.
+    ds: { type: 'openai', base_url: 'https://api.deepseek.com/v1' },
+    anthropic: { type: 'anthropic', base_url: 'https://api.anthropic.com' },
+    local: {
+      type: 'openai',
+      base_url: 'http://127.0.0.1:9999/v1',
+      models: { m: { price: { input: 1, output: 2, cache_read: 0.1 } } },
+    },
+  },
+});
+const DAY = '2026-11-23';
+
+test('a price in the config wins over the table, and a route nobody prices has none', () => {
+  assert.deepEqual(lookUpPrice(config, { provider: 'openai', model: 'gpt-own' }, DAY), {
+    source: 'config',
+    prices: { input: 2, output: 8 },
+  });
+  assert.equal(lookUpPrice(config, { provider: 'local', model: 'unknown' }, DAY), null);
+  assert.equal(lookUpPrice(config, { provider: 'nope', model: 'x' }, DAY), null);
+});
+
+test('the table is found by base URL first, then by name, with dated model names matched', () => {
+  const gpt = lookUpPrice(config, { provider: 'openai', model: 'gpt-4o' }, DAY);
+  assert.equal(gpt?.source, 'table');
+  assert.match(gpt!.matched!, /^openai\/gpt-4o/);
+  assert.match(lookUpPrice(config, { provider: 'ds', model: 'deepseek-chat' }, DAY)?.matched ?? '', /^deepseek\//);
+  const claude = lookUpPrice(config, { provider: 'anthropic', model: 'claude-3-5-haiku-20241022' }, DAY);
+  assert.equal(claude?.matched, 'anthropic/claude-3-5-haiku-latest');
+  assert.deepEqual(claude?.prices, { input: 0.8, output: 4, cache_read: 0.08, cache_write: 1 });
+});
+
+test('a cost counts cached tokens at their price, uncached input at input, and is null without a price', () => {
+  const price = lookUpPrice(config, { provider: 'local', model: 'm' }, DAY);
+  // 1000 prompt tokens of which 400 read from cache: 600 × $1 + 400 × $0.1 + 500 output × $2, per million.
+  const cost = costOf(price, { input_tokens: 1000, output_tokens: 500, cache_read_tokens: 400 });
+  assert.equal(cost, (600 * 1 + 400 * 0.1 + 500 * 2) / 1e6);
+  // No cache_write price: written tokens cost as input.
+  assert.equal(costOf(price, { input_tokens: 100, output_tokens: 0, cache_write_tokens: 100 }), 100 / 1e6);
+  assert.equal(costOf(null, { input_tokens: 1, output_tokens: 1 }), null);
+});
+
+test('a tiered price applies the tier the whole prompt falls in', () => {
+  const price = {
+    source: 'table' as const,
+    prices: { input: { base: 1, tiers: [{ start: 1000, price: 2 }] }, output: 10 },
+  };
+  assert.equal(costOf(price, { input_tokens: 1000, output_tokens: 0 }), 1000 / 1e6);
+  assert.equal(costOf(price, { input_tokens: 1001, output_tokens: 0 }), 2002 / 1e6);
+});
+
+test('the price book looks a route up once per day', () => {
+  let now = Date.parse('2026-11-23T10:00:00Z');
+  const book = new PriceBook(config, () => now);
+  const a = book.priceOf({ provider: 'openai', model: 'gpt-4o' });
+  assert.equal(book.priceOf({ provider: 'openai', model: 'gpt-4o' }), a);
+  now += 86_400_000;
+  assert.notEqual(book.priceOf({ provider: 'openai', model: 'gpt-4o' }), a);
+  assert.ok(priceSnapshot().providers.length > 10);
+});

@@ -1,0 +1,219 @@
+// Requests: the usage ledger, newest first, filtered and paged by the server (one query per page); a row opens its
+// attempts (the ledger's charges) and, while recent, each attempt's message and the explanation the caller got.
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { clock, get } from '../api.ts';
+
+interface Charge {
+  route: string;
+  key: string;
+  outcome: string;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number | null;
+  estimated: boolean;
+}
+
+interface Row {
+  id: string;
+  at: string;
+  client_key: string;
+  task: string;
+  model: string;
+  route: string;
+  key: string;
+  attempts: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number | null;
+  status: string;
+  failure_kind: string;
+  latency_ms: number;
+  charges: Charge[];
+}
+
+interface Trail {
+  outcome: string;
+  error?: string;
+  attempts: {
+    route: string;
+    key?: string;
+    outcome: string;
+    status?: number;
+    latency_ms: number;
+    wait_ms: number;
+    message?: string;
+    note?: string;
+  }[];
+}
+
+const FILTERS = ['status', 'client_key', 'task', 'route', 'key', 'since', 'until'] as const;
+type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
+
+function money(n: number | null): string {
+  return n === null ? '—' : `$${n.toFixed(n < 0.01 ? 5 : 3)}`;
+}
+
+function Detail({ row }: { row: Row }) {
+  const [trail, setTrail] = useState<Trail | null | undefined>();
+  useEffect(() => {
+    get<{ trail: Trail | null }>(`/ui/api/requests/${encodeURIComponent(row.id)}/trail`).then(
+      (r) => setTrail(r.trail),
+      () => setTrail(null),
+    );
+  }, [row.id]);
+  return html`<tr class="detail" data-detail=${row.id}>
+    <td colspan="10">
+      ${trail?.error ? html`<p class="warn" data-role="explanation">${trail.error}</p>` : ''}
+      <table class="trail" data-role="trail">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Route</th>
+            <th>Key</th>
+            <th>Outcome</th>
+            <th>HTTP</th>
+            <th>Latency</th>
+            <th>Message</th>
+            <th>Tokens</th>
+            <th>Cost</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${(trail?.attempts ?? row.charges).map((a, i) => {
+            const c = row.charges[i];
+            const t = trail?.attempts[i];
+            return html`<tr>
+              <td>${i + 1}</td>
+              <td><code>${a.route}</code></td>
+              <td><code>${(t?.key ?? c?.key) || ''}</code></td>
+              <td><span class=${`badge ${a.outcome === 'ok' ? 'ok' : 'failed'}`}>${a.outcome}</span></td>
+              <td>${t?.status ?? ''}</td>
+              <td>${t ? `${Math.round(t.latency_ms)} ms${t.wait_ms ? ` (+${t.wait_ms} ms wait)` : ''}` : ''}</td>
+              <td class="why">${t?.message ?? ''}${t?.note ? ` (${t.note})` : ''}</td>
+              <td>${c ? `${c.input_tokens} / ${c.output_tokens}${c.estimated ? ' est.' : ''}` : ''}</td>
+              <td>${c ? money(c.cost_usd) : ''}</td>
+            </tr>`;
+          })}
+        </tbody>
+      </table>
+      ${
+        trail === null && row.status !== 'ok'
+          ? html`<p class="quiet">
+              Only the attempts' outcomes are kept for older requests; the gateway's log line for ${row.id} has the
+              message.
+            </p>`
+          : ''
+      }
+    </td>
+  </tr>`;
+}
+
+export function RequestsView() {
+  const [filters, setFilters] = useState<Filters>({});
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [page, setPage] = useState<{ rows: Row[]; next?: string } | undefined>();
+  const [open, setOpen] = useState<string | undefined>();
+  const [error, setError] = useState('');
+  const before = cursors.at(-1);
+  useEffect(() => {
+    const q = new URLSearchParams();
+    for (const k of FILTERS) {
+      const v = filters[k];
+      if (v) q.set(k, k === 'since' || k === 'until' ? new Date(v).toISOString() : v);
+    }
+    if (before) q.set('before', before);
+    get<{ rows: Row[]; next?: string }>(`/ui/api/requests?${q}`).then(
+      (p) => {
+        setPage(p);
+        setError('');
+      },
+      (err: unknown) => setError(String(err)),
+    );
+  }, [filters, before]);
+  const onFilter = (e: Event): void => {
+    e.preventDefault();
+    const form = new FormData(e.target as HTMLFormElement);
+    const next: Filters = {};
+    for (const k of FILTERS) {
+      const v = form.get(k);
+      if (typeof v === 'string' && v !== '') next[k] = v;
+    }
+    setCursors([]);
+    setFilters(next);
+  };
+  const input = (name: string, label: string, type = 'text') =>
+    html`<label>${label}<input name=${name} type=${type} value=${filters[name as keyof Filters] ?? ''} /></label>`;
+  return html`<section class="card">
+    <h2>Requests</h2>
+    <form class="filters" onSubmit=${onFilter}>
+      ${input('status', 'Status (ok, rate_limited, …)')} ${input('client_key', 'Client key')} ${input('task', 'Task')}
+      ${input('route', 'Route')} ${input('key', 'Key ID')} ${input('since', 'Since', 'datetime-local')}
+      ${input('until', 'Until', 'datetime-local')}
+      <label>${'\u00a0'}<button type="submit">Filter</button></label>
+    </form>
+    ${error ? html`<p class="warn">${error}</p>` : ''}
+    <table data-role="requests">
+      <thead>
+        <tr>
+          <th>Time</th>
+          <th>Status</th>
+          <th>Client key</th>
+          <th>Task</th>
+          <th>Route</th>
+          <th>Key</th>
+          <th>Attempts</th>
+          <th>Tokens in / out</th>
+          <th>Cost</th>
+          <th>Latency</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${
+          page?.rows.length === 0
+            ? html`<tr>
+                <td colspan="10" class="quiet">No request matches.</td>
+              </tr>`
+            : ''
+        }
+        ${(page?.rows ?? []).map(
+          (r) =>
+            html`<tr
+                class="clickable"
+                data-request=${r.id}
+                data-status=${r.status}
+                onClick=${() => setOpen(open === r.id ? undefined : r.id)}
+              >
+                <td>${clock(r.at)}</td>
+                <td>
+                  <span class=${`badge ${r.status === 'ok' ? 'ok' : 'failed'}`}>${r.status}</span
+                  >${r.failure_kind && r.status === 'ok' ? html` <small>after ${r.failure_kind}</small>` : ''}
+                </td>
+                <td>${r.client_key}</td>
+                <td>${r.task}</td>
+                <td><code>${r.route}</code></td>
+                <td><code>${r.key}</code></td>
+                <td>${r.attempts}</td>
+                <td>${r.input_tokens} / ${r.output_tokens}</td>
+                <td>${money(r.cost_usd)}</td>
+                <td>${Math.round(r.latency_ms)} ms</td>
+              </tr>
+              ${open === r.id ? html`<${Detail} row=${r} />` : ''}`,
+        )}
+      </tbody>
+    </table>
+    <p class="pager">
+      <button class="quiet" disabled=${cursors.length === 0} onClick=${() => setCursors(cursors.slice(0, -1))}>
+        ← Newer
+      </button>
+      <button
+        class="quiet"
+        disabled=${!page?.next}
+        data-action="older"
+        onClick=${() => page?.next && setCursors([...cursors, page.next])}
+      >
+        Older →
+      </button>
+    </p>
+  </section>`;
+}

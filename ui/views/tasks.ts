@@ -1,0 +1,131 @@
+// Tasks: each task's chain as the next call would run it, every route with where it is set; budgets beside them.
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { clock, get } from '../api.ts';
+
+interface Route {
+  provider: string;
+  model: string;
+  origin: string;
+  provider_from: string;
+  model_from: string;
+  invalid?: string;
+}
+
+interface Budget {
+  budget: string;
+  scope: string;
+  resource: 'requests' | 'tokens' | 'usd';
+  window: string;
+  soft: boolean;
+  limit: number;
+  spent: number;
+  reserved: number;
+  remaining: number;
+  resets_at: string;
+}
+
+function amount(b: Budget, n: number): string {
+  return b.resource === 'usd' ? `$${n.toFixed(n < 1 ? 4 : 2)}` : `${n} ${b.resource}`;
+}
+
+function BudgetRow({ b }: { b: Budget }) {
+  const used = b.limit > 0 ? Math.min(100, ((b.spent + b.reserved) / b.limit) * 100) : 0;
+  return html`<tr data-budget=${b.budget} data-window=${b.window} data-resource=${b.resource}>
+    <td><code>${b.budget}</code>${b.soft ? html` <small>soft</small>` : ''}</td>
+    <td>${b.scope}</td>
+    <td>${b.window}</td>
+    <td data-role="spent">
+      ${`${amount(b, b.spent)} of ${amount(b, b.limit)}`}${b.reserved > 0 ? html` <small>(+${amount(b, b.reserved)} held)</small>` : ''}
+    </td>
+    <td>
+      <div class="meter"><div class=${used >= 100 ? 'full' : ''} style=${{ width: `${used}%` }}></div></div>
+    </td>
+    <td>${amount(b, b.remaining)}</td>
+    <td>${clock(b.resets_at)}</td>
+  </tr>`;
+}
+
+function Budgets({ budgets }: { budgets: Budget[] }) {
+  return html`<section class="card" data-role="budgets">
+    <h2>Budgets</h2>
+    ${
+      budgets.length === 0
+        ? html`<p class="quiet">No budgets configured (<code>budgets:</code> in the config).</p>`
+        : html`<table>
+            <thead>
+              <tr>
+                <th>Budget</th>
+                <th>Covers</th>
+                <th>Window</th>
+                <th>Spent</th>
+                <th></th>
+                <th>Left</th>
+                <th>Resets</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${budgets.map((b) => html`<${BudgetRow} b=${b} />`)}
+            </tbody>
+          </table>`
+    }
+  </section>`;
+}
+
+interface Task {
+  task: string;
+  status: 'chain' | 'disabled';
+  reason?: string;
+  timeout_ms?: number;
+  routes: Route[];
+}
+
+export function TasksView() {
+  const [data, setData] = useState<{ tasks: Task[]; budgets: Budget[] } | undefined>();
+  const [error, setError] = useState('');
+  useEffect(() => {
+    get<{ tasks: Task[]; budgets: Budget[] }>('/ui/api/tasks').then(setData, (err: unknown) => setError(String(err)));
+  }, []);
+  if (error) return html`<p class="warn">${error}</p>`;
+  if (!data) return html`<p>Loading…</p>`;
+  const { tasks, budgets } = data;
+  return html`<div class="tasks">
+    <${Budgets} budgets=${budgets} />
+    ${tasks.map(
+      (t) =>
+        html`<section class="card" data-task=${t.task}>
+          <h2>${t.task} ${t.timeout_ms !== undefined ? html`<small>timeout ${t.timeout_ms / 1000}s</small>` : ''}</h2>
+          ${
+            t.status === 'disabled'
+              ? html`<p class="quiet">disabled: ${t.reason}</p>`
+              : html`<table>
+                  <thead>
+                    <tr>
+                      <th>#</th>
+                      <th>Route</th>
+                      <th>Set by</th>
+                      <th>Provider from</th>
+                      <th>Model from</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${t.routes.map(
+                      (r, i) =>
+                        html`<tr data-route=${`${r.provider}/${r.model}`}>
+                          <td>${i + 1}</td>
+                          <td>
+                            <code>${r.provider}/${r.model}</code
+                            >${r.invalid ? html` <span class="warn">${r.invalid}</span>` : ''}
+                          </td>
+                          <td><code>${r.origin}</code></td>
+                          <td>${r.provider_from}</td>
+                          <td>${r.model_from}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>`
+          }
+        </section>`,
+    )}
+  </div>`;
+}

@@ -1,0 +1,102 @@
+// Usage: tokens (or cost) per day by client key, task and route, from the ledger's daily rollups; and per route,
+// the success, rotation and fallback rates of the last hour, minute by minute, as small charts (uPlot).
+import { html } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import { get } from '../api.ts';
+
+interface Daily {
+  by: string;
+  days: string[];
+  series: { name: string; tokens: number[]; cost: number[] }[];
+}
+
+interface Rates {
+  route: string;
+  minutes: number[];
+  success: (number | null)[];
+  rotation: (number | null)[];
+  fallback: (number | null)[];
+  attempts: number[];
+}
+
+const COLORS = ['#2f5bd3', '#1a7f37', '#b35900', '#8e24aa', '#00838f', '#c62828', '#667085'];
+const TITLES: Record<string, string> = { client_key: 'client key', task: 'task', route: 'route' };
+
+function Chart({ opts, data }: { opts: uPlot.Options; data: uPlot.AlignedData }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const plot = new uPlot(opts, data, ref.current!);
+    return () => plot.destroy();
+  }, [opts, data]);
+  return html`<div ref=${ref}></div>`;
+}
+
+function DailyChart({ d, metric }: { d: Daily; metric: 'tokens' | 'cost' }) {
+  const xs = d.days.map((day) => Date.parse(`${day}T12:00:00Z`) / 1000);
+  const bars = uPlot.paths.bars!({ size: [0.8, 40] });
+  const opts: uPlot.Options = {
+    width: 600,
+    height: 240,
+    title: `${metric === 'tokens' ? 'Tokens' : 'Cost (USD)'} per day by ${TITLES[d.by] ?? d.by}`,
+    scales: { x: { time: true } },
+    series: [
+      {},
+      ...d.series.map((s, i) => ({
+        label: s.name,
+        stroke: COLORS[i % COLORS.length],
+        fill: `${COLORS[i % COLORS.length]}55`,
+        paths: d.series.length === 1 ? bars : undefined,
+        points: { show: true },
+      })),
+    ],
+    axes: [{}, { size: 70 }],
+  };
+  const data = [xs, ...d.series.map((s) => (metric === 'tokens' ? s.tokens : s.cost))] as uPlot.AlignedData;
+  return html`<div class="card" data-chart=${d.by}><${Chart} opts=${opts} data=${data} /></div>`;
+}
+
+function RateChart({ r }: { r: Rates }) {
+  const pct = (v: (number | null)[]) => v.map((x) => (x === null ? null : x * 100));
+  const opts: uPlot.Options = {
+    width: 420,
+    height: 150,
+    title: r.route,
+    scales: { x: { time: true }, y: { range: [0, 100] } },
+    series: [
+      {},
+      { label: 'success %', stroke: '#1a7f37', points: { show: true, size: 6 } },
+      { label: 'rotation %', stroke: '#b35900', points: { show: true, size: 6 } },
+      { label: 'fallback %', stroke: '#c62828', points: { show: true, size: 6 } },
+    ],
+    axes: [{}, { size: 40 }],
+  };
+  const data = [r.minutes, pct(r.success), pct(r.rotation), pct(r.fallback)] as uPlot.AlignedData;
+  return html`<div class="card" data-rates=${r.route}><${Chart} opts=${opts} data=${data} /></div>`;
+}
+
+export function UsageView() {
+  const [usage, setUsage] = useState<{ daily: Daily[]; rates: Rates[] } | undefined>();
+  const [metric, setMetric] = useState<'tokens' | 'cost'>('tokens');
+  const [error, setError] = useState('');
+  useEffect(() => {
+    get<{ daily: Daily[]; rates: Rates[] }>('/ui/api/usage?days=14').then(setUsage, (err: unknown) =>
+      setError(String(err)),
+    );
+  }, []);
+  if (error) return html`<p class="warn">${error}</p>`;
+  if (!usage) return html`<p>Loading…</p>`;
+  return html`<div>
+    <p class="actions">
+      <button class=${metric === 'tokens' ? '' : 'quiet'} onClick=${() => setMetric('tokens')}>Tokens</button>
+      <button class=${metric === 'cost' ? '' : 'quiet'} onClick=${() => setMetric('cost')} data-action="cost">
+        Cost
+      </button>
+      <span class="quiet">last 14 days, from the usage ledger</span>
+    </p>
+    <div class="charts">${usage.daily.map((d) => html`<${DailyChart} d=${d} metric=${metric} />`)}</div>
+    <h2>Last hour, per route</h2>
+    ${usage.rates.length === 0 ? html`<p class="quiet">No attempts in the last hour.</p>` : ''}
+    <div class="charts">${usage.rates.map((r) => html`<${RateChart} r=${r} />`)}</div>
+  </div>`;
+}
