@@ -1,7 +1,16 @@
 // The configuration contract (docs/config.md). Every section is parsed and typed here, including the ones only later
 // parts of the product act on. Durations are normalised to milliseconds.
 import { z } from 'zod';
-import { formatDurationSetting, parseDuration } from './duration.ts';
+import { parseDuration } from './duration.ts';
+import {
+  DURATION_SCHEMAS,
+  HOUR,
+  MAX_COOLDOWN_MS,
+  MAX_DELAY_MS,
+  MAX_TIMEOUT_MS,
+  durationSchema,
+} from './schema-duration.ts';
+import { STREAMING_DEFAULTS, streamingSchema, taskStreamingSchema } from './streaming.ts';
 import { parseListen } from './listen.ts';
 import { proxyProblem } from './proxy.ts';
 import { redactUrl } from './mask.ts';
@@ -9,62 +18,8 @@ import { isHeaderName, unsendableInHeader } from './header-values.ts';
 import { redisUrlProblem } from './redis-url.ts';
 import { budgetSchema } from './budgets-schema.ts';
 
-/** Every duration schema, so that schema-walk can tell a duration leaf from a plain number (`config show` prints
- * `1m`, not 60000). */
-export const DURATION_SCHEMAS = new Set<z.ZodType>();
-
-const HOUR = 3_600_000;
-/** Longest cooldown: a key parked for more than a year is better removed, and a larger value soon stops being a
- * date at all (`auth list` showed NaN-NaN-NaN for 999999999999999999999). */
-export const MAX_COOLDOWN_MS = 8760 * HOUR;
-/** Longest timeout: a call that has not answered within a day will not; Node timers also misfire past ~24.8 days. */
-export const MAX_TIMEOUT_MS = 24 * HOUR;
-/** Longest retry delay or wait: a retry an hour later is not a retry of the same request any more. */
-export const MAX_DELAY_MS = HOUR;
-
-export interface DurationBounds {
-  /** Largest value accepted, in milliseconds. */
-  max: number;
-  /** 0 is refused (a timeout of 0 fails every call). */
-  positive?: boolean;
-}
-
-/** A duration (`250ms`, `30s`, `5m`, `1h` or bare milliseconds) normalised to milliseconds, within `bounds`. */
-export function durationSchema(
-  bounds: DurationBounds,
-  example = '250ms, 30s, 5m or 1h',
-): z.ZodType<number, string | number> {
-  const schema = z.union([z.number(), z.string()]).transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration like ${example}, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    if (bounds.positive && ms <= 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be longer than 0 (0 would fail every call at once), got ${JSON.stringify(v)}`,
-      });
-      return z.NEVER;
-    }
-    if (ms > bounds.max) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be at most ${formatDurationSetting(bounds.max)}${describeMax(bounds.max)}, got ${JSON.stringify(v)}`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
-  DURATION_SCHEMAS.add(schema);
-  return schema;
-}
-
-function describeMax(ms: number): string {
-  if (ms === MAX_COOLDOWN_MS) return ' (a year)';
-  if (ms === MAX_TIMEOUT_MS) return ' (a day)';
-  return '';
-}
+export { DURATION_SCHEMAS, MAX_COOLDOWN_MS, MAX_DELAY_MS, MAX_TIMEOUT_MS, durationSchema } from './schema-duration.ts';
+export type { DurationBounds } from './schema-duration.ts';
 
 const timeout = (): z.ZodType<number, string | number> => durationSchema({ max: MAX_TIMEOUT_MS, positive: true });
 const delay = (): z.ZodType<number, string | number> => durationSchema({ max: MAX_DELAY_MS });
@@ -415,6 +370,8 @@ const taskShape = {
   ...mintedShape,
   /** How keys are sent to the task's own `base_url` (the provider's `auth:` applies otherwise). */
   auth: authSchema.optional(),
+  /** The task's streams: each field given here overrides the top-level `streaming:` one (streaming.ts). */
+  streaming: taskStreamingSchema.optional(),
 };
 
 /** A task's own key is one key: `api_key` or one minted source. */
@@ -614,6 +571,8 @@ export const configSchema = z.strictObject({
   cooldowns: cooldownsSchema.default(defaultsOf(cooldownsSchema)),
   gateway: gatewaySchema.default(defaultsOf(gatewaySchema)),
   usage: usageSchema.default(defaultsOf(usageSchema)),
+  /** Timeouts, keepalive and resume of streamed answers (streaming.ts, docs/config.md#streaming). */
+  streaming: streamingSchema.default(STREAMING_DEFAULTS),
   /** Named budgets and limits (budgets-schema.ts, docs/budgets.md). */
   budgets: namedRecord(
     z.string().regex(/^[A-Za-z0-9_.-]+$/, 'budget names use letters, digits, ., - and _'),
