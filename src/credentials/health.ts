@@ -4,6 +4,7 @@ import type { Cooldowns } from '../config/schema.ts';
 import type { HealthPatch } from '../state/types.ts';
 import { formatClock } from '../errors/explain-format.ts';
 import type { AuthVerdict, CoolingReason, FailureReport, HealthRecord, HealthState } from './types.ts';
+import type { ErrorKind } from '../errors/kinds.ts';
 
 /** Per cooling reason: its cooldown, whether a server's reset time wins, and whether one request probes first when it
  * is over (auth_suspect has its own probes). `text` and `brief` name it for people. */
@@ -118,6 +119,19 @@ export function successPatch(provider: string, now: number, startedAt = now): He
     until: null,
     last_success_at: now,
     add_successes: 1,
+  };
+}
+
+/** A failure that sets nothing aside, only counted and remembered: a stream that went silent after it had started
+ * (`streaming.idle_timeout`), which the ladder retries as any timeout, so its key keeps its state. */
+export function countedFailurePatch(provider: string, now: number, kind: ErrorKind, message: string): HealthPatch {
+  return {
+    provider,
+    at: now,
+    add_failures: 1,
+    last_failure_at: now,
+    last_failure_kind: kind,
+    last_failure_message: message,
   };
 }
 

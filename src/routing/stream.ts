@@ -12,6 +12,10 @@ import type { Attempt } from './types.ts';
 import { StreamTally } from '../usage/estimate.ts';
 import { abandoned, markBilled } from '../usage/billed.ts';
 import { BREAKER_KINDS } from './policy.ts';
+import type { StreamingSettings } from '../config/streaming.ts';
+import { StreamWatch, watchError } from './stream-watch.ts';
+import { joinedUsage, rejoin, ResumeNotes, type Resumer } from './stream-resume.ts';
+import { countedFailurePatch } from '../credentials/health.ts';
 
 export interface OpenedStream {
   iterator: AsyncIterator<StreamEvent>;
@@ -21,6 +25,8 @@ export interface OpenedStream {
   tally: StreamTally;
   /** The request as sent on this attempt: the prompt an estimate counts. */
   sent: ChatRequest;
+  /** The first-token and idle clocks (`streaming:`), when either is set. */
+  watch?: StreamWatch;
 }
 
 /** `text` and `refusal` (non-empty) and `tool_call_*` are content; `start`, empty text and `finish` are not. */
@@ -40,15 +46,33 @@ async function closeQuietly(it: AsyncIterator<StreamEvent>): Promise<void> {
   }
 }
 
+/** The attempt's own clocks (stream-watch.ts): a limit that runs out aborts the upstream call with its timeout, which
+ * the adapter throws as it is (the abort's reason). Undefined when neither limit is set: nothing changes then. */
+function watched(
+  ctx: SendContext,
+  streaming: StreamingSettings | undefined,
+): { ctx: SendContext; watch?: StreamWatch } {
+  if (streaming?.firstTokenMs === undefined && streaming?.idleMs === undefined) return { ctx };
+  const own = new AbortController();
+  const limits = {
+    ...(streaming.firstTokenMs !== undefined ? { firstTokenMs: streaming.firstTokenMs } : {}),
+    ...(streaming.idleMs !== undefined ? { idleMs: streaming.idleMs } : {}),
+  };
+  const watch = new StreamWatch(limits, (end) => own.abort(watchError(end, ctx.provider)));
+  const signal = ctx.signal === undefined ? own.signal : AbortSignal.any([ctx.signal, own.signal]);
+  return { ctx: { ...ctx, signal }, watch };
+}
+
 /** The streaming Sender: one attempt = open the stream and read up to the first content delta (or the finish). */
-export function streamSender(request: Omit<ChatRequest, 'model'>): Sender<OpenedStream> {
+export function streamSender(request: Omit<ChatRequest, 'model'>, streaming?: StreamingSettings): Sender<OpenedStream> {
   return async (
     adapter: ProviderAdapter,
-    ctx: SendContext,
+    sendCtx: SendContext,
     route: RouteSpec,
     adjust: RequestAdjustments,
   ): Promise<OpenedStream> => {
     const sent = requestFor(request, route, adjust);
+    const { ctx, watch } = watched(sendCtx, streaming);
     const iterator = adapter.stream(sent, ctx)[Symbol.asyncIterator]();
     const held: StreamEvent[] = [];
     const tally = new StreamTally();
@@ -64,12 +88,17 @@ export function streamSender(request: Omit<ChatRequest, 'model'>): Sender<Opened
           });
         held.push(r.value);
         tally.see(r.value);
-        if (isContentDelta(r.value) || r.value.type === 'finish') return { iterator, held, tally, sent };
+        if (isContentDelta(r.value) || r.value.type === 'finish') {
+          if (watch === undefined) return { iterator, held, tally, sent };
+          watch.committed();
+          return { iterator, held, tally, sent, watch };
+        }
       }
     } catch (err) {
+      watch?.stop();
       await closeQuietly(iterator);
       // The upstream had begun answering (or the caller left after sending): it bills what it took and gave.
-      if ((held.length > 0 || abandoned(err, ctx.signal)) && typeof err === 'object' && err !== null)
+      if ((held.length > 0 || abandoned(err, sendCtx.signal)) && typeof err === 'object' && err !== null)
         markBilled(err, tally.usage(sent.messages));
       throw err;
     }
@@ -82,12 +111,18 @@ function committedAttempt(ctx: CallContext, route: RouteSpec): Attempt | undefin
   return ctx.trail.findLast((a) => a.route === name && a.outcome === 'ok' && a.credential !== undefined);
 }
 
-function midStreamError(ctx: CallContext, route: RouteSpec, err: unknown, startedAt: number): SwitchyardError {
+/** The committed attempt's trail entry now says how it broke (rather than a second entry that would read as another
+ * attempt without a key); its latency runs to the break. A stream gone silent past `streaming.idle_timeout` counts
+ * against its key's health (no cooldown: a timeout is retried, not set aside). */
+function markBroken(
+  ctx: CallContext,
+  route: RouteSpec,
+  err: unknown,
+  startedAt: number,
+): { kind: ErrorKind; detail: string; attempt: Attempt } {
   const kind: ErrorKind = UpstreamError.isInstance(err) ? err.kind : 'connection';
   const detail = UpstreamError.isInstance(err) ? err.providerMessage : err instanceof Error ? err.message : String(err);
   const message = `mid-stream: ${detail || 'stream ended without finishing'}`;
-  // The same request broke: its entry (with the key it was sent with) now says how, rather than a second entry that
-  // would read as another attempt without a key. Its latency runs to the break.
   let attempt = committedAttempt(ctx, route);
   if (attempt !== undefined) {
     attempt.outcome = kind;
@@ -100,9 +135,26 @@ function midStreamError(ctx: CallContext, route: RouteSpec, err: unknown, starte
   if (UpstreamError.isInstance(err) && err.status !== undefined) attempt.status = err.status;
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
   if (BREAKER_KINDS.has(kind)) ctx.breakers.recordFailure(route.provider, kind);
+  if (UpstreamError.isInstance(err) && err.code === 'idle_timeout' && attempt.credential !== undefined)
+    ctx.store.applyHealth(
+      attempt.credential.fingerprint,
+      countedFailurePatch(route.provider, ctx.now(), kind, message),
+    );
+  return { kind, detail, attempt };
+}
+
+/** The caller's error for a stream that broke and was not resumed (`resumeNote`: why a resume did not save it). */
+function midStreamError(
+  ctx: CallContext,
+  route: RouteSpec,
+  broken: { kind: ErrorKind; detail: string },
+  err: unknown,
+  resumeNote = '',
+): SwitchyardError {
+  const { kind, detail } = broken;
   const explanation =
     `${ctx.task}: the answer from ${routeName(route)} broke off after it had started (${kind}${detail ? `: ${detail}` : ''}); ` +
-    'a stream is never switched to another route once content has been delivered — ask again';
+    (resumeNote || 'a stream is never switched to another route once content has been delivered — ask again');
   ctx.events.emit({ type: 'give_up', task: ctx.task, kind, message: explanation });
   return new SwitchyardError({
     task: ctx.task,
@@ -115,26 +167,32 @@ function midStreamError(ctx: CallContext, route: RouteSpec, err: unknown, starte
   });
 }
 
-/** The caller's iterator over a committed stream. */
+/** The caller's iterator over a committed stream. With `resume` (`streaming.resume`), a cut of a text answer goes on
+ * from another route (resumedAfterCut) instead of throwing. */
 export async function* committedEvents(
   ctx: CallContext,
   route: RouteSpec,
   opened: OpenedStream,
   onBroken: () => void = () => {},
+  resume?: Resumer<OpenedStream>,
 ): AsyncGenerator<StreamEvent> {
   const startedAt = ctx.now();
   // The entry the stream was committed on: it is billed for everything the stream delivered, however it ends.
   const billed = committedAttempt(ctx, route);
+  const notes = resume !== undefined ? new ResumeNotes() : undefined;
   let finished = false;
   let drained = false;
+  // Set when the stream broke and may be resumed: what broke it (undefined: it stopped without its finish).
+  let cut: { err: unknown } | undefined;
   const broke = (err: unknown): SwitchyardError => {
-    const error = midStreamError(ctx, route, err, startedAt);
+    const error = midStreamError(ctx, route, markBroken(ctx, route, err, startedAt), err);
     onBroken();
     return error;
   };
   try {
     for (const e of opened.held) {
       if (e.type === 'finish') finished = true;
+      notes?.see(e);
       yield e;
     }
     while (!drained) {
@@ -144,20 +202,80 @@ export async function* committedEvents(
       } catch (err) {
         drained = true;
         if (ctx.signal?.aborted) throw err;
-        throw broke(err);
+        if (notes?.resumable !== true) throw broke(err);
+        cut = { err };
+        break;
       }
       if (r.done) {
         drained = true;
         break;
       }
+      opened.watch?.seen();
       if (r.value.type === 'finish') finished = true;
       opened.tally.see(r.value);
+      notes?.see(r.value);
       yield r.value;
     }
     // An upstream that stops without its terminal event was cut: say so, never end as if the answer were whole.
-    if (!finished) throw broke(undefined);
+    if (!finished && cut === undefined) {
+      if (notes?.resumable !== true) throw broke(undefined);
+      cut = { err: undefined };
+    }
   } finally {
+    opened.watch?.stop();
     if (!drained) await closeQuietly(opened.iterator);
     if (billed !== undefined) billed.usage = opened.tally.usage(opened.sent.messages);
+  }
+  if (cut !== undefined && notes !== undefined && resume !== undefined)
+    yield* resumedAfterCut(ctx, { route, opened, err: cut.err, text: notes.text, startedAt }, resume, onBroken);
+}
+
+interface CutStream {
+  route: RouteSpec;
+  opened: OpenedStream;
+  err: unknown;
+  /** The text the caller has been given. */
+  text: string;
+  startedAt: number;
+}
+
+/** The rest of a cut answer from the resumed route, as one stream with what came before: no second start, no
+ * whitespace twice where the prefill lost it, and a finish whose usage is both attempts'. At most once: the resumed
+ * stream is not resumed again. */
+async function* resumedAfterCut(
+  ctx: CallContext,
+  cut: CutStream,
+  resume: Resumer<OpenedStream>,
+  onBroken: () => void,
+): AsyncGenerator<StreamEvent> {
+  const broken = markBroken(ctx, cut.route, cut.err, cut.startedAt);
+  const cutUsage = cut.opened.tally.usage(cut.opened.sent.messages);
+  let next: Awaited<ReturnType<Resumer<OpenedStream>>>;
+  try {
+    next = await resume({ route: cut.route, text: cut.text });
+  } catch (err) {
+    if (ctx.signal?.aborted) throw err;
+    const why = err instanceof SwitchyardError ? err.kind : 'an error';
+    onBroken();
+    throw midStreamError(ctx, cut.route, broken, cut.err, `streaming.resume found no route to go on from (${why})`);
+  }
+  broken.attempt.message += `; resumed on ${routeName(next.route)}`;
+  const resumedAttempt = committedAttempt(ctx, next.route);
+  if (resumedAttempt !== undefined) resumedAttempt.resumed_from = routeName(cut.route);
+  let leading = /\s$/.test(cut.text);
+  for await (const e of committedEvents(ctx, next.route, next.opened, onBroken)) {
+    if (e.type === 'start') continue;
+    if (e.type === 'text' && leading) {
+      const text = rejoin(cut.text, e.text);
+      if (text.length === 0) continue;
+      leading = false;
+      yield { type: 'text', text };
+      continue;
+    }
+    if (e.type === 'finish' && e.usage !== undefined) {
+      yield { ...e, usage: joinedUsage(cutUsage, e.usage) };
+      continue;
+    }
+    yield e;
   }
 }

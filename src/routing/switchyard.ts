@@ -25,6 +25,8 @@ import { keyLog } from './key-log.ts';
 import { mintLog } from './mint-log.ts';
 import { resolveTask, taskNames, type TaskPlan } from '../config/resolve-task.ts';
 import { committedEvents, streamSender } from './stream.ts';
+import { chainResumer } from './resume-chain.ts';
+import { streamingSettings } from '../config/streaming.ts';
 import { formatTrail, routeName } from './trail.ts';
 import type { AnsweredBy, ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
 import { assertLoadedConfig } from '../config/object.ts';
@@ -239,7 +241,8 @@ class Router implements Switchyard {
     const t0 = performance.now();
     try {
       if (options.stream) {
-        const done = await runChain(ctx, input, streamSender(request));
+        const streaming = streamingSettings(loaded.config.streaming, loaded.config.auxiliary[task]?.streaming);
+        const done = await runChain(ctx, input, streamSender(request, streaming));
         settleHere = false;
         const route = answeredBy(done.route);
         // The trail was logged when the stream started (below); a break after that changes it, so it is logged again.
@@ -247,7 +250,8 @@ class Router implements Switchyard {
           if (this.#logger.isLevelEnabled('debug'))
             this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail (the stream broke off)');
         };
-        const events = committedEvents(ctx, done.route, done.value, logBroken);
+        const resume = chainResumer(ctx, input, request, streaming);
+        const events = committedEvents(ctx, done.route, done.value, logBroken, resume);
         // Budgets settle when the stream ends (inside the ledger's recording, which counts the stream's end).
         const settled = budgets === undefined ? events : settledOnEnd(events, budgets, ctx.trail);
         const streamed: StreamSuccess = {

@@ -37,6 +37,8 @@ export interface Attempt {
   /** The tokens this attempt was billed for (docs/usage.md): the upstream's own usage, or an estimate when it gave
    * none (`estimated: true`); absent when no request reached the upstream. A retry or fallback has its own. */
   usage?: AttemptUsage;
+  /** `streaming.resume`: this attempt continued the answer cut on that route (`provider/model`). */
+  resumed_from?: string;
   started_at: number;
 }
 

@@ -1,0 +1,80 @@
+// The clock over one streamed attempt (`streaming.first_token_timeout`, `streaming.idle_timeout`): a small state
+// machine told each event and the commit, whose one timer (re-armed with refresh(), not made anew per chunk) ends the
+// attempt with a value saying which limit ran out. What that ending does is the caller's (routing/stream.ts).
+import { fromClassification, type UpstreamError } from '../errors/upstream-error.ts';
+import { formatDuration } from '../errors/messages.ts';
+
+/** Which limit ran out: before commit the attempt fails over like any timeout; after it the stream is cut. */
+export type WatchEnd = { limit: 'first_token'; ms: number } | { limit: 'idle'; ms: number };
+
+export interface WatchLimits {
+  firstTokenMs?: number;
+  idleMs?: number;
+}
+
+type Phase = 'waiting' | 'flowing' | 'over';
+
+export class StreamWatch {
+  readonly #limits: WatchLimits;
+  readonly #onEnd: (end: WatchEnd) => void;
+  #phase: Phase = 'waiting';
+  #timer: NodeJS.Timeout | undefined;
+
+  /** Starts the first-token clock (when there is one) at once: the attempt is being sent. */
+  constructor(limits: WatchLimits, onEnd: (end: WatchEnd) => void) {
+    this.#limits = limits;
+    this.#onEnd = onEnd;
+    if (limits.firstTokenMs !== undefined) this.#arm(limits.firstTokenMs, 'first_token');
+  }
+
+  /** The stream is committed (its first content reached the caller): from now on silence is idleness. */
+  committed(): void {
+    if (this.#phase !== 'waiting') return;
+    this.#phase = 'flowing';
+    this.#clear();
+    if (this.#limits.idleMs !== undefined) this.#arm(this.#limits.idleMs, 'idle');
+  }
+
+  /** An event arrived: after the commit it re-arms the idle clock (before it, only content counts, via committed). */
+  seen(): void {
+    if (this.#phase === 'flowing') this.#timer?.refresh();
+  }
+
+  /** The attempt is over, however: no limit applies any more. */
+  stop(): void {
+    this.#phase = 'over';
+    this.#clear();
+  }
+
+  #arm(ms: number, limit: WatchEnd['limit']): void {
+    this.#timer = setTimeout(() => {
+      if (this.#phase === 'over') return;
+      this.#phase = 'over';
+      this.#timer = undefined;
+      this.#onEnd({ limit, ms });
+    }, ms);
+    this.#timer.unref();
+  }
+
+  #clear(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** The attempt's failure for a limit that ran out: a `timeout` either way; before commit it is an ordinary failed
+ * attempt (ROUTE_LADDER's timeout row), after it a mid-stream one. */
+export function watchError(end: WatchEnd, provider: string): UpstreamError {
+  const first = end.limit === 'first_token';
+  return fromClassification(
+    {
+      kind: 'timeout',
+      code: first ? 'first_token_timeout' : 'idle_timeout',
+      providerMessage: first
+        ? `no content within streaming.first_token_timeout (${formatDuration(end.ms)})`
+        : `the stream went silent for streaming.idle_timeout (${formatDuration(end.ms)})`,
+    },
+    provider,
+    { midStream: !first },
+  );
+}
