@@ -424,6 +424,15 @@ function explainConnection(f: FailureFacts): Explanation {
 }
 
 function explainTimeout(f: FailureFacts): Explanation {
+  // Our own `streaming.first_token_timeout` (routing/stream-watch.ts): the message says how long, the advice what to raise.
+  if (f.code === 'first_token_timeout')
+    return {
+      headline: `${routeName(f)}: ${f.providerMessage ?? 'no content in time'}${f.retries ? `; ${retried(f.retries)}` : ''}`,
+      advice: [
+        { kind: 'raise_setting', path: 'streaming.first_token_timeout', why: 'slow_model' },
+        { kind: 'add_fallback', to: 'any', joint: ', or ' },
+      ],
+    };
   const within =
     f.timeoutMs !== undefined ? ` within ${timeoutWords(f.timeoutMs, f.timeoutSetting, f.taskTimeoutMs)}` : ' in time';
   const raise = f.timeoutSetting ?? `providers.${f.provider}.timeout (or the task's timeout)`;

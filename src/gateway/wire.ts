@@ -106,9 +106,11 @@ export const responsesWire: WireApi = {
       encode: (ev) => encode(ev).map(namedSseFrame).join(''),
       // response.completed comes with the `finish` event; the Responses API sends no [DONE].
       end: () => '',
-      // An `error` event; its `error` object is what the OpenAI SDK raises as APIError.
+      // `response.failed` (the response's own end: its status and error), then an `error` event, whose `error`
+      // object is what the OpenAI SDK raises as APIError.
       error: (err) => {
         const body = openaiErrorBody(err);
+        const failed = encoder.failed({ code: body.error.code ?? null, message: body.error.message });
         const data = {
           type: 'error',
           sequence_number: encoder.sequence(),
@@ -117,7 +119,7 @@ export const responsesWire: WireApi = {
           param: body.error.param,
           error: body.error,
         };
-        return namedSseFrame({ event: 'error', data });
+        return [...failed, { event: 'error', data }].map(namedSseFrame).join('');
       },
     };
   },

@@ -41,7 +41,7 @@ function text(events: StreamEvent[]): string {
 test('a first-token timeout fails over before anything is committed: the caller sees one stream from the next route', async () => {
   await using h = await harness({
     scenario: { keys: { [A]: { latency: '30s' }, [B]: {} } },
-    config: (u) => twoRoutes(u, { first_token_timeout: '50ms' }),
+    config: (u) => twoRoutes(u, { first_token_timeout: '1s' }),
   });
   const r = await h.router.chat({ messages: hello, stream: true });
   assert.equal(r.status, 'ok');

@@ -19,6 +19,8 @@ import { routeWithoutResponses, servesResponses } from '../responses-routes.ts';
 import { tracingOn } from '../../telemetry/active.ts';
 import { withCaller } from '../../telemetry/caller.ts';
 import { recordUsage, usageHeaderValue } from '../usage-record.ts';
+import { withKeepalive } from '../stream-keepalive.ts';
+import { streamingSettings } from '../../config/streaming.ts';
 
 export interface WireBody {
   model: string;
@@ -245,12 +247,19 @@ async function serveStream(
     sy.streamEnd ??= 'cancelled';
     void (events.return?.() ?? Promise.resolve()).catch(() => {}).finally(life.settled);
   });
+  const written = frames(first, events, encoder, sy, () => sentAttempts(result.trail), life);
+  const keepaliveMs = keepaliveOf(ctx, sy);
   return reply.send(
-    Readable.from(
-      frames(first, events, encoder, sy, () => sentAttempts(result.trail), life),
-      { objectMode: false },
-    ),
+    Readable.from(keepaliveMs === undefined ? written : withKeepalive(written, reply.raw, keepaliveMs), {
+      objectMode: false,
+    }),
   );
+}
+
+/** The task's `streaming.keepalive` (its own over the top level's), if set. */
+function keepaliveOf(ctx: GatewayContext, sy: RequestState): number | undefined {
+  const config = ctx.settings.loaded.config;
+  return streamingSettings(config.streaming, config.auxiliary[sy.target?.task ?? 'main']?.streaming).keepaliveMs;
 }
 
 /** Whether the frames began (else a caller who left first is cleaned up for them), and what to do when they end. */

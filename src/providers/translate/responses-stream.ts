@@ -50,9 +50,16 @@ interface OpenCall {
 export function createResponsesEventEncoder(options: ResponsesAnswerOptions = {}): {
   encode(ev: StreamEvent): NamedSseEvent[];
   sequence(): number;
+  /** `response.failed`, the response's own terminal event for a stream that broke off (none while relaying a
+   * Responses route's own stream, whose response this encoder does not hold). */
+  failed(error: { code: string | null; message: string }): NamedSseEvent[];
 } {
   const encoder = new ResponsesEventEncoder(options);
-  return { encode: (ev) => encoder.encode(ev), sequence: () => encoder.sequence() };
+  return {
+    encode: (ev) => encoder.encode(ev),
+    sequence: () => encoder.sequence(),
+    failed: (error) => encoder.failed(error),
+  };
 }
 
 /** The events of one response: its output items added and done one after another, the last one open. */
@@ -143,6 +150,11 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
     const response = this.snapshot(status, { incomplete_details, ...(ev.usage ? { usage: ev.usage } : {}) });
     out.push(this.emit(status === 'completed' ? 'response.completed' : 'response.incomplete', { response }));
     return out;
+  }
+
+  failed(error: { code: string | null; message: string }): NamedSseEvent[] {
+    if (this.relaying) return [];
+    return [this.emit('response.failed', { response: { ...this.snapshot('failed'), error } })];
   }
 
   /** Anthropic thinking: this shape has no place for its signed blocks (docs/gateway.md), so it is left out. */
