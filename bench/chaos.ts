@@ -1,5 +1,6 @@
-// `./dev node bench/chaos.ts [seconds] [kills]` (`npm run chaos`): re-measures issue 21's chaos, bad-HTTP, race and
-// crash figures against the real gateway on loopback (docs/gateway.md#chaos-crashes-and-races). Not run by CI.
+// `./dev node bench/chaos.ts [seconds] [kills] [--resume]` (`npm run chaos`): re-measures issue 21's chaos, bad-HTTP,
+// race and crash figures against the real gateway on loopback (docs/gateway.md#chaos-crashes-and-races), and how the
+// streams ended; `--resume` (or CHAOS_RESUME=1) runs it with `streaming: { resume: true }`. Not run by CI.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +14,10 @@ import { serve, stop } from './server-process.ts';
 import { soakConfigYaml } from './soak-setup.ts';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'switchyard.js');
-const SECONDS = Number(process.argv[2] ?? process.env['CHAOS_SECONDS'] ?? 20);
-const KILLS = Number(process.argv[3] ?? process.env['CHAOS_KILLS'] ?? 20);
+const ARGS = process.argv.slice(2).filter((a) => a !== '--resume');
+const SECONDS = Number(ARGS[0] ?? process.env['CHAOS_SECONDS'] ?? 20);
+const KILLS = Number(ARGS[1] ?? process.env['CHAOS_KILLS'] ?? 20);
+const RESUME = process.argv.includes('--resume') || process.env['CHAOS_RESUME'] === '1';
 const LIMITED_KEY = 'sk-soak-limited-0003';
 /** A 429 this long after the first 429 of its window was sent after the gateway knew the key was cooling. */
 const GRACE_MS = [50, 250];
@@ -71,6 +74,16 @@ interface Tally {
   fivexx: Map<string, number>;
   /** 500s, `internal_error`, or a 5xx body not in our error shape. */
   unintended: number;
+  /** Streams answered 200, by how they ended (streamEnd). */
+  streams?: Map<string, number>;
+}
+
+/** How a 200 stream ended: whole (`[DONE]`, `message_stop`), with an error frame (after a resume, or not), or neither. */
+function streamEnd(body: string): string {
+  const failed = /^data: \{"error"/m.test(body) || /^event: error$/m.test(body);
+  if (failed) return /already the resumed rest/.test(body) ? 'error after a resume' : 'error';
+  if (/^data: \[DONE\]$/m.test(body) || /^event: message_stop$/m.test(body)) return 'finished';
+  return 'no ending';
 }
 
 const messages = [{ role: 'user', content: 'Say hello in five words.' }];
@@ -81,6 +94,10 @@ function requestMix(key: string, tally: Tally): RequestSpec[] {
   const anthropic = { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' };
   const onResponse = (status: number, body: string): void => {
     tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
+    if (status === 200 && body.startsWith('data: ') !== body.startsWith('event: ')) {
+      const end = streamEnd(body);
+      tally.streams?.set(end, (tally.streams.get(end) ?? 0) + 1);
+    }
     if (status < 500) return;
     let code = 'not our error shape';
     try {
@@ -176,7 +193,7 @@ async function chaos(simUrl: string, configPath: string, home: string, key: stri
   const watcher = watchCalls(simUrl);
   try {
     for (const connections of [32, 64]) {
-      const tally: Tally = { statuses: new Map(), fivexx: new Map(), unintended: 0 };
+      const tally: Tally = { statuses: new Map(), fivexx: new Map(), unintended: 0, streams: new Map() };
       const result = await autocannon({
         url: gw.url,
         connections,
@@ -195,6 +212,8 @@ async function chaos(simUrl: string, configPath: string, home: string, key: stri
       console.log(
         `${String(connections).padStart(5)}  ${String(result.requests.total).padStart(8)}  ${String(result.errors).padStart(6)}  ${statuses.padEnd(36)}  ${fivexx.padEnd(38)}  ${String(tally.unintended).padStart(14)}  ${crashed}`,
       );
+      const ends = [...(tally.streams ?? [])].map(([e, n]) => `${e}: ${n}`).join(', ');
+      console.log(`       streams answered 200 (streaming.resume ${RESUME ? 'on' : 'off'}): ${ends || 'none'}`);
     }
   } finally {
     const calls = await watcher.stop();
@@ -462,7 +481,9 @@ async function main(): Promise<void> {
   const sim = await serve(['sim']);
   try {
     const configPath = join(dir, 'switchyard.yaml');
-    writeFileSync(configPath, soakConfigYaml(sim.url, 0), { mode: 0o600 });
+    writeFileSync(configPath, soakConfigYaml(sim.url, 0, RESUME ? 'streaming: { resume: true }\n' : ''), {
+      mode: 0o600,
+    });
     const key = createClientKey(configPath, home);
     console.log(`chaos: ${SECONDS} s at 32 and at 64 connections, then ${KILLS} kills; simulator ${sim.url}`);
     await chaos(sim.url, configPath, home, key);

@@ -16,7 +16,7 @@ export const SOAK_SCENARIO: ScenarioInput = {
 
 /** The gateway's config file, rewritten every few seconds (`edition` alternates two cooldowns) so hot reload runs
  * under load too. */
-export function soakConfigYaml(simUrl: string, edition: number): string {
+export function soakConfigYaml(simUrl: string, edition: number, extra = ''): string {
   // SOAK_STATE=redis://…: the same soak with health, breakers and client keys shared through Redis.
   const state = process.env['SOAK_STATE'] ?? 'sqlite';
   return `# bench/soak.ts, edition ${edition}
@@ -39,5 +39,5 @@ retry: { max_retries: 1, auth_retries: 1, base_delay: 5ms, max_delay: 20ms, max_
 credentials: { strategy: round_robin }
 cooldowns: { rate_limited: ${edition % 2 === 0 ? 500 : 600}ms, quota: 2s, auth_suspect: 1s, rejected: 2s }
 gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: info, state: '${state}' }
-`;
+${extra}`;
 }

@@ -174,18 +174,20 @@ export async function* committedEvents(
   route: RouteSpec,
   opened: OpenedStream,
   onBroken: () => void = () => {},
-  resume?: Resumer<OpenedStream>,
+  resume?: Resumer<OpenedStream> | 'spent',
 ): AsyncGenerator<StreamEvent> {
   const startedAt = ctx.now();
+  const note =
+    resume === 'spent' ? 'it was already the resumed rest of a cut answer, and streaming.resume resumes once' : '';
   // The entry the stream was committed on: it is billed for everything the stream delivered, however it ends.
   const billed = committedAttempt(ctx, route);
-  const notes = resume !== undefined ? new ResumeNotes() : undefined;
+  const notes = resume !== undefined && resume !== 'spent' ? new ResumeNotes() : undefined;
   let finished = false;
   let drained = false;
   // Set when the stream broke and may be resumed: what broke it (undefined: it stopped without its finish).
   let cut: { err: unknown } | undefined;
   const broke = (err: unknown): SwitchyardError => {
-    const error = midStreamError(ctx, route, markBroken(ctx, route, err, startedAt), err);
+    const error = midStreamError(ctx, route, markBroken(ctx, route, err, startedAt), err, note);
     onBroken();
     return error;
   };
@@ -226,7 +228,7 @@ export async function* committedEvents(
     if (!drained) await closeQuietly(opened.iterator);
     if (billed !== undefined) billed.usage = opened.tally.usage(opened.sent.messages);
   }
-  if (cut !== undefined && notes !== undefined && resume !== undefined)
+  if (cut !== undefined && notes !== undefined && resume !== undefined && resume !== 'spent')
     yield* resumedAfterCut(ctx, { route, opened, err: cut.err, text: notes.text, startedAt }, resume, onBroken);
 }
 
@@ -263,7 +265,7 @@ async function* resumedAfterCut(
   const resumedAttempt = committedAttempt(ctx, next.route);
   if (resumedAttempt !== undefined) resumedAttempt.resumed_from = routeName(cut.route);
   let leading = /\s$/.test(cut.text);
-  for await (const e of committedEvents(ctx, next.route, next.opened, onBroken)) {
+  for await (const e of committedEvents(ctx, next.route, next.opened, onBroken, 'spent')) {
     if (e.type === 'start') continue;
     if (e.type === 'text' && leading) {
       const text = rejoin(cut.text, e.text);
