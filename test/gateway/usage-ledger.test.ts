@@ -39,6 +39,15 @@ before(async () => {
       },
       main: { provider: 'fail', model: 'sim-large' },
       fallback: [{ provider: 'oa', model: 'sim-large' }],
+      auxiliary: {
+        resumed: {
+          provider: 'cut',
+          model: 'sim-large',
+          fallback_chain: [{ provider: 'oa', model: 'sim-large' }],
+          fallback_to_main: false,
+          streaming: { resume: true },
+        },
+      },
       retry: FAST_RETRY,
       gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
     }),
@@ -163,6 +172,23 @@ test('a stream cut after two chunks is billed its prompt and what it delivered',
   const [row] = (await ledger().requests({ limit: 1 })).rows;
   assert.equal(row!.stream_end, 'cut');
   assert.equal(row!.estimated, true);
+});
+
+test('a cut stream resumed on the next route: one whole answer, each attempt billed its own tokens', async () => {
+  const res = await post({ model: 'resumed', stream: true, messages: ask('Please answer with several words here') });
+  const text = await res.text();
+  assert.doesNotMatch(text, /"error"/);
+  assert.match(text, /data: \[DONE\]/);
+  await assertMatchesSim('resumed');
+  const [row] = (await ledger().requests({ limit: 1 })).rows;
+  assert.equal(row!.stream_end, 'finished');
+  assert.deepEqual(
+    row!.charges.map((c) => [c.route, c.outcome, c.output_tokens > 0]),
+    [
+      ['cut/sim-large', 'connection', true],
+      ['oa/sim-large', 'ok', true],
+    ],
+  );
 });
 
 test('a failed attempt the upstream billed, then a fallback: each attempt its own tokens, none twice', async () => {
