@@ -22,7 +22,7 @@ const LIMIT = 2_000;
 const MAX_TOKENS = 60;
 const CONCURRENT = 50;
 // Long enough that each answer fills max_tokens, so a request really uses about what it holds.
-const MESSAGES = [{ role: 'user', content: 'count to a thousand, slowly, one number a line. '.repeat(8) }];
+const MESSAGES = [{ role: 'user' as const, content: 'count to a thousand, slowly, one number a line. '.repeat(8) }];
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 
 interface Answer {
