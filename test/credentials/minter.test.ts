@@ -83,8 +83,8 @@ describe('minter', () => {
     }
   });
 
-  it('workers sharing tokens mint once between them; a rejected token is re-minted once for all', async () => {
-    const { source, script } = commandSource(['tok-1', 'tok-2', 'tok-3']);
+  it('workers sharing tokens mint once between them; a rejected token is re-minted once for all; none from before start', async () => {
+    const { source, script } = commandSource(['tok-1', 'tok-2', 'tok-3', 'tok-4']);
     const home = join(ws.dir, 'workers-home');
     const stores = [openStore({ home }), openStore({ home })];
     const [one, two] = stores.map((store) => new Minter({ store, shareTokens: true })) as [Minter, Minter];
@@ -100,6 +100,10 @@ describe('minter', () => {
       // A forced refresh (auth refresh in this process) mints, whatever the store holds.
       assert.equal((await two.refresh(source)).token, 'tok-3');
       assert.equal(tokenScriptRuns(script), 3);
+      // A worker started later (a restarted gateway) mints its own rather than trust a token from before it started.
+      const late = new Minter({ store: stores[0]!, shareTokens: true, now: () => Date.now() + 60_000 });
+      assert.equal((await late.token(source)).token, 'tok-4');
+      late.close();
     } finally {
       one.close();
       two.close();

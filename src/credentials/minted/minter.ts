@@ -107,6 +107,7 @@ export class Minter {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #holder = `${hostname()}/${process.pid}/${randomUUID()}`;
   readonly #shareTokens: boolean;
+  readonly #startedAt: number;
   #onEvent: (event: MintEvent) => void;
   #closed = false;
   #watch: NodeJS.Timeout | undefined;
@@ -117,6 +118,7 @@ export class Minter {
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.#onEvent = options.onEvent ?? (() => {});
     this.#shareTokens = options.shareTokens === true && options.store !== undefined;
+    this.#startedAt = this.#now();
   }
 
   set onEvent(listener: (event: MintEvent) => void) {
@@ -338,7 +340,8 @@ export class Minter {
   ): Promise<Got> {
     const store = this.#store;
     const record = await store?.readMint(source.id).catch(() => undefined);
-    const shared = sharedToken(record, source, why, e.current?.token, this.#now(), refreshAtOf);
+    const clock = { now: this.#now(), startedAt: this.#startedAt };
+    const shared = sharedToken(record, source, why, e.current?.token, clock, refreshAtOf);
     if (shared !== undefined)
       return {
         token: withExpiry({ token: shared.token, mintedAt: shared.mintedAt }, shared.expiresAt),

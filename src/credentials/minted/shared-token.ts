@@ -13,24 +13,26 @@ export interface SharedToken {
   reason: MintReason;
 }
 
-/** The record's token, if this worker should use it rather than mint: minted for this version of the source, not the
- * token this worker holds (or had rejected), minted after an `auth refresh` request when that is why, and not yet due
- * for refreshing itself. `refreshAt` is the minter's rule for when a token is refreshed ahead. A forced mint (`auth
- * refresh` here) takes none. */
+/** The record's token, if this worker should use it rather than mint: minted for this version of the source since
+ * this worker started (a restarted gateway runs the command again, as one process does, rather than trust a token
+ * from its last run), not the token this worker holds (or had rejected), minted after an `auth refresh` request when
+ * that is why, and not yet due for refreshing itself. `refreshAt` is the minter's rule for when a token is refreshed
+ * ahead. A forced mint (`auth refresh` here) takes none. */
 export function sharedToken(
   record: MintRecord | undefined,
   source: MintedSource,
   why: MintReason,
   held: string | undefined,
-  now: number,
+  clock: { now: number; startedAt: number },
   refreshAt: (mintedAt: number, expiresAt: number) => number,
 ): SharedToken | undefined {
   if (why === 'forced' || record?.token === undefined || record.minted_at === undefined) return undefined;
+  if (record.minted_at < clock.startedAt) return undefined;
   if (record.token_version !== source.version || record.token === held) return undefined;
   if (why === 'asked' && record.minted_at <= (record.refresh_requested_at ?? 0)) return undefined;
   const t: SharedToken = { token: record.token, mintedAt: record.minted_at, reason: record.mint_reason ?? why };
   if (record.expires_at === undefined) return t;
-  if (now >= refreshAt(record.minted_at, record.expires_at)) return undefined;
+  if (clock.now >= refreshAt(record.minted_at, record.expires_at)) return undefined;
   return { ...t, expiresAt: record.expires_at };
 }
 
