@@ -317,10 +317,12 @@ export class Minter {
     const run =
       spec.kind === 'command'
         ? async (): Promise<MintedToken> => {
+            // Timed from the run, not the call: a worker may have waited for the lease first.
+            const at = this.#now();
             const t = await runKeyCommand(spec, source.describe, this.#now);
             return withExpiry(
-              { token: t.token, mintedAt },
-              t.expiresAt ?? (spec.ttlMs !== undefined ? mintedAt + spec.ttlMs : undefined),
+              { token: t.token, mintedAt: at },
+              t.expiresAt ?? (spec.ttlMs !== undefined ? at + spec.ttlMs : undefined),
             );
           }
         : () => this.#oauth2(source, spec, e);
