@@ -171,6 +171,7 @@ async function runGateway(cli: CliRun, opts: GatewayOptions, cmd: Command): Prom
     logger,
     ...(opts.listen ? { listen: opts.listen } : {}),
     ...(opts.otel ? { otel: true } : {}),
+    ...(worker !== undefined ? { shareMintedTokens: true } : {}),
   }).catch((err: unknown) => {
     destination.close();
     // A worker's channel to its primary would keep it running: let it end with its error, as one process does.

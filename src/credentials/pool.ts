@@ -36,6 +36,8 @@ export interface PoolOptions {
   random?: () => number;
   /** Mints the tokens of minted credentials; default: one of its own, with leases in `store`. */
   minter?: Minter;
+  /** A gateway worker: its minter shares minted tokens with the sibling workers through `store` (minted/shared-token.ts). */
+  shareMintedTokens?: boolean;
 }
 
 /** What the pool says while it works: a code and the facts, so a subscriber never reads them out of the message.
@@ -89,7 +91,9 @@ export class CredentialPool {
     this.onNotice = options.onNotice ?? (() => {});
     this.random = options.random ?? Math.random;
     this.resolved = new ResolutionCache(options.store);
-    this.minter = options.minter ?? new Minter({ store: options.store, now: this.now });
+    this.minter =
+      options.minter ??
+      new Minter({ store: options.store, now: this.now, shareTokens: options.shareMintedTokens === true });
   }
 
   /** Hot reload: the next call resolves from the new config (a new snapshot, so nothing cached for the old one is

@@ -46,6 +46,8 @@ export interface BuildGatewayOptions {
   listenOverride?: string;
   /** The usage ledger the requests are written to (closed with the app); none: nothing recorded. */
   usage?: UsageLedger;
+  /** A worker of `gateway --workers N`: minted tokens are shared with the other workers (SwitchyardOptions). */
+  shareMintedTokens?: boolean;
 }
 
 export interface RequestTimeout {
@@ -79,7 +81,14 @@ function credentialCounts(ctx: GatewayContext): { provider: string; state: strin
 export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   const logger = options.logger ?? silentLogger();
   const ownsRouter = options.router === undefined;
-  const router = options.router ?? createSwitchyard({ config: options.loaded, store: options.store, logger });
+  const router =
+    options.router ??
+    createSwitchyard({
+      config: options.loaded,
+      store: options.store,
+      logger,
+      shareMintedTokens: options.shareMintedTokens === true,
+    });
   // Read at scrape time only, when `ctx` exists.
   const metrics = new GatewayMetrics({
     credentialCounts: () => credentialCounts(ctx),

@@ -36,6 +36,8 @@ export interface StartGatewayOptions {
   /** Where the embedded usage ledger goes (the state directory). Opened from `usage.store` when the gateway opens
    * its own store or this is given; a gateway handed a store and no home records no usage. */
   usageHome?: string;
+  /** A worker of `gateway --workers N`: minted tokens are shared with the other workers through the store. */
+  shareMintedTokens?: boolean;
 }
 
 export interface GatewayHandle extends AsyncDisposable {
@@ -81,6 +83,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
     ...(options.listen ? { listenOverride: options.listen } : {}),
     ...(usage ? { usage } : {}),
+    ...(options.shareMintedTokens ? { shareMintedTokens: true } : {}),
   });
   forgetFormerCredentials(app.gateway);
   warnKeyless(app.gateway, options.loaded);

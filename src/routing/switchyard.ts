@@ -55,6 +55,8 @@ export interface SwitchyardOptions {
   timeZone?: string;
   /** A usage ledger (usage/open.ts openLedger) to write a row per call to; the caller closes it. */
   usage?: UsageLedger;
+  /** A gateway worker (`gateway --workers N`): minted tokens are shared with the other workers through the store. */
+  shareMintedTokens?: boolean;
 }
 
 /** `await using router = createSwitchyard(…)` closes it at the end of the scope. */
@@ -161,6 +163,7 @@ class Router implements Switchyard {
       store: this.store,
       now: this.#now,
       random: this.#random,
+      shareMintedTokens: options.shareMintedTokens === true,
       // "Not using the first credential": the pool says it once per change; we log it and tell subscribers.
       onNotice: (notice) => {
         this.#logger[notice.level](notice.message);

@@ -155,7 +155,8 @@ export type DegradedReason =
   | 'usage_store';
 
 /** What is kept of a minted credential (docs/credentials.md#how-minting-works): the rotated refresh token and when and
- * how it was last minted. Never an access token; times in epoch ms. */
+ * how it was last minted; the token itself only when a gateway's workers share it (docs/gateway.md#workers-every-core).
+ * Times in epoch ms. */
 export interface MintRecord {
   id: string;
   provider: string;
@@ -171,6 +172,10 @@ export interface MintRecord {
   error_at?: number;
   /** `auth refresh` asked every process holding a token of this source to mint a new one. */
   refresh_requested_at?: number;
+  /** The last minted token, written only by a gateway worker (minted/shared-token.ts), for its sibling workers. */
+  token?: string;
+  /** The source version (MintedSource.version, a hash) `token` was minted for: another version does not use it. */
+  token_version?: string;
   updated_at: number;
 }
 

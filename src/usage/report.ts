@@ -1,10 +1,11 @@
 // Usage totals as people read them: summed, and as a table (`switchyard usage`) or CSV.
 import { emptyTotals, type GroupTotals, type Totals } from './row.ts';
+import { TOTAL_FIELDS } from './store.ts';
 import { cacheHitRatio, hitRatioText } from './cache-ratio.ts';
 
 export function summed(groups: readonly GroupTotals[]): Totals {
   const t = emptyTotals();
-  for (const g of groups) for (const k of Object.keys(t) as (keyof Totals)[]) t[k] += g[k];
+  for (const g of groups) for (const k of TOTAL_FIELDS) t[k] += g[k];
   return t;
 }
 
@@ -38,27 +39,15 @@ export function usageTable(by: string, groups: readonly GroupTotals[]): string[]
   );
 }
 
-const CSV_FIELDS = [
-  'requests',
-  'input_tokens',
-  'output_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'reasoning_tokens',
-  'cost_usd',
-  'unpriced',
-  'estimated',
-] as const;
-
 function csvCell(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
 export function usageCsv(by: string, groups: readonly GroupTotals[]): string[] {
   return [
-    [by, ...CSV_FIELDS, 'cache_hit_ratio'].join(','),
+    [by, ...TOTAL_FIELDS, 'cache_hit_ratio'].join(','),
     ...groups.map((g) =>
-      [csvCell(g.group), ...CSV_FIELDS.map((f) => String(g[f])), String(cacheHitRatio(g) ?? '')].join(','),
+      [csvCell(g.group), ...TOTAL_FIELDS.map((f) => String(g[f])), String(cacheHitRatio(g) ?? '')].join(','),
     ),
   ];
 }

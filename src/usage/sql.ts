@@ -10,21 +10,10 @@ import {
   type UsageQuery,
   type UsageRow,
 } from './row.ts';
+import { TOTAL_FIELDS } from './store.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type SqlValue = string | number | null;
-
-const TOTAL_COLUMNS = [
-  'requests',
-  'input_tokens',
-  'output_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'reasoning_tokens',
-  'cost_usd',
-  'unpriced',
-  'estimated',
-] as const;
 
 export const ROLLUP_TABLES = { hour: 'usage_hourly', day: 'usage_daily' } as const;
 
@@ -34,7 +23,7 @@ export function schema(d: Dialect): string[] {
   const rollup = (table: string) =>
     `CREATE TABLE IF NOT EXISTS ${table} (bucket ${int} NOT NULL, client_key TEXT NOT NULL, task TEXT NOT NULL, ` +
     `route TEXT NOT NULL, credential TEXT NOT NULL, ` +
-    TOTAL_COLUMNS.map((c) => `${c} ${c === 'cost_usd' ? real : int} NOT NULL DEFAULT 0`).join(', ') +
+    TOTAL_FIELDS.map((c) => `${c} ${c === 'cost_usd' ? real : int} NOT NULL DEFAULT 0`).join(', ') +
     `, PRIMARY KEY (bucket, client_key, task, route, credential))`;
   return [
     `CREATE TABLE IF NOT EXISTS usage_requests (id TEXT NOT NULL, at ${int} NOT NULL, client_key TEXT NOT NULL, ` +
@@ -117,14 +106,14 @@ export function rowFrom(rec: Record<string, unknown>): UsageRow {
   };
 }
 
-const CELL_COLUMNS = ['bucket', 'client_key', 'task', 'route', 'credential', ...TOTAL_COLUMNS] as const;
+const CELL_COLUMNS = ['bucket', 'client_key', 'task', 'route', 'credential', ...TOTAL_FIELDS] as const;
 
 /** Adding a batch's delta to one rollup cell. */
 export function upsertRollup(table: string): string {
   return (
     `INSERT INTO ${table} (${CELL_COLUMNS.join(', ')}) VALUES (${CELL_COLUMNS.map(() => '?').join(', ')}) ` +
     'ON CONFLICT (bucket, client_key, task, route, credential) DO UPDATE SET ' +
-    TOTAL_COLUMNS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')
+    TOTAL_FIELDS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')
   );
 }
 
@@ -171,7 +160,7 @@ export function totalsQuery(q: UsageQuery, now: number, d: Dialect): { sql: stri
   const g = groupExpr(q.by);
   return {
     sql:
-      `SELECT ${g} AS grp, ${TOTAL_COLUMNS.map(sum).join(', ')} FROM ${table} WHERE ${where.join(' AND ')} ` +
+      `SELECT ${g} AS grp, ${TOTAL_FIELDS.map(sum).join(', ')} FROM ${table} WHERE ${where.join(' AND ')} ` +
       `GROUP BY ${g} ORDER BY ${g}`,
     values,
   };

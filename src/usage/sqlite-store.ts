@@ -1,33 +1,11 @@
 // The embedded ledger: its own SQLite file beside the state (usage.db, 0600), WAL, written in one transaction a
-// batch. node:sqlite is synchronous; a batch is small and written off the request path (ledger.ts).
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+// batch. node:sqlite is synchronous; a batch is small and written off the request path (ledger.ts). What it stores
+// and reads is sql-store.ts's; this file opens the file and runs statements.
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { UsageStore } from './store.ts';
-import { groupTotals } from './store.ts';
-import {
-  cursorOf,
-  DAY_MS,
-  HOUR_MS,
-  rollupDeltas,
-  type GroupTotals,
-  type RequestPage,
-  type RequestQuery,
-  type UsageQuery,
-  type UsageRow,
-} from './row.ts';
-import {
-  deltaValues,
-  INSERT_ROW,
-  pruneStatements,
-  requestsQuery,
-  rowFrom,
-  rowValues,
-  ROLLUP_TABLES,
-  schema,
-  totalsQuery,
-  upsertRollup,
-} from './sql.ts';
+import { SqlUsageStore, type SqlDriver, type SqlStatement, type SqlSteps } from './sql-store.ts';
+import { schema } from './sql.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -44,10 +22,19 @@ export interface SqliteUsageOptions {
   maxPageCount?: number;
 }
 
-export class SqliteUsageStore implements UsageStore {
+export class SqliteUsageStore extends SqlUsageStore {
+  constructor(options: SqliteUsageOptions) {
+    super(new SqliteDriver(options));
+  }
+}
+
+class SqliteDriver implements SqlDriver {
   readonly kind = 'sqlite';
-  #db: DatabaseSync | undefined;
+  readonly dialect = 'sqlite';
   readonly #options: SqliteUsageOptions;
+  #db: DatabaseSync | undefined;
+  /** Prepared once per connection: a batch runs the same few statements for every row. */
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(options: SqliteUsageOptions) {
     this.#options = options;
@@ -69,24 +56,30 @@ export class SqliteUsageStore implements UsageStore {
     this.#db = db;
   }
 
-  #conn(): DatabaseSync {
+  #statement(sql: string): StatementSync {
     if (this.#db === undefined) throw new Error('the usage ledger is not open');
-    return this.#db;
+    let s = this.#statements.get(sql);
+    if (s === undefined) {
+      s = this.#db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
   }
 
-  async write(rows: readonly UsageRow[]): Promise<void> {
-    const db = this.#conn();
-    const insert = db.prepare(INSERT_ROW);
+  async all(q: SqlStatement): Promise<Record<string, unknown>[]> {
+    return this.#statement(q.sql).all(...(q.values as SQLInputValue[])) as Record<string, unknown>[];
+  }
+
+  /** Run through without yielding: node:sqlite waits for a lock synchronously, so a transaction left open across an
+   * await would block another connection in this process on it for good. */
+  async transaction(steps: SqlSteps): Promise<void> {
+    const db = this.#db;
+    if (db === undefined) throw new Error('the usage ledger is not open');
     db.exec('BEGIN IMMEDIATE');
     try {
-      // Rows already written (a retried batch) add nothing to the rollups again.
-      const fresh = rows.filter((r) => Number(insert.run(...(rowValues(r) as SQLInputValue[])).changes) > 0);
-      for (const [size, table] of [
-        [HOUR_MS, ROLLUP_TABLES.hour],
-        [DAY_MS, ROLLUP_TABLES.day],
-      ] as const) {
-        const upsert = db.prepare(upsertRollup(table));
-        for (const d of rollupDeltas(fresh, size)) upsert.run(...(deltaValues(d) as SQLInputValue[]));
+      for (let step = steps.next(0); !step.done;) {
+        const s = step.value;
+        step = steps.next(Number(this.#statement(s.sql).run(...(s.values as SQLInputValue[])).changes));
       }
       db.exec('COMMIT');
     } catch (err) {
@@ -99,29 +92,8 @@ export class SqliteUsageStore implements UsageStore {
     }
   }
 
-  async totals(q: UsageQuery, now: number): Promise<GroupTotals[]> {
-    const { sql, values } = totalsQuery(q, now, 'sqlite');
-    const recs = this.#conn()
-      .prepare(sql)
-      .all(...(values as SQLInputValue[])) as Record<string, unknown>[];
-    return recs.map((r) => groupTotals(r, q.by));
-  }
-
-  async requests(q: RequestQuery): Promise<RequestPage> {
-    const { sql, values } = requestsQuery(q);
-    const recs = this.#conn()
-      .prepare(sql)
-      .all(...(values as SQLInputValue[])) as Record<string, unknown>[];
-    const rows = recs.slice(0, q.limit).map(rowFrom);
-    return recs.length > q.limit ? { rows, next: cursorOf(rows.at(-1)!) } : { rows };
-  }
-
-  async prune(rowsBefore: number, rollupsBefore: number): Promise<void> {
-    const db = this.#conn();
-    for (const s of pruneStatements(rowsBefore, rollupsBefore)) db.prepare(s.sql).run(...(s.values as SQLInputValue[]));
-  }
-
   async close(): Promise<void> {
+    this.#statements.clear();
     this.#db?.close();
     this.#db = undefined;
   }

@@ -6,9 +6,27 @@ import {
   type GroupTotals,
   type RequestPage,
   type RequestQuery,
+  type Totals,
   type UsageQuery,
   type UsageRow,
 } from './row.ts';
+
+/** The fields of a group's totals, in the order of the rollup tables' columns and of `--csv`. */
+export const TOTAL_FIELDS = [
+  'requests',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'unpriced',
+  'estimated',
+] as const satisfies readonly (keyof Totals)[];
+
+/** Compiles only while TOTAL_FIELDS names every field of Totals. */
+const everyField: Record<Exclude<keyof Totals, (typeof TOTAL_FIELDS)[number]>, never> = {};
+void everyField;
 
 export interface UsageStore {
   /** `sqlite` or `postgres`, for messages and `/readyz`. */
@@ -29,7 +47,7 @@ export { GROUPS };
 /** A totals record from SQL (numbers may come as strings or null from an empty SUM) with its group named. */
 export function groupTotals(rec: Record<string, unknown>, by: UsageQuery['by']): GroupTotals {
   const t = emptyTotals();
-  for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] = Number(rec[k] ?? 0);
+  for (const k of TOTAL_FIELDS) t[k] = Number(rec[k] ?? 0);
   const g = rec['grp'];
   const group =
     by === 'day'

@@ -1,6 +1,6 @@
 // oauth2 credentials against the simulator's token endpoint: both grants, tokens invalidated and expiring re-minted
 // with no failed call, single-use refresh tokens rotated through the state store and never spent twice, even by two
-// minters (two processes) sharing one state file under load.
+// minters (two processes) sharing one state file under load; a gateway's workers asking the endpoint once for all.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -161,6 +161,28 @@ describe('oauth2 refresh tokens across processes', () => {
       assert.equal(counts.invalid_grant, 0);
       assert.equal(counts.refreshed, 10, 'single flight in each, one mint at a time between them');
     } finally {
+      for (const s of stores) await s.close();
+      await sim.close();
+    }
+  });
+
+  it('two workers sharing tokens: one asks the endpoint and spends the refresh token; the other takes its token', async () => {
+    const sim = await startSimulator({
+      scenario: { oauth2: { clients: { app: { refresh_token: 'rt-0', latency: '20ms' } } } },
+    });
+    const home = join(ws.dir, 'workers-state');
+    const stores = [openStore({ home }), openStore({ home })];
+    const minters = stores.map((store) => new Minter({ store, shareTokens: true }));
+    try {
+      const loaded = loadedFrom(configSchema.parse(oauthProvider(sim.url, { refresh_token: 'rt-0' })));
+      const source = mintedSource(loaded, 'p', 'providers.p', loaded.config.providers['p']!)!;
+      const tokens = await Promise.all(minters.flatMap((m) => [m.token(source), m.token(source)]));
+      assert.equal(new Set(tokens.map((t) => t.token)).size, 1, 'one token for both');
+      const counts = sim.oauth2()['app']!;
+      assert.equal(counts.refreshed, 1, 'the endpoint was asked once');
+      assert.equal(counts.invalid_grant, 0);
+    } finally {
+      for (const m of minters) m.close();
       for (const s of stores) await s.close();
       await sim.close();
     }

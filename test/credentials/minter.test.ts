@@ -1,5 +1,6 @@
 // The minter on its own: one mint for many askers, a failure said again rather than re-run for a moment, a new
-// version of a source starting afresh, and `auth refresh` in another process heard by a long-running one.
+// version of a source starting afresh, `auth refresh` in another process heard by a long-running one, and a gateway's
+// workers sharing one minted token through the state file.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -79,6 +80,53 @@ describe('minter', () => {
       cli.close();
       await gatewayStore.close();
       await cliStore.close();
+    }
+  });
+
+  it('workers sharing tokens mint once between them; a rejected token is re-minted once for all; none from before start', async () => {
+    const { source, script } = commandSource(['tok-1', 'tok-2', 'tok-3', 'tok-4']);
+    const home = join(ws.dir, 'workers-home');
+    const stores = [openStore({ home }), openStore({ home })];
+    const [one, two] = stores.map((store) => new Minter({ store, shareTokens: true })) as [Minter, Minter];
+    try {
+      const first = await Promise.all([one.token(source), two.token(source), one.token(source), two.token(source)]);
+      assert.deepEqual(new Set(first.map((t) => t.token)), new Set(['tok-1']));
+      assert.equal(tokenScriptRuns(script), 1, 'one worker ran the command; the other took its token');
+      // One worker meets a 401 and mints again; the other, meeting the same 401, takes that new token.
+      assert.equal((await one.remint(source, 'tok-1', 401)).token, 'tok-2');
+      assert.equal((await two.remint(source, 'tok-1', 401)).token, 'tok-2');
+      assert.equal(tokenScriptRuns(script), 2);
+      assert.equal(two.status(source)?.reason, 'rejected_401', 'the reason is the minting worker’s');
+      // A forced refresh (auth refresh in this process) mints, whatever the store holds.
+      assert.equal((await two.refresh(source)).token, 'tok-3');
+      assert.equal(tokenScriptRuns(script), 3);
+      // A worker started later (a restarted gateway) mints its own rather than trust a token from before it started.
+      const late = new Minter({ store: stores[0]!, shareTokens: true, now: () => Date.now() + 60_000 });
+      assert.equal((await late.token(source)).token, 'tok-4');
+      late.close();
+    } finally {
+      one.close();
+      two.close();
+      for (const store of stores) await store.close();
+    }
+  });
+
+  it('without sharing (one process, the CLI) nothing but the mint times reaches the store', async () => {
+    const { source, script } = commandSource(['tok-1', 'tok-2']);
+    const home = join(ws.dir, 'private-home');
+    const stores = [openStore({ home }), openStore({ home })];
+    const [one, two] = stores.map((store) => new Minter({ store })) as [Minter, Minter];
+    try {
+      assert.equal((await one.token(source)).token, 'tok-1');
+      assert.equal((await two.token(source)).token, 'tok-2');
+      assert.equal(tokenScriptRuns(script), 2);
+      const record = await stores[0]!.readMint(source.id);
+      assert.equal(record?.token, undefined);
+      assert.equal(typeof record?.minted_at, 'number');
+    } finally {
+      one.close();
+      two.close();
+      for (const store of stores) await store.close();
     }
   });
 });

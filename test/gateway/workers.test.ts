@@ -1,6 +1,7 @@
 // `switchyard gateway --workers 2` as a real process tree on one port: a key one worker found rate-limited is skipped
 // by the other (shared through the SQLite state file), a worker killed is started again and says so, SIGHUP reloads
-// every worker, SIGTERM drains them all, and the log on stderr stays whole JSON lines.
+// every worker, SIGTERM drains them all, the log on stderr stays whole JSON lines, and a key command's token is minted
+// once for both workers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { spawnGateway } from '../helpers/gateway-process.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
+import { tokenCommand, tokenScriptRuns, writeTokenScript } from '../helpers/token-script.ts';
 import { ADMIN_KEY, FAST_RETRY, simProvider } from './harness.ts';
 
 const COOLED = 'sk-sim-workers-cooled-01';
@@ -150,6 +152,41 @@ test(
     assert.equal(await gw.exited, 0, gw.stderr());
     const all = lines(gw.stderr());
     assert.equal(all.filter((l) => l.msg === 'gateway stopped').length, 3, 'two workers and the primary stopped');
+  },
+);
+
+test(
+  'gateway --workers 2 with an api_key_command: one worker runs it, the other uses the token it minted',
+  { skip: NOT_LINUX },
+  async (t) => {
+    await using sim = await startSimulator({ scenario: { models: { 'sim-large': {} }, keys: { [GOOD]: {} } } });
+    using ws = tempWorkspace('switchyard-workers-minted-');
+    const script = writeTokenScript(`${ws.dir}/token.json`, [GOOD]);
+    const configPath = ws.write(
+      'switchyard.yaml',
+      stringify({
+        providers: {
+          p: { type: 'openai', base_url: `${sim.url}/v1`, key_env: 'UNUSED', api_key_command: tokenCommand(script) },
+        },
+        main: { provider: 'p', model: 'sim-large' },
+        retry: FAST_RETRY,
+        gateway: { require_keys: false },
+      }),
+    );
+    await using gw = await spawnGateway(
+      t,
+      ['--config', configPath, '--workers', '2'],
+      { SWITCHYARD_HOME: ws.home },
+      undefined,
+      { killAfterMs: 180_000 },
+    );
+    // Both workers need a token at once: on fresh connections, the primary hands them out in turn.
+    const answers = await Promise.all([1, 2, 3, 4].map(() => chat(gw.url)));
+    for (const a of answers) assert.equal(a.status, 200, a.body);
+    const servedBy = () => new Set(lines(gw.stderr()).flatMap((l) => (l['route'] !== undefined ? [l.pid] : [])));
+    await until('request lines from both workers', () => servedBy().size === 2, 30_000);
+    assert.equal(tokenScriptRuns(script), 1, 'the command ran once for both workers');
+    assert.equal(sim.calls(GOOD), 4);
   },
 );
 

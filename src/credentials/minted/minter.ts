@@ -10,6 +10,7 @@ import { MintError } from './mint-error.ts';
 import { rejectedReason, type MintReason } from './mint-reason.ts';
 import { requestToken } from './oauth2.ts';
 import type { MintedSource, OAuth2Spec } from './spec.ts';
+import { sharedToken, sharedTokenPatch } from './shared-token.ts';
 import { readFile } from 'node:fs/promises';
 import { formatDurationSetting } from '../../config/duration.ts';
 
@@ -66,6 +67,15 @@ export interface MinterOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   onEvent?: (event: MintEvent) => void;
+  /** A gateway worker: a command's or OAuth2 endpoint's token is minted under the store's lease and kept in the store,
+   * so sibling workers take it rather than mint their own (shared-token.ts). Needs `store`. */
+  shareTokens?: boolean;
+}
+
+/** What a mint gave: a token minted here, or one a sibling worker minted (`shared`: why it minted it). */
+interface Got {
+  token: MintedToken;
+  shared?: MintReason;
 }
 
 interface Cached extends MintedToken {
@@ -96,6 +106,8 @@ export class Minter {
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #holder = `${hostname()}/${process.pid}/${randomUUID()}`;
+  readonly #shareTokens: boolean;
+  readonly #startedAt: number;
   #onEvent: (event: MintEvent) => void;
   #closed = false;
   #watch: NodeJS.Timeout | undefined;
@@ -105,6 +117,8 @@ export class Minter {
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.#onEvent = options.onEvent ?? (() => {});
+    this.#shareTokens = options.shareTokens === true && options.store !== undefined;
+    this.#startedAt = this.#now();
   }
 
   set onEvent(listener: (event: MintEvent) => void) {
@@ -248,8 +262,12 @@ export class Minter {
     if (e.inflight !== undefined) return e.inflight;
     if (!forced && e.failure !== undefined && this.#now() - e.failure.at < MINT_POLICY.failureHoldMs)
       return Promise.reject(e.failure.error);
-    const p = this.#mintOnce(source, e).then(
-      (token) => {
+    const p = this.#mintOnce(source, e, why).then(
+      ({ token, shared }) => {
+        if (shared !== undefined) {
+          this.#keep(source, e, token, shared);
+          return token;
+        }
         this.#keep(source, e, token, why);
         this.#onEvent(
           token.expiresAt === undefined
@@ -286,23 +304,54 @@ export class Minter {
     return q;
   }
 
-  async #mintOnce(source: MintedSource, e: Entry): Promise<MintedToken> {
+  async #mintOnce(source: MintedSource, e: Entry, why: MintReason): Promise<Got> {
     const spec = source.spec;
     const mintedAt = this.#now();
     if (spec.kind === 'file') {
+      // Reading a file is cheap and local: each worker reads it itself.
       const version = await fileVersion(spec);
       const t = await readKeyFile(spec, source.describe, mintedAt);
       e.file = { checkedAt: mintedAt, checking: false, ...(version !== undefined ? { version } : {}) };
-      return withExpiry({ token: t.token, mintedAt }, t.expiresAt);
+      return { token: withExpiry({ token: t.token, mintedAt }, t.expiresAt) };
     }
-    if (spec.kind === 'command') {
-      const t = await runKeyCommand(spec, source.describe, this.#now);
-      return withExpiry(
-        { token: t.token, mintedAt },
-        t.expiresAt ?? (spec.ttlMs !== undefined ? mintedAt + spec.ttlMs : undefined),
-      );
-    }
-    return this.#withLease(source, spec, () => this.#oauth2(source, spec, e));
+    const run =
+      spec.kind === 'command'
+        ? async (): Promise<MintedToken> => {
+            // Timed from the run, not the call: a worker may have waited for the lease first.
+            const at = this.#now();
+            const t = await runKeyCommand(spec, source.describe, this.#now);
+            return withExpiry(
+              { token: t.token, mintedAt: at },
+              t.expiresAt ?? (spec.ttlMs !== undefined ? at + spec.ttlMs : undefined),
+            );
+          }
+        : () => this.#oauth2(source, spec, e);
+    if (this.#shareTokens)
+      return this.#withLease(source, spec.timeoutMs, () => this.#sharedOrMinted(source, e, why, run));
+    if (spec.kind === 'command') return { token: await run() };
+    return this.#withLease(source, spec.timeoutMs, async () => ({ token: await run() }));
+  }
+
+  /** Under the lease: the token a sibling worker minted while this one waited, else one minted now and written to
+   * the store before the lease is let go. A store that cannot take it only costs the siblings a mint of their own. */
+  async #sharedOrMinted(
+    source: MintedSource,
+    e: Entry,
+    why: MintReason,
+    run: () => Promise<MintedToken>,
+  ): Promise<Got> {
+    const store = this.#store;
+    const record = await store?.readMint(source.id).catch(() => undefined);
+    const clock = { now: this.#now(), startedAt: this.#startedAt };
+    const shared = sharedToken(record, source, why, e.current?.token, clock, refreshAtOf);
+    if (shared !== undefined)
+      return {
+        token: withExpiry({ token: shared.token, mintedAt: shared.mintedAt }, shared.expiresAt),
+        shared: shared.reason,
+      };
+    const token = await run();
+    await store?.writeMint(source.id, sharedTokenPatch(source, token, why, this.#now())).catch(() => {});
+    return { token };
   }
 
   async #oauth2(source: MintedSource, spec: OAuth2Spec, e: Entry): Promise<MintedToken> {
@@ -358,12 +407,12 @@ export class Minter {
 
   /** One mint at a time across processes: wait for the lease (another process minting), mint, let it go. A store
    * that cannot take leases (broken) does not stop the mint: this process's single flight still holds. */
-  async #withLease<T>(source: MintedSource, spec: OAuth2Spec, mint: () => Promise<T>): Promise<T> {
+  async #withLease<T>(source: MintedSource, timeoutMs: number, mint: () => Promise<T>): Promise<T> {
     const store = this.#store;
     if (store === undefined) return mint();
     const name = `mint:${source.id}`;
-    const ttl = spec.timeoutMs + MINT_POLICY.leaseSlackMs;
-    const deadline = Date.now() + ttl + spec.timeoutMs;
+    const ttl = timeoutMs + MINT_POLICY.leaseSlackMs;
+    const deadline = Date.now() + ttl + timeoutMs;
     for (;;) {
       let held: boolean;
       try {
@@ -395,7 +444,7 @@ export class Minter {
     e.failure = undefined;
     if (token.expiresAt !== undefined) {
       const life = Math.max(0, token.expiresAt - token.mintedAt);
-      cached.refreshAt = token.expiresAt - Math.min(MINT_POLICY.refreshAheadMs, MINT_POLICY.refreshAheadShare * life);
+      cached.refreshAt = refreshAtOf(token.mintedAt, token.expiresAt);
       cached.staleAt = token.expiresAt - Math.min(MINT_POLICY.safetyMs, MINT_POLICY.safetyShare * life);
       // Refreshed ahead only when it was used since: a provider nobody calls is not kept warm for ever.
       if (!this.#closed) {
@@ -428,6 +477,12 @@ export class Minter {
   #record(source: MintedSource, patch: Omit<Parameters<MintStore['writeMint']>[1], 'provider' | 'at'>): void {
     void this.#store?.writeMint(source.id, { provider: source.provider, at: this.#now(), ...patch }).catch(() => {});
   }
+}
+
+/** When a token is refreshed ahead: expiry − min(refreshAheadMs, refreshAheadShare × lifetime). */
+function refreshAtOf(mintedAt: number, expiresAt: number): number {
+  const life = Math.max(0, expiresAt - mintedAt);
+  return expiresAt - Math.min(MINT_POLICY.refreshAheadMs, MINT_POLICY.refreshAheadShare * life);
 }
 
 /** Why a token is minted when none can be sent: none yet, or the cached one is at (or past) its end. */

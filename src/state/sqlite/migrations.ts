@@ -124,6 +124,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX affinity_seq ON affinity (seq);
   CREATE INDEX affinity_expires ON affinity (expires_at);
   `,
+  // 9: a minted token shared by a gateway's workers, and the source version it was minted for (mint-table.ts).
+  `
+  ALTER TABLE mints ADD COLUMN token TEXT;
+  ALTER TABLE mints ADD COLUMN token_version TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

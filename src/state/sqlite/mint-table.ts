@@ -28,8 +28,17 @@ const FIELDS = [
   'error',
   'error_at',
   'refresh_requested_at',
+  'token',
+  'token_version',
 ] as const;
-const TEXT_FIELDS: ReadonlySet<string> = new Set(['refresh_token', 'refresh_seed', 'mint_reason', 'error']);
+const TEXT_FIELDS: ReadonlySet<string> = new Set([
+  'refresh_token',
+  'refresh_seed',
+  'mint_reason',
+  'error',
+  'token',
+  'token_version',
+]);
 
 function fromRow(row: Row): MintRecord {
   const r: Record<string, unknown> = {
@@ -71,8 +80,8 @@ export function writeMint(db: DatabaseSync, id: string, patch: MintPatch): void 
     const r = applyMintPatch(readMint(db, id), id, patch);
     statement(
       db,
-      `INSERT OR REPLACE INTO mints (id, provider, refresh_token, refresh_seed, minted_at, mint_reason, expires_at, error, error_at, refresh_requested_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO mints (id, provider, refresh_token, refresh_seed, minted_at, mint_reason, expires_at, error, error_at, refresh_requested_at, token, token_version, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       r.id,
       r.provider,
@@ -84,6 +93,8 @@ export function writeMint(db: DatabaseSync, id: string, patch: MintPatch): void 
       r.error ?? null,
       r.error_at ?? null,
       r.refresh_requested_at ?? null,
+      r.token ?? null,
+      r.token_version ?? null,
       r.updated_at,
     );
     db.exec('COMMIT');
