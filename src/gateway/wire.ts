@@ -14,9 +14,9 @@ import {
   type HostedToolsPolicy,
   type ResponseEcho,
   type ResponsesAnswerOptions,
-} from '../providers/translate/responses-wire.ts';
-import type { NamespaceNames } from '../providers/translate/responses-namespace.ts';
-import { createResponsesEventEncoder } from '../providers/translate/responses-stream.ts';
+} from './wire/responses-wire.ts';
+import type { NamespaceNames } from './wire/responses-namespace.ts';
+import { createResponsesEventEncoder } from './wire/responses-stream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
 import { refuseThread } from './anthropic-thread.ts';

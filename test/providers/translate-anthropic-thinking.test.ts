@@ -9,7 +9,7 @@ import {
   createAnthropicEventEncoder,
 } from '../../src/providers/translate/anthropic-stream.ts';
 import { toOpenAIResponse } from '../../src/providers/translate/openai-wire.ts';
-import { toResponsesResponse } from '../../src/providers/translate/responses-wire.ts';
+import { toResponsesResponse } from '../../src/gateway/wire/responses-wire.ts';
 
 const BLOCKS = [
   { type: 'thinking', thinking: 'The user wants the weather.', signature: 'EqQBCkYIBxgCKkA=' },

@@ -20,7 +20,7 @@ import {
   createAnthropicEventDecoder,
   createAnthropicEventEncoder,
 } from '../../src/providers/translate/anthropic-stream.ts';
-import { toResponsesResponse } from '../../src/providers/translate/responses-wire.ts';
+import { toResponsesResponse } from '../../src/gateway/wire/responses-wire.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 import {
   usageFromOpenAI,

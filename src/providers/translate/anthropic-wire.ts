@@ -26,7 +26,7 @@ import {
 import { anthropicJson } from './anthropic-output-format.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
-import { checkToolChoice } from './tool-choice.ts';
+import { checkToolChoice } from '../../gateway/wire/tool-choice.ts';
 import { argumentsObject, toolUseInput } from './tool-input.ts';
 import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
 import { anthropicInputSchema } from './anthropic-input-schema.ts';
@@ -39,8 +39,8 @@ import type {
   AnthropicWireBlock,
   AnthropicWireMessage,
   AnthropicWireRequest,
-} from './anthropic-schema.ts';
-import { anthropicRequest } from './anthropic-schema.ts';
+} from '../../gateway/wire/anthropic-schema.ts';
+import { anthropicRequest } from '../../gateway/wire/anthropic-schema.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
 import { type Obj, isObj } from './obj.ts';
 

@@ -12,15 +12,20 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from '../types.ts';
-import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest, OpenAIWireTool } from './openai-schema.ts';
+import type {
+  OpenAIResponseFormat,
+  OpenAIWireMessage,
+  OpenAIWireRequest,
+  OpenAIWireTool,
+} from '../../gateway/wire/openai-schema.ts';
 import { cacheControlOf, cacheField, checkImageUrl, hasImage, needsParts, textOfParts } from './parts.ts';
 import { jsonSchemaFormat } from './response-format.ts';
 import { shapedId, toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallArguments, toolCallName } from './answer-check.ts';
-import { checkToolChoice } from './tool-choice.ts';
+import { checkToolChoice } from '../../gateway/wire/tool-choice.ts';
 import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
-import { openaiRequest } from './openai-schema.ts';
-import { fastOpenAIRequest } from './openai-fast.ts';
+import { openaiRequest } from '../../gateway/wire/openai-schema.ts';
+import { fastOpenAIRequest } from '../../gateway/wire/openai-fast.ts';
 import { parseWire, WireRequestError } from './wire-error.ts';
 import { type Obj, isObj } from './obj.ts';
 
