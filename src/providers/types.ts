@@ -104,7 +104,7 @@ export interface ChatRequest {
    * to Anthropic routes only, beside any the provider's config sets. */
   anthropic_beta?: string[];
   /** Anthropic request fields with no equivalent elsewhere, as an Anthropic caller sent them: sent to Anthropic routes
-   * only, as far as the route's model takes them (translate/anthropic-wire.ts); an OpenAI-compatible route leaves them out. */
+   * only, as far as the route's model takes them (anthropic-wire.ts); an OpenAI-compatible route leaves them out. */
   anthropic_fields?: AnthropicFields;
   /** A Responses request as its caller sent it, sent as is to a route with `responses_api: true`; others ignore it. */
   responses_body?: Record<string, unknown>;
