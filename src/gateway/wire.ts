@@ -3,10 +3,12 @@
 // the caller's shape, and write a mid-stream failure as that stream's own error event.
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
-import { parseOpenAIRequest, toOpenAIResponse } from '../providers/translate/openai-wire.ts';
-import { createOpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE } from '../providers/translate/openai-stream.ts';
-import { parseAnthropicRequest, toAnthropicResponse } from '../providers/translate/anthropic-wire.ts';
-import { createAnthropicEventEncoder } from '../providers/translate/anthropic-stream.ts';
+import { toOpenAIResponse } from './wire/openai-answer.ts';
+import { parseOpenAIRequest } from './wire/openai-request.ts';
+import { createOpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE } from './wire/openai-stream.ts';
+import { toAnthropicResponse } from './wire/anthropic-answer.ts';
+import { parseAnthropicRequest } from './wire/anthropic-request.ts';
+import { createAnthropicEventEncoder } from './wire/anthropic-stream.ts';
 import { namedSseFrame } from '../providers/sse.ts';
 import {
   parseResponsesRequest,
@@ -14,9 +16,9 @@ import {
   type HostedToolsPolicy,
   type ResponseEcho,
   type ResponsesAnswerOptions,
-} from '../providers/translate/responses-wire.ts';
-import type { NamespaceNames } from '../providers/translate/responses-namespace.ts';
-import { createResponsesEventEncoder } from '../providers/translate/responses-stream.ts';
+} from './wire/responses-wire.ts';
+import type { NamespaceNames } from './wire/responses-namespace.ts';
+import { createResponsesEventEncoder } from './wire/responses-stream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
 import { refuseThread } from './anthropic-thread.ts';

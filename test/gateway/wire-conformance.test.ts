@@ -1,24 +1,39 @@
-// Wire conformance: every script of wire.case.ts through each of the three encoders the gateway streams with (OpenAI
-// chat completions, Anthropic messages, OpenAI Responses), and the result read by that API's official SDK — its own
-// stream parser and accumulator (finalChatCompletion, finalMessage, finalResponse), handed the SSE text through the
-// SDK's `fetch` option. What a caller holds must be the same whichever shape it speaks; where a shape cannot say a
-// thing the way the others do, the wire's `differs` says how and why.
+// Wire conformance: every case of wire.case.ts through each of the three wires the gateway speaks (OpenAI
+// chat completions, Anthropic messages, OpenAI Responses): a request case written in the shape (typed by its SDK) must
+// parse to the same request; a whole answer and a stream must be read by that API's official SDK — its own parser and
+// accumulator (finalChatCompletion, finalMessage, finalResponse), handed our JSON or SSE text through the SDK's `fetch`
+// option — as the same result. Where a shape cannot say a thing the way the others do, the wire's `differs` (or
+// `requestDiffers`) says how and why. A fourth shape is one more WireUnderTest in WIRES.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { anthropicWire, openaiWire, responsesWire, type WireApi } from '../../src/gateway/wire.ts';
-import { ApiError } from '../../src/gateway/api-error.ts';
-import { WIRE_SCRIPTS, type Parsed, type WireScript } from './wire.case.ts';
+import { anthropicErrorBody, ApiError, openaiErrorBody } from '../../src/gateway/api-error.ts';
+import type { ChatResponse } from '../../src/providers/types.ts';
+import {
+  ANSWER_CASES,
+  REQUEST_CASES,
+  viewOf,
+  WIRE_SCRIPTS,
+  type Parsed,
+  type RequestView,
+  type WireScript,
+} from './wire.case.ts';
 
 interface WireUnderTest {
   name: string;
   wire: WireApi;
   body: object;
-  /** Reads the SSE text with the official SDK, as a caller of this shape would. */
-  read(sse: string): Promise<Parsed>;
+  /** Reads the answer with the official SDK, as a caller of this shape would: the SSE text of a stream (through the
+   * SDK's stream helper) or a whole answer, whichever `fetch` gives. */
+  read(fetch: typeof globalThis.fetch, stream: boolean): Promise<Parsed>;
+  /** The body a caller of this shape sends for a request case (typed by the shape's SDK). */
+  write(view: RequestView): object;
   /** Scripts whose result this shape says differently: the result it gives instead, and why. */
   differs?: Record<string, { expect: WireScript['expect']; reason: string }>;
+  /** Request cases this shape reads differently: the view it gives instead, and why. */
+  requestDiffers?: Record<string, { expect: RequestView; reason: string }>;
 }
 
 /** A fetch that answers every request with the given SSE text, so the SDK parses exactly what the encoder wrote. */
@@ -58,16 +73,19 @@ const OPENAI_CHAT: WireUnderTest = {
     stream_options: { include_usage: true },
     messages: [{ role: 'user', content: 'hi' }],
   },
-  async read(sse) {
+  async read(fetch, stream) {
     const client = new OpenAI({
       apiKey: 'sk-wire',
       baseURL: 'http://wire.invalid/v1',
-      fetch: sseFetch(sse),
+      fetch,
       maxRetries: 0,
     });
-    const done = await client.chat.completions
-      .stream({ model: 'main', messages: [{ role: 'user', content: 'hi' }], stream_options: { include_usage: true } })
-      .finalChatCompletion();
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'hi' }];
+    const done = stream
+      ? await client.chat.completions
+          .stream({ model: 'main', messages, stream_options: { include_usage: true } })
+          .finalChatCompletion()
+      : await client.chat.completions.create({ model: 'main', messages });
     const choice = done.choices[0]!;
     const refusal = choice.message.refusal ?? '';
     return {
@@ -85,8 +103,44 @@ const OPENAI_CHAT: WireUnderTest = {
         : null,
     };
   },
+  write(view) {
+    const messages: OpenAI.ChatCompletionMessageParam[] = [];
+    if (view.system !== undefined) messages.push({ role: 'system', content: view.system });
+    for (const t of view.turns) {
+      if (t.role === 'user') messages.push({ role: 'user', content: t.text });
+      else if (t.role === 'tool') messages.push({ role: 'tool', tool_call_id: t.answers ?? '', content: t.text });
+      else
+        messages.push({
+          role: 'assistant',
+          content: t.text === '' ? null : t.text,
+          ...(t.calls && {
+            tool_calls: t.calls.map((c) => ({
+              id: c.id,
+              type: 'function' as const,
+              function: { name: c.name, arguments: JSON.stringify(c.input) },
+            })),
+          }),
+        });
+    }
+    const body: OpenAI.ChatCompletionCreateParamsNonStreaming = { model: 'main', messages };
+    if (view.tools) body.tools = view.tools.map((t) => ({ type: 'function', function: t }));
+    if (view.toolChoice !== undefined)
+      body.tool_choice = isMode(view.toolChoice)
+        ? view.toolChoice
+        : { type: 'function', function: { name: view.toolChoice } };
+    if (view.maxTokens !== undefined) body.max_completion_tokens = view.maxTokens;
+    if (view.temperature !== undefined) body.temperature = view.temperature;
+    if (view.stop !== undefined) body.stop = view.stop;
+    if (view.jsonSchema) body.response_format = { type: 'json_schema', json_schema: view.jsonSchema };
+    return body;
+  },
   differs: withoutThinking('Chat Completions'),
 };
+
+/** A tool_choice that is a mode rather than one tool's name. */
+function isMode(choice: string): choice is 'auto' | 'required' | 'none' {
+  return choice === 'auto' || choice === 'required' || choice === 'none';
+}
 
 /** The thinking blocks of a message, when it has any. */
 function thinkingOf(content: readonly Anthropic.ContentBlock[]): Pick<Parsed, 'thinking'> {
@@ -116,16 +170,15 @@ const ANTHROPIC: WireUnderTest = {
   name: 'Anthropic messages',
   wire: anthropicWire,
   body: { model: 'main', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] },
-  async read(sse) {
+  async read(fetch, stream) {
     const client = new Anthropic({
       apiKey: 'sk-wire',
       baseURL: 'http://wire.invalid',
-      fetch: sseFetch(sse),
+      fetch,
       maxRetries: 0,
     });
-    const message = await client.messages
-      .stream({ model: 'main', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
-      .finalMessage();
+    const ask = { model: 'main', max_tokens: 100, messages: [{ role: 'user' as const, content: 'hi' }] };
+    const message = stream ? await client.messages.stream(ask).finalMessage() : await client.messages.create(ask);
     const finish: Record<string, string> = {
       end_turn: 'stop',
       max_tokens: 'length',
@@ -153,6 +206,53 @@ const ANTHROPIC: WireUnderTest = {
       ...(message.stop_sequence !== null ? { stopSequence: message.stop_sequence } : {}),
       ...thinkingOf(message.content),
     };
+  },
+  write(view) {
+    const messages: Anthropic.MessageParam[] = view.turns.map((t): Anthropic.MessageParam => {
+      if (t.role === 'user') return { role: 'user', content: t.text };
+      if (t.role === 'tool')
+        return { role: 'user', content: [{ type: 'tool_result', tool_use_id: t.answers ?? '', content: t.text }] };
+      const content: Anthropic.ContentBlockParam[] = t.text === '' ? [] : [{ type: 'text', text: t.text }];
+      for (const c of t.calls ?? []) content.push({ type: 'tool_use', id: c.id, name: c.name, input: c.input });
+      return { role: 'assistant', content };
+    });
+    // max_tokens is required in this shape; every request case sets it.
+    const body: Anthropic.MessageCreateParamsNonStreaming = {
+      model: 'main',
+      max_tokens: view.maxTokens ?? 0,
+      messages,
+    };
+    if (view.system !== undefined) body.system = view.system;
+    if (view.tools)
+      body.tools = view.tools.map((t) => ({
+        name: t.name,
+        description: t.description,
+        input_schema: { ...t.parameters, type: 'object' },
+      }));
+    if (view.toolChoice !== undefined)
+      body.tool_choice =
+        view.toolChoice === 'auto' || view.toolChoice === 'none'
+          ? { type: view.toolChoice }
+          : view.toolChoice === 'required'
+            ? { type: 'any' }
+            : { type: 'tool', name: view.toolChoice };
+    if (view.stop !== undefined) body.stop_sequences = view.stop;
+    if (view.jsonSchema) body.output_config = { format: { type: 'json_schema', schema: view.jsonSchema.schema } };
+    // The SDK's types no longer name temperature; the API and the gateway still take it.
+    return view.temperature === undefined ? body : { ...body, temperature: view.temperature };
+  },
+  requestDiffers: {
+    'an answer asked for as JSON of a schema': {
+      expect: {
+        turns: [{ role: 'user', text: 'Name a colour.' }],
+        maxTokens: 100,
+        jsonSchema: {
+          name: 'output',
+          schema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        },
+      },
+      reason: "the Messages API's output format names no schema: it is called `output`",
+    },
   },
   differs: {
     'a refusal after some text': {
@@ -226,14 +326,16 @@ const RESPONSES: WireUnderTest = {
   name: 'OpenAI Responses',
   wire: responsesWire,
   body: { model: 'main', stream: true, input: 'hi' },
-  async read(sse) {
+  async read(fetch, stream) {
     const client = new OpenAI({
       apiKey: 'sk-wire',
       baseURL: 'http://wire.invalid/v1',
-      fetch: sseFetch(sse),
+      fetch,
       maxRetries: 0,
     });
-    const response = await client.responses.stream({ model: 'main', input: 'hi' }).finalResponse();
+    const response = stream
+      ? await client.responses.stream({ model: 'main', input: 'hi' }).finalResponse()
+      : await client.responses.create({ model: 'main', input: 'hi' });
     let text = '';
     let refusal = '';
     const tools: Parsed['tools'] = [];
@@ -271,7 +373,43 @@ const RESPONSES: WireUnderTest = {
         : null,
     };
   },
+  write(view) {
+    const input: OpenAI.Responses.ResponseInputItem[] = [];
+    for (const t of view.turns) {
+      if (t.role === 'user') input.push({ role: 'user', content: t.text });
+      else if (t.role === 'tool')
+        input.push({ type: 'function_call_output', call_id: t.answers ?? '', output: t.text });
+      else {
+        if (t.text !== '') input.push({ role: 'assistant', content: t.text });
+        for (const c of t.calls ?? [])
+          input.push({ type: 'function_call', call_id: c.id, name: c.name, arguments: JSON.stringify(c.input) });
+      }
+    }
+    const body: OpenAI.Responses.ResponseCreateParamsNonStreaming = { model: 'main', input };
+    if (view.system !== undefined) body.instructions = view.system;
+    if (view.tools)
+      body.tools = view.tools.map((t) => ({
+        type: 'function',
+        name: t.name,
+        description: t.description,
+        parameters: t.parameters,
+        strict: null,
+      }));
+    if (view.toolChoice !== undefined)
+      body.tool_choice = isMode(view.toolChoice) ? view.toolChoice : { type: 'function', name: view.toolChoice };
+    if (view.maxTokens !== undefined) body.max_output_tokens = view.maxTokens;
+    if (view.temperature !== undefined) body.temperature = view.temperature;
+    if (view.jsonSchema)
+      body.text = { format: { type: 'json_schema', name: view.jsonSchema.name, schema: view.jsonSchema.schema } };
+    return body;
+  },
   differs: withoutThinking('The Responses API'),
+  requestDiffers: {
+    'stop sequences': {
+      expect: { turns: [{ role: 'user', text: 'Count.' }], maxTokens: 50 },
+      reason: 'the Responses API has no stop sequences',
+    },
+  },
 };
 
 const WIRES: readonly WireUnderTest[] = [OPENAI_CHAT, ANTHROPIC, RESPONSES];
@@ -294,20 +432,57 @@ function encode(w: WireUnderTest, script: WireScript): string {
   return sse;
 }
 
+/** A fetch that answers with the JSON the wire makes of a whole answer, or with the error (in the caller's shape) it
+ * throws, as the gateway would (routes/serve-chat.ts). */
+function answerFetch(w: WireUnderTest, response: ChatResponse): typeof fetch {
+  const parsed = w.wire.parse(w.body);
+  let status = 200;
+  let body: object;
+  try {
+    body = w.wire.response(response, parsed);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    status = err.status;
+    body = w.wire.api === 'anthropic' ? anthropicErrorBody(err) : openaiErrorBody(err);
+  }
+  return async () => Response.json(body, { status });
+}
+
+/** The outcome a shape must give for a script's name: its own `differs` row, or the script's. */
+function expectedFor(w: WireUnderTest, name: string): { expect: WireScript['expect']; reason?: string } {
+  const script = WIRE_SCRIPTS.find((s) => s.name === name);
+  assert.ok(script, `no stream script is named "${name}"`);
+  return w.differs?.[name] ?? { expect: script.expect };
+}
+
+async function assertOutcome(read: Promise<Parsed>, expected: WireScript['expect']): Promise<void> {
+  if ('error' in expected) {
+    await assert.rejects(read, (err: Error) => {
+      assert.match(err.message, expected.error);
+      return true;
+    });
+    return;
+  }
+  assert.deepEqual(await read, expected);
+}
+
 for (const w of WIRES) {
+  for (const c of REQUEST_CASES) {
+    const differs = w.requestDiffers?.[c.name];
+    test(`${w.name}: parses ${c.name}${differs ? ` (differs: ${differs.reason})` : ''}`, () => {
+      assert.deepEqual(viewOf(w.wire.parse(w.write(c.request)).request), differs?.expect ?? c.request);
+    });
+  }
+  for (const a of ANSWER_CASES) {
+    const { expect, reason } = expectedFor(w, a.script);
+    test(`${w.name}: a whole answer, ${a.script}${reason ? ` (differs: ${reason})` : ''}`, async () => {
+      await assertOutcome(w.read(answerFetch(w, a.response), false), expect);
+    });
+  }
   for (const script of WIRE_SCRIPTS) {
     const differs = w.differs?.[script.name];
     test(`${w.name}: ${script.name}${differs ? ` (differs: ${differs.reason})` : ''}`, async () => {
-      const sse = encode(w, script);
-      const expected = differs?.expect ?? script.expect;
-      if ('error' in expected) {
-        await assert.rejects(w.read(sse), (err: Error) => {
-          assert.match(err.message, expected.error);
-          return true;
-        });
-        return;
-      }
-      assert.deepEqual(await w.read(sse), expected);
+      await assertOutcome(w.read(sseFetch(encode(w, script)), true), differs?.expect ?? script.expect);
     });
   }
 }

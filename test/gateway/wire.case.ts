@@ -1,7 +1,8 @@
-// The event scripts every wire encoder (src/gateway/wire.ts) is held to, Hono-style: one table of canonical stream
-// scripts, and what a caller's official SDK must make of each. wire-conformance.test.ts runs every script through
-// every encoder; a wire that cannot say a thing the way the others do lists it in its own `differs` with the reason.
-import type { StreamEvent } from '../../src/providers/types.ts';
+// The cases every wire (src/gateway/wire.ts) is held to, Hono-style: canonical requests each shape must parse to,
+// whole answers and stream scripts, and what a caller's official SDK must make of each answer and stream.
+// wire-conformance.test.ts runs every case through every wire; a wire that cannot say a thing the way the others do
+// lists it in its own `differs` with the reason.
+import type { ChatRequest, ChatResponse, StreamEvent } from '../../src/providers/types.ts';
 
 /** What a caller ends up holding once its SDK has read the whole stream, in one shape for every API. */
 export interface Parsed {
@@ -313,5 +314,198 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     events: [start, { type: 'text', text: 'partial' }],
     failsWith: { status: 502, message: 'upstream connection reset mid-answer' },
     expect: { error: /upstream connection reset mid-answer/ },
+  },
+];
+
+/** A request as its caller means it, in one form for every API: what the gateway must read from the wire body. */
+export interface RequestView {
+  /** The system prompt, when there is one. */
+  system?: string;
+  turns: {
+    role: 'user' | 'assistant' | 'tool';
+    text: string;
+    calls?: { id: string; name: string; input: unknown }[];
+    /** For a tool turn: the call it answers. */
+    answers?: string;
+  }[];
+  tools?: { name: string; description: string; parameters: Record<string, unknown> }[];
+  /** `auto`, `required`, `none`, or the one tool's name. */
+  toolChoice?: string;
+  maxTokens?: number;
+  temperature?: number;
+  stop?: string[];
+  /** The schema's name when the caller asks for a JSON answer of a schema. */
+  jsonSchema?: { name: string; schema: Record<string, unknown> };
+}
+
+/** A canonical request → its view; what every shape's parse is compared by. */
+export function viewOf(req: ChatRequest): RequestView {
+  const view: RequestView = { turns: [] };
+  for (const m of req.messages) {
+    if (m.role === 'system') {
+      view.system = view.system === undefined ? (m.content ?? '') : `${view.system}\n${m.content ?? ''}`;
+      continue;
+    }
+    const turn: RequestView['turns'][number] = { role: m.role, text: m.content ?? '' };
+    if (m.tool_calls && m.tool_calls.length > 0)
+      turn.calls = m.tool_calls.map((c) => ({ id: c.id, name: c.name, input: JSON.parse(c.arguments) as unknown }));
+    if (m.tool_call_id !== undefined) turn.answers = m.tool_call_id;
+    view.turns.push(turn);
+  }
+  if (req.tools)
+    view.tools = req.tools.map((t) => ({ name: t.name, description: t.description ?? '', parameters: t.parameters }));
+  if (req.tool_choice !== undefined)
+    view.toolChoice = typeof req.tool_choice === 'string' ? req.tool_choice : req.tool_choice.name;
+  if (req.max_tokens !== undefined) view.maxTokens = req.max_tokens;
+  if (req.temperature !== undefined) view.temperature = req.temperature;
+  if (req.stop !== undefined) view.stop = req.stop;
+  const format = req.response_format;
+  if (format?.type === 'json_schema')
+    view.jsonSchema = { name: format.json_schema.name, schema: format.json_schema.schema ?? {} };
+  return view;
+}
+
+/** A request every shape can say (max_tokens included: the Messages API requires it). */
+export interface RequestCase {
+  name: string;
+  request: RequestView;
+}
+
+const weatherTool = {
+  name: 'weather',
+  description: 'The weather in a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
+
+export const REQUEST_CASES: readonly RequestCase[] = [
+  {
+    name: 'a system prompt and one user turn, with max_tokens and temperature',
+    request: {
+      system: 'Be brief.',
+      turns: [{ role: 'user', text: 'Hello' }],
+      maxTokens: 200,
+      temperature: 0.5,
+    },
+  },
+  {
+    name: 'a tool, a tool_choice naming it, and a turn of calling it and reading its result',
+    request: {
+      turns: [
+        { role: 'user', text: 'Weather in Paris?' },
+        { role: 'assistant', text: '', calls: [{ id: 'call_w1', name: 'weather', input: { city: 'Paris' } }] },
+        { role: 'tool', text: 'Sunny, 21°C', answers: 'call_w1' },
+      ],
+      tools: [weatherTool],
+      toolChoice: 'weather',
+      maxTokens: 100,
+    },
+  },
+  {
+    name: 'tool_choice required',
+    request: {
+      turns: [{ role: 'user', text: 'Check the weather.' }],
+      tools: [weatherTool],
+      toolChoice: 'required',
+      maxTokens: 100,
+    },
+  },
+  {
+    name: 'stop sequences',
+    request: { turns: [{ role: 'user', text: 'Count.' }], stop: ['five', 'END'], maxTokens: 50 },
+  },
+  {
+    name: 'an answer asked for as JSON of a schema',
+    request: {
+      turns: [{ role: 'user', text: 'Name a colour.' }],
+      maxTokens: 100,
+      jsonSchema: {
+        name: 'colour',
+        schema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      },
+    },
+  },
+];
+
+export interface AnswerCase {
+  /** The stream script whose outcome this whole answer must have, in every shape (and its `differs` rows). */
+  script: string;
+  response: ChatResponse;
+}
+
+const answer = (fields: Partial<ChatResponse>): ChatResponse => ({
+  id: 'msg_conformance',
+  model: 'sim-model',
+  content: '',
+  tool_calls: [],
+  finish_reason: 'stop',
+  usage,
+  ...fields,
+});
+
+export const ANSWER_CASES: readonly AnswerCase[] = [
+  { script: 'text in pieces, then usage', response: answer({ content: 'Hello, world' }) },
+  {
+    script: 'text, then two parallel tool calls whose argument pieces interleave',
+    response: answer({
+      content: 'Checking both.',
+      tool_calls: [
+        { id: 'call_a', name: 'weather', arguments: '{"city":"Paris"}' },
+        { id: 'call_b', name: 'time', arguments: '{"zone":"UTC"}' },
+      ],
+      finish_reason: 'tool_calls',
+    }),
+  },
+  {
+    script: 'a refusal after some text',
+    response: answer({ content: 'Let me see. ', refusal: "I can't help with that." }),
+  },
+  { script: 'cut at max_tokens', response: answer({ content: 'The answer is lon', finish_reason: 'length' }) },
+  {
+    script: 'a tool call cut at max_tokens mid-arguments',
+    response: answer({
+      tool_calls: [{ id: 'call_cut', name: 'write', arguments: '{"path":"a.txt","text":"unfin' }],
+      finish_reason: 'length',
+    }),
+  },
+  {
+    script: 'cached prompt tokens and reasoning tokens in the usage',
+    response: answer({
+      content: 'ok',
+      usage: { input_tokens: 120, output_tokens: 30, cache_read_tokens: 100, reasoning_tokens: 12 },
+    }),
+  },
+  {
+    script: 'prompt tokens written to the cache, in the usage',
+    response: answer({ content: 'ok', usage: { input_tokens: 100, output_tokens: 5, cache_write_tokens: 60 } }),
+  },
+  {
+    script: 'ended by a stop sequence',
+    response: answer({ content: 'one, two, ', finish_reason: 'stop_sequence', stop_sequence: 'three' }),
+  },
+  { script: 'a paused turn (pause_turn)', response: answer({ content: 'Searching.', finish_reason: 'pause_turn' }) },
+  {
+    script: 'stopped by the content filter',
+    response: answer({ content: 'Here is how', finish_reason: 'content_filter' }),
+  },
+  {
+    script: 'a tool call with no arguments',
+    response: answer({ tool_calls: [{ id: 'call_none', name: 'now', arguments: '{}' }], finish_reason: 'tool_calls' }),
+  },
+  {
+    script: 'a finished tool call whose arguments are not a JSON object',
+    response: answer({
+      tool_calls: [{ id: 'call_bad', name: 'run', arguments: 'ls -la' }],
+      finish_reason: 'tool_calls',
+    }),
+  },
+  {
+    script: 'signed thinking in pieces and a redacted block, then text',
+    response: answer({
+      content: 'Thought it through.',
+      thinking: [
+        { type: 'thinking', thinking: 'Let me think.', signature: 'sig-one' },
+        { type: 'redacted_thinking', data: 'opaque==' },
+      ],
+    }),
   },
 ];

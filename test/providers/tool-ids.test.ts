@@ -5,11 +5,8 @@ import assert from 'node:assert/strict';
 import type { ChatMessage, ChatRequest, StreamEvent } from '../../src/providers/types.ts';
 import { fromOpenAIResponse, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
 import { createOpenAIChunkDecoder } from '../../src/providers/translate/openai-stream.ts';
-import {
-  fromAnthropicResponse,
-  toAnthropicRequest,
-  toAnthropicResponse,
-} from '../../src/providers/translate/anthropic-wire.ts';
+import { fromAnthropicResponse, toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
 import { withAnthropicToolIds } from '../../src/providers/translate/anthropic-tool-ids.ts';
 import { createAnthropicEventDecoder } from '../../src/providers/translate/anthropic-stream.ts';
 

@@ -3,7 +3,8 @@
 // an OpenAI-compatible route as it can (system messages in place, the rest left out).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAnthropicRequest, toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic-request.ts';
 import { toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
 import type { ChatRequest } from '../../src/providers/types.ts';
 import { modelTakes } from '../../src/providers/translate/anthropic-features.ts';

@@ -3,13 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StreamEvent } from '../../src/providers/types.ts';
-import { fromAnthropicResponse, toAnthropicResponse } from '../../src/providers/translate/anthropic-wire.ts';
-import {
-  createAnthropicEventDecoder,
-  createAnthropicEventEncoder,
-} from '../../src/providers/translate/anthropic-stream.ts';
-import { toOpenAIResponse } from '../../src/providers/translate/openai-wire.ts';
-import { toResponsesResponse } from '../../src/providers/translate/responses-wire.ts';
+import { fromAnthropicResponse } from '../../src/providers/translate/anthropic-wire.ts';
+import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
+import { createAnthropicEventDecoder } from '../../src/providers/translate/anthropic-stream.ts';
+import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic-stream.ts';
+import { toOpenAIResponse } from '../../src/gateway/wire/openai-answer.ts';
+import { toResponsesResponse } from '../../src/gateway/wire/responses-wire.ts';
 
 const BLOCKS = [
   { type: 'thinking', thinking: 'The user wants the weather.', signature: 'EqQBCkYIBxgCKkA=' },

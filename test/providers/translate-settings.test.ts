@@ -3,8 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../src/providers/types.ts';
-import { maxTokensFieldFor, parseOpenAIRequest, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
-import { parseAnthropicRequest, toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { maxTokensFieldFor, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
+import { parseOpenAIRequest } from '../../src/gateway/wire/openai-request.ts';
+import { toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic-request.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';

@@ -2,25 +2,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../../src/providers/types.ts';
-import {
-  fromOpenAIResponse,
-  parseOpenAIRequest,
-  toOpenAIRequest,
-  toOpenAIResponse,
-} from '../../src/providers/translate/openai-wire.ts';
-import { createOpenAIChunkDecoder, createOpenAIChunkEncoder } from '../../src/providers/translate/openai-stream.ts';
+import { fromOpenAIResponse, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
+import { toOpenAIResponse } from '../../src/gateway/wire/openai-answer.ts';
+import { parseOpenAIRequest } from '../../src/gateway/wire/openai-request.ts';
+import { createOpenAIChunkDecoder } from '../../src/providers/translate/openai-stream.ts';
+import { createOpenAIChunkEncoder } from '../../src/gateway/wire/openai-stream.ts';
 import {
   DEFAULT_MAX_TOKENS,
   fromAnthropicResponse,
-  parseAnthropicRequest,
   toAnthropicRequest,
-  toAnthropicResponse,
 } from '../../src/providers/translate/anthropic-wire.ts';
-import {
-  createAnthropicEventDecoder,
-  createAnthropicEventEncoder,
-} from '../../src/providers/translate/anthropic-stream.ts';
-import { toResponsesResponse } from '../../src/providers/translate/responses-wire.ts';
+import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
+import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic-request.ts';
+import { createAnthropicEventDecoder } from '../../src/providers/translate/anthropic-stream.ts';
+import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic-stream.ts';
+import { toResponsesResponse } from '../../src/gateway/wire/responses-wire.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 import {
   usageFromOpenAI,

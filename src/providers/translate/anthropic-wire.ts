@@ -1,5 +1,6 @@
-// Anthropic Messages wire shape ⇄ canonical: system messages, tool_use/tool_result blocks and alternating turns
-// (docs/gateway.md#what-is-carried-across-shapes).
+// Canonical (src/providers/types.ts) → the Messages request the Anthropic adapter sends upstream (system messages,
+// tool_use/tool_result blocks, alternating turns; docs/gateway.md#what-is-carried-across-shapes), and its answer back
+// to canonical. What an Anthropic caller of the gateway sends and gets is gateway/wire/.
 import { limitCacheMarks } from './anthropic-cache-marks.ts';
 import type {
   AnthropicFields,
@@ -12,231 +13,24 @@ import type {
   ToolCall,
   ToolChoice,
 } from '../types.ts';
-import {
-  cacheControlOf,
-  cacheField,
-  fromAnthropicImage,
-  isThinking,
-  needsParts,
-  textOfParts,
-  thinkingBlock,
-  thinkingPartOf,
-  toAnthropicImage,
-} from './parts.ts';
+import { cacheField, thinkingBlock, thinkingPartOf, toAnthropicImage } from './parts.ts';
 import { anthropicJson } from './anthropic-output-format.ts';
-import { shapedId, toolCallIdOf } from './ids.ts';
+import { toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
-import { checkToolChoice } from './tool-choice.ts';
-import { argumentsObject, toolUseInput } from './tool-input.ts';
+import { argumentsObject } from './tool-input.ts';
 import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
 import { anthropicInputSchema } from './anthropic-input-schema.ts';
 import { samplingToWire } from './anthropic-sampling.ts';
 import { modelTakes } from './anthropic-features.ts';
 import { holdsThinking, thinkingToSend, thinks, withoutThinking } from './anthropic-thinking.ts';
-import { usageFromAnthropic, usageToAnthropic } from './usage.ts';
-import type {
-  AnthropicCustomTool,
-  AnthropicWireBlock,
-  AnthropicWireMessage,
-  AnthropicWireRequest,
-} from './anthropic-schema.ts';
-import { anthropicRequest } from './anthropic-schema.ts';
-import { parseWire, WireRequestError } from './wire-error.ts';
+import { usageFromAnthropic } from './usage.ts';
+import { WireRequestError } from './wire-error.ts';
 import { type Obj, isObj } from './obj.ts';
 
 /** Anthropic requires max_tokens; canonical requests may leave it out. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-export interface ParsedAnthropicRequest {
-  request: ChatRequest;
-  stream: boolean;
-}
-
-/** A tool result's content → canonical `tool` message content: text, and its parts when they hold images or cache
- * marks. */
-function toolResultFromWire(block: ToolResultBlock, path: string): Pick<ChatMessage, 'content' | 'parts'> {
-  const c = block.content;
-  if (c === undefined) return { content: '' };
-  if (typeof c === 'string') return { content: c };
-  const parts = c.map((p, k): ContentPart =>
-    p.type === 'image' ? fromAnthropicImage(p, `${path}.content[${k}]`) : textPart(p),
-  );
-  return needsParts(parts) ? { content: textOfParts(parts), parts } : { content: textOfParts(parts) };
-}
-
-type ToolResultBlock = Extract<AnthropicWireBlock, { type: 'tool_result' }>;
-type ToolUseBlock = Extract<AnthropicWireBlock, { type: 'tool_use' }>;
-
-const textPart = (b: { text: string; cache_control?: unknown }): ContentPart => ({
-  type: 'text',
-  text: b.text,
-  ...cacheField(cacheControlOf(b.cache_control)),
-});
-
-/** One Anthropic turn → canonical messages: a user turn may hold tool results (one `tool` message each), text and
- * images. */
-function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
-  if (m.role === 'system') return systemMessageFromWire(m, i);
-  if (typeof m.content === 'string') return [{ role: m.role, content: m.content }];
-  const parts: ContentPart[] = [];
-  const calls: ToolCall[] = [];
-  const results: ChatMessage[] = [];
-  m.content.forEach((block, j) => {
-    const path = `messages[${i}].content[${j}]`;
-    if (block.type === 'text') parts.push(textPart(block as Extract<AnthropicWireBlock, { type: 'text' }>));
-    else if (block.type === 'image' && m.role === 'user') parts.push(fromAnthropicImage(block, path));
-    else if (block.type === 'tool_use' && m.role === 'assistant') {
-      const b = block as ToolUseBlock;
-      calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
-    } else if (block.type === 'tool_result' && m.role === 'user') {
-      const b = block as ToolResultBlock;
-      const result: ChatMessage = {
-        role: 'tool',
-        tool_call_id: b.tool_use_id,
-        ...toolResultFromWire(b, path),
-        ...cacheField(cacheControlOf(b['cache_control'])),
-      };
-      if (b.is_error === true) result.is_error = true;
-      results.push(result);
-    } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
-      // Kept as sent, signature and all, for Anthropic routes; a user turn has none to keep.
-      const part = m.role === 'assistant' ? thinkingPartOf(block) : undefined;
-      if (part !== undefined) parts.push(part);
-    } else {
-      throw new WireRequestError(`${path}.type`, `block "${block.type}" is not supported in a ${m.role} message`);
-    }
-  });
-  const out: ChatMessage[] = [...results];
-  const text = textOfParts(parts);
-  if (m.role === 'assistant') {
-    const said = parts.some((p) => !isThinking(p));
-    const msg: ChatMessage = { role: 'assistant', content: said ? text : calls.length > 0 ? null : '' };
-    if (needsParts(parts)) msg.parts = parts;
-    if (calls.length > 0) msg.tool_calls = calls;
-    out.push(msg);
-  } else if (parts.length > 0 || results.length === 0) {
-    out.push(needsParts(parts) ? { role: 'user', content: text, parts } : { role: 'user', content: text });
-  }
-  return out;
-}
-
-/** A mid-conversation system message → a canonical system message in its place (text blocks only, as Anthropic
- * takes); a blank one carries nothing and is left out. */
-function systemMessageFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
-  if (typeof m.content === 'string') return m.content.trim() === '' ? [] : [{ role: 'system', content: m.content }];
-  const parts = m.content.map((block, j): ContentPart => {
-    if (block.type !== 'text')
-      throw new WireRequestError(
-        `messages[${i}].content[${j}].type`,
-        `block "${block.type}" is not supported in a system message; text blocks are`,
-      );
-    return textPart(block as Extract<AnthropicWireBlock, { type: 'text' }>);
-  });
-  const text = textOfParts(parts);
-  if (text.trim() === '') return [];
-  return [needsParts(parts) ? { role: 'system', content: text, parts } : { role: 'system', content: text }];
-}
-
-/** A system message with `clear_at: "next_user_message"` is shown to the model only until a later user message
- * exists: after one, Anthropic keeps it in the array but the model no longer reads it, so neither does any route. */
-function clearedSystem(messages: readonly AnthropicWireMessage[], i: number): boolean {
-  const m = messages[i];
-  return (
-    m?.role === 'system' &&
-    m.clear_at === 'next_user_message' &&
-    messages.slice(i + 1).some((later) => later.role === 'user')
-  );
-}
-
-function toolChoiceFromWire(c: AnthropicWireRequest['tool_choice']): ToolChoice | undefined {
-  if (c === undefined) return undefined;
-  if (c.type === 'tool') {
-    if (!c.name) throw new WireRequestError('tool_choice.name', 'required when tool_choice.type is "tool"');
-    return { name: c.name };
-  }
-  return c.type === 'any' ? 'required' : c.type;
-}
-
-/** `system` → one system message; its blocks are kept as parts when they carry cache marks. */
-function systemFromWire(system: AnthropicWireRequest['system']): ChatMessage | undefined {
-  if (system === undefined) return undefined;
-  if (typeof system === 'string') return system === '' ? undefined : { role: 'system', content: system };
-  const parts: ContentPart[] = system.map((b) => ({
-    type: 'text',
-    text: b.text,
-    ...cacheField(cacheControlOf(b['cache_control'])),
-  }));
-  const text = system.map((b) => b.text).join('\n');
-  if (text === '') return undefined;
-  return needsParts(parts) ? { role: 'system', content: text, parts } : { role: 'system', content: text };
-}
-
-/** The caller's own tools. Server tools (web search, code execution, …) run on Anthropic's side, which no route
- * reached through the gateway can be counted on to do: refused by name, as /v1/responses refuses hosted tools. */
-function customTools(tools: NonNullable<AnthropicWireRequest['tools']>): AnthropicCustomTool[] {
-  return tools.map((t, i) => {
-    if (t.type !== undefined && t.type !== 'custom') {
-      throw new WireRequestError(
-        `tools[${i}].type`,
-        `"${t.type}" is one of Anthropic's own tools (server tools such as web search and code execution, and tools such as bash, text editor and computer use), which other providers do not have, so the gateway does not route them; custom tools, with an input_schema, are supported`,
-      );
-    }
-    return t as AnthropicCustomTool;
-  });
-}
-
-/** Validates an Anthropic-shaped request body and translates it; throws WireRequestError naming the bad field. */
-export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
-  const wire = parseWire(anthropicRequest, body);
-  const messages: ChatMessage[] = [];
-  const system = systemFromWire(wire.system);
-  if (system !== undefined) messages.push(system);
-  wire.messages.forEach((m, i) => {
-    if (!clearedSystem(wire.messages, i)) messages.push(...messagesFromWire(m, i));
-  });
-  const request: ChatRequest = { model: wire.model, messages };
-  if (wire.tools) {
-    request.tools = customTools(wire.tools).map((t) => ({
-      name: t.name,
-      ...(t.description !== undefined ? { description: t.description } : {}),
-      parameters: t.input_schema,
-      ...cacheField(cacheControlOf(t['cache_control'])),
-    }));
-  }
-  const choice = toolChoiceFromWire(wire.tool_choice);
-  if (choice !== undefined) request.tool_choice = choice;
-  checkToolChoice(request);
-  if (wire.max_tokens !== undefined) request.max_tokens = wire.max_tokens;
-  if (wire.temperature !== undefined) request.temperature = wire.temperature;
-  if (wire.top_p !== undefined) request.top_p = wire.top_p;
-  if (wire.stop_sequences && wire.stop_sequences.length > 0) request.stop = wire.stop_sequences;
-  if (wire.top_k !== undefined) request.top_k = wire.top_k;
-  if (typeof wire.metadata?.user_id === 'string') request.user = wire.metadata.user_id;
-  if (wire.tool_choice?.disable_parallel_tool_use === true) request.parallel_tool_calls = false;
-  const output = wire.output_config;
-  if (output?.format != null)
-    request.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: output.format.schema } };
-  const fields = anthropicFieldsFromWire(wire);
-  if (fields !== undefined) request.anthropic_fields = fields;
-  return { request, stream: wire.stream === true };
-}
-
-/** The fields only Anthropic routes are sent (AnthropicFields); `output_config.format` is not among them: it travels
- * as `response_format`, which every route shape answers (an Anthropic route as `output_config.format` again). Null
- * counts as absent, as Anthropic reads it. */
-function anthropicFieldsFromWire(wire: AnthropicWireRequest): AnthropicFields | undefined {
-  const fields: AnthropicFields = {};
-  if (wire.thinking != null) fields.thinking = wire.thinking;
-  if (wire.context_management != null) fields.context_management = wire.context_management;
-  if (wire.output_config !== undefined) {
-    const { format: _format, ...rest } = wire.output_config;
-    const kept = Object.fromEntries(Object.entries(rest).filter(([, v]) => v != null));
-    if (Object.keys(kept).length > 0) fields.output_config = kept;
-  }
-  return Object.keys(fields).length > 0 ? fields : undefined;
-}
 
 /** Tool arguments of a history sent to Anthropic: JSON text in canonical, an object there. Anything else is kept under
  * `_raw` (the caller's own history, passed on rather than refused). */
@@ -529,18 +323,6 @@ export function finishFromAnthropic(reason: unknown): FinishReason {
   return (typeof reason === 'string' ? FINISH_FROM_ANTHROPIC[reason] : undefined) ?? 'stop';
 }
 
-const FINISH_TO_ANTHROPIC: Readonly<Record<FinishReason, string>> = {
-  stop: 'end_turn',
-  stop_sequence: 'stop_sequence',
-  length: 'max_tokens',
-  tool_calls: 'tool_use',
-  content_filter: 'refusal',
-  pause_turn: 'pause_turn',
-};
-export function finishToAnthropic(reason: FinishReason): string {
-  return FINISH_TO_ANTHROPIC[reason];
-}
-
 /** An upstream Messages response → canonical; undefined when it is not a message (the caller reports garbage). */
 export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
   if (!isObj(body) || !Array.isArray(body['content'])) return undefined;
@@ -576,33 +358,4 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
   const usage = usageFromAnthropic(body['usage']);
   if (usage) res.usage = usage;
   return res;
-}
-
-/** The answer's text, and after it the refusal when there is one (Anthropic has no refusal apart from text). */
-function refusalText(res: ChatResponse): string {
-  if (res.refusal === undefined) return res.content;
-  return res.content === '' ? res.refusal : `${res.content}\n\n${res.refusal}`;
-}
-
-/** Canonical response → the Anthropic `message` object the gateway answers with. */
-export function toAnthropicResponse(res: ChatResponse): Obj {
-  const content: Obj[] = (res.thinking ?? []).map(thinkingBlock);
-  // An OpenAI refusal is told as Anthropic tells its own: the words as text, ending `refusal`.
-  const text = refusalText(res);
-  // Blank text beside tool calls is dropped: the caller would send it back and Anthropic refuses whitespace-only text.
-  // An answer that is only thinking has no text block, as Anthropic sends it.
-  if (!blank(text) || (res.tool_calls.length === 0 && content.length === 0)) content.push({ type: 'text', text });
-  // Throws MalformedAnswer for a finished call whose arguments are no object (tool-input.ts).
-  for (const c of res.tool_calls)
-    content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolUseInput(c, res.finish_reason) });
-  return {
-    id: shapedId('msg_', res.id),
-    type: 'message',
-    role: 'assistant',
-    model: res.model,
-    content,
-    stop_reason: res.refusal !== undefined ? 'refusal' : finishToAnthropic(res.finish_reason),
-    stop_sequence: res.stop_sequence ?? null,
-    usage: usageToAnthropic(res.usage),
-  };
 }

@@ -1,12 +1,12 @@
-// OpenAI streaming chunks ⇄ canonical StreamEvents. The decoder assembles tool-call deltas by index and holds the
-// finish back until usage (sent after the finish_reason chunk with `include_usage`) or the end of the stream.
+// An upstream's OpenAI streaming chunks → canonical StreamEvents (the gateway's encoder is gateway/wire/). The
+// decoder assembles tool-call deltas by index and holds the finish back until usage (sent after the finish_reason
+// chunk with `include_usage`) or the end of the stream.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
-import { finishFromOpenAI, finishToOpenAI } from './openai-wire.ts';
-import { usageFromOpenAI, usageToOpenAI } from './usage.ts';
-import { shapedId, toolCallIdOf } from './ids.ts';
+import { finishFromOpenAI } from './openai-wire.ts';
+import { usageFromOpenAI } from './usage.ts';
+import { toolCallIdOf } from './ids.ts';
 import { finishWithTools } from './answer-check.ts';
-import { type Obj, isObj } from './obj.ts';
-import { dispatch, type EventMethods, type EventOf } from './event-methods.ts';
+import { isObj } from './obj.ts';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -89,99 +89,3 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
     },
   };
 }
-
-export interface OpenAIChunkEncoderOptions {
-  /** Overrides the id/model of the `start` event (the gateway may name its own). */
-  id?: string;
-  model?: string;
-  created?: number;
-  /** The caller asked for `stream_options.include_usage`. */
-  includeUsage?: boolean;
-}
-
-/** Canonical events → `chat.completion.chunk` objects for the gateway; write each as `data: …`, then `[DONE]`. */
-export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}): (ev: StreamEvent) => Obj[] {
-  const encoder = new OpenAIChunkEncoder(options);
-  return (ev) => dispatch(encoder, ev);
-}
-
-/** The chunks of one answer: one chunk per event (two for a finish with usage), all with the start's id and model. */
-class OpenAIChunkEncoder implements EventMethods<Obj[]> {
-  private readonly options: OpenAIChunkEncoderOptions;
-  private readonly created: number;
-  private id: string;
-  private model: string;
-
-  constructor(options: OpenAIChunkEncoderOptions) {
-    this.options = options;
-    this.id = options.id ?? '';
-    this.model = options.model ?? '';
-    this.created = options.created ?? Math.floor(Date.now() / 1000);
-  }
-
-  start(ev: EventOf<'start'>): Obj[] {
-    this.id = this.options.id ?? shapedId('chatcmpl-', ev.id);
-    this.model = this.options.model ?? ev.model;
-    return [this.chunk({ role: 'assistant', content: '', refusal: null })];
-  }
-
-  text(ev: EventOf<'text'>): Obj[] {
-    return [this.chunk({ content: ev.text })];
-  }
-
-  refusal(ev: EventOf<'refusal'>): Obj[] {
-    return [this.chunk({ refusal: ev.text })];
-  }
-
-  tool_call_start(ev: EventOf<'tool_call_start'>): Obj[] {
-    return [
-      this.chunk({
-        tool_calls: [{ index: ev.index, id: ev.id, type: 'function', function: { name: ev.name, arguments: '' } }],
-      }),
-    ];
-  }
-
-  tool_call_delta(ev: EventOf<'tool_call_delta'>): Obj[] {
-    return [this.chunk({ tool_calls: [{ index: ev.index, function: { arguments: ev.arguments } }] })];
-  }
-
-  /** The finish_reason chunk, then the usage in a chunk of its own (no choices) when the caller asked for it. */
-  finish(ev: EventOf<'finish'>): Obj[] {
-    const out = [this.chunk({}, finishToOpenAI(ev.finish_reason))];
-    if (this.options.includeUsage && ev.usage)
-      out.push({ ...this.head(), choices: [], usage: usageToOpenAI(ev.usage) });
-    return out;
-  }
-
-  /** Anthropic thinking: this shape has no place for its signed blocks (docs/gateway.md), so it is left out. */
-  thinking(): Obj[] {
-    return [];
-  }
-
-  thinking_signature(): Obj[] {
-    return [];
-  }
-
-  redacted_thinking(): Obj[] {
-    return [];
-  }
-
-  /** A Responses route's own event: only a Responses caller reads it; the canonical events beside it say the same. */
-  responses_event(): Obj[] {
-    return [];
-  }
-
-  private chunk(delta: Obj, finish: string | null = null): Obj {
-    return { ...this.head(), choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
-  }
-
-  private head(): Obj {
-    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model };
-  }
-}
-
-/** One SSE frame of the OpenAI stream format. */
-export function openAISseFrame(data: unknown): string {
-  return `data: ${JSON.stringify(data)}\n\n`;
-}
-export const OPENAI_SSE_DONE = 'data: [DONE]\n\n';

@@ -1,6 +1,6 @@
 // A tool_choice that names a tool, checked against the request's tools where each API shape is parsed.
-import type { ChatRequest } from '../types.ts';
-import { WireRequestError } from './wire-error.ts';
+import type { ChatRequest } from '../../providers/types.ts';
+import { WireRequestError } from '../../providers/translate/wire-error.ts';
 
 /** A named tool_choice must name one of the request's tools: forwarded, the upstream refuses it (or a lenient one
  * answers with no tool at all), so the caller hears of it here, as a 400 naming `tool_choice`. */

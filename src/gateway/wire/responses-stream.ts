@@ -1,8 +1,8 @@
 // Canonical StreamEvents → the Responses API's stream, event for event as the official SDK's stream helper rebuilds
 // the response from them.
-import type { StreamEvent, Usage } from '../types.ts';
-import type { NamedSseEvent } from '../sse.ts';
-import { shapedId } from './ids.ts';
+import type { StreamEvent, Usage } from '../../providers/types.ts';
+import type { NamedSseEvent } from '../../providers/sse.ts';
+import { shapedId } from '../../providers/translate/ids.ts';
 import {
   customCallItem,
   finishedItemStatus,
@@ -16,8 +16,8 @@ import {
   type ItemStatus,
   type ResponsesAnswerOptions,
 } from './responses-wire.ts';
-import { type Obj } from './obj.ts';
-import { dispatch, type EventMethods, type EventOf } from './event-methods.ts';
+import { type Obj } from '../../providers/translate/obj.ts';
+import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
 
 /** A content part of the open message: its text, or the model's refusal (a part of its own, with its own events). */
 interface OpenPart {

@@ -2,7 +2,7 @@
 // whole conversation (messages, function calls and their outputs); `previous_response_id` and items that point at
 // stored state are refused with a located error rather than answered without the context they name.
 import { randomUUID } from 'node:crypto';
-import { shapedId } from './ids.ts';
+import { shapedId } from '../../providers/translate/ids.ts';
 import type {
   ChatMessage,
   ChatRequest,
@@ -14,11 +14,11 @@ import type {
   ToolChoice,
   ToolDefinition,
   Usage,
-} from '../types.ts';
-import { checkImageUrl, needsParts, textOfParts } from './parts.ts';
-import { jsonSchemaFormat } from './response-format.ts';
+} from '../../providers/types.ts';
+import { checkImageUrl, needsParts, textOfParts } from '../../providers/translate/parts.ts';
+import { jsonSchemaFormat } from '../../providers/translate/response-format.ts';
 import { checkToolChoice } from './tool-choice.ts';
-import { usageToResponses } from './usage.ts';
+import { usageToResponses } from '../../providers/translate/usage.ts';
 import { customCallArguments, customInputOf, customToolDefinition } from './responses-custom-tools.ts';
 import {
   responsesRequest,
@@ -27,8 +27,8 @@ import {
   type ResponsesWireRequest,
 } from './responses-schema.ts';
 import { NamespaceNames } from './responses-namespace.ts';
-import { parseWire, WireRequestError } from './wire-error.ts';
-import { type Obj, isObj } from './obj.ts';
+import { parseWire, WireRequestError } from '../../providers/translate/wire-error.ts';
+import { type Obj, isObj } from '../../providers/translate/obj.ts';
 
 export interface ParsedResponsesRequest {
   request: ChatRequest;

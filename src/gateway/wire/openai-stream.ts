@@ -1,0 +1,105 @@
+// Canonical StreamEvents → OpenAI `chat.completion.chunk` objects, the stream the gateway writes to an OpenAI
+// chat-completions caller.
+import type { StreamEvent } from '../../providers/types.ts';
+import { finishToOpenAI } from './openai-answer.ts';
+import { usageToOpenAI } from '../../providers/translate/usage.ts';
+import { shapedId } from '../../providers/translate/ids.ts';
+import { type Obj } from '../../providers/translate/obj.ts';
+import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
+
+export interface OpenAIChunkEncoderOptions {
+  /** Overrides the id/model of the `start` event (the gateway may name its own). */
+  id?: string;
+  model?: string;
+  created?: number;
+  /** The caller asked for `stream_options.include_usage`. */
+  includeUsage?: boolean;
+}
+
+/** Canonical events → `chat.completion.chunk` objects for the gateway; write each as `data: …`, then `[DONE]`. */
+export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}): (ev: StreamEvent) => Obj[] {
+  const encoder = new OpenAIChunkEncoder(options);
+  return (ev) => dispatch(encoder, ev);
+}
+
+/** The chunks of one answer: one chunk per event (two for a finish with usage), all with the start's id and model. */
+class OpenAIChunkEncoder implements EventMethods<Obj[]> {
+  private readonly options: OpenAIChunkEncoderOptions;
+  private readonly created: number;
+  private id: string;
+  private model: string;
+
+  constructor(options: OpenAIChunkEncoderOptions) {
+    this.options = options;
+    this.id = options.id ?? '';
+    this.model = options.model ?? '';
+    this.created = options.created ?? Math.floor(Date.now() / 1000);
+  }
+
+  start(ev: EventOf<'start'>): Obj[] {
+    this.id = this.options.id ?? shapedId('chatcmpl-', ev.id);
+    this.model = this.options.model ?? ev.model;
+    return [this.chunk({ role: 'assistant', content: '', refusal: null })];
+  }
+
+  text(ev: EventOf<'text'>): Obj[] {
+    return [this.chunk({ content: ev.text })];
+  }
+
+  refusal(ev: EventOf<'refusal'>): Obj[] {
+    return [this.chunk({ refusal: ev.text })];
+  }
+
+  tool_call_start(ev: EventOf<'tool_call_start'>): Obj[] {
+    return [
+      this.chunk({
+        tool_calls: [{ index: ev.index, id: ev.id, type: 'function', function: { name: ev.name, arguments: '' } }],
+      }),
+    ];
+  }
+
+  tool_call_delta(ev: EventOf<'tool_call_delta'>): Obj[] {
+    return [this.chunk({ tool_calls: [{ index: ev.index, function: { arguments: ev.arguments } }] })];
+  }
+
+  /** The finish_reason chunk, then the usage in a chunk of its own (no choices) when the caller asked for it. */
+  finish(ev: EventOf<'finish'>): Obj[] {
+    const out = [this.chunk({}, finishToOpenAI(ev.finish_reason))];
+    if (this.options.includeUsage && ev.usage)
+      out.push({ ...this.head(), choices: [], usage: usageToOpenAI(ev.usage) });
+    return out;
+  }
+
+  /** Anthropic thinking: this shape has no place for its signed blocks (docs/gateway.md), so it is left out. */
+  thinking(): Obj[] {
+    return [];
+  }
+
+  thinking_signature(): Obj[] {
+    return [];
+  }
+
+  redacted_thinking(): Obj[] {
+    return [];
+  }
+
+  /** A Responses route's own event: only a Responses caller reads it; the canonical events beside it say the same. */
+  responses_event(): Obj[] {
+    return [];
+  }
+
+  private chunk(delta: Obj, finish: string | null = null): Obj {
+    return { ...this.head(), choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
+  }
+
+  private head(): Obj {
+    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model };
+  }
+}
+
+/** One SSE frame of the OpenAI stream format. */
+export function openAISseFrame(data: unknown): string {
+  return `data: ${JSON.stringify(data)}\n\n`;
+}
+
+export const OPENAI_SSE_DONE = 'data: [DONE]\n\n';
