@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 
 const KEY = 'sk-gw-retry-clients-0000001';
 const ask = { model: 'main', messages: [{ role: 'user' as const, content: 'hi' }] };
@@ -113,4 +114,27 @@ test('a brief cooldown keeps Retry-After alone for every client, and they ride i
     assert.equal(err.headers?.get('x-should-retry'), null);
     assert.equal(n, 2, 'retried once after Retry-After, as maxRetries: 1 allows');
   }
+});
+
+test('a spent budget to OpenCode: its 429 with retry-after-ms 0 instead of a Retry-After at the reset', async () => {
+  await using h = await startHarness({
+    scenario: { keys: { [KEY]: {} } },
+    config: (url) => ({
+      providers: { sim: simProvider(url, 'openai', KEY) },
+      main: { provider: 'sim', model: 'sim-large' },
+      retry: FAST_RETRY,
+      budgets: { daily: { client_key: 'spender', requests: { day: 1 } } },
+    }),
+  });
+  const key = generateKey();
+  h.store.addGatewayKey(newKeyRecord(key, 'spender'));
+  const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: key, defaultHeaders: { 'user-agent': OPENCODE } });
+  await client.chat.completions.create(ask);
+  const { n, err } = await sent(h, () => client.chat.completions.create(ask));
+  assert.ok(err instanceof OpenAI.RateLimitError);
+  assert.equal(err.code, 'budget_exceeded');
+  assert.equal(err.headers?.get('retry-after-ms'), '0');
+  assert.equal(err.headers?.get('retry-after'), null);
+  assert.match(err.message, /budget daily .* is spent: .* resets at/);
+  assert.equal(n, 1);
 });
