@@ -36,16 +36,16 @@ export const CLIENT_RETRY_TABLE: readonly ClientRetryRow[] = [
   },
 ];
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string {
+function sentHeader(headers: IncomingHttpHeaders, name: string): string {
   const v = headers[name];
   return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
 }
 
 /** The row for a request's client, if it is one that ignores `x-should-retry`. */
 export function clientRetryRow(headers: IncomingHttpHeaders): ClientRetryRow | undefined {
-  const ua = headerValue(headers, 'user-agent');
+  const ua = sentHeader(headers, 'user-agent');
   return CLIENT_RETRY_TABLE.find(
-    (r) => r.userAgent.test(ua) && (r.header === undefined || headerValue(headers, r.header[0]) === r.header[1]),
+    (r) => r.userAgent.test(ua) && (r.header === undefined || sentHeader(headers, r.header[0]) === r.header[1]),
   );
 }
 
