@@ -11,9 +11,10 @@ import { loadFixtures } from './fixture.ts';
 import { replay, type Answer, type Gateway } from './replay.ts';
 
 /** What the gateway must answer: a reply, a tool call, the every-route-failed error (502), every key cooling (503 with
- * Retry-After), or a plain status. The cooling world's 30 s is past gateway.client_retry_max_wait, so a client that
- * ignores x-should-retry gets its own stop (src/gateway/client-retry.ts): `cooling_now` (the AI SDK, OpenCode) the
- * 503 with `retry-after-ms: 0` and no Retry-After, `cooling_429` (LangChain) a 429 without Retry-After. */
+ * Retry-After), or a plain status. The cooling world's 10 min stays past gateway.client_retry_max_wait however slow
+ * the run, so a client that ignores x-should-retry gets its own stop (src/gateway/client-retry.ts): `cooling_now`
+ * (the AI SDK, OpenCode) the 503 with `retry-after-ms: 0` and no Retry-After, `cooling_429` (LangChain) a 429
+ * without Retry-After. */
 type Expect = 'reply' | 'tool_call' | 'failed' | 'cooling' | 'cooling_now' | 'cooling_429' | { status: number };
 type CoolingExpect = 'cooling' | 'cooling_now' | 'cooling_429';
 const isCooling = (e: Expect): e is CoolingExpect => e === 'cooling' || e === 'cooling_now' || e === 'cooling_429';
@@ -151,7 +152,7 @@ type Upstream = 'answering' | 'rejected' | 'rate-limited';
 const KEY: Record<Upstream, Record<string, unknown>> = {
   answering: {},
   rejected: { valid: false },
-  'rate-limited': { script: ['429'], loop_script: true, reset: '30s', reset_headers: ['retry-after'] },
+  'rate-limited': { script: ['429'], loop_script: true, reset: '10m', reset_headers: ['retry-after'] },
 };
 
 /** A gateway whose main route is the simulator behind one API, and every model name a client sends an alias of it
@@ -201,7 +202,7 @@ function check(answer: Answer, expect: Expect, where: string): void {
   if (isCooling(expect)) {
     assert.equal(answer.kind, 'error', `${where}: expected every key cooling, got ${JSON.stringify(answer)}`);
     assert.equal(answer.status, expect === 'cooling_429' ? 429 : 503);
-    assert.equal(answer.shouldRetry, 'false', 'a 30 s cooldown is not for the client to wait out');
+    assert.equal(answer.shouldRetry, 'false', 'a 10 min cooldown is not for the client to wait out');
     assert.match(answer.message, /rate-limited/);
     if (expect === 'cooling') assert.match(answer.retryAfter ?? '', /^[1-9]\d*$/, 'the 503 says when to come back');
     else assert.equal(answer.retryAfter, null, 'no wait for a client that ignores x-should-retry to sit through');
@@ -280,7 +281,7 @@ test('claude-code-2.1.330/text-1.json with every key cooling: past client_retry_
   const long = await replay(f, gw(cooling));
   assert.equal(long.kind, 'error', JSON.stringify(long));
   assert.equal(long.status, 503);
-  assert.equal(long.shouldRetry, 'false', 'a 30 s cooldown: Claude Code shows it at once');
+  assert.equal(long.shouldRetry, 'false', 'a 10 min cooldown: Claude Code shows it at once');
   assert.match(long.retryAfter ?? '', /^[1-9]\d*$/);
   await using brief = await startHarness({
     scenario: {
