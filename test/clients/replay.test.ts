@@ -11,8 +11,13 @@ import { loadFixtures } from './fixture.ts';
 import { replay, type Answer, type Gateway } from './replay.ts';
 
 /** What the gateway must answer: a reply, a tool call, the every-route-failed error (502), every key cooling (503 with
- * Retry-After), or a plain status. */
-type Expect = 'reply' | 'tool_call' | 'failed' | 'cooling' | { status: number };
+ * Retry-After), or a plain status. The cooling world's 10 min stays past gateway.client_retry_max_wait however slow
+ * the run, so a client that ignores x-should-retry gets its own stop (src/gateway/client-retry.ts): `cooling_now`
+ * (the AI SDK, OpenCode) the 503 with `retry-after-ms: 0` and no Retry-After, `cooling_429` (LangChain) a 429
+ * without Retry-After. */
+type Expect = 'reply' | 'tool_call' | 'failed' | 'cooling' | 'cooling_now' | 'cooling_429' | { status: number };
+type CoolingExpect = 'cooling' | 'cooling_now' | 'cooling_429';
+const isCooling = (e: Expect): e is CoolingExpect => e === 'cooling' || e === 'cooling_now' || e === 'cooling_429';
 
 interface Row {
   expect: Expect;
@@ -44,8 +49,8 @@ const TABLE: Record<string, Row> = {
   'ai-sdk-7.0.173/compatible-object-1.json': { expect: 'reply' },
   'ai-sdk-7.0.173/openai-error-1.json': { expect: 'failed' },
   'ai-sdk-7.0.173/anthropic-error-1.json': { expect: 'failed' },
-  'ai-sdk-7.0.173/openai-cooling-1.json': { expect: 'cooling' },
-  'ai-sdk-7.0.173/anthropic-cooling-1.json': { expect: 'cooling' },
+  'ai-sdk-7.0.173/openai-cooling-1.json': { expect: 'cooling_now' },
+  'ai-sdk-7.0.173/anthropic-cooling-1.json': { expect: 'cooling_now' },
   // anthropic-sdk-1.12.0
   'anthropic-sdk-1.12.0/messages-1.json': { expect: 'reply' },
   'anthropic-sdk-1.12.0/stream-1.json': { expect: 'reply' },
@@ -99,8 +104,8 @@ const TABLE: Record<string, Row> = {
   'langchain-1.6.0/anthropic-structured-1.json': { expect: 'tool_call' },
   'langchain-1.6.0/openai-error-1.json': { expect: 'failed' },
   'langchain-1.6.0/anthropic-error-1.json': { expect: 'failed' },
-  'langchain-1.6.0/openai-cooling-1.json': { expect: 'cooling' },
-  'langchain-1.6.0/anthropic-cooling-1.json': { expect: 'cooling' },
+  'langchain-1.6.0/openai-cooling-1.json': { expect: 'cooling_429' },
+  'langchain-1.6.0/anthropic-cooling-1.json': { expect: 'cooling_429' },
   // openai-7.57.0
   'openai-7.57.0/chat-1.json': { expect: 'reply' },
   'openai-7.57.0/chat-stream-1.json': { expect: 'reply' },
@@ -132,8 +137,8 @@ const TABLE: Record<string, Row> = {
   'opencode-1.18.33/tool-3.json': { expect: 'reply' },
   'opencode-1.18.33/error-1.json': { expect: 'failed' },
   'opencode-1.18.33/error-2.json': { expect: 'failed' },
-  'opencode-1.18.33/cooling-1.json': { expect: 'cooling' },
-  'opencode-1.18.33/cooling-2.json': { expect: 'cooling' },
+  'opencode-1.18.33/cooling-1.json': { expect: 'cooling_now' },
+  'opencode-1.18.33/cooling-2.json': { expect: 'cooling_now' },
 };
 
 const fixtures = loadFixtures();
@@ -147,7 +152,7 @@ type Upstream = 'answering' | 'rejected' | 'rate-limited';
 const KEY: Record<Upstream, Record<string, unknown>> = {
   answering: {},
   rejected: { valid: false },
-  'rate-limited': { script: ['429'], loop_script: true, reset: '30s', reset_headers: ['retry-after'] },
+  'rate-limited': { script: ['429'], loop_script: true, reset: '10m', reset_headers: ['retry-after'] },
 };
 
 /** A gateway whose main route is the simulator behind one API, and every model name a client sends an alias of it
@@ -194,10 +199,14 @@ function check(answer: Answer, expect: Expect, where: string): void {
     assert.match(answer.message, /every route failed|rejected/);
     return;
   }
-  if (expect === 'cooling') {
+  if (isCooling(expect)) {
     assert.equal(answer.kind, 'error', `${where}: expected every key cooling, got ${JSON.stringify(answer)}`);
-    assert.equal(answer.status, 503);
-    assert.match(answer.retryAfter ?? '', /^[1-9]\d*$/, 'the 503 says when to come back');
+    assert.equal(answer.status, expect === 'cooling_429' ? 429 : 503);
+    assert.equal(answer.shouldRetry, 'false', 'a 10 min cooldown is not for the client to wait out');
+    assert.match(answer.message, /rate-limited/);
+    if (expect === 'cooling') assert.match(answer.retryAfter ?? '', /^[1-9]\d*$/, 'the 503 says when to come back');
+    else assert.equal(answer.retryAfter, null, 'no wait for a client that ignores x-should-retry to sit through');
+    assert.equal(answer.retryAfterMs, expect === 'cooling_now' ? '0' : null);
     return;
   }
   assert.equal(answer.kind, 'answer', `${where}: expected an answer, got ${JSON.stringify(answer)}`);
@@ -232,7 +241,7 @@ for (const [file, row] of Object.entries(TABLE)) {
   if (!f) continue;
   const title = `${f.client} ${f.version} · ${f.case} #${f.seq}: ${f.request.method} ${f.request.path.split('?')[0] ?? ''}`;
   const opts = row.skip ? { skip: row.skip } : {};
-  if (row.expect === 'failed' || row.expect === 'cooling') {
+  if (row.expect === 'failed' || isCooling(row.expect)) {
     const [world, label] =
       row.expect === 'failed'
         ? [(): Harness => failing, 'every route failing']
@@ -272,7 +281,7 @@ test('claude-code-2.1.330/text-1.json with every key cooling: past client_retry_
   const long = await replay(f, gw(cooling));
   assert.equal(long.kind, 'error', JSON.stringify(long));
   assert.equal(long.status, 503);
-  assert.equal(long.shouldRetry, 'false', 'a 30 s cooldown: Claude Code shows it at once');
+  assert.equal(long.shouldRetry, 'false', 'a 10 min cooldown: Claude Code shows it at once');
   assert.match(long.retryAfter ?? '', /^[1-9]\d*$/);
   await using brief = await startHarness({
     scenario: {

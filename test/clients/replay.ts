@@ -26,6 +26,7 @@ export type Answer =
       message: string;
       shouldRetry: string | null;
       retryAfter: string | null;
+      retryAfterMs: string | null;
     }
   | { kind: 'plain'; status: number; body: unknown };
 
@@ -144,6 +145,7 @@ function errorAnswer(err: AnthropicAPIError | OpenAIAPIError): Answer {
     message: err.message,
     shouldRetry: err.headers?.get('x-should-retry') ?? null,
     retryAfter: err.headers?.get('retry-after') ?? null,
+    retryAfterMs: err.headers?.get('retry-after-ms') ?? null,
   };
 }
 

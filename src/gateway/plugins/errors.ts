@@ -8,7 +8,8 @@ import { scrubSecrets } from '../../log.ts';
 import { tooDeepError } from '../too-deep.ts';
 import { isChatRequest } from '../chat-paths.ts';
 import { ApiError, errorBody, errorHeaders, type Api } from '../api-error.ts';
-import { failureToApiError, type CallFailure } from '../failure-map.ts';
+import { failureToApiError, CLIENT_RETRY_MAX_WAIT_MS, type CallFailure } from '../failure-map.ts';
+import { answerForClient } from '../client-retry.ts';
 import { SwitchyardError } from '../../routing/errors.ts';
 import { WireRequestError } from '../../providers/translate/wire-error.ts';
 import { UserError } from '../../user-error.ts';
@@ -240,7 +241,9 @@ export function installErrorHandling(
         apiErr.headers['x-switchyard-attempts'] = '0';
       }
     }
-    return sendApiError(reply, apiOf(req), apiErr);
+    // A wait past the bound, said the way a client that ignores x-should-retry stops (client-retry.ts).
+    const maxWait = req.server.gateway?.settings.clientRetryMaxWaitMs ?? CLIENT_RETRY_MAX_WAIT_MS;
+    return sendApiError(reply, apiOf(req), answerForClient(apiErr, req.headers, maxWait));
   });
   const routes = new RouteMethods();
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));

@@ -43,9 +43,11 @@ async function runCase(c: LiveCase, world: World): Promise<CaseResult> {
   const outcome: RunOutcome = { code, output, exchanges, seconds, afterFirstRequest: (ended - first) / 1000 };
   const problem = timedOut ? `still running after ${Math.round(seconds)}s: ${lastLine(output)}` : c.check(outcome);
   const requests = `${outcome.exchanges.length} request${outcome.exchanges.length === 1 ? '' : 's'}`;
+  // A client's start-up (OpenCode's: seconds) is not the failure's doing: the time after its first request is said too.
+  const timing = `${seconds.toFixed(1)}s (${outcome.afterFirstRequest.toFixed(1)}s after the first)`;
   const note =
     c.world !== 'ok'
-      ? `${requests} in ${seconds.toFixed(1)}s; ${problem ?? `shows: ${errorLine(output)}`}`
+      ? `${requests} in ${timing}; ${problem ?? `shows: ${errorLine(output)}`}`
       : (problem ?? `${lastLine(output)} (${requests})`);
   return { c, version: PINNED[c.pkg] ?? '?', pass: problem === undefined, note, outcome, seconds };
 }
