@@ -21,7 +21,7 @@ import { keyTarget } from '../credentials/host-binding.ts';
 import type { CandidateStatus } from '../credentials/types.ts';
 import { hasOwnKey, resolveTask } from '../config/resolve-task.ts';
 import { taskKeyStatus, taskKeys } from '../credentials/task-keys.ts';
-import { taskChainLine, taskChains, type TaskChain } from '../routing/task-chains.ts';
+import { taskChainLine, taskChains, type TaskChain } from '../inspect/task-chains.ts';
 import { UserError } from '../user-error.ts';
 import { openCliStore, storeName } from './open-state.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';

@@ -13,7 +13,7 @@ import { keylessProviders } from '../credentials/key-warnings.ts';
 import { unpricedBudgetWarnings } from '../budgets/unpriced.ts';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
-import { taskChainLine, taskChains } from '../routing/task-chains.ts';
+import { taskChainLine, taskChains } from '../inspect/task-chains.ts';
 import { sharedKeyWarnings } from './key-checks.ts';
 import { reportError } from './report-error.ts';
 import { trustCommand, type TrustOptions } from './config-trust.ts';

@@ -6,7 +6,7 @@ import { UserError } from '../user-error.ts';
 import type { DegradedReason, StateStore } from '../state/types.ts';
 import { statePath } from '../state/open.ts';
 import { maskUrlPassword } from '../config/mask.ts';
-import type { AdapterFor } from './call-context.ts';
+import type { AdapterFor } from '../routing/call-context.ts';
 import { allValid, probeProviders, serves, type ProbeProgress, type ProviderProbe } from './probe-all.ts';
 import { probeText, type ProbeResult } from './probe.ts';
 import { hasOwnKey, resolveTask, taskNames, type RouteSpec } from '../config/resolve-task.ts';
