@@ -4,6 +4,7 @@ import type { Config, Route } from '../config/schema.ts';
 import { resolveTask, taskNames } from '../config/resolve-task.ts';
 import { lookUpPrice } from '../usage/prices.ts';
 import { limitsOf, type BudgetScope } from './rules.ts';
+import { routeName } from '../config/route-name.ts';
 
 /** Every route some task's chain may be sent to, once each. */
 function chainRoutes(config: Config, tasks: readonly string[]): Route[] {
@@ -12,7 +13,7 @@ function chainRoutes(config: Config, tasks: readonly string[]): Route[] {
     const plan = resolveTask(config, task);
     if (plan.status !== 'chain') continue;
     for (const r of plan.routes)
-      if (r.invalid === undefined) seen.set(`${r.provider}/${r.model}`, { provider: r.provider, model: r.model });
+      if (r.invalid === undefined) seen.set(routeName(r), { provider: r.provider, model: r.model });
   }
   return [...seen.values()];
 }
@@ -41,7 +42,7 @@ export function unpricedBudgetWarnings(config: Config, now: number = Date.now())
     said.add(limit.budget);
     const unpriced = covered(config, limit.scope).filter((r) => lookUpPrice(config, r, day) === null);
     if (unpriced.length === 0) continue;
-    const names = unpriced.map((r) => `${r.provider}/${r.model}`).join(', ');
+    const names = unpriced.map(routeName).join(', ');
     out.push(
       `budgets.${limit.budget} limits USD, but ${names} ${unpriced.length === 1 ? 'has' : 'have'} no known price: what ${unpriced.length === 1 ? 'it costs' : 'they cost'} counts as $0 — set providers.P.models.M.price: { input, output } (USD per million tokens)`,
     );

@@ -10,6 +10,7 @@ import type { AdapterFor } from '../routing/call-context.ts';
 import { allValid, probeProviders, serves, type ProbeProgress, type ProviderProbe } from './probe-all.ts';
 import { probeText, type ProbeResult } from './probe.ts';
 import { hasOwnKey, resolveTask, taskNames, type RouteSpec } from '../config/resolve-task.ts';
+import { routeName } from '../config/route-name.ts';
 
 export interface DoctorRoute {
   route: string;
@@ -95,7 +96,7 @@ function taskReport(loaded: LoadedConfig, task: string, probes: readonly Provide
   }
   if (plan.status === 'disabled') return { task, status: 'disabled', reason: plan.reason, routes: [] };
   const routes = plan.routes.map((r): DoctorRoute => {
-    const base = { route: `${r.provider}/${r.model}`, origin: r.origin };
+    const base = { route: routeName(r), origin: r.origin };
     if (r.invalid) return { ...base, status: 'invalid', note: r.invalid };
     const found = probes.find((p) => p.provider === r.provider);
     // A task's own key serves only that task's own route; every other route has the provider's keys alone.

@@ -3,6 +3,7 @@
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../user-error.ts';
 import { resolveTask, taskNames, type RouteSpec } from '../config/resolve-task.ts';
+import { routeName } from '../config/route-name.ts';
 
 export interface ChainRoute {
   /** `provider/model` */
@@ -20,7 +21,7 @@ export type TaskChain =
 
 export function chainRoute(r: RouteSpec): ChainRoute {
   return {
-    route: `${r.provider}/${r.model}`,
+    route: routeName(r),
     provider: r.provider,
     origin: r.origin,
     ...(r.invalid !== undefined ? { invalid: r.invalid } : {}),

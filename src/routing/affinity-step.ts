@@ -11,7 +11,7 @@ import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
 import type { AffinityRecord, AffinityStore } from '../state/types.ts';
 import type { CallContext } from './call-context.ts';
 import type { RouteRun } from './route-run.ts';
-import { routeName } from './trail.ts';
+import { routeName } from '../config/route-name.ts';
 
 /** Hashes the prompt and looks its prefixes up, when any provider keeps affinity; undefined otherwise. */
 export function startAffinity(

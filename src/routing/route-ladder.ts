@@ -15,7 +15,8 @@ import type { SendContext } from '../providers/types.ts';
 import { BREAKER_DEAF, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
-import { makeAttempt, routeName } from './trail.ts';
+import { makeAttempt } from './trail.ts';
+import { contextWindowOf, routeName } from '../config/route-name.ts';
 import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
 import { usability } from '../credentials/health.ts';
 import { authRecovery, withToken } from './mint-step.ts';
@@ -26,10 +27,6 @@ import { affinePick, deriveCacheKey, watchAffinity } from './affinity-step.ts';
 
 export type RouteOutcome<T> =
   { ok: true; value: T; credential: Credential } | { ok: false; failure: RouteFailure; contextWindow?: number };
-
-function contextWindowOf(ctx: CallContext, route: RouteSpec): number | undefined {
-  return ctx.loaded.config.providers[route.provider]?.models[route.model]?.context_window;
-}
 
 /** A route the config cannot make work (unknown provider, no model): fails at once, nothing is sent. */
 function invalidRoute(ctx: CallContext, route: RouteSpec, why: string): RouteOutcome<never> {
@@ -298,7 +295,7 @@ async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError)
     case 'auth':
       return authRecovery(run, cred, err);
     case 'skip_to_fitting_route': {
-      const window = contextWindowOf(run.ctx, run.route);
+      const window = contextWindowOf(run.ctx.loaded.config, run.route);
       const explanation = explain(
         run.facts(kind, {
           ...run.upstreamFacts(err, cred),

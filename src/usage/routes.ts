@@ -3,6 +3,7 @@
 import type { Config, Route } from '../config/schema.ts';
 import { resolveTask, taskNames } from '../config/resolve-task.ts';
 import { lookUpPrice } from './prices.ts';
+import { routeName } from '../config/route-name.ts';
 
 export interface TaskRoute {
   route: Route;
@@ -14,7 +15,7 @@ export interface TaskRoute {
 export function taskRoutes(config: Config): TaskRoute[] {
   const byKey = new Map<string, TaskRoute>();
   const add = (route: Route, task?: string): void => {
-    const key = `${route.provider}/${route.model}`;
+    const key = routeName(route);
     let r = byKey.get(key);
     if (r === undefined) byKey.set(key, (r = { route: { provider: route.provider, model: route.model }, tasks: [] }));
     if (task !== undefined && !r.tasks.includes(task)) r.tasks.push(task);
