@@ -1,7 +1,7 @@
 // Every route the config can send to, with the tasks that use it: what `usage prices` lists and what a USD budget
 // must have a price for (`unpricedBudgetRoutes`, for `config check` once budgets exist).
 import type { Config, Route } from '../config/schema.ts';
-import { resolveTask, taskNames } from '../config/resolve-task.ts';
+import { chainRoutes, taskNames } from '../config/resolve-task.ts';
 import { lookUpPrice } from './prices.ts';
 import { routeName } from '../config/route-name.ts';
 
@@ -21,12 +21,8 @@ export function taskRoutes(config: Config): TaskRoute[] {
     if (task !== undefined && !r.tasks.includes(task)) r.tasks.push(task);
   };
   for (const task of taskNames(config)) {
-    try {
-      const plan = resolveTask(config, task);
-      if (plan.status === 'chain') for (const r of plan.routes) add(r, task);
-    } catch {
-      // A task without a route (no main): nothing to price.
-    }
+    // A task without a route (no main, disabled): nothing to price.
+    for (const r of chainRoutes(config, task)) add(r, task);
   }
   for (const [provider, p] of Object.entries(config.providers))
     for (const model of Object.keys(p.models)) add({ provider, model });
