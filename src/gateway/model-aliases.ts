@@ -22,8 +22,6 @@ export interface AliasTable {
   patterns: readonly PatternAlias[];
 }
 
-export const NO_ALIASES: AliasTable = { exact: new Map(), patterns: [] };
-
 /** Whether an alias name is a pattern rather than a model name. */
 export const isPattern = (name: string): boolean => picomatch.scan(name).isGlob;
 

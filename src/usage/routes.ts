@@ -1,8 +1,7 @@
-// Every route the config can send to, with the tasks that use it: what `usage prices` lists and what a USD budget
-// must have a price for (`unpricedBudgetRoutes`, for `config check` once budgets exist).
+// Every route the config can send to, with the tasks that use it: what `usage prices` lists (the budgets' check of
+// unpriced routes is budgets/unpriced.ts).
 import type { Config, Route } from '../config/schema.ts';
 import { chainRoutes, taskNames } from '../config/resolve-task.ts';
-import { lookUpPrice } from './prices.ts';
 import { routeName } from '../config/route-name.ts';
 
 export interface TaskRoute {
@@ -27,17 +26,4 @@ export function taskRoutes(config: Config): TaskRoute[] {
   for (const [provider, p] of Object.entries(config.providers))
     for (const model of Object.keys(p.models)) add({ provider, model });
   return [...byKey.values()];
-}
-
-/** The routes of `tasks` (all when omitted) that have no price: a USD budget over them cannot be kept. For the
- * budgets' `config check` warning. */
-export function unpricedRoutes(
-  config: Config,
-  tasks?: readonly string[],
-  day = new Date().toISOString().slice(0, 10),
-): TaskRoute[] {
-  return taskRoutes(config).filter(
-    (r) =>
-      (tasks === undefined || r.tasks.some((t) => tasks.includes(t))) && lookUpPrice(config, r.route, day) === null,
-  );
 }
