@@ -49,7 +49,7 @@ export function deriveCacheKey(run: RouteRun): void {
   const turn = run.ctx.affinity;
   if (turn === undefined || run.provider.type !== 'openai') return;
   if (!OPENAI_API.test(run.route.baseUrl ?? run.provider.base_url)) return;
-  run.adjust.promptCacheKey = `sy-${turn.hashes.conversation}`;
+  run.adjustRequest({ promptCacheKey: `sy-${turn.hashes.conversation}` });
 }
 
 /** The earlier turn's key on its route, the first time the route picks, when usable; undefined: pick as usual (and,

@@ -49,8 +49,7 @@ export function overBudget(run: RouteRun, cred: Credential, refused: Refused): R
     });
   }
   if (level === 'credential') {
-    run.exclude.add(cred.fingerprint);
-    run.budgetRefusal = refusal;
+    run.budgetRefused(cred, refusal);
     return undefined;
   }
   ctx.breakers.release(route.provider);

@@ -90,7 +90,7 @@ export async function runRoute<T>(
     const trial = picked.probe ? picked.credential.fingerprint : undefined;
     // A single trial request: other calls that find the key set aside meanwhile say they are waiting on it.
     if (trial !== undefined) {
-      run.probes.add(trial);
+      run.takeProbe(trial);
       ctx.trials.add(trial);
     }
     const sent = sendPicked(run, picked.credential, send);
@@ -128,13 +128,13 @@ function retryOrPick(run: RouteRun, cred: Credential): PickResult {
   const u = usability(ctx.store.getHealth(cred.fingerprint), ctx.now());
   if ((u.usable && !u.probe) || run.probes.has(cred.fingerprint))
     return { ok: true, credential: cred, skipped: [], probe: false };
-  run.exclude.add(cred.fingerprint);
+  run.setAside(cred);
   const err = run.lastError;
   if (err !== undefined) {
     const said = explain(
       run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }),
     );
-    run.keyFailures.push({
+    run.keyFailed({
       kind: err.kind,
       explanation: withPostscript(
         said,
@@ -206,7 +206,7 @@ async function tryOnce<T>(
       if (ctx.signal?.aborted) run.recordCancelled(cred, startedAt, billedBy(err));
       throw err;
     }
-    run.lastError = err;
+    run.failedWith(err);
     if (err.blocked !== undefined && BREAKER_DEAF.has(err.blocked)) ctx.breakers.release(route.provider);
     else ctx.breakers.recordFailure(route.provider, err.kind);
     const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
@@ -281,10 +281,10 @@ async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError)
     case 'lower_max_tokens':
       // Nothing is wrong with the key or the provider: the same key, at once, with what the model said it takes.
       if (err.outputLimit === undefined) return failedAsSaid(run, cred, err);
-      run.adjust.maxTokens = err.outputLimit;
+      run.adjustRequest({ maxTokens: err.outputLimit });
       return run.retry(cred);
     case 'drop_thinking_blocks':
-      run.adjust.dropThinking = true;
+      run.adjustRequest({ dropThinking: true });
       return run.retry(cred);
     case 'retry_same_key':
       return retrySameKey(run, cred, err);
@@ -336,8 +336,7 @@ async function retrySameKey(run: RouteRun, cred: Credential, err: UpstreamError)
         : `the provider asked to wait ${formatDuration(delay.delayMs)}, longer than worth waiting`;
     return { next: 'done', failure: run.fail(err.kind, withPostscript(explained(), ` (${why})`)) };
   }
-  run.retries += 1;
-  await run.pause(err.kind, delay.delayMs, run.retries);
+  await run.pause(err.kind, delay.delayMs, run.spendRetry());
   return run.retry(cred);
 }
 
