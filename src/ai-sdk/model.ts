@@ -19,6 +19,7 @@ import type {
   Warning,
 } from './spec-types.ts';
 import { StreamParts } from './stream-parts.ts';
+import { parseRoute } from '../config/route-name.ts';
 
 /** What a model id names: a task (`main`, `title_generation`), or `provider/model` in front of the main chain. */
 export interface ModelTarget {
@@ -29,10 +30,9 @@ export interface ModelTarget {
 export function targetOf(router: Switchyard, modelId: string): ModelTarget {
   const tasks = router.tasks();
   if (tasks.includes(modelId)) return { task: modelId };
-  const slash = modelId.indexOf('/');
+  const route = parseRoute(modelId);
   const providers = Object.keys(router.config().config.providers);
-  if (slash > 0 && slash < modelId.length - 1 && providers.includes(modelId.slice(0, slash)))
-    return { task: 'main', route: { provider: modelId.slice(0, slash), model: modelId.slice(slash + 1) } };
+  if (route !== undefined && providers.includes(route.provider)) return { task: 'main', route };
   throw new NoSuchModelError(
     modelId,
     `switchyard has no model ${JSON.stringify(modelId)}: name a task (${tasks.join(', ')}) or provider/model with a configured provider (${providers.join(', ') || 'none configured'})`,

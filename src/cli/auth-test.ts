@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { CredentialPool } from '../credentials/pool.ts';
 import { adapterFor } from '../providers/registry.ts';
 import { openCliStore, storeName } from './open-state.ts';
-import { allValid, probeProviders } from '../routing/probe-all.ts';
+import { allValid, probeProviders } from '../inspect/probe-all.ts';
 import { requireKnownProvider } from './provider-arg.ts';
 import { authWarnings, jsonConfigWarnings } from './auth-warnings.ts';
 import type { CliRun } from './run.ts';

@@ -19,9 +19,10 @@ import {
 } from '../credentials/table.ts';
 import { keyTarget } from '../credentials/host-binding.ts';
 import type { CandidateStatus } from '../credentials/types.ts';
-import { hasOwnKey, resolveTask } from '../config/resolve-task.ts';
+import { hasOwnKey, taskOutlook } from '../config/resolve-task.ts';
+import { routeName } from '../config/route-name.ts';
 import { taskKeyStatus, taskKeys } from '../credentials/task-keys.ts';
-import { taskChainLine, taskChains, type TaskChain } from '../routing/task-chains.ts';
+import { taskChainLine, taskChains, type TaskChain } from '../inspect/task-chains.ts';
 import { UserError } from '../user-error.ts';
 import { openCliStore, storeName } from './open-state.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
@@ -163,16 +164,12 @@ function unknownHealthLine(store: StateStore): string {
 /** The route after the task's own one in its resolved chain — or, when there is none, that the task's calls fail:
  * "goes on to the next route" would promise a fallback `fallback_to_main: false` and an empty chain do not give. */
 function afterOwnRoute(loaded: LoadedConfig, task: string): string {
-  let plan;
-  try {
-    plan = resolveTask(loaded.config, task);
-  } catch {
-    return 'the task goes on to the next route of its chain, if any';
-  }
+  const plan = taskOutlook(loaded.config, task);
+  if (plan.status === 'broken') return 'the task goes on to the next route of its chain, if any';
   const routes = plan.status === 'chain' ? plan.routes : [];
   const own = routes.findIndex((r) => r.origin === `auxiliary.${task}` && hasOwnKey(r));
   const next = routes.slice(own + 1).find((r) => !r.invalid);
-  if (next) return `the task goes on to ${next.provider}/${next.model} (${next.origin})`;
+  if (next) return `the task goes on to ${routeName(next)} (${next.origin})`;
   const t = loaded.config.auxiliary[task];
   const chain =
     (t?.fallback_chain.length ?? 0) === 0 ? 'its fallback_chain is empty' : 'no route of its fallback_chain is usable';

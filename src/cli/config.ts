@@ -13,11 +13,12 @@ import { keylessProviders } from '../credentials/key-warnings.ts';
 import { unpricedBudgetWarnings } from '../budgets/unpriced.ts';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
-import { taskChainLine, taskChains } from '../routing/task-chains.ts';
+import { taskChainLine, taskChains } from '../inspect/task-chains.ts';
 import { sharedKeyWarnings } from './key-checks.ts';
 import { reportError } from './report-error.ts';
 import { trustCommand, type TrustOptions } from './config-trust.ts';
 import { trustConfig } from '../config/trust.ts';
+import { routeName } from '../config/route-name.ts';
 
 export function register(program: Command, { cli }: { cli: CliRun }): void {
   const config = program.command('config').description('check, show and create the configuration');
@@ -74,7 +75,7 @@ function checked(loaded: LoadedConfig, name: string): Checked {
     ...systemdDotenvWarnings(loaded.dotenvPath),
     ...unpricedBudgetWarnings(loaded.config),
   ];
-  const main = loaded.config.main ? `${loaded.config.main.provider}/${loaded.config.main.model}` : null;
+  const main = loaded.config.main ? routeName(loaded.config.main) : null;
   return { path: loaded.path ?? name, ok: true, providers: Object.keys(loaded.config.providers), main, warnings };
 }
 

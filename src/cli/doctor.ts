@@ -11,12 +11,12 @@ import { shellOnlyWarnings } from './service-env.ts';
 import { UserError } from '../user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { adapterFor } from '../providers/registry.ts';
-import { doctorConfig, doctorStore, runDoctor, type DoctorReport } from '../routing/doctor.ts';
+import { doctorConfig, doctorStore, runDoctor, type DoctorReport } from '../inspect/doctor.ts';
 import { openStore } from '../state/open.ts';
 import { openCliStore, storeName } from './open-state.ts';
 import type { DegradedReason, StateStore } from '../state/types.ts';
 import { probeTable, readOnlyLine } from './probe-table.ts';
-import { chainText } from '../routing/task-chains.ts';
+import { chainText } from '../inspect/task-chains.ts';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
 

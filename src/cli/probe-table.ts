@@ -4,8 +4,8 @@
 import { clearLine, cursorTo } from 'node:readline';
 import { sourcesText } from '../credentials/describe.ts';
 import { scrubSecrets } from '../log.ts';
-import type { ProbeProgress, ProviderPlan } from '../routing/probe-all.ts';
-import { probeText, type ProbeResult } from '../routing/probe.ts';
+import type { ProbeProgress, ProviderPlan } from '../inspect/probe-all.ts';
+import { probeText, type ProbeResult } from '../inspect/probe.ts';
 import type { CliIo, CliOutput } from './io.ts';
 
 const HEADER = ['PROVIDER', 'ID', 'KEY', 'SOURCES', 'LATENCY', 'RESULT'];

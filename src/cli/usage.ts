@@ -17,6 +17,7 @@ import type { TablePrice } from '../usage/price-table.ts';
 import { UserError } from '../user-error.ts';
 import { redactUrl } from '../config/mask.ts';
 import { addBudgetsCommand } from './usage-budgets.ts';
+import { routeName } from '../config/route-name.ts';
 
 interface UsageOpts {
   by?: string;
@@ -116,11 +117,11 @@ function prices(cli: CliRun, own: { json?: boolean }, cmd: Command): void {
         version: priceSnapshot().version,
         generated_at: priceSnapshot().generated_at,
       },
-      routes: rows.map((r) => ({ route: `${r.route.provider}/${r.route.model}`, tasks: r.tasks, price: r.price })),
+      routes: rows.map((r) => ({ route: routeName(r.route), tasks: r.tasks, price: r.price })),
     });
   const head = ['route', 'tasks', 'input', 'output', 'cache read', 'cache write', 'source'];
   const body = rows.map((r) => [
-    `${r.route.provider}/${r.route.model}`,
+    routeName(r.route),
     r.tasks.join(','),
     priceText(r.price?.prices.input),
     priceText(r.price?.prices.output),

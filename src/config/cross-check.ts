@@ -7,6 +7,7 @@ import { locateKey, locateValue, type YamlSource } from './yaml-source.ts';
 import { forEachLeaf } from './origins.ts';
 import { isDurationAt } from './schema-walk.ts';
 import { budgetRefIssues } from './budget-refs.ts';
+import { parseRoute } from './route-name.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -134,9 +135,9 @@ function aliasIssues(root: Obj, providers: string[]): AliasIssue[] {
 
 function aliasTargetProblem(value: string, tasks: string[], providers: string[], root: Obj): string | undefined {
   if (tasks.includes(value)) return undefined;
-  const slash = value.indexOf('/');
-  if (slash > 0 && slash < value.length - 1) {
-    const provider = value.slice(0, slash);
+  const route = parseRoute(value);
+  if (route !== undefined) {
+    const provider = route.provider;
     if (providers.includes(provider)) return undefined;
     const defined = providers.length
       ? `defined providers: ${providers.join(', ')}`

@@ -165,3 +165,23 @@ export function resolveTask(config: Config, task = 'main', override?: Route): Ta
   if (timeoutMs !== undefined) plan.timeoutMs = timeoutMs;
   return plan;
 }
+
+/** A task's plan as a reader outside a call sees it: a chain, disabled, or broken (no route at all, an unknown
+ * task), with why. */
+export type TaskOutlook = TaskPlan | { status: 'broken'; task: string; reason: string };
+
+/** The one way doctor, `auth explain`, usage and budgets read a task's resolved chain: never throws for a task the
+ * config cannot resolve, which is said as `broken`. */
+export function taskOutlook(config: Config, task: string): TaskOutlook {
+  try {
+    return resolveTask(config, task);
+  } catch (err) {
+    return { status: 'broken', task, reason: UserError.isInstance(err) ? err.message : String(err) };
+  }
+}
+
+/** The routes a call of the task would try, in order: none when it is disabled or broken. */
+export function chainRoutes(config: Config, task: string): RouteSpec[] {
+  const outlook = taskOutlook(config, task);
+  return outlook.status === 'chain' ? outlook.routes : [];
+}

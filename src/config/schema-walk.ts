@@ -87,9 +87,3 @@ export function isIntAt(path: ConfigPath, root: SchemaLike = asSchema(configSche
   const isInt = (d: Def | undefined): boolean => /int/.test(d?.format ?? '');
   return def?.type === 'number' && (isInt(def) || (def.checks ?? []).some((c) => isInt(c._zod.def)));
 }
-
-/** The allowed values of an enum at `path`, for "did you mean" on values (`type: opnai`). */
-export function enumValuesAt(path: ConfigPath): string[] {
-  const def = schemaAt(path)?._zod.def;
-  return def?.type === 'enum' && def.entries ? Object.values(def.entries) : [];
-}

@@ -580,8 +580,6 @@ export const configSchema = z.strictObject({
   ).default({}),
 });
 export type Config = z.infer<typeof configSchema>;
-export type RetryConfig = Config['retry'];
-export type GatewayConfig = Config['gateway'];
 
 /** The value a schema produces for an empty object: used so that omitted sections still get their defaults. */
 function defaultsOf<S extends z.ZodType>(schema: S): z.output<S> {

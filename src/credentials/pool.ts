@@ -121,7 +121,7 @@ export class CredentialPool {
 
   /** `target`: a task's own base_url, where that task's route sends the provider's keys (stored keys added for
    * another host are not sent there). */
-  pick(provider: string, options: { exclude?: Set<string>; target?: TargetOverride } = {}): PickResult {
+  pick(provider: string, options: { exclude?: ReadonlySet<string>; target?: TargetOverride } = {}): PickResult {
     const all = this.evaluate(provider, options.target);
     if (all.length === 0) {
       // A stored key held back for another host is named in "looked in": "no API key" alone would hide it.
@@ -160,7 +160,7 @@ export class CredentialPool {
   pickKey(
     provider: string,
     fingerprint: string,
-    options: { exclude?: Set<string>; target?: TargetOverride } = {},
+    options: { exclude?: ReadonlySet<string>; target?: TargetOverride } = {},
   ): { ok: true; credential: Credential } | { ok: false; why: string } {
     const e = this.evaluate(provider, options.target).find((c) => c.credential.fingerprint === fingerprint);
     if (e === undefined) return { ok: false, why: `that key is no longer one of ${provider}'s` };
@@ -360,7 +360,7 @@ export class CredentialPool {
 
   /** The strategy's choice, or else an auth_suspect key whose probe is due, so a working key that met a burst of 401s
    * comes back by itself (docs/routing.md#example-seed-002-a-transient-401-on-a-working-key). */
-  private choose(provider: string, all: Evaluated[], exclude: Set<string>): Evaluated | undefined {
+  private choose(provider: string, all: Evaluated[], exclude: ReadonlySet<string>): Evaluated | undefined {
     const usable: Evaluated[] = [];
     let lastResort: Evaluated | undefined;
     for (const e of all) {
@@ -427,13 +427,13 @@ export class CredentialPool {
   }
 }
 
-function statusFor(e: Evaluated, exclude: Set<string>): CandidateStatus {
+function statusFor(e: Evaluated, exclude: ReadonlySet<string>): CandidateStatus {
   if (e.status.usable && exclude.has(e.credential.fingerprint))
     return { ...e.status, usable: false, why: ALREADY_TRIED };
   return e.status;
 }
 
-function allUnusable(provider: string, all: Evaluated[], exclude: Set<string>): PickResult {
+function allUnusable(provider: string, all: Evaluated[], exclude: ReadonlySet<string>): PickResult {
   // Keys given up on during this call are not waited for: the ladder would not try them again anyway.
   const cooling = all.filter((e) => e.back !== undefined && !exclude.has(e.credential.fingerprint)).map((e) => e.back!);
   const result: PickResult = {

@@ -10,7 +10,7 @@ import { emptyHealth } from '../state/merge.ts';
 import type { HealthStore } from '../state/types.ts';
 import { taskCredential } from './task-credential.ts';
 import { visibleCredential } from './resolution-cache.ts';
-import { hasOwnKey, resolveTask } from '../config/resolve-task.ts';
+import { chainRoutes, hasOwnKey } from '../config/resolve-task.ts';
 
 export interface TaskKey {
   task: string;
@@ -37,14 +37,7 @@ export function taskKeys(loaded: LoadedConfig, provider?: string): TaskKey[] {
 }
 
 function taskKeyOf(loaded: LoadedConfig, task: string): TaskKey | undefined {
-  let plan;
-  try {
-    plan = resolveTask(loaded.config, task);
-  } catch {
-    return undefined;
-  }
-  if (plan.status !== 'chain') return undefined;
-  const route = plan.routes.find((r) => r.origin === `auxiliary.${task}` && hasOwnKey(r));
+  const route = chainRoutes(loaded.config, task).find((r) => r.origin === `auxiliary.${task}` && hasOwnKey(r));
   const credential = route ? taskCredential(route, loaded) : undefined;
   if (!route || !credential) return undefined;
   const key: TaskKey = {

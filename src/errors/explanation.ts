@@ -1,5 +1,6 @@
 // An explanation as a value: what happened (headline, then detail), what to do (advice values), and what the router
-// did after (postscript). Each reader renders it: the CLI and library as one line here, the dashboard and spans later.
+// did after (postscript). Each reader renders it: the CLI, library and gateway as one line here, the dashboard in
+// gateway/ui/advice-view.ts, spans in telemetry/advice-attributes.ts.
 import type { Commands, Joint, Said } from './advice.ts';
 import type { TimeFormat } from './explain-format.ts';
 import { adviceText, CLI_COMMANDS, LIBRARY_COMMANDS } from './advice.ts';

@@ -12,6 +12,7 @@ import type { Said } from './advice.ts';
 import { adviceText, CLI_COMMANDS } from './advice.ts';
 import type { Explanation } from './explanation.ts';
 import { cliLine } from './explanation.ts';
+import { routeName } from '../config/route-name.ts';
 
 export { formatClock, formatDuration } from './explain-format.ts';
 export { describeKey, describeSource, describeSources } from '../credentials/describe.ts';
@@ -274,8 +275,9 @@ function explainRateLimited(f: FailureFacts): Explanation {
   };
 }
 
-function routeName(f: FailureFacts): string {
-  return f.model ? `${f.provider}/${f.model}` : f.provider;
+/** The route when the facts name a model, else the provider. */
+function routeOf(f: FailureFacts): string {
+  return f.model ? routeName({ provider: f.provider, model: f.model }) : f.provider;
 }
 
 function explainContextLength(f: FailureFacts): Explanation {
@@ -286,7 +288,7 @@ function explainContextLength(f: FailureFacts): Explanation {
     ? `providers.${f.provider}.models.${f.model}.context_window`
     : `providers.${f.provider}.models`;
   return {
-    headline: `the conversation is too long for ${routeName(f)}: it exceeds ${window}${prompt}${detail(f.status, f.providerMessage)}`,
+    headline: `the conversation is too long for ${routeOf(f)}: it exceeds ${window}${prompt}${detail(f.status, f.providerMessage)}`,
     advice: [
       { kind: 'fix_request', how: 'shorten' },
       { kind: 'add_fallback', to: 'larger_model', joint: ', ' },
@@ -427,7 +429,7 @@ function explainTimeout(f: FailureFacts): Explanation {
   // Our own `streaming.first_token_timeout` (routing/stream-watch.ts): the message says how long, the advice what to raise.
   if (f.code === 'first_token_timeout')
     return {
-      headline: `${routeName(f)}: ${f.providerMessage ?? 'no content in time'}${f.retries ? `; ${retried(f.retries)}` : ''}`,
+      headline: `${routeOf(f)}: ${f.providerMessage ?? 'no content in time'}${f.retries ? `; ${retried(f.retries)}` : ''}`,
       advice: [
         { kind: 'raise_setting', path: 'streaming.first_token_timeout', why: 'slow_model' },
         { kind: 'add_fallback', to: 'any', joint: ', or ' },
@@ -437,7 +439,7 @@ function explainTimeout(f: FailureFacts): Explanation {
     f.timeoutMs !== undefined ? ` within ${timeoutWords(f.timeoutMs, f.timeoutSetting, f.taskTimeoutMs)}` : ' in time';
   const raise = f.timeoutSetting ?? `providers.${f.provider}.timeout (or the task's timeout)`;
   return {
-    headline: `${routeName(f)} did not answer${within}${f.retries ? `; ${retried(f.retries)}` : ''}`,
+    headline: `${routeOf(f)} did not answer${within}${f.retries ? `; ${retried(f.retries)}` : ''}`,
     advice: [
       { kind: 'raise_setting', path: raise, why: 'slow_model' },
       { kind: 'add_fallback', to: 'any', joint: ', or ' },
@@ -460,7 +462,7 @@ export function timeoutWords(ms: number, setting?: string, taskMs?: number): str
 
 function explainServer(f: FailureFacts): Explanation {
   return {
-    headline: `${routeName(f)} failed with a server error${detail(f.status, f.providerMessage)}; ${retried(f.retries)}`,
+    headline: `${routeOf(f)} failed with a server error${detail(f.status, f.providerMessage)}; ${retried(f.retries)}`,
     advice: [
       { kind: 'hiccup', side: 'provider' },
       { kind: 'retry_later', when: 'later' },
@@ -471,7 +473,7 @@ function explainServer(f: FailureFacts): Explanation {
 
 function explainOverloaded(f: FailureFacts): Explanation {
   return {
-    headline: `${routeName(f)} is overloaded${detail(f.status, f.providerMessage)}; ${retried(f.retries)}`,
+    headline: `${routeOf(f)} is overloaded${detail(f.status, f.providerMessage)}; ${retried(f.retries)}`,
     advice: [
       { kind: 'retry_later', when: 'shortly' },
       { kind: 'add_fallback', to: 'any', joint: ' or ' },
@@ -481,14 +483,14 @@ function explainOverloaded(f: FailureFacts): Explanation {
 
 function explainBadRequest(f: FailureFacts): Explanation {
   return {
-    headline: `${routeName(f)} refused the request as invalid${detail(f.status, f.providerMessage)}`,
+    headline: `${routeOf(f)} refused the request as invalid${detail(f.status, f.providerMessage)}`,
     advice: [{ kind: 'fix_request', how: 'fix' }],
   };
 }
 
 function explainContentFilter(f: FailureFacts): Explanation {
   return {
-    headline: `${routeName(f)} blocked the request or its answer with a content filter${detail(f.status, f.providerMessage)}`,
+    headline: `${routeOf(f)} blocked the request or its answer with a content filter${detail(f.status, f.providerMessage)}`,
     advice: [{ kind: 'fix_request', how: 'rephrase' }],
   };
 }

@@ -8,6 +8,7 @@ import type { Usage } from '../providers/types.ts';
 import { FastCounter, FastHistogram, register } from './fast-metrics.ts';
 import { VERSION } from '../version.ts';
 import type { BudgetRow } from '../budgets/snapshot.ts';
+import { routeProvider } from '../config/route-name.ts';
 
 /** Per-provider credential counts by state, computed when /metrics is scraped. */
 export type CredentialCounts = () => { provider: string; state: string; count: number }[];
@@ -253,7 +254,7 @@ export class GatewayMetrics {
           this.upstream.observe([event.attempt.provider], event.attempt.latency_ms / 1000);
         break;
       case 'retry':
-        this.retries.inc({ provider: providerOf(event.route), kind: event.kind });
+        this.retries.inc({ provider: routeProvider(event.route), kind: event.kind });
         break;
       case 'rotate':
         this.rotations.inc({ provider: event.provider, kind: event.kind });
@@ -337,9 +338,4 @@ export class GatewayMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
-}
-
-function providerOf(route: string): string {
-  const i = route.indexOf('/');
-  return i < 0 ? route : route.slice(0, i);
 }

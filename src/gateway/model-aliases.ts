@@ -2,6 +2,7 @@
 // patterns, longer patterns shorter ones, and `*` is last (docs/gateway.md#model-aliases).
 import picomatch from 'picomatch';
 import type { Config, Route } from '../config/schema.ts';
+import { parseRoute } from '../config/route-name.ts';
 
 /** What an alias sends a request to: a task's chain, or a route in place of the main route. */
 export interface AliasTarget {
@@ -21,18 +22,15 @@ export interface AliasTable {
   patterns: readonly PatternAlias[];
 }
 
-export const NO_ALIASES: AliasTable = { exact: new Map(), patterns: [] };
-
 /** Whether an alias name is a pattern rather than a model name. */
 export const isPattern = (name: string): boolean => picomatch.scan(name).isGlob;
 
 /** `main`, a task under `auxiliary:`, or `provider/model` with a configured provider (config check refuses others). */
 export function aliasTarget(config: Config, value: string): AliasTarget | undefined {
   if (value === 'main' || Object.hasOwn(config.auxiliary, value)) return { task: value };
-  const slash = value.indexOf('/');
-  if (slash <= 0 || slash === value.length - 1 || !Object.hasOwn(config.providers, value.slice(0, slash)))
-    return undefined;
-  return { task: 'main', route: { provider: value.slice(0, slash), model: value.slice(slash + 1) } };
+  const route = parseRoute(value);
+  if (route === undefined || !Object.hasOwn(config.providers, route.provider)) return undefined;
+  return { task: 'main', route };
 }
 
 export function buildAliases(config: Config): AliasTable {

@@ -3,6 +3,7 @@
 import type { Config, Route } from '../config/schema.ts';
 import { ApiError } from './api-error.ts';
 import { buildAliases, matchingPattern, type AliasTable, type AliasTarget } from './model-aliases.ts';
+import { parseRoute, routeName, routeProvider } from '../config/route-name.ts';
 
 export interface ModelTarget {
   task: string;
@@ -45,7 +46,7 @@ export function buildModelIndex(config: Config): ModelIndex {
   const seen = new Set<string>();
   for (const r of routes) {
     if (!Object.hasOwn(config.providers, r.provider)) continue;
-    const name = `${r.provider}/${r.model}`;
+    const name = routeName(r);
     if (seen.has(name)) continue;
     seen.add(name);
     listed.push(name);
@@ -54,7 +55,8 @@ export function buildModelIndex(config: Config): ModelIndex {
   // An `auto` task with a model of its own runs it on the main route's provider: a route of a chain too.
   const known = new Set(seen);
   for (const task of Object.values(config.auxiliary))
-    if (task.provider === 'auto' && task.model && config.main) known.add(`${config.main.provider}/${task.model}`);
+    if (task.provider === 'auto' && task.model && config.main)
+      known.add(routeName({ provider: config.main.provider, model: task.model }));
   return {
     tasks,
     providers: new Set(Object.keys(config.providers)),
@@ -75,13 +77,8 @@ export function resolveModel(index: ModelIndex, model: string): ModelTarget | un
   const alias = index.aliases.exact.get(model);
   if (alias) return fromAlias(alias, model);
   if (index.tasks.includes(model)) return { task: model, explicit: false };
-  const slash = model.indexOf('/');
-  if (slash > 0) {
-    const provider = model.slice(0, slash);
-    const rest = model.slice(slash + 1);
-    if (index.providers.has(provider) && rest !== '')
-      return { task: 'main', route: { provider, model: rest }, explicit: true };
-  }
+  const named = parseRoute(model);
+  if (named !== undefined && index.providers.has(named.provider)) return { task: 'main', route: named, explicit: true };
   const route = index.bare.get(model);
   if (route) return { task: 'main', route, explicit: true };
   const pattern = matchingPattern(index.aliases, model);
@@ -92,8 +89,7 @@ export function resolveModel(index: ModelIndex, model: string): ModelTarget | un
  * would otherwise make series without bound. */
 export function metricRoute(index: ModelIndex, route: string): string {
   if (index.known.has(route)) return route;
-  const slash = route.indexOf('/');
-  return slash < 0 ? route : `${route.slice(0, slash)}/other`;
+  return route.includes('/') ? `${routeProvider(route)}/other` : route;
 }
 
 /** Longest model name a request may send: real ids (fine-tunes, Bedrock ARNs, OpenRouter variants) are far

@@ -1,6 +1,7 @@
 // What the gateway remembers about one request while serving it, for the single log line and the metrics sample
 // written when it finishes. Hung on the fastify request as `req.sy`.
 import type { Api, ApiError } from './api-error.ts';
+import type { Explanation } from '../errors/explanation.ts';
 import type { ModelTarget } from './model-resolve.ts';
 import type { GatewayContext } from './context.ts';
 import type { RawJson } from '../log.ts';
@@ -30,6 +31,9 @@ export interface RequestState {
   outcome: string;
   /** The message of the error the client was told (so the operator reads in the log why a call failed). */
   error?: string;
+  /** The same failure's explanation as a value, when the router made one (SwitchyardError.explained): the dashboard
+   * renders it for its reader. */
+  explained?: Explanation;
   /** Tokens the answer used, as the provider counted them (a stream's comes with its finish event): the line's
    * `tokens_*` fields and `switchyard_gateway_tokens_total`, so an operator can say who used how much. */
   usage?: Usage;

@@ -8,17 +8,18 @@ import { usageHeader, usageRow } from '../usage/request-row.ts';
 import type { UsageRow } from '../usage/row.ts';
 import { countUsage } from './usage-metrics.ts';
 import { resolveModel } from './model-resolve.ts';
+import { parseRoute, routeName } from '../config/route-name.ts';
 
 /** The alias a model name matched (`claude-* → main`), or '' when it named a task or route itself. */
 function aliasOf(ctx: GatewayContext, model: string | undefined): string {
   if (model === undefined) return '';
   const index = ctx.settings.models;
   if (index.tasks.includes(model) || index.bare.has(model)) return '';
-  const slash = model.indexOf('/');
-  if (slash > 0 && index.providers.has(model.slice(0, slash))) return '';
+  const named = parseRoute(model);
+  if (named !== undefined && index.providers.has(named.provider)) return '';
   const target = resolveModel(index, model);
   if (target === undefined) return '';
-  return target.route ? `${target.route.provider}/${target.route.model}` : target.task;
+  return target.route ? routeName(target.route) : target.task;
 }
 
 export function requestRow(ctx: GatewayContext, s: RequestState, startedAt: number): UsageRow {

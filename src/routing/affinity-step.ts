@@ -11,7 +11,7 @@ import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
 import type { AffinityRecord, AffinityStore } from '../state/types.ts';
 import type { CallContext } from './call-context.ts';
 import type { RouteRun } from './route-run.ts';
-import { routeName } from './trail.ts';
+import { routeName } from '../config/route-name.ts';
 
 /** Hashes the prompt and looks its prefixes up, when any provider keeps affinity; undefined otherwise. */
 export function startAffinity(
@@ -49,7 +49,7 @@ export function deriveCacheKey(run: RouteRun): void {
   const turn = run.ctx.affinity;
   if (turn === undefined || run.provider.type !== 'openai') return;
   if (!OPENAI_API.test(run.route.baseUrl ?? run.provider.base_url)) return;
-  run.adjust.promptCacheKey = `sy-${turn.hashes.conversation}`;
+  run.adjustRequest({ promptCacheKey: `sy-${turn.hashes.conversation}` });
 }
 
 /** The earlier turn's key on its route, the first time the route picks, when usable; undefined: pick as usual (and,

@@ -6,7 +6,7 @@ import type { Credential } from '../credentials/types.ts';
 import type { Admission } from '../budgets/call.ts';
 import type { RouteRun } from './route-run.ts';
 import { SwitchyardError, type RouteFailure } from './errors.ts';
-import { routeName } from './trail.ts';
+import { routeName } from '../config/route-name.ts';
 
 export type Refused = Extract<Admission, { ok: false }>;
 
@@ -49,8 +49,7 @@ export function overBudget(run: RouteRun, cred: Credential, refused: Refused): R
     });
   }
   if (level === 'credential') {
-    run.exclude.add(cred.fingerprint);
-    run.budgetRefusal = refusal;
+    run.budgetRefused(cred, refusal);
     return undefined;
   }
   ctx.breakers.release(route.provider);

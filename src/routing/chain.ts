@@ -9,7 +9,8 @@ import { explained, libraryLine } from '../errors/explanation.ts';
 import { chainAction, type LaterRoutes } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { runRoute } from './route-ladder.ts';
-import { makeAttempt, routeName } from './trail.ts';
+import { makeAttempt } from './trail.ts';
+import { contextWindowOf, routeName } from '../config/route-name.ts';
 import type { Credential } from '../credentials/types.ts';
 import { affinityFellBack, checkAffinityRoute, rememberAffinity } from './affinity-step.ts';
 
@@ -35,10 +36,6 @@ export interface ChainInput {
   /** Tokens the input needs; with `explicitEstimate`, routes known to be too small are skipped before trying. */
   estimatedTokens: number;
   explicitEstimate: boolean;
-}
-
-function windowOf(ctx: CallContext, route: RouteSpec): number | undefined {
-  return ctx.loaded.config.providers[route.provider]?.models[route.model]?.context_window;
 }
 
 function skip(ctx: CallContext, route: RouteSpec, needed: number, window: number): void {
@@ -67,7 +64,7 @@ function routeShare(ctx: CallContext, routesLeft: number): number | undefined {
  * known), and a key of it usable now — its task key or one of the provider's. Only reads: nothing is picked or probed. */
 function canServeNow(ctx: CallContext, route: RouteSpec, needed: number | undefined): boolean {
   if (route.invalid !== undefined || !ctx.loaded.config.providers[route.provider]) return false;
-  const window = windowOf(ctx, route);
+  const window = contextWindowOf(ctx.loaded.config, route);
   if (needed !== undefined && window !== undefined && window <= needed) return false;
   if (ctx.breakers.state(route.provider) !== 'closed') return false;
   const own = taskCredential(route, ctx.loaded);
@@ -84,7 +81,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
   const routes = input.routes;
   checkAffinityRoute(ctx, routes);
   for (const [index, route] of routes.entries()) {
-    const window = windowOf(ctx, route);
+    const window = contextWindowOf(ctx.loaded.config, route);
     if (needed !== undefined && window !== undefined && window <= needed) {
       skip(ctx, route, needed, window);
       // Skipped for its window without a request; the fallback is from the last route tried, or from this one.

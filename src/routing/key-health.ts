@@ -83,10 +83,7 @@ export function coolAndRotate(run: RouteRun, cred: Credential, err: UpstreamErro
   });
   if (health.until !== undefined) emitCooldown(run, cred, health.reason ?? kind, health.until, before);
   const until = health.until !== undefined ? { until: health.until } : {};
-  run.keyFailures.push({
-    kind,
-    explanation: explain(run.facts(kind, { ...run.upstreamFacts(err, cred), ...until })),
-  });
+  run.keyFailed({ kind, explanation: explain(run.facts(kind, { ...run.upstreamFacts(err, cred), ...until })) });
   return { next: 'again' };
 }
 
@@ -94,10 +91,9 @@ export function coolAndRotate(run: RouteRun, cred: Credential, err: UpstreamErro
  * health left alone. */
 export function refusedModel(run: RouteRun, cred: Credential, err: UpstreamError): Step {
   const upstream = run.upstreamFacts(err, cred);
-  run.exclude.add(cred.fingerprint);
-  run.modelRefused.set(cred.fingerprint, { masked: cred.masked, sources: cred.sources });
-  run.lastRefusal = upstream;
-  run.keyFailures.push({ kind: 'not_found', explanation: explain(run.facts('not_found', upstream)) });
+  run.refuseModel(cred, upstream);
+  // Said after it is counted: the explanation names every key refused the model so far.
+  run.keyFailed({ kind: 'not_found', explanation: explain(run.facts('not_found', upstream)) });
   return { next: 'again' };
 }
 
@@ -135,14 +131,13 @@ export async function authRejected(
   const before = ctx.store.getHealth(cred.fingerprint);
   const verdict = authVerdict(before, ctx.now());
   const rule = AUTH_RULES[verdict];
-  const used = run.authRetries.get(cred.fingerprint) ?? 0;
+  const used = run.authRetriesOf(cred.fingerprint);
   const message = err.providerMessage ? { message: err.providerMessage } : {};
   // A key that has worked before is probably fine: a transient 401 (seed 002). Back off and try it again.
   const wait = authRetryWait(verdict, used, retry, ctx.random, run.deadline - ctx.now());
   if (wait !== undefined) {
     ctx.pool.recordFailure(cred, { kind: 'auth_rejected', ...message });
-    run.authRetries.set(cred.fingerprint, used + 1);
-    await run.pause(err.kind, wait, used + 1);
+    await run.pause(err.kind, wait, run.spendAuthRetry(cred.fingerprint));
     return run.retry(cred);
   }
   const health = ctx.pool.recordFailure(cred, { kind: rule.report, ...message });
@@ -158,9 +153,9 @@ export async function authRejected(
     const said = [providerWords(err.status, err.providerMessage), remint].filter((w) => w !== undefined && w !== '');
     emitCooldown(run, cred, reason, health.until, before, said.length > 0 ? said.join('; ') : undefined);
   }
-  run.exclude.add(cred.fingerprint);
+  run.setAside(cred);
   const f = rejectedFacts(run, cred, err, { verdict, before, health, retries: used });
-  run.keyFailures.push({
+  run.keyFailed({
     kind: 'auth_rejected',
     explanation: remint === undefined ? describeRejected(f) : withPostscript(describeRejected(f), ` (${remint})`),
     ...(rejectionLikelyTransient(f) ? { likelyTransient: true as const } : {}),
@@ -218,7 +213,7 @@ export async function noUsableKey(run: RouteRun, picked: Exclude<PickResult, { o
   const wait = back !== undefined && coolingWaitAction(run.later()) === 'wait_for_reset' ? back : undefined;
   if (wait !== undefined) {
     const ms = Math.max(1, wait);
-    run.coolingWaited += ms;
+    run.waitedForCooling(ms);
     await run.pause(run.keyFailures.at(-1)?.kind ?? 'rate_limited', ms, run.retries);
     return { next: 'again' };
   }

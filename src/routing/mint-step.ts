@@ -47,8 +47,7 @@ function mintFailed(run: RouteRun, cred: Credential, err: MintError, startedAt: 
     ? `waiting for a token from ${err.message.replace(`${err.source}: `, `${err.source}${at}: `)}`
     : `could not get a token for ${run.route.provider} from ${err.message}${at}`;
   run.record({ outcome: kind, startedAt, endedAt: run.ctx.now(), message: explanation });
-  run.exclude.add(cred.fingerprint);
-  run.keyFailures.push({ kind, explanation: statement(explanation) });
+  run.setAside(cred, { kind, explanation: statement(explanation) });
   return { next: 'again' };
 }
 
@@ -68,7 +67,7 @@ async function remint(run: RouteRun, cred: Credential, err: UpstreamError): Prom
     const why = run.reminted.get(cred.fingerprint);
     return why === undefined ? {} : { why };
   }
-  run.reminted.set(cred.fingerprint, undefined);
+  run.reminting(cred.fingerprint);
   const status = err.status ?? 401;
   const startedAt = run.ctx.now();
   try {
@@ -76,12 +75,12 @@ async function remint(run: RouteRun, cred: Credential, err: UpstreamError): Prom
     if (fresh.token !== cred.secret)
       return { step: run.retry(tokenCredential(cred, fresh.token), `re-minted after ${status}`) };
     const why = `re-minted after ${status}, and ${source.describe} gave the same token again`;
-    run.reminted.set(cred.fingerprint, why);
+    run.reminting(cred.fingerprint, why);
     return { why };
   } catch (e) {
     if (!MintError.isInstance(e)) throw e;
     const why = `re-minting after ${status} failed: ${e.message}`;
-    run.reminted.set(cred.fingerprint, why);
+    run.reminting(cred.fingerprint, why);
     // In the trail as a failed mint is: no key, nothing sent.
     run.record({ outcome: 'auth_missing', startedAt, endedAt: run.ctx.now(), message: why });
     return { why };

@@ -43,7 +43,7 @@ function take(own: Credential, mine: { status: CandidateStatus; probe: boolean }
 
 /** `exclude`: keys given up on in this call. A task key given up on still counts, so the route reports "every key
  * unusable", never "no API key" (seed 000). */
-export function pickFor(route: RouteSpec, deps: PickDeps, exclude: Set<string>): PickResult {
+export function pickFor(route: RouteSpec, deps: PickDeps, exclude: ReadonlySet<string>): PickResult {
   const own = taskCredential(route, deps.loaded);
   // A task's own base_url receives the provider's keys too: stored keys added for another host stay out of it.
   const options =

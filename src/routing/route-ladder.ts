@@ -15,7 +15,8 @@ import type { SendContext } from '../providers/types.ts';
 import { BREAKER_DEAF, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
-import { makeAttempt, routeName } from './trail.ts';
+import { makeAttempt } from './trail.ts';
+import { contextWindowOf, routeName } from '../config/route-name.ts';
 import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
 import { usability } from '../credentials/health.ts';
 import { authRecovery, withToken } from './mint-step.ts';
@@ -26,10 +27,6 @@ import { affinePick, deriveCacheKey, watchAffinity } from './affinity-step.ts';
 
 export type RouteOutcome<T> =
   { ok: true; value: T; credential: Credential } | { ok: false; failure: RouteFailure; contextWindow?: number };
-
-function contextWindowOf(ctx: CallContext, route: RouteSpec): number | undefined {
-  return ctx.loaded.config.providers[route.provider]?.models[route.model]?.context_window;
-}
 
 /** A route the config cannot make work (unknown provider, no model): fails at once, nothing is sent. */
 function invalidRoute(ctx: CallContext, route: RouteSpec, why: string): RouteOutcome<never> {
@@ -93,7 +90,7 @@ export async function runRoute<T>(
     const trial = picked.probe ? picked.credential.fingerprint : undefined;
     // A single trial request: other calls that find the key set aside meanwhile say they are waiting on it.
     if (trial !== undefined) {
-      run.probes.add(trial);
+      run.takeProbe(trial);
       ctx.trials.add(trial);
     }
     const sent = sendPicked(run, picked.credential, send);
@@ -131,13 +128,13 @@ function retryOrPick(run: RouteRun, cred: Credential): PickResult {
   const u = usability(ctx.store.getHealth(cred.fingerprint), ctx.now());
   if ((u.usable && !u.probe) || run.probes.has(cred.fingerprint))
     return { ok: true, credential: cred, skipped: [], probe: false };
-  run.exclude.add(cred.fingerprint);
+  run.setAside(cred);
   const err = run.lastError;
   if (err !== undefined) {
     const said = explain(
       run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }),
     );
-    run.keyFailures.push({
+    run.keyFailed({
       kind: err.kind,
       explanation: withPostscript(
         said,
@@ -209,7 +206,7 @@ async function tryOnce<T>(
       if (ctx.signal?.aborted) run.recordCancelled(cred, startedAt, billedBy(err));
       throw err;
     }
-    run.lastError = err;
+    run.failedWith(err);
     if (err.blocked !== undefined && BREAKER_DEAF.has(err.blocked)) ctx.breakers.release(route.provider);
     else ctx.breakers.recordFailure(route.provider, err.kind);
     const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
@@ -284,10 +281,10 @@ async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError)
     case 'lower_max_tokens':
       // Nothing is wrong with the key or the provider: the same key, at once, with what the model said it takes.
       if (err.outputLimit === undefined) return failedAsSaid(run, cred, err);
-      run.adjust.maxTokens = err.outputLimit;
+      run.adjustRequest({ maxTokens: err.outputLimit });
       return run.retry(cred);
     case 'drop_thinking_blocks':
-      run.adjust.dropThinking = true;
+      run.adjustRequest({ dropThinking: true });
       return run.retry(cred);
     case 'retry_same_key':
       return retrySameKey(run, cred, err);
@@ -298,7 +295,7 @@ async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError)
     case 'auth':
       return authRecovery(run, cred, err);
     case 'skip_to_fitting_route': {
-      const window = contextWindowOf(run.ctx, run.route);
+      const window = contextWindowOf(run.ctx.loaded.config, run.route);
       const explanation = explain(
         run.facts(kind, {
           ...run.upstreamFacts(err, cred),
@@ -339,8 +336,7 @@ async function retrySameKey(run: RouteRun, cred: Credential, err: UpstreamError)
         : `the provider asked to wait ${formatDuration(delay.delayMs)}, longer than worth waiting`;
     return { next: 'done', failure: run.fail(err.kind, withPostscript(explained(), ` (${why})`)) };
   }
-  run.retries += 1;
-  await run.pause(err.kind, delay.delayMs, run.retries);
+  await run.pause(err.kind, delay.delayMs, run.spendRetry());
   return run.retry(cred);
 }
 

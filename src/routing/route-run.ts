@@ -1,5 +1,6 @@
-// One route run as an object: the route's state while tried, and its fail/record/pause. A file of its own so the
-// ladder, key-health.ts and mint-step.ts share it without importing each other; the policy stays in policy.ts.
+// One route run as an object: the route's state while tried, changed only through its own methods (setAside,
+// spendRetry, adjustRequest, fail, record, pause …), so the ladder, key-health.ts, mint-step.ts, budget-step.ts and
+// affinity-step.ts share it without importing each other or writing its fields; the policy stays in policy.ts.
 import type { ProviderConfig } from '../config/schema.ts';
 import type { Credential } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
@@ -11,7 +12,8 @@ import type { RequestAdjustments } from './adjust.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { LaterRoutes } from './policy.ts';
 import type { Attempt } from './types.ts';
-import { makeAttempt, routeName } from './trail.ts';
+import { makeAttempt } from './trail.ts';
+import { routeName } from '../config/route-name.ts';
 import type { BudgetRefusal } from '../budgets/words.ts';
 import type { Explanation } from '../errors/explanation.ts';
 import { cliLine } from '../errors/explanation.ts';
@@ -57,29 +59,29 @@ export class RouteRun {
   /** Whether a later route of the chain could answer now (asked only when the route would wait for a reset). */
   readonly later: () => LaterRoutes;
   /** Same-key retries spent (connection/timeout/server/overloaded); rotations never touch it. */
-  retries = 0;
-  readonly authRetries = new Map<string, number>();
+  #retries = 0;
+  readonly #authRetries = new Map<string, number>();
   /** Keys given up for this run: the next pick passes them by. */
-  readonly exclude = new Set<string>();
-  coolingWaited = 0;
-  readonly keyFailures: KeyFailure[] = [];
+  readonly #exclude = new Set<string>();
+  #coolingWaited = 0;
+  readonly #keyFailures: KeyFailure[] = [];
   /** Keys the provider refused this route's model (a 403 "may not use model …"), by fingerprint: set aside for this
    * route only — their health is untouched, they stay in use for other models. */
-  readonly modelRefused = new Map<string, KeyFacts>();
+  readonly #modelRefused = new Map<string, KeyFacts>();
   /** What the provider said to the last of them, for the route's explanation when no key may use the model. */
-  lastRefusal?: Partial<FailureFacts>;
+  #lastRefusal: Partial<FailureFacts> | undefined;
   /** The last classified upstream error of this route: the `cause` of its failure. */
-  lastError?: UpstreamError;
+  #lastError: UpstreamError | undefined;
   /** What this route changed in the request (max_tokens lowered to the model's limit): its later attempts send it,
    * the next route starts from the caller's request again. */
-  readonly adjust: RequestAdjustments = {};
+  readonly #adjust: RequestAdjustments = {};
   /** Keys this run took the single probe of (rejected, or back from a cooldown): their retries are this run's. */
-  readonly probes = new Set<string>();
+  readonly #probes = new Set<string>();
   /** Minted credentials this run re-minted already (by fingerprint): once each (mint-step.ts), with what came of it
    * when it did not help (`re-minting after 401 failed: …`), said with each later rejection of the key. */
-  readonly reminted = new Map<string, string | undefined>();
+  readonly #reminted = new Map<string, string | undefined>();
   /** The last key budget that set a key of this route aside (budget-step.ts): the route's failure when none is left. */
-  budgetRefusal?: BudgetRefusal;
+  #budgetRefusal: BudgetRefusal | undefined;
   /** Wait before the next attempt, for the trail. */
   #waitMs = 0;
   /** What the next attempt's trail entry says was done before it (`re-minted after 401`), once. */
@@ -102,6 +104,119 @@ export class RouteRun {
     this.later = init.later;
     this.#attemptTimeoutMs = init.provider.timeout;
     this.#attemptLimit = { setting: `providers.${init.route.provider}.timeout` };
+  }
+
+  /** Same-key retries spent. */
+  get retries(): number {
+    return this.#retries;
+  }
+
+  /** Auth retries spent on a key. */
+  authRetriesOf(fingerprint: string): number {
+    return this.#authRetries.get(fingerprint) ?? 0;
+  }
+
+  get exclude(): ReadonlySet<string> {
+    return this.#exclude;
+  }
+
+  /** Time spent waiting for a cooling key's reset. */
+  get coolingWaited(): number {
+    return this.#coolingWaited;
+  }
+
+  get keyFailures(): readonly KeyFailure[] {
+    return this.#keyFailures;
+  }
+
+  get modelRefused(): ReadonlyMap<string, KeyFacts> {
+    return this.#modelRefused;
+  }
+
+  get lastRefusal(): Partial<FailureFacts> | undefined {
+    return this.#lastRefusal;
+  }
+
+  get lastError(): UpstreamError | undefined {
+    return this.#lastError;
+  }
+
+  get adjust(): Readonly<RequestAdjustments> {
+    return this.#adjust;
+  }
+
+  get probes(): ReadonlySet<string> {
+    return this.#probes;
+  }
+
+  get reminted(): ReadonlyMap<string, string | undefined> {
+    return this.#reminted;
+  }
+
+  get budgetRefusal(): BudgetRefusal | undefined {
+    return this.#budgetRefusal;
+  }
+
+  /** A key given up for this run, and why when it failed (a budget, a refusal or a rejection). */
+  setAside(cred: Credential, failure?: KeyFailure): void {
+    this.#exclude.add(cred.fingerprint);
+    if (failure !== undefined) this.#keyFailures.push(failure);
+  }
+
+  /** A key whose failure is said, though it stays in the run (it rotates, cooling). */
+  keyFailed(failure: KeyFailure): void {
+    this.#keyFailures.push(failure);
+  }
+
+  /** A key the provider refused this route's model: set aside for this route only, with the provider's words. */
+  refuseModel(cred: Credential, said: Partial<FailureFacts>): void {
+    this.#exclude.add(cred.fingerprint);
+    this.#modelRefused.set(cred.fingerprint, { masked: cred.masked, sources: cred.sources });
+    this.#lastRefusal = said;
+  }
+
+  /** A key set aside by its budget: the route's failure when no key is left. */
+  budgetRefused(cred: Credential, refusal: BudgetRefusal): void {
+    this.#exclude.add(cred.fingerprint);
+    this.#budgetRefusal = refusal;
+  }
+
+  /** One auth retry spent on a key; returns how many it has had. */
+  spendAuthRetry(fingerprint: string): number {
+    const used = this.authRetriesOf(fingerprint) + 1;
+    this.#authRetries.set(fingerprint, used);
+    return used;
+  }
+
+  /** One same-key retry spent; returns how many the run has had. */
+  spendRetry(): number {
+    this.#retries += 1;
+    return this.#retries;
+  }
+
+  /** Time waited for a cooling key's reset, against `retry.max_wait`. */
+  waitedForCooling(ms: number): void {
+    this.#coolingWaited += ms;
+  }
+
+  /** The upstream's last classified answer on this route. */
+  failedWith(err: UpstreamError): void {
+    this.#lastError = err;
+  }
+
+  /** The run takes the single probe of a key: its retries are this run's. */
+  takeProbe(fingerprint: string): void {
+    this.#probes.add(fingerprint);
+  }
+
+  /** A minted key re-minted by this run, and what came of it when it did not help. */
+  reminting(fingerprint: string, why?: string): void {
+    this.#reminted.set(fingerprint, why);
+  }
+
+  /** Changes what this route's later attempts send (max_tokens lowered, thinking dropped, a prompt cache key). */
+  adjustRequest(patch: RequestAdjustments): void {
+    Object.assign(this.#adjust, patch);
   }
 
   /** Attempts sent so far. */

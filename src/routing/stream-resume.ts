@@ -3,7 +3,7 @@
 // partial answer: Anthropic continues a prefill; other APIs are asked to continue it), and the routes to try it on.
 import type { ChatMessage, ChatRequest, StreamEvent, Usage } from '../providers/types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
-import { routeName } from './trail.ts';
+import { routeName } from '../config/route-name.ts';
 
 /** What a committed stream delivered that decides whether and how it may be resumed. */
 export class ResumeNotes {

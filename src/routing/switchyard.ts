@@ -27,7 +27,8 @@ import { resolveTask, taskNames, type TaskPlan } from '../config/resolve-task.ts
 import { committedEvents, streamSender } from './stream.ts';
 import { chainResumer } from './resume-chain.ts';
 import { streamingSettings } from '../config/streaming.ts';
-import { formatTrail, routeName } from './trail.ts';
+import { formatTrail } from './trail.ts';
+import { routeName } from '../config/route-name.ts';
 import type { AnsweredBy, ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
 import { assertLoadedConfig } from '../config/object.ts';
 import { startChat } from '../telemetry/chat-telemetry.ts';
@@ -386,8 +387,7 @@ class Router implements Switchyard {
     }
     if (options.signal) ctx.signal = options.signal;
     if (this.#timeZone !== undefined) ctx.timeZone = this.#timeZone;
-    const override =
-      options.route === undefined ? {} : { override: `${options.route.provider}/${options.route.model}` };
+    const override = options.route === undefined ? {} : { override: routeName(options.route) };
     const affinity = startAffinity(loaded, this.store, this.#now(), {
       task,
       messages: options.messages,

@@ -3,10 +3,7 @@
 import type { Credential } from '../credentials/types.ts';
 import type { Attempt } from './types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
-
-export function routeName(route: { provider: string; model: string }): string {
-  return `${route.provider}/${route.model}`;
-}
+import { routeName } from '../config/route-name.ts';
 
 export function credentialView(
   c: Pick<Credential, 'fingerprint' | 'masked' | 'sources'>,

@@ -7,7 +7,7 @@ import type { Attempt } from '../routing/types.ts';
 import type { ChatBackend } from './backend.ts';
 import { shouldCompress, triggerTokens } from './compression-plan.ts';
 import { compressionLine, compressSession, type CompressOutcome } from './compressor.ts';
-import { contextWindowOf } from './route-text.ts';
+import { contextWindowOf } from '../config/route-name.ts';
 import type { ChatSession } from './session.ts';
 import { titleFailureLine, upgradeTitle, type TitleOutcome } from './title-upgrade.ts';
 import { setAsideNote } from './fallback-note.ts';

@@ -8,7 +8,8 @@ import { compressionLine } from './compressor.ts';
 import { triggerTokens } from './compression-plan.ts';
 import type { Conversation } from './conversation.ts';
 import { explainError, explainErrorLines, isAbort } from './error-text.ts';
-import { contextWindowOf, formatRoute, parseRouteFor } from './route-text.ts';
+import { parseRouteFor } from './route-text.ts';
+import { contextWindowOf, routeName } from '../config/route-name.ts';
 import { cleanUserTitle } from './title-text.ts';
 import { EchoGate } from './echo-gate.ts';
 import { isRepeat } from '../signal-repeat.ts';
@@ -235,12 +236,12 @@ export class Repl {
 
   private model(arg: string): void {
     const session = this.conv.session;
-    const main = this.config.main ? formatRoute(this.config.main) : '(no main route configured)';
+    const main = this.config.main ? routeName(this.config.main) : '(no main route configured)';
     if (arg === '') {
       const route = session.route;
       return this.say(
         route
-          ? `route: ${formatRoute(route)} (this session; /model default goes back to ${main})`
+          ? `route: ${routeName(route)} (this session; /model default goes back to ${main})`
           : `route: ${main} (main)`,
       );
     }
@@ -250,7 +251,7 @@ export class Repl {
     }
     const route = parseRouteFor(this.config, arg);
     session.setRoute(route);
-    this.say(`route: ${formatRoute(route)} for this session`);
+    this.say(`route: ${routeName(route)} for this session`);
   }
 
   private describeSession(): string {
@@ -262,7 +263,7 @@ export class Repl {
     return [
       s.exists ? `session ${s.id}` : this.unsavedLine(),
       this.titleLine(),
-      `route: ${route ? formatRoute(route) : '(none)'}${s.route ? chosen : ''}`,
+      `route: ${route ? routeName(route) : '(none)'}${s.route ? chosen : ''}`,
       `messages: ${s.messages.length}, prompt ≈ ${s.promptTokens()} tokens` +
         (trigger === undefined
           ? ' (context window unknown: no automatic compression)'

@@ -5,9 +5,10 @@ import type { Route } from '../config/schema.ts';
 import type { ChatMessage } from '../providers/types.ts';
 import type { MessageRecord, SessionRecord, SessionStore } from '../state/types.ts';
 import { findSession, newSessionId } from './ids.ts';
-import { parseRoute } from './route-text.ts';
+import { parseTypedRoute } from './route-text.ts';
 import { deriveTitle, EMPTY_TITLE } from './title-text.ts';
 import { estimateMessageTokens, estimatePromptTokens } from './tokens.ts';
+import { routeName } from '../config/route-name.ts';
 
 type Clock = () => number;
 
@@ -59,7 +60,7 @@ export class ChatSession {
   /** The `/model` route of this session, if one was set. */
   get route(): Route | undefined {
     const text = this.record ? this.record.route : this.pendingRoute;
-    return text ? parseRoute(text) : undefined;
+    return text ? parseTypedRoute(text) : undefined;
   }
 
   get messages(): readonly MessageRecord[] {
@@ -101,7 +102,7 @@ export class ChatSession {
   }
 
   setRoute(route: Route | undefined): void {
-    const text = route ? `${route.provider}/${route.model}` : undefined;
+    const text = route ? routeName(route) : undefined;
     if (!this.record) {
       this.pendingRoute = text;
       return;

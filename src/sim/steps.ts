@@ -80,7 +80,3 @@ export const STEPS = {
 
 export type StepName = keyof typeof STEPS;
 export const STEP_NAMES = Object.keys(STEPS) as StepName[];
-
-export function isStepName(value: string): value is StepName {
-  return Object.hasOwn(STEPS, value);
-}

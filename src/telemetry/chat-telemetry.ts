@@ -18,6 +18,8 @@ import { genAiInstruments, recordTokens, type GenAiInstruments } from './genai-m
 import { metricsOn, tracingOn } from './active.ts';
 import { callerKey } from './caller.ts';
 import { VERSION } from '../version.ts';
+import type { Explanation } from '../errors/explanation.ts';
+import { explanationAttributes } from './advice-attributes.ts';
 
 export interface ChatCall {
   task: string;
@@ -92,6 +94,8 @@ export class ChatTelemetry {
   failed(err: unknown, trail: readonly Attempt[]): void {
     const kind = failureKind(err);
     this.#span.setAttribute(ATTR.errorType, kind);
+    const explained = (err as { explained?: Explanation } | null)?.explained;
+    if (explained !== undefined) this.#span.setAttributes(explanationAttributes(explained));
     this.#span.setStatus({ code: SpanStatusCode.ERROR, message: kind });
     this.#end(trail, undefined, undefined);
   }

@@ -56,6 +56,8 @@ export const ATTR = {
   outcome: 'switchyard.outcome',
   note: 'switchyard.note',
   budget: 'switchyard.budget',
+  errorHeadline: 'switchyard.error.headline',
+  advice: 'switchyard.advice',
 } as const;
 
 /** The instrumentation scope every tracer and meter is named by. */

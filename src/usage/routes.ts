@@ -1,8 +1,8 @@
-// Every route the config can send to, with the tasks that use it: what `usage prices` lists and what a USD budget
-// must have a price for (`unpricedBudgetRoutes`, for `config check` once budgets exist).
+// Every route the config can send to, with the tasks that use it: what `usage prices` lists (the budgets' check of
+// unpriced routes is budgets/unpriced.ts).
 import type { Config, Route } from '../config/schema.ts';
-import { resolveTask, taskNames } from '../config/resolve-task.ts';
-import { lookUpPrice } from './prices.ts';
+import { chainRoutes, taskNames } from '../config/resolve-task.ts';
+import { routeName } from '../config/route-name.ts';
 
 export interface TaskRoute {
   route: Route;
@@ -14,33 +14,16 @@ export interface TaskRoute {
 export function taskRoutes(config: Config): TaskRoute[] {
   const byKey = new Map<string, TaskRoute>();
   const add = (route: Route, task?: string): void => {
-    const key = `${route.provider}/${route.model}`;
+    const key = routeName(route);
     let r = byKey.get(key);
     if (r === undefined) byKey.set(key, (r = { route: { provider: route.provider, model: route.model }, tasks: [] }));
     if (task !== undefined && !r.tasks.includes(task)) r.tasks.push(task);
   };
   for (const task of taskNames(config)) {
-    try {
-      const plan = resolveTask(config, task);
-      if (plan.status === 'chain') for (const r of plan.routes) add(r, task);
-    } catch {
-      // A task without a route (no main): nothing to price.
-    }
+    // A task without a route (no main, disabled): nothing to price.
+    for (const r of chainRoutes(config, task)) add(r, task);
   }
   for (const [provider, p] of Object.entries(config.providers))
     for (const model of Object.keys(p.models)) add({ provider, model });
   return [...byKey.values()];
-}
-
-/** The routes of `tasks` (all when omitted) that have no price: a USD budget over them cannot be kept. For the
- * budgets' `config check` warning. */
-export function unpricedRoutes(
-  config: Config,
-  tasks?: readonly string[],
-  day = new Date().toISOString().slice(0, 10),
-): TaskRoute[] {
-  return taskRoutes(config).filter(
-    (r) =>
-      (tasks === undefined || r.tasks.some((t) => tasks.includes(t))) && lookUpPrice(config, r.route, day) === null,
-  );
 }

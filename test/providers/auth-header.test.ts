@@ -10,7 +10,7 @@ import { loadedFrom } from '../routing/helpers.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { CredentialPool } from '../../src/credentials/pool.ts';
-import { probeProviders } from '../../src/routing/probe-all.ts';
+import { probeProviders } from '../../src/inspect/probe-all.ts';
 import { adapterFor, closePools } from '../../src/providers/registry.ts';
 
 after(closePools);

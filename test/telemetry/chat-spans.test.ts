@@ -86,7 +86,7 @@ test('a rotated-then-fallen-back call is one CLIENT span with a child span per a
   assertNoSecretExported(await otel.spans());
 });
 
-test('a call that fails on every route sets error.type to the failure kind on its span', async () => {
+test('a call that fails on every route sets error.type to the failure kind and its advice on its span', async () => {
   await using otel = installOtel();
   await using h = await harness({
     scenario: { keys: { [LIMITED]: { script: ['429'], reset: '10m' } } },
@@ -100,6 +100,9 @@ test('a call that fails on every route sets error.type to the failure kind on it
   const root = (await otel.spans()).find((s) => s.parentSpanContext === undefined);
   assert.equal(root?.attributes['error.type'], err.kind);
   assert.equal(root?.status.code, SpanStatusCode.ERROR);
+  // The explanation as values: what to do, each advice by kind and subject.
+  assert.deepEqual(root?.attributes['switchyard.advice'], ['add_key:mimo', 'retry_later:send_fewer']);
+  assert.equal(root?.attributes['switchyard.error.headline'], err.explained?.headline);
   assertNoSecretExported(await otel.spans());
 });
 

@@ -2,7 +2,7 @@
 // attempts (the ledger's charges) and, while recent, each attempt's message and the explanation the caller got.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { clock, get } from '../api.ts';
+import { clock, get, post } from '../api.ts';
 
 interface Charge {
   route: string;
@@ -32,9 +32,17 @@ interface Row {
   charges: Charge[];
 }
 
+/** One advice of the explanation (src/gateway/ui/advice-view.ts): its words, and the dashboard's button for it. */
+interface AdviceView {
+  kind: string;
+  text: string;
+  act?: { action: 'reset'; provider: string };
+}
+
 interface Trail {
   outcome: string;
   error?: string;
+  explained?: { headline: string; detail?: string; advice: AdviceView[] };
   attempts: {
     route: string;
     key?: string;
@@ -54,6 +62,32 @@ function money(n: number | null): string {
   return n === null ? '—' : `$${n.toFixed(n < 0.01 ? 5 : 3)}`;
 }
 
+/** What to do, one advice a line; a key's reset is done here as the Keys view does it. */
+function Advice({ advice }: { advice: AdviceView[] }) {
+  const [done, setDone] = useState('');
+  const reset = (provider: string): void => {
+    post(`/ui/api/keys/${encodeURIComponent(provider)}/reset`, {}).then(
+      () => setDone(`${provider}'s keys reset`),
+      (err: Error) => setDone(err.message),
+    );
+  };
+  if (advice.length === 0) return '';
+  return html`<ul class="advice" data-role="advice">
+      ${advice.map(
+        (a) =>
+          html`<li data-advice=${a.kind}>
+            ${a.text}
+            ${
+              a.act?.action === 'reset'
+                ? html` <button data-action="reset" onClick=${() => reset(a.act!.provider)}>Reset</button>`
+                : ''
+            }
+          </li>`,
+      )}
+    </ul>
+    ${done ? html`<p class="quiet">${done}</p>` : ''}`;
+}
+
 function Detail({ row }: { row: Row }) {
   const [trail, setTrail] = useState<Trail | null | undefined>();
   useEffect(() => {
@@ -65,6 +99,7 @@ function Detail({ row }: { row: Row }) {
   return html`<tr class="detail" data-detail=${row.id}>
     <td colspan="10">
       ${trail?.error ? html`<p class="warn" data-role="explanation">${trail.error}</p>` : ''}
+      ${trail?.explained ? html`<${Advice} advice=${trail.explained.advice} />` : ''}
       <table class="trail" data-role="trail">
         <thead>
           <tr>

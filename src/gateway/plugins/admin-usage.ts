@@ -26,7 +26,7 @@ function since(q: Query, fallback: string): number {
   try {
     return parseSince(q['since'] ?? fallback, Date.now(), 'since');
   } catch (err) {
-    throw new ApiError('invalid_request', err instanceof UserError ? err.message : String(err), { param: 'since' });
+    throw new ApiError('invalid_request', UserError.isInstance(err) ? err.message : String(err), { param: 'since' });
   }
 }
 

@@ -228,6 +228,7 @@ export function installErrorHandling(
     if (req.sy) {
       req.sy.outcome = apiErr.code ?? apiErr.category;
       req.sy.error = apiErr.message;
+      if (SwitchyardError.isInstance(err) && err.explained !== undefined) req.sy.explained = err.explained;
       // The request log and the x-switchyard-attempts header must agree on a failed call too.
       const attempts = apiErr.headers['x-switchyard-attempts'];
       if (attempts !== undefined) req.sy.attempts = Number(attempts);

@@ -2,12 +2,15 @@
 // explanation the caller was told: the ledger keeps each attempt's charge, not why it failed, so the Requests view
 // reads the why here while it is recent. Bounded; a request that went through on its first try costs one check.
 import type { Attempt } from '../../routing/types.ts';
+import type { Explanation } from '../../errors/explanation.ts';
+import { explanationView, type ExplanationView } from './advice-view.ts';
 
 /** What the request log knows of a finished request (RequestState's fields). */
 export interface FinishedRequest {
   id: string;
   outcome: string;
   error?: string;
+  explained?: Explanation;
   trail?: Attempt[];
 }
 
@@ -27,6 +30,8 @@ export interface RecentTrail {
   outcome: string;
   /** What the caller was told (scrubbed like every message the gateway writes). */
   error?: string;
+  /** The lead failure's explanation as the dashboard renders it (advice-view.ts), when the router made one. */
+  explained?: ExplanationView;
   attempts: RecentAttempt[];
 }
 
@@ -55,6 +60,7 @@ export class RecentTrails {
       }),
     };
     if (s.error !== undefined) kept.error = s.error;
+    if (s.explained !== undefined) kept.explained = explanationView(s.explained);
     this.#byId.delete(s.id);
     this.#byId.set(s.id, kept);
     if (this.#byId.size > this.#max) this.#byId.delete(this.#byId.keys().next().value!);

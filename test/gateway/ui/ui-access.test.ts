@@ -269,3 +269,29 @@ test('without an admin key the dashboard is off', async () => {
   assert.equal(res.status, 404);
   assert.match(await res.text(), /set gateway\.admin_key/);
 });
+
+test("a failed request's trail carries its explanation's advice, with the dashboard's reset where it can do it", async () => {
+  await using h = await startHarness({
+    scenario: { keys: { [LIMITED]: { quota: true }, [GOOD]: { quota: true } } },
+    config,
+  });
+  const r = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'sim-large', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(r.status, 503);
+  const id = r.headers.get('x-request-id');
+  assert.ok(id);
+  const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+  const body = (await (await fetch(`${h.url}/ui/api/requests/${id}/trail`, { headers: auth })).json()) as {
+    trail: { explained?: { advice: { kind: string; act?: { action: string; provider: string } }[] } } | null;
+  };
+  const advice = body.trail?.explained?.advice ?? [];
+  const reset = advice.find((a) => a.kind === 'reset_key');
+  assert.deepEqual(reset?.act, { action: 'reset', provider: 'mimo' }, 'the reset is the dashboard’s own button');
+  assert.ok(
+    advice.filter((a) => a.kind !== 'reset_key').every((a) => a.act === undefined),
+    'only a reset has a button',
+  );
+});

@@ -2,14 +2,14 @@
 // health, and each task's resolved chain with whether any of its routes has a working key. The CLI renders it.
 import type { LoadedConfig } from '../config/types.ts';
 import { CredentialPool } from '../credentials/pool.ts';
-import { UserError } from '../user-error.ts';
 import type { DegradedReason, StateStore } from '../state/types.ts';
 import { statePath } from '../state/open.ts';
 import { maskUrlPassword } from '../config/mask.ts';
-import type { AdapterFor } from './call-context.ts';
+import type { AdapterFor } from '../routing/call-context.ts';
 import { allValid, probeProviders, serves, type ProbeProgress, type ProviderProbe } from './probe-all.ts';
 import { probeText, type ProbeResult } from './probe.ts';
-import { hasOwnKey, resolveTask, taskNames, type RouteSpec } from '../config/resolve-task.ts';
+import { hasOwnKey, taskNames, taskOutlook, type RouteSpec } from '../config/resolve-task.ts';
+import { routeName } from '../config/route-name.ts';
 
 export interface DoctorRoute {
   route: string;
@@ -87,15 +87,10 @@ function ownKeyNote(results: readonly ProbeResult[], task: string, r: RouteSpec)
 }
 
 function taskReport(loaded: LoadedConfig, task: string, probes: readonly ProviderProbe[]): DoctorTask {
-  let plan;
-  try {
-    plan = resolveTask(loaded.config, task);
-  } catch (err) {
-    return { task, status: 'broken', reason: UserError.isInstance(err) ? err.message : String(err), routes: [] };
-  }
-  if (plan.status === 'disabled') return { task, status: 'disabled', reason: plan.reason, routes: [] };
+  const plan = taskOutlook(loaded.config, task);
+  if (plan.status !== 'chain') return { task, status: plan.status, reason: plan.reason, routes: [] };
   const routes = plan.routes.map((r): DoctorRoute => {
-    const base = { route: `${r.provider}/${r.model}`, origin: r.origin };
+    const base = { route: routeName(r), origin: r.origin };
     if (r.invalid) return { ...base, status: 'invalid', note: r.invalid };
     const found = probes.find((p) => p.provider === r.provider);
     // A task's own key serves only that task's own route; every other route has the provider's keys alone.

@@ -1,8 +1,8 @@
 // Each task's resolved chain as the user reads it (`doctor`, `auth explain`, `config show --explain`): the routes in
 // the order a call tries them, each with the config setting it comes from. Pure: resolveTask does the resolving.
 import type { Config } from '../config/schema.ts';
-import { UserError } from '../user-error.ts';
-import { resolveTask, taskNames, type RouteSpec } from '../config/resolve-task.ts';
+import { taskNames, taskOutlook, type RouteSpec } from '../config/resolve-task.ts';
+import { routeName } from '../config/route-name.ts';
 
 export interface ChainRoute {
   /** `provider/model` */
@@ -20,7 +20,7 @@ export type TaskChain =
 
 export function chainRoute(r: RouteSpec): ChainRoute {
   return {
-    route: `${r.provider}/${r.model}`,
+    route: routeName(r),
     provider: r.provider,
     origin: r.origin,
     ...(r.invalid !== undefined ? { invalid: r.invalid } : {}),
@@ -28,14 +28,9 @@ export function chainRoute(r: RouteSpec): ChainRoute {
 }
 
 export function taskChain(config: Config, task: string): TaskChain {
-  try {
-    const plan = resolveTask(config, task);
-    if (plan.status === 'disabled') return { task, status: 'disabled', reason: plan.reason, routes: [] };
-    return { task, status: 'chain', routes: plan.routes.map(chainRoute) };
-  } catch (err) {
-    if (!UserError.isInstance(err)) throw err;
-    return { task, status: 'broken', reason: err.message, routes: [] };
-  }
+  const plan = taskOutlook(config, task);
+  if (plan.status !== 'chain') return { task, status: plan.status, reason: plan.reason, routes: [] };
+  return { task, status: 'chain', routes: plan.routes.map(chainRoute) };
 }
 
 /** `main` and every auxiliary task, in config order. */

@@ -5,7 +5,7 @@ import type { CredentialPool } from '../credentials/pool.ts';
 import { lookedIn, resolveProviderKeys } from '../credentials/resolve.ts';
 import { explainMissing } from '../errors/messages.ts';
 import type { StateStore } from '../state/types.ts';
-import type { AdapterFor } from './call-context.ts';
+import type { AdapterFor } from '../routing/call-context.ts';
 import { probeCredential, type ProbeResult, type ProbeTarget } from './probe.ts';
 import type { Credential } from '../credentials/types.ts';
 import { taskKeys } from '../credentials/task-keys.ts';

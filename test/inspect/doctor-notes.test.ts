@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { adapterFor } from '../../src/providers/registry.ts';
-import { runDoctor } from '../../src/routing/doctor.ts';
+import { runDoctor } from '../../src/inspect/doctor.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { openStore } from '../../src/state/open.ts';
-import { FAST_RETRY, loadedFrom } from './helpers.ts';
+import { FAST_RETRY, loadedFrom } from '../routing/helpers.ts';
 
 const NEVER = 'sk-doctor-notes-never-01';
 const BUSY = 'sk-doctor-notes-busy-002';

@@ -2,8 +2,8 @@
 // known. Records nothing unless asked, so looking at a flaky key never benches it.
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
-import { AUTH_RULES } from './policy.ts';
-import { authRetryWait } from './key-health.ts';
+import { AUTH_RULES } from '../routing/policy.ts';
+import { authRetryWait } from '../routing/key-health.ts';
 import type { AuthVerdict, Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { BlockedBy } from '../errors/classify.ts';
@@ -12,7 +12,7 @@ import { detail } from '../errors/explain-format.ts';
 import { authVerdict, suspectProbeInterval, suspectSince, usability } from '../credentials/health.ts';
 import type { HealthStore } from '../state/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
-import type { AdapterFor } from './call-context.ts';
+import type { AdapterFor } from '../routing/call-context.ts';
 import { proxyFor } from '../providers/proxy.ts';
 import { authHeaderFor } from '../providers/auth-header.ts';
 import type { AuthConfig } from '../config/schema.ts';
