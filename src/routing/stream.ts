@@ -12,6 +12,7 @@ import type { Attempt } from './types.ts';
 import { StreamTally } from '../usage/estimate.ts';
 import { abandoned, markBilled } from '../usage/billed.ts';
 import { BREAKER_KINDS } from './policy.ts';
+import type { StreamEnd, StreamHook } from './stream-hook.ts';
 
 export interface OpenedStream {
   iterator: AsyncIterator<StreamEvent>;
@@ -115,26 +116,34 @@ function midStreamError(ctx: CallContext, route: RouteSpec, err: unknown, starte
   });
 }
 
-/** The caller's iterator over a committed stream. */
+/** The caller's iterator over a committed stream; `hooks` run on each event and at the end, after the committed
+ * attempt's usage is set (a hook settling budgets or writing the ledger reads it). */
 export async function* committedEvents(
   ctx: CallContext,
   route: RouteSpec,
   opened: OpenedStream,
   onBroken: () => void = () => {},
+  hooks: readonly StreamHook[] = [],
 ): AsyncGenerator<StreamEvent> {
   const startedAt = ctx.now();
   // The entry the stream was committed on: it is billed for everything the stream delivered, however it ends.
   const billed = committedAttempt(ctx, route);
   let finished = false;
   let drained = false;
+  let how: StreamEnd = 'cancelled';
+  let thrown: unknown;
   const broke = (err: unknown): SwitchyardError => {
     const error = midStreamError(ctx, route, err, startedAt);
     onBroken();
     return error;
   };
+  const seen = (e: StreamEvent): void => {
+    for (const h of hooks) h.event?.(e);
+  };
   try {
     for (const e of opened.held) {
       if (e.type === 'finish') finished = true;
+      seen(e);
       yield e;
     }
     while (!drained) {
@@ -152,12 +161,19 @@ export async function* committedEvents(
       }
       if (r.value.type === 'finish') finished = true;
       opened.tally.see(r.value);
+      seen(r.value);
       yield r.value;
     }
     // An upstream that stops without its terminal event was cut: say so, never end as if the answer were whole.
     if (!finished) throw broke(undefined);
+    how = 'finished';
+  } catch (err) {
+    how = err instanceof Error && err.name === 'AbortError' ? 'cancelled' : 'cut';
+    thrown = err;
+    throw err;
   } finally {
     if (!drained) await closeQuietly(opened.iterator);
     if (billed !== undefined) billed.usage = opened.tally.usage(opened.sent.messages);
+    for (const h of hooks) h.end?.(how, thrown);
   }
 }
