@@ -9,10 +9,6 @@ import { batchedDestination } from '../src/log-destination.ts';
 import { openStore } from '../src/state/open.ts';
 import { generateKey, newKeyRecord } from '../src/gateway/keys.ts';
 import { startGateway } from '../src/gateway/server.ts';
-import { startFloor } from './floor.ts';
-import { startSimulator } from '../src/sim/server.ts';
-import { SOAK_SCENARIO } from './soak-setup.ts';
-import { loadConfig } from '../src/config/load.ts';
 
 const UPSTREAM_KEY = 'sk-bench-upstream-key-0000';
 
@@ -107,6 +103,8 @@ export interface StartedRole {
 export async function startSwitchyardRole(argv: string[]): Promise<StartedRole | undefined> {
   const [role, upstreamUrl, logFile] = argv;
   if (role === 'floor' && upstreamUrl) {
+    // The floor, the simulator and the config loader only for their roles: a gateway's RSS is measured without them.
+    const { startFloor } = await import('./floor.ts');
     const floor = await startFloor(benchConfig(upstreamUrl));
     return { close: floor.close, info: { url: floor.url } };
   }
@@ -143,12 +141,15 @@ export async function startSwitchyardRole(argv: string[]): Promise<StartedRole |
     return { close: gw.close, info: { url: gw.url, key: gw.key } };
   }
   if (role === 'sim') {
+    const { startSimulator } = await import('../src/sim/server.ts');
+    const { SOAK_SCENARIO } = await import('./soak-setup.ts');
     const sim = await startSimulator({ scenario: SOAK_SCENARIO });
     return { close: sim.close, info: { url: sim.url } };
   }
   if (role === 'soak-gateway' && upstreamUrl && logFile) {
     // Here the second argument is the config file (bench/soak.ts writes it, and rewrites it to exercise hot reload);
     // the state lives in a SQLite file beside the log, as `switchyard gateway` keeps it.
+    const { loadConfig } = await import('../src/config/load.ts');
     const gw = await benchGateway(loadConfig({ configPath: upstreamUrl }), logFile, dirname(logFile), true);
     return { close: gw.close, info: { url: gw.url, key: gw.key } };
   }
