@@ -31,9 +31,6 @@ export interface StreamHandler {
   onEnd(): StreamEvent[] | undefined;
 }
 
-/** Events read ahead of the consumer before the body is paused (backpressure on the upstream socket). */
-const HIGH_WATER = 256;
-
 /** The body's chunks become canonical events as they arrive, parsed synchronously from its own data events and queued;
  * the generator hands them on, awaiting only when the queue is empty (one promise per upstream read at most, not one
  * per layer per event). */
@@ -101,7 +98,9 @@ export async function* streamCall(
     } catch (err) {
       fail(err);
     }
-    if (queue.length - taken > HIGH_WATER) body.pause();
+    // A consumer busy elsewhere (writing to a slow caller, or gone) gets at most this chunk read ahead of it, as when
+    // it pulled each chunk itself: what a cancelled stream is billed is what it was handed, not what sat queued.
+    if (wake === undefined && queue.length > taken) body.pause();
     wakeUp();
   };
   const onEnd = (): void => {
