@@ -13,6 +13,8 @@ export interface StreamLoadJob {
   rampMs: number;
   /** Text the end of a complete stream holds (`[DONE]`, `message_stop`). */
   terminal: string;
+  /** A stream not over by then fails (a connect lost in an overflowing queue would otherwise hold the run). */
+  timeoutMs?: number;
 }
 
 export interface StreamLoadResult {
@@ -54,6 +56,13 @@ function runOne(job: StreamLoadJob, agent: Agent, done: (ttft: number | undefine
     },
   );
   req.on('error', (err) => finish(err.message));
+  if (job.timeoutMs !== undefined) {
+    const timer = setTimeout(() => {
+      finish(`not over within ${job.timeoutMs} ms`);
+      req.destroy();
+    }, job.timeoutMs);
+    req.once('close', () => clearTimeout(timer));
+  }
   req.end(job.body);
 }
 

@@ -64,7 +64,7 @@ function floorOf(r: Route): Route {
 
 const MESSAGES = [{ role: 'user', content: 'Tell me a long story.' }];
 
-function jobFor(r: Route, s: Served, streams: number, rampMs: number): StreamLoadJob {
+function jobFor(r: Route, s: Served, streams: number, rampMs: number, timeoutMs?: number): StreamLoadJob {
   // Through the floor the model is the upstream's own; through the gateway a `provider/model` picks the upstream.
   const model =
     r.server === 'floor'
@@ -83,6 +83,7 @@ function jobFor(r: Route, s: Served, streams: number, rampMs: number): StreamLoa
     streams,
     rampMs,
     terminal: r.client === 'openai' ? '[DONE]' : 'message_stop',
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   };
 }
 
@@ -117,7 +118,9 @@ async function measure(r: Route, s: Served, streams: number, pace: StreamPace & 
   let peak = rss0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
   const cpu0 = cpuMicrosOf(pid);
-  const res = await runLoad(jobFor(r, s, streams, pace.rampMs));
+  // A stream not over 30 s past its paced end counts as not completed rather than holding the run.
+  const timeoutMs = pace.rampMs + pace.firstMs + pace.chunks * pace.intervalMs + 30_000;
+  const res = await runLoad(jobFor(r, s, streams, pace.rampMs, timeoutMs));
   const cpu = cpuMicrosOf(pid) - cpu0;
   clearInterval(sampler);
   const chunks = Math.max(1, res.completed * pace.chunks);
