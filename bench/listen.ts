@@ -3,6 +3,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** Room for thousands of streams opened at once (bench/stream.bench.ts); Node's default is 511. */
+const BACKLOG = 4096;
+
 export interface BenchServer {
   url: string;
   server: Server;
@@ -14,7 +17,7 @@ export async function listenLoopback(
   onClose: () => Promise<void> = async () => {},
 ): Promise<BenchServer> {
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: BACKLOG }, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,6 +1,7 @@
-// `node bench/profile.ts [seconds] [connections] [gateway|proxy]`: runs the gateway under load in its own process with
-// `--cpu-prof`, then prints where its CPU time went (self time by function and by file). For finding hot spots;
-// the numbers to compare against docs/gateway.md come from `npm run bench`.
+// `node bench/profile.ts [seconds] [connections] [gateway|proxy|stream] [openai|anthropic] [openai|anthropic]`: runs
+// the gateway under load in its own process with `--cpu-prof`, then prints where its CPU time went (self time by
+// function and by file). `stream` holds `connections` streams (client shape, then upstream shape) instead of
+// request/response load. For finding hot spots; the numbers to compare come from `npm run bench` and `bench:stream`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { load } from './load.ts';
+import { runStreams, type StreamLoadJob } from './stream-load.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.argv[2] ?? 8);
@@ -105,14 +107,48 @@ function summarize(file: string): void {
   console.log(`--- inclusive time of our own functions (self + what they call)\n${inclusiveOwn(profile, total)}`);
 }
 
+/** `connections` streams at a time through the gateway, 20 ms apart, in rounds until SECONDS have passed. */
+async function profileStreams(upstreamUrl: string, gw: { url: string; key?: string }): Promise<void> {
+  const client = process.argv[5] === 'anthropic' ? 'anthropic' : 'openai';
+  const upstreamShape = process.argv[6] === 'anthropic' ? 'anthropic' : 'openai';
+  await fetch(`${upstreamUrl}/bench/stream`, {
+    method: 'POST',
+    body: JSON.stringify({ chunks: 100, intervalMs: 20, firstMs: 20 }),
+  });
+  const job: StreamLoadJob = {
+    url: gw.url,
+    path: client === 'openai' ? '/v1/chat/completions' : '/v1/messages',
+    headers: client === 'openai' ? { authorization: `Bearer ${gw.key ?? ''}` } : { 'x-api-key': gw.key ?? '' },
+    body: JSON.stringify({
+      model: upstreamShape === 'openai' ? 'bench/bench-model' : 'bench_anthropic/claude-bench',
+      stream: true,
+      max_tokens: 1024,
+      messages: [{ role: 'user', content: 'Tell me a long story.' }],
+    }),
+    streams: CONNECTIONS,
+    rampMs: 100,
+    terminal: client === 'openai' ? '[DONE]' : 'message_stop',
+  };
+  const until = Date.now() + SECONDS * 1000;
+  let done = 0;
+  while (Date.now() < until) done += (await runStreams(job)).completed;
+  console.log(`${done} streams of 100 chunks, ${client} client, ${upstreamShape} upstream`);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-prof-'));
 const upstream = await start(['upstream']);
-const args = ROLE === 'proxy' ? ['proxy', upstream.info.url] : ['gateway', upstream.info.url, join(dir, 'gateway.log')];
+const args =
+  ROLE === 'proxy'
+    ? ['proxy', upstream.info.url]
+    : [ROLE === 'stream' ? 'stream-gateway' : 'gateway', upstream.info.url, join(dir, 'gateway.log')];
 const gateway = await start(args, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-const target = { name: ROLE, url: gateway.info.url, headers: { authorization: `Bearer ${gateway.info.key ?? ''}` } };
-await load(target, 8, 2);
-const r = await load(target, CONNECTIONS, SECONDS);
-console.log(`${r.rps.toFixed(0)} req/s, median ${r.medianMs.toFixed(3)} ms, ${r.non2xx} non-2xx`);
+if (ROLE === 'stream') await profileStreams(upstream.info.url, gateway.info);
+else {
+  const target = { name: ROLE, url: gateway.info.url, headers: { authorization: `Bearer ${gateway.info.key ?? ''}` } };
+  await load(target, 8, 2);
+  const r = await load(target, CONNECTIONS, SECONDS);
+  console.log(`${r.rps.toFixed(0)} req/s, median ${r.medianMs.toFixed(3)} ms, ${r.non2xx} non-2xx`);
+}
 await gateway.kill();
 await upstream.kill();
 const prof = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));

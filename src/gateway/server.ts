@@ -16,6 +16,8 @@ import { assertSafeListen, listenError, localUrlFor, parseListen } from '../conf
 export { assertSafeListen };
 import { forgetFormerCredentials, logFirstKeys, warnKeyless, watchAndReload } from './reload.ts';
 
+const LISTEN_BACKLOG = 4096;
+
 export interface StartGatewayOptions {
   loaded: LoadedConfig;
   /** Opened from `gateway.state` when absent (and closed with the gateway). */
@@ -89,7 +91,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   warnKeyless(app.gateway, options.loaded);
   logFirstKeys(app.gateway, options.loaded);
   try {
-    await app.listen({ host, port });
+    // Room for thousands of streams opened at once (Node's default queue is 511; the kernel caps it at somaxconn):
+    // past it, a connect waits a second or more for the retry of its SYN.
+    await app.listen({ host, port, backlog: LISTEN_BACKLOG });
   } catch (err) {
     await app.close().catch(() => {});
     if (ownsStore) await store.close();

@@ -5,27 +5,33 @@ import type { ServerResponse } from 'node:http';
 
 export const KEEPALIVE_FRAME = ': keepalive\n\n';
 
-/** The frames as they are, with a keepalive comment written beside them after each silence of `ms`. The timer starts
- * with the first frame, once the response's head is out, and stops when the frames end. */
-export async function* withKeepalive(
-  frames: AsyncIterable<string>,
-  raw: ServerResponse,
-  ms: number,
-): AsyncGenerator<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const beat = (): void => {
-    if (raw.headersSent && !raw.writableEnded && !raw.destroyed) raw.write(KEEPALIVE_FRAME);
-    timer?.refresh();
-  };
-  try {
-    for await (const frame of frames) {
-      yield frame;
-      if (timer === undefined) {
-        timer = setTimeout(beat, ms);
-        timer.unref();
-      } else timer.refresh();
+/** The keepalive of one stream: `wrote()` after each frame written (the first starts the clock), `stop()` at its end. */
+export class Keepalive {
+  #timer: NodeJS.Timeout | undefined;
+  readonly #res: ServerResponse;
+  readonly #ms: number;
+
+  constructor(res: ServerResponse, ms: number) {
+    this.#res = res;
+    this.#ms = ms;
+  }
+
+  wrote(): void {
+    if (this.#timer !== undefined) {
+      this.#timer.refresh();
+      return;
     }
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    this.#timer = setTimeout(() => this.#beat(), this.#ms);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+  }
+
+  #beat(): void {
+    const res = this.#res;
+    if (res.headersSent && !res.writableEnded && !res.destroyed) res.write(KEEPALIVE_FRAME);
+    this.#timer?.refresh();
   }
 }

@@ -70,7 +70,11 @@ class CallDeadline implements Deadline {
 
   /** A bound field, not a method: stream-call passes it on as a plain callback. */
   readonly touch = (): void => {
-    if (this.#timer) clearTimeout(this.#timer);
+    // Re-armed in place, not replaced: a stream touches it on every chunk.
+    if (this.#timer !== undefined && !this.#aborted) {
+      this.#timer.refresh();
+      return;
+    }
     if (this.#aborted || !(this.#timeoutMs > 0)) return;
     this.#timer = setTimeout(() => this.#fire(), this.#timeoutMs);
     this.#timer.unref();

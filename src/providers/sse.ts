@@ -1,23 +1,23 @@
-// Server-sent events both ways: parsed from an upstream body by eventsource-parser (each chunk re-arms the idle
-// timer), and written as named frames for the gateway's Anthropic and Responses streams.
+// Server-sent events both ways: parsed from an upstream body by eventsource-parser, synchronously as each chunk
+// arrives (stream-call.ts feeds it from the body's own data events: no promise per event), and written as named
+// frames for the gateway's Anthropic and Responses streams.
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 
-export async function* sseEvents(
-  body: AsyncIterable<Uint8Array>,
-  onChunk: () => void,
-): AsyncGenerator<EventSourceMessage> {
-  const queue: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (e) => queue.push(e) });
+export interface SseReader {
+  /** One chunk of the body; calls onEvent for each event it completes. */
+  feed(chunk: Uint8Array): void;
+  /** The body ended: an event left incomplete is dropped (SSE rules), since a cut stream is not a clean end. */
+  end(): void;
+}
+
+export function sseReader(onEvent: (e: EventSourceMessage) => void): SseReader {
+  const parser = createParser({ onEvent });
   const decoder = new TextDecoder();
-  for await (const chunk of body) {
-    onChunk();
-    parser.feed(decoder.decode(chunk, { stream: true }));
-    while (queue.length > 0) yield queue.shift() as EventSourceMessage;
-  }
-  // An event left incomplete at the end of the body is dropped (SSE rules): a cut stream is not a clean end.
-  parser.feed(decoder.decode());
-  while (queue.length > 0) yield queue.shift() as EventSourceMessage;
+  return {
+    feed: (chunk) => parser.feed(decoder.decode(chunk, { stream: true })),
+    end: () => parser.feed(decoder.decode()),
+  };
 }
 
 /** One event of a named-event stream (`event: NAME` then `data: JSON`), as the Anthropic and Responses APIs send. */

@@ -17,6 +17,7 @@ import type { StreamingSettings } from '../config/streaming.ts';
 import { StreamWatch, watchError } from './stream-watch.ts';
 import { joinedUsage, rejoin, ResumeNotes, type Resumer } from './stream-resume.ts';
 import { countedFailurePatch } from '../credentials/health.ts';
+import type { StreamEnd, StreamHook } from './stream-hook.ts';
 
 export interface OpenedStream {
   iterator: AsyncIterator<StreamEvent>;
@@ -168,13 +169,16 @@ function midStreamError(
   });
 }
 
-/** The caller's iterator over a committed stream. With `resume` (`streaming.resume`), a cut of a text answer goes on
- * from another route (resumedAfterCut) instead of throwing. */
+/** The caller's iterator over a committed stream. `hooks` run on each event and once at the end, after the committed
+ * attempt's usage is set (a hook settling budgets or writing the ledger reads it). With `resume`
+ * (`streaming.resume`), a cut of a text answer goes on from another route (resumedAfterCut) instead of throwing, and
+ * the hooks end only when that rest has ended. */
 export async function* committedEvents(
   ctx: CallContext,
   route: RouteSpec,
   opened: OpenedStream,
   onBroken: () => void = () => {},
+  hooks: readonly StreamHook[] = [],
   resume?: Resumer<OpenedStream> | 'spent',
 ): AsyncGenerator<StreamEvent> {
   const startedAt = ctx.now();
@@ -185,6 +189,8 @@ export async function* committedEvents(
   const notes = resume !== undefined && resume !== 'spent' ? new ResumeNotes() : undefined;
   let finished = false;
   let drained = false;
+  let how: StreamEnd = 'cancelled';
+  let thrown: unknown;
   // Set when the stream broke and may be resumed: what broke it (undefined: it stopped without its finish).
   let cut: { err: unknown } | undefined;
   const broke = (err: unknown): SwitchyardError => {
@@ -192,10 +198,18 @@ export async function* committedEvents(
     onBroken();
     return error;
   };
+  const seen = (e: StreamEvent): void => {
+    for (const h of hooks) h.event?.(e);
+  };
+  const ended = (err: unknown): void => {
+    how = err instanceof Error && err.name === 'AbortError' ? 'cancelled' : 'cut';
+    thrown = err;
+  };
   try {
     for (const e of opened.held) {
       if (e.type === 'finish') finished = true;
       notes?.see(e);
+      seen(e);
       yield e;
     }
     while (!drained) {
@@ -217,6 +231,7 @@ export async function* committedEvents(
       if (r.value.type === 'finish') finished = true;
       opened.tally.see(r.value);
       notes?.see(r.value);
+      seen(r.value);
       yield r.value;
     }
     // An upstream that stops without its terminal event was cut: say so, never end as if the answer were whole.
@@ -224,13 +239,35 @@ export async function* committedEvents(
       if (notes?.resumable !== true) throw broke(undefined);
       cut = { err: undefined };
     }
+    how = 'finished';
+  } catch (err) {
+    ended(err);
+    throw err;
   } finally {
     opened.watch?.stop();
     if (!drained) await closeQuietly(opened.iterator);
     if (billed !== undefined) billed.usage = opened.tally.usage(opened.sent.messages);
+    if (cut === undefined) for (const h of hooks) h.end?.(how, thrown);
   }
-  if (cut !== undefined && notes !== undefined && resume !== undefined && resume !== 'spent')
-    yield* resumedAfterCut(ctx, { route, opened, err: cut.err, text: notes.text, startedAt }, resume, onBroken);
+  if (cut === undefined || notes === undefined || resume === undefined || resume === 'spent') return;
+  how = 'cancelled';
+  try {
+    for await (const e of resumedAfterCut(
+      ctx,
+      { route, opened, err: cut.err, text: notes.text, startedAt },
+      resume,
+      onBroken,
+    )) {
+      seen(e);
+      yield e;
+    }
+    how = 'finished';
+  } catch (err) {
+    ended(err);
+    throw err;
+  } finally {
+    for (const h of hooks) h.end?.(how, thrown);
+  }
 }
 
 interface CutStream {
@@ -266,7 +303,7 @@ async function* resumedAfterCut(
   const resumedAttempt = committedAttempt(ctx, next.route);
   if (resumedAttempt !== undefined) resumedAttempt.resumed_from = routeName(cut.route);
   let leading = /\s$/.test(cut.text);
-  for await (const e of committedEvents(ctx, next.route, next.opened, onBroken, 'spent')) {
+  for await (const e of committedEvents(ctx, next.route, next.opened, onBroken, [], 'spent')) {
     if (e.type === 'start') continue;
     if (e.type === 'text' && leading) {
       const text = rejoin(cut.text, e.text);

@@ -1,7 +1,7 @@
 // The library API (docs/routing.md#library-api). Each call runs on a snapshot of the config it started with, and never
 // waits on disk; `reload()` swaps the config for later calls.
 import { sendBilled } from '../usage/billed.ts';
-import { CallRecorder, recordedEvents } from '../usage/library.ts';
+import { CallRecorder, recordedOnEnd } from '../usage/library.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import { SwitchyardError } from './errors.ts';
 import { UserError } from '../user-error.ts';
@@ -27,6 +27,7 @@ import { resolveTask, taskNames, type TaskPlan } from '../config/resolve-task.ts
 import { committedEvents, streamSender } from './stream.ts';
 import { chainResumer } from './resume-chain.ts';
 import { streamingSettings } from '../config/streaming.ts';
+import type { StreamHook } from './stream-hook.ts';
 import { formatTrail } from './trail.ts';
 import { routeName } from '../config/route-name.ts';
 import type { AnsweredBy, ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
@@ -255,32 +256,36 @@ class Router implements Switchyard {
             this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail (the stream broke off)');
         };
         const resume = chainResumer(ctx, input, request, streaming);
-        const events = committedEvents(ctx, done.route, done.value, logBroken, resume);
-        // Budgets settle when the stream ends (inside the ledger's recording, which counts the stream's end).
-        const settled = budgets === undefined ? events : settledOnEnd(events, budgets, ctx.trail);
+        // Budgets settle, the ledger's row is written and telemetry ends its span when the stream ends, in that order,
+        // as hooks of the stream's own loop (routing/stream-hook.ts).
+        const hooks: StreamHook[] = [];
+        if (budgets !== undefined) hooks.push(settledOnEnd(budgets, ctx.trail));
+        if (calls !== undefined)
+          hooks.push(
+            recordedOnEnd((how, first) =>
+              calls.record(loaded.config, {
+                task,
+                trail: ctx.trail,
+                startedAt,
+                t0,
+                status: how === 'finished' ? 'ok' : how === 'cut' ? 'stream_broken' : 'cancelled',
+                route: route.route,
+                streamEnd: how,
+                ...(first !== undefined ? { ttftMs: first - t0 } : {}),
+              }),
+            ),
+          );
         const streamed: StreamSuccess = {
           status: 'ok',
           task,
           ...route,
           trail: ctx.trail,
-          events:
-            calls === undefined
-              ? settled
-              : recordedEvents(settled, (how, first) =>
-                  calls.record(loaded.config, {
-                    task,
-                    trail: ctx.trail,
-                    startedAt,
-                    t0,
-                    status: how === 'finished' ? 'ok' : how === 'cut' ? 'stream_broken' : 'cancelled',
-                    route: route.route,
-                    streamEnd: how,
-                    ...(first !== undefined ? { ttftMs: first - t0 } : {}),
-                  }),
-                ),
+          events: committedEvents(ctx, done.route, done.value, logBroken, hooks, resume),
           ...warnings(budgets),
         };
-        return telemetry ? telemetry.streamed(streamed) : streamed;
+        // Added before the caller can read an event: the stream's loop reads its hooks only once it runs.
+        if (telemetry) hooks.push(telemetry.streamed(streamed));
+        return streamed;
       }
       const done = await runChain(ctx, input, (adapter, sendCtx, route, adjust) =>
         sendBilled(adapter, requestFor(request, route, adjust), sendCtx),

@@ -10,7 +10,8 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import type { Usage, StreamEvent, FinishReason } from '../providers/types.ts';
+import type { Usage, FinishReason } from '../providers/types.ts';
+import type { StreamHook } from '../routing/stream-hook.ts';
 import type { Attempt, ChatSuccess, Disabled, StreamSuccess } from '../routing/types.ts';
 import { ATTR, SCOPE, genAiConventions, providerName, type GenAiConventions } from './semconv.ts';
 import { attemptPlaces, attemptSpans, type ProviderType } from './attempt-spans.ts';
@@ -100,10 +101,11 @@ export class ChatTelemetry {
     this.#end(trail, undefined, undefined);
   }
 
-  /** A stream: the span ends when its events do (finished, broken off, or left by the caller). */
-  streamed(result: StreamSuccess): StreamSuccess {
+  /** A stream: the span ends when its events do (finished, broken off, or left by the caller), told by the hook the
+   * stream runs (routing/stream-hook.ts). */
+  streamed(result: StreamSuccess): StreamHook {
     this.#budgetWarnings(result);
-    return { ...result, events: this.#watch(result) };
+    return this.#watch(result);
   }
 
   /** Soft budgets the call went over (a hard one refuses it: `error.type` says so). */
@@ -112,15 +114,15 @@ export class ChatTelemetry {
     if (names !== undefined && names.length > 0) this.#span.setAttribute(ATTR.budget, names);
   }
 
-  async *#watch(result: StreamSuccess): AsyncGenerator<StreamEvent> {
+  #watch(result: StreamSuccess): StreamHook {
     let model = result.model;
     let id: string | undefined;
     let usage: Usage | undefined;
     let finish: FinishReason | undefined;
     let last: number | undefined;
     const attrs = this.#metricAttributes(result.provider, result.model);
-    try {
-      for await (const event of result.events) {
+    return {
+      event: (event) => {
         const at = this.#call.now();
         if (event.type === 'start') {
           model = event.model || model;
@@ -137,19 +139,18 @@ export class ChatTelemetry {
           this.#metrics?.perChunk.record((at - last) / 1000, attrs);
           last = at;
         }
-        yield event;
-      }
-      this.#end(result.trail, answerAttributes(model, id, finish ? [finish] : [], usage), usage);
-    } catch (err) {
-      this.failed(err, result.trail);
-      throw err;
-    } finally {
-      // Left by the caller before the end: what it got is all there is.
-      if (!this.#ended) {
-        this.#span.setAttribute(ATTR.outcome, 'cancelled');
-        this.#end(result.trail, answerAttributes(model, id, finish ? [finish] : [], usage), usage);
-      }
-    }
+      },
+      end: (how, err) => {
+        const answer = (): Attributes => answerAttributes(model, id, finish ? [finish] : [], usage);
+        if (how === 'finished') this.#end(result.trail, answer(), usage);
+        else if (err !== undefined) this.failed(err, result.trail);
+        else {
+          // Left by the caller before the end: what it got is all there is.
+          this.#span.setAttribute(ATTR.outcome, 'cancelled');
+          this.#end(result.trail, answer(), usage);
+        }
+      },
+    };
   }
 
   #metricAttributes(provider: string, model: string): Attributes {

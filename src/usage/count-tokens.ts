@@ -1,6 +1,17 @@
 // Counting tokens of text with gpt-tokenizer's o200k encoding: the estimate of an attempt the upstream reported no
-// usage for, and the simulator's own count (so what it bills and what we estimate are counted alike).
-import { countTokens } from 'gpt-tokenizer';
+// usage for, and the simulator's own count (so what it bills and what we estimate are counted alike). The tokenizer
+// is loaded on first use: its tables are ~50 MB of a process's memory, and a gateway whose upstreams report usage
+// never needs them.
+import { createRequire } from 'node:module';
+
+type CountTokens = typeof import('gpt-tokenizer').countTokens;
+let loaded: CountTokens | undefined;
+
+/** gpt-tokenizer's countTokens (o200k), required the first time it is called. */
+export function countTokens(...args: Parameters<CountTokens>): number {
+  loaded ??= (createRequire(import.meta.url)('gpt-tokenizer') as typeof import('gpt-tokenizer')).countTokens;
+  return loaded(...args);
+}
 
 /** Text is user data: a literal `<|endoftext|>` in it is just text. */
 const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };

@@ -1,8 +1,8 @@
 // Ledger rows for calls made through the library (and `chat`, titles, compression): one a call, written when it
 // ends — a stream when its events are closed — with no client key. The gateway records its own (usage-record.ts).
 import { randomUUID } from 'node:crypto';
-import type { StreamEvent } from '../providers/types.ts';
 import type { Attempt } from '../routing/types.ts';
+import type { StreamHook } from '../routing/stream-hook.ts';
 import type { UsageLedger } from './ledger.ts';
 import { PriceBook } from './prices.ts';
 import { usageRow } from './request-row.ts';
@@ -53,23 +53,16 @@ export class CallRecorder {
   }
 }
 
-/** The events of a committed stream, telling `ended` how they ended once closed: `finished`, `cut` or `cancelled`. */
-export async function* recordedEvents(
-  events: AsyncIterable<StreamEvent>,
-  ended: (how: string, firstAtMs: number | undefined) => void,
-): AsyncGenerator<StreamEvent> {
-  let how = 'cancelled';
+/** A committed stream's hook telling `ended` how it ended (`finished`, `cut` or `cancelled`) and when its first event
+ * came. */
+export function recordedOnEnd(ended: (how: string, firstAtMs: number | undefined) => void): StreamHook {
   let first: number | undefined;
-  try {
-    for await (const e of events) {
+  return {
+    event() {
       first ??= performance.now();
-      yield e;
-    }
-    how = 'finished';
-  } catch (err) {
-    how = err instanceof Error && err.name === 'AbortError' ? 'cancelled' : 'cut';
-    throw err;
-  } finally {
-    ended(how, first);
-  }
+    },
+    end(how) {
+      ended(how, first);
+    },
+  };
 }

@@ -1,6 +1,5 @@
 // The request path shared by the chat APIs. Stream headers wait for the first event, so a fallback before it is
 // invisible; after it, a failure ends the stream with an error event, never a clean end.
-import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatOptions, Attempt, AnsweredBy, ChatSuccess, Disabled, StreamSuccess } from '../../routing/types.ts';
 import type { ChatRequest, StreamEvent } from '../../providers/types.ts';
@@ -10,16 +9,15 @@ import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { checkModelName, resolveModel, shownModel, unknownModelMessage } from '../model-resolve.ts';
 import type { RequestState } from '../request-state.ts';
-import { toApiError } from '../plugins/errors.ts';
 import { forwardedBetas } from '../anthropic-beta.ts';
 import { headerValue } from '../header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
-import type { WireApi, StreamEncoder, ParsedWire } from '../wire.ts';
+import type { WireApi, ParsedWire } from '../wire.ts';
+import { startStreamReply, writeStream, type FramesLife } from '../stream-writer.ts';
 import { routeWithoutResponses, servesResponses } from '../responses-routes.ts';
 import { tracingOn } from '../../telemetry/active.ts';
 import { withCaller } from '../../telemetry/caller.ts';
 import { recordUsage, usageHeaderValue } from '../usage-record.ts';
-import { withKeepalive } from '../stream-keepalive.ts';
 import { streamingSettings } from '../../config/streaming.ts';
 
 export interface WireBody {
@@ -226,8 +224,6 @@ async function serveStream(
   sy.ttftMs = performance.now() - sy.started;
   const encoder = wire.streamEncoder(parsed);
   answerHeaders(ctx, reply, sy);
-  // A stream's usage is known at its end: sent as an HTTP trailer (docs/usage.md#seeing-it).
-  reply.trailer('x-switchyard-usage', async () => usageHeaderValue(ctx, sy));
   reply
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
@@ -241,71 +237,29 @@ async function serveStream(
       if (sy.logged) recordUsage(ctx, req);
     },
   };
-  // A caller gone before the first frame was read: the frames never run, so their cleanup is done here.
+  // A caller gone before the first frame was written: the frames never run, so their cleanup is done here.
   reply.raw.once('close', () => {
     if (life.started) return;
     sy.streamEnd ??= 'cancelled';
     void (events.return?.() ?? Promise.resolve()).catch(() => {}).finally(life.settled);
   });
-  const written = frames(first, events, encoder, sy, () => sentAttempts(result.trail), life);
+  // A stream's usage is known at its end: sent as an HTTP trailer (docs/usage.md#seeing-it).
   const keepaliveMs = keepaliveOf(ctx, sy);
-  return reply.send(
-    Readable.from(keepaliveMs === undefined ? written : withKeepalive(written, reply.raw, keepaliveMs), {
-      objectMode: false,
-    }),
-  );
+  await writeStream(startStreamReply(reply), {
+    first,
+    events,
+    encoder,
+    sy,
+    attempts: () => sentAttempts(result.trail),
+    life,
+    usage: () => usageHeaderValue(ctx, sy),
+    ...(keepaliveMs !== undefined ? { keepaliveMs } : {}),
+  });
+  return reply;
 }
 
 /** The task's `streaming.keepalive` (its own over the top level's), if set. */
 function keepaliveOf(ctx: GatewayContext, sy: RequestState): number | undefined {
   const config = ctx.settings.loaded.config;
   return streamingSettings(config.streaming, config.auxiliary[sy.target?.task ?? 'main']?.streaming).keepaliveMs;
-}
-
-/** Whether the frames began (else a caller who left first is cleaned up for them), and what to do when they end. */
-interface FramesLife {
-  started: boolean;
-  settled: () => void;
-}
-
-async function* frames(
-  first: IteratorResult<StreamEvent>,
-  events: AsyncIterator<StreamEvent>,
-  encoder: StreamEncoder,
-  sy: RequestState,
-  attempts: () => number,
-  life: FramesLife,
-): AsyncGenerator<string> {
-  life.started = true;
-  try {
-    let next = first;
-    while (!next.done) {
-      const event = next.value;
-      // The finish's usage is the whole answer's; the start's (Anthropic reports the prompt there) stands for a
-      // stream cut short, whose prompt the provider bills all the same.
-      if ((event.type === 'finish' || event.type === 'start') && event.usage !== undefined) sy.usage = event.usage;
-      const text = encoder.encode(event);
-      if (text) yield text;
-      next = await events.next();
-    }
-    sy.streamEnd = 'finished';
-    yield encoder.end();
-  } catch (err) {
-    // The caller hung up (abortOnDisconnect logged it): nobody to tell. Cut by the shutdown: the caller is told.
-    if (sy.cutWith === undefined && err instanceof Error && err.name === 'AbortError') {
-      sy.streamEnd = 'cancelled';
-      return;
-    }
-    sy.streamEnd = 'cut';
-    const apiErr = sy.cutWith ?? toApiError(err);
-    sy.outcome = `stream_${apiErr.code ?? apiErr.category}`;
-    sy.error = apiErr.message;
-    yield encoder.error(apiErr);
-  } finally {
-    sy.attempts = attempts();
-    // Client gone or stream finished: let the router release the upstream connection.
-    await events.return?.().catch(() => {});
-    sy.streamEnd ??= 'cancelled';
-    life.settled();
-  }
 }

@@ -1,0 +1,318 @@
+// `npm run bench:stream`: streamed answers, the LLM workload (SPEC §9, docs/gateway.md#performance-and-the-benchmark).
+// One fake upstream streaming in both shapes (bench/stream-answer.ts), the floor (bench/bare-proxy.ts piping bytes) and
+// the gateway, each in its own process; a load generator (bench/stream-load.ts) in its own process per run holds C
+// streams. For each server and route: CPU per delivered chunk from /proc, RSS idle and per open stream, time to first
+// byte (p50, p99) and completions, over interleaved rounds; then the targets with PASS/FAIL.
+// Knobs: BENCH_STREAMS (100,1000,5000), BENCH_ROUNDS (3), BENCH_CHUNKS / BENCH_INTERVAL_MS / BENCH_FIRST_MS (the pace,
+// else per level below), BENCH_BUFFERED=0 (skip the non-streaming check), BENCH_PORTKEY=1 (Portkey, when installed).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
+import { load, percentile, type LoadTarget } from './load.ts';
+import { cpuMicrosOf, mib, rssOf } from './proc-memory.ts';
+import { serve, stop, type Served } from './server-process.ts';
+import type { StreamPace, StreamShape } from './stream-answer.ts';
+import type { StreamLoadJob, StreamLoadResult } from './stream-load.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const LEVELS = (process.env['BENCH_STREAMS'] ?? '100,1000,5000').split(',').map(Number);
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
+
+/** About 5,000 chunks a second at every level, so the three processes and the load generator fit on 2 cores and what
+ * grows with C is the number of open streams, not the work. */
+function paceFor(streams: number): StreamPace & { rampMs: number } {
+  const base =
+    streams <= 100
+      ? { chunks: 200, intervalMs: 20, rampMs: 100 }
+      : streams <= 1000
+        ? { chunks: 25, intervalMs: 200, rampMs: 500 }
+        : { chunks: 8, intervalMs: 1000, rampMs: 2000 };
+  const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+  return {
+    chunks: env('BENCH_CHUNKS', base.chunks),
+    intervalMs: env('BENCH_INTERVAL_MS', base.intervalMs),
+    firstMs: env('BENCH_FIRST_MS', 50),
+    rampMs: base.rampMs,
+  };
+}
+
+/** One way of streaming through one server: the client's shape and the upstream's. */
+interface Route {
+  name: string;
+  server: 'floor' | 'gateway';
+  client: StreamShape;
+  upstream: StreamShape;
+}
+
+const ROUTES: Route[] = [
+  { name: 'floor openai', server: 'floor', client: 'openai', upstream: 'openai' },
+  { name: 'floor anthropic', server: 'floor', client: 'anthropic', upstream: 'anthropic' },
+  { name: 'gw openai→openai', server: 'gateway', client: 'openai', upstream: 'openai' },
+  { name: 'gw anthropic→anthropic', server: 'gateway', client: 'anthropic', upstream: 'anthropic' },
+  { name: 'gw openai→anthropic', server: 'gateway', client: 'openai', upstream: 'anthropic' },
+  { name: 'gw anthropic→openai', server: 'gateway', client: 'anthropic', upstream: 'openai' },
+];
+
+/** The floor a route is held against: the one reading the same upstream shape (the same reads and chunks). */
+function floorOf(r: Route): Route {
+  return ROUTES.find((f) => f.server === 'floor' && f.upstream === r.upstream)!;
+}
+
+const MESSAGES = [{ role: 'user', content: 'Tell me a long story.' }];
+
+function jobFor(r: Route, s: Served, streams: number, rampMs: number, timeoutMs?: number): StreamLoadJob {
+  // Through the floor the model is the upstream's own; through the gateway a `provider/model` picks the upstream.
+  const model =
+    r.server === 'floor'
+      ? r.upstream === 'openai'
+        ? 'bench-model'
+        : 'claude-bench'
+      : r.upstream === 'openai'
+        ? 'bench/bench-model'
+        : 'bench_anthropic/claude-bench';
+  const key = s.key ?? '';
+  return {
+    url: s.url,
+    path: r.client === 'openai' ? '/v1/chat/completions' : '/v1/messages',
+    headers: r.client === 'openai' ? { authorization: `Bearer ${key}` } : { 'x-api-key': key },
+    body: JSON.stringify({ model, stream: true, max_tokens: 1024, messages: MESSAGES }),
+    streams,
+    rampMs,
+    terminal: r.client === 'openai' ? '[DONE]' : 'message_stop',
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  };
+}
+
+function runLoad(job: StreamLoadJob): Promise<StreamLoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(HERE, 'stream-load.ts'), JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as StreamLoadResult) : reject(new Error(`load generator exited ${code}`)),
+    );
+  });
+}
+
+interface RunResult {
+  cpuPerChunk: number;
+  p50: number;
+  p99: number;
+  completed: number;
+  failed: number;
+  reasons: string[];
+  /** RSS at most during the run, above what it was just before, per stream. */
+  rssPerStream: number;
+  clientCpuPerChunk: number;
+}
+
+async function measure(r: Route, s: Served, streams: number, pace: StreamPace & { rampMs: number }) {
+  const pid = s.child.pid ?? 0;
+  const rss0 = rssOf(pid);
+  let peak = rss0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
+  const cpu0 = cpuMicrosOf(pid);
+  // A stream not over 30 s past its paced end counts as not completed rather than holding the run.
+  const timeoutMs = pace.rampMs + pace.firstMs + pace.chunks * pace.intervalMs + 30_000;
+  const res = await runLoad(jobFor(r, s, streams, pace.rampMs, timeoutMs));
+  const cpu = cpuMicrosOf(pid) - cpu0;
+  clearInterval(sampler);
+  const chunks = Math.max(1, res.completed * pace.chunks);
+  const out: RunResult = {
+    cpuPerChunk: cpu / chunks,
+    p50: percentile(res.ttfts, 50),
+    p99: percentile(res.ttfts, 99),
+    completed: res.completed,
+    failed: res.failed,
+    reasons: res.reasons,
+    rssPerStream: (peak - rss0) / streams,
+    clientCpuPerChunk: res.clientCpuMicros / chunks,
+  };
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function spread(xs: number[], digits = 2): string {
+  return xs.length < 2 ? '' : ` (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+}
+
+const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+
+/** Everything measured at one level: the runs of each route, round by round. */
+type LevelRuns = Map<string, RunResult[]>;
+
+async function level(
+  streams: number,
+  servers: Record<Route['server'], Served>,
+  upstream: Served,
+  rounds: number,
+): Promise<LevelRuns> {
+  const pace = paceFor(streams);
+  await setPace(upstream, pace);
+  const runs: LevelRuns = new Map(ROUTES.map((r) => [r.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    // Rotated each round, so no route always runs first (or right after the same neighbour).
+    const order = ROUTES.map((_, i) => ROUTES[(i + round) % ROUTES.length]!);
+    for (const r of order) runs.get(r.name)!.push(await measure(r, servers[r.server], streams, pace));
+  }
+  console.log(
+    `\nC=${streams}: ${pace.chunks} chunks at ${pace.intervalMs} ms after ${pace.firstMs} ms, opened over ${pace.rampMs} ms; ${rounds} rounds (median, spread)`,
+  );
+  for (const r of ROUTES) {
+    const rs = runs.get(r.name)!;
+    const cpu = rs.map((x) => x.cpuPerChunk);
+    const failed = rs.reduce((n, x) => n + x.failed, 0);
+    const reasons = [...new Set(rs.flatMap((x) => x.reasons))].slice(0, 3);
+    console.log(
+      `  ${r.name.padEnd(24)} CPU ${median(cpu).toFixed(1).padStart(6)} µs/chunk${spread(cpu, 1).padEnd(14)} TTFB p50 ${median(rs.map((x) => x.p50)).toFixed(2)} ms p99 ${median(rs.map((x) => x.p99)).toFixed(2)} ms  RSS/stream ${(median(rs.map((x) => x.rssPerStream)) / 1024).toFixed(1)} KiB  done ${rs.reduce((n, x) => n + x.completed, 0)}/${streams * rs.length}${failed ? ` (${reasons.join('; ')})` : ''}  client ${median(rs.map((x) => x.clientCpuPerChunk)).toFixed(0)} µs/chunk`,
+    );
+  }
+  return runs;
+}
+
+async function setPace(upstream: Served, pace: StreamPace): Promise<void> {
+  const res = await fetch(`${upstream.url}/bench/stream`, {
+    method: 'POST',
+    body: JSON.stringify({ chunks: pace.chunks, intervalMs: pace.intervalMs, firstMs: pace.firstMs }),
+  });
+  if (res.status !== 204) throw new Error(`the fake upstream refused the pace: ${res.status}`);
+}
+
+/** Per-round ratios of a route's figure to its floor's in the same round: median and spread. */
+function ratios(runs: LevelRuns, r: Route, f: (x: RunResult) => number): number[] {
+  const mine = runs.get(r.name)!;
+  const floor = runs.get(floorOf(r).name)!;
+  return mine.map((x, i) => f(x) / f(floor[i]!));
+}
+
+function differences(runs: LevelRuns, r: Route, f: (x: RunResult) => number): number[] {
+  const mine = runs.get(r.name)!;
+  const floor = runs.get(floorOf(r).name)!;
+  return mine.map((x, i) => f(x) - f(floor[i]!));
+}
+
+function reportTargets(byLevel: Map<number, LevelRuns>, idle: Record<Route['server'], number>): void {
+  console.log('\nTargets (SPEC §9; each gateway route against the floor reading the same upstream shape):');
+  const gw = ROUTES.filter((r) => r.server === 'gateway');
+  for (const [streams, runs] of byLevel) {
+    for (const r of gw) {
+      const same = r.client === r.upstream;
+      const limit = same ? 1.4 : 1.7;
+      const cpu = ratios(runs, r, (x) => x.cpuPerChunk);
+      console.log(
+        `  C=${String(streams).padEnd(5)} CPU/chunk ${r.name.padEnd(24)} ${median(cpu).toFixed(2)}×${spread(cpu)} (≤ ${limit}× ${same ? 'same' : 'cross'}-shape) ${verdict(median(cpu) <= limit)}`,
+      );
+    }
+  }
+  for (const [streams, runs] of byLevel) {
+    if (streams > 1000) continue;
+    for (const r of gw) {
+      const added = differences(runs, r, (x) => x.p50);
+      console.log(
+        `  C=${String(streams).padEnd(5)} added TTFB p50 ${r.name.padEnd(24)} ${median(added).toFixed(2)} ms${spread(added)} (≤ floor + 1 ms) ${verdict(median(added) <= 1)}`,
+      );
+    }
+  }
+  const top = Math.max(...byLevel.keys());
+  const big = byLevel.get(top)!;
+  if (top >= 5000) {
+    for (const r of gw) {
+      const rs = big.get(r.name)!;
+      const all = rs.every((x) => x.completed === top);
+      const added = median(differences(big, r, (x) => x.p50));
+      console.log(
+        `  C=${top} ${r.name.padEnd(24)} all complete: ${all ? 'yes' : 'no'}, added TTFB p50 ${added.toFixed(1)} ms (≤ 50 ms) ${verdict(all && added <= 50)}`,
+      );
+    }
+  }
+  const perStream = (name: string) => median(big.get(name)!.map((x) => x.rssPerStream));
+  for (const r of gw.filter((x) => x.client === x.upstream)) {
+    const ratio = perStream(r.name) / perStream(floorOf(r).name);
+    console.log(
+      `  C=${top} RSS per open stream ${r.name.padEnd(24)} ${(perStream(r.name) / 1024).toFixed(1)} / ${(perStream(floorOf(r).name) / 1024).toFixed(1)} KiB = ${ratio.toFixed(2)}× (≤ 1.2×) ${verdict(ratio <= 1.2)}`,
+    );
+  }
+  const idleRatio = idle.gateway / idle.floor;
+  console.log(
+    `  idle RSS gateway / floor: ${mib(idle.gateway)} / ${mib(idle.floor)} MiB = ${idleRatio.toFixed(2)}× (≤ 1.3×) ${verdict(idleRatio <= 1.3)}`,
+  );
+}
+
+/** Non-streaming CPU per request against the same floor buffering whole answers, interleaved. */
+async function buffered(servers: Record<Route['server'], Served>, rounds: number): Promise<void> {
+  const targets: (LoadTarget & { server: Served })[] = [
+    { name: 'floor', url: servers.floor.url, headers: {}, server: servers.floor },
+    {
+      name: 'gateway',
+      url: servers.gateway.url,
+      headers: { authorization: `Bearer ${servers.gateway.key ?? ''}` },
+      server: servers.gateway,
+    },
+  ];
+  for (const t of targets) await load(t, 32, 4);
+  const perRequest: Record<string, number[]> = { floor: [], gateway: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const t of targets) {
+      const pid = t.server.child.pid ?? 0;
+      const cpu0 = cpuMicrosOf(pid);
+      const r = await load(t, 32, 3);
+      perRequest[t.name]!.push((cpuMicrosOf(pid) - cpu0) / Math.max(1, r.requests));
+    }
+  }
+  const ratio = perRequest['gateway']!.map((g, i) => g / perRequest['floor']![i]!);
+  console.log(
+    `  non-streaming CPU/request @32: gateway ${median(perRequest['gateway']!).toFixed(0)} µs, floor ${median(perRequest['floor']!).toFixed(0)} µs = ${median(ratio).toFixed(2)}×${spread(ratio)} (≤ 1.3×) ${verdict(median(ratio) <= 1.3)}`,
+  );
+}
+
+function portkeyNote(): string {
+  if (process.env['BENCH_PORTKEY'] !== '1')
+    return 'Portkey: not run (set BENCH_PORTKEY=1 with @portkey-ai/gateway installed)';
+  try {
+    createRequire(import.meta.url).resolve('@portkey-ai/gateway/package.json');
+  } catch {
+    return 'Portkey: skipped: BENCH_PORTKEY=1 but @portkey-ai/gateway is not installed (it streams only with @hono/node-server 1.14.1)';
+  }
+  return 'Portkey: skipped: installed, but this bench does not start it yet (see docs/gateway.md)';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-stream-'));
+  const upstream = await serve(['upstream']);
+  // The same allocator settings for both (those `switchyard gateway` starts with), so RSS compares like with like.
+  const floor = await serve(['proxy', upstream.url], [], { ...GATEWAY_ENV });
+  const gateway = await serve(['stream-gateway', upstream.url, join(dir, 'gateway.log')], [], { ...GATEWAY_ENV });
+  const servers = { floor, gateway };
+  try {
+    await sleep(1500);
+    const idle = { floor: rssOf(floor.child.pid ?? 0), gateway: rssOf(gateway.child.pid ?? 0) };
+    console.log(`idle RSS at start: floor ${mib(idle.floor)} MiB, gateway ${mib(idle.gateway)} MiB`);
+    console.log(portkeyNote());
+    // Warm-up: the JIT settles before anything is measured.
+    await setPace(upstream, { chunks: 100, intervalMs: 2, firstMs: 5 });
+    for (const r of ROUTES) await runLoad(jobFor(r, servers[r.server], 100, 100));
+    const byLevel = new Map<number, LevelRuns>();
+    for (const streams of LEVELS) byLevel.set(streams, await level(streams, servers, upstream, ROUNDS));
+    reportTargets(byLevel, idle);
+    if (process.env['BENCH_BUFFERED'] !== '0') await buffered(servers, ROUNDS);
+  } finally {
+    await Promise.all([stop(gateway), stop(floor), stop(upstream)]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
