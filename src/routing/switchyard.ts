@@ -306,6 +306,8 @@ class Router implements Switchyard {
 
   /** The call's budgets, when any is configured; a soft one gone over is logged and told to subscribers. */
   #callBudgets(loaded: LoadedConfig, task: string, options: ChatOptions): CallBudgets | undefined {
+    // Asked first, so a config without budgets makes none of the closures below.
+    if (this.budgets.plan(loaded).empty) return undefined;
     return this.budgets.forCall(loaded, {
       task,
       clientKey: options.client_key,
