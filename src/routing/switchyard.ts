@@ -220,7 +220,7 @@ class Router implements Switchyard {
       explicitEstimate: options.estimated_tokens !== undefined,
     };
     const request = requestOf(options);
-    const telemetry = startChat({
+    const telemetry = startChat(() => ({
       task,
       first: plan.routes[0]!,
       stream: options.stream === true,
@@ -229,7 +229,7 @@ class Router implements Switchyard {
       providerType: (name) => loaded.config.providers[name]?.type,
       now: this.#now,
       env: process.env,
-    });
+    }));
     const budgets = this.#callBudgets(loaded, task, options);
     if (budgets !== undefined) ctx.budgets = budgets;
     // A stream's budgets are settled when it ends; everything else's when the call returns or throws.
