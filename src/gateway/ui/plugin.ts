@@ -11,6 +11,7 @@ import type { GatewayContext } from '../context.ts';
 import { presentedKey, secretsEqual } from '../keys.ts';
 import { COOKIE, SESSION_MS, csrfToken, newSession, validCsrf, validSession } from './session.ts';
 import { CSP, loginPage, shellPage } from './pages.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import { keysView } from './keys-view.ts';
 import { budgetsView, tasksView } from './tasks-view.ts';
 import { LiveStreams } from './live.ts';
@@ -73,6 +74,7 @@ export function uiPlugin(ctx: GatewayContext, state: UiState) {
     if (existsSync(UI_DIST))
       await app.register(fastifyStatic, { root: UI_DIST, prefix: '/ui/assets/', decorateReply: false, index: false });
     const live = new LiveStreams();
+    const throttle = new LoginThrottle();
     app.addHook('preClose', async () => live.closeAll());
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, text, done) =>
       done(null, Object.fromEntries(new URLSearchParams(String(text)))),
@@ -99,8 +101,19 @@ export function uiPlugin(ctx: GatewayContext, state: UiState) {
       const adminKey = ctx.settings.adminKey!;
       reply.type('text/html; charset=utf-8');
       if (crossSite(req)) return reply.code(403).send(loginPage('refused: the form was sent from another site'));
+      const gate = throttle.gate(req.ip);
+      if (!gate.ok) {
+        const minutes = Math.ceil(gate.retryAfterMs / 60_000);
+        return reply
+          .code(429)
+          .header('retry-after', String(Math.ceil(gate.retryAfterMs / 1000)))
+          .send(loginPage(`too many wrong keys from this address: try again in ${minutes} min`));
+      }
       const key = typeof req.body?.key === 'string' ? req.body.key : '';
-      if (!secretsEqual(key, adminKey)) return reply.code(401).send(loginPage('that is not the admin key'));
+      if (!secretsEqual(key, adminKey)) {
+        throttle.failed(req.ip);
+        return reply.code(401).send(loginPage('that is not the admin key'));
+      }
       reply.setCookie(COOKIE, newSession(adminKey, Date.now()), {
         httpOnly: true,
         sameSite: 'strict',
