@@ -26,8 +26,15 @@ export interface Served {
   usage(): Promise<ServerUsage>;
 }
 
-export function serve(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, [...nodeArgs, join(HERE, 'serve.ts'), ...args], {
+/** `checkout`: another clone's root, whose own bench/serve.ts (and src/) runs (bench/compare.bench.ts). */
+export function serve(
+  args: string[],
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+  checkout?: string,
+): Promise<Served> {
+  const script = checkout === undefined ? join(HERE, 'serve.ts') : join(checkout, 'bench', 'serve.ts');
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });

@@ -64,9 +64,10 @@ export class Budgets {
   }
 }
 
-/** USD of a usage on a route, the route's price looked up once a day (the table's prices change by date). */
+/** USD of a usage on a route, the route's price looked up once a day (the table's prices change by date). Kept by
+ * provider, then model: no key string per call. */
 function pricing(config: LoadedConfig['config'], now: () => number): CostOf {
-  const prices = new Map<string, RoutePrice | null>();
+  const prices = new Map<string, Map<string, RoutePrice | null>>();
   let until = 0;
   let day = '';
   return (route, usage: Usage) => {
@@ -76,11 +77,12 @@ function pricing(config: LoadedConfig['config'], now: () => number): CostOf {
       day = new Date(at).toISOString().slice(0, 10);
       until = Date.parse(`${day}T00:00:00.000Z`) + 86_400_000;
     }
-    const key = `${route.provider}\u0000${route.model}`;
-    let price = prices.get(key);
+    let byModel = prices.get(route.provider);
+    if (byModel === undefined) prices.set(route.provider, (byModel = new Map()));
+    let price = byModel.get(route.model);
     if (price === undefined) {
       price = lookUpPrice(config, route, day);
-      prices.set(key, price);
+      byModel.set(route.model, price);
     }
     return costOf(price, usage);
   };

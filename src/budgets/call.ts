@@ -6,7 +6,7 @@ import type { Route } from '../config/schema.ts';
 import type { Usage } from '../providers/types.ts';
 import type { BudgetStore, HoldItem } from '../state/budget-store.ts';
 import type { Attempt } from '../routing/types.ts';
-import { appliesToAttempt, counterKey, MICRO_USD, type BudgetLimit, type BudgetPlan } from './rules.ts';
+import { appliesToAttempt, MICRO_USD, type BudgetLimit, type BudgetPlan } from './rules.ts';
 import { refusalOf, warningOf, type BudgetRefusal, type BudgetWarning } from './words.ts';
 
 /** USD for a usage on a route, or null when its price is unknown (then it counts nothing against USD limits). */
@@ -31,17 +31,25 @@ export interface CallBudgetsInit {
 
 export type Admission = { ok: true } | { ok: false; level: BudgetLimit['level']; refusal: BudgetRefusal };
 
-interface Held {
-  limit: BudgetLimit;
-  counter: string;
-  resetsAt: number;
+/** A counter this call holds: the store's item itself (one object per limit and call), with the limit it is for. */
+interface Held extends HoldItem {
+  rule: BudgetLimit;
+}
+
+/** Hold ids are unique across processes (Redis keeps them in shared counters): this process's id and a count, in
+ * place of a random UUID per call. */
+const PROCESS = randomUUID();
+let holds = 0;
+
+function holdId(): string {
+  holds = (holds + 1) % Number.MAX_SAFE_INTEGER;
+  return `${PROCESS}:${holds.toString(36)}`;
 }
 
 export class CallBudgets {
   readonly #init: CallBudgetsInit;
-  readonly #hold = randomUUID();
+  #hold: string | undefined;
   readonly #held: Held[] = [];
-  readonly #heldCounters = new Set<string>();
   #callHeld = false;
   #finished = false;
   /** Soft budgets this call went over, said once each (log, metric, response header). */
@@ -54,43 +62,54 @@ export class CallBudgets {
   /** Before an attempt on `route` with the key `fingerprint`: holds what it may use, or says which budget stops it. */
   async admit(route: Route, fingerprint: string): Promise<Admission> {
     const { plan, now } = this.#init;
-    const limits: BudgetLimit[] = [];
-    if (!this.#callHeld) limits.push(...plan.callLimits(this.#init.task, this.#init.clientKey));
-    limits.push(...plan.attemptLimits(route.provider, route.model, fingerprint));
     const at = now();
-    const items: HoldItem[] = [];
-    const held: Held[] = [];
-    for (const limit of limits) {
-      const { start, end } = plan.bounds(limit.window, at);
-      const counter = counterKey(limit, start);
-      // A retry on the same key: its counters are held already, once for the call.
-      if (this.#heldCounters.has(counter)) continue;
-      items.push({ counter, limit: limit.limit, amount: this.#amount(limit, route), soft: limit.soft, resetsAt: end });
-      held.push({ limit, counter, resetsAt: end });
-    }
+    const items: Held[] = [];
+    if (!this.#callHeld) this.#wanted(plan.callLimits(this.#init.task, this.#init.clientKey), route, at, items);
+    this.#wanted(plan.attemptLimits(route.provider, route.model, fingerprint), route, at, items);
     if (items.length === 0) {
       this.#callHeld = true;
       return { ok: true };
     }
+    this.#hold ??= holdId();
     const result = await this.#init.store.reserve(this.#hold, items, at, at + this.#init.holdMs);
     if (!result.ok) {
-      const h = held[result.refused]!;
+      const h = items[result.refused]!;
       const used = result.state.spent + result.state.reserved;
-      return { ok: false, level: h.limit.level, refusal: refusalOf(h.limit, used, h.resetsAt, at) };
+      return { ok: false, level: h.rule.level, refusal: refusalOf(h.rule, used, h.resetsAt, at) };
     }
     this.#callHeld = true;
-    for (const h of held) {
-      this.#held.push(h);
-      this.#heldCounters.add(h.counter);
-    }
+    for (const h of items) this.#held.push(h);
     for (const i of result.softOver) {
-      const h = held[i]!;
+      const h = items[i]!;
       const state = result.before[i]!;
-      const warning = warningOf(h.limit, state.spent + state.reserved, h.resetsAt);
+      const warning = warningOf(h.rule, state.spent + state.reserved, h.resetsAt);
       this.warnings.push(warning);
       this.#init.onWarning?.(warning);
     }
     return { ok: true };
+  }
+
+  /** Adds to `items` a hold for each limit whose counter this call does not hold yet (a retry on the same key: its
+   * counters are held already, once for the call). */
+  #wanted(limits: readonly BudgetLimit[], route: Route, at: number, items: Held[]): void {
+    for (const rule of limits) {
+      const { counter, end } = this.#init.plan.counter(rule, at);
+      if (this.#holds(counter)) continue;
+      items.push({
+        counter,
+        limit: rule.limit,
+        amount: this.#amount(rule, route),
+        soft: rule.soft,
+        resetsAt: end,
+        rule,
+      });
+    }
+  }
+
+  /** A call holds a few counters at most: a scan is cheaper than a set per call. */
+  #holds(counter: string): boolean {
+    for (const h of this.#held) if (h.counter === counter) return true;
+    return false;
   }
 
   /** The call is over (answered, failed or cancelled; a stream when it ended): each counter held is settled with what
@@ -101,10 +120,10 @@ export class CallBudgets {
     this.#finished = true;
     const spends = this.#held.map((h) => ({
       counter: h.counter,
-      amount: this.#used(h.limit, trail, answered),
+      amount: this.#used(h.rule, trail, answered),
       resetsAt: h.resetsAt,
     }));
-    this.#init.store.settle(this.#hold, spends);
+    this.#init.store.settle(this.#hold!, spends);
   }
 
   /** What an attempt on `route` may use of a limit, at most: its prompt and its max_tokens (or reserve_tokens). */

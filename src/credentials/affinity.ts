@@ -19,9 +19,21 @@ export interface PrefixHashes {
   conversation: string;
 }
 
-/** One call's affinity (routing/affinity-step.ts): its prompt's hashes, the earlier turn found, and what came of it. */
+/** What a call's prompt hashes are made of. */
+export interface AffinityPrompt {
+  /** What else must match besides the prompt (the task, a model the caller named). */
+  scope: string;
+  messages: readonly ChatMessage[];
+  tools: readonly ToolDefinition[] | undefined;
+}
+
+/** One call's affinity (routing/affinity-step.ts): its prompt and, once needed, its hashes (turnHashes); the earlier
+ * turn found, and what came of it. */
 export interface AffinityTurn {
-  hashes: PrefixHashes;
+  prompt: AffinityPrompt;
+  /** Made at the start when the prompt has an earlier turn to look up, else when first asked for (turnHashes): a
+   * call that fails, or is answered by a provider without affinity, hashes nothing. */
+  hashes?: PrefixHashes;
   /** The earlier turn whose prefix this one repeats: its route and key are where the cache is warm. */
   found?: AffinityRecord;
   /** Why the earlier turn's key or route is not the one used, as last learnt. */
@@ -43,6 +55,39 @@ export function affinityInUse(config: Config): boolean {
   if (config.credentials.affinity === 'prefix') return true;
   for (const p of Object.values(config.providers)) if (p.affinity === 'prefix') return true;
   return false;
+}
+
+/** Prompts shorter than this many characters (without tools, images or cache marks) are left out of affinity:
+ * OpenAI, Anthropic and Gemini cache nothing under 1,024 tokens, and a character is about a token at most. Hashing
+ * and remembering such a prompt cost ~3 µs a request for no cache to keep; a conversation is taken up as soon as its
+ * prompt is this long. */
+export const MIN_CACHED_CHARS = 1024;
+
+/** Whether the prompt may be long enough for a provider's prompt cache. Tools, images and cache marks count as long:
+ * their size is not in the text, and a mark asks for caching. */
+export function mayBeCached(messages: readonly ChatMessage[], tools: readonly ToolDefinition[] | undefined): boolean {
+  if (tools !== undefined && tools.length > 0) return true;
+  let chars = 0;
+  for (const m of messages) {
+    if (m.parts !== undefined || m.cache_control !== undefined) return true;
+    chars += m.content?.length ?? 0;
+    if (m.tool_calls !== undefined) for (const c of m.tool_calls) chars += c.name.length + c.arguments.length;
+    if (chars >= MIN_CACHED_CHARS) return true;
+  }
+  return false;
+}
+
+/** Whether the prompt has an earlier turn to look up: an assistant message after the first, or a cache mark before
+ * the last message (boundaries' rules). */
+export function continuesEarlierTurn(messages: readonly ChatMessage[]): boolean {
+  for (let i = messages.length - 1; i > 0; i--) if (messages[i]!.role === 'assistant') return true;
+  for (let i = messages.length - 2; i >= 0; i--) if (marked(messages[i]!)) return true;
+  return false;
+}
+
+/** The turn's hashes, made once. */
+export function turnHashes(turn: AffinityTurn): PrefixHashes {
+  return (turn.hashes ??= prefixHashes(turn.prompt.scope, turn.prompt.messages, turn.prompt.tools));
 }
 
 /** `scope`: what else must match besides the prompt (the task, a model the caller named). */

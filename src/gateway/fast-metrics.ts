@@ -32,6 +32,9 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+/** Series remembered by each metric for the next samples. */
+const RECENT_SERIES = 4;
+
 class LabelledSeries<T> {
   protected readonly series = new Map<string, Series<T>>();
   protected readonly labelNames: readonly string[];
@@ -42,15 +45,15 @@ class LabelledSeries<T> {
     this.fresh = fresh;
   }
 
-  // The series used last: consecutive requests almost always carry the same labels, and comparing a few short
-  // strings is cheaper than building the joined key and hashing it on every sample.
-  private lastValues: readonly string[] | undefined;
-  private lastData: T | undefined;
+  // The few series used last: consecutive requests almost always carry the same labels, and comparing a few short
+  // strings is cheaper than building the joined key and hashing it on every sample. Several, since one request adds
+  // to a series per token kind (input, output, …): with one, each missed the next.
+  private readonly recent: { values: readonly string[]; data: T }[] = [];
+  private next = 0;
 
   /** `values` in labelNames order. */
   protected at(values: readonly string[]): T {
-    const last = this.lastValues;
-    if (last !== undefined && this.lastData !== undefined && sameValues(last, values)) return this.lastData;
+    for (const r of this.recent) if (sameValues(r.values, values)) return r.data;
     const key = values.length === 1 ? values[0]! : values.join('\u0000');
     let s = this.series.get(key);
     if (s === undefined) {
@@ -59,8 +62,8 @@ class LabelledSeries<T> {
       s = { labels, data: this.fresh() };
       this.series.set(key, s);
     }
-    this.lastValues = values.slice();
-    this.lastData = s.data;
+    this.recent[this.next] = { values: values.slice(), data: s.data };
+    this.next = (this.next + 1) % RECENT_SERIES;
     return s.data;
   }
 }

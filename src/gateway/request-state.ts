@@ -7,6 +7,7 @@ import type { GatewayContext } from './context.ts';
 import type { RawJson } from '../log.ts';
 import type { Attempt } from '../routing/types.ts';
 import type { Usage } from '../providers/types.ts';
+import type { UsageRow } from '../usage/row.ts';
 
 export interface RequestState {
   /** Sent back as `x-request-id` and written in the request's log line, so a caller's error can be found there. */
@@ -62,6 +63,8 @@ export interface RequestState {
   usagePending?: boolean;
   /** The ledger row was queued (once). */
   usageRecorded?: boolean;
+  /** A buffered answer's row, made for its `x-switchyard-usage` header and queued when the line is written. */
+  usageRow?: UsageRow;
 }
 
 declare module 'fastify' {

@@ -4,7 +4,7 @@
 import type { LoadedConfig } from '../config/types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { hasOwnKey } from '../config/resolve-task.ts';
-import { affinityInUse, affinityMode, prefixHashes } from '../credentials/affinity.ts';
+import { affinityInUse, affinityMode, continuesEarlierTurn, mayBeCached, turnHashes } from '../credentials/affinity.ts';
 import type { AffinityTurn } from '../credentials/affinity.ts';
 import type { Credential, PickResult } from '../credentials/types.ts';
 import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
@@ -13,7 +13,9 @@ import type { CallContext } from './call-context.ts';
 import type { RouteRun } from './route-run.ts';
 import { routeName } from '../config/route-name.ts';
 
-/** Hashes the prompt and looks its prefixes up, when any provider keeps affinity; undefined otherwise. */
+/** The call's affinity when some provider keeps it and the prompt may be long enough to cache (mayBeCached);
+ * undefined otherwise. A prompt that continues an earlier turn is hashed now and its prefixes looked up; a first turn
+ * is hashed only when its answer is remembered or a cache key derived from it. */
 export function startAffinity(
   loaded: LoadedConfig,
   store: AffinityStore,
@@ -21,14 +23,18 @@ export function startAffinity(
   call: { task: string; override?: string; messages: readonly ChatMessage[]; tools: ToolDefinition[] | undefined },
 ): AffinityTurn | undefined {
   const config = loaded.config;
-  if (!affinityInUse(config)) return undefined;
+  if (!affinityInUse(config) || !mayBeCached(call.messages, call.tools)) return undefined;
   const scope = call.override === undefined ? call.task : `${call.task}\u0000${call.override}`;
-  const hashes = prefixHashes(scope, call.messages, call.tools);
-  for (const l of hashes.lookups) {
+  const turn: AffinityTurn = { prompt: { scope, messages: call.messages, tools: call.tools } };
+  if (!continuesEarlierTurn(call.messages)) return turn;
+  for (const l of turnHashes(turn).lookups) {
     const found = store.getAffinity(l.hash, now);
-    if (found !== undefined && affinityMode(config, found.provider) === 'prefix') return { hashes, found };
+    if (found !== undefined && affinityMode(config, found.provider) === 'prefix') {
+      turn.found = found;
+      return turn;
+    }
   }
-  return { hashes };
+  return turn;
 }
 
 /** The chain keeps its order (a fallback is for while the first route cannot answer, not for the rest of the
@@ -49,7 +55,7 @@ export function deriveCacheKey(run: RouteRun): void {
   const turn = run.ctx.affinity;
   if (turn === undefined || run.provider.type !== 'openai') return;
   if (!OPENAI_API.test(run.route.baseUrl ?? run.provider.base_url)) return;
-  run.adjustRequest({ promptCacheKey: `sy-${turn.hashes.conversation}` });
+  run.adjustRequest({ promptCacheKey: `sy-${turnHashes(turn).conversation}` });
 }
 
 /** The earlier turn's key on its route, the first time the route picks, when usable; undefined: pick as usual (and,
@@ -109,12 +115,13 @@ export function rememberAffinity(ctx: CallContext, route: RouteSpec, cred: Crede
   const config = ctx.loaded.config;
   if (affinityMode(config, route.provider) !== 'prefix') return;
   const now = ctx.now();
+  const whole = turnHashes(turn).whole;
   ctx.store.setAffinity({
-    hash: turn.hashes.whole.hash,
+    hash: whole.hash,
     provider: route.provider,
     route: name,
     fingerprint: cred.fingerprint,
-    tokens: turn.hashes.whole.tokens,
+    tokens: whole.tokens,
     at: now,
     expires_at: now + config.credentials.affinity_ttl,
   });

@@ -1,6 +1,6 @@
 // One route until it succeeds or fails: pick a key, send, look the failure up in ROUTE_LADDER
 // (docs/routing.md#the-route-ladder-one-route). Rotations never spend `max_retries`; waits are bounded by the deadline.
-import { billedBy } from '../usage/billed.ts';
+import { billedBy, type BilledSend } from '../usage/billed.ts';
 import type { Credential, PickResult } from '../credentials/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import { explain, formatDuration, timeoutWords } from '../errors/messages.ts';
@@ -11,7 +11,6 @@ import type { RouteFailure } from './errors.ts';
 import { pickFor } from './pick.ts';
 import { proxyFor } from '../providers/proxy.ts';
 import { authHeaderFor } from '../providers/auth-header.ts';
-import type { SendContext } from '../providers/types.ts';
 import { BREAKER_DEAF, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
@@ -167,7 +166,7 @@ async function tryOnce<T>(
   const baseUrl = route.baseUrl ?? provider.base_url;
   const timeoutMs = run.startAttempt(startedAt);
   let status: number | undefined;
-  const sendCtx: SendContext = {
+  const sendCtx: BilledSend = {
     provider: route.provider,
     baseUrl,
     apiKey: cred.secret,
@@ -189,7 +188,8 @@ async function tryOnce<T>(
     const after = ctx.pool.recordSuccess(cred, startedAt);
     if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(run, cred, before);
     ctx.breakers.recordSuccess(route.provider);
-    const usage = billedBy(value);
+    // A buffered send says it on the send context (usage/billed.ts); a stream's usage comes with its events.
+    const usage = sendCtx.billed;
     run.record({
       credential: cred,
       outcome: 'ok',

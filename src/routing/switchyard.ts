@@ -227,7 +227,7 @@ class Router implements Switchyard {
       explicitEstimate: options.estimated_tokens !== undefined,
     };
     const request = requestOf(options);
-    const telemetry = startChat({
+    const telemetry = startChat(() => ({
       task,
       first: plan.routes[0]!,
       stream: options.stream === true,
@@ -236,7 +236,7 @@ class Router implements Switchyard {
       providerType: (name) => loaded.config.providers[name]?.type,
       now: this.#now,
       env: process.env,
-    });
+    }));
     const budgets = this.#callBudgets(loaded, task, options);
     if (budgets !== undefined) ctx.budgets = budgets;
     // A stream's budgets are settled when it ends; everything else's when the call returns or throws.
@@ -319,6 +319,8 @@ class Router implements Switchyard {
 
   /** The call's budgets, when any is configured; a soft one gone over is logged and told to subscribers. */
   #callBudgets(loaded: LoadedConfig, task: string, options: ChatOptions): CallBudgets | undefined {
+    // Asked first, so a config without budgets makes none of the closures below.
+    if (this.budgets.plan(loaded).empty) return undefined;
     return this.budgets.forCall(loaded, {
       task,
       clientKey: options.client_key,

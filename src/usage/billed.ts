@@ -1,5 +1,7 @@
 // What an attempt was billed, carried from the sender (which knows the request and the answer) to the trail entry
-// the ladder writes (which knows neither): on the answer or the error itself, by identity, without changing either.
+// the ladder writes (which knows neither): a buffered send writes it on the attempt's own send context (a WeakMap
+// entry per answer cost ~0.5 µs and made every scavenge walk it); an error carries it by identity, without changing
+// the error.
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext } from '../providers/types.ts';
 import type { AttemptUsage } from '../routing/types.ts';
 import { promptOnlyUsage, responseUsage } from './estimate.ts';
@@ -24,12 +26,18 @@ export function abandoned(err: unknown, signal: AbortSignal | undefined): boolea
   return UpstreamError.isInstance(err) && err.kind === 'timeout' && err.status === undefined;
 }
 
-/** A buffered send whose answer carries its usage (reported or estimated); an abandoned call carries its prompt,
- * estimated. */
-export async function sendBilled(adapter: ProviderAdapter, req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
+/** An attempt's send context, with what the attempt was billed once its sender knows (route-ladder.ts reads it). */
+export interface BilledSend extends SendContext {
+  billed?: AttemptUsage;
+}
+
+/** A buffered send: its usage (reported or estimated) goes on `ctx.billed`; an abandoned call's error carries its
+ * prompt, estimated. */
+export async function sendBilled(adapter: ProviderAdapter, req: ChatRequest, ctx: BilledSend): Promise<ChatResponse> {
   try {
     const res = await adapter.send(req, ctx);
-    return markBilled(res, responseUsage(res, req.messages));
+    ctx.billed = responseUsage(res, req.messages);
+    return res;
   } catch (err) {
     if (abandoned(err, ctx.signal) && typeof err === 'object' && err !== null)
       markBilled(err, promptOnlyUsage(req.messages));

@@ -4,21 +4,22 @@ import type { Attempt } from '../routing/types.ts';
 import { costOf, type PriceBook } from './prices.ts';
 import { chargeTokens, type Charge, type UsageRow } from './row.ts';
 
+/** Optional fields may be given as undefined: the gateway passes what its request state holds as it is. */
 export interface RequestFacts {
   id: string;
   /** Epoch ms the request arrived. */
   at: number;
-  clientKey?: string;
+  clientKey?: string | undefined;
   task: string;
-  model?: string;
-  alias?: string;
-  route?: string;
-  credential?: string;
+  model?: string | undefined;
+  alias?: string | undefined;
+  route?: string | undefined;
+  credential?: string | undefined;
   /** `ok`, or what the caller was told. */
   status: string;
   latencyMs: number;
-  ttftMs?: number;
-  streamEnd?: string;
+  ttftMs?: number | undefined;
+  streamEnd?: string | undefined;
   trail: readonly Attempt[];
 }
 
@@ -35,6 +36,11 @@ function charge(a: Attempt, prices: PriceBook): Charge | undefined {
     estimated: u.estimated === true,
     cost_usd: costOf(prices.priceOf({ provider: a.provider, model: a.model }), u),
   };
+}
+
+/** Milliseconds as the ledger keeps them: to the hundredth. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
 
 export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
@@ -64,8 +70,8 @@ export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
     cost_usd: 0,
     status: facts.status,
     failure_kind: failure,
-    latency_ms: Math.round(facts.latencyMs * 100) / 100,
-    ttft_ms: facts.ttftMs === undefined ? null : Math.round(facts.ttftMs * 100) / 100,
+    latency_ms: roundMs(facts.latencyMs),
+    ttft_ms: facts.ttftMs === undefined ? null : roundMs(facts.ttftMs),
     stream_end: facts.streamEnd ?? '',
     charges,
   };

@@ -9,6 +9,7 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 import { waitFor } from '../state/wait.ts';
 import type { ChatMessage } from '../../src/providers/types.ts';
 import type { LadderEvent } from '../../src/routing/types.ts';
+import { MIN_CACHED_CHARS } from '../../src/credentials/affinity.ts';
 
 const KEYS = ['sk-sim-lib-affinity-1', 'sk-sim-lib-affinity-2', 'sk-sim-lib-affinity-3'];
 
@@ -42,14 +43,20 @@ async function turn(h: Harness, history: ChatMessage[], text: string): Promise<s
   return r.trail.at(-1)?.credential?.fingerprint ?? '';
 }
 
+/** An opening long enough for a provider's prompt cache: shorter prompts are left out of affinity. */
+const opening = (who: string): ChatMessage => ({
+  role: 'system',
+  content: `${who}: ${'follow the house style. '.repeat(Math.ceil(MIN_CACHED_CHARS / 24))}`,
+});
+
 const affinityEvents = (events: LadderEvent[]): Extract<LadderEvent, { type: 'affinity' }>[] =>
   events.filter((e): e is Extract<LadderEvent, { type: 'affinity' }> => e.type === 'affinity');
 
 describe('cache affinity in the library', () => {
   it('two interleaved conversations each keep their own key, and each later turn is told as kept', async () => {
     await using h = await start({});
-    const a: ChatMessage[] = [{ role: 'system', content: 'agent A' }];
-    const b: ChatMessage[] = [{ role: 'system', content: 'agent B' }];
+    const a: ChatMessage[] = [opening('agent A')];
+    const b: ChatMessage[] = [opening('agent B')];
     const keysA = new Set<string>();
     const keysB = new Set<string>();
     for (let i = 0; i < 4; i++) {
@@ -66,7 +73,7 @@ describe('cache affinity in the library', () => {
 
   it("a provider's own affinity: none leaves every pick to the strategy", async () => {
     await using h = await start({ affinity: 'prefix' }, { affinity: 'none' });
-    const history: ChatMessage[] = [];
+    const history: ChatMessage[] = [opening('agent')];
     const keys = new Set<string>();
     for (let i = 0; i < 3; i++) keys.add(await turn(h, history, `t${i}`));
     assert.equal(keys.size, 3);
@@ -75,13 +82,23 @@ describe('cache affinity in the library', () => {
 
   it('memory holds affinity_entries prefixes: past it the least recently used conversation is forgotten', async () => {
     await using h = await start({ affinity_entries: 1 });
-    const a: ChatMessage[] = [];
-    const b: ChatMessage[] = [];
+    const a: ChatMessage[] = [opening('agent A')];
+    const b: ChatMessage[] = [opening('agent B')];
     for (let i = 0; i < 3; i++) {
       await turn(h, a, `a${i}`);
       await turn(h, b, `b${i}`);
     }
     assert.deepEqual(affinityEvents(h.events), [], "each turn found only the other conversation's prefix");
+  });
+
+  it('a prompt too short for any prompt cache is neither remembered nor looked up: the strategy picks', async () => {
+    await using h = await start({});
+    const history: ChatMessage[] = [{ role: 'system', content: 'agent' }];
+    const keys = new Set<string>();
+    for (let i = 0; i < 3; i++) keys.add(await turn(h, history, `t${i}`));
+    assert.equal(keys.size, 3, 'round robin moved every turn');
+    assert.deepEqual(affinityEvents(h.events), []);
+    assert.deepEqual(h.router.store.listAffinity(Date.now()), []);
   });
 
   it('two processes on one state file: a turn answered by one goes, in the other, to the same key', async () => {
@@ -90,8 +107,8 @@ describe('cache affinity in the library', () => {
     // The second process: its own store handle on the file, its own router (and its own round-robin position).
     await using storeB = openStore({ home: ws.home, pollIntervalMs: 20, flushIntervalMs: 10 });
     await using b = createSwitchyard({ config: loadedFrom(configFor(a.openai, {})), store: storeB });
-    await b.chat({ messages: [{ role: 'user', content: 'another conversation, moving b past the first key' }] });
-    const history: ChatMessage[] = [];
+    await b.chat({ messages: [opening('another conversation, moving b past the first key')] });
+    const history: ChatMessage[] = [opening('agent')];
     const first = await turn(a, history, 'hello');
     await a.store.flush();
     // b holds its own conversation's record; a's is the second.
