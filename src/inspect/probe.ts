@@ -2,23 +2,28 @@
 // known. Records nothing unless asked, so looking at a flaky key never benches it.
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
-import { AUTH_RULES } from '../routing/policy.ts';
-import { authRetryWait } from '../routing/key-health.ts';
+import {
+  keyPast,
+  recordCooling,
+  recordRejected,
+  recordRejection,
+  retryRejection,
+  serverReset,
+} from '../routing/key-health.ts';
+import { sendContextFor } from '../routing/send-context.ts';
+import { upstreamFacts } from '../routing/route-run.ts';
 import type { AuthVerdict, Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { BlockedBy } from '../errors/classify.ts';
 import { explainFailure, type FailureFacts } from '../errors/messages.ts';
 import { detail } from '../errors/explain-format.ts';
-import { authVerdict, suspectProbeInterval, suspectSince, usability } from '../credentials/health.ts';
+import { authVerdict, suspectProbeInterval, usability } from '../credentials/health.ts';
 import type { HealthStore } from '../state/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import type { AdapterFor } from '../routing/call-context.ts';
-import { proxyFor } from '../providers/proxy.ts';
-import { authHeaderFor } from '../providers/auth-header.ts';
 import type { AuthConfig } from '../config/schema.ts';
 import { tokenForProbe } from './probe-mint.ts';
 import type { MintFailure } from '../credentials/minted/mint-error.ts';
-import type { SendContext } from '../providers/types.ts';
 
 /** `accepted`: only a models list answered. `model_unavailable`: the provider answered but not with the model, so
  * no pass. Rejections read by the key's past (authVerdict). */
@@ -208,18 +213,8 @@ export async function probeCredential(
     };
   const model = target.model || probeModel(deps.loaded, provider);
   const adapter = deps.adapterFor(p.type);
-  const baseUrl = target.baseUrl ?? p.base_url;
-  const ctx: SendContext = {
-    provider,
-    baseUrl,
-    apiKey: credential.secret,
-    headers: p.headers,
-    timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS),
-  };
-  const auth = target.auth ?? p.auth;
-  if (auth !== undefined) ctx.auth = authHeaderFor(p.type, auth);
-  const proxy = proxyFor(p, provider, baseUrl, deps.loaded.env, deps.loaded.dotenv);
-  if (proxy !== undefined) ctx.proxy = proxy;
+  const key = { provider, config: p, apiKey: credential.secret, timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS) };
+  const ctx = sendContextFor(deps.loaded, key, target);
   const method = model ? `chat ${provider}/${model}` : 'models list';
   const started = now();
   if (model) task.model = model;
@@ -272,6 +267,7 @@ export async function probeCredential(
     credential,
     err,
     model,
+    baseUrl: ctx.baseUrl,
     before,
     until,
     target,
@@ -310,19 +306,11 @@ async function sendAsTheRouterWould(
     } catch (err) {
       if (!UpstreamError.isInstance(err)) throw err;
       if (err.kind !== 'auth_rejected' || err.blocked !== undefined) return { err, retries };
-      const wait = authRetryWait(
-        authVerdict(deps.store.getHealth(credential.fingerprint), now()),
-        retries,
-        retry,
-        Math.random,
-        PROBE_TIMEOUT_MS,
-      );
+      const verdict = authVerdict(deps.store.getHealth(credential.fingerprint), now());
+      const pool = deps.record ? deps.pool : undefined;
+      const input = { verdict, used: retries, retry, rand: Math.random, remainingMs: PROBE_TIMEOUT_MS };
+      const wait = retryRejection(pool, credential, err, input);
       if (wait === undefined) return { err, retries };
-      if (deps.record)
-        deps.pool.recordFailure(credential, {
-          kind: 'auth_rejected',
-          ...(err.providerMessage ? { message: err.providerMessage } : {}),
-        });
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
@@ -353,11 +341,6 @@ function setAside(health: HealthRecord | undefined, now: number): string | undef
   return u.usable ? undefined : u.why;
 }
 
-/** The provider's own reset time for a 429/quota answer, when it gave one. */
-function serverReset(err: UpstreamError, now: number): number | undefined {
-  return err.resetAt ?? (err.retryAfterMs !== undefined ? now + err.retryAfterMs : undefined);
-}
-
 /** With --record: the outcome as the router records a request's. */
 function record(
   deps: ProbeDeps,
@@ -367,28 +350,15 @@ function record(
   now: number,
 ): HealthRecord | undefined {
   const pool = deps.pool;
-  const message = err.providerMessage ? { message: err.providerMessage } : {};
   if (status === 'valid') return pool.recordSuccess(credential);
   // A model the provider will not serve says nothing certain about the key (some answer it before checking the key):
   // a success here would make a never-used key "known-good" and buy a dead one auth retries.
   if (status === 'model_unavailable') return undefined;
-  // A rejection the retries did not clear is recorded as the router records it (AUTH_RULES): a known-good key rests
-  // as auth suspect, one rejected again since is revoked.
-  if (err.kind === 'auth_rejected' && err.blocked === undefined) {
-    return pool.recordFailure(credential, {
-      kind: AUTH_RULES[authVerdict(deps.store.getHealth(credential.fingerprint), now)].report,
-      ...message,
-    });
-  }
-  if (status === 'rejected') return pool.recordFailure(credential, { kind: 'auth_rejected', ...message });
-  if (err.kind === 'quota' || err.kind === 'rate_limited') {
-    const resetAt = serverReset(err, now);
-    return pool.recordFailure(credential, {
-      kind: err.kind,
-      ...(resetAt !== undefined ? { resetAt } : {}),
-      ...message,
-    });
-  }
+  // A rejection the retries did not clear is recorded as the router records it (AUTH_RULES).
+  if (err.kind === 'auth_rejected' && err.blocked === undefined)
+    return recordRejection(pool, credential, err, authVerdict(deps.store.getHealth(credential.fingerprint), now));
+  if (status === 'rejected') return recordRejected(pool, credential, err);
+  if (err.kind === 'quota' || err.kind === 'rate_limited') return recordCooling(pool, credential, err, now);
   // unreachable / provider errors say nothing about the key: its health is left alone.
   return undefined;
 }
@@ -397,6 +367,8 @@ interface FailedProbe {
   credential: Credential;
   err: UpstreamError;
   model: string | undefined;
+  /** Where the probe was sent. */
+  baseUrl: string;
   /** The key's health before this probe's failure was recorded. */
   before: HealthRecord | undefined;
   until: number | undefined;
@@ -426,27 +398,19 @@ function probeMessage(deps: ProbeDeps, f: FailedProbe): string {
   if (status === 'valid')
     return `accepted (the test request itself failed: ${err.kind}${err.providerMessage ? `: ${err.providerMessage}` : ''})`;
   const now = deps.now?.() ?? Date.now();
-  const p = deps.loaded.config.providers[credential.provider];
-  const baseUrl = f.target.baseUrl ?? p?.base_url;
+  // A task's own base_url is set in the task, not under the provider: name the setting that holds it.
+  const task = f.target.task;
+  const setting = f.target.baseUrl !== undefined && task !== undefined ? `auxiliary.${task}.base_url` : undefined;
   const facts: FailureFacts = {
     kind: err.kind,
     provider: credential.provider,
-    key: { masked: credential.masked, sources: credential.sources },
-    providerMessage: err.providerMessage,
+    ...upstreamFacts(err, credential, f.baseUrl, setting),
     ...(f.model ? { model: f.model } : {}),
-    ...(baseUrl !== undefined ? { baseUrl } : {}),
-    ...(err.status !== undefined ? { status: err.status } : {}),
-    ...(err.code !== undefined ? { code: err.code } : {}),
-    ...(err.blocked !== undefined ? { blocked: err.blocked } : {}),
-    ...(err.via !== undefined ? { via: err.via } : {}),
     ...(f.until !== undefined ? { until: f.until } : {}),
     ...(deps.timeZone ? { timeZone: deps.timeZone } : {}),
     now,
     ...(f.recorded ? {} : { recorded: false }),
   };
-  // A task's own base_url is set in the task, not under the provider: name the setting that holds it.
-  if (f.target.baseUrl !== undefined && f.target.task !== undefined)
-    facts.baseUrlSetting = `auxiliary.${f.target.task}.base_url`;
   if (err.kind === 'auth_rejected') Object.assign(facts, rejectionFacts(deps, f.before, now, f.retries, f.until));
   return explainFailure(facts);
 }
@@ -459,13 +423,10 @@ function rejectionFacts(
   until: number | undefined,
 ): Partial<FailureFacts> {
   const verdict = authVerdict(before, now);
-  const facts: Partial<FailureFacts> = { verdict, retries };
+  const facts: Partial<FailureFacts> = { verdict, retries, ...keyPast(verdict, before) };
   // A known-good key given up on rests as auth suspect from now, probed now and then (as the router says it).
   if (verdict === 'known_good' && until !== undefined)
     facts.probeEveryMs = suspectProbeInterval(deps.loaded.config.cooldowns);
-  if (before?.last_success_at !== undefined) facts.lastSuccessAt = before.last_success_at;
-  const since = suspectSince(before);
-  if (verdict === 'revoked' && since !== undefined) facts.rejectedSince = since;
   if (verdict === 'suspect_probe') {
     if (before?.until !== undefined) facts.until = before.until;
     facts.probeEveryMs = suspectProbeInterval(deps.loaded.config.cooldowns);

@@ -28,6 +28,7 @@ import type { RouteFailureKind } from './errors.ts';
 import { unusableKeysReason } from './skip-reasons.ts';
 import { AUTH_RULES, coolingWaitAction } from './policy.ts';
 import type { RouteRun, Step } from './route-run.ts';
+import type { CredentialPool } from '../credentials/pool.ts';
 
 /** A key set aside is news once: a burst of calls sharing it each get the same 429, and identical lines would drown
  * the one that matters. */
@@ -71,16 +72,57 @@ export function emitRecovered(run: RouteRun, cred: Credential, before: HealthRec
   });
 }
 
+/** The provider's own reset time for a 429/quota answer, when it gave one. */
+export function serverReset(err: UpstreamError, now: number): number | undefined {
+  return err.resetAt ?? (err.retryAfterMs !== undefined ? now + err.retryAfterMs : undefined);
+}
+
+/** What the provider said, for the key's health record. */
+function saidBy(err: UpstreamError): { message?: string } {
+  return err.providerMessage ? { message: err.providerMessage } : {};
+}
+
+/** A 429/quota in the key's health: cooling until the provider's reset, or the configured cooldown. Shared with the
+ * live probe's --record, so a probe rests a key exactly as a request would. */
+export function recordCooling(
+  pool: Pick<CredentialPool, 'recordFailure'>,
+  cred: Credential,
+  err: UpstreamError,
+  now: number,
+): HealthRecord {
+  const resetAt = serverReset(err, now);
+  return pool.recordFailure(cred, {
+    kind: err.kind as 'rate_limited' | 'quota',
+    ...(resetAt !== undefined ? { resetAt } : {}),
+    ...saidBy(err),
+  });
+}
+
+/** A rejection in the key's health as it is (one about to be retried, read by AUTH_RULES again after it). */
+export function recordRejected(
+  pool: Pick<CredentialPool, 'recordFailure'>,
+  cred: Credential,
+  err: UpstreamError,
+): HealthRecord {
+  return pool.recordFailure(cred, { kind: 'auth_rejected', ...saidBy(err) });
+}
+
+/** A rejection the retries did not clear, as its verdict's AUTH_RULES row reports it: a known-good key rests as auth
+ * suspect, one rejected again since is revoked. */
+export function recordRejection(
+  pool: Pick<CredentialPool, 'recordFailure'>,
+  cred: Credential,
+  err: UpstreamError,
+  verdict: AuthVerdict,
+): HealthRecord {
+  return pool.recordFailure(cred, { kind: AUTH_RULES[verdict].report, ...saidBy(err) });
+}
+
 export function coolAndRotate(run: RouteRun, cred: Credential, err: UpstreamError): Step {
   const { ctx } = run;
   const kind = err.kind as 'rate_limited' | 'quota';
-  const resetAt = err.resetAt ?? (err.retryAfterMs !== undefined ? ctx.now() + err.retryAfterMs : undefined);
   const before = ctx.store.getHealth(cred.fingerprint);
-  const health = ctx.pool.recordFailure(cred, {
-    kind,
-    ...(resetAt !== undefined ? { resetAt } : {}),
-    ...(err.providerMessage ? { message: err.providerMessage } : {}),
-  });
+  const health = recordCooling(ctx.pool, cred, err, ctx.now());
   if (health.until !== undefined) emitCooldown(run, cred, health.reason ?? kind, health.until, before);
   const until = health.until !== undefined ? { until: health.until } : {};
   run.keyFailed({ kind, explanation: explain(run.facts(kind, { ...run.upstreamFacts(err, cred), ...until })) });
@@ -97,9 +139,8 @@ export function refusedModel(run: RouteRun, cred: Credential, err: UpstreamError
   return { next: 'again' };
 }
 
-/** How long before asking again with a rejected key, per AUTH_RULES; undefined when not asked again. Shared with the
- * live probe, which must judge a key as a request would. */
-export function authRetryWait(
+/** How long before asking again with a rejected key, per AUTH_RULES; undefined when not asked again. */
+function authRetryWait(
   verdict: AuthVerdict,
   used: number,
   retry: Pick<Config['retry'], 'auth_retries' | 'base_delay' | 'max_delay'>,
@@ -118,6 +159,28 @@ export function authRetryWait(
   return delay.wait ? delay.delayMs : undefined;
 }
 
+export interface AuthRetryInput {
+  verdict: AuthVerdict;
+  /** Auth retries spent on the key. */
+  used: number;
+  retry: Pick<Config['retry'], 'auth_retries' | 'base_delay' | 'max_delay'>;
+  rand: () => number;
+  remainingMs: number;
+}
+
+/** A rejection asked again: the wait before it (authRetryWait), the rejection recorded in the key's health when a
+ * `pool` is given (the live probe records only with --record); undefined when the key is not asked again. */
+export function retryRejection(
+  pool: Pick<CredentialPool, 'recordFailure'> | undefined,
+  cred: Credential,
+  err: UpstreamError,
+  o: AuthRetryInput,
+): number | undefined {
+  const wait = authRetryWait(o.verdict, o.used, o.retry, o.rand, o.remainingMs);
+  if (wait !== undefined && pool !== undefined) recordRejected(pool, cred, err);
+  return wait;
+}
+
 /** A rejected key: its verdict picks the AUTH_RULES row. `remint`, what came of re-minting it, is said in the
  * explanation. */
 export async function authRejected(
@@ -130,17 +193,15 @@ export async function authRejected(
   const retry = ctx.loaded.config.retry;
   const before = ctx.store.getHealth(cred.fingerprint);
   const verdict = authVerdict(before, ctx.now());
-  const rule = AUTH_RULES[verdict];
   const used = run.authRetriesOf(cred.fingerprint);
-  const message = err.providerMessage ? { message: err.providerMessage } : {};
   // A key that has worked before is probably fine: a transient 401 (seed 002). Back off and try it again.
-  const wait = authRetryWait(verdict, used, retry, ctx.random, run.deadline - ctx.now());
+  const remainingMs = run.deadline - ctx.now();
+  const wait = retryRejection(ctx.pool, cred, err, { verdict, used, retry, rand: ctx.random, remainingMs });
   if (wait !== undefined) {
-    ctx.pool.recordFailure(cred, { kind: 'auth_rejected', ...message });
     await run.pause(err.kind, wait, run.spendAuthRetry(cred.fingerprint));
     return run.retry(cred);
   }
-  const health = ctx.pool.recordFailure(cred, { kind: rule.report, ...message });
+  const health = recordRejection(ctx.pool, cred, err, verdict);
   // Set aside: cooling (auth_suspect), or rejected until its next single probe. A suspect key whose probe failed was
   // resting already, and says nothing new (emitCooldown).
   if (health.until !== undefined && (health.state === 'cooling' || health.state === 'rejected')) {
@@ -163,17 +224,31 @@ export async function authRejected(
   return { next: 'again' };
 }
 
+/** What a rejected key's past says in its explanation: when it last worked, and since when it is rejected (revoked).
+ * Shared with the live probe. */
+export function keyPast(
+  verdict: AuthVerdict,
+  before: HealthRecord | undefined,
+): Pick<FailureFacts, 'lastSuccessAt' | 'rejectedSince'> {
+  const f: Pick<FailureFacts, 'lastSuccessAt' | 'rejectedSince'> = {};
+  if (before?.last_success_at !== undefined) f.lastSuccessAt = before.last_success_at;
+  const since = suspectSince(before);
+  if (verdict === 'revoked' && since !== undefined) f.rejectedSince = since;
+  return f;
+}
+
 function rejectedFacts(
   run: RouteRun,
   cred: Credential,
   err: UpstreamError,
   o: { verdict: AuthVerdict; before: HealthRecord | undefined; health: HealthRecord; retries: number },
 ): FailureFacts {
-  const f = run.facts('auth_rejected', { ...run.upstreamFacts(err, cred), retries: o.retries, verdict: o.verdict });
-  const lastSuccessAt = o.before?.last_success_at;
-  if (lastSuccessAt !== undefined) f.lastSuccessAt = lastSuccessAt;
-  const since = suspectSince(o.before);
-  if (o.verdict === 'revoked' && since !== undefined) f.rejectedSince = since;
+  const f = run.facts('auth_rejected', {
+    ...run.upstreamFacts(err, cred),
+    retries: o.retries,
+    verdict: o.verdict,
+    ...keyPast(o.verdict, o.before),
+  });
   // A known-good key given up on rests as auth_suspect from now: said at once, so the next call's "every key is
   // resting" (a 503 with Retry-After at the gateway) is no surprise after "likely transient".
   const resting = o.verdict === 'suspect_probe' || (o.verdict === 'known_good' && o.health.state === 'cooling');

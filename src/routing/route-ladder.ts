@@ -9,8 +9,7 @@ import { retryDelay } from './backoff.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure } from './errors.ts';
 import { pickFor } from './pick.ts';
-import { proxyFor } from '../providers/proxy.ts';
-import { authHeaderFor } from '../providers/auth-header.ts';
+import { sendContextFor } from './send-context.ts';
 import { BREAKER_DEAF, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
@@ -163,25 +162,14 @@ async function tryOnce<T>(
   const adapter = ctx.adapterFor(provider.type);
   ctx.pool.recordUse(cred);
   const startedAt = ctx.now();
-  const baseUrl = route.baseUrl ?? provider.base_url;
   const timeoutMs = run.startAttempt(startedAt);
   let status: number | undefined;
-  const sendCtx: BilledSend = {
-    provider: route.provider,
-    baseUrl,
-    apiKey: cred.secret,
-    headers: provider.headers,
-    timeoutMs,
-    onStatus: (n) => (status = n),
-  };
-  const auth = route.auth ?? provider.auth;
-  if (auth !== undefined) sendCtx.auth = authHeaderFor(provider.type, auth);
+  const key = { provider: route.provider, config: provider, apiKey: cred.secret, timeoutMs };
+  const sendCtx: BilledSend = { ...sendContextFor(ctx.loaded, key, route), onStatus: (n) => (status = n) };
   if (ctx.loaded.config.credentials.strategy === 'most_headroom')
     sendCtx.onHeaders = (headers) => ctx.pool.recordHeaders(cred, headers);
   if (ctx.signal) sendCtx.signal = ctx.signal;
   if (provider.responses_api) sendCtx.responsesApi = true;
-  const proxy = proxyFor(provider, route.provider, baseUrl, ctx.loaded.env, ctx.loaded.dotenv);
-  if (proxy !== undefined) sendCtx.proxy = proxy;
   try {
     const value = await send(adapter, sendCtx, route, run.adjust);
     const before = ctx.store.getHealth(cred.fingerprint);

@@ -50,6 +50,28 @@ export interface RouteRunInit {
   later: () => LaterRoutes;
 }
 
+/** What an upstream failure says for its explanation: the key, where it was sent (and the setting naming a task's own
+ * base_url), and the provider's answer. Shared with the live probe, which explains a failure as a request would. */
+export function upstreamFacts(
+  err: UpstreamError,
+  cred: Pick<Credential, 'masked' | 'sources'>,
+  baseUrl: string,
+  baseUrlSetting?: string,
+): Partial<FailureFacts> {
+  const f: Partial<FailureFacts> = {
+    key: { masked: cred.masked, sources: cred.sources },
+    baseUrl,
+    providerMessage: err.providerMessage,
+  };
+  if (err.status !== undefined) f.status = err.status;
+  if (err.code !== undefined) f.code = err.code;
+  if (err.modelAccessDenied) f.modelAccessDenied = true;
+  if (err.blocked !== undefined) f.blocked = err.blocked;
+  if (err.via !== undefined) f.via = err.via;
+  if (baseUrlSetting !== undefined) f.baseUrlSetting = baseUrlSetting;
+  return f;
+}
+
 /** One route tried until it succeeds or fails: its state, and the writers its steps share. */
 export class RouteRun {
   readonly ctx: CallContext;
@@ -305,19 +327,9 @@ export class RouteRun {
 
   upstreamFacts(err: UpstreamError, cred: Credential): Partial<FailureFacts> {
     const route = this.route;
-    const f: Partial<FailureFacts> = {
-      key: { masked: cred.masked, sources: cred.sources },
-      baseUrl: route.baseUrl ?? this.provider.base_url,
-      providerMessage: err.providerMessage,
-    };
-    if (err.status !== undefined) f.status = err.status;
-    if (err.code !== undefined) f.code = err.code;
-    if (err.modelAccessDenied) f.modelAccessDenied = true;
-    if (err.blocked !== undefined) f.blocked = err.blocked;
-    if (err.via !== undefined) f.via = err.via;
     // A task's own base_url (only a task's route has one): the message names that setting, not the provider's.
-    if (route.baseUrl !== undefined) f.baseUrlSetting = `${route.origin}.base_url`;
-    return f;
+    const setting = route.baseUrl !== undefined ? `${route.origin}.base_url` : undefined;
+    return upstreamFacts(err, cred, route.baseUrl ?? this.provider.base_url, setting);
   }
 
   /** The route's failure, caused by its last upstream error. */
