@@ -2,14 +2,8 @@
 // known. Records nothing unless asked, so looking at a flaky key never benches it.
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
-import {
-  keyPast,
-  recordCooling,
-  recordRejected,
-  recordRejection,
-  retryRejection,
-  serverReset,
-} from '../routing/key-health.ts';
+import { keyPast } from '../routing/key-health.ts';
+import { recordCooling, recordRejected, recordRejection, retryRejection, serverReset } from '../routing/key-record.ts';
 import { sendContextFor } from '../routing/send-context.ts';
 import { upstreamFacts } from '../routing/route-run.ts';
 import type { AuthVerdict, Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';

@@ -1,6 +1,5 @@
 // What a route's failures mean for its keys: cool and rotate, run AUTH_RULES, set a key aside for a model, or settle
 // a pick with no usable key (docs/routing.md#the-route-ladder-one-route). The ladder only looks the action up.
-import type { Config } from '../config/schema.ts';
 import type {
   AuthVerdict,
   CandidateStatus,
@@ -22,13 +21,13 @@ import {
 } from '../errors/messages.ts';
 import { withPostscript, type Explanation } from '../errors/explanation.ts';
 import { providerWords } from '../errors/explain-format.ts';
-import { coolingWait, retryDelay } from './backoff.ts';
+import { coolingWait } from './backoff.ts';
 import type { UnusableKey } from './types.ts';
 import type { RouteFailureKind } from './errors.ts';
 import { unusableKeysReason } from './skip-reasons.ts';
-import { AUTH_RULES, coolingWaitAction } from './policy.ts';
+import { coolingWaitAction } from './policy.ts';
 import type { RouteRun, Step } from './route-run.ts';
-import type { CredentialPool } from '../credentials/pool.ts';
+import { recordCooling, recordRejection, retryRejection } from './key-record.ts';
 
 /** A key set aside is news once: a burst of calls sharing it each get the same 429, and identical lines would drown
  * the one that matters. */
@@ -72,52 +71,6 @@ export function emitRecovered(run: RouteRun, cred: Credential, before: HealthRec
   });
 }
 
-/** The provider's own reset time for a 429/quota answer, when it gave one. */
-export function serverReset(err: UpstreamError, now: number): number | undefined {
-  return err.resetAt ?? (err.retryAfterMs !== undefined ? now + err.retryAfterMs : undefined);
-}
-
-/** What the provider said, for the key's health record. */
-function saidBy(err: UpstreamError): { message?: string } {
-  return err.providerMessage ? { message: err.providerMessage } : {};
-}
-
-/** A 429/quota in the key's health: cooling until the provider's reset, or the configured cooldown. Shared with the
- * live probe's --record, so a probe rests a key exactly as a request would. */
-export function recordCooling(
-  pool: Pick<CredentialPool, 'recordFailure'>,
-  cred: Credential,
-  err: UpstreamError,
-  now: number,
-): HealthRecord {
-  const resetAt = serverReset(err, now);
-  return pool.recordFailure(cred, {
-    kind: err.kind as 'rate_limited' | 'quota',
-    ...(resetAt !== undefined ? { resetAt } : {}),
-    ...saidBy(err),
-  });
-}
-
-/** A rejection in the key's health as it is (one about to be retried, read by AUTH_RULES again after it). */
-export function recordRejected(
-  pool: Pick<CredentialPool, 'recordFailure'>,
-  cred: Credential,
-  err: UpstreamError,
-): HealthRecord {
-  return pool.recordFailure(cred, { kind: 'auth_rejected', ...saidBy(err) });
-}
-
-/** A rejection the retries did not clear, as its verdict's AUTH_RULES row reports it: a known-good key rests as auth
- * suspect, one rejected again since is revoked. */
-export function recordRejection(
-  pool: Pick<CredentialPool, 'recordFailure'>,
-  cred: Credential,
-  err: UpstreamError,
-  verdict: AuthVerdict,
-): HealthRecord {
-  return pool.recordFailure(cred, { kind: AUTH_RULES[verdict].report, ...saidBy(err) });
-}
-
 export function coolAndRotate(run: RouteRun, cred: Credential, err: UpstreamError): Step {
   const { ctx } = run;
   const kind = err.kind as 'rate_limited' | 'quota';
@@ -137,48 +90,6 @@ export function refusedModel(run: RouteRun, cred: Credential, err: UpstreamError
   // Said after it is counted: the explanation names every key refused the model so far.
   run.keyFailed({ kind: 'not_found', explanation: explain(run.facts('not_found', upstream)) });
   return { next: 'again' };
-}
-
-/** How long before asking again with a rejected key, per AUTH_RULES; undefined when not asked again. */
-function authRetryWait(
-  verdict: AuthVerdict,
-  used: number,
-  retry: Pick<Config['retry'], 'auth_retries' | 'base_delay' | 'max_delay'>,
-  rand: () => number,
-  remainingMs: number,
-): number | undefined {
-  if (!AUTH_RULES[verdict].retry || used >= retry.auth_retries) return undefined;
-  const delay = retryDelay({
-    attempt: used,
-    baseMs: retry.base_delay,
-    maxMs: retry.max_delay,
-    rand,
-    remainingMs,
-    longestServerWaitMs: 0,
-  });
-  return delay.wait ? delay.delayMs : undefined;
-}
-
-export interface AuthRetryInput {
-  verdict: AuthVerdict;
-  /** Auth retries spent on the key. */
-  used: number;
-  retry: Pick<Config['retry'], 'auth_retries' | 'base_delay' | 'max_delay'>;
-  rand: () => number;
-  remainingMs: number;
-}
-
-/** A rejection asked again: the wait before it (authRetryWait), the rejection recorded in the key's health when a
- * `pool` is given (the live probe records only with --record); undefined when the key is not asked again. */
-export function retryRejection(
-  pool: Pick<CredentialPool, 'recordFailure'> | undefined,
-  cred: Credential,
-  err: UpstreamError,
-  o: AuthRetryInput,
-): number | undefined {
-  const wait = authRetryWait(o.verdict, o.used, o.retry, o.rand, o.remainingMs);
-  if (wait !== undefined && pool !== undefined) recordRejected(pool, cred, err);
-  return wait;
 }
 
 /** A rejected key: its verdict picks the AUTH_RULES row. `remint`, what came of re-minting it, is said in the

@@ -1,0 +1,89 @@
+// A failure in a key's health as the router records it (cooling, a rejection, its AUTH_RULES row) and whether a
+// rejected key is asked again: shared by the ladder (key-health.ts) and the live probe (inspect/probe.ts), so a probe
+// with --record rests a key exactly as a request would.
+import type { Config } from '../config/schema.ts';
+import type { AuthVerdict, Credential, HealthRecord } from '../credentials/types.ts';
+import type { CredentialPool } from '../credentials/pool.ts';
+import type { UpstreamError } from '../errors/upstream-error.ts';
+import { retryDelay } from './backoff.ts';
+import { AUTH_RULES } from './policy.ts';
+
+type Recorder = Pick<CredentialPool, 'recordFailure'>;
+
+/** The provider's own reset time for a 429/quota answer, when it gave one. */
+export function serverReset(err: UpstreamError, now: number): number | undefined {
+  return err.resetAt ?? (err.retryAfterMs !== undefined ? now + err.retryAfterMs : undefined);
+}
+
+/** What the provider said, for the key's health record. */
+function saidBy(err: UpstreamError): { message?: string } {
+  return err.providerMessage ? { message: err.providerMessage } : {};
+}
+
+/** A 429/quota in the key's health: cooling until the provider's reset, or the configured cooldown. */
+export function recordCooling(pool: Recorder, cred: Credential, err: UpstreamError, now: number): HealthRecord {
+  const resetAt = serverReset(err, now);
+  return pool.recordFailure(cred, {
+    kind: err.kind as 'rate_limited' | 'quota',
+    ...(resetAt !== undefined ? { resetAt } : {}),
+    ...saidBy(err),
+  });
+}
+
+/** A rejection in the key's health as it is (one about to be retried, read by AUTH_RULES again after it). */
+export function recordRejected(pool: Recorder, cred: Credential, err: UpstreamError): HealthRecord {
+  return pool.recordFailure(cred, { kind: 'auth_rejected', ...saidBy(err) });
+}
+
+/** A rejection the retries did not clear, as its verdict's AUTH_RULES row reports it: a known-good key rests as auth
+ * suspect, one rejected again since is revoked. */
+export function recordRejection(
+  pool: Recorder,
+  cred: Credential,
+  err: UpstreamError,
+  verdict: AuthVerdict,
+): HealthRecord {
+  return pool.recordFailure(cred, { kind: AUTH_RULES[verdict].report, ...saidBy(err) });
+}
+
+/** How long before asking again with a rejected key, per AUTH_RULES; undefined when not asked again. */
+function authRetryWait(
+  verdict: AuthVerdict,
+  used: number,
+  retry: Pick<Config['retry'], 'auth_retries' | 'base_delay' | 'max_delay'>,
+  rand: () => number,
+  remainingMs: number,
+): number | undefined {
+  if (!AUTH_RULES[verdict].retry || used >= retry.auth_retries) return undefined;
+  const delay = retryDelay({
+    attempt: used,
+    baseMs: retry.base_delay,
+    maxMs: retry.max_delay,
+    rand,
+    remainingMs,
+    longestServerWaitMs: 0,
+  });
+  return delay.wait ? delay.delayMs : undefined;
+}
+
+export interface AuthRetryInput {
+  verdict: AuthVerdict;
+  /** Auth retries spent on the key. */
+  used: number;
+  retry: Pick<Config['retry'], 'auth_retries' | 'base_delay' | 'max_delay'>;
+  rand: () => number;
+  remainingMs: number;
+}
+
+/** A rejection asked again: the wait before it (authRetryWait), the rejection recorded in the key's health when a
+ * `pool` is given (the live probe records only with --record); undefined when the key is not asked again. */
+export function retryRejection(
+  pool: Recorder | undefined,
+  cred: Credential,
+  err: UpstreamError,
+  o: AuthRetryInput,
+): number | undefined {
+  const wait = authRetryWait(o.verdict, o.used, o.retry, o.rand, o.remainingMs);
+  if (wait !== undefined && pool !== undefined) recordRejected(pool, cred, err);
+  return wait;
+}
