@@ -3,7 +3,7 @@
 // from anything the provider says, since the provider was never asked.
 import type { CredentialPool } from '../credentials/pool.ts';
 import type { Credential } from '../credentials/types.ts';
-import { mask } from '../config/mask.ts';
+import { tokenCredential } from '../routing/mint-step.ts';
 import { MintError, type MintFailure } from '../credentials/minted/mint-error.ts';
 
 export interface MintProbeFailure {
@@ -25,7 +25,7 @@ export async function tokenForProbe(
   const started = now();
   try {
     const t = await pool.minter.token(source);
-    return { credential: { ...credential, secret: t.token, masked: mask(t.token) } };
+    return { credential: tokenCredential(credential, t.token) };
   } catch (err) {
     if (!MintError.isInstance(err)) throw err;
     return {

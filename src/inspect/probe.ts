@@ -5,6 +5,7 @@ import type { CredentialPool } from '../credentials/pool.ts';
 import { keyPast } from '../routing/key-health.ts';
 import { recordCooling, recordRejected, recordRejection, retryRejection, serverReset } from '../routing/key-record.ts';
 import { sendContextFor } from '../routing/send-context.ts';
+import { routeAction } from '../routing/policy.ts';
 import { upstreamFacts } from '../routing/route-run.ts';
 import type { AuthVerdict, Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
@@ -174,27 +175,15 @@ export async function probeCredential(
   if ('failure' in minted)
     return {
       provider: given.provider,
-      credential: {
-        fingerprint: given.fingerprint,
-        masked: given.masked,
-        sources: given.sources.map((s) => ({ ...s })),
-      },
+      credential: keyView(given),
       ...minted.failure,
-      ...(target.task !== undefined ? { task: target.task } : {}),
-      ...(target.origin !== undefined ? { origin: target.origin } : {}),
+      ...taskOf(target),
     };
   const credential = minted.credential;
   const provider = credential.provider;
   const p = deps.loaded.config.providers[provider];
-  const view = {
-    fingerprint: credential.fingerprint,
-    masked: credential.masked,
-    sources: credential.sources.map((s) => ({ ...s })),
-  };
-  const task: Pick<ProbeResult, 'task' | 'origin' | 'model'> = {
-    ...(target.task !== undefined ? { task: target.task } : {}),
-    ...(target.origin !== undefined ? { origin: target.origin } : {}),
-  };
+  const view = keyView(credential);
+  const task = taskOf(target);
   if (!p)
     return {
       provider,
@@ -253,7 +242,7 @@ export async function probeCredential(
     };
   }
   const err = sent.err;
-  const verdict = err.kind === 'auth_rejected' && err.blocked === undefined ? authVerdict(before, started) : undefined;
+  const verdict = keyRejected(err) ? authVerdict(before, started) : undefined;
   const status = verdict !== undefined ? REJECTION[verdict].status : probeStatus(err);
   const health = deps.record ? record(deps, credential, err, status, now()) : undefined;
   const until = deps.record ? health?.until : serverReset(err, now());
@@ -284,6 +273,25 @@ export async function probeCredential(
   return result;
 }
 
+/** The key as a result names it: never its secret. */
+function keyView(c: Credential): ProbeResult['credential'] {
+  return { fingerprint: c.fingerprint, masked: c.masked, sources: c.sources.map((s) => ({ ...s })) };
+}
+
+/** A task's own key: which task, and where its value came from. */
+function taskOf(target: ProbeTarget): Pick<ProbeResult, 'task' | 'origin' | 'model'> {
+  return {
+    ...(target.task !== undefined ? { task: target.task } : {}),
+    ...(target.origin !== undefined ? { origin: target.origin } : {}),
+  };
+}
+
+/** A rejection of the key itself: the ladder runs AUTH_RULES on it (ROUTE_LADDER's `auth`), and so does the probe. A
+ * refusal by a firewall, region or proxy is not the key's. */
+function keyRejected(err: UpstreamError): boolean {
+  return routeAction(err.kind) === 'auth' && err.blocked === undefined;
+}
+
 /** Retries a rejection as the router would, so one transient 401 on a working key (seed 002) does not make the probe
  * call it rejected. */
 async function sendAsTheRouterWould(
@@ -299,7 +307,7 @@ async function sendAsTheRouterWould(
       return { retries };
     } catch (err) {
       if (!UpstreamError.isInstance(err)) throw err;
-      if (err.kind !== 'auth_rejected' || err.blocked !== undefined) return { err, retries };
+      if (!keyRejected(err)) return { err, retries };
       const verdict = authVerdict(deps.store.getHealth(credential.fingerprint), now());
       const pool = deps.record ? deps.pool : undefined;
       const input = { verdict, used: retries, retry, rand: Math.random, remainingMs: PROBE_TIMEOUT_MS };
@@ -349,10 +357,10 @@ function record(
   // a success here would make a never-used key "known-good" and buy a dead one auth retries.
   if (status === 'model_unavailable') return undefined;
   // A rejection the retries did not clear is recorded as the router records it (AUTH_RULES).
-  if (err.kind === 'auth_rejected' && err.blocked === undefined)
+  if (keyRejected(err))
     return recordRejection(pool, credential, err, authVerdict(deps.store.getHealth(credential.fingerprint), now));
   if (status === 'rejected') return recordRejected(pool, credential, err);
-  if (err.kind === 'quota' || err.kind === 'rate_limited') return recordCooling(pool, credential, err, now);
+  if (routeAction(err.kind) === 'cool_and_rotate') return recordCooling(pool, credential, err, now);
   // unreachable / provider errors say nothing about the key: its health is left alone.
   return undefined;
 }

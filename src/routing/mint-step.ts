@@ -30,8 +30,9 @@ function waitBound(run: RouteRun, waitMs: number): number {
   return Math.max(0, Math.min(waitMs, run.deadline - run.ctx.now()));
 }
 
-/** The credential as sent: the token, masked as a key is. Its fingerprint (the source) and sources stay. */
-function tokenCredential(cred: Credential, token: string): Credential {
+/** The credential as sent: the token, masked as a key is. Its fingerprint (the source) and sources stay. Shared with
+ * the live probe (inspect/probe-mint.ts). */
+export function tokenCredential(cred: Credential, token: string): Credential {
   return { ...cred, secret: token, masked: mask(token) };
 }
 
