@@ -1,17 +1,9 @@
 // The BudgetStore conformance suite (src/state/budget-store.ts): every state store's `budgets` runs it through a
 // factory whose `open()` is a new handle on the same backing state, standing in for a second process.
-import { describe, it, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StateStore } from '../../src/state/types.ts';
 import type { HoldItem } from '../../src/state/budget-store.ts';
-
-export interface BudgetStoreFactory {
-  open(): StateStore;
-  cleanup(): void;
-}
-
-/** Case name → why it is skipped for this implementation. */
-export type SkipList = Record<string, string>;
+import { conformanceHandles, type SkipList, type StoreFactory } from './conformance-handles.ts';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const LATER = NOW + 600_000;
@@ -21,30 +13,9 @@ function item(counter: string, limit: number, amount: number, soft = false): Hol
   return { counter, limit, amount, soft, resetsAt: RESETS };
 }
 
-export function budgetStoreConformance(name: string, makeFactory: () => BudgetStoreFactory, skip: SkipList = {}): void {
+export function budgetStoreConformance(name: string, makeFactory: () => StoreFactory, skip: SkipList = {}): void {
   describe(`BudgetStore conformance: ${name}`, () => {
-    const handles: StateStore[] = [];
-    const factories: BudgetStoreFactory[] = [];
-    const fresh = (): BudgetStoreFactory => {
-      const f = makeFactory();
-      factories.push(f);
-      return f;
-    };
-    const open = async (f: BudgetStoreFactory): Promise<StateStore> => {
-      const s = f.open();
-      handles.push(s);
-      await s.ready();
-      return s;
-    };
-    after(async () => {
-      for (const h of handles) await h.close();
-      for (const f of factories) f.cleanup();
-    });
-    const test = (title: string, fn: () => Promise<void>): void => {
-      const reason = skip[title];
-      if (reason !== undefined) it(title, { skip: reason }, () => {});
-      else it(title, fn);
-    };
+    const { fresh, open, test } = conformanceHandles(makeFactory, skip);
 
     test('a hold counts as reserved until settled, then as spent', async () => {
       const { budgets } = await open(fresh());

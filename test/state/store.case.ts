@@ -1,43 +1,14 @@
 // The StateStore conformance suite. Every implementation (SQLite, Redis) runs it through a factory.
 // `open()` returns a new handle on the same backing state, standing in for a second process.
-import { describe, it, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AffinityRecord, StateStore, StoreChange } from '../../src/state/types.ts';
+import type { AffinityRecord, StoreChange } from '../../src/state/types.ts';
 import { waitFor } from './wait.ts';
-
-export interface StoreFactory {
-  open(): StateStore;
-  cleanup(): void;
-}
-
-/** Case name → why it is skipped for this implementation. */
-export type SkipList = Record<string, string>;
+import { conformanceHandles, type SkipList, type StoreFactory } from './conformance-handles.ts';
 
 export function storeConformance(name: string, makeFactory: () => StoreFactory, skip: SkipList = {}): void {
   describe(`StateStore conformance: ${name}`, () => {
-    const handles: StateStore[] = [];
-    const factories: StoreFactory[] = [];
-    const fresh = (): StoreFactory => {
-      const f = makeFactory();
-      factories.push(f);
-      return f;
-    };
-    /** A new handle, once it has loaded its state (Redis loads asynchronously). */
-    const open = async (f: StoreFactory): Promise<StateStore> => {
-      const s = f.open();
-      handles.push(s);
-      await s.ready();
-      return s;
-    };
-    after(async () => {
-      for (const h of handles) await h.close();
-      for (const f of factories) f.cleanup();
-    });
-    const test = (title: string, fn: () => Promise<void> | void): void => {
-      const reason = skip[title];
-      if (reason !== undefined) it(title, { skip: reason }, () => {});
-      else it(title, fn);
-    };
+    const { fresh, open, test } = conformanceHandles(makeFactory, skip);
 
     test('applyHealth is visible at once and merges counters', async () => {
       const s = await open(fresh());
