@@ -18,10 +18,24 @@ const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 /** Characters tokenized exactly; beyond, extrapolated (tokenizing 30 MB would hold the event loop for a second). */
 const EXACT_CHARS = 1_000_000;
 
+/** BPE's merging is quadratic in the length of one word: a text with a run of non-space characters this long is
+ * counted in pieces of this size (1 MB of one letter took minutes whole, 30 ms in pieces; a piece's edge moves a
+ * count by a token at most). */
+const LONGEST_WORD = 1_000;
+const LONG_WORD = new RegExp(`\\S{${LONGEST_WORD}}`);
+
+function countPlain(text: string): number {
+  if (!LONG_WORD.test(text)) return countTokens(text, AS_PLAIN_TEXT);
+  let n = 0;
+  for (let at = 0; at < text.length; at += LONGEST_WORD)
+    n += countTokens(text.slice(at, at + LONGEST_WORD), AS_PLAIN_TEXT);
+  return n;
+}
+
 export function countTextTokens(text: string): number {
   if (text.length === 0) return 0;
-  if (text.length <= EXACT_CHARS) return countTokens(text, AS_PLAIN_TEXT);
-  const exact = countTokens(text.slice(0, EXACT_CHARS), AS_PLAIN_TEXT);
+  if (text.length <= EXACT_CHARS) return countPlain(text);
+  const exact = countPlain(text.slice(0, EXACT_CHARS));
   return exact + Math.ceil(((text.length - EXACT_CHARS) * exact) / EXACT_CHARS);
 }
 
