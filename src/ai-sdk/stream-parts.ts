@@ -1,5 +1,6 @@
-// Our stream events → the SDK's stream parts, with the ids that tie a block's start, deltas and end together. One
-// per stream: it knows which block is open, closes it when another kind starts, and finishes tool calls at the end.
+// Our stream events → the SDK's stream parts. Our blocks are the SDK's (a start, deltas and an end under one id), so
+// each event maps to its part directly; this only carries a thinking block's signature to the block's end, makes the
+// tool call when a call's input ends, and closes what a broken stream left open.
 import type { StreamEvent, Usage as OurUsage } from '../providers/types.ts';
 import { OWN_KEY } from './prompt.ts';
 import { finishReason, sdkUsage } from './results.ts';
@@ -12,9 +13,13 @@ interface OpenTool {
 }
 
 export class StreamParts {
-  #block: { kind: 'text' | 'reasoning'; id: string } | undefined;
-  #next = 0;
+  /** Text and reasoning blocks open now, by id: a stream that breaks ends them. */
+  readonly #open = new Map<string, 'text' | 'reasoning'>();
+  /** The open thinking block's signature, as metadata: the SDK keeps it with the reasoning from the block's end. */
+  #signed: ProviderRecord | undefined;
+  /** Tool calls whose input is still coming, by index. */
   readonly #tools = new Map<number, OpenTool>();
+  #redacted = 0;
   #usage: OurUsage | undefined;
   #sawMetadata = false;
 
@@ -34,21 +39,51 @@ export class StreamParts {
       case 'start':
         if (e.usage) this.#usage = e.usage;
         break;
+      case 'text_start':
+        this.#open.set(e.id, 'text');
+        out.push({ type: 'text-start', id: e.id });
+        break;
       case 'text':
       case 'refusal':
-        if (e.text !== '') out.push(...this.#delta('text', e.text));
+        if (e.text !== '') out.push({ type: 'text-delta', id: e.id ?? '', delta: e.text });
+        break;
+      case 'text_end':
+        this.#open.delete(e.id);
+        out.push({ type: 'text-end', id: e.id });
+        break;
+      case 'thinking_start':
+        this.#open.set(e.id, 'reasoning');
+        this.#signed = undefined;
+        out.push({ type: 'reasoning-start', id: e.id });
         break;
       case 'thinking':
-        out.push(...this.#delta('reasoning', e.thinking));
+        if (e.thinking !== '') out.push({ type: 'reasoning-delta', id: e.id ?? '', delta: e.thinking });
         break;
       case 'thinking_signature':
-        out.push(...this.#signed({ signature: e.signature }));
+        this.#signed = { [OWN_KEY]: { signature: e.signature } };
+        out.push({ type: 'reasoning-delta', id: e.id ?? '', delta: '', providerMetadata: this.#signed });
         break;
-      case 'redacted_thinking':
-        out.push(...this.#signed({ redactedData: e.data }));
+      case 'thinking_end':
+        this.#open.delete(e.id);
+        out.push(
+          this.#signed === undefined
+            ? { type: 'reasoning-end', id: e.id }
+            : { type: 'reasoning-end', id: e.id, providerMetadata: this.#signed },
+        );
+        this.#signed = undefined;
         break;
+      case 'redacted_thinking': {
+        // A whole block: its data is the block's metadata, as a signature is.
+        const id = e.id ?? `rsn-redacted-${this.#redacted++}`;
+        const providerMetadata = { [OWN_KEY]: { redactedData: e.data } };
+        out.push(
+          { type: 'reasoning-start', id },
+          { type: 'reasoning-delta', id, delta: '', providerMetadata },
+          { type: 'reasoning-end', id, providerMetadata },
+        );
+        break;
+      }
       case 'tool_call_start':
-        out.push(...this.#close());
         this.#tools.set(e.index, { id: e.id, name: e.name, input: '' });
         out.push({ type: 'tool-input-start', id: e.id, toolName: e.name });
         break;
@@ -60,9 +95,21 @@ export class StreamParts {
         }
         break;
       }
+      case 'tool_call_end': {
+        const tool = this.#tools.get(e.index);
+        if (tool === undefined) break;
+        this.#tools.delete(e.index);
+        out.push(...this.#endTool(tool, true));
+        break;
+      }
       case 'finish':
       case 'responses_event':
         break;
+      default: {
+        // Every event type has its case: a new one is a type error here until it says what part it makes.
+        const unhandled: never = e;
+        return unhandled;
+      }
     }
     return out;
   }
@@ -72,7 +119,13 @@ export class StreamParts {
     finish: Extract<StreamEvent, { type: 'finish' }> | undefined,
     providerMetadata: ProviderRecord,
   ): StreamPart[] {
-    const out = [...this.#close(), ...this.#endTools(finish !== undefined)];
+    const out: StreamPart[] = [];
+    for (const [id, kind] of this.#open) out.push({ type: kind === 'text' ? 'text-end' : 'reasoning-end', id });
+    this.#open.clear();
+    // A call left open by a broken stream ends its input without a call: the SDK would run a tool on half its
+    // arguments otherwise.
+    for (const tool of this.#tools.values()) out.push(...this.#endTool(tool, finish !== undefined));
+    this.#tools.clear();
     if (finish?.usage) this.#usage = { ...this.#usage, ...finish.usage };
     out.push({
       type: 'finish',
@@ -83,49 +136,9 @@ export class StreamParts {
     return out;
   }
 
-  #delta(kind: 'text' | 'reasoning', delta: string): StreamPart[] {
-    const out: StreamPart[] = [];
-    if (this.#block?.kind !== kind) {
-      out.push(...this.#close());
-      this.#block = { kind, id: `${kind === 'text' ? 'txt' : 'rsn'}-${this.#next++}` };
-      out.push({ type: kind === 'text' ? 'text-start' : 'reasoning-start', id: this.#block.id });
-    }
-    out.push({ type: kind === 'text' ? 'text-delta' : 'reasoning-delta', id: this.#block.id, delta });
-    return out;
-  }
-
-  /** A thinking block's signature ends it, carried as the block's metadata so the SDK keeps it with the reasoning. */
-  #signed(own: { signature: string } | { redactedData: string }): StreamPart[] {
-    const out: StreamPart[] = [];
-    let id = this.#block?.kind === 'reasoning' && !('redactedData' in own) ? this.#block.id : undefined;
-    if (id === undefined) {
-      out.push(...this.#close());
-      id = `rsn-${this.#next++}`;
-      out.push({ type: 'reasoning-start', id });
-    }
-    const providerMetadata = { [OWN_KEY]: own };
-    out.push({ type: 'reasoning-delta', id, delta: '', providerMetadata });
-    out.push({ type: 'reasoning-end', id, providerMetadata });
-    this.#block = undefined;
-    return out;
-  }
-
-  #close(): StreamPart[] {
-    const block = this.#block;
-    if (block === undefined) return [];
-    this.#block = undefined;
-    return [{ type: block.kind === 'text' ? 'text-end' : 'reasoning-end', id: block.id }];
-  }
-
-  /** Tool calls end with the answer: their input is whole only then. A broken stream ends their input without a
-   * call (the SDK would run a tool on half its arguments otherwise). */
-  #endTools(whole: boolean): StreamPart[] {
-    const out: StreamPart[] = [];
-    for (const t of this.#tools.values()) {
-      out.push({ type: 'tool-input-end', id: t.id });
-      if (whole) out.push({ type: 'tool-call', toolCallId: t.id, toolName: t.name, input: t.input || '{}' });
-    }
-    this.#tools.clear();
-    return out;
+  /** A call's input ends; the call itself when its input is whole. */
+  #endTool(t: OpenTool, whole: boolean): StreamPart[] {
+    const end: StreamPart = { type: 'tool-input-end', id: t.id };
+    return whole ? [end, { type: 'tool-call', toolCallId: t.id, toolName: t.name, input: t.input || '{}' }] : [end];
   }
 }

@@ -70,6 +70,8 @@ export async function* stopStream(
 ): AsyncGenerator<StreamEvent> {
   const it = events[Symbol.asyncIterator]();
   let held = '';
+  /** The block of the held text (the open text block: text never overlaps another block). */
+  let heldId: string | undefined;
   // After a drain that ran out of time a next() is still pending, and an async generator's return() waits behind it:
   // the upstream is then closed without waiting (a stalled one would hold the end of this stream until its timeout).
   let pending = false;
@@ -77,15 +79,18 @@ export async function* stopStream(
     for (let next = await it.next(); !next.done; next = await it.next()) {
       const e = next.value;
       if (e.type !== 'text') {
-        if (held !== '') yield { type: 'text', text: held };
+        if (held !== '') yield textOf(held, heldId);
         held = '';
         yield e;
         continue;
       }
+      heldId = e.id;
       const text = held + e.text;
       const stop = earliestStop(text, kept);
       if (stop) {
-        if (stop.at > 0) yield { type: 'text', text: text.slice(0, stop.at) };
+        if (stop.at > 0) yield textOf(text.slice(0, stop.at), heldId);
+        // The answer ends here: its text block with it.
+        if (heldId !== undefined) yield { type: 'text_end', id: heldId };
         const { usage, timedOut } = await usageAtEnd(it, drainMs);
         pending = timedOut;
         yield usage
@@ -95,15 +100,19 @@ export async function* stopStream(
       }
       const keep = partialTail(text, kept);
       held = text.slice(text.length - keep);
-      if (text.length > keep) yield { type: 'text', text: text.slice(0, text.length - keep) };
+      if (text.length > keep) yield textOf(text.slice(0, text.length - keep), heldId);
     }
-    if (held !== '') yield { type: 'text', text: held };
+    if (held !== '') yield textOf(held, heldId);
   } finally {
     const closing = it.return?.();
     if (pending) void closing?.catch(() => {});
     else await closing;
   }
 }
+
+/** A text delta in block `id` (every delta of one stream has the same shape). */
+const textOf = (text: string, id: string | undefined): StreamEvent =>
+  id === undefined ? { type: 'text', text } : { type: 'text', text, id };
 
 /** The usage of the upstream's own finish, read within `ms` (events before it dropped), or undefined. A failure
  * after the stop is no failure of the answer, which is complete: it only means no usage. */

@@ -156,22 +156,35 @@ export interface ChatResponse {
   responses_object?: Record<string, unknown>;
 }
 
-/** Canonical stream events. Until the first content delta (`text`, `refusal`, `tool_call_*`) reaches the caller,
- * the call can still retry or fall back (docs/routing.md#streaming). */
+/** Canonical stream events. Content comes in blocks, as the AI SDK's stream parts do: a text, thinking or tool-call
+ * block opens with its `*_start`, carries deltas with the block's `id`, and closes with its `*_end`, so a reader
+ * needs no guess where one ends (docs/routing.md#stream-events). Text and thinking blocks never overlap each other
+ * or a tool call; parallel tool calls may. Until the first content delta (`text`, `refusal`, `tool_call_*`) reaches
+ * the caller, the call can still retry or fall back (docs/routing.md#streaming): a block's start or end is not
+ * content. */
 export type StreamEvent =
   | { type: 'start'; id: string; model: string; usage?: Usage }
-  | { type: 'text'; text: string }
-  /** A piece of the model's refusal (ChatResponse.refusal), streamed apart from the text. */
-  | { type: 'refusal'; text: string }
-  /** A piece of an Anthropic thinking block's text; the first after other content (or a signature) opens a new
-   * block. Not content: held with the events before it until the first content delta (docs/gateway.md). */
-  | { type: 'thinking'; thinking: string }
-  /** The signature that ends the open thinking block (Anthropic's `signature_delta`). */
-  | { type: 'thinking_signature'; signature: string }
-  /** A whole `redacted_thinking` block. */
-  | { type: 'redacted_thinking'; data: string }
+  /** A text block opens: the model's words (its answer, or its refusal). */
+  | { type: 'text_start'; id: string }
+  | { type: 'text'; text: string; id?: string }
+  /** A piece of the model's refusal (ChatResponse.refusal), streamed apart from the text, inside a text block. */
+  | { type: 'refusal'; text: string; id?: string }
+  | { type: 'text_end'; id: string }
+  /** An Anthropic thinking block opens. Thinking is not content: held with the events before it until the first
+   * content delta (docs/gateway.md). */
+  | { type: 'thinking_start'; id: string }
+  /** A piece of the open thinking block's text. */
+  | { type: 'thinking'; thinking: string; id?: string }
+  /** The thinking block's signature (Anthropic's `signature_delta`), before its end. */
+  | { type: 'thinking_signature'; signature: string; id?: string }
+  | { type: 'thinking_end'; id: string }
+  /** A whole `redacted_thinking` block: it comes in one piece, so it has no start or end. */
+  | { type: 'redacted_thinking'; data: string; id?: string }
+  /** A tool call's block opens; its `id` (the call's) is the block's. */
   | { type: 'tool_call_start'; index: number; id: string; name: string }
-  | { type: 'tool_call_delta'; index: number; arguments: string }
+  | { type: 'tool_call_delta'; index: number; arguments: string; id?: string }
+  /** The call's arguments are whole. */
+  | { type: 'tool_call_end'; index: number; id: string }
   | { type: 'finish'; finish_reason: FinishReason; stop_sequence?: string; usage?: Usage }
   /** A Responses route's own event, relayed verbatim to a Responses caller; the canonical events after it summarise
    * it for everyone else. Not content. */
@@ -198,6 +211,8 @@ export interface SendContext {
   onStatus?: (status: number) => void;
   /** Told the headers of a successful answer (the most_headroom strategy reads its rate-limit headers). */
   onHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
+  /** Told each read of a stream's body: the upstream is not silent (`streaming.idle_timeout`, routing/stream-watch.ts). */
+  onRead?: () => void;
 }
 
 /** One implementation per provider type; all pass the shared conformance suite (test/providers/). Failures are
@@ -206,7 +221,8 @@ export interface ProviderAdapter {
   readonly type: 'openai' | 'anthropic';
   send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse>;
   /** Errors before the first event reject the first `next()`; errors after it are thrown from a later `next()`,
-   * including errors the upstream reports inside a 200 stream. */
+   * including errors the upstream reports inside a 200 stream. Its content comes in blocks (StreamEvent), each ended
+   * before the finish. */
   stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent>;
   listModels(ctx: SendContext): Promise<string[]>;
 }

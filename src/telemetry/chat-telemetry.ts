@@ -11,6 +11,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { Usage, FinishReason } from '../providers/types.ts';
+import { isBlockBoundary } from '../providers/block-boundaries.ts';
 import type { StreamHook } from '../routing/stream-hook.ts';
 import type { Attempt, ChatSuccess, Disabled, StreamSuccess } from '../routing/types.ts';
 import { ATTR, SCOPE, genAiConventions, providerName, type GenAiConventions } from './semconv.ts';
@@ -131,6 +132,8 @@ export class ChatTelemetry {
         } else if (event.type === 'finish') {
           finish = event.finish_reason;
           if (event.usage) usage = event.usage;
+        } else if (isBlockBoundary(event)) {
+          // Not a chunk of the answer: its clock is the deltas'.
         } else if (last === undefined) {
           this.#span.setAttribute(ATTR.timeToFirstChunk, (at - this.#started) / 1000);
           this.#metrics?.firstChunk.record((at - this.#started) / 1000, attrs);

@@ -3,8 +3,13 @@
 // parse to the same request; a whole answer and a stream must be read by that API's official SDK — its own parser and
 // accumulator (finalChatCompletion, finalMessage, finalResponse), handed our JSON or SSE text through the SDK's `fetch`
 // option — as the same result. Where a shape cannot say a thing the way the others do, the wire's `differs` (or
-// `requestDiffers`) says how and why. A fourth shape is one more WireUnderTest in WIRES.
-import { test } from 'node:test';
+// `requestDiffers`) says how and why. A fourth shape is one more WireUnderTest in WIRES. Every stream script's frames
+// must also be, byte for byte, the ones recorded in test/fixtures/wire-frames.json: what the encoders wrote before
+// stream events had block boundaries (each script with its boundaries left out), except where FRAMES_CHANGED says
+// why, so a change to an encoder that a client could notice shows here (WIRE_FRAMES=record rewrites the file, for a
+// change meant to be seen).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
@@ -313,6 +318,16 @@ const ANTHROPIC: WireUnderTest = {
       },
       reason: 'the Messages API has no refusal part: the words are the text, with stop_reason refusal',
     },
+    'a refusal after text and a tool call': {
+      expect: {
+        text: 'Looking it up.\n\nI will not go on.',
+        refusal: '',
+        tools: [{ id: 'call_q', name: 'lookup', input: { q: 'x' } }],
+        finish: 'refusal',
+        usage: { input: 11, output: 7 },
+      },
+      reason: 'the Messages API has no refusal part: the words are text after a blank line, with stop_reason refusal',
+    },
     'a finished tool call whose arguments are not a JSON object': {
       expect: {
         error: /upstream answer was malformed: tool call call_bad \(run\) has arguments that are not a JSON object/,
@@ -466,7 +481,43 @@ async function assertOutcome(read: Promise<Parsed>, expected: WireScript['expect
   assert.deepEqual(await read, expected);
 }
 
+/** The SSE text as frames, with what differs from run to run (random ids, clocks) numbered in order of appearance. */
+function frames(sse: string): string[] {
+  const ids = new Map<string, string>();
+  return sse
+    .replace(/(msg|fc|ctc|resp)_[0-9a-f]{32}/g, (id, prefix: string) => {
+      if (!ids.has(id)) ids.set(id, `${prefix}_${ids.size}`);
+      return ids.get(id)!;
+    })
+    .replace(/"(created|created_at)":\d+/g, '"$1":0')
+    .split('\n\n')
+    .filter((f) => f !== '');
+}
+
+/** Scripts whose frames a wire now writes differently from before block boundaries, on purpose: the file holds the
+ * new frames, and why. */
+const FRAMES_CHANGED: Record<string, Record<string, string>> = {
+  'OpenAI Responses': {
+    'tool calls one after the other, their arguments in pieces':
+      'a call that starts once the one before it has ended is streamed as it comes (its arguments piece by piece), ' +
+      'not gathered and written in one delta at the end',
+  },
+};
+
+const FRAMES_FILE = new URL('../fixtures/wire-frames.json', import.meta.url);
+const recorded = JSON.parse(readFileSync(FRAMES_FILE, 'utf8')) as Record<string, Record<string, string[]>>;
+if (process.env['WIRE_FRAMES'] === 'record')
+  after(() => writeFileSync(FRAMES_FILE, `${JSON.stringify(recorded, null, 1)}\n`));
+
 for (const w of WIRES) {
+  for (const script of WIRE_SCRIPTS) {
+    const changed = FRAMES_CHANGED[w.name]?.[script.name];
+    test(`${w.name}: ${script.name}: the frames recorded, byte for byte${changed ? ` (changed: ${changed})` : ''}`, () => {
+      const written = frames(encode(w, script));
+      if (process.env['WIRE_FRAMES'] === 'record') (recorded[w.name] ??= {})[script.name] = written;
+      assert.deepEqual(written, recorded[w.name]?.[script.name]);
+    });
+  }
   for (const c of REQUEST_CASES) {
     const differs = w.requestDiffers?.[c.name];
     test(`${w.name}: parses ${c.name}${differs ? ` (differs: ${differs.reason})` : ''}`, () => {

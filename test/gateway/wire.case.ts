@@ -31,29 +31,53 @@ export interface WireScript {
 const start: StreamEvent = { type: 'start', id: 'msg_conformance', model: 'sim-model' };
 const usage = { input_tokens: 11, output_tokens: 7 };
 
+/** A whole text block: its start, a delta per piece, its end (the events a decoder writes for one). */
+function textBlock(id: string, ...pieces: string[]): StreamEvent[] {
+  return [
+    { type: 'text_start', id },
+    ...pieces.map((text): StreamEvent => ({ type: 'text', text, id })),
+    { type: 'text_end', id },
+  ];
+}
+
+/** A whole signed thinking block. */
+function thinkingBlock(id: string, signature: string, ...pieces: string[]): StreamEvent[] {
+  return [
+    { type: 'thinking_start', id },
+    ...pieces.map((thinking): StreamEvent => ({ type: 'thinking', thinking, id })),
+    { type: 'thinking_signature', signature, id },
+    { type: 'thinking_end', id },
+  ];
+}
+
+/** A tool call's start, its arguments in one delta (when there are any) and its end. */
+function toolBlock(index: number, id: string, name: string, args = ''): StreamEvent[] {
+  return [
+    { type: 'tool_call_start', index, id, name },
+    ...(args === '' ? [] : [{ type: 'tool_call_delta', index, arguments: args, id } satisfies StreamEvent]),
+    { type: 'tool_call_end', index, id },
+  ];
+}
+
 export const WIRE_SCRIPTS: readonly WireScript[] = [
   {
     name: 'text in pieces, then usage',
-    events: [
-      start,
-      { type: 'text', text: 'Hel' },
-      { type: 'text', text: 'lo, ' },
-      { type: 'text', text: 'world' },
-      { type: 'finish', finish_reason: 'stop', usage },
-    ],
+    events: [start, ...textBlock('txt-0', 'Hel', 'lo, ', 'world'), { type: 'finish', finish_reason: 'stop', usage }],
     expect: { text: 'Hello, world', refusal: '', tools: [], finish: 'stop', usage: { input: 11, output: 7 } },
   },
   {
     name: 'text, then two parallel tool calls whose argument pieces interleave',
     events: [
       start,
-      { type: 'text', text: 'Checking both.' },
+      ...textBlock('txt-0', 'Checking both.'),
       { type: 'tool_call_start', index: 0, id: 'call_a', name: 'weather' },
-      { type: 'tool_call_delta', index: 0, arguments: '{"city":' },
+      { type: 'tool_call_delta', index: 0, arguments: '{"city":', id: 'call_a' },
       { type: 'tool_call_start', index: 1, id: 'call_b', name: 'time' },
-      { type: 'tool_call_delta', index: 1, arguments: '{"zone":"UTC"' },
-      { type: 'tool_call_delta', index: 0, arguments: '"Paris"}' },
-      { type: 'tool_call_delta', index: 1, arguments: '}' },
+      { type: 'tool_call_delta', index: 1, arguments: '{"zone":"UTC"', id: 'call_b' },
+      { type: 'tool_call_delta', index: 0, arguments: '"Paris"}', id: 'call_a' },
+      { type: 'tool_call_delta', index: 1, arguments: '}', id: 'call_b' },
+      { type: 'tool_call_end', index: 0, id: 'call_a' },
+      { type: 'tool_call_end', index: 1, id: 'call_b' },
       { type: 'finish', finish_reason: 'tool_calls', usage },
     ],
     expect: {
@@ -71,8 +95,10 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     name: 'a refusal after some text',
     events: [
       start,
-      { type: 'text', text: 'Let me see. ' },
-      { type: 'refusal', text: "I can't help with that." },
+      { type: 'text_start', id: 'txt-0' },
+      { type: 'text', text: 'Let me see. ', id: 'txt-0' },
+      { type: 'refusal', text: "I can't help with that.", id: 'txt-0' },
+      { type: 'text_end', id: 'txt-0' },
       { type: 'finish', finish_reason: 'stop', usage },
     ],
     expect: {
@@ -85,15 +111,14 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
   },
   {
     name: 'cut at max_tokens',
-    events: [start, { type: 'text', text: 'The answer is lon' }, { type: 'finish', finish_reason: 'length', usage }],
+    events: [start, ...textBlock('txt-0', 'The answer is lon'), { type: 'finish', finish_reason: 'length', usage }],
     expect: { text: 'The answer is lon', refusal: '', tools: [], finish: 'length', usage: { input: 11, output: 7 } },
   },
   {
     name: 'a tool call cut at max_tokens mid-arguments',
     events: [
       start,
-      { type: 'tool_call_start', index: 0, id: 'call_cut', name: 'write' },
-      { type: 'tool_call_delta', index: 0, arguments: '{"path":"a.txt","text":"unfin' },
+      ...toolBlock(0, 'call_cut', 'write', '{"path":"a.txt","text":"unfin'),
       { type: 'finish', finish_reason: 'length', usage },
     ],
     expect: {
@@ -108,8 +133,7 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     name: 'usage reported only with the finish, after a tool call with no text',
     events: [
       start,
-      { type: 'tool_call_start', index: 0, id: 'call_only', name: 'lookup' },
-      { type: 'tool_call_delta', index: 0, arguments: '{"q":"x"}' },
+      ...toolBlock(0, 'call_only', 'lookup', '{"q":"x"}'),
       { type: 'finish', finish_reason: 'tool_calls', usage: { input_tokens: 3, output_tokens: 2 } },
     ],
     expect: {
@@ -122,10 +146,7 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
   },
   {
     name: 'content with no start event before it',
-    events: [
-      { type: 'text', text: 'No start.' },
-      { type: 'finish', finish_reason: 'stop', usage },
-    ],
+    events: [...textBlock('txt-0', 'No start.'), { type: 'finish', finish_reason: 'stop', usage }],
     expect: { text: 'No start.', refusal: '', tools: [], finish: 'stop', usage: { input: 11, output: 7 } },
   },
   {
@@ -135,14 +156,14 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
   },
   {
     name: 'no usage reported',
-    events: [start, { type: 'text', text: 'hi' }, { type: 'finish', finish_reason: 'stop' }],
+    events: [start, ...textBlock('txt-0', 'hi'), { type: 'finish', finish_reason: 'stop' }],
     expect: { text: 'hi', refusal: '', tools: [], finish: 'stop', usage: null },
   },
   {
     name: 'cached prompt tokens and reasoning tokens in the usage',
     events: [
       start,
-      { type: 'text', text: 'ok' },
+      ...textBlock('txt-0', 'ok'),
       {
         type: 'finish',
         finish_reason: 'stop',
@@ -161,7 +182,7 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     name: 'prompt tokens written to the cache, in the usage',
     events: [
       start,
-      { type: 'text', text: 'ok' },
+      ...textBlock('txt-0', 'ok'),
       { type: 'finish', finish_reason: 'stop', usage: { input_tokens: 100, output_tokens: 5, cache_write_tokens: 60 } },
     ],
     expect: { text: 'ok', refusal: '', tools: [], finish: 'stop', usage: { input: 100, output: 5 } },
@@ -170,7 +191,7 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     name: "the prompt's usage given at the start too, as an Anthropic upstream does",
     events: [
       { ...start, usage: { input_tokens: 50, output_tokens: 1, cache_read_tokens: 40 } },
-      { type: 'text', text: 'ok' },
+      ...textBlock('txt-0', 'ok'),
       { type: 'finish', finish_reason: 'stop', usage: { input_tokens: 50, output_tokens: 9, cache_read_tokens: 40 } },
     ],
     expect: { text: 'ok', refusal: '', tools: [], finish: 'stop', usage: { input: 50, output: 9, cached: 40 } },
@@ -179,27 +200,29 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     name: 'ended by a stop sequence',
     events: [
       start,
-      { type: 'text', text: 'one, two, ' },
+      ...textBlock('txt-0', 'one, two, '),
       { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'three', usage },
     ],
     expect: { text: 'one, two, ', refusal: '', tools: [], finish: 'stop', usage: { input: 11, output: 7 } },
   },
   {
     name: 'a paused turn (pause_turn)',
-    events: [start, { type: 'text', text: 'Searching.' }, { type: 'finish', finish_reason: 'pause_turn', usage }],
+    events: [start, ...textBlock('txt-0', 'Searching.'), { type: 'finish', finish_reason: 'pause_turn', usage }],
     expect: { text: 'Searching.', refusal: '', tools: [], finish: 'stop', usage: { input: 11, output: 7 } },
   },
   {
     name: 'stopped by the content filter',
-    events: [start, { type: 'text', text: 'Here is how' }, { type: 'finish', finish_reason: 'content_filter', usage }],
+    events: [start, ...textBlock('txt-0', 'Here is how'), { type: 'finish', finish_reason: 'content_filter', usage }],
     expect: { text: 'Here is how', refusal: '', tools: [], finish: 'content_filter', usage: { input: 11, output: 7 } },
   },
   {
     name: 'a refusal alone, in pieces',
     events: [
       start,
-      { type: 'refusal', text: "I can't" },
-      { type: 'refusal', text: ' help with that.' },
+      { type: 'text_start', id: 'txt-0' },
+      { type: 'refusal', text: "I can't", id: 'txt-0' },
+      { type: 'refusal', text: ' help with that.', id: 'txt-0' },
+      { type: 'text_end', id: 'txt-0' },
       { type: 'finish', finish_reason: 'stop', usage },
     ],
     expect: {
@@ -212,11 +235,7 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
   },
   {
     name: 'a tool call with no arguments',
-    events: [
-      start,
-      { type: 'tool_call_start', index: 0, id: 'call_none', name: 'now' },
-      { type: 'finish', finish_reason: 'tool_calls', usage },
-    ],
+    events: [start, ...toolBlock(0, 'call_none', 'now'), { type: 'finish', finish_reason: 'tool_calls', usage }],
     expect: {
       text: '',
       refusal: '',
@@ -230,11 +249,13 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     events: [
       start,
       { type: 'tool_call_start', index: 0, id: 'call_a', name: 'weather' },
-      { type: 'tool_call_delta', index: 0, arguments: '{"city":' },
+      { type: 'tool_call_delta', index: 0, arguments: '{"city":', id: 'call_a' },
       { type: 'tool_call_start', index: 1, id: 'call_b', name: 'time' },
-      { type: 'tool_call_delta', index: 1, arguments: '{"zone":"UTC"}' },
-      { type: 'tool_call_delta', index: 0, arguments: '"Paris"}' },
-      { type: 'text', text: 'Asked both.' },
+      { type: 'tool_call_delta', index: 1, arguments: '{"zone":"UTC"}', id: 'call_b' },
+      { type: 'tool_call_delta', index: 0, arguments: '"Paris"}', id: 'call_a' },
+      { type: 'tool_call_end', index: 0, id: 'call_a' },
+      { type: 'tool_call_end', index: 1, id: 'call_b' },
+      ...textBlock('txt-0', 'Asked both.'),
       { type: 'finish', finish_reason: 'tool_calls', usage },
     ],
     expect: {
@@ -252,8 +273,7 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     name: 'a finished tool call whose arguments are not a JSON object',
     events: [
       start,
-      { type: 'tool_call_start', index: 0, id: 'call_bad', name: 'run' },
-      { type: 'tool_call_delta', index: 0, arguments: 'ls -la' },
+      ...toolBlock(0, 'call_bad', 'run', 'ls -la'),
       { type: 'finish', finish_reason: 'tool_calls', usage },
     ],
     expect: {
@@ -268,12 +288,9 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     name: 'signed thinking in pieces and a redacted block, then text',
     events: [
       start,
-      { type: 'thinking', thinking: '' },
-      { type: 'thinking', thinking: 'Let me ' },
-      { type: 'thinking', thinking: 'think.' },
-      { type: 'thinking_signature', signature: 'sig-one' },
-      { type: 'redacted_thinking', data: 'opaque==' },
-      { type: 'text', text: 'Thought it through.' },
+      ...thinkingBlock('rsn-0', 'sig-one', 'Let me ', 'think.'),
+      { type: 'redacted_thinking', data: 'opaque==', id: 'rsn-1' },
+      ...textBlock('txt-2', 'Thought it through.'),
       { type: 'finish', finish_reason: 'stop', usage },
     ],
     expect: {
@@ -289,12 +306,9 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
     name: 'two signed thinking blocks one after the other, then a tool call',
     events: [
       start,
-      { type: 'thinking', thinking: 'First.' },
-      { type: 'thinking_signature', signature: 'sig-a' },
-      { type: 'thinking', thinking: 'Second.' },
-      { type: 'thinking_signature', signature: 'sig-b' },
-      { type: 'tool_call_start', index: 0, id: 'call_t', name: 'weather' },
-      { type: 'tool_call_delta', index: 0, arguments: '{"city":"Oslo"}' },
+      ...thinkingBlock('rsn-0', 'sig-a', 'First.'),
+      ...thinkingBlock('rsn-1', 'sig-b', 'Second.'),
+      ...toolBlock(0, 'call_t', 'weather', '{"city":"Oslo"}'),
       { type: 'finish', finish_reason: 'tool_calls', usage },
     ],
     expect: {
@@ -311,9 +325,175 @@ export const WIRE_SCRIPTS: readonly WireScript[] = [
   },
   {
     name: 'an upstream failure after content began: the stream error event, which the SDK raises',
-    events: [start, { type: 'text', text: 'partial' }],
+    events: [start, { type: 'text_start', id: 'txt-0' }, { type: 'text', text: 'partial', id: 'txt-0' }],
     failsWith: { status: 502, message: 'upstream connection reset mid-answer' },
     expect: { error: /upstream connection reset mid-answer/ },
+  },
+  // Block boundaries: each block is written where its start and end say, whatever the wire makes of it.
+  {
+    name: 'three parallel tool calls that end out of order, one with no arguments',
+    events: [
+      start,
+      { type: 'tool_call_start', index: 0, id: 'call_a', name: 'weather' },
+      { type: 'tool_call_start', index: 1, id: 'call_b', name: 'now' },
+      { type: 'tool_call_delta', index: 0, arguments: '{"city":', id: 'call_a' },
+      { type: 'tool_call_end', index: 1, id: 'call_b' },
+      { type: 'tool_call_start', index: 2, id: 'call_c', name: 'time' },
+      { type: 'tool_call_delta', index: 2, arguments: '{"zone":"UTC"}', id: 'call_c' },
+      { type: 'tool_call_delta', index: 0, arguments: '"Rome"}', id: 'call_a' },
+      { type: 'tool_call_end', index: 2, id: 'call_c' },
+      { type: 'tool_call_end', index: 0, id: 'call_a' },
+      { type: 'finish', finish_reason: 'tool_calls', usage },
+    ],
+    expect: {
+      text: '',
+      refusal: '',
+      tools: [
+        { id: 'call_a', name: 'weather', input: { city: 'Rome' } },
+        { id: 'call_b', name: 'now', input: {} },
+        { id: 'call_c', name: 'time', input: { zone: 'UTC' } },
+      ],
+      finish: 'tool_calls',
+      usage: { input: 11, output: 7 },
+    },
+  },
+  {
+    name: 'tool calls one after the other, each ended before the next starts',
+    events: [
+      start,
+      ...textBlock('txt-0', 'Two lookups.'),
+      ...toolBlock(0, 'call_a', 'lookup', '{"q":"a"}'),
+      ...toolBlock(1, 'call_b', 'lookup', '{"q":"b"}'),
+      { type: 'finish', finish_reason: 'tool_calls', usage },
+    ],
+    expect: {
+      text: 'Two lookups.',
+      refusal: '',
+      tools: [
+        { id: 'call_a', name: 'lookup', input: { q: 'a' } },
+        { id: 'call_b', name: 'lookup', input: { q: 'b' } },
+      ],
+      finish: 'tool_calls',
+      usage: { input: 11, output: 7 },
+    },
+  },
+  {
+    name: 'tool calls one after the other, their arguments in pieces',
+    events: [
+      start,
+      { type: 'tool_call_start', index: 0, id: 'call_a', name: 'lookup' },
+      { type: 'tool_call_delta', index: 0, arguments: '{"q":', id: 'call_a' },
+      { type: 'tool_call_delta', index: 0, arguments: '"a"}', id: 'call_a' },
+      { type: 'tool_call_end', index: 0, id: 'call_a' },
+      { type: 'tool_call_start', index: 1, id: 'call_b', name: 'lookup' },
+      { type: 'tool_call_delta', index: 1, arguments: '{"q":', id: 'call_b' },
+      { type: 'tool_call_delta', index: 1, arguments: '"b"}', id: 'call_b' },
+      { type: 'tool_call_end', index: 1, id: 'call_b' },
+      { type: 'finish', finish_reason: 'tool_calls', usage },
+    ],
+    expect: {
+      text: '',
+      refusal: '',
+      tools: [
+        { id: 'call_a', name: 'lookup', input: { q: 'a' } },
+        { id: 'call_b', name: 'lookup', input: { q: 'b' } },
+      ],
+      finish: 'tool_calls',
+      usage: { input: 11, output: 7 },
+    },
+  },
+  {
+    name: 'thinking, then text, then thinking and text again (interleaved thinking)',
+    events: [
+      start,
+      ...thinkingBlock('rsn-0', 'sig-1', 'Plan.'),
+      ...textBlock('txt-1', 'Step one. '),
+      ...thinkingBlock('rsn-2', 'sig-2', 'Check.'),
+      ...textBlock('txt-3', 'Step two.'),
+      { type: 'finish', finish_reason: 'stop', usage },
+    ],
+    expect: {
+      text: 'Step one. Step two.',
+      refusal: '',
+      tools: [],
+      finish: 'stop',
+      usage: { input: 11, output: 7 },
+      thinking: [
+        { thinking: 'Plan.', signature: 'sig-1' },
+        { thinking: 'Check.', signature: 'sig-2' },
+      ],
+    },
+  },
+  {
+    name: 'a thinking block that holds only its signature, then text',
+    events: [
+      start,
+      { type: 'thinking_start', id: 'rsn-0' },
+      { type: 'thinking_signature', signature: 'sig-only', id: 'rsn-0' },
+      { type: 'thinking_end', id: 'rsn-0' },
+      ...textBlock('txt-1', 'Done.'),
+      { type: 'finish', finish_reason: 'stop', usage },
+    ],
+    expect: {
+      text: 'Done.',
+      refusal: '',
+      tools: [],
+      finish: 'stop',
+      usage: { input: 11, output: 7 },
+      thinking: [{ thinking: '', signature: 'sig-only' }],
+    },
+  },
+  {
+    name: 'a redacted block between two signed ones, then a tool call',
+    events: [
+      start,
+      ...thinkingBlock('rsn-0', 'sig-a', 'One.'),
+      { type: 'redacted_thinking', data: 'hidden==', id: 'rsn-1' },
+      ...thinkingBlock('rsn-2', 'sig-b', 'Two.'),
+      ...toolBlock(0, 'call_r', 'lookup', '{"q":"r"}'),
+      { type: 'finish', finish_reason: 'tool_calls', usage },
+    ],
+    expect: {
+      text: '',
+      refusal: '',
+      tools: [{ id: 'call_r', name: 'lookup', input: { q: 'r' } }],
+      finish: 'tool_calls',
+      usage: { input: 11, output: 7 },
+      thinking: [
+        { thinking: 'One.', signature: 'sig-a' },
+        { redacted: 'hidden==' },
+        { thinking: 'Two.', signature: 'sig-b' },
+      ],
+    },
+  },
+  {
+    name: 'a refusal after text and a tool call',
+    events: [
+      start,
+      ...textBlock('txt-0', 'Looking it up.'),
+      ...toolBlock(0, 'call_q', 'lookup', '{"q":"x"}'),
+      { type: 'text_start', id: 'txt-1' },
+      { type: 'refusal', text: 'I will not go on.', id: 'txt-1' },
+      { type: 'text_end', id: 'txt-1' },
+      { type: 'finish', finish_reason: 'stop', usage },
+    ],
+    expect: {
+      text: 'Looking it up.',
+      refusal: 'I will not go on.',
+      tools: [{ id: 'call_q', name: 'lookup', input: { q: 'x' } }],
+      finish: 'refusal',
+      usage: { input: 11, output: 7 },
+    },
+  },
+  {
+    name: 'a failure while a tool call is open',
+    events: [
+      start,
+      { type: 'tool_call_start', index: 0, id: 'call_open', name: 'write' },
+      { type: 'tool_call_delta', index: 0, arguments: '{"path":', id: 'call_open' },
+    ],
+    failsWith: { status: 502, message: 'upstream connection reset in a tool call' },
+    expect: { error: /upstream connection reset in a tool call/ },
   },
 ];
 

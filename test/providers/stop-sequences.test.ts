@@ -135,3 +135,36 @@ test('an upstream that stalls after the stop does not hold up the end of the str
   release();
   assert.deepEqual(out.at(-1), { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'STOP' });
 });
+
+test('a stream stopped inside a text block ends that block before the finish; its pieces keep the block id', async () => {
+  const out = await collect(
+    [
+      { type: 'text_start', id: 'txt-0' },
+      { type: 'text', text: 'one E', id: 'txt-0' },
+      { type: 'text', text: 'ND two', id: 'txt-0' },
+      { type: 'text_end', id: 'txt-0' },
+      { type: 'finish', finish_reason: 'stop' },
+    ],
+    ['END'],
+  );
+  assert.deepEqual(out, [
+    { type: 'text_start', id: 'txt-0' },
+    { type: 'text', text: 'one ', id: 'txt-0' },
+    { type: 'text_end', id: 'txt-0' },
+    { type: 'finish', finish_reason: 'stop_sequence', stop_sequence: 'END' },
+  ]);
+  const held = await collect(
+    [
+      { type: 'text_start', id: 'txt-0' },
+      { type: 'text', text: 'an E', id: 'txt-0' },
+      { type: 'text_end', id: 'txt-0' },
+      { type: 'finish', finish_reason: 'stop' },
+    ],
+    ['END'],
+  );
+  assert.deepEqual(held.slice(1, 4), [
+    { type: 'text', text: 'an ', id: 'txt-0' },
+    { type: 'text', text: 'E', id: 'txt-0' },
+    { type: 'text_end', id: 'txt-0' },
+  ]);
+});

@@ -68,13 +68,15 @@ test('a streamed answer: thinking, signature and redacted blocks decode to canon
   assert.deepEqual(
     events.filter((e) => e.type !== 'start' && e.type !== 'finish'),
     [
-      { type: 'thinking', thinking: '' },
-      { type: 'thinking', thinking: 'Weather, ' },
-      { type: 'thinking', thinking: 'Paris.' },
-      { type: 'thinking_signature', signature: 'EqQBCkYIBxgCKkA=' },
-      { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4a' },
+      { type: 'thinking_start', id: 'rsn-0' },
+      { type: 'thinking', thinking: 'Weather, ', id: 'rsn-0' },
+      { type: 'thinking', thinking: 'Paris.', id: 'rsn-0' },
+      { type: 'thinking_signature', signature: 'EqQBCkYIBxgCKkA=', id: 'rsn-0' },
+      { type: 'thinking_end', id: 'rsn-0' },
+      { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4a', id: 'rsn-1' },
       { type: 'tool_call_start', index: 0, id: 'toolu_1', name: 'get_weather' },
-      { type: 'tool_call_delta', index: 0, arguments: '{"city":"Paris"}' },
+      { type: 'tool_call_delta', index: 0, arguments: '{"city":"Paris"}', id: 'toolu_1' },
+      { type: 'tool_call_end', index: 0, id: 'toolu_1' },
     ],
   );
   const encode = createAnthropicEventEncoder();

@@ -335,15 +335,20 @@ test('anthropic response: canonical → wire → canonical', () => {
   assert.equal(refusal?.finish_reason, 'content_filter');
 });
 
+// An OpenAI stream's calls may interleave, so its decoder ends them all with the stream.
 const EVENTS: StreamEvent[] = [
   { type: 'start', id: 'id1', model: 'm' },
-  { type: 'text', text: 'Let me ' },
-  { type: 'text', text: 'check.' },
+  { type: 'text_start', id: 'txt-0' },
+  { type: 'text', text: 'Let me ', id: 'txt-0' },
+  { type: 'text', text: 'check.', id: 'txt-0' },
+  { type: 'text_end', id: 'txt-0' },
   { type: 'tool_call_start', index: 0, id: 'c1', name: 'f' },
-  { type: 'tool_call_delta', index: 0, arguments: '{"a":' },
-  { type: 'tool_call_delta', index: 0, arguments: '1}' },
+  { type: 'tool_call_delta', index: 0, arguments: '{"a":', id: 'c1' },
+  { type: 'tool_call_delta', index: 0, arguments: '1}', id: 'c1' },
   { type: 'tool_call_start', index: 1, id: 'c2', name: 'g' },
-  { type: 'tool_call_delta', index: 1, arguments: '{}' },
+  { type: 'tool_call_delta', index: 1, arguments: '{}', id: 'c2' },
+  { type: 'tool_call_end', index: 0, id: 'c1' },
+  { type: 'tool_call_end', index: 1, id: 'c2' },
   { type: 'finish', finish_reason: 'tool_calls', usage: { input_tokens: 3, output_tokens: 4 } },
 ];
 
@@ -402,10 +407,17 @@ test('anthropic stream: events → SSE events → events', () => {
     ...sse.flatMap((e) => decoder.push(JSON.parse(JSON.stringify(e.data))).events),
     ...(decoder.end() ?? []),
   ];
-  const joined = EVENTS.filter((e) => !(e.type === 'tool_call_delta' && e.arguments === '1}')).map((e) =>
-    e.type === 'tool_call_delta' && e.index === 0 ? { ...e, arguments: '{"a":1}' } : e,
-  );
-  assert.deepEqual(back, withStartId(joined, 'msg_id1'));
+  // Anthropic's blocks come one after another: each call's input whole, and its end before the next starts.
+  const serial: StreamEvent[] = [
+    ...EVENTS.slice(0, 6),
+    { type: 'tool_call_delta', index: 0, arguments: '{"a":1}', id: 'c1' },
+    { type: 'tool_call_end', index: 0, id: 'c1' },
+    { type: 'tool_call_start', index: 1, id: 'c2', name: 'g' },
+    { type: 'tool_call_delta', index: 1, arguments: '{}', id: 'c2' },
+    { type: 'tool_call_end', index: 1, id: 'c2' },
+    EVENTS.at(-1)!,
+  ];
+  assert.deepEqual(back, withStartId(serial, 'msg_id1'));
 });
 
 test('anthropic stream decoder: no message_stop means incomplete', () => {
@@ -528,7 +540,7 @@ test('streams: a tool call without arguments is {} and tool calls finishing "sto
   fromAnthropic.push(...(anthropic.end() ?? []));
   assert.deepEqual(
     fromAnthropic.filter((e) => e.type === 'tool_call_delta'),
-    [{ type: 'tool_call_delta', index: 0, arguments: '{}' }],
+    [{ type: 'tool_call_delta', index: 0, arguments: '{}', id: 't' }],
   );
   assert.equal((fromAnthropic.at(-1) as { finish_reason: string }).finish_reason, 'tool_calls');
   const openai = createOpenAIChunkDecoder();
@@ -541,11 +553,14 @@ test('streams: a tool call without arguments is {} and tool calls finishing "sto
   });
   assert.deepEqual(
     pieces.at(-1),
-    { type: 'tool_call_delta', index: 0, arguments: '{"a":1}' },
+    { type: 'tool_call_delta', index: 0, arguments: '{"a":1}', id: 'c' },
     'arguments given as an object',
   );
   openai.push({ id: 'x', model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
-  assert.deepEqual(openai.end(), [{ type: 'finish', finish_reason: 'tool_calls' }]);
+  assert.deepEqual(openai.end(), [
+    { type: 'tool_call_end', index: 0, id: 'c' },
+    { type: 'finish', finish_reason: 'tool_calls' },
+  ]);
 });
 
 test('anthropic request: instructions alone become the user turn (Anthropic needs one)', () => {
@@ -687,9 +702,11 @@ test('an OpenAI refusal to an Anthropic caller: its words as text (after any tex
   const events = (
     [
       { type: 'start', id: 'r', model: 'm' },
-      { type: 'text', text: 'Well.' },
-      { type: 'refusal', text: 'N' },
-      { type: 'refusal', text: 'o.' },
+      { type: 'text_start', id: 'txt-0' },
+      { type: 'text', text: 'Well.', id: 'txt-0' },
+      { type: 'refusal', text: 'N', id: 'txt-0' },
+      { type: 'refusal', text: 'o.', id: 'txt-0' },
+      { type: 'text_end', id: 'txt-0' },
       { type: 'finish', finish_reason: 'stop' },
     ] as StreamEvent[]
   )

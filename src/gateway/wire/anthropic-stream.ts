@@ -8,18 +8,17 @@ import { toolUseInput } from '../../providers/translate/tool-input.ts';
 import { type Obj } from '../../providers/translate/obj.ts';
 import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
 
-type BlockKind = 'text' | 'tool' | 'thinking' | 'redacted';
-
-/** A tool call being written: its arguments so far. */
+/** A tool call not yet written out: its arguments so far, and whether its end has come. */
 interface ToolCallSoFar {
-  index: number;
   id: string;
   name: string;
   args: string;
+  ended: boolean;
 }
 
-/** Canonical events → Anthropic SSE. Anthropic's blocks never interleave and the SDK parses tool input at
- * content_block_stop, so parallel calls are serialised and each call's input is written whole. */
+/** Canonical events → Anthropic SSE: each canonical block is one content block, started and stopped where the
+ * canonical events say. Anthropic's blocks never interleave and the SDK parses tool input at content_block_stop, so
+ * parallel calls are serialised and each call's input is written whole (writeCalls). */
 export function createAnthropicEventEncoder(
   options: { id?: string; model?: string } = {},
 ): (ev: StreamEvent) => NamedSseEvent[] {
@@ -27,18 +26,14 @@ export function createAnthropicEventEncoder(
   return (ev) => dispatch(encoder, ev);
 }
 
-/** The events of one message: its content blocks numbered in order, at most one open at a time. */
-class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
+/** The events of one message: its content blocks numbered in order, one open at a time. */
+export class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   private readonly options: { id?: string; model?: string };
   /** The index of the last block started. */
   private block = -1;
-  private open: BlockKind | undefined;
-  /** The open thinking block has its signature: more thinking opens another. */
-  private signed = false;
-  /** The tool call of the open block. */
-  private live: ToolCallSoFar | undefined;
-  /** Tool calls that started while another's block was open, to be written whole once it stops. */
-  private readonly gathered = new Map<number, ToolCallSoFar>();
+  /** The tool calls not yet written out, by canonical index in the order they started: the first one's block is
+   * open (started with the call); the others started while it was, and wait. */
+  private readonly calls = new Map<number, ToolCallSoFar>();
   /** A refusal was streamed (the answer ends `refusal`); some text was, before it. */
   private refused = false;
   private wrote = false;
@@ -70,8 +65,22 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
     ];
   }
 
+  text_start(): NamedSseEvent[] {
+    const out = this.writeCalls();
+    out.push(this.begin({ type: 'text', text: '' }));
+    return out;
+  }
+
   text(ev: EventOf<'text'>): NamedSseEvent[] {
-    return this.textDelta(ev.text);
+    this.wrote = true;
+    return [this.delta({ type: 'text_delta', text: ev.text })];
+  }
+
+  /** A text delta's whole SSE frame, the same bytes as namedSseFrame(text(ev)[0]) but with no event object built and
+   * stringified per delta: only the text is stringified. */
+  textFrame(text: string): string {
+    this.wrote = true;
+    return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${this.block},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`;
   }
 
   /** A refusal is text to an Anthropic caller, and the answer then ends `refusal` (as toAnthropicResponse). Text
@@ -79,44 +88,67 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   refusal(ev: EventOf<'refusal'>): NamedSseEvent[] {
     const text = !this.refused && this.wrote ? `\n\n${ev.text}` : ev.text;
     this.refused = true;
-    return this.textDelta(text);
+    this.wrote = true;
+    return [this.delta({ type: 'text_delta', text })];
   }
 
-  /** Thinking goes on in the open, unsigned thinking block, or opens a new one. */
-  thinking(ev: EventOf<'thinking'>): NamedSseEvent[] {
-    const out = this.open === 'thinking' && !this.signed ? [] : this.beginThinking();
-    if (ev.thinking !== '') out.push(this.delta({ type: 'thinking_delta', thinking: ev.thinking }));
+  text_end(): NamedSseEvent[] {
+    return [this.stop()];
+  }
+
+  thinking_start(): NamedSseEvent[] {
+    const out = this.writeCalls();
+    out.push(this.begin({ type: 'thinking', thinking: '', signature: '' }));
     return out;
+  }
+
+  thinking(ev: EventOf<'thinking'>): NamedSseEvent[] {
+    return ev.thinking === '' ? [] : [this.delta({ type: 'thinking_delta', thinking: ev.thinking })];
   }
 
   thinking_signature(ev: EventOf<'thinking_signature'>): NamedSseEvent[] {
-    const out = this.open === 'thinking' && !this.signed ? [] : this.beginThinking();
-    out.push(this.delta({ type: 'signature_delta', signature: ev.signature }));
-    this.signed = true;
-    return out;
+    return [this.delta({ type: 'signature_delta', signature: ev.signature })];
+  }
+
+  thinking_end(): NamedSseEvent[] {
+    return [this.stop()];
   }
 
   /** A redacted block comes whole: started and stopped at once. */
   redacted_thinking(ev: EventOf<'redacted_thinking'>): NamedSseEvent[] {
-    return [...this.close(), ...this.begin('redacted', { type: 'redacted_thinking', data: ev.data }), ...this.stop()];
+    const out = this.writeCalls();
+    out.push(this.begin({ type: 'redacted_thinking', data: ev.data }), this.stop());
+    return out;
   }
 
+  /** The first call of a run opens its block at once; one that starts while an earlier call is still open waits.
+   * Once every earlier call has ended, a new one follows them: they are written first. */
   tool_call_start(ev: EventOf<'tool_call_start'>): NamedSseEvent[] {
-    const call = { index: ev.index, id: ev.id, name: ev.name, args: '' };
-    if (this.open !== 'tool') return this.beginTool(call);
-    this.gathered.set(ev.index, call);
-    return [];
+    let everyEnded = this.calls.size > 0;
+    for (const call of this.calls.values()) everyEnded &&= call.ended;
+    const out = everyEnded ? this.writeCalls() : [];
+    this.calls.set(ev.index, { id: ev.id, name: ev.name, args: '', ended: false });
+    if (this.calls.size === 1) out.push(this.begin({ type: 'tool_use', id: ev.id, name: ev.name, input: {} }));
+    return out;
   }
 
-  /** Arguments are held until the call's block stops. */
+  /** Arguments are held until the call is written out. */
   tool_call_delta(ev: EventOf<'tool_call_delta'>): NamedSseEvent[] {
-    const call = this.live?.index === ev.index ? this.live : this.gathered.get(ev.index);
+    const call = this.calls.get(ev.index);
     if (call) call.args += ev.arguments;
     return [];
   }
 
+  /** The call's input is whole, but written only when the message moves on: the finish says whether the answer was
+   * cut short, which decides how its input is read (tool-input.ts). */
+  tool_call_end(ev: EventOf<'tool_call_end'>): NamedSseEvent[] {
+    const call = this.calls.get(ev.index);
+    if (call) call.ended = true;
+    return [];
+  }
+
   finish(ev: EventOf<'finish'>): NamedSseEvent[] {
-    const out = this.close(ev.finish_reason);
+    const out = this.writeCalls(ev.finish_reason);
     out.push({
       event: 'message_delta',
       data: {
@@ -137,66 +169,34 @@ class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
     return [];
   }
 
-  /** A text delta, in the open text block or a new one (which first ends the tool calls before it). */
-  private textDelta(text: string): NamedSseEvent[] {
-    this.wrote = true;
-    const out = this.open === 'text' ? [] : [...this.close(), ...this.begin('text', { type: 'text', text: '' })];
-    out.push(this.delta({ type: 'text_delta', text }));
-    return out;
-  }
-
   private delta(delta: Obj): NamedSseEvent {
     return { event: 'content_block_delta', data: { type: 'content_block_delta', index: this.block, delta } };
   }
 
-  private beginThinking(): NamedSseEvent[] {
-    const out = [...this.close(), ...this.begin('thinking', { type: 'thinking', thinking: '', signature: '' })];
-    this.signed = false;
-    return out;
-  }
-
-  /** Stops the open block; a tool call's arguments go first, read as `finish` says (a block stopped by later text
-   * holds a finished call). */
-  private stop(finish: FinishReason = 'tool_calls'): NamedSseEvent[] {
-    if (this.open === undefined) return [];
-    const out: NamedSseEvent[] = [];
-    const live = this.live;
-    if (this.open === 'tool' && live !== undefined && live.args.trim() !== '')
-      out.push(
-        this.argsDelta(JSON.stringify(toolUseInput({ id: live.id, name: live.name, arguments: live.args }, finish))),
-      );
-    this.open = undefined;
-    this.live = undefined;
-    out.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index: this.block } });
-    return out;
-  }
-
-  private begin(kind: BlockKind, content_block: Obj): NamedSseEvent[] {
-    const out = this.stop();
+  private begin(content_block: Obj): NamedSseEvent {
     this.block += 1;
-    this.open = kind;
-    out.push({ event: 'content_block_start', data: { type: 'content_block_start', index: this.block, content_block } });
-    return out;
+    return { event: 'content_block_start', data: { type: 'content_block_start', index: this.block, content_block } };
   }
 
-  private argsDelta(partial_json: string): NamedSseEvent {
-    return {
-      event: 'content_block_delta',
-      data: { type: 'content_block_delta', index: this.block, delta: { type: 'input_json_delta', partial_json } },
-    };
+  private stop(): NamedSseEvent {
+    return { event: 'content_block_stop', data: { type: 'content_block_stop', index: this.block } };
   }
 
-  private beginTool(call: ToolCallSoFar): NamedSseEvent[] {
-    const out = this.begin('tool', { type: 'tool_use', id: call.id, name: call.name, input: {} });
-    this.live = call;
-    return out;
-  }
-
-  /** Stops the open block, then writes each gathered tool call as a block of its own. */
-  private close(finish?: FinishReason): NamedSseEvent[] {
-    const out = this.stop(finish);
-    for (const call of this.gathered.values()) out.push(...this.beginTool(call), ...this.stop(finish));
-    this.gathered.clear();
+  /** Writes out the tool calls held, one block each: the first's block is open; each input goes whole before its
+   * stop, read as `finish` says (a call followed by another block is a finished one). */
+  private writeCalls(finish: FinishReason = 'tool_calls'): NamedSseEvent[] {
+    const out: NamedSseEvent[] = [];
+    let first = true;
+    for (const call of this.calls.values()) {
+      if (!first) out.push(this.begin({ type: 'tool_use', id: call.id, name: call.name, input: {} }));
+      first = false;
+      if (call.args.trim() !== '') {
+        const input = toolUseInput({ id: call.id, name: call.name, arguments: call.args }, finish);
+        out.push(this.delta({ type: 'input_json_delta', partial_json: JSON.stringify(input) }));
+      }
+      out.push(this.stop());
+    }
+    this.calls.clear();
     return out;
   }
 }

@@ -23,7 +23,7 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}
 }
 
 /** The chunks of one answer: one chunk per event (two for a finish with usage), all with the start's id and model. */
-class OpenAIChunkEncoder implements EventMethods<Obj[]> {
+export class OpenAIChunkEncoder implements EventMethods<Obj[]> {
   private readonly options: OpenAIChunkEncoderOptions;
   private readonly created: number;
   private id: string;
@@ -39,7 +39,19 @@ class OpenAIChunkEncoder implements EventMethods<Obj[]> {
   start(ev: EventOf<'start'>): Obj[] {
     this.id = this.options.id ?? shapedId('chatcmpl-', ev.id);
     this.model = this.options.model ?? ev.model;
+    this.#textHead = undefined;
     return [this.chunk({ role: 'assistant', content: '', refusal: null })];
+  }
+
+  #textHead: string | undefined;
+
+  /** A text delta's whole SSE frame, the same bytes as openAISseFrame(text(ev)[0]) but with no chunk object built and
+   * stringified per delta: the answer's deltas differ only in their text, the one thing stringified here. */
+  textFrame(text: string): string {
+    this.#textHead ??=
+      `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${JSON.stringify(this.created)},` +
+      `"model":${JSON.stringify(this.model)},"choices":[{"index":0,"delta":{"content":`;
+    return `${this.#textHead}${JSON.stringify(text)}},"finish_reason":null,"logprobs":null}]}\n\n`;
   }
 
   text(ev: EventOf<'text'>): Obj[] {
@@ -70,8 +82,29 @@ class OpenAIChunkEncoder implements EventMethods<Obj[]> {
     return out;
   }
 
+  /** Blocks are implicit in this shape: a delta says what it adds to. */
+  text_start(): Obj[] {
+    return [];
+  }
+
+  text_end(): Obj[] {
+    return [];
+  }
+
+  tool_call_end(): Obj[] {
+    return [];
+  }
+
   /** Anthropic thinking: this shape has no place for its signed blocks (docs/gateway.md), so it is left out. */
+  thinking_start(): Obj[] {
+    return [];
+  }
+
   thinking(): Obj[] {
+    return [];
+  }
+
+  thinking_end(): Obj[] {
     return [];
   }
 

@@ -27,12 +27,13 @@ interface OpenPart {
 
 const partOf = (p: OpenPart): Obj => (p.kind === 'text' ? outputTextPart(p.text) : refusalPart(p.text));
 
-/** A call gathered while another streams: what it has so far. */
+/** A call that started while another streams: what it has so far, and whether its end has come. */
 interface PendingCall {
   index: number;
   id: string;
   name: string;
   arguments: string;
+  ended: boolean;
 }
 
 interface OpenCall {
@@ -43,6 +44,7 @@ interface OpenCall {
   call: { id: string; name: string; arguments: string };
   /** A custom tool's call: its input is sent whole when the call is complete (it arrives as JSON fragments). */
   custom: boolean;
+  ended: boolean;
 }
 
 /** Canonical events → the Responses API's stream events for the gateway; `sequence()` is the next sequence number
@@ -74,7 +76,8 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
   /** The message streaming now: its parts so far, the last one open. */
   private message: { outputIndex: number; itemId: string; parts: OpenPart[] } | undefined;
   /** The call whose item is open. OpenAI finishes each item before the next, so a call that starts meanwhile waits in
-   * `pending` and is written whole. */
+   * `pending` and is written whole; an item is done only when the answer moves on (the next item, or the finish,
+   * which says whether the last one was cut: finishedItemStatus). */
   private live: OpenCall | undefined;
   private readonly pending = new Map<number, PendingCall>();
   /** The status an item closed now ends with: `incomplete` for the one an incomplete answer was cut in. */
@@ -105,22 +108,40 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
     ];
   }
 
-  /** Text after tool calls finishes them first: each item is done before the next is added. */
+  /** Text after tool calls finishes them first: each item is done before the next is added. The message and its
+   * part open with the first delta (a part per run of text or refusal), and stay open across text blocks: the
+   * answer's words between two tool calls are one message. */
+  text_start(): NamedSseEvent[] {
+    return this.closeCalls();
+  }
+
   text(ev: EventOf<'text'>): NamedSseEvent[] {
-    return [...(this.message ? [] : this.closeCalls()), ...this.partDelta('text', ev.text)];
+    return this.partDelta('text', ev.text);
   }
 
   refusal(ev: EventOf<'refusal'>): NamedSseEvent[] {
-    return [...(this.message ? [] : this.closeCalls()), ...this.partDelta('refusal', ev.text)];
+    return this.partDelta('refusal', ev.text);
   }
 
+  text_end(): NamedSseEvent[] {
+    return [];
+  }
+
+  /** A call that starts while an earlier one is still open waits; once every earlier one has ended, they are done
+   * and the new one is streamed. */
   tool_call_start(ev: EventOf<'tool_call_start'>): NamedSseEvent[] {
-    const call = { index: ev.index, id: ev.id, name: ev.name, arguments: '' };
-    if (this.live) {
+    const call = { index: ev.index, id: ev.id, name: ev.name, arguments: '', ended: false };
+    if (this.live && !this.callsEnded()) {
       this.pending.set(ev.index, call);
       return [];
     }
-    return [...this.closeMessage(), ...this.addCall(call)];
+    return [...this.closeCalls(), ...this.closeMessage(), ...this.addCall(call)];
+  }
+
+  tool_call_end(ev: EventOf<'tool_call_end'>): NamedSseEvent[] {
+    const call = this.live?.index === ev.index ? this.live : this.pending.get(ev.index);
+    if (call) call.ended = true;
+    return [];
   }
 
   /** A piece of the streamed call's arguments goes on at once (a custom call's input waits for its end); a gathered
@@ -158,7 +179,15 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
   }
 
   /** Anthropic thinking: this shape has no place for its signed blocks (docs/gateway.md), so it is left out. */
+  thinking_start(): NamedSseEvent[] {
+    return [];
+  }
+
   thinking(): NamedSseEvent[] {
+    return [];
+  }
+
+  thinking_end(): NamedSseEvent[] {
     return [];
   }
 
@@ -291,6 +320,7 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
       itemId: newItemId(custom ? 'ctc' : 'fc'),
       call: { id: call.id, name: call.name, arguments: call.arguments },
       custom,
+      ended: call.ended,
     };
     this.live = open;
     const item = (custom ? customCallItem : functionCallItem)(
@@ -310,6 +340,13 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
         }),
       );
     return out;
+  }
+
+  /** The streamed call and every waiting one have ended. */
+  private callsEnded(): boolean {
+    if (this.live?.ended === false) return false;
+    for (const call of this.pending.values()) if (!call.ended) return false;
+    return true;
   }
 
   /** Finishes the streamed call, then writes each gathered one whole, one item after another. */

@@ -1,6 +1,7 @@
 // An upstream's OpenAI streaming chunks → canonical StreamEvents (the gateway's encoder is gateway/wire/). The
-// decoder assembles tool-call deltas by index and holds the finish back until usage (sent after the finish_reason
-// chunk with `include_usage`) or the end of the stream.
+// decoder assembles tool-call deltas by index, says where each block starts and ends (OpenAI's chunks do not), and
+// holds the finish back until usage (sent after the finish_reason chunk with `include_usage`) or the end of the
+// stream.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
 import { finishFromOpenAI } from './openai-wire.ts';
 import { usageFromOpenAI } from './usage.ts';
@@ -13,7 +14,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export interface ChunkDecoder {
   /** One parsed `data:` chunk → the canonical events it carries. */
   push(chunk: unknown): StreamEvent[];
-  /** The stream ended (`[DONE]` or end of body): the final `finish`, or nothing if no finish_reason was seen. */
+  /** The stream ended (`[DONE]` or end of body): the ends of the open blocks and the final `finish`, or nothing if no
+   * finish_reason was seen. */
   end(): StreamEvent[];
   /** A finish_reason arrived, so an end of body now is a complete answer. */
   readonly complete: boolean;
@@ -26,6 +28,26 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
   const toolsStarted = new Set<number>();
   /** Upstream call id → index, for deltas that come without an index. */
   const indexById = new Map<string, number>();
+  /** The open text block's id: content and refusal deltas go on in it until a tool call starts or the stream ends. */
+  let text: string | undefined;
+  let blocks = 0;
+  /** Tool calls whose block is open (index → call id), in the order they started: parallel calls' pieces
+   * interleave, so each stays open until text comes after them or the stream ends. */
+  const openTools = new Map<number, string>();
+
+  function endTools(out: StreamEvent[]): void {
+    for (const [index, id] of openTools) out.push({ type: 'tool_call_end', index, id });
+    openTools.clear();
+  }
+
+  /** The id of the open text block, opened (ending the tool calls before it) when there is none. */
+  function textBlock(out: StreamEvent[]): string {
+    if (text !== undefined) return text;
+    endTools(out);
+    text = `txt-${blocks++}`;
+    out.push({ type: 'text_start', id: text });
+    return text;
+  }
 
   /** Without an `index` (Gemini's compatible endpoint sends each parallel call in a chunk of its own, each with its
    * id and no index), a delta with an id not seen before is a new call; one without an id continues by position. */
@@ -44,15 +66,22 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
     const out: StreamEvent[] = [];
     list.forEach((raw, position) => {
       if (!isObj(raw)) return;
+      // A tool call ends the text before it (an empty `tool_calls: []` beside content, as some servers send, does not).
+      if (text !== undefined) out.push({ type: 'text_end', id: text });
+      text = undefined;
       const index = indexOf(raw, position);
       const fn = isObj(raw['function']) ? raw['function'] : {};
       if (!toolsStarted.has(index)) {
         toolsStarted.add(index);
-        out.push({ type: 'tool_call_start', index, id: toolCallIdOf(raw['id'], 'call_'), name: str(fn['name']) ?? '' });
+        const id = toolCallIdOf(raw['id'], 'call_');
+        openTools.set(index, id);
+        out.push({ type: 'tool_call_start', index, id, name: str(fn['name']) ?? '' });
       }
+      // A piece for a call whose block ended (text came after it) has no block to go in.
+      const id = openTools.get(index);
       // Arguments as an object (some compatible servers) are sent on as JSON text, as in a whole answer.
       const args = isObj(fn['arguments']) ? JSON.stringify(fn['arguments']) : str(fn['arguments']);
-      if (args) out.push({ type: 'tool_call_delta', index, arguments: args });
+      if (args && id !== undefined) out.push({ type: 'tool_call_delta', index, arguments: args, id });
     });
     return out;
   }
@@ -68,11 +97,17 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
       const choice: unknown = Array.isArray(chunk['choices']) ? chunk['choices'][0] : undefined;
       if (isObj(choice)) {
         const delta = isObj(choice['delta']) ? choice['delta'] : {};
-        const text = str(delta['content']);
-        if (text) out.push({ type: 'text', text });
-        // A refusal streams as `refusal` deltas, kept apart from the text (as in a whole answer).
+        const content = str(delta['content']);
+        if (content) {
+          const id = textBlock(out);
+          out.push({ type: 'text', text: content, id });
+        }
+        // A refusal streams as `refusal` deltas, kept apart from the text (as in a whole answer), in the text block.
         const refusal = str(delta['refusal']);
-        if (refusal) out.push({ type: 'refusal', text: refusal });
+        if (refusal) {
+          const id = textBlock(out);
+          out.push({ type: 'refusal', text: refusal, id });
+        }
         if (Array.isArray(delta['tool_calls'])) out.push(...toolEvents(delta['tool_calls']));
         if (choice['finish_reason'] != null) finish = finishFromOpenAI(choice['finish_reason']);
       }
@@ -81,8 +116,13 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
     },
     end() {
       if (finish === undefined) return [];
+      const out: StreamEvent[] = [];
+      if (text !== undefined) out.push({ type: 'text_end', id: text });
+      text = undefined;
+      endTools(out);
       const finish_reason = finishWithTools(finish, toolsStarted.size);
-      return [usage ? { type: 'finish', finish_reason, usage } : { type: 'finish', finish_reason }];
+      out.push(usage ? { type: 'finish', finish_reason, usage } : { type: 'finish', finish_reason });
+      return out;
     },
     get complete() {
       return finish !== undefined;
