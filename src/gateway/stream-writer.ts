@@ -1,6 +1,7 @@
 // Writes a committed stream to the caller straight to the socket: the reply is hijacked from fastify (no Readable and
-// pipe per stream, no stream machinery per frame), each event's frames go out in one write, and a slow reader pauses
-// the loop until the socket drains, which in turn leaves the upstream's body unread (backpressure end to end). Since
+// pipe per stream, no stream machinery per frame), the router pushes each event in as the upstream's body is parsed,
+// each event's frames go out in one write, and a full socket pauses the upstream's body until it drains
+// (backpressure end to end). Since
 // fastify no longer sends the reply, the `x-switchyard-usage` trailer is written here (docs/usage.md#seeing-it).
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
@@ -8,7 +9,9 @@ import type { StreamEvent } from '../providers/types.ts';
 import type { RequestState } from './request-state.ts';
 import type { StreamEncoder } from './wire.ts';
 import { toApiError } from './plugins/errors.ts';
+import { SwitchyardError } from '../routing/errors.ts';
 import { Keepalive } from './stream-keepalive.ts';
+import { pumpInto, type EventSink, type PushControl } from '../providers/event-sink.ts';
 
 export const USAGE_TRAILER = 'x-switchyard-usage';
 
@@ -42,39 +45,71 @@ export function startStreamReply(reply: FastifyReply): ServerResponse {
   return res;
 }
 
-/** Resolves once the socket took what was written, or the caller is gone. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done).off('close', done);
-      resolve();
-    };
-    res.once('drain', done).once('close', done);
-  });
+/** Writes the stream's frames as its events are parsed: the router pushes each event here from the upstream body's own
+ * data callback (no promise per event), a full socket pauses the upstream until `drain`, and the returned promise
+ * settles once the stream is over and the response ended. */
+export function writeStream(res: ServerResponse, w: StreamWrite): Promise<void> {
+  return new Promise((resolve) => new FramesWriter(res, w, resolve).start());
 }
 
-export async function writeStream(res: ServerResponse, w: StreamWrite): Promise<void> {
-  const { events, encoder, sy, life } = w;
-  life.started = true;
-  const keepalive = w.keepaliveMs === undefined ? undefined : new Keepalive(res, w.keepaliveMs);
-  const write = async (text: string): Promise<void> => {
-    if (text === '' || res.destroyed) return;
-    keepalive?.wrote();
-    if (!res.write(text)) await drained(res);
-  };
-  try {
-    let next = w.first;
-    while (!next.done) {
-      const event = next.value;
-      // The finish's usage is the whole answer's; the start's (Anthropic reports the prompt there) stands for a
-      // stream cut short, whose prompt the provider bills all the same.
-      if ((event.type === 'finish' || event.type === 'start') && event.usage !== undefined) sy.usage = event.usage;
-      await write(encoder.encode(event));
-      next = await events.next();
+/** One stream's writing: its frames, its end (whole, cut with the shape's error, or cancelled) and its trailer. */
+class FramesWriter implements EventSink {
+  readonly #res: ServerResponse;
+  readonly #w: StreamWrite;
+  readonly #resolve: () => void;
+  readonly #keepalive: Keepalive | undefined;
+  #control: PushControl | undefined;
+  #over = false;
+  /** Stopped before the push began (the first frame failed): cancel the events once it has. */
+  #cancelSoon = false;
+
+  constructor(res: ServerResponse, w: StreamWrite, resolve: () => void) {
+    this.#res = res;
+    this.#w = w;
+    this.#resolve = resolve;
+    this.#keepalive = w.keepaliveMs === undefined ? undefined : new Keepalive(res, w.keepaliveMs);
+  }
+
+  start(): void {
+    this.#w.life.started = true;
+    const first = this.#w.first;
+    if (first.done) return this.end();
+    this.event(first.value);
+    if (this.#over) {
+      void Promise.resolve(this.#w.events.return?.()).catch(() => {});
+      return;
     }
-    sy.streamEnd = 'finished';
-    await write(encoder.end());
-  } catch (err) {
+    this.#res.on('drain', this.#onDrain).once('close', this.#onClose);
+    this.#control = pumpInto(this.#w.events, this);
+    if (this.#cancelSoon) this.#control.cancel();
+  }
+
+  event(e: StreamEvent): boolean {
+    if (this.#over) return true;
+    // The finish's usage is the whole answer's; the start's (Anthropic reports the prompt there) stands for a stream
+    // cut short, whose prompt the provider bills all the same.
+    if ((e.type === 'finish' || e.type === 'start') && e.usage !== undefined) this.#w.sy.usage = e.usage;
+    try {
+      return this.#write(this.#w.encoder.encode(e));
+    } catch (err) {
+      // An answer the caller's shape cannot hold: the stream ends with the shape's error, the upstream is let go.
+      this.fail(err);
+      if (this.#control !== undefined) this.#control.cancel();
+      else this.#cancelSoon = true;
+      return true;
+    }
+  }
+
+  end(): void {
+    if (this.#over) return;
+    this.#w.sy.streamEnd = 'finished';
+    this.#write(this.#w.encoder.end());
+    this.#finish();
+  }
+
+  fail(err: unknown): void {
+    if (this.#over) return;
+    const sy = this.#w.sy;
     // The caller hung up (abortOnDisconnect logged it): nobody to tell. Cut by the shutdown: the caller is told.
     if (sy.cutWith === undefined && err instanceof Error && err.name === 'AbortError') sy.streamEnd = 'cancelled';
     else {
@@ -82,18 +117,43 @@ export async function writeStream(res: ServerResponse, w: StreamWrite): Promise<
       const apiErr = sy.cutWith ?? toApiError(err);
       sy.outcome = `stream_${apiErr.code ?? apiErr.category}`;
       sy.error = apiErr.message;
-      await write(encoder.error(apiErr));
+      // The cut's explanation as a value, for the dashboard, as a failure before the stream began gives it.
+      if (SwitchyardError.isInstance(err) && err.explained !== undefined) sy.explained = err.explained;
+      this.#write(this.#w.encoder.error(apiErr));
     }
-  } finally {
-    keepalive?.stop();
-    sy.attempts = w.attempts();
-    // Client gone or stream finished: let the router release the upstream connection.
-    await events.return?.().catch(() => {});
+    this.#finish();
+  }
+
+  #write(text: string): boolean {
+    const res = this.#res;
+    if (text === '' || res.destroyed) return true;
+    this.#keepalive?.wrote();
+    return res.write(text);
+  }
+
+  readonly #onDrain = (): void => this.#control?.resume();
+
+  /** The socket closed before the stream was over: stop reading the upstream; the hooks end `cancelled`. */
+  readonly #onClose = (): void => {
+    if (this.#over) return;
+    this.#control?.cancel();
+    this.#finish();
+  };
+
+  #finish(): void {
+    if (this.#over) return;
+    this.#over = true;
+    const { sy, life } = this.#w;
+    const res = this.#res;
+    this.#keepalive?.stop();
+    res.off('drain', this.#onDrain).off('close', this.#onClose);
+    sy.attempts = this.#w.attempts();
     sy.streamEnd ??= 'cancelled';
     life.settled();
     if (!res.destroyed) {
-      res.addTrailers({ [USAGE_TRAILER]: w.usage() });
+      res.addTrailers({ [USAGE_TRAILER]: this.#w.usage() });
       res.end();
     }
+    this.#resolve();
   }
 }

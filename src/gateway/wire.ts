@@ -5,10 +5,11 @@ import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
 import { toOpenAIResponse } from './wire/openai-answer.ts';
 import { parseOpenAIRequest } from './wire/openai-request.ts';
-import { createOpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE } from './wire/openai-stream.ts';
+import { OpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE } from './wire/openai-stream.ts';
+import { dispatch } from '../providers/translate/event-methods.ts';
 import { toAnthropicResponse } from './wire/anthropic-answer.ts';
 import { parseAnthropicRequest } from './wire/anthropic-request.ts';
-import { createAnthropicEventEncoder } from './wire/anthropic-stream.ts';
+import { AnthropicEventEncoder } from './wire/anthropic-stream.ts';
 import { namedSseFrame } from '../providers/sse.ts';
 import {
   parseResponsesRequest,
@@ -65,11 +66,16 @@ export const openaiWire: WireApi = {
   parse: (body) => parseOpenAIRequest(body),
   response: (res) => toOpenAIResponse(res),
   streamEncoder(parsed) {
-    const encode = withStart(createOpenAIChunkEncoder({ includeUsage: parsed.includeUsage === true }));
+    const chunks = new OpenAIChunkEncoder({ includeUsage: parsed.includeUsage === true });
+    const encode = withStart((ev) => dispatch(chunks, ev));
+    let started = false;
     return {
       encode: (ev) => {
-        const chunks = encode(ev);
-        return chunks.length === 1 ? openAISseFrame(chunks[0]) : chunks.map(openAISseFrame).join('');
+        // Most of a stream is text deltas: their frames are spelt directly (the same bytes).
+        if (ev.type === 'text' && started) return chunks.textFrame(ev.text);
+        started = true;
+        const out = encode(ev);
+        return out.length === 1 ? openAISseFrame(out[0]) : out.map(openAISseFrame).join('');
       },
       end: () => OPENAI_SSE_DONE,
       // OpenAI-compatible servers report a failure inside a stream as a data frame holding an `error` object.
@@ -86,9 +92,16 @@ export const anthropicWire: WireApi = {
   },
   response: (res) => asUpstreamFailure(() => toAnthropicResponse(res)),
   streamEncoder() {
-    const encode = withStart(createAnthropicEventEncoder());
+    const blocks = new AnthropicEventEncoder({});
+    const encode = withStart((ev) => dispatch(blocks, ev));
+    let started = false;
     return {
-      encode: (ev) => asUpstreamFailure(() => encode(ev).map(namedSseFrame).join('')),
+      encode: (ev) => {
+        // Most of a stream is text deltas: their frames are spelt directly (the same bytes).
+        if (ev.type === 'text' && started) return blocks.textFrame(ev.text);
+        started = true;
+        return asUpstreamFailure(() => encode(ev).map(namedSseFrame).join(''));
+      },
       // message_stop comes with the `finish` event; nothing follows it.
       end: () => '',
       error: (err) => namedSseFrame({ event: 'error', data: anthropicErrorBody(err) }),

@@ -10,8 +10,10 @@ export interface Deadline {
   /** Calls `abort` when the deadline fires or the caller aborts (at once if that already happened). One at a time:
    * a later registration replaces the earlier one. */
   onAbort(abort: (reason: unknown) => void): void;
-  /** Re-arm the timer (a stream chunk arrived). */
+  /** Re-arm the timer (a stream chunk arrived, or reading resumes after a pause). */
   touch(): void;
+  /** Stop the timer until the next touch (a stream's reading paused while its consumer is busy). */
+  pause(): void;
   /** Stop the timer for good. */
   clear(): void;
   readonly timedOut: boolean;
@@ -27,6 +29,8 @@ class CallDeadline implements Deadline {
   readonly #outer: AbortSignal | undefined;
   #timer: NodeJS.Timeout | undefined;
   #timedOut = false;
+  /** Reading is paused for the consumer: the timer running out then says nothing of the upstream. */
+  #paused = false;
   #aborted = false;
   #reason: unknown;
   #abortHook: ((reason: unknown) => void) | undefined;
@@ -70,7 +74,9 @@ class CallDeadline implements Deadline {
 
   /** A bound field, not a method: stream-call passes it on as a plain callback. */
   readonly touch = (): void => {
-    // Re-armed in place, not replaced: a stream touches it on every chunk.
+    this.#paused = false;
+    // Re-armed in place, not replaced: a stream touches it on every chunk (refresh() also re-arms one that ran out
+    // while paused).
     if (this.#timer !== undefined && !this.#aborted) {
       this.#timer.refresh();
       return;
@@ -80,6 +86,11 @@ class CallDeadline implements Deadline {
     this.#timer.unref();
   };
 
+  /** A flag, not a cleared timer: a stream held back by a slow consumer pauses on every chunk. */
+  pause(): void {
+    this.#paused = true;
+  }
+
   clear(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -88,6 +99,7 @@ class CallDeadline implements Deadline {
   }
 
   #fire(): void {
+    if (this.#paused) return;
     this.#timedOut = true;
     const err = new Error(`no answer within ${this.#timeoutMs}ms`);
     err.name = 'TimeoutError';

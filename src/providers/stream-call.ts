@@ -1,15 +1,18 @@
 // The shared skeleton of a streaming call: open the request (errors before the first event reject the first
 // next()), feed SSE events to a provider-specific handler as each chunk arrives, re-arm the idle timer on each chunk,
 // and turn a cut, an idle timeout or an error inside the 200 stream into a classified UpstreamError marked midStream.
+// The events are pulled (an async iterator) or, once committed, pushed to a sink (event-sink.ts).
 import type { EventSourceMessage } from 'eventsource-parser';
+import type { Dispatcher } from 'undici';
 import type { SendContext, StreamEvent } from './types.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
-import { createDeadline } from './deadline.ts';
+import { createDeadline, type Deadline } from './deadline.ts';
 import type { CallRequest, UpstreamCall } from './http.ts';
 import { nonStreamAnswer, transportFailure, upstreamRequest } from './http.ts';
-import { sseReader } from './sse.ts';
+import { sseReader, type SseReader } from './sse.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
 import { callSecrets } from './call-secrets.ts';
+import type { EventSink, PushableStream, PushControl } from './event-sink.ts';
 
 /** An event's data as JSON; data that is not JSON is the upstream's failure mid-stream (`code` says of what). */
 export function eventJson(e: EventSourceMessage, ctx: SendContext, code: string, what: string): unknown {
@@ -31,114 +34,279 @@ export interface StreamHandler {
   onEnd(): StreamEvent[] | undefined;
 }
 
-/** The body's chunks become canonical events as they arrive, parsed synchronously from its own data events and queued;
- * the generator hands them on, awaiting only when the queue is empty (one promise per upstream read at most, not one
- * per layer per event). */
-export async function* streamCall(
+/** The body's chunks become canonical events as they arrive, parsed synchronously from its own data events. Pulled,
+ * they are queued and handed on with one promise per upstream read at most; pushed, they go to the sink at once. */
+export function streamCall(
   ctx: SendContext,
   build: CallRequest,
   handler: StreamHandler,
-): AsyncGenerator<StreamEvent> {
-  const deadline = createDeadline(ctx.timeoutMs, ctx.signal);
-  const call: UpstreamCall = { ...build, provider: ctx.provider, deadline, sentWith: ctx };
-  const res = await upstreamRequest(call).catch((err: unknown) => {
-    deadline.clear();
-    throw err;
-  });
-  ctx.onHeaders?.(res.headers);
-  // A whole JSON answer, or an HTML page (a proxy's error page with a 200), is not a stream: say what came.
-  if (/application\/json|text\/html/i.test(String(res.headers['content-type'] ?? ''))) {
-    const failure = await nonStreamAnswer(res, call);
-    deadline.clear();
-    throw failure;
-  }
-  const body = res.body;
-  const queue: StreamEvent[] = [];
-  let taken = 0;
-  let produced = false;
+): PushableStream & AsyncIterable<StreamEvent> {
+  return new UpstreamStream(ctx, build, handler);
+}
+
+type Body = Dispatcher.ResponseData['body'];
+
+class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
+  readonly #ctx: SendContext;
+  readonly #handler: StreamHandler;
+  readonly #deadline: Deadline;
+  readonly #call: UpstreamCall;
+  #body: Body | undefined;
+  #reader: SseReader | undefined;
+  readonly #queue: StreamEvent[] = [];
+  #taken = 0;
+  #produced = false;
   /** The provider's end marker came: the rest of the body is read and dropped, so the socket goes back to the pool. */
-  let done = false;
-  let ended = false;
-  let failed = false;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const cut = (message: string): Error =>
-    fromClassification({ kind: 'connection', code: 'stream_cut', providerMessage: message }, ctx.provider, {
-      midStream: produced,
-    });
-  const fail = (err: unknown): void => {
-    if (failed || done) return; // after the end marker, a hiccup while draining does not matter
-    failed = true;
-    failure = transportFailure(err, call, produced);
-  };
-  const push = (events: readonly StreamEvent[]): void => {
-    for (const ev of events) queue.push(ev);
-    if (events.length > 0) produced = true;
-  };
-  const reader = sseReader((e) => {
-    if (done || failed) return;
-    const out = handler.onEvent(e);
-    push(out.events);
-    if (out.done) {
-      const tail = handler.onEnd();
-      if (tail === undefined) throw cut('stream ended without a finish');
-      push(tail);
-      done = true;
+  #done = false;
+  #ended = false;
+  #failed = false;
+  #failure: unknown;
+  #closed = false;
+  #wake: (() => void) | undefined;
+  #sink: EventSink | undefined;
+  /** The sink said it was full while this chunk was parsed. */
+  #full = false;
+
+  constructor(ctx: SendContext, build: CallRequest, handler: StreamHandler) {
+    this.#ctx = ctx;
+    this.#handler = handler;
+    this.#deadline = createDeadline(ctx.timeoutMs, ctx.signal);
+    this.#call = { ...build, provider: ctx.provider, deadline: this.#deadline, sentWith: ctx };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<StreamEvent>> {
+    if (this.#closed && this.#taken >= this.#queue.length) return { done: true, value: undefined };
+    const body = this.#body ?? (await this.#open());
+    for (;;) {
+      if (this.#taken < this.#queue.length) return { done: false, value: this.#queue[this.#taken++]! };
+      this.#queue.length = 0;
+      this.#taken = 0;
+      // Returned while this pull waited: the consumer left.
+      if (this.#closed && !this.#failed && !this.#ended) return { done: true, value: undefined };
+      if (this.#failed) {
+        this.#close();
+        throw this.#failure;
+      }
+      if (this.#ended) {
+        const tail = this.#tail();
+        if (tail === undefined) return { done: true, value: undefined };
+        this.#queue.push(...tail);
+        continue;
+      }
+      if (body.isPaused()) this.#resume(body);
+      await new Promise<void>((resolve) => (this.#wake = resolve));
     }
-  });
-  const wakeUp = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
+  }
+
+  async return(): Promise<IteratorResult<StreamEvent>> {
+    this.#close();
+    return { done: true, value: undefined };
+  }
+
+  /** The rest of the stream, from the next event on, goes to `sink` as it is parsed. Only once the stream is open
+   * (its first event was pulled) and while no pull is waiting. */
+  pushTo(sink: EventSink): PushControl {
+    const body = this.#body;
+    if (body === undefined || this.#wake !== undefined)
+      throw new Error('pushTo: the stream is not open or is being pulled');
+    this.#sink = sink;
+    const control = this.#control(body);
+    const queued = this.#queue.slice(this.#taken);
+    this.#queue.length = 0;
+    this.#taken = 0;
+    let room = true;
+    for (const e of queued) room = sink.event(e) && room;
+    if (this.#settleSink()) return control;
+    if (!room) this.#pause(body);
+    else if (body.isPaused()) this.#resume(body);
+    return control;
+  }
+
+  /** What a sink that is pushed into holds. */
+  #control(body: Body): PushControl {
+    return {
+      resume: () => {
+        if (!this.#closed && body.isPaused()) this.#resume(body);
+      },
+      cancel: () => {
+        this.#sink = undefined;
+        this.#close();
+      },
+    };
+  }
+
+  /** Sends the request and starts reading: the first pull's work, whose failure is the attempt's. */
+  async #open(): Promise<Body> {
+    const deadline = this.#deadline;
+    const res = await upstreamRequest(this.#call).catch((err: unknown) => {
+      deadline.clear();
+      this.#closed = true;
+      throw err;
+    });
+    this.#ctx.onHeaders?.(res.headers);
+    // A whole JSON answer, or an HTML page (a proxy's error page with a 200), is not a stream: say what came.
+    if (/application\/json|text\/html/i.test(String(res.headers['content-type'] ?? ''))) {
+      const failure = await nonStreamAnswer(res, this.#call);
+      deadline.clear();
+      this.#closed = true;
+      throw failure;
+    }
+    const body = res.body;
+    this.#body = body;
+    this.#reader = sseReader(this.#onEvent);
+    body.on('data', this.#onData).once('end', this.#onEnd).once('error', this.#onError);
+    return body;
+  }
+
+  #cut(message: string): Error {
+    return fromClassification(
+      { kind: 'connection', code: 'stream_cut', providerMessage: message },
+      this.#ctx.provider,
+      {
+        midStream: this.#produced,
+      },
+    );
+  }
+
+  #fail(err: unknown): void {
+    if (this.#failed || this.#done) return; // after the end marker, a hiccup while draining does not matter
+    this.#failed = true;
+    this.#failure = transportFailure(err, this.#call, this.#produced);
+  }
+
+  /** Events for the consumer: to the sink when pushing (false once it is full), else to the queue. */
+  #push(events: readonly StreamEvent[]): boolean {
+    if (events.length > 0) this.#produced = true;
+    const sink = this.#sink;
+    if (sink === undefined) {
+      for (const ev of events) this.#queue.push(ev);
+      return true;
+    }
+    let room = true;
+    for (const ev of events) room = sink.event(ev) && room;
+    return room;
+  }
+
+  /** The handler's events for one SSE event; a full sink pauses the body once this chunk is parsed. */
+  readonly #onEvent = (e: EventSourceMessage): void => {
+    if (this.#done || this.#failed) return;
+    const out = this.#handler.onEvent(e);
+    if (!this.#push(out.events)) this.#full = true;
+    if (out.done) {
+      const tail = this.#handler.onEnd();
+      if (tail === undefined) throw this.#cut('stream ended without a finish');
+      if (!this.#push(tail)) this.#full = true;
+      this.#done = true;
+    }
   };
-  const onData = (chunk: Uint8Array): void => {
-    deadline.touch();
+
+  readonly #onData = (chunk: Uint8Array): void => {
+    this.#deadline.touch();
+    this.#ctx.onRead?.();
+    this.#full = false;
     try {
-      reader.feed(chunk);
+      this.#reader!.feed(chunk);
     } catch (err) {
-      fail(err);
+      this.#fail(err);
+    }
+    const body = this.#body!;
+    if (this.#sink !== undefined) {
+      if (!this.#settleSink() && this.#full) this.#pause(body);
+      return;
     }
     // A consumer busy elsewhere (writing to a slow caller, or gone) gets at most this chunk read ahead of it, as when
     // it pulled each chunk itself: what a cancelled stream is billed is what it was handed, not what sat queued.
-    if (wake === undefined && queue.length > taken) body.pause();
-    wakeUp();
+    if (this.#wake === undefined && this.#queue.length > this.#taken) this.#pause(body);
+    this.#wakeUp();
   };
-  const onEnd = (): void => {
+
+  readonly #onEnd = (): void => {
     try {
-      reader.end();
+      this.#reader!.end();
     } catch (err) {
-      fail(err);
+      this.#fail(err);
     }
-    ended = true;
-    wakeUp();
+    this.#ended = true;
+    if (this.#sink !== undefined) this.#settleSink();
+    else this.#wakeUp();
   };
-  const onError = (err: Error): void => {
-    fail(err);
-    ended = true;
-    wakeUp();
+
+  readonly #onError = (err: Error): void => {
+    this.#fail(err);
+    this.#ended = true;
+    if (this.#sink !== undefined) this.#settleSink();
+    else this.#wakeUp();
   };
-  body.on('data', onData).once('end', onEnd).once('error', onError);
-  try {
-    for (;;) {
-      while (taken < queue.length) yield queue[taken++]!;
-      queue.length = 0;
-      taken = 0;
-      if (failed) throw failure;
-      if (ended) break;
-      if (body.isPaused()) body.resume();
-      await new Promise<void>((resolve) => (wake = resolve));
+
+  /** Reading stops for the consumer; its timer does not count meanwhile: a wait on the consumer is not the upstream's
+   * silence. */
+  #pause(body: Body): void {
+    body.pause();
+    this.#deadline.pause();
+  }
+
+  #resume(body: Body): void {
+    this.#deadline.touch();
+    body.resume();
+  }
+
+  #wakeUp(): void {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+
+  /** The events that end a body that ended: the handler's flush, or a cut when the answer was not whole. */
+  #tail(): StreamEvent[] | undefined {
+    this.#close();
+    if (this.#done) return undefined;
+    const tail = this.#handler.onEnd();
+    // Flushed once: the next pull after these ends the iteration.
+    this.#done = true;
+    if (tail === undefined) throw this.#cut('stream ended before it was complete');
+    return tail.length > 0 ? tail : undefined;
+  }
+
+  /** In push mode, ends the sink once the body failed or ended; true when it did. */
+  #settleSink(): boolean {
+    const sink = this.#sink;
+    if (sink === undefined) return false;
+    if (this.#failed) {
+      this.#sink = undefined;
+      this.#close();
+      sink.fail(this.#failure);
+      return true;
     }
-    if (done) return;
-    const tail = handler.onEnd();
-    if (tail === undefined) throw cut('stream ended before it was complete');
-    for (const ev of tail) yield ev;
-  } finally {
-    deadline.clear();
-    body.off('data', onData).off('end', onEnd).off('error', onError);
-    // Stop reading if the consumer left early or we failed; the pool drops the socket. A late error is ignored.
+    if (!this.#ended) return false;
+    this.#sink = undefined;
+    let tail: StreamEvent[] | undefined;
+    try {
+      tail = this.#tail();
+    } catch (err) {
+      sink.fail(err);
+      return true;
+    }
+    for (const e of tail ?? []) sink.event(e);
+    sink.end();
+    return true;
+  }
+
+  /** Stops reading if the consumer left early or we failed; the pool drops the socket. A late error is ignored. */
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#deadline.clear();
+    const body = this.#body;
+    if (body === undefined) return;
+    body.off('data', this.#onData).off('end', this.#onEnd).off('error', this.#onError);
     if (!body.destroyed && !body.readableEnded) {
       body.on('error', () => {});
       body.destroy();
     }
+    this.#wakeUp();
   }
 }

@@ -1,5 +1,6 @@
 // Everything one call carries through its chain: the config snapshot it started with (a reload never changes a
 // call in flight), the shared pool/store/breakers, the injected clock, sleep and randomness, and its trail.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import type { ProviderAdapter, SendContext } from '../providers/types.ts';
@@ -12,8 +13,23 @@ import type { RequestAdjustments } from './adjust.ts';
 import type { TrialsOut } from './trials-out.ts';
 import type { CallBudgets } from '../budgets/call.ts';
 import type { AffinityTurn } from '../credentials/affinity.ts';
+import type { Credential } from '../credentials/types.ts';
+import type { KeyWriter } from './key-record.ts';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/** The real wait, for a router or probe not given one. */
+export const realSleep: Sleep = async (ms, signal) => {
+  await delay(ms, undefined, signal ? { signal } : {});
+};
+
+/** One given key and nothing else, as the live probe sends it (inspect/probe.ts): no other key is picked, a failed key
+ * is not rotated, a transient failure (which says nothing of the key) is not retried, and the key's health is written
+ * through `keys` (nothing unless --record). AUTH_RULES still retry a rejection, as for a request. */
+export interface OnlyKey {
+  credential: Credential;
+  keys: KeyWriter;
+}
 export type AdapterFor = (type: 'openai' | 'anthropic') => ProviderAdapter;
 
 export interface CallContext {
@@ -41,6 +57,8 @@ export interface CallContext {
   budgets?: CallBudgets;
   /** Prompt-cache affinity: the earlier turn this one continues, if any (routing/affinity-step.ts). */
   affinity?: AffinityTurn;
+  /** The live probe's one key (OnlyKey); a request leaves it unset. */
+  only?: OnlyKey;
 }
 
 /** Sends one attempt on a route, with what the route changed in the request so far (requestFor in adjust.ts). Throws

@@ -1,4 +1,4 @@
-// The hook a committed stream runs per event and at its end (routing/stream.ts committedEvents), apart so the
+// The hook a committed stream runs per event and at its end (routing/committed-stream.ts), apart so the
 // concerns that watch a stream (budgets, the ledger, telemetry) need not import the stream machinery.
 import type { StreamEvent } from '../providers/types.ts';
 

@@ -10,15 +10,24 @@ export class ResumeNotes {
   text = '';
   /** A tool call, a refusal or thinking began: a continuation could not pick up where it stopped. */
   spoiled = false;
+  /** The text block open at the cut, which the continuation goes on in (ResumedBlocks). */
+  openText: string | undefined;
 
   see(e: StreamEvent): void {
     switch (e.type) {
       case 'text':
         this.text += e.text;
         return;
+      case 'text_start':
+        this.openText = e.id;
+        return;
+      case 'text_end':
+        this.openText = undefined;
+        return;
       case 'tool_call_start':
       case 'tool_call_delta':
       case 'refusal':
+      case 'thinking_start':
       case 'thinking':
       case 'responses_event':
         this.spoiled = true;
@@ -78,6 +87,60 @@ export function resumeRoutes(routes: readonly RouteSpec[], cut: RouteSpec): Rout
   const at = routes.findIndex((r) => routeName(r) === name);
   if (at < 0) return [...routes, cut];
   return [...routes.slice(at + 1), ...routes.slice(0, at + 1)];
+}
+
+/** The continuation's blocks as one stream with the cut answer's: its first text block goes on in the text block the
+ * cut left open (one block to the caller, as if nothing broke), which otherwise ends before the continuation's first
+ * other block or its finish; its other blocks' ids get a `-resumed` mark, so none repeats one of the cut answer's (a
+ * tool call's id is the call's own). Its start is dropped: the caller had one. */
+export class ResumedBlocks {
+  /** The text block open at the cut. */
+  readonly #cut: string | undefined;
+  /** The cut block is open and nothing of the continuation has joined or ended it yet. */
+  #pending: boolean;
+  /** The continuation's text block that goes on in the cut one. */
+  #joined: string | undefined;
+
+  constructor(openAtCut: string | undefined) {
+    this.#cut = openAtCut;
+    this.#pending = openAtCut !== undefined;
+  }
+
+  /** The events the caller gets for one of the continuation's. */
+  map(e: StreamEvent): StreamEvent[] {
+    if (e.type === 'start') return [];
+    if (this.#pending && e.type !== 'responses_event') {
+      this.#pending = false;
+      if (e.type === 'text_start') {
+        this.#joined = e.id;
+        return [];
+      }
+      return [{ type: 'text_end', id: this.#cut ?? '' }, this.#renamed(e)];
+    }
+    return [this.#renamed(e)];
+  }
+
+  #renamed(e: StreamEvent): StreamEvent {
+    switch (e.type) {
+      case 'text_start':
+      case 'text_end':
+      case 'thinking_start':
+      case 'thinking_end':
+        return { ...e, id: this.#idOf(e.id) };
+      case 'text':
+      case 'refusal':
+      case 'thinking':
+      case 'thinking_signature':
+      case 'redacted_thinking':
+        return e.id === undefined ? e : { ...e, id: this.#idOf(e.id) };
+      default:
+        return e;
+    }
+  }
+
+  #idOf(id: string): string {
+    return id === this.#joined && this.#cut !== undefined ? this.#cut : `${id}-resumed`;
+  }
 }
 
 /** The usage a client sees at the end of a resumed answer: both attempts' (each is billed for its own in the trail). */

@@ -1,6 +1,9 @@
 // The clock over one streamed attempt (`streaming.first_token_timeout`, `streaming.idle_timeout`): a small state
 // machine told each event and the commit, whose one timer (re-armed with refresh(), not made anew per chunk) ends the
 // attempt with a value saying which limit ran out. What that ending does is the caller's (routing/stream.ts).
+// The idle clock measures the upstream's silence, not the caller's: every read of the upstream's body re-arms it (a
+// long event arriving in many reads is not silence), and it does not count while the caller holds an event (a slow
+// reader holds the upstream back too, since a stream reads at most one chunk ahead: providers/stream-call.ts).
 import { fromClassification, type UpstreamError } from '../errors/upstream-error.ts';
 import { formatDuration } from '../errors/messages.ts';
 
@@ -19,6 +22,8 @@ export class StreamWatch {
   readonly #onEnd: (end: WatchEnd) => void;
   #phase: Phase = 'waiting';
   #timer: NodeJS.Timeout | undefined;
+  /** After the commit: an event is with the caller, who has not asked for the next yet. */
+  #held = false;
 
   /** Starts the first-token clock (when there is one) at once: the attempt is being sent. */
   constructor(limits: WatchLimits, onEnd: (end: WatchEnd) => void) {
@@ -27,17 +32,31 @@ export class StreamWatch {
     if (limits.firstTokenMs !== undefined) this.#arm(limits.firstTokenMs, 'first_token');
   }
 
-  /** The stream is committed (its first content reached the caller): from now on silence is idleness. */
+  /** The stream is committed: its first content goes to the caller, and from when the caller asks for more, the
+   * upstream's silence is idleness. */
   committed(): void {
     if (this.#phase !== 'waiting') return;
     this.#phase = 'flowing';
+    this.#held = true;
     this.#clear();
     if (this.#limits.idleMs !== undefined) this.#arm(this.#limits.idleMs, 'idle');
   }
 
-  /** An event arrived: after the commit it re-arms the idle clock (before it, only content counts, via committed). */
-  seen(): void {
+  /** The caller asks for the next event: the stream waits on the upstream again, and the idle clock starts anew. */
+  asked(): void {
+    if (this.#phase !== 'flowing') return;
+    this.#held = false;
+    this.#timer?.refresh();
+  }
+
+  /** The upstream sent something (a read of its body, perhaps part of an event): it is not silent. */
+  readonly read = (): void => {
     if (this.#phase === 'flowing') this.#timer?.refresh();
+  };
+
+  /** An event arrived and goes to the caller: until it asks for the next, the idle clock does not count. */
+  seen(): void {
+    if (this.#phase === 'flowing') this.#held = true;
   }
 
   /** The attempt is over, however: no limit applies any more. */
@@ -48,7 +67,8 @@ export class StreamWatch {
 
   #arm(ms: number, limit: WatchEnd['limit']): void {
     this.#timer = setTimeout(() => {
-      if (this.#phase === 'over') return;
+      // Run out while the caller held an event: not the upstream's silence; asked() re-arms it.
+      if (this.#phase === 'over' || this.#held) return;
       this.#phase = 'over';
       this.#timer = undefined;
       this.#onEnd({ limit, ms });

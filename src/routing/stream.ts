@@ -4,7 +4,10 @@ import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../
 import { UpstreamError, upstreamError } from '../errors/upstream-error.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { CallContext, Sender } from './call-context.ts';
-import { SwitchyardError } from './errors.ts';
+import { composeExplanation, SwitchyardError, type RouteFailure } from './errors.ts';
+import { explainMidStream } from '../errors/messages.ts';
+import { renderLine } from '../errors/explanation.ts';
+import { commandsFor } from '../errors/advice.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { requestFor, type RequestAdjustments } from './adjust.ts';
 import { makeAttempt } from './trail.ts';
@@ -15,9 +18,7 @@ import { abandoned, markBilled } from '../usage/billed.ts';
 import { BREAKER_KINDS } from './policy.ts';
 import type { StreamingSettings } from '../config/streaming.ts';
 import { StreamWatch, watchError } from './stream-watch.ts';
-import { joinedUsage, rejoin, ResumeNotes, type Resumer } from './stream-resume.ts';
 import { countedFailurePatch } from '../credentials/health.ts';
-import type { StreamEnd, StreamHook } from './stream-hook.ts';
 
 export interface OpenedStream {
   iterator: AsyncIterator<StreamEvent>;
@@ -31,7 +32,8 @@ export interface OpenedStream {
   watch?: StreamWatch;
 }
 
-/** `text` and `refusal` (non-empty) and `tool_call_*` are content; `start`, empty text and `finish` are not. */
+/** `text` and `refusal` (non-empty), `tool_call_start` and `tool_call_delta` are content; `start`, a block's start
+ * or end (a `text_start` alone commits nothing), empty text, thinking and `finish` are not. */
 export function isContentDelta(e: StreamEvent): boolean {
   return (
     ((e.type === 'text' || e.type === 'refusal') && e.text.length > 0) ||
@@ -40,7 +42,7 @@ export function isContentDelta(e: StreamEvent): boolean {
   );
 }
 
-async function closeQuietly(it: AsyncIterator<StreamEvent>): Promise<void> {
+export async function closeQuietly(it: AsyncIterator<StreamEvent>): Promise<void> {
   try {
     await it.return?.();
   } catch {
@@ -62,7 +64,7 @@ function watched(
   };
   const watch = new StreamWatch(limits, (end) => own.abort(watchError(end, ctx.provider)));
   const signal = ctx.signal === undefined ? own.signal : AbortSignal.any([ctx.signal, own.signal]);
-  return { ctx: { ...ctx, signal }, watch };
+  return { ctx: { ...ctx, signal, onRead: watch.read }, watch };
 }
 
 /** The streaming Sender: one attempt = open the stream and read up to the first content delta (or the finish). */
@@ -108,7 +110,7 @@ export function streamSender(request: Omit<ChatRequest, 'model'>, streaming?: St
 }
 
 /** The attempt the stream was committed on: its trail entry (outcome `ok` when the stream started) is the one that broke. */
-function committedAttempt(ctx: CallContext, route: RouteSpec): Attempt | undefined {
+export function committedAttempt(ctx: CallContext, route: RouteSpec): Attempt | undefined {
   const name = routeName(route);
   return ctx.trail.findLast((a) => a.route === name && a.outcome === 'ok' && a.credential !== undefined);
 }
@@ -116,7 +118,7 @@ function committedAttempt(ctx: CallContext, route: RouteSpec): Attempt | undefin
 /** The committed attempt's trail entry now says how it broke (rather than a second entry that would read as another
  * attempt without a key); its latency runs to the break. A stream gone silent past `streaming.idle_timeout` counts
  * against its key's health (no cooldown: a timeout is retried, not set aside). */
-function markBroken(
+export function markBroken(
   ctx: CallContext,
   route: RouteSpec,
   err: unknown,
@@ -145,8 +147,9 @@ function markBroken(
   return { kind, detail, attempt };
 }
 
-/** The caller's error for a stream that broke and was not resumed (`resumeNote`: why a resume did not save it). */
-function midStreamError(
+/** The caller's error for a stream that broke and was not resumed (`resumeNote`: why a resume did not save it): an
+ * explanation value like every other failure's, rendered for its reader (the CLI's line, a library caller's). */
+export function midStreamError(
   ctx: CallContext,
   route: RouteSpec,
   broken: { kind: ErrorKind; detail: string },
@@ -154,168 +157,28 @@ function midStreamError(
   resumeNote = '',
 ): SwitchyardError {
   const { kind, detail } = broken;
-  const explanation =
-    `${ctx.task}: the answer from ${routeName(route)} broke off after it had started (${kind}${detail ? `: ${detail}` : ''}); ` +
-    (resumeNote || 'a stream is never switched to another route once content has been delivered — ask again');
+  const value = explainMidStream({
+    route: routeName(route),
+    kind,
+    ...(detail ? { said: detail } : {}),
+    ...(resumeNote ? { notResumed: resumeNote } : {}),
+  });
+  const failure: RouteFailure = {
+    route: routeName(route),
+    kind,
+    explanation: renderLine(value, commandsFor(ctx.loaded)),
+    explained: value,
+  };
+  const explanation = composeExplanation(ctx.task, [failure], failure);
   ctx.events.emit({ type: 'give_up', task: ctx.task, kind, message: explanation });
   return new SwitchyardError({
     task: ctx.task,
     kind,
     explanation,
     trail: ctx.trail,
-    failures: [{ route: routeName(route), kind, explanation }],
+    failures: [failure],
     midStream: true,
+    explained: value,
     cause: err,
   });
-}
-
-/** The caller's iterator over a committed stream. `hooks` run on each event and once at the end, after the committed
- * attempt's usage is set (a hook settling budgets or writing the ledger reads it). With `resume`
- * (`streaming.resume`), a cut of a text answer goes on from another route (resumedAfterCut) instead of throwing, and
- * the hooks end only when that rest has ended. */
-export async function* committedEvents(
-  ctx: CallContext,
-  route: RouteSpec,
-  opened: OpenedStream,
-  onBroken: () => void = () => {},
-  hooks: readonly StreamHook[] = [],
-  resume?: Resumer<OpenedStream> | 'spent',
-): AsyncGenerator<StreamEvent> {
-  const startedAt = ctx.now();
-  const note =
-    resume === 'spent' ? 'it was already the resumed rest of a cut answer, and streaming.resume resumes once' : '';
-  // The entry the stream was committed on: it is billed for everything the stream delivered, however it ends.
-  const billed = committedAttempt(ctx, route);
-  const notes = resume !== undefined && resume !== 'spent' ? new ResumeNotes() : undefined;
-  let finished = false;
-  let drained = false;
-  let how: StreamEnd = 'cancelled';
-  let thrown: unknown;
-  // Set when the stream broke and may be resumed: what broke it (undefined: it stopped without its finish).
-  let cut: { err: unknown } | undefined;
-  const broke = (err: unknown): SwitchyardError => {
-    const error = midStreamError(ctx, route, markBroken(ctx, route, err, startedAt), err, note);
-    onBroken();
-    return error;
-  };
-  const seen = (e: StreamEvent): void => {
-    for (const h of hooks) h.event?.(e);
-  };
-  const ended = (err: unknown): void => {
-    how = err instanceof Error && err.name === 'AbortError' ? 'cancelled' : 'cut';
-    thrown = err;
-  };
-  try {
-    for (const e of opened.held) {
-      if (e.type === 'finish') finished = true;
-      notes?.see(e);
-      seen(e);
-      yield e;
-    }
-    while (!drained) {
-      let r: IteratorResult<StreamEvent>;
-      try {
-        r = await opened.iterator.next();
-      } catch (err) {
-        drained = true;
-        if (ctx.signal?.aborted) throw err;
-        if (notes?.resumable !== true) throw broke(err);
-        cut = { err };
-        break;
-      }
-      if (r.done) {
-        drained = true;
-        break;
-      }
-      opened.watch?.seen();
-      if (r.value.type === 'finish') finished = true;
-      opened.tally.see(r.value);
-      notes?.see(r.value);
-      seen(r.value);
-      yield r.value;
-    }
-    // An upstream that stops without its terminal event was cut: say so, never end as if the answer were whole.
-    if (!finished && cut === undefined) {
-      if (notes?.resumable !== true) throw broke(undefined);
-      cut = { err: undefined };
-    }
-    how = 'finished';
-  } catch (err) {
-    ended(err);
-    throw err;
-  } finally {
-    opened.watch?.stop();
-    if (!drained) await closeQuietly(opened.iterator);
-    if (billed !== undefined) billed.usage = opened.tally.usage(opened.sent.messages);
-    if (cut === undefined) for (const h of hooks) h.end?.(how, thrown);
-  }
-  if (cut === undefined || notes === undefined || resume === undefined || resume === 'spent') return;
-  how = 'cancelled';
-  try {
-    for await (const e of resumedAfterCut(
-      ctx,
-      { route, opened, err: cut.err, text: notes.text, startedAt },
-      resume,
-      onBroken,
-    )) {
-      seen(e);
-      yield e;
-    }
-    how = 'finished';
-  } catch (err) {
-    ended(err);
-    throw err;
-  } finally {
-    for (const h of hooks) h.end?.(how, thrown);
-  }
-}
-
-interface CutStream {
-  route: RouteSpec;
-  opened: OpenedStream;
-  err: unknown;
-  /** The text the caller has been given. */
-  text: string;
-  startedAt: number;
-}
-
-/** The rest of a cut answer from the resumed route, as one stream with what came before: no second start, no
- * whitespace twice where the prefill lost it, and a finish whose usage is both attempts'. At most once: the resumed
- * stream is not resumed again. */
-async function* resumedAfterCut(
-  ctx: CallContext,
-  cut: CutStream,
-  resume: Resumer<OpenedStream>,
-  onBroken: () => void,
-): AsyncGenerator<StreamEvent> {
-  const broken = markBroken(ctx, cut.route, cut.err, cut.startedAt);
-  const cutUsage = cut.opened.tally.usage(cut.opened.sent.messages);
-  let next: Awaited<ReturnType<Resumer<OpenedStream>>>;
-  try {
-    next = await resume({ route: cut.route, text: cut.text });
-  } catch (err) {
-    if (ctx.signal?.aborted) throw err;
-    const why = err instanceof SwitchyardError ? err.kind : 'an error';
-    onBroken();
-    throw midStreamError(ctx, cut.route, broken, cut.err, `streaming.resume found no route to go on from (${why})`);
-  }
-  broken.attempt.message += `; resumed on ${routeName(next.route)}`;
-  const resumedAttempt = committedAttempt(ctx, next.route);
-  if (resumedAttempt !== undefined) resumedAttempt.resumed_from = routeName(cut.route);
-  let leading = /\s$/.test(cut.text);
-  for await (const e of committedEvents(ctx, next.route, next.opened, onBroken, [], 'spent')) {
-    if (e.type === 'start') continue;
-    if (e.type === 'text' && leading) {
-      const text = rejoin(cut.text, e.text);
-      if (text.length === 0) continue;
-      leading = false;
-      yield { type: 'text', text };
-      continue;
-    }
-    if (e.type === 'finish' && e.usage !== undefined) {
-      yield { ...e, usage: joinedUsage(cutUsage, e.usage) };
-      continue;
-    }
-    yield e;
-  }
 }

@@ -5,26 +5,27 @@ import { CallRecorder, recordedOnEnd } from '../usage/library.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import { SwitchyardError } from './errors.ts';
 import { UserError } from '../user-error.ts';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { LoadedConfig } from '../config/types.ts';
 import { CredentialPool } from '../credentials/pool.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import { adapterFor as defaultAdapterFor } from '../providers/registry.ts';
+import { withLegacyBlocks } from '../providers/legacy-blocks.ts';
 import type { ChatRequest } from '../providers/types.ts';
 import { copySettings } from '../providers/settings.ts';
 import { openStore } from '../state/open.ts';
 import type { StateStore } from '../state/types.ts';
 import { Breakers, type BreakerOptions } from './breaker.ts';
 import { TrialsOut } from './trials-out.ts';
-import type { AdapterFor, CallContext, Sleep } from './call-context.ts';
+import { realSleep, type AdapterFor, type CallContext, type Sleep } from './call-context.ts';
 import { requestFor } from './adjust.ts';
 import { estimateTokens, runChain } from './chain.ts';
 import { LadderEvents } from './events.ts';
 import { keyLog } from './key-log.ts';
 import { mintLog } from './mint-log.ts';
 import { resolveTask, taskNames, type TaskPlan } from '../config/resolve-task.ts';
-import { committedEvents, streamSender } from './stream.ts';
+import { streamSender } from './stream.ts';
+import { committedEvents } from './committed-stream.ts';
 import { chainResumer } from './resume-chain.ts';
 import { streamingSettings } from '../config/streaming.ts';
 import type { StreamHook } from './stream-hook.ts';
@@ -84,10 +85,6 @@ export interface Switchyard extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const defaultSleep: Sleep = async (ms, signal) => {
-  await delay(ms, undefined, signal ? { signal } : {});
-};
-
 /** The route that answered, shaped as each trail entry names its route. */
 function answeredBy(route: { provider: string; model: string }): AnsweredBy {
   return { route: routeName(route), provider: route.provider, model: route.model };
@@ -131,8 +128,10 @@ class Router implements Switchyard {
     this.#logger = options.logger ?? silentLogger();
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
-    this.#sleep = options.sleep ?? defaultSleep;
-    this.#adapterFor = options.adapterFor ?? defaultAdapterFor;
+    this.#sleep = options.sleep ?? realSleep;
+    // An adapter the caller wrote may stream events without block boundaries (written before they existed).
+    const own = options.adapterFor;
+    this.#adapterFor = own === undefined ? defaultAdapterFor : (type) => withLegacyBlocks(own(type));
     this.#timeZone = options.timeZone;
     if (options.usage !== undefined) this.#calls = new CallRecorder(options.usage);
     this.#ownsStore = options.store === undefined;

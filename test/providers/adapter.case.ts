@@ -11,6 +11,8 @@ import type { RunningSimulator } from '../../src/sim/types.ts';
 import { UpstreamError } from '../../src/errors/upstream-error.ts';
 import type { ErrorKind } from '../../src/errors/kinds.ts';
 import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../../src/providers/types.ts';
+import { isPushable } from '../../src/providers/event-sink.ts';
+import { assertBlocks } from '../helpers/stream-blocks.ts';
 
 export const CHECKS = [
   'send',
@@ -21,6 +23,8 @@ export const CHECKS = [
   'errors classified',
   'stream errors before first event',
   'error after deltas',
+  'stream pushed',
+  'error after deltas pushed',
   'cut mid-stream',
   'cut mid-answer',
   'connection refused',
@@ -109,6 +113,39 @@ async function drain(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]>
   const out: StreamEvent[] = [];
   for await (const e of events) out.push(e);
   return out;
+}
+
+/** Pulls the first event, then has the rest pushed (as the gateway's writer does): every event and how it ended. A
+ * sink that says it is full on its first pushed event is resumed a tick later, so the pause is exercised too. */
+async function drainPushed(
+  events: AsyncIterable<StreamEvent>,
+  opts: { fullOnce?: boolean } = {},
+): Promise<{ events: StreamEvent[]; error: unknown; ended: boolean }> {
+  const it = events[Symbol.asyncIterator]();
+  const first = await it.next();
+  assert.ok(isPushable(it), "an adapter's stream can be pushed");
+  const out: StreamEvent[] = first.done ? [] : [first.value];
+  return new Promise((resolve) => {
+    let full = opts.fullOnce === true;
+    let settled = 0;
+    const control = it.pushTo({
+      event: (e) => {
+        out.push(e);
+        if (!full) return true;
+        full = false;
+        setImmediate(() => control.resume());
+        return false;
+      },
+      end: () => {
+        settled++;
+        setImmediate(() => resolve({ events: out, error: undefined, ended: settled === 1 }));
+      },
+      fail: (error) => {
+        settled++;
+        setImmediate(() => resolve({ events: out, error, ended: settled === 1 }));
+      },
+    });
+  });
 }
 
 /** Collects events until the stream throws; returns both. */
@@ -318,6 +355,7 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       assert.equal(last?.type, 'finish');
       assert.ok(last?.type === 'finish' && last.finish_reason === 'stop');
       assert.ok(last?.type === 'finish' && last.usage && last.usage.output_tokens > 0);
+      assertBlocks(events);
     });
 
     check('images', async () => {
@@ -466,6 +504,7 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       assert.equal(typeof JSON.parse(args), 'object');
       const last = events.at(-1);
       assert.ok(last?.type === 'finish' && last.finish_reason === 'tool_calls');
+      assertBlocks(events);
     });
 
     check('errors classified', async () => {
@@ -517,6 +556,29 @@ export function runAdapterConformance(o: ConformanceOptions): void {
         events.some((e) => e.type === 'text'),
         'some text arrived first',
       );
+      assertKind(error, 'overloaded', true);
+      assert.ok(!events.some((e) => e.type === 'finish'), 'never a clean end');
+    });
+
+    check('stream pushed', async () => {
+      const pulled = await drain(adapter.stream(hello, ctx(GOOD)));
+      for (const fullOnce of [false, true]) {
+        const pushed = await drainPushed(adapter.stream(hello, ctx(GOOD)), { fullOnce });
+        assert.equal(pushed.error, undefined);
+        assert.ok(pushed.ended, 'ended once');
+        const text = (es: StreamEvent[]) => es.map((e) => (e.type === 'text' ? e.text : '')).join('');
+        assert.equal(text(pushed.events), text(pulled));
+        assert.deepEqual(
+          pushed.events.map((e) => e.type),
+          pulled.map((e) => e.type),
+        );
+      }
+    });
+
+    check('error after deltas pushed', async () => {
+      const { events, error, ended } = await drainPushed(adapter.stream(hello, ctx(SCRIPTED['stream_error'] ?? '')));
+      assert.ok(ended, 'failed once');
+      assert.ok(events.some((e) => e.type === 'text'));
       assertKind(error, 'overloaded', true);
       assert.ok(!events.some((e) => e.type === 'finish'), 'never a clean end');
     });

@@ -7,6 +7,7 @@ import type { StreamEvent } from '../../src/providers/types.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import { fingerprint } from '../../src/config/mask.ts';
 import { harness, hello } from './helpers.ts';
+import { assertBlocks } from '../helpers/stream-blocks.ts';
 
 const A = 'sk-endings-a-000001';
 const B = 'sk-endings-b-000002';
@@ -158,4 +159,26 @@ test('resume leaves a cut tool call alone: it ends with an error as without resu
   );
   assert.ok(SwitchyardError.isInstance(err));
   assert.equal(h.sim.calls(B), 0);
+});
+
+test('resume: the continuation goes on in the text block the cut left open, so the caller gets one well-formed block', async () => {
+  for (const type of ['openai', 'anthropic'] as const) {
+    await using h = await harness({
+      scenario: { stream_delay: '2ms', keys: { [A]: { script: ['cut'] }, [B]: {} } },
+      config: (u) => twoRoutes(u, { resume: true }, type),
+    });
+    const r = await h.router.chat({ messages: hello, stream: true });
+    assert.equal(r.status, 'ok');
+    if (r.status !== 'ok') return;
+    const events = await collect(r.events);
+    assertBlocks(events);
+    const starts = events.filter((e) => e.type === 'text_start');
+    assert.equal(starts.length, 1, `${type}: one text block across the seam`);
+    const id = starts[0]?.type === 'text_start' ? starts[0].id : '';
+    assert.ok(
+      events.every((e) => e.type !== 'text' || e.id === id),
+      `${type}: every piece in the block the cut opened`,
+    );
+    assert.ok(r.trail[1]?.resumed_from, `${type}: the answer was resumed`);
+  }
 });

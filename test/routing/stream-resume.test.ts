@@ -5,12 +5,14 @@ import assert from 'node:assert/strict';
 import {
   CONTINUE_INSTRUCTION,
   ResumeNotes,
+  ResumedBlocks,
   continuedRequest,
   joinedUsage,
   rejoin,
   resumeRoutes,
 } from '../../src/routing/stream-resume.ts';
 import type { RouteSpec } from '../../src/config/resolve-task.ts';
+import type { StreamEvent } from '../../src/providers/types.ts';
 
 const ask = { messages: [{ role: 'user' as const, content: 'tell me' }], max_tokens: 100 };
 
@@ -70,5 +72,75 @@ test("the caller's usage at the end is both attempts' added", () => {
   assert.deepEqual(
     joinedUsage({ input_tokens: 10, output_tokens: 4 }, { input_tokens: 14, output_tokens: 6, cache_read_tokens: 2 }),
     { input_tokens: 24, output_tokens: 10, cache_read_tokens: 2 },
+  );
+});
+
+/** The caller's events for a continuation, given the text block the cut left open. */
+function spliced(openAtCut: string | undefined, continuation: StreamEvent[]): StreamEvent[] {
+  const blocks = new ResumedBlocks(openAtCut);
+  return continuation.flatMap((e) => blocks.map(e));
+}
+
+const finish: StreamEvent = { type: 'finish', finish_reason: 'stop' };
+
+test('the seam, in blocks: the continuation goes on in the text block the cut left open, under its id', () => {
+  const notes = new ResumeNotes();
+  notes.see({ type: 'text_start', id: 'txt-0' });
+  notes.see({ type: 'text', text: 'Once ', id: 'txt-0' });
+  assert.equal(notes.openText, 'txt-0');
+  assert.deepEqual(
+    spliced(notes.openText, [
+      { type: 'start', id: 'b', model: 'm' },
+      { type: 'text_start', id: 'txt-0' },
+      { type: 'text', text: 'upon', id: 'txt-0' },
+      { type: 'text_end', id: 'txt-0' },
+      { type: 'text_start', id: 'txt-1' },
+      { type: 'text', text: ' a time', id: 'txt-1' },
+      { type: 'text_end', id: 'txt-1' },
+      finish,
+    ]),
+    [
+      { type: 'text', text: 'upon', id: 'txt-0' },
+      { type: 'text_end', id: 'txt-0' },
+      { type: 'text_start', id: 'txt-1-resumed' },
+      { type: 'text', text: ' a time', id: 'txt-1-resumed' },
+      { type: 'text_end', id: 'txt-1-resumed' },
+      finish,
+    ],
+  );
+});
+
+test('the seam, in blocks: a continuation that begins with anything but text ends the open block first', () => {
+  assert.deepEqual(
+    spliced('txt-0', [
+      { type: 'tool_call_start', index: 0, id: 'call_1', name: 'f' },
+      { type: 'tool_call_end', index: 0, id: 'call_1' },
+      finish,
+    ]),
+    [
+      { type: 'text_end', id: 'txt-0' },
+      { type: 'tool_call_start', index: 0, id: 'call_1', name: 'f' },
+      { type: 'tool_call_end', index: 0, id: 'call_1' },
+      finish,
+    ],
+  );
+  assert.deepEqual(spliced('txt-0', [finish]), [{ type: 'text_end', id: 'txt-0' }, finish]);
+});
+
+test('the seam, in blocks: cut between blocks, the continuation opens its own under ids of its own', () => {
+  const notes = new ResumeNotes();
+  notes.see({ type: 'text_start', id: 'txt-0' });
+  notes.see({ type: 'text', text: 'Done.', id: 'txt-0' });
+  notes.see({ type: 'text_end', id: 'txt-0' });
+  assert.equal(notes.openText, undefined);
+  assert.deepEqual(
+    spliced(notes.openText, [
+      { type: 'text_start', id: 'txt-0' },
+      { type: 'text', text: ' More.', id: 'txt-0' },
+    ]),
+    [
+      { type: 'text_start', id: 'txt-0-resumed' },
+      { type: 'text', text: ' More.', id: 'txt-0-resumed' },
+    ],
   );
 });

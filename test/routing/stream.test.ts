@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StreamEvent } from '../../src/providers/types.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
+import { isContentDelta } from '../../src/routing/stream.ts';
 import { FAST_RETRY, harness, hello } from './helpers.ts';
+import { startCannedUpstream } from '../helpers/canned-upstream.ts';
+import { assertBlocks } from '../helpers/stream-blocks.ts';
 
 const A = 'sk-stream-a-000001';
 const B = 'sk-stream-b-000002';
@@ -138,3 +141,52 @@ for (const [from, to] of [
     );
   });
 }
+
+test('a block that starts commits nothing: a stream that fails after thinking and an empty text block falls back', async () => {
+  const sse = [
+    { type: 'message_start', message: { id: 'msg_1', model: 'c', usage: { input_tokens: 3, output_tokens: 1 } } },
+    { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Let me see.' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'sig' } },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
+    { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+  ]
+    .map((d) => `event: ${d.type}\ndata: ${JSON.stringify(d)}\n\n`)
+    .join('');
+  // Every try (the ladder retries an overloaded route) gets the same stream.
+  const failing = { status: 200, headers: { 'content-type': 'text/event-stream' }, body: sse };
+  await using up = await startCannedUpstream([], () => failing);
+  await using h = await harness({
+    scenario: { keys: { [B]: {} } },
+    config: (u) => twoProviders({ type: 'anthropic', url: up.origin }, { type: 'openai', url: u.openai }),
+  });
+  const r = await h.router.chat({ messages: hello, stream: true });
+  assert.equal(r.status, 'ok');
+  if (r.status !== 'ok') return;
+  const events = await collect(r.events);
+  assert.equal(r.route, 'two/sim-small');
+  assert.equal(r.trail[0]?.outcome, 'overloaded');
+  assertBlocks(events);
+  assert.equal(events.filter((e) => e.type === 'start').length, 1);
+  assert.equal(
+    events.some((e) => e.type === 'thinking_start'),
+    false,
+    'nothing of the failed attempt reached the caller',
+  );
+  assert.match(text(events), /reply to/);
+});
+
+test("a block's start or end is not content, so it commits nothing: only a delta does", () => {
+  const boundaries: StreamEvent[] = [
+    { type: 'text_start', id: 'txt-0' },
+    { type: 'text_end', id: 'txt-0' },
+    { type: 'thinking_start', id: 'rsn-1' },
+    { type: 'thinking_end', id: 'rsn-1' },
+    { type: 'tool_call_end', index: 0, id: 'call_1' },
+    { type: 'text', text: '', id: 'txt-0' },
+  ];
+  for (const e of boundaries) assert.equal(isContentDelta(e), false, e.type);
+  assert.equal(isContentDelta({ type: 'text', text: 'a', id: 'txt-0' }), true);
+  assert.equal(isContentDelta({ type: 'tool_call_start', index: 0, id: 'call_1', name: 'f' }), true);
+});
