@@ -33,10 +33,11 @@ export interface WaitAdvice {
   probeEveryMs?: number;
 }
 
-/** Try again later (a provider-side problem) or shortly (overload), or send fewer requests (rate limits). */
+/** Try again later (a provider-side problem) or shortly (overload), send fewer requests (rate limits), or ask again
+ * now (an answer cut after it started, which is never switched to another route). */
 export interface RetryLaterAdvice {
   kind: 'retry_later';
-  when: 'later' | 'shortly' | 'send_fewer';
+  when: 'later' | 'shortly' | 'send_fewer' | 'again';
 }
 
 /** A setting to check: the provider's address (and the service behind it), a proxy, a model name. */
@@ -151,24 +152,34 @@ export type Joint = ' — ' | '; ' | ', ' | ' or ' | ', or ' | ', and ' | '; or 
 /** An advice with its joint in the one-line sentence. */
 export type Said = Advice & { joint?: Joint };
 
-/** The commands a reader can run: the CLI's, or a library caller's (a configFromObject config lives only in the
- * calling process, where no CLI command can see it). */
+/** The commands a reader can run: the CLI's, a library caller's (a configFromObject config lives only in the
+ * calling process, where no CLI command can see it), or a gateway client's. */
 export interface Commands {
   addKey(provider: string): string;
   reset(provider: string): string;
-  listModels(): string;
+  /** Where the models are listed; `requestNamed`: the request named the model (the gateway's list says it too). */
+  listModels(requestNamed: boolean): string;
 }
 
 export const CLI_COMMANDS: Commands = {
   addKey: (p) => `\`switchyard auth add ${p}\``,
   reset: (p) => `\`switchyard auth reset ${p}\``,
-  listModels: () => '`switchyard doctor`',
+  listModels: (named) => (named ? '`switchyard doctor` (or GET /v1/models on the gateway)' : '`switchyard doctor`'),
 };
 
 export const LIBRARY_COMMANDS: Commands = {
   addKey: (p) => `\`providers.${p}.api_keys\` in the config object (or its key_env variable)`,
   reset: (p) => `\`pool.reset('${p}')\` on the Switchyard instance`,
-  listModels: () => "the provider's models list",
+  listModels: (named) =>
+    named ? "the provider's models list (or GET /v1/models on the gateway)" : "the provider's models list",
+};
+
+/** A gateway client's: it cannot run the CLI, but whoever runs the gateway can (a key is added and reset where the
+ * gateway's state is, or through its admin API), and the client can list the gateway's models itself. */
+export const GATEWAY_COMMANDS: Commands = {
+  addKey: (p) => `\`switchyard auth add ${p}\` where the gateway runs`,
+  reset: (p) => `\`switchyard auth reset ${p}\` where the gateway runs (or the admin API's reset)`,
+  listModels: (named) => (named ? 'GET /v1/models on this gateway' : '`switchyard doctor` where the gateway runs'),
 };
 
 /** The commands a config's reader can run: a configFromObject config is invisible to the CLI. */
@@ -184,6 +195,13 @@ const ADD_KEY: Record<AddKeyAdvice['count'], string> = {
   another: 'add another key with',
   more: 'add more keys with',
   for_host: 'store a key for that host with',
+};
+
+const RETRY_WHEN: Record<RetryLaterAdvice['when'], string> = {
+  later: 'try again later',
+  shortly: 'try again shortly',
+  send_fewer: 'send fewer requests',
+  again: 'ask again',
 };
 
 const CHECK: Record<CheckSettingAdvice['about'], (a: CheckSettingAdvice) => string> = {
@@ -232,8 +250,7 @@ const CLAUSES: { [K in Advice['kind']]: Render<K> } = {
         : '';
     return `likely a transient provider problem${aside}`;
   },
-  retry_later: (a) =>
-    a.when === 'send_fewer' ? 'send fewer requests' : a.when === 'later' ? 'try again later' : 'try again shortly',
+  retry_later: (a) => RETRY_WHEN[a.when],
   check_setting: (a) => CHECK[a.about](a),
   raise_setting: (a) =>
     a.why === 'slow_model'
@@ -254,8 +271,8 @@ const CLAUSES: { [K in Advice['kind']]: Render<K> } = {
   },
   list_models: (a, c) =>
     a.requestNamed
-      ? `the request named it; ${c.listModels()} (or GET /v1/models on the gateway) lists the models`
-      : `${c.listModels()} lists the models the provider offers`,
+      ? `the request named it; ${c.listModels(true)} lists the models`
+      : `${c.listModels(false)} lists the models the provider offers`,
   change_network: (a) =>
     a.because === 'region'
       ? `send from a region the provider supports (a server there, or a proxy there set as providers.${a.provider}.proxy)`

@@ -1,9 +1,9 @@
 // An explanation as a value: what happened (headline, then detail), what to do (advice values), and what the router
-// did after (postscript). Each reader renders it: the CLI, library and gateway as one line here, the dashboard in
-// gateway/ui/advice-view.ts, spans in telemetry/advice-attributes.ts.
+// did after (postscript). Each reader renders it: the CLI, library and gateway as one line here (each with its own
+// commands, advice.ts), the dashboard in gateway/ui/advice-view.ts, spans in telemetry/advice-attributes.ts.
 import type { Commands, Joint, Said } from './advice.ts';
 import type { TimeFormat } from './explain-format.ts';
-import { adviceText, CLI_COMMANDS, LIBRARY_COMMANDS } from './advice.ts';
+import { adviceText, CLI_COMMANDS, GATEWAY_COMMANDS, LIBRARY_COMMANDS } from './advice.ts';
 
 export interface Explanation {
   /** What happened, in one clause: `mimo rate-limited key sk-…a1b2 (HTTP 429: …); it rests until 10:00:30`. */
@@ -33,6 +33,11 @@ export function cliLine(e: Explanation): string {
  * of CLI commands. */
 export function libraryLine(e: Explanation): string {
   return renderLine(e, LIBRARY_COMMANDS);
+}
+
+/** The line for a gateway's client, in an API error's message (gateway/failure-map.ts): the gateway's commands. */
+export function gatewayLine(e: Explanation): string {
+  return renderLine(e, GATEWAY_COMMANDS);
 }
 
 /** What happened, without what to do or any detail: the headline. */

@@ -520,6 +520,26 @@ export function explainFailure(facts: FailureFacts): string {
   return cliLine(explain(facts));
 }
 
+/** An answer cut after it had started (routing/stream.ts): what the route's stream met, and why it was not carried
+ * on elsewhere (`notResumed`: what streaming.resume found, when it tried). */
+export interface MidStreamFacts {
+  route: string;
+  kind: ErrorKind;
+  /** What broke it, in the provider's (or our clock's) words. */
+  said?: string;
+  notResumed?: string;
+}
+
+/** A committed stream is never switched to another route (the caller has part of the answer already), so asking again
+ * is all there is to do. */
+export function explainMidStream(f: MidStreamFacts): Explanation {
+  return {
+    headline: `the answer from ${f.route} broke off after it had started (${f.kind}${f.said ? `: ${f.said}` : ''})`,
+    detail: f.notResumed ?? 'a stream is never switched to another route once content has been delivered',
+    advice: [{ kind: 'retry_later', when: 'again' }],
+  };
+}
+
 /** A key's state in words, as `auth explain` says why it skips a key — never a state name (`auth_suspect`). */
 function candidateState(c: CandidateStatus, t: TimeFormat): string {
   const h = c.health;

@@ -7,6 +7,7 @@ import type { BlockedBy } from '../errors/classify.ts';
 import type { Attempt } from '../routing/types.ts';
 import type { RouteFailureKind } from '../routing/failure-kinds.ts';
 import { sentAttempts } from '../routing/trail.ts';
+import { gatewayMessage, type ExplainedFailure } from './failure-message.ts';
 
 interface FailureRow {
   category: ApiErrorCategory;
@@ -53,11 +54,9 @@ export const BLOCKED_FAILURE_TABLE: Readonly<Partial<Record<BlockedBy, FailureRo
 const DEFAULT_ROW: FailureRow = { category: 'upstream', code: 'upstream_error' };
 
 /** What the gateway needs from a routing failure (SwitchyardError from src/routing/errors.ts). */
-export interface CallFailure {
+export interface CallFailure extends ExplainedFailure {
   kind: RouteFailureKind;
   blocked?: BlockedBy | undefined;
-  message: string;
-  explanation?: string;
   retryAfterMs?: number;
   trail?: readonly Attempt[];
   /** SwitchyardError.likelyTransient: the explanation says asking again may well work (a known-good key rejected). */
@@ -102,7 +101,7 @@ export function failureToApiError(
       : category === 'unavailable' || category === 'overloaded'
         ? 1
         : undefined;
-  return new ApiError(category, failure.explanation || failure.message, {
+  return new ApiError(category, gatewayMessage(failure), {
     code,
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     headers:

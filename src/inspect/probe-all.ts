@@ -5,7 +5,7 @@ import type { CredentialPool } from '../credentials/pool.ts';
 import { lookedIn, resolveProviderKeys } from '../credentials/resolve.ts';
 import { explainMissing } from '../errors/messages.ts';
 import type { StateStore } from '../state/types.ts';
-import type { AdapterFor } from '../routing/call-context.ts';
+import type { AdapterFor, Sleep } from '../routing/call-context.ts';
 import { probeCredential, type ProbeResult, type ProbeTarget } from './probe.ts';
 import type { Credential } from '../credentials/types.ts';
 import { taskKeys } from '../credentials/task-keys.ts';
@@ -30,6 +30,9 @@ export interface ProbeAllInput {
   /** Only the credential with this ID (fingerprint, prefix) or label. */
   id?: string;
   timeZone?: string;
+  /** The wait and jitter before a rejection is asked again (ProbeDeps). */
+  sleep?: Sleep;
+  random?: () => number;
   /** Record each outcome in the key's health (the CLI's --record); by default a probe changes nothing. */
   record?: boolean;
   progress?: ProbeProgress;
@@ -105,6 +108,8 @@ export async function probeProviders(input: ProbeAllInput): Promise<ProviderProb
     adapterFor: input.adapterFor,
     record: input.record === true,
     ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+    ...(input.sleep ? { sleep: input.sleep } : {}),
+    ...(input.random ? { random: input.random } : {}),
   };
   return Promise.all(
     plan.map(async ({ probes, ...provider }): Promise<ProviderProbe> => {

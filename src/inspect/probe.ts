@@ -1,21 +1,28 @@
 // A live probe of one credential (`auth test`, `doctor`): one tiny chat request, or a models list when no model is
-// known. Records nothing unless asked, so looking at a flaky key never benches it.
+// known, sent down the route ladder pinned to that key. Records nothing unless asked, so looking at a flaky key never
+// benches it.
 import type { LoadedConfig } from '../config/types.ts';
+import type { RouteSpec } from '../config/resolve-task.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import { keyPast } from '../routing/key-health.ts';
-import { recordCooling, recordRejected, recordRejection, retryRejection, serverReset } from '../routing/key-record.ts';
-import { sendContextFor } from '../routing/send-context.ts';
+import { failuresOnly, recordRejected, serverReset, unwritten, type KeyWriter } from '../routing/key-record.ts';
 import { routeAction } from '../routing/policy.ts';
 import { upstreamFacts } from '../routing/route-run.ts';
+import { runRoute } from '../routing/route-ladder.ts';
+import { requestFor } from '../routing/adjust.ts';
+import { Breakers } from '../routing/breaker.ts';
+import { LadderEvents } from '../routing/events.ts';
+import { TrialsOut } from '../routing/trials-out.ts';
+import type { Attempt } from '../routing/types.ts';
 import type { AuthVerdict, Credential, CredentialSource, HealthRecord } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { BlockedBy } from '../errors/classify.ts';
 import { explainFailure, type FailureFacts } from '../errors/messages.ts';
 import { detail } from '../errors/explain-format.ts';
 import { authVerdict, suspectProbeInterval, usability } from '../credentials/health.ts';
-import type { HealthStore } from '../state/types.ts';
-import { UpstreamError } from '../errors/upstream-error.ts';
-import type { AdapterFor } from '../routing/call-context.ts';
+import type { StateStore } from '../state/types.ts';
+import type { UpstreamError } from '../errors/upstream-error.ts';
+import { realSleep, type AdapterFor, type CallContext, type Sender, type Sleep } from '../routing/call-context.ts';
 import type { AuthConfig } from '../config/schema.ts';
 import { tokenForProbe } from './probe-mint.ts';
 import type { MintFailure } from '../credentials/minted/mint-error.ts';
@@ -137,6 +144,9 @@ export const LISTED_ONLY = 'accepted by /v1/models (chat not tested)';
 
 const PROBE_TIMEOUT_MS = 15_000;
 
+/** The probe's chat: one token. */
+const PING = { messages: [{ role: 'user' as const, content: 'ping' }], max_tokens: 1 };
+
 /** The model to probe with: the provider's model in the main chain, any route, or its first listed model. */
 export function probeModel(loaded: LoadedConfig, provider: string): string | undefined {
   const c = loaded.config;
@@ -156,9 +166,12 @@ export interface ProbeDeps {
   loaded: LoadedConfig;
   pool: CredentialPool;
   /** Health as the router sees it (a task's key is not among the pool's candidates). */
-  store: Pick<HealthStore, 'getHealth'>;
+  store: StateStore;
   adapterFor: AdapterFor;
   now?: () => number;
+  /** The wait before a rejection is asked again, and its jitter: injected as the router's are (tests pass their own). */
+  sleep?: Sleep;
+  random?: () => number;
   timeZone?: string;
   /** Record the outcome in the credential's health as a request's would be (default: record nothing). */
   record?: boolean;
@@ -195,21 +208,20 @@ export async function probeCredential(
       ...task,
     };
   const model = target.model || probeModel(deps.loaded, provider);
-  const adapter = deps.adapterFor(p.type);
-  const key = { provider, config: p, apiKey: credential.secret, timeoutMs: Math.min(p.timeout, PROBE_TIMEOUT_MS) };
-  const ctx = sendContextFor(deps.loaded, key, target);
+  const route = probeRoute(provider, model, target);
   const method = model ? `chat ${provider}/${model}` : 'models list';
   const started = now();
   if (model) task.model = model;
   // Read before any failure is recorded: what a rejection means depends on the key's state until now.
   const before = deps.store.getHealth(credential.fingerprint);
-  const sent = await sendAsTheRouterWould(
-    deps,
-    credential,
-    model
-      ? () => adapter.send({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, ctx)
-      : () => adapter.listModels(ctx),
-  );
+  const sent = await sendAsARequest(deps, credential, {
+    route,
+    send: model
+      ? (adapter, ctx, r, adjust) => adapter.send(requestFor(PING, r, adjust), ctx)
+      : (adapter, ctx) => adapter.listModels(ctx),
+    deadline: started + Math.min(p.timeout, PROBE_TIMEOUT_MS),
+    listing: model === undefined,
+  });
   if (sent.err === undefined) {
     if (!model)
       return {
@@ -220,7 +232,6 @@ export async function probeCredential(
         method,
         ...task,
       };
-    if (deps.record) deps.pool.recordSuccess(credential);
     const retried =
       sent.retries > 0
         ? `accepted on retry ${sent.retries} (rejected before it: a transient rejection, which the router retries too)`
@@ -244,13 +255,13 @@ export async function probeCredential(
   const err = sent.err;
   const verdict = keyRejected(err) ? authVerdict(before, started) : undefined;
   const status = verdict !== undefined ? REJECTION[verdict].status : probeStatus(err);
-  const health = deps.record ? record(deps, credential, err, status, now()) : undefined;
+  const health = deps.record ? record(deps, credential, err, status) : undefined;
   const until = deps.record ? health?.until : serverReset(err, now());
   const message = probeMessage(deps, {
     credential,
     err,
     model,
-    baseUrl: ctx.baseUrl,
+    baseUrl: route.baseUrl ?? p.base_url,
     before,
     until,
     target,
@@ -292,30 +303,50 @@ function keyRejected(err: UpstreamError): boolean {
   return routeAction(err.kind) === 'auth' && err.blocked === undefined;
 }
 
-/** Retries a rejection as the router would, so one transient 401 on a working key (seed 002) does not make the probe
- * call it rejected. */
-async function sendAsTheRouterWould(
+/** Sends the probe down the route ladder itself (runRoute), pinned to this one key (CallContext.only): the request a
+ * call would send, AUTH_RULES retrying a rejection as for a request (so one transient 401 on a working key, seed 002,
+ * does not make the probe call it rejected), the key's health written as a request writes it, but only with --record.
+ * `retries`: rejections asked again. */
+async function sendAsARequest(
   deps: ProbeDeps,
   credential: Credential,
-  send: () => Promise<unknown>,
+  probe: { route: RouteSpec; send: Sender<unknown>; deadline: number; listing: boolean },
 ): Promise<{ err?: UpstreamError; retries: number }> {
-  const retry = deps.loaded.config.retry;
   const now = deps.now ?? Date.now;
-  for (let retries = 0; ; retries++) {
-    try {
-      await send();
-      return { retries };
-    } catch (err) {
-      if (!UpstreamError.isInstance(err)) throw err;
-      if (!keyRejected(err)) return { err, retries };
-      const verdict = authVerdict(deps.store.getHealth(credential.fingerprint), now());
-      const pool = deps.record ? deps.pool : undefined;
-      const input = { verdict, used: retries, retry, rand: Math.random, remainingMs: PROBE_TIMEOUT_MS };
-      const wait = retryRejection(pool, credential, err, input);
-      if (wait === undefined) return { err, retries };
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
+  const trail: Attempt[] = [];
+  // Its token was minted already (tokenForProbe): sent as a key, so a failed mint is the probe's own result.
+  const { minted: _minted, ...key } = credential;
+  const ctx: CallContext = {
+    task: probe.route.origin,
+    loaded: deps.loaded,
+    pool: deps.pool,
+    store: deps.store,
+    // The probe's own: an open breaker does not stop a probe, nor does a probe's failure count towards one.
+    breakers: new Breakers({}, now),
+    trials: new TrialsOut(),
+    adapterFor: deps.adapterFor,
+    events: new LadderEvents(),
+    trail,
+    now,
+    sleep: deps.sleep ?? realSleep,
+    random: deps.random ?? Math.random,
+    only: { credential: key, keys: probeWriter(deps, probe.listing) },
+  };
+  if (deps.timeZone !== undefined) ctx.timeZone = deps.timeZone;
+  const outcome = await runRoute(probe.route, ctx, probe.send, probe.deadline);
+  // Each trail entry is one attempt of the one key: every one after the first asked again.
+  const retries = Math.max(0, trail.length - 1);
+  if (outcome.ok) return { retries };
+  const err = outcome.failure.cause;
+  if (err === undefined) throw new Error(`probe of ${credential.provider}: ${outcome.failure.explanation}`);
+  return { err, retries };
+}
+
+/** Where the probe writes the key's health: nowhere unless --record; a models list, which proves little, only its
+ * failures (a success would make a key known-good on the word of a listing). */
+function probeWriter(deps: ProbeDeps, listing: boolean): KeyWriter {
+  if (!deps.record) return unwritten(deps.store);
+  return listing ? failuresOnly(deps.pool, deps.store) : deps.pool;
 }
 
 /** A models list proves little (some providers list for any key), so it records nothing, neither a success nor a
@@ -343,26 +374,38 @@ function setAside(health: HealthRecord | undefined, now: number): string | undef
   return u.usable ? undefined : u.why;
 }
 
-/** With --record: the outcome as the router records a request's. */
+/** With --record: the key's health after the failure. The ladder wrote what a request's failure writes (a cooling,
+ * a rejection by its AUTH_RULES row); the probe adds what only it learns: a request refused for itself still proved the
+ * key, and a provider saying the key is missing rejected it. */
 function record(
   deps: ProbeDeps,
   credential: Credential,
   err: UpstreamError,
   status: ProbeStatus,
-  now: number,
 ): HealthRecord | undefined {
   const pool = deps.pool;
   if (status === 'valid') return pool.recordSuccess(credential);
   // A model the provider will not serve says nothing certain about the key (some answer it before checking the key):
   // a success here would make a never-used key "known-good" and buy a dead one auth retries.
   if (status === 'model_unavailable') return undefined;
-  // A rejection the retries did not clear is recorded as the router records it (AUTH_RULES).
-  if (keyRejected(err))
-    return recordRejection(pool, credential, err, authVerdict(deps.store.getHealth(credential.fingerprint), now));
+  if (keyRejected(err) || routeAction(err.kind) === 'cool_and_rotate')
+    return deps.store.getHealth(credential.fingerprint);
   if (status === 'rejected') return recordRejected(pool, credential, err);
-  if (routeAction(err.kind) === 'cool_and_rotate') return recordCooling(pool, credential, err, now);
   // unreachable / provider errors say nothing about the key: its health is left alone.
   return undefined;
+}
+
+/** A route of the probe's own: the provider's, or a task's (its base_url and auth), with the model probed (none for a
+ * models list). */
+function probeRoute(provider: string, model: string | undefined, target: ProbeTarget): RouteSpec {
+  const route: RouteSpec = {
+    provider,
+    model: model ?? '',
+    origin: target.task !== undefined ? `auxiliary.${target.task}` : 'probe',
+  };
+  if (target.baseUrl !== undefined) route.baseUrl = target.baseUrl;
+  if (target.auth !== undefined) route.auth = target.auth;
+  return route;
 }
 
 interface FailedProbe {
@@ -375,7 +418,7 @@ interface FailedProbe {
   before: HealthRecord | undefined;
   until: number | undefined;
   target: ProbeTarget;
-  /** Rejections retried before this failure (sendAsTheRouterWould). */
+  /** Rejections retried before this failure (sendAsARequest). */
   retries: number;
   /** Whether the outcome was recorded in the key's health (--record). */
   recorded: boolean;

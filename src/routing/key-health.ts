@@ -75,7 +75,7 @@ export function coolAndRotate(run: RouteRun, cred: Credential, err: UpstreamErro
   const { ctx } = run;
   const kind = err.kind as 'rate_limited' | 'quota';
   const before = ctx.store.getHealth(cred.fingerprint);
-  const health = recordCooling(ctx.pool, cred, err, ctx.now());
+  const health = recordCooling(run.keys, cred, err, ctx.now());
   if (health.until !== undefined) emitCooldown(run, cred, health.reason ?? kind, health.until, before);
   const until = health.until !== undefined ? { until: health.until } : {};
   run.keyFailed({ kind, explanation: explain(run.facts(kind, { ...run.upstreamFacts(err, cred), ...until })) });
@@ -107,12 +107,12 @@ export async function authRejected(
   const used = run.authRetriesOf(cred.fingerprint);
   // A key that has worked before is probably fine: a transient 401 (seed 002). Back off and try it again.
   const remainingMs = run.deadline - ctx.now();
-  const wait = retryRejection(ctx.pool, cred, err, { verdict, used, retry, rand: ctx.random, remainingMs });
+  const wait = retryRejection(run.keys, cred, err, { verdict, used, retry, rand: ctx.random, remainingMs });
   if (wait !== undefined) {
     await run.pause(err.kind, wait, run.spendAuthRetry(cred.fingerprint));
     return run.retry(cred);
   }
-  const health = recordRejection(ctx.pool, cred, err, verdict);
+  const health = recordRejection(run.keys, cred, err, verdict);
   // Set aside: cooling (auth_suspect), or rejected until its next single probe. A suspect key whose probe failed was
   // resting already, and says nothing new (emitCooldown).
   if (health.until !== undefined && (health.state === 'cooling' || health.state === 'rejected')) {

@@ -1,14 +1,32 @@
 // A failure in a key's health as the router records it (cooling, a rejection, its AUTH_RULES row) and whether a
 // rejected key is asked again: shared by the ladder (key-health.ts) and the live probe (inspect/probe.ts), so a probe
-// with --record rests a key exactly as a request would.
+// with --record rests a key exactly as a request would. Also who writes a key's health on a route (KeyWriter).
 import type { Config } from '../config/schema.ts';
 import type { AuthVerdict, Credential, HealthRecord } from '../credentials/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
+import type { HealthStore } from '../state/types.ts';
+import { emptyHealth } from '../state/merge.ts';
 import { retryDelay } from './backoff.ts';
 import { AUTH_RULES } from './policy.ts';
 
 type Recorder = Pick<CredentialPool, 'recordFailure'>;
+
+/** What a route writes to a key's health through: the pool for a request; for the live probe, the pool only with
+ * --record (and a models list, which proves little, records only its failures). */
+export type KeyWriter = Pick<CredentialPool, 'recordUse' | 'recordSuccess' | 'recordFailure' | 'recordHeaders'>;
+
+/** Writes nothing: each write answers with the key's health as it stands, so what reads it back finds it unchanged. */
+export function unwritten(store: Pick<HealthStore, 'getHealth'>): KeyWriter {
+  const asIs = (cred: Pick<Credential, 'fingerprint' | 'provider'>): HealthRecord =>
+    store.getHealth(cred.fingerprint) ?? emptyHealth(cred.fingerprint, cred.provider);
+  return { recordUse: asIs, recordSuccess: asIs, recordFailure: asIs, recordHeaders: () => undefined };
+}
+
+/** Writes a failure through the pool, and nothing else (a use or success stays as it stands). */
+export function failuresOnly(pool: KeyWriter, store: Pick<HealthStore, 'getHealth'>): KeyWriter {
+  return { ...unwritten(store), recordFailure: (cred, report) => pool.recordFailure(cred, report) };
+}
 
 /** The provider's own reset time for a 429/quota answer, when it gave one. */
 export function serverReset(err: UpstreamError, now: number): number | undefined {

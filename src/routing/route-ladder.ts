@@ -65,9 +65,15 @@ export async function runRoute<T>(
     if (now >= run.deadline) return { ok: false, failure: deadlinePassed(run) };
     if (!ctx.breakers.allow(route.provider)) return { ok: false, failure: breakerOpen(run) };
     const pinned = run.takePinned();
-    const picked: PickResult = pinned
-      ? retryOrPick(run, pinned)
-      : (affinePick(run) ?? pickFor(route, pickDeps(ctx), run.exclude));
+    // The live probe's one key: sent, retried only when pinned again, never swapped for another.
+    if (ctx.only !== undefined && pinned === undefined && run.tried > 0)
+      return { ok: false, failure: onlyKeyFailed(run) };
+    const picked: PickResult =
+      ctx.only !== undefined
+        ? { ok: true, credential: pinned ?? ctx.only.credential, skipped: [], probe: false }
+        : pinned
+          ? retryOrPick(run, pinned)
+          : (affinePick(run) ?? pickFor(route, pickDeps(ctx), run.exclude));
     if (!picked.ok) {
       ctx.breakers.release(route.provider);
       const spent = keysOverBudget(run);
@@ -160,20 +166,20 @@ async function tryOnce<T>(
 ): Promise<{ ok: true; value: T; credential: Credential } | { ok: false; error: UpstreamError }> {
   const { ctx, route, provider } = run;
   const adapter = ctx.adapterFor(provider.type);
-  ctx.pool.recordUse(cred);
+  run.keys.recordUse(cred);
   const startedAt = ctx.now();
   const timeoutMs = run.startAttempt(startedAt);
   let status: number | undefined;
   const key = { provider: route.provider, config: provider, apiKey: cred.secret, timeoutMs };
   const sendCtx: BilledSend = { ...sendContextFor(ctx.loaded, key, route), onStatus: (n) => (status = n) };
   if (ctx.loaded.config.credentials.strategy === 'most_headroom')
-    sendCtx.onHeaders = (headers) => ctx.pool.recordHeaders(cred, headers);
+    sendCtx.onHeaders = (headers) => run.keys.recordHeaders(cred, headers);
   if (ctx.signal) sendCtx.signal = ctx.signal;
   if (provider.responses_api) sendCtx.responsesApi = true;
   try {
     const value = await send(adapter, sendCtx, route, run.adjust);
     const before = ctx.store.getHealth(cred.fingerprint);
-    const after = ctx.pool.recordSuccess(cred, startedAt);
+    const after = run.keys.recordSuccess(cred, startedAt);
     if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(run, cred, before);
     ctx.breakers.recordSuccess(route.provider);
     // A buffered send says it on the send context (usage/billed.ts); a stream's usage comes with its events.
@@ -307,7 +313,9 @@ async function retrySameKey(run: RouteRun, cred: Credential, err: UpstreamError)
   const retry = ctx.loaded.config.retry;
   const explained = (): Explanation =>
     explain(run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }));
-  if (run.retries >= retry.max_retries) return { next: 'done', failure: run.fail(err.kind, explained()) };
+  // The live probe does not retry a transient failure: it says nothing of the key, and a probe reports it as it is.
+  const maxRetries = ctx.only !== undefined ? 0 : retry.max_retries;
+  if (run.retries >= maxRetries) return { next: 'done', failure: run.fail(err.kind, explained()) };
   const delay = retryDelay({
     attempt: run.retries,
     baseMs: retry.base_delay,
@@ -337,6 +345,15 @@ function failUnretried(run: RouteRun, cred: Credential, err: UpstreamError): Ste
   if (run.retries >= run.ctx.loaded.config.retry.max_retries)
     return { next: 'done', failure: run.fail(err.kind, said) };
   return { next: 'done', failure: run.fail(err.kind, withPostscript(said, ' (the provider said not to retry)')) };
+}
+
+/** The live probe's one key failed and would be rotated or set aside: the route fails with what it met. */
+function onlyKeyFailed(run: RouteRun): RouteFailure {
+  const last = run.keyFailures.at(-1);
+  const err = run.lastError;
+  if (last !== undefined) return run.fail(last.kind, last.explanation);
+  const kind = err?.kind ?? 'auth_missing';
+  return run.fail(kind, statement(`the key was ${err === undefined ? 'not sent' : `refused: ${kind}`}`));
 }
 
 function deadlinePassed(run: RouteRun): RouteFailure {

@@ -17,6 +17,7 @@ import { routeName } from '../config/route-name.ts';
 import type { BudgetRefusal } from '../budgets/words.ts';
 import type { Explanation } from '../errors/explanation.ts';
 import { cliLine } from '../errors/explanation.ts';
+import type { KeyWriter } from './key-record.ts';
 
 export interface KeyFailure {
   kind: ErrorKind;
@@ -80,6 +81,8 @@ export class RouteRun {
   readonly deadline: number;
   /** Whether a later route of the chain could answer now (asked only when the route would wait for a reset). */
   readonly later: () => LaterRoutes;
+  /** Where the run writes its keys' health: the pool, or the live probe's writer (CallContext.only). */
+  readonly keys: KeyWriter;
   /** Same-key retries spent (connection/timeout/server/overloaded); rotations never touch it. */
   #retries = 0;
   readonly #authRetries = new Map<string, number>();
@@ -124,6 +127,7 @@ export class RouteRun {
     this.provider = init.provider;
     this.deadline = init.deadline;
     this.later = init.later;
+    this.keys = init.ctx.only?.keys ?? init.ctx.pool;
     this.#attemptTimeoutMs = init.provider.timeout;
     this.#attemptLimit = { setting: `providers.${init.route.provider}.timeout` };
   }
