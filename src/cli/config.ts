@@ -11,6 +11,7 @@ import { EXAMPLE_CONFIG } from '../config/example.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { keylessProviders } from '../credentials/key-warnings.ts';
 import { unpricedBudgetWarnings } from '../budgets/unpriced.ts';
+import { streamingTimeoutWarnings } from '../config/streaming-warnings.ts';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
 import { taskChainLine, taskChains } from '../inspect/task-chains.ts';
@@ -74,6 +75,7 @@ function checked(loaded: LoadedConfig, name: string): Checked {
     ...sharedKeyWarnings(loaded),
     ...systemdDotenvWarnings(loaded.dotenvPath),
     ...unpricedBudgetWarnings(loaded.config),
+    ...streamingTimeoutWarnings(loaded.config),
   ];
   const main = loaded.config.main ? routeName(loaded.config.main) : null;
   return { path: loaded.path ?? name, ok: true, providers: Object.keys(loaded.config.providers), main, warnings };

@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../config/types.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { UNIT_NAME, unitPath } from '../gateway/systemd.ts';
 import { sharedKeyWarnings, withheldKeyWarnings } from './key-checks.ts';
+import { streamingTimeoutWarnings } from '../config/streaming-warnings.ts';
 import { shellOnlyWarnings } from './service-env.ts';
 import { UserError } from '../user-error.ts';
 import { scrubSecrets } from '../log.ts';
@@ -75,6 +76,7 @@ async function doctor(cli: CliRun, cmd: Command, opts: DoctorOptions): Promise<v
       ...sharedKeyWarnings(loaded, store),
       ...withheldKeyWarnings(loaded, store),
       ...serviceWarnings(cli, loaded, store),
+      ...streamingTimeoutWarnings(loaded.config),
     ];
     const input = {
       loaded,
