@@ -4,7 +4,11 @@
 // streams. For each server and route: CPU per delivered chunk from /proc, RSS idle and per open stream, time to first
 // byte (p50, p99) and completions, over interleaved rounds; then the targets with PASS/FAIL.
 // Knobs: BENCH_STREAMS (100,1000,5000), BENCH_ROUNDS (3), BENCH_CHUNKS / BENCH_INTERVAL_MS / BENCH_FIRST_MS (the pace,
-// else per level below), BENCH_BUFFERED=0 (skip the non-streaming check), BENCH_PORTKEY=1 (Portkey, when installed).
+// else per level below), BENCH_BUFFERED=0 (skip the non-streaming check), BENCH_PORTKEY=1 (Portkey, when installed),
+// BENCH_SOURCES=1 (the gateway run from this clone's TypeScript sources, as `./dev` and a clone's `switchyard` do,
+// instead of built and laid out as the installed package, which takes a build of ~1 min first).
+// BENCH_BASELINE=<another clone> (its gateway runs beside this one, round for round: the before/after of a change;
+// both then run from their sources).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
 import { load, percentile, type LoadTarget } from './load.ts';
 import { cpuMicrosOf, mib, rssOf } from './proc-memory.ts';
+import { installedCopy, startCliGateway, stopCliGateway } from './cli-gateway.ts';
 import { serve, stop, type Served } from './server-process.ts';
 import type { StreamPace, StreamShape } from './stream-answer.ts';
 import type { StreamLoadJob, StreamLoadResult } from './stream-load.ts';
@@ -43,12 +48,14 @@ function paceFor(streams: number): StreamPace & { rampMs: number } {
 /** One way of streaming through one server: the client's shape and the upstream's. */
 interface Route {
   name: string;
-  server: 'floor' | 'gateway';
+  server: 'floor' | 'gateway' | 'base';
   client: StreamShape;
   upstream: StreamShape;
 }
 
-const ROUTES: Route[] = [
+const BASELINE = process.env['BENCH_BASELINE'];
+
+const OWN_ROUTES: Route[] = [
   { name: 'floor openai', server: 'floor', client: 'openai', upstream: 'openai' },
   { name: 'floor anthropic', server: 'floor', client: 'anthropic', upstream: 'anthropic' },
   { name: 'gw openai→openai', server: 'gateway', client: 'openai', upstream: 'openai' },
@@ -57,6 +64,22 @@ const ROUTES: Route[] = [
   { name: 'gw anthropic→openai', server: 'gateway', client: 'anthropic', upstream: 'openai' },
 ];
 
+/** A server the load goes to: the floor (bench/serve.ts) or the gateway (`switchyard gateway`). */
+type Server = Pick<Served, 'child' | 'url' | 'key'>;
+
+/** With BENCH_BASELINE, the same gateway routes through the other clone's gateway. */
+const ROUTES: Route[] =
+  BASELINE === undefined
+    ? OWN_ROUTES
+    : [
+        ...OWN_ROUTES,
+        ...OWN_ROUTES.filter((r) => r.server === 'gateway').map((r) => ({
+          ...r,
+          name: r.name.replace('gw ', 'base '),
+          server: 'base' as const,
+        })),
+      ];
+
 /** The floor a route is held against: the one reading the same upstream shape (the same reads and chunks). */
 function floorOf(r: Route): Route {
   return ROUTES.find((f) => f.server === 'floor' && f.upstream === r.upstream)!;
@@ -64,7 +87,7 @@ function floorOf(r: Route): Route {
 
 const MESSAGES = [{ role: 'user', content: 'Tell me a long story.' }];
 
-function jobFor(r: Route, s: Served, streams: number, rampMs: number, timeoutMs?: number): StreamLoadJob {
+function jobFor(r: Route, s: Server, streams: number, rampMs: number, timeoutMs?: number): StreamLoadJob {
   // Through the floor the model is the upstream's own; through the gateway a `provider/model` picks the upstream.
   const model =
     r.server === 'floor'
@@ -112,7 +135,7 @@ interface RunResult {
   clientCpuPerChunk: number;
 }
 
-async function measure(r: Route, s: Served, streams: number, pace: StreamPace & { rampMs: number }) {
+async function measure(r: Route, s: Server, streams: number, pace: StreamPace & { rampMs: number }) {
   const pid = s.child.pid ?? 0;
   const rss0 = rssOf(pid);
   let peak = rss0;
@@ -148,22 +171,23 @@ function spread(xs: number[], digits = 2): string {
 
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
 
+interface Servers {
+  floor: Server;
+  gateway: Server;
+  base?: Server;
+}
+
 /** Everything measured at one level: the runs of each route, round by round. */
 type LevelRuns = Map<string, RunResult[]>;
 
-async function level(
-  streams: number,
-  servers: Record<Route['server'], Served>,
-  upstream: Served,
-  rounds: number,
-): Promise<LevelRuns> {
+async function level(streams: number, servers: Servers, upstream: Served, rounds: number): Promise<LevelRuns> {
   const pace = paceFor(streams);
   await setPace(upstream, pace);
   const runs: LevelRuns = new Map(ROUTES.map((r) => [r.name, []]));
   for (let round = 0; round < rounds; round++) {
     // Rotated each round, so no route always runs first (or right after the same neighbour).
     const order = ROUTES.map((_, i) => ROUTES[(i + round) % ROUTES.length]!);
-    for (const r of order) runs.get(r.name)!.push(await measure(r, servers[r.server], streams, pace));
+    for (const r of order) runs.get(r.name)!.push(await measure(r, servers[r.server]!, streams, pace));
   }
   console.log(
     `\nC=${streams}: ${pace.chunks} chunks at ${pace.intervalMs} ms after ${pace.firstMs} ms, opened over ${pace.rampMs} ms; ${rounds} rounds (median, spread)`,
@@ -201,7 +225,7 @@ function differences(runs: LevelRuns, r: Route, f: (x: RunResult) => number): nu
   return mine.map((x, i) => f(x) - f(floor[i]!));
 }
 
-function reportTargets(byLevel: Map<number, LevelRuns>, idle: Record<Route['server'], number>): void {
+function reportTargets(byLevel: Map<number, LevelRuns>, idle: { floor: number; gateway: number }): void {
   console.log('\nTargets (SPEC §9; each gateway route against the floor reading the same upstream shape):');
   const gw = ROUTES.filter((r) => r.server === 'gateway');
   for (const [streams, runs] of byLevel) {
@@ -249,8 +273,8 @@ function reportTargets(byLevel: Map<number, LevelRuns>, idle: Record<Route['serv
 }
 
 /** Non-streaming CPU per request against the same floor buffering whole answers, interleaved. */
-async function buffered(servers: Record<Route['server'], Served>, rounds: number): Promise<void> {
-  const targets: (LoadTarget & { server: Served })[] = [
+async function buffered(servers: Servers, rounds: number): Promise<void> {
+  const targets: (LoadTarget & { server: Server })[] = [
     { name: 'floor', url: servers.floor.url, headers: {}, server: servers.floor },
     {
       name: 'gateway',
@@ -275,6 +299,17 @@ async function buffered(servers: Record<Route['server'], Served>, rounds: number
   );
 }
 
+/** This gateway against BENCH_BASELINE's, route by route and round by round: the change's own effect. */
+function reportBaseline(byLevel: Map<number, LevelRuns>): void {
+  console.log(`\nAgainst BENCH_BASELINE (${BASELINE}), CPU per chunk, this gateway / that one:`);
+  for (const [streams, runs] of byLevel)
+    for (const r of OWN_ROUTES.filter((x) => x.server === 'gateway')) {
+      const base = runs.get(r.name.replace('gw ', 'base '))!;
+      const mine = runs.get(r.name)!.map((x, i) => x.cpuPerChunk / base[i]!.cpuPerChunk);
+      console.log(`  C=${String(streams).padEnd(5)} ${r.name.padEnd(24)} ${median(mine).toFixed(2)}×${spread(mine)}`);
+    }
+}
+
 function portkeyNote(): string {
   if (process.env['BENCH_PORTKEY'] !== '1')
     return 'Portkey: not run (set BENCH_PORTKEY=1 with @portkey-ai/gateway installed)';
@@ -286,6 +321,26 @@ function portkeyNote(): string {
   return 'Portkey: skipped: installed, but this bench does not start it yet (see docs/gateway.md)';
 }
 
+/** The fake upstream in both shapes, as `bench/bench-model` and `bench_anthropic/claude-bench`; client keys required
+ * and the usage ledger on, as a gateway usually runs. */
+function gatewayConfig(upstreamUrl: string): string {
+  return `providers:
+  bench:
+    type: openai
+    base_url: ${upstreamUrl}/v1
+    api_key: sk-bench-upstream-key-0000
+    models: { bench-model: { price: { input: 1, output: 2 } } }
+  bench_anthropic:
+    type: anthropic
+    base_url: ${upstreamUrl}
+    api_key: sk-bench-upstream-key-0000
+    models: { claude-bench: { price: { input: 1, output: 2 } } }
+main: { provider: bench, model: bench-model }
+usage: { store: sqlite }
+gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: info }
+`;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -293,24 +348,50 @@ function sleep(ms: number): Promise<void> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-stream-'));
   const upstream = await serve(['upstream']);
-  // The same allocator settings for both (those `switchyard gateway` starts with), so RSS compares like with like.
-  const floor = await serve(['proxy', upstream.url], [], { ...GATEWAY_ENV });
-  const gateway = await serve(['stream-gateway', upstream.url, join(dir, 'gateway.log')], [], { ...GATEWAY_ENV });
-  const servers = { floor, gateway };
+  // The floor gets the allocator settings `switchyard gateway` starts with (bin/switchyard.js) and Node's compile cache
+  // (which the gateway keeps when run from the sources), so neither loads the type stripper on a warm cache and RSS
+  // compares like with like; the gateway is the CLI itself, in a state home of its own.
+  const floor = await serve(['proxy', upstream.url], [], {
+    ...GATEWAY_ENV,
+    NODE_COMPILE_CACHE: process.env['NODE_COMPILE_CACHE'] ?? join(tmpdir(), 'node-compile-cache'),
+  });
+  const installed = process.env['BENCH_SOURCES'] !== '1' && BASELINE === undefined;
+  const gateway = await startCliGateway({
+    dir: join(dir, 'gateway'),
+    ...(installed ? { root: installedCopy(dir) } : {}),
+    config: gatewayConfig(upstream.url),
+    clientKey: true,
+  });
+  const servers: Servers = { floor, gateway };
+  if (BASELINE !== undefined)
+    servers.base = await startCliGateway({
+      dir: join(dir, 'base'),
+      root: BASELINE,
+      config: gatewayConfig(upstream.url),
+      clientKey: true,
+    });
   try {
     await sleep(1500);
     const idle = { floor: rssOf(floor.child.pid ?? 0), gateway: rssOf(gateway.child.pid ?? 0) };
-    console.log(`idle RSS at start: floor ${mib(idle.floor)} MiB, gateway ${mib(idle.gateway)} MiB`);
+    console.log(
+      `idle RSS at start: floor ${mib(idle.floor)} MiB, gateway ${mib(idle.gateway)} MiB (${installed ? 'installed package' : 'from the sources'})`,
+    );
     console.log(portkeyNote());
     // Warm-up: the JIT settles before anything is measured.
     await setPace(upstream, { chunks: 100, intervalMs: 2, firstMs: 5 });
-    for (const r of ROUTES) await runLoad(jobFor(r, servers[r.server], 100, 100));
+    for (const r of ROUTES) await runLoad(jobFor(r, servers[r.server]!, 100, 100));
     const byLevel = new Map<number, LevelRuns>();
     for (const streams of LEVELS) byLevel.set(streams, await level(streams, servers, upstream, ROUNDS));
     reportTargets(byLevel, idle);
+    if (BASELINE !== undefined) reportBaseline(byLevel);
     if (process.env['BENCH_BUFFERED'] !== '0') await buffered(servers, ROUNDS);
   } finally {
-    await Promise.all([stop(gateway), stop(floor), stop(upstream)]);
+    await Promise.all([
+      stopCliGateway(gateway),
+      stop(floor),
+      stop(upstream),
+      ...(servers.base ? [stopCliGateway(servers.base)] : []),
+    ]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,26 +1,21 @@
 // `npm run bench:workers`: throughput of `switchyard gateway` with 1 and with 2 workers (`--workers`), the real CLI
 // process tree in front of the fixed fake upstream, in interleaved slices; server CPU per request from /proc (the
 // primary and its workers together). Not run by CI (docs/gateway.md#workers-every-core).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { startCliGateway, stopCliGateway, type CliGateway } from './cli-gateway.ts';
 import { combine, load, type LoadResult } from './load.ts';
 import { serve, stop } from './server-process.ts';
 import { childrenOf, cpuMicrosOf } from './proc-memory.ts';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'switchyard.js');
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const SLICES = Math.max(1, Number(process.env['BENCH_SLICES'] ?? 4));
 const WARMUP_SECONDS = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
 
-interface Gateway {
+interface Gateway extends CliGateway {
   name: string;
-  child: ChildProcess;
-  url: string;
 }
 
 function configYaml(upstreamUrl: string): string {
@@ -31,24 +26,14 @@ gateway: { listen: '127.0.0.1:0', require_keys: false, log_level: info }
 `;
 }
 
-/** `switchyard gateway --workers N`, its log lines to a file as under systemd. */
-function startGateway(dir: string, workers: number): Promise<Gateway> {
-  const log = openSync(join(dir, `gateway-${workers}.log`), 'a');
-  const child = spawn(
-    process.execPath,
-    [CLI, 'gateway', '--config', join(dir, 'switchyard.yaml'), '--workers', String(workers)],
-    {
-      env: { PATH: process.env['PATH'] ?? '', SWITCHYARD_HOME: join(dir, `home-${workers}`) },
-      stdio: ['ignore', 'pipe', log],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m?.[1]) resolve({ name: `${workers} worker${workers === 1 ? '' : 's'}`, child, url: m[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`gateway --workers ${workers} exited with ${code}`)));
+/** `switchyard gateway --workers N`, in a directory of its own under `dir`. */
+async function startGateway(dir: string, upstreamUrl: string, workers: number): Promise<Gateway> {
+  const g = await startCliGateway({
+    dir: join(dir, `workers-${workers}`),
+    config: configYaml(upstreamUrl),
+    args: ['--workers', String(workers)],
   });
+  return { name: `${workers} worker${workers === 1 ? '' : 's'}`, ...g };
 }
 
 /** CPU the process tree has used so far: the primary and the workers running now. */
@@ -56,18 +41,10 @@ function treeCpu(pid: number): number {
   return cpuMicrosOf(pid) + childrenOf(pid).reduce((sum, c) => sum + cpuMicrosOf(c), 0);
 }
 
-function stopGateway(g: Gateway): Promise<void> {
-  return new Promise((resolve) => {
-    g.child.once('exit', () => resolve());
-    g.child.kill('SIGTERM');
-  });
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-workers-'));
   const upstream = await serve(['upstream']);
-  writeFileSync(join(dir, 'switchyard.yaml'), configYaml(upstream.url), { mode: 0o600 });
-  const gateways = [await startGateway(dir, 1), await startGateway(dir, 2)];
+  const gateways = [await startGateway(dir, upstream.url, 1), await startGateway(dir, upstream.url, 2)];
   try {
     for (const g of gateways) await load({ name: g.name, url: g.url, headers: {} }, CONNECTIONS, WARMUP_SECONDS);
     const tallies = gateways.map((g) => ({ g, runs: [] as LoadResult[], cpu: 0, primaryCpu: 0 }));
@@ -103,7 +80,7 @@ async function main(): Promise<void> {
       'On a machine with as many free cores as workers the throughput grows with them until the upstream, the load generator or the primary (which hands out connections) is the limit; the load generator and the upstream share this machine.',
     );
   } finally {
-    await Promise.all([...gateways.map(stopGateway), stop(upstream)]);
+    await Promise.all([...gateways.map(stopCliGateway), stop(upstream)]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -72,8 +72,12 @@ function followParent() {
 
 /** Keeps Node's compiled code (and, run from a clone, the type-stripped sources) in its compile cache, by default
  * `node-compile-cache/` under the temp directory: this halves the CPU a command spends starting up. A cache that cannot
- * be written is skipped by Node, never an error; NODE_DISABLE_COMPILE_CACHE=1 turns it off, NODE_COMPILE_CACHE moves it. */
+ * be written is skipped by Node, never an error; NODE_DISABLE_COMPILE_CACHE=1 turns it off, NODE_COMPILE_CACHE moves it.
+ * Not for a gateway of the built package: Node holds every module's cache in memory for the life of the process (~5 MiB
+ * of a gateway's ~97 at rest), which outweighs the ~0.3 s of CPU it saves once at start. Run from a clone it is kept,
+ * since without it Node loads its type stripper, which holds more (docs/gateway.md#memory-what-to-expect). */
 function useCompileCache() {
+  if (!fromSource && servesGateway(args)) return;
   try {
     nodeModule.enableCompileCache();
   } catch {
