@@ -31,7 +31,9 @@ test(
           'sk-sim-load-ok-000001': O200K,
           'sk-sim-load-cut-00001': { ...O200K, script: ['cut'], loop_script: true, cut_after: 1 },
           'sk-sim-load-fail-0001': { ...O200K, script: ['stream_error_first'], loop_script: true },
-          'sk-sim-load-drip-0001': { ...O200K, stream_delay: '500ms' },
+          // The caller cancels after the first words; the next frame must not be sent before the gateway has let the
+          // stream go, or the simulator bills words nobody read. A loaded runner lagged past 500 ms.
+          'sk-sim-load-drip-0001': { ...O200K, stream_delay: '3s' },
           'sk-sim-load-omit-0001': { ...O200K, usage: 'omitted' },
           'sk-ant-sim-load-00001': { ...O200K, prompt_cache: true },
         },
@@ -159,7 +161,7 @@ async function oneRequest(url: string, i: number): Promise<string> {
     const text = await res.text();
     return res.ok && !/"error"/.test(text) ? 'ok' : 'error';
   }
-  // Cancelled once the first words have arrived (the next come half a second later).
+  // Cancelled once the first words have arrived (the next come three seconds later).
   const reader = res.body!.getReader();
   let seen = '';
   while (!/"content":"[^"]+"/.test(seen)) {

@@ -166,7 +166,13 @@ test(
       'switchyard.yaml',
       stringify({
         providers: {
-          p: { type: 'openai', base_url: `${sim.url}/v1`, key_env: 'UNUSED', api_key_command: tokenCommand(script) },
+          p: {
+            type: 'openai',
+            base_url: `${sim.url}/v1`,
+            key_env: 'UNUSED',
+            api_key_command: tokenCommand(script),
+            mint_wait: '60s',
+          },
         },
         main: { provider: 'p', model: 'sim-large' },
         retry: FAST_RETRY,

@@ -27,8 +27,10 @@ test('after ten wrong admin keys the login form refuses that address, the right 
   for (let i = 0; i < LOGIN_FAILURES_ALLOWED; i++) assert.equal((await login(h.url, `guess-${i}`)).status, 401);
   const refused = await login(h.url, ADMIN_KEY);
   assert.equal(refused.status, 429);
-  assert.equal(refused.headers.get('retry-after'), String(LOGIN_WINDOW_MS / 1000));
-  assert.match(await refused.text(), /too many wrong keys from this address: try again in 15 min/);
+  // The window started at the first wrong key, some time ago on a loaded machine: what is left of it, in seconds.
+  const retryAfter = Number(refused.headers.get('retry-after'));
+  assert.ok(retryAfter > 0 && retryAfter <= LOGIN_WINDOW_MS / 1000, `Retry-After ${retryAfter}`);
+  assert.match(await refused.text(), /too many wrong keys from this address: try again in 1[45] min/);
   const bearer = await fetch(`${h.url}/ui/api/keys`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
   assert.equal(bearer.status, 200, 'the admin key as a Bearer still works for scripts');
 });

@@ -227,7 +227,12 @@ test("a minted key's token status shows, and Refresh mints it again", async () =
       scenario: { keys: { [MINTED]: {} } },
       config: (sim) => ({
         providers: {
-          vault: { type: 'openai', base_url: `${sim}/v1`, api_key_command: { run: tokenCommand(script) } },
+          vault: {
+            type: 'openai',
+            base_url: `${sim}/v1`,
+            api_key_command: { run: tokenCommand(script) },
+            mint_wait: '60s',
+          },
         },
         main: { provider: 'vault', model: 'sim-large' },
         gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
