@@ -35,12 +35,15 @@ export interface StreamWrite {
   keepaliveMs?: number;
 }
 
-/** Sends the status and the headers set on the reply so far, announcing the usage trailer; fastify sends nothing. */
+/** Sets the status and the headers set on the reply so far, announcing the usage trailer where the reply is
+ * chunked; fastify sends nothing. */
 export function startStreamReply(reply: FastifyReply): ServerResponse {
   reply.hijack();
   const res = reply.raw;
   for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
-  res.setHeader('trailer', USAGE_TRAILER);
+  // An HTTP/1.0 caller (nginx's proxy_pass by default) has no chunks, so no trailers: Node refuses the header, and the
+  // stream ends with the connection.
+  if (res.useChunkedEncodingByDefault) res.setHeader('trailer', USAGE_TRAILER);
   res.writeHead(200);
   return res;
 }
