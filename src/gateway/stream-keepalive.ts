@@ -2,6 +2,7 @@
 // so proxies and load balancers that close idle connections leave it open; clients skip comments. One timer per
 // stream, re-armed with refresh() on every frame rather than made anew.
 import type { ServerResponse } from 'node:http';
+import type { BodyWriter } from './chunked-socket.ts';
 
 export const KEEPALIVE_FRAME = ': keepalive\n\n';
 
@@ -9,10 +10,12 @@ export const KEEPALIVE_FRAME = ': keepalive\n\n';
 export class Keepalive {
   #timer: NodeJS.Timeout | undefined;
   readonly #res: ServerResponse;
+  readonly #body: BodyWriter;
   readonly #ms: number;
 
-  constructor(res: ServerResponse, ms: number) {
+  constructor(res: ServerResponse, body: BodyWriter, ms: number) {
     this.#res = res;
+    this.#body = body;
     this.#ms = ms;
   }
 
@@ -31,7 +34,7 @@ export class Keepalive {
 
   #beat(): void {
     const res = this.#res;
-    if (res.headersSent && !res.writableEnded && !res.destroyed) res.write(KEEPALIVE_FRAME);
+    if (!res.writableEnded && !res.destroyed) this.#body.write(KEEPALIVE_FRAME);
     this.#timer?.refresh();
   }
 }

@@ -12,6 +12,7 @@ import { toApiError } from './plugins/errors.ts';
 import { SwitchyardError } from '../routing/errors.ts';
 import { Keepalive } from './stream-keepalive.ts';
 import { pumpInto, type EventSink, type PushControl } from '../providers/event-sink.ts';
+import { bodyWriter, type BodyWriter } from './chunked-socket.ts';
 
 export const USAGE_TRAILER = 'x-switchyard-usage';
 
@@ -61,6 +62,8 @@ class FramesWriter implements EventSink {
   readonly #w: StreamWrite;
   readonly #resolve: () => void;
   readonly #keepalive: Keepalive | undefined;
+  readonly #body: BodyWriter;
+  #unlisten: (() => void) | undefined;
   #control: PushControl | undefined;
   #over = false;
   /** Stopped before the push began (the first frame failed): cancel the events once it has. */
@@ -70,7 +73,8 @@ class FramesWriter implements EventSink {
     this.#res = res;
     this.#w = w;
     this.#resolve = resolve;
-    this.#keepalive = w.keepaliveMs === undefined ? undefined : new Keepalive(res, w.keepaliveMs);
+    this.#body = bodyWriter(res);
+    this.#keepalive = w.keepaliveMs === undefined ? undefined : new Keepalive(res, this.#body, w.keepaliveMs);
   }
 
   start(): void {
@@ -82,7 +86,8 @@ class FramesWriter implements EventSink {
       void Promise.resolve(this.#w.events.return?.()).catch(() => {});
       return;
     }
-    this.#res.on('drain', this.#onDrain).once('close', this.#onClose);
+    this.#unlisten = this.#body.onDrain(this.#onDrain);
+    this.#res.once('close', this.#onClose);
     this.#control = pumpInto(this.#w.events, this);
     if (this.#cancelSoon) this.#control.cancel();
   }
@@ -131,7 +136,7 @@ class FramesWriter implements EventSink {
     const res = this.#res;
     if (text === '' || res.destroyed) return true;
     this.#keepalive?.wrote();
-    return res.write(text);
+    return this.#body.write(text);
   }
 
   readonly #onDrain = (): void => this.#control?.resume();
@@ -149,7 +154,8 @@ class FramesWriter implements EventSink {
     const { sy, life } = this.#w;
     const res = this.#res;
     this.#keepalive?.stop();
-    res.off('drain', this.#onDrain).off('close', this.#onClose);
+    this.#unlisten?.();
+    res.off('close', this.#onClose);
     sy.attempts = this.#w.attempts();
     sy.streamEnd ??= 'cancelled';
     life.settled();

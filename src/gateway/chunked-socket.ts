@@ -1,0 +1,54 @@
+// A streamed reply's body written to its socket one write per frame. Node's `res.write` on a chunked reply corks the
+// socket and queues four pieces (size, CRLF, data, CRLF), flushed as one writev on the next tick: a tick, four
+// queue entries and a C++ loop over mixed strings and buffers per frame, a tenth of a stream's CPU per chunk. Here the
+// frame and its chunk framing go out in one string write; the reply's end (`res.end()`, the trailer) is Node's own.
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** Writes a reply's body frames; `write` answers false when the socket is full (wait for `onDrain`). */
+export interface BodyWriter {
+  write(text: string): boolean;
+  /** Calls `f` when the socket can take more; returns what stops listening. */
+  onDrain(f: () => void): () => void;
+}
+
+/** A writer straight to the socket when the reply is chunked and has its socket (not an HTTP/1.0 caller, nor a
+ * pipelined request waiting its turn); else one through `res.write`. The first frame goes through `res.write` either
+ * way, so the reply's head goes out with it in one write. */
+export function bodyWriter(res: ServerResponse): BodyWriter {
+  const socket = res.socket;
+  if (socket === null || !isChunked(res)) return viaReply(res);
+  return toSocket(res, socket);
+}
+
+/** Whether Node frames this reply's body in chunks (HTTP/1.1, no content-length): `chunkedEncoding` is Node's own
+ * field on an outgoing message, not typed by @types/node. */
+function isChunked(res: ServerResponse): boolean {
+  return (res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true;
+}
+
+function toSocket(res: ServerResponse, socket: Socket): BodyWriter {
+  let headSent = false;
+  return {
+    write: (text) => {
+      if (socket.destroyed) return true;
+      if (headSent) return socket.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
+      headSent = true;
+      return res.write(text);
+    },
+    onDrain: (f) => {
+      socket.on('drain', f);
+      return () => socket.off('drain', f);
+    },
+  };
+}
+
+function viaReply(res: ServerResponse): BodyWriter {
+  return {
+    write: (text) => res.write(text),
+    onDrain: (f) => {
+      res.on('drain', f);
+      return () => res.off('drain', f);
+    },
+  };
+}
