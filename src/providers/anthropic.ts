@@ -8,7 +8,8 @@ import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } 
 import { modelIds } from './openai.ts';
 import { eventJson, streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
-import { createAnthropicEventDecoder } from './translate/anthropic-stream.ts';
+import { createAnthropicEventDecoder, plainAnthropicText } from './translate/anthropic-stream.ts';
+import { TextTemplate } from './text-template.ts';
 import { fromAnthropicResponse, toAnthropicRequest } from './translate/anthropic-wire.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
 
@@ -70,8 +71,13 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
 
 function streamHandler(ctx: SendContext): StreamHandler {
   const decoder = createAnthropicEventDecoder();
+  const plain = new TextTemplate('"text":"');
+  /** The block of the text deltas `plain` matches. */
+  let plainAt = -1;
   return {
     onEvent(e) {
+      const text = e.event === 'content_block_delta' ? plain.match(e.data) : undefined;
+      if (text !== undefined) return { events: decoder.textDelta(plainAt, text), done: false };
       const data = eventJson(e, ctx, 'invalid_event', 'stream event');
       if (
         e.event === 'error' ||
@@ -79,7 +85,10 @@ function streamHandler(ctx: SendContext): StreamHandler {
       ) {
         throw fromClassification(classifyStreamError(data, callSecrets(ctx)), ctx.provider, { midStream: true });
       }
-      return decoder.push(data);
+      const out = decoder.push(data);
+      const learnt = e.event === 'content_block_delta' ? plainAnthropicText(data) : undefined;
+      if (learnt !== undefined && plain.learn(e.data, learnt.text)) plainAt = learnt.index;
+      return out;
     },
     onEnd: () => decoder.end(),
   };

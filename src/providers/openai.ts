@@ -8,7 +8,8 @@ import { fromClassification } from '../errors/upstream-error.ts';
 import { callJson, readAnswer, withModel, upstreamTarget } from './http.ts';
 import { eventJson, streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
-import { createOpenAIChunkDecoder } from './translate/openai-stream.ts';
+import { createOpenAIChunkDecoder, plainOpenAIText } from './translate/openai-stream.ts';
+import { TextTemplate } from './text-template.ts';
 import { fromOpenAIResponse, maxTokensFieldFor, toOpenAIRequest } from './translate/openai-wire.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
 import { splitStops, stopAnswer, stopStream } from './stop-sequences.ts';
@@ -48,14 +49,20 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
 
 function streamHandler(ctx: SendContext): StreamHandler {
   const decoder = createOpenAIChunkDecoder();
+  const plain = new TextTemplate('"content":"');
   return {
     onEvent(e) {
+      const text = e.event === undefined ? plain.match(e.data) : undefined;
+      if (text !== undefined) return { events: decoder.text(text) };
       if (e.data.trim() === '[DONE]') return { events: [], done: true };
       const chunk = eventJson(e, ctx, 'invalid_chunk', 'stream chunk');
       if (inBandError(chunk) !== undefined || e.event === 'error') {
         throw fromClassification(classifyStreamError(chunk, callSecrets(ctx)), ctx.provider, { midStream: true });
       }
-      return { events: decoder.push(chunk) };
+      const events = decoder.push(chunk);
+      const learnt = e.event === undefined ? plainOpenAIText(chunk) : undefined;
+      if (learnt !== undefined) plain.learn(e.data, learnt);
+      return { events };
     },
     onEnd: () => (decoder.complete ? decoder.end() : undefined),
   };

@@ -16,6 +16,21 @@ export interface AnthropicEventDecoder {
   push(data: unknown): { events: StreamEvent[]; done: boolean };
   /** After `message_stop`: the final `finish`. Undefined when the stream never completed. */
   end(): StreamEvent[] | undefined;
+  /** A `content_block_delta` that holds nothing but this text for block `index` (providers/text-template.ts). */
+  textDelta(index: number, piece: string): StreamEvent[];
+}
+
+/** A `content_block_delta` of nothing but text: its block and text, else undefined (it can then be read from a
+ * template: providers/text-template.ts). */
+export function plainAnthropicText(data: unknown): { index: number; text: string } | undefined {
+  if (!isObj(data) || data['type'] !== 'content_block_delta') return undefined;
+  for (const k in data) if (k !== 'type' && k !== 'index' && k !== 'delta') return undefined;
+  const index = num(data['index']);
+  const delta = data['delta'];
+  if (index === undefined || !isObj(delta) || delta['type'] !== 'text_delta') return undefined;
+  for (const k in delta) if (k !== 'type' && k !== 'text') return undefined;
+  const text = delta['text'];
+  return typeof text === 'string' && text !== '' ? { index, text } : undefined;
 }
 
 /** The usage of a message_start, when it counts the prompt. A prompt of 0 tokens is a placeholder (what a proxy, or
@@ -165,6 +180,11 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   }
 
   return {
+    textDelta(index, piece) {
+      const out: StreamEvent[] = [];
+      text(index, piece, out);
+      return out;
+    },
     push(data) {
       if (!isObj(data)) return { events: [], done: false };
       switch (data['type']) {

@@ -19,6 +19,29 @@ export interface ChunkDecoder {
   end(): StreamEvent[];
   /** A finish_reason arrived, so an end of body now is a complete answer. */
   readonly complete: boolean;
+  /** A chunk after the first that holds nothing but this text (providers/text-template.ts) → its events. */
+  text(content: string): StreamEvent[];
+}
+
+/** The top-level fields a chunk of plain text may carry besides its choice; any other could mean something. */
+const PLAIN_FIELDS = new Set(['id', 'object', 'created', 'model', 'system_fingerprint', 'service_tier', 'usage']);
+const PLAIN_CHOICE_FIELDS = new Set(['index', 'delta', 'finish_reason', 'logprobs']);
+
+/** The text of a chunk that holds one choice whose delta is nothing but text (no finish, usage, role or tool call),
+ * else undefined: such chunks can be read from a template (providers/text-template.ts). */
+export function plainOpenAIText(chunk: unknown): string | undefined {
+  if (!isObj(chunk) || chunk['usage'] != null) return undefined;
+  for (const k in chunk) if (k !== 'choices' && !PLAIN_FIELDS.has(k)) return undefined;
+  const choices = chunk['choices'];
+  if (!Array.isArray(choices) || choices.length !== 1) return undefined;
+  const choice: unknown = choices[0];
+  if (!isObj(choice) || choice['finish_reason'] != null || choice['logprobs'] != null) return undefined;
+  for (const k in choice) if (!PLAIN_CHOICE_FIELDS.has(k)) return undefined;
+  const delta = choice['delta'];
+  if (!isObj(delta)) return undefined;
+  for (const k in delta) if (k !== 'content') return undefined;
+  const content = delta['content'];
+  return typeof content === 'string' && content !== '' ? content : undefined;
 }
 
 export function createOpenAIChunkDecoder(): ChunkDecoder {
@@ -86,7 +109,17 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
     return out;
   }
 
+  function pushText(content: string, out: StreamEvent[]): void {
+    const id = textBlock(out);
+    out.push({ type: 'text', text: content, id });
+  }
+
   return {
+    text(content) {
+      const out: StreamEvent[] = [];
+      pushText(content, out);
+      return out;
+    },
     push(chunk) {
       if (!isObj(chunk)) return [];
       const out: StreamEvent[] = [];
@@ -98,10 +131,7 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
       if (isObj(choice)) {
         const delta = isObj(choice['delta']) ? choice['delta'] : {};
         const content = str(delta['content']);
-        if (content) {
-          const id = textBlock(out);
-          out.push({ type: 'text', text: content, id });
-        }
+        if (content) pushText(content, out);
         // A refusal streams as `refusal` deltas, kept apart from the text (as in a whole answer), in the text block.
         const refusal = str(delta['refusal']);
         if (refusal) {

@@ -1,0 +1,66 @@
+// Most chunks of a streamed answer are one text piece in the same JSON: the same id, model and block index each
+// time, only the text differs. Once such a chunk has been parsed whole and found plain (nothing but its text), the
+// chunks after it that are byte for byte the same around their text are read without JSON.parse: the parse cost a
+// tenth of the gateway's instructions per chunk. Anything else (an error, a finish, usage, a new field, another
+// block) differs around the text and is parsed whole, as before.
+
+/** The plain text chunks of one stream, learnt from one parsed whole. */
+export class TextTemplate {
+  /** Where the text's JSON string starts: `"content":"` for OpenAI, `"text":"` for Anthropic. */
+  readonly #key: string;
+  #prefix: string | undefined;
+  #suffix = '';
+
+  constructor(key: string) {
+    this.#key = key;
+  }
+
+  /** The text of `data` when it is the learnt chunk with another text; undefined when it must be parsed. */
+  match(data: string): string | undefined {
+    const prefix = this.#prefix;
+    // Sliced and compared: faster than startsWith and endsWith here.
+    if (prefix === undefined || data.slice(0, prefix.length) !== prefix) return undefined;
+    const end = closingQuote(data, prefix.length);
+    const suffix = this.#suffix;
+    if (end < 0 || data.length - end - 1 !== suffix.length || data.slice(end + 1) !== suffix) return undefined;
+    const raw = data.slice(prefix.length, end);
+    if (!NEEDS_DECODING.test(raw)) return raw;
+    try {
+      return JSON.parse(`"${raw}"`) as string;
+    } catch {
+      return undefined; // not a JSON string: the whole parse says what is wrong
+    }
+  }
+
+  /** `data` was parsed whole and holds nothing but `text` (the caller checked): chunks like it are matched from now,
+   * and true. Not learnt (false) when the key is not found exactly once, or its string is not `text`. */
+  learn(data: string, text: string): boolean {
+    const at = data.indexOf(this.#key);
+    if (at < 0 || data.indexOf(this.#key, at + 1) >= 0) return false;
+    const start = at + this.#key.length;
+    const end = closingQuote(data, start);
+    if (end < 0) return false;
+    try {
+      if (JSON.parse(`"${data.slice(start, end)}"`) !== text) return false;
+    } catch {
+      return false;
+    }
+    this.#prefix = data.slice(0, start);
+    this.#suffix = data.slice(end + 1);
+    return true;
+  }
+}
+
+/** An escape, or a control character JSON forbids in a string (so the parse can refuse it). */
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
+const NEEDS_DECODING = /[\\\u0000-\u001f]/;
+
+/** The index of the quote that closes the JSON string starting at `from`, or -1. */
+function closingQuote(data: string, from: number): number {
+  for (let i = data.indexOf('"', from); i >= 0; i = data.indexOf('"', i + 1)) {
+    let slashes = 0;
+    while (data.charCodeAt(i - 1 - slashes) === 92) slashes++;
+    if (slashes % 2 === 0) return i;
+  }
+  return -1;
+}
