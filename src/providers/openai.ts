@@ -49,7 +49,7 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
 
 function streamHandler(ctx: SendContext): StreamHandler {
   const decoder = createOpenAIChunkDecoder();
-  const plain = new TextTemplate('"content":"');
+  const plain = new TextTemplate('"content":"', '"obfuscation":"');
   return {
     onEvent(e) {
       const text = e.event === undefined ? plain.match(e.data) : undefined;

@@ -2,17 +2,24 @@
 // time, only the text differs. Once such a chunk has been parsed whole and found plain (nothing but its text), the
 // chunks after it that are byte for byte the same around their text are read without JSON.parse: the parse cost a
 // tenth of the gateway's instructions per chunk. Anything else (an error, a finish, usage, a new field, another
-// block) differs around the text and is parsed whole, as before.
+// block) differs around the text and is parsed whole, as before. One field after the text may vary from chunk to
+// chunk: OpenAI's `obfuscation`, random padding of a few letters and digits that means nothing to us.
 
 /** The plain text chunks of one stream, learnt from one parsed whole. */
 export class TextTemplate {
   /** Where the text's JSON string starts: `"content":"` for OpenAI, `"text":"` for Anthropic. */
   readonly #key: string;
+  /** Where a padding string after the text starts (`"obfuscation":"`), if the shape has one. */
+  readonly #padding: string | undefined;
   #prefix: string | undefined;
-  #suffix = '';
+  /** What follows the text: all of it, or up to the padding's value. */
+  #after = '';
+  /** What follows the padding's value, when the learnt chunk had one. */
+  #tail: string | undefined;
 
-  constructor(key: string) {
+  constructor(key: string, padding?: string) {
     this.#key = key;
+    this.#padding = padding;
   }
 
   /** The text of `data` when it is the learnt chunk with another text; undefined when it must be parsed. */
@@ -21,8 +28,7 @@ export class TextTemplate {
     // Sliced and compared: faster than startsWith and endsWith here.
     if (prefix === undefined || data.slice(0, prefix.length) !== prefix) return undefined;
     const end = closingQuote(data, prefix.length);
-    const suffix = this.#suffix;
-    if (end < 0 || data.length - end - 1 !== suffix.length || data.slice(end + 1) !== suffix) return undefined;
+    if (end < 0 || !this.#endsAsLearnt(data, end + 1)) return undefined;
     const raw = data.slice(prefix.length, end);
     if (!NEEDS_DECODING.test(raw)) return raw;
     try {
@@ -30,6 +36,22 @@ export class TextTemplate {
     } catch {
       return undefined; // not a JSON string: the whole parse says what is wrong
     }
+  }
+
+  /** Whether `data` from `from` on is what followed the learnt text, the padding's value aside. */
+  #endsAsLearnt(data: string, from: number): boolean {
+    const after = this.#after;
+    const tail = this.#tail;
+    if (tail === undefined) return data.length - from === after.length && data.slice(from) === after;
+    const pad = from + after.length;
+    if (data.slice(from, pad) !== after) return false;
+    const close = data.indexOf('"', pad);
+    return (
+      close >= 0 &&
+      PADDING.test(data.slice(pad, close)) &&
+      data.length - close - 1 === tail.length &&
+      data.slice(close + 1) === tail
+    );
   }
 
   /** `data` was parsed whole and holds nothing but `text` (the caller checked): chunks like it are matched from now,
@@ -46,14 +68,32 @@ export class TextTemplate {
       return false;
     }
     this.#prefix = data.slice(0, start);
-    this.#suffix = data.slice(end + 1);
+    this.#learnAfter(data.slice(end + 1));
     return true;
+  }
+
+  /** What follows the text, split around the padding's value when there is one. */
+  #learnAfter(suffix: string): void {
+    this.#after = suffix;
+    this.#tail = undefined;
+    const padding = this.#padding;
+    if (padding === undefined) return;
+    const at = suffix.indexOf(padding);
+    if (at < 0 || suffix.indexOf(padding, at + 1) >= 0) return;
+    const pad = at + padding.length;
+    const close = suffix.indexOf('"', pad);
+    if (close < 0 || !PADDING.test(suffix.slice(pad, close))) return;
+    this.#after = suffix.slice(0, pad);
+    this.#tail = suffix.slice(close + 1);
   }
 }
 
 /** An escape, or a control character JSON forbids in a string (so the parse can refuse it). */
 // eslint-disable-next-line no-control-regex -- the control characters are what it looks for
 const NEEDS_DECODING = /[\\\u0000-\u001f]/;
+
+/** A padding value: letters, digits, `-` and `_`, nothing to unescape. */
+const PADDING = /^[\w-]*$/;
 
 /** The index of the quote that closes the JSON string starting at `from`, or -1. */
 function closingQuote(data: string, from: number): number {

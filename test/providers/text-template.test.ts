@@ -111,3 +111,27 @@ describe('what counts as a plain text chunk', () => {
     assert.equal(plainOpenAIText(JSON.parse(openai('x', {}, { refusal: null }))), undefined);
   });
 });
+
+describe('a padding field after the text (OpenAI obfuscation)', () => {
+  const padded = (content: string, obfuscation: string, usage?: unknown): string =>
+    openai(content, { obfuscation, ...(usage !== undefined ? { usage } : {}) });
+
+  it('reads chunks whose padding differs, and nothing whose padding is not plain letters or what follows differs', () => {
+    const t = new TextTemplate('"content":"', '"obfuscation":"');
+    const first = padded('first', 'hG', null);
+    assert.ok(t.learn(first, plainOpenAIText(JSON.parse(first))!));
+    assert.equal(t.match(padded('next', 'D5jIQAiER0kD2', null)), 'next');
+    assert.equal(t.match(padded('next', '', null)), 'next');
+    assert.equal(t.match(padded('next', 'a"b', null)), undefined);
+    assert.equal(t.match(padded('next', 'ab', { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 })), undefined);
+    assert.equal(t.match(padded('next', 'ab')), undefined);
+  });
+
+  it('without a padding field given, a padding must be the learnt one', () => {
+    const t = new TextTemplate('"content":"');
+    const first = padded('first', 'hG');
+    assert.ok(t.learn(first, 'first'));
+    assert.equal(t.match(padded('next', 'hG')), 'next');
+    assert.equal(t.match(padded('next', 'Qe')), undefined);
+  });
+});

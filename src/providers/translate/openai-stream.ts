@@ -24,7 +24,17 @@ export interface ChunkDecoder {
 }
 
 /** The top-level fields a chunk of plain text may carry besides its choice; any other could mean something. */
-const PLAIN_FIELDS = new Set(['id', 'object', 'created', 'model', 'system_fingerprint', 'service_tier', 'usage']);
+const PLAIN_FIELDS = new Set([
+  'id',
+  'object',
+  'created',
+  'model',
+  'system_fingerprint',
+  'service_tier',
+  'usage',
+  // OpenAI's random padding (stream_options.include_obfuscation, on by default): the template lets it vary.
+  'obfuscation',
+]);
 const PLAIN_CHOICE_FIELDS = new Set(['index', 'delta', 'finish_reason', 'logprobs']);
 
 /** The text of a chunk that holds one choice whose delta is nothing but text (no finish, usage, role or tool call),
@@ -32,6 +42,7 @@ const PLAIN_CHOICE_FIELDS = new Set(['index', 'delta', 'finish_reason', 'logprob
 export function plainOpenAIText(chunk: unknown): string | undefined {
   if (!isObj(chunk) || chunk['usage'] != null) return undefined;
   for (const k in chunk) if (k !== 'choices' && !PLAIN_FIELDS.has(k)) return undefined;
+  if (chunk['obfuscation'] !== undefined && typeof chunk['obfuscation'] !== 'string') return undefined;
   const choices = chunk['choices'];
   if (!Array.isArray(choices) || choices.length !== 1) return undefined;
   const choice: unknown = choices[0];
