@@ -87,7 +87,8 @@ async function refresh(
   for (const source of chosen) {
     try {
       const t = await ctx.pool.minter.refresh(source);
-      await ctx.store.writeMint(source.id, { provider, at: Date.now(), refresh_requested_at: Date.now() });
+      // Asked as of this mint: the gateways holding an older token mint again.
+      await ctx.store.writeMint(source.id, { provider, at: Date.now(), refresh_requested_at: t.mintedAt });
       results.push({
         id: source.id,
         source: source.describe,

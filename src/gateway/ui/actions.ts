@@ -50,7 +50,9 @@ export async function refreshMinted(
     if (source === undefined) throw new ApiError('not_found', `no minted credential ${id ?? ''}`);
     try {
       const t = await ctx.router.pool.minter.refresh(source);
-      await ctx.store.writeMint(source.id, { provider, at: Date.now(), refresh_requested_at: Date.now() });
+      // Asked as of this mint: processes holding an older token mint again, this one (whose watcher reads the same
+      // record) does not mint a second time.
+      await ctx.store.writeMint(source.id, { provider, at: Date.now(), refresh_requested_at: t.mintedAt });
       results.push({
         id: source.id,
         source: source.describe,
