@@ -35,13 +35,7 @@ async function withCommand(
     scenario: { keys: scenarioKeys as never },
     config: (u) => ({
       providers: {
-        p: {
-          type: 'openai',
-          base_url: u.openai,
-          api_key_command: { run: tokenCommand(script), ...command },
-          // A node child can take over the default 3 s to start on a loaded machine; these tests are not about the wait.
-          mint_wait: '60s',
-        },
+        p: { type: 'openai', base_url: u.openai, api_key_command: { run: tokenCommand(script), ...command } },
       },
       main: { provider: 'p', model: 'sim-large' },
       retry: FAST_RETRY,

@@ -29,8 +29,6 @@ const config = (url: string, own: Record<string, unknown>): unknown => ({
       provider: 'p',
       model: 'sim-small',
       fallback_chain: [{ provider: 'q', model: 'sim-small' }],
-      // A node child can take over the default 3 s to start on a loaded machine; these tests are not about the wait.
-      mint_wait: '60s',
       ...own,
     },
     compression: { provider: 'none' },

@@ -12,6 +12,7 @@ import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
 import type { RequestTimeout } from '../../src/gateway/app.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { withPatientMints } from '../helpers/patient-mints.ts';
 import type { CannedUpstream } from '../helpers/canned-upstream.ts';
 
 export const ADMIN_KEY = 'adm-harness-admin-key-7f3e9a2b4c';
@@ -50,7 +51,7 @@ export interface Harness extends AsyncDisposable {
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const ws = tempWorkspace('switchyard-gw-');
   const sim = await startSimulator({ scenario: options.scenario });
-  const configPath = ws.write('switchyard.yaml', stringify(options.config(sim.url)));
+  const configPath = ws.write('switchyard.yaml', stringify(withPatientMints(options.config(sim.url))));
   if (options.dotenv !== undefined) ws.write('.env', options.dotenv);
   const env = { SWITCHYARD_ADMIN_KEY: ADMIN_KEY, ...options.env };
   const loaded = loadConfig({ configPath, env, cwd: ws.dir });

@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { createSwitchyard, type Switchyard, type SwitchyardOptions } from '../../src/routing/switchyard.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import type { LadderEvent } from '../../src/routing/types.ts';
+import { withPatientMints } from '../helpers/patient-mints.ts';
 
 export function loadedFrom(
   config: unknown,
@@ -74,7 +75,7 @@ export async function harness(options: HarnessOptions): Promise<Harness> {
   });
   const sleeps: number[] = [];
   const router = createSwitchyard({
-    config: loadedFrom(options.config(urls), {
+    config: loadedFrom(withPatientMints(options.config(urls)), {
       ...(options.env ? { env: options.env } : {}),
       ...(options.dotenv ? { dotenv: options.dotenv } : {}),
     }),

@@ -231,7 +231,6 @@ test("a minted key's token status shows, and Refresh mints it again", async () =
             type: 'openai',
             base_url: `${sim}/v1`,
             api_key_command: { run: tokenCommand(script) },
-            mint_wait: '60s',
           },
         },
         main: { provider: 'vault', model: 'sim-large' },
