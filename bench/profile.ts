@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { load } from './load.ts';
-import { runStreams, type StreamLoadJob } from './stream-load.ts';
+import { runStreams, shapedStreamJob } from './stream-load.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.argv[2] ?? 8);
@@ -115,20 +115,8 @@ async function profileStreams(upstreamUrl: string, gw: { url: string; key?: stri
     method: 'POST',
     body: JSON.stringify({ chunks: 100, intervalMs: 20, firstMs: 20 }),
   });
-  const job: StreamLoadJob = {
-    url: gw.url,
-    path: client === 'openai' ? '/v1/chat/completions' : '/v1/messages',
-    headers: client === 'openai' ? { authorization: `Bearer ${gw.key ?? ''}` } : { 'x-api-key': gw.key ?? '' },
-    body: JSON.stringify({
-      model: upstreamShape === 'openai' ? 'bench/bench-model' : 'bench_anthropic/claude-bench',
-      stream: true,
-      max_tokens: 1024,
-      messages: [{ role: 'user', content: 'Tell me a long story.' }],
-    }),
-    streams: CONNECTIONS,
-    rampMs: 100,
-    terminal: client === 'openai' ? '[DONE]' : 'message_stop',
-  };
+  const model = upstreamShape === 'openai' ? 'bench/bench-model' : 'bench_anthropic/claude-bench';
+  const job = shapedStreamJob(client, gw, model, { streams: CONNECTIONS, rampMs: 100 });
   const until = Date.now() + SECONDS * 1000;
   let done = 0;
   while (Date.now() < until) done += (await runStreams(job)).completed;

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
 import { serve, stop } from './server-process.ts';
-import { runStreams, type StreamLoadJob } from './stream-load.ts';
+import { runStreams, shapedStreamJob } from './stream-load.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const floor = process.argv[2] === 'floor';
@@ -46,21 +46,7 @@ const child = spawn(
 try {
   const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
   const info = JSON.parse(line) as { url: string; key?: string };
-  const job: StreamLoadJob = {
-    url: info.url,
-    path: shape === 'openai' ? '/v1/chat/completions' : '/v1/messages',
-    headers: shape === 'openai' ? { authorization: `Bearer ${info.key ?? ''}` } : { 'x-api-key': info.key ?? '' },
-    body: JSON.stringify({
-      model: model(),
-      stream: true,
-      max_tokens: 1024,
-      messages: [{ role: 'user', content: 'Hi' }],
-    }),
-    streams: STREAMS,
-    rampMs: 100,
-    terminal: shape === 'openai' ? '[DONE]' : 'message_stop',
-    timeoutMs: 600_000,
-  };
+  const job = shapedStreamJob(shape, info, model(), { streams: STREAMS, rampMs: 100, timeoutMs: 600_000 });
   await fetch(`${up.url}/bench/stream`, {
     method: 'POST',
     body: JSON.stringify({ chunks: CHUNKS, intervalMs: 20, firstMs: 50 }),

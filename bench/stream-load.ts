@@ -17,6 +17,29 @@ export interface StreamLoadJob {
   timeoutMs?: number;
 }
 
+/** What a job in one client shape asks: `model` through `server` (with its client key), C streams over a ramp. */
+export function shapedStreamJob(
+  client: 'openai' | 'anthropic',
+  server: { url: string; key?: string },
+  model: string,
+  load: { streams: number; rampMs: number; timeoutMs?: number },
+): StreamLoadJob {
+  const key = server.key ?? '';
+  return {
+    url: server.url,
+    path: client === 'openai' ? '/v1/chat/completions' : '/v1/messages',
+    headers: client === 'openai' ? { authorization: `Bearer ${key}` } : { 'x-api-key': key },
+    body: JSON.stringify({
+      model,
+      stream: true,
+      max_tokens: 1024,
+      messages: [{ role: 'user', content: 'Tell me a long story.' }],
+    }),
+    terminal: client === 'openai' ? '[DONE]' : 'message_stop',
+    ...load,
+  };
+}
+
 export interface StreamLoadResult {
   /** ms from sending the request to the first body byte, per stream that had one, sorted. */
   ttfts: number[];

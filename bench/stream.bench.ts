@@ -21,7 +21,7 @@ import { cpuMicrosOf, mib, rssOf } from './proc-memory.ts';
 import { installedCopy, startCliGateway, stopCliGateway } from './cli-gateway.ts';
 import { serve, stop, type Served } from './server-process.ts';
 import type { StreamPace, StreamShape } from './stream-answer.ts';
-import type { StreamLoadJob, StreamLoadResult } from './stream-load.ts';
+import { shapedStreamJob, type StreamLoadJob, type StreamLoadResult } from './stream-load.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const LEVELS = (process.env['BENCH_STREAMS'] ?? '100,1000,5000').split(',').map(Number);
@@ -85,8 +85,6 @@ function floorOf(r: Route): Route {
   return ROUTES.find((f) => f.server === 'floor' && f.upstream === r.upstream)!;
 }
 
-const MESSAGES = [{ role: 'user', content: 'Tell me a long story.' }];
-
 function jobFor(r: Route, s: Server, streams: number, rampMs: number, timeoutMs?: number): StreamLoadJob {
   // Through the floor the model is the upstream's own; through the gateway a `provider/model` picks the upstream.
   const model =
@@ -97,17 +95,7 @@ function jobFor(r: Route, s: Server, streams: number, rampMs: number, timeoutMs?
       : r.upstream === 'openai'
         ? 'bench/bench-model'
         : 'bench_anthropic/claude-bench';
-  const key = s.key ?? '';
-  return {
-    url: s.url,
-    path: r.client === 'openai' ? '/v1/chat/completions' : '/v1/messages',
-    headers: r.client === 'openai' ? { authorization: `Bearer ${key}` } : { 'x-api-key': key },
-    body: JSON.stringify({ model, stream: true, max_tokens: 1024, messages: MESSAGES }),
-    streams,
-    rampMs,
-    terminal: r.client === 'openai' ? '[DONE]' : 'message_stop',
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-  };
+  return shapedStreamJob(r.client, s, model, { streams, rampMs, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
 }
 
 function runLoad(job: StreamLoadJob): Promise<StreamLoadResult> {
