@@ -16,6 +16,10 @@ export class TextTemplate {
   #after = '';
   /** What follows the padding's value, when the learnt chunk had one. */
   #tail: string | undefined;
+  /** Chunks matched since the last learn, and templates learnt that matched none: a stream whose chunks differ
+   * around their text in some other way would otherwise be learnt again on every chunk. */
+  #matched = 0;
+  #fruitless = 0;
 
   constructor(key: string, padding?: string) {
     this.#key = key;
@@ -30,6 +34,8 @@ export class TextTemplate {
     const end = closingQuote(data, prefix.length);
     if (end < 0 || !this.#endsAsLearnt(data, end + 1)) return undefined;
     const raw = data.slice(prefix.length, end);
+    this.#matched++;
+    this.#fruitless = 0;
     if (!NEEDS_DECODING.test(raw)) return raw;
     try {
       return JSON.parse(`"${raw}"`) as string;
@@ -57,6 +63,11 @@ export class TextTemplate {
   /** `data` was parsed whole and holds nothing but `text` (the caller checked): chunks like it are matched from now,
    * and true. Not learnt (false) when the key is not found exactly once, or its string is not `text`. */
   learn(data: string, text: string): boolean {
+    if (this.#fruitless >= GIVE_UP_AFTER) return false;
+    if (this.#prefix !== undefined && this.#matched === 0 && ++this.#fruitless >= GIVE_UP_AFTER) {
+      this.#prefix = undefined;
+      return false;
+    }
     const at = data.indexOf(this.#key);
     if (at < 0 || data.indexOf(this.#key, at + 1) >= 0) return false;
     const start = at + this.#key.length;
@@ -69,6 +80,7 @@ export class TextTemplate {
     }
     this.#prefix = data.slice(0, start);
     this.#learnAfter(data.slice(end + 1));
+    this.#matched = 0;
     return true;
   }
 
@@ -87,6 +99,9 @@ export class TextTemplate {
     this.#tail = suffix.slice(close + 1);
   }
 }
+
+/** Templates learnt in a row that matched no chunk, after which a stream is parsed whole to its end. */
+const GIVE_UP_AFTER = 4;
 
 /** An escape, or a control character JSON forbids in a string (so the parse can refuse it). */
 // eslint-disable-next-line no-control-regex -- the control characters are what it looks for

@@ -135,3 +135,18 @@ describe('a padding field after the text (OpenAI obfuscation)', () => {
     assert.equal(t.match(padded('next', 'Qe')), undefined);
   });
 });
+
+describe('a stream whose plain chunks differ around their text', () => {
+  it('stops learning after a few templates that matched nothing, and keeps what matched', () => {
+    const t = new TextTemplate('"content":"');
+    const at = (n: number, text: string) => openai(text).replace('"created":1', `"created":${n}`);
+    const learnt = [1, 2, 3, 4, 5, 6].map((n) => t.learn(at(n, 'x'), 'x'));
+    assert.deepEqual(learnt, [true, true, true, true, false, false]);
+    assert.equal(t.match(at(4, 'y')), undefined, 'nothing is matched once it gave up');
+    const kept = new TextTemplate('"content":"');
+    for (let n = 1; n <= 6; n++) {
+      assert.ok(kept.learn(at(n, 'x'), 'x'));
+      assert.equal(kept.match(at(n, 'y')), 'y');
+    }
+  });
+});
