@@ -242,8 +242,10 @@ function reportTargets(byLevel: Map<number, LevelRuns>, idle: { floor: number; g
       const rs = big.get(r.name)!;
       const all = rs.every((x) => x.completed === top);
       const added = median(differences(big, r, (x) => x.p50));
+      // The floor's own wait says whether the machine, not the gateway, was the limit at this level.
+      const floorP50 = median(big.get(floorOf(r).name)!.map((x) => x.p50));
       console.log(
-        `  C=${top} ${r.name.padEnd(24)} all complete: ${all ? 'yes' : 'no'}, added TTFB p50 ${added.toFixed(1)} ms (≤ 50 ms) ${verdict(all && added <= 50)}`,
+        `  C=${top} ${r.name.padEnd(24)} all complete: ${all ? 'yes' : 'no'}, added TTFB p50 ${added.toFixed(1)} ms (≤ 50 ms) ${verdict(all && added <= 50)}  (the floor's own p50 ${floorP50.toFixed(0)} ms)`,
       );
     }
   }
@@ -260,10 +262,14 @@ function reportTargets(byLevel: Map<number, LevelRuns>, idle: { floor: number; g
   );
 }
 
-/** Non-streaming CPU per request against the same floor buffering whole answers, interleaved. */
-async function buffered(servers: Servers, rounds: number): Promise<void> {
+/** Non-streaming CPU per request against the same floor buffering whole answers, interleaved; beside them the stack
+ * alone (bench/floor.ts: fastify, the router and translation, none of the gateway's own per-request features), which
+ * says how much of the ratio the stack accounts for before any feature. */
+async function buffered(servers: Servers, upstreamUrl: string, rounds: number): Promise<void> {
+  const stack = await serve(['floor', upstreamUrl], [], GATEWAY_ENV);
   const targets: (LoadTarget & { server: Server })[] = [
     { name: 'floor', url: servers.floor.url, headers: {}, server: servers.floor },
+    { name: 'stack', url: stack.url, headers: {}, server: stack },
     {
       name: 'gateway',
       url: servers.gateway.url,
@@ -271,20 +277,29 @@ async function buffered(servers: Servers, rounds: number): Promise<void> {
       server: servers.gateway,
     },
   ];
-  for (const t of targets) await load(t, 32, 4);
-  const perRequest: Record<string, number[]> = { floor: [], gateway: [] };
-  for (let round = 0; round < rounds; round++) {
-    for (const t of targets) {
-      const pid = t.server.child.pid ?? 0;
-      const cpu0 = cpuMicrosOf(pid);
-      const r = await load(t, 32, 3);
-      perRequest[t.name]!.push((cpuMicrosOf(pid) - cpu0) / Math.max(1, r.requests));
+  try {
+    for (const t of targets) await load(t, 32, 4);
+    const perRequest: Record<string, number[]> = { floor: [], stack: [], gateway: [] };
+    for (let round = 0; round < rounds; round++) {
+      for (const t of targets) {
+        const pid = t.server.child.pid ?? 0;
+        const cpu0 = cpuMicrosOf(pid);
+        const r = await load(t, 32, 3);
+        perRequest[t.name]!.push((cpuMicrosOf(pid) - cpu0) / Math.max(1, r.requests));
+      }
     }
+    const over = (name: string): number[] => perRequest[name]!.map((x, i) => x / perRequest['floor']![i]!);
+    const ratio = over('gateway');
+    const stackRatio = over('stack');
+    console.log(
+      `  non-streaming CPU/request @32: gateway ${median(perRequest['gateway']!).toFixed(0)} µs, floor ${median(perRequest['floor']!).toFixed(0)} µs = ${median(ratio).toFixed(2)}×${spread(ratio)} (≤ 1.3×) ${verdict(median(ratio) <= 1.3)}`,
+    );
+    console.log(
+      `    the stack alone (fastify, the router, translation; none of the gateway's own features): ${median(perRequest['stack']!).toFixed(0)} µs = ${median(stackRatio).toFixed(2)}×${spread(stackRatio)} the floor`,
+    );
+  } finally {
+    await stop(stack);
   }
-  const ratio = perRequest['gateway']!.map((g, i) => g / perRequest['floor']![i]!);
-  console.log(
-    `  non-streaming CPU/request @32: gateway ${median(perRequest['gateway']!).toFixed(0)} µs, floor ${median(perRequest['floor']!).toFixed(0)} µs = ${median(ratio).toFixed(2)}×${spread(ratio)} (≤ 1.3×) ${verdict(median(ratio) <= 1.3)}`,
-  );
 }
 
 /** This gateway against BENCH_BASELINE's, route by route and round by round: the change's own effect. */
@@ -372,7 +387,7 @@ async function main(): Promise<void> {
     for (const streams of LEVELS) byLevel.set(streams, await level(streams, servers, upstream, ROUNDS));
     reportTargets(byLevel, idle);
     if (BASELINE !== undefined) reportBaseline(byLevel);
-    if (process.env['BENCH_BUFFERED'] !== '0') await buffered(servers, ROUNDS);
+    if (process.env['BENCH_BUFFERED'] !== '0') await buffered(servers, upstream.url, ROUNDS);
   } finally {
     await Promise.all([
       stopCliGateway(gateway),
