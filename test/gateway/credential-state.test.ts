@@ -118,7 +118,8 @@ async function world(
 test('a cooldown that has run out with no traffic since: /metrics, /admin/credentials and auth list all say ok', async (t) => {
   await using w = await world(
     t,
-    { models: { 'sim-large': {} }, keys: { [RL]: { rate_limit_after: 1, reset: '1s' }, [SPARE]: {} } },
+    // 4 s, not 1: on a loaded machine the two calls and the first read outlasted a 1 s cooldown.
+    { models: { 'sim-large': {} }, keys: { [RL]: { rate_limit_after: 1, reset: '4s' }, [SPARE]: {} } },
     (sim) => ({
       providers: { p: { type: 'openai', base_url: `${sim}/v1`, api_keys: [RL, SPARE] } },
       main: { provider: 'p', model: 'sim-large' },
@@ -136,7 +137,7 @@ test('a cooldown that has run out with no traffic since: /metrics, /admin/creden
 
   // Nothing is sent from here on: nothing writes to the key's record, which still says `cooling`.
   const until_ = cooling.until!;
-  await until('the cooldown to end', () => Date.now() > Date.parse(until_) + 50, 5000);
+  await until('the cooldown to end', () => Date.now() > Date.parse(until_) + 50, 10_000);
   const over = (await w.credentials())['p']![0]!;
   assert.deepEqual(over, {
     ...over,
