@@ -1,6 +1,6 @@
 // Regenerates src/usage/price-snapshot.ts from the newest @pydantic/genai-prices on npm (docs/usage.md#prices):
 // `./dev node scripts/update-prices.ts [version]`. Only token prices are kept (input, output, cache read and write),
-// with their long-prompt tiers and dated changes; time-of-day discounts are left out (the full price is the one sure).
+// with their long-prompt tiers, dated changes and time-of-day prices (DeepSeek's peak and off-peak hours).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ interface SourceProvider {
   models: { id: string; match: MatchRule; prices: Record<string, unknown> | SourceConditional[] }[];
 }
 interface SourceConditional {
-  constraint?: { type?: string; start_date?: string };
+  constraint?: { type?: string; start_date?: string; start_time?: string; end_time?: string };
   prices: Record<string, unknown>;
 }
 
@@ -54,15 +54,26 @@ function tablePrices(source: Record<string, unknown>): TablePrices | undefined {
   return out.input === undefined && out.output === undefined ? undefined : out;
 }
 
+/** `00:30:00Z` → `00:30:00`; the package writes its windows in UTC. */
+function utcTime(t: string): string {
+  if (!/^\d{2}:\d{2}(:\d{2})?Z$/.test(t)) throw new Error(`a time of day not in UTC: ${t}`);
+  return t.slice(0, -1);
+}
+
 function model(m: SourceProvider['models'][number]): TableModel | undefined {
   const entries = Array.isArray(m.prices) ? m.prices : [{ prices: m.prices }];
   const prices: TableModel['prices'] = [];
   for (const e of entries) {
     const c = e.constraint;
-    // A time-of-day price (an off-peak discount) is not the price of every hour: left out.
-    if (c !== undefined && c.start_date === undefined) continue;
     const p = tablePrices(e.prices);
     if (p === undefined) continue;
+    if (c?.type === 'time_of_date' && c.start_time !== undefined && c.end_time !== undefined) {
+      prices.push({ hours: { start: utcTime(c.start_time), end: utcTime(c.end_time) }, prices: p });
+      continue;
+    }
+    // A constraint of a kind this table cannot say would price every hour by one part of the day: refuse it.
+    if (c !== undefined && c.start_date === undefined)
+      throw new Error(`${m.id}: unknown price constraint ${JSON.stringify(c)}`);
     prices.push(c?.start_date !== undefined && prices.length > 0 ? { from: c.start_date, prices: p } : { prices: p });
   }
   return prices.length === 0 ? undefined : { id: m.id, match: m.match, prices };

@@ -3,7 +3,7 @@
 import type { LoadedConfig } from '../config/types.ts';
 import type { Usage } from '../providers/types.ts';
 import type { BudgetStore } from '../state/budget-store.ts';
-import { costOf, lookUpPrice, type RoutePrice } from '../usage/prices.ts';
+import { costOf, PriceBook } from '../usage/prices.ts';
 import { CallBudgets, type CostOf } from './call.ts';
 import type { BudgetWarning } from './words.ts';
 import { BudgetPlan } from './rules.ts';
@@ -64,26 +64,8 @@ export class Budgets {
   }
 }
 
-/** USD of a usage on a route, the route's price looked up once a day (the table's prices change by date). Kept by
- * provider, then model: no key string per call. */
+/** USD of a usage on a route at the price of the moment (the table's prices change by date and by hour). */
 function pricing(config: LoadedConfig['config'], now: () => number): CostOf {
-  const prices = new Map<string, Map<string, RoutePrice | null>>();
-  let until = 0;
-  let day = '';
-  return (route, usage: Usage) => {
-    const at = now();
-    if (at >= until) {
-      prices.clear();
-      day = new Date(at).toISOString().slice(0, 10);
-      until = Date.parse(`${day}T00:00:00.000Z`) + 86_400_000;
-    }
-    let byModel = prices.get(route.provider);
-    if (byModel === undefined) prices.set(route.provider, (byModel = new Map()));
-    let price = byModel.get(route.model);
-    if (price === undefined) {
-      price = lookUpPrice(config, route, day);
-      byModel.set(route.model, price);
-    }
-    return costOf(price, usage);
-  };
+  const book = new PriceBook(config, now);
+  return (route, usage: Usage) => costOf(book.priceOf(route), usage);
 }

@@ -31,13 +31,12 @@ function covered(config: Config, scope: BudgetScope): Route[] {
 }
 
 export function unpricedBudgetWarnings(config: Config, now: number = Date.now()): string[] {
-  const day = new Date(now).toISOString().slice(0, 10);
   const out: string[] = [];
   const said = new Set<string>();
   for (const limit of limitsOf(config)) {
     if (limit.resource !== 'usd' || said.has(limit.budget)) continue;
     said.add(limit.budget);
-    const unpriced = covered(config, limit.scope).filter((r) => lookUpPrice(config, r, day) === null);
+    const unpriced = covered(config, limit.scope).filter((r) => lookUpPrice(config, r, now) === null);
     if (unpriced.length === 0) continue;
     const names = unpriced.map(routeName).join(', ');
     out.push(

@@ -10,7 +10,7 @@ import { GROUPS, type Group } from '../usage/row.ts';
 import { parseSince } from '../usage/since.ts';
 import { summed, usageCsv, usageTable } from '../usage/report.ts';
 import { withHitRatio } from '../usage/cache-ratio.ts';
-import { lookUpPrice, type RoutePrice } from '../usage/prices.ts';
+import { dailyPrices, lookUpPrice, type RoutePrice } from '../usage/prices.ts';
 import { priceSnapshot } from '../usage/price-snapshot.ts';
 import { taskRoutes } from '../usage/routes.ts';
 import type { TablePrice } from '../usage/price-table.ts';
@@ -108,8 +108,12 @@ function prices(cli: CliRun, own: { json?: boolean }, cmd: Command): void {
   // `usage --json` is the parent's option too: commander gives it to whichever parses it first.
   const opts = { json: own.json === true || cmd.parent?.opts<{ json?: boolean }>().json === true };
   const loaded = cliConfig(cli, cmd, { store: false });
-  const day = new Date().toISOString().slice(0, 10);
-  const rows = taskRoutes(loaded.config).map((r) => ({ ...r, price: lookUpPrice(loaded.config, r.route, day) }));
+  const now = Date.now();
+  const rows = taskRoutes(loaded.config).map((r) => ({
+    ...r,
+    price: lookUpPrice(loaded.config, r.route, now),
+    periods: dailyPrices(loaded.config, r.route, now),
+  }));
   if (opts.json)
     return cli.json({
       table: {
@@ -117,18 +121,26 @@ function prices(cli: CliRun, own: { json?: boolean }, cmd: Command): void {
         version: priceSnapshot().version,
         generated_at: priceSnapshot().generated_at,
       },
-      routes: rows.map((r) => ({ route: routeName(r.route), tasks: r.tasks, price: r.price })),
+      routes: rows.map((r) => ({
+        route: routeName(r.route),
+        tasks: r.tasks,
+        price: r.price,
+        ...(r.periods.length > 1 ? { by_hour_utc: r.periods } : {}),
+      })),
     });
   const head = ['route', 'tasks', 'input', 'output', 'cache read', 'cache write', 'source'];
-  const body = rows.map((r) => [
-    routeName(r.route),
-    r.tasks.join(','),
-    priceText(r.price?.prices.input),
-    priceText(r.price?.prices.output),
-    priceText(r.price?.prices.cache_read),
-    priceText(r.price?.prices.cache_write),
-    sourceText(r.price),
-  ]);
+  // A price that changes within the day (DeepSeek's peak hours) is one row per period, its UTC hours named.
+  const body = rows.flatMap((r) =>
+    (r.periods.length > 1 ? r.periods : [{ prices: r.price?.prices, hours: undefined }]).map((p) => [
+      routeName(r.route) + (p.hours === undefined ? '' : ` ${p.hours.start}-${p.hours.end} UTC`),
+      r.tasks.join(','),
+      priceText(p.prices?.input),
+      priceText(p.prices?.output),
+      priceText(p.prices?.cache_read),
+      priceText(p.prices?.cache_write),
+      sourceText(r.price),
+    ]),
+  );
   const all = [head, ...body];
   const widths = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   for (const r of all)
@@ -139,6 +151,6 @@ function prices(cli: CliRun, own: { json?: boolean }, cmd: Command): void {
         .trimEnd() + '\n',
     );
   cli.stdout.write(
-    `USD per million tokens; table ${priceSnapshot().source}@${priceSnapshot().version} (${priceSnapshot().generated_at}); every cost is an estimate\n`,
+    `USD per million tokens, each attempt priced at its own time; table ${priceSnapshot().source}@${priceSnapshot().version} (${priceSnapshot().generated_at}); every cost is an estimate\n`,
   );
 }

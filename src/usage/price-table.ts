@@ -21,11 +21,25 @@ export interface TablePrices {
   cache_write?: TablePrice;
 }
 
+/** A daily window in UTC (`HH:MM:SS`), its end excluded; an end before the start runs past midnight. */
+export interface DailyHours {
+  start: string;
+  end: string;
+}
+
+export interface TableEntry {
+  /** The date (YYYY-MM-DD) the prices took effect; the first entry has none. */
+  from?: string;
+  /** Hours of every day these prices hold in (DeepSeek's peak and off-peak prices). */
+  hours?: DailyHours;
+  prices: TablePrices;
+}
+
 export interface TableModel {
   id: string;
   match: MatchRule;
-  /** Prices by the date they took effect (`from`, YYYY-MM-DD; the first has none), oldest first. */
-  prices: { from?: string; prices: TablePrices }[];
+  /** In the package's order: the last entry whose date and hours hold is the price (so a window listed last wins). */
+  prices: TableEntry[];
 }
 
 export interface TableProvider {
@@ -99,11 +113,83 @@ function findModel(
   return undefined;
 }
 
-/** The prices in effect on `day` (YYYY-MM-DD). */
-export function pricesOn(model: TableModel, day: string): TablePrices | undefined {
+const DAY_MS = 86_400_000;
+
+function msOfDay(time: string): number {
+  const [h = 0, m = 0, sec = 0] = time.split(':').map((x) => Number.parseInt(x, 10));
+  return ((h * 60 + m) * 60 + sec) * 1000;
+}
+
+function within(hours: DailyHours, ms: number): boolean {
+  const start = msOfDay(hours.start);
+  const end = msOfDay(hours.end);
+  return start <= end ? ms >= start && ms < end : ms >= start || ms < end;
+}
+
+function holds(entry: TableEntry, day: string, ms: number): boolean {
+  return (entry.from === undefined || entry.from <= day) && (entry.hours === undefined || within(entry.hours, ms));
+}
+
+/** The prices in effect at `at` (epoch ms): the last entry whose date and daily hours both hold. */
+export function pricesAt(model: TableModel, at: number): TablePrices | undefined {
+  const day = new Date(at).toISOString().slice(0, 10);
+  const ms = ((at % DAY_MS) + DAY_MS) % DAY_MS;
   for (let i = model.prices.length - 1; i >= 0; i--) {
     const entry = model.prices[i]!;
-    if (entry.from === undefined || entry.from <= day) return entry.prices;
+    if (holds(entry, day, ms)) return entry.prices;
   }
   return model.prices[0]?.prices;
+}
+
+/** Until when `pricesAt(model, at)` stays the same: the next edge of a daily window, else the next UTC midnight. */
+export function pricesHoldUntil(model: TableModel, at: number): number {
+  const dayStart = at - (((at % DAY_MS) + DAY_MS) % DAY_MS);
+  let next = dayStart + DAY_MS;
+  for (const entry of model.prices) {
+    if (entry.hours === undefined) continue;
+    for (const edge of [entry.hours.start, entry.hours.end]) {
+      const t = dayStart + msOfDay(edge);
+      if (t > at && t < next) next = t;
+    }
+  }
+  return next;
+}
+
+/** A day's prices by hours (`HH:MM` UTC), for the reader: one period without hours when they never change. */
+export interface PricePeriod {
+  hours?: { start: string; end: string };
+  prices: TablePrices;
+}
+
+export function dailyPeriods(model: TableModel, day: string): PricePeriod[] {
+  const dayStart = Date.parse(`${day}T00:00:00.000Z`);
+  const edges = new Set<number>([0]);
+  for (const entry of model.prices)
+    if (entry.hours !== undefined) {
+      edges.add(msOfDay(entry.hours.start) % DAY_MS);
+      edges.add(msOfDay(entry.hours.end) % DAY_MS);
+    }
+  const starts = [...edges].sort((a, b) => a - b);
+  const runs: { start: number; end: number; prices: TablePrices }[] = [];
+  for (const [i, start] of starts.entries()) {
+    const prices = pricesAt(model, dayStart + start);
+    if (prices === undefined) continue;
+    const end = starts[i + 1] ?? DAY_MS;
+    const last = runs.at(-1);
+    if (last !== undefined && samePrices(last.prices, prices)) last.end = end;
+    else runs.push({ start, end, prices });
+  }
+  // A period that runs past midnight is one period, not two.
+  if (runs.length > 1 && samePrices(runs[0]!.prices, runs.at(-1)!.prices)) runs[0]!.start = runs.pop()!.start;
+  if (runs.length === 1) return [{ prices: runs[0]!.prices }];
+  runs.sort((a, b) => a.start - b.start);
+  return runs.map((r) => ({ hours: { start: clock(r.start), end: clock(r.end) }, prices: r.prices }));
+}
+
+function samePrices(a: TablePrices, b: TablePrices): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function clock(ms: number): string {
+  return new Date(ms % DAY_MS).toISOString().slice(11, 16);
 }

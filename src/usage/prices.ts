@@ -4,9 +4,12 @@ import type { Config, Price, Route } from '../config/schema.ts';
 import type { Usage } from '../providers/types.ts';
 import { priceSnapshot } from './price-snapshot.ts';
 import {
-  pricesOn,
+  dailyPeriods,
+  pricesAt,
+  pricesHoldUntil,
   tableModel,
   tableProvider,
+  type PricePeriod,
   type PriceSnapshot,
   type TablePrice,
   type TablePrices,
@@ -28,35 +31,61 @@ function fromConfig(price: Price): RoutePrice {
   return { source: 'config', prices };
 }
 
-/** The price of `route` under `config` on `day` (YYYY-MM-DD), or null when neither the config nor the table has one. */
+/** A route's price and until when it holds (epoch ms): a time-of-day price changes within the day. */
+interface HeldPrice {
+  price: RoutePrice | null;
+  until: number;
+}
+
+function tableEntry(config: Config, route: Route, snapshot: PriceSnapshot) {
+  const provider = config.providers[route.provider];
+  if (provider === undefined) return undefined;
+  const tp = tableProvider(snapshot, { name: route.provider, baseUrl: provider.base_url });
+  const tm = tp === undefined ? undefined : tableModel(snapshot, tp, route.model);
+  return tp === undefined || tm === undefined ? undefined : { tp, tm };
+}
+
+function priceHeld(config: Config, route: Route, at: number, snapshot: PriceSnapshot): HeldPrice {
+  const own = config.providers[route.provider]?.models[route.model]?.price;
+  if (own !== undefined) return { price: fromConfig(own), until: Infinity };
+  const found = tableEntry(config, route, snapshot);
+  if (found === undefined) return { price: null, until: Infinity };
+  const until = pricesHoldUntil(found.tm, at);
+  const prices = pricesAt(found.tm, at);
+  if (prices === undefined || prices.input === undefined || prices.output === undefined) return { price: null, until };
+  return { price: { source: 'table', matched: `${found.tp.id}/${found.tm.id}`, prices }, until };
+}
+
+/** The price of `route` under `config` at `at` (epoch ms: the table has dated and time-of-day prices), or null when
+ * neither the config nor the table has one. */
 export function lookUpPrice(
   config: Config,
   route: Route,
-  day: string,
+  at: number,
   snapshot: PriceSnapshot = priceSnapshot(),
 ): RoutePrice | null {
-  const provider = config.providers[route.provider];
-  const own = provider?.models[route.model]?.price;
-  if (own !== undefined) return fromConfig(own);
-  if (provider === undefined) return null;
-  const tp = tableProvider(snapshot, { name: route.provider, baseUrl: provider.base_url });
-  if (tp === undefined) return null;
-  const tm = tableModel(snapshot, tp, route.model);
-  const prices = tm === undefined ? undefined : pricesOn(tm, day);
-  if (tm === undefined || prices === undefined || prices.input === undefined || prices.output === undefined)
-    return null;
-  return { source: 'table', matched: `${tp.id}/${tm.id}`, prices };
+  return priceHeld(config, route, at, snapshot).price;
 }
 
-const DAY_MS = 86_400_000;
+/** A route's prices over the UTC day of `at`, by hours where they change within it (DeepSeek's peak hours). */
+export function dailyPrices(
+  config: Config,
+  route: Route,
+  at: number,
+  snapshot: PriceSnapshot = priceSnapshot(),
+): PricePeriod[] {
+  const found =
+    config.providers[route.provider]?.models[route.model]?.price === undefined
+      ? tableEntry(config, route, snapshot)
+      : undefined;
+  if (found === undefined) return [];
+  return dailyPeriods(found.tm, new Date(at).toISOString().slice(0, 10));
+}
 
-/** Looked up once per config, route and day: the table holds ~1,500 models matched by rules. */
+/** Looked up once per config and route while its price holds: the table holds ~1,500 models matched by rules. Kept
+ * by provider, then model: no key string per call. */
 export class PriceBook {
-  private readonly cache = new Map<string, RoutePrice | null>();
-  private day = '';
-  /** The UTC day `day` spans, in epoch ms: a date string is made only when the clock leaves it. */
-  private dayStart = 0;
-  private dayEnd = 0;
+  private readonly cache = new Map<string, Map<string, HeldPrice & { since: number }>>();
   private readonly config: Config;
   private readonly now: () => number;
 
@@ -67,20 +96,13 @@ export class PriceBook {
 
   priceOf(route: Route): RoutePrice | null {
     const now = this.now();
-    if (now >= this.dayEnd || now < this.dayStart) {
-      this.dayStart = now - (now % DAY_MS);
-      this.dayEnd = this.dayStart + DAY_MS;
-      this.day = new Date(this.dayStart).toISOString().slice(0, 10);
-      this.cache.clear();
-    }
-    const day = this.day;
-    const key = `${route.provider}\u0000${route.model}`;
-    let price = this.cache.get(key);
-    if (price === undefined) {
-      price = lookUpPrice(this.config, route, day);
-      this.cache.set(key, price);
-    }
-    return price;
+    let byModel = this.cache.get(route.provider);
+    if (byModel === undefined) this.cache.set(route.provider, (byModel = new Map()));
+    const hit = byModel.get(route.model);
+    if (hit !== undefined && now < hit.until && now >= hit.since) return hit.price;
+    const held = priceHeld(this.config, route, now, priceSnapshot());
+    byModel.set(route.model, { ...held, since: now });
+    return held.price;
   }
 }
 

@@ -110,3 +110,26 @@ test('usage prices: the config price, the table price with the model it matched,
   ) as { routes: { route: string; price: unknown }[] };
   assert.equal(json.routes.find((x) => x.route === 'local/mystery')?.price, null);
 });
+
+test('usage prices: a route priced by the hour (DeepSeek) has a row per period with its UTC hours', async () => {
+  using ws = tempWorkspace('switchyard-usage-prices-hours-');
+  const configPath = ws.write(
+    'switchyard.yaml',
+    stringify({
+      providers: {
+        ds: { type: 'openai', base_url: 'https://api.deepseek.com/v1', api_key: 'sk-test-deepseek-key-0003' },
+      },
+      main: { provider: 'ds', model: 'deepseek-chat' },
+    }),
+  );
+  const r = await runCliInProcess(['--config', configPath, 'usage', 'prices'], {
+    env: { SWITCHYARD_HOME: ws.home },
+    cwd: ws.dir,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /^ds\/deepseek-chat 00:30-16:30 UTC\s+\S+\s+0\.27\s+1\.1\s+0\.07\s+-\s+.*deepseek\/deepseek-chat/m,
+  );
+  assert.match(r.stdout, /^ds\/deepseek-chat 16:30-00:30 UTC\s+\S+\s+0\.135\s+0\.55\s+0\.035\s/m);
+});

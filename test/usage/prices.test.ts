@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configSchema } from '../../src/config/schema.ts';
-import { costOf, lookUpPrice, PriceBook } from '../../src/usage/prices.ts';
+import { costOf, dailyPrices, lookUpPrice, PriceBook } from '../../src/usage/prices.ts';
+import { pricesAt, type TableModel } from '../../src/usage/price-table.ts';
 import { priceSnapshot } from '../../src/usage/price-snapshot.ts';
 
 const config = configSchema.parse({
@@ -22,7 +23,7 @@ const config = configSchema.parse({
     },
   },
 });
-const DAY = '2026-11-23';
+const DAY = Date.parse('2026-11-23T18:00:00Z');
 
 test('a price in the config wins over the table, and a route nobody prices has none', () => {
   assert.deepEqual(lookUpPrice(config, { provider: 'openai', model: 'gpt-own' }, DAY), {
@@ -70,4 +71,59 @@ test('the price book looks a route up once per day', () => {
   now += 86_400_000;
   assert.notEqual(book.priceOf({ provider: 'openai', model: 'gpt-4o' }), a);
   assert.ok(priceSnapshot().providers.length > 10);
+});
+
+const at = (iso: string) => Date.parse(iso);
+
+test('DeepSeek is priced in full from 00:30 to 16:30 UTC and at its discount the rest of the day', () => {
+  const chat = { provider: 'ds', model: 'deepseek-chat' };
+  assert.deepEqual(lookUpPrice(config, chat, at('2026-11-23T12:00:00Z'))?.prices, {
+    input: 0.27,
+    output: 1.1,
+    cache_read: 0.07,
+  });
+  assert.equal(lookUpPrice(config, chat, at('2026-11-23T00:30:00Z'))?.prices.output, 1.1);
+  assert.equal(lookUpPrice(config, chat, at('2026-11-23T16:29:59Z'))?.prices.output, 1.1);
+  assert.equal(lookUpPrice(config, chat, at('2026-11-23T16:30:00Z'))?.prices.output, 0.55);
+  assert.equal(lookUpPrice(config, chat, at('2026-11-23T00:29:00Z'))?.prices.output, 0.55);
+  assert.equal(
+    lookUpPrice(config, { provider: 'ds', model: 'deepseek-reasoner' }, at('2026-11-23T09:00:00Z'))?.prices.output,
+    2.19,
+  );
+  // V4's windows are peak surcharges on top of its dated off-peak price.
+  const flash = { provider: 'ds', model: 'deepseek-v4-flash' };
+  assert.equal(lookUpPrice(config, flash, at('2026-11-23T02:00:00Z'))?.prices.input, 0.44);
+  assert.equal(lookUpPrice(config, flash, at('2026-11-23T05:00:00Z'))?.prices.input, 0.22);
+  assert.equal(lookUpPrice(config, flash, at('2026-11-23T07:00:00Z'))?.prices.input, 0.44);
+  assert.deepEqual(
+    dailyPrices(config, chat, DAY).map((p) => [p.hours?.start, p.hours?.end, p.prices.output]),
+    [
+      ['00:30', '16:30', 1.1],
+      ['16:30', '00:30', 0.55],
+    ],
+  );
+});
+
+test('every model of the snapshot with time-of-day prices is priced by the hour, each window at its own price', () => {
+  const timed: [string, TableModel][] = priceSnapshot().providers.flatMap((p) =>
+    p.models.filter((m) => m.prices.some((e) => e.hours !== undefined)).map((m) => [p.id, m] as [string, TableModel]),
+  );
+  assert.ok(timed.length >= 4, 'DeepSeek has four such models in the snapshot');
+  for (const [provider, model] of timed)
+    for (const entry of model.prices) {
+      if (entry.hours === undefined) continue;
+      const inside = at(`2026-11-23T${entry.hours.start}Z`);
+      assert.deepEqual(pricesAt(model, inside), entry.prices, `${provider}/${model.id} at ${entry.hours.start} UTC`);
+    }
+});
+
+test('the price book asks again when a time-of-day window opens or closes', () => {
+  let now = at('2026-11-23T16:29:00Z');
+  const book = new PriceBook(config, () => now);
+  const route = { provider: 'ds', model: 'deepseek-chat' };
+  assert.equal(book.priceOf(route)?.prices.output, 1.1);
+  now = at('2026-11-23T16:30:00Z');
+  assert.equal(book.priceOf(route)?.prices.output, 0.55);
+  now = at('2026-11-24T00:30:00Z');
+  assert.equal(book.priceOf(route)?.prices.output, 1.1);
 });
