@@ -18,6 +18,7 @@ interface Rates {
   rotation: (number | null)[];
   fallback: (number | null)[];
   attempts: number[];
+  left: number[];
 }
 
 const COLORS = ['#2f5bd3', '#1a7f37', '#b35900', '#8e24aa', '#00838f', '#c62828', '#667085'];
@@ -65,9 +66,9 @@ function RateChart({ r }: { r: Rates }) {
     scales: { x: { time: true }, y: { range: [0, 100] } },
     series: [
       {},
-      { label: 'success %', stroke: '#1a7f37', points: { show: true, size: 6 } },
-      { label: 'rotation %', stroke: '#b35900', points: { show: true, size: 6 } },
-      { label: 'fallback %', stroke: '#c62828', points: { show: true, size: 6 } },
+      { label: 'success % of attempts', stroke: '#1a7f37', points: { show: true, size: 6 } },
+      { label: 'rotation % of attempts', stroke: '#b35900', points: { show: true, size: 6 } },
+      { label: 'fallback % of requests', stroke: '#c62828', points: { show: true, size: 6 } },
     ],
     axes: [{}, { size: 40 }],
   };

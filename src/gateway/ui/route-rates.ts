@@ -1,5 +1,8 @@
 // Success, rotation and fallback rates per route over the last hour, in one-minute buckets, counted from the
-// ladder's events (the ones the metrics count) while this gateway runs. Bounded: 60 buckets per route seen.
+// ladder's events (the ones the metrics count) while this gateway runs. Bounded: 60 buckets per route seen. Each rate
+// is a fraction of a whole it names: success and rotation of the attempts sent, fallback of the requests that left
+// the route (answered there or sent on), so none can pass 100 % — a route skipped while its keys cool or its breaker
+// is open sends nothing but still passes its requests on.
 import type { LadderEvent } from '../../routing/types.ts';
 
 const MINUTE = 60_000;
@@ -7,9 +10,12 @@ const BUCKETS = 60;
 
 interface Bucket {
   minute: number;
+  /** Attempts sent upstream (not skipped, breaker-open or refused by a budget). */
   attempts: number;
   ok: number;
   rotations: number;
+  /** Requests the route answered. */
+  answered: number;
   fallbacks: number;
 }
 
@@ -17,12 +23,18 @@ export interface RouteSeries {
   route: string;
   /** Epoch seconds of each minute, oldest first. */
   minutes: number[];
-  /** Per minute, as fractions of the minute's attempts on the route (null: no attempt that minute). */
+  /** Per minute, fractions of the attempts sent on the route that minute (null: none sent). */
   success: (number | null)[];
   rotation: (number | null)[];
+  /** Per minute, the fraction of the requests that left the route that minute (answered + fallen back) that fell
+   * back (null: none left). */
   fallback: (number | null)[];
   attempts: number[];
+  /** Requests that left the route each minute: the fallback rate's whole. */
+  left: number[];
 }
+
+const NOT_SENT = new Set(['skipped', 'breaker_open', 'budget']);
 
 export class RouteRates {
   readonly #routes = new Map<string, Bucket[]>();
@@ -37,7 +49,7 @@ export class RouteRates {
   readonly onEvent = (e: LadderEvent): void => {
     if (e.type === 'attempt') {
       const a = e.attempt;
-      if (a.outcome === 'skipped' || a.outcome === 'breaker_open') return;
+      if (NOT_SENT.has(a.outcome)) return;
       this.#lastRoute.set(a.provider, a.route);
       const b = this.#bucket(a.route);
       b.attempts += 1;
@@ -47,6 +59,8 @@ export class RouteRates {
       if (route !== undefined) this.#bucket(route).rotations += 1;
     } else if (e.type === 'fallback') {
       this.#bucket(e.from).fallbacks += 1;
+    } else if (e.type === 'success') {
+      this.#bucket(e.route).answered += 1;
     }
   };
 
@@ -56,7 +70,7 @@ export class RouteRates {
     if (list === undefined) this.#routes.set(route, (list = []));
     let last = list.at(-1);
     if (last?.minute !== minute) {
-      last = { minute, attempts: 0, ok: 0, rotations: 0, fallbacks: 0 };
+      last = { minute, attempts: 0, ok: 0, rotations: 0, answered: 0, fallbacks: 0 };
       list.push(last);
       while (list.length > 0 && list[0]!.minute <= minute - BUCKETS) list.shift();
     }
@@ -70,7 +84,7 @@ export class RouteRates {
     for (const [route, list] of this.#routes) {
       const byMinute = new Map(list.map((b) => [b.minute, b]));
       if (!list.some((b) => b.minute > current - BUCKETS)) continue;
-      const s: RouteSeries = { route, minutes: [], success: [], rotation: [], fallback: [], attempts: [] };
+      const s: RouteSeries = { route, minutes: [], success: [], rotation: [], fallback: [], attempts: [], left: [] };
       for (let m = current - BUCKETS + 1; m <= current; m++) {
         const b = byMinute.get(m);
         s.minutes.push((m * MINUTE) / 1000);
@@ -78,7 +92,9 @@ export class RouteRates {
         const n = b?.attempts ?? 0;
         s.success.push(n > 0 ? b!.ok / n : null);
         s.rotation.push(n > 0 ? b!.rotations / n : null);
-        s.fallback.push(n > 0 ? b!.fallbacks / n : null);
+        const left = (b?.answered ?? 0) + (b?.fallbacks ?? 0);
+        s.left.push(left);
+        s.fallback.push(left > 0 ? b!.fallbacks / left : null);
       }
       out.push(s);
     }
