@@ -8,8 +8,9 @@ import { stateHome } from '../state/open.ts';
 import { openLedger } from '../usage/open.ts';
 import { GROUPS, type Group } from '../usage/row.ts';
 import { parseSince } from '../usage/since.ts';
-import { summed, usageCsv, usageTable } from '../usage/report.ts';
+import { summed, usageCsv, usageTable, usdNumber } from '../usage/report.ts';
 import { withHitRatio } from '../usage/cache-ratio.ts';
+import type { Totals } from '../usage/row.ts';
 import { dailyPrices, lookUpPrice, type RoutePrice } from '../usage/prices.ts';
 import { priceSnapshot } from '../usage/price-snapshot.ts';
 import { taskRoutes } from '../usage/routes.ts';
@@ -77,8 +78,8 @@ async function report(cli: CliRun, opts: UsageOpts, cmd: Command): Promise<void>
         since: new Date(since).toISOString(),
         store: ledger.kind,
         cost: 'estimated',
-        groups: groups.map(withHitRatio),
-        total: withHitRatio(summed(groups)),
+        groups: groups.map(reported),
+        total: reported(summed(groups)),
       });
     if (opts.csv) return void cli.stdout.write(usageCsv(by, groups).join('\n') + '\n');
     if (groups.length === 0)
@@ -153,4 +154,9 @@ function prices(cli: CliRun, own: { json?: boolean }, cmd: Command): void {
   cli.stdout.write(
     `USD per million tokens, each attempt priced at its own time; table ${priceSnapshot().source}@${priceSnapshot().version} (${priceSnapshot().generated_at}); every cost is an estimate\n`,
   );
+}
+
+/** Totals as JSON gives them: the cache hit ratio added, the cost without float noise. */
+function reported<T extends Totals>(t: T): T & { cache_hit_ratio: number | null } {
+  return { ...withHitRatio(t), cost_usd: usdNumber(t.cost_usd) };
 }

@@ -1,7 +1,7 @@
 // Usage totals as people read them: summed, and as a table (`switchyard usage`) or CSV.
 import { emptyTotals, type GroupTotals, type Totals } from './row.ts';
 import { TOTAL_FIELDS } from './store.ts';
-import { cacheHitRatio, hitRatioText } from './cache-ratio.ts';
+import { hitRatioText, withHitRatio } from './cache-ratio.ts';
 
 export function summed(groups: readonly GroupTotals[]): Totals {
   const t = emptyTotals();
@@ -43,11 +43,21 @@ function csvCell(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
+/** A sum of floating-point costs carries binary noise (`0.005331999999999997`): 12 significant digits drop it and
+ * keep far more precision than any price has. */
+export function usdNumber(usd: number): number {
+  return Number(usd.toPrecision(12));
+}
+
 export function usageCsv(by: string, groups: readonly GroupTotals[]): string[] {
   return [
     [by, ...TOTAL_FIELDS, 'cache_hit_ratio'].join(','),
     ...groups.map((g) =>
-      [csvCell(g.group), ...TOTAL_FIELDS.map((f) => String(g[f])), String(cacheHitRatio(g) ?? '')].join(','),
+      [
+        csvCell(g.group),
+        ...TOTAL_FIELDS.map((f) => String(f === 'cost_usd' ? usdNumber(g[f]) : g[f])),
+        String(withHitRatio(g).cache_hit_ratio ?? ''),
+      ].join(','),
     ),
   ];
 }
