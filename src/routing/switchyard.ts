@@ -34,6 +34,7 @@ import { routeName } from '../config/route-name.ts';
 import type { AnsweredBy, ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
 import { assertLoadedConfig } from '../config/object.ts';
 import { startChat } from '../telemetry/chat-telemetry.ts';
+import { providerName } from '../telemetry/semconv.ts';
 import { Budgets } from '../budgets/budgets.ts';
 import type { CallBudgets } from '../budgets/call.ts';
 import type { BudgetWarning } from '../budgets/words.ts';
@@ -232,7 +233,7 @@ class Router implements Switchyard {
       stream: options.stream === true,
       maxTokens: options.max_tokens,
       temperature: options.temperature,
-      providerType: (name) => loaded.config.providers[name]?.type,
+      providerName: (name) => providerName(loaded.config.providers[name]),
       now: this.#now,
       env: process.env,
     }));

@@ -2,9 +2,10 @@
 // key and outcome, so nothing has to be threaded through the ladder or carried across its awaits.
 import { SpanKind, SpanStatusCode, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
 import type { Attempt } from '../routing/types.ts';
-import { ATTR, providerName, type GenAiConventions } from './semconv.ts';
+import { ATTR, type GenAiConventions } from './semconv.ts';
 
-export type ProviderType = (provider: string) => 'openai' | 'anthropic' | undefined;
+/** A configured provider's `gen_ai.provider.name` (semconv.ts `providerName`), by the provider's config name. */
+export type ProviderName = (provider: string) => string;
 
 /** What an attempt's span says beside its own fields: its place among the call's routes and keys. */
 interface AttemptPlace {
@@ -29,10 +30,10 @@ export function attemptPlaces(trail: readonly Attempt[]): AttemptPlace[] {
 export function attemptAttributes(
   a: Attempt,
   place: AttemptPlace,
-  providerType: ProviderType,
+  providerName: ProviderName,
   conventions: GenAiConventions,
 ): Attributes {
-  const provider = providerName(providerType(a.provider));
+  const provider = providerName(a.provider);
   const attrs: Attributes = {
     [ATTR.operation]: 'chat',
     [ATTR.provider]: provider,
@@ -57,18 +58,20 @@ export function attemptAttributes(
   return attrs;
 }
 
-/** The attempts as children of `parent`; `last` (the attempt that answered) gets the answer's attributes too. */
+/** The attempts as children of `parent` (but those a budget refused, never sent); `last` (the attempt that answered) gets the answer's attributes too. */
 export function attemptSpans(
   tracer: Tracer,
   parent: Context,
   trail: readonly Attempt[],
-  providerType: ProviderType,
+  providerName: ProviderName,
   conventions: GenAiConventions,
   answer: Attributes | undefined,
 ): void {
   const places = attemptPlaces(trail);
   trail.forEach((a, i) => {
-    const attributes = attemptAttributes(a, places[i]!, providerType, conventions);
+    // A budget's refusal is decided before anything is sent: no call to the provider, so no span says there was one.
+    if (a.outcome === 'budget') return;
+    const attributes = attemptAttributes(a, places[i]!, providerName, conventions);
     const answered = answer !== undefined && a.outcome === 'ok' && i === lastOk(trail);
     if (answered) Object.assign(attributes, answer);
     const span = tracer.startSpan(

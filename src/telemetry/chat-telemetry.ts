@@ -14,8 +14,8 @@ import type { Usage, FinishReason } from '../providers/types.ts';
 import { isBlockBoundary } from '../providers/block-boundaries.ts';
 import type { StreamHook } from '../routing/stream-hook.ts';
 import type { Attempt, ChatSuccess, Disabled, StreamSuccess } from '../routing/types.ts';
-import { ATTR, SCOPE, genAiConventions, providerName, type GenAiConventions } from './semconv.ts';
-import { attemptPlaces, attemptSpans, type ProviderType } from './attempt-spans.ts';
+import { ATTR, SCOPE, genAiConventions, type GenAiConventions } from './semconv.ts';
+import { attemptPlaces, attemptSpans, type ProviderName } from './attempt-spans.ts';
 import { genAiInstruments, recordTokens, type GenAiInstruments } from './genai-metrics.ts';
 import { metricsOn, tracingOn } from './active.ts';
 import { callerKey } from './caller.ts';
@@ -30,7 +30,7 @@ export interface ChatCall {
   stream: boolean;
   maxTokens?: number | undefined;
   temperature?: number | undefined;
-  providerType: ProviderType;
+  providerName: ProviderName;
   now: () => number;
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -63,7 +63,7 @@ export class ChatTelemetry {
 
   #requestAttributes(active: Context): Attributes {
     const call = this.#call;
-    const provider = providerName(call.providerType(call.first.provider));
+    const provider = call.providerName(call.first.provider);
     const attrs: Attributes = {
       [ATTR.operation]: 'chat',
       [ATTR.provider]: provider,
@@ -159,7 +159,7 @@ export class ChatTelemetry {
   #metricAttributes(provider: string, model: string): Attributes {
     return {
       [ATTR.operation]: 'chat',
-      [ATTR.provider]: providerName(this.#call.providerType(provider)),
+      [ATTR.provider]: this.#call.providerName(provider),
       [ATTR.requestModel]: model,
     };
   }
@@ -181,7 +181,7 @@ export class ChatTelemetry {
     if (answeredBy) span.setAttribute(ATTR.route, answeredBy.route);
     if (answer) span.setAttributes(answer);
     if (tracingOn())
-      attemptSpans(this.#tracer, this.#parent, trail, this.#call.providerType, this.#conventions, answer);
+      attemptSpans(this.#tracer, this.#parent, trail, this.#call.providerName, this.#conventions, answer);
     this.#recordMetrics(trail, answer, usage);
     span.end(this.#call.now());
   }
@@ -197,8 +197,11 @@ export class ChatTelemetry {
       m.duration.record(a.latency_ms / 1000, attrs);
     }
     const answeredBy = [...trail].reverse().find((a) => a.outcome === 'ok');
-    if (usage && answeredBy)
-      recordTokens(m.tokens, usage, this.#metricAttributes(answeredBy.provider, answeredBy.model));
+    if (usage && answeredBy) {
+      const attrs = this.#metricAttributes(answeredBy.provider, answeredBy.model);
+      if (answer?.[ATTR.responseModel] !== undefined) attrs[ATTR.responseModel] = answer[ATTR.responseModel];
+      recordTokens(m.tokens, usage, attrs);
+    }
   }
 }
 

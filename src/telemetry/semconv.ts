@@ -12,10 +12,52 @@ export function genAiConventions(env: Readonly<Record<string, string | undefined
   return values.includes('gen_ai_latest_experimental/dup') ? 'dup' : 'latest';
 }
 
-/** The well-known `gen_ai.provider.name` for a provider's API type; a config's own provider name goes in
- * `switchyard.provider`. */
-export function providerName(type: 'openai' | 'anthropic' | undefined): string {
-  return type ?? '_OTHER';
+/** Hosts whose well-known `gen_ai.provider.name` is not their API type's: an `openai`-type provider pointed at
+ * DeepSeek is `deepseek`. Matched on the base URL's host and its parents. */
+const HOST_NAMES: Record<string, string> = {
+  'api.deepseek.com': 'deepseek',
+  'api.groq.com': 'groq',
+  'api.mistral.ai': 'mistral_ai',
+  'api.x.ai': 'x_ai',
+  'api.perplexity.ai': 'perplexity',
+  'api.cohere.ai': 'cohere',
+  'api.cohere.com': 'cohere',
+  'openai.azure.com': 'azure.ai.openai',
+  'services.ai.azure.com': 'azure.ai.inference',
+  'generativelanguage.googleapis.com': 'gcp.gemini',
+  'aiplatform.googleapis.com': 'gcp.vertex_ai',
+  'amazonaws.com': 'aws.bedrock',
+};
+
+/** The well-known `gen_ai.provider.name` of a configured provider: the service its base URL points at when that is
+ * one the conventions name, else its API type; a config's own provider name goes in `switchyard.provider`. */
+export function providerName(provider: ConfiguredProvider | undefined): string {
+  if (provider === undefined) return '_OTHER';
+  let name = NAMES.get(provider);
+  if (name === undefined) NAMES.set(provider, (name = nameOf(provider)));
+  return name;
+}
+
+interface ConfiguredProvider {
+  type: string;
+  base_url: string;
+}
+
+/** Per config object: a call asks once per attempt, and a URL parse each time would be waste. */
+const NAMES = new WeakMap<ConfiguredProvider, string>();
+
+function nameOf(provider: ConfiguredProvider): string {
+  let host = '';
+  try {
+    host = new URL(provider.base_url).hostname.toLowerCase();
+  } catch {
+    // A base URL that does not parse names no service: the type says what is spoken.
+  }
+  for (let h = host; h.includes('.'); h = h.slice(h.indexOf('.') + 1)) {
+    const name = HOST_NAMES[h];
+    if (name !== undefined) return name;
+  }
+  return provider.type === 'openai' || provider.type === 'anthropic' ? provider.type : '_OTHER';
 }
 
 /** Attribute names, in one place so a rename in the conventions is one edit. */

@@ -6,6 +6,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { fingerprint } from '../../src/config/mask.ts';
 import { withCaller } from '../../src/telemetry/caller.ts';
+import { providerName } from '../../src/telemetry/semconv.ts';
 import { failure, FAST_RETRY, harness, hello } from '../routing/helpers.ts';
 import { installOtel } from './otel.ts';
 
@@ -137,6 +138,7 @@ test('the four GenAI client metrics: duration per attempt, tokens by type, first
     new Set(tokens.dataPoints.map((p) => p.attributes['gen_ai.token.type'])),
     new Set(['input', 'output']),
   );
+  for (const p of tokens.dataPoints) assert.equal(p.attributes['gen_ai.response.model'], 'sim-small');
   const first = m.get('gen_ai.client.operation.time_to_first_chunk') as HistogramMetricData;
   assert.equal(first.dataPoints[0]?.value.count, 1, 'one stream, one first chunk');
   assert.ok(m.has('gen_ai.client.operation.time_per_output_chunk'));
@@ -176,3 +178,32 @@ function assertNoSecretExported(spans: Awaited<ReturnType<ReturnType<typeof inst
   );
   for (const secret of SECRETS) assert.ok(!text.includes(secret), `a secret (…${secret.slice(-4)}) was exported`);
 }
+
+test('gen_ai.provider.name names the service the base URL points at, not only the API type', () => {
+  assert.equal(providerName({ type: 'openai', base_url: 'https://api.deepseek.com/v1' }), 'deepseek');
+  assert.equal(providerName({ type: 'openai', base_url: 'https://api.groq.com/openai/v1' }), 'groq');
+  assert.equal(providerName({ type: 'openai', base_url: 'https://my-res.openai.azure.com/openai' }), 'azure.ai.openai');
+  assert.equal(providerName({ type: 'anthropic', base_url: 'https://api.anthropic.com' }), 'anthropic');
+  assert.equal(providerName({ type: 'openai', base_url: 'http://127.0.0.1:8080/v1' }), 'openai');
+  assert.equal(providerName(undefined), '_OTHER');
+});
+
+test('a call a budget refused before anything was sent exports its call span and no attempt span', async () => {
+  await using otel = installOtel();
+  await using h = await harness({
+    scenario: { keys: { [BACKUP]: {} } },
+    config: (u) => ({
+      providers: { claude: { type: 'anthropic', base_url: u.anthropic, api_key: BACKUP } },
+      main: { provider: 'claude', model: 'sim-small' },
+      retry: FAST_RETRY,
+      budgets: { tight: { task: 'main', tokens: { day: 3 } } },
+    }),
+  });
+  await h.router.chat({ messages: hello, max_tokens: 5 });
+  const before = (await otel.spans()).length;
+  const err = await failure(h.router.chat({ messages: hello, max_tokens: 5 }));
+  assert.equal(err.kind, 'budget');
+  const spans = (await otel.spans()).slice(before);
+  assert.equal(spans.length, 1, `only the call span: ${spans.map((x) => x.name).join(', ')}`);
+  assert.equal(spans[0]!.attributes['error.type'], 'budget');
+});
