@@ -23,6 +23,7 @@ import { createResponsesEventEncoder } from './wire/responses-stream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
 import { refuseThread } from './anthropic-thread.ts';
+import { estimateTokens } from '../routing/chain.ts';
 
 export interface ParsedWire {
   request: ChatRequest;
@@ -91,8 +92,8 @@ export const anthropicWire: WireApi = {
     return parseAnthropicRequest(body);
   },
   response: (res) => asUpstreamFailure(() => toAnthropicResponse(res)),
-  streamEncoder() {
-    const blocks = new AnthropicEventEncoder({});
+  streamEncoder(parsed) {
+    const blocks = new AnthropicEventEncoder({ promptTokens: () => estimateTokens(parsed.request.messages) });
     const encode = withStart((ev) => dispatch(blocks, ev));
     let started = false;
     return {

@@ -20,15 +20,23 @@ interface ToolCallSoFar {
  * canonical events say. Anthropic's blocks never interleave and the SDK parses tool input at content_block_stop, so
  * parallel calls are serialised and each call's input is written whole (writeCalls). */
 export function createAnthropicEventEncoder(
-  options: { id?: string; model?: string } = {},
+  options: AnthropicEncoderOptions = {},
 ): (ev: StreamEvent) => NamedSseEvent[] {
   const encoder = new AnthropicEventEncoder(options);
   return (ev) => dispatch(encoder, ev);
 }
 
+export interface AnthropicEncoderOptions {
+  id?: string;
+  model?: string;
+  /** The prompt's tokens as counted here, for message_start when the upstream reports them only at the end (an
+   * OpenAI upstream): asked for only then. */
+  promptTokens?: () => number;
+}
+
 /** The events of one message: its content blocks numbered in order, one open at a time. */
 export class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
-  private readonly options: { id?: string; model?: string };
+  private readonly options: AnthropicEncoderOptions;
   /** The index of the last block started. */
   private block = -1;
   /** The tool calls not yet written out, by canonical index in the order they started: the first one's block is
@@ -38,7 +46,7 @@ export class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   private refused = false;
   private wrote = false;
 
-  constructor(options: { id?: string; model?: string }) {
+  constructor(options: AnthropicEncoderOptions) {
     this.options = options;
   }
 
@@ -55,14 +63,19 @@ export class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
             model: this.options.model ?? ev.model,
             content: [],
             // The prompt's usage when the upstream gave it before the content (an Anthropic upstream does; clients
-            // such as the Vercel AI SDK read input and cache tokens only here). Else zeros: message_delta has all.
+            // such as the Vercel AI SDK read input and cache tokens only here). Else the prompt as counted here, so a
+            // client's context meter does not read 0; message_delta has the upstream's own count.
             stop_reason: null,
             stop_sequence: null,
-            usage: usageToAnthropic(ev.usage),
+            usage: ev.usage !== undefined ? usageToAnthropic(ev.usage) : this.countedUsage(),
           },
         },
       },
     ];
+  }
+
+  private countedUsage(): Obj {
+    return { input_tokens: this.options.promptTokens?.() ?? 0, output_tokens: 0 };
   }
 
   text_start(): NamedSseEvent[] {
