@@ -37,6 +37,8 @@ export interface ParsedWire {
   namespaces?: NamespaceNames;
   /** Responses API: built-in tools left out of the request (`x-switchyard-dropped-tools`). */
   droppedTools?: string[];
+  /** Anthropic: the body's `betas`, one set with the `anthropic-beta` header's. */
+  betas?: string[];
 }
 
 /** The gateway's settings a body is parsed under. */

@@ -385,6 +385,40 @@ test("a caller's anthropic-beta reaches Anthropic providers (forwarded names onl
   );
 });
 
+test('betas[] in the body and the anthropic-beta header reach an Anthropic route as one set; a bad betas is a 400', async () => {
+  const post = (body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${h.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': h.key, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+  const res = await post(
+    {
+      model: 'antok/sim-small',
+      max_tokens: 20,
+      messages: [{ role: 'user', content: 'betas in the body' }],
+      betas: ['extended-cache-ttl-2025-04-11', 'context-1m-2025-08-07', 'claude-code-20250219'],
+    },
+    { 'anthropic-beta': 'context-1m-2025-08-07,effort-2025-11-24' },
+  );
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal(
+    h.sim
+      .log()
+      .filter((c) => c.key === 'sk-ant-working-key-0001')
+      .at(-1)?.anthropic_beta,
+    'context-1m-2025-08-07,effort-2025-11-24,extended-cache-ttl-2025-04-11',
+  );
+  const bad = await post({
+    model: 'antok/sim-small',
+    max_tokens: 20,
+    messages: [{ role: 'user', content: 'x' }],
+    betas: 'context-1m',
+  });
+  assert.equal(bad.status, 400);
+  assert.match(await bad.text(), /betas: expected an array of beta names/);
+});
+
 test('an empty last message is refused for an Anthropic route (400 naming it), not sent as a prefill to continue', async () => {
   await assert.rejects(
     openai().chat.completions.create({

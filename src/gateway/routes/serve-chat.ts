@@ -105,7 +105,8 @@ export async function serveChat(
     routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target),
   });
   if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) sy.droppedTools = parsed.droppedTools;
-  const beta = forwardedBetas(req.headers['anthropic-beta']);
+  const header = req.headers['anthropic-beta'];
+  const beta = forwardedBetas(parsed.betas === undefined ? header : [...[header ?? []].flat(), ...parsed.betas]);
   if (beta !== undefined) parsed.request.anthropic_beta = beta;
   // The gateway's own trail array: a cancelled call rejects without one (see logHangUp).
   const trail: Attempt[] = (sy.trail = []);

@@ -30,6 +30,8 @@ import { parseWire, WireRequestError } from '../../providers/translate/wire-erro
 export interface ParsedAnthropicRequest {
   request: ChatRequest;
   stream: boolean;
+  /** `betas` of the body, as sent: the gateway joins them with the `anthropic-beta` header's before it filters. */
+  betas?: string[];
 }
 
 /** A tool result's content → canonical `tool` message content: text, and its parts when they hold images or cache
@@ -199,7 +201,7 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
     request.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: output.format.schema } };
   const fields = anthropicFieldsFromWire(wire);
   if (fields !== undefined) request.anthropic_fields = fields;
-  return { request, stream: wire.stream === true };
+  return { request, stream: wire.stream === true, ...(wire.betas !== undefined ? { betas: wire.betas } : {}) };
 }
 
 /** The fields only Anthropic routes are sent (AnthropicFields); `output_config.format` is not among them: it travels

@@ -78,6 +78,8 @@ export const anthropicRequest = z.looseObject({
   tools: z.array(anthropicTool).optional(),
   tool_choice: anthropicToolChoice.optional(),
   stop_sequences: z.array(z.string(), { error: 'expected an array of strings' }).optional(),
+  /** Beta names in the body (the SDKs' beta namespace; Claude Code sends them): joined with `anthropic-beta`. */
+  betas: z.array(z.string(), { error: 'expected an array of beta names (strings)' }).optional(),
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
   top_k: z.number().int().positive().optional(),
