@@ -1,0 +1,173 @@
+// A key source that fails never takes a gateway down: two gateway processes on one state file, 16 concurrent requests
+// each, a provider whose minted key fails every way docs/credentials.md lists (an exit code, binary noise, output past
+// the bound, a token endpoint answering 500 or invalid_grant, a key file that never ends) and a fallback route with a
+// plain key. Every request is answered 200 by the fallback, every process is alive at the end, and the log says why.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { stringify } from 'yaml';
+import { startSimulator } from '../../src/sim/server.ts';
+import { fingerprint } from '../../src/config/mask.ts';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
+
+const GOOD = 'sk-sim-fallback-good-key-0001';
+const REPLICAS = 2;
+const CONCURRENCY = 16;
+/** Per replica: bounded, so each case stays a second or two. */
+const REQUESTS = 100;
+
+interface Case {
+  name: string;
+  /** The provider's minted source, given the simulator's URL and the workspace. */
+  source: (sim: string, dir: string) => Record<string, unknown>;
+  /** What the mint failure is classified as (the log's `failure`). */
+  failure: string;
+  /** A piece of what the log says of it. */
+  says: RegExp;
+}
+
+const CASES: Case[] = [
+  { name: 'a command exiting 3', source: () => ({ api_key_command: 'exit 3' }), failure: 'exit', says: /code 3/ },
+  {
+    name: 'a command printing binary noise',
+    source: () => ({ api_key_command: 'head -c 3000 /dev/urandom' }),
+    failure: 'format',
+    says: /it printed/,
+  },
+  {
+    name: 'a command printing more than 64 KiB',
+    source: () => ({ api_key_command: "head -c 100000 /dev/zero | tr '\\0' a" }),
+    failure: 'format',
+    says: /more than 64 KiB/,
+  },
+  {
+    name: 'a token endpoint answering 500',
+    source: (sim) => ({ oauth2: { token_url: `${sim}/oauth2/token`, client_id: 'broken', client_secret: 's3cret' } }),
+    failure: 'refused',
+    says: /answered 500/,
+  },
+  {
+    name: 'a token endpoint answering invalid_grant',
+    source: (sim) => ({
+      oauth2: {
+        token_url: `${sim}/oauth2/token`,
+        client_id: 'rt',
+        client_secret: 's3cret',
+        grant: 'refresh_token',
+        refresh_token: 'rt-never-issued',
+      },
+    }),
+    failure: 'invalid_grant',
+    says: /sign in again/,
+  },
+  {
+    name: 'a key file that never ends (/dev/zero)',
+    source: () => ({ api_key_file: '/dev/zero' }),
+    failure: 'format',
+    says: /more than 64 KiB/,
+  },
+  {
+    name: 'a key file that is a FIFO nobody closes',
+    source: (_sim, dir) => ({ api_key_file: `${dir}/never.fifo` }),
+    failure: 'timeout',
+    says: /did not end within/,
+  },
+];
+
+type Line = Record<string, unknown>;
+
+function lines(stderr: string): Line[] {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Line);
+}
+
+/** `count` chat requests through `gw`, `CONCURRENCY` at a time: the status and answering credential of each. */
+async function load(gw: GatewayProcess, count: number): Promise<{ status: number; credential: string | null }[]> {
+  const out: { status: number; credential: string | null }[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      next++;
+      try {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        await res.arrayBuffer();
+        out.push({ status: res.status, credential: res.headers.get('x-switchyard-credential') });
+      } catch {
+        out.push({ status: 0, credential: null });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return out;
+}
+
+for (const c of CASES) {
+  test(`${c.name}: both gateways stay up and every request is answered by the fallback`, async (t) => {
+    await using sim = await startSimulator({
+      scenario: {
+        models: { 'sim-large': {} },
+        keys: { [GOOD]: {} },
+        oauth2: {
+          clients: {
+            // Each token request answers 500, for longer than the case runs.
+            broken: { secret: 's3cret', script: Array<'500'>(5000).fill('500') },
+            rt: { secret: 's3cret', refresh_token: 'rt-issued', grants: ['refresh_token'] },
+          },
+        },
+      },
+    });
+    using ws = tempWorkspace('switchyard-failing-source-');
+    execFileSync('mkfifo', [`${ws.dir}/never.fifo`]);
+    const config = ws.write(
+      'switchyard.yaml',
+      stringify({
+        providers: {
+          // A short mint_wait: a request joining a failed mint's hold long after it started is the path that crashed.
+          p: { type: 'openai', base_url: `${sim.url}/v1`, mint_wait: '200ms', ...c.source(sim.url, ws.dir) },
+          fb: { type: 'openai', base_url: `${sim.url}/v1`, api_key: GOOD },
+        },
+        main: { provider: 'p', model: 'sim-large' },
+        fallback: [{ provider: 'fb', model: 'sim-large' }],
+        gateway: { require_keys: false },
+      }),
+    );
+    // A FIFO someone holds open and never writes to: a read of it never ends.
+    const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home };
+    const holder = holdOpen(`${ws.dir}/never.fifo`);
+    t.after(() => holder.kill('SIGKILL'));
+    await using a = await spawnGateway(t, ['--config', config], env);
+    await using b = await spawnGateway(t, ['--config', config], env);
+    const answers = (await Promise.all([a, b].map((gw) => load(gw, REQUESTS)))).flat();
+    const byFallback = answers.filter((r) => r.status === 200 && r.credential === fingerprint(GOOD)).length;
+    assert.equal(answers.length, REPLICAS * REQUESTS);
+    assert.equal(byFallback, REPLICAS * REQUESTS, JSON.stringify(answers.filter((r) => r.status !== 200)));
+    for (const gw of [a, b]) {
+      assert.equal(gw.child.exitCode, null, gw.stderr());
+      assert.equal(gw.child.signalCode, null, gw.stderr());
+      // A read that never ends fails at its time bound (5 s), after the load is over.
+      await until(
+        'the mint failure in the log',
+        () => lines(gw.stderr()).some((l) => String(l['msg']).startsWith('could not mint a token for p')),
+        15_000,
+      );
+      const warned = lines(gw.stderr()).find((l) => String(l['msg']).startsWith('could not mint a token for p'))!;
+      assert.equal(warned['failure'], c.failure);
+      assert.match(String(warned['msg']), c.says);
+      assert.doesNotMatch(gw.stderr(), /unhandled|uncaught/i);
+    }
+  });
+}
+
+/** A process holding `fifo` open for reading and writing (which Linux allows without waiting for a peer), never
+ * writing: a reader of it never sees its end. */
+function holdOpen(fifo: string): ChildProcess {
+  return spawn('sh', ['-c', 'exec 3<>"$1"; exec sleep 600', 'sh', fifo], { stdio: 'ignore' });
+}
