@@ -57,7 +57,7 @@ export function runKeyCommand(spec: CommandSpec, source: string, now: () => numb
           new MintError(
             source,
             'format',
-            `${word} printed more than ${MAX_OUTPUT_BYTES / 1024} KiB, which is not a token`,
+            `${word} printed more than ${MAX_OUTPUT_BYTES / 1024} KiB (the most a key command's output is read to) and was stopped: that is not a token`,
           ),
         );
       else chunks.push(chunk);

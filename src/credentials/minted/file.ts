@@ -11,7 +11,12 @@ import { MintError, type MintFailure } from './mint-error.ts';
 import { parseTokenOutput, type ParsedToken } from './output.ts';
 
 /** More than any key, and as long as a read of a local file should take (docs/credentials.md#api_key_file-path). */
-export const KEY_FILE_BOUNDS = { maxBytes: 64 * 1024, timeoutMs: 5_000 } as const;
+export const KEY_FILE_BOUNDS: ReadBounds = { maxBytes: 64 * 1024, timeoutMs: 5_000 };
+
+export interface ReadBounds {
+  maxBytes: number;
+  timeoutMs: number;
+}
 
 export type BoundedRead = { ok: true; text: string } | { ok: false; failure: MintFailure; why: string };
 
@@ -79,7 +84,7 @@ export async function readBounded(path: string, bounds = KEY_FILE_BOUNDS): Promi
 }
 
 /** A file or a device (/dev/zero), read to its end or one byte past the bound; closed after. */
-async function readFd(fd: number, bounds: typeof KEY_FILE_BOUNDS): Promise<Buffer | 'timeout'> {
+async function readFd(fd: number, bounds: ReadBounds): Promise<Buffer | 'timeout'> {
   const buf = Buffer.alloc(bounds.maxBytes + 1);
   let n = 0;
   let timedOut = false;
@@ -99,7 +104,7 @@ async function readFd(fd: number, bounds: typeof KEY_FILE_BOUNDS): Promise<Buffe
 }
 
 /** A FIFO (or socket) through the event loop, as a stream: nothing waits on a thread, and the time bound can stop it. */
-function readPipe(fd: number, bounds: typeof KEY_FILE_BOUNDS): Promise<Buffer | 'timeout'> {
+function readPipe(fd: number, bounds: ReadBounds): Promise<Buffer | 'timeout'> {
   return new Promise((resolve, reject) => {
     const pipe = new Socket({ fd, readable: true, writable: false });
     const chunks: Buffer[] = [];
