@@ -227,9 +227,12 @@ export class Minter {
     this.#watch = setInterval(() => {
       if (busy) return;
       busy = true;
-      void this.#answerRefreshRequests(store).finally(() => {
-        busy = false;
-      });
+      // A failure here (a store that throws) waits for the next tick; it is never left unhandled.
+      void this.#answerRefreshRequests(store)
+        .catch(() => {})
+        .finally(() => {
+          busy = false;
+        });
     }, MINT_POLICY.refreshWatchMs);
     this.#watch.unref();
   }
@@ -464,11 +467,15 @@ export class Minter {
     if (spec.kind !== 'file' || f === undefined || f.checking || this.#now() - f.checkedAt < MINT_POLICY.fileCheckMs)
       return;
     f.checking = true;
-    void fileVersion(spec).then((version) => {
-      f.checking = false;
-      f.checkedAt = this.#now();
-      if (version !== f.version) this.#background(source, e, 'changed');
-    });
+    void fileVersion(spec)
+      .then((version) => {
+        f.checkedAt = this.#now();
+        if (version !== f.version) this.#background(source, e, 'changed');
+      })
+      .catch(() => {})
+      .finally(() => {
+        f.checking = false;
+      });
   }
 
   #record(source: MintedSource, patch: Omit<Parameters<MintStore['writeMint']>[1], 'provider' | 'at'>): void {
