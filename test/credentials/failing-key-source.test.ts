@@ -1,7 +1,8 @@
 // A key source that fails never takes a gateway down: two gateway processes on one state file, 16 concurrent requests
 // each, a provider whose minted key fails every way docs/credentials.md lists (an exit code, binary noise, output past
 // the bound, a token endpoint answering 500 or invalid_grant, a key file that never ends) and a fallback route with a
-// plain key. Every request is answered 200 by the fallback, every process is alive at the end, and the log says why.
+// plain key. Every request is answered 200 by the fallback, the dashboard's Refresh pressed meanwhile says the
+// failure, every process is alive at the end, and the log says why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +14,7 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
 
 const GOOD = 'sk-sim-fallback-good-key-0001';
+const ADMIN_KEY = 'sy-admin-failing-source-test-0001';
 const REPLICAS = 2;
 const CONCURRENCY = 16;
 /** Per replica: bounded, so each case stays a second or two. */
@@ -149,13 +151,18 @@ for (const c of CASES) {
         },
         main: { provider: 'p', model: 'sim-large' },
         fallback: [{ provider: 'fb', model: 'sim-large' }],
-        gateway: { require_keys: false },
+        gateway: { require_keys: false, admin_key: '${SWITCHYARD_ADMIN_KEY}' },
       }),
     );
-    const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home };
+    const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home, SWITCHYARD_ADMIN_KEY: ADMIN_KEY };
     await using a = await spawnGateway(t, ['--config', config], env);
     await using b = await spawnGateway(t, ['--config', config], env);
-    const answers = (await Promise.all([a, b].map((gw) => load(gw, REQUESTS)))).flat();
+    // The dashboard's Refresh, pressed on each gateway during the load: the failed mint is its answer.
+    const [answers, refreshed] = await Promise.all([
+      Promise.all([a, b].map((gw) => load(gw, REQUESTS))).then((all) => all.flat()),
+      Promise.all([a, b, a, b].map(refresh)),
+    ]);
+    for (const r of refreshed) assert.deepEqual(r, { status: 200, ok: false, failed: true }, c.name);
     const byFallback = answers.filter((r) => r.status === 200 && r.credential === fingerprint(GOOD)).length;
     assert.equal(answers.length, REPLICAS * REQUESTS);
     assert.equal(byFallback, REPLICAS * REQUESTS, JSON.stringify(answers.filter((r) => r.status !== 200)));
@@ -175,6 +182,18 @@ for (const c of CASES) {
       assert.equal(gw.child.signalCode, null, gw.stderr());
     }
   });
+}
+
+/** The dashboard's Refresh of p's minted credential: its status, and whether it minted or said the failure. */
+async function refresh(gw: GatewayProcess): Promise<{ status: number; ok: boolean; failed: boolean }> {
+  const res = await fetch(`${gw.url}/ui/api/keys/p/refresh`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  const text = await res.text();
+  const result = res.ok ? (JSON.parse(text) as { results: { ok: boolean; error?: string }[] }).results[0] : undefined;
+  return { status: res.status, ok: result?.ok ?? true, failed: result?.error !== undefined };
 }
 
 /** A process holding `fifo` open for reading and writing (which Linux allows without waiting for a peer), never
