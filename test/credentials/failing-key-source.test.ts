@@ -3,7 +3,7 @@
 // the bound, a token endpoint answering 500 or invalid_grant, a key file that never ends) and a fallback route with a
 // plain key. Every request is answered 200 by the fallback, the dashboard's Refresh pressed meanwhile says the
 // failure, every process is alive at the end, and the log says why.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { stringify } from 'yaml';
@@ -12,6 +12,7 @@ import { fingerprint } from '../../src/config/mask.ts';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
+import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 
 const GOOD = 'sk-sim-fallback-good-key-0001';
 const ADMIN_KEY = 'sy-admin-failing-source-test-0001';
@@ -120,68 +121,99 @@ async function load(gw: GatewayProcess, count: number): Promise<{ status: number
   return out;
 }
 
+/** Where the gateways keep their state, and how many processes serve: two gateways (the default), or one gateway
+ * whose two workers share minted tokens through the store (shared-token.ts, the mint lease). */
+interface Setup {
+  state?: string;
+  workers?: true;
+}
+
 for (const c of CASES) {
-  test(`${c.name}: both gateways stay up and every request is answered by the fallback`, async (t) => {
-    await using sim = await startSimulator({
-      scenario: {
-        models: { 'sim-large': {} },
-        keys: { [GOOD]: {} },
-        oauth2: {
-          clients: {
-            // Each token request answers 500, for longer than the case runs.
-            broken: { secret: 's3cret', script: Array<'500'>(5000).fill('500') },
-            rt: { secret: 's3cret', refresh_token: 'rt-issued', grants: ['refresh_token'] },
-          },
+  test(`${c.name}: both gateways stay up and every request is answered by the fallback`, (t) => failingSource(t, c));
+}
+
+test(
+  'on Redis, two gateways whose leases and mint records are in Redis stay up through a refused refresh token',
+  { skip: REDIS_MISSING },
+  async (t) => {
+    await using redis = await startTestRedis();
+    await failingSource(
+      t,
+      CASES.find((c) => c.failure === 'invalid_grant')!,
+      { state: redis.url },
+    );
+  },
+);
+
+test('a gateway of two workers sharing minted tokens stays up through a failing command and token endpoint', async (t) => {
+  for (const c of CASES.filter((c) => c.failure === 'exit' || c.failure === 'refused'))
+    await failingSource(t, c, { workers: true });
+});
+
+async function failingSource(t: TestContext, c: Case, setup: Setup = {}): Promise<void> {
+  await using sim = await startSimulator({
+    scenario: {
+      models: { 'sim-large': {} },
+      keys: { [GOOD]: {} },
+      oauth2: {
+        clients: {
+          // Each token request answers 500, for longer than the case runs.
+          broken: { secret: 's3cret', script: Array<'500'>(5000).fill('500') },
+          rt: { secret: 's3cret', refresh_token: 'rt-issued', grants: ['refresh_token'] },
         },
       },
-    });
-    using ws = tempWorkspace('switchyard-failing-source-');
-    if (c.fifo) {
-      execFileSync('mkfifo', [`${ws.dir}/never.fifo`]);
-      const holder = holdOpen(`${ws.dir}/never.fifo`);
-      t.after(() => holder.kill('SIGKILL'));
-    }
-    const config = ws.write(
-      'switchyard.yaml',
-      stringify({
-        providers: {
-          // A short mint_wait: a request joining a failed mint's hold long after it started is the path that crashed.
-          p: { type: 'openai', base_url: `${sim.url}/v1`, mint_wait: '200ms', ...c.source(sim.url, ws.dir) },
-          fb: { type: 'openai', base_url: `${sim.url}/v1`, api_key: GOOD },
-        },
-        main: { provider: 'p', model: 'sim-large' },
-        fallback: [{ provider: 'fb', model: 'sim-large' }],
-        gateway: { require_keys: false, admin_key: '${SWITCHYARD_ADMIN_KEY}' },
-      }),
-    );
-    const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home, SWITCHYARD_ADMIN_KEY: ADMIN_KEY };
-    await using a = await spawnGateway(t, ['--config', config], env);
-    await using b = await spawnGateway(t, ['--config', config], env);
-    // The dashboard's Refresh, pressed on each gateway during the load: the failed mint is its answer.
-    const [answers, refreshed] = await Promise.all([
-      Promise.all([a, b].map((gw) => load(gw, REQUESTS))).then((all) => all.flat()),
-      Promise.all([a, b, a, b].map(refresh)),
-    ]);
-    for (const r of refreshed) assert.deepEqual(r, { status: 200, ok: false, failed: true }, c.name);
-    const byFallback = answers.filter((r) => r.status === 200 && r.credential === fingerprint(GOOD)).length;
-    assert.equal(answers.length, REPLICAS * REQUESTS);
-    assert.equal(byFallback, REPLICAS * REQUESTS, JSON.stringify(answers.filter((r) => r.status !== 200)));
-    t.diagnostic(`${byFallback} of ${answers.length} requests answered 200 by the fallback`);
-    for (const gw of [a, b]) {
-      // A read that never ends fails at its time bound (5 s), after the load is over.
-      await until(
-        'the mint failure in the log',
-        () => lines(gw.stderr()).some((l) => String(l['msg']).startsWith('could not mint a token for p')),
-        15_000,
-      );
-      const warned = lines(gw.stderr()).find((l) => String(l['msg']).startsWith('could not mint a token for p'))!;
-      assert.equal(warned['failure'], c.failure);
-      assert.match(String(warned['msg']), c.says);
-      assert.doesNotMatch(gw.stderr(), /unhandled|uncaught/i);
-      assert.equal(gw.child.exitCode, null, gw.stderr());
-      assert.equal(gw.child.signalCode, null, gw.stderr());
-    }
+    },
   });
+  using ws = tempWorkspace('switchyard-failing-source-');
+  if (c.fifo) {
+    execFileSync('mkfifo', [`${ws.dir}/never.fifo`]);
+    const holder = holdOpen(`${ws.dir}/never.fifo`);
+    t.after(() => holder.kill('SIGKILL'));
+  }
+  const state = setup.state !== undefined ? { state: setup.state } : {};
+  const config = ws.write(
+    'switchyard.yaml',
+    stringify({
+      providers: {
+        // A short mint_wait: a request joining a failed mint's hold long after it started is the path that crashed.
+        p: { type: 'openai', base_url: `${sim.url}/v1`, mint_wait: '200ms', ...c.source(sim.url, ws.dir) },
+        fb: { type: 'openai', base_url: `${sim.url}/v1`, api_key: GOOD },
+      },
+      main: { provider: 'p', model: 'sim-large' },
+      fallback: [{ provider: 'fb', model: 'sim-large' }],
+      gateway: { require_keys: false, admin_key: '${SWITCHYARD_ADMIN_KEY}', ...state },
+    }),
+  );
+  const env = { HOME: ws.dir, SWITCHYARD_HOME: ws.home, SWITCHYARD_ADMIN_KEY: ADMIN_KEY };
+  const args = ['--config', config, ...(setup.workers ? ['--workers', '2'] : [])];
+  await using a = await spawnGateway(t, args, env);
+  await using b = setup.workers ? undefined : await spawnGateway(t, args, env);
+  const gateways = b === undefined ? [a, a] : [a, b];
+  // The dashboard's Refresh, pressed on each gateway during the load: the failed mint is its answer.
+  const [answers, refreshed] = await Promise.all([
+    Promise.all(gateways.map((gw) => load(gw, REQUESTS))).then((all) => all.flat()),
+    Promise.all([...gateways, ...gateways].map(refresh)),
+  ]);
+  for (const r of refreshed) assert.deepEqual(r, { status: 200, ok: false, failed: true }, c.name);
+  const byFallback = answers.filter((r) => r.status === 200 && r.credential === fingerprint(GOOD)).length;
+  assert.equal(answers.length, REPLICAS * REQUESTS);
+  assert.equal(byFallback, REPLICAS * REQUESTS, JSON.stringify(answers.filter((r) => r.status !== 200)));
+  t.diagnostic(`${c.name}: ${byFallback} of ${answers.length} requests answered 200 by the fallback`);
+  for (const gw of new Set(gateways)) {
+    // A read that never ends fails at its time bound (5 s), after the load is over.
+    await until(
+      'the mint failure in the log',
+      () => lines(gw.stderr()).some((l) => String(l['msg']).startsWith('could not mint a token for p')),
+      15_000,
+    );
+    const warned = lines(gw.stderr()).find((l) => String(l['msg']).startsWith('could not mint a token for p'))!;
+    assert.equal(warned['failure'], c.failure);
+    assert.match(String(warned['msg']), c.says);
+    // Nothing slipped through, and no worker was lost (its primary would say it started another).
+    assert.doesNotMatch(gw.stderr(), /unhandled|uncaught|starting another/i);
+    assert.equal(gw.child.exitCode, null, gw.stderr());
+    assert.equal(gw.child.signalCode, null, gw.stderr());
+  }
 }
 
 /** The dashboard's Refresh of p's minted credential: its status, and whether it minted or said the failure. */
