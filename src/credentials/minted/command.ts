@@ -62,6 +62,8 @@ export function runKeyCommand(spec: CommandSpec, source: string, now: () => numb
         );
       else chunks.push(chunk);
     });
+    // A pipe that fails is the command's failure: said when it closes, never an unhandled 'error'.
+    child.stdout.on('error', () => stopGroup());
     child.on('error', (err: NodeJS.ErrnoException) => {
       const why =
         err.code === 'ENOENT' && !existsSync(spec.cwd)
