@@ -10,6 +10,7 @@ import { VERSION } from '../version.ts';
 import { sharedStateProblem, startWorkers, WorkerStartError, type Workers } from '../gateway/workers.ts';
 import { statePath } from '../state/open.ts';
 import { maskRedisUrl } from '../config/redis-url.ts';
+import { guardProcess } from '../gateway/process-guard.ts';
 
 export interface PrimaryOptions {
   cli: CliRun;
@@ -48,6 +49,8 @@ export async function runPrimary(o: PrimaryOptions): Promise<void> {
     throw err;
   }
   handlePrimarySignals(workers, logger);
+  // The primary is what restarts workers: a bug that slips through here is logged and survived, as in a worker.
+  guardProcess(logger);
   void workers.stopped.then((code) => {
     logger.info('gateway stopped');
     o.exit(code);

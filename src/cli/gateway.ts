@@ -180,6 +180,9 @@ async function runGateway(cli: CliRun, opts: GatewayOptions, cmd: Command): Prom
     throw err;
   });
   handleSignals(handle, logger, exit, worker !== undefined);
+  // From here a bug that slips through is logged, counted and survived rather than the end of every request in flight.
+  const { guardProcess } = await import('../gateway/process-guard.ts');
+  guardProcess(logger);
   // Starting left ~20–35 MiB behind (the young generation grown by loading ~1,300 modules and parsing the config, and
   // their garbage) that nothing would give back until the first idle stretch after some requests: one collection now,
   // before the gateway says it is ready, starts it at what it holds (docs/gateway.md#memory-what-to-expect).

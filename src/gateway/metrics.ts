@@ -9,6 +9,7 @@ import { FastCounter, FastHistogram, register } from './fast-metrics.ts';
 import { VERSION } from '../version.ts';
 import type { BudgetRow } from '../budgets/snapshot.ts';
 import { routeProvider } from '../config/route-name.ts';
+import { UNHANDLED_KINDS, unhandledCounts } from './process-guard.ts';
 
 /** Per-provider credential counts by state, computed when /metrics is scraped. */
 export type CredentialCounts = () => { provider: string; state: string; count: number }[];
@@ -197,6 +198,18 @@ export class GatewayMetrics {
       labelNames: ['version'],
       registers: [this.registry],
     }).set({ version: VERSION }, 1);
+    // Read when scraped: the process guard's counts (process-guard.ts), both kinds from the start (0) for alerts.
+    new Counter({
+      name: 'switchyard_unhandled_errors_total',
+      help: 'Errors no code handled (a bug), which the gateway logged and survived, by kind',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const counts = unhandledCounts();
+        for (const kind of UNHANDLED_KINDS) this.inc({ kind }, counts[kind]);
+      },
+    });
     if (storeStatus) this.storeGauges(storeStatus);
     if (sources.budgetRows) this.budgetGauges(sources.budgetRows);
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });

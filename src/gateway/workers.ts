@@ -93,6 +93,8 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
     const startedAt = Date.now();
     const output = [pipeLines(worker.process.stderr, options.stderr), pipeLines(worker.process.stdout, options.stdout)];
     running.set(slot, worker);
+    // A message that cannot reach a worker going away (EPIPE on its channel) is said by its exit, below.
+    worker.on('error', () => {});
     return new Promise((resolve, reject) => {
       let ready = false;
       worker.on('message', (m: FromWorker) => {
@@ -179,6 +181,8 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
  * next one, so lines of two workers never interleave. Resolves when the stream ends. */
 function pipeLines(stream: Readable | null | undefined, write: (chunk: Buffer) => void): Promise<void> {
   if (!stream) return Promise.resolve();
+  // A pipe that fails closes too: its end is handled below.
+  stream.on('error', () => {});
   let rest: Buffer | undefined;
   stream.on('data', (chunk: Buffer) => {
     const joined = rest ? Buffer.concat([rest, chunk]) : chunk;

@@ -37,6 +37,17 @@ describe('key command output', () => {
     });
   });
 
+  it('refuses binary noise and text outside ASCII, bare or in JSON: no token holds it, and a header would mangle it', () => {
+    assert.deepEqual(parseTokenOutput(Buffer.from([0x74, 0xff, 0xfe, 0x61]).toString('utf8'), NOW), {
+      ok: false,
+      why: 'it printed a character outside ASCII (binary output?), which no token holds',
+    });
+    assert.deepEqual(parseTokenOutput('{"token":"tok\u00e9"}', NOW), {
+      ok: false,
+      why: 'its token holds a character outside ASCII, which no token holds',
+    });
+  });
+
   it('refuses nothing, several lines, JSON without a token, a bad expiry and a token already expired', () => {
     const why = (text: string): string => {
       const r = parseTokenOutput(text, NOW);

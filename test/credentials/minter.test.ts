@@ -53,6 +53,30 @@ describe('minter', () => {
     assert.equal(m.status(source)?.error, undefined);
   });
 
+  it('a failure held from a mint that started long ago is said as itself at once, with nothing left unhandled', async () => {
+    const { source, script } = commandSource([{ exit: 3 }]);
+    let clock = 1_000_000;
+    const m = new Minter({ now: () => clock });
+    const unhandled: unknown[] = [];
+    const seen = (reason: unknown): number => unhandled.push(reason);
+    process.on('unhandledRejection', seen);
+    try {
+      await assert.rejects(m.token(source, 3_000), /exited with code 3/);
+      // Past the wait bound since that mint started, within the hold: the held failure, not "no token within 3s".
+      clock += 4_000;
+      await assert.rejects(
+        m.token(source, 3_000),
+        (err: unknown) => MintError.isInstance(err) && err.failure === 'exit',
+      );
+      await assert.rejects(m.remint(source, 'old', 401, 3_000), /exited with code 3/);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(unhandled, []);
+      assert.equal(tokenScriptRuns(script), 1);
+    } finally {
+      process.off('unhandledRejection', seen);
+    }
+  });
+
   it('a rejected token is replaced once; a token minted since is given without another mint', async () => {
     const { source, script } = commandSource(['tok-1', 'tok-2']);
     const m = new Minter();

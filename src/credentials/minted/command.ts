@@ -57,11 +57,13 @@ export function runKeyCommand(spec: CommandSpec, source: string, now: () => numb
           new MintError(
             source,
             'format',
-            `${word} printed more than ${MAX_OUTPUT_BYTES / 1024} KiB, which is not a token`,
+            `${word} printed more than ${MAX_OUTPUT_BYTES / 1024} KiB (the most a key command's output is read to) and was stopped: that is not a token`,
           ),
         );
       else chunks.push(chunk);
     });
+    // A pipe that fails is the command's failure: said when it closes, never an unhandled 'error'.
+    child.stdout.on('error', () => stopGroup());
     child.on('error', (err: NodeJS.ErrnoException) => {
       const why =
         err.code === 'ENOENT' && !existsSync(spec.cwd)

@@ -5,13 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { MintStore } from '../../state/types.ts';
 import { fingerprint } from '../../config/mask.ts';
 import { runKeyCommand } from './command.ts';
-import { fileVersion, readKeyFile } from './file.ts';
+import { fileVersion, readBounded, readKeyFile } from './file.ts';
 import { MintError } from './mint-error.ts';
 import { rejectedReason, type MintReason } from './mint-reason.ts';
 import { requestToken } from './oauth2.ts';
 import type { MintedSource, OAuth2Spec } from './spec.ts';
 import { sharedToken, sharedTokenPatch } from './shared-token.ts';
-import { readFile } from 'node:fs/promises';
 import { formatDurationSetting } from '../../config/duration.ts';
 
 export interface MintedToken {
@@ -165,7 +164,11 @@ export class Minter {
    * while the mint goes on (it is not a failed mint: nothing is held against the source). */
   #within(source: MintedSource, e: Entry, minting: Promise<MintedToken>, waitMs: number): Promise<MintedToken> {
     if (!Number.isFinite(waitMs)) return minting;
-    const left = waitMs - (this.#now() - (e.inflightSince ?? this.#now()));
+    // A wait given up leaves the mint to end alone: its failure is the failure record's, not an unhandled rejection.
+    minting.catch(() => {});
+    // Only the mint in flight started earlier; a failure held from a moment ago is said at once, as itself.
+    const since = minting === e.inflight ? (e.inflightSince ?? this.#now()) : this.#now();
+    const left = waitMs - (this.#now() - since);
     const gaveUp = (): MintError =>
       new MintError(
         source.describe,
@@ -224,9 +227,12 @@ export class Minter {
     this.#watch = setInterval(() => {
       if (busy) return;
       busy = true;
-      void this.#answerRefreshRequests(store).finally(() => {
-        busy = false;
-      });
+      // A failure here (a store that throws) waits for the next tick; it is never left unhandled.
+      void this.#answerRefreshRequests(store)
+        .catch(() => {})
+        .finally(() => {
+          busy = false;
+        });
     }, MINT_POLICY.refreshWatchMs);
     this.#watch.unref();
   }
@@ -385,15 +391,9 @@ export class Minter {
 
   async #configuredRefreshToken(source: MintedSource, spec: OAuth2Spec): Promise<string> {
     if (spec.refreshTokenFile === undefined) return spec.refreshToken ?? '';
-    try {
-      return (await readFile(spec.refreshTokenFile, 'utf8')).trim();
-    } catch (err) {
-      throw new MintError(
-        source.describe,
-        'read',
-        `the refresh token file ${spec.refreshTokenFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      );
-    }
+    const got = await readBounded(spec.refreshTokenFile);
+    if (got.ok) return got.text.trim();
+    throw new MintError(source.describe, got.failure, `the refresh token file ${spec.refreshTokenFile}: ${got.why}`);
   }
 
   /** The refresh token to spend: the last rotated one kept in the store (descended from the configured one), else
@@ -467,11 +467,15 @@ export class Minter {
     if (spec.kind !== 'file' || f === undefined || f.checking || this.#now() - f.checkedAt < MINT_POLICY.fileCheckMs)
       return;
     f.checking = true;
-    void fileVersion(spec).then((version) => {
-      f.checking = false;
-      f.checkedAt = this.#now();
-      if (version !== f.version) this.#background(source, e, 'changed');
-    });
+    void fileVersion(spec)
+      .then((version) => {
+        f.checkedAt = this.#now();
+        if (version !== f.version) this.#background(source, e, 'changed');
+      })
+      .catch(() => {})
+      .finally(() => {
+        f.checking = false;
+      });
   }
 
   #record(source: MintedSource, patch: Omit<Parameters<MintStore['writeMint']>[1], 'provider' | 'at'>): void {

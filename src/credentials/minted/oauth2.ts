@@ -1,6 +1,6 @@
 // `oauth2:`: one token request (RFC 6749 client_credentials or refresh_token) to the token endpoint
 // (docs/credentials.md#oauth2). A rotated refresh_token in the answer replaces the one used.
-import { ProxyAgent, request } from 'undici';
+import { ProxyAgent, request, type Dispatcher } from 'undici';
 import type { OAuth2Spec } from './spec.ts';
 import { MintError } from './mint-error.ts';
 import { describeProxy, tunnelMessage } from '../../providers/proxy.ts';
@@ -50,8 +50,16 @@ export async function requestToken(
       ...(agent !== undefined ? { dispatcher: agent } : {}),
     });
     status = res.statusCode;
-    text = await res.body.text();
+    const read = await boundedText(res.body, res.headers['content-length']);
+    if (read === undefined)
+      throw new MintError(
+        source,
+        'format',
+        `the token endpoint ${endpoint(spec.tokenUrl)} answered ${status} with more than ${MAX_ANSWER_BYTES / 1024} KiB (the most a token answer is read to), which is not a token answer`,
+      );
+    text = read;
   } catch (err) {
+    if (MintError.isInstance(err)) throw err;
     const e = err as { name?: string; code?: string; message?: string };
     // By the signal, not the error's name: undici says a proxy's refused tunnel with an AbortError too.
     if (signal.aborted)
@@ -89,6 +97,32 @@ export async function requestToken(
   const rotated = body?.['refresh_token'];
   if (typeof rotated === 'string' && rotated.trim() !== '') answer.refreshToken = rotated.trim();
   return answer;
+}
+
+/** More than any token answer (a JWT access token, an id_token and a refresh token fit many times over). */
+const MAX_ANSWER_BYTES = 256 * 1024;
+
+/** The answer's text, or undefined past the bound — said by its Content-Length, else found while reading. The body
+ * is destroyed then, so its connection is not left half read. */
+async function boundedText(
+  body: Dispatcher.ResponseData['body'],
+  length: string | string[] | undefined,
+): Promise<string | undefined> {
+  if (typeof length === 'string' && Number(length) > MAX_ANSWER_BYTES) {
+    body.destroy();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_ANSWER_BYTES) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function refusal(

@@ -11,6 +11,9 @@ export type ParseResult = { ok: true; value: ParsedToken } | { ok: false; why: s
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
 const UNSENDABLE = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** Past ASCII: binary noise (or text in another encoding), which no token holds and a header would carry mangled or
+ * not at all (undici refuses it, which would look like a connection failure). */
+const NOT_ASCII = /[\u0080-\uffff]/;
 
 export function parseTokenOutput(text: string, now: number): ParseResult {
   const out = text.trim();
@@ -24,6 +27,8 @@ export function parseTokenOutput(text: string, now: number): ParseResult {
     };
   if (UNSENDABLE.test(out))
     return { ok: false, why: 'it printed a control character, which an HTTP header cannot carry' };
+  if (NOT_ASCII.test(out))
+    return { ok: false, why: 'it printed a character outside ASCII (binary output?), which no token holds' };
   return { ok: true, value: { token: out } };
 }
 
@@ -40,6 +45,8 @@ function parseJson(text: string, now: number): ParseResult {
     return { ok: false, why: 'its JSON has no "token" or "access_token" string' };
   if (UNSENDABLE.test(token.trim()))
     return { ok: false, why: 'its token holds a line break or a control character, which an HTTP header cannot carry' };
+  if (NOT_ASCII.test(token.trim()))
+    return { ok: false, why: 'its token holds a character outside ASCII, which no token holds' };
   const expiry = expiryOf(o, now);
   if (!expiry.ok) return expiry;
   if (expiry.at !== undefined && expiry.at <= now)
