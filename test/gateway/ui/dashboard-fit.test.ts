@@ -63,7 +63,9 @@ test(
       },
       config: (sim) => ({
         providers: {
-          mimo: simProvider(sim, 'openai', [GOOD, SPARE]),
+          mimo: simProvider(sim, 'openai', [GOOD, SPARE], {
+            models: { 'sim-large': { price: { input: 1, output: 1 } }, 'sim-small': {} },
+          }),
           down: simProvider(sim, 'openai', DOWN),
           broken: simProvider(sim, 'anthropic', BROKEN),
         },
@@ -81,6 +83,8 @@ test(
         budgets: {
           team_daily: { client_key: 'test-client', requests: { day: 100 }, tokens: { day: 100000 } },
           agent_spend: { task: 'agent', usd: { day: 5 }, soft: true },
+          // Admits the first main call (nothing spent yet), which costs more than the whole limit.
+          main_usd: { task: 'main', usd: { day: 0.000005 } },
         },
         gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
       }),
@@ -91,7 +95,8 @@ test(
         headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
       });
-    for (const model of ['sim-large', 'title_generation', 'main']) assert.equal((await chat(model)).status, 200);
+    for (const model of ['main', 'title_generation']) assert.equal((await chat(model)).status, 200);
+    assert.equal((await chat('main')).status, 429, 'main is over its USD budget');
     // Both routes of the agent's chain answer 500 until their breakers open.
     for (let i = 0; i < 3; i++) assert.notEqual((await chat('agent')).status, 200);
 
@@ -106,9 +111,27 @@ test(
       for (const view of VIEWS) {
         await page.click(`a[data-view="${view}"]`);
         await page.locator(READY[view]).first().waitFor();
+        if (view === 'tasks') {
+          // $0.000015 of $0.000005: the overshoot shows, in a precision that tells the two apart.
+          const spent = (await page.locator('tr[data-budget="main_usd"] [data-role="spent"]').textContent()) ?? '';
+          assert.match(spent, /\$0\.0000\d+ of \$0\.000005 over by \$0\.0000\d+/);
+        }
         if (view === 'requests') {
-          await page.locator('tr[data-request][data-status]:not([data-status="ok"])').first().click();
+          const refused = page.locator('tr[data-request][data-status="budget_exceeded"]');
+          assert.match(
+            (await refused.locator('[data-role="route"]').textContent()) ?? '',
+            /refused before routing: budget/,
+          );
+          assert.equal(await refused.locator('[data-role="cost"]').textContent(), 'not billed');
+          // The first call of the agent's chain: a 500 on each route.
+          await page.locator('tr[data-request]').filter({ hasText: 'agent' }).last().click();
           await page.locator('[data-role="trail"] tbody tr').first().waitFor();
+          const lines = page.locator('[data-role="explanation"] ol.routes li');
+          assert.deepEqual(await lines.evaluateAll((li) => li.map((l) => l.getAttribute('data-route'))), [
+            'down/sim-large',
+            'broken/sim-small',
+          ]);
+          assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /\$0\.00000(?!\d)/, 'no unbilled $0');
         }
         const f = await fit(page);
         await page.screenshot({ path: join(SCREENSHOTS, `${view}-${width}.png`), fullPage: true });
