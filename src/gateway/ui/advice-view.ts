@@ -83,5 +83,7 @@ export function routeLineView(f: RouteFailure): RouteLineView {
     e === undefined
       ? f.explanation
       : `${e.headline}${e.detail !== undefined ? ` — ${e.detail}` : ''}${e.postscript ?? ''}`;
-  return { route: f.route, kind: f.kind, text: scrubSecrets(text) };
+  // The line names its route already: "down/m failed with …" reads "failed with …" after it.
+  const own = text.startsWith(`${f.route} `) ? text.slice(f.route.length + 1) : text;
+  return { route: f.route, kind: f.kind, text: scrubSecrets(own) };
 }

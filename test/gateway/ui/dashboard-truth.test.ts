@@ -89,7 +89,7 @@ test('the views say what is true: an open breaker, a line per failed route, advi
     ],
     'a line per route, each naming its route',
   );
-  for (const r of trail!.routes!) assert.match(r.text, /server error/);
+  for (const r of trail!.routes!) assert.match(r.text, /^failed with a server error/, 'the line names its route once');
   const advice = trail!.explained!.advice.map((a) => a.text);
   assert.ok(!advice.includes('add a fallback route'), `the chain has a fallback already: ${advice.join(' | ')}`);
   assert.ok(
