@@ -1,5 +1,5 @@
-// Every dashboard view fits the screen it is read on: at 390 px (a phone) and 1280 px the page never scrolls sideways,
-// and the header holds Sign out. The views are filled as an operator finds them on a bad day: a provider down with
+// Every dashboard view fits the screen it is read on: at 390 px (a phone) and 1280 px the page never scrolls sideways
+// (the sign-in page neither), and the header holds Sign out. The views are filled as an operator finds them on a bad day: a provider down with
 // its breaker open, a request failed on both routes of its chain (opened), budgets, charts. Screenshots of each view
 // at each width go to test-output/screenshots/.
 import { test } from 'node:test';
@@ -106,6 +106,9 @@ test(
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${h.url}/ui`);
+      const login = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(login[0]! <= login[1]!, `the sign-in page at ${width} px is ${login[0]} px wide`);
+      await page.screenshot({ path: join(SCREENSHOTS, `login-${width}.png`) });
       await page.fill('input[name="key"]', ADMIN_KEY);
       await page.click('button[type="submit"]');
       for (const view of VIEWS) {
