@@ -4,6 +4,7 @@ import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import type { GroupTotals, RequestQuery, UsageRow } from '../../usage/row.ts';
 import type { RecentTrails } from './recent.ts';
+import { groupName } from '../../usage/report.ts';
 
 const DAY_MS = 86_400_000;
 const PAGE = 50;
@@ -94,14 +95,6 @@ export interface DailySeries {
   series: { name: string; tokens: number[]; cost: number[] }[];
 }
 
-/** What the ledger's '' means in each grouping: no route answered (refused before routing, or failed on every
- * route), a request without a client key. */
-const UNNAMED: Record<DailySeries['by'], string> = {
-  client_key: 'no client key',
-  task: 'no task',
-  route: 'no route answered',
-};
-
 /** Tokens and cost per day for the biggest `by` groups over `days` days: one rollup query for the groups, one per
  * group shown (at most TOP + 1). */
 export async function dailyUsage(
@@ -118,7 +111,7 @@ export async function dailyUsage(
   const series: DailySeries['series'] = [];
   for (const g of shown) {
     const perDay = await ledger.totals({ by: 'day', since, [by]: g.group });
-    series.push(dailySeries(g.group === '' ? UNNAMED[by] : g.group, dayList, perDay));
+    series.push(dailySeries(groupName(by, g.group), dayList, perDay));
   }
   if (groups.length > TOP) {
     const all = dailySeries('all', dayList, await ledger.totals({ by: 'day', since }));
