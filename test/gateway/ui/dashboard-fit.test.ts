@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ADMIN_KEY, FAST_RETRY, simProvider, startHarness } from '../harness.ts';
 import { chromiumPath, launch, SCREENSHOTS } from './browser.ts';
+import { until } from '../../helpers/until.ts';
 
 const GOOD = 'sk-fit-good-00000000001';
 const SPARE = 'sk-fit-spare-0000000002';
@@ -100,6 +101,11 @@ test(
     // Both routes of the agent's chain answer 500 until their breakers open.
     for (let i = 0; i < 3; i++) assert.notEqual((await chat('agent')).status, 200);
 
+    // The ledger writes its rows in the background: all six before the Requests view reads them.
+    await until('the six requests in the ledger', async () => {
+      const res = await fetch(`${h.url}/ui/api/requests`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      return ((await res.json()) as { rows: unknown[] }).rows.length === 6;
+    });
     await using browser = await launch(executable!);
     for (const width of WIDTHS) {
       const page = await browser.newPage({ viewport: { width, height: 800 } });

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_KEY, FAST_RETRY, simProvider, startHarness } from '../harness.ts';
+import { until } from '../../helpers/until.ts';
 
 const GOOD = 'sk-truth-good-000000001';
 const DOWN = 'sk-truth-down-000000002';
@@ -78,7 +79,12 @@ test('the views say what is true: an open breaker, a line per failed route, advi
   const mimo = keys.providers.find((p) => p.provider === 'mimo')!;
   assert.match(mimo.summary, /first in order and usable/, 'a closed breaker leaves the summary as it was');
 
-  const { rows } = await api<RequestsAnswer>('/ui/api/requests');
+  // The ledger writes its rows in the background: every request's, five, before reading them.
+  let rows: RequestsAnswer['rows'] = [];
+  await until('the five requests in the ledger', async () => {
+    rows = (await api<RequestsAnswer>('/ui/api/requests')).rows;
+    return rows.length === 5;
+  });
   const first = rows.filter((r) => r.task === 'agent').at(-1)!;
   const { trail } = await api<TrailAnswer>(`/ui/api/requests/${first.id}/trail`);
   assert.deepEqual(
