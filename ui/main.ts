@@ -5,6 +5,7 @@ import { KeysView } from './views/keys.ts';
 import { TasksView } from './views/tasks.ts';
 import { RequestsView } from './views/requests.ts';
 import { UsageView } from './views/usage.ts';
+import { labelCellsOf } from './cells.ts';
 
 const VIEWS = [
   ['keys', 'Keys', KeysView],
@@ -39,4 +40,7 @@ function App() {
     <main><${View} /></main>`;
 }
 
-render(html`<${App} />`, document.getElementById('app')!);
+const app = document.getElementById('app')!;
+render(html`<${App} />`, app);
+// On a phone each table row is a card of labelled lines (style.css): the labels come from the tables' headers.
+labelCellsOf(app);

@@ -74,15 +74,14 @@ export class CallBudgets {
     const result = await this.#init.store.reserve(this.#hold, items, at, at + this.#init.holdMs);
     if (!result.ok) {
       const h = items[result.refused]!;
-      const used = result.state.spent + result.state.reserved;
-      return { ok: false, level: h.rule.level, refusal: refusalOf(h.rule, used, h.resetsAt, at) };
+      return { ok: false, level: h.rule.level, refusal: refusalOf(h.rule, result.state, h.resetsAt, at) };
     }
     this.#callHeld = true;
     for (const h of items) this.#held.push(h);
     for (const i of result.softOver) {
       const h = items[i]!;
       const state = result.before[i]!;
-      const warning = warningOf(h.rule, state.spent + state.reserved, h.resetsAt);
+      const warning = warningOf(h.rule, state, h.resetsAt);
       this.warnings.push(warning);
       this.#init.onWarning?.(warning);
     }

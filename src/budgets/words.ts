@@ -28,15 +28,30 @@ export interface BudgetRefusal {
   rate: boolean;
   /** In the resource's own units (USD, tokens, requests). */
   limit: number;
+  /** Spent by calls that ended. */
   used: number;
+  /** Held by calls still running (what they may use, settled when they end). */
+  held: number;
   resetsAt: number;
   message: string;
 }
 
-export function refusalOf(limit: BudgetLimit, used: number, resetsAt: number, now: number): BudgetRefusal {
+/** Where a counter stands, in units: spent by ended calls, held by running ones. */
+export interface Standing {
+  spent: number;
+  reserved: number;
+}
+
+/** `$2.01 used`, or `$1.95 used and $0.06 held by calls in flight`: a hold is not a spend, so the two are said apart. */
+function standing(resource: BudgetResource, s: Standing): string {
+  const used = `${formatAmount(resource, s.spent)} used`;
+  return s.reserved > 0 ? `${used} and ${formatAmount(resource, s.reserved)} held by calls in flight` : used;
+}
+
+export function refusalOf(limit: BudgetLimit, state: Standing, resetsAt: number, now: number): BudgetRefusal {
   const rate = isRateWindow(limit.window);
   const per = `${formatAmount(limit.resource, limit.limit)} per ${limit.window}`;
-  const stands = `${formatAmount(limit.resource, used)} used or held`;
+  const stands = standing(limit.resource, state);
   const when = `resets at ${formatReset(resetsAt)} (in ${formatDuration(Math.max(0, resetsAt - now))})`;
   const message = `budget ${limit.budget} (${limit.scopeText}) is ${rate ? 'at its limit' : 'spent'}: ${per}, ${stands}; ${when}`;
   return {
@@ -46,7 +61,8 @@ export function refusalOf(limit: BudgetLimit, used: number, resetsAt: number, no
     window: limit.window,
     rate,
     limit: fromUnits(limit.resource, limit.limit),
-    used: fromUnits(limit.resource, used),
+    used: fromUnits(limit.resource, state.spent),
+    held: fromUnits(limit.resource, state.reserved),
     resetsAt,
     message,
   };
@@ -61,12 +77,12 @@ export interface BudgetWarning {
   message: string;
 }
 
-export function warningOf(limit: BudgetLimit, used: number, resetsAt: number): BudgetWarning {
+export function warningOf(limit: BudgetLimit, state: Standing, resetsAt: number): BudgetWarning {
   return {
     budget: limit.budget,
     scope: limit.scopeText,
     resource: limit.resource,
     window: limit.window,
-    message: `soft budget ${limit.budget} (${limit.scopeText}) is over ${formatAmount(limit.resource, limit.limit)} per ${limit.window} (${formatAmount(limit.resource, used)} used or held); served anyway, resets at ${formatReset(resetsAt)}`,
+    message: `soft budget ${limit.budget} (${limit.scopeText}) is over ${formatAmount(limit.resource, limit.limit)} per ${limit.window} (${standing(limit.resource, state)}); served anyway, resets at ${formatReset(resetsAt)}`,
   };
 }

@@ -62,7 +62,8 @@ export interface RaiseSettingAdvice {
  * another provider's model). */
 export interface AddFallbackAdvice {
   kind: 'add_fallback';
-  to: 'any' | 'larger_model' | 'larger_window' | 'other_provider' | 'other_provider_model';
+  /** `another`: the chain has a fallback already, and it failed too (adviceForChain). */
+  to: 'any' | 'another' | 'larger_model' | 'larger_window' | 'other_provider' | 'other_provider_model';
 }
 
 /** The request itself: fix it, rephrase it, or make it shorter. */
@@ -216,6 +217,7 @@ const CHECK: Record<CheckSettingAdvice['about'], (a: CheckSettingAdvice) => stri
 
 const FALLBACK: Record<AddFallbackAdvice['to'], string> = {
   any: 'add a fallback route',
+  another: 'add another fallback route (every route of the chain failed)',
   larger_model: 'add a larger model to the fallback chain',
   larger_window: 'add a model with a larger window',
   other_provider: 'add a fallback route to another provider',
@@ -281,6 +283,13 @@ const CLAUSES: { [K in Advice['kind']]: Render<K> } = {
   no_proxy: (a) => `\`proxy: none\` under providers.${a.provider} sends directly`,
   report_bug: () => 'this is a bug in Switchyard: please report it with the trail (`switchyard chat --json`)',
 };
+
+/** A route's advice in a chain of `routes` routes: "add a fallback route" is said of a chain that has none; a chain
+ * with fallbacks that all failed is told to add another. */
+export function adviceForChain(advice: readonly Said[], routes: number): readonly Said[] {
+  if (routes <= 1 || !advice.some((a) => a.kind === 'add_fallback' && a.to === 'any')) return advice;
+  return advice.map((a) => (a.kind === 'add_fallback' && a.to === 'any' ? { ...a, to: 'another' } : a));
+}
 
 /** The clause one advice says, in a reader's commands. */
 export function adviceClause(a: Advice, commands: Commands = CLI_COMMANDS, time: TimeFormat = {}): string {

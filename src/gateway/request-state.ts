@@ -6,6 +6,7 @@ import type { ModelTarget } from './model-resolve.ts';
 import type { GatewayContext } from './context.ts';
 import type { RawJson } from '../log.ts';
 import type { Attempt } from '../routing/types.ts';
+import type { RouteFailure } from '../routing/errors.ts';
 import type { Usage } from '../providers/types.ts';
 import type { UsageRow } from '../usage/row.ts';
 
@@ -35,6 +36,8 @@ export interface RequestState {
   /** The same failure's explanation as a value, when the router made one (SwitchyardError.explained): the dashboard
    * renders it for its reader. */
   explained?: Explanation;
+  /** Every route's failure (SwitchyardError.failures), for the dashboard's line per route. */
+  failures?: readonly RouteFailure[];
   /** Tokens the answer used, as the provider counted them (a stream's comes with its finish event): the line's
    * `tokens_*` fields and `switchyard_gateway_tokens_total`, so an operator can say who used how much. */
   usage?: Usage;

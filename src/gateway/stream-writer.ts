@@ -127,6 +127,7 @@ class FramesWriter implements EventSink {
       sy.error = apiErr.message;
       // The cut's explanation as a value, for the dashboard, as a failure before the stream began gives it.
       if (SwitchyardError.isInstance(err) && err.explained !== undefined) sy.explained = err.explained;
+      if (SwitchyardError.isInstance(err) && err.failures.length > 0) sy.failures = err.failures;
       this.#write(this.#w.encoder.error(apiErr));
     }
     this.#finish();

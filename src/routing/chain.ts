@@ -2,7 +2,7 @@
 // (docs/routing.md#the-chain-across-routes). When everything fails, one SwitchyardError with the trail.
 import type { ChatMessage } from '../providers/types.ts';
 import type { CallContext, Sender } from './call-context.ts';
-import { callFailed, type RouteFailure, type RouteFailureKind } from './errors.ts';
+import { callFailed, inChain, type RouteFailure, type RouteFailureKind } from './errors.ts';
 import { taskCredential } from '../credentials/task-credential.ts';
 import { usability } from '../credentials/health.ts';
 import { explained, libraryLine } from '../errors/explanation.ts';
@@ -138,11 +138,13 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
       }),
     });
   }
+  // Each route's advice knows the chain it is in (no "add a fallback route" to a chain that has one).
+  const chained = failures.map((f) => inChain(f, routes.length));
   // A configFromObject config is invisible to the CLI: its advice names library calls instead.
   const advised =
     ctx.loaded.fromObject === true
-      ? failures.map((f) => (f.explained ? { ...f, explanation: libraryLine(f.explained) } : f))
-      : failures;
+      ? chained.map((f) => (f.explained ? { ...f, explanation: libraryLine(f.explained) } : f))
+      : chained;
   const error = callFailed(ctx.task, advised, ctx.trail);
   ctx.events.emit({ type: 'give_up', task: ctx.task, kind: error.kind, message: error.explanation });
   throw error;

@@ -8,7 +8,8 @@ import type { Attempt } from './types.ts';
 import type { BudgetRefusal } from '../budgets/words.ts';
 import { RESTING_KINDS } from './policy.ts';
 import { errorMarker, hasMarker, markAs } from '../error-marker.ts';
-import type { Explanation } from '../errors/explanation.ts';
+import { cliLine, type Explanation } from '../errors/explanation.ts';
+import { adviceForChain } from '../errors/advice.ts';
 
 export type { RouteFailureKind };
 
@@ -62,6 +63,15 @@ export function leadFailure(failures: readonly RouteFailure[]): RouteFailure | u
   let best: RouteFailure | undefined;
   for (const f of failures) if (!best || rank(f.kind) < rank(best.kind)) best = f;
   return best;
+}
+
+/** A route's failure as said in a chain of `routes` routes: its advice knows the chain has fallbacks already. */
+export function inChain(f: RouteFailure, routes: number): RouteFailure {
+  if (f.explained === undefined) return f;
+  const advice = adviceForChain(f.explained.advice, routes);
+  if (advice === f.explained.advice) return f;
+  const explained: Explanation = { ...f.explained, advice };
+  return { ...f, explained, explanation: cliLine(explained) };
 }
 
 /** Lead line first, then one line per route in the order tried. */

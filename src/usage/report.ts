@@ -24,9 +24,22 @@ export function costText(t: Totals): string {
   return t.unpriced > 0 ? `$${usd} + ${t.unpriced} unpriced` : `$${usd}`;
 }
 
+/** What the ledger's '' means in a grouping: a request no route (or key) answered — refused before routing, or failed
+ * on every route — or one without a client key. */
+const UNNAMED: Record<string, string> = {
+  route: 'no route answered',
+  credential: 'no key answered',
+  client_key: 'no client key',
+};
+
+/** A group's name as people read it: its value, or what '' stands for in that grouping. */
+export function groupName(by: string, group: string): string {
+  return group !== '' ? group : (UNNAMED[by] ?? '(none)');
+}
+
 export function usageTable(by: string, groups: readonly GroupTotals[]): string[] {
   const head = [by, ...COLUMNS.map(([, h]) => h), 'cache hit', 'cost (est.)', 'estimated'];
-  const body = [...groups.map((g) => [g.group || '(none)', g] as const), ['total', summed(groups)] as const].map(
+  const body = [...groups.map((g) => [groupName(by, g.group), g] as const), ['total', summed(groups)] as const].map(
     ([name, t]) => [name, ...COLUMNS.map(([k]) => String(t[k])), hitRatioText(t), costText(t), String(t.estimated)],
   );
   const rows = [head, ...body];

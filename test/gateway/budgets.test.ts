@@ -72,7 +72,7 @@ test('a client key over its USD budget gets a 429 naming it, and the OpenAI SDK 
       assert.equal(err.headers?.get('x-switchyard-attempts'), '0');
       assert.match(
         err.message,
-        /budget spender_usd \(client key spender\) is spent: \$0\.000001 per day, \$0\.0000\d+ used or held; resets at \d{4}-\d\d-\d\d 00:00 UTC \(in /,
+        /budget spender_usd \(client key spender\) is spent: \$0\.000001 per day, \$0\.0000\d+ used; resets at \d{4}-\d\d-\d\d 00:00 UTC \(in /,
       );
       return true;
     },
@@ -94,7 +94,7 @@ test('a client key over its rate gets an Anthropic 429 rate_limit_error with Ret
     assert.match(err.message, /"type":"rate_limit_error"|rate_limit_error/);
     assert.match(
       err.message,
-      /budget rater_hourly \(client key rater\) is at its limit: 1 request per hour, 1 request used or held; resets at/,
+      /budget rater_hourly \(client key rater\) is at its limit: 1 request per hour, 1 request used; resets at/,
     );
     return true;
   });

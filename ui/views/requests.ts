@@ -21,6 +21,8 @@ interface Row {
   task: string;
   model: string;
   route: string;
+  /** What to say instead of an empty route when none answered (src/gateway/ui/ledger-views.ts). */
+  route_note: string;
   key: string;
   attempts: number;
   input_tokens: number;
@@ -43,6 +45,8 @@ interface Trail {
   outcome: string;
   error?: string;
   explained?: { headline: string; detail?: string; advice: AdviceView[] };
+  /** A line per route the call failed on. */
+  routes?: { route: string; kind: string; text: string }[];
   attempts: {
     route: string;
     key?: string;
@@ -60,6 +64,36 @@ type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 function money(n: number | null): string {
   return n === null ? '—' : `$${n.toFixed(n < 0.01 ? 5 : 3)}`;
+}
+
+type Attempt = Trail['attempts'][number];
+
+/** Each attempt of the trail with its charge, when it was billed: the ledger keeps charges for billed attempts only,
+ * so they are matched by route, key and outcome, in order (not by position). */
+function withCharges(attempts: Attempt[], charges: Charge[]): { a: Attempt; c: Charge | undefined }[] {
+  const left = [...charges];
+  return attempts.map((a) => {
+    const i = left.findIndex((c) => c.route === a.route && c.key === a.key && c.outcome === a.outcome);
+    return { a, c: i === -1 ? undefined : left.splice(i, 1)[0] };
+  });
+}
+
+/** What the caller was told: with a line per route when the call failed on its routes, else its words as they are. */
+function Explanation({ trail }: { trail: Trail }) {
+  const routes = trail.routes ?? [];
+  if (routes.length === 0)
+    return trail.error ? html`<p class="warn explanation" data-role="explanation">${trail.error}</p>` : '';
+  return html`<div class="explanation" data-role="explanation">
+    ${routes.length > 1 ? html`<p class="warn">Every route failed:</p>` : ''}
+    <ol class="routes">
+      ${routes.map(
+        (r) =>
+          html`<li data-route=${r.route}>
+            <code>${r.route}</code> <span class="badge failed">${r.kind}</span> <span class="warn">${r.text}</span>
+          </li>`,
+      )}
+    </ol>
+  </div>`;
 }
 
 /** What to do, one advice a line; a key's reset is done here as the Keys view does it. */
@@ -98,7 +132,7 @@ function Detail({ row }: { row: Row }) {
   }, [row.id]);
   return html`<tr class="detail" data-detail=${row.id}>
     <td colspan="10">
-      ${trail?.error ? html`<p class="warn" data-role="explanation">${trail.error}</p>` : ''}
+      ${trail ? html`<${Explanation} trail=${trail} />` : ''}
       ${trail?.explained ? html`<${Advice} advice=${trail.explained.advice} />` : ''}
       <table class="trail" data-role="trail">
         <thead>
@@ -115,21 +149,24 @@ function Detail({ row }: { row: Row }) {
           </tr>
         </thead>
         <tbody>
-          ${(trail?.attempts ?? row.charges).map((a, i) => {
-            const c = row.charges[i];
-            const t = trail?.attempts[i];
-            return html`<tr>
-              <td>${i + 1}</td>
-              <td><code>${a.route}</code></td>
-              <td><code>${(t?.key ?? c?.key) || ''}</code></td>
-              <td><span class=${`badge ${a.outcome === 'ok' ? 'ok' : 'failed'}`}>${a.outcome}</span></td>
-              <td>${t?.status ?? ''}</td>
-              <td>${t ? `${Math.round(t.latency_ms)} ms${t.wait_ms ? ` (+${t.wait_ms} ms wait)` : ''}` : ''}</td>
-              <td class="why">${t?.message ?? ''}${t?.note ? ` (${t.note})` : ''}</td>
-              <td>${c ? `${c.input_tokens} / ${c.output_tokens}${c.estimated ? ' est.' : ''}` : ''}</td>
-              <td>${c ? money(c.cost_usd) : ''}</td>
-            </tr>`;
-          })}
+          ${(trail ? withCharges(trail.attempts, row.charges) : row.charges.map((c) => ({ a: undefined, c }))).map(
+            ({ a, c }, i) => {
+              const route = a?.route ?? c?.route ?? '';
+              const key = a?.key ?? c?.key;
+              const outcome = a?.outcome ?? c?.outcome ?? '';
+              return html`<tr>
+                <td>${i + 1}</td>
+                <td><code>${route}</code></td>
+                <td>${key ? html`<code>${key}</code>` : html`<small>not sent</small>`}</td>
+                <td><span class=${`badge ${outcome === 'ok' ? 'ok' : 'failed'}`}>${outcome}</span></td>
+                <td>${a?.status ?? ''}</td>
+                <td>${a ? `${Math.round(a.latency_ms)} ms${a.wait_ms ? ` (+${a.wait_ms} ms wait)` : ''}` : ''}</td>
+                <td class="why">${a?.message ?? ''}${a?.note ? ` (${a.note})` : ''}</td>
+                <td>${c ? `${c.input_tokens} / ${c.output_tokens}${c.estimated ? ' est.' : ''}` : ''}</td>
+                <td>${c ? money(c.cost_usd) : ''}</td>
+              </tr>`;
+            },
+          )}
         </tbody>
       </table>
       ${
@@ -226,11 +263,13 @@ export function RequestsView() {
                 </td>
                 <td>${r.client_key}</td>
                 <td>${r.task}</td>
-                <td><code>${r.route}</code></td>
-                <td><code>${r.key}</code></td>
+                <td data-role="route">
+                  ${r.route ? html`<code>${r.route}</code>` : html`<small>${r.route_note}</small>`}
+                </td>
+                <td>${r.key ? html`<code>${r.key}</code>` : html`<small>none</small>`}</td>
                 <td>${r.attempts}</td>
                 <td>${r.input_tokens} / ${r.output_tokens}</td>
-                <td>${money(r.cost_usd)}</td>
+                <td data-role="cost">${r.charges.length > 0 ? money(r.cost_usd) : html`<small>not billed</small>`}</td>
                 <td>${Math.round(r.latency_ms)} ms</td>
               </tr>
               ${open === r.id ? html`<${Detail} row=${r} />` : ''}`,

@@ -2,6 +2,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { clock, get } from '../api.ts';
+import { budgetAmounts } from '../amounts.ts';
 
 interface Route {
   provider: string;
@@ -25,23 +26,20 @@ interface Budget {
   resets_at: string;
 }
 
-function amount(b: Budget, n: number): string {
-  return b.resource === 'usd' ? `$${n.toFixed(n < 1 ? 4 : 2)}` : `${n} ${b.resource}`;
-}
-
 function BudgetRow({ b }: { b: Budget }) {
   const used = b.limit > 0 ? Math.min(100, ((b.spent + b.reserved) / b.limit) * 100) : 0;
+  const a = budgetAmounts(b.resource, b);
   return html`<tr data-budget=${b.budget} data-window=${b.window} data-resource=${b.resource}>
     <td><code>${b.budget}</code>${b.soft ? html` <small>soft</small>` : ''}</td>
     <td>${b.scope}</td>
     <td>${b.window}</td>
     <td data-role="spent">
-      ${`${amount(b, b.spent)} of ${amount(b, b.limit)}`}${b.reserved > 0 ? html` <small>(+${amount(b, b.reserved)} held)</small>` : ''}
+      ${`${a.spent} of ${a.limit}`}${a.over ? html` <strong class="warn" data-role="over">over by ${a.over}</strong>` : ''}${b.reserved > 0 ? html` <small>(+${a.held} held)</small>` : ''}
     </td>
     <td>
       <div class="meter"><div class=${used >= 100 ? 'full' : ''} style=${{ width: `${used}%` }}></div></div>
     </td>
-    <td>${amount(b, b.remaining)}</td>
+    <td>${a.left}</td>
     <td>${clock(b.resets_at)}</td>
   </tr>`;
 }

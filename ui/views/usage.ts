@@ -24,20 +24,29 @@ interface Rates {
 const COLORS = ['#2f5bd3', '#1a7f37', '#b35900', '#8e24aa', '#00838f', '#c62828', '#667085'];
 const TITLES: Record<string, string> = { client_key: 'client key', task: 'task', route: 'route' };
 
-function Chart({ opts, data }: { opts: uPlot.Options; data: uPlot.AlignedData }) {
+/** A uPlot chart as wide as its container, resized with it: a fixed width would push a phone's page sideways. */
+function Chart({ opts, data }: { opts: Omit<uPlot.Options, 'width'>; data: uPlot.AlignedData }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    const plot = new uPlot(opts, data, ref.current!);
-    return () => plot.destroy();
+    const box = ref.current!;
+    const width = (): number => Math.max(120, Math.floor(box.clientWidth));
+    const plot = new uPlot({ ...opts, width: width() }, data, box);
+    const resized = new ResizeObserver(() => {
+      if (plot.width !== width()) plot.setSize({ width: width(), height: opts.height });
+    });
+    resized.observe(box);
+    return () => {
+      resized.disconnect();
+      plot.destroy();
+    };
   }, [opts, data]);
-  return html`<div ref=${ref}></div>`;
+  return html`<div class="chart" ref=${ref}></div>`;
 }
 
 function DailyChart({ d, metric }: { d: Daily; metric: 'tokens' | 'cost' }) {
   const xs = d.days.map((day) => Date.parse(`${day}T12:00:00Z`) / 1000);
   const bars = uPlot.paths.bars!({ size: [0.8, 40] });
-  const opts: uPlot.Options = {
-    width: 600,
+  const opts: Omit<uPlot.Options, 'width'> = {
     height: 240,
     title: `${metric === 'tokens' ? 'Tokens' : 'Cost (USD)'} per day by ${TITLES[d.by] ?? d.by}`,
     scales: { x: { time: true } },
@@ -59,8 +68,7 @@ function DailyChart({ d, metric }: { d: Daily; metric: 'tokens' | 'cost' }) {
 
 function RateChart({ r }: { r: Rates }) {
   const pct = (v: (number | null)[]) => v.map((x) => (x === null ? null : x * 100));
-  const opts: uPlot.Options = {
-    width: 420,
+  const opts: Omit<uPlot.Options, 'width'> = {
     height: 150,
     title: r.route,
     scales: { x: { time: true }, y: { range: [0, 100] } },

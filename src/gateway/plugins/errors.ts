@@ -229,6 +229,7 @@ export function installErrorHandling(
       req.sy.outcome = apiErr.code ?? apiErr.category;
       req.sy.error = apiErr.message;
       if (SwitchyardError.isInstance(err) && err.explained !== undefined) req.sy.explained = err.explained;
+      if (SwitchyardError.isInstance(err) && err.failures.length > 0) req.sy.failures = err.failures;
       // The request log and the x-switchyard-attempts header must agree on a failed call too.
       const attempts = apiErr.headers['x-switchyard-attempts'];
       if (attempts !== undefined) req.sy.attempts = Number(attempts);

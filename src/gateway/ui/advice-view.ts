@@ -4,6 +4,7 @@
 import type { Advice } from '../../errors/advice.ts';
 import { adviceClause, CLI_COMMANDS } from '../../errors/advice.ts';
 import type { Explanation } from '../../errors/explanation.ts';
+import type { RouteFailure } from '../../routing/errors.ts';
 import { scrubSecrets } from '../../log.ts';
 
 /** Something the dashboard itself can do for an advice: `reset` is the Keys view's reset of a provider's keys. */
@@ -66,4 +67,23 @@ export function explanationView(e: Explanation): ExplanationView {
   };
   if (e.detail !== undefined) view.detail = scrubSecrets(e.detail);
   return view;
+}
+
+/** What happened on one route of a failed call, a line of its own: the route, its failure's kind and what happened
+ * there (the advice is said once, after the lines, for the lead failure). */
+export interface RouteLineView {
+  route: string;
+  kind: string;
+  text: string;
+}
+
+export function routeLineView(f: RouteFailure): RouteLineView {
+  const e = f.explained;
+  const text =
+    e === undefined
+      ? f.explanation
+      : `${e.headline}${e.detail !== undefined ? ` — ${e.detail}` : ''}${e.postscript ?? ''}`;
+  // The line names its route already: "down/m failed with …" reads "failed with …" after it.
+  const own = text.startsWith(`${f.route} `) ? text.slice(f.route.length + 1) : text;
+  return { route: f.route, kind: f.kind, text: scrubSecrets(own) };
 }

@@ -4,6 +4,7 @@ import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import type { GroupTotals, RequestQuery, UsageRow } from '../../usage/row.ts';
 import type { RecentTrails } from './recent.ts';
+import { groupName } from '../../usage/report.ts';
 
 const DAY_MS = 86_400_000;
 const PAGE = 50;
@@ -61,11 +62,25 @@ export async function requestsPage(ctx: GatewayContext, f: RequestFilters) {
   };
 }
 
+/** What a row says in place of the route that answered, when none did: refused before anything was sent (a
+ * budget, an invalid request: no attempt, or only the budget's), nothing sent (every route skipped: breakers open,
+ * keys cooling), or failed on every route it tried. */
+export function unansweredRoute(r: Pick<UsageRow, 'route' | 'status' | 'attempts' | 'failure_kind'>): string {
+  if (r.route !== '') return '';
+  const last = r.failure_kind !== '' ? ` (last: ${r.failure_kind})` : '';
+  if (r.attempts > 0) return `none answered${last}`;
+  if (r.failure_kind === '' || r.failure_kind === 'budget')
+    return `refused before routing: ${r.failure_kind || r.status}`;
+  return `none sent${last}`;
+}
+
 function rowView(r: UsageRow, masked: Map<string, string>) {
   return {
     ...r,
     at: new Date(r.at).toISOString(),
     key: r.credential ? (masked.get(r.credential) ?? r.credential) : '',
+    /** Set when no route answered: what to show instead of an empty route. */
+    route_note: unansweredRoute(r),
     charges: r.charges.map((c) => ({ ...c, key: masked.get(c.credential) ?? c.credential })),
   };
 }
@@ -96,7 +111,7 @@ export async function dailyUsage(
   const series: DailySeries['series'] = [];
   for (const g of shown) {
     const perDay = await ledger.totals({ by: 'day', since, [by]: g.group });
-    series.push(dailySeries(g.group === '' ? '(none)' : g.group, dayList, perDay));
+    series.push(dailySeries(groupName(by, g.group), dayList, perDay));
   }
   if (groups.length > TOP) {
     const all = dailySeries('all', dayList, await ledger.totals({ by: 'day', since }));

@@ -3,7 +3,8 @@
 // reads the why here while it is recent. Bounded; a request that went through on its first try costs one check.
 import type { Attempt } from '../../routing/types.ts';
 import type { Explanation } from '../../errors/explanation.ts';
-import { explanationView, type ExplanationView } from './advice-view.ts';
+import type { RouteFailure } from '../../routing/errors.ts';
+import { explanationView, routeLineView, type ExplanationView, type RouteLineView } from './advice-view.ts';
 
 /** What the request log knows of a finished request (RequestState's fields). */
 export interface FinishedRequest {
@@ -12,6 +13,7 @@ export interface FinishedRequest {
   error?: string;
   explained?: Explanation;
   trail?: Attempt[];
+  failures?: readonly RouteFailure[];
 }
 
 export interface RecentAttempt {
@@ -32,6 +34,8 @@ export interface RecentTrail {
   error?: string;
   /** The lead failure's explanation as the dashboard renders it (advice-view.ts), when the router made one. */
   explained?: ExplanationView;
+  /** A line per route the call failed on, in the order tried (with `explained`: the lead's advice follows them). */
+  routes?: RouteLineView[];
   attempts: RecentAttempt[];
 }
 
@@ -61,6 +65,7 @@ export class RecentTrails {
     };
     if (s.error !== undefined) kept.error = s.error;
     if (s.explained !== undefined) kept.explained = explanationView(s.explained);
+    if (s.failures !== undefined && s.failures.length > 0) kept.routes = s.failures.map(routeLineView);
     this.#byId.delete(s.id);
     this.#byId.set(s.id, kept);
     if (this.#byId.size > this.#max) this.#byId.delete(this.#byId.keys().next().value!);
