@@ -56,7 +56,7 @@ export interface FaultCase {
   checks: CheckName[];
 }
 
-/** Caps a few seconds of the load reach (a request is ~35 prompt and ~20 answer tokens, about $0.07): an outage meets
+/** Caps a few seconds of the load reach (a request is 32 tokens, prompt and answer, about $0.07): an outage meets
  * a budget with room left, and spends the rest. */
 export const CAPS_IN_REACH = { usd: 30, tokens: 20_000 };
 /** Caps no case reaches: where the fault is elsewhere, requests must keep reaching the upstream. */
@@ -120,6 +120,19 @@ export const CASES: FaultCase[] = [
     checks: BUDGET_CHECKS,
   },
   {
+    name: 'redis down 10 s, 3 replicas',
+    replicas: 3,
+    concurrency: 32,
+    ledger: 'sqlite',
+    fault: 'redis-stop',
+    faultMs: 10_000,
+    startAt: 'half-cap',
+    afterMs: 3_000,
+    maxRequests: 30_000,
+    caps: CAPS_IN_REACH,
+    checks: BUDGET_CHECKS,
+  },
+  {
     name: 'redis kill -9, back in 1 s',
     replicas: 2,
     concurrency: 32,
@@ -146,7 +159,7 @@ export const CASES: FaultCase[] = [
     checks: [...BUDGET_CHECKS, 'store-wait-bounded'],
   },
   {
-    name: 'partition: replica 1 loses redis 10 s',
+    name: 'partition: one replica loses redis 10 s',
     replicas: 2,
     concurrency: 32,
     ledger: 'sqlite',

@@ -36,10 +36,9 @@ export const FAULTS: Record<FaultName, Fault> = {
   'postgres-terminate': {
     async start(w) {
       await w.pg!.terminate(w.database!);
-      terminators.set(
-        w,
-        setInterval(() => void w.pg!.terminate(w.database!).catch(() => undefined), 1_000),
-      );
+      // Unref'd: a case that throws before `end` must not keep the suite's process alive.
+      const timer = setInterval(() => void w.pg!.terminate(w.database!).catch(() => undefined), 1_000);
+      terminators.set(w, timer.unref());
     },
     end: async (w) => clearInterval(terminators.get(w)),
   },

@@ -30,7 +30,10 @@ const COLUMNS: Column[] = [
   { head: 'held left $/tok', cell: (f) => orDash(f.heldLeft, (h) => `${h.usd.toFixed(2)}/${h.tokens}`) },
   { head: 'rows/answers', cell: (f) => `${f.rows ?? '-'}/${f.answers}` },
   { head: 'ledger/billed tok', cell: (f) => `${f.ledgerTokens ?? '-'}/${f.billedTokens}` },
-  { head: 'max ms (p99 before)', cell: (f) => `${f.faultMaxMs} (${f.baselineP99Ms})` },
+  {
+    head: 'max ms (p99 before)',
+    cell: (f) => (f.spec.faultMs === 0 ? '-' : `${f.faultMaxMs} (${f.baselineP99Ms})`),
+  },
   {
     head: 'recover s',
     cell: (f) => (f.recoverMs === undefined ? '-' : f.recoverMs === null ? '>30' : (f.recoverMs / 1000).toFixed(1)),
