@@ -208,7 +208,7 @@ export const CASES: FaultCase[] = [
     afterMs: 3_000,
     maxRequests: 30_000,
     caps: CAPS_OUT_OF_REACH,
-    checks: ['kill-loses-one-flush'],
+    checks: ['alive', 'kill-loses-one-flush'],
   },
   {
     name: 'gateway kill -9 (postgres ledger)',
@@ -221,7 +221,7 @@ export const CASES: FaultCase[] = [
     afterMs: 3_000,
     maxRequests: 30_000,
     caps: CAPS_OUT_OF_REACH,
-    checks: ['kill-loses-one-flush'],
+    checks: ['alive', 'kill-loses-one-flush'],
   },
   keySourceCase('command-garbage'),
   keySourceCase('command-huge'),

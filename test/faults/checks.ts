@@ -1,17 +1,12 @@
 // Issue 40's "Done when" criteria as a table: each check reads a case's figures and says whether they meet it, and
 // with which numbers. A case passes when every check it names does.
 import { FLUSH_INTERVAL_MS, STORE_WAIT_BOUND_MS, type CheckName } from './cases.ts';
-import type { Figures } from './measure.ts';
+import { spendMatches, type Figures } from './measure.ts';
 
 export interface Verdict {
   check: CheckName;
   ok: boolean;
   detail: string;
-}
-
-/** USD in the ledger and the header are rounded to 6 significant digits per request. */
-function usdClose(a: number, b: number, requests: number): boolean {
-  return Math.abs(a - b) <= 1e-4 + requests * 1e-6;
 }
 
 const CHECKS: Record<CheckName, (f: Figures) => Omit<Verdict, 'check'>> = {
@@ -33,11 +28,7 @@ const CHECKS: Record<CheckName, (f: Figures) => Omit<Verdict, 'check'>> = {
   'counter-equals-received': (f) => {
     if (f.counter === undefined || f.heldLeft === undefined)
       return { ok: false, detail: 'no replica answered /admin/budgets after recovery' };
-    const ok =
-      usdClose(f.counter.usd, f.received.usd, f.served) &&
-      f.counter.tokens === f.received.tokens &&
-      f.heldLeft.usd === 0 &&
-      f.heldLeft.tokens === 0;
+    const ok = spendMatches(f.counter, f.received, f.served) && f.heldLeft.usd === 0 && f.heldLeft.tokens === 0;
     return {
       ok,
       detail:

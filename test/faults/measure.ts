@@ -104,21 +104,38 @@ async function halfSpent(world: World): Promise<boolean> {
   return rows?.some((b) => b.spent >= b.limit / 2) ?? false;
 }
 
-/** The counters once nothing is in flight: waits (bounded) for every hold to settle. */
-async function settledCounters(world: World): Promise<{ counter?: Spend; heldLeft?: Spend }> {
+/** The shared counters say what clients received: tokens exactly, USD to the header's rounding (6 significant digits a
+ * request). */
+export function spendMatches(counter: Spend, received: Spend, requests: number): boolean {
+  return counter.tokens === received.tokens && Math.abs(counter.usd - received.usd) <= 1e-4 + requests * 1e-6;
+}
+
+function spendOf(rows: BudgetView[], resource: 'spent' | 'reserved'): Spend {
+  return {
+    usd: rows.find((b) => b.budget === 'key-usd')?.[resource] ?? NaN,
+    tokens: rows.find((b) => b.budget === 'task-tokens')?.[resource] ?? NaN,
+  };
+}
+
+/** The counters once nothing is in flight: waits (bounded) for every hold to settle and for what was spent while the
+ * store was away to be written back, that is until they equal what clients received; else reports them as they are. */
+async function settledCounters(
+  world: World,
+  received: Spend,
+  served: number,
+): Promise<{ counter?: Spend; heldLeft?: Spend }> {
   let rows: BudgetView[] | undefined;
   await within(SETTLE_BOUND_MS, async () => {
     const r = alive(world)[0];
     rows = r === undefined ? undefined : await budgets(r);
-    return rows !== undefined && rows.every((b) => b.reserved === 0);
+    return (
+      rows !== undefined &&
+      rows.every((b) => b.reserved === 0) &&
+      spendMatches(spendOf(rows, 'spent'), received, served)
+    );
   });
   if (rows === undefined) return {};
-  const usd = rows.find((b) => b.budget === 'key-usd');
-  const tokens = rows.find((b) => b.budget === 'task-tokens');
-  return {
-    counter: { usd: usd?.spent ?? NaN, tokens: tokens?.spent ?? NaN },
-    heldLeft: { usd: usd?.reserved ?? NaN, tokens: tokens?.reserved ?? NaN },
-  };
+  return { counter: spendOf(rows, 'spent'), heldLeft: spendOf(rows, 'reserved') };
 }
 
 interface UsageTotal {
@@ -231,7 +248,8 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
   await sleep(spec.afterMs);
   const shots = await load.stop();
   say(`${spec.name}: load stopped after ${shots.length} requests`);
-  const counters = await settledCounters(world);
+  const seen = tally(shots);
+  const counters = await settledCounters(world, seen.received, seen.served);
   for (const r of world.replicas) {
     if (r.lost !== undefined) continue;
     r.endedByUs = true;
@@ -244,7 +262,7 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
   return {
     name: spec.name,
     spec,
-    ...tally(shots),
+    ...seen,
     lost: world.lost(),
     lostWhy: world.replicas.flatMap((r) => (r.lost === undefined ? [] : [`replica ${r.index}: ${r.lost}`])),
     peakRssMiB: Math.round(Math.max(...world.replicas.map((r) => r.peakRss)) / 2 ** 20),
