@@ -43,7 +43,8 @@ export interface Figures {
   /** p99 latency before the fault, and the slowest request started during it. */
   baselineP99Ms: number;
   faultMaxMs: number;
-  /** ms from the fault's end until every replica was ready and not degraded; null: not within 30 s; absent: no end. */
+  /** ms from the fault's end until every replica was ready and not degraded; null: not within 30 s, or a replica was
+   * lost; absent: no end. */
   recoverMs?: number | null;
   /** The kill -9 case: the killed replica's answers per second before the kill. */
   killedRate?: number;
@@ -205,6 +206,16 @@ function emptyFigures(spec: FaultCase, error: string): Figures {
   };
 }
 
+/** ms until every replica is ready and not degraded; null past the bound, or at once when one was lost (nothing
+ * restarts it). */
+async function recovery(world: World): Promise<number | null> {
+  const ms = await within(
+    RECOVERY_BOUND_MS,
+    async () => world.lost() > 0 || (await Promise.all(world.replicas.map(ready))).every(Boolean),
+  );
+  return world.lost() > 0 ? null : ms;
+}
+
 export async function runCase(spec: FaultCase, say: (line: string) => void = () => {}): Promise<Figures> {
   let world: World;
   try {
@@ -241,10 +252,7 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
   await sleep(spec.faultMs);
   await fault.end(world);
   const faultEnd = Date.now();
-  const recoverMs =
-    spec.faultMs === 0 && spec.fault === 'none'
-      ? undefined
-      : await within(RECOVERY_BOUND_MS, async () => (await Promise.all(alive(world).map(ready))).every(Boolean));
+  const recoverMs = spec.fault === 'none' ? undefined : await recovery(world);
   await sleep(spec.afterMs);
   const shots = await load.stop();
   say(`${spec.name}: load stopped after ${shots.length} requests`);

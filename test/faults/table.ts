@@ -36,7 +36,11 @@ const COLUMNS: Column[] = [
   },
   {
     head: 'recover s',
-    cell: (f) => (f.recoverMs === undefined ? '-' : f.recoverMs === null ? '>30' : (f.recoverMs / 1000).toFixed(1)),
+    cell: (f) => {
+      if (f.recoverMs === undefined) return '-';
+      if (f.recoverMs === null) return f.lost > 0 ? 'never' : '>30';
+      return (f.recoverMs / 1000).toFixed(1);
+    },
   },
   { head: 'peak RSS MiB', cell: (f) => String(f.peakRssMiB) },
 ];

@@ -233,10 +233,13 @@ export async function stopProcess(proc: GatewayProcess): Promise<number | null |
   }
 }
 
-/** The last line of its stderr that names an error, shortened: why a lost replica ended. */
+/** Why a lost replica ended, shortened: the last `SomeError: message` line of its stderr (an uncaught error's first
+ * line), else the last line that mentions an error. */
 function lastError(stderr: string): string {
-  const lines = stderr.split('\n').filter((l) => /error|uncaught|unhandled|fatal/i.test(l));
-  return (lines.at(-1) ?? stderr.split('\n').filter(Boolean).at(-1) ?? '').slice(0, 200);
+  const lines = stderr.split('\n');
+  const thrown = lines.filter((l) => /^(?:Uncaught )?\w*(?:Error|Exception)\b.*:|^error: /.test(l));
+  const any = lines.filter((l) => /error|uncaught|unhandled|fatal/i.test(l));
+  return (thrown.at(-1) ?? any.at(-1) ?? lines.filter(Boolean).at(-1) ?? '').slice(0, 200);
 }
 
 /** A process's resident set in KiB, undefined once it has gone. */
