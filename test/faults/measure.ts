@@ -7,7 +7,7 @@ import { ADMIN_KEY } from '../gateway/harness.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import type { FaultCase } from './cases.ts';
 import { FAULTS, killedReplica } from './faults.ts';
-import { startLoad, type Shot } from './load.ts';
+import { startLoad, type Load, type Shot } from './load.ts';
 import { startWorld, stopProcess, type Replica, type World } from './world.ts';
 
 export interface Spend {
@@ -232,11 +232,19 @@ export async function runCase(spec: FaultCase, say: (line: string) => void = () 
   }
 }
 
-async function play(world: World, say: (line: string) => void): Promise<Figures> {
+interface Timeline {
+  faultStart: number;
+  faultEnd: number;
+  recoverMs?: number | null;
+  killedRate?: number;
+}
+
+/** The fault played under the load: started once half a budget is spent (or at its time), ended after its duration,
+ * then recovery and the load's last seconds. */
+async function underLoad(world: World, load: Load, say: (line: string) => void): Promise<Timeline> {
   const { spec } = world;
   const fault = FAULTS[spec.fault];
   const loadStart = Date.now();
-  const load = startLoad(world.replicas, world.clientKey, spec);
   if (spec.startAt === 'half-cap') await within(TRIGGER_BOUND_MS, () => halfSpent(world));
   else await sleep(spec.startAt);
   const faultStart = Date.now();
@@ -254,7 +262,26 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
   const faultEnd = Date.now();
   const recoverMs = spec.fault === 'none' ? undefined : await recovery(world);
   await sleep(spec.afterMs);
-  const shots = await load.stop();
+  return {
+    faultStart,
+    faultEnd,
+    ...(recoverMs !== undefined ? { recoverMs } : {}),
+    ...(killedRate !== undefined ? { killedRate } : {}),
+  };
+}
+
+async function play(world: World, say: (line: string) => void): Promise<Figures> {
+  const { spec } = world;
+  const load = startLoad(world.replicas, world.clientKey, spec);
+  let timeline: Timeline;
+  try {
+    timeline = await underLoad(world, load, say);
+  } finally {
+    // Whatever failed, the load stops: its workers would otherwise outlive the case.
+    await load.stop();
+  }
+  const { faultStart, faultEnd, recoverMs, killedRate } = timeline;
+  const shots = load.shots;
   say(`${spec.name}: load stopped after ${shots.length} requests`);
   const seen = tally(shots);
   const counters = await settledCounters(world, seen.received, seen.served);
