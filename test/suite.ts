@@ -21,6 +21,8 @@ const GROUPS: Group[] = [
   { name: 'gateway s–z', prefixes: ['test/gateway/[s-z]'] },
   { name: 'cli', prefixes: ['test/cli/'] },
   { name: 'state, config', prefixes: ['test/state/', 'test/config/'] },
+  // Its own process: gateways, a private Redis and 32 requests at once for about half a minute (docs/faults.md).
+  { name: 'faults', prefixes: ['test/faults/'] },
   {
     name: 'package',
     prefixes: ['test/package/'],

@@ -18,7 +18,7 @@ export interface GatewayProcess extends AsyncDisposable {
 
 /** `args` after `gateway --listen 127.0.0.1:0` (e.g. `['--config', path]`); `env` over a clean PATH. */
 export async function spawnGateway(
-  t: TestContext,
+  t: Pick<TestContext, 'after'>,
   args: readonly string[],
   env: Record<string, string>,
   cwd?: string,

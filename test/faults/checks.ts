@@ -1,0 +1,63 @@
+// Issue 40's "Done when" criteria as a table: each check reads a case's figures and says whether they meet it, and
+// with which numbers. A case passes when every check it names does.
+import { FLUSH_INTERVAL_MS, STORE_WAIT_BOUND_MS, type CheckName } from './cases.ts';
+import { spendMatches, type Figures } from './measure.ts';
+
+export interface Verdict {
+  check: CheckName;
+  ok: boolean;
+  detail: string;
+}
+
+const CHECKS: Record<CheckName, (f: Figures) => Omit<Verdict, 'check'>> = {
+  alive: (f) => ({
+    ok: f.lost === 0,
+    detail: f.lost === 0 ? 'every replica alive' : `${f.lost} lost (${f.lostWhy.join('; ')})`,
+  }),
+  'within-caps': (f) => {
+    const n = f.spec.replicas;
+    const usdOver = f.received.usd - f.caps.usd;
+    const tokOver = f.received.tokens - f.caps.tokens;
+    return {
+      ok: usdOver <= n * f.perRequest.usd + 1e-9 && tokOver <= n * f.perRequest.tokens,
+      detail:
+        `received $${f.received.usd.toFixed(2)} on a $${f.caps.usd} cap (allowed over: ${n} × $${f.perRequest.usd.toFixed(4)}), ` +
+        `${f.received.tokens} tokens on ${f.caps.tokens} (allowed over: ${n} × ${f.perRequest.tokens})`,
+    };
+  },
+  'counter-equals-received': (f) => {
+    if (f.counter === undefined || f.heldLeft === undefined)
+      return { ok: false, detail: 'no replica answered /admin/budgets after recovery' };
+    const ok = spendMatches(f.counter, f.received, f.served) && f.heldLeft.usd === 0 && f.heldLeft.tokens === 0;
+    return {
+      ok,
+      detail:
+        `counter $${f.counter.usd.toFixed(4)} / ${f.counter.tokens} tokens, clients received $${f.received.usd.toFixed(4)} / ${f.received.tokens}; ` +
+        `still held $${f.heldLeft.usd.toFixed(4)} / ${f.heldLeft.tokens} tokens`,
+    };
+  },
+  'store-wait-bounded': (f) => {
+    const added = f.faultMaxMs - f.baselineP99Ms;
+    return {
+      ok: added <= STORE_WAIT_BOUND_MS,
+      detail: `slowest request during the fault ${f.faultMaxMs} ms, p99 before ${f.baselineP99Ms} ms: +${added} ms (bound ${STORE_WAIT_BOUND_MS} ms)`,
+    };
+  },
+  'rows-equal-answers': (f) => ({
+    ok: f.rows === f.answers && f.ledgerTokens === f.billedTokens,
+    detail: `ledger ${f.rows} rows / ${f.ledgerTokens} tokens; ${f.answers} answers; simulator billed ${f.billedTokens} tokens`,
+  }),
+  'kill-loses-one-flush': (f) => {
+    const lostRows = f.answers - (f.rows ?? 0);
+    const allowed = Math.ceil(((f.killedRate ?? 0) * FLUSH_INTERVAL_MS) / 1000);
+    return {
+      ok: lostRows <= allowed,
+      detail: `${lostRows} answers without a row; one ${FLUSH_INTERVAL_MS} ms flush interval of the killed replica is ${allowed} (${(f.killedRate ?? 0).toFixed(0)} answers/s)`,
+    };
+  },
+};
+
+export function verdicts(f: Figures): Verdict[] {
+  if (f.error !== undefined) return [{ check: 'alive', ok: false, detail: `the case did not run: ${f.error}` }];
+  return f.spec.checks.map((check) => ({ check, ...CHECKS[check](f) }));
+}

@@ -1,0 +1,314 @@
+// Runs one fault case in a world of its own and measures what happened, never assuming: the requests as the clients
+// saw them, the processes lost, what clients received against each cap, the shared counters once the store is back,
+// the ledger's rows against the answers and the simulator's bill, the slowest wait during the fault, and the time
+// until every replica is ready and no longer degraded. Every wait is bounded; a world that breaks is a row too.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ADMIN_KEY } from '../gateway/harness.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
+import type { FaultCase } from './cases.ts';
+import { FAULTS, killedReplica } from './faults.ts';
+import { startLoad, type Load, type Shot } from './load.ts';
+import { startWorld, stopProcess, type Replica, type World } from './world.ts';
+
+export interface Spend {
+  usd: number;
+  tokens: number;
+}
+
+export interface Figures {
+  name: string;
+  spec: FaultCase;
+  /** The world or the run broke before the figures were complete. */
+  error?: string;
+  sent: number;
+  served: number;
+  refused: number;
+  /** No answer, an error status other than a budget's 429, or an answer cut short. */
+  failed: number;
+  /** HTTP answers of any status. */
+  answers: number;
+  lost: number;
+  lostWhy: string[];
+  peakRssMiB: number;
+  received: Spend;
+  caps: Spend;
+  /** The dearest single answer: "one request" in the caps criterion. */
+  perRequest: Spend;
+  /** The shared counters after recovery (spent), and holds still reserved then. */
+  counter?: Spend;
+  heldLeft?: Spend;
+  rows?: number;
+  ledgerTokens?: number;
+  billedTokens: number;
+  /** p99 latency before the fault, and the slowest request started during it. */
+  baselineP99Ms: number;
+  faultMaxMs: number;
+  /** ms from the fault's end until every replica was ready and not degraded; null: not within 30 s, or a replica was
+   * lost; absent: no end. */
+  recoverMs?: number | null;
+  /** The kill -9 case: the killed replica's answers per second before the kill. */
+  killedRate?: number;
+}
+
+interface BudgetView {
+  budget: string;
+  resource: string;
+  spent: number;
+  reserved: number;
+  limit: number;
+}
+
+const RECOVERY_BOUND_MS = 30_000;
+const SETTLE_BOUND_MS = 10_000;
+const TRIGGER_BOUND_MS = 30_000;
+
+async function budgets(replica: Replica): Promise<BudgetView[] | undefined> {
+  try {
+    const res = await fetch(`${replica.proc.url}/admin/budgets`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      signal: AbortSignal.timeout(2_000),
+    });
+    if (res.status !== 200) return undefined;
+    return ((await res.json()) as { budgets: BudgetView[] }).budgets;
+  } catch {
+    return undefined;
+  }
+}
+
+async function ready(replica: Replica): Promise<boolean> {
+  try {
+    const res = await fetch(`${replica.proc.url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+    const body = (await res.json()) as { store?: { degraded?: boolean } };
+    return res.status === 200 && body.store?.degraded !== true;
+  } catch {
+    return false;
+  }
+}
+
+function alive(world: World): Replica[] {
+  return world.replicas.filter((r) => r.proc.child.exitCode === null && r.proc.child.signalCode === null);
+}
+
+/** Polls `check` every 100 ms; the ms it took, or null past `boundMs`. */
+async function within(boundMs: number, check: () => Promise<boolean>): Promise<number | null> {
+  const started = Date.now();
+  while (Date.now() - started < boundMs) {
+    if (await check()) return Date.now() - started;
+    await sleep(100);
+  }
+  return null;
+}
+
+/** Half of either budget spent, as replica 0 reads the shared counters. */
+async function halfSpent(world: World): Promise<boolean> {
+  const rows = await budgets(alive(world)[0] ?? world.replicas[0]!);
+  return rows?.some((b) => b.spent >= b.limit / 2) ?? false;
+}
+
+/** The shared counters say what clients received: tokens exactly, USD to the header's rounding (6 significant digits a
+ * request). */
+export function spendMatches(counter: Spend, received: Spend, requests: number): boolean {
+  return counter.tokens === received.tokens && Math.abs(counter.usd - received.usd) <= 1e-4 + requests * 1e-6;
+}
+
+function spendOf(rows: BudgetView[], resource: 'spent' | 'reserved'): Spend {
+  return {
+    usd: rows.find((b) => b.budget === 'key-usd')?.[resource] ?? NaN,
+    tokens: rows.find((b) => b.budget === 'task-tokens')?.[resource] ?? NaN,
+  };
+}
+
+/** The counters once nothing is in flight: waits (bounded) for every hold to settle and for what was spent while the
+ * store was away to be written back, that is until they equal what clients received; else reports them as they are. */
+async function settledCounters(
+  world: World,
+  received: Spend,
+  served: number,
+): Promise<{ counter?: Spend; heldLeft?: Spend }> {
+  let rows: BudgetView[] | undefined;
+  await within(SETTLE_BOUND_MS, async () => {
+    const r = alive(world)[0];
+    rows = r === undefined ? undefined : await budgets(r);
+    return (
+      rows !== undefined &&
+      rows.every((b) => b.reserved === 0) &&
+      spendMatches(spendOf(rows, 'spent'), received, served)
+    );
+  });
+  if (rows === undefined) return {};
+  return { counter: spendOf(rows, 'spent'), heldLeft: spendOf(rows, 'reserved') };
+}
+
+interface UsageTotal {
+  total: { requests: number; input_tokens: number; output_tokens: number };
+}
+
+/** Rows and tokens in the ledger as `switchyard usage` reports them: one shared PostgreSQL, or each replica's SQLite. */
+async function ledger(world: World): Promise<{ rows: number; tokens: number }> {
+  const homes = world.spec.ledger === 'postgres' ? [world.replicas[0]!] : world.replicas;
+  let rows = 0;
+  let tokens = 0;
+  for (const r of homes) {
+    const out = await runCliInProcess(['--config', r.configPath, 'usage', '--since', '1d', '--json'], {
+      env: { SWITCHYARD_HOME: r.home, SWITCHYARD_ADMIN_KEY: ADMIN_KEY },
+      cwd: world.ws.dir,
+      timeoutMs: 60_000,
+    });
+    if (out.code !== 0) throw new Error(`switchyard usage failed: ${out.stderr.trim()}`);
+    const { total } = JSON.parse(out.stdout) as UsageTotal;
+    rows += total.requests;
+    tokens += total.input_tokens + total.output_tokens;
+  }
+  return { rows, tokens };
+}
+
+function p99(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]!;
+}
+
+function tally(
+  shots: Shot[],
+): Pick<Figures, 'sent' | 'served' | 'refused' | 'failed' | 'answers' | 'received' | 'perRequest'> {
+  const served = shots.filter((s) => s.served);
+  const refused = shots.filter((s) => s.refused).length;
+  return {
+    sent: shots.length,
+    served: served.length,
+    refused,
+    failed: shots.length - served.length - refused,
+    answers: shots.filter((s) => s.status > 0).length,
+    received: {
+      usd: served.reduce((sum, s) => sum + s.usd, 0),
+      tokens: served.reduce((sum, s) => sum + s.tokens, 0),
+    },
+    perRequest: {
+      usd: served.reduce((m, s) => Math.max(m, s.usd), 0),
+      tokens: served.reduce((m, s) => Math.max(m, s.tokens), 0),
+    },
+  };
+}
+
+function emptyFigures(spec: FaultCase, error: string): Figures {
+  return {
+    name: spec.name,
+    spec,
+    error,
+    ...tally([]),
+    lost: 0,
+    lostWhy: [],
+    peakRssMiB: 0,
+    caps: spec.caps,
+    billedTokens: 0,
+    baselineP99Ms: 0,
+    faultMaxMs: 0,
+  };
+}
+
+/** ms until every replica is ready and not degraded; null past the bound, or at once when one was lost (nothing
+ * restarts it). */
+async function recovery(world: World): Promise<number | null> {
+  const ms = await within(
+    RECOVERY_BOUND_MS,
+    async () => world.lost() > 0 || (await Promise.all(world.replicas.map(ready))).every(Boolean),
+  );
+  return world.lost() > 0 ? null : ms;
+}
+
+export async function runCase(spec: FaultCase, say: (line: string) => void = () => {}): Promise<Figures> {
+  let world: World;
+  try {
+    world = await startWorld(spec);
+  } catch (err) {
+    return emptyFigures(spec, `could not start: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    return await play(world, say);
+  } catch (err) {
+    return emptyFigures(spec, err instanceof Error ? err.message : String(err));
+  } finally {
+    await world[Symbol.asyncDispose]();
+  }
+}
+
+interface Timeline {
+  faultStart: number;
+  faultEnd: number;
+  recoverMs?: number | null;
+  killedRate?: number;
+}
+
+/** The fault played under the load: started once half a budget is spent (or at its time), ended after its duration,
+ * then recovery and the load's last seconds. */
+async function underLoad(world: World, load: Load, say: (line: string) => void): Promise<Timeline> {
+  const { spec } = world;
+  const fault = FAULTS[spec.fault];
+  const loadStart = Date.now();
+  if (spec.startAt === 'half-cap') await within(TRIGGER_BOUND_MS, () => halfSpent(world));
+  else await sleep(spec.startAt);
+  const faultStart = Date.now();
+  say(
+    `${spec.name}: fault ${spec.fault} at ${((faultStart - loadStart) / 1000).toFixed(1)} s, ${load.shots.length} requests so far`,
+  );
+  const killed = killedReplica(world);
+  const killedRate =
+    killed === undefined
+      ? undefined
+      : load.shots.filter((s) => s.replica === killed && s.status > 0).length / ((faultStart - loadStart) / 1000);
+  await fault.start(world);
+  await sleep(spec.faultMs);
+  await fault.end(world);
+  const faultEnd = Date.now();
+  const recoverMs = spec.fault === 'none' ? undefined : await recovery(world);
+  await sleep(spec.afterMs);
+  return {
+    faultStart,
+    faultEnd,
+    ...(recoverMs !== undefined ? { recoverMs } : {}),
+    ...(killedRate !== undefined ? { killedRate } : {}),
+  };
+}
+
+async function play(world: World, say: (line: string) => void): Promise<Figures> {
+  const { spec } = world;
+  const load = startLoad(world.replicas, world.clientKey, spec);
+  let timeline: Timeline;
+  try {
+    timeline = await underLoad(world, load, say);
+  } finally {
+    // Whatever failed, the load stops: its workers would otherwise outlive the case.
+    await load.stop();
+  }
+  const { faultStart, faultEnd, recoverMs, killedRate } = timeline;
+  const shots = load.shots;
+  say(`${spec.name}: load stopped after ${shots.length} requests`);
+  const seen = tally(shots);
+  const counters = await settledCounters(world, seen.received, seen.served);
+  for (const r of world.replicas) {
+    if (r.lost !== undefined) continue;
+    r.endedByUs = true;
+    await stopProcess(r.proc);
+  }
+  const billed = world.sim.billed();
+  const { rows, tokens } = await ledger(world);
+  const before = shots.filter((s) => s.end < faultStart && s.status > 0).map((s) => s.end - s.start);
+  const during = shots.filter((s) => s.start >= faultStart && s.start <= faultEnd).map((s) => s.end - s.start);
+  return {
+    name: spec.name,
+    spec,
+    ...seen,
+    lost: world.lost(),
+    lostWhy: world.replicas.flatMap((r) => (r.lost === undefined ? [] : [`replica ${r.index}: ${r.lost}`])),
+    peakRssMiB: Math.round(Math.max(...world.replicas.map((r) => r.peakRss)) / 2 ** 20),
+    caps: spec.caps,
+    ...counters,
+    rows,
+    ledgerTokens: tokens,
+    billedTokens: billed.input_tokens + billed.output_tokens,
+    baselineP99Ms: p99(before),
+    faultMaxMs: during.reduce((m, v) => Math.max(m, v), 0),
+    ...(recoverMs !== undefined ? { recoverMs } : {}),
+    ...(killedRate !== undefined ? { killedRate } : {}),
+  };
+}
