@@ -1,0 +1,165 @@
+// The Responses API's WebSocket mode (GET /v1/responses upgraded), with the `ws` client over loopback against the
+// real gateway and simulator: the key checked before the upgrade, turns that continue with previous_response_id and
+// only their new input, Codex's model-less warm-up (`generate: false`), a turn that falls back and is logged and
+// metered like an HTTP request, lanes (`stream_id`) side by side, and the connection's time limit.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+import { until } from '../helpers/until.ts';
+
+const GOOD = 'sk-sim-socket-good-0001';
+const BROKEN = 'sk-sim-socket-down-0001';
+
+let h: Harness;
+
+before(async () => {
+  h = await startHarness({
+    scenario: { keys: { [GOOD]: {}, [BROKEN]: { script: ['500'], loop_script: true } } },
+    config: (sim) => ({
+      providers: { oa: simProvider(sim, 'openai', GOOD), down: simProvider(sim, 'openai', BROKEN) },
+      main: { provider: 'oa', model: 'sim-large' },
+      auxiliary: {
+        flaky: { provider: 'down', model: 'sim-large', fallback_chain: [{ provider: 'oa', model: 'sim-small' }] },
+      },
+      retry: FAST_RETRY,
+    }),
+  });
+});
+after(() => h.close());
+
+type Event = Record<string, unknown> & { type: string };
+
+/** A connection that collects every message it is sent. */
+async function connect(key: string | undefined = h.key): Promise<{ ws: WebSocket; events: Event[] }> {
+  const headers: Record<string, string> = { 'OpenAI-Beta': 'responses_websockets=2026-02-06' };
+  if (key !== undefined) headers['authorization'] = `Bearer ${key}`;
+  const ws = new WebSocket(`${h.url.replace('http', 'ws')}/v1/responses`, { headers });
+  const events: Event[] = [];
+  ws.on('message', (data) => events.push(JSON.parse(String(data)) as Event));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { ws, events };
+}
+
+/** Sends a turn and waits for its last event (completed, failed or error); returns the turn's events. */
+async function turn(c: { ws: WebSocket; events: Event[] }, create: Record<string, unknown>): Promise<Event[]> {
+  const from = c.events.length;
+  c.ws.send(JSON.stringify({ type: 'response.create', ...create }));
+  const ended = (e: Event) =>
+    ['response.completed', 'response.failed', 'response.incomplete', 'error'].includes(e.type);
+  await until('the turn to end', () => c.events.slice(from).some(ended));
+  return c.events.slice(from);
+}
+
+const last = (events: Event[]) => events.at(-1)!;
+const responseOf = (e: Event) => e['response'] as { id: string; output: { type: string }[]; model: string };
+
+test('an upgrade without a gateway key is refused with the HTTP 401 an HTTP request gets', async () => {
+  const ws = new WebSocket(`${h.url.replace('http', 'ws')}/v1/responses`);
+  const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+    ws.once('unexpected-response', (_req, r) => resolve(r));
+    ws.once('open', () => reject(new Error('upgraded without a key')));
+  });
+  let body = '';
+  for await (const chunk of res) body += String(chunk);
+  assert.equal(res.statusCode, 401);
+  const error = (JSON.parse(body) as { error: { code: string; message: string } }).error;
+  assert.equal(error.code, 'invalid_api_key');
+  assert.match(error.message, /missing gateway key/);
+});
+
+test('turns continue with previous_response_id and only their new input; the upstream gets the whole conversation', async () => {
+  const c = await connect();
+  const first = await turn(c, { model: 'main', input: 'hello there', store: false });
+  assert.equal(first[0]!.type, 'response.created');
+  assert.equal(last(first).type, 'response.completed');
+  assert.ok(first.some((e) => e.type === 'response.output_text.delta'));
+  const id = responseOf(last(first)).id;
+  const second = await turn(c, {
+    model: 'main',
+    previous_response_id: id,
+    input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'and again' }] }],
+  });
+  assert.equal(last(second).type, 'response.completed');
+  assert.notEqual(responseOf(last(second)).id, id);
+  const call = h.sim.log().at(-1)!;
+  assert.deepEqual(call.roles, ['user', 'assistant', 'user']);
+  c.ws.close();
+  // Each turn is a request of its own in the log, named by the client key.
+  await until(
+    'two turn lines',
+    () => h.logs.filter((l) => l.includes('"path":"/v1/responses"') && l.includes('"stream":true')).length >= 2,
+  );
+});
+
+test("Codex's warm-up (generate: false, no model) answers an id without calling a model, and the next turn continues from it", async () => {
+  const c = await connect();
+  const calls = h.sim.served();
+  const warm = await turn(c, { generate: false, input: [{ role: 'developer', content: 'be brief' }] });
+  assert.deepEqual(
+    warm.map((e) => e.type),
+    ['response.created', 'response.completed'],
+  );
+  assert.equal(h.sim.served(), calls);
+  const next = await turn(c, { model: 'main', previous_response_id: responseOf(last(warm)).id, input: 'hi' });
+  assert.equal(last(next).type, 'response.completed');
+  assert.deepEqual(h.sim.log().at(-1)!.roles, ['system', 'user']);
+  c.ws.close();
+});
+
+test('a previous_response_id this connection does not have is previous_response_not_found, and the connection goes on', async () => {
+  const c = await connect();
+  const events = await turn(c, { model: 'main', previous_response_id: 'resp_unknown', input: 'hi' });
+  assert.equal(last(events).type, 'error');
+  assert.equal(last(events)['status'], 400);
+  assert.equal((last(events)['error'] as { code: string }).code, 'previous_response_not_found');
+  assert.equal(last(await turn(c, { model: 'main', input: 'hi' })).type, 'response.completed');
+  c.ws.close();
+});
+
+test('a turn whose route fails falls back like an HTTP request, and its line names the route that answered', async () => {
+  const c = await connect();
+  const events = await turn(c, { model: 'flaky', input: 'hi' });
+  assert.equal(last(events).type, 'response.completed');
+  await until("the fallback turn's line", () =>
+    h.logs.some((l) => l.includes('"model":"flaky"') && l.includes('"route":"oa/sim-small"')),
+  );
+  const line = JSON.parse(h.logs.find((l) => l.includes('"model":"flaky"'))!) as { attempts: number; key: string };
+  assert.ok(line.attempts >= 2);
+  assert.equal(line.key, 'test-client');
+  c.ws.close();
+});
+
+test('a failure before the stream is an error event with the HTTP status, in OpenAI shape', async () => {
+  const c = await connect();
+  const events = await turn(c, { model: 'no-such-model', input: 'hi' });
+  assert.equal(last(events).type, 'error');
+  assert.equal(last(events)['status'], 404);
+  assert.equal((last(events)['error'] as { code: string }).code, 'model_not_found');
+  c.ws.close();
+});
+
+test('two lanes (stream_id) run side by side, each event echoing its lane', async () => {
+  const c = await connect();
+  c.ws.send(JSON.stringify({ type: 'response.create', stream_id: 'a', model: 'main', input: 'one' }));
+  c.ws.send(JSON.stringify({ type: 'response.create', stream_id: 'b', model: 'main', input: 'two' }));
+  await until('both lanes to complete', () => c.events.filter((e) => e.type === 'response.completed').length === 2);
+  for (const lane of ['a', 'b']) {
+    const mine = c.events.filter((e) => e['stream_id'] === lane);
+    assert.equal(mine[0]!.type, 'response.created');
+    assert.equal(last(mine).type, 'response.completed');
+  }
+  assert.ok(c.events.every((e) => e['stream_id'] === 'a' || e['stream_id'] === 'b'));
+  c.ws.close();
+});
+
+test('a message that is not response.create is an error event naming what it was', async () => {
+  const c = await connect();
+  c.ws.send(JSON.stringify({ type: 'response.steer', input: 'x' }));
+  await until('the error event', () => c.events.length === 1);
+  assert.equal((c.events[0]!['error'] as { code: string }).code, 'unsupported_event');
+  c.ws.close();
+});
