@@ -7,21 +7,29 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
 import { until } from '../helpers/until.ts';
+import { readFileSync } from 'node:fs';
 
 const GOOD = 'sk-sim-socket-good-0001';
+const ANT = 'sk-ant-socket-good-0001';
 const BROKEN = 'sk-sim-socket-down-0001';
 
 let h: Harness;
 
 before(async () => {
   h = await startHarness({
-    scenario: { keys: { [GOOD]: {}, [BROKEN]: { script: ['500'], loop_script: true } } },
+    scenario: { keys: { [GOOD]: {}, [ANT]: {}, [BROKEN]: { script: ['500'], loop_script: true } } },
     config: (sim) => ({
-      providers: { oa: simProvider(sim, 'openai', GOOD), down: simProvider(sim, 'openai', BROKEN) },
+      providers: {
+        oa: simProvider(sim, 'openai', GOOD),
+        ant: simProvider(sim, 'anthropic', ANT),
+        down: simProvider(sim, 'openai', BROKEN),
+      },
       main: { provider: 'oa', model: 'sim-large' },
       auxiliary: {
         flaky: { provider: 'down', model: 'sim-large', fallback_chain: [{ provider: 'oa', model: 'sim-small' }] },
+        claude: { provider: 'ant', model: 'sim-small', fallback_to_main: false },
       },
+      gateway: { aliases: { 'gpt-*': 'main' } },
       retry: FAST_RETRY,
     }),
   });
@@ -163,3 +171,49 @@ test('a message that is not response.create is an error event naming what it was
   assert.equal((c.events[0]!['error'] as { code: string }).code, 'unsupported_event');
   c.ws.close();
 });
+
+/** Codex CLI 0.169's own frames over the WebSocket (`codex exec "call exec"` with only `openai_base_url` and its key
+ * pointed at the gateway, captured by a recording proxy): the model-less warm-up, the turn that calls its `exec` tool,
+ * and the turn that sends the tool's output with previous_response_id. */
+const codexFrames = JSON.parse(
+  readFileSync(new URL('../fixtures/clients/codex-0.169.0/websocket/tool.json', import.meta.url), 'utf8'),
+) as {
+  upgrade: { headers: Record<string, string> };
+  frames: ({ sent: Record<string, unknown> } | { answered: string })[];
+};
+
+for (const model of ['gpt-6.1-sol', 'claude']) {
+  test(`Codex 0.169's captured WebSocket turns replay through the gateway (${model === 'claude' ? 'an Anthropic' : 'an OpenAI'} route)`, async () => {
+    const c = await connect();
+    let previous: string | undefined;
+    let callId: string | undefined;
+    const ends: Event[][] = [];
+    for (const frame of codexFrames.frames) {
+      if (!('sent' in frame)) continue;
+      const sent: Record<string, unknown> = { ...frame.sent, model };
+      if (sent['previous_response_id'] !== undefined) sent['previous_response_id'] = previous;
+      // The tool's output answers the call this replay was given, as Codex would, not the captured one.
+      if (callId !== undefined && Array.isArray(sent['input']))
+        sent['input'] = (sent['input'] as Record<string, unknown>[]).map((i) =>
+          i['call_id'] === undefined ? i : { ...i, call_id: callId },
+        );
+      const events = await turn(c, sent);
+      assert.equal(last(events).type, 'response.completed', JSON.stringify(last(events)).slice(0, 400));
+      previous = responseOf(last(events)).id;
+      const call = responseOf(last(events)).output.find((i) => 'call_id' in i) as { call_id?: string } | undefined;
+      callId = call?.call_id ?? callId;
+      ends.push(events);
+    }
+    assert.equal(ends.length, 3);
+    assert.equal(codexFrames.upgrade.headers['openai-beta'], 'responses_websockets=2026-02-06');
+    // The warm-up (generate: false) called no model; the second turn asked for Codex's exec tool.
+    assert.deepEqual(
+      ends[0]!.map((e) => e.type),
+      ['response.created', 'response.completed'],
+    );
+    assert.ok(
+      responseOf(last(ends[1]!)).output.some((i) => i.type === 'custom_tool_call' || i.type === 'function_call'),
+    );
+    c.ws.close();
+  });
+}
