@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
 import { until } from '../helpers/until.ts';
 import { readFileSync } from 'node:fs';
 
@@ -29,7 +29,7 @@ before(async () => {
         flaky: { provider: 'down', model: 'sim-large', fallback_chain: [{ provider: 'oa', model: 'sim-small' }] },
         claude: { provider: 'ant', model: 'sim-small', fallback_to_main: false },
       },
-      gateway: { aliases: { 'gpt-*': 'main' } },
+      gateway: { aliases: { 'gpt-*': 'main' }, admin_key: '${SWITCHYARD_ADMIN_KEY}' },
       retry: FAST_RETRY,
     }),
   });
@@ -138,6 +138,18 @@ test('a turn whose route fails falls back like an HTTP request, and its line nam
   const line = JSON.parse(h.logs.find((l) => l.includes('"model":"flaky"'))!) as { attempts: number; key: string };
   assert.ok(line.attempts >= 2);
   assert.equal(line.key, 'test-client');
+  // …and its ledger row, as an HTTP request's.
+  const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+  type Row = { model: string; route: string; status: string; client_key: string; input_tokens: number };
+  const rows = async () =>
+    ((await (await fetch(`${h.url}/admin/usage/requests?limit=50`, { headers: auth })).json()) as { requests: Row[] })
+      .requests;
+  await until("the turn's ledger row", async () => (await rows()).some((r) => r.model === 'flaky'));
+  const row = (await rows()).find((r) => r.model === 'flaky')!;
+  assert.equal(row.route, 'oa/sim-small');
+  assert.equal(row.status, 'ok');
+  assert.equal(row.client_key, 'test-client');
+  assert.ok(row.input_tokens > 0);
   c.ws.close();
 });
 
@@ -217,3 +229,22 @@ for (const model of ['gpt-6.1-sol', 'claude']) {
     c.ws.close();
   });
 }
+
+test('a connection is closed at its length limit, and a turn sent then is websocket_connection_limit_reached', async () => {
+  await using short = await startHarness({
+    scenario: { keys: { [GOOD]: {} } },
+    config: (sim) => ({
+      providers: { oa: simProvider(sim, 'openai', GOOD) },
+      main: { provider: 'oa', model: 'sim-large' },
+    }),
+    responsesSocket: { maxMs: 200 },
+  });
+  const ws = new WebSocket(`${short.url.replace('http', 'ws')}/v1/responses`, {
+    headers: { authorization: `Bearer ${short.key}` },
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  await new Promise((resolve) => ws.once('open', resolve));
+  assert.deepEqual(await closed, { code: 1000, reason: 'connection limit reached' });
+});
