@@ -90,7 +90,9 @@ export async function serveChat(
   sy.model = shownModel(body.model);
   checkModelName(body.model);
   const settings = ctx.settings;
-  const target = resolveModel(settings.models, body.model);
+  const named = resolveModel(settings.models, body.model);
+  // A shape served as a task of its own (a compaction: `compression`) keeps only the route the caller named.
+  const target = named && wire.task !== undefined ? { ...named, task: wire.task } : named;
   if (!target)
     throw new ApiError('not_found', unknownModelMessage(settings.models, body.model), {
       code: 'model_not_found',
@@ -113,7 +115,7 @@ export async function serveChat(
   const opts = chatOptions(parsed.request, target, abortOnDisconnect(ctx, req, reply, sy), trail);
   // Budgets scoped to the client key apply (docs/budgets.md); `anonymous` and the like are names too.
   if (sy.keyName !== undefined) opts.client_key = sy.keyName;
-  if (body.stream === true) {
+  if (body.stream === true && wire.buffered !== true) {
     sy.stream = true;
     return serveStream(ctx, wire, opts, req, reply, parsed);
   }

@@ -27,6 +27,7 @@ import {
   type ResponsesWireRequest,
 } from './responses-schema.ts';
 import { NamespaceNames } from './responses-namespace.ts';
+import { compactionMessage, gatewaySummary, summaryText } from './responses-compaction-item.ts';
 import { parseWire, WireRequestError } from '../../providers/translate/wire-error.ts';
 import { type Obj, isObj } from '../../providers/translate/obj.ts';
 
@@ -164,7 +165,11 @@ const calledName = (
 ): string => (call.namespace ? namespaces.flatten({ namespace: call.namespace, name: call.name }) : call.name);
 
 /** The items in order → canonical messages; consecutive function calls join the assistant turn before them. */
-function messagesFromItems(items: readonly ResponsesWireItem[], namespaces: NamespaceNames): ChatMessage[] {
+function messagesFromItems(
+  items: readonly ResponsesWireItem[],
+  namespaces: NamespaceNames,
+  options: ResponsesParseOptions,
+): ChatMessage[] {
   const out: ChatMessage[] = [];
   items.forEach((item, i) => {
     const path = `input[${i}]`;
@@ -183,6 +188,10 @@ function messagesFromItems(items: readonly ResponsesWireItem[], namespaces: Name
       out.push(toolResultFromWire(result.call_id, result.output, path));
     } else if (item.type === 'reasoning') {
       // A reasoning item from an earlier answer: other providers could not use it. Dropped.
+    } else if (item.type === 'compaction') {
+      // A compacted conversation's summary (responses-compaction-item.ts).
+      const message = compactionMessage(item as Obj, path, options);
+      if (message !== undefined) out.push(message);
     } else if (item.type === 'additional_tools') {
       // Tools declared in the conversation (Codex's Responses Lite): offered with the request's tools (toolsFromWire).
     } else if (item.type === undefined || item.type === 'message') {
@@ -384,6 +393,21 @@ function formatFromWire(format: NonNullable<NonNullable<ResponsesWireRequest['te
     : { type: format.type };
 }
 
+/** The body a Responses route is sent: the gateway's own compaction items, which OpenAI could not decrypt, become the
+ * user message they stand for; the body is otherwise as it came. */
+function withReadableCompactions(body: Obj, input: ResponsesWireRequest['input']): Obj {
+  if (
+    typeof input === 'string' ||
+    !input.some((i) => i.type === 'compaction' && gatewaySummary(i as Obj) !== undefined)
+  )
+    return body;
+  const items = input.map((i) => {
+    const summary = i.type === 'compaction' ? gatewaySummary(i as Obj) : undefined;
+    return summary === undefined ? i : { type: 'message', role: 'user', content: summaryText(summary) };
+  });
+  return { ...body, input: items };
+}
+
 /** Validates a Responses API request body and translates it; throws WireRequestError naming the bad field. */
 export function parseResponsesRequest(body: unknown, options: ResponsesParseOptions = {}): ParsedResponsesRequest {
   const wire = parseWire(responsesRequest, body);
@@ -393,7 +417,7 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   const messages: ChatMessage[] = [];
   if (wire.instructions) messages.push({ role: 'system', content: wire.instructions });
   if (typeof wire.input === 'string') messages.push({ role: 'user', content: wire.input });
-  else messages.push(...messagesFromItems(wire.input, namespaces));
+  else messages.push(...messagesFromItems(wire.input, namespaces, options));
   const request: ChatRequest = { model: wire.model, messages };
   const allowed = allowedTools(wire.tool_choice, namespaces);
   const offered = allowed === undefined ? tools : tools?.filter((t) => allowed.has(t.name));
@@ -404,7 +428,7 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   // The checks stand for the routes the translation goes to: none, when every route is sent the request as it came.
   if (!hosted.passed) checkToolChoice(request);
   // A route that serves the Responses API is sent the request as it came (refused fields aside, which never get here).
-  request.responses_body = body as Obj;
+  request.responses_body = withReadableCompactions(body as Obj, wire.input);
   if (wire.max_output_tokens != null) request.max_tokens = wire.max_output_tokens;
   if (wire.temperature != null) request.temperature = wire.temperature;
   if (wire.top_p != null) request.top_p = wire.top_p;
