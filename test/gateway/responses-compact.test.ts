@@ -105,3 +105,15 @@ test('a compaction item OpenAI encrypted is refused by name on a route that cann
   assert.equal(error.param, 'input[1].encrypted_content');
   assert.match(error.message, /oa\/sim-large/);
 });
+
+test('context_management under its compact_threshold needs nothing on a translated route; over it, it is refused by name', async () => {
+  const cm = (threshold: number) => [{ type: 'compaction', compact_threshold: threshold }];
+  const under = await post('/v1/responses', { model: 'main', input: CONVERSATION, context_management: cm(100_000) });
+  assert.equal(under.status, 200, JSON.stringify(under.body));
+  const over = await post('/v1/responses', { model: 'main', input: CONVERSATION, context_management: cm(5) });
+  assert.equal(over.status, 400);
+  const error = over.body['error'] as { code: string; param: string; message: string };
+  assert.equal(error.param, 'context_management[0].compact_threshold');
+  assert.match(error.message, /over compact_threshold 5, and route oa\/sim-large \(main\) cannot compact it/);
+  assert.match(error.message, /POST \/v1\/responses\/compact/);
+});

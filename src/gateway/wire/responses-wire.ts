@@ -27,6 +27,7 @@ import {
   type ResponsesWireRequest,
 } from './responses-schema.ts';
 import { NamespaceNames } from './responses-namespace.ts';
+import { countPromptTokens } from '../../usage/count-tokens.ts';
 import { compactionMessage, gatewaySummary, summaryText } from './responses-compaction-item.ts';
 import { parseWire, WireRequestError } from '../../providers/translate/wire-error.ts';
 import { type Obj, isObj } from '../../providers/translate/obj.ts';
@@ -393,6 +394,31 @@ function formatFromWire(format: NonNullable<NonNullable<ResponsesWireRequest['te
     : { type: format.type };
 }
 
+/** `context_management: [{type: "compaction", compact_threshold}]` asks the Responses API to compact the conversation
+ * once it passes the threshold. A route that serves that API is sent it as it came; on a chain with a route that does
+ * not, a conversation under the threshold needs nothing, and one over it is refused rather than sent uncompacted. */
+function checkCompactThreshold(body: Obj, messages: readonly ChatMessage[], options: ResponsesParseOptions): void {
+  const entries = body['context_management'];
+  if (!Array.isArray(entries)) return;
+  const at = entries.findIndex(
+    (e) => isObj(e) && e['type'] === 'compaction' && typeof e['compact_threshold'] === 'number',
+  );
+  if (at < 0) return;
+  const without = options.routeWithoutResponses?.();
+  if (without === undefined) return;
+  const threshold = (entries[at] as Obj)['compact_threshold'] as number;
+  const tokens = countPromptTokens(messages.map(textForCount));
+  if (tokens < threshold) return;
+  throw new WireRequestError(
+    `context_management[${at}].compact_threshold`,
+    `the conversation is about ${tokens} tokens, over compact_threshold ${threshold}, and route ${without || 'of this request'} cannot compact it on its side: compact it first (POST /v1/responses/compact) and send the compacted input`,
+    'unsupported_parameter',
+  );
+}
+
+const textForCount = (m: ChatMessage): string =>
+  (m.content ?? '') + (m.tool_calls ?? []).map((c) => c.name + c.arguments).join('');
+
 /** The body a Responses route is sent: the gateway's own compaction items, which OpenAI could not decrypt, become the
  * user message they stand for; the body is otherwise as it came. */
 function withReadableCompactions(body: Obj, input: ResponsesWireRequest['input']): Obj {
@@ -428,6 +454,7 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   // The checks stand for the routes the translation goes to: none, when every route is sent the request as it came.
   if (!hosted.passed) checkToolChoice(request);
   // A route that serves the Responses API is sent the request as it came (refused fields aside, which never get here).
+  checkCompactThreshold(body as Obj, messages, options);
   request.responses_body = withReadableCompactions(body as Obj, wire.input);
   if (wire.max_output_tokens != null) request.max_tokens = wire.max_output_tokens;
   if (wire.temperature != null) request.temperature = wire.temperature;
