@@ -18,7 +18,11 @@ export class SocketHistory {
   /** Remembers a finished response; the oldest goes once more than KEPT_RESPONSES are kept. */
   remember(id: string, input: readonly unknown[], output: readonly unknown[]): void {
     this.#items.delete(id);
-    this.#items.set(id, [...input, ...output.map(asInputItem)]);
+    // A compaction's trigger asked for that response only: it must not reach the next turn mid-conversation.
+    const asked = input.filter(
+      (i) => !(i !== null && typeof i === 'object' && (i as Obj)['type'] === 'compaction_trigger'),
+    );
+    this.#items.set(id, [...asked, ...output.map(asInputItem)]);
     if (this.#items.size > KEPT_RESPONSES) this.#items.delete(this.#items.keys().next().value as string);
   }
 }

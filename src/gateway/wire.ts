@@ -3,6 +3,7 @@
 // the caller's shape, and write a mid-stream failure as that stream's own error event.
 import type { Obj } from '../providers/translate/obj.ts';
 import { COMPACTION_TASK, parseCompactRequest, toCompactResponse } from './wire/responses-compact.ts';
+import { asCompactionResponse, compactionTurnEncoder } from './wire/responses-compaction-stream.ts';
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
 import { toOpenAIResponse } from './wire/openai-answer.ts';
@@ -41,6 +42,8 @@ export interface ParsedWire {
   droppedTools?: string[];
   /** Anthropic: the body's `betas`, one set with the `anthropic-beta` header's. */
   betas?: string[];
+  /** Responses API: the input ends with `compaction_trigger`, answered as one compaction item. */
+  compactionTurn?: true;
   /** Responses compaction: the caller's user messages, answered before the compaction item. */
   compactUserItems?: Obj[];
 }
@@ -140,10 +143,16 @@ export const responsesCompactWire: WireApi = {
 export const responsesWire: WireApi = {
   api: 'openai',
   parse: (body, options) => parseResponsesRequest(body, options),
-  response: (res, parsed) => toResponsesResponse(res, responsesOptions(parsed)),
+  response: (res, parsed) => {
+    const response = toResponsesResponse(res, responsesOptions(parsed));
+    return parsed.compactionTurn && res.responses_object === undefined
+      ? asCompactionResponse(response, res.content)
+      : response;
+  },
   streamEncoder(parsed) {
     const encoder = createResponsesEventEncoder(responsesOptions(parsed));
-    const encode = withStart((ev) => encoder.encode(ev));
+    const events = (ev: StreamEvent) => encoder.encode(ev);
+    const encode = withStart(parsed.compactionTurn ? compactionTurnEncoder(events) : events);
     return {
       encode: (ev) => encode(ev).map(namedSseFrame).join(''),
       // response.completed comes with the `finish` event; the Responses API sends no [DONE].

@@ -117,3 +117,22 @@ test('context_management under its compact_threshold needs nothing on a translat
   assert.match(error.message, /over compact_threshold 5, and route oa\/sim-large \(main\) cannot compact it/);
   assert.match(error.message, /POST \/v1\/responses\/compact/);
 });
+
+test("a turn ending with compaction_trigger (Codex's remote compaction) is answered with exactly one compaction item", async () => {
+  const res = await post('/v1/responses', { model: 'main', input: [...CONVERSATION, { type: 'compaction_trigger' }] });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const output = res.body['output'] as Obj[];
+  assert.deepEqual(
+    output.map((i) => i['type']),
+    ['compaction'],
+  );
+  assert.match(String(output[0]!['encrypted_content']), /^switchyard-compaction-v1\./);
+  // The model was asked for the summary after the conversation, with no tools to call.
+  assert.deepEqual(h.sim.log().at(-1)!.roles, ['user', 'assistant', 'tool', 'assistant', 'user', 'user']);
+  const misplaced = await post('/v1/responses', {
+    model: 'main',
+    input: [{ type: 'compaction_trigger' }, ...CONVERSATION],
+  });
+  assert.equal(misplaced.status, 400);
+  assert.equal((misplaced.body['error'] as { param: string }).param, 'input[0]');
+});

@@ -185,39 +185,59 @@ test('a message that is not response.create is an error event naming what it was
 });
 
 /** Codex CLI 0.169's own frames over the WebSocket (`codex exec "call exec"` with only `openai_base_url` and its key
- * pointed at the gateway, captured by a recording proxy): the model-less warm-up, the turn that calls its `exec` tool,
- * and the turn that sends the tool's output with previous_response_id. */
-const codexFrames = JSON.parse(
-  readFileSync(new URL('../fixtures/clients/codex-0.169.0/websocket/tool.json', import.meta.url), 'utf8'),
-) as {
+ * pointed at the gateway, captured by a recording proxy): `tool.json` is the model-less warm-up, the turn that calls
+ * its `exec` tool, and the turn that sends the tool's output with previous_response_id; `compaction.json` (with
+ * `model_auto_compact_token_limit` low) compacts after the tool ran — a turn ending with `compaction_trigger`, answered
+ * with one `compaction` item — then continues from its rebuilt history, the compaction item in it. */
+type Capture = {
   upgrade: { headers: Record<string, string> };
   frames: ({ sent: Record<string, unknown> } | { answered: string })[];
 };
+const capture = (name: string): Capture =>
+  JSON.parse(
+    readFileSync(new URL(`../fixtures/clients/codex-0.169.0/websocket/${name}.json`, import.meta.url), 'utf8'),
+  ) as Capture;
+
+type Item = Record<string, unknown>;
+
+/** Replays a capture's turns, each continuing from what this replay was answered (ids, calls, compaction item), as
+ * Codex would; returns each turn's events. */
+async function replay(name: string, model: string): Promise<Event[][]> {
+  const c = await connect();
+  let previous: string | undefined;
+  let callId: string | undefined;
+  let compaction: Item | undefined;
+  const ends: Event[][] = [];
+  for (const frame of capture(name).frames) {
+    if (!('sent' in frame)) continue;
+    const sent: Record<string, unknown> = { ...frame.sent, model };
+    if (sent['previous_response_id'] !== undefined) sent['previous_response_id'] = previous;
+    if (Array.isArray(sent['input']))
+      sent['input'] = (sent['input'] as Item[]).map((i) =>
+        i['type'] === 'compaction' && compaction !== undefined
+          ? compaction
+          : i['call_id'] !== undefined && callId !== undefined
+            ? { ...i, call_id: callId }
+            : i,
+      );
+    const events = await turn(c, sent);
+    assert.equal(last(events).type, 'response.completed', JSON.stringify(last(events)).slice(0, 400));
+    const output = responseOf(last(events)).output as Item[];
+    previous = responseOf(last(events)).id;
+    callId = (output.find((i) => 'call_id' in i)?.['call_id'] as string | undefined) ?? callId;
+    compaction = output.find((i) => i['type'] === 'compaction') ?? compaction;
+    ends.push(events);
+  }
+  c.ws.close();
+  return ends;
+}
 
 for (const model of ['gpt-6.1-sol', 'claude']) {
-  test(`Codex 0.169's captured WebSocket turns replay through the gateway (${model === 'claude' ? 'an Anthropic' : 'an OpenAI'} route)`, async () => {
-    const c = await connect();
-    let previous: string | undefined;
-    let callId: string | undefined;
-    const ends: Event[][] = [];
-    for (const frame of codexFrames.frames) {
-      if (!('sent' in frame)) continue;
-      const sent: Record<string, unknown> = { ...frame.sent, model };
-      if (sent['previous_response_id'] !== undefined) sent['previous_response_id'] = previous;
-      // The tool's output answers the call this replay was given, as Codex would, not the captured one.
-      if (callId !== undefined && Array.isArray(sent['input']))
-        sent['input'] = (sent['input'] as Record<string, unknown>[]).map((i) =>
-          i['call_id'] === undefined ? i : { ...i, call_id: callId },
-        );
-      const events = await turn(c, sent);
-      assert.equal(last(events).type, 'response.completed', JSON.stringify(last(events)).slice(0, 400));
-      previous = responseOf(last(events)).id;
-      const call = responseOf(last(events)).output.find((i) => 'call_id' in i) as { call_id?: string } | undefined;
-      callId = call?.call_id ?? callId;
-      ends.push(events);
-    }
+  const route = model === 'claude' ? 'an Anthropic' : 'an OpenAI';
+  test(`Codex 0.169's captured WebSocket tool turns replay through the gateway (${route} route)`, async () => {
+    const ends = await replay('tool', model);
     assert.equal(ends.length, 3);
-    assert.equal(codexFrames.upgrade.headers['openai-beta'], 'responses_websockets=2026-02-06');
+    assert.equal(capture('tool').upgrade.headers['openai-beta'], 'responses_websockets=2026-02-06');
     // The warm-up (generate: false) called no model; the second turn asked for Codex's exec tool.
     assert.deepEqual(
       ends[0]!.map((e) => e.type),
@@ -226,7 +246,23 @@ for (const model of ['gpt-6.1-sol', 'claude']) {
     assert.ok(
       responseOf(last(ends[1]!)).output.some((i) => i.type === 'custom_tool_call' || i.type === 'function_call'),
     );
-    c.ws.close();
+  });
+
+  test(`Codex 0.169's captured remote compaction replays through the gateway (${route} route)`, async () => {
+    const ends = await replay('compaction', model);
+    assert.equal(ends.length, 4);
+    // The compaction turn: exactly one output item, a compaction, added and done before the end.
+    const compacted = ends[2]!;
+    assert.deepEqual(
+      responseOf(last(compacted)).output.map((i) => i.type),
+      ['compaction'],
+    );
+    assert.deepEqual(
+      compacted.filter((e) => e.type.startsWith('response.output_item')).map((e) => (e['item'] as Item)['type']),
+      ['compaction', 'compaction'],
+    );
+    // The turn after it was sent the summary in the compaction item's place.
+    assert.equal(last(ends[3]!).type, 'response.completed');
   });
 }
 

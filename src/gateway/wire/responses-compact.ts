@@ -9,13 +9,7 @@ import { usageToResponses } from '../../providers/translate/usage.ts';
 import { WireRequestError } from '../../providers/translate/wire-error.ts';
 import { isObj, type Obj } from '../../providers/translate/obj.ts';
 import { parseResponsesRequest, type ResponsesParseOptions } from './responses-wire.ts';
-import { compactionItem } from './responses-compaction-item.ts';
-
-/** What the model is asked, after the conversation. */
-const COMPACT_PROMPT =
-  'Summarise the conversation above so that it can be continued from the summary alone: the task and its goal, ' +
-  'decisions made, facts and file names learnt, what was done and what is left to do, and any tool results still ' +
-  'needed. Drop pleasantries and repetition. Write it in the language of the conversation. Reply with the summary only.';
+import { COMPACT_PROMPT, compactionItem } from './responses-compaction-item.ts';
 
 /** The task a compaction is served as: its chain is the one `auxiliary.compression` gives (the main chain unless set). */
 export const COMPACTION_TASK = 'compression';

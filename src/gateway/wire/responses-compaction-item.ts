@@ -6,6 +6,12 @@ import type { ChatMessage } from '../../providers/types.ts';
 import { WireRequestError } from '../../providers/translate/wire-error.ts';
 import type { Obj } from '../../providers/translate/obj.ts';
 
+/** What the model is asked, after the conversation, for a summary. */
+export const COMPACT_PROMPT =
+  'Summarise the conversation above so that it can be continued from the summary alone: the task and its goal, ' +
+  'decisions made, facts and file names learnt, what was done and what is left to do, and any tool results still ' +
+  'needed. Drop pleasantries and repetition. Write it in the language of the conversation. Reply with the summary only.';
+
 /** Marks a compaction item the gateway made: what follows is its summary, base64url-encoded. */
 const PREFIX = 'switchyard-compaction-v1.';
 

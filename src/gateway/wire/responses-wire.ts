@@ -28,7 +28,7 @@ import {
 } from './responses-schema.ts';
 import { NamespaceNames } from './responses-namespace.ts';
 import { countPromptTokens } from '../../usage/count-tokens.ts';
-import { compactionMessage, gatewaySummary, summaryText } from './responses-compaction-item.ts';
+import { COMPACT_PROMPT, compactionMessage, gatewaySummary, summaryText } from './responses-compaction-item.ts';
 import { parseWire, WireRequestError } from '../../providers/translate/wire-error.ts';
 import { type Obj, isObj } from '../../providers/translate/obj.ts';
 
@@ -43,6 +43,9 @@ export interface ParsedResponsesRequest {
   droppedTools: string[];
   /** The request's settings the response object repeats (settingsEcho). */
   echo: ResponseEcho;
+  /** The input ends with `compaction_trigger` (Codex's remote compaction): a translated route is asked for a summary,
+   * answered as one `compaction` output item (responses-compaction-stream.ts). */
+  compactionTurn?: true;
 }
 
 /** What to do with the built-in tools OpenAI runs on its side (web_search, file_search, mcp, …), which no other
@@ -193,6 +196,8 @@ function messagesFromItems(
       // A compacted conversation's summary (responses-compaction-item.ts).
       const message = compactionMessage(item as Obj, path, options);
       if (message !== undefined) out.push(message);
+    } else if (item.type === 'compaction_trigger') {
+      // Codex's remote compaction: a request for a compaction item, not content (compactionTurn).
     } else if (item.type === 'additional_tools') {
       // Tools declared in the conversation (Codex's Responses Lite): offered with the request's tools (toolsFromWire).
     } else if (item.type === undefined || item.type === 'message') {
@@ -419,6 +424,16 @@ function checkCompactThreshold(body: Obj, messages: readonly ChatMessage[], opti
 const textForCount = (m: ChatMessage): string =>
   (m.content ?? '') + (m.tool_calls ?? []).map((c) => c.name + c.arguments).join('');
 
+/** Whether the input ends with `compaction_trigger`; one anywhere else is refused, as OpenAI refuses it. */
+function askedForCompaction(input: ResponsesWireRequest['input']): boolean {
+  if (typeof input === 'string') return false;
+  const at = input.findIndex((i) => i.type === 'compaction_trigger');
+  if (at < 0) return false;
+  if (at !== input.length - 1)
+    throw new WireRequestError(`input[${at}]`, "the 'compaction_trigger' item must be the final input item");
+  return true;
+}
+
 /** The body a Responses route is sent: the gateway's own compaction items, which OpenAI could not decrypt, become the
  * user message they stand for; the body is otherwise as it came. */
 function withReadableCompactions(body: Obj, input: ResponsesWireRequest['input']): Obj {
@@ -455,6 +470,13 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   if (!hosted.passed) checkToolChoice(request);
   // A route that serves the Responses API is sent the request as it came (refused fields aside, which never get here).
   checkCompactThreshold(body as Obj, messages, options);
+  const compactionTurn = askedForCompaction(wire.input);
+  if (compactionTurn) {
+    // The summary is asked in words; a tool call would not be one.
+    messages.push({ role: 'user', content: COMPACT_PROMPT });
+    delete request.tools;
+    delete request.tool_choice;
+  }
   request.responses_body = withReadableCompactions(body as Obj, wire.input);
   if (wire.max_output_tokens != null) request.max_tokens = wire.max_output_tokens;
   if (wire.temperature != null) request.temperature = wire.temperature;
@@ -471,6 +493,7 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
     namespaces,
     droppedTools: hosted.dropped,
     echo: settingsEcho(wire),
+    ...(compactionTurn ? { compactionTurn: true as const } : {}),
   };
 }
 

@@ -97,7 +97,7 @@ const driver =
 /** Codex's built-in `openai` provider with only its base URL and key pointed at the gateway (docs/clients.md): it
  * speaks the Responses WebSocket. `model_provider` undoes the HOME's provider of its own. */
 const codexBuiltIn =
-  (prompt: string) =>
+  (prompt: string, config: readonly string[] = []) =>
   (ctx: CaseContext): Command => ({
     cmd: bin('codex'),
     args: [
@@ -107,10 +107,18 @@ const codexBuiltIn =
       'model_provider="openai"',
       '-c',
       `openai_base_url="${ctx.url}/v1"`,
+      ...config.flatMap((c) => ['-c', c]),
       prompt,
     ],
     env: { CODEX_API_KEY: ctx.key },
   });
+
+/** Over the WebSocket, and Codex compacted the conversation (its remote compaction: `context compacted`). */
+function compactedOverWebSocket(o: RunOutcome): string | undefined {
+  return (
+    overWebSocket(o) ?? (/context compacted/.test(o.output) ? undefined : 'Codex did not compact the conversation')
+  );
+}
 
 /** The schema Codex's `--output-schema` holds its last message to (strict, as Codex requires). */
 const RATING_SCHEMA = {
@@ -365,6 +373,16 @@ export const CASES: readonly LiveCase[] = [
     command: codexBuiltIn(name === 'websocket' ? 'hi' : 'call exec'),
     check: overWebSocket,
   })),
+  // A window so small that Codex compacts after its tool ran (remote compaction over the WebSocket).
+  {
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name: 'websocket-compaction',
+    world: 'ok',
+    command: codexBuiltIn('call exec', ['model_auto_compact_token_limit=3000']),
+    check: compactedOverWebSocket,
+  },
   // With the built-in provider's own retries: how long it takes to show the gateway's explanation.
   {
     client: 'Codex CLI',
