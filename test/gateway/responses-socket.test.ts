@@ -284,3 +284,39 @@ test('a connection is closed at its length limit, and a turn sent then is websoc
   await new Promise((resolve) => ws.once('open', resolve));
   assert.deepEqual(await closed, { code: 1000, reason: 'connection limit reached' });
 });
+
+test('the main route failing mid-conversation: the next turn continues on the fallback with the conversation rebuilt', async () => {
+  const MAIN = 'sk-sim-socket-main-0001';
+  const SPARE = 'sk-sim-socket-spare-001';
+  await using g = await startHarness({
+    scenario: { keys: { [MAIN]: {}, [SPARE]: {} } },
+    config: (sim) => ({
+      providers: { primary: simProvider(sim, 'openai', MAIN), spare: simProvider(sim, 'openai', SPARE) },
+      main: { provider: 'primary', model: 'sim-large' },
+      fallback: [{ provider: 'spare', model: 'sim-small' }],
+      retry: FAST_RETRY,
+    }),
+  });
+  const ws = new WebSocket(`${g.url.replace('http', 'ws')}/v1/responses`, {
+    headers: { authorization: `Bearer ${g.key}` },
+  });
+  const events: Event[] = [];
+  ws.on('message', (data) => events.push(JSON.parse(String(data)) as Event));
+  await new Promise((resolve) => ws.once('open', resolve));
+  const c = { ws, events };
+  const first = await turn(c, { model: 'main', input: 'remember the number 7' });
+  assert.equal(last(first).type, 'response.completed');
+  assert.equal(g.sim.log().at(-1)!.key, MAIN);
+  // The main route's key now fails every call.
+  g.sim.setScenario({ keys: { [MAIN]: { script: ['500'], loop_script: true }, [SPARE]: {} } });
+  const second = await turn(c, {
+    model: 'main',
+    previous_response_id: responseOf(last(first)).id,
+    input: 'which number?',
+  });
+  assert.equal(last(second).type, 'response.completed', JSON.stringify(last(second)).slice(0, 300));
+  const call = g.sim.log().at(-1)!;
+  assert.equal(call.key, SPARE);
+  assert.deepEqual(call.roles, ['user', 'assistant', 'user']);
+  ws.close();
+});
