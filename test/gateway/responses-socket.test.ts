@@ -320,3 +320,30 @@ test('the main route failing mid-conversation: the next turn continues on the fa
   assert.deepEqual(call.roles, ['user', 'assistant', 'user']);
   ws.close();
 });
+
+test('a connection closed mid-turn cancels the upstream call, and the turn is logged as the caller hanging up', async () => {
+  const SLOW = 'sk-sim-socket-slow-0001';
+  await using g = await startHarness({
+    scenario: { keys: { [SLOW]: { stream_delay: '300ms' } } },
+    config: (sim) => ({
+      providers: { oa: simProvider(sim, 'openai', SLOW) },
+      main: { provider: 'oa', model: 'sim-large' },
+    }),
+  });
+  const ws = new WebSocket(`${g.url.replace('http', 'ws')}/v1/responses`, {
+    headers: { authorization: `Bearer ${g.key}` },
+  });
+  const events: Event[] = [];
+  ws.on('message', (data) => events.push(JSON.parse(String(data)) as Event));
+  await new Promise((resolve) => ws.once('open', resolve));
+  ws.send(JSON.stringify({ type: 'response.create', model: 'main', input: 'a long answer please' }));
+  await until('the first delta', () => events.some((e) => e.type === 'response.output_text.delta'));
+  ws.close();
+  await until("the turn's line", () => g.logs.some((l) => l.includes('"path":"/v1/responses"')));
+  const line = JSON.parse(g.logs.find((l) => l.includes('"path":"/v1/responses"'))!) as {
+    outcome: string;
+    status: number;
+  };
+  assert.equal(line.outcome, 'client_closed');
+  assert.ok(!events.some((e) => e.type === 'response.completed'));
+});
