@@ -4,6 +4,7 @@
 import type { Obj } from '../providers/translate/obj.ts';
 import { COMPACTION_TASK, parseCompactRequest, toCompactResponse } from './wire/responses-compact.ts';
 import { asCompactionResponse, compactionTurnEncoder } from './wire/responses-compaction-stream.ts';
+import { checkCompactionEdit } from './wire/anthropic-compaction.ts';
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
 import { toOpenAIResponse } from './wire/openai-answer.ts';
@@ -53,6 +54,8 @@ export interface WireParseOptions {
   hostedTools: HostedToolsPolicy;
   /** The first route of the chain that does not serve the Responses API (responses-routes.ts). */
   routeWithoutResponses?: () => string | undefined;
+  /** The first route of the chain that is not Anthropic's (responses-routes.ts). */
+  routeWithoutAnthropic?: () => string | undefined;
 }
 
 export interface StreamEncoder {
@@ -100,9 +103,11 @@ export const openaiWire: WireApi = {
 
 export const anthropicWire: WireApi = {
   api: 'anthropic',
-  parse: (body) => {
+  parse: (body, options) => {
     refuseThread(body);
-    return parseAnthropicRequest(body);
+    const parsed = parseAnthropicRequest(body);
+    checkCompactionEdit(body, parsed.request.messages, options?.routeWithoutAnthropic);
+    return parsed;
   },
   response: (res) => asUpstreamFailure(() => toAnthropicResponse(res)),
   streamEncoder(parsed) {

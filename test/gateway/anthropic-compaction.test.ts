@@ -134,3 +134,24 @@ test('an OpenAI-compatible route gets the summary in place of what it replaced',
     { role: 'user', content: 'now the footer' },
   ]);
 });
+
+test("a compaction edit over its trigger on a route that is not Anthropic's is refused, never sent on uncompacted", async () => {
+  const ask = (trigger: number) =>
+    fetch(`${h.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': h.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'compat',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'hello there, a short conversation' }],
+        context_management: {
+          edits: [{ type: 'compact_20260112', trigger: { type: 'input_tokens', value: trigger } }],
+        },
+      }),
+    });
+  assert.equal((await ask(50_000)).status, 200);
+  const over = await ask(3);
+  assert.equal(over.status, 400);
+  const error = ((await over.json()) as { error: { message: string } }).error;
+  assert.match(error.message, /context_management\.edits\[0\].*over this compaction's trigger of 3.*oa\/gpt-canned/);
+});

@@ -14,7 +14,7 @@ import { headerValue } from '../header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, ParsedWire } from '../wire.ts';
 import { startStreamReply, writeStream, type FramesLife } from '../stream-writer.ts';
-import { routeWithoutResponses, servesResponses } from '../responses-routes.ts';
+import { routeWithoutAnthropic, routeWithoutResponses, servesResponses } from '../responses-routes.ts';
 import { tracingOn } from '../../telemetry/active.ts';
 import { withCaller } from '../../telemetry/caller.ts';
 import { recordUsage, usageHeaderValue } from '../usage-record.ts';
@@ -105,6 +105,7 @@ export async function serveChat(
   const parsed = wire.parse(body, {
     hostedTools: settings.hostedTools,
     routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target),
+    routeWithoutAnthropic: () => routeWithoutAnthropic(settings.loaded.config, target),
   });
   if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) sy.droppedTools = parsed.droppedTools;
   const header = req.headers['anthropic-beta'];

@@ -43,7 +43,8 @@ export function compactionMessage(
 ): ChatMessage | undefined {
   const summary = gatewaySummary(item);
   if (summary !== undefined) return { role: 'user', content: summaryText(summary) };
-  const without = options.routeWithoutResponses?.();
+  // No way to tell (a caller without a chain): as if a route could not read it.
+  const without = options.routeWithoutResponses ? options.routeWithoutResponses() : '';
   if (without === undefined) return undefined;
   throw new WireRequestError(
     `${path}.encrypted_content`,

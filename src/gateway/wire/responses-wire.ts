@@ -409,7 +409,7 @@ function checkCompactThreshold(body: Obj, messages: readonly ChatMessage[], opti
     (e) => isObj(e) && e['type'] === 'compaction' && typeof e['compact_threshold'] === 'number',
   );
   if (at < 0) return;
-  const without = options.routeWithoutResponses?.();
+  const without = options.routeWithoutResponses ? options.routeWithoutResponses() : '';
   if (without === undefined) return;
   const threshold = (entries[at] as Obj)['compact_threshold'] as number;
   const tokens = countPromptTokens(messages.map(textForCount));
