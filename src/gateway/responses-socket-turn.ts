@@ -16,6 +16,9 @@ export interface TurnScope {
   remoteAddress: string;
   history: SocketHistory;
   send: (text: string) => void;
+  /** A wait while the socket has more queued than it should (a slow reader), else undefined: the turn reads no more
+   * of its answer meanwhile, which holds the upstream back as a full HTTP socket does. */
+  backlog: () => Promise<void> | undefined;
   /** Aborted when the connection closes: the turn's upstream call is cancelled as a hung-up request's is. */
   signal: AbortSignal;
 }
@@ -105,7 +108,11 @@ async function sendOn(scope: TurnScope, body: Obj, input: unknown[], streamId: s
       return;
     }
     const parser = createParser({ onEvent: (ev) => relay(scope, ev, input, streamId) });
-    for await (const chunk of stream) parser.feed(String(chunk));
+    for await (const chunk of stream) {
+      parser.feed(String(chunk));
+      const wait = scope.backlog();
+      if (wait !== undefined) await wait;
+    }
   } catch {
     // The connection closed mid-turn: the request's own line says how it ended.
   } finally {

@@ -11,12 +11,16 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { ApiError, errorHeaders, openaiErrorBody } from './api-error.ts';
 import type { GatewayContext } from './context.ts';
 import { clientKeyVerdict } from './plugins/client-auth.ts';
+import { requestId } from './request-id.ts';
+import { rawJson } from '../log.ts';
 import { isObj, type Obj } from '../providers/translate/obj.ts';
 import { SocketHistory } from './responses-socket-history.ts';
 import { errorEvent, runTurn, type TurnScope } from './responses-socket-turn.ts';
 
 /** OpenAI's own limit on one connection. */
 export const SOCKET_MAX_MS = 60 * 60_000;
+/** Bytes queued on a connection past which a turn waits before reading more of its answer. */
+const HIGH_WATER = 1 << 20;
 /** Lanes one connection may have waiting or running at once. */
 export const MAX_LANES = 8;
 
@@ -43,7 +47,10 @@ export function installResponsesSocket(app: FastifyInstance, ctx: GatewayContext
   const maxMs = options.maxMs ?? SOCKET_MAX_MS;
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = upgradeRefusal(ctx, req);
-    if (refusal !== undefined) return refuse(socket, refusal);
+    if (refusal !== undefined) {
+      logRefusal(ctx, req, refusal);
+      return refuse(socket, refusal);
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new SocketConnection(app, ws, req, maxMs, () => open.delete(conn));
       open.add(conn);
@@ -66,6 +73,26 @@ function upgradeRefusal(ctx: GatewayContext, req: IncomingMessage): ApiError | u
     return new ApiError('not_found', `no WebSocket endpoint at ${path.slice(0, 100)}: only /v1/responses has one`);
   if (ctx.closing) return new ApiError('unavailable', 'the gateway is shutting down', { retryAfterSeconds: 1 });
   return clientKeyVerdict(ctx, req.headers).error;
+}
+
+/** A refused upgrade gets the line a refused request gets (an accepted one is logged turn by turn). */
+function logRefusal(ctx: GatewayContext, req: IncomingMessage, err: ApiError): void {
+  const verdict = clientKeyVerdict(ctx, req.headers);
+  ctx.requestLine(
+    'info',
+    {
+      req_id: requestId(req.headers).json,
+      method: 'GET',
+      path: (req.url ?? '').split('?')[0]!.slice(0, 200),
+      status: err.status,
+      api: 'openai',
+      key: verdict.keyName,
+      outcome: err.code ?? `http_${err.status}`,
+      websocket: true,
+      error: rawJson(err.message, false),
+    },
+    'request',
+  );
 }
 
 /** Writes an HTTP answer on the socket that asked to upgrade, in OpenAI's error shape, and closes it. */
@@ -94,6 +121,8 @@ class SocketConnection {
   readonly #lanes = new Map<string, Promise<void>>();
   readonly #limit: NodeJS.Timeout;
   #ending: { code: number; reason: string; error?: Obj } | undefined;
+  /** Settles once a message sent over HIGH_WATER has reached the socket (TurnScope.backlog). */
+  #flushed: Promise<void> | undefined;
 
   constructor(app: FastifyInstance, ws: WebSocket, req: IncomingMessage, maxMs: number, onClosed: () => void) {
     this.#ws = ws;
@@ -103,7 +132,15 @@ class SocketConnection {
       remoteAddress: req.socket.remoteAddress ?? '127.0.0.1',
       history: new SocketHistory(),
       send: (text) => {
-        if (ws.readyState === ws.OPEN) ws.send(text);
+        if (ws.readyState !== ws.OPEN) return;
+        if (ws.bufferedAmount < HIGH_WATER) return ws.send(text);
+        // A caller reading slower than the answer comes: the turn waits for this message to reach the socket.
+        this.#flushed = new Promise((resolve) => ws.send(text, () => resolve()));
+      },
+      backlog: () => {
+        const flushed = this.#flushed;
+        this.#flushed = undefined;
+        return flushed;
       },
       signal: this.#abort.signal,
     };

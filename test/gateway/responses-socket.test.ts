@@ -77,6 +77,12 @@ test('an upgrade without a gateway key is refused with the HTTP 401 an HTTP requ
   const error = (JSON.parse(body) as { error: { code: string; message: string } }).error;
   assert.equal(error.code, 'invalid_api_key');
   assert.match(error.message, /missing gateway key/);
+  // …and logged as a refused request is.
+  await until("the refusal's line", () => h.logs.some((l) => l.includes('"websocket":true')));
+  const line = JSON.parse(h.logs.find((l) => l.includes('"websocket":true'))!) as Record<string, unknown>;
+  assert.equal(line['status'], 401);
+  assert.equal(line['outcome'], 'invalid_api_key');
+  assert.equal(line['key'], 'none');
 });
 
 test('turns continue with previous_response_id and only their new input; the upstream gets the whole conversation', async () => {
