@@ -33,6 +33,7 @@ import { environmentForReloads, followedFromDotenv } from '../config/dotenv.ts';
 import { currentBudgets } from './budgets-view.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import { installUsageMetrics } from './usage-metrics.ts';
+import { installResponsesSocket, type SocketOptions } from './responses-socket.ts';
 
 export interface BuildGatewayOptions {
   loaded: LoadedConfig;
@@ -48,6 +49,8 @@ export interface BuildGatewayOptions {
   usage?: UsageLedger;
   /** A worker of `gateway --workers N`: minted tokens are shared with the other workers (SwitchyardOptions). */
   shareMintedTokens?: boolean;
+  /** The Responses WebSocket's limits (tests shorten the connection's length). */
+  responsesSocket?: SocketOptions;
 }
 
 export interface RequestTimeout {
@@ -165,6 +168,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.register(openaiPlugin(ctx));
   app.register(anthropicPlugin(ctx));
   app.register(responsesPlugin(ctx));
+  installResponsesSocket(app, ctx, options.responsesSocket);
   app.register(modelsPlugin(ctx));
   app.addHook('preClose', async () => {
     ctx.closing = true;

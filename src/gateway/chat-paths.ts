@@ -2,7 +2,12 @@
 // `x-switchyard-attempts`, answered or not.
 import type { FastifyRequest } from 'fastify';
 
-export const CHAT_PATHS: ReadonlySet<string> = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses']);
+export const CHAT_PATHS: ReadonlySet<string> = new Set([
+  '/v1/chat/completions',
+  '/v1/messages',
+  '/v1/responses',
+  '/v1/responses/compact',
+]);
 
 /** The request's path, without its query. */
 export function pathOf(req: FastifyRequest): string {

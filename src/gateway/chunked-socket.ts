@@ -13,11 +13,12 @@ export interface BodyWriter {
 }
 
 /** A writer straight to the socket when the reply is chunked and has its socket (not an HTTP/1.0 caller, nor a
- * pipelined request waiting its turn); else one through `res.write`. The first frame goes through `res.write` either
+ * pipelined request waiting its turn, nor a turn of a Responses WebSocket, which fastify's `inject` serves with a
+ * socket that writes nowhere); else one through `res.write`. The first frame goes through `res.write` either
  * way, so the reply's head goes out with it in one write. */
 export function bodyWriter(res: ServerResponse): BodyWriter {
   const socket = res.socket;
-  if (socket === null || !isChunked(res)) return viaReply(res);
+  if (socket === null || !isChunked(res) || isInjected(res)) return viaReply(res);
   return toSocket(res, socket);
 }
 
@@ -25,6 +26,11 @@ export function bodyWriter(res: ServerResponse): BodyWriter {
  * field on an outgoing message, not typed by @types/node. */
 function isChunked(res: ServerResponse): boolean {
   return (res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true;
+}
+
+/** A reply made by fastify's `inject` (light-my-request marks it): its body is read from the reply, not a socket. */
+function isInjected(res: ServerResponse): boolean {
+  return (res as ServerResponse & { isLightMyRequest?: boolean }).isLightMyRequest === true;
 }
 
 function toSocket(res: ServerResponse, socket: Socket): BodyWriter {

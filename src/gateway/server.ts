@@ -9,6 +9,7 @@ import { openLedger } from '../usage/open.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import { buildGateway, type RequestTimeout } from './app.ts';
+import type { SocketOptions } from './responses-socket.ts';
 import { drainTimeUp } from './in-flight.ts';
 import { startIdleTrim } from './idle-trim.ts';
 import { assertSafeListen, listenError, localUrlFor, parseListen } from '../config/listen.ts';
@@ -33,6 +34,8 @@ export interface StartGatewayOptions {
   drainMs?: number;
   /** See BuildGatewayOptions (tests shorten it). */
   requestTimeout?: RequestTimeout;
+  /** See BuildGatewayOptions (tests shorten a connection's length). */
+  responsesSocket?: SocketOptions;
   /** Start the OpenTelemetry SDK (`--otel`); default `gateway.otel`. */
   otel?: boolean;
   /** Where the embedded usage ledger goes (the state directory). Opened from `usage.store` when the gateway opens
@@ -83,6 +86,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     ...(logger ? { logger } : {}),
     ...(options.router ? { router: options.router } : {}),
     ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
+    ...(options.responsesSocket ? { responsesSocket: options.responsesSocket } : {}),
     ...(options.listen ? { listenOverride: options.listen } : {}),
     ...(usage ? { usage } : {}),
     ...(options.shareMintedTokens ? { shareMintedTokens: true } : {}),

@@ -1,6 +1,10 @@
 // The API shapes the gateway speaks (OpenAI chat completions, Anthropic messages, OpenAI responses), over the
 // providers' pure translators: parse a wire body to the canonical request, turn a canonical response or stream into
 // the caller's shape, and write a mid-stream failure as that stream's own error event.
+import type { Obj } from '../providers/translate/obj.ts';
+import { COMPACTION_TASK, parseCompactRequest, toCompactResponse } from './wire/responses-compact.ts';
+import { asCompactionResponse, compactionTurnEncoder } from './wire/responses-compaction-stream.ts';
+import { checkCompactionEdit } from './wire/anthropic-compaction.ts';
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
 import { toOpenAIResponse } from './wire/openai-answer.ts';
@@ -39,6 +43,10 @@ export interface ParsedWire {
   droppedTools?: string[];
   /** Anthropic: the body's `betas`, one set with the `anthropic-beta` header's. */
   betas?: string[];
+  /** Responses API: the input ends with `compaction_trigger`, answered as one compaction item. */
+  compactionTurn?: true;
+  /** Responses compaction: the caller's user messages, answered before the compaction item. */
+  compactUserItems?: Obj[];
 }
 
 /** The gateway's settings a body is parsed under. */
@@ -46,6 +54,8 @@ export interface WireParseOptions {
   hostedTools: HostedToolsPolicy;
   /** The first route of the chain that does not serve the Responses API (responses-routes.ts). */
   routeWithoutResponses?: () => string | undefined;
+  /** The first route of the chain that is not Anthropic's (responses-routes.ts). */
+  routeWithoutAnthropic?: () => string | undefined;
 }
 
 export interface StreamEncoder {
@@ -59,6 +69,10 @@ export interface StreamEncoder {
 
 export interface WireApi {
   api: Api;
+  /** The task a request of this shape is served as, whatever model it names (its route, if it names one, stays). */
+  task?: string;
+  /** Never streamed, whatever `stream` says. */
+  buffered?: true;
   parse(body: unknown, options?: WireParseOptions): ParsedWire;
   response(res: ChatResponse, parsed: ParsedWire): object;
   streamEncoder(parsed: ParsedWire): StreamEncoder;
@@ -89,9 +103,11 @@ export const openaiWire: WireApi = {
 
 export const anthropicWire: WireApi = {
   api: 'anthropic',
-  parse: (body) => {
+  parse: (body, options) => {
     refuseThread(body);
-    return parseAnthropicRequest(body);
+    const parsed = parseAnthropicRequest(body);
+    checkCompactionEdit(body, parsed.request.messages, options?.routeWithoutAnthropic);
+    return parsed;
   },
   response: (res) => asUpstreamFailure(() => toAnthropicResponse(res)),
   streamEncoder(parsed) {
@@ -113,13 +129,35 @@ export const anthropicWire: WireApi = {
 };
 
 /** The OpenAI Responses API: OpenAI's error shape, its own response object and stream events. */
+/** POST /v1/responses/compact: a summary asked of the `compression` task's chain, answered as OpenAI's compacted
+ * response (wire/responses-compact.ts). Never streamed. */
+export const responsesCompactWire: WireApi = {
+  api: 'openai',
+  task: COMPACTION_TASK,
+  buffered: true,
+  parse: (body, options) => {
+    const { request, userItems } = parseCompactRequest(body, options);
+    return { request, compactUserItems: userItems };
+  },
+  response: (res, parsed) => toCompactResponse(res, parsed.compactUserItems ?? []),
+  streamEncoder() {
+    throw new Error('a compaction is never streamed');
+  },
+};
+
 export const responsesWire: WireApi = {
   api: 'openai',
   parse: (body, options) => parseResponsesRequest(body, options),
-  response: (res, parsed) => toResponsesResponse(res, responsesOptions(parsed)),
+  response: (res, parsed) => {
+    const response = toResponsesResponse(res, responsesOptions(parsed));
+    return parsed.compactionTurn && res.responses_object === undefined
+      ? asCompactionResponse(response, res.content)
+      : response;
+  },
   streamEncoder(parsed) {
     const encoder = createResponsesEventEncoder(responsesOptions(parsed));
-    const encode = withStart((ev) => encoder.encode(ev));
+    const events = (ev: StreamEvent) => encoder.encode(ev);
+    const encode = withStart(parsed.compactionTurn ? compactionTurnEncoder(events) : events);
     return {
       encode: (ev) => encode(ev).map(namedSseFrame).join(''),
       // response.completed comes with the `finish` event; the Responses API sends no [DONE].

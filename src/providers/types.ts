@@ -32,7 +32,15 @@ export interface CacheControl {
 export type ThinkingPart =
   { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
 
-export type ContentPart = { type: 'text'; text: string; cache_control?: CacheControl } | ImagePart | ThinkingPart;
+/** An Anthropic `compaction` block (server-side compaction): the summary that stands for everything before it.
+ * Anthropic routes get it back as it came; other routes get its summary as text, without what it replaced. */
+export interface CompactionPart {
+  type: 'compaction';
+  content: string;
+}
+
+export type ContentPart =
+  { type: 'text'; text: string; cache_control?: CacheControl } | ImagePart | ThinkingPart | CompactionPart;
 
 export interface ChatMessage {
   role: Role;
@@ -143,6 +151,9 @@ export interface ChatResponse {
   /** An Anthropic route's thinking blocks, in order: an Anthropic caller gets them before the text and tool calls
    * (where Anthropic puts them); other shapes leave them out. */
   thinking?: ThinkingPart[];
+  /** An Anthropic answer's `compaction` block (server-side compaction): its summary, answered to an Anthropic caller
+   * as the block it was. */
+  compaction?: string;
   tool_calls: ToolCall[];
   finish_reason: FinishReason;
   /** The stop sequence that ended the answer, when finish_reason is `stop_sequence` and the upstream named it. */

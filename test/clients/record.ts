@@ -1,10 +1,12 @@
 // A recording proxy: put it between a client and the gateway (or the simulator) and it forwards every request
 // unchanged, streams the answer back unchanged, and keeps what the client sent — method, path, headers (credentials
-// redacted), body — with the answer's status. `npm run test:clients -- --record` captures the fixtures with it; run
+// redacted), body — with the answer's status. A WebSocket upgrade (Codex's Responses WebSocket) is tunnelled as it
+// is, kept as a `GET` with the status of the upgrade's answer (101 when it switched). `npm run test:clients -- --record` captures the fixtures with it; run
 // by hand it writes one JSON file per request:
 //   node test/clients/record.ts --target http://127.0.0.1:4141 --out /tmp/capture [--listen 127.0.0.1:4150]
 import { request as httpRequest, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,6 +56,17 @@ export async function startRecorder(options: {
       },
     );
   });
+  const tunnels = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const at = Date.now();
+    tunnels.add(socket);
+    socket.once('close', () => tunnels.delete(socket));
+    tunnel(req, socket, head, target, (e) => {
+      exchanges.push({ ...e, at });
+      all.push({ ...e, at });
+      options.onExchange?.({ ...e, at });
+    });
+  });
   const { host = '127.0.0.1', port = 0 } = options.listen ?? {};
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address() as AddressInfo;
@@ -72,6 +85,7 @@ export async function startRecorder(options: {
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const t of tunnels) t.destroy();
       }),
   };
 }
@@ -118,6 +132,31 @@ async function forward(req: IncomingMessage, res: ServerResponse, target: URL): 
     });
     upstream.end(body);
   });
+}
+
+/** Passes an upgrade through byte for byte, and reports it once the target has answered it. */
+function tunnel(req: IncomingMessage, socket: Duplex, head: Buffer, target: URL, done: (e: Exchange) => void): void {
+  const request: CapturedRequest = {
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    headers: keptHeaders(req.headers),
+    body: null,
+  };
+  const upstream: Socket = connect(Number(target.port), target.hostname);
+  const lines = [`${request.method} ${joinPath(target, request.path)} HTTP/1.1`];
+  for (let i = 0; i < req.rawHeaders.length; i += 2)
+    lines.push(`${req.rawHeaders[i]}: ${/^host$/i.test(req.rawHeaders[i]!) ? target.host : req.rawHeaders[i + 1]}`);
+  upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+  if (head.length > 0) upstream.write(head);
+  upstream.once('data', (first: Buffer) => {
+    const status = Number(/^HTTP\/1\.1 (\d+)/.exec(first.toString('latin1'))?.[1] ?? 0);
+    done({ request, answered: { status, contentType: '' } });
+  });
+  upstream.pipe(socket).pipe(upstream);
+  upstream.on('error', () => socket.destroy());
+  socket.on('error', () => upstream.destroy());
+  upstream.on('close', () => socket.destroy());
+  socket.on('close', () => upstream.destroy());
 }
 
 function joinPath(target: URL, path: string): string {

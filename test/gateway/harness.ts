@@ -11,6 +11,7 @@ import type { RunningSimulator } from '../../src/sim/types.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
 import type { RequestTimeout } from '../../src/gateway/app.ts';
+import type { SocketOptions } from '../../src/gateway/responses-socket.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { withPatientMints } from '../helpers/patient-mints.ts';
 import type { CannedUpstream } from '../helpers/canned-upstream.ts';
@@ -26,6 +27,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   watch?: boolean;
   requestTimeout?: RequestTimeout;
+  /** The Responses WebSocket's limits (a connection's length). */
+  responsesSocket?: SocketOptions;
   /** Where the gateway listens (default 127.0.0.1:0). */
   listen?: string;
   /** The state file: `prepare` runs on its path before the store opens it; `maxPageCount` caps its size (openStore). */
@@ -77,6 +80,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     drainMs: 10_000,
     usageHome: ws.home,
     ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
+    ...(options.responsesSocket ? { responsesSocket: options.responsesSocket } : {}),
   });
   return {
     sim,

@@ -14,54 +14,65 @@ const HOW =
 const WRONG_KEY =
   'this gateway did not issue the key sent, or it was revoked; use a key from `switchyard gateway keys create` (`switchyard gateway keys list` shows which exist)';
 
+/** Who a request's key says it is, and the error to answer when it may not come in. Shared by the hook below and the
+ * Responses WebSocket upgrade (responses-socket.ts), which checks the key before it switches protocols. */
+export interface KeyVerdict {
+  /** The key's name (`anonymous`, `none`, `invalid`, `unverified` when there is none to name). */
+  keyName: string;
+  /** The key's id, when one was verified: what the in-flight limit counts by. */
+  id?: string;
+  error?: ApiError;
+}
+
+export function clientKeyVerdict(ctx: GatewayContext, headers: FastifyRequest['headers']): KeyVerdict {
+  const presented = presentedKey(headers);
+  const record = presented === undefined ? undefined : ctx.keys.verify(presented);
+  if (record) return { keyName: record.name, id: record.id };
+  if (!ctx.settings.requireKeys) {
+    const notLocal = notFromThisMachine(headers);
+    if (notLocal === undefined) return { keyName: 'anonymous' };
+    return {
+      keyName: 'none',
+      error: new ApiError(
+        'authentication',
+        `require_keys is false, which lets in callers on this machine only, and ${notLocal}: ${HOW}`,
+        { code: 'invalid_api_key' },
+      ),
+    };
+  }
+  if (presented !== undefined && !ctx.keys.known()) {
+    // Not "invalid or revoked": the key may well be valid. A 503 with Retry-After, which SDKs retry by themselves.
+    return {
+      keyName: 'unverified',
+      error: new ApiError(
+        'unavailable',
+        `this gateway cannot check client keys yet: it keeps them in shared state (gateway.state) that has not answered since it started; retry shortly — if it persists, check that Redis is up and reachable from here`,
+        { code: 'gateway_keys_unavailable', retryAfterSeconds: 1 },
+      ),
+    };
+  }
+  return {
+    keyName: presented === undefined ? 'none' : 'invalid',
+    error: new ApiError(
+      'authentication',
+      presented === undefined ? `missing gateway key: ${HOW}` : `invalid or revoked gateway key: ${WRONG_KEY}`,
+      { code: 'invalid_api_key' },
+    ),
+  };
+}
+
 /** Callback style (no promise per request): it runs on every API call. */
 export function clientAuthHook(
   ctx: GatewayContext,
 ): (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
   return (req, reply, done) => {
-    const presented = presentedKey(req.headers);
-    const record = presented === undefined ? undefined : ctx.keys.verify(presented);
-    if (record) {
-      if (req.sy) req.sy.keyName = record.name;
-      const limit = ctx.settings.maxInFlightPerKey;
-      if (limit !== undefined && !ctx.keyConcurrency.enter(record.id, limit, reply.raw))
-        return done(tooManyInFlight(record.name, limit));
-      return done();
-    }
-    if (!ctx.settings.requireKeys) {
-      const notLocal = notFromThisMachine(req.headers);
-      if (notLocal === undefined) {
-        if (req.sy) req.sy.keyName = 'anonymous';
-        return done();
-      }
-      if (req.sy) req.sy.keyName = 'none';
-      return done(
-        new ApiError(
-          'authentication',
-          `require_keys is false, which lets in callers on this machine only, and ${notLocal}: ${HOW}`,
-          { code: 'invalid_api_key' },
-        ),
-      );
-    }
-    if (presented !== undefined && !ctx.keys.known()) {
-      // Not "invalid or revoked": the key may well be valid. A 503 with Retry-After, which SDKs retry by themselves.
-      if (req.sy) req.sy.keyName = 'unverified';
-      return done(
-        new ApiError(
-          'unavailable',
-          `this gateway cannot check client keys yet: it keeps them in shared state (gateway.state) that has not answered since it started; retry shortly — if it persists, check that Redis is up and reachable from here`,
-          { code: 'gateway_keys_unavailable', retryAfterSeconds: 1 },
-        ),
-      );
-    }
-    if (req.sy) req.sy.keyName = presented === undefined ? 'none' : 'invalid';
-    done(
-      new ApiError(
-        'authentication',
-        presented === undefined ? `missing gateway key: ${HOW}` : `invalid or revoked gateway key: ${WRONG_KEY}`,
-        { code: 'invalid_api_key' },
-      ),
-    );
+    const verdict = clientKeyVerdict(ctx, req.headers);
+    if (req.sy) req.sy.keyName = verdict.keyName;
+    if (verdict.error !== undefined) return done(verdict.error);
+    const limit = ctx.settings.maxInFlightPerKey;
+    if (verdict.id !== undefined && limit !== undefined && !ctx.keyConcurrency.enter(verdict.id, limit, reply.raw))
+      return done(tooManyInFlight(verdict.keyName, limit));
+    done();
   };
 }
 

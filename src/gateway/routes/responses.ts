@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { clientAuthHook } from '../plugins/client-auth.ts';
-import { responsesWire } from '../wire.ts';
+import { responsesCompactWire, responsesWire } from '../wire.ts';
 import { serveChat, type WireBody } from './serve-chat.ts';
 import { MODEL_FIELD_SCHEMA } from '../model-resolve.ts';
 
@@ -34,6 +34,10 @@ export function responsesPlugin(ctx: GatewayContext) {
     app.addHook('onRequest', clientAuthHook(ctx));
     app.post<{ Body: WireBody }>('/v1/responses', { schema: { body: responsesBodySchema } }, (req, reply) =>
       serveChat(ctx, responsesWire, req, reply),
+    );
+    // A summary of the conversation, served as the `compression` task (wire/responses-compact.ts).
+    app.post<{ Body: WireBody }>('/v1/responses/compact', { schema: { body: responsesBodySchema } }, (req, reply) =>
+      serveChat(ctx, responsesCompactWire, req, reply),
     );
     app.get('/v1/responses/:id', noStoredResponse);
     app.delete('/v1/responses/:id', noStoredResponse);

@@ -14,7 +14,7 @@ import { headerValue } from '../header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, ParsedWire } from '../wire.ts';
 import { startStreamReply, writeStream, type FramesLife } from '../stream-writer.ts';
-import { routeWithoutResponses, servesResponses } from '../responses-routes.ts';
+import { routeWithoutAnthropic, routeWithoutResponses, servesResponses } from '../responses-routes.ts';
 import { tracingOn } from '../../telemetry/active.ts';
 import { withCaller } from '../../telemetry/caller.ts';
 import { recordUsage, usageHeaderValue } from '../usage-record.ts';
@@ -90,7 +90,9 @@ export async function serveChat(
   sy.model = shownModel(body.model);
   checkModelName(body.model);
   const settings = ctx.settings;
-  const target = resolveModel(settings.models, body.model);
+  const named = resolveModel(settings.models, body.model);
+  // A shape served as a task of its own (a compaction: `compression`) keeps only the route the caller named.
+  const target = named && wire.task !== undefined ? { ...named, task: wire.task } : named;
   if (!target)
     throw new ApiError('not_found', unknownModelMessage(settings.models, body.model), {
       code: 'model_not_found',
@@ -103,6 +105,7 @@ export async function serveChat(
   const parsed = wire.parse(body, {
     hostedTools: settings.hostedTools,
     routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target),
+    routeWithoutAnthropic: () => routeWithoutAnthropic(settings.loaded.config, target),
   });
   if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) sy.droppedTools = parsed.droppedTools;
   const header = req.headers['anthropic-beta'];
@@ -113,7 +116,7 @@ export async function serveChat(
   const opts = chatOptions(parsed.request, target, abortOnDisconnect(ctx, req, reply, sy), trail);
   // Budgets scoped to the client key apply (docs/budgets.md); `anonymous` and the like are names too.
   if (sy.keyName !== undefined) opts.client_key = sy.keyName;
-  if (body.stream === true) {
+  if (body.stream === true && wire.buffered !== true) {
     sy.stream = true;
     return serveStream(ctx, wire, opts, req, reply, parsed);
   }

@@ -81,6 +81,10 @@ function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
       };
       if (b.is_error === true) result.is_error = true;
       results.push(result);
+    } else if (block.type === 'compaction' && m.role === 'assistant') {
+      // Server-side compaction's summary: as it came to Anthropic routes, as text in its place elsewhere.
+      const content = (block as { content?: unknown }).content;
+      parts.push({ type: 'compaction', content: typeof content === 'string' ? content : '' });
     } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
       // Kept as sent, signature and all, for Anthropic routes; a user turn has none to keep.
       const part = m.role === 'assistant' ? thinkingPartOf(block) : undefined;

@@ -27,6 +27,8 @@ import {
   type ResponsesWireRequest,
 } from './responses-schema.ts';
 import { NamespaceNames } from './responses-namespace.ts';
+import { countPromptTokens } from '../../usage/count-tokens.ts';
+import { COMPACT_PROMPT, compactionMessage, gatewaySummary, summaryText } from './responses-compaction-item.ts';
 import { parseWire, WireRequestError } from '../../providers/translate/wire-error.ts';
 import { type Obj, isObj } from '../../providers/translate/obj.ts';
 
@@ -41,6 +43,9 @@ export interface ParsedResponsesRequest {
   droppedTools: string[];
   /** The request's settings the response object repeats (settingsEcho). */
   echo: ResponseEcho;
+  /** The input ends with `compaction_trigger` (Codex's remote compaction): a translated route is asked for a summary,
+   * answered as one `compaction` output item (responses-compaction-stream.ts). */
+  compactionTurn?: true;
 }
 
 /** What to do with the built-in tools OpenAI runs on its side (web_search, file_search, mcp, …), which no other
@@ -164,7 +169,11 @@ const calledName = (
 ): string => (call.namespace ? namespaces.flatten({ namespace: call.namespace, name: call.name }) : call.name);
 
 /** The items in order → canonical messages; consecutive function calls join the assistant turn before them. */
-function messagesFromItems(items: readonly ResponsesWireItem[], namespaces: NamespaceNames): ChatMessage[] {
+function messagesFromItems(
+  items: readonly ResponsesWireItem[],
+  namespaces: NamespaceNames,
+  options: ResponsesParseOptions,
+): ChatMessage[] {
   const out: ChatMessage[] = [];
   items.forEach((item, i) => {
     const path = `input[${i}]`;
@@ -183,6 +192,12 @@ function messagesFromItems(items: readonly ResponsesWireItem[], namespaces: Name
       out.push(toolResultFromWire(result.call_id, result.output, path));
     } else if (item.type === 'reasoning') {
       // A reasoning item from an earlier answer: other providers could not use it. Dropped.
+    } else if (item.type === 'compaction') {
+      // A compacted conversation's summary (responses-compaction-item.ts).
+      const message = compactionMessage(item as Obj, path, options);
+      if (message !== undefined) out.push(message);
+    } else if (item.type === 'compaction_trigger') {
+      // Codex's remote compaction: a request for a compaction item, not content (compactionTurn).
     } else if (item.type === 'additional_tools') {
       // Tools declared in the conversation (Codex's Responses Lite): offered with the request's tools (toolsFromWire).
     } else if (item.type === undefined || item.type === 'message') {
@@ -384,6 +399,56 @@ function formatFromWire(format: NonNullable<NonNullable<ResponsesWireRequest['te
     : { type: format.type };
 }
 
+/** `context_management: [{type: "compaction", compact_threshold}]` asks the Responses API to compact the conversation
+ * once it passes the threshold. A route that serves that API is sent it as it came; on a chain with a route that does
+ * not, a conversation under the threshold needs nothing, and one over it is refused rather than sent uncompacted. */
+function checkCompactThreshold(body: Obj, messages: readonly ChatMessage[], options: ResponsesParseOptions): void {
+  const entries = body['context_management'];
+  if (!Array.isArray(entries)) return;
+  const at = entries.findIndex(
+    (e) => isObj(e) && e['type'] === 'compaction' && typeof e['compact_threshold'] === 'number',
+  );
+  if (at < 0) return;
+  const without = options.routeWithoutResponses ? options.routeWithoutResponses() : '';
+  if (without === undefined) return;
+  const threshold = (entries[at] as Obj)['compact_threshold'] as number;
+  const tokens = countPromptTokens(messages.map(textForCount));
+  if (tokens < threshold) return;
+  throw new WireRequestError(
+    `context_management[${at}].compact_threshold`,
+    `the conversation is about ${tokens} tokens, over compact_threshold ${threshold}, and route ${without || 'of this request'} cannot compact it on its side: compact it first (POST /v1/responses/compact) and send the compacted input`,
+    'unsupported_parameter',
+  );
+}
+
+const textForCount = (m: ChatMessage): string =>
+  (m.content ?? '') + (m.tool_calls ?? []).map((c) => c.name + c.arguments).join('');
+
+/** Whether the input ends with `compaction_trigger`; one anywhere else is refused, as OpenAI refuses it. */
+function askedForCompaction(input: ResponsesWireRequest['input']): boolean {
+  if (typeof input === 'string') return false;
+  const at = input.findIndex((i) => i.type === 'compaction_trigger');
+  if (at < 0) return false;
+  if (at !== input.length - 1)
+    throw new WireRequestError(`input[${at}]`, "the 'compaction_trigger' item must be the final input item");
+  return true;
+}
+
+/** The body a Responses route is sent: the gateway's own compaction items, which OpenAI could not decrypt, become the
+ * user message they stand for; the body is otherwise as it came. */
+function withReadableCompactions(body: Obj, input: ResponsesWireRequest['input']): Obj {
+  if (
+    typeof input === 'string' ||
+    !input.some((i) => i.type === 'compaction' && gatewaySummary(i as Obj) !== undefined)
+  )
+    return body;
+  const items = input.map((i) => {
+    const summary = i.type === 'compaction' ? gatewaySummary(i as Obj) : undefined;
+    return summary === undefined ? i : { type: 'message', role: 'user', content: summaryText(summary) };
+  });
+  return { ...body, input: items };
+}
+
 /** Validates a Responses API request body and translates it; throws WireRequestError naming the bad field. */
 export function parseResponsesRequest(body: unknown, options: ResponsesParseOptions = {}): ParsedResponsesRequest {
   const wire = parseWire(responsesRequest, body);
@@ -393,7 +458,7 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   const messages: ChatMessage[] = [];
   if (wire.instructions) messages.push({ role: 'system', content: wire.instructions });
   if (typeof wire.input === 'string') messages.push({ role: 'user', content: wire.input });
-  else messages.push(...messagesFromItems(wire.input, namespaces));
+  else messages.push(...messagesFromItems(wire.input, namespaces, options));
   const request: ChatRequest = { model: wire.model, messages };
   const allowed = allowedTools(wire.tool_choice, namespaces);
   const offered = allowed === undefined ? tools : tools?.filter((t) => allowed.has(t.name));
@@ -404,7 +469,15 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   // The checks stand for the routes the translation goes to: none, when every route is sent the request as it came.
   if (!hosted.passed) checkToolChoice(request);
   // A route that serves the Responses API is sent the request as it came (refused fields aside, which never get here).
-  request.responses_body = body as Obj;
+  checkCompactThreshold(body as Obj, messages, options);
+  const compactionTurn = askedForCompaction(wire.input);
+  if (compactionTurn) {
+    // The summary is asked in words; a tool call would not be one.
+    messages.push({ role: 'user', content: COMPACT_PROMPT });
+    delete request.tools;
+    delete request.tool_choice;
+  }
+  request.responses_body = withReadableCompactions(body as Obj, wire.input);
   if (wire.max_output_tokens != null) request.max_tokens = wire.max_output_tokens;
   if (wire.temperature != null) request.temperature = wire.temperature;
   if (wire.top_p != null) request.top_p = wire.top_p;
@@ -420,6 +493,7 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
     namespaces,
     droppedTools: hosted.dropped,
     echo: settingsEcho(wire),
+    ...(compactionTurn ? { compactionTurn: true as const } : {}),
   };
 }
 

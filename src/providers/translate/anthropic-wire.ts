@@ -51,7 +51,9 @@ function partsToBlocks(parts: readonly ContentPart[]): Obj[] {
         ? { type: 'text', text: p.text, ...cacheField(p.cache_control) }
         : p.type === 'image'
           ? toAnthropicImage(p)
-          : thinkingBlock(p),
+          : p.type === 'compaction'
+            ? { type: 'compaction', content: p.content }
+            : thinkingBlock(p),
     );
 }
 
@@ -329,11 +331,13 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
   let content = '';
   const toolCalls: ToolCall[] = [];
   const thinking: ThinkingPart[] = [];
+  let compaction: string | undefined;
   body['content'].forEach((b: unknown, i) => {
     if (!isObj(b)) throw malformed(`content[${i}]`, b, 'a content block');
     const thought = thinkingPartOf(b);
     // Other block types (server tool results, …) carry nothing the canonical answer holds.
     if (thought !== undefined) thinking.push(thought);
+    else if (b['type'] === 'compaction') compaction = typeof b['content'] === 'string' ? b['content'] : '';
     else if (b['type'] === 'text') content += textContent(b['text'], `content[${i}].text`);
     else if (b['type'] === 'tool_use') {
       const input = b['input'] ?? {};
@@ -353,6 +357,7 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
     finish_reason: finishWithTools(finishFromAnthropic(body['stop_reason']), toolCalls.length),
   };
   if (thinking.length > 0) res.thinking = thinking;
+  if (compaction !== undefined) res.compaction = compaction;
   const stopSequence = str(body['stop_sequence']);
   if (stopSequence !== undefined && res.finish_reason === 'stop_sequence') res.stop_sequence = stopSequence;
   const usage = usageFromAnthropic(body['usage']);

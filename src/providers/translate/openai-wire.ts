@@ -12,6 +12,7 @@ import type {
   ToolDefinition,
 } from '../types.ts';
 import { hasImage, textOfParts } from './parts.ts';
+import { withoutCompaction } from './compaction.ts';
 import { toolCallIdOf } from './ids.ts';
 import { finishWithTools, malformed, textContent, toolCallArguments, toolCallName } from './answer-check.ts';
 import { usageFromOpenAI } from './usage.ts';
@@ -123,7 +124,7 @@ export function maxTokensFieldFor(baseUrl: string): 'max_tokens' | 'max_completi
 }
 
 export function toOpenAIRequest(req: ChatRequest, options: OpenAIRequestOptions): Record<string, unknown> {
-  const body: Record<string, unknown> = { model: req.model, messages: messagesToWire(req.messages) };
+  const body: Record<string, unknown> = { model: req.model, messages: messagesToWire(withoutCompaction(req.messages)) };
   if (req.tools && req.tools.length > 0) body['tools'] = req.tools.map(toolToWire);
   // Only with tools, like parallel_tool_calls: OpenAI refuses a tool_choice without them (an Anthropic caller may
   // send `{type: "auto"}` alone).

@@ -64,7 +64,7 @@ export const isThinking = (p: ContentPart): p is ThinkingPart =>
 /** Parts are kept beside the joined text only when the text alone would lose something: an image, a cache mark or a
  * thinking block. */
 export const needsParts = (parts: readonly ContentPart[]): boolean =>
-  parts.some((p) => p.type === 'image' || isThinking(p) || p.cache_control !== undefined);
+  parts.some((p) => p.type === 'image' || p.type === 'compaction' || isThinking(p) || p.cache_control !== undefined);
 
 /** An Anthropic thinking block → its canonical part, exactly as sent (the signature is checked upstream); undefined
  * for a block of another type. */

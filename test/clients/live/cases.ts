@@ -94,6 +94,32 @@ const driver =
     };
   };
 
+/** Codex's built-in `openai` provider with only its base URL and key pointed at the gateway (docs/clients.md): it
+ * speaks the Responses WebSocket. `model_provider` undoes the HOME's provider of its own. */
+const codexBuiltIn =
+  (prompt: string, config: readonly string[] = []) =>
+  (ctx: CaseContext): Command => ({
+    cmd: bin('codex'),
+    args: [
+      'exec',
+      '--skip-git-repo-check',
+      '-c',
+      'model_provider="openai"',
+      '-c',
+      `openai_base_url="${ctx.url}/v1"`,
+      ...config.flatMap((c) => ['-c', c]),
+      prompt,
+    ],
+    env: { CODEX_API_KEY: ctx.key },
+  });
+
+/** Over the WebSocket, and Codex compacted the conversation (its remote compaction: `context compacted`). */
+function compactedOverWebSocket(o: RunOutcome): string | undefined {
+  return (
+    overWebSocket(o) ?? (/context compacted/.test(o.output) ? undefined : 'Codex did not compact the conversation')
+  );
+}
+
 /** The schema Codex's `--output-schema` holds its last message to (strict, as Codex requires). */
 const RATING_SCHEMA = {
   type: 'object',
@@ -143,6 +169,18 @@ function agentToolRan(o: RunOutcome): string | undefined {
   return o.exchanges.some((e) => TOOL_RESULT.test(JSON.stringify(e.request.body)))
     ? undefined
     : 'no tool result was sent back (the model called no tool, or the agent did not run it)';
+}
+
+/** Codex's built-in provider: the turn went over the Responses WebSocket (an upgrade the gateway switched, 101), and
+ * never fell back to HTTP (a POST /v1/responses would mean the socket failed). */
+function overWebSocket(o: RunOutcome): string | undefined {
+  const bad = answered(o);
+  if (bad) return bad;
+  const upgraded = o.exchanges.some((e) => e.request.method === 'GET' && e.answered.status === 101);
+  if (!upgraded) return 'no WebSocket upgrade was answered 101';
+  return o.exchanges.some((e) => e.request.method === 'POST' && e.request.path.startsWith('/v1/responses'))
+    ? 'Codex fell back from the WebSocket to HTTP'
+    : undefined;
 }
 
 /** A tool's result in a request, in any of the three APIs. */
@@ -325,6 +363,36 @@ export const CASES: readonly LiveCase[] = [
     world: 'ok',
     command: codexSchema('anthropic'),
     check: ratingJson,
+  },
+  ...(['websocket', 'websocket-tool'] as const).map((name): LiveCase => ({
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name,
+    world: 'ok',
+    command: codexBuiltIn(name === 'websocket' ? 'hi' : 'call exec'),
+    check: overWebSocket,
+  })),
+  // A window so small that Codex compacts after its tool ran (remote compaction over the WebSocket).
+  {
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name: 'websocket-compaction',
+    world: 'ok',
+    command: codexBuiltIn('call exec', ['model_auto_compact_token_limit=3000']),
+    check: compactedOverWebSocket,
+  },
+  // With the built-in provider's own retries: how long it takes to show the gateway's explanation.
+  {
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name: 'websocket-error',
+    world: 'failing',
+    command: codexBuiltIn('hi'),
+    check: failedClearly,
+    timeoutMs: 180_000,
   },
   ...cli('OpenCode', 'opencode-ai', 'opencode', opencode, 'call read'),
   ...lib(

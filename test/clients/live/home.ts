@@ -26,8 +26,8 @@ function write(rel: string, text: string): void {
   writeFileSync(path, text, { mode: 0o600 });
 }
 
-/** docs/clients.md's Codex setup: a provider of its own (the built-in `openai` one tries a WebSocket first), without
- * Codex's own retries (it ignores x-should-retry and waits out every Retry-After, 30 times). */
+/** docs/clients.md's Codex setup without Codex's own retries (it ignores x-should-retry and waits out every
+ * Retry-After, 30 times): a provider of its own, over HTTP. The `websocket` cases use the built-in one instead. */
 export function codexConfig(url: string): string {
   return [
     'model_provider = "switchyard"',

@@ -1,0 +1,152 @@
+// One turn of a Responses WebSocket connection (`response.create`): the conversation rebuilt from the connection's
+// record when the turn continues one (`previous_response_id`), then sent through the gateway's own POST /v1/responses
+// with fastify's `inject`, so the turn takes exactly an HTTP request's path — client key, ladder and fallback, budgets,
+// the request's log line, metrics and ledger row — and its SSE events go to the socket one JSON message each.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { isObj, type Obj } from '../providers/translate/obj.ts';
+import { inputItems, type SocketHistory } from './responses-socket-history.ts';
+
+/** What a turn needs of its connection. */
+export interface TurnScope {
+  app: FastifyInstance;
+  /** The upgrade request's headers, less the WebSocket ones: each turn is checked and logged as that caller. */
+  headers: Record<string, string | string[] | undefined>;
+  remoteAddress: string;
+  history: SocketHistory;
+  send: (text: string) => void;
+  /** A wait while the socket has more queued than it should (a slow reader), else undefined: the turn reads no more
+   * of its answer meanwhile, which holds the upstream back as a full HTTP socket does. */
+  backlog: () => Promise<void> | undefined;
+  /** Aborted when the connection closes: the turn's upstream call is cancelled as a hung-up request's is. */
+  signal: AbortSignal;
+}
+
+/** The `response.create` fields that belong to the socket, not to the Responses request sent on. */
+const SOCKET_FIELDS = new Set(['type', 'generate', 'stream_id', 'previous_response_id', 'background', 'stream']);
+
+/** An `error` event as OpenAI's WebSocket mode sends one: the HTTP status it would have had, and the error body. */
+export function errorEvent(status: number, error: Obj, streamId: string | undefined): string {
+  return JSON.stringify(withLane({ type: 'error', status, error }, streamId));
+}
+
+const withLane = (event: Obj, streamId: string | undefined): Obj =>
+  streamId === undefined ? event : { ...event, stream_id: streamId };
+
+export async function runTurn(scope: TurnScope, create: Obj, streamId: string | undefined): Promise<void> {
+  const previous = create['previous_response_id'];
+  let before: readonly unknown[] = [];
+  if (typeof previous === 'string' && previous !== '') {
+    const found = scope.history.before(previous);
+    if (found === undefined) {
+      scope.send(errorEvent(400, previousNotFound(previous), streamId));
+      return;
+    }
+    before = found;
+  }
+  const input = [...before, ...inputItems(create['input'])];
+  if (create['generate'] === false) return warmUp(scope, create, input, streamId);
+  const body: Obj = { stream: true };
+  for (const [k, v] of Object.entries(create)) if (!SOCKET_FIELDS.has(k)) body[k] = v;
+  body['input'] = input;
+  await sendOn(scope, body, input, streamId);
+}
+
+function previousNotFound(id: string): Obj {
+  return {
+    type: 'invalid_request_error',
+    code: 'previous_response_not_found',
+    message: `Previous response with id '${id}' not found: the gateway keeps a connection's last responses only while the connection is open; send the whole conversation in input without previous_response_id`,
+    param: 'previous_response_id',
+  };
+}
+
+/** `generate: false` (Codex's warm-up): no model call, only an id the next turn can continue from, answered with the
+ * lifecycle a response has. */
+function warmUp(scope: TurnScope, create: Obj, input: unknown[], streamId: string | undefined): void {
+  const id = `resp_${randomBytes(24).toString('hex')}`;
+  scope.history.remember(id, input, []);
+  const response = (status: string): Obj => ({
+    id,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status,
+    model: typeof create['model'] === 'string' ? create['model'] : null,
+    output: [],
+    usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
+  });
+  scope.send(
+    JSON.stringify(
+      withLane({ type: 'response.created', sequence_number: 0, response: response('in_progress') }, streamId),
+    ),
+  );
+  scope.send(
+    JSON.stringify(
+      withLane({ type: 'response.completed', sequence_number: 1, response: response('completed') }, streamId),
+    ),
+  );
+}
+
+/** Sends the turn through POST /v1/responses and relays its answer: the stream's events, or its error. */
+async function sendOn(scope: TurnScope, body: Obj, input: unknown[], streamId: string | undefined): Promise<void> {
+  const res = await scope.app.inject({
+    method: 'POST',
+    url: '/v1/responses',
+    headers: { ...scope.headers, 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
+    remoteAddress: scope.remoteAddress,
+    payloadAsStream: true,
+  });
+  const stream = res.stream();
+  const cancel = (): void => cancelReply(res.raw.res);
+  if (scope.signal.aborted) cancel();
+  else scope.signal.addEventListener('abort', cancel, { once: true });
+  try {
+    if (res.statusCode !== 200) {
+      scope.send(errorEvent(res.statusCode, await errorOf(stream), streamId));
+      return;
+    }
+    const parser = createParser({ onEvent: (ev) => relay(scope, ev, input, streamId) });
+    for await (const chunk of stream) {
+      parser.feed(String(chunk));
+      const wait = scope.backlog();
+      if (wait !== undefined) await wait;
+    }
+  } catch {
+    // The connection closed mid-turn: the request's own line says how it ended.
+  } finally {
+    scope.signal.removeEventListener('abort', cancel);
+  }
+}
+
+/** One SSE event to one message; a finished response is remembered for the turns that continue it. */
+function relay(scope: TurnScope, ev: EventSourceMessage, input: unknown[], streamId: string | undefined): void {
+  const ending = ev.event === 'response.completed' || ev.event === 'response.incomplete';
+  if (!ending && streamId === undefined) return scope.send(ev.data);
+  const data = JSON.parse(ev.data) as Obj;
+  const response = data['response'];
+  if (ending && isObj(response) && typeof response['id'] === 'string')
+    scope.history.remember(response['id'], input, Array.isArray(response['output']) ? response['output'] : []);
+  scope.send(streamId === undefined ? ev.data : JSON.stringify(withLane(data, streamId)));
+}
+
+/** The error body of a refused turn (`{error: {…}}` in OpenAI's shape), or its text as the message. */
+async function errorOf(stream: AsyncIterable<unknown>): Promise<Obj> {
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (isObj(body) && isObj(body['error'])) return body['error'];
+  } catch {
+    // Not JSON: said as it is below.
+  }
+  return { type: 'server_error', code: null, message: text, param: null };
+}
+
+/** Ends an injected reply as a caller hanging up would: its 'close' is what serve-chat cancels the call on. */
+function cancelReply(res: { destroyed: boolean; destroy(): void; emit(event: 'close'): boolean }): void {
+  if (res.destroyed) return;
+  res.destroy();
+  res.emit('close');
+}
