@@ -131,12 +131,15 @@ function mib(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB` : `${bytes} bytes`;
 }
 
+/** The first `cap` bytes of a body read only to say what it was; reading stops there (the connection is dropped), so
+ * an endless body costs neither memory nor time. */
 async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (size < cap) chunks.push(chunk);
+    chunks.push(chunk);
     size += chunk.length;
+    if (size >= cap) break;
   }
   return Buffer.concat(chunks).toString('utf8').slice(0, cap);
 }

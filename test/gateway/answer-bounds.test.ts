@@ -34,6 +34,7 @@ test('300 MB answers are refused while read, the fallback answers, and the gatew
     if (word === 'declared') return hugeAnswer(HUGE, true);
     if (word === 'chunked') return hugeAnswer(HUGE, false);
     if (word === 'event-first') return hugeEvent(HUGE);
+    if (word === 'whole-for-stream') return hugeAnswer(HUGE, false);
     return hugeEvent(HUGE, ['some words first']);
   });
   using ws = tempWorkspace('switchyard-answer-bounds-');
@@ -41,10 +42,15 @@ test('300 MB answers are refused while read, the fallback answers, and the gatew
   const configPath = ws.write(
     'switchyard.yaml',
     stringify({
-      providers: { big: provider('sk-bounds-big-0000001'), small: provider('sk-bounds-small-000001') },
+      // The route alone on its task has a provider of its own: five failures open big's circuit breaker.
+      providers: {
+        big: provider('sk-bounds-big-0000001'),
+        solo: provider('sk-bounds-solo-000001'),
+        small: provider('sk-bounds-small-000001'),
+      },
       main: { provider: 'big', model: 'huge' },
       fallback: [{ provider: 'small', model: 'fine' }],
-      auxiliary: { alone: { provider: 'big', model: 'huge', fallback_to_main: false, timeout: '120s' } },
+      auxiliary: { alone: { provider: 'solo', model: 'huge', fallback_to_main: false, timeout: '120s' } },
       retry: { max_retries: 2, base_delay: '1ms', max_delay: '1ms' },
       gateway: { require_keys: false },
     }),
@@ -81,6 +87,12 @@ test('300 MB answers are refused while read, the fallback answers, and the gatew
 
   // Each huge answer was asked for once (not retried on its key: it would come as large again).
   assert.equal(up.calls.filter((c) => c.model === 'huge').length, 4);
+  // A whole answer where a stream was asked for is read only as far as needed to say what it was (and retried, as a
+  // server failure: not a stream, not JSON either).
+  const whole = await ask('whole-for-stream', true);
+  assert.equal(whole.status, 200);
+  assert.match(await whole.text(), /the fallback answered/);
+
   // Alone on its route, the refusal is the answer, and it names the setting.
   const alone = await fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
