@@ -558,6 +558,23 @@ export const usageSchema = z.strictObject({
 });
 export type UsageConfig = z.infer<typeof usageSchema>;
 
+/** Bounds on what an upstream may send (docs/config.md#limits): past one, the attempt fails and the chain falls back. */
+export const limitsSchema = z.strictObject({
+  /** Largest non-streamed answer in bytes: read no further, Content-Length first. 32 MiB is many times a real one. */
+  max_answer_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
+  /** Largest single event of a stream in characters (one SSE event, its data lines together). */
+  max_event_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 * 1024),
+});
+export type LimitsConfig = z.infer<typeof limitsSchema>;
+
 export const configSchema = z.strictObject({
   providers: namedRecord(
     z.string().regex(/^[A-Za-z0-9_-]+$/, 'provider names use letters, digits, - and _'),
@@ -573,6 +590,8 @@ export const configSchema = z.strictObject({
   usage: usageSchema.default(defaultsOf(usageSchema)),
   /** Timeouts, keepalive and resume of streamed answers (streaming.ts, docs/config.md#streaming). */
   streaming: streamingSchema.default(STREAMING_DEFAULTS),
+  /** Bounds on upstream answers (limitsSchema). */
+  limits: limitsSchema.default(defaultsOf(limitsSchema)),
   /** Named budgets and limits (budgets-schema.ts, docs/budgets.md). */
   budgets: namedRecord(
     z.string().regex(/^[A-Za-z0-9_.-]+$/, 'budget names use letters, digits, ., - and _'),

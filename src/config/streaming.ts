@@ -28,10 +28,16 @@ export type StreamingConfig = z.infer<typeof taskStreamingSchema>;
 export const streamingSchema = taskStreamingSchema.extend({ resume: z.boolean().default(false) });
 export const STREAMING_DEFAULTS = { resume: false };
 
-/** What a task's streams run with: its own fields over the top level's. */
+/** The clocks a stream runs with when neither the task nor the top level sets them (docs/config.md#streaming): an
+ * upstream sending only keep-alives or empty deltas is given up on, before the commit in time for the next route to
+ * answer within about a minute and a quarter of the request, after it within a minute of silence. */
+export const DEFAULT_FIRST_TOKEN_MS = 45_000;
+export const DEFAULT_IDLE_MS = 60_000;
+
+/** What a task's streams run with: its own fields over the top level's, the clocks' defaults under both. */
 export interface StreamingSettings {
-  firstTokenMs?: number;
-  idleMs?: number;
+  firstTokenMs: number;
+  idleMs: number;
   keepaliveMs?: number;
   resume: boolean;
 }
@@ -41,14 +47,11 @@ export function streamingSettings(
   task: StreamingConfig | undefined,
 ): StreamingSettings {
   const merged = { ...top, ...task };
-  const s: StreamingSettings = { resume: merged.resume === true };
-  if (merged.first_token_timeout !== undefined) s.firstTokenMs = merged.first_token_timeout;
-  if (merged.idle_timeout !== undefined) s.idleMs = merged.idle_timeout;
+  const s: StreamingSettings = {
+    resume: merged.resume === true,
+    firstTokenMs: merged.first_token_timeout ?? DEFAULT_FIRST_TOKEN_MS,
+    idleMs: merged.idle_timeout ?? DEFAULT_IDLE_MS,
+  };
   if (merged.keepalive !== undefined) s.keepaliveMs = merged.keepalive;
   return s;
-}
-
-/** Whether anything differs from a stream without settings: the common case skips all of it. */
-export function streamingOn(s: StreamingSettings): boolean {
-  return s.resume || s.firstTokenMs !== undefined || s.idleMs !== undefined || s.keepaliveMs !== undefined;
 }

@@ -15,7 +15,11 @@ import {
   type YAMLMap,
 } from 'yaml';
 import type { ConfigIssue, ConfigPath } from './issue.ts';
-import { checkStructure, MAX_EXPANDED_VALUES } from './yaml-structure.ts';
+import { checkStructure } from './yaml-structure.ts';
+import { documentData } from './yaml-data.ts';
+
+const BAD_MERGE =
+  'YAML merge key `<<` takes a mapping, an alias of one (`<<: *defaults`) or a list of them (`<<: [*a, *b]`)';
 
 export interface YamlSource {
   file: string;
@@ -62,9 +66,13 @@ export function parseYaml(file: string, text: string): { source: YamlSource; iss
   // A duplicate key leaves the document readable (the later entry wins, as in YAML loaders that allow it), so the
   // rest of the file is still checked and every other problem is reported with it.
   const readable = issues.every(isDuplicateKey);
-  // checkStructure has bounded what the aliases expand to; the parser's own bound (uses of an anchor times the
-  // aliases inside it) stays as a second line, at the same figure.
-  const data = readable ? ((doc.toJS({ maxAliasCount: MAX_EXPANDED_VALUES }) as unknown) ?? {}) : {};
+  // checkStructure has bounded what the aliases expand to, and found each one's anchor.
+  const converted = readable ? documentData(doc.contents, structure.aliases) : { data: {}, badMerges: [] };
+  for (const key of converted.badMerges) {
+    const pos = lines.linePos(key.range?.[0] ?? 0);
+    issues.push({ file, line: pos.line, col: pos.col, path: '', message: BAD_MERGE });
+  }
+  const data = converted.badMerges.length === 0 ? (converted.data ?? {}) : {};
   return { source: { file, doc, lines, data, aliases: structure.aliases }, issues };
 }
 

@@ -102,12 +102,44 @@ export interface UpstreamCall {
 
 const MAX_ERROR_BODY = 64 * 1024;
 
+/** `limits.max_answer_bytes` and `limits.max_event_bytes` when a call's context names none (docs/config.md#limits). */
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+export const MAX_EVENT_BYTES = 4 * 1024 * 1024;
+
+/** An answer (or one event of a stream) over its bound: a `server` failure of this attempt that is not retried on the
+ * same key (it would send as much again), so the chain falls back; the message names the setting. */
+export function tooLargeFailure(
+  provider: string,
+  what: 'answer' | 'event',
+  limit: number,
+  size: string,
+  midStream = false,
+): UpstreamError {
+  const setting = what === 'answer' ? 'limits.max_answer_bytes' : 'limits.max_event_bytes';
+  return fromClassification(
+    {
+      kind: 'server',
+      code: what === 'answer' ? 'answer_too_large' : 'event_too_large',
+      providerMessage: `${what === 'answer' ? 'the answer' : 'one event of the stream'} was larger than ${setting} (${mib(limit)}): ${size}; reading stopped there`,
+    },
+    provider,
+    { midStream },
+  );
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB` : `${bytes} bytes`;
+}
+
+/** The first `cap` bytes of a body read only to say what it was; reading stops there (the connection is dropped), so
+ * an endless body costs neither memory nor time. */
 async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (size < cap) chunks.push(chunk);
+    chunks.push(chunk);
     size += chunk.length;
+    if (size >= cap) break;
   }
   return Buffer.concat(chunks).toString('utf8').slice(0, cap);
 }
@@ -261,25 +293,43 @@ class BufferedAnswer implements Dispatcher.DispatchHandler {
   #size = 0;
   readonly #deadline: Deadline;
   readonly #done: (err: unknown, answer?: BufferedAnswer) => void;
+  /** `limits.max_answer_bytes`, and the call's provider for the failure that names it. */
+  readonly #max: number;
+  readonly #provider: string;
+  #over = false;
 
-  constructor(deadline: Deadline, done: (err: unknown, answer?: BufferedAnswer) => void) {
-    this.#deadline = deadline;
+  constructor(call: UpstreamCall, max: number, done: (err: unknown, answer?: BufferedAnswer) => void) {
+    this.#deadline = call.deadline;
+    this.#provider = call.provider;
+    this.#max = max;
     this.#done = done;
+  }
+
+  /** A 2xx answer over the bound: the connection is aborted (the pool drops it) and the attempt fails. */
+  #tooLarge(controller: Dispatcher.DispatchController, size: string): void {
+    this.#over = true;
+    this.#chunks.length = 0;
+    controller.abort(tooLargeFailure(this.#provider, 'answer', this.#max, size));
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#deadline.onAbort((reason) => controller.abort(reason instanceof Error ? reason : new Error(String(reason))));
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
     this.status = status;
     this.headers = headers;
+    const declared = Number(headers['content-length']);
+    if (ok(status) && declared > this.#max) this.#tooLarge(controller, `its Content-Length says ${declared} bytes`);
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    // Error bodies are read only to classify them: keep the first MAX_ERROR_BODY bytes of one, drain the rest.
-    if (this.#size < MAX_ERROR_BODY || (this.status >= 200 && this.status < 300)) this.#chunks.push(chunk);
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#size += chunk.length;
+    if (ok(this.status)) {
+      if (this.#size <= this.#max) this.#chunks.push(chunk);
+      else if (!this.#over) this.#tooLarge(controller, `more than ${this.#max} bytes came`);
+      // Error bodies are read only to classify them: keep the first MAX_ERROR_BODY bytes of one, drain the rest.
+    } else if (this.#size - chunk.length < MAX_ERROR_BODY) this.#chunks.push(chunk);
   }
 
   onResponseEnd(): void {
@@ -296,6 +346,8 @@ class BufferedAnswer implements Dispatcher.DispatchHandler {
   }
 }
 
+const ok = (status: number): boolean => status >= 200 && status < 300;
+
 /** What an adapter says about a call; the provider, the deadline and the secrets to scrub come from its SendContext. */
 export type CallRequest = Omit<UpstreamCall, 'provider' | 'deadline' | 'sentWith'>;
 
@@ -306,7 +358,7 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
   const call: UpstreamCall = { ...request, provider: ctx.provider, deadline, sentWith: ctx };
   return new Promise((resolve, reject) => {
     // The deadline lives exactly as long as the answer: cleared when it is complete, failed or never sent.
-    const handler = new BufferedAnswer(deadline, (err, answer) => {
+    const handler = new BufferedAnswer(call, ctx.maxAnswerBytes ?? MAX_ANSWER_BYTES, (err, answer) => {
       deadline.clear();
       if (err !== undefined || answer === undefined)
         return reject(transportFailure(err, call, false, handler.status !== 0));

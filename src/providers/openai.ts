@@ -53,7 +53,8 @@ function streamHandler(ctx: SendContext): StreamHandler {
   return {
     onEvent(e) {
       const text = e.event === undefined ? plain.match(e.data) : undefined;
-      if (text !== undefined) return { events: decoder.text(text) };
+      // An empty delta is nothing, as when parsed (a keep-alive of some servers): no event, and silence to the clocks.
+      if (text !== undefined) return { events: text === '' ? [] : decoder.text(text) };
       if (e.data.trim() === '[DONE]') return { events: [], done: true };
       const chunk = eventJson(e, ctx, 'invalid_chunk', 'stream chunk');
       if (inBandError(chunk) !== undefined || e.event === 'error') {

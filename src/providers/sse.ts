@@ -2,23 +2,46 @@
 // arrives (stream-call.ts feeds it from the body's own data events: no promise per event), and written as named
 // frames for the gateway's Anthropic and Responses streams.
 import { createParser } from 'eventsource-parser';
-import type { EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage, ParseError } from 'eventsource-parser';
 
 export interface SseReader {
-  /** One chunk of the body; calls onEvent for each event it completes. */
-  feed(chunk: Uint8Array): void;
+  /** One chunk of the body; calls onEvent for each event it completes. True when the chunk leaves an event's fields
+   * begun but not ended (a long event arriving in many reads is not silence; a comment is). */
+  feed(chunk: Uint8Array): boolean;
   /** The body ended: an event left incomplete is dropped (SSE rules), since a cut stream is not a clean end. */
   end(): void;
 }
 
-export function sseReader(onEvent: (e: EventSourceMessage) => void): SseReader {
-  const parser = createParser({ onEvent });
+/** `maxEvent` bounds the characters of one event (and of one line) held at once: past it `onTooLarge` is called, and
+ * what it throws comes out of feed(). */
+export function sseReader(
+  onEvent: (e: EventSourceMessage) => void,
+  maxEvent: number,
+  onTooLarge: () => never,
+): SseReader {
+  // Unknown fields and a bad `retry` are ignored, as before; only the bound ends the stream.
+  const onError = (err: ParseError): void => {
+    if (err.type === 'max-buffer-size-exceeded') onTooLarge();
+  };
+  const parser = createParser({ onEvent, maxBufferSize: maxEvent, onError });
   const decoder = new TextDecoder();
+  let partial = false;
   return {
-    feed: (chunk) => parser.feed(decoder.decode(chunk, { stream: true })),
+    feed: (chunk) => {
+      const text = decoder.decode(chunk, { stream: true });
+      parser.feed(text);
+      const crlf = text.lastIndexOf('\r\n\r\n');
+      const end = Math.max(text.lastIndexOf('\n\n'), crlf < 0 ? -1 : crlf + 2);
+      const tail = end < 0 ? text : text.slice(end + 2);
+      partial = (end < 0 && partial) || FIELD_LINE.test(tail);
+      return partial;
+    },
     end: () => parser.feed(decoder.decode()),
   };
 }
+
+/** A line that is a field (`data: …`, `event: …`), not a comment (`: keepalive`) or blank. */
+const FIELD_LINE = /(?:^|[\r\n])[^:\r\n]/;
 
 /** One event of a named-event stream (`event: NAME` then `data: JSON`), as the Anthropic and Responses APIs send. */
 export interface NamedSseEvent {

@@ -8,7 +8,7 @@ import type { SendContext, StreamEvent } from './types.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { createDeadline, type Deadline } from './deadline.ts';
 import type { CallRequest, UpstreamCall } from './http.ts';
-import { nonStreamAnswer, transportFailure, upstreamRequest } from './http.ts';
+import { MAX_EVENT_BYTES, nonStreamAnswer, tooLargeFailure, transportFailure, upstreamRequest } from './http.ts';
 import { sseReader, type SseReader } from './sse.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
 import { callSecrets } from './call-secrets.ts';
@@ -25,6 +25,14 @@ export function eventJson(e: EventSourceMessage, ctx: SendContext, code: string,
       { midStream: true },
     );
   }
+}
+
+/** An event that says the upstream is working: not the stream's start (a role-only chunk), a relayed Responses
+ * lifecycle event, or an empty piece of text. The rest is silence to the stream's clocks (routing/stream-watch.ts). */
+export function heard(e: StreamEvent): boolean {
+  if (e.type === 'start' || e.type === 'responses_event') return false;
+  if (e.type === 'text' || e.type === 'refusal') return e.text !== '';
+  return e.type !== 'thinking' || e.thinking !== '';
 }
 
 export interface StreamHandler {
@@ -66,6 +74,8 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
   #sink: EventSink | undefined;
   /** The sink said it was full while this chunk was parsed. */
   #full = false;
+  /** This chunk brought an event that is not silence (heard()). */
+  #heard = false;
 
   constructor(ctx: SendContext, build: CallRequest, handler: StreamHandler) {
     this.#ctx = ctx;
@@ -157,7 +167,16 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     }
     const body = res.body;
     this.#body = body;
-    this.#reader = sseReader(this.#onEvent);
+    const maxEvent = this.#ctx.maxEventBytes ?? MAX_EVENT_BYTES;
+    this.#reader = sseReader(this.#onEvent, maxEvent, () => {
+      throw tooLargeFailure(
+        this.#ctx.provider,
+        'event',
+        maxEvent,
+        `more than ${maxEvent} characters came`,
+        this.#produced,
+      );
+    });
     body.on('data', this.#onData).once('end', this.#onEnd).once('error', this.#onError);
     return body;
   }
@@ -181,6 +200,7 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
   /** Events for the consumer: to the sink when pushing (false once it is full), else to the queue. */
   #push(events: readonly StreamEvent[]): boolean {
     if (events.length > 0) this.#produced = true;
+    if (!this.#heard) this.#heard = events.some(heard);
     const sink = this.#sink;
     if (sink === undefined) {
       for (const ev of events) this.#queue.push(ev);
@@ -206,13 +226,16 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
 
   readonly #onData = (chunk: Uint8Array): void => {
     this.#deadline.touch();
-    this.#ctx.onRead?.();
     this.#full = false;
+    this.#heard = false;
+    let partial = false;
     try {
-      this.#reader!.feed(chunk);
+      partial = this.#reader!.feed(chunk);
     } catch (err) {
       this.#fail(err);
     }
+    // Keep-alive comments, empty deltas and role-only chunks are silence to the stream's clocks (stream-watch.ts).
+    if (this.#heard || partial) this.#ctx.onRead?.();
     const body = this.#body!;
     if (this.#sink !== undefined) {
       if (!this.#settleSink() && this.#full) this.#pause(body);

@@ -222,8 +222,13 @@ export interface SendContext {
   onStatus?: (status: number) => void;
   /** Told the headers of a successful answer (the most_headroom strategy reads its rate-limit headers). */
   onHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
-  /** Told each read of a stream's body: the upstream is not silent (`streaming.idle_timeout`, routing/stream-watch.ts). */
+  /** Told each read of a stream's body that carried something (an event with content, or part of one): the upstream
+   * is not silent (`streaming.idle_timeout`, routing/stream-watch.ts). Comments and empty deltas are silence. */
   onRead?: () => void;
+  /** `limits.max_answer_bytes` (http.ts: MAX_ANSWER_BYTES when absent). */
+  maxAnswerBytes?: number;
+  /** `limits.max_event_bytes` (http.ts: MAX_EVENT_BYTES when absent). */
+  maxEventBytes?: number;
 }
 
 /** One implementation per provider type; all pass the shared conformance suite (test/providers/). Failures are

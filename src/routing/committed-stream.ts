@@ -6,6 +6,7 @@
 import type { StreamEvent } from '../providers/types.ts';
 import type { EventSink, PushableStream, PushControl } from '../providers/event-sink.ts';
 import { pumpInto } from '../providers/event-sink.ts';
+import { heard } from '../providers/stream-call.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { routeName } from '../config/route-name.ts';
 import type { CallContext } from './call-context.ts';
@@ -235,7 +236,7 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
 
   /** An upstream event: the idle clock, the tally, what resuming needs, the hooks. */
   #see(e: StreamEvent): void {
-    this.#opened.watch?.seen();
+    this.#opened.watch?.seen(heard(e));
     if (e.type === 'finish') this.#finished = true;
     this.#opened.tally.see(e);
     this.#notes?.see(e);

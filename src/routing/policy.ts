@@ -48,7 +48,12 @@ export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
 /** Facts beyond the kind that change what a route does: max_tokens over the model's maximum, a proxy refusal, OpenAI's
  * 409 lock timeout, a thinking block signed on another platform (docs/routing.md#the-route-ladder-one-route). */
 export type Refinement =
-  'output_limit' | 'proxy_refused' | 'provider_says_retry' | 'provider_says_no_retry' | 'thinking_signature';
+  | 'output_limit'
+  | 'proxy_refused'
+  | 'provider_says_retry'
+  | 'provider_says_no_retry'
+  | 'thinking_signature'
+  | 'same_again';
 
 /** Looked up before ROUTE_LADDER: a refinement's row wins over its kind's. */
 export const REFINED_ROUTE_LADDER: Readonly<Record<Refinement, RouteAction>> = {
@@ -60,6 +65,9 @@ export const REFINED_ROUTE_LADDER: Readonly<Record<Refinement, RouteAction>> = {
   provider_says_no_retry: 'fail_route_unretried',
   // A signature from another platform: this one thinks again without the history's blocks.
   thinking_signature: 'drop_thinking_blocks',
+  // Over limits.max_answer_bytes or max_event_bytes, or silent past the first-token clock: the same key would very
+  // likely do it again, and the client is waiting for a status line, so the next route is tried at once.
+  same_again: 'fail_route_unretried',
 };
 
 /** The `auth` action, by what the rejection means for the key (authVerdict in src/credentials/health.ts). */

@@ -251,6 +251,9 @@ function ownTimeout(err: UpstreamError): boolean {
   return err.kind === 'timeout' && err.code === 'TIMEOUT' && !err.midStream;
 }
 
+/** Failures the same key would meet again (REFINED_ROUTE_LADDER's same_again row). */
+const SAME_AGAIN_CODES: ReadonlySet<string> = new Set(['answer_too_large', 'event_too_large', 'first_token_timeout']);
+
 /** What the failure says beyond its kind that the route may act on: the proxy refusing the tunnel, a stated output
  * limit until the route has lowered max_tokens once, or a bad request the provider says to send again. */
 function refinementOf(run: RouteRun, err: UpstreamError): Refinement | undefined {
@@ -258,6 +261,7 @@ function refinementOf(run: RouteRun, err: UpstreamError): Refinement | undefined
   if (err.outputLimit !== undefined && run.adjust.maxTokens === undefined) return 'output_limit';
   if (err.thinkingSignature && run.adjust.dropThinking === undefined) return 'thinking_signature';
   if (err.kind === 'bad_request' && err.shouldRetry === true) return 'provider_says_retry';
+  if (err.code !== undefined && SAME_AGAIN_CODES.has(err.code)) return 'same_again';
   return err.shouldRetry === false && routeAction(err.kind) === 'retry_same_key' ? 'provider_says_no_retry' : undefined;
 }
 
@@ -283,7 +287,14 @@ async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError)
     case 'retry_same_key':
       return retrySameKey(run, cred, err);
     case 'fail_route_unretried':
-      return failUnretried(run, cred, err);
+      return failUnretried(
+        run,
+        cred,
+        err,
+        err.shouldRetry === false
+          ? 'the provider said not to retry'
+          : 'not retried: the same key would likely do the same',
+      );
     case 'cool_and_rotate':
       return coolAndRotate(run, cred, err);
     case 'auth':
@@ -336,15 +347,15 @@ async function retrySameKey(run: RouteRun, cred: Credential, err: UpstreamError)
   return run.retry(cred);
 }
 
-/** `x-should-retry: false` (REFINED_ROUTE_LADDER's provider_says_no_retry row): the route fails as a spent retry
- * budget would, saying why when retries were left. */
-function failUnretried(run: RouteRun, cred: Credential, err: UpstreamError): Step {
+/** `x-should-retry: false` or a failure the key would meet again (REFINED_ROUTE_LADDER's provider_says_no_retry and
+ * same_again rows): the route fails as a spent retry budget would, saying why when retries were left. */
+function failUnretried(run: RouteRun, cred: Credential, err: UpstreamError, why: string): Step {
   const said = explain(
     run.facts(err.kind, { ...run.upstreamFacts(err, cred), retries: run.retries, ...run.timeoutFacts() }),
   );
   if (run.retries >= run.ctx.loaded.config.retry.max_retries)
     return { next: 'done', failure: run.fail(err.kind, said) };
-  return { next: 'done', failure: run.fail(err.kind, withPostscript(said, ' (the provider said not to retry)')) };
+  return { next: 'done', failure: run.fail(err.kind, withPostscript(said, ` (${why})`)) };
 }
 
 /** The live probe's one key failed and would be rotated or set aside: the route fails with what it met. */

@@ -24,6 +24,11 @@ export function sendContextFor(loaded: LoadedConfig, key: SendKey, target: SendT
   const { provider, config } = key;
   const baseUrl = target.baseUrl ?? config.base_url;
   const ctx: SendContext = { provider, baseUrl, apiKey: key.apiKey, headers: config.headers, timeoutMs: key.timeoutMs };
+  const limits = loaded.config.limits;
+  if (limits !== undefined) {
+    ctx.maxAnswerBytes = limits.max_answer_bytes;
+    ctx.maxEventBytes = limits.max_event_bytes;
+  }
   const auth = target.auth ?? config.auth;
   if (auth !== undefined) ctx.auth = authHeaderFor(config.type, auth);
   const proxy = proxyFor(config, provider, baseUrl, loaded.env, loaded.dotenv);

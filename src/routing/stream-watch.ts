@@ -1,9 +1,11 @@
 // The clock over one streamed attempt (`streaming.first_token_timeout`, `streaming.idle_timeout`): a small state
 // machine told each event and the commit, whose one timer (re-armed with refresh(), not made anew per chunk) ends the
 // attempt with a value saying which limit ran out. What that ending does is the caller's (routing/stream.ts).
-// The idle clock measures the upstream's silence, not the caller's: every read of the upstream's body re-arms it (a
-// long event arriving in many reads is not silence), and it does not count while the caller holds an event (a slow
-// reader holds the upstream back too, since a stream reads at most one chunk ahead: providers/stream-call.ts).
+// Both clocks measure the upstream's silence, not the caller's: every read of the upstream's body that carries
+// something re-arms them (thinking before the first token, a long event arriving in many reads), while keep-alive
+// comments, empty deltas and role-only chunks do not (providers/stream-call.ts); and the idle clock does not count
+// while the caller holds an event (a slow reader holds the upstream back too, since a stream reads at most one chunk
+// ahead).
 import { fromClassification, type UpstreamError } from '../errors/upstream-error.ts';
 import { formatDuration } from '../errors/messages.ts';
 
@@ -42,21 +44,24 @@ export class StreamWatch {
     if (this.#limits.idleMs !== undefined) this.#arm(this.#limits.idleMs, 'idle');
   }
 
-  /** The caller asks for the next event: the stream waits on the upstream again, and the idle clock starts anew. */
+  /** The caller asks for the next event: the stream waits on the upstream again, and after an event that was not
+   * silence the idle clock starts anew. */
   asked(): void {
-    if (this.#phase !== 'flowing') return;
+    if (this.#phase !== 'flowing' || !this.#held) return;
     this.#held = false;
     this.#timer?.refresh();
   }
 
-  /** The upstream sent something (a read of its body, perhaps part of an event): it is not silent. */
+  /** The upstream sent something (a read of its body, perhaps part of an event): it is not silent. Before the commit
+   * that is thinking, or a block opening: the model is at work, so the first-token clock starts again. */
   readonly read = (): void => {
-    if (this.#phase === 'flowing') this.#timer?.refresh();
+    if (this.#phase !== 'over') this.#timer?.refresh();
   };
 
-  /** An event arrived and goes to the caller: until it asks for the next, the idle clock does not count. */
-  seen(): void {
-    if (this.#phase === 'flowing') this.#held = true;
+  /** An event arrived and goes to the caller: until it asks for the next, the idle clock does not count, unless the
+   * event was silence (`heard` false: an empty delta), which neither holds the clock nor restarts it. */
+  seen(heard = true): void {
+    if (this.#phase === 'flowing' && heard) this.#held = true;
   }
 
   /** The attempt is over, however: no limit applies any more. */

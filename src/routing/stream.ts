@@ -51,17 +51,14 @@ export async function closeQuietly(it: AsyncIterator<StreamEvent>): Promise<void
 }
 
 /** The attempt's own clocks (stream-watch.ts): a limit that runs out aborts the upstream call with its timeout, which
- * the adapter throws as it is (the abort's reason). Undefined when neither limit is set: nothing changes then. */
+ * the adapter throws as it is (the abort's reason). Undefined only for a caller that gives no settings (a probe). */
 function watched(
   ctx: SendContext,
   streaming: StreamingSettings | undefined,
 ): { ctx: SendContext; watch?: StreamWatch } {
-  if (streaming?.firstTokenMs === undefined && streaming?.idleMs === undefined) return { ctx };
+  if (streaming === undefined) return { ctx };
   const own = new AbortController();
-  const limits = {
-    ...(streaming.firstTokenMs !== undefined ? { firstTokenMs: streaming.firstTokenMs } : {}),
-    ...(streaming.idleMs !== undefined ? { idleMs: streaming.idleMs } : {}),
-  };
+  const limits = { firstTokenMs: streaming.firstTokenMs, idleMs: streaming.idleMs };
   const watch = new StreamWatch(limits, (end) => own.abort(watchError(end, ctx.provider)));
   const signal = ctx.signal === undefined ? own.signal : AbortSignal.any([ctx.signal, own.signal]);
   return { ctx: { ...ctx, signal, onRead: watch.read }, watch };

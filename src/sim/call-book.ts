@@ -1,5 +1,5 @@
-// The record of chat calls: exact counts per key and model (never truncated), and a bounded log of the calls
-// themselves, so a simulator left running for days does not grow without limit.
+// The record of chat calls: exact counts per key and model and the running bill (never truncated), and a bounded log
+// of the calls themselves, so a simulator left running for days does not grow without limit.
 import type { SimCallRecord } from './types.ts';
 import type { SimBilled } from './billing.ts';
 
@@ -10,9 +10,22 @@ export interface CallSummary {
   keys: Record<string, { total: number; models: Record<string, number>; outcomes: Record<string, number> }>;
 }
 
+const noBill = (): SimBilled => ({ input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 });
+
+function addBill(sum: SimBilled, bill: SimBilled): void {
+  sum.input_tokens += bill.input_tokens;
+  sum.output_tokens += bill.output_tokens;
+  sum.cache_read_tokens += bill.cache_read_tokens;
+  sum.cache_write_tokens += bill.cache_write_tokens;
+}
+
 export class CallBook {
   #log: SimCallRecord[] = [];
   #summary: CallSummary = { total: 0, keys: {} };
+  /** The bill since the last reset, in all and per key: the log drops old calls, a long fault run's bill must not. */
+  #billed = { all: noBill(), keys: new Map<string, SimBilled>() };
+  /** Calls recorded since the last reset: one that ends after a reset is not billed to the new period. */
+  #open = new WeakSet<SimCallRecord>();
 
   record(call: SimCallRecord): void {
     this.#log.push(call);
@@ -22,6 +35,18 @@ export class CallBook {
     entry.total++;
     entry.models[call.model] = (entry.models[call.model] ?? 0) + 1;
     entry.outcomes[call.outcome] = (entry.outcomes[call.outcome] ?? 0) + 1;
+    this.#open.add(call);
+  }
+
+  /** The call has ended with this bill (null: nothing); added to the running totals once. */
+  settle(call: SimCallRecord, bill: SimBilled | null): void {
+    call.billed = bill;
+    call.ended = true;
+    if (!this.#open.delete(call) || bill === null) return;
+    addBill(this.#billed.all, bill);
+    let forKey = this.#billed.keys.get(call.key);
+    if (!forKey) this.#billed.keys.set(call.key, (forKey = noBill()));
+    addBill(forKey, bill);
   }
 
   calls(key?: string, model?: string): number {
@@ -43,17 +68,10 @@ export class CallBook {
     return kept.map((r) => ({ ...r, fields: [...r.fields], roles: [...r.roles] }));
   }
 
-  /** Billed tokens summed over the calls kept (the log's bound is far above what a test makes). */
+  /** Billed tokens of every call that has ended since the last reset (or of one key's), however many. */
   billed(key?: string): SimBilled {
-    const sum: SimBilled = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 };
-    for (const r of this.#log) {
-      if (r.billed === null || (key !== undefined && r.key !== key)) continue;
-      sum.input_tokens += r.billed.input_tokens;
-      sum.output_tokens += r.billed.output_tokens;
-      sum.cache_read_tokens += r.billed.cache_read_tokens;
-      sum.cache_write_tokens += r.billed.cache_write_tokens;
-    }
-    return sum;
+    const sum = key === undefined ? this.#billed.all : this.#billed.keys.get(key);
+    return { ...(sum ?? noBill()) };
   }
 
   summary(): CallSummary {
@@ -63,5 +81,7 @@ export class CallBook {
   clear(): void {
     this.#log = [];
     this.#summary = { total: 0, keys: {} };
+    this.#billed = { all: noBill(), keys: new Map() };
+    this.#open = new WeakSet();
   }
 }

@@ -125,7 +125,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     options.onCall?.(call, scenario);
     const gone = new AbortController();
     res.on('close', () => gone.abort());
-    call.billed = await respond(req, res, {
+    const bill = await respond(req, res, {
       request,
       decision,
       seq: ++seq,
@@ -133,7 +133,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       signal: AbortSignal.any([closing.signal, gone.signal]),
       ...cache,
     });
-    call.ended = true;
+    book.settle(call, bill);
   }
 
   async function tokenRequest(req: IncomingMessage): Promise<HttpReply> {

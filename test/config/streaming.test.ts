@@ -1,10 +1,10 @@
 // The `streaming:` section: durations read like every other, errors located at their line, a task's fields over the
-// top level's one by one, and nothing set when the section is absent (streams behave as they always have).
+// top level's one by one, and the clocks' defaults when the section is absent.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
-import { streamingOn, streamingSettings } from '../../src/config/streaming.ts';
+import { DEFAULT_FIRST_TOKEN_MS, DEFAULT_IDLE_MS, streamingSettings } from '../../src/config/streaming.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { userError } from '../helpers/errors.ts';
 
@@ -20,12 +20,12 @@ function load(extra: string): ReturnType<typeof loadConfig> {
   return loadConfig({ cwd: join(ws.dir, d), env: {} });
 }
 
-test('absent: resume off and no clock, so a stream runs as without the section', () => {
+test('absent: resume off, the clocks at their defaults (45 s to the first token, 60 s of silence after it)', () => {
   const { config } = load('');
   assert.deepEqual(config.streaming, { resume: false });
   const s = streamingSettings(config.streaming, config.auxiliary['title_generation']?.streaming);
-  assert.deepEqual(s, { resume: false });
-  assert.equal(streamingOn(s), false);
+  assert.deepEqual(s, { resume: false, firstTokenMs: 45_000, idleMs: 60_000 });
+  assert.deepEqual([DEFAULT_FIRST_TOKEN_MS, DEFAULT_IDLE_MS], [45_000, 60_000]);
 });
 
 test("a task's streaming fields override the top level's one by one", () => {

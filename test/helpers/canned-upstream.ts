@@ -3,7 +3,7 @@
 // firewall's HTML challenge page).
 // Once the list runs out, every call gets `answer`'s reply for its request body (a stream, a refusal chosen by the
 // prompt), or a normal answer. Records the key and model of every call.
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface CannedReply {
@@ -11,6 +11,9 @@ export interface CannedReply {
   /** JSON, or a string sent as an HTML page (or as the `content-type` in `headers` says: `text/event-stream`). */
   body: unknown;
   headers?: Record<string, string>;
+  /** Writes the reply itself instead (status, headers and body are its own): an answer that never ends, a body far
+   * larger than any real one. It should stop writing when `res` closes. */
+  send?: (res: ServerResponse) => void;
 }
 
 /** `await using up = await startCannedUpstream(…)` closes it when the test's scope ends. */
@@ -66,6 +69,7 @@ export async function startCannedUpstream(replies: CannedReply[] = [], answer?: 
         body: request as unknown as Record<string, unknown>,
       });
       const reply = queue.shift() ?? answer?.(request, { url: path }) ?? { status: 200, body: okAnswer(model) };
+      if (reply.send !== undefined) return reply.send(res);
       // A string body is sent as it is, as an HTML page (a firewall's challenge page); anything else as JSON.
       const page = typeof reply.body === 'string' ? reply.body : undefined;
       res.writeHead(reply.status, {

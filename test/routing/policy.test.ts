@@ -122,7 +122,9 @@ test('a stated output limit lowers max_tokens on the same route; without it a ba
     provider_says_retry: 'retry_same_key',
     provider_says_no_retry: 'fail_route_unretried',
     thinking_signature: 'drop_thinking_blocks',
+    same_again: 'fail_route_unretried',
   });
+  assert.equal(routeAction('timeout', 'same_again'), 'fail_route_unretried');
   assert.equal(routeAction('bad_request', 'output_limit'), 'lower_max_tokens');
   assert.equal(routeAction('bad_request'), 'fail_call');
 });
