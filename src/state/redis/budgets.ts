@@ -93,6 +93,9 @@ const BEAT_MS = 1_000;
 const ADOPT_EVERY_TICKS = 8;
 /** A hold this close to running out may have been dropped by another replica's clock: written once under its id. */
 const EXPIRY_MARGIN_MS = 60_000;
+/** Work off the request path (the presence beat, the write-back) may take this many times the bound: a Redis slow
+ * under load is not taken for down by the probe that would bring budgets back. */
+const OFF_PATH_FACTOR = 4;
 
 type BudgetRedis = Redis & {
   budgetReserve(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
@@ -341,7 +344,10 @@ export class RedisBudgetStore implements BudgetStore {
 
   async #beat(now: number): Promise<void> {
     this.#lastBeat = now;
-    const replicas = await bounded(beat(this.#redis, this.#replicasKey(), this.#id, now), this.#timeoutMs);
+    const replicas = await bounded(
+      beat(this.#redis, this.#replicasKey(), this.#id, now),
+      this.#timeoutMs * OFF_PATH_FACTOR,
+    );
     // Frozen while down: the share is of the replicas live before the outage.
     if (this.#downSince === undefined) this.#book.replicas = replicas;
   }
@@ -379,7 +385,7 @@ export class RedisBudgetStore implements BudgetStore {
     const args: (string | number)[] = [];
     for (const s of batch) args.push(this.#key(s.counter), this.#doneKey(s.counter));
     for (const s of batch) args.push(s.id, s.amount, s.resetsAt + KEEP_AFTER_RESET_MS, s.once ? '1' : '0');
-    await bounded(this.#redis.budgetSettle(batch.length * 2, ...args), this.#timeoutMs);
+    await bounded(this.#redis.budgetSettle(batch.length * 2, ...args), this.#timeoutMs * OFF_PATH_FACTOR);
   }
 
   #reserveArgs(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): (string | number)[] {
