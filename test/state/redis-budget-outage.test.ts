@@ -133,6 +133,36 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
     }
   });
 
+  it('a Redis that comes back and goes again before a new read grants no second share', async () => {
+    await using server = await startTestRedis();
+    await using proxy = await startTcpProxy(Number(new URL(server.url).port));
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const prefix = `flap${process.pid}-${++prefixes}:`;
+    const raw = new Redis(server.url);
+    const a = replica(proxy.port, prefix, ws.dir);
+    try {
+      await a.store.ready();
+      assert.equal(await spend(a.store), true);
+      await a.store.budgets.flush();
+      assert.equal(await spend(a.store), true);
+      await a.store.budgets.flush();
+      proxy.cut();
+      // Its last read: 10 spent, its own 10 held; 80 remained, all of it this lone replica's.
+      assert.equal(await spendAll(a.store), 8);
+      await until('the outage to be said', () => a.warnings.some((w) => w.includes('budgets are no longer shared')));
+      proxy.mend();
+      await until('shared again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+      proxy.cut();
+      assert.equal(await spendAll(a.store), 0, 'what it spent in the first outage still counts');
+      proxy.mend();
+      await until('shared again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+      assert.equal((await counter(raw, prefix)).spent, LIMIT);
+    } finally {
+      await a.store.close();
+      raw.disconnect();
+    }
+  });
+
   it('a paused Redis holds no reserve past the bound, and the hold it may have taken is released', async () => {
     await using server = await startTestRedis();
     using ws = tempWorkspace('switchyard-budget-outage-');

@@ -54,6 +54,8 @@ export class OutageBook {
   #saveError: string | undefined;
   replicas = 1;
   since: number | undefined;
+  /** Since when another live process on this state directory has held budgets locally, if one has. */
+  othersSince: number | undefined;
 
   constructor(options: OutageBookOptions) {
     this.#options = options;
@@ -89,8 +91,17 @@ export class OutageBook {
     this.#scheduleSave();
   }
 
-  /** Redis answers again and everything spent meanwhile is written back. */
-  end(): void {
+  /** Redis answers again and everything spent meanwhile is written back. That spend is folded into the last reads
+   * until the next reserve reads them afresh: a Redis that flaps must not grant a fresh share of a stale read. */
+  end(now: number): void {
+    for (const counter of this.#memory.counters()) {
+      const own = this.#memory.stateOf(counter, now);
+      const read = this.#lastRead.get(counter);
+      this.#lastRead.set(counter, {
+        state: outageState('share', read?.state, own),
+        resetsAt: read?.resetsAt ?? now + 86_400_000,
+      });
+    }
     this.since = undefined;
     this.#memory = new MemoryBudgetStore();
   }
@@ -169,6 +180,7 @@ export class OutageBook {
     const dir = this.#options.dir;
     if (dir === undefined || this.#path === undefined) return false;
     const before = this.#adopted.size;
+    this.othersSince = undefined;
     const now = this.#options.now();
     for (const { path, stale } of outageFiles(dir, this.#path, now)) {
       if (this.#adopted.has(path)) continue;
@@ -176,7 +188,10 @@ export class OutageBook {
       if (record === undefined) continue;
       for (const [counter, state] of record.lastRead) this.#rememberMost(counter, state, now);
       this.replicas = Math.max(this.replicas, record.replicas);
-      if (!stale) continue;
+      if (!stale) {
+        this.othersSince = Math.min(this.othersSince ?? record.since, record.since);
+        continue;
+      }
       this.#adopted.add(path);
       this.since = Math.min(this.since ?? record.since, record.since);
       this.#sealed.push(...record.pending);
@@ -229,7 +244,8 @@ export class OutageBook {
   }
 
   #record(): OutageRecord | undefined {
-    if (this.pending() === 0 && this.since === undefined) return undefined;
+    // Nothing to write back, nothing to keep: a process that spent nothing leaves no file behind.
+    if (this.pending() === 0) return undefined;
     return {
       since: this.since ?? this.#options.now(),
       replicas: this.replicas,

@@ -189,7 +189,9 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   heldLocallySince(): number | undefined {
-    return this.#downSince;
+    if (this.#downSince === undefined) return undefined;
+    // Another process on this state directory (the gateway, seen from the CLI) may have been holding longer.
+    return Math.min(this.#downSince, this.#book.othersSince ?? Infinity);
   }
 
   async reserve(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): Promise<ReserveResult> {
@@ -245,7 +247,7 @@ export class RedisBudgetStore implements BudgetStore {
 
   /** Sends what is queued (the outage spend first); a Redis that does not take it counts as down. */
   async flush(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+    while (this.#flushing) await this.#flushing.catch(() => {});
     if (!this.#shared() || this.#waiting() === 0) return;
     this.#flushing = this.#send()
       .catch((err: unknown) => this.#markDown(message(err), this.#now()))
@@ -300,7 +302,7 @@ export class RedisBudgetStore implements BudgetStore {
   #up(): void {
     if (this.#downSince === undefined) return;
     this.#downSince = undefined;
-    this.#book.end();
+    this.#book.end(this.#now());
     if (this.#said)
       this.#warn(
         `budgets are shared again through Redis at ${this.#location}: what this process spent while it did not answer is added to the shared counters`,
@@ -337,7 +339,7 @@ export class RedisBudgetStore implements BudgetStore {
   #adopt(): void {
     if (!this.#book.adopt()) return;
     if (this.#downSince === undefined) {
-      this.#book.end();
+      this.#book.end(this.#now());
       this.#schedule();
     }
   }
@@ -354,7 +356,7 @@ export class RedisBudgetStore implements BudgetStore {
 
   /** One send at a time, whoever asks (a flush, the tick while down). */
   async #sendNow(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+    while (this.#flushing) await this.#flushing.catch(() => {});
     this.#flushing = this.#send().finally(() => (this.#flushing = undefined));
     await this.#flushing;
   }
