@@ -8,7 +8,8 @@ export function currentBudgets(ctx: GatewayContext): Promise<BudgetRow[]> {
 }
 
 /** `/admin/budgets`: the rows with times as ISO strings. */
-export async function budgetsView(ctx: GatewayContext): Promise<{ budgets: object[] }> {
+export async function budgetsView(ctx: GatewayContext): Promise<{ budgets: object[]; replicas?: number }> {
   const rows = await currentBudgets(ctx);
-  return { budgets: rows.map(rowView) };
+  const replicas = ctx.store.budgets.replicas?.();
+  return { budgets: rows.map(rowView), ...(replicas !== undefined ? { replicas } : {}) };
 }

@@ -62,6 +62,8 @@ export interface BudgetStore {
   flush(): Promise<void>;
   /** A shared store: what to do while it does not answer (`budgets.on_store_outage`); others ignore it. */
   setOutagePolicy?(policy: StoreOutagePolicy): void;
+  /** A shared store: how many processes share it, as last counted (the share of each during an outage). */
+  replicas?(): number;
   /** A shared store that does not answer: since when this process has held budgets on its own (epoch ms). */
   heldLocallySince?(): number | undefined;
   close(): Promise<void>;

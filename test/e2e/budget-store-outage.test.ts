@@ -158,6 +158,12 @@ async function startPair(t: TestContext): Promise<Pair> {
       ),
     );
   }
+  // Each replica's share is of the replicas it counted: both must have seen the other before the fault.
+  for (const g of gateways)
+    await until('each replica to count both', async () => {
+      const res = await fetch(`${g.url}/admin/budgets`, { headers: admin });
+      return ((await res.json()) as { replicas?: number }).replicas === 2;
+    });
   const load = new Load(gateways.map((g) => g.url));
   return {
     redis,
@@ -251,7 +257,9 @@ test(
       pair.redis.thaw();
     }
     await until('the load to meet the cap', () => pair.load.refused > 4 * CONCURRENT, 30_000);
-    await assertCountersMatch(t, pair);
+    // The replica whose probe finds Redis first goes back to it while the other still spends its share, not yet
+    // written back: the cap may be passed by what that one spends meanwhile (docs/budgets.md#when-the-store-is-down).
+    await assertCountersMatch(t, pair, CAP_USD * 0.05);
   },
 );
 
@@ -273,7 +281,9 @@ test(
     t.diagnostic(
       `the cut replica spent $${cutSpent.toFixed(6)} while cut off; its share was at most $${share.toFixed(6)}`,
     );
-    assert.ok(cutSpent <= share + HOLD_USD, `the cut replica kept to its share: $${cutSpent} of $${share}`);
+    // The share here is estimated from what clients had received at the cut (the replica's own read also counted the
+    // holds then in flight): one hold of slack for that, one for the request that crosses it.
+    assert.ok(cutSpent <= share + 2 * HOLD_USD, `the cut replica kept to its share: $${cutSpent} of $${share}`);
     pair.proxies[0]!.mend();
     // The other replica spent the rest through Redis meanwhile, not knowing the cut one's share: the cap is passed by
     // at most that share (docs/budgets.md#when-the-store-is-down).
