@@ -252,6 +252,7 @@ test(
   async (t) => {
     await using pair = await startPair(t);
     await loadUntil(pair, 0.2);
+    const atFreeze = [pair.load.spent(0).usd, pair.load.spent(1).usd];
     pair.redis.freeze();
     try {
       const before = pair.load.received.length;
@@ -260,9 +261,13 @@ test(
     } finally {
       pair.redis.thaw();
     }
+    const atThaw = [pair.load.spent(0).usd, pair.load.spent(1).usd];
     await until('the load to meet the cap', () => pair.load.refused > 4 * CONCURRENT, 30_000);
-    // The replica whose probe finds Redis first goes back to it while the other still spends its share, not yet
-    // written back: the cap may be passed by what that one spends meanwhile (docs/budgets.md#when-the-store-is-down).
+    t.diagnostic(
+      `spent at the pause $${atFreeze.join(', $')}; at the thaw $${atThaw.join(', $')}; after $${pair.load.spent(0).usd}, $${pair.load.spent(1).usd}`,
+    );
+    // A replica back on Redis before the other, or holding on a read older than the other's last spend (a reserve
+    // slow under load counts as a short outage), may pass the cap by a few requests (docs/budgets.md).
     await assertCountersMatch(t, pair, CAP_USD * 0.05);
   },
 );
