@@ -248,7 +248,7 @@ export class RedisBudgetStore implements BudgetStore {
   /** Sends what is queued (the outage spend first); a Redis that does not take it counts as down. */
   async flush(): Promise<void> {
     while (this.#flushing) await this.#flushing.catch(() => {});
-    if (!this.#shared() || this.#waiting() === 0) return;
+    if (this.#waiting() === 0 || !this.#shared()) return;
     this.#flushing = this.#send()
       .catch((err: unknown) => this.#markDown(message(err), this.#now()))
       .finally(() => (this.#flushing = undefined));
