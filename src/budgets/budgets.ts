@@ -6,7 +6,7 @@ import type { BudgetStore } from '../state/budget-store.ts';
 import { costOf, PriceBook } from '../usage/prices.ts';
 import { CallBudgets, type CostOf } from './call.ts';
 import type { BudgetWarning } from './words.ts';
-import { BudgetPlan } from './rules.ts';
+import { BudgetPlan, storeOutagePolicy } from './rules.ts';
 
 /** An unsettled hold stops counting after this long: its process is taken to have died. Longer than any call. */
 export const HOLD_MS = 30 * 60_000;
@@ -36,6 +36,7 @@ export class Budgets {
   plan(loaded: LoadedConfig): BudgetPlan {
     if (this.#plan === undefined || this.#for !== loaded.config) {
       this.#plan = new BudgetPlan(loaded.config);
+      this.#store.setOutagePolicy?.(storeOutagePolicy(loaded.config));
       this.#costOf = pricing(loaded.config, this.#now);
       this.#for = loaded.config;
     }

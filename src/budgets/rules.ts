@@ -4,7 +4,10 @@ import type { Config } from '../config/schema.ts';
 import {
   BUDGET_RESOURCES,
   BUDGET_WINDOWS,
+  DEFAULT_STORE_OUTAGE_POLICY,
+  STORE_OUTAGE_KEY,
   type BudgetConfig,
+  type StoreOutagePolicy,
   type BudgetResource,
   type BudgetWindow,
 } from '../config/budgets-schema.ts';
@@ -82,6 +85,7 @@ function levelOf(scope: BudgetScope): BudgetLevel {
 export function limitsOf(config: Config): BudgetLimit[] {
   const out: BudgetLimit[] = [];
   for (const [budget, b] of Object.entries(config.budgets)) {
+    if (typeof b !== 'object') continue; // budgets.on_store_outage: not a budget
     const scope = scopeOf(b);
     for (const resource of BUDGET_RESOURCES)
       for (const window of BUDGET_WINDOWS) {
@@ -217,4 +221,9 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
   else list.push(value);
+}
+
+/** What budgets do while the shared store (Redis) does not answer: `budgets.on_store_outage`. */
+export function storeOutagePolicy(config: Config): StoreOutagePolicy {
+  return config.budgets[STORE_OUTAGE_KEY] ?? DEFAULT_STORE_OUTAGE_POLICY;
 }

@@ -19,6 +19,8 @@ export interface BudgetRow {
   remaining: number;
   /** Epoch ms when the window resets. */
   resets_at: number;
+  /** Epoch ms since when this process holds budgets on its own: the shared store (Redis) does not answer. */
+  held_locally_since?: number;
 }
 
 export async function budgetRows(plan: BudgetPlan, store: BudgetStore, now: number): Promise<BudgetRow[]> {
@@ -27,6 +29,7 @@ export async function budgetRows(plan: BudgetPlan, store: BudgetStore, now: numb
     plan.limits.map((l, i) => counterKey(l, windows[i]!.start)),
     now,
   );
+  const since = store.heldLocallySince?.();
   return plan.limits.map((l, i) => {
     const state = states[i]!;
     const units = (n: number): number => fromUnits(l.resource, n);
@@ -41,6 +44,17 @@ export async function budgetRows(plan: BudgetPlan, store: BudgetStore, now: numb
       reserved: units(state.reserved),
       remaining: units(Math.max(0, l.limit - state.spent - state.reserved)),
       resets_at: windows[i]!.end,
+      ...(since !== undefined ? { held_locally_since: since } : {}),
     };
   });
+}
+
+/** A row with its times as ISO strings (`usage budgets --json`, `/admin/budgets`, the dashboard). */
+export function rowView(r: BudgetRow): object {
+  const since = r.held_locally_since;
+  return {
+    ...r,
+    resets_at: new Date(r.resets_at).toISOString(),
+    ...(since !== undefined ? { held_locally_since: new Date(since).toISOString() } : {}),
+  };
 }

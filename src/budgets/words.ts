@@ -68,6 +68,26 @@ export function refusalOf(limit: BudgetLimit, state: Standing, resetsAt: number,
   };
 }
 
+/** How soon a client refused for an unreachable budget store may try again. */
+const UNREACHABLE_RETRY_MS = 1_000;
+
+/** `budgets.on_store_outage: refuse` while the shared store does not answer: the budget cannot be checked, so the
+ * call is refused (fail closed); a client may try again shortly. */
+export function unreachableRefusalOf(limit: BudgetLimit, state: Standing, now: number): BudgetRefusal {
+  return {
+    budget: limit.budget,
+    scope: limit.scopeText,
+    resource: limit.resource,
+    window: limit.window,
+    rate: true,
+    limit: fromUnits(limit.resource, limit.limit),
+    used: fromUnits(limit.resource, state.spent),
+    held: fromUnits(limit.resource, state.reserved),
+    resetsAt: now + UNREACHABLE_RETRY_MS,
+    message: `budget ${limit.budget} (${limit.scopeText}) cannot be checked: the budget store (Redis) is unreachable, and budgets.on_store_outage is refuse; try again once it answers`,
+  };
+}
+
 /** A soft budget the call went over: served all the same. */
 export interface BudgetWarning {
   budget: string;

@@ -5,7 +5,7 @@ import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
 import { openCliStore } from './open-state.ts';
 import { BudgetPlan } from '../budgets/rules.ts';
-import { budgetRows, type BudgetRow } from '../budgets/snapshot.ts';
+import { budgetRows, rowView, type BudgetRow } from '../budgets/snapshot.ts';
 import { formatReset } from '../budgets/words.ts';
 import { renderTable } from '../sessions/text-table.ts';
 
@@ -38,7 +38,12 @@ async function budgets(cli: CliRun, own: JsonOpt, cmd: Command): Promise<void> {
   } finally {
     await store.close();
   }
-  if (opts.json) return cli.json(rows.map((r) => ({ ...r, resets_at: new Date(r.resets_at).toISOString() })));
+  if (opts.json) return cli.json(rows.map(rowView));
+  const since = rows.find((r) => r.held_locally_since !== undefined)?.held_locally_since;
+  if (since !== undefined)
+    cli.stdout.write(
+      `held locally since ${formatReset(since)}: the shared budget store (Redis) does not answer; these are this state directory's own figures (budgets.on_store_outage), added to the shared counters when it answers\n`,
+    );
   cli.stdout.write(
     renderTable(rows, [
       { header: 'BUDGET', cell: (r) => `${r.budget}${r.soft ? ' (soft)' : ''}` },

@@ -101,3 +101,10 @@ function someLimit(b: Partial<Record<BudgetResource, unknown>>, ctx: z.Refinemen
         'give the budget a limit: requests, tokens or usd, each per minute, hour, day, week or month (e.g. usd: { month: 20 })',
     });
 }
+
+/** What budgets do while the shared budget store (Redis) does not answer (docs/budgets.md#when-the-store-is-down). */
+export const STORE_OUTAGE_POLICIES = ['share', 'local', 'refuse'] as const;
+export type StoreOutagePolicy = (typeof STORE_OUTAGE_POLICIES)[number];
+export const DEFAULT_STORE_OUTAGE_POLICY: StoreOutagePolicy = 'share';
+/** The key under `budgets:` that holds the policy rather than a budget. */
+export const STORE_OUTAGE_KEY = 'on_store_outage';

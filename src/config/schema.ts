@@ -16,7 +16,7 @@ import { proxyProblem } from './proxy.ts';
 import { redactUrl } from './mask.ts';
 import { isHeaderName, unsendableInHeader } from './header-values.ts';
 import { redisUrlProblem } from './redis-url.ts';
-import { budgetSchema } from './budgets-schema.ts';
+import { budgetSchema, STORE_OUTAGE_KEY, STORE_OUTAGE_POLICIES } from './budgets-schema.ts';
 
 export { DURATION_SCHEMAS, MAX_COOLDOWN_MS, MAX_DELAY_MS, MAX_TIMEOUT_MS, durationSchema } from './schema-duration.ts';
 export type { DurationBounds } from './schema-duration.ts';
@@ -98,19 +98,40 @@ function keyName(schema: z.ZodString = z.string()): z.ZodString {
 
 /** A record whose reserved keys are reported: zod drops a `__proto__` key before any key check sees it. */
 function namedRecord<V extends z.ZodType>(key: z.ZodString, value: V) {
+  return z.preprocess(refuseProto, z.record(keyName(key), value));
+}
+
+/** zod drops a `__proto__` key before any key check sees it: said here, on the raw input. */
+function refuseProto(input: unknown, ctx: z.RefinementCtx): unknown {
+  if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `invalid name \`__proto__\`: ${RESERVED_MESSAGE}`,
+      path: ['__proto__'],
+      input,
+    });
+  }
+  return input;
+}
+
+/** `budgets:`: named budgets, and one reserved key, `on_store_outage`, for what they do while Redis does not answer. */
+function budgetsSection() {
+  const name = keyName(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'budget names use letters, digits, ., - and _'));
   return z.preprocess(
-    (input, ctx) => {
-      if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `invalid name \`__proto__\`: ${RESERVED_MESSAGE}`,
-          path: ['__proto__'],
-          input,
-        });
-      }
-      return input;
-    },
-    z.record(keyName(key), value),
+    refuseProto,
+    z
+      .object({
+        [STORE_OUTAGE_KEY]: z
+          .enum(STORE_OUTAGE_POLICIES, { message: `expected one of ${STORE_OUTAGE_POLICIES.join(', ')}` })
+          .optional(),
+      })
+      .catchall(budgetSchema)
+      .superRefine((budgets, ctx) => {
+        for (const key of Object.keys(budgets)) {
+          const problem = key === STORE_OUTAGE_KEY ? undefined : name.safeParse(key).error?.issues[0]?.message;
+          if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+        }
+      }),
   );
 }
 
@@ -592,11 +613,8 @@ export const configSchema = z.strictObject({
   streaming: streamingSchema.default(STREAMING_DEFAULTS),
   /** Bounds on upstream answers (limitsSchema). */
   limits: limitsSchema.default(defaultsOf(limitsSchema)),
-  /** Named budgets and limits (budgets-schema.ts, docs/budgets.md). */
-  budgets: namedRecord(
-    z.string().regex(/^[A-Za-z0-9_.-]+$/, 'budget names use letters, digits, ., - and _'),
-    budgetSchema,
-  ).default({}),
+  /** Named budgets and limits, and what they do while a shared store is down (budgets-schema.ts, docs/budgets.md). */
+  budgets: budgetsSection().default({}),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -1,6 +1,6 @@
 // Budgets as the gateway shows them: every budget of the config in force, as it stands now, for `/admin/budgets`
 // and the Prometheus gauges (docs/budgets.md#seeing-it).
-import { budgetRows, type BudgetRow } from '../budgets/snapshot.ts';
+import { budgetRows, rowView, type BudgetRow } from '../budgets/snapshot.ts';
 import type { GatewayContext } from './context.ts';
 
 export function currentBudgets(ctx: GatewayContext): Promise<BudgetRow[]> {
@@ -8,7 +8,8 @@ export function currentBudgets(ctx: GatewayContext): Promise<BudgetRow[]> {
 }
 
 /** `/admin/budgets`: the rows with times as ISO strings. */
-export async function budgetsView(ctx: GatewayContext): Promise<{ budgets: object[] }> {
+export async function budgetsView(ctx: GatewayContext): Promise<{ budgets: object[]; replicas?: number }> {
   const rows = await currentBudgets(ctx);
-  return { budgets: rows.map((r) => ({ ...r, resets_at: new Date(r.resets_at).toISOString() })) };
+  const replicas = ctx.store.budgets.replicas?.();
+  return { budgets: rows.map(rowView), ...(replicas !== undefined ? { replicas } : {}) };
 }

@@ -54,6 +54,16 @@ export class MemoryBudgetStore implements BudgetStore {
     return Promise.resolve(counters.map((c) => this.#state(c, now)));
   }
 
+  /** Every counter this store has held or settled on. */
+  counters(): IterableIterator<string> {
+    return this.#counters.keys();
+  }
+
+  /** One counter as it stands, synchronously (the Redis store's outage book). */
+  stateOf(counter: string, now: number): CounterState {
+    return this.#state(counter, now);
+  }
+
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {}

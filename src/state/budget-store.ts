@@ -1,6 +1,7 @@
 // The budget store contract (docs/budgets.md#how-it-holds): counters per budget, resource and window, and holds on
 // them. One interface, three implementations (memory, SQLite, Redis) and one conformance suite
 // (test/state/budget-store.case.ts). Amounts are whole units: requests, tokens, or micro-dollars.
+import type { StoreOutagePolicy } from '../config/budgets-schema.ts';
 
 /** One counter a hold is taken on. */
 export interface HoldItem {
@@ -35,6 +36,8 @@ export type ReserveResult =
       /** Index of the first hard item whose counter had no room left; nothing was held. */
       refused: number;
       state: CounterState;
+      /** Not for want of room: the shared store did not answer and `budgets.on_store_outage` is `refuse`. */
+      unreachable?: true;
     };
 
 /** A settled amount: what the request really used of one counter (0 releases the hold without spending). */
@@ -57,6 +60,12 @@ export interface BudgetStore {
   read(counters: readonly string[], now: number): Promise<CounterState[]>;
   /** Writes what settle queued. */
   flush(): Promise<void>;
+  /** A shared store: what to do while it does not answer (`budgets.on_store_outage`); others ignore it. */
+  setOutagePolicy?(policy: StoreOutagePolicy): void;
+  /** A shared store: how many processes share it, as last counted (the share of each during an outage). */
+  replicas?(): number;
+  /** A shared store that does not answer: since when this process has held budgets on its own (epoch ms). */
+  heldLocallySince?(): number | undefined;
   close(): Promise<void>;
 }
 

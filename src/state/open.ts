@@ -52,6 +52,7 @@ export function openStore(options: OpenStoreOptions = {}): StateStore {
       url: kind,
       local: embedded,
       keyMirrorPath,
+      budgetOutageDir: dirname(statePath(options)),
       ...timing,
       ...(options.warn ? { warn: options.warn } : {}),
     });

@@ -597,6 +597,18 @@ export const CASES: MalformedCase[] = [
     says: 'give the budget a limit',
   },
   {
+    name: 'budget store outage policy misspelt',
+    yaml: base('budgets:\n  on_store_outage: shared  #<\n  app:\n    client_key: app\n    usd: { day: 5 }\n'),
+    path: 'budgets.on_store_outage',
+    says: 'expected one of share, local, refuse',
+  },
+  {
+    name: 'budget with a name it cannot have',
+    yaml: base('budgets:\n  my app:  #<\n    client_key: app\n    usd: { day: 5 }\n'),
+    path: 'budgets.my app',
+    says: 'budget names use letters, digits',
+  },
+  {
     name: 'budget on an unknown task',
     yaml: base('budgets:\n  titles:\n    task: titel_generation  #<\n    tokens: { day: 5 }\n'),
     path: 'budgets.titles.task',

@@ -1,8 +1,6 @@
 // The budget store conformance suite against each state store: private memory, the SQLite state file (two handles
 // standing in for two processes on one file) and Redis (two replicas on one real redis-server).
-import { after, describe, it } from 'node:test';
-import assert from 'node:assert/strict';
-import { until } from '../helpers/until.ts';
+import { after, describe } from 'node:test';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import { RedisStore } from '../../src/state/redis/store.ts';
 import { statePath } from '../../src/state/open.ts';
@@ -60,34 +58,4 @@ if (redis)
   });
 else describe('BudgetStore conformance: redis', { skip: REDIS_MISSING }, () => {});
 
-describe('budgets on Redis through an outage', { skip: REDIS_MISSING }, () => {
-  it('a replica whose Redis is gone holds against its own memory: requests are never failed for it', async () => {
-    await using server = await startTestRedis();
-    const store = new RedisStore({
-      url: server.url,
-      prefix: `outage${process.pid}:`,
-      local: new SqliteStore({ path: ':memory:' }),
-      connectTimeoutMs: 2000,
-      commandTimeoutMs: 500,
-      warn: () => {},
-    });
-    try {
-      await store.ready();
-      const now = Date.now();
-      const item = { counter: 'c', limit: 2, amount: 1, soft: false, resetsAt: now + 3_600_000 };
-      assert.equal((await store.budgets.reserve('shared', [item], now, now + 60_000)).ok, true);
-      await server.stop();
-      await until('the store to see Redis gone', () => store.status().degraded === true || store.status().ok === false);
-      assert.equal((await store.budgets.reserve('local-1', [item], now, now + 60_000)).ok, true);
-      assert.equal((await store.budgets.reserve('local-2', [item], now, now + 60_000)).ok, true);
-      assert.equal(
-        (await store.budgets.reserve('local-3', [item], now, now + 60_000)).ok,
-        false,
-        'its own memory still holds the cap',
-      );
-      store.budgets.settle('local-1', [{ counter: 'c', amount: 1, resetsAt: item.resetsAt }]);
-    } finally {
-      await store.close();
-    }
-  });
-});
+// Redis down, paused or cut off from one replica: redis-budget-outage.test.ts.

@@ -24,6 +24,8 @@ interface Budget {
   reserved: number;
   remaining: number;
   resets_at: string;
+  /** The shared store does not answer: this gateway holds budgets on its own since then. */
+  held_locally_since?: string;
 }
 
 function BudgetRow({ b }: { b: Budget }) {
@@ -44,28 +46,40 @@ function BudgetRow({ b }: { b: Budget }) {
   </tr>`;
 }
 
+/** Said above the table while Redis does not answer: the figures are this gateway's own book, not the shared ones. */
+function heldLocally(budgets: Budget[]) {
+  const since = budgets.find((b) => b.held_locally_since !== undefined)?.held_locally_since;
+  if (since === undefined) return '';
+  return html`<p class="warn" data-role="held-locally">
+    Held locally since ${clock(since)}: the shared budget store (Redis) does not answer; this gateway holds each budget
+    on its own book (<code>budgets.on_store_outage</code>) and adds what it spends to the shared counters when it is
+    back.
+  </p>`;
+}
+
 function Budgets({ budgets }: { budgets: Budget[] }) {
   return html`<section class="card" data-role="budgets">
     <h2>Budgets</h2>
     ${
       budgets.length === 0
         ? html`<p class="quiet">No budgets configured (<code>budgets:</code> in the config).</p>`
-        : html`<table>
-            <thead>
-              <tr>
-                <th>Budget</th>
-                <th>Covers</th>
-                <th>Window</th>
-                <th>Spent</th>
-                <th></th>
-                <th>Left</th>
-                <th>Resets</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${budgets.map((b) => html`<${BudgetRow} b=${b} />`)}
-            </tbody>
-          </table>`
+        : html`${heldLocally(budgets)}
+            <table>
+              <thead>
+                <tr>
+                  <th>Budget</th>
+                  <th>Covers</th>
+                  <th>Window</th>
+                  <th>Spent</th>
+                  <th></th>
+                  <th>Left</th>
+                  <th>Resets</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${budgets.map((b) => html`<${BudgetRow} b=${b} />`)}
+              </tbody>
+            </table>`
     }
   </section>`;
 }

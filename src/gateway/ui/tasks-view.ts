@@ -3,6 +3,7 @@
 import { explainRows, type ExplainRow } from '../../config/render.ts';
 import type { GatewayContext } from '../context.ts';
 import { currentBudgets } from '../budgets-view.ts';
+import { rowView } from '../../budgets/snapshot.ts';
 
 export interface TaskRoute {
   provider: string;
@@ -53,5 +54,5 @@ export function tasksView(ctx: GatewayContext): TaskView[] {
 /** Every budget, resource and window: spent, held, left and when it resets (as `/admin/budgets`). */
 export async function budgetsView(ctx: GatewayContext) {
   const rows = await currentBudgets(ctx);
-  return rows.map((r) => ({ ...r, resets_at: new Date(r.resets_at).toISOString() }));
+  return rows.map(rowView);
 }

@@ -1,9 +1,15 @@
 // Budgets in Redis, shared by every replica: a reserve is one Lua script (atomic on the server) that reads each
 // counter's spend and live holds and takes the new hold only when every hard counter has room; settles are queued and
-// sent by a timer. While Redis does not answer, each replica holds against its own memory (said by the state store).
+// sent by a timer. A Redis that does not answer within a short bound counts as down: each replica then holds budgets
+// on its own book under `budgets.on_store_outage` and writes what it spent back once it answers
+// (docs/budgets.md#when-the-store-is-down).
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { MemoryBudgetStore } from '../budget-memory.ts';
 import type { BudgetStore, CounterState, HoldItem, ReserveResult, Spend } from '../budget-store.ts';
+import { DEFAULT_STORE_OUTAGE_POLICY, type StoreOutagePolicy } from '../../config/budgets-schema.ts';
+import { OutageBook } from './budget-outage-book.ts';
+import { beat, leave } from './replicas.ts';
+import { bounded } from './bounded.ts';
 
 /** A counter is one hash: `spent`, and a field `h:HOLD` = `AMOUNT:EXPIRES_AT` per hold. Holds that ran out are
  * dropped as they are met. */
@@ -50,100 +56,202 @@ out[#out + 1] = table.concat(soft, ',')
 return out
 `;
 
-/** KEYS: counters; ARGV: per key, hold, amount and when the key may go. */
+/** KEYS: per settle, its counter and the counter's set of ids written once; ARGV: per settle, its id, amount, when
+ * the keys may go, and `1` to write it once under its id (outage spend, a hold that may have run out), else `0`: only
+ * while its hold is still there (so a retry after a timeout that did reach Redis adds nothing twice). */
 const SETTLE = `
-for i = 1, #KEYS do
-  local base = (i - 1) * 3
-  redis.call('HDEL', KEYS[i], 'h:' .. ARGV[base + 1])
+for i = 1, #KEYS / 2 do
+  local key, done = KEYS[2 * i - 1], KEYS[2 * i]
+  local base = (i - 1) * 4
+  local id = ARGV[base + 1]
+  local apply
+  if ARGV[base + 4] == '1' then
+    apply = redis.call('SADD', done, id) == 1
+    if apply then redis.call('PEXPIREAT', done, ARGV[base + 3]) end
+    redis.call('HDEL', key, 'h:' .. id)
+  else
+    apply = redis.call('HDEL', key, 'h:' .. id) == 1
+  end
   local amount = tonumber(ARGV[base + 2])
-  if amount > 0 then redis.call('HINCRBY', KEYS[i], 'spent', amount) end
-  redis.call('PEXPIREAT', KEYS[i], ARGV[base + 3])
+  if apply and amount > 0 then redis.call('HINCRBY', key, 'spent', amount) end
+  redis.call('PEXPIREAT', key, ARGV[base + 3])
 end
-return #KEYS
+return #KEYS / 2
 `;
 
 /** Counters outlive their window by a week, so `usage budgets` still shows the last one. */
 const KEEP_AFTER_RESET_MS = 7 * 24 * 3_600_000;
 /** Most settles sent in one script call. */
 const SETTLE_BATCH = 200;
+/** How long a budget command may take before Redis counts as down for budgets: a paused server must not hold a
+ * request longer than this (docs/budgets.md#when-the-store-is-down). */
+export const DEFAULT_BUDGET_TIMEOUT_MS = 250;
+/** While down, how often Redis is tried again; while up, how often this replica says it is live. */
+const PROBE_MS = 250;
+const BEAT_MS = 1_000;
+/** How often (in ticks) the state directory is looked at for outage spend a process that ended left there. */
+const ADOPT_EVERY_TICKS = 8;
+/** A hold this close to running out may have been dropped by another replica's clock: written once under its id. */
+const EXPIRY_MARGIN_MS = 60_000;
+/** Work off the request path (the presence beat, the write-back) may take this many times the bound: a Redis slow
+ * under load is not taken for down by the probe that would bring budgets back. */
+const OFF_PATH_FACTOR = 4;
 
 type BudgetRedis = Redis & {
   budgetReserve(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
   budgetSettle(numKeys: number, ...args: (string | number)[]): Promise<number>;
 };
 
+/** A settle of a hold taken in Redis, waiting to be sent. */
 interface QueuedSpend extends Spend {
   hold: string;
+  /** When the hold stops counting (0: unknown, as for the release of a reserve that may not have reached Redis). */
+  expiresAt: number;
+}
+
+/** One settle as the script takes it. */
+interface Settle {
+  id: string;
+  counter: string;
+  amount: number;
+  resetsAt: number;
+  once: boolean;
 }
 
 export interface RedisBudgetStoreOptions {
   prefix: string;
   flushIntervalMs?: number;
+  /** How long a budget command may take before Redis counts as down (default 250 ms). */
+  timeoutMs?: number;
+  /** The state directory: what is spent during an outage is kept there until written back. */
+  outageDir?: string | undefined;
+  /** Which Redis (URL with the password masked): in the log and the kept outage file. */
+  location?: string;
+  warn?: (message: string) => void;
+  now?: () => number;
 }
 
 export class RedisBudgetStore implements BudgetStore {
   readonly #redis: BudgetRedis;
   readonly #prefix: string;
   readonly #flushIntervalMs: number;
-  /** Where holds go while Redis does not answer; their settles go there too. */
-  readonly #local = new MemoryBudgetStore();
-  readonly #localHolds = new Set<string>();
+  readonly #timeoutMs: number;
+  readonly #location: string;
+  readonly #warn: (message: string) => void;
+  readonly #now: () => number;
+  readonly #id = randomUUID();
+  readonly #book: OutageBook;
+  #policy: StoreOutagePolicy = DEFAULT_STORE_OUTAGE_POLICY;
+  /** Holds taken in Redis and not settled yet: when each stops counting. */
+  readonly #expiry = new Map<string, number>();
   #queue: QueuedSpend[] = [];
+  /** Since when budgets are not shared; whether the log has said so. */
+  #downSince: number | undefined;
+  #said = false;
+  #why = '';
   #timer: NodeJS.Timeout | undefined;
+  readonly #tick: NodeJS.Timeout;
+  #ticking = false;
+  #lastBeat = 0;
+  #ticks = 0;
   #flushing: Promise<void> | undefined;
   #closed = false;
 
   constructor(redis: Redis, options: RedisBudgetStoreOptions) {
     this.#prefix = `${options.prefix}budget:`;
     this.#flushIntervalMs = options.flushIntervalMs ?? 50;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_BUDGET_TIMEOUT_MS;
+    this.#location = options.location ?? 'redis';
+    this.#warn = options.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
+    this.#now = options.now ?? Date.now;
     redis.defineCommand('budgetReserve', { lua: RESERVE });
     redis.defineCommand('budgetSettle', { lua: SETTLE });
     this.#redis = redis as BudgetRedis;
+    this.#book = new OutageBook({
+      id: this.#id,
+      dir: options.outageDir,
+      source: `${this.#location}#${options.prefix}`,
+      warn: this.#warn,
+      now: this.#now,
+    });
+    this.#adopt();
+    this.#tick = setInterval(() => void this.#onTick(), PROBE_MS);
+    this.#tick.unref();
+  }
+
+  setOutagePolicy(policy: StoreOutagePolicy): void {
+    this.#policy = policy;
+  }
+
+  /** Live replicas as last counted in Redis (frozen during an outage: the share is of those). */
+  replicas(): number {
+    return this.#book.replicas;
+  }
+
+  heldLocallySince(): number | undefined {
+    if (this.#downSince === undefined) return undefined;
+    // Another process on this state directory (the gateway, seen from the CLI) may have been holding longer.
+    return Math.min(this.#downSince, this.#book.othersSince ?? Infinity);
   }
 
   async reserve(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): Promise<ReserveResult> {
-    if (this.#redis.status === 'ready') {
+    if (this.#shared()) {
       try {
-        return parseReserve(
-          await this.#redis.budgetReserve(items.length, ...this.#reserveArgs(hold, items, now, expiresAt)),
-          items.length,
+        const reply = await bounded(
+          this.#redis.budgetReserve(items.length, ...this.#reserveArgs(hold, items, now, expiresAt)),
+          this.#timeoutMs,
         );
-      } catch {
-        // Unreachable or timed out: the state store says so; this replica holds against its own memory meanwhile.
+        const result = parseReserve(reply, items.length);
+        this.#book.remember(items, result);
+        if (result.ok) this.#expiry.set(hold, expiresAt);
+        return result;
+      } catch (err) {
+        this.#markDown(message(err), now);
+        // The script may yet run when Redis wakes: its hold is released then (after it, on the same connection).
+        for (const item of items)
+          this.#queue.push({ hold, counter: item.counter, amount: 0, resetsAt: item.resetsAt, expiresAt: 0 });
       }
     }
-    this.#localHolds.add(hold);
-    return this.#local.reserveNow(hold, items, now, expiresAt);
+    return this.#book.reserve(this.#policy, hold, items, now, expiresAt);
   }
 
   settle(hold: string, spends: readonly Spend[]): void {
-    if (this.#localHolds.delete(hold)) {
-      this.#local.settle(hold, spends);
-      return;
-    }
-    if (this.#closed) return;
-    for (const s of spends) this.#queue.push({ ...s, hold });
+    const expiresAt = this.#expiry.get(hold) ?? 0;
+    this.#expiry.delete(hold);
+    if (this.#book.owns(hold)) this.#book.settle(hold, spends);
+    else if (this.#closed) return;
+    else for (const s of spends) this.#queue.push({ ...s, hold, expiresAt });
     this.#schedule();
   }
 
   async read(counters: readonly string[], now: number): Promise<CounterState[]> {
-    await this.flush();
-    const local = await this.#local.read(counters, now);
-    if (this.#redis.status !== 'ready') return local;
-    const pipeline = this.#redis.pipeline();
-    for (const c of counters) pipeline.hgetall(this.#key(c));
-    const replies = (await pipeline.exec()) ?? [];
-    return counters.map((_, i) => {
-      const [err, fields] = replies[i] ?? [null, {}];
-      const shared = err === null ? counterState(fields as Record<string, string>, now) : { spent: 0, reserved: 0 };
-      return { spent: shared.spent + local[i]!.spent, reserved: shared.reserved + local[i]!.reserved };
-    });
+    if (this.#shared()) {
+      try {
+        await this.flush();
+        const pipeline = this.#redis.pipeline();
+        for (const c of counters) pipeline.hgetall(this.#key(c));
+        const replies = (await bounded(pipeline.exec(), this.#timeoutMs)) ?? [];
+        const states = counters.map((_, i) => {
+          const [err, fields] = replies[i] ?? [null, {}];
+          if (err) throw err;
+          return counterState(fields as Record<string, string>, now);
+        });
+        this.#book.rememberStates(counters, states, now + 86_400_000);
+        if (this.#shared()) return states;
+      } catch (err) {
+        this.#markDown(message(err), now);
+      }
+    }
+    return this.#book.read(this.#policy, counters, now);
   }
 
+  /** Sends what is queued (the outage spend first); a Redis that does not take it counts as down. */
   async flush(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
-    if (this.#queue.length === 0 || this.#redis.status !== 'ready') return;
-    this.#flushing = this.#send().finally(() => (this.#flushing = undefined));
+    while (this.#flushing) await this.#flushing.catch(() => {});
+    if (this.#waiting() === 0 || !this.#shared()) return;
+    this.#flushing = this.#send()
+      .catch((err: unknown) => this.#markDown(message(err), this.#now()))
+      .finally(() => (this.#flushing = undefined));
     await this.#flushing;
   }
 
@@ -152,23 +260,134 @@ export class RedisBudgetStore implements BudgetStore {
     await this.flush().catch(() => {});
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#tick);
+    this.#book.close();
+    if (this.#book.pending() > 0)
+      this.#warn(
+        `budget spend made while Redis at ${this.#location} did not answer is not written to it yet; it is kept beside the state file, and the next switchyard there writes it once Redis answers`,
+      );
+    if (this.#downSince === undefined)
+      await bounded(leave(this.#redis, this.#replicasKey(), this.#id), this.#timeoutMs).catch(() => {});
   }
 
-  async #send(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.slice(0, SETTLE_BATCH);
-      const args: (string | number)[] = [];
-      for (const s of batch) args.push(this.#key(s.counter));
-      for (const s of batch) args.push(s.hold, s.amount, s.resetsAt + KEEP_AFTER_RESET_MS);
-      try {
-        await this.#redis.budgetSettle(batch.length, ...args);
-      } catch {
-        // Kept and sent again: a hold left unsettled meanwhile only holds back more than it should until it runs out.
-        this.#schedule();
-        return;
+  #shared(): boolean {
+    if (this.#downSince !== undefined) return false;
+    if (this.#redis.status === 'ready') return true;
+    this.#markDown(`Redis is ${this.#redis.status}`, this.#now());
+    return false;
+  }
+
+  #waiting(): number {
+    return this.#queue.length + this.#book.pending();
+  }
+
+  /** Budgets stop being shared; said by the next tick unless Redis answers by then (a connection still being made at
+   * start is no outage worth a line). */
+  #markDown(why: string, now: number): void {
+    this.#why = why;
+    if (this.#downSince !== undefined) return;
+    this.#downSince = now;
+    this.#book.begin(now);
+  }
+
+  #sayDown(): void {
+    if (this.#said || this.#downSince === undefined) return;
+    this.#said = true;
+    this.#warn(
+      `budgets are no longer shared: Redis at ${this.#location} does not answer (${this.#why}); until it does, this process holds each budget ${policyWords(this.#policy, this.#book.replicas)}`,
+    );
+  }
+
+  /** Redis answers and what was spent meanwhile is in the shared counters. */
+  #up(): void {
+    if (this.#downSince === undefined) return;
+    this.#downSince = undefined;
+    this.#book.end(this.#now());
+    if (this.#said)
+      this.#warn(
+        `budgets are shared again through Redis at ${this.#location}: what this process spent while it did not answer is added to the shared counters`,
+      );
+    this.#said = false;
+  }
+
+  /** While down: try Redis again (a presence beat, then the write-back). While up: say this replica is live. */
+  async #onTick(): Promise<void> {
+    if (this.#closed || this.#ticking) return;
+    this.#ticking = true;
+    const now = this.#now();
+    try {
+      this.#book.touch(now);
+      if (++this.#ticks % ADOPT_EVERY_TICKS === 0) this.#adopt();
+      if (this.#downSince !== undefined) {
+        if (this.#redis.status !== 'ready') return this.#sayDown();
+        await this.#beat(now);
+        await this.#sendNow();
+        if (this.#book.pending() === 0) this.#up();
+      } else if (now - this.#lastBeat >= BEAT_MS && this.#redis.status === 'ready') {
+        await this.#beat(now);
       }
+    } catch (err) {
+      this.#markDown(message(err), now);
+      this.#sayDown();
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  /** Outage spend kept by a process that ended (this one before a restart): written back from here. Kept while the
+   * store is down (it counts against this replica's share), sent at once while it is up. */
+  #adopt(): void {
+    if (!this.#book.adopt()) return;
+    if (this.#downSince === undefined) {
+      this.#book.end(this.#now());
+      this.#schedule();
+    }
+  }
+
+  async #beat(now: number): Promise<void> {
+    this.#lastBeat = now;
+    const replicas = await bounded(
+      beat(this.#redis, this.#replicasKey(), this.#id, now),
+      this.#timeoutMs * OFF_PATH_FACTOR,
+    );
+    // Frozen while down: the share is of the replicas live before the outage.
+    if (this.#downSince === undefined) this.#book.replicas = replicas;
+  }
+
+  /** One send at a time, whoever asks (a flush, the tick while down). */
+  async #sendNow(): Promise<void> {
+    while (this.#flushing) await this.#flushing.catch(() => {});
+    this.#flushing = this.#send().finally(() => (this.#flushing = undefined));
+    await this.#flushing;
+  }
+
+  /** The outage spend first (under its ids, once), then the queued settles; throws when Redis does not take them. */
+  async #send(): Promise<void> {
+    const outage = this.#book.toWrite();
+    while (outage.length > 0) {
+      const batch = outage.slice(0, SETTLE_BATCH);
+      await this.#settleScript(batch.map((s) => ({ ...s, once: true })));
+      this.#book.written(batch.length);
+    }
+    while (this.#queue.length > 0) {
+      const now = this.#now();
+      const batch = this.#queue.slice(0, SETTLE_BATCH).map((s) => ({
+        id: s.hold,
+        counter: s.counter,
+        amount: s.amount,
+        resetsAt: s.resetsAt,
+        once: s.expiresAt !== 0 && now >= s.expiresAt - EXPIRY_MARGIN_MS,
+      }));
+      await this.#settleScript(batch);
       this.#queue.splice(0, batch.length);
     }
+  }
+
+  async #settleScript(batch: readonly Settle[]): Promise<void> {
+    const args: (string | number)[] = [];
+    for (const s of batch) args.push(this.#key(s.counter), this.#doneKey(s.counter));
+    for (const s of batch) args.push(s.id, s.amount, s.resetsAt + KEEP_AFTER_RESET_MS, s.once ? '1' : '0');
+    await bounded(this.#redis.budgetSettle(batch.length * 2, ...args), this.#timeoutMs * OFF_PATH_FACTOR);
   }
 
   #reserveArgs(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): (string | number)[] {
@@ -183,14 +402,38 @@ export class RedisBudgetStore implements BudgetStore {
     return this.#prefix + counter;
   }
 
+  /** Ids of settles written once to a counter (outage spend): beside it, not in it, so a reserve never reads them. */
+  #doneKey(counter: string): string {
+    return `${this.#prefix}done:${counter}`;
+  }
+
+  #replicasKey(): string {
+    return `${this.#prefix}replicas`;
+  }
+
   #schedule(): void {
     if (this.#timer !== undefined || this.#closed) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.flush();
+      void this.flush().then(() => {
+        if (this.#waiting() > 0 && this.#downSince === undefined) this.#schedule();
+      });
     }, this.#flushIntervalMs);
     this.#timer.unref();
   }
+}
+
+/** How a replica holds budgets during an outage, in the log's words. */
+function policyWords(policy: StoreOutagePolicy, replicas: number): string {
+  if (policy === 'local')
+    return `on its own count from zero (budgets.on_store_outage: local): ${replicas > 1 ? `the ${replicas} replicas together may spend up to ${replicas} times a budget` : 'other replicas may spend it again'}`;
+  if (policy === 'refuse')
+    return 'to nothing: budgeted requests are refused until Redis answers (budgets.on_store_outage: refuse)';
+  return `to its share of what remained when it last read them (remaining ÷ ${replicas} live replica${replicas === 1 ? '' : 's'}; budgets.on_store_outage: share)`;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function parseReserve(reply: (number | string)[], n: number): ReserveResult {

@@ -25,7 +25,8 @@ import { UserError } from '../../user-error.ts';
 import { matchOne } from '../match.ts';
 import { maskRedisUrl } from '../../config/redis-url.ts';
 import { mirrorSignature, readKeyMirror, writeKeyMirror } from './key-mirror.ts';
-import { RedisBudgetStore } from './budgets.ts';
+import { DEFAULT_BUDGET_TIMEOUT_MS, RedisBudgetStore } from './budgets.ts';
+import { bounded } from './bounded.ts';
 import { AffinityChannel } from './affinity-channel.ts';
 
 export interface RedisStoreOptions {
@@ -41,6 +42,11 @@ export interface RedisStoreOptions {
   /** How long one Redis command may take before it counts as a failure (a stalled server must not hold up a
    * flush, or the gateway's shutdown, forever). */
   commandTimeoutMs?: number;
+  /** How long a command a request waits on (a budget reserve, a mint lease) may take before Redis counts as down
+   * for it (default 250 ms): a paused server must not hold requests up. */
+  sharedTimeoutMs?: number;
+  /** Where budget spend made while Redis does not answer is kept until written back (the state directory). */
+  budgetOutageDir?: string;
   /** Where "Redis is unreachable" and "reachable again" go; default stderr. */
   warn?: (message: string) => void;
   /** Where the client keys last read from Redis are kept (key-mirror.ts), so a replica started during an outage
@@ -88,6 +94,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private readonly unsubscribeLocal: () => void;
   private readonly warn: (message: string) => void;
   private readonly flushIntervalMs: number;
+  private readonly sharedTimeoutMs: number;
   private readonly pollTimer: NodeJS.Timeout;
   private readonly readyPromise: Promise<void>;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -124,8 +131,13 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     this.redis.on('error', (err: unknown) => this.noteFailure(err));
     this.budgets = new RedisBudgetStore(this.redis, {
       prefix: options.prefix ?? DEFAULT_PREFIX,
+      location: this.location,
+      warn: this.warn,
+      outageDir: options.budgetOutageDir,
+      ...(options.sharedTimeoutMs !== undefined ? { timeoutMs: options.sharedTimeoutMs } : {}),
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
     });
+    this.sharedTimeoutMs = options.sharedTimeoutMs ?? DEFAULT_BUDGET_TIMEOUT_MS;
     this.redis.on('ready', () => void this.sync());
     this.affinityChannel = new AffinityChannel(this.redis, `${options.prefix ?? DEFAULT_PREFIX}affinity`, (records) => {
       for (const r of records) this.affinity.absorb(r);
@@ -237,7 +249,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private async sharedOrLocal<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
     if (this.redis.status !== 'ready') return local();
     try {
-      return await shared();
+      // A request may be waiting on it (a mint): a paused Redis counts as down past the bound.
+      return await bounded(shared(), this.sharedTimeoutMs);
     } catch (err) {
       this.noteFailure(err);
       return local();

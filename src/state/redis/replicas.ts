@@ -1,0 +1,26 @@
+// Which replicas share the budgets in Redis: each writes its presence every second into one sorted set (member: a
+// per-process id, score: when it was last seen), and counts the others seen within the TTL. Budgets held during an
+// outage share what remained among that many (docs/budgets.md#when-the-store-is-down).
+import type { Redis } from 'ioredis';
+
+/** A replica not seen for this long is taken to be gone. */
+export const PRESENCE_TTL_MS = 5_000;
+
+/** Says this replica is live and returns how many are (itself included, at least 1). */
+export async function beat(redis: Redis, key: string, id: string, now: number): Promise<number> {
+  const replies = await redis
+    .pipeline()
+    .zadd(key, now, id)
+    .zremrangebyscore(key, '-inf', now - PRESENCE_TTL_MS)
+    .zcard(key)
+    .pexpire(key, PRESENCE_TTL_MS * 2)
+    .exec();
+  if (replies === null) throw new Error('Redis returned no replies to the presence beat');
+  for (const [err] of replies) if (err) throw err;
+  return Math.max(1, Number(replies[2]?.[1] ?? 1));
+}
+
+/** A replica that stops says so, so the others' share grows at once rather than after the TTL. */
+export async function leave(redis: Redis, key: string, id: string): Promise<void> {
+  await redis.zrem(key, id);
+}

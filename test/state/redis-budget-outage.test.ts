@@ -1,0 +1,263 @@
+// Budgets on Redis when Redis does not answer (docs/budgets.md#when-the-store-is-down): real redis-server, replicas
+// as RedisStores each behind its own TCP proxy that the test cuts (Redis down for it, its data kept), or the server
+// paused. Each policy of `budgets.on_store_outage`, and the write-back of the outage spend, exactly once.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { until } from '../helpers/until.ts';
+import { SqliteStore } from '../../src/state/sqlite/store.ts';
+import { RedisStore } from '../../src/state/redis/store.ts';
+import type { HoldItem } from '../../src/state/budget-store.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+
+let prefixes = 0;
+const LIMIT = 100;
+const AMOUNT = 10;
+
+interface Replica {
+  store: RedisStore;
+  warnings: string[];
+}
+
+function replica(port: number, prefix: string, dir: string): Replica {
+  mkdirSync(dir, { recursive: true });
+  const warnings: string[] = [];
+  const store = new RedisStore({
+    url: `redis://127.0.0.1:${port}/0`,
+    prefix,
+    local: new SqliteStore({ path: ':memory:' }),
+    connectTimeoutMs: 2000,
+    budgetOutageDir: dir,
+    warn: (m) => warnings.push(m),
+  });
+  return { store, warnings };
+}
+
+function item(counter = 'c', soft = false): HoldItem {
+  return { counter, limit: LIMIT, amount: AMOUNT, soft, resetsAt: Date.now() + 3_600_000 };
+}
+
+let holds = 0;
+/** Reserves and settles one request's worth; whether it was admitted. */
+async function spend(store: RedisStore, what = item()): Promise<boolean> {
+  const hold = `t${++holds}`;
+  const now = Date.now();
+  const r = await store.budgets.reserve(hold, [what], now, now + 60_000);
+  if (r.ok) store.budgets.settle(hold, [{ counter: what.counter, amount: AMOUNT, resetsAt: what.resetsAt }]);
+  return r.ok;
+}
+
+/** Spends until the store refuses (at most `max` times); how many it admitted. */
+async function spendAll(store: RedisStore, max = 30): Promise<number> {
+  let n = 0;
+  while (n < max && (await spend(store))) n += 1;
+  return n;
+}
+
+async function counter(redis: Redis, prefix: string, name = 'c'): Promise<{ spent: number; holds: number }> {
+  const fields = await redis.hgetall(`${prefix}budget:${name}`);
+  return { spent: Number(fields['spent'] ?? 0), holds: Object.keys(fields).filter((f) => f.startsWith('h:')).length };
+}
+
+describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 60_000 }, () => {
+  it('share: two replicas cut off from Redis each spend at most their share, and it is written back once', async () => {
+    await using server = await startTestRedis();
+    const port = Number(new URL(server.url).port);
+    await using pa = await startTcpProxy(port);
+    await using pb = await startTcpProxy(port);
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const prefix = `share${process.pid}-${++prefixes}:`;
+    const raw = new Redis(server.url);
+    const a = replica(pa.port, prefix, join(ws.dir, 'a'));
+    const b = replica(pb.port, prefix, join(ws.dir, 'b'));
+    try {
+      await Promise.all([a.store.ready(), b.store.ready()]);
+      await until(
+        'both replicas to count each other',
+        () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
+      );
+      // 20 spent through Redis, then each replica reads the counter (a hold each, in flight at the cut).
+      assert.equal(await spend(a.store), true);
+      await a.store.budgets.flush();
+      assert.equal(await spend(b.store), true);
+      await b.store.budgets.flush();
+      const now = Date.now();
+      const open = item();
+      assert.equal((await a.store.budgets.reserve('open-a', [open], now, now + 60_000)).ok, true);
+      assert.equal((await b.store.budgets.reserve('open-b', [open], now, now + 60_000)).ok, true);
+
+      pa.cut();
+      pb.cut();
+      // The holds in flight end during the outage: their spend is queued for Redis.
+      a.store.budgets.settle('open-a', [{ counter: 'c', amount: AMOUNT, resetsAt: open.resetsAt }]);
+      b.store.budgets.settle('open-b', [{ counter: 'c', amount: AMOUNT, resetsAt: open.resetsAt }]);
+      const byA = await spendAll(a.store);
+      const byB = await spendAll(b.store);
+      assert.ok(a.store.budgets.heldLocallySince() !== undefined, 'a holds budgets locally');
+      // a read 20 spent and its own 10 held: 70 remained, 35 its share; b read both holds: 60, 30. A replica admits
+      // while its own use is below its share.
+      assert.equal(byA, 4);
+      assert.equal(byB, 3);
+      const total = 4 * AMOUNT + (byA + byB) * AMOUNT;
+      assert.ok(total <= LIMIT + 2 * AMOUNT, `within one hold per replica of the cap: ${total}`);
+      await until('the outage to be said', () =>
+        [a, b].every((r) => r.warnings.some((w) => w.includes('budgets are no longer shared'))),
+      );
+
+      pa.mend();
+      pb.mend();
+      await until(
+        'both replicas to share budgets again',
+        () => a.store.budgets.heldLocallySince() === undefined && b.store.budgets.heldLocallySince() === undefined,
+        15_000,
+      );
+      await a.store.budgets.flush();
+      await b.store.budgets.flush();
+      assert.deepEqual(await counter(raw, prefix), { spent: total, holds: 0 }, 'the counter is what was spent');
+      for (const r of [a, b]) {
+        assert.equal(
+          r.warnings.filter((w) => w.includes('budgets are no longer shared')).length,
+          1,
+          r.warnings.join('\n'),
+        );
+        assert.equal(r.warnings.filter((w) => w.includes('budgets are shared again')).length, 1, r.warnings.join('\n'));
+      }
+    } finally {
+      await a.store.close();
+      await b.store.close();
+      raw.disconnect();
+    }
+  });
+
+  it('a Redis that comes back and goes again before a new read grants no second share', async () => {
+    await using server = await startTestRedis();
+    await using proxy = await startTcpProxy(Number(new URL(server.url).port));
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const prefix = `flap${process.pid}-${++prefixes}:`;
+    const raw = new Redis(server.url);
+    const a = replica(proxy.port, prefix, ws.dir);
+    try {
+      await a.store.ready();
+      assert.equal(await spend(a.store), true);
+      await a.store.budgets.flush();
+      assert.equal(await spend(a.store), true);
+      await a.store.budgets.flush();
+      proxy.cut();
+      // Its last read: 10 spent, its own 10 held; 80 remained, all of it this lone replica's.
+      assert.equal(await spendAll(a.store), 8);
+      await until('the outage to be said', () => a.warnings.some((w) => w.includes('budgets are no longer shared')));
+      proxy.mend();
+      await until('shared again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+      proxy.cut();
+      assert.equal(await spendAll(a.store), 0, 'what it spent in the first outage still counts');
+      proxy.mend();
+      await until('shared again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+      assert.equal((await counter(raw, prefix)).spent, LIMIT);
+    } finally {
+      await a.store.close();
+      raw.disconnect();
+    }
+  });
+
+  it('a paused Redis holds no reserve past the bound, and the hold it may have taken is released', async () => {
+    await using server = await startTestRedis();
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const prefix = `pause${process.pid}-${++prefixes}:`;
+    const raw = new Redis(server.url);
+    const a = replica(Number(new URL(server.url).port), prefix, ws.dir);
+    try {
+      await a.store.ready();
+      assert.equal(await spend(a.store), true);
+      await a.store.budgets.flush();
+      server.freeze();
+      // Answered while Redis is still paused: from the replica's own book.
+      assert.equal(await spend(a.store), true);
+      assert.equal(await spend(a.store), true);
+      assert.ok(a.store.budgets.heldLocallySince() !== undefined);
+      server.thaw();
+      await until('budgets shared again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+      await a.store.budgets.flush();
+      await until('the late reserve to be released', async () => (await counter(raw, prefix)).holds === 0);
+      assert.deepEqual(await counter(raw, prefix), { spent: 3 * AMOUNT, holds: 0 });
+    } finally {
+      server.thaw();
+      await a.store.close();
+      raw.disconnect();
+    }
+  });
+
+  it('refuse: a hard budget is refused as unreachable, a soft one is served; local: counts from zero', async () => {
+    await using server = await startTestRedis();
+    await using proxy = await startTcpProxy(Number(new URL(server.url).port));
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const a = replica(proxy.port, `refuse${process.pid}-${++prefixes}:`, ws.dir);
+    try {
+      await a.store.ready();
+      for (let i = 0; i < 5; i++) assert.equal(await spend(a.store), true);
+      proxy.cut();
+      a.store.budgets.setOutagePolicy('refuse');
+      const now = Date.now();
+      const refused = await a.store.budgets.reserve('r1', [item()], now, now + 60_000);
+      assert.equal(refused.ok, false);
+      assert.equal(!refused.ok && refused.unreachable, true);
+      assert.equal(await spend(a.store, item('c', true)), true, 'a soft budget never refuses');
+      a.store.budgets.setOutagePolicy('local');
+      assert.equal(await spendAll(a.store), 9, 'from zero, with the soft spend of 10 on the same counter');
+      await until('the outage to be said', () => a.warnings.some((w) => w.includes('budgets are no longer shared')));
+    } finally {
+      await a.store.close();
+    }
+  });
+
+  it('a replica restarted mid-outage keeps its share, and its outage spend is written back exactly once', async () => {
+    await using server = await startTestRedis();
+    await using proxy = await startTcpProxy(Number(new URL(server.url).port));
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const prefix = `restart${process.pid}-${++prefixes}:`;
+    const raw = new Redis(server.url);
+    const first = replica(proxy.port, prefix, ws.dir);
+    await first.store.ready();
+    assert.equal(await spend(first.store), true);
+    await first.store.budgets.flush();
+    const now = Date.now();
+    assert.equal((await first.store.budgets.reserve('open', [item()], now, now + 60_000)).ok, true);
+    proxy.cut();
+    // 80 remained at the cut (10 spent, 10 held), all of it this lone replica's: it spends 2 before it stops.
+    assert.equal(await spend(first.store), true);
+    assert.equal(await spend(first.store), true);
+    await first.store.close();
+    const kept = readdirSync(ws.dir).filter((f) => f.startsWith('budget-outage-'));
+    assert.equal(kept.length, 1, 'the outage spend is kept beside the state file');
+    copyFileSync(join(ws.dir, kept[0]!), join(ws.dir, 'copy.json'));
+
+    const second = replica(proxy.port, prefix, ws.dir);
+    try {
+      await until('the restarted replica to take the kept spend over', async () => {
+        const [state] = await second.store.budgets.read(['c'], Date.now());
+        return state!.spent >= 30;
+      });
+      assert.equal(await spendAll(second.store), 6, 'its share less what it spent before the restart');
+      proxy.mend();
+      await until('shared again', () => second.store.budgets.heldLocallySince() === undefined, 15_000);
+      await second.store.budgets.flush();
+      // 10 before the cut, 20 before the restart, 60 after; the hold in flight at the cut runs out unsettled.
+      assert.equal((await counter(raw, prefix)).spent, 90);
+    } finally {
+      await second.store.close();
+    }
+    // The same kept file found again (a crash before it was removed): nothing is added twice.
+    copyFileSync(join(ws.dir, 'copy.json'), join(ws.dir, kept[0]!));
+    const third = replica(proxy.port, prefix, ws.dir);
+    try {
+      await until('the file to be taken over and written', () => !readdirSync(ws.dir).includes(kept[0]!), 15_000);
+      assert.equal((await counter(raw, prefix)).spent, 90);
+    } finally {
+      await third.store.close();
+      raw.disconnect();
+    }
+  });
+});
