@@ -64,7 +64,8 @@ export class UsageLedger {
   #failuresInRow = 0;
   #retryAt = 0;
   #spoolProblem: string | undefined;
-  #flushing: Promise<void> | undefined;
+  #spooling: Promise<void> | undefined;
+  #sending: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #lastPrune = 0;
   #closed = false;
@@ -116,23 +117,34 @@ export class UsageLedger {
     if (this.#timer !== undefined || this.#closed) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.flush().then(() => {
+      // The next tick waits only for the disk, never for the store: a store that takes seconds to fail must not
+      // keep rows off the disk meanwhile.
+      void this.#tick().then(() => {
         if (this.#pending.length > 0 || this.stats.spooled > 0) this.#schedule();
       });
     }, this.#options.flushIntervalMs ?? FLUSH_INTERVAL_MS);
     this.#timer.unref();
   }
 
-  /** Puts what is queued on disk and sends what the store will take (unless it failed moments ago); resolves once
-   * done or failed, never rejects. */
-  flush(): Promise<void> {
-    this.#flushing ??= this.#cycle(false).finally(() => (this.#flushing = undefined));
-    return this.#flushing;
+  async #tick(): Promise<void> {
+    await this.#spoolNow();
+    if (this.#now() >= this.#retryAt) void this.#sendNow();
   }
 
-  async #cycle(force: boolean): Promise<void> {
-    await this.#toSpool();
-    if (force || this.#now() >= this.#retryAt) await this.#send();
+  /** Puts what is queued on disk and sends what the store will take; resolves once done or failed, never rejects. */
+  async flush(): Promise<void> {
+    await this.#spoolNow();
+    await this.#sendNow();
+  }
+
+  #spoolNow(): Promise<void> {
+    this.#spooling ??= this.#toSpool().finally(() => (this.#spooling = undefined));
+    return this.#spooling;
+  }
+
+  #sendNow(): Promise<void> {
+    this.#sending ??= this.#send().finally(() => (this.#sending = undefined));
+    return this.#sending;
   }
 
   /** The queued rows into the spool, when there is one. A full spool or disk leaves them queued, said once. */
@@ -254,7 +266,8 @@ export class UsageLedger {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#closed = true;
-    await this.#flushing;
+    await this.#spooling;
+    await this.#sending;
     await this.#toSpool();
     // A remote store that is failing is not waited for again: the spool keeps its rows for the next start.
     if (this.#failing === undefined || this.#spool === undefined || this.#pending.length > 0) await this.#send();
