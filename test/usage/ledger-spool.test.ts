@@ -15,9 +15,9 @@ import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts
 import { createTestDatabase, ADMIN_URL, POSTGRES_MISSING } from '../helpers/postgres.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
+import { load, type Answer } from '../helpers/chat-load.ts';
 
 const KEY = 'sk-sim-ledger-spool-key-01';
-const CONCURRENT = 8;
 
 /** A loopback TCP proxy to the PostgreSQL server: `cut()` ends every connection and refuses new ones. */
 async function pgProxy(): Promise<{ port: number; cut(): void; mend(): void; close(): Promise<void> }> {
@@ -64,32 +64,6 @@ async function query(url: string, sql: string): Promise<Record<string, unknown>[
   } finally {
     await c.end();
   }
-}
-
-/** An answer the client received: its request id, and when. */
-export interface Answer {
-  id: string;
-  at: number;
-}
-
-/** `count` requests, `CONCURRENT` at a time; each answer received (status 200, body read) is added to `into` as it
- * arrives. */
-export async function load(url: string, count: number, into: Answer[]): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      next += 1;
-      const res = await fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
-      }).catch(() => undefined);
-      if (res === undefined) return;
-      const body = await res.arrayBuffer().catch(() => undefined);
-      if (res.status === 200 && body !== undefined) into.push({ id: res.headers.get('x-request-id')!, at: Date.now() });
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENT }, worker));
 }
 
 async function degradedBy(url: string): Promise<string[]> {
