@@ -1,5 +1,5 @@
 // A PostgreSQL ledger that goes away, as real `switchyard gateway` processes meet it: a TCP proxy between the gateway
-// and the server is cut (the server is down) and mended (it is back). While it is cut, the rows go to the local
+// and the server is cut (the server is down), stalled (paused: slow) and mended (it is back). While it is cut, the rows go to the local
 // spool and /readyz says `usage_spooling`; mended, the spool is sent in order with no row twice (nor twice in the
 // rollups); a gateway stopped while it is cut leaves its spool, and the next start sends it; a gateway killed with
 // kill -9 loses at most the rows of its last flush interval. Skipped, saying why, without a PostgreSQL server.
@@ -19,11 +19,31 @@ import { load, type Answer } from '../helpers/chat-load.ts';
 
 const KEY = 'sk-sim-ledger-spool-key-01';
 
-/** A loopback TCP proxy to the PostgreSQL server: `cut()` ends every connection and refuses new ones. */
-async function pgProxy(): Promise<{ port: number; cut(): void; mend(): void; close(): Promise<void> }> {
+interface PgProxy {
+  port: number;
+  /** Ends every connection and refuses new ones: the server is down. */
+  cut(): void;
+  /** Holds every byte either way, connections kept open: the server is paused (slow), not gone. */
+  stall(): void;
+  /** Back to forwarding (what was held is sent). */
+  mend(): void;
+  close(): Promise<void>;
+}
+
+/** A loopback TCP proxy to the PostgreSQL server that the test cuts, stalls and mends. */
+async function pgProxy(): Promise<PgProxy> {
   const target = new URL(ADMIN_URL);
   const open = new Set<Socket>();
+  const held: (() => void)[] = [];
   let cut = false;
+  let stalled = false;
+  const forward = (from: Socket, to: Socket): void => {
+    from.on('data', (chunk: Buffer) => {
+      if (stalled) held.push(() => to.write(chunk));
+      else to.write(chunk);
+    });
+    from.on('end', () => to.end());
+  };
   const server: Server = createServer((client) => {
     if (cut) return void client.destroy();
     const upstream = connect(Number(target.port || 5432), target.hostname);
@@ -35,7 +55,8 @@ async function pgProxy(): Promise<{ port: number; cut(): void; mend(): void; clo
         upstream.destroy();
       });
     }
-    client.pipe(upstream).pipe(client);
+    forward(client, upstream);
+    forward(upstream, client);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -44,8 +65,13 @@ async function pgProxy(): Promise<{ port: number; cut(): void; mend(): void; clo
       cut = true;
       for (const s of open) s.destroy();
     },
+    stall() {
+      stalled = true;
+    },
     mend() {
       cut = false;
+      stalled = false;
+      for (const send of held.splice(0)) send();
     },
     close: () => {
       for (const s of open) s.destroy();
@@ -110,6 +136,20 @@ test(
     // Back: the spool is sent, once.
     proxy.mend();
     await until('the spooled rows to be written', async () => (await rows()) === answered.length, 30_000);
+    await until('/readyz to stop saying it', async () => (await degradedBy(gw.url)).length === 0, 20_000);
+
+    // Slow (paused, not gone): past the 5 s bound the server counts as down; the rows wait in the spool.
+    proxy.stall();
+    const stalledAt = answered.length;
+    await load(gw.url, 100, answered);
+    assert.equal(answered.length, stalledAt + 100, 'every request answered while the ledger is stalled');
+    await until(
+      '/readyz to say the rows are spooled',
+      async () => (await degradedBy(gw.url)).includes('usage_spooling'),
+      20_000,
+    );
+    proxy.mend();
+    await until('the rows held by the stall to be written', async () => (await rows()) === answered.length, 30_000);
     await until('/readyz to stop saying it', async () => (await degradedBy(gw.url)).length === 0, 20_000);
 
     // Down again, and stopped: the spool is left for the next start; nothing is lost, exit 0.
