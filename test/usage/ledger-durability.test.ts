@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { stringify } from 'yaml';
@@ -18,6 +18,7 @@ import { load, type Answer } from '../helpers/chat-load.ts';
 const KEY = 'sk-sim-ledger-durable-key-1';
 
 function ledgerIds(home: string): Set<string> {
+  if (!existsSync(join(home, 'usage.db'))) return new Set();
   const db = new DatabaseSync(join(home, 'usage.db'), { readOnly: true });
   try {
     return new Set(
@@ -45,7 +46,7 @@ test('kill -9 under load loses only the rows answered in the last flush interval
   const configPath = ws.write('switchyard.yaml', stringify(configFor(sim.url)));
   const env = { SWITCHYARD_HOME: ws.home };
 
-  const killed = await spawnGateway(t, ['--config', configPath], env, ws.dir);
+  await using killed = await spawnGateway(t, ['--config', configPath], env, ws.dir);
   const answers: Answer[] = [];
   const running = load(killed.url, 5_000, answers, 16);
   await until('answers to flow', () => answers.length >= 600, 30_000);
@@ -63,7 +64,7 @@ test('kill -9 under load loses only the rows answered in the last flush interval
   assert.ok(oldest <= 1_000, `a row answered ${oldest} ms before the kill was lost`);
 
   // The next run, stopped as systemd stops it: every row written.
-  const stopped = await spawnGateway(t, ['--config', configPath], env, ws.dir);
+  await using stopped = await spawnGateway(t, ['--config', configPath], env, ws.dir);
   const more: Answer[] = [];
   await load(stopped.url, 300, more, 16);
   stopped.child.kill('SIGTERM');
@@ -98,7 +99,7 @@ test('a stop while the disk is full names the rows that could not be kept and ex
   // Declared after the workspace, so unmounted before it is removed.
   using _mount = { [Symbol.dispose]: () => execFileSync('umount', ['--lazy', ws.home]) };
   const configPath = ws.write('switchyard.yaml', stringify(configFor(sim.url)));
-  const gw = await spawnGateway(t, ['--config', configPath], { SWITCHYARD_HOME: ws.home }, ws.dir);
+  await using gw = await spawnGateway(t, ['--config', configPath], { SWITCHYARD_HOME: ws.home }, ws.dir);
   const first: Answer[] = [];
   await load(gw.url, 20, first);
   await until('the first rows to be written', () => ledgerIds(ws.home).size === first.length);

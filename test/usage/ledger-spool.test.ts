@@ -124,7 +124,7 @@ test(
     const answered: Answer[] = [];
 
     // Up, then down: served all the same, spooled, said by /readyz.
-    const gw = await start();
+    await using gw = await start();
     await load(gw.url, 100, answered);
     await until('the first rows to be written', async () => (await rows()) === answered.length, 20_000);
     proxy.cut();
@@ -160,7 +160,7 @@ test(
     assert.match(gw.stderr(), /usage ledger \(postgres\): \d+ rows? kept in .*usage-spool.*, sent at the next start/);
 
     // Started again while still down, then killed with kill -9 mid-load.
-    const second = await start();
+    await using second = await start();
     const before = answered.length;
     const killed = load(second.url, 2_000, answered);
     await until('answers from the second gateway', () => answered.length >= before + 150, 30_000);
