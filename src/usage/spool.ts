@@ -47,7 +47,13 @@ interface Segment {
   end: number;
   /** Rows not sent yet. */
   rows: number;
+  /** This process's unsent rows as written, with each line's bytes, while they are few enough to keep: sent from
+   * here rather than read back and parsed (the usual case, a server that keeps up). None: read from the file. */
+  mirror?: { rows: UsageRow[]; sizes: number[] };
 }
+
+/** Most unsent rows kept in memory besides the file. */
+const MIRROR_MAX = 20_000;
 
 const FILE = /^(\d+)-(\d+)\.jsonl$/;
 const READ_CHUNK = 1 << 20;
@@ -90,6 +96,7 @@ export class UsageSpool {
       else await s.fh.close().then(() => unlink(path));
     }
     this.#own = await openSegment(this.path);
+    if (this.#own.rows === 0) this.#own.mirror = { rows: [], sizes: [] };
     this.#segments.push(this.#own);
   }
 
@@ -125,8 +132,8 @@ export class UsageSpool {
   append(rows: readonly UsageRow[]): Promise<void> {
     return this.#serial(async () => {
       const own = this.#opened();
-      const text = rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-      const data = Buffer.from(text);
+      const lines = rows.map((r) => JSON.stringify(r) + '\n');
+      const data = Buffer.from(lines.join(''));
       if (this.bytes + data.length > this.#options.maxBytes) throw new SpoolFullError(this.#options.maxBytes);
       try {
         let at = 0;
@@ -139,6 +146,11 @@ export class UsageSpool {
       }
       own.end += data.length;
       own.rows += rows.length;
+      const m = own.mirror;
+      if (m !== undefined && m.rows.length + rows.length <= MIRROR_MAX) {
+        m.rows.push(...rows);
+        for (const line of lines) m.sizes.push(Buffer.byteLength(line));
+      } else own.mirror = undefined;
     });
   }
 
@@ -147,6 +159,7 @@ export class UsageSpool {
     return this.#serial(async () => {
       for (const segment of this.#segments) {
         if (segment.rows === 0) continue;
+        if (segment.mirror !== undefined) return fromMirror(segment, limit);
         const size = Math.min(READ_CHUNK, segment.end - segment.offset);
         const buf = Buffer.alloc(size);
         const { bytesRead } = await segment.fh.read(buf, 0, size, segment.offset);
@@ -176,10 +189,13 @@ export class UsageSpool {
       if (!this.#segments.includes(s) || batch.end <= s.offset) return;
       s.offset = batch.end;
       s.rows = s.offset >= s.end ? 0 : Math.max(0, s.rows - batch.lines);
+      s.mirror?.rows.splice(0, batch.lines);
+      s.mirror?.sizes.splice(0, batch.lines);
       if (s.offset < s.end) return;
       if (s === this.#own) {
         await s.fh.truncate(0);
         s.offset = s.end = 0;
+        s.mirror = { rows: [], sizes: [] };
       } else {
         await s.fh.close();
         await unlink(s.path).catch(() => {});
@@ -232,6 +248,14 @@ async function openSegment(path: string): Promise<Segment> {
   }
   if (end < size) await fh.truncate(end);
   return { path, fh, offset: 0, end, rows };
+}
+
+function fromMirror(s: Segment, limit: number): SpoolBatch {
+  const m = s.mirror!;
+  const n = Math.min(limit, m.rows.length);
+  let end = s.offset;
+  for (let i = 0; i < n; i++) end += m.sizes[i]!;
+  return { rows: m.rows.slice(0, n), segment: s, end, lines: n };
 }
 
 /** Where the line that goes on past `from` ends. */

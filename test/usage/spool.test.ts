@@ -99,3 +99,25 @@ test('a full spool refuses the rows and keeps what it had', async () => {
   assert.deepEqual(ids((await spool.take(10))?.rows), ['a']);
   await spool.close();
 });
+
+test('past what it keeps in memory it reads the file back, in the same order', async () => {
+  using ws = tempWorkspace('switchyard-spool-');
+  const spool = new UsageSpool({ dir: join(ws.home, 'usage-spool'), maxBytes: 1 << 30, pid: 401 });
+  await spool.open();
+  // 25,000 rows: more than the 20,000 kept in memory beside the file.
+  for (let b = 0; b < 5; b++) await spool.append(Array.from({ length: 5_000 }, (_, i) => row(`r${b * 5_000 + i}`)));
+  const seen: string[] = [];
+  for (let batch = await spool.take(500); batch !== undefined; batch = await spool.take(500)) {
+    seen.push(...ids(batch.rows));
+    await spool.done(batch);
+  }
+  assert.equal(seen.length, 25_000);
+  assert.deepEqual(seen.slice(0, 3).concat(seen.slice(-2)), ['r0', 'r1', 'r2', 'r24998', 'r24999']);
+  assert.ok(seen.every((id, i) => id === `r${i}`));
+  // Emptied, it keeps rows in memory again.
+  await spool.append([row('after')]);
+  const last = await spool.take(10);
+  assert.deepEqual(ids(last?.rows), ['after']);
+  await spool.done(last!);
+  await spool.close();
+});
