@@ -107,9 +107,8 @@ class PostgresDriver implements SqlDriver {
   }
 }
 
-/** An error the server answered for one statement (it has a SQLSTATE, the connection is fine), rather than the
- * connection failing: the client can go back to the pool after ROLLBACK. 57P01 and friends end the connection. */
+/** An error the server answered for one statement (an ERROR, the connection is fine), rather than the connection
+ * failing (a socket error, a timeout, or a FATAL such as 57P01 that ends it): the client can go back to the pool. */
 function isStatementError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('57P') && !code.startsWith('08');
+  return (err as { severity?: unknown } | null)?.severity === 'ERROR';
 }
