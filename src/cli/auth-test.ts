@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { CredentialPool } from '../credentials/pool.ts';
 import { adapterFor } from '../providers/registry.ts';
-import { openCliStore, storeName } from './open-state.ts';
+import { closeCliStore, openCliStore, storeName } from './open-state.ts';
 import { allValid, probeProviders } from '../inspect/probe-all.ts';
 import { requireKnownProvider } from './provider-arg.ts';
 import { authWarnings, jsonConfigWarnings } from './auth-warnings.ts';
@@ -67,6 +67,6 @@ async function authTest(
     if (!ok) cli.exitCode = 1;
   } finally {
     table?.finish();
-    await store.close();
+    await closeCliStore(cli, store);
   }
 }

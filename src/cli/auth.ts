@@ -24,7 +24,7 @@ import { routeName } from '../config/route-name.ts';
 import { taskKeyStatus, taskKeys } from '../credentials/task-keys.ts';
 import { taskChainLine, taskChains, type TaskChain } from '../inspect/task-chains.ts';
 import { UserError } from '../user-error.ts';
-import { openCliStore, storeName } from './open-state.ts';
+import { closeCliStore, openCliStore, storeName } from './open-state.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, StoredCredential } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
@@ -109,10 +109,15 @@ async function withAuth(cli: CliRun, cmd: Command, fn: (ctx: AuthContext) => voi
   const loaded = cliConfig(cli, cmd, { require: true });
   const warn = authWarnings(cli, loaded);
   const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env });
+  let failed = false;
   try {
     await fn({ cli, loaded, store, pool: new CredentialPool({ loaded, store, onNotice: warn }) });
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
-    await store.close();
+    // A command that failed said why (a reset that was not saved says so itself).
+    await (failed ? store.close() : closeCliStore(cli, store));
   }
 }
 

@@ -132,7 +132,10 @@ function degradedText(reasons: readonly DegradedReason[]): string {
     disk_full: 'the state file cannot grow: changes are kept in memory until it can',
     refresh_token_not_shared:
       'a rotated refresh token is not in Redis yet: other replicas spend the old one until it is written',
-    usage_store: 'the usage ledger cannot be written: its rows are kept in memory until it can',
+    usage_store: 'the usage ledger cannot be written: its rows are kept in the spool or in memory until it can',
+    usage_spooling:
+      'the PostgreSQL ledger is down or slow: its rows are kept in the local spool and sent when it is back',
+    usage_spool_full: 'the usage spool is full or cannot be written: rows are kept in memory (up to 50,000)',
   };
   return `degraded (${reasons.join(', ')}): requests are served; ${reasons.map((r) => words[r]).join('; ')}`;
 }

@@ -38,3 +38,18 @@ export async function openCliStore(cli: CliRun, options: OpenStoreOptions): Prom
 export function storeName(store: Pick<StateStore, 'kind' | 'location'>): string {
   return store.kind === 'redis' ? `Redis at ${store.location}` : store.location;
 }
+
+/** Closes the store of a command that writes state. What it could not write by then (a full disk, Redis down) is
+ * lost with the process, so the command did not do what it said: it says how much, and exits 1. */
+export async function closeCliStore(cli: CliRun, store: StateStore): Promise<void> {
+  await store.flush().catch(() => {});
+  const status = store.status();
+  const unsaved = status.pendingWrites ?? 0;
+  await store.close();
+  if (unsaved === 0) return;
+  cli.stderr.write(
+    `switchyard: ${unsaved} change${unsaved === 1 ? '' : 's'} to the state ${unsaved === 1 ? 'was' : 'were'} not saved: ` +
+      `${storeName(store)} could not be written${status.lastError ? ` (${status.lastError})` : ''}\n`,
+  );
+  if (cli.exitCode === 0) cli.exitCode = 1;
+}

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
 import { formatClock } from '../errors/explain-format.ts';
-import { openCliStore } from './open-state.ts';
+import { closeCliStore, openCliStore } from './open-state.ts';
 import { findSession } from '../sessions/ids.ts';
 import { renderTable } from '../sessions/text-table.ts';
 import type { MessageRecord, SessionRecord, StateStore } from '../state/types.ts';
@@ -40,7 +40,7 @@ async function withStore(cli: CliRun, cmd: Command, fn: (store: StateStore) => v
   try {
     fn(store);
   } finally {
-    await store.close();
+    await closeCliStore(cli, store);
   }
 }
 

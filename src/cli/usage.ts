@@ -68,7 +68,7 @@ async function report(cli: CliRun, opts: UsageOpts, cmd: Command): Promise<void>
       ...(opts.task !== undefined ? { task: opts.task } : {}),
       ...(opts.route !== undefined ? { route: opts.route } : {}),
     });
-    if (ledger.degradedBy() !== undefined)
+    if (ledger.degradedBy().includes('usage_store'))
       throw new UserError(
         `the usage ledger (${config.store === 'sqlite' ? 'sqlite' : redactUrl(config.store)}) cannot be read`,
       );

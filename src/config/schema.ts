@@ -576,6 +576,16 @@ export const usageSchema = z.strictObject({
       rollups: retention().default(365 * DAY),
     })
     .default({ requests: 30 * DAY, rollups: 365 * DAY }),
+  /** How often queued rows go to local disk (the SQLite file, or a PostgreSQL ledger's spool): what a kill -9 can
+   * lose at most. */
+  flush_interval: durationSchema({ max: 10_000, positive: true }, '100ms or 1s').default(100),
+  /** Most bytes a PostgreSQL ledger's spool (`usage-spool/` in the state directory) holds while the server is down
+   * or slow; past it rows wait in memory. */
+  spool_max_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
 });
 export type UsageConfig = z.infer<typeof usageSchema>;
 

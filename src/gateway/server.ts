@@ -78,7 +78,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       ? undefined
       : openLedger(options.loaded.config.usage, {
           home: usageHome,
-          ...(logger ? { warn: (m: string) => logger.warn(m) } : {}),
+          ...(logger ? { warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) } : {}),
         });
   const app = buildGateway({
     loaded: options.loaded,

@@ -37,6 +37,13 @@ export function handleSignals(
     logger.info({ signal }, 'draining in-flight requests before exit');
     handle.close().then(
       () => {
+        // Rows the ledger could not keep (a full disk) were said by it; the exit code says it to a supervisor.
+        const unkept = handle.app.gateway.usage?.stats.unkept ?? 0;
+        if (unkept > 0) {
+          logger.error({ unkept_usage_rows: unkept }, `gateway stopped; ${unkept} usage rows were lost`);
+          exit(1);
+          return;
+        }
         logger.info('gateway stopped');
         exit(0);
       },

@@ -43,10 +43,18 @@ export function installUsageMetrics(ctx: GatewayContext): void {
   if (ledger === undefined) return;
   new Gauge({
     name: 'switchyard_usage_ledger_pending_rows',
-    help: 'Ledger rows waiting to be written',
+    help: 'Ledger rows in memory, on no disk yet (a full disk or spool keeps them here)',
     registers: [ctx.metrics.registry],
     collect() {
       this.set(ledger.stats.pending);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_usage_ledger_spooled_rows',
+    help: 'Ledger rows on local disk in the spool, waiting for the PostgreSQL ledger to take them',
+    registers: [ctx.metrics.registry],
+    collect() {
+      this.set(ledger.stats.spooled);
     },
   });
   new Gauge({

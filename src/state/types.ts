@@ -151,8 +151,12 @@ export type DegradedReason =
   | 'shared_store_unreachable'
   | 'disk_full'
   | 'refresh_token_not_shared'
-  /** The usage ledger cannot be written (src/usage/ledger.ts): rows wait in memory. */
-  | 'usage_store';
+  /** The usage ledger cannot be written (src/usage/ledger.ts): rows wait in the spool or in memory. */
+  | 'usage_store'
+  /** A PostgreSQL ledger's rows wait in its local spool (usage-spool/) until the server takes them. */
+  | 'usage_spooling'
+  /** That spool is full (usage.spool_max_bytes) or cannot be written: rows wait in memory. */
+  | 'usage_spool_full';
 
 /** What is kept of a minted credential (docs/credentials.md#how-minting-works): the rotated refresh token and when and
  * how it was last minted; the token itself only when a gateway's workers share it (docs/gateway.md#workers-every-core).

@@ -1,17 +1,23 @@
-// Opens the ledger `usage.store` names: the embedded SQLite file beside the state (default), PostgreSQL, or none.
+// Opens the ledger `usage.store` names: the embedded SQLite file beside the state (default), PostgreSQL (with its
+// local spool, usage-spool/ beside the state), or none.
 import { join } from 'node:path';
 import type { UsageConfig } from '../config/schema.ts';
 import { UsageLedger } from './ledger.ts';
 import { SqliteUsageStore } from './sqlite-store.ts';
 import { PostgresUsageStore } from './postgres-store.ts';
+import { UsageSpool } from './spool.ts';
 import type { UsageStore } from './store.ts';
 
 export const USAGE_FILE = 'usage.db';
+export const SPOOL_DIR = 'usage-spool';
 
 export interface OpenLedgerOptions {
   /** The state directory (stateHome()). */
   home: string;
   warn?: (message: string) => void;
+  /** Where rows lost at close are said. */
+  error?: (message: string) => void;
+  /** Overrides usage.flush_interval (tests). */
   flushIntervalMs?: number;
   now?: () => number;
   /** For tests of a full disk (SQLite). */
@@ -32,11 +38,18 @@ export function usageStoreFor(config: UsageConfig, options: OpenLedgerOptions): 
 export function openLedger(config: UsageConfig, options: OpenLedgerOptions): UsageLedger | undefined {
   const store = usageStoreFor(config, options);
   if (store === undefined) return undefined;
+  // The SQLite file is local disk already; a remote store gets a spool in front.
+  const spool =
+    config.store === 'sqlite'
+      ? undefined
+      : new UsageSpool({ dir: join(options.home, SPOOL_DIR), maxBytes: config.spool_max_bytes });
   return new UsageLedger({
     store,
+    ...(spool ? { spool } : {}),
     retention: config.retention,
+    flushIntervalMs: options.flushIntervalMs ?? config.flush_interval,
     ...(options.warn ? { warn: options.warn } : {}),
-    ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+    ...(options.error ? { error: options.error } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
 }

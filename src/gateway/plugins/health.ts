@@ -19,10 +19,11 @@ function storeHealth(ctx: GatewayContext): StoreHealth {
   } catch (err) {
     health = { ok: false, lastError: err instanceof Error ? err.message : String(err) };
   }
-  // The ledger's store being down degrades the gateway as a full disk does: it serves, rows wait in memory.
-  const usage = ctx.usage?.degradedBy();
-  if (usage === undefined) return health;
-  return { ...health, degraded: true, degradedBy: [...(health.degradedBy ?? []), 'usage_store'] };
+  // The ledger's store being down degrades the gateway as a full disk does: it serves, rows wait in the spool or
+  // in memory (usage_store, usage_spooling, usage_spool_full).
+  const usage = ctx.usage?.degradedBy() ?? [];
+  if (usage.length === 0) return health;
+  return { ...health, degraded: true, degradedBy: [...(health.degradedBy ?? []), ...usage] };
 }
 
 /** The last reload, when one has happened; `error` (why it was refused, which names files) only for the admin key. */

@@ -1,0 +1,123 @@
+// The ledger's spool on real files: rows come back in the order they were appended, sent rows are not sent again,
+// a file sent whole is emptied, a process that is gone leaves its file to the next one (a torn last line dropped),
+// a full spool refuses rows, and files are 0600.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SpoolFullError, UsageSpool } from '../../src/usage/spool.ts';
+import type { UsageRow } from '../../src/usage/row.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+
+function row(id: string): UsageRow {
+  return {
+    id,
+    at: 1_700_000_000_000,
+    client_key: '',
+    task: 'main',
+    model: 'm',
+    alias: '',
+    route: 'p/m',
+    credential: 'c',
+    attempts: 1,
+    input_tokens: 1,
+    output_tokens: 1,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    estimated: false,
+    cost_usd: null,
+    status: 'ok',
+    failure_kind: '',
+    latency_ms: 1,
+    ttft_ms: null,
+    stream_end: '',
+    charges: [],
+  };
+}
+
+const ids = (rows: readonly UsageRow[] | undefined): string[] => (rows ?? []).map((r) => r.id);
+
+test('rows come back in order, once, and a file sent whole is emptied', async () => {
+  using ws = tempWorkspace('switchyard-spool-');
+  const spool = new UsageSpool({ dir: join(ws.home, 'usage-spool'), maxBytes: 1 << 20, pid: 101 });
+  await spool.open();
+  await spool.append([row('a'), row('b'), row('c')]);
+  await spool.append([row('d')]);
+  assert.equal(spool.unsent, 4);
+  assert.equal(statSync(spool.path).mode & 0o777, 0o600);
+  assert.equal(statSync(join(ws.home, 'usage-spool')).mode & 0o777, 0o700);
+  const first = await spool.take(2);
+  assert.deepEqual(ids(first?.rows), ['a', 'b']);
+  // Not marked sent: the same rows again.
+  assert.deepEqual(ids((await spool.take(2))?.rows), ['a', 'b']);
+  await spool.done(first!);
+  const rest = await spool.take(10);
+  assert.deepEqual(ids(rest?.rows), ['c', 'd']);
+  await spool.done(rest!);
+  assert.equal(spool.unsent, 0);
+  assert.equal(statSync(spool.path).size, 0);
+  assert.equal(await spool.take(10), undefined);
+  await spool.close();
+  assert.equal(existsSync(spool.path), false, 'an empty spool file is removed at close');
+});
+
+test('the file of a process that is gone is claimed and sent first, its torn last line dropped', async () => {
+  using ws = tempWorkspace('switchyard-spool-');
+  const dir = join(ws.home, 'usage-spool');
+  const before = new UsageSpool({ dir, maxBytes: 1 << 20, pid: 201 });
+  await before.open();
+  await before.append([row('old-1'), row('old-2')]);
+  // Killed mid-write: half a line at the end. Not closed (kill -9).
+  appendFileSync(before.path, '{"id":"torn","at":1');
+  // A live process's file is left alone.
+  writeFileSync(join(dir, '202-0.jsonl'), JSON.stringify(row('alive')) + '\n', { mode: 0o600 });
+  const after = new UsageSpool({ dir, maxBytes: 1 << 20, pid: 203, alive: (pid) => pid === 202 || pid === 203 });
+  await after.open();
+  await after.append([row('new-1')]);
+  assert.equal(after.unsent, 3);
+  const claimed = await after.take(10);
+  assert.deepEqual(ids(claimed?.rows), ['old-1', 'old-2']);
+  await after.done(claimed!);
+  const own = await after.take(10);
+  assert.deepEqual(ids(own?.rows), ['new-1']);
+  await after.done(own!);
+  await after.close();
+  assert.deepEqual(readdirSync(dir).sort(), ['202-0.jsonl']);
+  await before.close();
+});
+
+test('a full spool refuses the rows and keeps what it had', async () => {
+  using ws = tempWorkspace('switchyard-spool-');
+  const spool = new UsageSpool({ dir: join(ws.home, 'usage-spool'), maxBytes: 1_000, pid: 301 });
+  await spool.open();
+  await spool.append([row('a')]);
+  await assert.rejects(
+    spool.append(Array.from({ length: 5 }, (_, i) => row(`x${i}`))),
+    (err) => err instanceof SpoolFullError && /usage\.spool_max_bytes/.test(err.message),
+  );
+  assert.deepEqual(ids((await spool.take(10))?.rows), ['a']);
+  await spool.close();
+});
+
+test('past what it keeps in memory it reads the file back, in the same order', async () => {
+  using ws = tempWorkspace('switchyard-spool-');
+  const spool = new UsageSpool({ dir: join(ws.home, 'usage-spool'), maxBytes: 1 << 30, pid: 401 });
+  await spool.open();
+  // 25,000 rows: more than the 20,000 kept in memory beside the file.
+  for (let b = 0; b < 5; b++) await spool.append(Array.from({ length: 5_000 }, (_, i) => row(`r${b * 5_000 + i}`)));
+  const seen: string[] = [];
+  for (let batch = await spool.take(500); batch !== undefined; batch = await spool.take(500)) {
+    seen.push(...ids(batch.rows));
+    await spool.done(batch);
+  }
+  assert.equal(seen.length, 25_000);
+  assert.deepEqual(seen.slice(0, 3).concat(seen.slice(-2)), ['r0', 'r1', 'r2', 'r24998', 'r24999']);
+  assert.ok(seen.every((id, i) => id === `r${i}`));
+  // Emptied, it keeps rows in memory again.
+  await spool.append([row('after')]);
+  const last = await spool.take(10);
+  assert.deepEqual(ids(last?.rows), ['after']);
+  await spool.done(last!);
+  await spool.close();
+});
