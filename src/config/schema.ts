@@ -300,9 +300,19 @@ function oneMintedSource(
     });
 }
 
+/** The upstream APIs an adapter speaks (src/providers/registry.ts). */
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+/** Azure OpenAI's `api-version` query value (`2024-10-21`, `2025-04-01-preview`). */
+const apiVersion = (): z.ZodString =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'expected an Azure api-version like 2024-10-21 or 2025-04-01-preview');
+
 export const providerSchema = z
   .strictObject({
-    type: z.enum(['openai', 'anthropic']),
+    type: z.enum(PROVIDER_TYPES),
     base_url: httpUrl(),
     api_key: z.string().optional(),
     api_keys: z.array(z.string()).optional(),
@@ -324,15 +334,24 @@ export const providerSchema = z
     /** This provider's prompt-cache affinity; unset: `credentials.affinity`. */
     affinity: affinityModeSchema.optional(),
     auth: authSchema.optional(),
+    /** Azure OpenAI: set, calls go to the deployments API (`/openai/deployments/{model}/…?api-version=`), the
+     * model naming the deployment; unset, to the v1 API (`/openai/v1/…`). */
+    api_version: apiVersion().optional(),
     ...mintedShape,
   })
   .superRefine((p, ctx) => {
+    if (p.api_version !== undefined && p.type !== 'azure') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api_version'],
+        message: `api_version is Azure OpenAI's; a type: ${p.type} provider has none — leave it out, or set type: azure`,
+      });
+    }
     if (p.responses_api && p.type !== 'openai') {
       ctx.addIssue({
         code: 'custom',
         path: ['responses_api'],
-        message:
-          'only a type: openai provider can serve the Responses API; leave it out (or false) for an anthropic provider',
+        message: `only a type: openai provider can serve the Responses API; leave it out (or false) for a type: ${p.type} provider`,
       });
     }
     oneMintedSource(p, ctx);

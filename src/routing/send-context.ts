@@ -24,6 +24,7 @@ export function sendContextFor(loaded: LoadedConfig, key: SendKey, target: SendT
   const { provider, config } = key;
   const baseUrl = target.baseUrl ?? config.base_url;
   const ctx: SendContext = { provider, baseUrl, apiKey: key.apiKey, headers: config.headers, timeoutMs: key.timeoutMs };
+  if (config.api_version !== undefined) ctx.apiVersion = config.api_version;
   const auth = target.auth ?? config.auth;
   if (auth !== undefined) ctx.auth = authHeaderFor(config.type, auth);
   const proxy = proxyFor(config, provider, baseUrl, loaded.env, loaded.dotenv);

@@ -8,6 +8,7 @@ import type { SimRequest } from './request.ts';
 import { composeReply } from './reply.ts';
 import type { CacheUsage } from './prompt-cache.ts';
 import { renderError } from './errors.ts';
+import { azureError, withFilterResults, withPromptFilterChunk } from './azure.ts';
 import { openAiCompletion, openAiStream } from './openai.ts';
 import { anthropicMessage, anthropicStream } from './anthropic.ts';
 import { formatFrame, SSE_HEADERS, type SseFrame, type StreamPlan } from './sse.ts';
@@ -25,6 +26,8 @@ export interface RespondContext {
   cache?: CacheUsage;
   /** The scenario's seed: values generated from a request's schema draw on it. */
   seed: number;
+  /** Came in at Azure OpenAI's paths: answered in Azure's dialect of the OpenAI shape (azure.ts). */
+  azure?: boolean;
 }
 
 /** Answers the call; resolves with what it billed (billing.ts), null for nothing. */
@@ -41,7 +44,7 @@ export async function respond(
   const action = decision.action;
   switch (action.kind) {
     case 'error': {
-      const e = renderError(request.api, action.error, {
+      const rendered = renderError(request.api, action.error, {
         ...(request.model !== undefined ? { model: request.model } : {}),
         ...(request.key !== undefined ? { maskedKey: mask(request.key) } : {}),
         ...(request.problem
@@ -50,6 +53,7 @@ export async function respond(
         ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
         promptTokens: request.promptTokens,
       });
+      const e = ctx.azure === true ? azureError(action.error, rendered, request.model ?? '') : rendered;
       res.writeHead(e.status, {
         ...headers,
         'content-type': e.contentType,
@@ -125,6 +129,7 @@ async function answerWhole(
         })
       : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
   if (api === 'openai' && ctx.decision.answer.omitUsage) delete (payload as Record<string, unknown>)['usage'];
+  if (ctx.azure === true) payload = withFilterResults(payload as Record<string, unknown>);
   if (action.kind === 'stream_error') {
     // Without a stream, "an error inside a 200" is a 200 whose body is an error object.
     payload = JSON.parse(
@@ -155,18 +160,22 @@ async function streamAnswer(
 ): Promise<SimBilled | null> {
   const { reply, model } = replyFor(ctx);
   const answer = ctx.decision.answer;
+  const openaiPlan = (): StreamPlan =>
+    openAiStream(
+      reply,
+      {
+        id: `chatcmpl-sim-${ctx.seq}`,
+        model,
+        created: Math.floor(Date.now() / 1000),
+        toolCallIds: ctx.decision.answer.toolCallIds,
+      },
+      ctx.request.includeUsage && !answer.omitUsage,
+    );
   const plan: StreamPlan =
     ctx.request.api === 'openai'
-      ? openAiStream(
-          reply,
-          {
-            id: `chatcmpl-sim-${ctx.seq}`,
-            model,
-            created: Math.floor(Date.now() / 1000),
-            toolCallIds: ctx.decision.answer.toolCallIds,
-          },
-          ctx.request.includeUsage && !answer.omitUsage,
-        )
+      ? ctx.azure === true
+        ? withPromptFilterChunk(openaiPlan())
+        : openaiPlan()
       : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
   res.writeHead(200, { ...headers, ...SSE_HEADERS });
   res.flushHeaders();

@@ -16,6 +16,7 @@ import { resolveScenario } from './scenario-load.ts';
 import { countPromptTokens } from '../usage/count-tokens.ts';
 import { OAuthEndpoint, OAUTH2_TOKEN_PATH } from './oauth2.ts';
 import { localUrlFor } from '../config/listen.ts';
+import { AZURE_MODELS, azureChat, missingApiVersion, type AzureCall } from './azure.ts';
 import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
 import type { RunningSimulator, SimCallRecord } from './types.ts';
 
@@ -59,11 +60,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   };
   const target = { book, scenario: () => scenario, setScenario, reset, oauth };
 
-  async function chat(req: IncomingMessage, res: ServerResponse, api: ApiName, path: string): Promise<void> {
+  async function chat(
+    req: IncomingMessage,
+    res: ServerResponse,
+    api: ApiName,
+    path: string,
+    azure?: AzureCall,
+  ): Promise<void> {
     const body = await readBody(req);
     const key = keyOf(req, api);
     const version = req.headers['anthropic-version'];
     const request = parseChatRequest(api, key, body, typeof version === 'string' ? version : undefined);
+    // Azure's deployments API serves the deployment the path names, whatever the body says.
+    if (azure?.deployment !== undefined) request.model = azure.deployment;
     // A body the API accepts can still ask the served model for more output than it may write.
     request.problem ??= modelLimitProblem(
       api,
@@ -132,6 +141,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       seed: scenario.seed,
       signal: AbortSignal.any([closing.signal, gone.signal]),
       ...cache,
+      ...(azure !== undefined ? { azure: true } : {}),
     });
     call.ended = true;
   }
@@ -146,6 +156,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const url = new URL(req.url ?? '/', 'http://sim');
     const api = CHAT_ROUTES[url.pathname];
     if (api && req.method === 'POST') return chat(req, res, api, url.pathname);
+    const azure = req.method === 'POST' ? azureChat(url.pathname) : undefined;
+    if (azure !== undefined) {
+      const missing = missingApiVersion(url, azure);
+      if (missing === undefined) return chat(req, res, 'openai', url.pathname, azure);
+      await readBody(req);
+      return send(res, missing);
+    }
+    if (AZURE_MODELS.includes(url.pathname) && req.method === 'GET')
+      return send(res, listModels(req, scenario, undefined, oauth));
     if (url.pathname === OAUTH2_TOKEN_PATH && req.method === 'POST') return send(res, await tokenRequest(req));
     if (url.pathname.startsWith('/_sim/')) return send(res, await control(req, url, target));
     const modelsMatch = /^\/v1\/models(?:\/(.+))?$/.exec(url.pathname);
@@ -208,7 +227,7 @@ function statusOf(action: { kind: string; error?: string }, api: ApiName): numbe
 }
 
 function unknownRoute(req: IncomingMessage, url: URL): HttpReply {
-  const message = `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}. The simulator serves POST /v1/chat/completions (OpenAI base_url: <sim>/v1), POST /v1/messages (Anthropic base_url: <sim>) and GET /v1/models.`;
+  const message = `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}. The simulator serves POST /v1/chat/completions (OpenAI base_url: <sim>/v1), POST /v1/messages (Anthropic base_url: <sim>), Azure OpenAI's POST /openai/deployments/{d}/chat/completions and /openai/v1/chat/completions (azure base_url: <sim>) and GET /v1/models.`;
   const body =
     apiOfModelsRequest(req) === 'anthropic'
       ? anthropicErrorBody('not_found_error', message)

@@ -62,6 +62,10 @@ export interface ConformanceOptions {
   /** Which fields carry temperature 0.7, top_p 0.9 and stop ["\n", "END"] to `claude-sonnet-4-5`, which the
    * Anthropic API refuses both samplers and a whitespace-only stop sequence for, and which stay out. */
   recentModelSampling: { sent: string[]; absent: string[] };
+  /** What the provider's config adds to every call (Azure's `api_version`). */
+  context?: Partial<SendContext>;
+  /** A base URL with the API's path already on it and a query (default `${base}/v1?team=t1`). */
+  baseWithQuery?: (simUrl: string) => string;
 }
 
 const GOOD = 'sk-sim-good-000000000000a1b2';
@@ -184,7 +188,7 @@ interface Upstream extends AsyncDisposable {
 /** A loopback upstream whose answer the test writes: (request body, the key header) → status, content type, body. */
 async function rawUpstream(answer: (body: string, key: string) => { type: string; body: string }): Promise<Upstream> {
   const server: Server = createHttpServer((req, res) => {
-    const key = String(req.headers['x-api-key'] ?? req.headers.authorization ?? '');
+    const key = String(req.headers['x-api-key'] ?? req.headers['api-key'] ?? req.headers.authorization ?? '');
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
@@ -312,6 +316,7 @@ export function runAdapterConformance(o: ConformanceOptions): void {
       apiKey,
       headers: {},
       timeoutMs: 10_000,
+      ...o.context,
       ...extra,
     });
     const check = (name: Check, fn: () => Promise<void>): void => {
@@ -341,7 +346,7 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     check('base url with a query', async () => {
       // A base URL ending in /v1 and carrying a query (a proxy's `?team=…`, Azure's `?api-version=…`): the query is
       // kept and the /v1 is not doubled (the Anthropic adapter did not see the /v1 behind the query).
-      const base = `${o.baseUrl(sim.url).replace(/\/v1$/, '')}/v1?team=t1`;
+      const base = o.baseWithQuery?.(sim.url) ?? `${o.baseUrl(sim.url).replace(/\/v1$/, '')}/v1?team=t1`;
       const res = await adapter.send(hello, ctx(GOOD, { baseUrl: base }));
       assert.match(res.content, /hello there/);
     });
