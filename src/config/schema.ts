@@ -301,7 +301,7 @@ function oneMintedSource(
 }
 
 /** The upstream APIs an adapter speaks (src/providers/registry.ts). */
-export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure'] as const;
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure', 'gemini'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 /** Azure OpenAI's `api-version` query value (`2024-10-21`, `2025-04-01-preview`). */

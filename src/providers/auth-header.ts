@@ -14,6 +14,7 @@ const DEFAULTS: Readonly<Record<ProviderType, AuthHeader>> = {
   anthropic: { header: 'x-api-key', scheme: 'none' },
   // An Entra ID token goes as `auth: { header: authorization }` instead.
   azure: { header: 'api-key', scheme: 'none' },
+  gemini: { header: 'x-goog-api-key', scheme: 'none' },
 };
 
 /** The provider's `auth:` with its type's defaults filled in: a header named without a scheme takes Bearer only

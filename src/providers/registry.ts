@@ -2,6 +2,7 @@
 import { UserError } from '../user-error.ts';
 import { anthropicAdapter } from './anthropic.ts';
 import { azureAdapter } from './azure.ts';
+import { geminiAdapter } from './gemini.ts';
 import { openaiAdapter } from './openai.ts';
 import type { ProviderAdapter } from './types.ts';
 
@@ -11,6 +12,7 @@ const ADAPTERS: Readonly<Record<ProviderType, ProviderAdapter>> = {
   openai: openaiAdapter,
   anthropic: anthropicAdapter,
   azure: azureAdapter,
+  gemini: geminiAdapter,
 };
 
 export function adapterFor(type: ProviderType | string): ProviderAdapter {

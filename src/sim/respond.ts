@@ -9,6 +9,7 @@ import { composeReply } from './reply.ts';
 import type { CacheUsage } from './prompt-cache.ts';
 import { renderError } from './errors.ts';
 import { azureError, withFilterResults, withPromptFilterChunk } from './azure.ts';
+import { geminiAnswer, geminiBlocked, geminiError, geminiStream, type GeminiMeta } from './gemini.ts';
 import { openAiCompletion, openAiStream } from './openai.ts';
 import { anthropicMessage, anthropicStream } from './anthropic.ts';
 import { formatFrame, SSE_HEADERS, type SseFrame, type StreamPlan } from './sse.ts';
@@ -28,6 +29,8 @@ export interface RespondContext {
   seed: number;
   /** Came in at Azure OpenAI's paths: answered in Azure's dialect of the OpenAI shape (azure.ts). */
   azure?: boolean;
+  /** Came in at a Gemini path (the Gemini API's or Vertex AI's): answered in Gemini's shape (gemini.ts). */
+  gemini?: GeminiMeta['service'];
 }
 
 /** Answers the call; resolves with what it billed (billing.ts), null for nothing. */
@@ -42,6 +45,8 @@ export async function respond(
   if (!(await pause(decision.latencyMs, ctx.signal))) return refused ? null : promptBill(request.promptTokens);
   const headers = { ...baseHeaders(ctx), ...decision.headers };
   const action = decision.action;
+  if (ctx.gemini !== undefined && action.kind === 'error' && action.error === 'content_filter')
+    return geminiBlock(res, ctx, headers);
   switch (action.kind) {
     case 'error': {
       const rendered = renderError(request.api, action.error, {
@@ -53,9 +58,21 @@ export async function respond(
         ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
         promptTokens: request.promptTokens,
       });
-      const e = ctx.azure === true ? azureError(action.error, rendered, request.model ?? '') : rendered;
+      const e =
+        ctx.gemini !== undefined
+          ? geminiError(action.error, rendered, {
+              model: request.model ?? '',
+              promptTokens: request.promptTokens,
+              service: ctx.gemini,
+              ...retrySeconds(decision.headers),
+              ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
+              ...(request.problem ? { detail: request.problem.detail } : {}),
+            })
+          : ctx.azure === true
+            ? azureError(action.error, rendered, request.model ?? '')
+            : rendered;
       res.writeHead(e.status, {
-        ...headers,
+        ...(ctx.gemini !== undefined ? baseHeaders(ctx) : headers),
         'content-type': e.contentType,
         'content-length': Buffer.byteLength(e.body),
       });
@@ -74,6 +91,32 @@ export async function respond(
       if (request.stream) return streamAnswer(req, res, ctx, headers);
       return answerWhole(req, res, ctx, headers);
   }
+}
+
+/** A rate limit's wait from the headers the scenario asked for, for Google's RetryInfo; none without them. */
+function retrySeconds(headers: Record<string, string>): { retryS?: number } {
+  const ms = headers['retry-after-ms'];
+  const s = headers['retry-after'];
+  if (ms !== undefined && Number.isFinite(Number(ms))) return { retryS: Math.ceil(Number(ms) / 1000) };
+  if (s !== undefined && Number.isFinite(Number(s))) return { retryS: Number(s) };
+  return Object.keys(headers).some((h) => h.includes('reset')) ? { retryS: 30 } : {};
+}
+
+/** Gemini's answer to a prompt its filters block: a 200 with no candidates, whole or as one stream chunk. */
+function geminiBlock(res: ServerResponse, ctx: RespondContext, headers: Record<string, string>): null {
+  const body = JSON.stringify(geminiBlocked(replyFor(ctx).reply, geminiMeta(ctx)));
+  if (ctx.request.stream) {
+    res.writeHead(200, { ...headers, ...SSE_HEADERS });
+    res.end(formatFrame({ data: body }));
+  } else {
+    res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+  return null;
+}
+
+function geminiMeta(ctx: RespondContext): GeminiMeta {
+  return { responseId: `sim-${ctx.seq}`, model: ctx.request.model ?? '', service: ctx.gemini! };
 }
 
 function baseHeaders(ctx: RespondContext): Record<string, string> {
@@ -120,22 +163,28 @@ async function answerWhole(
   const api = ctx.request.api;
   const action = ctx.decision.action;
   let payload: unknown =
-    api === 'openai'
-      ? openAiCompletion(reply, {
-          id: `chatcmpl-sim-${ctx.seq}`,
-          model,
-          created: Math.floor(Date.now() / 1000),
-          toolCallIds: ctx.decision.answer.toolCallIds,
-        })
-      : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
-  if (api === 'openai' && ctx.decision.answer.omitUsage) delete (payload as Record<string, unknown>)['usage'];
-  if (ctx.azure === true) payload = withFilterResults(payload as Record<string, unknown>);
+    ctx.gemini !== undefined
+      ? geminiAnswer(reply, geminiMeta(ctx))
+      : api === 'openai'
+        ? openAiCompletion(reply, {
+            id: `chatcmpl-sim-${ctx.seq}`,
+            model,
+            created: Math.floor(Date.now() / 1000),
+            toolCallIds: ctx.decision.answer.toolCallIds,
+          })
+        : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
+  if (api === 'openai' && ctx.gemini === undefined && ctx.decision.answer.omitUsage)
+    delete (payload as Record<string, unknown>)['usage'];
+  if (ctx.azure === true && action.kind !== 'stream_error')
+    payload = withFilterResults(payload as Record<string, unknown>);
   if (action.kind === 'stream_error') {
     // Without a stream, "an error inside a 200" is a 200 whose body is an error object.
     payload = JSON.parse(
-      api === 'openai'
-        ? openAiStream(reply, { id: '', model, created: 0 }, false).error.data
-        : anthropicStream(reply, { id: '', model }).error.data,
+      ctx.gemini !== undefined
+        ? geminiStream(reply, geminiMeta(ctx)).error.data
+        : api === 'openai'
+          ? openAiStream(reply, { id: '', model, created: 0 }, false).error.data
+          : anthropicStream(reply, { id: '', model }).error.data,
     );
   }
   const body = JSON.stringify(payload);
@@ -172,11 +221,13 @@ async function streamAnswer(
       ctx.request.includeUsage && !answer.omitUsage,
     );
   const plan: StreamPlan =
-    ctx.request.api === 'openai'
-      ? ctx.azure === true
-        ? withPromptFilterChunk(openaiPlan())
-        : openaiPlan()
-      : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
+    ctx.gemini !== undefined
+      ? geminiStream(reply, geminiMeta(ctx))
+      : ctx.request.api === 'openai'
+        ? ctx.azure === true
+          ? withPromptFilterChunk(openaiPlan())
+          : openaiPlan()
+        : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
   res.writeHead(200, { ...headers, ...SSE_HEADERS });
   res.flushHeaders();
   const action = ctx.decision.action;

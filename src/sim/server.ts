@@ -17,6 +17,14 @@ import { countPromptTokens } from '../usage/count-tokens.ts';
 import { OAuthEndpoint, OAUTH2_TOKEN_PATH } from './oauth2.ts';
 import { localUrlFor } from '../config/listen.ts';
 import { AZURE_MODELS, azureChat, missingApiVersion, type AzureCall } from './azure.ts';
+import { geminiCall, geminiKey, parseGeminiRequest, type GeminiCall } from './gemini-request.ts';
+import { geminiModelList, type GeminiMeta } from './gemini.ts';
+
+/** A chat call at another front door than OpenAI's or Anthropic's own: Azure's paths, or Gemini's. */
+interface ChatDialect {
+  azure?: AzureCall;
+  gemini?: { call: GeminiCall; key: string | undefined; service: GeminiMeta['service'] };
+}
 import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
 import type { RunningSimulator, SimCallRecord } from './types.ts';
 
@@ -65,12 +73,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     res: ServerResponse,
     api: ApiName,
     path: string,
-    azure?: AzureCall,
+    dialect: ChatDialect = {},
   ): Promise<void> {
+    const { azure, gemini } = dialect;
     const body = await readBody(req);
-    const key = keyOf(req, api);
+    const key = gemini !== undefined ? gemini.key : keyOf(req, api);
     const version = req.headers['anthropic-version'];
-    const request = parseChatRequest(api, key, body, typeof version === 'string' ? version : undefined);
+    const request =
+      gemini !== undefined
+        ? parseGeminiRequest(key, body, gemini.call)
+        : parseChatRequest(api, key, body, typeof version === 'string' ? version : undefined);
     // Azure's deployments API serves the deployment the path names, whatever the body says.
     if (azure?.deployment !== undefined) request.model = azure.deployment;
     // A body the API accepts can still ask the served model for more output than it may write.
@@ -142,6 +154,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       signal: AbortSignal.any([closing.signal, gone.signal]),
       ...cache,
       ...(azure !== undefined ? { azure: true } : {}),
+      ...(gemini !== undefined ? { gemini: gemini.service } : {}),
     });
     call.ended = true;
   }
@@ -159,10 +172,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const azure = req.method === 'POST' ? azureChat(url.pathname) : undefined;
     if (azure !== undefined) {
       const missing = missingApiVersion(url, azure);
-      if (missing === undefined) return chat(req, res, 'openai', url.pathname, azure);
+      if (missing === undefined) return chat(req, res, 'openai', url.pathname, { azure });
       await readBody(req);
       return send(res, missing);
     }
+    const gemini = req.method === 'POST' ? geminiCall(url.pathname) : undefined;
+    if (gemini !== undefined)
+      return chat(req, res, 'openai', url.pathname, {
+        gemini: { call: gemini, key: geminiKey(req, url), service: 'generativelanguage.googleapis.com' },
+      });
+    if (/^\/v1(beta)?\/models$/.test(url.pathname) && req.method === 'GET' && geminiKey(req, url) !== undefined)
+      return send(res, geminiModelList(scenario));
     if (AZURE_MODELS.includes(url.pathname) && req.method === 'GET')
       return send(res, listModels(req, scenario, undefined, oauth));
     if (url.pathname === OAUTH2_TOKEN_PATH && req.method === 'POST') return send(res, await tokenRequest(req));

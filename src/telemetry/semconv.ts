@@ -65,6 +65,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   openai: 'openai',
   anthropic: 'anthropic',
   azure: 'azure.ai.openai',
+  gemini: 'gcp.gemini',
 };
 
 /** Attribute names, in one place so a rename in the conventions is one edit. */
