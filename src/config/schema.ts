@@ -278,7 +278,7 @@ const mintedShape = {
 };
 /** A mint_wait unset: a few seconds, enough for a healthy helper, short of any client's patience. */
 export const DEFAULT_MINT_WAIT_MS = 3_000;
-const MINTED_FIELDS = ['api_key_file', 'api_key_command', 'oauth2'] as const;
+const MINTED_FIELDS = ['api_key_file', 'api_key_command', 'oauth2', 'google_credentials'] as const;
 
 /** One minted source per provider: each is the key's identity (health is kept per source). */
 function oneMintedSource(
@@ -301,7 +301,7 @@ function oneMintedSource(
 }
 
 /** The upstream APIs an adapter speaks (src/providers/registry.ts). */
-export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure', 'gemini'] as const;
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure', 'gemini', 'vertex'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 /** Azure OpenAI's `api-version` query value (`2024-10-21`, `2025-04-01-preview`). */
@@ -337,9 +337,21 @@ export const providerSchema = z
     /** Azure OpenAI: set, calls go to the deployments API (`/openai/deployments/{model}/…?api-version=`), the
      * model naming the deployment; unset, to the v1 API (`/openai/v1/…`). */
     api_version: apiVersion().optional(),
+    /** Vertex AI: the Google Cloud project and the region (`us-east5`, `europe-west1`, or `global`) calls go to. */
+    project: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a Google Cloud project id (my-project-123)')
+      .optional(),
+    region: z
+      .string()
+      .regex(/^(global|[a-z]+-[a-z]+\d+)$/, 'expected a Vertex AI region like us-east5, europe-west1 or global')
+      .optional(),
+    /** A Google service account's key file (JSON): an access token is minted from it (docs/credentials.md). */
+    google_credentials: z.string().trim().min(1, 'expected a file path').optional(),
     ...mintedShape,
   })
   .superRefine((p, ctx) => {
+    vertexPlace(p, ctx);
     if (p.api_version !== undefined && p.type !== 'azure') {
       ctx.addIssue({
         code: 'custom',
@@ -358,6 +370,27 @@ export const providerSchema = z
     authHeaderClash(p, ctx);
   });
 export type ProviderConfig = z.infer<typeof providerSchema>;
+
+/** A vertex provider names its project and region; no other type has them. */
+function vertexPlace(
+  p: { type: ProviderType; project?: string | undefined; region?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  for (const field of ['project', 'region'] as const) {
+    if (p.type === 'vertex' && p[field] === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `a type: vertex provider needs its ${field} (${field === 'project' ? 'the Google Cloud project id' : 'us-east5, europe-west1, global, …'})`,
+      });
+    if (p.type !== 'vertex' && p[field] !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `${field} is Vertex AI's; a type: ${p.type} provider has none — leave it out, or set type: vertex`,
+      });
+  }
+}
 
 /** A `headers:` entry naming the header `auth.header` sends the key in: it would replace the key. */
 function authHeaderClash(

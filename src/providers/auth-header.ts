@@ -15,6 +15,8 @@ const DEFAULTS: Readonly<Record<ProviderType, AuthHeader>> = {
   // An Entra ID token goes as `auth: { header: authorization }` instead.
   azure: { header: 'api-key', scheme: 'none' },
   gemini: { header: 'x-goog-api-key', scheme: 'none' },
+  // A Google access token (google_credentials, or any minted source).
+  vertex: { header: 'authorization', scheme: 'Bearer' },
 };
 
 /** The provider's `auth:` with its type's defaults filled in: a header named without a scheme takes Bearer only

@@ -3,6 +3,7 @@ import { UserError } from '../user-error.ts';
 import { anthropicAdapter } from './anthropic.ts';
 import { azureAdapter } from './azure.ts';
 import { geminiAdapter } from './gemini.ts';
+import { vertexAdapter } from './vertex.ts';
 import { openaiAdapter } from './openai.ts';
 import type { ProviderAdapter } from './types.ts';
 
@@ -13,6 +14,7 @@ const ADAPTERS: Readonly<Record<ProviderType, ProviderAdapter>> = {
   anthropic: anthropicAdapter,
   azure: azureAdapter,
   gemini: geminiAdapter,
+  vertex: vertexAdapter,
 };
 
 export function adapterFor(type: ProviderType | string): ProviderAdapter {

@@ -210,6 +210,8 @@ export interface SendContext {
   responsesApi?: boolean;
   /** Azure OpenAI's `api-version` (`api_version:`): calls go to the deployments API; absent, to its v1 API. */
   apiVersion?: string;
+  /** Vertex AI's project and region (`project:`, `region:`), which its paths name. */
+  vertex?: { project: string; region: string };
   /** Told the HTTP status of an answer that is taken (2xx), for the attempt trail. */
   onStatus?: (status: number) => void;
   /** Told the headers of a successful answer (the most_headroom strategy reads its rate-limit headers). */

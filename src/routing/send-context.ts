@@ -25,6 +25,8 @@ export function sendContextFor(loaded: LoadedConfig, key: SendKey, target: SendT
   const baseUrl = target.baseUrl ?? config.base_url;
   const ctx: SendContext = { provider, baseUrl, apiKey: key.apiKey, headers: config.headers, timeoutMs: key.timeoutMs };
   if (config.api_version !== undefined) ctx.apiVersion = config.api_version;
+  if (config.project !== undefined && config.region !== undefined)
+    ctx.vertex = { project: config.project, region: config.region };
   const auth = target.auth ?? config.auth;
   if (auth !== undefined) ctx.auth = authHeaderFor(config.type, auth);
   const proxy = proxyFor(config, provider, baseUrl, loaded.env, loaded.dotenv);

@@ -9,6 +9,7 @@ import { composeReply } from './reply.ts';
 import type { CacheUsage } from './prompt-cache.ts';
 import { renderError } from './errors.ts';
 import { azureError, withFilterResults, withPromptFilterChunk } from './azure.ts';
+import { GOOGLE_FRONT } from './vertex.ts';
 import { geminiAnswer, geminiBlocked, geminiError, geminiStream, type GeminiMeta } from './gemini.ts';
 import { openAiCompletion, openAiStream } from './openai.ts';
 import { anthropicMessage, anthropicStream } from './anthropic.ts';
@@ -31,6 +32,8 @@ export interface RespondContext {
   azure?: boolean;
   /** Came in at a Gemini path (the Gemini API's or Vertex AI's): answered in Gemini's shape (gemini.ts). */
   gemini?: GeminiMeta['service'];
+  /** An Anthropic model on Vertex AI: what Google's front refuses is a google.rpc.Status (vertex.ts). */
+  googleFront?: boolean;
 }
 
 /** Answers the call; resolves with what it billed (billing.ts), null for nothing. */
@@ -58,12 +61,15 @@ export async function respond(
         ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
         promptTokens: request.promptTokens,
       });
+      const google =
+        ctx.gemini ??
+        (ctx.googleFront === true && GOOGLE_FRONT.has(action.error) ? 'aiplatform.googleapis.com' : undefined);
       const e =
-        ctx.gemini !== undefined
+        google !== undefined
           ? geminiError(action.error, rendered, {
               model: request.model ?? '',
               promptTokens: request.promptTokens,
-              service: ctx.gemini,
+              service: google,
               ...retrySeconds(decision.headers),
               ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
               ...(request.problem ? { detail: request.problem.detail } : {}),
@@ -72,7 +78,7 @@ export async function respond(
             ? azureError(action.error, rendered, request.model ?? '')
             : rendered;
       res.writeHead(e.status, {
-        ...(ctx.gemini !== undefined ? baseHeaders(ctx) : headers),
+        ...(google !== undefined ? baseHeaders(ctx) : headers),
         'content-type': e.contentType,
         'content-length': Buffer.byteLength(e.body),
       });

@@ -138,7 +138,12 @@ export const keySchema = z.preprocess(emptyIsObject, keyObject.superRefine(check
 const oauthClientObject = z.strictObject({
   /** The client secret it must send; unset: any (or none). */
   secret: z.string().optional(),
-  grants: z.array(z.enum(['client_credentials', 'refresh_token'])).default(['client_credentials', 'refresh_token']),
+  grants: z
+    .array(z.enum(['client_credentials', 'refresh_token', 'jwt_bearer']))
+    .default(['client_credentials', 'refresh_token', 'jwt_bearer']),
+  /** A service account's public key (PEM): the jwt-bearer grant's assertion (RFC 7523, as Google's service-account
+   * keys sign it) must be signed by its private key, the client being the assertion's `iss`. */
+  public_key: z.string().optional(),
   /** The first refresh token it accepts (the refresh_token grant). */
   refresh_token: z.string().optional(),
   /** Each refresh token is single-use: spending one answers a new one; spending it again is invalid_grant. */

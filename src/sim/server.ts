@@ -19,11 +19,14 @@ import { localUrlFor } from '../config/listen.ts';
 import { AZURE_MODELS, azureChat, missingApiVersion, type AzureCall } from './azure.ts';
 import { geminiCall, geminiKey, parseGeminiRequest, type GeminiCall } from './gemini-request.ts';
 import { geminiModelList, type GeminiMeta } from './gemini.ts';
+import { anthropicOnVertex, vertexCall, type VertexCall } from './vertex.ts';
 
 /** A chat call at another front door than OpenAI's or Anthropic's own: Azure's paths, or Gemini's. */
 interface ChatDialect {
   azure?: AzureCall;
   gemini?: { call: GeminiCall; key: string | undefined; service: GeminiMeta['service'] };
+  /** An Anthropic model on Vertex AI. */
+  vertexClaude?: VertexCall;
 }
 import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
 import type { RunningSimulator, SimCallRecord } from './types.ts';
@@ -75,14 +78,29 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     path: string,
     dialect: ChatDialect = {},
   ): Promise<void> {
-    const { azure, gemini } = dialect;
-    const body = await readBody(req);
+    const { azure, gemini, vertexClaude } = dialect;
+    let body = await readBody(req);
+    let vertexProblem: string | undefined;
+    if (vertexClaude !== undefined) {
+      const read = anthropicOnVertex(body, vertexClaude.model);
+      if ('body' in read) body = read.body;
+      else vertexProblem = read.problem;
+    }
     const key = gemini !== undefined ? gemini.key : keyOf(req, api);
     const version = req.headers['anthropic-version'];
     const request =
       gemini !== undefined
         ? parseGeminiRequest(key, body, gemini.call)
-        : parseChatRequest(api, key, body, typeof version === 'string' ? version : undefined);
+        : parseChatRequest(
+            api,
+            key,
+            body,
+            vertexClaude !== undefined ? 'vertex' : typeof version === 'string' ? version : undefined,
+          );
+    if (vertexClaude !== undefined) {
+      request.model = vertexClaude.model;
+      if (vertexProblem !== undefined) request.problem = { error: 'invalid_body', detail: vertexProblem };
+    }
     // Azure's deployments API serves the deployment the path names, whatever the body says.
     if (azure?.deployment !== undefined) request.model = azure.deployment;
     // A body the API accepts can still ask the served model for more output than it may write.
@@ -155,6 +173,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       ...cache,
       ...(azure !== undefined ? { azure: true } : {}),
       ...(gemini !== undefined ? { gemini: gemini.service } : {}),
+      ...(vertexClaude !== undefined ? { googleFront: true } : {}),
     });
     call.ended = true;
   }
@@ -176,11 +195,21 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       await readBody(req);
       return send(res, missing);
     }
+    const vertex = req.method === 'POST' ? vertexCall(url.pathname) : undefined;
+    if (vertex !== undefined) {
+      if (vertex.publisher === 'anthropic') return chat(req, res, 'anthropic', url.pathname, { vertexClaude: vertex });
+      const call = { model: vertex.model, stream: vertex.method === 'streamGenerateContent' };
+      return chat(req, res, 'openai', url.pathname, {
+        gemini: { call, key: keyOf(req, 'openai'), service: 'aiplatform.googleapis.com' },
+      });
+    }
     const gemini = req.method === 'POST' ? geminiCall(url.pathname) : undefined;
     if (gemini !== undefined)
       return chat(req, res, 'openai', url.pathname, {
         gemini: { call: gemini, key: geminiKey(req, url), service: 'generativelanguage.googleapis.com' },
       });
+    if (/^\/v1beta1\/publishers\/[^/]+\/models$/.test(url.pathname) && req.method === 'GET')
+      return send(res, geminiModelList(scenario));
     if (/^\/v1(beta)?\/models$/.test(url.pathname) && req.method === 'GET' && geminiKey(req, url) !== undefined)
       return send(res, geminiModelList(scenario));
     if (AZURE_MODELS.includes(url.pathname) && req.method === 'GET')

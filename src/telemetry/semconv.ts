@@ -66,6 +66,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   anthropic: 'anthropic',
   azure: 'azure.ai.openai',
   gemini: 'gcp.gemini',
+  vertex: 'gcp.vertex_ai',
 };
 
 /** Attribute names, in one place so a rename in the conventions is one edit. */

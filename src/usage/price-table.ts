@@ -71,7 +71,11 @@ export function matches(rule: MatchRule, text: string): boolean {
 }
 
 /** The table's provider of a cloud's own provider type, whatever its base URL (a private endpoint, a proxy). */
-const TYPE_TABLE_IDS: Readonly<Record<string, string>> = { azure: 'azure', gemini: 'google' };
+const TYPE_TABLE_IDS: Readonly<Record<string, string>> = {
+  azure: 'azure',
+  gemini: 'google',
+  vertex: 'google',
+};
 
 /** The table's provider for a configured provider: by its base URL first (an `openai`-named provider pointed at
  * DeepSeek is DeepSeek), then by its name, then by a cloud's type. */

@@ -356,7 +356,7 @@ export class Minter {
 
   async #oauth2(source: MintedSource, spec: OAuth2Spec, e: Entry): Promise<MintedToken> {
     const mintedAt = this.#now();
-    if (spec.grant === 'client_credentials') {
+    if (spec.grant === 'client_credentials' || spec.grant === 'jwt_bearer') {
       const a = await requestToken(spec, source.describe, this.#now);
       return withExpiry({ token: a.token, mintedAt }, a.expiresAt);
     }

@@ -4,6 +4,7 @@ import { ProxyAgent, request } from 'undici';
 import type { OAuth2Spec } from './spec.ts';
 import { MintError } from './mint-error.ts';
 import { describeProxy, tunnelMessage } from '../../providers/proxy.ts';
+import { JWT_BEARER_GRANT, serviceAccountAssertion } from './google-jwt.ts';
 
 export interface TokenAnswer {
   token: string;
@@ -19,14 +20,17 @@ export async function requestToken(
   now: () => number,
   refreshToken?: string,
 ): Promise<TokenAnswer> {
+  if (spec.grant === 'jwt_bearer') {
+    // The assertion is the client's credential: no client id or secret goes with it.
+    const sa = await serviceAccountAssertion(spec, source, now);
+    const form = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: sa.assertion });
+    return postForm({ ...spec, tokenUrl: sa.tokenUrl }, source, now, form, {}, [sa.assertion, sa.privateKey]);
+  }
   const form = new URLSearchParams({ grant_type: spec.grant });
   if (spec.grant === 'refresh_token') form.set('refresh_token', refreshToken ?? '');
   if (spec.scope !== undefined) form.set('scope', spec.scope);
   if (spec.audience !== undefined) form.set('audience', spec.audience);
-  const headers: Record<string, string> = {
-    'content-type': 'application/x-www-form-urlencoded',
-    accept: 'application/json',
-  };
+  const headers: Record<string, string> = {};
   if (spec.clientAuth === 'basic') {
     // RFC 6749 §2.3.1: each part form-encoded before joining.
     const basic = `${encodeURIComponent(spec.clientId)}:${encodeURIComponent(spec.clientSecret ?? '')}`;
@@ -36,6 +40,19 @@ export async function requestToken(
     if (spec.clientSecret !== undefined) form.set('client_secret', spec.clientSecret);
   }
   const secrets = [spec.clientSecret, refreshToken].filter((s): s is string => s !== undefined && s !== '');
+  return postForm(spec, source, now, form, headers, secrets);
+}
+
+/** POSTs the token request and reads the answer; `secrets` are scrubbed from anything the endpoint says. */
+async function postForm(
+  spec: OAuth2Spec,
+  source: string,
+  now: () => number,
+  form: URLSearchParams,
+  auth: Record<string, string>,
+  secrets: readonly string[],
+): Promise<TokenAnswer> {
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...auth };
   let status: number;
   let text: string;
   // A token is asked for once in a while: an agent for the one request, closed after it, rather than a pool kept open.

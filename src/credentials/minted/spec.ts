@@ -31,7 +31,10 @@ export interface CommandSpec {
 export interface OAuth2Spec {
   kind: 'oauth2';
   tokenUrl: string;
-  grant: 'client_credentials' | 'refresh_token';
+  /** `jwt_bearer`: a Google service account's signed assertion (google-jwt.ts), from `serviceAccountFile`. */
+  grant: 'client_credentials' | 'refresh_token' | 'jwt_bearer';
+  /** The service account's key file (absolute), read at each mint: its `token_uri` is where the token is asked. */
+  serviceAccountFile?: string;
   clientId: string;
   clientSecret?: string;
   scope?: string;
@@ -69,6 +72,8 @@ export interface MintedFields {
   api_key_file?: string | undefined;
   api_key_command?: KeyCommandConfig | undefined;
   oauth2?: OAuth2Config | undefined;
+  /** A provider's Google service-account key file. */
+  google_credentials?: string | undefined;
   mint_wait?: number | undefined;
 }
 
@@ -113,7 +118,45 @@ function sourceOf(
   if (fields.api_key_command !== undefined)
     return commandSource(loaded, provider, `${slot}.api_key_command`, fields.api_key_command);
   if (fields.oauth2 !== undefined) return oauth2Source(loaded, provider, `${slot}.oauth2`, fields.oauth2);
+  if (fields.google_credentials !== undefined)
+    return googleSource(loaded, provider, `${slot}.google_credentials`, fields.google_credentials);
   return undefined;
+}
+
+/** Google's token endpoint, where a key file without `token_uri` sends its assertion. */
+export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+/** Vertex AI takes the cloud-platform scope. */
+export const GOOGLE_CLOUD_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+/** A service-account key file, minted like an oauth2 source (one flight, shared, cached until shortly before
+ * expiry) with the jwt-bearer grant. */
+function googleSource(
+  loaded: LoadedConfig,
+  provider: string,
+  where: string,
+  path: string,
+): Omit<MintedSource, 'waitMs'> {
+  const abs = isAbsolute(path) ? path : resolve(loaded.dir, path);
+  const spec: OAuth2Spec = {
+    kind: 'oauth2',
+    tokenUrl: GOOGLE_TOKEN_URL,
+    grant: 'jwt_bearer',
+    clientId: '',
+    scope: GOOGLE_CLOUD_SCOPE,
+    serviceAccountFile: abs,
+    clientAuth: 'body',
+    timeoutMs: 30_000,
+  };
+  const proxy = chooseProxy(
+    provider,
+    loaded.config.providers[provider]?.proxy,
+    GOOGLE_TOKEN_URL,
+    loaded.env,
+    loaded.dotenv,
+  );
+  if (proxy !== undefined) spec.proxy = proxy;
+  const id = hashed('oauth2', ['google', abs]);
+  return { provider, spec, id, version: hashed('oauth2', [spec]), where, describe: `google service account ${abs}` };
 }
 
 function hashed(kind: MintedKind, parts: readonly unknown[]): string {
