@@ -278,7 +278,7 @@ const mintedShape = {
 };
 /** A mint_wait unset: a few seconds, enough for a healthy helper, short of any client's patience. */
 export const DEFAULT_MINT_WAIT_MS = 3_000;
-const MINTED_FIELDS = ['api_key_file', 'api_key_command', 'oauth2', 'google_credentials'] as const;
+const MINTED_FIELDS = ['api_key_file', 'api_key_command', 'oauth2', 'google_credentials', 'aws_credentials'] as const;
 
 /** One minted source per provider: each is the key's identity (health is kept per source). */
 function oneMintedSource(
@@ -301,7 +301,7 @@ function oneMintedSource(
 }
 
 /** The upstream APIs an adapter speaks (src/providers/registry.ts). */
-export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure', 'gemini', 'vertex'] as const;
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure', 'gemini', 'vertex', 'bedrock'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 /** Azure OpenAI's `api-version` query value (`2024-10-21`, `2025-04-01-preview`). */
@@ -344,10 +344,20 @@ export const providerSchema = z
       .optional(),
     region: z
       .string()
-      .regex(/^(global|[a-z]+-[a-z]+\d+)$/, 'expected a Vertex AI region like us-east5, europe-west1 or global')
+      .regex(
+        /^(global|[a-z]+(-[a-z]+)+-?\d+)$/,
+        'expected a region like us-east5 or europe-west1 (Vertex AI, or global), us-east-1 (Bedrock)',
+      )
       .optional(),
     /** A Google service account's key file (JSON): an access token is minted from it (docs/credentials.md). */
     google_credentials: z.string().trim().min(1, 'expected a file path').optional(),
+    /** Bedrock: AWS keys from a named profile, or the SDK's default chain (environment, SSO, profile, process,
+     * container and instance metadata), re-read before they expire. */
+    aws_credentials: z
+      .union([z.literal('default_chain'), z.strictObject({ profile: z.string().trim().min(1) })], {
+        error: 'expected default_chain or { profile: NAME }',
+      })
+      .optional(),
     ...mintedShape,
   })
   .superRefine((p, ctx) => {
@@ -371,7 +381,7 @@ export const providerSchema = z
   });
 export type ProviderConfig = z.infer<typeof providerSchema>;
 
-/** A vertex provider names its project and region; no other type has them. */
+/** A vertex provider names its project and region; a bedrock one may name its region; no other type has them. */
 function vertexPlace(
   p: { type: ProviderType; project?: string | undefined; region?: string | undefined },
   ctx: z.RefinementCtx,
@@ -383,7 +393,9 @@ function vertexPlace(
         path: [field],
         message: `a type: vertex provider needs its ${field} (${field === 'project' ? 'the Google Cloud project id' : 'us-east5, europe-west1, global, …'})`,
       });
-    if (p.type !== 'vertex' && p[field] !== undefined)
+    // Bedrock signs for a region too (its base_url usually names it).
+    const takes = p.type === 'vertex' || (p.type === 'bedrock' && field === 'region');
+    if (!takes && p[field] !== undefined)
       ctx.addIssue({
         code: 'custom',
         path: [field],

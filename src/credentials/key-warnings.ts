@@ -20,7 +20,8 @@ export function hasConfiguredKey(loaded: LoadedConfig, provider: string): boolea
     p.api_key_file !== undefined ||
     p.api_key_command !== undefined ||
     p.oauth2 !== undefined ||
-    p.google_credentials !== undefined;
+    p.google_credentials !== undefined ||
+    p.aws_credentials !== undefined;
   return (
     configured || minted || Boolean(envValue(loaded, variable)?.trim()) || Boolean(loaded.dotenv[variable]?.trim())
   );

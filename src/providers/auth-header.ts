@@ -17,6 +17,8 @@ const DEFAULTS: Readonly<Record<ProviderType, AuthHeader>> = {
   gemini: { header: 'x-goog-api-key', scheme: 'none' },
   // A Google access token (google_credentials, or any minted source).
   vertex: { header: 'authorization', scheme: 'Bearer' },
+  // Signed with SigV4 instead, unless the key is a Bedrock API key (bedrock.ts).
+  bedrock: { header: 'authorization', scheme: 'Bearer' },
 };
 
 /** The provider's `auth:` with its type's defaults filled in: a header named without a scheme takes Bearer only

@@ -4,6 +4,7 @@ import { anthropicAdapter } from './anthropic.ts';
 import { azureAdapter } from './azure.ts';
 import { geminiAdapter } from './gemini.ts';
 import { vertexAdapter } from './vertex.ts';
+import { bedrockAdapter } from './bedrock.ts';
 import { openaiAdapter } from './openai.ts';
 import type { ProviderAdapter } from './types.ts';
 
@@ -15,6 +16,7 @@ const ADAPTERS: Readonly<Record<ProviderType, ProviderAdapter>> = {
   azure: azureAdapter,
   gemini: geminiAdapter,
   vertex: vertexAdapter,
+  bedrock: bedrockAdapter,
 };
 
 export function adapterFor(type: ProviderType | string): ProviderAdapter {

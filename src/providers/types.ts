@@ -212,6 +212,8 @@ export interface SendContext {
   apiVersion?: string;
   /** Vertex AI's project and region (`project:`, `region:`), which its paths name. */
   vertex?: { project: string; region: string };
+  /** Bedrock's signing region (`region:`), when its base_url does not name it. */
+  awsRegion?: string;
   /** Told the HTTP status of an answer that is taken (2xx), for the attempt trail. */
   onStatus?: (status: number) => void;
   /** Told the headers of a successful answer (the most_headroom strategy reads its rate-limit headers). */

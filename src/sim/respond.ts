@@ -10,6 +10,7 @@ import type { CacheUsage } from './prompt-cache.ts';
 import { renderError } from './errors.ts';
 import { azureError, withFilterResults, withPromptFilterChunk } from './azure.ts';
 import { GOOGLE_FRONT } from './vertex.ts';
+import { bedrockError, converseAnswer, converseStream, encodeEvent, EVENT_STREAM_HEADERS } from './bedrock.ts';
 import { geminiAnswer, geminiBlocked, geminiError, geminiStream, type GeminiMeta } from './gemini.ts';
 import { openAiCompletion, openAiStream } from './openai.ts';
 import { anthropicMessage, anthropicStream } from './anthropic.ts';
@@ -34,6 +35,8 @@ export interface RespondContext {
   gemini?: GeminiMeta['service'];
   /** An Anthropic model on Vertex AI: what Google's front refuses is a google.rpc.Status (vertex.ts). */
   googleFront?: boolean;
+  /** Came in at Bedrock's Converse paths: answered in Converse's shape, streamed as AWS event-stream messages. */
+  bedrock?: boolean;
 }
 
 /** Answers the call; resolves with what it billed (billing.ts), null for nothing. */
@@ -65,20 +68,23 @@ export async function respond(
         ctx.gemini ??
         (ctx.googleFront === true && GOOGLE_FRONT.has(action.error) ? 'aiplatform.googleapis.com' : undefined);
       const e =
-        google !== undefined
-          ? geminiError(action.error, rendered, {
-              model: request.model ?? '',
-              promptTokens: request.promptTokens,
-              service: google,
-              ...retrySeconds(decision.headers),
-              ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
-              ...(request.problem ? { detail: request.problem.detail } : {}),
-            })
-          : ctx.azure === true
-            ? azureError(action.error, rendered, request.model ?? '')
-            : rendered;
+        ctx.bedrock === true
+          ? bedrockError(action.error, rendered, request.problem?.detail)
+          : google !== undefined
+            ? geminiError(action.error, rendered, {
+                model: request.model ?? '',
+                promptTokens: request.promptTokens,
+                service: google,
+                ...retrySeconds(decision.headers),
+                ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
+                ...(request.problem ? { detail: request.problem.detail } : {}),
+              })
+            : ctx.azure === true
+              ? azureError(action.error, rendered, request.model ?? '')
+              : rendered;
       res.writeHead(e.status, {
         ...(google !== undefined ? baseHeaders(ctx) : headers),
+        ...e.headers,
         'content-type': e.contentType,
         'content-length': Buffer.byteLength(e.body),
       });
@@ -169,16 +175,18 @@ async function answerWhole(
   const api = ctx.request.api;
   const action = ctx.decision.action;
   let payload: unknown =
-    ctx.gemini !== undefined
-      ? geminiAnswer(reply, geminiMeta(ctx))
-      : api === 'openai'
-        ? openAiCompletion(reply, {
-            id: `chatcmpl-sim-${ctx.seq}`,
-            model,
-            created: Math.floor(Date.now() / 1000),
-            toolCallIds: ctx.decision.answer.toolCallIds,
-          })
-        : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
+    ctx.bedrock === true
+      ? converseAnswer(reply)
+      : ctx.gemini !== undefined
+        ? geminiAnswer(reply, geminiMeta(ctx))
+        : api === 'openai'
+          ? openAiCompletion(reply, {
+              id: `chatcmpl-sim-${ctx.seq}`,
+              model,
+              created: Math.floor(Date.now() / 1000),
+              toolCallIds: ctx.decision.answer.toolCallIds,
+            })
+          : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
   if (api === 'openai' && ctx.gemini === undefined && ctx.decision.answer.omitUsage)
     delete (payload as Record<string, unknown>)['usage'];
   if (ctx.azure === true && action.kind !== 'stream_error')
@@ -186,11 +194,13 @@ async function answerWhole(
   if (action.kind === 'stream_error') {
     // Without a stream, "an error inside a 200" is a 200 whose body is an error object.
     payload = JSON.parse(
-      ctx.gemini !== undefined
-        ? geminiStream(reply, geminiMeta(ctx)).error.data
-        : api === 'openai'
-          ? openAiStream(reply, { id: '', model, created: 0 }, false).error.data
-          : anthropicStream(reply, { id: '', model }).error.data,
+      ctx.bedrock === true
+        ? converseStream(reply).error.data
+        : ctx.gemini !== undefined
+          ? geminiStream(reply, geminiMeta(ctx)).error.data
+          : api === 'openai'
+            ? openAiStream(reply, { id: '', model, created: 0 }, false).error.data
+            : anthropicStream(reply, { id: '', model }).error.data,
     );
   }
   const body = JSON.stringify(payload);
@@ -227,20 +237,24 @@ async function streamAnswer(
       ctx.request.includeUsage && !answer.omitUsage,
     );
   const plan: StreamPlan =
-    ctx.gemini !== undefined
-      ? geminiStream(reply, geminiMeta(ctx))
-      : ctx.request.api === 'openai'
-        ? ctx.azure === true
-          ? withPromptFilterChunk(openaiPlan())
-          : openaiPlan()
-        : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
-  res.writeHead(200, { ...headers, ...SSE_HEADERS });
+    ctx.bedrock === true
+      ? converseStream(reply)
+      : ctx.gemini !== undefined
+        ? geminiStream(reply, geminiMeta(ctx))
+        : ctx.request.api === 'openai'
+          ? ctx.azure === true
+            ? withPromptFilterChunk(openaiPlan())
+            : openaiPlan()
+          : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
+  res.writeHead(200, { ...headers, ...(ctx.bedrock === true ? EVENT_STREAM_HEADERS : SSE_HEADERS) });
   res.flushHeaders();
   const action = ctx.decision.action;
   const half = Math.max(1, Math.floor(plan.deltas.length / 2));
   const some = plan.deltas.slice(0, action.kind === 'cut' && answer.cutAfter !== undefined ? answer.cutAfter : half);
   const delivered: SseFrame[] = [];
-  const write = (frames: SseFrame[]) => writeFrames(res, frames, ctx.decision.streamDelayMs, ctx.signal, delivered);
+  const format = ctx.bedrock === true ? encodeEvent : formatFrame;
+  const write = (frames: SseFrame[]) =>
+    writeFrames(res, frames, ctx.decision.streamDelayMs, ctx.signal, delivered, format);
   const partial = (): SimBilled => partialBill(reply, delivered, answer.tokenCount);
   switch (action.kind) {
     case 'cut':
@@ -269,17 +283,18 @@ async function writeFrames(
   delayMs: number,
   signal: AbortSignal,
   delivered: SseFrame[],
+  format: (frame: SseFrame) => string | Uint8Array,
 ): Promise<boolean> {
   for (const [i, frame] of frames.entries()) {
     if (i > 0 && !(await pause(delayMs, signal))) return false;
-    if (!(await flushed(res, formatFrame(frame)))) return false;
+    if (!(await flushed(res, format(frame)))) return false;
     delivered.push(frame);
   }
   return !res.destroyed;
 }
 
 /** Writes and waits until the bytes are handed to the socket, so a cut right after really sends them first. */
-function flushed(res: ServerResponse, text: string): Promise<boolean> {
+function flushed(res: ServerResponse, text: string | Uint8Array): Promise<boolean> {
   if (res.destroyed) return Promise.resolve(false);
   return new Promise((resolve) => res.write(text, (err) => resolve(!err && !res.destroyed)));
 }

@@ -107,6 +107,10 @@ const keyObject = z.strictObject({
   /** Exact outcomes of the key's next calls, in order; then the default behaviour (or again, with loop_script). */
   script: z.array(stepSchema).default([]),
   loop_script: z.boolean().default(false),
+  /** The key is an AWS access key id: its secret access key, with which a Bedrock request's SigV4 signature is
+   * checked, and the session token the request must carry (temporary credentials). */
+  aws_secret: z.string().optional(),
+  aws_session_token: z.string().optional(),
   /** The account the key belongs to: keys of one account share its prompt cache. Unset: the key is its own. */
   account: z.string().min(1).optional(),
   ...behaviourShape,

@@ -20,6 +20,8 @@ import { AZURE_MODELS, azureChat, missingApiVersion, type AzureCall } from './az
 import { geminiCall, geminiKey, parseGeminiRequest, type GeminiCall } from './gemini-request.ts';
 import { geminiModelList, type GeminiMeta } from './gemini.ts';
 import { anthropicOnVertex, vertexCall, type VertexCall } from './vertex.ts';
+import { bedrockCall, checkSignature, parseBedrockRequest, type BedrockCall } from './bedrock-request.ts';
+import { signatureRefusal } from './bedrock.ts';
 
 /** A chat call at another front door than OpenAI's or Anthropic's own: Azure's paths, or Gemini's. */
 interface ChatDialect {
@@ -27,6 +29,7 @@ interface ChatDialect {
   gemini?: { call: GeminiCall; key: string | undefined; service: GeminiMeta['service'] };
   /** An Anthropic model on Vertex AI. */
   vertexClaude?: VertexCall;
+  bedrock?: BedrockCall;
 }
 import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
 import type { RunningSimulator, SimCallRecord } from './types.ts';
@@ -78,25 +81,30 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     path: string,
     dialect: ChatDialect = {},
   ): Promise<void> {
-    const { azure, gemini, vertexClaude } = dialect;
+    const { azure, gemini, vertexClaude, bedrock } = dialect;
     let body = await readBody(req);
+    // Bedrock's signature is checked before anything else, as AWS does.
+    const signed = bedrock !== undefined ? await checkSignature(req, body, scenario) : undefined;
+    if (signed !== undefined && 'refused' in signed) return send(res, signatureRefusal(signed.refused));
     let vertexProblem: string | undefined;
     if (vertexClaude !== undefined) {
       const read = anthropicOnVertex(body, vertexClaude.model);
       if ('body' in read) body = read.body;
       else vertexProblem = read.problem;
     }
-    const key = gemini !== undefined ? gemini.key : keyOf(req, api);
+    const key = signed !== undefined ? signed.key : gemini !== undefined ? gemini.key : keyOf(req, api);
     const version = req.headers['anthropic-version'];
     const request =
-      gemini !== undefined
-        ? parseGeminiRequest(key, body, gemini.call)
-        : parseChatRequest(
-            api,
-            key,
-            body,
-            vertexClaude !== undefined ? 'vertex' : typeof version === 'string' ? version : undefined,
-          );
+      bedrock !== undefined
+        ? parseBedrockRequest(key, body, bedrock)
+        : gemini !== undefined
+          ? parseGeminiRequest(key, body, gemini.call)
+          : parseChatRequest(
+              api,
+              key,
+              body,
+              vertexClaude !== undefined ? 'vertex' : typeof version === 'string' ? version : undefined,
+            );
     if (vertexClaude !== undefined) {
       request.model = vertexClaude.model;
       if (vertexProblem !== undefined) request.problem = { error: 'invalid_body', detail: vertexProblem };
@@ -174,6 +182,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       ...(azure !== undefined ? { azure: true } : {}),
       ...(gemini !== undefined ? { gemini: gemini.service } : {}),
       ...(vertexClaude !== undefined ? { googleFront: true } : {}),
+      ...(bedrock !== undefined ? { bedrock: true } : {}),
     });
     call.ended = true;
   }
@@ -195,6 +204,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       await readBody(req);
       return send(res, missing);
     }
+    const bedrock = req.method === 'POST' ? bedrockCall(url.pathname) : undefined;
+    if (bedrock !== undefined) return chat(req, res, 'anthropic', url.pathname, { bedrock });
     const vertex = req.method === 'POST' ? vertexCall(url.pathname) : undefined;
     if (vertex !== undefined) {
       if (vertex.publisher === 'anthropic') return chat(req, res, 'anthropic', url.pathname, { vertexClaude: vertex });

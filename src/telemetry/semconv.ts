@@ -67,6 +67,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   azure: 'azure.ai.openai',
   gemini: 'gcp.gemini',
   vertex: 'gcp.vertex_ai',
+  bedrock: 'aws.bedrock',
 };
 
 /** Attribute names, in one place so a rename in the conventions is one edit. */

@@ -75,6 +75,7 @@ const TYPE_TABLE_IDS: Readonly<Record<string, string>> = {
   azure: 'azure',
   gemini: 'google',
   vertex: 'google',
+  bedrock: 'aws',
 };
 
 /** The table's provider for a configured provider: by its base URL first (an `openai`-named provider pointed at

@@ -67,6 +67,9 @@ export interface ConformanceOptions {
   /** The API refuses a prompt its filters block with a 200 that holds no answer (Gemini's `promptFeedback`), not with
    * an HTTP error: the content_filter failure then has no status. */
   filterBlocksIn200?: true;
+  /** Each key is an AWS access key id with a secret (Bedrock): the adapter is given `KEY:KEY-secret`, and the
+   * simulator checks each request's SigV4 signature with that secret. */
+  awsSigned?: true;
   /** A base URL with the API's path already on it and a query (default `${base}/v1?team=t1`). */
   baseWithQuery?: (simUrl: string) => string;
 }
@@ -92,14 +95,15 @@ const SCRIPTED: Record<string, string> = {
   ok: 'sk-sim-ok-000000000000000014',
 };
 
-function scenario(): Record<string, unknown> {
-  const keys: Record<string, unknown> = {
+function scenario(awsSigned = false): Record<string, unknown> {
+  const keys: Record<string, Record<string, unknown>> = {
     [GOOD]: {},
     [SECRET_BAD]: { valid: false },
     'sk-sim-quota-00000000000015': { quota: true },
     'sk-sim-ratelimited-000000016': { rate_limit_after: 0, reset: '30s', reset_headers: ['retry-after'] },
   };
   for (const [step, key] of Object.entries(SCRIPTED)) keys[key] = { script: [step], loop_script: true };
+  if (awsSigned) for (const [key, behaviour] of Object.entries(keys)) behaviour['aws_secret'] = `${key}-secret`;
   return { seed: 7, keys, models: { ...DEFAULT_MODELS, 'claude-sonnet-4-5': { context_window: 200_000 } } };
 }
 
@@ -211,6 +215,8 @@ async function rawUpstream(answer: (body: string, key: string) => { type: string
  * by side. */
 const EITHER_ANSWER = JSON.stringify({
   candidates: [{ content: { role: 'model', parts: [{ text: 'ok' }] }, finishReason: 'STOP' }],
+  output: { message: { role: 'assistant', content: [{ text: 'ok' }] } },
+  stopReason: 'end_turn',
   id: 'both',
   model: 'm',
   choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
@@ -318,7 +324,7 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     const ctx = (apiKey: string, extra: Partial<SendContext> = {}): SendContext => ({
       provider: 'simprov',
       baseUrl: o.baseUrl(sim.url),
-      apiKey,
+      apiKey: o.awsSigned === true && apiKey !== '' ? `${apiKey}:${apiKey}-secret` : apiKey,
       headers: {},
       timeoutMs: 10_000,
       ...o.context,
@@ -331,7 +337,7 @@ export function runAdapterConformance(o: ConformanceOptions): void {
     };
 
     before(async () => {
-      sim = await startSimulator({ scenario: scenario() });
+      sim = await startSimulator({ scenario: scenario(o.awsSigned === true) });
     });
     after(async () => {
       await sim.close();

@@ -7,7 +7,7 @@ import { envValue } from '../../config/local-env.ts';
 import { fingerprint } from '../../config/mask.ts';
 import { chooseProxy, type ProxyChoice } from '../../config/proxy.ts';
 
-export type MintedKind = 'file' | 'command' | 'oauth2';
+export type MintedKind = 'file' | 'command' | 'oauth2' | 'aws';
 
 export interface FileSpec {
   kind: 'file';
@@ -49,7 +49,17 @@ export interface OAuth2Spec {
   proxy?: ProxyChoice;
 }
 
-export type MintedSpec = FileSpec | CommandSpec | OAuth2Spec;
+/** AWS keys from a profile or the SDK's default chain (aws-credentials.ts). */
+export interface AwsSpec {
+  kind: 'aws';
+  profile?: string;
+  /** AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE as the config's environment gives them. */
+  credentialsFile?: string;
+  configFile?: string;
+  timeoutMs: number;
+}
+
+export type MintedSpec = FileSpec | CommandSpec | OAuth2Spec | AwsSpec;
 
 export interface MintedSource {
   provider: string;
@@ -74,6 +84,8 @@ export interface MintedFields {
   oauth2?: OAuth2Config | undefined;
   /** A provider's Google service-account key file. */
   google_credentials?: string | undefined;
+  /** A Bedrock provider's AWS profile, or the default chain. */
+  aws_credentials?: 'default_chain' | { profile: string } | undefined;
   mint_wait?: number | undefined;
 }
 
@@ -120,7 +132,26 @@ function sourceOf(
   if (fields.oauth2 !== undefined) return oauth2Source(loaded, provider, `${slot}.oauth2`, fields.oauth2);
   if (fields.google_credentials !== undefined)
     return googleSource(loaded, provider, `${slot}.google_credentials`, fields.google_credentials);
+  if (fields.aws_credentials !== undefined)
+    return awsSource(loaded, provider, `${slot}.aws_credentials`, fields.aws_credentials);
   return undefined;
+}
+
+function awsSource(
+  loaded: LoadedConfig,
+  provider: string,
+  where: string,
+  c: 'default_chain' | { profile: string },
+): Omit<MintedSource, 'waitMs'> {
+  const spec: AwsSpec = { kind: 'aws', timeoutMs: 30_000 };
+  if (c !== 'default_chain') spec.profile = c.profile;
+  const credentialsFile = envValue(loaded, 'AWS_SHARED_CREDENTIALS_FILE');
+  const configFile = envValue(loaded, 'AWS_CONFIG_FILE');
+  if (credentialsFile !== undefined) spec.credentialsFile = credentialsFile;
+  if (configFile !== undefined) spec.configFile = configFile;
+  const id = hashed('aws', [spec.profile ?? '', credentialsFile ?? '', configFile ?? '']);
+  const describe = spec.profile === undefined ? 'aws default credential chain' : `aws profile ${spec.profile}`;
+  return { provider, spec, id, version: id, where, describe };
 }
 
 /** Google's token endpoint, where a key file without `token_uri` sends its assertion. */
