@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the simulator and a gateway on loopback, then sends one plain and one streamed request to each cloud type
-# through the gateway, printing `ok TYPE` for each that answered both. Needs Node >= 22.18 (or ./dev run once) and
+# through the gateway (and a Claude Code-shaped stream offering a tool), printing `ok TYPE` for each that answered. Needs Node >= 22.18 (or ./dev run once) and
 # curl; leaves nothing behind.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -45,6 +45,15 @@ writeFileSync(`${work}/scenario.yaml`, readFileSync(scenario, 'utf8') +
   `oauth2:\n  clients:\n    ${email}:\n      public_key: |\n${indented}\n`);
 JS
 (umask 077; cp "$here/switchyard.yaml" "$work/switchyard.yaml")
+# The AWS profile Bedrock's keys come from (a session: key id, secret, session token), and no config file.
+export AWS_SHARED_CREDENTIALS_FILE="$work/aws-credentials" AWS_CONFIG_FILE="$work/aws-config"
+(umask 077; cat >"$AWS_SHARED_CREDENTIALS_FILE") <<'INI'
+[example]
+aws_access_key_id = ASIAEXAMPLESESSION01
+aws_secret_access_key = exampleSecretAccessKey/0001+abcdefghijklmn
+aws_session_token = IQoJb3JpZ2luX2VjEXAMPLE-session-token
+INI
+: >"$AWS_CONFIG_FILE"
 
 sy sim --scenario "$work/scenario.yaml" --listen "127.0.0.1:$sim_port" --quiet >"$work/sim.log" 2>&1 &
 pids+=($!)
@@ -59,6 +68,10 @@ curl -sf "$gw/readyz" >/dev/null || { cat "$work/gateway.log" >&2; exit 1; }
 ask() { # MODEL STREAM → the answer's body
   curl -sS --max-time 30 "$gw/v1/chat/completions" -H 'content-type: application/json' \
     -d "{\"model\":\"$1\",\"stream\":$2,\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the clouds example\"}]}"
+}
+tools() { # MODEL → an Anthropic-shape (Claude Code's) streamed request offering a tool, as it answers
+  curl -sS --max-time 30 "$gw/v1/messages" -H 'content-type: application/json' -H 'anthropic-version: 2023-06-01' \
+    -d "{\"model\":\"$1\",\"max_tokens\":512,\"stream\":true,\"tools\":[{\"name\":\"get_weather\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}],\"messages\":[{\"role\":\"user\",\"content\":\"please call get_weather for Lisbon\"}]}"
 }
 check() { # TYPE MODEL...
   local type="$1"
@@ -76,12 +89,18 @@ check() { # TYPE MODEL...
       echo "streamed: $streamed" >&2
       exit 1
     fi
+    # A Claude Code-shaped stream with a tool: the call comes back as a tool_use block, whatever the cloud.
+    if ! tools "$model" | grep -q '"type":"tool_use","id":"[^"]*","name":"get_weather"'; then
+      echo "FAILED $type ($model): no tool_use in the Anthropic-shape stream" >&2
+      exit 1
+    fi
   done
   echo "ok $type"
 }
 check azure azure/gpt-4o azure-v1/gpt-4o-mini
 check gemini gemini/gemini-2.5-flash
 check vertex vertex/claude-sonnet-4-5 vertex/gemini-2.5-pro
+check bedrock bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0
 
 # What each route cost, from the gateway's ledger (the clouds' own prices, found by provider type behind the
 # simulator's URL).
