@@ -12,6 +12,7 @@ import { bedrockAdapter } from '../../src/providers/bedrock.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { UpstreamError } from '../../src/errors/upstream-error.ts';
 import type { SendContext } from '../../src/providers/types.ts';
+import { mask } from '../../src/config/mask.ts';
 
 after(closePools);
 const ws = tempWorkspace('switchyard-aws-');
@@ -65,6 +66,11 @@ describe('bedrock credentials', () => {
       ['ok', 'token_expired', 'ok'],
     );
     assert.ok(h.events.some((e) => e.type === 'attempt' && /re-minted after 40[13]/.test(e.attempt.note ?? '')));
+  });
+
+  it('AWS keys are shown by their access key id, never a piece of the secret or session token', () => {
+    assert.equal(mask('ASIASIM00000000000001:simSecret/1+abc:IQoJb3JpZ2luX2VjE-token'), 'ASIA…0001');
+    assert.equal(mask('AKIASIMGOOD000000001:right-secret'), 'AKIA…0001');
   });
 
   it('a wrong secret, an unknown key and no signature are refused as AWS refuses them', async () => {
