@@ -94,6 +94,40 @@ describe('google service account credentials', () => {
     assert.ok(h.events.some((e) => e.type === 'attempt' && e.attempt.note === 're-minted after 401'));
   });
 
+  it('google_credentials: adc reads Application Default Credentials (an authorized user) where GOOGLE_APPLICATION_CREDENTIALS says', async () => {
+    await using h = await harness({
+      scenario: {
+        ...scenario,
+        oauth2: {
+          clients: {
+            'adc-client.apps.googleusercontent.com': {
+              secret: 'adc-secret',
+              refresh_token: 'adc-refresh-1',
+              rotate: false,
+            },
+          },
+        },
+      },
+      config: (u) => {
+        ws.write(
+          'adc.json',
+          JSON.stringify({
+            type: 'authorized_user',
+            client_id: 'adc-client.apps.googleusercontent.com',
+            client_secret: 'adc-secret',
+            refresh_token: 'adc-refresh-1',
+            token_uri: `${u.anthropic}/oauth2/token`,
+          }),
+        );
+        return vertexConfig(u.anthropic, 'adc');
+      },
+      env: { GOOGLE_APPLICATION_CREDENTIALS: join(ws.dir, 'adc.json') },
+    });
+    assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+    assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+    assert.equal(h.sim.oauth2()['adc-client.apps.googleusercontent.com']!.refreshed, 1, 'one token for both calls');
+  });
+
   it('a key file signed by another key is refused at the token endpoint, and the failure says so', async () => {
     const stranger = pair();
     await using h = await harness({

@@ -13,6 +13,7 @@ import { startSimulator } from '../../src/sim/server.ts';
 import { UpstreamError } from '../../src/errors/upstream-error.ts';
 import type { SendContext } from '../../src/providers/types.ts';
 import { mask } from '../../src/config/mask.ts';
+import { toConverseRequest } from '../../src/providers/translate/bedrock-wire.ts';
 
 after(closePools);
 const ws = tempWorkspace('switchyard-aws-');
@@ -71,6 +72,15 @@ describe('bedrock credentials', () => {
   it('AWS keys are shown by their access key id, never a piece of the secret or session token', () => {
     assert.equal(mask('ASIASIM00000000000001:simSecret/1+abc:IQoJb3JpZ2luX2VjE-token'), 'ASIA…0001');
     assert.equal(mask('AKIASIMGOOD000000001:right-secret'), 'AKIA…0001');
+  });
+
+  it('structured output is asked for in the system prompt, which Converse takes from every model', () => {
+    const body = toConverseRequest({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'weather?' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object' } } },
+    });
+    assert.match(JSON.stringify(body['system']), /Answer with one JSON object.*JSON Schema/);
   });
 
   it('a wrong secret, an unknown key and no signature are refused as AWS refuses them', async () => {

@@ -4,7 +4,7 @@ import { ProxyAgent, request } from 'undici';
 import type { OAuth2Spec } from './spec.ts';
 import { MintError } from './mint-error.ts';
 import { describeProxy, tunnelMessage } from '../../providers/proxy.ts';
-import { JWT_BEARER_GRANT, serviceAccountAssertion } from './google-jwt.ts';
+import { googleTokenRequest } from './google-jwt.ts';
 
 export interface TokenAnswer {
   token: string;
@@ -21,10 +21,9 @@ export async function requestToken(
   refreshToken?: string,
 ): Promise<TokenAnswer> {
   if (spec.grant === 'jwt_bearer') {
-    // The assertion is the client's credential: no client id or secret goes with it.
-    const sa = await serviceAccountAssertion(spec, source, now);
-    const form = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: sa.assertion });
-    return postForm({ ...spec, tokenUrl: sa.tokenUrl }, source, now, form, {}, [sa.assertion, sa.privateKey]);
+    // A Google credentials file: its own grant (a signed assertion, or a user's refresh token), its own token_uri.
+    const g = await googleTokenRequest(spec, source, now);
+    return postForm({ ...spec, tokenUrl: g.tokenUrl }, source, now, g.form, {}, g.secrets);
   }
   const form = new URLSearchParams({ grant_type: spec.grant });
   if (spec.grant === 'refresh_token') form.set('refresh_token', refreshToken ?? '');

@@ -1,6 +1,7 @@
 // A minted key's config as a self-contained source: all a mint needs, so the minter never reads the config, and an
 // identity naming the source, so a rotating token keeps one health record (docs/credentials.md#minted-credentials).
-import { isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_MINT_WAIT_MS, type KeyCommandConfig, type OAuth2Config } from '../../config/schema.ts';
 import type { LoadedConfig } from '../../config/types.ts';
 import { envValue } from '../../config/local-env.ts';
@@ -159,6 +160,14 @@ export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 /** Vertex AI takes the cloud-platform scope. */
 export const GOOGLE_CLOUD_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
+/** `adc`: Application Default Credentials' file, where Google's libraries look for it. */
+function adcPath(loaded: LoadedConfig): string {
+  const named = envValue(loaded, 'GOOGLE_APPLICATION_CREDENTIALS');
+  if (named !== undefined && named !== '') return named;
+  const home = envValue(loaded, 'HOME') ?? homedir();
+  return join(home, '.config', 'gcloud', 'application_default_credentials.json');
+}
+
 /** A service-account key file, minted like an oauth2 source (one flight, shared, cached until shortly before
  * expiry) with the jwt-bearer grant. */
 function googleSource(
@@ -167,7 +176,7 @@ function googleSource(
   where: string,
   path: string,
 ): Omit<MintedSource, 'waitMs'> {
-  const abs = isAbsolute(path) ? path : resolve(loaded.dir, path);
+  const abs = path === 'adc' ? adcPath(loaded) : isAbsolute(path) ? path : resolve(loaded.dir, path);
   const spec: OAuth2Spec = {
     kind: 'oauth2',
     tokenUrl: GOOGLE_TOKEN_URL,
@@ -187,7 +196,8 @@ function googleSource(
   );
   if (proxy !== undefined) spec.proxy = proxy;
   const id = hashed('oauth2', ['google', abs]);
-  return { provider, spec, id, version: hashed('oauth2', [spec]), where, describe: `google service account ${abs}` };
+  const what = path === 'adc' ? 'google application default credentials' : 'google service account';
+  return { provider, spec, id, version: hashed('oauth2', [spec]), where, describe: `${what} ${abs}` };
 }
 
 function hashed(kind: MintedKind, parts: readonly unknown[]): string {

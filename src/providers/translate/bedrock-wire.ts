@@ -7,6 +7,7 @@ import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason,
 import { type Obj, isObj } from './obj.ts';
 import { finishWithTools, malformed, toolCallName } from './answer-check.ts';
 import { splitStops } from '../stop-sequences.ts';
+import { jsonInstruction } from './response-format.ts';
 import type { Usage } from '../types.ts';
 
 const CACHE_POINT: Obj = { cachePoint: { type: 'default' } };
@@ -100,6 +101,9 @@ function toolConfig(req: ChatRequest): Obj | undefined {
 export function toConverseRequest(req: ChatRequest): Obj {
   const body: Obj = { messages: messagesOf(req.messages) };
   const system = systemOf(req.messages);
+  // Converse has no JSON mode for every model: JSON is asked for in the system prompt, as for Anthropic's API.
+  const json = req.response_format === undefined ? undefined : jsonInstruction(req.response_format);
+  if (json !== undefined) system.push({ text: json });
   if (system.length > 0) body['system'] = system;
   const inference: Obj = {};
   if (req.max_tokens !== undefined) inference['maxTokens'] = req.max_tokens;
