@@ -8,6 +8,7 @@ import { Hash } from '@smithy/hash-node';
 import { isObject, type Json } from './json.ts';
 import { emptySimRequest, type RequestProblem, type SimMessage, type SimRequest, type ToolChoice } from './request.ts';
 import type { Scenario } from './scenario.ts';
+import { simSignature, thinkingOf } from './thinking.ts';
 
 export interface BedrockCall {
   model: string;
@@ -127,8 +128,23 @@ const TOP_FIELDS = new Set([
   'performanceConfig',
 ]);
 
+/** A reasoningContent block whose signature the simulator did not give its text, as Bedrock refuses one. */
+function signatureProblem(messages: Json[]): string | undefined {
+  for (const [i, m] of messages.entries())
+    for (const [j, b] of blocks(m).entries()) {
+      const r = b['reasoningContent'];
+      const t = isObject(r) ? r['reasoningText'] : undefined;
+      if (!isObject(t)) continue;
+      if (t['signature'] !== simSignature(typeof t['text'] === 'string' ? t['text'] : ''))
+        return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+    }
+  return undefined;
+}
+
 function problemOf(body: Json, messages: Json[]): RequestProblem | undefined {
   const invalid = (detail: string): RequestProblem => ({ error: 'invalid_body', detail });
+  const signature = signatureProblem(messages);
+  if (signature !== undefined) return invalid(signature);
   for (const k of Object.keys(body))
     if (!TOP_FIELDS.has(k))
       return invalid(
@@ -224,6 +240,7 @@ export function parseBedrockRequest(key: string | undefined, raw: string, call: 
       ...Object.keys(extra).map((k) => `additionalModelRequestFields.${k}`),
     ].sort(),
     roles: raws.map((m) => String(m['role'])),
+    thinking: thinkingOf({ thinking: extra['thinking'] ?? null }),
     cacheMarks: [...raws.flatMap(blocks), ...(Array.isArray(body['system']) ? body['system'] : [])].filter(
       (b) => isObject(b) && isObject(b['cachePoint']),
     ).length,

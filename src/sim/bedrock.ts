@@ -29,11 +29,20 @@ function usageOf(reply: SimReply): Record<string, number> {
   };
 }
 
+/** Claude's thinking as Converse carries it: a reasoningContent block, signed. */
+const reasoningOf = (reply: SimReply): Record<string, unknown>[] =>
+  reply.thinking
+    ? [{ reasoningContent: { reasoningText: { text: reply.thinking.thinking, signature: reply.thinking.signature } } }]
+    : [];
+
 export function converseAnswer(reply: SimReply): Record<string, unknown> {
   const call = reply.toolCall;
-  const content = call
-    ? [{ toolUse: { toolUseId: call.id, name: call.name, input: JSON.parse(call.arguments) as unknown } }]
-    : [{ text: reply.text }];
+  const content = [
+    ...reasoningOf(reply),
+    call
+      ? { toolUse: { toolUseId: call.id, name: call.name, input: JSON.parse(call.arguments) as unknown } }
+      : { text: reply.text },
+  ];
   return {
     output: { message: { role: 'assistant', content } },
     stopReason: STOP[reply.finish],
@@ -46,24 +55,37 @@ const event = (type: string, data: Record<string, unknown>): SseFrame => ({ even
 
 export function converseStream(reply: SimReply): StreamPlan {
   const head = [event('messageStart', { role: 'assistant' })];
+  // A thinking block first, at index 0 (its text, then its signature); the answer's block after it.
+  const at = reply.thinking ? 1 : 0;
+  if (reply.thinking) {
+    const t = reply.thinking;
+    if (t.thinking !== '')
+      head.push(
+        event('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { text: t.thinking } } }),
+      );
+    head.push(
+      event('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { signature: t.signature } } }),
+    );
+    head.push(event('contentBlockStop', { contentBlockIndex: 0 }));
+  }
   const call = reply.toolCall;
   const deltas: SseFrame[] = call
     ? [
         event('contentBlockStart', {
-          contentBlockIndex: 0,
+          contentBlockIndex: at,
           start: { toolUse: { toolUseId: call.id, name: call.name } },
         }),
         ...halves(call.arguments).map((part) => ({
-          ...event('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: part } } }),
+          ...event('contentBlockDelta', { contentBlockIndex: at, delta: { toolUse: { input: part } } }),
           content: { args: part },
         })),
       ]
     : wordPieces(reply.text).map((piece) => ({
-        ...event('contentBlockDelta', { contentBlockIndex: 0, delta: { text: piece } }),
+        ...event('contentBlockDelta', { contentBlockIndex: at, delta: { text: piece } }),
         content: { text: piece },
       }));
   const tail = [
-    event('contentBlockStop', { contentBlockIndex: 0 }),
+    event('contentBlockStop', { contentBlockIndex: at }),
     event('messageStop', { stopReason: STOP[reply.finish] }),
     event('metadata', { usage: usageOf(reply), metrics: { latencyMs: 120 } }),
   ];

@@ -83,6 +83,59 @@ describe('bedrock credentials', () => {
     assert.match(JSON.stringify(body['system']), /Answer with one JSON object.*JSON Schema/);
   });
 
+  it("Claude's thinking comes back signed and goes back with its tool turn, whole and streamed", async () => {
+    await using sim = await startSimulator({
+      scenario: { models: { [MODEL]: {} }, keys: { AKIASIMTHINK00000001: { aws_secret: 't' } } },
+    });
+    const ctx: SendContext = {
+      provider: 'br',
+      baseUrl: sim.url,
+      apiKey: 'AKIASIMTHINK00000001:t',
+      headers: {},
+      timeoutMs: 10_000,
+      awsRegion: 'us-east-1',
+    };
+    const weather = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
+    const ask = { role: 'user' as const, content: 'please call get_weather for Oslo' };
+    const req = {
+      model: MODEL,
+      messages: [ask],
+      tools: [weather],
+      anthropic_fields: { thinking: { type: 'enabled', budget_tokens: 1024 } },
+    };
+    const first = await bedrockAdapter.send(req, ctx);
+    assert.equal(first.thinking?.[0]?.type, 'thinking');
+    const call = first.tool_calls[0]!;
+    const next = {
+      ...req,
+      messages: [
+        ask,
+        { role: 'assistant' as const, content: null, parts: first.thinking!, tool_calls: [call] },
+        { role: 'tool' as const, tool_call_id: call.id, content: '{"sky":"grey"}' },
+      ],
+    };
+    const events = [];
+    for await (const e of bedrockAdapter.stream(next, ctx)) events.push(e);
+    assert.equal(events.at(-1)?.type, 'finish');
+    assert.ok(
+      events.some((e) => e.type === 'thinking_signature'),
+      'the streamed answer thought too',
+    );
+    // A signature Bedrock did not give is refused, as a thinking block signed elsewhere is.
+    const forged = {
+      ...next,
+      messages: next.messages.map((m, i) =>
+        i === 1 ? { ...m, parts: [{ type: 'thinking' as const, thinking: 'x', signature: 'forged' }] } : m,
+      ),
+    };
+    const err = await bedrockAdapter.send(forged, ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(UpstreamError.isInstance(err));
+    assert.equal(err.thinkingSignature, true);
+  });
+
   it('a wrong secret, an unknown key and no signature are refused as AWS refuses them', async () => {
     await using sim = await startSimulator({
       scenario: { models: { [MODEL]: {} }, keys: { AKIASIMGOOD000000001: { aws_secret: 'right-secret' } } },

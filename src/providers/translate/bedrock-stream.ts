@@ -18,7 +18,7 @@ export interface ConverseDecoder {
 export function createConverseDecoder(id: string, model: string): ConverseDecoder {
   let started = false;
   /** Open blocks by Converse index: a text block's id, or a tool call's. */
-  const open = new Map<number, { kind: 'text' | 'tool'; id: string; index: number }>();
+  const open = new Map<number, { kind: 'text' | 'tool' | 'thinking'; id: string; index: number }>();
   let calls = 0;
   let finish: FinishReason | undefined;
   let usage: Usage | undefined;
@@ -33,7 +33,31 @@ export function createConverseDecoder(id: string, model: string): ConverseDecode
     const b = open.get(at);
     if (b === undefined) return;
     open.delete(at);
-    out.push(b.kind === 'text' ? { type: 'text_end', id: b.id } : { type: 'tool_call_end', index: b.index, id: b.id });
+    out.push(
+      b.kind === 'text'
+        ? { type: 'text_end', id: b.id }
+        : b.kind === 'thinking'
+          ? { type: 'thinking_end', id: b.id }
+          : { type: 'tool_call_end', index: b.index, id: b.id },
+    );
+  };
+
+  /** Claude's thinking, in its own block: text pieces, then the signature; a redacted block comes whole. */
+  const thinkingDelta = (at: number, r: Record<string, unknown>, out: StreamEvent[]): void => {
+    if (typeof r['redactedContent'] === 'string') {
+      out.push({ type: 'redacted_thinking', data: r['redactedContent'], id: `rsn_${at}` });
+      return;
+    }
+    let b = open.get(at);
+    if (b === undefined) {
+      b = { kind: 'thinking', id: `rsn_${at}`, index: -1 };
+      open.set(at, b);
+      out.push({ type: 'thinking_start', id: b.id });
+    }
+    if (typeof r['text'] === 'string' && r['text'] !== '')
+      out.push({ type: 'thinking', thinking: r['text'], id: b.id });
+    if (typeof r['signature'] === 'string')
+      out.push({ type: 'thinking_signature', signature: r['signature'], id: b.id });
   };
 
   return {
@@ -60,6 +84,8 @@ export function createConverseDecoder(id: string, model: string): ConverseDecode
           }
           out.push({ type: 'text', text: delta['text'], id: b.id });
         }
+        const reasoning = delta['reasoningContent'];
+        if (isObj(reasoning)) thinkingDelta(at, reasoning, out);
         const tool = delta['toolUse'];
         const b = open.get(at);
         if (isObj(tool) && typeof tool['input'] === 'string' && b?.kind === 'tool')

@@ -3,7 +3,15 @@
 // blocks, `inferenceConfig`, `toolConfig`; model-specific settings (`top_k`, Claude's `thinking`) in
 // `additionalModelRequestFields`. Prompt-cache marks become `cachePoint` blocks after what they mark.
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage, ChatRequest, ChatResponse, ContentPart, FinishReason, ToolCall } from '../types.ts';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ContentPart,
+  FinishReason,
+  ThinkingPart,
+  ToolCall,
+} from '../types.ts';
 import { type Obj, isObj } from './obj.ts';
 import { finishWithTools, malformed, toolCallName } from './answer-check.ts';
 import { splitStops } from '../stop-sequences.ts';
@@ -13,17 +21,27 @@ import type { Usage } from '../types.ts';
 const CACHE_POINT: Obj = { cachePoint: { type: 'default' } };
 const IMAGE_FORMAT = /^data:image\/(png|jpeg|gif|webp);base64,/;
 
-function partBlocks(parts: readonly ContentPart[]): Obj[] {
+/** An Anthropic thinking block as Converse carries it (Claude models only; the signature is Bedrock's own). */
+function reasoningBlock(p: ThinkingPart): Obj {
+  return p.type === 'thinking'
+    ? { reasoningContent: { reasoningText: { text: p.thinking, signature: p.signature } } }
+    : { reasoningContent: { redactedContent: p.data } };
+}
+
+function partBlocks(parts: readonly ContentPart[], thinking: boolean): Obj[] {
   const out: Obj[] = [];
   for (const p of parts) {
     if (p.type === 'text') out.push({ text: p.text });
-    else if (p.type === 'image') {
+    else if (p.type === 'thinking' || p.type === 'redacted_thinking') {
+      if (thinking) out.push(reasoningBlock(p));
+      continue;
+    } else if (p.type === 'image') {
       const m = IMAGE_FORMAT.exec(p.url);
       // Converse takes an image's bytes (or an S3 location), not a URL: one by URL is said in words.
       out.push(
         m ? { image: { format: m[1], source: { bytes: p.url.slice(m[0].length) } } } : { text: `[image: ${p.url}]` },
       );
-    } else continue; // Thinking blocks are signed for the platform that made them.
+    }
     if (p.cache_control !== undefined) out.push(CACHE_POINT);
   }
   return out;
@@ -37,7 +55,7 @@ function argsOf(call: ToolCall): unknown {
   }
 }
 
-function blocksOf(m: ChatMessage): Obj[] {
+function blocksOf(m: ChatMessage, thinking: boolean): Obj[] {
   if (m.role === 'tool') {
     const block: Obj = {
       toolResult: {
@@ -48,21 +66,21 @@ function blocksOf(m: ChatMessage): Obj[] {
     };
     return m.cache_control !== undefined ? [block, CACHE_POINT] : [block];
   }
-  const out = m.parts !== undefined ? partBlocks(m.parts) : m.content ? [{ text: m.content }] : [];
+  const out = m.parts !== undefined ? partBlocks(m.parts, thinking) : m.content ? [{ text: m.content }] : [];
   for (const call of m.tool_calls ?? [])
     out.push({ toolUse: { toolUseId: call.id, name: call.name, input: argsOf(call) } });
   return out.length > 0 ? out : [{ text: ' ' }];
 }
 
 /** Consecutive turns of one role are one message (tool results answer in one user turn). */
-function messagesOf(messages: readonly ChatMessage[]): Obj[] {
+function messagesOf(messages: readonly ChatMessage[], thinking: boolean): Obj[] {
   const out: { role: string; content: Obj[] }[] = [];
   for (const m of messages) {
     if (m.role === 'system') continue;
     const role = m.role === 'assistant' ? 'assistant' : 'user';
     const last = out.at(-1);
-    if (last !== undefined && last.role === role) last.content.push(...blocksOf(m));
-    else out.push({ role, content: blocksOf(m) });
+    if (last !== undefined && last.role === role) last.content.push(...blocksOf(m, thinking));
+    else out.push({ role, content: blocksOf(m, thinking) });
   }
   return out;
 }
@@ -70,7 +88,7 @@ function messagesOf(messages: readonly ChatMessage[]): Obj[] {
 function systemOf(messages: readonly ChatMessage[]): Obj[] {
   const out: Obj[] = [];
   for (const m of messages.filter((x) => x.role === 'system'))
-    out.push(...(m.parts !== undefined ? partBlocks(m.parts) : [{ text: m.content ?? '' }]));
+    out.push(...(m.parts !== undefined ? partBlocks(m.parts, false) : [{ text: m.content ?? '' }]));
   return out;
 }
 
@@ -97,9 +115,25 @@ function toolConfig(req: ChatRequest): Obj | undefined {
   return out;
 }
 
+/** The caller's thinking, for a Claude model, unless the request answers tools of a turn that did not open with a
+ * thinking block (which Claude refuses with thinking on, as on Anthropic's API: anthropic-thinking.ts). */
+function thinkingOf(req: ChatRequest, messages: readonly Obj[]): Readonly<Record<string, unknown>> | undefined {
+  const thinking = req.anthropic_fields?.thinking;
+  if (thinking === undefined || !isAnthropicModel(req.model) || thinking['type'] === 'disabled') return undefined;
+  const last = messages.at(-1);
+  const blocksOfLast = Array.isArray(last?.['content']) ? (last['content'] as Obj[]) : [];
+  if (!blocksOfLast.some((b) => isObj(b['toolResult']))) return thinking;
+  const asked = messages.at(-2)?.['content'];
+  return Array.isArray(asked) && isObj(asked[0]) && isObj((asked[0] as Obj)['reasoningContent']) ? thinking : undefined;
+}
+
 /** The Converse body; the model goes in the path. */
 export function toConverseRequest(req: ChatRequest): Obj {
-  const body: Obj = { messages: messagesOf(req.messages) };
+  let messages = messagesOf(req.messages, true);
+  const thinking = thinkingOf(req, messages);
+  // Without thinking, the history's thinking blocks go: Claude refuses them in the last assistant turn then.
+  if (thinking === undefined) messages = messagesOf(req.messages, false);
+  const body: Obj = { messages };
   const system = systemOf(req.messages);
   // Converse has no JSON mode for every model: JSON is asked for in the system prompt, as for Anthropic's API.
   const json = req.response_format === undefined ? undefined : jsonInstruction(req.response_format);
@@ -116,8 +150,7 @@ export function toConverseRequest(req: ChatRequest): Obj {
   if (tools !== undefined && req.tool_choice !== 'none') body['toolConfig'] = tools;
   const extra: Obj = {};
   if (req.top_k !== undefined) extra['top_k'] = req.top_k;
-  const thinking = req.anthropic_fields?.thinking;
-  if (thinking !== undefined && isAnthropicModel(req.model)) extra['thinking'] = thinking;
+  if (thinking !== undefined) extra['thinking'] = thinking;
   if (Object.keys(extra).length > 0) body['additionalModelRequestFields'] = extra;
   return body;
 }
@@ -161,9 +194,12 @@ export function fromConverseResponse(body: unknown): ChatResponse {
   if (!Array.isArray(content)) throw malformed('output.message.content', content, 'an array of blocks');
   let text = '';
   const calls: ToolCall[] = [];
+  const thinking: ThinkingPart[] = [];
   content.forEach((b: unknown, i) => {
     if (!isObj(b)) throw malformed(`output.message.content[${i}]`, b, 'a block');
     if (typeof b['text'] === 'string') text += b['text'];
+    const reasoning = thinkingOfBlock(b['reasoningContent']);
+    if (reasoning !== undefined) thinking.push(reasoning);
     const use = b['toolUse'];
     if (isObj(use)) {
       const name = toolCallName(use['name'], `output.message.content[${i}].toolUse.name`);
@@ -180,5 +216,15 @@ export function fromConverseResponse(body: unknown): ChatResponse {
   };
   const usage = usageFromConverse(body['usage']);
   if (usage !== undefined) res.usage = usage;
+  if (thinking.length > 0) res.thinking = thinking;
   return res;
+}
+
+/** A `reasoningContent` block → the thinking block it is (Claude's, signed by Bedrock). */
+function thinkingOfBlock(r: unknown): ThinkingPart | undefined {
+  if (!isObj(r)) return undefined;
+  if (typeof r['redactedContent'] === 'string') return { type: 'redacted_thinking', data: r['redactedContent'] };
+  const t = r['reasoningText'];
+  if (!isObj(t) || typeof t['text'] !== 'string') return undefined;
+  return { type: 'thinking', thinking: t['text'], signature: typeof t['signature'] === 'string' ? t['signature'] : '' };
 }
