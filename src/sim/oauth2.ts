@@ -121,7 +121,7 @@ export class OAuthEndpoint {
     const grant = bearer !== undefined ? 'jwt_bearer' : (form.get('grant_type') ?? '');
     if (grant !== 'client_credentials' && grant !== 'refresh_token' && grant !== 'jwt_bearer')
       return oauthError(400, 'unsupported_grant_type', `grant_type ${grant || '(none)'} is not supported`);
-    if (!client.grants.includes(grant))
+    if (!client.grants.includes(grant) && !(grant === 'jwt_bearer' && client.public_key !== undefined))
       return oauthError(400, 'unauthorized_client', `this client may not use the ${grant} grant`);
     const step = this.#nextStep(creds.id, client);
     if (step === '500') return json(500, { error: 'server_error', error_description: 'the token endpoint failed' });

@@ -144,9 +144,10 @@ const oauthClientObject = z.strictObject({
   secret: z.string().optional(),
   grants: z
     .array(z.enum(['client_credentials', 'refresh_token', 'jwt_bearer']))
-    .default(['client_credentials', 'refresh_token', 'jwt_bearer']),
+    .default(['client_credentials', 'refresh_token']),
   /** A service account's public key (PEM): the jwt-bearer grant's assertion (RFC 7523, as Google's service-account
-   * keys sign it) must be signed by its private key, the client being the assertion's `iss`. */
+   * keys sign it) must be signed by its private key, the client being the assertion's `iss`. A client with one takes
+   * that grant whatever `grants` says. */
   public_key: z.string().optional(),
   /** The first refresh token it accepts (the refresh_token grant). */
   refresh_token: z.string().optional(),
