@@ -4,11 +4,17 @@ import { createHash } from 'node:crypto';
 /** A short prefix and the last four characters (`sk-…a1b2`); the prefix is at most three letters, so nothing secret
  * leaks through it (docs/credentials.md#fingerprints-and-masking). */
 export function mask(secret: string): string {
+  // AWS keys as Bedrock takes them (`ACCESS_KEY_ID:SECRET[:SESSION_TOKEN]`) are named by their access key id, which
+  // is not secret; nothing of the secret or the session token is shown.
+  const aws = AWS_KEYS.exec(secret);
+  if (aws !== null) return `${aws[1]}…${aws[2]}`;
   const last4 = secret.slice(-4);
   if (secret.length < 12) return `…${secret.slice(-2)}`;
   const prefix = /^[A-Za-z]{2,3}-/.exec(secret)?.[0] ?? '';
   return `${prefix}…${last4}`;
 }
+
+const AWS_KEYS = /^(A[KS]IA)[A-Z0-9]{8,}([A-Z0-9]{4}):[^:]+(?::[^:]+)?$/;
 
 /** A URL with the password of its user-info replaced (`redis://user:***@host`); a lone user-info part is taken
  * for a password, as Redis URLs use it (`redis://secret@host`). Anything else is returned as it is. */

@@ -299,7 +299,7 @@ const mintedShape = {
 };
 /** A mint_wait unset: a few seconds, enough for a healthy helper, short of any client's patience. */
 export const DEFAULT_MINT_WAIT_MS = 3_000;
-const MINTED_FIELDS = ['api_key_file', 'api_key_command', 'oauth2'] as const;
+const MINTED_FIELDS = ['api_key_file', 'api_key_command', 'oauth2', 'google_credentials', 'aws_credentials'] as const;
 
 /** One minted source per provider: each is the key's identity (health is kept per source). */
 function oneMintedSource(
@@ -321,9 +321,19 @@ function oneMintedSource(
     });
 }
 
+/** The upstream APIs an adapter speaks (src/providers/registry.ts). */
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure', 'gemini', 'vertex', 'bedrock'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+/** Azure OpenAI's `api-version` query value (`2024-10-21`, `2025-04-01-preview`). */
+const apiVersion = (): z.ZodString =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'expected an Azure api-version like 2024-10-21 or 2025-04-01-preview');
+
 export const providerSchema = z
   .strictObject({
-    type: z.enum(['openai', 'anthropic']),
+    type: z.enum(PROVIDER_TYPES),
     base_url: httpUrl(),
     api_key: z.string().optional(),
     api_keys: z.array(z.string()).optional(),
@@ -345,21 +355,75 @@ export const providerSchema = z
     /** This provider's prompt-cache affinity; unset: `credentials.affinity`. */
     affinity: affinityModeSchema.optional(),
     auth: authSchema.optional(),
+    /** Azure OpenAI: set, calls go to the deployments API (`/openai/deployments/{model}/…?api-version=`), the
+     * model naming the deployment; unset, to the v1 API (`/openai/v1/…`). */
+    api_version: apiVersion().optional(),
+    /** Vertex AI: the Google Cloud project and the region (`us-east5`, `europe-west1`, or `global`) calls go to. */
+    project: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a Google Cloud project id (my-project-123)')
+      .optional(),
+    region: z
+      .string()
+      .regex(
+        /^(global|[a-z]+(-[a-z]+)+-?\d+)$/,
+        'expected a region like us-east5 or europe-west1 (Vertex AI, or global), us-east-1 (Bedrock)',
+      )
+      .optional(),
+    /** A Google service account's key file (JSON): an access token is minted from it (docs/credentials.md). */
+    google_credentials: z.string().trim().min(1, 'expected a file path').optional(),
+    /** Bedrock: AWS keys from a named profile, or the SDK's default chain (environment, SSO, profile, process,
+     * container and instance metadata), re-read before they expire. */
+    aws_credentials: z
+      .union([z.literal('default_chain'), z.strictObject({ profile: z.string().trim().min(1) })], {
+        error: 'expected default_chain or { profile: NAME }',
+      })
+      .optional(),
     ...mintedShape,
   })
   .superRefine((p, ctx) => {
+    vertexPlace(p, ctx);
+    if (p.api_version !== undefined && p.type !== 'azure') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api_version'],
+        message: `api_version is Azure OpenAI's; a type: ${p.type} provider has none — leave it out, or set type: azure`,
+      });
+    }
     if (p.responses_api && p.type !== 'openai') {
       ctx.addIssue({
         code: 'custom',
         path: ['responses_api'],
-        message:
-          'only a type: openai provider can serve the Responses API; leave it out (or false) for an anthropic provider',
+        message: `only a type: openai provider can serve the Responses API; leave it out (or false) for a type: ${p.type} provider`,
       });
     }
     oneMintedSource(p, ctx);
     authHeaderClash(p, ctx);
   });
 export type ProviderConfig = z.infer<typeof providerSchema>;
+
+/** A vertex provider names its project and region; a bedrock one may name its region; no other type has them. */
+function vertexPlace(
+  p: { type: ProviderType; project?: string | undefined; region?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  for (const field of ['project', 'region'] as const) {
+    if (p.type === 'vertex' && p[field] === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `a type: vertex provider needs its ${field} (${field === 'project' ? 'the Google Cloud project id' : 'us-east5, europe-west1, global, …'})`,
+      });
+    // Bedrock signs for a region too (its base_url usually names it).
+    const takes = p.type === 'vertex' || (p.type === 'bedrock' && field === 'region');
+    if (!takes && p[field] !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `${field} is Vertex AI's; a type: ${p.type} provider has none — leave it out, or set type: vertex`,
+      });
+  }
+}
 
 /** A `headers:` entry naming the header `auth.header` sends the key in: it would replace the key. */
 function authHeaderClash(

@@ -2,7 +2,7 @@
 // files or refresh token to a host of its choosing (docs/credentials.md#how-minting-works).
 import type { LoadedConfig } from './types.ts';
 
-const MINTED = ['api_key_file', 'api_key_command', 'oauth2'] as const;
+const MINTED = ['api_key_file', 'api_key_command', 'oauth2', 'google_credentials', 'aws_credentials'] as const;
 
 export function dropUntrustedMinting(loaded: LoadedConfig, path: string): void {
   const dropped: string[] = [];

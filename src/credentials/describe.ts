@@ -10,7 +10,7 @@ export function sourceLabel(source: CredentialSource): string {
     return `${configSlotLabel(source.where)}${via}`;
   }
   // A minted source by what gives its token: `command gcloud`, `oauth2 client app at login.example.com`.
-  if (source.kind === 'file' || source.kind === 'command' || source.kind === 'oauth2')
+  if (source.kind === 'file' || source.kind === 'command' || source.kind === 'oauth2' || source.kind === 'aws')
     return source.via ?? source.where;
   return source.where;
 }
@@ -46,6 +46,7 @@ export function describeSource(source: CredentialSource): string {
     case 'file':
     case 'command':
     case 'oauth2':
+    case 'aws':
       // `from command gcloud`, `from oauth2 client app at login.example.com`.
       return `from ${sourceLabel(source)}`;
   }

@@ -16,7 +16,12 @@ export function hasConfiguredKey(loaded: LoadedConfig, provider: string): boolea
   const variable = keyEnvName(loaded, provider);
   const configured = [p.api_key, ...(p.api_keys ?? [])].some((k) => k !== undefined && k.trim() !== '');
   // A minted source is a key too, whether or not it can be minted now (that is `auth test`'s question).
-  const minted = p.api_key_file !== undefined || p.api_key_command !== undefined || p.oauth2 !== undefined;
+  const minted =
+    p.api_key_file !== undefined ||
+    p.api_key_command !== undefined ||
+    p.oauth2 !== undefined ||
+    p.google_credentials !== undefined ||
+    p.aws_credentials !== undefined;
   return (
     configured || minted || Boolean(envValue(loaded, variable)?.trim()) || Boolean(loaded.dotenv[variable]?.trim())
   );

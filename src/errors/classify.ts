@@ -3,7 +3,7 @@
 // shapes (DeepSeek, OpenRouter, vLLM, Google, gateways), errors inside 200 streams, and garbage bodies.
 import type { ErrorKind } from './kinds.ts';
 import type { BlockedBy, Classification } from './classification.ts';
-import type { HeaderBag } from './headers.ts';
+import { headerGetter, type HeaderBag } from './headers.ts';
 import type { ErrorBody } from './error-body.ts';
 import { readErrorBody, readErrorPayload } from './error-body.ts';
 import { honouredReset, nextMidnight, parseRetryHints } from './retry-after.ts';
@@ -36,6 +36,7 @@ export const STATUS_KIND: Readonly<Record<number, ErrorKind>> = {
   413: 'bad_request',
   422: 'bad_request',
   429: 'rate_limited',
+  424: 'server', // Bedrock ModelErrorException: the model failed
   499: 'timeout',
   500: 'server',
   502: 'server',
@@ -89,7 +90,7 @@ const QUOTA_WORDS =
 /** "This key may not use this model": the provider knows the key and the model, and keeps them apart (Groq's
  * `model_permission_blocked_org`, OpenAI's "project … does not have access to model …", "not allowed to use model"). */
 const MODEL_ACCESS_WORDS =
-  /(do|does) not have access to (the )?model|(no|without) access to (the )?model|not (allowed|authori[sz]ed|permitted) to (use|access) (the )?model|blocked at the (organi[sz]ation|project) level/;
+  /(do|does) not have access to (the )?model|don'?t have access to the model|(no|without) access to (the )?model|not (allowed|authori[sz]ed|permitted) to (use|access) (the )?model|blocked at the (organi[sz]ation|project) level/;
 
 /** A region refusal is the same for every key, so there is nothing to rotate to (Anthropic's has its own rule). */
 const REGION_WORDS =
@@ -97,6 +98,24 @@ const REGION_WORDS =
 
 /** Ordered: the first rule that matches wins. */
 export const REFINEMENTS: readonly Refinement[] = [
+  // AWS (Bedrock) says what failed in its exception's name (`x-amzn-errortype`, an event stream's
+  // `:exception-type`), its body a bare message: the names decide.
+  {
+    kind: 'auth_rejected',
+    statuses: is4xx,
+    codes: [
+      'expiredtokenexception',
+      'unrecognizedclientexception',
+      'invalidsignatureexception',
+      'incompletesignatureexception',
+      'missingauthenticationtokenexception',
+    ],
+  },
+  { kind: 'quota', statuses: is4xx, codes: ['servicequotaexceededexception'] },
+  { kind: 'overloaded', statuses: (s) => s >= 400, codes: ['modelnotreadyexception'] },
+  // Bedrock's "unable to process your request" / "too many connections": capacity, not a fault.
+  { kind: 'overloaded', statuses: is5xx, codes: ['serviceunavailableexception'] },
+  { kind: 'timeout', statuses: (s) => s >= 400, codes: ['modeltimeoutexception'] },
   // max_tokens above the model's output limit, with the limit stated: before context_length, whose wording vLLM's
   // message shares ("maximum context length"), since lowering max_tokens is what makes it pass.
   { kind: 'bad_request', statuses: oneOf(400, 413, 422), outputLimit: true },
@@ -189,7 +208,7 @@ export const REFINEMENTS: readonly Refinement[] = [
     statuses: oneOf(400, 404, 422),
     codes: ['model_not_found', 'not_found_error', 'not_found'],
     wording:
-      /model.{0,80}(does not exist|not exist|not found|is not supported|unknown)|no such model|unknown model|invalid model/,
+      /model.{0,80}(does not exist|not exist|not found|is not supported|unknown)|no such model|unknown model|invalid model|model identifier is invalid/,
   },
   {
     kind: 'rate_limited',
@@ -313,6 +332,9 @@ function withResetHints(
  * Google, in its body). */
 export function classifyHttp(failure: HttpFailure): Classification {
   const body = readErrorBody(failure.body, failure.secrets);
+  // AWS names the exception in a header (`ThrottlingException:http://internal.amazon.com/…`).
+  const amzn = headerGetter(failure.headers)('x-amzn-errortype');
+  if (amzn !== undefined && body.code === undefined && body.type === undefined) body.type = amzn.split(':')[0];
   const rule = refine(failure.status, body);
   const c = build(rule, rule?.kind ?? statusDefault(failure.status), body, failure.status);
   return withResetHints(c, body, failure.headers, failure.now ?? Date.now());
@@ -337,6 +359,15 @@ const STREAM_TYPE_STATUS: Readonly<Record<string, number>> = {
   context_length_exceeded: 400,
   request_too_large: 413,
   timeout_error: 504,
+  // Bedrock's stream exceptions, by their `:exception-type`.
+  throttlingexception: 429,
+  servicequotaexceededexception: 400,
+  validationexception: 400,
+  modelstreamerrorexception: 500,
+  internalserverexception: 500,
+  serviceunavailableexception: 503,
+  modeltimeoutexception: 408,
+  expiredtokenexception: 403,
 };
 
 function streamStatus(body: ErrorBody): number {

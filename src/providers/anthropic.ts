@@ -1,5 +1,6 @@
 // Anthropic Messages API: POST {base_url}/v1/messages with x-api-key and anthropic-version; GET {base_url}/v1/models.
-// `event: error` (e.g. overloaded_error) inside a 200 stream is classified and thrown.
+// `event: error` (e.g. overloaded_error) inside a 200 stream is classified and thrown. Vertex AI serves the same body at
+// its own paths (vertex.ts): the adapter is made over a dialect that says where, and how the body differs.
 import { classifyStreamError } from '../errors/classify.ts';
 import { authHeaderFor, authHeaders } from './auth-header.ts';
 import { callSecrets } from './call-secrets.ts';
@@ -24,12 +25,38 @@ function url(ctx: SendContext, path: string): UpstreamTarget {
   return upstreamTarget(base, /\/v1$/.test(basePath) ? path : `/v1${path}`);
 }
 
-function headers(ctx: SendContext, accept: string, req?: ChatRequest): Record<string, string> {
+/** Where an Anthropic-shaped API takes its calls and what its body carries besides the Messages request. */
+export interface AnthropicDialect {
+  type: ProviderAdapter['type'];
+  messages(ctx: SendContext, req: ChatRequest, stream: boolean): UpstreamTarget;
+  models(ctx: SendContext): UpstreamTarget;
+  /** The body as sent: Anthropic's own takes the request as it is. */
+  body(wire: Record<string, unknown>): Record<string, unknown>;
+  /** The `anthropic-version` header; none where the body says the version (Vertex). */
+  versionHeader?: string;
+  /** The model ids of the models list's answer; default Anthropic's and OpenAI's `data` list. */
+  modelIds?: (body: unknown) => string[];
+}
+
+const ANTHROPIC: AnthropicDialect = {
+  type: 'anthropic',
+  messages: (ctx) => url(ctx, '/messages'),
+  models: (ctx) => url(ctx, '/models?limit=1000'),
+  body: (wire) => wire,
+  versionHeader: ANTHROPIC_VERSION,
+};
+
+function headers(
+  dialect: AnthropicDialect,
+  ctx: SendContext,
+  accept: string,
+  req?: ChatRequest,
+): Record<string, string> {
   const out: Record<string, string> = {
     'content-type': 'application/json',
     accept,
-    ...authHeaders(ctx.auth ?? authHeaderFor('anthropic', undefined), ctx.apiKey),
-    'anthropic-version': ANTHROPIC_VERSION,
+    ...authHeaders(ctx.auth ?? authHeaderFor(dialect.type, undefined), ctx.apiKey),
+    ...(dialect.versionHeader !== undefined ? { 'anthropic-version': dialect.versionHeader } : {}),
     ...ctx.headers,
   };
   if (req?.anthropic_beta === undefined || req.anthropic_beta.length === 0) return out;
@@ -51,12 +78,12 @@ export function betaHeader(
   return [...all].join(',');
 }
 
-async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
+async function send(dialect: AnthropicDialect, req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   const body = await callJson(ctx, {
-    url: url(ctx, '/messages'),
+    url: dialect.messages(ctx, req, false),
     method: 'POST',
-    headers: headers(ctx, 'application/json', req),
-    body: JSON.stringify(toAnthropicRequest(req, { stream: false })),
+    headers: headers(dialect, ctx, 'application/json', req),
+    body: JSON.stringify(dialect.body(toAnthropicRequest(req, { stream: false }))),
   });
   const res = readAnswer(() => fromAnthropicResponse(body), ctx.provider);
   if (res) return withModel(res, req);
@@ -94,32 +121,36 @@ function streamHandler(ctx: SendContext): StreamHandler {
   };
 }
 
-function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
+function stream(dialect: AnthropicDialect, req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
   return streamCall(
     ctx,
     {
-      url: url(ctx, '/messages'),
+      url: dialect.messages(ctx, req, true),
       method: 'POST',
-      headers: headers(ctx, 'text/event-stream', req),
-      body: JSON.stringify(toAnthropicRequest(req, { stream: true })),
+      headers: headers(dialect, ctx, 'text/event-stream', req),
+      body: JSON.stringify(dialect.body(toAnthropicRequest(req, { stream: true }))),
     },
     streamHandler(ctx),
   );
 }
 
-async function listModels(ctx: SendContext): Promise<string[]> {
-  return modelIds(
-    await callJson(ctx, {
-      url: url(ctx, '/models?limit=1000'),
-      method: 'GET',
-      headers: headers(ctx, 'application/json'),
-    }),
-  );
+async function listModels(dialect: AnthropicDialect, ctx: SendContext): Promise<string[]> {
+  const body = await callJson(ctx, {
+    url: dialect.models(ctx),
+    method: 'GET',
+    headers: headers(dialect, ctx, 'application/json'),
+  });
+  return (dialect.modelIds ?? modelIds)(body);
 }
 
-export const anthropicAdapter: ProviderAdapter = {
-  type: 'anthropic',
-  send,
-  stream,
-  listModels,
-};
+/** The Messages adapter over one dialect's paths and body. */
+export function anthropicShapedAdapter(dialect: AnthropicDialect): ProviderAdapter {
+  return {
+    type: dialect.type,
+    send: (req, ctx) => send(dialect, req, ctx),
+    stream: (req, ctx) => stream(dialect, req, ctx),
+    listModels: (ctx) => listModels(dialect, ctx),
+  };
+}
+
+export const anthropicAdapter: ProviderAdapter = anthropicShapedAdapter(ANTHROPIC);

@@ -98,6 +98,8 @@ export interface UpstreamCall {
   /** What the call was sent with: its secrets (callSecrets) are scrubbed verbatim from upstream messages, worked out
    * only when there is a failure to clean. */
   sentWith: SentWith;
+  /** Headers worked out from the whole request as it goes out (AWS SigV4), added to `headers` then. */
+  sign?: (call: Pick<UpstreamCall, 'url' | 'method' | 'headers' | 'body'>) => Promise<Record<string, string>>;
 }
 
 const MAX_ERROR_BODY = 64 * 1024;

@@ -1,11 +1,12 @@
 // OpenAI-compatible chat completions (OpenAI, DeepSeek, MiMo, OpenRouter, vLLM, …): POST {base_url}/chat/completions
 // with a Bearer key; GET {base_url}/models. A Responses request to a provider that serves the Responses API goes to
 // {base_url}/responses instead (openai-responses.ts). Errors inside a 200 stream (`data: {"error": …}`) are classified and thrown.
+// Azure OpenAI speaks the same body at other paths (azure.ts): the adapter is made over a dialect that says where.
 import { classifyStreamError } from '../errors/classify.ts';
 import { authHeaderFor, authHeaders } from './auth-header.ts';
 import { callSecrets } from './call-secrets.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
-import { callJson, readAnswer, withModel, upstreamTarget } from './http.ts';
+import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from './http.ts';
 import { eventJson, streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
 import { createOpenAIChunkDecoder, plainOpenAIText } from './translate/openai-stream.ts';
@@ -15,11 +16,26 @@ import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEve
 import { splitStops, stopAnswer, stopStream } from './stop-sequences.ts';
 import { goesToResponses, sendResponses, streamResponses } from './openai-responses.ts';
 
-function headers(ctx: SendContext, accept: string): Record<string, string> {
+/** Where an OpenAI-shaped API takes its calls, and what it calls the output limit. */
+export interface OpenAIDialect {
+  type: ProviderAdapter['type'];
+  chat(ctx: SendContext, model: string): UpstreamTarget;
+  models(ctx: SendContext): UpstreamTarget;
+  maxTokensField(ctx: SendContext): 'max_tokens' | 'max_completion_tokens';
+}
+
+const OPENAI: OpenAIDialect = {
+  type: 'openai',
+  chat: (ctx) => upstreamTarget(ctx.baseUrl, '/chat/completions'),
+  models: (ctx) => upstreamTarget(ctx.baseUrl, '/models'),
+  maxTokensField: (ctx) => maxTokensFieldFor(ctx.baseUrl),
+};
+
+function headers(ctx: SendContext, accept: string, type: ProviderAdapter['type']): Record<string, string> {
   return {
     'content-type': 'application/json',
     accept,
-    ...authHeaders(ctx.auth ?? authHeaderFor('openai', undefined), ctx.apiKey),
+    ...authHeaders(ctx.auth ?? authHeaderFor(type, undefined), ctx.apiKey),
     ...ctx.headers,
   };
 }
@@ -28,13 +44,13 @@ function inBandError(body: unknown): unknown {
   return typeof body === 'object' && body !== null && 'error' in body ? (body as { error: unknown }).error : undefined;
 }
 
-async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
+async function send(dialect: OpenAIDialect, req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   if (goesToResponses(req, ctx)) return sendResponses(req, ctx);
   const body = await callJson(ctx, {
-    url: upstreamTarget(ctx.baseUrl, '/chat/completions'),
+    url: dialect.chat(ctx, req.model),
     method: 'POST',
-    headers: headers(ctx, 'application/json'),
-    body: JSON.stringify(toOpenAIRequest(req, { stream: false, maxTokensField: maxTokensFieldFor(ctx.baseUrl) })),
+    headers: headers(ctx, 'application/json', dialect.type),
+    body: JSON.stringify(toOpenAIRequest(req, { stream: false, maxTokensField: dialect.maxTokensField(ctx) })),
   });
   const res = readAnswer(() => fromOpenAIResponse(body), ctx.provider);
   if (res) return stopAnswer(withModel(res, req), splitStops(req.stop).kept);
@@ -69,16 +85,16 @@ function streamHandler(ctx: SendContext): StreamHandler {
   };
 }
 
-function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
+function stream(dialect: OpenAIDialect, req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
   if (goesToResponses(req, ctx)) return streamResponses(req, ctx);
   const kept = splitStops(req.stop).kept;
   const events = streamCall(
     ctx,
     {
-      url: upstreamTarget(ctx.baseUrl, '/chat/completions'),
+      url: dialect.chat(ctx, req.model),
       method: 'POST',
-      headers: headers(ctx, 'text/event-stream'),
-      body: JSON.stringify(toOpenAIRequest(req, { stream: true, maxTokensField: maxTokensFieldFor(ctx.baseUrl) })),
+      headers: headers(ctx, 'text/event-stream', dialect.type),
+      body: JSON.stringify(toOpenAIRequest(req, { stream: true, maxTokensField: dialect.maxTokensField(ctx) })),
     },
     streamHandler(ctx),
   );
@@ -93,19 +109,24 @@ export function modelIds(body: unknown): string[] {
     .filter((id): id is string => typeof id === 'string');
 }
 
-async function listModels(ctx: SendContext): Promise<string[]> {
+async function listModels(dialect: OpenAIDialect, ctx: SendContext): Promise<string[]> {
   return modelIds(
     await callJson(ctx, {
-      url: upstreamTarget(ctx.baseUrl, '/models'),
+      url: dialect.models(ctx),
       method: 'GET',
-      headers: headers(ctx, 'application/json'),
+      headers: headers(ctx, 'application/json', dialect.type),
     }),
   );
 }
 
-export const openaiAdapter: ProviderAdapter = {
-  type: 'openai',
-  send,
-  stream,
-  listModels,
-};
+/** The chat-completions adapter over one dialect's paths. */
+export function openAIShapedAdapter(dialect: OpenAIDialect): ProviderAdapter {
+  return {
+    type: dialect.type,
+    send: (req, ctx) => send(dialect, req, ctx),
+    stream: (req, ctx) => stream(dialect, req, ctx),
+    listModels: (ctx) => listModels(dialect, ctx),
+  };
+}
+
+export const openaiAdapter: ProviderAdapter = openAIShapedAdapter(OPENAI);

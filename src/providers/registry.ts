@@ -1,6 +1,10 @@
 // Provider type → adapter. Adapters are stateless singletons (connection pools live in http.ts, per origin).
 import { UserError } from '../user-error.ts';
 import { anthropicAdapter } from './anthropic.ts';
+import { azureAdapter } from './azure.ts';
+import { geminiAdapter } from './gemini.ts';
+import { vertexAdapter } from './vertex.ts';
+import { bedrockAdapter } from './bedrock.ts';
 import { openaiAdapter } from './openai.ts';
 import type { ProviderAdapter } from './types.ts';
 
@@ -9,6 +13,10 @@ export type ProviderType = ProviderAdapter['type'];
 const ADAPTERS: Readonly<Record<ProviderType, ProviderAdapter>> = {
   openai: openaiAdapter,
   anthropic: anthropicAdapter,
+  azure: azureAdapter,
+  gemini: geminiAdapter,
+  vertex: vertexAdapter,
+  bedrock: bedrockAdapter,
 };
 
 export function adapterFor(type: ProviderType | string): ProviderAdapter {

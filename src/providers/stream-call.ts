@@ -40,6 +40,8 @@ export interface StreamHandler {
   onEvent(e: EventSourceMessage): { events: StreamEvent[]; done?: boolean };
   /** Events to flush at the end, or undefined when the stream ended before it was complete (a cut). */
   onEnd(): StreamEvent[] | undefined;
+  /** How the body is framed; default server-sent events (AWS's binary event stream: event-stream.ts). */
+  reader?: typeof sseReader;
 }
 
 /** The body's chunks become canonical events as they arrive, parsed synchronously from its own data events. Pulled,
@@ -152,7 +154,10 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
   /** Sends the request and starts reading: the first pull's work, whose failure is the attempt's. */
   async #open(): Promise<Body> {
     const deadline = this.#deadline;
-    const res = await upstreamRequest(this.#call).catch((err: unknown) => {
+    const call = this.#call;
+    // A request signed over its body and time (SigV4) is signed as it goes out.
+    if (call.sign !== undefined) call.headers = { ...call.headers, ...(await call.sign(call)) };
+    const res = await upstreamRequest(call).catch((err: unknown) => {
       deadline.clear();
       this.#closed = true;
       throw err;
@@ -168,7 +173,7 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     const body = res.body;
     this.#body = body;
     const maxEvent = this.#ctx.maxEventBytes ?? MAX_EVENT_BYTES;
-    this.#reader = sseReader(this.#onEvent, maxEvent, () => {
+    this.#reader = (this.#handler.reader ?? sseReader)(this.#onEvent, maxEvent, () => {
       throw tooLargeFailure(
         this.#ctx.provider,
         'event',

@@ -203,6 +203,7 @@ export type StreamEvent =
 
 import type { ProxyChoice } from './proxy.ts';
 import type { AuthHeader } from './auth-header.ts';
+import type { ProviderType } from '../config/schema.ts';
 
 export interface SendContext {
   provider: string;
@@ -218,6 +219,12 @@ export interface SendContext {
   /** The provider serves OpenAI's Responses API (`responses_api: true`): a request with a `responses_body` goes to
    * `{base_url}/responses` as it is. */
   responsesApi?: boolean;
+  /** Azure OpenAI's `api-version` (`api_version:`): calls go to the deployments API; absent, to its v1 API. */
+  apiVersion?: string;
+  /** Vertex AI's project and region (`project:`, `region:`), which its paths name. */
+  vertex?: { project: string; region: string };
+  /** Bedrock's signing region (`region:`), when its base_url does not name it. */
+  awsRegion?: string;
   /** Told the HTTP status of an answer that is taken (2xx), for the attempt trail. */
   onStatus?: (status: number) => void;
   /** Told the headers of a successful answer (the most_headroom strategy reads its rate-limit headers). */
@@ -234,7 +241,7 @@ export interface SendContext {
 /** One implementation per provider type; all pass the shared conformance suite (test/providers/). Failures are
  * thrown as UpstreamError (src/errors/) already classified. */
 export interface ProviderAdapter {
-  readonly type: 'openai' | 'anthropic';
+  readonly type: ProviderType;
   send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse>;
   /** Errors before the first event reject the first `next()`; errors after it are thrown from a later `next()`,
    * including errors the upstream reports inside a 200 stream. Its content comes in blocks (StreamEvent), each ended

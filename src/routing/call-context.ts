@@ -30,7 +30,7 @@ export interface OnlyKey {
   credential: Credential;
   keys: KeyWriter;
 }
-export type AdapterFor = (type: 'openai' | 'anthropic') => ProviderAdapter;
+export type AdapterFor = (type: ProviderAdapter['type']) => ProviderAdapter;
 
 export interface CallContext {
   task: string;

@@ -29,6 +29,10 @@ export function sendContextFor(loaded: LoadedConfig, key: SendKey, target: SendT
     ctx.maxAnswerBytes = limits.max_answer_bytes;
     ctx.maxEventBytes = limits.max_event_bytes;
   }
+  if (config.api_version !== undefined) ctx.apiVersion = config.api_version;
+  if (config.project !== undefined && config.region !== undefined)
+    ctx.vertex = { project: config.project, region: config.region };
+  if (config.type === 'bedrock' && config.region !== undefined) ctx.awsRegion = config.region;
   const auth = target.auth ?? config.auth;
   if (auth !== undefined) ctx.auth = authHeaderFor(config.type, auth);
   const proxy = proxyFor(config, provider, baseUrl, loaded.env, loaded.dotenv);

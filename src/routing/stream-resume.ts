@@ -1,7 +1,7 @@
 // `streaming.resume` (docs/routing.md#resuming-a-cut-answer): what a committed stream delivered so far, whether a
 // cut of it may be resumed (text only, no tool call begun), the continued request (the text as the assistant's
 // partial answer: Anthropic continues a prefill; other APIs are asked to continue it), and the routes to try it on.
-import type { ChatMessage, ChatRequest, StreamEvent, Usage } from '../providers/types.ts';
+import type { ChatMessage, ChatRequest, ProviderAdapter, StreamEvent, Usage } from '../providers/types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { routeName } from '../config/route-name.ts';
 
@@ -53,7 +53,7 @@ export const CONTINUE_INSTRUCTION =
 export function continuedRequest<R extends Omit<ChatRequest, 'model'>>(
   request: R,
   text: string,
-  type: 'openai' | 'anthropic',
+  type: ProviderAdapter['type'],
 ): R {
   const partial: ChatMessage =
     type === 'anthropic' ? { role: 'assistant', content: text.trimEnd() } : { role: 'assistant', content: text };

@@ -1,6 +1,7 @@
 // The simulator's OAuth2 token endpoint (docs/simulator.md#oauth2). Refresh tokens are single-use, so two gateways
 // sharing one without a lease meet `invalid_grant` here as they would for real.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jwtBearerClient, JWT_BEARER } from './jwt-bearer.ts';
 import type { HttpReply } from './errors.ts';
 import type { OAuthClient, Scenario } from './scenario.ts';
 
@@ -106,19 +107,21 @@ export class OAuthEndpoint {
     now: () => number,
     signal: AbortSignal,
   ): Promise<HttpReply> {
-    const creds = clientCredentials(form, authorization);
+    const bearer = form.get('grant_type') === JWT_BEARER ? jwtBearerClient(scenario, form, now()) : undefined;
+    if (bearer !== undefined && 'refused' in bearer) return oauthError(400, 'invalid_grant', bearer.refused);
+    const creds: { id?: string; secret?: string } = bearer ?? clientCredentials(form, authorization);
     const client = creds.id === undefined ? undefined : scenario.oauth2.clients[creds.id];
     if (creds.id === undefined || client === undefined) return oauthError(401, 'invalid_client', 'unknown client');
     const counts = this.#countsOf(creds.id);
     if (client.latency > 0) await sleep(client.latency, undefined, { signal }).catch(() => {});
-    if (client.secret !== undefined && creds.secret !== client.secret) {
+    if (bearer === undefined && client.secret !== undefined && creds.secret !== client.secret) {
       counts.invalid_client++;
       return oauthError(401, 'invalid_client', 'client authentication failed');
     }
-    const grant = form.get('grant_type') ?? '';
-    if (grant !== 'client_credentials' && grant !== 'refresh_token')
+    const grant = bearer !== undefined ? 'jwt_bearer' : (form.get('grant_type') ?? '');
+    if (grant !== 'client_credentials' && grant !== 'refresh_token' && grant !== 'jwt_bearer')
       return oauthError(400, 'unsupported_grant_type', `grant_type ${grant || '(none)'} is not supported`);
-    if (!client.grants.includes(grant))
+    if (!client.grants.includes(grant) && !(grant === 'jwt_bearer' && client.public_key !== undefined))
       return oauthError(400, 'unauthorized_client', `this client may not use the ${grant} grant`);
     const step = this.#nextStep(creds.id, client);
     if (step === '500') return json(500, { error: 'server_error', error_description: 'the token endpoint failed' });

@@ -41,7 +41,16 @@ function segmentsOf(request: SimRequest): Segment[] {
   const segment = (value: unknown, chars: number): Segment => ({ value, chars, marked: countCacheMarks(value) > 0 });
   const tools = Array.isArray(body['tools']) && body['tools'].length > 0 ? [segment(body['tools'], 0)] : [];
   const system = body['system'] !== undefined ? [segment(body['system'], textOf(body['system']).length)] : [];
+  if (Array.isArray(body['contents'])) return [...tools, ...geminiSegments(body, segment)];
   return [...tools, ...system, ...messages.map((m) => segment(m, isObject(m) ? textOf(m['content']).length : 0))];
+}
+
+/** A Gemini body (implicit caching, read like OpenAI's): its system instruction, then each content. */
+function geminiSegments(body: Json, segment: (value: unknown, chars: number) => Segment): Segment[] {
+  const contents = Array.isArray(body['contents']) ? body['contents'] : [];
+  const instruction = body['systemInstruction'];
+  const system = isObject(instruction) ? [segment(instruction, textOf(instruction['parts']).length)] : [];
+  return [...system, ...contents.map((c) => segment(c, isObject(c) ? textOf(c['parts']).length : 0))];
 }
 
 /** Each segment's prefix: its hash (chained, so it names everything before it) and its size in tokens. */

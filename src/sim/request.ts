@@ -88,13 +88,9 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
   return key ? key : undefined;
 }
 
-export function parseChatRequest(
-  api: ApiName,
-  key: string | undefined,
-  rawBody: string,
-  anthropicVersion: string | undefined,
-): SimRequest {
-  const empty: SimRequest = {
+/** A request with nothing in it yet (another API's parser fills it in: gemini-request.ts). */
+export function emptySimRequest(api: ApiName, key: string | undefined): SimRequest {
+  return {
     api,
     key,
     model: undefined,
@@ -117,6 +113,15 @@ export function parseChatRequest(
     cacheMarks: 0,
     body: {},
   };
+}
+
+export function parseChatRequest(
+  api: ApiName,
+  key: string | undefined,
+  rawBody: string,
+  anthropicVersion: string | undefined,
+): SimRequest {
+  const empty = emptySimRequest(api, key);
   let body: unknown;
   try {
     body = JSON.parse(rawBody);

@@ -8,6 +8,10 @@ import type { SimRequest } from './request.ts';
 import { composeReply } from './reply.ts';
 import type { CacheUsage } from './prompt-cache.ts';
 import { renderError } from './errors.ts';
+import { azureError, withFilterResults, withPromptFilterChunk } from './azure.ts';
+import { GOOGLE_FRONT } from './vertex.ts';
+import { bedrockError, converseAnswer, converseStream, encodeEvent, EVENT_STREAM_HEADERS } from './bedrock.ts';
+import { geminiAnswer, geminiBlocked, geminiError, geminiStream, type GeminiMeta } from './gemini.ts';
 import { openAiCompletion, openAiStream } from './openai.ts';
 import { anthropicMessage, anthropicStream } from './anthropic.ts';
 import { formatFrame, SSE_HEADERS, type SseFrame, type StreamPlan } from './sse.ts';
@@ -25,6 +29,14 @@ export interface RespondContext {
   cache?: CacheUsage;
   /** The scenario's seed: values generated from a request's schema draw on it. */
   seed: number;
+  /** Came in at Azure OpenAI's paths: answered in Azure's dialect of the OpenAI shape (azure.ts). */
+  azure?: boolean;
+  /** Came in at a Gemini path (the Gemini API's or Vertex AI's): answered in Gemini's shape (gemini.ts). */
+  gemini?: GeminiMeta['service'];
+  /** An Anthropic model on Vertex AI: what Google's front refuses is a google.rpc.Status (vertex.ts). */
+  googleFront?: boolean;
+  /** Came in at Bedrock's Converse paths: answered in Converse's shape, streamed as AWS event-stream messages. */
+  bedrock?: boolean;
 }
 
 /** Answers the call; resolves with what it billed (billing.ts), null for nothing. */
@@ -39,9 +51,11 @@ export async function respond(
   if (!(await pause(decision.latencyMs, ctx.signal))) return refused ? null : promptBill(request.promptTokens);
   const headers = { ...baseHeaders(ctx), ...decision.headers };
   const action = decision.action;
+  if (ctx.gemini !== undefined && action.kind === 'error' && action.error === 'content_filter')
+    return geminiBlock(res, ctx, headers);
   switch (action.kind) {
     case 'error': {
-      const e = renderError(request.api, action.error, {
+      const rendered = renderError(request.api, action.error, {
         ...(request.model !== undefined ? { model: request.model } : {}),
         ...(request.key !== undefined ? { maskedKey: mask(request.key) } : {}),
         ...(request.problem
@@ -50,8 +64,27 @@ export async function respond(
         ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
         promptTokens: request.promptTokens,
       });
+      const google =
+        ctx.gemini ??
+        (ctx.googleFront === true && GOOGLE_FRONT.has(action.error) ? 'aiplatform.googleapis.com' : undefined);
+      const e =
+        ctx.bedrock === true
+          ? bedrockError(action.error, rendered, request.problem?.detail)
+          : google !== undefined
+            ? geminiError(action.error, rendered, {
+                model: request.model ?? '',
+                promptTokens: request.promptTokens,
+                service: google,
+                ...retrySeconds(decision.headers),
+                ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
+                ...(request.problem ? { detail: request.problem.detail } : {}),
+              })
+            : ctx.azure === true
+              ? azureError(action.error, rendered, request.model ?? '')
+              : rendered;
       res.writeHead(e.status, {
-        ...headers,
+        ...(google !== undefined ? baseHeaders(ctx) : headers),
+        ...e.headers,
         'content-type': e.contentType,
         'content-length': Buffer.byteLength(e.body),
       });
@@ -70,6 +103,32 @@ export async function respond(
       if (request.stream) return streamAnswer(req, res, ctx, headers);
       return answerWhole(req, res, ctx, headers);
   }
+}
+
+/** A rate limit's wait from the headers the scenario asked for, for Google's RetryInfo; none without them. */
+function retrySeconds(headers: Record<string, string>): { retryS?: number } {
+  const ms = headers['retry-after-ms'];
+  const s = headers['retry-after'];
+  if (ms !== undefined && Number.isFinite(Number(ms))) return { retryS: Math.ceil(Number(ms) / 1000) };
+  if (s !== undefined && Number.isFinite(Number(s))) return { retryS: Number(s) };
+  return Object.keys(headers).some((h) => h.includes('reset')) ? { retryS: 30 } : {};
+}
+
+/** Gemini's answer to a prompt its filters block: a 200 with no candidates, whole or as one stream chunk. */
+function geminiBlock(res: ServerResponse, ctx: RespondContext, headers: Record<string, string>): null {
+  const body = JSON.stringify(geminiBlocked(replyFor(ctx).reply, geminiMeta(ctx)));
+  if (ctx.request.stream) {
+    res.writeHead(200, { ...headers, ...SSE_HEADERS });
+    res.end(formatFrame({ data: body }));
+  } else {
+    res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+  return null;
+}
+
+function geminiMeta(ctx: RespondContext): GeminiMeta {
+  return { responseId: `sim-${ctx.seq}`, model: ctx.request.model ?? '', service: ctx.gemini! };
 }
 
 function baseHeaders(ctx: RespondContext): Record<string, string> {
@@ -116,21 +175,32 @@ async function answerWhole(
   const api = ctx.request.api;
   const action = ctx.decision.action;
   let payload: unknown =
-    api === 'openai'
-      ? openAiCompletion(reply, {
-          id: `chatcmpl-sim-${ctx.seq}`,
-          model,
-          created: Math.floor(Date.now() / 1000),
-          toolCallIds: ctx.decision.answer.toolCallIds,
-        })
-      : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
-  if (api === 'openai' && ctx.decision.answer.omitUsage) delete (payload as Record<string, unknown>)['usage'];
+    ctx.bedrock === true
+      ? converseAnswer(reply)
+      : ctx.gemini !== undefined
+        ? geminiAnswer(reply, geminiMeta(ctx))
+        : api === 'openai'
+          ? openAiCompletion(reply, {
+              id: `chatcmpl-sim-${ctx.seq}`,
+              model,
+              created: Math.floor(Date.now() / 1000),
+              toolCallIds: ctx.decision.answer.toolCallIds,
+            })
+          : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
+  if (api === 'openai' && ctx.gemini === undefined && ctx.decision.answer.omitUsage)
+    delete (payload as Record<string, unknown>)['usage'];
+  if (ctx.azure === true && action.kind !== 'stream_error')
+    payload = withFilterResults(payload as Record<string, unknown>);
   if (action.kind === 'stream_error') {
     // Without a stream, "an error inside a 200" is a 200 whose body is an error object.
     payload = JSON.parse(
-      api === 'openai'
-        ? openAiStream(reply, { id: '', model, created: 0 }, false).error.data
-        : anthropicStream(reply, { id: '', model }).error.data,
+      ctx.bedrock === true
+        ? converseStream(reply).error.data
+        : ctx.gemini !== undefined
+          ? geminiStream(reply, geminiMeta(ctx)).error.data
+          : api === 'openai'
+            ? openAiStream(reply, { id: '', model, created: 0 }, false).error.data
+            : anthropicStream(reply, { id: '', model }).error.data,
     );
   }
   const body = JSON.stringify(payload);
@@ -155,26 +225,36 @@ async function streamAnswer(
 ): Promise<SimBilled | null> {
   const { reply, model } = replyFor(ctx);
   const answer = ctx.decision.answer;
+  const openaiPlan = (): StreamPlan =>
+    openAiStream(
+      reply,
+      {
+        id: `chatcmpl-sim-${ctx.seq}`,
+        model,
+        created: Math.floor(Date.now() / 1000),
+        toolCallIds: ctx.decision.answer.toolCallIds,
+      },
+      ctx.request.includeUsage && !answer.omitUsage,
+    );
   const plan: StreamPlan =
-    ctx.request.api === 'openai'
-      ? openAiStream(
-          reply,
-          {
-            id: `chatcmpl-sim-${ctx.seq}`,
-            model,
-            created: Math.floor(Date.now() / 1000),
-            toolCallIds: ctx.decision.answer.toolCallIds,
-          },
-          ctx.request.includeUsage && !answer.omitUsage,
-        )
-      : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
-  res.writeHead(200, { ...headers, ...SSE_HEADERS });
+    ctx.bedrock === true
+      ? converseStream(reply)
+      : ctx.gemini !== undefined
+        ? geminiStream(reply, geminiMeta(ctx))
+        : ctx.request.api === 'openai'
+          ? ctx.azure === true
+            ? withPromptFilterChunk(openaiPlan())
+            : openaiPlan()
+          : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
+  res.writeHead(200, { ...headers, ...(ctx.bedrock === true ? EVENT_STREAM_HEADERS : SSE_HEADERS) });
   res.flushHeaders();
   const action = ctx.decision.action;
   const half = Math.max(1, Math.floor(plan.deltas.length / 2));
   const some = plan.deltas.slice(0, action.kind === 'cut' && answer.cutAfter !== undefined ? answer.cutAfter : half);
   const delivered: SseFrame[] = [];
-  const write = (frames: SseFrame[]) => writeFrames(res, frames, ctx.decision.streamDelayMs, ctx.signal, delivered);
+  const format = ctx.bedrock === true ? encodeEvent : formatFrame;
+  const write = (frames: SseFrame[]) =>
+    writeFrames(res, frames, ctx.decision.streamDelayMs, ctx.signal, delivered, format);
   const partial = (): SimBilled => partialBill(reply, delivered, answer.tokenCount);
   switch (action.kind) {
     case 'cut':
@@ -203,17 +283,18 @@ async function writeFrames(
   delayMs: number,
   signal: AbortSignal,
   delivered: SseFrame[],
+  format: (frame: SseFrame) => string | Uint8Array,
 ): Promise<boolean> {
   for (const [i, frame] of frames.entries()) {
     if (i > 0 && !(await pause(delayMs, signal))) return false;
-    if (!(await flushed(res, formatFrame(frame)))) return false;
+    if (!(await flushed(res, format(frame)))) return false;
     delivered.push(frame);
   }
   return !res.destroyed;
 }
 
 /** Writes and waits until the bytes are handed to the socket, so a cut right after really sends them first. */
-function flushed(res: ServerResponse, text: string): Promise<boolean> {
+function flushed(res: ServerResponse, text: string | Uint8Array): Promise<boolean> {
   if (res.destroyed) return Promise.resolve(false);
   return new Promise((resolve) => res.write(text, (err) => resolve(!err && !res.destroyed)));
 }

@@ -107,6 +107,10 @@ const keyObject = z.strictObject({
   /** Exact outcomes of the key's next calls, in order; then the default behaviour (or again, with loop_script). */
   script: z.array(stepSchema).default([]),
   loop_script: z.boolean().default(false),
+  /** The key is an AWS access key id: its secret access key, with which a Bedrock request's SigV4 signature is
+   * checked, and the session token the request must carry (temporary credentials). */
+  aws_secret: z.string().optional(),
+  aws_session_token: z.string().optional(),
   /** The account the key belongs to: keys of one account share its prompt cache. Unset: the key is its own. */
   account: z.string().min(1).optional(),
   ...behaviourShape,
@@ -138,7 +142,13 @@ export const keySchema = z.preprocess(emptyIsObject, keyObject.superRefine(check
 const oauthClientObject = z.strictObject({
   /** The client secret it must send; unset: any (or none). */
   secret: z.string().optional(),
-  grants: z.array(z.enum(['client_credentials', 'refresh_token'])).default(['client_credentials', 'refresh_token']),
+  grants: z
+    .array(z.enum(['client_credentials', 'refresh_token', 'jwt_bearer']))
+    .default(['client_credentials', 'refresh_token']),
+  /** A service account's public key (PEM): the jwt-bearer grant's assertion (RFC 7523, as Google's service-account
+   * keys sign it) must be signed by its private key, the client being the assertion's `iss`. A client with one takes
+   * that grant whatever `grants` says. */
+  public_key: z.string().optional(),
   /** The first refresh token it accepts (the refresh_token grant). */
   refresh_token: z.string().optional(),
   /** Each refresh token is single-use: spending one answers a new one; spending it again is invalid_grant. */

@@ -16,6 +16,21 @@ import { resolveScenario } from './scenario-load.ts';
 import { countPromptTokens } from '../usage/count-tokens.ts';
 import { OAuthEndpoint, OAUTH2_TOKEN_PATH } from './oauth2.ts';
 import { localUrlFor } from '../config/listen.ts';
+import { AZURE_MODELS, azureChat, missingApiVersion, type AzureCall } from './azure.ts';
+import { geminiCall, geminiKey, parseGeminiRequest, type GeminiCall } from './gemini-request.ts';
+import { geminiModelList, type GeminiMeta } from './gemini.ts';
+import { anthropicOnVertex, vertexCall, type VertexCall } from './vertex.ts';
+import { bedrockCall, checkSignature, parseBedrockRequest, type BedrockCall } from './bedrock-request.ts';
+import { signatureRefusal } from './bedrock.ts';
+
+/** A chat call at another front door than OpenAI's or Anthropic's own: Azure's paths, or Gemini's. */
+interface ChatDialect {
+  azure?: AzureCall;
+  gemini?: { call: GeminiCall; key: string | undefined; service: GeminiMeta['service'] };
+  /** An Anthropic model on Vertex AI. */
+  vertexClaude?: VertexCall;
+  bedrock?: BedrockCall;
+}
 import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
 import type { RunningSimulator, SimCallRecord } from './types.ts';
 
@@ -59,11 +74,43 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   };
   const target = { book, scenario: () => scenario, setScenario, reset, oauth };
 
-  async function chat(req: IncomingMessage, res: ServerResponse, api: ApiName, path: string): Promise<void> {
-    const body = await readBody(req);
-    const key = keyOf(req, api);
+  async function chat(
+    req: IncomingMessage,
+    res: ServerResponse,
+    api: ApiName,
+    path: string,
+    dialect: ChatDialect = {},
+  ): Promise<void> {
+    const { azure, gemini, vertexClaude, bedrock } = dialect;
+    let body = await readBody(req);
+    // Bedrock's signature is checked before anything else, as AWS does.
+    const signed = bedrock !== undefined ? await checkSignature(req, body, scenario) : undefined;
+    if (signed !== undefined && 'refused' in signed) return send(res, signatureRefusal(signed.refused));
+    let vertexProblem: string | undefined;
+    if (vertexClaude !== undefined) {
+      const read = anthropicOnVertex(body, vertexClaude.model);
+      if ('body' in read) body = read.body;
+      else vertexProblem = read.problem;
+    }
+    const key = signed !== undefined ? signed.key : gemini !== undefined ? gemini.key : keyOf(req, api);
     const version = req.headers['anthropic-version'];
-    const request = parseChatRequest(api, key, body, typeof version === 'string' ? version : undefined);
+    const request =
+      bedrock !== undefined
+        ? parseBedrockRequest(key, body, bedrock)
+        : gemini !== undefined
+          ? parseGeminiRequest(key, body, gemini.call)
+          : parseChatRequest(
+              api,
+              key,
+              body,
+              vertexClaude !== undefined ? 'vertex' : typeof version === 'string' ? version : undefined,
+            );
+    if (vertexClaude !== undefined) {
+      request.model = vertexClaude.model;
+      if (vertexProblem !== undefined) request.problem = { error: 'invalid_body', detail: vertexProblem };
+    }
+    // Azure's deployments API serves the deployment the path names, whatever the body says.
+    if (azure?.deployment !== undefined) request.model = azure.deployment;
     // A body the API accepts can still ask the served model for more output than it may write.
     request.problem ??= modelLimitProblem(
       api,
@@ -132,6 +179,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       seed: scenario.seed,
       signal: AbortSignal.any([closing.signal, gone.signal]),
       ...cache,
+      ...(azure !== undefined ? { azure: true } : {}),
+      ...(gemini !== undefined ? { gemini: gemini.service } : {}),
+      ...(vertexClaude !== undefined ? { googleFront: true } : {}),
+      ...(bedrock !== undefined ? { bedrock: true } : {}),
     });
     book.settle(call, bill);
   }
@@ -146,6 +197,34 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const url = new URL(req.url ?? '/', 'http://sim');
     const api = CHAT_ROUTES[url.pathname];
     if (api && req.method === 'POST') return chat(req, res, api, url.pathname);
+    const azure = req.method === 'POST' ? azureChat(url.pathname) : undefined;
+    if (azure !== undefined) {
+      const missing = missingApiVersion(url, azure);
+      if (missing === undefined) return chat(req, res, 'openai', url.pathname, { azure });
+      await readBody(req);
+      return send(res, missing);
+    }
+    const bedrock = req.method === 'POST' ? bedrockCall(url.pathname) : undefined;
+    if (bedrock !== undefined) return chat(req, res, 'anthropic', url.pathname, { bedrock });
+    const vertex = req.method === 'POST' ? vertexCall(url.pathname) : undefined;
+    if (vertex !== undefined) {
+      if (vertex.publisher === 'anthropic') return chat(req, res, 'anthropic', url.pathname, { vertexClaude: vertex });
+      const call = { model: vertex.model, stream: vertex.method === 'streamGenerateContent' };
+      return chat(req, res, 'openai', url.pathname, {
+        gemini: { call, key: keyOf(req, 'openai'), service: 'aiplatform.googleapis.com' },
+      });
+    }
+    const gemini = req.method === 'POST' ? geminiCall(url.pathname) : undefined;
+    if (gemini !== undefined)
+      return chat(req, res, 'openai', url.pathname, {
+        gemini: { call: gemini, key: geminiKey(req, url), service: 'generativelanguage.googleapis.com' },
+      });
+    if (/^\/v1beta1\/publishers\/[^/]+\/models$/.test(url.pathname) && req.method === 'GET')
+      return send(res, geminiModelList(scenario));
+    if (/^\/v1(beta)?\/models$/.test(url.pathname) && req.method === 'GET' && geminiKey(req, url) !== undefined)
+      return send(res, geminiModelList(scenario));
+    if (AZURE_MODELS.includes(url.pathname) && req.method === 'GET')
+      return send(res, listModels(req, scenario, undefined, oauth));
     if (url.pathname === OAUTH2_TOKEN_PATH && req.method === 'POST') return send(res, await tokenRequest(req));
     if (url.pathname.startsWith('/_sim/')) return send(res, await control(req, url, target));
     const modelsMatch = /^\/v1\/models(?:\/(.+))?$/.exec(url.pathname);
@@ -208,7 +287,7 @@ function statusOf(action: { kind: string; error?: string }, api: ApiName): numbe
 }
 
 function unknownRoute(req: IncomingMessage, url: URL): HttpReply {
-  const message = `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}. The simulator serves POST /v1/chat/completions (OpenAI base_url: <sim>/v1), POST /v1/messages (Anthropic base_url: <sim>) and GET /v1/models.`;
+  const message = `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}. The simulator serves POST /v1/chat/completions (OpenAI base_url: <sim>/v1), POST /v1/messages (Anthropic base_url: <sim>), Azure OpenAI's POST /openai/deployments/{d}/chat/completions and /openai/v1/chat/completions (azure base_url: <sim>) and GET /v1/models.`;
   const body =
     apiOfModelsRequest(req) === 'anthropic'
       ? anthropicErrorBody('not_found_error', message)

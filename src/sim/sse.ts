@@ -4,6 +4,8 @@ export interface SseFrame {
   /** Anthropic names every event; OpenAI sends bare `data:` lines. */
   event?: string;
   data: string;
+  /** An AWS event stream's exception message (its `event` the exception's name), not an event. */
+  exception?: boolean;
   /** The answer content this frame delivers (not sent): what a stream cut after it has billed (billing.ts). */
   content?: FrameContent;
 }

@@ -57,8 +57,18 @@ function nameOf(provider: ConfiguredProvider): string {
     const name = HOST_NAMES[h];
     if (name !== undefined) return name;
   }
-  return provider.type === 'openai' || provider.type === 'anthropic' ? provider.type : '_OTHER';
+  return TYPE_NAMES[provider.type] ?? '_OTHER';
 }
+
+/** A provider type's own name in the conventions, for a base URL that names none (a private endpoint). */
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  azure: 'azure.ai.openai',
+  gemini: 'gcp.gemini',
+  vertex: 'gcp.vertex_ai',
+  bedrock: 'aws.bedrock',
+};
 
 /** Attribute names, in one place so a rename in the conventions is one edit. */
 export const ATTR = {

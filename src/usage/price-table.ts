@@ -70,18 +70,29 @@ export function matches(rule: MatchRule, text: string): boolean {
   return new RegExp(rule.regex).test(text);
 }
 
+/** The table's provider of a cloud's own provider type, whatever its base URL (a private endpoint, a proxy). */
+const TYPE_TABLE_IDS: Readonly<Record<string, string>> = {
+  azure: 'azure',
+  gemini: 'google',
+  vertex: 'google',
+  bedrock: 'aws',
+};
+
 /** The table's provider for a configured provider: by its base URL first (an `openai`-named provider pointed at
- * DeepSeek is DeepSeek), then by its name. */
+ * DeepSeek is DeepSeek), then by its name, then by a cloud's type. */
 export function tableProvider(
   snapshot: PriceSnapshot,
-  provider: { name: string; baseUrl: string },
+  provider: { name: string; baseUrl: string; type?: string },
 ): TableProvider | undefined {
   const byUrl = snapshot.providers.find((p) => new RegExp(`^(?:${p.api_pattern})`).test(provider.baseUrl));
   if (byUrl !== undefined) return byUrl;
   const name = provider.name.toLowerCase();
-  return snapshot.providers.find(
+  const byName = snapshot.providers.find(
     (p) => p.id === name || (p.provider_match !== undefined && matches(p.provider_match, name)),
   );
+  if (byName !== undefined) return byName;
+  const typeId = provider.type === undefined ? undefined : TYPE_TABLE_IDS[provider.type];
+  return typeId === undefined ? undefined : snapshot.providers.find((p) => p.id === typeId);
 }
 
 /** Dated model names (`-20250514`) are also tried as `-2025-05-14`, as genai-prices does. */

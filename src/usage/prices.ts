@@ -40,7 +40,7 @@ interface HeldPrice {
 function tableEntry(config: Config, route: Route, snapshot: PriceSnapshot) {
   const provider = config.providers[route.provider];
   if (provider === undefined) return undefined;
-  const tp = tableProvider(snapshot, { name: route.provider, baseUrl: provider.base_url });
+  const tp = tableProvider(snapshot, { name: route.provider, baseUrl: provider.base_url, type: provider.type });
   const tm = tp === undefined ? undefined : tableModel(snapshot, tp, route.model);
   return tp === undefined || tm === undefined ? undefined : { tp, tm };
 }

@@ -28,7 +28,7 @@ test('config check, config init and doctor name a key-shaped config file and dir
     const checked = await runCliInProcess(['config', 'check', '--config', file], { cwd: ws.home, env });
     assert.equal(
       checked.stderr,
-      `switchyard: invalid config: ${file}:2:14: providers.p.type: expected one of openai | anthropic, got "opnai" (did you mean \`openai\`?)\n`,
+      `switchyard: invalid config: ${file}:2:14: providers.p.type: expected one of openai | anthropic | azure | gemini | vertex | bedrock, got "opnai" (did you mean \`openai\`?)\n`,
     );
     const doctor = await runCliInProcess(['doctor', '--config', file], { cwd: ws.home, env });
     assert.ok(doctor.stdout.includes(`invalid config: ${file}:2:14`), doctor.stdout);

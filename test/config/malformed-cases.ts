@@ -93,7 +93,7 @@ export const CASES: MalformedCase[] = [
     name: 'mint_wait without a minted source',
     yaml: mimo('    mint_wait: 5s  #<\n'),
     path: 'providers.mimo.mint_wait',
-    says: 'there is none here: add one of api_key_file, api_key_command, oauth2, or remove mint_wait',
+    says: 'there is none here: add one of api_key_file, api_key_command, oauth2, google_credentials, aws_credentials, or remove mint_wait',
   },
   {
     name: 'provider apikey',

@@ -84,7 +84,9 @@ test('every problem is reported at once by key path (no meaningless line numbers
   const lines = err.message.split('\n');
   assert.equal(lines[0], 'invalid config object: 4 problems');
   assert.ok(
-    lines.includes('  providers.mimo.type: expected one of openai | anthropic, got "opnai" (did you mean `openai`?)'),
+    lines.includes(
+      '  providers.mimo.type: expected one of openai | anthropic | azure | gemini | vertex | bedrock, got "opnai" (did you mean `openai`?)',
+    ),
     err.message,
   );
   assert.ok(

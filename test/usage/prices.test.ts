@@ -16,6 +16,9 @@ const config = configSchema.parse({
     // Named "openai" by the user but pointed at DeepSeek: DeepSeek's prices apply.
     ds: { type: 'openai', base_url: 'https://api.deepseek.com/v1' },
     anthropic: { type: 'anthropic', base_url: 'https://api.anthropic.com' },
+    az: { type: 'azure', base_url: 'https://team.openai.azure.com' },
+    // Azure behind a private endpoint whose host names no cloud: its type still finds Azure's prices.
+    azprivate: { type: 'azure', base_url: 'http://127.0.0.1:9998', api_version: '2024-10-21' },
     local: {
       type: 'openai',
       base_url: 'http://127.0.0.1:9999/v1',
@@ -42,6 +45,11 @@ test('the table is found by base URL first, then by name, with dated model names
   const claude = lookUpPrice(config, { provider: 'anthropic', model: 'claude-3-5-haiku-20241022' }, DAY);
   assert.equal(claude?.matched, 'anthropic/claude-3-5-haiku-latest');
   assert.deepEqual(claude?.prices, { input: 0.8, output: 4, cache_read: 0.08, cache_write: 1 });
+});
+
+test("a cloud's provider is priced by its base URL, or by its type behind a private endpoint", () => {
+  assert.match(lookUpPrice(config, { provider: 'az', model: 'gpt-4o' }, DAY)?.matched ?? '', /^azure\/gpt-4o/);
+  assert.match(lookUpPrice(config, { provider: 'azprivate', model: 'gpt-4o' }, DAY)?.matched ?? '', /^azure\/gpt-4o/);
 });
 
 test('a cost counts cached tokens at their price, uncached input at input, and is null without a price', () => {

@@ -14,6 +14,7 @@ const SOURCE_TEXT: Record<SourceKind, string> = {
   file: 'file',
   command: 'command',
   oauth2: 'oauth2',
+  aws: 'aws',
 };
 
 export function trailTable(trail: readonly Attempt[]): string {

@@ -1,5 +1,6 @@
 // A minted source's token: cached, minted again ahead of expiry, one mint at a time (across processes for OAuth2, so a
 // single-use refresh token is spent once), a failed mint not rerun for seconds (docs/credentials.md#how-minting-works).
+import { awsKeys } from './aws-credentials.ts';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { MintStore } from '../../state/types.ts';
@@ -320,6 +321,11 @@ export class Minter {
       e.file = { checkedAt: mintedAt, checking: false, ...(version !== undefined ? { version } : {}) };
       return { token: withExpiry({ token: t.token, mintedAt }, t.expiresAt) };
     }
+    if (spec.kind === 'aws') {
+      // Local files and the SDK's chain: each process reads them itself, as it reads a key file.
+      const t = await awsKeys(spec, source.describe);
+      return { token: withExpiry({ token: t.token, mintedAt }, t.expiresAt) };
+    }
     const run =
       spec.kind === 'command'
         ? async (): Promise<MintedToken> => {
@@ -362,7 +368,7 @@ export class Minter {
 
   async #oauth2(source: MintedSource, spec: OAuth2Spec, e: Entry): Promise<MintedToken> {
     const mintedAt = this.#now();
-    if (spec.grant === 'client_credentials') {
+    if (spec.grant === 'client_credentials' || spec.grant === 'jwt_bearer') {
       const a = await requestToken(spec, source.describe, this.#now);
       return withExpiry({ token: a.token, mintedAt }, a.expiresAt);
     }

@@ -4,6 +4,7 @@ import { ProxyAgent, request, type Dispatcher } from 'undici';
 import type { OAuth2Spec } from './spec.ts';
 import { MintError } from './mint-error.ts';
 import { describeProxy, tunnelMessage } from '../../providers/proxy.ts';
+import { googleTokenRequest } from './google-jwt.ts';
 
 export interface TokenAnswer {
   token: string;
@@ -19,14 +20,16 @@ export async function requestToken(
   now: () => number,
   refreshToken?: string,
 ): Promise<TokenAnswer> {
+  if (spec.grant === 'jwt_bearer') {
+    // A Google credentials file: its own grant (a signed assertion, or a user's refresh token), its own token_uri.
+    const g = await googleTokenRequest(spec, source, now);
+    return postForm({ ...spec, tokenUrl: g.tokenUrl }, source, now, g.form, {}, g.secrets);
+  }
   const form = new URLSearchParams({ grant_type: spec.grant });
   if (spec.grant === 'refresh_token') form.set('refresh_token', refreshToken ?? '');
   if (spec.scope !== undefined) form.set('scope', spec.scope);
   if (spec.audience !== undefined) form.set('audience', spec.audience);
-  const headers: Record<string, string> = {
-    'content-type': 'application/x-www-form-urlencoded',
-    accept: 'application/json',
-  };
+  const headers: Record<string, string> = {};
   if (spec.clientAuth === 'basic') {
     // RFC 6749 §2.3.1: each part form-encoded before joining.
     const basic = `${encodeURIComponent(spec.clientId)}:${encodeURIComponent(spec.clientSecret ?? '')}`;
@@ -36,6 +39,19 @@ export async function requestToken(
     if (spec.clientSecret !== undefined) form.set('client_secret', spec.clientSecret);
   }
   const secrets = [spec.clientSecret, refreshToken].filter((s): s is string => s !== undefined && s !== '');
+  return postForm(spec, source, now, form, headers, secrets);
+}
+
+/** POSTs the token request and reads the answer; `secrets` are scrubbed from anything the endpoint says. */
+async function postForm(
+  spec: OAuth2Spec,
+  source: string,
+  now: () => number,
+  form: URLSearchParams,
+  auth: Record<string, string>,
+  secrets: readonly string[],
+): Promise<TokenAnswer> {
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...auth };
   let status: number;
   let text: string;
   // A token is asked for once in a while: an agent for the one request, closed after it, rather than a pool kept open.

@@ -1,13 +1,14 @@
 // A minted key's config as a self-contained source: all a mint needs, so the minter never reads the config, and an
 // identity naming the source, so a rotating token keeps one health record (docs/credentials.md#minted-credentials).
-import { isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_MINT_WAIT_MS, type KeyCommandConfig, type OAuth2Config } from '../../config/schema.ts';
 import type { LoadedConfig } from '../../config/types.ts';
 import { envValue } from '../../config/local-env.ts';
 import { fingerprint } from '../../config/mask.ts';
 import { chooseProxy, type ProxyChoice } from '../../config/proxy.ts';
 
-export type MintedKind = 'file' | 'command' | 'oauth2';
+export type MintedKind = 'file' | 'command' | 'oauth2' | 'aws';
 
 export interface FileSpec {
   kind: 'file';
@@ -31,7 +32,10 @@ export interface CommandSpec {
 export interface OAuth2Spec {
   kind: 'oauth2';
   tokenUrl: string;
-  grant: 'client_credentials' | 'refresh_token';
+  /** `jwt_bearer`: a Google service account's signed assertion (google-jwt.ts), from `serviceAccountFile`. */
+  grant: 'client_credentials' | 'refresh_token' | 'jwt_bearer';
+  /** The service account's key file (absolute), read at each mint: its `token_uri` is where the token is asked. */
+  serviceAccountFile?: string;
   clientId: string;
   clientSecret?: string;
   scope?: string;
@@ -46,7 +50,17 @@ export interface OAuth2Spec {
   proxy?: ProxyChoice;
 }
 
-export type MintedSpec = FileSpec | CommandSpec | OAuth2Spec;
+/** AWS keys from a profile or the SDK's default chain (aws-credentials.ts). */
+export interface AwsSpec {
+  kind: 'aws';
+  profile?: string;
+  /** AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE as the config's environment gives them. */
+  credentialsFile?: string;
+  configFile?: string;
+  timeoutMs: number;
+}
+
+export type MintedSpec = FileSpec | CommandSpec | OAuth2Spec | AwsSpec;
 
 export interface MintedSource {
   provider: string;
@@ -69,6 +83,10 @@ export interface MintedFields {
   api_key_file?: string | undefined;
   api_key_command?: KeyCommandConfig | undefined;
   oauth2?: OAuth2Config | undefined;
+  /** A provider's Google service-account key file. */
+  google_credentials?: string | undefined;
+  /** A Bedrock provider's AWS profile, or the default chain. */
+  aws_credentials?: 'default_chain' | { profile: string } | undefined;
   mint_wait?: number | undefined;
 }
 
@@ -113,7 +131,73 @@ function sourceOf(
   if (fields.api_key_command !== undefined)
     return commandSource(loaded, provider, `${slot}.api_key_command`, fields.api_key_command);
   if (fields.oauth2 !== undefined) return oauth2Source(loaded, provider, `${slot}.oauth2`, fields.oauth2);
+  if (fields.google_credentials !== undefined)
+    return googleSource(loaded, provider, `${slot}.google_credentials`, fields.google_credentials);
+  if (fields.aws_credentials !== undefined)
+    return awsSource(loaded, provider, `${slot}.aws_credentials`, fields.aws_credentials);
   return undefined;
+}
+
+function awsSource(
+  loaded: LoadedConfig,
+  provider: string,
+  where: string,
+  c: 'default_chain' | { profile: string },
+): Omit<MintedSource, 'waitMs'> {
+  const spec: AwsSpec = { kind: 'aws', timeoutMs: 30_000 };
+  if (c !== 'default_chain') spec.profile = c.profile;
+  const credentialsFile = envValue(loaded, 'AWS_SHARED_CREDENTIALS_FILE');
+  const configFile = envValue(loaded, 'AWS_CONFIG_FILE');
+  if (credentialsFile !== undefined) spec.credentialsFile = credentialsFile;
+  if (configFile !== undefined) spec.configFile = configFile;
+  const id = hashed('aws', [spec.profile ?? '', credentialsFile ?? '', configFile ?? '']);
+  const describe = spec.profile === undefined ? 'aws default credential chain' : `aws profile ${spec.profile}`;
+  return { provider, spec, id, version: id, where, describe };
+}
+
+/** Google's token endpoint, where a key file without `token_uri` sends its assertion. */
+export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+/** Vertex AI takes the cloud-platform scope. */
+export const GOOGLE_CLOUD_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+/** `adc`: Application Default Credentials' file, where Google's libraries look for it. */
+function adcPath(loaded: LoadedConfig): string {
+  const named = envValue(loaded, 'GOOGLE_APPLICATION_CREDENTIALS');
+  if (named !== undefined && named !== '') return named;
+  const home = envValue(loaded, 'HOME') ?? homedir();
+  return join(home, '.config', 'gcloud', 'application_default_credentials.json');
+}
+
+/** A service-account key file, minted like an oauth2 source (one flight, shared, cached until shortly before
+ * expiry) with the jwt-bearer grant. */
+function googleSource(
+  loaded: LoadedConfig,
+  provider: string,
+  where: string,
+  path: string,
+): Omit<MintedSource, 'waitMs'> {
+  const abs = path === 'adc' ? adcPath(loaded) : isAbsolute(path) ? path : resolve(loaded.dir, path);
+  const spec: OAuth2Spec = {
+    kind: 'oauth2',
+    tokenUrl: GOOGLE_TOKEN_URL,
+    grant: 'jwt_bearer',
+    clientId: '',
+    scope: GOOGLE_CLOUD_SCOPE,
+    serviceAccountFile: abs,
+    clientAuth: 'body',
+    timeoutMs: 30_000,
+  };
+  const proxy = chooseProxy(
+    provider,
+    loaded.config.providers[provider]?.proxy,
+    GOOGLE_TOKEN_URL,
+    loaded.env,
+    loaded.dotenv,
+  );
+  if (proxy !== undefined) spec.proxy = proxy;
+  const id = hashed('oauth2', ['google', abs]);
+  const what = path === 'adc' ? 'google application default credentials' : 'google service account';
+  return { provider, spec, id, version: hashed('oauth2', [spec]), where, describe: `${what} ${abs}` };
 }
 
 function hashed(kind: MintedKind, parts: readonly unknown[]): string {

@@ -55,6 +55,14 @@ export function plainOpenAIText(chunk: unknown): string | undefined {
   return typeof content === 'string' && content !== '' ? content : undefined;
 }
 
+/** Azure OpenAI's first chunk: only the prompt's content-filter results, with an empty id and model. It says
+ * nothing of the answer, so the stream starts at the next. */
+function promptFilterOnly(chunk: Record<string, unknown>): boolean {
+  const choices = chunk['choices'];
+  const answers = Array.isArray(choices) && choices.length > 0;
+  return chunk['prompt_filter_results'] !== undefined && chunk['usage'] == null && !answers;
+}
+
 export function createOpenAIChunkDecoder(): ChunkDecoder {
   let started = false;
   let finish: FinishReason | undefined;
@@ -132,7 +140,7 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
       return out;
     },
     push(chunk) {
-      if (!isObj(chunk)) return [];
+      if (!isObj(chunk) || promptFilterOnly(chunk)) return [];
       const out: StreamEvent[] = [];
       if (!started) {
         started = true;

@@ -77,3 +77,19 @@ export function usageToResponses(u: Usage): Obj {
     total_tokens: u.input_tokens + u.output_tokens,
   };
 }
+
+/** Gemini's `usageMetadata`: `promptTokenCount` holds the cached part (`cachedContentTokenCount`);
+ * `candidatesTokenCount` leaves out the thinking (`thoughtsTokenCount`), which is billed as output, so it is added. */
+export function usageFromGemini(u: unknown): Usage | undefined {
+  if (!isObj(u)) return undefined;
+  const thoughts = count(u['thoughtsTokenCount']);
+  const usage = withCache(
+    {
+      input_tokens: count(u['promptTokenCount']) ?? 0,
+      output_tokens: (count(u['candidatesTokenCount']) ?? 0) + (thoughts ?? 0),
+    },
+    count(u['cachedContentTokenCount']),
+    undefined,
+  );
+  return withReasoning(usage, thoughts);
+}

@@ -1,0 +1,32 @@
+// AWS keys for a Bedrock provider from a named profile or the SDK's default chain (environment, SSO, the shared
+// files, a credential process, container and instance metadata), with the SDK's own providers. The token is the keys
+// as one string (`ACCESS_KEY_ID:SECRET:SESSION_TOKEN`, providers/aws-sign.ts) and lives until the session expires;
+// the files are read afresh at each mint, so a session renewed by `aws sso login` or a rotated profile is found.
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { MintError } from './mint-error.ts';
+import type { AwsSpec } from './spec.ts';
+
+export interface AwsToken {
+  token: string;
+  expiresAt?: number;
+}
+
+export async function awsKeys(spec: AwsSpec, source: string): Promise<AwsToken> {
+  // A provider made per mint: the SDK's memoized one would keep a session past the moment the files renew it.
+  const chain = defaultProvider({
+    ignoreCache: true,
+    ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
+    ...(spec.credentialsFile !== undefined ? { filepath: spec.credentialsFile } : {}),
+    ...(spec.configFile !== undefined ? { configFilepath: spec.configFile } : {}),
+  });
+  let keys: Awaited<ReturnType<typeof chain>>;
+  try {
+    keys = await chain();
+  } catch (err) {
+    // The SDK's message names what it looked for (a profile, a file), never a secret.
+    const said = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new MintError(source, 'refused', `no AWS credentials: ${said}`);
+  }
+  const token = [keys.accessKeyId, keys.secretAccessKey, ...(keys.sessionToken ? [keys.sessionToken] : [])].join(':');
+  return keys.expiration !== undefined ? { token, expiresAt: keys.expiration.getTime() } : { token };
+}

@@ -1,0 +1,104 @@
+// Amazon Bedrock's Converse API: POST {base_url}/model/{modelId}/converse, or /converse-stream (AWS's binary
+// event-stream framing, event-stream.ts), every request signed with SigV4 for the provider's region (aws-sign.ts), or
+// a Bedrock API key as Bearer. The model id may be an inference profile (`us.anthropic.claude-…`) or an ARN. An
+// exception inside a 200 stream (`:message-type: exception`) is classified and thrown.
+import { randomUUID } from 'node:crypto';
+import { classifyStreamError } from '../errors/classify.ts';
+import { fromClassification } from '../errors/upstream-error.ts';
+import { awsKeysOf, awsSecrets, sigv4Headers } from './aws-sign.ts';
+import { callSecrets } from './call-secrets.ts';
+import { eventStreamReader } from './event-stream.ts';
+import { callJson, readAnswer, upstreamTarget, withModel, type UpstreamCall, type UpstreamTarget } from './http.ts';
+import { eventJson, streamCall, type StreamHandler } from './stream-call.ts';
+import { splitStops, stopAnswer, stopStream } from './stop-sequences.ts';
+import { createConverseDecoder } from './translate/bedrock-stream.ts';
+import { fromConverseResponse, toConverseRequest } from './translate/bedrock-wire.ts';
+import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
+
+/** `bedrock-runtime.REGION.amazonaws.com` names its region; a private endpoint's is the provider's `region:`. */
+export function regionOf(ctx: SendContext): string {
+  if (ctx.awsRegion !== undefined) return ctx.awsRegion;
+  const m = /bedrock-runtime(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/.exec(ctx.baseUrl);
+  return m?.[1] ?? 'us-east-1';
+}
+
+const target = (ctx: SendContext, model: string, op: string): UpstreamTarget =>
+  upstreamTarget(ctx.baseUrl, `/model/${encodeURIComponent(model)}/${op}`);
+
+function baseHeaders(ctx: SendContext, accept: string): Record<string, string> {
+  const keys = awsKeysOf(ctx.apiKey);
+  return {
+    'content-type': 'application/json',
+    accept,
+    ...(keys === undefined ? { authorization: `Bearer ${ctx.apiKey}` } : {}),
+    ...ctx.headers,
+  };
+}
+
+/** The SigV4 headers for a call, when the credential is AWS keys (a Bedrock API key needs none). */
+function signer(ctx: SendContext): UpstreamCall['sign'] {
+  const keys = awsKeysOf(ctx.apiKey);
+  if (keys === undefined) return undefined;
+  return (call) => sigv4Headers(keys, regionOf(ctx), 'bedrock', originOf(ctx.baseUrl), call);
+}
+
+const originOf = (base: string): string => new URL(base).origin;
+
+/** The credential's secret parts are scrubbed too, not only the whole of it. */
+const secretsOf = (ctx: SendContext): string[] => [...callSecrets(ctx), ...awsSecrets(ctx.apiKey)];
+
+async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
+  const call = {
+    url: target(ctx, req.model, 'converse'),
+    method: 'POST' as const,
+    headers: baseHeaders(ctx, 'application/json'),
+    body: JSON.stringify(toConverseRequest(req)),
+  };
+  const sign = signer(ctx);
+  if (sign !== undefined) call.headers = { ...call.headers, ...(await sign(call)) };
+  const body = await callJson(ctx, call);
+  const res = readAnswer(() => fromConverseResponse(body), ctx.provider);
+  return stopAnswer(withModel(res, req), splitStops(req.stop).kept);
+}
+
+function streamHandler(ctx: SendContext, req: ChatRequest): StreamHandler {
+  const decoder = createConverseDecoder(`bedrock-${randomUUID()}`, req.model);
+  return {
+    onEvent(e) {
+      const data = eventJson(e, ctx, 'invalid_event', 'stream event');
+      if (e.id === 'exception') {
+        const payload = { type: e.event, message: (data as { message?: unknown }).message };
+        throw fromClassification(classifyStreamError(payload, secretsOf(ctx)), ctx.provider, { midStream: true });
+      }
+      const events = decoder.push(e.event ?? '', data);
+      return decoder.usageSeen ? { events, done: true } : { events };
+    },
+    onEnd: () => (decoder.complete ? decoder.end() : undefined),
+    reader: eventStreamReader,
+  };
+}
+
+function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
+  const kept = splitStops(req.stop).kept;
+  const sign = signer(ctx);
+  const events = streamCall(
+    ctx,
+    {
+      url: target(ctx, req.model, 'converse-stream'),
+      method: 'POST',
+      headers: baseHeaders(ctx, 'application/vnd.amazon.eventstream'),
+      body: JSON.stringify(toConverseRequest(req)),
+      ...(sign !== undefined ? { sign } : {}),
+    },
+    streamHandler(ctx, req),
+  );
+  return kept.length > 0 ? stopStream(events, kept) : events;
+}
+
+/** The control plane lists foundation models (`bedrock.REGION.amazonaws.com/foundation-models`); the runtime
+ * endpoint a provider names has no list, so a Bedrock provider's models are its config's. */
+async function listModels(): Promise<string[]> {
+  return [];
+}
+
+export const bedrockAdapter: ProviderAdapter = { type: 'bedrock', send, stream, listModels };

@@ -1,0 +1,212 @@
+// Bedrock's credentials end to end through the router against the simulator, which recomputes every SigV4
+// signature: a profile's session keys (`aws_credentials: { profile }`) minted from the shared credentials file, an
+// expired session (ExpiredTokenException) re-minted once from the renewed file with no failed request, and a wrong
+// secret or unknown key refused as AWS refuses them; throttling and quota classified.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { harness, hello, FAST_RETRY } from '../routing/helpers.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { closePools } from '../../src/providers/registry.ts';
+import { bedrockAdapter } from '../../src/providers/bedrock.ts';
+import { startSimulator } from '../../src/sim/server.ts';
+import { UpstreamError } from '../../src/errors/upstream-error.ts';
+import type { SendContext } from '../../src/providers/types.ts';
+import { mask } from '../../src/config/mask.ts';
+import { toConverseRequest } from '../../src/providers/translate/bedrock-wire.ts';
+
+after(closePools);
+const ws = tempWorkspace('switchyard-aws-');
+after(() => ws.cleanup());
+
+const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
+const session = (n: number): { id: string; secret: string; token: string } => ({
+  id: `ASIASIM00000000000${n}`,
+  secret: `simSecretKey/${n}+abcdefghijklmnopqrstuvw`,
+  token: `IQoJb3JpZ2luX2VjE-sim-session-${n}`,
+});
+const credentialsFile = (s: ReturnType<typeof session>): string =>
+  `[dev]\naws_access_key_id = ${s.id}\naws_secret_access_key = ${s.secret}\naws_session_token = ${s.token}\n`;
+
+describe('bedrock credentials', () => {
+  it('signs with a profile session, and re-mints an expired one from the renewed file with no failed request', async () => {
+    const [first, second] = [session(1), session(2)];
+    ws.write('aws/credentials', credentialsFile(first));
+    await using h = await harness({
+      scenario: {
+        models: { [MODEL]: {} },
+        keys: {
+          // The first session answers once, then is expired.
+          [first.id]: {
+            aws_secret: first.secret,
+            aws_session_token: first.token,
+            script: ['ok', '401_token_expired'],
+            loop_script: false,
+          },
+          [second.id]: { aws_secret: second.secret, aws_session_token: second.token },
+        },
+      },
+      config: (u) => ({
+        providers: {
+          br: { type: 'bedrock', base_url: u.anthropic, region: 'us-east-1', aws_credentials: { profile: 'dev' } },
+        },
+        main: { provider: 'br', model: MODEL },
+        retry: FAST_RETRY,
+      }),
+      env: { AWS_SHARED_CREDENTIALS_FILE: join(ws.dir, 'aws/credentials'), AWS_CONFIG_FILE: join(ws.dir, 'aws/none') },
+    });
+    assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+    // The session is renewed on disk (`aws sso login`, a role assumed again); the next call meets the old one expired.
+    ws.write('aws/credentials', credentialsFile(second));
+    const streamed = await h.router.chat({ messages: hello, stream: true });
+    assert.equal(streamed.status, 'ok');
+    const keys = h.sim.log().map((c) => c.key);
+    assert.deepEqual(keys, [first.id, first.id, second.id]);
+    assert.deepEqual(
+      h.sim.log().map((c) => c.outcome),
+      ['ok', 'token_expired', 'ok'],
+    );
+    assert.ok(h.events.some((e) => e.type === 'attempt' && /re-minted after 40[13]/.test(e.attempt.note ?? '')));
+  });
+
+  it('AWS keys are shown by their access key id, never a piece of the secret or session token', () => {
+    assert.equal(mask('ASIASIM00000000000001:simSecret/1+abc:IQoJb3JpZ2luX2VjE-token'), 'ASIA…0001');
+    assert.equal(mask('AKIASIMGOOD000000001:right-secret'), 'AKIA…0001');
+  });
+
+  it('structured output is asked for in the system prompt, which Converse takes from every model', () => {
+    const body = toConverseRequest({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'weather?' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object' } } },
+    });
+    assert.match(JSON.stringify(body['system']), /Answer with one JSON object.*JSON Schema/);
+  });
+
+  it("Claude's thinking comes back signed and goes back with its tool turn, whole and streamed", async () => {
+    await using sim = await startSimulator({
+      scenario: { models: { [MODEL]: {} }, keys: { AKIASIMTHINK00000001: { aws_secret: 't' } } },
+    });
+    const ctx: SendContext = {
+      provider: 'br',
+      baseUrl: sim.url,
+      apiKey: 'AKIASIMTHINK00000001:t',
+      headers: {},
+      timeoutMs: 10_000,
+      awsRegion: 'us-east-1',
+    };
+    const weather = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
+    const ask = { role: 'user' as const, content: 'please call get_weather for Oslo' };
+    const req = {
+      model: MODEL,
+      messages: [ask],
+      tools: [weather],
+      anthropic_fields: { thinking: { type: 'enabled', budget_tokens: 1024 } },
+    };
+    const first = await bedrockAdapter.send(req, ctx);
+    assert.equal(first.thinking?.[0]?.type, 'thinking');
+    const call = first.tool_calls[0]!;
+    const next = {
+      ...req,
+      messages: [
+        ask,
+        { role: 'assistant' as const, content: null, parts: first.thinking!, tool_calls: [call] },
+        { role: 'tool' as const, tool_call_id: call.id, content: '{"sky":"grey"}' },
+      ],
+    };
+    const events = [];
+    for await (const e of bedrockAdapter.stream(next, ctx)) events.push(e);
+    assert.equal(events.at(-1)?.type, 'finish');
+    assert.ok(
+      events.some((e) => e.type === 'thinking_signature'),
+      'the streamed answer thought too',
+    );
+    // A signature Bedrock did not give is refused, as a thinking block signed elsewhere is.
+    const forged = {
+      ...next,
+      messages: next.messages.map((m, i) =>
+        i === 1 ? { ...m, parts: [{ type: 'thinking' as const, thinking: 'x', signature: 'forged' }] } : m,
+      ),
+    };
+    const err = await bedrockAdapter.send(forged, ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(UpstreamError.isInstance(err));
+    assert.equal(err.thinkingSignature, true);
+  });
+
+  it('a wrong secret, an unknown key and no signature are refused as AWS refuses them', async () => {
+    await using sim = await startSimulator({
+      scenario: { models: { [MODEL]: {} }, keys: { AKIASIMGOOD000000001: { aws_secret: 'right-secret' } } },
+    });
+    const ctx = (apiKey: string): SendContext => ({
+      provider: 'br',
+      baseUrl: sim.url,
+      apiKey,
+      headers: {},
+      timeoutMs: 10_000,
+      awsRegion: 'us-east-1',
+    });
+    const req = { model: MODEL, messages: [{ role: 'user' as const, content: 'hi' }] };
+    const ok = await bedrockAdapter.send(req, ctx('AKIASIMGOOD000000001:right-secret'));
+    assert.match(ok.content, /reply to: hi/);
+    for (const [key, code] of [
+      ['AKIASIMGOOD000000001:wrong-secret', 'InvalidSignatureException'],
+      ['AKIASIMUNKNOWN000002:any-secret', 'UnrecognizedClientException'],
+    ] as const) {
+      const err = await bedrockAdapter.send(req, ctx(key)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(UpstreamError.isInstance(err));
+      assert.equal(err.kind, 'auth_rejected');
+      assert.equal(err.code, code);
+      assert.ok(!err.message.includes('secret'), err.message);
+    }
+  });
+
+  it('throttling rests the key and a throttled region falls back to the next; a spent quota is quota', async () => {
+    await using h = await harness({
+      scenario: {
+        models: { [MODEL]: {} },
+        keys: {
+          AKIASIMEAST000000001: { aws_secret: 's1', rate_limit_after: 0, reset: '20s', reset_headers: [] },
+          AKIASIMWEST000000002: { aws_secret: 's2' },
+          AKIASIMQUOTA00000003: { aws_secret: 's3', script: ['429_quota'], loop_script: true },
+        },
+      },
+      config: (u) => ({
+        providers: {
+          east: { type: 'bedrock', base_url: u.anthropic, region: 'us-east-1', api_key: 'AKIASIMEAST000000001:s1' },
+          west: { type: 'bedrock', base_url: u.anthropic, region: 'us-west-2', api_key: 'AKIASIMWEST000000002:s2' },
+        },
+        main: { provider: 'east', model: MODEL },
+        fallback: [{ provider: 'west', model: MODEL }],
+        retry: FAST_RETRY,
+      }),
+    });
+    const res = await h.router.chat({ messages: hello });
+    assert.equal(res.status, 'ok');
+    assert.equal(res.route, `west/${MODEL}`);
+    assert.ok(res.trail.some((a) => a.outcome === 'rate_limited'));
+    const quota = await bedrockAdapter
+      .send(
+        { model: MODEL, messages: [{ role: 'user', content: 'hi' }] },
+        {
+          provider: 'q',
+          baseUrl: h.sim.url,
+          apiKey: 'AKIASIMQUOTA00000003:s3',
+          headers: {},
+          timeoutMs: 10_000,
+          awsRegion: 'us-east-1',
+        },
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(UpstreamError.isInstance(quota));
+    assert.equal(quota.kind, 'quota');
+  });
+});
