@@ -7,6 +7,7 @@ import type { Usage } from '../providers/types.ts';
 import type { BudgetStore, HoldItem } from '../state/budget-store.ts';
 import type { Attempt } from '../routing/types.ts';
 import { appliesToAttempt, MICRO_USD, type BudgetLimit, type BudgetPlan } from './rules.ts';
+import { SEED_WAIT_MS, waitAtMost } from './seed.ts';
 import { refusalOf, unreachableRefusalOf, warningOf, type BudgetRefusal, type BudgetWarning } from './words.ts';
 
 /** USD for a usage on a route, or null when its price is unknown (then it counts nothing against USD limits). */
@@ -27,6 +28,8 @@ export interface CallBudgetsInit {
   holdMs: number;
   /** A soft budget this call went over, as it is found. */
   onWarning?: (warning: BudgetWarning) => void;
+  /** The seeding of a new config's counters from the ledger, still running: waited for (bounded) before holding. */
+  seeding?: Promise<unknown>;
 }
 
 export type Admission = { ok: true } | { ok: false; level: BudgetLimit['level']; refusal: BudgetRefusal };
@@ -61,6 +64,11 @@ export class CallBudgets {
 
   /** Before an attempt on `route` with the key `fingerprint`: holds what it may use, or says which budget stops it. */
   async admit(route: Route, fingerprint: string): Promise<Admission> {
+    // A counter settled on before its seed would not be seeded: the first hold waits for it, a moment at most.
+    if (this.#init.seeding !== undefined) {
+      await waitAtMost(this.#init.seeding, SEED_WAIT_MS);
+      delete this.#init.seeding;
+    }
     const { plan, now } = this.#init;
     const at = now();
     const items: Held[] = [];
