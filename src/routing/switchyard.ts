@@ -36,6 +36,7 @@ import { assertLoadedConfig } from '../config/object.ts';
 import { startChat } from '../telemetry/chat-telemetry.ts';
 import { providerName } from '../telemetry/semconv.ts';
 import { Budgets } from '../budgets/budgets.ts';
+import { OncePerWindow } from '../budgets/said-once.ts';
 import type { CallBudgets } from '../budgets/call.ts';
 import { seedLogOf, type BudgetWarning } from '../budgets/words.ts';
 import { settledOnEnd } from './budget-stream.ts';
@@ -118,6 +119,8 @@ class Router implements Switchyard {
   /** Plans of the current config snapshot by task and override, so a request does not re-resolve its chain. */
   #plans = new Map<string, TaskPlan>();
   #plansFor: LoadedConfig['config'] | undefined;
+  /** Soft budgets over their limit already said in the log this window. */
+  readonly #softSaid = new OncePerWindow();
 
   constructor(options: SwitchyardOptions) {
     // A library caller may hand anything (a plain config object, a path, a promise): say what to pass, here rather
@@ -332,10 +335,12 @@ class Router implements Switchyard {
       inputTokens: () => Math.max(holdInputTokens(options.messages), options.estimated_tokens ?? 0),
       maxTokens: options.max_tokens,
       onWarning: (w) => {
-        this.#logger.warn(
-          { task, budget: w.budget, scope: w.scope, resource: w.resource, window: w.window },
-          w.message,
-        );
+        // Said once per window: every request over it is still an event (switchyard_budget_events_total).
+        if (this.#softSaid.first(w.budget, w.resource, w.window, this.#now()))
+          this.#logger.warn(
+            { task, budget: w.budget, scope: w.scope, resource: w.resource, window: w.window },
+            `${w.message} (said once per ${w.window}; every request over it is counted)`,
+          );
         this.events.emit({
           type: 'budget',
           task,
