@@ -103,7 +103,7 @@ export class Budgets {
       now: this.#now,
       holdMs: HOLD_MS,
       ...subject,
-      ...(this.#seeding !== undefined ? { seeding: this.#seeding } : {}),
+      seeding: this.#seeding,
       inputTokens: subject.inputTokens(),
     });
   }

@@ -29,7 +29,7 @@ export interface CallBudgetsInit {
   /** A soft budget this call went over, as it is found. */
   onWarning?: (warning: BudgetWarning) => void;
   /** The seeding of a new config's counters from the ledger, still running: waited for (bounded) before holding. */
-  seeding?: Promise<unknown>;
+  seeding?: Promise<unknown> | undefined;
 }
 
 export type Admission = { ok: true } | { ok: false; level: BudgetLimit['level']; refusal: BudgetRefusal };
@@ -58,16 +58,19 @@ export class CallBudgets {
   /** Soft budgets this call went over, said once each (log, metric, response header). */
   readonly warnings: BudgetWarning[] = [];
 
+  #seeding: Promise<unknown> | undefined;
+
   constructor(init: CallBudgetsInit) {
     this.#init = init;
+    this.#seeding = init.seeding;
   }
 
   /** Before an attempt on `route` with the key `fingerprint`: holds what it may use, or says which budget stops it. */
   async admit(route: Route, fingerprint: string): Promise<Admission> {
     // A counter settled on before its seed would not be seeded: the first hold waits for it, a moment at most.
-    if (this.#init.seeding !== undefined) {
-      await waitAtMost(this.#init.seeding, SEED_WAIT_MS);
-      delete this.#init.seeding;
+    if (this.#seeding !== undefined) {
+      await waitAtMost(this.#seeding, SEED_WAIT_MS);
+      this.#seeding = undefined;
     }
     const { plan, now } = this.#init;
     const at = now();
