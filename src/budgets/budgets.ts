@@ -7,7 +7,7 @@ import { costOf, PriceBook } from '../usage/prices.ts';
 import { CallBudgets, type CostOf } from './call.ts';
 import type { BudgetWarning } from './words.ts';
 import { BudgetPlan, storeOutagePolicy } from './rules.ts';
-import { seedPlan, type LedgerTotals, type Seeded } from './seed.ts';
+import { SEED_WAIT_MS, seedPlan, waitAtMost, type LedgerTotals, type Seeded } from './seed.ts';
 
 /** An unsettled hold stops counting after this long: its process is taken to have died. Longer than any call. */
 export const HOLD_MS = 30 * 60_000;
@@ -30,8 +30,11 @@ export class Budgets {
   #ledger: LedgerTotals | undefined;
   #onSeeded: ((seeded: Seeded[]) => void) | undefined;
   #onSeedError: ((err: unknown) => void) | undefined;
-  /** The seeding of the current plan's counters from the ledger, while it runs: a call waits for it (bounded). */
+  /** The seeding of the current plan's counters from the ledger, while it runs. */
   #seeding: Promise<unknown> | undefined;
+  /** What a call waits for before it holds: the seeding, or SEED_WAIT_MS after it began, whichever is first (a
+   * ledger that does not answer delays calls by that once, not each call by it). */
+  #gate: Promise<void> | undefined;
 
   readonly #ready: () => Promise<void>;
 
@@ -84,6 +87,10 @@ export class Budgets {
         if (this.#seeding === seeding) this.#seeding = undefined;
       });
     this.#seeding = seeding;
+    const gate = waitAtMost(seeding, SEED_WAIT_MS).then(() => {
+      if (this.#gate === gate) this.#gate = undefined;
+    });
+    this.#gate = gate;
   }
 
   /** USD of a usage on a route under the current config's prices (null: unknown). */
@@ -103,7 +110,7 @@ export class Budgets {
       now: this.#now,
       holdMs: HOLD_MS,
       ...subject,
-      seeding: this.#seeding,
+      seeding: this.#gate,
       inputTokens: subject.inputTokens(),
     });
   }

@@ -7,7 +7,6 @@ import type { Usage } from '../providers/types.ts';
 import type { BudgetStore, HoldItem } from '../state/budget-store.ts';
 import type { Attempt } from '../routing/types.ts';
 import { appliesToAttempt, MICRO_USD, type BudgetLimit, type BudgetPlan } from './rules.ts';
-import { SEED_WAIT_MS, waitAtMost } from './seed.ts';
 import { refusalOf, unreachableRefusalOf, warningOf, type BudgetRefusal, type BudgetWarning } from './words.ts';
 
 /** USD for a usage on a route, or null when its price is unknown (then it counts nothing against USD limits). */
@@ -28,8 +27,9 @@ export interface CallBudgetsInit {
   holdMs: number;
   /** A soft budget this call went over, as it is found. */
   onWarning?: (warning: BudgetWarning) => void;
-  /** The seeding of a new config's counters from the ledger, still running: waited for (bounded) before holding. */
-  seeding?: Promise<unknown> | undefined;
+  /** The seeding of a new config's counters from the ledger, still running: waited for before holding (it resolves
+   * within SEED_WAIT_MS of the seeding's start, done or not). */
+  seeding?: Promise<void> | undefined;
 }
 
 export type Admission = { ok: true } | { ok: false; level: BudgetLimit['level']; refusal: BudgetRefusal };
@@ -58,7 +58,7 @@ export class CallBudgets {
   /** Soft budgets this call went over, said once each (log, metric, response header). */
   readonly warnings: BudgetWarning[] = [];
 
-  #seeding: Promise<unknown> | undefined;
+  #seeding: Promise<void> | undefined;
 
   constructor(init: CallBudgetsInit) {
     this.#init = init;
@@ -69,7 +69,7 @@ export class CallBudgets {
   async admit(route: Route, fingerprint: string): Promise<Admission> {
     // A counter settled on before its seed would not be seeded: the first hold waits for it, a moment at most.
     if (this.#seeding !== undefined) {
-      await waitAtMost(this.#seeding, SEED_WAIT_MS);
+      await this.#seeding;
       this.#seeding = undefined;
     }
     const { plan, now } = this.#init;

@@ -22,7 +22,8 @@ interface Spent {
   micro: number;
 }
 
-/** How long a call waits for the seeding of a new config before it is admitted all the same. */
+/** How long after a new config's seeding began calls stop waiting for it (each is then held against what the counter
+ * has, seeded or not). */
 export const SEED_WAIT_MS = 2_000;
 
 /** Seeds every counter of `plan`'s current windows that has no spend yet from the ledger; returns those it set.

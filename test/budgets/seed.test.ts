@@ -196,3 +196,20 @@ test(
     for (const w of ws) w.cleanup();
   },
 );
+
+test('a ledger that does not answer holds calls back a moment once, then they are served and counted from 0', async () => {
+  const store = openStore({ kind: 'memory' });
+  const failures: unknown[] = [];
+  const budgets = new Budgets(store.budgets, Date.now);
+  budgets.seedFrom(() => new Promise(() => {}), { failed: (err) => failures.push(err) });
+  const config = loaded({ app_requests: { client_key: 'app', requests: { day: 10 } } });
+  budgets.plan(config);
+  const call = budgets.forCall(config, { task: 'main', clientKey: 'app', inputTokens: () => 10 });
+  assert.deepEqual(await call?.admit({ provider: 'mimo', model: 'sim-large' }, fingerprint(A)), { ok: true });
+  // A call made after the wait is over does not wait again.
+  const next = budgets.forCall(config, { task: 'main', clientKey: 'app', inputTokens: () => 10 });
+  assert.deepEqual(await next?.admit({ provider: 'mimo', model: 'sim-large' }, fingerprint(A)), { ok: true });
+  const [r] = await budgetRows(budgets.plan(config), store.budgets, Date.now());
+  assert.deepEqual([r?.spent, r?.reserved, r?.seeded], [0, 2, undefined]);
+  await store.close();
+});
