@@ -7,6 +7,7 @@ import { costOf, PriceBook } from '../usage/prices.ts';
 import { CallBudgets, type CostOf } from './call.ts';
 import type { BudgetWarning } from './words.ts';
 import { BudgetPlan, storeOutagePolicy } from './rules.ts';
+import { SEED_WAIT_MS, seedPlan, waitAtMost, type LedgerTotals, type Seeded } from './seed.ts';
 
 /** An unsettled hold stops counting after this long: its process is taken to have died. Longer than any call. */
 export const HOLD_MS = 30 * 60_000;
@@ -26,10 +27,22 @@ export class Budgets {
   #for: LoadedConfig['config'] | undefined;
   #plan: BudgetPlan | undefined;
   #costOf: CostOf = () => null;
+  #ledger: LedgerTotals | undefined;
+  #onSeeded: ((seeded: Seeded[]) => void) | undefined;
+  #onSeedError: ((err: unknown) => void) | undefined;
+  /** The seeding of the current plan's counters from the ledger, while it runs. */
+  #seeding: Promise<unknown> | undefined;
+  /** What a call waits for before it holds: the seeding, or SEED_WAIT_MS after it began, whichever is first (a
+   * ledger that does not answer delays calls by that once, not each call by it). */
+  #gate: Promise<void> | undefined;
 
-  constructor(store: BudgetStore, now: () => number) {
+  readonly #ready: () => Promise<void>;
+
+  /** `ready`: the state store has connected (seeding waits for it: a Redis still connecting is not one down). */
+  constructor(store: BudgetStore, now: () => number, ready: () => Promise<void> = () => Promise.resolve()) {
     this.#store = store;
     this.#now = now;
+    this.#ready = ready;
   }
 
   /** The plan of `loaded` (the last one is kept: a reload makes a new one on its first call). */
@@ -39,8 +52,45 @@ export class Budgets {
       this.#store.setOutagePolicy?.(storeOutagePolicy(loaded.config));
       this.#costOf = pricing(loaded.config, this.#now);
       this.#for = loaded.config;
+      this.#seed(this.#plan);
     }
     return this.#plan;
+  }
+
+  /** Seeds each new budget counter from this ledger (docs/budgets.md#a-budget-added-mid-window): the current plan's
+   * now, and each new config's as it is first planned. */
+  seedFrom(
+    ledger: LedgerTotals,
+    on: { seeded?: (seeded: Seeded[]) => void; failed?: (err: unknown) => void } = {},
+  ): void {
+    this.#ledger = ledger;
+    this.#onSeeded = on.seeded;
+    this.#onSeedError = on.failed;
+    if (this.#plan !== undefined) this.#seed(this.#plan);
+  }
+
+  /** Settles when the current seeding is done (tests, and a gateway that wants its first answer seeded). */
+  async seeded(): Promise<void> {
+    await this.#seeding;
+  }
+
+  #seed(plan: BudgetPlan): void {
+    const ledger = this.#ledger;
+    if (ledger === undefined || plan.empty) return;
+    const seeding = this.#ready()
+      .then(() => seedPlan(plan, this.#store, ledger, this.#now()))
+      .then((seeded) => {
+        if (seeded.length > 0) this.#onSeeded?.(seeded);
+      })
+      .catch((err: unknown) => this.#onSeedError?.(err))
+      .finally(() => {
+        if (this.#seeding === seeding) this.#seeding = undefined;
+      });
+    this.#seeding = seeding;
+    const gate = waitAtMost(seeding, SEED_WAIT_MS).then(() => {
+      if (this.#gate === gate) this.#gate = undefined;
+    });
+    this.#gate = gate;
   }
 
   /** USD of a usage on a route under the current config's prices (null: unknown). */
@@ -60,6 +110,7 @@ export class Budgets {
       now: this.#now,
       holdMs: HOLD_MS,
       ...subject,
+      seeding: this.#gate,
       inputTokens: subject.inputTokens(),
     });
   }

@@ -27,6 +27,9 @@ export interface CallBudgetsInit {
   holdMs: number;
   /** A soft budget this call went over, as it is found. */
   onWarning?: (warning: BudgetWarning) => void;
+  /** The seeding of a new config's counters from the ledger, still running: waited for before holding (it resolves
+   * within SEED_WAIT_MS of the seeding's start, done or not). */
+  seeding?: Promise<void> | undefined;
 }
 
 export type Admission = { ok: true } | { ok: false; level: BudgetLimit['level']; refusal: BudgetRefusal };
@@ -55,12 +58,20 @@ export class CallBudgets {
   /** Soft budgets this call went over, said once each (log, metric, response header). */
   readonly warnings: BudgetWarning[] = [];
 
+  #seeding: Promise<void> | undefined;
+
   constructor(init: CallBudgetsInit) {
     this.#init = init;
+    this.#seeding = init.seeding;
   }
 
   /** Before an attempt on `route` with the key `fingerprint`: holds what it may use, or says which budget stops it. */
   async admit(route: Route, fingerprint: string): Promise<Admission> {
+    // A counter settled on before its seed would not be seeded: the first hold waits for it, a moment at most.
+    if (this.#seeding !== undefined) {
+      await this.#seeding;
+      this.#seeding = undefined;
+    }
     const { plan, now } = this.#init;
     const at = now();
     const items: Held[] = [];

@@ -2,7 +2,8 @@
 // for `switchyard usage budgets`, `/admin/budgets` and the Prometheus gauges. Read off the request path.
 import type { BudgetResource, BudgetWindow } from '../config/budgets-schema.ts';
 import type { BudgetStore } from '../state/budget-store.ts';
-import { counterKey, fromUnits, type BudgetPlan } from './rules.ts';
+import { counterKey, fromUnits, toUnits, type BudgetPlan } from './rules.ts';
+import { seededWords } from './words.ts';
 
 export interface BudgetRow {
   budget: string;
@@ -19,6 +20,9 @@ export interface BudgetRow {
   remaining: number;
   /** Epoch ms when the window resets. */
   resets_at: number;
+  /** The counter was seeded from the usage ledger (a budget new to the config): with what (the resource's units) and
+   * when (epoch ms). */
+  seeded?: { amount: number; at: number };
   /** Epoch ms since when this process holds budgets on its own: the shared store (Redis) does not answer. */
   held_locally_since?: number;
 }
@@ -44,6 +48,7 @@ export async function budgetRows(plan: BudgetPlan, store: BudgetStore, now: numb
       reserved: units(state.reserved),
       remaining: units(Math.max(0, l.limit - state.spent - state.reserved)),
       resets_at: windows[i]!.end,
+      ...(state.seeded !== undefined ? { seeded: { amount: units(state.seeded.amount), at: state.seeded.at } } : {}),
       ...(since !== undefined ? { held_locally_since: since } : {}),
     };
   });
@@ -52,9 +57,19 @@ export async function budgetRows(plan: BudgetPlan, store: BudgetStore, now: numb
 /** A row with its times as ISO strings (`usage budgets --json`, `/admin/budgets`, the dashboard). */
 export function rowView(r: BudgetRow): object {
   const since = r.held_locally_since;
+  const seeded = r.seeded;
   return {
     ...r,
     resets_at: new Date(r.resets_at).toISOString(),
+    ...(seeded !== undefined
+      ? {
+          seeded: {
+            amount: seeded.amount,
+            at: new Date(seeded.at).toISOString(),
+            note: seededWords(r.resource, { amount: toUnits(r.resource, seeded.amount), at: seeded.at }),
+          },
+        }
+      : {}),
     ...(since !== undefined ? { held_locally_since: new Date(since).toISOString() } : {}),
   };
 }

@@ -106,3 +106,14 @@ export function warningOf(limit: BudgetLimit, state: Standing, resetsAt: number)
     message: `soft budget ${limit.budget} (${limit.scopeText}) is over ${formatAmount(limit.resource, limit.limit)} per ${limit.window} (${standing(limit.resource, state)}); served anyway, resets at ${formatReset(resetsAt)}`,
   };
 }
+
+/** `seeded from the ledger at 2026-11-24 10:12 UTC: $4.20 spent before this budget existed` (since its window began). */
+export function seededWords(resource: BudgetResource, seed: { amount: number; at: number }): string {
+  return `seeded from the ledger at ${formatReset(seed.at)}: ${formatAmount(resource, seed.amount)} spent before this budget existed`;
+}
+
+/** The log's line for a counter seeded: `budget app-spend (client key app) per day starts at $4.20: spent since
+ * 2026-11-24 00:00 UTC, before it existed, as the usage ledger says`. */
+export function seedLogOf(limit: BudgetLimit, amount: number, since: number): string {
+  return `budget ${limit.budget} (${limit.scopeText}) per ${limit.window} starts at ${formatAmount(limit.resource, amount)}: spent since ${formatReset(since)}, before it existed, as the usage ledger says`;
+}

@@ -4,9 +4,9 @@ import type { Command } from 'commander';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
 import { openCliStore } from './open-state.ts';
-import { BudgetPlan } from '../budgets/rules.ts';
+import { BudgetPlan, toUnits } from '../budgets/rules.ts';
 import { budgetRows, rowView, type BudgetRow } from '../budgets/snapshot.ts';
-import { formatReset } from '../budgets/words.ts';
+import { formatReset, seededWords } from '../budgets/words.ts';
 import { renderTable } from '../sessions/text-table.ts';
 
 interface JsonOpt {
@@ -56,6 +56,11 @@ async function budgets(cli: CliRun, own: JsonOpt, cmd: Command): Promise<void> {
       { header: 'RESETS', cell: (r) => formatReset(r.resets_at) },
     ]) + '\n',
   );
+  for (const r of rows)
+    if (r.seeded !== undefined)
+      cli.stdout.write(
+        `${r.budget} (${r.resource} per ${r.window}): ${seededWords(r.resource, { amount: toUnits(r.resource, r.seeded.amount), at: r.seeded.at })}\n`,
+      );
 }
 
 /** `$1.234567`, `12,000 tokens`, `60 requests`: USD to the micro-dollar, as the counters keep it. */

@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import { lineWriter, silentLogger } from '../log.ts';
 import type { StateStore } from '../state/types.ts';
 import { effectiveHealth } from '../credentials/health.ts';
-import { createSwitchyard, type Switchyard } from '../routing/switchyard.ts';
+import { createSwitchyard, seedBudgetsFrom, type Switchyard } from '../routing/switchyard.ts';
 import { settingsFrom, type GatewayContext } from './context.ts';
 import { KeyCache } from './key-cache.ts';
 import { KeyConcurrency } from './key-concurrency.ts';
@@ -124,6 +124,8 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     ...(options.usage !== undefined ? { usage: options.usage } : {}),
   };
   installUsageMetrics(ctx);
+  // A budget new to the config starts at what the ledger says its scope spent today (docs/budgets.md).
+  if (options.usage !== undefined) seedBudgetsFrom(router.budgets, options.usage, logger);
   const unsubscribe = router.events.on(metrics.onLadderEvent);
   const unsubscribeUi = router.events.on(ui.rates.onEvent);
   const stopResetLog = logResetsSeen(ctx);

@@ -36,8 +36,9 @@ import { assertLoadedConfig } from '../config/object.ts';
 import { startChat } from '../telemetry/chat-telemetry.ts';
 import { providerName } from '../telemetry/semconv.ts';
 import { Budgets } from '../budgets/budgets.ts';
+import { OncePerWindow } from '../budgets/said-once.ts';
 import type { CallBudgets } from '../budgets/call.ts';
-import type { BudgetWarning } from '../budgets/words.ts';
+import { seedLogOf, type BudgetWarning } from '../budgets/words.ts';
 import { settledOnEnd } from './budget-stream.ts';
 import { holdInputTokens } from '../budgets/hold-size.ts';
 import { startAffinity } from './affinity-step.ts';
@@ -118,6 +119,8 @@ class Router implements Switchyard {
   /** Plans of the current config snapshot by task and override, so a request does not re-resolve its chain. */
   #plans = new Map<string, TaskPlan>();
   #plansFor: LoadedConfig['config'] | undefined;
+  /** Soft budgets over their limit already said in the log this window. */
+  readonly #softSaid = new OncePerWindow();
 
   constructor(options: SwitchyardOptions) {
     // A library caller may hand anything (a plain config object, a path, a promise): say what to pass, here rather
@@ -146,7 +149,10 @@ class Router implements Switchyard {
         `state store: ${this.store.kind} at ${this.store.location}`,
       );
     this.breakers = new Breakers(options.breaker, this.#now, this.store);
-    this.budgets = new Budgets(this.store.budgets, this.#now);
+    this.budgets = new Budgets(this.store.budgets, this.#now, () => this.store.ready());
+    if (options.usage !== undefined) seedBudgetsFrom(this.budgets, options.usage, this.#logger);
+    // Planned now, so a budget new to the config is seeded from the ledger before the first call.
+    this.budgets.plan(options.config);
     this.breakers.onChange((provider, state) => {
       this.events.emit({ type: 'breaker', provider, state });
       this.#logger[state === 'open' ? 'warn' : 'info'](
@@ -192,6 +198,7 @@ class Router implements Switchyard {
   reload(loaded: LoadedConfig): void {
     assertLoadedConfig(loaded, 'reload(loaded): loaded');
     this.#loaded = loaded;
+    this.budgets.plan(loaded);
     this.pool.setConfig(loaded);
     this.store.limitAffinity(loaded.config.credentials.affinity_entries);
   }
@@ -328,10 +335,12 @@ class Router implements Switchyard {
       inputTokens: () => Math.max(holdInputTokens(options.messages), options.estimated_tokens ?? 0),
       maxTokens: options.max_tokens,
       onWarning: (w) => {
-        this.#logger.warn(
-          { task, budget: w.budget, scope: w.scope, resource: w.resource, window: w.window },
-          w.message,
-        );
+        // Said once per window: every request over it is still an event (switchyard_budget_events_total).
+        if (this.#softSaid.first(w.budget, w.resource, w.window, this.#now()))
+          this.#logger.warn(
+            { task, budget: w.budget, scope: w.scope, resource: w.resource, window: w.window },
+            `${w.message} (said once per ${w.window}; every request over it is counted)`,
+          );
         this.events.emit({
           type: 'budget',
           task,
@@ -417,6 +426,24 @@ class Router implements Switchyard {
     // Not ours: get our writes out early, but what cannot be written is for the owner to report when it closes it.
     else await this.store.flush().catch(() => {});
   }
+}
+
+/** Budget counters new to the config start at what `ledger` says their scope spent in the window; each seeded is
+ * said in the log (docs/budgets.md#a-budget-added-mid-window). */
+export function seedBudgetsFrom(budgets: Budgets, ledger: UsageLedger, logger: Logger): void {
+  budgets.seedFrom((q) => ledger.totals(q), {
+    seeded: (seeded) => {
+      for (const s of seeded)
+        logger.info(
+          { budget: s.limit.budget, resource: s.limit.resource, window: s.limit.window },
+          seedLogOf(s.limit, s.amount, s.since),
+        );
+    },
+    failed: (err) =>
+      logger.warn(
+        `budgets could not be seeded from the usage ledger (${err instanceof Error ? err.message : String(err)}); new budgets count from 0`,
+      ),
+  });
 }
 
 /** `budget_warnings` on a result, when a soft budget was gone over. */

@@ -7,12 +7,14 @@ import {
   type CounterState,
   type HoldItem,
   type ReserveResult,
+  type Seed,
   type Spend,
 } from './budget-store.ts';
 
 interface Counter {
   spent: number;
   resetsAt: number;
+  seeded?: Seed;
   /** hold → amount and when it stops counting. */
   holds: Map<string, { amount: number; expiresAt: number }>;
 }
@@ -51,7 +53,20 @@ export class MemoryBudgetStore implements BudgetStore {
   }
 
   read(counters: readonly string[], now: number): Promise<CounterState[]> {
-    return Promise.resolve(counters.map((c) => this.#state(c, now)));
+    return Promise.resolve(
+      counters.map((c) => {
+        const seeded = this.#counters.get(c)?.seeded;
+        return { ...this.#state(c, now), ...(seeded !== undefined ? { seeded } : {}) };
+      }),
+    );
+  }
+
+  seed(counter: string, seed: Seed, resetsAt: number): Promise<boolean> {
+    const c = this.#counter(counter, resetsAt);
+    if (c.spent !== 0 || c.seeded !== undefined) return Promise.resolve(false);
+    c.spent = seed.amount;
+    c.seeded = { ...seed };
+    return Promise.resolve(true);
   }
 
   /** Every counter this store has held or settled on. */

@@ -21,6 +21,14 @@ export interface HoldItem {
 export interface CounterState {
   spent: number;
   reserved: number;
+  /** `read` only: the counter's spend was seeded from the usage ledger (a budget new to the config). */
+  seeded?: Seed;
+}
+
+/** What a counter was seeded with (its units) and when (epoch ms). */
+export interface Seed {
+  amount: number;
+  at: number;
 }
 
 export type ReserveResult =
@@ -58,6 +66,10 @@ export interface BudgetStore {
   settle(hold: string, spends: readonly Spend[]): void;
   /** Counters as they stand now (holds that ran out left out). */
   read(counters: readonly string[], now: number): Promise<CounterState[]>;
+  /** Sets a counter's spend to `seed.amount` when it has none recorded yet (a budget new to the config, seeded from
+   * the usage ledger), atomically across processes: of replicas racing to seed it, one does. True when this call
+   * did; false when the counter had spend already (or the shared store does not answer). */
+  seed(counter: string, seed: Seed, resetsAt: number): Promise<boolean>;
   /** Writes what settle queued. */
   flush(): Promise<void>;
   /** A shared store: what to do while it does not answer (`budgets.on_store_outage`); others ignore it. */

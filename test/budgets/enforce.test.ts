@@ -153,6 +153,26 @@ test('a soft budget serves over its limit and warns in the log, the event and th
   assert.ok(h.events.some((e) => e.type === 'budget' && e.state === 'soft_over'));
 });
 
+test('a soft budget over its limit is said in the log once per window, and every request over it is an event', async () => {
+  let now = Date.UTC(2026, 10, 24, 10, 0, 0);
+  await using h = await harness({
+    scenario: SCENARIO,
+    config: (u) => config(u.openai, { soft_all: { all: true, requests: { day: 1 }, soft: true } }),
+    router: { now: () => now },
+  });
+  for (let i = 0; i < 5; i++) assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+  const said = () => h.warnings.filter((w) => w.startsWith('soft budget soft_all'));
+  const overs = () => h.events.filter((e) => e.type === 'budget' && e.state === 'soft_over').length;
+  assert.equal(said().length, 1, said().join('\n'));
+  assert.match(said()[0]!, /\(said once per day; every request over it is counted\)$/);
+  assert.equal(overs(), 4, 'each request past the first');
+  // The next day is a new window: its first request is within the limit, the second over it and said again.
+  now += 86_400_000;
+  for (let i = 0; i < 3; i++) assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+  assert.equal(said().length, 2);
+  assert.equal(overs(), 6);
+});
+
 test('a failed call releases its hold: a later call is not refused for what was never spent', async () => {
   await using h = await harness({
     scenario: {

@@ -201,4 +201,6 @@ test('where each budget stands: /admin/budgets, `usage budgets --json` and the P
     metrics,
     /^switchyard_budget_events_total\{budget="soft_daily",resource="requests",window="day",state="soft_over"\} 2$/m,
   );
+  // Two requests over the soft budget, one line in the log: said once per window, each counted above.
+  assert.equal(h.logs.filter((l) => l.includes('soft budget soft_daily')).length, 1);
 });

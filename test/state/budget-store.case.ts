@@ -87,6 +87,39 @@ export function budgetStoreConformance(name: string, makeFactory: () => StoreFac
       assert.equal((await b.budgets.reserve('h3', [item('c', 10, 1)], NOW, LATER)).ok, true);
     });
 
+    test('a seed sets the spend of a counter with none, and is read back with its time', async () => {
+      const { budgets } = await open(fresh());
+      await budgets.reserve('h1', [item('c', 100, 30)], NOW, LATER);
+      assert.equal(await budgets.seed('c', { amount: 40, at: NOW }, RESETS), true);
+      assert.deepEqual(await budgets.read(['c'], NOW), [{ spent: 40, reserved: 30, seeded: { amount: 40, at: NOW } }]);
+      budgets.settle('h1', [{ counter: 'c', amount: 12, resetsAt: RESETS }]);
+      assert.equal((await budgets.read(['c'], NOW))[0]!.spent, 52);
+      assert.equal(await budgets.seed('c', { amount: 99, at: NOW }, RESETS), false);
+      assert.equal((await budgets.read(['c'], NOW))[0]!.spent, 52);
+    });
+
+    test('a counter with spend recorded is not seeded', async () => {
+      const { budgets } = await open(fresh());
+      await budgets.reserve('h1', [item('c', 100, 30)], NOW, LATER);
+      budgets.settle('h1', [{ counter: 'c', amount: 5, resetsAt: RESETS }]);
+      await budgets.flush();
+      assert.equal(await budgets.seed('c', { amount: 40, at: NOW }, RESETS), false);
+      assert.deepEqual(await budgets.read(['c'], NOW), [{ spent: 5, reserved: 0 }]);
+    });
+
+    test('processes racing to seed a counter seed it once', async () => {
+      const f = fresh();
+      const a = await open(f);
+      const b = await open(f);
+      const seeded = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? a : b).budgets.seed('c', { amount: 40, at: NOW + i }, RESETS),
+        ),
+      );
+      assert.equal(seeded.filter(Boolean).length, 1);
+      assert.equal((await b.budgets.read(['c'], NOW))[0]!.spent, 40);
+    });
+
     test('50 racing reserves from two processes overshoot a cap by at most one hold', async () => {
       const f = fresh();
       const a = await open(f);

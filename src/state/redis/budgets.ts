@@ -5,7 +5,7 @@
 // (docs/budgets.md#when-the-store-is-down).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { BudgetStore, CounterState, HoldItem, ReserveResult, Spend } from '../budget-store.ts';
+import type { BudgetStore, CounterState, HoldItem, ReserveResult, Seed, Spend } from '../budget-store.ts';
 import { DEFAULT_STORE_OUTAGE_POLICY, type StoreOutagePolicy } from '../../config/budgets-schema.ts';
 import { OutageBook } from './budget-outage-book.ts';
 import { beat, leave } from './replicas.ts';
@@ -79,6 +79,16 @@ end
 return #KEYS / 2
 `;
 
+/** KEYS: the counter, its seed record; ARGV: the amount, when it was seeded, when the keys may go. Sets `spent` only
+ * while the counter has none (HSETNX), so of replicas racing to seed it one does. */
+const SEED = `
+if redis.call('HSETNX', KEYS[1], 'spent', ARGV[1]) == 0 then return 0 end
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+redis.call('SET', KEYS[2], ARGV[1] .. ':' .. ARGV[2])
+redis.call('PEXPIREAT', KEYS[2], ARGV[3])
+return 1
+`;
+
 /** Counters outlive their window by a week, so `usage budgets` still shows the last one. */
 const KEEP_AFTER_RESET_MS = 7 * 24 * 3_600_000;
 /** Most settles sent in one script call. */
@@ -100,6 +110,7 @@ const OFF_PATH_FACTOR = 4;
 type BudgetRedis = Redis & {
   budgetReserve(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
   budgetSettle(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  budgetSeed(numKeys: number, ...args: (string | number)[]): Promise<number>;
 };
 
 /** A settle of a hold taken in Redis, waiting to be sent. */
@@ -166,6 +177,7 @@ export class RedisBudgetStore implements BudgetStore {
     this.#now = options.now ?? Date.now;
     redis.defineCommand('budgetReserve', { lua: RESERVE });
     redis.defineCommand('budgetSettle', { lua: SETTLE });
+    redis.defineCommand('budgetSeed', { lua: SEED });
     this.#redis = redis as BudgetRedis;
     this.#book = new OutageBook({
       id: this.#id,
@@ -229,12 +241,14 @@ export class RedisBudgetStore implements BudgetStore {
       try {
         await this.flush();
         const pipeline = this.#redis.pipeline();
-        for (const c of counters) pipeline.hgetall(this.#key(c));
+        for (const c of counters) pipeline.hgetall(this.#key(c)).get(this.#seedKey(c));
         const replies = (await bounded(pipeline.exec(), this.#timeoutMs)) ?? [];
         const states = counters.map((_, i) => {
-          const [err, fields] = replies[i] ?? [null, {}];
+          const [err, fields] = replies[2 * i] ?? [null, {}];
+          const [seedErr, seed] = replies[2 * i + 1] ?? [null, null];
           if (err) throw err;
-          return counterState(fields as Record<string, string>, now);
+          if (seedErr) throw seedErr;
+          return withSeed(counterState(fields as Record<string, string>, now), seed);
         });
         this.#book.rememberStates(counters, states, now + 86_400_000);
         if (this.#shared()) return states;
@@ -243,6 +257,19 @@ export class RedisBudgetStore implements BudgetStore {
       }
     }
     return this.#book.read(this.#policy, counters, now);
+  }
+
+  /** Not while Redis does not answer: the next start or reload seeds it (a counter spent on meanwhile is not). */
+  async seed(counter: string, seed: Seed, resetsAt: number): Promise<boolean> {
+    if (!this.#shared()) return false;
+    try {
+      const keys = [this.#key(counter), this.#seedKey(counter)];
+      const done = this.#redis.budgetSeed(2, ...keys, seed.amount, seed.at, resetsAt + KEEP_AFTER_RESET_MS);
+      return (await bounded(done, this.#timeoutMs * OFF_PATH_FACTOR)) === 1;
+    } catch (err) {
+      this.#markDown(message(err), this.#now());
+      return false;
+    }
   }
 
   /** Sends what is queued (the outage spend first); a Redis that does not take it counts as down. */
@@ -407,6 +434,11 @@ export class RedisBudgetStore implements BudgetStore {
     return `${this.#prefix}done:${counter}`;
   }
 
+  /** What a counter was seeded with: beside it, not in it, so a reserve never reads it as a hold. */
+  #seedKey(counter: string): string {
+    return `${this.#prefix}seed:${counter}`;
+  }
+
   #replicasKey(): string {
     return `${this.#prefix}replicas`;
   }
@@ -443,6 +475,13 @@ function parseReserve(reply: (number | string)[], n: number): ReserveResult {
   for (let i = 0; i < n; i++) before.push({ spent: Number(reply[1 + 2 * i]), reserved: Number(reply[2 + 2 * i]) });
   const soft = String(reply[1 + 2 * n] ?? '');
   return { ok: true, softOver: soft === '' ? [] : soft.split(',').map(Number), before };
+}
+
+/** A seed record (`AMOUNT:AT`) on a counter's state. */
+function withSeed(state: CounterState, record: unknown): CounterState {
+  if (typeof record !== 'string') return state;
+  const [amount, at] = record.split(':').map(Number);
+  return { ...state, seeded: { amount: amount ?? 0, at: at ?? 0 } };
 }
 
 function counterState(fields: Record<string, string>, now: number): CounterState {

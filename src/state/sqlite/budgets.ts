@@ -14,6 +14,7 @@ import {
   type CounterState,
   type HoldItem,
   type ReserveResult,
+  type Seed,
   type Spend,
 } from '../budget-store.ts';
 
@@ -130,9 +131,25 @@ export class SqliteBudgetStore implements BudgetStore {
   async read(counters: readonly string[], now: number): Promise<CounterState[]> {
     this.flushNow();
     return counters.map((c) => {
-      const { spent, others } = this.#shared(c, now);
-      return { spent, reserved: others + this.#held(c, now) };
+      const { spent, others, seeded } = this.#shared(c, now);
+      return { spent, reserved: others + this.#held(c, now), ...(seeded !== undefined ? { seeded } : {}) };
     });
+  }
+
+  async seed(counter: string, seed: Seed, resetsAt: number): Promise<boolean> {
+    // This process's spend not written yet is spend recorded: written first, so the insert sees it.
+    this.flushNow();
+    try {
+      const { changes } = statement(
+        this.#db,
+        `INSERT INTO budget_counters (counter, spent, resets_at, seeded, seeded_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (counter) DO NOTHING`,
+      ).run(counter, seed.amount, resetsAt, seed.amount, seed.at);
+      return Number(changes) === 1;
+    } catch (err) {
+      this.#failed(err);
+      return false;
+    }
   }
 
   async flush(): Promise<void> {
@@ -218,15 +235,17 @@ export class SqliteBudgetStore implements BudgetStore {
     return before;
   }
 
-  /** Settled spend, and what other processes' live leases hold. */
-  #shared(counter: string, now: number): { spent: number; others: number } {
-    const row = statement(this.#db, 'SELECT spent FROM budget_counters WHERE counter = ?').get(counter) as
-      { spent: number } | undefined;
+  /** Settled spend (and its seed), and what other processes' live leases hold. */
+  #shared(counter: string, now: number): { spent: number; others: number; seeded?: Seed } {
+    const row = statement(this.#db, 'SELECT spent, seeded, seeded_at FROM budget_counters WHERE counter = ?').get(
+      counter,
+    ) as { spent: number; seeded: number | null; seeded_at: number | null } | undefined;
     const held = statement(
       this.#db,
       'SELECT COALESCE(SUM(amount), 0) AS held FROM budget_holds WHERE counter = ? AND hold != ? AND expires_at > ?',
     ).get(counter, this.#me, now) as { held: number };
-    return { spent: row?.spent ?? 0, others: held.held };
+    const seeded = row?.seeded_at == null ? undefined : { amount: row.seeded ?? 0, at: row.seeded_at };
+    return { spent: row?.spent ?? 0, others: held.held, ...(seeded !== undefined ? { seeded } : {}) };
   }
 
   /** This process's live holds on a counter; holds that ran out turn into unused lease. */

@@ -129,6 +129,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE mints ADD COLUMN token TEXT;
   ALTER TABLE mints ADD COLUMN token_version TEXT;
   `,
+  // 10: a budget counter seeded from the usage ledger: with what and when (budgets/seed.ts).
+  `
+  ALTER TABLE budget_counters ADD COLUMN seeded INTEGER;
+  ALTER TABLE budget_counters ADD COLUMN seeded_at INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
