@@ -13,6 +13,8 @@ const MAX_TOKENS = 24;
 
 /** One request as the client saw it. */
 export interface Shot {
+  /** Sent as `x-request-id`, so the ledger's row for this answer can be found by it. */
+  id: string;
   replica: number;
   shape: Shape;
   start: number;
@@ -54,8 +56,8 @@ export function startLoad(
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      const shape = SHAPES[sent++ % SHAPES.length]!;
-      shots.push(await shoot(agent, target, shape, clientKey));
+      const n = sent++;
+      shots.push(await shoot(agent, target, SHAPES[n % SHAPES.length]!, clientKey, `fault-shot-${n}`));
     }
   };
   const workers = Array.from({ length: concurrency }, worker);
@@ -83,13 +85,14 @@ function body(shape: Shape): string {
   return JSON.stringify({ model: 'main', max_tokens: MAX_TOKENS, messages, ...(stream ? { stream: true } : {}) });
 }
 
-function shoot(agent: Agent, replica: Replica, shape: Shape, clientKey: string): Promise<Shot> {
+function shoot(agent: Agent, replica: Replica, shape: Shape, clientKey: string, id: string): Promise<Shot> {
   const url = new URL(shape.startsWith('openai') ? '/v1/chat/completions' : '/v1/messages', replica.proc.url);
   const auth: Record<string, string> = shape.startsWith('openai')
     ? { authorization: `Bearer ${clientKey}` }
     : { 'x-api-key': clientKey, 'anthropic-version': '2023-06-01' };
   const start = Date.now();
   const shot: Shot = {
+    id,
     replica: replica.index,
     shape,
     start,
@@ -108,7 +111,11 @@ function shoot(agent: Agent, replica: Replica, shape: Shape, clientKey: string):
       shot.end = Date.now();
       resolve(shot);
     };
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...auth } });
+    const req = request(url, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'x-request-id': id, ...auth },
+    });
     req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('timed out')));
     req.on('error', finish);
     req.on('response', (res) => {

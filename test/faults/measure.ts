@@ -2,6 +2,8 @@
 // saw them, the processes lost, what clients received against each cap, the shared counters once the store is back,
 // the ledger's rows against the answers and the simulator's bill, the slowest wait during the fault, and the time
 // until every replica is ready and no longer degraded. Every wait is bounded; a world that breaks is a row too.
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_KEY } from '../gateway/harness.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
@@ -46,8 +48,12 @@ export interface Figures {
   /** ms from the fault's end until every replica was ready and not degraded; null: not within 30 s, or a replica was
    * lost; absent: no end. */
   recoverMs?: number | null;
-  /** The kill -9 case: the killed replica's answers per second before the kill. */
+  /** The kill -9 case: the killed replica's answers per second in the last second before the kill. */
   killedRate?: number;
+  /** The kill -9 case: answers the killed replica gave before the kill that have no row in its ledger (matched by
+   * request id), and how long before the kill the oldest of them was answered (ms). */
+  killLost?: number;
+  killLostOldestMs?: number;
 }
 
 interface BudgetView {
@@ -236,7 +242,46 @@ interface Timeline {
   faultStart: number;
   faultEnd: number;
   recoverMs?: number | null;
-  killedRate?: number;
+  /** When the kill -9 was sent, for the case that plays one. */
+  killAt?: number;
+}
+
+const RATE_WINDOW_MS = 1_000;
+
+/** What a kill -9 cost the killed replica's SQLite ledger, answer by answer: its answers given before the kill whose
+ * request id has no row, their oldest age at the kill, and its answer rate just before it (not averaged from the
+ * load's start, whose first second is the replicas warming up). */
+function killLoss(
+  world: World,
+  shots: Shot[],
+  killAt: number,
+): Pick<Figures, 'killedRate' | 'killLost' | 'killLostOldestMs'> {
+  const killed = world.replicas[killedReplica(world)!]!;
+  // Its answers until the kill: requests sent to it before the kill (a few are answered while the signal is on its
+  // way); after the restart the same home answers again, and those rows are not at stake.
+  const answered = shots.filter((s) => s.replica === killed.index && s.status > 0 && s.start <= killAt);
+  const killedRate =
+    answered.filter((s) => s.end > killAt - RATE_WINDOW_MS && s.end <= killAt).length / (RATE_WINDOW_MS / 1000);
+  // The shared PostgreSQL ledger is counted whole (rows against answers); SQLite is the killed replica's own file.
+  if (world.spec.ledger !== 'sqlite') return { killedRate };
+  const db = new DatabaseSync(join(killed.home, 'usage.db'), { readOnly: true });
+  let ids: Set<string>;
+  try {
+    ids = new Set(
+      db
+        .prepare('SELECT id FROM usage_requests')
+        .all()
+        .map((r) => String(r.id)),
+    );
+  } finally {
+    db.close();
+  }
+  const lost = answered.filter((s) => !ids.has(s.id));
+  return {
+    killedRate,
+    killLost: lost.length,
+    killLostOldestMs: lost.reduce((m, s) => Math.max(m, killAt - s.end), 0),
+  };
 }
 
 /** The fault played under the load: started once half a budget is spent (or at its time), ended after its duration,
@@ -251,11 +296,7 @@ async function underLoad(world: World, load: Load, say: (line: string) => void):
   say(
     `${spec.name}: fault ${spec.fault} at ${((faultStart - loadStart) / 1000).toFixed(1)} s, ${load.shots.length} requests so far`,
   );
-  const killed = killedReplica(world);
-  const killedRate =
-    killed === undefined
-      ? undefined
-      : load.shots.filter((s) => s.replica === killed && s.status > 0).length / ((faultStart - loadStart) / 1000);
+  const killAt = killedReplica(world) === undefined ? undefined : Date.now();
   await fault.start(world);
   await sleep(spec.faultMs);
   await fault.end(world);
@@ -266,7 +307,7 @@ async function underLoad(world: World, load: Load, say: (line: string) => void):
     faultStart,
     faultEnd,
     ...(recoverMs !== undefined ? { recoverMs } : {}),
-    ...(killedRate !== undefined ? { killedRate } : {}),
+    ...(killAt !== undefined ? { killAt } : {}),
   };
 }
 
@@ -280,7 +321,7 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
     // Whatever failed, the load stops: its workers would otherwise outlive the case.
     await load.stop();
   }
-  const { faultStart, faultEnd, recoverMs, killedRate } = timeline;
+  const { faultStart, faultEnd, recoverMs, killAt } = timeline;
   const shots = load.shots;
   say(`${spec.name}: load stopped after ${shots.length} requests`);
   const seen = tally(shots);
@@ -309,6 +350,6 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
     baselineP99Ms: p99(before),
     faultMaxMs: during.reduce((m, v) => Math.max(m, v), 0),
     ...(recoverMs !== undefined ? { recoverMs } : {}),
-    ...(killedRate !== undefined ? { killedRate } : {}),
+    ...(killAt !== undefined ? killLoss(world, shots, killAt) : {}),
   };
 }
