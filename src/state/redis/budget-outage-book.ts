@@ -106,6 +106,11 @@ export class OutageBook {
     this.#memory = new MemoryBudgetStore();
   }
 
+  /** The last reads, as they stand now (what another replica's share is taken from). */
+  reads(): Map<string, CounterState> {
+    return new Map([...this.#lastRead].map(([counter, read]) => [counter, read.state]));
+  }
+
   owns(hold: string): boolean {
     return this.#holds.has(hold);
   }

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { BudgetStore, CounterState, HoldItem, ReserveResult, Seed, Spend } from '../budget-store.ts';
 import { DEFAULT_STORE_OUTAGE_POLICY, type StoreOutagePolicy } from '../../config/budgets-schema.ts';
 import { OutageBook } from './budget-outage-book.ts';
+import { AbsentReplicas } from './budget-absent.ts';
 import { beat, leave } from './replicas.ts';
 import { bounded } from './bounded.ts';
 
@@ -98,7 +99,7 @@ const SETTLE_BATCH = 200;
 export const DEFAULT_BUDGET_TIMEOUT_MS = 250;
 /** While down, how often Redis is tried again; while up, how often this replica says it is live. */
 const PROBE_MS = 250;
-const BEAT_MS = 1_000;
+const BEAT_MS = 250;
 /** How often (in ticks) the state directory is looked at for outage spend a process that ended left there. */
 const ADOPT_EVERY_TICKS = 8;
 /** A hold this close to running out may have been dropped by another replica's clock: written once under its id. */
@@ -152,6 +153,12 @@ export class RedisBudgetStore implements BudgetStore {
   readonly #now: () => number;
   readonly #id = randomUUID();
   readonly #book: OutageBook;
+  /** Replicas that may be spending their outage share unseen: their share is held back here. */
+  readonly #absent = new AbsentReplicas();
+  /** When each replica was last seen, by the last beat while shared (the replicas before an outage), and by the
+   * last beat at all. */
+  #members = new Map<string, number>();
+  #seen = new Map<string, number>();
   #policy: StoreOutagePolicy = DEFAULT_STORE_OUTAGE_POLICY;
   /** Holds taken in Redis and not settled yet: when each stops counting. */
   readonly #expiry = new Map<string, number>();
@@ -325,9 +332,15 @@ export class RedisBudgetStore implements BudgetStore {
     );
   }
 
-  /** Redis answers and what was spent meanwhile is in the shared counters. */
+  /** Redis answers and what was spent meanwhile is in the shared counters. The replicas not seen since this one went
+   * down may still be spending their share: it is held back until they are. */
   #up(): void {
     if (this.#downSince === undefined) return;
+    this.#absent.afterOutage(this.#id, this.#members, this.#seen, this.#downSince, {
+      at: this.#downSince,
+      reads: this.#book.reads(),
+      replicas: this.#book.replicas,
+    });
     this.#downSince = undefined;
     this.#book.end(this.#now());
     if (this.#said)
@@ -347,8 +360,9 @@ export class RedisBudgetStore implements BudgetStore {
       if (++this.#ticks % ADOPT_EVERY_TICKS === 0) this.#adopt();
       if (this.#downSince !== undefined) {
         if (this.#redis.status !== 'ready') return this.#sayDown();
-        await this.#beat(now);
+        // The write-back before the beat: a replica seen again has its outage spend in the counters.
         await this.#sendNow();
+        await this.#beat(now);
         if (this.#book.pending() === 0) this.#up();
       } else if (now - this.#lastBeat >= BEAT_MS && this.#redis.status === 'ready') {
         await this.#beat(now);
@@ -373,12 +387,15 @@ export class RedisBudgetStore implements BudgetStore {
 
   async #beat(now: number): Promise<void> {
     this.#lastBeat = now;
-    const replicas = await bounded(
+    this.#seen = await bounded(
       beat(this.#redis, this.#replicasKey(), this.#id, now),
       this.#timeoutMs * OFF_PATH_FACTOR,
     );
     // Frozen while down: the share is of the replicas live before the outage.
-    if (this.#downSince === undefined) this.#book.replicas = replicas;
+    if (this.#downSince !== undefined) return;
+    this.#members = this.#seen;
+    this.#book.replicas = this.#seen.size;
+    this.#absent.observe(this.#id, this.#seen, { at: now, reads: this.#book.reads(), replicas: this.#book.replicas });
   }
 
   /** One send at a time, whoever asks (a flush, the tick while down). */
@@ -421,8 +438,14 @@ export class RedisBudgetStore implements BudgetStore {
     const keys = items.map((i) => this.#key(i.counter));
     const args: (string | number)[] = [hold, now, expiresAt];
     for (const item of items)
-      args.push(item.limit, item.amount, item.soft ? '1' : '0', item.resetsAt + KEEP_AFTER_RESET_MS);
+      args.push(this.#limitHere(item), item.amount, item.soft ? '1' : '0', item.resetsAt + KEEP_AFTER_RESET_MS);
     return [...keys, ...args];
+  }
+
+  /** A hard limit less the share held back for replicas that may be spending theirs unseen (under `share`). */
+  #limitHere(item: HoldItem): number {
+    if (item.soft || this.#policy !== 'share' || this.#absent.size === 0) return item.limit;
+    return Math.max(0, item.limit - this.#absent.holdBack(item.counter, item.limit));
   }
 
   #key(counter: string): string {

@@ -1,0 +1,84 @@
+// What a replica on Redis holds back for the replicas that may be spending their outage share unseen
+// (docs/budgets.md#when-the-store-is-down): one cut off from Redis (a partition), or one not back yet after an outage
+// this replica is already back from. Until such a replica is seen again (it writes its outage spend back before it
+// says it is live), this one admits against the limit less that replica's share, taken from a read made before it
+// went missing, so that together they pass no cap.
+import { outageCap } from '../budget-outage.ts';
+import type { CounterState } from '../budget-store.ts';
+
+/** A replica not seen for this long (beats are every 250 ms) may be cut off and spending its share. */
+export const ABSENT_AFTER_MS = 1_000;
+/** Held back at most this long after a replica was last seen: one that died does not shrink the budgets for good. */
+export const HOLD_BACK_MAX_MS = 60_000;
+/** Reads kept, one per beat: enough to find one made before a replica that went missing was last seen. */
+const SNAPSHOTS = 8;
+
+/** The last reads of the counters and the live replicas, as they stood at one moment. */
+export interface ReadSnapshot {
+  at: number;
+  reads: ReadonlyMap<string, CounterState>;
+  replicas: number;
+}
+
+interface Absent {
+  /** When it was last seen: seen after this, it is back. */
+  seen: number;
+  /** The reads its share is taken from. */
+  from: ReadSnapshot;
+}
+
+export class AbsentReplicas {
+  readonly #absent = new Map<string, Absent>();
+  #snapshots: ReadSnapshot[] = [];
+
+  /** A beat's answer while on Redis: replicas seen again are no longer held back for, and one not seen for
+   * ABSENT_AFTER_MS is held back for from the last read made before it was last seen. */
+  observe(self: string, seen: ReadonlyMap<string, number>, now: ReadSnapshot): void {
+    this.#snapshots.push(now);
+    if (this.#snapshots.length > SNAPSHOTS) this.#snapshots.shift();
+    for (const [id, absent] of this.#absent)
+      if ((seen.get(id) ?? -Infinity) > absent.seen || now.at - absent.seen > HOLD_BACK_MAX_MS) this.#absent.delete(id);
+    for (const [id, at] of seen) {
+      if (id === self || this.#absent.has(id) || now.at - at < ABSENT_AFTER_MS) continue;
+      this.#absent.set(id, { seen: at, from: this.#before(at) });
+    }
+  }
+
+  /** Back on Redis after an outage: every replica live before it that has not been seen since it began may still be
+   * spending its share of the same reads this replica's share was taken from. */
+  afterOutage(
+    self: string,
+    before: ReadonlyMap<string, number>,
+    seen: ReadonlyMap<string, number>,
+    downSince: number,
+    reads: ReadSnapshot,
+  ): void {
+    for (const [id, at] of before) {
+      if (id === self || (seen.get(id) ?? -Infinity) >= downSince) continue;
+      const known = this.#absent.get(id);
+      this.#absent.set(id, { seen: Math.max(at, known?.seen ?? -Infinity), from: known?.from ?? reads });
+    }
+  }
+
+  /** How much of a counter's limit is held back for the absent replicas: each one's share of what remained. */
+  holdBack(counter: string, limit: number): number {
+    let held = 0;
+    for (const { from } of this.#absent.values()) {
+      const cap = outageCap('share', limit, false, from.reads.get(counter), from.replicas);
+      if ('cap' in cap) held += cap.cap;
+    }
+    return held;
+  }
+
+  /** How many replicas are held back for. */
+  get size(): number {
+    return this.#absent.size;
+  }
+
+  /** The latest snapshot made at or before `at` (the oldest kept if none is). */
+  #before(at: number): ReadSnapshot {
+    let found = this.#snapshots[0]!;
+    for (const s of this.#snapshots) if (s.at <= at) found = s;
+    return found;
+  }
+}
