@@ -25,6 +25,20 @@ const CHECKS: Record<CheckName, (f: Figures) => Omit<Verdict, 'check'>> = {
         `${f.received.tokens} tokens on ${f.caps.tokens} (allowed over: ${n} × ${f.perRequest.tokens})`,
     };
   },
+  'within-caps-and-cut-share': (f) => {
+    const n = f.spec.replicas;
+    const at = f.receivedBeforeFault ?? { usd: 0, tokens: 0 };
+    const share = { usd: Math.max(0, f.caps.usd - at.usd) / n, tokens: Math.max(0, f.caps.tokens - at.tokens) / n };
+    const usdOver = f.received.usd - f.caps.usd;
+    const tokOver = f.received.tokens - f.caps.tokens;
+    return {
+      ok: usdOver <= share.usd + n * f.perRequest.usd + 1e-9 && tokOver <= share.tokens + n * f.perRequest.tokens,
+      detail:
+        `received $${f.received.usd.toFixed(2)} on a $${f.caps.usd} cap (allowed over: the cut replica's share ` +
+        `$${share.usd.toFixed(2)} + ${n} × $${f.perRequest.usd.toFixed(4)}), ${f.received.tokens} tokens on ` +
+        `${f.caps.tokens} (allowed over: ${share.tokens.toFixed(0)} + ${n} × ${f.perRequest.tokens})`,
+    };
+  },
   'counter-equals-received': (f) => {
     if (f.counter === undefined || f.heldLeft === undefined)
       return { ok: false, detail: 'no replica answered /admin/budgets after recovery' };

@@ -36,6 +36,8 @@ export interface Figures {
   caps: Spend;
   /** The dearest single answer: "one request" in the caps criterion. */
   perRequest: Spend;
+  /** What clients had received when the fault began (what remained of a cap then is what the replicas shared). */
+  receivedBeforeFault?: Spend;
   /** The shared counters after recovery (spent), and holds still reserved then. */
   counter?: Spend;
   heldLeft?: Spend;
@@ -334,6 +336,7 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
   const billed = world.sim.billed();
   const { rows, tokens } = await ledger(world);
   const before = shots.filter((s) => s.end < faultStart && s.status > 0).map((s) => s.end - s.start);
+  const servedBefore = shots.filter((s) => s.served && s.end < faultStart);
   const during = shots.filter((s) => s.start >= faultStart && s.start <= faultEnd).map((s) => s.end - s.start);
   return {
     name: spec.name,
@@ -347,6 +350,10 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
     rows,
     ledgerTokens: tokens,
     billedTokens: billed.input_tokens + billed.output_tokens,
+    receivedBeforeFault: {
+      usd: servedBefore.reduce((sum, s) => sum + s.usd, 0),
+      tokens: servedBefore.reduce((sum, s) => sum + s.tokens, 0),
+    },
     baselineP99Ms: p99(before),
     faultMaxMs: during.reduce((m, v) => Math.max(m, v), 0),
     ...(recoverMs !== undefined ? { recoverMs } : {}),

@@ -11,7 +11,8 @@ const signed = (v: number, digits: number): string => (v > 0 ? '+' : '') + v.toF
 const orDash = <T>(v: T | undefined, show: (v: T) => string): string => (v === undefined ? '-' : show(v));
 
 /** Whether the case holds its spend to the caps (elsewhere the caps are out of reach, and their distance means nothing). */
-const capped = (f: Figures): boolean => f.spec.checks.includes('within-caps');
+const capped = (f: Figures): boolean =>
+  f.spec.checks.includes('within-caps') || f.spec.checks.includes('within-caps-and-cut-share');
 
 const COLUMNS: Column[] = [
   { head: 'case', cell: (f) => f.name },
