@@ -55,9 +55,13 @@ aws_session_token = IQoJb3JpZ2luX2VjEXAMPLE-session-token
 INI
 : >"$AWS_CONFIG_FILE"
 
-sy sim --scenario "$work/scenario.yaml" --listen "127.0.0.1:$sim_port" --quiet >"$work/sim.log" 2>&1 &
+# Started as node itself, not through sy(): a backgrounded function is a subshell, and $! would be the subshell's pid,
+# which cleanup's kill would end while leaving node running.
+"$node_bin" "$root/bin/switchyard.js" sim --scenario "$work/scenario.yaml" --listen "127.0.0.1:$sim_port" --quiet \
+  >"$work/sim.log" 2>&1 &
 pids+=($!)
-sy --config "$work/switchyard.yaml" gateway --listen "127.0.0.1:$gw_port" --log-format json >"$work/gateway.log" 2>&1 &
+"$node_bin" "$root/bin/switchyard.js" --config "$work/switchyard.yaml" gateway --listen "127.0.0.1:$gw_port" \
+  --log-format json >"$work/gateway.log" 2>&1 &
 pids+=($!)
 gw="http://127.0.0.1:$gw_port"
 for _ in $(seq 120); do # at most 60 s for the gateway to say it is ready
