@@ -26,6 +26,8 @@ interface Budget {
   resets_at: string;
   /** The shared store does not answer: this gateway holds budgets on its own since then. */
   held_locally_since?: string;
+  /** The counter started at the usage ledger's spend for its window (a budget new to the config): said in words. */
+  seeded?: { amount: number; at: string; note: string };
 }
 
 function BudgetRow({ b }: { b: Budget }) {
@@ -37,6 +39,7 @@ function BudgetRow({ b }: { b: Budget }) {
     <td>${b.window}</td>
     <td data-role="spent">
       ${`${a.spent} of ${a.limit}`}${a.over ? html` <strong class="warn" data-role="over">over by ${a.over}</strong>` : ''}${b.reserved > 0 ? html` <small>(+${a.held} held)</small>` : ''}
+      ${b.seeded !== undefined ? html`<br /><small data-role="seeded">${b.seeded.note}</small>` : ''}
     </td>
     <td>
       <div class="meter"><div class=${used >= 100 ? 'full' : ''} style=${{ width: `${used}%` }}></div></div>
