@@ -3,11 +3,11 @@
 // spool and /readyz says `usage_spooling`; mended, the spool is sent in order with no row twice (nor twice in the
 // rollups); a gateway stopped while it is cut leaves its spool, and the next start sends it; a gateway killed with
 // kill -9 loses at most the rows of its last flush interval. Skipped, saying why, without a PostgreSQL server.
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
@@ -18,67 +18,6 @@ import { until } from '../helpers/until.ts';
 import { load, type Answer } from '../helpers/chat-load.ts';
 
 const KEY = 'sk-sim-ledger-spool-key-01';
-
-interface PgProxy {
-  port: number;
-  /** Ends every connection and refuses new ones: the server is down. */
-  cut(): void;
-  /** Holds every byte either way, connections kept open: the server is paused (slow), not gone. */
-  stall(): void;
-  /** Back to forwarding (what was held is sent). */
-  mend(): void;
-  close(): Promise<void>;
-}
-
-/** A loopback TCP proxy to the PostgreSQL server that the test cuts, stalls and mends. */
-async function pgProxy(): Promise<PgProxy> {
-  const target = new URL(ADMIN_URL);
-  const open = new Set<Socket>();
-  const held: (() => void)[] = [];
-  let cut = false;
-  let stalled = false;
-  const forward = (from: Socket, to: Socket): void => {
-    from.on('data', (chunk: Buffer) => {
-      if (stalled) held.push(() => to.write(chunk));
-      else to.write(chunk);
-    });
-    from.on('end', () => to.end());
-  };
-  const server: Server = createServer((client) => {
-    if (cut) return void client.destroy();
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on('close', () => open.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    forward(client, upstream);
-    forward(upstream, client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as { port: number }).port,
-    cut() {
-      cut = true;
-      for (const s of open) s.destroy();
-    },
-    stall() {
-      stalled = true;
-    },
-    mend() {
-      cut = false;
-      stalled = false;
-      for (const send of held.splice(0)) send();
-    },
-    close: () => {
-      for (const s of open) s.destroy();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
-}
 
 async function query(url: string, sql: string): Promise<Record<string, unknown>[]> {
   const c = new pg.Client({ connectionString: url });
@@ -103,7 +42,8 @@ test(
   async (t) => {
     await using db = await createTestDatabase();
     await using sim = await startSimulator({ scenario: { models: { 'sim-large': {} }, keys: { [KEY]: {} } } });
-    const proxy = await pgProxy();
+    const target = new URL(ADMIN_URL);
+    const proxy = await startTcpProxy(Number(target.port || 5432), target.hostname);
     t.after(() => proxy.close());
     const store = new URL(db.url);
     store.host = `127.0.0.1:${proxy.port}`;
