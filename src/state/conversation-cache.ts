@@ -16,6 +16,8 @@ export class ConversationCache {
   /** Insertion order is use order: the first entry is the least recently used. */
   private readonly turns = new Map<string, ConversationTurn>();
   readonly pending = new PendingWrites<ConversationTurn>(later);
+  /** Turn id → the later expiry it is to be kept until. */
+  readonly extensions = new PendingWrites<number>(Math.max);
   private bytes = 0;
   private readonly max: number;
 
@@ -37,6 +39,13 @@ export class ConversationCache {
   set(turn: ConversationTurn): void {
     this.keep(turn);
     this.pending.add(turn.id, turn);
+  }
+
+  /** Kept until `expiresAt` at least, here and (queued) in the store. */
+  extend(id: string, expiresAt: number): void {
+    const held = this.turns.get(id);
+    if (held !== undefined && held.expires_at < expiresAt) this.turns.set(id, { ...held, expires_at: expiresAt });
+    this.extensions.add(id, expiresAt);
   }
 
   /** Read from the store (another process's): kept for the next turns of the conversation. */

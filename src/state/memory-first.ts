@@ -62,6 +62,11 @@ export abstract class MemoryFirstStore {
     this.writeConversations();
   }
 
+  extendConversationTurns(ids: readonly string[], expires_at: number): void {
+    for (const id of ids) this.conversations.extend(id, expires_at);
+    this.writeConversations();
+  }
+
   async readConversationTurn(id: string, now: number): Promise<ConversationTurn | undefined> {
     const held = this.conversations.get(id, now);
     if (held !== undefined) return held;

@@ -268,6 +268,9 @@ export interface ConversationTurn {
 export interface ConversationStore {
   /** Kept in memory at once, written to the backing store off the request path (SQLite file, Redis). */
   putConversationTurn(turn: ConversationTurn): void;
+  /** Keeps these turns (the ones a new turn continues) until `expires_at` at least: a conversation is kept for
+   * `gateway.conversations.keep` after its last turn, not its first. */
+  extendConversationTurns(ids: readonly string[], expires_at: number): void;
   /** From memory, else the backing store (another process's turn); undefined when unknown or expired by `now`. */
   readConversationTurn(id: string, now: number): Promise<ConversationTurn | undefined>;
 }

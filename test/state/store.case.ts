@@ -363,6 +363,19 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(await b.readConversationTurn('resp_unknown', now), undefined);
     });
 
+    test('conversations: a continued turn is kept as long as the turn continuing it', async () => {
+      const f = fresh();
+      const a = await open(f);
+      const now = Date.now();
+      a.putConversationTurn(turn('resp_old', now - 3_000_000));
+      a.extendConversationTurns(['resp_old'], now + 3_600_000);
+      await a.flush();
+      assert.ok(await a.readConversationTurn('resp_old', now + 1_000_000), 'kept past its own expiry');
+      const b = await open(f);
+      const read = await b.readConversationTurn('resp_old', now + 1_000_000);
+      assert.ok(read === undefined || read.expires_at >= now + 3_500_000, 'another handle sees the later expiry');
+    });
+
     test('stored credentials: order, identity, removal, visible to another handle', async () => {
       const f = fresh();
       const s = await open(f);

@@ -531,7 +531,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     while (this.flushing) await this.flushing;
     if (this.closed || this.redis.status !== 'ready') return;
     if (this.affinity.pending.size > 0) await this.publishAffinity();
-    if (this.conversations.pending.size > 0) await this.sendConversations();
+    if (this.conversations.pending.size + this.conversations.extensions.size > 0) await this.sendConversations();
     if (this.pendingCount() === 0) return;
     this.flushing = this.writeQueue().finally(() => {
       this.flushing = undefined;
@@ -546,12 +546,15 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   }
 
   private async sendConversations(): Promise<void> {
-    if (this.closed || this.redis.status !== 'ready' || this.conversations.pending.size === 0) return;
+    const waiting = this.conversations.pending.size + this.conversations.extensions.size;
+    if (this.closed || this.redis.status !== 'ready' || waiting === 0) return;
     const batch = this.conversations.pending.take();
+    const extensions = this.conversations.extensions.take();
     try {
-      await writeConversationTurns(this.redis, this.prefix, batch.values(), Date.now());
+      await writeConversationTurns(this.redis, this.prefix, batch.values(), extensions.entries(), Date.now());
     } catch (err) {
       this.conversations.pending.failed(batch);
+      this.conversations.extensions.failed(extensions);
       this.noteFailure(err);
       this.scheduleFlush();
     }
@@ -560,7 +563,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   protected async loadConversationTurn(id: string): Promise<ConversationTurn | undefined> {
     if (this.closed || this.redis.status !== 'ready') return undefined;
     try {
-      return await bounded(readConversationTurn(this.redis, this.prefix, id), this.sharedTimeoutMs);
+      return await bounded(readConversationTurn(this.redis, this.prefix, id, Date.now()), this.sharedTimeoutMs);
     } catch (err) {
       this.noteFailure(err);
       return undefined;

@@ -6,8 +6,13 @@ import type { ConversationTurn } from '../types.ts';
 import { statement } from './statements.ts';
 import { inTransaction } from './transaction.ts';
 
-/** Writes the batch (the later `at` wins) and drops what has expired. */
-export function flushConversationTurns(db: DatabaseSync, batch: Iterable<ConversationTurn>, now: number): void {
+/** Writes the batch (the later `at` wins), moves the expiries of the turns continued, and drops what has expired. */
+export function flushConversationTurns(
+  db: DatabaseSync,
+  batch: Iterable<ConversationTurn>,
+  extensions: Iterable<[string, number]>,
+  now: number,
+): void {
   inTransaction(db, () => {
     const upsert = statement(
       db,
@@ -16,6 +21,8 @@ export function flushConversationTurns(db: DatabaseSync, batch: Iterable<Convers
        WHERE excluded.at >= conversation_turns.at`,
     );
     for (const t of batch) upsert.run(t.id, JSON.stringify(t), t.at, t.expires_at);
+    const extend = statement(db, 'UPDATE conversation_turns SET expires_at = max(expires_at, ?) WHERE id = ?');
+    for (const [id, expiresAt] of extensions) extend.run(expiresAt, id);
     statement(db, 'DELETE FROM conversation_turns WHERE expires_at <= ?').run(now);
   });
 }

@@ -433,8 +433,10 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
 
   /** A private in-memory store has only its memory: nothing to write. */
   protected writeConversations(): void {
-    if (this.kind === 'memory') this.conversations.pending.take();
-    else this.scheduleFlush();
+    if (this.kind === 'memory') {
+      this.conversations.pending.take();
+      this.conversations.extensions.take();
+    } else this.scheduleFlush();
   }
 
   protected loadConversationTurn(id: string): Promise<ConversationTurn | undefined> {
@@ -445,11 +447,13 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
   /** Conversation turns set here since the last flush; given back to the queue if the write fails. */
   private writeConversationTurns(): void {
     const batch = this.conversations.pending.take();
-    if (batch.size === 0) return;
+    const extensions = this.conversations.extensions.take();
+    if (batch.size === 0 && extensions.size === 0) return;
     try {
-      flushConversationTurns(this.db, batch.values(), Date.now());
+      flushConversationTurns(this.db, batch.values(), extensions.entries(), Date.now());
     } catch (err) {
       this.conversations.pending.failed(batch);
+      this.conversations.extensions.failed(extensions);
       throw err;
     }
   }
