@@ -219,6 +219,9 @@ export interface SendContext {
   /** The provider serves OpenAI's Responses API (`responses_api: true`): a request with a `responses_body` goes to
    * `{base_url}/responses` as it is. */
   responsesApi?: boolean;
+  /** Sent to a Responses route in place of the request's `responses_body`: a conversation's owner gets the body
+   * only it can read (routing/owner-step.ts). */
+  responsesBody?: Record<string, unknown>;
   /** Azure OpenAI's `api-version` (`api_version:`): calls go to the deployments API; absent, to its v1 API. */
   apiVersion?: string;
   /** Vertex AI's project and region (`project:`, `region:`), which its paths name. */
