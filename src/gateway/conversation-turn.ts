@@ -19,7 +19,15 @@ import { UNPORTABLE_SKIP } from '../routing/owner-step.ts';
 export interface OpenTurn {
   turn: TurnInput;
   continued?: ContinuedConversation;
+  /** Whether the answer is kept: a WebSocket turn always (the protocol continues responses it did not store), an
+   * HTTP one unless it said `store: false` (OpenAI keeps none of those either, and clients that send it, such as
+   * Codex, send the whole conversation each time: keeping each would cost the square of its length). */
+  keep: boolean;
 }
+
+/** Set by the WebSocket mode on the turns it sends through POST /v1/responses (responses-socket-turn.ts). Said by
+ * a caller over HTTP, it only has that turn kept. */
+export const SOCKET_TURN_HEADER = 'x-switchyard-socket-turn';
 
 /** The turn as the record will keep it, and the conversation it continues (or `previous_response_not_found`). */
 export async function openTurn(
@@ -27,6 +35,7 @@ export async function openTurn(
   keyName: string | undefined,
   body: Obj,
   now: number,
+  socket = false,
 ): Promise<OpenTurn> {
   const previous = body['previous_response_id'];
   const turn: TurnInput = {
@@ -35,11 +44,12 @@ export async function openTurn(
     input: inputItems(body['input']),
     stored: body['store'] !== false,
   };
-  if (typeof previous !== 'string' || previous === '') return { turn };
+  const keep = socket || turn.stored;
+  if (typeof previous !== 'string' || previous === '') return { turn, keep };
   const continued = await continueConversation(ctx, keyName, body, now);
   turn.parent = previous;
   turn.chain = continued.chain;
-  return { turn, continued };
+  return { turn, continued, keep };
 }
 
 /** The owner goes to the router; the finished answer is kept with the route and key that gave it. */
@@ -54,6 +64,7 @@ export function keepTurn(
     sy.continued = open.continued;
     if (open.continued.owner !== undefined) opts.owner = open.continued.owner;
   }
+  if (!open.keep) return;
   parsed.onAnswer = (response) => {
     const answered = {
       ...(sy.route !== undefined ? { route: sy.route } : {}),

@@ -8,7 +8,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { isObj, type Obj } from '../providers/translate/obj.ts';
 import type { GatewayContext } from './context.ts';
 import { recordTurn } from './conversation-record.ts';
-import { openTurn } from './conversation-turn.ts';
+import { openTurn, SOCKET_TURN_HEADER } from './conversation-turn.ts';
 import { ApiError, openaiErrorBody } from './api-error.ts';
 
 /** What a turn needs of its connection. */
@@ -51,7 +51,7 @@ export async function runTurn(scope: TurnScope, create: Obj, streamId: string | 
 async function warmUp(scope: TurnScope, create: Obj, streamId: string | undefined): Promise<void> {
   const id = `resp_${randomBytes(24).toString('hex')}`;
   try {
-    const { turn } = await openTurn(scope.ctx, scope.keyName, create, Date.now());
+    const { turn } = await openTurn(scope.ctx, scope.keyName, create, Date.now(), true);
     recordTurn(scope.ctx, turn, { id, output: [] }, {}, Date.now());
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
@@ -83,7 +83,7 @@ async function sendOn(scope: TurnScope, body: Obj, streamId: string | undefined)
   const res = await scope.app.inject({
     method: 'POST',
     url: '/v1/responses',
-    headers: { ...scope.headers, 'content-type': 'application/json' },
+    headers: { ...scope.headers, 'content-type': 'application/json', [SOCKET_TURN_HEADER]: '1' },
     payload: JSON.stringify(body),
     remoteAddress: scope.remoteAddress,
     payloadAsStream: true,

@@ -195,6 +195,14 @@ test('an id the gateway has no record of, or one of another client key, is previ
   );
 });
 
+test('an HTTP turn sent with store: false is not kept, as OpenAI keeps none', async () => {
+  const unstored = await client().responses.create({ model: 'main', input: 'not kept', store: false });
+  await assert.rejects(
+    client().responses.create({ model: 'main', previous_response_id: unstored.id, input: 'x' }),
+    (err: unknown) => err instanceof OpenAI.BadRequestError && err.code === 'previous_response_not_found',
+  );
+});
+
 type Event = Record<string, unknown> & { type: string };
 
 async function socketTurn(url: string, key: string, create: Record<string, unknown>): Promise<Event> {

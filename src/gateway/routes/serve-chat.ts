@@ -20,7 +20,7 @@ import { withCaller } from '../../telemetry/caller.ts';
 import { recordUsage, usageHeaderValue } from '../usage-record.ts';
 import { streamingSettings } from '../../config/streaming.ts';
 import type { Obj } from '../../providers/translate/obj.ts';
-import { keepTurn, openTurn, unportableFailure } from '../conversation-turn.ts';
+import { keepTurn, openTurn, SOCKET_TURN_HEADER, unportableFailure } from '../conversation-turn.ts';
 import { conversationHeader } from '../conversation-record.ts';
 
 export interface WireBody {
@@ -105,7 +105,7 @@ export async function serveChat(
   // Said on failures too: a mistyped name caught by `"*"` is what a user most needs to see.
   if (target.alias !== undefined) reply.header('x-switchyard-alias', headerValue(target.alias));
   const conversation = wire.conversations
-    ? await openTurn(ctx, sy.keyName, body as unknown as Obj, Date.now())
+    ? await openTurn(ctx, sy.keyName, body as unknown as Obj, Date.now(), req.headers[SOCKET_TURN_HEADER] === '1')
     : undefined;
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
   const parsed = wire.parse(conversation?.continued?.body ?? body, {
