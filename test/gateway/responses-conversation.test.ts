@@ -51,24 +51,39 @@ function responsesAnswer(body: Record<string, unknown>): CannedReply {
     },
   ];
   if (upstream.compacts) output.unshift({ type: 'compaction', id: `cmp_${n}`, encrypted_content: 'gAAAA-compacted' });
-  return {
-    status: 200,
-    body: {
-      id,
-      object: 'response',
-      created_at: 1,
-      status: 'completed',
-      error: null,
-      incomplete_details: null,
-      model: body['model'],
-      output,
-      usage: { input_tokens: 10, output_tokens: 4, total_tokens: 14 },
-      store: body['store'] !== false,
-      tools: [],
-      tool_choice: 'auto',
-      parallel_tool_calls: true,
-    },
+  const response = {
+    id,
+    object: 'response',
+    created_at: 1,
+    status: 'completed',
+    error: null,
+    incomplete_details: null,
+    model: body['model'],
+    output,
+    usage: { input_tokens: 10, output_tokens: 4, total_tokens: 14 },
+    store: body['store'] !== false,
+    tools: [],
+    tool_choice: 'auto',
+    parallel_tool_calls: true,
   };
+  return body['stream'] === true
+    ? { status: 200, body: responsesStream(response, output), headers: { 'content-type': 'text/event-stream' } }
+    : { status: 200, body: response };
+}
+
+/** The response as OpenAI streams it: created, each item added and done, completed. */
+function responsesStream(response: Record<string, unknown>, output: unknown[]): string {
+  const events: [string, Record<string, unknown>][] = [
+    ['response.created', { response: { ...response, status: 'in_progress', output: [] } }],
+    ...output.flatMap((item, i): [string, Record<string, unknown>][] => [
+      ['response.output_item.added', { output_index: i, item }],
+      ['response.output_item.done', { output_index: i, item }],
+    ]),
+    ['response.completed', { response }],
+  ];
+  return events
+    .map(([type, data], i) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: i, ...data })}\n\n`)
+    .join('');
 }
 
 before(async () => {
@@ -193,6 +208,19 @@ test('an id the gateway has no record of, or one of another client key, is previ
     client(h.url, stranger).responses.create({ model: 'main', previous_response_id: first.id, input: 'x' }),
     (err: unknown) => err instanceof OpenAI.BadRequestError && /made with another client key/.test(err.message),
   );
+});
+
+test('a streamed turn of a Responses route over the WebSocket is continued there over HTTP, as its own id', async () => {
+  Object.assign(upstream, { failing: false, compacts: false });
+  const first = await socketTurn(h.url, h.key, { model: 'gpt-up', input: 'streamed first' });
+  assert.equal(first.type, 'response.completed');
+  const id = (first['response'] as { id: string }).id;
+  assert.match(id, /^resp_up_/);
+  const { response } = await client()
+    .responses.create({ model: 'gpt-up', previous_response_id: id, input: 'then over HTTP' })
+    .withResponse();
+  assert.equal(response.headers.get('x-switchyard-conversation'), 'continued');
+  assert.equal(up.calls.at(-1)!.body['previous_response_id'], id);
 });
 
 test('an HTTP turn sent with store: false is not kept, as OpenAI keeps none', async () => {

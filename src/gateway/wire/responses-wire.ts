@@ -379,7 +379,7 @@ function refuseStateful(wire: ResponsesWireRequest): void {
   if (wire.previous_response_id != null) {
     throw new WireRequestError(
       'previous_response_id',
-      `the gateway keeps no responses, so "${wire.previous_response_id}" cannot be found: send the whole conversation in input (and store: false)`,
+      `a compaction is made of the conversation in input: "${wire.previous_response_id}" is not read here; send the whole conversation in input`,
       'previous_response_not_found',
     );
   }
