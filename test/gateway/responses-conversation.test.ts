@@ -14,9 +14,7 @@ import { until } from '../helpers/until.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
-import { createLogger } from '../../src/log.ts';
+import { spawnGateway } from '../helpers/gateway-process.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 
 const KEY = 'sk-canned-conversation-01';
@@ -270,8 +268,8 @@ test('a new WebSocket connection continues a response of an earlier one, and HTT
   assert.deepEqual(h.sim.log().at(-1)!.roles, ['user', 'assistant', 'user', 'assistant', 'user']);
 });
 
-/** A replica with its own state directory, sharing only Redis and the simulator. */
-async function replica(t: TestContext, redisUrl: string, simUrl: string): Promise<GatewayHandle> {
+/** A `switchyard gateway` process with its own state directory, sharing only Redis and the simulator. */
+async function replica(t: TestContext, redisUrl: string, simUrl: string): Promise<string> {
   const ws = tempWorkspace('switchyard-conv-replica-');
   t.after(() => ws.cleanup());
   const configPath = ws.write(
@@ -283,20 +281,13 @@ async function replica(t: TestContext, redisUrl: string, simUrl: string): Promis
       gateway: { state: redisUrl, require_keys: false },
     }),
   );
-  const loaded = loadConfig({ configPath, cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
-  const gw = await startGateway({
-    loaded,
-    logger: createLogger({ destination: { write: () => {} } }),
-    listen: '127.0.0.1:0',
-    watch: false,
-    drainMs: 5_000,
-  });
-  t.after(() => gw.close());
-  return gw;
+  const gw = await spawnGateway(t, ['--config', configPath], { SWITCHYARD_HOME: ws.home }, ws.dir);
+  t.after(() => gw[Symbol.asyncDispose]());
+  return gw.url;
 }
 
 test(
-  'replicas sharing Redis: a conversation answered by one is continued on the other',
+  'two gateway processes sharing Redis: a conversation answered by one is continued on the other',
   { skip: REDIS_MISSING },
   async (t) => {
     const redis = await startTestRedis();
@@ -305,8 +296,8 @@ test(
     t.after(() => sim.close());
     const one = await replica(t, redis.url, sim.url);
     const two = await replica(t, redis.url, sim.url);
-    const first = await client(one.url, 'none').responses.create({ model: 'main', input: 'asked of replica one' });
-    const second = await client(two.url, 'none').responses.create({
+    const first = await client(one, 'none').responses.create({ model: 'main', input: 'asked of replica one' });
+    const second = await client(two, 'none').responses.create({
       model: 'main',
       previous_response_id: first.id,
       input: 'continued on replica two',
@@ -314,12 +305,12 @@ test(
     assert.equal(second.status, 'completed');
     assert.deepEqual(sim.log().at(-1)!.roles, ['user', 'assistant', 'user']);
     // Over the socket too, and back to the first replica.
-    const third = await socketTurn(two.url, 'none', {
+    const third = await socketTurn(two, 'none', {
       model: 'main',
       previous_response_id: second.id,
       input: 'by socket',
     });
-    const fourth = await client(one.url, 'none').responses.create({
+    const fourth = await client(one, 'none').responses.create({
       model: 'main',
       previous_response_id: (third['response'] as { id: string }).id,
       input: 'back on one',
