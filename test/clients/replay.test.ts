@@ -7,15 +7,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, simProvider, type Harness } from '../gateway/harness.ts';
-import { loadFixtures } from './fixture.ts';
+import { loadFixtures, loadSocketFixtures } from './fixture.ts';
 import { replay, type Answer, type Gateway } from './replay.ts';
+import { capturedTurns, replaySocket } from './replay-socket.ts';
 
 /** What the gateway must answer: a reply, a tool call, the every-route-failed error (502), every key cooling (503 with
- * Retry-After), or a plain status. The cooling world's 10 min stays past gateway.client_retry_max_wait however slow
+ * Retry-After), a plain status, or (`turns`, a WebSocket capture) each turn what it came to at capture: a warm-up, a
+ * reply, a tool call, a compaction. The cooling world's 10 min stays past gateway.client_retry_max_wait however slow
  * the run, so a client that ignores x-should-retry gets its own stop (src/gateway/client-retry.ts): `cooling_now`
  * (the AI SDK, OpenCode) the 503 with `retry-after-ms: 0` and no Retry-After, `cooling_429` (LangChain) a 429
  * without Retry-After. */
-type Expect = 'reply' | 'tool_call' | 'failed' | 'cooling' | 'cooling_now' | 'cooling_429' | { status: number };
+type Expect =
+  'reply' | 'tool_call' | 'failed' | 'cooling' | 'cooling_now' | 'cooling_429' | 'turns' | { status: number };
 type CoolingExpect = 'cooling' | 'cooling_now' | 'cooling_429';
 const isCooling = (e: Expect): e is CoolingExpect => e === 'cooling' || e === 'cooling_now' || e === 'cooling_429';
 
@@ -86,6 +89,8 @@ const TABLE: Record<string, Row> = {
   'codex-0.169.0/cooling-4.json': { expect: 'cooling' },
   'codex-0.169.0/cooling-5.json': { expect: 'cooling' },
   'codex-0.169.0/cooling-6.json': { expect: 'cooling' },
+  'codex-0.169.0/websocket/tool.json': { expect: 'turns' },
+  'codex-0.169.0/websocket/compaction.json': { expect: 'turns' },
   // langchain-1.6.0
   'langchain-1.6.0/openai-text-1.json': { expect: 'reply' },
   'langchain-1.6.0/openai-stream-1.json': { expect: 'reply' },
@@ -141,7 +146,13 @@ const TABLE: Record<string, Row> = {
   'opencode-1.18.33/cooling-2.json': { expect: 'cooling_now' },
 };
 
+/** A turn right after a compaction is an answer, a reply or a tool call: the simulator reads the summary it is sent
+ * in the conversation's place, which says different things on different routes. */
+const isAnswer = (k: string): boolean => k === 'reply' || k === 'tool_call';
+const afterCompaction = (kinds: readonly string[], i: number): boolean => kinds[i - 1] === 'compaction';
+
 const fixtures = loadFixtures();
+const sockets = loadSocketFixtures();
 
 let viaOpenAI: Harness;
 let viaAnthropic: Harness;
@@ -225,18 +236,39 @@ function check(answer: Answer, expect: Expect, where: string): void {
 
 test('every captured fixture has a row in the table, and every row a fixture', () => {
   assert.deepEqual(
-    [...fixtures.keys()].filter((k) => !(k in TABLE)),
+    [...fixtures.keys(), ...sockets.keys()].filter((k) => !(k in TABLE)),
     [],
     'fixtures without a row (add them to TABLE)',
   );
   assert.deepEqual(
-    Object.keys(TABLE).filter((k) => !fixtures.has(k)),
+    Object.keys(TABLE).filter((k) => !fixtures.has(k) && !sockets.has(k)),
     [],
     'rows without a fixture',
   );
 });
 
 for (const [file, row] of Object.entries(TABLE)) {
+  const socket = sockets.get(file);
+  if (socket !== undefined) {
+    const title = `${socket.client} ${socket.version} · ${socket.case}: over the WebSocket`;
+    const opts = row.skip ? { skip: row.skip } : {};
+    for (const [h, label] of [
+      [(): Harness => viaOpenAI, 'an OpenAI-compatible route'],
+      [(): Harness => viaAnthropic, 'an Anthropic route'],
+    ] as const)
+      test(`${title} — via ${label}`, opts, async () => {
+        const turns = await replaySocket(socket, gw(h()));
+        const captured = capturedTurns(socket);
+        assert.deepEqual(
+          turns.map((t, i) => (afterCompaction(captured, i) && isAnswer(t.kind) ? 'an answer' : t.kind)),
+          captured.map((k, i) => (afterCompaction(captured, i) && isAnswer(k) ? 'an answer' : k)),
+          `${file}: each turn as at capture; the last events: ${turns.map((t) => t.last).join(' / ')}`,
+        );
+        // A compaction turn is answered with exactly one item, the compaction (what Codex reads back).
+        for (const t of turns.filter((t) => t.kind === 'compaction')) assert.deepEqual(t.output, ['compaction']);
+      });
+    continue;
+  }
   const f = fixtures.get(file);
   if (!f) continue;
   const title = `${f.client} ${f.version} · ${f.case} #${f.seq}: ${f.request.method} ${f.request.path.split('?')[0] ?? ''}`;
