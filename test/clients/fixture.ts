@@ -16,6 +16,8 @@ export interface CapturedRequest {
 export interface CapturedAnswer {
   status: number;
   contentType: string;
+  /** The gateway's route that answered (`x-switchyard-route`), when it said. */
+  route?: string;
   /** The error body of a non-2xx answer (JSON or text), for the README; answers that succeeded are not kept. */
   error?: unknown;
 }

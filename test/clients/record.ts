@@ -125,6 +125,8 @@ async function forward(req: IncomingMessage, res: ServerResponse, target: URL): 
         up.on('end', () => {
           res.end();
           const answered: CapturedAnswer = { status, contentType: String(up.headers['content-type'] ?? '') };
+          const route = up.headers['x-switchyard-route'];
+          if (typeof route === 'string' && route !== '') answered.route = route;
           if (status >= 400)
             answered.error = parseBody(Buffer.concat(errorChunks).subarray(0, ERROR_BODY_LIMIT).toString('utf8'));
           resolve({ request, answered });
