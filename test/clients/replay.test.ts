@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, simProvider, type Harness } from '../gateway/harness.ts';
-import { loadFixtures, loadSocketFixtures } from './fixture.ts';
+import { loadFixtures, loadSocketFixtures, type SocketFixture } from './fixture.ts';
 import { replay, type Answer, type Gateway } from './replay.ts';
 import { capturedTurns, replaySocket } from './replay-socket.ts';
 
@@ -74,23 +74,34 @@ const TABLE: Record<string, Row> = {
   'claude-code-2.1.330/error-1.json': { expect: 'failed' },
   'claude-code-2.1.330/cooling-1.json': { expect: 'cooling' },
   // codex-0.169.0
+  // A `badkey` request is the client's usual first turn; replayed, it carries a key the gateway issued.
+  'codex-0.169.0/badkey-1.json': { expect: 'reply' },
+  'codex-0.169.0/cooling-1.json': { expect: 'cooling' },
+  'codex-0.169.0/error-1.json': { expect: 'failed' },
+  'codex-0.169.0/long-cooling-1.json': { expect: 'cooling' },
+  'codex-0.169.0/output-schema-1.json': { expect: 'reply' },
+  'codex-0.169.0/output-schema@anthropic-1.json': { expect: 'reply' },
   'codex-0.169.0/text-1.json': { expect: 'reply' },
   'codex-0.169.0/tool-1.json': { expect: 'tool_call' },
   'codex-0.169.0/tool-2.json': { expect: 'reply' },
-  'codex-0.169.0/error-1.json': { expect: 'failed' },
-  'codex-0.169.0/error-2.json': { expect: 'failed' },
-  'codex-0.169.0/error-3.json': { expect: 'failed' },
-  'codex-0.169.0/error-4.json': { expect: 'failed' },
-  'codex-0.169.0/error-5.json': { expect: 'failed' },
-  'codex-0.169.0/error-6.json': { expect: 'failed' },
-  'codex-0.169.0/cooling-1.json': { expect: 'cooling' },
-  'codex-0.169.0/cooling-2.json': { expect: 'cooling' },
-  'codex-0.169.0/cooling-3.json': { expect: 'cooling' },
-  'codex-0.169.0/cooling-4.json': { expect: 'cooling' },
-  'codex-0.169.0/cooling-5.json': { expect: 'cooling' },
-  'codex-0.169.0/cooling-6.json': { expect: 'cooling' },
-  'codex-0.169.0/websocket/tool.json': { expect: 'turns' },
-  'codex-0.169.0/websocket/compaction.json': { expect: 'turns' },
+  'codex-0.169.0/websocket-error-1.json': { expect: 'failed' },
+  'codex-0.169.0/websocket-error-2.json': { expect: 'failed' },
+  'codex-0.169.0/websocket-error-3.json': { expect: 'failed' },
+  'codex-0.169.0/websocket-error-4.json': { expect: 'failed' },
+  'codex-0.169.0/websocket-error-5.json': { expect: 'failed' },
+  'codex-0.169.0/websocket-error-6.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-1.json': { expect: 'turns' },
+  'codex-0.169.0/websocket/websocket-compaction-1.json': { expect: 'turns' },
+  'codex-0.169.0/websocket/websocket-error-1.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-error-2.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-error-3.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-error-4.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-error-5.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-error-6.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-failover-1.json': { expect: 'turns' },
+  'codex-0.169.0/websocket/websocket-resume-1.json': { expect: 'turns' },
+  'codex-0.169.0/websocket/websocket-resume-2.json': { expect: 'turns' },
+  'codex-0.169.0/websocket/websocket-tool-1.json': { expect: 'turns' },
   // langchain-1.6.0
   'langchain-1.6.0/openai-text-1.json': { expect: 'reply' },
   'langchain-1.6.0/openai-stream-1.json': { expect: 'reply' },
@@ -247,26 +258,40 @@ test('every captured fixture has a row in the table, and every row a fixture', (
   );
 });
 
+/** A WebSocket capture's tests: `turns` replayed via each route shape, each turn as at capture; `failed` against the
+ * gateway whose every route fails, each turn but a warm-up the every-route-failed error event (502). */
+function socketTests(file: string, socket: SocketFixture, row: Row): void {
+  const title = `${socket.client} ${socket.version} · ${socket.case}: over the WebSocket`;
+  const opts = row.skip ? { skip: row.skip } : {};
+  if (row.expect === 'failed') {
+    test(`${title} — every route failing`, opts, async () => {
+      const turns = await replaySocket(socket, gw(failing));
+      assert.ok(turns.length > 0, file);
+      for (const t of turns) if (t.kind !== 'warm-up') assert.equal(t.kind, 'error 502', `${file}: ${t.last}`);
+    });
+    return;
+  }
+  for (const [h, label] of [
+    [(): Harness => viaOpenAI, 'an OpenAI-compatible route'],
+    [(): Harness => viaAnthropic, 'an Anthropic route'],
+  ] as const)
+    test(`${title} — via ${label}`, opts, async () => {
+      const turns = await replaySocket(socket, gw(h()));
+      const captured = capturedTurns(socket);
+      assert.deepEqual(
+        turns.map((t, i) => (afterCompaction(captured, i) && isAnswer(t.kind) ? 'an answer' : t.kind)),
+        captured.map((k, i) => (afterCompaction(captured, i) && isAnswer(k) ? 'an answer' : k)),
+        `${file}: each turn as at capture; the last events: ${turns.map((t) => t.last).join(' / ')}`,
+      );
+      // A compaction turn is answered with exactly one item, the compaction (what Codex reads back).
+      for (const t of turns.filter((t) => t.kind === 'compaction')) assert.deepEqual(t.output, ['compaction']);
+    });
+}
+
 for (const [file, row] of Object.entries(TABLE)) {
   const socket = sockets.get(file);
   if (socket !== undefined) {
-    const title = `${socket.client} ${socket.version} · ${socket.case}: over the WebSocket`;
-    const opts = row.skip ? { skip: row.skip } : {};
-    for (const [h, label] of [
-      [(): Harness => viaOpenAI, 'an OpenAI-compatible route'],
-      [(): Harness => viaAnthropic, 'an Anthropic route'],
-    ] as const)
-      test(`${title} — via ${label}`, opts, async () => {
-        const turns = await replaySocket(socket, gw(h()));
-        const captured = capturedTurns(socket);
-        assert.deepEqual(
-          turns.map((t, i) => (afterCompaction(captured, i) && isAnswer(t.kind) ? 'an answer' : t.kind)),
-          captured.map((k, i) => (afterCompaction(captured, i) && isAnswer(k) ? 'an answer' : k)),
-          `${file}: each turn as at capture; the last events: ${turns.map((t) => t.last).join(' / ')}`,
-        );
-        // A compaction turn is answered with exactly one item, the compaction (what Codex reads back).
-        for (const t of turns.filter((t) => t.kind === 'compaction')) assert.deepEqual(t.output, ['compaction']);
-      });
+    socketTests(file, socket, row);
     continue;
   }
   const f = fixtures.get(file);
