@@ -67,12 +67,23 @@ const TABLE: Record<string, Row> = {
   'anthropic-sdk-1.12.0/count-tokens-1.json': { expect: { status: 200 } },
   'anthropic-sdk-1.12.0/error-1.json': { expect: 'failed' },
   'anthropic-sdk-1.12.0/cooling-1.json': { expect: 'cooling' },
-  // claude-code-2.1.330
-  'claude-code-2.1.330/text-1.json': { expect: 'reply' },
-  'claude-code-2.1.330/tool-1.json': { expect: 'tool_call' },
-  'claude-code-2.1.330/tool-2.json': { expect: 'reply' },
-  'claude-code-2.1.330/error-1.json': { expect: 'failed' },
-  'claude-code-2.1.330/cooling-1.json': { expect: 'cooling' },
+  // claude-code-2.1.331
+  'claude-code-2.1.331/text-1.json': { expect: 'reply' },
+  'claude-code-2.1.331/tool-1.json': { expect: 'tool_call' },
+  'claude-code-2.1.331/tool-2.json': { expect: 'reply' },
+  'claude-code-2.1.331/error-1.json': { expect: 'failed' },
+  'claude-code-2.1.331/cooling-1.json': { expect: 'cooling' },
+  'claude-code-2.1.331/long-cooling-1.json': { expect: 'cooling' },
+  // A `badkey` request is the client's usual first turn; replayed, it carries a key the gateway issued.
+  'claude-code-2.1.331/badkey-1.json': { expect: 'reply' },
+  // Two runs (`claude -p`, then `--continue`) with the compaction beta and its edit; `failover`'s third request went
+  // to the fallback at capture. Via an OpenAI-compatible route the edit, under its trigger, is left out.
+  'claude-code-2.1.331/compaction-beta-1.json': { expect: 'tool_call' },
+  'claude-code-2.1.331/compaction-beta-2.json': { expect: 'reply' },
+  'claude-code-2.1.331/compaction-beta-3.json': { expect: 'reply' },
+  'claude-code-2.1.331/failover-1.json': { expect: 'tool_call' },
+  'claude-code-2.1.331/failover-2.json': { expect: 'reply' },
+  'claude-code-2.1.331/failover-3.json': { expect: 'reply' },
   // codex-0.169.0
   // A `badkey` request is the client's usual first turn; replayed, it carries a key the gateway issued.
   'codex-0.169.0/badkey-1.json': { expect: 'reply' },
@@ -316,7 +327,7 @@ for (const [file, row] of Object.entries(TABLE)) {
 
 // Retry hints on captured requests: what Claude Code (which obeys x-should-retry) and Codex sent, replayed with a
 // key the gateway never issued, and against keys cooling longer and shorter than gateway.client_retry_max_wait.
-const HINTED = ['claude-code-2.1.330/text-1.json', 'codex-0.169.0/text-1.json'];
+const HINTED = ['claude-code-2.1.331/text-1.json', 'codex-0.169.0/text-1.json'];
 
 for (const file of HINTED) {
   test(`${file} with a wrong client key: 401, x-should-retry: false, the gateway's explanation`, async () => {
@@ -332,8 +343,8 @@ for (const file of HINTED) {
   });
 }
 
-test('claude-code-2.1.330/text-1.json with every key cooling: past client_retry_max_wait x-should-retry: false, within it Retry-After alone', async () => {
-  const f = fixtures.get('claude-code-2.1.330/text-1.json');
+test('claude-code-2.1.331/text-1.json with every key cooling: past client_retry_max_wait x-should-retry: false, within it Retry-After alone', async () => {
+  const f = fixtures.get('claude-code-2.1.331/text-1.json');
   assert.ok(f);
   const long = await replay(f, gw(cooling));
   assert.equal(long.kind, 'error', JSON.stringify(long));
