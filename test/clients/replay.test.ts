@@ -154,6 +154,19 @@ const TABLE: Record<string, Row> = {
   'openai-agents-0.20.0/namespace-2.json': { expect: 'reply' },
   'openai-agents-0.20.0/chat-tool-1.json': { expect: 'tool_call' },
   'openai-agents-0.20.0/chat-tool-2.json': { expect: 'reply' },
+  // A conversation of two runs, the second sending the first's history; then the same with previousResponseId,
+  // which a replay cannot continue (the id was another gateway's answer): 400 previous_response_not_found.
+  'openai-agents-0.20.0/history-1.json': { expect: 'tool_call' },
+  'openai-agents-0.20.0/history-2.json': { expect: 'reply' },
+  'openai-agents-0.20.0/history-3.json': { expect: 'tool_call' },
+  'openai-agents-0.20.0/history-4.json': { expect: 'reply' },
+  'openai-agents-0.20.0/previous-response-1.json': { expect: 'tool_call' },
+  'openai-agents-0.20.0/previous-response-2.json': { expect: 'reply' },
+  'openai-agents-0.20.0/previous-response-3.json': { expect: { status: 400 } },
+  'openai-agents-0.20.0/websocket/ws-session-1.json': { expect: 'turns' },
+  // A `badkey` request is the client's usual first turn; replayed, it carries a key the gateway issued.
+  'openai-agents-0.20.0/badkey-1.json': { expect: 'reply' },
+  'openai-agents-0.20.0/long-1.json': { expect: 'cooling' },
   'openai-agents-0.20.0/error-1.json': { expect: 'failed' },
   'openai-agents-0.20.0/cooling-1.json': { expect: 'cooling' },
   // opencode-1.18.33
