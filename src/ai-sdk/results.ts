@@ -12,6 +12,7 @@ const UNIFIED: Record<OurFinish, FinishReason['unified']> = {
   tool_calls: 'tool-calls',
   content_filter: 'content-filter',
   pause_turn: 'other',
+  compaction: 'other',
 };
 
 export function finishReason(reason: OurFinish): FinishReason {

@@ -102,6 +102,8 @@ export class StreamParts {
         out.push(...this.#endTool(tool, true));
         break;
       }
+      // Only an Anthropic caller asks for server-side compaction (context_management): no compaction comes here.
+      case 'compaction':
       case 'finish':
       case 'responses_event':
         break;

@@ -598,6 +598,20 @@ export const gatewaySchema = z.strictObject({
   /** The longest Retry-After a client is left to wait out by itself: a 503 saying to wait longer (every key cooling
    * for a minute or an hour) also says `x-should-retry: false`, so agents show it at once (docs/clients.md). */
   client_retry_max_wait: delay().default(10_000),
+  /** The gateway's record of Responses conversations, so a `previous_response_id` turn is rebuilt on any route or
+   * replica (docs/gateway.md#a-conversations-state-across-a-fallback). */
+  conversations: z
+    .strictObject({
+      /** How long an answered turn is kept after it was answered; 0 keeps none. */
+      keep: durationSchema({ max: 7 * 24 * HOUR }, '30m, 1h or 24h').default(HOUR),
+      /** The most bytes one turn's items (its new input and its output) may take to be kept. */
+      max_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(8 * 1024 * 1024),
+    })
+    .default({ keep: HOUR, max_bytes: 8 * 1024 * 1024 }),
 });
 
 const DAY = 24 * HOUR;

@@ -9,6 +9,7 @@ import type { Attempt } from '../routing/types.ts';
 import type { RouteFailure } from '../routing/errors.ts';
 import type { Usage } from '../providers/types.ts';
 import type { UsageRow } from '../usage/row.ts';
+import type { ContinuedConversation } from './conversation-record.ts';
 
 export interface RequestState {
   /** Sent back as `x-request-id` and written in the request's log line, so a caller's error can be found there. */
@@ -44,6 +45,11 @@ export interface RequestState {
   /** Responses API built-in tools left out of the request (gateway.hosted_tools: drop): the line's `dropped_tools`
    * and the `x-switchyard-dropped-tools` header. */
   droppedTools?: string[];
+  /** A Responses turn continuing a recorded conversation: how it was sent (`x-switchyard-conversation`, the line's
+   * `conversation`). */
+  conversation?: string;
+  /** The conversation the turn continues, once rebuilt (conversation-record.ts). */
+  continued?: ContinuedConversation;
   /** Soft budgets the call went over, said in `x-switchyard-budget-warning` (docs/budgets.md). */
   budgetWarning?: string;
   /** Sum of attempt latencies and waits, for the overhead histogram (non-streaming). */

@@ -1,12 +1,15 @@
-// One turn of a Responses WebSocket connection (`response.create`): the conversation rebuilt from the connection's
-// record when the turn continues one (`previous_response_id`), then sent through the gateway's own POST /v1/responses
-// with fastify's `inject`, so the turn takes exactly an HTTP request's path — client key, ladder and fallback, budgets,
+// One turn of a Responses WebSocket connection (`response.create`), sent through the gateway's own POST /v1/responses
+// with fastify's `inject`, so the turn takes exactly an HTTP request's path — client key, the conversation it continues
+// (`previous_response_id`, rebuilt from the gateway's record: conversation-record.ts), ladder and fallback, budgets,
 // the request's log line, metrics and ledger row — and its SSE events go to the socket one JSON message each.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { isObj, type Obj } from '../providers/translate/obj.ts';
-import { inputItems, type SocketHistory } from './responses-socket-history.ts';
+import type { GatewayContext } from './context.ts';
+import { recordTurn } from './conversation-record.ts';
+import { openTurn, SOCKET_TURN_HEADER } from './conversation-turn.ts';
+import { ApiError, openaiErrorBody } from './api-error.ts';
 
 /** What a turn needs of its connection. */
 export interface TurnScope {
@@ -14,7 +17,9 @@ export interface TurnScope {
   /** The upgrade request's headers, less the WebSocket ones: each turn is checked and logged as that caller. */
   headers: Record<string, string | string[] | undefined>;
   remoteAddress: string;
-  history: SocketHistory;
+  ctx: GatewayContext;
+  /** The connection's client key, by name: a warm-up's turn is kept under it, as a request's is. */
+  keyName: string | undefined;
   send: (text: string) => void;
   /** A wait while the socket has more queued than it should (a slow reader), else undefined: the turn reads no more
    * of its answer meanwhile, which holds the upstream back as a full HTTP socket does. */
@@ -24,7 +29,7 @@ export interface TurnScope {
 }
 
 /** The `response.create` fields that belong to the socket, not to the Responses request sent on. */
-const SOCKET_FIELDS = new Set(['type', 'generate', 'stream_id', 'previous_response_id', 'background', 'stream']);
+const SOCKET_FIELDS = new Set(['type', 'generate', 'stream_id', 'background', 'stream']);
 
 /** An `error` event as OpenAI's WebSocket mode sends one: the HTTP status it would have had, and the error body. */
 export function errorEvent(status: number, error: Obj, streamId: string | undefined): string {
@@ -35,38 +40,23 @@ const withLane = (event: Obj, streamId: string | undefined): Obj =>
   streamId === undefined ? event : { ...event, stream_id: streamId };
 
 export async function runTurn(scope: TurnScope, create: Obj, streamId: string | undefined): Promise<void> {
-  const previous = create['previous_response_id'];
-  let before: readonly unknown[] = [];
-  if (typeof previous === 'string' && previous !== '') {
-    const found = scope.history.before(previous);
-    if (found === undefined) {
-      scope.send(errorEvent(400, previousNotFound(previous), streamId));
-      return;
-    }
-    before = found;
-  }
-  const input = [...before, ...inputItems(create['input'])];
-  if (create['generate'] === false) return warmUp(scope, create, input, streamId);
+  if (create['generate'] === false) return warmUp(scope, create, streamId);
   const body: Obj = { stream: true };
   for (const [k, v] of Object.entries(create)) if (!SOCKET_FIELDS.has(k)) body[k] = v;
-  body['input'] = input;
-  await sendOn(scope, body, input, streamId);
+  await sendOn(scope, body, streamId);
 }
 
-function previousNotFound(id: string): Obj {
-  return {
-    type: 'invalid_request_error',
-    code: 'previous_response_not_found',
-    message: `Previous response with id '${id}' not found: the gateway keeps a connection's last responses only while the connection is open; send the whole conversation in input without previous_response_id`,
-    param: 'previous_response_id',
-  };
-}
-
-/** `generate: false` (Codex's warm-up): no model call, only an id the next turn can continue from, answered with the
- * lifecycle a response has. */
-function warmUp(scope: TurnScope, create: Obj, input: unknown[], streamId: string | undefined): void {
+/** `generate: false` (Codex's warm-up): no model call, only an id the next turn can continue from (kept in the record
+ * as a turn without output), answered with the lifecycle a response has. */
+async function warmUp(scope: TurnScope, create: Obj, streamId: string | undefined): Promise<void> {
   const id = `resp_${randomBytes(24).toString('hex')}`;
-  scope.history.remember(id, input, []);
+  try {
+    const { turn } = await openTurn(scope.ctx, scope.keyName, create, Date.now(), true);
+    recordTurn(scope.ctx, turn, { id, output: [] }, {}, Date.now());
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return scope.send(errorEvent(err.status, openaiErrorBody(err).error, streamId));
+  }
   const response = (status: string): Obj => ({
     id,
     object: 'response',
@@ -89,11 +79,11 @@ function warmUp(scope: TurnScope, create: Obj, input: unknown[], streamId: strin
 }
 
 /** Sends the turn through POST /v1/responses and relays its answer: the stream's events, or its error. */
-async function sendOn(scope: TurnScope, body: Obj, input: unknown[], streamId: string | undefined): Promise<void> {
+async function sendOn(scope: TurnScope, body: Obj, streamId: string | undefined): Promise<void> {
   const res = await scope.app.inject({
     method: 'POST',
     url: '/v1/responses',
-    headers: { ...scope.headers, 'content-type': 'application/json' },
+    headers: { ...scope.headers, 'content-type': 'application/json', [SOCKET_TURN_HEADER]: '1' },
     payload: JSON.stringify(body),
     remoteAddress: scope.remoteAddress,
     payloadAsStream: true,
@@ -107,7 +97,7 @@ async function sendOn(scope: TurnScope, body: Obj, input: unknown[], streamId: s
       scope.send(errorEvent(res.statusCode, await errorOf(stream), streamId));
       return;
     }
-    const parser = createParser({ onEvent: (ev) => relay(scope, ev, input, streamId) });
+    const parser = createParser({ onEvent: (ev) => relay(scope, ev, streamId) });
     for await (const chunk of stream) {
       parser.feed(String(chunk));
       const wait = scope.backlog();
@@ -120,15 +110,10 @@ async function sendOn(scope: TurnScope, body: Obj, input: unknown[], streamId: s
   }
 }
 
-/** One SSE event to one message; a finished response is remembered for the turns that continue it. */
-function relay(scope: TurnScope, ev: EventSourceMessage, input: unknown[], streamId: string | undefined): void {
-  const ending = ev.event === 'response.completed' || ev.event === 'response.incomplete';
-  if (!ending && streamId === undefined) return scope.send(ev.data);
-  const data = JSON.parse(ev.data) as Obj;
-  const response = data['response'];
-  if (ending && isObj(response) && typeof response['id'] === 'string')
-    scope.history.remember(response['id'], input, Array.isArray(response['output']) ? response['output'] : []);
-  scope.send(streamId === undefined ? ev.data : JSON.stringify(withLane(data, streamId)));
+/** One SSE event to one message (the turn was kept in the record by the request itself). */
+function relay(scope: TurnScope, ev: EventSourceMessage, streamId: string | undefined): void {
+  if (streamId === undefined) return scope.send(ev.data);
+  scope.send(JSON.stringify(withLane(JSON.parse(ev.data) as Obj, streamId)));
 }
 
 /** The error body of a refused turn (`{error: {…}}` in OpenAI's shape), or its text as the message. */

@@ -14,7 +14,6 @@ import { clientKeyVerdict } from './plugins/client-auth.ts';
 import { requestId } from './request-id.ts';
 import { rawJson } from '../log.ts';
 import { isObj, type Obj } from '../providers/translate/obj.ts';
-import { SocketHistory } from './responses-socket-history.ts';
 import { errorEvent, runTurn, type TurnScope } from './responses-socket-turn.ts';
 
 /** OpenAI's own limit on one connection. */
@@ -52,7 +51,7 @@ export function installResponsesSocket(app: FastifyInstance, ctx: GatewayContext
       return refuse(socket, refusal);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new SocketConnection(app, ws, req, maxMs, () => open.delete(conn));
+      const conn = new SocketConnection(app, ctx, ws, req, maxMs, () => open.delete(conn));
       open.add(conn);
     });
   });
@@ -124,13 +123,21 @@ class SocketConnection {
   /** Settles once a message sent over HIGH_WATER has reached the socket (TurnScope.backlog). */
   #flushed: Promise<void> | undefined;
 
-  constructor(app: FastifyInstance, ws: WebSocket, req: IncomingMessage, maxMs: number, onClosed: () => void) {
+  constructor(
+    app: FastifyInstance,
+    ctx: GatewayContext,
+    ws: WebSocket,
+    req: IncomingMessage,
+    maxMs: number,
+    onClosed: () => void,
+  ) {
     this.#ws = ws;
     this.#scope = {
       app,
       headers: turnHeaders(req),
       remoteAddress: req.socket.remoteAddress ?? '127.0.0.1',
-      history: new SocketHistory(),
+      ctx,
+      keyName: clientKeyVerdict(ctx, req.headers).keyName,
       send: (text) => {
         if (ws.readyState !== ws.OPEN) return;
         if (ws.bufferedAmount < HIGH_WATER) return ws.send(text);

@@ -1,7 +1,7 @@
 // The API shapes the gateway speaks (OpenAI chat completions, Anthropic messages, OpenAI responses), over the
 // providers' pure translators: parse a wire body to the canonical request, turn a canonical response or stream into
 // the caller's shape, and write a mid-stream failure as that stream's own error event.
-import type { Obj } from '../providers/translate/obj.ts';
+import { isObj, type Obj } from '../providers/translate/obj.ts';
 import { COMPACTION_TASK, parseCompactRequest, toCompactResponse } from './wire/responses-compact.ts';
 import { asCompactionResponse, compactionTurnEncoder } from './wire/responses-compaction-stream.ts';
 import { checkCompactionEdit } from './wire/anthropic-compaction.ts';
@@ -47,6 +47,8 @@ export interface ParsedWire {
   compactionTurn?: true;
   /** Responses compaction: the caller's user messages, answered before the compaction item. */
   compactUserItems?: Obj[];
+  /** Responses API: told the finished response object (whole, or the stream's last), for the conversation record. */
+  onAnswer?: (response: Obj) => void;
 }
 
 /** The gateway's settings a body is parsed under. */
@@ -73,6 +75,8 @@ export interface WireApi {
   task?: string;
   /** Never streamed, whatever `stream` says. */
   buffered?: true;
+  /** Its turns are kept in the gateway's conversation record and may continue one (`previous_response_id`). */
+  conversations?: true;
   parse(body: unknown, options?: WireParseOptions): ParsedWire;
   response(res: ChatResponse, parsed: ParsedWire): object;
   streamEncoder(parsed: ParsedWire): StreamEncoder;
@@ -147,19 +151,28 @@ export const responsesCompactWire: WireApi = {
 
 export const responsesWire: WireApi = {
   api: 'openai',
+  conversations: true,
   parse: (body, options) => parseResponsesRequest(body, options),
   response: (res, parsed) => {
     const response = toResponsesResponse(res, responsesOptions(parsed));
-    return parsed.compactionTurn && res.responses_object === undefined
-      ? asCompactionResponse(response, res.content)
-      : response;
+    const answer =
+      parsed.compactionTurn && res.responses_object === undefined
+        ? asCompactionResponse(response, res.content)
+        : response;
+    parsed.onAnswer?.(answer as Obj);
+    return answer;
   },
   streamEncoder(parsed) {
     const encoder = createResponsesEventEncoder(responsesOptions(parsed));
     const events = (ev: StreamEvent) => encoder.encode(ev);
     const encode = withStart(parsed.compactionTurn ? compactionTurnEncoder(events) : events);
+    const answered = parsed.onAnswer;
     return {
-      encode: (ev) => encode(ev).map(namedSseFrame).join(''),
+      encode: (ev) => {
+        const out = encode(ev);
+        if (answered !== undefined && ev.type === 'finish') tellAnswer(out, answered);
+        return out.map(namedSseFrame).join('');
+      },
       // response.completed comes with the `finish` event; the Responses API sends no [DONE].
       end: () => '',
       // `response.failed` (the response's own end: its status and error), then an `error` event, whose `error`
@@ -180,6 +193,15 @@ export const responsesWire: WireApi = {
     };
   },
 };
+
+/** The stream's last response object (`response.completed` / `.incomplete`), told to the conversation record. */
+function tellAnswer(frames: readonly { event: string; data: unknown }[], answered: (response: Obj) => void): void {
+  for (const f of frames) {
+    if (f.event !== 'response.completed' && f.event !== 'response.incomplete') continue;
+    const response = isObj(f.data) ? f.data['response'] : undefined;
+    if (isObj(response)) answered(response);
+  }
+}
 
 function responsesOptions(parsed: ParsedWire): ResponsesAnswerOptions {
   return {

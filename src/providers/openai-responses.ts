@@ -23,15 +23,16 @@ function headers(ctx: SendContext, accept: string): Record<string, string> {
   };
 }
 
-const bodyFor = (req: ChatRequest, stream: boolean): string =>
-  JSON.stringify({ ...req.responses_body, model: req.model, stream });
+/** The caller's body, or the one the conversation's owner is sent (SendContext.responsesBody). */
+const bodyFor = (req: ChatRequest, ctx: SendContext, stream: boolean): string =>
+  JSON.stringify({ ...(ctx.responsesBody ?? req.responses_body), model: req.model, stream });
 
 export async function sendResponses(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   const body = await callJson(ctx, {
     url: upstreamTarget(ctx.baseUrl, '/responses'),
     method: 'POST',
     headers: headers(ctx, 'application/json'),
-    body: bodyFor(req, false),
+    body: bodyFor(req, ctx, false),
   });
   const res = readAnswer(() => fromResponsesObject(body), ctx.provider);
   if (res && res.responses_object?.['status'] !== 'failed') return withModel(res, req);
@@ -70,7 +71,7 @@ export function streamResponses(req: ChatRequest, ctx: SendContext): AsyncIterab
       url: upstreamTarget(ctx.baseUrl, '/responses'),
       method: 'POST',
       headers: headers(ctx, 'text/event-stream'),
-      body: bodyFor(req, true),
+      body: bodyFor(req, ctx, true),
     },
     streamHandler(ctx),
   );

@@ -141,8 +141,11 @@ export interface Usage {
   reasoning_tokens?: number;
 }
 
-/** Why the answer ended. `stop_sequence` and `pause_turn` are Anthropic's; OpenAI shapes read both as `stop`. */
-export type FinishReason = 'stop' | 'stop_sequence' | 'length' | 'tool_calls' | 'content_filter' | 'pause_turn';
+/** Why the answer ended. `stop_sequence`, `pause_turn` and `compaction` (a compaction beta's
+ * `pause_after_compaction`: the answer is the compaction block alone) are Anthropic's; OpenAI shapes read them as
+ * `stop`. */
+export type FinishReason =
+  'stop' | 'stop_sequence' | 'length' | 'tool_calls' | 'content_filter' | 'pause_turn' | 'compaction';
 
 export interface ChatResponse {
   id: string;
@@ -191,6 +194,9 @@ export type StreamEvent =
   | { type: 'thinking_end'; id: string }
   /** A whole `redacted_thinking` block: it comes in one piece, so it has no start or end. */
   | { type: 'redacted_thinking'; data: string; id?: string }
+  /** A whole Anthropic `compaction` block (server-side compaction), its summary gathered from its deltas: it comes
+   * before the answer's content, and stands for the conversation before it (ChatResponse.compaction). */
+  | { type: 'compaction'; content: string }
   /** A tool call's block opens; its `id` (the call's) is the block's. */
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string; id?: string }
@@ -219,6 +225,9 @@ export interface SendContext {
   /** The provider serves OpenAI's Responses API (`responses_api: true`): a request with a `responses_body` goes to
    * `{base_url}/responses` as it is. */
   responsesApi?: boolean;
+  /** Sent to a Responses route in place of the request's `responses_body`: a conversation's owner gets the body
+   * only it can read (routing/owner-step.ts). */
+  responsesBody?: Record<string, unknown>;
   /** Azure OpenAI's `api-version` (`api_version:`): calls go to the deployments API; absent, to its v1 API. */
   apiVersion?: string;
   /** Vertex AI's project and region (`project:`, `region:`), which its paths name. */

@@ -8,7 +8,7 @@ import type { StateStore } from '../state/types.ts';
 import type { Breakers } from './breaker.ts';
 import type { LadderEvents } from './events.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
-import type { Attempt } from './types.ts';
+import type { Attempt, ConversationOwner } from './types.ts';
 import type { RequestAdjustments } from './adjust.ts';
 import type { TrialsOut } from './trials-out.ts';
 import type { CallBudgets } from '../budgets/call.ts';
@@ -57,6 +57,8 @@ export interface CallContext {
   budgets?: CallBudgets;
   /** Prompt-cache affinity: the earlier turn this one continues, if any (routing/affinity-step.ts). */
   affinity?: AffinityTurn;
+  /** A Responses conversation's owner: its route and key hold the upstream state (routing/owner-step.ts). */
+  owner?: ConversationOwner;
   /** The live probe's one key (OnlyKey); a request leaves it unset. */
   only?: OnlyKey;
 }

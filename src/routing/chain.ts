@@ -12,6 +12,7 @@ import { runRoute } from './route-ladder.ts';
 import { makeAttempt } from './trail.ts';
 import { contextWindowOf, routeName } from '../config/route-name.ts';
 import type { Credential } from '../credentials/types.ts';
+import { skipUnportable } from './owner-step.ts';
 import { affinityFellBack, checkAffinityRoute, rememberAffinity } from './affinity-step.ts';
 
 export interface ChainResult<T> {
@@ -81,6 +82,10 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
   const routes = input.routes;
   checkAffinityRoute(ctx, routes);
   for (const [index, route] of routes.entries()) {
+    if (skipUnportable(ctx, route)) {
+      previous ??= { name: routeName(route), kind: 'bad_request' };
+      continue;
+    }
     const window = contextWindowOf(ctx.loaded.config, route);
     if (needed !== undefined && window !== undefined && window <= needed) {
       skip(ctx, route, needed, window);

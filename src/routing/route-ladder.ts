@@ -14,6 +14,7 @@ import { BREAKER_DEAF, routeAction, type LaterRoutes, type Refinement } from './
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
 import { makeAttempt } from './trail.ts';
+import { ownerBody, ownerRefusal } from './owner-step.ts';
 import { contextWindowOf, routeName } from '../config/route-name.ts';
 import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
 import { usability } from '../credentials/health.ts';
@@ -176,7 +177,11 @@ async function tryOnce<T>(
     sendCtx.onHeaders = (headers) => run.keys.recordHeaders(cred, headers);
   if (ctx.signal) sendCtx.signal = ctx.signal;
   if (provider.responses_api) sendCtx.responsesApi = true;
+  const body = ownerBody(ctx, route, cred);
+  if (body !== undefined) sendCtx.responsesBody = body;
   try {
+    const refused = ownerRefusal(ctx, route, cred);
+    if (refused !== undefined) throw refused;
     const value = await send(adapter, sendCtx, route, run.adjust);
     const before = ctx.store.getHealth(cred.fingerprint);
     const after = run.keys.recordSuccess(cred, startedAt);

@@ -42,6 +42,7 @@ import { seedLogOf, type BudgetWarning } from '../budgets/words.ts';
 import { settledOnEnd } from './budget-stream.ts';
 import { holdInputTokens } from '../budgets/hold-size.ts';
 import { startAffinity } from './affinity-step.ts';
+import { ownerAffinity } from './owner-step.ts';
 
 export interface SwitchyardOptions {
   config: LoadedConfig;
@@ -410,7 +411,12 @@ class Router implements Switchyard {
       tools: options.tools,
       ...override,
     });
-    if (affinity !== undefined) ctx.affinity = affinity;
+    if (options.owner !== undefined) {
+      ctx.owner = options.owner;
+      const scope = override.override === undefined ? task : `${task}\u0000${override.override}`;
+      const call = { scope, messages: options.messages, tools: options.tools, now: this.#now() };
+      ctx.affinity = ownerAffinity(affinity, options.owner, call);
+    } else if (affinity !== undefined) ctx.affinity = affinity;
     return ctx;
   }
 

@@ -71,6 +71,23 @@ export interface ChatOptions extends RequestSettings {
   estimated_tokens?: number;
   /** The gateway client key (by name) the call is made for: budgets scoped to it apply (docs/budgets.md). */
   client_key?: string;
+  /** A Responses turn continuing a conversation whose upstream state lives with one route and key. */
+  owner?: ConversationOwner;
+}
+
+/** Where a Responses conversation's upstream state lives: that route and key are preferred while they answer (the
+ * prompt-cache affinity's pick), and sent `responsesBody`; any other route gets the conversation rebuilt
+ * (docs/gateway.md#a-conversations-state-across-a-fallback). */
+export interface ConversationOwner {
+  /** `provider/model`. */
+  route: string;
+  provider: string;
+  fingerprint: string;
+  /** What that route and key are sent instead of the request's own `responses_body`: the caller's body with the
+   * upstream's `previous_response_id`, or the conversation with the items only it can read. */
+  responsesBody?: Record<string, unknown>;
+  /** Why no other route can be sent the conversation (an item only the owner reads); absent when any can. */
+  unportable?: string;
 }
 
 export interface Disabled {

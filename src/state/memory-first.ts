@@ -4,11 +4,13 @@
 import type { HealthRecord } from '../credentials/types.ts';
 import { HealthCache } from './health-cache.ts';
 import { AffinityCache } from './affinity-cache.ts';
-import type { AffinityRecord, HealthPatch, StoreChange } from './types.ts';
+import { ConversationCache } from './conversation-cache.ts';
+import type { AffinityRecord, ConversationTurn, HealthPatch, StoreChange } from './types.ts';
 
 export abstract class MemoryFirstStore {
   protected readonly health = new HealthCache();
   protected readonly affinity = new AffinityCache();
+  protected readonly conversations = new ConversationCache();
   private readonly listeners = new Set<(change: StoreChange) => void>();
 
   getHealth(fingerprint: string): HealthRecord | undefined {
@@ -55,6 +57,25 @@ export abstract class MemoryFirstStore {
     return this.affinity.list(now);
   }
 
+  putConversationTurn(turn: ConversationTurn): void {
+    this.conversations.set(turn);
+    this.writeConversations();
+  }
+
+  extendConversationTurns(ids: readonly string[], expires_at: number): void {
+    for (const id of ids) this.conversations.extend(id, expires_at);
+    this.writeConversations();
+  }
+
+  async readConversationTurn(id: string, now: number): Promise<ConversationTurn | undefined> {
+    const held = this.conversations.get(id, now);
+    if (held !== undefined) return held;
+    const stored = await this.loadConversationTurn(id);
+    if (stored === undefined || stored.expires_at <= now) return undefined;
+    this.conversations.absorb(stored);
+    return stored;
+  }
+
   onChange(listener: (change: StoreChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -68,6 +89,12 @@ export abstract class MemoryFirstStore {
   }
 
   protected abstract scheduleFlush(): void;
+
+  /** Sends the queued conversation turns on (soon: the next turn may come to another process at once). */
+  protected abstract writeConversations(): void;
+
+  /** A turn from the backing store, undefined when it has none (or is a private in-memory store). */
+  protected abstract loadConversationTurn(id: string): Promise<ConversationTurn | undefined>;
 
   /** Removes forgotten records from the backing store, where they are still unchanged since `since`. */
   protected abstract persistForget(fingerprints: string[], since: number): void;

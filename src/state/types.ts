@@ -240,6 +240,41 @@ export interface AffinityStore {
   listAffinity(now: number): AffinityRecord[];
 }
 
+/** One answered turn of a Responses conversation (`POST /v1/responses`, a WebSocket turn), kept so a later turn with
+ * `previous_response_id` can be rebuilt on any route or replica (docs/gateway.md#a-conversations-state-across-a-fallback).
+ * Scoped to the client key that made it. The later `at` wins. */
+export interface ConversationTurn {
+  /** The response id the caller was given. */
+  id: string;
+  /** The `previous_response_id` the turn continued, if any. */
+  parent?: string;
+  /** The client key's name (`''` without one): another key does not find the turn. */
+  key: string;
+  /** JSON array of the turn's items: its new input, then its output as input items. Absent when too_large. */
+  items?: string;
+  /** `provider/model` of the route that answered, and its credential's fingerprint (none for a warm-up). */
+  route?: string;
+  fingerprint?: string;
+  /** The route's upstream holds the response itself (a Responses route sent `store` not false): there, the next turn
+   * can go as `previous_response_id` and only its new items. */
+  upstream_knows?: true;
+  /** The turn's items were over `gateway.conversations.max_bytes`: kept only to say so. */
+  too_large?: true;
+  at: number;
+  /** Forgotten from then on (`gateway.conversations.keep` after `at`). */
+  expires_at: number;
+}
+
+export interface ConversationStore {
+  /** Kept in memory at once, written to the backing store off the request path (SQLite file, Redis). */
+  putConversationTurn(turn: ConversationTurn): void;
+  /** Keeps these turns (the ones a new turn continues) until `expires_at` at least: a conversation is kept for
+   * `gateway.conversations.keep` after its last turn, not its first. */
+  extendConversationTurns(ids: readonly string[], expires_at: number): void;
+  /** From memory, else the backing store (another process's turn); undefined when unknown or expired by `now`. */
+  readConversationTurn(id: string, now: number): Promise<ConversationTurn | undefined>;
+}
+
 /** `await using store = openStore(…)` closes it (flushing what is pending) at the end of the scope. */
 export interface StateStore
   extends
@@ -250,6 +285,7 @@ export interface StateStore
     SessionStore,
     MintStore,
     AffinityStore,
+    ConversationStore,
     AsyncDisposable {
   readonly kind: 'sqlite' | 'redis' | 'memory';
   readonly location: string;

@@ -1,11 +1,15 @@
 // Anthropic's server-side compaction through the gateway (`compact-2026-01-12`, `context_management.edits`
 // `compact_20260112`, `compaction` blocks), against a canned upstream that records what it was sent: an Anthropic
 // route gets the beta, the edit and the block as they came, and its answer's compaction block reaches the caller; an
-// OpenAI-compatible route gets the block's summary in its place, without what it replaced.
+// OpenAI-compatible route gets the block's summary in its place, without what it replaced. A streamed block paused
+// after (`pause_after_compaction`, stop reason `compaction`) reaches the Anthropic SDK as the block with that stop
+// reason, and a Responses caller as a compaction item.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCannedUpstream, type CannedUpstream } from '../helpers/canned-upstream.ts';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 
 const ANT = 'sk-ant-compaction-00001';
 const OA = 'sk-oa-compaction-000001';
@@ -27,10 +31,46 @@ const compactedAnswer = {
   usage: { input_tokens: 10, output_tokens: 5 },
 };
 
+const SUMMARY = 'Summary: a website with home and about pages, the footer next.';
+
+/** What Anthropic streams for a request that compacts and pauses (`pause_after_compaction`): the block alone. */
+const pausedStream = [
+  {
+    type: 'message_start',
+    message: {
+      id: 'msg_paused',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-canned',
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 10, output_tokens: 0 },
+    },
+  },
+  {
+    type: 'content_block_start',
+    index: 0,
+    content_block: { type: 'compaction', content: null, encrypted_content: null },
+  },
+  {
+    type: 'content_block_delta',
+    index: 0,
+    delta: { type: 'compaction_delta', content: SUMMARY, encrypted_content: null },
+  },
+  { type: 'content_block_stop', index: 0 },
+  { type: 'message_delta', delta: { stop_reason: 'compaction', stop_sequence: null }, usage: { output_tokens: 30 } },
+  { type: 'message_stop' },
+]
+  .map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`)
+  .join('');
+
 before(async () => {
-  up = await startCannedUpstream([], (_request, sent) =>
+  up = await startCannedUpstream([], (request, sent) =>
     sent.url.endsWith('/v1/messages')
-      ? { status: 200, body: compactedAnswer }
+      ? request.stream
+        ? { status: 200, body: pausedStream, headers: { 'content-type': 'text/event-stream' } }
+        : { status: 200, body: compactedAnswer }
       : {
           status: 200,
           body: {
@@ -154,4 +194,45 @@ test("a compaction edit over its trigger on a route that is not Anthropic's is r
   assert.equal(over.status, 400);
   const error = ((await over.json()) as { error: { message: string } }).error;
   assert.match(error.message, /context_management\.edits\[0\].*over this compaction's trigger of 3.*oa\/gpt-canned/);
+});
+
+test('a streamed compaction block paused after reaches the Anthropic SDK as the block, with stop reason compaction', async () => {
+  const client = new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 0 });
+  const stream = client.beta.messages.stream({
+    model: 'main',
+    max_tokens: 100,
+    betas: ['compact-2026-01-12'],
+    messages: [{ role: 'user', content: 'now the footer' }],
+    context_management: { edits: [{ type: 'compact_20260112', pause_after_compaction: true }] },
+  });
+  const message = await stream.finalMessage();
+  assert.equal(message.stop_reason, 'compaction');
+  assert.deepEqual(
+    message.content.map((b) => [b.type, b.type === 'compaction' ? b.content : undefined]),
+    [['compaction', SUMMARY]],
+  );
+});
+
+test('a streamed compaction block reaches a Responses caller as a compaction item holding its summary', async () => {
+  const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
+  const stream = client.responses.stream({ model: 'main', input: 'now the footer' });
+  const added: string[] = [];
+  stream.on('response.output_item.added', (e) => added.push(e.item.type));
+  const response = await stream.finalResponse();
+  assert.equal(response.status, 'completed');
+  assert.deepEqual(added, ['compaction']);
+  assert.deepEqual(
+    response.output.map((i) => i.type),
+    ['compaction'],
+  );
+  // The item is the gateway's own: any route reads it back as the summary it holds.
+  const item = response.output[0] as { encrypted_content: string };
+  assert.match(item.encrypted_content, /^switchyard-compaction-v1\./);
+  const next = await client.responses.create({
+    model: 'compat',
+    input: [response.output[0]!, { role: 'user', content: 'go on' }] as OpenAI.Responses.ResponseInput,
+  });
+  assert.equal(next.status, 'completed');
+  const sent = up.calls.at(-1)!.body['messages'] as { role: string; content: string }[];
+  assert.equal(sent[0]!.content, `[summary of the earlier conversation]\n${SUMMARY}`);
 });

@@ -210,13 +210,14 @@ test('a stream cut after the first delta ends with an error the SDK raises', asy
   );
 });
 
-test('what a stateless gateway cannot do is refused, naming the field', async () => {
+test('what the gateway cannot answer is refused, naming the field', async () => {
   await assert.rejects(
     client().responses.create({ model: 'main', previous_response_id: 'resp_123', input: 'continue' }),
     (err: unknown) =>
       err instanceof OpenAI.BadRequestError &&
       err.code === 'previous_response_not_found' &&
-      /previous_response_id: the gateway keeps no responses/.test(err.message),
+      err.param === 'previous_response_id' &&
+      /the gateway has no record of it/.test(err.message),
   );
   await assert.rejects(
     client().responses.create({ model: 'nope', input: 'x' }),

@@ -123,7 +123,7 @@ test("Codex's warm-up (generate: false, no model) answers an id without calling 
   c.ws.close();
 });
 
-test('a previous_response_id this connection does not have is previous_response_not_found, and the connection goes on', async () => {
+test('a previous_response_id the gateway has no record of is previous_response_not_found, and the connection goes on', async () => {
   const c = await connect();
   const events = await turn(c, { model: 'main', previous_response_id: 'resp_unknown', input: 'hi' });
   assert.equal(last(events).type, 'error');

@@ -30,6 +30,7 @@ storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), c
   'breakers: shared with another handle': 'a memory store cannot be shared',
   'affinity: shared with another handle, the later record winning': 'a memory store cannot be shared',
   'affinity: a new handle starts from the records not expired': 'a memory store cannot be shared',
+  'conversations: a turn one handle kept is read by another': 'a memory store cannot be shared',
   'forgetHealth: a new handle does not see the forgotten record': 'a memory store cannot be shared',
   'leases: two handles never hold one lease at once': 'a memory store cannot be shared',
   'mint records: fields are set, kept and cleared, and another handle reads them at once':

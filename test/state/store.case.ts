@@ -2,7 +2,7 @@
 // `open()` returns a new handle on the same backing state, standing in for a second process.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AffinityRecord, StoreChange } from '../../src/state/types.ts';
+import type { AffinityRecord, ConversationTurn, StoreChange } from '../../src/state/types.ts';
 import { waitFor } from './wait.ts';
 import { conformanceHandles, type SkipList, type StoreFactory } from './conformance-handles.ts';
 
@@ -318,6 +318,62 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       const c = await open(f);
       assert.equal(c.getAffinity('kept', now)?.fingerprint, 'fp1');
       assert.equal(c.getAffinity('gone', now), undefined);
+    });
+
+    const turn = (id: string, at: number, extra: Partial<ConversationTurn> = {}): ConversationTurn => ({
+      id,
+      key: 'team',
+      items: JSON.stringify([{ type: 'message', role: 'user', content: `hello ${id}` }]),
+      route: 'p/m',
+      fingerprint: 'fp1',
+      at,
+      expires_at: at + 3_600_000,
+      ...extra,
+    });
+
+    test('conversations: a turn is readable at once, the later one wins, and it is gone once expired', async () => {
+      const s = await open(fresh());
+      const now = Date.now();
+      assert.equal(await s.readConversationTurn('resp_1', now), undefined);
+      s.putConversationTurn(turn('resp_1', now));
+      assert.deepEqual(await s.readConversationTurn('resp_1', now), turn('resp_1', now));
+      s.putConversationTurn(turn('resp_2', now, { parent: 'resp_1', upstream_knows: true }));
+      assert.equal((await s.readConversationTurn('resp_2', now))?.parent, 'resp_1');
+      assert.equal((await s.readConversationTurn('resp_2', now))?.upstream_knows, true);
+      s.putConversationTurn(turn('resp_1', now + 5, { fingerprint: 'fp2' }));
+      assert.equal((await s.readConversationTurn('resp_1', now + 5))?.fingerprint, 'fp2');
+      assert.equal(await s.readConversationTurn('resp_1', now + 3_600_005), undefined, 'expired');
+      await s.flush();
+      assert.equal(await s.readConversationTurn('resp_1', now + 3_600_005), undefined, 'expired in the store too');
+    });
+
+    test('conversations: a turn one handle kept is read by another', async () => {
+      const f = fresh();
+      const a = await open(f);
+      const b = await open(f);
+      const now = Date.now();
+      const { items: _items, ...withoutItems } = turn('resp_shared', now, { too_large: true });
+      a.putConversationTurn(withoutItems);
+      a.putConversationTurn(turn('resp_big', now, { items: JSON.stringify([{ text: 'x'.repeat(100_000) }]) }));
+      await a.flush();
+      const read = await b.readConversationTurn('resp_shared', now);
+      assert.equal(read?.too_large, true);
+      assert.equal(read?.items, undefined);
+      assert.equal((await b.readConversationTurn('resp_big', now))?.items?.length, 100_013);
+      assert.equal(await b.readConversationTurn('resp_unknown', now), undefined);
+    });
+
+    test('conversations: a continued turn is kept as long as the turn continuing it', async () => {
+      const f = fresh();
+      const a = await open(f);
+      const now = Date.now();
+      a.putConversationTurn(turn('resp_old', now - 3_000_000));
+      a.extendConversationTurns(['resp_old'], now + 3_600_000);
+      await a.flush();
+      assert.ok(await a.readConversationTurn('resp_old', now + 1_000_000), 'kept past its own expiry');
+      const b = await open(f);
+      const read = await b.readConversationTurn('resp_old', now + 1_000_000);
+      assert.ok(read === undefined || read.expires_at >= now + 3_500_000, 'another handle sees the later expiry');
     });
 
     test('stored credentials: order, identity, removal, visible to another handle', async () => {

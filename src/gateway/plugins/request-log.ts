@@ -133,6 +133,7 @@ function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: numb
   if (s.trail !== undefined && s.trail.length > 0) line['upstream'] = upstreamJson(s.trail);
   if (s.usage !== undefined) addTokenFields(line, s.usage);
   if (s.droppedTools !== undefined) line['dropped_tools'] = s.droppedTools.join(',');
+  if (s.conversation !== undefined) line['conversation'] = s.conversation;
   // Rendered here, not through the line writer's memo of repeated values: a message seen once would only churn it.
   if (s.error !== undefined) line['error'] = rawJson(s.error, false);
   ctx.requestLine(probe ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');

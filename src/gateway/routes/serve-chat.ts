@@ -19,6 +19,9 @@ import { tracingOn } from '../../telemetry/active.ts';
 import { withCaller } from '../../telemetry/caller.ts';
 import { recordUsage, usageHeaderValue } from '../usage-record.ts';
 import { streamingSettings } from '../../config/streaming.ts';
+import type { Obj } from '../../providers/translate/obj.ts';
+import { keepTurn, openTurn, SOCKET_TURN_HEADER, unportableFailure } from '../conversation-turn.ts';
+import { conversationHeader } from '../conversation-record.ts';
 
 export interface WireBody {
   model: string;
@@ -101,8 +104,11 @@ export async function serveChat(
   sy.target = target;
   // Said on failures too: a mistyped name caught by `"*"` is what a user most needs to see.
   if (target.alias !== undefined) reply.header('x-switchyard-alias', headerValue(target.alias));
+  const conversation = wire.conversations
+    ? await openTurn(ctx, sy.keyName, body as unknown as Obj, Date.now(), req.headers[SOCKET_TURN_HEADER] === '1')
+    : undefined;
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
-  const parsed = wire.parse(body, {
+  const parsed = wire.parse(conversation?.continued?.body ?? body, {
     hostedTools: settings.hostedTools,
     routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target),
     routeWithoutAnthropic: () => routeWithoutAnthropic(settings.loaded.config, target),
@@ -116,6 +122,7 @@ export async function serveChat(
   const opts = chatOptions(parsed.request, target, abortOnDisconnect(ctx, req, reply, sy), trail);
   // Budgets scoped to the client key apply (docs/budgets.md); `anonymous` and the like are names too.
   if (sy.keyName !== undefined) opts.client_key = sy.keyName;
+  if (conversation !== undefined) keepTurn(ctx, sy, parsed, opts, conversation);
   if (body.stream === true && wire.buffered !== true) {
     sy.stream = true;
     return serveStream(ctx, wire, opts, req, reply, parsed);
@@ -127,7 +134,7 @@ export async function serveChat(
     result = await callRouter(ctx, req, opts);
   } catch (err) {
     callSettled(ctx, req, sy);
-    throw sy.cutWith ?? err;
+    throw sy.cutWith ?? unportableFailure(opts.owner, trail) ?? err;
   }
   sy.attempts = sentAttempts(trail);
   if (result.status === 'ok') {
@@ -184,6 +191,10 @@ function budgetWarning(sy: RequestState, result: ChatSuccess | StreamSuccess): v
 function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestState): void {
   reply.header('x-switchyard-route', headerValue(sy.route ?? '')).header('x-switchyard-attempts', String(sy.attempts));
   if (sy.droppedTools) reply.header('x-switchyard-dropped-tools', sy.droppedTools.join(', '));
+  if (sy.continued !== undefined) {
+    sy.conversation = conversationHeader(sy.continued, sy.route ?? '', sy.credential);
+    reply.header('x-switchyard-conversation', sy.conversation);
+  }
   // A fingerprint is hex: no encoding needed.
   if (sy.credential !== undefined) reply.header('x-switchyard-credential', sy.credential);
   if (sy.budgetWarning !== undefined) reply.header('x-switchyard-budget-warning', headerValue(sy.budgetWarning));
@@ -205,7 +216,7 @@ async function serveStream(
     result = await callRouter(ctx, req, { ...opts, stream: true });
   } catch (err) {
     callSettled(ctx, req, sy);
-    throw sy.cutWith ?? err;
+    throw sy.cutWith ?? unportableFailure(opts.owner, opts.trail ?? []) ?? err;
   }
   // Committed to a route (or disabled): a hang-up from here on cancels no request, so its line is written at once.
   sy.attempts = sentAttempts(result.trail);

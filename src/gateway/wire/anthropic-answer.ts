@@ -14,6 +14,7 @@ const FINISH_TO_ANTHROPIC: Readonly<Record<FinishReason, string>> = {
   tool_calls: 'tool_use',
   content_filter: 'refusal',
   pause_turn: 'pause_turn',
+  compaction: 'compaction',
 };
 
 export function finishToAnthropic(reason: FinishReason): string {

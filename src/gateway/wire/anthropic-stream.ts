@@ -128,6 +128,17 @@ export class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   }
 
   /** A redacted block comes whole: started and stopped at once. */
+  /** The block as Anthropic streams it: started empty, its summary in one `compaction_delta`, stopped. */
+  compaction(ev: EventOf<'compaction'>): NamedSseEvent[] {
+    const out = this.writeCalls();
+    out.push(
+      this.begin({ type: 'compaction', content: null, encrypted_content: null }),
+      this.delta({ type: 'compaction_delta', content: ev.content, encrypted_content: null }),
+      this.stop(),
+    );
+    return out;
+  }
+
   redacted_thinking(ev: EventOf<'redacted_thinking'>): NamedSseEvent[] {
     const out = this.writeCalls();
     out.push(this.begin({ type: 'redacted_thinking', data: ev.data }), this.stop());

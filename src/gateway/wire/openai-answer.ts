@@ -14,6 +14,7 @@ const FINISH_TO_OPENAI: Readonly<Record<FinishReason, 'stop' | 'length' | 'tool_
   tool_calls: 'tool_calls',
   content_filter: 'content_filter',
   pause_turn: 'stop',
+  compaction: 'stop',
 };
 
 export function finishToOpenAI(reason: FinishReason): 'stop' | 'length' | 'tool_calls' | 'content_filter' {

@@ -116,6 +116,12 @@ export class OpenAIChunkEncoder implements EventMethods<Obj[]> {
     return [];
   }
 
+  /** Only an Anthropic caller asks for server-side compaction (`context_management` is the Messages API's): a chat
+   * completion never carries a compaction block. */
+  compaction(): Obj[] {
+    return [];
+  }
+
   /** A Responses route's own event: only a Responses caller reads it; the canonical events beside it say the same. */
   responses_event(): Obj[] {
     return [];

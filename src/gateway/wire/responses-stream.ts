@@ -17,6 +17,7 @@ import {
   type ResponsesAnswerOptions,
 } from './responses-wire.ts';
 import { type Obj } from '../../providers/translate/obj.ts';
+import { compactionItem } from './responses-compaction-item.ts';
 import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
 
 /** A content part of the open message: its text, or the model's refusal (a part of its own, with its own events). */
@@ -197,6 +198,20 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
 
   redacted_thinking(): NamedSseEvent[] {
     return [];
+  }
+
+  /** An Anthropic route's compaction block is a `compaction` item holding its summary (the gateway's own, which any
+   * route reads: responses-compaction-item.ts), added and done whole. */
+  compaction(ev: EventOf<'compaction'>): NamedSseEvent[] {
+    const out = [...this.closeMessage(), ...this.closeCalls()];
+    const item = compactionItem(ev.content);
+    const outputIndex = this.output.length;
+    this.output.push(item);
+    out.push(
+      this.emit('response.output_item.added', { output_index: outputIndex, item }),
+      this.emit('response.output_item.done', { output_index: outputIndex, item }),
+    );
+    return out;
   }
 
   /** From here on the route's own events are the stream. */

@@ -28,7 +28,13 @@ import {
 } from './responses-schema.ts';
 import { NamespaceNames } from './responses-namespace.ts';
 import { countPromptTokens } from '../../usage/count-tokens.ts';
-import { COMPACT_PROMPT, compactionMessage, gatewaySummary, summaryText } from './responses-compaction-item.ts';
+import {
+  COMPACT_PROMPT,
+  compactionItem,
+  compactionMessage,
+  gatewaySummary,
+  summaryText,
+} from './responses-compaction-item.ts';
 import { parseWire, WireRequestError } from '../../providers/translate/wire-error.ts';
 import { type Obj, isObj } from '../../providers/translate/obj.ts';
 
@@ -616,7 +622,11 @@ export function toResponsesResponse(
   if (res.responses_object !== undefined) return res.responses_object;
   const answer = statusOf(res.finish_reason);
   const items: ((status: ItemStatus) => Obj)[] = [];
-  if (res.content !== '' || res.refusal !== undefined || res.tool_calls.length === 0)
+  // An Anthropic route's compaction block comes first, as the item holding its summary (compaction-item.ts); an
+  // answer that is the block alone (stop reason `compaction`) has no message.
+  const compaction = res.compaction;
+  if (compaction !== undefined) items.push(() => compactionItem(compaction));
+  if (res.content !== '' || res.refusal !== undefined || (res.tool_calls.length === 0 && compaction === undefined))
     items.push((status) => messageItem(newItemId('msg'), messageParts(res), status));
   for (const call of res.tool_calls) {
     items.push((status) =>

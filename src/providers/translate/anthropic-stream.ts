@@ -45,7 +45,9 @@ function promptUsage(u: unknown): Usage | undefined {
 type OpenBlock =
   | { kind: 'text'; id: string; started: boolean }
   | { kind: 'thinking'; id: string }
-  | { kind: 'tool'; index: number; id: string };
+  | { kind: 'tool'; index: number; id: string }
+  /** Server-side compaction: its summary gathered from its deltas, passed on whole at its stop. */
+  | { kind: 'compaction'; content: string };
 
 export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   const open = new Map<number, OpenBlock>();
@@ -130,6 +132,8 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
       if (signature) out.push({ type: 'thinking_signature', signature, id });
     } else if (block['type'] === 'redacted_thinking') {
       out.push({ type: 'redacted_thinking', data: str(block['data']) ?? '', id: `rsn-${blocks++}` });
+    } else if (block['type'] === 'compaction') {
+      open.set(at, { kind: 'compaction', content: str(block['content']) ?? '' });
     } else if (block['type'] === 'text') {
       open.set(at, { kind: 'text', id: '', started: false });
       const first = str(block['text']);
@@ -157,6 +161,9 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
         const id = thinkingBlock(at, out);
         out.push({ type: 'thinking', thinking, id });
       }
+    } else if (delta['type'] === 'compaction_delta') {
+      const block = open.get(at);
+      if (block?.kind === 'compaction') block.content += str(delta['content']) ?? '';
     } else if (delta['type'] === 'signature_delta') {
       const id = thinkingBlock(at, out);
       out.push({ type: 'thinking_signature', signature: str(delta['signature']) ?? '', id });
@@ -176,6 +183,7 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
       }
       out.push({ type: 'tool_call_end', index: block.index, id: block.id });
     } else if (block.kind === 'thinking') out.push({ type: 'thinking_end', id: block.id });
+    else if (block.kind === 'compaction') out.push({ type: 'compaction', content: block.content });
     else if (block.started) out.push({ type: 'text_end', id: block.id });
   }
 

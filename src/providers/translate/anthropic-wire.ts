@@ -316,6 +316,8 @@ const FINISH_FROM_ANTHROPIC: Readonly<Record<string, FinishReason>> = {
   end_turn: 'stop',
   stop_sequence: 'stop_sequence',
   pause_turn: 'pause_turn',
+  // `pause_after_compaction`: the answer is the compaction block alone, and the caller goes on from it.
+  compaction: 'compaction',
   max_tokens: 'length',
   model_context_window_exceeded: 'length',
   tool_use: 'tool_calls',

@@ -10,6 +10,7 @@ import type {
   MessageRecord,
   MintPatch,
   MintRecord,
+  ConversationTurn,
   SessionRecord,
   StateStore,
   StoreStatus,
@@ -28,6 +29,7 @@ import { mirrorSignature, readKeyMirror, writeKeyMirror } from './key-mirror.ts'
 import { DEFAULT_BUDGET_TIMEOUT_MS, RedisBudgetStore } from './budgets.ts';
 import { bounded } from './bounded.ts';
 import { AffinityChannel } from './affinity-channel.ts';
+import { readConversationTurn, writeConversationTurns } from './conversations.ts';
 
 export interface RedisStoreOptions {
   url: string;
@@ -73,6 +75,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private readonly redis: Redis;
   private readonly local: StateStore;
   private readonly keys: SharedKeys;
+  private readonly prefix: string;
   private readonly mintKeys: mint.MintKeys;
   private readonly breakers = new BreakerCache();
   private readonly affinityChannel: AffinityChannel;
@@ -111,7 +114,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     super();
     this.location = maskRedisUrl(options.url);
     this.local = options.local;
-    this.keys = sharedKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.keys = sharedKeys(this.prefix);
     this.mintKeys = mint.mintKeys(options.prefix ?? DEFAULT_PREFIX);
     this.warn = options.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
@@ -527,11 +531,43 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     while (this.flushing) await this.flushing;
     if (this.closed || this.redis.status !== 'ready') return;
     if (this.affinity.pending.size > 0) await this.publishAffinity();
+    if (this.conversations.pending.size + this.conversations.extensions.size > 0) await this.sendConversations();
     if (this.pendingCount() === 0) return;
     this.flushing = this.writeQueue().finally(() => {
       this.flushing = undefined;
     });
     await this.flushing;
+  }
+
+  /** At once rather than with the next flush: the caller's next turn may reach another replica within milliseconds.
+   * What Redis does not take waits for the next flush; this replica still has it in memory. */
+  protected writeConversations(): void {
+    void this.sendConversations();
+  }
+
+  private async sendConversations(): Promise<void> {
+    const waiting = this.conversations.pending.size + this.conversations.extensions.size;
+    if (this.closed || this.redis.status !== 'ready' || waiting === 0) return;
+    const batch = this.conversations.pending.take();
+    const extensions = this.conversations.extensions.take();
+    try {
+      await writeConversationTurns(this.redis, this.prefix, batch.values(), extensions.entries(), Date.now());
+    } catch (err) {
+      this.conversations.pending.failed(batch);
+      this.conversations.extensions.failed(extensions);
+      this.noteFailure(err);
+      this.scheduleFlush();
+    }
+  }
+
+  protected async loadConversationTurn(id: string): Promise<ConversationTurn | undefined> {
+    if (this.closed || this.redis.status !== 'ready') return undefined;
+    try {
+      return await bounded(readConversationTurn(this.redis, this.prefix, id, Date.now()), this.sharedTimeoutMs);
+    } catch (err) {
+      this.noteFailure(err);
+      return undefined;
+    }
   }
 
   /** Hints, not state: what Redis does not take is dropped rather than queued again. */

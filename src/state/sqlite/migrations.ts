@@ -134,6 +134,16 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE budget_counters ADD COLUMN seeded INTEGER;
   ALTER TABLE budget_counters ADD COLUMN seeded_at INTEGER;
   `,
+  // 11: the gateway's record of Responses conversations, one row per answered turn (conversations-table.ts).
+  `
+  CREATE TABLE conversation_turns (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX conversation_turns_expires ON conversation_turns (expires_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,7 @@ import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../user-error.ts';
 import type {
   BreakerRecord,
+  ConversationTurn,
   GatewayKeyRecord,
   MessageRecord,
   MintPatch,
@@ -24,6 +25,7 @@ import * as creds from './credentials-table.ts';
 import * as sessions from './sessions-table.ts';
 import * as mints from './mint-table.ts';
 import { flushAffinity, loadAffinitySince } from './affinity-table.ts';
+import { flushConversationTurns, loadConversationTurn } from './conversations-table.ts';
 import { DEFAULT_AFFINITY_ENTRIES } from '../affinity-cache.ts';
 import { matchOne } from '../match.ts';
 import { refusedWrite, writeFailure, type WriteFailure } from './write-failure.ts';
@@ -305,7 +307,13 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
 
   private pendingCount(): number {
     const breakers = this.kind === 'sqlite' ? this.breakers.pending.size : 0;
-    return this.health.pendingCount() + this.pendingTouches.size + breakers + this.affinity.pending.size;
+    return (
+      this.health.pendingCount() +
+      this.pendingTouches.size +
+      breakers +
+      this.affinity.pending.size +
+      this.conversations.pending.size
+    );
   }
 
   protected scheduleFlush(): void {
@@ -335,6 +343,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
       this.writeTouches();
       this.writeBreakers();
       this.writeAffinity();
+      this.writeConversationTurns();
       this.writeWorked();
     } catch (err) {
       this.writeFailed(err);
@@ -420,6 +429,33 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     const batch = this.affinity.pending.take();
     if (batch.size === 0 || this.kind === 'memory') return;
     flushAffinity(this.db, batch.values(), Date.now());
+  }
+
+  /** A private in-memory store has only its memory: nothing to write. */
+  protected writeConversations(): void {
+    if (this.kind === 'memory') {
+      this.conversations.pending.take();
+      this.conversations.extensions.take();
+    } else this.scheduleFlush();
+  }
+
+  protected loadConversationTurn(id: string): Promise<ConversationTurn | undefined> {
+    if (this.kind === 'memory' || this.closed) return Promise.resolve(undefined);
+    return Promise.resolve(loadConversationTurn(this.db, id));
+  }
+
+  /** Conversation turns set here since the last flush; given back to the queue if the write fails. */
+  private writeConversationTurns(): void {
+    const batch = this.conversations.pending.take();
+    const extensions = this.conversations.extensions.take();
+    if (batch.size === 0 && extensions.size === 0) return;
+    try {
+      flushConversationTurns(this.db, batch.values(), extensions.entries(), Date.now());
+    } catch (err) {
+      this.conversations.pending.failed(batch);
+      this.conversations.extensions.failed(extensions);
+      throw err;
+    }
   }
 
   /** Other processes' affinity records since the last read (our own come back too, and are not newer). */

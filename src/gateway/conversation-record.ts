@@ -1,0 +1,203 @@
+// The gateway's record of Responses conversations (`previous_response_id`), for POST /v1/responses and the WebSocket
+// mode alike: a turn continuing one is rebuilt from the state store — the whole conversation for any route, and for
+// the route and key holding the upstream's own state, what only it can read — and each answered turn is kept for
+// `gateway.conversations.keep` (docs/gateway.md#a-conversations-state-across-a-fallback).
+import { ApiError } from './api-error.ts';
+import type { GatewayContext } from './context.ts';
+import { servesResponses } from './responses-routes.ts';
+import { gatewaySummary, summaryText } from './wire/responses-compaction-item.ts';
+import { isObj, type Obj } from '../providers/translate/obj.ts';
+import type { ConversationOwner } from '../routing/types.ts';
+import type { ConversationTurn } from '../state/types.ts';
+import { formatDurationSetting } from '../config/duration.ts';
+
+/** Turns walked back at most: a longer chain is a loop or a conversation no client keeps without compacting. */
+const MAX_TURNS = 10_000;
+
+/** A turn continuing a recorded conversation. */
+export interface ContinuedConversation {
+  previousId: string;
+  /** The caller's body with the whole conversation in `input` (items no other route reads left out), without
+   * `previous_response_id`: what is parsed, translated and sent to any route but the owner. */
+  body: Obj;
+  /** The turns continued, oldest first. */
+  chain: string[];
+  owner?: ConversationOwner;
+  /** Items left out of `body` because only the owner reads them, by type (`reasoning`, `compaction`). */
+  dropped: Record<string, number>;
+}
+
+/** The caller's `input` as items: a string is one user message. */
+export function inputItems(input: unknown): unknown[] {
+  if (typeof input === 'string') return [{ type: 'message', role: 'user', content: input }];
+  return Array.isArray(input) ? input : [];
+}
+
+/** The conversation `body.previous_response_id` continues, or a `previous_response_not_found` naming why not. */
+export async function continueConversation(
+  ctx: GatewayContext,
+  keyName: string | undefined,
+  body: Obj,
+  now: number,
+): Promise<ContinuedConversation> {
+  const previousId = String(body['previous_response_id']);
+  const turns = await walk(ctx, keyName ?? '', previousId, now);
+  const owned = turns.at(-1)!;
+  const all: unknown[] = [];
+  for (const t of turns) all.push(...(JSON.parse(t.items ?? '[]') as unknown[]));
+  const fresh = inputItems(body['input']);
+  const { previous_response_id: _previous, ...rest } = body;
+  const portable = portableItems(all);
+  const continued: ContinuedConversation = {
+    previousId,
+    body: { ...rest, input: [...portable.items, ...fresh] },
+    chain: turns.map((t) => t.id),
+    dropped: portable.dropped,
+  };
+  const owner = ownerOf(ctx, owned, body, rest, [...all, ...fresh], portable.opaque);
+  if (owner !== undefined) continued.owner = owner;
+  return continued;
+}
+
+async function walk(ctx: GatewayContext, key: string, id: string, now: number): Promise<ConversationTurn[]> {
+  const turns: ConversationTurn[] = [];
+  const seen = new Set<string>();
+  for (let at: string | undefined = id; at !== undefined;) {
+    if (seen.has(at) || turns.length >= MAX_TURNS) break;
+    seen.add(at);
+    const turn = await ctx.store.readConversationTurn(at, now);
+    if (turn === undefined || turn.key !== key) throw notFound(ctx, id, at, turn === undefined ? 'unknown' : 'key');
+    if (turn.too_large === true) throw notFound(ctx, id, at, 'too_large');
+    turns.push(turn);
+    at = turn.parent;
+  }
+  return turns.reverse();
+}
+
+/** Said in the caller's terms: which id, and why the gateway has no record of it. */
+function notFound(ctx: GatewayContext, id: string, missing: string, why: 'unknown' | 'key' | 'too_large'): ApiError {
+  const settings = ctx.settings.loaded.config.gateway.conversations;
+  const which = missing === id ? `'${id}'` : `'${id}' (its earlier turn '${missing}')`;
+  const reason = {
+    unknown:
+      settings.keep === 0
+        ? 'the gateway keeps no conversations (gateway.conversations.keep is 0)'
+        : `the gateway has no record of it: unknown to its state store, or older than gateway.conversations.keep (${formatDurationSetting(settings.keep)} after a conversation's last turn)`,
+    key: 'it was made with another client key',
+    too_large: `that turn was larger than gateway.conversations.max_bytes (${settings.max_bytes} bytes) and was not kept`,
+  }[why];
+  return new ApiError(
+    'invalid_request',
+    `Previous response with id ${which} not found: ${reason}; send the whole conversation in input without previous_response_id`,
+    { code: 'previous_response_not_found', param: 'previous_response_id' },
+  );
+}
+
+/** Items only the upstream that made them reads: encrypted reasoning (any reasoning item: its id is the upstream's),
+ * and a compaction item that is not the gateway's own. */
+function opaqueType(item: unknown): 'reasoning' | 'compaction' | undefined {
+  if (!isObj(item)) return undefined;
+  if (item['type'] === 'reasoning') return 'reasoning';
+  if (item['type'] === 'compaction' && gatewaySummary(item) === undefined) return 'compaction';
+  return undefined;
+}
+
+function portableItems(items: readonly unknown[]): {
+  items: unknown[];
+  dropped: Record<string, number>;
+  opaque: boolean;
+} {
+  const dropped: Record<string, number> = {};
+  const kept: unknown[] = [];
+  for (const item of items) {
+    const type = opaqueType(item);
+    if (type === undefined) kept.push(item);
+    else dropped[type] = (dropped[type] ?? 0) + 1;
+  }
+  return { items: kept, dropped, opaque: kept.length !== items.length };
+}
+
+/** The route and key that answered the last turn, when a later turn has something to gain there: the upstream holds
+ * the response (`previous_response_id` goes on as it came), or items only it reads. */
+function ownerOf(
+  ctx: GatewayContext,
+  last: ConversationTurn,
+  body: Obj,
+  rest: Obj,
+  whole: unknown[],
+  opaque: boolean,
+): ConversationOwner | undefined {
+  if (last.route === undefined || last.fingerprint === undefined) return undefined;
+  const provider = last.route.slice(0, last.route.indexOf('/'));
+  const owner: ConversationOwner = { route: last.route, provider, fingerprint: last.fingerprint };
+  if (!servesResponses(ctx.settings.loaded.config, { provider })) return owner;
+  owner.responsesBody = last.upstream_knows === true ? body : { ...rest, input: whole.map(readableCompaction) };
+  if (whole.some((i) => opaqueType(i) === 'compaction'))
+    owner.unportable = `the conversation was compacted by ${last.route}, whose compaction item only that provider's account can read`;
+  else if (!opaque && last.upstream_knows !== true) delete owner.responsesBody;
+  return owner;
+}
+
+/** The gateway's own compaction item becomes the user message it stands for, as every route is sent it. */
+function readableCompaction(item: unknown): unknown {
+  const summary = isObj(item) && item['type'] === 'compaction' ? gatewaySummary(item) : undefined;
+  return summary === undefined ? item : { type: 'message', role: 'user', content: summaryText(summary) };
+}
+
+/** How the turn's conversation was sent, for `x-switchyard-conversation`: to the upstream that holds it, or rebuilt
+ * (and what was left out). */
+export function conversationHeader(continued: ContinuedConversation, route: string, fingerprint?: string): string {
+  const owner = continued.owner;
+  if (owner !== undefined && owner.route === route && owner.fingerprint === fingerprint && owner.responsesBody)
+    return owner.responsesBody['previous_response_id'] !== undefined
+      ? 'continued'
+      : `rebuilt; turns=${continued.chain.length}`;
+  const dropped = Object.entries(continued.dropped).map(([type, n]) => `${type}:${n}`);
+  return `rebuilt; turns=${continued.chain.length}${dropped.length > 0 ? `; dropped=${dropped.join(',')}` : ''}`;
+}
+
+/** What the record keeps of one turn: its new input (less a compaction's trigger, asked of that turn only). */
+export interface TurnInput {
+  key: string;
+  parent?: string;
+  /** Turns the new one continues, oldest first: kept as long as it is. */
+  chain: readonly string[];
+  input: readonly unknown[];
+  /** The request's `store` was not false: a Responses route then keeps the response on its side. */
+  stored: boolean;
+}
+
+/** Keeps an answered turn (a completed or incomplete response object) with the route and key that answered. */
+export function recordTurn(
+  ctx: GatewayContext,
+  turn: TurnInput,
+  response: Obj,
+  answered: { route?: string; fingerprint?: string },
+  now: number,
+): void {
+  const settings = ctx.settings.loaded.config.gateway.conversations;
+  const id = response['id'];
+  if (settings.keep === 0 || typeof id !== 'string') return;
+  const output = Array.isArray(response['output']) ? response['output'] : [];
+  const asked = turn.input.filter((i) => !(isObj(i) && i['type'] === 'compaction_trigger'));
+  const items = JSON.stringify([...asked, ...output.map(asInputItem)]);
+  const record: ConversationTurn = { id, key: turn.key, at: now, expires_at: now + settings.keep };
+  if (turn.parent !== undefined) record.parent = turn.parent;
+  if (Buffer.byteLength(items) > settings.max_bytes) record.too_large = true;
+  else record.items = items;
+  if (answered.route !== undefined) record.route = answered.route;
+  if (answered.fingerprint !== undefined) record.fingerprint = answered.fingerprint;
+  const provider = answered.route?.slice(0, answered.route.indexOf('/'));
+  if (turn.stored && provider !== undefined && servesResponses(ctx.settings.loaded.config, { provider }))
+    record.upstream_knows = true;
+  ctx.store.putConversationTurn(record);
+  if (turn.chain.length > 0) ctx.store.extendConversationTurns(turn.chain, record.expires_at);
+}
+
+/** An output item as the next turn's input: the same item, without the `status` OpenAI accepts back anyway but some
+ * translators do not expect on input. */
+function asInputItem(item: unknown): unknown {
+  if (!isObj(item)) return item;
+  const { status: _status, ...rest } = item;
+  return rest;
+}

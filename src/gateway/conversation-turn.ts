@@ -1,0 +1,92 @@
+// A Responses request's part in the gateway's conversation record (conversation-record.ts), as serve-chat.ts uses
+// it: the conversation a `previous_response_id` continues, rebuilt before the body is parsed; the owner handed to the
+// router; the answer kept once finished; and a conversation no route but its owner reads, said in the caller's terms.
+import { ApiError } from './api-error.ts';
+import type { GatewayContext } from './context.ts';
+import type { RequestState } from './request-state.ts';
+import type { ParsedWire } from './wire.ts';
+import {
+  continueConversation,
+  inputItems,
+  recordTurn,
+  type ContinuedConversation,
+  type TurnInput,
+} from './conversation-record.ts';
+import type { Obj } from '../providers/translate/obj.ts';
+import type { Attempt, ChatOptions, ConversationOwner } from '../routing/types.ts';
+import { UNPORTABLE_SKIP } from '../routing/owner-step.ts';
+
+export interface OpenTurn {
+  turn: TurnInput;
+  continued?: ContinuedConversation;
+  /** Whether the answer is kept: a WebSocket turn always (the protocol continues responses it did not store), an
+   * HTTP one unless it said `store: false` (OpenAI keeps none of those either, and clients that send it, such as
+   * Codex, send the whole conversation each time: keeping each would cost the square of its length). */
+  keep: boolean;
+}
+
+/** Set by the WebSocket mode on the turns it sends through POST /v1/responses (responses-socket-turn.ts). Said by
+ * a caller over HTTP, it only has that turn kept. */
+export const SOCKET_TURN_HEADER = 'x-switchyard-socket-turn';
+
+/** The turn as the record will keep it, and the conversation it continues (or `previous_response_not_found`). */
+export async function openTurn(
+  ctx: GatewayContext,
+  keyName: string | undefined,
+  body: Obj,
+  now: number,
+  socket = false,
+): Promise<OpenTurn> {
+  const previous = body['previous_response_id'];
+  const turn: TurnInput = {
+    key: keyName ?? '',
+    chain: [],
+    input: inputItems(body['input']),
+    stored: body['store'] !== false,
+  };
+  const keep = socket || turn.stored;
+  if (typeof previous !== 'string' || previous === '') return { turn, keep };
+  const continued = await continueConversation(ctx, keyName, body, now);
+  turn.parent = previous;
+  turn.chain = continued.chain;
+  return { turn, continued, keep };
+}
+
+/** The owner goes to the router; the finished answer is kept with the route and key that gave it. */
+export function keepTurn(
+  ctx: GatewayContext,
+  sy: RequestState,
+  parsed: ParsedWire,
+  opts: ChatOptions,
+  open: OpenTurn,
+): void {
+  if (open.continued !== undefined) {
+    sy.continued = open.continued;
+    if (open.continued.owner !== undefined) opts.owner = open.continued.owner;
+  }
+  if (!open.keep) return;
+  parsed.onAnswer = (response) => {
+    const answered = {
+      ...(sy.route !== undefined ? { route: sy.route } : {}),
+      ...(sy.credential !== undefined ? { fingerprint: sy.credential } : {}),
+    };
+    recordTurn(ctx, open.turn, response, answered, Date.now());
+  };
+}
+
+/** A failed call that passed routes over because only the owner reads the conversation: `previous_response_not_found`
+ * naming why, on which clients send the whole conversation. Undefined for any other failure. */
+export function unportableFailure(
+  owner: ConversationOwner | undefined,
+  trail: readonly Attempt[],
+): ApiError | undefined {
+  if (owner?.unportable === undefined) return undefined;
+  if (!trail.some((a) => a.outcome === 'skipped' && a.message?.startsWith(UNPORTABLE_SKIP) === true)) return undefined;
+  const failed = trail.findLast((a) => a.route === owner.route && a.outcome !== 'ok');
+  const why = failed === undefined ? 'could not be used' : `failed (${failed.outcome})`;
+  return new ApiError(
+    'invalid_request',
+    `Previous response cannot be continued: ${owner.route}, which holds this conversation, ${why}, and no other route can be sent it: ${owner.unportable}; send the whole conversation in input without previous_response_id`,
+    { code: 'previous_response_not_found', param: 'previous_response_id' },
+  );
+}

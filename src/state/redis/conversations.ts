@@ -1,0 +1,47 @@
+// The gateway's record of Responses conversations in Redis: one key per answered turn, expiring with it, so a turn
+// answered by one replica is continued on another (docs/gateway.md#a-conversations-state-across-a-fallback).
+import type { Redis } from 'ioredis';
+import { parseConversationTurn } from '../conversation-cache.ts';
+import type { ConversationTurn } from '../types.ts';
+
+export const conversationKey = (prefix: string, id: string): string => `${prefix}conversation:${id}`;
+
+/** Writes the turns in one pipeline, each expiring at its own `expires_at`, then moves the expiries of the turns
+ * continued (never earlier: `GT`). */
+export async function writeConversationTurns(
+  redis: Redis,
+  prefix: string,
+  turns: Iterable<ConversationTurn>,
+  extensions: Iterable<[string, number]>,
+  now: number,
+): Promise<void> {
+  const pipeline = redis.pipeline();
+  for (const t of turns) {
+    const ttl = t.expires_at - now;
+    if (ttl > 0) pipeline.set(conversationKey(prefix, t.id), JSON.stringify(t), 'PX', ttl);
+  }
+  for (const [id, expiresAt] of extensions) pipeline.pexpireat(conversationKey(prefix, id), expiresAt, 'GT');
+  const results = (await pipeline.exec()) ?? [];
+  for (const [err] of results) if (err) throw err;
+}
+
+/** The turn, its expiry the key's own (an extension moves only that). */
+export async function readConversationTurn(
+  redis: Redis,
+  prefix: string,
+  id: string,
+  now: number,
+): Promise<ConversationTurn | undefined> {
+  const key = conversationKey(prefix, id);
+  const [[, text], [, ttl]] = ((await redis.multi().get(key).pttl(key).exec()) ?? [
+    [null, null],
+    [null, -2],
+  ]) as [[unknown, unknown], [unknown, unknown]];
+  if (typeof text !== 'string') return undefined;
+  try {
+    const turn = parseConversationTurn(JSON.parse(text));
+    return turn && typeof ttl === 'number' && ttl > 0 ? { ...turn, expires_at: now + ttl } : turn;
+  } catch {
+    return undefined;
+  }
+}
