@@ -154,8 +154,9 @@ const TABLE: Record<string, Row> = {
   'openai-agents-0.20.0/namespace-2.json': { expect: 'reply' },
   'openai-agents-0.20.0/chat-tool-1.json': { expect: 'tool_call' },
   'openai-agents-0.20.0/chat-tool-2.json': { expect: 'reply' },
-  // A conversation of two runs, the second sending the first's history; then the same with previousResponseId,
-  // which a replay cannot continue (the id was another gateway's answer): 400 previous_response_not_found.
+  // A conversation of two runs, the second sending the first's history; then the same with previousResponseId
+  // (alone, and with the main route failing after the first call), which a replay cannot continue: the id was
+  // another gateway's answer, so it is 400 previous_response_not_found.
   'openai-agents-0.20.0/history-1.json': { expect: 'tool_call' },
   'openai-agents-0.20.0/history-2.json': { expect: 'reply' },
   'openai-agents-0.20.0/history-3.json': { expect: 'tool_call' },
@@ -163,6 +164,11 @@ const TABLE: Record<string, Row> = {
   'openai-agents-0.20.0/previous-response-1.json': { expect: 'tool_call' },
   'openai-agents-0.20.0/previous-response-2.json': { expect: 'reply' },
   'openai-agents-0.20.0/previous-response-3.json': { expect: { status: 400 } },
+  'openai-agents-0.20.0/previous-response-4.json': { expect: { status: 400 } },
+  'openai-agents-0.20.0/previous-response-failover-1.json': { expect: 'reply' },
+  'openai-agents-0.20.0/previous-response-failover-2.json': { expect: { status: 400 } },
+  'openai-agents-0.20.0/previous-response-failover-3.json': { expect: { status: 400 } },
+  'openai-agents-0.20.0/websocket/ws-failover-1.json': { expect: 'turns' },
   'openai-agents-0.20.0/websocket/ws-session-1.json': { expect: 'turns' },
   // A `badkey` request is the client's usual first turn; replayed, it carries a key the gateway issued.
   'openai-agents-0.20.0/badkey-1.json': { expect: 'reply' },

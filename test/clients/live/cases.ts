@@ -51,9 +51,6 @@ export interface LiveCase {
   /** Undefined when the outcome is right; otherwise why not. */
   check(o: RunOutcome): string | undefined;
   timeoutMs?: number;
-  /** A gateway change the case needs that has not landed yet: until it passes, the case is `waits` (saying this),
-   * not a failure. */
-  waitsFor?: string;
 }
 
 export interface Turn {
@@ -496,10 +493,9 @@ const lib = (
   pkg: string,
   fixtures: string,
   file: string,
-  rows: [name: string, check: LiveCase['check'], waitsFor?: string][],
+  rows: [name: string, check: LiveCase['check']][],
 ): LiveCase[] =>
-  rows.map(([name, check, waitsFor]) => ({
-    ...(waitsFor === undefined ? {} : { waitsFor }),
+  rows.map(([name, check]) => ({
     client,
     pkg,
     fixtures,
@@ -661,11 +657,7 @@ export const CASES: readonly LiveCase[] = [
     ['chat-tool', toolRan],
     ['ws-session', conversed(true)],
     ['history', conversed(false)],
-    [
-      'previous-response',
-      conversed(false),
-      "the gateway's conversation record (previous_response_id over HTTP, issue 41 part 3)",
-    ],
+    ['previous-response', conversed(false)],
     [
       'chat-namespace',
       refused(/toolNamespace|namespace/i, "the SDK's own refusal of a tool namespace on chat completions"),
@@ -674,6 +666,24 @@ export const CASES: readonly LiveCase[] = [
     ['cooling', failedClearly],
     ...hopeless(['']),
   ]),
+  // The main route failing after a conversation's first call: the next run, continuing it by previousResponseId, is
+  // answered by the fallback, sent the conversation the gateway kept — over HTTP and over the WebSocket session.
+  ...(['previous-response-failover', 'ws-failover'] as const).map((name): LiveCase => ({
+    client: 'Agents SDK',
+    pkg: '@openai/agents',
+    fixtures: 'openai-agents',
+    name,
+    world: 'failover',
+    before: (w) => w.fault('after-first'),
+    command: driver('agents.ts', name),
+    check: (o) =>
+      (name === 'ws-failover' ? stayedOnSocket(o) : undefined) ??
+      (o.code === 0 &&
+      new RegExp(`^turn 1: \\[${MAIN_MODEL}\\]`, 'm').test(o.output) &&
+      new RegExp(`^turn 2: .*\\[${FALLBACK_MODEL}\\] got tool result:`, 'm').test(o.output)
+        ? undefined
+        : `expected turn 1 answered by the main route, turn 2 by the fallback: ${errorLine(o.output)}`),
+  })),
   ...lib('openai', 'openai', 'openai', 'openai-sdk.ts', [
     ['chat', answered],
     ['chat-stream', streamed],

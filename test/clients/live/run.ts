@@ -63,8 +63,7 @@ async function runCase(c: LiveCase, world: World): Promise<CaseResult> {
     c.world !== 'ok' && c.world !== 'failover'
       ? `${requests} in ${timing}; ${problem ?? `shows: ${errorLine(output)}`}`
       : (problem ?? `${lastLine(output)} (${requests})`);
-  const waits = problem !== undefined && c.waitsFor !== undefined ? `waits for ${c.waitsFor}: ` : '';
-  return { c, version: PINNED[c.pkg] ?? '?', pass: problem === undefined, note: `${waits}${note}`, outcome, seconds };
+  return { c, version: PINNED[c.pkg] ?? '?', pass: problem === undefined, note, outcome, seconds };
 }
 
 /** Only what a client needs to run: none of the caller's own API keys or settings leak in. */
@@ -122,14 +121,8 @@ function stripAnsi(text: string): string {
   return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 }
 
-/** A case that fails while it waits for a gateway change (LiveCase.waitsFor) is `waits`, not a failure. */
-function verdict(r: CaseResult): 'pass' | 'FAIL' | 'waits' {
-  if (r.pass) return 'pass';
-  return r.c.waitsFor === undefined ? 'FAIL' : 'waits';
-}
-
 export function table(results: readonly CaseResult[], markdown: boolean): string {
-  const rows = results.map((r) => [r.c.client, r.version, r.c.name, verdict(r), r.note]);
+  const rows = results.map((r) => [r.c.client, r.version, r.c.name, r.pass ? 'pass' : 'FAIL', r.note]);
   const head = ['client', 'version', 'case', 'result', 'note'];
   if (markdown) {
     // A note may quote the client's prompt (`<system-reminder> …`): escaped, so Markdown shows it.
@@ -163,19 +156,15 @@ async function main(): Promise<void> {
     for (const c of cases) {
       process.stderr.write(`${c.client} ${c.name} … `);
       const r = await runCase(c, world);
-      process.stderr.write(`${verdict(r)} (${r.seconds.toFixed(1)}s)\n`);
+      process.stderr.write(`${r.pass ? 'pass' : 'FAIL'} (${r.seconds.toFixed(1)}s)\n`);
       results.push(r);
     }
   } finally {
     await world.close();
   }
   console.log(table(results, values.markdown));
-  const failed = results.filter((r) => verdict(r) === 'FAIL').length;
-  const waiting = results.filter((r) => verdict(r) === 'waits').length;
-  const passed = results.length - failed - waiting;
-  console.log(
-    `\n${passed}/${results.length} cases pass${waiting > 0 ? `, ${waiting} wait for a gateway change (see their notes)` : ''}; node ${process.version}.`,
-  );
+  const failed = results.filter((r) => !r.pass).length;
+  console.log(`\n${results.length - failed}/${results.length} cases pass; node ${process.version}.`);
   if (values.record) for (const dir of writeFixtures(results)) console.error(`wrote ${dir}`);
   if (failed > 0) process.exitCode = 1;
 }

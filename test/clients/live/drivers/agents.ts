@@ -59,6 +59,19 @@ async function conversation(
   return `turn 1: ${said(first)}\nturn 2: ${said(second)}`;
 }
 
+/** A conversation whose main route fails after its first call (the world's fault): the first run, without tools, is
+ * answered by it; the second, continuing by previousResponseId, by the fallback (the simulator's answers name their
+ * model). */
+async function failover(
+  runOnce: (input: string, previousResponseId?: string) => Promise<RunResult<Agent, Agent>>,
+): Promise<string> {
+  const first = await runOnce('remember the number 7');
+  const second = await runOnce(TOOL_PROMPT, first.lastResponseId);
+  return `turn 1: ${String(first.finalOutput)}\nturn 2: ${said(second)}`;
+}
+
+const webSocketSession = { providerOptions: { apiKey: KEY, baseURL: `${GATEWAY}/v1` } };
+
 await runCase({
   text: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
   stream: async () => {
@@ -87,13 +100,25 @@ await runCase({
         conversation((input, previousResponseId) =>
           session.run(agent(), input, previousResponseId === undefined ? {} : { previousResponseId }),
         ),
-      { providerOptions: { apiKey: KEY, baseURL: `${GATEWAY}/v1` } },
+      webSocketSession,
     ),
   'previous-response': () =>
     conversation((input, previousResponseId) =>
       run(agent(), input, previousResponseId === undefined ? {} : { previousResponseId }),
     ),
   history: () => conversation((input) => run(agent(), input), true),
+  'previous-response-failover': () =>
+    failover((input, previousResponseId) =>
+      run(agent(), input, previousResponseId === undefined ? {} : { previousResponseId }),
+    ),
+  'ws-failover': () =>
+    withResponsesWebSocketSession(
+      (session) =>
+        failover((input, previousResponseId) =>
+          session.run(agent(), input, previousResponseId === undefined ? {} : { previousResponseId }),
+        ),
+      webSocketSession,
+    ),
   error: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
   cooling: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
   badkey: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
