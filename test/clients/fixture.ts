@@ -1,7 +1,7 @@
 // A captured client request as it is kept in test/fixtures/clients/<client>-<version>/: what the client sent (method,
 // path, the headers that matter, auth redacted, the body) and what answered it at capture time. The recorder writes
 // these, the replay suite reads them.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CapturedRequest {
@@ -16,6 +16,8 @@ export interface CapturedRequest {
 export interface CapturedAnswer {
   status: number;
   contentType: string;
+  /** The gateway's route that answered (`x-switchyard-route`), when it said. */
+  route?: string;
   /** The error body of a non-2xx answer (JSON or text), for the README; answers that succeeded are not kept. */
   error?: unknown;
 }
@@ -31,6 +33,22 @@ export interface Fixture {
   /** How the gateway answered when the request was captured. */
   answered: CapturedAnswer;
 }
+
+/** A WebSocket a client opened (the Responses WebSocket mode), kept as `<client>-<version>/websocket/<case>-<n>.json`:
+ * its upgrade request and its messages in order — each JSON message the client sent whole (`sent`), and the type of
+ * each event it was answered (`answered`; an `error` event with its status and code), which is enough to say what
+ * each turn came to. */
+export interface SocketFixture {
+  client: string;
+  version: string;
+  case: string;
+  transport: 'websocket';
+  upgrade: Omit<CapturedRequest, 'body'>;
+  frames: ({ sent: Record<string, unknown> } | { answered: string })[];
+}
+
+/** The folder, inside a client's, that holds its WebSocket captures (the HTTP replay reads only the files beside it). */
+export const SOCKET_DIR = 'websocket';
 
 export const FIXTURES_DIR = join(import.meta.dirname, '..', 'fixtures', 'clients');
 
@@ -99,6 +117,23 @@ export function loadFixtures(dir = FIXTURES_DIR): Map<string, Fixture> {
       .sort()) {
       out.set(`${folder.name}/${file}`, JSON.parse(readFileSync(join(dir, folder.name, file), 'utf8')) as Fixture);
     }
+  }
+  return out;
+}
+
+/** Every WebSocket capture under FIXTURES_DIR, by `<folder>/websocket/<file>`. */
+export function loadSocketFixtures(dir = FIXTURES_DIR): Map<string, SocketFixture> {
+  const out = new Map<string, SocketFixture>();
+  for (const folder of readdirSync(dir, { withFileTypes: true })) {
+    const sockets = join(dir, folder.name, SOCKET_DIR);
+    if (!folder.isDirectory() || !existsSync(sockets)) continue;
+    for (const file of readdirSync(sockets)
+      .filter((f) => f.endsWith('.json'))
+      .sort())
+      out.set(
+        `${folder.name}/${SOCKET_DIR}/${file}`,
+        JSON.parse(readFileSync(join(sockets, file), 'utf8')) as SocketFixture,
+      );
   }
   return out;
 }

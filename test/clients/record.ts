@@ -1,11 +1,13 @@
 // A recording proxy: put it between a client and the gateway (or the simulator) and it forwards every request
 // unchanged, streams the answer back unchanged, and keeps what the client sent — method, path, headers (credentials
-// redacted), body — with the answer's status. A WebSocket upgrade (Codex's Responses WebSocket) is tunnelled as it
-// is, kept as a `GET` with the status of the upgrade's answer (101 when it switched). `npm run test:clients -- --record` captures the fixtures with it; run
-// by hand it writes one JSON file per request:
+// redacted), body — with the answer's status. A WebSocket (the Responses WebSocket mode of Codex and the Agents SDK)
+// is relayed message by message: kept as a `GET` with the status of the upgrade's answer (101 when it switched) and
+// every message each way (`frames`). `npm run test:clients -- --record` captures the fixtures with it; run by hand it
+// writes one JSON file per request (a WebSocket's once it opened, with the messages so far):
 //   node test/clients/record.ts --target http://127.0.0.1:4141 --out /tmp/capture [--listen 127.0.0.1:4150]
 import { request as httpRequest, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Duplex } from 'node:stream';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +19,12 @@ export interface Exchange {
   answered: CapturedAnswer;
   /** When the request arrived (epoch ms). */
   at?: number;
+  /** A WebSocket's messages, in the order they went: what the client sent, what it was answered. */
+  frames?: Frame[];
 }
+
+/** One WebSocket message, parsed when it is JSON. */
+export type Frame = { sent: unknown } | { answered: unknown };
 
 export interface Recorder {
   url: string;
@@ -118,6 +125,8 @@ async function forward(req: IncomingMessage, res: ServerResponse, target: URL): 
         up.on('end', () => {
           res.end();
           const answered: CapturedAnswer = { status, contentType: String(up.headers['content-type'] ?? '') };
+          const route = up.headers['x-switchyard-route'];
+          if (typeof route === 'string' && route !== '') answered.route = route;
           if (status >= 400)
             answered.error = parseBody(Buffer.concat(errorChunks).subarray(0, ERROR_BODY_LIMIT).toString('utf8'));
           resolve({ request, answered });
@@ -134,7 +143,9 @@ async function forward(req: IncomingMessage, res: ServerResponse, target: URL): 
   });
 }
 
-/** Passes an upgrade through byte for byte, and reports it once the target has answered it. */
+/** Relays a WebSocket: the upgrade goes to the target with the client's headers; once the target has switched, the
+ * client's is accepted and every message is passed on unchanged and kept (`frames`); a refused upgrade's HTTP answer
+ * goes back to the client as it came. */
 function tunnel(req: IncomingMessage, socket: Duplex, head: Buffer, target: URL, done: (e: Exchange) => void): void {
   const request: CapturedRequest = {
     method: req.method ?? 'GET',
@@ -142,22 +153,74 @@ function tunnel(req: IncomingMessage, socket: Duplex, head: Buffer, target: URL,
     headers: keptHeaders(req.headers),
     body: null,
   };
-  const upstream: Socket = connect(Number(target.port), target.hostname);
-  const lines = [`${request.method} ${joinPath(target, request.path)} HTTP/1.1`];
-  for (let i = 0; i < req.rawHeaders.length; i += 2)
-    lines.push(`${req.rawHeaders[i]}: ${/^host$/i.test(req.rawHeaders[i]!) ? target.host : req.rawHeaders[i + 1]}`);
-  upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-  if (head.length > 0) upstream.write(head);
-  upstream.once('data', (first: Buffer) => {
-    const status = Number(/^HTTP\/1\.1 (\d+)/.exec(first.toString('latin1'))?.[1] ?? 0);
-    done({ request, answered: { status, contentType: '' } });
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined && !WS_OWN_HEADERS.has(name))
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  const frames: Frame[] = [];
+  const upstream = new WebSocket(`ws://${target.host}${joinPath(target, request.path)}`, {
+    headers,
+    perMessageDeflate: false,
   });
-  upstream.pipe(socket).pipe(upstream);
-  upstream.on('error', () => socket.destroy());
-  socket.on('error', () => upstream.destroy());
-  upstream.on('close', () => socket.destroy());
-  socket.on('close', () => upstream.destroy());
+  upstream.once('unexpected-response', (_r, res) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const head = Object.entries(res.headers)
+        .filter(([k]) => k !== 'transfer-encoding' && k !== 'content-length' && k !== 'connection')
+        .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+      socket.end(
+        `HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ''}\r\n${[...head, `content-length: ${body.length}`, 'connection: close'].join('\r\n')}\r\n\r\n${body.toString('latin1')}`,
+        'latin1',
+      );
+      const answered: CapturedAnswer = {
+        status: res.statusCode ?? 0,
+        contentType: String(res.headers['content-type'] ?? ''),
+      };
+      answered.error = parseBody(body.subarray(0, ERROR_BODY_LIMIT).toString('utf8'));
+      done({ request, answered });
+    });
+  });
+  upstream.once('error', () => socket.destroy());
+  upstream.once('open', () => {
+    relayServer.handleUpgrade(req, socket, head, (client) => {
+      client.on('message', (data, isBinary) => {
+        frames.push({ sent: parseBody(String(data)) });
+        upstream.send(data, { binary: isBinary });
+      });
+      upstream.on('message', (data, isBinary) => {
+        frames.push({ answered: parseBody(String(data)) });
+        client.send(data, { binary: isBinary });
+      });
+      // Reported as it opens, its frames filled in as they go: the client's run is timed from its first request.
+      done({ request, answered: { status: 101, contentType: '' }, frames });
+      client.on('close', (code, reason) => {
+        upstream.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+      });
+      upstream.on('close', (code, reason) => {
+        client.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+      });
+      client.on('error', () => upstream.terminate());
+      upstream.on('error', () => client.terminate());
+    });
+  });
+  socket.on('error', () => upstream.terminate());
 }
+
+/** Headers of the client's upgrade that belong to its WebSocket handshake: the relay's own handshake has its own. */
+const WS_OWN_HEADERS = new Set([
+  'host',
+  'upgrade',
+  'connection',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+  'content-length',
+]);
+
+/** Accepts the client's side of a relayed WebSocket (the relay, not a server of its own: noServer). */
+const relayServer = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 << 20 });
 
 function joinPath(target: URL, path: string): string {
   const base = target.pathname.replace(/\/$/, '');

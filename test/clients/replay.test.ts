@@ -7,15 +7,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, simProvider, type Harness } from '../gateway/harness.ts';
-import { loadFixtures } from './fixture.ts';
+import { loadFixtures, loadSocketFixtures, type SocketFixture } from './fixture.ts';
 import { replay, type Answer, type Gateway } from './replay.ts';
+import { capturedTurns, replaySocket } from './replay-socket.ts';
 
 /** What the gateway must answer: a reply, a tool call, the every-route-failed error (502), every key cooling (503 with
- * Retry-After), or a plain status. The cooling world's 10 min stays past gateway.client_retry_max_wait however slow
+ * Retry-After), a plain status, or (`turns`, a WebSocket capture) each turn what it came to at capture: a warm-up, a
+ * reply, a tool call, a compaction. The cooling world's 10 min stays past gateway.client_retry_max_wait however slow
  * the run, so a client that ignores x-should-retry gets its own stop (src/gateway/client-retry.ts): `cooling_now`
  * (the AI SDK, OpenCode) the 503 with `retry-after-ms: 0` and no Retry-After, `cooling_429` (LangChain) a 429
  * without Retry-After. */
-type Expect = 'reply' | 'tool_call' | 'failed' | 'cooling' | 'cooling_now' | 'cooling_429' | { status: number };
+type Expect =
+  'reply' | 'tool_call' | 'failed' | 'cooling' | 'cooling_now' | 'cooling_429' | 'turns' | { status: number };
 type CoolingExpect = 'cooling' | 'cooling_now' | 'cooling_429';
 const isCooling = (e: Expect): e is CoolingExpect => e === 'cooling' || e === 'cooling_now' || e === 'cooling_429';
 
@@ -64,28 +67,52 @@ const TABLE: Record<string, Row> = {
   'anthropic-sdk-1.12.0/count-tokens-1.json': { expect: { status: 200 } },
   'anthropic-sdk-1.12.0/error-1.json': { expect: 'failed' },
   'anthropic-sdk-1.12.0/cooling-1.json': { expect: 'cooling' },
-  // claude-code-2.1.330
-  'claude-code-2.1.330/text-1.json': { expect: 'reply' },
-  'claude-code-2.1.330/tool-1.json': { expect: 'tool_call' },
-  'claude-code-2.1.330/tool-2.json': { expect: 'reply' },
-  'claude-code-2.1.330/error-1.json': { expect: 'failed' },
-  'claude-code-2.1.330/cooling-1.json': { expect: 'cooling' },
+  // claude-code-2.1.331
+  'claude-code-2.1.331/text-1.json': { expect: 'reply' },
+  'claude-code-2.1.331/tool-1.json': { expect: 'tool_call' },
+  'claude-code-2.1.331/tool-2.json': { expect: 'reply' },
+  'claude-code-2.1.331/error-1.json': { expect: 'failed' },
+  'claude-code-2.1.331/cooling-1.json': { expect: 'cooling' },
+  'claude-code-2.1.331/long-cooling-1.json': { expect: 'cooling' },
+  // A `badkey` request is the client's usual first turn; replayed, it carries a key the gateway issued.
+  'claude-code-2.1.331/badkey-1.json': { expect: 'reply' },
+  // Two runs (`claude -p`, then `--continue`) with the compaction beta and its edit; `failover`'s third request went
+  // to the fallback at capture. Via an OpenAI-compatible route the edit, under its trigger, is left out.
+  'claude-code-2.1.331/compaction-beta-1.json': { expect: 'tool_call' },
+  'claude-code-2.1.331/compaction-beta-2.json': { expect: 'reply' },
+  'claude-code-2.1.331/compaction-beta-3.json': { expect: 'reply' },
+  'claude-code-2.1.331/failover-1.json': { expect: 'tool_call' },
+  'claude-code-2.1.331/failover-2.json': { expect: 'reply' },
+  'claude-code-2.1.331/failover-3.json': { expect: 'reply' },
   // codex-0.169.0
+  // A `badkey` request is the client's usual first turn; replayed, it carries a key the gateway issued.
+  'codex-0.169.0/badkey-1.json': { expect: 'reply' },
+  'codex-0.169.0/cooling-1.json': { expect: 'cooling' },
+  'codex-0.169.0/error-1.json': { expect: 'failed' },
+  'codex-0.169.0/long-cooling-1.json': { expect: 'cooling' },
+  'codex-0.169.0/output-schema-1.json': { expect: 'reply' },
+  'codex-0.169.0/output-schema@anthropic-1.json': { expect: 'reply' },
   'codex-0.169.0/text-1.json': { expect: 'reply' },
   'codex-0.169.0/tool-1.json': { expect: 'tool_call' },
   'codex-0.169.0/tool-2.json': { expect: 'reply' },
-  'codex-0.169.0/error-1.json': { expect: 'failed' },
-  'codex-0.169.0/error-2.json': { expect: 'failed' },
-  'codex-0.169.0/error-3.json': { expect: 'failed' },
-  'codex-0.169.0/error-4.json': { expect: 'failed' },
-  'codex-0.169.0/error-5.json': { expect: 'failed' },
-  'codex-0.169.0/error-6.json': { expect: 'failed' },
-  'codex-0.169.0/cooling-1.json': { expect: 'cooling' },
-  'codex-0.169.0/cooling-2.json': { expect: 'cooling' },
-  'codex-0.169.0/cooling-3.json': { expect: 'cooling' },
-  'codex-0.169.0/cooling-4.json': { expect: 'cooling' },
-  'codex-0.169.0/cooling-5.json': { expect: 'cooling' },
-  'codex-0.169.0/cooling-6.json': { expect: 'cooling' },
+  'codex-0.169.0/websocket-error-1.json': { expect: 'failed' },
+  'codex-0.169.0/websocket-error-2.json': { expect: 'failed' },
+  'codex-0.169.0/websocket-error-3.json': { expect: 'failed' },
+  'codex-0.169.0/websocket-error-4.json': { expect: 'failed' },
+  'codex-0.169.0/websocket-error-5.json': { expect: 'failed' },
+  'codex-0.169.0/websocket-error-6.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-1.json': { expect: 'turns' },
+  'codex-0.169.0/websocket/websocket-compaction-1.json': { expect: 'turns' },
+  'codex-0.169.0/websocket/websocket-error-1.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-error-2.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-error-3.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-error-4.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-error-5.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-error-6.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-failover-1.json': { expect: 'turns' },
+  'codex-0.169.0/websocket/websocket-resume-1.json': { expect: 'turns' },
+  'codex-0.169.0/websocket/websocket-resume-2.json': { expect: 'turns' },
+  'codex-0.169.0/websocket/websocket-tool-1.json': { expect: 'turns' },
   // langchain-1.6.0
   'langchain-1.6.0/openai-text-1.json': { expect: 'reply' },
   'langchain-1.6.0/openai-stream-1.json': { expect: 'reply' },
@@ -127,6 +154,25 @@ const TABLE: Record<string, Row> = {
   'openai-agents-0.20.0/namespace-2.json': { expect: 'reply' },
   'openai-agents-0.20.0/chat-tool-1.json': { expect: 'tool_call' },
   'openai-agents-0.20.0/chat-tool-2.json': { expect: 'reply' },
+  // A conversation of two runs, the second sending the first's history; then the same with previousResponseId
+  // (alone, and with the main route failing after the first call), which a replay cannot continue: the id was
+  // another gateway's answer, so it is 400 previous_response_not_found.
+  'openai-agents-0.20.0/history-1.json': { expect: 'tool_call' },
+  'openai-agents-0.20.0/history-2.json': { expect: 'reply' },
+  'openai-agents-0.20.0/history-3.json': { expect: 'tool_call' },
+  'openai-agents-0.20.0/history-4.json': { expect: 'reply' },
+  'openai-agents-0.20.0/previous-response-1.json': { expect: 'tool_call' },
+  'openai-agents-0.20.0/previous-response-2.json': { expect: 'reply' },
+  'openai-agents-0.20.0/previous-response-3.json': { expect: { status: 400 } },
+  'openai-agents-0.20.0/previous-response-4.json': { expect: { status: 400 } },
+  'openai-agents-0.20.0/previous-response-failover-1.json': { expect: 'reply' },
+  'openai-agents-0.20.0/previous-response-failover-2.json': { expect: { status: 400 } },
+  'openai-agents-0.20.0/previous-response-failover-3.json': { expect: { status: 400 } },
+  'openai-agents-0.20.0/websocket/ws-failover-1.json': { expect: 'turns' },
+  'openai-agents-0.20.0/websocket/ws-session-1.json': { expect: 'turns' },
+  // A `badkey` request is the client's usual first turn; replayed, it carries a key the gateway issued.
+  'openai-agents-0.20.0/badkey-1.json': { expect: 'reply' },
+  'openai-agents-0.20.0/long-1.json': { expect: 'cooling' },
   'openai-agents-0.20.0/error-1.json': { expect: 'failed' },
   'openai-agents-0.20.0/cooling-1.json': { expect: 'cooling' },
   // opencode-1.18.33
@@ -141,7 +187,13 @@ const TABLE: Record<string, Row> = {
   'opencode-1.18.33/cooling-2.json': { expect: 'cooling_now' },
 };
 
+/** A turn right after a compaction is an answer, a reply or a tool call: the simulator reads the summary it is sent
+ * in the conversation's place, which says different things on different routes. */
+const isAnswer = (k: string): boolean => k === 'reply' || k === 'tool_call';
+const afterCompaction = (kinds: readonly string[], i: number): boolean => kinds[i - 1] === 'compaction';
+
 const fixtures = loadFixtures();
+const sockets = loadSocketFixtures();
 
 let viaOpenAI: Harness;
 let viaAnthropic: Harness;
@@ -225,18 +277,53 @@ function check(answer: Answer, expect: Expect, where: string): void {
 
 test('every captured fixture has a row in the table, and every row a fixture', () => {
   assert.deepEqual(
-    [...fixtures.keys()].filter((k) => !(k in TABLE)),
+    [...fixtures.keys(), ...sockets.keys()].filter((k) => !(k in TABLE)),
     [],
     'fixtures without a row (add them to TABLE)',
   );
   assert.deepEqual(
-    Object.keys(TABLE).filter((k) => !fixtures.has(k)),
+    Object.keys(TABLE).filter((k) => !fixtures.has(k) && !sockets.has(k)),
     [],
     'rows without a fixture',
   );
 });
 
+/** A WebSocket capture's tests: `turns` replayed via each route shape, each turn as at capture; `failed` against the
+ * gateway whose every route fails, each turn but a warm-up the every-route-failed error event (502). */
+function socketTests(file: string, socket: SocketFixture, row: Row): void {
+  const title = `${socket.client} ${socket.version} · ${socket.case}: over the WebSocket`;
+  const opts = row.skip ? { skip: row.skip } : {};
+  if (row.expect === 'failed') {
+    test(`${title} — every route failing`, opts, async () => {
+      const turns = await replaySocket(socket, gw(failing));
+      assert.ok(turns.length > 0, file);
+      for (const t of turns) if (t.kind !== 'warm-up') assert.equal(t.kind, 'error 502', `${file}: ${t.last}`);
+    });
+    return;
+  }
+  for (const [h, label] of [
+    [(): Harness => viaOpenAI, 'an OpenAI-compatible route'],
+    [(): Harness => viaAnthropic, 'an Anthropic route'],
+  ] as const)
+    test(`${title} — via ${label}`, opts, async () => {
+      const turns = await replaySocket(socket, gw(h()));
+      const captured = capturedTurns(socket);
+      assert.deepEqual(
+        turns.map((t, i) => (afterCompaction(captured, i) && isAnswer(t.kind) ? 'an answer' : t.kind)),
+        captured.map((k, i) => (afterCompaction(captured, i) && isAnswer(k) ? 'an answer' : k)),
+        `${file}: each turn as at capture; the last events: ${turns.map((t) => t.last).join(' / ')}`,
+      );
+      // A compaction turn is answered with exactly one item, the compaction (what Codex reads back).
+      for (const t of turns.filter((t) => t.kind === 'compaction')) assert.deepEqual(t.output, ['compaction']);
+    });
+}
+
 for (const [file, row] of Object.entries(TABLE)) {
+  const socket = sockets.get(file);
+  if (socket !== undefined) {
+    socketTests(file, socket, row);
+    continue;
+  }
   const f = fixtures.get(file);
   if (!f) continue;
   const title = `${f.client} ${f.version} · ${f.case} #${f.seq}: ${f.request.method} ${f.request.path.split('?')[0] ?? ''}`;
@@ -259,7 +346,7 @@ for (const [file, row] of Object.entries(TABLE)) {
 
 // Retry hints on captured requests: what Claude Code (which obeys x-should-retry) and Codex sent, replayed with a
 // key the gateway never issued, and against keys cooling longer and shorter than gateway.client_retry_max_wait.
-const HINTED = ['claude-code-2.1.330/text-1.json', 'codex-0.169.0/text-1.json'];
+const HINTED = ['claude-code-2.1.331/text-1.json', 'codex-0.169.0/text-1.json'];
 
 for (const file of HINTED) {
   test(`${file} with a wrong client key: 401, x-should-retry: false, the gateway's explanation`, async () => {
@@ -275,8 +362,8 @@ for (const file of HINTED) {
   });
 }
 
-test('claude-code-2.1.330/text-1.json with every key cooling: past client_retry_max_wait x-should-retry: false, within it Retry-After alone', async () => {
-  const f = fixtures.get('claude-code-2.1.330/text-1.json');
+test('claude-code-2.1.331/text-1.json with every key cooling: past client_retry_max_wait x-should-retry: false, within it Retry-After alone', async () => {
+  const f = fixtures.get('claude-code-2.1.331/text-1.json');
   assert.ok(f);
   const long = await replay(f, gw(cooling));
   assert.equal(long.kind, 'error', JSON.stringify(long));

@@ -58,10 +58,21 @@ function send(f: Fixture, gw: Gateway, signal?: AbortSignal | null): Promise<Res
   const headers = Object.fromEntries(
     Object.entries(f.request.headers).map(([k, v]) => [k, v.replace(REDACTED, gw.key)]),
   );
-  const { body } = f.request;
+  const body = withUnknownPrevious(f.request.body);
   const init: RequestInit = { method: f.request.method, headers, signal: signal ?? null };
   if (body !== null) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   return fetch(`${gw.url}${f.request.path}`, init);
+}
+
+/** A captured `previous_response_id` named a response of the capturing gateway; the simulator's ids repeat from run
+ * to run, so one this gateway happened to give would make the answer depend on the tests before. Replayed, it names
+ * a response no gateway gave: always `previous_response_not_found`. */
+export const UNKNOWN_RESPONSE_ID = 'resp_captured_elsewhere_not_issued_here';
+
+function withUnknownPrevious(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || !('previous_response_id' in body)) return body;
+  const previous = (body as { previous_response_id?: unknown }).previous_response_id;
+  return typeof previous === 'string' ? { ...body, previous_response_id: UNKNOWN_RESPONSE_ID } : body;
 }
 
 /** A `fetch` for an SDK client that sends the captured request instead of the one the SDK built. */

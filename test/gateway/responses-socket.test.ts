@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
 import { until } from '../helpers/until.ts';
-import { readFileSync } from 'node:fs';
 
 const GOOD = 'sk-sim-socket-good-0001';
 const ANT = 'sk-ant-socket-good-0001';
@@ -190,87 +189,7 @@ test('a message that is not response.create is an error event naming what it was
   c.ws.close();
 });
 
-/** Codex CLI 0.169's own frames over the WebSocket (`codex exec "call exec"` with only `openai_base_url` and its key
- * pointed at the gateway, captured by a recording proxy): `tool.json` is the model-less warm-up, the turn that calls
- * its `exec` tool, and the turn that sends the tool's output with previous_response_id; `compaction.json` (with
- * `model_auto_compact_token_limit` low) compacts after the tool ran — a turn ending with `compaction_trigger`, answered
- * with one `compaction` item — then continues from its rebuilt history, the compaction item in it. */
-type Capture = {
-  upgrade: { headers: Record<string, string> };
-  frames: ({ sent: Record<string, unknown> } | { answered: string })[];
-};
-const capture = (name: string): Capture =>
-  JSON.parse(
-    readFileSync(new URL(`../fixtures/clients/codex-0.169.0/websocket/${name}.json`, import.meta.url), 'utf8'),
-  ) as Capture;
-
-type Item = Record<string, unknown>;
-
-/** Replays a capture's turns, each continuing from what this replay was answered (ids, calls, compaction item), as
- * Codex would; returns each turn's events. */
-async function replay(name: string, model: string): Promise<Event[][]> {
-  const c = await connect();
-  let previous: string | undefined;
-  let callId: string | undefined;
-  let compaction: Item | undefined;
-  const ends: Event[][] = [];
-  for (const frame of capture(name).frames) {
-    if (!('sent' in frame)) continue;
-    const sent: Record<string, unknown> = { ...frame.sent, model };
-    if (sent['previous_response_id'] !== undefined) sent['previous_response_id'] = previous;
-    if (Array.isArray(sent['input']))
-      sent['input'] = (sent['input'] as Item[]).map((i) =>
-        i['type'] === 'compaction' && compaction !== undefined
-          ? compaction
-          : i['call_id'] !== undefined && callId !== undefined
-            ? { ...i, call_id: callId }
-            : i,
-      );
-    const events = await turn(c, sent);
-    assert.equal(last(events).type, 'response.completed', JSON.stringify(last(events)).slice(0, 400));
-    const output = responseOf(last(events)).output as Item[];
-    previous = responseOf(last(events)).id;
-    callId = (output.find((i) => 'call_id' in i)?.['call_id'] as string | undefined) ?? callId;
-    compaction = output.find((i) => i['type'] === 'compaction') ?? compaction;
-    ends.push(events);
-  }
-  c.ws.close();
-  return ends;
-}
-
-for (const model of ['gpt-6.1-sol', 'claude']) {
-  const route = model === 'claude' ? 'an Anthropic' : 'an OpenAI';
-  test(`Codex 0.169's captured WebSocket tool turns replay through the gateway (${route} route)`, async () => {
-    const ends = await replay('tool', model);
-    assert.equal(ends.length, 3);
-    assert.equal(capture('tool').upgrade.headers['openai-beta'], 'responses_websockets=2026-02-06');
-    // The warm-up (generate: false) called no model; the second turn asked for Codex's exec tool.
-    assert.deepEqual(
-      ends[0]!.map((e) => e.type),
-      ['response.created', 'response.completed'],
-    );
-    assert.ok(
-      responseOf(last(ends[1]!)).output.some((i) => i.type === 'custom_tool_call' || i.type === 'function_call'),
-    );
-  });
-
-  test(`Codex 0.169's captured remote compaction replays through the gateway (${route} route)`, async () => {
-    const ends = await replay('compaction', model);
-    assert.equal(ends.length, 4);
-    // The compaction turn: exactly one output item, a compaction, added and done before the end.
-    const compacted = ends[2]!;
-    assert.deepEqual(
-      responseOf(last(compacted)).output.map((i) => i.type),
-      ['compaction'],
-    );
-    assert.deepEqual(
-      compacted.filter((e) => e.type.startsWith('response.output_item')).map((e) => (e['item'] as Item)['type']),
-      ['compaction', 'compaction'],
-    );
-    // The turn after it was sent the summary in the compaction item's place.
-    assert.equal(last(ends[3]!).type, 'response.completed');
-  });
-}
+// Codex's and the Agents SDK's captured WebSockets are replayed by test/clients/replay.test.ts.
 
 test('a connection is closed at its length limit, and a turn sent then is websocket_connection_limit_reached', async () => {
   await using short = await startHarness({

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CACHE, bin } from './install.ts';
 import { WORKDIR } from './home.ts';
 import type { Exchange } from '../record.ts';
-import type { WorldName } from './world.ts';
+import { FALLBACK_MODEL, MAIN_MODEL, type World, type WorldName } from './world.ts';
 
 export interface CaseContext {
   /** The recording proxy in front of the gateway. */
@@ -21,9 +21,13 @@ export interface Command {
 }
 
 export interface RunOutcome {
+  /** The first turn's exit code that was not 0, else 0. */
   code: number | null;
+  /** Every turn's output, in order. */
   output: string;
   exchanges: Exchange[];
+  /** The exchanges of each turn (one per run of the client), in order. */
+  turns: Exchange[][];
   /** How long the client ran. */
   seconds: number;
   /** How long it ran on after its first request reached the gateway (its own start-up left out). */
@@ -40,10 +44,21 @@ export interface LiveCase {
   name: string;
   world: WorldName;
   command(ctx: CaseContext): Command;
+  /** Done before the first run (a fault switched on). */
+  before?: (w: WorldControl) => void;
+  /** The conversation's later turns: each another run of the client, after its own `before`. */
+  then?: readonly Turn[];
   /** Undefined when the outcome is right; otherwise why not. */
   check(o: RunOutcome): string | undefined;
   timeoutMs?: number;
 }
+
+export interface Turn {
+  command(ctx: CaseContext): Command;
+  before?: (w: WorldControl) => void;
+}
+
+export type WorldControl = Pick<World, 'fault'>;
 
 const TELEMETRY_OFF = {
   CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
@@ -113,6 +128,37 @@ const codexBuiltIn =
     env: { CODEX_API_KEY: ctx.key },
   });
 
+/** `codex exec resume --last`: the next turn of the conversation the last run began, as a user continues it. */
+const codexResume =
+  (prompt: string, config: readonly string[] = []) =>
+  (ctx: CaseContext): Command => {
+    const c = codexBuiltIn(prompt, config)(ctx);
+    return { ...c, args: [...c.args.slice(0, -1), 'resume', '--last', prompt] };
+  };
+
+/** Claude Code asking for server-side compaction, as a user turns it on: the beta in `ANTHROPIC_BETAS` and the
+ * `compact_20260112` edit in `CLAUDE_CODE_EXTRA_BODY` (Claude Code 2.1.331 sends neither by itself). `--continue`
+ * makes the run the next turn of the last conversation. */
+const COMPACTION_BETA = 'compact-2026-01-12';
+const claudeCompacting =
+  (prompt: string, next = false) =>
+  (ctx: CaseContext): Command => {
+    const c = claude(prompt)(ctx);
+    return {
+      ...c,
+      args: next ? ['-p', '--continue', prompt] : c.args,
+      env: {
+        ...c.env,
+        ANTHROPIC_BETAS: COMPACTION_BETA,
+        CLAUDE_CODE_EXTRA_BODY: JSON.stringify({
+          context_management: {
+            edits: [{ type: 'compact_20260112', trigger: { type: 'input_tokens', value: 50_000 } }],
+          },
+        }),
+      },
+    };
+  };
+
 /** Over the WebSocket, and Codex compacted the conversation (its remote compaction: `context compacted`). */
 function compactedOverWebSocket(o: RunOutcome): string | undefined {
   return (
@@ -144,6 +190,20 @@ const has =
   (re: RegExp, what: string) =>
   (o: RunOutcome): string | undefined =>
     o.code === 0 && re.test(o.output) ? undefined : `expected ${what}; got exit ${o.code}: ${lastLine(o.output)}`;
+
+/** A library's conversation of two runs (the driver prints `turn 1: …` and `turn 2: …`), each with its tool's
+ * result answered; over the Responses WebSocket (`socket`: every turn on one upgraded connection) or over HTTP. */
+const conversed =
+  (socket: boolean) =>
+  (o: RunOutcome): string | undefined => {
+    if (o.code !== 0) return `expected two turns; got exit ${o.code}: ${errorLine(o.output)}`;
+    if (!/^turn 1: .*got tool result:/m.test(o.output) || !/^turn 2: .*got tool result:/m.test(o.output))
+      return `expected both turns answered: ${lastLine(o.output)}`;
+    if (!socket) return undefined;
+    const upgraded = o.exchanges.filter((e) => e.request.method === 'GET' && e.answered.status === 101);
+    if (upgraded.length !== 1) return `expected one WebSocket, got ${upgraded.length}`;
+    return stayedOnSocket(o);
+  };
 
 /** The client gives up with the error `re` matches (a refusal it is meant to see). */
 const refused =
@@ -181,6 +241,109 @@ function overWebSocket(o: RunOutcome): string | undefined {
   return o.exchanges.some((e) => e.request.method === 'POST' && e.request.path.startsWith('/v1/responses'))
     ? 'Codex fell back from the WebSocket to HTTP'
     : undefined;
+}
+
+/** The model that answered each turn sent over a WebSocket (its `response.completed`), in order; a warm-up has none. */
+function socketModels(exchanges: readonly Exchange[]): string[] {
+  return exchanges.flatMap((e) =>
+    (e.frames ?? []).flatMap((f) => {
+      if (!('answered' in f)) return [];
+      const event = f.answered as { type?: unknown; response?: { model?: unknown; output?: unknown[] } };
+      if (event.type !== 'response.completed' || (event.response?.output ?? []).length === 0) return [];
+      return [String(event.response?.model)];
+    }),
+  );
+}
+
+/** What the client sent over its WebSockets, each `response.create` whole. */
+function socketSent(exchanges: readonly Exchange[]): Record<string, unknown>[] {
+  return exchanges.flatMap((e) =>
+    (e.frames ?? []).flatMap((f) => ('sent' in f ? [f.sent as Record<string, unknown>] : [])),
+  );
+}
+
+/** The failover world's main route answered the first turn; its fallback every turn after the fault, one of them a
+ * turn that continued the conversation by `previous_response_id` — rebuilt by the gateway for the fallback. */
+function failedOverOnSocket(o: RunOutcome): string | undefined {
+  const models = socketModels(o.exchanges);
+  if (models[0] !== MAIN_MODEL) return `the first turn was not answered by the main route: ${models.join(', ')}`;
+  const fallback = models.indexOf(FALLBACK_MODEL);
+  if (fallback < 0) return `no turn was answered by the fallback: ${models.join(', ')}`;
+  if (models.slice(fallback).some((m) => m !== FALLBACK_MODEL))
+    return `the main route answered again after failing: ${models.join(', ')}`;
+  const generating = socketSent(o.exchanges).filter((s) => s['generate'] !== false);
+  return generating.slice(1).some((s) => typeof s['previous_response_id'] === 'string')
+    ? undefined
+    : 'no turn after the first continued by previous_response_id';
+}
+
+/** A conversation of runs (`then`): each answered, and each later run sent the earlier turns' tool results. */
+function carriedOn(o: RunOutcome): string | undefined {
+  const bad = answered(o);
+  if (bad) return bad;
+  if (o.code !== 0 || o.turns.length < 2) return `expected ${o.turns.length} runs to succeed`;
+  for (const [i, turn] of o.turns.entries()) {
+    if (turn.length === 0) return `turn ${i + 1} sent nothing`;
+    if (i > 0 && !turn.some((e) => TOOL_RESULT.test(JSON.stringify(e.request.body ?? e.frames))))
+      return `turn ${i + 1} reached the gateway without the first turn's tool result (the history was dropped)`;
+  }
+  return undefined;
+}
+
+/** Codex's conversation went on over the WebSocket: its second run, a new connection, answered by the fallback
+ * after the main route began failing between the runs, with the first run's tool call in its input. */
+function resumedOnFallback(o: RunOutcome): string | undefined {
+  const bad = carriedOn(o) ?? stayedOnSocket(o);
+  if (bad) return bad;
+  const [first = [], second = []] = o.turns;
+  const before = socketModels(first);
+  const after = socketModels(second);
+  if (before.length === 0 || before.some((m) => m !== MAIN_MODEL))
+    return `the first run was not answered by the main route alone: ${before.join(', ')}`;
+  return after.length > 0 && after.every((m) => m === FALLBACK_MODEL)
+    ? undefined
+    : `the second run was not answered by the fallback alone: ${after.join(', ')}`;
+}
+
+/** Over the WebSocket (no turn fell back to HTTP) — the check `overWebSocket` makes, without its answer check. */
+function stayedOnSocket(o: RunOutcome): string | undefined {
+  return o.exchanges.some((e) => e.request.method === 'POST' && e.request.path.startsWith('/v1/responses'))
+    ? 'the client fell back from the WebSocket to HTTP'
+    : undefined;
+}
+
+/** Claude Code's compaction beta reached the gateway in every request, with its edit, and a later turn carried on. */
+function compactionBetaCarried(routes: (o: RunOutcome) => string | undefined) {
+  return (o: RunOutcome): string | undefined => {
+    const bad = carriedOn(o);
+    if (bad) return bad;
+    const messages = o.exchanges.filter(
+      (e) => e.request.path.startsWith('/v1/messages?') || e.request.path === '/v1/messages',
+    );
+    const without = messages.filter(
+      (e) =>
+        !(e.request.headers['anthropic-beta'] ?? '').includes(COMPACTION_BETA) ||
+        !JSON.stringify(e.request.body).includes('"compact_20260112"'),
+    );
+    if (without.length > 0)
+      return `${without.length} of ${messages.length} requests went without the compaction beta and edit`;
+    return routes(o);
+  };
+}
+
+/** Every answer of each turn came from the route the world should have used then: its main route, or (`failAt`: the
+ * turn the fault came before) its fallback from that turn on. */
+function answeredBy(failAt?: number) {
+  return (o: RunOutcome): string | undefined => {
+    for (const [i, turn] of o.turns.entries()) {
+      const want = failAt !== undefined && i >= failAt ? FALLBACK_MODEL : MAIN_MODEL;
+      const routes = turn.flatMap((e) => (e.answered.route === undefined ? [] : [e.answered.route]));
+      const wrong = routes.filter((r) => !r.endsWith(`/${want}`));
+      if (routes.length === 0 || wrong.length > 0)
+        return `turn ${i + 1} was answered by ${routes.join(', ') || 'no route'}, not the ${want} route alone`;
+    }
+    return undefined;
+  };
 }
 
 /** A tool's result in a request, in any of the three APIs. */
@@ -346,6 +509,29 @@ const lib = (
 export const CASES: readonly LiveCase[] = [
   ...cli('Claude Code', '@anthropic-ai/claude-code', 'claude-code', claude, 'call Read'),
   ...cli('Codex CLI', '@openai/codex', 'codex', codex, 'call exec'),
+  // Claude Code with server-side compaction asked for, a conversation of two runs (`claude -p`, then `--continue`) on
+  // an Anthropic route (the failover world's `claude-*`): once healthy, once with the route failing between the runs.
+  {
+    client: 'Claude Code',
+    pkg: '@anthropic-ai/claude-code',
+    fixtures: 'claude-code',
+    name: 'compaction-beta',
+    world: 'failover',
+    command: claudeCompacting('call Read'),
+    then: [{ command: claudeCompacting('hi again', true) }],
+    check: compactionBetaCarried(answeredBy()),
+  },
+  {
+    client: 'Claude Code',
+    pkg: '@anthropic-ai/claude-code',
+    fixtures: 'claude-code',
+    name: 'failover',
+    world: 'failover',
+    command: claudeCompacting('call Read'),
+    then: [{ before: (w) => w.fault('on'), command: claudeCompacting('hi again', true) }],
+    check: compactionBetaCarried(answeredBy(1)),
+  },
+
   {
     client: 'Codex CLI',
     pkg: '@openai/codex',
@@ -393,6 +579,30 @@ export const CASES: readonly LiveCase[] = [
     command: codexBuiltIn('hi'),
     check: failedClearly,
     timeoutMs: 180_000,
+  },
+  // The main route fails mid-conversation, within one run: its first turn answered, every later call failing. The
+  // turn that sends the tool's output continues by previous_response_id; the fallback (an Anthropic route) is sent
+  // the conversation the gateway rebuilt, then Codex compacts there.
+  {
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name: 'websocket-failover',
+    world: 'failover',
+    before: (w) => w.fault('after-first'),
+    command: codexBuiltIn('call exec', ['model_auto_compact_token_limit=3000']),
+    check: (o) => compactedOverWebSocket(o) ?? failedOverOnSocket(o),
+  },
+  // A conversation of two runs (`codex exec`, then `codex exec resume --last`), the main route failing between them.
+  {
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name: 'websocket-resume',
+    world: 'failover',
+    command: codexBuiltIn('call exec'),
+    then: [{ before: (w) => w.fault('on'), command: codexResume('hi again') }],
+    check: resumedOnFallback,
   },
   ...cli('OpenCode', 'opencode-ai', 'opencode', opencode, 'call read'),
   ...lib(
@@ -445,6 +655,9 @@ export const CASES: readonly LiveCase[] = [
     ['tool', toolRan],
     ['namespace', toolRan],
     ['chat-tool', toolRan],
+    ['ws-session', conversed(true)],
+    ['history', conversed(false)],
+    ['previous-response', conversed(false)],
     [
       'chat-namespace',
       refused(/toolNamespace|namespace/i, "the SDK's own refusal of a tool namespace on chat completions"),
@@ -453,6 +666,24 @@ export const CASES: readonly LiveCase[] = [
     ['cooling', failedClearly],
     ...hopeless(['']),
   ]),
+  // The main route failing after a conversation's first call: the next run, continuing it by previousResponseId, is
+  // answered by the fallback, sent the conversation the gateway kept — over HTTP and over the WebSocket session.
+  ...(['previous-response-failover', 'ws-failover'] as const).map((name): LiveCase => ({
+    client: 'Agents SDK',
+    pkg: '@openai/agents',
+    fixtures: 'openai-agents',
+    name,
+    world: 'failover',
+    before: (w) => w.fault('after-first'),
+    command: driver('agents.ts', name),
+    check: (o) =>
+      (name === 'ws-failover' ? stayedOnSocket(o) : undefined) ??
+      (o.code === 0 &&
+      new RegExp(`^turn 1: \\[${MAIN_MODEL}\\]`, 'm').test(o.output) &&
+      new RegExp(`^turn 2: .*\\[${FALLBACK_MODEL}\\] got tool result:`, 'm').test(o.output)
+        ? undefined
+        : `expected turn 1 answered by the main route, turn 2 by the fallback: ${errorLine(o.output)}`),
+  })),
   ...lib('openai', 'openai', 'openai', 'openai-sdk.ts', [
     ['chat', answered],
     ['chat-stream', streamed],

@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 
 export const PINNED: Readonly<Record<string, string>> = {
-  '@anthropic-ai/claude-code': '2.1.330',
+  '@anthropic-ai/claude-code': '2.1.331',
   '@openai/codex': '0.169.0',
   'opencode-ai': '1.18.33',
   ai: '7.0.173',

@@ -12,6 +12,7 @@ import { CASES, errorLine, lastLine, type LiveCase, type RunOutcome } from './ca
 import { installClients, PINNED } from './install.ts';
 import { HOME, WORKDIR, prepareHome } from './home.ts';
 import { startWorld, type World } from './world.ts';
+import type { Exchange } from '../record.ts';
 import { writeFixtures } from './write-fixtures.ts';
 
 export interface CaseResult {
@@ -28,25 +29,38 @@ const OUTPUT_LIMIT = 1 << 20;
 
 async function runCase(c: LiveCase, world: World): Promise<CaseResult> {
   const key = world.use(c.world);
-  const command = c.command({ url: world.recorder.url, key });
+  const ctx = { url: world.recorder.url, key };
   const started = Date.now();
-  const { code, output, timedOut } = await spawnBounded(
-    command.cmd,
-    command.args,
-    { ...baseEnv(), ...command.env },
-    c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-  );
+  let code: number | null = 0;
+  let output = '';
+  let timedOut = false;
+  const turns: Exchange[][] = [];
+  for (const [i, turn] of [{ command: c.command, before: c.before }, ...(c.then ?? [])].entries()) {
+    turn.before?.(world);
+    const command = turn.command(ctx);
+    const r = await spawnBounded(
+      command.cmd,
+      command.args,
+      { ...baseEnv(), ...command.env },
+      c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
+    output += i === 0 ? r.output : `\n--- turn ${i + 1} ---\n${r.output}`;
+    if (code === 0) code = r.code;
+    timedOut ||= r.timedOut;
+    turns.push(world.recorder.take());
+    if (r.timedOut) break;
+  }
   const ended = Date.now();
   const seconds = (ended - started) / 1000;
-  const exchanges = world.recorder.take();
+  const exchanges = turns.flat();
   const first = exchanges[0]?.at ?? ended;
-  const outcome: RunOutcome = { code, output, exchanges, seconds, afterFirstRequest: (ended - first) / 1000 };
+  const outcome: RunOutcome = { code, output, exchanges, turns, seconds, afterFirstRequest: (ended - first) / 1000 };
   const problem = timedOut ? `still running after ${Math.round(seconds)}s: ${lastLine(output)}` : c.check(outcome);
   const requests = `${outcome.exchanges.length} request${outcome.exchanges.length === 1 ? '' : 's'}`;
   // A client's start-up (OpenCode's: seconds) is not the failure's doing: the time after its first request is said too.
   const timing = `${seconds.toFixed(1)}s (${outcome.afterFirstRequest.toFixed(1)}s after the first)`;
   const note =
-    c.world !== 'ok'
+    c.world !== 'ok' && c.world !== 'failover'
       ? `${requests} in ${timing}; ${problem ?? `shows: ${errorLine(output)}`}`
       : (problem ?? `${lastLine(output)} (${requests})`);
   return { c, version: PINNED[c.pkg] ?? '?', pass: problem === undefined, note, outcome, seconds };

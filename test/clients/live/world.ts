@@ -3,7 +3,7 @@
 // upstream: 502 `upstream_auth_failed`), one where every key is rate-limited briefly (503 `all_keys_cooling` with a
 // Retry-After of a few seconds) and one where it is for a minute (the same 503, with `x-should-retry: false`), and
 // the recording proxy every client talks to, pointed at one of them. `badkey` is the answering gateway given a
-// client key it never issued.
+// client key it never issued; `failover` one whose main routes a case makes fail mid-conversation (World.fault).
 import { startHarness, simProvider, type Harness } from '../../gateway/harness.ts';
 import { startRecorder, type Recorder } from '../record.ts';
 
@@ -15,16 +15,37 @@ export const LONG_COOLING_SECONDS = 60;
 /** The client key the `badkey` cases present: one the gateway never issued. */
 export const WRONG_KEY = 'sy-not-a-key-this-gateway-issued-0000';
 
-export type WorldName = 'ok' | 'failing' | 'cooling' | 'long' | 'badkey';
+export type WorldName = 'ok' | 'failing' | 'cooling' | 'long' | 'badkey' | 'failover';
 
-type Gateway = Exclude<WorldName, 'badkey'>;
+type Gateway = Exclude<WorldName, 'badkey' | 'failover'>;
+
+/** The failover world's main routes' fault: none, failing from now on (`on`, switched between two runs of a client),
+ * or failing after the next call (`after-first`: the first turn is answered, every later one fails over, within one
+ * run of a client). */
+export type Fault = 'off' | 'on' | 'after-first';
+
+/** The failover world's main routes (Codex's main task, an OpenAI route; Claude Code's `claude`, an Anthropic one)
+ * and their fallbacks: each answers with its own model, so an answer says which route gave it. */
+const FAILOVER_KEYS = {
+  main: 'sk-clients-failover-main-01',
+  claude: 'sk-clients-failover-claude1',
+  spare: 'sk-clients-failover-spare-1',
+  claudeSpare: 'sk-clients-failover-spare-2',
+} as const;
+export const MAIN_MODEL = 'sim-large';
+export const FALLBACK_MODEL = 'sim-small';
+
+/** How many calls `after-first` fails after the first: more than a client's run makes. */
+const FAILING_CALLS = 60;
 
 export interface World {
   recorder: Recorder;
   /** Each gateway's own URL and client key, for trying a client by hand (`npm run test:clients -- --serve`). */
   gateways: Record<WorldName, { url: string; key: string }>;
-  /** Points the recorder at that gateway and returns the client key it takes. */
+  /** Points the recorder at that gateway and returns the client key it takes (the failover world's routes healthy). */
   use(name: WorldName): string;
+  /** Switches the failover world's main routes' fault. */
+  fault(fault: Fault): void;
   close(): Promise<void>;
 }
 
@@ -58,8 +79,54 @@ function gateway(world: Gateway): Promise<Harness> {
   });
 }
 
+/** A gateway whose main routes can be made to fail mid-conversation (`World.fault`): Codex's main task on an OpenAI
+ * route falling back to another, Claude Code's (`claude-*`) on an Anthropic route falling back to another. (A Codex
+ * turn falling back to an Anthropic route is replayed by test/clients/replay.test.ts; live, the simulator on an
+ * Anthropic route reads Codex's compacted history as asking for its tool again, and Codex compacts for ever.) */
+function failoverGateway(): Promise<Harness> {
+  return startHarness({
+    scenario: failoverScenario('off'),
+    config: (sim) => ({
+      providers: {
+        simmain: simProvider(sim, 'openai', FAILOVER_KEYS.main, { timeout: '60s' }),
+        simclaude: simProvider(sim, 'anthropic', FAILOVER_KEYS.claude, { timeout: '60s' }),
+        simspare: simProvider(sim, 'openai', FAILOVER_KEYS.spare, { timeout: '60s' }),
+        simclaudespare: simProvider(sim, 'anthropic', FAILOVER_KEYS.claudeSpare, { timeout: '60s' }),
+      },
+      main: { provider: 'simmain', model: MAIN_MODEL },
+      fallback: [{ provider: 'simspare', model: FALLBACK_MODEL }],
+      retry: { max_retries: 1, auth_retries: 1, base_delay: '10ms', max_delay: '50ms', max_wait: '100ms' },
+      auxiliary: {
+        claude: {
+          provider: 'simclaude',
+          model: MAIN_MODEL,
+          fallback_chain: [{ provider: 'simclaudespare', model: FALLBACK_MODEL }],
+          fallback_to_main: false,
+        },
+      },
+      gateway: { aliases: { 'claude-*': 'claude', 'gpt-*': 'main' } },
+    }),
+  });
+}
+
+function failoverScenario(fault: Fault): { keys: Record<string, Record<string, unknown>> } {
+  const failing =
+    fault === 'off'
+      ? {}
+      : { script: [...(fault === 'after-first' ? ['ok'] : []), ...Array(FAILING_CALLS).fill('500')] };
+  return {
+    keys: {
+      [FAILOVER_KEYS.main]: failing,
+      [FAILOVER_KEYS.claude]: failing,
+      [FAILOVER_KEYS.spare]: {},
+      [FAILOVER_KEYS.claudeSpare]: {},
+    },
+  };
+}
+
 export async function startWorld(): Promise<World> {
   const ok = await gateway('ok');
+  const failover = await failoverGateway();
   const failing = await gateway('failing');
   const cooling = await gateway('cooling');
   const long = await gateway('long');
@@ -79,17 +146,28 @@ export async function startWorld(): Promise<World> {
       cooling: { url: cooling.url, key: cooling.key },
       long: { url: long.url, key: long.key },
       badkey: { url: ok.url, key: WRONG_KEY },
+      failover: { url: failover.url, key: failover.key },
     },
     use(name) {
-      const h = { ok, failing, cooling, long, badkey: ok }[name];
+      const h = { ok, failing, cooling, long, badkey: ok, failover }[name];
+      // Each failover case starts healthy, its routes' health forgotten: its fault is switched on by the case.
+      if (name === 'failover') {
+        failover.sim.setScenario(failoverScenario('off'));
+        for (const provider of ['simmain', 'simclaude', 'simspare', 'simclaudespare'])
+          failover.store.resetHealth(provider);
+      }
       // Each long case meets a cooldown of the whole minute, not what an earlier case left of it.
       if (name === 'long') for (const provider of ['sim', 'simant']) long.store.resetHealth(provider);
       recorder.retarget(h.url);
       recorder.take();
       return name === 'badkey' ? WRONG_KEY : h.key;
     },
+    fault(fault) {
+      failover.sim.setScenario(failoverScenario(fault));
+    },
     async close() {
       await recorder.close();
+      await failover.close();
       await ok.close();
       await failing.close();
       await cooling.close();

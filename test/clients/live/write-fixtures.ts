@@ -2,9 +2,9 @@
 // (trimmed, see ../trim.ts) with a README saying how it was captured, what was trimmed and how the gateway answered
 // then. The replay suite (../replay.test.ts) reads them.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES_DIR, fixtureFile, type Fixture } from '../fixture.ts';
+import { FIXTURES_DIR, SOCKET_DIR, fixtureFile, type Fixture, type SocketFixture } from '../fixture.ts';
 import { DEFAULT_TRIM, trimValue, type TrimRules } from '../trim.ts';
 import { HOME, WORKDIR } from './home.ts';
 import { ROOT } from './install.ts';
@@ -37,8 +37,11 @@ export function writeFixtures(results: readonly CaseResult[]): string[] {
     for (const r of rs) {
       for (const f of readdirSync(dir).filter((f) => f.startsWith(`${r.c.name}-`) && /-\d+\.json$/.test(f)))
         rmSync(join(dir, f));
+      const sockets = r.outcome.exchanges.filter((e) => e.frames !== undefined);
+      cut += writeSockets(join(dir, SOCKET_DIR), r, sockets, rows);
+      const http = r.outcome.exchanges.filter((e) => e.frames === undefined);
       // A request sent again unchanged (a retry) is kept once; the README says how many times it went.
-      for (const [i, { e, times }] of distinct(r.outcome.exchanges).entries()) {
+      for (const [i, { e, times }] of distinct(http).entries()) {
         const stats = { cut: 0 };
         const fixture: Fixture = {
           client: r.c.client,
@@ -66,6 +69,48 @@ export function writeFixtures(results: readonly CaseResult[]): string[] {
     written.push(dir);
   }
   return written;
+}
+
+/** A case's WebSockets as `websocket/<case>-<n>.json` (SocketFixture); returns how many strings were cut. */
+function writeSockets(dir: string, r: CaseResult, sockets: readonly Exchange[], rows: string[]): number {
+  if (existsSync(dir))
+    for (const f of readdirSync(dir).filter((f) => f.startsWith(`${r.c.name}-`) && /-\d+\.json$/.test(f)))
+      rmSync(join(dir, f));
+  if (sockets.length === 0) return 0;
+  mkdirSync(dir, { recursive: true });
+  const stats = { cut: 0 };
+  for (const [i, e] of sockets.entries()) {
+    const fixture: SocketFixture = {
+      client: r.c.client,
+      version: r.version,
+      case: r.c.name,
+      transport: 'websocket',
+      upgrade: {
+        method: e.request.method,
+        path: e.request.path,
+        headers: trimValue(e.request.headers, RULES) as Record<string, string>,
+      },
+      frames: (e.frames ?? []).map((f) =>
+        'sent' in f
+          ? { sent: trimValue(f.sent, RULES, stats) as Record<string, unknown> }
+          : { answered: eventName(f.answered) },
+      ),
+    };
+    const file = fixtureFile({ case: r.c.name, seq: i + 1 });
+    writeFileSync(join(dir, file), `${JSON.stringify(fixture, null, 2).replace(CLIENT_KEY, '<redacted>')}\n`);
+    const turns = fixture.frames.filter((f) => 'sent' in f).length;
+    rows.push(
+      `| ${SOCKET_DIR}/${file} | ${r.c.name} | \`GET ${e.request.path}\` upgraded, ${turns} turn${turns === 1 ? '' : 's'} | ${e.answered.status} |`,
+    );
+  }
+  return stats.cut;
+}
+
+/** An answered event as a socket fixture keeps it: its type; an error event's status and code too. */
+function eventName(event: unknown): string {
+  if (event === null || typeof event !== 'object') return String(event);
+  const { type, status, error } = event as { type?: unknown; status?: unknown; error?: { code?: unknown } };
+  return type === 'error' ? `error ${String(status)} ${String(error?.code ?? '')}`.trim() : String(type);
 }
 
 /** The exchanges with a request not sent before in this case, each with how many times it was sent. */
@@ -120,5 +165,18 @@ function readme(folder: string, rs: readonly CaseResult[], rows: readonly string
     '  `content-length`, `connection`, `accept-encoding`) are not kept.',
     '- A request the client sent again unchanged (a retry) is kept once; the table says how many times it went.',
     '',
+    ...(rows.some((r) => r.startsWith(`| ${SOCKET_DIR}/`))
+      ? [
+          '## Over the WebSocket: `websocket/`',
+          '',
+          'A case that spoke the Responses WebSocket mode (`GET /v1/responses` upgraded) is kept in `websocket/<case>-<n>.json`',
+          "(test/clients/fixture.ts, `SocketFixture`): the upgrade's headers, then in order each `response.create` the client",
+          'sent (`sent`, trimmed as above) and the type of each event it was answered (`answered`). The replay suite sends',
+          "each turn again over a WebSocket, with the ids and calls of this replay's own answers where the client sent those",
+          'of the capture (`previous_response_id`, `call_id`, a `compaction` item). They sit in a folder of their own since',
+          'the HTTP replay reads the files beside this README.',
+          '',
+        ]
+      : []),
   ].join('\n');
 }

@@ -1,5 +1,7 @@
 // The OpenAI Agents SDK (@openai/agents) against the gateway: an agent run with a function tool over the Responses
-// API (its default), streamed, with the tool in a toolNamespace(), and over chat completions; and a failure.
+// API (its default), streamed, with the tool in a toolNamespace(), and over chat completions; a conversation of two
+// runs over its Responses WebSocket session, over HTTP with previousResponseId, and over HTTP sending the history;
+// and a failure.
 //   node drivers/agents.ts <case>
 import {
   Agent,
@@ -9,6 +11,8 @@ import {
   setTracingDisabled,
   tool,
   toolNamespace,
+  withResponsesWebSocketSession,
+  type RunResult,
 } from '@openai/agents';
 import OpenAI from 'openai';
 import { z } from 'zod';
@@ -34,6 +38,40 @@ async function toolRun(a: Agent): Promise<string> {
   return `tool results: ${outputs.join(' | ')}; final: ${String(result.finalOutput)}`;
 }
 
+/** The second turn of every conversation case: it needs the first's tool result to make sense. */
+const NEXT_PROMPT = 'call weather for London too';
+
+/** What a run did: its tool results and its final output. */
+function said(result: RunResult<Agent, Agent>): string {
+  const outputs = result.newItems.filter((i) => i.type === 'tool_call_output_item').map((i) => String(i.output));
+  return `tool results: ${outputs.join(' | ')}; final: ${String(result.finalOutput)}`;
+}
+
+/** Two runs, the second continuing the first by `next` (previousResponseId, or the history sent again). */
+async function conversation(
+  runOnce: (input: Parameters<typeof run>[1], previousResponseId?: string) => Promise<RunResult<Agent, Agent>>,
+  byHistory = false,
+): Promise<string> {
+  const first = await runOnce(TOOL_PROMPT);
+  const second = byHistory
+    ? await runOnce([...first.history, { role: 'user', content: NEXT_PROMPT }])
+    : await runOnce(NEXT_PROMPT, first.lastResponseId);
+  return `turn 1: ${said(first)}\nturn 2: ${said(second)}`;
+}
+
+/** A conversation whose main route fails after its first call (the world's fault): the first run, without tools, is
+ * answered by it; the second, continuing by previousResponseId, by the fallback (the simulator's answers name their
+ * model). */
+async function failover(
+  runOnce: (input: string, previousResponseId?: string) => Promise<RunResult<Agent, Agent>>,
+): Promise<string> {
+  const first = await runOnce('remember the number 7');
+  const second = await runOnce(TOOL_PROMPT, first.lastResponseId);
+  return `turn 1: ${String(first.finalOutput)}\nturn 2: ${said(second)}`;
+}
+
+const webSocketSession = { providerOptions: { apiKey: KEY, baseURL: `${GATEWAY}/v1` } };
+
 await runCase({
   text: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
   stream: async () => {
@@ -55,6 +93,32 @@ await runCase({
     setOpenAIAPI('chat_completions');
     return toolRun(agent(toolNamespace({ name: 'forecast', description: 'Weather tools', tools: [weatherTool] })));
   },
+  // Its WebSocket session: one connection, the second run with previousResponseId on it.
+  'ws-session': () =>
+    withResponsesWebSocketSession(
+      (session) =>
+        conversation((input, previousResponseId) =>
+          session.run(agent(), input, previousResponseId === undefined ? {} : { previousResponseId }),
+        ),
+      webSocketSession,
+    ),
+  'previous-response': () =>
+    conversation((input, previousResponseId) =>
+      run(agent(), input, previousResponseId === undefined ? {} : { previousResponseId }),
+    ),
+  history: () => conversation((input) => run(agent(), input), true),
+  'previous-response-failover': () =>
+    failover((input, previousResponseId) =>
+      run(agent(), input, previousResponseId === undefined ? {} : { previousResponseId }),
+    ),
+  'ws-failover': () =>
+    withResponsesWebSocketSession(
+      (session) =>
+        failover((input, previousResponseId) =>
+          session.run(agent(), input, previousResponseId === undefined ? {} : { previousResponseId }),
+        ),
+      webSocketSession,
+    ),
   error: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
   cooling: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
   badkey: async () => String((await run(agent([]), 'hello from the Agents SDK')).finalOutput),
