@@ -1,5 +1,5 @@
 // AWS keys for a Bedrock provider from a named profile or the SDK's default chain (environment, SSO, the shared
-// files, a credential process, container and instance metadata), with the SDK's own providers. The token is the keys
+// files, a role assumed with STS, a credential process, container and instance metadata), with the SDK's own providers. The token is the keys
 // as one string (`ACCESS_KEY_ID:SECRET:SESSION_TOKEN`, providers/aws-sign.ts) and lives until the session expires;
 // the files are read afresh at each mint, so a session renewed by `aws sso login` or a rotated profile is found.
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -18,6 +18,8 @@ export async function awsKeys(spec: AwsSpec, source: string): Promise<AwsToken> 
     ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
     ...(spec.credentialsFile !== undefined ? { filepath: spec.credentialsFile } : {}),
     ...(spec.configFile !== undefined ? { configFilepath: spec.configFile } : {}),
+    // A profile's role_arn is assumed at this STS (its source_profile's keys sign the AssumeRole call).
+    ...(spec.stsEndpoint !== undefined ? { clientConfig: { endpoint: spec.stsEndpoint } } : {}),
   });
   let keys: Awaited<ReturnType<typeof chain>>;
   try {

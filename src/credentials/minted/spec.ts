@@ -57,6 +57,9 @@ export interface AwsSpec {
   /** AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE as the config's environment gives them. */
   credentialsFile?: string;
   configFile?: string;
+  /** Where a profile's `role_arn` is assumed: AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL) as the config's environment
+   * gives it, for a VPC endpoint or a test's simulator; unset, the SDK's regional STS endpoint. */
+  stsEndpoint?: string;
   timeoutMs: number;
 }
 
@@ -150,7 +153,9 @@ function awsSource(
   const configFile = envValue(loaded, 'AWS_CONFIG_FILE');
   if (credentialsFile !== undefined) spec.credentialsFile = credentialsFile;
   if (configFile !== undefined) spec.configFile = configFile;
-  const id = hashed('aws', [spec.profile ?? '', credentialsFile ?? '', configFile ?? '']);
+  const sts = envValue(loaded, 'AWS_ENDPOINT_URL_STS') || envValue(loaded, 'AWS_ENDPOINT_URL');
+  if (sts) spec.stsEndpoint = sts;
+  const id = hashed('aws', [spec.profile ?? '', credentialsFile ?? '', configFile ?? '', sts ?? '']);
   const describe = spec.profile === undefined ? 'aws default credential chain' : `aws profile ${spec.profile}`;
   return { provider, spec, id, version: id, where, describe };
 }
