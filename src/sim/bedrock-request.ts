@@ -6,7 +6,14 @@ import type { IncomingMessage } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import { isObject, type Json } from './json.ts';
-import { emptySimRequest, type RequestProblem, type SimMessage, type SimRequest, type ToolChoice } from './request.ts';
+import {
+  emptySimRequest,
+  instructedFormat,
+  type RequestProblem,
+  type SimMessage,
+  type SimRequest,
+  type ToolChoice,
+} from './request.ts';
 import type { Scenario } from './scenario.ts';
 import { simSignature, thinkingOf } from './thinking.ts';
 
@@ -257,6 +264,7 @@ export function parseBedrockRequest(key: string | undefined, raw: string, call: 
     tools: specs.map((s) => String(s['name'])),
     toolSchemas,
     toolChoice: toolChoiceOf(config),
+    responseFormat: instructedFormat(system),
     maxTokens: typeof max === 'number' && max > 0 ? max : undefined,
     stopSequences: Array.isArray(inference['stopSequences'])
       ? inference['stopSequences'].filter((s) => typeof s === 'string')
