@@ -4,6 +4,7 @@
 // the files are read afresh at each mint, so a session renewed by `aws sso login` or a rotated profile is found.
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { MintError } from './mint-error.ts';
+import { awsProfileFrom } from './aws-profile.ts';
 import type { AwsSpec } from './spec.ts';
 
 export interface AwsToken {
@@ -27,7 +28,9 @@ export async function awsKeys(spec: AwsSpec, source: string): Promise<AwsToken> 
   } catch (err) {
     // The SDK's message names what it looked for (a profile, a file), never a secret.
     const said = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new MintError(source, 'refused', `no AWS credentials: ${said}`);
+    // The SDK's "Could not load credentials from any providers" does not say the profile is missing: said here.
+    const from = await awsProfileFrom(spec);
+    throw new MintError(source, 'refused', `no AWS credentials: ${said}${from !== undefined ? ` (${from})` : ''}`);
   }
   const token = [keys.accessKeyId, keys.secretAccessKey, ...(keys.sessionToken ? [keys.sessionToken] : [])].join(':');
   return keys.expiration !== undefined ? { token, expiresAt: keys.expiration.getTime() } : { token };
