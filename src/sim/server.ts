@@ -27,7 +27,7 @@ import {
   scenarioSecrets,
   type BedrockCall,
 } from './bedrock-request.ts';
-import { signatureRefusal } from './bedrock.ts';
+import { bedrockModelList, signatureRefusal } from './bedrock.ts';
 import { StsEndpoint, stsSignatureRefusal } from './sts.ts';
 import type { StepName } from './steps.ts';
 
@@ -280,6 +280,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       return send(res, listModels(req, scenario, undefined, oauth));
     if (url.pathname === OAUTH2_TOKEN_PATH && req.method === 'POST') return send(res, await tokenRequest(req));
     if (url.pathname === '/' && req.method === 'POST') return send(res, await stsRequest(req));
+    if ((url.pathname === '/foundation-models' || url.pathname === '/inference-profiles') && req.method === 'GET') {
+      const signed = await checkSignature(req, await readBody(req), awsSecrets());
+      if ('refused' in signed) return send(res, signatureRefusal(signed.refused));
+      if (signed.expired === true)
+        return send(
+          res,
+          signatureRefusal(['ExpiredTokenException', 'The security token included in the request is expired']),
+        );
+      return send(res, bedrockModelList(url.pathname, scenario));
+    }
     if (url.pathname.startsWith('/_sim/')) return send(res, await control(req, url, target));
     const modelsMatch = /^\/v1\/models(?:\/(.+))?$/.exec(url.pathname);
     if (modelsMatch && req.method === 'GET')
