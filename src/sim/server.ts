@@ -59,6 +59,9 @@ export interface SimulatorOptions {
   onCall?: (call: SimCallRecord, scenario: Scenario) => void;
 }
 
+const METADATA_TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
+const METADATA_CLIENT = 'metadata';
+
 const CHAT_ROUTES: Record<string, ApiName> = { '/v1/chat/completions': 'openai', '/v1/messages': 'anthropic' };
 
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
@@ -234,6 +237,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     return oauth.token(scenario, form, req.headers.authorization, Date.now, closing.signal);
   }
 
+  /** Google's metadata server (docs/simulator.md#oauth2): the instance's service account is the scenario's OAuth2
+   * client `metadata`, its tokens issued like that client's (expiry, counts, invalidation). */
+  async function metadataToken(req: IncomingMessage): Promise<HttpReply> {
+    await readBody(req);
+    if (req.headers['metadata-flavor'] !== 'Google')
+      return { status: 403, contentType: 'text/html', body: 'Missing required header: Metadata-Flavor' };
+    if (scenario.oauth2.clients[METADATA_CLIENT] === undefined)
+      return { status: 404, contentType: 'text/html', body: 'No service account is attached to this instance' };
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: METADATA_CLIENT });
+    return oauth.token(scenario, form, undefined, Date.now, closing.signal);
+  }
+
   /** AWS STS (sts.ts): signed like any AWS call, by a scenario key or a session it issued. */
   async function stsRequest(req: IncomingMessage): Promise<HttpReply> {
     const body = await readBody(req);
@@ -280,6 +295,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       return send(res, listModels(req, scenario, undefined, oauth));
     if (url.pathname === OAUTH2_TOKEN_PATH && req.method === 'POST') return send(res, await tokenRequest(req));
     if (url.pathname === '/' && req.method === 'POST') return send(res, await stsRequest(req));
+    if (url.pathname === METADATA_TOKEN_PATH && req.method === 'GET') return send(res, await metadataToken(req));
     if ((url.pathname === '/foundation-models' || url.pathname === '/inference-profiles') && req.method === 'GET') {
       const signed = await checkSignature(req, await readBody(req), awsSecrets());
       if ('refused' in signed) return send(res, signatureRefusal(signed.refused));
