@@ -45,15 +45,21 @@ writeFileSync(`${work}/scenario.yaml`, readFileSync(scenario, 'utf8') +
   `oauth2:\n  clients:\n    ${email}:\n      public_key: |\n${indented}\n`);
 JS
 (umask 077; cp "$here/switchyard.yaml" "$work/switchyard.yaml")
-# The AWS profile Bedrock's keys come from (a session: key id, secret, session token), and no config file.
+# The AWS profiles Bedrock's keys come from: a role (config) assumed with the keys of another profile (credentials), at
+# the simulator's STS, as `aws sts assume-role` would at AWS's.
 export AWS_SHARED_CREDENTIALS_FILE="$work/aws-credentials" AWS_CONFIG_FILE="$work/aws-config"
+export AWS_ENDPOINT_URL_STS="$SIM_URL"
 (umask 077; cat >"$AWS_SHARED_CREDENTIALS_FILE") <<'INI'
-[example]
-aws_access_key_id = ASIAEXAMPLESESSION01
+[base]
+aws_access_key_id = AKIAEXAMPLESOURCE001
 aws_secret_access_key = exampleSecretAccessKey/0001+abcdefghijklmn
-aws_session_token = IQoJb3JpZ2luX2VjEXAMPLE-session-token
 INI
-: >"$AWS_CONFIG_FILE"
+cat >"$AWS_CONFIG_FILE" <<'INI'
+[profile example]
+role_arn = arn:aws:iam::123456789012:role/bedrock-caller
+source_profile = base
+region = us-east-1
+INI
 
 # Started as node itself, not through sy(): a backgrounded function is a subshell, and $! would be the subshell's pid,
 # which cleanup's kill would end while leaving node running.

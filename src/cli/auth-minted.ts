@@ -29,7 +29,8 @@ export function mintedLine(provider: string, v: MintedView, now: number): string
   if (v.error !== undefined && v.error_at !== undefined)
     parts.push(`last mint failed at ${clock(v.error_at)}: ${v.error}`);
   if (parts.length === 0) parts.push('not minted yet (the first request, `auth test` or `auth refresh` mints it)');
-  return `${provider} ${v.id}: ${v.source} (${v.setting}): ${parts.join('; ')}`;
+  const from = v.from !== undefined ? ` — ${v.from}` : '';
+  return `${provider} ${v.id}: ${v.source} (${v.setting})${from}: ${parts.join('; ')}`;
 }
 
 interface RefreshOptions {

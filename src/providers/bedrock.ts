@@ -95,10 +95,48 @@ function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> 
   return kept.length > 0 ? stopStream(events, kept) : events;
 }
 
-/** The control plane lists foundation models (`bedrock.REGION.amazonaws.com/foundation-models`); the runtime
- * endpoint a provider names has no list, so a Bedrock provider's models are its config's. */
-async function listModels(): Promise<string[]> {
-  return [];
+/** The control plane beside a runtime endpoint: `bedrock-runtime.REGION.amazonaws.com` → `bedrock.REGION.amazonaws.com`;
+ * any other base_url (a private endpoint, a proxy, the simulator) serves both. */
+export function controlPlaneOf(baseUrl: string): string {
+  return baseUrl.replace(/\/\/bedrock-runtime(-fips)?\.([a-z0-9-]+)\.amazonaws\.com/, '//bedrock$1.$2.amazonaws.com');
+}
+
+/** One signed GET of the control plane's JSON. */
+async function controlGet(ctx: SendContext, path: string): Promise<unknown> {
+  const base = controlPlaneOf(ctx.baseUrl);
+  const keys = awsKeysOf(ctx.apiKey);
+  const call: Pick<UpstreamCall, 'url' | 'method' | 'headers'> = {
+    url: upstreamTarget(base, path),
+    method: 'GET',
+    headers: {
+      accept: 'application/json',
+      ...(keys === undefined ? { authorization: `Bearer ${ctx.apiKey}` } : {}),
+      ...ctx.headers,
+    },
+  };
+  if (keys !== undefined)
+    call.headers = { ...call.headers, ...(await sigv4Headers(keys, regionOf(ctx), 'bedrock', originOf(base), call)) };
+  return callJson(ctx, call);
+}
+
+const idsOf = (body: unknown, list: string, field: string): string[] => {
+  const items = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[list] : undefined;
+  if (!Array.isArray(items)) return [];
+  return items
+    .map((m: unknown) => (typeof m === 'object' && m !== null ? (m as Record<string, unknown>)[field] : undefined))
+    .filter((id): id is string => typeof id === 'string');
+};
+
+/** The region's inference profiles (`us.anthropic.claude-…`), then its foundation models (ListInferenceProfiles,
+ * ListFoundationModels on the control plane), each call signed as a chat is. */
+async function listModels(ctx: SendContext): Promise<string[]> {
+  const profiles = idsOf(
+    await controlGet(ctx, '/inference-profiles'),
+    'inferenceProfileSummaries',
+    'inferenceProfileId',
+  );
+  const models = idsOf(await controlGet(ctx, '/foundation-models'), 'modelSummaries', 'modelId');
+  return [...profiles, ...models];
 }
 
 export const bedrockAdapter: ProviderAdapter = { type: 'bedrock', send, stream, listModels };

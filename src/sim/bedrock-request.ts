@@ -6,7 +6,14 @@ import type { IncomingMessage } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import { isObject, type Json } from './json.ts';
-import { emptySimRequest, type RequestProblem, type SimMessage, type SimRequest, type ToolChoice } from './request.ts';
+import {
+  emptySimRequest,
+  instructedFormat,
+  type RequestProblem,
+  type SimMessage,
+  type SimRequest,
+  type ToolChoice,
+} from './request.ts';
 import type { Scenario } from './scenario.ts';
 import { simSignature, thinkingOf } from './thinking.ts';
 
@@ -22,16 +29,47 @@ export function bedrockCall(pathname: string): BedrockCall | undefined {
   return m ? { model: decodeURIComponent(m[1]!), stream: m[2] === 'converse-stream' } : undefined;
 }
 
-/** Who signed the request, or AWS's refusal: `[exception name, message]`. */
-export type SignatureCheck = { key: string } | { refused: [string, string] };
+/** Who signed the request and for which region (and whether the session it carries has expired, which the call
+ * book records as `token_expired`), or AWS's refusal: `[exception name, message]`. */
+export type SignatureCheck = { key: string; region: string; expired?: true } | { refused: [string, string] };
+
+/** What the simulator knows of an access key id: its secret, the session token a request must carry, and whether
+ * that session has expired (a scenario key's, or a session its STS issued: sts.ts). */
+export interface AwsSecretEntry {
+  secret: string;
+  sessionToken?: string;
+  expired?: boolean;
+}
+
+export type AwsSecretLookup = (accessKeyId: string) => AwsSecretEntry | undefined;
+
+/** The scenario's keys that carry an `aws_secret`. */
+export const scenarioSecrets =
+  (scenario: Scenario): AwsSecretLookup =>
+  (id) => {
+    const entry = scenario.keys[id];
+    if (entry?.aws_secret === undefined) return undefined;
+    return entry.aws_session_token !== undefined
+      ? { secret: entry.aws_secret, sessionToken: entry.aws_session_token }
+      : { secret: entry.aws_secret };
+  };
 
 const AUTH =
   /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/;
 
-export async function checkSignature(req: IncomingMessage, body: string, scenario: Scenario): Promise<SignatureCheck> {
+const INVALID_TOKEN: [string, string] = [
+  'UnrecognizedClientException',
+  'The security token included in the request is invalid.',
+];
+
+export async function checkSignature(
+  req: IncomingMessage,
+  body: string,
+  lookup: AwsSecretLookup,
+): Promise<SignatureCheck> {
   const authorization = req.headers.authorization ?? '';
   const bearer = /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim();
-  if (bearer !== undefined) return { key: bearer };
+  if (bearer !== undefined) return { key: bearer, region: '' };
   const m = AUTH.exec(authorization);
   if (m === null)
     return {
@@ -43,13 +81,10 @@ export async function checkSignature(req: IncomingMessage, body: string, scenari
       ],
     };
   const [, accessKeyId, , region, service, signedHeaders, signature] = m;
-  const entry = scenario.keys[accessKeyId!];
+  const entry = lookup(accessKeyId!);
   const token = req.headers['x-amz-security-token'];
-  if (
-    entry?.aws_secret === undefined ||
-    (entry.aws_session_token ?? undefined) !== (typeof token === 'string' ? token : undefined)
-  )
-    return { refused: ['UnrecognizedClientException', 'The security token included in the request is invalid.'] };
+  if (entry === undefined || entry.sessionToken !== (typeof token === 'string' ? token : undefined))
+    return { refused: INVALID_TOKEN };
   const headers: Record<string, string> = {};
   for (const name of signedHeaders!.split(';')) {
     const v = req.headers[name];
@@ -65,7 +100,7 @@ export async function checkSignature(req: IncomingMessage, body: string, scenari
   const signer = new SignatureV4({
     credentials: {
       accessKeyId: accessKeyId!,
-      secretAccessKey: entry.aws_secret,
+      secretAccessKey: entry.secret,
       ...(typeof token === 'string' ? { sessionToken: token } : {}),
     },
     region: region!,
@@ -95,7 +130,9 @@ export async function checkSignature(req: IncomingMessage, body: string, scenari
         'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
       ],
     };
-  return { key: accessKeyId! };
+  return entry.expired === true
+    ? { key: accessKeyId!, region: region!, expired: true }
+    : { key: accessKeyId!, region: region! };
 }
 
 const blocks = (m: Json): Json[] => (Array.isArray(m['content']) ? m['content'].filter(isObject) : []);
@@ -227,6 +264,7 @@ export function parseBedrockRequest(key: string | undefined, raw: string, call: 
     tools: specs.map((s) => String(s['name'])),
     toolSchemas,
     toolChoice: toolChoiceOf(config),
+    responseFormat: instructedFormat(system),
     maxTokens: typeof max === 'number' && max > 0 ? max : undefined,
     stopSequences: Array.isArray(inference['stopSequences'])
       ? inference['stopSequences'].filter((s) => typeof s === 'string')

@@ -172,3 +172,37 @@ export function bedrockError(error: ErrorName, openai: HttpReply, detail: string
       );
   }
 }
+
+/** A cross-region inference profile's id: the geography before the model id (`us.anthropic.claude-…`). */
+const PROFILE = /^(us|eu|apac|jp|au|ca|us-gov|global)\.(.+)$/;
+
+/** Bedrock's control plane, `GET /foundation-models` (ListFoundationModels) and `GET /inference-profiles`
+ * (ListInferenceProfiles): the scenario's models, a profile's model listed as a foundation model too. */
+export function bedrockModelList(pathname: string, scenario: { models: Record<string, unknown> }): HttpReply {
+  const ids = Object.keys(scenario.models);
+  const body =
+    pathname === '/inference-profiles'
+      ? {
+          inferenceProfileSummaries: ids
+            .filter((id) => PROFILE.test(id))
+            .map((id) => ({
+              inferenceProfileId: id,
+              inferenceProfileName: id,
+              inferenceProfileArn: `arn:aws:bedrock:us-east-1:123456789012:inference-profile/${id}`,
+              status: 'ACTIVE',
+              type: 'SYSTEM_DEFINED',
+            })),
+        }
+      : {
+          modelSummaries: [...new Set(ids.map((id) => PROFILE.exec(id)?.[2] ?? id))].map((id) => ({
+            modelId: id,
+            modelName: id,
+            modelArn: `arn:aws:bedrock:us-east-1::foundation-model/${id}`,
+            providerName: id.split('.')[0] ?? id,
+            outputModalities: ['TEXT'],
+            responseStreamingSupported: true,
+            modelLifecycle: { status: 'ACTIVE' },
+          })),
+        };
+  return { status: 200, contentType: 'application/json', body: JSON.stringify(body) };
+}

@@ -7,10 +7,15 @@ import type { Scenario } from './scenario.ts';
 import type { CallBook } from './call-book.ts';
 import type { OAuthEndpoint } from './oauth2.ts';
 import { readBody } from './request.ts';
+import type { StsEndpoint } from './sts.ts';
+import { STEPS, type StepName } from './steps.ts';
 
 export interface ControlTarget {
   book: CallBook;
   oauth: Pick<OAuthEndpoint, 'counts' | 'invalidate'>;
+  sts: Pick<StsEndpoint, 'counts' | 'expireAll'>;
+  regions(): Record<string, StepName>;
+  setRegions(regions: Record<string, StepName>): void;
   scenario(): Scenario;
   setScenario(scenario: Scenario): void;
   reset(): void;
@@ -43,6 +48,14 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
         });
       return json(200, { invalidated: target.oauth.invalidate(client) });
     },
+  },
+  '/_sim/sts': { GET: (_req, _url, target) => json(200, target.sts.counts()) },
+  '/_sim/sts/expire': {
+    POST: (_req, _url, target) => json(200, { expired: target.sts.expireAll(Date.now()) }),
+  },
+  '/_sim/regions': {
+    GET: (_req, _url, target) => json(200, target.regions()),
+    PUT: async (req, _url, target) => replaceRegions(await readBody(req), target),
   },
   '/_sim/scenario': {
     GET: (_req, _url, target) => json(200, target.scenario()),
@@ -84,6 +97,29 @@ function callsView(url: URL, book: CallBook): unknown {
     key !== undefined || model !== undefined ? { count: book.calls(key, model) } : { ...book.summary() };
   if (withLog) view['log'] = book.log(key, model);
   return view;
+}
+
+/** `{"us-east-1": "503", "us-west-2": "429"}`: each region's step from now on (`{}` brings every region back). */
+const isStep = (s: string): s is StepName => Object.hasOwn(STEPS, s);
+
+function replaceRegions(text: string, target: ControlTarget): HttpReply {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const bad = (message: string): HttpReply => json(400, { error: { message, type: 'invalid_regions' } });
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return bad('send a JSON object of region → step, such as {"us-east-1": "503"} ({} for every region up)');
+  const next: Record<string, StepName> = {};
+  for (const [region, step] of Object.entries(parsed)) {
+    if (typeof step !== 'string' || !isStep(step))
+      return bad(`regions.${region}: ${JSON.stringify(step)} is not a step (one of ${Object.keys(STEPS).join(', ')})`);
+    next[region] = step;
+  }
+  target.setRegions(next);
+  return json(200, next);
 }
 
 function replaceScenario(text: string, target: ControlTarget): HttpReply {

@@ -24,6 +24,8 @@ export interface DecideInput {
   now: number;
   /** The key is an access token of the simulator's token endpoint (oauth2.ts): its client, and what is wrong with it. */
   issued?: { client: string; problem?: 'token_expired' | 'token_invalidated' };
+  /** The scenario's step for the call's region (`regions:`): a region down or throttled, whatever the key. */
+  regionStep?: StepName;
 }
 
 /** How an issued token behaves when no key is named like it or its client: a plain valid key. */
@@ -74,6 +76,8 @@ export function decide(scenario: Scenario, states: KeyStates, input: DecideInput
   if (input.key === undefined) return { ...base, ...errorDecision('missing_key', 'auth_missing') };
   if (input.issued?.problem !== undefined)
     return { ...base, ...errorDecision(input.issued.problem, input.issued.problem) };
+  if (input.regionStep !== undefined && input.regionStep !== 'ok')
+    return { ...base, ...STEPS[input.regionStep], outcome: `region_${STEPS[input.regionStep].outcome}` };
   if (!behaviour || !behaviour.valid || (behaviour.apis && !behaviour.apis.includes(input.api))) {
     return { ...base, ...errorDecision('invalid_key', 'auth') };
   }

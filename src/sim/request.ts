@@ -244,6 +244,23 @@ function fromOpenAi(body: Json): Partial<SimRequest> {
   };
 }
 
+const JSON_ASKED = 'Answer with one JSON object';
+const SCHEMA_GIVEN = 'The object must match this JSON Schema:\n';
+
+/** JSON asked for in the system prompt, as the gateway asks a model with no JSON mode (Bedrock's Converse): the
+ * simulated model follows the instruction, as a real one does. */
+export function instructedFormat(system: string): ResponseFormat | undefined {
+  if (!system.includes(JSON_ASKED)) return undefined;
+  const at = system.indexOf(SCHEMA_GIVEN);
+  if (at < 0) return { kind: 'json_object' };
+  const line = system.slice(at + SCHEMA_GIVEN.length).split('\n')[0] ?? '';
+  try {
+    return { kind: 'json_schema', schema: JSON.parse(line) as unknown };
+  } catch {
+    return { kind: 'json_object' };
+  }
+}
+
 function responseFormatOf(format: unknown): ResponseFormat | undefined {
   if (!isObject(format)) return undefined;
   if (format['type'] === 'json_object') return { kind: 'json_object' };

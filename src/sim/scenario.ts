@@ -168,6 +168,11 @@ const oauth2Object = z.strictObject({
   clients: z.record(z.string().min(1), z.preprocess(emptyIsObject, oauthClientObject)).default({}),
 });
 
+/** AWS STS (sts.ts): how long a session AssumeRole issues lives (at most; a shorter DurationSeconds is honoured). */
+const stsObject = z.strictObject({
+  session: duration.default(3_600_000),
+});
+
 export const DEFAULT_MODELS = {
   'sim-large': { context_window: 128_000 },
   'sim-small': { context_window: 8_000 },
@@ -186,6 +191,9 @@ export const scenarioSchema = z.preprocess(
       /** A token endpoint (POST /oauth2/token); the tokens it issues are keys (behaving as the key named like their
        * client, when there is one, else as a plain valid key). */
       oauth2: z.preprocess(emptyIsObject, oauth2Object).default({ clients: {} }),
+      sts: z.preprocess(emptyIsObject, stsObject).default({ session: 3_600_000 }),
+      /** A region down or throttled: every call to it (Bedrock's signing region, Vertex's location) gets this step. */
+      regions: z.record(z.string().min(1), stepSchema).default({}),
     })
     .superRefine(checkKeyModels),
 );
@@ -220,4 +228,6 @@ export interface ScenarioInput {
   models?: Record<string, z.input<typeof modelObject> | null>;
   keys?: Record<string, z.input<typeof keyObject> | null>;
   oauth2?: { clients?: Record<string, z.input<typeof oauthClientObject> | null> };
+  sts?: { session?: string | number };
+  regions?: Record<string, z.input<typeof stepSchema>>;
 }

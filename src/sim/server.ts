@@ -20,8 +20,16 @@ import { AZURE_MODELS, azureChat, missingApiVersion, type AzureCall } from './az
 import { geminiCall, geminiKey, parseGeminiRequest, type GeminiCall } from './gemini-request.ts';
 import { geminiModelList, type GeminiMeta } from './gemini.ts';
 import { anthropicOnVertex, vertexCall, type VertexCall } from './vertex.ts';
-import { bedrockCall, checkSignature, parseBedrockRequest, type BedrockCall } from './bedrock-request.ts';
-import { signatureRefusal } from './bedrock.ts';
+import {
+  bedrockCall,
+  checkSignature,
+  parseBedrockRequest,
+  scenarioSecrets,
+  type BedrockCall,
+} from './bedrock-request.ts';
+import { bedrockModelList, signatureRefusal } from './bedrock.ts';
+import { StsEndpoint, stsSignatureRefusal } from './sts.ts';
+import type { StepName } from './steps.ts';
 
 /** A chat call at another front door than OpenAI's or Anthropic's own: Azure's paths, or Gemini's. */
 interface ChatDialect {
@@ -30,6 +38,8 @@ interface ChatDialect {
   /** An Anthropic model on Vertex AI. */
   vertexClaude?: VertexCall;
   bedrock?: BedrockCall;
+  /** Vertex's location, for the scenario's `regions:` (Bedrock's is its signature's). */
+  region?: string;
 }
 import type { ApiName, Scenario, ScenarioInput } from './scenario.ts';
 import type { RunningSimulator, SimCallRecord } from './types.ts';
@@ -49,12 +59,18 @@ export interface SimulatorOptions {
   onCall?: (call: SimCallRecord, scenario: Scenario) => void;
 }
 
+const METADATA_TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
+const METADATA_CLIENT = 'metadata';
+
 const CHAT_ROUTES: Record<string, ApiName> = { '/v1/chat/completions': 'openai', '/v1/messages': 'anthropic' };
 
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   let scenario = resolveScenario(options.scenario);
   const states = new KeyStates(scenario.seed);
   const oauth = new OAuthEndpoint(scenario);
+  const sts = new StsEndpoint();
+  /** Regions down or throttled: the scenario's `regions:`, changed at run time by PUT /_sim/regions. */
+  let regions: Record<string, StepName> = { ...scenario.regions };
   const book = new CallBook();
   const closing = new AbortController();
   /** Numbers the ids of answers (`req_sim_N`, `chatcmpl-sim-N`, `call_sim_N`, …). Never reset: an id names one
@@ -67,12 +83,26 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     book.clear();
     states.clear(scenario.seed);
     oauth.reset(scenario);
+    sts.reset();
+    regions = { ...scenario.regions };
   };
   const setScenario = (next: Scenario | ScenarioInput | string): void => {
     scenario = resolveScenario(next);
     reset();
   };
-  const target = { book, scenario: () => scenario, setScenario, reset, oauth };
+  const awsSecrets = () => sts.lookup(scenarioSecrets(scenario), Date.now);
+  const target = {
+    book,
+    scenario: () => scenario,
+    setScenario,
+    reset,
+    oauth,
+    sts,
+    regions: () => regions,
+    setRegions: (next: Record<string, StepName>) => {
+      regions = next;
+    },
+  };
 
   async function chat(
     req: IncomingMessage,
@@ -84,7 +114,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const { azure, gemini, vertexClaude, bedrock } = dialect;
     let body = await readBody(req);
     // Bedrock's signature is checked before anything else, as AWS does.
-    const signed = bedrock !== undefined ? await checkSignature(req, body, scenario) : undefined;
+    const signed = bedrock !== undefined ? await checkSignature(req, body, awsSecrets()) : undefined;
     if (signed !== undefined && 'refused' in signed) return send(res, signatureRefusal(signed.refused));
     let vertexProblem: string | undefined;
     if (vertexClaude !== undefined) {
@@ -120,6 +150,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     );
     const now = Date.now();
     const token = oauth.check(key, now);
+    // A session STS issued behaves as the key that assumed the role.
+    const assumedBy = key === undefined ? undefined : sts.signerOf(key);
+    const region = signed !== undefined ? signed.region : dialect.region;
+    const regionStep = region === undefined ? undefined : regions[region];
     const decision = decide(scenario, states, {
       api,
       key,
@@ -133,6 +167,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           }
         : {}),
       ...(request.problem ? { requestProblem: request.problem.error } : {}),
+      // A session past its expiry, well signed, is answered ExpiredTokenException (bedrock.ts), as AWS does.
+      ...(assumedBy !== undefined
+        ? {
+            issued:
+              signed?.expired === true
+                ? { client: assumedBy, problem: 'token_expired' as const }
+                : { client: assumedBy },
+          }
+        : {}),
+      ...(regionStep !== undefined ? { regionStep } : {}),
     });
     // Counted as real models count, when asked; before the prompt cache, which cannot read more than the prompt.
     if (decision.answer.tokenCount === 'o200k') request.promptTokens = countPromptTokens(request.promptTexts);
@@ -193,6 +237,28 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     return oauth.token(scenario, form, req.headers.authorization, Date.now, closing.signal);
   }
 
+  /** Google's metadata server (docs/simulator.md#oauth2): the instance's service account is the scenario's OAuth2
+   * client `metadata`, its tokens issued like that client's (expiry, counts, invalidation). */
+  async function metadataToken(req: IncomingMessage): Promise<HttpReply> {
+    await readBody(req);
+    if (req.headers['metadata-flavor'] !== 'Google')
+      return { status: 403, contentType: 'text/html', body: 'Missing required header: Metadata-Flavor' };
+    if (scenario.oauth2.clients[METADATA_CLIENT] === undefined)
+      return { status: 404, contentType: 'text/html', body: 'No service account is attached to this instance' };
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: METADATA_CLIENT });
+    return oauth.token(scenario, form, undefined, Date.now, closing.signal);
+  }
+
+  /** AWS STS (sts.ts): signed like any AWS call, by a scenario key or a session it issued. */
+  async function stsRequest(req: IncomingMessage): Promise<HttpReply> {
+    const body = await readBody(req);
+    const signed = await checkSignature(req, body, awsSecrets());
+    if ('refused' in signed) return stsSignatureRefusal(signed.refused);
+    if (signed.expired === true)
+      return stsSignatureRefusal(['ExpiredTokenException', 'The security token included in the request is expired']);
+    return sts.answer(new URLSearchParams(body), signed.key, scenario.sts.session / 1000, Date.now());
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const api = CHAT_ROUTES[url.pathname];
@@ -208,10 +274,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     if (bedrock !== undefined) return chat(req, res, 'anthropic', url.pathname, { bedrock });
     const vertex = req.method === 'POST' ? vertexCall(url.pathname) : undefined;
     if (vertex !== undefined) {
-      if (vertex.publisher === 'anthropic') return chat(req, res, 'anthropic', url.pathname, { vertexClaude: vertex });
+      if (vertex.publisher === 'anthropic')
+        return chat(req, res, 'anthropic', url.pathname, { vertexClaude: vertex, region: vertex.region });
       const call = { model: vertex.model, stream: vertex.method === 'streamGenerateContent' };
       return chat(req, res, 'openai', url.pathname, {
         gemini: { call, key: keyOf(req, 'openai'), service: 'aiplatform.googleapis.com' },
+        region: vertex.region,
       });
     }
     const gemini = req.method === 'POST' ? geminiCall(url.pathname) : undefined;
@@ -226,6 +294,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     if (AZURE_MODELS.includes(url.pathname) && req.method === 'GET')
       return send(res, listModels(req, scenario, undefined, oauth));
     if (url.pathname === OAUTH2_TOKEN_PATH && req.method === 'POST') return send(res, await tokenRequest(req));
+    if (url.pathname === '/' && req.method === 'POST') return send(res, await stsRequest(req));
+    if (url.pathname === METADATA_TOKEN_PATH && req.method === 'GET') return send(res, await metadataToken(req));
+    if ((url.pathname === '/foundation-models' || url.pathname === '/inference-profiles') && req.method === 'GET') {
+      const signed = await checkSignature(req, await readBody(req), awsSecrets());
+      if ('refused' in signed) return send(res, signatureRefusal(signed.refused));
+      if (signed.expired === true)
+        return send(
+          res,
+          signatureRefusal(['ExpiredTokenException', 'The security token included in the request is expired']),
+        );
+      return send(res, bedrockModelList(url.pathname, scenario));
+    }
     if (url.pathname.startsWith('/_sim/')) return send(res, await control(req, url, target));
     const modelsMatch = /^\/v1\/models(?:\/(.+))?$/.exec(url.pathname);
     if (modelsMatch && req.method === 'GET')
@@ -264,6 +344,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     scenario: () => scenario,
     oauth2: () => oauth.counts(),
     invalidateTokens: (client) => oauth.invalidate(client),
+    sts: () => sts.counts(),
+    expireSessions: () => sts.expireAll(Date.now()),
+    setRegions: target.setRegions,
     close: () => close(server, closing),
     [Symbol.asyncDispose]: () => close(server, closing),
   };

@@ -58,4 +58,10 @@ export interface RunningSimulator extends SimulatorHandle {
   oauth2(): Record<string, import('./oauth2.ts').OAuthCounts>;
   /** Every token the client was issued answers 401 token_invalidated from now on; returns how many. */
   invalidateTokens(client: string): number;
+  /** What AWS STS did: sessions AssumeRole issued, sessions expired by expireSessions(). */
+  sts(): import('./sts.ts').StsCounts;
+  /** Every session STS issued expires now (Bedrock answers ExpiredTokenException to it); returns how many. */
+  expireSessions(): number;
+  /** Each region's step from now on (`{}`: every region up), as PUT /_sim/regions does. */
+  setRegions(regions: Record<string, import('./steps.ts').StepName>): void;
 }

@@ -128,6 +128,24 @@ describe('google service account credentials', () => {
     assert.equal(h.sim.oauth2()['adc-client.apps.googleusercontent.com']!.refreshed, 1, 'one token for both calls');
   });
 
+  for (const [name, value, env] of [
+    ['google_credentials: metadata', 'metadata', {}],
+    ['google_credentials: adc with no ADC file', 'adc', { HOME: ws.dir }],
+  ] as const)
+    it(`${name} takes the instance's token from the metadata server (GCE_METADATA_HOST), re-minted once when refused`, async () => {
+      await using h = await harness({
+        scenario: { ...scenario, oauth2: { clients: { metadata: { expires_in: '1h' } } } },
+        config: (u) => vertexConfig(u.anthropic, value),
+        env: (u) => ({ ...env, GCE_METADATA_HOST: new URL(u.anthropic).host }),
+      });
+      assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+      assert.equal((await h.router.chat({ messages: hello, stream: true })).status, 'ok');
+      assert.equal(h.sim.oauth2()['metadata']!.issued, 1, 'one token for both calls');
+      h.sim.invalidateTokens('metadata');
+      assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+      assert.equal(h.sim.oauth2()['metadata']!.issued, 2);
+    });
+
   it('a key file signed by another key is refused at the token endpoint, and the failure says so', async () => {
     const stranger = pair();
     await using h = await harness({

@@ -22,7 +22,7 @@ test(
     assert.deepEqual(r.stdout.trim().split('\n'), ['ok azure', 'ok gemini', 'ok vertex', 'ok bedrock']);
     for (const secret of [
       'exampleSecretAccessKey',
-      'IQoJb3JpZ2luX2VjEXAMPLE',
+      'IQoJsim-sts-session-token',
       'AIza-example-gemini-key-0000003',
       'azure-example-key-000000000001',
     ])

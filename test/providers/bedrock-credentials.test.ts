@@ -69,6 +69,50 @@ describe('bedrock credentials', () => {
     assert.ok(h.events.some((e) => e.type === 'attempt' && /re-minted after 40[13]/.test(e.attempt.note ?? '')));
   });
 
+  it('an assumed role (role_arn + source_profile) is assumed at STS, and its session re-assumed once it expires', async () => {
+    ws.write(
+      'role/credentials',
+      `[base]\naws_access_key_id = AKIASIMBASE000000001\naws_secret_access_key = base/secret+1\n`,
+    );
+    ws.write(
+      'role/config',
+      `[profile bedrock-role]\nrole_arn = arn:aws:iam::123456789012:role/bedrock-caller\nsource_profile = base\nregion = us-east-1\n`,
+    );
+    await using h = await harness({
+      scenario: { models: { [MODEL]: {} }, keys: { AKIASIMBASE000000001: { aws_secret: 'base/secret+1' } } },
+      config: (u) => ({
+        providers: {
+          br: {
+            type: 'bedrock',
+            base_url: u.anthropic,
+            region: 'us-east-1',
+            aws_credentials: { profile: 'bedrock-role' },
+          },
+        },
+        main: { provider: 'br', model: MODEL },
+        retry: FAST_RETRY,
+      }),
+      env: (u) => ({
+        AWS_SHARED_CREDENTIALS_FILE: join(ws.dir, 'role/credentials'),
+        AWS_CONFIG_FILE: join(ws.dir, 'role/config'),
+        AWS_ENDPOINT_URL_STS: u.anthropic,
+      }),
+    });
+    assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+    assert.equal(h.sim.sts().assumed, 1);
+    // The hour passes: the session is refused as expired, assumed again, and the request answered all the same.
+    assert.equal(h.sim.expireSessions(), 1);
+    assert.equal((await h.router.chat({ messages: hello, stream: true })).status, 'ok');
+    assert.equal(h.sim.sts().assumed, 2);
+    const log = h.sim.log();
+    assert.deepEqual(
+      log.map((c) => c.outcome),
+      ['ok', 'token_expired', 'ok'],
+    );
+    assert.match(log[0]!.key, /^ASIASIMSTS/, 'Bedrock was called with the session, not the source keys');
+    assert.notEqual(log[2]!.key, log[0]!.key);
+  });
+
   it('AWS keys are shown by their access key id, never a piece of the secret or session token', () => {
     assert.equal(mask('ASIASIM00000000000001:simSecret/1+abc:IQoJb3JpZ2luX2VjE-token'), 'ASIA…0001');
     assert.equal(mask('AKIASIMGOOD000000001:right-secret'), 'AKIA…0001');

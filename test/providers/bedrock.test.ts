@@ -1,8 +1,11 @@
 // The Bedrock adapter against the simulator's Converse paths (`/model/M/converse`, `/model/M/converse-stream` in AWS's
 // binary event-stream framing), every request SigV4-signed and its signature recomputed by the simulator, through
-// the whole conformance suite.
-import { after } from 'node:test';
-import { bedrockAdapter } from '../../src/providers/bedrock.ts';
+// the whole conformance suite; its models from the control plane (ListInferenceProfiles, ListFoundationModels).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bedrockAdapter, controlPlaneOf } from '../../src/providers/bedrock.ts';
+import { startSimulator } from '../../src/sim/server.ts';
+import { UpstreamError } from '../../src/errors/upstream-error.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { runAdapterConformance } from './adapter.case.ts';
 
@@ -33,8 +36,37 @@ runAdapterConformance({
   skip: {
     images:
       'Converse takes an image as its bytes or an S3 location, not an http(s) URL: the check sends one by URL, which goes as text',
-    models:
-      "the runtime endpoint has no model list (that is the control plane's, bedrock.REGION.amazonaws.com): a Bedrock provider's models are its config's",
     'strict tools': 'Converse has no strict mode: toolSpec carries the name, description and JSON schema only',
   },
+});
+
+test('the models are listed from the control plane beside the runtime: inference profiles, then foundation models', async () => {
+  assert.equal(
+    controlPlaneOf('https://bedrock-runtime.eu-west-1.amazonaws.com'),
+    'https://bedrock.eu-west-1.amazonaws.com',
+  );
+  assert.equal(
+    controlPlaneOf('https://bedrock-runtime-fips.us-east-1.amazonaws.com'),
+    'https://bedrock-fips.us-east-1.amazonaws.com',
+  );
+  assert.equal(controlPlaneOf('https://vpce-1.bedrock.example'), 'https://vpce-1.bedrock.example');
+  const profile = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
+  await using sim = await startSimulator({
+    scenario: {
+      models: { [profile]: {}, 'amazon.nova-pro-v1:0': {} },
+      keys: { AKIASIMLIST000000001: { aws_secret: 'l' } },
+    },
+  });
+  const ctx = { provider: 'br', baseUrl: sim.url, apiKey: 'AKIASIMLIST000000001:l', headers: {}, timeoutMs: 5000 };
+  assert.deepEqual(await bedrockAdapter.listModels({ ...ctx, awsRegion: 'us-east-1' }), [
+    profile,
+    'anthropic.claude-sonnet-4-5-20250929-v1:0',
+    'amazon.nova-pro-v1:0',
+  ]);
+  // Signed like a chat: a wrong secret is refused as AWS refuses it.
+  const err = await bedrockAdapter.listModels({ ...ctx, apiKey: 'AKIASIMLIST000000001:wrong' }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(UpstreamError.isInstance(err) && err.code === 'InvalidSignatureException');
 });

@@ -55,7 +55,8 @@ export interface HarnessOptions {
   scenario: ScenarioInput;
   /** Built from the simulator's URLs. */
   config: (urls: { openai: string; anthropic: string }) => unknown;
-  env?: Record<string, string>;
+  /** The config's environment; built from the simulator's URLs when a function (an endpoint variable). */
+  env?: Record<string, string> | ((urls: { openai: string; anthropic: string }) => Record<string, string>);
   dotenv?: Record<string, string>;
   store?: StateStore;
   router?: Partial<SwitchyardOptions>;
@@ -76,7 +77,7 @@ export async function harness(options: HarnessOptions): Promise<Harness> {
   const sleeps: number[] = [];
   const router = createSwitchyard({
     config: loadedFrom(withPatientMints(options.config(urls)), {
-      ...(options.env ? { env: options.env } : {}),
+      ...(options.env ? { env: typeof options.env === 'function' ? options.env(urls) : options.env } : {}),
       ...(options.dotenv ? { dotenv: options.dotenv } : {}),
     }),
     store,

@@ -126,7 +126,7 @@ test('PUT /_sim/scenario replaces the scenario (YAML or JSON); a bad one is a lo
     const many = (await several.json()) as { error: { message: string; details: string[]; type: string } };
     assert.equal(many.error.message, 'invalid scenario request body: 3 problems');
     assert.deepEqual(many.error.details, [
-      'request body:1:1: bogus: unknown key `bogus` (valid keys here: seed, latency, stream_delay, models, keys, oauth2)',
+      'request body:1:1: bogus: unknown key `bogus` (valid keys here: seed, latency, stream_delay, models, keys, oauth2, sts, regions)',
       'request body:3:8: keys.x.rate_limit_afer: unknown key `rate_limit_afer` (did you mean `rate_limit_after`?)',
       'request body:3:47: keys.x.server_error_rate: expected a number, got "often"',
     ]);

@@ -1,9 +1,10 @@
 // AWS keys for a Bedrock provider from a named profile or the SDK's default chain (environment, SSO, the shared
-// files, a credential process, container and instance metadata), with the SDK's own providers. The token is the keys
+// files, a role assumed with STS, a credential process, container and instance metadata), with the SDK's own providers. The token is the keys
 // as one string (`ACCESS_KEY_ID:SECRET:SESSION_TOKEN`, providers/aws-sign.ts) and lives until the session expires;
 // the files are read afresh at each mint, so a session renewed by `aws sso login` or a rotated profile is found.
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { MintError } from './mint-error.ts';
+import { awsProfileFrom } from './aws-profile.ts';
 import type { AwsSpec } from './spec.ts';
 
 export interface AwsToken {
@@ -18,6 +19,8 @@ export async function awsKeys(spec: AwsSpec, source: string): Promise<AwsToken> 
     ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
     ...(spec.credentialsFile !== undefined ? { filepath: spec.credentialsFile } : {}),
     ...(spec.configFile !== undefined ? { configFilepath: spec.configFile } : {}),
+    // A profile's role_arn is assumed at this STS (its source_profile's keys sign the AssumeRole call).
+    ...(spec.stsEndpoint !== undefined ? { clientConfig: { endpoint: spec.stsEndpoint } } : {}),
   });
   let keys: Awaited<ReturnType<typeof chain>>;
   try {
@@ -25,7 +28,9 @@ export async function awsKeys(spec: AwsSpec, source: string): Promise<AwsToken> 
   } catch (err) {
     // The SDK's message names what it looked for (a profile, a file), never a secret.
     const said = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new MintError(source, 'refused', `no AWS credentials: ${said}`);
+    // The SDK's "Could not load credentials from any providers" does not say the profile is missing: said here.
+    const from = await awsProfileFrom(spec);
+    throw new MintError(source, 'refused', `no AWS credentials: ${said}${from !== undefined ? ` (${from})` : ''}`);
   }
   const token = [keys.accessKeyId, keys.secretAccessKey, ...(keys.sessionToken ? [keys.sessionToken] : [])].join(':');
   return keys.expiration !== undefined ? { token, expiresAt: keys.expiration.getTime() } : { token };

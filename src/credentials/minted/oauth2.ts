@@ -4,6 +4,7 @@ import { ProxyAgent, request, type Dispatcher } from 'undici';
 import type { OAuth2Spec } from './spec.ts';
 import { MintError } from './mint-error.ts';
 import { describeProxy, tunnelMessage } from '../../providers/proxy.ts';
+import { existsSync } from 'node:fs';
 import { googleTokenRequest } from './google-jwt.ts';
 
 export interface TokenAnswer {
@@ -20,6 +21,11 @@ export async function requestToken(
   now: () => number,
   refreshToken?: string,
 ): Promise<TokenAnswer> {
+  if (
+    spec.grant === 'gce_metadata' ||
+    (spec.metadataFallback !== undefined && !existsSync(spec.serviceAccountFile ?? ''))
+  )
+    return metadataToken(spec, source, now);
   if (spec.grant === 'jwt_bearer') {
     // A Google credentials file: its own grant (a signed assertion, or a user's refresh token), its own token_uri.
     const g = await googleTokenRequest(spec, source, now);
@@ -42,8 +48,23 @@ export async function requestToken(
   return postForm(spec, source, now, form, headers, secrets);
 }
 
+/** The instance's service account token from the metadata server: a GET with `Metadata-Flavor: Google` (which the
+ * server insists on, so no page can fetch it), answered like a token endpoint. */
+function metadataToken(spec: OAuth2Spec, source: string, now: () => number): Promise<TokenAnswer> {
+  const url = spec.grant === 'gce_metadata' ? spec.tokenUrl : (spec.metadataFallback ?? spec.tokenUrl);
+  // The metadata server is on the instance's own link: never through a proxy.
+  const { proxy: _proxy, ...direct } = spec;
+  return tokenCall(
+    { ...direct, tokenUrl: url },
+    source,
+    now,
+    { method: 'GET', headers: { 'metadata-flavor': 'Google' } },
+    [],
+  );
+}
+
 /** POSTs the token request and reads the answer; `secrets` are scrubbed from anything the endpoint says. */
-async function postForm(
+function postForm(
   spec: OAuth2Spec,
   source: string,
   now: () => number,
@@ -51,7 +72,19 @@ async function postForm(
   auth: Record<string, string>,
   secrets: readonly string[],
 ): Promise<TokenAnswer> {
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...auth };
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', ...auth };
+  return tokenCall(spec, source, now, { method: 'POST', headers, body: form.toString() }, secrets);
+}
+
+/** One call to a token endpoint and its answer read. */
+async function tokenCall(
+  spec: OAuth2Spec,
+  source: string,
+  now: () => number,
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  secrets: readonly string[],
+): Promise<TokenAnswer> {
+  const headers = { accept: 'application/json', ...init.headers };
   let status: number;
   let text: string;
   // A token is asked for once in a while: an agent for the one request, closed after it, rather than a pool kept open.
@@ -59,9 +92,9 @@ async function postForm(
   const signal = AbortSignal.timeout(spec.timeoutMs);
   try {
     const res = await request(spec.tokenUrl, {
-      method: 'POST',
+      method: init.method,
       headers,
-      body: form.toString(),
+      ...(init.body !== undefined ? { body: init.body } : {}),
       signal,
       ...(agent !== undefined ? { dispatcher: agent } : {}),
     });

@@ -32,10 +32,14 @@ export interface CommandSpec {
 export interface OAuth2Spec {
   kind: 'oauth2';
   tokenUrl: string;
-  /** `jwt_bearer`: a Google service account's signed assertion (google-jwt.ts), from `serviceAccountFile`. */
-  grant: 'client_credentials' | 'refresh_token' | 'jwt_bearer';
+  /** `jwt_bearer`: a Google service account's signed assertion (google-jwt.ts), from `serviceAccountFile`.
+   * `gce_metadata`: the instance's service account, a GET of `tokenUrl` on the metadata server. */
+  grant: 'client_credentials' | 'refresh_token' | 'jwt_bearer' | 'gce_metadata';
   /** The service account's key file (absolute), read at each mint: its `token_uri` is where the token is asked. */
   serviceAccountFile?: string;
+  /** Application Default Credentials with no file there: the metadata server's token URL, asked instead (as Google's
+   * libraries do on Compute Engine, Cloud Run, GKE). */
+  metadataFallback?: string;
   clientId: string;
   clientSecret?: string;
   scope?: string;
@@ -57,6 +61,9 @@ export interface AwsSpec {
   /** AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE as the config's environment gives them. */
   credentialsFile?: string;
   configFile?: string;
+  /** Where a profile's `role_arn` is assumed: AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL) as the config's environment
+   * gives it, for a VPC endpoint or a test's simulator; unset, the SDK's regional STS endpoint. */
+  stsEndpoint?: string;
   timeoutMs: number;
 }
 
@@ -150,7 +157,9 @@ function awsSource(
   const configFile = envValue(loaded, 'AWS_CONFIG_FILE');
   if (credentialsFile !== undefined) spec.credentialsFile = credentialsFile;
   if (configFile !== undefined) spec.configFile = configFile;
-  const id = hashed('aws', [spec.profile ?? '', credentialsFile ?? '', configFile ?? '']);
+  const sts = envValue(loaded, 'AWS_ENDPOINT_URL_STS') || envValue(loaded, 'AWS_ENDPOINT_URL');
+  if (sts) spec.stsEndpoint = sts;
+  const id = hashed('aws', [spec.profile ?? '', credentialsFile ?? '', configFile ?? '', sts ?? '']);
   const describe = spec.profile === undefined ? 'aws default credential chain' : `aws profile ${spec.profile}`;
   return { provider, spec, id, version: id, where, describe };
 }
@@ -159,6 +168,28 @@ function awsSource(
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 /** Vertex AI takes the cloud-platform scope. */
 export const GOOGLE_CLOUD_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+/** The metadata server's token for the instance's default service account; GCE_METADATA_HOST moves it (as Google's
+ * libraries honour it: an emulator, a test's simulator). */
+function metadataTokenUrl(loaded: LoadedConfig): string {
+  const host = envValue(loaded, 'GCE_METADATA_HOST') || 'metadata.google.internal';
+  return `http://${host}/computeMetadata/v1/instance/service-accounts/default/token`;
+}
+
+/** `google_credentials: metadata`: the token of the instance's service account, from the metadata server. */
+function metadataSource(loaded: LoadedConfig, provider: string, where: string): Omit<MintedSource, 'waitMs'> {
+  const tokenUrl = metadataTokenUrl(loaded);
+  const spec: OAuth2Spec = {
+    kind: 'oauth2',
+    tokenUrl,
+    grant: 'gce_metadata',
+    clientId: '',
+    clientAuth: 'body',
+    timeoutMs: 30_000,
+  };
+  const id = hashed('oauth2', ['google-metadata', tokenUrl]);
+  return { provider, spec, id, version: id, where, describe: `google metadata server ${new URL(tokenUrl).host}` };
+}
 
 /** `adc`: Application Default Credentials' file, where Google's libraries look for it. */
 function adcPath(loaded: LoadedConfig): string {
@@ -176,6 +207,7 @@ function googleSource(
   where: string,
   path: string,
 ): Omit<MintedSource, 'waitMs'> {
+  if (path === 'metadata') return metadataSource(loaded, provider, where);
   const abs = path === 'adc' ? adcPath(loaded) : isAbsolute(path) ? path : resolve(loaded.dir, path);
   const spec: OAuth2Spec = {
     kind: 'oauth2',
@@ -187,6 +219,9 @@ function googleSource(
     clientAuth: 'body',
     timeoutMs: 30_000,
   };
+  // ADC's last resort, as Google's libraries have it: no file named, none from gcloud → the instance's account.
+  if (path === 'adc' && !envValue(loaded, 'GOOGLE_APPLICATION_CREDENTIALS'))
+    spec.metadataFallback = metadataTokenUrl(loaded);
   const proxy = chooseProxy(
     provider,
     loaded.config.providers[provider]?.proxy,

@@ -4,6 +4,7 @@ import type { CredentialPool } from '../pool.ts';
 import type { MintedSource } from './spec.ts';
 import type { MintReason } from './mint-reason.ts';
 import type { StateStore } from '../../state/types.ts';
+import { awsProfileFrom } from './aws-profile.ts';
 
 /** One minted source as the auth commands show it. Times are ISO (JSON) and shown as clock times. */
 export interface MintedView {
@@ -11,6 +12,8 @@ export interface MintedView {
   /** `command gcloud`, `oauth2 client app at login.example.com`. */
   source: string;
   setting: string;
+  /** What the source holds, said before anything is minted: an AWS profile's role and the keys that assume it. */
+  from?: string;
   minted_at?: string;
   /** Why it was minted: `first`, `expiring`, `expired`, `rejected_401`, `rejected_403`, `changed`, `forced`, `asked`. */
   mint_reason?: MintReason;
@@ -56,6 +59,8 @@ export async function mintedViews(pool: CredentialPool, store: StateStore, provi
   for (const source of pool.mintedSources(provider)) {
     const t = await timesOf(pool, store, source);
     const v: MintedView = { id: source.id, source: source.describe, setting: source.where };
+    const from = source.spec.kind === 'aws' ? await awsProfileFrom(source.spec) : undefined;
+    if (from !== undefined) v.from = from;
     if (t.mintedAt !== undefined) v.minted_at = new Date(t.mintedAt).toISOString();
     if (t.reason !== undefined) v.mint_reason = t.reason;
     if (t.expiresAt !== undefined) v.expires_at = new Date(t.expiresAt).toISOString();

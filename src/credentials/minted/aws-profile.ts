@@ -1,0 +1,55 @@
+// What an AWS profile holds, as `auth explain` and `auth list` say it before anything is minted: a role assumed with
+// another profile's keys, static keys (by access key id), SSO, a credential process, a web identity — read from the
+// shared files with Smithy's own loader (the one the SDK's providers read), never a secret.
+import { parseKnownFiles } from '@smithy/core/config';
+import { mask } from '../../config/mask.ts';
+import type { AwsSpec } from './spec.ts';
+
+type Profile = Record<string, string | undefined>;
+
+/** Where the profile's session comes from, in a few words; undefined for the default chain, which has no profile. */
+export async function awsProfileFrom(spec: AwsSpec): Promise<string | undefined> {
+  if (spec.profile === undefined) return undefined;
+  let profiles: Record<string, Profile>;
+  try {
+    profiles = await parseKnownFiles({
+      profile: spec.profile,
+      ...(spec.credentialsFile !== undefined ? { filepath: spec.credentialsFile } : {}),
+      ...(spec.configFile !== undefined ? { configFilepath: spec.configFile } : {}),
+      ignoreCache: true,
+    });
+  } catch {
+    return undefined;
+  }
+  const p = profiles[spec.profile];
+  if (p === undefined) return `profile ${spec.profile} is in neither ${filesOf(spec)}`;
+  return holds(p, spec);
+}
+
+const filesOf = (spec: AwsSpec): string =>
+  `${spec.configFile ?? '~/.aws/config'} nor ${spec.credentialsFile ?? '~/.aws/credentials'}`;
+
+/** An access key id names the keys without being secret: shown as mask() shows a credential holding it. */
+const keyIdShown = (id: string): string =>
+  /^A[KS]IA[A-Z0-9]{12,}$/.test(id) ? `${id.slice(0, 4)}…${id.slice(-4)}` : mask(id);
+
+/** The first way the SDK would take, in its own order (role, SSO, web identity, process, static keys). */
+function holds(p: Profile, spec: AwsSpec): string {
+  const sts = `STS ${spec.stsEndpoint !== undefined ? `at ${spec.stsEndpoint}` : "at AWS's regional endpoint"}`;
+  if (p['role_arn'] !== undefined) {
+    const by =
+      p['source_profile'] !== undefined
+        ? `profile ${p['source_profile']}'s keys`
+        : p['credential_source'] !== undefined
+          ? `the ${p['credential_source']}'s keys`
+          : 'no source (set source_profile or credential_source)';
+    return `role ${p['role_arn']} assumed with ${by} (${sts})`;
+  }
+  if (p['web_identity_token_file'] !== undefined) return `a web identity token file, exchanged at ${sts}`;
+  if (p['sso_session'] !== undefined || p['sso_start_url'] !== undefined)
+    return `SSO${p['sso_account_id'] !== undefined ? ` account ${p['sso_account_id']}` : ''}${p['sso_role_name'] !== undefined ? ` role ${p['sso_role_name']}` : ''}: \`aws sso login\` renews its session`;
+  if (p['credential_process'] !== undefined) return 'a credential_process';
+  if (p['aws_access_key_id'] !== undefined)
+    return `keys ${keyIdShown(p['aws_access_key_id'])}${p['aws_session_token'] !== undefined ? ' with a session token' : ''}`;
+  return 'no credentials (no keys, role_arn, SSO or credential_process)';
+}
