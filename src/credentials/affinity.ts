@@ -40,6 +40,9 @@ export interface AffinityTurn {
   why?: string;
   /** The earlier turn's key was asked for on its route (once per call). */
   asked?: boolean;
+  /** Made only for a Responses conversation's owner (routing/owner-step.ts), with prompt-cache affinity off: no cache
+   * key is derived from it. */
+  ownerOnly?: true;
 }
 
 /** How many earlier turns are looked for: the last one, and two before it (a turn whose answer was lost). */

@@ -170,7 +170,9 @@ export const responsesWire: WireApi = {
     return {
       encode: (ev) => {
         const out = encode(ev);
-        if (answered !== undefined && ev.type === 'finish') tellAnswer(out, answered);
+        // A Responses route's own stream ends with its own response.completed, relayed as a responses_event.
+        if (answered !== undefined && (ev.type === 'finish' || ev.type === 'responses_event'))
+          tellAnswer(out, answered);
         return out.map(namedSseFrame).join('');
       },
       // response.completed comes with the `finish` event; the Responses API sends no [DONE].

@@ -53,7 +53,7 @@ const OPENAI_API = /^https:\/\/api\.openai\.com(\/|$)/;
  * sent none, so OpenAI routes its turns to the machines holding its prefix. */
 export function deriveCacheKey(run: RouteRun): void {
   const turn = run.ctx.affinity;
-  if (turn === undefined || run.provider.type !== 'openai') return;
+  if (turn === undefined || turn.ownerOnly === true || run.provider.type !== 'openai') return;
   if (!OPENAI_API.test(run.route.baseUrl ?? run.provider.base_url)) return;
   run.adjustRequest({ promptCacheKey: `sy-${turnHashes(turn).conversation}` });
 }

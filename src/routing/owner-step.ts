@@ -30,7 +30,8 @@ export function ownerAffinity(
     at: call.now,
     expires_at: call.now + 1,
   };
-  return { ...(turn ?? { prompt: { scope: call.scope, messages: call.messages, tools: call.tools } }), found };
+  const base = turn ?? { prompt: { scope: call.scope, messages: call.messages, tools: call.tools }, ownerOnly: true };
+  return { ...base, found };
 }
 
 /** A route other than the owner's, when the conversation cannot go elsewhere: passed over, without a request. */

@@ -14,9 +14,7 @@ import { until } from '../helpers/until.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
-import { createLogger } from '../../src/log.ts';
+import { spawnGateway } from '../helpers/gateway-process.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 
 const KEY = 'sk-canned-conversation-01';
@@ -51,24 +49,39 @@ function responsesAnswer(body: Record<string, unknown>): CannedReply {
     },
   ];
   if (upstream.compacts) output.unshift({ type: 'compaction', id: `cmp_${n}`, encrypted_content: 'gAAAA-compacted' });
-  return {
-    status: 200,
-    body: {
-      id,
-      object: 'response',
-      created_at: 1,
-      status: 'completed',
-      error: null,
-      incomplete_details: null,
-      model: body['model'],
-      output,
-      usage: { input_tokens: 10, output_tokens: 4, total_tokens: 14 },
-      store: body['store'] !== false,
-      tools: [],
-      tool_choice: 'auto',
-      parallel_tool_calls: true,
-    },
+  const response = {
+    id,
+    object: 'response',
+    created_at: 1,
+    status: 'completed',
+    error: null,
+    incomplete_details: null,
+    model: body['model'],
+    output,
+    usage: { input_tokens: 10, output_tokens: 4, total_tokens: 14 },
+    store: body['store'] !== false,
+    tools: [],
+    tool_choice: 'auto',
+    parallel_tool_calls: true,
   };
+  return body['stream'] === true
+    ? { status: 200, body: responsesStream(response, output), headers: { 'content-type': 'text/event-stream' } }
+    : { status: 200, body: response };
+}
+
+/** The response as OpenAI streams it: created, each item added and done, completed. */
+function responsesStream(response: Record<string, unknown>, output: unknown[]): string {
+  const events: [string, Record<string, unknown>][] = [
+    ['response.created', { response: { ...response, status: 'in_progress', output: [] } }],
+    ...output.flatMap((item, i): [string, Record<string, unknown>][] => [
+      ['response.output_item.added', { output_index: i, item }],
+      ['response.output_item.done', { output_index: i, item }],
+    ]),
+    ['response.completed', { response }],
+  ];
+  return events
+    .map(([type, data], i) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: i, ...data })}\n\n`)
+    .join('');
 }
 
 before(async () => {
@@ -195,6 +208,19 @@ test('an id the gateway has no record of, or one of another client key, is previ
   );
 });
 
+test('a streamed turn of a Responses route over the WebSocket is continued there over HTTP, as its own id', async () => {
+  Object.assign(upstream, { failing: false, compacts: false });
+  const first = await socketTurn(h.url, h.key, { model: 'gpt-up', input: 'streamed first' });
+  assert.equal(first.type, 'response.completed');
+  const id = (first['response'] as { id: string }).id;
+  assert.match(id, /^resp_up_/);
+  const { response } = await client()
+    .responses.create({ model: 'gpt-up', previous_response_id: id, input: 'then over HTTP' })
+    .withResponse();
+  assert.equal(response.headers.get('x-switchyard-conversation'), 'continued');
+  assert.equal(up.calls.at(-1)!.body['previous_response_id'], id);
+});
+
 test('an HTTP turn sent with store: false is not kept, as OpenAI keeps none', async () => {
   const unstored = await client().responses.create({ model: 'main', input: 'not kept', store: false });
   await assert.rejects(
@@ -233,6 +259,8 @@ test('a new WebSocket connection continues a response of an earlier one, and HTT
   });
   assert.equal(second.type, 'response.completed');
   assert.deepEqual(h.sim.log().at(-1)!.roles, ['user', 'assistant', 'user']);
+  // No headers over the socket: the turn's log line says how it was sent.
+  await until('the turn line', () => h.logs.some((l) => l.includes('"conversation":"rebuilt; turns=1"')));
   const third = await client().responses.create({
     model: 'main',
     previous_response_id: (second['response'] as { id: string }).id,
@@ -242,8 +270,8 @@ test('a new WebSocket connection continues a response of an earlier one, and HTT
   assert.deepEqual(h.sim.log().at(-1)!.roles, ['user', 'assistant', 'user', 'assistant', 'user']);
 });
 
-/** A replica with its own state directory, sharing only Redis and the simulator. */
-async function replica(t: TestContext, redisUrl: string, simUrl: string): Promise<GatewayHandle> {
+/** A `switchyard gateway` process with its own state directory, sharing only Redis and the simulator. */
+async function replica(t: TestContext, redisUrl: string, simUrl: string): Promise<string> {
   const ws = tempWorkspace('switchyard-conv-replica-');
   t.after(() => ws.cleanup());
   const configPath = ws.write(
@@ -255,20 +283,13 @@ async function replica(t: TestContext, redisUrl: string, simUrl: string): Promis
       gateway: { state: redisUrl, require_keys: false },
     }),
   );
-  const loaded = loadConfig({ configPath, cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
-  const gw = await startGateway({
-    loaded,
-    logger: createLogger({ destination: { write: () => {} } }),
-    listen: '127.0.0.1:0',
-    watch: false,
-    drainMs: 5_000,
-  });
-  t.after(() => gw.close());
-  return gw;
+  const gw = await spawnGateway(t, ['--config', configPath], { SWITCHYARD_HOME: ws.home }, ws.dir);
+  t.after(() => gw[Symbol.asyncDispose]());
+  return gw.url;
 }
 
 test(
-  'replicas sharing Redis: a conversation answered by one is continued on the other',
+  'two gateway processes sharing Redis: a conversation answered by one is continued on the other',
   { skip: REDIS_MISSING },
   async (t) => {
     const redis = await startTestRedis();
@@ -277,8 +298,8 @@ test(
     t.after(() => sim.close());
     const one = await replica(t, redis.url, sim.url);
     const two = await replica(t, redis.url, sim.url);
-    const first = await client(one.url, 'none').responses.create({ model: 'main', input: 'asked of replica one' });
-    const second = await client(two.url, 'none').responses.create({
+    const first = await client(one, 'none').responses.create({ model: 'main', input: 'asked of replica one' });
+    const second = await client(two, 'none').responses.create({
       model: 'main',
       previous_response_id: first.id,
       input: 'continued on replica two',
@@ -286,12 +307,12 @@ test(
     assert.equal(second.status, 'completed');
     assert.deepEqual(sim.log().at(-1)!.roles, ['user', 'assistant', 'user']);
     // Over the socket too, and back to the first replica.
-    const third = await socketTurn(two.url, 'none', {
+    const third = await socketTurn(two, 'none', {
       model: 'main',
       previous_response_id: second.id,
       input: 'by socket',
     });
-    const fourth = await client(one.url, 'none').responses.create({
+    const fourth = await client(one, 'none').responses.create({
       model: 'main',
       previous_response_id: (third['response'] as { id: string }).id,
       input: 'back on one',

@@ -179,14 +179,14 @@ test('under gateway.hosted_tools: refuse, a built-in tool is refused in the Resp
   assert.equal(res.status, 'completed');
 });
 
-test('previous_response_id is refused with previous_response_not_found, so clients send the whole conversation', async () => {
+test('a previous_response_id the gateway has no record of is previous_response_not_found, so clients send the whole conversation', async () => {
   await assert.rejects(
     client().responses.create({ model: 'main', previous_response_id: 'resp_abc', input: 'continue', store: true }),
     (err: unknown) =>
       err instanceof OpenAI.BadRequestError &&
       err.code === 'previous_response_not_found' &&
       err.param === 'previous_response_id' &&
-      /"resp_abc" cannot be found/.test(err.message),
+      /'resp_abc' not found/.test(err.message),
   );
   await assert.rejects(
     client().responses.create({ model: 'main', conversation: 'conv_1', input: 'continue' }),
@@ -203,7 +203,7 @@ test('store: true and store: false are both answered; reading a response back is
   assert.equal(notStored.status, 'completed');
   await assert.rejects(
     client().responses.retrieve(stored.id),
-    (err: unknown) => err instanceof OpenAI.NotFoundError && /keeps no responses/.test(err.message),
+    (err: unknown) => err instanceof OpenAI.NotFoundError && /serves no stored responses/.test(err.message),
   );
   await assert.rejects(
     client().responses.inputItems.list(stored.id),
