@@ -37,6 +37,9 @@ export type ThinkingPart =
 export interface CompactionPart {
   type: 'compaction';
   content: string;
+  /** The block's other fields as they came (`encrypted_content`, `signature`, `tool_changes`; `content: null` for a
+   * failed compaction), which Anthropic wants back verbatim: sent with it to Anthropic routes, to no other. */
+  fields?: Record<string, unknown>;
 }
 
 export type ContentPart =
@@ -157,6 +160,8 @@ export interface ChatResponse {
   /** An Anthropic answer's `compaction` block (server-side compaction): its summary, answered to an Anthropic caller
    * as the block it was. */
   compaction?: string;
+  /** That block's other fields as they came (CompactionPart.fields). */
+  compaction_fields?: Record<string, unknown>;
   tool_calls: ToolCall[];
   finish_reason: FinishReason;
   /** The stop sequence that ended the answer, when finish_reason is `stop_sequence` and the upstream named it. */
@@ -196,7 +201,7 @@ export type StreamEvent =
   | { type: 'redacted_thinking'; data: string; id?: string }
   /** A whole Anthropic `compaction` block (server-side compaction), its summary gathered from its deltas: it comes
    * before the answer's content, and stands for the conversation before it (ChatResponse.compaction). */
-  | { type: 'compaction'; content: string }
+  | { type: 'compaction'; content: string; fields?: Record<string, unknown> }
   /** A tool call's block opens; its `id` (the call's) is the block's. */
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string; id?: string }

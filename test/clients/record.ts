@@ -3,7 +3,7 @@
 // redacted), body — with the answer's status. A WebSocket (the Responses WebSocket mode of Codex and the Agents SDK)
 // is relayed message by message: kept as a `GET` with the status of the upgrade's answer (101 when it switched) and
 // every message each way (`frames`). `npm run test:clients -- --record` captures the fixtures with it; run by hand it
-// writes one JSON file per request (a WebSocket's once it opened, with the messages so far):
+// writes one JSON file per request (a WebSocket's as it opens, then with all its messages when stopped):
 //   node test/clients/record.ts --target http://127.0.0.1:4141 --out /tmp/capture [--listen 127.0.0.1:4150]
 import { request as httpRequest, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -258,19 +258,27 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const [host = '127.0.0.1', port = '0'] = values.listen.split(':');
   let n = 0;
+  // A WebSocket's file is written as it opens and again, with all its messages, when the recorder stops.
+  const sockets: [string, Exchange][] = [];
+  const write = (file: string, e: Exchange): void => writeFileSync(file, `${JSON.stringify(e, null, 2)}\n`);
   const recorder = await startRecorder({
     target: values.target,
     listen: { host, port: Number(port) },
     onExchange: (e) => {
       n += 1;
       const file = join(out, `${String(n).padStart(3, '0')}-${exchangeSlug(e)}.json`);
-      writeFileSync(file, `${JSON.stringify(e, null, 2)}\n`);
+      write(file, e);
+      if (e.frames !== undefined) sockets.push([file, e]);
       console.log(`${e.request.method} ${e.request.path} → ${e.answered.status}  ${file}`);
     },
   });
   console.log(`recording on ${recorder.url} → ${values.target}; writing to ${out} (Ctrl-C stops)`);
-  process.once('SIGINT', () => void recorder.close());
-  process.once('SIGTERM', () => void recorder.close());
+  const stop = (): void => {
+    for (const [file, e] of sockets) write(file, e);
+    void recorder.close();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
 
 if (import.meta.main) await main();

@@ -24,7 +24,13 @@ const compactedAnswer = {
   role: 'assistant',
   model: 'claude-canned',
   content: [
-    { type: 'compaction', content: 'Summary: the user is building a website.' },
+    {
+      type: 'compaction',
+      content: 'Summary: the user is building a website.',
+      encrypted_content: 'opaque-answer-1',
+      signature: 'sig-answer-1',
+      tool_changes: [],
+    },
     { type: 'text', text: 'Next, the footer.' },
   ],
   stop_reason: 'end_turn',
@@ -51,12 +57,12 @@ const pausedStream = [
   {
     type: 'content_block_start',
     index: 0,
-    content_block: { type: 'compaction', content: null, encrypted_content: null },
+    content_block: { type: 'compaction', content: null, encrypted_content: null, signature: 'sig-stream-1' },
   },
   {
     type: 'content_block_delta',
     index: 0,
-    delta: { type: 'compaction_delta', content: SUMMARY, encrypted_content: null },
+    delta: { type: 'compaction_delta', content: SUMMARY, encrypted_content: 'opaque-stream-1' },
   },
   { type: 'content_block_stop', index: 0 },
   { type: 'message_delta', delta: { stop_reason: 'compaction', stop_sequence: null }, usage: { output_tokens: 30 } },
@@ -108,7 +114,12 @@ const MESSAGES = [
   {
     role: 'assistant',
     content: [
-      { type: 'compaction', content: 'Summary: a website with home and about pages.' },
+      {
+        type: 'compaction',
+        content: 'Summary: a website with home and about pages.',
+        encrypted_content: 'opaque-history-1',
+        signature: 'sig-history-1',
+      },
       { type: 'text', text: 'Done with both.' },
     ],
   },
@@ -142,13 +153,19 @@ test("an Anthropic route gets the compaction beta, edit and block as they came, 
   assert.equal(sent.path, '/v1/messages');
   assert.deepEqual(sent.body['context_management'], { edits: [{ type: 'compact_20260112' }] });
   const turns = sent.body['messages'] as { role: string; content: unknown }[];
+  // Its opaque fields go back verbatim, as Anthropic asks.
   assert.deepEqual((turns[3]!.content as unknown[])[0], {
     type: 'compaction',
     content: 'Summary: a website with home and about pages.',
+    encrypted_content: 'opaque-history-1',
+    signature: 'sig-history-1',
   });
   assert.deepEqual((res.body['content'] as unknown[])[0], {
     type: 'compaction',
     content: 'Summary: the user is building a website.',
+    encrypted_content: 'opaque-answer-1',
+    signature: 'sig-answer-1',
+    tool_changes: [],
   });
 });
 
@@ -207,10 +224,10 @@ test('a streamed compaction block paused after reaches the Anthropic SDK as the 
   });
   const message = await stream.finalMessage();
   assert.equal(message.stop_reason, 'compaction');
-  assert.deepEqual(
-    message.content.map((b) => [b.type, b.type === 'compaction' ? b.content : undefined]),
-    [['compaction', SUMMARY]],
-  );
+  // Its opaque fields as the upstream streamed them: Claude Code sends the block back verbatim.
+  assert.deepEqual(message.content, [
+    { type: 'compaction', content: SUMMARY, encrypted_content: 'opaque-stream-1', signature: 'sig-stream-1' },
+  ]);
 });
 
 test('a streamed compaction block reaches a Responses caller as a compaction item holding its summary', async () => {

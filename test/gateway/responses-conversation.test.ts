@@ -259,6 +259,8 @@ test('a new WebSocket connection continues a response of an earlier one, and HTT
   });
   assert.equal(second.type, 'response.completed');
   assert.deepEqual(h.sim.log().at(-1)!.roles, ['user', 'assistant', 'user']);
+  // No headers over the socket: the turn's log line says how it was sent.
+  await until('the turn line', () => h.logs.some((l) => l.includes('"conversation":"rebuilt; turns=1"')));
   const third = await client().responses.create({
     model: 'main',
     previous_response_id: (second['response'] as { id: string }).id,

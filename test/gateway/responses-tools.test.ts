@@ -203,7 +203,7 @@ test('store: true and store: false are both answered; reading a response back is
   assert.equal(notStored.status, 'completed');
   await assert.rejects(
     client().responses.retrieve(stored.id),
-    (err: unknown) => err instanceof OpenAI.NotFoundError && /keeps no responses/.test(err.message),
+    (err: unknown) => err instanceof OpenAI.NotFoundError && /serves no stored responses/.test(err.message),
   );
   await assert.rejects(
     client().responses.inputItems.list(stored.id),

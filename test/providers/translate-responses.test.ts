@@ -109,7 +109,7 @@ test('responses request: what cannot be answered statelessly or routed is refuse
   const cases: [unknown, RegExp][] = [
     [
       { model: 'm', input: 'x', previous_response_id: 'resp_1' },
-      /^previous_response_id: the gateway keeps no responses, so "resp_1" cannot be found/,
+      /^previous_response_id: "resp_1" is not read here \(only POST \/v1\/responses continues/,
     ],
     [{ model: 'm', input: 'x', conversation: 'conv_1' }, /^conversation: the gateway keeps no conversations/],
     [{ model: 'm', input: 'x', background: true }, /^background: the gateway keeps no responses to poll/],

@@ -1,6 +1,6 @@
-// POST /v1/responses — the OpenAI Responses API, streaming and not, behind the client-key check. Stateless: the
-// conversation comes whole in `input` (what `store: false` clients, such as Codex, send anyway); reading a stored
-// response back answers 404.
+// POST /v1/responses — the OpenAI Responses API, streaming and not, behind the client-key check. The conversation
+// comes whole in `input` (what `store: false` clients, such as Codex, send anyway) or continues one the gateway
+// recorded (`previous_response_id`: conversation-turn.ts); reading a stored response back answers 404.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
@@ -19,12 +19,12 @@ export const responsesBodySchema = {
   },
 } as const;
 
-/** Reading a response back (and what needs one stored: its input items, cancelling, deleting): the gateway stores
- * none, whatever `store` said, so each is the 404 OpenAI gives for an id it does not know. */
+/** Reading a response back (and what needs one stored: its input items, cancelling, deleting): the gateway keeps a
+ * conversation's turns only to continue them, so each is the 404 OpenAI gives for an id it does not know. */
 function noStoredResponse(req: FastifyRequest<{ Params: { id: string } }>): never {
   throw new ApiError(
     'not_found',
-    `Response with id '${req.params.id}' not found: the gateway keeps no responses (it answers store: true requests without storing them); send the whole conversation in input instead`,
+    `Response with id '${req.params.id}' not found: the gateway serves no stored responses (it keeps a conversation's turns only to continue them with previous_response_id)`,
     { param: 'response_id' },
   );
 }

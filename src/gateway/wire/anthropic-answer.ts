@@ -31,7 +31,8 @@ function refusalText(res: ChatResponse): string {
 export function toAnthropicResponse(res: ChatResponse): Obj {
   const content: Obj[] = (res.thinking ?? []).map(thinkingBlock);
   // Server-side compaction's summary comes first, as Anthropic answers it.
-  if (res.compaction !== undefined) content.unshift({ type: 'compaction', content: res.compaction });
+  if (res.compaction !== undefined)
+    content.unshift({ type: 'compaction', content: res.compaction, ...res.compaction_fields });
   // An OpenAI refusal is told as Anthropic tells its own: the words as text, ending `refusal`.
   const text = refusalText(res);
   // Blank text beside tool calls is dropped: the caller would send it back and Anthropic refuses whitespace-only text.

@@ -18,6 +18,7 @@ import {
   thinkingPartOf,
 } from '../../providers/translate/parts.ts';
 import { checkToolChoice } from './tool-choice.ts';
+import { compactionFields } from '../../providers/translate/compaction.ts';
 import type {
   AnthropicCustomTool,
   AnthropicWireBlock,
@@ -84,7 +85,9 @@ function messagesFromWire(m: AnthropicWireMessage, i: number): ChatMessage[] {
     } else if (block.type === 'compaction' && m.role === 'assistant') {
       // Server-side compaction's summary: as it came to Anthropic routes, as text in its place elsewhere.
       const content = (block as { content?: unknown }).content;
-      parts.push({ type: 'compaction', content: typeof content === 'string' ? content : '' });
+      const fields = compactionFields(block as Record<string, unknown>);
+      const part: ContentPart = { type: 'compaction', content: typeof content === 'string' ? content : '' };
+      parts.push(fields === undefined ? part : { ...part, fields });
     } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
       // Kept as sent, signature and all, for Anthropic routes; a user turn has none to keep.
       const part = m.role === 'assistant' ? thinkingPartOf(block) : undefined;

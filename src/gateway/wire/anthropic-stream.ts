@@ -131,9 +131,10 @@ export class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   /** The block as Anthropic streams it: started empty, its summary in one `compaction_delta`, stopped. */
   compaction(ev: EventOf<'compaction'>): NamedSseEvent[] {
     const out = this.writeCalls();
+    const { content: _content, encrypted_content: encrypted = null, ...rest } = ev.fields ?? {};
     out.push(
-      this.begin({ type: 'compaction', content: null, encrypted_content: null }),
-      this.delta({ type: 'compaction_delta', content: ev.content, encrypted_content: null }),
+      this.begin({ type: 'compaction', content: null, encrypted_content: null, ...rest }),
+      this.delta({ type: 'compaction_delta', content: ev.content, encrypted_content: encrypted }),
       this.stop(),
     );
     return out;

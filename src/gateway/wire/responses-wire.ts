@@ -1,6 +1,7 @@
 // OpenAI Responses API wire shape ⇄ canonical, for the gateway's POST /v1/responses. Stateless: `input` carries the
-// whole conversation (messages, function calls and their outputs); `previous_response_id` and items that point at
-// stored state are refused with a located error rather than answered without the context they name.
+// whole conversation (messages, function calls and their outputs; a `previous_response_id` turn's was rebuilt before:
+// conversation-record.ts); items that point at stored state are refused with a located error rather than answered
+// without the context they name.
 import { randomUUID } from 'node:crypto';
 import { shapedId } from '../../providers/translate/ids.ts';
 import type {
@@ -374,12 +375,13 @@ function allowedTools(
 }
 
 /** Fields that need stored responses are refused with the codes SDKs act on, never answered without their context
- * (docs/gateway.md#stateful-fields-previous_response_id-store-conversation). */
+ * (docs/gateway.md#stateful-fields-previous_response_id-store-conversation). A `previous_response_id` reaching here was
+ * not rebuilt from the record (serve-chat.ts does that for POST /v1/responses only). */
 function refuseStateful(wire: ResponsesWireRequest): void {
   if (wire.previous_response_id != null) {
     throw new WireRequestError(
       'previous_response_id',
-      `a compaction is made of the conversation in input: "${wire.previous_response_id}" is not read here; send the whole conversation in input`,
+      `"${wire.previous_response_id}" is not read here (only POST /v1/responses continues a recorded conversation): send the whole conversation in input`,
       'previous_response_not_found',
     );
   }

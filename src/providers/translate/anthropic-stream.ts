@@ -47,7 +47,13 @@ type OpenBlock =
   | { kind: 'thinking'; id: string }
   | { kind: 'tool'; index: number; id: string }
   /** Server-side compaction: its summary gathered from its deltas, passed on whole at its stop. */
-  | { kind: 'compaction'; content: string };
+  | { kind: 'compaction'; content: string; fields: Obj };
+
+/** A whole compaction block, its fields (CompactionPart.fields) only when it has any set. */
+function compactionEvent(content: string, fields: Obj): StreamEvent {
+  for (const k of Object.keys(fields)) if (fields[k] == null) delete fields[k];
+  return Object.keys(fields).length > 0 ? { type: 'compaction', content, fields } : { type: 'compaction', content };
+}
 
 export function createAnthropicEventDecoder(): AnthropicEventDecoder {
   const open = new Map<number, OpenBlock>();
@@ -133,7 +139,8 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
     } else if (block['type'] === 'redacted_thinking') {
       out.push({ type: 'redacted_thinking', data: str(block['data']) ?? '', id: `rsn-${blocks++}` });
     } else if (block['type'] === 'compaction') {
-      open.set(at, { kind: 'compaction', content: str(block['content']) ?? '' });
+      const { type: _type, content, ...fields } = block;
+      open.set(at, { kind: 'compaction', content: str(content) ?? '', fields });
     } else if (block['type'] === 'text') {
       open.set(at, { kind: 'text', id: '', started: false });
       const first = str(block['text']);
@@ -163,7 +170,10 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
       }
     } else if (delta['type'] === 'compaction_delta') {
       const block = open.get(at);
-      if (block?.kind === 'compaction') block.content += str(delta['content']) ?? '';
+      if (block?.kind === 'compaction') {
+        block.content += str(delta['content']) ?? '';
+        if (delta['encrypted_content'] != null) block.fields['encrypted_content'] = delta['encrypted_content'];
+      }
     } else if (delta['type'] === 'signature_delta') {
       const id = thinkingBlock(at, out);
       out.push({ type: 'thinking_signature', signature: str(delta['signature']) ?? '', id });
@@ -183,7 +193,7 @@ export function createAnthropicEventDecoder(): AnthropicEventDecoder {
       }
       out.push({ type: 'tool_call_end', index: block.index, id: block.id });
     } else if (block.kind === 'thinking') out.push({ type: 'thinking_end', id: block.id });
-    else if (block.kind === 'compaction') out.push({ type: 'compaction', content: block.content });
+    else if (block.kind === 'compaction') out.push(compactionEvent(block.content, block.fields));
     else if (block.started) out.push({ type: 'text_end', id: block.id });
   }
 

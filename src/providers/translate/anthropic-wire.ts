@@ -22,6 +22,7 @@ import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
 import { anthropicInputSchema } from './anthropic-input-schema.ts';
 import { samplingToWire } from './anthropic-sampling.ts';
 import { modelTakes } from './anthropic-features.ts';
+import { compactionFields } from './compaction.ts';
 import { holdsThinking, thinkingToSend, thinks, withoutThinking } from './anthropic-thinking.ts';
 import { usageFromAnthropic } from './usage.ts';
 import { WireRequestError } from './wire-error.ts';
@@ -52,7 +53,7 @@ function partsToBlocks(parts: readonly ContentPart[]): Obj[] {
         : p.type === 'image'
           ? toAnthropicImage(p)
           : p.type === 'compaction'
-            ? { type: 'compaction', content: p.content }
+            ? { type: 'compaction', content: p.content, ...p.fields }
             : thinkingBlock(p),
     );
 }
@@ -334,13 +335,16 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
   const toolCalls: ToolCall[] = [];
   const thinking: ThinkingPart[] = [];
   let compaction: string | undefined;
+  let compactionExtra: Obj | undefined;
   body['content'].forEach((b: unknown, i) => {
     if (!isObj(b)) throw malformed(`content[${i}]`, b, 'a content block');
     const thought = thinkingPartOf(b);
     // Other block types (server tool results, …) carry nothing the canonical answer holds.
     if (thought !== undefined) thinking.push(thought);
-    else if (b['type'] === 'compaction') compaction = typeof b['content'] === 'string' ? b['content'] : '';
-    else if (b['type'] === 'text') content += textContent(b['text'], `content[${i}].text`);
+    else if (b['type'] === 'compaction') {
+      compaction = typeof b['content'] === 'string' ? b['content'] : '';
+      compactionExtra = compactionFields(b);
+    } else if (b['type'] === 'text') content += textContent(b['text'], `content[${i}].text`);
     else if (b['type'] === 'tool_use') {
       const input = b['input'] ?? {};
       if (!isObj(input)) throw malformed(`content[${i}].input`, input, 'an object');
@@ -360,6 +364,7 @@ export function fromAnthropicResponse(body: unknown): ChatResponse | undefined {
   };
   if (thinking.length > 0) res.thinking = thinking;
   if (compaction !== undefined) res.compaction = compaction;
+  if (compactionExtra !== undefined) res.compaction_fields = compactionExtra;
   const stopSequence = str(body['stop_sequence']);
   if (stopSequence !== undefined && res.finish_reason === 'stop_sequence') res.stop_sequence = stopSequence;
   const usage = usageFromAnthropic(body['usage']);

@@ -4,6 +4,14 @@
 import type { ChatMessage, CompactionPart } from '../types.ts';
 import { textOfParts } from './parts.ts';
 
+/** A compaction block's fields other than its type and summary, when it has any: Anthropic wants them back verbatim. */
+export function compactionFields(block: Record<string, unknown>): Record<string, unknown> | undefined {
+  const { type: _type, content, ...rest } = block;
+  const fields: Record<string, unknown> = content === null ? { ...rest, content: null } : rest;
+  for (const k of Object.keys(fields)) if (fields[k] === undefined) delete fields[k];
+  return Object.keys(fields).length > 0 ? fields : undefined;
+}
+
 const isCompaction = (p: { type: string }): p is CompactionPart => p.type === 'compaction';
 
 /** How a summary is put to a model that has no compaction blocks. */

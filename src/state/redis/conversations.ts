@@ -33,7 +33,7 @@ export async function readConversationTurn(
   now: number,
 ): Promise<ConversationTurn | undefined> {
   const key = conversationKey(prefix, id);
-  const [[, text], [, ttl]] = ((await redis.multi().get(key).pttl(key).exec()) ?? [
+  const [[, text], [, ttl]] = ((await redis.pipeline().get(key).pttl(key).exec()) ?? [
     [null, null],
     [null, -2],
   ]) as [[unknown, unknown], [unknown, unknown]];
