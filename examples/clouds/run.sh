@@ -111,6 +111,10 @@ check azure azure/gpt-4o azure-v1/gpt-4o-mini
 check gemini gemini/gemini-2.5-flash
 check vertex vertex/claude-sonnet-4-5 vertex/gemini-2.5-pro
 check bedrock bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0
+# The assumed role's session expires (as after its hour): the next request meets ExpiredTokenException, the gateway
+# assumes the role again and the request is answered all the same.
+curl -sf -X POST "$SIM_URL/_sim/sts/expire" >/dev/null
+check "bedrock after its session expired" bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0
 
 # What each route cost, from the gateway's ledger (the clouds' own prices, found by provider type behind the
 # simulator's URL).

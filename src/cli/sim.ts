@@ -88,12 +88,14 @@ function printBanner(
     `  Anthropic base_url: ${url}`,
     `  control:            GET ${url}/_sim/calls · POST ${url}/_sim/reset · PUT ${url}/_sim/scenario`,
     ...(clients.length > 0 ? [`  OAuth2 token URL:   POST ${url}/oauth2/token`] : []),
+    ...(described.aws ? [`  AWS STS:            AWS_ENDPOINT_URL_STS=${url} (AssumeRole, GetCallerIdentity)`] : []),
     ...(everyInterface !== undefined ? [`  ${everyInterface}`] : []),
     'models:',
     ...described.models.map((m) => `  ${m}`),
     'keys:',
     ...(described.keys.length > 0 ? described.keys.map((k) => `  ${k}`) : ['  (none: every key is answered 401)']),
     ...(clients.length > 0 ? ['oauth2 clients:', ...clients.map((c) => `  ${c}`)] : []),
+    ...(described.regions.length > 0 ? ['regions:', ...described.regions.map((r) => `  ${r}`)] : []),
     'Ctrl-C to stop.',
   ];
   cli.stdout.write(`${lines.join('\n')}\n`);

@@ -154,8 +154,9 @@ export interface ChatResponse {
   id: string;
   model: string;
   content: string;
-  /** An Anthropic route's thinking blocks, in order: an Anthropic caller gets them before the text and tool calls
-   * (where Anthropic puts them); other shapes leave them out. */
+  /** The route's thinking, in order: Claude's signed blocks (Anthropic, Bedrock, Vertex), or Gemini's thought summary
+   * (its signature empty). An Anthropic caller gets them before the text and tool calls (where Anthropic puts them);
+   * other shapes leave them out. */
   thinking?: ThinkingPart[];
   /** An Anthropic answer's `compaction` block (server-side compaction): its summary, answered to an Anthropic caller
    * as the block it was. */

@@ -88,6 +88,10 @@ export interface ScenarioDescription {
   keys: string[];
   /** One line per OAuth2 client of the token endpoint; empty when the scenario has none. */
   oauthClients: string[];
+  /** `us-east-1: every call 503`, one per region down or throttled. */
+  regions: string[];
+  /** Whether a key signs AWS calls (`aws_secret`): the banner then names the STS endpoint. */
+  aws: boolean;
 }
 
 export function describeScenario(s: Scenario): ScenarioDescription {
@@ -98,5 +102,7 @@ export function describeScenario(s: Scenario): ScenarioDescription {
     oauthClients: Object.entries(s.oauth2.clients).map(([id, c]) =>
       describeOAuthClient(id, c, s.keys[id] !== undefined ? name(id) : undefined),
     ),
+    regions: Object.entries(s.regions).map(([region, step]) => `${region}: every call ${step}`),
+    aws: Object.values(s.keys).some((k) => k.aws_secret !== undefined),
   };
 }

@@ -296,6 +296,21 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     if (url.pathname === OAUTH2_TOKEN_PATH && req.method === 'POST') return send(res, await tokenRequest(req));
     if (url.pathname === '/' && req.method === 'POST') return send(res, await stsRequest(req));
     if (url.pathname === METADATA_TOKEN_PATH && req.method === 'GET') return send(res, await metadataToken(req));
+    if (url.pathname === '/federation/credentials' && req.method === 'GET') {
+      await readBody(req);
+      const token = req.headers['x-amz-sso_bearer_token'];
+      const known = (key: string): boolean => scenario.keys[key] !== undefined;
+      return send(
+        res,
+        sts.ssoCredentials(
+          url,
+          typeof token === 'string' ? token : undefined,
+          known,
+          scenario.sts.session / 1000,
+          Date.now(),
+        ),
+      );
+    }
     if ((url.pathname === '/foundation-models' || url.pathname === '/inference-profiles') && req.method === 'GET') {
       const signed = await checkSignature(req, await readBody(req), awsSecrets());
       if ('refused' in signed) return send(res, signatureRefusal(signed.refused));

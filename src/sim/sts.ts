@@ -90,6 +90,17 @@ export class StsEndpoint {
     if (name === null || name === '')
       return stsError(400, 'ValidationError', "1 validation error detected: Value null at 'roleSessionName'");
     const asked = Number(form.get('DurationSeconds') ?? sessionSeconds);
+    const [id, session] = this.issue(signer, role, Math.min(asked, sessionSeconds), now);
+    const n = this.#seq;
+    const roleName = role.split('/').pop() ?? role;
+    return xml(
+      200,
+      `<AssumeRoleResponse xmlns="${NS}"><AssumeRoleResult><Credentials><AccessKeyId>${id}</AccessKeyId><SecretAccessKey>${escape(session.secret)}</SecretAccessKey><SessionToken>${session.sessionToken}</SessionToken><Expiration>${new Date(session.expiresAt).toISOString()}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROASIM:${escape(name)}</AssumedRoleId><Arn>arn:aws:sts::${ACCOUNT}:assumed-role/${escape(roleName)}/${escape(name)}</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>sim-sts-${n}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+    );
+  }
+
+  /** A new session behaving as `signer` (or as the key a session signer was issued for), for `seconds`. */
+  issue(signer: string, role: string, seconds: number, now: number): [string, Session] {
     const n = ++this.#seq;
     const id = `ASIASIMSTS${String(n).padStart(10, '0')}`;
     const session: Session = {
@@ -97,15 +108,42 @@ export class StsEndpoint {
       sessionToken: `IQoJsim-sts-session-token-${n}`,
       signer: this.#sessions.get(signer)?.signer ?? signer,
       role,
-      expiresAt: now + Math.min(asked, sessionSeconds) * 1000,
+      expiresAt: now + seconds * 1000,
     };
     this.#sessions.set(id, session);
     this.#counts.assumed++;
-    const roleName = role.split('/').pop() ?? role;
-    return xml(
-      200,
-      `<AssumeRoleResponse xmlns="${NS}"><AssumeRoleResult><Credentials><AccessKeyId>${id}</AccessKeyId><SecretAccessKey>${escape(session.secret)}</SecretAccessKey><SessionToken>${session.sessionToken}</SessionToken><Expiration>${new Date(session.expiresAt).toISOString()}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROASIM:${escape(name)}</AssumedRoleId><Arn>arn:aws:sts::${ACCOUNT}:assumed-role/${escape(roleName)}/${escape(name)}</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>sim-sts-${n}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
-    );
+    return [id, session];
+  }
+
+  /** IAM Identity Center's GetRoleCredentials (`GET /federation/credentials`, the token `aws sso login` cached in
+   * `x-amz-sso_bearer_token`): a session behaving as the scenario key named like the token. */
+  ssoCredentials(
+    url: URL,
+    token: string | undefined,
+    known: (key: string) => boolean,
+    seconds: number,
+    now: number,
+  ): HttpReply {
+    const json = (status: number, value: unknown): HttpReply => ({
+      status,
+      contentType: 'application/json',
+      body: JSON.stringify(value),
+    });
+    if (token === undefined || !known(token))
+      return {
+        ...json(401, { message: 'Session token not found or invalid' }),
+        headers: { 'x-amzn-errortype': 'UnauthorizedException' },
+      };
+    const role = `arn:aws:iam::${url.searchParams.get('account_id') ?? ACCOUNT}:role/${url.searchParams.get('role_name') ?? 'sso'}`;
+    const [id, s] = this.issue(token, role, seconds, now);
+    return json(200, {
+      roleCredentials: {
+        accessKeyId: id,
+        secretAccessKey: s.secret,
+        sessionToken: s.sessionToken,
+        expiration: s.expiresAt,
+      },
+    });
   }
 
   #identity(signer: string): HttpReply {

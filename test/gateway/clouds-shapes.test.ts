@@ -10,14 +10,17 @@ import { startHarness, type Harness } from './harness.ts';
 
 const BEDROCK = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 
-/** Each cloud's route; whether its model is Claude (which answers thinking as signed blocks); and the field an OpenAI
+/** Each cloud's route; how its model's thinking reaches an Anthropic caller (Claude's signed blocks, Gemini's thought
+ * summary unsigned, an OpenAI model's not at all: chat completions keep it hidden); and the field an OpenAI
  * caller's `reasoning_effort` reaches it as — none for Claude, which has no equivalent (docs/gateway.md). */
 const ROUTES = [
-  { route: 'azure/gpt-4o', claude: false, effort: 'reasoning_effort' },
-  { route: 'gemini/gemini-2.5-flash', claude: false, effort: 'generationConfig.thinkingConfig' },
-  { route: 'vertex/claude-sonnet-4-5', claude: true, effort: undefined },
-  { route: 'vertex/gemini-2.5-pro', claude: false, effort: 'generationConfig.thinkingConfig' },
-  { route: `bedrock/${BEDROCK}`, claude: true, effort: undefined },
+  { route: 'azure/gpt-4o', thinks: 'hidden', effort: 'reasoning_effort' },
+  { route: 'gemini/gemini-2.5-flash', thinks: 'unsigned', effort: 'generationConfig.thinkingConfig' },
+  // Gemini 3 refuses a tool turn whose call lost its thought signature: the tool loops prove it is kept.
+  { route: 'gemini/gemini-3-pro-preview', thinks: 'unsigned', effort: 'generationConfig.thinkingConfig' },
+  { route: 'vertex/claude-sonnet-4-5', thinks: 'signed', effort: undefined },
+  { route: 'vertex/gemini-2.5-pro', thinks: 'unsigned', effort: 'generationConfig.thinkingConfig' },
+  { route: `bedrock/${BEDROCK}`, thinks: 'signed', effort: undefined },
 ] as const;
 
 /** The fields of the last call the simulator served. */
@@ -41,7 +44,14 @@ let h: Harness;
 before(async () => {
   h = await startHarness({
     scenario: {
-      models: { 'gpt-4o': {}, 'gemini-2.5-flash': {}, 'gemini-2.5-pro': {}, 'claude-sonnet-4-5': {}, [BEDROCK]: {} },
+      models: {
+        'gpt-4o': {},
+        'gemini-2.5-flash': {},
+        'gemini-3-pro-preview': {},
+        'gemini-2.5-pro': {},
+        'claude-sonnet-4-5': {},
+        [BEDROCK]: {},
+      },
       keys: {
         'azure-key-000000000001': {},
         'AIza-gemini-key-0000001': {},
@@ -62,7 +72,7 @@ before(async () => {
           type: 'gemini',
           base_url: sim,
           api_key: 'AIza-gemini-key-0000001',
-          models: { 'gemini-2.5-flash': {} },
+          models: { 'gemini-2.5-flash': {}, 'gemini-3-pro-preview': {} },
         },
         vertex: {
           type: 'vertex',
@@ -93,7 +103,7 @@ const isAnswer = (text: string): boolean => {
   return typeof v['city'] === 'string' && typeof v['celsius'] === 'number';
 };
 
-for (const { route, claude, effort } of ROUTES) {
+for (const { route, thinks, effort } of ROUTES) {
   test(`${route}: chat completions — a streamed tool call, thinking asked for, structured output`, async () => {
     const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: weather } }];
     const stream = openai().chat.completions.stream({
@@ -143,11 +153,14 @@ for (const { route, claude, effort } of ROUTES) {
     const use = first.content.find((b) => b.type === 'tool_use');
     assert.ok(use?.type === 'tool_use', JSON.stringify(first.content));
     assert.match(String((use.input as { city?: unknown }).city), /Lisbon/);
-    // Claude on a cloud thinks in signed blocks, which go back with the tool turn; other models' thinking is theirs.
-    assert.equal(
-      first.content.some((b) => b.type === 'thinking' && b.signature !== ''),
-      claude,
-    );
+    // Every cloud's model thinks: Claude in signed blocks, which go back with the tool turn; Gemini's thought summary
+    // comes as an unsigned block, which Gemini does not take back (and no Claude would check).
+    const thought = first.content.find((b) => b.type === 'thinking');
+    if (thinks === 'hidden') assert.equal(thought, undefined);
+    else {
+      assert.ok(thought?.type === 'thinking' && thought.thinking !== '', JSON.stringify(first.content));
+      assert.equal(thought.signature !== '', thinks === 'signed');
+    }
     const second = await anthropic()
       .messages.stream({
         model: route,

@@ -5,6 +5,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { harness, hello, FAST_RETRY } from '../routing/helpers.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { closePools } from '../../src/providers/registry.ts';
@@ -111,6 +112,51 @@ describe('bedrock credentials', () => {
     );
     assert.match(log[0]!.key, /^ASIASIMSTS/, 'Bedrock was called with the session, not the source keys');
     assert.notEqual(log[2]!.key, log[0]!.key);
+  });
+
+  it('an SSO profile (sso_session) gets its role credentials with the token `aws sso login` cached', async () => {
+    // The SDK reads the SSO token cache under HOME and reaches SSO at AWS_ENDPOINT_URL_SSO from the process itself.
+    const saved = { HOME: process.env['HOME'], AWS_ENDPOINT_URL_SSO: process.env['AWS_ENDPOINT_URL_SSO'] };
+    await using h = await harness({
+      scenario: { models: { [MODEL]: {} }, keys: { 'sso-access-token-0001': {} } },
+      config: (u) => ({
+        providers: {
+          br: { type: 'bedrock', base_url: u.anthropic, region: 'us-east-1', aws_credentials: { profile: 'dev-sso' } },
+        },
+        main: { provider: 'br', model: MODEL },
+        retry: FAST_RETRY,
+      }),
+      env: {
+        AWS_SHARED_CREDENTIALS_FILE: join(ws.dir, 'sso/credentials'),
+        AWS_CONFIG_FILE: join(ws.dir, 'sso/config'),
+      },
+    });
+    try {
+      process.env['HOME'] = join(ws.dir, 'sso-home');
+      process.env['AWS_ENDPOINT_URL_SSO'] = h.sim.url;
+      ws.write('sso/credentials', '');
+      ws.write(
+        'sso/config',
+        '[profile dev-sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = BedrockUser\nregion = us-east-1\n' +
+          '[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n',
+      );
+      const cache = createHash('sha1').update('corp').digest('hex');
+      ws.write(
+        `sso-home/.aws/sso/cache/${cache}.json`,
+        JSON.stringify({
+          accessToken: 'sso-access-token-0001',
+          expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+          region: 'us-east-1',
+          startUrl: 'https://corp.awsapps.com/start',
+        }),
+      );
+      assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+      assert.match(h.sim.log()[0]!.key, /^ASIASIMSTS/, 'Bedrock was called with the role credentials SSO gave');
+    } finally {
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
   });
 
   it('AWS keys are shown by their access key id, never a piece of the secret or session token', () => {

@@ -1,11 +1,12 @@
 // A cloud region down or throttled (the simulator's `regions:`): Bedrock's signing region dropping its connections,
 // answering 503 or throttling, Vertex's location answering 503 — each classified as the failure it is and the chain
-// falling back to the same model in another region.
+// falling back to the same model in another region; Azure's and Gemini's hosts refusing connections likewise.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, hello, FAST_RETRY } from './helpers.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import type { StepName } from '../../src/sim/steps.ts';
+import { freePort } from '../helpers/net.ts';
 
 after(closePools);
 
@@ -70,5 +71,35 @@ describe('a region down', () => {
       const outcomes = h.sim.log().map((c) => c.outcome);
       assert.ok(outcomes.includes(`region_${c.outcome}`), outcomes.join(', '));
       assert.equal(outcomes.at(-1), 'ok');
+    });
+});
+
+describe('a region refusing connections', () => {
+  // Azure OpenAI's region is its resource's host, the Gemini API has one global host: a region down is a host that
+  // refuses the connection, which is classified as a connection failure and falls back.
+  for (const type of ['azure', 'gemini'] as const)
+    it(`${type}: the connection refused is classified, and the other region's resource answers`, async () => {
+      const closed = await freePort();
+      const model = type === 'azure' ? 'gpt-4o' : 'gemini-2.5-flash';
+      const key = type === 'azure' ? 'azure-region-key-0001' : 'AIza-region-key-0001';
+      const at = (base: string): Record<string, unknown> => ({
+        type,
+        base_url: base,
+        api_key: key,
+        ...(type === 'azure' ? { api_version: '2024-10-21' } : {}),
+      });
+      await using h = await harness({
+        scenario: { models: { [model]: {} }, keys: { [key]: {} } },
+        config: (u) => ({
+          providers: { down: at(`http://127.0.0.1:${closed}`), up: at(u.anthropic) },
+          main: { provider: 'down', model },
+          fallback: [{ provider: 'up', model }],
+          retry: FAST_RETRY,
+        }),
+      });
+      const res = await h.router.chat({ messages: hello, stream: true });
+      assert.equal(res.status, 'ok');
+      assert.equal(res.route, `up/${model}`);
+      assert.equal(res.trail[0]?.outcome, 'connection');
     });
 });

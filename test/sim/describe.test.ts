@@ -1,5 +1,5 @@
 // How the simulator's console names keys (masked, and told apart by their ID where masks alone would collide) and
-// describes its OAuth2 clients.
+// describes its OAuth2 clients, regions down and AWS keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -64,4 +64,17 @@ test('each OAuth2 client is described with its grants, token lifetime and max_re
   ]);
   assertNoSecrets(['client-secret-s3cret', 'rt-first-refresh-token'], oauthClients.join('\n'));
   assert.deepEqual(describeScenario(resolveScenario({})).oauthClients, [], 'no clients, no lines');
+});
+
+test('regions down or throttled are listed, and AWS keys make the banner name the STS endpoint', () => {
+  const scenario = resolveScenario({
+    keys: { AKIASIMDESCRIBE00001: { aws_secret: 'never-shown' } },
+    regions: { 'us-east-1': '503', 'us-east5': '429' },
+  });
+  const d = describeScenario(scenario);
+  assert.deepEqual(d.regions, ['us-east-1: every call 503', 'us-east5: every call 429']);
+  assert.equal(d.aws, true);
+  assertNoSecrets(['never-shown'], JSON.stringify(d));
+  const none = describeScenario(resolveScenario({}));
+  assert.deepEqual([none.regions, none.aws], [[], false]);
 });

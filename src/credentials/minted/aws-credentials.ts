@@ -1,10 +1,11 @@
 // AWS keys for a Bedrock provider from a named profile or the SDK's default chain (environment, SSO, the shared
-// files, a role assumed with STS, a credential process, container and instance metadata), with the SDK's own providers. The token is the keys
-// as one string (`ACCESS_KEY_ID:SECRET:SESSION_TOKEN`, providers/aws-sign.ts) and lives until the session expires;
+// files, a role assumed with STS, a credential process, container and instance metadata), with the SDK's own
+// providers. The token is the keys as one string (`ACCESS_KEY_ID:SECRET:SESSION_TOKEN`, providers/aws-sign.ts) and lives until the session expires;
 // the files are read afresh at each mint, so a session renewed by `aws sso login` or a rotated profile is found.
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { fromSSO } from '@aws-sdk/credential-provider-sso';
 import { MintError } from './mint-error.ts';
-import { awsProfileFrom } from './aws-profile.ts';
+import { awsProfileFrom, awsSsoIn } from './aws-profile.ts';
 import type { AwsSpec } from './spec.ts';
 
 export interface AwsToken {
@@ -13,15 +14,24 @@ export interface AwsToken {
 }
 
 export async function awsKeys(spec: AwsSpec, source: string): Promise<AwsToken> {
-  // A provider made per mint: the SDK's memoized one would keep a session past the moment the files renew it.
-  const chain = defaultProvider({
-    ignoreCache: true,
-    ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
+  const sso = await awsSsoIn(spec);
+  const sts = spec.stsEndpoint !== undefined && sso === undefined ? spec.stsEndpoint : undefined;
+  const files = {
     ...(spec.credentialsFile !== undefined ? { filepath: spec.credentialsFile } : {}),
     ...(spec.configFile !== undefined ? { configFilepath: spec.configFile } : {}),
-    // A profile's role_arn is assumed at this STS (its source_profile's keys sign the AssumeRole call).
-    ...(spec.stsEndpoint !== undefined ? { clientConfig: { endpoint: spec.stsEndpoint } } : {}),
-  });
+  };
+  // A provider made per mint: the SDK's memoized one would keep a session past the moment the files renew it. An SSO
+  // profile is read by the SSO provider itself, since the profile chain looks for it in the default files only.
+  const chain =
+    sso === 'self' && spec.profile !== undefined
+      ? fromSSO({ profile: spec.profile, ...files })
+      : defaultProvider({
+          ignoreCache: true,
+          ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
+          ...files,
+          // A profile's role_arn is assumed at this STS (its source_profile's keys sign the AssumeRole call).
+          ...(sts !== undefined ? { clientConfig: { endpoint: sts } } : {}),
+        });
   let keys: Awaited<ReturnType<typeof chain>>;
   try {
     keys = await chain();

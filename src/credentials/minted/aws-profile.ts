@@ -7,13 +7,10 @@ import type { AwsSpec } from './spec.ts';
 
 type Profile = Record<string, string | undefined>;
 
-/** Where the profile's session comes from, in a few words; undefined for the default chain, which has no profile. */
-export async function awsProfileFrom(spec: AwsSpec): Promise<string | undefined> {
-  if (spec.profile === undefined) return undefined;
-  let profiles: Record<string, Profile>;
+async function profilesOf(spec: AwsSpec): Promise<Record<string, Profile> | undefined> {
   try {
-    profiles = await parseKnownFiles({
-      profile: spec.profile,
+    return await parseKnownFiles({
+      ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
       ...(spec.credentialsFile !== undefined ? { filepath: spec.credentialsFile } : {}),
       ...(spec.configFile !== undefined ? { configFilepath: spec.configFile } : {}),
       ignoreCache: true,
@@ -21,6 +18,30 @@ export async function awsProfileFrom(spec: AwsSpec): Promise<string | undefined>
   } catch {
     return undefined;
   }
+}
+
+/** Whether the profile signs in with SSO itself (`self`), or assumes a role with a source_profile that does
+ * (`source`). The SDK hands its SSO client the settings it gives STS, so an STS endpoint must not be given then
+ * (AWS_ENDPOINT_URL_SSO is SSO's); and its profile chain reads an SSO profile from the default files only. */
+export async function awsSsoIn(spec: AwsSpec): Promise<'self' | 'source' | undefined> {
+  const profiles = await profilesOf(spec);
+  if (profiles === undefined) return undefined;
+  const seen = new Set<string>();
+  for (let name: string | undefined = spec.profile ?? 'default'; name !== undefined && !seen.has(name);) {
+    seen.add(name);
+    const p: Profile | undefined = profiles[name];
+    if (p === undefined) return undefined;
+    if (p['sso_session'] !== undefined || p['sso_start_url'] !== undefined) return seen.size === 1 ? 'self' : 'source';
+    name = p['source_profile'];
+  }
+  return undefined;
+}
+
+/** Where the profile's session comes from, in a few words; undefined for the default chain, which has no profile. */
+export async function awsProfileFrom(spec: AwsSpec): Promise<string | undefined> {
+  if (spec.profile === undefined) return undefined;
+  const profiles = await profilesOf(spec);
+  if (profiles === undefined) return undefined;
   const p = profiles[spec.profile];
   if (p === undefined) return `profile ${spec.profile} is in neither ${filesOf(spec)}`;
   return holds(p, spec);

@@ -45,8 +45,9 @@ const blank = (text: string): boolean => text.trim() === '';
 
 function partsToBlocks(parts: readonly ContentPart[]): Obj[] {
   // Anthropic rejects empty text blocks.
+  // An unsigned thinking block (Gemini's thought summary, after a fallback) is not Claude's: Anthropic would refuse it.
   return parts
-    .filter((p) => p.type !== 'text' || !blank(p.text))
+    .filter((p) => (p.type !== 'text' || !blank(p.text)) && !(p.type === 'thinking' && p.signature === ''))
     .map((p) =>
       p.type === 'text'
         ? { type: 'text', text: p.text, ...cacheField(p.cache_control) }

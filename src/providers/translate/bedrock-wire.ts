@@ -37,7 +37,8 @@ function partBlocks(parts: readonly ContentPart[], thinking: boolean): Obj[] {
       out.push({ text: compactionText(p.content) });
       continue;
     } else if (p.type === 'thinking' || p.type === 'redacted_thinking') {
-      if (thinking) out.push(reasoningBlock(p));
+      // An unsigned block (Gemini's thought summary) is no Claude's: left out, not refused.
+      if (thinking && !(p.type === 'thinking' && p.signature === '')) out.push(reasoningBlock(p));
       continue;
     } else if (p.type === 'image') {
       const m = IMAGE_FORMAT.exec(p.url);

@@ -1,5 +1,6 @@
 // Gemini's `streamGenerateContent?alt=sse` chunks → canonical StreamEvents. Each chunk is a whole
-// GenerateContentResponse holding the next piece: text parts (thought summaries left out), function calls each whole
+// GenerateContentResponse holding the next piece: thought summaries (a thinking block, before the answer), text parts,
+// function calls each whole
 // in one part, the finish reason on the last, `usageMetadata` as it stands. The stream has no end marker: it is
 // complete once a finish reason came.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
@@ -17,12 +18,18 @@ export interface GeminiChunkDecoder {
 export function createGeminiChunkDecoder(): GeminiChunkDecoder {
   let started = false;
   let text: string | undefined;
+  let thinking: string | undefined;
   let blocks = 0;
   let calls = 0;
   let finish: FinishReason | undefined;
   let usage: Usage | undefined;
 
+  const closeThinking = (out: StreamEvent[]): void => {
+    if (thinking !== undefined) out.push({ type: 'thinking_end', id: thinking });
+    thinking = undefined;
+  };
   const closeText = (out: StreamEvent[]): void => {
+    closeThinking(out);
     if (text !== undefined) out.push({ type: 'text_end', id: text });
     text = undefined;
   };
@@ -41,7 +48,18 @@ export function createGeminiChunkDecoder(): GeminiChunkDecoder {
       if (isObj(candidate)) {
         const content = candidate['content'];
         const parts = readParts(isObj(content) ? content['parts'] : undefined, 'candidates[0].content.parts');
+        if (parts.thoughts !== '') {
+          if (thinking === undefined) {
+            closeText(out);
+            thinking = `thinking_${blocks++}`;
+            out.push({ type: 'thinking_start', id: thinking });
+          }
+          out.push({ type: 'thinking', thinking: parts.thoughts, id: thinking });
+          if (parts.thoughtSignature !== undefined)
+            out.push({ type: 'thinking_signature', signature: parts.thoughtSignature, id: thinking });
+        }
         if (parts.text !== '') {
+          closeThinking(out);
           if (text === undefined) {
             text = `text_${blocks++}`;
             out.push({ type: 'text_start', id: text });

@@ -93,7 +93,21 @@ function toolConfig(choice: ToolChoice): Obj {
  * `high`). */
 const THINKING_BUDGET: Readonly<Record<string, number>> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576 };
 
+/** An Anthropic caller's `thinking` (Claude Code's): Gemini thinks as much, and sends its thought summaries back
+ * (`includeThoughts`), which the caller gets as thinking blocks. */
+function anthropicThinking(req: ChatRequest): Obj | undefined {
+  const t = req.anthropic_fields?.thinking;
+  if (t === undefined || (t['type'] !== 'enabled' && t['type'] !== 'adaptive')) return undefined;
+  const budget = typeof t['budget_tokens'] === 'number' ? t['budget_tokens'] : undefined;
+  if (/^(models\/)?gemini-3/.test(req.model))
+    return { thinkingLevel: budget !== undefined && budget < 8192 ? 'low' : 'high', includeThoughts: true };
+  // -1: the model decides how much (Gemini 2.5's dynamic thinking), as adaptive thinking does.
+  return { thinkingBudget: budget ?? -1, includeThoughts: true };
+}
+
 function thinkingConfig(req: ChatRequest): Obj | undefined {
+  const asked = anthropicThinking(req);
+  if (asked !== undefined) return asked;
   const effort = req.reasoning_effort;
   if (effort === undefined || THINKING_BUDGET[effort] === undefined) return undefined;
   if (/^(models\/)?gemini-3/.test(req.model))
@@ -175,15 +189,24 @@ export function promptBlockOf(body: unknown): string | undefined {
   return typeof reason === 'string' ? reason : undefined;
 }
 
-/** A candidate's parts: its text (thoughts left out: they are summaries, not the answer) and function calls. */
-export function readParts(parts: unknown, path: string): { text: string; calls: ToolCall[] } {
-  if (parts === undefined) return { text: '', calls: [] };
+/** A candidate's parts: its text, its thought summaries (`thought: true`, asked for with `includeThoughts`: the
+ * caller's thinking) with a thought part's signature if it has one, and function calls. */
+export function readParts(
+  parts: unknown,
+  path: string,
+): { text: string; thoughts: string; thoughtSignature?: string; calls: ToolCall[] } {
+  if (parts === undefined) return { text: '', thoughts: '', calls: [] };
   if (!Array.isArray(parts)) throw malformed(path, parts, 'an array of parts');
   let text = '';
+  let thoughts = '';
+  let thoughtSignature: string | undefined;
   const calls: ToolCall[] = [];
   parts.forEach((p: unknown, i) => {
     if (!isObj(p)) throw malformed(`${path}[${i}]`, p, 'a part');
-    if (typeof p['text'] === 'string' && p['thought'] !== true) text += p['text'];
+    if (typeof p['text'] === 'string' && p['thought'] === true) {
+      thoughts += p['text'];
+      if (typeof p['thoughtSignature'] === 'string') thoughtSignature = p['thoughtSignature'];
+    } else if (typeof p['text'] === 'string') text += p['text'];
     const call = p['functionCall'];
     if (isObj(call)) {
       const name = toolCallName(call['name'], `${path}[${i}].functionCall.name`);
@@ -191,7 +214,7 @@ export function readParts(parts: unknown, path: string): { text: string; calls: 
       calls.push({ id: geminiToolCallId(signature), name, arguments: JSON.stringify(call['args'] ?? {}) });
     }
   });
-  return { text, calls };
+  return thoughtSignature !== undefined ? { text, thoughts, thoughtSignature, calls } : { text, thoughts, calls };
 }
 
 export function fromGeminiResponse(body: unknown): ChatResponse {
@@ -201,7 +224,8 @@ export function fromGeminiResponse(body: unknown): ChatResponse {
   const candidate: unknown = candidates[0];
   if (!isObj(candidate)) throw malformed('candidates[0]', candidate, 'an object');
   const content = candidate['content'];
-  const { text, calls } = readParts(isObj(content) ? content['parts'] : undefined, 'candidates[0].content.parts');
+  const read = readParts(isObj(content) ? content['parts'] : undefined, 'candidates[0].content.parts');
+  const { text, calls } = read;
   const res: ChatResponse = {
     id: typeof body['responseId'] === 'string' ? body['responseId'] : '',
     model: typeof body['modelVersion'] === 'string' ? body['modelVersion'] : '',
@@ -209,6 +233,9 @@ export function fromGeminiResponse(body: unknown): ChatResponse {
     tool_calls: calls,
     finish_reason: finishWithTools(finishFromGemini(candidate['finishReason']), calls.length),
   };
+  // Gemini's thought summary: thinking for the caller, unsigned (no Anthropic model could check it).
+  if (read.thoughts !== '')
+    res.thinking = [{ type: 'thinking', thinking: read.thoughts, signature: read.thoughtSignature ?? '' }];
   const usage = usageFromGemini(body['usageMetadata']);
   if (usage !== undefined) res.usage = usage;
   return res;
