@@ -13,6 +13,9 @@ import { formatDurationSetting } from '../config/duration.ts';
 
 /** Turns walked back at most: a longer chain is a loop or a conversation no client keeps without compacting. */
 const MAX_TURNS = 10_000;
+/** Ancestors a turn names (ConversationTurn.ancestors): a replica new to a conversation reads them that many at a
+ * time (a 200-turn conversation in four round trips to Redis, not 200). */
+const ANCESTORS = 64;
 
 /** A turn continuing a recorded conversation. */
 export interface ContinuedConversation {
@@ -62,6 +65,8 @@ export async function continueConversation(
 async function walk(ctx: GatewayContext, key: string, id: string, now: number): Promise<ConversationTurn[]> {
   const turns: ConversationTurn[] = [];
   const seen = new Set<string>();
+  /** Ancestors already asked for at once: read one by one from memory after that. */
+  const fetched = new Set<string>();
   for (let at: string | undefined = id; at !== undefined;) {
     if (seen.has(at) || turns.length >= MAX_TURNS) break;
     seen.add(at);
@@ -70,6 +75,10 @@ async function walk(ctx: GatewayContext, key: string, id: string, now: number): 
     if (turn.too_large === true) throw notFound(ctx, id, at, 'too_large');
     turns.push(turn);
     at = turn.parent;
+    if (at !== undefined && !fetched.has(at) && turn.ancestors !== undefined) {
+      for (const a of turn.ancestors) fetched.add(a);
+      await ctx.store.readConversationTurns(turn.ancestors, now);
+    }
   }
   return turns.reverse();
 }
@@ -183,6 +192,7 @@ export function recordTurn(
   const items = JSON.stringify([...asked, ...output.map(asInputItem)]);
   const record: ConversationTurn = { id, key: turn.key, at: now, expires_at: now + settings.keep };
   if (turn.parent !== undefined) record.parent = turn.parent;
+  if (turn.chain.length > 1) record.ancestors = turn.chain.slice(-ANCESTORS);
   if (Buffer.byteLength(items) > settings.max_bytes) record.too_large = true;
   else record.items = items;
   if (answered.route !== undefined) record.route = answered.route;

@@ -80,6 +80,7 @@ export function parseConversationTurn(value: unknown): ConversationTurn | undefi
   if (typeof r.expires_at !== 'number') return undefined;
   const turn: ConversationTurn = { id: r.id, key: r.key, at: r.at, expires_at: r.expires_at };
   if (typeof r.parent === 'string') turn.parent = r.parent;
+  if (Array.isArray(r.ancestors) && r.ancestors.every((a) => typeof a === 'string')) turn.ancestors = r.ancestors;
   if (typeof r.items === 'string') turn.items = r.items;
   if (typeof r.route === 'string') turn.route = r.route;
   if (typeof r.fingerprint === 'string') turn.fingerprint = r.fingerprint;

@@ -76,6 +76,21 @@ export abstract class MemoryFirstStore {
     return stored;
   }
 
+  async readConversationTurns(ids: readonly string[], now: number): Promise<(ConversationTurn | undefined)[]> {
+    const found = ids.map((id) => this.conversations.get(id, now));
+    const missing = ids.filter((_, i) => found[i] === undefined);
+    if (missing.length === 0) return found;
+    const stored = await this.loadConversationTurns(missing);
+    let next = 0;
+    return found.map((held) => {
+      if (held !== undefined) return held;
+      const turn = stored[next++];
+      if (turn === undefined || turn.expires_at <= now) return undefined;
+      this.conversations.absorb(turn);
+      return turn;
+    });
+  }
+
   onChange(listener: (change: StoreChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -95,6 +110,9 @@ export abstract class MemoryFirstStore {
 
   /** A turn from the backing store, undefined when it has none (or is a private in-memory store). */
   protected abstract loadConversationTurn(id: string): Promise<ConversationTurn | undefined>;
+
+  /** Several turns from the backing store, in the order asked. */
+  protected abstract loadConversationTurns(ids: readonly string[]): Promise<(ConversationTurn | undefined)[]>;
 
   /** Removes forgotten records from the backing store, where they are still unchanged since `since`. */
   protected abstract persistForget(fingerprints: string[], since: number): void;

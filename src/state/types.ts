@@ -248,6 +248,9 @@ export interface ConversationTurn {
   id: string;
   /** The `previous_response_id` the turn continued, if any. */
   parent?: string;
+  /** The turns before it, oldest first, the last few only (the parent last): a replica that has none of them reads
+   * them in one round trip rather than one by one. */
+  ancestors?: string[];
   /** The client key's name (`''` without one): another key does not find the turn. */
   key: string;
   /** JSON array of the turn's items: its new input, then its output as input items. Absent when too_large. */
@@ -273,6 +276,8 @@ export interface ConversationStore {
   extendConversationTurns(ids: readonly string[], expires_at: number): void;
   /** From memory, else the backing store (another process's turn); undefined when unknown or expired by `now`. */
   readConversationTurn(id: string, now: number): Promise<ConversationTurn | undefined>;
+  /** Several at once, in the order asked (those in memory from there, the rest in one read of the backing store). */
+  readConversationTurns(ids: readonly string[], now: number): Promise<(ConversationTurn | undefined)[]>;
 }
 
 /** `await using store = openStore(…)` closes it (flushing what is pending) at the end of the scope. */

@@ -337,9 +337,10 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(await s.readConversationTurn('resp_1', now), undefined);
       s.putConversationTurn(turn('resp_1', now));
       assert.deepEqual(await s.readConversationTurn('resp_1', now), turn('resp_1', now));
-      s.putConversationTurn(turn('resp_2', now, { parent: 'resp_1', upstream_knows: true }));
+      s.putConversationTurn(turn('resp_2', now, { parent: 'resp_1', ancestors: ['resp_1'], upstream_knows: true }));
       assert.equal((await s.readConversationTurn('resp_2', now))?.parent, 'resp_1');
       assert.equal((await s.readConversationTurn('resp_2', now))?.upstream_knows, true);
+      assert.deepEqual((await s.readConversationTurn('resp_2', now))?.ancestors, ['resp_1']);
       s.putConversationTurn(turn('resp_1', now + 5, { fingerprint: 'fp2' }));
       assert.equal((await s.readConversationTurn('resp_1', now + 5))?.fingerprint, 'fp2');
       assert.equal(await s.readConversationTurn('resp_1', now + 3_600_005), undefined, 'expired');
@@ -361,6 +362,12 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(read?.items, undefined);
       assert.equal((await b.readConversationTurn('resp_big', now))?.items?.length, 100_013);
       assert.equal(await b.readConversationTurn('resp_unknown', now), undefined);
+      const many = await b.readConversationTurns(['resp_big', 'resp_unknown', 'resp_shared'], now);
+      assert.deepEqual(
+        many.map((t) => t?.id),
+        ['resp_big', undefined, 'resp_shared'],
+        'several at once, in the order asked',
+      );
     });
 
     test('conversations: a continued turn is kept as long as the turn continuing it', async () => {

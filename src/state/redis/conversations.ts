@@ -25,18 +25,21 @@ export async function writeConversationTurns(
   for (const [err] of results) if (err) throw err;
 }
 
-/** The turn, its expiry the key's own (an extension moves only that). */
-export async function readConversationTurn(
+/** The turns, in the order asked, in one round trip; each one's expiry is its key's own (an extension moves only
+ * that). */
+export async function readConversationTurns(
   redis: Redis,
   prefix: string,
-  id: string,
+  ids: readonly string[],
   now: number,
-): Promise<ConversationTurn | undefined> {
-  const key = conversationKey(prefix, id);
-  const [[, text], [, ttl]] = ((await redis.pipeline().get(key).pttl(key).exec()) ?? [
-    [null, null],
-    [null, -2],
-  ]) as [[unknown, unknown], [unknown, unknown]];
+): Promise<(ConversationTurn | undefined)[]> {
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.get(conversationKey(prefix, id)).pttl(conversationKey(prefix, id));
+  const replies = (await pipeline.exec()) ?? [];
+  return ids.map((_, i) => turnOf(replies[2 * i]?.[1], replies[2 * i + 1]?.[1], now));
+}
+
+function turnOf(text: unknown, ttl: unknown, now: number): ConversationTurn | undefined {
   if (typeof text !== 'string') return undefined;
   try {
     const turn = parseConversationTurn(JSON.parse(text));

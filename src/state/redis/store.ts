@@ -29,7 +29,7 @@ import { mirrorSignature, readKeyMirror, writeKeyMirror } from './key-mirror.ts'
 import { DEFAULT_BUDGET_TIMEOUT_MS, RedisBudgetStore } from './budgets.ts';
 import { bounded } from './bounded.ts';
 import { AffinityChannel } from './affinity-channel.ts';
-import { readConversationTurn, writeConversationTurns } from './conversations.ts';
+import { readConversationTurns, writeConversationTurns } from './conversations.ts';
 
 export interface RedisStoreOptions {
   url: string;
@@ -76,6 +76,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private readonly local: StateStore;
   private readonly keys: SharedKeys;
   private readonly prefix: string;
+  /** Conversation turns on their way to Redis (writeConversations). */
+  private readonly conversationWrites = new Set<Promise<void>>();
   private readonly mintKeys: mint.MintKeys;
   private readonly breakers = new BreakerCache();
   private readonly affinityChannel: AffinityChannel;
@@ -532,6 +534,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     if (this.closed || this.redis.status !== 'ready') return;
     if (this.affinity.pending.size > 0) await this.publishAffinity();
     if (this.conversations.pending.size + this.conversations.extensions.size > 0) await this.sendConversations();
+    // A flush is done when the turns already on their way are written too.
+    if (this.conversationWrites.size > 0) await Promise.all(this.conversationWrites);
     if (this.pendingCount() === 0) return;
     this.flushing = this.writeQueue().finally(() => {
       this.flushing = undefined;
@@ -542,7 +546,9 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   /** At once rather than with the next flush: the caller's next turn may reach another replica within milliseconds.
    * What Redis does not take waits for the next flush; this replica still has it in memory. */
   protected writeConversations(): void {
-    void this.sendConversations();
+    const sent = this.sendConversations();
+    this.conversationWrites.add(sent);
+    void sent.finally(() => this.conversationWrites.delete(sent));
   }
 
   private async sendConversations(): Promise<void> {
@@ -561,12 +567,17 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   }
 
   protected async loadConversationTurn(id: string): Promise<ConversationTurn | undefined> {
-    if (this.closed || this.redis.status !== 'ready') return undefined;
+    return (await this.loadConversationTurns([id]))[0];
+  }
+
+  protected async loadConversationTurns(ids: readonly string[]): Promise<(ConversationTurn | undefined)[]> {
+    if (this.closed || this.redis.status !== 'ready') return ids.map(() => undefined);
     try {
-      return await bounded(readConversationTurn(this.redis, this.prefix, id, Date.now()), this.sharedTimeoutMs);
+      const read = readConversationTurns(this.redis, this.prefix, ids, Date.now());
+      return await bounded(read, this.sharedTimeoutMs);
     } catch (err) {
       this.noteFailure(err);
-      return undefined;
+      return ids.map(() => undefined);
     }
   }
 

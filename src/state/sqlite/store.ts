@@ -444,6 +444,11 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     return Promise.resolve(loadConversationTurn(this.db, id));
   }
 
+  protected loadConversationTurns(ids: readonly string[]): Promise<(ConversationTurn | undefined)[]> {
+    if (this.kind === 'memory' || this.closed) return Promise.resolve(ids.map(() => undefined));
+    return Promise.resolve(ids.map((id) => loadConversationTurn(this.db, id)));
+  }
+
   /** Conversation turns set here since the last flush; given back to the queue if the write fails. */
   private writeConversationTurns(): void {
     const batch = this.conversations.pending.take();
