@@ -612,6 +612,15 @@ export const gatewaySchema = z.strictObject({
         .default(8 * 1024 * 1024),
     })
     .default({ keep: HOUR, max_bytes: 8 * 1024 * 1024 }),
+  /** The Responses API's WebSocket mode on GET /v1/responses (docs/gateway.md#websocket-mode). */
+  responses_websocket: z
+    .strictObject({
+      /** How long one connection may last before its turns get `websocket_connection_limit_reached` (OpenAI: 1h). */
+      max_connection: durationSchema({ max: 7 * 24 * HOUR }, '30m, 1h or 24h').default(HOUR),
+      /** Lanes (`stream_id`) one connection may have waiting or running at once. */
+      max_streams: z.number().int().min(1).max(256).default(8),
+    })
+    .default({ max_connection: HOUR, max_streams: 8 }),
 });
 
 const DAY = 24 * HOUR;

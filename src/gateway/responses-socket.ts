@@ -16,12 +16,8 @@ import { rawJson } from '../log.ts';
 import { isObj, type Obj } from '../providers/translate/obj.ts';
 import { errorEvent, runTurn, type TurnScope } from './responses-socket-turn.ts';
 
-/** OpenAI's own limit on one connection. */
-export const SOCKET_MAX_MS = 60 * 60_000;
 /** Bytes queued on a connection past which a turn waits before reading more of its answer. */
 const HIGH_WATER = 1 << 20;
-/** Lanes one connection may have waiting or running at once. */
-export const MAX_LANES = 8;
 
 /** Headers of the upgrade that are the WebSocket's, not the caller's: a turn is sent on without them. */
 const SOCKET_HEADERS = new Set([
@@ -36,14 +32,19 @@ const SOCKET_HEADERS = new Set([
 ]);
 
 export interface SocketOptions {
-  /** How long a connection may last (default SOCKET_MAX_MS). */
+  /** How long a connection may last (a test's override of `gateway.responses_websocket.max_connection`). */
   maxMs?: number;
+}
+
+/** One connection's limits, read from the config in force when it opens (a reload applies to new connections). */
+interface SocketLimits {
+  maxMs: number;
+  maxLanes: number;
 }
 
 export function installResponsesSocket(app: FastifyInstance, ctx: GatewayContext, options: SocketOptions = {}): void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: ctx.settings.loaded.config.gateway.body_limit });
   const open = new Set<SocketConnection>();
-  const maxMs = options.maxMs ?? SOCKET_MAX_MS;
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = upgradeRefusal(ctx, req);
     if (refusal !== undefined) {
@@ -51,7 +52,8 @@ export function installResponsesSocket(app: FastifyInstance, ctx: GatewayContext
       return refuse(socket, refusal);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new SocketConnection(app, ctx, ws, req, maxMs, () => open.delete(conn));
+      const limits = socketLimits(ctx, options);
+      const conn = new SocketConnection(app, ctx, ws, req, limits, () => open.delete(conn));
       open.add(conn);
     });
   });
@@ -63,6 +65,11 @@ export function installResponsesSocket(app: FastifyInstance, ctx: GatewayContext
     for (const conn of open) conn.terminate();
     wss.close();
   });
+}
+
+function socketLimits(ctx: GatewayContext, options: SocketOptions): SocketLimits {
+  const configured = ctx.settings.loaded.config.gateway.responses_websocket;
+  return { maxMs: options.maxMs ?? configured.max_connection, maxLanes: configured.max_streams };
 }
 
 /** Why an upgrade is refused, as the HTTP answer to give, or undefined to accept it. */
@@ -119,6 +126,7 @@ class SocketConnection {
   /** Lane (stream_id, '' for none) → the promise of its last turn. */
   readonly #lanes = new Map<string, Promise<void>>();
   readonly #limit: NodeJS.Timeout;
+  readonly #maxLanes: number;
   #ending: { code: number; reason: string; error?: Obj } | undefined;
   /** Settles once a message sent over HIGH_WATER has reached the socket (TurnScope.backlog). */
   #flushed: Promise<void> | undefined;
@@ -128,10 +136,11 @@ class SocketConnection {
     ctx: GatewayContext,
     ws: WebSocket,
     req: IncomingMessage,
-    maxMs: number,
+    limits: SocketLimits,
     onClosed: () => void,
   ) {
     this.#ws = ws;
+    this.#maxLanes = limits.maxLanes;
     this.#scope = {
       app,
       headers: turnHeaders(req),
@@ -151,6 +160,7 @@ class SocketConnection {
       },
       signal: this.#abort.signal,
     };
+    const { maxMs } = limits;
     this.#limit = setTimeout(() => this.closeWhenIdle(1000, 'connection limit reached', limitReached(maxMs)), maxMs);
     this.#limit.unref();
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
@@ -180,8 +190,8 @@ class SocketConnection {
     if (this.#ending !== undefined)
       return this.#scope.send(errorEvent(400, this.#ending.error ?? shuttingDown(), lane));
     const key = lane ?? '';
-    if (!this.#lanes.has(key) && this.#lanes.size >= MAX_LANES)
-      return this.#scope.send(errorEvent(429, tooManyLanes(), lane));
+    if (!this.#lanes.has(key) && this.#lanes.size >= this.#maxLanes)
+      return this.#scope.send(errorEvent(429, tooManyLanes(this.#maxLanes), lane));
     const last = this.#lanes.get(key) ?? Promise.resolve();
     const turn = last.then(() => runTurn(this.#scope, create, lane)).catch(() => {});
     this.#lanes.set(key, turn);
@@ -237,9 +247,9 @@ const shuttingDown = (): Obj => ({
   param: null,
 });
 
-const tooManyLanes = (): Obj => ({
+const tooManyLanes = (max: number): Obj => ({
   type: 'rate_limit_error',
   code: 'too_many_streams',
-  message: `this connection already has ${MAX_LANES} streams (stream_id) waiting or running; send on one of them or open another connection`,
+  message: `this connection already has ${max} streams (stream_id) waiting or running (gateway.responses_websocket.max_streams); send on one of them or open another connection`,
   param: 'stream_id',
 });

@@ -38,10 +38,13 @@ after(() => h.close());
 type Event = Record<string, unknown> & { type: string };
 
 /** A connection that collects every message it is sent. */
-async function connect(key: string | undefined = h.key): Promise<{ ws: WebSocket; events: Event[] }> {
+async function connect(
+  key: string | undefined = h.key,
+  url: string = h.url,
+): Promise<{ ws: WebSocket; events: Event[] }> {
   const headers: Record<string, string> = { 'OpenAI-Beta': 'responses_websockets=2026-02-06' };
   if (key !== undefined) headers['authorization'] = `Bearer ${key}`;
-  const ws = new WebSocket(`${h.url.replace('http', 'ws')}/v1/responses`, { headers });
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/responses`, { headers });
   const events: Event[] = [];
   ws.on('message', (data) => events.push(JSON.parse(String(data)) as Event));
   await new Promise<void>((resolve, reject) => {
@@ -178,6 +181,31 @@ test('two lanes (stream_id) run side by side, each event echoing its lane', asyn
     assert.equal(last(mine).type, 'response.completed');
   }
   assert.ok(c.events.every((e) => e['stream_id'] === 'a' || e['stream_id'] === 'b'));
+  c.ws.close();
+});
+
+test('a lane past gateway.responses_websocket.max_streams is too_many_streams, naming the setting', async () => {
+  await using one = await startHarness({
+    scenario: { keys: { [GOOD]: { latency: '300ms' } } },
+    config: (sim) => ({
+      gateway: { responses_websocket: { max_streams: 1 } },
+      providers: { oa: simProvider(sim, 'openai', GOOD) },
+      main: { provider: 'oa', model: 'sim-large' },
+    }),
+  });
+  const c = await connect(one.key, one.url);
+  c.ws.send(JSON.stringify({ type: 'response.create', stream_id: 'a', model: 'main', input: 'one' }));
+  c.ws.send(JSON.stringify({ type: 'response.create', stream_id: 'b', model: 'main', input: 'two' }));
+  await until(
+    'the refusal and the first lane to end',
+    () => c.events.some((e) => e.type === 'error') && c.events.some((e) => e.type === 'response.completed'),
+  );
+  const refusal = c.events.find((e) => e.type === 'error')!;
+  assert.equal(refusal['stream_id'], 'b');
+  assert.equal(refusal['status'], 429);
+  const error = refusal['error'] as { code: string; message: string };
+  assert.equal(error.code, 'too_many_streams');
+  assert.match(error.message, /gateway\.responses_websocket\.max_streams/);
   c.ws.close();
 });
 
