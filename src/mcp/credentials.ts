@@ -27,6 +27,8 @@ export interface McpCredentialsOptions {
   store: StateStore;
   minter: Minter;
   now?: () => number;
+  /** False: answers change no key's health (`doctor` without --record). Default true. */
+  record?: boolean;
 }
 
 /** The health record's provider field for a server. */
@@ -37,8 +39,10 @@ export class McpCredentials {
   readonly #store: StateStore;
   readonly #minter: Minter;
   readonly #now: () => number;
+  readonly #record: boolean;
 
   constructor(options: McpCredentialsOptions) {
+    this.#record = options.record !== false;
     this.#loaded = options.loaded;
     this.#store = options.store;
     this.#minter = options.minter;
@@ -98,6 +102,7 @@ export class McpCredentials {
   }
 
   recordFailure(key: PickedKey, report: FailureReport): void {
+    if (!this.#record) return;
     const fp = key.credential.fingerprint;
     const patch = failurePatch(
       this.#store.getHealth(fp),
@@ -111,6 +116,7 @@ export class McpCredentials {
 
   /** Written only when it changes something (a first success, or the end of a cooldown): not once per call. */
   recordSuccess(key: PickedKey, startedAt: number): void {
+    if (!this.#record) return;
     const h = this.#store.getHealth(key.credential.fingerprint);
     if (h !== undefined && h.state === 'ok' && h.last_success_at !== undefined) return;
     this.#store.applyHealth(key.credential.fingerprint, successPatch(key.credential.provider, this.#now(), startedAt));
