@@ -17,6 +17,7 @@ const BIN = join(import.meta.dirname, '../../bin/switchyard.js');
 let h: Harness;
 let minted: McpSim;
 let pooled: McpSim;
+let legacy: McpSim;
 let dir: string;
 
 before(async () => {
@@ -31,6 +32,7 @@ before(async () => {
   );
   minted = await startMcpSim({ tokens: ['tok-1', 'tok-2', 'tok-3'] });
   pooled = await startMcpSim({ tokens: ['pool-key-aaaaaaaa1', 'pool-key-bbbbbbbb2'] });
+  legacy = await startMcpSim({ transport: 'sse', tokens: ['legacy-token-000001'] });
   h = await startHarness({
     scenario: { models: { 'sim-large': {} }, keys: {} },
     config: () => ({
@@ -38,6 +40,7 @@ before(async () => {
         servers: {
           files: { url: minted.url, api_key_command: [process.execPath, join(dir, 'token.mjs')] },
           pool: { url: pooled.url, api_keys: ['pool-key-aaaaaaaa1', 'pool-key-bbbbbbbb2'], timeout: '2s' },
+          legacy: { url: legacy.url, transport: 'sse', api_key: 'legacy-token-000001' },
           local: { command: [process.execPath, BIN, 'sim', 'mcp', '--stdio', '--crash-on', 'add'] },
         },
       },
@@ -48,6 +51,7 @@ after(async () => {
   await h.close();
   await minted.close();
   await pooled.close();
+  await legacy.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -130,6 +134,12 @@ describe('the gateway /mcp', () => {
         return false;
       }
     });
+  });
+
+  test('a server that speaks only the older SSE transport is reached over it', async () => {
+    await using client = await closing(await connect());
+    assert.equal(text(await client.c.callTool({ name: 'legacy__add', arguments: { a: 20, b: 22 } })), '42');
+    assert.ok(legacy.calls().some((c) => c.method === 'GET' && c.token === 'legacy-t'));
   });
 
   test('an unknown tool is refused neutrally', async () => {
