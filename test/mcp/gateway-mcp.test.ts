@@ -11,6 +11,7 @@ import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelco
 import { startHarness, type Harness } from '../gateway/harness.ts';
 import { startMcpSim, type McpSim } from '../../src/sim/mcp-http.ts';
 import { until } from '../helpers/until.ts';
+import type { StdioUpstream } from '../../src/mcp/upstream.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/switchyard.js');
 
@@ -142,6 +143,21 @@ describe('the gateway /mcp', () => {
     assert.ok(legacy.calls().some((c) => c.method === 'GET' && c.token === 'legacy-t'));
   });
 
+  test('a stdio server is stopped when the gateway closes', async () => {
+    await using w = await startHarness({
+      scenario: { models: { 'sim-large': {} }, keys: {} },
+      config: () => ({
+        mcp: { servers: { solo: { command: [process.execPath, BIN, 'sim', 'mcp', '--stdio'] } } },
+      }),
+    });
+    const up = w.gw.app.gateway.mcp.upstream('solo') as StdioUpstream;
+    await up.client();
+    const pid = up.pid;
+    assert.ok(pid !== undefined && alive(pid));
+    await w.close();
+    await until('the child has exited', () => !alive(pid));
+  });
+
   test('an unknown tool is refused neutrally', async () => {
     await using client = await closing(await connect());
     await assert.rejects(client.c.callTool({ name: 'nope__echo', arguments: {} }), /tool nope__echo is not available/);
@@ -198,6 +214,15 @@ describe('the gateway /mcp', () => {
     assert.match(await noSession.text(), /send initialize first/);
   });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A client closed when the test's scope ends. */
 async function closing(c: Client): Promise<{ c: Client } & AsyncDisposable> {
