@@ -38,7 +38,16 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
     .option('-l, --listen <host:port>', 'address to listen on (port 0: any free port)', '127.0.0.1:4011')
     .option('--token <token...>', 'bearer tokens accepted (default: none needed)')
     .option('--sse', 'serve the older SSE transport (GET /sse) instead of Streamable HTTP')
-    .action((options: McpSimCliOptions) => runMcpSim(cli, options));
+    .action((options: McpSimCliOptions, cmd: Command) =>
+      runMcpSim(cli, { ...options, listen: listenOf(cmd, options) }),
+    );
+}
+
+/** `sim`'s own `--listen` takes the option when it comes after `mcp` (commander parses a parent's options anywhere):
+ * given there, it is this command's. */
+function listenOf(cmd: Command, options: McpSimCliOptions): string {
+  const parent = cmd.parent;
+  return parent?.getOptionValueSource('listen') === 'cli' ? String(parent.opts()['listen']) : options.listen;
 }
 
 interface McpSimCliOptions {

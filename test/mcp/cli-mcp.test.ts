@@ -7,6 +7,10 @@ import { stringify } from 'yaml';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { startMcpSim } from '../../src/sim/mcp-http.ts';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 const BIN = join(import.meta.dirname, '../../bin/switchyard.js');
 
@@ -51,4 +55,37 @@ test('auth explain and doctor cover MCP servers, and say no secret', async () =>
   const doctor = await runCliInProcess(['doctor', '--config', path], { env, timeoutMs: 60_000 });
   assert.match(doctor.stdout, /mcp servers:\n {2}remote \(remote\): ok, 4 tools\n {2}local \(stdio\): ok, 4 tools/);
   assert.doesNotMatch(doctor.stdout + doctor.stderr, /mcp-token-/);
+});
+
+test('sim mcp serves its tools over HTTP where --listen says, with the tokens given', async () => {
+  const child = spawn(process.execPath, [BIN, 'sim', 'mcp', '--listen', '127.0.0.1:0', '--token', 'sim-mcp-token-01'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: string) => {
+        out += d;
+        const m = /listening on (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', () => reject(new Error(`exited: ${out}`)));
+    });
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { authorization: 'Bearer sim-mcp-token-01' } },
+      }),
+    );
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    await client.close();
+    assert.deepEqual(names, ['echo', 'add', 'files_read', 'hang']);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
 });
