@@ -1,0 +1,57 @@
+// The seam between the MCP gateway's transport (hub, /mcp route) and its governance (allow-lists, budgets, ledger,
+// metrics, spans). The hub asks the governor before it lists or calls a tool and tells it each call's facts after.
+/** Who is calling /mcp: the client key's name (undefined with require_keys off) and its MCP allow-list, if any. */
+export interface McpCaller {
+  readonly requestId: string;
+  readonly keyName: string | undefined;
+  /** The key's (or its group's) `mcp` field; undefined: the key has no list (everything configured is visible). */
+  readonly allow: McpAllowList | undefined;
+}
+
+export interface McpAllowList {
+  /** Server names the key may reach; omitted: decided by `tools` alone. */
+  readonly servers?: readonly string[];
+  /** Namespaced tool patterns (`github__*`, `exa__web_search`); omitted: every tool of an allowed server. */
+  readonly tools?: readonly string[];
+}
+
+export type ToolCallOutcome = 'ok' | 'tool_error' | 'refused' | 'budget' | 'timeout' | 'upstream_error';
+
+/** One `tools/call`, as the ledger, metrics, log and span read it. Arguments and results are never in it. */
+export interface ToolCallFacts {
+  readonly requestId: string;
+  readonly keyName: string | undefined;
+  readonly server: string;
+  /** The tool's name on its server (not namespaced). */
+  readonly tool: string;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly latencyMs: number;
+  readonly outcome: ToolCallOutcome;
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+  /** The credential used, by its label (never the secret). */
+  readonly credential?: string;
+  /** A short reason for a failed call (scrubbed of secrets). */
+  readonly error?: string;
+}
+
+export type Admission =
+  | { readonly ok: true; readonly settle: (facts: ToolCallFacts) => void }
+  | { readonly ok: false; readonly outcome: 'refused' | 'budget'; readonly message: string };
+
+export interface McpGovernor {
+  /** May this caller see (list) or call this server's tool? Checked at list time and again at every call. */
+  allows(caller: McpCaller, server: string, tool: string): boolean;
+  /** Before a permitted `tools/call`: a call budget's reserve. `settle` must be called once with the call's facts. */
+  admit(caller: McpCaller, server: string, tool: string): Promise<Admission>;
+  /** A call refused before admission (not allowed), recorded as such. */
+  refused(facts: ToolCallFacts): void;
+}
+
+/** Everything visible, nothing counted: what the hub uses until governance is wired. */
+export const openGovernor: McpGovernor = {
+  allows: () => true,
+  admit: async () => ({ ok: true, settle: () => {} }),
+  refused: () => {},
+};
