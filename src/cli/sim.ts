@@ -5,6 +5,8 @@ import { UserError } from '../user-error.ts';
 import { mask } from '../config/mask.ts';
 import { loadScenario } from '../sim/scenario-load.ts';
 import { startSimulator } from '../sim/server.ts';
+import { startMcpSim } from '../sim/mcp-http.ts';
+import { serveMcpStdio } from '../sim/mcp-stdio.ts';
 import { assertHostShape, everyInterfaceNote, listenError } from '../config/listen.ts';
 import { describeScenario, keyNamer, type ScenarioDescription } from '../sim/describe.ts';
 import type { Scenario } from '../sim/scenario.ts';
@@ -14,19 +16,64 @@ import type { CliRun } from './run.ts';
 const DEFAULT_LISTEN = '127.0.0.1:4010';
 
 interface SimOptions {
-  scenario: string;
+  /** Required, but checked here: `sim mcp` takes none, and commander would ask a subcommand for its parent's. */
+  scenario?: string;
   listen: string;
   quiet?: boolean;
 }
 
 export function register(program: Command, { cli }: { cli: CliRun }): void {
-  program
+  const sim = program
     .command('sim')
     .description('run the fault-injecting OpenAI/Anthropic-compatible simulator (see docs/simulator.md)')
-    .requiredOption('-s, --scenario <file>', 'scenario YAML file (required; docs/simulator.md)')
+    .option('-s, --scenario <file>', 'scenario YAML file (required; docs/simulator.md)')
     .option('-l, --listen <host:port>', 'address to listen on (port 0: any free port)', DEFAULT_LISTEN)
     .option('-q, --quiet', 'do not print a line per call')
     .action((options: SimOptions) => runSim(cli, options));
+  sim
+    .command('mcp')
+    .description('run the simulator\'s MCP server: over HTTP, or on stdin/stdout with --stdio (docs/simulator.md#mcp)')
+    .option('--stdio', 'speak MCP on stdin/stdout, as a local server a gateway starts')
+    .option('--crash-on <tool>', 'with --stdio: exit when this tool is called (the crash fault)')
+    .option('-l, --listen <host:port>', 'address to listen on (port 0: any free port)', '127.0.0.1:4011')
+    .option('--token <token...>', 'bearer tokens accepted (default: none needed)')
+    .option('--sse', 'serve the older SSE transport (GET /sse) instead of Streamable HTTP')
+    .action((options: McpSimCliOptions) => runMcpSim(cli, options));
+}
+
+interface McpSimCliOptions {
+  stdio?: boolean;
+  crashOn?: string;
+  listen: string;
+  token?: string[];
+  sse?: boolean;
+}
+
+async function runMcpSim(cli: CliRun, options: McpSimCliOptions): Promise<void> {
+  if (options.stdio) {
+    // stdout is the protocol's: nothing else may be written there.
+    await serveMcpStdio({ ...(options.crashOn !== undefined ? { crashOn: options.crashOn } : {}), exit: (code) => process.exit(code) });
+    await new Promise<void>((resolve) => process.stdin.once('close', resolve));
+    return;
+  }
+  if (options.crashOn !== undefined) throw new UserError('--crash-on is a fault of the stdio server: add --stdio');
+  const { host, port } = parseListen(options.listen);
+  const sim = await startMcpSim({
+    host,
+    port,
+    ...(options.token !== undefined ? { tokens: options.token } : {}),
+    ...(options.sse ? { transport: 'sse' as const } : {}),
+  }).catch((err: unknown) => {
+    throw listenError(`${host}:${port}`, err);
+  });
+  const stopped = new Promise<string>((resolve) => {
+    process.on('SIGINT', () => resolve('SIGINT'));
+    process.on('SIGTERM', () => resolve('SIGTERM'));
+  });
+  cli.stdout.write(`switchyard sim mcp listening on ${sim.url}\n  tools: echo, add, files_read, hang\nCtrl-C to stop.\n`);
+  const signal = await stopped;
+  await sim.close();
+  cli.stdout.write(`switchyard sim mcp: stopped (${signal})\n`);
 }
 
 /** `HOST:PORT`, `:PORT`, `PORT` or `[::1]:PORT`. */
@@ -46,8 +93,11 @@ export function parseListen(text: string): { host: string; port: number } {
 }
 
 async function runSim(cli: CliRun, options: SimOptions): Promise<void> {
+  if (options.scenario === undefined)
+    throw new UserError("required option '-s, --scenario <file>' not specified (see `switchyard sim --help`)");
   // Named relative to the directory the command runs in (a test runs it in-process, in another).
-  const scenario = loadScenario(resolve(cli.cwd, options.scenario));
+  const file = options.scenario;
+  const scenario = loadScenario(resolve(cli.cwd, file));
   const { host, port } = parseListen(options.listen);
   const onCall = options.quiet ? undefined : callPrinter(cli);
   const sim = await startSimulator({ scenario, host, port, ...(onCall ? { onCall } : {}) }).catch((err: unknown) => {
@@ -61,7 +111,7 @@ async function runSim(cli: CliRun, options: SimOptions): Promise<void> {
     process.on('SIGINT', () => resolve('SIGINT'));
     process.on('SIGTERM', () => resolve('SIGTERM'));
   });
-  printBanner(cli, sim.url, everyInterfaceNote(host, sim.port), options.scenario, describeScenario(scenario));
+  printBanner(cli, sim.url, everyInterfaceNote(host, sim.port), file, describeScenario(scenario));
   const signal = await stopped;
   await sim.close();
   cli.stdout.write(`switchyard sim: stopped (${signal}) ${servedText(sim.served(), sim.calls())}\n`);

@@ -670,6 +670,61 @@ export const limitsSchema = z.strictObject({
 });
 export type LimitsConfig = z.infer<typeof limitsSchema>;
 
+/** An MCP server's name: the first part of its tools' namespaced names (`github__create_issue`), so no `__` in it. */
+const mcpServerName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, 'MCP server names use letters, digits, - and _')
+  .refine((n) => !n.includes('__'), { message: 'an MCP server name may not contain `__`: it separates the server from the tool (`github__create_issue`)' });
+
+/** A remote MCP server (Streamable HTTP, or SSE for one that speaks only that) and its credentials
+ * (docs/mcp.md#credentials): a bearer key or keys, or one minted source. */
+const mcpRemoteSchema = z
+  .strictObject({
+    url: httpUrl(),
+    /** `streamable_http` (the default) or `sse`, for a server that still speaks only the older transport. */
+    transport: z.enum(['streamable_http', 'sse']).default('streamable_http'),
+    api_key: z.string().optional(),
+    api_keys: z.array(z.string()).optional(),
+    ...mintedShape,
+    /** How long one request to the server may take. */
+    timeout: timeout().default(60_000),
+    headers: z.record(headerName(), headerValue()).default({}),
+  })
+  .superRefine(oneMintedSource);
+
+/** A local MCP server: a child process the gateway starts, speaking MCP on its stdin and stdout. */
+const mcpStdioSchema = z.strictObject({
+  command: z.array(z.string().min(1)).min(1, 'expected the command and its arguments, e.g. [npx, -y, some-mcp-server]'),
+  /** Variables set for the child besides the minimal environment (PATH, HOME, …). */
+  env: z.record(z.string(), z.string()).default({}),
+  /** The child's working directory (relative: to the config's). */
+  cwd: z.string().min(1).optional(),
+  timeout: timeout().default(60_000),
+});
+
+type McpRemoteOut = z.output<typeof mcpRemoteSchema>;
+type McpStdioOut = z.output<typeof mcpStdioSchema>;
+
+/** A server with `command` is a local one, else a remote one: each is checked as its own kind, so an error is said at
+ * its field rather than as "matches neither". */
+const mcpServerSchema = z.unknown().transform((value, ctx): McpRemoteOut | McpStdioOut => {
+  const local = typeof value === 'object' && value !== null && Object.hasOwn(value, 'command');
+  const parsed = (local ? mcpStdioSchema : mcpRemoteSchema).safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues)
+    ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });
+  return z.NEVER;
+});
+
+/** `mcp:` — the MCP servers the gateway's /mcp aggregates (docs/mcp.md). */
+export const mcpSchema = z.strictObject({
+  servers: namedRecord(mcpServerName, mcpServerSchema).default({}),
+});
+export type McpConfig = z.infer<typeof mcpSchema>;
+export type McpServerConfig = z.infer<typeof mcpServerSchema>;
+export type McpRemoteConfig = z.infer<typeof mcpRemoteSchema>;
+export type McpStdioConfig = z.infer<typeof mcpStdioSchema>;
+
 export const configSchema = z.strictObject({
   providers: namedRecord(
     z.string().regex(/^[A-Za-z0-9_-]+$/, 'provider names use letters, digits, - and _'),
@@ -689,6 +744,8 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.default(defaultsOf(limitsSchema)),
   /** Named budgets and limits, and what they do while a shared store is down (budgets-schema.ts, docs/budgets.md). */
   budgets: budgetsSection().default({}),
+  /** The MCP servers behind the gateway's /mcp (docs/mcp.md). */
+  mcp: mcpSchema.default({ servers: {} }),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -14,6 +14,8 @@ export function isSecretPath(path: ConfigPath): boolean {
   // An OAuth client's secret and refresh token (`oauth2:`).
   if (parent === 'oauth2' && (last === 'client_secret' || last === 'refresh_token')) return true;
   if (path.includes('api_keys')) return true;
+  // A stdio MCP server's variables usually carry its token.
+  if (path[0] === 'mcp' && parent === 'env') return true;
   return parent === 'headers' && (typeof last !== 'string' || isSecretHeader(last));
 }
 
@@ -21,5 +23,6 @@ export function isSecretPath(path: ConfigPath): boolean {
 export function isUrlPath(path: ConfigPath): boolean {
   const last = path[path.length - 1];
   if (path.length === 2 && path[0] === 'usage' && last === 'store') return true;
+  if (path[0] === 'mcp' && last === 'url') return true;
   return last === 'base_url' || last === 'proxy' || (path.length === 2 && path[0] === 'gateway' && last === 'state');
 }

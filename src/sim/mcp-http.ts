@@ -1,0 +1,185 @@
+// The simulator's MCP server over HTTP (docs/simulator.md#mcp): Streamable HTTP with sessions (so list-changed
+// notifications reach a connected client), or the older SSE transport; bearer tokens checked, with faults a test
+// turns on: a token that expires (401), a 429 with Retry-After, a tool added while clients are connected.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { simMcpServer } from './mcp-tools.ts';
+
+export interface McpSimOptions {
+  host?: string;
+  /** 0 (default): any free port. */
+  port?: number;
+  /** Bearer tokens accepted; undefined: no token needed. */
+  tokens?: readonly string[];
+  /** `streamable_http` (default, at /mcp) or `sse` (GET /sse, POST /messages). */
+  transport?: 'streamable_http' | 'sse';
+}
+
+/** One HTTP request the simulator answered, for a test to read (never a token in full: its first 8 characters). */
+export interface McpSimCall {
+  method: string;
+  /** The JSON-RPC method(s) of a POST's body. */
+  rpc: string[];
+  token?: string;
+  status: number;
+}
+
+export interface McpSim extends AsyncDisposable {
+  readonly url: string;
+  /** From now on this token is answered 401 `invalid_token` (it expired). */
+  expire(token: string): void;
+  accept(token: string): void;
+  /** The next `times` requests are answered 429 with `Retry-After: seconds`. */
+  rateLimitNext(seconds: number, times?: number): void;
+  /** A tool added to every session's server: connected clients get `notifications/tools/list_changed`. */
+  addTool(name: string): void;
+  calls(): readonly McpSimCall[];
+  close(): Promise<void>;
+}
+
+interface Session {
+  server: McpServer;
+  transport: Transport;
+}
+
+export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> {
+  const tokens = options.tokens === undefined ? undefined : new Set(options.tokens);
+  const sessions = new Map<string, Session>();
+  const added: string[] = [];
+  const calls: McpSimCall[] = [];
+  let limited = { times: 0, seconds: 0 };
+
+  const newServer = (): McpServer => {
+    const server = simMcpServer();
+    for (const name of added) addEcho(server, name);
+    return server;
+  };
+
+  const refuse = (req: IncomingMessage, res: ServerResponse, call: McpSimCall): boolean => {
+    const token = bearer(req);
+    if (token !== undefined) call.token = token.slice(0, 8);
+    if (tokens !== undefined && (token === undefined || !tokens.has(token))) {
+      call.status = 401;
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' });
+      res.end(JSON.stringify({ error: 'invalid_token', error_description: 'the access token expired or is not known' }));
+      return true;
+    }
+    if (limited.times > 0) {
+      limited = { ...limited, times: limited.times - 1 };
+      call.status = 429;
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(limited.seconds) });
+      res.end(JSON.stringify({ error: 'rate_limited' }));
+      return true;
+    }
+    return false;
+  };
+
+  const http = createServer((req, res) => {
+    void (async () => {
+      const body = req.method === 'POST' ? await readJson(req) : undefined;
+      const call: McpSimCall = { method: req.method ?? '', rpc: rpcMethods(body), status: 200 };
+      calls.push(call);
+      if (refuse(req, res, call)) return;
+      res.on('finish', () => (call.status = res.statusCode));
+      if (options.transport === 'sse') return serveSse(req, res, body);
+      return serveStreamable(req, res, body);
+    })().catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(err));
+    });
+  });
+
+  const serveStreamable = async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
+    const id = req.headers['mcp-session-id'];
+    const known = typeof id === 'string' ? sessions.get(id) : undefined;
+    if (known !== undefined) return (known.transport as StreamableHTTPServerTransport).handleRequest(req, res, body);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: randomUUID,
+      onsessioninitialized: (sid) => void sessions.set(sid, { server, transport }),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
+    };
+    const server = newServer();
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  };
+
+  const serveSse = async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    if (req.method === 'GET' && url.pathname === '/sse') {
+      const transport = new SSEServerTransport('/messages', res);
+      const server = newServer();
+      sessions.set(transport.sessionId, { server, transport });
+      transport.onclose = () => sessions.delete(transport.sessionId);
+      await server.connect(transport);
+      return;
+    }
+    const known = sessions.get(url.searchParams.get('sessionId') ?? '');
+    if (req.method !== 'POST' || known === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    await (known.transport as SSEServerTransport).handlePostMessage(req, res, body);
+  };
+
+  await new Promise<void>((resolve) => http.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  const base = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  const close = async (): Promise<void> => {
+    for (const s of sessions.values()) await s.server.close().catch(() => {});
+    sessions.clear();
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  };
+  return {
+    url: options.transport === 'sse' ? `${base}/sse` : `${base}/mcp`,
+    expire: (token) => void tokens?.delete(token),
+    accept: (token) => void tokens?.add(token),
+    rateLimitNext: (seconds, times = 1) => (limited = { times, seconds }),
+    addTool: (name) => {
+      added.push(name);
+      for (const s of sessions.values()) addEcho(s.server, name);
+    },
+    calls: () => calls,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** An added tool answers like `echo`. */
+function addEcho(server: McpServer, name: string): void {
+  server.registerTool(name, { description: `Added while running: answers "${name}".`, inputSchema: {} }, () => ({
+    content: [{ type: 'text', text: name }],
+  }));
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  return h?.startsWith('Bearer ') ? h.slice(7) : undefined;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return text === '' ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    return undefined;
+  }
+}
+
+function rpcMethods(body: unknown): string[] {
+  const list = Array.isArray(body) ? (body as unknown[]) : [body];
+  return list.flatMap((m) =>
+    typeof m === 'object' && m !== null && typeof (m as { method?: unknown }).method === 'string'
+      ? [(m as { method: string }).method]
+      : [],
+  );
+}
