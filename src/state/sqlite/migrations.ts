@@ -134,6 +134,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE budget_counters ADD COLUMN seeded INTEGER;
   ALTER TABLE budget_counters ADD COLUMN seeded_at INTEGER;
   `,
+  // 11: a client key's MCP allow-list (JSON) and when it was last set (docs/mcp.md#allow-lists).
+  `
+  ALTER TABLE gateway_keys ADD COLUMN mcp TEXT;
+  ALTER TABLE gateway_keys ADD COLUMN mcp_updated_at INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

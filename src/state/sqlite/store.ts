@@ -5,6 +5,7 @@ import type { HealthRecord } from '../../credentials/types.ts';
 import { UserError } from '../../user-error.ts';
 import type {
   BreakerRecord,
+  GatewayKeyMcp,
   GatewayKeyRecord,
   MessageRecord,
   MintPatch,
@@ -220,6 +221,17 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     );
     this.afterGatewayKeysWrite();
     return { ...found, revoked_at: at };
+  }
+
+  setGatewayKeyMcp(id: string, mcp: GatewayKeyMcp | undefined, at: number): GatewayKeyRecord | undefined {
+    this.reloadGatewayKeys();
+    const found = this.gatewayKeys.find((k) => k.id === id && k.revoked_at === undefined);
+    if (!found) return undefined;
+    this.writeThrough(() =>
+      creds.writeMarked(this.db, 'gateway_keys_seq', () => creds.writeGatewayKeyMcp(this.db, id, mcp, at)),
+    );
+    this.afterGatewayKeysWrite();
+    return this.gatewayKeys.find((k) => k.id === id);
   }
 
   touchGatewayKey(id: string, at: number): void {
