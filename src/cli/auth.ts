@@ -1,6 +1,7 @@
 // `switchyard auth list|explain|add|remove|reset` (docs/credentials.md). Every command opens the state store, does its work
 // through the same CredentialPool the router uses (so what it shows is what a request would do), and closes the
 // store before returning so queued writes are on disk and the process exits at once.
+import { explainMcpServer, printMcpExplanation } from './auth-mcp.ts';
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../config/types.ts';
 import { requireKnownProvider } from './provider-arg.ts';
@@ -261,6 +262,11 @@ async function list(ctx: AuthContext, provider: string | undefined, opts: JsonOp
 }
 
 async function explain(ctx: AuthContext, provider: string, opts: JsonOption): Promise<void> {
+  // An MCP server's name, unless a provider has the same one (the provider's keys are what `auth` is mostly about).
+  if (ctx.loaded.config.mcp.servers[provider] !== undefined && ctx.loaded.config.providers[provider] === undefined) {
+    const e = explainMcpServer(ctx.loaded, ctx.store, ctx.pool.minter, provider);
+    return opts.json ? ctx.cli.json({ mcp: e }) : printMcpExplanation(ctx.cli, e);
+  }
   requireProvider(ctx, provider);
   const e = await explainWithMinted(ctx, provider);
   const chains = taskChains(ctx.loaded.config).filter((c) => c.routes.some((r) => r.provider === provider));

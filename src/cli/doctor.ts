@@ -156,6 +156,12 @@ function renderTail(cli: CliRun, r: DoctorReport, store: string | undefined): vo
     if (t.status === 'broken' && t.reason) out(cli, `    ${t.reason}`);
     for (const x of t.routes) if (x.note) out(cli, `    ${x.route}: ${x.note}`);
   }
+  if (r.mcp.length > 0) {
+    out(cli);
+    out(cli, 'mcp servers:');
+    for (const m of r.mcp)
+      out(cli, `  ${m.server} (${m.kind}): ${m.ok ? `ok, ${m.tools ?? 0} tools` : `FAIL  ${m.error ?? ''}`}`);
+  }
   out(cli);
   const warned = r.config.warnings.length;
   // "all good" alone under a warning read as "nothing to do" (seed 001's shell-only key): count them.

@@ -32,7 +32,7 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
     .action((options: SimOptions) => runSim(cli, options));
   sim
     .command('mcp')
-    .description('run the simulator\'s MCP server: over HTTP, or on stdin/stdout with --stdio (docs/simulator.md#mcp)')
+    .description("run the simulator's MCP server: over HTTP, or on stdin/stdout with --stdio (docs/simulator.md#mcp)")
     .option('--stdio', 'speak MCP on stdin/stdout, as a local server a gateway starts')
     .option('--crash-on <tool>', 'with --stdio: exit when this tool is called (the crash fault)')
     .option('-l, --listen <host:port>', 'address to listen on (port 0: any free port)', '127.0.0.1:4011')
@@ -52,7 +52,10 @@ interface McpSimCliOptions {
 async function runMcpSim(cli: CliRun, options: McpSimCliOptions): Promise<void> {
   if (options.stdio) {
     // stdout is the protocol's: nothing else may be written there.
-    await serveMcpStdio({ ...(options.crashOn !== undefined ? { crashOn: options.crashOn } : {}), exit: (code) => process.exit(code) });
+    await serveMcpStdio({
+      ...(options.crashOn !== undefined ? { crashOn: options.crashOn } : {}),
+      exit: (code) => process.exit(code),
+    });
     await new Promise<void>((resolve) => process.stdin.once('close', resolve));
     return;
   }
@@ -70,7 +73,9 @@ async function runMcpSim(cli: CliRun, options: McpSimCliOptions): Promise<void> 
     process.on('SIGINT', () => resolve('SIGINT'));
     process.on('SIGTERM', () => resolve('SIGTERM'));
   });
-  cli.stdout.write(`switchyard sim mcp listening on ${sim.url}\n  tools: echo, add, files_read, hang\nCtrl-C to stop.\n`);
+  cli.stdout.write(
+    `switchyard sim mcp listening on ${sim.url}\n  tools: echo, add, files_read, hang\nCtrl-C to stop.\n`,
+  );
   const signal = await stopped;
   await sim.close();
   cli.stdout.write(`switchyard sim mcp: stopped (${signal})\n`);

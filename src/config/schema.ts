@@ -674,7 +674,9 @@ export type LimitsConfig = z.infer<typeof limitsSchema>;
 const mcpServerName = z
   .string()
   .regex(/^[A-Za-z0-9_-]+$/, 'MCP server names use letters, digits, - and _')
-  .refine((n) => !n.includes('__'), { message: 'an MCP server name may not contain `__`: it separates the server from the tool (`github__create_issue`)' });
+  .refine((n) => !n.includes('__'), {
+    message: 'an MCP server name may not contain `__`: it separates the server from the tool (`github__create_issue`)',
+  });
 
 /** A remote MCP server (Streamable HTTP, or SSE for one that speaks only that) and its credentials
  * (docs/mcp.md#credentials): a bearer key or keys, or one minted source. */
@@ -712,7 +714,11 @@ const mcpServerSchema = z.unknown().transform((value, ctx): McpRemoteOut | McpSt
   const parsed = (local ? mcpStdioSchema : mcpRemoteSchema).safeParse(value);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues)
-    ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });
+    ctx.addIssue({
+      code: 'custom',
+      message: issue.message,
+      path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    });
   return z.NEVER;
 });
 

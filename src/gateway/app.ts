@@ -34,6 +34,10 @@ import { currentBudgets } from './budgets-view.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import { installUsageMetrics } from './usage-metrics.ts';
 import { installResponsesSocket, type SocketOptions } from './responses-socket.ts';
+import { mcpPlugin } from './routes/mcp.ts';
+import { McpHub } from '../mcp/hub.ts';
+import { McpCredentials } from '../mcp/credentials.ts';
+import { openGovernor, type McpGovernor } from '../mcp/governor.ts';
 
 export interface BuildGatewayOptions {
   loaded: LoadedConfig;
@@ -51,6 +55,10 @@ export interface BuildGatewayOptions {
   shareMintedTokens?: boolean;
   /** The Responses WebSocket's limits (tests shorten the connection's length). */
   responsesSocket?: SocketOptions;
+  /** What /mcp may list and call (default: everything, nothing counted). */
+  mcpGovernor?: McpGovernor;
+  /** How long a stdio MCP server's restart waits (tests make it immediate). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface RequestTimeout {
@@ -105,7 +113,23 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   });
   // The dashboard's own view of the ladder's events and of failed requests' trails (src/gateway/ui/).
   const ui = newUiState();
+  const mcpGovernor = options.mcpGovernor ?? openGovernor;
+  const mcp = new McpHub({
+    loaded: options.loaded,
+    credentials: new McpCredentials({ loaded: options.loaded, store: options.store, minter: router.pool.minter }),
+    logger,
+    now: Date.now,
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref())),
+    governor: {
+      // The governor in force at each call: one plugged in after the gateway was built is used at once.
+      allows: (...a) => ctx.mcpGovernor.allows(...a),
+      admit: (...a) => ctx.mcpGovernor.admit(...a),
+      refused: (facts) => ctx.mcpGovernor.refused(facts),
+    },
+  });
   const ctx: GatewayContext = {
+    mcp,
+    mcpGovernor,
     router,
     recent: ui.recent,
     store: options.store,
@@ -172,6 +196,8 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.register(responsesPlugin(ctx));
   installResponsesSocket(app, ctx, options.responsesSocket);
   app.register(modelsPlugin(ctx));
+  app.register(mcpPlugin(ctx));
+  mcp.start();
   app.addHook('preClose', async () => {
     ctx.closing = true;
   });
@@ -180,6 +206,8 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     unsubscribe();
     unsubscribeUi();
     stopResetLog();
+    // Local MCP servers are stopped with the gateway (after the drain: /mcp's sessions closed first).
+    await mcp.close();
     if (ownsRouter) await router.close();
     await ctx.usage?.close();
   });

@@ -14,6 +14,8 @@ import { buildModelIndex, type ModelIndex } from './model-resolve.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import type { RecentTrails } from './ui/recent.ts';
 import { PriceBook } from '../usage/prices.ts';
+import type { McpHub } from '../mcp/hub.ts';
+import type { McpGovernor } from '../mcp/governor.ts';
 
 export interface GatewaySettings {
   loaded: LoadedConfig;
@@ -58,6 +60,11 @@ export interface GatewayContext {
   readonly usage?: UsageLedger;
   /** The dashboard's recent failed or retried requests, with their trails (src/gateway/ui/recent.ts). */
   readonly recent?: RecentTrails;
+  /** The MCP servers behind /mcp (src/mcp/hub.ts). */
+  readonly mcp: McpHub;
+  /** What /mcp may list and call, and what it is told of each call (src/mcp/governor.ts); `openGovernor` until
+   * governance is plugged in. The hub reads it at every request. */
+  mcpGovernor: McpGovernor;
 }
 
 export interface ReloadOutcome {

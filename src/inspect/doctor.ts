@@ -1,5 +1,6 @@
 // `switchyard doctor` as data: the config check, every credential probed live (in parallel), the state store's
 // health, and each task's resolved chain with whether any of its routes has a working key. The CLI renders it.
+import { checkMcpServers, type McpServerCheck } from '../mcp/probe.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { CredentialPool } from '../credentials/pool.ts';
 import type { DegradedReason, StateStore } from '../state/types.ts';
@@ -41,6 +42,8 @@ export interface DoctorReport {
   };
   providers: ProviderProbe[];
   tasks: DoctorTask[];
+  /** Each configured MCP server, connected to and asked for its tools (docs/mcp.md). */
+  mcp: McpServerCheck[];
   /** Whether the probes' outcomes were recorded in the keys' health (--record). */
   recorded: boolean;
 }
@@ -139,14 +142,16 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     ...(input.progress ? { progress: input.progress } : {}),
   });
   const tasks = taskNames(loaded.config).map((t) => taskReport(loaded, t, probes));
+  const mcp = await checkMcpServers(loaded, store, input.record === true);
   const storeReport = doctorStore(input);
-  const ok = storeReport.ok && allValid(probes) && tasks.every((t) => t.status !== 'broken');
+  const ok = storeReport.ok && allValid(probes) && tasks.every((t) => t.status !== 'broken') && mcp.every((m) => m.ok);
   return {
     ok,
     config: doctorConfig(input),
     store: storeReport,
     providers: probes,
     tasks,
+    mcp,
     recorded: input.record === true,
   };
 }

@@ -66,7 +66,9 @@ export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> 
     if (tokens !== undefined && (token === undefined || !tokens.has(token))) {
       call.status = 401;
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' });
-      res.end(JSON.stringify({ error: 'invalid_token', error_description: 'the access token expired or is not known' }));
+      res.end(
+        JSON.stringify({ error: 'invalid_token', error_description: 'the access token expired or is not known' }),
+      );
       return true;
     }
     if (limited.times > 0) {

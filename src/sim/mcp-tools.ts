@@ -37,7 +37,10 @@ export function simMcpServer(options: McpToolsOptions = {}): McpServer {
   );
   server.registerTool(
     'files_read',
-    { description: `Reads one of the simulator's files (${Object.keys(SIM_FILES).join(', ')}).`, inputSchema: { path: z.string() } },
+    {
+      description: `Reads one of the simulator's files (${Object.keys(SIM_FILES).join(', ')}).`,
+      inputSchema: { path: z.string() },
+    },
     ({ path }) => {
       called('files_read');
       const text = SIM_FILES[path];

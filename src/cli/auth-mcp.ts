@@ -1,0 +1,67 @@
+// `switchyard auth explain NAME` for an MCP server (docs/mcp.md#credentials): its credentials in use order, each
+// one's health, and which the next request uses — the same words as for a provider's keys.
+import type { LoadedConfig } from '../config/types.ts';
+import { effectiveHealth, usability } from '../credentials/health.ts';
+import { describe } from '../mcp/credentials.ts';
+import { McpCredentials } from '../mcp/credentials.ts';
+import type { Minter } from '../credentials/minted/minter.ts';
+import type { StateStore } from '../state/types.ts';
+import type { CliRun } from './run.ts';
+
+export interface McpKeyView {
+  credential: string;
+  id: string;
+  state: string;
+  usable: boolean;
+  why?: string;
+}
+
+export interface McpExplanation {
+  server: string;
+  kind: 'remote' | 'stdio';
+  credentials: McpKeyView[];
+  summary: string;
+}
+
+export function explainMcpServer(
+  loaded: LoadedConfig,
+  store: StateStore,
+  minter: Minter,
+  server: string,
+): McpExplanation {
+  const s = loaded.config.mcp.servers[server]!;
+  if (!('url' in s))
+    return {
+      server,
+      kind: 'stdio',
+      credentials: [],
+      summary: `${server} is a local MCP server (${s.command[0] ?? ''}, run by the gateway over stdio): it takes no credential from Switchyard; its env: gives it what it needs`,
+    };
+  const now = Date.now();
+  const views = new McpCredentials({ loaded, store, minter }).credentials(server).map((c): McpKeyView => {
+    const health = store.getHealth(c.fingerprint);
+    const u = usability(health, now);
+    return {
+      credential: describe(c),
+      id: c.fingerprint,
+      state: effectiveHealth(health, now).state,
+      usable: u.usable,
+      ...(u.why !== undefined ? { why: u.why } : {}),
+    };
+  });
+  const next = views.find((v) => v.usable);
+  const summary =
+    views.length === 0
+      ? `${server} has no credential: requests go to ${s.url} without Authorization (add api_key, api_keys, api_key_file, api_key_command or oauth2 under mcp.servers.${server})`
+      : next !== undefined
+        ? `the next request to ${server} uses ${next.credential}`
+        : `no credential of ${server} is usable now: ${views.map((v) => `${v.credential} ${v.why ?? v.state}`).join('; ')}`;
+  return { server, kind: 'remote', credentials: views, summary };
+}
+
+export function printMcpExplanation(cli: CliRun, e: McpExplanation): void {
+  cli.stdout.write(`MCP server ${e.server} (${e.kind}):\n`);
+  for (const v of e.credentials)
+    cli.stdout.write(`  ${v.id}  ${v.credential}  ${v.state}${v.why !== undefined ? ` (${v.why})` : ''}\n`);
+  cli.stdout.write(`→ ${e.summary}\n`);
+}

@@ -1,0 +1,26 @@
+// Who is calling /mcp, for the governor: the client key the client-auth hook resolved, and that key's MCP
+// allow-list when the key record carries one (the `mcp` field the governance side adds).
+import type { FastifyRequest } from 'fastify';
+import type { GatewayContext } from '../context.ts';
+import { presentedKey } from '../keys.ts';
+import type { McpAllowList, McpCaller } from '../../mcp/governor.ts';
+
+/** Names that client-auth gives a request without a key of its own. */
+const NO_KEY = new Set(['anonymous', 'none', 'invalid', 'unverified']);
+
+export function mcpCaller(ctx: GatewayContext, req: FastifyRequest): McpCaller {
+  const presented = presentedKey(req.headers);
+  const record = presented === undefined ? undefined : ctx.keys.verify(presented);
+  const name = req.sy?.keyName;
+  return {
+    requestId: req.sy?.id ?? '',
+    keyName: name === undefined || NO_KEY.has(name) ? undefined : name,
+    allow: record === undefined ? undefined : (record as { mcp?: McpAllowList }).mcp,
+  };
+}
+
+/** A session stays with the key that opened it: another key's request is not that session's. */
+export function keyIdOf(ctx: GatewayContext, req: FastifyRequest): string {
+  const presented = presentedKey(req.headers);
+  return (presented === undefined ? undefined : ctx.keys.verify(presented)?.id) ?? '';
+}

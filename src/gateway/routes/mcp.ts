@@ -1,0 +1,68 @@
+// /mcp: MCP's Streamable HTTP transport over the configured MCP servers (docs/mcp.md). The client key is checked on
+// every request as for the chat routes. Negotiated per client: an `initialize` opens a 2025-11-25 session (the SDK's
+// Server, session.ts); a request sent with `MCP-Protocol-Version: 2026-07-28` and no session is answered statelessly
+// (stateless.ts); a request of a session goes to it.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { GatewayContext } from '../context.ts';
+import { clientAuthHook } from '../plugins/client-auth.ts';
+import { keyIdOf, mcpCaller } from '../mcp/caller.ts';
+import { openSession, type McpSession } from '../mcp/session.ts';
+import { answerStateless, STATELESS_REVISION } from '../mcp/stateless.ts';
+
+function rpcError(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code: -32000, message } });
+}
+
+export function mcpPlugin(ctx: GatewayContext) {
+  return async function mcp(app: FastifyInstance): Promise<void> {
+    const sessions = new Map<string, McpSession>();
+    app.addHook('onRequest', clientAuthHook(ctx));
+    app.addHook('onClose', async () => {
+      await Promise.all([...sessions.values()].map((s) => s.close()));
+      sessions.clear();
+    });
+
+    const handle = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+      const hub = ctx.mcp;
+      const sid = req.headers['mcp-session-id'];
+      if (typeof sid === 'string') {
+        const session = sessions.get(sid);
+        // The SDK's answer to an unknown session is a 404, after which a client opens a new one.
+        if (session === undefined || session.keyId !== keyIdOf(ctx, req))
+          return rpcError(reply, 404, 'no such MCP session (it ended, or the gateway restarted): initialize again');
+        reply.hijack();
+        await session.transport.handleRequest(req.raw, reply.raw, req.body);
+        return undefined;
+      }
+      if (req.method === 'POST' && isInitializeRequest(req.body)) {
+        const caller = (): ReturnType<typeof mcpCaller> => mcpCaller(ctx, req);
+        const session = await openSession(
+          hub,
+          keyIdOf(ctx, req),
+          caller,
+          (id, s) => sessions.set(id, s),
+          (id) => sessions.delete(id),
+        );
+        reply.hijack();
+        await session.transport.handleRequest(req.raw, reply.raw, req.body);
+        return undefined;
+      }
+      if (req.headers['mcp-protocol-version'] === STATELESS_REVISION) {
+        if (req.method !== 'POST')
+          return rpcError(reply, 405, `MCP ${STATELESS_REVISION} has no ${req.method} on /mcp: POST each request`);
+        const answer = await answerStateless(hub, mcpCaller(ctx, req), req.headers, req.body);
+        if (answer.body === undefined) return reply.code(answer.status).send();
+        return reply.code(answer.status).send(answer.body);
+      }
+      return rpcError(
+        reply,
+        400,
+        `no MCP session: send initialize first (MCP 2025-11-25), or send each request with MCP-Protocol-Version: ${STATELESS_REVISION}`,
+      );
+    };
+    app.post('/mcp', handle);
+    app.get('/mcp', handle);
+    app.delete('/mcp', handle);
+  };
+}

@@ -1,0 +1,246 @@
+// The hub behind /mcp: one endpoint over the configured MCP servers (docs/mcp.md). Lists are the union of the
+// servers' own, namespaced by server and filtered by the governor; a call is checked again, admitted, sent to its
+// server with the server's timeout, and its facts settled. A failing server leaves the others listed.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type {
+  CallToolResult,
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+  Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { LoadedConfig } from '../config/types.ts';
+import { scrubSecrets } from '../log.ts';
+import type { McpCaller, McpGovernor, ToolCallFacts, ToolCallOutcome } from './governor.ts';
+import { namespaced, split } from './names.ts';
+import { RemoteUpstream, StdioUpstream, type ListKind, type Upstream, type UpstreamContext } from './upstream.ts';
+
+export interface HubOptions extends Omit<UpstreamContext, 'onListChanged' | 'baseDir'> {
+  loaded: LoadedConfig;
+  governor: McpGovernor;
+}
+
+/** A tool unknown and a tool not allowed are refused alike: the message does not say which. */
+export const REFUSED_TOOL = (name: string): string => `tool ${name} is not available`;
+
+export class McpHub {
+  readonly #upstreams = new Map<string, Upstream>();
+  readonly #listeners = new Set<(kind: ListKind) => void>();
+  /** Each server's resources by URI, from its last listing: `resources/read` goes to the server that listed it. */
+  readonly #resourceServer = new Map<string, string>();
+  readonly #o: HubOptions;
+  governor: McpGovernor;
+
+  constructor(o: HubOptions) {
+    this.#o = o;
+    this.governor = o.governor;
+    const ctx: UpstreamContext = {
+      ...o,
+      baseDir: o.loaded.dir,
+      onListChanged: (_server, kind) => {
+        for (const l of this.#listeners) l(kind);
+      },
+    };
+    for (const [name, s] of Object.entries(o.loaded.config.mcp.servers))
+      this.#upstreams.set(name, 'url' in s ? new RemoteUpstream(name, s, ctx) : new StdioUpstream(name, s, ctx));
+  }
+
+  get servers(): readonly string[] {
+    return [...this.#upstreams.keys()];
+  }
+
+  upstream(name: string): Upstream | undefined {
+    return this.#upstreams.get(name);
+  }
+
+  /** Starts the local servers now, so the first call does not wait for one. */
+  start(): void {
+    for (const u of this.#upstreams.values()) if (u instanceof StdioUpstream) u.client().catch(() => {});
+  }
+
+  /** Called with the kind of list that changed on any server, until the returned function is called. */
+  onListChanged(listener: (kind: ListKind) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async listTools(caller: McpCaller): Promise<Tool[]> {
+    return this.#gather('tools', async (server, client) => {
+      const tools = await allPages((c) =>
+        client.listTools(params(c)).then((r) => ({ items: r.tools, next: r.nextCursor })),
+      );
+      return tools
+        .filter((t) => this.governor.allows(caller, server, t.name))
+        .map((t) => ({ ...t, name: namespaced(server, t.name) }));
+    });
+  }
+
+  async listPrompts(caller: McpCaller): Promise<Prompt[]> {
+    return this.#gather('prompts', async (server, client) => {
+      if (!this.#serverVisible(caller, server) || client.getServerCapabilities()?.prompts === undefined) return [];
+      const prompts = await allPages((c) =>
+        client.listPrompts(params(c)).then((r) => ({ items: r.prompts, next: r.nextCursor })),
+      );
+      return prompts.map((p) => ({ ...p, name: namespaced(server, p.name) }));
+    });
+  }
+
+  async listResources(caller: McpCaller): Promise<Resource[]> {
+    return this.#gather('resources', async (server, client) => {
+      if (!this.#serverVisible(caller, server) || client.getServerCapabilities()?.resources === undefined) return [];
+      const list = await allPages((c) =>
+        client.listResources(params(c)).then((r) => ({ items: r.resources, next: r.nextCursor })),
+      );
+      for (const r of list) this.#resourceServer.set(r.uri, server);
+      return list.map((r) => ({ ...r, name: namespaced(server, r.name) }));
+    });
+  }
+
+  async listResourceTemplates(caller: McpCaller): Promise<ResourceTemplate[]> {
+    return this.#gather('resource templates', async (server, client) => {
+      if (!this.#serverVisible(caller, server) || client.getServerCapabilities()?.resources === undefined) return [];
+      const list = await allPages((c) =>
+        client.listResourceTemplates(params(c)).then((r) => ({ items: r.resourceTemplates, next: r.nextCursor })),
+      );
+      return list.map((r) => ({ ...r, name: namespaced(server, r.name) }));
+    });
+  }
+
+  async getPrompt(caller: McpCaller, name: string, args: Record<string, string> | undefined): Promise<GetPromptResult> {
+    const target = split(name);
+    const up = target === undefined ? undefined : this.#upstreams.get(target.server);
+    if (target === undefined || up === undefined || !this.#serverVisible(caller, target.server))
+      throw new HubError('invalid_params', `prompt ${name} is not available`);
+    const client = await up.client();
+    return client.getPrompt({ name: target.name, ...(args ? { arguments: args } : {}) }, { timeout: up.timeoutMs });
+  }
+
+  async readResource(caller: McpCaller, uri: string): Promise<ReadResourceResult> {
+    if (!this.#resourceServer.has(uri)) await this.listResources(caller);
+    const server = this.#resourceServer.get(uri);
+    const up = server === undefined ? undefined : this.#upstreams.get(server);
+    if (server === undefined || up === undefined || !this.#serverVisible(caller, server))
+      throw new HubError('invalid_params', `resource ${uri} is not available`);
+    const client = await up.client();
+    return client.readResource({ uri }, { timeout: up.timeoutMs });
+  }
+
+  /** A `tools/call`: refused (neutrally) unless the governor allows it, admitted, sent, settled. */
+  async callTool(caller: McpCaller, name: string, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
+    const startedAt = this.#o.now();
+    const target = split(name);
+    const up = target === undefined ? undefined : this.#upstreams.get(target.server);
+    const requestBytes = byteLength(args ?? {});
+    const base = {
+      requestId: caller.requestId,
+      keyName: caller.keyName,
+      server: target?.server ?? '',
+      tool: target?.name ?? name,
+      startedAt,
+      requestBytes,
+    };
+    if (target === undefined || up === undefined || !this.governor.allows(caller, target.server, target.name)) {
+      this.governor.refused({ ...base, latencyMs: 0, outcome: 'refused', responseBytes: 0 });
+      throw new HubError('invalid_params', REFUSED_TOOL(name));
+    }
+    const admission = await this.governor.admit(caller, target.server, target.name);
+    if (!admission.ok) throw new HubError('invalid_params', admission.message);
+    const settle = (outcome: ToolCallOutcome, responseBytes: number, error?: string): void => {
+      const facts: ToolCallFacts = {
+        ...base,
+        latencyMs: this.#o.now() - startedAt,
+        outcome,
+        responseBytes,
+        ...(error !== undefined ? { error } : {}),
+      };
+      admission.settle(facts);
+    };
+    try {
+      const client = await up.client();
+      const result = (await client.callTool({ name: target.name, ...(args ? { arguments: args } : {}) }, undefined, {
+        timeout: up.timeoutMs,
+      })) as CallToolResult;
+      settle(result.isError === true ? 'tool_error' : 'ok', byteLength(result));
+      return result;
+    } catch (err) {
+      const timedOut = isTimeout(err);
+      const why = scrubSecrets(err instanceof Error ? err.message : String(err)).slice(0, 300);
+      settle(timedOut ? 'timeout' : 'upstream_error', 0, why);
+      throw new HubError(
+        'internal',
+        timedOut
+          ? `MCP server ${target.server} did not answer ${name} within ${up.timeoutMs} ms (mcp.servers.${target.server}.timeout)`
+          : `MCP server ${target.server} failed ${name}: ${why}`,
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#upstreams.values()].map((u) => u.close()));
+    this.#listeners.clear();
+  }
+
+  /** A server whose tools the caller may see at least one of (by its list), for its prompts and resources. */
+  #serverVisible(caller: McpCaller, server: string): boolean {
+    const allow = caller.allow;
+    if (allow === undefined) return true;
+    if (allow.servers !== undefined) return allow.servers.includes(server);
+    return this.governor.allows(caller, server, '*');
+  }
+
+  async #gather<T>(what: string, each: (server: string, client: Client) => Promise<T[]>): Promise<T[]> {
+    const lists = await Promise.all(
+      [...this.#upstreams.values()].map(async (up) => {
+        try {
+          return await each(up.name, await up.client());
+        } catch (err) {
+          this.#o.logger.warn(
+            { mcp_server: up.name, err: scrubSecrets(String(err)).slice(0, 300) },
+            `MCP server left out of the ${what} list: it failed`,
+          );
+          return [];
+        }
+      }),
+    );
+    return lists.flat();
+  }
+}
+
+/** An error the /mcp route answers as a JSON-RPC error: `invalid_params` (-32602) or `internal` (-32603). */
+export class HubError extends Error {
+  readonly kind: 'invalid_params' | 'internal';
+  constructor(kind: 'invalid_params' | 'internal', message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+interface Page<T> {
+  items: T[];
+  next: string | undefined;
+}
+
+async function allPages<T>(page: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  // A server that pages for ever is cut off: a list of this many pages is already beyond use.
+  for (let i = 0; i < 100; i++) {
+    const r = await page(cursor);
+    all.push(...r.items);
+    cursor = r.next;
+    if (cursor === undefined) break;
+  }
+  return all;
+}
+
+const params = (cursor: string | undefined): { cursor?: string } => (cursor === undefined ? {} : { cursor });
+
+function byteLength(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? '');
+}
+
+function isTimeout(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === -32001;
+}

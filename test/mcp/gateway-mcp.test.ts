@@ -1,0 +1,195 @@
+// /mcp end to end: the official SDK's Client over HTTP against the gateway, the simulator's MCP servers upstream
+// (remote with a minted token, remote with a pool of keys, a stdio child that crashes).
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { startHarness, type Harness } from '../gateway/harness.ts';
+import { startMcpSim, type McpSim } from '../../src/sim/mcp-http.ts';
+import { until } from '../helpers/until.ts';
+
+const BIN = join(import.meta.dirname, '../../bin/switchyard.js');
+
+let h: Harness;
+let minted: McpSim;
+let pooled: McpSim;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'switchyard-mcp-'));
+  // Each run of the command gives the next token: tok-1, tok-2, … (a token endpoint that issues a fresh one).
+  const counter = join(dir, 'n');
+  writeFileSync(
+    join(dir, 'token.mjs'),
+    `import { readFileSync, writeFileSync } from 'node:fs';\n` +
+      `let n = 0; try { n = Number(readFileSync(${JSON.stringify(counter)}, 'utf8')); } catch {}\n` +
+      `n += 1; writeFileSync(${JSON.stringify(counter)}, String(n)); process.stdout.write('tok-' + n);\n`,
+  );
+  minted = await startMcpSim({ tokens: ['tok-1', 'tok-2', 'tok-3'] });
+  pooled = await startMcpSim({ tokens: ['pool-key-aaaaaaaa1', 'pool-key-bbbbbbbb2'] });
+  h = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: {} },
+    config: () => ({
+      mcp: {
+        servers: {
+          files: { url: minted.url, api_key_command: [process.execPath, join(dir, 'token.mjs')] },
+          pool: { url: pooled.url, api_keys: ['pool-key-aaaaaaaa1', 'pool-key-bbbbbbbb2'], timeout: '2s' },
+          local: { command: [process.execPath, BIN, 'sim', 'mcp', '--stdio', '--crash-on', 'add'] },
+        },
+      },
+    }),
+  });
+});
+after(async () => {
+  await h.close();
+  await minted.close();
+  await pooled.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function connect(key = h.key): Promise<Client> {
+  const client = new Client({ name: 'test', version: '1' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${h.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+    }),
+  );
+  return client;
+}
+
+const text = (r: unknown): string => ((r as CallToolResult).content[0] as { text: string }).text;
+
+describe('the gateway /mcp', () => {
+  test('tools/list is the union of the servers, namespaced by server', async () => {
+    await using client = await closing(await connect());
+    const names = (await client.c.listTools()).tools.map((t) => t.name).sort();
+    for (const s of ['files', 'pool', 'local'])
+      for (const t of ['echo', 'add', 'files_read', 'hang']) assert.ok(names.includes(`${s}__${t}`), names.join());
+    const prompts = (await client.c.listPrompts()).prompts.map((p) => p.name);
+    assert.ok(prompts.includes('files__greeting'));
+    const resources = (await client.c.listResources()).resources;
+    const read = await client.c.readResource({ uri: resources[0]!.uri });
+    assert.match(JSON.stringify(read.contents), /The simulator/);
+  });
+
+  test('a call reaches its server with the server credential, never the caller key', async () => {
+    await using client = await closing(await connect());
+    const r = await client.c.callTool({ name: 'files__files_read', arguments: { path: 'notes.txt' } });
+    assert.equal(text(r), 'first line\nsecond line\n');
+    const seen = minted.calls().map((c) => c.token);
+    assert.ok(
+      seen.every((t) => t === undefined || t.startsWith('tok-')),
+      JSON.stringify(seen),
+    );
+    assert.ok(!JSON.stringify(minted.calls()).includes(h.key.slice(0, 8)));
+  });
+
+  test('a token that expires mid-session is re-minted without a failed call', async () => {
+    await using client = await closing(await connect());
+    assert.equal(text(await client.c.callTool({ name: 'files__echo', arguments: { text: 'one' } })), 'one');
+    minted.expire('tok-1');
+    assert.equal(text(await client.c.callTool({ name: 'files__echo', arguments: { text: 'two' } })), 'two');
+    const statuses = minted.calls().map((c) => `${c.status}:${c.token ?? ''}`);
+    assert.ok(statuses.includes('401:tok-1'), statuses.join());
+    assert.ok(
+      statuses.some((s) => s.startsWith('200:tok-2') || s.startsWith('202:tok-2')),
+      statuses.join(),
+    );
+  });
+
+  test('a 429 cools the key until its Retry-After and the next key of the pool answers', async () => {
+    await using client = await closing(await connect());
+    pooled.rateLimitNext(120);
+    assert.equal(text(await client.c.callTool({ name: 'pool__add', arguments: { a: 2, b: 3 } })), '5');
+    const health = h.store.allHealth().filter((r) => r.provider === 'mcp:pool');
+    assert.ok(
+      health.some((r) => r.state === 'cooling' && r.reason === 'rate_limited'),
+      JSON.stringify(health),
+    );
+  });
+
+  test('a server that hangs is cut off at its timeout, as a failed call', async () => {
+    await using client = await closing(await connect());
+    await assert.rejects(
+      client.c.callTool({ name: 'pool__hang', arguments: {} }),
+      /did not answer pool__hang within 2000 ms/,
+    );
+  });
+
+  test('a stdio server that crashes is restarted', async () => {
+    await using client = await closing(await connect());
+    await assert.rejects(client.c.callTool({ name: 'local__add', arguments: { a: 1, b: 1 } }));
+    await until('the stdio server answers again', async () => {
+      try {
+        return text(await client.c.callTool({ name: 'local__echo', arguments: { text: 'back' } })) === 'back';
+      } catch {
+        return false;
+      }
+    });
+  });
+
+  test('an unknown tool is refused neutrally', async () => {
+    await using client = await closing(await connect());
+    await assert.rejects(client.c.callTool({ name: 'nope__echo', arguments: {} }), /tool nope__echo is not available/);
+  });
+
+  test('list changes on a server are passed on to connected clients', async () => {
+    await using client = await closing(await connect());
+    let changed = 0;
+    client.c.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    // The GET stream is opened by the SDK after initialize; give the server's notification somewhere to go.
+    await client.c.listTools();
+    pooled.addTool('fresh');
+    await until('tools/list_changed reaches the client', () => changed > 0);
+    const names = (await client.c.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes('pool__fresh'));
+  });
+
+  test('the client key is checked', async () => {
+    await assert.rejects(connect('sy-not-a-key'), /401|invalid or revoked/);
+  });
+
+  test('the stateless 2026-07-28 revision: no initialize, routed by Mcp-Method', async () => {
+    const post = (method: string, params: Record<string, unknown>, name?: string) =>
+      fetch(`${h.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${h.key}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': method,
+          ...(name !== undefined ? { 'mcp-name': name } : {}),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params }),
+      });
+    const discover = (await (await post('server/discover', {})).json()) as { result: { supportedVersions: string[] } };
+    assert.deepEqual(discover.result.supportedVersions, ['2026-07-28', '2025-11-25']);
+    const call = await post('tools/call', { name: 'files__add', arguments: { a: 4, b: 5 } }, 'files__add');
+    const body = (await call.json()) as { result: CallToolResult & { resultType: string } };
+    assert.equal(text(body.result), '9');
+    assert.equal(body.result.resultType, 'complete');
+    const mismatch = await post('tools/call', { name: 'files__add', arguments: {} }, 'files__echo');
+    assert.equal(mismatch.status, 400);
+    const noSession = await fetch(`${h.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${h.key}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    assert.equal(noSession.status, 400);
+    assert.match(await noSession.text(), /send initialize first/);
+  });
+});
+
+/** A client closed when the test's scope ends. */
+async function closing(c: Client): Promise<{ c: Client } & AsyncDisposable> {
+  return { c, [Symbol.asyncDispose]: () => c.close() };
+}
