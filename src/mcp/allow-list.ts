@@ -10,11 +10,6 @@ const SERVER_NAME = /^[A-Za-z0-9_-]+$/;
 /** A tool pattern: `server__tool`, either part a glob with `*` (MCP tool names use letters, digits, `_ - .`). */
 const TOOL_PATTERN = /^[A-Za-z0-9_*-]+__[A-Za-z0-9_.*-]+$/;
 
-/** The one message for a tool a caller may not call and for one that does not exist: it tells neither apart. */
-export function toolUnavailable(name: string): string {
-  return `Tool ${name} is not available`;
-}
-
 /** `files__*,exa__web_search` as typed on the command line → its entries, checked; `where` names the option. */
 export function parseToolPatterns(text: string, where: string): string[] {
   const entries = splitList(text);
