@@ -126,6 +126,8 @@ export interface RequestQuery {
   status?: string;
   /** The answering credential's fingerprint. */
   credential?: string;
+  /** Model requests or MCP tool calls only; none: both. */
+  kind?: 'model' | 'tool';
 }
 
 export interface RequestPage {

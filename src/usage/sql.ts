@@ -233,6 +233,7 @@ export function requestsQuery(q: RequestQuery): { sql: string; values: SqlValue[
       values.push(v);
     }
   }
+  if (q.kind !== undefined) where.push(q.kind === 'tool' ? "tool <> ''" : "tool = ''");
   values.push(q.limit + 1);
   return {
     sql:
