@@ -15,6 +15,7 @@ import type { LoadedConfig } from '../config/types.ts';
 import { scrubSecrets } from '../log.ts';
 import type { McpCaller, McpGovernor, ToolCallFacts, ToolCallOutcome } from './governor.ts';
 import { namespaced, split } from './names.ts';
+import { logToolPayload } from './payload-log.ts';
 import { RemoteUpstream, StdioUpstream, type ListKind, type Upstream, type UpstreamContext } from './upstream.ts';
 
 export interface HubOptions extends Omit<UpstreamContext, 'onListChanged' | 'baseDir'> {
@@ -163,6 +164,13 @@ export class McpHub {
         timeout: up.timeoutMs,
       })) as CallToolResult;
       settle(result.isError === true ? 'tool_error' : 'ok', byteLength(result));
+      logToolPayload(
+        this.#o.logger,
+        this.#o.loaded.config.mcp.log_arguments,
+        { ...base, server: target.server },
+        args,
+        result,
+      );
       return result;
     } catch (err) {
       const timedOut = isTimeout(err);

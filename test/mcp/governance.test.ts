@@ -143,3 +143,28 @@ describe('governance of /mcp', () => {
     assert.equal(refused?.attributes['error.type'], 'refused');
   });
 });
+
+test('mcp.log_arguments: true logs a call arguments and result on a line of their own, scrubbed', async () => {
+  await using sim = await startMcpSim({ tokens: ['files-token-0003'] });
+  await using lh = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: {} },
+    config: () => ({
+      mcp: { servers: { files: { url: sim.url, api_key: 'files-token-0003' } }, log_arguments: true },
+    }),
+  });
+  const c = new Client({ name: 'log-test', version: '1' });
+  await c.connect(
+    new StreamableHTTPClientTransport(new URL(`${lh.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${lh.key}` } },
+    }),
+  );
+  const leaked = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789';
+  await c.callTool({ name: 'files__echo', arguments: { text: `visible-argument ${leaked}` } });
+  await c.close();
+  const lines = lh.logs.filter((l) => l.includes('mcp.log_arguments'));
+  assert.equal(lines.length, 1, lh.logs.join('\n'));
+  assert.match(lines[0]!, /visible-argument/);
+  assert.ok(!lh.logs.join('\n').includes(leaked), 'a key shape in the arguments is masked');
+  const callLine = lh.logs.find((l) => l.includes('"mcp tool call"'));
+  assert.ok(callLine !== undefined && !callLine.includes('visible-argument'));
+});
