@@ -26,6 +26,11 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   if (ctx.followsDotenv.size > 0) next.followsDotenv = ctx.followsDotenv;
   ctx.settings = settingsFrom(next);
   ctx.router.reload(next);
+  // MCP servers added, removed or changed are (re)connected in the background; a failure is the server's, said when
+  // it is next used.
+  ctx.mcp
+    .reload(next)
+    .catch((err: unknown) => ctx.logger.warn({ err: scrubSecrets(String(err)) }, 'MCP servers not reloaded'));
   ctx.metrics.reloaded('ok');
   ctx.lastReload = { ok: true, at: Date.now() };
   // The log level applies at once: turning debug on to look at a problem must not need a restart.

@@ -12,6 +12,7 @@ import type {
   Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { LoadedConfig } from '../config/types.ts';
+import type { McpServerConfig } from '../config/schema.ts';
 import { scrubSecrets } from '../log.ts';
 import type { McpCaller, McpGovernor, ToolCallFacts, ToolCallOutcome } from './governor.ts';
 import { namespaced, split } from './names.ts';
@@ -34,18 +35,51 @@ export class McpHub {
   readonly #o: HubOptions;
   governor: McpGovernor;
 
+  readonly #ctx: UpstreamContext;
+  #configs: Readonly<Record<string, McpServerConfig>>;
+
   constructor(o: HubOptions) {
     this.#o = o;
     this.governor = o.governor;
-    const ctx: UpstreamContext = {
+    this.#ctx = {
       ...o,
       baseDir: o.loaded.dir,
-      onListChanged: (_server, kind) => {
-        for (const l of this.#listeners) l(kind);
-      },
+      onListChanged: (_server, kind) => this.#changed(kind),
     };
-    for (const [name, s] of Object.entries(o.loaded.config.mcp.servers))
-      this.#upstreams.set(name, 'url' in s ? new RemoteUpstream(name, s, ctx) : new StdioUpstream(name, s, ctx));
+    this.#configs = o.loaded.config.mcp.servers;
+    for (const [name, s] of Object.entries(this.#configs)) this.#upstreams.set(name, this.#upstreamFor(name, s));
+  }
+
+  #upstreamFor(name: string, s: McpServerConfig): Upstream {
+    return 'url' in s ? new RemoteUpstream(name, s, this.#ctx) : new StdioUpstream(name, s, this.#ctx);
+  }
+
+  #changed(kind: ListKind): void {
+    for (const l of this.#listeners) l(kind);
+  }
+
+  /** Hot reload: a server added is connected (a local one started), one removed or changed is closed (and made
+   * again); one unchanged keeps its connection or process. Connected clients are told the lists changed. */
+  async reload(loaded: LoadedConfig): Promise<void> {
+    this.#o.credentials.setConfig(loaded);
+    const next = loaded.config.mcp.servers;
+    const closing: Upstream[] = [];
+    for (const [name, up] of this.#upstreams) {
+      const same = next[name] !== undefined && JSON.stringify(next[name]) === JSON.stringify(this.#configs[name]);
+      if (same) continue;
+      closing.push(up);
+      this.#upstreams.delete(name);
+    }
+    for (const [name, s] of Object.entries(next)) {
+      if (this.#upstreams.has(name)) continue;
+      const up = this.#upstreamFor(name, s);
+      this.#upstreams.set(name, up);
+      if (up instanceof StdioUpstream) up.client().catch(() => {});
+    }
+    const changed = closing.length > 0 || Object.keys(next).length !== Object.keys(this.#configs).length;
+    this.#configs = next;
+    await Promise.all(closing.map((u) => u.close()));
+    if (changed) for (const kind of ['tools', 'prompts', 'resources'] as const) this.#changed(kind);
   }
 
   get servers(): readonly string[] {

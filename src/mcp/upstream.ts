@@ -114,6 +114,12 @@ export class StdioUpstream implements Upstream {
   #generation = 0;
   /** Times started, for `doctor` and the tests. */
   starts = 0;
+  #transport: StdioClientTransport | undefined;
+
+  /** The running child's process id (undefined between a start and the next). */
+  get pid(): number | undefined {
+    return this.#transport?.pid ?? undefined;
+  }
 
   constructor(name: string, config: McpStdioConfig, ctx: UpstreamContext) {
     this.name = name;
@@ -156,6 +162,7 @@ export class StdioUpstream implements Upstream {
       // What the child writes on stderr is its own (it may hold secrets): not copied into the gateway's log.
       stderr: 'ignore',
     });
+    this.#transport = transport;
     const client = newClient(this.name, this.#ctx);
     const since = this.#ctx.now();
     client.onclose = () => this.#exited(generation, since);

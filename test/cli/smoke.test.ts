@@ -14,6 +14,7 @@ import { GOOD, SCENARIO, simProvider, startChatWorld } from '../sessions/harness
 const SPAWNED_ELSEWHERE: Record<string, string> = {
   gateway: 'test/gateway/cli.test.ts (spawnGateway)',
   sim: 'test/sim/cli.test.ts',
+  'sim mcp': 'test/mcp/gateway-mcp.test.ts (the gateway runs `sim mcp --stdio` as a local MCP server)',
   demo: 'test/e2e/demo.test.ts',
 };
 

@@ -11,12 +11,14 @@ import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelco
 import { startHarness, type Harness } from '../gateway/harness.ts';
 import { startMcpSim, type McpSim } from '../../src/sim/mcp-http.ts';
 import { until } from '../helpers/until.ts';
+import type { StdioUpstream } from '../../src/mcp/upstream.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/switchyard.js');
 
 let h: Harness;
 let minted: McpSim;
 let pooled: McpSim;
+let legacy: McpSim;
 let dir: string;
 
 before(async () => {
@@ -31,6 +33,7 @@ before(async () => {
   );
   minted = await startMcpSim({ tokens: ['tok-1', 'tok-2', 'tok-3'] });
   pooled = await startMcpSim({ tokens: ['pool-key-aaaaaaaa1', 'pool-key-bbbbbbbb2'] });
+  legacy = await startMcpSim({ transport: 'sse', tokens: ['legacy-token-000001'] });
   h = await startHarness({
     scenario: { models: { 'sim-large': {} }, keys: {} },
     config: () => ({
@@ -38,6 +41,7 @@ before(async () => {
         servers: {
           files: { url: minted.url, api_key_command: [process.execPath, join(dir, 'token.mjs')] },
           pool: { url: pooled.url, api_keys: ['pool-key-aaaaaaaa1', 'pool-key-bbbbbbbb2'], timeout: '2s' },
+          legacy: { url: legacy.url, transport: 'sse', api_key: 'legacy-token-000001' },
           local: { command: [process.execPath, BIN, 'sim', 'mcp', '--stdio', '--crash-on', 'add'] },
         },
       },
@@ -48,6 +52,7 @@ after(async () => {
   await h.close();
   await minted.close();
   await pooled.close();
+  await legacy.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -132,6 +137,27 @@ describe('the gateway /mcp', () => {
     });
   });
 
+  test('a server that speaks only the older SSE transport is reached over it', async () => {
+    await using client = await closing(await connect());
+    assert.equal(text(await client.c.callTool({ name: 'legacy__add', arguments: { a: 20, b: 22 } })), '42');
+    assert.ok(legacy.calls().some((c) => c.method === 'GET' && c.token === 'legacy-t'));
+  });
+
+  test('a stdio server is stopped when the gateway closes', async () => {
+    await using w = await startHarness({
+      scenario: { models: { 'sim-large': {} }, keys: {} },
+      config: () => ({
+        mcp: { servers: { solo: { command: [process.execPath, BIN, 'sim', 'mcp', '--stdio'] } } },
+      }),
+    });
+    const up = w.gw.app.gateway.mcp.upstream('solo') as StdioUpstream;
+    await up.client();
+    const pid = up.pid;
+    assert.ok(pid !== undefined && alive(pid));
+    await w.close();
+    await until('the child has exited', () => !alive(pid));
+  });
+
   test('an unknown tool is refused neutrally', async () => {
     await using client = await closing(await connect());
     await assert.rejects(client.c.callTool({ name: 'nope__echo', arguments: {} }), /tool nope__echo is not available/);
@@ -188,6 +214,15 @@ describe('the gateway /mcp', () => {
     assert.match(await noSession.text(), /send initialize first/);
   });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A client closed when the test's scope ends. */
 async function closing(c: Client): Promise<{ c: Client } & AsyncDisposable> {

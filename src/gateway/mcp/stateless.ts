@@ -59,7 +59,9 @@ export async function answerStateless(
   if (handle === undefined) return fail(200, -32601, `method ${method} is not served on /mcp`);
   try {
     const result = await handle(hub, caller, params);
-    return { status: 200, body: { jsonrpc: '2.0', id, result: { ...result, resultType: 'complete' } } };
+    // A list is the caller's own (its key decides what is in it) and changes with the servers': not to be cached.
+    const cache = method.endsWith('/list') ? { ttlMs: 0, cacheScope: 'private' } : {};
+    return { status: 200, body: { jsonrpc: '2.0', id, result: { ...result, ...cache, resultType: 'complete' } } };
   } catch (err) {
     const e = asMcpError(err);
     return {

@@ -81,6 +81,47 @@ const opencode =
     env: { SWITCHYARD_KEY: ctx.key, ...OPENCODE_QUIET },
   });
 
+/** Claude Code with the gateway's /mcp added as docs/clients.md says (`claude mcp add --transport http … --header`),
+ * then asked to use one of its tools; `--allowedTools` stands for the user's yes to Claude Code's permission prompt. */
+const claudeMcp =
+  (prompt: string, tool: string) =>
+  (ctx: CaseContext): Command => ({
+    cmd: '/bin/sh',
+    args: [
+      '-c',
+      '"$CLAUDE" mcp remove -s user switchyard >/dev/null 2>&1; ' +
+        '"$CLAUDE" mcp add -s user --transport http switchyard "$MCP_URL" --header "Authorization: Bearer $MCP_KEY" >/dev/null && ' +
+        'exec "$CLAUDE" -p "$PROMPT" --allowedTools "$TOOL"',
+    ],
+    env: {
+      ...claude(prompt)(ctx).env,
+      // Claude Code otherwise offers MCP tools only through its tool search, which the simulator's model does not use.
+      ENABLE_TOOL_SEARCH: 'false',
+      CLAUDE: bin('claude'),
+      MCP_URL: `${ctx.url}/mcp`,
+      MCP_KEY: ctx.key,
+      PROMPT: prompt,
+      TOOL: tool,
+    },
+  });
+
+/** Codex with docs/clients.md's `[mcp_servers.switchyard]` (url, bearer_token_env_var), given as `-c` overrides so
+ * that only this case's Codex connects to /mcp. */
+const codexMcp =
+  (prompt: string) =>
+  (ctx: CaseContext): Command => ({
+    ...codex(prompt)(ctx),
+    args: [
+      'exec',
+      '--skip-git-repo-check',
+      '-c',
+      `mcp_servers.switchyard.url="${ctx.url}/mcp"`,
+      '-c',
+      'mcp_servers.switchyard.bearer_token_env_var="SWITCHYARD_KEY"',
+      prompt,
+    ],
+  });
+
 /** `name@task`: the driver's case `name`, asking the gateway's `task` instead of `main` (`@anthropic`: the task
  * whose one route is Anthropic's, for the route shape a case would otherwise not meet). */
 const driver =
@@ -181,6 +222,33 @@ function overWebSocket(o: RunOutcome): string | undefined {
   return o.exchanges.some((e) => e.request.method === 'POST' && e.request.path.startsWith('/v1/responses'))
     ? 'Codex fell back from the WebSocket to HTTP'
     : undefined;
+}
+
+/** An exchange with /mcp whose JSON-RPC method is `method`, answered 200. */
+const mcpAnswered = (o: RunOutcome, method: string): boolean =>
+  o.exchanges.some(
+    (e) =>
+      e.request.path.startsWith('/mcp') &&
+      JSON.stringify(e.request.body).includes(`"method":"${method}"`) &&
+      e.answered.status === 200,
+  );
+
+/** The agent listed the gateway's MCP tools, called one (a `tools/call` answered 200) and sent its result back to the
+ * model. */
+function mcpToolRan(o: RunOutcome): string | undefined {
+  const bad = answered(o);
+  if (bad) return bad;
+  if (!mcpAnswered(o, 'tools/list')) return 'the agent did not list the tools of /mcp';
+  if (!mcpAnswered(o, 'tools/call')) return 'no tools/call reached /mcp (the model was not offered the tool)';
+  return o.exchanges.some((e) => !e.request.path.startsWith('/mcp') && TOOL_RESULT.test(JSON.stringify(e.request.body)))
+    ? undefined
+    : 'the tool result was not sent back to the model';
+}
+
+/** Codex 0.169 offers a model its MCP tools only inside its code-mode `exec` tool, which the simulator's model does
+ * not write code for: that it connected and listed them is what can be seen. */
+function mcpToolsListed(o: RunOutcome): string | undefined {
+  return answered(o) ?? (mcpAnswered(o, 'tools/list') ? undefined : 'the agent did not list the tools of /mcp');
 }
 
 /** A tool's result in a request, in any of the three APIs. */
@@ -346,6 +414,26 @@ const lib = (
 export const CASES: readonly LiveCase[] = [
   ...cli('Claude Code', '@anthropic-ai/claude-code', 'claude-code', claude, 'call Read'),
   ...cli('Codex CLI', '@openai/codex', 'codex', codex, 'call exec'),
+  // The gateway's /mcp as each agent's MCP server: its tools listed, one called (the simulator's model calls the tool
+  // the prompt names; `files__echo` is the gateway's `files` server's `echo`).
+  {
+    client: 'Claude Code',
+    pkg: '@anthropic-ai/claude-code',
+    fixtures: 'claude-code',
+    name: 'mcp-tool',
+    world: 'ok',
+    command: claudeMcp('call files__echo', 'mcp__switchyard__files__echo'),
+    check: mcpToolRan,
+  },
+  {
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name: 'mcp-tools',
+    world: 'ok',
+    command: codexMcp('call files__echo'),
+    check: mcpToolsListed,
+  },
   {
     client: 'Codex CLI',
     pkg: '@openai/codex',

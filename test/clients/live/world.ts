@@ -6,6 +6,9 @@
 // client key it never issued.
 import { startHarness, simProvider, type Harness } from '../../gateway/harness.ts';
 import { startRecorder, type Recorder } from '../record.ts';
+import { join } from 'node:path';
+
+const SWITCHYARD_BIN = join(import.meta.dirname, '../../../bin/switchyard.js');
 
 /** How long the cooling world's keys stay rate-limited: the Retry-After its 503s carry. */
 export const COOLING_SECONDS = 5;
@@ -54,6 +57,8 @@ function gateway(world: Gateway): Promise<Harness> {
       // The model names the agents ask for with their default settings (Claude Code's claude-opus-5-5, Codex's
       // gpt-6.1-sol), one glob per client family as docs/clients.md recommends: a mistyped name is a 404.
       gateway: { aliases: { 'claude-*': 'main', 'gpt-*': 'main' } },
+      // The MCP server behind /mcp (docs/mcp.md): the simulator's, run by the gateway over stdio.
+      mcp: { servers: { files: { command: [process.execPath, SWITCHYARD_BIN, 'sim', 'mcp', '--stdio'] } } },
     }),
   });
 }
