@@ -27,7 +27,7 @@ import { serviceShellWarnings } from './service-env.ts';
 import { gatewayAdminKeyWarning } from '../config/admin-key.ts';
 import { everyInterfaceNote, localUrlFor, parseListen } from '../config/listen.ts';
 import type { FromWorker } from '../gateway/workers.ts';
-import { keyShowText, mcpChangeOf, unknownServers, type KeyMcpOptions } from './key-mcp.ts';
+import { keyShowLines, keyShowText, mcpChangeOf, unknownServers, type KeyMcpOptions } from './key-mcp.ts';
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 
@@ -334,8 +334,9 @@ function activeKey(store: StateStore, idOrName: string): GatewayKeyRecord {
 
 async function keysShow(cli: CliRun, idOrName: string, opts: { json?: boolean }, cmd: Command): Promise<void> {
   const key = await withStore(cli, cmd, (store) => activeKey(store, idOrName));
-  if (opts.json) cli.json(publicView(key));
-  else cli.stdout.write(keyShowText(key, cliConfig(cli, cmd).config));
+  const config = cliConfig(cli, cmd).config;
+  if (opts.json) cli.json({ ...publicView(key), explanation: keyShowLines(key, config).slice(1) });
+  else cli.stdout.write(keyShowText(key, config));
 }
 
 /** Replaces the allow-list whole: a pattern left out is gone, never kept from the old list (docs/mcp.md#allow-lists). */

@@ -41,6 +41,11 @@ export function unknownServers(list: GatewayKeyMcp, config: Config): string[] {
 
 /** `keys show NAME`: the key, then what it may call and why. */
 export function keyShowText(k: GatewayKeyRecord, config: Config): string {
+  return keyShowLines(k, config).join('\n') + '\n';
+}
+
+/** The same, a line each (`keys show --json`'s `explanation`). */
+export function keyShowLines(k: GatewayKeyRecord, config: Config): string[] {
   const known = new Map<string, readonly string[] | undefined>(
     Object.keys(config.mcp.servers).map((s) => [s, undefined]),
   );
@@ -51,5 +56,5 @@ export function keyShowText(k: GatewayKeyRecord, config: Config): string {
   const lines = explainAllowList(k.mcp, known);
   if (k.mcp_updated_at !== undefined)
     lines.push(`  Allow-list last set ${new Date(k.mcp_updated_at).toISOString()} (an update replaces it whole).`);
-  return [...head, ...lines].join('\n') + '\n';
+  return [...head, ...lines];
 }

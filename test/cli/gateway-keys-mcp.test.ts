@@ -45,7 +45,9 @@ async function createUpdateShow(config: Record<string, unknown>) {
     assert.equal(updated.code, 0, updated.stderr);
     assert.deepEqual((JSON.parse(updated.stdout) as { mcp: unknown }).mcp, { servers: ['github'] });
     const again = await run('show', 'agent', '--json');
-    assert.deepEqual((JSON.parse(again.stdout) as { mcp: unknown }).mcp, { servers: ['github'] });
+    const shownJson = JSON.parse(again.stdout) as { mcp: unknown; explanation: string[] };
+    assert.deepEqual(shownJson.mcp, { servers: ['github'] });
+    assert.ok(shownJson.explanation.includes('  files: refused (not in servers)'), shownJson.explanation.join('\n'));
 
     const stale = await run('update', 'agent', '--mcp-tools', 'gone__*');
     assert.equal(stale.code, 0, stale.stderr);
