@@ -143,7 +143,9 @@ export function explainAllowList(allow: McpAllowList | undefined, known: KnownSe
   const stale = staleEntries(allow, known.keys());
   if (stale.length)
     lines.push(
-      `  Matches no configured server, grants nothing now (a server added later under that name would be reached): ${stale.join(', ')}`,
+      `  Matches no configured server, grants nothing now: ${stale.join(', ')}${
+        allow.servers === undefined ? ' (a server added later under that name would be reached)' : ''
+      }`,
     );
   return lines;
 }
