@@ -18,6 +18,9 @@ export interface McpSimOptions {
   tokens?: readonly string[];
   /** `streamable_http` (default, at /mcp) or `sse` (GET /sse, POST /messages). */
   transport?: 'streamable_http' | 'sse';
+  /** An OAuth2 token endpoint at POST /oauth2/token (client credentials): each token it issues is accepted until
+   * `expire`d. Needs `tokens` (the tokens accepted besides, possibly none). */
+  oauth2?: { clientId: string; clientSecret: string };
 }
 
 /** One HTTP request the simulator answered, for a test to read (never a token in full: its first 8 characters). */
@@ -31,6 +34,10 @@ export interface McpSimCall {
 
 export interface McpSim extends AsyncDisposable {
   readonly url: string;
+  /** The OAuth2 token endpoint's URL (with `oauth2`). */
+  readonly tokenUrl: string;
+  /** Tokens the OAuth2 endpoint issued, in order. */
+  issuedTokens(): readonly string[];
   /** From now on this token is answered 401 `invalid_token` (it expired). */
   expire(token: string): void;
   accept(token: string): void;
@@ -81,9 +88,31 @@ export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> 
     return false;
   };
 
+  const issued: string[] = [];
+  const tokenEndpoint = (res: ServerResponse, form: URLSearchParams): void => {
+    const o = options.oauth2;
+    const ok =
+      o !== undefined &&
+      form.get('grant_type') === 'client_credentials' &&
+      form.get('client_id') === o.clientId &&
+      form.get('client_secret') === o.clientSecret;
+    if (!ok) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client' }));
+      return;
+    }
+    const token = `mcp-at-${issued.length + 1}-${randomUUID().slice(0, 8)}`;
+    issued.push(token);
+    tokens?.add(token);
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }));
+  };
+
   const http = createServer((req, res) => {
     void (async () => {
-      const body = req.method === 'POST' ? await readJson(req) : undefined;
+      const text = req.method === 'POST' ? await readText(req) : '';
+      if (req.url === '/oauth2/token') return tokenEndpoint(res, new URLSearchParams(text));
+      const body = parseJson(text);
       const call: McpSimCall = { method: req.method ?? '', rpc: rpcMethods(body), status: 200 };
       calls.push(call);
       if (refuse(req, res, call)) return;
@@ -141,6 +170,8 @@ export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> 
   };
   return {
     url: options.transport === 'sse' ? `${base}/sse` : `${base}/mcp`,
+    tokenUrl: `${base}/oauth2/token`,
+    issuedTokens: () => issued,
     expire: (token) => void tokens?.delete(token),
     accept: (token) => void tokens?.add(token),
     rateLimitNext: (seconds, times = 1) => (limited = { times, seconds }),
@@ -166,10 +197,13 @@ function bearer(req: IncomingMessage): string | undefined {
   return h?.startsWith('Bearer ') ? h.slice(7) : undefined;
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
   try {
     return text === '' ? undefined : (JSON.parse(text) as unknown);
   } catch {

@@ -12,6 +12,7 @@ import { startHarness, type Harness } from '../gateway/harness.ts';
 import { startMcpSim, type McpSim } from '../../src/sim/mcp-http.ts';
 import { until } from '../helpers/until.ts';
 import type { StdioUpstream } from '../../src/mcp/upstream.ts';
+import { openGovernor, type McpCaller, type McpGovernor, type ToolCallFacts } from '../../src/mcp/governor.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/switchyard.js');
 
@@ -156,6 +157,52 @@ describe('the gateway /mcp', () => {
     assert.ok(pid !== undefined && alive(pid));
     await w.close();
     await until('the child has exited', () => !alive(pid));
+  });
+
+  test('the governor decides what a caller lists and calls, and hears of each call', async () => {
+    const settled: ToolCallFacts[] = [];
+    const refused: ToolCallFacts[] = [];
+    const callers: McpCaller[] = [];
+    const governor: McpGovernor = {
+      allows: (caller, server, tool) => {
+        callers.push(caller);
+        return server === 'files' && tool === 'echo';
+      },
+      admit: async () => ({ ok: true, settle: (f) => void settled.push(f) }),
+      refused: (f) => void refused.push(f),
+    };
+    const ctx = h.gw.app.gateway;
+    ctx.mcpGovernor = governor;
+    try {
+      await using client = await closing(await connect());
+      assert.deepEqual(
+        (await client.c.listTools()).tools.map((t) => t.name),
+        ['files__echo'],
+      );
+      await client.c.callTool({ name: 'files__echo', arguments: { text: 'a' } });
+      await client.c.callTool({ name: 'files__echo', arguments: { text: 'b' } });
+      // Refused alike whether the tool exists or not.
+      await assert.rejects(
+        client.c.callTool({ name: 'pool__add', arguments: { a: 1, b: 2 } }),
+        /tool pool__add is not available/,
+      );
+      assert.deepEqual(
+        settled.map((f) => [f.server, f.tool, f.outcome, f.keyName]),
+        [
+          ['files', 'echo', 'ok', 'test-client'],
+          ['files', 'echo', 'ok', 'test-client'],
+        ],
+      );
+      assert.notEqual(settled[0]!.requestId, settled[1]!.requestId);
+      assert.ok(settled.every((f) => f.requestBytes > 0 && f.responseBytes > 0));
+      assert.deepEqual(
+        refused.map((f) => [f.server, f.tool, f.outcome]),
+        [['pool', 'add', 'refused']],
+      );
+      assert.ok(callers.every((c) => c.keyName === 'test-client' && c.allow === undefined));
+    } finally {
+      ctx.mcpGovernor = openGovernor;
+    }
   });
 
   test('an unknown tool is refused neutrally', async () => {

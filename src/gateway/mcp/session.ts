@@ -1,6 +1,8 @@
 // A 2025-11-25 client's session on /mcp: the SDK's Server over its Streamable HTTP transport, with a session id, the
 // GET stream that carries list-changed notifications, and the methods answered through the shared table.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
@@ -34,12 +36,27 @@ const SCHEMAS = {
   'resources/read': ReadResourceRequestSchema,
 } as const;
 
-/** A new session; `caller` is asked at each request (the key is checked again on every one). `onOpen` runs once
- * the SDK has given it its id. */
+/** How the HTTP request's caller reaches the method's handler: the SDK hands `req.auth` to it as `authInfo`, per
+ * request, so concurrent requests of one session each keep their own (request id, key, allow-list). */
+export function carryCaller(req: IncomingMessage, caller: McpCaller): void {
+  (req as IncomingMessage & { auth?: AuthInfo }).auth = {
+    token: '',
+    clientId: caller.keyName ?? '',
+    scopes: [],
+    extra: { caller },
+  };
+}
+
+function callerOf(authInfo: AuthInfo | undefined): McpCaller {
+  const caller = authInfo?.extra?.['caller'] as McpCaller | undefined;
+  // Every request of a session passes the route, which sets it: a missing one is refused as a caller with no rights.
+  return caller ?? { requestId: '', keyName: undefined, allow: { servers: [] } };
+}
+
+/** A new session. `onOpen` runs once the SDK has given it its id. */
 export async function openSession(
   hub: McpHub,
   keyId: string,
-  caller: () => McpCaller,
   onOpen: (id: string, session: McpSession) => void,
   onClose: (id: string) => void,
 ): Promise<McpSession> {
@@ -49,9 +66,9 @@ export async function openSession(
   );
   for (const [method, schema] of Object.entries(SCHEMAS)) {
     const handle = HANDLERS[method]!;
-    server.setRequestHandler(schema, async (request) => {
+    server.setRequestHandler(schema, async (request, extra) => {
       try {
-        return await handle(hub, caller(), (request.params ?? {}) as Params);
+        return await handle(hub, callerOf(extra.authInfo), (request.params ?? {}) as Params);
       } catch (err) {
         throw asMcpError(err);
       }

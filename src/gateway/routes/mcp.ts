@@ -7,7 +7,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayContext } from '../context.ts';
 import { clientAuthHook } from '../plugins/client-auth.ts';
 import { keyIdOf, mcpCaller } from '../mcp/caller.ts';
-import { openSession, type McpSession } from '../mcp/session.ts';
+import { carryCaller, openSession, type McpSession } from '../mcp/session.ts';
 import { answerStateless, STATELESS_REVISION } from '../mcp/stateless.ts';
 
 function rpcError(reply: FastifyReply, status: number, message: string): FastifyReply {
@@ -31,19 +31,19 @@ export function mcpPlugin(ctx: GatewayContext) {
         // The SDK's answer to an unknown session is a 404, after which a client opens a new one.
         if (session === undefined || session.keyId !== keyIdOf(ctx, req))
           return rpcError(reply, 404, 'no such MCP session (it ended, or the gateway restarted): initialize again');
+        carryCaller(req.raw, mcpCaller(ctx, req));
         reply.hijack();
         await session.transport.handleRequest(req.raw, reply.raw, req.body);
         return undefined;
       }
       if (req.method === 'POST' && isInitializeRequest(req.body)) {
-        const caller = (): ReturnType<typeof mcpCaller> => mcpCaller(ctx, req);
         const session = await openSession(
           hub,
           keyIdOf(ctx, req),
-          caller,
           (id, s) => sessions.set(id, s),
           (id) => sessions.delete(id),
         );
+        carryCaller(req.raw, mcpCaller(ctx, req));
         reply.hijack();
         await session.transport.handleRequest(req.raw, reply.raw, req.body);
         return undefined;
