@@ -1,7 +1,7 @@
 // A budget's amounts as the Tasks view says them: with enough decimals that two different amounts never read the
 // same ("$0.0003 of $0.0003" hid a spend above its limit), and what is over the limit said outright.
 
-export type Resource = 'requests' | 'tokens' | 'usd';
+export type Resource = 'requests' | 'tokens' | 'usd' | 'calls';
 
 /** The fewest decimals (2 at or above $1, 4 below, up to 8) at which every non-zero amount shows a digit and
  * different amounts read differently. */

@@ -44,7 +44,7 @@ interface Held extends HoldItem {
 const PROCESS = randomUUID();
 let holds = 0;
 
-function holdId(): string {
+export function holdId(): string {
   holds = (holds + 1) % Number.MAX_SAFE_INTEGER;
   return `${PROCESS}:${holds.toString(36)}`;
 }

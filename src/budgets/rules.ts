@@ -19,7 +19,9 @@ export type BudgetScope =
   | { kind: 'task'; name: string }
   | { kind: 'provider'; provider: string }
   | { kind: 'route'; provider: string; model: string }
-  | { kind: 'credential'; provider: string; id: string };
+  | { kind: 'credential'; provider: string; id: string }
+  | { kind: 'mcp_server'; server: string }
+  | { kind: 'tool'; server: string; tool: string };
 
 /** What an over-budget scope does: a call's scope refuses the call; a route's or key's is skipped like a cooling key. */
 export type BudgetLevel = 'call' | 'route' | 'credential';
@@ -52,6 +54,10 @@ export function fromUnits(resource: BudgetResource, units: number): number {
 
 function scopeOf(b: BudgetConfig): BudgetScope {
   if (b.all === true) return { kind: 'all' };
+  if (b.mcp_server !== undefined)
+    return b.tool !== undefined
+      ? { kind: 'tool', server: b.mcp_server, tool: b.tool }
+      : { kind: 'mcp_server', server: b.mcp_server };
   if (b.client_key !== undefined) return { kind: 'client_key', name: b.client_key };
   if (b.task !== undefined) return { kind: 'task', name: b.task };
   const provider = b.provider ?? '';
@@ -74,6 +80,10 @@ export function scopeText(scope: BudgetScope): string {
       return `route ${scope.provider}/${scope.model}`;
     case 'credential':
       return `credential ${scope.provider}/${scope.id}`;
+    case 'mcp_server':
+      return `MCP server ${scope.server}`;
+    case 'tool':
+      return `tool ${scope.server}__${scope.tool}`;
   }
 }
 
@@ -126,6 +136,10 @@ export class BudgetPlan {
   readonly #byTask = new Map<string, BudgetLimit[]>();
   readonly #byClientKey = new Map<string, BudgetLimit[]>();
   readonly #byProvider = new Map<string, BudgetLimit[]>();
+  /** Limits on MCP tool calls (`calls`): over everything, by client key, by server (its tools' too). */
+  readonly #toolAll: BudgetLimit[] = [];
+  readonly #toolByKey = new Map<string, BudgetLimit[]>();
+  readonly #toolByServer = new Map<string, BudgetLimit[]>();
   /** Providers whose limits are all on the provider as a whole: an attempt's are all of them. */
   readonly #wholeProvider = new Set<string>();
   /** callLimits' answers by task, then client key (one with limits of its own; else undefined). */
@@ -139,13 +153,30 @@ export class BudgetPlan {
     this.limits = limitsOf(config);
     for (const l of this.limits) {
       const s = l.scope;
-      if (s.kind === 'all') this.#all.push(l);
+      if (l.resource === 'calls') this.#indexToolLimit(l);
+      else if (s.kind === 'all') this.#all.push(l);
       else if (s.kind === 'task') push(this.#byTask, s.name, l);
       else if (s.kind === 'client_key') push(this.#byClientKey, s.name, l);
-      else push(this.#byProvider, s.provider, l);
+      else if (s.kind !== 'mcp_server' && s.kind !== 'tool') push(this.#byProvider, s.provider, l);
     }
     for (const [provider, limits] of this.#byProvider)
       if (limits.every((l) => l.scope.kind === 'provider')) this.#wholeProvider.add(provider);
+  }
+
+  #indexToolLimit(l: BudgetLimit): void {
+    const s = l.scope;
+    if (s.kind === 'all') this.#toolAll.push(l);
+    else if (s.kind === 'client_key') push(this.#toolByKey, s.name, l);
+    else if (s.kind === 'mcp_server' || s.kind === 'tool') push(this.#toolByServer, s.server, l);
+  }
+
+  /** Limits on one MCP tool call: everything's, its client key's, its server's and its tool's. */
+  toolLimits(clientKey: string | undefined, server: string, tool: string): BudgetLimit[] {
+    const ofKey = clientKey === undefined ? [] : (this.#toolByKey.get(clientKey) ?? []);
+    const ofServer = (this.#toolByServer.get(server) ?? []).filter(
+      (l) => l.scope.kind !== 'tool' || l.scope.tool === tool,
+    );
+    return [...this.#toolAll, ...ofKey, ...ofServer];
   }
 
   get empty(): boolean {

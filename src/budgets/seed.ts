@@ -34,7 +34,8 @@ export async function seedPlan(
   totals: LedgerTotals,
   now: number,
 ): Promise<Seeded[]> {
-  const limits = plan.limits.filter((l) => l.window !== 'minute');
+  // Tool calls are not in the rollups seeding reads: a `calls` budget starts at 0 (docs/budgets.md#tool-calls).
+  const limits = plan.limits.filter((l) => l.window !== 'minute' && l.resource !== 'calls');
   const counters = limits.map((l) => plan.counter(l, now));
   const states = await store.read(
     counters.map((c) => c.counter),
@@ -88,6 +89,9 @@ async function spentIn(scope: BudgetScope, since: number, totals: LedgerTotals):
       return sum(await totals({ by: 'route', since }), (g) => g.group.startsWith(`${scope.provider}/`));
     case 'route':
       return sum(await totals({ by: 'route', since, route: `${scope.provider}/${scope.model}` }), reached);
+    case 'mcp_server':
+    case 'tool':
+      return { requests: 0, tokens: 0, micro: 0 };
     case 'credential': {
       // A key is named by a prefix of its fingerprint: each matching key's routes of this provider.
       const keys = (await totals({ by: 'credential', since })).filter((g) => g.group.startsWith(scope.id));

@@ -27,6 +27,9 @@ function covered(config: Config, scope: BudgetScope): Route[] {
     case 'provider':
     case 'credential':
       return routesOfTasks(config, taskNames(config)).filter((r) => r.provider === scope.provider);
+    case 'mcp_server':
+    case 'tool':
+      return [];
   }
 }
 

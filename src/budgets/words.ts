@@ -5,11 +5,17 @@ import { formatDuration } from '../errors/explain-format.ts';
 import { fromUnits, type BudgetLimit } from './rules.ts';
 import { isRateWindow } from './windows.ts';
 
-/** `$20.00`, `1,200 tokens`, `60 requests`. */
+const NOUNS: Record<Exclude<BudgetResource, 'usd'>, string> = {
+  tokens: 'token',
+  requests: 'request',
+  calls: 'tool call',
+};
+
+/** `$20.00`, `1,200 tokens`, `60 requests`, `100 tool calls`. */
 export function formatAmount(resource: BudgetResource, units: number): string {
   const value = fromUnits(resource, units);
   if (resource === 'usd') return `$${value < 0.01 && value > 0 ? value.toFixed(6) : value.toFixed(2)}`;
-  const noun = resource === 'tokens' ? 'token' : 'request';
+  const noun = NOUNS[resource];
   return `${value.toLocaleString('en-US')} ${value === 1 ? noun : `${noun}s`}`;
 }
 

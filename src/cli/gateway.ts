@@ -1,5 +1,5 @@
-// `switchyard gateway` — run the OpenAI/Anthropic-compatible gateway; `gateway keys create|list|revoke` manage
-// client keys; `gateway service --print|--install` write a systemd user unit.
+// `switchyard gateway` — run the OpenAI/Anthropic-compatible gateway; `gateway keys create|list|show|update|revoke`
+// manage client keys (and their MCP allow-lists); `gateway service --print|--install` write a systemd user unit.
 import { Option, type Command } from 'commander';
 import cluster from 'node:cluster';
 import { dirname, join, resolve } from 'node:path';
@@ -27,6 +27,7 @@ import { serviceShellWarnings } from './service-env.ts';
 import { gatewayAdminKeyWarning } from '../config/admin-key.ts';
 import { everyInterfaceNote, localUrlFor, parseListen } from '../config/listen.ts';
 import type { FromWorker } from '../gateway/workers.ts';
+import { keyShowLines, keyShowText, mcpChangeOf, unknownServers, type KeyMcpOptions } from './key-mcp.ts';
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 
@@ -58,8 +59,10 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
     // `keys create laptop` reads as naming the key (as `keys revoke laptop` does): honoured, not silently dropped.
     .argument('[name]', 'a name to recognise the key by in logs and `keys list` (same as --name)')
     .option('--name <name>', 'a name to recognise the key by in logs and `keys list`')
+    .option('--mcp-tools <patterns>', 'MCP tools the key may call, comma-separated (files__*,exa__web_search)')
+    .option('--mcp-servers <names>', 'MCP servers the key may reach, comma-separated')
     .option('--json', 'machine-readable output')
-    .action((name: string | undefined, opts: { name?: string; json?: boolean }, cmd: Command) =>
+    .action((name: string | undefined, opts: { name?: string; json?: boolean } & KeyMcpOptions, cmd: Command) =>
       keysCreate(cli, name, opts, cmd),
     );
   keys
@@ -73,6 +76,23 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
     .argument('<id-or-name>')
     .option('--json', 'machine-readable output')
     .action((idOrName: string, opts: { json?: boolean }, cmd: Command) => keysRevoke(cli, idOrName, opts, cmd));
+  keys
+    .command('show')
+    .description('show a client key and what it may call through /mcp, and why')
+    .argument('<id-or-name>')
+    .option('--json', 'machine-readable output')
+    .action((idOrName: string, opts: { json?: boolean }, cmd: Command) => keysShow(cli, idOrName, opts, cmd));
+  keys
+    .command('update')
+    .description("replace a client key's MCP allow-list (whole: nothing of the old list is kept)")
+    .argument('<id-or-name>')
+    .option('--mcp-tools <patterns>', 'MCP tools the key may call, comma-separated (files__*,exa__web_search)')
+    .option('--mcp-servers <names>', 'MCP servers the key may reach, comma-separated')
+    .option('--no-mcp', 'remove the allow-list: the key may call every configured tool')
+    .option('--json', 'machine-readable output')
+    .action((idOrName: string, opts: { json?: boolean } & KeyMcpOptions, cmd: Command) =>
+      keysUpdate(cli, idOrName, opts, cmd),
+    );
 
   gateway
     .command('service')
@@ -248,6 +268,7 @@ function publicView(k: GatewayKeyRecord) {
     created_at: new Date(k.created_at).toISOString(),
     last_used_at: k.last_used_at ? new Date(k.last_used_at).toISOString() : null,
     revoked_at: k.revoked_at ? new Date(k.revoked_at).toISOString() : null,
+    mcp: k.mcp ?? null,
   };
 }
 
@@ -264,10 +285,12 @@ function requestedName(positional: string | undefined, option: string | undefine
 async function keysCreate(
   cli: CliRun,
   positional: string | undefined,
-  opts: { name?: string; json?: boolean },
+  opts: { name?: string; json?: boolean } & KeyMcpOptions,
   cmd: Command,
 ): Promise<void> {
   const requested = requestedName(positional, opts.name);
+  const change = mcpChangeOf(opts);
+  if (change.kind === 'set') warnUnknownServers(cli, change.list, cmd);
   const created = await withStore(cli, cmd, (store) => {
     const active = store.listGatewayKeys().filter((k) => !k.revoked_at);
     const name = requested ?? `key-${store.listGatewayKeys().length + 1}`;
@@ -277,6 +300,7 @@ async function keysCreate(
       throw new UserError(`a gateway key named "${name}" already exists; pick another name or revoke it first`);
     const key = generateKey();
     const record = newKeyRecord(key, name);
+    if (change.kind === 'set') Object.assign(record, { mcp: change.list, mcp_updated_at: record.created_at });
     store.addGatewayKey(record);
     return { key, record };
   });
@@ -290,6 +314,56 @@ async function keysCreate(
   cli.stdout.write(
     'Clients send it as `Authorization: Bearer <key>` (OpenAI SDKs) or `x-api-key: <key>` (Anthropic SDKs).\n',
   );
+}
+
+/** A list naming servers the config does not define grants nothing for them now: said, not refused (the config may be
+ * about to gain them). */
+function warnUnknownServers(cli: CliRun, list: Parameters<typeof unknownServers>[0], cmd: Command): void {
+  const unknown = unknownServers(list, cliConfig(cli, cmd).config);
+  if (unknown.length)
+    cli.stderr.write(`warning: --mcp-servers names servers mcp.servers does not define: ${unknown.join(', ')}\n`);
+}
+
+/** An active key by id or name, or a clear error. */
+function activeKey(store: StateStore, idOrName: string): GatewayKeyRecord {
+  const active = store.listGatewayKeys().filter((k) => !k.revoked_at);
+  const found = matchOne(active, idOrName, (k) => k.name, 'gateway key');
+  if (found) return found;
+  throw new UserError(`no active gateway key has the id or name "${idOrName}"; see \`switchyard gateway keys list\``);
+}
+
+async function keysShow(cli: CliRun, idOrName: string, opts: { json?: boolean }, cmd: Command): Promise<void> {
+  const key = await withStore(cli, cmd, (store) => activeKey(store, idOrName));
+  const config = cliConfig(cli, cmd).config;
+  if (opts.json) cli.json({ ...publicView(key), explanation: keyShowLines(key, config).slice(1) });
+  else cli.stdout.write(keyShowText(key, config));
+}
+
+/** Replaces the allow-list whole: a pattern left out is gone, never kept from the old list (docs/mcp.md#allow-lists). */
+async function keysUpdate(
+  cli: CliRun,
+  idOrName: string,
+  opts: { json?: boolean } & KeyMcpOptions,
+  cmd: Command,
+): Promise<void> {
+  const change = mcpChangeOf(opts);
+  if (change.kind === 'keep')
+    throw new UserError('nothing to update: give --mcp-tools, --mcp-servers (the new allow-list) or --no-mcp');
+  if (change.kind === 'set') warnUnknownServers(cli, change.list, cmd);
+  const updated = await withStore(cli, cmd, (store) => {
+    const key = activeKey(store, idOrName);
+    const next = store.setGatewayKeyMcp(key.id, change.kind === 'set' ? change.list : undefined, Date.now());
+    if (next === undefined) throw new UserError(`gateway key "${key.name}" was revoked meanwhile; nothing updated`);
+    return next;
+  });
+  if (opts.json) {
+    cli.json(publicView(updated));
+    return;
+  }
+  cli.stdout.write(
+    `Updated gateway key "${updated.name}" (id ${updated.id}). A running gateway applies it within a second.\n`,
+  );
+  cli.stdout.write(keyShowText(updated, cliConfig(cli, cmd).config));
 }
 
 async function keysList(cli: CliRun, opts: { json?: boolean }, cmd: Command): Promise<void> {

@@ -63,8 +63,10 @@ async function budgets(cli: CliRun, own: JsonOpt, cmd: Command): Promise<void> {
       );
 }
 
-/** `$1.234567`, `12,000 tokens`, `60 requests`: USD to the micro-dollar, as the counters keep it. */
+const UNITS: Record<Exclude<BudgetRow['resource'], 'usd'>, string> = { tokens: 'tok', requests: 'req', calls: 'calls' };
+
+/** `$1.234567`, `12,000 tok`, `60 req`, `100 calls`: USD to the micro-dollar, as the counters keep it. */
 function amount(r: BudgetRow, value: number): string {
   if (r.resource === 'usd') return `$${value.toFixed(value !== 0 && value < 0.01 ? 6 : 2)}`;
-  return `${value.toLocaleString('en-US')} ${r.resource === 'tokens' ? 'tok' : 'req'}`;
+  return `${value.toLocaleString('en-US')} ${UNITS[r.resource]}`;
 }

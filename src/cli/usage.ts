@@ -1,5 +1,5 @@
-// `switchyard usage [--by day|hour|client_key|task|route|credential] [--since 7d] [--json|--csv]` — what requests
-// cost, from the usage ledger (docs/usage.md); `switchyard usage prices` — the price that applies to each route;
+// `switchyard usage [--by day|hour|client_key|task|route|credential|tool] [--since 7d] [--json|--csv]` — what requests
+// cost, from the usage ledger (docs/usage.md), and MCP tool calls (`--by tool`, usage-tools.ts); `switchyard usage prices` — the price that applies to each route;
 // `switchyard usage budgets` — where each budget stands (usage-budgets.ts, docs/budgets.md).
 import type { Command } from 'commander';
 import type { CliRun } from './run.ts';
@@ -19,6 +19,7 @@ import { UserError } from '../user-error.ts';
 import { redactUrl } from '../config/mask.ts';
 import { addBudgetsCommand } from './usage-budgets.ts';
 import { routeName } from '../config/route-name.ts';
+import { toolReport } from './usage-tools.ts';
 
 interface UsageOpts {
   by?: string;
@@ -34,7 +35,7 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
   const usage = program
     .command('usage')
     .description('tokens and estimated cost from the usage ledger, by day, client key, task, route or credential')
-    .option('--by <group>', `one of ${GROUPS.join(', ')}`, 'day')
+    .option('--by <group>', `one of ${GROUPS.join(', ')}, tool (MCP tool calls)`, 'day')
     .option('--since <when>', 'how far back: 7d, 24h, 2w or a date (2026-11-01)', '7d')
     .option('--client-key <name>', 'only this client key')
     .option('--task <task>', 'only this task')
@@ -52,8 +53,8 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
 
 async function report(cli: CliRun, opts: UsageOpts, cmd: Command): Promise<void> {
   const by = opts.by as Group;
-  if (!GROUPS.includes(by))
-    throw new UserError(`--by: expected one of ${GROUPS.join(', ')}, got ${JSON.stringify(opts.by)}`);
+  if (!GROUPS.includes(by) && opts.by !== 'tool')
+    throw new UserError(`--by: expected one of ${GROUPS.join(', ')}, tool, got ${JSON.stringify(opts.by)}`);
   if (opts.json && opts.csv) throw new UserError('--json and --csv: choose one');
   const since = parseSince(opts.since ?? '7d', Date.now());
   const loaded = cliConfig(cli, cmd, { store: false });
@@ -61,6 +62,7 @@ async function report(cli: CliRun, opts: UsageOpts, cmd: Command): Promise<void>
   const ledger = openLedger(config, { home: stateHome({ ...loaded.env }) });
   if (ledger === undefined) throw new UserError('usage.store is off: no usage is recorded (docs/usage.md)');
   try {
+    if (opts.by === 'tool') return await toolReport(cli, ledger, { ...opts, since });
     const groups = await ledger.totals({
       by,
       since,

@@ -1,4 +1,4 @@
-// Cross-checks of `budgets:` (docs/budgets.md): a budget's task and provider must exist, or it would silently cover
+// Cross-checks of `budgets:` (docs/budgets.md): a budget's task, provider and MCP server must exist, or it would silently cover
 // nothing. Reads the raw data defensively, as cross-check.ts does: shapes the schema rejects are skipped.
 import type { ConfigPath } from './issue.ts';
 import { didYouMean } from './suggest.ts';
@@ -36,6 +36,13 @@ export function budgetRefIssues(root: Obj, providers: readonly string[]): Budget
         message: `unknown provider \`${provider}\`${didYouMean(provider, [...providers])}; ${defined}`,
       });
     }
+    const server = b['mcp_server'];
+    const servers = Object.keys(obj(obj(root['mcp'])?.['servers']) ?? {});
+    if (typeof server === 'string' && server !== '' && !servers.includes(server))
+      issues.push({
+        path: ['budgets', name, 'mcp_server'],
+        message: `unknown MCP server \`${server}\`${didYouMean(server, servers)}; ${servers.length ? `defined: ${servers.join(', ')}` : 'no servers are defined under `mcp.servers:`'}`,
+      });
   }
   return issues;
 }

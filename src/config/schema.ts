@@ -748,6 +748,8 @@ const mcpServerSchema = z.unknown().transform((value, ctx): McpRemoteOut | McpSt
 /** `mcp:` — the MCP servers the gateway's /mcp aggregates (docs/mcp.md). */
 export const mcpSchema = z.strictObject({
   servers: namedRecord(mcpServerName, mcpServerSchema).default({}),
+  /** Log each tool call's arguments and result (scrubbed, bounded). Off: neither is logged, recorded or traced. */
+  log_arguments: z.boolean().default(false),
 });
 export type McpConfig = z.infer<typeof mcpSchema>;
 export type McpServerConfig = z.infer<typeof mcpServerSchema>;
@@ -774,7 +776,7 @@ export const configSchema = z.strictObject({
   /** Named budgets and limits, and what they do while a shared store is down (budgets-schema.ts, docs/budgets.md). */
   budgets: budgetsSection().default({}),
   /** The MCP servers behind the gateway's /mcp (docs/mcp.md). */
-  mcp: mcpSchema.default({ servers: {} }),
+  mcp: mcpSchema.default({ servers: {}, log_arguments: false }),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -38,6 +38,7 @@ import { mcpPlugin } from './routes/mcp.ts';
 import { McpHub } from '../mcp/hub.ts';
 import { McpCredentials } from '../mcp/credentials.ts';
 import { openGovernor, type McpGovernor } from '../mcp/governor.ts';
+import { McpGovernance } from '../mcp/governance.ts';
 
 export interface BuildGatewayOptions {
   loaded: LoadedConfig;
@@ -147,6 +148,17 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     ...(options.listenOverride !== undefined ? { listenOverride: options.listenOverride } : {}),
     ...(options.usage !== undefined ? { usage: options.usage } : {}),
   };
+  // Allow-lists, budgets and the record of each tool call (docs/mcp.md#allow-lists), unless a test brings its own.
+  if (options.mcpGovernor === undefined)
+    ctx.mcpGovernor = new McpGovernance({
+      loaded: () => ctx.settings.loaded,
+      budgets: router.budgets,
+      budgetStore: options.store.budgets,
+      record: options.usage === undefined ? undefined : (row) => options.usage!.record(row),
+      metric: (server, tool, outcome, seconds) => metrics.toolCall(server, tool, outcome, seconds),
+      logger,
+      now: Date.now,
+    });
   installUsageMetrics(ctx);
   // A budget new to the config starts at what the ledger says its scope spent today (docs/budgets.md).
   if (options.usage !== undefined) seedBudgetsFrom(router.budgets, options.usage, logger);

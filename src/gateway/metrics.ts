@@ -89,6 +89,19 @@ export class GatewayMetrics {
     labelNames: ['provider'],
     buckets: LATENCY_BUCKETS,
   });
+  /** MCP tool calls through /mcp. `server` and `tool` are the configured servers' own names; a refused call's name
+   * is the caller's to choose (unbounded), so it is counted as `-`. */
+  private readonly toolCalls = new FastCounter({
+    name: 'switchyard_mcp_tool_calls_total',
+    help: 'MCP tool calls through /mcp by server, tool and outcome (ok, tool_error, refused, budget, timeout, upstream_error)',
+    labelNames: ['server', 'tool', 'outcome'],
+  });
+  private readonly toolLatency = new FastHistogram({
+    name: 'switchyard_mcp_tool_call_duration_seconds',
+    help: 'Latency of MCP tool calls sent to their server, by server and tool',
+    labelNames: ['server', 'tool'],
+    buckets: LATENCY_BUCKETS,
+  });
   /** Requests being served, read when scraped. */
   private inFlightCount = 0;
   private readonly retries = new Counter({
@@ -157,6 +170,8 @@ export class GatewayMetrics {
       this.upstream,
       this.tokens,
       this.promptCache,
+      this.toolCalls,
+      this.toolLatency,
     ])
       register(this.registry, m);
     const inFlight = (): number => this.inFlightCount;
@@ -320,6 +335,13 @@ export class GatewayMetrics {
     this.addTokens(route, 'output', usage.output_tokens);
     this.addTokens(route, 'cache_read', usage.cache_read_tokens);
     this.addTokens(route, 'cache_write', usage.cache_write_tokens);
+  }
+
+  /** One MCP tool call's outcome; its latency when it reached its server (not refused before). */
+  toolCall(server: string, tool: string, outcome: string, seconds: number | undefined): void {
+    const refused = outcome === 'refused';
+    this.toolCalls.inc([refused ? '-' : server, refused ? '-' : tool, outcome]);
+    if (seconds !== undefined) this.toolLatency.observe([server, tool], seconds);
   }
 
   /** The prompt-cache share of an answer, by route, task and the key that answered; only answers whose usage says

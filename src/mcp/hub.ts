@@ -16,6 +16,7 @@ import type { McpServerConfig } from '../config/schema.ts';
 import { scrubSecrets } from '../log.ts';
 import type { McpCaller, McpGovernor, ToolCallFacts, ToolCallOutcome } from './governor.ts';
 import { namespaced, split } from './names.ts';
+import { logToolPayload } from './payload-log.ts';
 import { RemoteUpstream, StdioUpstream, type ListKind, type Upstream, type UpstreamContext } from './upstream.ts';
 
 export interface HubOptions extends Omit<UpstreamContext, 'onListChanged' | 'baseDir'> {
@@ -36,6 +37,8 @@ export class McpHub {
 
   readonly #ctx: UpstreamContext;
   #configs: Readonly<Record<string, McpServerConfig>>;
+  /** `mcp.log_arguments` of the config in force (payload-log.ts). */
+  #logArguments: boolean;
 
   constructor(o: HubOptions) {
     this.#o = o;
@@ -46,6 +49,7 @@ export class McpHub {
       onListChanged: (_server, kind) => this.#changed(kind),
     };
     this.#configs = o.loaded.config.mcp.servers;
+    this.#logArguments = o.loaded.config.mcp.log_arguments;
     for (const [name, s] of Object.entries(this.#configs)) this.#upstreams.set(name, this.#upstreamFor(name, s));
   }
 
@@ -61,6 +65,7 @@ export class McpHub {
    * again); one unchanged keeps its connection or process. Connected clients are told the lists changed. */
   async reload(loaded: LoadedConfig): Promise<void> {
     this.#o.credentials.setConfig(loaded);
+    this.#logArguments = loaded.config.mcp.log_arguments;
     const next = loaded.config.mcp.servers;
     const closing: Upstream[] = [];
     for (const [name, up] of this.#upstreams) {
@@ -197,6 +202,7 @@ export class McpHub {
         timeout: up.timeoutMs,
       })) as CallToolResult;
       settle(result.isError === true ? 'tool_error' : 'ok', byteLength(result));
+      logToolPayload(this.#o.logger, this.#logArguments, { ...base, server: target.server }, args, result);
       return result;
     } catch (err) {
       const timedOut = isTimeout(err);

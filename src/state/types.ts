@@ -48,6 +48,16 @@ export interface GatewayKeyRecord {
   created_at: number;
   revoked_at?: number;
   last_used_at?: number;
+  /** The key's MCP allow-list (docs/mcp.md#allow-lists): absent, every configured tool; present, only what it names. */
+  mcp?: GatewayKeyMcp;
+  /** When `mcp` was last set or cleared: the latest setting wins between replicas, whole (never merged). */
+  mcp_updated_at?: number;
+}
+
+/** Server names and namespaced tool patterns (`github__*`) a key may call; the shape of mcp/governor.ts McpAllowList. */
+export interface GatewayKeyMcp {
+  servers?: string[];
+  tools?: string[];
 }
 
 export interface SessionRecord {
@@ -124,6 +134,8 @@ export interface GatewayKeyStore {
   findGatewayKeyByHash(hash: string): GatewayKeyRecord | undefined;
   revokeGatewayKey(idOrName: string): GatewayKeyRecord | undefined;
   touchGatewayKey(id: string, at: number): void;
+  /** Replaces an active key's MCP allow-list whole (undefined: the key has none); the key, or undefined if unknown. */
+  setGatewayKeyMcp(id: string, mcp: GatewayKeyMcp | undefined, at: number): GatewayKeyRecord | undefined;
   /** False while keys kept elsewhere (Redis) are unknown to this process: not read since it started, and no copy of
    * the ones it last read (a key not found may then exist all the same). Absent: always known (an embedded store). */
   gatewayKeysKnown?(): boolean;

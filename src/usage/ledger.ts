@@ -5,7 +5,7 @@
 // wait in the spool (or in memory, up to a bound, oldest dropped first and counted) until the store takes them.
 import type { UsageStore } from './store.ts';
 import { SpoolFullError, type SpoolBatch, type UsageSpool } from './spool.ts';
-import type { GroupTotals, RequestPage, RequestQuery, UsageQuery, UsageRow } from './row.ts';
+import type { GroupTotals, RequestPage, RequestQuery, ToolQuery, ToolTotals, UsageQuery, UsageRow } from './row.ts';
 
 export interface LedgerOptions {
   store: UsageStore;
@@ -256,6 +256,12 @@ export class UsageLedger {
     await this.flush();
     await this.#ensureOpen();
     return this.#store.requests(q);
+  }
+
+  async toolTotals(q: ToolQuery): Promise<ToolTotals[]> {
+    await this.flush();
+    await this.#ensureOpen();
+    return this.#store.toolTotals(q);
   }
 
   async #ensureOpen(): Promise<void> {

@@ -5,7 +5,7 @@
 // flight, never the process: every connection, idle or busy, has an 'error' listener, and every statement a bound.
 import type { Pool } from 'pg';
 import { SqlUsageStore, statements, type SqlDriver, type SqlStatement, type SqlSteps } from './sql-store.ts';
-import { numbered, schema } from './sql.ts';
+import { addColumnStatements, numbered, schema } from './sql.ts';
 
 export interface PostgresUsageOptions {
   url: string;
@@ -65,7 +65,12 @@ class PostgresDriver implements SqlDriver {
     }
     // Two gateways starting at once would race CREATE TABLE IF NOT EXISTS: one lock serialises them.
     const lock = { sql: 'SELECT pg_advisory_xact_lock(2028)', values: [] };
-    await this.transaction(statements([lock, ...schema('postgres').map((sql) => ({ sql, values: [] }))]));
+    await this.transaction(
+      statements([
+        lock,
+        ...[...schema('postgres'), ...addColumnStatements('postgres')].map((sql) => ({ sql, values: [] })),
+      ]),
+    );
   }
 
   async all(q: SqlStatement): Promise<Record<string, unknown>[]> {

@@ -1,5 +1,5 @@
-// The ledger's records (docs/usage.md#the-ledger): one row per request, the charge of each attempt in it, and the
-// rollups per hour and day by client key × task × route × credential that the rows add to.
+// The ledger's records (docs/usage.md#the-ledger): one row per request (or MCP tool call), the charge of each attempt
+// in it, and the rollups per hour and day by client key × task × route × credential that model requests add to.
 import type { Usage } from '../providers/types.ts';
 
 /** What one attempt was billed: its own tokens and their cost (null: no price for its route). */
@@ -52,6 +52,31 @@ export interface UsageRow {
    * request. */
   stream_end: string;
   charges: Charge[];
+  /** A tool call through /mcp (docs/usage.md#tool-calls): its server and tool (its own name), and the bytes of the
+   * call and its answer. Absent on a model request. Its `status` is the call's outcome (`ok`, `tool_error`, …). */
+  mcp_server?: string;
+  tool?: string;
+  request_bytes?: number;
+  response_bytes?: number;
+}
+
+/** `usage --by tool`: tool calls per server and tool, from the rows (within usage.retention.requests). */
+export interface ToolQuery {
+  since: number;
+  until?: number;
+  client_key?: string;
+}
+
+export interface ToolTotals {
+  mcp_server: string;
+  tool: string;
+  calls: number;
+  /** Calls whose outcome was not `ok` (tool errors, refusals, timeouts, …). */
+  failed: number;
+  /** Mean latency, ms. */
+  latency_ms: number;
+  request_bytes: number;
+  response_bytes: number;
 }
 
 export type Group = 'hour' | 'day' | 'client_key' | 'task' | 'route' | 'credential';
@@ -101,6 +126,8 @@ export interface RequestQuery {
   status?: string;
   /** The answering credential's fingerprint. */
   credential?: string;
+  /** Model requests or MCP tool calls only; none: both. */
+  kind?: 'model' | 'tool';
 }
 
 export interface RequestPage {
@@ -150,6 +177,8 @@ function cell(cells: Map<string, RollupDelta>, bucket: number, row: UsageRow, ro
 export function rollupDeltas(rows: readonly UsageRow[], size: number): RollupDelta[] {
   const cells = new Map<string, RollupDelta>();
   for (const row of rows) {
+    // A tool call has no tokens, task or route: it is counted by `usage --by tool` from the rows.
+    if (row.tool !== undefined) continue;
     const bucket = row.at - (row.at % size);
     const last = row.charges.at(-1);
     const route = row.route || last?.route || '';

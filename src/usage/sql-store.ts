@@ -12,6 +12,8 @@ import {
   type RequestPage,
   type RequestQuery,
   type RollupDelta,
+  type ToolQuery,
+  type ToolTotals,
   type UsageQuery,
   type UsageRow,
 } from './row.ts';
@@ -23,6 +25,8 @@ import {
   rowFrom,
   rowValues,
   ROLLUP_TABLES,
+  toolTotalsFrom,
+  toolTotalsQuery,
   totalsQuery,
   upsertRollup,
   type Dialect,
@@ -80,6 +84,10 @@ export class SqlUsageStore implements UsageStore {
     const recs = await this.#db.all(requestsQuery(q));
     const rows = recs.slice(0, q.limit).map(rowFrom);
     return recs.length > q.limit ? { rows, next: cursorOf(rows.at(-1)!) } : { rows };
+  }
+
+  async toolTotals(q: ToolQuery): Promise<ToolTotals[]> {
+    return (await this.#db.all(toolTotalsQuery(q))).map(toolTotalsFrom);
   }
 
   prune(rowsBefore: number, rollupsBefore: number): Promise<void> {

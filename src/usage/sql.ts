@@ -7,6 +7,8 @@ import {
   type Group,
   type RequestQuery,
   type RollupDelta,
+  type ToolQuery,
+  type ToolTotals,
   type UsageQuery,
   type UsageRow,
 } from './row.ts';
@@ -39,6 +41,28 @@ export function schema(d: Dialect): string[] {
   ];
 }
 
+/** Columns added to usage_requests after it was first made: a tool call's (row.ts). A ledger from before gains them
+ * at open (ALTER TABLE), filled with the defaults a model request has. */
+export function addedColumns(d: Dialect): [name: string, type: string][] {
+  const int = d === 'postgres' ? 'BIGINT' : 'INTEGER';
+  return [
+    ['mcp_server', "TEXT NOT NULL DEFAULT ''"],
+    ['tool', "TEXT NOT NULL DEFAULT ''"],
+    ['request_bytes', `${int} NOT NULL DEFAULT 0`],
+    ['response_bytes', `${int} NOT NULL DEFAULT 0`],
+  ];
+}
+
+/** The ALTER TABLEs that add what `present` (the table's columns now) lacks; PostgreSQL checks for itself. */
+export function addColumnStatements(d: Dialect, present?: ReadonlySet<string>): string[] {
+  return addedColumns(d)
+    .filter(([name]) => present === undefined || !present.has(name))
+    .map(
+      ([name, type]) =>
+        `ALTER TABLE usage_requests ADD COLUMN ${d === 'postgres' ? 'IF NOT EXISTS ' : ''}${name} ${type}`,
+    );
+}
+
 const ROW_COLUMNS = [
   'id',
   'at',
@@ -62,6 +86,10 @@ const ROW_COLUMNS = [
   'ttft_ms',
   'stream_end',
   'charges',
+  'mcp_server',
+  'tool',
+  'request_bytes',
+  'response_bytes',
 ] as const;
 
 /** Inserting a row (a row written twice — a flush retried after an error it had survived — is kept once). */
@@ -73,11 +101,26 @@ export function rowValues(r: UsageRow): SqlValue[] {
   return ROW_COLUMNS.map((c) => {
     if (c === 'charges') return JSON.stringify(r.charges);
     if (c === 'estimated') return r.estimated ? 1 : 0;
+    if (c === 'mcp_server' || c === 'tool') return r[c] ?? '';
+    if (c === 'request_bytes' || c === 'response_bytes') return r[c] ?? 0;
     return r[c];
   });
 }
 
 export function rowFrom(rec: Record<string, unknown>): UsageRow {
+  const row = modelRowFrom(rec);
+  const tool = rec['tool'];
+  if (typeof tool !== 'string' || tool === '') return row;
+  return {
+    ...row,
+    mcp_server: String(rec['mcp_server']),
+    tool,
+    request_bytes: Number(rec['request_bytes']),
+    response_bytes: Number(rec['response_bytes']),
+  };
+}
+
+function modelRowFrom(rec: Record<string, unknown>): UsageRow {
   const num = (v: unknown): number => Number(v);
   const opt = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
   return {
@@ -190,12 +233,46 @@ export function requestsQuery(q: RequestQuery): { sql: string; values: SqlValue[
       values.push(v);
     }
   }
+  if (q.kind !== undefined) where.push(q.kind === 'tool' ? "tool <> ''" : "tool = ''");
   values.push(q.limit + 1);
   return {
     sql:
       `SELECT ${ROW_COLUMNS.join(', ')} FROM usage_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
       'ORDER BY at DESC, id DESC LIMIT ?',
     values,
+  };
+}
+
+/** `usage --by tool`: calls per server and tool from the rows, with failures, mean latency and bytes. */
+export function toolTotalsQuery(q: ToolQuery): { sql: string; values: SqlValue[] } {
+  const where = ["tool <> ''", 'at >= ?'];
+  const values: SqlValue[] = [q.since];
+  if (q.until !== undefined) {
+    where.push('at < ?');
+    values.push(q.until);
+  }
+  if (q.client_key !== undefined) {
+    where.push('client_key = ?');
+    values.push(q.client_key);
+  }
+  return {
+    sql:
+      "SELECT mcp_server, tool, COUNT(*) AS calls, SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) AS failed, " +
+      'AVG(latency_ms) AS latency_ms, SUM(request_bytes) AS request_bytes, SUM(response_bytes) AS response_bytes ' +
+      `FROM usage_requests WHERE ${where.join(' AND ')} GROUP BY mcp_server, tool ORDER BY mcp_server, tool`,
+    values,
+  };
+}
+
+export function toolTotalsFrom(rec: Record<string, unknown>): ToolTotals {
+  return {
+    mcp_server: String(rec['mcp_server']),
+    tool: String(rec['tool']),
+    calls: Number(rec['calls']),
+    failed: Number(rec['failed'] ?? 0),
+    latency_ms: Number(rec['latency_ms'] ?? 0),
+    request_bytes: Number(rec['request_bytes'] ?? 0),
+    response_bytes: Number(rec['response_bytes'] ?? 0),
   };
 }
 

@@ -5,7 +5,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SqlUsageStore, type SqlDriver, type SqlStatement, type SqlSteps } from './sql-store.ts';
-import { schema } from './sql.ts';
+import { addColumnStatements, schema } from './sql.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -51,6 +51,8 @@ class SqliteDriver implements SqlDriver {
     if (path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = NORMAL');
     for (const s of schema('sqlite')) db.exec(s);
+    const columns = db.prepare('PRAGMA table_info(usage_requests)').all() as { name: string }[];
+    for (const s of addColumnStatements('sqlite', new Set(columns.map((c) => c.name)))) db.exec(s);
     if (this.#options.maxPageCount !== undefined)
       db.exec(`PRAGMA max_page_count = ${Math.floor(this.#options.maxPageCount)}`);
     this.#db = db;

@@ -6,6 +6,8 @@ import {
   type GroupTotals,
   type RequestPage,
   type RequestQuery,
+  type ToolQuery,
+  type ToolTotals,
   type Totals,
   type UsageQuery,
   type UsageRow,
@@ -37,6 +39,8 @@ export interface UsageStore {
   write(rows: readonly UsageRow[]): Promise<void>;
   totals(q: UsageQuery, now: number): Promise<GroupTotals[]>;
   requests(q: RequestQuery): Promise<RequestPage>;
+  /** MCP tool calls per server and tool (`usage --by tool`). */
+  toolTotals(q: ToolQuery): Promise<ToolTotals[]>;
   /** Deletes rows older than `rowsBefore` and rollups older than `rollupsBefore` (epoch ms). */
   prune(rowsBefore: number, rollupsBefore: number): Promise<void>;
   close(): Promise<void>;

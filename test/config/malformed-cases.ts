@@ -615,6 +615,30 @@ export const CASES: MalformedCase[] = [
     hint: 'title_generation',
   },
   {
+    name: 'budget of tool calls on a task',
+    yaml: base('budgets:\n  t:\n    task: main\n    calls: { hour: 5 }  #<\n'),
+    path: 'budgets.t.calls',
+    says: 'calls counts MCP tool calls: a budget of calls covers client_key, mcp_server (and tool) or all, not a task',
+  },
+  {
+    name: 'budget of tokens on an MCP server',
+    yaml: base('budgets:\n  t:\n    mcp_server: files\n    tokens: { hour: 5 }  #<\n'),
+    path: 'budgets.t.tokens',
+    says: "an MCP server's budget counts tool calls: use calls: { hour: N }",
+  },
+  {
+    name: 'budget tool without its MCP server',
+    yaml: base('budgets:\n  t:\n    client_key: app\n    tool: read  #<\n    calls: { hour: 5 }\n'),
+    path: 'budgets.t.tool',
+    says: 'tool needs the MCP server it belongs to: add mcp_server: NAME',
+  },
+  {
+    name: 'budget on an unknown MCP server',
+    yaml: base('budgets:\n  t:\n    mcp_server: filez  #<\n    calls: { hour: 5 }\n'),
+    path: 'budgets.t.mcp_server',
+    says: 'unknown MCP server `filez`; no servers are defined under `mcp.servers:`',
+  },
+  {
     name: 'budget on an unknown provider',
     yaml: base('budgets:\n  m:\n    provider: mimmo  #<\n    requests: { minute: 5 }\n'),
     path: 'budgets.m.provider',

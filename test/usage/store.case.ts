@@ -156,6 +156,70 @@ export function usageStoreConformance(
       assert.equal(t!.input_tokens, 16_000);
     });
 
+    it('a tool call is a row of its own: read back with its server, tool and bytes, kept out of the token rollups', async () => {
+      const { a, b } = await fresh();
+      const tool = (id: string, toolName: string, status: string, at = T0): UsageRow =>
+        usageRow({
+          id,
+          at,
+          task: '',
+          model: '',
+          route: '',
+          credential: '',
+          input_tokens: 0,
+          output_tokens: 0,
+          cache_read_tokens: 0,
+          reasoning_tokens: 0,
+          cost_usd: null,
+          charges: [],
+          status,
+          latency_ms: 40,
+          mcp_server: 'files',
+          tool: toolName,
+          request_bytes: 30,
+          response_bytes: 500,
+        });
+      await a.write([usageRow({ id: 'model' }), tool('t1', 'read', 'ok'), tool('t2', 'read', 'tool_error', T0 + 1)]);
+      await a.write([tool('t3', 'write', 'refused', T0 + 2)]);
+      const rows = (await b.requests({ limit: 10 })).rows;
+      assert.deepEqual(
+        rows.find((r) => r.id === 't1'),
+        tool('t1', 'read', 'ok'),
+      );
+      assert.equal(rows.find((r) => r.id === 'model')?.tool, undefined);
+      assert.deepEqual(
+        (await b.requests({ limit: 10, kind: 'tool' })).rows.map((r) => r.id),
+        ['t3', 't2', 't1'],
+      );
+      assert.deepEqual(
+        (await b.requests({ limit: 10, kind: 'model' })).rows.map((r) => r.id),
+        ['model'],
+      );
+      const [t] = await b.totals({ by: 'client_key', since: T0 }, T0);
+      assert.equal(t!.requests, 1, 'the model request only');
+      assert.deepEqual(await b.toolTotals({ since: T0 }), [
+        {
+          mcp_server: 'files',
+          tool: 'read',
+          calls: 2,
+          failed: 1,
+          latency_ms: 40,
+          request_bytes: 60,
+          response_bytes: 1000,
+        },
+        {
+          mcp_server: 'files',
+          tool: 'write',
+          calls: 1,
+          failed: 1,
+          latency_ms: 40,
+          request_bytes: 30,
+          response_bytes: 500,
+        },
+      ]);
+      assert.deepEqual(await b.toolTotals({ since: T0, client_key: 'bob' }), []);
+    });
+
     it('prune drops rows and rollups past their retention', async () => {
       const { a } = await fresh();
       await a.write([usageRow({ id: 'old', at: T0 - 40 * 86_400_000 }), usageRow({ id: 'new' })]);

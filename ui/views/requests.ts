@@ -1,5 +1,6 @@
 // Requests: the usage ledger, newest first, filtered and paged by the server (one query per page); a row opens its
-// attempts (the ledger's charges) and, while recent, each attempt's message and the explanation the caller got.
+// attempts (the ledger's charges) and, while recent, each attempt's message and the explanation the caller got. MCP
+// tool calls through /mcp are rows beside the model calls (their tool in place of a route, bytes in place of tokens).
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { clock, get, post } from '../api.ts';
@@ -32,6 +33,11 @@ interface Row {
   failure_kind: string;
   latency_ms: number;
   charges: Charge[];
+  /** An MCP tool call's server, tool and bytes (docs/usage.md#tool-calls); absent on a model call. */
+  mcp_server?: string;
+  tool?: string;
+  request_bytes?: number;
+  response_bytes?: number;
 }
 
 /** One advice of the explanation (src/gateway/ui/advice-view.ts): its words, and the dashboard's button for it. */
@@ -59,7 +65,7 @@ interface Trail {
   }[];
 }
 
-const FILTERS = ['status', 'client_key', 'task', 'route', 'key', 'since', 'until'] as const;
+const FILTERS = ['kind', 'status', 'client_key', 'task', 'route', 'key', 'since', 'until'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 function money(n: number | null): string {
@@ -120,6 +126,47 @@ function Advice({ advice }: { advice: AdviceView[] }) {
       )}
     </ul>
     ${done ? html`<p class="quiet">${done}</p>` : ''}`;
+}
+
+function bytes(n: number | undefined): string {
+  const b = n ?? 0;
+  return b < 1024 ? `${b} B` : `${(b / 1024).toFixed(1)} KiB`;
+}
+
+function toolSummary(row: Row): string {
+  const sent = `${bytes(row.request_bytes)} sent, ${bytes(row.response_bytes)} back`;
+  // Starts with its own ": ": htm drops the space at a line break before an interpolation.
+  return `: ${row.status}, ${sent}, in ${Math.round(row.latency_ms)} ms`;
+}
+
+/** A tool call's detail: what the ledger keeps of it (never its arguments or result). */
+function ToolDetail({ row }: { row: Row }) {
+  return html`<tr class="detail" data-detail=${row.id}>
+    <td colspan="10">
+      <p data-role="tool-call">
+        Tool <code>${row.tool}</code> of MCP server <code>${row.mcp_server}</code>${toolSummary(row)}${
+          row.key ? html`, with the server's credential <code>${row.key}</code>` : ''
+        }.
+      </p>
+      <p class="quiet">Arguments and results are not kept.</p>
+    </td>
+  </tr>`;
+}
+
+/** A tool call's row: its tool where a model call has its route, bytes where it has tokens. */
+function ToolRow({ r, onClick }: { r: Row; onClick: () => void }) {
+  return html`<tr class="clickable" data-request=${r.id} data-status=${r.status} data-kind="tool" onClick=${onClick}>
+    <td>${clock(r.at)}</td>
+    <td><span class=${`badge ${r.status === 'ok' ? 'ok' : 'failed'}`}>${r.status}</span></td>
+    <td>${r.client_key}</td>
+    <td><small>tool call</small></td>
+    <td data-role="route"><code>${r.mcp_server}__${r.tool}</code></td>
+    <td>${r.key ? html`<code>${r.key}</code>` : html`<small>none</small>`}</td>
+    <td>${r.attempts}</td>
+    <td>${bytes(r.request_bytes)} / ${bytes(r.response_bytes)}</td>
+    <td data-role="cost"><small>not billed</small></td>
+    <td>${Math.round(r.latency_ms)} ms</td>
+  </tr>`;
 }
 
 function Detail({ row }: { row: Row }) {
@@ -219,6 +266,13 @@ export function RequestsView() {
   return html`<section class="card">
     <h2>Requests</h2>
     <form class="filters" onSubmit=${onFilter}>
+      <label
+        >Kind<select name="kind" value=${filters.kind ?? ''}>
+          <option value="">all</option>
+          <option value="model">model calls</option>
+          <option value="tool">tool calls</option>
+        </select></label
+      >
       ${input('status', 'Status (ok, rate_limited, …)')} ${input('client_key', 'Client key')} ${input('task', 'Task')}
       ${input('route', 'Route')} ${input('key', 'Key ID')} ${input('since', 'Since', 'datetime-local')}
       ${input('until', 'Until', 'datetime-local')}
@@ -248,31 +302,35 @@ export function RequestsView() {
               </tr>`
             : ''
         }
-        ${(page?.rows ?? []).map(
-          (r) =>
-            html`<tr
-                class="clickable"
-                data-request=${r.id}
-                data-status=${r.status}
-                onClick=${() => setOpen(open === r.id ? undefined : r.id)}
-              >
-                <td>${clock(r.at)}</td>
-                <td>
-                  <span class=${`badge ${r.status === 'ok' ? 'ok' : 'failed'}`}>${r.status}</span
-                  >${r.failure_kind && r.status === 'ok' ? html` <small>after ${r.failure_kind}</small>` : ''}
-                </td>
-                <td>${r.client_key}</td>
-                <td>${r.task}</td>
-                <td data-role="route">
-                  ${r.route ? html`<code>${r.route}</code>` : html`<small>${r.route_note}</small>`}
-                </td>
-                <td>${r.key ? html`<code>${r.key}</code>` : html`<small>none</small>`}</td>
-                <td>${r.attempts}</td>
-                <td>${r.input_tokens} / ${r.output_tokens}</td>
-                <td data-role="cost">${r.charges.length > 0 ? money(r.cost_usd) : html`<small>not billed</small>`}</td>
-                <td>${Math.round(r.latency_ms)} ms</td>
-              </tr>
-              ${open === r.id ? html`<${Detail} row=${r} />` : ''}`,
+        ${(page?.rows ?? []).map((r) =>
+          r.tool !== undefined
+            ? html`<${ToolRow} r=${r} onClick=${() => setOpen(open === r.id ? undefined : r.id)} />
+                ${open === r.id ? html`<${ToolDetail} row=${r} />` : ''}`
+            : html`<tr
+                  class="clickable"
+                  data-request=${r.id}
+                  data-status=${r.status}
+                  onClick=${() => setOpen(open === r.id ? undefined : r.id)}
+                >
+                  <td>${clock(r.at)}</td>
+                  <td>
+                    <span class=${`badge ${r.status === 'ok' ? 'ok' : 'failed'}`}>${r.status}</span
+                    >${r.failure_kind && r.status === 'ok' ? html` <small>after ${r.failure_kind}</small>` : ''}
+                  </td>
+                  <td>${r.client_key}</td>
+                  <td>${r.task}</td>
+                  <td data-role="route">
+                    ${r.route ? html`<code>${r.route}</code>` : html`<small>${r.route_note}</small>`}
+                  </td>
+                  <td>${r.key ? html`<code>${r.key}</code>` : html`<small>none</small>`}</td>
+                  <td>${r.attempts}</td>
+                  <td>${r.input_tokens} / ${r.output_tokens}</td>
+                  <td data-role="cost">
+                    ${r.charges.length > 0 ? money(r.cost_usd) : html`<small>not billed</small>`}
+                  </td>
+                  <td>${Math.round(r.latency_ms)} ms</td>
+                </tr>
+                ${open === r.id ? html`<${Detail} row=${r} />` : ''}`,
         )}
       </tbody>
     </table>

@@ -16,7 +16,7 @@ interface Route {
 interface Budget {
   budget: string;
   scope: string;
-  resource: 'requests' | 'tokens' | 'usd';
+  resource: 'requests' | 'tokens' | 'usd' | 'calls';
   window: string;
   soft: boolean;
   limit: number;

@@ -26,6 +26,8 @@ function maskedKeys(ctx: GatewayContext): Map<string, string> {
 }
 
 export interface RequestFilters {
+  /** `model` or `tool` (MCP tool calls); none: both. */
+  kind?: string;
   status?: string;
   client_key?: string;
   task?: string;
@@ -50,6 +52,8 @@ export async function requestsPage(ctx: GatewayContext, f: RequestFilters) {
   const q: RequestQuery = { limit: Math.min(200, Math.max(1, Number(f.limit ?? PAGE) || PAGE)) };
   for (const k of ['status', 'client_key', 'task', 'route', 'before'] as const) if (f[k]) q[k] = f[k];
   if (f.key) q.credential = f.key;
+  if (f.kind === 'model' || f.kind === 'tool') q.kind = f.kind;
+  else if (f.kind) throw new ApiError('invalid_request', `kind: expected model or tool, got ${JSON.stringify(f.kind)}`);
   const since = time(f.since, 'since');
   const until = time(f.until, 'until');
   if (since !== undefined) q.since = since;
@@ -79,8 +83,8 @@ function rowView(r: UsageRow, masked: Map<string, string>) {
     ...r,
     at: new Date(r.at).toISOString(),
     key: r.credential ? (masked.get(r.credential) ?? r.credential) : '',
-    /** Set when no route answered: what to show instead of an empty route. */
-    route_note: unansweredRoute(r),
+    /** Set when no route answered: what to show instead of an empty route (a tool call has none). */
+    route_note: r.tool === undefined ? unansweredRoute(r) : '',
     charges: r.charges.map((c) => ({ ...c, key: masked.get(c.credential) ?? c.credential })),
   };
 }

@@ -24,10 +24,10 @@ export function readKeyMirror(path: string, source: string): GatewayKeyRecord[] 
   }
 }
 
-/** What a mirror must change for: a key added or revoked. `last_used_at` moves every minute and is no reason. */
+/** What a mirror must change for: a key added or revoked, or its MCP allow-list set. `last_used_at` moves every minute and is no reason. */
 export function mirrorSignature(records: Iterable<GatewayKeyRecord>): string {
   return [...records]
-    .map((k) => `${k.id}:${k.revoked_at ?? ''}`)
+    .map((k) => `${k.id}:${k.revoked_at ?? ''}:${k.mcp_updated_at ?? ''}`)
     .sort()
     .join(',');
 }

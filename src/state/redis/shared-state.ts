@@ -37,10 +37,16 @@ export interface SharedBatch {
   forgets: Map<string, number>;
 }
 
-/** Two views of one client key: a revocation, once made, stands (the earliest time wins); the last use is the latest. */
+/** Two views of one client key: a revocation, once made, stands (the earliest time wins); the last use is the latest;
+ * the MCP allow-list is the one set last, whole: an older list never comes back, and two are never merged. */
 export function mergeGatewayKey(current: GatewayKeyRecord | undefined, next: GatewayKeyRecord): GatewayKeyRecord {
   if (current === undefined) return next;
   const out: GatewayKeyRecord = { ...current };
+  if ((next.mcp_updated_at ?? 0) > (current.mcp_updated_at ?? 0)) {
+    out.mcp_updated_at = next.mcp_updated_at!;
+    if (next.mcp === undefined) delete out.mcp;
+    else out.mcp = next.mcp;
+  }
   const revoked = [current.revoked_at, next.revoked_at].filter((t): t is number => typeof t === 'number');
   if (revoked.length > 0) out.revoked_at = Math.min(...revoked);
   const used = Math.max(current.last_used_at ?? 0, next.last_used_at ?? 0);

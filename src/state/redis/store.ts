@@ -6,6 +6,7 @@ import type { HealthRecord } from '../../credentials/types.ts';
 import { MemoryFirstStore } from '../memory-first.ts';
 import type {
   BreakerRecord,
+  GatewayKeyMcp,
   GatewayKeyRecord,
   MessageRecord,
   MintPatch,
@@ -297,6 +298,16 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   gatewayKeysKnown(): boolean {
     return this.sharedRead || this.keysFromMirror;
   }
+  setGatewayKeyMcp(id: string, mcp: GatewayKeyMcp | undefined, at: number): GatewayKeyRecord | undefined {
+    const found = this.listGatewayKeys().find((k) => k.id === id && k.revoked_at === undefined);
+    if (!found) return undefined;
+    if (!this.clientKeys.has(id)) return this.local.setGatewayKeyMcp(id, mcp, at);
+    const next: GatewayKeyRecord = { ...found, mcp_updated_at: at };
+    if (mcp === undefined) delete next.mcp;
+    else next.mcp = mcp;
+    this.setClientKey(next);
+    return next;
+  }
   touchGatewayKey(id: string, at: number): void {
     const k = this.clientKeys.get(id);
     if (k === undefined) this.local.touchGatewayKey(id, at);
@@ -461,7 +472,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
       if (
         before === undefined ||
         before.revoked_at !== merged.revoked_at ||
-        before.last_used_at !== merged.last_used_at
+        before.last_used_at !== merged.last_used_at ||
+        before.mcp_updated_at !== merged.mcp_updated_at
       )
         keysChanged = true;
       this.clientKeys.set(k.id, merged);

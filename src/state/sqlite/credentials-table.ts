@@ -2,7 +2,7 @@
 // tables written rarely (CLI) and read on the request path, so the store caches them and reloads them when their
 // change counter moves.
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { GatewayKeyRecord, StoredCredential } from '../types.ts';
+import type { GatewayKeyMcp, GatewayKeyRecord, StoredCredential } from '../types.ts';
 import { nextSeq } from './health-table.ts';
 import { statement } from './statements.ts';
 import { inTransaction } from './transaction.ts';
@@ -25,6 +25,8 @@ interface GatewayKeyRow {
   created_at: number;
   revoked_at: number | null;
   last_used_at: number | null;
+  mcp: string | null;
+  mcp_updated_at: number | null;
 }
 
 export function readCounter(db: DatabaseSync, key: 'seq' | 'credentials_seq' | 'gateway_keys_seq'): number {
@@ -87,6 +89,9 @@ function rowToGatewayKey(row: GatewayKeyRow): GatewayKeyRecord {
   };
   if (row.revoked_at !== null) k.revoked_at = row.revoked_at;
   if (row.last_used_at !== null) k.last_used_at = row.last_used_at;
+  const mcp = row.mcp === null ? undefined : parseMcp(row.mcp);
+  if (mcp !== undefined) k.mcp = mcp;
+  if (row.mcp_updated_at !== null) k.mcp_updated_at = row.mcp_updated_at;
   return k;
 }
 
@@ -104,10 +109,38 @@ export function insertGatewayKey(db: DatabaseSync, k: GatewayKeyRecord): void {
     k.created_at,
     k.revoked_at ?? null,
     k.last_used_at ?? null,
+    k.mcp === undefined ? null : JSON.stringify(k.mcp),
+    k.mcp_updated_at ?? null,
   ];
   db.prepare(
-    'INSERT INTO gateway_keys (id, name, hash, prefix, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO gateway_keys (id, name, hash, prefix, created_at, revoked_at, last_used_at, mcp, mcp_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ).run(...values);
+}
+
+/** Replaces the key's allow-list whole: an update never merges with what was there (docs/mcp.md#allow-lists). */
+export function writeGatewayKeyMcp(db: DatabaseSync, id: string, mcp: GatewayKeyMcp | undefined, at: number): void {
+  db.prepare('UPDATE gateway_keys SET mcp = ?, mcp_updated_at = ? WHERE id = ? AND revoked_at IS NULL').run(
+    mcp === undefined ? null : JSON.stringify(mcp),
+    at,
+    id,
+  );
+}
+
+/** A stored list that is not the expected shape denies everything rather than allowing everything. */
+function parseMcp(text: string): GatewayKeyMcp {
+  try {
+    const v = JSON.parse(text) as { servers?: unknown; tools?: unknown };
+    const strings = (a: unknown): string[] | undefined =>
+      Array.isArray(a) ? a.filter((x): x is string => typeof x === 'string') : undefined;
+    const out: GatewayKeyMcp = {};
+    const servers = strings(v.servers);
+    const tools = strings(v.tools);
+    if (servers !== undefined) out.servers = servers;
+    if (tools !== undefined) out.tools = tools;
+    return out;
+  } catch {
+    return { servers: [] };
+  }
 }
 
 export function markGatewayKeyRevoked(db: DatabaseSync, id: string, at: number): void {

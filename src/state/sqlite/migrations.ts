@@ -144,6 +144,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX conversation_turns_expires ON conversation_turns (expires_at);
   `,
+  // 12: a client key's MCP allow-list (JSON) and when it was last set (docs/mcp.md#allow-lists).
+  `
+  ALTER TABLE gateway_keys ADD COLUMN mcp TEXT;
+  ALTER TABLE gateway_keys ADD COLUMN mcp_updated_at INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

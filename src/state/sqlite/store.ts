@@ -6,6 +6,7 @@ import { UserError } from '../../user-error.ts';
 import type {
   BreakerRecord,
   ConversationTurn,
+  GatewayKeyMcp,
   GatewayKeyRecord,
   MessageRecord,
   MintPatch,
@@ -222,6 +223,17 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
     );
     this.afterGatewayKeysWrite();
     return { ...found, revoked_at: at };
+  }
+
+  setGatewayKeyMcp(id: string, mcp: GatewayKeyMcp | undefined, at: number): GatewayKeyRecord | undefined {
+    this.reloadGatewayKeys();
+    const found = this.gatewayKeys.find((k) => k.id === id && k.revoked_at === undefined);
+    if (!found) return undefined;
+    this.writeThrough(() =>
+      creds.writeMarked(this.db, 'gateway_keys_seq', () => creds.writeGatewayKeyMcp(this.db, id, mcp, at)),
+    );
+    this.afterGatewayKeysWrite();
+    return this.gatewayKeys.find((k) => k.id === id);
   }
 
   touchGatewayKey(id: string, at: number): void {

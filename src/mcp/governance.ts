@@ -1,0 +1,109 @@
+// The governor the gateway's /mcp hub asks (governor.ts): a key's allow-list decides what it may list and call,
+// `calls` budgets bound each call, and every call — made, refused or over a budget — becomes one ledger row, one
+// Prometheus sample, one `execute_tool` span and one log line. Arguments and results never reach any of them.
+import { HOLD_MS, type Budgets } from '../budgets/budgets.ts';
+import { admitToolCall } from '../budgets/tool-call.ts';
+import type { LoadedConfig } from '../config/types.ts';
+import type { Logger } from '../log.ts';
+import type { BudgetStore } from '../state/budget-store.ts';
+import { recordToolSpan } from '../telemetry/tool-span.ts';
+import { allows } from './allow-list.ts';
+import type { Admission, McpCaller, McpGovernor, ToolCallFacts } from './governor.ts';
+import { toolCallRow } from './tool-call-row.ts';
+import type { UsageRow } from '../usage/row.ts';
+
+export interface GovernanceOptions {
+  /** The config in force at each call (budgets are planned from it). */
+  loaded: () => LoadedConfig;
+  budgets: Budgets;
+  budgetStore: BudgetStore;
+  /** The usage ledger's `record`, when one is kept. */
+  record?: ((row: UsageRow) => void) | undefined;
+  /** Prometheus: the call's outcome, and its latency when it reached its server. */
+  metric?: ((server: string, tool: string, outcome: string, seconds: number | undefined) => void) | undefined;
+  logger: Logger;
+  now: () => number;
+}
+
+export class McpGovernance implements McpGovernor {
+  readonly #o: GovernanceOptions;
+
+  constructor(o: GovernanceOptions) {
+    this.#o = o;
+  }
+
+  allows(caller: McpCaller, server: string, tool: string): boolean {
+    return allows(caller.allow, server, tool);
+  }
+
+  async admit(caller: McpCaller, server: string, tool: string): Promise<Admission> {
+    const { budgets, budgetStore, loaded, now } = this.#o;
+    const startedAt = now();
+    const plan = budgets.plan(loaded());
+    const call = { clientKey: caller.keyName, server, tool };
+    let admission;
+    try {
+      admission = await admitToolCall(plan, budgetStore, call, startedAt, HOLD_MS);
+    } catch (err) {
+      // The budget store failing is the store's policy to state (budgets.on_store_outage), not a failed call.
+      this.#o.logger.warn({ err: String(err), mcp_server: server, tool }, 'MCP tool call budgets could not be held');
+      return { ok: true, settle: (facts) => this.#record(facts) };
+    }
+    if (!admission.ok) {
+      // The hub says nothing more of a call refused here: this is its one record.
+      this.#record({
+        requestId: caller.requestId,
+        keyName: caller.keyName,
+        server,
+        tool,
+        startedAt,
+        latencyMs: now() - startedAt,
+        outcome: 'budget',
+        requestBytes: 0,
+        responseBytes: 0,
+        error: admission.refusal.message,
+      });
+      return { ok: false, outcome: 'budget', message: admission.refusal.message };
+    }
+    for (const w of admission.warnings)
+      this.#o.logger.warn({ budget: w.budget, mcp_server: server, tool, client_key: caller.keyName }, w.message);
+    let settled = false;
+    return {
+      ok: true,
+      settle: (facts) => {
+        if (settled) return;
+        settled = true;
+        admission.settle();
+        this.#record(facts);
+      },
+    };
+  }
+
+  refused(facts: ToolCallFacts): void {
+    this.#record(facts);
+  }
+
+  /** The call's one record, read by every reader: ledger, metrics, span, log line. */
+  #record(facts: ToolCallFacts): void {
+    const name = `${facts.server}__${facts.tool}`;
+    this.#o.record?.(toolCallRow(facts));
+    const reached = facts.outcome !== 'refused' && facts.outcome !== 'budget';
+    this.#o.metric?.(facts.server, facts.tool, facts.outcome, reached ? facts.latencyMs / 1000 : undefined);
+    recordToolSpan(facts, name);
+    this.#o.logger.info(
+      {
+        request_id: facts.requestId,
+        client_key: facts.keyName,
+        mcp_server: facts.server,
+        tool: facts.tool,
+        outcome: facts.outcome,
+        latency_ms: facts.latencyMs,
+        request_bytes: facts.requestBytes,
+        response_bytes: facts.responseBytes,
+        ...(facts.credential !== undefined ? { credential: facts.credential } : {}),
+        ...(facts.error !== undefined ? { error: facts.error } : {}),
+      },
+      'mcp tool call',
+    );
+  }
+}

@@ -1,0 +1,40 @@
+// One MCP tool call as a usage ledger row (docs/usage.md#tool-calls): the client key, the server and tool, the
+// outcome as its status, latency and bytes. Nothing of the arguments or the result.
+import { randomUUID } from 'node:crypto';
+import type { UsageRow } from '../usage/row.ts';
+import type { ToolCallFacts } from './governor.ts';
+
+/** A name a caller typed is kept, but bounded: a refused call's tool may be anything. */
+const MAX_NAME = 128;
+
+export function toolCallRow(facts: ToolCallFacts): UsageRow {
+  const tool = facts.tool.slice(0, MAX_NAME) || '-';
+  return {
+    id: facts.requestId === '' ? randomUUID() : `${facts.requestId}.${randomUUID().slice(0, 8)}`,
+    at: facts.startedAt,
+    client_key: facts.keyName ?? '',
+    task: '',
+    model: '',
+    alias: '',
+    route: '',
+    credential: facts.credential ?? '',
+    attempts: facts.outcome === 'refused' || facts.outcome === 'budget' ? 0 : 1,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    estimated: false,
+    cost_usd: null,
+    status: facts.outcome,
+    failure_kind: '',
+    latency_ms: facts.latencyMs,
+    ttft_ms: null,
+    stream_end: '',
+    charges: [],
+    mcp_server: facts.server.slice(0, MAX_NAME),
+    tool,
+    request_bytes: facts.requestBytes,
+    response_bytes: facts.responseBytes,
+  };
+}
