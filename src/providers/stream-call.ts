@@ -83,6 +83,7 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     this.#ctx = ctx;
     this.#handler = handler;
     this.#deadline = createDeadline(ctx.timeoutMs, ctx.signal);
+    ctx.endBy?.((reason) => this.#deadline.abort(reason));
     this.#call = { ...build, provider: ctx.provider, deadline: this.#deadline, sentWith: ctx };
   }
 

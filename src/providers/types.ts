@@ -232,6 +232,9 @@ export interface SendContext {
   /** Told each read of a stream's body that carried something (an event with content, or part of one): the upstream
    * is not silent (`streaming.idle_timeout`, routing/stream-watch.ts). Comments and empty deltas are silence. */
   onRead?: () => void;
+  /** Given how to end the call: the stream's own clocks (routing/stream-watch.ts) end it with their timeout, which the
+   * adapter throws as it is, as for the caller's abort. */
+  endBy?: (end: (reason: unknown) => void) => void;
   /** `limits.max_answer_bytes` (http.ts: MAX_ANSWER_BYTES when absent). */
   maxAnswerBytes?: number;
   /** `limits.max_event_bytes` (http.ts: MAX_EVENT_BYTES when absent). */
