@@ -61,6 +61,9 @@ export interface WireParseOptions {
 export interface StreamEncoder {
   /** SSE text for one canonical event (may be empty). */
   encode(ev: StreamEvent): string;
+  /** Whether the upstream's own frames for these events, with frame key `key` (event-sink.ts `verbatim`), say what
+   * this encoder would: then they are taken as written and go to the caller as they are. */
+  passOn?(key: string, events: readonly StreamEvent[]): boolean;
   /** SSE text that ends a complete stream. */
   end(): string;
   /** SSE text reporting a failure after the stream began; the stream then closes without its clean end. */
@@ -94,6 +97,7 @@ export const openaiWire: WireApi = {
         const out = encode(ev);
         return out.length === 1 ? openAISseFrame(out[0]) : out.map(openAISseFrame).join('');
       },
+      passOn: (key, events) => started && chunks.passOn(key, events),
       end: () => OPENAI_SSE_DONE,
       // OpenAI-compatible servers report a failure inside a stream as a data frame holding an `error` object.
       error: (err) => openAISseFrame(openaiErrorBody(err)),
@@ -121,6 +125,7 @@ export const anthropicWire: WireApi = {
         started = true;
         return asUpstreamFailure(() => encode(ev).map(namedSseFrame).join(''));
       },
+      passOn: (key, events) => started && blocks.passOn(key, events),
       // message_stop comes with the `finish` event; nothing follows it.
       end: () => '',
       error: (err) => namedSseFrame({ event: 'error', data: anthropicErrorBody(err) }),

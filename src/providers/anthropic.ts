@@ -9,7 +9,7 @@ import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } 
 import { modelIds } from './openai.ts';
 import { eventJson, streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
-import { createAnthropicEventDecoder, plainAnthropicText } from './translate/anthropic-stream.ts';
+import { anthropicFrameKey, createAnthropicEventDecoder, plainAnthropicText } from './translate/anthropic-stream.ts';
 import { TextTemplate } from './text-template.ts';
 import { fromAnthropicResponse, toAnthropicRequest } from './translate/anthropic-wire.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
@@ -104,7 +104,8 @@ function streamHandler(ctx: SendContext): StreamHandler {
   return {
     onEvent(e) {
       const text = e.event === 'content_block_delta' ? plain.match(e.data) : undefined;
-      if (text !== undefined) return { events: decoder.textDelta(plainAt, text), done: false };
+      if (text !== undefined)
+        return { events: decoder.textDelta(plainAt, text), done: false, verbatim: anthropicFrameKey(plainAt) };
       const data = eventJson(e, ctx, 'invalid_event', 'stream event');
       if (
         e.event === 'error' ||

@@ -174,7 +174,7 @@ export interface ChatResponse {
  * the caller, the call can still retry or fall back (docs/routing.md#streaming): a block's start or end is not
  * content. */
 export type StreamEvent =
-  | { type: 'start'; id: string; model: string; usage?: Usage }
+  | { type: 'start'; id: string; model: string; usage?: Usage; created?: number }
   /** A text block opens: the model's words (its answer, or its refusal). */
   | { type: 'text_start'; id: string }
   | { type: 'text'; text: string; id?: string }

@@ -4,6 +4,7 @@ import { finishToAnthropic } from './anthropic-answer.ts';
 import { usageToAnthropic } from '../../providers/translate/usage.ts';
 import type { NamedSseEvent } from '../../providers/sse.ts';
 import { shapedId } from '../../providers/translate/ids.ts';
+import { anthropicFrameKey } from '../../providers/translate/anthropic-stream.ts';
 import { toolUseInput } from '../../providers/translate/tool-input.ts';
 import { type Obj } from '../../providers/translate/obj.ts';
 import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
@@ -94,6 +95,15 @@ export class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   textFrame(text: string): string {
     this.wrote = true;
     return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${this.block},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`;
+  }
+
+  /** Whether an upstream's Anthropic text deltas with frame `key` (anthropicFrameKey) may go to the caller as they are:
+   * they are for the block open here under the same index, and nothing but text (no block to start, no call held). */
+  passOn(key: string, events: readonly StreamEvent[]): boolean {
+    if (this.calls.size > 0 || key !== anthropicFrameKey(this.block)) return false;
+    for (const e of events) if (e.type !== 'text') return false;
+    this.wrote = true;
+    return true;
   }
 
   /** A refusal is text to an Anthropic caller, and the answer then ends `refusal` (as toAnthropicResponse). Text
