@@ -11,7 +11,7 @@ export interface EventSink {
   /** Events read from `bytes`, whole SSE events of the upstream's that say nothing but them in the upstream's own shape;
    * `key` says what those frames hold besides the events (their id, model, block: `*FrameKey` in
    * providers/translate/). A sink writing that shape with the same key may send the bytes on as they are; else it
-   * takes the events one by one. Offered only to a sink that has it. */
+   * takes the events one by one. Offered only to a sink that has it; `events` is lent for the call, not kept. */
   verbatim?(bytes: Uint8Array, events: readonly StreamEvent[], key: string): boolean;
   /** The stream is over and whole. */
   end(): void;

@@ -90,6 +90,8 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
   #aligned = true;
   /** While a chunk is parsed for a sink that takes the upstream's bytes: its events, held until it is whole. */
   #batch: StreamEvent[] | undefined;
+  /** The one array every chunk's batch is held in: a sink only reads it while it is handed over. */
+  readonly #batchStore: StreamEvent[] = [];
   /** The frame key of every event of the batch so far; `null` once one had none (or another). */
   #batchKey: string | null | undefined;
 
@@ -261,7 +263,8 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     this.#heard = false;
     // Whole events from the chunk's first byte, for a sink that may take the upstream's bytes: held until parsed.
     if (this.#aligned && this.#sink?.verbatim !== undefined) {
-      this.#batch = [];
+      this.#batch = this.#batchStore;
+      this.#batch.length = 0;
       this.#batchKey = undefined;
     }
     let partial = false;
