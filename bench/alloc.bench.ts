@@ -29,6 +29,8 @@ interface Traced {
   key: string;
   /** Bytes V8 said were allocated since the last call. */
   allocated(): number;
+  /** Bytes V8 said it moved to the old generation since the last call. */
+  promoted(): number;
   collections(): number;
   usage(): Promise<ServerUsage>;
   stop(): Promise<void>;
@@ -44,6 +46,7 @@ function startTraced(upstreamUrl: string, log: string): Promise<Traced> {
     },
   );
   let allocated = 0;
+  let promoted = 0;
   let collections = 0;
   const reports: ((u: ServerUsage) => void)[] = [];
   let started: ((info: { url: string; key: string }) => void) | undefined;
@@ -52,6 +55,7 @@ function startTraced(upstreamUrl: string, log: string): Promise<Traced> {
     if (bytes?.[1] !== undefined) {
       if (process.env['BENCH_TRACE'] === '1') console.error(line);
       allocated += Number(bytes[1]);
+      promoted += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? 0);
       collections++;
       return;
     }
@@ -70,6 +74,11 @@ function startTraced(upstreamUrl: string, log: string): Promise<Traced> {
         allocated: () => {
           const n = allocated;
           allocated = 0;
+          return n;
+        },
+        promoted: () => {
+          const n = promoted;
+          promoted = 0;
           return n;
         },
         collections: () => {
@@ -109,6 +118,7 @@ async function main(): Promise<void> {
     const first = warm.heapUsed ?? NaN;
     let cpu = warm.cpuMicros;
     gw.allocated();
+    gw.promoted();
     gw.collections();
     console.log(
       `idle RSS ${mib(idle)} MiB; heap after a full collection, warmed up: ${mib(first)} MiB; ${SECONDS} s rounds at c32`,
@@ -119,6 +129,7 @@ async function main(): Promise<void> {
       const rss = rssOf(gw.pid);
       const parts = partsText(memoryParts(gw.pid));
       const bytes = gw.allocated();
+      const promoted = gw.promoted();
       const collections = gw.collections();
       const report = await gw.usage();
       const heap = report.heapUsed ?? NaN;
@@ -127,9 +138,10 @@ async function main(): Promise<void> {
       cpu = report.cpuMicros;
       heaps.push(heap);
       console.log(
-        `  round ${round}: ${r.requests} requests, ${cpuPerRequest.toFixed(0)} µs CPU each, ${(bytes / Math.max(1, r.requests) / 1024).toFixed(1)} KiB allocated per request, ${((collections * 1000) / Math.max(1, r.requests)).toFixed(1)} collections per 1k requests; RSS ${mib(rss)} MiB (${(rss / idle).toFixed(2)}× idle: ${parts}) before a collection; heap after one ${mib(heap)} MiB`,
+        `  round ${round}: ${r.requests} requests, ${cpuPerRequest.toFixed(0)} µs CPU each, ${(bytes / Math.max(1, r.requests) / 1024).toFixed(1)} KiB allocated per request (${(promoted / Math.max(1, r.requests) / 1024).toFixed(1)} KiB of it promoted), ${((collections * 1000) / Math.max(1, r.requests)).toFixed(1)} collections per 1k requests; RSS ${mib(rss)} MiB (${(rss / idle).toFixed(2)}× idle: ${parts}) before a collection; heap after one ${mib(heap)} MiB`,
       );
       gw.allocated();
+      gw.promoted();
       gw.collections();
     }
     const growth = heaps.at(-1)! - heaps[1]!;
