@@ -33,6 +33,9 @@ export interface ParsedWire {
   request: ChatRequest;
   /** OpenAI `stream_options.include_usage`. */
   includeUsage?: boolean;
+  /** OpenAI `stream_options.include_obfuscation: false`: an OpenAI upstream's padded chunks are not sent on as they
+   * are (the padding is OpenAI's default, and the gateway does not pass the option on). */
+  noObfuscation?: true;
   /** Responses API: tools declared `type: "custom"`, whose calls are answered as custom tool calls. */
   customTools?: ReadonlySet<string>;
   /** Responses API: the request's settings its response object repeats. */
@@ -97,7 +100,7 @@ export const openaiWire: WireApi = {
         const out = encode(ev);
         return out.length === 1 ? openAISseFrame(out[0]) : out.map(openAISseFrame).join('');
       },
-      passOn: (key, events) => started && chunks.passOn(key, events),
+      passOn: (key, events) => started && parsed.noObfuscation !== true && chunks.passOn(key, events),
       end: () => OPENAI_SSE_DONE,
       // OpenAI-compatible servers report a failure inside a stream as a data frame holding an `error` object.
       error: (err) => openAISseFrame(openaiErrorBody(err)),

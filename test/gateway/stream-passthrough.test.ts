@@ -156,7 +156,7 @@ test('an Anthropic caller of an Anthropic upstream is sent its text deltas as th
   assert.equal(message.usage.output_tokens, 8);
 });
 
-test('a caller of another shape, or a stop sequence cut here, gets frames the gateway wrote', async () => {
+test('a caller of another shape, a stop sequence cut here or a caller refusing padding gets frames the gateway wrote', async () => {
   const { up, h } = await gatewayFor('openai', OPENAI_FRAMES);
   await using _up = up;
   await using _h = h;
@@ -171,4 +171,11 @@ test('a caller of another shape, or a stop sequence cut here, gets frames the ga
   assert.deepEqual(sentOn(stopped, OPENAI_FRAMES), []);
   assert.doesNotMatch(stopped, /obfuscation/);
   assert.match(stopped, /"content":" frame\."/);
+  // OpenAI pads its chunks unless asked not to; the gateway does not pass the option on, so it writes them itself.
+  const unpadded = await rawStream(h, '/v1/chat/completions', {
+    messages: [{ role: 'user', content: 'hi' }],
+    stream_options: { include_obfuscation: false },
+  });
+  assert.deepEqual(sentOn(unpadded, OPENAI_FRAMES), []);
+  assert.doesNotMatch(unpadded, /obfuscation/);
 });
