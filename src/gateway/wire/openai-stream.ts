@@ -44,6 +44,7 @@ export class OpenAIChunkEncoder implements EventMethods<Obj[]> {
     if (this.options.created === undefined && ev.created !== undefined) this.created = ev.created;
     this.#textHead = undefined;
     this.#frameKey = undefined;
+    this.#usageKey = undefined;
     return [this.chunk({ role: 'assistant', content: '', refusal: null })];
   }
 
@@ -59,12 +60,19 @@ export class OpenAIChunkEncoder implements EventMethods<Obj[]> {
   }
 
   #frameKey: string | undefined;
+  /** The key of chunks that also carry `usage: null`: taken only by a caller that asked for usage. */
+  #usageKey: string | undefined;
 
   /** Whether an upstream's OpenAI chunks with frame `key` (openAIFrameKey) may go to the caller as they are for these
-   * events: the same id, object, time and model as ours, and events that write nothing but their text. */
+   * events: the same id, object, time and model as ours, no `usage` field the caller did not ask for, and events that
+   * write nothing but their text. */
   passOn(key: string, events: readonly StreamEvent[]): boolean {
-    this.#frameKey ??= openAIChunkKey(this.id, 'chat.completion.chunk', this.created, this.model);
-    if (key !== this.#frameKey) return false;
+    if (this.#frameKey === undefined) {
+      this.#frameKey = openAIChunkKey(this.id, 'chat.completion.chunk', this.created, this.model, false);
+      if (this.options.includeUsage === true)
+        this.#usageKey = openAIChunkKey(this.id, 'chat.completion.chunk', this.created, this.model, true);
+    }
+    if (key !== this.#frameKey && key !== this.#usageKey) return false;
     for (const e of events)
       if (e.type !== 'text' && e.type !== 'text_start' && e.type !== 'tool_call_end') return false;
     return true;

@@ -65,12 +65,13 @@ export function openAIFrameKey(chunk: unknown): string | undefined {
   const index: unknown = Array.isArray(choices) && isObj(choices[0]) ? choices[0]['index'] : undefined;
   if (typeof id !== 'string' || typeof model !== 'string' || typeof created !== 'number' || index !== 0)
     return undefined;
-  return openAIChunkKey(id, object, created, model);
+  return openAIChunkKey(id, object, created, model, 'usage' in chunk);
 }
 
-/** The frame key of text chunks with these fields, their one choice at index 0. */
-export function openAIChunkKey(id: string, object: unknown, created: number, model: string): string {
-  return JSON.stringify(['openai', id, object, created, model]);
+/** The frame key of text chunks with these fields, their one choice at index 0; `usage`: they carry `usage: null`, as
+ * OpenAI's do when a stream was asked for usage (a caller that did not ask must not get it). */
+export function openAIChunkKey(id: string, object: unknown, created: number, model: string, usage: boolean): string {
+  return JSON.stringify(['openai', id, object, created, model, usage]);
 }
 
 /** Azure OpenAI's first chunk: only the prompt's content-filter results, with an empty id and model. It says
