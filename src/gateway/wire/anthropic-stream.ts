@@ -46,6 +46,9 @@ export class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   /** A refusal was streamed (the answer ends `refusal`); some text was, before it. */
   private refused = false;
   private wrote = false;
+  /** The frame key of the open block's text deltas (passOn), made once per block. */
+  private key = '';
+  private keyBlock = Number.NaN;
 
   constructor(options: AnthropicEncoderOptions) {
     this.options = options;
@@ -100,7 +103,11 @@ export class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   /** Whether an upstream's Anthropic text deltas with frame `key` (anthropicFrameKey) may go to the caller as they are:
    * they are for the block open here under the same index, and nothing but text (no block to start, no call held). */
   passOn(key: string, events: readonly StreamEvent[]): boolean {
-    if (this.calls.size > 0 || key !== anthropicFrameKey(this.block)) return false;
+    if (this.keyBlock !== this.block) {
+      this.keyBlock = this.block;
+      this.key = anthropicFrameKey(this.block);
+    }
+    if (this.calls.size > 0 || key !== this.key) return false;
     for (const e of events) if (e.type !== 'text') return false;
     this.wrote = true;
     return true;
