@@ -8,6 +8,8 @@ import type { Socket } from 'node:net';
 /** Writes a reply's body frames; `write` answers false when the socket is full (wait for `onDrain`). */
 export interface BodyWriter {
   write(text: string): boolean;
+  /** The same for bytes as they came (an upstream's frames sent on: stream-writer.ts). */
+  writeBytes(bytes: Uint8Array): boolean;
   /** Calls `f` when the socket can take more; returns what stops listening. */
   onDrain(f: () => void): () => void;
 }
@@ -42,6 +44,14 @@ function toSocket(res: ServerResponse, socket: Socket): BodyWriter {
       headSent = true;
       return res.write(text);
     },
+    writeBytes: (bytes) => {
+      if (socket.destroyed) return true;
+      if (!headSent) {
+        headSent = true;
+        return res.write(bytes);
+      }
+      return socket.write(framedChunk(bytes));
+    },
     onDrain: (f) => {
       socket.on('drain', f);
       return () => socket.off('drain', f);
@@ -52,9 +62,24 @@ function toSocket(res: ServerResponse, socket: Socket): BodyWriter {
 function viaReply(res: ServerResponse): BodyWriter {
   return {
     write: (text) => res.write(text),
+    writeBytes: (bytes) => res.write(bytes),
     onDrain: (f) => {
       res.on('drain', f);
       return () => res.off('drain', f);
     },
   };
+}
+
+/** `bytes` in one chunk of its own (size, CRLF, bytes, CRLF), in one buffer: one write, as for a frame's text. */
+function framedChunk(bytes: Uint8Array): Buffer {
+  const size = bytes.length.toString(16);
+  const out = Buffer.allocUnsafe(size.length + bytes.length + 4);
+  let at = out.write(size, 0, 'latin1');
+  out[at++] = 13;
+  out[at++] = 10;
+  out.set(bytes, at);
+  at += bytes.length;
+  out[at++] = 13;
+  out[at] = 10;
+  return out;
 }

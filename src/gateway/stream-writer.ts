@@ -108,6 +108,21 @@ class FramesWriter implements EventSink {
     }
   }
 
+  /** The upstream's own frames for these events (same-shape passthrough): sent on as they are when the encoder says
+   * they are what it would write, else the events are encoded one by one. */
+  verbatim(bytes: Uint8Array, events: readonly StreamEvent[], key: string): boolean {
+    if (this.#over) return true;
+    if (this.#w.encoder.passOn?.(key, events) !== true) {
+      let room = true;
+      for (const e of events) room = this.event(e) && room;
+      return room;
+    }
+    const res = this.#res;
+    if (res.destroyed) return true;
+    this.#keepalive?.wrote();
+    return this.#body.writeBytes(bytes);
+  }
+
   end(): void {
     if (this.#over) return;
     this.#w.sy.streamEnd = 'finished';

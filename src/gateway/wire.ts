@@ -33,6 +33,9 @@ export interface ParsedWire {
   request: ChatRequest;
   /** OpenAI `stream_options.include_usage`. */
   includeUsage?: boolean;
+  /** OpenAI `stream_options.include_obfuscation: false`: an OpenAI upstream's padded chunks are not sent on as they
+   * are (the padding is OpenAI's default, and the gateway does not pass the option on). */
+  noObfuscation?: true;
   /** Responses API: tools declared `type: "custom"`, whose calls are answered as custom tool calls. */
   customTools?: ReadonlySet<string>;
   /** Responses API: the request's settings its response object repeats. */
@@ -63,6 +66,9 @@ export interface WireParseOptions {
 export interface StreamEncoder {
   /** SSE text for one canonical event (may be empty). */
   encode(ev: StreamEvent): string;
+  /** Whether the upstream's own frames for these events, with frame key `key` (event-sink.ts `verbatim`), say what
+   * this encoder would: then they are taken as written and go to the caller as they are. */
+  passOn?(key: string, events: readonly StreamEvent[]): boolean;
   /** SSE text that ends a complete stream. */
   end(): string;
   /** SSE text reporting a failure after the stream began; the stream then closes without its clean end. */
@@ -98,6 +104,7 @@ export const openaiWire: WireApi = {
         const out = encode(ev);
         return out.length === 1 ? openAISseFrame(out[0]) : out.map(openAISseFrame).join('');
       },
+      passOn: (key, events) => started && parsed.noObfuscation !== true && chunks.passOn(key, events),
       end: () => OPENAI_SSE_DONE,
       // OpenAI-compatible servers report a failure inside a stream as a data frame holding an `error` object.
       error: (err) => openAISseFrame(openaiErrorBody(err)),
@@ -125,6 +132,7 @@ export const anthropicWire: WireApi = {
         started = true;
         return asUpstreamFailure(() => encode(ev).map(namedSseFrame).join(''));
       },
+      passOn: (key, events) => started && blocks.passOn(key, events),
       // message_stop comes with the `finish` event; nothing follows it.
       end: () => '',
       error: (err) => namedSseFrame({ event: 'error', data: anthropicErrorBody(err) }),

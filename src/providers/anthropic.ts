@@ -9,7 +9,7 @@ import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } 
 import { modelIds } from './openai.ts';
 import { eventJson, streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
-import { createAnthropicEventDecoder, plainAnthropicText } from './translate/anthropic-stream.ts';
+import { anthropicFrameKey, createAnthropicEventDecoder, plainAnthropicText } from './translate/anthropic-stream.ts';
 import { TextTemplate } from './text-template.ts';
 import { fromAnthropicResponse, toAnthropicRequest } from './translate/anthropic-wire.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
@@ -99,12 +99,13 @@ async function send(dialect: AnthropicDialect, req: ChatRequest, ctx: SendContex
 function streamHandler(ctx: SendContext): StreamHandler {
   const decoder = createAnthropicEventDecoder();
   const plain = new TextTemplate('"text":"');
-  /** The block of the text deltas `plain` matches. */
+  /** The block of the text deltas `plain` matches, and their frame key. */
   let plainAt = -1;
+  let key = '';
   return {
     onEvent(e) {
       const text = e.event === 'content_block_delta' ? plain.match(e.data) : undefined;
-      if (text !== undefined) return { events: decoder.textDelta(plainAt, text), done: false };
+      if (text !== undefined) return { events: decoder.textDelta(plainAt, text), done: false, verbatim: key };
       const data = eventJson(e, ctx, 'invalid_event', 'stream event');
       if (
         e.event === 'error' ||
@@ -114,7 +115,10 @@ function streamHandler(ctx: SendContext): StreamHandler {
       }
       const out = decoder.push(data);
       const learnt = e.event === 'content_block_delta' ? plainAnthropicText(data) : undefined;
-      if (learnt !== undefined && plain.learn(e.data, learnt.text)) plainAt = learnt.index;
+      if (learnt !== undefined && plain.learn(e.data, learnt.text)) {
+        plainAt = learnt.index;
+        key = anthropicFrameKey(plainAt);
+      }
       return out;
     },
     onEnd: () => decoder.end(),

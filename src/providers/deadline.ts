@@ -1,6 +1,7 @@
 // One abort signal for an upstream call that fires on the caller's signal or on our own timer. The timer covers the
-// whole non-streaming call, and in streams it is re-armed on every chunk (time to first byte, then idle time).
+// whole non-streaming call, and in streams it counts from the last chunk (time to first byte, then idle time).
 // Knowing *which* fired lets the adapter tell a timeout (classified) from a caller abort (re-thrown as is).
+import { SilenceTimer } from './silence-timer.ts';
 
 export interface Deadline {
   /** An AbortSignal that fires with the deadline (made on first use: the buffered path does not need one). */
@@ -16,6 +17,8 @@ export interface Deadline {
   pause(): void;
   /** Stop the timer for good. */
   clear(): void;
+  /** Ends the call with `reason`, thrown as it is, as for the caller's abort (a stream's own clocks: stream-watch.ts). */
+  abort(reason: unknown): void;
   readonly timedOut: boolean;
   /** The caller aborted (not our timer). */
   readonly callerAborted: boolean;
@@ -27,11 +30,13 @@ class CallDeadline implements Deadline {
   #controller: AbortController | undefined;
   readonly #timeoutMs: number;
   readonly #outer: AbortSignal | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #silence: SilenceTimer | undefined;
   #timedOut = false;
   /** Reading is paused for the consumer: the timer running out then says nothing of the upstream. */
   #paused = false;
   #aborted = false;
+  /** Aborted through abort(), not by the caller's signal nor our timer. */
+  #ended = false;
   #reason: unknown;
   #abortHook: ((reason: unknown) => void) | undefined;
   #onOuterAbort: (() => void) | undefined;
@@ -44,6 +49,7 @@ class CallDeadline implements Deadline {
       this.#onOuterAbort = () => this.#abort(outer.reason);
       outer.addEventListener('abort', this.#onOuterAbort, { once: true });
     }
+    if (!this.#aborted && timeoutMs > 0) this.#silence = new SilenceTimer(timeoutMs, () => this.#fire());
     this.touch();
   }
 
@@ -64,7 +70,7 @@ class CallDeadline implements Deadline {
   }
 
   get callerAborted(): boolean {
-    return !this.#timedOut && this.#outer?.aborted === true;
+    return !this.#timedOut && (this.#ended || this.#outer?.aborted === true);
   }
 
   onAbort(abort: (reason: unknown) => void): void {
@@ -75,15 +81,9 @@ class CallDeadline implements Deadline {
   /** A bound field, not a method: stream-call passes it on as a plain callback. */
   readonly touch = (): void => {
     this.#paused = false;
-    // Re-armed in place, not replaced: a stream touches it on every chunk (refresh() also re-arms one that ran out
-    // while paused).
-    if (this.#timer !== undefined && !this.#aborted) {
-      this.#timer.refresh();
-      return;
-    }
-    if (this.#aborted || !(this.#timeoutMs > 0)) return;
-    this.#timer = setTimeout(() => this.#fire(), this.#timeoutMs);
-    this.#timer.unref();
+    // A stream touches it on every chunk: the time is noted, the timer re-armed only when it runs (silence-timer.ts),
+    // or anew after it ran out while paused.
+    if (!this.#aborted) this.#silence?.touch();
   };
 
   /** A flag, not a cleared timer: a stream held back by a slow consumer pauses on every chunk. */
@@ -92,10 +92,15 @@ class CallDeadline implements Deadline {
   }
 
   clear(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#silence?.stop();
     this.#abortHook = undefined;
     if (this.#onOuterAbort) this.#outer?.removeEventListener('abort', this.#onOuterAbort);
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#ended = true;
+    this.#abort(reason);
   }
 
   #fire(): void {
@@ -109,6 +114,7 @@ class CallDeadline implements Deadline {
   #abort(reason: unknown): void {
     if (this.#aborted) return;
     this.#aborted = true;
+    this.#silence?.stop();
     this.#reason = reason;
     this.#controller?.abort(reason);
     const hook = this.#abortHook;

@@ -1,12 +1,18 @@
 // A stream's push mode: instead of being pulled one promise per event, a stream hands each event to a sink as it is
 // parsed, in the upstream body's own data callback, and the sink's `false` pauses the reading until it says resume.
-// The gateway writes a committed stream this way (docs/architecture.md#hot-path-choices); everything else pulls.
+// The gateway writes a committed stream this way (docs/architecture.md#hot-path-choices); everything else pulls. A sink
+// may also be offered the upstream's own bytes for events that need no rewriting (same-shape passthrough).
 import type { StreamEvent } from './types.ts';
 
 /** Where a pushed stream's events go. Exactly one of `end` or `fail` is called, once, unless the stream is cancelled. */
 export interface EventSink {
   /** One event; `false`: the sink is full, and no more is read until the control's `resume()`. */
   event(e: StreamEvent): boolean;
+  /** Events read from `bytes`, whole SSE events of the upstream's that say nothing but them in the upstream's own shape;
+   * `key` says what those frames hold besides the events (their id, model, block: `*FrameKey` in
+   * providers/translate/). A sink writing that shape with the same key may send the bytes on as they are; else it
+   * takes the events one by one. Offered only to a sink that has it; `events` is lent for the call, not kept. */
+  verbatim?(bytes: Uint8Array, events: readonly StreamEvent[], key: string): boolean;
   /** The stream is over and whole. */
   end(): void;
   /** The stream broke off: `err` is what a pulling consumer would have been thrown. */

@@ -9,7 +9,7 @@ import { fromClassification } from '../errors/upstream-error.ts';
 import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from './http.ts';
 import { eventJson, streamCall } from './stream-call.ts';
 import type { StreamHandler } from './stream-call.ts';
-import { createOpenAIChunkDecoder, plainOpenAIText } from './translate/openai-stream.ts';
+import { createOpenAIChunkDecoder, openAIFrameKey, plainOpenAIText } from './translate/openai-stream.ts';
 import { TextTemplate } from './text-template.ts';
 import { fromOpenAIResponse, maxTokensFieldFor, toOpenAIRequest } from './translate/openai-wire.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
@@ -66,11 +66,13 @@ async function send(dialect: OpenAIDialect, req: ChatRequest, ctx: SendContext):
 function streamHandler(ctx: SendContext): StreamHandler {
   const decoder = createOpenAIChunkDecoder();
   const plain = new TextTemplate('"content":"', '"obfuscation":"');
+  /** The frame key of the chunks `plain` matches (openAIFrameKey), when they have one. */
+  let key: string | undefined;
   return {
     onEvent(e) {
       const text = e.event === undefined ? plain.match(e.data) : undefined;
       // An empty delta is nothing, as when parsed (a keep-alive of some servers): no event, and silence to the clocks.
-      if (text !== undefined) return { events: text === '' ? [] : decoder.text(text) };
+      if (text !== undefined) return { events: text === '' ? [] : decoder.text(text), verbatim: key };
       if (e.data.trim() === '[DONE]') return { events: [], done: true };
       const chunk = eventJson(e, ctx, 'invalid_chunk', 'stream chunk');
       if (inBandError(chunk) !== undefined || e.event === 'error') {
@@ -78,7 +80,7 @@ function streamHandler(ctx: SendContext): StreamHandler {
       }
       const events = decoder.push(chunk);
       const learnt = e.event === undefined ? plainOpenAIText(chunk) : undefined;
-      if (learnt !== undefined) plain.learn(e.data, learnt);
+      if (learnt !== undefined && plain.learn(e.data, learnt)) key = openAIFrameKey(chunk);
       return { events };
     },
     onEnd: () => (decoder.complete ? decoder.end() : undefined),

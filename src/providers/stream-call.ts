@@ -35,9 +35,17 @@ export function heard(e: StreamEvent): boolean {
   return e.type !== 'thinking' || e.thinking !== '';
 }
 
+/** Whether a chunk's last bytes end an event (a blank line): nothing of it is left for the next chunk. */
+function endsAnEvent(chunk: Uint8Array): boolean {
+  const n = chunk.length;
+  return n >= 2 && chunk[n - 1] === 10 && (chunk[n - 2] === 10 || (chunk[n - 2] === 13 && chunk[n - 3] === 10));
+}
+
 export interface StreamHandler {
-  /** One SSE event → canonical events; `done: true` when the provider marked the end. Throws for in-stream errors. */
-  onEvent(e: EventSourceMessage): { events: StreamEvent[]; done?: boolean };
+  /** One SSE event → canonical events; `done: true` when the provider marked the end. Throws for in-stream errors.
+   * `verbatim`: the event's bytes say nothing but these events in the upstream's own shape, with this frame key
+   * (event-sink.ts: a same-shape writer may send them on as they are). */
+  onEvent(e: EventSourceMessage): { events: StreamEvent[]; done?: boolean; verbatim?: string | undefined };
   /** Events to flush at the end, or undefined when the stream ended before it was complete (a cut). */
   onEnd(): StreamEvent[] | undefined;
   /** How the body is framed; default server-sent events (AWS's binary event stream: event-stream.ts). */
@@ -78,11 +86,20 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
   #full = false;
   /** This chunk brought an event that is not silence (heard()). */
   #heard = false;
+  /** The body read so far ends where an event ends: the next chunk's bytes are whole events from its start. */
+  #aligned = true;
+  /** While a chunk is parsed for a sink that takes the upstream's bytes: its events, held until it is whole. */
+  #batch: StreamEvent[] | undefined;
+  /** The one array every chunk's batch is held in: a sink only reads it while it is handed over. */
+  readonly #batchStore: StreamEvent[] = [];
+  /** The frame key of every event of the batch so far; `null` once one had none (or another). */
+  #batchKey: string | null | undefined;
 
   constructor(ctx: SendContext, build: CallRequest, handler: StreamHandler) {
     this.#ctx = ctx;
     this.#handler = handler;
     this.#deadline = createDeadline(ctx.timeoutMs, ctx.signal);
+    ctx.endBy?.((reason) => this.#deadline.abort(reason));
     this.#call = { ...build, provider: ctx.provider, deadline: this.#deadline, sentWith: ctx };
   }
 
@@ -202,10 +219,16 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     this.#failure = transportFailure(err, this.#call, this.#produced);
   }
 
-  /** Events for the consumer: to the sink when pushing (false once it is full), else to the queue. */
+  /** Events for the consumer: to the batch of the chunk being parsed, to the sink when pushing (false once it is
+   * full), else to the queue. */
   #push(events: readonly StreamEvent[]): boolean {
     if (events.length > 0) this.#produced = true;
     if (!this.#heard) this.#heard = events.some(heard);
+    const batch = this.#batch;
+    if (batch !== undefined) {
+      for (const ev of events) batch.push(ev);
+      return true;
+    }
     const sink = this.#sink;
     if (sink === undefined) {
       for (const ev of events) this.#queue.push(ev);
@@ -220,8 +243,13 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
   readonly #onEvent = (e: EventSourceMessage): void => {
     if (this.#done || this.#failed) return;
     const out = this.#handler.onEvent(e);
+    if (this.#batch !== undefined && this.#batchKey !== null)
+      this.#batchKey =
+        out.verbatim === undefined || (this.#batchKey ?? out.verbatim) !== out.verbatim ? null : out.verbatim;
     if (!this.#push(out.events)) this.#full = true;
     if (out.done) {
+      // The flush's events are ours, not the bytes'.
+      this.#batchKey = null;
       const tail = this.#handler.onEnd();
       if (tail === undefined) throw this.#cut('stream ended without a finish');
       if (!this.#push(tail)) this.#full = true;
@@ -233,12 +261,20 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     this.#deadline.touch();
     this.#full = false;
     this.#heard = false;
+    // Whole events from the chunk's first byte, for a sink that may take the upstream's bytes: held until parsed.
+    if (this.#aligned && this.#sink?.verbatim !== undefined) {
+      this.#batch = this.#batchStore;
+      this.#batch.length = 0;
+      this.#batchKey = undefined;
+    }
     let partial = false;
     try {
       partial = this.#reader!.feed(chunk);
     } catch (err) {
       this.#fail(err);
     }
+    this.#aligned = endsAnEvent(chunk);
+    if (this.#batch !== undefined) this.#flushBatch(chunk);
     // Keep-alive comments, empty deltas and role-only chunks are silence to the stream's clocks (stream-watch.ts).
     if (this.#heard || partial) this.#ctx.onRead?.();
     const body = this.#body!;
@@ -251,6 +287,21 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     if (this.#wake === undefined && this.#queue.length > this.#taken) this.#pause(body);
     this.#wakeUp();
   };
+
+  /** The chunk's events to the sink: as the chunk's own bytes when every event came with the same frame key and the
+   * chunk ends where an event ends, else one by one. */
+  #flushBatch(chunk: Uint8Array): void {
+    const events = this.#batch!;
+    const key = this.#batchKey;
+    this.#batch = undefined;
+    const sink = this.#sink;
+    if (sink === undefined || events.length === 0) return;
+    if (typeof key === 'string' && this.#aligned && !this.#failed && sink.verbatim !== undefined) {
+      if (!sink.verbatim(chunk, events, key)) this.#full = true;
+      return;
+    }
+    if (!this.#push(events)) this.#full = true;
+  }
 
   readonly #onEnd = (): void => {
     try {

@@ -183,7 +183,7 @@ export interface ChatResponse {
  * the caller, the call can still retry or fall back (docs/routing.md#streaming): a block's start or end is not
  * content. */
 export type StreamEvent =
-  | { type: 'start'; id: string; model: string; usage?: Usage }
+  | { type: 'start'; id: string; model: string; usage?: Usage; created?: number }
   /** A text block opens: the model's words (its answer, or its refusal). */
   | { type: 'text_start'; id: string }
   | { type: 'text'; text: string; id?: string }
@@ -247,6 +247,9 @@ export interface SendContext {
   /** Told each read of a stream's body that carried something (an event with content, or part of one): the upstream
    * is not silent (`streaming.idle_timeout`, routing/stream-watch.ts). Comments and empty deltas are silence. */
   onRead?: () => void;
+  /** Given how to end the call: the stream's own clocks (routing/stream-watch.ts) end it with their timeout, which the
+   * adapter throws as it is, as for the caller's abort. */
+  endBy?: (end: (reason: unknown) => void) => void;
   /** `limits.max_answer_bytes` (http.ts: MAX_ANSWER_BYTES when absent). */
   maxAnswerBytes?: number;
   /** `limits.max_event_bytes` (http.ts: MAX_EVENT_BYTES when absent). */

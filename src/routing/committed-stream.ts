@@ -148,7 +148,7 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
       if (this.#phase === 'over') sink.end();
       else this.#control = pumpInto(this.#rest!, this.#restSink(sink));
     };
-    return {
+    const upstream: EventSink = {
       event: (e) => {
         this.#see(e);
         // Taken at once: the caller asks for the next (a full sink asks again when it resumes us).
@@ -165,6 +165,16 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
         if (this.#settledBy(sink, () => this.#broken(err))) onward();
       },
     };
+    // The upstream's own bytes go on only from the upstream the stream was committed on: a resumed rest is re-encoded.
+    const verbatim = sink.verbatim?.bind(sink);
+    if (verbatim !== undefined)
+      upstream.verbatim = (bytes, events, key) => {
+        for (const e of events) this.#see(e);
+        if (!verbatim(bytes, events, key)) return false;
+        this.#opened.watch?.asked();
+        return true;
+      };
+    return upstream;
   }
 
   #restSink(sink: EventSink): EventSink {

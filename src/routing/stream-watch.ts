@@ -1,6 +1,7 @@
 // The clock over one streamed attempt (`streaming.first_token_timeout`, `streaming.idle_timeout`): a small state
-// machine told each event and the commit, whose one timer (re-armed with refresh(), not made anew per chunk) ends the
-// attempt with a value saying which limit ran out. What that ending does is the caller's (routing/stream.ts).
+// machine told each event and the commit, whose clock (providers/silence-timer.ts: a touch per chunk notes the time,
+// the timer re-arms about once per limit) ends the attempt with a value saying which limit ran out. What that ending
+// does is the caller's (routing/stream.ts).
 // Both clocks measure the upstream's silence, not the caller's: every read of the upstream's body that carries
 // something re-arms them (thinking before the first token, a long event arriving in many reads), while keep-alive
 // comments, empty deltas and role-only chunks do not (providers/stream-call.ts); and the idle clock does not count
@@ -8,6 +9,7 @@
 // ahead).
 import { fromClassification, type UpstreamError } from '../errors/upstream-error.ts';
 import { formatDuration } from '../errors/messages.ts';
+import { SilenceTimer } from '../providers/silence-timer.ts';
 
 /** Which limit ran out: before commit the attempt fails over like any timeout; after it the stream is cut. */
 export type WatchEnd = { limit: 'first_token'; ms: number } | { limit: 'idle'; ms: number };
@@ -23,7 +25,7 @@ export class StreamWatch {
   readonly #limits: WatchLimits;
   readonly #onEnd: (end: WatchEnd) => void;
   #phase: Phase = 'waiting';
-  #timer: NodeJS.Timeout | undefined;
+  #clock: SilenceTimer | undefined;
   /** After the commit: an event is with the caller, who has not asked for the next yet. */
   #held = false;
 
@@ -49,13 +51,13 @@ export class StreamWatch {
   asked(): void {
     if (this.#phase !== 'flowing' || !this.#held) return;
     this.#held = false;
-    this.#timer?.refresh();
+    this.#clock?.touch();
   }
 
   /** The upstream sent something (a read of its body, perhaps part of an event): it is not silent. Before the commit
    * that is thinking, or a block opening: the model is at work, so the first-token clock starts again. */
   readonly read = (): void => {
-    if (this.#phase !== 'over') this.#timer?.refresh();
+    if (this.#phase !== 'over') this.#clock?.touch();
   };
 
   /** An event arrived and goes to the caller: until it asks for the next, the idle clock does not count, unless the
@@ -71,19 +73,19 @@ export class StreamWatch {
   }
 
   #arm(ms: number, limit: WatchEnd['limit']): void {
-    this.#timer = setTimeout(() => {
-      // Run out while the caller held an event: not the upstream's silence; asked() re-arms it.
+    this.#clock = new SilenceTimer(ms, () => {
+      // Run out while the caller held an event: not the upstream's silence; asked() starts it again.
       if (this.#phase === 'over' || this.#held) return;
       this.#phase = 'over';
-      this.#timer = undefined;
+      this.#clock = undefined;
       this.#onEnd({ limit, ms });
-    }, ms);
-    this.#timer.unref();
+    });
+    this.#clock.touch();
   }
 
   #clear(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#clock?.stop();
+    this.#clock = undefined;
   }
 }
 

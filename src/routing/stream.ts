@@ -50,18 +50,27 @@ export async function closeQuietly(it: AsyncIterator<StreamEvent>): Promise<void
   }
 }
 
-/** The attempt's own clocks (stream-watch.ts): a limit that runs out aborts the upstream call with its timeout, which
- * the adapter throws as it is (the abort's reason). Undefined only for a caller that gives no settings (a probe). */
+/** The attempt's own clocks (stream-watch.ts): a limit that runs out ends the upstream call with its timeout, which
+ * the adapter throws as it is (as for the caller's abort). No AbortSignal of its own: one per stream, joined to the
+ * caller's with AbortSignal.any, cost more than the rest of the clocks. Undefined only for a caller that gives no
+ * settings (a probe). */
 function watched(
   ctx: SendContext,
   streaming: StreamingSettings | undefined,
 ): { ctx: SendContext; watch?: StreamWatch } {
   if (streaming === undefined) return { ctx };
-  const own = new AbortController();
+  let end: ((reason: unknown) => void) | undefined;
+  let ended: unknown;
   const limits = { firstTokenMs: streaming.firstTokenMs, idleMs: streaming.idleMs };
-  const watch = new StreamWatch(limits, (end) => own.abort(watchError(end, ctx.provider)));
-  const signal = ctx.signal === undefined ? own.signal : AbortSignal.any([ctx.signal, own.signal]);
-  return { ctx: { ...ctx, signal, onRead: watch.read }, watch };
+  const watch = new StreamWatch(limits, (out) => {
+    ended = watchError(out, ctx.provider);
+    end?.(ended);
+  });
+  const endBy = (f: (reason: unknown) => void): void => {
+    end = f;
+    if (ended !== undefined) f(ended);
+  };
+  return { ctx: { ...ctx, onRead: watch.read, endBy }, watch };
 }
 
 /** The streaming Sender: one attempt = open the stream and read up to the first content delta (or the finish). */

@@ -352,9 +352,9 @@ const EVENTS: StreamEvent[] = [
   { type: 'finish', finish_reason: 'tool_calls', usage: { input_tokens: 3, output_tokens: 4 } },
 ];
 
-/** The events as they come back: the start event's id in the encoded API's shape. */
-function withStartId(events: StreamEvent[], id: string): StreamEvent[] {
-  return events.map((e) => (e.type === 'start' ? { ...e, id } : e));
+/** The events as they come back: the start event's id in the encoded API's shape (and OpenAI's time). */
+function withStartId(events: StreamEvent[], id: string, created?: number): StreamEvent[] {
+  return events.map((e) => (e.type === 'start' ? { ...e, id, ...(created !== undefined ? { created } : {}) } : e));
 }
 
 test('openai stream: events → chunks → events', () => {
@@ -369,7 +369,7 @@ test('openai stream: events → chunks → events', () => {
   });
   const decoder = createOpenAIChunkDecoder();
   const back = [...chunks.flatMap((c) => decoder.push(JSON.parse(JSON.stringify(c)))), ...decoder.end()];
-  assert.deepEqual(back, withStartId(EVENTS, 'chatcmpl-id1'));
+  assert.deepEqual(back, withStartId(EVENTS, 'chatcmpl-id1', 1));
 });
 
 test('openai stream decoder: a stream without finish_reason is incomplete', () => {

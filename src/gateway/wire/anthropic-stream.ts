@@ -4,6 +4,7 @@ import { finishToAnthropic } from './anthropic-answer.ts';
 import { usageToAnthropic } from '../../providers/translate/usage.ts';
 import type { NamedSseEvent } from '../../providers/sse.ts';
 import { shapedId } from '../../providers/translate/ids.ts';
+import { anthropicFrameKey } from '../../providers/translate/anthropic-stream.ts';
 import { toolUseInput } from '../../providers/translate/tool-input.ts';
 import { type Obj } from '../../providers/translate/obj.ts';
 import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
@@ -45,6 +46,9 @@ export class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   /** A refusal was streamed (the answer ends `refusal`); some text was, before it. */
   private refused = false;
   private wrote = false;
+  /** The frame key of the open block's text deltas (passOn), made once per block. */
+  private key = '';
+  private keyBlock = Number.NaN;
 
   constructor(options: AnthropicEncoderOptions) {
     this.options = options;
@@ -94,6 +98,19 @@ export class AnthropicEventEncoder implements EventMethods<NamedSseEvent[]> {
   textFrame(text: string): string {
     this.wrote = true;
     return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${this.block},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`;
+  }
+
+  /** Whether an upstream's Anthropic text deltas with frame `key` (anthropicFrameKey) may go to the caller as they are:
+   * they are for the block open here under the same index, and nothing but text (no block to start, no call held). */
+  passOn(key: string, events: readonly StreamEvent[]): boolean {
+    if (this.keyBlock !== this.block) {
+      this.keyBlock = this.block;
+      this.key = anthropicFrameKey(this.block);
+    }
+    if (this.calls.size > 0 || key !== this.key) return false;
+    for (const e of events) if (e.type !== 'text') return false;
+    this.wrote = true;
+    return true;
   }
 
   /** A refusal is text to an Anthropic caller, and the answer then ends `refusal` (as toAnthropicResponse). Text

@@ -21,6 +21,8 @@ export interface ParsedOpenAIRequest {
   stream: boolean;
   /** `stream_options.include_usage`: the caller wants a final usage chunk. */
   includeUsage: boolean;
+  /** `stream_options.include_obfuscation: false`: the caller wants no padding in its chunks. */
+  noObfuscation?: true;
 }
 
 type WireContent = OpenAIWireMessage['content'];
@@ -120,5 +122,11 @@ export function parseOpenAIRequest(body: unknown): ParsedOpenAIRequest {
   if (wire.top_p != null) request.top_p = wire.top_p;
   if (wire.stop != null) request.stop = typeof wire.stop === 'string' ? [wire.stop] : wire.stop;
   settingsFromWire(wire, request);
-  return { request, stream: wire.stream === true, includeUsage: wire.stream_options?.include_usage === true };
+  const parsed: ParsedOpenAIRequest = {
+    request,
+    stream: wire.stream === true,
+    includeUsage: wire.stream_options?.include_usage === true,
+  };
+  if (wire.stream_options?.['include_obfuscation'] === false) parsed.noObfuscation = true;
+  return parsed;
 }

@@ -4,6 +4,7 @@ import type { StreamEvent } from '../../providers/types.ts';
 import { finishToOpenAI } from './openai-answer.ts';
 import { usageToOpenAI } from '../../providers/translate/usage.ts';
 import { shapedId } from '../../providers/translate/ids.ts';
+import { openAIChunkKey } from '../../providers/translate/openai-stream.ts';
 import { type Obj } from '../../providers/translate/obj.ts';
 import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
 
@@ -25,7 +26,7 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}
 /** The chunks of one answer: one chunk per event (two for a finish with usage), all with the start's id and model. */
 export class OpenAIChunkEncoder implements EventMethods<Obj[]> {
   private readonly options: OpenAIChunkEncoderOptions;
-  private readonly created: number;
+  private created: number;
   private id: string;
   private model: string;
 
@@ -39,7 +40,11 @@ export class OpenAIChunkEncoder implements EventMethods<Obj[]> {
   start(ev: EventOf<'start'>): Obj[] {
     this.id = this.options.id ?? shapedId('chatcmpl-', ev.id);
     this.model = this.options.model ?? ev.model;
+    // The upstream's time when it gave one, so its chunks sent on as they are (passOn) agree with ours.
+    if (this.options.created === undefined && ev.created !== undefined) this.created = ev.created;
     this.#textHead = undefined;
+    this.#frameKey = undefined;
+    this.#usageKey = undefined;
     return [this.chunk({ role: 'assistant', content: '', refusal: null })];
   }
 
@@ -52,6 +57,25 @@ export class OpenAIChunkEncoder implements EventMethods<Obj[]> {
       `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${JSON.stringify(this.created)},` +
       `"model":${JSON.stringify(this.model)},"choices":[{"index":0,"delta":{"content":`;
     return `${this.#textHead}${JSON.stringify(text)}},"finish_reason":null,"logprobs":null}]}\n\n`;
+  }
+
+  #frameKey: string | undefined;
+  /** The key of chunks that also carry `usage: null`: taken only by a caller that asked for usage. */
+  #usageKey: string | undefined;
+
+  /** Whether an upstream's OpenAI chunks with frame `key` (openAIFrameKey) may go to the caller as they are for these
+   * events: the same id, object, time and model as ours, no `usage` field the caller did not ask for, and events that
+   * write nothing but their text. */
+  passOn(key: string, events: readonly StreamEvent[]): boolean {
+    if (this.#frameKey === undefined) {
+      this.#frameKey = openAIChunkKey(this.id, 'chat.completion.chunk', this.created, this.model, false);
+      if (this.options.includeUsage === true)
+        this.#usageKey = openAIChunkKey(this.id, 'chat.completion.chunk', this.created, this.model, true);
+    }
+    if (key !== this.#frameKey && key !== this.#usageKey) return false;
+    for (const e of events)
+      if (e.type !== 'text' && e.type !== 'text_start' && e.type !== 'tool_call_end') return false;
+    return true;
   }
 
   text(ev: EventOf<'text'>): Obj[] {

@@ -33,6 +33,11 @@ export function plainAnthropicText(data: unknown): { index: number; text: string
   return typeof text === 'string' && text !== '' ? { index, text } : undefined;
 }
 
+/** What a plain text delta of block `index` holds besides its text, as one string (openAIFrameKey's counterpart). */
+export function anthropicFrameKey(index: number): string {
+  return `anthropic ${index}`;
+}
+
 /** The usage of a message_start, when it counts the prompt. A prompt of 0 tokens is a placeholder (what a proxy, or
  * this gateway in front of an OpenAI upstream, sends when it does not know yet), not a count to pass on. */
 function promptUsage(u: unknown): Usage | undefined {

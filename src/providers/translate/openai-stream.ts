@@ -55,6 +55,25 @@ export function plainOpenAIText(chunk: unknown): string | undefined {
   return typeof content === 'string' && content !== '' ? content : undefined;
 }
 
+/** What an OpenAI text chunk holds besides its text, as one string: the frames of two streams with the same key differ
+ * only in their text and in what means nothing to a caller (OpenAI's padding, a system fingerprint), so the gateway
+ * may send an upstream's on as its own (event-sink.ts `verbatim`). */
+export function openAIFrameKey(chunk: unknown): string | undefined {
+  if (!isObj(chunk)) return undefined;
+  const { id, object, created, model } = chunk;
+  const choices = chunk['choices'];
+  const index: unknown = Array.isArray(choices) && isObj(choices[0]) ? choices[0]['index'] : undefined;
+  if (typeof id !== 'string' || typeof model !== 'string' || typeof created !== 'number' || index !== 0)
+    return undefined;
+  return openAIChunkKey(id, object, created, model, 'usage' in chunk);
+}
+
+/** The frame key of text chunks with these fields, their one choice at index 0; `usage`: they carry `usage: null`, as
+ * OpenAI's do when a stream was asked for usage (a caller that did not ask must not get it). */
+export function openAIChunkKey(id: string, object: unknown, created: number, model: string, usage: boolean): string {
+  return JSON.stringify(['openai', id, object, created, model, usage]);
+}
+
 /** Azure OpenAI's first chunk: only the prompt's content-filter results, with an empty id and model. It says
  * nothing of the answer, so the stream starts at the next. */
 function promptFilterOnly(chunk: Record<string, unknown>): boolean {
@@ -144,7 +163,10 @@ export function createOpenAIChunkDecoder(): ChunkDecoder {
       const out: StreamEvent[] = [];
       if (!started) {
         started = true;
-        out.push({ type: 'start', id: str(chunk['id']) ?? '', model: str(chunk['model']) ?? '' });
+        const start: StreamEvent = { type: 'start', id: str(chunk['id']) ?? '', model: str(chunk['model']) ?? '' };
+        // The caller of the same shape is given the upstream's time (its chunks may be sent on as they are).
+        if (typeof chunk['created'] === 'number') start.created = chunk['created'];
+        out.push(start);
       }
       const choice: unknown = Array.isArray(chunk['choices']) ? chunk['choices'][0] : undefined;
       if (isObj(choice)) {

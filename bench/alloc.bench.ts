@@ -1,0 +1,158 @@
+// `npm run bench:alloc`: what the gateway's request path allocates (issue #42). One gateway process (bench/serve.ts
+// `gateway`, every per-request feature on) run with --trace-gc-nvp, in front of the fake upstream; rounds of
+// non-streaming load at 32 connections. V8 says at each collection how many bytes were allocated since the last one:
+// their sum over a round, per request, is the garbage a request leaves. Between rounds a full collection (--expose-gc,
+// asked through SIGUSR2) gives the heap still reachable: it must not grow from round to round. RSS is read from /proc
+// before and after each round, before that collection. Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (10 per round),
+// BENCH_NODE_ARGS (flags for the gateway's node), BENCH_TRACE=1 (the collector's lines on stderr).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
+import { load } from './load.ts';
+import { memoryParts, mib, partsText, rssOf } from './proc-memory.ts';
+import { serve, stop, type ServerUsage } from './server-process.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 5));
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+/** Node and V8 flags for the gateway (BENCH_NODE_ARGS, space-separated): to try a collector setting. */
+const NODE_ARGS = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+
+/** The gateway with its collector's trace: the bytes allocated since the last mark, and its SIGUSR2 reports. */
+interface Traced {
+  pid: number;
+  url: string;
+  key: string;
+  /** Bytes V8 said were allocated since the last call. */
+  allocated(): number;
+  /** Bytes V8 said it moved to the old generation since the last call. */
+  promoted(): number;
+  collections(): number;
+  usage(): Promise<ServerUsage>;
+  stop(): Promise<void>;
+}
+
+function startTraced(upstreamUrl: string, log: string): Promise<Traced> {
+  const child = spawn(
+    process.execPath,
+    [...NODE_ARGS, '--expose-gc', '--trace-gc-nvp', join(HERE, 'serve.ts'), 'gateway', upstreamUrl, log],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...GATEWAY_ENV },
+    },
+  );
+  let allocated = 0;
+  let promoted = 0;
+  let collections = 0;
+  const reports: ((u: ServerUsage) => void)[] = [];
+  let started: ((info: { url: string; key: string }) => void) | undefined;
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const bytes = /\ballocated=(\d+)/.exec(line);
+    if (bytes?.[1] !== undefined) {
+      if (process.env['BENCH_TRACE'] === '1') console.error(line);
+      allocated += Number(bytes[1]);
+      promoted += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? 0);
+      collections++;
+      return;
+    }
+    if (!line.startsWith('{')) return;
+    const value = JSON.parse(line) as { url?: string; key?: string } & ServerUsage;
+    if (value.url !== undefined) started?.({ url: value.url, key: value.key ?? '' });
+    else reports.shift()?.(value);
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}`)));
+    started = ({ url, key }) =>
+      resolve({
+        pid: child.pid ?? 0,
+        url,
+        key,
+        allocated: () => {
+          const n = allocated;
+          allocated = 0;
+          return n;
+        },
+        promoted: () => {
+          const n = promoted;
+          promoted = 0;
+          return n;
+        },
+        collections: () => {
+          const n = collections;
+          collections = 0;
+          return n;
+        },
+        usage: () =>
+          new Promise((done) => {
+            reports.push(done);
+            child.kill('SIGUSR2');
+          }),
+        stop: () =>
+          new Promise((done) => {
+            child.removeAllListeners('exit');
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-alloc-'));
+  const upstream = await serve(['upstream']);
+  const gw = await startTraced(upstream.url, join(dir, 'gateway.log'));
+  try {
+    await sleep(1500);
+    const idle = rssOf(gw.pid);
+    const target = { name: 'gateway', url: gw.url, headers: { authorization: `Bearer ${gw.key}` } };
+    await load(target, 32, 3);
+    const warm = await gw.usage();
+    const first = warm.heapUsed ?? NaN;
+    let cpu = warm.cpuMicros;
+    gw.allocated();
+    gw.promoted();
+    gw.collections();
+    console.log(
+      `idle RSS ${mib(idle)} MiB; heap after a full collection, warmed up: ${mib(first)} MiB; ${SECONDS} s rounds at c32`,
+    );
+    const heaps: number[] = [first];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const r = await load(target, 32, SECONDS);
+      const rss = rssOf(gw.pid);
+      const parts = partsText(memoryParts(gw.pid));
+      const bytes = gw.allocated();
+      const promoted = gw.promoted();
+      const collections = gw.collections();
+      const report = await gw.usage();
+      const heap = report.heapUsed ?? NaN;
+      // The report's own collection is counted in the next round: one per round, as a long run has them.
+      const cpuPerRequest = (report.cpuMicros - cpu) / Math.max(1, r.requests);
+      cpu = report.cpuMicros;
+      heaps.push(heap);
+      console.log(
+        `  round ${round}: ${r.requests} requests, ${cpuPerRequest.toFixed(0)} µs CPU each, ${(bytes / Math.max(1, r.requests) / 1024).toFixed(1)} KiB allocated per request (${(promoted / Math.max(1, r.requests) / 1024).toFixed(1)} KiB of it promoted), ${((collections * 1000) / Math.max(1, r.requests)).toFixed(1)} collections per 1k requests; RSS ${mib(rss)} MiB (${(rss / idle).toFixed(2)}× idle: ${parts}) before a collection; heap after one ${mib(heap)} MiB`,
+      );
+      gw.allocated();
+      gw.promoted();
+      gw.collections();
+    }
+    const growth = heaps.at(-1)! - heaps[1]!;
+    console.log(
+      `heap after a full collection, round 1 → ${ROUNDS}: ${mib(heaps[1]!)} → ${mib(heaps.at(-1)!)} MiB (${growth >= 0 ? '+' : ''}${(growth / 1024).toFixed(0)} KiB)`,
+    );
+  } finally {
+    await gw.stop();
+    await stop(upstream);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,50 @@
+// A clock of silence: it runs out once nothing has touched it for `ms`. A stream touches its clocks on every chunk, so
+// a touch only notes the time; the one timer, armed for the whole limit, checks that note when it fires and re-arms
+// for what is left. Refreshing a Node timer on every chunk re-queued it in the timer lists each time
+// (docs/architecture.md#hot-path-choices); this re-arms about once per limit.
+
+const monotonic = (): number => performance.now();
+
+export class SilenceTimer {
+  readonly #ms: number;
+  readonly #onSilent: () => void;
+  readonly #now: () => number;
+  #at = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  /** `onSilent` runs when `ms` have passed since the last touch; the timer is then idle until the next touch. */
+  constructor(ms: number, onSilent: () => void, now: () => number = monotonic) {
+    this.#ms = ms;
+    this.#onSilent = onSilent;
+    this.#now = now;
+  }
+
+  /** Something was heard: the silence starts again from now (the timer is armed if it was idle). */
+  touch(): void {
+    if (this.#stopped) return;
+    this.#at = this.#now();
+    if (this.#timer === undefined) this.#arm(this.#ms);
+  }
+
+  /** No silence counts any more, until a touch. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(this.#fire, Math.max(1, Math.ceil(ms)));
+    this.#timer.unref();
+  }
+
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    if (this.#stopped) return;
+    const left = this.#at + this.#ms - this.#now();
+    // Touched while it ran: wait out the rest. A timer may fire a fraction of a millisecond early.
+    if (left >= 1) return this.#arm(left);
+    this.#onSilent();
+  };
+}
