@@ -9,7 +9,7 @@ import { explained, libraryLine } from '../errors/explanation.ts';
 import { chainAction, type LaterRoutes } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { runRoute } from './route-ladder.ts';
-import { makeAttempt } from './trail.ts';
+import { skipRoute } from './trail.ts';
 import { contextWindowOf, routeName } from '../config/route-name.ts';
 import type { Credential } from '../credentials/types.ts';
 import { skipUnportable } from './owner-step.ts';
@@ -37,20 +37,6 @@ export interface ChainInput {
   /** Tokens the input needs; with `explicitEstimate`, routes known to be too small are skipped before trying. */
   estimatedTokens: number;
   explicitEstimate: boolean;
-}
-
-function skip(ctx: CallContext, route: RouteSpec, needed: number, window: number): void {
-  const now = ctx.now();
-  const attempt = makeAttempt({
-    route,
-    outcome: 'skipped',
-    startedAt: now,
-    endedAt: now,
-    waitMs: 0,
-    message: `context window ${window} cannot hold ≈${needed} tokens`,
-  });
-  ctx.trail.push(attempt);
-  ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
 }
 
 /** A route's share of a task's deadline, split evenly over the routes left, so a hanging title provider cannot spend
@@ -88,7 +74,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
     }
     const window = contextWindowOf(ctx.loaded.config, route);
     if (needed !== undefined && window !== undefined && window <= needed) {
-      skip(ctx, route, needed, window);
+      skipRoute(ctx, route, `context window ${window} cannot hold ≈${needed} tokens`);
       // Skipped for its window without a request; the fallback is from the last route tried, or from this one.
       previous ??= { name: routeName(route), kind: 'context_length' };
       continue;

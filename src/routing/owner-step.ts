@@ -9,7 +9,7 @@ import type { Credential } from '../credentials/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
 import type { CallContext } from './call-context.ts';
-import { makeAttempt } from './trail.ts';
+import { skipRoute } from './trail.ts';
 import type { ConversationOwner } from './types.ts';
 
 /** Starts the skip message of a route passed over: the gateway reads it back to answer in the caller's terms. */
@@ -38,17 +38,7 @@ export function ownerAffinity(
 export function skipUnportable(ctx: CallContext, route: RouteSpec): boolean {
   const owner = ctx.owner;
   if (owner?.unportable === undefined || routeName(route) === owner.route) return false;
-  const now = ctx.now();
-  const attempt = makeAttempt({
-    route,
-    outcome: 'skipped',
-    startedAt: now,
-    endedAt: now,
-    waitMs: 0,
-    message: `${UNPORTABLE_SKIP}: ${owner.unportable}`,
-  });
-  ctx.trail.push(attempt);
-  ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
+  skipRoute(ctx, route, `${UNPORTABLE_SKIP}: ${owner.unportable}`);
   return true;
 }
 

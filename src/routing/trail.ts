@@ -4,6 +4,7 @@ import type { Credential } from '../credentials/types.ts';
 import type { Attempt } from './types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { routeName } from '../config/route-name.ts';
+import type { CallContext } from './call-context.ts';
 
 export function credentialView(
   c: Pick<Credential, 'fingerprint' | 'masked' | 'sources'>,
@@ -54,6 +55,15 @@ export function makeAttempt(init: AttemptInit): Attempt {
   if (init.unusableKeys !== undefined) a.unusable_keys = init.unusableKeys;
   if (init.usage !== undefined) a.usage = init.usage;
   return a;
+}
+
+/** A route passed over without a request (its context window, a conversation it cannot continue): said in the trail
+ * and to the events, as an attempt that was skipped. */
+export function skipRoute(ctx: CallContext, route: RouteSpec, message: string): void {
+  const now = ctx.now();
+  const attempt = makeAttempt({ route, outcome: 'skipped', startedAt: now, endedAt: now, waitMs: 0, message });
+  ctx.trail.push(attempt);
+  ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
 }
 
 /** How many attempts reached a provider: those made with a key. A route skipped for its context window or because
