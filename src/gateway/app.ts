@@ -34,6 +34,8 @@ import { currentBudgets } from './budgets-view.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import { installUsageMetrics } from './usage-metrics.ts';
 import { installResponsesSocket, type SocketOptions } from './responses-socket.ts';
+import { recordQueue } from './record-readers.ts';
+import type { ReaderName } from './request-record.ts';
 
 export interface BuildGatewayOptions {
   loaded: LoadedConfig;
@@ -51,6 +53,8 @@ export interface BuildGatewayOptions {
   shareMintedTokens?: boolean;
   /** The Responses WebSocket's limits (tests shorten the connection's length). */
   responsesSocket?: SocketOptions;
+  /** Readers of the request records left out: only the benchmark's per-feature cost (bench/compare.bench.ts). */
+  readersOff?: readonly ReaderName[];
 }
 
 export interface RequestTimeout {
@@ -112,6 +116,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     logger,
     // The line per request holds only our own scalar fields (never a header or a body): see lineWriter.
     requestLine: lineWriter(logger),
+    records: recordQueue(() => ctx, options.readersOff),
     metrics,
     keys: new KeyCache(options.store),
     keyConcurrency: new KeyConcurrency(),
@@ -181,6 +186,8 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     unsubscribeUi();
     stopResetLog();
     if (ownsRouter) await router.close();
+    // The records of the last requests are read before the ledger closes.
+    ctx.records.flush();
     await ctx.usage?.close();
   });
   return app;

@@ -1,19 +1,18 @@
-// One structured log line and one metrics sample per request, written when the response is finished. Probes
-// (/, /healthz, /readyz, /metrics) log at debug so they do not drown the requests that matter. The line names the
-// client key by its *name*; the key itself never reaches this code.
+// The request's start (its state, id headers, the in-flight gauge) and end (request-end.ts: its record), and the
+// log reader: one structured line per request record. Probes (/, /healthz, /readyz, /metrics) log at debug so they
+// do not drown the requests that matter. The line names the client key by its *name*; the key never reaches here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
 import { newRequestState } from '../request-state.ts';
 import { requestId } from '../request-id.ts';
-import type { RequestSample } from '../metrics.ts';
 import { rawJson, rawJsonValue, type LineFields, type RawJson } from '../../log.ts';
 import { apiOf } from './errors.ts';
-import { metricRoute } from '../model-resolve.ts';
 import { sentAttempts } from '../../routing/trail.ts';
 import { CHAT_PATHS, pathOf } from '../chat-paths.ts';
 import type { Usage } from '../../providers/types.ts';
 import type { Attempt } from '../../routing/types.ts';
-import { recordUsage } from '../usage-record.ts';
+import { requestOver } from '../request-end.ts';
+import type { RequestRecord } from '../request-record.ts';
 
 const PROBES = new Set(['/', '/healthz', '/readyz', '/metrics']);
 
@@ -43,20 +42,20 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): vo
 
   // Also closes idle connections once shutdown began (one hook per response instead of two).
   app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done) => {
-    writeRequestLine(ctx, req, reply.statusCode);
+    requestOver(ctx, req, reply.statusCode);
     if (ctx.closing) app.server.closeIdleConnections();
     done();
   });
 }
 
-/** The caller hung up, so onResponse will not run: the line is written here, as nginx would (499), unless the
+/** The caller hung up, so onResponse will not run: the request ends here, as nginx would log it (499), unless the
  * shutdown cut it (`gateway_shutting_down`). */
 export function logHangUp(ctx: GatewayContext, req: FastifyRequest): void {
   const s = req.sy;
   if (!s || s.logged) return;
   s.outcome = s.cutWith?.code ?? 'client_closed';
   if (s.trail !== undefined) s.attempts = sentAttempts(s.trail);
-  writeRequestLine(ctx, req, 499);
+  requestOver(ctx, req, 499);
 }
 
 /** Flat fields, easy to sum with jq or a log query by `key` (who) or `route` (where): `tokens_in` is the whole prompt,
@@ -85,55 +84,29 @@ function upstreamJson(trail: readonly Attempt[]): RawJson {
   return rawJsonValue(attempts);
 }
 
-function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: number): void {
-  const s = req.sy;
-  if (!s || s.logged) return;
-  s.logged = true;
-  ctx.inFlight.done(s);
-  const path = pathOf(req);
-  const ms = performance.now() - s.started;
-  if (status >= 400 && s.outcome === 'ok') s.outcome = `http_${status}`;
-  if (CHAT_PATHS.has(path)) {
-    // The label is bounded (metricRoute); the line below keeps the real route.
-    const route = s.route === undefined ? 'none' : metricRoute(ctx.settings.models, s.route);
-    const sample: RequestSample = {
-      api: s.api,
-      route,
-      outcome: s.outcome,
-      attempts: s.attempts,
-      totalSeconds: ms / 1000,
-    };
-    if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
-    ctx.metrics.requestFinished(sample);
-    if (s.usage !== undefined) {
-      ctx.metrics.tokensUsed(route, s.usage);
-      const key = s.credential ?? 'none';
-      ctx.metrics.promptCacheUsed({ route, task: s.target?.task ?? 'none', key }, s.usage);
-    }
-    recordUsage(ctx, req);
-    ctx.recent?.remember(s);
-  }
-  const probe = isProbe(path);
+/** The log reader: the record's line. Probes log at debug, answers of 500 and above at warn. */
+export function writeRequestLine(ctx: GatewayContext, r: RequestRecord): void {
+  const probe = isProbe(r.path);
   const line: LineFields = {
-    req_id: s.idJson,
-    method: req.method,
-    path,
-    status,
-    api: lineApi(path, probe, s.api),
-    key: s.keyName ?? null,
-    model: s.model ?? null,
-    route: s.route ?? null,
-    attempts: s.attempts,
-    outcome: s.outcome,
-    stream: s.stream,
-    ms: Math.round(ms * 100) / 100,
+    req_id: r.idJson,
+    method: r.method,
+    path: r.path,
+    status: r.status,
+    api: lineApi(r.path, probe, r.api),
+    key: r.clientKey ?? null,
+    model: r.model ?? null,
+    route: r.route ?? null,
+    attempts: r.attempts,
+    outcome: r.outcome,
+    stream: r.stream,
+    ms: Math.round(r.ms * 100) / 100,
   };
-  if (s.target?.alias !== undefined) line['alias'] = s.target.alias;
-  if (s.credential !== undefined) line['credential'] = s.credential;
-  if (s.trail !== undefined && s.trail.length > 0) line['upstream'] = upstreamJson(s.trail);
-  if (s.usage !== undefined) addTokenFields(line, s.usage);
-  if (s.droppedTools !== undefined) line['dropped_tools'] = s.droppedTools.join(',');
+  if (r.alias !== undefined) line['alias'] = r.alias;
+  if (r.credential !== undefined) line['credential'] = r.credential;
+  if (r.trail !== undefined && r.trail.length > 0) line['upstream'] = upstreamJson(r.trail);
+  if (r.usage !== undefined) addTokenFields(line, r.usage);
+  if (r.droppedTools !== undefined) line['dropped_tools'] = r.droppedTools.join(',');
   // Rendered here, not through the line writer's memo of repeated values: a message seen once would only churn it.
-  if (s.error !== undefined) line['error'] = rawJson(s.error, false);
-  ctx.requestLine(probe ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');
+  if (r.error !== undefined) line['error'] = rawJson(r.error, false);
+  ctx.requestLine(probe ? 'debug' : r.status >= 500 ? 'warn' : 'info', line, 'request');
 }
