@@ -67,10 +67,10 @@ function addTokenFields(line: LineFields, usage: Usage): void {
   if (usage.cache_write_tokens) line['tokens_cache_write'] = usage.cache_write_tokens;
 }
 
-/** Each attempt with its route, masked credential and outcome, so the line says which key a request went out with
+/** An attempt with its route, masked credential and outcome, so the line says which key a request went out with
  * and which it moved off. */
-function upstreamJson(trail: readonly Attempt[]): RawJson {
-  const attempts = trail.map((a) => ({
+function attemptEntry(a: Attempt): Record<string, string | number> {
+  return {
     route: a.route,
     ...(a.credential !== undefined ? { credential: a.credential.fingerprint, key: a.credential.masked } : {}),
     outcome: a.outcome,
@@ -79,9 +79,36 @@ function upstreamJson(trail: readonly Attempt[]): RawJson {
     ...(a.note !== undefined ? { note: a.note } : {}),
     // Why an attempt sent nothing (skipped, breaker open, no key): otherwise a fallback there is unexplained.
     ...(a.credential === undefined && a.message !== undefined ? { reason: a.message } : {}),
-  }));
-  // Scrubbed as every string in the line is (the route holds a caller's model name); a masked key passes as it is.
-  return rawJsonValue(attempts);
+  };
+}
+
+/** Attempts' JSON text by route, key, outcome and status: requests mostly repeat a few, and rendering and scrubbing
+ * each again was the line's largest cost. Bounded like the line writer's memo. */
+const ATTEMPT_TEXTS = new Map<string, string>();
+const ATTEMPT_TEXTS_LIMIT = 512;
+
+/** Scrubbed as every string in the line is (the route holds a caller's model name); a masked key passes as it is.
+ * Scrubbing an entry alone is scrubbing it in the array: a key-shaped run cannot cross JSON's punctuation. */
+function attemptJson(a: Attempt): string {
+  // A note or a reason is free text, seen once: rendered, not remembered.
+  if (a.note !== undefined || (a.credential === undefined && a.message !== undefined))
+    return rawJsonValue(attemptEntry(a)).json;
+  const c = a.credential;
+  const key = `${a.route}\0${c?.fingerprint ?? ''}\0${c?.masked ?? ''}\0${a.outcome}\0${a.status ?? ''}`;
+  let text = ATTEMPT_TEXTS.get(key);
+  if (text === undefined) {
+    text = rawJsonValue(attemptEntry(a)).json;
+    if (ATTEMPT_TEXTS.size >= ATTEMPT_TEXTS_LIMIT) ATTEMPT_TEXTS.clear();
+    ATTEMPT_TEXTS.set(key, text);
+  }
+  return text;
+}
+
+/** The line's `upstream`: each attempt, in order. */
+function upstreamJson(trail: readonly Attempt[]): RawJson {
+  let json = '[';
+  for (let i = 0; i < trail.length; i++) json += (i === 0 ? '' : ',') + attemptJson(trail[i]!);
+  return { json: `${json}]` };
 }
 
 /** The log reader: the record's line. Probes log at debug, answers of 500 and above at warn. */
