@@ -17,6 +17,10 @@ declare module 'autocannon' {
     method?: string;
     connections?: number;
     duration?: number;
+    /** Requests to send in all, instead of a duration. */
+    amount?: number;
+    /** Seconds a request may take before it counts as a timeout (default 10). */
+    timeout?: number;
     headers?: Record<string, string>;
     body?: string;
     requests?: RequestSpec[];
@@ -27,6 +31,8 @@ declare module 'autocannon' {
     latency: { p50: number; p99: number };
     non2xx: number;
     errors: number;
+    timeouts: number;
+    '2xx': number;
     statusCodeStats?: Record<string, { count: number }>;
   }
 

@@ -9,6 +9,7 @@ import { batchedDestination } from '../src/log-destination.ts';
 import { openStore } from '../src/state/open.ts';
 import { generateKey, newKeyRecord } from '../src/gateway/keys.ts';
 import { startGateway } from '../src/gateway/server.ts';
+import { READER_NAMES, type ReaderName } from '../src/gateway/request-record.ts';
 
 const UPSTREAM_KEY = 'sk-bench-upstream-key-0000';
 
@@ -74,6 +75,7 @@ async function benchGateway(
   stateHome?: string,
   watch = false,
   usageHome?: string,
+  readersOff: readonly ReaderName[] = [],
 ): Promise<{ close: () => Promise<void>; url: string; key: string }> {
   const store =
     stateHome === undefined
@@ -85,12 +87,22 @@ async function benchGateway(
   // (src/cli/gateway.ts) — written to a file here instead of stderr.
   const destination = batchedDestination({ dest: logFile });
   const logger = createLogger({ level: 'info', destination });
-  const handle = await startGateway({ loaded, store, logger, watch, ...(usageHome ? { usageHome } : {}) });
+  const handle = await startGateway({ loaded, store, logger, watch, readersOff, ...(usageHome ? { usageHome } : {}) });
   const close = async (): Promise<void> => {
     await handle.close();
     await store.close();
   };
   return { close, url: handle.url, key };
+}
+
+/** `off=log,metrics`: the request records' readers left out (bench/compare.bench.ts's per-feature cost). */
+function readersOffArg(arg: string | undefined): ReaderName[] {
+  if (arg === undefined || !arg.startsWith('off=')) return [];
+  const names = arg.slice(4).split(',').filter(Boolean);
+  for (const n of names)
+    if (!(READER_NAMES as readonly string[]).includes(n))
+      throw new Error(`off=${arg.slice(4)}: ${n} is not a reader (${READER_NAMES.join(', ')})`);
+  return names as ReaderName[];
 }
 
 /** What a role started: how to stop it and what serve.ts prints (its URL, a client key). */
@@ -109,7 +121,14 @@ export async function startSwitchyardRole(argv: string[]): Promise<StartedRole |
     return { close: floor.close, info: { url: floor.url } };
   }
   if (role === 'gateway' && upstreamUrl && logFile) {
-    const gw = await benchGateway(benchConfig(upstreamUrl), logFile);
+    const gw = await benchGateway(
+      benchConfig(upstreamUrl),
+      logFile,
+      undefined,
+      false,
+      undefined,
+      readersOffArg(argv[3]),
+    );
     return { close: gw.close, info: { url: gw.url, key: gw.key } };
   }
   if (role === 'stream-gateway' && upstreamUrl && logFile) {
@@ -137,6 +156,7 @@ export async function startSwitchyardRole(argv: string[]): Promise<StartedRole |
       undefined,
       false,
       dirname(logFile),
+      readersOffArg(argv[3]),
     );
     return { close: gw.close, info: { url: gw.url, key: gw.key } };
   }

@@ -39,6 +39,8 @@ import { McpHub } from '../mcp/hub.ts';
 import { McpCredentials } from '../mcp/credentials.ts';
 import { openGovernor, type McpGovernor } from '../mcp/governor.ts';
 import { McpGovernance } from '../mcp/governance.ts';
+import { recordQueue } from './record-readers.ts';
+import type { ReaderName } from './request-record.ts';
 
 export interface BuildGatewayOptions {
   loaded: LoadedConfig;
@@ -60,6 +62,8 @@ export interface BuildGatewayOptions {
   mcpGovernor?: McpGovernor;
   /** How long a stdio MCP server's restart waits (tests make it immediate). */
   sleep?: (ms: number) => Promise<void>;
+  /** Readers of the request records left out: only the benchmark's per-feature cost (bench/compare.bench.ts). */
+  readersOff?: readonly ReaderName[];
 }
 
 export interface RequestTimeout {
@@ -137,6 +141,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     logger,
     // The line per request holds only our own scalar fields (never a header or a body): see lineWriter.
     requestLine: lineWriter(logger),
+    records: recordQueue(() => ctx, options.readersOff),
     metrics,
     keys: new KeyCache(options.store),
     keyConcurrency: new KeyConcurrency(),
@@ -221,6 +226,8 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     // Local MCP servers are stopped with the gateway (after the drain: /mcp's sessions closed first).
     await mcp.close();
     if (ownsRouter) await router.close();
+    // The records of the last requests are read before the ledger closes.
+    ctx.records.flush();
     await ctx.usage?.close();
   });
   return app;

@@ -13,6 +13,7 @@ import type { InFlight } from './in-flight.ts';
 import { buildModelIndex, type ModelIndex } from './model-resolve.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import type { RecentTrails } from './ui/recent.ts';
+import type { RecordQueue } from './request-record.ts';
 import { PriceBook } from '../usage/prices.ts';
 import type { McpHub } from '../mcp/hub.ts';
 import type { McpGovernor } from '../mcp/governor.ts';
@@ -38,6 +39,8 @@ export interface GatewayContext {
   readonly logger: Logger;
   /** Writes the line per request (see request-log.ts). */
   readonly requestLine: LineWriter;
+  /** Each finished request's record, on its way to the readers (record-readers.ts). */
+  readonly records: RecordQueue;
   readonly metrics: GatewayMetrics;
   readonly keys: KeyCache;
   /** Requests in flight per client key, for `maxInFlightPerKey` (kept across reloads). */

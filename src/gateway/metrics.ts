@@ -1,10 +1,11 @@
 // Prometheus metrics (own Registry, so several gateways in one process — tests — never collide). Ladder metrics
-// come from subscribing to the ladder's events; request metrics from the one place a request finishes. Labels
+// come from subscribing to the ladder's events; request metrics from each request's record (request-record.ts). Labels
 // stay low-cardinality: provider, task, kind, state — never a key, a fingerprint or a client name.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LadderEvent } from '../routing/types.ts';
 import type { StoreStatus } from '../state/types.ts';
 import type { Usage } from '../providers/types.ts';
+import type { RequestRecord } from './request-record.ts';
 import { FastCounter, FastHistogram, register } from './fast-metrics.ts';
 import { VERSION } from '../version.ts';
 import type { BudgetRow } from '../budgets/snapshot.ts';
@@ -24,18 +25,6 @@ export interface ScrapeSources {
   storeStatus?: () => Pick<StoreStatus, 'pendingWrites' | 'degraded'>;
   /** Every budget's counters now (docs/budgets.md#seeing-it). */
   budgetRows?: () => Promise<BudgetRow[]>;
-}
-
-export interface RequestSample {
-  api: 'openai' | 'anthropic';
-  /** Final `provider/model` as a bounded label (metricRoute: `<provider>/other` for one the config does not know), or `none` when no route answered. */
-  route: string;
-  /** `ok`, or the error code the client saw (e.g. `all_keys_cooling`, `invalid_request_error`). */
-  outcome: string;
-  attempts: number;
-  totalSeconds: number;
-  /** Time spent waiting on the upstream (sum of attempt latencies and backoff waits); undefined for streams. */
-  upstreamSeconds?: number;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -317,20 +306,26 @@ export class GatewayMetrics {
     this.inFlightCount += 1;
   }
 
-  requestFinished(sample: RequestSample): void {
+  /** A chat request's record (request-record.ts): its count, timings, attempts and the tokens its answer used. */
+  requestRecorded(r: RequestRecord): void {
     this.inFlightCount -= 1;
-    const api = [sample.api];
-    this.requests.inc([sample.api, sample.route, sample.outcome]);
-    this.duration.observe(api, sample.totalSeconds);
-    if (sample.attempts > 0) this.requestAttempts.observe(api, sample.attempts);
-    if (sample.upstreamSeconds !== undefined && sample.attempts > 0) {
-      this.overhead.observe(api, Math.max(0, sample.totalSeconds - sample.upstreamSeconds));
-    }
+    const api = [r.api];
+    this.requests.inc([r.api, r.routeLabel, r.outcome]);
+    const seconds = r.ms / 1000;
+    this.duration.observe(api, seconds);
+    if (r.attempts > 0) this.requestAttempts.observe(api, r.attempts);
+    // Upstream time is known for buffered answers only: a stream's total is its reader's pace.
+    if (r.upstreamMs !== undefined && r.attempts > 0)
+      this.overhead.observe(api, Math.max(0, seconds - r.upstreamMs / 1000));
+    const usage = r.usage;
+    if (usage === undefined) return;
+    this.tokensUsed(r.routeLabel, usage);
+    this.promptCacheUsed({ route: r.routeLabel, task: r.task ?? 'none', key: r.credential ?? 'none' }, usage);
   }
 
   /** What an answer used, on its route (the same bounded label as the request counter). Cache reads and writes are
    * parts of `input`, counted again under their own kind so a cache's effect can be read off the metrics. */
-  tokensUsed(route: string, usage: Usage): void {
+  private tokensUsed(route: string, usage: Usage): void {
     this.addTokens(route, 'input', usage.input_tokens);
     this.addTokens(route, 'output', usage.output_tokens);
     this.addTokens(route, 'cache_read', usage.cache_read_tokens);
@@ -346,7 +341,7 @@ export class GatewayMetrics {
 
   /** The prompt-cache share of an answer, by route, task and the key that answered; only answers whose usage says
    * anything of the cache, so the ratio is not diluted by providers that never report it. */
-  promptCacheUsed(labels: { route: string; task: string; key: string }, usage: Usage): void {
+  private promptCacheUsed(labels: { route: string; task: string; key: string }, usage: Usage): void {
     if (usage.cache_read_tokens === undefined && usage.cache_write_tokens === undefined) return;
     const add = (kind: string, n: number | undefined): void => {
       if (n !== undefined && n > 0 && Number.isFinite(n))

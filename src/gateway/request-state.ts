@@ -1,5 +1,5 @@
-// What the gateway remembers about one request while serving it, for the single log line and the metrics sample
-// written when it finishes. Hung on the fastify request as `req.sy`.
+// What the gateway remembers about one request while serving it, gathered into its record when it is over
+// (request-end.ts). Hung on the fastify request as `req.sy`.
 import type { Api, ApiError } from './api-error.ts';
 import type { Explanation } from '../errors/explanation.ts';
 import type { ModelTarget } from './model-resolve.ts';
@@ -60,19 +60,20 @@ export interface RequestState {
   calling: boolean;
   /** The caller closed its connection before its answer was complete. */
   hungUp: boolean;
-  /** The line for this request was written (once: a hang-up writes it before fastify is done). */
+  /** The request is over (once: a hang-up ends it before fastify is done); its record is queued, or waits for its
+   * stream's events to close (`usagePending`). */
   logged: boolean;
+  /** The HTTP status it ended with (499: the caller hung up). */
+  status?: number;
   /** The shutdown's drain time ran out while this request was running: what it ends with instead of its answer. */
   cutWith: ApiError | undefined;
   /** Milliseconds from arrival to a stream's first event (the ledger's time to first token). */
   ttftMs?: number;
   /** How a stream ended: `finished`, `cut` (the upstream broke off or failed), `cancelled` (the caller left). */
   streamEnd?: string;
-  /** A stream's events are still open: its usage is not final, so its ledger row waits (usage-record.ts). */
+  /** A stream's events are still open: its usage is not final, so its record waits (request-end.ts). */
   usagePending?: boolean;
-  /** The ledger row was queued (once). */
-  usageRecorded?: boolean;
-  /** A buffered answer's row, made for its `x-switchyard-usage` header and queued when the line is written. */
+  /** The row made for the `x-switchyard-usage` header or trailer, kept for the record (usage-record.ts). */
   usageRow?: UsageRow;
 }
 

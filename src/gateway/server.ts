@@ -10,6 +10,7 @@ import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import { buildGateway, type RequestTimeout } from './app.ts';
 import type { SocketOptions } from './responses-socket.ts';
+import type { ReaderName } from './request-record.ts';
 import { drainTimeUp } from './in-flight.ts';
 import { startIdleTrim } from './idle-trim.ts';
 import { assertSafeListen, listenError, localUrlFor, parseListen } from '../config/listen.ts';
@@ -43,6 +44,8 @@ export interface StartGatewayOptions {
   usageHome?: string;
   /** A worker of `gateway --workers N`: minted tokens are shared with the other workers through the store. */
   shareMintedTokens?: boolean;
+  /** See BuildGatewayOptions (the benchmark only). */
+  readersOff?: readonly ReaderName[];
 }
 
 export interface GatewayHandle extends AsyncDisposable {
@@ -90,6 +93,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     ...(options.listen ? { listenOverride: options.listen } : {}),
     ...(usage ? { usage } : {}),
     ...(options.shareMintedTokens ? { shareMintedTokens: true } : {}),
+    ...(options.readersOff ? { readersOff: options.readersOff } : {}),
   });
   forgetFormerCredentials(app.gateway);
   warnKeyless(app.gateway, options.loaded);

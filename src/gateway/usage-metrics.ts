@@ -9,7 +9,14 @@ import { metricRoute } from './model-resolve.ts';
 import type { UsageRow } from '../usage/row.ts';
 
 export const MAX_CLIENT_KEYS = 200;
-const KINDS = ['input', 'output', 'cache_read', 'cache_write', 'reasoning'] as const;
+/** Each kind's label and its field of a charge (a template per kind and charge was a string built per request). */
+const KINDS = [
+  ['input', 'input_tokens'],
+  ['output', 'output_tokens'],
+  ['cache_read', 'cache_read_tokens'],
+  ['cache_write', 'cache_write_tokens'],
+  ['reasoning', 'reasoning_tokens'],
+] as const;
 
 export class UsageMetrics {
   readonly tokens = new FastCounter({
@@ -81,8 +88,8 @@ export function countUsage(ctx: GatewayContext, row: UsageRow): void {
   const client = m.clientLabel(row.client_key || 'none');
   for (const c of row.charges) {
     const route = metricRoute(ctx.settings.models, c.route);
-    for (const kind of KINDS) {
-      const n = c[`${kind}_tokens`];
+    for (const [kind, field] of KINDS) {
+      const n = c[field];
       if (n > 0) m.tokens.inc([row.task, route, client, kind], n);
     }
     if (c.cost_usd !== null && c.cost_usd > 0) m.cost.inc([row.task, route, client], c.cost_usd);

@@ -1,12 +1,10 @@
-// A chat request's usage, once it is known: its ledger row (queued, never awaited), its metrics, and the
-// `x-switchyard-usage` value. A stream's usage is known only when its events are closed, which can be after its
-// line was written (a caller that hung up): then the row waits for the stream (request-state `usagePending`).
-import type { FastifyRequest } from 'fastify';
+// A chat request's usage row (the ledger's shape: each attempt's charge priced, the totals, the cost), made once: for
+// the `x-switchyard-usage` header or trailer while the request is served, and kept for its request record
+// (request-end.ts), which only dates it and gives it its status and latency.
 import type { GatewayContext } from './context.ts';
 import type { RequestState } from './request-state.ts';
 import { roundMs, usageHeader, usageRow } from '../usage/request-row.ts';
 import type { UsageRow } from '../usage/row.ts';
-import { countUsage } from './usage-metrics.ts';
 import { resolveModel } from './model-resolve.ts';
 import { parseRoute, routeName } from '../config/route-name.ts';
 
@@ -22,11 +20,11 @@ function aliasOf(ctx: GatewayContext, model: string | undefined): string {
   return target.route ? routeName(target.route) : target.task;
 }
 
-export function requestRow(ctx: GatewayContext, s: RequestState, startedAt: number): UsageRow {
+function requestRow(ctx: GatewayContext, s: RequestState, at: number, latencyMs: number): UsageRow {
   return usageRow(
     {
       id: s.id,
-      at: startedAt,
+      at,
       clientKey: s.keyName,
       task: s.target?.task ?? 'main',
       model: s.model,
@@ -34,7 +32,7 @@ export function requestRow(ctx: GatewayContext, s: RequestState, startedAt: numb
       route: s.route,
       credential: s.credential,
       status: s.outcome,
-      latencyMs: performance.now() - s.started,
+      latencyMs,
       ttftMs: s.ttftMs,
       streamEnd: s.streamEnd,
       trail: s.trail ?? [],
@@ -43,27 +41,22 @@ export function requestRow(ctx: GatewayContext, s: RequestState, startedAt: numb
   );
 }
 
-/** The header value for an answer whose trail is complete. A buffered answer's row is kept for its ledger row, which
- * only dates, times and gives it its status when the line is written (building it twice cost ~1 µs a request). */
+/** The header (or trailer) value for an answer whose trail is complete. The row is kept for the request's record
+ * unless a stream's usage may still change (its events are still open). */
 export function usageHeaderValue(ctx: GatewayContext, s: RequestState): string {
-  const row = requestRow(ctx, s, Date.now());
-  if (!s.stream) s.usageRow = row;
+  const row = requestRow(ctx, s, Date.now(), performance.now() - s.started);
+  if (s.usagePending !== true) s.usageRow = row;
   return usageHeader(row);
 }
 
-/** Records the request's usage once (a chat request that reached the router). */
-export function recordUsage(ctx: GatewayContext, req: FastifyRequest): void {
-  const s = req.sy;
-  if (!s || s.trail === undefined || s.usageRecorded || s.usagePending) return;
-  s.usageRecorded = true;
-  const elapsed = performance.now() - s.started;
-  const at = Date.now() - elapsed;
-  const row = s.usageRow ?? requestRow(ctx, s, at);
-  if (row === s.usageRow) {
-    row.at = Math.round(at);
-    row.status = s.outcome;
-    row.latency_ms = roundMs(elapsed);
-  }
-  countUsage(ctx, row);
-  ctx.usage?.record(row);
+/** The request's row, as its record holds it: the one its header was made from (dated now), or a new one. */
+export function finalRow(ctx: GatewayContext, s: RequestState, at: number, latencyMs: number): UsageRow {
+  const row = s.usageRow;
+  if (row === undefined) return requestRow(ctx, s, at, latencyMs);
+  row.at = Math.round(at);
+  row.status = s.outcome;
+  row.latency_ms = roundMs(latencyMs);
+  // Set after the header was made: a stream's end, as it ended.
+  row.stream_end = s.streamEnd ?? '';
+  return row;
 }

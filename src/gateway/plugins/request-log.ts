@@ -1,19 +1,18 @@
-// One structured log line and one metrics sample per request, written when the response is finished. Probes
-// (/, /healthz, /readyz, /metrics) log at debug so they do not drown the requests that matter. The line names the
-// client key by its *name*; the key itself never reaches this code.
+// The request's start (its state, id headers, the in-flight gauge) and end (request-end.ts: its record), and the
+// log reader: one structured line per request record. Probes (/, /healthz, /readyz, /metrics) log at debug so they
+// do not drown the requests that matter. The line names the client key by its *name*; the key never reaches here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
 import { newRequestState } from '../request-state.ts';
 import { requestId } from '../request-id.ts';
-import type { RequestSample } from '../metrics.ts';
 import { rawJson, rawJsonValue, type LineFields, type RawJson } from '../../log.ts';
 import { apiOf } from './errors.ts';
-import { metricRoute } from '../model-resolve.ts';
 import { sentAttempts } from '../../routing/trail.ts';
 import { CHAT_PATHS, pathOf } from '../chat-paths.ts';
 import type { Usage } from '../../providers/types.ts';
 import type { Attempt } from '../../routing/types.ts';
-import { recordUsage } from '../usage-record.ts';
+import { requestOver } from '../request-end.ts';
+import type { RequestRecord } from '../request-record.ts';
 
 const PROBES = new Set(['/', '/healthz', '/readyz', '/metrics']);
 
@@ -43,20 +42,20 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): vo
 
   // Also closes idle connections once shutdown began (one hook per response instead of two).
   app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done) => {
-    writeRequestLine(ctx, req, reply.statusCode);
+    requestOver(ctx, req, reply.statusCode);
     if (ctx.closing) app.server.closeIdleConnections();
     done();
   });
 }
 
-/** The caller hung up, so onResponse will not run: the line is written here, as nginx would (499), unless the
+/** The caller hung up, so onResponse will not run: the request ends here, as nginx would log it (499), unless the
  * shutdown cut it (`gateway_shutting_down`). */
 export function logHangUp(ctx: GatewayContext, req: FastifyRequest): void {
   const s = req.sy;
   if (!s || s.logged) return;
   s.outcome = s.cutWith?.code ?? 'client_closed';
   if (s.trail !== undefined) s.attempts = sentAttempts(s.trail);
-  writeRequestLine(ctx, req, 499);
+  requestOver(ctx, req, 499);
 }
 
 /** Flat fields, easy to sum with jq or a log query by `key` (who) or `route` (where): `tokens_in` is the whole prompt,
@@ -68,10 +67,10 @@ function addTokenFields(line: LineFields, usage: Usage): void {
   if (usage.cache_write_tokens) line['tokens_cache_write'] = usage.cache_write_tokens;
 }
 
-/** Each attempt with its route, masked credential and outcome, so the line says which key a request went out with
+/** An attempt with its route, masked credential and outcome, so the line says which key a request went out with
  * and which it moved off. */
-function upstreamJson(trail: readonly Attempt[]): RawJson {
-  const attempts = trail.map((a) => ({
+function attemptEntry(a: Attempt): Record<string, string | number> {
+  return {
     route: a.route,
     ...(a.credential !== undefined ? { credential: a.credential.fingerprint, key: a.credential.masked } : {}),
     outcome: a.outcome,
@@ -80,61 +79,62 @@ function upstreamJson(trail: readonly Attempt[]): RawJson {
     ...(a.note !== undefined ? { note: a.note } : {}),
     // Why an attempt sent nothing (skipped, breaker open, no key): otherwise a fallback there is unexplained.
     ...(a.credential === undefined && a.message !== undefined ? { reason: a.message } : {}),
-  }));
-  // Scrubbed as every string in the line is (the route holds a caller's model name); a masked key passes as it is.
-  return rawJsonValue(attempts);
+  };
 }
 
-function writeRequestLine(ctx: GatewayContext, req: FastifyRequest, status: number): void {
-  const s = req.sy;
-  if (!s || s.logged) return;
-  s.logged = true;
-  ctx.inFlight.done(s);
-  const path = pathOf(req);
-  const ms = performance.now() - s.started;
-  if (status >= 400 && s.outcome === 'ok') s.outcome = `http_${status}`;
-  if (CHAT_PATHS.has(path)) {
-    // The label is bounded (metricRoute); the line below keeps the real route.
-    const route = s.route === undefined ? 'none' : metricRoute(ctx.settings.models, s.route);
-    const sample: RequestSample = {
-      api: s.api,
-      route,
-      outcome: s.outcome,
-      attempts: s.attempts,
-      totalSeconds: ms / 1000,
-    };
-    if (s.upstreamMs !== undefined && !s.stream) sample.upstreamSeconds = s.upstreamMs / 1000;
-    ctx.metrics.requestFinished(sample);
-    if (s.usage !== undefined) {
-      ctx.metrics.tokensUsed(route, s.usage);
-      const key = s.credential ?? 'none';
-      ctx.metrics.promptCacheUsed({ route, task: s.target?.task ?? 'none', key }, s.usage);
-    }
-    recordUsage(ctx, req);
-    ctx.recent?.remember(s);
+/** Attempts' JSON text by route, key, outcome and status: requests mostly repeat a few, and rendering and scrubbing
+ * each again was the line's largest cost. Bounded like the line writer's memo. */
+const ATTEMPT_TEXTS = new Map<string, string>();
+const ATTEMPT_TEXTS_LIMIT = 512;
+
+/** Scrubbed as every string in the line is (the route holds a caller's model name); a masked key passes as it is.
+ * Scrubbing an entry alone is scrubbing it in the array: a key-shaped run cannot cross JSON's punctuation. */
+function attemptJson(a: Attempt): string {
+  // A note or a reason is free text, seen once: rendered, not remembered.
+  if (a.note !== undefined || (a.credential === undefined && a.message !== undefined))
+    return rawJsonValue(attemptEntry(a)).json;
+  const c = a.credential;
+  const key = `${a.route}\0${c?.fingerprint ?? ''}\0${c?.masked ?? ''}\0${a.outcome}\0${a.status ?? ''}`;
+  let text = ATTEMPT_TEXTS.get(key);
+  if (text === undefined) {
+    text = rawJsonValue(attemptEntry(a)).json;
+    if (ATTEMPT_TEXTS.size >= ATTEMPT_TEXTS_LIMIT) ATTEMPT_TEXTS.clear();
+    ATTEMPT_TEXTS.set(key, text);
   }
-  const probe = isProbe(path);
+  return text;
+}
+
+/** The line's `upstream`: each attempt, in order. */
+function upstreamJson(trail: readonly Attempt[]): RawJson {
+  let json = '[';
+  for (let i = 0; i < trail.length; i++) json += (i === 0 ? '' : ',') + attemptJson(trail[i]!);
+  return { json: `${json}]` };
+}
+
+/** The log reader: the record's line. Probes log at debug, answers of 500 and above at warn. */
+export function writeRequestLine(ctx: GatewayContext, r: RequestRecord): void {
+  const probe = isProbe(r.path);
   const line: LineFields = {
-    req_id: s.idJson,
-    method: req.method,
-    path,
-    status,
-    api: lineApi(path, probe, s.api),
-    key: s.keyName ?? null,
-    model: s.model ?? null,
-    route: s.route ?? null,
-    attempts: s.attempts,
-    outcome: s.outcome,
-    stream: s.stream,
-    ms: Math.round(ms * 100) / 100,
+    req_id: r.idJson,
+    method: r.method,
+    path: r.path,
+    status: r.status,
+    api: lineApi(r.path, probe, r.api),
+    key: r.clientKey ?? null,
+    model: r.model ?? null,
+    route: r.route ?? null,
+    attempts: r.attempts,
+    outcome: r.outcome,
+    stream: r.stream,
+    ms: Math.round(r.ms * 100) / 100,
   };
-  if (s.target?.alias !== undefined) line['alias'] = s.target.alias;
-  if (s.credential !== undefined) line['credential'] = s.credential;
-  if (s.trail !== undefined && s.trail.length > 0) line['upstream'] = upstreamJson(s.trail);
-  if (s.usage !== undefined) addTokenFields(line, s.usage);
-  if (s.droppedTools !== undefined) line['dropped_tools'] = s.droppedTools.join(',');
-  if (s.conversation !== undefined) line['conversation'] = s.conversation;
+  if (r.alias !== undefined) line['alias'] = r.alias;
+  if (r.credential !== undefined) line['credential'] = r.credential;
+  if (r.trail !== undefined && r.trail.length > 0) line['upstream'] = upstreamJson(r.trail);
+  if (r.usage !== undefined) addTokenFields(line, r.usage);
+  if (r.droppedTools !== undefined) line['dropped_tools'] = r.droppedTools.join(',');
+  if (r.conversation !== undefined) line['conversation'] = r.conversation;
   // Rendered here, not through the line writer's memo of repeated values: a message seen once would only churn it.
-  if (s.error !== undefined) line['error'] = rawJson(s.error, false);
-  ctx.requestLine(probe ? 'debug' : status >= 500 ? 'warn' : 'info', line, 'request');
+  if (r.error !== undefined) line['error'] = rawJson(r.error, false);
+  ctx.requestLine(probe ? 'debug' : r.status >= 500 ? 'warn' : 'info', line, 'request');
 }

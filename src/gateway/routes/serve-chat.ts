@@ -17,7 +17,8 @@ import { startStreamReply, writeStream, type FramesLife } from '../stream-writer
 import { routeWithoutAnthropic, routeWithoutResponses, servesResponses } from '../responses-routes.ts';
 import { tracingOn } from '../../telemetry/active.ts';
 import { withCaller } from '../../telemetry/caller.ts';
-import { recordUsage, usageHeaderValue } from '../usage-record.ts';
+import { usageHeaderValue } from '../usage-record.ts';
+import { streamSettled } from '../request-end.ts';
 import { streamingSettings } from '../../config/streaming.ts';
 import type { Obj } from '../../providers/translate/obj.ts';
 import { keepTurn, openTurn, SOCKET_TURN_HEADER, unportableFailure } from '../conversation-turn.ts';
@@ -246,11 +247,8 @@ async function serveStream(
   sy.usagePending = true;
   const life: FramesLife = {
     started: false,
-    settled: () => {
-      sy.usagePending = false;
-      // The line may have gone already (a caller that hung up): the row follows it now.
-      if (sy.logged) recordUsage(ctx, req);
-    },
+    // The request may be over already (a caller that hung up): its record goes now.
+    settled: () => streamSettled(ctx, req),
   };
   // A caller gone before the first frame was written: the frames never run, so their cleanup is done here.
   reply.raw.once('close', () => {

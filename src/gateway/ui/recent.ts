@@ -1,20 +1,11 @@
 // The last few hundred requests that failed or needed more than one attempt, with their whole trail and the
 // explanation the caller was told: the ledger keeps each attempt's charge, not why it failed, so the Requests view
 // reads the why here while it is recent. Bounded; a request that went through on its first try costs one check.
-import type { Attempt } from '../../routing/types.ts';
-import type { Explanation } from '../../errors/explanation.ts';
-import type { RouteFailure } from '../../routing/errors.ts';
+import type { RequestRecord } from '../request-record.ts';
 import { explanationView, routeLineView, type ExplanationView, type RouteLineView } from './advice-view.ts';
 
-/** What the request log knows of a finished request (RequestState's fields). */
-export interface FinishedRequest {
-  id: string;
-  outcome: string;
-  error?: string;
-  explained?: Explanation;
-  trail?: Attempt[];
-  failures?: readonly RouteFailure[];
-}
+/** What the ring reads of a request's record. */
+export type FinishedRequest = Pick<RequestRecord, 'id' | 'outcome' | 'error' | 'explained' | 'trail' | 'failures'>;
 
 export interface RecentAttempt {
   route: string;
@@ -47,7 +38,7 @@ export class RecentTrails {
     this.#max = max;
   }
 
-  /** Called when a request's line is written: keeps it when there is something to explain. */
+  /** The dashboard's reader of request records: keeps one when there is something to explain. */
   remember(s: FinishedRequest): void {
     const trail = s.trail;
     if (trail === undefined || (s.outcome === 'ok' && trail.length <= 1)) return;

@@ -1,0 +1,84 @@
+// `node bench/request-instructions.ts <clone | proxy | floor> [off=READER,…]`: the instructions a non-streamed request
+// costs, counted by valgrind's callgrind (not run by CI; needs valgrind). An instruction count is the same from run
+// to run whatever else the machine is doing, so it measures a change to the request path, or what one reader of the
+// request records costs (`off=`), when compare.bench.ts's CPU ratios drift on a busy machine. The gateway of `<clone>`
+// (its bench/serve.ts gateway-ledger: the ledger, the line, the metrics) runs under callgrind against the fake
+// upstream; after WARM (4000) requests at 4 connections the counters are zeroed, REQUESTS (1500) more run, and the
+// counts are dumped per thread: the main thread's is the event loop's work; the others are V8's compiler and GC
+// helpers, which vary more.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { serve, stop } from './server-process.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const which = process.argv[2] ?? join(HERE, '..');
+const off = process.argv.slice(3).filter((a) => a.startsWith('off='));
+const WARM = Number(process.env['WARM'] ?? 4000);
+const REQUESTS = Number(process.env['REQUESTS'] ?? 1500);
+
+const BODY = JSON.stringify({
+  model: 'main',
+  messages: [{ role: 'user', content: 'Say hello in five words.' }],
+  max_tokens: 16,
+});
+
+/** `amount` requests, however long they take (a process under callgrind runs ~50 times slower). */
+async function requests(url: string, key: string | undefined, amount: number): Promise<{ ok: number; failed: number }> {
+  const r = await autocannon({
+    url: `${url}/v1/chat/completions`,
+    method: 'POST',
+    connections: 4,
+    amount,
+    timeout: 600,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key ?? ''}` },
+    body: BODY,
+  });
+  return { ok: r['2xx'], failed: r.non2xx + r.errors + r.timeouts };
+}
+
+const up = await serve(['upstream']);
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-callgrind-'));
+mkdirSync(join(dir, 'gw'));
+const builtIn = which === 'proxy' || which === 'floor';
+const checkout = builtIn ? join(HERE, '..') : which;
+const role = builtIn ? [which, up.url] : ['gateway-ledger', up.url, join(dir, 'gw', 'gateway.log'), ...off];
+const child = spawn(
+  'valgrind',
+  [
+    '--tool=callgrind',
+    '--separate-threads=yes',
+    `--callgrind-out-file=${join(dir, 'cg.out')}`,
+    process.execPath,
+    join(checkout, 'bench', 'serve.ts'),
+    ...role,
+  ],
+  { stdio: ['ignore', 'pipe', 'ignore'] },
+);
+try {
+  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
+  const info = JSON.parse(line) as { url: string; key?: string };
+  await requests(info.url, info.key, WARM);
+  execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
+  const r = await requests(info.url, info.key, REQUESTS);
+  execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const answered = Math.max(1, r.ok);
+  const perThread = readdirSync(dir)
+    .filter((f) => f.startsWith('cg.out.'))
+    .sort()
+    .map((f) => Number(/(?:summary|totals): (\d+)/.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? 0) / answered);
+  const [main = 0, ...others] = perThread;
+  const helpers = others.reduce((a, b) => a + b, 0);
+  console.log(
+    `${which} ${off.join(' ')}: ${r.ok} requests (${r.failed} failed); instructions per request: main thread ${Math.round(main)}, other threads ${Math.round(helpers)}`,
+  );
+} finally {
+  child.kill('SIGKILL');
+  await stop(up);
+  rmSync(dir, { recursive: true, force: true });
+}

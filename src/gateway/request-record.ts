@@ -1,0 +1,119 @@
+// One record per request: the facts of a request that is over (ids, client key, task, route, credential, attempts,
+// usage, cost, timings, outcome, stream end), gathered once when it ends (request-end.ts), and the queue that hands
+// it to every reader of them (record-readers.ts: the log line, the metrics, the usage ledger, the dashboard) off the
+// request's tick, a batch at a time. A reader that throws is said once and never stops the others
+// (docs/architecture.md#one-record-per-request).
+import type { Api } from './api-error.ts';
+import type { Explanation } from '../errors/explanation.ts';
+import type { RawJson } from '../log.ts';
+import type { Attempt } from '../routing/types.ts';
+import type { RouteFailure } from '../routing/errors.ts';
+import type { Usage } from '../providers/types.ts';
+import type { UsageRow } from '../usage/row.ts';
+
+export interface RequestRecord {
+  id: string;
+  /** The id as JSON text (rendered once when it arrived: see RawJson). */
+  idJson: RawJson;
+  method: string;
+  path: string;
+  /** The HTTP status the caller got (499: it hung up first). */
+  status: number;
+  /** Which shape errors took (apiOf). */
+  api: Api;
+  /** A chat endpoint: its request counts in the metrics, the ledger and the dashboard. */
+  chat: boolean;
+  /** Name of the client key used (never the key). */
+  clientKey: string | undefined;
+  /** The model name the caller sent, as shown (shownModel). */
+  model: string | undefined;
+  /** The alias the name matched (`x-switchyard-alias`). */
+  alias: string | undefined;
+  task: string | undefined;
+  /** Final `provider/model`. */
+  route: string | undefined;
+  /** `route` as a bounded metric label (metricRoute), `none` when no route answered. */
+  routeLabel: string;
+  /** ID (fingerprint) of the credential that answered. */
+  credential: string | undefined;
+  /** Attempts sent upstream. */
+  attempts: number;
+  /** Every attempt, sent or not, with its own usage (chat requests that reached the router). */
+  trail: readonly Attempt[] | undefined;
+  /** Tokens the answer used, as the provider counted them. */
+  usage: Usage | undefined;
+  /** The ledger's row: each attempt's charge priced, the totals, the cost; the `x-switchyard-usage` value was made
+   * from it. Only for a chat request that reached the router. */
+  row: UsageRow | undefined;
+  /** `ok`, or what the caller was told. */
+  outcome: string;
+  error: string | undefined;
+  explained: Explanation | undefined;
+  failures: readonly RouteFailure[] | undefined;
+  stream: boolean;
+  /** `finished`, `cut` or `cancelled`. */
+  streamEnd: string | undefined;
+  /** Milliseconds from arrival to a stream's first event. */
+  ttftMs: number | undefined;
+  /** Milliseconds from arrival to the end. */
+  ms: number;
+  /** The upstream's share of `ms` (attempt latencies and the waits before them); buffered answers only. */
+  upstreamMs: number | undefined;
+  droppedTools: readonly string[] | undefined;
+  /** A Responses turn continuing a recorded conversation: how it was sent (`x-switchyard-conversation`). */
+  conversation: string | undefined;
+}
+
+/** The readers, in the order each batch is read: the log first, so a line is never held back by the others. */
+export const READER_NAMES = ['log', 'metrics', 'ledger', 'dashboard'] as const;
+export type ReaderName = (typeof READER_NAMES)[number];
+
+export interface RecordReader {
+  name: ReaderName;
+  read(record: RequestRecord): void;
+}
+
+/** Records wait for the end of the event loop's current turn (setImmediate): every request finished in that turn is
+ * read in one batch, after their answers went out, and before any later request (a scrape of /metrics, the next
+ * call of a client) is read from a socket. */
+export class RecordQueue {
+  readonly #readers: readonly RecordReader[];
+  readonly #said: (reader: ReaderName, err: unknown) => void;
+  readonly #failed = new Set<ReaderName>();
+  #batch: RequestRecord[] = [];
+  #scheduled = false;
+
+  /** `said`: where a reader's first failure is told (each reader's once). */
+  constructor(readers: readonly RecordReader[], said: (reader: ReaderName, err: unknown) => void) {
+    this.#readers = readers;
+    this.#said = said;
+  }
+
+  push(record: RequestRecord): void {
+    this.#batch.push(record);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.flush);
+  }
+
+  /** Reads every record queued; also at close, so none is lost. */
+  readonly flush = (): void => {
+    this.#scheduled = false;
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
+    for (const reader of this.#readers) this.#readAll(reader, batch);
+  };
+
+  #readAll(reader: RecordReader, batch: readonly RequestRecord[]): void {
+    for (const record of batch) {
+      try {
+        reader.read(record);
+      } catch (err) {
+        if (this.#failed.has(reader.name)) continue;
+        this.#failed.add(reader.name);
+        this.#said(reader.name, err);
+      }
+    }
+  }
+}
