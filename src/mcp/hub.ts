@@ -15,6 +15,7 @@ import type { LoadedConfig } from '../config/types.ts';
 import type { McpServerConfig } from '../config/schema.ts';
 import { scrubSecrets } from '../log.ts';
 import type { McpCaller, McpGovernor, ToolCallFacts, ToolCallOutcome } from './governor.ts';
+import { withCallCredential, type CallCredential } from './call-credential.ts';
 import { namespaced, split } from './names.ts';
 import { logToolPayload } from './payload-log.ts';
 import { RemoteUpstream, StdioUpstream, type ListKind, type Upstream, type UpstreamContext } from './upstream.ts';
@@ -186,21 +187,27 @@ export class McpHub {
     }
     const admission = await this.governor.admit(caller, target.server, target.name);
     if (!admission.ok) throw new HubError('invalid_params', admission.message);
+    let noted: CallCredential = {};
     const settle = (outcome: ToolCallOutcome, responseBytes: number, error?: string): void => {
       const facts: ToolCallFacts = {
         ...base,
         latencyMs: this.#o.now() - startedAt,
         outcome,
         responseBytes,
+        ...(noted.label !== undefined ? { credential: noted.label } : {}),
         ...(error !== undefined ? { error } : {}),
       };
       admission.settle(facts);
     };
     try {
       const client = await up.client();
-      const result = (await client.callTool({ name: target.name, ...(args ? { arguments: args } : {}) }, undefined, {
-        timeout: up.timeoutMs,
-      })) as CallToolResult;
+      const call = withCallCredential(() =>
+        client.callTool({ name: target.name, ...(args ? { arguments: args } : {}) }, undefined, {
+          timeout: up.timeoutMs,
+        }),
+      );
+      noted = call.noted;
+      const result = (await call.result) as CallToolResult;
       settle(result.isError === true ? 'tool_error' : 'ok', byteLength(result));
       logToolPayload(this.#o.logger, this.#logArguments, { ...base, server: target.server }, args, result);
       return result;

@@ -16,6 +16,7 @@ import type { Logger } from '../log.ts';
 import type { McpRemoteConfig, McpStdioConfig } from '../config/schema.ts';
 import { VERSION } from '../version.ts';
 import { authorizedFetch } from './authorized-fetch.ts';
+import { noteAnsweredBy } from './call-credential.ts';
 import type { McpCredentials } from './credentials.ts';
 
 export type ListKind = 'tools' | 'prompts' | 'resources';
@@ -75,6 +76,7 @@ export class RemoteUpstream implements Upstream {
       credentials: this.#ctx.credentials,
       headers: this.#config.headers,
       now: this.#ctx.now,
+      onAnswered: noteAnsweredBy,
     });
     const url = new URL(this.#config.url);
     const transport =

@@ -116,6 +116,9 @@ describe('governance of /mcp', () => {
     assert.ok(echo, JSON.stringify(rows));
     assert.equal(echo.status, 'ok');
     assert.ok(echo.request_bytes! > 0 && echo.response_bytes! > 0);
+    // The server's credential that answered, masked: the dashboard's Key column for the call.
+    assert.match(echo.credential, /…/);
+    assert.ok(!echo.credential.includes('web-token-00002'));
     assert.ok(rows.some((r) => r.tool === 'add' && r.status === 'refused'));
     assert.ok(rows.some((r) => r.client_key === 'capped' && r.status === 'budget'));
     const totals = await usage.toolTotals({ since: 0 });
