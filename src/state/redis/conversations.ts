@@ -39,12 +39,17 @@ export async function readConversationTurns(
   return ids.map((_, i) => turnOf(replies[2 * i]?.[1], replies[2 * i + 1]?.[1], now));
 }
 
+/** A turn as read, its expiry the later of its own and its key's (an extension); gone once that is not after `now`.
+ * The key's PTTL counts on Redis's clock, so it is made absolute with the wall clock, not the caller's `now`. */
 function turnOf(text: unknown, ttl: unknown, now: number): ConversationTurn | undefined {
   if (typeof text !== 'string') return undefined;
+  let turn: ConversationTurn | undefined;
   try {
-    const turn = parseConversationTurn(JSON.parse(text));
-    return turn && typeof ttl === 'number' && ttl > 0 ? { ...turn, expires_at: now + ttl } : turn;
+    turn = parseConversationTurn(JSON.parse(text));
   } catch {
     return undefined;
   }
+  if (turn === undefined) return undefined;
+  const expiresAt = typeof ttl === 'number' && ttl > 0 ? Math.max(turn.expires_at, Date.now() + ttl) : turn.expires_at;
+  return expiresAt > now ? { ...turn, expires_at: expiresAt } : undefined;
 }
