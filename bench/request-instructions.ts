@@ -6,14 +6,12 @@
 // upstream; after WARM (4000) requests at 4 connections the counters are zeroed, REQUESTS (1500) more run, and the
 // counts are dumped per thread: the main thread's is the event loop's work; the others are V8's compiler and GC
 // helpers, which vary more.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { serve, stop } from './server-process.ts';
+import { counted, perUnit, startCallgrind, stopCallgrind, type Callgrinded } from './callgrind.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const which = process.argv[2] ?? join(HERE, '..');
@@ -42,43 +40,23 @@ async function requests(url: string, key: string | undefined, amount: number): P
 }
 
 const up = await serve(['upstream']);
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-callgrind-'));
-mkdirSync(join(dir, 'gw'));
 const builtIn = which === 'proxy' || which === 'floor';
 const checkout = builtIn ? join(HERE, '..') : which;
-const role = builtIn ? [which, up.url] : ['gateway-ledger', up.url, join(dir, 'gw', 'gateway.log'), ...off];
-const child = spawn(
-  'valgrind',
-  [
-    '--tool=callgrind',
-    '--separate-threads=yes',
-    `--callgrind-out-file=${join(dir, 'cg.out')}`,
-    process.execPath,
-    join(checkout, 'bench', 'serve.ts'),
-    ...role,
-  ],
-  { stdio: ['ignore', 'pipe', 'ignore'] },
-);
+let cg: Callgrinded | undefined;
 try {
-  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
-  const info = JSON.parse(line) as { url: string; key?: string };
-  await requests(info.url, info.key, WARM);
-  execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
-  const r = await requests(info.url, info.key, REQUESTS);
-  execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  const answered = Math.max(1, r.ok);
-  const perThread = readdirSync(dir)
-    .filter((f) => f.startsWith('cg.out.'))
-    .sort()
-    .map((f) => Number(/(?:summary|totals): (\d+)/.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? 0) / answered);
-  const [main = 0, ...others] = perThread;
-  const helpers = others.reduce((a, b) => a + b, 0);
+  cg = await startCallgrind(checkout, (dir) => {
+    if (builtIn) return [which, up.url];
+    mkdirSync(join(dir, 'gw'));
+    return ['gateway-ledger', up.url, join(dir, 'gw', 'gateway.log'), ...off];
+  });
+  const { url, key } = cg.info;
+  await requests(url, key, WARM);
+  const r = await counted(cg, () => requests(url, key, REQUESTS));
+  const { main, helpers } = perUnit(cg, Math.max(1, r.ok));
   console.log(
     `${which} ${off.join(' ')}: ${r.ok} requests (${r.failed} failed); instructions per request: main thread ${Math.round(main)}, other threads ${Math.round(helpers)}`,
   );
 } finally {
-  child.kill('SIGKILL');
+  stopCallgrind(cg);
   await stop(up);
-  rmSync(dir, { recursive: true, force: true });
 }

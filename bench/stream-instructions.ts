@@ -5,14 +5,11 @@
 // stream-gateway) or the floor runs under callgrind against the fake upstream; after WARM (6) warm-up rounds the counters
 // are zeroed, one round of `streams` (10) streams of CHUNKS (200) chunks runs, and the counts are dumped per thread:
 // the main thread's is the event loop's work; the others are V8's compiler and GC helpers, which vary more.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
 import { serve, stop } from './server-process.ts';
+import { counted, perUnit, startCallgrind, stopCallgrind, type Callgrinded } from './callgrind.ts';
 import { runStreams, shapedStreamJob } from './stream-load.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -29,45 +26,25 @@ function model(): string {
 }
 
 const up = await serve(['upstream']);
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-callgrind-'));
-const role = floor ? ['proxy', up.url] : ['stream-gateway', up.url, join(dir, 'gateway.log')];
-const child = spawn(
-  'valgrind',
-  [
-    '--tool=callgrind',
-    '--separate-threads=yes',
-    `--callgrind-out-file=${join(dir, 'cg.out')}`,
-    process.execPath,
-    join(checkout, 'bench', 'serve.ts'),
-    ...role,
-  ],
-  { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...GATEWAY_ENV } },
-);
+let cg: Callgrinded | undefined;
 try {
-  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
-  const info = JSON.parse(line) as { url: string; key?: string };
-  const job = shapedStreamJob(shape, info, model(), { streams: STREAMS, rampMs: 100, timeoutMs: 600_000 });
+  cg = await startCallgrind(
+    checkout,
+    (dir) => (floor ? ['proxy', up.url] : ['stream-gateway', up.url, join(dir, 'gateway.log')]),
+    { ...process.env, ...GATEWAY_ENV },
+  );
+  const job = shapedStreamJob(shape, cg.info, model(), { streams: STREAMS, rampMs: 100, timeoutMs: 600_000 });
   await fetch(`${up.url}/bench/stream`, {
     method: 'POST',
     body: JSON.stringify({ chunks: CHUNKS, intervalMs: 20, firstMs: 50 }),
   });
   for (let i = 0; i < WARM; i++) await runStreams(job);
-  execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
-  const r = await runStreams(job);
-  execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  const chunks = Math.max(1, r.completed * CHUNKS);
-  const perThread = readdirSync(dir)
-    .filter((f) => f.startsWith('cg.out.'))
-    .sort()
-    .map((f) => Number(/(?:summary|totals): (\d+)/.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? 0) / chunks);
-  const [main = 0, ...others] = perThread;
-  const helpers = others.reduce((a, b) => a + b, 0);
+  const r = await counted(cg, () => runStreams(job));
+  const { main, helpers } = perUnit(cg, Math.max(1, r.completed * CHUNKS));
   console.log(
     `${floor ? 'floor' : checkout} ${shape}: ${r.completed}/${STREAMS} streams of ${CHUNKS} chunks; instructions per chunk: main thread ${Math.round(main)}, other threads ${Math.round(helpers)}`,
   );
 } finally {
-  child.kill('SIGKILL');
+  stopCallgrind(cg);
   await stop(up);
-  rmSync(dir, { recursive: true, force: true });
 }
