@@ -29,6 +29,12 @@ const GROUPS: Group[] = [
     after: 'its figures are waits and overshoot under load, which a machine busy with the other groups would blur',
   },
   {
+    name: 'live clients',
+    prefixes: ['test/clients/live-tier'],
+    after:
+      'it drives the real clients, each with gateways of its own, for minutes (skipped where they are not installed)',
+  },
+  {
     name: 'package',
     prefixes: ['test/package/'],
     isolate: 'it builds and packs the package: nothing else should see its dist/ come and go',
