@@ -44,10 +44,12 @@ export async function continueConversation(
   now: number,
 ): Promise<ContinuedConversation> {
   const previousId = String(body['previous_response_id']);
-  const turns = await walk(ctx, keyName ?? '', previousId, now);
+  const turns = await walkTurns(ctx, keyName ?? '', previousId, now, (missing, why) =>
+    notFound(ctx, previousId, missing, why),
+  );
   const owned = turns.at(-1)!;
   const all: unknown[] = [];
-  for (const t of turns) all.push(...(JSON.parse(t.items ?? '[]') as unknown[]));
+  for (const t of turns) all.push(...turnItems(t).map(asInputItem));
   const fresh = inputItems(body['input']);
   const { previous_response_id: _previous, ...rest } = body;
   const portable = portableItems(all);
@@ -62,7 +64,20 @@ export async function continueConversation(
   return continued;
 }
 
-async function walk(ctx: GatewayContext, key: string, id: string, now: number): Promise<ConversationTurn[]> {
+/** Why a turn cannot be read back: no record of it, another client key's, over max_bytes, or deleted. */
+export type MissingTurn = 'unknown' | 'key' | 'too_large' | 'deleted';
+
+/** A turn's items as recorded: its input, then its output. */
+export const turnItems = (t: ConversationTurn): unknown[] => JSON.parse(t.items ?? '[]') as unknown[];
+
+/** The turns `id` continues and itself, oldest first; `fail` makes the error for the first one that cannot be read. */
+export async function walkTurns(
+  ctx: GatewayContext,
+  key: string,
+  id: string,
+  now: number,
+  fail: (missing: string, why: MissingTurn) => Error,
+): Promise<ConversationTurn[]> {
   const turns: ConversationTurn[] = [];
   const seen = new Set<string>();
   /** Ancestors already asked for at once: read one by one from memory after that. */
@@ -71,8 +86,8 @@ async function walk(ctx: GatewayContext, key: string, id: string, now: number): 
     if (seen.has(at) || turns.length >= MAX_TURNS) break;
     seen.add(at);
     const turn = await ctx.store.readConversationTurn(at, now);
-    if (turn === undefined || turn.key !== key) throw notFound(ctx, id, at, turn === undefined ? 'unknown' : 'key');
-    if (turn.too_large === true) throw notFound(ctx, id, at, 'too_large');
+    const why = missingWhy(turn, key);
+    if (why !== undefined || turn === undefined) throw fail(at, why ?? 'unknown');
     turns.push(turn);
     at = turn.parent;
     if (at !== undefined && !fetched.has(at) && turn.ancestors !== undefined) {
@@ -83,23 +98,37 @@ async function walk(ctx: GatewayContext, key: string, id: string, now: number): 
   return turns.reverse();
 }
 
+/** Why the client key `key` cannot read `turn`, or undefined when it can. */
+export function missingWhy(turn: ConversationTurn | undefined, key: string): MissingTurn | undefined {
+  if (turn === undefined) return 'unknown';
+  if (turn.key !== key) return 'key';
+  if (turn.deleted === true) return 'deleted';
+  if (turn.too_large === true) return 'too_large';
+  return undefined;
+}
+
 /** Said in the caller's terms: which id, and why the gateway has no record of it. */
-function notFound(ctx: GatewayContext, id: string, missing: string, why: 'unknown' | 'key' | 'too_large'): ApiError {
-  const settings = ctx.settings.loaded.config.gateway.conversations;
+function notFound(ctx: GatewayContext, id: string, missing: string, why: MissingTurn): ApiError {
   const which = missing === id ? `'${id}'` : `'${id}' (its earlier turn '${missing}')`;
-  const reason = {
+  return new ApiError(
+    'invalid_request',
+    `Previous response with id ${which} not found: ${missingReason(ctx, why)}; send the whole conversation in input without previous_response_id`,
+    { code: 'previous_response_not_found', param: 'previous_response_id' },
+  );
+}
+
+/** Why a turn is missing, naming the setting that decided it. */
+export function missingReason(ctx: GatewayContext, why: MissingTurn): string {
+  const settings = ctx.settings.loaded.config.gateway.conversations;
+  return {
     unknown:
       settings.keep === 0
         ? 'the gateway keeps no conversations (gateway.conversations.keep is 0)'
         : `the gateway has no record of it: unknown to its state store, or older than gateway.conversations.keep (${formatDurationSetting(settings.keep)} after a conversation's last turn)`,
     key: 'it was made with another client key',
     too_large: `that turn was larger than gateway.conversations.max_bytes (${settings.max_bytes} bytes) and was not kept`,
+    deleted: 'it was deleted (DELETE /v1/responses/{id})',
   }[why];
-  return new ApiError(
-    'invalid_request',
-    `Previous response with id ${which} not found: ${reason}; send the whole conversation in input without previous_response_id`,
-    { code: 'previous_response_not_found', param: 'previous_response_id' },
-  );
 }
 
 /** Items only the upstream that made them reads: encrypted reasoning (any reasoning item: its id is the upstream's),
@@ -165,7 +194,8 @@ export function conversationHeader(continued: ContinuedConversation, route: stri
   return `rebuilt; turns=${continued.chain.length}${dropped.length > 0 ? `; dropped=${dropped.join(',')}` : ''}`;
 }
 
-/** What the record keeps of one turn: its new input (less a compaction's trigger, asked of that turn only). */
+/** What the record keeps of one turn: its new input (less a compaction's trigger, asked of that turn only), its output
+ * items as answered and the response object, for reading back (stored-responses.ts). */
 export interface TurnInput {
   key: string;
   parent?: string;
@@ -187,14 +217,16 @@ export function recordTurn(
   const settings = ctx.settings.loaded.config.gateway.conversations;
   const id = response['id'];
   if (settings.keep === 0 || typeof id !== 'string') return;
-  const output = Array.isArray(response['output']) ? response['output'] : [];
+  const { output: answeredOutput, ...object } = response;
+  const output = Array.isArray(answeredOutput) ? answeredOutput : [];
   const asked = turn.input.filter((i) => !(isObj(i) && i['type'] === 'compaction_trigger'));
-  const items = JSON.stringify([...asked, ...output.map(asInputItem)]);
+  const items = JSON.stringify([...asked, ...output]);
+  const shown = JSON.stringify(object);
   const record: ConversationTurn = { id, key: turn.key, at: now, expires_at: now + settings.keep };
   if (turn.parent !== undefined) record.parent = turn.parent;
   if (turn.chain.length > 1) record.ancestors = turn.chain.slice(-ANCESTORS);
-  if (Buffer.byteLength(items) > settings.max_bytes) record.too_large = true;
-  else record.items = items;
+  if (Buffer.byteLength(items) + Buffer.byteLength(shown) > settings.max_bytes) record.too_large = true;
+  else Object.assign(record, { items, inputs: asked.length, response: shown });
   if (answered.route !== undefined) record.route = answered.route;
   if (answered.fingerprint !== undefined) record.fingerprint = answered.fingerprint;
   const provider = answered.route?.slice(0, answered.route.indexOf('/'));
@@ -204,9 +236,9 @@ export function recordTurn(
   if (turn.chain.length > 0) ctx.store.extendConversationTurns(turn.chain, record.expires_at);
 }
 
-/** An output item as the next turn's input: the same item, without the `status` OpenAI accepts back anyway but some
+/** A recorded item as the next turn's input: an output item without the `status` OpenAI accepts back anyway but some
  * translators do not expect on input. */
-function asInputItem(item: unknown): unknown {
+export function asInputItem(item: unknown): unknown {
   if (!isObj(item)) return item;
   const { status: _status, ...rest } = item;
   return rest;

@@ -83,6 +83,9 @@ export interface WireApi {
   buffered?: true;
   /** Its turns are kept in the gateway's conversation record and may continue one (`previous_response_id`). */
   conversations?: true;
+  /** It may name a recorded conversation (`previous_response_id`), read whole from the record, but keeps no turn of
+   * its own: a compaction. */
+  readsConversations?: true;
   parse(body: unknown, options?: WireParseOptions): ParsedWire;
   response(res: ChatResponse, parsed: ParsedWire): object;
   streamEncoder(parsed: ParsedWire): StreamEncoder;
@@ -147,6 +150,7 @@ export const responsesCompactWire: WireApi = {
   api: 'openai',
   task: COMPACTION_TASK,
   buffered: true,
+  readsConversations: true,
   parse: (body, options) => {
     const { request, userItems } = parseCompactRequest(body, options);
     return { request, compactUserItems: userItems };

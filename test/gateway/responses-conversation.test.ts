@@ -191,6 +191,20 @@ test('a conversation compacted by the upstream that then fails is previous_respo
   Object.assign(upstream, { failing: false, compacts: false });
 });
 
+test('a conversation compacted by a Responses upstream cannot be compacted again by the gateway: refused naming it', async () => {
+  Object.assign(upstream, { failing: false, compacts: true });
+  const first = await client().responses.create({ model: 'gpt-up', input: 'long conversation' });
+  Object.assign(upstream, { compacts: false });
+  await assert.rejects(
+    client().responses.compact({ model: 'main', previous_response_id: first.id }),
+    (err: unknown) =>
+      err instanceof OpenAI.BadRequestError &&
+      err.code === 'unsupported_compaction' &&
+      err.param === 'previous_response_id' &&
+      /compacted by resp\/gpt-up/.test(err.message),
+  );
+});
+
 test('an id the gateway has no record of, or one of another client key, is previous_response_not_found naming the setting', async () => {
   await assert.rejects(
     client().responses.create({ model: 'gpt-up', previous_response_id: 'resp_never_seen', input: 'x' }),
