@@ -61,6 +61,8 @@ export interface WireParseOptions {
   routeWithoutResponses?: () => string | undefined;
   /** The first route of the chain that is not Anthropic's (responses-routes.ts). */
   routeWithoutAnthropic?: () => string | undefined;
+  /** The first route of the chain that neither serves the Responses API nor is Anthropic's (responses-routes.ts). */
+  routeWithoutCompaction?: () => string | undefined;
 }
 
 export interface StreamEncoder {

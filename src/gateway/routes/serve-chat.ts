@@ -14,7 +14,12 @@ import { headerValue } from '../header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, ParsedWire } from '../wire.ts';
 import { startStreamReply, writeStream, type FramesLife } from '../stream-writer.ts';
-import { routeWithoutAnthropic, routeWithoutResponses, servesResponses } from '../responses-routes.ts';
+import {
+  routeWithoutAnthropic,
+  routeWithoutCompaction,
+  routeWithoutResponses,
+  servesResponses,
+} from '../responses-routes.ts';
 import { tracingOn } from '../../telemetry/active.ts';
 import { withCaller } from '../../telemetry/caller.ts';
 import { usageHeaderValue } from '../usage-record.ts';
@@ -116,6 +121,7 @@ export async function serveChat(
     hostedTools: settings.hostedTools,
     routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target),
     routeWithoutAnthropic: () => routeWithoutAnthropic(settings.loaded.config, target),
+    routeWithoutCompaction: () => routeWithoutCompaction(settings.loaded.config, target),
   });
   if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) sy.droppedTools = parsed.droppedTools;
   const header = req.headers['anthropic-beta'];
