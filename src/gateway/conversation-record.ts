@@ -28,6 +28,9 @@ export interface ContinuedConversation {
   owner?: ConversationOwner;
   /** Items left out of `body` because only the owner reads them, by type (`reasoning`, `compaction`). */
   dropped: Record<string, number>;
+  /** For each earlier holder (`route#fingerprint`, ConversationOwner.holders): its own items it is sent, and the
+   * others' left out, by type. */
+  holders: Record<string, { kept: Record<string, number>; dropped: Record<string, number> }>;
 }
 
 /** The caller's `input` as items: a string is one user message. */
@@ -48,20 +51,67 @@ export async function continueConversation(
     notFound(ctx, previousId, missing, why),
   );
   const owned = turns.at(-1)!;
-  const all: unknown[] = [];
-  for (const t of turns) all.push(...turnItems(t).map(asInputItem));
+  const sourced = sourcedItems(turns);
   const fresh = inputItems(body['input']);
   const { previous_response_id: _previous, ...rest } = body;
-  const portable = portableItems(all);
+  const portable = portableItems(sourced.map((s) => s.item));
   const continued: ContinuedConversation = {
     previousId,
     body: { ...rest, input: [...portable.items, ...fresh] },
     chain: turns.map((t) => t.id),
     dropped: portable.dropped,
+    holders: {},
   };
-  const owner = ownerOf(ctx, owned, body, rest, [...all, ...fresh], portable.opaque);
-  if (owner !== undefined) continued.owner = owner;
+  const owner = ownerOf(ctx, owned, body, rest, { sourced, fresh });
+  if (owner !== undefined) {
+    const holders = holdersOf(ctx, makerOf(owned.route, owned.fingerprint), rest, { sourced, fresh });
+    if (holders.length > 0 && owner.unportable === undefined) {
+      owner.holders = holders.map((h) => h.holder);
+      for (const h of holders) continued.holders[h.maker] = h.counts;
+    }
+    continued.owner = owner;
+  }
   return continued;
+}
+
+/** A recorded item, with the route and key whose answer held it (`route#fingerprint`) when it is a turn's output:
+ * what only that upstream reads goes back to it alone. */
+interface Sourced {
+  item: unknown;
+  maker?: string;
+}
+
+/** The conversation so far, as the turns recorded it, and the caller's new items. */
+interface Whole {
+  sourced: readonly Sourced[];
+  fresh: readonly unknown[];
+}
+
+const makerOf = (route: string | undefined, fingerprint: string | undefined): string | undefined =>
+  route !== undefined && fingerprint !== undefined ? `${route}#${fingerprint}` : undefined;
+
+/** Each turn's items, its output's marked with the route and key that answered (a turn kept before `inputs` was
+ * recorded has them unmarked: sent to the last owner only, as before). */
+function sourcedItems(turns: readonly ConversationTurn[]): Sourced[] {
+  const out: Sourced[] = [];
+  for (const t of turns) {
+    const maker = makerOf(t.route, t.fingerprint);
+    turnItems(t).forEach((item, i) => {
+      const s: Sourced = { item: asInputItem(item) };
+      if (maker !== undefined && t.inputs !== undefined && i >= t.inputs) s.maker = maker;
+      out.push(s);
+    });
+  }
+  return out;
+}
+
+/** The conversation as `maker` may be sent it: the items only it reads kept, other upstreams' left out (and, for the
+ * last owner, `unmarked` ones the caller sent kept too); the gateway's compaction items as their summaries. */
+function readableBy(whole: Whole, maker: string | undefined, unmarked: boolean): unknown[] {
+  const kept = whole.sourced.filter(
+    (s) => opaqueType(s.item) === undefined || (s.maker === undefined ? unmarked : s.maker === maker),
+  );
+  return [...kept.map((s) => s.item), ...whole.fresh].map(readableCompaction);
 }
 
 /** Why a turn cannot be read back: no record of it, another client key's, over max_bytes, or deleted. */
@@ -162,18 +212,56 @@ function ownerOf(
   last: ConversationTurn,
   body: Obj,
   rest: Obj,
-  whole: unknown[],
-  opaque: boolean,
+  whole: Whole,
 ): ConversationOwner | undefined {
   if (last.route === undefined || last.fingerprint === undefined) return undefined;
   const provider = last.route.slice(0, last.route.indexOf('/'));
   const owner: ConversationOwner = { route: last.route, provider, fingerprint: last.fingerprint };
   if (!servesResponses(ctx.settings.loaded.config, { provider })) return owner;
-  owner.responsesBody = last.upstream_knows === true ? body : { ...rest, input: whole.map(readableCompaction) };
-  if (whole.some((i) => opaqueType(i) === 'compaction'))
+  const input = readableBy(whole, makerOf(last.route, last.fingerprint), true);
+  owner.responsesBody = last.upstream_knows === true ? body : { ...rest, input };
+  if ([...whole.sourced.map((s) => s.item), ...whole.fresh].some((i) => opaqueType(i) === 'compaction'))
     owner.unportable = `the conversation was compacted by ${last.route}, whose compaction item only that provider's account can read`;
-  else if (!opaque && last.upstream_knows !== true) delete owner.responsesBody;
+  else if (!input.some((i) => opaqueType(i) !== undefined) && last.upstream_knows !== true) delete owner.responsesBody;
   return owner;
+}
+
+/** The routes and keys other than the last owner's whose answers hold reasoning only they read, each with the
+ * conversation it is sent should the chain come back to it: its own reasoning kept, every other upstream's left out
+ * (docs/gateway.md#a-conversations-state-across-a-fallback). Only a route serving the Responses API reads one. */
+function holdersOf(
+  ctx: GatewayContext,
+  owner: string | undefined,
+  rest: Obj,
+  whole: Whole,
+): {
+  maker: string;
+  holder: NonNullable<ConversationOwner['holders']>[number];
+  counts: ContinuedConversation['holders'][string];
+}[] {
+  const makers = new Set<string>();
+  for (const s of whole.sourced)
+    if (s.maker !== undefined && s.maker !== owner && opaqueType(s.item) === 'reasoning') makers.add(s.maker);
+  const config = ctx.settings.loaded.config;
+  return [...makers]
+    .map((maker) => {
+      const at = maker.lastIndexOf('#');
+      const route = maker.slice(0, at);
+      const counts = { kept: {} as Record<string, number>, dropped: {} as Record<string, number> };
+      for (const s of whole.sourced) {
+        const type = opaqueType(s.item);
+        if (type === undefined) continue;
+        const tally = s.maker === maker ? counts.kept : counts.dropped;
+        tally[type] = (tally[type] ?? 0) + 1;
+      }
+      const holder = {
+        route,
+        fingerprint: maker.slice(at + 1),
+        responsesBody: { ...rest, input: readableBy(whole, maker, false) },
+      };
+      return { maker, holder, counts };
+    })
+    .filter((h) => servesResponses(config, { provider: h.holder.route.slice(0, h.holder.route.indexOf('/')) }));
 }
 
 /** The gateway's own compaction item becomes the user message it stands for, as every route is sent it. */
@@ -190,8 +278,14 @@ export function conversationHeader(continued: ContinuedConversation, route: stri
     return owner.responsesBody['previous_response_id'] !== undefined
       ? 'continued'
       : `rebuilt; turns=${continued.chain.length}`;
-  const dropped = Object.entries(continued.dropped).map(([type, n]) => `${type}:${n}`);
-  return `rebuilt; turns=${continued.chain.length}${dropped.length > 0 ? `; dropped=${dropped.join(',')}` : ''}`;
+  const held = fingerprint === undefined ? undefined : continued.holders[`${route}#${fingerprint}`];
+  const said = (name: string, counts: Record<string, number>): string => {
+    const list = Object.entries(counts).map(([type, n]) => `${type}:${n}`);
+    return list.length > 0 ? `; ${name}=${list.join(',')}` : '';
+  };
+  if (held !== undefined)
+    return `rebuilt; turns=${continued.chain.length}${said('kept', held.kept)}${said('dropped', held.dropped)}`;
+  return `rebuilt; turns=${continued.chain.length}${said('dropped', continued.dropped)}`;
 }
 
 /** What the record keeps of one turn: its new input (less a compaction's trigger, asked of that turn only), its output
