@@ -86,9 +86,32 @@ test('a response is retrieved as it was answered, and its input items listed as 
   for await (const item of client().responses.inputItems.list(second.id, { order: 'asc', limit: 1 })) all.push(item.id);
   assert.deepEqual(all, page.data.map((i) => i.id).reverse());
 
+  // Newest first, after the newest: the two before it; before the oldest: the two after it.
+  const older = await client().responses.inputItems.list(second.id, { after: page.data[0]!.id });
+  assert.deepEqual(
+    older.data.map((i) => i.id),
+    page.data.slice(1).map((i) => i.id),
+  );
+  // `before` (which the SDK no longer sends, as OpenAI's reference no longer lists it) pages the other way.
+  const newer = await fetch(`${h.url}/v1/responses/${second.id}/input_items?before=${page.data[2]!.id}`, {
+    headers: { authorization: `Bearer ${h.key}` },
+  });
+  assert.deepEqual(
+    ((await newer.json()) as { data: { id: string }[] }).data.map((i) => i.id),
+    page.data.slice(0, 2).map((i) => i.id),
+  );
+
   await assert.rejects(
     client().responses.inputItems.list(second.id, { limit: 500 }),
     (err: unknown) => err instanceof OpenAI.BadRequestError && err.param === 'limit',
+  );
+  await assert.rejects(
+    client().responses.inputItems.list(second.id, { after: 'msg_not_here' }),
+    (err: unknown) => err instanceof OpenAI.BadRequestError && err.param === 'after',
+  );
+  await assert.rejects(
+    client().responses.retrieve(second.id, { stream: true }),
+    (err: unknown) => err instanceof OpenAI.BadRequestError && err.param === 'stream',
   );
 });
 
