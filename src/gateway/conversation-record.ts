@@ -51,7 +51,7 @@ export async function continueConversation(
     notFound(ctx, previousId, missing, why),
   );
   const owned = turns.at(-1)!;
-  const sourced = sourcedItems(turns);
+  const sourced = sinceCompaction(sourcedItems(turns));
   const fresh = inputItems(body['input']);
   const { previous_response_id: _previous, ...rest } = body;
   const portable = portableItems(sourced.map((s) => s.item));
@@ -79,6 +79,8 @@ export async function continueConversation(
 interface Sourced {
   item: unknown;
   maker?: string;
+  /** In a turn's output (an answer), not its input. */
+  answered?: true;
 }
 
 /** The conversation so far, as the turns recorded it, and the caller's new items. */
@@ -98,11 +100,29 @@ function sourcedItems(turns: readonly ConversationTurn[]): Sourced[] {
     const maker = makerOf(t.route, t.fingerprint);
     turnItems(t).forEach((item, i) => {
       const s: Sourced = { item: asInputItem(item) };
-      if (maker !== undefined && t.inputs !== undefined && i >= t.inputs) s.maker = maker;
+      if (t.inputs !== undefined && i >= t.inputs) {
+        s.answered = true;
+        if (maker !== undefined) s.maker = maker;
+      }
       out.push(s);
     });
   }
   return out;
+}
+
+/** The conversation from the last compaction an answer made on (the gateway's own item, from a compaction_trigger
+ * turn or an Anthropic route's compaction block): its summary stands for everything before it but the system and
+ * developer messages, as the upstream that compacts drops what precedes its block. */
+function sinceCompaction(items: Sourced[]): Sourced[] {
+  const at = items.findLastIndex(
+    (s) =>
+      s.answered === true && isObj(s.item) && s.item['type'] === 'compaction' && gatewaySummary(s.item) !== undefined,
+  );
+  if (at <= 0) return items;
+  const kept = items
+    .slice(0, at)
+    .filter((s) => isObj(s.item) && (s.item['role'] === 'system' || s.item['role'] === 'developer'));
+  return [...kept, ...items.slice(at)];
 }
 
 /** The conversation as `maker` may be sent it: the items only it reads kept, other upstreams' left out (and, for the

@@ -2,7 +2,7 @@
 // (docs/gateway.md#compaction): an Anthropic caller (the official SDK, its beta and compact edit) gets the upstream's
 // compaction block, paused and streamed, sends it back and is answered from the block on; a Responses caller's
 // compact_threshold on an Anthropic route becomes Anthropic's own compaction, whose block comes back as a compaction
-// item, and the next turn (previous_response_id) sends its summary on.
+// item, and the next turn (previous_response_id) is rebuilt from that summary on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
@@ -105,6 +105,8 @@ test('a Responses caller on an Anthropic route: compact_threshold compacts there
   const second = await client.responses.create({ model: 'main', previous_response_id: first.id, input: 'go on' });
   assert.equal(second.status, 'completed');
   assert.equal(second.output_text, '[sim-large] reply to: go on');
+  // Rebuilt from the compaction on, as Anthropic reads a block it made: its summary, the answer after it, the new turn.
+  assert.deepEqual(h.sim.log().at(-1)!.roles, ['user', 'assistant', 'user']);
 });
 
 test('under the threshold a Responses caller on an Anthropic route is answered without a compaction', async () => {

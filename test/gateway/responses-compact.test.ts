@@ -185,3 +185,21 @@ test('compact with a previous_response_id the gateway has no record of is previo
       /'resp_never_recorded' not found: .*gateway\.conversations\.keep/.test(err.message),
   );
 });
+
+test('a turn continuing a compaction_trigger turn is rebuilt from the compaction on: its summary stands for what came before', async () => {
+  const compacted = await post('/v1/responses', {
+    model: 'main',
+    instructions: 'be brief',
+    input: [...CONVERSATION, { type: 'compaction_trigger' }],
+  });
+  assert.equal(compacted.status, 200, JSON.stringify(compacted.body));
+  const next = await post('/v1/responses', {
+    model: 'main',
+    instructions: 'be brief',
+    previous_response_id: compacted.body['id'],
+    input: 'go on',
+  });
+  assert.equal(next.status, 200, JSON.stringify(next.body));
+  // The instructions, the summary as a user message, the new input: nothing the summary replaced.
+  assert.deepEqual(h.sim.log().at(-1)!.roles, ['system', 'user', 'user']);
+});
