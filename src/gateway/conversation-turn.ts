@@ -90,3 +90,29 @@ export function unportableFailure(
     { code: 'previous_response_not_found', param: 'previous_response_id' },
   );
 }
+
+/** The body of a request that reads a recorded conversation without continuing it (a compaction): as it came without
+ * `previous_response_id`, else with the conversation whole in `input`. One compacted by an upstream that alone reads
+ * it cannot be summarised here: refused naming that route. */
+export async function wholeConversation(
+  ctx: GatewayContext,
+  keyName: string | undefined,
+  body: Obj,
+  now: number,
+): Promise<Obj> {
+  const previous = body['previous_response_id'];
+  if (previous === undefined || previous === null) return body;
+  if (typeof previous !== 'string' || previous === '')
+    throw new ApiError('invalid_request', 'previous_response_id: expected a response id', {
+      param: 'previous_response_id',
+    });
+  const continued = await continueConversation(ctx, keyName, body, now);
+  const unportable = continued.owner?.unportable;
+  if (unportable !== undefined)
+    throw new ApiError(
+      'invalid_request',
+      `Previous response '${previous}' cannot be compacted by the gateway: ${unportable}, and the gateway's compaction asks a model for a summary of what it can read; compact with that provider's own API, or send the conversation whole without its compaction item`,
+      { code: 'unsupported_compaction', param: 'previous_response_id' },
+    );
+  return continued.body;
+}

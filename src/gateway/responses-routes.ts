@@ -29,5 +29,14 @@ function firstRouteNot(config: Config, target: ModelTarget, serves: (r: Route) =
   return without && `${without.provider}/${without.model} (${without.origin})`;
 }
 
+/** The first route of the chain that compacts a conversation neither as the Responses API nor as Anthropic's. */
+export function routeWithoutCompaction(config: Config, target: ModelTarget): string | undefined {
+  return firstRouteNot(
+    config,
+    target,
+    (r) => servesResponses(config, r) || config.providers[r.provider]?.type === 'anthropic',
+  );
+}
+
 export const servesResponses = (config: Config, route: Pick<Route, 'provider'>): boolean =>
   config.providers[route.provider]?.responses_api === true;

@@ -61,6 +61,8 @@ export interface WireParseOptions {
   routeWithoutResponses?: () => string | undefined;
   /** The first route of the chain that is not Anthropic's (responses-routes.ts). */
   routeWithoutAnthropic?: () => string | undefined;
+  /** The first route of the chain that neither serves the Responses API nor is Anthropic's (responses-routes.ts). */
+  routeWithoutCompaction?: () => string | undefined;
 }
 
 export interface StreamEncoder {
@@ -83,6 +85,9 @@ export interface WireApi {
   buffered?: true;
   /** Its turns are kept in the gateway's conversation record and may continue one (`previous_response_id`). */
   conversations?: true;
+  /** It may name a recorded conversation (`previous_response_id`), read whole from the record, but keeps no turn of
+   * its own: a compaction. */
+  readsConversations?: true;
   parse(body: unknown, options?: WireParseOptions): ParsedWire;
   response(res: ChatResponse, parsed: ParsedWire): object;
   streamEncoder(parsed: ParsedWire): StreamEncoder;
@@ -147,6 +152,7 @@ export const responsesCompactWire: WireApi = {
   api: 'openai',
   task: COMPACTION_TASK,
   buffered: true,
+  readsConversations: true,
   parse: (body, options) => {
     const { request, userItems } = parseCompactRequest(body, options);
     return { request, compactUserItems: userItems };

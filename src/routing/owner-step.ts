@@ -45,10 +45,14 @@ export function skipUnportable(ctx: CallContext, route: RouteSpec): boolean {
 const isOwner = (owner: ConversationOwner, route: RouteSpec, cred: Credential): boolean =>
   routeName(route) === owner.route && cred.fingerprint === owner.fingerprint;
 
-/** What the owner's route and key are sent in place of the request's Responses body, if anything. */
+/** What the owner's route and key, or an earlier holder's, are sent in place of the request's Responses body, if
+ * anything. */
 export function ownerBody(ctx: CallContext, route: RouteSpec, cred: Credential): Record<string, unknown> | undefined {
   const owner = ctx.owner;
-  return owner !== undefined && isOwner(owner, route, cred) ? owner.responsesBody : undefined;
+  if (owner === undefined) return undefined;
+  if (isOwner(owner, route, cred)) return owner.responsesBody;
+  const name = routeName(route);
+  return owner.holders?.find((h) => h.route === name && h.fingerprint === cred.fingerprint)?.responsesBody;
 }
 
 /** Another key of the owner's route, for a conversation only the owner's key reads: refused before it is sent. */

@@ -88,6 +88,10 @@ export interface ConversationOwner {
   responsesBody?: Record<string, unknown>;
   /** Why no other route can be sent the conversation (an item only the owner reads); absent when any can. */
   unportable?: string;
+  /** Earlier holders: other routes and keys (serving the Responses API) whose answers in this conversation hold items
+   * only they read (their encrypted reasoning). When the chain comes back to one, it is sent its `responsesBody`: the
+   * conversation with its own such items kept, where any other route gets them left out. */
+  holders?: { route: string; fingerprint: string; responsesBody: Record<string, unknown> }[];
 }
 
 export interface Disabled {

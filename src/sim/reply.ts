@@ -5,6 +5,7 @@ import { instanceOf } from './schema-instance.ts';
 import { rngFor, type Rng } from './rng.ts';
 import type { CacheUsage } from './prompt-cache.ts';
 import { simThinking, type SimThinking } from './thinking.ts';
+import { compactionOpaque, compactionSummary } from './compaction.ts';
 
 export interface SimToolCall {
   id: string;
@@ -14,6 +15,9 @@ export interface SimToolCall {
 }
 
 export interface SimReply {
+  /** The compaction the answer opens with (an Anthropic request over its compact edit's trigger): its summary, and
+   * whether the answer pauses after it (the block alone, stop reason `compaction`). */
+  compaction?: { summary: string; paused: boolean; encrypted: string | null };
   /** The thinking block the answer opens with (an Anthropic request with thinking on). */
   thinking?: SimThinking;
   /** Empty when the reply is a tool call. */
@@ -50,7 +54,28 @@ export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(te
 const collapse = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
 export function composeReply(req: SimRequest, model: string, callId: string, options: ReplyOptions): SimReply {
-  const reply = composeAnswer(req, model, callId, options);
+  const reply = withThinking(req, composeAnswer(req, model, callId, options), options);
+  const edit = req.compaction;
+  if (edit === undefined || req.promptTokens <= edit.trigger) return reply;
+  const summary = compactionSummary(req.messages.filter((m) => m.role === 'user' && !m.toolResult).map((m) => m.text));
+  const tokens = (options.count ?? estimateTokens)(summary);
+  const compaction = { summary, paused: edit.pause, encrypted: edit.encrypted ? compactionOpaque(summary) : null };
+  // Paused, the answer is the block alone: nothing else was written.
+  if (edit.pause) {
+    const paused: SimReply = {
+      compaction,
+      text: '',
+      finish: 'stop',
+      inputTokens: reply.inputTokens,
+      outputTokens: tokens,
+    };
+    if (reply.cache !== undefined) paused.cache = reply.cache;
+    return paused;
+  }
+  return { compaction, ...reply, outputTokens: reply.outputTokens + tokens };
+}
+
+function withThinking(req: SimRequest, reply: SimReply, options: ReplyOptions): SimReply {
   if (req.thinking === 'off') return reply;
   const thinking = simThinking(reply.toolCall ? `calling ${reply.toolCall.name}` : 'the reply', req.thinking);
   const count = options.count ?? estimateTokens;

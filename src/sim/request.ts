@@ -6,6 +6,7 @@ import { isObject, type Json } from './json.ts';
 import { anthropicProblem } from './anthropic-checks.ts';
 import { openAiProblem } from './openai-checks.ts';
 import { thinkingOf } from './thinking.ts';
+import { afterCompaction, compactEditOf, compactionProblem, requestBetas, type SimCompactEdit } from './compaction.ts';
 
 export interface SimMessage {
   role: string;
@@ -40,6 +41,8 @@ export interface SimRequest {
   /** Anthropic `thinking`: when on (`enabled` or `adaptive`) the answer opens with a thinking block, its text left
    * out when the request says `display: "omitted"`. */
   thinking: 'off' | 'shown' | 'omitted';
+  /** Anthropic: the compact edit the request carries with its beta (compaction.ts). */
+  compaction?: SimCompactEdit;
   /** Rough prompt size: characters / 4 (or counted with o200k under the `token_count` answer option). */
   promptTokens: number;
   /** The system prompt's text and each message's, as a tokenizer counts a prompt (billing.ts). */
@@ -120,6 +123,7 @@ export function parseChatRequest(
   key: string | undefined,
   rawBody: string,
   anthropicVersion: string | undefined,
+  anthropicBeta?: string,
 ): SimRequest {
   const empty = emptySimRequest(api, key);
   let body: unknown;
@@ -130,15 +134,20 @@ export function parseChatRequest(
   }
   if (!isObject(body))
     return { ...empty, problem: { error: 'invalid_body', detail: 'the request body must be a JSON object' } };
-  const parsed = api === 'openai' ? fromOpenAi(body) : fromAnthropic(body);
+  const betas = api === 'anthropic' ? requestBetas(anthropicBeta, body) : [];
+  // What the model reads: an Anthropic conversation from its last compaction block on.
+  const read = api === 'anthropic' && Array.isArray(body['messages']) ? withMessagesRead(body) : body;
+  const parsed = api === 'openai' ? fromOpenAi(body) : fromAnthropic(read);
   const request: SimRequest = { ...empty, ...parsed, body };
+  const edit = api === 'anthropic' ? compactEditOf(body, betas) : undefined;
+  if (edit !== undefined) request.compaction = edit;
   request.promptTokens = Math.ceil(
     (request.system.length + request.messages.reduce((n, m) => n + m.text.length, 0)) / 4,
   );
   request.promptTexts = [
     ...(body['system'] !== undefined ? [textOf(body['system'])] : []),
-    ...(Array.isArray(body['messages'])
-      ? body['messages'].map((m: unknown) => (isObject(m) ? textOf(m['content']) : ''))
+    ...(Array.isArray(read['messages'])
+      ? read['messages'].map((m: unknown) => (isObject(m) ? textOf(m['content']) : ''))
       : []),
   ];
   request.images = countImages(body['messages']);
@@ -150,7 +159,15 @@ export function parseChatRequest(
     : [];
   request.cacheMarks = countCacheMarks([body['system'], body['messages'], body['tools']]);
   request.problem = problemOf(api, body, anthropicVersion);
+  if (api === 'anthropic' && request.problem === undefined) {
+    const detail = compactionProblem(body, betas);
+    if (detail !== undefined) request.problem = { error: 'invalid_body', detail };
+  }
   return request;
+}
+
+function withMessagesRead(body: Json): Json {
+  return { ...body, messages: afterCompaction((body['messages'] as unknown[]).filter(isObject)) };
 }
 
 function problemOf(api: ApiName, body: Json, anthropicVersion: string | undefined): RequestProblem | undefined {

@@ -134,6 +134,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
               key,
               body,
               vertexClaude !== undefined ? 'vertex' : typeof version === 'string' ? version : undefined,
+              typeof req.headers['anthropic-beta'] === 'string' ? req.headers['anthropic-beta'] : undefined,
             );
     if (vertexClaude !== undefined) {
       request.model = vertexClaude.model;

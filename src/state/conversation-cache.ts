@@ -10,7 +10,7 @@ export const CONVERSATION_MEMORY_BYTES = 64 * 1024 * 1024;
 const later = (a: ConversationTurn, b: ConversationTurn): ConversationTurn => (b.at >= a.at ? b : a);
 
 /** What a turn weighs in memory: its items' text, and a little for the rest. */
-export const turnBytes = (t: ConversationTurn): number => (t.items?.length ?? 0) + 256;
+export const turnBytes = (t: ConversationTurn): number => (t.items?.length ?? 0) + (t.response?.length ?? 0) + 256;
 
 export class ConversationCache {
   /** Insertion order is use order: the first entry is the least recently used. */
@@ -82,6 +82,9 @@ export function parseConversationTurn(value: unknown): ConversationTurn | undefi
   if (typeof r.parent === 'string') turn.parent = r.parent;
   if (Array.isArray(r.ancestors) && r.ancestors.every((a) => typeof a === 'string')) turn.ancestors = r.ancestors;
   if (typeof r.items === 'string') turn.items = r.items;
+  if (typeof r.inputs === 'number') turn.inputs = r.inputs;
+  if (typeof r.response === 'string') turn.response = r.response;
+  if (r.deleted === true) turn.deleted = true;
   if (typeof r.route === 'string') turn.route = r.route;
   if (typeof r.fingerprint === 'string') turn.fingerprint = r.fingerprint;
   if (r.upstream_knows === true) turn.upstream_knows = true;

@@ -67,13 +67,13 @@ export abstract class MemoryFirstStore {
     this.writeConversations();
   }
 
-  async readConversationTurn(id: string, now: number): Promise<ConversationTurn | undefined> {
+  async readConversationTurn(id: string, now: number, fresh = false): Promise<ConversationTurn | undefined> {
     const held = this.conversations.get(id, now);
-    if (held !== undefined) return held;
+    if (held !== undefined && !fresh) return held;
     const stored = await this.loadConversationTurn(id);
-    if (stored === undefined || stored.expires_at <= now) return undefined;
+    if (stored === undefined || stored.expires_at <= now) return held;
     this.conversations.absorb(stored);
-    return stored;
+    return held === undefined || stored.at > held.at ? stored : held;
   }
 
   async readConversationTurns(ids: readonly string[], now: number): Promise<(ConversationTurn | undefined)[]> {

@@ -265,8 +265,14 @@ export interface ConversationTurn {
   ancestors?: string[];
   /** The client key's name (`''` without one): another key does not find the turn. */
   key: string;
-  /** JSON array of the turn's items: its new input, then its output as input items. Absent when too_large. */
+  /** JSON array of the turn's items: its new input, then its output items as answered. Absent when too_large. */
   items?: string;
+  /** How many of `items` are the turn's input (the rest are its output). */
+  inputs?: number;
+  /** JSON of the response object as answered, less its `output` (in `items`): GET /v1/responses/{id}. */
+  response?: string;
+  /** Deleted by its client (DELETE /v1/responses/{id}): kept without items until it expires, to say so. */
+  deleted?: true;
   /** `provider/model` of the route that answered, and its credential's fingerprint (none for a warm-up). */
   route?: string;
   fingerprint?: string;
@@ -286,8 +292,10 @@ export interface ConversationStore {
   /** Keeps these turns (the ones a new turn continues) until `expires_at` at least: a conversation is kept for
    * `gateway.conversations.keep` after its last turn, not its first. */
   extendConversationTurns(ids: readonly string[], expires_at: number): void;
-  /** From memory, else the backing store (another process's turn); undefined when unknown or expired by `now`. */
-  readConversationTurn(id: string, now: number): Promise<ConversationTurn | undefined>;
+  /** From memory, else the backing store (another process's turn); undefined when unknown or expired by `now`. With
+   * `fresh`, the backing store is read even for a turn held in memory and the later of the two wins (another process
+   * may have deleted it): for reading a response back, not for continuing one. */
+  readConversationTurn(id: string, now: number, fresh?: boolean): Promise<ConversationTurn | undefined>;
   /** Several at once, in the order asked (those in memory from there, the rest in one read of the backing store). */
   readConversationTurns(ids: readonly string[], now: number): Promise<(ConversationTurn | undefined)[]>;
 }

@@ -1,11 +1,13 @@
 // Compaction on the Responses API (POST /v1/responses/compact and the `compaction` items it answers), through the real
 // gateway and simulator: the summary is asked of the `compression` task's chain and counted in the ledger as that
 // task; the item it answers is sent to any route as the summary it holds; an item OpenAI encrypted is refused by name
-// on a route that cannot read it, never left out.
+// on a route that cannot read it, never left out; a conversation the gateway recorded is compacted by its
+// previous_response_id.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
 import { until } from '../helpers/until.ts';
+import OpenAI from 'openai';
 
 const OA = 'sk-sim-compact-oa-0001';
 const ANT = 'sk-ant-compact-an-0001';
@@ -135,4 +137,69 @@ test("a turn ending with compaction_trigger (Codex's remote compaction) is answe
   });
   assert.equal(misplaced.status, 400);
   assert.equal((misplaced.body['error'] as { param: string }).param, 'input[0]');
+});
+
+test('compact with previous_response_id compacts the conversation the gateway recorded, with the SDK', async () => {
+  const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
+  const first = await client.responses.create({ model: 'gpt-6.1-sol', input: 'list the files' });
+  const second = await client.responses.create({
+    model: 'gpt-6.1-sol',
+    previous_response_id: first.id,
+    input: 'now read a.ts',
+  });
+  const compacted = await client.responses.compact({ model: 'gpt-6.1-sol', previous_response_id: second.id });
+  assert.equal(compacted.object, 'response.compaction');
+  const output = compacted.output as unknown as Obj[];
+  assert.deepEqual(
+    output.map((i) => i['type'] ?? 'message'),
+    ['message', 'message', 'compaction'],
+    'the conversation’s user messages, then the item',
+  );
+  assert.deepEqual(
+    output.slice(0, 2).map((i) => i['content']),
+    ['list the files', 'now read a.ts'],
+  );
+  // The model was asked for a summary of both turns, then the new input after them.
+  assert.deepEqual(h.sim.log().at(-1)!.roles, ['user', 'assistant', 'user', 'assistant', 'user']);
+  const withNew = await client.responses.compact({
+    model: 'gpt-6.1-sol',
+    previous_response_id: second.id,
+    input: 'and b.ts',
+  });
+  assert.equal((withNew.output as unknown as Obj[]).length, 4);
+  // A compaction keeps no turn: its id continues nothing.
+  await assert.rejects(
+    client.responses.create({ model: 'gpt-6.1-sol', previous_response_id: compacted.id, input: 'x' }),
+    (err: unknown) => err instanceof OpenAI.BadRequestError && err.code === 'previous_response_not_found',
+  );
+});
+
+test('compact with a previous_response_id the gateway has no record of is previous_response_not_found, saying why', async () => {
+  const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
+  await assert.rejects(
+    client.responses.compact({ model: 'gpt-6.1-sol', previous_response_id: 'resp_never_recorded' }),
+    (err: unknown) =>
+      err instanceof OpenAI.BadRequestError &&
+      err.code === 'previous_response_not_found' &&
+      err.param === 'previous_response_id' &&
+      /'resp_never_recorded' not found: .*gateway\.conversations\.keep/.test(err.message),
+  );
+});
+
+test('a turn continuing a compaction_trigger turn is rebuilt from the compaction on: its summary stands for what came before', async () => {
+  const compacted = await post('/v1/responses', {
+    model: 'main',
+    instructions: 'be brief',
+    input: [...CONVERSATION, { type: 'compaction_trigger' }],
+  });
+  assert.equal(compacted.status, 200, JSON.stringify(compacted.body));
+  const next = await post('/v1/responses', {
+    model: 'main',
+    instructions: 'be brief',
+    previous_response_id: compacted.body['id'],
+    input: 'go on',
+  });
+  assert.equal(next.status, 200, JSON.stringify(next.body));
+  // The instructions, the summary as a user message, the new input: nothing the summary replaced.
+  assert.deepEqual(h.sim.log().at(-1)!.roles, ['system', 'user', 'user']);
 });

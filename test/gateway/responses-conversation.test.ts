@@ -18,15 +18,25 @@ import { spawnGateway } from '../helpers/gateway-process.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 
 const KEY = 'sk-canned-conversation-01';
+/** Another account's key, on another Responses provider: neither reads the other's encrypted reasoning. */
+const KEY2 = 'sk-canned-conversation-02';
 const SIM = 'sk-sim-conversation-0001';
 let up: CannedUpstream;
 let h: Harness;
 
 /** The Responses upstream: it keeps what it answered (unless `store: false`), as OpenAI does, and can be failed. */
-const upstream = { failing: false, compacts: false, served: 0, known: new Set<string>() };
+const upstream = {
+  failing: false,
+  /** Only this model's calls fail. */
+  failingModel: undefined as string | undefined,
+  compacts: false,
+  served: 0,
+  known: new Set<string>(),
+};
 
 function responsesAnswer(body: Record<string, unknown>): CannedReply {
-  if (upstream.failing) return { status: 500, body: { error: { message: 'upstream down', type: 'server_error' } } };
+  if (upstream.failing || body['model'] === upstream.failingModel)
+    return { status: 500, body: { error: { message: 'upstream down', type: 'server_error' } } };
   const previous = body['previous_response_id'];
   if (typeof previous === 'string' && !upstream.known.has(previous))
     return {
@@ -105,6 +115,7 @@ before(async () => {
     config: (sim) => ({
       providers: {
         resp: simProvider(up.origin, 'openai', KEY, { responses_api: true }),
+        resp2: simProvider(up.origin, 'openai', KEY2, { responses_api: true }),
         plain: simProvider(up.origin, 'openai', KEY),
         oa: simProvider(sim, 'openai', SIM),
       },
@@ -116,8 +127,14 @@ before(async () => {
           fallback_chain: [{ provider: 'plain', model: 'chat-up' }],
           fallback_to_main: false,
         },
+        switching: {
+          provider: 'resp',
+          model: 'gpt-up',
+          fallback_chain: [{ provider: 'resp2', model: 'gpt-other' }],
+          fallback_to_main: false,
+        },
       },
-      gateway: { aliases: { 'gpt-up': 'stateful' } },
+      gateway: { aliases: { 'gpt-up': 'stateful', 'gpt-switch': 'switching' } },
       retry: { max_retries: 0, auth_retries: 0, base_delay: '1ms', max_delay: '5ms', max_wait: '10ms' },
     }),
   });
@@ -162,7 +179,8 @@ test('a turn goes to the upstream holding the response as its previous_response_
     ],
   );
 
-  // The fallback's answer continues too: the conversation now lives with it, and is sent whole.
+  // The fallback's answer continues too: the conversation now lives with it, and is sent whole — to the first route,
+  // back again, with its own encrypted reasoning, which only it reads and which it made.
   upstream.failing = false;
   const { response: res4 } = await client()
     .responses.create({ model: 'gpt-up', previous_response_id: third.id, input: 'fourth' })
@@ -170,9 +188,48 @@ test('a turn goes to the upstream holding the response as its previous_response_
   const fourth = up.calls.at(-1)!;
   assert.equal(fourth.path, '/v1/responses', 'the chain keeps its order: its first route answers again');
   assert.equal(fourth.body['previous_response_id'], undefined, 'which does not know the fallback’s response');
-  assert.equal((fourth.body['input'] as unknown[]).length, 7, 'three turns of two items, and the new one');
-  assert.ok(!(fourth.body['input'] as { type?: string }[]).some((i) => i.type === 'reasoning'));
-  assert.equal(res4.headers.get('x-switchyard-conversation'), 'rebuilt; turns=3; dropped=reasoning:2');
+  const input = fourth.body['input'] as { type?: string; id?: string; role?: string }[];
+  assert.deepEqual(
+    input.map((i) => i.type ?? i.role),
+    ['message', 'reasoning', 'message', 'message', 'reasoning', 'message', 'message', 'message', 'message'],
+    'three turns, each of the first route’s with its reasoning where it answered, and the new one',
+  );
+  assert.deepEqual(
+    input.filter((i) => i.type === 'reasoning').map((i) => i.id),
+    ['rs_1', 'rs_2'],
+  );
+  assert.equal(res4.headers.get('x-switchyard-conversation'), 'rebuilt; turns=3; kept=reasoning:2');
+});
+
+test('back on the first route after a fallback between two Responses accounts, each is sent only its own reasoning', async () => {
+  Object.assign(upstream, { failing: false, compacts: false, failingModel: undefined });
+  const first = await client().responses.create({ model: 'gpt-switch', input: 'one' });
+  const mine = (first.output[0] as { id: string }).id;
+  upstream.failingModel = 'gpt-up';
+  const { data: second, response: res2 } = await client()
+    .responses.create({ model: 'gpt-switch', previous_response_id: first.id, input: 'two' })
+    .withResponse();
+  assert.equal(res2.headers.get('x-switchyard-route'), 'resp2/gpt-other');
+  assert.equal(res2.headers.get('x-switchyard-conversation'), 'rebuilt; turns=1; dropped=reasoning:1');
+  const theirs = (second.output[0] as { id: string }).id;
+
+  upstream.failingModel = undefined;
+  const { response: res3 } = await client()
+    .responses.create({ model: 'gpt-switch', previous_response_id: second.id, input: 'three' })
+    .withResponse();
+  assert.equal(res3.headers.get('x-switchyard-route'), 'resp/gpt-up');
+  const sent = up.calls.at(-1)!;
+  assert.equal(sent.model, 'gpt-up');
+  const reasoning = (sent.body['input'] as { type?: string; id?: string }[]).filter((i) => i.type === 'reasoning');
+  assert.deepEqual(
+    reasoning.map((i) => i.id),
+    [mine],
+    `its own reasoning back, never the other account's ${theirs}`,
+  );
+  assert.equal(
+    res3.headers.get('x-switchyard-conversation'),
+    'rebuilt; turns=2; kept=reasoning:1; dropped=reasoning:1',
+  );
 });
 
 test('a conversation compacted by the upstream that then fails is previous_response_not_found, saying why', async () => {
@@ -189,6 +246,20 @@ test('a conversation compacted by the upstream that then fails is previous_respo
   );
   assert.equal(up.calls.length, before + 1, 'the fallback was never sent a conversation it cannot read');
   Object.assign(upstream, { failing: false, compacts: false });
+});
+
+test('a conversation compacted by a Responses upstream cannot be compacted again by the gateway: refused naming it', async () => {
+  Object.assign(upstream, { failing: false, compacts: true });
+  const first = await client().responses.create({ model: 'gpt-up', input: 'long conversation' });
+  Object.assign(upstream, { compacts: false });
+  await assert.rejects(
+    client().responses.compact({ model: 'main', previous_response_id: first.id }),
+    (err: unknown) =>
+      err instanceof OpenAI.BadRequestError &&
+      err.code === 'unsupported_compaction' &&
+      err.param === 'previous_response_id' &&
+      /compacted by resp\/gpt-up/.test(err.message),
+  );
 });
 
 test('an id the gateway has no record of, or one of another client key, is previous_response_not_found naming the setting', async () => {

@@ -482,7 +482,7 @@ test('responses request: the codes clients act on come with the stateful refusal
   };
   assert.equal(codeOf({ model: 'm', input: 'x', previous_response_id: 'resp_1' }), 'previous_response_not_found');
   assert.equal(codeOf({ model: 'm', input: 'x', conversation: { id: 'conv_1' } }), 'unsupported_parameter');
-  // store: true asks for nothing the gateway must do now; reading it back is what is refused (GET /v1/responses/{id}).
+  // store: true asks for nothing of the translation: the gateway's conversation record keeps the turn.
   assert.equal(codeOf({ model: 'm', input: 'x', store: true }), undefined);
   assert.equal(codeOf({ model: 'm', input: 'x', store: false }), undefined);
 });

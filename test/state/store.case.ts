@@ -364,6 +364,14 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(read?.items, undefined);
       assert.equal((await b.readConversationTurn('resp_big', now))?.items?.length, 100_013);
       assert.equal(await b.readConversationTurn('resp_unknown', now), undefined);
+      // The response object (GET /v1/responses/{id}) and a deletion travel with the turn.
+      a.putConversationTurn(turn('resp_obj', now, { inputs: 1, response: '{"id":"resp_obj"}' }));
+      const { items: _gone, ...tombstone } = turn('resp_del', now + 1, { deleted: true });
+      a.putConversationTurn(tombstone);
+      await a.flush();
+      const obj = await b.readConversationTurn('resp_obj', now);
+      assert.deepEqual([obj?.inputs, obj?.response], [1, '{"id":"resp_obj"}']);
+      assert.equal((await b.readConversationTurn('resp_del', now + 1))?.deleted, true);
       const many = await b.readConversationTurns(['resp_big', 'resp_unknown', 'resp_shared'], now);
       assert.deepEqual(
         many.map((t) => t?.id),

@@ -1,6 +1,6 @@
 // POST /v1/responses — the OpenAI Responses API, streaming and not, behind the client-key check. The conversation
 // comes whole in `input` (what `store: false` clients, such as Codex, send anyway) or continues one the gateway
-// recorded (`previous_response_id`: conversation-turn.ts); reading a stored response back answers 404.
+// recorded (`previous_response_id`: conversation-turn.ts), whose turns are read back and deleted as stored responses.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
@@ -8,6 +8,8 @@ import { clientAuthHook } from '../plugins/client-auth.ts';
 import { responsesCompactWire, responsesWire } from '../wire.ts';
 import { serveChat, type WireBody } from './serve-chat.ts';
 import { MODEL_FIELD_SCHEMA } from '../model-resolve.ts';
+import type { RequestState } from '../request-state.ts';
+import { deleteResponse, inputItemsPage, storedResponse } from '../stored-responses.ts';
 
 /** The shape fastify checks before anything else runs; the translator validates the details. */
 export const responsesBodySchema = {
@@ -19,14 +21,32 @@ export const responsesBodySchema = {
   },
 } as const;
 
-/** Reading a response back (and what needs one stored: its input items, cancelling, deleting): the gateway keeps a
- * conversation's turns only to continue them, so each is the 404 OpenAI gives for an id it does not know. */
-function noStoredResponse(req: FastifyRequest<{ Params: { id: string } }>): never {
+/** A compaction may name its conversation by `previous_response_id` alone, as OpenAI's does. */
+const compactBodySchema = { ...responsesBodySchema, required: ['model'] } as const;
+
+/** Cancelling needs a background response, which the gateway never runs: the 404 OpenAI gives for one it does not
+ * know. */
+function noBackgroundResponse(req: FastifyRequest<{ Params: { id: string } }>): never {
   throw new ApiError(
     'not_found',
-    `Response with id '${req.params.id}' not found: the gateway serves no stored responses (it keeps a conversation's turns only to continue them with previous_response_id)`,
+    `Response with id '${req.params.id}' not found: the gateway runs no background responses to cancel`,
     { param: 'response_id' },
   );
+}
+
+type ById = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>;
+
+/** The client key's name as the record keeps it (`''` without one). */
+const keyOf = (req: FastifyRequest): string => (req.sy as RequestState).keyName ?? '';
+
+/** A stored response is read back whole: streaming it again (`stream=true`) is refused by name. */
+function retrieve(ctx: GatewayContext, req: ById): Promise<unknown> {
+  if (req.query['stream'] === 'true')
+    throw new ApiError('invalid_request', 'stream: a stored response is read back whole; leave stream out', {
+      param: 'stream',
+      code: 'unsupported_parameter',
+    });
+  return storedResponse(ctx, keyOf(req), req.params.id, Date.now());
 }
 
 export function responsesPlugin(ctx: GatewayContext) {
@@ -36,12 +56,15 @@ export function responsesPlugin(ctx: GatewayContext) {
       serveChat(ctx, responsesWire, req, reply),
     );
     // A summary of the conversation, served as the `compression` task (wire/responses-compact.ts).
-    app.post<{ Body: WireBody }>('/v1/responses/compact', { schema: { body: responsesBodySchema } }, (req, reply) =>
+    app.post<{ Body: WireBody }>('/v1/responses/compact', { schema: { body: compactBodySchema } }, (req, reply) =>
       serveChat(ctx, responsesCompactWire, req, reply),
     );
-    app.get('/v1/responses/:id', noStoredResponse);
-    app.delete('/v1/responses/:id', noStoredResponse);
-    app.get('/v1/responses/:id/input_items', noStoredResponse);
-    app.post('/v1/responses/:id/cancel', noStoredResponse);
+    // What the conversation record kept, for the client key that made it (stored-responses.ts).
+    app.get('/v1/responses/:id', (req: ById) => retrieve(ctx, req));
+    app.delete('/v1/responses/:id', (req: ById) => deleteResponse(ctx, keyOf(req), req.params.id, Date.now()));
+    app.get('/v1/responses/:id/input_items', (req: ById) =>
+      inputItemsPage(ctx, keyOf(req), req.params.id, req.query, Date.now()),
+    );
+    app.post('/v1/responses/:id/cancel', noBackgroundResponse);
   };
 }

@@ -14,14 +14,19 @@ import { headerValue } from '../header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, ParsedWire } from '../wire.ts';
 import { startStreamReply, writeStream, type FramesLife } from '../stream-writer.ts';
-import { routeWithoutAnthropic, routeWithoutResponses, servesResponses } from '../responses-routes.ts';
+import {
+  routeWithoutAnthropic,
+  routeWithoutCompaction,
+  routeWithoutResponses,
+  servesResponses,
+} from '../responses-routes.ts';
 import { tracingOn } from '../../telemetry/active.ts';
 import { withCaller } from '../../telemetry/caller.ts';
 import { usageHeaderValue } from '../usage-record.ts';
 import { streamSettled } from '../request-end.ts';
 import { streamingSettings } from '../../config/streaming.ts';
 import type { Obj } from '../../providers/translate/obj.ts';
-import { keepTurn, openTurn, SOCKET_TURN_HEADER, unportableFailure } from '../conversation-turn.ts';
+import { keepTurn, openTurn, SOCKET_TURN_HEADER, unportableFailure, wholeConversation } from '../conversation-turn.ts';
 import { conversationHeader } from '../conversation-record.ts';
 
 export interface WireBody {
@@ -108,11 +113,15 @@ export async function serveChat(
   const conversation = wire.conversations
     ? await openTurn(ctx, sy.keyName, body as unknown as Obj, Date.now(), req.headers[SOCKET_TURN_HEADER] === '1')
     : undefined;
+  const source = wire.readsConversations
+    ? await wholeConversation(ctx, sy.keyName, body as unknown as Obj, Date.now())
+    : (conversation?.continued?.body ?? body);
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
-  const parsed = wire.parse(conversation?.continued?.body ?? body, {
+  const parsed = wire.parse(source, {
     hostedTools: settings.hostedTools,
     routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target),
     routeWithoutAnthropic: () => routeWithoutAnthropic(settings.loaded.config, target),
+    routeWithoutCompaction: () => routeWithoutCompaction(settings.loaded.config, target),
   });
   if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) sy.droppedTools = parsed.droppedTools;
   const header = req.headers['anthropic-beta'];

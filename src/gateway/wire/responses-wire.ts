@@ -53,6 +53,8 @@ export interface ParsedResponsesRequest {
   /** The input ends with `compaction_trigger` (Codex's remote compaction): a translated route is asked for a summary,
    * answered as one `compaction` output item (responses-compaction-stream.ts). */
   compactionTurn?: true;
+  /** Anthropic betas the request needs on Anthropic routes: compaction asked for by compact_threshold. */
+  betas?: string[];
 }
 
 /** What to do with the built-in tools OpenAI runs on its side (web_search, file_search, mcp, …), which no other
@@ -64,6 +66,8 @@ export interface ResponsesParseOptions {
   /** The first route of the chain that does not serve the Responses API, or undefined; asked only when the request has
    * built-in tools. */
   routeWithoutResponses?: () => string | undefined;
+  /** The first route of the chain that compacts neither as the Responses API nor as Anthropic's, or undefined. */
+  routeWithoutCompaction?: () => string | undefined;
 }
 
 /** The tools a request offers that the canonical request carries, and what answering their calls needs. */
@@ -407,21 +411,44 @@ function formatFromWire(format: NonNullable<NonNullable<ResponsesWireRequest['te
     : { type: format.type };
 }
 
+/** The beta and the least trigger of Anthropic's server-side compaction. */
+const ANTHROPIC_COMPACTION_BETA = 'compact-2026-01-12';
+const ANTHROPIC_MIN_TRIGGER = 50_000;
+
+/** What an Anthropic route is sent for a Responses compact_threshold: its own compaction at the same threshold. */
+interface AnthropicCompaction {
+  context_management: Obj;
+  beta: string;
+}
+
 /** `context_management: [{type: "compaction", compact_threshold}]` asks the Responses API to compact the conversation
- * once it passes the threshold. A route that serves that API is sent it as it came; on a chain with a route that does
- * not, a conversation under the threshold needs nothing, and one over it is refused rather than sent uncompacted. */
-function checkCompactThreshold(body: Obj, messages: readonly ChatMessage[], options: ResponsesParseOptions): void {
+ * once it passes the threshold. A route that serves that API is sent it as it came; when every other route of the
+ * chain is Anthropic's, those are asked for Anthropic's own compaction at that threshold (at least Anthropic's
+ * 50,000), whose block comes back as a compaction item; on a chain with any other route, a conversation under the
+ * threshold needs nothing, and one over it is refused rather than sent uncompacted. */
+function checkCompactThreshold(
+  body: Obj,
+  messages: readonly ChatMessage[],
+  options: ResponsesParseOptions,
+): AnthropicCompaction | undefined {
   const entries = body['context_management'];
-  if (!Array.isArray(entries)) return;
+  if (!Array.isArray(entries)) return undefined;
   const at = entries.findIndex(
     (e) => isObj(e) && e['type'] === 'compaction' && typeof e['compact_threshold'] === 'number',
   );
-  if (at < 0) return;
+  if (at < 0) return undefined;
   const without = options.routeWithoutResponses ? options.routeWithoutResponses() : '';
-  if (without === undefined) return;
+  if (without === undefined) return undefined;
   const threshold = (entries[at] as Obj)['compact_threshold'] as number;
+  if (options.routeWithoutCompaction !== undefined && options.routeWithoutCompaction() === undefined) {
+    const trigger = { type: 'input_tokens', value: Math.max(threshold, ANTHROPIC_MIN_TRIGGER) };
+    return {
+      context_management: { edits: [{ type: 'compact_20260112', trigger }] },
+      beta: ANTHROPIC_COMPACTION_BETA,
+    };
+  }
   const tokens = countPromptTokens(messages.map(textForCount));
-  if (tokens < threshold) return;
+  if (tokens < threshold) return undefined;
   throw new WireRequestError(
     `context_management[${at}].compact_threshold`,
     `the conversation is about ${tokens} tokens, over compact_threshold ${threshold}, and route ${without || 'of this request'} cannot compact it on its side: compact it first (POST /v1/responses/compact) and send the compacted input`,
@@ -477,7 +504,9 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   // The checks stand for the routes the translation goes to: none, when every route is sent the request as it came.
   if (!hosted.passed) checkToolChoice(request);
   // A route that serves the Responses API is sent the request as it came (refused fields aside, which never get here).
-  checkCompactThreshold(body as Obj, messages, options);
+  const anthropicCompaction = checkCompactThreshold(body as Obj, messages, options);
+  if (anthropicCompaction !== undefined)
+    request.anthropic_fields = { context_management: anthropicCompaction.context_management };
   const compactionTurn = askedForCompaction(wire.input);
   if (compactionTurn) {
     // The summary is asked in words; a tool call would not be one.
@@ -502,6 +531,7 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
     droppedTools: hosted.dropped,
     echo: settingsEcho(wire),
     ...(compactionTurn ? { compactionTurn: true as const } : {}),
+    ...(anthropicCompaction !== undefined ? { betas: [anthropicCompaction.beta] } : {}),
   };
 }
 
