@@ -1,4 +1,4 @@
-// `switchyard auth list|explain|add|remove|reset` (docs/credentials.md). Every command opens the state store, does its work
+// `switchyard auth list|explain|add|remove|reset` (docs/credentials.md); `auth login` for MCP servers (auth-login.ts). Every command opens the state store, does its work
 // through the same CredentialPool the router uses (so what it shows is what a request would do), and closes the
 // store before returning so queued writes are on disk and the process exits at once.
 import { explainMcpServer, printMcpExplanation } from './auth-mcp.ts';
@@ -29,6 +29,7 @@ import { closeCliStore, openCliStore, storeName } from './open-state.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, StoredCredential } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
+import { registerAuthLogin } from './auth-login.ts';
 import { mintedLine, mintedViews, registerAuthRefresh, type MintedView } from './auth-minted.ts';
 import { authWarnings, jsonConfigWarnings } from './auth-warnings.ts';
 import type { CliRun } from './run.ts';
@@ -99,6 +100,7 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
       withAuth(cli, cmd, (ctx) => reset(ctx, provider, id, opts)),
     );
   registerAuthTest(auth, cli);
+  registerAuthLogin(auth, cli);
   registerAuthRefresh(
     auth,
     (cmd, fn) => withAuth(cli, cmd, fn),

@@ -1,0 +1,158 @@
+// `switchyard auth login SERVER` against the simulator's MCP server demanding the MCP authorization flow: the real
+// CLI as a child process, the test as the browser (it opens the printed URL, whose redirect reaches the CLI's
+// loopback listener); then a gateway uses the stored login through /mcp, refreshes it when the server says it expired,
+// and names the command to run once the refresh token is revoked. Bad input: each refusal in the user's terms.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { startHarness } from '../gateway/harness.ts';
+import { startMcpSim } from '../../src/sim/mcp-http.ts';
+import { tempWorkspace, type TempWorkspace } from '../helpers/tmp.ts';
+import { CLI, REPO_ROOT, runCliInProcess } from '../helpers/cli.ts';
+import { until } from '../helpers/until.ts';
+import type { StoredLogin } from '../../src/credentials/minted/login-file.ts';
+
+const text = (r: unknown): string => ((r as CallToolResult).content[0] as { text: string }).text;
+
+interface Login {
+  child: ChildProcessWithoutNullStreams;
+  out: () => string;
+  err: () => string;
+  exited: Promise<number>;
+  /** The authorization URL the CLI printed. */
+  url: () => Promise<URL>;
+}
+
+/** `switchyard auth login ARGS…` as a child process, its output read as it comes. */
+function startLogin(ws: TempWorkspace, config: string, args: string[]): Login {
+  const child = spawn(process.execPath, [CLI, '--config', config, 'auth', 'login', ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env['PATH'] ?? '', HOME: ws.dir, SWITCHYARD_HOME: ws.home },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  return {
+    child,
+    out: () => out,
+    err: () => err,
+    exited,
+    url: async () => {
+      await until('the URL printed', () => /^ {2}http\S+$/m.test(out) || child.exitCode !== null, 30_000);
+      const line = /^ {2}(http\S+)$/m.exec(out)?.[1];
+      assert.ok(line !== undefined, `no URL printed:\n${out}\n${err}`);
+      return new URL(line);
+    },
+  };
+}
+
+function writeConfig(ws: TempWorkspace, servers: Record<string, unknown>): string {
+  return ws.write('switchyard.yaml', stringify({ mcp: { servers } }));
+}
+
+test('auth login signs in through the browser, and the gateway uses, refreshes and gives up the login', async () => {
+  using ws = tempWorkspace();
+  await using sim = await startMcpSim({ login: { accessTtlSeconds: 300 } });
+  const config = writeConfig(ws, { sim: { url: sim.url, login: true } });
+  const login = startLogin(ws, config, ['sim', '--no-browser', '--timeout', '60s']);
+  const url = await login.url();
+  assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
+  assert.equal(url.searchParams.get('resource'), sim.url);
+  // The browser: the authorization endpoint approves and redirects to the CLI's loopback listener.
+  const page = await fetch(url);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /Signed in/);
+  assert.equal(await login.exited, 0, login.err());
+  assert.match(login.out(), /signed in to MCP server sim/);
+
+  const file = join(ws.home, 'mcp-logins', 'sim.json');
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredLogin;
+  assert.equal(stored.server_url, sim.url);
+  assert.equal(stored.resource, sim.url);
+  assert.ok(stored.refresh_token !== undefined && stored.expires_at !== undefined);
+  for (const secret of [stored.access_token, stored.refresh_token])
+    assert.ok(!login.out().includes(secret) && !login.err().includes(secret), 'a token was printed');
+  assert.deepEqual(sim.login?.counts(), { registered: 1, authorized: 1, issued: 1, refreshed: 0, invalid_grant: 0 });
+
+  await using h = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: {} },
+    env: { SWITCHYARD_HOME: ws.home },
+    config: () => ({ mcp: { servers: { sim: { url: sim.url, login: true } } } }),
+  });
+  const client = new Client({ name: 'test', version: '1' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${h.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${h.key}` } },
+    }),
+  );
+  try {
+    const { tools } = await client.listTools();
+    assert.ok(tools.some((t) => t.name === 'sim__add'));
+    assert.equal(text(await client.callTool({ name: 'sim__add', arguments: { a: 1, b: 2 } })), '3');
+    // The stored access token was used as it is: nothing refreshed yet.
+    assert.equal(sim.login?.counts().refreshed, 0);
+
+    // The server says it expired: refreshed with the stored refresh token, and the call goes through.
+    sim.expire(stored.access_token);
+    assert.equal(text(await client.callTool({ name: 'sim__add', arguments: { a: 2, b: 2 } })), '4');
+    assert.equal(sim.login?.counts().refreshed, 1);
+
+    // The user revoked the app: the next refresh is refused, and the error names the command.
+    sim.login?.revokeRefreshTokens();
+    sim.expire(sim.login?.accessTokens().at(-1) ?? '');
+    await assert.rejects(client.callTool({ name: 'sim__add', arguments: { a: 3, b: 3 } }), /switchyard auth login sim/);
+  } finally {
+    await client.close();
+  }
+});
+
+test('a sign-in that comes back with another state is refused, and nothing is stored', async () => {
+  using ws = tempWorkspace();
+  await using sim = await startMcpSim({ login: {} });
+  const config = writeConfig(ws, { sim: { url: sim.url, login: true } });
+  const login = startLogin(ws, config, ['sim', '--no-browser']);
+  const url = await login.url();
+  const approved = await fetch(url, { redirect: 'manual' });
+  const back = new URL(approved.headers.get('location') ?? '');
+  back.searchParams.set('state', 'forged-state-value');
+  assert.equal((await fetch(back)).status, 200);
+  assert.equal(await login.exited, 1);
+  assert.match(login.err(), /its state does not match/);
+  assert.throws(() => statSync(join(ws.home, 'mcp-logins', 'sim.json')), /ENOENT/);
+});
+
+describe('auth login refuses what it cannot sign in to', () => {
+  test('an unknown server, a local one, one without login:, and a sign-in nobody finishes', async () => {
+    using ws = tempWorkspace();
+    await using sim = await startMcpSim({ login: {} });
+    const config = writeConfig(ws, {
+      sim: { url: sim.url, login: true },
+      keyed: { url: sim.url, api_key: 'static-key-0001' },
+      files: { command: ['node', '-e', '0'] },
+    });
+    const run = (...args: string[]) =>
+      runCliInProcess(['--config', config, 'auth', 'login', ...args], { env: { SWITCHYARD_HOME: ws.home } });
+    const cases: [string[], number, RegExp][] = [
+      [['sin'], 2, /no MCP server named sin under mcp.servers \(did you mean `sim`\?\)/],
+      [['files'], 2, /files is a local MCP server/],
+      [['keyed'], 2, /mcp.servers.keyed has no login: setting/],
+      [['sim', '--timeout', 'soon'], 2, /--timeout: expected a duration/],
+      [['sim', '--no-browser', '--timeout', '1s'], 1, /no sign-in came back within 1s/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await run(...args);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'a stack trace');
+    }
+  });
+});
