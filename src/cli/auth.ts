@@ -266,7 +266,7 @@ async function list(ctx: AuthContext, provider: string | undefined, opts: JsonOp
 async function explain(ctx: AuthContext, provider: string, opts: JsonOption): Promise<void> {
   // An MCP server's name, unless a provider has the same one (the provider's keys are what `auth` is mostly about).
   if (ctx.loaded.config.mcp.servers[provider] !== undefined && ctx.loaded.config.providers[provider] === undefined) {
-    const e = explainMcpServer(ctx.loaded, ctx.store, ctx.pool.minter, provider);
+    const e = await explainMcpServer(ctx.loaded, ctx.store, ctx.pool.minter, provider);
     return opts.json ? ctx.cli.json({ mcp: e }) : printMcpExplanation(ctx.cli, e);
   }
   requireProvider(ctx, provider);

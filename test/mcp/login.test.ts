@@ -82,6 +82,10 @@ test('auth login signs in through the browser, and the gateway uses, refreshes a
   for (const secret of [stored.access_token, stored.refresh_token])
     assert.ok(!login.out().includes(secret) && !login.err().includes(secret), 'a token was printed');
   assert.deepEqual(sim.login?.counts(), { registered: 1, authorized: 1, issued: 1, refreshed: 0, invalid_grant: 0 });
+  const explained = await runCliInProcess(['--config', config, 'auth', 'explain', 'sim'], {
+    env: { SWITCHYARD_HOME: ws.home },
+  });
+  assert.match(explained.stdout, /login: login stored .*, access token expires .*, refresh token kept\n/);
 
   await using h = await startHarness({
     scenario: { models: { 'sim-large': {} }, keys: {} },
@@ -110,6 +114,37 @@ test('auth login signs in through the browser, and the gateway uses, refreshes a
     sim.login?.revokeRefreshTokens();
     sim.expire(sim.login?.accessTokens().at(-1) ?? '');
     await assert.rejects(client.callTool({ name: 'sim__add', arguments: { a: 3, b: 3 } }), /switchyard auth login sim/);
+  } finally {
+    await client.close();
+  }
+});
+
+test('an access token at its end is refreshed before it is sent', async () => {
+  using ws = tempWorkspace();
+  // A token good for a second is always inside the minter's safety margin: refreshed before its first use.
+  await using sim = await startMcpSim({ login: { accessTtlSeconds: 1 } });
+  const config = writeConfig(ws, { sim: { url: sim.url, login: true } });
+  const login = startLogin(ws, config, ['sim', '--no-browser']);
+  assert.equal((await fetch(await login.url())).status, 200);
+  assert.equal(await login.exited, 0, login.err());
+  // The login's own first request was refused: that is how it learnt where to sign in.
+  const signedIn = sim.calls().length;
+  await using h = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: {} },
+    env: { SWITCHYARD_HOME: ws.home },
+    config: () => ({ mcp: { servers: { sim: { url: sim.url, login: true } } } }),
+  });
+  const client = new Client({ name: 'test', version: '1' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${h.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${h.key}` } },
+    }),
+  );
+  try {
+    assert.equal(text(await client.callTool({ name: 'sim__echo', arguments: { text: 'hi' } })), 'hi');
+    assert.ok((sim.login?.counts().refreshed ?? 0) >= 1);
+    const gateway = sim.calls().slice(signedIn);
+    assert.ok(gateway.length > 0 && gateway.every((c) => c.status !== 401), 'a request was refused');
   } finally {
     await client.close();
   }
@@ -155,4 +190,20 @@ describe('auth login refuses what it cannot sign in to', () => {
       assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'a stack trace');
     }
   });
+});
+
+test('auth explain and doctor say a login is missing and what to run', async () => {
+  using ws = tempWorkspace();
+  await using sim = await startMcpSim({ login: {} });
+  const config = writeConfig(ws, { sim: { url: sim.url, login: true } });
+  const env = { SWITCHYARD_HOME: ws.home };
+  const explained = await runCliInProcess(['--config', config, 'auth', 'explain', 'sim'], { env });
+  assert.equal(explained.code, 0, explained.stderr);
+  assert.match(explained.stdout, /login: no login stored — run `switchyard auth login sim` to sign in/);
+  const doctor = await runCliInProcess(['--config', config, 'doctor'], { env });
+  assert.match(
+    doctor.stdout,
+    /sim \(remote\): FAIL .*no login is stored for MCP server sim; run `switchyard auth login sim`/,
+  );
+  assert.match(doctor.stdout, /login: no login stored — run `switchyard auth login sim` to sign in/);
 });
