@@ -14,7 +14,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startHarness } from '../gateway/harness.ts';
 import { startMcpSim } from '../../src/sim/mcp-http.ts';
 import { tempWorkspace, type TempWorkspace } from '../helpers/tmp.ts';
-import { CLI, REPO_ROOT, runCliInProcess } from '../helpers/cli.ts';
+import { assertNoSecrets, CLI, REPO_ROOT, runCliInProcess } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 import type { StoredLogin } from '../../src/credentials/minted/login-file.ts';
 
@@ -206,4 +206,19 @@ test('auth explain and doctor say a login is missing and what to run', async () 
     /sim \(remote\): FAIL .*no login is stored for MCP server sim; run `switchyard auth login sim`/,
   );
   assert.match(doctor.stdout, /login: no login stored — run `switchyard auth login sim` to sign in/);
+});
+
+test('a login client secret in the config is masked by config show', async () => {
+  using ws = tempWorkspace();
+  const secret = 'login-client-secret-0000feed';
+  const config = writeConfig(ws, {
+    sim: {
+      url: 'http://127.0.0.1:9/mcp',
+      login: { client_id: 'made-before', client_secret: secret, scope: ['a', 'b'] },
+    },
+  });
+  const shown = await runCliInProcess(['--config', config, 'config', 'show'], { env: { SWITCHYARD_HOME: ws.home } });
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /client_id: made-before/);
+  assertNoSecrets([secret], shown.stdout + shown.stderr);
 });
