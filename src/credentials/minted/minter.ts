@@ -341,7 +341,7 @@ export class Minter {
           }
         : spec.kind === 'oauth2'
           ? () => this.#oauth2(source, spec, e)
-          : () => this.#login(source, spec, e);
+          : () => this.#login(source, spec, e, why);
     if (this.#shareTokens)
       return this.#withLease(source, spec.timeoutMs, () => this.#sharedOrMinted(source, e, why, run));
     if (spec.kind === 'command') return { token: await run() };
@@ -404,7 +404,7 @@ export class Minter {
 
   /** An MCP server's `login:`: the stored access token while it is good and not the one held (a token refused, or
    * due for refreshing, is the one held), else a refresh with the latest refresh token descended from the login. */
-  async #login(source: MintedSource, spec: LoginSpec, e: Entry): Promise<MintedToken> {
+  async #login(source: MintedSource, spec: LoginSpec, e: Entry, why: MintReason): Promise<MintedToken> {
     const mintedAt = this.#now();
     const login = await readLogin(spec.file, spec.server, source.describe);
     if (login === undefined)
@@ -426,7 +426,9 @@ export class Minter {
         : await this.#latestRefreshToken(source, seed, login.refresh_token, e);
     const superseded = spend !== undefined && spend !== login.refresh_token;
     const fresh = login.expires_at === undefined || mintedAt < login.expires_at - MINT_POLICY.safetyMs;
-    if (fresh && !superseded && e.current?.token !== login.access_token)
+    // A forced mint is a new token; a refusal with nothing held may have been of the stored one.
+    const unknownRefusal = (why === 'rejected_401' || why === 'rejected_403') && e.current === undefined;
+    if (fresh && !superseded && e.current?.token !== login.access_token && why !== 'forced' && !unknownRefusal)
       return withExpiry({ token: login.access_token, mintedAt }, login.expires_at);
     if (spend === undefined)
       throw new MintError(
