@@ -39,6 +39,7 @@ export function registerAuthLogin(auth: Command, cli: CliRun): void {
 interface LoginServer {
   url: string;
   login: McpLoginConfig;
+  headers: Record<string, string>;
   mint_wait?: number | undefined;
 }
 
@@ -75,6 +76,7 @@ async function login(cli: CliRun, cmd: Command, server: string, opts: LoginOptio
     server,
     url: s.url,
     config: s.login,
+    headers: s.headers,
     waitMs,
     now: Date.now,
     onUrl: (url) => {

@@ -55,13 +55,16 @@ export async function explainMcpServer(
     };
   });
   const next = views.find((v) => v.usable);
-  const summary =
+  let summary =
     views.length === 0
       ? `${server} has no credential: requests go to ${s.url} without Authorization (add api_key, api_keys, api_key_file, api_key_command, oauth2 or login under mcp.servers.${server})`
       : next !== undefined
         ? `the next request to ${server} uses ${next.credential}`
         : `no credential of ${server} is usable now: ${views.map((v) => `${v.credential} ${v.why ?? v.state}`).join('; ')}`;
   const login = await loginStatus(loaded, store, server);
+  // The login is the credential next in line, and there is none to use: what to run, not what would be used.
+  const blocked = login !== undefined && login.state !== 'stored' && next?.credential.includes('auth login') === true;
+  if (blocked) summary = `${server} has no usable login: ${login.advice ?? ''}`;
   return { server, kind: 'remote', credentials: views, ...(login !== undefined ? { login } : {}), summary };
 }
 

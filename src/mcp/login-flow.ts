@@ -22,6 +22,8 @@ export interface LoginFlowOptions {
   server: string;
   url: string;
   config: McpLoginConfig;
+  /** The server's `headers:`, sent with the first request as the gateway sends them. */
+  headers: Readonly<Record<string, string>>;
   /** How long to wait for the browser to come back. */
   waitMs: number;
   now: () => number;
@@ -30,12 +32,15 @@ export interface LoginFlowOptions {
 }
 
 const CALLBACK_PATH = '/callback';
+/** How long the first, unauthenticated request may take. */
+const PROBE_TIMEOUT_MS = 30_000;
 
 /** Runs the whole flow; the login to store, or a UserError saying what went wrong and where. */
 export async function runLoginFlow(o: LoginFlowOptions): Promise<StoredLogin> {
   const { auth } = await import('@modelcontextprotocol/sdk/client/auth.js');
-  await using listener = await listenForCallback();
-  const provider = new LoginProvider(listener.redirectUrl, o.config);
+  const state = randomBytes(24).toString('base64url');
+  await using listener = await listenForCallback(state);
+  const provider = new LoginProvider(listener.redirectUrl, o.config, state);
   const challenge = await probe(o);
   const options = {
     serverUrl: o.url,
@@ -80,7 +85,7 @@ async function probe(o: LoginFlowOptions): Promise<{ resourceMetadataUrl?: URL; 
   try {
     res = await fetch(o.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: { ...o.headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: JSON.stringify({
         jsonrpc: '2.0',
         id: 1,
@@ -91,7 +96,7 @@ async function probe(o: LoginFlowOptions): Promise<{ resourceMetadataUrl?: URL; 
           clientInfo: { name: 'switchyard', version: VERSION },
         },
       }),
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
     });
   } catch (err) {
     const e = err as { cause?: { code?: string }; message?: string };
@@ -116,16 +121,17 @@ function flowError(o: LoginFlowOptions, what: string, err: unknown): UserError {
 class LoginProvider implements OAuthClientProvider {
   readonly #redirect: string;
   readonly #config: McpLoginConfig;
-  readonly stateValue = randomBytes(24).toString('base64url');
+  readonly stateValue: string;
   #client: OAuthClientInformationMixed | undefined;
   #tokens: OAuthTokens | undefined;
   #verifier = '';
   #discovery: OAuthDiscoveryState | undefined;
   authorizationUrl: URL | undefined;
 
-  constructor(redirect: string, config: McpLoginConfig) {
+  constructor(redirect: string, config: McpLoginConfig, state: string) {
     this.#redirect = redirect;
     this.#config = config;
+    this.stateValue = state;
     if (config.client_id !== undefined)
       this.#client = {
         client_id: config.client_id,
@@ -228,8 +234,9 @@ interface CallbackListener extends AsyncDisposable {
   wait(ms: number): Promise<Callback | undefined>;
 }
 
-/** A listener on 127.0.0.1 at a port the system picks (RFC 8252 §7.3), for the browser's redirect back. */
-async function listenForCallback(): Promise<CallbackListener> {
+/** A listener on 127.0.0.1 at a port the system picks (RFC 8252 §7.3), for the browser's redirect back; the page it
+ * answers says signed in only for this sign-in's `state`. */
+async function listenForCallback(state: string): Promise<CallbackListener> {
   let arrived: (c: Callback) => void = () => {};
   const first = new Promise<Callback>((resolve) => (arrived = resolve));
   const server: Server = createServer((req, res) => {
@@ -249,7 +256,7 @@ async function listenForCallback(): Promise<CallbackListener> {
       const v = q.get(k);
       if (v !== null) c[field] = v;
     }
-    const ok = c.code !== undefined && c.error === undefined;
+    const ok = c.code !== undefined && c.error === undefined && c.state === state;
     res
       .writeHead(ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
       .end(

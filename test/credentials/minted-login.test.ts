@@ -20,6 +20,7 @@ test('two processes sharing a state store spend the login refresh token once eac
     server: 'sim',
     url: sim.url,
     config: { timeout: 30_000 },
+    headers: {},
     waitMs: 30_000,
     now: Date.now,
     onUrl: (url) => void fetch(url).catch(() => {}),

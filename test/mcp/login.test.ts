@@ -159,7 +159,9 @@ test('a sign-in that comes back with another state is refused, and nothing is st
   const approved = await fetch(url, { redirect: 'manual' });
   const back = new URL(approved.headers.get('location') ?? '');
   back.searchParams.set('state', 'forged-state-value');
-  assert.equal((await fetch(back)).status, 200);
+  const page = await fetch(back);
+  assert.equal(page.status, 400);
+  assert.match(await page.text(), /did not finish/);
   assert.equal(await login.exited, 1);
   assert.match(login.err(), /its state does not match/);
   assert.throws(() => statSync(join(ws.home, 'mcp-logins', 'sim.json')), /ENOENT/);
@@ -200,6 +202,7 @@ test('auth explain and doctor say a login is missing and what to run', async () 
   const explained = await runCliInProcess(['--config', config, 'auth', 'explain', 'sim'], { env });
   assert.equal(explained.code, 0, explained.stderr);
   assert.match(explained.stdout, /login: no login stored — run `switchyard auth login sim` to sign in/);
+  assert.match(explained.stdout, /→ sim has no usable login: run `switchyard auth login sim` to sign in\n/);
   const doctor = await runCliInProcess(['--config', config, 'doctor'], { env });
   assert.match(
     doctor.stdout,
