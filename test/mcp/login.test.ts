@@ -20,7 +20,8 @@ import type { StoredLogin } from '../../src/credentials/minted/login-file.ts';
 
 const text = (r: unknown): string => ((r as CallToolResult).content[0] as { text: string }).text;
 
-interface Login {
+/** Disposable: a child still waiting for its sign-in when the test ends (it failed) is stopped. */
+interface Login extends Disposable {
   child: ChildProcessWithoutNullStreams;
   out: () => string;
   err: () => string;
@@ -51,6 +52,9 @@ function startLogin(ws: TempWorkspace, config: string, args: string[]): Login {
       assert.ok(line !== undefined, `no URL printed:\n${out}\n${err}`);
       return new URL(line);
     },
+    [Symbol.dispose]: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
   };
 }
 
@@ -62,7 +66,7 @@ test('auth login signs in through the browser, and the gateway uses, refreshes a
   using ws = tempWorkspace();
   await using sim = await startMcpSim({ login: { accessTtlSeconds: 300 } });
   const config = writeConfig(ws, { sim: { url: sim.url, login: true } });
-  const login = startLogin(ws, config, ['sim', '--no-browser', '--timeout', '60s']);
+  using login = startLogin(ws, config, ['sim', '--no-browser', '--timeout', '60s']);
   const url = await login.url();
   assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
   assert.equal(url.searchParams.get('resource'), sim.url);
@@ -124,7 +128,7 @@ test('an access token at its end is refreshed before it is sent', async () => {
   // A token good for a second is always inside the minter's safety margin: refreshed before its first use.
   await using sim = await startMcpSim({ login: { accessTtlSeconds: 1 } });
   const config = writeConfig(ws, { sim: { url: sim.url, login: true } });
-  const login = startLogin(ws, config, ['sim', '--no-browser']);
+  using login = startLogin(ws, config, ['sim', '--no-browser']);
   assert.equal((await fetch(await login.url())).status, 200);
   assert.equal(await login.exited, 0, login.err());
   // The login's own first request was refused: that is how it learnt where to sign in.
@@ -154,7 +158,7 @@ test('a sign-in that comes back with another state is refused, and nothing is st
   using ws = tempWorkspace();
   await using sim = await startMcpSim({ login: {} });
   const config = writeConfig(ws, { sim: { url: sim.url, login: true } });
-  const login = startLogin(ws, config, ['sim', '--no-browser']);
+  using login = startLogin(ws, config, ['sim', '--no-browser']);
   const url = await login.url();
   const approved = await fetch(url, { redirect: 'manual' });
   const back = new URL(approved.headers.get('location') ?? '');
