@@ -43,7 +43,8 @@ export async function explainMcpServer(
       summary: `${server} is a local MCP server (${s.command[0] ?? ''}, run by the gateway over stdio): it takes no credential from Switchyard; its env: gives it what it needs`,
     };
   const now = Date.now();
-  const views = new McpCredentials({ loaded, store, minter }).credentials(server).map((c): McpKeyView => {
+  const creds = new McpCredentials({ loaded, store, minter }).credentials(server);
+  const views = creds.map((c): McpKeyView => {
     const health = store.getHealth(c.fingerprint);
     const u = usability(health, now);
     return {
@@ -54,18 +55,26 @@ export async function explainMcpServer(
       ...(u.why !== undefined ? { why: u.why } : {}),
     };
   });
-  const next = views.find((v) => v.usable);
-  let summary =
-    views.length === 0
-      ? `${server} has no credential: requests go to ${s.url} without Authorization (add api_key, api_keys, api_key_file, api_key_command, oauth2 or login under mcp.servers.${server})`
-      : next !== undefined
-        ? `the next request to ${server} uses ${next.credential}`
-        : `no credential of ${server} is usable now: ${views.map((v) => `${v.credential} ${v.why ?? v.state}`).join('; ')}`;
+  const next = views.findIndex((v) => v.usable);
   const login = await loginStatus(loaded, store, server);
   // The login is the credential next in line, and there is none to use: what to run, not what would be used.
-  const blocked = login !== undefined && login.state !== 'stored' && next?.credential.includes('auth login') === true;
-  if (blocked) summary = `${server} has no usable login: ${login.advice ?? ''}`;
+  const loginMissing = login !== undefined && login.state !== 'stored' && creds[next]?.minted?.spec.kind === 'login';
+  const summary = loginMissing
+    ? `${server} has no usable login: ${login.advice ?? ''}`
+    : remoteSummary(server, s.url, views, views[next]);
   return { server, kind: 'remote', credentials: views, ...(login !== undefined ? { login } : {}), summary };
+}
+
+function remoteSummary(
+  server: string,
+  url: string,
+  views: readonly McpKeyView[],
+  next: McpKeyView | undefined,
+): string {
+  if (views.length === 0)
+    return `${server} has no credential: requests go to ${url} without Authorization (add api_key, api_keys, api_key_file, api_key_command, oauth2 or login under mcp.servers.${server})`;
+  if (next !== undefined) return `the next request to ${server} uses ${next.credential}`;
+  return `no credential of ${server} is usable now: ${views.map((v) => `${v.credential} ${v.why ?? v.state}`).join('; ')}`;
 }
 
 export function printMcpExplanation(cli: CliRun, e: McpExplanation): void {
