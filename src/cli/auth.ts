@@ -1,4 +1,4 @@
-// `switchyard auth list|explain|add|remove|reset` (docs/credentials.md). Every command opens the state store, does its work
+// `switchyard auth list|explain|add|remove|reset` (docs/credentials.md); `auth login` for MCP servers (auth-login.ts). Every command opens the state store, does its work
 // through the same CredentialPool the router uses (so what it shows is what a request would do), and closes the
 // store before returning so queued writes are on disk and the process exits at once.
 import { explainMcpServer, printMcpExplanation } from './auth-mcp.ts';
@@ -29,6 +29,7 @@ import { closeCliStore, openCliStore, storeName } from './open-state.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, StoredCredential } from '../state/types.ts';
 import { registerAuthTest } from './auth-test.ts';
+import { registerAuthLogin } from './auth-login.ts';
 import { mintedLine, mintedViews, registerAuthRefresh, type MintedView } from './auth-minted.ts';
 import { authWarnings, jsonConfigWarnings } from './auth-warnings.ts';
 import type { CliRun } from './run.ts';
@@ -99,6 +100,7 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
       withAuth(cli, cmd, (ctx) => reset(ctx, provider, id, opts)),
     );
   registerAuthTest(auth, cli);
+  registerAuthLogin(auth, cli);
   registerAuthRefresh(
     auth,
     (cmd, fn) => withAuth(cli, cmd, fn),
@@ -264,7 +266,7 @@ async function list(ctx: AuthContext, provider: string | undefined, opts: JsonOp
 async function explain(ctx: AuthContext, provider: string, opts: JsonOption): Promise<void> {
   // An MCP server's name, unless a provider has the same one (the provider's keys are what `auth` is mostly about).
   if (ctx.loaded.config.mcp.servers[provider] !== undefined && ctx.loaded.config.providers[provider] === undefined) {
-    const e = explainMcpServer(ctx.loaded, ctx.store, ctx.pool.minter, provider);
+    const e = await explainMcpServer(ctx.loaded, ctx.store, ctx.pool.minter, provider);
     return opts.json ? ctx.cli.json({ mcp: e }) : printMcpExplanation(ctx.cli, e);
   }
   requireProvider(ctx, provider);

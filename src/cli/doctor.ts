@@ -18,6 +18,8 @@ import { openCliStore, storeName } from './open-state.ts';
 import type { DegradedReason, StateStore } from '../state/types.ts';
 import { probeTable, readOnlyLine } from './probe-table.ts';
 import { chainText } from '../inspect/task-chains.ts';
+import { loginStatusLine } from '../mcp/login-status.ts';
+import { formatClock } from '../errors/explain-format.ts';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
 
@@ -159,8 +161,12 @@ function renderTail(cli: CliRun, r: DoctorReport, store: string | undefined): vo
   if (r.mcp.length > 0) {
     out(cli);
     out(cli, 'mcp servers:');
-    for (const m of r.mcp)
+    const now = Date.now();
+    const clock = (iso: string): string => formatClock(Date.parse(iso), { now, seconds: true });
+    for (const m of r.mcp) {
       out(cli, `  ${m.server} (${m.kind}): ${m.ok ? `ok, ${m.tools ?? 0} tools` : `FAIL  ${m.error ?? ''}`}`);
+      if (m.login !== undefined) out(cli, `    login: ${loginStatusLine(m.login, clock, now)}`);
+    }
   }
   out(cli);
   const warned = r.config.warnings.length;

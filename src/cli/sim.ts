@@ -38,6 +38,11 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
     .option('-l, --listen <host:port>', 'address to listen on (port 0: any free port)', '127.0.0.1:4011')
     .option('--token <token...>', 'bearer tokens accepted (default: none needed)')
     .option('--sse', 'serve the older SSE transport (GET /sse) instead of Streamable HTTP')
+    .option(
+      '--oauth-login',
+      'demand the MCP authorization flow: 401 with resource metadata, client registration, an authorization endpoint that approves at once (for `switchyard auth login`)',
+    )
+    .option('--access-ttl <seconds>', 'with --oauth-login: how long an access token is good for (default 300)')
     .action((options: McpSimCliOptions, cmd: Command) =>
       runMcpSim(cli, { ...options, listen: listenOf(cmd, options) }),
     );
@@ -56,6 +61,8 @@ interface McpSimCliOptions {
   listen: string;
   token?: string[];
   sse?: boolean;
+  oauthLogin?: boolean;
+  accessTtl?: string;
 }
 
 async function runMcpSim(cli: CliRun, options: McpSimCliOptions): Promise<void> {
@@ -69,12 +76,15 @@ async function runMcpSim(cli: CliRun, options: McpSimCliOptions): Promise<void> 
     return;
   }
   if (options.crashOn !== undefined) throw new UserError('--crash-on is a fault of the stdio server: add --stdio');
+  if (options.accessTtl !== undefined && !options.oauthLogin)
+    throw new UserError('--access-ttl is the lifetime of --oauth-login tokens: add --oauth-login');
   const { host, port } = parseListen(options.listen);
   const sim = await startMcpSim({
     host,
     port,
     ...(options.token !== undefined ? { tokens: options.token } : {}),
     ...(options.sse ? { transport: 'sse' as const } : {}),
+    ...(options.oauthLogin ? { login: loginOptions(options.accessTtl) } : {}),
   }).catch((err: unknown) => {
     throw listenError(`${host}:${port}`, err);
   });
@@ -82,12 +92,21 @@ async function runMcpSim(cli: CliRun, options: McpSimCliOptions): Promise<void> 
     process.on('SIGINT', () => resolve('SIGINT'));
     process.on('SIGTERM', () => resolve('SIGTERM'));
   });
+  const login = sim.login === undefined ? '' : `  sign-in: the MCP authorization flow (switchyard auth login)\n`;
   cli.stdout.write(
-    `switchyard sim mcp listening on ${sim.url}\n  tools: echo, add, files_read, hang\nCtrl-C to stop.\n`,
+    `switchyard sim mcp listening on ${sim.url}\n  tools: echo, add, files_read, hang\n${login}Ctrl-C to stop.\n`,
   );
   const signal = await stopped;
   await sim.close();
   cli.stdout.write(`switchyard sim mcp: stopped (${signal})\n`);
+}
+
+function loginOptions(ttl: string | undefined): { accessTtlSeconds?: number } {
+  if (ttl === undefined) return {};
+  const seconds = Number(ttl);
+  if (!Number.isInteger(seconds) || seconds < 1)
+    throw new UserError(`--access-ttl: expected a whole number of seconds, at least 1, got ${JSON.stringify(ttl)}`);
+  return { accessTtlSeconds: seconds };
 }
 
 /** `HOST:PORT`, `:PORT`, `PORT` or `[::1]:PORT`. */

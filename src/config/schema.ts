@@ -701,6 +701,34 @@ const mcpServerName = z
     message: 'an MCP server name may not contain `__`: it separates the server from the tool (`github__create_issue`)',
   });
 
+/** `login:` on a remote MCP server: its token comes from the MCP authorization flow, run once by
+ * `switchyard auth login SERVER` and refreshed by the gateway (docs/mcp.md#signing-in-auth-login). `true` discovers
+ * everything and registers a client itself; the fields are for a server that wants a client made beforehand. */
+export const mcpLoginSchema = z.preprocess(
+  (v) => (v === true ? {} : v),
+  z.strictObject(
+    {
+      /** A client registered with the authorization server beforehand; unset: dynamic registration (RFC 7591). */
+      client_id: z.string().min(1).optional(),
+      client_secret: z.string().optional(),
+      /** Asked for at sign-in; unset: what the server's 401 or its metadata names. Space-separated, or a list. */
+      scope: z
+        .union([z.string(), z.array(z.string())])
+        .transform((v) => (Array.isArray(v) ? v.join(' ') : v))
+        .optional(),
+      /** How long one refresh at the token endpoint may take. */
+      timeout: timeout().default(30_000),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'invalid_type'
+          ? 'expected login: true, or { client_id, client_secret, scope, timeout }'
+          : undefined,
+    },
+  ),
+);
+export type McpLoginConfig = z.infer<typeof mcpLoginSchema>;
+
 /** A remote MCP server (Streamable HTTP, or SSE for one that speaks only that) and its credentials
  * (docs/mcp.md#credentials): a bearer key or keys, or one minted source. */
 const mcpRemoteSchema = z
@@ -711,11 +739,21 @@ const mcpRemoteSchema = z
     api_key: z.string().optional(),
     api_keys: z.array(z.string()).optional(),
     ...mintedShape,
+    login: mcpLoginSchema.optional(),
     /** How long one request to the server may take. */
     timeout: timeout().default(60_000),
     headers: z.record(headerName(), headerValue()).default({}),
   })
-  .superRefine(oneMintedSource);
+  .superRefine((value, ctx) => {
+    oneMintedSource(value, ctx);
+    const minted = MINTED_FIELDS.find((f) => (value as Record<string, unknown>)[f] !== undefined);
+    if (value.login !== undefined && minted !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['login'],
+        message: `give login or ${minted}, not both: each is where the server's token comes from`,
+      });
+  });
 
 /** A local MCP server: a child process the gateway starts, speaking MCP on its stdin and stdout. */
 const mcpStdioSchema = z.strictObject({

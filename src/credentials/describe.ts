@@ -10,7 +10,13 @@ export function sourceLabel(source: CredentialSource): string {
     return `${configSlotLabel(source.where)}${via}`;
   }
   // A minted source by what gives its token: `command gcloud`, `oauth2 client app at login.example.com`.
-  if (source.kind === 'file' || source.kind === 'command' || source.kind === 'oauth2' || source.kind === 'aws')
+  if (
+    source.kind === 'file' ||
+    source.kind === 'command' ||
+    source.kind === 'oauth2' ||
+    source.kind === 'aws' ||
+    source.kind === 'login'
+  )
     return source.via ?? source.where;
   return source.where;
 }
@@ -47,6 +53,7 @@ export function describeSource(source: CredentialSource): string {
     case 'command':
     case 'oauth2':
     case 'aws':
+    case 'login':
       // `from command gcloud`, `from oauth2 client app at login.example.com`.
       return `from ${sourceLabel(source)}`;
   }

@@ -3,6 +3,7 @@
 // no failed call), and on 429 cools the key until its Retry-After and moves to the next (docs/mcp.md#credentials).
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { parseRetryHints } from '../errors/retry-after.ts';
+import { MintError } from '../credentials/minted/mint-error.ts';
 import type { McpCredentials, PickedKey } from './credentials.ts';
 
 export interface AuthorizedFetchOptions {
@@ -33,6 +34,12 @@ export function authorizedFetch(o: AuthorizedFetchOptions): FetchLike {
           await answer.response.body?.cancel();
           continue;
         }
+        if (answer.mintFailure !== undefined) {
+          await answer.response.body?.cancel();
+          throw new Error(
+            `MCP server ${o.server} answered ${answer.response.status} and no new token could be had: ${answer.mintFailure}`,
+          );
+        }
       }
       return answer.response;
     }
@@ -43,6 +50,8 @@ interface Answer {
   response: Response;
   /** Set aside: try the next key. */
   retry: boolean;
+  /** Why its token could not be re-minted after a 401/403: said instead of the bare status when no key is left. */
+  mintFailure?: string;
 }
 
 async function sendWith(
@@ -58,7 +67,13 @@ async function sendWith(
     const startedAt = o.now();
     const response = await send(url, withAuth(init, o.headers, key.token));
     if (response.status === 401 || response.status === 403) {
-      const fresh = reminted ? undefined : await o.credentials.remint(key, response.status).catch(() => undefined);
+      let mintFailure: string | undefined;
+      const fresh = reminted
+        ? undefined
+        : await o.credentials.remint(key, response.status).catch((err: unknown) => {
+            mintFailure = MintError.isInstance(err) ? err.message : undefined;
+            return undefined;
+          });
       if (fresh !== undefined) {
         reminted = true;
         key = fresh;
@@ -69,7 +84,7 @@ async function sendWith(
         kind: 'auth_rejected',
         message: `MCP server ${o.server} answered ${response.status}`,
       });
-      return { response, retry: true };
+      return { response, retry: true, ...(mintFailure !== undefined ? { mintFailure } : {}) };
     }
     if (response.status === 429) {
       const hints = parseRetryHints(response.headers, o.now());

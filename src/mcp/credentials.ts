@@ -1,12 +1,13 @@
 // An MCP server's credentials are Switchyard credentials (docs/mcp.md#credentials): its `api_key`/`api_keys` and one
-// minted source (api_key_file, api_key_command, oauth2), health kept per fingerprint in the state store (so shared by
+// minted source (api_key_file, api_key_command, oauth2, or `login:` from `auth login`), health kept per fingerprint in the state store (so shared by
 // replicas), tokens from the router's minter. Health records name the server as `mcp:NAME`.
 import type { LoadedConfig } from '../config/types.ts';
 import type { McpRemoteConfig } from '../config/schema.ts';
 import { mask } from '../config/mask.ts';
 import { failurePatch, successPatch, usability } from '../credentials/health.ts';
 import { cachedFingerprint, configSource, mintedAsCredential } from '../credentials/resolve.ts';
-import { mintedSource } from '../credentials/minted/spec.ts';
+import { loginSource, mintedSource } from '../credentials/minted/spec.ts';
+import { loginAdvice } from '../credentials/minted/login-file.ts';
 import type { Minter } from '../credentials/minted/minter.ts';
 import type { Credential, FailureReport } from '../credentials/types.ts';
 import type { StateStore } from '../state/types.ts';
@@ -69,7 +70,15 @@ export class McpCredentials {
       masked: mask(k.secret.trim()),
       sources: [configSource(this.#loaded.origins, k.where)],
     }));
-    const minted = mintedSource(this.#loaded, healthName(server), slot, s);
+    const minted =
+      s.login !== undefined
+        ? loginSource(this.#loaded, healthName(server), slot, {
+            name: server,
+            url: s.url,
+            login: s.login,
+            mint_wait: s.mint_wait,
+          })
+        : mintedSource(this.#loaded, healthName(server), slot, s);
     if (minted !== undefined) creds.push(mintedAsCredential(minted));
     return creds;
   }
@@ -84,7 +93,9 @@ export class McpCredentials {
       if (exclude.has(c.fingerprint)) continue;
       const u = usability(this.#store.getHealth(c.fingerprint), now);
       if (!u.usable) {
-        whys.push(`${describe(c)} ${u.why ?? 'is set aside'}`);
+        // A login refused is signed in again, not waited out: said with the command.
+        const advice = c.minted?.spec.kind === 'login' ? ` (${loginAdvice(server)})` : '';
+        whys.push(`${describe(c)} ${u.why ?? 'is set aside'}${advice}`);
         continue;
       }
       const token = c.minted === undefined ? c.secret : (await this.#minter.token(c.minted, c.minted.waitMs)).token;

@@ -1,10 +1,11 @@
 // `doctor`'s check of each MCP server: connect as the gateway would (the server's own credentials, its timeout, a
-// local server started and stopped again), list its tools, say what happened. Health is written only with --record.
+// local server started and stopped again), list its tools, say what happened, and what `auth login` stored. Health is written only with --record.
 import { Minter } from '../credentials/minted/minter.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { scrubSecrets, silentLogger } from '../log.ts';
 import type { StateStore } from '../state/types.ts';
 import { McpCredentials } from './credentials.ts';
+import { loginStatus, type LoginStatus } from './login-status.ts';
 import { RemoteUpstream, StdioUpstream, type Upstream, type UpstreamContext } from './upstream.ts';
 
 export interface McpServerCheck {
@@ -14,6 +15,8 @@ export interface McpServerCheck {
   /** Tools listed, when it answered. */
   tools?: number;
   error?: string;
+  /** With `login:`: what `auth login` stored. */
+  login?: LoginStatus;
 }
 
 /** The longest a check waits for one server, whatever its `timeout`: doctor should not sit for a minute. */
@@ -37,16 +40,18 @@ export async function checkMcpServers(
     return await Promise.all(
       Object.entries(loaded.config.mcp.servers).map(async ([name, s]) => {
         const kind = 'url' in s ? ('remote' as const) : ('stdio' as const);
+        const login = await loginStatus(loaded, store, name);
+        const withLogin = login !== undefined ? { login } : {};
         const limited = { ...s, timeout: Math.min(s.timeout, CHECK_LIMIT_MS) };
         const up: Upstream =
           'url' in limited ? new RemoteUpstream(name, limited, ctx) : new StdioUpstream(name, limited, ctx);
         try {
           const client = await up.client();
           const { tools } = await client.listTools({}, { timeout: limited.timeout });
-          return { server: name, kind, ok: true, tools: tools.length };
+          return { server: name, kind, ok: true, tools: tools.length, ...withLogin };
         } catch (err) {
           const why = scrubSecrets(err instanceof Error ? err.message : String(err)).slice(0, 300);
-          return { server: name, kind, ok: false, error: why };
+          return { server: name, kind, ok: false, error: why, ...withLogin };
         } finally {
           await up.close();
         }

@@ -1,6 +1,7 @@
 // The simulator's MCP server over HTTP (docs/simulator.md#mcp): Streamable HTTP with sessions (so list-changed
 // notifications reach a connected client), or the older SSE transport; bearer tokens checked, with faults a test
-// turns on: a token that expires (401), a 429 with Retry-After, a tool added while clients are connected.
+// turns on: a token that expires (401), a 429 with Retry-After, a tool added while clients are connected; and, with
+// `login`, the MCP authorization flow demanded (mcp-oauth.ts).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { simMcpServer } from './mcp-tools.ts';
+import { McpLoginServer, type McpLoginSimOptions } from './mcp-oauth.ts';
 
 export interface McpSimOptions {
   host?: string;
@@ -21,6 +23,9 @@ export interface McpSimOptions {
   /** An OAuth2 token endpoint at POST /oauth2/token (client credentials): each token it issues is accepted until
    * `expire`d. Needs `tokens` (the tokens accepted besides, possibly none). */
   oauth2?: { clientId: string; clientSecret: string };
+  /** Demand the MCP authorization flow (mcp-oauth.ts): a 401 names the protected resource metadata, and the tokens
+   * its authorization server issues are accepted (besides `tokens`). */
+  login?: McpLoginSimOptions;
 }
 
 /** One HTTP request the simulator answered, for a test to read (never a token in full: its first 8 characters). */
@@ -46,6 +51,8 @@ export interface McpSim extends AsyncDisposable {
   /** A tool added to every session's server: connected clients get `notifications/tools/list_changed`. */
   addTool(name: string): void;
   calls(): readonly McpSimCall[];
+  /** The authorization server, with `login`. */
+  readonly login: McpLoginServer | undefined;
   close(): Promise<void>;
 }
 
@@ -55,7 +62,9 @@ interface Session {
 }
 
 export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> {
-  const tokens = options.tokens === undefined ? undefined : new Set(options.tokens);
+  const tokens =
+    options.tokens === undefined && options.login === undefined ? undefined : new Set(options.tokens ?? []);
+  let login: McpLoginServer | undefined;
   const sessions = new Map<string, Session>();
   const added: string[] = [];
   const calls: McpSimCall[] = [];
@@ -72,7 +81,11 @@ export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> 
     if (token !== undefined) call.token = token.slice(0, 8);
     if (tokens !== undefined && (token === undefined || !tokens.has(token))) {
       call.status = 401;
-      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' });
+      const challenge = login?.challenge ?? 'Bearer';
+      res.writeHead(401, {
+        'content-type': 'application/json',
+        'www-authenticate': `${challenge}${challenge === 'Bearer' ? ' ' : ', '}error="invalid_token"`,
+      });
       res.end(
         JSON.stringify({ error: 'invalid_token', error_description: 'the access token expired or is not known' }),
       );
@@ -112,6 +125,7 @@ export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> 
     void (async () => {
       const text = req.method === 'POST' ? await readText(req) : '';
       if (req.url === '/oauth2/token') return tokenEndpoint(res, new URLSearchParams(text));
+      if (login?.serve(req, res, text) === true) return;
       const body = parseJson(text);
       const call: McpSimCall = { method: req.method ?? '', rpc: rpcMethods(body), status: 200 };
       calls.push(call);
@@ -162,6 +176,9 @@ export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> 
   await new Promise<void>((resolve) => http.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   const base = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  const url = options.transport === 'sse' ? `${base}/sse` : `${base}/mcp`;
+  if (options.login !== undefined)
+    login = new McpLoginServer({ base, resource: url, accept: (t) => void tokens?.add(t), options: options.login });
   const close = async (): Promise<void> => {
     for (const s of sessions.values()) await s.server.close().catch(() => {});
     sessions.clear();
@@ -169,7 +186,8 @@ export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> 
     await new Promise<void>((resolve) => http.close(() => resolve()));
   };
   return {
-    url: options.transport === 'sse' ? `${base}/sse` : `${base}/mcp`,
+    url,
+    login,
     tokenUrl: `${base}/oauth2/token`,
     issuedTokens: () => issued,
     expire: (token) => void tokens?.delete(token),

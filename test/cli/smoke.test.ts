@@ -16,6 +16,7 @@ const SPAWNED_ELSEWHERE: Record<string, string> = {
   sim: 'test/sim/cli.test.ts',
   'sim mcp': 'test/mcp/gateway-mcp.test.ts (the gateway runs `sim mcp --stdio` as a local MCP server)',
   demo: 'test/e2e/demo.test.ts',
+  'auth login': 'test/mcp/login.test.ts (the test opens the URL it prints, as a browser)',
 };
 
 const STORED = 'sk-smoke-stored-key-0000aaaa';

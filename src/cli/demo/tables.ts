@@ -15,6 +15,7 @@ const SOURCE_TEXT: Record<SourceKind, string> = {
   command: 'command',
   oauth2: 'oauth2',
   aws: 'aws',
+  login: 'login',
 };
 
 export function trailTable(trail: readonly Attempt[]): string {

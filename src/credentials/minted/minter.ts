@@ -10,7 +10,9 @@ import { fileVersion, readBounded, readKeyFile } from './file.ts';
 import { MintError } from './mint-error.ts';
 import { rejectedReason, type MintReason } from './mint-reason.ts';
 import { requestToken } from './oauth2.ts';
-import type { MintedSource, OAuth2Spec } from './spec.ts';
+import type { LoginSpec, MintedSource, OAuth2Spec } from './spec.ts';
+import { loginAdvice, readLogin } from './login-file.ts';
+import { refreshLogin } from './login.ts';
 import { sharedToken, sharedTokenPatch } from './shared-token.ts';
 import { formatDurationSetting } from '../../config/duration.ts';
 
@@ -337,7 +339,9 @@ export class Minter {
               t.expiresAt ?? (spec.ttlMs !== undefined ? at + spec.ttlMs : undefined),
             );
           }
-        : () => this.#oauth2(source, spec, e);
+        : spec.kind === 'oauth2'
+          ? () => this.#oauth2(source, spec, e)
+          : () => this.#login(source, spec, e, why);
     if (this.#shareTokens)
       return this.#withLease(source, spec.timeoutMs, () => this.#sharedOrMinted(source, e, why, run));
     if (spec.kind === 'command') return { token: await run() };
@@ -376,22 +380,64 @@ export class Minter {
     const seed = fingerprint(seedToken);
     const spend = await this.#latestRefreshToken(source, seed, seedToken, e);
     const a = await requestToken(spec, source.describe, this.#now, spend);
-    if (a.refreshToken !== undefined && a.refreshToken !== spend) {
-      // Kept before the lease is let go: the next holder must spend this one, not the one just used up.
-      try {
-        if (this.#store === undefined) throw new Error('no state store');
-        await this.#store.writeMint(source.id, {
-          provider: source.provider,
-          at: this.#now(),
-          refresh_token: a.refreshToken,
-          refresh_seed: seed,
-        });
-        e.unsaved = undefined;
-      } catch (err) {
-        e.unsaved = a.refreshToken;
-        this.#onEvent({ type: 'store_failed', source, message: err instanceof Error ? err.message : String(err) });
-      }
+    if (a.refreshToken !== undefined && a.refreshToken !== spend)
+      await this.#keepRotated(source, e, seed, a.refreshToken);
+    return withExpiry({ token: a.token, mintedAt }, a.expiresAt);
+  }
+
+  /** Kept before the lease is let go: the next holder must spend this one, not the one just used up. */
+  async #keepRotated(source: MintedSource, e: Entry, seed: string, refreshToken: string): Promise<void> {
+    try {
+      if (this.#store === undefined) throw new Error('no state store');
+      await this.#store.writeMint(source.id, {
+        provider: source.provider,
+        at: this.#now(),
+        refresh_token: refreshToken,
+        refresh_seed: seed,
+      });
+      e.unsaved = undefined;
+    } catch (err) {
+      e.unsaved = refreshToken;
+      this.#onEvent({ type: 'store_failed', source, message: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  /** An MCP server's `login:`: the stored access token while it is good and not the one held (a token refused, or
+   * due for refreshing, is the one held), else a refresh with the latest refresh token descended from the login. */
+  async #login(source: MintedSource, spec: LoginSpec, e: Entry, why: MintReason): Promise<MintedToken> {
+    const mintedAt = this.#now();
+    const login = await readLogin(spec.file, spec.server, source.describe);
+    if (login === undefined)
+      throw new MintError(
+        source.describe,
+        'read',
+        `no login is stored for MCP server ${spec.server}; ${loginAdvice(spec.server).replace(' again', '')}`,
+      );
+    if (login.server_url !== spec.serverUrl)
+      throw new MintError(
+        source.describe,
+        'read',
+        `the stored login is for ${login.server_url}, and mcp.servers.${spec.server}.url is ${spec.serverUrl} now; ${loginAdvice(spec.server)}`,
+      );
+    const seed = fingerprint(login.refresh_token ?? login.access_token);
+    const spend =
+      login.refresh_token === undefined
+        ? undefined
+        : await this.#latestRefreshToken(source, seed, login.refresh_token, e);
+    const superseded = spend !== undefined && spend !== login.refresh_token;
+    const fresh = login.expires_at === undefined || mintedAt < login.expires_at - MINT_POLICY.safetyMs;
+    // A forced mint is a new token; a refusal with nothing held may have been of the stored one.
+    const unknownRefusal = (why === 'rejected_401' || why === 'rejected_403') && e.current === undefined;
+    if (fresh && !superseded && e.current?.token !== login.access_token && why !== 'forced' && !unknownRefusal)
+      return withExpiry({ token: login.access_token, mintedAt }, login.expires_at);
+    if (spend === undefined)
+      throw new MintError(
+        source.describe,
+        'invalid_grant',
+        `the stored access token is no longer good and the server gave no refresh token; ${loginAdvice(spec.server)}`,
+      );
+    const a = await refreshLogin(spec, login, spend, source.describe, this.#now);
+    if (a.refreshToken !== undefined) await this.#keepRotated(source, e, seed, a.refreshToken);
     return withExpiry({ token: a.token, mintedAt }, a.expiresAt);
   }
 

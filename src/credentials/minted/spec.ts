@@ -2,13 +2,20 @@
 // identity naming the source, so a rotating token keeps one health record (docs/credentials.md#minted-credentials).
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DEFAULT_MINT_WAIT_MS, type KeyCommandConfig, type OAuth2Config } from '../../config/schema.ts';
+import {
+  DEFAULT_MINT_WAIT_MS,
+  type KeyCommandConfig,
+  type McpLoginConfig,
+  type OAuth2Config,
+} from '../../config/schema.ts';
+import { stateHome } from '../../config/home.ts';
+import { loginPath } from './login-path.ts';
 import type { LoadedConfig } from '../../config/types.ts';
 import { envValue } from '../../config/local-env.ts';
 import { fingerprint } from '../../config/mask.ts';
 import { chooseProxy, type ProxyChoice } from '../../config/proxy.ts';
 
-export type MintedKind = 'file' | 'command' | 'oauth2' | 'aws';
+export type MintedKind = 'file' | 'command' | 'oauth2' | 'aws' | 'login';
 
 export interface FileSpec {
   kind: 'file';
@@ -67,7 +74,20 @@ export interface AwsSpec {
   timeoutMs: number;
 }
 
-export type MintedSpec = FileSpec | CommandSpec | OAuth2Spec | AwsSpec;
+/** An MCP server's `login:`: the tokens `switchyard auth login SERVER` stored, refreshed at the authorization server
+ * it found (login.ts). */
+export interface LoginSpec {
+  kind: 'login';
+  /** The MCP server's name: the command every failure names. */
+  server: string;
+  /** Its URL in the config: a login stored for another URL is not used. */
+  serverUrl: string;
+  /** The stored login (absolute, login-file.ts). */
+  file: string;
+  timeoutMs: number;
+}
+
+export type MintedSpec = FileSpec | CommandSpec | OAuth2Spec | AwsSpec | LoginSpec;
 
 export interface MintedSource {
   provider: string;
@@ -233,6 +253,33 @@ function googleSource(
   const id = hashed('oauth2', ['google', abs]);
   const what = path === 'adc' ? 'google application default credentials' : 'google service account';
   return { provider, spec, id, version: hashed('oauth2', [spec]), where, describe: `${what} ${abs}` };
+}
+
+/** An MCP server's `login:` as a minted source: the file `auth login` writes, under the state directory. */
+export function loginSource(
+  loaded: LoadedConfig,
+  provider: string,
+  slot: string,
+  server: { name: string; url: string; login: McpLoginConfig; mint_wait?: number | undefined },
+): MintedSource {
+  const file = loginPath(stateHome({ ...loaded.env }), server.name);
+  const spec: LoginSpec = {
+    kind: 'login',
+    server: server.name,
+    serverUrl: server.url,
+    file,
+    timeoutMs: server.login.timeout,
+  };
+  const id = hashed('login', [server.name, server.url, file]);
+  return {
+    provider,
+    spec,
+    id,
+    version: hashed('login', [spec]),
+    where: `${slot}.login`,
+    describe: `login to ${hostOf(server.url)} (switchyard auth login ${server.name})`,
+    waitMs: server.mint_wait ?? DEFAULT_MINT_WAIT_MS,
+  };
 }
 
 function hashed(kind: MintedKind, parts: readonly unknown[]): string {
