@@ -22,6 +22,8 @@ export interface SocketTurns {
 
 /** One connection's state and its way out. */
 export interface SocketConnection {
+  /** Numbers the simulator's connections from 1, in the order they opened. */
+  number: number;
   /** The last response of this connection and the conversation it left: continuable even with `store: false`. */
   last: { id: string; items: Json[] } | undefined;
   /** Sends one event (a JSON text); false once the connection is gone. */
@@ -43,20 +45,22 @@ export function installResponsesSocket(
   maxMs: number = SOCKET_MAX_MS,
 ): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true });
+  let opened = 0;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0]!.replace(/\/$/, '');
     const refusal = path === '/v1/responses' ? turns.refusal(req) : notFound(path);
     if (refusal !== undefined) return refuse(socket, refusal);
-    wss.handleUpgrade(req, socket, head, (ws) => serveConnection(ws, req, turns, maxMs));
+    wss.handleUpgrade(req, socket, head, (ws) => serveConnection(ws, req, turns, maxMs, ++opened));
   });
   return wss;
 }
 
-function serveConnection(ws: WebSocket, req: IncomingMessage, turns: SocketTurns, maxMs: number): void {
+function serveConnection(ws: WebSocket, req: IncomingMessage, turns: SocketTurns, maxMs: number, number: number): void {
   const closed = new AbortController();
   let busy = false;
   let expired = false;
   const conn: SocketConnection = {
+    number,
     last: undefined,
     send: (text) =>
       new Promise((resolve) => {

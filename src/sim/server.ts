@@ -49,6 +49,8 @@ interface CallSite {
   /** A Bedrock call's signature, checked: its key, region and expiry. */
   signed?: { key: string; region: string; expired?: boolean };
   region?: string;
+  /** A turn of the Responses API's WebSocket mode: its connection's number. */
+  websocket?: number;
 }
 
 /** A chat call at another front door than OpenAI's or Anthropic's own: Azure's paths, or Gemini's. */
@@ -266,6 +268,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       billed: null,
       ended: false,
       ...(cache.cache !== undefined ? { prompt_cache: { ...cache.cache } } : {}),
+      ...(at.websocket !== undefined ? { websocket: at.websocket } : {}),
     };
     book.record(call);
     served++;
@@ -328,8 +331,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const call = parseResponsesBody(keyOf(req, 'openai'), create, earlier);
       // Every turn on the socket is streamed.
       call.request.stream = true;
-      await serveCall(call.request, { api: 'openai', path: '/v1/responses' }, conn.signal, (ctx) =>
-        respondOnSocket(conn, { ...ctx, responses: responsesAnswer(call, ctx.seq, false, conn) }),
+      await serveCall(
+        call.request,
+        { api: 'openai', path: '/v1/responses', websocket: conn.number },
+        conn.signal,
+        (ctx) => respondOnSocket(conn, { ...ctx, responses: responsesAnswer(call, ctx.seq, false, conn) }),
       );
     },
   };
@@ -492,7 +498,7 @@ function statusOf(action: { kind: string; error?: string }, api: ApiName): numbe
 }
 
 function unknownRoute(req: IncomingMessage, url: URL): HttpReply {
-  const message = `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}. The simulator serves POST /v1/chat/completions (OpenAI base_url: <sim>/v1), POST /v1/messages (Anthropic base_url: <sim>), Azure OpenAI's POST /openai/deployments/{d}/chat/completions and /openai/v1/chat/completions (azure base_url: <sim>) and GET /v1/models.`;
+  const message = `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}. The simulator serves POST /v1/chat/completions and POST /v1/responses (OpenAI base_url: <sim>/v1), POST /v1/messages (Anthropic base_url: <sim>), Azure OpenAI's POST /openai/deployments/{d}/chat/completions and /openai/v1/chat/completions (azure base_url: <sim>) and GET /v1/models.`;
   const body =
     apiOfModelsRequest(req) === 'anthropic'
       ? anthropicErrorBody('not_found_error', message)
