@@ -152,7 +152,7 @@ function remember(socket: PooledSocket, sent: Obj, before: string[], final: Obj 
   const input = sent['input'];
   const items = [
     ...before,
-    ...(Array.isArray(input) ? input.map((i) => JSON.stringify(i)) : typeof input === 'string' ? [] : []),
+    ...(Array.isArray(input) ? input.map((i) => JSON.stringify(i)) : []),
     ...(Array.isArray(final?.['output']) ? final['output'].map((i) => JSON.stringify(i)) : []),
   ];
   // A string input has no item form the caller would send back: such a conversation continues by id only.

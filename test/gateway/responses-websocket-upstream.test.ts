@@ -1,12 +1,12 @@
 // Responses routes against the simulator's own Responses API: over HTTP (`responses_api: true`) and over its
-// WebSocket mode (`responses_websocket: true`), with the official `openai` SDK (HTTP) and the `ws` client (the
-// gateway's own WebSocket mode). A conversation stays on its upstream connection, sending only its new input; a
-// refused upgrade rotates the key, a refused connection falls back, and a route failing mid-conversation falls back to
-// an Anthropic route with the conversation rebuilt.
+// WebSocket mode (`responses_websocket: true`), with the official `openai` SDK over HTTP and its WebSocket client
+// (`ResponsesWS`, through the gateway's own WebSocket mode). A conversation stays on its upstream connection, sending
+// only its new input; a refused upgrade rotates the key, a refused connection falls back, and a route failing
+// mid-conversation falls back to an Anthropic route with the conversation rebuilt.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import WebSocket from 'ws';
+import { ResponsesWS } from 'openai/resources/responses/ws';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
 import { until } from '../helpers/until.ts';
 import { freePort } from '../helpers/net.ts';
@@ -122,32 +122,31 @@ test('a conversation continues on its upstream connection, and a caller’s full
   assert.deepEqual(lastCall().roles, ['user', 'assistant', 'user'], 'and the simulator read the whole conversation');
 });
 
-type Event = Record<string, unknown> & { type: string };
-
-test('the gateway’s own WebSocket mode goes through a responses_websocket route, turn after turn', async () => {
-  const ws = new WebSocket(`${h.url.replace('http', 'ws')}/v1/responses`, {
-    headers: { authorization: `Bearer ${h.key}` },
-  });
-  const events: Event[] = [];
-  ws.on('message', (data) => events.push(JSON.parse(String(data)) as Event));
-  await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  const turn = async (create: Record<string, unknown>): Promise<Event> => {
+test('the SDK’s WebSocket client, through the gateway’s own WebSocket mode, goes through a responses_websocket route', async () => {
+  const socket = new ResponsesWS(client());
+  const events: OpenAI.Responses.ResponsesServerEvent[] = [];
+  socket.on('event', (e) => events.push(e));
+  const turn = async (create: Record<string, unknown>) => {
     const from = events.length;
-    ws.send(JSON.stringify({ type: 'response.create', ...create }));
+    socket.send({ type: 'response.create', ...create } as OpenAI.Responses.ResponsesClientEvent);
     const ends = ['response.completed', 'response.failed', 'error'];
     await until('the turn to end', () => events.slice(from).some((e) => ends.includes(e.type)));
     return events.slice(from).find((e) => ends.includes(e.type))!;
   };
   const one = await turn({ model: 'gpt-ws', input: 'gateway socket one' });
-  assert.equal(one.type, 'response.completed');
-  const id = (one['response'] as { id: string }).id;
-  const two = await turn({ model: 'gpt-ws', previous_response_id: id, input: 'give a title' });
-  assert.equal(two.type, 'response.completed');
-  const text = JSON.stringify(two['response']);
-  assert.match(text, /Sim title: gateway socket one/);
+  assert.ok(one.type === 'response.completed');
+  const two = await turn({ model: 'gpt-ws', previous_response_id: one.response.id, input: 'give a title' });
+  assert.ok(two.type === 'response.completed');
+  assert.equal(two.response.output_text ?? textOf(two.response), 'Sim title: gateway socket one');
   assert.equal(typeof lastCall().websocket, 'number');
-  ws.close();
+  socket.close();
 });
+
+const textOf = (r: OpenAI.Responses.Response): string =>
+  r.output
+    .flatMap((i) => (i.type === 'message' ? i.content : []))
+    .map((p) => (p.type === 'output_text' ? p.text : ''))
+    .join('');
 
 test('a responses_websocket route failing mid-conversation falls back to Anthropic with the conversation rebuilt', async () => {
   const first = await client().responses.create({ model: 'gpt-flaky', input: 'flaky first' });
