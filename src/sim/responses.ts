@@ -182,6 +182,22 @@ function callEvents(
   return { deltas, tail };
 }
 
+/** A warm-up (`generate: false`, Codex's first message on a connection): no model call, only a response the next
+ * turn can continue from, created and completed with no output. */
+export function warmUpEvents(meta: ResponsesMeta): SseFrame[] {
+  const usage = {
+    input_tokens: 0,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 0,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 0,
+  };
+  return [
+    event('response.created', { response: responseObject(meta, 'in_progress', []) }),
+    event('response.completed', { response: responseObject(meta, 'completed', [], { usage }) }),
+  ];
+}
+
 /** Numbers each event as it is written (`sequence_number`, from 0), wherever a fault ends the stream. */
 export function numbering(): (frame: SseFrame) => SseFrame {
   let next = 0;

@@ -36,7 +36,7 @@ import { behaviourOf } from './decide.ts';
 import { mask } from '../config/mask.ts';
 import { ResponseStore } from './response-store.ts';
 import { parseResponsesBody, parseResponsesRequest, type ResponsesCall } from './responses-request.ts';
-import { responseId } from './responses.ts';
+import { numbering, responseId, warmUpEvents } from './responses.ts';
 import type { ResponsesAnswer } from './respond.ts';
 import { respondOnSocket } from './respond-socket.ts';
 import { installResponsesSocket, type SocketConnection, type SocketTurns } from './responses-socket.ts';
@@ -329,6 +329,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     async turn(req, create, conn) {
       const earlier = (id: string) => (conn.last?.id === id ? conn.last.items : stored.get(id));
       const call = parseResponsesBody(keyOf(req, 'openai'), create, earlier);
+      if (create['generate'] === false) return warmUp(call, conn);
       // Every turn on the socket is streamed.
       call.request.stream = true;
       await serveCall(
@@ -339,6 +340,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       );
     },
   };
+
+  /** `generate: false`: the response is kept for the next turn, and no model is called (nor a call counted). */
+  async function warmUp(call: ResponsesCall, conn: SocketConnection): Promise<void> {
+    const answer = responsesAnswer(call, ++seq, false, conn);
+    answer.keep([]);
+    const number = numbering();
+    for (const frame of warmUpEvents(answer.meta)) await conn.send(number(frame).data);
+  }
 
   async function tokenRequest(req: IncomingMessage): Promise<HttpReply> {
     const body = await readBody(req);

@@ -256,6 +256,22 @@ test('the WebSocket mode answers response.create with the stream events and cont
   });
 });
 
+test('a warm-up (generate: false) calls no model and leaves a response the next turn continues from', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const c = await connect(sim);
+    const warm = await turn(c, { model: 'sim-large', generate: false, input: 'warm kiwi' });
+    assert.deepEqual(
+      warm.map((e) => e.type),
+      ['response.created', 'response.completed'],
+    );
+    assert.equal(sim.log().length, 0);
+    const id = (warm.at(-1)!['response'] as { id: string }).id;
+    const next = await turn(c, { model: 'sim-large', previous_response_id: id, input: 'title?' });
+    assert.match(JSON.stringify(next.at(-1)), /Sim title: warm kiwi/);
+    c.ws.close();
+  });
+});
+
 test('a second response.create while one is in flight is an error event; the first one finishes', async () => {
   await withSim({ ...SCENARIO, stream_delay: 20 }, async (sim) => {
     const c = await connect(sim);
