@@ -96,6 +96,13 @@ export class SocketPool {
     if (set?.size === 0) this.#sockets.delete(place);
   }
 
+  /** Connections open, busy or idle. */
+  size(): number {
+    let n = 0;
+    for (const set of this.#sockets.values()) n += set.size;
+    return n;
+  }
+
   /** Closes every connection (tests, shutdown). */
   closeAll(): void {
     for (const [place, set] of this.#sockets) for (const s of [...set]) this.drop(place, s);

@@ -79,6 +79,8 @@ export interface SimulatorOptions {
   /** Called for every chat call, as it is decided, with the scenario it was decided by (the CLI prints them, keys
    * masked and told apart among that scenario's keys). */
   onCall?: (call: SimCallRecord, scenario: Scenario) => void;
+  /** How long a Responses WebSocket connection lasts (default an hour, as OpenAI's): a test's shorter limit. */
+  socketMaxMs?: number;
 }
 
 const METADATA_TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
@@ -463,7 +465,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     });
   });
   server.on('connection', (socket) => socket.setNoDelay(true));
-  const sockets = installResponsesSocket(server, socketTurns);
+  const sockets = installResponsesSocket(server, socketTurns, options.socketMaxMs);
   await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
   const address = server.address() as AddressInfo;
   // A bind to every interface is reached on loopback, as the gateway prints it (0.0.0.0 is not connectable everywhere).
