@@ -1,7 +1,7 @@
 // A Responses route's turns over the WebSocket mode (src/providers/responses-socket.ts) against the simulator's: a
 // conversation kept on its connection until the connection's age cap (or the upstream's close at its own limit), then
-// carried on a new one; and the failures
-// classified as over HTTP (a refused upgrade by its status, an `error` event by the status it carries).
+// carried on a new one; and the failures classified as over HTTP (a refused upgrade by its status, an `error` event
+// by the status it carries).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
