@@ -12,7 +12,7 @@ import { fromClassification } from '../errors/upstream-error.ts';
 import { authHeaderFor, authHeaders } from './auth-header.ts';
 import { callSecrets } from './call-secrets.ts';
 import { createDeadline, type Deadline } from './deadline.ts';
-import { joinUrl, transportFailure } from './http.ts';
+import { joinUrl, MAX_EVENT_BYTES, transportFailure } from './http.ts';
 import { heard, type StreamHandler } from './stream-call.ts';
 import { responseSockets, type PooledSocket, type SocketPool } from './responses-socket-pool.ts';
 import { isObj, type Obj } from './translate/obj.ts';
@@ -232,7 +232,10 @@ function open(ctx: SendContext, deadline: Deadline, now: number): Promise<Pooled
     ...ctx.headers,
     'openai-beta': BETA,
   };
-  const ws = new WebSocket(socketUrl(ctx.baseUrl), { headers, perMessageDeflate: false });
+  // One message is one event: `limits.max_event_bytes` bounds it as it bounds an SSE event (a larger one closes the
+  // connection, a cut).
+  const maxPayload = ctx.maxEventBytes ?? MAX_EVENT_BYTES;
+  const ws = new WebSocket(socketUrl(ctx.baseUrl), { headers, perMessageDeflate: false, maxPayload });
   let raw: PooledSocket['raw'];
   return new Promise((resolve, reject) => {
     ws.once('upgrade', (res: IncomingMessage) => (raw = res.socket));
