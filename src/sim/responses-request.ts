@@ -23,6 +23,8 @@ export interface ResponsesCall {
   store: boolean;
   /** The request's settings a response object repeats (instructions, tools, tool_choice, …). */
   echo: Json;
+  /** `include` asks for `reasoning.encrypted_content` (what a `store: false` client sends back). */
+  encryptedReasoning: boolean;
 }
 
 /** Marks a compaction item the simulator made: its summary follows, base64url-encoded. */
@@ -42,6 +44,7 @@ export function parseResponsesRequest(
     items: [],
     store: false,
     echo: {},
+    encryptedReasoning: false,
   });
   let body: unknown;
   try {
@@ -95,7 +98,14 @@ export function parseResponsesBody(key: string | undefined, body: Json, earlier:
   request.promptTokens = Math.ceil(request.promptTexts.reduce((n, t) => n + t.length, 0) / 4);
   const problem = problemOf(body, before === undefined ? String(previousId) : undefined);
   if (problem !== undefined) request.problem = problem;
-  return { request, items, store: body['store'] !== false, echo: echoOf(body, instructions) };
+  const include = body['include'];
+  return {
+    request,
+    items,
+    store: body['store'] !== false,
+    echo: echoOf(body, instructions),
+    encryptedReasoning: Array.isArray(include) && include.includes('reasoning.encrypted_content'),
+  };
 }
 
 function problemOf(body: Json, unknownPrevious: string | undefined): RequestProblem | undefined {

@@ -15,6 +15,8 @@ export interface ResponsesMeta {
   created: number;
   /** The request's settings the object repeats (responses-request.ts echoOf). */
   echo: Json;
+  /** `include: ["reasoning.encrypted_content"]`: a reasoning item carries its (simulated) encrypted content. */
+  encryptedReasoning?: boolean;
 }
 
 export const responseId = (seq: number): string => `resp_sim_${seq}`;
@@ -58,7 +60,12 @@ export function outputItems(reply: SimReply, meta: ResponsesMeta): Json[] {
   return items;
 }
 
-const reasoningItem = (meta: ResponsesMeta): Json => ({ id: `rs_sim_${meta.seq}`, type: 'reasoning', summary: [] });
+const reasoningItem = (meta: ResponsesMeta): Json => ({
+  id: `rs_sim_${meta.seq}`,
+  type: 'reasoning',
+  summary: [],
+  ...(meta.encryptedReasoning === true ? { encrypted_content: `sim-reasoning-${meta.seq}` } : {}),
+});
 
 const textPart = (text: string): Json => ({ type: 'output_text', annotations: [], logprobs: [], text });
 

@@ -293,7 +293,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     compact: boolean,
     conn?: SocketConnection,
   ): ResponsesAnswer {
-    const meta = { seq, model: call.request.model ?? '', created: Math.floor(Date.now() / 1000), echo: call.echo };
+    const meta = {
+      seq,
+      model: call.request.model ?? '',
+      created: Math.floor(Date.now() / 1000),
+      echo: call.echo,
+      encryptedReasoning: call.encryptedReasoning,
+    };
     return {
       meta,
       ...(compact ? { compact: call.items } : {}),

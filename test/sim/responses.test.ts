@@ -100,6 +100,24 @@ test('a tool the input asks for is called with arguments of its schema, and its 
   });
 });
 
+test('a reasoning request opens with a reasoning item, its tokens counted, its content encrypted when included', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const r = await sdk(sim).responses.create({
+      model: 'sim-large',
+      input: 'think first',
+      reasoning: { effort: 'low' },
+      include: ['reasoning.encrypted_content'],
+      store: false,
+    });
+    const [reasoning, message] = r.output;
+    assert.equal(reasoning?.type, 'reasoning');
+    assert.ok(reasoning?.type === 'reasoning' && typeof reasoning.encrypted_content === 'string');
+    assert.equal(message?.type, 'message');
+    assert.ok((r.usage?.output_tokens_details.reasoning_tokens ?? 0) > 0);
+    assert.equal(r.output_text, '[sim-large] reply to: think first');
+  });
+});
+
 test('a streamed call sends its arguments as deltas and a done event naming the function', async () => {
   await withSim(SCENARIO, async (sim) => {
     const stream = sdk(sim).responses.stream({ model: 'sim-large', input: 'call get_weather', tools: [WEATHER] });
