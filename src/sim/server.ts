@@ -329,8 +329,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const token = oauth.check(key, Date.now());
       const issued = token.issued ? { client: token.client } : undefined;
       if (key === undefined) return renderError('openai', 'missing_key', { promptTokens: 0 });
+      // An issued token that expired or was invalidated is refused as an HTTP request with it would be.
+      if (token.issued && token.problem !== undefined) return renderError('openai', token.problem, { promptTokens: 0 });
       const behaviour = behaviourOf(scenario, key, issued);
-      if (behaviour === undefined || !behaviour.valid || (token.issued && token.problem !== undefined))
+      if (behaviour === undefined || !behaviour.valid)
         return renderError('openai', 'invalid_key', { maskedKey: mask(key), promptTokens: 0 });
       return undefined;
     },
