@@ -191,15 +191,31 @@ function cut(ctx: SendContext, code: number, midStream: boolean): unknown {
   );
 }
 
-/** The connection's arrivals in order, for one turn. */
+/** Messages read ahead of a consumer busy elsewhere (a slow caller) before the connection stops reading. */
+const READ_AHEAD = 256;
+
+/** The connection's arrivals in order, for one turn. A consumer that falls behind pauses the reading, and the timer
+ * with it (a wait on the consumer is not the upstream's silence), as a paused HTTP body does (stream-call.ts). */
 function listen(socket: PooledSocket, deadline: Deadline): { next(): Promise<Arrival>; stop(): void } {
   const queue: Arrival[] = [];
   let wake: (() => void) | undefined;
+  let paused = false;
   const push = (a: Arrival): void => {
     queue.push(a);
+    if (!paused && queue.length >= READ_AHEAD && socket.raw !== undefined) {
+      paused = true;
+      socket.raw.pause();
+      deadline.pause();
+    }
     const w = wake;
     wake = undefined;
     w?.();
+  };
+  const resume = (): void => {
+    if (!paused) return;
+    paused = false;
+    deadline.touch();
+    socket.raw?.resume();
   };
   const onMessage = (data: WebSocket.RawData): void => push({ data: String(data) });
   const onClose = (code: number): void => push({ closed: code });
@@ -208,10 +224,12 @@ function listen(socket: PooledSocket, deadline: Deadline): { next(): Promise<Arr
   deadline.onAbort((reason) => push({ ended: reason }));
   return {
     async next() {
+      if (queue.length < READ_AHEAD / 2) resume();
       while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       return queue.shift()!;
     },
     stop() {
+      resume();
       socket.ws.off('message', onMessage).off('close', onClose);
     },
   };
