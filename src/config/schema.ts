@@ -352,6 +352,9 @@ export const providerSchema = z
     /** The provider also serves OpenAI's Responses API at {base_url}/responses: the gateway's Responses requests are
      * sent there as they came (built-in tools included) rather than translated to chat completions. */
     responses_api: z.boolean().default(false),
+    /** With responses_api: the Responses requests go over OpenAI's WebSocket mode (`{base_url}/responses` upgraded),
+     * a connection kept per conversation, rather than one HTTP POST each. */
+    responses_websocket: z.boolean().default(false),
     /** This provider's prompt-cache affinity; unset: `credentials.affinity`. */
     affinity: affinityModeSchema.optional(),
     auth: authSchema.optional(),
@@ -395,6 +398,14 @@ export const providerSchema = z
         code: 'custom',
         path: ['responses_api'],
         message: `only a type: openai provider can serve the Responses API; leave it out (or false) for a type: ${p.type} provider`,
+      });
+    }
+    if (p.responses_websocket && !p.responses_api) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['responses_websocket'],
+        message:
+          'responses_websocket sends the Responses API over its WebSocket mode, so it needs responses_api: true on this provider; add it, or leave responses_websocket out',
       });
     }
     oneMintedSource(p, ctx);

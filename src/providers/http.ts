@@ -11,6 +11,7 @@ import { MalformedAnswer } from './translate/answer-check.ts';
 import { fromClassification, UpstreamError } from '../errors/upstream-error.ts';
 import { callSecrets, type SentWith } from './call-secrets.ts';
 import { createDeadline, type Deadline } from './deadline.ts';
+import { responseSockets } from './responses-socket-pool.ts';
 import type { ChatRequest, ChatResponse, SendContext } from './types.ts';
 
 const pools = new Map<string, Pool>();
@@ -46,6 +47,7 @@ function dispatcherFor(origin: string, proxy: ProxyChoice | undefined): Dispatch
 
 /** Closes every pooled connection (tests, shutdown). */
 export async function closePools(): Promise<void> {
+  responseSockets.closeAll();
   const all: Dispatcher[] = [...pools.values(), ...proxies.values()];
   pools.clear();
   proxies.clear();

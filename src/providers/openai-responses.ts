@@ -1,5 +1,6 @@
 // OpenAI's Responses API as an upstream (`responses_api: true`): the caller's request goes as sent, with the route's
-// model, so built-in tools reach a service that runs them (docs/gateway.md#built-in-tools-web_search-file_search-mcp-).
+// model, so built-in tools reach a service that runs them (docs/gateway.md#built-in-tools-web_search-file_search-mcp-);
+// over HTTP, or with `responses_websocket: true` over the WebSocket mode (responses-socket.ts), read alike.
 import { classifyStreamError } from '../errors/classify.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { authHeaderFor, authHeaders } from './auth-header.ts';
@@ -8,6 +9,7 @@ import { callJson, readAnswer, upstreamTarget, withModel } from './http.ts';
 import { eventJson, streamCall, type StreamHandler } from './stream-call.ts';
 import { createResponsesStreamDecoder, failureOf, fromResponsesObject } from './translate/responses-upstream.ts';
 import { isObj } from './translate/obj.ts';
+import { SocketTurn } from './responses-socket.ts';
 import type { ChatRequest, ChatResponse, SendContext, StreamEvent } from './types.ts';
 
 /** Sent to a Responses route: a Responses request with a route of that provider, which then gets it whole. */
@@ -27,13 +29,30 @@ function headers(ctx: SendContext, accept: string): Record<string, string> {
 const bodyFor = (req: ChatRequest, ctx: SendContext, stream: boolean): string =>
   JSON.stringify({ ...(ctx.responsesBody ?? req.responses_body), model: req.model, stream });
 
+/** The route's turns go over the WebSocket mode (`responses_websocket: true`); not through a proxy, which carries
+ * HTTP only here: such a route's turns go over HTTP. */
+const overSocket = (ctx: SendContext): boolean => ctx.responsesWebsocket === true && ctx.proxy === undefined;
+
+/** A turn over the WebSocket: the same body and the same handler of its events as the HTTP stream. */
+const socketTurn = (req: ChatRequest, ctx: SendContext): SocketTurn =>
+  new SocketTurn(ctx, { ...(ctx.responsesBody ?? req.responses_body), model: req.model }, responsesStreamHandler(ctx));
+
+/** The whole answer over the WebSocket: the turn's events read through, its terminal event's response kept. */
+async function socketAnswer(req: ChatRequest, ctx: SendContext): Promise<unknown> {
+  const turn = socketTurn(req, ctx);
+  for await (const _event of turn);
+  return turn.final;
+}
+
 export async function sendResponses(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
-  const body = await callJson(ctx, {
-    url: upstreamTarget(ctx.baseUrl, '/responses'),
-    method: 'POST',
-    headers: headers(ctx, 'application/json'),
-    body: bodyFor(req, ctx, false),
-  });
+  const body = overSocket(ctx)
+    ? await socketAnswer(req, ctx)
+    : await callJson(ctx, {
+        url: upstreamTarget(ctx.baseUrl, '/responses'),
+        method: 'POST',
+        headers: headers(ctx, 'application/json'),
+        body: bodyFor(req, ctx, false),
+      });
   const res = readAnswer(() => fromResponsesObject(body), ctx.provider);
   if (res && res.responses_object?.['status'] !== 'failed') return withModel(res, req);
   // A failed response, or an error object in a 200.
@@ -45,7 +64,8 @@ export async function sendResponses(req: ChatRequest, ctx: SendContext): Promise
   );
 }
 
-function streamHandler(ctx: SendContext): StreamHandler {
+/** Reads a Responses stream's events, from SSE or the WebSocket alike, into canonical events. */
+export function responsesStreamHandler(ctx: SendContext): StreamHandler {
   const decoder = createResponsesStreamDecoder();
   return {
     onEvent(e) {
@@ -65,6 +85,7 @@ function streamHandler(ctx: SendContext): StreamHandler {
 }
 
 export function streamResponses(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> {
+  if (overSocket(ctx)) return socketTurn(req, ctx);
   return streamCall(
     ctx,
     {
@@ -73,6 +94,6 @@ export function streamResponses(req: ChatRequest, ctx: SendContext): AsyncIterab
       headers: headers(ctx, 'text/event-stream'),
       body: bodyFor(req, ctx, true),
     },
-    streamHandler(ctx),
+    responsesStreamHandler(ctx),
   );
 }

@@ -231,6 +231,8 @@ export interface SendContext {
   /** The provider serves OpenAI's Responses API (`responses_api: true`): a request with a `responses_body` goes to
    * `{base_url}/responses` as it is. */
   responsesApi?: boolean;
+  /** `responses_websocket: true`: a Responses route's turns go over the WebSocket mode (responses-socket.ts). */
+  responsesWebsocket?: boolean;
   /** Sent to a Responses route in place of the request's `responses_body`: a conversation's owner gets the body
    * only it can read (routing/owner-step.ts). */
   responsesBody?: Record<string, unknown>;

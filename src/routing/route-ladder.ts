@@ -177,6 +177,7 @@ async function tryOnce<T>(
     sendCtx.onHeaders = (headers) => run.keys.recordHeaders(cred, headers);
   if (ctx.signal) sendCtx.signal = ctx.signal;
   if (provider.responses_api) sendCtx.responsesApi = true;
+  if (provider.responses_websocket) sendCtx.responsesWebsocket = true;
   const body = ownerBody(ctx, route, cred);
   if (body !== undefined) sendCtx.responsesBody = body;
   try {

@@ -13,8 +13,11 @@ export function modelLimitProblem(
 ): RequestProblem | undefined {
   const limit = spec?.max_output_tokens;
   if (limit === undefined) return undefined;
+  // The Responses API's field is max_output_tokens.
   const field =
-    api === 'openai' && body['max_completion_tokens'] !== undefined ? 'max_completion_tokens' : 'max_tokens';
+    api !== 'openai'
+      ? 'max_tokens'
+      : (['max_output_tokens', 'max_completion_tokens'].find((f) => body[f] !== undefined) ?? 'max_tokens');
   const asked = body[field];
   if (typeof asked !== 'number' || asked <= limit) return undefined;
   if (api === 'anthropic')

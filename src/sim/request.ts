@@ -316,14 +316,17 @@ function fromAnthropic(body: Json): Partial<SimRequest> {
 }
 
 /** The offered tools' names, and their argument schemas by name. */
-function toolsOf(tools: Json[], schemaField: 'parameters' | 'input_schema'): Pick<SimRequest, 'tools' | 'toolSchemas'> {
+export function toolsOf(
+  tools: Json[],
+  schemaField: 'parameters' | 'input_schema',
+): Pick<SimRequest, 'tools' | 'toolSchemas'> {
   const named = tools.filter((t) => typeof t['name'] === 'string' && t['name'] !== '');
   const toolSchemas = new Map<string, unknown>();
   for (const t of named) if (isObject(t[schemaField])) toolSchemas.set(t['name'] as string, t[schemaField]);
   return { tools: named.map((t) => t['name'] as string), toolSchemas };
 }
 
-const stringsOf = (value: unknown): string[] =>
+export const stringsOf = (value: unknown): string[] =>
   (typeof value === 'string' ? [value] : Array.isArray(value) ? value : []).filter(
     (v): v is string => typeof v === 'string' && v !== '',
   );

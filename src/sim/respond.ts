@@ -7,7 +7,8 @@ import type { Decision } from './decide.ts';
 import type { SimRequest } from './request.ts';
 import { composeReply } from './reply.ts';
 import type { CacheUsage } from './prompt-cache.ts';
-import { renderError } from './errors.ts';
+import { renderError, type HttpReply } from './errors.ts';
+import type { ErrorName } from './steps.ts';
 import { azureError, withFilterResults, withPromptFilterChunk } from './azure.ts';
 import { GOOGLE_FRONT } from './vertex.ts';
 import { bedrockError, converseAnswer, converseStream, encodeEvent, EVENT_STREAM_HEADERS } from './bedrock.ts';
@@ -17,6 +18,26 @@ import { anthropicMessage, anthropicStream } from './anthropic.ts';
 import { formatFrame, SSE_HEADERS, type SseFrame, type StreamPlan } from './sse.ts';
 import { partialBill, promptBill, wholeBill, type SimBilled } from './billing.ts';
 import { countTextTokens } from '../usage/count-tokens.ts';
+import {
+  compactionAnswer,
+  failedResponse,
+  numbering,
+  outputItems,
+  responsesAnswer,
+  responsesStream,
+  type ResponsesMeta,
+} from './responses.ts';
+import type { Json } from './json.ts';
+import type { SimReply } from './reply.ts';
+
+/** A call at the Responses API (POST /v1/responses, its WebSocket, or /v1/responses/compact): answered in its shape. */
+export interface ResponsesAnswer {
+  meta: ResponsesMeta;
+  /** POST /v1/responses/compact: the conversation's items, answered with a compaction object. */
+  compact?: Json[];
+  /** Called with the response's output items once its answer is made (the store keeps it for previous_response_id). */
+  keep(output: Json[]): void;
+}
 
 export interface RespondContext {
   request: SimRequest;
@@ -37,6 +58,7 @@ export interface RespondContext {
   googleFront?: boolean;
   /** Came in at Bedrock's Converse paths: answered in Converse's shape, streamed as AWS event-stream messages. */
   bedrock?: boolean;
+  responses?: ResponsesAnswer;
 }
 
 /** Answers the call; resolves with what it billed (billing.ts), null for nothing. */
@@ -55,15 +77,7 @@ export async function respond(
     return geminiBlock(res, ctx, headers);
   switch (action.kind) {
     case 'error': {
-      const rendered = renderError(request.api, action.error, {
-        ...(request.model !== undefined ? { model: request.model } : {}),
-        ...(request.key !== undefined ? { maskedKey: mask(request.key) } : {}),
-        ...(request.problem
-          ? { detail: request.problem.detail, param: request.problem.param, code: request.problem.code }
-          : {}),
-        ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
-        promptTokens: request.promptTokens,
-      });
+      const rendered = renderedError(ctx, action.error);
       const google =
         ctx.gemini ??
         (ctx.googleFront === true && GOOGLE_FRONT.has(action.error) ? 'aiplatform.googleapis.com' : undefined);
@@ -105,6 +119,20 @@ export async function respond(
   }
 }
 
+/** The decided error as the request's API words it. */
+export function renderedError(ctx: RespondContext, error: ErrorName): HttpReply {
+  const { request, decision } = ctx;
+  return renderError(request.api, error, {
+    ...(request.model !== undefined ? { model: request.model } : {}),
+    ...(request.key !== undefined ? { maskedKey: mask(request.key) } : {}),
+    ...(request.problem
+      ? { detail: request.problem.detail, param: request.problem.param, code: request.problem.code }
+      : {}),
+    ...(decision.modelSpec ? { contextWindow: decision.modelSpec.context_window } : {}),
+    promptTokens: request.promptTokens,
+  });
+}
+
 /** A rate limit's wait from the headers the scenario asked for, for Google's RetryInfo; none without them. */
 function retrySeconds(headers: Record<string, string>): { retryS?: number } {
   const ms = headers['retry-after-ms'];
@@ -137,7 +165,7 @@ function baseHeaders(ctx: RespondContext): Record<string, string> {
 }
 
 /** Waits, unless aborted; false when the wait was cut short and the call should be dropped. */
-async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+export async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   if (ms <= 0) return !signal.aborted;
   try {
     await sleep(ms, undefined, { signal });
@@ -147,7 +175,7 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   }
 }
 
-function replyFor(ctx: RespondContext) {
+export function replyFor(ctx: RespondContext): { reply: SimReply; model: string } {
   const { request, seq } = ctx;
   const model = request.model ?? '';
   const options = {
@@ -162,6 +190,8 @@ function replyFor(ctx: RespondContext) {
     request.api === 'openai' ? `call_sim_${seq}` : `toolu_sim_${seq}`,
     options,
   );
+  if (ctx.responses !== undefined && ctx.responses.compact === undefined)
+    ctx.responses.keep(outputItems(reply, ctx.responses.meta));
   return { reply, model };
 }
 
@@ -174,25 +204,32 @@ async function answerWhole(
   const { reply, model } = replyFor(ctx);
   const api = ctx.request.api;
   const action = ctx.decision.action;
+  const responses = ctx.responses;
   let payload: unknown =
-    ctx.bedrock === true
-      ? converseAnswer(reply)
-      : ctx.gemini !== undefined
-        ? geminiAnswer(reply, geminiMeta(ctx))
-        : api === 'openai'
-          ? openAiCompletion(reply, {
-              id: `chatcmpl-sim-${ctx.seq}`,
-              model,
-              created: Math.floor(Date.now() / 1000),
-              toolCallIds: ctx.decision.answer.toolCallIds,
-            })
-          : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
+    responses !== undefined
+      ? responses.compact !== undefined
+        ? compactionAnswer(reply, responses.meta, responses.compact)
+        : responsesAnswer(reply, responses.meta)
+      : ctx.bedrock === true
+        ? converseAnswer(reply)
+        : ctx.gemini !== undefined
+          ? geminiAnswer(reply, geminiMeta(ctx))
+          : api === 'openai'
+            ? openAiCompletion(reply, {
+                id: `chatcmpl-sim-${ctx.seq}`,
+                model,
+                created: Math.floor(Date.now() / 1000),
+                toolCallIds: ctx.decision.answer.toolCallIds,
+              })
+            : anthropicMessage(reply, { id: `msg_sim_${ctx.seq}`, model });
   if (api === 'openai' && ctx.gemini === undefined && ctx.decision.answer.omitUsage)
     delete (payload as Record<string, unknown>)['usage'];
   if (ctx.azure === true && action.kind !== 'stream_error')
     payload = withFilterResults(payload as Record<string, unknown>);
-  if (action.kind === 'stream_error') {
-    // Without a stream, "an error inside a 200" is a 200 whose body is an error object.
+  if (action.kind === 'stream_error' && responses !== undefined) payload = failedResponse(responses.meta);
+  else if (action.kind === 'stream_error') {
+    // Without a stream, "an error inside a 200" is a 200 whose body is an error object (a Responses API's: a failed
+    // response).
     payload = JSON.parse(
       ctx.bedrock === true
         ? converseStream(reply).error.data
@@ -237,38 +274,65 @@ async function streamAnswer(
       ctx.request.includeUsage && !answer.omitUsage,
     );
   const plan: StreamPlan =
-    ctx.bedrock === true
-      ? converseStream(reply)
-      : ctx.gemini !== undefined
-        ? geminiStream(reply, geminiMeta(ctx))
-        : ctx.request.api === 'openai'
-          ? ctx.azure === true
-            ? withPromptFilterChunk(openaiPlan())
-            : openaiPlan()
-          : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
+    ctx.responses !== undefined
+      ? responsesStream(reply, ctx.responses.meta)
+      : ctx.bedrock === true
+        ? converseStream(reply)
+        : ctx.gemini !== undefined
+          ? geminiStream(reply, geminiMeta(ctx))
+          : ctx.request.api === 'openai'
+            ? ctx.azure === true
+              ? withPromptFilterChunk(openaiPlan())
+              : openaiPlan()
+            : anthropicStream(reply, { id: `msg_sim_${ctx.seq}`, model });
   res.writeHead(200, { ...headers, ...(ctx.bedrock === true ? EVENT_STREAM_HEADERS : SSE_HEADERS) });
   res.flushHeaders();
+  const number = ctx.responses !== undefined ? numbering() : undefined;
+  const format = ctx.bedrock === true ? encodeEvent : formatFrame;
+  return playStream(plan, reply, ctx, {
+    send: (frame) => flushed(res, format(number === undefined ? frame : number(frame))),
+    end: () => res.end(),
+    cut: () => req.socket.destroy(),
+  });
+}
+
+/** Where a stream's events go: an HTTP response's body, or a WebSocket (one message each). */
+export interface StreamOut {
+  /** Resolves false when the receiver is gone. */
+  send(frame: SseFrame): Promise<boolean>;
+  end(): void;
+  /** Drops the connection without an end. */
+  cut(): void;
+}
+
+/** Carries out the decision on a stream planned for it: the whole stream, or a fault at its place; resolves with what
+ * was billed. */
+export async function playStream(
+  plan: StreamPlan,
+  reply: SimReply,
+  ctx: RespondContext,
+  out: StreamOut,
+): Promise<SimBilled> {
+  const answer = ctx.decision.answer;
   const action = ctx.decision.action;
   const half = Math.max(1, Math.floor(plan.deltas.length / 2));
   const some = plan.deltas.slice(0, action.kind === 'cut' && answer.cutAfter !== undefined ? answer.cutAfter : half);
   const delivered: SseFrame[] = [];
-  const format = ctx.bedrock === true ? encodeEvent : formatFrame;
-  const write = (frames: SseFrame[]) =>
-    writeFrames(res, frames, ctx.decision.streamDelayMs, ctx.signal, delivered, format);
+  const write = (frames: SseFrame[]) => writeFrames(out, frames, ctx.decision.streamDelayMs, ctx.signal, delivered);
   const partial = (): SimBilled => partialBill(reply, delivered, answer.tokenCount);
   switch (action.kind) {
     case 'cut':
-      if (await write([...plan.head, ...some])) req.socket.destroy();
+      if (await write([...plan.head, ...some])) out.cut();
       return partial();
     case 'stall':
       await write([...plan.head, ...some]);
       return partial();
     case 'stream_error':
-      if (await write([...plan.head, ...(action.first ? [] : some), plan.error])) res.end();
+      if (await write([...plan.head, ...(action.first ? [] : some), plan.error])) out.end();
       return partial();
     default:
       if (await write([...plan.head, ...plan.deltas, ...plan.tail])) {
-        res.end();
+        out.end();
         return wholeBill(reply);
       }
       return partial();
@@ -276,21 +340,20 @@ async function streamAnswer(
 }
 
 /** Writes frames one by one (pausing between them if asked), noting each in `delivered` once written; false if the
- * connection went away meanwhile. */
+ * receiver went away meanwhile. */
 async function writeFrames(
-  res: ServerResponse,
+  out: StreamOut,
   frames: SseFrame[],
   delayMs: number,
   signal: AbortSignal,
   delivered: SseFrame[],
-  format: (frame: SseFrame) => string | Uint8Array,
 ): Promise<boolean> {
   for (const [i, frame] of frames.entries()) {
     if (i > 0 && !(await pause(delayMs, signal))) return false;
-    if (!(await flushed(res, format(frame)))) return false;
+    if (!(await out.send(frame))) return false;
     delivered.push(frame);
   }
-  return !res.destroyed;
+  return true;
 }
 
 /** Writes and waits until the bytes are handed to the socket, so a cut right after really sends them first. */

@@ -8,8 +8,9 @@ import { decide } from './decide.ts';
 import { KeyStates } from './key-state.ts';
 import { listModels, apiOfModelsRequest } from './models-list.ts';
 import { modelLimitProblem } from './model-limits.ts';
-import { keyOf, parseChatRequest, readBody } from './request.ts';
-import { respond } from './respond.ts';
+import { keyOf, parseChatRequest, readBody, type SimRequest } from './request.ts';
+import { respond, type RespondContext } from './respond.ts';
+import type { SimBilled } from './billing.ts';
 import { promptCacheUsage } from './prompt-cache.ts';
 import { renderError, openAiErrorBody, anthropicErrorBody, type HttpReply } from './errors.ts';
 import { resolveScenario } from './scenario-load.ts';
@@ -30,6 +31,27 @@ import {
 import { bedrockModelList, signatureRefusal } from './bedrock.ts';
 import { StsEndpoint, stsSignatureRefusal } from './sts.ts';
 import type { StepName } from './steps.ts';
+import type { WebSocketServer } from 'ws';
+import { behaviourOf } from './decide.ts';
+import { mask } from '../config/mask.ts';
+import { ResponseStore } from './response-store.ts';
+import { parseResponsesBody, parseResponsesRequest, type ResponsesCall } from './responses-request.ts';
+import { numbering, responseId, warmUpEvents } from './responses.ts';
+import type { ResponsesAnswer } from './respond.ts';
+import { respondOnSocket } from './respond-socket.ts';
+import { installResponsesSocket, type SocketConnection, type SocketTurns } from './responses-socket.ts';
+
+/** Where a call came in, beside its body: what decides and records it. */
+interface CallSite {
+  api: ApiName;
+  path: string;
+  anthropicBeta?: string | string[] | undefined;
+  /** A Bedrock call's signature, checked: its key, region and expiry. */
+  signed?: { key: string; region: string; expired?: boolean };
+  region?: string;
+  /** A turn of the Responses API's WebSocket mode: its connection's number. */
+  websocket?: number;
+}
 
 /** A chat call at another front door than OpenAI's or Anthropic's own: Azure's paths, or Gemini's. */
 interface ChatDialect {
@@ -57,6 +79,8 @@ export interface SimulatorOptions {
   /** Called for every chat call, as it is decided, with the scenario it was decided by (the CLI prints them, keys
    * masked and told apart among that scenario's keys). */
   onCall?: (call: SimCallRecord, scenario: Scenario) => void;
+  /** How long a Responses WebSocket connection lasts (default an hour, as OpenAI's): a test's shorter limit. */
+  socketMaxMs?: number;
 }
 
 const METADATA_TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
@@ -72,6 +96,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   /** Regions down or throttled: the scenario's `regions:`, changed at run time by PUT /_sim/regions. */
   let regions: Record<string, StepName> = { ...scenario.regions };
   const book = new CallBook();
+  /** Responses kept for `previous_response_id`; a reset forgets them. */
+  const stored = new ResponseStore();
   const closing = new AbortController();
   /** Numbers the ids of answers (`req_sim_N`, `chatcmpl-sim-N`, `call_sim_N`, …). Never reset: an id names one
    * call for the life of the simulator, so a client's log stays unambiguous across /_sim/reset and new scenarios. */
@@ -81,6 +107,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
 
   const reset = (): void => {
     book.clear();
+    stored.clear();
     states.clear(scenario.seed);
     oauth.reset(scenario);
     sts.reset();
@@ -142,6 +169,39 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
     // Azure's deployments API serves the deployment the path names, whatever the body says.
     if (azure?.deployment !== undefined) request.model = azure.deployment;
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    await serveCall(
+      request,
+      {
+        api,
+        path,
+        anthropicBeta: req.headers['anthropic-beta'],
+        ...(signed !== undefined ? { signed } : {}),
+        ...(dialect.region !== undefined ? { region: dialect.region } : {}),
+      },
+      gone.signal,
+      (ctx) =>
+        respond(req, res, {
+          ...ctx,
+          ...(azure !== undefined ? { azure: true } : {}),
+          ...(gemini !== undefined ? { gemini: gemini.service } : {}),
+          ...(vertexClaude !== undefined ? { googleFront: true } : {}),
+          ...(bedrock !== undefined ? { bedrock: true } : {}),
+        }),
+    );
+  }
+
+  /** Decides a parsed call (its key, its body's problems, the scenario's faults), records it, has `answer` carry the
+   * decision out on its transport, and books what that billed. */
+  async function serveCall(
+    request: SimRequest,
+    at: CallSite,
+    gone: AbortSignal,
+    answer: (ctx: RespondContext) => Promise<SimBilled | null>,
+  ): Promise<void> {
+    const { key } = request;
+    const { api, signed } = at;
     // A body the API accepts can still ask the served model for more output than it may write.
     request.problem ??= modelLimitProblem(
       api,
@@ -153,7 +213,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const token = oauth.check(key, now);
     // A session STS issued behaves as the key that assumed the role.
     const assumedBy = key === undefined ? undefined : sts.signerOf(key);
-    const region = signed !== undefined ? signed.region : dialect.region;
+    const region = signed !== undefined ? signed.region : at.region;
     const regionStep = region === undefined ? undefined : regions[region];
     const decision = decide(scenario, states, {
       api,
@@ -199,37 +259,105 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       key: key ?? '',
       model: request.model ?? '',
       api,
-      path,
+      path: at.path,
       stream: request.stream,
       status: statusOf(decision.action, api),
       outcome: decision.outcome,
       images: request.images,
       fields: request.fields,
       cache_marks: request.cacheMarks,
-      anthropic_beta: typeof req.headers['anthropic-beta'] === 'string' ? req.headers['anthropic-beta'] : null,
+      anthropic_beta: typeof at.anthropicBeta === 'string' ? at.anthropicBeta : null,
       roles: request.roles,
       billed: null,
       ended: false,
       ...(cache.cache !== undefined ? { prompt_cache: { ...cache.cache } } : {}),
+      ...(at.websocket !== undefined ? { websocket: at.websocket } : {}),
     };
     book.record(call);
     served++;
     options.onCall?.(call, scenario);
-    const gone = new AbortController();
-    res.on('close', () => gone.abort());
-    const bill = await respond(req, res, {
+    const bill = await answer({
       request,
       decision,
       seq: ++seq,
       seed: scenario.seed,
-      signal: AbortSignal.any([closing.signal, gone.signal]),
+      signal: AbortSignal.any([closing.signal, gone]),
       ...cache,
-      ...(azure !== undefined ? { azure: true } : {}),
-      ...(gemini !== undefined ? { gemini: gemini.service } : {}),
-      ...(vertexClaude !== undefined ? { googleFront: true } : {}),
-      ...(bedrock !== undefined ? { bedrock: true } : {}),
     });
     book.settle(call, bill);
+  }
+
+  /** What a Responses call is answered with: its object's facts, and the store it is kept in. */
+  function responsesAnswer(
+    call: ResponsesCall,
+    seq: number,
+    compact: boolean,
+    conn?: SocketConnection,
+  ): ResponsesAnswer {
+    const meta = {
+      seq,
+      model: call.request.model ?? '',
+      created: Math.floor(Date.now() / 1000),
+      echo: call.echo,
+      encryptedReasoning: call.encryptedReasoning,
+    };
+    return {
+      meta,
+      ...(compact ? { compact: call.items } : {}),
+      keep: (output) => {
+        const items = [...call.items, ...output];
+        if (conn !== undefined) conn.last = { id: responseId(seq), items };
+        if (call.store) stored.keep(responseId(seq), items);
+      },
+    };
+  }
+
+  /** POST /v1/responses and /v1/responses/compact (a compaction is never streamed). */
+  async function responses(req: IncomingMessage, res: ServerResponse, path: string, compact: boolean): Promise<void> {
+    const call = parseResponsesRequest(keyOf(req, 'openai'), await readBody(req), (id) => stored.get(id));
+    if (compact) call.request.stream = false;
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    await serveCall(call.request, { api: 'openai', path }, gone.signal, (ctx) =>
+      respond(req, res, { ...ctx, responses: responsesAnswer(call, ctx.seq, compact) }),
+    );
+  }
+
+  /** The WebSocket mode's side of the simulator: the upgrade's key check, and each turn decided as a call. */
+  const socketTurns: SocketTurns = {
+    refusal(req) {
+      const key = keyOf(req, 'openai');
+      const token = oauth.check(key, Date.now());
+      const issued = token.issued ? { client: token.client } : undefined;
+      if (key === undefined) return renderError('openai', 'missing_key', { promptTokens: 0 });
+      // An issued token that expired or was invalidated is refused as an HTTP request with it would be.
+      if (token.issued && token.problem !== undefined) return renderError('openai', token.problem, { promptTokens: 0 });
+      const behaviour = behaviourOf(scenario, key, issued);
+      if (behaviour === undefined || !behaviour.valid)
+        return renderError('openai', 'invalid_key', { maskedKey: mask(key), promptTokens: 0 });
+      return undefined;
+    },
+    async turn(req, create, conn) {
+      const earlier = (id: string) => (conn.last?.id === id ? conn.last.items : stored.get(id));
+      const call = parseResponsesBody(keyOf(req, 'openai'), create, earlier);
+      if (create['generate'] === false) return warmUp(call, conn);
+      // Every turn on the socket is streamed.
+      call.request.stream = true;
+      await serveCall(
+        call.request,
+        { api: 'openai', path: '/v1/responses', websocket: conn.number },
+        conn.signal,
+        (ctx) => respondOnSocket(conn, { ...ctx, responses: responsesAnswer(call, ctx.seq, false, conn) }),
+      );
+    },
+  };
+
+  /** `generate: false`: the response is kept for the next turn, and no model is called (nor a call counted). */
+  async function warmUp(call: ResponsesCall, conn: SocketConnection): Promise<void> {
+    const answer = responsesAnswer(call, ++seq, false, conn);
+    answer.keep([]);
+    const number = numbering();
+    for (const frame of warmUpEvents(answer.meta)) await conn.send(number(frame).data);
   }
 
   async function tokenRequest(req: IncomingMessage): Promise<HttpReply> {
@@ -262,6 +390,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
+    if (url.pathname === '/v1/responses' && req.method === 'POST') return responses(req, res, url.pathname, false);
+    if (url.pathname === '/v1/responses/compact' && req.method === 'POST')
+      return responses(req, res, url.pathname, true);
     const api = CHAT_ROUTES[url.pathname];
     if (api && req.method === 'POST') return chat(req, res, api, url.pathname);
     const azure = req.method === 'POST' ? azureChat(url.pathname) : undefined;
@@ -343,6 +474,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     });
   });
   server.on('connection', (socket) => socket.setNoDelay(true));
+  const sockets = installResponsesSocket(server, socketTurns, options.socketMaxMs);
   await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
   const address = server.address() as AddressInfo;
   // A bind to every interface is reached on loopback, as the gateway prints it (0.0.0.0 is not connectable everywhere).
@@ -363,8 +495,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     sts: () => sts.counts(),
     expireSessions: () => sts.expireAll(Date.now()),
     setRegions: target.setRegions,
-    close: () => close(server, closing),
-    [Symbol.asyncDispose]: () => close(server, closing),
+    close: () => close(server, closing, sockets),
+    [Symbol.asyncDispose]: () => close(server, closing, sockets),
   };
 }
 
@@ -386,7 +518,7 @@ function statusOf(action: { kind: string; error?: string }, api: ApiName): numbe
 }
 
 function unknownRoute(req: IncomingMessage, url: URL): HttpReply {
-  const message = `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}. The simulator serves POST /v1/chat/completions (OpenAI base_url: <sim>/v1), POST /v1/messages (Anthropic base_url: <sim>), Azure OpenAI's POST /openai/deployments/{d}/chat/completions and /openai/v1/chat/completions (azure base_url: <sim>) and GET /v1/models.`;
+  const message = `Unknown request URL: ${req.method ?? 'GET'} ${url.pathname}. The simulator serves POST /v1/chat/completions and POST /v1/responses (OpenAI base_url: <sim>/v1), POST /v1/messages (Anthropic base_url: <sim>), Azure OpenAI's POST /openai/deployments/{d}/chat/completions and /openai/v1/chat/completions (azure base_url: <sim>) and GET /v1/models.`;
   const body =
     apiOfModelsRequest(req) === 'anthropic'
       ? anthropicErrorBody('not_found_error', message)
@@ -414,8 +546,10 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 }
 
 /** Stops accepting, ends pending waits, and drops every connection (hung `timeout` calls included). */
-function close(server: Server, closing: AbortController): Promise<void> {
+function close(server: Server, closing: AbortController, sockets: WebSocketServer): Promise<void> {
   closing.abort();
+  for (const ws of sockets.clients) ws.terminate();
+  sockets.close();
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();

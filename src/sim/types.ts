@@ -29,6 +29,9 @@ export interface SimCallRecord {
   ended: boolean;
   /** With the `prompt_cache` answer option: the prompt tokens read from and written to the account's cache. */
   prompt_cache?: { read: number; creation: number };
+  /** A turn of the Responses API's WebSocket mode (`GET /v1/responses` upgraded), not an HTTP request: the number of
+   * its connection (1 for the simulator's first), so a test can tell turns of one connection. */
+  websocket?: number;
 }
 
 /** `await using sim = await startSimulator(…)` closes it at the end of the scope. */

@@ -231,6 +231,12 @@ export const CASES: MalformedCase[] = [
     says: 'only a type: openai provider',
   },
   {
+    name: 'responses_websocket without responses_api',
+    yaml: 'providers:\n  c:\n    type: openai\n    base_url: https://x.example\n    responses_websocket: true  #<\n',
+    path: 'providers.c.responses_websocket',
+    says: 'needs responses_api: true',
+  },
+  {
     name: 'hosted_tools ignore',
     yaml: base('gateway:\n  hosted_tools: ignore  #<\n'),
     path: 'gateway.hosted_tools',
