@@ -6,7 +6,8 @@ import type { RouteSpec } from '../config/resolve-task.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import { keyPast } from '../routing/key-health.ts';
 import { failuresOnly, recordRejected, serverReset, unwritten, type KeyWriter } from '../routing/key-record.ts';
-import { routeAction } from '../routing/policy.ts';
+import { HEALTH_SCOPE, routeAction } from '../routing/policy.ts';
+import { healthKey, standingHealth } from '../credentials/scoped-health.ts';
 import { upstreamFacts } from '../routing/route-run.ts';
 import { runRoute } from '../routing/route-ladder.ts';
 import { requestFor } from '../routing/adjust.ts';
@@ -236,7 +237,7 @@ export async function probeCredential(
       sent.retries > 0
         ? `accepted on retry ${sent.retries} (rejected before it: a transient rejection, which the router retries too)`
         : 'accepted';
-    const aside = deps.record ? undefined : setAside(before, now());
+    const aside = deps.record ? undefined : setAside(standingHealth(deps.store, credential, now()).record, now());
     // Not recorded: the router keeps skipping it until its own probe or a reset, and should be told so.
     const message = aside
       ? `${retried}, but not recorded, so the router still skips it (${aside}); run with --record, or \`switchyard auth reset ${provider} ${credential.fingerprint}\`, to put it back in use`
@@ -356,7 +357,7 @@ function listedOnly(
   credential: Credential,
   now: number,
 ): Pick<ProbeResult, 'status' | 'message' | 'set_aside'> {
-  const aside = setAside(deps.store.getHealth(credential.fingerprint), now);
+  const aside = setAside(standingHealth(deps.store, credential, now).record, now);
   if (aside)
     return { status: 'accepted', message: `${LISTED_ONLY}, so its state is unchanged: ${aside}`, set_aside: aside };
   const provider = credential.provider;
@@ -388,8 +389,10 @@ function record(
   // A model the provider will not serve says nothing certain about the key (some answer it before checking the key):
   // a success here would make a never-used key "known-good" and buy a dead one auth retries.
   if (status === 'model_unavailable') return undefined;
-  if (keyRejected(err) || routeAction(err.kind) === 'cool_and_rotate')
-    return deps.store.getHealth(credential.fingerprint);
+  if (keyRejected(err)) return deps.store.getHealth(credential.fingerprint);
+  // A throttle rests the key where HEALTH_SCOPE keeps it: in the region probed.
+  if (routeAction(err.kind) === 'cool_and_rotate')
+    return deps.store.getHealth(healthKey(credential, HEALTH_SCOPE[err.kind as 'rate_limited' | 'quota']));
   if (status === 'rejected') return recordRejected(pool, credential, err);
   // unreachable / provider errors say nothing about the key: its health is left alone.
   return undefined;
