@@ -37,6 +37,49 @@ export async function awsSsoIn(spec: AwsSpec): Promise<'self' | 'source' | undef
   return undefined;
 }
 
+/** A role assumed in turn, as its profile writes it. */
+export interface AwsRole {
+  profile: string;
+  roleArn: string;
+  sessionName?: string;
+  externalId?: string;
+  durationSeconds?: number;
+  /** The role profile's `region`: where its STS call is signed for. */
+  region?: string;
+  mfaSerial?: string;
+}
+
+/** A profile assuming a role whose source_profile (directly, or through other roles) signs in with SSO: the SSO
+ * profile, and the roles to assume with its credentials, innermost first. Undefined for any other profile. */
+export async function awsSsoSourcedRoles(spec: AwsSpec): Promise<{ ssoProfile: string; roles: AwsRole[] } | undefined> {
+  const profiles = await profilesOf(spec);
+  if (profiles === undefined) return undefined;
+  const roles: AwsRole[] = [];
+  const seen = new Set<string>();
+  for (let name: string | undefined = spec.profile ?? 'default'; name !== undefined && !seen.has(name);) {
+    seen.add(name);
+    const p: Profile | undefined = profiles[name];
+    if (p === undefined) return undefined;
+    if (p['sso_session'] !== undefined || p['sso_start_url'] !== undefined)
+      return roles.length > 0 ? { ssoProfile: name, roles: roles.reverse() } : undefined;
+    const roleArn = p['role_arn'];
+    if (roleArn === undefined) return undefined;
+    roles.push(roleOf(name, roleArn, p));
+    name = p['source_profile'];
+  }
+  return undefined;
+}
+
+function roleOf(profile: string, roleArn: string, p: Profile): AwsRole {
+  const role: AwsRole = { profile, roleArn };
+  if (p['role_session_name'] !== undefined) role.sessionName = p['role_session_name'];
+  if (p['external_id'] !== undefined) role.externalId = p['external_id'];
+  if (p['duration_seconds'] !== undefined) role.durationSeconds = Number.parseInt(p['duration_seconds'], 10);
+  if (p['region'] !== undefined) role.region = p['region'];
+  if (p['mfa_serial'] !== undefined) role.mfaSerial = p['mfa_serial'];
+  return role;
+}
+
 /** Where the profile's session comes from, in a few words; undefined for the default chain, which has no profile. */
 export async function awsProfileFrom(spec: AwsSpec): Promise<string | undefined> {
   if (spec.profile === undefined) return undefined;
