@@ -130,4 +130,28 @@ describe('a credential in two regions', () => {
       if (c.rests !== undefined) assert.match(explainA.stdout, new RegExp(`cooling: ${c.rests} in ${a}\\s+\\d`));
       assert.match(explainB.stdout, /(aws profile dev|config key)\s+ok\s/, explainB.stdout);
     });
+
+  it('a rejection in region A rests the credential itself: the route in region B does not send it either', async () => {
+    const cloud = CLOUDS.vertex;
+    const [a, b] = cloud.regions;
+    await using h = await startHarness({
+      scenario: { models: { [cloud.model]: {} }, keys: { [TOKEN]: {} }, regions: { [a]: '401' } },
+      config: (sim) => ({
+        providers: { a: cloud.provider(sim, a), b: cloud.provider(sim, b) },
+        main: { provider: 'a', model: cloud.model },
+        fallback: [{ provider: 'b', model: cloud.model }],
+        retry: FAST_RETRY,
+      }),
+    });
+    const res = await chat(h);
+    assert.notEqual(res.status, 200);
+    // The token was sent once, to region A: region B's route found the credential rejected and sent nothing.
+    assert.deepEqual(
+      h.sim.log().map((l) => l.outcome),
+      ['region_auth'],
+    );
+    const fp = await fingerprintOf(h, 'b', { SWITCHYARD_HOME: h.home });
+    assert.equal(h.store.getHealth(fp)?.state, 'rejected');
+    assert.equal(h.store.getHealth(regionalKey(fp, b)), undefined, 'nothing of region B is recorded');
+  });
 });
