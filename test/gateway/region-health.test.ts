@@ -129,6 +129,19 @@ describe('a credential in two regions', () => {
       assert.equal(explainA.code, 0, explainA.stderr);
       if (c.rests !== undefined) assert.match(explainA.stdout, new RegExp(`cooling: ${c.rests} in ${a}\\s+\\d`));
       assert.match(explainB.stdout, /(aws profile dev|config key)\s+ok\s/, explainB.stdout);
+
+      // `auth reset` of the credential clears its region's rest too, and the gateway reads it back.
+      if (c.rests !== undefined) {
+        const reset = await runCliInProcess(['auth', 'reset', 'a', fp, '--json', '--config', h.configPath], {
+          env: cliEnv,
+        });
+        assert.equal(reset.code, 0, reset.stderr);
+        assert.deepEqual((JSON.parse(reset.stdout) as { reset: string[] }).reset, [fp]);
+        await until('the gateway read the reset', () => {
+          const health = effectiveHealth(h.store.getHealth(regionalKey(fp, a)), Date.now());
+          return health.state === 'ok';
+        });
+      }
     });
 
   it('a rejection in region A rests the credential itself: the route in region B does not send it either', async () => {
