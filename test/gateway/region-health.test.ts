@@ -141,6 +141,13 @@ describe('a credential in two regions', () => {
           const health = effectiveHealth(h.store.getHealth(regionalKey(fp, a)), Date.now());
           return health.state === 'ok';
         });
+        await until('the gateway said it', () =>
+          h.logs.some((l) => l.includes(`auth reset seen: a's credential ${fp}`)),
+        );
+        assert.match(
+          h.logs.find((l) => l.includes('auth reset seen'))!,
+          new RegExp(`${fp} \\(.*\\) in ${a} is ok`),
+        );
       }
     });
 
