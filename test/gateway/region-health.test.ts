@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startHarness, FAST_RETRY, type Harness } from './harness.ts';
+import { startHarness, ADMIN_KEY, FAST_RETRY, type Harness } from './harness.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
@@ -93,6 +93,7 @@ describe('a credential in two regions', () => {
           main: { provider: 'a', model: cloud.model },
           fallback: [{ provider: 'b', model: cloud.model }],
           retry: FAST_RETRY,
+          gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
         }),
         env,
       });
@@ -129,6 +130,15 @@ describe('a credential in two regions', () => {
       assert.equal(explainA.code, 0, explainA.stderr);
       if (c.rests !== undefined) assert.match(explainA.stdout, new RegExp(`cooling: ${c.rests} in ${a}\\s+\\d`));
       assert.match(explainB.stdout, /(aws profile dev|config key)\s+ok\s/, explainB.stdout);
+
+      // The admin API says it too: the state of `a` is its region's, `b`'s the credential's own.
+      const admin = await fetch(`${h.url}/admin/credentials`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      const views = ((await admin.json()) as { providers: Record<string, { state: string; region: string | null }[]> })
+        .providers;
+      assert.deepEqual(
+        [views['a']?.[0]?.state, views['a']?.[0]?.region, views['b']?.[0]?.state, views['b']?.[0]?.region],
+        c.rests === undefined ? ['ok', null, 'ok', null] : ['cooling', a, 'ok', null],
+      );
 
       // `auth reset` of the credential clears its region's rest too, and the gateway reads it back.
       if (c.rests !== undefined) {
