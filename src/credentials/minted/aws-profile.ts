@@ -7,6 +7,10 @@ import type { AwsSpec } from './spec.ts';
 
 type Profile = Record<string, string | undefined>;
 
+/** A profile that signs in with SSO itself (IAM Identity Center: `sso_session`, or the legacy `sso_start_url`). */
+const isSso = (p: Profile | undefined): boolean =>
+  p !== undefined && (p['sso_session'] !== undefined || p['sso_start_url'] !== undefined);
+
 async function profilesOf(spec: AwsSpec): Promise<Record<string, Profile> | undefined> {
   try {
     return await parseKnownFiles({
@@ -31,7 +35,7 @@ export async function awsSsoIn(spec: AwsSpec): Promise<'self' | 'source' | undef
     seen.add(name);
     const p: Profile | undefined = profiles[name];
     if (p === undefined) return undefined;
-    if (p['sso_session'] !== undefined || p['sso_start_url'] !== undefined) return seen.size === 1 ? 'self' : 'source';
+    if (isSso(p)) return seen.size === 1 ? 'self' : 'source';
     name = p['source_profile'];
   }
   return undefined;
@@ -60,8 +64,7 @@ export async function awsSsoSourcedRoles(spec: AwsSpec): Promise<{ ssoProfile: s
     seen.add(name);
     const p: Profile | undefined = profiles[name];
     if (p === undefined) return undefined;
-    if (p['sso_session'] !== undefined || p['sso_start_url'] !== undefined)
-      return roles.length > 0 ? { ssoProfile: name, roles: roles.reverse() } : undefined;
+    if (isSso(p)) return roles.length > 0 ? { ssoProfile: name, roles: roles.reverse() } : undefined;
     const roleArn = p['role_arn'];
     if (roleArn === undefined) return undefined;
     roles.push(roleOf(name, roleArn, p));
@@ -87,7 +90,7 @@ export async function awsProfileFrom(spec: AwsSpec): Promise<string | undefined>
   if (profiles === undefined) return undefined;
   const p = profiles[spec.profile];
   if (p === undefined) return `profile ${spec.profile} is in neither ${filesOf(spec)}`;
-  return holds(p, spec);
+  return holds(p, spec, profiles);
 }
 
 const filesOf = (spec: AwsSpec): string =>
@@ -98,19 +101,21 @@ const keyIdShown = (id: string): string =>
   /^A[KS]IA[A-Z0-9]{12,}$/.test(id) ? `${id.slice(0, 4)}…${id.slice(-4)}` : mask(id);
 
 /** The first way the SDK would take, in its own order (role, SSO, web identity, process, static keys). */
-function holds(p: Profile, spec: AwsSpec): string {
+function holds(p: Profile, spec: AwsSpec, profiles: Record<string, Profile>): string {
   const sts = `STS ${spec.stsEndpoint !== undefined ? `at ${spec.stsEndpoint}` : "at AWS's regional endpoint"}`;
   if (p['role_arn'] !== undefined) {
+    const source = p['source_profile'];
+    const ssoSource = source !== undefined && isSso(profiles[source]);
     const by =
-      p['source_profile'] !== undefined
-        ? `profile ${p['source_profile']}'s keys`
+      source !== undefined
+        ? `profile ${source}'s ${ssoSource ? 'SSO credentials (`aws sso login` renews its session)' : 'keys'}`
         : p['credential_source'] !== undefined
           ? `the ${p['credential_source']}'s keys`
           : 'no source (set source_profile or credential_source)';
     return `role ${p['role_arn']} assumed with ${by} (${sts})`;
   }
   if (p['web_identity_token_file'] !== undefined) return `a web identity token file, exchanged at ${sts}`;
-  if (p['sso_session'] !== undefined || p['sso_start_url'] !== undefined)
+  if (isSso(p))
     return `SSO${p['sso_account_id'] !== undefined ? ` account ${p['sso_account_id']}` : ''}${p['sso_role_name'] !== undefined ? ` role ${p['sso_role_name']}` : ''}: \`aws sso login\` renews its session`;
   if (p['credential_process'] !== undefined) return 'a credential_process';
   if (p['aws_access_key_id'] !== undefined)
