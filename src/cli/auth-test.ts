@@ -20,7 +20,7 @@ export function registerAuthTest(auth: Command, cli: CliRun): void {
   auth
     .command('test [provider] [id]')
     .description(
-      'probe each credential live (a one-token chat; a models list when no model is known): valid, rejected (never worked), suspect (worked before), quota, rate-limited, unreachable, …; records nothing unless --record',
+      'probe each credential live (a one-token chat; a models list when no model is known; for a cloud, a models list its signature, token or key must pass, no chat): valid, rejected (never worked), suspect (worked before), quota, rate-limited, unreachable, …; records nothing unless --record',
     )
     .option(
       '--record',

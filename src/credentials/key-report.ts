@@ -20,6 +20,8 @@ export interface Evaluated {
   until?: number;
   /** See Usability.back. */
   back?: number;
+  /** Where its deciding state is kept, when not its own record: its region's (scoped-health.ts). */
+  healthKey?: string;
 }
 
 export interface ExplainedCandidate extends CandidateStatus {

@@ -5,7 +5,6 @@ import type { LoadedConfig } from '../config/types.ts';
 import { UserError } from '../user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
-import { emptyHealth } from '../state/merge.ts';
 import type { StateStore } from '../state/types.ts';
 import { describeCredential } from './describe.ts';
 import { buildExplanation, type Evaluated, type ProviderExplanation } from './key-report.ts';
@@ -18,6 +17,7 @@ import { taskKeys } from './task-keys.ts';
 import { ResolutionCache } from './resolution-cache.ts';
 import { fingerprint } from '../config/mask.ts';
 import { selectCandidate } from './select.ts';
+import { healthKey, splitRegionalKey, standingHealth, type HealthScope } from './scoped-health.ts';
 import { Minter } from './minted/minter.ts';
 import type { MintedSource } from './minted/spec.ts';
 import { HeadroomBook } from './headroom.ts';
@@ -50,7 +50,7 @@ export type PoolNotice =
   /** A stored key's host could not be recorded; it is used all the same. */
   | { code: 'host_bind_failed'; level: 'warn'; provider: string; id: string; message: string };
 
-type CredentialRef = Pick<Credential, 'provider' | 'fingerprint'>;
+type CredentialRef = Pick<Credential, 'provider' | 'fingerprint' | 'region'>;
 
 /** What a reset did, by fingerprint, in the order `auth list` shows the keys (the `--json` of `auth reset` and the
  * admin API's answer). */
@@ -139,7 +139,7 @@ export class CredentialPool {
     if (!chosen) return allUnusable(provider, all, exclude);
     if (chosen.probe)
       this.store.applyHealth(
-        chosen.credential.fingerprint,
+        chosen.healthKey ?? chosen.credential.fingerprint,
         probePatch(chosen.status.health, provider, this.loaded.config.cooldowns, this.now()),
       );
     this.lastPick.set(provider, chosen.order);
@@ -175,6 +175,10 @@ export class CredentialPool {
    * `startedAt`: when the call was sent (see successPatch). */
   recordSuccess(cred: CredentialRef, startedAt?: number): HealthRecord {
     const record = this.store.applyHealth(cred.fingerprint, successPatch(cred.provider, this.now(), startedAt));
+    // The region answered: whatever rested the key there is over (a region never heard of has no record to write).
+    const regional = healthKey(cred, 'region');
+    if (regional !== cred.fingerprint && this.store.getHealth(regional) !== undefined)
+      this.store.applyHealth(regional, successPatch(cred.provider, this.now(), startedAt));
     if (this.lastPick.get(cred.provider) === 0) this.warnedSwitch.delete(cred.provider);
     else this.warnIfInUseIsNotFirst(cred);
     return record;
@@ -186,15 +190,18 @@ export class CredentialPool {
     if (chosen) this.warnIfSwitched(cred.provider, all, chosen);
   }
 
-  recordFailure(cred: CredentialRef, report: FailureReport): HealthRecord {
+  /** `scope`: where the failure is kept, as the router's HEALTH_SCOPE says (scoped-health.ts); the record written is
+   * returned. */
+  recordFailure(cred: CredentialRef, report: FailureReport, scope: HealthScope = 'credential'): HealthRecord {
+    const key = healthKey(cred, scope);
     const patch = failurePatch(
-      this.store.getHealth(cred.fingerprint),
+      this.store.getHealth(key),
       report,
       this.loaded.config.cooldowns,
       this.now(),
       cred.provider,
     );
-    return this.store.applyHealth(cred.fingerprint, patch);
+    return this.store.applyHealth(key, patch);
   }
 
   recordUse(cred: CredentialRef): HealthRecord {
@@ -207,19 +214,35 @@ export class CredentialPool {
     const now = this.now();
     const fingerprints =
       idOrLabel === undefined ? this.resettable(provider) : [this.findFingerprint(provider, idOrLabel)];
-    const before = fingerprints.map((fp) => effectiveHealth(this.store.getHealth(fp), now).state);
+    // A key's rest in one region is its own too: reset with it, and counted as its.
+    const keysOf = (fp: string): string[] => [fp, ...this.regionalKeysOf([fp])];
+    const aside = (fp: string): boolean =>
+      keysOf(fp).some((key) => effectiveHealth(this.store.getHealth(key), now).state !== 'ok');
+    const before = fingerprints.map(aside);
     if (idOrLabel === undefined) this.store.resetHealth(provider, undefined, now);
-    for (const fp of fingerprints) this.store.resetHealth(provider, fp, now);
+    for (const key of fingerprints.flatMap(keysOf)) this.store.resetHealth(provider, key, now);
     const outcome: ResetOutcome = { reset: [], already_ok: [], still_set_aside: [], shared: {} };
     fingerprints.forEach((fp, i) => {
       // Read back, not assumed: a state recorded after `now` (another process's clock ahead of ours) stands.
-      if (effectiveHealth(this.store.getHealth(fp), now).state !== 'ok') outcome.still_set_aside.push(fp);
-      else if (before[i] === 'ok') outcome.already_ok.push(fp);
+      if (aside(fp)) outcome.still_set_aside.push(fp);
+      else if (!before[i]) outcome.already_ok.push(fp);
       else outcome.reset.push(fp);
     });
     for (const [fp, holders] of this.otherHolders(provider, outcome.reset)) outcome.shared[fp] = holders;
     for (const p of [provider, ...Object.values(outcome.shared).flat()]) this.warnedSwitch.delete(p);
     return outcome;
+  }
+
+  /** The regional records (scoped-health.ts) of these credentials. */
+  private regionalKeysOf(fingerprints: readonly string[]): string[] {
+    const wanted = new Set(fingerprints);
+    return this.store
+      .allHealth()
+      .map((h) => h.fingerprint)
+      .filter((key) => {
+        const of = splitRegionalKey(key);
+        return of !== undefined && wanted.has(of.fingerprint);
+      });
   }
 
   /** What `auth list P` shows (candidates, then its tasks' own keys), then health recorded under P's name besides. */
@@ -238,7 +261,9 @@ export class CredentialPool {
       if (!items.some((i) => i.id === id)) items.push({ id, label: undefined });
     };
     for (const k of taskKeys(this.loaded, provider)) add(k.credential.fingerprint);
-    for (const h of this.store.allHealth()) if (h.provider === provider) add(h.fingerprint);
+    // A regional record is its credential's, not a former credential of its own.
+    for (const h of this.store.allHealth())
+      if (h.provider === provider && splitRegionalKey(h.fingerprint) === undefined) add(h.fingerprint);
     return items;
   }
 
@@ -346,11 +371,14 @@ export class CredentialPool {
     const out: Evaluated[] = new Array(resolved.length);
     for (let order = 0; order < resolved.length; order++) {
       const { credential, visible } = resolved[order]!;
-      const health = this.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, provider);
+      const standing = standingHealth(this.store, credential, now);
+      const health = standing.record;
       const u = usability(health, now);
       const status: CandidateStatus = { credential: visible, health, usable: u.usable };
-      if (u.why !== undefined) status.why = u.why;
+      if (u.why !== undefined) status.why = standing.region !== undefined ? `${u.why} (in ${standing.region})` : u.why;
+      if (standing.region !== undefined) status.region = standing.region;
       const entry: Evaluated = { credential, status, probe: u.probe, order };
+      if (standing.key !== credential.fingerprint) entry.healthKey = standing.key;
       if (u.until !== undefined) entry.until = u.until;
       if (u.back !== undefined) entry.back = u.back;
       out[order] = entry;

@@ -19,6 +19,7 @@ import {
 } from './host-binding.ts';
 import { describeProxy, proxyFor } from '../providers/proxy.ts';
 import { fingerprint, mask } from '../config/mask.ts';
+import { providerRegion } from '../config/region.ts';
 import { unsendableInHeader } from '../config/header-values.ts';
 import { keyEnvName, slotVia } from '../config/key-slots.ts';
 import { mintedSource, type MintedSource } from './minted/spec.ts';
@@ -269,8 +270,16 @@ export function resolveProviderKeys(
     const after = credentials.findIndex((c) => c.sources[0]?.kind !== 'config');
     credentials.splice(after < 0 ? credentials.length : after, 0, minted);
   }
+  const region = regionOf(loaded, provider);
+  if (region !== undefined) for (const c of credentials) c.region = region;
   const sent = new Set(credentials.map((c) => c.fingerprint));
   return { credentials, withheld: stored.withheld.filter((w) => !sent.has(w.id)), toBind: stored.toBind };
+}
+
+/** The region the provider's calls go to, which its keys' throttles and quotas are counted against. */
+function regionOf(loaded: LoadedConfig, provider: string): string | undefined {
+  const p = loaded.config.providers[provider];
+  return p === undefined ? undefined : providerRegion(p);
 }
 
 /** The provider's minted source as a credential: its fingerprint is the source's identity; no secret until minted. */

@@ -9,7 +9,8 @@ export const CANDIDATE_HEADER = ['', '#', 'ID', 'KEY', 'SOURCES', 'STATE', 'UNTI
 
 function stateText(c: ExplainedCandidate, now: number): string {
   const e = effectiveHealth(c.health, now);
-  if (e.state === 'cooling') return `cooling: ${e.reason}${c.next ? ' (probe due)' : ''}`;
+  if (e.state === 'cooling')
+    return `cooling: ${e.reason}${c.region !== undefined ? ` in ${c.region}` : ''}${c.next ? ' (probe due)' : ''}`;
   if (e.state === 'rejected') return c.usable ? 'rejected (probe due)' : 'rejected';
   return e.ended ? 'ok (cooldown over)' : 'ok';
 }

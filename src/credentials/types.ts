@@ -32,6 +32,9 @@ export interface Credential {
   /** A minted credential: its fingerprint names the source, not a token, and `secret` is empty until the ladder asks
    * the minter for the token to send (routing/mint-step.ts). */
   minted?: MintedSource;
+  /** The cloud region its provider's calls go to (Bedrock's, Vertex AI's): a throttle or a quota there rests it in
+   * that region only (scoped-health.ts). */
+  region?: string;
 }
 
 export type HealthState = 'ok' | 'cooling' | 'rejected';
@@ -82,6 +85,8 @@ export interface CandidateStatus {
   usable: boolean;
   /** Why it is not usable: `rate_limited until 10:32:10`, `rejected (never accepted)`, … */
   why?: string;
+  /** Its state is its region's (a throttle or quota there, scoped-health.ts), not the credential's own. */
+  region?: string;
 }
 
 export type PickResult =

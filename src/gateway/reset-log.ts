@@ -3,6 +3,7 @@
 // seeing nothing, that the gateway reads another store.
 import type { HealthRecord } from '../credentials/types.ts';
 import { formatClock } from '../errors/explain-format.ts';
+import { splitRegionalKey } from '../credentials/scoped-health.ts';
 import type { GatewayContext } from './context.ts';
 
 /** A record a reset set to ok: its state was last written after its last success (a success writes the state at or
@@ -51,9 +52,13 @@ function say(ctx: GatewayContext, provider: string, keys: { fingerprint: string;
   const masked = new Map(
     ctx.router.pool.candidates(provider).map((c) => [c.credential.fingerprint, c.credential.masked]),
   );
-  const names = keys.map((k) =>
-    masked.has(k.fingerprint) ? `${k.fingerprint} (${masked.get(k.fingerprint)})` : k.fingerprint,
-  );
+  // A credential's rest in one region (scoped-health.ts) is named as the credential, in that region.
+  const names = keys.map((k) => {
+    const regional = splitRegionalKey(k.fingerprint);
+    const fp = regional?.fingerprint ?? k.fingerprint;
+    const where = regional !== undefined ? ` in ${regional.region}` : '';
+    return masked.has(fp) ? `${fp} (${masked.get(fp)})${where}` : `${fp}${where}`;
+  });
   const when = formatClock(Math.max(...keys.map((k) => k.at)), { seconds: true });
   const what = names.length === 1 ? `credential ${names[0]} is` : `credentials ${names.join(', ')} are`;
   ctx.logger.info(

@@ -1,12 +1,14 @@
 // A live probe of one credential (`auth test`, `doctor`): one tiny chat request, or a models list when no model is
-// known, sent down the route ladder pinned to that key. Records nothing unless asked, so looking at a flaky key never
+// known — for a cloud, the read-only call its signature or token must pass (PROVING_LISTING) — sent down the route
+// ladder pinned to that key. Records nothing unless asked, so looking at a flaky key never
 // benches it.
 import type { LoadedConfig } from '../config/types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import { keyPast } from '../routing/key-health.ts';
 import { failuresOnly, recordRejected, serverReset, unwritten, type KeyWriter } from '../routing/key-record.ts';
-import { routeAction } from '../routing/policy.ts';
+import { HEALTH_SCOPE, routeAction } from '../routing/policy.ts';
+import { healthKey, standingHealth } from '../credentials/scoped-health.ts';
 import { upstreamFacts } from '../routing/route-run.ts';
 import { runRoute } from '../routing/route-ladder.ts';
 import { requestFor } from '../routing/adjust.ts';
@@ -23,7 +25,7 @@ import { authVerdict, suspectProbeInterval, usability } from '../credentials/hea
 import type { StateStore } from '../state/types.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
 import { realSleep, type AdapterFor, type CallContext, type Sender, type Sleep } from '../routing/call-context.ts';
-import type { AuthConfig } from '../config/schema.ts';
+import type { AuthConfig, ProviderType } from '../config/schema.ts';
 import { tokenForProbe } from './probe-mint.ts';
 import type { MintFailure } from '../credentials/minted/mint-error.ts';
 
@@ -139,6 +141,16 @@ export interface ProbeTarget {
   auth?: AuthConfig;
 }
 
+/** The read-only call that proves a cloud's credential (its signature, token or key checked as a chat's would be)
+ * without a chat: a success is `valid`, a failure classified like a chat's. OpenAI's and Anthropic's keys are still
+ * probed with a one-token chat, since their models lists accept keys a chat refuses. */
+export const PROVING_LISTING: Readonly<Partial<Record<ProviderType, string>>> = {
+  bedrock: 'ListFoundationModels (signed)',
+  vertex: 'publisher models list (token)',
+  gemini: 'models list (key)',
+  azure: 'models list (key)',
+};
+
 /** The words for a key only a models list has seen: it proves less than the name suggests. */
 export const LISTED_ONLY = 'accepted by /v1/models (chat not tested)';
 
@@ -207,9 +219,11 @@ export async function probeCredential(
       message: `provider ${provider} is not configured`,
       ...task,
     };
-  const model = target.model || probeModel(deps.loaded, provider);
+  // A cloud's credential is proved by a read-only call its signature or token must pass: no chat is spent on it.
+  const proving = PROVING_LISTING[p.type];
+  const model = proving !== undefined ? undefined : target.model || probeModel(deps.loaded, provider);
   const route = probeRoute(provider, model, target);
-  const method = model ? `chat ${provider}/${model}` : 'models list';
+  const method = proving !== undefined ? proving : model ? `chat ${provider}/${model}` : 'models list';
   const started = now();
   if (model) task.model = model;
   // Read before any failure is recorded: what a rejection means depends on the key's state until now.
@@ -220,10 +234,10 @@ export async function probeCredential(
       ? (adapter, ctx, r, adjust) => adapter.send(requestFor(PING, r, adjust), ctx)
       : (adapter, ctx) => adapter.listModels(ctx),
     deadline: started + Math.min(p.timeout, PROBE_TIMEOUT_MS),
-    listing: model === undefined,
+    listing: model === undefined && proving === undefined,
   });
   if (sent.err === undefined) {
-    if (!model)
+    if (!model && proving === undefined)
       return {
         ...listedOnly(deps, credential, now()),
         provider,
@@ -232,11 +246,12 @@ export async function probeCredential(
         method,
         ...task,
       };
+    const accepted = proving !== undefined ? `accepted by ${proving} (no chat sent)` : 'accepted';
     const retried =
       sent.retries > 0
-        ? `accepted on retry ${sent.retries} (rejected before it: a transient rejection, which the router retries too)`
-        : 'accepted';
-    const aside = deps.record ? undefined : setAside(before, now());
+        ? `${accepted} on retry ${sent.retries} (rejected before it: a transient rejection, which the router retries too)`
+        : accepted;
+    const aside = deps.record ? undefined : setAside(standingHealth(deps.store, credential, now()).record, now());
     // Not recorded: the router keeps skipping it until its own probe or a reset, and should be told so.
     const message = aside
       ? `${retried}, but not recorded, so the router still skips it (${aside}); run with --record, or \`switchyard auth reset ${provider} ${credential.fingerprint}\`, to put it back in use`
@@ -356,7 +371,7 @@ function listedOnly(
   credential: Credential,
   now: number,
 ): Pick<ProbeResult, 'status' | 'message' | 'set_aside'> {
-  const aside = setAside(deps.store.getHealth(credential.fingerprint), now);
+  const aside = setAside(standingHealth(deps.store, credential, now).record, now);
   if (aside)
     return { status: 'accepted', message: `${LISTED_ONLY}, so its state is unchanged: ${aside}`, set_aside: aside };
   const provider = credential.provider;
@@ -388,8 +403,10 @@ function record(
   // A model the provider will not serve says nothing certain about the key (some answer it before checking the key):
   // a success here would make a never-used key "known-good" and buy a dead one auth retries.
   if (status === 'model_unavailable') return undefined;
-  if (keyRejected(err) || routeAction(err.kind) === 'cool_and_rotate')
-    return deps.store.getHealth(credential.fingerprint);
+  if (keyRejected(err)) return deps.store.getHealth(credential.fingerprint);
+  // A throttle rests the key where HEALTH_SCOPE keeps it: in the region probed.
+  if (routeAction(err.kind) === 'cool_and_rotate')
+    return deps.store.getHealth(healthKey(credential, HEALTH_SCOPE[err.kind as 'rate_limited' | 'quota']));
   if (status === 'rejected') return recordRejected(pool, credential, err);
   // unreachable / provider errors say nothing about the key: its health is left alone.
   return undefined;

@@ -3,6 +3,7 @@
 // a Bedrock API key as Bearer. The model id may be an inference profile (`us.anthropic.claude-…`) or an ARN. An
 // exception inside a 200 stream (`:message-type: exception`) is classified and thrown.
 import { randomUUID } from 'node:crypto';
+import { bedrockRegionOfUrl } from '../config/region.ts';
 import { classifyStreamError } from '../errors/classify.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { awsKeysOf, awsSecrets, sigv4Headers } from './aws-sign.ts';
@@ -17,9 +18,7 @@ import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEve
 
 /** `bedrock-runtime.REGION.amazonaws.com` names its region; a private endpoint's is the provider's `region:`. */
 export function regionOf(ctx: SendContext): string {
-  if (ctx.awsRegion !== undefined) return ctx.awsRegion;
-  const m = /bedrock-runtime(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/.exec(ctx.baseUrl);
-  return m?.[1] ?? 'us-east-1';
+  return ctx.awsRegion ?? bedrockRegionOfUrl(ctx.baseUrl) ?? 'us-east-1';
 }
 
 const target = (ctx: SendContext, model: string, op: string): UpstreamTarget =>

@@ -25,7 +25,8 @@ import { coolingWait } from './backoff.ts';
 import type { UnusableKey } from './types.ts';
 import type { RouteFailureKind } from './errors.ts';
 import { unusableKeysReason } from './skip-reasons.ts';
-import { coolingWaitAction } from './policy.ts';
+import { coolingWaitAction, HEALTH_SCOPE } from './policy.ts';
+import { healthKey } from '../credentials/scoped-health.ts';
 import type { RouteRun, Step } from './route-run.ts';
 import { recordCooling, recordRejection, retryRejection } from './key-record.ts';
 
@@ -54,6 +55,10 @@ function emitCooldown(
     credential: describeCredential(cred),
     reason,
     until,
+    // A throttle rests the key in its region only (HEALTH_SCOPE): the line says which.
+    ...(cred.region !== undefined && reason !== 'rejected' && reason !== 'revoked' && HEALTH_SCOPE[reason] === 'region'
+      ? { region: cred.region }
+      : {}),
   };
   ctx.events.emit(said ? { ...event, said } : event);
 }
@@ -74,7 +79,7 @@ export function emitRecovered(run: RouteRun, cred: Credential, before: HealthRec
 export function coolAndRotate(run: RouteRun, cred: Credential, err: UpstreamError): Step {
   const { ctx } = run;
   const kind = err.kind as 'rate_limited' | 'quota';
-  const before = ctx.store.getHealth(cred.fingerprint);
+  const before = ctx.store.getHealth(healthKey(cred, HEALTH_SCOPE[kind]));
   const health = recordCooling(run.keys, cred, err, ctx.now());
   if (health.until !== undefined) emitCooldown(run, cred, health.reason ?? kind, health.until, before);
   const until = health.until !== undefined ? { until: health.until } : {};

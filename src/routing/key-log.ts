@@ -13,11 +13,13 @@ export function keyLog(logger: Logger, now: () => number = Date.now): (event: La
         credential: event.masked,
         reason: event.reason,
         until: new Date(event.until).toISOString(),
+        ...(event.region !== undefined ? { region: event.region } : {}),
       };
       const said = event.said !== undefined ? ` (${event.said})` : '';
+      const where = event.region !== undefined ? ` in ${event.region}` : '';
       logger[event.reason === 'rate_limited' ? 'info' : 'warn'](
         fields,
-        `${event.provider}: ${event.credential} ${restingText(event.reason, event.until, now())}${said}`,
+        `${event.provider}: ${event.credential}${where} ${restingText(event.reason, event.until, now())}${said}`,
       );
     } else if (event.type === 'recovered' && event.after !== 'rate_limited') {
       const fields = { provider: event.provider, credential: event.masked, after: event.after };

@@ -2,13 +2,14 @@
 // rejected key is asked again: shared by the ladder (key-health.ts) and the live probe (inspect/probe.ts), so a probe
 // with --record rests a key exactly as a request would. Also who writes a key's health on a route (KeyWriter).
 import type { Config } from '../config/schema.ts';
-import type { AuthVerdict, Credential, HealthRecord } from '../credentials/types.ts';
+import type { AuthVerdict, Credential, FailureReport, HealthRecord } from '../credentials/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
 import type { HealthStore } from '../state/types.ts';
 import { emptyHealth } from '../state/merge.ts';
 import { retryDelay } from './backoff.ts';
-import { AUTH_RULES } from './policy.ts';
+import { AUTH_RULES, HEALTH_SCOPE } from './policy.ts';
+import { healthKey, type HealthScope } from '../credentials/scoped-health.ts';
 
 type Recorder = Pick<CredentialPool, 'recordFailure'>;
 
@@ -20,12 +21,20 @@ export type KeyWriter = Pick<CredentialPool, 'recordUse' | 'recordSuccess' | 're
 export function unwritten(store: Pick<HealthStore, 'getHealth'>): KeyWriter {
   const asIs = (cred: Pick<Credential, 'fingerprint' | 'provider'>): HealthRecord =>
     store.getHealth(cred.fingerprint) ?? emptyHealth(cred.fingerprint, cred.provider);
-  return { recordUse: asIs, recordSuccess: asIs, recordFailure: asIs, recordHeaders: () => undefined };
+  const failedAsIs = (
+    cred: Pick<Credential, 'fingerprint' | 'provider' | 'region'>,
+    _report: FailureReport,
+    scope: HealthScope = 'credential',
+  ): HealthRecord => {
+    const key = healthKey(cred, scope);
+    return store.getHealth(key) ?? emptyHealth(key, cred.provider);
+  };
+  return { recordUse: asIs, recordSuccess: asIs, recordFailure: failedAsIs, recordHeaders: () => undefined };
 }
 
 /** Writes a failure through the pool, and nothing else (a use or success stays as it stands). */
 export function failuresOnly(pool: KeyWriter, store: Pick<HealthStore, 'getHealth'>): KeyWriter {
-  return { ...unwritten(store), recordFailure: (cred, report) => pool.recordFailure(cred, report) };
+  return { ...unwritten(store), recordFailure: (cred, report, scope) => pool.recordFailure(cred, report, scope) };
 }
 
 /** The provider's own reset time for a 429/quota answer, when it gave one. */
@@ -38,10 +47,15 @@ function saidBy(err: UpstreamError): { message?: string } {
   return err.providerMessage ? { message: err.providerMessage } : {};
 }
 
+/** A failure in the key's health where HEALTH_SCOPE keeps it: a throttle in its region, a rejection on the key. */
+function recordScoped(pool: Recorder, cred: Credential, report: FailureReport): HealthRecord {
+  return pool.recordFailure(cred, report, HEALTH_SCOPE[report.kind]);
+}
+
 /** A 429/quota in the key's health: cooling until the provider's reset, or the configured cooldown. */
 export function recordCooling(pool: Recorder, cred: Credential, err: UpstreamError, now: number): HealthRecord {
   const resetAt = serverReset(err, now);
-  return pool.recordFailure(cred, {
+  return recordScoped(pool, cred, {
     kind: err.kind as 'rate_limited' | 'quota',
     ...(resetAt !== undefined ? { resetAt } : {}),
     ...saidBy(err),
@@ -50,7 +64,7 @@ export function recordCooling(pool: Recorder, cred: Credential, err: UpstreamErr
 
 /** A rejection in the key's health as it is (one about to be retried, read by AUTH_RULES again after it). */
 export function recordRejected(pool: Recorder, cred: Credential, err: UpstreamError): HealthRecord {
-  return pool.recordFailure(cred, { kind: 'auth_rejected', ...saidBy(err) });
+  return recordScoped(pool, cred, { kind: 'auth_rejected', ...saidBy(err) });
 }
 
 /** A rejection the retries did not clear, as its verdict's AUTH_RULES row reports it: a known-good key rests as auth
@@ -61,7 +75,7 @@ export function recordRejection(
   err: UpstreamError,
   verdict: AuthVerdict,
 ): HealthRecord {
-  return pool.recordFailure(cred, { kind: AUTH_RULES[verdict].report, ...saidBy(err) });
+  return recordScoped(pool, cred, { kind: AUTH_RULES[verdict].report, ...saidBy(err) });
 }
 
 /** How long before asking again with a rejected key, per AUTH_RULES; undefined when not asked again. */

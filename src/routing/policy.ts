@@ -2,7 +2,8 @@
 // these tables decide what the router does about it. Tests read the tables row by row against the spec, and the
 // ladder (route-ladder.ts; key-health.ts for AUTH_RULES) and the chain (chain.ts) only ever look actions up here.
 import type { ErrorKind } from '../errors/kinds.ts';
-import type { AuthVerdict } from '../credentials/types.ts';
+import type { AuthVerdict, FailureReport } from '../credentials/types.ts';
+import type { HealthScope } from '../credentials/scoped-health.ts';
 import type { BlockedBy } from '../errors/classify.ts';
 import type { RouteFailureKind } from './failure-kinds.ts';
 
@@ -89,6 +90,19 @@ export const AUTH_RULES: Readonly<Record<AuthVerdict, AuthRule>> = {
   /** Rejected again with no success since it was suspected: probably revoked — but a flaky working key looks the same
    * after one 401, so it gets its retries like a known-good key, and is `rejected` (revoked) only when they fail. */
   revoked: { retry: true, report: 'auth_revoked' },
+};
+
+/** Where a failure rests the key (credentials/scoped-health.ts). A throttle or a quota is the limit of the region it
+ * was sent to (Bedrock's per account and region, Vertex AI's per project and region): the same credential on a route
+ * in another region is not rested by it. A rejection (an expired session, a bad signature, permission denied) is
+ * the credential's wherever it is sent. A region down (5xx, connections refused) rests no key at all: it is retried,
+ * then the route fails, and the breaker it counts towards is its provider's, one per region. */
+export const HEALTH_SCOPE: Readonly<Record<FailureReport['kind'], HealthScope>> = {
+  rate_limited: 'region',
+  quota: 'region',
+  auth_rejected: 'credential',
+  auth_suspect: 'credential',
+  auth_revoked: 'credential',
 };
 
 /** Whether a later route of the chain could answer now (chain.ts canServeNow): configured, its breaker closed, its

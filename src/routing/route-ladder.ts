@@ -18,6 +18,7 @@ import { ownerBody, ownerRefusal } from './owner-step.ts';
 import { contextWindowOf, routeName } from '../config/route-name.ts';
 import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
 import { usability } from '../credentials/health.ts';
+import { standingHealth } from '../credentials/scoped-health.ts';
 import { authRecovery, withToken } from './mint-step.ts';
 import { RouteRun, type Step } from './route-run.ts';
 import { breakerReason } from './skip-reasons.ts';
@@ -130,7 +131,7 @@ async function sendPicked<T>(run: RouteRun, picked: Credential, send: Sender<T>)
  * probe this call holds stays this call's to retry. */
 function retryOrPick(run: RouteRun, cred: Credential): PickResult {
   const { ctx } = run;
-  const u = usability(ctx.store.getHealth(cred.fingerprint), ctx.now());
+  const u = usability(standingHealth(ctx.store, cred, ctx.now()).record, ctx.now());
   if ((u.usable && !u.probe) || run.probes.has(cred.fingerprint))
     return { ok: true, credential: cred, skipped: [], probe: false };
   run.setAside(cred);
@@ -184,7 +185,8 @@ async function tryOnce<T>(
     const refused = ownerRefusal(ctx, route, cred);
     if (refused !== undefined) throw refused;
     const value = await send(adapter, sendCtx, route, run.adjust);
-    const before = ctx.store.getHealth(cred.fingerprint);
+    // The state that rested it, its own or its region's (scoped-health.ts), is what its success ends.
+    const before = standingHealth(ctx.store, cred, ctx.now()).record;
     const after = run.keys.recordSuccess(cred, startedAt);
     if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(run, cred, before);
     ctx.breakers.recordSuccess(route.provider);

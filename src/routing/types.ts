@@ -144,6 +144,8 @@ export type LadderEvent =
       credential: string;
       reason: CoolingReason | 'rejected' | 'revoked';
       until: number;
+      /** The region it rests in, when only there (a throttle or quota of a Bedrock or Vertex AI region). */
+      region?: string;
       /** What the provider said, when a key is set aside for its auth (`HTTP 401: Your authentication token has been
        * invalidated.`); scrubbed like every provider message. */
       said?: string;

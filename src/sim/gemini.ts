@@ -5,7 +5,7 @@
 // rather than in headers.
 import type { SimReply } from './reply.ts';
 import type { ErrorName } from './steps.ts';
-import type { HttpReply } from './errors.ts';
+import { renderError, type HttpReply } from './errors.ts';
 import type { Scenario } from './scenario.ts';
 import { wordPieces, type SseFrame, type StreamPlan } from './sse.ts';
 import { simThoughtSignature } from './gemini-request.ts';
@@ -274,6 +274,22 @@ export function geminiError(error: ErrorName, openai: HttpReply, c: GeminiErrorC
         status(openai.status, STATUS_NAMES[openai.status] ?? 'INVALID_ARGUMENT', c.detail ?? messageOf(openai)),
       );
   }
+}
+
+/** A Google models list (the Gemini API's with its key, Vertex AI's publisher models with a token): its key checked
+ * as a chat call's is, refused in the service's own words (listingKey), else the list. */
+export function googleModelList(
+  scenario: Scenario,
+  refused: ErrorName | undefined,
+  service: GeminiMeta['service'],
+): HttpReply {
+  if (refused !== undefined)
+    return geminiError(refused, renderError('openai', refused, { promptTokens: 0 }), {
+      model: '',
+      promptTokens: 0,
+      service,
+    });
+  return geminiModelList(scenario);
 }
 
 /** GET /v1beta/models: the scenario's models in Gemini's list shape. */

@@ -6,6 +6,7 @@ import { mask } from '../config/mask.ts';
 import type { ApiName, Scenario } from './scenario.ts';
 import { keyOf } from './request.ts';
 import { renderError, type HttpReply } from './errors.ts';
+import type { ErrorName } from './steps.ts';
 import { behaviourOf } from './decide.ts';
 import type { OAuthEndpoint } from './oauth2.ts';
 
@@ -25,14 +26,13 @@ export function listModels(
 ): HttpReply {
   const api = apiOfModelsRequest(req);
   const key = keyOf(req, api);
-  if (key === undefined) return renderError(api, 'missing_key', { promptTokens: 0 });
-  // An access token of the token endpoint is a key too: expired or used up, it says so as a chat call would.
-  const token = tokens.peek(key, Date.now());
-  if (token.issued && token.problem) return renderError(api, token.problem, { promptTokens: 0 });
-  const behaviour = behaviourOf(scenario, key, token.issued ? { client: token.client } : undefined);
-  if (!behaviour || !behaviour.valid || (behaviour.apis && !behaviour.apis.includes(api))) {
-    return renderError(api, 'invalid_key', { maskedKey: mask(key), promptTokens: 0 });
-  }
+  const checked = listingKey(key, scenario, tokens, api);
+  if ('refused' in checked)
+    return renderError(api, checked.refused, {
+      promptTokens: 0,
+      ...(key !== undefined && checked.refused === 'invalid_key' ? { maskedKey: mask(key) } : {}),
+    });
+  const behaviour = checked.behaviour;
   const ids = Object.keys(scenario.models).filter((id) => !behaviour.models || behaviour.models.includes(id));
   if (modelId !== undefined) {
     if (!ids.includes(modelId)) return renderError(api, 'model_not_found', { model: modelId, promptTokens: 0 });
@@ -45,6 +45,25 @@ export function listModels(
     first_id: ids[0] ?? null,
     last_id: ids.at(-1) ?? null,
   });
+}
+
+/** A listing's key checked as a chat call's is (scripts and faults aside): missing, an issued token expired or used
+ * up, unknown or not for this API — or the key's behaviour. Shared by every cloud's listing, which is how `auth test`
+ * probes a credential without a chat. */
+export function listingKey(
+  key: string | undefined,
+  scenario: Scenario,
+  tokens: OAuthEndpoint,
+  api: ApiName,
+): { refused: ErrorName } | { behaviour: NonNullable<ReturnType<typeof behaviourOf>> } {
+  if (key === undefined) return { refused: 'missing_key' };
+  // An access token of the token endpoint is a key too: expired or used up, it says so as a chat call would.
+  const token = tokens.peek(key, Date.now());
+  if (token.issued && token.problem) return { refused: token.problem };
+  const behaviour = behaviourOf(scenario, key, token.issued ? { client: token.client } : undefined);
+  if (!behaviour || !behaviour.valid || (behaviour.apis && !behaviour.apis.includes(api)))
+    return { refused: 'invalid_key' };
+  return { behaviour };
 }
 
 const openAiModel = (id: string) => ({ id, object: 'model', created: CREATED, owned_by: 'switchyard-sim' });

@@ -6,7 +6,7 @@ import { CallBook } from './call-book.ts';
 import { control } from './control.ts';
 import { decide } from './decide.ts';
 import { KeyStates } from './key-state.ts';
-import { listModels, apiOfModelsRequest } from './models-list.ts';
+import { listModels, listingKey, apiOfModelsRequest } from './models-list.ts';
 import { modelLimitProblem } from './model-limits.ts';
 import { keyOf, parseChatRequest, readBody, type SimRequest } from './request.ts';
 import { respond, type RespondContext } from './respond.ts';
@@ -19,7 +19,7 @@ import { OAuthEndpoint, OAUTH2_TOKEN_PATH } from './oauth2.ts';
 import { localUrlFor } from '../config/listen.ts';
 import { AZURE_MODELS, azureChat, missingApiVersion, type AzureCall } from './azure.ts';
 import { geminiCall, geminiKey, parseGeminiRequest, type GeminiCall } from './gemini-request.ts';
-import { geminiModelList, type GeminiMeta } from './gemini.ts';
+import { googleModelList, type GeminiMeta } from './gemini.ts';
 import { anthropicOnVertex, vertexCall, type VertexCall } from './vertex.ts';
 import {
   bedrockCall,
@@ -419,10 +419,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       return chat(req, res, 'openai', url.pathname, {
         gemini: { call: gemini, key: geminiKey(req, url), service: 'generativelanguage.googleapis.com' },
       });
+    // The Google lists check the key or token as a chat would: they are how `auth test` proves one.
+    const refused = (key: string | undefined) => {
+      const checked = listingKey(key, scenario, oauth, 'openai');
+      return 'refused' in checked ? checked.refused : undefined;
+    };
     if (/^\/v1beta1\/publishers\/[^/]+\/models$/.test(url.pathname) && req.method === 'GET')
-      return send(res, geminiModelList(scenario));
+      return send(res, googleModelList(scenario, refused(keyOf(req, 'openai')), 'aiplatform.googleapis.com'));
     if (/^\/v1(beta)?\/models$/.test(url.pathname) && req.method === 'GET' && geminiKey(req, url) !== undefined)
-      return send(res, geminiModelList(scenario));
+      return send(res, googleModelList(scenario, refused(geminiKey(req, url)), 'generativelanguage.googleapis.com'));
     if (AZURE_MODELS.includes(url.pathname) && req.method === 'GET')
       return send(res, listModels(req, scenario, undefined, oauth));
     if (url.pathname === OAUTH2_TOKEN_PATH && req.method === 'POST') return send(res, await tokenRequest(req));

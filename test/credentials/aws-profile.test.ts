@@ -25,6 +25,9 @@ sso_account_id = 123456789012
 sso_role_name = BedrockUser
 [profile process]
 credential_process = /usr/local/bin/aws-keys
+[profile sso-role]
+role_arn = arn:aws:iam::123456789012:role/invoker
+source_profile = sso
 `;
 
 test('an AWS profile is described by what it holds, each the way the SDK would take it', async () => {
@@ -40,6 +43,11 @@ test('an AWS profile is described by what it holds, each the way the SDK would t
     ['static', undefined, /^keys ASIA…0002 with a session token$/],
     ['sso', undefined, /^SSO account 123456789012 role BedrockUser: `aws sso login` renews its session$/],
     ['process', undefined, /^a credential_process$/],
+    [
+      'sso-role',
+      undefined,
+      /^role arn:aws:iam::123456789012:role\/invoker assumed with profile sso's SSO credentials \(`aws sso login` renews its session\) \(STS at AWS's regional endpoint\)$/,
+    ],
     ['nowhere', undefined, /^profile nowhere is in neither .*config nor .*credentials$/],
   ];
   for (const [profile, sts, expect] of cases) {

@@ -159,6 +159,55 @@ describe('bedrock credentials', () => {
     }
   });
 
+  it('a role whose source_profile is an SSO profile: role credentials from SSO, then the role assumed at STS', async () => {
+    const saved = { HOME: process.env['HOME'], AWS_ENDPOINT_URL_SSO: process.env['AWS_ENDPOINT_URL_SSO'] };
+    await using h = await harness({
+      scenario: { models: { [MODEL]: {} }, keys: { 'sso-access-token-0002': {} } },
+      config: (u) => ({
+        providers: {
+          br: { type: 'bedrock', base_url: u.anthropic, region: 'us-east-1', aws_credentials: { profile: 'invoker' } },
+        },
+        main: { provider: 'br', model: MODEL },
+        retry: FAST_RETRY,
+      }),
+      env: (u) => ({
+        AWS_SHARED_CREDENTIALS_FILE: join(ws.dir, 'sso-role/credentials'),
+        AWS_CONFIG_FILE: join(ws.dir, 'sso-role/config'),
+        AWS_ENDPOINT_URL_STS: u.anthropic,
+      }),
+    });
+    try {
+      process.env['HOME'] = join(ws.dir, 'sso-role-home');
+      process.env['AWS_ENDPOINT_URL_SSO'] = h.sim.url;
+      ws.write('sso-role/credentials', '');
+      ws.write(
+        'sso-role/config',
+        '[profile invoker]\nrole_arn = arn:aws:iam::123456789012:role/BedrockInvoke\nsource_profile = corp-sso\n' +
+          'role_session_name = switchyard-test\nregion = us-east-1\n' +
+          '[profile corp-sso]\nsso_session = corp2\nsso_account_id = 123456789012\nsso_role_name = Base\nregion = us-east-1\n' +
+          '[sso-session corp2]\nsso_start_url = https://corp2.awsapps.com/start\nsso_region = us-east-1\n',
+      );
+      const cache = createHash('sha1').update('corp2').digest('hex');
+      ws.write(
+        `sso-role-home/.aws/sso/cache/${cache}.json`,
+        JSON.stringify({
+          accessToken: 'sso-access-token-0002',
+          expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+          region: 'us-east-1',
+          startUrl: 'https://corp2.awsapps.com/start',
+        }),
+      );
+      assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+      // Two sessions: SSO's for the base role, then STS's for the role assumed with it; Bedrock saw the second.
+      assert.equal(h.sim.sts().assumed, 2);
+      assert.equal(h.sim.log()[0]!.key, 'ASIASIMSTS0000000002', 'Bedrock was called with the assumed role');
+    } finally {
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
+  });
+
   it('AWS keys are shown by their access key id, never a piece of the secret or session token', () => {
     assert.equal(mask('ASIASIM00000000000001:simSecret/1+abc:IQoJb3JpZ2luX2VjE-token'), 'ASIA…0001');
     assert.equal(mask('AKIASIMGOOD000000001:right-secret'), 'AKIA…0001');

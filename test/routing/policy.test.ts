@@ -8,6 +8,7 @@ import {
   BREAKER_KINDS,
   CHAIN_RULE,
   COOLING_WAIT_RULE,
+  HEALTH_SCOPE,
   REFINED_ROUTE_LADDER,
   REQUESTED_ROUTE_RULE,
   ROUTE_LADDER,
@@ -68,6 +69,16 @@ test('auth rules: a key that has worked is retried (a suspect one on its probe e
     known_good: { retry: true, report: 'auth_suspect' }, // docs/routing.md: retry up to auth_retries, then auth_suspect
     suspect_probe: { retry: false, report: 'auth_rejected' }, // counted: it stays suspect until its cooldown ends
     revoked: { retry: true, report: 'auth_revoked' }, // rejected again since its suspicion: retried, then revoked
+  });
+});
+
+test("health scope: a region's limits rest the key in that region, a rejection rests it everywhere", () => {
+  assert.deepEqual(HEALTH_SCOPE, {
+    rate_limited: 'region', // docs/credentials.md#health-per-region: ThrottlingException, RESOURCE_EXHAUSTED
+    quota: 'region', // ServiceQuotaExceededException, a project's per-region quota
+    auth_rejected: 'credential', // an expired session, a bad signature: the credential's wherever it is sent
+    auth_suspect: 'credential',
+    auth_revoked: 'credential',
   });
 });
 

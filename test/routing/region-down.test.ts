@@ -15,7 +15,8 @@ const BEDROCK = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 const bedrockConfig = (u: { anthropic: string }): unknown => ({
   providers: {
     east: { type: 'bedrock', base_url: u.anthropic, region: 'us-east-1', api_key: 'AKIASIMREGION0000001:s' },
-    // Another account's keys: a throttled answer rests the keys that got it, whichever region they are sent to.
+    // Another account's keys; the same keys would do as well (a throttle rests them in its region only:
+    // test/gateway/region-health.test.ts).
     west: { type: 'bedrock', base_url: u.anthropic, region: 'us-west-2', api_key: 'AKIASIMREGION0000002:s' },
   },
   main: { provider: 'east', model: BEDROCK },

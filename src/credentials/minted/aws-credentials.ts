@@ -5,12 +5,45 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { fromSSO } from '@aws-sdk/credential-provider-sso';
 import { MintError } from './mint-error.ts';
-import { awsProfileFrom, awsSsoIn } from './aws-profile.ts';
+import { getDefaultRoleAssumer } from '@aws-sdk/nested-clients/sts';
+import { awsProfileFrom, awsSsoIn, awsSsoSourcedRoles } from './aws-profile.ts';
 import type { AwsSpec } from './spec.ts';
 
 export interface AwsToken {
   token: string;
   expiresAt?: number;
+}
+
+type Keys = Awaited<ReturnType<ReturnType<typeof fromSSO>>>;
+type Files = { filepath?: string; configFilepath?: string };
+
+/** A role whose source profile signs in with SSO. The SDK's profile chain cannot take it from a config file it is
+ * given: it reads the SSO profile from the default files only, and hands SSO the STS endpoint. So it is walked here:
+ * the SSO profile's role credentials from the SSO provider, then each role assumed in turn at STS (the spec's
+ * endpoint, else AWS's regional one) with the keys before it, by the SDK's own STS client. */
+async function ssoSourcedRole(spec: AwsSpec, files: Files, source: string): Promise<Keys> {
+  const found = await awsSsoSourcedRoles(spec);
+  if (found === undefined) throw new MintError(source, 'refused', `no AWS credentials: ${await awsProfileFrom(spec)}`);
+  let keys: Keys = await fromSSO({ profile: found.ssoProfile, ...files })();
+  for (const role of found.roles) {
+    if (role.mfaSerial !== undefined)
+      throw new MintError(
+        source,
+        'refused',
+        `profile ${role.profile} assumes its role with MFA (mfa_serial), which a gateway cannot prompt for; use a role without MFA, or mint the session yourself (aws sts assume-role) into a profile`,
+      );
+    const assume = getDefaultRoleAssumer({
+      region: role.region ?? 'us-east-1',
+      ...(spec.stsEndpoint !== undefined ? { endpoint: spec.stsEndpoint } : {}),
+    });
+    keys = await assume(keys, {
+      RoleArn: role.roleArn,
+      RoleSessionName: role.sessionName ?? `switchyard-${Date.now()}`,
+      ...(role.externalId !== undefined ? { ExternalId: role.externalId } : {}),
+      ...(role.durationSeconds !== undefined ? { DurationSeconds: role.durationSeconds } : {}),
+    });
+  }
+  return keys;
 }
 
 export async function awsKeys(spec: AwsSpec, source: string): Promise<AwsToken> {
@@ -25,17 +58,20 @@ export async function awsKeys(spec: AwsSpec, source: string): Promise<AwsToken> 
   const chain =
     sso === 'self' && spec.profile !== undefined
       ? fromSSO({ profile: spec.profile, ...files })
-      : defaultProvider({
-          ignoreCache: true,
-          ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
-          ...files,
-          // A profile's role_arn is assumed at this STS (its source_profile's keys sign the AssumeRole call).
-          ...(sts !== undefined ? { clientConfig: { endpoint: sts } } : {}),
-        });
-  let keys: Awaited<ReturnType<typeof chain>>;
+      : sso === 'source'
+        ? () => ssoSourcedRole(spec, files, source)
+        : defaultProvider({
+            ignoreCache: true,
+            ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
+            ...files,
+            // A profile's role_arn is assumed at this STS (its source_profile's keys sign the AssumeRole call).
+            ...(sts !== undefined ? { clientConfig: { endpoint: sts } } : {}),
+          });
+  let keys: Keys;
   try {
     keys = await chain();
   } catch (err) {
+    if (err instanceof MintError) throw err;
     // The SDK's message names what it looked for (a profile, a file), never a secret.
     const said = err instanceof Error ? err.message.split('\n')[0] : String(err);
     // The SDK's "Could not load credentials from any providers" does not say the profile is missing: said here.

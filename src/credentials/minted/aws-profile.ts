@@ -7,6 +7,10 @@ import type { AwsSpec } from './spec.ts';
 
 type Profile = Record<string, string | undefined>;
 
+/** A profile that signs in with SSO itself (IAM Identity Center: `sso_session`, or the legacy `sso_start_url`). */
+const isSso = (p: Profile | undefined): boolean =>
+  p !== undefined && (p['sso_session'] !== undefined || p['sso_start_url'] !== undefined);
+
 async function profilesOf(spec: AwsSpec): Promise<Record<string, Profile> | undefined> {
   try {
     return await parseKnownFiles({
@@ -31,10 +35,52 @@ export async function awsSsoIn(spec: AwsSpec): Promise<'self' | 'source' | undef
     seen.add(name);
     const p: Profile | undefined = profiles[name];
     if (p === undefined) return undefined;
-    if (p['sso_session'] !== undefined || p['sso_start_url'] !== undefined) return seen.size === 1 ? 'self' : 'source';
+    if (isSso(p)) return seen.size === 1 ? 'self' : 'source';
     name = p['source_profile'];
   }
   return undefined;
+}
+
+/** A role assumed in turn, as its profile writes it. */
+export interface AwsRole {
+  profile: string;
+  roleArn: string;
+  sessionName?: string;
+  externalId?: string;
+  durationSeconds?: number;
+  /** The role profile's `region`: where its STS call is signed for. */
+  region?: string;
+  mfaSerial?: string;
+}
+
+/** A profile assuming a role whose source_profile (directly, or through other roles) signs in with SSO: the SSO
+ * profile, and the roles to assume with its credentials, innermost first. Undefined for any other profile. */
+export async function awsSsoSourcedRoles(spec: AwsSpec): Promise<{ ssoProfile: string; roles: AwsRole[] } | undefined> {
+  const profiles = await profilesOf(spec);
+  if (profiles === undefined) return undefined;
+  const roles: AwsRole[] = [];
+  const seen = new Set<string>();
+  for (let name: string | undefined = spec.profile ?? 'default'; name !== undefined && !seen.has(name);) {
+    seen.add(name);
+    const p: Profile | undefined = profiles[name];
+    if (p === undefined) return undefined;
+    if (isSso(p)) return roles.length > 0 ? { ssoProfile: name, roles: roles.reverse() } : undefined;
+    const roleArn = p['role_arn'];
+    if (roleArn === undefined) return undefined;
+    roles.push(roleOf(name, roleArn, p));
+    name = p['source_profile'];
+  }
+  return undefined;
+}
+
+function roleOf(profile: string, roleArn: string, p: Profile): AwsRole {
+  const role: AwsRole = { profile, roleArn };
+  if (p['role_session_name'] !== undefined) role.sessionName = p['role_session_name'];
+  if (p['external_id'] !== undefined) role.externalId = p['external_id'];
+  if (p['duration_seconds'] !== undefined) role.durationSeconds = Number.parseInt(p['duration_seconds'], 10);
+  if (p['region'] !== undefined) role.region = p['region'];
+  if (p['mfa_serial'] !== undefined) role.mfaSerial = p['mfa_serial'];
+  return role;
 }
 
 /** Where the profile's session comes from, in a few words; undefined for the default chain, which has no profile. */
@@ -44,7 +90,7 @@ export async function awsProfileFrom(spec: AwsSpec): Promise<string | undefined>
   if (profiles === undefined) return undefined;
   const p = profiles[spec.profile];
   if (p === undefined) return `profile ${spec.profile} is in neither ${filesOf(spec)}`;
-  return holds(p, spec);
+  return holds(p, spec, profiles);
 }
 
 const filesOf = (spec: AwsSpec): string =>
@@ -55,19 +101,21 @@ const keyIdShown = (id: string): string =>
   /^A[KS]IA[A-Z0-9]{12,}$/.test(id) ? `${id.slice(0, 4)}…${id.slice(-4)}` : mask(id);
 
 /** The first way the SDK would take, in its own order (role, SSO, web identity, process, static keys). */
-function holds(p: Profile, spec: AwsSpec): string {
+function holds(p: Profile, spec: AwsSpec, profiles: Record<string, Profile>): string {
   const sts = `STS ${spec.stsEndpoint !== undefined ? `at ${spec.stsEndpoint}` : "at AWS's regional endpoint"}`;
   if (p['role_arn'] !== undefined) {
+    const source = p['source_profile'];
+    const ssoSource = source !== undefined && isSso(profiles[source]);
     const by =
-      p['source_profile'] !== undefined
-        ? `profile ${p['source_profile']}'s keys`
+      source !== undefined
+        ? `profile ${source}'s ${ssoSource ? 'SSO credentials (`aws sso login` renews its session)' : 'keys'}`
         : p['credential_source'] !== undefined
           ? `the ${p['credential_source']}'s keys`
           : 'no source (set source_profile or credential_source)';
     return `role ${p['role_arn']} assumed with ${by} (${sts})`;
   }
   if (p['web_identity_token_file'] !== undefined) return `a web identity token file, exchanged at ${sts}`;
-  if (p['sso_session'] !== undefined || p['sso_start_url'] !== undefined)
+  if (isSso(p))
     return `SSO${p['sso_account_id'] !== undefined ? ` account ${p['sso_account_id']}` : ''}${p['sso_role_name'] !== undefined ? ` role ${p['sso_role_name']}` : ''}: \`aws sso login\` renews its session`;
   if (p['credential_process'] !== undefined) return 'a credential_process';
   if (p['aws_access_key_id'] !== undefined)

@@ -25,6 +25,8 @@ export function candidateView(c: CandidateStatus, now: number) {
     ...(c.credential.label !== undefined ? { label: c.credential.label } : {}),
     state: e.state,
     reason: e.reason ?? null,
+    // A cooling that is its region's (a throttle or quota of a Bedrock or Vertex AI region), not the credential's own.
+    region: c.region ?? null,
     until: iso(e.until),
     cooldown_over: e.ended ? { reason: e.ended.reason, until: iso(e.ended.until) } : null,
     usable: c.usable,
