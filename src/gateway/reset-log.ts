@@ -57,7 +57,10 @@ function say(ctx: GatewayContext, provider: string, keys: { fingerprint: string;
     const regional = splitRegionalKey(k.fingerprint);
     const fp = regional?.fingerprint ?? k.fingerprint;
     const where = regional !== undefined ? ` in ${regional.region}` : '';
-    return masked.has(fp) ? `${fp} (${masked.get(fp)})${where}` : `${fp}${where}`;
+    const shown = masked.get(fp);
+    // A minted credential's mask is already parenthesised ("(minted)").
+    const label = shown === undefined ? '' : shown.startsWith('(') ? ` ${shown}` : ` (${shown})`;
+    return `${fp}${label}${where}`;
   });
   const when = formatClock(Math.max(...keys.map((k) => k.at)), { seconds: true });
   const what = names.length === 1 ? `credential ${names[0]} is` : `credentials ${names.join(', ')} are`;
