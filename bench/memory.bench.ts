@@ -1,13 +1,14 @@
 // `npm run bench:memory`: the gateway's RSS at a given concurrency, for docs/gateway.md#memory-what-to-expect. For each
-// C, a fresh gateway process (the allocator settings `switchyard gateway` starts with) in front of the fixed fake
-// upstream: RSS after start, the highest RSS under C connections, and RSS once it has been idle a while. Not run by CI.
+// C, a fresh gateway process (the allocator settings and V8 flags `switchyard gateway` starts with) in front of the
+// fixed fake upstream: RSS after start, the highest RSS under C connections, and RSS once it has been idle a while,
+// each split by who holds it, with PASS/FAIL at C=32 against issue 42's ≤ 2× idle. Not run by CI.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from './load.ts';
 import { serve, stop } from './server-process.ts';
-import { memoryParts, mib, partsText, rssOf } from './proc-memory.ts';
-import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
+import { growthText, memoryParts, mib, partsText, rssOf } from './proc-memory.ts';
+import { GATEWAY_ENV, GATEWAY_NODE_FLAGS } from '../src/gateway/process-memory.ts';
 
 const LEVELS = (process.env['BENCH_CONNECTIONS'] ?? '1,32,256').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
@@ -24,10 +25,13 @@ async function main(): Promise<void> {
   try {
     console.log(`RSS of one gateway process, ${SECONDS} s of load at each concurrency, then ${IDLE_SECONDS} s idle`);
     for (const c of LEVELS) {
-      const gateway = await serve(['gateway', upstream.url, join(dir, `gateway-${c}.log`)], [], { ...GATEWAY_ENV });
+      const gateway = await serve(['gateway', upstream.url, join(dir, `gateway-${c}.log`)], [...GATEWAY_NODE_FLAGS], {
+        ...GATEWAY_ENV,
+      });
       const pid = gateway.child.pid ?? 0;
       await sleep(2000);
       const start = rssOf(pid);
+      const startParts = memoryParts(pid);
       let peak = start;
       const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 500);
       const r = await load(
@@ -36,12 +40,19 @@ async function main(): Promise<void> {
         SECONDS,
       );
       clearInterval(sampler);
+      const end = rssOf(pid);
       const loaded = memoryParts(pid);
       await sleep(IDLE_SECONDS * 1000);
       const idle = rssOf(pid);
       console.log(
         `C=${String(c).padEnd(4)} ${r.rps.toFixed(0).padStart(6)} req/s   rss: ${mib(start)} MiB at start, ${mib(peak)} MiB at most under load (${partsText(loaded)}), ${mib(idle)} MiB after ${IDLE_SECONDS} s idle`,
       );
+      console.log(`       at start: ${partsText(startParts)}; the load added ${growthText(startParts, loaded)} MiB`);
+      // Issue #42's target: RSS after a sustained c32 load, no collection forced, within 2× of idle RSS.
+      if (c === 32)
+        console.log(
+          `       RSS at the end of the load / at start: ${(end / start).toFixed(2)}× (≤ 2× after 60 s: ${SECONDS} s here) ${end / start <= 2 ? 'PASS' : 'FAIL'}`,
+        );
       await stop(gateway);
     }
   } finally {

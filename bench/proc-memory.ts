@@ -107,3 +107,14 @@ export function mib(bytes: number): string {
 export function partsText(p: MemoryParts): string {
   return `V8 ${mib(p.v8)} · malloc ${mib(p.malloc)} (${p.arenas} arenas) · files ${mib(p.files)} · other ${mib(p.other)} MiB`;
 }
+
+/** What each part added between two readings, largest first: why RSS grew, in the terms of MemoryParts. */
+export function growthText(before: MemoryParts, after: MemoryParts): string {
+  const keys = ['v8', 'malloc', 'files', 'other'] as const;
+  const names = { v8: 'V8', malloc: 'malloc', files: 'files', other: 'other' };
+  return keys
+    .map((k) => ({ k, d: after[k] - before[k] }))
+    .sort((a, b) => b.d - a.d)
+    .map(({ k, d }) => `${names[k]} ${d >= 0 ? '+' : ''}${mib(d)}`)
+    .join(' · ');
+}

@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
 import { load, percentile, type LoadTarget } from './load.ts';
-import { cpuMicrosOf, mib, rssOf } from './proc-memory.ts';
+import { cpuMicrosOf, growthText, memoryParts, mib, partsText, rssOf, type MemoryParts } from './proc-memory.ts';
 import { installedCopy, startCliGateway, stopCliGateway } from './cli-gateway.ts';
 import { serve, stop, type Served } from './server-process.ts';
 import type { StreamPace, StreamShape } from './stream-answer.ts';
@@ -306,8 +306,9 @@ async function buffered(servers: Servers, upstreamUrl: string, rounds: number): 
 
 /** RSS after a sustained non-streaming load at 32 connections (BENCH_SUSTAIN_SECONDS, default 60; 0 skips), read
  * from /proc with no collection forced, against the gateway's idle RSS at start: what garbage the request path leaves
- * for the collector shows here (issue #42: ≤ 2×). */
-async function sustained(gateway: Server, idle: number): Promise<void> {
+ * for the collector shows here (issue #42: ≤ 2×). Each reading is split by who holds it (proc-memory.ts), and what
+ * grew is said, largest first; then the same once the gateway has been idle long enough to trim (idle-trim.ts). */
+async function sustained(gateway: Server, idle: number, idleParts: MemoryParts): Promise<void> {
   const seconds = Number(process.env['BENCH_SUSTAIN_SECONDS'] ?? 60);
   if (!(seconds > 0)) return;
   const pid = gateway.child.pid ?? 0;
@@ -318,11 +319,22 @@ async function sustained(gateway: Server, idle: number): Promise<void> {
   const r = await load({ name: 'gateway', url: gateway.url, headers }, 32, seconds);
   clearInterval(sampler);
   const after = rssOf(pid);
+  const loaded = memoryParts(pid);
   const ratio = after / idle;
   console.log(
     `  RSS after ${seconds} s of c32 load (no forced collection): ${mib(after)} MiB (at most ${mib(peak)}), idle at start ${mib(idle)} MiB = ${ratio.toFixed(2)}× (≤ 2×) ${verdict(ratio <= 2)}; ${mib(before)} MiB before this load, ${r.requests} requests`,
   );
+  console.log(`    idle at start:    ${partsText(idleParts)}`);
+  console.log(`    end of the load:  ${partsText(loaded)}; grew by ${growthText(idleParts, loaded)} MiB`);
+  await sleep(TRIM_WAIT_SECONDS * 1000);
+  const rested = rssOf(pid);
+  console.log(
+    `    ${TRIM_WAIT_SECONDS} s idle after: ${mib(rested)} MiB = ${(rested / idle).toFixed(2)}× idle at start (${partsText(memoryParts(pid))})`,
+  );
 }
+
+/** The gateway trims after 10 s without a new request, looked at every 10 s: 25 s covers both looks. */
+const TRIM_WAIT_SECONDS = 25;
 
 /** This gateway against BENCH_BASELINE's, route by route and round by round: the change's own effect. */
 function reportBaseline(byLevel: Map<number, LevelRuns>): void {
@@ -398,6 +410,7 @@ async function main(): Promise<void> {
   try {
     await sleep(1500);
     const idle = { floor: rssOf(floor.child.pid ?? 0), gateway: rssOf(gateway.child.pid ?? 0) };
+    const idleParts = memoryParts(gateway.child.pid ?? 0);
     console.log(
       `idle RSS at start: floor ${mib(idle.floor)} MiB, gateway ${mib(idle.gateway)} MiB (${installed ? 'installed package' : 'from the sources'})`,
     );
@@ -410,7 +423,7 @@ async function main(): Promise<void> {
     reportTargets(byLevel, idle);
     if (BASELINE !== undefined) reportBaseline(byLevel);
     if (process.env['BENCH_BUFFERED'] !== '0') await buffered(servers, upstream.url, ROUNDS);
-    await sustained(gateway, idle.gateway);
+    await sustained(gateway, idle.gateway, idleParts);
   } finally {
     await Promise.all([
       stopCliGateway(gateway),

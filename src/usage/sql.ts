@@ -97,14 +97,36 @@ export const INSERT_ROW =
   `INSERT INTO usage_requests (${ROW_COLUMNS.join(', ')}) VALUES (${ROW_COLUMNS.map(() => '?').join(', ')}) ` +
   'ON CONFLICT (at, id) DO NOTHING';
 
+/** A row's values in ROW_COLUMNS' order, written out: the ledger runs this once per row. */
 export function rowValues(r: UsageRow): SqlValue[] {
-  return ROW_COLUMNS.map((c) => {
-    if (c === 'charges') return JSON.stringify(r.charges);
-    if (c === 'estimated') return r.estimated ? 1 : 0;
-    if (c === 'mcp_server' || c === 'tool') return r[c] ?? '';
-    if (c === 'request_bytes' || c === 'response_bytes') return r[c] ?? 0;
-    return r[c];
-  });
+  return [
+    r.id,
+    r.at,
+    r.client_key,
+    r.task,
+    r.model,
+    r.alias,
+    r.route,
+    r.credential,
+    r.attempts,
+    r.input_tokens,
+    r.output_tokens,
+    r.cache_read_tokens,
+    r.cache_write_tokens,
+    r.reasoning_tokens,
+    r.estimated ? 1 : 0,
+    r.cost_usd,
+    r.status,
+    r.failure_kind,
+    r.latency_ms,
+    r.ttft_ms,
+    r.stream_end,
+    JSON.stringify(r.charges),
+    r.mcp_server ?? '',
+    r.tool ?? '',
+    r.request_bytes ?? 0,
+    r.response_bytes ?? 0,
+  ];
 }
 
 export function rowFrom(rec: Record<string, unknown>): UsageRow {
