@@ -260,7 +260,65 @@ describe('the gateway /mcp', () => {
     assert.equal(noSession.status, 400);
     assert.match(await noSession.text(), /send initialize first/);
   });
+
+  test('a stateless client listens for list changes: acknowledged first, then each change it asked for', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${h.url}/mcp`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: {
+        authorization: `Bearer ${h.key}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'subscriptions/listen',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'listen:0',
+        method: 'subscriptions/listen',
+        params: { notifications: { toolsListChanged: true, resourcesListChanged: true, resourceSubscriptions: ['x'] } },
+      }),
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+    const messages = sseMessages(res);
+    const ack = await messages.next();
+    assert.deepEqual(ack.value, {
+      jsonrpc: '2.0',
+      method: 'notifications/subscriptions/acknowledged',
+      // A resource's own updates are not relayed: not acknowledged.
+      params: {
+        notifications: { toolsListChanged: true, resourcesListChanged: true },
+        _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen:0' },
+      },
+    });
+    pooled.addTool('heard');
+    const changed = await messages.next();
+    assert.deepEqual(changed.value, {
+      jsonrpc: '2.0',
+      method: 'notifications/tools/list_changed',
+      params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen:0' } },
+    });
+    controller.abort();
+  });
 });
+
+/** The JSON messages of an SSE answer, as they come. */
+async function* sseMessages(res: Response): AsyncGenerator<unknown> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let end;
+    while ((end = buffered.indexOf('\n\n')) >= 0) {
+      const event = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const data = event.split('\n').find((l) => l.startsWith('data: '));
+      if (data !== undefined) yield JSON.parse(data.slice(6));
+    }
+  }
+}
 
 function alive(pid: number): boolean {
   try {

@@ -1,7 +1,8 @@
 // /mcp: MCP's Streamable HTTP transport over the configured MCP servers (docs/mcp.md). The client key is checked on
 // every request as for the chat routes. Negotiated per client: an `initialize` opens a 2025-11-25 session (the SDK's
 // Server, session.ts); a request sent with `MCP-Protocol-Version: 2026-07-28` and no session is answered statelessly
-// (stateless.ts); a request of a session goes to it.
+// (stateless.ts), its `subscriptions/listen` with a stream of list changes (listen.ts); a request of a session goes to
+// it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayContext } from '../context.ts';
@@ -9,6 +10,7 @@ import { clientAuthHook } from '../plugins/client-auth.ts';
 import { keyIdOf, mcpCaller } from '../mcp/caller.ts';
 import { carryCaller, openSession, type McpSession } from '../mcp/session.ts';
 import { answerStateless, STATELESS_REVISION } from '../mcp/stateless.ts';
+import { LISTEN_METHOD, serveListen, type ListenStream } from '../mcp/listen.ts';
 
 function rpcError(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code: -32000, message } });
@@ -17,10 +19,12 @@ function rpcError(reply: FastifyReply, status: number, message: string): Fastify
 export function mcpPlugin(ctx: GatewayContext) {
   return async function mcp(app: FastifyInstance): Promise<void> {
     const sessions = new Map<string, McpSession>();
+    const listening = new Set<ListenStream>();
     app.addHook('onRequest', clientAuthHook(ctx));
     app.addHook('onClose', async () => {
       await Promise.all([...sessions.values()].map((s) => s.close()));
       sessions.clear();
+      for (const l of listening) l.end();
     });
 
     const handle = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
@@ -51,6 +55,15 @@ export function mcpPlugin(ctx: GatewayContext) {
       if (req.headers['mcp-protocol-version'] === STATELESS_REVISION) {
         if (req.method !== 'POST')
           return rpcError(reply, 405, `MCP ${STATELESS_REVISION} has no ${req.method} on /mcp: POST each request`);
+        const listen = listenRequest(req);
+        if (listen !== undefined) {
+          reply.hijack();
+          const stream: ListenStream = serveListen(hub, listen.id, listen.params, reply.raw, () =>
+            listening.delete(stream),
+          );
+          listening.add(stream);
+          return undefined;
+        }
         const answer = await answerStateless(hub, mcpCaller(ctx, req), req.headers, req.body);
         if (answer.body === undefined) return reply.code(answer.status).send();
         return reply.code(answer.status).send(answer.body);
@@ -65,4 +78,16 @@ export function mcpPlugin(ctx: GatewayContext) {
     app.get('/mcp', handle);
     app.delete('/mcp', handle);
   };
+}
+
+/** A well-formed `subscriptions/listen` (an id, and an `Mcp-Method` header, if any, that agrees); anything else about
+ * it is answered by answerStateless, as every other request is. */
+function listenRequest(req: FastifyRequest): { id: string | number; params: Record<string, unknown> } | undefined {
+  const body = req.body as { id?: unknown; method?: unknown; params?: unknown } | null;
+  const routed = req.headers['mcp-method'];
+  if (body?.method !== LISTEN_METHOD || (routed !== undefined && routed !== LISTEN_METHOD)) return undefined;
+  if (typeof body.id !== 'string' && typeof body.id !== 'number') return undefined;
+  const params =
+    typeof body.params === 'object' && body.params !== null ? (body.params as Record<string, unknown>) : {};
+  return { id: body.id, params };
 }
