@@ -44,6 +44,8 @@ export interface Harness extends AsyncDisposable {
   /** A client key created for the test. */
   key: string;
   configPath: string;
+  /** Its SWITCHYARD_HOME (the state and the usage ledger), for running the CLI against it. */
+  home: string;
   /** Every log line the gateway wrote. */
   logs: string[];
   /** Rewrites the config file (hot reload picks it up). */
@@ -89,6 +91,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     store,
     key,
     configPath,
+    home: ws.home,
     logs,
     writeConfig: (config) => ws.write('switchyard.yaml', stringify(config)),
     close,
