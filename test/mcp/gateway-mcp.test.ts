@@ -261,6 +261,43 @@ describe('the gateway /mcp', () => {
     assert.match(await noSession.text(), /send initialize first/);
   });
 
+  test('each /mcp request has its request line: JSON-RPC method, tool, outcome, latency, never the arguments', async () => {
+    const post = (id: number, name: string, args: Record<string, unknown>) =>
+      fetch(`${h.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${h.key}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'x-request-id': `line-${id}`,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }),
+      });
+    await (await post(1, 'files__echo', { text: 'secret-argument-text' })).text();
+    await (await post(2, 'nope__echo', {})).text();
+    await using client = await closing(await connect());
+    await client.c.listTools();
+    const lines = () =>
+      h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['path'] === '/mcp' && 'status' in l);
+    await until('the lines are written', () => lines().some((l) => l['mcp_method'] === 'tools/list'));
+    const byId = (id: string) => lines().find((l) => l['req_id'] === id);
+    assert.deepEqual(pick(byId('line-1'), ['method', 'api', 'mcp_method', 'tool', 'outcome', 'status']), {
+      method: 'POST',
+      api: 'mcp',
+      mcp_method: 'tools/call',
+      tool: 'files__echo',
+      outcome: 'ok',
+      status: 200,
+    });
+    assert.equal(typeof byId('line-1')?.['ms'], 'number');
+    assert.equal(byId('line-2')?.['outcome'], 'refused');
+    // A session's requests (answered by the SDK's transport) have their lines too.
+    assert.ok(lines().some((l) => l['mcp_method'] === 'initialize' && l['status'] === 200));
+    assert.ok(!h.logs.some((l) => l.includes('secret-argument-text')), 'arguments stay out of the log');
+  });
+
   test('a stateless client listens for list changes: acknowledged first, then each change it asked for', async () => {
     const controller = new AbortController();
     const res = await fetch(`${h.url}/mcp`, {
@@ -303,6 +340,10 @@ describe('the gateway /mcp', () => {
     controller.abort();
   });
 });
+
+function pick(o: Record<string, unknown> | undefined, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, o?.[k]]));
+}
 
 /** The JSON messages of an SSE answer, as they come. */
 async function* sseMessages(res: Response): AsyncGenerator<unknown> {

@@ -11,6 +11,8 @@ import { keyIdOf, mcpCaller } from '../mcp/caller.ts';
 import { carryCaller, openSession, type McpSession } from '../mcp/session.ts';
 import { answerStateless, STATELESS_REVISION } from '../mcp/stateless.ts';
 import { LISTEN_METHOD, serveListen, type ListenStream } from '../mcp/listen.ts';
+import { mcpFactsOf } from '../mcp/request-facts.ts';
+import { requestOver } from '../request-end.ts';
 
 function rpcError(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code: -32000, message } });
@@ -27,8 +29,16 @@ export function mcpPlugin(ctx: GatewayContext) {
       for (const l of listening) l.end();
     });
 
+    /** A reply the SDK's transport or a listen stream writes itself: Fastify's onResponse does not run for it, so
+     * the request's line is written when its answer ends (a stream's, when the client leaves). */
+    const hijack = (req: FastifyRequest, reply: FastifyReply): void => {
+      reply.hijack();
+      reply.raw.once('close', () => requestOver(ctx, req, reply.raw.statusCode));
+    };
+
     const handle = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
       const hub = ctx.mcp;
+      if (req.sy) req.sy.mcp = mcpFactsOf(req.method, req.body);
       const sid = req.headers['mcp-session-id'];
       if (typeof sid === 'string') {
         const session = sessions.get(sid);
@@ -36,7 +46,7 @@ export function mcpPlugin(ctx: GatewayContext) {
         if (session === undefined || session.keyId !== keyIdOf(ctx, req))
           return rpcError(reply, 404, 'no such MCP session (it ended, or the gateway restarted): initialize again');
         carryCaller(req.raw, mcpCaller(ctx, req));
-        reply.hijack();
+        hijack(req, reply);
         await session.transport.handleRequest(req.raw, reply.raw, req.body);
         return undefined;
       }
@@ -48,7 +58,7 @@ export function mcpPlugin(ctx: GatewayContext) {
           (id) => sessions.delete(id),
         );
         carryCaller(req.raw, mcpCaller(ctx, req));
-        reply.hijack();
+        hijack(req, reply);
         await session.transport.handleRequest(req.raw, reply.raw, req.body);
         return undefined;
       }
@@ -57,7 +67,7 @@ export function mcpPlugin(ctx: GatewayContext) {
           return rpcError(reply, 405, `MCP ${STATELESS_REVISION} has no ${req.method} on /mcp: POST each request`);
         const listen = listenRequest(req);
         if (listen !== undefined) {
-          reply.hijack();
+          hijack(req, reply);
           const stream: ListenStream = serveListen(hub, listen.id, listen.params, reply.raw, () =>
             listening.delete(stream),
           );
@@ -65,6 +75,8 @@ export function mcpPlugin(ctx: GatewayContext) {
           return undefined;
         }
         const answer = await answerStateless(hub, mcpCaller(ctx, req), req.headers, req.body);
+        // A JSON-RPC error answered 200 (a method not served) is still not `ok`; a call's own outcome is kept.
+        if (answer.body?.['error'] !== undefined && req.sy && req.sy.outcome === 'ok') req.sy.outcome = 'rpc_error';
         if (answer.body === undefined) return reply.code(answer.status).send();
         return reply.code(answer.status).send(answer.body);
       }
